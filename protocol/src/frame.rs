@@ -1,0 +1,125 @@
+//! Framing and encoding: each frame is a little-endian `u32` payload length followed by the
+//! payload, a bincode encoding of one message.
+//!
+//! Decoding never allocates what a peer merely claims: the length is checked against a limit
+//! before any buffer is sized, and bincode's own allocation limit bounds what the payload may ask
+//! for while it is decoded.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The largest payload accepted by default: 256 MiB.
+pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
+
+/// Bytes in the length prefix.
+pub const HEADER_LEN: usize = 4;
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_little_endian().with_variable_int_encoding()
+}
+
+/// Why a frame could not be read or decoded.
+#[derive(Debug)]
+pub enum FrameError {
+    /// The peer closed the stream cleanly between frames.
+    Closed,
+    /// The stream ended inside a frame.
+    Truncated,
+    /// The claimed payload length exceeds the limit.
+    TooLarge { len: usize, max: usize },
+    /// The payload is not a valid message.
+    Malformed(String),
+    Io(io::Error),
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::Closed => write!(f, "connection closed"),
+            FrameError::Truncated => write!(f, "connection closed in the middle of a frame"),
+            FrameError::TooLarge { len, max } => {
+                write!(f, "frame of {len} bytes exceeds the limit of {max} bytes")
+            }
+            FrameError::Malformed(why) => write!(f, "malformed frame: {why}"),
+            FrameError::Io(e) => write!(f, "i/o error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+impl From<io::Error> for FrameError {
+    fn from(e: io::Error) -> Self {
+        FrameError::Io(e)
+    }
+}
+
+/// Encodes `msg` as one frame (header included).
+pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, FrameError> {
+    let mut buf = vec![0u8; HEADER_LEN];
+    bincode::serde::encode_into_std_write(msg, &mut buf, config())
+        .map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let len = u32::try_from(buf.len() - HEADER_LEN)
+        .map_err(|_| FrameError::TooLarge { len: buf.len(), max: u32::MAX as usize })?;
+    buf[..HEADER_LEN].copy_from_slice(&len.to_le_bytes());
+    Ok(buf)
+}
+
+/// Decodes one payload (without its header). Trailing bytes are an error: a frame holds exactly
+/// one message.
+pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
+    let limit = bincode::config::standard()
+        .with_little_endian()
+        .with_variable_int_encoding()
+        // No decoded collection may claim more memory than the frame itself could describe.
+        .with_limit::<{ DEFAULT_MAX_FRAME * 2 }>();
+    let (msg, used) = bincode::serde::decode_from_slice(payload, limit)
+        .map_err(|e| FrameError::Malformed(e.to_string()))?;
+    if used != payload.len() {
+        return Err(FrameError::Malformed(format!(
+            "{} trailing bytes after the message",
+            payload.len() - used
+        )));
+    }
+    Ok(msg)
+}
+
+/// Writes one message as a frame.
+pub fn write_message<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
+    let frame = encode(msg)?;
+    w.write_all(&frame)?;
+    Ok(())
+}
+
+/// Reads one frame's payload, refusing lengths above `max` before allocating.
+pub fn read_payload(r: &mut impl Read, max: usize) -> Result<Vec<u8>, FrameError> {
+    let mut header = [0u8; HEADER_LEN];
+    let mut got = 0;
+    while got < HEADER_LEN {
+        match r.read(&mut header[got..]) {
+            Ok(0) if got == 0 => return Err(FrameError::Closed),
+            Ok(0) => return Err(FrameError::Truncated),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let len = u32::from_le_bytes(header) as usize;
+    if len > max {
+        return Err(FrameError::TooLarge { len, max });
+    }
+    let mut payload = vec![0u8; len];
+    r.read_exact(&mut payload).map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => FrameError::Truncated,
+        _ => FrameError::Io(e),
+    })?;
+    Ok(payload)
+}
+
+/// Reads and decodes one message.
+pub fn read_message<T: DeserializeOwned>(r: &mut impl Read, max: usize) -> Result<T, FrameError> {
+    decode(&read_payload(r, max)?)
+}

@@ -1,0 +1,193 @@
+//! The messages of the protocol.
+//!
+//! The host speaks first with [`ServerMessage::Hello`]; the client checks the version before it
+//! sends anything. After that the client sends [`Request`]s and the host answers each with a
+//! [`ServerMessage::Reply`] carrying the request's id. While the host runs a request it may call
+//! back into Python with [`ServerMessage::CallPython`], tagged with the request's chain; the client
+//! runs that call on the thread waiting for the chain and answers with
+//! [`ClientMessage::CallbackResult`]. That thread may send nested requests on the same chain
+//! before it answers, to any depth.
+
+use serde::{Deserialize, Serialize};
+
+use crate::value::{ObjectId, PyRef, Value};
+
+/// Bumped whenever the encoding of any message changes (the golden-bytes test enforces it).
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Identifies one request; unique per connection.
+pub type RequestId = u64;
+
+/// Identifies a chain of nested calls: the id of the outermost request that started it.
+pub type ChainId = u64;
+
+/// Identifies one call from the host into Python.
+pub type CallId = u64;
+
+/// Messages from the client to the host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ClientMessage {
+    Request(Request),
+    /// The answer to a [`ServerMessage::CallPython`].
+    CallbackResult {
+        call: CallId,
+        result: Result<Value, PyException>,
+    },
+}
+
+/// A request from the client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: RequestId,
+    pub chain: ChainId,
+    /// Objects whose last Python proxy died since the previous request; they ride along so that
+    /// releasing costs no round trip of its own.
+    pub releases: Vec<ObjectId>,
+    pub op: Op,
+}
+
+/// What a request asks the host to do. Targets and keys are [`Value`]s so that any value Python
+/// holds (a proxy, a string, a symbol) can be named.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Op {
+    /// Load an addon and answer with its exports.
+    Load { path: String },
+    /// `func.call(this, ...args)`.
+    Call { func: Value, this: Value, args: Vec<Value> },
+    /// `new ctor(...args)`.
+    Construct { ctor: Value, args: Vec<Value> },
+    /// `target[key]`.
+    Get { target: Value, key: Value },
+    /// `target[key] = value`.
+    Set { target: Value, key: Value, value: Value },
+    /// `key in target`.
+    Has { target: Value, key: Value },
+    /// `delete target[key]`.
+    Delete { target: Value, key: Value },
+    /// `Reflect.ownKeys(target)`: every own key, strings then symbols, in JS order.
+    OwnKeys { target: Value },
+    /// `Object.getOwnPropertyDescriptors(target)` as an array of `[key, descriptor]` pairs.
+    OwnPropertyDescriptors { target: Value },
+    /// `Object.defineProperty(target, key, descriptor)`.
+    DefineProperty { target: Value, key: Value, descriptor: Descriptor },
+    /// `Object.getPrototypeOf(target)`.
+    GetPrototype { target: Value },
+    /// `Object.setPrototypeOf(target, proto)`.
+    SetPrototype { target: Value, proto: Value },
+    /// `typeof value`.
+    TypeOf { value: Value },
+    /// `value instanceof ctor`.
+    InstanceOf { value: Value, ctor: Value },
+    /// `a === b`.
+    StrictEquals { a: Value, b: Value },
+    /// A host-side plain object with these properties, returned by reference.
+    NewObject { props: Vec<(Value, Value)> },
+    /// A host-side array with these elements, returned by reference.
+    NewArray { items: Vec<Value> },
+    /// `Symbol(description)`.
+    NewSymbol { description: Option<String> },
+    /// `Symbol.for(key)`.
+    SymbolFor { key: String },
+    /// The members of a class prototype and its chain up to `Object.prototype`: an object whose
+    /// values are the method functions (by reference), or the strings `"accessor"` / `"data"`.
+    DescribeClass { proto: ObjectId },
+    /// Does nothing; answers `undefined`. For measuring the round trip.
+    Ping,
+}
+
+/// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Descriptor {
+    pub value: Option<Value>,
+    pub get: Option<Value>,
+    pub set: Option<Value>,
+    pub writable: Option<bool>,
+    pub enumerable: Option<bool>,
+    pub configurable: Option<bool>,
+}
+
+/// Messages from the host to the client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ServerMessage {
+    /// Sent once, first.
+    Hello { version: u32, pid: u32 },
+    /// The answer to the request `id` of chain `chain`.
+    Reply {
+        id: RequestId,
+        chain: ChainId,
+        outcome: Outcome,
+    },
+    /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
+    CallPython {
+        call: CallId,
+        chain: ChainId,
+        func: PyRef,
+        this: Value,
+        args: Vec<Value>,
+    },
+}
+
+/// How a request ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Outcome {
+    Ok(Value),
+    /// JavaScript threw.
+    Thrown(Thrown),
+    /// The request could not be carried out (not a JS exception).
+    Failed(Failure),
+}
+
+/// A JavaScript exception, with what Python needs to build an exception class without asking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Thrown {
+    /// The thrown value itself (an error object by reference, or a primitive).
+    pub value: Value,
+    /// Present when the value is an Error.
+    pub error: Option<ErrorInfo>,
+    /// Present when this is a Python exception that travelled through the addon unchanged.
+    pub python: Option<PyRef>,
+}
+
+/// The parts of a JS `Error` that Python exceptions carry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub name: String,
+    pub message: String,
+    pub code: Option<Value>,
+    /// Own enumerable properties other than `message` and `code`.
+    pub props: Vec<(String, Value)>,
+}
+
+/// A request the host could not carry out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The addon could not be loaded (missing file, not a library, no entry point, init threw).
+    Load,
+    /// The request named an object the host no longer has.
+    StaleObject,
+    /// The request was malformed (wrong target type, unknown key type).
+    BadRequest,
+}
+
+/// A Python exception raised by a callback, as the host sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PyException {
+    /// The exception object, so the client can re-raise the very same exception if the addon
+    /// lets it propagate.
+    pub exception: PyRef,
+    /// `type(e).__name__`.
+    pub type_name: String,
+    /// `str(e)`.
+    pub message: String,
+}

@@ -1,0 +1,163 @@
+use std::io::Cursor;
+
+use crate::frame::{decode, encode, read_message, read_payload, write_message, FrameError};
+use crate::*;
+
+fn sample_values() -> Vec<Value> {
+    vec![
+        Value::Undefined,
+        Value::Null,
+        Value::Bool(true),
+        Value::Number(-0.0),
+        Value::Number(f64::INFINITY),
+        Value::String("héllo".into()),
+        Value::BigInt(BigIntValue { negative: true, words: vec![1, u64::MAX] }),
+        Value::Array(vec![Value::Number(1.0), Value::Null]),
+        Value::Object(vec![("a".into(), Value::Bool(false))]),
+        Value::Date(1.5e12),
+        Value::Bytes { kind: BufferKind::Float64, data: vec![0; 8] },
+        Value::Js(JsRef {
+            id: ObjectId(7),
+            kind: RefKind::Class,
+            class_proto: Some(ObjectId(9)),
+            label: "Counter".into(),
+        }),
+        Value::Py { id: PyRef(3), callable: true },
+    ]
+}
+
+fn sample_ops() -> Vec<Op> {
+    let v = || Value::Number(1.0);
+    vec![
+        Op::Load { path: "/x.node".into() },
+        Op::Call { func: v(), this: v(), args: sample_values() },
+        Op::Construct { ctor: v(), args: vec![] },
+        Op::Get { target: v(), key: v() },
+        Op::Set { target: v(), key: v(), value: v() },
+        Op::Has { target: v(), key: v() },
+        Op::Delete { target: v(), key: v() },
+        Op::OwnKeys { target: v() },
+        Op::OwnPropertyDescriptors { target: v() },
+        Op::DefineProperty {
+            target: v(),
+            key: v(),
+            descriptor: Descriptor { value: Some(v()), writable: Some(true), ..Default::default() },
+        },
+        Op::GetPrototype { target: v() },
+        Op::SetPrototype { target: v(), proto: v() },
+        Op::TypeOf { value: v() },
+        Op::InstanceOf { value: v(), ctor: v() },
+        Op::StrictEquals { a: v(), b: v() },
+        Op::NewObject { props: vec![(v(), v())] },
+        Op::NewArray { items: vec![v()] },
+        Op::NewSymbol { description: Some("d".into()) },
+        Op::SymbolFor { key: "k".into() },
+        Op::DescribeClass { proto: ObjectId(1) },
+        Op::Ping,
+    ]
+}
+
+fn sample_server_messages() -> Vec<ServerMessage> {
+    let thrown = Thrown {
+        value: Value::Null,
+        error: Some(ErrorInfo {
+            name: "TypeError".into(),
+            message: "m".into(),
+            code: Some(Value::String("E".into())),
+            props: vec![("x".into(), Value::Number(2.0))],
+        }),
+        python: Some(PyRef(4)),
+    };
+    vec![
+        ServerMessage::Hello { version: PROTOCOL_VERSION, pid: 42 },
+        ServerMessage::Reply { id: 1, chain: 1, outcome: Outcome::Ok(Value::Undefined) },
+        ServerMessage::Reply { id: 2, chain: 1, outcome: Outcome::Thrown(thrown) },
+        ServerMessage::Reply {
+            id: 3,
+            chain: 3,
+            outcome: Outcome::Failed(Failure { kind: FailureKind::Load, message: "no".into() }),
+        },
+        ServerMessage::CallPython {
+            call: 9,
+            chain: 1,
+            func: PyRef(2),
+            this: Value::Undefined,
+            args: vec![Value::Number(3.0)],
+        },
+    ]
+}
+
+#[test]
+fn every_client_message_round_trips() {
+    let mut msgs: Vec<ClientMessage> = sample_ops()
+        .into_iter()
+        .enumerate()
+        .map(|(i, op)| {
+            ClientMessage::Request(Request { id: i as u64, chain: 1, releases: vec![ObjectId(5)], op })
+        })
+        .collect();
+    msgs.push(ClientMessage::CallbackResult { call: 1, result: Ok(Value::Null) });
+    msgs.push(ClientMessage::CallbackResult {
+        call: 2,
+        result: Err(PyException { exception: PyRef(1), type_name: "KeyError".into(), message: "k".into() }),
+    });
+    for m in msgs {
+        let frame = encode(&m).unwrap();
+        let back: ClientMessage = decode(&frame[4..]).unwrap();
+        assert_eq!(back, m);
+    }
+}
+
+#[test]
+fn every_server_message_round_trips() {
+    for m in sample_server_messages() {
+        let mut buf = Vec::new();
+        write_message(&mut buf, &m).unwrap();
+        let back: ServerMessage = read_message(&mut Cursor::new(buf), DEFAULT_MAX_FRAME).unwrap();
+        assert_eq!(back, m);
+    }
+}
+
+/// If this fails, the wire format changed: bump PROTOCOL_VERSION and update the bytes.
+#[test]
+fn golden_bytes_pin_the_wire_format() {
+    let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
+    let frame = encode(&m).unwrap();
+    assert_eq!(PROTOCOL_VERSION, 1);
+    assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
+}
+
+#[test]
+fn oversized_frame_is_refused_before_allocation() {
+    let header = (u32::MAX).to_le_bytes();
+    let err = read_payload(&mut Cursor::new(header.to_vec()), 1024).unwrap_err();
+    assert!(matches!(err, FrameError::TooLarge { len, max: 1024 } if len == u32::MAX as usize));
+}
+
+#[test]
+fn truncated_and_closed_streams_are_distinguished() {
+    assert!(matches!(read_payload(&mut Cursor::new(vec![]), 64), Err(FrameError::Closed)));
+    assert!(matches!(read_payload(&mut Cursor::new(vec![5, 0]), 64), Err(FrameError::Truncated)));
+    assert!(matches!(read_payload(&mut Cursor::new(vec![5, 0, 0, 0, 1]), 64), Err(FrameError::Truncated)));
+}
+
+#[test]
+fn garbage_payloads_are_errors_not_panics() {
+    // A vector length claiming far more elements than the payload holds must not allocate it.
+    let mut payload = vec![0u8]; // ClientMessage::Request
+    payload.extend_from_slice(&[1, 1]); // id, chain
+    payload.extend_from_slice(&[253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f]); // releases len
+    assert!(decode::<ClientMessage>(&payload).is_err());
+    for seed in 0u32..2000 {
+        let bytes: Vec<u8> = (0..(seed % 40)).map(|i| (seed.wrapping_mul(2654435761).wrapping_add(i * 97) >> 7) as u8).collect();
+        let _ = decode::<ClientMessage>(&bytes);
+        let _ = decode::<ServerMessage>(&bytes);
+    }
+}
+
+#[test]
+fn trailing_bytes_are_rejected() {
+    let mut frame = encode(&ServerMessage::Hello { version: 1, pid: 1 }).unwrap();
+    frame.push(0);
+    assert!(decode::<ServerMessage>(&frame[4..]).is_err());
+}

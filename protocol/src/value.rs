@@ -1,0 +1,111 @@
+//! Values as they travel between the host and the client.
+//!
+//! JavaScript values are sent by value when Python gets a copy of them anyway (primitives, arrays,
+//! plain data objects, sets, dates, buffer bytes) and by reference otherwise: a [`JsRef`] names an
+//! object that stays in the host's heap, a [`PyRef`] names a Python object that stays in the client.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies an object in the host's heap for as long as the client holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ObjectId(pub u64);
+
+/// Identifies a Python object held by the client's table of exported objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PyRef(pub u64);
+
+/// What kind of host object a [`JsRef`] names, so the client can pick a proxy type without asking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RefKind {
+    Object,
+    Array,
+    /// A function created by `napi_create_function` or a host built-in: calling it calls it.
+    Function,
+    /// A constructor created by `napi_define_class`: calling it from Python constructs it.
+    Class,
+    Error,
+    Symbol,
+    External,
+    Promise,
+    /// A Python object the host holds on the client's behalf (round-tripped back as itself).
+    Remote,
+}
+
+/// A reference to an object that lives in the host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JsRef {
+    pub id: ObjectId,
+    pub kind: RefKind,
+    /// The object's prototype when it is a class prototype (has a `constructor` made by
+    /// `napi_define_class`), so the client can cache that class's method table once.
+    pub class_proto: Option<ObjectId>,
+    /// A short human-readable tag for `repr` (function or class name, constructor name).
+    pub label: String,
+}
+
+/// The element type of a buffer-like value; mirrors `napi_typedarray_type` plus the
+/// non-typed-array kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum BufferKind {
+    Int8,
+    Uint8,
+    Uint8Clamped,
+    Int16,
+    Uint16,
+    Int32,
+    Uint32,
+    Float32,
+    Float64,
+    BigInt64,
+    BigUint64,
+    Buffer,
+    DataView,
+    ArrayBuffer,
+}
+
+impl BufferKind {
+    /// Bytes per element (1 for byte-oriented kinds).
+    pub fn element_size(self) -> usize {
+        match self {
+            BufferKind::Int16 | BufferKind::Uint16 => 2,
+            BufferKind::Int32 | BufferKind::Uint32 | BufferKind::Float32 => 4,
+            BufferKind::Float64 | BufferKind::BigInt64 | BufferKind::BigUint64 => 8,
+            _ => 1,
+        }
+    }
+}
+
+/// A BigInt as sign and magnitude in little-endian 64-bit words (the layout of
+/// `napi_get_value_bigint_words`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BigIntValue {
+    pub negative: bool,
+    pub words: Vec<u64>,
+}
+
+/// A value crossing the boundary in either direction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Value {
+    Undefined,
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    BigInt(BigIntValue),
+    /// A JS array, copied element by element.
+    Array(Vec<Value>),
+    /// A plain data object (prototype `Object.prototype` or null, data properties only), copied.
+    Object(Vec<(String, Value)>),
+    /// Milliseconds since the epoch, as `Date.prototype.valueOf`.
+    Date(f64),
+    /// Bytes of a buffer-like value, copied.
+    Bytes { kind: BufferKind, data: Vec<u8> },
+    /// An object that stays in the host.
+    Js(JsRef),
+    /// A Python object that stays in the client. `callable` says whether the host should make it
+    /// a function; the first time the host sees an id it creates the JS object for it.
+    Py { id: PyRef, callable: bool },
+}
