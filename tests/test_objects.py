@@ -1,0 +1,366 @@
+"""Node-API chapter "objects": named/keyed/indexed property access, napi_define_properties with
+attributes, napi_get_property_names / napi_get_all_property_names, prototypes, instanceof,
+freeze/seal and arrays (addon: addons/c/objects.c).
+
+Most addon functions answer `[status, result, thrown]`: the napi_status of the call, its result
+(None when it failed) and the exception it left pending (cleared; None when nothing was thrown).
+Statuses and results were recorded under node 20.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from napi_python import JSObject, js
+
+NAPI_OK = 0
+NAPI_OBJECT_EXPECTED = 2
+NAPI_NAME_EXPECTED = 4
+NAPI_FUNCTION_EXPECTED = 5
+NAPI_ARRAY_EXPECTED = 8
+
+# napi_key_collection_mode, napi_key_filter, napi_key_conversion
+INCLUDE_PROTOTYPES, OWN_ONLY = 0, 1
+ALL, WRITABLE, ENUMERABLE, CONFIGURABLE, SKIP_STRINGS, SKIP_SYMBOLS = 0, 1, 2, 4, 8, 16
+KEEP_NUMBERS, NUMBERS_TO_STRINGS = 0, 1
+
+OK = [NAPI_OK, None, None]
+
+
+def assert_threw_type_error(answer, status):
+    got_status, result, thrown = answer
+    assert (got_status, result) == (status, None)
+    assert thrown is not None and thrown.name == "TypeError"
+
+
+def test_named_properties_set_get_has(load):
+    addon = load("objects")
+    obj = js.object(addon, x=1)
+    assert addon.setNamed(obj, "y", 2) == OK
+    assert obj.y == 2
+    assert addon.getNamed(obj, "y") == [NAPI_OK, 2, None]
+    assert addon.getNamed(obj, "missing") == [NAPI_OK, None, None]
+    assert addon.hasNamed(obj, "y") == [NAPI_OK, True, None]
+    assert addon.hasNamed(obj, "toString") == [NAPI_OK, True, None]  # inherited counts
+    assert addon.hasNamed(obj, "missing") == [NAPI_OK, False, None]
+
+
+def test_keyed_properties_accept_strings_numbers_and_symbols(load):
+    addon = load("objects")
+    obj = js.object(addon)
+    sym = js.symbol(addon, "k")
+    assert addon.setProperty(obj, 3, "three") == OK
+    assert addon.setProperty(obj, 1.5, "x") == OK
+    assert addon.setProperty(obj, sym, "s") == OK
+    # numbers become their string form as keys
+    assert addon.getProperty(obj, "3") == [NAPI_OK, "three", None]
+    assert addon.getProperty(obj, "1.5") == [NAPI_OK, "x", None]
+    assert addon.getProperty(obj, sym) == [NAPI_OK, "s", None]
+    assert js.keys(obj) == ["3", "1.5", sym]
+    assert addon.hasProperty(obj, 3) == [NAPI_OK, True, None]
+    assert addon.hasProperty(obj, "toString") == [NAPI_OK, True, None]
+    assert addon.hasOwnProperty(obj, "toString") == [NAPI_OK, False, None]
+    assert addon.hasOwnProperty(obj, sym) == [NAPI_OK, True, None]
+
+
+def test_has_own_property_with_a_non_name_key_returns_name_expected(load):
+    addon = load("objects")
+    obj = js.object(addon, a=1)
+    for key in [3, None, js.null, True, js.object(addon)]:
+        assert addon.hasOwnProperty(obj, key) == [NAPI_NAME_EXPECTED, None, None], repr(key)
+
+
+def test_delete_property_reports_its_result(load):
+    addon = load("objects")
+    obj = js.object(addon, x=1, y=2)
+    assert addon.deleteProperty(obj, "x") == [NAPI_OK, True, None]
+    assert js.keys(obj) == ["y"]
+    # deleting a missing property succeeds too (JS `delete` semantics)
+    assert addon.deleteProperty(obj, "nope") == [NAPI_OK, True, None]
+    js.define_property(obj, "fixed", value=1, configurable=False)
+    assert addon.deleteProperty(obj, "fixed") == [NAPI_OK, False, None]
+    assert obj.fixed == 1
+
+
+def test_property_access_on_primitives_coerces_like_js(load):
+    addon = load("objects")
+    assert addon.getNamed("abc", "length") == [NAPI_OK, 3, None]
+    assert addon.getElement("abc", 1) == [NAPI_OK, "b", None]
+    assert addon.hasNamed(5, "toFixed") == [NAPI_OK, True, None]
+    assert addon.setNamed(5, "y", 1) == OK  # silently dropped on the wrapper
+    assert addon.setElement(5, 0, 1) == OK
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, v: a.setNamed(v, "y", 1),
+        lambda a, v: a.getNamed(v, "y"),
+        lambda a, v: a.hasNamed(v, "y"),
+        lambda a, v: a.setProperty(v, "y", 1),
+        lambda a, v: a.setElement(v, 0, 1),
+        lambda a, v: a.getProperty(v, "y"),
+        lambda a, v: a.hasProperty(v, "y"),
+        lambda a, v: a.hasOwnProperty(v, "y"),
+        lambda a, v: a.deleteProperty(v, "y"),
+        lambda a, v: a.getElement(v, 0),
+        lambda a, v: a.hasElement(v, 0),
+        lambda a, v: a.deleteElement(v, 0),
+        lambda a, v: a.propertyNames(v),
+        lambda a, v: a.allPropertyNames(v, OWN_ONLY, ALL, NUMBERS_TO_STRINGS),
+        lambda a, v: a.getPrototype(v),
+        lambda a, v: a.freeze(v),
+    ],
+)
+def test_property_access_on_null_or_undefined_returns_object_expected_with_a_type_error(
+    load, call
+):
+    # Node converts the target with ToObject: it throws for null/undefined and the call answers
+    # napi_object_expected with the TypeError left pending (recorded under node 20).
+    addon = load("objects")
+    for target in [None, js.null]:
+        assert_threw_type_error(call(addon, target), NAPI_OBJECT_EXPECTED)
+
+
+def test_elements_set_get_has_delete(load):
+    addon = load("objects")
+    arr = js.array(addon, [1, 2])
+    assert addon.setElement(arr, 9, "x") == OK
+    # setting beyond the length grows the array and leaves holes
+    assert addon.arrayLength(arr) == [NAPI_OK, 10, None]
+    assert addon.hasElement(arr, 5) == [NAPI_OK, False, None]
+    assert addon.hasElement(arr, 9) == [NAPI_OK, True, None]
+    assert addon.getElement(arr, 5) == [NAPI_OK, None, None]
+    assert addon.getElement(arr, 9) == [NAPI_OK, "x", None]
+    assert addon.deleteElement(arr, 0) == [NAPI_OK, True, None]
+    assert addon.hasElement(arr, 0) == [NAPI_OK, False, None]
+    assert addon.arrayLength(arr) == [NAPI_OK, 10, None]  # delete leaves a hole
+    assert addon.deleteElement(arr, 100) == [NAPI_OK, True, None]
+
+
+def test_array_creation_length_and_is_array(load):
+    addon = load("objects")
+    assert addon.createArray() == []
+    holes = addon.createArrayWithLength(3)
+    assert addon.arrayLength(holes) == [NAPI_OK, 3, None]
+    assert addon.hasElement(holes, 0) == [NAPI_OK, False, None]  # length only, no elements
+    assert addon.arrayLength([1, 2]) == [NAPI_OK, 2, None]
+    assert addon.isArray([]) == [NAPI_OK, True]
+    assert addon.isArray({}) == [NAPI_OK, False]
+    assert addon.isArray("x") == [NAPI_OK, False]
+
+
+def test_array_length_of_a_non_array_returns_array_expected(load):
+    addon = load("objects")
+    for value in [{"length": 2}, "ab", 1, None]:
+        assert addon.arrayLength(value) == [NAPI_ARRAY_EXPECTED, None, None], repr(value)
+
+
+def test_setting_length_truncates_an_array(load):
+    addon = load("objects")
+    arr = js.array(addon, [1, 2, 3])
+    assert addon.setNamed(arr, "length", 1) == OK
+    assert addon.arrayLength(arr) == [NAPI_OK, 1, None]
+    assert addon.getElement(arr, 1) == [NAPI_OK, None, None]
+
+
+def test_define_properties_applies_every_attribute_combination(load):
+    addon = load("objects")
+    obj = js.object(addon)
+    sym = js.symbol(addon, "k")
+    addon.defineAll(obj, sym)
+    descs = js.own_property_descriptors(obj)
+    names = ["value_000", "value_w00", "value_0e0", "value_we0",
+             "value_00c", "value_w0c", "value_0ec", "value_wec"]  # fmt: skip
+    for bits, name in enumerate(names):
+        assert descs[name] == {
+            "value": bits + 1,
+            "writable": bool(bits & 1),
+            "enumerable": bool(bits & 2),
+            "configurable": bool(bits & 4),
+        }, name
+    method = descs["method"]
+    assert isinstance(method["value"], JSObject)
+    assert (method["writable"], method["enumerable"], method["configurable"]) == (
+        False, False, False)  # fmt: skip
+    enumerable_method = descs["enumerableMethod"]
+    assert (
+        enumerable_method["writable"],
+        enumerable_method["enumerable"],
+        enumerable_method["configurable"],
+    ) == (True, True, True)
+    ro = descs["readOnlyAccessor"]
+    assert ro["set"] is None and ro["get"] is not None
+    assert (ro["enumerable"], ro["configurable"]) == (True, False)
+    rw = descs["accessor"]
+    assert rw["get"] is not None and rw["set"] is not None
+    assert (rw["enumerable"], rw["configurable"]) == (False, True)
+    assert descs[sym] == {
+        "value": "by symbol",
+        "writable": True,
+        "enumerable": False,
+        "configurable": False,
+    }
+    # key order is definition order
+    assert js.keys(obj) == names + ["method", "enumerableMethod", "readOnlyAccessor", "accessor", sym]
+
+
+def test_defined_methods_and_accessors_receive_this_and_data(load):
+    addon = load("objects")
+    obj = js.object(addon)
+    addon.defineAll(obj, js.symbol(addon))
+    this, data = obj.method()
+    assert this == obj and data == "m"
+    assert obj.enumerableMethod()[1] == "em"
+    assert obj.readOnlyAccessor == "ro"
+    assert obj.accessor is None
+    obj.accessor = 42
+    assert obj.accessor == 42
+    assert js.get(obj, "accessor") == 42
+
+
+def test_writing_a_read_only_defined_property_is_silently_ignored(load):
+    addon = load("objects")
+    obj = js.object(addon)
+    addon.defineAll(obj, js.symbol(addon))
+    assert addon.setNamed(obj, "value_000", 99) == OK
+    assert obj.value_000 == 1
+    assert addon.setNamed(obj, "value_w00", 99) == OK
+    assert obj.value_w00 == 99
+
+
+def test_define_properties_misuse_statuses(load):
+    # [non-object target -> object_expected, NULL descriptors with count 1 -> invalid_arg,
+    #  a number as the name napi_value -> name_expected]; recorded under node 20.
+    addon = load("objects")
+    assert addon.statusesOfBadDefine() == [NAPI_OBJECT_EXPECTED, 1, NAPI_NAME_EXPECTED]
+
+
+def make_inheriting_object(addon):
+    """own: 1 (index), "own", "b", non-enumerable "nonenum", a symbol; prototype: "inh",
+    non-enumerable "hidden"; like `class P { constructor() { this.own = 1; this[1] = 2 } }`."""
+    proto = js.object(addon, inh=3)
+    js.define_property(proto, "hidden", value=1, writable=False)
+    obj = js.object(addon)
+    obj.own = 1
+    obj[1] = 2
+    sym = js.symbol(addon, "k")
+    obj[sym] = 4
+    obj.b = 5
+    js.define_property(obj, "nonenum", value=1, writable=True, configurable=False)
+    js.set_prototype(obj, proto)
+    return obj, sym
+
+
+def test_get_property_names_is_for_in_order_with_inherited_enumerable_string_keys(load):
+    addon = load("objects")
+    obj, _ = make_inheriting_object(addon)
+    # integer keys first, converted to strings; no symbols; no non-enumerables
+    assert addon.propertyNames(obj) == [NAPI_OK, ["1", "own", "b", "inh"], None]
+    assert addon.propertyNames(js.object(addon)) == [NAPI_OK, [], None]
+    assert addon.propertyNames([7, 8]) == [NAPI_OK, ["0", "1"], None]
+    assert addon.propertyNames("ab") == [NAPI_OK, ["0", "1"], None]
+
+
+@pytest.mark.parametrize(
+    "mode, key_filter, conversion, expected",
+    [
+        (OWN_ONLY, ALL, KEEP_NUMBERS, [1, "own", "b", "nonenum", "SYM"]),
+        (OWN_ONLY, ALL, NUMBERS_TO_STRINGS, ["1", "own", "b", "nonenum", "SYM"]),
+        (OWN_ONLY, ENUMERABLE, NUMBERS_TO_STRINGS, ["1", "own", "b", "SYM"]),
+        (OWN_ONLY, CONFIGURABLE, NUMBERS_TO_STRINGS, ["1", "own", "b", "SYM"]),
+        (OWN_ONLY, WRITABLE, NUMBERS_TO_STRINGS, ["1", "own", "b", "nonenum", "SYM"]),
+        (OWN_ONLY, SKIP_STRINGS, NUMBERS_TO_STRINGS, ["SYM"]),
+        (OWN_ONLY, SKIP_SYMBOLS, KEEP_NUMBERS, [1, "own", "b", "nonenum"]),
+        (OWN_ONLY, ENUMERABLE | SKIP_SYMBOLS, NUMBERS_TO_STRINGS, ["1", "own", "b"]),
+        (INCLUDE_PROTOTYPES, ENUMERABLE, NUMBERS_TO_STRINGS, ["1", "own", "b", "SYM", "inh"]),
+        (INCLUDE_PROTOTYPES, ENUMERABLE | SKIP_SYMBOLS, KEEP_NUMBERS, [1, "own", "b", "inh"]),
+        (INCLUDE_PROTOTYPES, ENUMERABLE | WRITABLE, NUMBERS_TO_STRINGS, ["1", "own", "b", "SYM", "inh"]),
+    ],
+)
+def test_get_all_property_names_modes_filters_and_conversion(
+    load, mode, key_filter, conversion, expected
+):
+    addon = load("objects")
+    obj, sym = make_inheriting_object(addon)
+    status, keys, thrown = addon.allPropertyNames(obj, mode, key_filter, conversion)
+    assert (status, thrown) == (NAPI_OK, None)
+    assert ["SYM" if k == sym else k for k in keys] == expected
+
+
+def test_get_all_property_names_with_prototypes_and_no_filter_reaches_object_prototype(load):
+    addon = load("objects")
+    obj, sym = make_inheriting_object(addon)
+    status, keys, _ = addon.allPropertyNames(obj, INCLUDE_PROTOTYPES, ALL, NUMBERS_TO_STRINGS)
+    assert status == NAPI_OK
+    assert keys[:5] == ["1", "own", "b", "nonenum", sym]  # own keys first, then the chain
+    assert {"inh", "hidden", "toString", "hasOwnProperty"} <= set(k for k in keys if isinstance(k, str))
+    # the writable filter drops the non-writable "hidden"
+    _, writable, _ = addon.allPropertyNames(obj, INCLUDE_PROTOTYPES, WRITABLE, NUMBERS_TO_STRINGS)
+    assert "hidden" not in writable and "inh" in writable
+
+
+def test_get_all_property_names_of_a_primitive_is_empty(load):
+    addon = load("objects")
+    assert addon.allPropertyNames(5, OWN_ONLY, ALL, NUMBERS_TO_STRINGS) == [NAPI_OK, [], None]
+
+
+def test_get_prototype(load):
+    addon = load("objects")
+    obj, _ = make_inheriting_object(addon)
+    proto = js.get_prototype(obj)
+    status, got, _ = addon.getPrototype(obj)
+    assert status == NAPI_OK and js.strict_equals(got, proto)
+    made = addon.makeObject()  # a plain object made in C: prototype Object.prototype -> a dict
+    assert made == {"1": 3, "2": 1, "b": 0, "a": 2}
+    assert list(made) == ["1", "2", "b", "a"]  # integer-like keys first, ascending
+    bare = js.object(addon)
+    js.set_prototype(bare, js.null)
+    assert addon.getPrototype(bare) == [NAPI_OK, None, None]
+
+
+def test_instanceof_walks_the_prototype_chain(load):
+    addon = load("objects")
+    ctor = addon.getPrototype  # any function made by the addon has a .prototype object
+    obj = js.object(addon)
+    js.set_prototype(obj, ctor.prototype)
+    assert addon.instanceOf(obj, ctor) == [NAPI_OK, True, None]
+    assert addon.instanceOf(js.object(addon), ctor) == [NAPI_OK, False, None]
+    assert addon.instanceOf(5, ctor) == [NAPI_OK, False, None]
+
+
+def test_instanceof_with_a_non_function_returns_function_expected_with_a_type_error(load):
+    addon = load("objects")
+    obj = js.object(addon)
+    for ctor in [js.object(addon), 5, "Object"]:
+        assert_threw_type_error(addon.instanceOf(obj, ctor), NAPI_FUNCTION_EXPECTED)
+
+
+def test_frozen_object_ignores_writes_and_deletes_without_failing(load):
+    # sloppy-mode semantics: napi_set_property answers napi_ok and changes nothing
+    addon = load("objects")
+    obj = js.object(addon, a=1)
+    assert addon.freeze(obj) == OK
+    assert addon.setProperty(obj, "a", 2) == OK
+    assert addon.setNamed(obj, "b", 2) == OK
+    assert addon.setElement(obj, 0, 1) == OK
+    assert addon.deleteProperty(obj, "a") == [NAPI_OK, False, None]
+    assert js.keys(obj) == ["a"] and obj.a == 1
+    assert js.own_property_descriptors(obj)["a"] == {
+        "value": 1, "writable": False, "enumerable": True, "configurable": False}  # fmt: skip
+
+
+def test_sealed_object_allows_writes_but_not_new_keys_or_deletes(load):
+    addon = load("objects")
+    obj = js.object(addon, a=1)
+    assert addon.seal(obj) == OK
+    assert addon.setProperty(obj, "a", 5) == OK
+    assert addon.setProperty(obj, "b", 5) == OK
+    assert addon.deleteProperty(obj, "a") == [NAPI_OK, False, None]
+    assert js.keys(obj) == ["a"] and obj.a == 5
+
+
+def test_freeze_and_seal_of_primitives_succeed(load):
+    addon = load("objects")
+    assert addon.freeze(5) == OK
+    assert addon.seal("s") == OK
