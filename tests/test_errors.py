@@ -1,0 +1,191 @@
+"""Node-API chapter "errors": napi_throw*, napi_create_*error (with codes, SyntaxError from
+Node-API 9), napi_is_error, pending exceptions, napi_get_and_clear_last_exception,
+napi_get_last_error_info, and how JS errors and Python exceptions cross into Python
+(addon: addons/c/errors.c).
+
+Statuses and messages were recorded under node 20.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from napi_python import JSError, JSObject, JSRangeError, JSTypeError, js
+
+NAPI_OK = 0
+NAPI_INVALID_ARG = 1
+NAPI_STRING_EXPECTED = 3
+NAPI_NUMBER_EXPECTED = 6
+NAPI_PENDING_EXCEPTION = 10
+
+ERROR, TYPE_ERROR, RANGE_ERROR, SYNTAX_ERROR = 0, 1, 2, 3
+NAMES = {ERROR: "Error", TYPE_ERROR: "TypeError", RANGE_ERROR: "RangeError",
+         SYNTAX_ERROR: "SyntaxError"}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", [None, "E_CODE"])
+@pytest.mark.parametrize("kind", [ERROR, TYPE_ERROR, RANGE_ERROR, SYNTAX_ERROR])
+def test_thrown_errors_carry_name_message_and_code(load, kind, code):
+    addon = load("errors")
+    with pytest.raises(JSError) as info:
+        addon.throwKind(kind, code, "msg")
+    error = info.value
+    assert error.name == NAMES[kind]
+    assert error.message == "msg"
+    assert error.code == code
+
+
+def test_type_error_is_a_python_type_error(load):
+    addon = load("errors")
+    with pytest.raises(TypeError) as info:
+        addon.throwKind(TYPE_ERROR, None, "bad type")
+    assert isinstance(info.value, JSTypeError) and isinstance(info.value, JSError)
+
+
+def test_range_error_is_a_python_value_error(load):
+    addon = load("errors")
+    with pytest.raises(ValueError) as info:
+        addon.throwKind(RANGE_ERROR, "ERR_OUT_OF_RANGE", "too big")
+    assert isinstance(info.value, JSRangeError)
+    assert info.value.code == "ERR_OUT_OF_RANGE"
+
+
+@pytest.mark.parametrize("kind", [ERROR, SYNTAX_ERROR])
+def test_other_errors_are_plain_js_errors(load, kind):
+    addon = load("errors")
+    with pytest.raises(JSError) as info:
+        addon.throwKind(kind, None, "m")
+    assert isinstance(info.value, RuntimeError)
+    assert not isinstance(info.value, (JSTypeError, JSRangeError, TypeError, ValueError))
+
+
+def test_error_properties_reach_python(load):
+    addon = load("errors")
+    with pytest.raises(JSError) as info:
+        addon.throwWithProps()
+    error = info.value
+    assert (error.name, error.message, error.code) == ("Error", "with props", "E_PROPS")
+    assert error.props["errno"] == 42
+    assert error.props["details"] == {"path": "/tmp/x"}
+    assert "message" not in error.props  # message is not enumerable
+    assert addon.isError(error.value) is True
+
+
+@pytest.mark.parametrize("kind", [ERROR, TYPE_ERROR, RANGE_ERROR, SYNTAX_ERROR])
+def test_created_errors_have_the_kind_code_and_message(load, kind):
+    addon = load("errors")
+    status, error, thrown = addon.createKind(kind, "E_C", "made")
+    assert (status, thrown) == (NAPI_OK, None)
+    assert isinstance(error, JSObject)
+    assert js.get(error, "name") == NAMES[kind]
+    assert error.message == "made"
+    assert error.code == "E_C"
+    assert addon.isError(error) is True
+    # code is an own enumerable property; message is own but not enumerable
+    descs = js.own_property_descriptors(error)
+    assert descs["code"]["enumerable"] is True
+    assert descs["message"]["enumerable"] is False
+
+
+def test_created_error_without_code_has_no_code_property(load):
+    addon = load("errors")
+    status, error, _ = addon.createKind(ERROR, None, "m")
+    assert status == NAPI_OK
+    assert "code" not in js.own_property_descriptors(error)
+
+
+def test_create_error_with_non_string_code_or_message_returns_string_expected(load):
+    addon = load("errors")
+    assert addon.createKind(ERROR, 5, "m") == [NAPI_STRING_EXPECTED, None, None]
+    assert addon.createKind(TYPE_ERROR, None, 5) == [NAPI_STRING_EXPECTED, None, None]
+
+
+def test_is_error_needs_a_real_error(load):
+    addon = load("errors")
+    assert addon.isError(js.object(addon, name="Error", message="x")) is False
+    assert addon.isError(42) is False
+    fake = js.object(addon)
+    _, real, _ = addon.createKind(ERROR, None, "m")
+    js.set_prototype(fake, js.get_prototype(real))
+    assert addon.isError(fake) is False  # inheriting Error.prototype is not enough
+
+
+def test_thrown_non_error_values(load):
+    addon = load("errors")
+    with pytest.raises(JSError) as info:
+        addon.throwValue(42)
+    assert (info.value.name, info.value.message, info.value.value) == ("", "42", 42)
+    with pytest.raises(JSError) as info:
+        addon.throwValue("plain string")
+    assert (info.value.name, info.value.message, info.value.value) == (
+        "", "plain string", "plain string")  # fmt: skip
+
+
+def test_calls_while_an_exception_is_pending(load):
+    # [is_exception_pending, create_object, get_boolean, set_named_property, call_function,
+    #  coerce_to_string, last error code, throw_error again, message of the cleared exception,
+    #  pending after clearing]: creating values still works, anything that may run JS answers
+    # napi_pending_exception, and a second throw does not replace the first.
+    addon = load("errors")
+    assert addon.statusesWhilePending() == [
+        True, NAPI_OK, NAPI_OK,
+        NAPI_PENDING_EXCEPTION, NAPI_PENDING_EXCEPTION, NAPI_PENDING_EXCEPTION,
+        NAPI_PENDING_EXCEPTION, NAPI_PENDING_EXCEPTION, "first", False,
+    ]  # fmt: skip
+
+
+def test_get_and_clear_with_nothing_pending_returns_undefined(load):
+    addon = load("errors")
+    assert addon.clearWhenNothingPending() == [NAPI_OK, 0]  # 0 = napi_undefined
+
+
+def test_last_error_info_describes_the_previous_call(load):
+    addon = load("errors")
+    assert addon.lastErrorInfo("s") == [NAPI_NUMBER_EXPECTED, "A number was expected", NAPI_OK, None]
+    assert addon.lastErrorInfo(1) == [NAPI_OK, None, NAPI_OK, None]
+
+
+def test_misuse_statuses(load):
+    # [throw_error(NULL message), create_error(number message), create_error(number code),
+    #  napi_throw(NULL)]
+    addon = load("errors")
+    assert addon.statusesOfBadErrors() == [NAPI_INVALID_ARG, NAPI_STRING_EXPECTED,
+                                           NAPI_STRING_EXPECTED, NAPI_INVALID_ARG]  # fmt: skip
+
+
+def test_python_exception_rethrown_by_the_addon_is_the_same_object(load):
+    addon = load("errors")
+    error = ZeroDivisionError("mine")
+
+    def raiser():
+        raise error
+
+    with pytest.raises(ZeroDivisionError) as info:
+        addon.callAndRethrow(raiser)
+    assert info.value is error
+    assert addon.callAndRethrow(lambda: 5) == 5
+
+
+def test_python_exception_is_a_js_error_inside_the_addon(load):
+    addon = load("errors")
+
+    def raiser():
+        raise KeyError("k")
+
+    caught = addon.catchFrom(raiser)
+    assert addon.isError(caught) is True
+    assert addon.catchFrom(lambda: 1) is None
+
+
+def test_js_error_thrown_through_a_callback_keeps_its_identity(load):
+    addon = load("errors")
+    with pytest.raises(JSError) as first:
+        addon.throwKind(ERROR, "E1", "inner")
+
+    def rethrow_js():
+        raise first.value
+
+    with pytest.raises(JSError) as second:
+        addon.callAndRethrow(rethrow_js)
+    assert second.value is first.value or js.strict_equals(second.value.value, first.value.value)
+    assert second.value.code == "E1"
