@@ -1,0 +1,136 @@
+"""Node-API chapter "lifecycle": module registration (symbol-based, legacy
+napi_module_register from a dlopen constructor, a declared Node-API 10 version) and load
+failures (addons: addons/c/lifecycle_legacy.c, lifecycle_v10.c, load_no_entry.c,
+load_init_throws.c).
+
+Node 20 itself supports Node-API 9 and crashes while refusing a module that declares 10, so the
+version-10 expectations come from the Node-API docs ("references can be created for all value
+types" from version 10) and were checked under node 20 by building lifecycle_v10.c with
+NAPI_VERSION_EXPERIMENTAL, which node 20 treats the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import addon_path
+from napi_python import AddonLoadError, load_addon
+
+NAPI_OK = 0
+NAPI_INVALID_ARG = 1
+
+
+def host_children() -> list[int]:
+    """Child processes of this test process named napi-hostd (zombies included)."""
+    me = os.getpid()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...; comm may contain spaces, so split after the last ")"
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if ppid == me and comm == "napi-hostd":
+            found.append(int(entry.name))
+    return found
+
+
+def assert_no_host_left(before: list[int]) -> None:
+    deadline = time.monotonic() + 2.0
+    while True:
+        left = sorted(set(host_children()) - set(before))
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert left == [], f"napi-hostd processes left behind: {left}"
+
+
+def test_legacy_registered_module_loads_and_works(load):
+    addon = load("lifecycle_legacy")
+    assert addon.hello() == "registered by napi_module_register"
+    assert "hello" in dir(addon)
+
+
+def test_module_declaring_node_api_10_may_reference_primitives(load):
+    addon = load("lifecycle_v10")
+    assert addon.refToPrimitive(5) == [NAPI_OK, 5]
+    assert addon.refToPrimitive("s") == [NAPI_OK, "s"]
+    assert addon.refToPrimitive(True) == [NAPI_OK, True]
+
+
+def test_declared_version_is_kept_per_module(load):
+    # the same call in a module without a declared version (so Node-API 8) is refused
+    v10 = load("lifecycle_v10")
+    v8 = load("references")
+    assert v8.createRef(5, 1) == [NAPI_INVALID_ARG, None]
+    assert v10.refToPrimitive(5) == [NAPI_OK, 5]
+
+
+def test_library_without_a_module_entry_point_fails_to_load():
+    # node 20: "Module did not self-register"
+    before = host_children()
+    with pytest.raises(AddonLoadError) as info:
+        load_addon(addon_path("load_no_entry"))
+    assert re.search(
+        r"napi_register_module_v1|self-register|entry point|not a node-api module",
+        str(info.value),
+        re.IGNORECASE,
+    ), str(info.value)
+    assert_no_host_left(before)
+
+
+def test_init_that_throws_fails_to_load_with_the_thrown_message():
+    before = host_children()
+    with pytest.raises(AddonLoadError, match="init failed"):
+        load_addon(addon_path("load_init_throws"))
+    assert_no_host_left(before)
+
+
+def test_missing_file_fails_to_load(tmp_path):
+    before = host_children()
+    missing = tmp_path / "does_not_exist.node"
+    with pytest.raises(AddonLoadError) as info:
+        load_addon(str(missing))
+    assert "does_not_exist.node" in str(info.value)
+    assert_no_host_left(before)
+
+
+def test_non_library_file_fails_to_load(tmp_path):
+    before = host_children()
+    fake = tmp_path / "fake.node"
+    fake.write_text("this is not a shared library\n")
+    with pytest.raises(AddonLoadError):
+        load_addon(str(fake))
+    assert_no_host_left(before)
+
+
+def test_successful_load_still_works_after_failed_loads(load):
+    for name in ("load_no_entry", "load_init_throws"):
+        with pytest.raises(AddonLoadError):
+            load_addon(addon_path(name))
+    assert load("lifecycle_legacy").hello() == "registered by napi_module_register"
+
+
+def test_close_ends_the_host_process():
+    before = host_children()
+    addon = load_addon(addon_path("lifecycle_legacy"))
+    assert addon.pid in host_children()
+    addon.close()
+    addon.close()  # idempotent
+    assert_no_host_left(before)
+
+
+def test_context_manager_closes_the_host():
+    before = host_children()
+    with load_addon(addon_path("lifecycle_legacy")) as addon:
+        assert addon.hello().startswith("registered")
+    assert_no_host_left(before)
