@@ -1,0 +1,51 @@
+/* Chapter "faults": functions that crash the process that runs them (a write through a NULL
+ * pointer, abort()), next to ordinary functions, so tests can check that a crash in the host
+ * surfaces as an exception and leaves the caller alive. */
+#include <stdlib.h>
+
+#include "common.h"
+
+/* Read through a volatile pointer so the compiler cannot see the NULL and turn the store into
+ * a trap instruction (SIGILL instead of SIGSEGV). */
+static int* volatile null_pointer = NULL;
+
+static napi_value Segfault(napi_env env, napi_callback_info info) {
+  (void)env, (void)info;
+  *null_pointer = 1;
+  return NULL;
+}
+
+static napi_value Abort(napi_env env, napi_callback_info info) {
+  (void)env, (void)info;
+  abort();
+}
+
+/* add(a, b) -> a + b */
+static napi_value Add(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  double a, b;
+  if (!get_args(env, info, 2, argv, NULL) || !get_double(env, argv[0], &a) ||
+      !get_double(env, argv[1], &b)) {
+    return NULL;
+  }
+  return make_double(env, a + b);
+}
+
+/* callback(fn, x) -> fn(x) */
+static napi_value Callback(napi_env env, napi_callback_info info) {
+  napi_value argv[2], recv, result;
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_undefined(env, &recv));
+  NODE_API_CALL(env, napi_call_function(env, recv, argv[0], 1, &argv[1], &result));
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {
+      DECLARE_METHOD("segfault", Segfault),
+      DECLARE_METHOD("abort", Abort),
+      DECLARE_METHOD("add", Add),
+      DECLARE_METHOD("callback", Callback),
+  };
+  return EXPORT_METHODS(env, exports, methods);
+}

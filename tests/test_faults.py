@@ -1,0 +1,109 @@
+"""Crash isolation and concurrency (addon: addons/c/faults.c): a segfault or abort() in the
+addon kills only the host, surfaces as AddonCrashedError naming the signal, and poisons that
+Addon; several Python threads calling one addon at once all get their own answers.
+
+Under node 20 the same functions end the process with SIGSEGV (139) and SIGABRT (134).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from napi_python import AddonCrashedError
+
+
+@pytest.mark.parametrize("function, signal", [("segfault", "SIGSEGV"), ("abort", "SIGABRT")])
+def test_crash_raises_addon_crashed_error_naming_the_signal_within_a_second(
+    load, function, signal
+):
+    addon = load("faults")
+    assert addon.add(1, 2) == 3
+    start = time.monotonic()
+    with pytest.raises(AddonCrashedError) as info:
+        getattr(addon, function)()
+    assert time.monotonic() - start < 1.0
+    assert info.value.signal == signal
+    assert isinstance(info.value.stderr, str)
+
+
+@pytest.mark.parametrize("function", ["segfault", "abort"])
+def test_every_later_call_on_a_crashed_addon_raises_too(load, function):
+    addon = load("faults")
+    with pytest.raises(AddonCrashedError):
+        getattr(addon, function)()
+    for _ in range(3):
+        with pytest.raises(AddonCrashedError):
+            addon.add(1, 2)
+    with pytest.raises(AddonCrashedError):
+        addon.callback(lambda x: x, 1)
+
+
+def test_a_new_load_works_after_a_crash(load):
+    crashed = load("faults")
+    with pytest.raises(AddonCrashedError):
+        crashed.segfault()
+    fresh = load("faults")
+    assert fresh.pid != crashed.pid
+    assert fresh.add(2, 3) == 5
+    assert fresh.callback(lambda x: x + 1, 41) == 42
+
+
+def test_crash_in_one_addon_leaves_another_untouched(load):
+    survivor = load("faults")
+    victim = load("faults")
+    with pytest.raises(AddonCrashedError):
+        victim.abort()
+    assert survivor.add(20, 22) == 42
+
+
+def test_many_threads_calling_one_addon_get_their_own_results(load):
+    addon = load("faults")
+    threads, calls = 8, 500
+
+    def worker(t: int) -> int:
+        done = 0
+        for i in range(calls):
+            assert addon.add(i, t * 1000) == i + t * 1000
+            assert addon.callback(lambda x, t=t: x * 2 + t, i) == i * 2 + t
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(worker, range(threads)))
+    assert results == [calls] * threads
+
+
+def test_calls_racing_a_crash_either_succeed_or_raise_and_never_hang(load):
+    addon = load("faults")
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def hammer(t: int) -> None:
+        while not stop.is_set():
+            try:
+                ok = addon.add(t, 1) == t + 1
+                outcome = "ok" if ok else "wrong"
+            except AddonCrashedError:
+                outcome = "crashed"
+            with lock:
+                outcomes.append(outcome)
+            if outcome == "crashed":
+                return
+
+    workers = [threading.Thread(target=hammer, args=(t,)) for t in range(4)]
+    for w in workers:
+        w.start()
+    time.sleep(0.1)
+    with pytest.raises(AddonCrashedError):
+        addon.segfault()
+    stop.set()
+    for w in workers:
+        w.join(timeout=5)
+    assert not any(w.is_alive() for w in workers), "a call hung after the host crashed"
+    assert "wrong" not in outcomes
+    assert outcomes, "the hammering threads made no call"
