@@ -1,0 +1,9 @@
+//! napi-hostd: a Node-API host without a JavaScript engine.
+//!
+//! - [`runtime`]: the value heap and JavaScript semantics, safe Rust with id-checked handles.
+//! - [`napi`]: the Node-API C functions an addon calls (all the `extern "C"` code).
+//! - [`host`]: the daemon side: serving client requests on the JS thread.
+
+pub mod host;
+pub mod napi;
+pub mod runtime;

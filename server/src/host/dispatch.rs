@@ -1,0 +1,271 @@
+//! Serving one request: convert the arguments in, do the operation with JS semantics, convert
+//! the result out.
+
+use std::path::Path;
+
+use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
+
+use super::wire::{from_wire, ToWire};
+use super::Host;
+use crate::napi::lifecycle::load_module;
+use crate::runtime::property::{Descriptor, PropertyKey, Slot};
+use crate::runtime::{ObjectId, Value};
+
+/// How a request failed before or instead of running JS.
+enum Error {
+    Failed(Failure),
+    Thrown(Value),
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Self {
+        Error::Failed(f)
+    }
+}
+
+impl From<crate::runtime::Thrown> for Error {
+    fn from(t: crate::runtime::Thrown) -> Self {
+        Error::Thrown(t.0)
+    }
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Failed(Failure { kind: FailureKind::BadRequest, message: message.into() })
+}
+
+/// What a request produces: a value to send (by the usual rules, or forced by reference).
+enum Answer {
+    Value(Value),
+    Reference(ObjectId),
+    Wire(proto::Value),
+}
+
+impl Host {
+    pub(super) fn dispatch(&self, op: Op) -> Outcome {
+        let rt = &self.rt;
+        // Values held only by this request stay in a handle scope while it runs.
+        let depth = rt.handles.borrow().depth();
+        rt.handles.borrow_mut().open(false);
+        let result = self.run(op);
+        rt.handles.borrow_mut().unwind_to(depth);
+        match result {
+            Ok(answer) => {
+                let mut held = self.held.borrow_mut();
+                let mut w = ToWire::new(rt, &mut held);
+                Outcome::Ok(match answer {
+                    Answer::Value(v) => w.value(&v),
+                    Answer::Reference(id) => w.by_reference(id),
+                    Answer::Wire(v) => v,
+                })
+            }
+            Err(Error::Failed(f)) => Outcome::Failed(f),
+            Err(Error::Thrown(v)) => self.thrown(&v),
+        }
+    }
+
+    /// Converts a wire value in and keeps it alive for the rest of the request.
+    fn arg(&self, v: &proto::Value) -> Result<Value, Error> {
+        let value = from_wire(&self.rt, v)?;
+        self.rt.handles.borrow_mut().push(value.clone());
+        Ok(value)
+    }
+
+    fn object_arg(&self, v: &proto::Value) -> Result<ObjectId, Error> {
+        match self.arg(v)? {
+            Value::Object(id) => Ok(id),
+            other => Err(bad(format!("expected an object, got {}", self.rt.typeof_string(&other)))),
+        }
+    }
+
+    fn key_arg(&self, v: &proto::Value) -> Result<PropertyKey, Error> {
+        let k = self.arg(v)?;
+        Ok(self.rt.to_property_key(&k)?)
+    }
+
+    fn run(&self, op: Op) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        Ok(match op {
+            Op::Ping => Answer::Value(Value::Undefined),
+            Op::Load { path } => {
+                let module = load_module(rt, Path::new(&path)).map_err(|message| Failure { kind: FailureKind::Load, message })?;
+                let exports = module.exports.clone();
+                self.modules.borrow_mut().push(module);
+                Answer::Wire(self.exports_answer(&exports))
+            }
+            Op::Call { func, this, args } => {
+                let f = self.arg(&func)?;
+                let this = self.arg(&this)?;
+                let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
+                Answer::Value(rt.call(&f, this, &args)?)
+            }
+            Op::Construct { ctor, args } => {
+                let c = self.arg(&ctor)?;
+                let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
+                Answer::Value(rt.construct(&c, &args)?)
+            }
+            Op::Get { target, key } => {
+                let t = self.arg(&target)?;
+                let k = self.key_arg(&key)?;
+                Answer::Value(rt.get(&t, &k)?)
+            }
+            Op::Set { target, key, value } => {
+                let t = self.arg(&target)?;
+                let k = self.key_arg(&key)?;
+                let v = self.arg(&value)?;
+                Answer::Value(Value::Bool(rt.set(&t, k, v)?))
+            }
+            Op::Has { target, key } => {
+                let t = self.object_arg(&target)?;
+                let k = self.key_arg(&key)?;
+                Answer::Value(Value::Bool(rt.has(t, &k)))
+            }
+            Op::Delete { target, key } => {
+                let t = self.object_arg(&target)?;
+                let k = self.key_arg(&key)?;
+                Answer::Value(Value::Bool(rt.delete(t, &k)))
+            }
+            Op::OwnKeys { target } => {
+                let t = self.object_arg(&target)?;
+                let keys = rt.own_keys(t).iter().map(PropertyKey::to_value).collect();
+                Answer::Value(Value::Object(rt.new_array(keys)))
+            }
+            Op::OwnPropertyDescriptors { target } => {
+                let t = self.object_arg(&target)?;
+                let mut pairs = Vec::new();
+                for key in rt.own_keys(t) {
+                    let Some(p) = rt.get_own_property(t, &key) else { continue };
+                    let desc = rt.descriptor_object(&p);
+                    pairs.push(Value::Object(rt.new_array(vec![key.to_value(), Value::Object(desc)])));
+                }
+                Answer::Value(Value::Object(rt.new_array(pairs)))
+            }
+            Op::DefineProperty { target, key, descriptor } => {
+                let t = self.object_arg(&target)?;
+                let k = self.key_arg(&key)?;
+                let desc = self.descriptor(&descriptor)?;
+                let name = rt.to_string(&k.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
+                if !rt.define_own_property(t, k, desc)? {
+                    return Err(rt.type_error(format!("Cannot redefine property: {name}")).into());
+                }
+                Answer::Value(Value::Undefined)
+            }
+            Op::GetPrototype { target } => {
+                let t = self.object_arg(&target)?;
+                Answer::Value(rt.prototype_of(t).map(Value::Object).unwrap_or(Value::Null))
+            }
+            Op::SetPrototype { target, proto } => {
+                let t = self.object_arg(&target)?;
+                let p = match self.arg(&proto)? {
+                    Value::Object(p) => Some(p),
+                    Value::Null | Value::Undefined => None,
+                    _ => return Err(rt.type_error("Object prototype may only be an Object or null".into()).into()),
+                };
+                if !rt.set_prototype(t, p) {
+                    return Err(rt.type_error("Cyclic __proto__ value or object is not extensible".into()).into());
+                }
+                Answer::Value(Value::Undefined)
+            }
+            Op::TypeOf { value } => {
+                let v = self.arg(&value)?;
+                Answer::Value(Value::str(rt.typeof_string(&v)))
+            }
+            Op::InstanceOf { value, ctor } => {
+                let v = self.arg(&value)?;
+                let c = self.arg(&ctor)?;
+                Answer::Value(Value::Bool(rt.instance_of(&v, &c)?))
+            }
+            Op::StrictEquals { a, b } => {
+                let (a, b) = (self.arg(&a)?, self.arg(&b)?);
+                Answer::Value(Value::Bool(rt.strict_equals(&a, &b)))
+            }
+            Op::NewObject { props } => {
+                let obj = rt.new_plain_object();
+                for (k, v) in &props {
+                    let key = self.key_arg(k)?;
+                    let value = self.arg(v)?;
+                    rt.set(&Value::Object(obj), key, value)?;
+                }
+                Answer::Reference(obj)
+            }
+            Op::NewArray { items } => {
+                let items = items.iter().map(|i| self.arg(i)).collect::<Result<Vec<_>, _>>()?;
+                Answer::Reference(rt.new_array(items))
+            }
+            Op::NewSymbol { description } => Answer::Value(Value::Symbol(rt.new_symbol(description.map(Into::into)))),
+            Op::SymbolFor { key } => Answer::Value(Value::Symbol(rt.symbol_for(key.into()))),
+            Op::DescribeClass { proto } => Answer::Wire(self.describe_class(ObjectId::from_bits(proto.0))?),
+            _ => return Err(bad("unsupported request")),
+        })
+    }
+
+    fn descriptor(&self, d: &proto::Descriptor) -> Result<Descriptor, Error> {
+        let accessor = |v: &Option<proto::Value>| -> Result<Option<Option<ObjectId>>, Error> {
+            match v {
+                None => Ok(None),
+                Some(v) => match self.arg(v)? {
+                    Value::Undefined => Ok(Some(None)),
+                    f @ Value::Object(id) if self.rt.is_callable(&f) => Ok(Some(Some(id))),
+                    _ => Err(self.rt.type_error("Getter and setter must be functions".into()).into()),
+                },
+            }
+        };
+        let value = d.value.as_ref().map(|v| self.arg(v)).transpose()?;
+        Ok(Descriptor { value, get: accessor(&d.get)?, set: accessor(&d.set)?, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable })
+    }
+
+    /// `[exports by reference, own enumerable properties by value]`: the client caches the
+    /// exports from this one answer.
+    fn exports_answer(&self, exports: &Value) -> proto::Value {
+        let rt = &self.rt;
+        let mut held = self.held.borrow_mut();
+        let mut w = ToWire::new(rt, &mut held);
+        let Value::Object(id) = exports else { return proto::Value::Array(vec![w.value(exports), proto::Value::Object(Vec::new())]) };
+        let props: Vec<(String, Value)> = rt
+            .own_keys(*id)
+            .into_iter()
+            .filter_map(|k| {
+                let p = rt.get_own_property(*id, &k)?;
+                match (&k, p.slot) {
+                    (PropertyKey::String(s), Slot::Data(v)) if p.enumerable => Some((s.to_rust_string(), v)),
+                    (PropertyKey::Index(i), Slot::Data(v)) if p.enumerable => Some((i.to_string(), v)),
+                    _ => None,
+                }
+            })
+            .collect();
+        let head = if rt.is_callable(exports) { w.value(exports) } else { w.by_reference(*id) };
+        let props = props.into_iter().map(|(k, v)| (k, w.value(&v))).collect();
+        proto::Value::Array(vec![head, proto::Value::Object(props)])
+    }
+
+    /// The members of a class prototype chain: methods by reference, other members by kind.
+    fn describe_class(&self, proto: ObjectId) -> Result<proto::Value, Error> {
+        let rt = &self.rt;
+        if rt.heap.borrow().get(proto).is_none() {
+            return Err(Error::Failed(Failure { kind: FailureKind::StaleObject, message: "the class prototype is gone".into() }));
+        }
+        let mut members: Vec<(String, proto::Value)> = Vec::new();
+        let mut cur = Some(proto);
+        while let Some(p) = cur.filter(|p| *p != rt.realm.object_prototype) {
+            for key in rt.own_keys(p) {
+                let PropertyKey::String(name) = &key else { continue };
+                let name = name.to_rust_string();
+                if name == "constructor" || members.iter().any(|(n, _)| *n == name) {
+                    continue;
+                }
+                let Some(prop) = rt.get_own_property(p, &key) else { continue };
+                let member = match prop.slot {
+                    Slot::Data(f @ Value::Object(_)) if rt.is_callable(&f) => {
+                        let mut held = self.held.borrow_mut();
+                        ToWire::new(rt, &mut held).value(&f)
+                    }
+                    Slot::Data(_) => proto::Value::String("data".into()),
+                    Slot::Accessor { .. } => proto::Value::String("accessor".into()),
+                };
+                members.push((name, member));
+            }
+            cur = rt.prototype_of(p);
+        }
+        Ok(proto::Value::Object(members))
+    }
+}
+

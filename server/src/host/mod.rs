@@ -1,0 +1,224 @@
+//! The daemon side: serving client requests on the JS thread.
+//!
+//! Requests are served one at a time, like Node's main thread. While a request runs, the addon
+//! may call a Python function: the host sends `CallPython` tagged with the request's chain and
+//! keeps serving requests of that same chain (the Python callback calling back into the addon)
+//! until the answer arrives. Requests of other chains wait in a backlog until the chain that is
+//! running finishes, so calls from different Python threads never interleave inside the addon.
+
+mod connection;
+mod dispatch;
+pub mod wire;
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::os::unix::net::UnixStream;
+use std::rc::Rc;
+
+use napi_protocol::frame::FrameError;
+use napi_protocol::{ChainId, ClientMessage, Outcome, PyException, Request, ServerMessage, PROTOCOL_VERSION};
+
+use crate::napi::lifecycle::{teardown_env, LoadedModule};
+use crate::runtime::convert::ErrorKind;
+use crate::runtime::{JsResult, ObjectId, Outside, Runtime, Thrown, Value};
+use connection::Connection;
+use wire::{Held, ToWire};
+
+pub struct Host {
+    rt: Rc<Runtime>,
+    conn: RefCell<Connection>,
+    modules: RefCell<Vec<LoadedModule>>,
+    held: RefCell<Held>,
+    /// Requests of other chains that arrived while a chain was running.
+    backlog: RefCell<VecDeque<Request>>,
+    /// The chains of the requests being served, innermost last.
+    chains: RefCell<Vec<ChainId>>,
+    next_call: Cell<u64>,
+    /// JS errors that stand for Python exceptions, so the original can be re-raised.
+    python_errors: RefCell<HashMap<ObjectId, napi_protocol::PyRef>>,
+    /// Set when the client is gone: every wait ends.
+    closed: Cell<bool>,
+}
+
+/// Why the host stopped serving.
+pub enum Stop {
+    /// The client closed the connection.
+    Closed,
+    /// The client sent something that is not a valid frame.
+    Protocol(FrameError),
+}
+
+impl Host {
+    pub fn new(stream: UnixStream) -> std::io::Result<Rc<Host>> {
+        let rt = Runtime::new();
+        Runtime::install(rt.clone());
+        let host = Rc::new(Host {
+            rt,
+            conn: RefCell::new(Connection::new(stream)?),
+            modules: RefCell::new(Vec::new()),
+            held: RefCell::new(Held::default()),
+            backlog: RefCell::new(VecDeque::new()),
+            chains: RefCell::new(Vec::new()),
+            next_call: Cell::new(1),
+            python_errors: RefCell::new(HashMap::new()),
+            closed: Cell::new(false),
+        });
+        host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
+        Ok(host)
+    }
+
+    fn send(&self, msg: &ServerMessage) {
+        if self.conn.borrow_mut().send(msg).is_err() {
+            self.closed.set(true);
+        }
+    }
+
+    /// Greets the client, then serves requests until it goes away.
+    pub fn serve(&self) -> Stop {
+        self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id() });
+        loop {
+            if let Some(req) = self.backlog.borrow_mut().pop_front() {
+                self.serve_request(req);
+                continue;
+            }
+            let msg = self.conn.borrow_mut().recv();
+            match msg {
+                Ok(ClientMessage::Request(req)) => self.serve_request(req),
+                Ok(ClientMessage::CallbackResult { call, .. }) => {
+                    tracing::warn!(call, "answer to a Python call nobody waits for");
+                }
+                Ok(_) => tracing::warn!("unknown message"),
+                Err(FrameError::Closed) => return Stop::Closed,
+                Err(e) => return Stop::Protocol(e),
+            }
+            if self.closed.get() {
+                return Stop::Closed;
+            }
+        }
+    }
+
+    fn serve_request(&self, req: Request) {
+        {
+            let mut held = self.held.borrow_mut();
+            for id in &req.releases {
+                held.release(ObjectId::from_bits(id.0));
+            }
+        }
+        self.chains.borrow_mut().push(req.chain);
+        let outcome = self.dispatch(req.op);
+        self.chains.borrow_mut().pop();
+        self.send(&ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
+    }
+
+    /// The outcome for a thrown JS value: the value itself plus what Python needs to build an
+    /// exception (and the original Python exception, when that is what it is).
+    fn thrown(&self, v: &Value) -> Outcome {
+        let rt = &self.rt;
+        let python = match v {
+            Value::Object(id) => self.python_errors.borrow().get(id).copied(),
+            _ => None,
+        };
+        let error = rt.is_error(v).then(|| {
+            let text = |k: &str| match rt.get_named(v, k) {
+                Ok(Value::String(s)) => s.to_rust_string(),
+                _ => String::new(),
+            };
+            let Value::Object(id) = v else { unreachable!("errors are objects") };
+            let own: Vec<(String, Value)> = rt
+                .own_keys(*id)
+                .into_iter()
+                .filter_map(|k| {
+                    let p = rt.get_own_property(*id, &k)?;
+                    let name = match &k {
+                        crate::runtime::property::PropertyKey::String(s) => s.to_rust_string(),
+                        crate::runtime::property::PropertyKey::Index(i) => i.to_string(),
+                        _ => return None,
+                    };
+                    match p.slot {
+                        crate::runtime::property::Slot::Data(val) if p.enumerable || name == "code" => Some((name, val)),
+                        _ => None,
+                    }
+                })
+                .collect();
+            let mut held = self.held.borrow_mut();
+            let mut w = ToWire::new(rt, &mut held);
+            let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| w.value(c));
+            let props = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k.clone(), w.value(val))).collect();
+            napi_protocol::ErrorInfo { name: text("name"), message: text("message"), code, props }
+        });
+        let value = ToWire::new(rt, &mut self.held.borrow_mut()).value(v);
+        Outcome::Thrown(napi_protocol::Thrown { value, error, python })
+    }
+
+    /// Runs every env's teardown (cleanup hooks, instance data), newest module first.
+    pub fn shutdown(&self) {
+        let modules = std::mem::take(&mut *self.modules.borrow_mut());
+        for m in modules.iter().rev() {
+            if let Some(env) = self.rt.env(m.env) {
+                teardown_env(&self.rt, &env);
+            }
+        }
+        // Libraries stay mapped until the process exits: finalizers queued elsewhere may still
+        // point into them.
+        std::mem::forget(modules);
+    }
+
+    /// Calls a Python function on the client and serves nested requests of the same chain until
+    /// its answer arrives.
+    fn call_python(&self, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        let rt = &self.rt;
+        let Some(chain) = self.chains.borrow().last().copied() else {
+            return Err(rt.error(ErrorKind::Error, "Python functions can only be called while Python is calling into the addon".into()));
+        };
+        let call = self.next_call.get();
+        self.next_call.set(call + 1);
+        let (this, args) = {
+            let mut held = self.held.borrow_mut();
+            let mut w = ToWire::new(rt, &mut held);
+            (w.value(&this), args.iter().map(|a| w.value(a)).collect())
+        };
+        self.send(&ServerMessage::CallPython { call, chain, func: napi_protocol::PyRef(func), this, args });
+        loop {
+            if self.closed.get() {
+                return Err(rt.error(ErrorKind::Error, "the Python client went away".into()));
+            }
+            let msg = self.conn.borrow_mut().recv();
+            match msg {
+                Ok(ClientMessage::CallbackResult { call: c, result }) if c == call => {
+                    return match result {
+                        Ok(v) => wire::from_wire(rt, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
+                        Err(e) => Err(self.python_exception(e)),
+                    };
+                }
+                Ok(ClientMessage::CallbackResult { call: c, .. }) => tracing::warn!(call = c, "answer to a Python call nobody waits for"),
+                Ok(ClientMessage::Request(req)) if req.chain == chain => self.serve_request(req),
+                Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
+                Ok(_) => tracing::warn!("unknown message"),
+                Err(_) => {
+                    self.closed.set(true);
+                }
+            }
+        }
+    }
+
+    /// A JS `Error` standing for a Python exception: message "TypeName: text", remembered so the
+    /// very exception comes back if the addon lets it propagate.
+    fn python_exception(&self, e: PyException) -> Thrown {
+        let message = if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
+        let id = self.rt.new_error(ErrorKind::Error, message.into(), None);
+        self.python_errors.borrow_mut().insert(id, e.exception);
+        Thrown(Value::Object(id))
+    }
+}
+
+/// The runtime's way out to Python, through the host that owns it.
+struct PythonBridge(std::rc::Weak<Host>);
+
+impl Outside for PythonBridge {
+    fn call_python(&self, rt: &Runtime, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        match self.0.upgrade() {
+            Some(host) => host.call_python(func, this, args),
+            None => Err(rt.error(ErrorKind::Error, "the host is shutting down".into())),
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Converting values between the runtime and the wire.
+//!
+//! Arrays and plain data objects are copied (Python gets `list`/`dict`); everything with identity
+//! travels as an id the client holds until it releases it.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use napi_protocol as proto;
+use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind};
+
+use crate::runtime::bigint::BigInt;
+use crate::runtime::object::{ArrayBufferData, Callable, Function, ObjectClass, TypedArrayKind, View};
+use crate::runtime::property::{Property, PropertyKey, Slot};
+use crate::runtime::{ObjectId, Runtime, Value};
+
+/// What the client holds: how many times each object was sent and not yet released. These are
+/// roots for the collector.
+#[derive(Default)]
+pub struct Held {
+    counts: HashMap<ObjectId, u32>,
+}
+
+impl Held {
+    pub fn add(&mut self, id: ObjectId) {
+        *self.counts.entry(id).or_insert(0) += 1;
+    }
+
+    pub fn release(&mut self, id: ObjectId) {
+        if let Some(c) = self.counts.get_mut(&id) {
+            *c -= 1;
+            if *c == 0 {
+                self.counts.remove(&id);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+}
+
+fn buffer_kind(view: &View) -> BufferKind {
+    if view.is_buffer {
+        return BufferKind::Buffer;
+    }
+    match view.kind {
+        None => BufferKind::DataView,
+        Some(k) => match k {
+            TypedArrayKind::Int8 => BufferKind::Int8,
+            TypedArrayKind::Uint8 => BufferKind::Uint8,
+            TypedArrayKind::Uint8Clamped => BufferKind::Uint8Clamped,
+            TypedArrayKind::Int16 => BufferKind::Int16,
+            TypedArrayKind::Uint16 => BufferKind::Uint16,
+            TypedArrayKind::Int32 => BufferKind::Int32,
+            TypedArrayKind::Uint32 => BufferKind::Uint32,
+            TypedArrayKind::Float32 => BufferKind::Float32,
+            TypedArrayKind::Float64 => BufferKind::Float64,
+            TypedArrayKind::BigInt64 => BufferKind::BigInt64,
+            TypedArrayKind::BigUint64 => BufferKind::BigUint64,
+        },
+    }
+}
+
+fn typed_kind(kind: BufferKind) -> Option<TypedArrayKind> {
+    Some(match kind {
+        BufferKind::Int8 => TypedArrayKind::Int8,
+        BufferKind::Uint8 | BufferKind::Buffer => TypedArrayKind::Uint8,
+        BufferKind::Uint8Clamped => TypedArrayKind::Uint8Clamped,
+        BufferKind::Int16 => TypedArrayKind::Int16,
+        BufferKind::Uint16 => TypedArrayKind::Uint16,
+        BufferKind::Int32 => TypedArrayKind::Int32,
+        BufferKind::Uint32 => TypedArrayKind::Uint32,
+        BufferKind::Float32 => TypedArrayKind::Float32,
+        BufferKind::Float64 => TypedArrayKind::Float64,
+        BufferKind::BigInt64 => TypedArrayKind::BigInt64,
+        BufferKind::BigUint64 => TypedArrayKind::BigUint64,
+        _ => return None,
+    })
+}
+
+/// Converts runtime values for the client, recording what it now holds.
+pub struct ToWire<'a> {
+    pub rt: &'a Runtime,
+    pub held: &'a mut Held,
+    /// Containers being copied, to send a cyclic one by reference instead of looping.
+    copying: Vec<ObjectId>,
+}
+
+impl<'a> ToWire<'a> {
+    pub fn new(rt: &'a Runtime, held: &'a mut Held) -> Self {
+        ToWire { rt, held, copying: Vec::new() }
+    }
+
+    pub fn value(&mut self, v: &Value) -> proto::Value {
+        match v {
+            Value::Undefined => proto::Value::Undefined,
+            Value::Null => proto::Value::Null,
+            Value::Bool(b) => proto::Value::Bool(*b),
+            Value::Number(n) => proto::Value::Number(*n),
+            Value::String(s) => proto::Value::String(s.to_rust_string()),
+            Value::BigInt(b) => proto::Value::BigInt(BigIntValue { negative: b.negative, words: b.words.clone() }),
+            Value::Symbol(id) => {
+                let label = self.rt.symbol_description(*id).map(|d| d.to_rust_string()).unwrap_or_default();
+                self.reference(*id, RefKind::Symbol, None, label)
+            }
+            Value::Object(id) => self.object(*id),
+        }
+    }
+
+    pub fn reference(&mut self, id: ObjectId, kind: RefKind, class_proto: Option<ObjectId>, label: String) -> proto::Value {
+        self.held.add(id);
+        proto::Value::Js(JsRef { id: proto::ObjectId(id.to_bits()), kind, class_proto: class_proto.map(|p| proto::ObjectId(p.to_bits())), label })
+    }
+
+    /// Sends `id` by reference whatever its kind (used for the exports object and `js.object`).
+    pub fn by_reference(&mut self, id: ObjectId) -> proto::Value {
+        let (kind, class_proto) = self.kind_of(id);
+        let label = self.rt.class_name(id);
+        self.reference(id, kind, class_proto, label)
+    }
+
+    fn kind_of(&self, id: ObjectId) -> (RefKind, Option<ObjectId>) {
+        let heap = self.rt.heap.borrow();
+        let o = heap.obj(id);
+        let kind = match &o.class {
+            ObjectClass::Function(Function { is_class: true, .. }) => RefKind::Class,
+            ObjectClass::Function(_) => RefKind::Function,
+            ObjectClass::Array => RefKind::Array,
+            ObjectClass::Error => RefKind::Error,
+            ObjectClass::External { .. } => RefKind::External,
+            _ => RefKind::Object,
+        };
+        let class_proto = o.proto.filter(|p| is_class_prototype(self.rt, *p));
+        (kind, class_proto)
+    }
+
+    fn object(&mut self, id: ObjectId) -> proto::Value {
+        let class = match self.rt.heap.borrow().get(id) {
+            Some(o) => o.class.clone(),
+            None => return proto::Value::Undefined,
+        };
+        match class {
+            ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => proto::Value::Py { id: proto::PyRef(py), callable: true },
+            ObjectClass::Remote(py) => proto::Value::Py { id: proto::PyRef(py), callable: false },
+            ObjectClass::Function(f) => {
+                let name = match self.rt.get_own_property(id, &PropertyKey::name("name")) {
+                    Some(Property { slot: Slot::Data(Value::String(s)), .. }) => s.to_rust_string(),
+                    _ => String::new(),
+                };
+                let kind = if f.is_class { RefKind::Class } else { RefKind::Function };
+                self.reference(id, kind, None, name)
+            }
+            ObjectClass::Date(t) => proto::Value::Date(t),
+            ObjectClass::View(view) => {
+                let data = view_bytes(self.rt, &view);
+                proto::Value::Bytes { kind: buffer_kind(&view), data }
+            }
+            ObjectClass::ArrayBuffer(ArrayBufferData { bytes }) => {
+                proto::Value::Bytes { kind: BufferKind::ArrayBuffer, data: bytes.map(|b| b.to_vec()).unwrap_or_default() }
+            }
+            ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => {
+                self.copying.push(id);
+                let len = self.rt.array_length(id);
+                let items = (0..len).map(|i| {
+                    let v = self.rt.get_own_property(id, &PropertyKey::Index(i));
+                    match v {
+                        Some(Property { slot: Slot::Data(v), .. }) => self.value(&v),
+                        _ => proto::Value::Undefined,
+                    }
+                }).collect();
+                self.copying.pop();
+                proto::Value::Array(items)
+            }
+            ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => {
+                self.copying.push(id);
+                let props: Vec<(PropertyKey, Value)> = {
+                    let heap = self.rt.heap.borrow();
+                    let o = heap.obj(id);
+                    o.own_keys()
+                        .into_iter()
+                        .filter_map(|k| match o.props.get(&k) {
+                            Some(Property { slot: Slot::Data(v), enumerable: true, .. }) => Some((k, v.clone())),
+                            _ => None,
+                        })
+                        .collect()
+                };
+                let out = props
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            PropertyKey::Index(i) => i.to_string(),
+                            PropertyKey::String(s) => s.to_rust_string(),
+                            PropertyKey::Symbol(_) => unreachable!("plain data has no symbol keys"),
+                        };
+                        (key, self.value(&v))
+                    })
+                    .collect();
+                self.copying.pop();
+                proto::Value::Object(out)
+            }
+            _ => self.by_reference(id),
+        }
+    }
+
+    /// Arrays copy when they hold only data elements and no extra properties.
+    fn is_dense_data_array(&self, id: ObjectId) -> bool {
+        let heap = self.rt.heap.borrow();
+        let o = heap.obj(id);
+        o.proto == Some(self.rt.realm.array_prototype)
+            && o.wrap.is_none()
+            && o.props.iter().all(|(k, p)| {
+                matches!(p.slot, Slot::Data(_))
+                    && matches!(k, PropertyKey::Index(_) | PropertyKey::String(_))
+                    && (matches!(k, PropertyKey::Index(_)) || matches!(k, PropertyKey::String(s) if s.as_str() == Some("length")))
+            })
+    }
+
+    /// DESIGN §4: prototype `Object.prototype` or null, data properties only, no symbol keys,
+    /// not wrapped or tagged (those are a native object's identity).
+    fn is_plain_data(&self, id: ObjectId) -> bool {
+        let heap = self.rt.heap.borrow();
+        let o = heap.obj(id);
+        (o.proto.is_none() || o.proto == Some(self.rt.realm.object_prototype))
+            && o.wrap.is_none()
+            && o.type_tag.is_none()
+            && o.props.iter().all(|(k, p)| matches!(p.slot, Slot::Data(_)) && !matches!(k, PropertyKey::Symbol(_)))
+    }
+}
+
+fn view_bytes(rt: &Runtime, view: &View) -> Vec<u8> {
+    let heap = rt.heap.borrow();
+    let Some(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(b) })) = heap.get(view.buffer).map(|o| &o.class) else {
+        return Vec::new();
+    };
+    let len = view.length * view.kind.map_or(1, TypedArrayKind::element_size);
+    b.get(view.byte_offset..view.byte_offset + len).map(<[u8]>::to_vec).unwrap_or_default()
+}
+
+/// A prototype made by `napi_define_class` (its `constructor` is a class).
+pub fn is_class_prototype(rt: &Runtime, proto: ObjectId) -> bool {
+    match rt.get_own_property(proto, &PropertyKey::name("constructor")) {
+        Some(Property { slot: Slot::Data(Value::Object(c)), .. }) => {
+            matches!(rt.heap.borrow().get(c).map(|o| &o.class), Some(ObjectClass::Function(Function { is_class: true, .. })))
+        }
+        _ => false,
+    }
+}
+
+fn stale(id: proto::ObjectId) -> Failure {
+    Failure { kind: FailureKind::StaleObject, message: format!("the host no longer has object {:#x}", id.0) }
+}
+
+/// Converts a client value into the runtime, creating host objects for copied containers and
+/// for Python objects seen for the first time.
+pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
+    Ok(match v {
+        proto::Value::Undefined => Value::Undefined,
+        proto::Value::Null => Value::Null,
+        proto::Value::Bool(b) => Value::Bool(*b),
+        proto::Value::Number(n) => Value::Number(*n),
+        proto::Value::String(s) => Value::String(s.as_str().into()),
+        proto::Value::BigInt(b) => Value::BigInt(Rc::new(BigInt::new(b.negative, b.words.clone()))),
+        proto::Value::Array(items) => {
+            let items = items.iter().map(|i| from_wire(rt, i)).collect::<Result<Vec<_>, _>>()?;
+            Value::Object(rt.new_array(items))
+        }
+        proto::Value::Object(props) => {
+            let obj = rt.new_plain_object();
+            for (k, v) in props {
+                let v = from_wire(rt, v)?;
+                rt.heap.borrow_mut().put(obj, PropertyKey::name(k), Property::data(v));
+            }
+            Value::Object(obj)
+        }
+        proto::Value::Date(t) => {
+            let proto = rt.realm.date_prototype;
+            Value::Object(rt.heap.borrow_mut().new_object(ObjectClass::Date(*t), Some(proto)))
+        }
+        proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)),
+        proto::Value::Js(r) => {
+            let id = ObjectId::from_bits(r.id.0);
+            let heap = rt.heap.borrow();
+            match heap.get(id) {
+                Some(o) if matches!(o.class, ObjectClass::Symbol { .. }) => Value::Symbol(id),
+                Some(_) => Value::Object(id),
+                None => return Err(stale(r.id)),
+            }
+        }
+        proto::Value::Py { id, callable } => Value::Object(remote(rt, id.0, *callable)),
+        _ => return Err(Failure { kind: FailureKind::BadRequest, message: "unsupported value".into() }),
+    })
+}
+
+/// The host object standing for Python object `py`: one per Python object.
+fn remote(rt: &Runtime, py: u64, callable: bool) -> ObjectId {
+    if let Some(id) = rt.remote_objects.borrow().get(&py) {
+        return *id;
+    }
+    let id = if callable {
+        let class = ObjectClass::Function(Function { callable: Callable::Python(py), is_class: false });
+        let f = rt.heap.borrow_mut().new_object(class, Some(rt.realm.function_prototype));
+        let fixed = |v| Property { writable: false, ..Property::hidden(v) };
+        rt.heap.borrow_mut().put(f, PropertyKey::name("name"), fixed(Value::str("")));
+        rt.heap.borrow_mut().put(f, PropertyKey::name("length"), fixed(Value::Number(0.0)));
+        f
+    } else {
+        rt.heap.borrow_mut().new_object(ObjectClass::Remote(py), Some(rt.realm.object_prototype))
+    };
+    rt.remote_objects.borrow_mut().insert(py, id);
+    id
+}
+
+fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> ObjectId {
+    let mut heap = rt.heap.borrow_mut();
+    let ab = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(data.into()) }), Some(rt.realm.arraybuffer_prototype));
+    if kind == BufferKind::ArrayBuffer {
+        return ab;
+    }
+    let (view, proto) = match typed_kind(kind) {
+        Some(k) => {
+            let is_buffer = kind == BufferKind::Buffer;
+            let proto = if is_buffer { rt.realm.buffer_prototype } else { rt.realm.typed_array_prototype(k) };
+            (View { buffer: ab, kind: Some(k), is_buffer, byte_offset: 0, length: data.len() / k.element_size() }, proto)
+        }
+        None => (View { buffer: ab, kind: None, is_buffer: false, byte_offset: 0, length: data.len() }, rt.realm.dataview_prototype),
+    };
+    heap.new_object(ObjectClass::View(view), Some(proto))
+}

@@ -1,0 +1,185 @@
+//! The way into every Node-API function: find the env, clear the last error, run the body with
+//! panics caught (never unwind into C), record the status, and, for functions that may run
+//! JavaScript, refuse to start while an exception is pending and turn a throw into
+//! `napi_pending_exception` (Node's `NAPI_PREAMBLE`).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use super::types::*;
+use crate::runtime::{Env, EnvId, ObjectId, Runtime, Thrown, Value};
+
+/// Why a Node-API call failed.
+pub enum Fail {
+    Status(napi_status),
+    /// The message is host-specific (e.g. "not implemented"); the status is generic failure.
+    Message(napi_status, String),
+    /// JavaScript threw; the value becomes the pending exception.
+    Thrown(Value),
+}
+
+impl From<Thrown> for Fail {
+    fn from(t: Thrown) -> Fail {
+        Fail::Thrown(t.0)
+    }
+}
+
+pub type NapiResult<T = ()> = Result<T, Fail>;
+
+/// `Err(Fail::Status(s))`, for the many argument checks.
+pub fn fail<T>(s: napi_status) -> NapiResult<T> {
+    Err(Fail::Status(s))
+}
+
+/// The runtime and env of the current call.
+pub struct Cx {
+    pub rt: Rc<Runtime>,
+    pub env: Rc<Env>,
+}
+
+/// `napi_env` handles are env ids offset by one, so null is never valid.
+pub fn env_handle(id: EnvId) -> napi_env {
+    (id.0 as usize + 1) as napi_env
+}
+
+/// The runtime and env behind `env`, if it is a live env of this thread's runtime.
+pub fn resolve_env(env: napi_env) -> Option<(Rc<Runtime>, Rc<Env>)> {
+    let index = (env as usize).checked_sub(1)?;
+    let rt = Runtime::current()?;
+    let e = rt.env(EnvId(u32::try_from(index).ok()?))?;
+    Some((rt, e))
+}
+
+fn record(env: &Env, result: NapiResult) -> napi_status {
+    match result {
+        Ok(()) => status::OK,
+        Err(Fail::Status(s)) => {
+            env.set_last_error(s, None);
+            s
+        }
+        Err(Fail::Message(s, m)) => {
+            env.set_last_error(s, Some(m));
+            s
+        }
+        Err(Fail::Thrown(_)) => unreachable!("converted before recording"),
+    }
+}
+
+fn run(name: &'static str, cx: &Cx, body: impl FnOnce(&Cx) -> NapiResult) -> NapiResult {
+    let _span = tracing::trace_span!("napi", call = name).entered();
+    match catch_unwind(AssertUnwindSafe(|| body(cx))) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(call = name, "internal error: {what}");
+            Err(Fail::Message(status::GENERIC_FAILURE, format!("internal error in napi-hostd during {name}: {what}")))
+        }
+    }
+}
+
+/// The plain form (`CHECK_ENV`): for functions that cannot run JavaScript; they work while an
+/// exception is pending.
+pub fn plain(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
+    let Some((rt, env)) = resolve_env(env) else { return status::INVALID_ARG };
+    env.clear_last_error();
+    let cx = Cx { rt, env };
+    let result = run(name, &cx, body).map_err(|f| match f {
+        // A plain function that throws anyway (e.g. a conversion) reports it as Node does.
+        Fail::Thrown(v) => {
+            cx.rt.throw(v);
+            Fail::Status(status::PENDING_EXCEPTION)
+        }
+        other => other,
+    });
+    record(&cx.env, result)
+}
+
+/// The full form (`NAPI_PREAMBLE`): for functions that may run JavaScript.
+pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
+    let Some((rt, env)) = resolve_env(env) else { return status::INVALID_ARG };
+    if rt.is_exception_pending() {
+        env.set_last_error(status::PENDING_EXCEPTION, None);
+        return status::PENDING_EXCEPTION;
+    }
+    env.clear_last_error();
+    let cx = Cx { rt, env };
+    let result = run(name, &cx, body).map_err(|f| match f {
+        Fail::Thrown(v) => {
+            cx.rt.throw(v);
+            Fail::Status(status::PENDING_EXCEPTION)
+        }
+        other => other,
+    });
+    record(&cx.env, result)
+}
+
+/// Writes through an out-pointer the addon passed; null is `napi_invalid_arg`.
+pub fn out<'a, T>(ptr: *mut T) -> NapiResult<&'a mut T> {
+    // SAFETY: Node-API requires out-pointers to be null or valid for writes of T; null is
+    // rejected here, a dangling pointer is the addon's own bug (Node would crash too).
+    unsafe { ptr.as_mut() }.map_or(fail(status::INVALID_ARG), Ok)
+}
+
+/// Like `out`, for inputs the addon passes by pointer.
+pub fn input<'a, T>(ptr: *const T) -> NapiResult<&'a T> {
+    // SAFETY: as for `out`: null is rejected, anything else must be valid per the API contract.
+    unsafe { ptr.as_ref() }.map_or(fail(status::INVALID_ARG), Ok)
+}
+
+impl Cx {
+    /// The value behind a `napi_value`; null or a handle outside the live scopes is
+    /// `napi_invalid_arg`.
+    pub fn value(&self, v: napi_value) -> NapiResult<Value> {
+        self.rt.handles.borrow().get(v as usize).cloned().map_or(fail(status::INVALID_ARG), Ok)
+    }
+
+    /// A new handle for `v` in the innermost scope.
+    pub fn handle(&self, v: Value) -> napi_value {
+        self.rt.handles.borrow_mut().push(v) as napi_value
+    }
+
+    /// Creates a handle for `v` and writes it to `result`.
+    pub fn ret(&self, result: *mut napi_value, v: Value) -> NapiResult {
+        let slot = out(result)?;
+        *slot = self.handle(v);
+        Ok(())
+    }
+
+    /// An object argument (`napi_object_expected` for anything else, functions included as
+    /// objects).
+    pub fn object(&self, v: napi_value) -> NapiResult<ObjectId> {
+        match self.value(v)? {
+            Value::Object(id) => Ok(id),
+            _ => fail(status::OBJECT_EXPECTED),
+        }
+    }
+
+    /// Node's `CHECK_TO_OBJECT`: primitives are wrapped; null and undefined are
+    /// `napi_object_expected` and leave V8's TypeError pending, as in Node.
+    pub fn to_object(&self, v: napi_value) -> NapiResult<ObjectId> {
+        let value = self.value(v)?;
+        match self.rt.to_object(&value) {
+            Some(id) => Ok(id),
+            None => {
+                let e = self.rt.new_error(crate::runtime::convert::ErrorKind::TypeError, "Cannot convert undefined or null to object".into(), None);
+                self.rt.throw(Value::Object(e));
+                fail(status::OBJECT_EXPECTED)
+            }
+        }
+    }
+
+    /// A function argument to call or construct: Node's `CHECK_TO_FUNCTION` answers
+    /// `napi_invalid_arg` for anything else.
+    pub fn function(&self, v: napi_value) -> NapiResult<Value> {
+        let value = self.value(v)?;
+        if self.rt.is_callable(&value) {
+            Ok(value)
+        } else {
+            fail(status::INVALID_ARG)
+        }
+    }
+}

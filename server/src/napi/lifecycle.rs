@@ -1,0 +1,198 @@
+//! Loading modules (both registration styles), versions, and the module's declared Node-API
+//! version.
+
+use std::cell::Cell;
+use std::ffi::{c_char, CString};
+use std::path::Path;
+use std::rc::Rc;
+
+use super::callback::call_into_module;
+use super::entry::{self, out, Cx, NapiResult};
+use super::types::*;
+use crate::runtime::env::{DEFAULT_MODULE_VERSION, EXPERIMENTAL_VERSION};
+use crate::runtime::{Env, EnvId, Runtime, Value};
+
+/// The Node-API version this host implements (what `napi_get_version` reports).
+pub const HOST_NAPI_VERSION: u32 = 10;
+
+/// The Node.js release whose Node-API behaviour the host follows.
+pub const NODE_VERSION: (u32, u32, u32) = (20, 19, 2);
+
+thread_local! {
+    /// The module a legacy addon registered from its constructor while it was being `dlopen`ed.
+    static LEGACY_MODULE: Cell<*const napi_module> = const { Cell::new(std::ptr::null()) };
+}
+
+/// A loaded module: its library (kept loaded), env and exports.
+pub struct LoadedModule {
+    pub library: libloading::os::unix::Library,
+    pub env: EnvId,
+    pub exports: Value,
+}
+
+/// Loads the addon at `path` into `rt`: `dlopen`, find the entry point (exported
+/// `napi_register_module_v1`, else a module registered with `napi_module_register` during
+/// `dlopen`), create its env with the declared version, and run its init.
+pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String> {
+    if !path.exists() {
+        return Err(format!("no such file: {}", path.display()));
+    }
+    LEGACY_MODULE.with(|m| m.set(std::ptr::null()));
+    // RTLD_NOW: an unresolvable symbol fails here, with the linker's message, not mid-call.
+    // SAFETY: loading a library runs its constructors; running the addon's code is the point.
+    let library = unsafe { libloading::os::unix::Library::open(Some(path), libc::RTLD_NOW | libc::RTLD_LOCAL) }
+        .map_err(|e| format!("cannot load {} as a shared library: {e}", path.display()))?;
+    let legacy = LEGACY_MODULE.with(|m| m.replace(std::ptr::null()));
+
+    // SAFETY: the symbol has the type Node-API's headers give it.
+    let register: Option<unsafe extern "C" fn(napi_env, napi_value) -> napi_value> =
+        unsafe { library.get::<unsafe extern "C" fn(napi_env, napi_value) -> napi_value>(b"napi_register_module_v1\0") }
+            .ok()
+            .map(|s| *s);
+    // SAFETY: as above.
+    let get_version: Option<unsafe extern "C" fn() -> i32> =
+        unsafe { library.get::<unsafe extern "C" fn() -> i32>(b"node_api_module_get_api_version_v1\0") }
+            .ok()
+            .map(|s| *s);
+
+    let init = match (register, legacy.is_null()) {
+        (Some(f), _) => f,
+        (None, false) => {
+            // SAFETY: the pointer came from napi_module_register, which the addon calls with a
+            // module struct of static lifetime.
+            let module = unsafe { &*legacy };
+            module.nm_register_func.ok_or_else(|| "the registered module has no register function".to_string())?
+        }
+        (None, true) => {
+            return Err(format!(
+                "{} is not a Node-API module: it exports no napi_register_module_v1 and registers no module",
+                path.display()
+            ))
+        }
+    };
+    let version = match get_version {
+        // SAFETY: a function taking nothing and returning the version, per node_api.h.
+        Some(f) => unsafe { f() },
+        None => DEFAULT_MODULE_VERSION,
+    };
+    if !(1..=HOST_NAPI_VERSION as i32).contains(&version) && version != EXPERIMENTAL_VERSION {
+        return Err(format!(
+            "{} requires Node-API version {version}, but this host supports versions 1 to {HOST_NAPI_VERSION}",
+            path.display()
+        ));
+    }
+
+    let id = EnvId(rt.envs.borrow().len() as u32);
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let url = CString::new(format!("file://{}", abs.display())).map_err(|_| "path holds a NUL byte".to_string())?;
+    rt.envs.borrow_mut().push(Rc::new(Env::new(id, version, url)));
+
+    let exports_obj = rt.new_plain_object();
+    let exports_value = Value::Object(exports_obj);
+    let result = call_into_module(rt, id, |env| {
+        let exports = rt.handles.borrow_mut().push(exports_value.clone()) as napi_value;
+        // SAFETY: calling the addon's init with a live env and exports handle.
+        unsafe { init(env, exports) }
+    });
+    match result {
+        Err(thrown) => Err(format!("the module's initialisation threw: {}", rt.describe_thrown(&thrown.0))),
+        // An init that returns nothing (or undefined) keeps the exports object it was given.
+        Ok(Value::Undefined) | Ok(Value::Null) => Ok(LoadedModule { library, env: id, exports: exports_value }),
+        Ok(v) => Ok(LoadedModule { library, env: id, exports: v }),
+    }
+}
+
+impl Runtime {
+    /// "Name: message" for an error, the string form for anything else; never runs JS.
+    pub fn describe_thrown(&self, v: &Value) -> String {
+        if self.is_error(v) {
+            let part = |k: &str| match self.get_named(v, k) {
+                Ok(Value::String(s)) => s.to_rust_string(),
+                _ => String::new(),
+            };
+            format!("{}: {}", part("name"), part("message"))
+        } else {
+            v.to_display(self)
+        }
+    }
+}
+
+/// Legacy registration: called from the addon's constructor while `dlopen` runs.
+#[no_mangle]
+pub unsafe extern "C" fn napi_module_register(module: *mut napi_module) {
+    LEGACY_MODULE.with(|m| m.set(module));
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_version(env: napi_env, result: *mut u32) -> napi_status {
+    entry::plain(env, "napi_get_version", |_| {
+        *out(result)? = HOST_NAPI_VERSION;
+        Ok(())
+    })
+}
+
+struct StaticVersion(napi_node_version);
+// SAFETY: the struct is immutable and its `release` points at a static C string.
+unsafe impl Sync for StaticVersion {}
+
+static NODE_VERSION_INFO: StaticVersion = StaticVersion(napi_node_version {
+    major: NODE_VERSION.0,
+    minor: NODE_VERSION.1,
+    patch: NODE_VERSION.2,
+    release: c"node".as_ptr(),
+});
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: *mut *const napi_node_version) -> napi_status {
+    entry::plain(env, "napi_get_node_version", |_| {
+        *out(result)? = &NODE_VERSION_INFO.0;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: *mut *const c_char) -> napi_status {
+    entry::plain(env, "node_api_get_module_file_name", |cx: &Cx| -> NapiResult {
+        *out(result)? = cx.env.filename.as_ptr();
+        Ok(())
+    })
+}
+
+/// A `void (*)(void*)` cleanup hook and its argument, as registered.
+pub type CleanupHook = (usize, usize);
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_add_env_cleanup_hook(env: napi_env, fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>, arg: *mut std::ffi::c_void) -> napi_status {
+    entry::plain(env, "napi_add_env_cleanup_hook", |cx| {
+        let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
+        cx.env.cleanup_hooks.borrow_mut().push((f as usize, arg as usize));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_remove_env_cleanup_hook(env: napi_env, fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>, arg: *mut std::ffi::c_void) -> napi_status {
+    entry::plain(env, "napi_remove_env_cleanup_hook", |cx| {
+        let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
+        let mut hooks = cx.env.cleanup_hooks.borrow_mut();
+        if let Some(i) = hooks.iter().rposition(|h| *h == (f as usize, arg as usize)) {
+            hooks.remove(i);
+        }
+        Ok(())
+    })
+}
+
+/// Tears an env down as Node does when the environment exits: cleanup hooks in reverse order of
+/// registration, then the instance-data finalizer.
+pub fn teardown_env(rt: &Runtime, env: &Env) {
+    loop {
+        let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
+        // SAFETY: registered by the addon as a `void (*)(void*)` with this argument.
+        let hook: unsafe extern "C" fn(*mut std::ffi::c_void) = unsafe { std::mem::transmute(f) };
+        // SAFETY: running the addon's hook with its own argument.
+        unsafe { hook(arg as *mut std::ffi::c_void) };
+    }
+    if let Some((data, Some(fin))) = env.instance_data.take() {
+        super::callback::finalize(rt, env.id, fin.cb, data, fin.hint);
+    }
+}

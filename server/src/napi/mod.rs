@@ -1,0 +1,24 @@
+//! The Node-API C surface: every `extern "C"` / `#[no_mangle]` function of the host lives in this
+//! folder, one file per chapter of the Node-API documentation. Bodies go through
+//! [`entry`] and then read like the docs: check the arguments, do the thing, return.
+//!
+//! `napi-exports.txt` at the crate root is the one list of exported names; the build makes the
+//! linker's export list and the stubs of `missing` from it.
+
+#![allow(clippy::missing_safety_doc, reason = "the safety contract of each function is Node-API's")]
+#![allow(non_camel_case_types, reason = "names mirror the C headers")]
+
+pub mod buffers;
+pub mod callback;
+pub mod entry;
+pub mod errors;
+pub mod functions;
+pub mod lifecycle;
+pub mod missing;
+pub mod objects;
+pub mod references;
+pub mod scopes;
+pub mod strings;
+pub mod types;
+pub mod values;
+pub mod wrap;

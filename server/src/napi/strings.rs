@@ -1,0 +1,189 @@
+//! Strings in UTF-8, Latin-1 and UTF-16, with Node's buffer-size rules; property keys and
+//! "external" strings (which this host always copies, as Node does for short ones).
+
+use std::ffi::{c_char, c_void};
+
+use super::callback;
+use super::entry::{self, fail, out, Cx, NapiResult};
+use super::types::*;
+use crate::runtime::{JsString, Value};
+
+/// `NAPI_AUTO_LENGTH`.
+const AUTO_LENGTH: usize = usize::MAX;
+
+/// The bytes of a C string argument: `length` bytes, or up to the NUL for `NAPI_AUTO_LENGTH`.
+/// Node accepts a null pointer only with length 0, and lengths up to `INT_MAX`.
+fn c_units<T: Copy + Default + PartialEq>(ptr: *const T, length: usize) -> NapiResult<&'static [T]> {
+    if length == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() || (length != AUTO_LENGTH && length > i32::MAX as usize) {
+        return fail(status::INVALID_ARG);
+    }
+    let len = if length == AUTO_LENGTH {
+        let mut n = 0;
+        // SAFETY: with NAPI_AUTO_LENGTH the addon promises a terminated string.
+        while unsafe { *ptr.add(n) } != T::default() {
+            n += 1;
+        }
+        n
+    } else {
+        length
+    };
+    // SAFETY: the addon promises `len` readable units at `ptr` (non-null, checked above).
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+pub fn read_utf8(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
+    Ok(JsString::from_utf8_lossy(c_units(ptr as *const u8, length)?))
+}
+
+fn create(env: napi_env, name: &'static str, result: *mut napi_value, make: impl FnOnce() -> NapiResult<JsString>) -> napi_status {
+    entry::plain(env, name, |cx| {
+        let s = make()?;
+        cx.ret(result, Value::String(s))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_string_utf8(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+    create(env, "napi_create_string_utf8", result, || read_utf8(str, length))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_string_latin1(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+    create(env, "napi_create_string_latin1", result, || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_string_utf16(env: napi_env, str: *const u16, length: usize, result: *mut napi_value) -> napi_status {
+    create(env, "napi_create_string_utf16", result, || Ok(JsString::from_utf16(c_units(str, length)?)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_property_key_utf8(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+    create(env, "node_api_create_property_key_utf8", result, || read_utf8(str, length))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_property_key_latin1(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+    create(env, "node_api_create_property_key_latin1", result, || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_property_key_utf16(env: napi_env, str: *const u16, length: usize, result: *mut napi_value) -> napi_status {
+    create(env, "node_api_create_property_key_utf16", result, || Ok(JsString::from_utf16(c_units(str, length)?)))
+}
+
+/// External strings are copied; as Node does whenever it copies, the finalizer runs at once and
+/// `copied` says so.
+fn create_external(
+    env: napi_env,
+    name: &'static str,
+    result: *mut napi_value,
+    copied: *mut bool,
+    finalize: (napi_finalize, *mut c_void, *mut c_void),
+    make: impl FnOnce() -> NapiResult<JsString>,
+) -> napi_status {
+    entry::plain(env, name, |cx| {
+        let s = make()?;
+        cx.ret(result, Value::String(s))?;
+        if !copied.is_null() {
+            *out(copied)? = true;
+        }
+        if let (Some(cb), data, hint) = finalize {
+            callback::finalize(&cx.rt, cx.env.id, cb as usize, data as usize, hint as usize);
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_external_string_latin1(env: napi_env, str: *mut c_char, length: usize, finalize_callback: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value, copied: *mut bool) -> napi_status {
+    create_external(env, "node_api_create_external_string_latin1", result, copied, (finalize_callback, str as *mut c_void, finalize_hint), || {
+        Ok(JsString::from_latin1(c_units(str as *const u8, length)?))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_external_string_utf16(env: napi_env, str: *mut u16, length: usize, finalize_callback: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value, copied: *mut bool) -> napi_status {
+    create_external(env, "node_api_create_external_string_utf16", result, copied, (finalize_callback, str as *mut c_void, finalize_hint), || {
+        Ok(JsString::from_utf16(c_units(str, length)?))
+    })
+}
+
+fn string(cx: &Cx, value: napi_value) -> NapiResult<JsString> {
+    match cx.value(value)? {
+        Value::String(s) => Ok(s),
+        _ => fail(status::STRING_EXPECTED),
+    }
+}
+
+/// The shared shape of the three getters: with no buffer, report the full length (in `T` units,
+/// without terminator); with a buffer, write at most `bufsize - 1` units and a terminator, and
+/// report how many were written.
+fn get_string<T: Copy + Default>(
+    env: napi_env,
+    name: &'static str,
+    value: napi_value,
+    buf: *mut T,
+    bufsize: usize,
+    result: *mut usize,
+    encode: impl FnOnce(&JsString, usize) -> Vec<T>,
+    full_length: impl FnOnce(&JsString) -> usize,
+) -> napi_status {
+    entry::plain(env, name, |cx| {
+        cx.value(value)?;
+        let s = string(cx, value)?;
+        if buf.is_null() {
+            *out(result)? = full_length(&s);
+            return Ok(());
+        }
+        let written = if bufsize == 0 {
+            0
+        } else {
+            let units = encode(&s, bufsize - 1);
+            // SAFETY: the addon promises `bufsize` writable units; we write at most
+            // `bufsize - 1` plus the terminator.
+            unsafe {
+                std::ptr::copy_nonoverlapping(units.as_ptr(), buf, units.len());
+                *buf.add(units.len()) = T::default();
+            }
+            units.len()
+        };
+        if !result.is_null() {
+            *out(result)? = written;
+        }
+        Ok(())
+    })
+}
+
+/// UTF-8 of `s` cut to at most `max` bytes without splitting a character.
+fn utf8_prefix(s: &JsString, max: usize) -> Vec<u8> {
+    let text = s.to_rust_string();
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.as_bytes()[..end].to_vec()
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_value_string_utf8(env: napi_env, value: napi_value, buf: *mut c_char, bufsize: usize, result: *mut usize) -> napi_status {
+    get_string(env, "napi_get_value_string_utf8", value, buf as *mut u8, bufsize, result, utf8_prefix, |s| s.to_rust_string().len())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_value_string_latin1(env: napi_env, value: napi_value, buf: *mut c_char, bufsize: usize, result: *mut usize) -> napi_status {
+    // V8's WriteOneByte keeps the low byte of each UTF-16 unit.
+    get_string(env, "napi_get_value_string_latin1", value, buf as *mut u8, bufsize, result,
+        |s, max| s.to_utf16().into_iter().take(max).map(|u| u as u8).collect(),
+        JsString::len_utf16)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_value_string_utf16(env: napi_env, value: napi_value, buf: *mut u16, bufsize: usize, result: *mut usize) -> napi_status {
+    get_string(env, "napi_get_value_string_utf16", value, buf, bufsize, result,
+        |s, max| s.to_utf16().into_iter().take(max).collect(),
+        JsString::len_utf16)
+}

@@ -1,0 +1,341 @@
+//! Property access with JavaScript semantics: the prototype chain, accessors, attributes,
+//! array `length`, non-extensible objects. Assignment follows sloppy mode, as Node-API does:
+//! a refused write is reported as `false`, not thrown.
+
+use super::heap::ObjectId;
+use super::object::ObjectClass;
+use super::property::{Descriptor, Property, PropertyKey, Slot};
+use super::value::Value;
+use super::{JsResult, Runtime, Thrown};
+
+impl Runtime {
+    /// `ToPropertyKey`.
+    pub fn to_property_key(&self, v: &Value) -> JsResult<PropertyKey> {
+        match v {
+            Value::Symbol(id) => Ok(PropertyKey::Symbol(*id)),
+            Value::String(s) => Ok(PropertyKey::from_string(s.clone())),
+            Value::Number(n) if *n >= 0.0 && *n < u32::MAX as f64 && n.fract() == 0.0 => {
+                Ok(PropertyKey::Index(*n as u32))
+            }
+            other => {
+                let prim = self.to_primitive(other, Some("string"))?;
+                if let Value::Symbol(id) = prim {
+                    return Ok(PropertyKey::Symbol(id));
+                }
+                Ok(PropertyKey::from_string(self.to_string(&prim)?))
+            }
+        }
+    }
+
+    /// The object whose properties a primitive exposes (`"s".length`, `(1).toFixed`).
+    fn lookup_start(&self, target: &Value) -> JsResult<ObjectId> {
+        let r = &self.realm;
+        Ok(match target {
+            Value::Object(id) => *id,
+            Value::Bool(_) => r.boolean_prototype,
+            Value::Number(_) => r.number_prototype,
+            Value::String(_) => r.string_prototype,
+            Value::BigInt(_) => r.bigint_prototype,
+            Value::Symbol(_) => r.symbol_prototype,
+            Value::Undefined | Value::Null => {
+                return Err(self.type_error(format!(
+                    "Cannot read properties of {}",
+                    if matches!(target, Value::Null) { "null" } else { "undefined" }
+                )))
+            }
+        })
+    }
+
+    pub fn get_own_property(&self, obj: ObjectId, key: &PropertyKey) -> Option<Property> {
+        self.heap.borrow().get(obj)?.props.get(key).cloned()
+    }
+
+    /// Finds `key` on `obj` or its prototype chain.
+    pub fn find_property(&self, obj: ObjectId, key: &PropertyKey) -> Option<Property> {
+        let heap = self.heap.borrow();
+        let mut cur = Some(obj);
+        // The chain is acyclic (set_prototype refuses cycles); the bound guards against bugs.
+        for _ in 0..10_000 {
+            let o = heap.get(cur?)?;
+            if let Some(p) = o.props.get(key) {
+                return Some(p.clone());
+            }
+            cur = o.proto;
+        }
+        None
+    }
+
+    /// `target[key]`.
+    pub fn get(&self, target: &Value, key: &PropertyKey) -> JsResult<Value> {
+        if let Value::String(s) = target {
+            match key {
+                PropertyKey::String(k) if k.as_str() == Some("length") => {
+                    return Ok(Value::Number(s.len_utf16() as f64))
+                }
+                PropertyKey::Index(i) => {
+                    let units = s.to_utf16();
+                    if let Some(u) = units.get(*i as usize) {
+                        return Ok(Value::String(super::JsString::from_utf16(&[*u])));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let start = self.lookup_start(target)?;
+        match self.find_property(start, key) {
+            None => Ok(Value::Undefined),
+            Some(Property { slot: Slot::Data(v), .. }) => Ok(v),
+            Some(Property { slot: Slot::Accessor { get: Some(getter), .. }, .. }) => {
+                self.call(&Value::Object(getter), target.clone(), &[])
+            }
+            Some(Property { slot: Slot::Accessor { get: None, .. }, .. }) => Ok(Value::Undefined),
+        }
+    }
+
+    pub fn get_named(&self, target: &Value, name: &str) -> JsResult<Value> {
+        self.get(target, &PropertyKey::name(name))
+    }
+
+    /// `target[key] = value`; `Ok(false)` when the write was refused (read-only, frozen,
+    /// accessor without setter).
+    pub fn set(&self, target: &Value, key: PropertyKey, value: Value) -> JsResult<bool> {
+        let start = self.lookup_start(target)?;
+        match self.find_property(start, &key) {
+            Some(Property { slot: Slot::Accessor { set, .. }, .. }) => match set {
+                Some(setter) => {
+                    self.call(&Value::Object(setter), target.clone(), &[value])?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+            Some(Property { writable: false, .. }) => Ok(false),
+            _ => {
+                let Value::Object(obj) = target else {
+                    // Writes to primitives' wrappers vanish in sloppy mode.
+                    return Ok(false);
+                };
+                if let Some(own) = self.get_own_property(*obj, &key) {
+                    self.put_value(*obj, key, value, own);
+                    return Ok(true);
+                }
+                self.define_own_property(*obj, key, Descriptor {
+                    value: Some(value),
+                    writable: Some(true),
+                    enumerable: Some(true),
+                    configurable: Some(true),
+                    ..Descriptor::default()
+                })
+            }
+        }
+    }
+
+    pub fn set_named(&self, target: &Value, name: &str, value: Value) -> JsResult<bool> {
+        self.set(target, PropertyKey::name(name), value)
+    }
+
+    /// Replaces the value of an existing own data property (keeping its attributes).
+    fn put_value(&self, obj: ObjectId, key: PropertyKey, value: Value, own: Property) {
+        if self.is_array_length(obj, &key) {
+            let _ = self.set_array_length(obj, &value);
+            return;
+        }
+        let mut heap = self.heap.borrow_mut();
+        heap.obj_mut(obj).props.insert(key, Property { slot: Slot::Data(value), ..own });
+    }
+
+    fn is_array_length(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+        matches!(key, PropertyKey::String(s) if s.as_str() == Some("length"))
+            && self.heap.borrow().get(obj).is_some_and(|o| o.is_array())
+    }
+
+    /// Sets an array's `length`, deleting elements at and above it.
+    fn set_array_length(&self, obj: ObjectId, value: &Value) -> JsResult<bool> {
+        let n = self.to_number(value)?;
+        if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
+            return Err(self.range_error("Invalid array length".into()));
+        }
+        let mut heap = self.heap.borrow_mut();
+        let o = heap.obj_mut(obj);
+        o.props.retain(|k, _| !matches!(k, PropertyKey::Index(i) if *i as f64 >= n));
+        let key = PropertyKey::name("length");
+        if let Some(p) = o.props.get_mut(&key) {
+            if !p.writable {
+                return Ok(false);
+            }
+            p.slot = Slot::Data(Value::Number(n));
+        }
+        Ok(true)
+    }
+
+    pub fn array_length(&self, obj: ObjectId) -> u32 {
+        match self.get_own_property(obj, &PropertyKey::name("length")) {
+            Some(Property { slot: Slot::Data(Value::Number(n)), .. }) => n as u32,
+            _ => 0,
+        }
+    }
+
+    /// `Object.defineProperty` without the throw: `Ok(false)` when refused.
+    pub fn define_own_property(&self, obj: ObjectId, key: PropertyKey, desc: Descriptor) -> JsResult<bool> {
+        if self.is_array_length(obj, &key) {
+            if let Some(v) = &desc.value {
+                return self.set_array_length(obj, v);
+            }
+        }
+        let existing = self.get_own_property(obj, &key);
+        let mut heap = self.heap.borrow_mut();
+        let Some(o) = heap.get_mut(obj) else { return Ok(false) };
+        let new = match existing {
+            None => {
+                if !o.extensible {
+                    return Ok(false);
+                }
+                let slot = if desc.is_accessor() {
+                    Slot::Accessor { get: desc.get.flatten(), set: desc.set.flatten() }
+                } else {
+                    Slot::Data(desc.value.clone().unwrap_or(Value::Undefined))
+                };
+                Property {
+                    slot,
+                    writable: desc.writable.unwrap_or(false),
+                    enumerable: desc.enumerable.unwrap_or(false),
+                    configurable: desc.configurable.unwrap_or(false),
+                }
+            }
+            Some(cur) => {
+                if !cur.configurable {
+                    // A non-configurable property may only have its value changed while writable,
+                    // or be made non-writable.
+                    let changes_shape = desc.configurable == Some(true)
+                        || desc.enumerable.is_some_and(|e| e != cur.enumerable)
+                        || desc.is_accessor() != matches!(cur.slot, Slot::Accessor { .. }) && (desc.is_accessor() || desc.value.is_some() || desc.writable.is_some());
+                    let data_violation = matches!(cur.slot, Slot::Data(_))
+                        && !cur.writable
+                        && (desc.writable == Some(true) || desc.value.is_some());
+                    let accessor_violation = matches!(cur.slot, Slot::Accessor { .. }) && desc.is_accessor();
+                    if changes_shape || data_violation || accessor_violation {
+                        return Ok(false);
+                    }
+                }
+                let slot = if desc.is_accessor() {
+                    let (old_get, old_set) = match cur.slot {
+                        Slot::Accessor { get, set } => (get, set),
+                        Slot::Data(_) => (None, None),
+                    };
+                    Slot::Accessor { get: desc.get.unwrap_or(old_get), set: desc.set.unwrap_or(old_set) }
+                } else {
+                    match (desc.value.clone(), cur.slot) {
+                        (Some(v), _) => Slot::Data(v),
+                        (None, Slot::Data(v)) => Slot::Data(v),
+                        (None, Slot::Accessor { .. }) => Slot::Data(Value::Undefined),
+                    }
+                };
+                Property {
+                    slot,
+                    writable: desc.writable.unwrap_or(cur.writable),
+                    enumerable: desc.enumerable.unwrap_or(cur.enumerable),
+                    configurable: desc.configurable.unwrap_or(cur.configurable),
+                }
+            }
+        };
+        let grows_array = match key {
+            PropertyKey::Index(i) if o.is_array() => Some(i),
+            _ => None,
+        };
+        o.props.insert(key, new);
+        if let Some(i) = grows_array {
+            let len_key = PropertyKey::name("length");
+            if let Some(Property { slot: Slot::Data(Value::Number(n)), .. }) = o.props.get_mut(&len_key) {
+                if (i as f64) >= *n {
+                    *n = i as f64 + 1.0;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// `key in obj`.
+    pub fn has(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+        self.find_property(obj, key).is_some()
+    }
+
+    pub fn has_own(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+        self.heap.borrow().get(obj).is_some_and(|o| o.props.contains_key(key))
+    }
+
+    /// `delete obj[key]`: false when the property is non-configurable.
+    pub fn delete(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+        let mut heap = self.heap.borrow_mut();
+        let Some(o) = heap.get_mut(obj) else { return false };
+        match o.props.get(key) {
+            None => true,
+            Some(p) if !p.configurable => false,
+            Some(_) => {
+                o.props.shift_remove(key);
+                true
+            }
+        }
+    }
+
+    pub fn own_keys(&self, obj: ObjectId) -> Vec<PropertyKey> {
+        self.heap.borrow().get(obj).map(|o| o.own_keys()).unwrap_or_default()
+    }
+
+    /// `Object.setPrototypeOf`; false for a cycle or a non-extensible object.
+    pub fn set_prototype(&self, obj: ObjectId, proto: Option<ObjectId>) -> bool {
+        let mut heap = self.heap.borrow_mut();
+        let mut cur = proto;
+        while let Some(p) = cur {
+            if p == obj {
+                return false;
+            }
+            cur = heap.get(p).and_then(|o| o.proto);
+        }
+        let Some(o) = heap.get_mut(obj) else { return false };
+        if o.proto == proto {
+            return true;
+        }
+        if !o.extensible {
+            return false;
+        }
+        o.proto = proto;
+        true
+    }
+
+    pub fn prototype_of(&self, obj: ObjectId) -> Option<ObjectId> {
+        self.heap.borrow().get(obj).and_then(|o| o.proto)
+    }
+
+    /// `Object.freeze` (`writable_too`) or `Object.seal`.
+    pub fn integrity(&self, obj: ObjectId, freeze: bool) {
+        let mut heap = self.heap.borrow_mut();
+        let Some(o) = heap.get_mut(obj) else { return };
+        o.extensible = false;
+        for p in o.props.values_mut() {
+            p.configurable = false;
+            if freeze && matches!(p.slot, Slot::Data(_)) {
+                p.writable = false;
+            }
+        }
+    }
+
+    /// The JS class name of an object for messages and `repr`s.
+    pub fn class_name(&self, obj: ObjectId) -> String {
+        let ctor = self.find_property(obj, &PropertyKey::name("constructor"));
+        if let Some(Property { slot: Slot::Data(Value::Object(c)), .. }) = ctor {
+            if let Some(Property { slot: Slot::Data(Value::String(s)), .. }) =
+                self.get_own_property(c, &PropertyKey::name("name"))
+            {
+                return s.to_rust_string();
+            }
+        }
+        match self.heap.borrow().get(obj).map(|o| &o.class) {
+            Some(ObjectClass::Array) => "Array".into(),
+            Some(ObjectClass::Function(_)) => "Function".into(),
+            _ => "Object".into(),
+        }
+    }
+
+    pub fn throw_value(&self, v: Value) -> Thrown {
+        Thrown(v)
+    }
+}

@@ -1,0 +1,112 @@
+//! Calling and constructing functions, and `instanceof`.
+
+use super::heap::ObjectId;
+use super::object::{Callable, ObjectClass};
+use super::property::{Property, PropertyKey, Slot};
+use super::value::Value;
+use super::{CallFrame, JsResult, Runtime, MAX_DEPTH};
+
+impl Runtime {
+    fn callable_of(&self, func: &Value) -> JsResult<(ObjectId, Callable)> {
+        let found = match func {
+            Value::Object(id) => self.heap.borrow().get(*id).and_then(|o| o.function()).map(|f| (*id, f.callable.clone())),
+            _ => None,
+        };
+        found.ok_or_else(|| self.type_error(format!("{} is not a function", func.to_display(self))))
+    }
+
+    /// `func.call(this, ...args)`.
+    pub fn call(&self, func: &Value, this: Value, args: &[Value]) -> JsResult<Value> {
+        let (_, callable) = self.callable_of(func)?;
+        self.invoke(callable, this, args, None)
+    }
+
+    fn invoke(&self, callable: Callable, this: Value, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
+        let depth = self.depth.get();
+        if depth >= MAX_DEPTH {
+            return Err(self.range_error("Maximum call stack size exceeded".into()));
+        }
+        self.depth.set(depth + 1);
+        let result = match callable {
+            Callable::Native { env, cb, data } => {
+                // Native functions are sloppy-mode functions: a nullish receiver is the global
+                // object and a primitive one is boxed.
+                let this = match this {
+                    Value::Undefined | Value::Null => Value::Object(self.realm.global),
+                    Value::Object(_) => this,
+                    prim => Value::Object(self.to_object(&prim).expect("primitives box")),
+                };
+                let frame = CallFrame { this, args: args.to_vec(), new_target, data };
+                crate::napi::callback::invoke(self, env, cb, frame)
+            }
+            Callable::Builtin(f) => f(self, this, args, new_target),
+            Callable::Python(id) => {
+                let outside = self.outside.borrow().clone();
+                match outside {
+                    Some(o) => o.call_python(self, id, this, args.to_vec()),
+                    None => Err(self.type_error("Python functions cannot be called in this host".into())),
+                }
+            }
+        };
+        self.depth.set(depth);
+        result
+    }
+
+    /// `new ctor(...args)` (with `new.target` = ctor).
+    pub fn construct(&self, ctor: &Value, args: &[Value]) -> JsResult<Value> {
+        let (id, callable) = self.callable_of(ctor)?;
+        if let Callable::Builtin(_) = callable {
+            // Built-in constructors make their own instances (an Error, a wrapper...).
+            return self.invoke(callable, Value::Undefined, args, Some(id));
+        }
+        let proto = self.constructor_prototype(id);
+        let this = self.heap.borrow_mut().new_object(ObjectClass::Plain, Some(proto));
+        let result = self.invoke(callable, Value::Object(this), args, Some(id))?;
+        Ok(match result {
+            Value::Object(_) => result,
+            _ => Value::Object(this),
+        })
+    }
+
+    /// `ctor.prototype`, creating it on first use for functions made by `napi_create_function`
+    /// (V8 materialises it lazily too).
+    fn constructor_prototype(&self, ctor: ObjectId) -> ObjectId {
+        let key = PropertyKey::name("prototype");
+        match self.get_own_property(ctor, &key) {
+            Some(Property { slot: Slot::Data(Value::Object(p)), .. }) => p,
+            Some(_) => self.realm.object_prototype,
+            None => {
+                let proto = self.new_plain_object();
+                let mut heap = self.heap.borrow_mut();
+                heap.put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
+                let p = Property { configurable: false, ..Property::hidden(Value::Object(proto)) };
+                heap.put(ctor, key, p);
+                proto
+            }
+        }
+    }
+
+    /// `v instanceof ctor` (without `Symbol.hasInstance`, which no host object defines).
+    pub fn instance_of(&self, v: &Value, ctor: &Value) -> JsResult<bool> {
+        if !self.is_callable(ctor) {
+            return Err(self.type_error("Right-hand side of 'instanceof' is not callable".into()));
+        }
+        let proto = match self.get_named(ctor, "prototype")? {
+            Value::Object(p) => p,
+            other => {
+                return Err(self.type_error(format!(
+                    "Function has non-object prototype '{}' in instanceof check",
+                    other.to_display(self)
+                )))
+            }
+        };
+        let Value::Object(mut cur) = v.clone() else { return Ok(false) };
+        while let Some(p) = self.prototype_of(cur) {
+            if p == proto {
+                return Ok(true);
+            }
+            cur = p;
+        }
+        Ok(false)
+    }
+}

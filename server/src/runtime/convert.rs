@@ -1,0 +1,215 @@
+//! Type tests and the abstract conversions: `typeof`, `===`, `ToBoolean`, `ToNumber`,
+//! `ToString`, `ToPrimitive`, `ToObject`; and making error objects.
+
+use super::heap::ObjectId;
+use super::number::{number_to_string, string_to_number};
+use super::object::ObjectClass;
+use super::property::{Property, PropertyKey};
+use super::string::JsString;
+use super::value::{Type, Value};
+use super::{JsResult, Runtime, Thrown};
+
+/// The native error constructors a host creates errors of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Error,
+    TypeError,
+    RangeError,
+    SyntaxError,
+}
+
+impl Runtime {
+    pub fn type_of(&self, v: &Value) -> Type {
+        match v {
+            Value::Undefined => Type::Undefined,
+            Value::Null => Type::Null,
+            Value::Bool(_) => Type::Boolean,
+            Value::Number(_) => Type::Number,
+            Value::String(_) => Type::String,
+            Value::BigInt(_) => Type::BigInt,
+            Value::Symbol(_) => Type::Symbol,
+            Value::Object(id) => match self.heap.borrow().get(*id).map(|o| &o.class) {
+                Some(ObjectClass::Function(_)) => Type::Function,
+                Some(ObjectClass::External { .. }) => Type::External,
+                _ => Type::Object,
+            },
+        }
+    }
+
+    /// What JavaScript's `typeof` answers.
+    pub fn typeof_string(&self, v: &Value) -> &'static str {
+        match self.type_of(v) {
+            Type::Undefined => "undefined",
+            Type::Null | Type::Object | Type::External => "object",
+            Type::Boolean => "boolean",
+            Type::Number => "number",
+            Type::String => "string",
+            Type::Symbol => "symbol",
+            Type::Function => "function",
+            Type::BigInt => "bigint",
+        }
+    }
+
+    /// `a === b`.
+    pub fn strict_equals(&self, a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Undefined, Value::Undefined) | (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Number(x), Value::Number(y)) => x == y,
+            (Value::String(x), Value::String(y)) => x == y,
+            (Value::BigInt(x), Value::BigInt(y)) => x == y,
+            (Value::Symbol(x), Value::Symbol(y)) | (Value::Object(x), Value::Object(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    pub fn to_boolean(&self, v: &Value) -> bool {
+        match v {
+            Value::Undefined | Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(n) => !(n.is_nan() || *n == 0.0),
+            Value::String(s) => !s.is_empty(),
+            Value::BigInt(b) => !b.is_zero(),
+            Value::Symbol(_) | Value::Object(_) => true,
+        }
+    }
+
+    pub fn to_number(&self, v: &Value) -> JsResult<f64> {
+        Ok(match v {
+            Value::Undefined => f64::NAN,
+            Value::Null => 0.0,
+            Value::Bool(b) => *b as u8 as f64,
+            Value::Number(n) => *n,
+            Value::String(s) => string_to_number(&s.to_rust_string()),
+            Value::BigInt(_) => return Err(self.type_error("Cannot convert a BigInt value to a number".into())),
+            Value::Symbol(_) => return Err(self.type_error("Cannot convert a Symbol value to a number".into())),
+            Value::Object(_) => {
+                let prim = self.to_primitive(v, Some("number"))?;
+                return self.to_number(&prim);
+            }
+        })
+    }
+
+    pub fn to_string(&self, v: &Value) -> JsResult<JsString> {
+        Ok(match v {
+            Value::Undefined => "undefined".into(),
+            Value::Null => "null".into(),
+            Value::Bool(b) => if *b { "true" } else { "false" }.into(),
+            Value::Number(n) => number_to_string(*n).into(),
+            Value::String(s) => s.clone(),
+            Value::BigInt(b) => b.to_decimal().into(),
+            Value::Symbol(_) => return Err(self.type_error("Cannot convert a Symbol value to a string".into())),
+            Value::Object(_) => {
+                let prim = self.to_primitive(v, Some("string"))?;
+                return self.to_string(&prim);
+            }
+        })
+    }
+
+    /// `ToPrimitive` with `OrdinaryToPrimitive`: tries `valueOf`/`toString` (in the order the
+    /// hint asks) as found on the object, so host built-ins and Python-provided methods both count.
+    pub fn to_primitive(&self, v: &Value, hint: Option<&str>) -> JsResult<Value> {
+        let Value::Object(_) = v else { return Ok(v.clone()) };
+        let order: [&str; 2] = if hint == Some("string") { ["toString", "valueOf"] } else { ["valueOf", "toString"] };
+        for name in order {
+            let method = self.get_named(v, name)?;
+            if self.is_callable(&method) {
+                let result = self.call(&method, v.clone(), &[])?;
+                if !matches!(result, Value::Object(_)) {
+                    return Ok(result);
+                }
+            }
+        }
+        Err(self.type_error("Cannot convert object to primitive value".into()))
+    }
+
+    /// `ToObject`: objects as they are, primitives wrapped; `None` for null and undefined.
+    pub fn to_object(&self, v: &Value) -> Option<ObjectId> {
+        let r = &self.realm;
+        let proto = match v {
+            Value::Object(id) => return Some(*id),
+            Value::Undefined | Value::Null => return None,
+            Value::Bool(_) => r.boolean_prototype,
+            Value::Number(_) => r.number_prototype,
+            Value::String(_) => r.string_prototype,
+            Value::BigInt(_) => r.bigint_prototype,
+            Value::Symbol(_) => r.symbol_prototype,
+        };
+        let id = self.heap.borrow_mut().new_object(ObjectClass::Primitive(v.clone()), Some(proto));
+        if let Value::String(s) = v {
+            // String wrappers expose their length and characters as own properties.
+            let units = s.to_utf16();
+            let mut heap = self.heap.borrow_mut();
+            for (i, u) in units.iter().enumerate() {
+                let p = Property { writable: false, configurable: false, ..Property::data(Value::String(JsString::from_utf16(&[*u]))) };
+                heap.put(id, PropertyKey::Index(i as u32), p);
+            }
+            let len = Property { writable: false, enumerable: false, configurable: false, ..Property::data(Value::Number(units.len() as f64)) };
+            heap.put(id, PropertyKey::name("length"), len);
+        }
+        Some(id)
+    }
+
+    pub fn is_callable(&self, v: &Value) -> bool {
+        matches!(v, Value::Object(id) if self.heap.borrow().get(*id).is_some_and(|o| o.is_callable()))
+    }
+
+    pub fn is_error(&self, v: &Value) -> bool {
+        matches!(v, Value::Object(id) if matches!(self.heap.borrow().get(*id).map(|o| &o.class), Some(ObjectClass::Error)))
+    }
+
+    /// A new error object of `kind` with `message` (and `code`, when given, as an own property).
+    pub fn new_error(&self, kind: ErrorKind, message: JsString, code: Option<Value>) -> ObjectId {
+        let r = &self.realm;
+        let proto = match kind {
+            ErrorKind::Error => r.error_prototype,
+            ErrorKind::TypeError => r.type_error_prototype,
+            ErrorKind::RangeError => r.range_error_prototype,
+            ErrorKind::SyntaxError => r.syntax_error_prototype,
+        };
+        let id = self.heap.borrow_mut().new_object(ObjectClass::Error, Some(proto));
+        self.init_error(id, Some(message), code);
+        id
+    }
+
+    /// Gives an error object its `message`, `stack` and `code` the way V8 and Node do.
+    pub fn init_error(&self, id: ObjectId, message: Option<JsString>, code: Option<Value>) {
+        let mut heap = self.heap.borrow_mut();
+        if let Some(m) = &message {
+            heap.put(id, PropertyKey::name("message"), Property::hidden(Value::String(m.clone())));
+        }
+        if let Some(code) = code {
+            heap.put(id, PropertyKey::name("code"), Property::data(code));
+        }
+        drop(heap);
+        let name = self.get_named(&Value::Object(id), "name").ok().map(|n| n.to_display(self)).unwrap_or_default();
+        let stack = match &message {
+            Some(m) if !m.is_empty() => format!("{name}: {m}\n    at <native>"),
+            _ => format!("{name}\n    at <native>"),
+        };
+        self.heap.borrow_mut().put(id, PropertyKey::name("stack"), Property::hidden(Value::str(&stack)));
+    }
+
+    pub fn error(&self, kind: ErrorKind, message: String) -> Thrown {
+        Thrown(Value::Object(self.new_error(kind, message.into(), None)))
+    }
+
+    pub fn type_error(&self, message: String) -> Thrown {
+        self.error(ErrorKind::TypeError, message)
+    }
+
+    pub fn range_error(&self, message: String) -> Thrown {
+        self.error(ErrorKind::RangeError, message)
+    }
+}
+
+impl Value {
+    /// A best-effort string for messages: never throws, never calls into JS.
+    pub fn to_display(&self, rt: &Runtime) -> String {
+        match self {
+            Value::Object(id) => format!("[object {}]", rt.class_name(*id)),
+            Value::Symbol(_) => "Symbol()".into(),
+            other => rt.to_string(other).map(|s| s.to_rust_string()).unwrap_or_default(),
+        }
+    }
+}

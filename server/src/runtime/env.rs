@@ -1,0 +1,81 @@
+//! Per-module state: what Node keeps in each addon's `napi_env`.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::CString;
+
+/// Index of an env in the runtime's env table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EnvId(pub u32);
+
+/// `napi_extended_error_info`, laid out as in `js_native_api_types.h`; the env owns one so the
+/// pointer `napi_get_last_error_info` hands out stays valid until the next call.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ExtendedErrorInfo {
+    pub error_message: *const std::ffi::c_char,
+    pub engine_reserved: *mut std::ffi::c_void,
+    pub engine_error_code: u32,
+    pub error_code: i32,
+}
+
+const _: () = assert!(std::mem::size_of::<ExtendedErrorInfo>() == 24);
+
+/// Module versions Node treats as "no declaration": `NAPI_VERSION` 8 for modules without
+/// `node_api_module_get_api_version_v1`.
+pub const DEFAULT_MODULE_VERSION: i32 = 8;
+
+/// `NAPI_VERSION_EXPERIMENTAL`.
+pub const EXPERIMENTAL_VERSION: i32 = i32::MAX;
+
+pub struct Env {
+    pub id: EnvId,
+    /// The Node-API version the module declared; several behaviours depend on it.
+    pub module_version: i32,
+    /// `file://` URL of the module, for `node_api_get_module_file_name`.
+    pub filename: CString,
+    /// The status and, for host-specific failures, the message of the last call.
+    pub last_status: Cell<i32>,
+    pub last_message: RefCell<Option<CString>>,
+    pub error_info: RefCell<Box<ExtendedErrorInfo>>,
+    pub instance_data: Cell<Option<(usize, Option<super::object::Finalizer>)>>,
+    /// `napi_add_env_cleanup_hook` registrations, in order: `(function, argument)` addresses.
+    pub cleanup_hooks: RefCell<Vec<(usize, usize)>>,
+    /// Running total of `napi_adjust_external_memory`.
+    pub external_memory: Cell<i64>,
+}
+
+impl Env {
+    pub fn new(id: EnvId, module_version: i32, filename: CString) -> Env {
+        Env {
+            id,
+            module_version,
+            filename,
+            last_status: Cell::new(0),
+            last_message: RefCell::new(None),
+            error_info: RefCell::new(Box::new(ExtendedErrorInfo {
+                error_message: std::ptr::null(),
+                engine_reserved: std::ptr::null_mut(),
+                engine_error_code: 0,
+                error_code: 0,
+            })),
+            instance_data: Cell::new(None),
+            external_memory: Cell::new(0),
+            cleanup_hooks: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Node-API 10 behaviours (references to any value, `napi_cannot_run_js`) apply.
+    pub fn at_least(&self, version: i32) -> bool {
+        self.module_version >= version
+    }
+
+    pub fn clear_last_error(&self) {
+        self.last_status.set(0);
+        *self.last_message.borrow_mut() = None;
+    }
+
+    pub fn set_last_error(&self, status: i32, message: Option<String>) {
+        self.last_status.set(status);
+        *self.last_message.borrow_mut() = message.map(|m| CString::new(m.replace('\0', " ")).expect("no NUL"));
+    }
+}

@@ -1,0 +1,138 @@
+//! The handle-scope stack: every `napi_value` an addon holds is a slot here.
+//!
+//! Slots are numbered from 1 so that a null `napi_value` is never a valid handle. Closing a scope
+//! truncates the stack to where the scope began; an escapable scope reserves its escape slot in
+//! the parent before it opens.
+
+use super::value::Value;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Scope {
+    /// Length of the value stack when the scope opened.
+    pub start: usize,
+    /// For escapable scopes, the slot (in the parent) that `escape` writes.
+    pub escape_slot: Option<usize>,
+    pub escaped: bool,
+}
+
+#[derive(Default)]
+pub struct HandleStack {
+    values: Vec<Value>,
+    scopes: Vec<Scope>,
+    /// Scopes at or below this depth belong to the host (the scope around each native call), so
+    /// an addon cannot close them.
+    floor: usize,
+}
+
+/// Why a scope operation was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScopeError {
+    /// Not the innermost open scope (`napi_handle_scope_mismatch`).
+    Mismatch,
+    /// `napi_escape_handle` already called (`napi_escape_called_twice`).
+    EscapedTwice,
+}
+
+impl HandleStack {
+    /// A handle for `v` in the innermost scope.
+    pub fn push(&mut self, v: Value) -> usize {
+        self.values.push(v);
+        self.values.len()
+    }
+
+    pub fn get(&self, handle: usize) -> Option<&Value> {
+        handle.checked_sub(1).and_then(|i| self.values.get(i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// Opens a scope; returns its id (depth, from 1).
+    pub fn open(&mut self, escapable: bool) -> usize {
+        let escape_slot = escapable.then(|| {
+            self.values.push(Value::Undefined);
+            self.values.len() - 1
+        });
+        self.scopes.push(Scope { start: self.values.len(), escape_slot, escaped: false });
+        self.scopes.len()
+    }
+
+    /// Closes scope `id` and any scope opened inside it. Node only refuses a close when no
+    /// scope is open at all (closing out of order is undefined behaviour there; here it closes
+    /// the inner scopes too, so no handle outlives its scope).
+    pub fn close(&mut self, id: usize) -> Result<(), ScopeError> {
+        if id <= self.floor || id > self.scopes.len() {
+            return Err(ScopeError::Mismatch);
+        }
+        self.unwind_to(id - 1);
+        Ok(())
+    }
+
+    /// Closes every scope above depth `depth` (cleanup after a callback that left scopes open).
+    pub fn unwind_to(&mut self, depth: usize) {
+        while self.scopes.len() > depth {
+            let scope = self.scopes.pop().expect("checked non-empty");
+            self.values.truncate(scope.start);
+        }
+    }
+
+    /// Makes every scope open now the host's; returns the previous floor for `restore_floor`.
+    pub fn raise_floor(&mut self) -> usize {
+        std::mem::replace(&mut self.floor, self.scopes.len())
+    }
+
+    pub fn restore_floor(&mut self, floor: usize) {
+        self.floor = floor;
+    }
+
+    /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.
+    pub fn escape(&mut self, id: usize, v: Value) -> Result<usize, ScopeError> {
+        let scope = id.checked_sub(1).and_then(|i| self.scopes.get_mut(i)).ok_or(ScopeError::Mismatch)?;
+        let slot = scope.escape_slot.ok_or(ScopeError::Mismatch)?;
+        if scope.escaped {
+            return Err(ScopeError::EscapedTwice);
+        }
+        scope.escaped = true;
+        self.values[slot] = v;
+        Ok(slot + 1)
+    }
+
+    pub fn is_escapable(&self, id: usize) -> bool {
+        id.checked_sub(1).and_then(|i| self.scopes.get(i)).is_some_and(|s| s.escape_slot.is_some())
+    }
+
+    /// Every value a live handle holds (GC roots).
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_a_scope_drops_its_handles_but_keeps_the_escaped_one() {
+        let mut h = HandleStack::default();
+        let outer = h.open(false);
+        let esc = h.open(true);
+        let inner_handle = h.push(Value::Number(1.0));
+        let escaped = h.escape(esc, Value::Number(2.0)).unwrap();
+        assert_eq!(h.escape(esc, Value::Number(3.0)), Err(ScopeError::EscapedTwice));
+        h.close(esc).unwrap();
+        assert!(h.get(inner_handle).is_none());
+        assert!(matches!(h.get(escaped), Some(Value::Number(n)) if *n == 2.0));
+        h.close(outer).unwrap();
+        assert!(h.is_empty());
+        assert_eq!(h.close(outer), Err(ScopeError::Mismatch));
+    }
+}

@@ -1,0 +1,137 @@
+//! The value heap and JavaScript semantics, in safe Rust.
+//!
+//! One [`Runtime`] lives on the JS thread. Node-API functions (in `crate::napi`) reach it through
+//! [`Runtime::current`]; the dispatcher reaches it when it serves a client request. Nothing here
+//! holds a `RefCell` borrow across a call into native code, a built-in or Python, so those may
+//! re-enter the runtime freely.
+
+pub mod access;
+pub mod bigint;
+pub mod builtins;
+pub mod call;
+pub mod convert;
+pub mod env;
+pub mod handles;
+pub mod heap;
+pub mod number;
+pub mod object;
+pub mod property;
+pub mod realm;
+pub mod references;
+pub mod string;
+pub mod value;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub use env::{Env, EnvId};
+pub use heap::{Heap, ObjectId};
+pub use string::JsString;
+pub use value::{Type, Value};
+
+use handles::HandleStack;
+use realm::Realm;
+use references::RefTable;
+
+/// A JS exception on its way up: the thrown value.
+#[derive(Clone, Debug)]
+pub struct Thrown(pub Value);
+
+pub type JsResult<T> = Result<T, Thrown>;
+
+/// What the runtime needs from the world outside it: calls into Python objects.
+pub trait Outside {
+    /// Calls the Python object `func` with `this` and `args`; a Python exception comes back as a
+    /// thrown JS value.
+    fn call_python(&self, rt: &Runtime, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value>;
+}
+
+/// The arguments of the native callback being run, for `napi_get_cb_info`.
+pub struct CallFrame {
+    pub this: Value,
+    pub args: Vec<Value>,
+    pub new_target: Option<ObjectId>,
+    pub data: usize,
+}
+
+pub struct Runtime {
+    pub heap: RefCell<Heap>,
+    pub realm: Realm,
+    pub handles: RefCell<HandleStack>,
+    pub pending_exception: RefCell<Option<Value>>,
+    pub envs: RefCell<Vec<Rc<Env>>>,
+    pub refs: RefCell<RefTable>,
+    pub frames: RefCell<Vec<CallFrame>>,
+    pub outside: RefCell<Option<Rc<dyn Outside>>>,
+    /// `Symbol.for` registry.
+    pub symbol_registry: RefCell<HashMap<JsString, ObjectId>>,
+    /// Python objects the client sent, by client id, so one Python object is one JS object.
+    pub remote_objects: RefCell<HashMap<u64, ObjectId>>,
+    /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
+    /// instead of overflowing the stack.
+    pub depth: Cell<usize>,
+}
+
+/// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`.
+pub const MAX_DEPTH: usize = 2000;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
+}
+
+impl Runtime {
+    pub fn new() -> Rc<Runtime> {
+        let mut heap = Heap::default();
+        let realm = Realm::create(&mut heap);
+        Rc::new(Runtime {
+            heap: RefCell::new(heap),
+            realm,
+            handles: RefCell::new(HandleStack::default()),
+            pending_exception: RefCell::new(None),
+            envs: RefCell::new(Vec::new()),
+            refs: RefCell::new(RefTable::default()),
+            frames: RefCell::new(Vec::new()),
+            outside: RefCell::new(None),
+            symbol_registry: RefCell::new(HashMap::new()),
+            remote_objects: RefCell::new(HashMap::new()),
+            depth: Cell::new(0),
+        })
+    }
+
+    /// Makes `rt` the runtime of this thread (the JS thread).
+    pub fn install(rt: Rc<Runtime>) {
+        CURRENT.with(|c| *c.borrow_mut() = Some(rt));
+    }
+
+    /// The runtime of this thread, if this is the JS thread.
+    pub fn current() -> Option<Rc<Runtime>> {
+        CURRENT.with(|c| c.borrow().clone())
+    }
+
+    pub fn set_outside(&self, outside: Rc<dyn Outside>) {
+        *self.outside.borrow_mut() = Some(outside);
+    }
+
+    pub fn env(&self, id: EnvId) -> Option<Rc<Env>> {
+        self.envs.borrow().get(id.0 as usize).cloned()
+    }
+
+    pub fn is_exception_pending(&self) -> bool {
+        self.pending_exception.borrow().is_some()
+    }
+
+    pub fn throw(&self, v: Value) {
+        *self.pending_exception.borrow_mut() = Some(v);
+    }
+
+    pub fn take_exception(&self) -> Option<Value> {
+        self.pending_exception.borrow_mut().take()
+    }
+
+    /// A new plain object with `Object.prototype` as prototype.
+    pub fn new_plain_object(&self) -> ObjectId {
+        let proto = self.realm.object_prototype;
+        self.heap.borrow_mut().new_object(object::ObjectClass::Plain, Some(proto))
+    }
+}

@@ -1,0 +1,189 @@
+//! Heap objects and what distinguishes their kinds.
+
+use indexmap::IndexMap;
+
+use super::env::EnvId;
+use super::heap::ObjectId;
+use super::property::{Property, PropertyKey};
+use super::string::JsString;
+use super::Runtime;
+use super::value::Value;
+
+/// What a host built-in does when called: `(runtime, this, args, new_target)`.
+pub type BuiltinFn = fn(&Runtime, Value, &[Value], Option<ObjectId>) -> super::JsResult<Value>;
+
+/// The native side of a function.
+#[derive(Clone, Debug)]
+pub enum Callable {
+    /// A `napi_callback` with its data pointer, run in the env that created it. The pointers are
+    /// the addon's; the host only passes them back.
+    Native { env: EnvId, cb: usize, data: usize },
+    /// Implemented by the host itself (`Object`, `Error`, `Symbol.for`, ...).
+    Builtin(BuiltinFn),
+    /// A Python callable held by the client.
+    Python(u64),
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub callable: Callable,
+    /// Made by `napi_define_class`: Python calls of it construct.
+    pub is_class: bool,
+}
+
+/// A native pointer attached with `napi_wrap`, and how to finalize it.
+#[derive(Clone, Debug)]
+pub struct Wrap {
+    pub env: EnvId,
+    pub data: usize,
+    pub finalize: Option<Finalizer>,
+}
+
+/// A `napi_finalize` callback with its hint.
+#[derive(Clone, Copy, Debug)]
+pub struct Finalizer {
+    pub cb: usize,
+    pub hint: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrayBufferData {
+    /// Boxed so the address handed to the addon never moves. `None` once detached.
+    pub bytes: Option<Box<[u8]>>,
+}
+
+/// The element types of `napi_typedarray_type`, in its order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypedArrayKind {
+    Int8,
+    Uint8,
+    Uint8Clamped,
+    Int16,
+    Uint16,
+    Int32,
+    Uint32,
+    Float32,
+    Float64,
+    BigInt64,
+    BigUint64,
+}
+
+impl TypedArrayKind {
+    pub const ALL: [TypedArrayKind; 11] = [
+        TypedArrayKind::Int8,
+        TypedArrayKind::Uint8,
+        TypedArrayKind::Uint8Clamped,
+        TypedArrayKind::Int16,
+        TypedArrayKind::Uint16,
+        TypedArrayKind::Int32,
+        TypedArrayKind::Uint32,
+        TypedArrayKind::Float32,
+        TypedArrayKind::Float64,
+        TypedArrayKind::BigInt64,
+        TypedArrayKind::BigUint64,
+    ];
+
+    pub fn element_size(self) -> usize {
+        use TypedArrayKind::*;
+        match self {
+            Int8 | Uint8 | Uint8Clamped => 1,
+            Int16 | Uint16 => 2,
+            Int32 | Uint32 | Float32 => 4,
+            Float64 | BigInt64 | BigUint64 => 8,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        use TypedArrayKind::*;
+        match self {
+            Int8 => "Int8Array",
+            Uint8 => "Uint8Array",
+            Uint8Clamped => "Uint8ClampedArray",
+            Int16 => "Int16Array",
+            Uint16 => "Uint16Array",
+            Int32 => "Int32Array",
+            Uint32 => "Uint32Array",
+            Float32 => "Float32Array",
+            Float64 => "Float64Array",
+            BigInt64 => "BigInt64Array",
+            BigUint64 => "BigUint64Array",
+        }
+    }
+}
+
+/// A view on an ArrayBuffer: a typed array, a Node Buffer (a Uint8Array with `is_buffer`) or a
+/// DataView (`kind` None).
+#[derive(Clone, Debug)]
+pub struct View {
+    pub buffer: ObjectId,
+    pub kind: Option<TypedArrayKind>,
+    pub is_buffer: bool,
+    pub byte_offset: usize,
+    /// Elements for typed arrays, bytes for DataViews.
+    pub length: usize,
+}
+
+/// The internal kind of an object: what `napi_is_*`, `typeof` and the conversions look at.
+#[derive(Clone, Debug, Default)]
+pub enum ObjectClass {
+    #[default]
+    Plain,
+    Array,
+    Function(Function),
+    Error,
+    Symbol { description: Option<JsString> },
+    External { env: EnvId, data: usize },
+    Date(f64),
+    /// `Object(true)`, `Object(1)`, `Object("s")`, `Object(1n)`, `Object(sym)`.
+    Primitive(Value),
+    ArrayBuffer(ArrayBufferData),
+    View(View),
+    /// A Python object the client keeps alive while this host object lives.
+    Remote(u64),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    pub class: ObjectClass,
+    pub proto: Option<ObjectId>,
+    /// Own properties in insertion order; `keys()` sorts indices first as JS requires.
+    pub props: IndexMap<PropertyKey, Property>,
+    pub extensible: bool,
+    pub wrap: Option<Wrap>,
+    pub type_tag: Option<(u64, u64)>,
+}
+
+impl Object {
+    pub fn function(&self) -> Option<&Function> {
+        match &self.class {
+            ObjectClass::Function(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn is_callable(&self) -> bool {
+        matches!(self.class, ObjectClass::Function(_))
+    }
+
+    pub fn is_array(&self) -> bool {
+        matches!(self.class, ObjectClass::Array)
+    }
+
+    /// Own keys in JS order: integer indices ascending, then strings and symbols in insertion
+    /// order (strings before symbols).
+    pub fn own_keys(&self) -> Vec<PropertyKey> {
+        let mut indices: Vec<u32> = self
+            .props
+            .keys()
+            .filter_map(|k| match k {
+                PropertyKey::Index(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        indices.sort_unstable();
+        let mut keys: Vec<PropertyKey> = indices.into_iter().map(PropertyKey::Index).collect();
+        keys.extend(self.props.keys().filter(|k| matches!(k, PropertyKey::String(_))).cloned());
+        keys.extend(self.props.keys().filter(|k| matches!(k, PropertyKey::Symbol(_))).cloned());
+        keys
+    }
+}

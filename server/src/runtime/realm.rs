@@ -1,0 +1,156 @@
+//! The intrinsic objects: prototypes, constructors and the global object.
+//!
+//! A host without a JS engine still owes addons the objects they reach through Node-API:
+//! prototypes (for `instanceof`, `napi_get_prototype`, error names), the constructors real addons
+//! look up on the global (`Object`, `Error`, `TypeError`, `RangeError`, `Symbol`, `JSON`), and the
+//! few methods napi-rs calls (`Symbol.for`, `JSON.stringify`, `Reflect.getOwnPropertyDescriptor`).
+
+use super::builtins;
+use super::heap::{Heap, ObjectId};
+use super::object::{BuiltinFn, Callable, Function, ObjectClass, TypedArrayKind};
+use super::property::{Property, PropertyKey};
+use super::value::Value;
+
+pub struct Realm {
+    pub global: ObjectId,
+    pub object_prototype: ObjectId,
+    pub function_prototype: ObjectId,
+    pub array_prototype: ObjectId,
+    pub error_prototype: ObjectId,
+    pub type_error_prototype: ObjectId,
+    pub range_error_prototype: ObjectId,
+    pub syntax_error_prototype: ObjectId,
+    pub symbol_prototype: ObjectId,
+    pub boolean_prototype: ObjectId,
+    pub number_prototype: ObjectId,
+    pub string_prototype: ObjectId,
+    pub bigint_prototype: ObjectId,
+    pub date_prototype: ObjectId,
+    pub arraybuffer_prototype: ObjectId,
+    pub dataview_prototype: ObjectId,
+    pub buffer_prototype: ObjectId,
+    /// Indexed like [`TypedArrayKind::ALL`].
+    pub typed_array_prototypes: Vec<ObjectId>,
+    pub symbol_iterator: ObjectId,
+    pub symbol_async_iterator: ObjectId,
+    pub symbol_to_string_tag: ObjectId,
+}
+
+/// Builds intrinsics inside a heap that has no runtime yet.
+pub struct Builder<'h> {
+    pub heap: &'h mut Heap,
+    pub function_prototype: ObjectId,
+}
+
+impl Builder<'_> {
+    pub fn function(&mut self, name: &str, length: u32, f: BuiltinFn) -> ObjectId {
+        let class = ObjectClass::Function(Function { callable: Callable::Builtin(f), is_class: false });
+        let id = self.heap.new_object(class, Some(self.function_prototype));
+        let name_prop = Property { writable: false, ..Property::hidden(Value::str(name)) };
+        let len_prop = Property { writable: false, ..Property::hidden(Value::Number(length as f64)) };
+        self.heap.put(id, PropertyKey::name("length"), len_prop);
+        self.heap.put(id, PropertyKey::name("name"), name_prop);
+        id
+    }
+
+    /// Defines a method `name` on `target` (writable, configurable, not enumerable).
+    pub fn method(&mut self, target: ObjectId, name: &str, length: u32, f: BuiltinFn) -> ObjectId {
+        let func = self.function(name, length, f);
+        self.heap.put(target, PropertyKey::name(name), Property::hidden(Value::Object(func)));
+        func
+    }
+
+    pub fn value(&mut self, target: ObjectId, name: &str, v: Value) {
+        self.heap.put(target, PropertyKey::name(name), Property::hidden(v));
+    }
+
+    /// A constructor with its prototype linked both ways, installed on `global`.
+    pub fn constructor(
+        &mut self,
+        global: ObjectId,
+        name: &str,
+        length: u32,
+        f: BuiltinFn,
+        prototype: ObjectId,
+    ) -> ObjectId {
+        let ctor = self.function(name, length, f);
+        let frozen = Property { writable: false, enumerable: false, configurable: false, ..Property::hidden(Value::Object(prototype)) };
+        self.heap.put(ctor, PropertyKey::name("prototype"), frozen);
+        self.value(prototype, "constructor", Value::Object(ctor));
+        self.value(global, name, Value::Object(ctor));
+        ctor
+    }
+
+    pub fn symbol(&mut self, description: &str) -> ObjectId {
+        self.heap.new_object(ObjectClass::Symbol { description: Some(description.into()) }, None)
+    }
+}
+
+impl Realm {
+    pub fn create(heap: &mut Heap) -> Realm {
+        let object_prototype = heap.new_object(ObjectClass::Plain, None);
+        let function_prototype = heap.new_object(
+            ObjectClass::Function(Function { callable: Callable::Builtin(builtins::noop), is_class: false }),
+            Some(object_prototype),
+        );
+        let mut b = Builder { heap, function_prototype };
+        let global = b.heap.new_object(ObjectClass::Plain, Some(object_prototype));
+        let proto = |b: &mut Builder, class: ObjectClass| b.heap.new_object(class, Some(object_prototype));
+        let array_prototype = proto(&mut b, ObjectClass::Array);
+        b.heap.put(array_prototype, PropertyKey::name("length"), Property { writable: true, enumerable: false, configurable: false, ..Property::hidden(Value::Number(0.0)) });
+        let error_prototype = proto(&mut b, ObjectClass::Plain);
+        let symbol_prototype = proto(&mut b, ObjectClass::Plain);
+        let boolean_prototype = proto(&mut b, ObjectClass::Primitive(Value::Bool(false)));
+        let number_prototype = proto(&mut b, ObjectClass::Primitive(Value::Number(0.0)));
+        let string_prototype = proto(&mut b, ObjectClass::Primitive(Value::str("")));
+        let bigint_prototype = proto(&mut b, ObjectClass::Plain);
+        let date_prototype = proto(&mut b, ObjectClass::Plain);
+        let arraybuffer_prototype = proto(&mut b, ObjectClass::Plain);
+        let dataview_prototype = proto(&mut b, ObjectClass::Plain);
+        let typed_array_base = proto(&mut b, ObjectClass::Plain);
+        let sub_error = |b: &mut Builder| b.heap.new_object(ObjectClass::Plain, Some(error_prototype));
+        let type_error_prototype = sub_error(&mut b);
+        let range_error_prototype = sub_error(&mut b);
+        let syntax_error_prototype = sub_error(&mut b);
+        let typed_array_prototypes: Vec<ObjectId> = TypedArrayKind::ALL
+            .iter()
+            .map(|_| b.heap.new_object(ObjectClass::Plain, Some(typed_array_base)))
+            .collect();
+        let uint8 = typed_array_prototypes[TypedArrayKind::Uint8 as usize];
+        let buffer_prototype = b.heap.new_object(ObjectClass::Plain, Some(uint8));
+
+        let symbol_iterator = b.symbol("Symbol.iterator");
+        let symbol_async_iterator = b.symbol("Symbol.asyncIterator");
+        let symbol_to_string_tag = b.symbol("Symbol.toStringTag");
+
+        let realm = Realm {
+            global,
+            object_prototype,
+            function_prototype,
+            array_prototype,
+            error_prototype,
+            type_error_prototype,
+            range_error_prototype,
+            syntax_error_prototype,
+            symbol_prototype,
+            boolean_prototype,
+            number_prototype,
+            string_prototype,
+            bigint_prototype,
+            date_prototype,
+            arraybuffer_prototype,
+            dataview_prototype,
+            buffer_prototype,
+            typed_array_prototypes,
+            symbol_iterator,
+            symbol_async_iterator,
+            symbol_to_string_tag,
+        };
+        builtins::install(&mut b, &realm);
+        realm
+    }
+
+    pub fn typed_array_prototype(&self, kind: TypedArrayKind) -> ObjectId {
+        self.typed_array_prototypes[kind as usize]
+    }
+}

@@ -1,0 +1,76 @@
+//! `napi_ref`: counted references to values.
+//!
+//! A reference with a count above zero keeps its value alive; at zero it is weak (with no garbage
+//! collector running yet it keeps answering until the value is collected).
+
+use super::env::EnvId;
+use super::value::Value;
+
+pub struct Reference {
+    pub env: EnvId,
+    pub value: Value,
+    pub count: u32,
+}
+
+struct Entry {
+    generation: u32,
+    reference: Option<Reference>,
+}
+
+/// References by generation-checked id; ids are never 0.
+#[derive(Default)]
+pub struct RefTable {
+    entries: Vec<Entry>,
+    free: Vec<usize>,
+}
+
+impl RefTable {
+    fn id(index: usize, generation: u32) -> usize {
+        ((generation as usize) << 32) | (index + 1)
+    }
+
+    fn split(id: usize) -> Option<(usize, u32)> {
+        let index = (id & 0xffff_ffff).checked_sub(1)?;
+        Some((index, (id >> 32) as u32))
+    }
+
+    pub fn create(&mut self, r: Reference) -> usize {
+        if let Some(index) = self.free.pop() {
+            let e = &mut self.entries[index];
+            e.reference = Some(r);
+            Self::id(index, e.generation)
+        } else {
+            self.entries.push(Entry { generation: 1, reference: Some(r) });
+            Self::id(self.entries.len() - 1, 1)
+        }
+    }
+
+    pub fn get(&self, id: usize) -> Option<&Reference> {
+        let (index, generation) = Self::split(id)?;
+        let e = self.entries.get(index)?;
+        (e.generation == generation).then_some(())?;
+        e.reference.as_ref()
+    }
+
+    pub fn get_mut(&mut self, id: usize) -> Option<&mut Reference> {
+        let (index, generation) = Self::split(id)?;
+        let e = self.entries.get_mut(index)?;
+        (e.generation == generation).then_some(())?;
+        e.reference.as_mut()
+    }
+
+    pub fn delete(&mut self, id: usize) -> Option<Reference> {
+        let (index, generation) = Self::split(id)?;
+        let e = self.entries.get_mut(index)?;
+        (e.generation == generation).then_some(())?;
+        let r = e.reference.take()?;
+        e.generation = e.generation.wrapping_add(1).max(1);
+        self.free.push(index);
+        Some(r)
+    }
+
+    /// Values held by references with a count above zero (GC roots).
+    pub fn strong_values(&self) -> impl Iterator<Item = &Value> {
+        self.entries.iter().filter_map(|e| e.reference.as_ref()).filter(|r| r.count > 0).map(|r| &r.value)
+    }
+}
