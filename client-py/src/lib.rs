@@ -1,0 +1,22 @@
+//! `napi_python._native`: the private extension behind the `napi_python` package. It spawns and
+//! talks to `napi-hostd`, converts values, and runs the host's calls into Python.
+
+mod buffer;
+mod channel;
+mod connection;
+mod convert;
+mod hooks;
+mod jsref;
+mod process;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<connection::Connection>()?;
+    m.add_class::<jsref::JSRef>()?;
+    m.add_class::<buffer::JSBuffer>()?;
+    m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;
+    m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
+    Ok(())
+}

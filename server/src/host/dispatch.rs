@@ -213,7 +213,7 @@ impl Host {
         Ok(Descriptor { value, get: accessor(&d.get)?, set: accessor(&d.set)?, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable })
     }
 
-    /// `[exports by reference, own enumerable properties by value]`: the client caches the
+    /// `[exports by reference, own data properties by value]`: the client caches the
     /// exports from this one answer.
     fn exports_answer(&self, exports: &Value) -> proto::Value {
         let rt = &self.rt;
@@ -225,9 +225,10 @@ impl Host {
             .into_iter()
             .filter_map(|k| {
                 let p = rt.get_own_property(*id, &k)?;
+                // Non-enumerable ones too: C addons define their methods with `napi_default`.
                 match (&k, p.slot) {
-                    (PropertyKey::String(s), Slot::Data(v)) if p.enumerable => Some((s.to_rust_string(), v)),
-                    (PropertyKey::Index(i), Slot::Data(v)) if p.enumerable => Some((i.to_string(), v)),
+                    (PropertyKey::String(s), Slot::Data(v)) => Some((s.to_rust_string(), v)),
+                    (PropertyKey::Index(i), Slot::Data(v)) => Some((i.to_string(), v)),
                     _ => None,
                 }
             })

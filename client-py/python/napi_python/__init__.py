@@ -1,0 +1,60 @@
+"""napi_python: load Node-API native addons (``.node`` files) and call them from Python.
+
+    from napi_python import load_addon
+    addon = load_addon("crc32.linux-x64-gnu.node")
+    addon.crc32c(b"hello")
+
+Each addon runs in its own ``napi-hostd`` process by default, so a crash in native code raises
+``AddonCrashedError`` here instead of killing Python.
+"""
+
+from __future__ import annotations
+
+from . import _native, errors, js
+from ._native import JSBuffer
+from .addon import Addon, hostd_path, load_addon
+from .errors import (
+    AddonClosedError,
+    AddonCrashedError,
+    AddonError,
+    AddonLoadError,
+    JSError,
+    JSRangeError,
+    JSTypeError,
+    StaleObjectError,
+)
+from .proxy import JSFunction, JSMethod, JSObject, JSSymbol
+from .values import BigInt
+
+__all__ = [
+    "load_addon",
+    "Addon",
+    "hostd_path",
+    "JSObject",
+    "JSFunction",
+    "JSMethod",
+    "JSSymbol",
+    "JSBuffer",
+    "BigInt",
+    "js",
+    "JSError",
+    "JSTypeError",
+    "JSRangeError",
+    "AddonError",
+    "AddonLoadError",
+    "AddonCrashedError",
+    "AddonClosedError",
+    "StaleObjectError",
+]
+
+_native.configure(
+    JSObject,
+    JSFunction,
+    JSSymbol,
+    BigInt,
+    js.null,
+    js.undefined,
+    errors._js_error,
+    errors._failure,
+    errors._dead,
+)

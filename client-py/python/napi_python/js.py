@@ -1,0 +1,191 @@
+"""What Python syntax cannot say about JavaScript values.
+
+Functions that take a proxy ask that proxy's host. Functions that create host-side values take
+the ``Addon`` whose host should hold them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable
+
+from . import _native
+from .proxy import JSFunction, JSObject, JSSymbol
+from .values import BigInt, null, undefined
+
+__all__ = [
+    "null",
+    "undefined",
+    "typeof",
+    "instanceof",
+    "strict_equals",
+    "own_property_descriptors",
+    "define_property",
+    "get_prototype",
+    "set_prototype",
+    "keys",
+    "get",
+    "set",
+    "new",
+    "symbol",
+    "symbol_for",
+    "object",
+    "array",
+    "bigint",
+]
+
+_MISSING: Any = object()
+
+
+def _conn(*values: Any) -> "_native.Connection | None":
+    for v in values:
+        if isinstance(v, _native.JSRef):
+            return v._conn
+        c = getattr(v, "_conn", None)
+        if isinstance(c, _native.Connection):
+            return c
+    return None
+
+
+def _require_conn(what: str, *values: Any) -> _native.Connection:
+    conn = _conn(*values)
+    if conn is None:
+        raise TypeError(f"{what} needs a JavaScript object (a proxy) or an Addon to know which host to ask")
+    return conn
+
+
+def _local_typeof(value: Any) -> str:
+    """`typeof` of what a Python value becomes in JavaScript (DESIGN §4)."""
+    if value is None or value is undefined:
+        return "undefined"
+    if value is null:
+        return "object"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, BigInt) or (isinstance(value, int) and abs(value) > 2**53):
+        return "bigint"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if callable(value):
+        return "function"
+    return "object"
+
+
+def typeof(value: Any) -> str:
+    """JavaScript's ``typeof value``."""
+    conn = _conn(value)
+    return conn.typeof(value) if conn is not None else _local_typeof(value)
+
+
+def instanceof(value: Any, ctor: Any) -> bool:
+    """``value instanceof ctor``."""
+    return bool(_require_conn("instanceof", ctor, value).instanceof(value, ctor))
+
+
+def strict_equals(a: Any, b: Any) -> bool:
+    """``a === b``. Values Python copies (lists, dicts) are fresh objects, so never equal."""
+    conn = _conn(a, b)
+    if conn is not None:
+        return bool(conn.strict_equals(a, b))
+    ta, tb = _local_typeof(a), _local_typeof(b)
+    if ta != tb:
+        return False
+    if ta in ("object", "function"):
+        return a is b
+    return bool(a == b)
+
+
+def own_property_descriptors(obj: JSObject) -> dict[Any, dict[str, Any]]:
+    """``Object.getOwnPropertyDescriptors(obj)`` as ``{key: descriptor}`` in JS key order."""
+    pairs = _require_conn("own_property_descriptors", obj).own_property_descriptors(obj)
+    return {key: desc for key, desc in pairs}
+
+
+def define_property(
+    obj: JSObject,
+    key: Any,
+    *,
+    value: Any = _MISSING,
+    get: Any = _MISSING,
+    set: Any = _MISSING,
+    writable: bool = False,
+    enumerable: bool = False,
+    configurable: bool = False,
+) -> None:
+    """``Object.defineProperty(obj, key, {...})``; attributes default to false as in JS."""
+    desc: dict[str, Any] = {"enumerable": enumerable, "configurable": configurable}
+    if get is not _MISSING or set is not _MISSING:
+        if value is not _MISSING:
+            raise TypeError("a property has either a value or accessors, not both")
+        if get is not _MISSING:
+            desc["get"] = get
+        if set is not _MISSING:
+            desc["set"] = set
+    else:
+        desc["value"] = None if value is _MISSING else value
+        desc["writable"] = writable
+    _require_conn("define_property", obj).define_property(obj, key, desc)
+
+
+def get_prototype(obj: JSObject) -> Any:
+    """``Object.getPrototypeOf(obj)``."""
+    return _require_conn("get_prototype", obj).get_prototype(obj)
+
+
+def set_prototype(obj: JSObject, proto: Any) -> None:
+    """``Object.setPrototypeOf(obj, proto)`` (``proto`` None or ``js.null`` for null)."""
+    _require_conn("set_prototype", obj).set_prototype(obj, null if proto is None else proto)
+
+
+def keys(obj: JSObject) -> list[Any]:
+    """``Reflect.ownKeys(obj)``: string keys in JS order, then symbols."""
+    return list(_require_conn("keys", obj).own_keys(obj))
+
+
+def get(obj: JSObject, key: Any) -> Any:
+    """``obj[key]`` for any key type (str, int, ``JSSymbol``)."""
+    return _require_conn("get", obj).get(obj, key)
+
+
+def set(obj: JSObject, key: Any, value: Any) -> bool:  # noqa: A001 - mirrors JS naming
+    """``obj[key] = value``; False when JavaScript refused the write (read-only, frozen)."""
+    return bool(_require_conn("set", obj).set(obj, key, value))
+
+
+def new(ctor: JSFunction, *args: Any) -> Any:
+    """``new ctor(...args)``."""
+    return _require_conn("new", ctor).construct(ctor, args)
+
+
+def symbol(addon: Any, description: "str | None" = None) -> JSSymbol:
+    """``Symbol(description)`` in the addon's host."""
+    return _require_conn("symbol", addon).new_symbol(description)
+
+
+def symbol_for(addon: Any, key: str) -> JSSymbol:
+    """``Symbol.for(key)`` in the addon's host."""
+    return _require_conn("symbol_for", addon).symbol_for(key)
+
+
+def object(addon: Any, props: "dict[Any, Any] | None" = None, **kw: Any) -> JSObject:  # noqa: A001
+    """A plain object created in the addon's host and held by reference, so the addon's
+    changes to it are visible here."""
+    pairs = list((props or {}).items()) + list(kw.items())
+    return _require_conn("object", addon).new_object(pairs)
+
+
+def array(addon: Any, items: Iterable[Any] = ()) -> JSObject:
+    """An array created in the addon's host and held by reference."""
+    return _require_conn("array", addon).new_array(tuple(items))
+
+
+def bigint(n: int) -> BigInt:
+    """``n`` as a BigInt."""
+    return BigInt(n)
+
+
+def date(value: "_dt.datetime") -> _dt.datetime:
+    """Dates cross as ``datetime``; this is the identity, for symmetry with the other helpers."""
+    return value

@@ -1,0 +1,318 @@
+//! `Connection`: one host process and the requests Python sends it.
+//!
+//! A request is written by the calling thread, which then waits (without the GIL) for the reply
+//! of its chain. Calls from the host into Python arrive on the same chain and run on that same
+//! thread, which may send nested requests on the chain, to any depth.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use napi_protocol::{CallId, ChainId, ClientMessage, Descriptor, JsRef, ObjectId, Op, PyException, PyRef, RefKind, Request, Value};
+use pyo3::exceptions::{PyKeyError, PyOSError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
+
+use crate::channel::{Channel, Incoming};
+use crate::convert::{dead_error, Cx};
+use crate::hooks::hooks;
+use crate::process;
+
+thread_local! {
+    /// The chains this thread is running callbacks for, innermost last, per channel: a request
+    /// made from inside a callback continues that chain.
+    static ACTIVE: RefCell<Vec<(usize, ChainId)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Python objects the host holds, by the id it knows them by.
+#[derive(Default)]
+struct Exported {
+    by_id: HashMap<u64, PyObject>,
+    /// Identity of each exported object (bound methods by their function and instance, since
+    /// Python makes a new one on every attribute access).
+    by_identity: HashMap<(usize, usize), u64>,
+    next: u64,
+}
+
+#[pyclass(frozen, weakref, module = "napi_python._native")]
+pub struct Connection {
+    pub channel: Arc<Channel>,
+    exported: Mutex<Exported>,
+    /// Live proxies by object id (weak), so one JS object is one Python proxy.
+    proxies: Mutex<HashMap<u64, Py<PyWeakrefReference>>>,
+}
+
+/// Closes a top-level chain's mailbox however the request ends.
+struct ChainGuard<'a> {
+    channel: &'a Channel,
+    chain: ChainId,
+    top: bool,
+}
+
+impl Drop for ChainGuard<'_> {
+    fn drop(&mut self) {
+        if self.top {
+            self.channel.close_chain(self.chain);
+        }
+    }
+}
+
+impl Connection {
+    fn key(&self) -> usize {
+        Arc::as_ptr(&self.channel) as usize
+    }
+
+    /// The id the host knows `obj` by, exporting it on first sight.
+    pub fn export(&self, py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let identity = match (obj.getattr("__self__"), obj.getattr("__func__")) {
+            (Ok(s), Ok(f)) if obj.get_type().name()? == "method" => (s.as_ptr() as usize, f.as_ptr() as usize),
+            _ => (obj.as_ptr() as usize, 0),
+        };
+        let mut ex = self.exported.lock().unwrap();
+        if let Some(id) = ex.by_identity.get(&identity) {
+            return Ok(*id);
+        }
+        ex.next += 1;
+        let id = ex.next;
+        ex.by_identity.insert(identity, id);
+        ex.by_id.insert(id, obj.clone().unbind());
+        let _ = py;
+        Ok(id)
+    }
+
+    pub fn exported(&self, py: Python<'_>, id: u64) -> PyResult<PyObject> {
+        let ex = self.exported.lock().unwrap();
+        ex.by_id.get(&id).map(|o| o.clone_ref(py)).ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
+    }
+
+    /// The proxy for a host object: the live one if there is one, else a new one.
+    pub fn proxy(&self, conn: &Bound<'_, Connection>, r: JsRef) -> PyResult<PyObject> {
+        let py = conn.py();
+        let mut proxies = self.proxies.lock().unwrap();
+        if let Some(existing) = proxies.get(&r.id.0).and_then(|w| w.bind(py).upgrade()) {
+            // The host counted this send as another hold; the proxy we reuse holds once.
+            self.channel.queue_release(r.id);
+            return Ok(existing.unbind());
+        }
+        let h = hooks(py)?;
+        let (cls, kind) = match r.kind {
+            RefKind::Function => (&h.function_cls, "function"),
+            RefKind::Class => (&h.function_cls, "class"),
+            RefKind::Symbol => (&h.symbol_cls, "symbol"),
+            RefKind::Array => (&h.object_cls, "array"),
+            RefKind::Error => (&h.object_cls, "error"),
+            RefKind::External => (&h.object_cls, "external"),
+            RefKind::Promise => (&h.object_cls, "promise"),
+            _ => (&h.object_cls, "object"),
+        };
+        let obj = cls.bind(py).call1((conn, r.id.0, kind, r.class_proto.map(|p| p.0), r.label))?;
+        if proxies.len() > 1024 && proxies.len().is_power_of_two() {
+            proxies.retain(|_, w| w.bind(py).upgrade().is_some());
+        }
+        proxies.insert(r.id.0, PyWeakrefReference::new(&obj)?.unbind());
+        Ok(obj.unbind())
+    }
+
+    /// Sends `op` and waits for its reply, running the Python calls it causes on the way.
+    fn request(slf: &Bound<'_, Self>, op: Op) -> PyResult<PyObject> {
+        let py = slf.py();
+        let this = slf.get();
+        let channel = &*this.channel;
+        let key = this.key();
+        let id = channel.next_id();
+        let inner = ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, c)| *c));
+        let (chain, top) = match inner {
+            Some(c) => (c, false),
+            None => (id, true),
+        };
+        if top {
+            channel.open_chain(chain);
+        }
+        let _guard = ChainGuard { channel, chain, top };
+        let request = ClientMessage::Request(Request { id, chain, releases: channel.take_releases(), op });
+        channel.send(&request).map_err(|d| dead_error(py, &d))?;
+        let cx = Cx::new(slf)?;
+        loop {
+            match py.allow_threads(|| channel.wait(chain)) {
+                Err(d) => return Err(dead_error(py, &d)),
+                Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return cx.outcome(outcome),
+                Ok(Incoming::Reply { .. }) => continue,
+                Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(&cx, chain, call, func, t, args)?,
+            }
+        }
+    }
+
+    /// Runs a Python call the host asked for and sends its answer. A Python exception is
+    /// answered as a JS error that remembers the exception.
+    fn run_callback(&self, cx: &Cx<'_, '_>, chain: ChainId, call: CallId, func: PyRef, _this: Value, args: Vec<Value>) -> PyResult<()> {
+        let py = cx.py;
+        ACTIVE.with(|a| a.borrow_mut().push((self.key(), chain)));
+        let run = || -> PyResult<Value> {
+            let f = self.exported(py, func.0)?;
+            let args = args.into_iter().map(|a| cx.from_wire(a)).collect::<PyResult<Vec<_>>>()?;
+            let r = f.bind(py).call1(PyTuple::new(py, args)?)?;
+            cx.to_wire(&r)
+        };
+        let result = run();
+        ACTIVE.with(|a| a.borrow_mut().pop());
+        let result = result.map_err(|e| {
+            let exc = e.value(py);
+            let type_name = exc.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+            let message = exc.str().map(|s| s.to_string()).unwrap_or_default();
+            let exception = PyRef(self.export(py, exc.as_any()).unwrap_or(0));
+            PyException { exception, type_name, message }
+        });
+        self.channel.send(&ClientMessage::CallbackResult { call, result }).map_err(|d| dead_error(py, &d))
+    }
+
+    fn wire(slf: &Bound<'_, Self>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+        Cx::new(slf)?.to_wire(v)
+    }
+
+    fn wire_all(slf: &Bound<'_, Self>, items: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
+        let cx = Cx::new(slf)?;
+        items.iter().map(|i| cx.to_wire(&i)).collect()
+    }
+}
+
+#[pymethods]
+impl Connection {
+    /// Starts the host binary `program` (with extra environment `env`) and greets it.
+    #[staticmethod]
+    #[pyo3(signature = (program, env=None))]
+    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>) -> PyResult<Connection> {
+        let env: Vec<(String, String)> = env.unwrap_or_default().into_iter().collect();
+        let (proc_, stream) = py
+            .allow_threads(|| process::spawn(&program, &env))
+            .map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        let channel = py.allow_threads(|| Channel::open(proc_, stream)).map_err(|d| dead_error(py, &d))?;
+        Ok(Connection { channel, exported: Mutex::new(Exported::default()), proxies: Mutex::new(HashMap::new()) })
+    }
+
+    #[getter]
+    fn pid(&self) -> u32 {
+        self.channel.process.pid
+    }
+
+    /// False once the host has crashed or been closed.
+    #[getter]
+    fn alive(&self) -> bool {
+        self.channel.dead().is_none()
+    }
+
+    /// Ends the host, giving it `grace` seconds to run its cleanup hooks.
+    #[pyo3(signature = (grace=2.0))]
+    fn close(&self, py: Python<'_>, grace: f64) {
+        py.allow_threads(|| self.channel.close(Duration::from_secs_f64(grace.max(0.0))));
+    }
+
+    /// Loads an addon; answers `[exports, {name: value}]`.
+    fn load(slf: &Bound<'_, Self>, path: String) -> PyResult<PyObject> {
+        Self::request(slf, Op::Load { path })
+    }
+
+    fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        let op = Op::Call { func: Self::wire(slf, func)?, this: Self::wire(slf, this)?, args: Self::wire_all(slf, args)? };
+        Self::request(slf, op)
+    }
+
+    fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        let op = Op::Construct { ctor: Self::wire(slf, ctor)?, args: Self::wire_all(slf, args)? };
+        Self::request(slf, op)
+    }
+
+    fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        let op = Op::Get { target: Self::wire(slf, target)?, key: Self::wire(slf, key)? };
+        Self::request(slf, op)
+    }
+
+    fn set(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        let op = Op::Set { target: Self::wire(slf, target)?, key: Self::wire(slf, key)?, value: Self::wire(slf, value)? };
+        Self::request(slf, op)
+    }
+
+    fn has(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        let op = Op::Has { target: Self::wire(slf, target)?, key: Self::wire(slf, key)? };
+        Self::request(slf, op)
+    }
+
+    fn delete(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        let op = Op::Delete { target: Self::wire(slf, target)?, key: Self::wire(slf, key)? };
+        Self::request(slf, op)
+    }
+
+    fn own_keys(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::OwnKeys { target: Self::wire(slf, target)? })
+    }
+
+    fn own_property_descriptors(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::OwnPropertyDescriptors { target: Self::wire(slf, target)? })
+    }
+
+    /// `descriptor` holds only the fields that are present.
+    fn define_property(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, descriptor: &Bound<'_, PyDict>) -> PyResult<PyObject> {
+        let field = |name: &str| -> PyResult<Option<Value>> { descriptor.get_item(name)?.map(|v| Self::wire(slf, &v)).transpose() };
+        let flag = |name: &str| -> PyResult<Option<bool>> { descriptor.get_item(name)?.map(|v| v.is_truthy()).transpose() };
+        let d = Descriptor {
+            value: field("value")?,
+            get: field("get")?,
+            set: field("set")?,
+            writable: flag("writable")?,
+            enumerable: flag("enumerable")?,
+            configurable: flag("configurable")?,
+        };
+        let op = Op::DefineProperty { target: Self::wire(slf, target)?, key: Self::wire(slf, key)?, descriptor: d };
+        Self::request(slf, op)
+    }
+
+    fn get_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::GetPrototype { target: Self::wire(slf, target)? })
+    }
+
+    fn set_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, proto: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::SetPrototype { target: Self::wire(slf, target)?, proto: Self::wire(slf, proto)? })
+    }
+
+    #[pyo3(name = "typeof")]
+    fn type_of(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::TypeOf { value: Self::wire(slf, value)? })
+    }
+
+    fn instanceof(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, ctor: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::InstanceOf { value: Self::wire(slf, value)?, ctor: Self::wire(slf, ctor)? })
+    }
+
+    fn strict_equals(slf: &Bound<'_, Self>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::StrictEquals { a: Self::wire(slf, a)?, b: Self::wire(slf, b)? })
+    }
+
+    /// A host-side object from `(key, value)` pairs, returned by reference.
+    fn new_object(slf: &Bound<'_, Self>, pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>) -> PyResult<PyObject> {
+        let props = pairs.iter().map(|(k, v)| Ok((Self::wire(slf, k)?, Self::wire(slf, v)?))).collect::<PyResult<_>>()?;
+        Self::request(slf, Op::NewObject { props })
+    }
+
+    fn new_array(slf: &Bound<'_, Self>, items: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        Self::request(slf, Op::NewArray { items: Self::wire_all(slf, items)? })
+    }
+
+    #[pyo3(signature = (description=None))]
+    fn new_symbol(slf: &Bound<'_, Self>, description: Option<String>) -> PyResult<PyObject> {
+        Self::request(slf, Op::NewSymbol { description })
+    }
+
+    fn symbol_for(slf: &Bound<'_, Self>, key: String) -> PyResult<PyObject> {
+        Self::request(slf, Op::SymbolFor { key })
+    }
+
+    /// `{name: method | "accessor" | "data"}` for a class prototype chain.
+    fn describe_class(slf: &Bound<'_, Self>, proto: u64) -> PyResult<PyObject> {
+        Self::request(slf, Op::DescribeClass { proto: ObjectId(proto) })
+    }
+
+    /// One round trip that does nothing (for benchmarks).
+    fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        Self::request(slf, Op::Ping)
+    }
+}

@@ -1,0 +1,226 @@
+//! Converting between Python objects and wire values (DESIGN §4).
+
+use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, PyRef, RefKind, Value};
+use pyo3::exceptions::{PyRecursionError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+
+use crate::buffer::JSBuffer;
+use crate::channel::Dead;
+use crate::connection::Connection;
+use crate::hooks::{hooks, Hooks};
+use crate::jsref::JSRef;
+
+/// Containers nested deeper than this are refused (a cycle in Python data would never end).
+const MAX_DEPTH: usize = 512;
+
+/// 2^53: the largest integer a double holds exactly.
+const SAFE: f64 = 9007199254740992.0;
+
+pub struct Cx<'a, 'py> {
+    pub py: Python<'py>,
+    pub conn: &'a Bound<'py, Connection>,
+    pub hooks: &'a Hooks,
+}
+
+impl<'a, 'py> Cx<'a, 'py> {
+    pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
+        let py = conn.py();
+        Ok(Cx { py, conn, hooks: hooks(py)? })
+    }
+
+    pub fn to_wire(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+        self.to_wire_at(obj, 0)
+    }
+
+    fn to_wire_at(&self, obj: &Bound<'py, PyAny>, depth: usize) -> PyResult<Value> {
+        if depth > MAX_DEPTH {
+            return Err(PyRecursionError::new_err("value nested too deeply (or cyclic) to send to JavaScript"));
+        }
+        let h = self.hooks;
+        if obj.is_none() || obj.is(&h.undefined) {
+            return Ok(Value::Undefined);
+        }
+        if obj.is(&h.null) {
+            return Ok(Value::Null);
+        }
+        if let Ok(b) = obj.downcast::<PyBool>() {
+            return Ok(Value::Bool(b.is_true()));
+        }
+        if let Ok(i) = obj.downcast::<PyInt>() {
+            if !obj.is_instance(h.bigint_cls.bind(self.py))? {
+                if let Ok(v) = i.extract::<i64>() {
+                    if (v as f64).abs() <= SAFE {
+                        return Ok(Value::Number(v as f64));
+                    }
+                }
+            }
+            return Ok(Value::BigInt(bigint_words(i)?));
+        }
+        if let Ok(f) = obj.downcast::<PyFloat>() {
+            return Ok(Value::Number(f.value()));
+        }
+        if let Ok(s) = obj.downcast::<PyString>() {
+            return Ok(Value::String(s.to_string_lossy().into_owned()));
+        }
+        if let Ok(r) = obj.downcast::<JSRef>() {
+            let r = r.get();
+            if !r.conn.is(self.conn) {
+                return Err(PyTypeError::new_err(format!("{} belongs to another addon host and cannot be passed to this one", obj.repr()?)));
+            }
+            return Ok(Value::Js(JsRef { id: ObjectId(r.id), kind: RefKind::Object, class_proto: None, label: String::new() }));
+        }
+        if let Ok(b) = obj.downcast::<JSBuffer>() {
+            let b = b.get();
+            return Ok(Value::Bytes { kind: b.kind, data: b.bytes().to_vec() });
+        }
+        if let Ok(b) = obj.downcast::<PyBytes>() {
+            return Ok(Value::Bytes { kind: BufferKind::Buffer, data: b.as_bytes().to_vec() });
+        }
+        if let Ok(b) = obj.downcast::<PyByteArray>() {
+            return Ok(Value::Bytes { kind: BufferKind::Buffer, data: b.to_vec() });
+        }
+        if let Ok(d) = obj.downcast::<PyDict>() {
+            let mut props = Vec::with_capacity(d.len());
+            for (k, v) in d.iter() {
+                let Ok(key) = k.downcast::<PyString>() else {
+                    return Err(PyTypeError::new_err(format!("dict keys sent to JavaScript must be str, not {}", k.get_type().name()?)));
+                };
+                props.push((key.to_string_lossy().into_owned(), self.to_wire_at(&v, depth + 1)?));
+            }
+            return Ok(Value::Object(props));
+        }
+        if let Ok(l) = obj.downcast::<PyList>() {
+            return Ok(Value::Array(l.iter().map(|i| self.to_wire_at(&i, depth + 1)).collect::<PyResult<_>>()?));
+        }
+        if let Ok(t) = obj.downcast::<PyTuple>() {
+            return Ok(Value::Array(t.iter().map(|i| self.to_wire_at(&i, depth + 1)).collect::<PyResult<_>>()?));
+        }
+        if obj.is_instance(h.datetime_cls.bind(self.py))? {
+            let seconds: f64 = obj.call_method0("timestamp")?.extract()?;
+            return Ok(Value::Date((seconds * 1000.0).round()));
+        }
+        if obj.hasattr("__buffer__").unwrap_or(false) || is_buffer(obj) {
+            let mv = self.py.import("builtins")?.getattr("memoryview")?.call1((obj,))?;
+            let bytes = mv.call_method1("cast", ("B",))?.call_method0("tobytes")?;
+            return Ok(Value::Bytes { kind: BufferKind::Buffer, data: bytes.downcast::<PyBytes>()?.as_bytes().to_vec() });
+        }
+        let callable = obj.is_callable();
+        let id = self.conn.get().export(self.py, obj)?;
+        Ok(Value::Py { id: PyRef(id), callable })
+    }
+
+    pub fn from_wire(&self, v: Value) -> PyResult<PyObject> {
+        let py = self.py;
+        Ok(match v {
+            Value::Undefined | Value::Null => py.None(),
+            Value::Bool(b) => b.into_py_any(py)?,
+            Value::Number(n) => {
+                if n.fract() == 0.0 && n.abs() <= SAFE && !(n == 0.0 && n.is_sign_negative()) {
+                    (n as i64).into_py_any(py)?
+                } else {
+                    n.into_py_any(py)?
+                }
+            }
+            Value::String(s) => s.into_py_any(py)?,
+            Value::BigInt(b) => {
+                let int = bigint_to_py(py, &b)?;
+                self.hooks.bigint_cls.bind(py).call1((int,))?.unbind()
+            }
+            Value::Array(items) => {
+                let items = items.into_iter().map(|i| self.from_wire(i)).collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, items)?.into_any().unbind()
+            }
+            Value::Object(props) => {
+                let d = PyDict::new(py);
+                for (k, v) in props {
+                    d.set_item(k, self.from_wire(v)?)?;
+                }
+                d.into_any().unbind()
+            }
+            Value::Date(ms) => {
+                if ms.is_nan() {
+                    py.None()
+                } else {
+                    self.hooks.datetime_cls.bind(py).call_method1("fromtimestamp", (ms / 1000.0, self.hooks.utc.bind(py)))?.unbind()
+                }
+            }
+            Value::Bytes { kind, data } => Py::new(py, JSBuffer::new(kind, data))?.into_any(),
+            Value::Js(r) => self.conn.get().proxy(self.conn, r)?,
+            Value::Py { id, .. } => self.conn.get().exported(py, id.0)?,
+            _ => return Err(PyTypeError::new_err("the host sent a value this client does not know")),
+        })
+    }
+
+    /// The result of a request as a Python value, or the exception it stands for.
+    pub fn outcome(&self, outcome: Outcome) -> PyResult<PyObject> {
+        let py = self.py;
+        match outcome {
+            Outcome::Ok(v) => self.from_wire(v),
+            Outcome::Thrown(t) => {
+                if let Some(id) = t.python {
+                    if let Ok(exc) = self.conn.get().exported(py, id.0) {
+                        return Err(PyErr::from_value(exc.into_bound(py)));
+                    }
+                }
+                let value = self.from_wire(t.value)?;
+                let exc = match t.error {
+                    Some(e) => {
+                        let code = match e.code {
+                            Some(c) => self.from_wire(c)?,
+                            None => py.None(),
+                        };
+                        let props = PyDict::new(py);
+                        for (k, v) in e.props {
+                            props.set_item(k, self.from_wire(v)?)?;
+                        }
+                        self.hooks.js_error.bind(py).call1((value, Some(e.name), e.message, code, props))?
+                    }
+                    None => self.hooks.js_error.bind(py).call1((value, None::<String>, "", py.None(), PyDict::new(py)))?,
+                };
+                Err(PyErr::from_value(exc))
+            }
+            Outcome::Failed(f) => {
+                let kind = format!("{:?}", f.kind);
+                Err(PyErr::from_value(self.hooks.failure.bind(py).call1((kind, f.message))?))
+            }
+            _ => Err(PyTypeError::new_err("the host sent an outcome this client does not know")),
+        }
+    }
+}
+
+/// The exception for a host that cannot answer.
+pub fn dead_error(py: Python<'_>, d: &Dead) -> PyErr {
+    match hooks(py).and_then(|h| h.dead.bind(py).call1((d.crashed, d.message.clone(), d.signal.clone(), d.exit_code, d.stderr.clone()))) {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+fn is_buffer(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: PyObject_CheckBuffer only inspects the object's type.
+    unsafe { pyo3::ffi::PyObject_CheckBuffer(obj.as_ptr()) != 0 }
+}
+
+fn bigint_words(i: &Bound<'_, PyInt>) -> PyResult<BigIntValue> {
+    let negative = i.lt(0)?;
+    let abs = i.call_method0("__abs__")?;
+    let bits: usize = abs.call_method0("bit_length")?.extract()?;
+    let nbytes = bits.div_ceil(64) * 8;
+    let bytes = abs.call_method1("to_bytes", (nbytes, "little"))?;
+    let bytes = bytes.downcast::<PyBytes>()?.as_bytes();
+    let words = bytes.chunks(8).map(|c| u64::from_le_bytes(c.try_into().expect("8-byte chunks"))).collect();
+    Ok(BigIntValue { negative, words })
+}
+
+fn bigint_to_py<'py>(py: Python<'py>, b: &BigIntValue) -> PyResult<Bound<'py, PyAny>> {
+    let bytes: Vec<u8> = b.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let int_type = py.import("builtins")?.getattr("int")?;
+    let magnitude = int_type.call_method1("from_bytes", (PyBytes::new(py, &bytes), "little"))?;
+    if b.negative {
+        magnitude.neg()
+    } else {
+        Ok(magnitude)
+    }
+}

@@ -1,0 +1,56 @@
+//! The Python classes and factories the native layer builds values with, registered once by
+//! `napi_python/__init__.py` through `_native.configure`.
+
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::PyType;
+
+pub struct Hooks {
+    /// Proxy classes (subclasses of `JSRef`) by kind.
+    pub object_cls: Py<PyType>,
+    pub function_cls: Py<PyType>,
+    pub symbol_cls: Py<PyType>,
+    /// `napi_python.BigInt`.
+    pub bigint_cls: Py<PyType>,
+    /// `js.null` and `js.undefined`.
+    pub null: PyObject,
+    pub undefined: PyObject,
+    /// `(value, name, message, code, props) -> exception` for JS exceptions.
+    pub js_error: PyObject,
+    /// `(kind, message) -> exception` for requests the host refused.
+    pub failure: PyObject,
+    /// `(crashed, message, signal, exit_code, stderr) -> exception` for a dead host.
+    pub dead: PyObject,
+    /// `datetime.datetime` and `datetime.timezone.utc`.
+    pub datetime_cls: Py<PyType>,
+    pub utc: PyObject,
+}
+
+static HOOKS: GILOnceCell<Hooks> = GILOnceCell::new();
+
+pub fn hooks(py: Python<'_>) -> PyResult<&Hooks> {
+    HOOKS.get(py).ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("napi_python._native is used before napi_python configured it"))
+}
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments, reason = "one registration call with every hook")]
+pub fn configure(
+    py: Python<'_>,
+    object_cls: Py<PyType>,
+    function_cls: Py<PyType>,
+    symbol_cls: Py<PyType>,
+    bigint_cls: Py<PyType>,
+    null: PyObject,
+    undefined: PyObject,
+    js_error: PyObject,
+    failure: PyObject,
+    dead: PyObject,
+) -> PyResult<()> {
+    let datetime = py.import("datetime")?;
+    let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
+    let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
+    let hooks = Hooks { object_cls, function_cls, symbol_cls, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
+    // A second configure (a reload of the package) keeps the first registration.
+    let _ = HOOKS.set(py, hooks);
+    Ok(())
+}
