@@ -89,11 +89,10 @@ impl Connection {
     /// The proxy for a host object: the live one if there is one, else a new one.
     pub fn proxy(&self, conn: &Bound<'_, Connection>, r: JsRef) -> PyResult<PyObject> {
         let py = conn.py();
-        let mut proxies = self.proxies.lock().unwrap();
-        if let Some(existing) = proxies.get(&r.id.0).and_then(|w| w.bind(py).upgrade()) {
+        if let Some(existing) = self.live_proxy(py, r.id.0) {
             // The host counted this send as another hold; the proxy we reuse holds once.
             self.channel.queue_release(r.id);
-            return Ok(existing.unbind());
+            return Ok(existing);
         }
         let h = hooks(py)?;
         let (cls, kind) = match r.kind {
@@ -106,12 +105,23 @@ impl Connection {
             RefKind::Promise => (&h.object_cls, "promise"),
             _ => (&h.object_cls, "object"),
         };
+        // No lock is held while Python runs (it may switch threads, which then need the lock).
         let obj = cls.bind(py).call1((conn, r.id.0, kind, r.class_proto.map(|p| p.0), r.label))?;
+        let mut proxies = self.proxies.lock().unwrap();
+        if let Some(existing) = proxies.get(&r.id.0).and_then(|w| w.bind(py).upgrade()) {
+            // Another thread made one meanwhile; ours is dropped and releases its hold.
+            return Ok(existing.unbind());
+        }
         if proxies.len() > 1024 && proxies.len().is_power_of_two() {
             proxies.retain(|_, w| w.bind(py).upgrade().is_some());
         }
         proxies.insert(r.id.0, PyWeakrefReference::new(&obj)?.unbind());
         Ok(obj.unbind())
+    }
+
+    fn live_proxy(&self, py: Python<'_>, id: u64) -> Option<PyObject> {
+        let proxies = self.proxies.lock().unwrap();
+        proxies.get(&id).and_then(|w| w.bind(py).upgrade()).map(Bound::unbind)
     }
 
     /// Sends `op` and waits for its reply, running the Python calls it causes on the way.

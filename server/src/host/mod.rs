@@ -77,7 +77,9 @@ impl Host {
     pub fn serve(&self) -> Stop {
         self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id() });
         loop {
-            if let Some(req) = self.backlog.borrow_mut().pop_front() {
+            // Bound first: a borrow in the `if let` itself would live through serve_request.
+            let waiting = self.backlog.borrow_mut().pop_front();
+            if let Some(req) = waiting {
                 self.serve_request(req);
                 continue;
             }

@@ -35,6 +35,10 @@ impl Held {
         }
     }
 
+    pub fn contains(&self, id: ObjectId) -> bool {
+        self.counts.contains_key(&id)
+    }
+
     pub fn len(&self) -> usize {
         self.counts.len()
     }
@@ -144,6 +148,11 @@ impl<'a> ToWire<'a> {
             Some(o) => o.class.clone(),
             None => return proto::Value::Undefined,
         };
+        // An object Python already holds a proxy for comes back as that proxy, so host-side
+        // objects (`js.object`, `js.array`) keep their identity when an addon returns them.
+        if matches!(class, ObjectClass::Array | ObjectClass::Plain) && self.held.contains(id) {
+            return self.by_reference(id);
+        }
         match class {
             ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => proto::Value::Py { id: proto::PyRef(py), callable: true },
             ObjectClass::Remote(py) => proto::Value::Py { id: proto::PyRef(py), callable: false },

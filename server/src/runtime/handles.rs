@@ -22,6 +22,9 @@ pub struct HandleStack {
     /// Scopes at or below this depth belong to the host (the scope around each native call), so
     /// an addon cannot close them.
     floor: usize,
+    /// Scopes closed implicitly because an enclosing scope was closed first; Node counts scopes
+    /// rather than checking their order, so their own later close still answers ok.
+    closed_early: usize,
 }
 
 /// Why a scope operation was refused.
@@ -70,11 +73,16 @@ impl HandleStack {
     /// scope is open at all (closing out of order is undefined behaviour there; here it closes
     /// the inner scopes too, so no handle outlives its scope).
     pub fn close(&mut self, id: usize) -> Result<(), ScopeError> {
-        if id <= self.floor || id > self.scopes.len() {
-            return Err(ScopeError::Mismatch);
+        if id > self.floor && id <= self.scopes.len() {
+            self.closed_early += self.scopes.len() - id;
+            self.unwind_to(id - 1);
+            return Ok(());
         }
-        self.unwind_to(id - 1);
-        Ok(())
+        if id > self.floor && self.closed_early > 0 {
+            self.closed_early -= 1;
+            return Ok(());
+        }
+        Err(ScopeError::Mismatch)
     }
 
     /// Closes every scope above depth `depth` (cleanup after a callback that left scopes open).
@@ -86,12 +94,15 @@ impl HandleStack {
     }
 
     /// Makes every scope open now the host's; returns the previous floor for `restore_floor`.
-    pub fn raise_floor(&mut self) -> usize {
-        std::mem::replace(&mut self.floor, self.scopes.len())
+    pub fn raise_floor(&mut self) -> (usize, usize) {
+        let saved = (self.floor, self.closed_early);
+        self.floor = self.scopes.len();
+        self.closed_early = 0;
+        saved
     }
 
-    pub fn restore_floor(&mut self, floor: usize) {
-        self.floor = floor;
+    pub fn restore_floor(&mut self, saved: (usize, usize)) {
+        (self.floor, self.closed_early) = saved;
     }
 
     /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.

@@ -13,6 +13,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         b.method(proto, "valueOf", 0, primitive_value_of);
         b.method(proto, "toString", 0, primitive_to_string);
     }
+    b.method(realm.number_prototype, "toFixed", 1, number_to_fixed);
     b.constructor(realm.global, "Boolean", 1, boolean_ctor, realm.boolean_prototype);
     b.constructor(realm.global, "Number", 1, number_ctor, realm.number_prototype);
     b.constructor(realm.global, "String", 1, string_ctor, realm.string_prototype);
@@ -76,4 +77,22 @@ fn wrap_if_new(rt: &Runtime, v: Value, new_target: Option<ObjectId>) -> JsResult
 
 fn promise_ctor(rt: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     Err(rt.error(ErrorKind::Error, "napi-hostd does not support Promise yet".into()))
+}
+
+/// `Number.prototype.toFixed(digits)`.
+fn number_to_fixed(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let Value::Number(n) = this_primitive(rt, &this)? else {
+        return Err(rt.type_error("Number.prototype.toFixed requires that 'this' be a Number".into()));
+    };
+    let digits = match args.first() {
+        None | Some(Value::Undefined) => 0.0,
+        Some(v) => rt.to_number(v)?.trunc(),
+    };
+    if !(0.0..=100.0).contains(&digits) {
+        return Err(rt.range_error("toFixed() digits argument must be between 0 and 100".into()));
+    }
+    if !n.is_finite() || n.abs() >= 1e21 {
+        return Ok(Value::String(rt.to_string(&Value::Number(n))?));
+    }
+    Ok(Value::String(format!("{:.*}", digits as usize, n).into()))
 }
