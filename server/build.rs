@@ -22,10 +22,10 @@ fn main() {
         }
         // Pull the definition out of the library archive even though nothing in the binary
         // calls it.
-        println!("cargo:rustc-link-arg-bins=-Wl,--undefined={name}");
+        println!("cargo:rustc-link-arg-bin=napi-hostd=-Wl,--undefined={name}");
     }
     dynamic.push_str("};\n");
     std::fs::write(out.join("exports.list"), dynamic).unwrap();
     std::fs::write(out.join("missing.rs"), stubs).unwrap();
-    println!("cargo:rustc-link-arg-bins=-Wl,--dynamic-list={}", out.join("exports.list").display());
+    println!("cargo:rustc-link-arg-bin=napi-hostd=-Wl,--dynamic-list={}", out.join("exports.list").display());
 }
