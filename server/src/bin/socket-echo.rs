@@ -1,0 +1,56 @@
+//! `socket-echo`: the baseline of the call benchmark (`tests/bench/bench_calls.py`).
+//!
+//! Takes a connected socket as file descriptor 3 (as `napi-hostd` does) and sends every frame it
+//! reads straight back: a u32 little-endian length, then that many bytes. One Python ping through
+//! it is the cheapest round trip the socket pair allows, the floor a Python call into an addon is
+//! compared against (issue 2, point 10). It exits when the other end closes.
+
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::FromRawFd;
+use std::os::unix::net::UnixStream;
+use std::process::ExitCode;
+
+/// Larger frames mean a confused client, not a benchmark.
+const MAX_FRAME: usize = 16 << 20;
+
+fn echo(stream: &mut UnixStream) -> std::io::Result<()> {
+    let mut frame = Vec::new();
+    loop {
+        let mut header = [0u8; 4];
+        match stream.read_exact(&mut header) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let len = u32::from_le_bytes(header) as usize;
+        if len > MAX_FRAME {
+            return Err(std::io::Error::new(ErrorKind::InvalidData, format!("frame of {len} bytes")));
+        }
+        // Header and payload leave in one write, as a real reply would.
+        frame.clear();
+        frame.extend_from_slice(&header);
+        frame.resize(4 + len, 0);
+        stream.read_exact(&mut frame[4..])?;
+        stream.write_all(&frame)?;
+    }
+}
+
+fn main() -> ExitCode {
+    // SAFETY: fstat only reads the descriptor's status into `st`, a valid out-parameter.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::fstat(3, &mut st) } != 0 || st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
+        eprintln!("socket-echo: file descriptor 3 is not a socket (start it from tests/bench/bench_calls.py)");
+        return ExitCode::from(2);
+    }
+    // SAFETY: descriptor 3 is a socket (checked above) that this process owns and nothing else
+    // wraps.
+    let mut stream = unsafe { UnixStream::from_raw_fd(3) };
+    match echo(&mut stream) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("socket-echo: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
