@@ -2,6 +2,8 @@
 
 use indexmap::IndexMap;
 
+use super::builtins::collections::OrderedTable;
+use super::builtins::iterator::CollectionIterator;
 use super::env::EnvId;
 use super::heap::ObjectId;
 use super::property::{Property, PropertyKey};
@@ -140,6 +142,11 @@ pub enum ObjectClass {
     View(View),
     /// A Python object the client keeps alive while this host object lives.
     Remote(u64),
+    /// `new Set()` / `new Map()`: their entries (a Set's entries map each value to itself).
+    Set(OrderedTable),
+    Map(OrderedTable),
+    /// An iterator `values()`, `keys()` or `entries()` returned, over an array, Set or Map.
+    Iterator(CollectionIterator),
 }
 
 #[derive(Clone, Debug, Default)]

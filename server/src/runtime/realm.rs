@@ -31,6 +31,11 @@ pub struct Realm {
     pub buffer_prototype: ObjectId,
     /// Indexed like [`TypedArrayKind::ALL`].
     pub typed_array_prototypes: Vec<ObjectId>,
+    /// `%ArrayIteratorPrototype%`, `%SetIteratorPrototype%`, `%MapIteratorPrototype%`: the
+    /// prototypes of the iterator objects `values()`/`entries()` return (see builtins/iterator.rs).
+    pub array_iterator_prototype: ObjectId,
+    pub set_iterator_prototype: ObjectId,
+    pub map_iterator_prototype: ObjectId,
     pub symbol_iterator: ObjectId,
     pub symbol_async_iterator: ObjectId,
     pub symbol_to_string_tag: ObjectId,
@@ -118,6 +123,11 @@ impl Realm {
             .collect();
         let uint8 = typed_array_prototypes[TypedArrayKind::Uint8 as usize];
         let buffer_prototype = b.heap.new_object(ObjectClass::Plain, Some(uint8));
+        let iterator_prototype = proto(&mut b, ObjectClass::Plain);
+        let sub_iterator = |b: &mut Builder| b.heap.new_object(ObjectClass::Plain, Some(iterator_prototype));
+        let array_iterator_prototype = sub_iterator(&mut b);
+        let set_iterator_prototype = sub_iterator(&mut b);
+        let map_iterator_prototype = sub_iterator(&mut b);
 
         let symbol_iterator = b.symbol("Symbol.iterator");
         let symbol_async_iterator = b.symbol("Symbol.asyncIterator");
@@ -142,6 +152,9 @@ impl Realm {
             dataview_prototype,
             buffer_prototype,
             typed_array_prototypes,
+            array_iterator_prototype,
+            set_iterator_prototype,
+            map_iterator_prototype,
             symbol_iterator,
             symbol_async_iterator,
             symbol_to_string_tag,

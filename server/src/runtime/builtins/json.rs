@@ -1,110 +1,284 @@
-//! `JSON.stringify` for the data addons serialise (napi-rs uses it for `serde_json` values and
-//! error messages): primitives, arrays and objects' own enumerable string keys.
+//! The `JSON` object and `JSON.stringify` (`SerializeJSONProperty` of ECMA-262 25.5.2) with
+//! `toJSON`, replacer functions and arrays, and indentation. `JSON.parse` is in `json_parse`.
 
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
-use super::super::property::PropertyKey;
+use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
+use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::{arg, to_string_tag};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let json = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
     b.value(realm.global, "JSON", Value::Object(json));
+    b.method(json, "parse", 2, super::json_parse::parse);
     b.method(json, "stringify", 3, stringify);
+    to_string_tag(b, realm, json, "JSON");
+}
+
+struct Serializer<'a> {
+    rt: &'a Runtime,
+    replacer: Option<Value>,
+    /// The keys a replacer array allows, in its order.
+    allowed: Option<Vec<PropertyKey>>,
+    gap: String,
+    indent: String,
+    /// The objects being serialised, to refuse cycles.
+    stack: Vec<ObjectId>,
 }
 
 fn stringify(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let mut out = String::new();
-    let mut stack = Vec::new();
-    if serialize(rt, &arg(args, 0), &mut out, &mut stack)? {
-        Ok(Value::String(out.into()))
-    } else {
-        Ok(Value::Undefined)
-    }
-}
-
-fn quote(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// Appends `v`; returns false when `v` serialises to nothing (undefined, functions, symbols).
-fn serialize(rt: &Runtime, v: &Value, out: &mut String, stack: &mut Vec<ObjectId>) -> JsResult<bool> {
-    let v = match v {
-        Value::Object(_) => {
-            let to_json = rt.get_named(v, "toJSON")?;
-            if rt.is_callable(&to_json) { rt.call(&to_json, v.clone(), &[])? } else { v.clone() }
-        }
-        other => other.clone(),
+    let replacer = arg(args, 1);
+    let mut s = Serializer {
+        rt,
+        replacer: rt.is_callable(&replacer).then(|| replacer.clone()),
+        allowed: allowed_keys(rt, &replacer)?,
+        gap: gap(rt, &arg(args, 2))?,
+        indent: String::new(),
+        stack: Vec::new(),
     };
-    match &v {
-        Value::Undefined | Value::Symbol(_) => return Ok(false),
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) if n.is_finite() => out.push_str(&rt.to_string(&v)?.to_rust_string()),
-        Value::Number(_) => out.push_str("null"),
-        Value::String(s) => quote(&s.to_rust_string(), out),
-        Value::BigInt(_) => return Err(rt.type_error("Do not know how to serialize a BigInt".into())),
-        Value::Object(id) => {
-            if rt.is_callable(&v) {
-                return Ok(false);
+    let wrapper = rt.new_plain_object();
+    rt.heap.borrow_mut().put(wrapper, PropertyKey::name(""), Property::data(arg(args, 0)));
+    let mut out = String::new();
+    Ok(if s.property(wrapper, &PropertyKey::name(""), &mut out)? { Value::String(out.into()) } else { Value::Undefined })
+}
+
+/// The property list of a replacer array: its strings and numbers (bare or wrapped) as keys,
+/// first occurrence kept.
+fn allowed_keys(rt: &Runtime, replacer: &Value) -> JsResult<Option<Vec<PropertyKey>>> {
+    let Value::Object(arr) = replacer else { return Ok(None) };
+    if !rt.heap.borrow().get(*arr).is_some_and(|o| o.is_array()) {
+        return Ok(None);
+    }
+    let mut keys = Vec::new();
+    for i in 0..rt.array_length(*arr) {
+        let item = rt.get(replacer, &PropertyKey::Index(i))?;
+        let wrapped = matches!(super::class_of(rt, &item), Some(ObjectClass::Primitive(Value::String(_) | Value::Number(_))));
+        if matches!(item, Value::String(_) | Value::Number(_)) || wrapped {
+            let key = PropertyKey::from_string(rt.to_string(&item)?);
+            if !keys.contains(&key) {
+                keys.push(key);
             }
-            if stack.contains(id) {
-                return Err(rt.type_error("Converting circular structure to JSON".into()));
-            }
-            let class = rt.heap.borrow().obj(*id).class.clone();
-            if let ObjectClass::Primitive(p) = class {
-                return serialize(rt, &p, out, stack);
-            }
-            stack.push(*id);
-            if matches!(class, ObjectClass::Array) {
-                out.push('[');
-                for i in 0..rt.array_length(*id) {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    if !serialize(rt, &rt.get(&v, &PropertyKey::Index(i))?, out, stack)? {
-                        out.push_str("null");
-                    }
-                }
-                out.push(']');
-            } else {
-                out.push('{');
-                let mut first = true;
-                for key in rt.own_keys(*id) {
-                    if matches!(key, PropertyKey::Symbol(_)) || !rt.get_own_property(*id, &key).is_some_and(|p| p.enumerable) {
-                        continue;
-                    }
-                    let mut item = String::new();
-                    quote(&rt.to_string(&key.to_value())?.to_rust_string(), &mut item);
-                    item.push(':');
-                    if serialize(rt, &rt.get(&v, &key)?, &mut item, stack)? {
-                        if !first {
-                            out.push(',');
-                        }
-                        first = false;
-                        out.push_str(&item);
-                    }
-                }
-                out.push('}');
-            }
-            stack.pop();
         }
     }
-    Ok(true)
+    Ok(Some(keys))
+}
+
+/// The indentation unit from `space`: up to 10 spaces for a number, the first 10 code units of a
+/// string (Number and String wrappers count as their primitives).
+fn gap(rt: &Runtime, space: &Value) -> JsResult<String> {
+    let space = match super::class_of(rt, space) {
+        Some(ObjectClass::Primitive(Value::Number(_))) => Value::Number(rt.to_number(space)?),
+        Some(ObjectClass::Primitive(Value::String(_))) => Value::String(rt.to_string(space)?),
+        _ => space.clone(),
+    };
+    Ok(match space {
+        Value::Number(n) => " ".repeat(n.trunc().clamp(0.0, 10.0) as usize),
+        Value::String(s) => {
+            let units = s.to_utf16();
+            JsString::from_utf16(&units[..units.len().min(10)]).to_rust_string()
+        }
+        _ => String::new(),
+    })
+}
+
+/// Appends `s` as a JSON string literal; lone surrogates are escaped (well-formed stringify).
+fn quote(s: &JsString, out: &mut String) {
+    out.push('"');
+    for c in char::decode_utf16(s.to_utf16()) {
+        match c {
+            Ok('"') => out.push_str("\\\""),
+            Ok('\\') => out.push_str("\\\\"),
+            Ok('\n') => out.push_str("\\n"),
+            Ok('\r') => out.push_str("\\r"),
+            Ok('\t') => out.push_str("\\t"),
+            Ok('\u{8}') => out.push_str("\\b"),
+            Ok('\u{c}') => out.push_str("\\f"),
+            Ok(c) if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            Ok(c) => out.push(c),
+            Err(lone) => out.push_str(&format!("\\u{:04x}", lone.unpaired_surrogate())),
+        }
+    }
+    out.push('"');
+}
+
+impl Serializer<'_> {
+    /// `SerializeJSONProperty(key, holder)`: appends the value and returns true, or returns false
+    /// when it serialises to nothing (undefined, functions, symbols).
+    fn property(&mut self, holder: ObjectId, key: &PropertyKey, out: &mut String) -> JsResult<bool> {
+        let rt = self.rt;
+        let mut value = rt.get(&Value::Object(holder), key)?;
+        if matches!(value, Value::Object(_) | Value::BigInt(_)) {
+            let to_json = rt.get_named(&value, "toJSON")?;
+            if rt.is_callable(&to_json) {
+                value = rt.call(&to_json, value, &[key.to_value()])?;
+            }
+        }
+        if let Some(replacer) = &self.replacer {
+            value = rt.call(replacer, Value::Object(holder), &[key.to_value(), value])?;
+        }
+        // Wrappers serialise as their primitives (read through valueOf/toString, as the spec does).
+        value = match super::class_of(rt, &value) {
+            Some(ObjectClass::Primitive(Value::Number(_))) => Value::Number(rt.to_number(&value)?),
+            Some(ObjectClass::Primitive(Value::String(_))) => Value::String(rt.to_string(&value)?),
+            Some(ObjectClass::Primitive(p @ (Value::Bool(_) | Value::BigInt(_)))) => p,
+            _ => value,
+        };
+        match &value {
+            Value::Undefined | Value::Symbol(_) => return Ok(false),
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) if n.is_finite() => out.push_str(&rt.to_string(&value)?.to_rust_string()),
+            Value::Number(_) => out.push_str("null"),
+            Value::String(s) => quote(s, out),
+            Value::BigInt(_) => return Err(rt.type_error("Do not know how to serialize a BigInt".into())),
+            Value::Object(_) if rt.is_callable(&value) => return Ok(false),
+            Value::Object(id) => self.object(*id, out)?,
+        }
+        Ok(true)
+    }
+
+    /// `SerializeJSONObject` and `SerializeJSONArray`.
+    fn object(&mut self, id: ObjectId, out: &mut String) -> JsResult<()> {
+        if self.stack.contains(&id) {
+            return Err(self.rt.type_error("Converting circular structure to JSON".into()));
+        }
+        self.stack.push(id);
+        let stepback = self.indent.clone();
+        self.indent.push_str(&self.gap);
+        let is_array = self.rt.heap.borrow().obj(id).is_array();
+        let mut parts = Vec::new();
+        if is_array {
+            for i in 0..self.rt.array_length(id) {
+                let mut item = String::new();
+                if !self.property(id, &PropertyKey::Index(i), &mut item)? {
+                    item = "null".into();
+                }
+                parts.push(item);
+            }
+        } else {
+            let keys = match &self.allowed {
+                Some(keys) => keys.clone(),
+                None => self
+                    .rt
+                    .own_keys(id)
+                    .into_iter()
+                    .filter(|k| !matches!(k, PropertyKey::Symbol(_)) && self.rt.get_own_property(id, k).is_some_and(|p| p.enumerable))
+                    .collect(),
+            };
+            for key in keys {
+                let mut item = String::new();
+                quote(&self.rt.to_string(&key.to_value())?, &mut item);
+                item.push(':');
+                if !self.gap.is_empty() {
+                    item.push(' ');
+                }
+                if self.property(id, &key, &mut item)? {
+                    parts.push(item);
+                }
+            }
+        }
+        let (open, close) = if is_array { ('[', ']') } else { ('{', '}') };
+        out.push(open);
+        if !parts.is_empty() {
+            if self.gap.is_empty() {
+                out.push_str(&parts.join(","));
+            } else {
+                let separator = format!(",\n{}", self.indent);
+                out.push('\n');
+                out.push_str(&self.indent);
+                out.push_str(&parts.join(&separator));
+                out.push('\n');
+                out.push_str(&stepback);
+            }
+        }
+        out.push(close);
+        self.indent = stepback;
+        self.stack.pop();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{builtin_function, call, parse, runtime, thrown};
+    use super::*;
+
+    fn stringify_with(rt: &Runtime, args: &[Value]) -> String {
+        match call(rt, "JSON.stringify", args).unwrap() {
+            Value::String(s) => s.to_rust_string(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn indents_with_numbers_and_strings() {
+        // node: JSON.stringify({a:[1,{b:2}],c:"x",d:[]}, null, 2) and with "--"
+        let rt = runtime();
+        let v = parse(&rt, r#"{"a":[1,{"b":2}],"c":"x","d":[]}"#);
+        assert_eq!(
+            stringify_with(&rt, &[v.clone(), Value::Null, Value::Number(2.0)]),
+            "{\n  \"a\": [\n    1,\n    {\n      \"b\": 2\n    }\n  ],\n  \"c\": \"x\",\n  \"d\": []\n}"
+        );
+        let e = parse(&rt, r#"{"a":[1],"e":{}}"#);
+        assert_eq!(stringify_with(&rt, &[e, Value::Null, Value::str("--")]), "{\n--\"a\": [\n----1\n--],\n--\"e\": {}\n}");
+        // node: JSON.stringify([1], null, 20) caps at 10; a long string at its first 10 units.
+        let one = parse(&rt, "[1]");
+        assert_eq!(stringify_with(&rt, &[one.clone(), Value::Null, Value::Number(20.0)]), format!("[\n{}1\n]", " ".repeat(10)));
+        assert_eq!(stringify_with(&rt, &[one, Value::Null, Value::str("abcdefghijklmnop")]), "[\nabcdefghij1\n]");
+    }
+
+    #[test]
+    fn replacer_array_filters_and_orders_keys() {
+        // node: JSON.stringify({a:1,b:2,c:{a:3,z:4}}, ["a","c",1,"a"]) -> {"a":1,"c":{"a":3}}
+        let rt = runtime();
+        let v = parse(&rt, r#"{"a":1,"b":2,"c":{"a":3,"z":4}}"#);
+        let list = parse(&rt, r#"["a","c",1,"a"]"#);
+        assert_eq!(stringify_with(&rt, &[v, list]), r#"{"a":1,"c":{"a":3}}"#);
+    }
+
+    #[test]
+    fn replacer_function_runs_on_every_property() {
+        // node: JSON.stringify({a:1,b:"x"}, (k, v) => typeof v === "number" ? v + 1 : v) -> {"a":2,"b":"x"}
+        fn plus_one(_: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+            Ok(match arg(args, 1) {
+                Value::Number(n) => Value::Number(n + 1.0),
+                v => v,
+            })
+        }
+        let rt = runtime();
+        let v = parse(&rt, r#"{"a":1,"b":"x"}"#);
+        assert_eq!(stringify_with(&rt, &[v, builtin_function(&rt, plus_one)]), r#"{"a":2,"b":"x"}"#);
+    }
+
+    #[test]
+    fn skips_undefined_escapes_strings_and_unwraps_primitives() {
+        let rt = runtime();
+        // node: JSON.stringify("\ud800\u2028\x7f\x01") -> "\ud800\u2028\x7f\u0001" (escaped lone surrogate)
+        let s = Value::String(JsString::from_utf16(&[0xd800, 0x2028, 0x7f, 0x01]));
+        assert_eq!(stringify_with(&rt, &[s]), "\"\\ud800\u{2028}\u{7f}\\u0001\"");
+        // node: JSON.stringify([undefined, Symbol()]) -> [null,null]; JSON.stringify({a: undefined}) -> {}
+        let arr = rt.new_array(vec![Value::Undefined, Value::Symbol(rt.new_symbol(None))]);
+        assert_eq!(stringify_with(&rt, &[Value::Object(arr)]), "[null,null]");
+        let obj = parse(&rt, "{}");
+        rt.set_named(&obj, "a", Value::Undefined).unwrap();
+        assert_eq!(stringify_with(&rt, &[obj]), "{}");
+        // node: JSON.stringify([new String("s"), new Number(3), new Boolean(false)]) -> ["s",3,false]
+        let wrapped: Vec<Value> = [Value::str("s"), Value::Number(3.0), Value::Bool(false)]
+            .iter()
+            .map(|p| Value::Object(rt.to_object(p).unwrap()))
+            .collect();
+        assert_eq!(stringify_with(&rt, &[Value::Object(rt.new_array(wrapped))]), r#"["s",3,false]"#);
+        assert!(matches!(call(&rt, "JSON.stringify", &[Value::Undefined]).unwrap(), Value::Undefined));
+    }
+
+    #[test]
+    fn cycles_throw() {
+        let rt = runtime();
+        let a = parse(&rt, "{}");
+        rt.set_named(&a, "self", a.clone()).unwrap();
+        assert_eq!(thrown(&rt, call(&rt, "JSON.stringify", &[a])), "TypeError: Converting circular structure to JSON");
+    }
 }

@@ -1,4 +1,5 @@
-//! `Object`, `Object.prototype`, `Function.prototype`, `Array`, `Reflect`.
+//! `Object`, `Object.prototype`, `Function.prototype`, `Array`, `Reflect`. The rest of `Object`'s
+//! statics are in `object_define`, `object_own` and `object_integrity`.
 
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
@@ -8,9 +9,11 @@ use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::arg;
 
-pub fn install(b: &mut Builder, realm: &Realm) {
+/// Installs these and returns the `Object` constructor, for the other files' statics.
+pub fn install(b: &mut Builder, realm: &Realm) -> ObjectId {
     let object = b.constructor(realm.global, "Object", 1, object_ctor, realm.object_prototype);
     b.method(object, "keys", 1, object_keys);
+    b.method(object, "is", 2, object_is);
     b.method(object, "getPrototypeOf", 1, object_get_prototype_of);
     b.method(object, "getOwnPropertyDescriptor", 2, get_own_property_descriptor);
     b.method(realm.object_prototype, "toString", 0, object_to_string);
@@ -28,6 +31,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.value(realm.global, "Reflect", Value::Object(reflect));
     b.method(reflect, "getOwnPropertyDescriptor", 2, get_own_property_descriptor);
     b.method(reflect, "ownKeys", 1, reflect_own_keys);
+    object
 }
 
 fn object_ctor(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -35,7 +39,7 @@ fn object_ctor(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> J
     Ok(Value::Object(rt.to_object(&v).unwrap_or_else(|| rt.new_plain_object())))
 }
 
-fn require_object(rt: &Runtime, v: &Value) -> JsResult<ObjectId> {
+pub(super) fn require_object(rt: &Runtime, v: &Value) -> JsResult<ObjectId> {
     rt.to_object(v).ok_or_else(|| rt.type_error("Cannot convert undefined or null to object".into()))
 }
 
@@ -49,6 +53,15 @@ fn object_keys(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> J
         .map(|k| k.to_value())
         .collect();
     Ok(Value::Object(rt.new_array(keys)))
+}
+
+/// `Object.is`: SameValue, which tells NaN from NaN equal and -0 from +0 apart, unlike `===`.
+fn object_is(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let same = match (arg(args, 0), arg(args, 1)) {
+        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (x, y) => rt.strict_equals(&x, &y),
+    };
+    Ok(Value::Bool(same))
 }
 
 fn object_get_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -198,5 +211,22 @@ impl Runtime {
         heap.put(d, PropertyKey::name("enumerable"), Property::data(Value::Bool(p.enumerable)));
         heap.put(d, PropertyKey::name("configurable"), Property::data(Value::Bool(p.configurable)));
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, parse, runtime};
+    use super::*;
+
+    #[test]
+    fn object_is_is_same_value() {
+        // node: [Object.is(NaN, NaN), Object.is(0, -0), Object.is("a", "a"), Object.is({}, {})]
+        let rt = runtime();
+        let is = |x: Value, y: Value| rt.to_boolean(&call(&rt, "Object.is", &[x, y]).unwrap());
+        assert!(is(Value::Number(f64::NAN), Value::Number(f64::NAN)));
+        assert!(!is(Value::Number(0.0), Value::Number(-0.0)));
+        assert!(is(Value::str("a"), Value::str("a")));
+        assert!(!is(parse(&rt, "{}"), parse(&rt, "{}")));
     }
 }

@@ -1,7 +1,5 @@
-//! The prototypes of primitive wrappers (`Boolean`, `Number`, `String`, `BigInt`), `Date`, and a
-//! `Promise` constructor that says plainly it is not supported yet.
+//! The prototypes of primitive wrappers (`Boolean`, `Number`, `String`, `BigInt`) and `Date`.
 
-use super::super::convert::ErrorKind;
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
 use super::super::realm::{Builder, Realm};
@@ -17,8 +15,6 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.constructor(realm.global, "Boolean", 1, boolean_ctor, realm.boolean_prototype);
     b.constructor(realm.global, "Number", 1, number_ctor, realm.number_prototype);
     b.constructor(realm.global, "String", 1, string_ctor, realm.string_prototype);
-    let promise_proto = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
-    b.constructor(realm.global, "Promise", 1, promise_ctor, promise_proto);
 }
 
 /// The primitive a wrapper (or a primitive `this`) holds.
@@ -73,10 +69,6 @@ fn wrap_if_new(rt: &Runtime, v: Value, new_target: Option<ObjectId>) -> JsResult
         Some(_) => Value::Object(rt.to_object(&v).expect("primitives wrap")),
         None => v,
     })
-}
-
-fn promise_ctor(rt: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Err(rt.error(ErrorKind::Error, "napi-hostd does not support Promise yet".into()))
 }
 
 /// `Number.prototype.toFixed(digits)`.

@@ -1,0 +1,76 @@
+//! `Buffer.prototype.toJSON`, which makes `JSON.stringify(buffer)` give Node's
+//! `{"type":"Buffer","data":[...]}`.
+
+use super::super::heap::ObjectId;
+use super::super::object::{ArrayBufferData, ObjectClass, TypedArrayKind};
+use super::super::property::{Property, PropertyKey};
+use super::super::realm::{Builder, Realm};
+use super::super::value::Value;
+use super::super::{JsResult, Runtime};
+
+pub fn install(b: &mut Builder, realm: &Realm) {
+    b.method(realm.buffer_prototype, "toJSON", 0, buffer_to_json);
+}
+
+/// The elements of `this` when it is a view with one-byte elements (a Buffer, or a `Uint8Array`
+/// or `Int8Array` the method was called on). Node reads `this[i]` up to `this.length`, which is
+/// nothing for a non-view receiver; wider typed arrays are not decoded here.
+fn byte_elements(rt: &Runtime, this: &Value) -> Vec<Value> {
+    let Value::Object(id) = this else { return Vec::new() };
+    let heap = rt.heap.borrow();
+    let Some(ObjectClass::View(view)) = heap.get(*id).map(|o| &o.class) else { return Vec::new() };
+    let Some(kind) = view.kind.filter(|k| k.element_size() == 1) else { return Vec::new() };
+    let Some(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(bytes) })) = heap.get(view.buffer).map(|o| &o.class) else {
+        // A detached buffer has no elements.
+        return Vec::new();
+    };
+    let Some(range) = bytes.get(view.byte_offset..view.byte_offset + view.length) else { return Vec::new() };
+    let signed = kind == TypedArrayKind::Int8;
+    range.iter().map(|&b| Value::Number(if signed { f64::from(b as i8) } else { f64::from(b) })).collect()
+}
+
+fn buffer_to_json(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let data = rt.new_array(byte_elements(rt, &this));
+    let obj = rt.new_plain_object();
+    let mut heap = rt.heap.borrow_mut();
+    heap.put(obj, PropertyKey::name("type"), Property::data(Value::str("Buffer")));
+    heap.put(obj, PropertyKey::name("data"), Property::data(Value::Object(data)));
+    Ok(Value::Object(obj))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::object::View;
+    use super::super::testing::{json, parse, runtime};
+    use super::*;
+
+    /// A Buffer over `bytes` at `offset`, built as napi_create_buffer_copy builds one.
+    fn buffer(rt: &Runtime, bytes: &[u8], offset: usize) -> Value {
+        let mut heap = rt.heap.borrow_mut();
+        let mut backing = vec![0xee; offset];
+        backing.extend_from_slice(bytes);
+        let ab = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(backing.into()) }), Some(rt.realm.arraybuffer_prototype));
+        let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: offset, length: bytes.len() };
+        Value::Object(heap.new_object(ObjectClass::View(view), Some(rt.realm.buffer_prototype)))
+    }
+
+    #[test]
+    fn stringify_uses_nodes_buffer_shape() {
+        // node: JSON.stringify(Buffer.from([1,2,255])) -> {"type":"Buffer","data":[1,2,255]}
+        //       JSON.stringify({b: Buffer.alloc(0)}) -> {"b":{"type":"Buffer","data":[]}}
+        let rt = runtime();
+        assert_eq!(json(&rt, &buffer(&rt, &[1, 2, 255], 3)), r#"{"type":"Buffer","data":[1,2,255]}"#);
+        let holder = parse(&rt, "{}");
+        rt.set_named(&holder, "b", buffer(&rt, &[], 0)).unwrap();
+        assert_eq!(json(&rt, &holder), r#"{"b":{"type":"Buffer","data":[]}}"#);
+    }
+
+    #[test]
+    fn to_json_on_a_non_buffer_has_no_data() {
+        // node: Buffer.prototype.toJSON.call({}) -> { type: 'Buffer', data: [] }
+        let rt = runtime();
+        let f = rt.get_named(&Value::Object(rt.realm.buffer_prototype), "toJSON").unwrap();
+        let out = rt.call(&f, parse(&rt, "{}"), &[]).unwrap();
+        assert_eq!(json(&rt, &out), r#"{"type":"Buffer","data":[]}"#);
+    }
+}
