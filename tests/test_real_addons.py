@@ -63,12 +63,17 @@ def bcrypt():
 
 
 def node_json(script: str) -> object:
-    """node_eval with `crc` and `bc` (the platform bindings) and `pkg` (the bcrypt package)."""
+    """node_eval with `crc` and `bc` (the platform bindings) and `pkg` (the bcrypt package).
+
+    `pkg` is loaded only when the script uses it: the package's loader adds a
+    `__napiBindingTarget` property to the (shared, cached) binding, which would change `bc`.
+    """
     prelude = (
         f"const crc = require({json.dumps(str(CRC32))});"
         f"const bc = require({json.dumps(str(BCRYPT))});"
-        f"const pkg = require({json.dumps(str(NODE_MODULES / '@node-rs' / 'bcrypt'))});"
     )
+    if "pkg" in script:
+        prelude += f"const pkg = require({json.dumps(str(NODE_MODULES / '@node-rs' / 'bcrypt'))});"
     return node_eval(prelude + script)
 
 

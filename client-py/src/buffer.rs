@@ -34,6 +34,24 @@ impl JSBuffer {
     }
 }
 
+/// Every kind, for looking one up by its JS type name.
+const KINDS: [BufferKind; 14] = [
+    BufferKind::Int8,
+    BufferKind::Uint8,
+    BufferKind::Uint8Clamped,
+    BufferKind::Int16,
+    BufferKind::Uint16,
+    BufferKind::Int32,
+    BufferKind::Uint32,
+    BufferKind::Float32,
+    BufferKind::Float64,
+    BufferKind::BigInt64,
+    BufferKind::BigUint64,
+    BufferKind::Buffer,
+    BufferKind::DataView,
+    BufferKind::ArrayBuffer,
+];
+
 pub fn kind_name(kind: BufferKind) -> &'static str {
     match kind {
         BufferKind::Int8 => "Int8Array",
@@ -70,6 +88,27 @@ fn format(kind: BufferKind) -> &'static CStr {
 
 #[pymethods]
 impl JSBuffer {
+    /// A buffer of JS type `js_type` (`"Buffer"`, `"Uint16Array"`, `"ArrayBuffer"`, ...) holding
+    /// a copy of `data`'s bytes.
+    #[new]
+    fn py_new(js_type: &str, data: &Bound<'_, PyAny>) -> PyResult<JSBuffer> {
+        let kind = KINDS
+            .into_iter()
+            .find(|k| kind_name(*k) == js_type)
+            .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown JavaScript buffer type {js_type:?}")))?;
+        let py = data.py();
+        let bytes = py.import("builtins")?.getattr("memoryview")?.call1((data,))?.call_method1("cast", ("B",))?.call_method0("tobytes")?;
+        let bytes = bytes.downcast::<pyo3::types::PyBytes>()?.as_bytes().to_vec();
+        if bytes.len() % kind.element_size() != 0 {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{} bytes do not make whole {js_type} elements of {} bytes",
+                bytes.len(),
+                kind.element_size()
+            )));
+        }
+        Ok(JSBuffer::new(kind, bytes))
+    }
+
     /// The JavaScript type this buffer came from (`"Buffer"`, `"Float64Array"`, ...).
     #[getter]
     fn js_type(&self) -> &'static str {

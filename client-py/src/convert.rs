@@ -71,6 +71,10 @@ impl<'a, 'py> Cx<'a, 'py> {
             }
             return Ok(Value::Js(JsRef { id: ObjectId(r.id), kind: RefKind::Object, class_proto: None, label: String::new() }));
         }
+        if obj.is_instance(h.method_cls.bind(self.py))? {
+            // As in JS, passing `obj.f` passes the function, not a binding.
+            return self.to_wire_at(&obj.getattr("__func__")?, depth);
+        }
         if let Ok(b) = obj.downcast::<JSBuffer>() {
             let b = b.get();
             return Ok(Value::Bytes { kind: b.kind, data: b.bytes().to_vec() });

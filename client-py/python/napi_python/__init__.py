@@ -51,6 +51,7 @@ _native.configure(
     JSObject,
     JSFunction,
     JSSymbol,
+    JSMethod,
     BigInt,
     js.null,
     js.undefined,

@@ -48,6 +48,7 @@ class JSRef:
     def _label(self) -> str: ...
 
 class JSBuffer:
+    def __init__(self, js_type: str, data: Any) -> None: ...
     @property
     def js_type(self) -> str: ...
     def __len__(self) -> int: ...
@@ -57,6 +58,7 @@ def configure(
     object_cls: type,
     function_cls: type,
     symbol_cls: type,
+    method_cls: type,
     bigint_cls: type,
     null: object,
     undefined: object,

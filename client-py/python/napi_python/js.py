@@ -6,7 +6,6 @@ the ``Addon`` whose host should hold them.
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any, Iterable
 
 from . import _native
@@ -32,6 +31,9 @@ __all__ = [
     "object",
     "array",
     "bigint",
+    "buffer",
+    "arraybuffer",
+    "typedarray",
 ]
 
 _MISSING: Any = object()
@@ -186,6 +188,17 @@ def bigint(n: int) -> BigInt:
     return BigInt(n)
 
 
-def date(value: "_dt.datetime") -> _dt.datetime:
-    """Dates cross as ``datetime``; this is the identity, for symmetry with the other helpers."""
-    return value
+def buffer(data: Any) -> _native.JSBuffer:
+    """A Node ``Buffer`` holding a copy of ``data`` (any bytes-like object)."""
+    return _native.JSBuffer("Buffer", data)
+
+
+def arraybuffer(data: Any) -> _native.JSBuffer:
+    """An ``ArrayBuffer`` holding a copy of ``data``."""
+    return _native.JSBuffer("ArrayBuffer", data)
+
+
+def typedarray(kind: str, data: Any) -> _native.JSBuffer:
+    """A typed array of ``kind`` (``"Float64Array"``, ``"Uint16Array"``, ...) over a copy of
+    ``data``'s bytes (native byte order)."""
+    return _native.JSBuffer(kind, data)

@@ -134,6 +134,10 @@ class JSMethod:
     def __call__(self, *args: Any) -> Any:
         return self.__func__._conn.call(self.__func__, self.__self__, args)
 
+    def __getattr__(self, name: str) -> Any:
+        # `obj.f.call(...)`, `obj.f.new(...)`, `obj.f.length`: the function's own.
+        return getattr(self.__func__, name)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, JSMethod) and other.__self__ == self.__self__ and other.__func__ == self.__func__
 

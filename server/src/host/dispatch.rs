@@ -150,15 +150,19 @@ impl Host {
                 Answer::Value(Value::Undefined)
             }
             Op::GetPrototype { target } => {
+                // By reference: a prototype is wanted as the object itself, not a copy.
                 let t = self.object_arg(&target)?;
-                Answer::Value(rt.prototype_of(t).map(Value::Object).unwrap_or(Value::Null))
+                match rt.prototype_of(t) {
+                    Some(p) => Answer::Reference(p),
+                    None => Answer::Value(Value::Null),
+                }
             }
             Op::SetPrototype { target, proto } => {
                 let t = self.object_arg(&target)?;
                 let p = match self.arg(&proto)? {
                     Value::Object(p) => Some(p),
-                    Value::Null | Value::Undefined => None,
-                    _ => return Err(rt.type_error("Object prototype may only be an Object or null".into()).into()),
+                    Value::Null => None,
+                    other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", other.to_display(rt))).into()),
                 };
                 if !rt.set_prototype(t, p) {
                     return Err(rt.type_error("Cyclic __proto__ value or object is not extensible".into()).into());
@@ -185,11 +189,14 @@ impl Host {
                     let value = self.arg(v)?;
                     rt.set(&Value::Object(obj), key, value)?;
                 }
+                rt.heap.borrow_mut().obj_mut(obj).by_reference = true;
                 Answer::Reference(obj)
             }
             Op::NewArray { items } => {
                 let items = items.iter().map(|i| self.arg(i)).collect::<Result<Vec<_>, _>>()?;
-                Answer::Reference(rt.new_array(items))
+                let arr = rt.new_array(items);
+                rt.heap.borrow_mut().obj_mut(arr).by_reference = true;
+                Answer::Reference(arr)
             }
             Op::NewSymbol { description } => Answer::Value(Value::Symbol(rt.new_symbol(description.map(Into::into)))),
             Op::SymbolFor { key } => Answer::Value(Value::Symbol(rt.symbol_for(key.into()))),

@@ -150,7 +150,8 @@ impl<'a> ToWire<'a> {
         };
         // An object Python already holds a proxy for comes back as that proxy, so host-side
         // objects (`js.object`, `js.array`) keep their identity when an addon returns them.
-        if matches!(class, ObjectClass::Array | ObjectClass::Plain) && self.held.contains(id) {
+        let shared = self.rt.heap.borrow().get(id).is_some_and(|o| o.by_reference);
+        if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
             return self.by_reference(id);
         }
         match class {
@@ -216,11 +217,14 @@ impl<'a> ToWire<'a> {
         }
     }
 
-    /// Arrays copy when they hold only data elements and no extra properties.
+    /// Arrays copy when they hold only data elements, no holes and no extra properties (a
+    /// holey array would come back from a list filled with `undefined`).
     fn is_dense_data_array(&self, id: ObjectId) -> bool {
+        let len = self.rt.array_length(id) as usize;
         let heap = self.rt.heap.borrow();
         let o = heap.obj(id);
-        o.proto == Some(self.rt.realm.array_prototype)
+        o.props.len() == len + 1
+            && o.proto == Some(self.rt.realm.array_prototype)
             && o.wrap.is_none()
             && o.props.iter().all(|(k, p)| {
                 matches!(p.slot, Slot::Data(_))
@@ -229,15 +233,16 @@ impl<'a> ToWire<'a> {
             })
     }
 
-    /// DESIGN §4: prototype `Object.prototype` or null, data properties only, no symbol keys,
-    /// not wrapped or tagged (those are a native object's identity).
+    /// DESIGN §4: prototype `Object.prototype` or null, enumerable data properties only (a
+    /// hidden property, like a prototype's `constructor`, marks an object that is more than
+    /// data), no symbol keys, not wrapped or tagged (those are a native object's identity).
     fn is_plain_data(&self, id: ObjectId) -> bool {
         let heap = self.rt.heap.borrow();
         let o = heap.obj(id);
         (o.proto.is_none() || o.proto == Some(self.rt.realm.object_prototype))
             && o.wrap.is_none()
             && o.type_tag.is_none()
-            && o.props.iter().all(|(k, p)| matches!(p.slot, Slot::Data(_)) && !matches!(k, PropertyKey::Symbol(_)))
+            && o.props.iter().all(|(k, p)| matches!(p.slot, Slot::Data(_)) && p.enumerable && !matches!(k, PropertyKey::Symbol(_)))
     }
 }
 

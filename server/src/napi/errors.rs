@@ -128,7 +128,8 @@ pub unsafe extern "C" fn napi_get_last_error_info(env: napi_env, result: *mut *c
     let code = e.last_status.get();
     let mut info = e.error_info.borrow_mut();
     info.error_code = code;
-    info.error_message = match (&*e.last_message.borrow(), code) {
+    let custom = e.last_message.borrow();
+    info.error_message = match (custom.as_ref().filter(|_| e.last_message_current.get()), code) {
         (_, status::OK) => std::ptr::null(),
         (Some(custom), _) => custom.as_ptr(),
         (None, c) => status::MESSAGES.get(c as usize).map_or(std::ptr::null(), |m| m.as_ptr()),

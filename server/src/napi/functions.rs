@@ -9,15 +9,23 @@ use crate::runtime::object::{Callable, Function, ObjectClass};
 use crate::runtime::property::{Property, PropertyKey};
 use crate::runtime::{JsString, ObjectId, Value};
 
-/// A function object for a native callback, with `name` and `length` as V8 gives them.
-pub fn new_function(cx: &Cx, name: &str, cb: usize, data: usize, is_class: bool) -> ObjectId {
-    let callable = Callable::Native { env: cx.env.id, cb, data };
-    let proto = cx.rt.realm.function_prototype;
+/// A function object for a native callback, with `name`, `length` and (for plain functions)
+/// `prototype` as V8 gives them. `receiver` makes it a class member that checks its `this`.
+pub fn new_function(cx: &Cx, name: &str, cb: usize, data: usize, is_class: bool, receiver: Option<ObjectId>) -> ObjectId {
+    let callable = Callable::Native { env: cx.env.id, cb, data, receiver };
+    let fn_proto = cx.rt.realm.function_prototype;
     let mut heap = cx.rt.heap.borrow_mut();
-    let id = heap.new_object(ObjectClass::Function(Function { callable, is_class }), Some(proto));
+    let id = heap.new_object(ObjectClass::Function(Function { callable, is_class }), Some(fn_proto));
     let fixed = |v| Property { writable: false, ..Property::hidden(v) };
     heap.put(id, PropertyKey::name("length"), fixed(Value::Number(0.0)));
     heap.put(id, PropertyKey::name("name"), fixed(Value::str(name)));
+    if !is_class && receiver.is_none() {
+        // Functions made by Node-API are constructors, so they carry a `prototype` (classes get
+        // theirs from napi_define_class; class members have none).
+        let proto = heap.new_object(ObjectClass::Plain, Some(cx.rt.realm.object_prototype));
+        heap.put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(id)));
+        heap.put(id, PropertyKey::name("prototype"), Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) });
+    }
     id
 }
 
@@ -39,7 +47,7 @@ pub unsafe extern "C" fn napi_create_function(env: napi_env, utf8name: *const c_
         let slot = out(result)?;
         let Some(cb) = cb else { return fail(status::INVALID_ARG) };
         let name = name_arg(utf8name, length, true)?;
-        let f = new_function(cx, &name.to_rust_string(), cb as usize, data as usize, false);
+        let f = new_function(cx, &name.to_rust_string(), cb as usize, data as usize, false, None);
         *slot = cx.handle(Value::Object(f));
         Ok(())
     })

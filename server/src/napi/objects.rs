@@ -237,18 +237,19 @@ pub fn descriptor_key(cx: &Cx, p: &napi_property_descriptor) -> NapiResult<Prope
 
 /// Turns a `napi_property_descriptor` into a JS property descriptor, creating the functions for
 /// methods and accessors.
-pub fn to_descriptor(cx: &Cx, p: &napi_property_descriptor, name: &PropertyKey) -> NapiResult<Descriptor> {
+/// `receiver` is set for class instance members (see `new_function`).
+pub fn to_descriptor(cx: &Cx, p: &napi_property_descriptor, receiver: Option<ObjectId>) -> NapiResult<Descriptor> {
     let enumerable = Some(p.attributes & attr::ENUMERABLE != 0);
     let configurable = Some(p.attributes & attr::CONFIGURABLE != 0);
-    let _ = name;
     // Node gives functions made from descriptors an empty name (recorded under node 20).
-    let fn_name = String::new();
+    let fn_name = "";
     if p.getter.is_some() || p.setter.is_some() {
-        let make = |cb: napi_callback| cb.map(|cb| new_function(cx, &fn_name, cb as usize, p.data as usize, false));
+        // V8 checks the receiver of class methods only, not of accessors.
+        let make = |cb: napi_callback| cb.map(|cb| new_function(cx, fn_name, cb as usize, p.data as usize, false, None));
         return Ok(Descriptor { get: Some(make(p.getter)), set: Some(make(p.setter)), enumerable, configurable, ..Descriptor::default() });
     }
     let value = match p.method {
-        Some(m) => Value::Object(new_function(cx, &fn_name, m as usize, p.data as usize, false)),
+        Some(m) => Value::Object(new_function(cx, fn_name, m as usize, p.data as usize, false, receiver)),
         None => cx.value(p.value)?,
     };
     Ok(Descriptor { value: Some(value), writable: Some(p.attributes & attr::WRITABLE != 0), enumerable, configurable, ..Descriptor::default() })
@@ -268,10 +269,11 @@ pub fn descriptors<'a>(count: usize, properties: *const napi_property_descriptor
 pub unsafe extern "C" fn napi_define_properties(env: napi_env, object: napi_value, property_count: usize, properties: *const napi_property_descriptor) -> napi_status {
     entry::js(env, "napi_define_properties", |cx| {
         let props = descriptors(property_count, properties)?;
-        let obj = cx.to_object(object)?;
+        // Unlike property access, Node does not box primitives here (recorded under node 20).
+        let obj = cx.object(object)?;
         for p in props {
             let key = descriptor_key(cx, p)?;
-            let desc = to_descriptor(cx, p, &key)?;
+            let desc = to_descriptor(cx, p, None)?;
             if !cx.rt.define_own_property(obj, key.clone(), desc)? {
                 let name = cx.rt.to_string(&key.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
                 return Err(cx.rt.type_error(format!("Cannot redefine property: {name}")).into());

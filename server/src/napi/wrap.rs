@@ -27,25 +27,24 @@ pub unsafe extern "C" fn napi_define_class(
         let Some(ctor_cb) = constructor else { return fail(status::INVALID_ARG) };
         let props = descriptors(property_count, properties)?;
         let name = name_arg(utf8name, length, false)?;
-        let ctor = new_function(cx, &name.to_rust_string(), ctor_cb as usize, data as usize, true);
+        let ctor = new_function(cx, &name.to_rust_string(), ctor_cb as usize, data as usize, true, None);
         let proto = cx.rt.new_plain_object();
-        {
-            let mut heap = cx.rt.heap.borrow_mut();
-            heap.put(ctor, PropertyKey::name("prototype"), Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) });
-            heap.put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
-        }
+        cx.rt.heap.borrow_mut().put(ctor, PropertyKey::name("prototype"), Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) });
         for p in props {
-            let target = if p.attributes & attr::STATIC != 0 { ctor } else { proto };
-            define(cx, target, p)?;
+            // Instance members check that `this` is an instance; static ones do not.
+            let (target, receiver) = if p.attributes & attr::STATIC != 0 { (ctor, None) } else { (proto, Some(proto)) };
+            define(cx, target, p, receiver)?;
         }
+        // V8 adds `constructor` after the template's own properties: it lists last.
+        cx.rt.heap.borrow_mut().put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
         *slot = cx.handle(Value::Object(ctor));
         Ok(())
     })
 }
 
-fn define(cx: &Cx, target: ObjectId, p: &napi_property_descriptor) -> NapiResult {
+fn define(cx: &Cx, target: ObjectId, p: &napi_property_descriptor, receiver: Option<ObjectId>) -> NapiResult {
     let key = descriptor_key(cx, p)?;
-    let desc = to_descriptor(cx, p, &key)?;
+    let desc = to_descriptor(cx, p, receiver)?;
     cx.rt.define_own_property(target, key, desc)?;
     Ok(())
 }

@@ -28,7 +28,13 @@ impl Runtime {
         }
         self.depth.set(depth + 1);
         let result = match callable {
-            Callable::Native { env, cb, data } => {
+            Callable::Native { env, cb, data, receiver } => {
+                if let Some(proto) = receiver {
+                    if !self.inherits(&this, proto) {
+                        self.depth.set(depth);
+                        return Err(self.type_error("Illegal invocation".into()));
+                    }
+                }
                 // Native functions are sloppy-mode functions: a nullish receiver is the global
                 // object and a primitive one is boxed.
                 let this = match this {
@@ -86,6 +92,18 @@ impl Runtime {
         }
     }
 
+    /// Whether `proto` is on `v`'s prototype chain.
+    pub fn inherits(&self, v: &Value, proto: ObjectId) -> bool {
+        let Value::Object(mut cur) = v.clone() else { return false };
+        while let Some(p) = self.prototype_of(cur) {
+            if p == proto {
+                return true;
+            }
+            cur = p;
+        }
+        false
+    }
+
     /// `v instanceof ctor` (without `Symbol.hasInstance`, which no host object defines).
     pub fn instance_of(&self, v: &Value, ctor: &Value) -> JsResult<bool> {
         if !self.is_callable(ctor) {
@@ -100,13 +118,6 @@ impl Runtime {
                 )))
             }
         };
-        let Value::Object(mut cur) = v.clone() else { return Ok(false) };
-        while let Some(p) = self.prototype_of(cur) {
-            if p == proto {
-                return Ok(true);
-            }
-            cur = p;
-        }
-        Ok(false)
+        Ok(self.inherits(v, proto))
     }
 }

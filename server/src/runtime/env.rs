@@ -35,7 +35,12 @@ pub struct Env {
     pub filename: CString,
     /// The status and, for host-specific failures, the message of the last call.
     pub last_status: Cell<i32>,
+    /// The last host-specific message. It outlives the call that set it (an addon may pass the
+    /// pointer `napi_get_last_error_info` gave it straight into its next call), and is only
+    /// replaced by the next host-specific message; `last_message_current` says whether it
+    /// belongs to the last call.
     pub last_message: RefCell<Option<CString>>,
+    pub last_message_current: Cell<bool>,
     pub error_info: RefCell<Box<ExtendedErrorInfo>>,
     pub instance_data: Cell<Option<(usize, Option<super::object::Finalizer>)>>,
     /// `napi_add_env_cleanup_hook` registrations, in order: `(function, argument)` addresses.
@@ -52,6 +57,7 @@ impl Env {
             filename,
             last_status: Cell::new(0),
             last_message: RefCell::new(None),
+            last_message_current: Cell::new(false),
             error_info: RefCell::new(Box::new(ExtendedErrorInfo {
                 error_message: std::ptr::null(),
                 engine_reserved: std::ptr::null_mut(),
@@ -71,11 +77,14 @@ impl Env {
 
     pub fn clear_last_error(&self) {
         self.last_status.set(0);
-        *self.last_message.borrow_mut() = None;
+        self.last_message_current.set(false);
     }
 
     pub fn set_last_error(&self, status: i32, message: Option<String>) {
         self.last_status.set(status);
-        *self.last_message.borrow_mut() = message.map(|m| CString::new(m.replace('\0', " ")).expect("no NUL"));
+        self.last_message_current.set(message.is_some());
+        if let Some(m) = message {
+            *self.last_message.borrow_mut() = Some(CString::new(m.replace('\0', " ")).expect("NULs replaced"));
+        }
     }
 }

@@ -19,7 +19,9 @@ pub type BuiltinFn = fn(&Runtime, Value, &[Value], Option<ObjectId>) -> super::J
 pub enum Callable {
     /// A `napi_callback` with its data pointer, run in the env that created it. The pointers are
     /// the addon's; the host only passes them back.
-    Native { env: EnvId, cb: usize, data: usize },
+    /// `receiver`: for class members, the class prototype `this` must inherit from (V8's
+    /// signature check; anything else is an "Illegal invocation").
+    Native { env: EnvId, cb: usize, data: usize, receiver: Option<ObjectId> },
     /// Implemented by the host itself (`Object`, `Error`, `Symbol.for`, ...).
     Builtin(BuiltinFn),
     /// A Python callable held by the client.
@@ -158,6 +160,9 @@ pub struct Object {
     pub extensible: bool,
     pub wrap: Option<Wrap>,
     pub type_tag: Option<(u64, u64)>,
+    /// Made at the client's request (`js.object`, `js.array`): it always crosses by reference,
+    /// so the client and the addon share it.
+    pub by_reference: bool,
 }
 
 impl Object {

@@ -1,0 +1,70 @@
+"""The host's exported Node-API surface: every function of Node-API 1-10 is in napi-hostd's
+dynamic symbol table (napi-rs addons look them up with dlsym at load and quietly stub what is
+missing), and the functions not implemented yet are exactly the tracked list, each saying so."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import ROOT
+from napi_python import hostd_path
+
+EXPORTS = ROOT / "server" / "napi-exports.txt"
+FUNCTIONS_TSV = ROOT.parent / "shared" / "napi_functions.tsv"
+
+# What remains to implement. This list shrinks as issues land; a function that gets implemented
+# must be removed here and marked "implemented" in server/napi-exports.txt.
+NOT_IMPLEMENTED_YET = sorted(
+    """
+    napi_add_async_cleanup_hook napi_add_finalizer napi_async_destroy napi_async_init
+    napi_call_threadsafe_function napi_acquire_threadsafe_function napi_cancel_async_work
+    napi_close_callback_scope napi_create_async_work napi_create_external_arraybuffer
+    napi_create_external_buffer napi_create_promise napi_create_threadsafe_function
+    napi_delete_async_work napi_detach_arraybuffer napi_fatal_exception
+    napi_get_threadsafe_function_context napi_get_uv_event_loop napi_is_detached_arraybuffer
+    napi_is_promise napi_make_callback napi_open_callback_scope napi_queue_async_work
+    napi_ref_threadsafe_function napi_reject_deferred napi_release_threadsafe_function
+    napi_remove_async_cleanup_hook napi_resolve_deferred napi_unref_threadsafe_function
+    node_api_create_buffer_from_arraybuffer node_api_create_external_sharedarraybuffer
+    node_api_create_sharedarraybuffer node_api_is_sharedarraybuffer node_api_post_finalizer
+    """.split()
+)
+
+
+def export_list() -> dict[str, str]:
+    entries = {}
+    for line in EXPORTS.read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, state = line.split("\t")
+        entries[name] = state
+    return entries
+
+
+def test_export_list_covers_every_node_api_function():
+    rows = FUNCTIONS_TSV.read_text().splitlines()[1:]
+    names = {row.split("\t")[0] for row in rows if row.strip()}
+    assert len(names) == 161
+    assert set(export_list()) == names
+
+
+def test_binary_exports_exactly_the_listed_functions():
+    out = subprocess.run(["nm", "-D", "--defined-only", hostd_path()], capture_output=True, text=True, check=True).stdout
+    exported = {
+        parts[2]
+        for parts in (line.split() for line in out.splitlines())
+        if len(parts) == 3 and parts[1] == "T" and parts[2].startswith(("napi_", "node_api_"))
+    }
+    assert exported == set(export_list())
+
+
+def test_not_implemented_functions_are_exactly_the_tracked_list():
+    missing = sorted(name for name, state in export_list().items() if state == "missing")
+    assert missing == NOT_IMPLEMENTED_YET
+
+
+def test_a_missing_function_fails_with_generic_failure_and_says_it_is_not_implemented(load):
+    status, message = load("missing").missingStatus()
+    assert status == 9  # napi_generic_failure
+    assert message == "napi_create_promise is not implemented yet in napi-hostd"
