@@ -40,6 +40,8 @@ struct State {
     mailboxes: HashMap<ChainId, VecDeque<Incoming>>,
     reading: bool,
     dead: Option<Arc<Dead>>,
+    /// Threads blocked on `wake`: with none, waking costs no system call.
+    sleepers: usize,
 }
 
 pub struct Channel {
@@ -128,7 +130,9 @@ impl Channel {
                 return Err(d.clone());
             }
             if st.reading {
+                st.sleepers += 1;
                 st = self.wake.wait(st).unwrap();
+                st.sleepers -= 1;
                 continue;
             }
             st.reading = true;
@@ -140,7 +144,9 @@ impl Channel {
             };
             st = self.state.lock().unwrap();
             st.reading = false;
-            self.wake.notify_all();
+            if st.sleepers > 0 {
+                self.wake.notify_all();
+            }
             match routed {
                 Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {

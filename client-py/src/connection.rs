@@ -41,6 +41,9 @@ pub struct Connection {
     exported: Mutex<Exported>,
     /// Live proxies by object id (weak), so one JS object is one Python proxy.
     proxies: Mutex<HashMap<u64, Py<PyWeakrefReference>>>,
+    /// Method tables of class prototypes, fetched once each (`{name: function | "accessor" |
+    /// "data"}`).
+    class_members: Mutex<HashMap<u64, Py<PyDict>>>,
 }
 
 /// Closes a top-level chain's mailbox however the request ends.
@@ -117,6 +120,19 @@ impl Connection {
         }
         proxies.insert(r.id.0, PyWeakrefReference::new(&obj)?.unbind());
         Ok(obj.unbind())
+    }
+
+    /// The method table of class prototype `proto`, asking the host the first time.
+    pub fn class_members(slf: &Bound<'_, Self>, proto: u64) -> PyResult<Py<PyDict>> {
+        let py = slf.py();
+        if let Some(m) = slf.get().class_members.lock().unwrap().get(&proto) {
+            return Ok(m.clone_ref(py));
+        }
+        // No lock while the request runs: it may call into Python.
+        let fetched = Self::request(slf, Op::DescribeClass { proto: ObjectId(proto) })?;
+        let dict = fetched.into_bound(py).downcast_into::<PyDict>()?.unbind();
+        let mut cache = slf.get().class_members.lock().unwrap();
+        Ok(cache.entry(proto).or_insert(dict).clone_ref(py))
     }
 
     fn live_proxy(&self, py: Python<'_>, id: u64) -> Option<PyObject> {
@@ -197,7 +213,12 @@ impl Connection {
             .allow_threads(|| process::spawn(&program, &env))
             .map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
         let channel = py.allow_threads(|| Channel::open(proc_, stream)).map_err(|d| dead_error(py, &d))?;
-        Ok(Connection { channel, exported: Mutex::new(Exported::default()), proxies: Mutex::new(HashMap::new()) })
+        Ok(Connection {
+            channel,
+            exported: Mutex::new(Exported::default()),
+            proxies: Mutex::new(HashMap::new()),
+            class_members: Mutex::new(HashMap::new()),
+        })
     }
 
     #[getter]
@@ -222,17 +243,17 @@ impl Connection {
         Self::request(slf, Op::Load { path })
     }
 
-    fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    pub fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         let op = Op::Call { func: Self::wire(slf, func)?, this: Self::wire(slf, this)?, args: Self::wire_all(slf, args)? };
         Self::request(slf, op)
     }
 
-    fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    pub fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         let op = Op::Construct { ctor: Self::wire(slf, ctor)?, args: Self::wire_all(slf, args)? };
         Self::request(slf, op)
     }
 
-    fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    pub fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
         let op = Op::Get { target: Self::wire(slf, target)?, key: Self::wire(slf, key)? };
         Self::request(slf, op)
     }
@@ -316,9 +337,9 @@ impl Connection {
         Self::request(slf, Op::SymbolFor { key })
     }
 
-    /// `{name: method | "accessor" | "data"}` for a class prototype chain.
-    fn describe_class(slf: &Bound<'_, Self>, proto: u64) -> PyResult<PyObject> {
-        Self::request(slf, Op::DescribeClass { proto: ObjectId(proto) })
+    /// `{name: method | "accessor" | "data"}` for a class prototype chain (cached).
+    fn describe_class(slf: &Bound<'_, Self>, proto: u64) -> PyResult<Py<PyDict>> {
+        Self::class_members(slf, proto)
     }
 
     /// One round trip that does nothing (for benchmarks).

@@ -10,7 +10,7 @@ use crate::buffer::JSBuffer;
 use crate::channel::Dead;
 use crate::connection::Connection;
 use crate::hooks::{hooks, Hooks};
-use crate::jsref::JSRef;
+use crate::jsref::{JSMethod, JSRef};
 
 /// Containers nested deeper than this are refused (a cycle in Python data would never end).
 const MAX_DEPTH: usize = 512;
@@ -71,9 +71,9 @@ impl<'a, 'py> Cx<'a, 'py> {
             }
             return Ok(Value::Js(JsRef { id: ObjectId(r.id), kind: RefKind::Object, class_proto: None, label: String::new() }));
         }
-        if obj.is_instance(h.method_cls.bind(self.py))? {
+        if let Ok(m) = obj.downcast::<JSMethod>() {
             // As in JS, passing `obj.f` passes the function, not a binding.
-            return self.to_wire_at(&obj.getattr("__func__")?, depth);
+            return self.to_wire_at(m.get().func.bind(self.py).as_any(), depth);
         }
         if let Ok(b) = obj.downcast::<JSBuffer>() {
             let b = b.get();

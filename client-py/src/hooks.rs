@@ -10,8 +10,6 @@ pub struct Hooks {
     pub object_cls: Py<PyType>,
     pub function_cls: Py<PyType>,
     pub symbol_cls: Py<PyType>,
-    /// `JSMethod`: a function read from an object; it crosses back as the function itself.
-    pub method_cls: Py<PyType>,
     /// `napi_python.BigInt`.
     pub bigint_cls: Py<PyType>,
     /// `js.null` and `js.undefined`.
@@ -41,7 +39,6 @@ pub fn configure(
     object_cls: Py<PyType>,
     function_cls: Py<PyType>,
     symbol_cls: Py<PyType>,
-    method_cls: Py<PyType>,
     bigint_cls: Py<PyType>,
     null: PyObject,
     undefined: PyObject,
@@ -52,7 +49,7 @@ pub fn configure(
     let datetime = py.import("datetime")?;
     let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
     let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
-    let hooks = Hooks { object_cls, function_cls, symbol_cls, method_cls, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
+    let hooks = Hooks { object_cls, function_cls, symbol_cls, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
     // A second configure (a reload of the package) keeps the first registration.
     let _ = HOOKS.set(py, hooks);
     Ok(())

@@ -2,7 +2,9 @@
 //! queued for release and rides along with the next request.
 
 use napi_protocol::ObjectId;
+use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
 
 use crate::connection::Connection;
 
@@ -48,6 +50,96 @@ impl JSRef {
     #[getter]
     fn _label(&self) -> &str {
         &self.label
+    }
+
+    /// Calls the function with `this` undefined, or constructs it when it is a class: what
+    /// `JSFunction.__call__` is (native, as it is on every call's path).
+    #[pyo3(signature = (*args))]
+    fn _invoke(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        let this = slf.get();
+        let conn = this.conn.bind(slf.py());
+        if this.kind == "class" {
+            Connection::construct(conn, slf.as_any(), args)
+        } else {
+            Connection::call(conn, slf.as_any(), &slf.py().None().into_bound(slf.py()), args)
+        }
+    }
+
+    /// Attribute lookup for proxies: a method of the object's class (from the cached method
+    /// table) bound to the object, else the property read from the host (functions bound too).
+    fn _member(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
+        let py = slf.py();
+        let n = name.to_str()?;
+        if n.starts_with("__") && n.ends_with("__") {
+            return Err(PyAttributeError::new_err(n.to_string()));
+        }
+        let this = slf.get();
+        let conn = this.conn.bind(py);
+        if let Some(proto) = this.class_proto {
+            let members = Connection::class_members(conn, proto)?;
+            if let Some(m) = members.bind(py).get_item(name)? {
+                if m.downcast::<JSRef>().is_ok() {
+                    return Ok(Py::new(py, JSMethod { this: slf.clone().unbind(), func: m.downcast_into::<JSRef>()?.unbind() })?.into_any());
+                }
+            }
+        }
+        let value = Connection::get(conn, slf.as_any(), name.as_any())?;
+        let bound = value.bind(py);
+        if let Ok(f) = bound.downcast::<JSRef>() {
+            if f.get().kind == "function" {
+                return Ok(Py::new(py, JSMethod { this: slf.clone().unbind(), func: f.clone().unbind() })?.into_any());
+            }
+        }
+        Ok(value)
+    }
+}
+
+/// A function read from an object, bound to it as `this` (like `obj.f()` in JS). Passed back to
+/// JavaScript it is the function itself, as `obj.f` is in JS.
+#[pyclass(frozen, module = "napi_python._native")]
+pub struct JSMethod {
+    pub this: Py<JSRef>,
+    pub func: Py<JSRef>,
+}
+
+#[pymethods]
+impl JSMethod {
+    #[pyo3(signature = (*args))]
+    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        let conn = self.func.get().conn.bind(py);
+        Connection::call(conn, self.func.bind(py).as_any(), self.this.bind(py).as_any(), args)
+    }
+
+    #[getter]
+    fn __self__(&self, py: Python<'_>) -> Py<JSRef> {
+        self.this.clone_ref(py)
+    }
+
+    #[getter]
+    fn __func__(&self, py: Python<'_>) -> Py<JSRef> {
+        self.func.clone_ref(py)
+    }
+
+    /// `obj.f.call(...)`, `obj.f.new(...)`, `obj.f.length`: the function's own.
+    fn __getattr__(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
+        Ok(self.func.bind(py).as_any().getattr(name)?.unbind())
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match other.downcast::<JSMethod>() {
+            Ok(o) => Ok(o.get().this.bind(py).as_any().eq(self.this.bind(py))? && o.get().func.get().id == self.func.get().id),
+            Err(_) => Ok(false),
+        }
+    }
+
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        let this = self.this.bind(py).as_any().hash()?;
+        Ok(this ^ (self.func.get().id as isize).wrapping_mul(31))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let label = &self.func.get().label;
+        Ok(format!("<JSMethod {} of {}>", if label.is_empty() { "(anonymous)" } else { label }, self.this.bind(py).repr()?))
     }
 }
 

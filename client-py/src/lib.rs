@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::Connection>()?;
     m.add_class::<jsref::JSRef>()?;
+    m.add_class::<jsref::JSMethod>()?;
     m.add_class::<buffer::JSBuffer>()?;
     m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;

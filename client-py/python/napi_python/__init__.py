@@ -11,7 +11,7 @@ Each addon runs in its own ``napi-hostd`` process by default, so a crash in nati
 from __future__ import annotations
 
 from . import _native, errors, js
-from ._native import JSBuffer
+from ._native import JSBuffer, JSMethod
 from .addon import Addon, hostd_path, load_addon
 from .errors import (
     AddonClosedError,
@@ -23,7 +23,7 @@ from .errors import (
     JSTypeError,
     StaleObjectError,
 )
-from .proxy import JSFunction, JSMethod, JSObject, JSSymbol
+from .proxy import JSFunction, JSObject, JSSymbol
 from .values import BigInt
 
 __all__ = [
@@ -51,7 +51,6 @@ _native.configure(
     JSObject,
     JSFunction,
     JSSymbol,
-    JSMethod,
     BigInt,
     js.null,
     js.undefined,

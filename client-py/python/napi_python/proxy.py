@@ -6,47 +6,18 @@ per class and cached, so ``obj.method(x)`` costs one round trip.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import Any, Iterator
 
 from . import _native
 
-__all__ = ["JSObject", "JSFunction", "JSSymbol", "JSMethod"]
-
-# Per connection: class prototype id -> {name: JSFunction | "accessor" | "data"}.
-_class_members: "weakref.WeakKeyDictionary[_native.Connection, dict[int, dict[str, Any]]]" = weakref.WeakKeyDictionary()
-_members_lock = threading.Lock()
-
-
-def _members(obj: _native.JSRef) -> dict[str, Any]:
-    proto = obj._class_proto
-    if proto is None:
-        return {}
-    conn = obj._conn
-    with _members_lock:
-        per_conn = _class_members.setdefault(conn, {})
-        found = per_conn.get(proto)
-    if found is None:
-        found = conn.describe_class(proto)
-        with _members_lock:
-            per_conn[proto] = found
-    return found
-
+__all__ = ["JSObject", "JSFunction", "JSSymbol"]
 
 class JSObject(_native.JSRef):
     """A JavaScript object that lives in the addon's host."""
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        member = _members(self).get(name)
-        if isinstance(member, JSFunction):
-            return JSMethod(self, member)
-        value = self._conn.get(self, name)
-        if isinstance(value, JSFunction) and not value.is_class:
-            return JSMethod(self, value)
-        return value
+    # Class methods come bound from a per-class table cached natively; anything else is read
+    # from the host. Done natively: it is on every method call's path.
+    __getattr__ = _native.JSRef._member
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._conn.set(self, name, value)
@@ -91,7 +62,9 @@ class JSObject(_native.JSRef):
 
     def __dir__(self) -> list[str]:
         own = [k for k in self._conn.own_keys(self) if isinstance(k, str)]
-        return sorted(set(own) | set(_members(self)))
+        proto = self._class_proto
+        members = self._conn.describe_class(proto) if proto is not None else {}
+        return sorted(set(own) | set(members))
 
     def __repr__(self) -> str:
         return f"<JSObject {self._label or self._kind}>"
@@ -104,10 +77,7 @@ class JSFunction(JSObject):
     def is_class(self) -> bool:
         return self._kind == "class"
 
-    def __call__(self, *args: Any) -> Any:
-        if self._kind == "class":
-            return self._conn.construct(self, args)
-        return self._conn.call(self, None, args)
+    __call__ = _native.JSRef._invoke
 
     def call(self, this: Any, *args: Any) -> Any:
         """``f.call(this, ...args)``."""
@@ -120,32 +90,6 @@ class JSFunction(JSObject):
     def __repr__(self) -> str:
         what = "class" if self.is_class else "function"
         return f"<JSFunction {what} {self._label or '(anonymous)'}>"
-
-
-class JSMethod:
-    """A function read from an object, bound to it as ``this`` (like ``obj.f()`` in JS)."""
-
-    __slots__ = ("__self__", "__func__")
-
-    def __init__(self, this: JSObject, func: JSFunction) -> None:
-        self.__self__ = this
-        self.__func__ = func
-
-    def __call__(self, *args: Any) -> Any:
-        return self.__func__._conn.call(self.__func__, self.__self__, args)
-
-    def __getattr__(self, name: str) -> Any:
-        # `obj.f.call(...)`, `obj.f.new(...)`, `obj.f.length`: the function's own.
-        return getattr(self.__func__, name)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, JSMethod) and other.__self__ == self.__self__ and other.__func__ == self.__func__
-
-    def __hash__(self) -> int:
-        return hash((self.__self__, self.__func__))
-
-    def __repr__(self) -> str:
-        return f"<JSMethod {self.__func__._label or '(anonymous)'} of {self.__self__!r}>"
 
 
 class JSSymbol(_native.JSRef):
