@@ -45,6 +45,12 @@ class Addon:
         self._conn = conn
         self._exports = exports
         self._members = members
+        # Exports live in the instance dict, so `addon.f` is a plain attribute read (it is on
+        # every call's path). Names the class itself uses (`close`, `pid`...) stay the class's;
+        # `addon["close"]` reaches such an export.
+        for name, value in members.items():
+            if not hasattr(type(self), name) and not name.startswith("_"):
+                self.__dict__[name] = value
 
     @property
     def path(self) -> str:
@@ -63,13 +69,19 @@ class Addon:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        members = self.__dict__.get("_members", {})
-        if name in members:
-            return members[name]
-        exports = self.__dict__.get("_exports")
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"addon {os.path.basename(self._path)} has no export {name!r}") from None
+
+    def __getitem__(self, name: str) -> Any:
+        """The export ``name``, also when it is shadowed by an attribute of ``Addon``."""
+        if name in self._members:
+            return self._members[name]
+        exports = self._exports
         if isinstance(exports, _native.JSRef) and self._conn.has(exports, name):
             return self._conn.get(exports, name)
-        raise AttributeError(f"addon {os.path.basename(self._path)} has no export {name!r}")
+        raise KeyError(name)
 
     def __dir__(self) -> list[str]:
         return sorted(self._members)
