@@ -4,15 +4,6 @@
 
 #include "common.h"
 
-static napi_value Add(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  double a, b;
-  if (!get_args(env, info, 2, argv, NULL) || !get_double(env, argv[0], &a) ||
-      !get_double(env, argv[1], &b)) {
-    return NULL;
-  }
-  return make_double(env, a + b);
-}
 
 /* echo(s) -> s, copied through a C buffer so the string really crosses Node-API */
 static napi_value Echo(napi_env env, napi_callback_info info) {
@@ -76,7 +67,7 @@ NAPI_MODULE_INIT() {
   NODE_API_CALL(env, napi_define_class(env, "Counter", NAPI_AUTO_LENGTH, CounterNew, NULL,
                                        ARRAY_LENGTH(counter_props), counter_props, &counter));
   napi_property_descriptor methods[] = {
-      DECLARE_METHOD("add", Add),
+      DECLARE_METHOD("add", AddNumbers),
       DECLARE_METHOD("echo", Echo),
       DECLARE_METHOD("callback", Callback),
       DECLARE_METHOD("noop", Noop),

@@ -202,4 +202,15 @@ static inline bool get_utf8(napi_env env, napi_value value, char* buf, size_t bu
   return true;
 }
 
+/* add(a, b) -> a + b: the simplest call, exported by several addons (bench, faults). */
+static inline napi_value AddNumbers(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  double a, b;
+  if (!get_args(env, info, 2, argv, NULL) || !get_double(env, argv[0], &a) ||
+      !get_double(env, argv[1], &b)) {
+    return NULL;
+  }
+  return make_double(env, a + b);
+}
+
 #endif /* NAPI_PYTHON_TEST_COMMON_H */

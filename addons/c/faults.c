@@ -20,16 +20,6 @@ static napi_value Abort(napi_env env, napi_callback_info info) {
   abort();
 }
 
-/* add(a, b) -> a + b */
-static napi_value Add(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  double a, b;
-  if (!get_args(env, info, 2, argv, NULL) || !get_double(env, argv[0], &a) ||
-      !get_double(env, argv[1], &b)) {
-    return NULL;
-  }
-  return make_double(env, a + b);
-}
 
 /* callback(fn, x) -> fn(x) */
 static napi_value Callback(napi_env env, napi_callback_info info) {
@@ -44,7 +34,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("segfault", Segfault),
       DECLARE_METHOD("abort", Abort),
-      DECLARE_METHOD("add", Add),
+      DECLARE_METHOD("add", AddNumbers),
       DECLARE_METHOD("callback", Callback),
   };
   return EXPORT_METHODS(env, exports, methods);

@@ -84,30 +84,25 @@ fn run(name: &'static str, cx: &Cx, body: impl FnOnce(&Cx) -> NapiResult) -> Nap
 /// The plain form (`CHECK_ENV`): for functions that cannot run JavaScript; they work while an
 /// exception is pending.
 pub fn plain(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
-    let Some((rt, env)) = resolve_env(env) else { return status::INVALID_ARG };
-    env.clear_last_error();
-    let cx = Cx { rt, env };
-    let result = run(name, &cx, body).map_err(|f| match f {
-        // A plain function that throws anyway (e.g. a conversion) reports it as Node does.
-        Fail::Thrown(v) => {
-            cx.rt.throw(v);
-            Fail::Status(status::PENDING_EXCEPTION)
-        }
-        other => other,
-    });
-    record(&cx.env, result)
+    enter(env, name, false, body)
 }
 
-/// The full form (`NAPI_PREAMBLE`): for functions that may run JavaScript.
+/// The full form (`NAPI_PREAMBLE`): for functions that may run JavaScript; they refuse to start
+/// while an exception is pending.
 pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
+    enter(env, name, true, body)
+}
+
+fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
     let Some((rt, env)) = resolve_env(env) else { return status::INVALID_ARG };
-    if rt.is_exception_pending() {
+    if may_run_js && rt.is_exception_pending() {
         env.set_last_error(status::PENDING_EXCEPTION, None);
         return status::PENDING_EXCEPTION;
     }
     env.clear_last_error();
     let cx = Cx { rt, env };
     let result = run(name, &cx, body).map_err(|f| match f {
+        // A throw (from JS, or a conversion in a plain function) becomes the pending exception.
         Fail::Thrown(v) => {
             cx.rt.throw(v);
             Fail::Status(status::PENDING_EXCEPTION)
