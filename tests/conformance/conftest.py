@@ -1,0 +1,133 @@
+"""Harness for Node's own Node-API test suite (see README.md beside this file).
+
+`scripts/node-tests` extracts Node 20.19.2's `test/js-native-api`, `test/node-api` and
+`test/common` into `build/node-tests/` and builds every addon there. Drivers load those addons
+with the `node_addon` fixture; the run ends with one line `conformance: N passed, M failed`
+counting driver files.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_TESTS = ROOT / "build" / "node-tests"
+HERE = Path(__file__).resolve().parent
+# Driver files live in these folders, one per JS file of the suite.
+DRIVER_DIRS = {"js_native_api": "js-native-api", "node_api": "node-api"}
+
+
+def read_binding_gyp(path: Path) -> dict:
+    """binding.gyp as a dict: Python literal syntax once `#` comments are removed."""
+    text = path.read_text()
+    text = "\n".join(_strip_comment(line) for line in text.splitlines())
+    return ast.literal_eval(text)
+
+
+def _strip_comment(line: str) -> str:
+    # A '#' outside a string starts a comment.
+    out = []
+    quote = None
+    for ch in line:
+        if quote:
+            out.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif ch == "#":
+            break
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def addon_file(suite: str, dir: str, target: "str | None" = None) -> Path:  # noqa: A002
+    """build/node-tests/<suite>/<dir>/build/Release/<target>.node (target: the first one)."""
+    test_dir = NODE_TESTS / suite / dir
+    if target is None:
+        gyp = read_binding_gyp(test_dir / "binding.gyp")
+        target = gyp["targets"][0]["target_name"]
+    return test_dir / "build" / "Release" / f"{target}.node"
+
+
+def _skip_if_absent() -> None:
+    if not NODE_TESTS.is_dir():
+        pytest.skip(
+            f"{NODE_TESTS} is absent: run scripts/node-tests (scripts/build does) to fetch and "
+            "build Node's test suite"
+        )
+
+
+@pytest.fixture
+def node_tests_dir() -> Path:
+    """build/node-tests (skips the test when the suite was not extracted)."""
+    _skip_if_absent()
+    return NODE_TESTS
+
+
+@pytest.fixture
+def node_addon():
+    """`node_addon(suite, dir, target=None)` loads a built addon of Node's suite.
+
+    `suite` is "js-native-api" or "node-api"; `target` defaults to the first target of the
+    dir's binding.gyp. Every addon loaded is closed at teardown.
+    """
+    from napi_python import load_addon
+
+    _skip_if_absent()
+    opened = []
+
+    def _load(suite: str, dir: str, target: "str | None" = None, **kwargs):  # noqa: A002
+        path = addon_file(suite, dir, target)
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is not built: see the output of scripts/node-tests")
+        addon = load_addon(str(path), **kwargs)
+        opened.append(addon)
+        return addon
+
+    yield _load
+    for addon in reversed(opened):
+        addon.close()
+
+
+# --- the summary line: driver files passed / failed -----------------------------------------
+
+# driver file (path relative to the rootdir) -> {"ran": a test of it ran, "ok": all passed}
+_files: "dict[str, dict[str, bool]]" = {}
+_DRIVER_RE = re.compile(r"(^|/)tests/conformance/(js_native_api|node_api)/test_[^/]*\.py$")
+
+
+def pytest_runtest_logreport(report) -> None:
+    path = report.nodeid.split("::", 1)[0]
+    if not _DRIVER_RE.search(path):
+        return
+    state = _files.setdefault(path, {"ran": False, "ok": True})
+    xfailed = hasattr(report, "wasxfail")
+    if report.when == "call":
+        state["ran"] = True
+        # xfail (outcome "skipped" with wasxfail) counts as failed.
+        if report.outcome != "passed":
+            state["ok"] = False
+    elif report.outcome != "passed":
+        state["ok"] = False  # setup/teardown error, a skip, or xfail(run=False)
+        if report.outcome == "failed" or xfailed:
+            state["ran"] = True
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """`conformance: N passed, M failed`, counting driver files; only when drivers ran.
+
+    A file passes when every one of its tests passed; an xfail or a skip counts as failed. A
+    file all of whose tests were skipped (the suite is not built) did not run and is not counted.
+    """
+    ran = [s["ok"] for s in _files.values() if s["ran"]]
+    if not ran:
+        return
+    passed = sum(ran)
+    terminalreporter.write_line(f"conformance: {passed} passed, {len(ran) - passed} failed")
