@@ -56,6 +56,19 @@ def addon_file(suite: str, dir: str, target: "str | None" = None) -> Path:  # no
     return test_dir / "build" / "Release" / f"{target}.node"
 
 
+def driver_file(suite: str, dir: str, file: str) -> Path:  # noqa: A002
+    """The driver of one JS file: <suite>/test_<dir>__<file stem>.py.
+
+    `js-native-api`/`node-api` become `js_native_api`/`node_api`; in the dir and the file's stem
+    every character that cannot be in a Python identifier becomes `_` (test-loop.js ->
+    test_loop). E.g. js_native_api/test_test_array__test.py, node_api/test_test_async__test_loop.py.
+    """
+    folder = suite.replace("-", "_")
+    stem = re.sub(r"\W", "_", Path(file).stem)
+    dirname = re.sub(r"\W", "_", dir)
+    return HERE / folder / f"test_{dirname}__{stem}.py"
+
+
 def _skip_if_absent() -> None:
     if not NODE_TESTS.is_dir():
         pytest.skip(
