@@ -53,6 +53,11 @@ pub struct Channel {
     next_id: AtomicU64,
     /// Host objects whose last proxy died; sent with the next request.
     releases: Mutex<Vec<napi_protocol::ObjectId>>,
+    /// Drop notices from the host (Python objects it let go, with its receive counts), handled
+    /// by the next thread that holds the GIL after a request.
+    drops: Mutex<Vec<(PyRef, u64)>>,
+    /// Python objects the client forgot; acknowledged with the next request.
+    forgotten: Mutex<Vec<PyRef>>,
 }
 
 impl Channel {
@@ -67,6 +72,8 @@ impl Channel {
             process,
             next_id: AtomicU64::new(1),
             releases: Mutex::new(Vec::new()),
+            drops: Mutex::new(Vec::new()),
+            forgotten: Mutex::new(Vec::new()),
         });
         let hello = read_message::<ServerMessage>(&mut *channel.reader.lock().unwrap(), DEFAULT_MAX_FRAME);
         match hello {
@@ -90,6 +97,18 @@ impl Channel {
 
     pub fn take_releases(&self) -> Vec<napi_protocol::ObjectId> {
         std::mem::take(&mut *self.releases.lock().unwrap())
+    }
+
+    pub fn take_drops(&self) -> Vec<(PyRef, u64)> {
+        std::mem::take(&mut *self.drops.lock().unwrap())
+    }
+
+    pub fn forget(&self, ids: Vec<PyRef>) {
+        self.forgotten.lock().unwrap().extend(ids);
+    }
+
+    pub fn take_forgotten(&self) -> Vec<PyRef> {
+        std::mem::take(&mut *self.forgotten.lock().unwrap())
     }
 
     pub fn dead(&self) -> Option<Arc<Dead>> {
@@ -139,6 +158,10 @@ impl Channel {
             drop(st);
             let msg = read_message::<ServerMessage>(&mut *self.reader.lock().unwrap(), DEFAULT_MAX_FRAME);
             let routed = match msg {
+                Ok(ServerMessage::DropPython { objects }) => {
+                    self.drops.lock().unwrap().extend(objects);
+                    Ok(None)
+                }
                 Ok(m) => Ok(route(m)),
                 Err(e) => Err(self.death(e)),
             };

@@ -28,7 +28,8 @@ thread_local! {
 /// Python objects the host holds, by the id it knows them by.
 #[derive(Default)]
 struct Exported {
-    by_id: HashMap<u64, PyObject>,
+    /// The object, its identity key, and how many times it was sent.
+    by_id: HashMap<u64, (PyObject, (usize, usize), u64)>,
     /// Identity of each exported object (bound methods by their function and instance, since
     /// Python makes a new one on every attribute access).
     by_identity: HashMap<(usize, usize), u64>,
@@ -73,20 +74,46 @@ impl Connection {
             _ => (obj.as_ptr() as usize, 0),
         };
         let mut ex = self.exported.lock().unwrap();
-        if let Some(id) = ex.by_identity.get(&identity) {
-            return Ok(*id);
+        if let Some(id) = ex.by_identity.get(&identity).copied() {
+            ex.by_id.get_mut(&id).expect("both maps agree").2 += 1;
+            return Ok(id);
         }
         ex.next += 1;
         let id = ex.next;
         ex.by_identity.insert(identity, id);
-        ex.by_id.insert(id, obj.clone().unbind());
+        ex.by_id.insert(id, (obj.clone().unbind(), identity, 1));
         let _ = py;
         Ok(id)
     }
 
+    /// Forgets the Python objects the host let go, unless they were sent again since (those
+    /// sends are still in flight and the host will count them).
+    fn handle_drops(&self) {
+        let drops = self.channel.take_drops();
+        if drops.is_empty() {
+            return;
+        }
+        let mut forgotten = Vec::new();
+        let mut released = Vec::new();
+        {
+            let mut ex = self.exported.lock().unwrap();
+            for (py, seen) in drops {
+                if ex.by_id.get(&py.0).is_some_and(|e| e.2 == seen) {
+                    let (obj, identity, _) = ex.by_id.remove(&py.0).expect("checked");
+                    ex.by_identity.remove(&identity);
+                    released.push(obj);
+                    forgotten.push(py);
+                }
+            }
+        }
+        // The objects are dropped here, after the lock: their destructors may run Python.
+        drop(released);
+        self.channel.forget(forgotten);
+    }
+
     pub fn exported(&self, py: Python<'_>, id: u64) -> PyResult<PyObject> {
         let ex = self.exported.lock().unwrap();
-        ex.by_id.get(&id).map(|o| o.clone_ref(py)).ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
+        ex.by_id.get(&id).map(|o| o.0.clone_ref(py)).ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
     }
 
     /// The proxy for a host object: the live one if there is one, else a new one.
@@ -156,13 +183,16 @@ impl Connection {
             channel.open_chain(chain);
         }
         let _guard = ChainGuard { channel, chain, top };
-        let request = ClientMessage::Request(Request { id, chain, releases: channel.take_releases(), op });
+        let request = ClientMessage::Request(Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op });
         channel.send(&request).map_err(|d| dead_error(py, &d))?;
         let cx = Cx::new(slf)?;
         loop {
             match py.allow_threads(|| channel.wait(chain)) {
                 Err(d) => return Err(dead_error(py, &d)),
-                Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return cx.outcome(outcome),
+                Ok(Incoming::Reply { id: rid, outcome }) if rid == id => {
+                    this.handle_drops();
+                    return cx.outcome(outcome);
+                }
                 Ok(Incoming::Reply { .. }) => continue,
                 Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(&cx, chain, call, func, t, args)?,
             }
@@ -340,6 +370,17 @@ impl Connection {
     /// `{name: method | "accessor" | "data"}` for a class prototype chain (cached).
     fn describe_class(slf: &Bound<'_, Self>, proto: u64) -> PyResult<Py<PyDict>> {
         Self::class_members(slf, proto)
+    }
+
+    /// Collects the host's garbage now; answers how many objects were freed.
+    fn gc(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        Self::request(slf, Op::Gc)
+    }
+
+    /// How many Python objects the host currently holds (for tests of their release).
+    #[getter]
+    fn exported_count(&self) -> usize {
+        self.exported.lock().unwrap().by_id.len()
     }
 
     /// One round trip that does nothing (for benchmarks).

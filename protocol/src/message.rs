@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::value::{ObjectId, PyRef, Value};
 
 /// Bumped whenever the encoding of any message changes (the golden-bytes test enforces it).
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Identifies one request; unique per connection.
 pub type RequestId = u64;
@@ -44,6 +44,9 @@ pub struct Request {
     /// Objects whose last Python proxy died since the previous request; they ride along so that
     /// releasing costs no round trip of its own.
     pub releases: Vec<ObjectId>,
+    /// Python objects the client forgot after [`ServerMessage::DropPython`]: the host may forget
+    /// their send counts.
+    pub forgotten: Vec<PyRef>,
     pub op: Op,
 }
 
@@ -95,6 +98,9 @@ pub enum Op {
     DescribeClass { proto: ObjectId },
     /// Does nothing; answers `undefined`. For measuring the round trip.
     Ping,
+    /// Collects every object nothing references (no proxy, handle scope or strong reference) and
+    /// runs the finalizers that are due; answers the number of objects freed.
+    Gc,
 }
 
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
@@ -120,6 +126,10 @@ pub enum ServerMessage {
         chain: ChainId,
         outcome: Outcome,
     },
+    /// The host no longer references these Python objects. Each comes with how many times the
+    /// host had received it: a client that has sent it more often since (the sends are in
+    /// flight) keeps it; otherwise it drops it and acknowledges in `Request::forgotten`.
+    DropPython { objects: Vec<(PyRef, u64)> },
     /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
     CallPython {
         call: CallId,

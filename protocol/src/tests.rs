@@ -54,6 +54,7 @@ fn sample_ops() -> Vec<Op> {
         Op::SymbolFor { key: "k".into() },
         Op::DescribeClass { proto: ObjectId(1) },
         Op::Ping,
+        Op::Gc,
     ]
 }
 
@@ -77,6 +78,7 @@ fn sample_server_messages() -> Vec<ServerMessage> {
             chain: 3,
             outcome: Outcome::Failed(Failure { kind: FailureKind::Load, message: "no".into() }),
         },
+        ServerMessage::DropPython { objects: vec![(PyRef(3), 2)] },
         ServerMessage::CallPython {
             call: 9,
             chain: 1,
@@ -93,7 +95,7 @@ fn every_client_message_round_trips() {
         .into_iter()
         .enumerate()
         .map(|(i, op)| {
-            ClientMessage::Request(Request { id: i as u64, chain: 1, releases: vec![ObjectId(5)], op })
+            ClientMessage::Request(Request { id: i as u64, chain: 1, releases: vec![ObjectId(5)], forgotten: vec![PyRef(2)], op })
         })
         .collect();
     msgs.push(ClientMessage::CallbackResult { call: 1, result: Ok(Value::Null) });
@@ -123,7 +125,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 1);
+    assert_eq!(PROTOCOL_VERSION, 2);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
 }
 

@@ -31,6 +31,7 @@ __all__ = [
     "object",
     "array",
     "bigint",
+    "gc",
     "buffer",
     "arraybuffer",
     "typedarray",
@@ -181,6 +182,18 @@ def object(addon: Any, props: "dict[Any, Any] | None" = None, **kw: Any) -> JSOb
 def array(addon: Any, items: Iterable[Any] = ()) -> JSObject:
     """An array created in the addon's host and held by reference."""
     return _require_conn("array", addon).new_array(tuple(items))
+
+
+def gc(addon: Any) -> int:
+    """Collects, in the addon's host, every object nothing references (no Python proxy, no
+    handle scope, no strong reference) and runs the finalizers that came due, each once.
+    Returns how many objects were freed. Python proxies dropped before the call are released
+    first."""
+    import gc as _pygc
+
+    # Proxies in reference cycles only die in Python's own collection.
+    _pygc.collect()
+    return int(_require_conn("gc", addon).gc())
 
 
 def bigint(n: int) -> BigInt:

@@ -201,6 +201,7 @@ impl Host {
             Op::NewSymbol { description } => Answer::Value(Value::Symbol(rt.new_symbol(description.map(Into::into)))),
             Op::SymbolFor { key } => Answer::Value(Value::Symbol(rt.symbol_for(key.into()))),
             Op::DescribeClass { proto } => Answer::Wire(self.describe_class(ObjectId::from_bits(proto.0))?),
+            Op::Gc => Answer::Value(Value::Number(self.collect() as f64)),
             _ => return Err(bad("unsupported request")),
         })
     }

@@ -106,6 +106,16 @@ impl Host {
                 held.release(ObjectId::from_bits(id.0));
             }
         }
+        {
+            let mut sends = self.rt.remote_sends.borrow_mut();
+            for py in &req.forgotten {
+                sends.remove(&py.0);
+            }
+        }
+        // Between top-level requests nothing but the roots holds values: a safe point.
+        if self.chains.borrow().is_empty() && self.rt.wants_collection() {
+            self.collect();
+        }
         self.chains.borrow_mut().push(req.chain);
         let outcome = self.dispatch(req.op);
         self.chains.borrow_mut().pop();
@@ -150,6 +160,29 @@ impl Host {
         });
         let value = ToWire::new(rt, &mut self.held.borrow_mut()).value(v);
         Outcome::Thrown(napi_protocol::Thrown { value, error, python })
+    }
+
+    /// Collects garbage (the client's proxies are roots), tells the client which Python objects
+    /// the host let go, and answers how many objects were freed.
+    fn collect(&self) -> usize {
+        let roots = self.held.borrow().ids();
+        let collected = self.rt.collect(&roots);
+        let mut python = collected.python;
+        {
+            let mut errors = self.python_errors.borrow_mut();
+            for id in &collected.freed {
+                if let Some(py) = errors.remove(id) {
+                    python.push(py.0);
+                }
+            }
+        }
+        if !python.is_empty() {
+            let sends = self.rt.remote_sends.borrow();
+            let objects = python.iter().map(|py| (napi_protocol::PyRef(*py), sends.get(py).copied().unwrap_or(0))).collect();
+            drop(sends);
+            self.send(&ServerMessage::DropPython { objects });
+        }
+        collected.freed.len()
     }
 
     /// Runs every env's teardown (cleanup hooks, instance data), newest module first.
@@ -206,6 +239,7 @@ impl Host {
     /// A JS `Error` standing for a Python exception: message "TypeName: text", remembered so the
     /// very exception comes back if the addon lets it propagate.
     fn python_exception(&self, e: PyException) -> Thrown {
+        *self.rt.remote_sends.borrow_mut().entry(e.exception.0).or_insert(0) += 1;
         let message = if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
         let id = self.rt.new_error(ErrorKind::Error, message.into(), None);
         self.python_errors.borrow_mut().insert(id, e.exception);

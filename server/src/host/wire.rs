@@ -35,6 +35,10 @@ impl Held {
         }
     }
 
+    pub fn ids(&self) -> Vec<ObjectId> {
+        self.counts.keys().copied().collect()
+    }
+
     pub fn contains(&self, id: ObjectId) -> bool {
         self.counts.contains_key(&id)
     }
@@ -312,6 +316,7 @@ pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
 
 /// The host object standing for Python object `py`: one per Python object.
 fn remote(rt: &Runtime, py: u64, callable: bool) -> ObjectId {
+    *rt.remote_sends.borrow_mut().entry(py).or_insert(0) += 1;
     if let Some(id) = rt.remote_objects.borrow().get(&py) {
         return *id;
     }

@@ -183,7 +183,8 @@ pub unsafe extern "C" fn napi_remove_env_cleanup_hook(env: napi_env, fun: Option
 }
 
 /// Tears an env down as Node does when the environment exits: cleanup hooks in reverse order of
-/// registration, then the instance-data finalizer.
+/// registration, then the finalizers its live objects still hold (newest first), then the
+/// instance-data finalizer.
 pub fn teardown_env(rt: &Runtime, env: &Env) {
     loop {
         let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
@@ -191,6 +192,11 @@ pub fn teardown_env(rt: &Runtime, env: &Env) {
         let hook: unsafe extern "C" fn(*mut std::ffi::c_void) = unsafe { std::mem::transmute(f) };
         // SAFETY: running the addon's hook with its own argument.
         unsafe { hook(arg as *mut std::ffi::c_void) };
+    }
+    // Nothing runs after teardown, so what a finalizer posts runs right after it.
+    for f in rt.take_env_finalizers(env.id) {
+        rt.run_finalizers(vec![f]);
+        rt.run_post_finalizers();
     }
     if let Some((data, Some(fin))) = env.instance_data.take() {
         super::callback::finalize(rt, env.id, fin.cb, data, fin.hint);

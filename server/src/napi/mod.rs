@@ -12,6 +12,7 @@ pub mod buffers;
 pub mod callback;
 pub mod entry;
 pub mod errors;
+pub mod finalizers;
 pub mod functions;
 pub mod lifecycle;
 pub mod missing;

@@ -17,7 +17,7 @@ pub unsafe extern "C" fn napi_create_reference(env: napi_env, value: napi_value,
         if !cx.env.at_least(10) && !matches!(v, Value::Object(_) | Value::Symbol(_)) {
             return fail(status::INVALID_ARG);
         }
-        let id = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: v, count: initial_refcount });
+        let id = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: v, count: initial_refcount, collected: false });
         *slot = id as napi_ref;
         Ok(())
     })
@@ -69,9 +69,12 @@ pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi
             return fail(status::INVALID_ARG);
         }
         let slot = out(result)?;
-        let v = cx.rt.refs.borrow().get(reference as usize).map(|r| r.value.clone());
-        let v = v.ok_or(entry::Fail::Status(status::INVALID_ARG))?;
-        *slot = cx.handle(v);
+        let v = cx.rt.refs.borrow().get(reference as usize).map(|r| (!r.collected).then(|| r.value.clone()));
+        // A weak reference whose object was collected answers an empty (NULL) result.
+        *slot = match v.ok_or(entry::Fail::Status(status::INVALID_ARG))? {
+            Some(v) => cx.handle(v),
+            None => std::ptr::null_mut(),
+        };
         Ok(())
     })
 }

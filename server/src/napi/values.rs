@@ -361,7 +361,8 @@ pub unsafe extern "C" fn napi_create_external(env: napi_env, data: *mut c_void, 
         let id = cx.rt.heap.borrow_mut().new_object(class, None);
         if let Some(cb) = finalize_cb {
             let f = Finalizer { cb: cb as usize, hint: finalize_hint as usize };
-            cx.rt.heap.borrow_mut().obj_mut(id).wrap = Some(crate::runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f) });
+            let seq = cx.rt.next_seq();
+            cx.rt.heap.borrow_mut().obj_mut(id).wrap = Some(crate::runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f), seq });
         }
         *slot = cx.handle(Value::Object(id));
         Ok(())

@@ -69,9 +69,10 @@ pub unsafe extern "C" fn napi_wrap(env: napi_env, js_object: napi_value, native_
             return fail(status::INVALID_ARG);
         }
         let finalize = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
-        cx.rt.heap.borrow_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize });
+        let seq = cx.rt.next_seq();
+        cx.rt.heap.borrow_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize, seq });
         if !result.is_null() {
-            let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: Value::Object(obj), count: 0 });
+            let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: Value::Object(obj), count: 0, collected: false });
             *out(result)? = r as napi_ref;
         }
         Ok(())

@@ -94,6 +94,25 @@ impl Heap {
         Some(obj)
     }
 
+    /// Ids of every live object (for the collector).
+    pub fn live_ids(&self) -> Vec<ObjectId> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.object.is_some())
+            .map(|(i, e)| ObjectId { index: i as u32, generation: e.generation })
+            .collect()
+    }
+
+    /// One past the largest index in use (the size of a mark table).
+    pub fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn index_of(id: ObjectId) -> usize {
+        id.index as usize
+    }
+
     pub fn live_count(&self) -> usize {
         self.entries.len() - self.free.len()
     }

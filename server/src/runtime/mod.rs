@@ -11,6 +11,7 @@ pub mod builtins;
 pub mod call;
 pub mod convert;
 pub mod env;
+pub mod gc;
 pub mod handles;
 pub mod heap;
 pub mod number;
@@ -68,9 +69,17 @@ pub struct Runtime {
     pub symbol_registry: RefCell<HashMap<JsString, ObjectId>>,
     /// Python objects the client sent, by client id, so one Python object is one JS object.
     pub remote_objects: RefCell<HashMap<u64, ObjectId>>,
+    /// How many times each Python object id was received, until the client says it forgot it:
+    /// a drop notice carries the count so a send still in flight keeps the object alive.
+    pub remote_sends: RefCell<HashMap<u64, u64>>,
     /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
     /// instead of overflowing the stack.
     pub depth: Cell<usize>,
+    /// `node_api_post_finalizer` callbacks waiting for the current collection to finish.
+    pub post_finalizers: RefCell<Vec<object::Finalization>>,
+    pub finalizer_seq: Cell<u64>,
+    /// Objects alive after the last collection (paces automatic collections).
+    pub last_live: Cell<usize>,
 }
 
 /// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`.
@@ -95,7 +104,11 @@ impl Runtime {
             outside: RefCell::new(None),
             symbol_registry: RefCell::new(HashMap::new()),
             remote_objects: RefCell::new(HashMap::new()),
+            remote_sends: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
+            post_finalizers: RefCell::new(Vec::new()),
+            finalizer_seq: Cell::new(0),
+            last_live: Cell::new(0),
         })
     }
 

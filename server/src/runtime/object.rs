@@ -41,6 +41,8 @@ pub struct Wrap {
     pub env: EnvId,
     pub data: usize,
     pub finalize: Option<Finalizer>,
+    /// Registration order, for teardown (newest first).
+    pub seq: u64,
 }
 
 /// A `napi_finalize` callback with its hint.
@@ -163,6 +165,19 @@ pub struct Object {
     /// Made at the client's request (`js.object`, `js.array`): it always crosses by reference,
     /// so the client and the addon share it.
     pub by_reference: bool,
+    /// `napi_add_finalizer` registrations, run when the object is collected.
+    pub finalizers: Vec<Finalization>,
+}
+
+/// A finalizer due when its object dies (or at teardown): `cb(env, data, hint)`. `seq` orders
+/// registrations, so teardown can run them newest first.
+#[derive(Clone, Copy, Debug)]
+pub struct Finalization {
+    pub env: EnvId,
+    pub cb: usize,
+    pub data: usize,
+    pub hint: usize,
+    pub seq: u64,
 }
 
 impl Object {

@@ -163,6 +163,37 @@ impl Realm {
         realm
     }
 
+    /// Every intrinsic the collector starts from (the rest hang off these).
+    pub fn roots(&self) -> Vec<ObjectId> {
+        let mut r = vec![
+            self.global,
+            self.object_prototype,
+            self.function_prototype,
+            self.array_prototype,
+            self.error_prototype,
+            self.type_error_prototype,
+            self.range_error_prototype,
+            self.syntax_error_prototype,
+            self.symbol_prototype,
+            self.boolean_prototype,
+            self.number_prototype,
+            self.string_prototype,
+            self.bigint_prototype,
+            self.date_prototype,
+            self.arraybuffer_prototype,
+            self.dataview_prototype,
+            self.buffer_prototype,
+            self.symbol_iterator,
+            self.symbol_async_iterator,
+            self.symbol_to_string_tag,
+            self.array_iterator_prototype,
+            self.set_iterator_prototype,
+            self.map_iterator_prototype,
+        ];
+        r.extend(&self.typed_array_prototypes);
+        r
+    }
+
     pub fn typed_array_prototype(&self, kind: TypedArrayKind) -> ObjectId {
         self.typed_array_prototypes[kind as usize]
     }

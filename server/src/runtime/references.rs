@@ -10,6 +10,8 @@ pub struct Reference {
     pub env: EnvId,
     pub value: Value,
     pub count: u32,
+    /// The weakly held object was collected: the reference answers empty.
+    pub collected: bool,
 }
 
 struct Entry {
@@ -67,6 +69,18 @@ impl RefTable {
         e.generation = e.generation.wrapping_add(1).max(1);
         self.free.push(index);
         Some(r)
+    }
+
+    /// Empties the weak references whose objects were collected.
+    pub fn clear_collected(&mut self, dead: &std::collections::HashSet<super::ObjectId>) {
+        for r in self.entries.iter_mut().filter_map(|e| e.reference.as_mut()) {
+            if let Value::Object(id) | Value::Symbol(id) = r.value {
+                if dead.contains(&id) {
+                    r.value = Value::Undefined;
+                    r.collected = true;
+                }
+            }
+        }
     }
 
     /// Values held by references with a count above zero (GC roots).

@@ -63,6 +63,11 @@ impl OrderedTable {
         self.0.index.len()
     }
 
+    /// Every live key and value (for the collector).
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.slots.iter().flatten().flat_map(|(k, v)| [k, v])
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

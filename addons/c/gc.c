@@ -1,0 +1,139 @@
+/* Collection and finalizers: a wrapped class whose finalizer counts, weak and strong
+ * references, napi_add_finalizer and node_api_post_finalizer, and a log of the order in which
+ * finalizers run (written to a file, so it can be read after the host has exited). */
+#define NAPI_EXPERIMENTAL
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static int32_t finalized = 0;
+static int32_t post_finalized = 0;
+static char log_path[512] = "";
+static napi_ref weak_ref = NULL;
+
+static void log_line(const char* what, intptr_t n) {
+  if (!log_path[0]) return;
+  FILE* f = fopen(log_path, "a");
+  if (!f) return;
+  fprintf(f, "%s %ld\n", what, (long)n);
+  fclose(f);
+}
+
+static void FinalizeCounted(node_api_basic_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  finalized++;
+  log_line("wrap", (intptr_t)data);
+}
+
+/* new Counted(tag): a wrapped object whose finalizer counts and logs its tag */
+static napi_value CountedNew(napi_env env, napi_callback_info info) {
+  napi_value argv[1], self;
+  size_t argc = 1;
+  NODE_API_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  int32_t tag = 0;
+  if (argc > 0) NODE_API_CALL(env, napi_get_value_int32(env, argv[0], &tag));
+  NODE_API_CALL(env, napi_wrap(env, self, (void*)(intptr_t)tag, FinalizeCounted, NULL, NULL));
+  return self;
+}
+
+static napi_value FinalizedCount(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int32(env, finalized);
+}
+
+static napi_value PostFinalizedCount(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int32(env, post_finalized);
+}
+
+/* setLog(path): finalizers append "<kind> <tag>" lines to path */
+static napi_value SetLog(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL) || !get_utf8(env, argv[0], log_path, sizeof log_path)) return NULL;
+  return make_undefined(env);
+}
+
+/* weakRefTo(obj): keeps a count-0 reference; weakTarget() reads it (undefined once collected) */
+static napi_value WeakRefTo(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  if (weak_ref) NODE_API_CALL(env, napi_delete_reference(env, weak_ref));
+  NODE_API_CALL(env, napi_create_reference(env, argv[0], 0, &weak_ref));
+  return make_undefined(env);
+}
+
+static napi_value WeakTarget(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value value = NULL;
+  NODE_API_CALL(env, napi_get_reference_value(env, weak_ref, &value));
+  return value ? value : make_undefined(env);
+}
+
+/* strengthen(): makes the weak reference strong (count 1) */
+static napi_value Strengthen(napi_env env, napi_callback_info info) {
+  (void)info;
+  uint32_t count;
+  NODE_API_CALL(env, napi_reference_ref(env, weak_ref, &count));
+  return make_int32(env, (int32_t)count);
+}
+
+static void PostFinalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  post_finalized++;
+  log_line("post", (intptr_t)data);
+}
+
+static void FinalizeAdded(node_api_basic_env env, void* data, void* hint) {
+  (void)hint;
+  finalized++;
+  log_line("added", (intptr_t)data);
+  /* Queue follow-up work the way Node-API 10 finalizers do. */
+  napi_status s = node_api_post_finalizer(env, PostFinalize, data, NULL);
+  if (s != napi_ok) log_line("post_finalizer_failed", s);
+}
+
+/* addFinalizer(obj, tag): napi_add_finalizer with a finalizer that logs and posts a follow-up */
+static napi_value AddFinalizer(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t tag;
+  if (!get_args(env, info, 2, argv, NULL) || !get_int32(env, argv[1], &tag)) return NULL;
+  NODE_API_CALL(env, napi_add_finalizer(env, argv[0], (void*)(intptr_t)tag, FinalizeAdded, NULL, NULL));
+  return make_undefined(env);
+}
+
+/* call(fn): calls fn once and forgets it (so the host no longer references it) */
+static napi_value CallOnce(napi_env env, napi_callback_info info) {
+  napi_value argv[1], global, result;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_global(env, &global));
+  NODE_API_CALL(env, napi_call_function(env, global, argv[0], 0, NULL, &result));
+  return result;
+}
+
+static void FinalizeInstanceData(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  log_line("instance_data", (intptr_t)data);
+}
+
+NAPI_MODULE_INIT() {
+  napi_value counted;
+  NODE_API_CALL(env, napi_define_class(env, "Counted", NAPI_AUTO_LENGTH, CountedNew, NULL, 0, NULL, &counted));
+  NODE_API_CALL(env, napi_set_named_property(env, exports, "Counted", counted));
+  NODE_API_CALL(env, napi_set_instance_data(env, (void*)(intptr_t)99, FinalizeInstanceData, NULL));
+  napi_property_descriptor methods[] = {
+      DECLARE_METHOD("finalizedCount", FinalizedCount),
+      DECLARE_METHOD("postFinalizedCount", PostFinalizedCount),
+      DECLARE_METHOD("setLog", SetLog),
+      DECLARE_METHOD("weakRefTo", WeakRefTo),
+      DECLARE_METHOD("weakTarget", WeakTarget),
+      DECLARE_METHOD("strengthen", Strengthen),
+      DECLARE_METHOD("addFinalizer", AddFinalizer),
+      DECLARE_METHOD("callOnce", CallOnce),
+  };
+  return EXPORT_METHODS(env, exports, methods);
+}

@@ -1,0 +1,132 @@
+"""Garbage collection in the host: `js.gc(addon)` frees what nothing references and runs each
+due finalizer exactly once; weak references empty when their object dies; Python objects the
+host lets go are dropped in Python; teardown runs every remaining finalizer, newest first,
+then the instance-data finalizer."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from napi_python import js
+
+
+def test_dropped_instances_are_finalized_once_each(load):
+    addon = load("gc")
+    instances = [addon.Counted(i) for i in range(50)]
+    assert addon.finalizedCount() == 0
+    del instances
+    js.gc(addon)
+    assert addon.finalizedCount() == 50
+    js.gc(addon)
+    assert addon.finalizedCount() == 50  # never twice
+
+
+def test_a_live_proxy_keeps_its_object(load):
+    addon = load("gc")
+    kept = addon.Counted(1)
+    js.gc(addon)
+    assert addon.finalizedCount() == 0
+    assert js.instanceof(kept, addon.Counted)
+
+
+def test_a_weak_reference_empties_when_its_object_is_collected(load):
+    addon = load("gc")
+    obj = js.object(addon, x=1)
+    addon.weakRefTo(obj)
+    assert addon.weakTarget() == obj
+    del obj
+    js.gc(addon)
+    assert addon.weakTarget() is None
+
+
+def test_a_strong_reference_keeps_its_object(load):
+    addon = load("gc")
+    obj = js.object(addon, x=1)
+    addon.weakRefTo(obj)
+    assert addon.strengthen() == 1
+    del obj
+    js.gc(addon)
+    assert addon.weakTarget().x == 1
+
+
+def test_added_finalizers_and_post_finalizers_run_on_collection(load, tmp_path):
+    addon = load("gc")
+    log = tmp_path / "log"
+    addon.setLog(str(log))
+    obj = js.object(addon)
+    addon.addFinalizer(obj, 7)
+    del obj
+    js.gc(addon)
+    assert addon.finalizedCount() == 1
+    assert addon.postFinalizedCount() == 1
+    assert log.read_text().splitlines() == ["added 7", "post 7"]
+
+
+def test_teardown_runs_remaining_finalizers_newest_first_then_instance_data(load, tmp_path):
+    addon = load("gc")
+    log = tmp_path / "log"
+    addon.setLog(str(log))
+    kept = [addon.Counted(1), addon.Counted(2)]
+    other = js.object(addon)
+    addon.addFinalizer(other, 3)
+    addon.close()
+    assert log.read_text().splitlines() == ["added 3", "post 3", "wrap 2", "wrap 1", "instance_data 99"]
+    del kept, other
+
+
+def test_teardown_does_not_rerun_finalizers_that_already_ran(load, tmp_path):
+    addon = load("gc")
+    log = tmp_path / "log"
+    addon.setLog(str(log))
+    dropped = addon.Counted(1)
+    kept = addon.Counted(2)
+    del dropped
+    js.gc(addon)
+    addon.close()
+    assert log.read_text().splitlines() == ["wrap 1", "wrap 2", "instance_data 99"]
+    del kept
+
+
+def test_python_objects_the_host_lets_go_are_dropped_in_python(load):
+    addon = load("gc")
+
+    class Probe:
+        def __call__(self) -> int:
+            return 42
+
+    probe = Probe()
+    alive = weakref.ref(probe)
+    assert addon.callOnce(probe) == 42
+    conn = addon.exports._conn
+    assert conn.exported_count >= 1
+    del probe
+    gc.collect()
+    assert alive() is not None  # the host still holds it until it collects
+    js.gc(addon)
+    addon.finalizedCount()  # the drop notice arrives with a reply; any request will do
+    gc.collect()
+    assert alive() is None
+    assert conn.exported_count == 0
+
+
+def test_a_python_object_sent_again_after_being_dropped_works(load):
+    addon = load("gc")
+
+    def f() -> str:
+        return "again"
+
+    assert addon.callOnce(f) == "again"
+    js.gc(addon)
+    addon.finalizedCount()
+    assert addon.callOnce(f) == "again"
+
+
+@pytest.mark.parametrize("rounds", [3])
+def test_gc_reports_how_many_objects_it_freed(load, rounds):
+    addon = load("gc")
+    for _ in range(rounds):
+        js.array(addon, [1, 2, 3])
+    assert js.gc(addon) >= rounds
