@@ -7,11 +7,16 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import os
+
+import pytest
+
 from conftest import ROOT
 from napi_python import hostd_path
 
 EXPORTS = ROOT / "server" / "napi-exports.txt"
-FUNCTIONS_TSV = ROOT.parent / "shared" / "napi_functions.tsv"
+# The project's shared folder sits beside the checkout (as in CI); NAPI_SHARED overrides.
+FUNCTIONS_TSV = Path(os.environ.get("NAPI_SHARED", ROOT.parent / "shared")) / "napi_functions.tsv"
 
 # What remains to implement. This list shrinks as issues land; a function that gets implemented
 # must be removed here and marked "implemented" in server/napi-exports.txt.
@@ -42,6 +47,7 @@ def export_list() -> dict[str, str]:
     return entries
 
 
+@pytest.mark.skipif(not FUNCTIONS_TSV.exists(), reason=f"{FUNCTIONS_TSV} (the shared function list) is not beside this checkout")
 def test_export_list_covers_every_node_api_function():
     rows = FUNCTIONS_TSV.read_text().splitlines()[1:]
     names = {row.split("\t")[0] for row in rows if row.strip()}
