@@ -1,0 +1,79 @@
+"""js-native-api/test_properties/test.js: napi_define_properties with values, accessors,
+attributes and symbol/name keys, on the exports object.
+
+Where the JS file checks that a strict-mode write throws (V8's TypeError text "Cannot assign to
+read only property ..." / "Cannot set property ... which has only a getter"), the driver checks
+that the host refuses the write (`js.set` returns False) and the value is unchanged.
+"""
+
+from __future__ import annotations
+
+from napi_python import JSSymbol, js
+
+
+def test_define_properties(node_addon):
+    addon = node_addon("js-native-api", "test_properties")
+    t = addon.exports
+
+    assert js.get(t, "echo")("hello") == "hello"
+
+    assert js.set(t, "readwriteValue", 1) is True
+    assert js.get(t, "readwriteValue") == 1
+    assert js.set(t, "readwriteValue", 2) is True
+    assert js.get(t, "readwriteValue") == 2
+
+    readonly_before = js.get(t, "readonlyValue")
+    assert js.set(t, "readonlyValue", 3) is False
+    assert js.get(t, "readonlyValue") == readonly_before
+
+    assert js.get(t, "hiddenValue")
+
+    # for (const name in test_object): enumerable string keys, own and inherited.
+    names = []
+    obj = t
+    while obj is not None:
+        names += [k for k, d in js.own_property_descriptors(obj).items()
+                  if isinstance(k, str) and d["enumerable"] and k not in names]
+        obj = js.get_prototype(obj)
+    assert "echo" in names
+    assert "readwriteValue" in names
+    assert "readonlyValue" in names
+    assert "hiddenValue" not in names
+    assert "NameKeyValue" in names
+    assert "readwriteAccessor1" not in names
+    assert "readwriteAccessor2" not in names
+    assert "readonlyAccessor1" not in names
+    assert "readonlyAccessor2" not in names
+
+    # Object.getOwnPropertySymbols(test_object)
+    symbols = [k for k in js.keys(t) if isinstance(k, JSSymbol)]
+    assert symbols[0].description == "NameKeySymbol"  # 'Symbol(NameKeySymbol)'
+    assert symbols[1].description in (None, "")  # 'Symbol()'
+    assert js.strict_equals(symbols[2], js.symbol_for(addon, "NameKeySymbolFor"))
+
+    # The napi_writable attribute is ignored for accessors.
+    descriptors = js.own_property_descriptors(t)
+    rw1 = descriptors["readwriteAccessor1"]
+    ro1 = descriptors["readonlyAccessor1"]
+    assert rw1.get("get") is not None
+    assert rw1.get("set") is not None
+    assert rw1.get("value") is None
+    assert ro1.get("get") is not None
+    assert ro1.get("set") is None
+    assert ro1.get("value") is None
+
+    assert js.set(t, "readwriteAccessor1", 1) is True
+    assert js.get(t, "readwriteAccessor1") == 1
+    assert js.get(t, "readonlyAccessor1") == 1
+    assert js.set(t, "readonlyAccessor1", 3) is False
+    assert js.get(t, "readonlyAccessor1") == 1
+    assert js.set(t, "readwriteAccessor2", 2) is True
+    assert js.get(t, "readwriteAccessor2") == 2
+    assert js.get(t, "readonlyAccessor2") == 2
+    assert js.set(t, "readonlyAccessor2", 3) is False
+    assert js.get(t, "readonlyAccessor2") == 2
+
+    has_named_property = js.get(t, "hasNamedProperty")
+    assert has_named_property(t, "echo") is True
+    assert has_named_property(t, "hiddenValue") is True
+    assert has_named_property(t, "doesnotexist") is False
