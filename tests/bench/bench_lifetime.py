@@ -1,0 +1,75 @@
+"""Creates and drops 1,000,000 wrapped class instances from Python and reports the resident
+memory of the host and of Python before and after, and the addon's finalizer count.
+
+    .venv/bin/python tests/bench/bench_lifetime.py [--count N]
+
+Goal (issue 3): both processes stay within 50 MB of where they started, and every instance is
+finalized exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import addon_path  # noqa: E402
+
+from napi_python import js, load_addon  # noqa: E402
+
+LIMIT_MB = 50
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with load_addon(addon_path("gc")) as addon:
+        Counted = addon.Counted
+        # Warm up (first class-table fetch, allocator pools) before the baseline.
+        for i in range(10_000):
+            Counted(i)
+        js.gc(addon)
+        gc.collect()
+        base = addon.finalizedCount()
+        host0, py0 = rss_mb(addon.pid), rss_mb(os.getpid())
+        start = time.perf_counter()
+        for i in range(args.count):
+            Counted(i)
+        elapsed = time.perf_counter() - start
+        js.gc(addon)
+        gc.collect()
+        finalized = addon.finalizedCount() - base
+        host1, py1 = rss_mb(addon.pid), rss_mb(os.getpid())
+    rows = [
+        ("host RSS (MB)", host0, host1),
+        ("Python RSS (MB)", py0, py1),
+    ]
+    print(f"{args.count:,} instances created and dropped in {elapsed:.1f} s ({elapsed / args.count * 1e6:.2f} µs each)")
+    ok = True
+    for name, before, after in rows:
+        grew = after - before
+        good = grew <= LIMIT_MB
+        ok &= good
+        print(f"{name:<18} {before:8.1f} -> {after:8.1f}  (+{grew:.1f}, goal <= {LIMIT_MB})  {'PASS' if good else 'MISS'}")
+    fin_ok = finalized == args.count
+    ok &= fin_ok
+    print(f"finalized          {finalized:,} of {args.count:,}  {'PASS' if fin_ok else 'MISS'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
