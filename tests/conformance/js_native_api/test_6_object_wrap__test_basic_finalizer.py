@@ -1,0 +1,19 @@
+"""js-native-api/6_object_wrap/test-basic-finalizer.js (target 6_object_wrap_basic_finalizer)"""
+
+from napi_python import js
+
+
+def test_basic_finalizer(node_addon):
+    addon = node_addon("js-native-api", "6_object_wrap", "6_object_wrap_basic_finalizer")
+
+    def scope():
+        obj = addon.MyObject(9)
+        obj = None
+        assert obj is None
+
+    scope()
+    for _ in range(10):
+        js.gc(addon)
+        if addon.getFinalizerCallCount() == 1:
+            break
+    assert addon.getFinalizerCallCount() == 1
