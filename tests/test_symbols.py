@@ -24,14 +24,14 @@ NOT_IMPLEMENTED_YET = sorted(
     """
     napi_add_async_cleanup_hook napi_async_destroy napi_async_init
     napi_call_threadsafe_function napi_acquire_threadsafe_function napi_cancel_async_work
-    napi_close_callback_scope napi_create_async_work napi_create_external_arraybuffer
-    napi_create_external_buffer napi_create_promise napi_create_threadsafe_function
-    napi_delete_async_work napi_detach_arraybuffer napi_fatal_exception
-    napi_get_threadsafe_function_context napi_get_uv_event_loop napi_is_detached_arraybuffer
+    napi_close_callback_scope napi_create_async_work
+    napi_create_promise napi_create_threadsafe_function
+    napi_delete_async_work napi_fatal_exception
+    napi_get_threadsafe_function_context napi_get_uv_event_loop
     napi_is_promise napi_make_callback napi_open_callback_scope napi_queue_async_work
     napi_ref_threadsafe_function napi_reject_deferred napi_release_threadsafe_function
     napi_remove_async_cleanup_hook napi_resolve_deferred napi_unref_threadsafe_function
-    node_api_create_buffer_from_arraybuffer node_api_create_external_sharedarraybuffer
+    node_api_create_external_sharedarraybuffer
     node_api_create_sharedarraybuffer node_api_is_sharedarraybuffer
     """.split()
 )

@@ -148,6 +148,11 @@ impl<'a> ToWire<'a> {
     }
 
     fn object(&mut self, id: ObjectId) -> proto::Value {
+        // Buffers are copied out by reference to their bytes: cloning the class would copy
+        // the whole backing store once more.
+        if let Some(bytes) = self.buffer_bytes(id) {
+            return bytes;
+        }
         let class = match self.rt.heap.borrow().get(id) {
             Some(o) => o.class.clone(),
             None => return proto::Value::Undefined,
@@ -170,13 +175,7 @@ impl<'a> ToWire<'a> {
                 self.reference(id, kind, None, name)
             }
             ObjectClass::Date(t) => proto::Value::Date(t),
-            ObjectClass::View(view) => {
-                let data = view_bytes(self.rt, &view);
-                proto::Value::Bytes { kind: buffer_kind(&view), data }
-            }
-            ObjectClass::ArrayBuffer(ArrayBufferData { bytes }) => {
-                proto::Value::Bytes { kind: BufferKind::ArrayBuffer, data: bytes.map(|b| b.to_vec()).unwrap_or_default() }
-            }
+            ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer_bytes"),
             ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => {
                 self.copying.push(id);
                 let len = self.rt.array_length(id);
@@ -221,6 +220,20 @@ impl<'a> ToWire<'a> {
         }
     }
 
+    fn buffer_bytes(&self, id: ObjectId) -> Option<proto::Value> {
+        let heap = self.rt.heap.borrow();
+        match &heap.get(id)?.class {
+            ObjectClass::View(view) => {
+                let view = view.clone();
+                drop(heap);
+                let data = view_bytes(self.rt, &view);
+                Some(proto::Value::Bytes { kind: buffer_kind(&view), data })
+            }
+            ObjectClass::ArrayBuffer(data) => Some(proto::Value::Bytes { kind: BufferKind::ArrayBuffer, data: data.bytes().to_vec() }),
+            _ => None,
+        }
+    }
+
     /// Arrays copy when they hold only data elements, no holes and no extra properties (a
     /// holey array would come back from a list filled with `undefined`).
     fn is_dense_data_array(&self, id: ObjectId) -> bool {
@@ -252,9 +265,10 @@ impl<'a> ToWire<'a> {
 
 fn view_bytes(rt: &Runtime, view: &View) -> Vec<u8> {
     let heap = rt.heap.borrow();
-    let Some(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(b) })) = heap.get(view.buffer).map(|o| &o.class) else {
+    let Some(ObjectClass::ArrayBuffer(data)) = heap.get(view.buffer).map(|o| &o.class) else {
         return Vec::new();
     };
+    let b = data.bytes();
     let len = view.length * view.kind.map_or(1, TypedArrayKind::element_size);
     b.get(view.byte_offset..view.byte_offset + len).map(<[u8]>::to_vec).unwrap_or_default()
 }
@@ -336,7 +350,7 @@ fn remote(rt: &Runtime, py: u64, callable: bool) -> ObjectId {
 
 fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> ObjectId {
     let mut heap = rt.heap.borrow_mut();
-    let ab = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(data.into()) }), Some(rt.realm.arraybuffer_prototype));
+    let ab = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData::owned(data.into())), Some(rt.realm.arraybuffer_prototype));
     if kind == BufferKind::ArrayBuffer {
         return ab;
     }

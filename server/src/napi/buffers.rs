@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use super::entry::{self, fail, input, out, Cx, NapiResult};
 use super::types::*;
 use crate::runtime::convert::ErrorKind;
-use crate::runtime::object::{ArrayBufferData, ObjectClass, TypedArrayKind, View};
+use crate::runtime::object::{ArrayBufferData, Backing, Finalizer, ObjectClass, TypedArrayKind, View, Wrap};
 use crate::runtime::{ObjectId, Value};
 
 /// Node's `buffer.constants.MAX_LENGTH` on 64-bit targets (2^32).
@@ -14,17 +14,31 @@ const MAX_BUFFER_LENGTH: usize = 1 << 32;
 
 impl Cx {
     fn new_arraybuffer(&self, bytes: Box<[u8]>) -> ObjectId {
+        self.arraybuffer_over(ArrayBufferData::owned(bytes))
+    }
+
+    fn arraybuffer_over(&self, data: ArrayBufferData) -> ObjectId {
         let proto = self.rt.realm.arraybuffer_prototype;
-        let class = ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(bytes) });
-        self.rt.heap.borrow_mut().new_object(class, Some(proto))
+        self.rt.heap.borrow_mut().new_object(ObjectClass::ArrayBuffer(data), Some(proto))
+    }
+
+    /// An ArrayBuffer over the addon's memory, finalized with `finalize` when it dies.
+    fn external_arraybuffer(&self, data: *mut c_void, len: usize, finalize: napi_finalize, hint: *mut c_void) -> ObjectId {
+        let backing = if data.is_null() { Backing::Owned(Box::new([])) } else { Backing::External { ptr: data as usize, len } };
+        let id = self.arraybuffer_over(ArrayBufferData { backing });
+        if let Some(cb) = finalize {
+            let seq = self.rt.next_seq();
+            let wrap = Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
+            self.rt.heap.borrow_mut().obj_mut(id).wrap = Some(wrap);
+        }
+        id
     }
 
     /// Base address and length of an ArrayBuffer (null and 0 once detached).
     fn arraybuffer_memory(&self, id: ObjectId) -> Option<(*mut u8, usize)> {
         let mut heap = self.rt.heap.borrow_mut();
         match &mut heap.get_mut(id)?.class {
-            ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(b) }) => Some((b.as_mut_ptr(), b.len())),
-            ObjectClass::ArrayBuffer(ArrayBufferData { bytes: None }) => Some((std::ptr::null_mut(), 0)),
+            ObjectClass::ArrayBuffer(data) => Some(data.memory()),
             _ => None,
         }
     }
@@ -161,17 +175,19 @@ pub unsafe extern "C" fn napi_get_typedarray_info(env: napi_env, typedarray: nap
         if !type_.is_null() {
             *out(type_)? = view.kind.expect("filtered") as i32;
         }
+        // A view on a detached buffer has no elements left (V8 reports 0 and no data).
+        let live = !base.is_null();
         if !length.is_null() {
-            *out(length)? = view.length;
+            *out(length)? = if live { view.length } else { 0 };
         }
         if !data.is_null() {
-            *out(data)? = if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void;
+            *out(data)? = if live { base.wrapping_add(view.byte_offset) } else { base } as *mut c_void;
         }
         if !arraybuffer.is_null() {
             *out(arraybuffer)? = cx.handle(Value::Object(view.buffer));
         }
         if !byte_offset.is_null() {
-            *out(byte_offset)? = view.byte_offset;
+            *out(byte_offset)? = if live { view.byte_offset } else { 0 };
         }
         Ok(())
     })
@@ -280,6 +296,82 @@ pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, 
         if !length.is_null() {
             *out(length)? = view.length * view.kind.map_or(1, TypedArrayKind::element_size);
         }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_external_arraybuffer(env: napi_env, external_data: *mut c_void, byte_length: usize, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status {
+    entry::js(env, "napi_create_external_arraybuffer", |cx| {
+        // Checked before adopting anything: on failure the finalizer must not run.
+        let slot = out(result)?;
+        let ab = cx.external_arraybuffer(external_data, byte_length, finalize_cb, finalize_hint);
+        *slot = cx.handle(Value::Object(ab));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_external_buffer(env: napi_env, length: usize, data: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status {
+    entry::js(env, "napi_create_external_buffer", |cx| {
+        let slot = out(result)?;
+        if length > MAX_BUFFER_LENGTH {
+            return Err(cx.rt.range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {length}")).into());
+        }
+        let ab = cx.external_arraybuffer(data, length, finalize_cb, finalize_hint);
+        let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length };
+        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        Ok(())
+    })
+}
+
+/// A Buffer over part of an existing ArrayBuffer (sharing its memory).
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(env: napi_env, arraybuffer: napi_value, byte_offset: usize, byte_length: usize, result: *mut napi_value) -> napi_status {
+    entry::js(env, "node_api_create_buffer_from_arraybuffer", |cx| {
+        let v = cx.value(arraybuffer)?;
+        let slot = out(result)?;
+        let ab = match v {
+            Value::Object(id) if cx.arraybuffer_memory(id).is_some() => id,
+            _ => return fail(status::ARRAYBUFFER_EXPECTED),
+        };
+        let (_, len) = cx.arraybuffer_memory(ab).expect("checked");
+        if byte_offset.checked_add(byte_length).is_none_or(|end| end > len) {
+            throw_range(cx, "ERR_OUT_OF_RANGE", "The byte offset + length is out of range");
+            return fail(status::PENDING_EXCEPTION);
+        }
+        let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset, length: byte_length };
+        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: napi_value) -> napi_status {
+    entry::plain(env, "napi_detach_arraybuffer", |cx| {
+        let Value::Object(id) = cx.value(arraybuffer)? else { return fail(status::ARRAYBUFFER_EXPECTED) };
+        let mut heap = cx.rt.heap.borrow_mut();
+        match &mut heap.get_mut(id).map(|o| &mut o.class) {
+            Some(ObjectClass::ArrayBuffer(data)) => {
+                // External memory stays the addon's until the finalizer, which still runs when
+                // the object dies.
+                data.backing = Backing::Detached;
+                Ok(())
+            }
+            _ => fail(status::ARRAYBUFFER_EXPECTED),
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+    entry::plain(env, "napi_is_detached_arraybuffer", |cx| {
+        let v = cx.value(value)?;
+        let slot = out(result)?;
+        *slot = match v {
+            Value::Object(id) => matches!(cx.rt.heap.borrow().get(id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.is_detached()),
+            _ => false,
+        };
         Ok(())
     })
 }

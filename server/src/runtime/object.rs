@@ -52,10 +52,59 @@ pub struct Finalizer {
     pub hint: usize,
 }
 
+/// The memory behind an ArrayBuffer.
+#[derive(Clone, Debug)]
+pub enum Backing {
+    /// Host memory, boxed so the address handed to the addon never moves.
+    Owned(Box<[u8]>),
+    /// The addon's memory (`napi_create_external_arraybuffer`/`_buffer`): valid until the
+    /// object's finalizer runs, which is when the host lets go of it.
+    External { ptr: usize, len: usize },
+    /// After `napi_detach_arraybuffer`: no memory, length 0.
+    Detached,
+}
+
 #[derive(Clone, Debug)]
 pub struct ArrayBufferData {
-    /// Boxed so the address handed to the addon never moves. `None` once detached.
-    pub bytes: Option<Box<[u8]>>,
+    pub backing: Backing,
+}
+
+impl ArrayBufferData {
+    pub fn owned(bytes: Box<[u8]>) -> ArrayBufferData {
+        ArrayBufferData { backing: Backing::Owned(bytes) }
+    }
+
+    /// Base address and length (null and 0 once detached).
+    pub fn memory(&mut self) -> (*mut u8, usize) {
+        match &mut self.backing {
+            Backing::Owned(b) => (b.as_mut_ptr(), b.len()),
+            Backing::External { ptr, len } => (*ptr as *mut u8, *len),
+            Backing::Detached => (std::ptr::null_mut(), 0),
+        }
+    }
+
+    /// The bytes, for copying out (empty once detached).
+    pub fn bytes(&self) -> &[u8] {
+        match &self.backing {
+            Backing::Owned(b) => b,
+            // SAFETY: the addon promised `len` readable bytes at `ptr` for as long as the
+            // buffer lives (until its finalizer runs), and this object is alive.
+            Backing::External { ptr, len } if *len > 0 => unsafe { std::slice::from_raw_parts(*ptr as *const u8, *len) },
+            _ => &[],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_detached(&self) -> bool {
+        matches!(self.backing, Backing::Detached)
+    }
 }
 
 /// The element types of `napi_typedarray_type`, in its order.

@@ -2,7 +2,7 @@
 //! `{"type":"Buffer","data":[...]}`.
 
 use super::super::heap::ObjectId;
-use super::super::object::{ArrayBufferData, ObjectClass, TypedArrayKind};
+use super::super::object::{ObjectClass, TypedArrayKind};
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -20,11 +20,11 @@ fn byte_elements(rt: &Runtime, this: &Value) -> Vec<Value> {
     let heap = rt.heap.borrow();
     let Some(ObjectClass::View(view)) = heap.get(*id).map(|o| &o.class) else { return Vec::new() };
     let Some(kind) = view.kind.filter(|k| k.element_size() == 1) else { return Vec::new() };
-    let Some(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(bytes) })) = heap.get(view.buffer).map(|o| &o.class) else {
+    let Some(ObjectClass::ArrayBuffer(data)) = heap.get(view.buffer).map(|o| &o.class) else {
         // A detached buffer has no elements.
         return Vec::new();
     };
-    let Some(range) = bytes.get(view.byte_offset..view.byte_offset + view.length) else { return Vec::new() };
+    let Some(range) = data.bytes().get(view.byte_offset..view.byte_offset + view.length) else { return Vec::new() };
     let signed = kind == TypedArrayKind::Int8;
     range.iter().map(|&b| Value::Number(if signed { f64::from(b as i8) } else { f64::from(b) })).collect()
 }
@@ -40,7 +40,7 @@ fn buffer_to_json(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::object::View;
+    use super::super::super::object::{ArrayBufferData, View};
     use super::super::testing::{json, parse, runtime};
     use super::*;
 
@@ -49,7 +49,7 @@ mod tests {
         let mut heap = rt.heap.borrow_mut();
         let mut backing = vec![0xee; offset];
         backing.extend_from_slice(bytes);
-        let ab = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData { bytes: Some(backing.into()) }), Some(rt.realm.arraybuffer_prototype));
+        let ab = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData::owned(backing.into())), Some(rt.realm.arraybuffer_prototype));
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: offset, length: bytes.len() };
         Value::Object(heap.new_object(ObjectClass::View(view), Some(rt.realm.buffer_prototype)))
     }
