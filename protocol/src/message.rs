@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::value::{ObjectId, PyRef, Value};
 
 /// Bumped whenever the encoding of any message changes (the golden-bytes test enforces it).
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Identifies one request; unique per connection.
 pub type RequestId = u64;
@@ -118,8 +118,9 @@ pub struct Descriptor {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ServerMessage {
-    /// Sent once, first.
-    Hello { version: u32, pid: u32 },
+    /// Sent once, first. `protections` names the confinement in force in the host (process
+    /// defaults, rlimits, Landlock, seccomp), so that a client can insist on it.
+    Hello { version: u32, pid: u32, protections: Vec<String> },
     /// The answer to the request `id` of chain `chain`.
     Reply {
         id: RequestId,

@@ -70,7 +70,7 @@ fn sample_server_messages() -> Vec<ServerMessage> {
         python: Some(PyRef(4)),
     };
     vec![
-        ServerMessage::Hello { version: PROTOCOL_VERSION, pid: 42 },
+        ServerMessage::Hello { version: PROTOCOL_VERSION, pid: 42, protections: vec!["seccomp".into()] },
         ServerMessage::Reply { id: 1, chain: 1, outcome: Outcome::Ok(Value::Undefined) },
         ServerMessage::Reply { id: 2, chain: 1, outcome: Outcome::Thrown(thrown) },
         ServerMessage::Reply {
@@ -125,7 +125,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 2);
+    assert_eq!(PROTOCOL_VERSION, 3);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
 }
 
@@ -159,7 +159,7 @@ fn garbage_payloads_are_errors_not_panics() {
 
 #[test]
 fn trailing_bytes_are_rejected() {
-    let mut frame = encode(&ServerMessage::Hello { version: 1, pid: 1 }).unwrap();
+    let mut frame = encode(&ServerMessage::Hello { version: 1, pid: 1, protections: vec![] }).unwrap();
     frame.push(0);
     assert!(decode::<ServerMessage>(&frame[4..]).is_err());
 }

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let stop = host.serve();
+    let stop = host.serve(Vec::new());
     host.shutdown();
     match stop {
         Stop::Closed => ExitCode::SUCCESS,

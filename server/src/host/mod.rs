@@ -73,9 +73,10 @@ impl Host {
         }
     }
 
-    /// Greets the client, then serves requests until it goes away.
-    pub fn serve(&self) -> Stop {
-        self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id() });
+    /// Greets the client (naming the `protections` in force), then serves requests until it
+    /// goes away.
+    pub fn serve(&self, protections: Vec<String>) -> Stop {
+        self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
