@@ -8,15 +8,16 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufReader, BufWriter, Write};
 use std::net::Shutdown;
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use napi_protocol::frame::{read_message, write_message, FrameError};
 use napi_protocol::{CallId, ChainId, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
-use crate::process::{describe, HostProcess};
+use crate::process::{describe, Exit, HostProcess};
 
 /// A message for a waiting chain.
 pub enum Incoming {
@@ -24,15 +25,41 @@ pub enum Incoming {
     Call { call: CallId, func: PyRef, this: Value, args: Vec<Value> },
 }
 
+/// How the host came to stop answering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeathKind {
+    /// The client closed it on purpose.
+    Closed,
+    /// It died, or broke the protocol and was stopped.
+    Crashed,
+    /// A call outlived its timeout; the host's group was killed.
+    Timeout,
+}
+
 /// Why the host can no longer answer.
 #[derive(Clone, Debug)]
 pub struct Dead {
-    /// False when the client closed it on purpose.
-    pub crashed: bool,
+    pub kind: DeathKind,
+    pub pid: u32,
     pub message: String,
     pub signal: Option<String>,
     pub exit_code: Option<i32>,
     pub stderr: String,
+    /// The resource limit the host most likely died of ("memory", "cpu").
+    pub limit: Option<&'static str>,
+}
+
+impl Dead {
+    /// The arguments of the package's `_dead` hook, which builds the Python exception.
+    #[allow(clippy::type_complexity, reason = "a plain argument tuple for a Python call")]
+    pub fn hook_args(&self) -> (&'static str, u32, String, Option<String>, Option<i32>, String, Option<&'static str>) {
+        let kind = match self.kind {
+            DeathKind::Closed => "closed",
+            DeathKind::Crashed => "crashed",
+            DeathKind::Timeout => "timeout",
+        };
+        (kind, self.pid, self.message.clone(), self.signal.clone(), self.exit_code, self.stderr.clone(), self.limit)
+    }
 }
 
 #[derive(Default)]
@@ -50,6 +77,10 @@ pub struct Channel {
     state: Mutex<State>,
     wake: Condvar,
     pub process: HostProcess,
+    /// How long a call may wait for the host's next message before the host is killed.
+    timeout: Option<Duration>,
+    /// The protections the host reported in its greeting.
+    pub protections: Vec<String>,
     next_id: AtomicU64,
     /// Host objects whose last proxy died; sent with the next request.
     releases: Mutex<Vec<napi_protocol::ObjectId>>,
@@ -62,22 +93,27 @@ pub struct Channel {
 
 impl Channel {
     /// Wraps a freshly spawned host and checks its greeting.
-    pub fn open(process: HostProcess, stream: UnixStream) -> Result<Arc<Channel>, Dead> {
+    pub fn open(process: HostProcess, stream: UnixStream, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
         let reader = stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?;
-        let channel = Arc::new(Channel {
+        let mut channel = Channel {
             writer: Mutex::new(BufWriter::new(stream)),
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             process,
+            timeout,
+            protections: Vec::new(),
             next_id: AtomicU64::new(1),
             releases: Mutex::new(Vec::new()),
             drops: Mutex::new(Vec::new()),
             forgotten: Mutex::new(Vec::new()),
-        });
-        let hello = read_message::<ServerMessage>(&mut *channel.reader.lock().unwrap(), DEFAULT_MAX_FRAME);
+        };
+        let hello = read_message::<ServerMessage>(channel.reader.get_mut().unwrap(), DEFAULT_MAX_FRAME);
         match hello {
-            Ok(ServerMessage::Hello { version, .. }) if version == PROTOCOL_VERSION => Ok(channel),
+            Ok(ServerMessage::Hello { version, protections, .. }) if version == PROTOCOL_VERSION => {
+                channel.protections = protections;
+                Ok(Arc::new(channel))
+            }
             Ok(ServerMessage::Hello { version, .. }) => {
                 let d = channel.die(format!("napi-hostd speaks protocol version {version}, this client speaks {PROTOCOL_VERSION}: reinstall napi_python so both match"));
                 Err((*d).clone())
@@ -139,7 +175,9 @@ impl Channel {
     }
 
     /// The next message for `chain`, reading the socket when no other thread is.
+    /// With a timeout set, waiting longer than it for the host kills the host (issue 6).
     pub fn wait(&self, chain: ChainId) -> Result<Incoming, Arc<Dead>> {
+        let deadline = self.timeout.map(|t| Instant::now() + t);
         let mut st = self.state.lock().unwrap();
         loop {
             if let Some(m) = st.mailboxes.get_mut(&chain).and_then(VecDeque::pop_front) {
@@ -150,19 +188,27 @@ impl Channel {
             }
             if st.reading {
                 st.sleepers += 1;
-                st = self.wake.wait(st).unwrap();
+                st = match deadline {
+                    None => self.wake.wait(st).unwrap(),
+                    Some(d) => self.wake.wait_timeout(st, d.saturating_duration_since(Instant::now())).unwrap().0,
+                };
                 st.sleepers -= 1;
+                if deadline.is_some_and(|d| Instant::now() >= d) && st.dead.is_none() {
+                    drop(st);
+                    self.expire();
+                    st = self.state.lock().unwrap();
+                }
                 continue;
             }
             st.reading = true;
             drop(st);
-            let msg = read_message::<ServerMessage>(&mut *self.reader.lock().unwrap(), DEFAULT_MAX_FRAME);
-            let routed = match msg {
-                Ok(ServerMessage::DropPython { objects }) => {
+            let routed = match self.read(deadline) {
+                Ok(None) => Err(self.expire()),
+                Ok(Some(ServerMessage::DropPython { objects })) => {
                     self.drops.lock().unwrap().extend(objects);
                     Ok(None)
                 }
-                Ok(m) => Ok(route(m)),
+                Ok(Some(m)) => Ok(route(m)),
                 Err(e) => Err(self.death(e)),
             };
             st = self.state.lock().unwrap();
@@ -182,6 +228,30 @@ impl Channel {
                 }
             }
         }
+    }
+
+    /// The next message, or `None` when `deadline` passes first.
+    fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
+        let mut reader = self.reader.lock().unwrap();
+        if let Some(d) = deadline {
+            // Only an empty buffer can block; a frame already begun arrives whole.
+            if reader.buffer().is_empty() && !readable(reader.get_ref(), d) {
+                return Ok(None);
+            }
+        }
+        read_message::<ServerMessage>(&mut *reader, DEFAULT_MAX_FRAME).map(Some)
+    }
+
+    /// A call outlived the timeout: the host (with its whole group) is killed, and every waiter
+    /// gets the timeout, not the crash the kill causes.
+    fn expire(&self) -> Arc<Dead> {
+        let t = self.timeout.unwrap_or_default();
+        let pid = self.process.pid;
+        let message = format!("napi-hostd (pid {pid}) did not answer within {:.3} s; it was killed with its process group", t.as_secs_f64());
+        let dead = self.mark_dead(Arc::new(Dead { kind: DeathKind::Timeout, pid, message, signal: None, exit_code: None, stderr: String::new(), limit: None }));
+        self.process.kill_all();
+        self.process.reap(Duration::ZERO);
+        dead
     }
 
     /// A call for a chain nobody waits for any more: answer it so the host does not hang.
@@ -204,28 +274,58 @@ impl Channel {
     }
 
     fn crashed(&self, what: &str) -> Arc<Dead> {
-        let status = self.process.reap(Duration::from_millis(500));
-        let ending = describe(status);
-        let stderr = self.process.stderr.text(Duration::from_millis(200));
+        let exit = self.process.reap(Duration::from_millis(500));
+        let ending = describe(exit);
+        let stderr = self.process.output.stderr_tail(Duration::from_millis(200));
         let how = match (&ending.signal, ending.exit_code) {
             (Some(sig), _) => format!("was killed by {sig}"),
             (None, Some(code)) => format!("exited with status {code}"),
             (None, None) => "ended".to_string(),
         };
         let mut message = format!("{what}: napi-hostd (pid {}) {how}", self.process.pid);
+        let limit = self.limit_hit(exit, ending.signal.as_deref());
+        if let Some(note) = self.limit_note(exit) {
+            message.push_str(&note);
+        }
         if let Some(last) = stderr.lines().rev().find(|l| !l.trim().is_empty()) {
             message.push_str(&format!("; last stderr line: {last}"));
         }
-        let dead = Arc::new(Dead { crashed: true, message, signal: ending.signal, exit_code: ending.exit_code, stderr });
+        let dead = Arc::new(Dead { kind: DeathKind::Crashed, pid: self.process.pid, message, signal: ending.signal, exit_code: ending.exit_code, stderr, limit });
         self.mark_dead(dead)
+    }
+
+    /// The limit the host most likely died of: CPU when the kernel's CPU-limit signal (or the
+    /// kill that follows it) ended it; memory when it had used most of its memory limit.
+    fn limit_hit(&self, exit: Exit, signal: Option<&str>) -> Option<&'static str> {
+        let p = &self.process;
+        if p.cpu_limit.is_some() && matches!(signal, Some("SIGXCPU" | "SIGKILL")) {
+            return Some("cpu");
+        }
+        let peak = exit.max_rss_kib.max(0) as u64 * 1024;
+        p.memory_limit.filter(|&m| peak >= m / 2).map(|_| "memory")
+    }
+
+    /// Names the host's limits in a crash report: an addon that meets one typically crashes
+    /// (a NULL from malloc dereferenced, an abort) rather than saying so.
+    fn limit_note(&self, exit: Exit) -> Option<String> {
+        let p = &self.process;
+        let mut limits = Vec::new();
+        if let Some(m) = p.memory_limit {
+            limits.push(format!("a memory limit of {} MiB (RLIMIT_AS; peak resident {} MiB)", m >> 20, exit.max_rss_kib.max(0) >> 10));
+        }
+        if let Some(c) = p.cpu_limit {
+            limits.push(format!("a CPU limit of {c} s (RLIMIT_CPU)"));
+        }
+        (!limits.is_empty()).then(|| format!(" under {}", limits.join(" and ")))
     }
 
     /// Stops the host for a reason of the client's.
     fn die(&self, message: String) -> Arc<Dead> {
-        let status = self.process.reap(Duration::ZERO);
-        let ending = describe(status);
-        let stderr = self.process.stderr.text(Duration::from_millis(100));
-        self.mark_dead(Arc::new(Dead { crashed: true, message, signal: ending.signal, exit_code: ending.exit_code, stderr }))
+        let exit = self.process.reap(Duration::ZERO);
+        let ending = describe(exit);
+        let stderr = self.process.output.stderr_tail(Duration::from_millis(100));
+        let pid = self.process.pid;
+        self.mark_dead(Arc::new(Dead { kind: DeathKind::Crashed, pid, message, signal: ending.signal, exit_code: ending.exit_code, stderr, limit: None }))
     }
 
     fn mark_dead(&self, dead: Arc<Dead>) -> Arc<Dead> {
@@ -242,14 +342,15 @@ impl Channel {
             return;
         }
         let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
-        let status = self.process.reap(grace);
-        let ending = describe(status);
+        let ending = describe(self.process.reap(grace));
         let dead = Dead {
-            crashed: false,
+            kind: DeathKind::Closed,
+            pid: self.process.pid,
             message: "the addon was closed".into(),
             signal: ending.signal,
             exit_code: ending.exit_code,
-            stderr: self.process.stderr.text(Duration::from_millis(50)),
+            stderr: self.process.output.stderr_tail(Duration::from_millis(50)),
+            limit: None,
         };
         self.mark_dead(Arc::new(dead));
     }
@@ -257,7 +358,25 @@ impl Channel {
 
 impl Dead {
     fn io(process: &HostProcess, message: String) -> Dead {
-        Dead { crashed: true, message, signal: None, exit_code: None, stderr: process.stderr.text(Duration::ZERO) }
+        let stderr = process.output.stderr_tail(Duration::ZERO);
+        Dead { kind: DeathKind::Crashed, pid: process.pid, message, signal: None, exit_code: None, stderr, limit: None }
+    }
+}
+
+/// Waits until `stream` has something to read (or is closed), or `deadline` passes.
+fn readable(stream: &UnixStream, deadline: Instant) -> bool {
+    let mut pfd = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // Rounded up: a poll that returns a little early would only loop.
+        let ms = (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd, for as long as the call.
+        match unsafe { libc::poll(&mut pfd, 1, ms) } {
+            0 if Instant::now() >= deadline => return false,
+            -1 if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) => return true,
+            n if n > 0 => return true,
+            _ => {}
+        }
     }
 }
 

@@ -234,15 +234,15 @@ impl Connection {
 
 #[pymethods]
 impl Connection {
-    /// Starts the host binary `program` (with extra environment `env`) and greets it.
+    /// Starts the host binary `program` (with extra environment `env` and command-line `args`)
+    /// and greets it. `timeout`: seconds a call may wait for the host before it is killed.
     #[staticmethod]
-    #[pyo3(signature = (program, env=None))]
-    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>) -> PyResult<Connection> {
-        let env: Vec<(String, String)> = env.unwrap_or_default().into_iter().collect();
-        let (proc_, stream) = py
-            .allow_threads(|| process::spawn(&program, &env))
-            .map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
-        let channel = py.allow_threads(|| Channel::open(proc_, stream)).map_err(|d| dead_error(py, &d))?;
+    #[pyo3(signature = (program, env=None, args=None, timeout=None))]
+    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Connection> {
+        let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
+        let (proc_, stream) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        let timeout = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
+        let channel = py.allow_threads(|| Channel::open(proc_, stream, timeout)).map_err(|d| dead_error(py, &d))?;
         Ok(Connection {
             channel,
             exported: Mutex::new(Exported::default()),
@@ -254,6 +254,18 @@ impl Connection {
     #[getter]
     fn pid(&self) -> u32 {
         self.channel.process.pid
+    }
+
+    /// The protections the host reported as active (`"seccomp"`, `"landlock_filesystem"`...).
+    #[getter]
+    fn protections(&self) -> Vec<String> {
+        self.channel.protections.clone()
+    }
+
+    /// The host's output lines as `(stream, line)` (waiting up to `timeout` seconds for some);
+    /// `None` once its stdout and stderr have both ended.
+    fn read_output(&self, py: Python<'_>, timeout: f64) -> Option<Vec<(&'static str, String)>> {
+        py.allow_threads(|| self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0))))
     }
 
     /// False once the host has crashed or been closed.

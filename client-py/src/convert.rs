@@ -196,7 +196,7 @@ impl<'a, 'py> Cx<'a, 'py> {
 
 /// The exception for a host that cannot answer.
 pub fn dead_error(py: Python<'_>, d: &Dead) -> PyErr {
-    match hooks(py).and_then(|h| h.dead.bind(py).call1((d.crashed, d.message.clone(), d.signal.clone(), d.exit_code, d.stderr.clone()))) {
+    match hooks(py).and_then(|h| h.dead.bind(py).call1(d.hook_args())) {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
     }

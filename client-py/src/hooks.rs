@@ -19,7 +19,7 @@ pub struct Hooks {
     pub js_error: PyObject,
     /// `(kind, message) -> exception` for requests the host refused.
     pub failure: PyObject,
-    /// `(crashed, message, signal, exit_code, stderr) -> exception` for a dead host.
+    /// `(kind, pid, message, signal, exit_code, stderr, limit) -> exception` for a dead host.
     pub dead: PyObject,
     /// `datetime.datetime` and `datetime.timezone.utc`.
     pub datetime_cls: Py<PyType>,

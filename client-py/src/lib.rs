@@ -7,6 +7,7 @@ mod connection;
 mod convert;
 mod hooks;
 mod jsref;
+mod output;
 mod process;
 
 use pyo3::prelude::*;

@@ -1,68 +1,78 @@
-//! Starting `napi-hostd` over an anonymous socket pair, keeping the tail of its stderr, and
-//! describing how it ended.
+//! Starting `napi-hostd` over an anonymous socket pair, in a process group of its own, and
+//! ending it: the whole group, and whatever the addon started, goes with it (issue 6).
 
-use std::collections::VecDeque;
-use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// How much of the host's stderr is kept for crash reports.
-const STDERR_TAIL: usize = 16 << 10;
+use crate::output::{Output, Stream};
 
 /// The file descriptor number the host finds its socket at.
 const HOST_FD: i32 = 3;
 
-/// The last bytes the host wrote to stderr, and whether the stream has ended.
-#[derive(Default)]
-pub struct StderrTail {
-    state: Mutex<(VecDeque<u8>, bool)>,
-    ended: Condvar,
-}
-
-impl StderrTail {
-    fn push(&self, bytes: &[u8]) {
-        let mut s = self.state.lock().unwrap();
-        s.0.extend(bytes);
-        let excess = s.0.len().saturating_sub(STDERR_TAIL);
-        s.0.drain(..excess);
-    }
-
-    fn end(&self) {
-        self.state.lock().unwrap().1 = true;
-        self.ended.notify_all();
-    }
-
-    /// The tail as text, after waiting up to `wait` for the stream to end (so a crash report
-    /// includes what the host wrote as it died).
-    pub fn text(&self, wait: Duration) -> String {
-        let s = self.state.lock().unwrap();
-        let (s, _) = self.ended.wait_timeout_while(s, wait, |s| !s.1).unwrap();
-        String::from_utf8_lossy(&s.0.iter().copied().collect::<Vec<u8>>()).into_owned()
-    }
+/// How the host ended: its wait status and its peak resident memory.
+#[derive(Clone, Copy)]
+pub struct Exit {
+    pub status: i32,
+    pub max_rss_kib: i64,
 }
 
 pub struct HostProcess {
-    child: Mutex<Child>,
     pub pid: u32,
-    pub stderr: Arc<StderrTail>,
+    pub output: Arc<Output>,
+    /// The host's memory and CPU limits (from its arguments), for naming them in crash reports.
+    pub memory_limit: Option<u64>,
+    pub cpu_limit: Option<u64>,
+    exit: Mutex<Option<Exit>>,
 }
 
-/// Starts the host binary at `program` with one end of a fresh socket pair as fd 3; returns the
-/// process and the other end.
-pub fn spawn(program: &str, env: &[(String, String)]) -> std::io::Result<(HostProcess, UnixStream)> {
+/// What to start.
+pub struct Spawn {
+    pub program: String,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+type Job = (Spawn, mpsc::Sender<std::io::Result<(HostProcess, UnixStream)>>);
+
+/// Starts the host on the spawner thread: the parent-death signal fires when the *thread* that
+/// forked the child exits, so hosts are forked by one thread that lives as long as the process
+/// (a host spawned from a short-lived Python thread must outlive that thread).
+pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("napi-hostd-spawner".into())
+            .spawn(move || {
+                for (what, reply) in rx {
+                    let _ = reply.send(spawn_here(what));
+                }
+            })
+            .expect("cannot start the napi-hostd spawner thread");
+        Mutex::new(tx)
+    });
+    let (tx, rx) = mpsc::channel();
+    spawner.lock().unwrap().send((what, tx)).map_err(|_| std::io::Error::other("the spawner thread is gone"))?;
+    rx.recv().map_err(|_| std::io::Error::other("the spawner thread is gone"))?
+}
+
+fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
     let (ours, theirs) = UnixStream::pair()?;
     let their_fd = theirs.as_raw_fd();
-    let mut cmd = Command::new(program);
-    cmd.stdin(Stdio::null()).stdout(Stdio::inherit()).stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    // SAFETY: the closure runs in the child between fork and exec and only calls
-    // async-signal-safe functions (dup2, fcntl).
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    let mut cmd = Command::new(&what.program);
+    cmd.args(&what.args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.envs(what.env.iter().map(|(k, v)| (k, v)));
+    // Its own group, so that a kill reaches everything it started (unless that left the group).
+    cmd.process_group(0);
+    // SAFETY: the closure runs in the child between fork and exec and only makes
+    // async-signal-safe system calls (dup2, fcntl, prctl, getppid, syscall).
     unsafe {
         cmd.pre_exec(move || {
             if their_fd == HOST_FD {
@@ -73,48 +83,112 @@ pub fn spawn(program: &str, env: &[(String, String)]) -> std::io::Result<(HostPr
             } else if libc::dup2(their_fd, HOST_FD) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
+            // Only fds 0-3 cross exec: whatever else Python had open without CLOEXEC stays
+            // here. (Marked, not closed: std's exec-error pipe must survive until exec.)
+            libc::syscall(libc::SYS_close_range, HOST_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The client may have died before the signal was armed.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("the client exited while starting napi-hostd"));
+            }
             Ok(())
         });
     }
     let mut child = cmd.spawn()?;
     drop(theirs);
     let pid = child.id();
-    let tail = Arc::new(StderrTail::default());
-    let mut stderr = child.stderr.take().expect("piped");
-    let sink = tail.clone();
-    std::thread::Builder::new().name(format!("napi-hostd-{pid}-stderr")).spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match stderr.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    sink.push(&buf[..n]);
-                    // Pass it on, so warnings from the addon are not lost.
-                    let _ = std::io::stderr().write_all(&buf[..n]);
-                }
-            }
-        }
-        sink.end();
-    })?;
-    Ok((HostProcess { child: Mutex::new(child), pid, stderr: tail }, ours))
+    let output = Output::new();
+    output.drain(Stream::Stdout, child.stdout.take().expect("piped"), pid)?;
+    output.drain(Stream::Stderr, child.stderr.take().expect("piped"), pid)?;
+    // From here the pid is reaped with wait4 (for the peak memory), not through `child`.
+    drop(child);
+    let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
+    let process = HostProcess { pid, output, memory_limit: limit("--memory"), cpu_limit: limit("--cpu"), exit: Mutex::new(None) };
+    Ok((process, ours))
 }
 
 impl HostProcess {
-    /// Waits up to `wait` for the host to exit; kills it if it has not.
-    pub fn reap(&self, wait: Duration) -> ExitStatus {
+    /// Waits up to `wait` for the host to exit, then kills its group and everything it started,
+    /// and reaps it.
+    pub fn reap(&self, wait: Duration) -> Exit {
         let deadline = Instant::now() + wait;
-        let mut child = self.child.lock().unwrap();
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                return status;
+        let mut exit = self.exit.lock().unwrap();
+        if let Some(e) = *exit {
+            return e;
+        }
+        let mut pause = Duration::from_micros(200);
+        let e = loop {
+            if let Some(e) = self.wait4(libc::WNOHANG) {
+                break e;
             }
             if Instant::now() >= deadline {
-                let _ = child.kill();
-                return child.wait().unwrap_or_else(|_| ExitStatus::from_raw(libc::SIGKILL));
+                self.kill_all();
+                break self.wait4(0).unwrap_or(Exit { status: libc::SIGKILL, max_rss_kib: 0 });
             }
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+            pause = (pause * 2).min(Duration::from_millis(5));
+        };
+        // The host is gone; what it started in its group goes too (a fork bomb, a daemon).
+        // The group id cannot be reused while any member lives, so this reaches only ours.
+        // SAFETY: kill with integer arguments.
+        unsafe { libc::kill(-(self.pid as i32), libc::SIGKILL) };
+        *exit = Some(e);
+        e
+    }
+
+    /// Kills the host, its process group, and its descendants that left the group (they are
+    /// still its children: it is their subreaper while it lives). Stopped first, so none forks
+    /// while the tree is walked.
+    pub fn kill_all(&self) {
+        let group = -(self.pid as i32);
+        // SAFETY: kill with integer arguments; the pid is our unreaped child, so it is ours.
+        unsafe { libc::kill(group, libc::SIGSTOP) };
+        let strays = descendants(self.pid);
+        for &p in &strays {
+            // SAFETY: as above; these are descendants of our unreaped child.
+            unsafe { libc::kill(p as i32, libc::SIGKILL) };
+        }
+        // SAFETY: as above.
+        unsafe { libc::kill(group, libc::SIGKILL) };
+    }
+
+    fn wait4(&self, flags: i32) -> Option<Exit> {
+        let mut status = 0;
+        // SAFETY: rusage is plain data, written by wait4.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: valid out-pointers; the pid is our child.
+            let r = unsafe { libc::wait4(self.pid as i32, &mut status, flags, &mut usage) };
+            if r == self.pid as i32 {
+                return Some(Exit { status, max_rss_kib: usage.ru_maxrss });
+            }
+            if r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            return None;
         }
     }
+}
+
+/// Every process below `pid`, from the kernel's per-thread child lists.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else { continue };
+        for task in tasks.flatten() {
+            let Ok(children) = std::fs::read_to_string(task.path().join("children")) else { continue };
+            for c in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+                if !found.contains(&c) && found.len() < 100_000 {
+                    found.push(c);
+                    todo.push(c);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// How the host ended, in the words a crash report uses.
@@ -123,8 +197,15 @@ pub struct Ending {
     pub exit_code: Option<i32>,
 }
 
-pub fn describe(status: ExitStatus) -> Ending {
-    Ending { signal: status.signal().map(signal_name), exit_code: status.code() }
+pub fn describe(exit: Exit) -> Ending {
+    let s = exit.status;
+    if libc::WIFSIGNALED(s) {
+        Ending { signal: Some(signal_name(libc::WTERMSIG(s))), exit_code: None }
+    } else if libc::WIFEXITED(s) {
+        Ending { signal: None, exit_code: Some(libc::WEXITSTATUS(s)) }
+    } else {
+        Ending { signal: None, exit_code: None }
+    }
 }
 
 fn signal_name(sig: i32) -> String {

@@ -1,22 +1,33 @@
 //! `napi-hostd`: runs Node-API addons for a `napi_python` client.
 //!
 //! Started by the client with one end of a socket pair as file descriptor 3 (or `--fd N`). It
-//! speaks the protocol of `napi-protocol` on it until the client closes it, then runs each
-//! addon's cleanup hooks and exits.
+//! confines itself first (see `sandbox`), then speaks the protocol of `napi-protocol` on the
+//! socket until the client closes it, then runs each addon's cleanup hooks and exits.
+
+mod sandbox;
+mod watchdog;
 
 use std::os::fd::FromRawFd;
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
 use napi_host::host::{Host, Stop};
+use sandbox::Settings;
 
-fn socket_fd() -> Result<i32, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => Ok(3),
-        [flag, n] if flag == "--fd" => n.parse().map_err(|_| format!("--fd takes a number, not {n:?}")),
-        _ => Err("usage: napi-hostd [--fd N]  (N: a connected socket from napi_python; default 3)".into()),
+const USAGE: &str = "usage: napi-hostd [--fd N] [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (N: a connected socket from napi_python; default 3)";
+
+fn parse_args() -> Result<(i32, Settings), String> {
+    let mut args = std::env::args().skip(1);
+    let (mut fd, mut settings) = (3, Settings::default());
+    while let Some(flag) = args.next() {
+        if flag == "--fd" {
+            let n = args.next().ok_or("--fd takes a number")?;
+            fd = n.parse().map_err(|_| format!("--fd takes a number, not {n:?}"))?;
+        } else if !settings.parse_option(&flag, &mut || args.next())? {
+            return Err(format!("unknown option {flag:?}\n{USAGE}"));
+        }
     }
+    Ok((fd, settings))
 }
 
 fn main() -> ExitCode {
@@ -24,8 +35,8 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NAPI_HOSTD_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let fd = match socket_fd() {
-        Ok(fd) => fd,
+    let (fd, settings) = match parse_args() {
+        Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("napi-hostd: {e}");
             return ExitCode::from(2);
@@ -38,8 +49,21 @@ fn main() -> ExitCode {
         eprintln!("napi-hostd: file descriptor {fd} is not a socket; napi-hostd is started by napi_python");
         return ExitCode::from(2);
     }
+    // Confinement comes before any thread and before any addon code (issue 6).
+    let protections = match sandbox::apply_defaults().and_then(|active| settings.apply(active)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("napi-hostd: cannot confine itself as asked: {e}");
+            return ExitCode::from(5);
+        }
+    };
+    tracing::debug!(?protections, "confined");
+    if let Err(e) = watchdog::watch(fd) {
+        eprintln!("napi-hostd: cannot start the watchdog: {e}");
+        return ExitCode::from(1);
+    }
     // SAFETY: the descriptor is a socket this process owns (checked above) and nothing else
-    // wraps it.
+    // wraps it (the watchdog only polls the number).
     let stream = unsafe { UnixStream::from_raw_fd(fd) };
     let host = match Host::new(stream) {
         Ok(h) => h,
@@ -48,7 +72,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let stop = host.serve(Vec::new());
+    let stop = host.serve(protections);
     host.shutdown();
     match stop {
         Stop::Closed => ExitCode::SUCCESS,

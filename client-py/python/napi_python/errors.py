@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 __all__ = [
     "AddonError",
     "AddonLoadError",
     "AddonCrashedError",
+    "AddonTimeoutError",
+    "AddonRestartLimitError",
     "AddonClosedError",
+    "SandboxUnavailableError",
     "StaleObjectError",
     "JSError",
     "JSTypeError",
@@ -28,14 +31,46 @@ class AddonCrashedError(AddonError):
     """The host process died (the addon crashed it, or it was killed).
 
     ``signal`` names the signal that killed it (``"SIGSEGV"``) or is None; ``exit_code`` is its
-    exit status when it exited; ``stderr`` is the tail of what it wrote to standard error.
+    exit status when it exited; ``stderr`` is the tail of what it wrote to standard error;
+    ``limit`` is ``"memory"`` or ``"cpu"`` when the host most likely died of that resource limit;
+    ``pid`` is the host's process id.
     """
 
-    def __init__(self, message: str, *, signal: str | None = None, exit_code: int | None = None, stderr: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        signal: str | None = None,
+        exit_code: int | None = None,
+        stderr: str = "",
+        limit: str | None = None,
+        pid: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.signal = signal
         self.exit_code = exit_code
         self.stderr = stderr
+        self.limit = limit
+        self.pid = pid
+
+
+class AddonTimeoutError(AddonError, TimeoutError):
+    """A call took longer than the addon's ``timeout``; its host was killed with its process
+    group. With a restart policy the addon is reloaded on the next call."""
+
+
+class AddonRestartLimitError(AddonCrashedError):
+    """The host crashed again after the restart policy's limit of restarts within its period;
+    the addon is no longer restarted (as an OTP supervisor gives up)."""
+
+
+class SandboxUnavailableError(AddonLoadError):
+    """The sandbox asked for cannot be set up on this system (``missing`` names the protections
+    the host could not put in force)."""
+
+    def __init__(self, message: str, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []
 
 
 class AddonClosedError(AddonError):
@@ -100,8 +135,22 @@ def _failure(kind: str, message: str) -> AddonError:
     return AddonError(message)
 
 
-def _dead(crashed: bool, message: str, signal: str | None, exit_code: int | None, stderr: str) -> AddonError:
+# Called with the pid of a host that died; answers an exception to raise instead of the crash
+# (the addon's restart policy uses it: after a restart, the old host's objects are stale).
+_death_listener: Callable[[int], AddonError | None] | None = None
+
+
+def _dead(
+    kind: str, pid: int, message: str, signal: str | None, exit_code: int | None, stderr: str, limit: str | None
+) -> AddonError:
     """Builds the exception for a host that cannot answer (called by the native layer)."""
-    if not crashed:
+    if kind == "closed":
         return AddonClosedError(message)
-    return AddonCrashedError(message, signal=signal, exit_code=exit_code, stderr=stderr)
+    listener = _death_listener
+    if listener is not None:
+        instead = listener(pid)
+        if instead is not None:
+            return instead
+    if kind == "timeout":
+        return AddonTimeoutError(message)
+    return AddonCrashedError(message, signal=signal, exit_code=exit_code, stderr=stderr, limit=limit, pid=pid)

@@ -1,0 +1,34 @@
+//! What every host gets, sandbox or not (issue 6, "defaults for every host"). None of it needs
+//! privileges. The process group and the parent-death signal are set by the client between fork
+//! and exec, where they close the race with the client's own death.
+
+use std::io::Error;
+
+/// Applies the defaults; answers their names.
+pub fn apply_defaults() -> Result<Vec<String>, String> {
+    let mut active = Vec::new();
+    // A crashing addon must not leave core files of the host (they may hold the caller's data).
+    let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: setrlimit reads the struct it is given.
+    check(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) }, "no core dumps")?;
+    active.push("no_core_dumps".into());
+    // Nothing the addon executes may gain privileges (setuid binaries, file capabilities); it is
+    // also what lets an unprivileged process install a seccomp filter.
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) }, "no new privileges")?;
+    active.push("no_new_privs".into());
+    // Processes the addon starts and abandons stay our descendants (not init's), so the client
+    // can still find and kill them through us.
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, "subreaper")?;
+    active.push("subreaper".into());
+    Ok(active)
+}
+
+fn check(rc: i32, what: &str) -> Result<(), String> {
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(format!("{what}: {}", Error::last_os_error()))
+    }
+}
