@@ -201,13 +201,20 @@ impl Connection {
 
     /// Runs a Python call the host asked for and sends its answer. A Python exception is
     /// answered as a JS error that remembers the exception.
-    fn run_callback(&self, cx: &Cx<'_, '_>, chain: ChainId, call: CallId, func: PyRef, _this: Value, args: Vec<Value>) -> PyResult<()> {
+    fn run_callback(&self, cx: &Cx<'_, '_>, chain: ChainId, call: CallId, func: PyRef, this: Value, args: Vec<Value>) -> PyResult<()> {
         let py = cx.py;
         ACTIVE.with(|a| a.borrow_mut().push((self.key(), chain)));
         let run = || -> PyResult<Value> {
             let f = self.exported(py, func.0)?;
-            let args = args.into_iter().map(|a| cx.from_wire(a)).collect::<PyResult<Vec<_>>>()?;
-            let r = f.bind(py).call1(PyTuple::new(py, args)?)?;
+            let mut py_args = Vec::with_capacity(args.len() + 1);
+            // `js.function(f, receives_this=True)` marks callables that take `this` first.
+            if f.bind(py).hasattr(pyo3::intern!(py, "_napi_receives_this"))? {
+                py_args.push(cx.from_wire(this)?);
+            }
+            for a in args {
+                py_args.push(cx.from_wire(a)?);
+            }
+            let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
             cx.to_wire(&r)
         };
         let result = run();
@@ -382,6 +389,11 @@ impl Connection {
     /// `{name: method | "accessor" | "data"}` for a class prototype chain (cached).
     fn describe_class(slf: &Bound<'_, Self>, proto: u64) -> PyResult<Py<PyDict>> {
         Self::class_members(slf, proto)
+    }
+
+    /// `globalThis` of the host, by reference.
+    fn global_this(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        Self::request(slf, Op::GlobalThis)
     }
 
     /// Collects the host's garbage now; answers how many objects were freed.

@@ -63,7 +63,7 @@ pub enum Op {
     Construct { ctor: Value, args: Vec<Value> },
     /// `target[key]`.
     Get { target: Value, key: Value },
-    /// `target[key] = value`.
+    /// `target[key] = value`, in strict mode: a refused write throws a TypeError.
     Set { target: Value, key: Value, value: Value },
     /// `key in target`.
     Has { target: Value, key: Value },
@@ -101,6 +101,8 @@ pub enum Op {
     /// Collects every object nothing references (no proxy, handle scope or strong reference) and
     /// runs the finalizers that are due; answers the number of objects freed.
     Gc,
+    /// `globalThis`, by reference.
+    GlobalThis,
 }
 
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.

@@ -55,6 +55,7 @@ fn sample_ops() -> Vec<Op> {
         Op::DescribeClass { proto: ObjectId(1) },
         Op::Ping,
         Op::Gc,
+        Op::GlobalThis,
     ]
 }
 

@@ -32,6 +32,8 @@ __all__ = [
     "array",
     "bigint",
     "gc",
+    "global_this",
+    "function",
     "buffer",
     "arraybuffer",
     "typedarray",
@@ -152,9 +154,10 @@ def get(obj: JSObject, key: Any) -> Any:
     return _require_conn("get", obj).get(obj, key)
 
 
-def set(obj: JSObject, key: Any, value: Any) -> bool:  # noqa: A001 - mirrors JS naming
-    """``obj[key] = value``; False when JavaScript refused the write (read-only, frozen)."""
-    return bool(_require_conn("set", obj).set(obj, key, value))
+def set(obj: JSObject, key: Any, value: Any) -> None:  # noqa: A001 - mirrors JS naming
+    """``obj[key] = value`` in strict mode: a refused write (read-only, getter only, frozen)
+    raises ``JSTypeError`` with V8's message, as ``obj.key = value`` does."""
+    _require_conn("set", obj).set(obj, key, value)
 
 
 def new(ctor: JSFunction, *args: Any) -> Any:
@@ -182,6 +185,35 @@ def object(addon: Any, props: "dict[Any, Any] | None" = None, **kw: Any) -> JSOb
 def array(addon: Any, items: Iterable[Any] = ()) -> JSObject:
     """An array created in the addon's host and held by reference."""
     return _require_conn("array", addon).new_array(tuple(items))
+
+
+def global_this(addon: Any) -> JSObject:
+    """The host's global object (``globalThis``): its ``Object``, ``Error``, ``Symbol``..."""
+    return _require_conn("global_this", addon).global_this()
+
+
+class _ReceivesThis:
+    """A callable that JavaScript calls with its ``this`` as the first argument."""
+
+    __slots__ = ("_fn",)
+    _napi_receives_this = True
+
+    def __init__(self, fn: Any) -> None:
+        self._fn = fn
+
+    def __call__(self, this: Any, *args: Any) -> Any:
+        return self._fn(this, *args)
+
+    def __repr__(self) -> str:
+        return f"js.function({self._fn!r}, receives_this=True)"
+
+
+def function(fn: Any, *, receives_this: bool = False) -> Any:
+    """``fn`` as a JavaScript function. With ``receives_this=True`` it is called with the
+    JavaScript ``this`` first: ``fn(this, *args)`` (plain callables never see ``this``)."""
+    if not callable(fn):
+        raise TypeError(f"{fn!r} is not callable")
+    return _ReceivesThis(fn) if receives_this else fn
 
 
 def gc(addon: Any) -> int:

@@ -112,7 +112,8 @@ impl Host {
                 let t = self.arg(&target)?;
                 let k = self.key_arg(&key)?;
                 let v = self.arg(&value)?;
-                Answer::Value(Value::Bool(rt.set(&t, k, v)?))
+                rt.set_strict(&t, k, v)?;
+                Answer::Value(Value::Undefined)
             }
             Op::Has { target, key } => {
                 let t = self.object_arg(&target)?;
@@ -202,6 +203,7 @@ impl Host {
             Op::SymbolFor { key } => Answer::Value(Value::Symbol(rt.symbol_for(key.into()))),
             Op::DescribeClass { proto } => Answer::Wire(self.describe_class(ObjectId::from_bits(proto.0))?),
             Op::Gc => Answer::Value(Value::Number(self.collect() as f64)),
+            Op::GlobalThis => Answer::Reference(rt.realm.global),
             _ => return Err(bad("unsupported request")),
         })
     }

@@ -62,8 +62,10 @@ fn number(cx: &Cx, value: napi_value) -> NapiResult<f64> {
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status {
     entry::plain(env, "napi_get_value_double", |cx| {
+        cx.value(value)?;
+        let slot = out(result)?;
         let n = number(cx, value)?;
-        *out(result)? = n;
+        *slot = n;
         Ok(())
     })
 }
@@ -71,8 +73,10 @@ pub unsafe extern "C" fn napi_get_value_double(env: napi_env, value: napi_value,
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_int32(env: napi_env, value: napi_value, result: *mut i32) -> napi_status {
     entry::plain(env, "napi_get_value_int32", |cx| {
+        cx.value(value)?;
+        let slot = out(result)?;
         let n = number(cx, value)?;
-        *out(result)? = to_int32(n);
+        *slot = to_int32(n);
         Ok(())
     })
 }
@@ -80,8 +84,10 @@ pub unsafe extern "C" fn napi_get_value_int32(env: napi_env, value: napi_value, 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_uint32(env: napi_env, value: napi_value, result: *mut u32) -> napi_status {
     entry::plain(env, "napi_get_value_uint32", |cx| {
+        cx.value(value)?;
+        let slot = out(result)?;
         let n = number(cx, value)?;
-        *out(result)? = to_uint32(n);
+        *slot = to_uint32(n);
         Ok(())
     })
 }
@@ -99,8 +105,10 @@ fn to_int64(n: f64) -> i64 {
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_int64(env: napi_env, value: napi_value, result: *mut i64) -> napi_status {
     entry::plain(env, "napi_get_value_int64", |cx| {
+        cx.value(value)?;
+        let slot = out(result)?;
         let n = number(cx, value)?;
-        *out(result)? = to_int64(n);
+        *slot = to_int64(n);
         Ok(())
     })
 }
@@ -108,8 +116,10 @@ pub unsafe extern "C" fn napi_get_value_int64(env: napi_env, value: napi_value, 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_bool(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
     entry::plain(env, "napi_get_value_bool", |cx| {
-        let Value::Bool(b) = cx.value(value)? else { return fail(status::BOOLEAN_EXPECTED) };
-        *out(result)? = b;
+        let v = cx.value(value)?;
+        let slot = out(result)?;
+        let Value::Bool(b) = v else { return fail(status::BOOLEAN_EXPECTED) };
+        *slot = b;
         Ok(())
     })
 }

@@ -129,6 +129,29 @@ impl Runtime {
         }
     }
 
+    /// `target[key] = value` in strict mode: a refused write throws V8's TypeError. What Python
+    /// assignments to proxies do (a silent no-op would hide the mistake).
+    pub fn set_strict(&self, target: &Value, key: PropertyKey, value: Value) -> JsResult<()> {
+        if self.set(target, key.clone(), value)? {
+            return Ok(());
+        }
+        let name = self.to_string(&key.to_value()).map(|s| s.to_rust_string()).unwrap_or_else(|_| "Symbol()".into());
+        let holder = match target {
+            Value::Object(id) => format!("#<{}>", self.class_name(*id)),
+            other => other.to_display(self),
+        };
+        let found = match self.to_object(target) {
+            Some(start) => self.find_property(start, &key),
+            None => None,
+        };
+        let message = match found {
+            Some(Property { slot: Slot::Accessor { .. }, .. }) => format!("Cannot set property {name} of {holder} which has only a getter"),
+            Some(Property { writable: false, .. }) => format!("Cannot assign to read only property '{name}' of object '{holder}'"),
+            _ => format!("Cannot add property {name}, object is not extensible"),
+        };
+        Err(self.type_error(message))
+    }
+
     pub fn set_named(&self, target: &Value, name: &str, value: Value) -> JsResult<bool> {
         self.set(target, PropertyKey::name(name), value)
     }

@@ -55,12 +55,6 @@ def test_wrapped_object(node_addon):
     assert not js.strict_equals(obj, newobj)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="host: assigning to an accessor property that has only a getter "
-    "(obj.valueReadonly = 14 on a MyObject) raises nothing; node (strict-mode code) throws "
-    "TypeError 'Cannot set property valueReadonly of #<MyObject> which has only a getter'",
-)
 def test_set_getter_only(node_addon):
     addon = node_addon("js-native-api", "6_object_wrap")
     obj = js.new(addon.MyObject, 9)

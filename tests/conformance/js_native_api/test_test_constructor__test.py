@@ -60,13 +60,6 @@ def test_constructor(node_addon):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="host: assigning to a read-only data property (test_object.readonlyValue = 3, "
-    "defined by napi_define_class without napi_writable) raises nothing; node "
-    "(strict-mode code) throws TypeError \"Cannot assign to read only property 'readonlyValue' "
-    "of object '#<MyObject>'\"",
-)
 def test_assign_read_only(node_addon):
     _, test_object = _make(node_addon)
 
@@ -78,12 +71,6 @@ def test_assign_read_only(node_addon):
            r"'#<MyObject>'$")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="host: assigning to a getter-only accessor (test_object.readonlyAccessor1 = 3 / "
-    "readonlyAccessor2 = 3) raises nothing; node (strict-mode code) throws TypeError "
-    "'Cannot set property readonlyAccessor1 of #<MyObject> which has only a getter'",
-)
 @pytest.mark.parametrize("name", ["readonlyAccessor1", "readonlyAccessor2"])
 def test_assign_getter_only(node_addon, name):
     _, test_object = _make(node_addon)

@@ -137,13 +137,6 @@ def test_to_object(test, test_sym):
     assert not (isinstance(nan_obj, float) and math.isnan(nan_obj))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="host: Symbol.prototype has no valueOf (its own keys are only constructor and "
-    "toString), so toObject(Symbol('test')).valueOf() falls back to Object.prototype.valueOf and "
-    "returns the wrapper object; node returns the symbol (deepStrictEqual(new Object(sym), "
-    "toObject(sym)) compares that primitive)",
-)
 def test_to_object_symbol(test, test_sym):
     _assert_wrapper(test.toObject(test_sym), "Symbol", test_sym)
 
@@ -173,52 +166,22 @@ def test_to_string(test, test_sym):
         pytest.param(
             "getValueBool",
             "A boolean was expected",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="host: napi_get_value_bool(env, <an object>, NULL) returns "
-                "napi_boolean_expected; node checks result==NULL first and returns "
-                "napi_invalid_arg ('Invalid argument')",
-            ),
         ),
         pytest.param(
             "getValueInt32",
             "A number was expected",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="host: napi_get_value_int32(env, <an object>, NULL) returns "
-                "napi_number_expected; node checks result==NULL first and returns "
-                "napi_invalid_arg ('Invalid argument')",
-            ),
         ),
         pytest.param(
             "getValueUint32",
             "A number was expected",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="host: napi_get_value_uint32(env, <an object>, NULL) returns "
-                "napi_number_expected; node checks result==NULL first and returns "
-                "napi_invalid_arg ('Invalid argument')",
-            ),
         ),
         pytest.param(
             "getValueInt64",
             "A number was expected",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="host: napi_get_value_int64(env, <an object>, NULL) returns "
-                "napi_number_expected; node checks result==NULL first and returns "
-                "napi_invalid_arg ('Invalid argument')",
-            ),
         ),
         pytest.param(
             "getValueDouble",
             "A number was expected",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="host: napi_get_value_double(env, <an object>, NULL) returns "
-                "napi_number_expected; node checks result==NULL first and returns "
-                "napi_invalid_arg ('Invalid argument')",
-            ),
         ),
         ("coerceToBool", "napi_ok"),
         ("coerceToObject", "napi_ok"),

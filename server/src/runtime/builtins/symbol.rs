@@ -16,6 +16,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.value(symbol, "asyncIterator", Value::Symbol(realm.symbol_async_iterator));
     b.value(symbol, "toStringTag", Value::Symbol(realm.symbol_to_string_tag));
     b.method(realm.symbol_prototype, "toString", 0, symbol_to_string);
+    b.method(realm.symbol_prototype, "valueOf", 0, symbol_value_of);
 }
 
 fn symbol_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
@@ -42,15 +43,24 @@ fn symbol_key_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -
     Ok(registry.iter().find(|(_, id)| **id == sym).map(|(k, _)| Value::String(k.clone())).unwrap_or(Value::Undefined))
 }
 
-fn symbol_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let sym = match this {
-        Value::Symbol(s) => s,
+/// The symbol a `this` stands for (the symbol itself or its wrapper object).
+fn this_symbol(rt: &Runtime, this: Value, method: &str) -> JsResult<ObjectId> {
+    match this {
+        Value::Symbol(s) => Ok(s),
         Value::Object(id) => match rt.heap.borrow().get(id).map(|o| o.class.clone()) {
-            Some(ObjectClass::Primitive(Value::Symbol(s))) => s,
-            _ => return Err(rt.type_error("Symbol.prototype.toString requires that 'this' be a Symbol".into())),
+            Some(ObjectClass::Primitive(Value::Symbol(s))) => Ok(s),
+            _ => Err(rt.type_error(format!("Symbol.prototype.{method} requires that 'this' be a Symbol"))),
         },
-        _ => return Err(rt.type_error("Symbol.prototype.toString requires that 'this' be a Symbol".into())),
-    };
+        _ => Err(rt.type_error(format!("Symbol.prototype.{method} requires that 'this' be a Symbol"))),
+    }
+}
+
+fn symbol_value_of(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    Ok(Value::Symbol(this_symbol(rt, this, "valueOf")?))
+}
+
+fn symbol_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let sym = this_symbol(rt, this, "toString")?;
     let desc = rt.symbol_description(sym).map(|d| d.to_rust_string()).unwrap_or_default();
     Ok(Value::String(format!("Symbol({desc})").into()))
 }
