@@ -3,16 +3,15 @@ napi_has_own_property, property-name listing with key filters, wrap/unwrap, type
 seal/freeze.
 
 Objects the JS file writes as literals and then hands to the addon to mutate are made in the
-host (`js.object`), so the mutation is visible. Where the JS file checks that a strict-mode write
-to a sealed/frozen object throws (V8's message text, not the addon's), the driver checks that
-the host refuses the write (`js.set` returns False) and that the object is unchanged.
+host (`js.object`), so the mutation is visible. Writes from Python are strict, as the JS file's
+are: a refused write or delete raises JSTypeError with V8's message.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from napi_python import JSError, js
+from napi_python import JSError, JSTypeError, js
 
 
 def object_prototype(addon):
@@ -260,51 +259,73 @@ def test_null_arguments_to_property_functions(node_addon):
     }
 
 
-def is_extensible(obj) -> bool:
-    """Whether a new property can be added (probes with a fresh key, removed again)."""
-    probe = "__napi_python_probe__"
-    if js.set(obj, probe, 1):
-        del obj[probe]
+def is_sealed(obj) -> bool:
+    """Object.isSealed: every own property non-configurable, and no property can be added
+    (probed: a strict write of a fresh key must raise)."""
+    if any(d["configurable"] for d in js.own_property_descriptors(obj).values()):
+        return False
+    try:
+        js.set(obj, "__napi_python_probe__", 1)
+    except JSTypeError:
         return True
+    del obj["__napi_python_probe__"]
     return False
+
+
+def is_frozen(obj) -> bool:
+    """Object.isFrozen: sealed, and every own data property read-only."""
+    return is_sealed(obj) and all(
+        d.get("writable", False) is False for d in js.own_property_descriptors(obj).values()
+    )
 
 
 def test_seal(node_addon):
     t = node_addon("js-native-api", "test_object")
     obj = js.object(t, x="a", y="b", z="c")
     t.TestSeal(obj)
+    assert is_sealed(obj) is True
 
-    # Object.isSealed(obj): not extensible and every own property non-configurable.
-    descriptors = js.own_property_descriptors(obj)
-    assert all(d["configurable"] is False for d in descriptors.values())
-    assert is_extensible(obj) is False
-
-    # obj.w = 'd' is refused (strict mode: "Cannot add property w, object is not extensible").
-    assert js.set(obj, "w", "d") is False
-    assert ("w" in obj) is False
-    # delete obj.x is refused (strict mode: "Cannot delete property 'x' of #<Object>").
-    del obj["x"]
-    assert js.get(obj, "x") == "a"
-    # Sealed objects allow updating existing properties.
-    assert js.set(obj, "x", "d") is True
-    assert js.get(obj, "x") == "d"
+    with pytest.raises(JSTypeError, match=r"Cannot add property w, object is not extensible"):
+        js.set(obj, "w", "d")
+    # (delete obj.x: test_seal_delete)
+    # Sealed objects allow updating existing properties, so this does not throw.
+    js.set(obj, "x", "d")
 
 
 def test_freeze(node_addon):
     t = node_addon("js-native-api", "test_object")
     obj = js.object(t, x=10, y=10, z=10)
     t.TestFreeze(obj)
+    assert is_frozen(obj) is True
 
-    # Object.isFrozen(obj): not extensible, every own data property non-configurable, read-only.
-    descriptors = js.own_property_descriptors(obj)
-    assert all(d["configurable"] is False and d["writable"] is False for d in descriptors.values())
-    assert is_extensible(obj) is False
+    with pytest.raises(JSTypeError, match=r"Cannot assign to read only property 'x' of object '#<Object>"):
+        js.set(obj, "x", 10)
+    with pytest.raises(JSTypeError, match=r"Cannot add property w, object is not extensible"):
+        js.set(obj, "w", 15)
+    # (delete obj.x: test_freeze_delete)
 
-    # obj.x = 10 is refused ("Cannot assign to read only property 'x' of object '#<Object>'").
-    assert js.set(obj, "x", 10) is False
-    # obj.w = 15 is refused ("Cannot add property w, object is not extensible").
-    assert js.set(obj, "w", 15) is False
-    assert ("w" in obj) is False
-    # delete obj.x is refused ("Cannot delete property 'x' of #<Object>").
-    del obj["x"]
-    assert js.get(obj, "x") == 10
+
+STRICT_DELETE_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="deleting a non-configurable property from Python (del obj['x'] on a sealed/frozen "
+    "object) raises nothing and leaves it; node (strict-mode code) throws TypeError "
+    "\"Cannot delete property 'x' of #<Object>\"",
+)
+
+
+@STRICT_DELETE_GAP
+def test_seal_delete(node_addon):
+    t = node_addon("js-native-api", "test_object")
+    obj = js.object(t, x="a", y="b", z="c")
+    t.TestSeal(obj)
+    with pytest.raises(JSTypeError, match=r"Cannot delete property 'x' of #<Object>"):
+        del obj["x"]
+
+
+@STRICT_DELETE_GAP
+def test_freeze_delete(node_addon):
+    t = node_addon("js-native-api", "test_object")
+    obj = js.object(t, x=10, y=10, z=10)
+    t.TestFreeze(obj)
+    with pytest.raises(JSTypeError, match=r"Cannot delete property 'x' of #<Object>"):
+        del obj["x"]

@@ -1,14 +1,24 @@
 """js-native-api/test_properties/test.js: napi_define_properties with values, accessors,
-attributes and symbol/name keys, on the exports object.
-
-Where the JS file checks that a strict-mode write throws (V8's TypeError text "Cannot assign to
-read only property ..." / "Cannot set property ... which has only a getter"), the driver checks
-that the host refuses the write (`js.set` returns False) and the value is unchanged.
+attributes and symbol/name keys, on the exports object. Writes from Python are strict, as the
+JS file's are: a refused write raises JSTypeError with V8's message.
 """
 
 from __future__ import annotations
 
-from napi_python import JSSymbol, js
+import pytest
+
+from napi_python import JSSymbol, JSTypeError, js
+
+READONLY_ERROR_RE = r"^Cannot assign to read only property '.*' of object '#<Object>'$"
+GETTER_ONLY_ERROR_RE = r"^Cannot set property .* of #<Object> which has only a getter$"
+
+
+def assert_error(exc, message_re):
+    """/^TypeError: <message_re>$/ against the thrown error."""
+    import re
+
+    assert exc.name == "TypeError"
+    assert re.search(message_re, exc.message), exc.message
 
 
 def test_define_properties(node_addon):
@@ -17,14 +27,14 @@ def test_define_properties(node_addon):
 
     assert js.get(t, "echo")("hello") == "hello"
 
-    assert js.set(t, "readwriteValue", 1) is True
+    js.set(t, "readwriteValue", 1)
     assert js.get(t, "readwriteValue") == 1
-    assert js.set(t, "readwriteValue", 2) is True
+    js.set(t, "readwriteValue", 2)
     assert js.get(t, "readwriteValue") == 2
 
-    readonly_before = js.get(t, "readonlyValue")
-    assert js.set(t, "readonlyValue", 3) is False
-    assert js.get(t, "readonlyValue") == readonly_before
+    with pytest.raises(JSTypeError) as info:
+        js.set(t, "readonlyValue", 3)
+    assert_error(info.value, READONLY_ERROR_RE)
 
     assert js.get(t, "hiddenValue")
 
@@ -62,16 +72,18 @@ def test_define_properties(node_addon):
     assert ro1.get("set") is None
     assert ro1.get("value") is None
 
-    assert js.set(t, "readwriteAccessor1", 1) is True
+    js.set(t, "readwriteAccessor1", 1)
     assert js.get(t, "readwriteAccessor1") == 1
     assert js.get(t, "readonlyAccessor1") == 1
-    assert js.set(t, "readonlyAccessor1", 3) is False
-    assert js.get(t, "readonlyAccessor1") == 1
-    assert js.set(t, "readwriteAccessor2", 2) is True
+    with pytest.raises(JSTypeError) as info:
+        js.set(t, "readonlyAccessor1", 3)
+    assert_error(info.value, GETTER_ONLY_ERROR_RE)
+    js.set(t, "readwriteAccessor2", 2)
     assert js.get(t, "readwriteAccessor2") == 2
     assert js.get(t, "readonlyAccessor2") == 2
-    assert js.set(t, "readonlyAccessor2", 3) is False
-    assert js.get(t, "readonlyAccessor2") == 2
+    with pytest.raises(JSTypeError) as info:
+        js.set(t, "readonlyAccessor2", 3)
+    assert_error(info.value, GETTER_ONLY_ERROR_RE)
 
     has_named_property = js.get(t, "hasNamedProperty")
     assert has_named_property(t, "echo") is True

@@ -18,8 +18,7 @@ from napi_python import JSRangeError, js
 BY_COPY = pytest.mark.xfail(
     strict=True,
     reason="TypedArray/ArrayBuffer cross by copy (JSBuffer is no host object): "
-    "theArray.buffer === buffer and detach-then-observe cannot be expressed (issue 5); "
-    "also napi_is_detached_arraybuffer / napi_create_external_arraybuffer are not implemented",
+    "theArray.buffer === buffer and detach-then-observe cannot be expressed (issue 5)",
 )
 
 ARRAY_TYPES = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
@@ -52,11 +51,6 @@ def test_multiply(node_addon):
     assert round(10 * values[2]) / 10 == -6.6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="napi_create_external_arraybuffer is not implemented in napi-hostd: External() -> node "
-    "Int8Array [0, 1, 2], ours throws Error 'not implemented yet'",
-)
 def test_external(node_addon):
     t = node_addon("js-native-api", "test_typedarray")
     external_result = t.External()
@@ -114,11 +108,6 @@ def test_detach(node_addon):
     assert js.get(buffer, "byteLength") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="napi_is_detached_arraybuffer is not implemented in napi-hostd: IsDetached(new "
-    "ArrayBuffer(128)) -> node false, ours throws Error 'not implemented yet'",
-)
 def test_fresh_arraybuffer_is_not_detached(node_addon):
     t = node_addon("js-native-api", "test_typedarray")
     assert not t.IsDetached(js.arraybuffer(bytes(128)))

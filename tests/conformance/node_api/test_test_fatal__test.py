@@ -1,0 +1,22 @@
+"""node-api/test_fatal/test.js (partial): napi_fatal_error ends the process with
+"FATAL ERROR: <location> <message>" on stderr and SIGABRT (or status 134).
+
+Here the host is the child process: the call raises AddonCrashedError whose `stderr` (and
+message) carry the fatal message, and whose `signal`/`exit_code` say it aborted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from napi_python import AddonCrashedError
+
+
+def test_fatal(node_addon):
+    test_fatal = node_addon("node-api", "test_fatal")
+    with pytest.raises(AddonCrashedError) as info:
+        test_fatal.Test()
+    err = info.value
+    assert "FATAL ERROR: test_fatal::Test fatal message" in err.stderr
+    assert "test_fatal::Test fatal message" in str(err)
+    assert err.exit_code == 134 or err.signal == "SIGABRT"

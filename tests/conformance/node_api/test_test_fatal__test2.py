@@ -1,0 +1,22 @@
+"""node-api/test_fatal/test2.js (partial): napi_fatal_error with explicit lengths (16 and 13,
+shorter than the strings) ends the process with "FATAL ERROR: test_fatal::Test fatal message".
+
+Here the host is the child process: the call raises AddonCrashedError whose `stderr` (and
+message) carry the fatal message, and whose `signal`/`exit_code` say it aborted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from napi_python import AddonCrashedError
+
+
+def test_fatal_string_length(node_addon):
+    test_fatal = node_addon("node-api", "test_fatal")
+    with pytest.raises(AddonCrashedError) as info:
+        test_fatal.TestStringLength()
+    err = info.value
+    assert "FATAL ERROR: test_fatal::Test fatal message" in err.stderr
+    assert "test_fatal::Test fatal message" in str(err)
+    assert err.exit_code == 134 or err.signal == "SIGABRT"

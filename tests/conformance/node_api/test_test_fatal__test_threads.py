@@ -1,0 +1,30 @@
+"""node-api/test_fatal/test_threads.js (partial): napi_fatal_error called from a thread the
+addon started (uv_thread_create) aborts the process with "FATAL ERROR: work_thread foobar".
+
+Here the host is the child process. The JS child busy-loops until the thread aborts it; the
+driver keeps asking the host (a cheap request) until it is gone, then checks the
+AddonCrashedError every later call raises.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from napi_python import AddonCrashedError, js
+
+
+def test_fatal_from_thread(node_addon):
+    test_fatal = node_addon("node-api", "test_fatal")
+    test_fatal.TestThread()
+    exports = test_fatal.exports
+    deadline = time.monotonic() + 10
+    with pytest.raises(AddonCrashedError) as info:
+        while time.monotonic() < deadline:
+            js.keys(exports)
+            time.sleep(0.01)
+    err = info.value
+    assert "FATAL ERROR: work_thread foobar" in err.stderr
+    assert "work_thread foobar" in str(err)
+    assert err.exit_code == 134 or err.signal == "SIGABRT"  # common.nodeProcessAborted
