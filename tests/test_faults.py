@@ -31,8 +31,8 @@ def test_crash_raises_addon_crashed_error_naming_the_signal_within_a_second(
 
 
 @pytest.mark.parametrize("function", ["segfault", "abort"])
-def test_every_later_call_on_a_crashed_addon_raises_too(load, function):
-    addon = load("faults")
+def test_every_later_call_on_a_crashed_addon_raises_too_without_restarts(load, function):
+    addon = load("faults", restart=False)
     with pytest.raises(AddonCrashedError):
         getattr(addon, function)()
     for _ in range(3):

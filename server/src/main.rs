@@ -5,6 +5,7 @@
 //! socket until the client closes it, then runs each addon's cleanup hooks and exits.
 
 mod sandbox;
+mod teardown;
 mod watchdog;
 
 use std::os::fd::FromRawFd;
@@ -74,6 +75,7 @@ fn main() -> ExitCode {
     };
     let stop = host.serve(protections);
     host.shutdown();
+    teardown::kill_descendants();
     match stop {
         Stop::Closed => ExitCode::SUCCESS,
         Stop::Protocol(e) => {

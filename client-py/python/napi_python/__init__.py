@@ -18,17 +18,23 @@ from .errors import (
     AddonCrashedError,
     AddonError,
     AddonLoadError,
+    AddonRestartLimitError,
+    AddonTimeoutError,
     JSError,
     JSRangeError,
     JSTypeError,
+    SandboxUnavailableError,
     StaleObjectError,
 )
+from .sandbox import RestartPolicy, Sandbox
 from .proxy import JSFunction, JSObject, JSSymbol
 from .values import BigInt
 
 __all__ = [
     "load_addon",
     "Addon",
+    "Sandbox",
+    "RestartPolicy",
     "hostd_path",
     "JSObject",
     "JSFunction",
@@ -43,7 +49,10 @@ __all__ = [
     "AddonError",
     "AddonLoadError",
     "AddonCrashedError",
+    "AddonTimeoutError",
+    "AddonRestartLimitError",
     "AddonClosedError",
+    "SandboxUnavailableError",
     "StaleObjectError",
 ]
 

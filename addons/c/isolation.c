@@ -1,0 +1,174 @@
+/* Chapter "isolation" (issue 6): faults an addon can inflict on the process that runs it --
+ * stack overflow, exit(0), closing the host's socket, napi_fatal_error, hangs, a malloc bomb,
+ * a fork bomb, floods of output -- each a function, so tests can inject one and check that
+ * Python survives with the right exception and that nothing is left behind. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static int32_t arg_int(napi_env env, napi_value v) {
+  int32_t n = 0;
+  napi_get_value_int32(env, v, &n);
+  return n;
+}
+
+/* Recursion the compiler cannot turn into a loop: every frame keeps a live buffer. */
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static int recurse(volatile char* previous, int depth) {
+  volatile char frame[4096];
+  frame[0] = (char)depth;
+  frame[1] = previous ? previous[0] : 0;
+  return recurse(frame, depth + 1) + frame[1];
+}
+
+static napi_value StackOverflow(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int32(env, recurse(NULL, 0));
+}
+
+static napi_value ExitZero(napi_env env, napi_callback_info info) {
+  (void)env, (void)info;
+  exit(0);
+}
+
+/* Shuts the host's end of the socket (fd 3) down, as a misbehaving addon closing random fds
+ * would; the host can then neither read nor answer. */
+static napi_value CloseSocket(napi_env env, napi_callback_info info) {
+  (void)info;
+  shutdown(3, SHUT_RDWR);
+  return make_undefined(env);
+}
+
+static napi_value FatalError(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char message[256];
+  size_t len = 0;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[0], message, sizeof message, &len));
+  napi_fatal_error("isolation.c:FatalError", NAPI_AUTO_LENGTH, message, len);
+}
+
+static napi_value Spin(napi_env env, napi_callback_info info) {
+  (void)env, (void)info;
+  for (volatile unsigned long i = 0;; i++) {
+  }
+  return NULL;
+}
+
+static napi_value Pause(napi_env env, napi_callback_info info) {
+  (void)env, (void)info;
+  for (;;) pause();
+  return NULL;
+}
+
+/* sleepMs(ms): a call that takes a while, so other threads queue behind it. */
+static napi_value SleepMs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  usleep((useconds_t)arg_int(env, argv[0]) * 1000);
+  return make_undefined(env);
+}
+
+/* Allocates and touches 1 MiB blocks until malloc fails, then aborts, as most C code does
+ * on an allocation failure. Without a memory limit it stops after limitMiB. */
+static napi_value MallocBomb(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  int32_t cap = arg_int(env, argv[0]);
+  for (int32_t i = 0; i < cap; i++) {
+    char* block = malloc(1 << 20);
+    if (!block) {
+      fprintf(stderr, "isolation.c: malloc failed after %d MiB\n", i);
+      abort();
+    }
+    memset(block, 1, 1 << 20);
+  }
+  return make_int32(env, cap);
+}
+
+/* forkBomb(n): starts n processes that each keep forking and sleeping (a bounded bomb: the
+ * machine must survive the test); answers once they are started. */
+static napi_value ForkBomb(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  int32_t n = arg_int(env, argv[0]);
+  int32_t started = 0;
+  for (int32_t i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      /* A grandchild that leaves the process group, as a daemon would. */
+      if (fork() == 0) {
+        setsid();
+        for (;;) pause();
+      }
+      for (int j = 0; j < 8; j++) {
+        if (fork() == 0) break;
+      }
+      for (;;) pause();
+    }
+    if (pid > 0) started++;
+  }
+  return make_int32(env, started);
+}
+
+/* spew(bytes, toStderr): writes that many bytes of numbered lines to stdout or stderr. */
+static napi_value Spew(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  bool to_stderr = false;
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
+  double total = 0;
+  NODE_API_CALL(env, napi_get_value_double(env, argv[0], &total));
+  NODE_API_CALL(env, napi_get_value_bool(env, argv[1], &to_stderr));
+  int fd = to_stderr ? 2 : 1;
+  char line[100];
+  double written = 0;
+  for (long i = 0; written < total; i++) {
+    int len = snprintf(line, sizeof line, "spew line %ld %s\n", i, "................................................");
+    if (write(fd, line, (size_t)len) != len) break;
+    written += len;
+  }
+  return make_double(env, written);
+}
+
+/* say(text, toStderr): one line. */
+static napi_value Say(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char text[512];
+  size_t len = 0;
+  bool to_stderr = false;
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[0], text, sizeof text, &len));
+  NODE_API_CALL(env, napi_get_value_bool(env, argv[1], &to_stderr));
+  dprintf(to_stderr ? 2 : 1, "%s\n", text);
+  return make_undefined(env);
+}
+
+static napi_value Pid(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int32(env, (int32_t)getpid());
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {
+      DECLARE_METHOD("add", AddNumbers),
+      DECLARE_METHOD("stackOverflow", StackOverflow),
+      DECLARE_METHOD("exitZero", ExitZero),
+      DECLARE_METHOD("closeSocket", CloseSocket),
+      DECLARE_METHOD("fatalError", FatalError),
+      DECLARE_METHOD("spin", Spin),
+      DECLARE_METHOD("pause", Pause),
+      DECLARE_METHOD("sleepMs", SleepMs),
+      DECLARE_METHOD("mallocBomb", MallocBomb),
+      DECLARE_METHOD("forkBomb", ForkBomb),
+      DECLARE_METHOD("spew", Spew),
+      DECLARE_METHOD("say", Say),
+      DECLARE_METHOD("hostPid", Pid),
+  };
+  return EXPORT_METHODS(env, exports, methods);
+}

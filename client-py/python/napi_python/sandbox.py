@@ -1,0 +1,73 @@
+"""What an addon's host may do: the sandbox and resource limits (issue 6).
+
+``Sandbox()`` with no arguments is what ``load_addon(path, sandbox=True)`` uses: the addon may
+read its own directory and the system libraries, write nowhere, open no socket, start no
+process, use no io_uring, and neither trace nor signal other processes. Limits are off unless
+given. The host applies all of it to itself before it loads the addon and before it starts any
+thread, and reports what is in force; ``load_addon`` refuses to go on if something asked for is
+missing (``SandboxUnavailableError``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+__all__ = ["Sandbox", "RestartPolicy"]
+
+# What the host reports for each part of the confinement (server/src/sandbox).
+_CONFINEMENT = ("landlock_filesystem", "landlock_network", "landlock_scopes", "seccomp")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """Confinement and limits for an addon's host.
+
+    ``read``/``write``: extra paths (and everything beneath them) the addon may read, or read
+    and write. ``memory``: bytes of address space; ``cpu``: seconds of CPU time; ``open_files``:
+    file descriptors. ``confine=False`` applies only the limits (no Landlock, no seccomp).
+    ``require``: the protections that must be in force, or True for all that were asked for.
+    """
+
+    read: Sequence[str] = ()
+    write: Sequence[str] = ()
+    memory: int | None = None
+    cpu: int | None = None
+    open_files: int | None = None
+    confine: bool = True
+    require: "bool | Sequence[str]" = True
+
+    def host_args(self, addon_path: str) -> list[str]:
+        """The host's command-line options for this sandbox."""
+        args: list[str] = []
+        if self.confine:
+            args.append("--sandbox")
+            for p in [os.path.dirname(addon_path), *self.read]:
+                args += ["--read", os.path.abspath(p)]
+            for p in self.write:
+                args += ["--write", os.path.abspath(p)]
+        for flag, value in (("--memory", self.memory), ("--cpu", self.cpu), ("--open-files", self.open_files)):
+            if value is not None:
+                args += [flag, str(int(value))]
+        return args
+
+    def required(self) -> list[str]:
+        """The protection names the host must report."""
+        if self.require is False:
+            return []
+        if self.require is not True:
+            return list(self.require)  # type: ignore[arg-type]
+        names = list(_CONFINEMENT) if self.confine else []
+        names += [n for n, v in (("memory_limit", self.memory), ("cpu_limit", self.cpu), ("open_files_limit", self.open_files)) if v is not None]
+        return names
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How an ``Addon`` whose host died comes back: reloaded on the next call, at most
+    ``max_restarts`` times within any ``period`` seconds; one more crash inside that window and
+    it stays down (``AddonRestartLimitError``), as an OTP supervisor would."""
+
+    max_restarts: int = 3
+    period: float = 5.0

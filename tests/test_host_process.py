@@ -1,0 +1,165 @@
+"""Defaults for every host (issue 6; addon: addons/c/isolation.c): its output reaches Python's
+`logging` without ever blocking it, nothing it started survives its teardown, it dies with the
+Python process, it may not dump core or gain privileges, and it holds only the descriptors it
+needs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from conftest import addon_path
+from napi_python import AddonCrashedError, Sandbox
+
+
+def status_field(pid: int, name: str) -> str:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split(":", 1)[1].strip()
+    raise KeyError(name)
+
+
+def gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except FileNotFoundError:
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    kids = {int(c) for c in f.read().split()}
+            except FileNotFoundError:
+                continue
+            todo += list(kids - found)
+            found |= kids
+    return found
+
+
+def test_output_reaches_logging(load, caplog):
+    caplog.set_level(logging.INFO, logger="napi_python.host")
+    addon = load("isolation")
+    addon.say("hello from stdout", False)
+    addon.say("hello from stderr", True)
+    addon.close()  # the streams end with the host; every line is logged by then
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len([r for r in caplog.records if "hello from" in r.getMessage()]) < 2:
+        time.sleep(0.01)
+    levels = {r.getMessage().rsplit(": ", 1)[1]: r.levelno for r in caplog.records if "hello from" in r.getMessage()}
+    assert levels == {"hello from stdout": logging.INFO, "hello from stderr": logging.WARNING}
+
+
+@pytest.mark.parametrize("to_stderr", [False, True])
+def test_100_mib_of_output_never_blocks_the_host(load, caplog, to_stderr):
+    caplog.set_level(logging.INFO, logger="napi_python.host")
+    addon = load("isolation")
+    written = addon.spew(100 * 2**20, to_stderr)
+    assert written >= 100 * 2**20
+    assert addon.add(1, 2) == 3
+    addon.close()
+    lines = [r for r in caplog.records if r.name == "napi_python.host"]
+    # Capped: far fewer records than the 1.5 million lines written, and the drop is said.
+    assert 0 < len(lines) < 200_000
+    assert any("lines dropped" in r.getMessage() for r in lines)
+
+
+def test_every_host_is_in_its_own_process_group_with_the_default_protections(load):
+    addon = load("isolation")
+    assert os.getpgid(addon.pid) == addon.pid
+    assert {"no_core_dumps", "no_new_privs", "subreaper"} <= set(addon.protections)
+    assert status_field(addon.pid, "NoNewPrivs") == "1"
+    with open(f"/proc/{addon.pid}/limits") as f:
+        core = next(line for line in f if line.startswith("Max core file size"))
+    assert core.split()[4:6] == ["0", "0"]
+
+
+def test_the_host_holds_only_the_descriptors_it_needs(load):
+    leaked = os.open("/dev/null", os.O_RDONLY)
+    os.set_inheritable(leaked, True)
+    try:
+        addon = load("isolation")
+        fds = {int(fd) for fd in os.listdir(f"/proc/{addon.pid}/fd")}
+    finally:
+        os.close(leaked)
+    # 0-2, the socket at 3; a few of its own (the dynamic loader's, eventfds) may follow, but
+    # none of Python's.
+    assert {0, 1, 2, 3} <= fds
+    targets = {os.readlink(f"/proc/{addon.pid}/fd/{fd}") for fd in fds if fd > 3}
+    assert "/dev/null" not in targets
+
+
+def pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def test_nothing_a_fork_bomb_started_survives_the_teardown(load):
+    addon = load("isolation")
+    host = addon.pid
+    assert addon.forkBomb(20) == 20
+    # The bomb goes on forking after the call returns; wait until some of it has left the
+    # process group (setsid, as daemons do), which a group kill alone would miss.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        tree = descendants(host)
+        if len(tree) >= 40 and sum(pgid(p) not in (host, None) for p in tree) >= 10:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail(f"the bomb did not spread: {len(tree)} processes")
+    addon.close()
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and not all(gone(p) for p in tree):
+        time.sleep(0.01)
+    assert [p for p in tree if not gone(p)] == []
+
+
+def test_the_host_is_gone_within_100_ms_when_python_is_killed_with_calls_pending(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import sys, threading
+        from napi_python import load_addon
+        addon = load_addon({addon_path("isolation")!r})
+        threading.Thread(target=addon.pause, daemon=True).start()
+        print(addon.pid, flush=True)
+        threading.Event().wait()
+        """
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        host = int(proc.stdout.readline())
+        assert not gone(host)
+        proc.kill()
+        killed = time.monotonic()
+    while not gone(host) and time.monotonic() - killed < 1:
+        time.sleep(0.001)
+    assert time.monotonic() - killed < 0.1
+
+
+def test_a_malloc_bomb_under_a_memory_limit_names_the_limit(load):
+    addon = load("isolation", sandbox=Sandbox(confine=False, memory=256 * 2**20), restart=False)
+    assert "memory_limit" in addon.protections
+    with pytest.raises(AddonCrashedError) as info:
+        addon.mallocBomb(4096)
+    assert info.value.limit == "memory"
+    assert "memory limit of 256 MiB" in str(info.value)
