@@ -1,0 +1,131 @@
+"""The sandbox (issue 6; addon: addons/c/sandbox.c): sandboxed, an addon reaches no network,
+starts no process, neither traces nor signals other processes, uses no io_uring, and reads or
+writes nothing outside its allow-list, including from code that runs while it loads. Each probe
+is first run unsandboxed, to show that it works and that the denial is the sandbox's doing.
+
+Needs Landlock ABI 6 or later (Linux 6.12) and seccomp; on a kernel without them the host
+cannot confine itself and these tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from conftest import addon_path
+from napi_python import Sandbox, SandboxUnavailableError, load_addon
+
+
+def _sandbox_available() -> str | None:
+    try:
+        with load_addon(addon_path("sandbox"), sandbox=True) as probe:
+            probe.add(1, 1)
+    except SandboxUnavailableError as e:
+        return str(e)
+    return None
+
+
+_UNAVAILABLE = _sandbox_available()
+pytestmark = pytest.mark.skipif(_UNAVAILABLE is not None, reason=f"no sandbox on this kernel: {_UNAVAILABLE}")
+
+
+@pytest.fixture
+def free(load):
+    return load("sandbox")
+
+
+@pytest.fixture
+def boxed(load):
+    return load("sandbox", sandbox=True)
+
+
+@pytest.fixture
+def unix_listener(tmp_path):
+    path = str(tmp_path / "listener.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(path)
+        s.listen(1)
+        yield path
+
+
+def test_the_handshake_reports_every_protection(boxed):
+    assert {"seccomp", "landlock_filesystem", "landlock_network", "landlock_scopes", "no_new_privs"} <= set(boxed.protections)
+
+
+def test_calls_work_in_the_sandbox(boxed):
+    assert boxed.add(2, 3) == 5
+    assert boxed.thread() == "ok"
+
+
+@pytest.mark.parametrize("probe", ["tcp", "udp"])
+def test_no_network(free, boxed, probe):
+    assert getattr(free, probe)() == "ok"
+    assert getattr(boxed, probe)() == "EPERM"
+
+
+def test_no_pathname_unix_sockets(free, boxed, unix_listener):
+    assert free.unixPath(unix_listener) == "ok"
+    assert boxed.unixPath(unix_listener) == "EPERM"
+
+
+def test_no_new_processes(free, boxed):
+    assert free.fork() == "ok"
+    assert boxed.fork() == "EPERM"
+    assert boxed.exec() == "EPERM"
+    assert boxed.add(1, 1) == 2  # still the same, live host
+
+
+def test_no_ptrace_or_signals_to_other_processes(free, boxed, load):
+    other = load("sandbox")
+    assert free.kill(other.pid) == "ok"
+    assert boxed.kill(other.pid) == "EPERM"
+    assert boxed.kill(os.getpid()) == "EPERM"
+    assert boxed.ptrace(other.pid) == "EPERM"
+
+
+def test_no_io_uring(free, boxed):
+    assert free.ioUring() == "ok"
+    assert boxed.ioUring() == "EPERM"
+
+
+def test_reads_only_its_own_directory_and_system_libraries(free, boxed, tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    assert free.readFile(str(outside)) == "ok"
+    assert boxed.readFile(str(outside)) == "EACCES"
+    assert boxed.readFile("/etc/hostname") == "EACCES"
+    assert boxed.readFile(addon_path("sandbox")) == "ok"
+    assert boxed.readFile("/etc/ld.so.cache") == "ok"
+
+
+def test_writes_nowhere_by_default(free, boxed, tmp_path):
+    assert free.writeFile(str(tmp_path / "a")) == "ok"
+    assert boxed.writeFile(str(tmp_path / "b")) == "EACCES"
+    assert boxed.writeFile(os.path.join(os.path.dirname(addon_path("sandbox")), "c")) == "EACCES"
+
+
+def test_the_allow_list_is_configurable(load, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "data").write_text("x")
+    box = load("sandbox", sandbox=Sandbox(write=[str(tmp_path / "in")]))
+    assert box.readFile(str(tmp_path / "in" / "data")) == "ok"
+    assert box.writeFile(str(tmp_path / "in" / "new")) == "ok"
+    assert box.writeFile(str(tmp_path / "elsewhere")) == "EACCES"
+
+
+def test_code_that_runs_while_the_library_loads_is_confined(load, tmp_path):
+    target = str(tmp_path / "written-at-load")
+    free = load("sandbox", env={"NAPI_TEST_LOAD_PROBE": target})
+    assert free.loadTimeWrite() == "ok"
+    os.unlink(target)
+    boxed = load("sandbox", sandbox=True, env={"NAPI_TEST_LOAD_PROBE": target})
+    assert boxed.loadTimeWrite() == "EACCES"
+    assert not os.path.exists(target)
+
+
+def test_a_required_protection_that_is_missing_refuses_the_load(load):
+    with pytest.raises(SandboxUnavailableError) as info:
+        load("sandbox", sandbox=Sandbox(require=["landlock_filesystem", "a_protection_no_host_has"]))
+    assert info.value.missing == ["a_protection_no_host_has"]
