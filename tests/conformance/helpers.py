@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import time
 from typing import Any, Callable
 
 import pytest
@@ -107,3 +109,22 @@ def same(a: Any, b: Any) -> bool:
                                        and not isinstance(a, bool) and not isinstance(b, bool)):
         return False
     return a == b
+
+
+def host_output(capfd, caplog, stream: str, until, timeout: float = 5.0) -> str:
+    """What the host wrote to `stream` ("stdout"/"stderr"): read from the test's own file
+    descriptors (a host that inherits them) plus the "napi_python.host" log records (a host
+    whose output napi_python forwards to logging, one record per line). Waits up to `timeout`
+    for `until(text)` to hold, since forwarded lines arrive from a background thread."""
+    fd_text = ""
+    deadline = time.monotonic() + timeout
+    while True:
+        out, err = capfd.readouterr()
+        fd_text += out if stream == "stdout" else err
+        logged = [r.args[2] for r in caplog.records
+                  if r.name == "napi_python.host" and isinstance(r.args, tuple) and len(r.args) == 3
+                  and r.args[1] == stream]
+        text = fd_text + "".join(line + "\n" for line in logged)
+        if until(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)

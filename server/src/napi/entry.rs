@@ -93,8 +93,25 @@ pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResul
     enter(env, name, true, body)
 }
 
+/// What Node does when a basic finalizer of an experimental-version module calls a function
+/// that may affect GC state (one that may run JavaScript, or creates a value): a fatal error.
+/// Reference bookkeeping (`napi_delete_reference`, `napi_reference_unref`...) stays allowed, as
+/// the finalizers of Node's own tests rely on.
+fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
+    let affects_gc = may_run_js || name.starts_with("napi_create_") || name.starts_with("node_api_create_") || name == "node_api_symbol_for";
+    if affects_gc && rt.in_gc_finalizer.get() && env.module_version == crate::runtime::env::EXPERIMENTAL_VERSION {
+        let message = "Finalizer is calling a function that may affect GC state.\n\
+            The finalizers are run directly from GC and must not affect GC state.\n\
+            Use `node_api_post_finalizer` from inside of the finalizer to work around this issue.\n\
+            It schedules the call as a new task in the event loop.";
+        eprintln!("FATAL ERROR: {message}");
+        std::process::abort();
+    }
+}
+
 fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
     let Some((rt, env)) = resolve_env(env) else { return status::INVALID_ARG };
+    check_gc_access(&rt, &env, name, may_run_js);
     if may_run_js && rt.is_exception_pending() {
         env.set_last_error(status::PENDING_EXCEPTION, None);
         return status::PENDING_EXCEPTION;

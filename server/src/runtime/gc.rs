@@ -89,7 +89,9 @@ impl Runtime {
     /// what died and then the post-finalizers queued meanwhile.
     pub fn collect(&self, extra_roots: &[ObjectId]) -> Collected {
         let (collected, due) = self.sweep(extra_roots);
+        self.in_gc_finalizer.set(true);
         self.run_finalizers(due);
+        self.in_gc_finalizer.set(false);
         self.run_post_finalizers();
         self.last_live.set(self.heap.borrow().live_count());
         collected

@@ -80,6 +80,9 @@ pub struct Runtime {
     pub finalizer_seq: Cell<u64>,
     /// Objects alive after the last collection (paces automatic collections).
     pub last_live: Cell<usize>,
+    /// Finalizers of dead objects are running: for experimental-version modules these are
+    /// "basic" finalizers, which may only call the GC-safe functions.
+    pub in_gc_finalizer: Cell<bool>,
 }
 
 /// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`.
@@ -109,6 +112,7 @@ impl Runtime {
             post_finalizers: RefCell::new(Vec::new()),
             finalizer_seq: Cell::new(0),
             last_live: Cell::new(0),
+            in_gc_finalizer: Cell::new(false),
         })
     }
 

@@ -11,13 +11,6 @@ import pytest
 from napi_python import AddonCrashedError, js
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="host: a basic finalizer (napi_add_finalizer on a NAPI_EXPERIMENTAL module) that "
-    "calls napi_create_object during js.gc runs normally; node aborts the process with "
-    "'Finalizer is calling a function that may affect GC state' on stderr (here the host stays "
-    "alive and no AddonCrashedError is raised)",
-)
 def test_calling_js_in_basic_finalizer_aborts(node_addon):
     test_finalizer = node_addon("js-native-api", "test_finalizer")
 
