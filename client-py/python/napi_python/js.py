@@ -97,6 +97,8 @@ def strict_equals(a: Any, b: Any) -> bool:
     ta, tb = _local_typeof(a), _local_typeof(b)
     if ta != tb:
         return False
+    if ta == "undefined":
+        return True  # None and js.undefined are the same JS value
     if ta in ("object", "function"):
         return a is b
     return bool(a == b)

@@ -123,7 +123,12 @@ impl Host {
             Op::Delete { target, key } => {
                 let t = self.object_arg(&target)?;
                 let k = self.key_arg(&key)?;
-                Answer::Value(Value::Bool(rt.delete(t, &k)))
+                // Strict mode, as for writes: refusing to delete throws.
+                if !rt.delete(t, &k) {
+                    let name = rt.to_string(&k.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
+                    return Err(rt.type_error(format!("Cannot delete property '{name}' of #<{}>", rt.class_name(t))).into());
+                }
+                Answer::Value(Value::Bool(true))
             }
             Op::OwnKeys { target } => {
                 let t = self.object_arg(&target)?;

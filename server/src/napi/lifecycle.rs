@@ -61,7 +61,8 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
             // SAFETY: the pointer came from napi_module_register, which the addon calls with a
             // module struct of static lifetime.
             let module = unsafe { &*legacy };
-            module.nm_register_func.ok_or_else(|| "the registered module has no register function".to_string())?
+            // Node's words for a module registered without a register function.
+            module.nm_register_func.ok_or_else(|| "Module has no declared entry point.".to_string())?
         }
         (None, true) => {
             return Err(format!(
@@ -84,7 +85,7 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
 
     let id = EnvId(rt.envs.borrow().len() as u32);
     let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let url = CString::new(format!("file://{}", abs.display())).map_err(|_| "path holds a NUL byte".to_string())?;
+    let url = CString::new(file_url(&abs)).map_err(|_| "path holds a NUL byte".to_string())?;
     rt.envs.borrow_mut().push(Rc::new(Env::new(id, version, url)));
 
     let exports_obj = rt.new_plain_object();
@@ -100,6 +101,22 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
         Ok(Value::Undefined) | Ok(Value::Null) => Ok(LoadedModule { library, env: id, exports: exports_value }),
         Ok(v) => Ok(LoadedModule { library, env: id, exports: v }),
     }
+}
+
+/// The `file://` URL of an absolute path, percent-encoded as Node's `url.pathToFileURL` does
+/// (what `node_api_get_module_file_name` reports).
+fn file_url(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut url = String::from("file://");
+    for &b in path.as_os_str().as_bytes() {
+        let plain = b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@[]|^".contains(&b);
+        if plain {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
 }
 
 impl Runtime {
@@ -193,7 +210,9 @@ pub fn teardown_env(rt: &Runtime, env: &Env) {
         // SAFETY: running the addon's hook with its own argument.
         unsafe { hook(arg as *mut std::ffi::c_void) };
     }
-    // Nothing runs after teardown, so what a finalizer posts runs right after it.
+    // Nothing runs after teardown, so what was posted runs now, and what a finalizer posts runs
+    // right after it.
+    rt.run_post_finalizers();
     for f in rt.take_env_finalizers(env.id) {
         rt.run_finalizers(vec![f]);
         rt.run_post_finalizers();

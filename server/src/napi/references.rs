@@ -17,7 +17,9 @@ pub unsafe extern "C" fn napi_create_reference(env: napi_env, value: napi_value,
         if !cx.env.at_least(10) && !matches!(v, Value::Object(_) | Value::Symbol(_)) {
             return fail(status::INVALID_ARG);
         }
-        let id = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: v, count: initial_refcount, collected: false });
+        let weak_primitive = initial_refcount == 0 && !matches!(v, Value::Object(_) | Value::Symbol(_));
+        let reference = Reference { env: cx.env.id, value: if weak_primitive { Value::Undefined } else { v }, count: initial_refcount, collected: weak_primitive };
+        let id = cx.rt.refs.borrow_mut().create(reference);
         *slot = id as napi_ref;
         Ok(())
     })
@@ -55,6 +57,11 @@ pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref
             return fail(status::GENERIC_FAILURE);
         }
         r.count -= 1;
+        // A primitive cannot be held weakly: at count 0 the reference lets it go (Node-API 10).
+        if r.count == 0 && !matches!(r.value, Value::Object(_) | Value::Symbol(_)) {
+            r.value = Value::Undefined;
+            r.collected = true;
+        }
         if !result.is_null() {
             *out(result)? = r.count;
         }

@@ -3,9 +3,9 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::callback;
 use super::entry::{self, fail, out, Cx, NapiResult};
 use super::types::*;
+use crate::runtime::object::Finalization;
 use crate::runtime::{JsString, Value};
 
 /// `NAPI_AUTO_LENGTH`.
@@ -75,8 +75,10 @@ pub unsafe extern "C" fn node_api_create_property_key_utf16(env: napi_env, str: 
     create(env, "node_api_create_property_key_utf16", result, || Ok(JsString::from_utf16(c_units(str, length)?)))
 }
 
-/// External strings are copied; as Node does whenever it copies, the finalizer runs at once and
-/// `copied` says so.
+/// External strings: the host copies the text (its strings are values, not heap objects), but
+/// answers `copied = false` as Node does for these, and frees the addon's memory the way Node
+/// would once the string dies: its finalizer runs at the next collection (or at teardown), never
+/// while the addon may still be reading the memory it just handed over.
 fn create_external(
     env: napi_env,
     name: &'static str,
@@ -89,10 +91,11 @@ fn create_external(
         let s = make()?;
         cx.ret(result, Value::String(s))?;
         if !copied.is_null() {
-            *out(copied)? = true;
+            *out(copied)? = false;
         }
         if let (Some(cb), data, hint) = finalize {
-            callback::finalize(&cx.rt, cx.env.id, cb as usize, data as usize, hint as usize);
+            let f = Finalization { env: cx.env.id, cb: cb as usize, data: data as usize, hint: hint as usize, seq: cx.rt.next_seq() };
+            cx.rt.post_finalizers.borrow_mut().push(f);
         }
         Ok(())
     })

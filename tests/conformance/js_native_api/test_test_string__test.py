@@ -67,15 +67,7 @@ def check_unicode(t, s, utf8_length, utf8_insufficient_idx):
         assert t.TestUtf16Insufficient(s) == s[:K_INSUFFICIENT_IDX]
 
 
-LATIN1_EXTERNAL_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="node_api_create_external_string_latin1 sets *copied=true (the addon's "
-    "create_external_latin1 then returns napi_generic_failure, 'empty error message'): "
-    "TestLatin1External('hello world') -> node 'hello world', ours throws Error",
-)
 
-
-@LATIN1_EXTERNAL_GAP
 def test_ascii(node_addon):
     t = node_addon("js-native-api", "test_string")
     for s in ASCII_CASES:
@@ -84,7 +76,6 @@ def test_ascii(node_addon):
         check_unicode(t, s, len(s), K_INSUFFICIENT_IDX)
 
 
-@LATIN1_EXTERNAL_GAP
 def test_latin1(node_addon):
     t = node_addon("js-native-api", "test_string")
     for case in LATIN1_CASES:

@@ -29,12 +29,6 @@ def test_filename(node_addon):
     assert addon.filename == path_to_file_url(filename)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node_api_get_module_file_name returns the path unescaped: for <dir>/foo%#bar/"
-    "test_general.node node answers file://<dir>/foo%25%23bar/test_general.node, "
-    "napi-hostd file://<dir>/foo%#bar/test_general.node",
-)
 def test_filename_needing_escapes(node_addon, tmp_path):
     node_addon("node-api", "test_general")  # skips when the suite is not built
     filename = addon_file("node-api", "test_general")

@@ -10,11 +10,6 @@ import pytest
 from napi_python import AddonLoadError
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loading a module registered with nm_register_func == NULL: node throws 'Module has no "
-    "declared entry point.', napi-hostd says 'the registered module has no register function'",
-)
 def test_null_init(node_addon):
     with pytest.raises(AddonLoadError) as info:
         node_addon("node-api", "test_null_init")

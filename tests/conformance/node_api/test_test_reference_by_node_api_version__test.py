@@ -108,12 +108,6 @@ def test_version8_module(node_addon, is_local_symbol):
     run_tests(addon, True, is_local_symbol)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reference to a primitive in a Node-API >= 10 module keeps its value at refcount 0: "
-    "createRef(false); unref -> 0; getRefValue (napi_get_reference_value) -> node undefined "
-    "(value released), napi-hostd false (same for 42, 'test_string', BigInt)",
-)
 @pytest.mark.parametrize("is_local_symbol", [True, False], ids=["local_symbol", "global_symbol"])
 def test_later_version_module(node_addon, is_local_symbol):
     addon = node_addon("node-api", "test_reference_by_node_api_version", "test_reference_all_types")
