@@ -47,12 +47,6 @@ def test_check_error(test_error):
     assert test_error.checkError("non-object") is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="napi_python has no way to reach the JS global object (needed for the "
-    "ReferenceError, URIError and EvalError constructors); the driver uses a proposed "
-    "js.global_this(addon)",
-)
 def test_check_error_other_constructors(test_error):
     g = js.global_this(test_error)
     assert test_error.checkError(js.new(g.ReferenceError, "Some reference error")) is True

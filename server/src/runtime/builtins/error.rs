@@ -22,6 +22,39 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         b.value(proto, "message", Value::str(""));
     }
     b.method(realm.error_prototype, "toString", 0, error_to_string);
+    // The native errors Node-API has no constructor function for: plain Errors whose
+    // prototype (found through the constructor called) names them.
+    for (name, ctor) in [("ReferenceError", reference_error_ctor as BuiltinFn), ("URIError", uri_error_ctor), ("EvalError", eval_error_ctor)] {
+        let proto = b.heap.new_object(ObjectClass::Plain, Some(realm.error_prototype));
+        b.constructor(realm.global, name, 1, ctor, proto);
+        b.value(proto, "name", Value::str(name));
+        b.value(proto, "message", Value::str(""));
+    }
+}
+
+/// A constructor whose instances take their prototype from the global constructor `name`, so
+/// `ReferenceError("x")` (no `new`) gets `ReferenceError.prototype` too.
+fn global_kind_ctor(rt: &Runtime, name: &str, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
+    let target = match new_target {
+        Some(t) => t,
+        None => match rt.get_named(&Value::Object(rt.realm.global), name)? {
+            Value::Object(c) => c,
+            _ => return Err(rt.type_error(format!("{name} is not available"))),
+        },
+    };
+    construct(rt, ErrorKind::Error, args, Some(target))
+}
+
+fn reference_error_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
+    global_kind_ctor(rt, "ReferenceError", args, nt)
+}
+
+fn uri_error_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
+    global_kind_ctor(rt, "URIError", args, nt)
+}
+
+fn eval_error_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
+    global_kind_ctor(rt, "EvalError", args, nt)
 }
 
 /// Shared body of the error constructors: `Error(msg)` and `new Error(msg)` both construct, with
