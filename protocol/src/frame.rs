@@ -71,11 +71,23 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, FrameError> {
 /// Decodes one payload (without its header). Trailing bytes are an error: a frame holds exactly
 /// one message.
 pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
-    let limit = bincode::config::standard()
-        .with_little_endian()
-        .with_variable_int_encoding()
-        // No decoded collection may claim more memory than the frame itself could describe.
-        .with_limit::<{ DEFAULT_MAX_FRAME * 2 }>();
+    // bincode allocates a collection's claimed size once the claim passes its limit, so a
+    // 20-byte payload claiming a 200 MB byte string was allocated (found by the fuzz target).
+    // A payload of n bytes holds at most n elements of at most ELEMENT bytes decoded, so the
+    // limit follows the payload's size, in steps because bincode takes it as a constant.
+    match payload.len() {
+        0..=4096 => decode_within::<{ 4096 * ELEMENT }, T>(payload),
+        4097..=65536 => decode_within::<{ 65536 * ELEMENT }, T>(payload),
+        65537..=1048576 => decode_within::<{ 1048576 * ELEMENT }, T>(payload),
+        _ => decode_within::<{ DEFAULT_MAX_FRAME * 2 }, T>(payload),
+    }
+}
+
+/// The most memory one encoded byte may stand for once decoded (the largest element type).
+const ELEMENT: usize = 128;
+
+fn decode_within<const LIMIT: usize, T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
+    let limit = bincode::config::standard().with_little_endian().with_variable_int_encoding().with_limit::<LIMIT>();
     let (msg, used) = bincode::serde::decode_from_slice(payload, limit)
         .map_err(|e| FrameError::Malformed(e.to_string()))?;
     if used != payload.len() {

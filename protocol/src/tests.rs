@@ -164,3 +164,12 @@ fn trailing_bytes_are_rejected() {
     frame.push(0);
     assert!(decode::<ServerMessage>(&frame[4..]).is_err());
 }
+
+#[test]
+fn a_small_payload_cannot_make_the_decoder_allocate_what_it_claims() {
+    // The fuzz target's first finding: 11 bytes whose byte string claims 218 MB. Refused by
+    // the size-scaled limit before anything is allocated.
+    let payload = [0u8, 0, 210, 66, 1, 37, 252, 251, 210, 0, 13];
+    assert!(matches!(decode::<ClientMessage>(&payload), Err(FrameError::Malformed(_))));
+    assert!(std::mem::size_of::<Value>() <= 128, "raise ELEMENT in frame.rs");
+}
