@@ -1,12 +1,16 @@
 /* Calls a Node-API function the host does not implement yet, to check that it says so. */
 #include "common.h"
 
-/* missingStatus() -> [status of napi_create_promise, the last error message] */
+napi_status node_api_is_sharedarraybuffer(napi_env env, napi_value value, bool* result);
+
+/* missingStatus() -> [status of node_api_is_sharedarraybuffer (experimental, not implemented
+ * yet), the last error message] */
 static napi_value MissingStatus(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_deferred deferred;
-  napi_value promise;
-  napi_status status = napi_create_promise(env, &deferred, &promise);
+  napi_value value;
+  bool result;
+  NODE_API_CALL(env, napi_get_undefined(env, &value));
+  napi_status status = node_api_is_sharedarraybuffer(env, value, &result);
   const napi_extended_error_info* error;
   NODE_API_CALL(env, napi_get_last_error_info(env, &error));
   napi_value message;

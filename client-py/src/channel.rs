@@ -15,7 +15,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use napi_protocol::frame::{read_message, write_message, FrameError};
-use napi_protocol::{CallId, ChainId, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
+use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
 use crate::process::{describe, Exit, HostProcess};
 
@@ -23,6 +23,10 @@ use crate::process::{describe, Exit, HostProcess};
 pub enum Incoming {
     Reply { id: RequestId, outcome: Outcome },
     Call { call: CallId, func: PyRef, this: Value, args: Vec<Value> },
+    /// On the event chain: a subscribed promise settled.
+    Settled { subscription: u64, outcome: Outcome },
+    /// On the event chain: an exception nothing in the host caught.
+    Uncaught(napi_protocol::Thrown),
 }
 
 /// How the host came to stop answering.
@@ -69,6 +73,10 @@ struct State {
     dead: Option<Arc<Dead>>,
     /// Threads blocked on `wake`: with none, waking costs no system call.
     sleepers: usize,
+    /// The host said it may send messages unprompted (`Busy`).
+    host_busy: bool,
+    /// Promise subscriptions whose `Settled` has not arrived.
+    interest: usize,
 }
 
 pub struct Channel {
@@ -112,6 +120,8 @@ impl Channel {
         match hello {
             Ok(ServerMessage::Hello { version, protections, .. }) if version == PROTOCOL_VERSION => {
                 channel.protections = protections;
+                // The event chain's mailbox lives as long as the channel.
+                channel.state.get_mut().unwrap().mailboxes.insert(EVENT_CHAIN, VecDeque::new());
                 Ok(Arc::new(channel))
             }
             Ok(ServerMessage::Hello { version, .. }) => {
@@ -178,13 +188,47 @@ impl Channel {
     /// With a timeout set, waiting longer than it for the host kills the host (issue 6).
     pub fn wait(&self, chain: ChainId) -> Result<Incoming, Arc<Dead>> {
         let deadline = self.timeout.map(|t| Instant::now() + t);
+        self.wait_until(chain, deadline, false).map(|m| m.expect("only event waits end empty"))
+    }
+
+    /// The next event for the dispatcher. It sleeps while the host cannot send any (not busy, no
+    /// subscription pending), so a calling thread keeps reading its own replies unhindered.
+    pub fn wait_event(&self) -> Result<Incoming, Arc<Dead>> {
+        loop {
+            if let Some(m) = self.wait_until(EVENT_CHAIN, None, true)? {
+                return Ok(m);
+            }
+        }
+    }
+
+    /// A subscription was sent: read events until its `Settled` arrives.
+    pub fn add_interest(&self) {
+        let mut st = self.state.lock().unwrap();
+        st.interest += 1;
+        if st.sleepers > 0 {
+            self.wake.notify_all();
+        }
+    }
+
+    pub fn drop_interest(&self) {
+        let mut st = self.state.lock().unwrap();
+        st.interest = st.interest.saturating_sub(1);
+    }
+
+    fn wait_until(&self, chain: ChainId, deadline: Option<Instant>, event: bool) -> Result<Option<Incoming>, Arc<Dead>> {
         let mut st = self.state.lock().unwrap();
         loop {
             if let Some(m) = st.mailboxes.get_mut(&chain).and_then(VecDeque::pop_front) {
-                return Ok(m);
+                return Ok(Some(m));
             }
             if let Some(d) = &st.dead {
                 return Err(d.clone());
+            }
+            if event && !(st.host_busy || st.interest > 0) {
+                st.sleepers += 1;
+                st = self.wake.wait(st).unwrap();
+                st.sleepers -= 1;
+                continue;
             }
             if st.reading {
                 st.sleepers += 1;
@@ -208,6 +252,10 @@ impl Channel {
                     self.drops.lock().unwrap().extend(objects);
                     Ok(None)
                 }
+                Ok(Some(ServerMessage::Busy(busy))) => {
+                    self.state.lock().unwrap().host_busy = busy;
+                    Ok(None)
+                }
                 Ok(Some(m)) => Ok(route(m)),
                 Err(e) => Err(self.death(e)),
             };
@@ -217,7 +265,7 @@ impl Channel {
                 self.wake.notify_all();
             }
             match routed {
-                Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
+                Ok(Some((c, incoming))) if c == chain => return Ok(Some(incoming)),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {
                     Some(q) => q.push_back(incoming),
                     None => self.refuse_stray(incoming),
@@ -354,6 +402,17 @@ impl Channel {
         };
         self.mark_dead(Arc::new(dead));
     }
+
+    /// Lets go of a host nobody can reach any more (its connection was dropped without
+    /// `close()`): hang up so it tears down and exits, and reap it in the background.
+    pub fn hang_up(self: &Arc<Self>) {
+        if self.dead().is_some() {
+            return;
+        }
+        let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
+        let channel = self.clone();
+        let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(Duration::from_secs(2)));
+    }
 }
 
 impl Dead {
@@ -385,6 +444,8 @@ fn route(m: ServerMessage) -> Option<(ChainId, Incoming)> {
     match m {
         ServerMessage::Reply { id, chain, outcome } => Some((chain, Incoming::Reply { id, outcome })),
         ServerMessage::CallPython { call, chain, func, this, args } => Some((chain, Incoming::Call { call, func, this, args })),
+        ServerMessage::Settled { subscription, outcome } => Some((EVENT_CHAIN, Incoming::Settled { subscription, outcome })),
+        ServerMessage::Uncaught(thrown) => Some((EVENT_CHAIN, Incoming::Uncaught(thrown))),
         _ => None,
     }
 }

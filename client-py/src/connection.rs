@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{CallId, ChainId, ClientMessage, Descriptor, JsRef, ObjectId, Op, PyException, PyRef, RefKind, Request, Value};
+use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, PyException, PyRef, RefKind, Request, Value};
 use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
@@ -132,7 +132,7 @@ impl Connection {
             RefKind::Array => (&h.object_cls, "array"),
             RefKind::Error => (&h.object_cls, "error"),
             RefKind::External => (&h.object_cls, "external"),
-            RefKind::Promise => (&h.object_cls, "promise"),
+            RefKind::Promise => (&h.promise_cls, "promise"),
             _ => (&h.object_cls, "object"),
         };
         // No lock is held while Python runs (it may switch threads, which then need the lock).
@@ -195,6 +195,9 @@ impl Connection {
                 }
                 Ok(Incoming::Reply { .. }) => continue,
                 Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(&cx, chain, call, func, t, args)?,
+                // Events reach a request only when it runs on the event chain (made from inside
+                // an event callback): handle them in order, as the dispatcher would.
+                Ok(event) => this.handle_event(&cx, event)?,
             }
         }
     }
@@ -229,6 +232,32 @@ impl Connection {
         self.channel.send(&ClientMessage::CallbackResult { call, result }).map_err(|d| dead_error(py, &d))
     }
 
+    /// Runs one event on the current thread (the dispatcher's, or a request's on the event chain).
+    fn handle_event(&self, cx: &Cx<'_, '_>, event: Incoming) -> PyResult<()> {
+        let py = cx.py;
+        match event {
+            Incoming::Call { call, func, this, args } => self.run_callback(cx, EVENT_CHAIN, call, func, this, args),
+            Incoming::Settled { subscription, outcome } => {
+                self.channel.drop_interest();
+                let (ok, value) = match cx.outcome(outcome) {
+                    Ok(v) => (true, v),
+                    Err(e) => (false, e.into_value(py).into_any()),
+                };
+                cx.hooks.settled.bind(py).call1((subscription, ok, value))?;
+                Ok(())
+            }
+            Incoming::Uncaught(thrown) => {
+                let exc = match cx.outcome(napi_protocol::Outcome::Thrown(thrown)) {
+                    Ok(v) => v,
+                    Err(e) => e.into_value(py).into_any(),
+                };
+                cx.hooks.uncaught.bind(py).call1((exc,))?;
+                Ok(())
+            }
+            Incoming::Reply { .. } => Ok(()),
+        }
+    }
+
     fn wire(slf: &Bound<'_, Self>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
         Cx::new(slf)?.to_wire(v)
     }
@@ -245,17 +274,49 @@ impl Connection {
     /// and greets it. `timeout`: seconds a call may wait for the host before it is killed.
     #[staticmethod]
     #[pyo3(signature = (program, env=None, args=None, timeout=None))]
-    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Connection> {
+    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Py<Connection>> {
         let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
         let (proc_, stream) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
         let timeout = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
         let channel = py.allow_threads(|| Channel::open(proc_, stream, timeout)).map_err(|d| dead_error(py, &d))?;
-        Ok(Connection {
-            channel,
-            exported: Mutex::new(Exported::default()),
-            proxies: Mutex::new(HashMap::new()),
-            class_members: Mutex::new(HashMap::new()),
-        })
+        let conn = Py::new(
+            py,
+            Connection {
+                channel,
+                exported: Mutex::new(Exported::default()),
+                proxies: Mutex::new(HashMap::new()),
+                class_members: Mutex::new(HashMap::new()),
+            },
+        )?;
+        // Weak: a dropped connection must still end its host.
+        let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
+        let channel = conn.get().channel.clone();
+        std::thread::Builder::new()
+            .name(format!("napi-events-{}", channel.process.pid))
+            .spawn(move || dispatch_events(channel, events))
+            .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
+        Ok(conn)
+    }
+
+    /// A new pending JS promise Python will settle: `[promise, deferred id]`.
+    fn new_deferred(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        Self::request(slf, Op::NewDeferred)
+    }
+
+    /// Settles the promise of `deferred` with `value` (rejects when `fulfilled` is false).
+    fn settle_deferred(slf: &Bound<'_, Self>, deferred: u64, fulfilled: bool, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        Self::request(slf, Op::SettleDeferred { deferred, fulfilled, value: Self::wire(slf, value)? })
+    }
+
+    /// Asks the host to send `Settled` for `promise` under `subscription`.
+    fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, subscription: u64) -> PyResult<PyObject> {
+        let channel = &slf.get().channel;
+        channel.add_interest();
+        let result = Self::request(slf, Op::Subscribe { promise: Self::wire(slf, promise)?, subscription });
+        if result.is_err() {
+            channel.drop_interest();
+        }
+        result
     }
 
     #[getter]
@@ -410,5 +471,36 @@ impl Connection {
     /// One round trip that does nothing (for benchmarks).
     fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         Self::request(slf, Op::Ping)
+    }
+}
+
+/// The event dispatcher of one host: runs, in the order the host sent them, the calls no Python
+/// request caused (async-work completions, threadsafe-function calls, promise jobs), promise
+/// settlements and uncaught exceptions. It holds the GIL only while it runs one; it ends when the
+/// host is gone.
+fn dispatch_events(channel: Arc<Channel>, conn: Py<PyWeakrefReference>) {
+    while let Ok(event) = channel.wait_event() {
+        let alive = Python::with_gil(|py| {
+            let Some(strong) = conn.bind(py).upgrade() else { return false };
+            let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
+            let bound = &bound;
+            ACTIVE.with(|a| a.borrow_mut().push((bound.get().key(), EVENT_CHAIN)));
+            let result = Cx::new(bound).and_then(|cx| bound.get().handle_event(&cx, event));
+            ACTIVE.with(|a| a.borrow_mut().pop());
+            if let Err(e) = result {
+                e.write_unraisable(py, Some(bound.as_any()));
+            }
+            bound.get().handle_drops();
+            true
+        });
+        if !alive {
+            break;
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.channel.hang_up();
     }
 }

@@ -111,6 +111,13 @@ impl<'a, 'py> Cx<'a, 'py> {
             return Ok(Value::Bytes { kind: BufferKind::Buffer, data: bytes.downcast::<PyBytes>()?.as_bytes().to_vec() });
         }
         let callable = obj.is_callable();
+        if !callable {
+            // An awaitable becomes a JS promise that settles when it does.
+            let promise = h.awaitable.bind(self.py).call1((self.conn, obj))?;
+            if !promise.is_none() {
+                return self.to_wire_at(&promise, depth);
+            }
+        }
         let id = self.conn.get().export(self.py, obj)?;
         Ok(Value::Py { id: PyRef(id), callable })
     }
@@ -169,6 +176,11 @@ impl<'a, 'py> Cx<'a, 'py> {
                     }
                 }
                 let value = self.from_wire(t.value)?;
+                // A Python exception thrown as a value (a rejected Python awaitable, say)
+                // comes back as itself.
+                if value.bind(py).is_instance_of::<pyo3::exceptions::PyBaseException>() {
+                    return Err(PyErr::from_value(value.into_bound(py)));
+                }
                 let exc = match t.error {
                     Some(e) => {
                         let code = match e.code {

@@ -10,6 +10,13 @@ pub struct Hooks {
     pub object_cls: Py<PyType>,
     pub function_cls: Py<PyType>,
     pub symbol_cls: Py<PyType>,
+    pub promise_cls: Py<PyType>,
+    /// `(subscription, ok, value_or_exception)`: a promise Python waits on settled.
+    pub settled: PyObject,
+    /// `(exception)`: an exception nothing in the host caught.
+    pub uncaught: PyObject,
+    /// `(connection, object) -> JSPromise | None`: a JS promise for a Python awaitable.
+    pub awaitable: PyObject,
     /// `napi_python.BigInt`.
     pub bigint_cls: Py<PyType>,
     /// `js.null` and `js.undefined`.
@@ -39,17 +46,21 @@ pub fn configure(
     object_cls: Py<PyType>,
     function_cls: Py<PyType>,
     symbol_cls: Py<PyType>,
+    promise_cls: Py<PyType>,
     bigint_cls: Py<PyType>,
     null: PyObject,
     undefined: PyObject,
     js_error: PyObject,
     failure: PyObject,
     dead: PyObject,
+    settled: PyObject,
+    uncaught: PyObject,
+    awaitable: PyObject,
 ) -> PyResult<()> {
     let datetime = py.import("datetime")?;
     let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
     let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
-    let hooks = Hooks { object_cls, function_cls, symbol_cls, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
+    let hooks = Hooks { object_cls, function_cls, symbol_cls, promise_cls, settled, uncaught, awaitable, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
     // A second configure (a reload of the package) keeps the first registration.
     let _ = HOOKS.set(py, hooks);
     Ok(())

@@ -13,7 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::value::{ObjectId, PyRef, Value};
 
 /// Bumped whenever the encoding of any message changes (the golden-bytes test enforces it).
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
+
+/// The chain of calls that no Python request caused (async-work completions, threadsafe-function
+/// calls, promise settlements): the client runs them on its event dispatcher thread.
+pub const EVENT_CHAIN: ChainId = 0;
 
 /// Identifies one request; unique per connection.
 pub type RequestId = u64;
@@ -103,6 +107,14 @@ pub enum Op {
     Gc,
     /// `globalThis`, by reference.
     GlobalThis,
+    /// Tell the client (with [`ServerMessage::Settled`], on the event chain) when `promise`
+    /// settles; `subscription` is the client's name for this interest.
+    Subscribe { promise: Value, subscription: u64 },
+    /// A new pending promise the client will settle: answers `[promise, deferred id]`.
+    NewDeferred,
+    /// Settles the promise of `deferred` (from `NewDeferred`): fulfilled with `value`, or
+    /// rejected with it.
+    SettleDeferred { deferred: u64, fulfilled: bool, value: Value },
 }
 
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
@@ -133,6 +145,15 @@ pub enum ServerMessage {
     /// host had received it: a client that has sent it more often since (the sends are in
     /// flight) keeps it; otherwise it drops it and acknowledges in `Request::forgotten`.
     DropPython { objects: Vec<(PyRef, u64)> },
+    /// A promise the client subscribed to settled: `Ok` with its value or `Thrown` with its
+    /// reason.
+    Settled { subscription: u64, outcome: Outcome },
+    /// Whether the host may now send messages no request asked for (async work, threadsafe
+    /// functions or subscriptions in flight): the client reads the socket while it is.
+    Busy(bool),
+    /// An exception nothing caught (thrown from an async-work completion, a threadsafe-function
+    /// call or a finalizer): the client reports it as Python reports unraisable exceptions.
+    Uncaught(Thrown),
     /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
     CallPython {
         call: CallId,

@@ -56,6 +56,9 @@ fn sample_ops() -> Vec<Op> {
         Op::Ping,
         Op::Gc,
         Op::GlobalThis,
+        Op::Subscribe { promise: v(), subscription: 7 },
+        Op::NewDeferred,
+        Op::SettleDeferred { deferred: 3, fulfilled: false, value: v() },
     ]
 }
 
@@ -80,6 +83,9 @@ fn sample_server_messages() -> Vec<ServerMessage> {
             outcome: Outcome::Failed(Failure { kind: FailureKind::Load, message: "no".into() }),
         },
         ServerMessage::DropPython { objects: vec![(PyRef(3), 2)] },
+        ServerMessage::Settled { subscription: 7, outcome: Outcome::Ok(Value::Null) },
+        ServerMessage::Busy(true),
+        ServerMessage::Uncaught(Thrown { value: Value::Null, error: None, python: None }),
         ServerMessage::CallPython {
             call: 9,
             chain: 1,
@@ -126,7 +132,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 3);
+    assert_eq!(PROTOCOL_VERSION, 4);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
 }
 

@@ -8,11 +8,12 @@ counting driver files.
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 import pytest
+
+from .build_addons import read_gyp
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_TESTS = ROOT / "build" / "node-tests"
@@ -22,29 +23,8 @@ DRIVER_DIRS = {"js_native_api": "js-native-api", "node_api": "node-api"}
 
 
 def read_binding_gyp(path: Path) -> dict:
-    """binding.gyp as a dict: Python literal syntax once `#` comments are removed."""
-    text = path.read_text()
-    text = "\n".join(_strip_comment(line) for line in text.splitlines())
-    return ast.literal_eval(text)
-
-
-def _strip_comment(line: str) -> str:
-    # A '#' outside a string starts a comment.
-    out = []
-    quote = None
-    for ch in line:
-        if quote:
-            out.append(ch)
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            out.append(ch)
-        elif ch == "#":
-            break
-        else:
-            out.append(ch)
-    return "".join(out)
+    """binding.gyp as a dict (the builder's own reading of it)."""
+    return read_gyp(path)
 
 
 def addon_file(suite: str, dir: str, target: "str | None" = None) -> Path:  # noqa: A002

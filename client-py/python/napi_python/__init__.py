@@ -27,6 +27,8 @@ from .errors import (
     StaleObjectError,
 )
 from .sandbox import RestartPolicy, Sandbox
+from . import promise
+from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSFunction, JSObject, JSSymbol
 from .values import BigInt
 
@@ -40,6 +42,8 @@ __all__ = [
     "JSFunction",
     "JSMethod",
     "JSSymbol",
+    "JSPromise",
+    "set_uncaught_hook",
     "JSBuffer",
     "BigInt",
     "js",
@@ -60,10 +64,14 @@ _native.configure(
     JSObject,
     JSFunction,
     JSSymbol,
+    JSPromise,
     BigInt,
     js.null,
     js.undefined,
     errors._js_error,
     errors._failure,
     errors._dead,
+    promise._settled,
+    promise._uncaught,
+    promise._awaitable,
 )

@@ -209,6 +209,36 @@ impl Host {
             Op::DescribeClass { proto } => Answer::Wire(self.describe_class(ObjectId::from_bits(proto.0))?),
             Op::Gc => Answer::Value(Value::Number(self.collect() as f64)),
             Op::GlobalThis => Answer::Reference(rt.realm.global),
+            Op::NewDeferred => {
+                use crate::runtime::references::Reference;
+                let p = rt.new_promise();
+                // A strong reference keeps the promise alive until the client settles it.
+                let env = crate::runtime::EnvId(0);
+                let id = rt.refs.borrow_mut().create(Reference { env, value: Value::Object(p), count: 1, collected: false });
+                let promise = ToWire::new(rt, &mut self.held.borrow_mut()).by_reference(p);
+                Answer::Wire(proto::Value::Array(vec![promise, proto::Value::Number(id as f64)]))
+            }
+            Op::SettleDeferred { deferred, fulfilled, value } => {
+                let v = self.arg(&value)?;
+                let taken = rt.refs.borrow_mut().delete(deferred as usize);
+                let Some(crate::runtime::references::Reference { value: Value::Object(p), .. }) = taken else {
+                    return Err(bad("no such deferred promise (already settled?)"));
+                };
+                if fulfilled {
+                    rt.resolve_promise(p, v);
+                } else {
+                    rt.reject_promise(p, v);
+                }
+                Answer::Value(Value::Undefined)
+            }
+            Op::Subscribe { promise, subscription } => {
+                let p = self.object_arg(&promise)?;
+                if !rt.is_promise(&Value::Object(p)) {
+                    return Err(bad("only a promise can be subscribed to"));
+                }
+                self.subscribe(p, subscription);
+                Answer::Value(Value::Undefined)
+            }
             _ => return Err(bad("unsupported request")),
         })
     }

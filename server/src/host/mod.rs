@@ -38,6 +38,10 @@ pub struct Host {
     python_errors: RefCell<HashMap<ObjectId, napi_protocol::PyRef>>,
     /// Set when the client is gone: every wait ends.
     closed: Cell<bool>,
+    /// Promise subscriptions not yet answered with `Settled`.
+    subscriptions: Cell<usize>,
+    /// The last `Busy` state the client was told.
+    busy_told: Cell<bool>,
 }
 
 /// Why the host stopped serving.
@@ -62,6 +66,8 @@ impl Host {
             next_call: Cell::new(1),
             python_errors: RefCell::new(HashMap::new()),
             closed: Cell::new(false),
+            subscriptions: Cell::new(0),
+            busy_told: Cell::new(false),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         Ok(host)
@@ -78,6 +84,10 @@ impl Host {
     pub fn serve(&self, protections: Vec<String>) -> Stop {
         self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
+            // Top level, no request running: what other threads posted (async-work completions,
+            // threadsafe-function calls) runs here. (Until the loop also polls `rt.events.fd()`,
+            // it runs when the next client message arrives.)
+            self.rt.run_tasks();
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
@@ -86,7 +96,11 @@ impl Host {
             }
             let msg = self.conn.borrow_mut().recv();
             match msg {
-                Ok(ClientMessage::Request(req)) => self.serve_request(req),
+                Ok(ClientMessage::Request(req)) => {
+                    // What was posted while the loop waited runs before the request, in order.
+                    self.rt.run_tasks();
+                    self.serve_request(req)
+                }
                 Ok(ClientMessage::CallbackResult { call, .. }) => {
                     tracing::warn!(call, "answer to a Python call nobody waits for");
                 }
@@ -120,7 +134,56 @@ impl Host {
         self.chains.borrow_mut().push(req.chain);
         let outcome = self.dispatch(req.op);
         self.chains.borrow_mut().pop();
+        let top = self.chains.borrow().is_empty();
+        if top && self.has_event_work() {
+            // Said before the reply, so the client's dispatcher is reading by the time the
+            // requester, its answer in hand, stops.
+            self.tell_busy(true);
+        }
         self.send(&ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
+        if top {
+            self.after_top_level_step();
+        }
+    }
+
+    /// Whether the host may send anything unprompted: promise jobs queued, subscriptions
+    /// pending, async work or threadsafe functions alive.
+    fn has_event_work(&self) -> bool {
+        !self.rt.microtasks.borrow().is_empty() || self.subscriptions.get() > 0 || self.rt.has_pending_work()
+    }
+
+    /// What follows every top-level step, as after a turn of Node's loop: run the promise jobs
+    /// it queued (on the event chain, since no request waits for them), then tell the client
+    /// whether more may come unprompted.
+    fn after_top_level_step(&self) {
+        if !self.rt.microtasks.borrow().is_empty() {
+            self.chains.borrow_mut().push(napi_protocol::EVENT_CHAIN);
+            self.rt.run_microtasks();
+            self.chains.borrow_mut().pop();
+        }
+        self.tell_busy(self.has_event_work());
+    }
+
+    /// Sends `Busy` when the state changed.
+    fn tell_busy(&self, busy: bool) {
+        if self.busy_told.get() != busy {
+            self.busy_told.set(busy);
+            self.send(&ServerMessage::Busy(busy));
+        }
+    }
+
+    /// Registers the client's interest in a promise: its settlement is sent as `Settled`.
+    fn subscribe(&self, promise: ObjectId, subscription: u64) {
+        use crate::runtime::promise::{Handler, Reaction};
+        self.subscriptions.set(self.subscriptions.get() + 1);
+        let reaction = Reaction { on_fulfilled: Handler::Notify(subscription), on_rejected: Handler::Notify(subscription), derived: None };
+        self.rt.add_reaction(promise, reaction);
+    }
+
+    fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
+        self.subscriptions.set(self.subscriptions.get().saturating_sub(1));
+        let outcome = if fulfilled { Outcome::Ok(ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value)) } else { self.thrown(&value) };
+        self.send(&ServerMessage::Settled { subscription, outcome });
     }
 
     /// The outcome for a thrown JS value: the value itself plus what Python needs to build an
@@ -206,6 +269,10 @@ impl Host {
         let Some(chain) = self.chains.borrow().last().copied() else {
             return Err(rt.error(ErrorKind::Error, "Python functions can only be called while Python is calling into the addon".into()));
         };
+        if chain == napi_protocol::EVENT_CHAIN {
+            // The client's event dispatcher reads only while the host says it is busy.
+            self.tell_busy(true);
+        }
         let call = self.next_call.get();
         self.next_call.set(call + 1);
         let (this, args) = {
@@ -256,6 +323,12 @@ impl Outside for PythonBridge {
         match self.0.upgrade() {
             Some(host) => host.call_python(func, this, args),
             None => Err(rt.error(ErrorKind::Error, "the host is shutting down".into())),
+        }
+    }
+
+    fn promise_settled(&self, _: &Runtime, subscription: u64, fulfilled: bool, value: Value) {
+        if let Some(host) = self.0.upgrade() {
+            host.settled(subscription, fulfilled, value);
         }
     }
 }

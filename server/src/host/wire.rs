@@ -141,6 +141,7 @@ impl<'a> ToWire<'a> {
             ObjectClass::Array => RefKind::Array,
             ObjectClass::Error => RefKind::Error,
             ObjectClass::External { .. } => RefKind::External,
+            ObjectClass::Promise(_) => RefKind::Promise,
             _ => RefKind::Object,
         };
         let class_proto = o.proto.filter(|p| is_class_prototype(self.rt, *p));

@@ -199,10 +199,13 @@ pub unsafe extern "C" fn napi_remove_env_cleanup_hook(env: napi_env, fun: Option
     })
 }
 
-/// Tears an env down as Node does when the environment exits: cleanup hooks in reverse order of
-/// registration, then the finalizers its live objects still hold (newest first), then the
-/// instance-data finalizer.
+/// Tears an env down as Node does when the environment exits: async cleanup hooks (waited for
+/// until removed), cleanup hooks in reverse order of registration, then its threadsafe functions
+/// close and pending async work completes, then the finalizers its live objects still hold
+/// (newest first), then the instance-data finalizer.
 pub fn teardown_env(rt: &Runtime, env: &Env) {
+    // Async cleanup hooks first, the loop running until each has removed itself (Node).
+    super::async_work::run_async_cleanup_hooks(rt, env.id);
     loop {
         let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
         // SAFETY: registered by the addon as a `void (*)(void*)` with this argument.
@@ -210,6 +213,11 @@ pub fn teardown_env(rt: &Runtime, env: &Env) {
         // SAFETY: running the addon's hook with its own argument.
         unsafe { hook(arg as *mut std::ffi::c_void) };
     }
+    // What Node's cleanup hooks and the loop turns after them do: threadsafe functions close
+    // (finalizer once, leftovers to call_js_cb with a NULL env; closed first, so a producer that
+    // keeps feeding one cannot keep teardown busy), and pending async work completes.
+    super::tsfn::close_env(rt, env.id);
+    super::async_work::drain_env(rt, env.id);
     // Nothing runs after teardown, so what was posted runs now, and what a finalizer posts runs
     // right after it.
     rt.run_post_finalizers();

@@ -8,6 +8,7 @@
 #![allow(clippy::missing_safety_doc, reason = "the safety contract of each function is Node-API's")]
 #![allow(non_camel_case_types, reason = "names mirror the C headers")]
 
+pub mod async_work;
 pub mod buffers;
 pub mod callback;
 pub mod entry;
@@ -17,9 +18,11 @@ pub mod functions;
 pub mod lifecycle;
 pub mod missing;
 pub mod objects;
+pub mod promises;
 pub mod references;
 pub mod scopes;
 pub mod strings;
+pub mod tsfn;
 pub mod types;
 pub mod values;
 pub mod wrap;

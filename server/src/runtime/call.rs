@@ -46,6 +46,23 @@ impl Runtime {
                 crate::napi::callback::invoke(self, env, cb, frame)
             }
             Callable::Builtin(f) => f(self, this, args, new_target),
+            Callable::Resolver { promise, reject } => {
+                let v = args.first().cloned().unwrap_or(Value::Undefined);
+                if reject {
+                    self.reject_promise(promise, v);
+                } else {
+                    self.resolve_promise(promise, v);
+                }
+                Ok(Value::Undefined)
+            }
+            Callable::Finally { on_finally, reject } => {
+                let v = args.first().cloned().unwrap_or(Value::Undefined);
+                match self.call(&Value::Object(on_finally), Value::Undefined, &[]) {
+                    Err(e) => Err(e),
+                    Ok(_) if reject => Err(super::Thrown(v)),
+                    Ok(_) => Ok(v),
+                }
+            }
             Callable::Python(id) => {
                 let outside = self.outside.borrow().clone();
                 match outside {

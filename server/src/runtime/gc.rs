@@ -62,11 +62,12 @@ impl Marker<'_> {
                 }
             }
             match &o.class {
-                ObjectClass::Function(f) => {
-                    if let Callable::Native { receiver: Some(r), .. } = f.callable {
-                        self.object(r);
-                    }
-                }
+                ObjectClass::Function(f) => match f.callable {
+                    Callable::Native { receiver: Some(r), .. } => self.object(r),
+                    Callable::Resolver { promise, .. } => self.object(promise),
+                    Callable::Finally { on_finally, .. } => self.object(on_finally),
+                    _ => {}
+                },
                 ObjectClass::Primitive(v) => self.value(v),
                 ObjectClass::View(view) => self.object(view.buffer),
                 ObjectClass::Set(t) | ObjectClass::Map(t) => {
@@ -78,6 +79,7 @@ impl Marker<'_> {
                         self.object(t);
                     }
                 }
+                ObjectClass::Promise(p) => p.values().iter().for_each(|v| self.value(v)),
                 _ => {}
             }
         }
@@ -113,6 +115,7 @@ impl Runtime {
             if let Some(e) = self.pending_exception.borrow().as_ref() {
                 m.value(e);
             }
+            self.microtasks.borrow().iter().flat_map(|j| j.values()).for_each(|v| m.value(&v));
             m.drain();
             heap.live_ids().into_iter().filter(|id| !m.marked[Heap::index_of(*id)]).collect()
         };

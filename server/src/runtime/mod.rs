@@ -11,11 +11,13 @@ pub mod builtins;
 pub mod call;
 pub mod convert;
 pub mod env;
+pub mod events;
 pub mod gc;
 pub mod handles;
 pub mod heap;
 pub mod number;
 pub mod object;
+pub mod promise;
 pub mod property;
 pub mod realm;
 pub mod references;
@@ -25,6 +27,7 @@ pub mod value;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 pub use env::{Env, EnvId};
 pub use heap::{Heap, ObjectId};
@@ -46,6 +49,17 @@ pub trait Outside {
     /// Calls the Python object `func` with `this` and `args`; a Python exception comes back as a
     /// thrown JS value.
     fn call_python(&self, rt: &Runtime, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value>;
+
+    /// An exception nothing caught: thrown by an async-work `complete` or a threadsafe
+    /// function's `call_js_cb` (Node's `uncaughtException`). The host passes it to Python.
+    fn uncaught(&self, rt: &Runtime, value: Value) {
+        tracing::warn!("uncaught exception: {}", rt.describe_thrown(&value));
+    }
+
+    /// A promise the client subscribed to (`subscription`) settled.
+    fn promise_settled(&self, rt: &Runtime, subscription: u64, fulfilled: bool, value: Value) {
+        let _ = (rt, subscription, fulfilled, value);
+    }
 }
 
 /// The arguments of the native callback being run, for `napi_get_cb_info`.
@@ -75,6 +89,8 @@ pub struct Runtime {
     /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
     /// instead of overflowing the stack.
     pub depth: Cell<usize>,
+    /// Promise jobs waiting for the JS stack to empty.
+    pub microtasks: RefCell<promise::JobQueue>,
     /// `node_api_post_finalizer` callbacks waiting for the current collection to finish.
     pub post_finalizers: RefCell<Vec<object::Finalization>>,
     pub finalizer_seq: Cell<u64>,
@@ -83,6 +99,9 @@ pub struct Runtime {
     /// Finalizers of dead objects are running: for experimental-version modules these are
     /// "basic" finalizers, which may only call the GC-safe functions.
     pub in_gc_finalizer: Cell<bool>,
+    /// Tasks other threads post for this (the JS) thread: async-work completions, threadsafe
+    /// function calls.
+    pub events: Arc<events::EventQueue>,
 }
 
 /// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`.
@@ -110,9 +129,11 @@ impl Runtime {
             remote_sends: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             post_finalizers: RefCell::new(Vec::new()),
+            microtasks: RefCell::new(promise::JobQueue::new()),
             finalizer_seq: Cell::new(0),
             last_live: Cell::new(0),
             in_gc_finalizer: Cell::new(false),
+            events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
         })
     }
 

@@ -26,6 +26,11 @@ pub enum Callable {
     Builtin(BuiltinFn),
     /// A Python callable held by the client.
     Python(u64),
+    /// A promise's resolve (or reject) function.
+    Resolver { promise: ObjectId, reject: bool },
+    /// The handler `finally` installs: calls `on_finally`, then passes the value (or the
+    /// rejection) through.
+    Finally { on_finally: ObjectId, reject: bool },
 }
 
 #[derive(Clone, Debug)]
@@ -200,6 +205,7 @@ pub enum ObjectClass {
     Map(OrderedTable),
     /// An iterator `values()`, `keys()` or `entries()` returned, over an array, Set or Map.
     Iterator(CollectionIterator),
+    Promise(super::promise::PromiseData),
 }
 
 #[derive(Clone, Debug, Default)]

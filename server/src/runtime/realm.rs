@@ -36,6 +36,7 @@ pub struct Realm {
     pub array_iterator_prototype: ObjectId,
     pub set_iterator_prototype: ObjectId,
     pub map_iterator_prototype: ObjectId,
+    pub promise_prototype: ObjectId,
     pub symbol_iterator: ObjectId,
     pub symbol_async_iterator: ObjectId,
     pub symbol_to_string_tag: ObjectId,
@@ -110,6 +111,7 @@ impl Realm {
         let string_prototype = proto(&mut b, ObjectClass::Primitive(Value::str("")));
         let bigint_prototype = proto(&mut b, ObjectClass::Plain);
         let date_prototype = proto(&mut b, ObjectClass::Plain);
+        let promise_prototype = proto(&mut b, ObjectClass::Plain);
         let arraybuffer_prototype = proto(&mut b, ObjectClass::Plain);
         let dataview_prototype = proto(&mut b, ObjectClass::Plain);
         let typed_array_base = proto(&mut b, ObjectClass::Plain);
@@ -148,6 +150,7 @@ impl Realm {
             string_prototype,
             bigint_prototype,
             date_prototype,
+            promise_prototype,
             arraybuffer_prototype,
             dataview_prototype,
             buffer_prototype,
@@ -180,6 +183,7 @@ impl Realm {
             self.string_prototype,
             self.bigint_prototype,
             self.date_prototype,
+            self.promise_prototype,
             self.arraybuffer_prototype,
             self.dataview_prototype,
             self.buffer_prototype,

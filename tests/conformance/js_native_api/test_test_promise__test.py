@@ -8,17 +8,10 @@ promise `then` returns (`JSPromise.result`) so the handlers have run before it c
 
 from __future__ import annotations
 
-import pytest
 
 from napi_python import js
 
 TIMEOUT = 10
-
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="napi_create_promise is not implemented in napi-hostd (JSError 'napi_create_promise is "
-    "not implemented yet'); no JSPromise in napi_python yet (issue 4)",
-)
 
 
 class MustCall:

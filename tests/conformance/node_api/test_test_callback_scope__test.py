@@ -13,12 +13,6 @@ import pytest
 from napi_python import js
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="napi_async_init is not implemented in napi-hostd: runInCallbackScope({}, "
-    "'test-resource', () => 42) -> node 42, ours throws Error 'not implemented yet' "
-    "(napi_open/close_callback_scope, napi_async_destroy untested behind it)",
-)
 def test_callback_scope(node_addon):
     binding = node_addon("node-api", "test_callback_scope")
     assert binding.runInCallbackScope(js.object(binding), "test-resource", lambda: 42) == 42

@@ -21,8 +21,11 @@ TIMEOUT = 60
 
 pytestmark = pytest.mark.xfail(
     strict=True,
-    reason="napi_create_threadsafe_function is not implemented in napi-hostd (threadsafe "
-    "functions land with issue 4)",
+    # Not run: each case would wait out its whole timeout for a callback that cannot come yet.
+    run=False,
+    reason="Python callables invoked from async-work complete / threadsafe-function call_js_cb need "
+    "the client's event dispatcher (issue 4, in progress); the host side is tested in "
+    "tests/test_async_work.py and tests/test_tsfn.py",
 )
 
 

@@ -1,0 +1,363 @@
+/* Node-API chapter "Asynchronous thread-safe function calls" (tests/test_tsfn.py).
+ *
+ * Each scenario keeps what it saw in C (no Python callable is called from call_js_cb): the
+ * values delivered and their order, calls made with a NULL env (teardown leftovers), how often
+ * the finalizer ran and how much had been delivered by then. Getters read it back. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define MAX_THREADS 16
+#define MAX_VALUES 200000
+
+typedef struct {
+  napi_threadsafe_function tsfn;
+  int blocking;
+  int per_thread;
+  int threads;
+  /* Filled on the JS thread by call_js_cb. */
+  int* values;
+  int received;
+  int null_env_calls;
+  int js_cb_null; /* every call_js_cb got js_callback == NULL */
+  int finalized;
+  int received_at_finalize;
+  /* Filled by producers. */
+  atomic_int queue_full_seen;
+  atomic_int bad_status;
+  char marker[256];
+} Scenario;
+
+static Scenario* scenario_new(void) {
+  Scenario* s = calloc(1, sizeof *s);
+  s->values = calloc(MAX_VALUES, sizeof(int));
+  s->js_cb_null = 1;
+  return s;
+}
+
+static void append_marker(Scenario* s, const char* text) {
+  if (!s->marker[0]) return;
+  FILE* f = fopen(s->marker, "a");
+  if (f) {
+    fputs(text, f);
+    fclose(f);
+  }
+}
+
+static void Record(napi_env env, napi_value js_cb, void* context, void* data) {
+  Scenario* s = context;
+  if (env == NULL) {
+    /* Teardown: Node hands leftovers over with a NULL env so they can be freed. */
+    s->null_env_calls++;
+    append_marker(s, "L");
+    return;
+  }
+  if (js_cb != NULL) s->js_cb_null = 0;
+  if (s->received < MAX_VALUES) s->values[s->received] = (int)(intptr_t)data;
+  s->received++;
+}
+
+static void Finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)data;
+  Scenario* s = hint; /* the context */
+  s->finalized++;
+  s->received_at_finalize = s->received;
+  append_marker(s, "finalized\n");
+}
+
+static Scenario* scenarios[64];
+static int scenario_count;
+
+static napi_value register_scenario(napi_env env, Scenario* s) {
+  scenarios[scenario_count] = s;
+  return make_int32(env, scenario_count++);
+}
+
+static Scenario* scenario_arg(napi_env env, napi_value v) {
+  int32_t id;
+  if (!get_int32(env, v, &id)) return NULL;
+  if (id < 0 || id >= scenario_count) {
+    napi_throw_range_error(env, NULL, "no such scenario");
+    return NULL;
+  }
+  return scenarios[id];
+}
+
+static napi_status create(napi_env env, napi_value func, size_t max_queue, size_t threads,
+                          napi_threadsafe_function_call_js call_js, Scenario* s) {
+  napi_value name;
+  napi_create_string_utf8(env, "napi-python:tsfn-test", NAPI_AUTO_LENGTH, &name);
+  return napi_create_threadsafe_function(env, func, NULL, name, max_queue, threads, NULL, Finalize,
+                                         s, call_js, &s->tsfn);
+}
+
+typedef struct {
+  Scenario* s;
+  int index;
+} Producer;
+
+static void* Produce(void* arg) {
+  Producer* p = arg;
+  Scenario* s = p->s;
+  for (int i = 0; i < s->per_thread; i++) {
+    void* data = (void*)(intptr_t)(p->index * 1000000 + i);
+    for (;;) {
+      napi_status st = napi_call_threadsafe_function(
+          s->tsfn, data, s->blocking ? napi_tsfn_blocking : napi_tsfn_nonblocking);
+      if (st == napi_ok) break;
+      if (st == napi_queue_full) {
+        atomic_store(&s->queue_full_seen, 1);
+        usleep(100);
+        continue;
+      }
+      atomic_fetch_add(&s->bad_status, 1);
+      break;
+    }
+  }
+  if (napi_release_threadsafe_function(s->tsfn, napi_tsfn_release) != napi_ok) {
+    atomic_fetch_add(&s->bad_status, 1);
+  }
+  free(p);
+  return NULL;
+}
+
+/* startProducers(threads, perThread, maxQueue, blocking) -> scenario id. No JS function: every
+ * value goes to call_js_cb with js_callback NULL. */
+static napi_value StartProducers(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv, NULL)) return NULL;
+  int32_t threads, per_thread, max_queue;
+  bool blocking;
+  if (!get_int32(env, argv[0], &threads) || !get_int32(env, argv[1], &per_thread) ||
+      !get_int32(env, argv[2], &max_queue))
+    return NULL;
+  NODE_API_CALL(env, napi_get_value_bool(env, argv[3], &blocking));
+  NODE_API_ASSERT(env, threads > 0 && threads <= MAX_THREADS, "1..16 threads");
+  NODE_API_ASSERT(env, (long)threads * per_thread <= MAX_VALUES, "too many values");
+  Scenario* s = scenario_new();
+  s->threads = threads;
+  s->per_thread = per_thread;
+  s->blocking = blocking;
+  NODE_API_CALL(env, create(env, NULL, (size_t)max_queue, (size_t)threads, Record, s));
+  for (int i = 0; i < threads; i++) {
+    Producer* p = malloc(sizeof *p);
+    p->s = s;
+    p->index = i;
+    pthread_t t;
+    pthread_create(&t, NULL, Produce, p);
+    pthread_detach(t);
+  }
+  return register_scenario(env, s);
+}
+
+/* state(id) -> [received, finalized, receivedAtFinalize, nullEnvCalls, jsCbAlwaysNull,
+ * perThreadInOrder, queueFullSeen, badStatuses] */
+static napi_value State(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  Scenario* s = scenario_arg(env, argv[0]);
+  if (s == NULL) return NULL;
+  int next[MAX_THREADS] = {0};
+  bool in_order = true;
+  for (int i = 0; i < s->received && i < MAX_VALUES; i++) {
+    int thread = s->values[i] / 1000000, seq = s->values[i] % 1000000;
+    if (thread < 0 || thread >= MAX_THREADS || next[thread] != seq) {
+      in_order = false;
+      break;
+    }
+    next[thread]++;
+  }
+  napi_value items[8] = {
+      make_int32(env, s->received),        make_int32(env, s->finalized),
+      make_int32(env, s->received_at_finalize), make_int32(env, s->null_env_calls),
+      make_bool(env, s->js_cb_null),       make_bool(env, in_order),
+      make_bool(env, atomic_load(&s->queue_full_seen)), make_int32(env, atomic_load(&s->bad_status)),
+  };
+  return make_list(env, 8, items);
+}
+
+/* queueFull() -> [id, status x3] from the JS thread: max_queue_size 2, so the third
+ * non-blocking call finds the queue full (the JS thread cannot drain it meanwhile). */
+static napi_value QueueFull(napi_env env, napi_callback_info info) {
+  (void)info;
+  Scenario* s = scenario_new();
+  NODE_API_CALL(env, create(env, NULL, 2, 1, Record, s));
+  napi_value items[5];
+  items[0] = register_scenario(env, s);
+  for (int i = 0; i < 3; i++) {
+    items[i + 1] = make_status(env, napi_call_threadsafe_function(s->tsfn, (void*)(intptr_t)i,
+                                                                  napi_tsfn_nonblocking));
+  }
+  items[4] = make_status(env, napi_release_threadsafe_function(s->tsfn, napi_tsfn_release));
+  return make_list(env, 5, items);
+}
+
+typedef struct {
+  Scenario* s;
+  atomic_int* started;
+  napi_status status;
+} Blocked;
+
+static void* ProduceBlocked(void* arg) {
+  Blocked* b = arg;
+  atomic_fetch_add(b->started, 1);
+  b->status = napi_call_threadsafe_function(b->s->tsfn, (void*)(intptr_t)7, napi_tsfn_blocking);
+  return NULL;
+}
+
+/* abortBlocked(threads) -> [id, abort status, each producer's status]. The queue (size 1) is
+ * full; the producers block; an abort from the JS thread must wake them all (else the join
+ * hangs). The queued item is never called into JS: it goes to call_js_cb with a NULL env when
+ * the function is finalized. */
+static napi_value AbortBlocked(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  int32_t n;
+  if (!get_int32(env, argv[0], &n)) return NULL;
+  NODE_API_ASSERT(env, n > 0 && n <= MAX_THREADS, "1..16 threads");
+  Scenario* s = scenario_new();
+  NODE_API_CALL(env, create(env, NULL, 1, (size_t)n + 1, Record, s));
+  NODE_API_CALL(env, napi_call_threadsafe_function(s->tsfn, (void*)(intptr_t)1, napi_tsfn_nonblocking));
+  atomic_int started = 0;
+  Blocked blocked[MAX_THREADS];
+  pthread_t threads[MAX_THREADS];
+  for (int i = 0; i < n; i++) {
+    blocked[i] = (Blocked){s, &started, napi_ok};
+    pthread_create(&threads[i], NULL, ProduceBlocked, &blocked[i]);
+  }
+  while (atomic_load(&started) < n) usleep(1000);
+  usleep(50 * 1000); /* most are blocked by now; any that is not finds the function closing */
+  napi_value items[2 + MAX_THREADS];
+  items[0] = register_scenario(env, s);
+  items[1] = make_status(env, napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort));
+  for (int i = 0; i < n; i++) {
+    pthread_join(threads[i], NULL);
+    items[2 + i] = make_status(env, blocked[i].status);
+  }
+  return make_list(env, 2 + n, items);
+}
+
+/* counting() -> statuses of acquire, release, release(abort), acquire, call, release, and
+ * whether get_context answers the context, all within one turn. */
+static napi_value Counting(napi_env env, napi_callback_info info) {
+  (void)info;
+  Scenario* s = scenario_new();
+  NODE_API_CALL(env, create(env, NULL, 0, 1, Record, s));
+  void* context = NULL;
+  napi_status ctx = napi_get_threadsafe_function_context(s->tsfn, &context);
+  napi_value items[8];
+  items[0] = register_scenario(env, s);
+  items[1] = make_status(env, napi_acquire_threadsafe_function(s->tsfn));
+  items[2] = make_status(env, napi_release_threadsafe_function(s->tsfn, napi_tsfn_release));
+  items[3] = make_status(env, napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort));
+  items[4] = make_status(env, napi_acquire_threadsafe_function(s->tsfn));
+  items[5] = make_status(env, napi_call_threadsafe_function(s->tsfn, NULL, napi_tsfn_nonblocking));
+  items[6] = make_status(env, napi_release_threadsafe_function(s->tsfn, napi_tsfn_release));
+  items[7] = make_bool(env, ctx == napi_ok && context == s);
+  return make_list(env, 8, items);
+}
+
+/* Argument checks of create: [NULL name, 0 threads, NULL result, no function and no call_js_cb,
+ * a non-function]. */
+static napi_value CreateStatuses(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value name = make_string(env, "name");
+  napi_value object;
+  NODE_API_CALL(env, napi_create_object(env, &object));
+  napi_threadsafe_function f;
+  napi_value items[5];
+  items[0] = make_status(env, napi_create_threadsafe_function(env, NULL, NULL, NULL, 0, 1, NULL, NULL, NULL, Record, &f));
+  items[1] = make_status(env, napi_create_threadsafe_function(env, NULL, NULL, name, 0, 0, NULL, NULL, NULL, Record, &f));
+  items[2] = make_status(env, napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, Record, NULL));
+  items[3] = make_status(env, napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, NULL, &f));
+  items[4] = make_status(env, napi_create_threadsafe_function(env, object, NULL, name, 0, 1, NULL, NULL, NULL, NULL, &f));
+  return make_list(env, 5, items);
+}
+
+/* The default call_js_cb (NULL) calls the function with no arguments. */
+static int native_calls;
+static size_t native_max_argc;
+
+static napi_value Counted(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  NODE_API_CALL(env, napi_get_cb_info(env, info, &argc, NULL, NULL, NULL));
+  native_calls++;
+  if (argc > native_max_argc) native_max_argc = argc;
+  return NULL;
+}
+
+/* defaultCall(n) -> scenario id: a producer thread calls n times; the JS function is a native
+ * one counting its calls and arguments. */
+static napi_value DefaultCall(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  int32_t n;
+  if (!get_int32(env, argv[0], &n)) return NULL;
+  napi_value fn;
+  NODE_API_CALL(env, napi_create_function(env, "counted", NAPI_AUTO_LENGTH, Counted, NULL, &fn));
+  Scenario* s = scenario_new();
+  s->threads = 1;
+  s->per_thread = n;
+  s->blocking = 1;
+  NODE_API_CALL(env, create(env, fn, 0, 1, NULL, s));
+  Producer* p = malloc(sizeof *p);
+  p->s = s;
+  p->index = 0;
+  pthread_t t;
+  pthread_create(&t, NULL, Produce, p);
+  pthread_detach(t);
+  return register_scenario(env, s);
+}
+
+static napi_value NativeCalls(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value items[2] = {make_int32(env, native_calls), make_int32(env, (int32_t)native_max_argc)};
+  return make_list(env, 2, items);
+}
+
+static void* Flood(void* arg) {
+  Scenario* s = arg;
+  for (int i = 0;; i++) {
+    napi_status st = napi_call_threadsafe_function(s->tsfn, (void*)(intptr_t)(i % 1000000), napi_tsfn_blocking);
+    if (st != napi_ok) {
+      /* napi_closing once the environment goes away; the thread never releases otherwise. */
+      if (st != napi_closing) atomic_fetch_add(&s->bad_status, 1);
+      return NULL;
+    }
+  }
+}
+
+/* flood(markerPath): a thread calls (blocking, queue of 100) until told the function is
+ * closing; unreferenced so that node may exit. The finalizer writes "finalized\n" to the
+ * marker, each teardown leftover an "L". */
+static napi_value StartFlood(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  Scenario* s = scenario_new();
+  if (!get_utf8(env, argv[0], s->marker, sizeof s->marker)) return NULL;
+  NODE_API_CALL(env, create(env, NULL, 100, 1, Record, s));
+  NODE_API_CALL(env, napi_unref_threadsafe_function(env, s->tsfn));
+  pthread_t t;
+  pthread_create(&t, NULL, Flood, s);
+  pthread_detach(t);
+  return register_scenario(env, s);
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor descs[] = {
+      DECLARE_METHOD("startProducers", StartProducers),
+      DECLARE_METHOD("state", State),
+      DECLARE_METHOD("queueFull", QueueFull),
+      DECLARE_METHOD("abortBlocked", AbortBlocked),
+      DECLARE_METHOD("counting", Counting),
+      DECLARE_METHOD("createStatuses", CreateStatuses),
+      DECLARE_METHOD("defaultCall", DefaultCall),
+      DECLARE_METHOD("nativeCalls", NativeCalls),
+      DECLARE_METHOD("startFlood", StartFlood),
+  };
+  return EXPORT_METHODS(env, exports, descs);
+}

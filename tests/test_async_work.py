@@ -1,0 +1,160 @@
+"""Node-API chapters "Simple asynchronous operations" and "Custom asynchronous operations", and
+the asynchronous cleanup hooks (addon: addons/c/async_work.c).
+
+`execute` runs on the host's worker pool, `complete` on its JS thread between client requests;
+the addon keeps what it observed in C, and the tests poll its synchronous getters (each poll is a
+request, so completions get their turn) until a generous deadline. Expected values were recorded
+with the same addon under node 20 (the scripts are in the test docstrings where they matter).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from napi_python import js
+
+NAPI_OK = 0
+NAPI_INVALID_ARG = 1
+NAPI_GENERIC_FAILURE = 9
+NAPI_CANCELLED = 11
+NAPI_CALLBACK_SCOPE_MISMATCH = 14
+DEADLINE = 5.0
+SLOTS = 8
+
+
+def wait_for(predicate, what: str):
+    deadline = time.monotonic() + DEADLINE
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def run_gated(addon, pool_size: int):
+    """Queues SLOTS gated work items; returns what node 20 reports for the same sequence:
+    concurrency while gated, cancel statuses (queued, the same again, running), the
+    items' [completed, status, executed, off the JS thread] once the gate opens, cancel of
+    finished work, and the most that ran at once."""
+    addon.setGate(False)
+    for i in range(SLOTS):
+        assert addon.queue(i, True, False, None) == NAPI_OK
+    wait_for(lambda: addon.concurrency()[0] == pool_size, f"{pool_size} running items")
+    time.sleep(0.1)  # room for a (wrong) extra worker to show up in the maximum
+    running = addon.concurrency()
+    cancels = [*addon.cancelTwice(SLOTS - 1), addon.cancel(0)]
+    addon.setGate(True)
+    wait_for(lambda: all(addon.state(i)[0] == 1 for i in range(SLOTS)), "every completion")
+    states = [addon.state(i) for i in range(SLOTS)]
+    after = addon.cancel(0)
+    most = addon.concurrency()[1]
+    for i in range(SLOTS):
+        assert addon.delete(i) == NAPI_OK
+    return running, cancels, states, after, most
+
+
+def test_execute_runs_on_the_pool_and_complete_gets_ok_or_cancelled(load):
+    """node: conc [4,4], cancels [0, 0, 9] (a cancelled item may be cancelled again within the
+    same turn; complete still runs once; running work cannot be cancelled), states all [1,0,true,true] except the cancelled [1,11,false,false],
+    cancel after completion 9, max 4."""
+    if "UV_THREADPOOL_SIZE" in os.environ:
+        pytest.skip("the default pool size is only observable without UV_THREADPOOL_SIZE")
+    addon = load("async_work")
+    running, cancels, states, after, most = run_gated(addon, 4)
+    assert running == [4, 4]
+    assert cancels == [NAPI_OK, NAPI_OK, NAPI_GENERIC_FAILURE]
+    assert states[:-1] == [[1, NAPI_OK, True, True]] * (SLOTS - 1)
+    assert states[-1] == [1, NAPI_CANCELLED, False, False]
+    assert after == NAPI_GENERIC_FAILURE
+    assert most == 4
+
+
+def test_pool_size_comes_from_uv_threadpool_size(load):
+    """node with UV_THREADPOOL_SIZE=2: conc [2,2], max 2, the rest as above."""
+    addon = load("async_work", env={"UV_THREADPOOL_SIZE": "2"})
+    running, cancels, states, after, most = run_gated(addon, 2)
+    assert running == [2, 2]
+    assert most == 2
+    assert cancels == [NAPI_OK, NAPI_OK, NAPI_GENERIC_FAILURE]
+    assert states[-1] == [1, NAPI_CANCELLED, False, False]
+
+
+def test_argument_checks_answer_nodes_statuses(load):
+    """node: [1,1,1,0,1,0,1,1,1]: NULL execute, NULL result, NULL name, a primitive resource
+    (converted), cancel of never-queued work (libuv's EINVAL), delete, then NULL work for
+    queue, cancel and delete."""
+    addon = load("async_work")
+    assert addon.createStatuses(js.symbol(addon, "s")) == [1, 1, 1, 0, 1, 0, 1, 1, 1]
+    assert addon.createWith(5, "x") == NAPI_OK
+    assert addon.createWith({}, 7) == NAPI_OK
+    # node: TypeError "Cannot convert undefined or null to object" for null and undefined.
+    for resource in (js.null, js.undefined):
+        with pytest.raises(TypeError, match="Cannot convert undefined or null to object"):
+            addon.createWith(resource, "x")
+
+
+def test_an_exception_thrown_by_complete_is_reported_and_the_host_goes_on(load):
+    """An exception `complete` leaves pending is uncaught (node: the process dies with it); the
+    host reports it and keeps serving."""
+    addon = load("async_work")
+    assert addon.queue(0, False, True, None) == NAPI_OK
+    wait_for(lambda: addon.state(0)[0] == 1, "the completion")
+    assert addon.state(0) == [1, NAPI_OK, True, True]
+    assert addon.queue(1, False, False, None) == NAPI_OK
+    wait_for(lambda: addon.state(1)[0] == 1, "the next completion")
+
+
+def test_closing_waits_for_queued_work_and_runs_its_completion(load, tmp_path):
+    """node keeps the loop alive for queued work: the marker says `complete 0` after exit."""
+    addon = load("async_work")
+    marker = tmp_path / "complete"
+    addon.setGate(True)
+    assert addon.queue(0, False, False, str(marker)) == NAPI_OK
+    addon.close()
+    assert marker.read_text() == "complete 0\n"
+
+
+def test_make_callback_and_callback_scopes(load):
+    """node: makeCallback({}, f, 7) calls f with `this` an object -> ['object', 7];
+    callInScope({}, () => 42) -> 42; a throw inside the scope propagates."""
+    addon = load("async_work")
+
+    def f(x):
+        return ["object", x]
+
+    assert addon.makeCallback({}, f, 7) == ["object", 7]
+    assert addon.callInScope(js.object(addon), lambda: 42) == 42
+
+    def throws():
+        raise ValueError("foo")
+
+    with pytest.raises(ValueError, match="foo"):
+        addon.callInScope(js.object(addon), throws)
+
+
+def test_custom_async_argument_checks(load):
+    """node: [1,1,1,1,14,1,1]: async_init without name / result, async_destroy(NULL),
+    open_callback_scope without result, closing a scope when none is open
+    (napi_callback_scope_mismatch), make_callback with NULL recv and with a non-function."""
+    addon = load("async_work")
+    assert addon.customStatuses() == [1, 1, 1, 1, NAPI_CALLBACK_SCOPE_MISMATCH, 1, 1]
+
+
+def test_async_cleanup_hook_runs_at_teardown_and_teardown_waits_for_its_removal(load, tmp_path):
+    """node: the hook is called at exit, its thread removes it 100 ms later and node waits for
+    that; the hook removed beforehand never runs. add/add/remove -> 0, remove(NULL) and a NULL
+    hook -> 1."""
+    addon = load("async_work")
+    log = tmp_path / "hooks"
+    assert addon.addAsyncCleanupHook(str(log)) == [0, 0, 0, 1, 1]
+    assert not log.exists()
+    addon.close()
+    assert log.read_text() == "async hook called\nasync hook done\n"
+
+
+def test_there_is_no_uv_event_loop(load):
+    """A documented difference: node answers napi_ok with its libuv loop; the host has none."""
+    addon = load("async_work")
+    assert addon.uvLoopStatus() == NAPI_GENERIC_FAILURE

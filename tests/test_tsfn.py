@@ -1,0 +1,129 @@
+"""Node-API chapter "Asynchronous thread-safe function calls" (addon: addons/c/tsfn.c).
+
+Producers are threads the addon starts; `call_js_cb` records in C what reached the JS thread, and
+the tests poll the addon's synchronous `state(id)` getter, which answers
+[received, finalized, received when finalized, calls with a NULL env, js_callback always NULL,
+each thread's values in the order it made them, a producer saw napi_queue_full, bad statuses].
+Calls run on the host's JS thread between client requests, so each poll also gives them a turn.
+Expected values were recorded with the same addon under node 20.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+NAPI_OK = 0
+NAPI_INVALID_ARG = 1
+NAPI_QUEUE_FULL = 15
+NAPI_CLOSING = 16
+DEADLINE = 10.0
+
+
+def wait_state(addon, sid, predicate, what):
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        state = addon.state(sid)
+        if predicate(state):
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: last state {state}")
+        time.sleep(0.002)
+
+
+def finalized(state):
+    return state[1] >= 1
+
+
+def test_create_checks_its_arguments(load):
+    """node: NULL name, 0 initial threads, NULL result, neither function nor call_js_cb, and a
+    non-function all answer napi_invalid_arg."""
+    assert load("tsfn").createStatuses() == [NAPI_INVALID_ARG] * 5
+
+
+def test_values_from_many_threads_arrive_in_the_order_each_thread_made_them(load):
+    """8 threads x 500 blocking calls through a queue of 16: everything arrives, each thread's
+    values in order, with js_callback NULL (no function given); the finalizer runs once, after
+    the queue drained (node: the same, with [..., true, true, false, 0])."""
+    addon = load("tsfn")
+    sid = addon.startProducers(8, 500, 16, True)
+    state = wait_state(addon, sid, finalized, "the finalizer")
+    assert state == [4000, 1, 4000, 0, True, True, False, 0]
+
+
+def test_unbounded_queue(load):
+    addon = load("tsfn")
+    sid = addon.startProducers(4, 500, 0, True)
+    state = wait_state(addon, sid, finalized, "the finalizer")
+    assert state == [2000, 1, 2000, 0, True, True, False, 0]
+
+
+def test_non_blocking_producers_see_queue_full_and_retry(load):
+    """node: 4 threads x 2000 non-blocking calls through a queue of 4 -> every value arrives in
+    order and napi_queue_full was seen."""
+    addon = load("tsfn")
+    sid = addon.startProducers(4, 500, 4, False)
+    state = wait_state(addon, sid, finalized, "the finalizer")
+    assert state == [2000, 1, 2000, 0, True, True, True, 0]
+
+
+def test_a_full_queue_refuses_non_blocking_calls(load):
+    """node: from the JS thread, queue size 2: [0, 0, 15], release 0; later both queued values
+    arrive and the finalizer runs once after them."""
+    addon = load("tsfn")
+    sid, *statuses, release = addon.queueFull()
+    assert statuses == [NAPI_OK, NAPI_OK, NAPI_QUEUE_FULL]
+    assert release == NAPI_OK
+    assert wait_state(addon, sid, finalized, "the finalizer")[:4] == [2, 1, 2, 0]
+
+
+def test_thread_counting_acquire_release_abort(load):
+    """node, in one turn: acquire 0, release 0, release(abort) 0, acquire after abort 16
+    (napi_closing), a call with no thread left 1, a release with none left 1; get_context
+    answers the context. Then the finalizer runs once and nothing was called."""
+    addon = load("tsfn")
+    sid, *statuses, context_ok = addon.counting()
+    assert statuses == [0, 0, 0, NAPI_CLOSING, NAPI_INVALID_ARG, NAPI_INVALID_ARG]
+    assert context_ok is True
+    assert wait_state(addon, sid, finalized, "the finalizer")[:4] == [0, 1, 0, 0]
+
+
+def test_abort_wakes_a_blocked_producer_and_drops_the_queue(load):
+    """node: the producer blocked on the full queue returns napi_closing; the queued item is
+    never called into JS but handed to call_js_cb with a NULL env after the finalizer."""
+    addon = load("tsfn")
+    sid, abort, producer = addon.abortBlocked(1)
+    assert (abort, producer) == (NAPI_OK, NAPI_CLOSING)
+    assert wait_state(addon, sid, finalized, "the finalizer")[:4] == [0, 1, 0, 1]
+
+
+def test_abort_wakes_every_blocked_producer(load):
+    """Node 20 signals one waiter on abort, so with several producers blocked it hangs (checked:
+    `abortBlocked(4)` never returns under node); the host wakes them all, as the Node-API docs
+    promise ("napi_closing ... to all threads")."""
+    addon = load("tsfn")
+    sid, abort, *producers = addon.abortBlocked(4)
+    assert abort == NAPI_OK
+    assert producers == [NAPI_CLOSING] * 4
+    assert wait_state(addon, sid, finalized, "the finalizer")[:4] == [0, 1, 0, 1]
+
+
+def test_without_call_js_cb_the_function_is_called_with_no_arguments(load):
+    """node: 50 calls, the most arguments seen 0, finalizer once."""
+    addon = load("tsfn")
+    sid = addon.defaultCall(50)
+    wait_state(addon, sid, finalized, "the finalizer")
+    assert addon.nativeCalls() == [50, 0]
+    assert addon.state(sid)[1] == 1
+
+
+def test_closing_the_addon_with_calls_queued_finalizes_once_and_hands_over_leftovers(load, tmp_path):
+    """node (flood, then exit): the marker holds "finalized\\n" then one "L" per item still
+    queued (100 there), given to call_js_cb with a NULL env; the producer gets napi_closing.
+    Here how many were still queued depends on timing, so up to 100."""
+    addon = load("tsfn")
+    marker = tmp_path / "flood"
+    addon.startFlood(str(marker))
+    time.sleep(0.05)
+    addon.close()  # returns: neither hangs on the blocked producer nor skips the finalizer
+    assert re.fullmatch(r"finalized\nL{0,100}", marker.read_text())
