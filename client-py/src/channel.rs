@@ -84,6 +84,9 @@ pub struct Channel {
     reader: Mutex<BufReader<UnixStream>>,
     state: Mutex<State>,
     wake: Condvar,
+    /// Where the event dispatcher sleeps while the host cannot speak unprompted: separate from
+    /// `wake`, so replies to callers do not wake it for nothing.
+    event_wake: Condvar,
     pub process: HostProcess,
     /// How long a call may wait for the host's next message before the host is killed.
     timeout: Option<Duration>,
@@ -108,6 +111,7 @@ impl Channel {
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
+            event_wake: Condvar::new(),
             process,
             timeout,
             protections: Vec::new(),
@@ -205,9 +209,7 @@ impl Channel {
     pub fn add_interest(&self) {
         let mut st = self.state.lock().unwrap();
         st.interest += 1;
-        if st.sleepers > 0 {
-            self.wake.notify_all();
-        }
+        self.event_wake.notify_one();
     }
 
     pub fn drop_interest(&self) {
@@ -225,9 +227,7 @@ impl Channel {
                 return Err(d.clone());
             }
             if event && !(st.host_busy || st.interest > 0) {
-                st.sleepers += 1;
-                st = self.wake.wait(st).unwrap();
-                st.sleepers -= 1;
+                st = self.event_wake.wait(st).unwrap();
                 continue;
             }
             if st.reading {
@@ -254,6 +254,9 @@ impl Channel {
                 }
                 Ok(Some(ServerMessage::Busy(busy))) => {
                     self.state.lock().unwrap().host_busy = busy;
+                    if busy {
+                        self.event_wake.notify_one();
+                    }
                     Ok(None)
                 }
                 Ok(Some(m)) => Ok(route(m)),
@@ -267,7 +270,12 @@ impl Channel {
             match routed {
                 Ok(Some((c, incoming))) if c == chain => return Ok(Some(incoming)),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {
-                    Some(q) => q.push_back(incoming),
+                    Some(q) => {
+                        q.push_back(incoming);
+                        if c == EVENT_CHAIN {
+                            self.event_wake.notify_one();
+                        }
+                    }
                     None => self.refuse_stray(incoming),
                 },
                 Ok(None) => {}
@@ -380,6 +388,7 @@ impl Channel {
         let mut st = self.state.lock().unwrap();
         let d = st.dead.get_or_insert(dead).clone();
         self.wake.notify_all();
+        self.event_wake.notify_all();
         d
     }
 

@@ -18,6 +18,30 @@ impl Connection {
         Ok(Connection { reader, writer: BufWriter::with_capacity(64 << 10, stream) })
     }
 
+    /// Waits until the client has sent something (true) or `events` is readable (false): what
+    /// the JS thread does when it has nothing to run. A frame already buffered counts as sent.
+    pub fn wait_readable(&mut self, events: std::os::fd::RawFd) -> bool {
+        use std::os::fd::AsRawFd;
+        if !self.reader.buffer().is_empty() {
+            return true;
+        }
+        let mut fds = [
+            libc::pollfd { fd: self.reader.get_ref().as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: events, events: libc::POLLIN, revents: 0 },
+        ];
+        loop {
+            // SAFETY: two valid pollfd entries for descriptors this process owns.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            if n >= 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                break;
+            }
+        }
+        // The client first: events run at the top of every turn anyway, and threads that post
+        // without pause must not starve the client's messages (its hang-up above all). A
+        // hung-up or failed socket reads as "sent", so `recv` reports it.
+        fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+    }
+
     /// The next message; `Err` once the client is gone or sent something undecodable.
     pub fn recv(&mut self) -> Result<ClientMessage, FrameError> {
         read_message(&mut self.reader, DEFAULT_MAX_FRAME)

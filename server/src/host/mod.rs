@@ -85,22 +85,21 @@ impl Host {
         self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
             // Top level, no request running: what other threads posted (async-work completions,
-            // threadsafe-function calls) runs here. (Until the loop also polls `rt.events.fd()`,
-            // it runs when the next client message arrives.)
-            self.rt.run_tasks();
+            // threadsafe-function calls) runs here, as Node runs them from its loop.
+            self.run_events();
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
                 self.serve_request(req);
                 continue;
             }
+            let events = self.rt.events.fd();
+            if !self.conn.borrow_mut().wait_readable(events) {
+                continue;
+            }
             let msg = self.conn.borrow_mut().recv();
             match msg {
-                Ok(ClientMessage::Request(req)) => {
-                    // What was posted while the loop waited runs before the request, in order.
-                    self.rt.run_tasks();
-                    self.serve_request(req)
-                }
+                Ok(ClientMessage::Request(req)) => self.serve_request(req),
                 Ok(ClientMessage::CallbackResult { call, .. }) => {
                     tracing::warn!(call, "answer to a Python call nobody waits for");
                 }
@@ -143,6 +142,29 @@ impl Host {
         self.send(&ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
         if top {
             self.after_top_level_step();
+        }
+    }
+
+    /// Runs what other threads posted and the promise jobs that follow, on the event chain
+    /// (their Python calls go to the client's dispatcher), then says whether more may come.
+    fn run_events(&self) {
+        if self.rt.events.is_empty() && self.rt.microtasks.borrow().is_empty() {
+            self.tell_busy(self.has_event_work());
+            return;
+        }
+        self.tell_busy(true);
+        self.chains.borrow_mut().push(napi_protocol::EVENT_CHAIN);
+        self.rt.run_tasks();
+        self.rt.run_microtasks();
+        self.chains.borrow_mut().pop();
+        self.tell_busy(self.has_event_work());
+    }
+
+    /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
+    fn uncaught(&self, value: &Value) {
+        if let Outcome::Thrown(t) = self.thrown(value) {
+            self.tell_busy(true);
+            self.send(&ServerMessage::Uncaught(t));
         }
     }
 
@@ -323,6 +345,12 @@ impl Outside for PythonBridge {
         match self.0.upgrade() {
             Some(host) => host.call_python(func, this, args),
             None => Err(rt.error(ErrorKind::Error, "the host is shutting down".into())),
+        }
+    }
+
+    fn uncaught(&self, _: &Runtime, value: Value) {
+        if let Some(host) = self.0.upgrade() {
+            host.uncaught(&value);
         }
     }
 
