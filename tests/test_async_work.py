@@ -10,11 +10,12 @@ with the same addon under node 20 (the scripts are in the test docstrings where 
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import pytest
 
-from napi_python import js
+from napi_python import JSError, js
 
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
@@ -95,12 +96,16 @@ def test_argument_checks_answer_nodes_statuses(load):
             addon.createWith(resource, "x")
 
 
-def test_an_exception_thrown_by_complete_is_reported_and_the_host_goes_on(load):
+def test_an_exception_thrown_by_complete_is_reported_and_the_host_goes_on(load, monkeypatch):
     """An exception `complete` leaves pending is uncaught (node: the process dies with it); the
-    host reports it and keeps serving."""
+    host reports it — to sys.unraisablehook by default — and keeps serving."""
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
     addon = load("async_work")
     assert addon.queue(0, False, True, None) == NAPI_OK
     wait_for(lambda: addon.state(0)[0] == 1, "the completion")
+    wait_for(lambda: reported, "the report of the uncaught exception")
+    assert isinstance(reported[0].exc_value, JSError) and reported[0].exc_value.message == "thrown by complete"
     assert addon.state(0) == [1, NAPI_OK, True, True]
     assert addon.queue(1, False, False, None) == NAPI_OK
     wait_for(lambda: addon.state(1)[0] == 1, "the next completion")

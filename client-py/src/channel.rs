@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use napi_protocol::frame::{read_message, write_message, FrameError};
 use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
-use crate::process::{describe, Exit, HostProcess};
+use crate::process::{Sockets, describe, Exit, HostProcess};
 
 /// A message for a waiting chain.
 pub enum Incoming {
@@ -73,10 +73,6 @@ struct State {
     dead: Option<Arc<Dead>>,
     /// Threads blocked on `wake`: with none, waking costs no system call.
     sleepers: usize,
-    /// The host said it may send messages unprompted (`Busy`).
-    host_busy: bool,
-    /// Promise subscriptions whose `Settled` has not arrived.
-    interest: usize,
 }
 
 pub struct Channel {
@@ -84,9 +80,8 @@ pub struct Channel {
     reader: Mutex<BufReader<UnixStream>>,
     state: Mutex<State>,
     wake: Condvar,
-    /// Where the event dispatcher sleeps while the host cannot speak unprompted: separate from
-    /// `wake`, so replies to callers do not wake it for nothing.
-    event_wake: Condvar,
+    /// The event socket: only the event dispatcher reads it.
+    events: Mutex<BufReader<UnixStream>>,
     pub process: HostProcess,
     /// How long a call may wait for the host's next message before the host is killed.
     timeout: Option<Duration>,
@@ -104,14 +99,15 @@ pub struct Channel {
 
 impl Channel {
     /// Wraps a freshly spawned host and checks its greeting.
-    pub fn open(process: HostProcess, stream: UnixStream, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
+    pub fn open(process: HostProcess, sockets: Sockets, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
+        let Sockets { main: stream, events } = sockets;
         let reader = stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?;
         let mut channel = Channel {
             writer: Mutex::new(BufWriter::new(stream)),
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
-            event_wake: Condvar::new(),
+            events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
             process,
             timeout,
             protections: Vec::new(),
@@ -192,43 +188,13 @@ impl Channel {
     /// With a timeout set, waiting longer than it for the host kills the host (issue 6).
     pub fn wait(&self, chain: ChainId) -> Result<Incoming, Arc<Dead>> {
         let deadline = self.timeout.map(|t| Instant::now() + t);
-        self.wait_until(chain, deadline, false).map(|m| m.expect("only event waits end empty"))
-    }
-
-    /// The next event for the dispatcher. It sleeps while the host cannot send any (not busy, no
-    /// subscription pending), so a calling thread keeps reading its own replies unhindered.
-    pub fn wait_event(&self) -> Result<Incoming, Arc<Dead>> {
-        loop {
-            if let Some(m) = self.wait_until(EVENT_CHAIN, None, true)? {
-                return Ok(m);
-            }
-        }
-    }
-
-    /// A subscription was sent: read events until its `Settled` arrives.
-    pub fn add_interest(&self) {
-        let mut st = self.state.lock().unwrap();
-        st.interest += 1;
-        self.event_wake.notify_one();
-    }
-
-    pub fn drop_interest(&self) {
-        let mut st = self.state.lock().unwrap();
-        st.interest = st.interest.saturating_sub(1);
-    }
-
-    fn wait_until(&self, chain: ChainId, deadline: Option<Instant>, event: bool) -> Result<Option<Incoming>, Arc<Dead>> {
         let mut st = self.state.lock().unwrap();
         loop {
             if let Some(m) = st.mailboxes.get_mut(&chain).and_then(VecDeque::pop_front) {
-                return Ok(Some(m));
+                return Ok(m);
             }
             if let Some(d) = &st.dead {
                 return Err(d.clone());
-            }
-            if event && !(st.host_busy || st.interest > 0) {
-                st = self.event_wake.wait(st).unwrap();
-                continue;
             }
             if st.reading {
                 st.sleepers += 1;
@@ -252,13 +218,6 @@ impl Channel {
                     self.drops.lock().unwrap().extend(objects);
                     Ok(None)
                 }
-                Ok(Some(ServerMessage::Busy(busy))) => {
-                    self.state.lock().unwrap().host_busy = busy;
-                    if busy {
-                        self.event_wake.notify_one();
-                    }
-                    Ok(None)
-                }
                 Ok(Some(m)) => Ok(route(m)),
                 Err(e) => Err(self.death(e)),
             };
@@ -268,20 +227,26 @@ impl Channel {
                 self.wake.notify_all();
             }
             match routed {
-                Ok(Some((c, incoming))) if c == chain => return Ok(Some(incoming)),
+                Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {
-                    Some(q) => {
-                        q.push_back(incoming);
-                        if c == EVENT_CHAIN {
-                            self.event_wake.notify_one();
-                        }
-                    }
+                    Some(q) => q.push_back(incoming),
                     None => self.refuse_stray(incoming),
                 },
                 Ok(None) => {}
                 Err(d) => {
                     st.dead.get_or_insert(d);
                 }
+            }
+        }
+    }
+
+    /// The next message on the event socket (blocking; only the event dispatcher calls it).
+    /// `None` once the host is gone.
+    pub fn next_event(&self) -> Option<Incoming> {
+        loop {
+            let msg = read_message::<ServerMessage>(&mut *self.events.lock().unwrap(), DEFAULT_MAX_FRAME).ok()?;
+            if let Some((_, incoming)) = route(msg) {
+                return Some(incoming);
             }
         }
     }
@@ -388,7 +353,6 @@ impl Channel {
         let mut st = self.state.lock().unwrap();
         let d = st.dead.get_or_insert(dead).clone();
         self.wake.notify_all();
-        self.event_wake.notify_all();
         d
     }
 

@@ -238,7 +238,6 @@ impl Connection {
         match event {
             Incoming::Call { call, func, this, args } => self.run_callback(cx, EVENT_CHAIN, call, func, this, args),
             Incoming::Settled { subscription, outcome } => {
-                self.channel.drop_interest();
                 let (ok, value) = match cx.outcome(outcome) {
                     Ok(v) => (true, v),
                     Err(e) => (false, e.into_value(py).into_any()),
@@ -276,9 +275,9 @@ impl Connection {
     #[pyo3(signature = (program, env=None, args=None, timeout=None))]
     fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Py<Connection>> {
         let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
-        let (proc_, stream) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        let (proc_, sockets) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
         let timeout = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
-        let channel = py.allow_threads(|| Channel::open(proc_, stream, timeout)).map_err(|d| dead_error(py, &d))?;
+        let channel = py.allow_threads(|| Channel::open(proc_, sockets, timeout)).map_err(|d| dead_error(py, &d))?;
         let conn = Py::new(
             py,
             Connection {
@@ -310,13 +309,7 @@ impl Connection {
 
     /// Asks the host to send `Settled` for `promise` under `subscription`.
     fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, subscription: u64) -> PyResult<PyObject> {
-        let channel = &slf.get().channel;
-        channel.add_interest();
-        let result = Self::request(slf, Op::Subscribe { promise: Self::wire(slf, promise)?, subscription });
-        if result.is_err() {
-            channel.drop_interest();
-        }
-        result
+        Self::request(slf, Op::Subscribe { promise: Self::wire(slf, promise)?, subscription })
     }
 
     #[getter]
@@ -474,12 +467,12 @@ impl Connection {
     }
 }
 
-/// The event dispatcher of one host: runs, in the order the host sent them, the calls no Python
-/// request caused (async-work completions, threadsafe-function calls, promise jobs), promise
-/// settlements and uncaught exceptions. It holds the GIL only while it runs one; it ends when the
-/// host is gone.
+/// The event dispatcher of one host: reads the event socket and runs, in the order the host sent
+/// them, the calls no Python request caused (async-work completions, threadsafe-function calls,
+/// promise jobs), promise settlements and uncaught exceptions. It holds the GIL only while it
+/// runs one; it ends when the host is gone.
 fn dispatch_events(channel: Arc<Channel>, conn: Py<PyWeakrefReference>) {
-    while let Ok(event) = channel.wait_event() {
+    while let Some(event) = channel.next_event() {
         let alive = Python::with_gil(|py| {
             let Some(strong) = conn.bind(py).upgrade() else { return false };
             let Ok(bound) = strong.downcast_into::<Connection>() else { return false };

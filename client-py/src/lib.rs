@@ -19,6 +19,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<jsref::JSMethod>()?;
     m.add_class::<buffer::JSBuffer>()?;
     m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;
+    m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     Ok(())
+}
+
+/// Reports `exc` through `sys.unraisablehook`, as CPython reports exceptions it cannot raise.
+#[pyfunction]
+fn write_unraisable(py: Python<'_>, exc: Bound<'_, pyo3::exceptions::PyBaseException>) {
+    PyErr::from_value(exc.into_any()).write_unraisable(py, None);
 }

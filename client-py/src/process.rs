@@ -14,6 +14,17 @@ use crate::output::{Output, Stream};
 /// The file descriptor number the host finds its socket at.
 const HOST_FD: i32 = 3;
 
+/// The file descriptor number the host finds its event socket at: messages no request asked
+/// for (event-chain calls, promise settlements, uncaught exceptions) come on it, so the client's
+/// event dispatcher can always read it without taking replies off the calling threads.
+const EVENTS_FD: i32 = 4;
+
+/// Both ends the client keeps: requests and replies, and events.
+pub struct Sockets {
+    pub main: UnixStream,
+    pub events: UnixStream,
+}
+
 /// How the host ended: its wait status and its peak resident memory.
 #[derive(Clone, Copy)]
 pub struct Exit {
@@ -37,12 +48,12 @@ pub struct Spawn {
     pub env: Vec<(String, String)>,
 }
 
-type Job = (Spawn, mpsc::Sender<std::io::Result<(HostProcess, UnixStream)>>);
+type Job = (Spawn, mpsc::Sender<std::io::Result<(HostProcess, Sockets)>>);
 
 /// Starts the host on the spawner thread: the parent-death signal fires when the *thread* that
 /// forked the child exits, so hosts are forked by one thread that lives as long as the process
 /// (a host spawned from a short-lived Python thread must outlive that thread).
-pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
+pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     static SPAWNER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
     let spawner = SPAWNER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<Job>();
@@ -61,9 +72,11 @@ pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
     rx.recv().map_err(|_| std::io::Error::other("the spawner thread is gone"))?
 }
 
-fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
+fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     let (ours, theirs) = UnixStream::pair()?;
+    let (our_events, their_events) = UnixStream::pair()?;
     let their_fd = theirs.as_raw_fd();
+    let their_events_fd = their_events.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
     let mut cmd = Command::new(&what.program);
@@ -75,17 +88,16 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
     // async-signal-safe system calls (dup2, fcntl, prctl, getppid, syscall).
     unsafe {
         cmd.pre_exec(move || {
-            if their_fd == HOST_FD {
-                // Already in place: just let it survive exec.
-                if libc::fcntl(HOST_FD, libc::F_SETFD, 0) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            } else if libc::dup2(their_fd, HOST_FD) == -1 {
+            // Both sockets move above the target numbers first, so that placing one cannot
+            // overwrite the other (dup2 onto 3 or 4 may hit either). dup/dup2 clear CLOEXEC.
+            let main = libc::fcntl(their_fd, libc::F_DUPFD, 10);
+            let events = libc::fcntl(their_events_fd, libc::F_DUPFD, 10);
+            if main == -1 || events == -1 || libc::dup2(main, HOST_FD) == -1 || libc::dup2(events, EVENTS_FD) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
-            // Only fds 0-3 cross exec: whatever else Python had open without CLOEXEC stays
+            // Only fds 0-4 cross exec: whatever else Python had open without CLOEXEC stays
             // here. (Marked, not closed: std's exec-error pipe must survive until exec.)
-            libc::syscall(libc::SYS_close_range, HOST_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+            libc::syscall(libc::SYS_close_range, EVENTS_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
@@ -98,6 +110,7 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
     }
     let mut child = cmd.spawn()?;
     drop(theirs);
+    drop(their_events);
     let pid = child.id();
     let output = Output::new();
     output.drain(Stream::Stdout, child.stdout.take().expect("piped"), pid)?;
@@ -106,7 +119,7 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, UnixStream)> {
     drop(child);
     let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
     let process = HostProcess { pid, output, memory_limit: limit("--memory"), cpu_limit: limit("--cpu"), exit: Mutex::new(None) };
-    Ok((process, ours))
+    Ok((process, Sockets { main: ours, events: our_events }))
 }
 
 impl HostProcess {

@@ -16,7 +16,8 @@ use crate::value::{ObjectId, PyRef, Value};
 pub const PROTOCOL_VERSION: u32 = 4;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
-/// calls, promise settlements): the client runs them on its event dispatcher thread.
+/// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
+/// event socket, which the client's event dispatcher thread reads.
 pub const EVENT_CHAIN: ChainId = 0;
 
 /// Identifies one request; unique per connection.
@@ -148,9 +149,6 @@ pub enum ServerMessage {
     /// A promise the client subscribed to settled: `Ok` with its value or `Thrown` with its
     /// reason.
     Settled { subscription: u64, outcome: Outcome },
-    /// Whether the host may now send messages no request asked for (async work, threadsafe
-    /// functions or subscriptions in flight): the client reads the socket while it is.
-    Busy(bool),
     /// An exception nothing caught (thrown from an async-work completion, a threadsafe-function
     /// call or a finalizer): the client reports it as Python reports unraisable exceptions.
     Uncaught(Thrown),

@@ -84,7 +84,6 @@ fn sample_server_messages() -> Vec<ServerMessage> {
         },
         ServerMessage::DropPython { objects: vec![(PyRef(3), 2)] },
         ServerMessage::Settled { subscription: 7, outcome: Outcome::Ok(Value::Null) },
-        ServerMessage::Busy(true),
         ServerMessage::Uncaught(Thrown { value: Value::Null, error: None, python: None }),
         ServerMessage::CallPython {
             call: 9,

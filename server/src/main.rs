@@ -31,6 +31,17 @@ fn parse_args() -> Result<(i32, Settings), String> {
     Ok((fd, settings))
 }
 
+/// The event socket, the descriptor after the main one, when the client passed one (a host
+/// started by hand with only the main socket sends its events on that).
+fn event_socket(fd: i32) -> Option<UnixStream> {
+    // SAFETY: fstat only reads the descriptor's status into a valid out-parameter.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let is_socket = unsafe { libc::fstat(fd, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFSOCK;
+    // SAFETY: a socket this process was given and nothing else wraps.
+    is_socket.then(|| unsafe { UnixStream::from_raw_fd(fd) })
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NAPI_HOSTD_LOG").unwrap_or_else(|_| "warn".into()))
@@ -66,7 +77,7 @@ fn main() -> ExitCode {
     // SAFETY: the descriptor is a socket this process owns (checked above) and nothing else
     // wraps it (the watchdog only polls the number).
     let stream = unsafe { UnixStream::from_raw_fd(fd) };
-    let host = match Host::new(stream) {
+    let host = match Host::new(stream, event_socket(fd + 1)) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("napi-hostd: cannot start: {e}");

@@ -4,7 +4,7 @@ from typing import Any, Callable, Mapping, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Connection", "JSRef", "JSMethod", "JSBuffer", "configure", "PROTOCOL_VERSION"]
+__all__ = ["Connection", "JSRef", "JSMethod", "JSBuffer", "configure", "PROTOCOL_VERSION", "write_unraisable"]
 
 PROTOCOL_VERSION: int
 
@@ -84,6 +84,8 @@ class JSBuffer:
     @property
     def js_type(self) -> str: ...
     def __len__(self) -> int: ...
+
+def write_unraisable(exc: BaseException) -> None: ...
 
 def configure(
     object_cls: type,

@@ -16,6 +16,7 @@ import logging
 import threading
 from typing import Any, Callable, Generator
 
+from . import _native
 from .proxy import JSObject
 
 __all__ = ["JSPromise", "uncaught_hook"]
@@ -168,10 +169,10 @@ _log = logging.getLogger("napi_python")
 
 def uncaught_hook(exc: BaseException) -> None:
     """Receives exceptions nothing in the host caught: thrown from an async-work completion, a
-    threadsafe-function call or a finalizer. Replace ``napi_python.promise.uncaught_hook`` (or
-    use ``napi_python.set_uncaught_hook``) to handle them; by default they are logged with
-    their traceback, in the spirit of ``sys.unraisablehook``."""
-    _log.error("uncaught exception in an addon callback", exc_info=(type(exc), exc, exc.__traceback__))
+    threadsafe-function call or a finalizer (a Python exception raised by a callback there comes
+    back as itself). By default they go to ``sys.unraisablehook``, which prints them with their
+    traceback; ``napi_python.set_uncaught_hook`` installs another handler."""
+    _native.write_unraisable(exc)
 
 
 _hook: Callable[[BaseException], Any] = uncaught_hook

@@ -10,12 +10,25 @@ use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 pub struct Connection {
     reader: BufReader<UnixStream>,
     writer: BufWriter<UnixStream>,
+    /// Messages no request asked for (event-turn calls, settlements, uncaught exceptions).
+    events: Option<BufWriter<UnixStream>>,
 }
 
 impl Connection {
-    pub fn new(stream: UnixStream) -> std::io::Result<Connection> {
+    pub fn new(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Connection> {
         let reader = BufReader::with_capacity(64 << 10, stream.try_clone()?);
-        Ok(Connection { reader, writer: BufWriter::with_capacity(64 << 10, stream) })
+        Ok(Connection { reader, writer: BufWriter::with_capacity(64 << 10, stream), events: events.map(BufWriter::new) })
+    }
+
+    pub fn send_event(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
+        match &mut self.events {
+            Some(w) => {
+                write_message(w, msg)?;
+                w.flush()?;
+                Ok(())
+            }
+            None => self.send(msg),
+        }
     }
 
     /// Waits until the client has sent something (true) or `events` is readable (false): what

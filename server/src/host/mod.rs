@@ -31,17 +31,14 @@ pub struct Host {
     held: RefCell<Held>,
     /// Requests of other chains that arrived while a chain was running.
     backlog: RefCell<VecDeque<Request>>,
-    /// The chains of the requests being served, innermost last.
-    chains: RefCell<Vec<ChainId>>,
+    /// The chains being served, innermost last, each with whether it is an event turn (no
+    /// request waits for it): Python calls of event turns go on the event socket.
+    chains: RefCell<Vec<(ChainId, bool)>>,
     next_call: Cell<u64>,
     /// JS errors that stand for Python exceptions, so the original can be re-raised.
     python_errors: RefCell<HashMap<ObjectId, napi_protocol::PyRef>>,
     /// Set when the client is gone: every wait ends.
     closed: Cell<bool>,
-    /// Promise subscriptions not yet answered with `Settled`.
-    subscriptions: Cell<usize>,
-    /// The last `Busy` state the client was told.
-    busy_told: Cell<bool>,
 }
 
 /// Why the host stopped serving.
@@ -53,12 +50,13 @@ pub enum Stop {
 }
 
 impl Host {
-    pub fn new(stream: UnixStream) -> std::io::Result<Rc<Host>> {
+    /// `events`: the event socket (fd 4); without one, events travel on the main socket.
+    pub fn new(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Rc<Host>> {
         let rt = Runtime::new();
         Runtime::install(rt.clone());
         let host = Rc::new(Host {
             rt,
-            conn: RefCell::new(Connection::new(stream)?),
+            conn: RefCell::new(Connection::new(stream, events)?),
             modules: RefCell::new(Vec::new()),
             held: RefCell::new(Held::default()),
             backlog: RefCell::new(VecDeque::new()),
@@ -66,11 +64,16 @@ impl Host {
             next_call: Cell::new(1),
             python_errors: RefCell::new(HashMap::new()),
             closed: Cell::new(false),
-            subscriptions: Cell::new(0),
-            busy_told: Cell::new(false),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         Ok(host)
+    }
+
+    /// Sends a message no request asked for on the event socket (its own reader in the client).
+    fn send_event(&self, msg: &ServerMessage) {
+        if self.conn.borrow_mut().send_event(msg).is_err() {
+            self.closed.set(true);
+        }
     }
 
     fn send(&self, msg: &ServerMessage) {
@@ -130,82 +133,56 @@ impl Host {
         if self.chains.borrow().is_empty() && self.rt.wants_collection() {
             self.collect();
         }
-        self.chains.borrow_mut().push(req.chain);
+        self.chains.borrow_mut().push((req.chain, false));
         let outcome = self.dispatch(req.op);
         self.chains.borrow_mut().pop();
-        let top = self.chains.borrow().is_empty();
-        if top && self.has_event_work() {
-            // Said before the reply, so the client's dispatcher is reading by the time the
-            // requester, its answer in hand, stops.
-            self.tell_busy(true);
-        }
         self.send(&ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
-        if top {
-            self.after_top_level_step();
+        if self.chains.borrow().is_empty() {
+            self.run_microtasks();
         }
     }
 
-    /// Runs what other threads posted and the promise jobs that follow, on the event chain
-    /// (their Python calls go to the client's dispatcher), then says whether more may come.
-    fn run_events(&self) {
-        if self.rt.events.is_empty() && self.rt.microtasks.borrow().is_empty() {
-            self.tell_busy(self.has_event_work());
-            return;
-        }
-        self.tell_busy(true);
-        self.chains.borrow_mut().push(napi_protocol::EVENT_CHAIN);
-        self.rt.run_tasks();
-        self.rt.run_microtasks();
+    /// Runs `f` as an event turn: on the event chain, its Python calls on the event socket.
+    fn event_turn(&self, f: impl FnOnce()) {
+        self.chains.borrow_mut().push((napi_protocol::EVENT_CHAIN, true));
+        f();
         self.chains.borrow_mut().pop();
-        self.tell_busy(self.has_event_work());
+    }
+
+    /// The promise jobs a top-level step queued, as after a turn of Node's loop.
+    fn run_microtasks(&self) {
+        if !self.rt.microtasks.borrow().is_empty() {
+            self.event_turn(|| self.rt.run_microtasks());
+        }
+    }
+
+    /// Runs what other threads posted and the promise jobs that follow, as an event turn.
+    fn run_events(&self) {
+        if !self.rt.events.is_empty() {
+            self.event_turn(|| {
+                self.rt.run_tasks();
+                self.rt.run_microtasks();
+            });
+        }
     }
 
     /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
     fn uncaught(&self, value: &Value) {
         if let Outcome::Thrown(t) = self.thrown(value) {
-            self.tell_busy(true);
-            self.send(&ServerMessage::Uncaught(t));
-        }
-    }
-
-    /// Whether the host may send anything unprompted: promise jobs queued, subscriptions
-    /// pending, async work or threadsafe functions alive.
-    fn has_event_work(&self) -> bool {
-        !self.rt.microtasks.borrow().is_empty() || self.subscriptions.get() > 0 || self.rt.has_pending_work()
-    }
-
-    /// What follows every top-level step, as after a turn of Node's loop: run the promise jobs
-    /// it queued (on the event chain, since no request waits for them), then tell the client
-    /// whether more may come unprompted.
-    fn after_top_level_step(&self) {
-        if !self.rt.microtasks.borrow().is_empty() {
-            self.chains.borrow_mut().push(napi_protocol::EVENT_CHAIN);
-            self.rt.run_microtasks();
-            self.chains.borrow_mut().pop();
-        }
-        self.tell_busy(self.has_event_work());
-    }
-
-    /// Sends `Busy` when the state changed.
-    fn tell_busy(&self, busy: bool) {
-        if self.busy_told.get() != busy {
-            self.busy_told.set(busy);
-            self.send(&ServerMessage::Busy(busy));
+            self.send_event(&ServerMessage::Uncaught(t));
         }
     }
 
     /// Registers the client's interest in a promise: its settlement is sent as `Settled`.
     fn subscribe(&self, promise: ObjectId, subscription: u64) {
         use crate::runtime::promise::{Handler, Reaction};
-        self.subscriptions.set(self.subscriptions.get() + 1);
         let reaction = Reaction { on_fulfilled: Handler::Notify(subscription), on_rejected: Handler::Notify(subscription), derived: None };
         self.rt.add_reaction(promise, reaction);
     }
 
     fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
-        self.subscriptions.set(self.subscriptions.get().saturating_sub(1));
         let outcome = if fulfilled { Outcome::Ok(ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value)) } else { self.thrown(&value) };
-        self.send(&ServerMessage::Settled { subscription, outcome });
+        self.send_event(&ServerMessage::Settled { subscription, outcome });
     }
 
     /// The outcome for a thrown JS value: the value itself plus what Python needs to build an
@@ -288,13 +265,9 @@ impl Host {
     /// its answer arrives.
     fn call_python(&self, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value> {
         let rt = &self.rt;
-        let Some(chain) = self.chains.borrow().last().copied() else {
+        let Some((chain, event_turn)) = self.chains.borrow().last().copied() else {
             return Err(rt.error(ErrorKind::Error, "Python functions can only be called while Python is calling into the addon".into()));
         };
-        if chain == napi_protocol::EVENT_CHAIN {
-            // The client's event dispatcher reads only while the host says it is busy.
-            self.tell_busy(true);
-        }
         let call = self.next_call.get();
         self.next_call.set(call + 1);
         let (this, args) = {
@@ -302,7 +275,12 @@ impl Host {
             let mut w = ToWire::new(rt, &mut held);
             (w.value(&this), args.iter().map(|a| w.value(a)).collect())
         };
-        self.send(&ServerMessage::CallPython { call, chain, func: napi_protocol::PyRef(func), this, args });
+        let msg = ServerMessage::CallPython { call, chain, func: napi_protocol::PyRef(func), this, args };
+        if event_turn {
+            self.send_event(&msg);
+        } else {
+            self.send(&msg);
+        }
         loop {
             if self.closed.get() {
                 return Err(rt.error(ErrorKind::Error, "the Python client went away".into()));

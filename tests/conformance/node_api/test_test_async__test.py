@@ -16,15 +16,6 @@ import threading
 
 import pytest
 
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    # Not run: each case would wait out its whole timeout for a callback that cannot come yet.
-    run=False,
-    reason="Python callables invoked from async-work complete / threadsafe-function call_js_cb need "
-    "the client's event dispatcher (issue 4, in progress); the host side is tested in "
-    "tests/test_async_work.py and tests/test_tsfn.py",
-)
-
 TIMEOUT = 30
 TEST_EXCEPTION = "test_async_cb_exception"
 

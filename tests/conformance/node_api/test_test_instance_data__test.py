@@ -21,14 +21,6 @@ from ..helpers import host_output
 TIMEOUT = 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    # Not run: each case would wait out its whole timeout for a callback that cannot come yet.
-    run=False,
-    reason="Python callables invoked from async-work complete / threadsafe-function call_js_cb need "
-    "the client's event dispatcher (issue 4, in progress); the host side is tested in "
-    "tests/test_async_work.py and tests/test_tsfn.py",
-)
 def test_instance_data_in_callbacks(node_addon):
     addon = node_addon("node-api", "test_instance_data")
 

@@ -19,15 +19,6 @@ import pytest
 
 TIMEOUT = 60
 
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    # Not run: each case would wait out its whole timeout for a callback that cannot come yet.
-    run=False,
-    reason="Python callables invoked from async-work complete / threadsafe-function call_js_cb need "
-    "the client's event dispatcher (issue 4, in progress); the host side is tested in "
-    "tests/test_async_work.py and tests/test_tsfn.py",
-)
-
 
 def expected_array(binding):
     n = binding.ARRAY_LENGTH
@@ -96,7 +87,11 @@ CASES = [
 
 
 @pytest.mark.parametrize("starter,quit_after,abort,queue,secondary,complete", CASES)
-def test_with_js_marshaller(node_addon, starter, quit_after, abort, queue, secondary, complete):
+def test_with_js_marshaller(node_addon, request, starter, quit_after, abort, queue, secondary, complete):
+    if starter == "StartThreadNonblocking" and abort and queue == "MAX_QUEUE_SIZE":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "host: a non-blocking producer racing napi_tsfn_abort does not get napi_closing in time: "
+            "the addon's data_source_thread aborts with 'queue was never closing'; node passes")))
     binding = node_addon("node-api", "test_threadsafe_function")
     sizes = {"ARRAY_LENGTH": binding.ARRAY_LENGTH, "MAX_QUEUE_SIZE": binding.MAX_QUEUE_SIZE,
              "HALF_ARRAY_LENGTH": binding.ARRAY_LENGTH >> 1}
@@ -108,6 +103,10 @@ def test_with_js_marshaller(node_addon, starter, quit_after, abort, queue, secon
         assert 0 not in result  # result.indexOf(0) === -1
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "host: StartThreadNoJsFunc-style unref'd function torn down while calls are queued: a call "
+    "answers napi_invalid_arg ('Invalid argument'), which the addon throws as an uncaught error; "
+    "node tears it down quietly"))
 @pytest.mark.parametrize("queue", ["MAX_QUEUE_SIZE", 0])
 def test_unref_rapid_teardown(node_addon, queue):
     binding = node_addon("node-api", "test_threadsafe_function")
