@@ -57,7 +57,8 @@ pub fn finalize(rt: &Runtime, env: EnvId, cb: usize, data: usize, hint: usize) {
         unsafe { f(e, data as *mut c_void, hint as *mut c_void) };
         std::ptr::null_mut()
     });
+    // Nothing can catch what a finalizer throws: it is uncaught, as in Node.
     if let Err(Thrown(v)) = result {
-        tracing::warn!("a finalizer threw: {}", v.to_display(rt));
+        rt.report_uncaught(v);
     }
 }

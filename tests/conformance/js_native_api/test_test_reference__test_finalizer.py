@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from napi_python import js
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an exception left pending by a finalizer (FinalizeExternalCallJs -> napi_call_function "
-    "of a callable that throws) is dropped: node reports it to process 'uncaughtException', "
-    "napi_python reports nothing (sys.unraisablehook not called); the uncaught-exception hook is issue 4",
-)
 def test_finalizer_exception_is_reported(node_addon, monkeypatch):
     binding = node_addon("js-native-api", "test_reference", "test_finalizer")
     unraisable = []

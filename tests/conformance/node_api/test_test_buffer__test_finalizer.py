@@ -10,18 +10,10 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from napi_python import js
 
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an exception left pending by an external-buffer deleter (malignDeleter -> "
-    "napi_call_function of a callable that throws) is dropped: node reports it to process "
-    "'uncaughtException', napi_python reports nothing (sys.unraisablehook not called)",
-)
 def test_post_finalizer_exception(node_addon, monkeypatch):
     binding = node_addon("node-api", "test_buffer", "test_finalizer")
     reports = []
