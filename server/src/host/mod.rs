@@ -250,6 +250,8 @@ impl Host {
 
     /// Runs every env's teardown (cleanup hooks, instance data), newest module first.
     pub fn shutdown(&self) {
+        // From here on, as in Node's environment teardown, nothing may run JS.
+        self.rt.can_call_js.set(false);
         let modules = std::mem::take(&mut *self.modules.borrow_mut());
         for m in modules.iter().rev() {
             if let Some(env) = self.rt.env(m.env) {

@@ -112,6 +112,11 @@ fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
 fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
     let Some((rt, env)) = resolve_env(env) else { return status::INVALID_ARG };
     check_gc_access(&rt, &env, name, may_run_js);
+    if may_run_js && !rt.can_call_js.get() {
+        let s = if env.at_least(10) { status::CANNOT_RUN_JS } else { status::PENDING_EXCEPTION };
+        env.set_last_error(s, None);
+        return s;
+    }
     if may_run_js && rt.is_exception_pending() {
         env.set_last_error(status::PENDING_EXCEPTION, None);
         return status::PENDING_EXCEPTION;

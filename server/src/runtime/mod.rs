@@ -99,6 +99,9 @@ pub struct Runtime {
     /// Finalizers of dead objects are running: for experimental-version modules these are
     /// "basic" finalizers, which may only call the GC-safe functions.
     pub in_gc_finalizer: Cell<bool>,
+    /// False once the environment is being torn down: Node-API calls that would run JS are
+    /// refused then, without an exception (Node's `can_call_into_js`).
+    pub can_call_js: Cell<bool>,
     /// Tasks other threads post for this (the JS) thread: async-work completions, threadsafe
     /// function calls.
     pub events: Arc<events::EventQueue>,
@@ -133,6 +136,7 @@ impl Runtime {
             finalizer_seq: Cell::new(0),
             last_live: Cell::new(0),
             in_gc_finalizer: Cell::new(false),
+            can_call_js: Cell::new(true),
             events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
         })
     }

@@ -89,9 +89,11 @@ CASES = [
 @pytest.mark.parametrize("starter,quit_after,abort,queue,secondary,complete", CASES)
 def test_with_js_marshaller(node_addon, request, starter, quit_after, abort, queue, secondary, complete):
     if starter == "StartThreadNonblocking" and abort and queue == "MAX_QUEUE_SIZE":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "host: a non-blocking producer racing napi_tsfn_abort does not get napi_closing in time: "
-            "the addon's data_source_thread aborts with 'queue was never closing'; node passes")))
+        # Not strict: the race goes either way from run to run.
+        request.applymarker(pytest.mark.xfail(strict=False, reason=(
+            "host: a non-blocking producer racing napi_tsfn_abort sometimes does not get "
+            "napi_closing in time: the addon's data_source_thread aborts with 'queue was never "
+            "closing'; node passes")))
     binding = node_addon("node-api", "test_threadsafe_function")
     sizes = {"ARRAY_LENGTH": binding.ARRAY_LENGTH, "MAX_QUEUE_SIZE": binding.MAX_QUEUE_SIZE,
              "HALF_ARRAY_LENGTH": binding.ARRAY_LENGTH >> 1}
@@ -103,10 +105,10 @@ def test_with_js_marshaller(node_addon, request, starter, quit_after, abort, que
         assert 0 not in result  # result.indexOf(0) === -1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "host: StartThreadNoJsFunc-style unref'd function torn down while calls are queued: a call "
-    "answers napi_invalid_arg ('Invalid argument'), which the addon throws as an uncaught error; "
-    "node tears it down quietly"))
+@pytest.mark.xfail(strict=False, reason=(
+    "host, racy: an unref'd threadsafe function torn down while calls are queued sometimes "
+    "answers a call with napi_invalid_arg ('Invalid argument'), which the addon throws as an "
+    "uncaught error; node tears it down quietly (the queue-size-0 case usually passes)"))
 @pytest.mark.parametrize("queue", ["MAX_QUEUE_SIZE", 0])
 def test_unref_rapid_teardown(node_addon, queue):
     binding = node_addon("node-api", "test_threadsafe_function")
