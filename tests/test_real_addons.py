@@ -18,6 +18,7 @@ The module is skipped only when tests/npm/node_modules is absent (run scripts/np
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -364,3 +365,26 @@ def test_bcrypt_error_messages_recorded_under_node(bcrypt):
             f()
         assert not isinstance(exc.value, (TypeError, ValueError))
         assert (exc.value.name, exc.value.message, exc.value.code) == ("Error", message, code)
+
+
+def test_bcrypt_async_api_awaits_like_node(bcrypt):
+    """The async API (napi-rs AsyncTask: async work plus a promise) in asyncio; a hash made here
+    verifies under node, and several hashes in flight at once all complete."""
+    from napi_python import js
+
+    async def main():
+        h = await bcrypt.hash("correct horse", 4, js.null, "2b", False)
+        ok = await bcrypt.verify("correct horse", h)
+        bad = await bcrypt.verify("wrong horse", h)
+        salt = await bcrypt.genSalt(4, "2b")
+        many = await asyncio.gather(*(bcrypt.hash(f"pw{i}", 4, js.null, "2b", False) for i in range(6)))
+        return h, ok, bad, salt, many
+
+    h, ok, bad, salt, many = asyncio.run(main())
+    assert ok is True and bad is False
+    assert re.fullmatch(r"\$2b\$04\$[./A-Za-z0-9]{22}", salt)
+    assert node_json(f"console.log(JSON.stringify(bc.verifySync('correct horse', {json.dumps(h)})))") is True
+    checks = node_json(
+        "console.log(JSON.stringify(" + json.dumps(many) + ".map((h, i) => bc.verifySync('pw' + i, h))))"
+    )
+    assert checks == [True] * 6
