@@ -1,39 +1,33 @@
-//! Asynchronous operations: simple async work (`napi_*_async_work`, run on a worker pool), custom
-//! async operations (`napi_async_init`, `napi_make_callback`, callback scopes) and asynchronous
-//! cleanup hooks.
-//!
-//! `execute` runs on a pool of `UV_THREADPOOL_SIZE` worker threads (4 by default, as libuv) and
-//! never touches the heap; `complete` is posted to the JS thread's event queue. There is no
-//! libuv loop and no `async_hooks`: async contexts and callback scopes are validated and counted
-//! as Node does, nothing more.
+//! Simple asynchronous operations (`napi_*_async_work`): `execute` runs on a pool of
+//! `UV_THREADPOOL_SIZE` worker threads (4 by default, as libuv) and never touches the heap;
+//! `complete` is posted to the JS thread's event queue. Also `napi_get_uv_event_loop`, which
+//! cannot be offered: there is no libuv loop.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, OnceLock};
 use std::time::Duration;
 
 use super::callback::call_into_module;
-use super::entry::{self, fail, input, out, Cx, Fail, NapiResult};
+use super::entry::{self, fail, out, Cx, Fail, NapiResult};
 use super::types::*;
 use crate::runtime::events::EventQueue;
-use crate::runtime::{EnvId, Runtime, Thrown, Value};
+use crate::runtime::{EnvId, Runtime, Thrown};
 
 type Execute = unsafe extern "C" fn(napi_env, *mut c_void);
 type Complete = unsafe extern "C" fn(napi_env, napi_status, *mut c_void);
-pub type napi_async_execute_callback = Option<Execute>;
-pub type napi_async_complete_callback = Option<Complete>;
-pub type napi_async_cleanup_hook = Option<unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void)>;
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic never happens while these locks are held; if one did, the data is still coherent.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `resource_name` must be a value that converts to a string (Node's `CHECK_TO_STRING`: a Symbol
 /// throws and answers `napi_string_expected`).
-fn check_resource_name(cx: &Cx, name: napi_value) -> NapiResult {
+pub(super) fn check_resource_name(cx: &Cx, name: napi_value) -> NapiResult {
     let v = cx.value(name)?;
     if let Err(Thrown(e)) = cx.rt.to_string(&v) {
         cx.rt.throw(e);
@@ -43,7 +37,7 @@ fn check_resource_name(cx: &Cx, name: napi_value) -> NapiResult {
 }
 
 /// An optional resource must convert to an object (Node's `CHECK_TO_OBJECT` when non-null).
-fn check_resource(cx: &Cx, resource: napi_value) -> NapiResult {
+pub(super) fn check_resource(cx: &Cx, resource: napi_value) -> NapiResult {
     if !resource.is_null() {
         cx.to_object(resource)?;
     }
@@ -155,7 +149,7 @@ thread_local! {
     static NEXT_HANDLE: Cell<usize> = const { Cell::new(1) };
 }
 
-fn next_handle() -> usize {
+pub(super) fn next_handle() -> usize {
     NEXT_HANDLE.with(|n| {
         let h = n.get();
         n.set(h + 1);
@@ -321,201 +315,6 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Custom asynchronous operations
-
-thread_local! {
-    /// Live `napi_async_context` handles (no async_hooks: there is nothing else to keep).
-    static CONTEXTS: RefCell<HashMap<usize, EnvId>> = RefCell::new(HashMap::new());
-    /// Open callback scopes per env, and the live scope handles.
-    static SCOPES: RefCell<HashMap<EnvId, Vec<usize>>> = RefCell::new(HashMap::new());
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn napi_async_init(env: napi_env, async_resource: napi_value, async_resource_name: napi_value, result: *mut napi_async_context) -> napi_status {
-    entry::plain(env, "napi_async_init", |cx| {
-        cx.value(async_resource_name)?;
-        out(result)?;
-        check_resource(cx, async_resource)?;
-        check_resource_name(cx, async_resource_name)?;
-        let handle = next_handle();
-        CONTEXTS.with(|c| c.borrow_mut().insert(handle, cx.env.id));
-        *out(result)? = handle as napi_async_context;
-        Ok(())
-    })
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn napi_async_destroy(env: napi_env, async_context: napi_async_context) -> napi_status {
-    entry::plain(env, "napi_async_destroy", |_| {
-        if async_context.is_null() {
-            return fail(status::INVALID_ARG);
-        }
-        // Node deletes whatever it is given; an unknown handle is refused instead of crashing.
-        match CONTEXTS.with(|c| c.borrow_mut().remove(&(async_context as usize))) {
-            Some(_) => Ok(()),
-            None => fail(status::INVALID_ARG),
-        }
-    })
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn napi_make_callback(
-    env: napi_env,
-    async_context: napi_async_context,
-    recv: napi_value,
-    func: napi_value,
-    argc: usize,
-    argv: *const napi_value,
-    result: *mut napi_value,
-) -> napi_status {
-    entry::js(env, "napi_make_callback", |cx| {
-        // The context only matters to async_hooks, which a host does not have.
-        let _ = async_context;
-        cx.value(recv)?;
-        if argc > 0 {
-            input(argv)?;
-        }
-        let this = Value::Object(cx.to_object(recv)?);
-        let f = cx.function(func)?;
-        let args: Vec<Value> = if argc == 0 {
-            Vec::new()
-        } else {
-            // SAFETY: the addon promises `argc` handles at `argv` (non-null, checked).
-            let handles = unsafe { std::slice::from_raw_parts(argv, argc) };
-            handles.iter().map(|h| cx.value(*h)).collect::<NapiResult<_>>()?
-        };
-        let r = cx.rt.call(&f, this, &args)?;
-        // Like node::MakeCallback closing its callback scope: the queued microtasks run (not
-        // after a throw, as Node marks the scope failed).
-        cx.rt.run_microtasks();
-        if !result.is_null() {
-            *out(result)? = cx.handle(r);
-        }
-        Ok(())
-    })
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn napi_open_callback_scope(env: napi_env, resource_object: napi_value, context: napi_async_context, result: *mut napi_callback_scope) -> napi_status {
-    entry::plain(env, "napi_open_callback_scope", |cx| {
-        let _ = context;
-        out(result)?;
-        cx.to_object(resource_object)?;
-        let handle = next_handle();
-        SCOPES.with(|s| s.borrow_mut().entry(cx.env.id).or_default().push(handle));
-        *out(result)? = handle as napi_callback_scope;
-        Ok(())
-    })
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn napi_close_callback_scope(env: napi_env, scope: napi_callback_scope) -> napi_status {
-    entry::plain(env, "napi_close_callback_scope", |cx| {
-        if scope.is_null() {
-            return fail(status::INVALID_ARG);
-        }
-        let outermost = SCOPES.with(|s| -> NapiResult<bool> {
-            let mut s = s.borrow_mut();
-            let open = s.entry(cx.env.id).or_default();
-            // Node only counts open scopes: closing with none open is the mismatch.
-            if open.is_empty() {
-                return fail(status::CALLBACK_SCOPE_MISMATCH);
-            }
-            let Some(i) = open.iter().rposition(|h| *h == scope as usize) else { return fail(status::INVALID_ARG) };
-            open.remove(i);
-            Ok(open.is_empty())
-        })?;
-        // Closing the outermost scope is when Node drains the microtask queue.
-        if outermost && !cx.rt.is_exception_pending() {
-            cx.rt.run_microtasks();
-        }
-        Ok(())
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Asynchronous cleanup hooks
-
-struct AsyncHook {
-    /// The runtime the env belongs to (its event queue's address).
-    owner: usize,
-    env: EnvId,
-    hook: unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void),
-    arg: usize,
-    /// To wake the JS thread when the hook is removed from another thread during teardown.
-    events: Arc<EventQueue>,
-}
-
-/// Registered hooks by handle. Process-wide: `napi_remove_async_cleanup_hook` takes no env and
-/// may be called from any thread (e.g. when an addon's own thread finishes closing).
-static ASYNC_HOOKS: Mutex<Vec<(usize, AsyncHook)>> = Mutex::new(Vec::new());
-static NEXT_HOOK: AtomicUsize = AtomicUsize::new(1);
-
-#[no_mangle]
-pub unsafe extern "C" fn napi_add_async_cleanup_hook(env: napi_env, hook: napi_async_cleanup_hook, arg: *mut c_void, remove_handle: *mut napi_async_cleanup_hook_handle) -> napi_status {
-    entry::plain(env, "napi_add_async_cleanup_hook", |cx| {
-        let Some(hook) = hook else { return fail(status::INVALID_ARG) };
-        let handle = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
-        let owner = Arc::as_ptr(&cx.rt.events) as usize;
-        lock(&ASYNC_HOOKS).push((handle, AsyncHook { owner, env: cx.env.id, hook, arg: arg as usize, events: cx.rt.events.clone() }));
-        if !remove_handle.is_null() {
-            *out(remove_handle)? = handle as napi_async_cleanup_hook_handle;
-        }
-        Ok(())
-    })
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn napi_remove_async_cleanup_hook(remove_handle: napi_async_cleanup_hook_handle) -> napi_status {
-    if remove_handle.is_null() {
-        return status::INVALID_ARG;
-    }
-    let removed = {
-        let mut hooks = lock(&ASYNC_HOOKS);
-        let i = hooks.iter().position(|(h, _)| *h == remove_handle as usize);
-        i.map(|i| hooks.remove(i).1)
-    };
-    match removed {
-        Some(hook) => {
-            // Wakes a teardown that waits for this removal (a no-op otherwise).
-            hook.events.post(Box::new(|_| {}));
-            status::OK
-        }
-        None => status::INVALID_ARG,
-    }
-}
-
-/// Teardown, before the synchronous cleanup hooks: each async hook of `env` is called (newest
-/// first) with its handle, and the loop keeps running until every one has been removed, as
-/// Node's `RunCleanup` does.
-pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId) {
-    let owner = Arc::as_ptr(&rt.events) as usize;
-    let mine = |hooks: &Vec<(usize, AsyncHook)>| -> Vec<(usize, usize, usize)> {
-        hooks.iter().filter(|(_, h)| h.owner == owner && h.env == env).map(|(id, h)| (*id, h.hook as usize, h.arg)).rev().collect()
-    };
-    let started = mine(&lock(&ASYNC_HOOKS));
-    for (id, hook, arg) in started {
-        // SAFETY: the hook the addon registered, with its handle and argument.
-        let f: unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void) = unsafe { std::mem::transmute(hook) };
-        // SAFETY: as above.
-        unsafe { f(id as napi_async_cleanup_hook_handle, arg as *mut c_void) };
-    }
-    let mut waited = 0u32;
-    loop {
-        rt.run_tasks();
-        if mine(&lock(&ASYNC_HOOKS)).is_empty() {
-            break;
-        }
-        waited += 1;
-        if waited.is_multiple_of(50) {
-            tracing::warn!("teardown is waiting for an async cleanup hook to call napi_remove_async_cleanup_hook");
-        }
-        rt.events.wait(Duration::from_millis(100));
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: *mut *mut c_void) -> napi_status {

@@ -205,7 +205,7 @@ pub unsafe extern "C" fn napi_remove_env_cleanup_hook(env: napi_env, fun: Option
 /// (newest first), then the instance-data finalizer.
 pub fn teardown_env(rt: &Runtime, env: &Env) {
     // Async cleanup hooks first, the loop running until each has removed itself (Node).
-    super::async_work::run_async_cleanup_hooks(rt, env.id);
+    super::async_cleanup::run_async_cleanup_hooks(rt, env.id);
     loop {
         let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
         // SAFETY: registered by the addon as a `void (*)(void*)` with this argument.

@@ -8,6 +8,8 @@
 #![allow(clippy::missing_safety_doc, reason = "the safety contract of each function is Node-API's")]
 #![allow(non_camel_case_types, reason = "names mirror the C headers")]
 
+pub mod async_cleanup;
+pub mod async_context;
 pub mod async_work;
 pub mod buffers;
 pub mod callback;

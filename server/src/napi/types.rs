@@ -127,6 +127,9 @@ pub type napi_callback = Option<unsafe extern "C" fn(napi_env, napi_callback_inf
 pub type napi_finalize = Option<unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void)>;
 pub type napi_addon_register_func = Option<unsafe extern "C" fn(napi_env, napi_value) -> napi_value>;
 pub type napi_addon_get_api_version_func = Option<unsafe extern "C" fn() -> i32>;
+pub type napi_async_execute_callback = Option<unsafe extern "C" fn(napi_env, *mut c_void)>;
+pub type napi_async_complete_callback = Option<unsafe extern "C" fn(napi_env, napi_status, *mut c_void)>;
+pub type napi_async_cleanup_hook = Option<unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void)>;
 
 #[repr(C)]
 pub struct napi_property_descriptor {
