@@ -189,3 +189,25 @@ def test_js_error_thrown_through_a_callback_keeps_its_identity(load):
         addon.callAndRethrow(rethrow_js)
     assert second.value is first.value or js.strict_equals(second.value.value, first.value.value)
     assert second.value.code == "E1"
+
+
+def test_napi_fatal_exception_reaches_the_uncaught_hook_and_the_host_goes_on(load, monkeypatch):
+    # Node would raise it as 'uncaughtException'; here uncaught exceptions go to
+    # sys.unraisablehook (through the host's event dispatcher, hence the wait).
+    import sys
+    import time
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+    addon = load("errors")
+    def wait_for_reports(n: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(reported) < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    assert addon.fatalException("nobody catches this") == 0
+    wait_for_reports(1)
+    assert reported and reported[0].exc_value.message == "nobody catches this"
+    assert addon.fatalException("and again") == 0  # the host lives on
+    wait_for_reports(2)
+    assert [r.exc_value.message for r in reported] == ["nobody catches this", "and again"]

@@ -22,7 +22,7 @@ FUNCTIONS_TSV = Path(os.environ.get("NAPI_SHARED", ROOT.parent / "shared")) / "n
 # must be removed here and marked "implemented" in server/napi-exports.txt.
 NOT_IMPLEMENTED_YET = sorted(
     """
-    napi_fatal_exception
+
     node_api_create_external_sharedarraybuffer
     node_api_create_sharedarraybuffer node_api_is_sharedarraybuffer
     """.split()

@@ -205,8 +205,17 @@ static napi_value StatusesOfBadErrors(napi_env env, napi_callback_info info) {
   return make_list(env, ARRAY_LENGTH(items), items);
 }
 
+/* fatalException(message) -> status of napi_fatal_exception with a new Error(message) */
+static napi_value FatalException(napi_env env, napi_callback_info info) {
+  napi_value argv[1], error;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_create_error(env, NULL, argv[0], &error));
+  return make_status(env, napi_fatal_exception(env, error));
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
+      DECLARE_METHOD("fatalException", FatalException),
       DECLARE_METHOD("throwValue", ThrowValue),
       DECLARE_METHOD("throwKind", ThrowKind),
       DECLARE_METHOD("createKind", CreateKind),

@@ -164,3 +164,15 @@ pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, resu
         Err(cx.rt.error(ErrorKind::Error, "napi_run_script is not supported: napi-hostd has no JavaScript engine".into()).into())
     })
 }
+
+/// Node raises `err` as an uncaught exception (`process.on('uncaughtException')`, else the
+/// process ends). Here uncaught exceptions go to the client's uncaught hook —
+/// `sys.unraisablehook` by default — and the host goes on.
+#[no_mangle]
+pub unsafe extern "C" fn napi_fatal_exception(env: napi_env, err: napi_value) -> napi_status {
+    entry::plain(env, "napi_fatal_exception", |cx| {
+        let v = cx.value(err)?;
+        cx.rt.report_uncaught(v);
+        Ok(())
+    })
+}
