@@ -128,3 +128,11 @@ def host_output(capfd, caplog, stream: str, until, timeout: float = 5.0) -> str:
         if until(text) or time.monotonic() > deadline:
             return text
         time.sleep(0.05)
+
+
+def assert_fatal_abort(err: Any, message: str) -> None:
+    """What node's tests check of a process ended by napi_fatal_error: "FATAL ERROR: <message>"
+    on stderr, the message in the error, and an abort (common.nodeProcessAborted)."""
+    assert f"FATAL ERROR: {message}" in err.stderr
+    assert message in str(err)
+    assert err.exit_code == 134 or err.signal == "SIGABRT"

@@ -11,12 +11,11 @@ import pytest
 
 from napi_python import AddonCrashedError
 
+from ..helpers import assert_fatal_abort
+
 
 def test_fatal_string_length(node_addon):
     test_fatal = node_addon("node-api", "test_fatal")
     with pytest.raises(AddonCrashedError) as info:
         test_fatal.TestStringLength()
-    err = info.value
-    assert "FATAL ERROR: test_fatal::Test fatal message" in err.stderr
-    assert "test_fatal::Test fatal message" in str(err)
-    assert err.exit_code == 134 or err.signal == "SIGABRT"
+    assert_fatal_abort(info.value, "test_fatal::Test fatal message")

@@ -14,6 +14,8 @@ import pytest
 
 from napi_python import AddonCrashedError, js
 
+from ..helpers import assert_fatal_abort
+
 
 def test_fatal_from_thread(node_addon):
     test_fatal = node_addon("node-api", "test_fatal")
@@ -24,7 +26,4 @@ def test_fatal_from_thread(node_addon):
         while time.monotonic() < deadline:
             js.keys(exports)
             time.sleep(0.01)
-    err = info.value
-    assert "FATAL ERROR: work_thread foobar" in err.stderr
-    assert "work_thread foobar" in str(err)
-    assert err.exit_code == 134 or err.signal == "SIGABRT"  # common.nodeProcessAborted
+    assert_fatal_abort(info.value, "work_thread foobar")
