@@ -96,6 +96,7 @@ impl Runtime {
         self.in_gc_finalizer.set(false);
         self.run_post_finalizers();
         self.last_live.set(self.heap.borrow().live_count());
+        self.last_shm_live.set(self.shm.live_bytes());
         collected
     }
 
@@ -198,8 +199,10 @@ impl Runtime {
     }
 
     /// Whether enough has been allocated since the last collection to collect again at the next
-    /// safe point (twice the survivors, and at least 100,000 objects).
+    /// safe point: twice the surviving objects (at least 100,000), or twice the surviving
+    /// shared-memory bytes (at least 64 MiB), since a few objects may hold much memory.
     pub fn wants_collection(&self) -> bool {
         self.heap.borrow().live_count() > (2 * self.last_live.get()).max(100_000)
+            || self.shm.live_bytes() > (2 * self.last_shm_live.get()).max(64 << 20)
     }
 }
