@@ -15,17 +15,17 @@ use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::channel::Channel;
+use crate::connection::Connection;
 use crate::shm::Memory;
 
 enum Storage {
     /// Owns the memory `ptr` points into; never resized, so that pointer stays valid.
     Local { _bytes: Box<[u8]> },
     Shared {
-        _mapping: Arc<Mapping>,
+        _mapping: Option<Arc<Mapping>>,
         /// The host object, released when this buffer dies.
         object: u64,
-        channel: Arc<Channel>,
+        conn: Py<Connection>,
     },
 }
 
@@ -51,8 +51,8 @@ impl JSBuffer {
     }
 
     /// A buffer over the host object `object`'s shared memory.
-    pub fn over_shared(kind: BufferKind, memory: Memory, object: u64, channel: Arc<Channel>) -> JSBuffer {
-        JSBuffer { kind, ptr: memory.ptr, len: memory.len, storage: Storage::Shared { _mapping: memory.mapping, object, channel } }
+    pub fn over_shared(kind: BufferKind, memory: Memory, object: u64, conn: Py<Connection>) -> JSBuffer {
+        JSBuffer { kind, ptr: memory.ptr, len: memory.len, storage: Storage::Shared { _mapping: memory.mapping, object, conn } }
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -63,10 +63,10 @@ impl JSBuffer {
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
-    /// The host object this buffer is, when it lives in `channel`'s host.
-    pub fn host_object(&self) -> Option<(u64, &Arc<Channel>)> {
+    /// The host object this buffer is, and the connection to its host.
+    pub fn host_object(&self) -> Option<(u64, &Py<Connection>)> {
         match &self.storage {
-            Storage::Shared { object, channel, .. } => Some((*object, channel)),
+            Storage::Shared { object, conn, .. } => Some((*object, conn)),
             Storage::Local { .. } => None,
         }
     }
@@ -74,8 +74,8 @@ impl JSBuffer {
 
 impl Drop for JSBuffer {
     fn drop(&mut self) {
-        if let Storage::Shared { object, channel, .. } = &self.storage {
-            channel.queue_release(napi_protocol::ObjectId(*object));
+        if let Storage::Shared { object, conn, .. } = &self.storage {
+            conn.get().channel.queue_release(napi_protocol::ObjectId(*object));
         }
     }
 }
@@ -179,6 +179,13 @@ impl JSBuffer {
     #[getter]
     fn shared(&self) -> bool {
         self.host_object().is_some()
+    }
+
+    /// The connection to the host this buffer lives in (`None` for one made in Python): what
+    /// `napi_python.js` functions ask.
+    #[getter]
+    fn _conn(&self, py: Python<'_>) -> Option<Py<Connection>> {
+        self.host_object().map(|(_, c)| c.clone_ref(py))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {

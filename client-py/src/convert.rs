@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::ffi::c_int;
-use std::sync::Arc;
 
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, PyRef, RefKind, Region, Value};
 use pyo3::exceptions::{PyRecursionError, PyTypeError};
@@ -157,8 +156,8 @@ impl<'a, 'py> Cx<'a, 'py> {
         if let Ok(b) = obj.downcast::<JSBuffer>() {
             let b = b.get();
             // A buffer from this host goes back as the very object it is.
-            if let Some((object, channel)) = b.host_object() {
-                if !Arc::ptr_eq(channel, &self.conn.get().channel) {
+            if let Some((object, conn)) = b.host_object() {
+                if !conn.is(self.conn) {
                     return Err(PyTypeError::new_err(format!("{} belongs to another addon host and cannot be passed to this one", obj.repr()?)));
                 }
                 return Ok(Value::Js(JsRef { id: ObjectId(object), kind: RefKind::Object, class_proto: None, label: String::new() }));
@@ -242,7 +241,7 @@ impl<'a, 'py> Cx<'a, 'py> {
             Value::Shared { object, kind, region } => {
                 let channel = &self.conn.get().channel;
                 match channel.shm.memory(region) {
-                    Some(memory) => Py::new(py, JSBuffer::over_shared(kind, memory, object.0, channel.clone()))?.into_any(),
+                    Some(memory) => Py::new(py, JSBuffer::over_shared(kind, memory, object.0, self.conn.clone().unbind()))?.into_any(),
                     None => {
                         channel.queue_release(object);
                         return Err(PyTypeError::new_err(format!("the host sent a buffer outside its shared memory ({region:?})")));

@@ -57,7 +57,8 @@ pub struct ClientShm {
 
 /// Memory a `JSBuffer` points into, kept mapped for as long as it does.
 pub struct Memory {
-    pub mapping: Arc<Mapping>,
+    /// `None` for an empty region, which needs no mapping.
+    pub mapping: Option<Arc<Mapping>>,
     pub ptr: *mut u8,
     pub len: usize,
 }
@@ -93,12 +94,15 @@ impl ClientShm {
 
     /// The memory of a region the host sent (in its segment or in one of ours).
     pub fn memory(&self, region: Region) -> Option<Memory> {
+        if region.len == 0 {
+            return Some(Memory { mapping: None, ptr: std::ptr::NonNull::dangling().as_ptr(), len: 0 });
+        }
         let mapping = match region.owner {
             SegmentOwner::Host => self.host.lock().unwrap().live.get(&region.segment)?.clone(),
             SegmentOwner::Client => self.own.lock().unwrap().segments.get(&region.segment)?.mapping.clone(),
         };
         let ptr = mapping.range(region.offset, region.len)?;
-        Some(Memory { ptr, len: usize::try_from(region.len).ok()?, mapping })
+        Some(Memory { ptr, len: usize::try_from(region.len).ok()?, mapping: Some(mapping) })
     }
 
     /// The host region holding `ptr..ptr+len`, if that memory is the host's shared memory.

@@ -221,6 +221,11 @@ impl<'a> ToWire<'a> {
         }
     }
 
+    fn shared(&mut self, id: ObjectId, kind: BufferKind, region: proto::Region) -> proto::Value {
+        self.held.add(id);
+        proto::Value::Shared { object: proto::ObjectId(id.to_bits()), kind, region }
+    }
+
     /// A buffer-like object as the client gets it: the coordinates of its bytes in shared
     /// memory, held like any reference. External memory (the addon's) is copied into a new
     /// buffer first; without shared memory the bytes themselves are copied.
@@ -244,10 +249,12 @@ impl<'a> ToWire<'a> {
             Backing::Shared(block) => {
                 let r = block.region();
                 let region = proto::Region { offset: r.offset + offset as u64, len: len as u64, ..r };
-                self.held.add(id);
-                Some(proto::Value::Shared { object: proto::ObjectId(id.to_bits()), kind, region })
+                Some(self.shared(id, kind, region))
             }
-            Backing::External { .. } if len > 0 => {
+            // Nothing to map (detached, empty): still the object itself, so identity and
+            // detachment stay observable. The client ignores the segment of an empty region.
+            _ if len == 0 => Some(self.shared(id, kind, proto::Region { owner: proto::SegmentOwner::Host, segment: 0, offset: 0, len: 0 })),
+            Backing::External { .. } => {
                 let bytes = view_bytes(self.rt, buffer, offset, len);
                 let data = self.rt.new_backing(len, Some(&bytes));
                 if !matches!(data.backing, Backing::Shared(_)) {

@@ -21,7 +21,9 @@ impl Cx {
 
     /// An ArrayBuffer over the addon's memory, finalized with `finalize` when it dies.
     fn external_arraybuffer(&self, data: *mut c_void, len: usize, finalize: napi_finalize, hint: *mut c_void) -> ObjectId {
-        let backing = if data.is_null() { Backing::Owned(Box::new([])) } else { Backing::External { ptr: data as usize, len } };
+        // V8 reports an ArrayBuffer without memory as detached (node 20:
+        // napi_is_detached_arraybuffer of napi_create_external_arraybuffer(NULL) is true).
+        let backing = if data.is_null() { Backing::Detached(None) } else { Backing::External { ptr: data as usize, len } };
         let id = self.rt.new_arraybuffer(ArrayBufferData { backing });
         if let Some(cb) = finalize {
             let seq = self.rt.next_seq();
