@@ -199,10 +199,13 @@ impl Runtime {
     }
 
     /// Whether enough has been allocated since the last collection to collect again at the next
-    /// safe point: twice the surviving objects (at least 100,000), or twice the surviving
-    /// shared-memory bytes (at least 64 MiB), since a few objects may hold much memory.
+    /// safe point: twice the surviving objects (at least 100,000), or shared memory grown by
+    /// half what survived (at least 32 MiB). Memory is paced more tightly than objects: a few
+    /// dead buffers can pin much of it, and blocks come back to be reused only once collected,
+    /// while fresh memory costs page faults.
     pub fn wants_collection(&self) -> bool {
+        let shm_survived = self.last_shm_live.get();
         self.heap.borrow().live_count() > (2 * self.last_live.get()).max(100_000)
-            || self.shm.live_bytes() > (2 * self.last_shm_live.get()).max(64 << 20)
+            || self.shm.live_bytes() > shm_survived + (shm_survived / 2).max(32 << 20)
     }
 }
