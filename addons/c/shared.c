@@ -133,20 +133,26 @@ static napi_value Hold(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The held value, or false with an Error thrown when nothing is held. */
+static bool get_held(napi_env env, napi_value* held) {
+  if (held_ref == NULL) {
+    napi_throw_error(env, NULL, "nothing held");
+    return false;
+  }
+  NODE_API_CALL_BASE(env, napi_get_reference_value(env, held_ref, held), false);
+  return true;
+}
+
 static napi_value Held(napi_env env, napi_callback_info info) {
   napi_value result;
   (void)info;
-  NODE_API_ASSERT(env, held_ref != NULL, "nothing held");
-  NODE_API_CALL(env, napi_get_reference_value(env, held_ref, &result));
-  return result;
+  return get_held(env, &result) ? result : NULL;
 }
 
 static napi_value IsHeld(napi_env env, napi_callback_info info) {
   napi_value argv[1], held;
   bool same;
-  if (!get_args(env, info, 1, argv, NULL)) return NULL;
-  NODE_API_ASSERT(env, held_ref != NULL, "nothing held");
-  NODE_API_CALL(env, napi_get_reference_value(env, held_ref, &held));
+  if (!get_args(env, info, 1, argv, NULL) || !get_held(env, &held)) return NULL;
   NODE_API_CALL(env, napi_strict_equals(env, argv[0], held, &same));
   return make_bool(env, same);
 }
@@ -165,9 +171,7 @@ static napi_value Poke(napi_env env, napi_callback_info info) {
   uint8_t* data;
   size_t len;
   if (!get_args(env, info, 2, argv, NULL) || !get_int32(env, argv[0], &i) || !get_int32(env, argv[1], &byte)) return NULL;
-  NODE_API_ASSERT(env, held_ref != NULL, "nothing held");
-  NODE_API_CALL(env, napi_get_reference_value(env, held_ref, &held));
-  if (!memory_of(env, held, &data, &len)) return NULL;
+  if (!get_held(env, &held) || !memory_of(env, held, &data, &len)) return NULL;
   NODE_API_ASSERT(env, i >= 0 && (size_t)i < len, "index out of range");
   data[i] = (uint8_t)byte;
   return NULL;
@@ -179,9 +183,7 @@ static napi_value Peek(napi_env env, napi_callback_info info) {
   uint8_t* data;
   size_t len;
   if (!get_args(env, info, 1, argv, NULL) || !get_int32(env, argv[0], &i)) return NULL;
-  NODE_API_ASSERT(env, held_ref != NULL, "nothing held");
-  NODE_API_CALL(env, napi_get_reference_value(env, held_ref, &held));
-  if (!memory_of(env, held, &data, &len)) return NULL;
+  if (!get_held(env, &held) || !memory_of(env, held, &data, &len)) return NULL;
   NODE_API_ASSERT(env, i >= 0 && (size_t)i < len, "index out of range");
   return make_int32(env, data[i]);
 }
@@ -212,8 +214,7 @@ static napi_value Kind(napi_env env, napi_callback_info info) {
 static napi_value DetachHeld(napi_env env, napi_callback_info info) {
   napi_value held;
   (void)info;
-  NODE_API_ASSERT(env, held_ref != NULL, "nothing held");
-  NODE_API_CALL(env, napi_get_reference_value(env, held_ref, &held));
+  if (!get_held(env, &held)) return NULL;
   NODE_API_CALL(env, napi_detach_arraybuffer(env, held));
   return NULL;
 }
