@@ -1,8 +1,10 @@
 """napi_python: load Node-API native addons (``.node`` files) and call them from Python.
 
-    from napi_python import load_addon
+    from napi_python import load_addon, require
     addon = load_addon("crc32.linux-x64-gnu.node")
     addon.crc32c(b"hello")
+
+    crc = require("@node-rs/crc32")     # finds node_modules/@node-rs/crc32's binary
 
 Each addon runs in its own ``napi-hostd`` process by default, so a crash in native code raises
 ``AddonCrashedError`` here instead of killing Python.
@@ -18,6 +20,7 @@ from .errors import (
     AddonCrashedError,
     AddonError,
     AddonLoadError,
+    AddonNotFoundError,
     AddonRestartLimitError,
     AddonTimeoutError,
     JSError,
@@ -26,6 +29,7 @@ from .errors import (
     SandboxUnavailableError,
     StaleObjectError,
 )
+from .require import current_platform, require, resolve
 from .sandbox import RestartPolicy, Sandbox
 from . import promise
 from .promise import JSPromise, set_uncaught_hook
@@ -34,6 +38,9 @@ from .values import BigInt
 
 __all__ = [
     "load_addon",
+    "require",
+    "resolve",
+    "current_platform",
     "Addon",
     "Sandbox",
     "RestartPolicy",
@@ -52,6 +59,7 @@ __all__ = [
     "JSRangeError",
     "AddonError",
     "AddonLoadError",
+    "AddonNotFoundError",
     "AddonCrashedError",
     "AddonTimeoutError",
     "AddonRestartLimitError",
