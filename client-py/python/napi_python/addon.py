@@ -32,7 +32,9 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 # The host's stdout (INFO) and stderr (WARNING) arrive here, one record per line.
 _host_log = logging.getLogger("napi_python.host")
 
-_Started = Tuple[_native.Connection, Any, "dict[str, Any]"]
+# A started host: its connection, the exports, their members by name, and the module's
+# registration facts ({"version": 8, "registration": "napi_register_module_v1"}).
+_Started = Tuple[_native.Connection, Any, "dict[str, Any]", "dict[str, Any]"]
 
 
 def hostd_path() -> str:
@@ -67,6 +69,7 @@ class Addon:
         conn: _native.Connection,
         exports: Any,
         members: dict[str, Any],
+        module: dict[str, Any],
         *,
         start: Callable[[], _Started] | None = None,
         restart: RestartPolicy | None = None,
@@ -81,6 +84,7 @@ class Addon:
         self._down = False
         self._closed = False
         self._gave_up: AddonError | None = None
+        self._module = module
         self._adopt(conn, exports, members)
 
     def _adopt(self, conn: _native.Connection, exports: Any, members: dict[str, Any]) -> None:
@@ -129,7 +133,7 @@ class Addon:
                 _supervised.pop(old, None)
                 raise self._gave_up
             self._restarts.append(now)
-            conn, exports, members = start()
+            conn, exports, members, _ = start()
             _supervised.pop(old, None)
             _superseded[old] = conn.pid
             self._down = False
@@ -138,6 +142,18 @@ class Addon:
     @property
     def path(self) -> str:
         return self._path
+
+    @property
+    def napi_version(self) -> int:
+        """The Node-API version the module runs as: what its
+        ``node_api_module_get_api_version_v1`` declares, or 8 when it exports none (as in Node)."""
+        return int(self._module["version"])
+
+    @property
+    def registration(self) -> str:
+        """How the module registered: ``"napi_register_module_v1"`` (an exported function) or
+        ``"napi_module_register"`` (the legacy call from a library constructor)."""
+        return str(self._module["registration"])
 
     @property
     def pid(self) -> int:
@@ -259,7 +275,7 @@ def _start(path: str, env: Mapping[str, str] | None, timeout: float | None, sand
                     f"napi-hostd could not put in force: {', '.join(missing)} (in force: {', '.join(conn.protections)})",
                     missing,
                 )
-        exports, members = conn.load(path)
+        exports, members, module = conn.load(path)
     except AddonLoadError:
         conn.close()
         raise
@@ -269,7 +285,7 @@ def _start(path: str, env: Mapping[str, str] | None, timeout: float | None, sand
     except BaseException:
         conn.close()
         raise
-    return conn, exports, members
+    return conn, exports, members, module
 
 
 def load_addon(
@@ -303,5 +319,5 @@ def load_addon(
     def start() -> _Started:
         return _start(p, env, timeout, box)
 
-    conn, exports, members = start()
-    return Addon(p, conn, exports, members, start=start, restart=policy)
+    conn, exports, members, module = start()
+    return Addon(p, conn, exports, members, module, start=start, restart=policy)

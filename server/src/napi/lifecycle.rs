@@ -23,11 +23,15 @@ thread_local! {
     static LEGACY_MODULE: Cell<*const napi_module> = const { Cell::new(std::ptr::null()) };
 }
 
-/// A loaded module: its library (kept loaded), env and exports.
+/// A loaded module: its library (kept loaded), env and exports, and how it registered.
 pub struct LoadedModule {
     pub library: libloading::os::unix::Library,
     pub env: EnvId,
     pub exports: Value,
+    /// The Node-API version it runs as: what `node_api_module_get_api_version_v1` declared, or 8.
+    pub version: i32,
+    /// `"napi_register_module_v1"` (exported) or `"napi_module_register"` (legacy constructor).
+    pub registration: &'static str,
 }
 
 /// Loads the addon at `path` into `rt`: `dlopen`, find the entry point (exported
@@ -55,14 +59,15 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
             .ok()
             .map(|s| *s);
 
-    let init = match (register, legacy.is_null()) {
-        (Some(f), _) => f,
+    let (init, registration) = match (register, legacy.is_null()) {
+        (Some(f), _) => (f, "napi_register_module_v1"),
         (None, false) => {
             // SAFETY: the pointer came from napi_module_register, which the addon calls with a
             // module struct of static lifetime.
             let module = unsafe { &*legacy };
             // Node's words for a module registered without a register function.
-            module.nm_register_func.ok_or_else(|| "Module has no declared entry point.".to_string())?
+            let init = module.nm_register_func.ok_or_else(|| "Module has no declared entry point.".to_string())?;
+            (init, "napi_module_register")
         }
         (None, true) => {
             return Err(format!(
@@ -95,12 +100,13 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
         // SAFETY: calling the addon's init with a live env and exports handle.
         unsafe { init(env, exports) }
     });
-    match result {
-        Err(thrown) => Err(format!("the module's initialisation threw: {}", rt.describe_thrown(&thrown.0))),
+    let exports = match result {
+        Err(thrown) => return Err(format!("the module's initialisation threw: {}", rt.describe_thrown(&thrown.0))),
         // An init that returns nothing (or undefined) keeps the exports object it was given.
-        Ok(Value::Undefined) | Ok(Value::Null) => Ok(LoadedModule { library, env: id, exports: exports_value }),
-        Ok(v) => Ok(LoadedModule { library, env: id, exports: v }),
-    }
+        Ok(Value::Undefined) | Ok(Value::Null) => exports_value,
+        Ok(v) => v,
+    };
+    Ok(LoadedModule { library, env: id, exports, version, registration })
 }
 
 /// The `file://` URL of an absolute path, percent-encoded as Node's `url.pathToFileURL` does
