@@ -163,6 +163,18 @@ def test_prebuilds_chosen_by_their_tags_as_node_gyp_build_does(project, require)
     assert require("plain-prebuild").add(20, 22) == 42
 
 
+def test_platform_package_of_tagged_prebuilds_as_node_gyp_build_optional_packages(project, require):
+    # lmdb's and msgpackr-extract's layout: the platform package holds the tagged files.
+    nm = project / "node_modules"
+    os_arch = "-".join(HERE.split("-")[:2])
+    package(nm, "kv", {"optionalDependencies": {f"@kv/kv-{os_arch}": "1.0.0"}})
+    package(nm, f"@kv/kv-{os_arch}", {}, {
+        "node.abi115.glibc.node": "strings", "node.napi.musl.node": "strings", "node.napi.glibc.node": "bench",
+    })
+    assert resolve("kv", platform=f"{os_arch}-musl").endswith("node.napi.musl.node")
+    assert which(require("kv", platform=f"{os_arch}-gnu")) == "bench"
+
+
 def test_prebuilds_for_one_node_releases_v8_abi_only_are_refused_with_the_reason(project, require):
     os_arch = "-".join(HERE.split("-")[:2])
     package(project / "node_modules", "nan-only", {}, {f"prebuilds/{os_arch}/node.abi115.node": "bench"})

@@ -14,7 +14,9 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
 - node-gyp: ``build/Release/*.node``, then ``build/Debug/*.node``;
 - node-gyp-build: ``prebuilds/<os>-<arch>/*.node``, choosing among the files by their tags
   (``node.napi.glibc.node``) as node-gyp-build does; builds for one Node release's V8 ABI
-  (``abi115`` without ``napi``) are not Node-API and are passed over.
+  (``abi115`` without ``napi``) are not Node-API and are passed over. Platform packages that
+  hold such tagged files (node-gyp-build-optional-packages: ``@lmdb/lmdb-linux-x64``) are read
+  the same way.
 
 Only the package's binary is loaded, not its JavaScript: what a package's ``index.js`` adds
 around the binding (option objects, argument checks, classes written in JS) is not there.
@@ -161,13 +163,17 @@ def _node_files(folder: Path) -> list[Path]:
         return []
 
 
-def _pick(files: list[Path], package: str, folder: Path, search: _Search) -> Path | None:
-    """One of a folder's ``.node`` files: the only one, else the one named after the package."""
+def _pick(files: list[Path], package: str, folder: Path, plat: _Platform, search: _Search) -> Path | None:
+    """One of a folder's ``.node`` files: the only one; among prebuilds named by their tags
+    (``node.napi.glibc.node``), the one node-gyp-build would take; else the one named after the
+    package."""
     if not files:
         search.note(folder, "no .node file")
         return None
-    if len(files) == 1:
+    if len(files) == 1 and not _is_tagged(files[0]):
         return files[0]
+    if any(_is_tagged(f) for f in files):
+        return _best_prebuild(files, folder, plat, search)
     base = package.rsplit("/", 1)[-1]
     wanted = {base, base.replace("-", "_"), base.replace("_", "-")}
     named = [f for f in files if f.stem in wanted]
@@ -212,7 +218,7 @@ def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) 
         if hit is None and isinstance(binary, str) and (found / f"{binary}.{plat.name}.node").is_file():
             hit = found / f"{binary}.{plat.name}.node"
         if hit is None:
-            hit = _pick(_all_node_files(found), dep, found, search)
+            hit = _pick(_all_node_files(found), dep, found, plat, search)
         if hit is not None:
             return hit
     return None
@@ -224,13 +230,13 @@ def _all_node_files(pkg: Path) -> list[Path]:
     return sorted(p for p in pkg.rglob("*.node") if "node_modules" not in p.relative_to(pkg).parts)
 
 
-def _node_gyp(pkg: Path, search: _Search) -> Path | None:
+def _node_gyp(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     for kind in ("Release", "Debug"):
         folder = pkg / "build" / kind
         if not folder.is_dir():
             search.note(folder, "no such folder")
             continue
-        hit = _pick(_node_files(folder), pkg.name, folder, search)
+        hit = _pick(_node_files(folder), pkg.name, folder, plat, search)
         if hit is not None:
             return hit
     return None
@@ -259,13 +265,14 @@ def _prebuild_tags(file: Path) -> dict[str, Any]:
     return tags
 
 
-def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
-    folder = pkg / "prebuilds" / f"{plat.os}-{plat.arch}"
-    if not folder.is_dir():
-        search.note(folder, "no such folder")
-        return None
+def _is_tagged(file: Path) -> bool:
+    tags = _prebuild_tags(file)
+    return any(k in tags for k in ("runtime", "napi", "abi", "libc"))
+
+
+def _best_prebuild(files: list[Path], folder: Path, plat: _Platform, search: _Search) -> Path | None:
     usable = []
-    for file in _node_files(folder):
+    for file in files:
         tags = _prebuild_tags(file)
         if tags.get("runtime", "node") != "node":
             search.note(file, f"built for {tags['runtime']}, not Node")
@@ -283,12 +290,26 @@ def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     return usable[0]["file"]
 
 
+def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
+    """node-gyp-build's folder. Untagged names (``bufferutil.node``) count as Node-API builds:
+    node-gyp-build takes them too."""
+    folder = pkg / "prebuilds" / f"{plat.os}-{plat.arch}"
+    if not folder.is_dir():
+        search.note(folder, "no such folder")
+        return None
+    files = _node_files(folder)
+    if not files:
+        search.note(folder, "no .node file")
+        return None
+    return _best_prebuild(files, folder, plat, search)
+
+
 def _package_binary(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     meta = _read_package_json(pkg)
     return (
         _main_node(pkg, meta, search)
         or _napi_rs(pkg, meta, plat, search)
-        or _node_gyp(pkg, search)
+        or _node_gyp(pkg, plat, search)
         or _prebuilds(pkg, plat, search)
     )
 
