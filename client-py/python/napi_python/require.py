@@ -97,13 +97,13 @@ class _Platform:
 
     @property
     def suffixes(self) -> list[str]:
-        """How platform packages end: ``-linux-x64-gnu`` (napi-rs), ``-linux-x64`` (sharp's
-        ``@img/sharp-linux-x64``), ``-linuxmusl-x64`` (sharp on musl)."""
+        """How platform packages end, most specific first: ``-linux-x64-gnu`` (napi-rs),
+        ``-linuxmusl-x64`` (sharp on musl), ``-linux-x64`` (sharp's ``@img/sharp-linux-x64``;
+        lmdb's, which holds builds for both libcs)."""
         out = [f"-{self.name}"]
         if self.libc == "musl":
             out.append(f"-linuxmusl-{self.arch}")
-        else:
-            out.append(f"-{self.os}-{self.arch}")
+        out.append(f"-{self.os}-{self.arch}")
         return out
 
 
@@ -208,7 +208,7 @@ def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) 
     platform_packages = [f"{package_name}-{plat.name}"] if napi else []
     optional = meta.get("optionalDependencies")
     if isinstance(optional, dict):
-        platform_packages += [dep for dep in optional if any(dep.endswith(s) for s in plat.suffixes)]
+        platform_packages += [dep for suffix in plat.suffixes for dep in optional if dep.endswith(suffix)]
     for dep in dict.fromkeys(platform_packages):
         found = _find_package(dep, [pkg], search)
         if found is None:
