@@ -274,10 +274,11 @@ def find_library(name: str, requester: SharedObject) -> Path | None:
     return None
 
 
-def provided_by(roots: Iterable[SharedObject]) -> tuple[set[str], list[str]]:
+def provided_by(roots: Iterable[SharedObject]) -> tuple[set[str], list[Path], list[str]]:
     """The symbols defined by ``roots`` and every library they need, breadth first as the
-    dynamic linker loads them; also the needed libraries that could not be found."""
+    dynamic linker loads them; also where those libraries are, and the ones not found."""
     defined: set[str] = set()
+    found: list[Path] = []
     missing: list[str] = []
     queue = list(roots)
     seen = {so.path.resolve() for so in queue}
@@ -295,6 +296,7 @@ def provided_by(roots: Iterable[SharedObject]) -> tuple[set[str], list[str]]:
             seen.add(lib.resolve())
             try:
                 queue.append(read(lib))
+                found.append(lib)
             except (ElfError, OSError):
                 missing.append(name)
-    return defined, missing
+    return defined, found, missing

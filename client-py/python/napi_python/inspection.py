@@ -23,6 +23,7 @@ from . import elf, js
 from .addon import hostd_path, load_addon
 from .errors import AddonError
 from .proxy import JSFunction, JSObject, JSSymbol
+from .sandbox import Sandbox
 from .values import BigInt
 
 __all__ = ["inspect_addon", "format_report", "host_exports"]
@@ -85,7 +86,8 @@ def _static(path: Path) -> dict[str, Any]:
             continue
         functions.append({"name": name, "how": "imported" if name in imported else "dlsym", "state": _ALWAYS_FAILS.get(name, state)})
     host = elf.read(hostd_path())
-    provided, missing_libs = elf.provided_by([host, so])
+    provided, _, missing_libs = elf.provided_by([host, so])
+    _, libraries, _ = elf.provided_by([so])
     unresolved = sorted(
         s.name for s in so.undefined if not s.weak and not _NAPI.match(s.name) and s.name not in provided
     )
@@ -100,6 +102,7 @@ def _static(path: Path) -> dict[str, Any]:
         "registration": _registration(so),
         "declares_version": "node_api_module_get_api_version_v1" in so.defined,
         "libraries": so.needed,
+        "library_dirs": sorted({str(p.parent) for p in libraries}),
         "missing_libraries": missing_libs,
         "napi_functions": functions,
         "unresolved": needs,
@@ -149,9 +152,12 @@ def _member(key: str, value: Any) -> str:
     return key
 
 
-def _loaded(path: Path, sandbox: bool) -> dict[str, Any]:
+def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any]:
+    # The sandbox lets the addon read its own folder and the system's libraries; libraries it
+    # ships elsewhere (sharp's libvips, in a sibling package) must be readable too.
+    box = Sandbox(read=library_dirs) if sandbox else None
     try:
-        addon = load_addon(path, sandbox=sandbox, restart=False, timeout=60)
+        addon = load_addon(path, sandbox=box, restart=False, timeout=60)
     except AddonError as e:
         return {"loaded": False, "error": str(e)}
     with addon:
@@ -174,7 +180,7 @@ def inspect_addon(path: "str | Path", *, sandbox: bool = True) -> dict[str, Any]
     """Everything ``inspect`` prints, as a dict (``--json`` prints it as is)."""
     p = Path(path).resolve()
     report = _static(p)
-    report["load"] = _loaded(p, sandbox)
+    report["load"] = _loaded(p, sandbox, report["library_dirs"])
     return report
 
 
