@@ -175,6 +175,15 @@ def test_platform_package_of_tagged_prebuilds_as_node_gyp_build_optional_package
     assert which(require("kv", platform=f"{os_arch}-gnu")) == "bench"
 
 
+def test_prebuilds_named_after_the_platform_as_better_sqlite3_ships_them(project, require):
+    nm = project / "node_modules"
+    arch = HERE.split("-")[1]
+    package(nm, "flat", {}, {f"prebuilds/linux-{arch}.node": "bench", f"prebuilds/linuxmusl-{arch}.node": "strings",
+                             "prebuilds/darwin-arm64.node": "strings"})
+    assert which(require("flat", platform=f"linux-{arch}-gnu")) == "bench"
+    assert which(require("flat", platform=f"linux-{arch}-musl")) == "strings"
+
+
 def test_prebuilds_for_one_node_releases_v8_abi_only_are_refused_with_the_reason(project, require):
     os_arch = "-".join(HERE.split("-")[:2])
     package(project / "node_modules", "nan-only", {}, {f"prebuilds/{os_arch}/node.abi115.node": "bench"})
@@ -214,6 +223,7 @@ def test_nothing_found_lists_every_place_looked(project, require):
         f"{nm}/empty-pkg-{HERE}: no such package",
         f"{pkg}/build/Release: no such folder",
         f"{pkg}/build/Debug: no such folder",
+        f"{pkg}/prebuilds/{'-'.join(HERE.split('-')[:2])}.node: no such file",
         f"{pkg}/prebuilds/{'-'.join(HERE.split('-')[:2])}: no such folder",
     ]
     for place in expected:

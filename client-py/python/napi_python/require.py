@@ -12,7 +12,8 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
   napi-rs 3, ``name``/``package.name`` in napi-rs 2); other platform packages named in
   ``optionalDependencies`` (``@img/sharp-linux-x64``) are searched too;
 - node-gyp: ``build/Release/*.node``, then ``build/Debug/*.node``;
-- node-gyp-build: ``prebuilds/<os>-<arch>/*.node``, choosing among the files by their tags
+- prebuilds: ``prebuilds/<os>-<arch>.node`` (better-sqlite3), and node-gyp-build's
+  ``prebuilds/<os>-<arch>/*.node``, choosing among the files by their tags
   (``node.napi.glibc.node``) as node-gyp-build does; builds for one Node release's V8 ABI
   (``abi115`` without ``napi``) are not Node-API and are passed over. Platform packages that
   hold such tagged files (node-gyp-build-optional-packages: ``@lmdb/lmdb-linux-x64``) are read
@@ -292,7 +293,12 @@ def _best_prebuild(files: list[Path], folder: Path, plat: _Platform, search: _Se
 
 def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     """node-gyp-build's folder. Untagged names (``bufferutil.node``) count as Node-API builds:
-    node-gyp-build takes them too."""
+    node-gyp-build takes them too. better-sqlite3 names its files after the platform instead
+    (``prebuilds/linux-x64.node``, ``prebuilds/linuxmusl-x64.node``)."""
+    flat = pkg / "prebuilds" / f"{'linuxmusl' if plat.libc == 'musl' else plat.os}-{plat.arch}.node"
+    if flat.is_file():
+        return flat
+    search.note(flat, "no such file")
     folder = pkg / "prebuilds" / f"{plat.os}-{plat.arch}"
     if not folder.is_dir():
         search.note(folder, "no such folder")
