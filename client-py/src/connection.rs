@@ -6,7 +6,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, PyException, PyRef, RefKind, Request, Value};
@@ -14,7 +15,7 @@ use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
 
-use crate::channel::{Channel, Incoming};
+use crate::channel::{Channel, DeathKind, Incoming};
 use crate::convert::{dead_error, Cx};
 use crate::hooks::hooks;
 use crate::process;
@@ -45,6 +46,9 @@ pub struct Connection {
     /// Method tables of class prototypes, fetched once each (`{name: function | "accessor" |
     /// "data"}`).
     class_members: Mutex<HashMap<u64, Py<PyDict>>>,
+    /// The event dispatcher's thread, and whether it has stopped: `close()` waits for it.
+    dispatcher: OnceLock<ThreadId>,
+    dispatcher_done: Arc<(Mutex<bool>, Condvar)>,
 }
 
 /// Closes a top-level chain's mailbox however the request ends.
@@ -285,15 +289,23 @@ impl Connection {
                 exported: Mutex::new(Exported::default()),
                 proxies: Mutex::new(HashMap::new()),
                 class_members: Mutex::new(HashMap::new()),
+                dispatcher: OnceLock::new(),
+                dispatcher_done: Arc::new((Mutex::new(false), Condvar::new())),
             },
         )?;
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
         let channel = conn.get().channel.clone();
-        std::thread::Builder::new()
+        let done = conn.get().dispatcher_done.clone();
+        let thread = std::thread::Builder::new()
             .name(format!("napi-events-{}", channel.process.pid))
-            .spawn(move || dispatch_events(channel, events))
+            .spawn(move || {
+                dispatch_events(channel, events);
+                *done.0.lock().unwrap() = true;
+                done.1.notify_all();
+            })
             .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
+        let _ = conn.get().dispatcher.set(thread.thread().id());
         Ok(conn)
     }
 
@@ -338,7 +350,18 @@ impl Connection {
     /// Ends the host, giving it `grace` seconds to run its cleanup hooks.
     #[pyo3(signature = (grace=2.0))]
     fn close(&self, py: Python<'_>, grace: f64) {
-        py.allow_threads(|| self.channel.close(Duration::from_secs_f64(grace.max(0.0))));
+        let grace = Duration::from_secs_f64(grace.max(0.0));
+        py.allow_threads(|| {
+            self.channel.close(grace);
+            // The dispatcher runs no event after a close; waiting for it to stop (unless this is
+            // the dispatcher, closing from a callback) means no thread of this connection is
+            // left in Python when the caller goes on, which interpreter shutdown needs
+            // (`napi_python.addon._close_at_exit`).
+            if self.dispatcher.get() != Some(&std::thread::current().id()) {
+                let (stopped, cv) = &*self.dispatcher_done;
+                let _ = cv.wait_timeout_while(stopped.lock().unwrap(), grace, |s| !*s);
+            }
+        });
     }
 
     /// Loads an addon; answers `[exports, {name: value}]`.
@@ -486,6 +509,11 @@ impl Connection {
 /// runs one; it ends when the host is gone.
 fn dispatch_events(channel: Arc<Channel>, conn: Py<PyWeakrefReference>) {
     while let Some(event) = channel.next_event() {
+        // Closed by the client: what is still queued is dropped, as Node drops pending work at
+        // exit. (A host that died still has its last events run.)
+        if channel.dead().is_some_and(|d| matches!(d.kind, DeathKind::Closed)) {
+            break;
+        }
         let alive = Python::with_gil(|py| {
             let Some(strong) = conn.bind(py).upgrade() else { return false };
             let Ok(bound) = strong.downcast_into::<Connection>() else { return false };

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from napi_python import BigInt, js
@@ -42,6 +43,8 @@ class Package:
     # When node cannot load the package's binary itself: the package whose binding node runs
     # the checks' JS on instead, and why.
     node_reference: tuple[str, str] | None = None
+    # When nothing under node can answer: the expected results computed another way, and why.
+    expected: tuple[Callable[[], list[Any]], str] | None = None
 
 
 def _js_arg(v: Any, short: bool = False) -> str:
@@ -98,6 +101,117 @@ LEVEL_JS = """(async () => { const db = b.db_init();
   const got = [await b.db_get(db, 0, 'fruit', undefined), await b.db_get(db, 2, Buffer.from([0, 98, 105, 110]), undefined),
     await b.db_has(db, 0, 'nope', undefined)];
   await b.db_close(db); return got })()"""
+
+
+JIEBA_DICT = "require('path').join(require.resolve('@node-rs/jieba/package.json', {paths: [%s]}), '../dict.txt')"
+JIEBA_JS = ("(() => { const j = b.Jieba.withDict(require('fs').readFileSync(" + JIEBA_DICT % json.dumps(str(Path(__file__).parent)) + "));"
+            " return [j.cut('我们中出了一个叛徒', false), j.cutForSearch('南京市长江大桥', true),"
+            " j.tag('我是拖拉机学院手扶拖拉机专业的')] })()")
+
+
+def _jieba(b, tmp):
+    j = b.Jieba.withDict((Path(__file__).parent / "node_modules" / "@node-rs" / "jieba" / "dict.txt").read_bytes())
+    return [j.cut("我们中出了一个叛徒", False), j.cutForSearch("南京市长江大桥", True), j.tag("我是拖拉机学院手扶拖拉机专业的")]
+
+
+SQL_SETUP = "create table t (id integer primary key, name text, data blob); insert into t (name, data) values ('a', x'0102'), ('b', null)"
+SQLITE_JS = ""  # node 20 cannot load the binary: see the package's `expected`
+
+
+def _sqlite(b, tmp):
+    """better-sqlite3's lib/database.js, the part that opens a database, done in Python: the
+    binding wants factories for errors, arrays, rows and iterator records."""
+
+    class SqliteError(Exception):
+        def __init__(self, message, code):
+            super().__init__(message)
+            self.code = code
+
+    def array_appender(array, *values):
+        n = js.get(array, "length")
+        for i, v in enumerate(values):
+            js.set(array, n + i, v)
+
+    b.initialize(SqliteError, lambda *v: js.array(b, v), array_appender,
+                 lambda *keys: (lambda *values: dict(zip(keys, values))), lambda value: {"value": value, "done": False})
+    db = b.Database(":memory:", ":memory:", True, False, False, 5000, js.null, js.null, js.null, js.null)
+    wrapper = js.object(b)
+    db.exec(SQL_SETUP)
+    as_list = lambda a: [js.get(a, i) for i in range(js.get(a, "length"))]  # noqa: E731
+    rows = as_list(db.prepare("select * from t order by id", wrapper, False, False).all())
+    count = db.prepare("select count(*) as n from t", wrapper, False, False).get()
+    raw = [as_list(r) if not isinstance(r, list) else r for r in as_list(
+        db.prepare("select id, name from t order by id", wrapper, False, False).raw(True).all())]
+    try:
+        db.exec("select * from nope")
+        error = None
+    except SqliteError as e:
+        error = ["SqliteError", str(e), e.code]
+    db.close()
+    return [rows, count, raw, error]
+
+
+def _sqlite_reference():
+    import sqlite3
+
+    con = sqlite3.connect(":memory:")
+    con.executescript(SQL_SETUP)
+    names = ["id", "name", "data"]
+    rows = [dict(zip(names, r)) for r in con.execute("select * from t order by id")]
+    count = {"n": con.execute("select count(*) from t").fetchone()[0]}
+    raw = [list(r) for r in con.execute("select id, name from t order by id")]
+    try:
+        con.execute("select * from nope")
+    except sqlite3.OperationalError as e:
+        error = ["SqliteError", str(e), "SQLITE_ERROR"]
+    return [rows, count, raw, error]
+
+
+WATCHER_JS = """(async () => { const fs = require('fs'), path = require('path');
+  const dir = path.join(tmp, 'w'); fs.mkdirSync(dir); const snap = path.join(tmp, 'snap');
+  await b.writeSnapshot(dir, snap, {}); fs.writeFileSync(path.join(dir, 'a.txt'), 'x');
+  const since = (await b.getEventsSince(dir, snap, {})).map(e => [e.type, path.basename(e.path)]);
+  const seen = []; let done; const got = new Promise(r => done = r);
+  const fn = (err, events) => { for (const e of events) seen.push([e.type, path.basename(e.path)]); done() };
+  await b.subscribe(dir, fn, {}); fs.writeFileSync(path.join(dir, 'b.txt'), 'y'); await got;
+  await b.unsubscribe(dir, fn, {}); return [since, seen] })()"""
+
+
+async def _watcher(b, tmp):
+    """@parcel/watcher: a snapshot diff, then events delivered from its watcher thread through a
+    threadsafe function while this coroutine waits."""
+    import asyncio
+    import os
+    import threading
+
+    d, snap = os.path.join(tmp, "w"), os.path.join(tmp, "snap")
+    os.mkdir(d)
+    await b.writeSnapshot(d, snap, {})
+    Path(d, "a.txt").write_text("x")
+    since = [[e["type"], os.path.basename(e["path"])] for e in await b.getEventsSince(d, snap, {})]
+    seen, got = [], threading.Event()
+
+    def on_events(err, events):
+        seen.extend([e["type"], os.path.basename(e["path"])] for e in events)
+        got.set()
+
+    await b.subscribe(d, on_events, {})
+    Path(d, "b.txt").write_text("y")
+    await asyncio.get_running_loop().run_in_executor(None, got.wait, 10)
+    await b.unsubscribe(d, on_events, {})
+    return [since, seen]
+
+
+def _canvas_png(b):
+    c = b.CanvasElement(4, 4)
+    ctx = c.getContext("2d")
+    ctx.fillStyle = "#0f0"
+    ctx.fillRect(1, 1, 2, 2)
+    return c.encodeSync("png")
+
+
+async def _then(promise, f):
+    return await f(await promise)
 
 
 PACKAGES = [
@@ -163,6 +277,7 @@ PACKAGES = [
     Package("@node-rs/jieba", "parsing", [
         pair("Jieba() without a dict: cut('南京市长江大桥')", "new b.Jieba().cut('南京市长江大桥', false)",
              lambda b, tmp: b.Jieba().cut("南京市长江大桥", False)),
+        pair("Jieba.withDict(dict.txt, 5 MB): cut, cutForSearch, tag", JIEBA_JS, _jieba),
     ]),
     Package("lightningcss", "parsing", [
         pair("transform({code, minify})", "(r => [r.code.toString(), r.warnings])(b.transform({filename: 'a.css', code: Buffer.from('.a { color: #ff0000; margin: 0px 0px }'), minify: true}))",
@@ -184,27 +299,27 @@ PACKAGES = [
         pair("unmask(buffer, mask) in place", "(() => { const d = Buffer.from('hello, websocket'); b.unmask(d, Buffer.from([15, 240, 15, 240])); return d })()", _bufferutil_unmask),
     ]),
     Package("classic-level", "database", [pair("open, put, get, has, close (LevelDB)", LEVEL_JS, _level_roundtrip)]),
-    Package("lmdb", "database", []),
-    Package("better-sqlite3", "database", []),
+    Package("lmdb", "database", [
+        pair("version", "b.version", lambda b, tmp: b.version),
+        call("lmdbError", -30798),
+    ]),
+    Package("better-sqlite3", "database", [pair("initialize, open :memory:, exec, prepare().all/get/raw, SqliteError", SQLITE_JS, _sqlite)],
+            expected=(lambda: [_sqlite_reference()], "node 20 crashes loading better-sqlite3's binary, which declares "
+                                                     "Node-API 10 (node 20 has 9); the rows from Python's sqlite3 module")),
     Package("sodium-native", "crypto", []),
+    Package("@parcel/watcher", "files", [pair("writeSnapshot, getEventsSince, subscribe (events from a thread)", WATCHER_JS, _watcher)]),
+    Package("usb", "devices", [pair("nativeGetDevices() (no USB here)", "b.nativeGetDevices()", lambda b, tmp: b.nativeGetDevices())]),
+    Package("leveldown", "database", []),
+    Package("@serialport/bindings-cpp", "devices", []),
+    Package("re2", "parsing", []),
+    Package("@mongodb-js/zstd", "compression", []),
+    Package("node-pty", "terminals", []),
     Package("@napi-rs/canvas", "image", [
         pair("CanvasElement(4, 4) fill, encodeSync('png')",
              "(() => { const c = new b.CanvasElement(4, 4); const x = c.getContext('2d'); x.fillStyle = '#0f0'; x.fillRect(1, 1, 2, 2); return c.encodeSync('png') })()",
              lambda b, tmp: _canvas_png(b)),
     ]),
 ]
-
-
-def _canvas_png(b):
-    c = b.CanvasElement(4, 4)
-    ctx = c.getContext("2d")
-    ctx.fillStyle = "#0f0"
-    ctx.fillRect(1, 1, 2, 2)
-    return c.encodeSync("png")
-
-
-async def _then(promise, f):
-    return await f(await promise)
 
 
 BY_NAME = {p.name: p for p in PACKAGES}

@@ -171,7 +171,7 @@ def report_package(pkg: Package) -> dict[str, Any]:
     if not pkg.checks:
         return row
     try:
-        expected = run_node(file, pkg)
+        expected = json.loads(json.dumps(encode(pkg.expected[0]()))) if pkg.expected else run_node(file, pkg)
     except RuntimeError as e:
         row["notes"] = str(e)
         return row
@@ -190,8 +190,8 @@ def report_package(pkg: Package) -> dict[str, Any]:
     if row["failures"]:
         first = row["failures"][0]
         row["notes"] = f"{first['call']}: python {json.dumps(first['python'])[:120]} != node {json.dumps(first['node'])[:120]}"
-    elif pkg.node_reference is not None:
-        row["notes"] = pkg.node_reference[1]
+    elif pkg.node_reference or pkg.expected:
+        row["notes"] = (pkg.node_reference or pkg.expected)[1]
     return row
 
 

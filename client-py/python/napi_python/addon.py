@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import collections
 import logging
 import os
@@ -239,6 +240,30 @@ def _on_host_death(pid: int) -> AddonError | None:
 errors._death_listener = _on_host_death
 
 
+# The output forwarder of each host, with its connection: ended before the interpreter finalizes.
+_forwarders: "list[tuple[threading.Thread, weakref.ref[_native.Connection]]]" = []
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    """Closes the hosts still open and waits for their forwarders, before Python finalizes.
+
+    A thread that wakes from native code while the interpreter finalizes is ended by
+    CPython with pthread_exit, whose unwinding aborts the process when it meets Rust frames
+    (a forwarder returning from `read_output`, the event dispatcher running a callback). Closed
+    first, the hosts' output ends, so each forwarder returns to Python and finishes, and each
+    dispatcher, finding its event socket closed, stops before calling Python again. The hosts
+    would end at exit anyway; this way their cleanup hooks run, as in Node at exit.
+    """
+    for thread, conn_ref in _forwarders:
+        conn = conn_ref()
+        if conn is not None:
+            conn.close(1.0)
+        del conn
+    for thread, _ in _forwarders:
+        thread.join(2.0)
+
+
 def _forward_output(conn_ref: "weakref.ref[_native.Connection]", pid: int) -> None:
     """Sends the host's output lines to logging until its stdout and stderr end."""
     while True:
@@ -264,9 +289,11 @@ def _start(path: str, env: Mapping[str, str] | None, timeout: float | None, sand
         if sandbox is not None:
             raise SandboxUnavailableError(f"napi-hostd could not set up the sandbox: {e}") from e
         raise AddonLoadError(f"napi-hostd did not start: {e}") from e
-    threading.Thread(
+    forwarder = threading.Thread(
         target=_forward_output, args=(weakref.ref(conn), conn.pid), name=f"napi-hostd-{conn.pid}-output", daemon=True
-    ).start()
+    )
+    forwarder.start()
+    _forwarders[:] = [(t, r) for t, r in _forwarders if t.is_alive()] + [(forwarder, weakref.ref(conn))]
     try:
         if sandbox is not None:
             missing = [p for p in sandbox.required() if p not in conn.protections]

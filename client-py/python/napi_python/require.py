@@ -99,10 +99,13 @@ class _Platform:
     @property
     def suffixes(self) -> list[str]:
         """How platform packages end, most specific first: ``-linux-x64-gnu`` (napi-rs),
-        ``-linuxmusl-x64`` (sharp on musl), ``-linux-x64`` (sharp's ``@img/sharp-linux-x64``;
-        lmdb's, which holds builds for both libcs)."""
+        ``-linux-x64-glibc`` (@parcel/watcher), ``-linuxmusl-x64`` (sharp on musl),
+        ``-linux-x64`` (sharp's ``@img/sharp-linux-x64``; lmdb's, which holds builds for both
+        libcs)."""
         out = [f"-{self.name}"]
-        if self.libc == "musl":
+        if self.libc == "glibc":
+            out.append(f"-{self.os}-{self.arch}-glibc")
+        elif self.libc == "musl":
             out.append(f"-linuxmusl-{self.arch}")
         out.append(f"-{self.os}-{self.arch}")
         return out
