@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from napi_python import BigInt, js
+from napi_python import BigInt, JSError, js
 
 PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -202,6 +202,40 @@ async def _watcher(b, tmp):
     return [since, seen]
 
 
+LEVELDOWN_JS = """(async () => { const p = (f, ...a) => new Promise((res, rej) => f(...a, (e, v) => e ? rej(e) : res(v)));
+  const db = b.db_init(); await p(b.db_open, db, tmp, {createIfMissing: true});
+  await p(b.db_put, db, 'k', 'v', {}); const v = await p(b.db_get, db, 'k', {asBuffer: false});
+  let missing; try { await p(b.db_get, db, 'nope', {asBuffer: false}) } catch (e) { missing = e.message }
+  await p(b.db_close, db); return [v, missing] })()"""
+
+
+async def _leveldown(b, tmp):
+    """leveldown's callback API (async work completing on the JS thread), awaited from asyncio."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+
+    async def call(f, *args):
+        done = loop.create_future()
+        f(*args, lambda err=None, value=None: loop.call_soon_threadsafe(done.set_result, (err, value)))
+        err, value = await done
+        if err is not None:  # an Error object, as the callback's first argument
+            raise JSError(js.get(err, "message"), name=js.get(err, "name"), value=err)
+        return value
+
+    db = b.db_init()
+    await call(b.db_open, db, tmp, {"createIfMissing": True})
+    await call(b.db_put, db, "k", "v", {})
+    value = await call(b.db_get, db, "k", {"asBuffer": False})
+    try:
+        await call(b.db_get, db, "nope", {"asBuffer": False})
+        missing = None
+    except JSError as e:
+        missing = e.message
+    await call(b.db_close, db)
+    return [value, missing]
+
+
 def _canvas_png(b):
     c = b.CanvasElement(4, 4)
     ctx = c.getContext("2d")
@@ -309,11 +343,15 @@ PACKAGES = [
     Package("sodium-native", "crypto", []),
     Package("@parcel/watcher", "files", [pair("writeSnapshot, getEventsSince, subscribe (events from a thread)", WATCHER_JS, _watcher)]),
     Package("usb", "devices", [pair("nativeGetDevices() (no USB here)", "b.nativeGetDevices()", lambda b, tmp: b.nativeGetDevices())]),
-    Package("leveldown", "database", []),
+    Package("leveldown", "database", [pair("open, put, get, get a missing key, close (callbacks)", LEVELDOWN_JS, _leveldown)]),
     Package("@serialport/bindings-cpp", "devices", []),
     Package("re2", "parsing", []),
     Package("@mongodb-js/zstd", "compression", []),
-    Package("node-pty", "terminals", []),
+    Package("node-pty", "terminals", [
+        pair("open(80, 24): a pseudo-terminal's master, slave and name", "Object.keys(b.open(80, 24)).sort()",
+             lambda b, tmp: sorted(b.open(80, 24))),
+    ]),
+    Package("unix-dgram", "sockets", []),
     Package("@napi-rs/canvas", "image", [
         pair("CanvasElement(4, 4) fill, encodeSync('png')",
              "(() => { const c = new b.CanvasElement(4, 4); const x = c.getContext('2d'); x.fillStyle = '#0f0'; x.fillRect(1, 1, 2, 2); return c.encodeSync('png') })()",

@@ -9,7 +9,9 @@ For each package: `napi_python.resolve` finds its binary (tests/compat/node_modu
 tests/npm/node_modules); `inspect` says how it registers, what it is built with and whether it
 needs symbols only node has; it is loaded in a host; the calls of cases.py run in Python and, on
 the same .node file, under node, and their results must be equal. The packages are pinned in
-tests/compat/package.json (installed by `scripts/npm-install tests/compat`).
+tests/compat/package.json (installed by `scripts/npm-install tests/compat`); the few whose
+binaries npm does not carry and that compile in seconds (BUILT) are then built with node-gyp
+against the local Node headers, as their install scripts would.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import inspect
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -34,6 +37,7 @@ from napi_python import AddonError, AddonNotFoundError, BigInt, JSBuffer, JSErro
 from napi_python.inspection import inspect_addon  # noqa: E402
 
 SEARCH = [HERE, ROOT / "tests" / "npm"]
+BUILT = ["node-pty", "unix-dgram"]
 
 NODE_RUNNER = """
 const b = require(%(file)s);
@@ -95,7 +99,7 @@ def run_python(addon: Any, check_py: Any) -> Any:
 
 
 async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
+    return await asyncio.wait_for(awaitable, 120)
 
 
 def run_node(file: str, pkg: Package) -> list[Any]:
@@ -121,6 +125,8 @@ def _package_json(file: str | None, name: str) -> dict[str, Any]:
 
 def kind_of(meta: dict[str, Any], report: dict[str, Any] | None) -> str:
     deps = {**meta.get("dependencies", {}), **meta.get("devDependencies", {})}
+    if report and "V8" in report["unresolved"]:
+        return "V8 (nan)" if "nan" in deps else "V8"
     if "napi" in meta:
         return "napi-rs"
     if "node-addon-api" in deps:
@@ -142,7 +148,7 @@ def why_missing(meta: dict[str, Any]) -> str:
     if "prebuild-install" in install:
         return "no binary on npm: its install script downloads a prebuilt one (prebuild-install, from GitHub) or builds it with node-gyp"
     if install:
-        return f"no binary on npm: its install script ({install}) makes it"
+        return f"no binary on npm: its install script ({install[:60]}{'...' if len(install) > 60 else ''}) makes it"
     return "no binary for this platform"
 
 
@@ -204,6 +210,15 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([line(head), line(["-" * w for w in widths] + ["-----"]), *map(line, cells)])
 
 
+def install() -> None:
+    subprocess.run([str(ROOT / "scripts" / "npm-install"), "tests/compat"], check=True)
+    missing = [p for p in BUILT if not list((HERE / "node_modules" / p / "build" / "Release").glob("*.node"))]
+    if missing:
+        headers = Path(os.environ.get("NODE_HEADERS", "/usr/include/node"))
+        subprocess.run(["npm", "rebuild", *missing, "--build-from-source", f"--nodedir={headers.parent.parent}",
+                        "--loglevel=error"], cwd=HERE, check=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packages", help="comma-separated names (default: all of cases.py)")
@@ -211,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
     if not args.no_install:
-        subprocess.run([str(ROOT / "scripts" / "npm-install"), "tests/compat"], check=True)
+        install()
     selected = [BY_NAME[n] for n in args.packages.split(",")] if args.packages else PACKAGES
     rows = [report_package(p) for p in selected]
     if args.json:
