@@ -37,20 +37,9 @@ impl WeakTable {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    WeakSet,
-    WeakMap,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::WeakSet => "WeakSet",
-            Kind::WeakMap => "WeakMap",
-        }
-    }
-}
+/// Which collection a method belongs to, by its constructor's name.
+const WEAK_MAP: &str = "WeakMap";
+const WEAK_SET: &str = "WeakSet";
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let map_proto = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
@@ -80,28 +69,24 @@ fn weak_key(rt: &Runtime, v: &Value) -> Option<ObjectId> {
 }
 
 /// Runs `f` on the table of `this`, or throws V8's incompatible-receiver TypeError.
-fn with_table<R>(rt: &Runtime, this: &Value, kind: Kind, method: &str, f: impl FnOnce(&mut WeakTable) -> R) -> JsResult<R> {
+fn with_table<R>(rt: &Runtime, this: &Value, kind: &str, method: &str, f: impl FnOnce(&mut WeakTable) -> R) -> JsResult<R> {
     if let Value::Object(id) = this {
         let mut heap = rt.heap.borrow_mut();
         match heap.get_mut(*id).map(|o| &mut o.class) {
-            Some(ObjectClass::WeakMap(t)) if kind == Kind::WeakMap => return Ok(f(t)),
-            Some(ObjectClass::WeakSet(t)) if kind == Kind::WeakSet => return Ok(f(t)),
+            Some(ObjectClass::WeakMap(t)) if kind == WEAK_MAP => return Ok(f(t)),
+            Some(ObjectClass::WeakSet(t)) if kind == WEAK_SET => return Ok(f(t)),
             _ => {}
         }
     }
-    Err(rt.type_error(format!(
-        "Method {}.prototype.{method} called on incompatible receiver {}",
-        kind.name(),
-        describe(rt, this)
-    )))
+    Err(rt.type_error(format!("Method {kind}.prototype.{method} called on incompatible receiver {}", describe(rt, this))))
 }
 
-fn lookup(rt: &Runtime, this: &Value, kind: Kind, method: &str, key: &Value) -> JsResult<Option<Value>> {
+fn lookup(rt: &Runtime, this: &Value, kind: &str, method: &str, key: &Value) -> JsResult<Option<Value>> {
     let key = weak_key(rt, key);
     with_table(rt, this, kind, method, |t| key.and_then(|k| t.get(k).cloned()))
 }
 
-fn remove(rt: &Runtime, this: &Value, kind: Kind, key: &Value) -> JsResult<Value> {
+fn remove(rt: &Runtime, this: &Value, kind: &str, key: &Value) -> JsResult<Value> {
     let key = weak_key(rt, key);
     let removed = with_table(rt, this, kind, "delete", |t| match key {
         Some(k) if t.0.contains_key(&k) => Rc::make_mut(&mut t.0).remove(&k).is_some(),
@@ -110,13 +95,10 @@ fn remove(rt: &Runtime, this: &Value, kind: Kind, key: &Value) -> JsResult<Value
     Ok(Value::Bool(removed))
 }
 
-fn insert(rt: &Runtime, this: &Value, kind: Kind, method: &str, key: &Value, value: Value) -> JsResult<Value> {
+fn insert(rt: &Runtime, this: &Value, kind: &str, method: &str, key: &Value, value: Value) -> JsResult<Value> {
     with_table(rt, this, kind, method, |_| ())?;
     let Some(k) = weak_key(rt, key) else {
-        let message = match kind {
-            Kind::WeakMap => "Invalid value used as weak map key",
-            Kind::WeakSet => "Invalid value used in weak set",
-        };
+        let message = if kind == WEAK_MAP { "Invalid value used as weak map key" } else { "Invalid value used in weak set" };
         return Err(rt.type_error(message.to_string()));
     };
     with_table(rt, this, kind, method, |t| Rc::make_mut(&mut t.0).insert(k, value))?;
@@ -124,39 +106,39 @@ fn insert(rt: &Runtime, this: &Value, kind: Kind, method: &str, key: &Value, val
 }
 
 fn weak_map_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
-    construct_collection(rt, "WeakMap", ObjectClass::WeakMap(WeakTable::default()), true, args, nt)
+    construct_collection(rt, WEAK_MAP, ObjectClass::WeakMap(WeakTable::default()), true, args, nt)
 }
 
 fn weak_map_get(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(lookup(rt, &this, Kind::WeakMap, "get", &arg(args, 0))?.unwrap_or(Value::Undefined))
+    Ok(lookup(rt, &this, WEAK_MAP, "get", &arg(args, 0))?.unwrap_or(Value::Undefined))
 }
 
 fn weak_map_has(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(Value::Bool(lookup(rt, &this, Kind::WeakMap, "has", &arg(args, 0))?.is_some()))
+    Ok(Value::Bool(lookup(rt, &this, WEAK_MAP, "has", &arg(args, 0))?.is_some()))
 }
 
 fn weak_map_set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    insert(rt, &this, Kind::WeakMap, "set", &arg(args, 0), arg(args, 1))
+    insert(rt, &this, WEAK_MAP, "set", &arg(args, 0), arg(args, 1))
 }
 
 fn weak_map_delete(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    remove(rt, &this, Kind::WeakMap, &arg(args, 0))
+    remove(rt, &this, WEAK_MAP, &arg(args, 0))
 }
 
 fn weak_set_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
-    construct_collection(rt, "WeakSet", ObjectClass::WeakSet(WeakTable::default()), false, args, nt)
+    construct_collection(rt, WEAK_SET, ObjectClass::WeakSet(WeakTable::default()), false, args, nt)
 }
 
 fn weak_set_has(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(Value::Bool(lookup(rt, &this, Kind::WeakSet, "has", &arg(args, 0))?.is_some()))
+    Ok(Value::Bool(lookup(rt, &this, WEAK_SET, "has", &arg(args, 0))?.is_some()))
 }
 
 fn weak_set_add(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    insert(rt, &this, Kind::WeakSet, "add", &arg(args, 0), Value::Undefined)
+    insert(rt, &this, WEAK_SET, "add", &arg(args, 0), Value::Undefined)
 }
 
 fn weak_set_delete(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    remove(rt, &this, Kind::WeakSet, &arg(args, 0))
+    remove(rt, &this, WEAK_SET, &arg(args, 0))
 }
 
 #[cfg(test)]
