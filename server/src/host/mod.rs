@@ -73,15 +73,23 @@ impl Host {
     fn send_event(&self, msg: &ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send_event(msg).is_err() {
-            self.closed.set(true);
+            self.client_gone();
         }
     }
 
     fn send(&self, msg: &ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send(msg).is_err() {
-            self.closed.set(true);
+            self.client_gone();
         }
+    }
+
+    /// The client hung up (or its socket failed): nothing may call into Python any more, as in
+    /// Node once its environment is exiting, and what still runs before teardown (a batch of
+    /// threadsafe-function calls) gets napi's "cannot call into JS" answers, not Python's.
+    fn client_gone(&self) {
+        self.closed.set(true);
+        self.rt.can_call_js.set(false);
     }
 
     /// Before any message: new segments (which it may mention), segments retired and client
@@ -99,7 +107,7 @@ impl Host {
             ok &= conn.send(&ServerMessage::Returned { blocks }).is_ok();
         }
         if !ok {
-            self.closed.set(true);
+            self.client_gone();
         }
     }
 
@@ -128,17 +136,21 @@ impl Host {
     pub fn serve(&self, protections: Vec<String>) -> Stop {
         self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
-            // Top level, no request running: what other threads posted (async-work completions,
-            // threadsafe-function calls) runs here, as Node runs them from its loop.
-            self.run_events();
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
                 self.serve_request(req);
+                // Then what other threads posted, so neither starves the other.
+                self.run_events();
                 continue;
             }
+            // One client message (a hang-up above all) before each turn of events: a client that
+            // went away must not be called while the events keep coming.
             let events = self.rt.events.fd();
             if !self.conn.borrow_mut().wait_readable(events) {
+                // Top level, no request running: what other threads posted (async-work
+                // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
+                self.run_events();
                 continue;
             }
             let msg = self.recv();
@@ -154,6 +166,7 @@ impl Host {
             if self.closed.get() {
                 return Stop::Closed;
             }
+            self.run_events();
         }
     }
 
@@ -209,6 +222,11 @@ impl Host {
 
     /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
     fn uncaught(&self, value: &Value) {
+        if self.closed.get() {
+            // Nobody to tell: the client left, and the error is the consequence of that.
+            tracing::debug!("uncaught exception after the client left: {}", self.rt.describe_thrown(value));
+            return;
+        }
         if let Outcome::Thrown(t) = self.thrown(value) {
             self.send_event(&ServerMessage::Uncaught(t));
         }
@@ -341,7 +359,7 @@ impl Host {
                 Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
                 Ok(_) => tracing::warn!("unknown message"),
                 Err(_) => {
-                    self.closed.set(true);
+                    self.client_gone();
                 }
             }
         }
