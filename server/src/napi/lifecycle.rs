@@ -30,10 +30,33 @@ pub struct LoadedModule {
     pub exports: Value,
 }
 
+/// Why a module did not load.
+pub enum LoadError {
+    /// Nothing of the module is left running: no such file, not a library, no entry point, an
+    /// unsupported version.
+    Refused(String),
+    /// The init function ran and threw `thrown`. Its env lives on, as in Node (where
+    /// `require()` throws but the env is only torn down at exit): the addon may have created
+    /// objects, finalizers and cleanup hooks that point into the library, so `module` must stay
+    /// loaded and be torn down with the others.
+    Threw { module: LoadedModule, thrown: Value },
+}
+
 /// Loads the addon at `path` into `rt`: `dlopen`, find the entry point (exported
 /// `napi_register_module_v1`, else a module registered with `napi_module_register` during
 /// `dlopen`), create its env with the declared version, and run its init.
-pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String> {
+pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, LoadError> {
+    open_module(rt, path).map_err(LoadError::Refused)?.run_init(rt)
+}
+
+/// A library whose entry point was found and whose env exists, before its init has run.
+struct OpenedModule {
+    library: libloading::os::unix::Library,
+    init: unsafe extern "C" fn(napi_env, napi_value) -> napi_value,
+    env: EnvId,
+}
+
+fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
     if !path.exists() {
         return Err(format!("no such file: {}", path.display()));
     }
@@ -88,18 +111,26 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
     let url = CString::new(file_url(&abs)).map_err(|_| "path holds a NUL byte".to_string())?;
     rt.envs.borrow_mut().push(Rc::new(Env::new(id, version, url)));
 
-    let exports_obj = rt.new_plain_object();
-    let exports_value = Value::Object(exports_obj);
-    let result = call_into_module(rt, id, |env| {
-        let exports = rt.handles.borrow_mut().push(exports_value.clone()) as napi_value;
-        // SAFETY: calling the addon's init with a live env and exports handle.
-        unsafe { init(env, exports) }
-    });
-    match result {
-        Err(thrown) => Err(format!("the module's initialisation threw: {}", rt.describe_thrown(&thrown.0))),
-        // An init that returns nothing (or undefined) keeps the exports object it was given.
-        Ok(Value::Undefined) | Ok(Value::Null) => Ok(LoadedModule { library, env: id, exports: exports_value }),
-        Ok(v) => Ok(LoadedModule { library, env: id, exports: v }),
+    Ok(OpenedModule { library, init, env: id })
+}
+
+impl OpenedModule {
+    /// Runs the module's init with a fresh exports object.
+    fn run_init(self, rt: &Runtime) -> Result<LoadedModule, LoadError> {
+        let OpenedModule { library, init, env } = self;
+        let exports_value = Value::Object(rt.new_plain_object());
+        let result = call_into_module(rt, env, |napi_env| {
+            let exports = rt.handles.borrow_mut().push(exports_value.clone()) as napi_value;
+            // SAFETY: calling the addon's init with a live env and exports handle.
+            unsafe { init(napi_env, exports) }
+        });
+        let exports = match result {
+            Err(thrown) => return Err(LoadError::Threw { module: LoadedModule { library, env, exports: Value::Undefined }, thrown: thrown.0 }),
+            // An init that returns nothing (or undefined) keeps the exports object it was given.
+            Ok(Value::Undefined) | Ok(Value::Null) => exports_value,
+            Ok(v) => v,
+        };
+        Ok(LoadedModule { library, env, exports })
     }
 }
 
