@@ -22,6 +22,7 @@ pub mod property;
 pub mod realm;
 pub mod references;
 pub mod string;
+pub mod typed_elements;
 pub mod value;
 
 use std::cell::{Cell, RefCell};

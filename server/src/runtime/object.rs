@@ -99,6 +99,17 @@ impl ArrayBufferData {
         }
     }
 
+    /// The bytes, for writing in place (empty once detached).
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        match &mut self.backing {
+            Backing::Owned(b) => b,
+            // SAFETY: as for `bytes`; the addon's memory is writable (it is a JS ArrayBuffer's),
+            // and `&mut self` makes this the only view the host hands out meanwhile.
+            Backing::External { ptr, len } if *len > 0 => unsafe { std::slice::from_raw_parts_mut(*ptr as *mut u8, *len) },
+            _ => &mut [],
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.bytes().len()
     }
