@@ -98,6 +98,21 @@ def test_the_same_object_comes_back_not_a_copy(host):
     assert c.callWith(lambda q: q is point, point) is True  # and Python gets it back as itself
 
 
+def test_a_buffer_held_by_reference_is_the_same_memory_in_both_addons(host):
+    p, c = host.load(PROVIDER), host.load(CONSUMER)
+    holder = js.object(p)
+    p.makeBuffer(holder, 4)
+    shared = js.get(holder, "buffer", by_reference=True)
+    assert c.fillBuffer(shared, 7) == 4
+    assert bytes(js.get(holder, "buffer")) == bytes([7] * 4)  # the provider's buffer, written
+    assert js.strict_equals(shared, js.get(holder, "buffer", by_reference=True))
+    # Read the usual way a buffer is a copy (issue 5 shares the memory): writing the copy
+    # leaves the provider's buffer alone.
+    copy = js.get(holder, "buffer")
+    c.fillBuffer(copy, 9)
+    assert bytes(js.get(holder, "buffer")) == bytes([7] * 4)
+
+
 def test_close_tears_down_addon_by_addon_newest_first_as_node_does(tmp_path):
     _, expected = node_log(tmp_path)
     log = tmp_path / "python.log"

@@ -64,6 +64,18 @@ static napi_value Label(napi_env env, napi_callback_info info) {
   return argv[0];
 }
 
+/* fillBuffer(buffer, byte): writes `byte` over the buffer's memory; answers its length. */
+static napi_value FillBuffer(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t byte;
+  void* data;
+  size_t length;
+  if (!get_args(env, info, 2, argv, NULL) || !get_int32(env, argv[1], &byte)) return NULL;
+  NODE_API_CALL(env, napi_get_buffer_info(env, argv[0], &data, &length));
+  memset(data, byte, length);
+  return make_double(env, (double)length);
+}
+
 NAPI_MODULE_INIT() {
   if (!hosts_register_env(env, ADDON)) return NULL;
   napi_property_descriptor props[] = {
@@ -71,6 +83,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("movePoint", MovePoint),
       DECLARE_METHOD("callWith", CallWith),
       DECLARE_METHOD("label", Label),
+      DECLARE_METHOD("fillBuffer", FillBuffer),
       DECLARE_METHOD("whoAmI", HostsWhoAmI),
   };
   return EXPORT_METHODS(env, exports, props);

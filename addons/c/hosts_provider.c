@@ -1,6 +1,6 @@
-/* Chapter "hosts", the provider: makes a type-tagged external (a Thing) and instances of a class
- * wrapping a native Point, which hosts_consumer.c reads from another env in the same host (see
- * hosts_shared.h). */
+/* Chapter "hosts", the provider: makes a type-tagged external (a Thing), instances of a class
+ * wrapping a native Point, and Buffers, which hosts_consumer.c reads from another env in the
+ * same host (see hosts_shared.h). */
 #include "hosts_shared.h"
 
 static const char ADDON[] = "provider";
@@ -72,6 +72,20 @@ static napi_value PointGetX(napi_env env, napi_callback_info info) {
   return make_double(env, p->x);
 }
 
+/* makeBuffer(holder, n): holder.buffer = a Buffer of bytes 0..n-1 (as tree-sitter keeps its
+ * transfer array on its exports). */
+static napi_value MakeBuffer(napi_env env, napi_callback_info info) {
+  napi_value argv[2], buffer;
+  int32_t n;
+  uint8_t* data;
+  if (!get_args(env, info, 2, argv, NULL) || !get_int32(env, argv[1], &n)) return NULL;
+  NODE_API_ASSERT(env, n >= 0 && n <= 4096, "0 <= n <= 4096");
+  NODE_API_CALL(env, napi_create_buffer(env, (size_t)n, (void**)&data, &buffer));
+  for (int32_t i = 0; i < n; i++) data[i] = (uint8_t)i;
+  NODE_API_CALL(env, napi_set_named_property(env, argv[0], "buffer", buffer));
+  return make_undefined(env);
+}
+
 NAPI_MODULE_INIT() {
   if (!hosts_register_env(env, ADDON)) return NULL;
   napi_property_descriptor point_props[] = {
@@ -83,6 +97,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       DECLARE_METHOD("makeThing", MakeThing),
       DECLARE_METHOD("makeUntagged", MakeUntagged),
+      DECLARE_METHOD("makeBuffer", MakeBuffer),
       DECLARE_METHOD("whoAmI", HostsWhoAmI),
       {"Point", NULL, NULL, NULL, NULL, point, napi_default, NULL},
   };

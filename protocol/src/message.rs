@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::value::{ObjectId, PyRef, Value};
 
 /// Bumped whenever the encoding of any message changes (the golden-bytes test enforces it).
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
@@ -68,6 +68,9 @@ pub enum Op {
     Construct { ctor: Value, args: Vec<Value> },
     /// `target[key]`.
     Get { target: Value, key: Value },
+    /// `target[key]`, an object answered by reference whatever its kind (a typed array Python
+    /// writes into, an array the addon mutates), where `Get` would copy it.
+    GetReference { target: Value, key: Value },
     /// `target[key] = value`, in strict mode: a refused write throws a TypeError.
     Set { target: Value, key: Value, value: Value },
     /// `key in target`.

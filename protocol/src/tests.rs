@@ -33,6 +33,7 @@ fn sample_ops() -> Vec<Op> {
         Op::Call { func: v(), this: v(), args: sample_values() },
         Op::Construct { ctor: v(), args: vec![] },
         Op::Get { target: v(), key: v() },
+        Op::GetReference { target: v(), key: v() },
         Op::Set { target: v(), key: v(), value: v() },
         Op::Has { target: v(), key: v() },
         Op::Delete { target: v(), key: v() },
@@ -131,7 +132,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 4);
+    assert_eq!(PROTOCOL_VERSION, 5);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
 }
 
