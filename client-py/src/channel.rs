@@ -14,10 +14,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use napi_protocol::frame::{read_message, write_message, FrameError};
+use napi_protocol::frame::{encode, read_message, write_message, FrameError};
+use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
 use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
 use crate::process::{Sockets, describe, Exit, HostProcess};
+use crate::shm::ClientShm;
 
 /// A message for a waiting chain.
 pub enum Incoming {
@@ -77,11 +79,16 @@ struct State {
 
 pub struct Channel {
     writer: Mutex<BufWriter<UnixStream>>,
-    reader: Mutex<BufReader<UnixStream>>,
+    reader: Mutex<BufReader<FdReader>>,
     state: Mutex<State>,
     wake: Condvar,
     /// The event socket: only the event dispatcher reads it.
-    events: Mutex<BufReader<UnixStream>>,
+    events: Mutex<BufReader<FdReader>>,
+    /// Descriptors of the host's segments, as they arrive on each socket.
+    reader_fds: FdQueue,
+    events_fds: FdQueue,
+    /// Shared memory with this host.
+    pub shm: ClientShm,
     pub process: HostProcess,
     /// How long a call may wait for the host's next message before the host is killed.
     timeout: Option<Duration>,
@@ -101,13 +108,18 @@ impl Channel {
     /// Wraps a freshly spawned host and checks its greeting.
     pub fn open(process: HostProcess, sockets: Sockets, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
         let Sockets { main: stream, events } = sockets;
-        let reader = stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?;
+        let reader = FdReader::new(stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?);
+        let events = FdReader::new(events);
+        let (reader_fds, events_fds) = (reader.fds(), events.fds());
         let mut channel = Channel {
             writer: Mutex::new(BufWriter::new(stream)),
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
+            reader_fds,
+            events_fds,
+            shm: ClientShm::default(),
             process,
             timeout,
             protections: Vec::new(),
@@ -173,14 +185,48 @@ impl Channel {
         if let Some(d) = self.dead() {
             return Err(d);
         }
+        // Taken before the writer's lock: uploads lock the shared memory, then the writer.
+        let retired = self.shm.take_retired();
         let mut w = self.writer.lock().unwrap();
-        let sent = write_message(&mut *w, msg).and_then(|_| w.flush().map_err(FrameError::Io));
+        let sent = retired
+            .into_iter()
+            .try_for_each(|id| write_message(&mut *w, &ClientMessage::SegmentRetired { id }))
+            .and_then(|_| write_message(&mut *w, msg))
+            .and_then(|_| w.flush().map_err(FrameError::Io));
         drop(w);
         match sent {
             Ok(()) => Ok(()),
             // A broken pipe means the host died: the reader will find out how.
             Err(FrameError::Io(_)) => Ok(()),
             Err(e) => Err(self.die(format!("cannot encode a request: {e}"))),
+        }
+    }
+
+    /// Sends a segment of ours to the host, its descriptor riding on the announcement.
+    pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
+        let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut w = self.writer.lock().unwrap();
+        w.flush()?;
+        send_with_fd(w.get_ref(), &frame, fd)
+    }
+
+    /// Takes in a shared-memory message (answering `None`), or hands the message back.
+    fn take_in(&self, m: ServerMessage, fds: &FdQueue) -> Result<Option<ServerMessage>, FrameError> {
+        match m {
+            ServerMessage::Segment { id, size } => {
+                let fd = fds.lock().unwrap().pop_front().ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
+                self.shm.host_segment(id, size, fd).map_err(FrameError::Malformed)?;
+                Ok(None)
+            }
+            ServerMessage::SegmentRetired { id } => {
+                self.shm.host_retired(id);
+                Ok(None)
+            }
+            ServerMessage::Returned { blocks } => {
+                self.shm.returned(blocks);
+                Ok(None)
+            }
+            other => Ok(Some(other)),
         }
     }
 
@@ -212,13 +258,14 @@ impl Channel {
             }
             st.reading = true;
             drop(st);
-            let routed = match self.read(deadline) {
+            let routed = match self.read(deadline).and_then(|m| m.map(|m| self.take_in(m, &self.reader_fds)).transpose()) {
                 Ok(None) => Err(self.expire()),
-                Ok(Some(ServerMessage::DropPython { objects })) => {
+                Ok(Some(None)) => Ok(None),
+                Ok(Some(Some(ServerMessage::DropPython { objects }))) => {
                     self.drops.lock().unwrap().extend(objects);
                     Ok(None)
                 }
-                Ok(Some(m)) => Ok(route(m)),
+                Ok(Some(Some(m))) => Ok(route(m)),
                 Err(e) => Err(self.death(e)),
             };
             st = self.state.lock().unwrap();
@@ -245,6 +292,7 @@ impl Channel {
     pub fn next_event(&self) -> Option<Incoming> {
         loop {
             let msg = read_message::<ServerMessage>(&mut *self.events.lock().unwrap(), DEFAULT_MAX_FRAME).ok()?;
+            let Some(msg) = self.take_in(msg, &self.events_fds).ok()? else { continue };
             if let Some((_, incoming)) = route(msg) {
                 return Some(incoming);
             }
@@ -256,7 +304,7 @@ impl Channel {
         let mut reader = self.reader.lock().unwrap();
         if let Some(d) = deadline {
             // Only an empty buffer can block; a frame already begun arrives whole.
-            if reader.buffer().is_empty() && !readable(reader.get_ref(), d) {
+            if reader.buffer().is_empty() && !readable(reader.get_ref().stream(), d) {
                 return Ok(None);
             }
         }

@@ -9,6 +9,7 @@ mod hooks;
 mod jsref;
 mod output;
 mod process;
+mod shm;
 
 use pyo3::prelude::*;
 

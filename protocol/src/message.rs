@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::{ObjectId, PyRef, Value};
+use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 
 /// Bumped whenever the encoding of any message changes (the golden-bytes test enforces it).
 pub const PROTOCOL_VERSION: u32 = 5;
@@ -39,6 +39,11 @@ pub enum ClientMessage {
         call: CallId,
         result: Result<Value, PyException>,
     },
+    /// A new segment of the client's, `size` bytes, whose descriptor rides on this frame.
+    Segment { id: u32, size: u64 },
+    /// The client unmapped its segment `id` (all its blocks had been returned): the host may
+    /// unmap it too.
+    SegmentRetired { id: u32 },
 }
 
 /// A request from the client.
@@ -119,6 +124,9 @@ pub enum Op {
     /// Settles the promise of `deferred` (from `NewDeferred`): fulfilled with `value`, or
     /// rejected with it.
     SettleDeferred { deferred: u64, fulfilled: bool, value: Value },
+    /// A new zero-filled buffer of `len` bytes and type `kind`, in shared memory: answers it as
+    /// [`Value::Shared`].
+    NewBuffer { kind: BufferKind, len: u64 },
 }
 
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
@@ -155,6 +163,13 @@ pub enum ServerMessage {
     /// An exception nothing caught (thrown from an async-work completion, a threadsafe-function
     /// call or a finalizer): the client reports it as Python reports unraisable exceptions.
     Uncaught(Thrown),
+    /// A new segment of the host's, `size` bytes, whose descriptor rides on this frame. Sent on
+    /// every socket before any value in it.
+    Segment { id: u32, size: u64 },
+    /// The host unmapped its segment `id`: nothing of it is in use any more.
+    SegmentRetired { id: u32 },
+    /// Blocks of the client's segments (from [`Value::Upload`]) the host no longer uses.
+    Returned { blocks: Vec<Region> },
     /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
     CallPython {
         call: CallId,
