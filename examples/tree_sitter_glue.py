@@ -4,7 +4,8 @@
 The glue keeps syntax nodes on the JavaScript side as six numbers and moves them to and from
 the binding through a Uint32Array the binding owns (`nodeTransferArray`): before a node method
 it writes the node's numbers into the array ("marshal"), after one it reads the nodes the
-binding wrote there ("unmarshal"). This module does what that glue does, minimally, in Python:
+binding wrote there ("unmarshal"). The array reaches Python as a `JSBuffer` over the host's
+shared memory, so both are plain memoryview reads and writes here. This module does what that glue does, minimally, in Python:
 `Parser.setLanguage`/`parse`, `Tree.rootNode`, and `SyntaxNode` with `type`, `toString()`,
 `children`, `childCount`, `startIndex`, `endIndex` and `text`. Left out: the per-type node
 classes with field getters, the tree's node cache (every node is unmarshalled afresh),
@@ -49,39 +50,42 @@ class TreeSitter:
         self.binding = binding
         self.node_methods: dict[str, Any] = binding.NodeMethods  # plain object of functions: a dict
 
-    def transfer_array(self) -> Any:
-        # Read afresh each time, as index.js does: the binding replaces the array when it needs
-        # a longer one, and a copy is what this read gives (issue 5 will share the memory).
-        return js.get(self.binding.exports, "nodeTransferArray")
+    def transfer_array(self) -> memoryview:
+        """The binding's Uint32Array, as a view of its memory (shared with the host, so writes
+        reach the binding). Read afresh each time, as index.js does: the binding replaces the
+        array when it needs a longer one."""
+        transfer = js.get(self.binding.exports, "nodeTransferArray")
+        if not transfer.shared:
+            raise RuntimeError("the transfer array is not in shared memory: writes would not reach the binding")
+        return memoryview(transfer)
 
     def unmarshal_node(self, value: Any, tree: "Tree", offset: int = 0) -> "SyntaxNode | None":
         """index.js unmarshalNode: `value` is the node's type id, its numbers are in the array."""
         if value is None:
             return None
-        fields = tuple(memoryview(self.transfer_array())[offset : offset + NODE_FIELD_COUNT])
+        fields = tuple(self.transfer_array()[offset : offset + NODE_FIELD_COUNT])
         if fields[0] == 0 and fields[1] == 0:  # a null node id
             return None
         return SyntaxNode(tree, fields)
 
     def unmarshal_nodes(self, values: list[Any], tree: "Tree") -> list["SyntaxNode | None"]:
         """index.js unmarshalNodes: each node's numbers follow those of the nodes before it."""
-        array = memoryview(self.transfer_array())
+        transfer = self.transfer_array()
         nodes: list[SyntaxNode | None] = []
         offset = 0
         for value in values:
             if value is None:
                 nodes.append(None)
                 continue
-            nodes.append(SyntaxNode(tree, tuple(array[offset : offset + NODE_FIELD_COUNT])))
+            nodes.append(SyntaxNode(tree, tuple(transfer[offset : offset + NODE_FIELD_COUNT])))
             offset += NODE_FIELD_COUNT
         return nodes
 
     def marshal_node(self, node: "SyntaxNode") -> None:
-        """index.js marshalNode: the node's numbers into the binding's array, which is written in
-        place in the host (held by reference, not copied)."""
-        array = js.get(self.binding.exports, "nodeTransferArray", by_reference=True)
+        """index.js marshalNode: the node's numbers into the binding's array."""
+        transfer = self.transfer_array()
         for i, field in enumerate(node.fields):
-            array[i] = field
+            transfer[i] = field
 
 
 class Parser:

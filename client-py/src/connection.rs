@@ -374,12 +374,6 @@ impl Connection {
         Self::request(slf, op)
     }
 
-    /// `target[key]`, an object as a proxy even when `get` would copy it.
-    fn get_reference(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        let op = Op::GetReference { target: Self::wire(slf, target)?, key: Self::wire(slf, key)? };
-        Self::request(slf, op)
-    }
-
     fn set(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
         let op = Op::Set { target: Self::wire(slf, target)?, key: Self::wire(slf, key)?, value: Self::wire(slf, value)? };
         Self::request(slf, op)

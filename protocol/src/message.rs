@@ -73,9 +73,6 @@ pub enum Op {
     Construct { ctor: Value, args: Vec<Value> },
     /// `target[key]`.
     Get { target: Value, key: Value },
-    /// `target[key]`, an object answered by reference whatever its kind (a typed array Python
-    /// writes into, an array the addon mutates), where `Get` would copy it.
-    GetReference { target: Value, key: Value },
     /// `target[key] = value`, in strict mode: a refused write throws a TypeError.
     Set { target: Value, key: Value, value: Value },
     /// `key in target`.

@@ -40,7 +40,6 @@ fn sample_ops() -> Vec<Op> {
         Op::Call { func: v(), this: v(), args: sample_values() },
         Op::Construct { ctor: v(), args: vec![] },
         Op::Get { target: v(), key: v() },
-        Op::GetReference { target: v(), key: v() },
         Op::Set { target: v(), key: v(), value: v() },
         Op::Has { target: v(), key: v() },
         Op::Delete { target: v(), key: v() },

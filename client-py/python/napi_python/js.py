@@ -152,13 +152,9 @@ def keys(obj: JSObject) -> list[Any]:
     return list(_require_conn("keys", obj).own_keys(obj))
 
 
-def get(obj: JSObject, key: Any, *, by_reference: bool = False) -> Any:
-    """``obj[key]`` for any key type (str, int, ``JSSymbol``). ``by_reference=True`` answers an
-    object as a proxy of the host's object even where it would be copied (an array, a plain
-    object, a TypedArray or Buffer): writes through the proxy (``arr[i] = v``) reach the very
-    object, and passed back to an addon it is that object."""
-    conn = _require_conn("get", obj)
-    return conn.get_reference(obj, key) if by_reference else conn.get(obj, key)
+def get(obj: JSObject, key: Any) -> Any:
+    """``obj[key]`` for any key type (str, int, ``JSSymbol``)."""
+    return _require_conn("get", obj).get(obj, key)
 
 
 def set(obj: JSObject, key: Any, value: Any) -> None:  # noqa: A001 - mirrors JS naming

@@ -116,14 +116,6 @@ impl Host {
                 let k = self.key_arg(&key)?;
                 Answer::Value(rt.get(&t, &k)?)
             }
-            Op::GetReference { target, key } => {
-                let t = self.arg(&target)?;
-                let k = self.key_arg(&key)?;
-                match rt.get(&t, &k)? {
-                    Value::Object(id) => Answer::Reference(id),
-                    other => Answer::Value(other),
-                }
-            }
             Op::Set { target, key, value } => {
                 let t = self.arg(&target)?;
                 let k = self.key_arg(&key)?;

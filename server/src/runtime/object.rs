@@ -108,15 +108,19 @@ impl ArrayBufferData {
         }
     }
 
-    /// The bytes, for writing in place (empty once detached).
-    pub fn bytes_mut(&mut self) -> &mut [u8] {
-        match &mut self.backing {
-            Backing::Owned(b) => b,
-            // SAFETY: as for `bytes`; the addon's memory is writable (it is a JS ArrayBuffer's),
-            // and `&mut self` makes this the only view the host hands out meanwhile.
-            Backing::External { ptr, len } if *len > 0 => unsafe { std::slice::from_raw_parts_mut(*ptr as *mut u8, *len) },
-            _ => &mut [],
+    /// Copies `src` into the memory at `offset`; false (nothing written) when it does not fit,
+    /// as once detached.
+    pub fn write(&mut self, offset: usize, src: &[u8]) -> bool {
+        let (base, len) = self.memory();
+        if offset.checked_add(src.len()).is_none_or(|end| end > len) {
+            return false;
         }
+        // SAFETY: `memory` answers the live memory of the buffer, `len` writable bytes at `base`
+        // (the host's, a shared block, or the addon's own, all valid while the object lives),
+        // and the range was checked against `len`. Python may write a shared block at the same
+        // time, as another thread may in Node; the bytes stay plain bytes.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), base.add(offset), src.len()) };
+        true
     }
 
     pub fn len(&self) -> usize {

@@ -119,9 +119,7 @@ impl Runtime {
         let at = el.view.byte_offset + index * size;
         let mut heap = self.heap.borrow_mut();
         if let Some(ObjectClass::ArrayBuffer(data)) = heap.get_mut(el.view.buffer).map(|o| &mut o.class) {
-            if let Some(dst) = data.bytes_mut().get_mut(at..at + size) {
-                dst.copy_from_slice(&raw[..size]);
-            }
+            data.write(at, &raw[..size]);
         }
         Ok(())
     }
