@@ -199,16 +199,16 @@ impl Runtime {
             }
             None => object::Backing::Owned(init.map_or_else(|| vec![0u8; len].into_boxed_slice(), Box::from)),
         };
-        object::ArrayBufferData { backing }
+        object::ArrayBufferData::new(backing)
     }
 
-    /// A new ArrayBuffer over `data`, findable by its shared memory (`shm.owner_of`).
+    /// A new ArrayBuffer (or SharedArrayBuffer) over `data`, findable by its shared memory (`shm.owner_of`).
     pub fn new_arraybuffer(&self, data: object::ArrayBufferData) -> ObjectId {
         let block = match &data.backing {
             object::Backing::Shared(b) => Some(b.clone()),
             _ => None,
         };
-        let proto = self.realm.arraybuffer_prototype;
+        let proto = if data.shared { self.realm.sharedarraybuffer_prototype } else { self.realm.arraybuffer_prototype };
         let id = self.heap.borrow_mut().new_object(object::ObjectClass::ArrayBuffer(data), Some(proto));
         if let Some(b) = block {
             self.shm.set_owner(&b, id);

@@ -79,11 +79,18 @@ pub enum Backing {
 #[derive(Clone, Debug)]
 pub struct ArrayBufferData {
     pub backing: Backing,
+    /// A SharedArrayBuffer: not an ArrayBuffer to `napi_is_arraybuffer`, never detached, not
+    /// viewed by `napi_create_typedarray` (V8's `IsArrayBuffer` is false for it).
+    pub shared: bool,
 }
 
 impl ArrayBufferData {
+    pub fn new(backing: Backing) -> ArrayBufferData {
+        ArrayBufferData { backing, shared: false }
+    }
+
     pub fn owned(bytes: Box<[u8]>) -> ArrayBufferData {
-        ArrayBufferData { backing: Backing::Owned(bytes) }
+        ArrayBufferData::new(Backing::Owned(bytes))
     }
 
     /// Base address and length (null and 0 once detached).
