@@ -198,3 +198,31 @@ def test_a_dropped_host_ends_its_process():
     del h, p
     gc.collect()
     assert_no_host_left(before)
+
+
+def test_a_restart_that_cannot_reload_an_addon_stays_down_until_it_can(tmp_path):
+    moved = tmp_path / "hosts_provider.node"
+    moved.write_bytes(Path(PROVIDER).read_bytes())
+    with Host() as h:
+        p, crash = h.load(moved), h.load(addon_path("isolation"))
+        with pytest.raises(AddonCrashedError):
+            crash.exitZero()
+        hidden = moved.rename(tmp_path / "elsewhere.node")
+        with pytest.raises(AddonLoadError, match="no such file"):
+            crash.add(1, 2)  # the restart reloads every addon, and the provider is gone
+        hidden.rename(moved)
+        assert crash.add(1, 2) == 3 and p.whoAmI() == "provider"
+        assert p.pid == crash.pid == h.pid
+
+
+def test_threads_share_the_addons_of_one_host(host):
+    from concurrent.futures import ThreadPoolExecutor
+
+    p, c = host.load(PROVIDER), host.load(CONSUMER)
+
+    def work(n: int) -> list[str]:
+        return [c.thingName(p.makeThing(f"t{n}-{i}")) for i in range(200)]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(4)))
+    assert results == [[f"t{n}-{i}" for i in range(200)] for n in range(4)]
