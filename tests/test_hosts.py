@@ -226,3 +226,12 @@ def test_threads_share_the_addons_of_one_host(host):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(work, range(4)))
     assert results == [[f"t{n}-{i}" for i in range(200)] for n in range(4)]
+
+
+def test_loading_into_a_dead_host_without_restarts_says_it_died():
+    with Host(restart=False) as h:
+        crash = h.load(addon_path("isolation"))
+        with pytest.raises(AddonCrashedError):
+            crash.exitZero()
+        with pytest.raises(AddonCrashedError):
+            h.load(PROVIDER)  # the crash itself, not a load error of the provider

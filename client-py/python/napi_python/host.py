@@ -131,8 +131,9 @@ class Host:
         self._down = False
         self._closed = False
         self._gave_up: AddonError | None = None
-        # Every addon loaded, in order, with its handle (weak: a dropped Addon must not keep the
-        # host alive). A restart loads each path again, handle or not, to rebuild the same heap.
+        # Every addon loaded, in order, with its handle: weak, as each Addon holds its host and a
+        # cycle would keep the process running until Python's cycle collector ran. A restart
+        # loads each path again, handle or not, to rebuild the same heap.
         self._loaded: list[tuple[str, "weakref.ref[Addon]"]] = []
         self._conn = self._spawn()
         self._supervise()
@@ -290,11 +291,14 @@ class Host:
 
 def _load_into(conn: _native.Connection, path: str) -> tuple[Any, "dict[str, Any]"]:
     """Loads ``path`` into the process of ``conn``; answers its exports and their members."""
+    was_alive = conn.alive
     try:
         exports, members = conn.load(path)
     except JSError as e:
         raise AddonInitError(f"{path}: the module's initialisation threw: {e}", e) from None
     except AddonCrashedError as e:
+        if not was_alive:
+            raise  # it had died before: not this addon's doing
         raise AddonLoadError(f"the host crashed while loading {path}: {e}") from e
     return exports, members
 
