@@ -235,3 +235,17 @@ def test_loading_into_a_dead_host_without_restarts_says_it_died():
             crash.exitZero()
         with pytest.raises(AddonCrashedError):
             h.load(PROVIDER)  # the crash itself, not a load error of the provider
+
+
+def test_one_library_loaded_twice_gives_two_envs_as_in_node(host):
+    # node: process.dlopen of the same file twice works for both registration styles (the
+    # library's constructor, which registers a legacy module, runs only once).
+    legacy = addon_path("lifecycle_legacy")
+    expected = node_eval(
+        f"const load = () => {{ const m = {{exports: {{}}}}; process.dlopen(m, {json.dumps(legacy)}); return m.exports; }};"
+        "console.log(JSON.stringify([load().hello(), load().hello()]))"
+    )
+    assert [host.load(legacy).hello(), host.load(legacy).hello()] == expected
+    first, second = host.load(PROVIDER), host.load(PROVIDER)
+    assert first.whoAmI() == second.whoAmI() == "provider"
+    assert first.exports != second.exports  # each env ran its own init

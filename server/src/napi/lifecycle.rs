@@ -1,9 +1,10 @@
 //! Loading modules (both registration styles), versions, and the module's declared Node-API
 //! version.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::{c_char, CString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::callback::call_into_module;
@@ -21,6 +22,11 @@ pub const NODE_VERSION: (u32, u32, u32) = (20, 19, 2);
 thread_local! {
     /// The module a legacy addon registered from its constructor while it was being `dlopen`ed.
     static LEGACY_MODULE: Cell<*const napi_module> = const { Cell::new(std::ptr::null()) };
+    /// Legacy modules of the libraries loaded so far, by canonical path: loading one again
+    /// (another addon of a shared host) gets the same library from `dlopen`, whose constructor
+    /// does not run twice, so its registration is remembered here, as Node remembers it per
+    /// library handle. Those libraries are never unloaded, so the pointers stay valid.
+    static LEGACY_BY_PATH: RefCell<HashMap<PathBuf, *const napi_module>> = RefCell::new(HashMap::new());
 }
 
 /// A loaded module: its library (kept loaded), env and exports.
@@ -65,7 +71,11 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
     // SAFETY: loading a library runs its constructors; running the addon's code is the point.
     let library = unsafe { libloading::os::unix::Library::open(Some(path), libc::RTLD_NOW | libc::RTLD_LOCAL) }
         .map_err(|e| format!("cannot load {} as a shared library: {e}", path.display()))?;
-    let legacy = LEGACY_MODULE.with(|m| m.replace(std::ptr::null()));
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let legacy = match LEGACY_MODULE.with(|m| m.replace(std::ptr::null())) {
+        fresh if !fresh.is_null() => fresh,
+        _ => LEGACY_BY_PATH.with(|l| l.borrow().get(&abs).copied()).unwrap_or(std::ptr::null()),
+    };
 
     // SAFETY: the symbol has the type Node-API's headers give it.
     let register: Option<unsafe extern "C" fn(napi_env, napi_value) -> napi_value> =
@@ -107,10 +117,12 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
     }
 
     let id = EnvId(rt.envs.borrow().len() as u32);
-    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let url = CString::new(file_url(&abs)).map_err(|_| "path holds a NUL byte".to_string())?;
     rt.envs.borrow_mut().push(Rc::new(Env::new(id, version, url)));
-
+    if !legacy.is_null() {
+        // Kept from here on: the library stays loaded (see LoadedModule).
+        LEGACY_BY_PATH.with(|l| l.borrow_mut().insert(abs, legacy));
+    }
     Ok(OpenedModule { library, init, env: id })
 }
 
