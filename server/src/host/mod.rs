@@ -11,7 +11,7 @@ mod dispatch;
 pub mod wire;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
@@ -35,8 +35,6 @@ pub struct Host {
     /// request waits for it): Python calls of event turns go on the event socket.
     chains: RefCell<Vec<(ChainId, bool)>>,
     next_call: Cell<u64>,
-    /// JS errors that stand for Python exceptions, so the original can be re-raised.
-    python_errors: RefCell<HashMap<ObjectId, napi_protocol::PyRef>>,
     /// Set when the client is gone: every wait ends.
     closed: Cell<bool>,
 }
@@ -62,7 +60,6 @@ impl Host {
             backlog: RefCell::new(VecDeque::new()),
             chains: RefCell::new(Vec::new()),
             next_call: Cell::new(1),
-            python_errors: RefCell::new(HashMap::new()),
             closed: Cell::new(false),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
@@ -249,7 +246,7 @@ impl Host {
     fn thrown(&self, v: &Value) -> Outcome {
         let rt = &self.rt;
         let python = match v {
-            Value::Object(id) => self.python_errors.borrow().get(id).copied(),
+            Value::Object(id) => self.rt.python_errors.borrow().get(id).map(|py| napi_protocol::PyRef(*py)),
             _ => None,
         };
         let error = rt.is_error(v).then(|| {
@@ -289,15 +286,7 @@ impl Host {
     fn collect(&self) -> usize {
         let roots = self.held.borrow().ids();
         let collected = self.rt.collect(&roots);
-        let mut python = collected.python;
-        {
-            let mut errors = self.python_errors.borrow_mut();
-            for id in &collected.freed {
-                if let Some(py) = errors.remove(id) {
-                    python.push(py.0);
-                }
-            }
-        }
+        let python = collected.python;
         if !python.is_empty() {
             let sends = self.rt.remote_sends.borrow();
             let objects = python.iter().map(|py| (napi_protocol::PyRef(*py), sends.get(py).copied().unwrap_or(0))).collect();
@@ -366,12 +355,20 @@ impl Host {
     }
 
     /// A JS `Error` standing for a Python exception: message "TypeName: text", remembered so the
-    /// very exception comes back if the addon lets it propagate.
+    /// very exception comes back if the addon lets it propagate or returns it. The same exception
+    /// raised again is the same error.
     fn python_exception(&self, e: PyException) -> Thrown {
-        *self.rt.remote_sends.borrow_mut().entry(e.exception.0).or_insert(0) += 1;
+        let rt = &self.rt;
+        let py = e.exception.0;
+        *rt.remote_sends.borrow_mut().entry(py).or_insert(0) += 1;
+        let known = rt.remote_objects.borrow().get(&py).copied();
+        if let Some(id) = known.filter(|id| rt.python_errors.borrow().contains_key(id)) {
+            return Thrown(Value::Object(id));
+        }
         let message = if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
-        let id = self.rt.new_error(ErrorKind::Error, message.into(), None);
-        self.python_errors.borrow_mut().insert(id, e.exception);
+        let id = rt.new_error(ErrorKind::Error, message.into(), None);
+        rt.python_errors.borrow_mut().insert(id, py);
+        rt.remote_objects.borrow_mut().insert(py, id);
         Thrown(Value::Object(id))
     }
 }

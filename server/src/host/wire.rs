@@ -164,6 +164,9 @@ impl<'a> ToWire<'a> {
         if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
             return self.by_reference(id);
         }
+        if let Some(py) = self.rt.python_errors.borrow().get(&id) {
+            return proto::Value::Py { id: proto::PyRef(*py), callable: false };
+        }
         match class {
             ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => proto::Value::Py { id: proto::PyRef(py), callable: true },
             ObjectClass::Remote(py) => proto::Value::Py { id: proto::PyRef(py), callable: false },
