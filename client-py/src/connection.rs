@@ -187,7 +187,11 @@ impl Connection {
         channel.send(&request).map_err(|d| dead_error(py, &d))?;
         let cx = Cx::new(slf)?;
         loop {
-            match py.allow_threads(|| channel.wait(chain)) {
+            let waited = crate::exiting::allow_threads(py, || channel.wait(chain));
+            let Some(waited) = waited else {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting: no more calls into addons"));
+            };
+            match waited {
                 Err(d) => return Err(dead_error(py, &d)),
                 Ok(Incoming::Reply { id: rid, outcome }) if rid == id => {
                     this.handle_drops();
@@ -326,7 +330,9 @@ impl Connection {
     /// The host's output lines as `(stream, line)` (waiting up to `timeout` seconds for some);
     /// `None` once its stdout and stderr have both ended.
     fn read_output(&self, py: Python<'_>, timeout: f64) -> Option<Vec<(&'static str, String)>> {
-        py.allow_threads(|| self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0))))
+        // At exit the forwarding thread stops here (`None`), so it never waits in native code
+        // while the interpreter finalizes.
+        crate::exiting::allow_threads(py, || self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0)))).flatten()
     }
 
     /// False once the host has crashed or been closed.
@@ -486,7 +492,7 @@ impl Connection {
 /// runs one; it ends when the host is gone.
 fn dispatch_events(channel: Arc<Channel>, conn: Py<PyWeakrefReference>) {
     while let Some(event) = channel.next_event() {
-        let alive = Python::with_gil(|py| {
+        let alive = crate::exiting::with_gil(|py| {
             let Some(strong) = conn.bind(py).upgrade() else { return false };
             let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
             let bound = &bound;
@@ -499,7 +505,8 @@ fn dispatch_events(channel: Arc<Channel>, conn: Py<PyWeakrefReference>) {
             bound.get().handle_drops();
             true
         });
-        if !alive {
+        // Gone, or the interpreter is exiting (the thread must not take the GIL any more).
+        if alive != Some(true) {
             break;
         }
     }

@@ -5,6 +5,7 @@ mod buffer;
 mod channel;
 mod connection;
 mod convert;
+mod exiting;
 mod hooks;
 mod jsref;
 mod output;
@@ -21,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<buffer::JSBuffer>()?;
     m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
+    m.add_function(wrap_pyfunction!(exiting::interpreter_exiting, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     Ok(())
 }

@@ -11,10 +11,13 @@ one ``Host``.
 
 from __future__ import annotations
 
+import atexit
+
 from . import _native, errors, js
 from ._native import JSBuffer, JSMethod
 from .addon import Addon
 from .host import Host, hostd_path, load_addon
+from .pool import AddonPool
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
@@ -35,9 +38,13 @@ from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSFunction, JSObject, JSSymbol
 from .values import BigInt
 
+# Before finalization: our Rust threads stop taking the GIL (see client-py/src/exiting.rs).
+atexit.register(_native.interpreter_exiting)
+
 __all__ = [
     "load_addon",
     "Host",
+    "AddonPool",
     "Addon",
     "Sandbox",
     "RestartPolicy",

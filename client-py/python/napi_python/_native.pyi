@@ -4,7 +4,7 @@ from typing import Any, Callable, Mapping, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Connection", "JSRef", "JSMethod", "JSBuffer", "configure", "PROTOCOL_VERSION", "write_unraisable"]
+__all__ = ["Connection", "JSRef", "JSMethod", "JSBuffer", "configure", "PROTOCOL_VERSION", "write_unraisable", "interpreter_exiting"]
 
 PROTOCOL_VERSION: int
 
@@ -91,6 +91,7 @@ class JSBuffer:
     def __len__(self) -> int: ...
 
 def write_unraisable(exc: BaseException) -> None: ...
+def interpreter_exiting() -> None: ...
 
 def configure(
     object_cls: type,
