@@ -4,6 +4,7 @@
 
 #![deny(clippy::all)]
 
+pub mod asynchronous;
 pub mod callbacks;
 pub mod classes;
 pub mod errors;
