@@ -10,14 +10,17 @@ use std::io::{BufReader, BufWriter, Write};
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use napi_protocol::frame::{read_message, write_message, FrameError};
+use napi_protocol::frame::{read_message, write_message, FrameError, HEADER_LEN};
 use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
 use crate::process::{Sockets, describe, Exit, HostProcess};
+
+/// How long a host the client hung up on may take to run its cleanup before it is killed.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// A message for a waiting chain.
 pub enum Incoming {
@@ -95,6 +98,9 @@ pub struct Channel {
     drops: Mutex<Vec<(PyRef, u64)>>,
     /// Python objects the client forgot; acknowledged with the next request.
     forgotten: Mutex<Vec<PyRef>>,
+    /// Set when the client ends the host on purpose: its end of the socket then means "closed",
+    /// to whichever thread reads it first (the event dispatcher may, see `wait_dead`).
+    closing: AtomicBool,
 }
 
 impl Channel {
@@ -115,6 +121,7 @@ impl Channel {
             releases: Mutex::new(Vec::new()),
             drops: Mutex::new(Vec::new()),
             forgotten: Mutex::new(Vec::new()),
+            closing: AtomicBool::new(false),
         };
         let hello = read_message::<ServerMessage>(channel.reader.get_mut().unwrap(), DEFAULT_MAX_FRAME);
         match hello {
@@ -251,6 +258,33 @@ impl Channel {
         }
     }
 
+    /// The next event if the whole of it has already been read from the socket (never blocks).
+    pub fn buffered_event(&self) -> Option<Incoming> {
+        let mut events = self.events.lock().unwrap();
+        loop {
+            let buffered = events.buffer();
+            let whole = buffered.len() >= HEADER_LEN && buffered.len() - HEADER_LEN >= u32::from_le_bytes(buffered[..HEADER_LEN].try_into().ok()?) as usize;
+            if !whole {
+                return None;
+            }
+            if let Some((_, incoming)) = route(read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?) {
+                return Some(incoming);
+            }
+        }
+    }
+
+    /// Why the host is gone, once it is: its event socket ended, and the main socket tells how
+    /// (read here when no other thread is reading it).
+    pub fn wait_dead(&self) -> Arc<Dead> {
+        loop {
+            // A chain with no mailbox: messages for live chains are filed, nothing is returned
+            // for this one, so only the host's end ends the wait.
+            if let Err(d) = self.wait(ChainId::MAX) {
+                return d;
+            }
+        }
+    }
+
     /// The next message, or `None` when `deadline` passes first.
     fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
         let mut reader = self.reader.lock().unwrap();
@@ -286,6 +320,9 @@ impl Channel {
     /// Records why the host stopped answering, from how the stream ended.
     fn death(&self, e: FrameError) -> Arc<Dead> {
         match e {
+            FrameError::Closed | FrameError::Truncated | FrameError::Io(_) if self.closing.load(Ordering::SeqCst) => {
+                self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
+            }
             FrameError::Closed | FrameError::Truncated | FrameError::Io(_) => self.crashed("napi-hostd stopped answering"),
             other => {
                 let d = self.die(format!("napi-hostd sent an invalid message ({other}); it was stopped"));
@@ -362,9 +399,20 @@ impl Channel {
         if self.dead().is_some() {
             return;
         }
+        self.hang_up_socket();
+        let dead = self.closed(grace);
+        self.mark_dead(Arc::new(dead));
+    }
+
+    fn hang_up_socket(&self) {
+        self.closing.store(true, Ordering::SeqCst);
         let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
+    }
+
+    /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
+    fn closed(&self, grace: Duration) -> Dead {
         let ending = describe(self.process.reap(grace));
-        let dead = Dead {
+        Dead {
             kind: DeathKind::Closed,
             pid: self.process.pid,
             message: "the addon was closed".into(),
@@ -372,8 +420,7 @@ impl Channel {
             exit_code: ending.exit_code,
             stderr: self.process.output.stderr_tail(Duration::from_millis(50)),
             limit: None,
-        };
-        self.mark_dead(Arc::new(dead));
+        }
     }
 
     /// Lets go of a host nobody can reach any more (its connection was dropped without
@@ -382,9 +429,9 @@ impl Channel {
         if self.dead().is_some() {
             return;
         }
-        let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
+        self.hang_up_socket();
         let channel = self.clone();
-        let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(Duration::from_secs(2)));
+        let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(CLOSE_GRACE));
     }
 }
 

@@ -5,10 +5,12 @@ mod buffer;
 mod channel;
 mod connection;
 mod convert;
+mod dispatcher;
 mod hooks;
 mod jsref;
 mod output;
 mod process;
+mod subscriptions;
 
 use pyo3::prelude::*;
 
