@@ -47,7 +47,7 @@ pub struct Connection {
     /// "data"}`).
     class_members: Mutex<HashMap<u64, Py<PyDict>>>,
     /// Which settlement waits for which promise subscription.
-    subscriptions: Subscriptions,
+    subscriptions: Arc<Subscriptions>,
 }
 
 /// Closes a top-level chain's mailbox however the request ends.
@@ -199,7 +199,7 @@ impl Connection {
                     let value = cx.outcome(outcome)?;
                     if promise {
                         let settlement = cx.hooks.claimed.bind(py).call1((&value,))?;
-                        this.subscriptions.claim(py, id, &settlement)?;
+                        this.subscriptions.claim(py, id, &settlement, &|o| cx.settlement(o))?;
                     }
                     return Ok(value);
                 }
@@ -247,13 +247,7 @@ impl Connection {
         let py = cx.py;
         match event {
             Incoming::Call { call, func, this, args } => self.run_callback(cx, EVENT_CHAIN, call, func, this, args),
-            Incoming::Settled { subscription, outcome } => {
-                let (ok, value) = match cx.outcome(outcome) {
-                    Ok(v) => (true, v),
-                    Err(e) => (false, e.into_value(py).into_any()),
-                };
-                self.subscriptions.settled(py, subscription, ok, value)
-            }
+            Incoming::Settled { subscription, outcome } => self.subscriptions.settled(py, subscription, outcome, &|o| cx.settlement(o)),
             Incoming::Uncaught(thrown) => {
                 let exc = match cx.outcome(napi_protocol::Outcome::Thrown(thrown)) {
                     Ok(v) => v,
@@ -315,15 +309,16 @@ impl Connection {
                 exported: Mutex::new(Exported::default()),
                 proxies: Mutex::new(HashMap::new()),
                 class_members: Mutex::new(HashMap::new()),
-                subscriptions: Subscriptions::default(),
+                subscriptions: Arc::new(Subscriptions::default()),
             },
         )?;
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
         let channel = conn.get().channel.clone();
+        let subscriptions = conn.get().subscriptions.clone();
         std::thread::Builder::new()
             .name(format!("napi-events-{}", channel.process.pid))
-            .spawn(move || crate::dispatcher::dispatch_events(channel, events))
+            .spawn(move || crate::dispatcher::dispatch_events(channel, subscriptions, events))
             .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
         Ok(conn)
     }
@@ -343,7 +338,8 @@ impl Connection {
     fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<PyObject> {
         // Request ids and subscriptions share one counter: the host subscribes under request ids.
         let subscription = slf.get().channel.next_id();
-        slf.get().subscriptions.claim(slf.py(), subscription, settlement)?;
+        let cx = Cx::new(slf)?;
+        slf.get().subscriptions.claim(slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
         Self::request(slf, Op::Subscribe { promise: Self::wire(slf, promise)?, subscription })
     }
 

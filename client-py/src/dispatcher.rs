@@ -11,18 +11,22 @@ use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 use crate::channel::Channel;
 use crate::connection::Connection;
 use crate::convert::dead_error;
+use crate::subscriptions::Subscriptions;
 
 /// Runs until the host is gone, holding the GIL only while it runs events: one event, and with
 /// it every event already read from the socket behind it (a burst of settlements costs one GIL
 /// acquisition). Then fails the promises still waited for, since they will never settle.
-pub fn dispatch_events(channel: Arc<Channel>, conn: Py<PyWeakrefReference>) {
+pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>) {
     let _state = KeptThreadState::new();
-    while let Some(first) = channel.next_event() {
+    while let Some(event) = channel.next_event() {
+        // A settlement no thread claimed yet is only kept: no GIL taken from the caller about
+        // to claim it.
+        let Some(first) = subscriptions.triage(event) else { continue };
         let alive = Python::with_gil(|py| {
             let Some(strong) = conn.bind(py).upgrade() else { return false };
             let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
-            let burst = std::iter::once(first).chain(std::iter::from_fn(|| channel.buffered_event()));
-            Connection::run_events(&bound, burst);
+            let buffered = std::iter::from_fn(|| channel.buffered_event()).filter_map(|e| subscriptions.triage(e));
+            Connection::run_events(&bound, std::iter::once(first).chain(buffered));
             true
         });
         if !alive {
