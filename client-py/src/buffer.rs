@@ -1,36 +1,82 @@
-//! `JSBuffer`: a Buffer, TypedArray, DataView or ArrayBuffer that came back from JavaScript,
-//! exposed through the buffer protocol with the element format of its kind.
+//! `JSBuffer`: a Buffer, TypedArray, DataView or ArrayBuffer, exposed through the buffer
+//! protocol with the element format of its kind.
 //!
-//! For now it owns a copy of the bytes; shared memory with the host replaces the copy later.
+//! One that came from the host points into shared memory (no copy): writes on either side are
+//! seen by the other, and it holds the host object (released when it dies) and the mapping (so
+//! the memory stays readable after the host dies). One Python made (`js.buffer(...)`) owns a copy
+//! of its bytes until it is sent.
 
-use std::cell::UnsafeCell;
 use std::ffi::{c_int, CStr};
+use std::sync::Arc;
 
+use napi_protocol::shm::Mapping;
 use napi_protocol::BufferKind;
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::connection::Connection;
+use crate::shm::Memory;
+
+enum Storage {
+    /// Owns the memory `ptr` points into; never resized, so that pointer stays valid.
+    Local { _bytes: Box<[u8]> },
+    Shared {
+        _mapping: Option<Arc<Mapping>>,
+        /// The host object, released when this buffer dies.
+        object: u64,
+        conn: Py<Connection>,
+    },
+}
+
 #[pyclass(module = "napi_python._native", frozen)]
 pub struct JSBuffer {
     pub kind: BufferKind,
-    /// Never resized, so the pointer handed to Python stays valid; written only through the
-    /// buffer protocol, which Python serialises under the GIL.
-    data: UnsafeCell<Box<[u8]>>,
+    ptr: *mut u8,
+    len: usize,
+    storage: Storage,
 }
 
-// SAFETY: the bytes are only touched through the buffer protocol (under the GIL) or read while
-// converting (also under the GIL).
+// SAFETY: the memory is plain bytes that stay valid for the object's life (owned, or a mapping
+// held by it); Python serialises access to local buffers under the GIL, and shared ones are
+// shared with another process anyway, as in Node.
+unsafe impl Send for JSBuffer {}
 unsafe impl Sync for JSBuffer {}
 
 impl JSBuffer {
     pub fn new(kind: BufferKind, data: Vec<u8>) -> JSBuffer {
-        JSBuffer { kind, data: UnsafeCell::new(data.into_boxed_slice()) }
+        let mut boxed = data.into_boxed_slice();
+        let (ptr, len) = (boxed.as_mut_ptr(), boxed.len());
+        JSBuffer { kind, ptr, len, storage: Storage::Local { _bytes: boxed } }
+    }
+
+    /// A buffer over the host object `object`'s shared memory.
+    pub fn over_shared(kind: BufferKind, memory: Memory, object: u64, conn: Py<Connection>) -> JSBuffer {
+        JSBuffer { kind, ptr: memory.ptr, len: memory.len, storage: Storage::Shared { _mapping: memory.mapping, object, conn } }
     }
 
     pub fn bytes(&self) -> &[u8] {
-        // SAFETY: see the struct comment; the GIL is held by every caller.
-        unsafe { &*self.data.get() }
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `len` bytes at `ptr` stay valid while `self` lives (see `Storage`).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// The host object this buffer is, and the connection to its host.
+    pub fn host_object(&self) -> Option<(u64, &Py<Connection>)> {
+        match &self.storage {
+            Storage::Shared { object, conn, .. } => Some((*object, conn)),
+            Storage::Local { .. } => None,
+        }
+    }
+}
+
+impl Drop for JSBuffer {
+    fn drop(&mut self) {
+        if let Storage::Shared { object, conn, .. } = &self.storage {
+            conn.get().channel.queue_release(napi_protocol::ObjectId(*object));
+        }
     }
 }
 
@@ -51,6 +97,14 @@ const KINDS: [BufferKind; 14] = [
     BufferKind::DataView,
     BufferKind::ArrayBuffer,
 ];
+
+/// The kind whose JS type name is `js_type`.
+pub fn kind_named(js_type: &str) -> PyResult<BufferKind> {
+    KINDS
+        .into_iter()
+        .find(|k| kind_name(*k) == js_type)
+        .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown JavaScript buffer type {js_type:?}")))
+}
 
 pub fn kind_name(kind: BufferKind) -> &'static str {
     match kind {
@@ -92,10 +146,7 @@ impl JSBuffer {
     /// a copy of `data`'s bytes.
     #[new]
     fn py_new(js_type: &str, data: &Bound<'_, PyAny>) -> PyResult<JSBuffer> {
-        let kind = KINDS
-            .into_iter()
-            .find(|k| kind_name(*k) == js_type)
-            .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown JavaScript buffer type {js_type:?}")))?;
+        let kind = kind_named(js_type)?;
         let py = data.py();
         let bytes = py.import("builtins")?.getattr("memoryview")?.call1((data,))?.call_method1("cast", ("B",))?.call_method0("tobytes")?;
         let bytes = bytes.downcast::<pyo3::types::PyBytes>()?.as_bytes().to_vec();
@@ -120,7 +171,21 @@ impl JSBuffer {
     }
 
     fn __repr__(&self) -> String {
-        format!("<JSBuffer {} of {} bytes>", kind_name(self.kind), self.bytes().len())
+        let shared = if self.host_object().is_some() { "shared " } else { "" };
+        format!("<JSBuffer {shared}{} of {} bytes>", kind_name(self.kind), self.bytes().len())
+    }
+
+    /// True when the bytes live in memory shared with the host (a buffer that came from it).
+    #[getter]
+    fn shared(&self) -> bool {
+        self.host_object().is_some()
+    }
+
+    /// The connection to the host this buffer lives in (`None` for one made in Python): what
+    /// `napi_python.js` functions ask.
+    #[getter]
+    fn _conn(&self, py: Python<'_>) -> Option<Py<Connection>> {
+        self.host_object().map(|(_, c)| c.clone_ref(py))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -138,8 +203,7 @@ impl JSBuffer {
         let item = this.kind.element_size();
         // SAFETY: the data pointer stays valid while `slf` lives, and the view holds a
         // reference to `slf` (set below) until it is released.
-        let data = unsafe { (*this.data.get()).as_mut_ptr() };
-        let len = this.bytes().len();
+        let (data, len) = (this.ptr, this.len);
         // SAFETY: `view` is a valid Py_buffer to fill, per the buffer protocol.
         unsafe {
             (*view).obj = slf.clone().into_any().into_ptr();

@@ -14,10 +14,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use napi_protocol::frame::{read_message, write_message, FrameError, HEADER_LEN};
+use napi_protocol::frame::{encode, read_message, write_message, FrameError, HEADER_LEN};
+use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
 use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
 use crate::process::{Sockets, describe, Exit, HostProcess};
+use crate::shm::ClientShm;
 
 /// How long a host the client hung up on may take to run its cleanup before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -80,11 +82,16 @@ struct State {
 
 pub struct Channel {
     writer: Mutex<BufWriter<UnixStream>>,
-    reader: Mutex<BufReader<UnixStream>>,
+    reader: Mutex<BufReader<FdReader>>,
     state: Mutex<State>,
     wake: Condvar,
     /// The event socket: only the event dispatcher reads it.
-    events: Mutex<BufReader<UnixStream>>,
+    events: Mutex<BufReader<FdReader>>,
+    /// Descriptors of the host's segments, as they arrive on each socket.
+    reader_fds: FdQueue,
+    events_fds: FdQueue,
+    /// Shared memory with this host.
+    pub shm: ClientShm,
     pub process: HostProcess,
     /// How long a call may wait for the host's next message before the host is killed.
     timeout: Option<Duration>,
@@ -107,13 +114,18 @@ impl Channel {
     /// Wraps a freshly spawned host and checks its greeting.
     pub fn open(process: HostProcess, sockets: Sockets, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
         let Sockets { main: stream, events } = sockets;
-        let reader = stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?;
+        let reader = FdReader::new(stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?);
+        let events = FdReader::new(events);
+        let (reader_fds, events_fds) = (reader.fds(), events.fds());
         let mut channel = Channel {
             writer: Mutex::new(BufWriter::new(stream)),
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
+            reader_fds,
+            events_fds,
+            shm: ClientShm::default(),
             process,
             timeout,
             protections: Vec::new(),
@@ -180,14 +192,48 @@ impl Channel {
         if let Some(d) = self.dead() {
             return Err(d);
         }
+        // Taken before the writer's lock: uploads lock the shared memory, then the writer.
+        let retired = self.shm.take_retired();
         let mut w = self.writer.lock().unwrap();
-        let sent = write_message(&mut *w, msg).and_then(|_| w.flush().map_err(FrameError::Io));
+        let sent = retired
+            .into_iter()
+            .try_for_each(|id| write_message(&mut *w, &ClientMessage::SegmentRetired { id }))
+            .and_then(|_| write_message(&mut *w, msg))
+            .and_then(|_| w.flush().map_err(FrameError::Io));
         drop(w);
         match sent {
             Ok(()) => Ok(()),
             // A broken pipe means the host died: the reader will find out how.
             Err(FrameError::Io(_)) => Ok(()),
             Err(e) => Err(self.die(format!("cannot encode a request: {e}"))),
+        }
+    }
+
+    /// Sends a segment of ours to the host, its descriptor riding on the announcement.
+    pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
+        let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut w = self.writer.lock().unwrap();
+        w.flush()?;
+        send_with_fd(w.get_ref(), &frame, fd)
+    }
+
+    /// Takes in a shared-memory message (answering `None`), or hands the message back.
+    fn take_in(&self, m: ServerMessage, fds: &FdQueue) -> Result<Option<ServerMessage>, FrameError> {
+        match m {
+            ServerMessage::Segment { id, size } => {
+                let fd = fds.lock().unwrap().pop_front().ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
+                self.shm.host_segment(id, size, fd).map_err(FrameError::Malformed)?;
+                Ok(None)
+            }
+            ServerMessage::SegmentRetired { id } => {
+                self.shm.host_retired(id);
+                Ok(None)
+            }
+            ServerMessage::Returned { blocks } => {
+                self.shm.returned(blocks);
+                Ok(None)
+            }
+            other => Ok(Some(other)),
         }
     }
 
@@ -219,13 +265,14 @@ impl Channel {
             }
             st.reading = true;
             drop(st);
-            let routed = match self.read(deadline) {
+            let routed = match self.read(deadline).and_then(|m| m.map(|m| self.take_in(m, &self.reader_fds)).transpose()) {
                 Ok(None) => Err(self.expire()),
-                Ok(Some(ServerMessage::DropPython { objects })) => {
+                Ok(Some(None)) => Ok(None),
+                Ok(Some(Some(ServerMessage::DropPython { objects }))) => {
                     self.drops.lock().unwrap().extend(objects);
                     Ok(None)
                 }
-                Ok(Some(m)) => Ok(route(m)),
+                Ok(Some(Some(m))) => Ok(route(m)),
                 Err(e) => Err(self.death(e)),
             };
             st = self.state.lock().unwrap();
@@ -250,9 +297,10 @@ impl Channel {
     /// The next message on the event socket (blocking; only the event dispatcher calls it).
     /// `None` once the host is gone.
     pub fn next_event(&self) -> Option<Incoming> {
+        let mut events = self.events.lock().unwrap();
         loop {
-            let msg = read_message::<ServerMessage>(&mut *self.events.lock().unwrap(), DEFAULT_MAX_FRAME).ok()?;
-            if let Some((_, incoming)) = route(msg) {
+            let msg = read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?;
+            if let Some(incoming) = self.event(msg)? {
                 return Some(incoming);
             }
         }
@@ -261,16 +309,20 @@ impl Channel {
     /// The next event if the whole of it has already been read from the socket (never blocks).
     pub fn buffered_event(&self) -> Option<Incoming> {
         let mut events = self.events.lock().unwrap();
-        loop {
-            let buffered = events.buffer();
-            let whole = buffered.len() >= HEADER_LEN && buffered.len() - HEADER_LEN >= u32::from_le_bytes(buffered[..HEADER_LEN].try_into().ok()?) as usize;
-            if !whole {
-                return None;
-            }
-            if let Some((_, incoming)) = route(read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?) {
+        while whole_frame(events.buffer()) {
+            let msg = read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?;
+            if let Some(incoming) = self.event(msg)? {
                 return Some(incoming);
             }
         }
+        None
+    }
+
+    /// What the dispatcher runs for a message of the event socket: `Some(None)` when there is
+    /// nothing to run (shared-memory bookkeeping), `None` when the stream is unusable.
+    fn event(&self, msg: ServerMessage) -> Option<Option<Incoming>> {
+        let Some(msg) = self.take_in(msg, &self.events_fds).ok()? else { return Some(None) };
+        Some(route(msg).map(|(_, incoming)| incoming))
     }
 
     /// Why the host is gone, once it is: its event socket ended, and the main socket tells how
@@ -290,7 +342,7 @@ impl Channel {
         let mut reader = self.reader.lock().unwrap();
         if let Some(d) = deadline {
             // Only an empty buffer can block; a frame already begun arrives whole.
-            if reader.buffer().is_empty() && !readable(reader.get_ref(), d) {
+            if reader.buffer().is_empty() && !readable(reader.get_ref().stream(), d) {
                 return Ok(None);
             }
         }
@@ -456,6 +508,14 @@ fn readable(stream: &UnixStream, deadline: Instant) -> bool {
             n if n > 0 => return true,
             _ => {}
         }
+    }
+}
+
+/// Whether `buffered` begins with a whole frame (its length header and all of its payload).
+fn whole_frame(buffered: &[u8]) -> bool {
+    match buffered.get(..HEADER_LEN) {
+        Some(header) => buffered.len() - HEADER_LEN >= u32::from_le_bytes(header.try_into().expect("4 bytes")) as usize,
+        None => false,
     }
 }
 

@@ -377,14 +377,27 @@ impl Connection {
         Self::request(slf, Op::Load { path })
     }
 
+    /// Writable buffers among the arguments see the addon's writes when the call returns.
     pub fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        let op = Op::Call { func: Self::wire(slf, func)?, this: Self::wire(slf, this)?, args: Self::wire_all(slf, args)? };
-        Self::request(slf, op)
+        let cx = Cx::new(slf)?;
+        let op = Op::Call { func: cx.to_wire(func)?, this: cx.to_wire(this)?, args: args.iter().map(|a| cx.to_wire(&a)).collect::<PyResult<_>>()? };
+        let result = Self::request(slf, op);
+        cx.write_back()?;
+        result
     }
 
     pub fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        let op = Op::Construct { ctor: Self::wire(slf, ctor)?, args: Self::wire_all(slf, args)? };
-        Self::request(slf, op)
+        let cx = Cx::new(slf)?;
+        let op = Op::Construct { ctor: cx.to_wire(ctor)?, args: args.iter().map(|a| cx.to_wire(&a)).collect::<PyResult<_>>()? };
+        let result = Self::request(slf, op);
+        cx.write_back()?;
+        result
+    }
+
+    /// A zero-filled buffer of `nbytes` bytes and JS type `kind` in the host's shared memory.
+    fn new_buffer(slf: &Bound<'_, Self>, kind: &str, nbytes: u64) -> PyResult<PyObject> {
+        let kind = crate::buffer::kind_named(kind)?;
+        Self::request(slf, Op::NewBuffer { kind, len: nbytes })
     }
 
     pub fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {

@@ -1,9 +1,13 @@
 //! Converting between Python objects and wire values (DESIGN §4).
 
-use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, PyRef, RefKind, Value};
+use std::cell::RefCell;
+use std::ffi::c_int;
+
+use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, PyRef, RefKind, Region, Value};
 use pyo3::exceptions::{PyRecursionError, PyTypeError};
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
 use crate::buffer::JSBuffer;
@@ -18,16 +22,90 @@ const MAX_DEPTH: usize = 512;
 /// 2^53: the largest integer a double holds exactly.
 const SAFE: f64 = 9007199254740992.0;
 
+/// Buffers below this size travel inside the message when Python need not see the addon's
+/// writes: cheaper than a shared block and its return for a few bytes.
+const INLINE_BYTES: usize = 4096;
+
 pub struct Cx<'a, 'py> {
     pub py: Python<'py>,
     pub conn: &'a Bound<'py, Connection>,
     pub hooks: &'a Hooks,
+    /// Writable Python buffers sent as copies, with their upload blocks: the addon's writes are
+    /// copied back into them when the call returns.
+    writebacks: RefCell<Vec<(Bound<'py, PyAny>, Region)>>,
+}
+
+impl Drop for Cx<'_, '_> {
+    fn drop(&mut self) {
+        let shm = &self.conn.get().channel.shm;
+        for (_, region) in self.writebacks.take() {
+            shm.unpin(region);
+        }
+    }
 }
 
 impl<'a, 'py> Cx<'a, 'py> {
     pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
         let py = conn.py();
-        Ok(Cx { py, conn, hooks: hooks(py)? })
+        Ok(Cx { py, conn, hooks: hooks(py)?, writebacks: RefCell::new(Vec::new()) })
+    }
+
+    /// Copies what the addon wrote into the writable buffers this context sent.
+    pub fn write_back(&self) -> PyResult<()> {
+        let shm = &self.conn.get().channel.shm;
+        let mut result = Ok(());
+        for (target, region) in self.writebacks.take() {
+            if let Some(bytes) = shm.pinned_bytes(region) {
+                if result.is_ok() {
+                    result = RawBuffer::get(&target, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).and_then(|mut b| {
+                        let dst = b.bytes_mut().ok_or_else(|| PyTypeError::new_err("the buffer became read-only during the call"))?;
+                        let n = dst.len().min(bytes.len());
+                        dst[..n].copy_from_slice(&bytes[..n]);
+                        Ok(())
+                    });
+                }
+            }
+            shm.unpin(region);
+        }
+        result
+    }
+
+    /// Bytes for the host: in the message when small, else copied once into shared memory
+    /// (pinned for a copy back into `writable`), or in the message when that cannot be had.
+    fn send_bytes(&self, kind: BufferKind, bytes: &[u8], writable: Option<&Bound<'py, PyAny>>) -> Value {
+        if bytes.len() < INLINE_BYTES && writable.is_none() {
+            return Value::Bytes { kind, data: bytes.to_vec() };
+        }
+        let channel = &self.conn.get().channel;
+        match channel.shm.upload(bytes, writable.is_some(), |id, size, fd| channel.announce_segment(id, size, fd)) {
+            Some(region) => {
+                if let Some(target) = writable {
+                    self.writebacks.borrow_mut().push((target.clone(), region));
+                }
+                Value::Upload { kind, region }
+            }
+            None => Value::Bytes { kind, data: bytes.to_vec() },
+        }
+    }
+
+    /// Any other object with the buffer protocol (memoryview, array.array, numpy...) as a
+    /// Buffer: in place when its memory is already the host's, else a copy (written back when
+    /// it is writable).
+    fn send_buffer(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+        let Ok(view) = RawBuffer::get(obj, ffi::PyBUF_C_CONTIGUOUS) else {
+            // Not contiguous: a copy of its bytes in order, which the addon cannot write back.
+            let mv = self.py.import("builtins")?.getattr("memoryview")?.call1((obj,))?;
+            let bytes = mv.call_method0("tobytes")?;
+            return Ok(self.send_bytes(BufferKind::Buffer, bytes.downcast::<PyBytes>()?.as_bytes(), None));
+        };
+        let (ptr, len) = view.raw();
+        if len > 0 {
+            if let Some(region) = self.conn.get().channel.shm.locate(ptr, len) {
+                return Ok(Value::InPlace { kind: BufferKind::Buffer, region });
+            }
+        }
+        let writable = (!view.readonly()).then_some(obj);
+        Ok(self.send_bytes(BufferKind::Buffer, view.bytes(), writable))
     }
 
     pub fn to_wire(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
@@ -77,13 +155,17 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
         if let Ok(b) = obj.downcast::<JSBuffer>() {
             let b = b.get();
-            return Ok(Value::Bytes { kind: b.kind, data: b.bytes().to_vec() });
+            // A buffer from this host goes back as the very object it is.
+            if let Some((object, conn)) = b.host_object() {
+                if !conn.is(self.conn) {
+                    return Err(PyTypeError::new_err(format!("{} belongs to another addon host and cannot be passed to this one", obj.repr()?)));
+                }
+                return Ok(Value::Js(JsRef { id: ObjectId(object), kind: RefKind::Object, class_proto: None, label: String::new() }));
+            }
+            return Ok(self.send_bytes(b.kind, b.bytes(), None));
         }
         if let Ok(b) = obj.downcast::<PyBytes>() {
-            return Ok(Value::Bytes { kind: BufferKind::Buffer, data: b.as_bytes().to_vec() });
-        }
-        if let Ok(b) = obj.downcast::<PyByteArray>() {
-            return Ok(Value::Bytes { kind: BufferKind::Buffer, data: b.to_vec() });
+            return Ok(self.send_bytes(BufferKind::Buffer, b.as_bytes(), None));
         }
         if let Ok(d) = obj.downcast::<PyDict>() {
             let mut props = Vec::with_capacity(d.len());
@@ -105,10 +187,8 @@ impl<'a, 'py> Cx<'a, 'py> {
             let seconds: f64 = obj.call_method0("timestamp")?.extract()?;
             return Ok(Value::Date((seconds * 1000.0).round()));
         }
-        if obj.hasattr("__buffer__").unwrap_or(false) || is_buffer(obj) {
-            let mv = self.py.import("builtins")?.getattr("memoryview")?.call1((obj,))?;
-            let bytes = mv.call_method1("cast", ("B",))?.call_method0("tobytes")?;
-            return Ok(Value::Bytes { kind: BufferKind::Buffer, data: bytes.downcast::<PyBytes>()?.as_bytes().to_vec() });
+        if is_buffer(obj) {
+            return self.send_buffer(obj);
         }
         let callable = obj.is_callable();
         if !callable {
@@ -158,6 +238,16 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
             }
             Value::Bytes { kind, data } => Py::new(py, JSBuffer::new(kind, data))?.into_any(),
+            Value::Shared { object, kind, region } => {
+                let channel = &self.conn.get().channel;
+                match channel.shm.memory(region) {
+                    Some(memory) => Py::new(py, JSBuffer::over_shared(kind, memory, object.0, self.conn.clone().unbind()))?.into_any(),
+                    None => {
+                        channel.queue_release(object);
+                        return Err(PyTypeError::new_err(format!("the host sent a buffer outside its shared memory ({region:?})")));
+                    }
+                }
+            }
             Value::Js(r) => self.conn.get().proxy(self.conn, r)?,
             Value::Py { id, .. } => self.conn.get().exported(py, id.0)?,
             _ => return Err(PyTypeError::new_err("the host sent a value this client does not know")),
@@ -219,6 +309,56 @@ pub fn dead_error(py: Python<'_>, d: &Dead) -> PyErr {
     match hooks(py).and_then(|h| h.dead.bind(py).call1(d.hook_args())) {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
+    }
+}
+
+/// A contiguous buffer-protocol view of a Python object, released when dropped.
+struct RawBuffer(Box<ffi::Py_buffer>);
+
+impl RawBuffer {
+    fn get(obj: &Bound<'_, PyAny>, flags: c_int) -> PyResult<RawBuffer> {
+        let mut view: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: a zeroed Py_buffer to fill; on success it is released in Drop.
+        if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, flags) } != 0 {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        Ok(RawBuffer(view))
+    }
+
+    fn raw(&self) -> (*const u8, usize) {
+        (self.0.buf as *const u8, self.0.len.max(0) as usize)
+    }
+
+    fn readonly(&self) -> bool {
+        self.0.readonly != 0
+    }
+
+    fn bytes(&self) -> &[u8] {
+        let (ptr, len) = self.raw();
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: a contiguous exporter guarantees `len` bytes at `buf` while the view is held.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+
+    fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+        let (ptr, len) = self.raw();
+        if self.readonly() {
+            return None;
+        }
+        if len == 0 {
+            return Some(&mut []);
+        }
+        // SAFETY: as in `bytes`, and the exporter granted a writable view.
+        Some(unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) })
+    }
+}
+
+impl Drop for RawBuffer {
+    fn drop(&mut self) {
+        // SAFETY: releases the view `get` obtained, once.
+        unsafe { ffi::PyBuffer_Release(&mut *self.0) };
     }
 }
 

@@ -10,6 +10,7 @@ mod hooks;
 mod jsref;
 mod output;
 mod process;
+mod shm;
 mod subscriptions;
 
 use pyo3::prelude::*;

@@ -10,12 +10,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::{ObjectId, PyRef, Value};
+use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 
 /// Bumped whenever the encoding or the meaning of any message changes (the golden-bytes test
-/// enforces it for the encoding). 5: a reply whose value is a promise subscribes to it under the
+/// enforces it for the encoding). 6: a reply whose value is a promise subscribes to it under the
 /// request's id.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
@@ -41,6 +41,11 @@ pub enum ClientMessage {
         call: CallId,
         result: Result<Value, PyException>,
     },
+    /// A new segment of the client's, `size` bytes, whose descriptor rides on this frame.
+    Segment { id: u32, size: u64 },
+    /// The client unmapped its segment `id` (all its blocks had been returned): the host may
+    /// unmap it too.
+    SegmentRetired { id: u32 },
 }
 
 /// A request from the client.
@@ -119,6 +124,9 @@ pub enum Op {
     /// Settles the promise of `deferred` (from `NewDeferred`): fulfilled with `value`, or
     /// rejected with it.
     SettleDeferred { deferred: u64, fulfilled: bool, value: Value },
+    /// A new zero-filled buffer of `len` bytes and type `kind`, in shared memory: answers it as
+    /// [`Value::Shared`].
+    NewBuffer { kind: BufferKind, len: u64 },
 }
 
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
@@ -158,6 +166,13 @@ pub enum ServerMessage {
     /// An exception nothing caught (thrown from an async-work completion, a threadsafe-function
     /// call or a finalizer): the client reports it as Python reports unraisable exceptions.
     Uncaught(Thrown),
+    /// A new segment of the host's, `size` bytes, whose descriptor rides on this frame. Sent on
+    /// every socket before any value in it.
+    Segment { id: u32, size: u64 },
+    /// The host unmapped its segment `id`: nothing of it is in use any more.
+    SegmentRetired { id: u32 },
+    /// Blocks of the client's segments (from [`Value::Upload`]) the host no longer uses.
+    Returned { blocks: Vec<Region> },
     /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
     CallPython {
         call: CallId,

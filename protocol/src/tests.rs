@@ -23,7 +23,14 @@ fn sample_values() -> Vec<Value> {
             label: "Counter".into(),
         }),
         Value::Py { id: PyRef(3), callable: true },
+        Value::Shared { object: ObjectId(8), kind: BufferKind::Buffer, region: region(SegmentOwner::Host) },
+        Value::Upload { kind: BufferKind::Uint16, region: region(SegmentOwner::Client) },
+        Value::InPlace { kind: BufferKind::DataView, region: region(SegmentOwner::Host) },
     ]
+}
+
+fn region(owner: SegmentOwner) -> Region {
+    Region { owner, segment: 2, offset: 4096, len: 1 << 40 }
 }
 
 fn sample_ops() -> Vec<Op> {
@@ -59,6 +66,7 @@ fn sample_ops() -> Vec<Op> {
         Op::Subscribe { promise: v(), subscription: 7 },
         Op::NewDeferred,
         Op::SettleDeferred { deferred: 3, fulfilled: false, value: v() },
+        Op::NewBuffer { kind: BufferKind::Float32, len: 64 },
     ]
 }
 
@@ -92,6 +100,9 @@ fn sample_server_messages() -> Vec<ServerMessage> {
             this: Value::Undefined,
             args: vec![Value::Number(3.0)],
         },
+        ServerMessage::Segment { id: 1, size: 32 << 20 },
+        ServerMessage::SegmentRetired { id: 1 },
+        ServerMessage::Returned { blocks: vec![region(SegmentOwner::Client)] },
     ]
 }
 
@@ -105,6 +116,8 @@ fn every_client_message_round_trips() {
         })
         .collect();
     msgs.push(ClientMessage::CallbackResult { call: 1, result: Ok(Value::Null) });
+    msgs.push(ClientMessage::Segment { id: 0, size: 4096 });
+    msgs.push(ClientMessage::SegmentRetired { id: 0 });
     msgs.push(ClientMessage::CallbackResult {
         call: 2,
         result: Err(PyException { exception: PyRef(1), type_name: "KeyError".into(), message: "k".into() }),
@@ -131,7 +144,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 5);
+    assert_eq!(PROTOCOL_VERSION, 6);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
 }
 

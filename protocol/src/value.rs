@@ -77,6 +77,22 @@ impl BufferKind {
     }
 }
 
+/// Which process made a shared-memory segment (each numbers its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SegmentOwner {
+    Host,
+    Client,
+}
+
+/// A range of bytes in a shared-memory segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Region {
+    pub owner: SegmentOwner,
+    pub segment: u32,
+    pub offset: u64,
+    pub len: u64,
+}
+
 /// A BigInt as sign and magnitude in little-endian 64-bit words (the layout of
 /// `napi_get_value_bigint_words`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,8 +117,19 @@ pub enum Value {
     Object(Vec<(String, Value)>),
     /// Milliseconds since the epoch, as `Date.prototype.valueOf`.
     Date(f64),
-    /// Bytes of a buffer-like value, copied.
+    /// Bytes of a buffer-like value, copied (when shared memory is unavailable; and small
+    /// values the client builds itself).
     Bytes { kind: BufferKind, data: Vec<u8> },
+    /// Host to client: a buffer-like host object whose bytes lie at `region` (of `kind`'s
+    /// elements). The client holds `object` as it holds a [`JsRef`] and maps the memory itself.
+    Shared { object: ObjectId, kind: BufferKind, region: Region },
+    /// Client to host: bytes the client copied into a block of one of its own segments. The
+    /// host makes a new buffer over the block and owns it until it sends it back
+    /// ([`crate::ServerMessage::Returned`]).
+    Upload { kind: BufferKind, region: Region },
+    /// Client to host: memory already inside a host segment (a view of a buffer the host sent):
+    /// the host makes a new view sharing the ArrayBuffer that owns it, with no copy.
+    InPlace { kind: BufferKind, region: Region },
     /// An object that stays in the host.
     Js(JsRef),
     /// A Python object that stays in the client. `callable` says whether the host should make it

@@ -34,6 +34,7 @@ __all__ = [
     "gc",
     "global_this",
     "function",
+    "alloc",
     "buffer",
     "arraybuffer",
     "typedarray",
@@ -235,8 +236,18 @@ def bigint(n: int) -> BigInt:
     return BigInt(n)
 
 
+def alloc(addon: Any, nbytes: int, js_type: str = "Buffer") -> _native.JSBuffer:
+    """A zero-filled ``js_type`` (``"Buffer"``, ``"Float64Array"``, ``"ArrayBuffer"``...) of
+    ``nbytes`` bytes in the shared memory of ``addon``'s host: fill it from Python (through
+    ``memoryview`` or numpy) and pass it to the addon without any copy."""
+    if nbytes < 0:
+        raise ValueError(f"nbytes must be >= 0, not {nbytes}")
+    return _require_conn("alloc", addon).new_buffer(js_type, nbytes)
+
+
 def buffer(data: Any) -> _native.JSBuffer:
-    """A Node ``Buffer`` holding a copy of ``data`` (any bytes-like object)."""
+    """A Node ``Buffer`` holding a copy of ``data`` (any bytes-like object), made in Python:
+    it is copied into the host when it is passed."""
     return _native.JSBuffer("Buffer", data)
 
 

@@ -2,13 +2,17 @@
 //! served and answered on one thread, with no hand-off between threads on the call path.
 
 use std::io::{BufReader, BufWriter, Write};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
-use napi_protocol::frame::{read_message, write_message, FrameError};
+use napi_protocol::frame::{encode, read_message, write_message, FrameError};
+use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 pub struct Connection {
-    reader: BufReader<UnixStream>,
+    reader: BufReader<FdReader>,
+    /// Descriptors the client sent (its segments), claimed by their announcements.
+    fds: FdQueue,
     writer: BufWriter<UnixStream>,
     /// Messages no request asked for (event-turn calls, settlements, uncaught exceptions).
     events: Option<BufWriter<UnixStream>>,
@@ -16,8 +20,27 @@ pub struct Connection {
 
 impl Connection {
     pub fn new(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Connection> {
-        let reader = BufReader::with_capacity(64 << 10, stream.try_clone()?);
-        Ok(Connection { reader, writer: BufWriter::with_capacity(64 << 10, stream), events: events.map(BufWriter::new) })
+        let reader = FdReader::new(stream.try_clone()?);
+        let fds = reader.fds();
+        let reader = BufReader::with_capacity(64 << 10, reader);
+        Ok(Connection { reader, fds, writer: BufWriter::with_capacity(64 << 10, stream), events: events.map(BufWriter::new) })
+    }
+
+    /// The descriptor of the segment the client just announced.
+    pub fn take_fd(&mut self) -> Option<OwnedFd> {
+        self.fds.lock().unwrap().pop_front()
+    }
+
+    /// Announces a segment of the host's on every socket, its descriptor riding on the frame:
+    /// whichever socket first carries a value in it, the client knows it by then.
+    pub fn announce(&mut self, msg: &ServerMessage, fd: BorrowedFd<'_>) -> Result<(), FrameError> {
+        let frame = encode(msg)?;
+        let writers = std::iter::once(&mut self.writer).chain(self.events.as_mut());
+        for w in writers {
+            w.flush()?;
+            send_with_fd(w.get_ref(), &frame, fd)?;
+        }
+        Ok(())
     }
 
     pub fn send_event(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
@@ -39,7 +62,7 @@ impl Connection {
             return true;
         }
         let mut fds = [
-            libc::pollfd { fd: self.reader.get_ref().as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: self.reader.get_ref().stream().as_raw_fd(), events: libc::POLLIN, revents: 0 },
             libc::pollfd { fd: events, events: libc::POLLIN, revents: 0 },
         ];
         loop {

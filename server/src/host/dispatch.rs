@@ -239,6 +239,13 @@ impl Host {
                 self.subscribe(p, subscription);
                 Answer::Value(Value::Undefined)
             }
+            Op::NewBuffer { kind, len } => {
+                let len = usize::try_from(len).ok().filter(|l| *l <= crate::napi::buffers::MAX_BUFFER_LENGTH).ok_or_else(|| rt.range_error("Array buffer allocation failed".into()))?;
+                if len % kind.element_size() != 0 {
+                    return Err(bad(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
+                }
+                Answer::Value(Value::Object(super::wire::new_buffer(rt, kind, len)))
+            }
             _ => return Err(bad("unsupported request")),
         })
     }

@@ -71,14 +71,55 @@ impl Host {
 
     /// Sends a message no request asked for on the event socket (its own reader in the client).
     fn send_event(&self, msg: &ServerMessage) {
+        self.share_news();
         if self.conn.borrow_mut().send_event(msg).is_err() {
             self.closed.set(true);
         }
     }
 
     fn send(&self, msg: &ServerMessage) {
+        self.share_news();
         if self.conn.borrow_mut().send(msg).is_err() {
             self.closed.set(true);
+        }
+    }
+
+    /// Before any message: new segments (which it may mention), segments retired and client
+    /// blocks the host is done with.
+    fn share_news(&self) {
+        let shm = &self.rt.shm;
+        let mut conn = self.conn.borrow_mut();
+        let mut ok = true;
+        shm.announce(|a| ok &= conn.announce(&ServerMessage::Segment { id: a.id, size: a.size }, a.fd).is_ok());
+        for id in shm.take_retired() {
+            ok &= conn.send(&ServerMessage::SegmentRetired { id }).is_ok();
+        }
+        let blocks = shm.take_returned();
+        if !blocks.is_empty() {
+            ok &= conn.send(&ServerMessage::Returned { blocks }).is_ok();
+        }
+        if !ok {
+            self.closed.set(true);
+        }
+    }
+
+    /// The next client message, taking in the segments it announces on the way.
+    fn recv(&self) -> Result<ClientMessage, FrameError> {
+        loop {
+            let mut conn = self.conn.borrow_mut();
+            match conn.recv()? {
+                ClientMessage::Segment { id, size } => {
+                    let Some(fd) = conn.take_fd() else {
+                        return Err(FrameError::Malformed(format!("segment {id} announced without its descriptor")));
+                    };
+                    drop(conn);
+                    if let Err(e) = self.rt.shm.add_peer(id, size, fd) {
+                        tracing::warn!(id, "cannot map the client's segment: {e}");
+                    }
+                }
+                ClientMessage::SegmentRetired { id } => self.rt.shm.remove_peer(id),
+                other => return Ok(other),
+            }
         }
     }
 
@@ -100,7 +141,7 @@ impl Host {
             if !self.conn.borrow_mut().wait_readable(events) {
                 continue;
             }
-            let msg = self.conn.borrow_mut().recv();
+            let msg = self.recv();
             match msg {
                 Ok(ClientMessage::Request(req)) => self.serve_request(req),
                 Ok(ClientMessage::CallbackResult { call, .. }) => {
@@ -294,7 +335,7 @@ impl Host {
             if self.closed.get() {
                 return Err(rt.error(ErrorKind::Error, "the Python client went away".into()));
             }
-            let msg = self.conn.borrow_mut().recv();
+            let msg = self.recv();
             match msg {
                 Ok(ClientMessage::CallbackResult { call: c, result }) if c == call => {
                     return match result {

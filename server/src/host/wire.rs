@@ -10,7 +10,7 @@ use napi_protocol as proto;
 use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind};
 
 use crate::runtime::bigint::BigInt;
-use crate::runtime::object::{ArrayBufferData, Callable, Function, ObjectClass, TypedArrayKind, View};
+use crate::runtime::object::{ArrayBufferData, Backing, Callable, Function, ObjectClass, TypedArrayKind, View};
 use crate::runtime::property::{Property, PropertyKey, Slot};
 use crate::runtime::{ObjectId, Runtime, Value};
 
@@ -151,7 +151,7 @@ impl<'a> ToWire<'a> {
     fn object(&mut self, id: ObjectId) -> proto::Value {
         // Buffers are copied out by reference to their bytes: cloning the class would copy
         // the whole backing store once more.
-        if let Some(bytes) = self.buffer_bytes(id) {
+        if let Some(bytes) = self.buffer(id) {
             return bytes;
         }
         let class = match self.rt.heap.borrow().get(id) {
@@ -176,7 +176,7 @@ impl<'a> ToWire<'a> {
                 self.reference(id, kind, None, name)
             }
             ObjectClass::Date(t) => proto::Value::Date(t),
-            ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer_bytes"),
+            ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer"),
             ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => {
                 self.copying.push(id);
                 let len = self.rt.array_length(id);
@@ -221,17 +221,49 @@ impl<'a> ToWire<'a> {
         }
     }
 
-    fn buffer_bytes(&self, id: ObjectId) -> Option<proto::Value> {
-        let heap = self.rt.heap.borrow();
-        match &heap.get(id)?.class {
-            ObjectClass::View(view) => {
-                let view = view.clone();
-                drop(heap);
-                let data = view_bytes(self.rt, &view);
-                Some(proto::Value::Bytes { kind: buffer_kind(&view), data })
+    fn shared(&mut self, id: ObjectId, kind: BufferKind, region: proto::Region) -> proto::Value {
+        self.held.add(id);
+        proto::Value::Shared { object: proto::ObjectId(id.to_bits()), kind, region }
+    }
+
+    /// A buffer-like object as the client gets it: the coordinates of its bytes in shared
+    /// memory, held like any reference. External memory (the addon's) is copied into a new
+    /// buffer first; without shared memory the bytes themselves are copied.
+    fn buffer(&mut self, id: ObjectId) -> Option<proto::Value> {
+        let (kind, buffer, view) = match &self.rt.heap.borrow().get(id)?.class {
+            ObjectClass::View(view) => (buffer_kind(view), view.buffer, Some(view.clone())),
+            ObjectClass::ArrayBuffer(_) => (BufferKind::ArrayBuffer, id, None),
+            _ => return None,
+        };
+        let (backing, whole) = match &self.rt.heap.borrow().get(buffer).map(|o| &o.class) {
+            Some(ObjectClass::ArrayBuffer(data)) => (data.backing.clone(), data.len()),
+            _ => (Backing::Detached(None), 0),
+        };
+        let (offset, len) = match &view {
+            Some(v) => (v.byte_offset, v.length * v.kind.map_or(1, TypedArrayKind::element_size)),
+            None => (0, whole),
+        };
+        // A view past the end of its (detached) buffer reads as empty, as in JS.
+        let (offset, len) = if offset.checked_add(len).is_some_and(|end| end <= whole) { (offset, len) } else { (0, 0) };
+        match backing {
+            Backing::Shared(block) => {
+                let r = block.region();
+                let region = proto::Region { offset: r.offset + offset as u64, len: len as u64, ..r };
+                Some(self.shared(id, kind, region))
             }
-            ObjectClass::ArrayBuffer(data) => Some(proto::Value::Bytes { kind: BufferKind::ArrayBuffer, data: data.bytes().to_vec() }),
-            _ => None,
+            // Nothing to map (detached, empty): still the object itself, so identity and
+            // detachment stay observable. The client ignores the segment of an empty region.
+            _ if len == 0 => Some(self.shared(id, kind, proto::Region { owner: proto::SegmentOwner::Host, segment: 0, offset: 0, len: 0 })),
+            Backing::External { .. } => {
+                let bytes = view_bytes(self.rt, buffer, offset, len);
+                let data = self.rt.new_backing(len, Some(&bytes));
+                if !matches!(data.backing, Backing::Shared(_)) {
+                    return Some(proto::Value::Bytes { kind, data: bytes });
+                }
+                let copy = view_over(self.rt, self.rt.new_arraybuffer(data), kind, 0, len);
+                self.buffer(copy)
+            }
+            _ => Some(proto::Value::Bytes { kind, data: view_bytes(self.rt, buffer, offset, len) }),
         }
     }
 
@@ -264,14 +296,12 @@ impl<'a> ToWire<'a> {
     }
 }
 
-fn view_bytes(rt: &Runtime, view: &View) -> Vec<u8> {
-    let heap = rt.heap.borrow();
-    let Some(ObjectClass::ArrayBuffer(data)) = heap.get(view.buffer).map(|o| &o.class) else {
-        return Vec::new();
-    };
-    let b = data.bytes();
-    let len = view.length * view.kind.map_or(1, TypedArrayKind::element_size);
-    b.get(view.byte_offset..view.byte_offset + len).map(<[u8]>::to_vec).unwrap_or_default()
+/// A copy of `len` bytes at `offset` of ArrayBuffer `buffer` (checked by the caller).
+fn view_bytes(rt: &Runtime, buffer: ObjectId, offset: usize, len: usize) -> Vec<u8> {
+    match rt.heap.borrow().get(buffer).map(|o| &o.class) {
+        Some(ObjectClass::ArrayBuffer(data)) => data.bytes().get(offset..offset + len).map(<[u8]>::to_vec).unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }
 
 /// A prototype made by `napi_define_class` (its `constructor` is a class).
@@ -315,6 +345,8 @@ pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
             Value::Object(rt.heap.borrow_mut().new_object(ObjectClass::Date(*t), Some(proto)))
         }
         proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)),
+        proto::Value::Upload { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, true)?),
+        proto::Value::InPlace { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, false)?),
         proto::Value::Js(r) => {
             let id = ObjectId::from_bits(r.id.0);
             let heap = rt.heap.borrow();
@@ -349,9 +381,9 @@ fn remote(rt: &Runtime, py: u64, callable: bool) -> ObjectId {
     id
 }
 
-fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> ObjectId {
-    let mut heap = rt.heap.borrow_mut();
-    let ab = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData::owned(data.into())), Some(rt.realm.arraybuffer_prototype));
+/// `kind`'s object over `len` bytes at `offset` of ArrayBuffer `ab`: `ab` itself for the
+/// ArrayBuffer kind (the caller passes all of it), else a new view.
+fn view_over(rt: &Runtime, ab: ObjectId, kind: BufferKind, offset: usize, len: usize) -> ObjectId {
     if kind == BufferKind::ArrayBuffer {
         return ab;
     }
@@ -359,9 +391,51 @@ fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> ObjectId {
         Some(k) => {
             let is_buffer = kind == BufferKind::Buffer;
             let proto = if is_buffer { rt.realm.buffer_prototype } else { rt.realm.typed_array_prototype(k) };
-            (View { buffer: ab, kind: Some(k), is_buffer, byte_offset: 0, length: data.len() / k.element_size() }, proto)
+            (View { buffer: ab, kind: Some(k), is_buffer, byte_offset: offset, length: len / k.element_size() }, proto)
         }
-        None => (View { buffer: ab, kind: None, is_buffer: false, byte_offset: 0, length: data.len() }, rt.realm.dataview_prototype),
+        None => (View { buffer: ab, kind: None, is_buffer: false, byte_offset: offset, length: len }, rt.realm.dataview_prototype),
     };
-    heap.new_object(ObjectClass::View(view), Some(proto))
+    rt.heap.borrow_mut().new_object(ObjectClass::View(view), Some(proto))
+}
+
+fn bad_request(message: impl Into<String>) -> Failure {
+    Failure { kind: FailureKind::BadRequest, message: message.into() }
+}
+
+/// The buffer Python sent in shared memory: over its upload block, or sharing the host
+/// ArrayBuffer whose memory it is.
+fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, upload: bool) -> Result<ObjectId, Failure> {
+    // An upload's block is taken first, so that a refused one still goes back to the client.
+    let block = if upload { Some(rt.shm.peer_block(region).map_err(bad_request)?) } else { None };
+    let len = usize::try_from(region.len).map_err(|_| bad_request("buffer too large"))?;
+    if len % kind.element_size() != 0 {
+        return Err(bad_request(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
+    }
+    if let Some(block) = block {
+        let ab = rt.new_arraybuffer(ArrayBufferData { backing: Backing::Shared(block) });
+        return Ok(view_over(rt, ab, kind, 0, len));
+    }
+    let (ab, offset) = rt.shm.owner_of(region).ok_or_else(|| bad_request("the memory passed is not a live buffer of this host"))?;
+    let whole = match rt.heap.borrow().get(ab).map(|o| &o.class) {
+        Some(ObjectClass::ArrayBuffer(data)) if !data.is_detached() => data.len(),
+        _ => return Err(bad_request("the memory passed belongs to a detached ArrayBuffer")),
+    };
+    if kind == BufferKind::ArrayBuffer && (offset, len) != (0, whole) {
+        return Err(bad_request("an ArrayBuffer must be passed whole"));
+    }
+    if offset % kind.element_size() != 0 {
+        return Err(bad_request(format!("offset {offset} is not a multiple of the element size {}", kind.element_size())));
+    }
+    Ok(view_over(rt, ab, kind, offset, len))
+}
+
+/// A new zero-filled buffer of `kind` and `len` bytes.
+pub fn new_buffer(rt: &Runtime, kind: BufferKind, len: usize) -> ObjectId {
+    let ab = rt.new_arraybuffer(rt.new_backing(len, None));
+    view_over(rt, ab, kind, 0, len)
+}
+
+fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> ObjectId {
+    let ab = rt.new_arraybuffer(rt.new_backing(data.len(), Some(data)));
+    view_over(rt, ab, kind, 0, data.len())
 }

@@ -1,5 +1,5 @@
-//! ArrayBuffers, typed arrays, DataViews and Node Buffers (host-memory backed; the shared-memory
-//! transport is a later step).
+//! ArrayBuffers, typed arrays, DataViews and Node Buffers. Their memory is shared with the
+//! client where it can be (`runtime::shm`); external memory stays the addon's.
 
 use std::ffi::c_void;
 
@@ -10,22 +10,21 @@ use crate::runtime::object::{ArrayBufferData, Backing, Finalizer, ObjectClass, T
 use crate::runtime::{ObjectId, Value};
 
 /// Node's `buffer.constants.MAX_LENGTH` on 64-bit targets (2^32).
-const MAX_BUFFER_LENGTH: usize = 1 << 32;
+pub const MAX_BUFFER_LENGTH: usize = 1 << 32;
 
 impl Cx {
-    fn new_arraybuffer(&self, bytes: Box<[u8]>) -> ObjectId {
-        self.arraybuffer_over(ArrayBufferData::owned(bytes))
-    }
-
-    fn arraybuffer_over(&self, data: ArrayBufferData) -> ObjectId {
-        let proto = self.rt.realm.arraybuffer_prototype;
-        self.rt.heap.borrow_mut().new_object(ObjectClass::ArrayBuffer(data), Some(proto))
+    /// A new ArrayBuffer of `len` zero bytes, or a copy of `init`, in shared memory when it
+    /// can be had.
+    fn new_arraybuffer(&self, len: usize, init: Option<&[u8]>) -> ObjectId {
+        self.rt.new_arraybuffer(self.rt.new_backing(len, init))
     }
 
     /// An ArrayBuffer over the addon's memory, finalized with `finalize` when it dies.
     fn external_arraybuffer(&self, data: *mut c_void, len: usize, finalize: napi_finalize, hint: *mut c_void) -> ObjectId {
-        let backing = if data.is_null() { Backing::Owned(Box::new([])) } else { Backing::External { ptr: data as usize, len } };
-        let id = self.arraybuffer_over(ArrayBufferData { backing });
+        // V8 reports an ArrayBuffer without memory as detached (node 20:
+        // napi_is_detached_arraybuffer of napi_create_external_arraybuffer(NULL) is true).
+        let backing = if data.is_null() { Backing::Detached(None) } else { Backing::External { ptr: data as usize, len } };
+        let id = self.rt.new_arraybuffer(ArrayBufferData { backing });
         if let Some(cb) = finalize {
             let seq = self.rt.next_seq();
             let wrap = Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
@@ -73,11 +72,7 @@ impl Cx {
         if len > MAX_BUFFER_LENGTH {
             return Err(self.rt.range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {len}")).into());
         }
-        let bytes: Box<[u8]> = match init {
-            Some(src) => src.into(),
-            None => vec![0u8; len].into_boxed_slice(),
-        };
-        let ab = self.new_arraybuffer(bytes);
+        let ab = self.new_arraybuffer(len, init);
         let (ptr, _) = self.arraybuffer_memory(ab).expect("just made");
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length: len };
         Ok((self.new_view(view), ptr))
@@ -96,7 +91,7 @@ pub unsafe extern "C" fn napi_create_arraybuffer(env: napi_env, byte_length: usi
         if byte_length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
         }
-        let ab = cx.new_arraybuffer(vec![0u8; byte_length].into_boxed_slice());
+        let ab = cx.new_arraybuffer(byte_length, None);
         if !data.is_null() {
             *out(data)? = cx.arraybuffer_memory(ab).expect("just made").0 as *mut c_void;
         }
@@ -355,7 +350,7 @@ pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: nap
             Some(ObjectClass::ArrayBuffer(data)) => {
                 // External memory stays the addon's until the finalizer, which still runs when
                 // the object dies.
-                data.backing = Backing::Detached;
+                data.detach();
                 Ok(())
             }
             _ => fail(status::ARRAYBUFFER_EXPECTED),

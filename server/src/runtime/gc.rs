@@ -96,6 +96,7 @@ impl Runtime {
         self.in_gc_finalizer.set(false);
         self.run_post_finalizers();
         self.last_live.set(self.heap.borrow().live_count());
+        self.last_shm_live.set(self.shm.live_bytes());
         collected
     }
 
@@ -198,8 +199,13 @@ impl Runtime {
     }
 
     /// Whether enough has been allocated since the last collection to collect again at the next
-    /// safe point (twice the survivors, and at least 100,000 objects).
+    /// safe point: twice the surviving objects (at least 100,000), or shared memory grown by
+    /// half what survived (at least 32 MiB). Memory is paced more tightly than objects: a few
+    /// dead buffers can pin much of it, and blocks come back to be reused only once collected,
+    /// while fresh memory costs page faults.
     pub fn wants_collection(&self) -> bool {
+        let shm_survived = self.last_shm_live.get();
         self.heap.borrow().live_count() > (2 * self.last_live.get()).max(100_000)
+            || self.shm.live_bytes() > shm_survived + (shm_survived / 2).max(32 << 20)
     }
 }

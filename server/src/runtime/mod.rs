@@ -21,6 +21,7 @@ pub mod promise;
 pub mod property;
 pub mod realm;
 pub mod references;
+pub mod shm;
 pub mod string;
 pub mod value;
 
@@ -105,6 +106,10 @@ pub struct Runtime {
     /// Tasks other threads post for this (the JS) thread: async-work completions, threadsafe
     /// function calls.
     pub events: Arc<events::EventQueue>,
+    /// ArrayBuffer memory shared with the client.
+    pub shm: shm::SharedMemory,
+    /// Shared-memory bytes in use after the last collection (paces automatic collections).
+    pub last_shm_live: Cell<u64>,
 }
 
 /// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`.
@@ -138,6 +143,8 @@ impl Runtime {
             in_gc_finalizer: Cell::new(false),
             can_call_js: Cell::new(true),
             events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
+            shm: shm::SharedMemory::default(),
+            last_shm_live: Cell::new(0),
         })
     }
 
@@ -169,6 +176,38 @@ impl Runtime {
 
     pub fn take_exception(&self) -> Option<Value> {
         self.pending_exception.borrow_mut().take()
+    }
+
+    /// Memory for a new ArrayBuffer of `len` zero bytes (`init` copied in when given): shared
+    /// memory when it can be had, host memory otherwise (and for empty buffers).
+    pub fn new_backing(&self, len: usize, init: Option<&[u8]>) -> object::ArrayBufferData {
+        let block = if len > 0 { self.shm.alloc(len) } else { None };
+        let backing = match block {
+            Some(block) => {
+                if let Some(src) = init {
+                    // SAFETY: the block is `len` bytes, `src` is `len` bytes, and they cannot
+                    // overlap (the block is fresh).
+                    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), block.ptr(), len) };
+                }
+                object::Backing::Shared(block)
+            }
+            None => object::Backing::Owned(init.map_or_else(|| vec![0u8; len].into_boxed_slice(), Box::from)),
+        };
+        object::ArrayBufferData { backing }
+    }
+
+    /// A new ArrayBuffer over `data`, findable by its shared memory (`shm.owner_of`).
+    pub fn new_arraybuffer(&self, data: object::ArrayBufferData) -> ObjectId {
+        let block = match &data.backing {
+            object::Backing::Shared(b) => Some(b.clone()),
+            _ => None,
+        };
+        let proto = self.realm.arraybuffer_prototype;
+        let id = self.heap.borrow_mut().new_object(object::ObjectClass::ArrayBuffer(data), Some(proto));
+        if let Some(b) = block {
+            self.shm.set_owner(&b, id);
+        }
+        id
     }
 
     /// A new plain object with `Object.prototype` as prototype.

@@ -1,5 +1,7 @@
 //! Heap objects and what distinguishes their kinds.
 
+use std::rc::Rc;
+
 use indexmap::IndexMap;
 
 use super::builtins::collections::OrderedTable;
@@ -7,6 +9,7 @@ use super::builtins::iterator::CollectionIterator;
 use super::env::EnvId;
 use super::heap::ObjectId;
 use super::property::{Property, PropertyKey};
+use super::shm::Block;
 use super::string::JsString;
 use super::Runtime;
 use super::value::Value;
@@ -60,13 +63,17 @@ pub struct Finalizer {
 /// The memory behind an ArrayBuffer.
 #[derive(Clone, Debug)]
 pub enum Backing {
-    /// Host memory, boxed so the address handed to the addon never moves.
+    /// Host memory, boxed so the address handed to the addon never moves (empty buffers, and
+    /// all buffers when shared memory cannot be had).
     Owned(Box<[u8]>),
+    /// Shared memory (a host block, or a client block Python filled): crosses without a copy.
+    Shared(Rc<Block>),
     /// The addon's memory (`napi_create_external_arraybuffer`/`_buffer`): valid until the
     /// object's finalizer runs, which is when the host lets go of it.
     External { ptr: usize, len: usize },
-    /// After `napi_detach_arraybuffer`: no memory, length 0.
-    Detached,
+    /// After `napi_detach_arraybuffer`: no memory, length 0. A shared block stays reserved
+    /// until the object dies, since Python may still hold a view of it.
+    Detached(Option<Rc<Block>>),
 }
 
 #[derive(Clone, Debug)]
@@ -83,8 +90,9 @@ impl ArrayBufferData {
     pub fn memory(&mut self) -> (*mut u8, usize) {
         match &mut self.backing {
             Backing::Owned(b) => (b.as_mut_ptr(), b.len()),
+            Backing::Shared(b) => (b.ptr(), b.len()),
             Backing::External { ptr, len } => (*ptr as *mut u8, *len),
-            Backing::Detached => (std::ptr::null_mut(), 0),
+            Backing::Detached(_) => (std::ptr::null_mut(), 0),
         }
     }
 
@@ -92,6 +100,7 @@ impl ArrayBufferData {
     pub fn bytes(&self) -> &[u8] {
         match &self.backing {
             Backing::Owned(b) => b,
+            Backing::Shared(b) => b.bytes(),
             // SAFETY: the addon promised `len` readable bytes at `ptr` for as long as the
             // buffer lives (until its finalizer runs), and this object is alive.
             Backing::External { ptr, len } if *len > 0 => unsafe { std::slice::from_raw_parts(*ptr as *const u8, *len) },
@@ -108,7 +117,16 @@ impl ArrayBufferData {
     }
 
     pub fn is_detached(&self) -> bool {
-        matches!(self.backing, Backing::Detached)
+        matches!(self.backing, Backing::Detached(_))
+    }
+
+    /// Detaches: the memory is no longer reachable from JS.
+    pub fn detach(&mut self) {
+        let keep = match &self.backing {
+            Backing::Shared(b) => Some(b.clone()),
+            _ => None,
+        };
+        self.backing = Backing::Detached(keep);
     }
 }
 

@@ -1,10 +1,10 @@
 """js-native-api/test_typedarray/test.js: napi_get_typedarray_info/create_typedarray (every
 kind, offset and length checks), external array buffers, detaching.
 
-TypedArrays and ArrayBuffers cross to Python as `JSBuffer` copies today (docs/decisions.md:
-shared memory replaces the copy, issue 5). The assertions about identity (`theArray.buffer ===
-buffer`) and about detaching (an object the addon detaches, observed afterwards) need the host
-object itself; those tests read it with `js.get`, which takes a host object.
+`new ArrayBuffer(n)` and `new Int8Array(n)` are made in the host with `js.alloc` (shared
+memory): those JSBuffers are host objects, so identity (`theArray.buffer === buffer`) and
+detaching (observed afterwards through `js.get`) mean what they mean in JS. Templates whose
+only role is their type are made in Python (`js.typedarray`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,6 @@ import struct
 import pytest
 
 from napi_python import JSRangeError, js
-
-BY_COPY = pytest.mark.xfail(
-    strict=True,
-    reason="TypedArray/ArrayBuffer cross by copy (JSBuffer is no host object): "
-    "theArray.buffer === buffer and detach-then-observe cannot be expressed (issue 5)",
-)
 
 ARRAY_TYPES = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
                "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array",
@@ -58,10 +52,9 @@ def test_external(node_addon):
     assert list(memoryview(external_result)) == [0, 1, 2]
 
 
-@BY_COPY
 def test_create_typedarray_of_every_kind(node_addon):
     t = node_addon("js-native-api", "test_typedarray")
-    buffer = js.arraybuffer(bytes(128))
+    buffer = js.alloc(t, 128, "ArrayBuffer")
     for kind in ARRAY_TYPES:
         template = js.typedarray(kind, bytes(128))
         the_array = t.CreateTypedArray(template, buffer)
@@ -84,12 +77,11 @@ def test_create_typedarray_out_of_range(node_addon):
             t.CreateTypedArray(template, buffer, BYTES_PER_ELEMENT[kind] + 1, 1)
 
 
-@BY_COPY
 def test_detach(node_addon):
     t = node_addon("js-native-api", "test_typedarray")
     for kind in ARRAY_TYPES:
-        buffer = js.typedarray(kind, bytes(8 * BYTES_PER_ELEMENT[kind]))
-        assert len(memoryview(buffer)) == 8
+        buffer = js.alloc(t, 8 * BYTES_PER_ELEMENT[kind], kind)
+        assert js.get(buffer, "length") == 8
         assert not t.IsDetached(js.get(buffer, "buffer"))
         t.Detach(buffer)
         assert t.IsDetached(js.get(buffer, "buffer"))
@@ -113,7 +105,6 @@ def test_fresh_arraybuffer_is_not_detached(node_addon):
     assert not t.IsDetached(js.arraybuffer(bytes(128)))
 
 
-@BY_COPY
 def test_null_arraybuffer_is_detached(node_addon):
     t = node_addon("js-native-api", "test_typedarray")
     buffer = t.NullArrayBuffer()

@@ -1,8 +1,9 @@
 //! `Buffer.prototype.toJSON`, which makes `JSON.stringify(buffer)` give Node's
-//! `{"type":"Buffer","data":[...]}`.
+//! `{"type":"Buffer","data":[...]}`; and the getters that describe ArrayBuffers and their views
+//! (`byteLength`, `buffer`, `byteOffset`, `length`), which read 0 once the buffer is detached.
 
 use super::super::heap::ObjectId;
-use super::super::object::{ObjectClass, TypedArrayKind};
+use super::super::object::{ObjectClass, TypedArrayKind, View};
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -10,6 +11,59 @@ use super::super::{JsResult, Runtime};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(realm.buffer_prototype, "toJSON", 0, buffer_to_json);
+    super::getter(b, realm.arraybuffer_prototype, "byteLength", arraybuffer_byte_length);
+    let typed = realm.typed_array_prototypes.iter().copied();
+    for proto in typed.chain([realm.dataview_prototype]) {
+        super::getter(b, proto, "buffer", view_buffer);
+        super::getter(b, proto, "byteLength", view_byte_length);
+        super::getter(b, proto, "byteOffset", view_byte_offset);
+    }
+    for &proto in &realm.typed_array_prototypes {
+        super::getter(b, proto, "length", view_length);
+    }
+}
+
+fn incompatible(rt: &Runtime, what: &str, this: &Value) -> super::super::Thrown {
+    rt.type_error(format!("Method get {what} called on incompatible receiver {}", super::describe(rt, this)))
+}
+
+fn arraybuffer_byte_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let heap = rt.heap.borrow();
+    match this.as_object().and_then(|id| heap.get(id)).map(|o| &o.class) {
+        Some(ObjectClass::ArrayBuffer(data)) => Ok(Value::Number(data.len() as f64)),
+        _ => Err(incompatible(rt, "ArrayBuffer.prototype.byteLength", &this)),
+    }
+}
+
+/// The view `this` is, and whether its buffer is detached (a detached view reads as empty).
+fn this_view(rt: &Runtime, this: &Value, what: &str) -> JsResult<(View, bool)> {
+    let heap = rt.heap.borrow();
+    let Some(ObjectClass::View(view)) = this.as_object().and_then(|id| heap.get(id)).map(|o| &o.class) else {
+        drop(heap);
+        return Err(incompatible(rt, what, this));
+    };
+    let detached = !matches!(heap.get(view.buffer).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if !d.is_detached());
+    Ok((view.clone(), detached))
+}
+
+fn view_buffer(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    Ok(Value::Object(this_view(rt, &this, "TypedArray.prototype.buffer")?.0.buffer))
+}
+
+fn view_byte_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let (view, detached) = this_view(rt, &this, "TypedArray.prototype.byteLength")?;
+    let len = if detached { 0 } else { view.length * view.kind.map_or(1, TypedArrayKind::element_size) };
+    Ok(Value::Number(len as f64))
+}
+
+fn view_byte_offset(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let (view, detached) = this_view(rt, &this, "TypedArray.prototype.byteOffset")?;
+    Ok(Value::Number(if detached { 0.0 } else { view.byte_offset as f64 }))
+}
+
+fn view_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let (view, detached) = this_view(rt, &this, "TypedArray.prototype.length")?;
+    Ok(Value::Number(if detached { 0.0 } else { view.length as f64 }))
 }
 
 /// The elements of `this` when it is a view with one-byte elements (a Buffer, or a `Uint8Array`
@@ -40,7 +94,7 @@ fn buffer_to_json(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::object::{ArrayBufferData, View};
+    use super::super::super::object::ArrayBufferData;
     use super::super::testing::{json, parse, runtime};
     use super::*;
 

@@ -1,0 +1,294 @@
+//! ArrayBuffer memory shared with the client (issue 5).
+//!
+//! The host allocates backing stores in its own segments (sealed memfd files the client maps
+//! too), so a buffer crosses to Python as coordinates, not bytes. Bytes Python sends arrive in
+//! blocks of the client's segments, which the host maps and uses in place; when such a buffer
+//! dies the block goes back to the client (`Returned`). A [`Block`] frees itself when the last
+//! thing using it (its ArrayBuffer, or a detached one's leftover) is dropped.
+//!
+//! Everything here runs on the JS thread; nothing is shared with other threads but the memory.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+
+use napi_protocol::shm::{alloc, Allocator, Mapping, OwnSegment};
+use napi_protocol::{Region, SegmentOwner};
+
+use super::heap::ObjectId;
+
+/// A range of shared memory backing one ArrayBuffer.
+#[derive(Debug)]
+pub struct Block {
+    ptr: *mut u8,
+    len: usize,
+    region: Region,
+    home: Weak<RefCell<Inner>>,
+    /// Keeps a peer segment mapped while its block is in use.
+    _peer: Option<Arc<Mapping>>,
+}
+
+impl Block {
+    pub fn ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Where the block lies, as the client names it.
+    pub fn region(&self) -> Region {
+        self.region
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: the block is `len` bytes of a live mapping (own segments are retired only
+        // once empty, peer mappings are held by `_peer`). Other processes may write it
+        // concurrently, as with any shared memory; readers copy what they see.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        if let Some(home) = self.home.upgrade() {
+            home.borrow_mut().release(self.region);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    alloc: Allocator,
+    own: HashMap<u32, OwnSegment>,
+    peer: HashMap<u32, Arc<Mapping>>,
+    /// Own segments the client has not been told of yet.
+    announce: Vec<u32>,
+    /// Own segments unmapped since the client was last told.
+    retired: Vec<u32>,
+    /// Client blocks the host is done with, to send back.
+    returned: Vec<Region>,
+    /// Which ArrayBuffer owns each live own block, by (segment, offset): a view Python makes of
+    /// shared memory comes back as a view of that same ArrayBuffer.
+    owners: BTreeMap<(u32, u64), (u64, ObjectId)>,
+    /// Bytes of client blocks in use.
+    peer_bytes: u64,
+    /// Set when memfd segments cannot be made (no memfd, a memory limit): buffers then live in
+    /// host memory and cross by copy.
+    unavailable: bool,
+}
+
+impl Inner {
+    fn release(&mut self, region: Region) {
+        match region.owner {
+            SegmentOwner::Host => {
+                self.owners.remove(&(region.segment, region.offset));
+                match self.alloc.free(region.segment, region.offset, region.len) {
+                    Ok(Some(empty)) => {
+                        self.alloc.remove_segment(empty);
+                        self.own.remove(&empty);
+                        // Never announced: the client never knew it.
+                        if let Some(i) = self.announce.iter().position(|s| *s == empty) {
+                            self.announce.remove(i);
+                        } else {
+                            self.retired.push(empty);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(why) => tracing::error!(?region, why, "freeing a shared block"),
+                }
+            }
+            SegmentOwner::Client => {
+                self.peer_bytes -= region.len;
+                self.returned.push(region);
+            }
+        }
+    }
+}
+
+/// The host's shared memory: its segments, the client's segments it mapped, and what the
+/// client must be told.
+#[derive(Default)]
+pub struct SharedMemory {
+    inner: Rc<RefCell<Inner>>,
+}
+
+/// A segment to announce: its id, size and descriptor (valid while the segment lives, which it
+/// does at least until the next collection).
+pub struct Announcement<'a> {
+    pub id: u32,
+    pub size: u64,
+    pub fd: BorrowedFd<'a>,
+}
+
+impl SharedMemory {
+    /// A zeroed block of `len` bytes, or `None` when shared memory cannot be had (the caller
+    /// falls back to host memory).
+    pub fn alloc(&self, len: usize) -> Option<Rc<Block>> {
+        let mut inner = self.inner.borrow_mut();
+        if inner.unavailable {
+            return None;
+        }
+        let (seg, off) = match inner.alloc.alloc(len as u64) {
+            Some(b) => b,
+            None => {
+                let size = alloc::segment_size_for(len as u64);
+                match OwnSegment::create(size) {
+                    Ok(s) => {
+                        let id = inner.alloc.add_segment(size);
+                        inner.own.insert(id, s);
+                        inner.announce.push(id);
+                        inner.alloc.alloc(len as u64).expect("a fresh segment fits its block")
+                    }
+                    Err(e) => {
+                        tracing::warn!("shared memory unavailable, buffers will be copied: {e}");
+                        inner.unavailable = true;
+                        return None;
+                    }
+                }
+            }
+        };
+        let ptr = inner.own[&seg].mapping.range(off, len as u64).expect("the allocator stays inside its segments");
+        // SAFETY: a block nothing else uses; reused memory must not show its last owner's bytes.
+        unsafe { std::ptr::write_bytes(ptr, 0, len) };
+        let region = Region { owner: SegmentOwner::Host, segment: seg, offset: off, len: len as u64 };
+        Some(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None }))
+    }
+
+    /// Records that `buffer` is the ArrayBuffer over `block` (see `owner_of`).
+    pub fn set_owner(&self, block: &Block, buffer: ObjectId) {
+        let r = block.region;
+        if r.owner == SegmentOwner::Host {
+            self.inner.borrow_mut().owners.insert((r.segment, r.offset), (r.len, buffer));
+        }
+    }
+
+    /// The ArrayBuffer whose own block holds all of `region`, and the region's offset in it.
+    pub fn owner_of(&self, region: Region) -> Option<(ObjectId, usize)> {
+        let inner = self.inner.borrow();
+        let (&(seg, off), &(len, id)) = inner.owners.range(..=(region.segment, region.offset)).next_back()?;
+        let end = region.offset.checked_add(region.len)?;
+        (region.owner == SegmentOwner::Host && seg == region.segment && end <= off + len).then_some((id, (region.offset - off) as usize))
+    }
+
+    /// Maps a segment the client announced (its descriptor just arrived).
+    pub fn add_peer(&self, id: u32, size: u64, fd: OwnedFd) -> std::io::Result<()> {
+        let mapping = Mapping::of_peer(fd.as_fd(), size)?;
+        self.inner.borrow_mut().peer.insert(id, Arc::new(mapping));
+        Ok(())
+    }
+
+    /// Unmaps a client segment the client retired (its blocks were all returned).
+    pub fn remove_peer(&self, id: u32) {
+        self.inner.borrow_mut().peer.remove(&id);
+    }
+
+    /// The block of a client segment that Python filled (`Value::Upload`): the host uses it until
+    /// the buffer over it dies, then returns it.
+    pub fn peer_block(&self, region: Region) -> Result<Rc<Block>, String> {
+        let mut inner = self.inner.borrow_mut();
+        let mapping = match (region.owner, inner.peer.get(&region.segment)) {
+            (SegmentOwner::Client, Some(m)) => m.clone(),
+            _ => return Err(format!("no client segment {} to take bytes from", region.segment)),
+        };
+        let ptr = mapping.range(region.offset, region.len).ok_or("an uploaded block lies outside its segment")?;
+        let len = usize::try_from(region.len).map_err(|_| "an uploaded block is too large")?;
+        inner.peer_bytes += region.len;
+        Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: Some(mapping) }))
+    }
+
+    /// Segments to announce, passed to `send` one by one; they are marked announced.
+    pub fn announce(&self, mut send: impl FnMut(Announcement<'_>)) {
+        let mut inner = self.inner.borrow_mut();
+        let ids = std::mem::take(&mut inner.announce);
+        for id in ids {
+            if let Some(seg) = inner.own.get(&id) {
+                send(Announcement { id, size: seg.mapping.len() as u64, fd: seg.fd.as_fd() });
+            }
+        }
+    }
+
+    /// Segments retired since the last call.
+    pub fn take_retired(&self) -> Vec<u32> {
+        std::mem::take(&mut self.inner.borrow_mut().retired)
+    }
+
+    /// Client blocks to send back.
+    pub fn take_returned(&self) -> Vec<Region> {
+        std::mem::take(&mut self.inner.borrow_mut().returned)
+    }
+
+    /// Bytes of shared memory in use (own blocks and client blocks): paces collections, as
+    /// V8 counts external memory.
+    pub fn live_bytes(&self) -> u64 {
+        let inner = self.inner.borrow();
+        inner.alloc.live_bytes() + inner.peer_bytes
+    }
+
+    /// Bytes of own segments mapped.
+    pub fn mapped_bytes(&self) -> u64 {
+        self.inner.borrow().alloc.mapped_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_zeroed_reused_and_announced_once() {
+        let shm = SharedMemory::default();
+        let a = shm.alloc(100).unwrap();
+        // SAFETY: inside the block.
+        unsafe { *a.ptr() = 7 };
+        let first = a.region();
+        drop(a);
+        let b = shm.alloc(100).unwrap();
+        assert_eq!(b.region(), first, "freed memory is reused");
+        assert_eq!(b.bytes()[0], 0, "and zeroed");
+        let mut seen = Vec::new();
+        shm.announce(|a| seen.push((a.id, a.size)));
+        shm.announce(|a| seen.push((a.id, a.size)));
+        assert_eq!(seen, vec![(0, alloc::SEGMENT_SIZE)]);
+    }
+
+    #[test]
+    fn owners_are_found_by_any_range_inside_their_block() {
+        let shm = SharedMemory::default();
+        let _pad = shm.alloc(64).unwrap();
+        let b = shm.alloc(1000).unwrap();
+        let id = ObjectId::from_bits(77);
+        shm.set_owner(&b, id);
+        let r = b.region();
+        assert_eq!(shm.owner_of(Region { offset: r.offset + 10, len: 20, ..r }), Some((id, 10)));
+        assert_eq!(shm.owner_of(Region { offset: r.offset + 990, len: 20, ..r }), None, "runs past the block");
+        assert_eq!(shm.owner_of(Region { offset: r.offset - 8, len: 4, ..r }), None, "before it");
+        drop(b);
+        assert_eq!(shm.owner_of(r), None, "dead blocks own nothing");
+    }
+
+    #[test]
+    fn client_blocks_go_back_when_dropped() {
+        let shm = SharedMemory::default();
+        let seg = OwnSegment::create(4096).unwrap();
+        shm.add_peer(3, 4096, seg.fd.try_clone().unwrap()).unwrap();
+        let r = Region { owner: SegmentOwner::Client, segment: 3, offset: 64, len: 128 };
+        assert!(shm.peer_block(Region { len: 8192, ..r }).is_err());
+        assert!(shm.peer_block(Region { segment: 4, ..r }).is_err());
+        let b = shm.peer_block(r).unwrap();
+        // SAFETY: inside both mappings of the same file.
+        unsafe { *seg.mapping.as_ptr().add(64) = 9 };
+        assert_eq!(b.bytes()[0], 9, "the host sees the client's bytes in place");
+        assert_eq!(shm.live_bytes(), 128);
+        drop(b);
+        assert_eq!(shm.take_returned(), vec![r]);
+        assert_eq!(shm.live_bytes(), 0);
+    }
+}
