@@ -225,28 +225,25 @@ async def py_settle(f: Callable[[], Any]) -> Any:
         return ["rejected", _error(e)]
 
 
+def _run_in_node(module: str, body: str) -> Any:
+    """Runs `body` (which prints the JSON answer) under node, the addon required as `a`."""
+    return _normalize(node_eval(NODE_PRELUDE + f"const a = require({json.dumps(module)});\n" + body))
+
+
 def node_outcomes(cases: list[Case], module: str) -> list[Any]:
-    """What node gives for each case's JavaScript, with the addon required as `a`."""
-    script = (
-        NODE_PRELUDE
-        + f"const a = require({json.dumps(module)});\n"
-        + "console.log(JSON.stringify(["
-        + ",\n".join(f"run(() => ({c.js}))" for c in cases)
-        + "]));"
-    )
-    return _normalize(node_eval(script))
+    """What node gives for each case's JavaScript."""
+    calls = ",\n".join(f"run(() => ({c.js}))" for c in cases)
+    return _run_in_node(module, f"console.log(JSON.stringify([{calls}]));")
 
 
 def node_settlements(cases: list[Case], module: str) -> list[Any]:
     """How each case's promise settles under node, the cases run one after another."""
-    script = (
-        NODE_PRELUDE
-        + f"const a = require({json.dumps(module)});\n"
-        + "(async () => { const out = []; for (const f of ["
-        + ",\n".join(f"() => ({c.js})" for c in cases)
-        + "]) out.push(await settle(f)); console.log(JSON.stringify(out)); })();"
+    calls = ",\n".join(f"() => ({c.js})" for c in cases)
+    return _run_in_node(
+        module,
+        f"(async () => {{ const out = []; for (const f of [{calls}]) out.push(await settle(f));"
+        " console.log(JSON.stringify(out)); })();",
     )
-    return _normalize(node_eval(script))
 
 
 def assert_settles_as_in_node(addon: Any, cases: list[Case], module: str) -> None:

@@ -2,7 +2,7 @@
 
 Awaitable in any asyncio loop, with a blocking ``result(timeout=None)`` and
 ``add_done_callback`` for code without one. A promise that comes as the answer of a call is
-subscribed to by the host at once (D17); any other is subscribed on first use. The settlement
+subscribed to by the host at once (D18); any other is subscribed on first use. The settlement
 arrives through the host's event dispatcher, without polling; asyncio futures are settled on
 their own loops with ``call_soon_threadsafe``. If the host goes away first, the promise fails
 with the error that says why.
@@ -127,7 +127,10 @@ class JSPromise(JSObject):
             fut: asyncio.Future[Any] = loop.create_future()
 
             def wake(ok: bool, value: Any) -> None:
-                loop.call_soon_threadsafe(_settle_future, fut, ok, value)
+                try:
+                    loop.call_soon_threadsafe(_settle_future, fut, ok, value)
+                except RuntimeError:  # the loop was closed: nothing awaits there any more
+                    pass
 
             if s.wait_with(wake):
                 return (yield from fut.__await__())

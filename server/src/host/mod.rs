@@ -178,7 +178,7 @@ impl Host {
         let outcome = self.dispatch(req.op);
         self.chains.borrow_mut().pop();
         // A promise answered to Python is awaited there more often than not: subscribing to it
-        // now, under the request's id, spares the client a round trip to ask (D17).
+        // now, under the request's id, spares the client a round trip to ask (D18).
         if let Outcome::Ok(napi_protocol::Value::Js(r)) = &outcome {
             if matches!(r.kind, napi_protocol::RefKind::Promise) {
                 self.subscribe(ObjectId::from_bits(r.id.0), req.id);
