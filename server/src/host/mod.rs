@@ -215,7 +215,14 @@ impl Host {
     }
 
     /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
+    /// Not once the client has hung up: what fails then (a threadsafe-function call into Python
+    /// cut off by `close()`) fails because of the hang-up, which the client asked for; Node
+    /// likewise drops what is thrown while its environment is torn down.
     fn uncaught(&self, value: &Value) {
+        if self.closed.get() {
+            tracing::debug!("uncaught exception after the client hung up: {}", self.rt.describe_thrown(value));
+            return;
+        }
         if let Outcome::Thrown(t) = self.thrown(value) {
             self.send_event(&ServerMessage::Uncaught(t));
         }

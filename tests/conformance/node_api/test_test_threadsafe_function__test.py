@@ -44,6 +44,15 @@ def test_without_js_marshaller(node_addon):
     assert set(arg_counts) == {0}
 
 
+def keep_js_thread_busy(binding, seconds):
+    """The JS file busy-waits on its JS thread. Python's threads are not the host's JS thread:
+    here the host's JS thread waits inside a call (Map.prototype.forEach) into a Python callback
+    that sleeps, so it dispatches nothing meanwhile, as node's busy JS thread does not."""
+    from napi_python import js
+
+    js.new(js.global_this(binding).Map, [[0, 0]]).forEach(lambda *args: time.sleep(seconds))
+
+
 def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_queue_size=None,
                        launch_secondary=False):
     array = []
@@ -57,9 +66,8 @@ def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_que
     binding[thread_starter](test_callback, bool(abort), bool(launch_secondary), max_queue_size)
     if thread_starter == "StartThreadNonblocking":
         # Keep the JS thread busy for a while so the queue fills and the producer sees
-        # napi_queue_full. (Python's thread is not the host's JS thread; the JS side is kept
-        # busy by not asking it anything.)
-        time.sleep(0.2)
+        # napi_queue_full.
+        keep_js_thread_busy(binding, 0.2)
     assert quit_reached.wait(TIMEOUT)
     stopped = threading.Event()
     binding.StopThread(lambda *a: stopped.set(), bool(abort))  # common.mustCall
@@ -87,13 +95,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("starter,quit_after,abort,queue,secondary,complete", CASES)
-def test_with_js_marshaller(node_addon, request, starter, quit_after, abort, queue, secondary, complete):
-    if starter == "StartThreadNonblocking" and abort and queue == "MAX_QUEUE_SIZE":
-        # Not strict: the race goes either way from run to run.
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "host: a non-blocking producer racing napi_tsfn_abort sometimes does not get "
-            "napi_closing in time: the addon's data_source_thread aborts with 'queue was never "
-            "closing'; node passes")))
+def test_with_js_marshaller(node_addon, starter, quit_after, abort, queue, secondary, complete):
     binding = node_addon("node-api", "test_threadsafe_function")
     sizes = {"ARRAY_LENGTH": binding.ARRAY_LENGTH, "MAX_QUEUE_SIZE": binding.MAX_QUEUE_SIZE,
              "HALF_ARRAY_LENGTH": binding.ARRAY_LENGTH >> 1}
@@ -105,10 +107,6 @@ def test_with_js_marshaller(node_addon, request, starter, quit_after, abort, que
         assert 0 not in result  # result.indexOf(0) === -1
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "host, racy: an unref'd threadsafe function torn down while calls are queued sometimes "
-    "answers a call with napi_invalid_arg ('Invalid argument'), which the addon throws as an "
-    "uncaught error; node tears it down quietly (the queue-size-0 case usually passes)"))
 @pytest.mark.parametrize("queue", ["MAX_QUEUE_SIZE", 0])
 def test_unref_rapid_teardown(node_addon, queue):
     binding = node_addon("node-api", "test_threadsafe_function")
