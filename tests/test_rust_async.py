@@ -1,21 +1,24 @@
-"""The napi-rs test addon's asynchronous exports (addons/rust/src/asynchronous.rs), against node.
+"""The napi-rs test addon's asynchronous exports (addons/rust/src/asynchronous.rs and
+threadsafe.rs), against node.
 
 `async fn`s run on napi-rs's tokio runtime and settle their promise from a tokio thread through a
 threadsafe function; `AsyncTask`s run on the host's async-work pool; `Promise<T>` arguments are
-awaited in Rust through the promise's `then`. Each case is stated as JavaScript and as Python,
+awaited in Rust through the promise's `then`; napi-rs `ThreadsafeFunction`s call Python from
+Rust threads and tokio tasks. Each case is stated as JavaScript and as Python,
 and how its promise settles (or the call throws) must be what node gives (tests/node_oracle.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from typing import Any
 
 import pytest
 
-from conftest import addon_path
+from conftest import addon_path, node_eval
 from node_oracle import Case, assert_settles_as_in_node, call, case
 
 ADDON = "rust_addon"
@@ -116,6 +119,52 @@ def test_promise_arguments_are_awaited_in_rust_like_node(rust):
             call("awaitPlusOne"),
         ],
     )
+
+
+def test_threadsafe_function_calls_from_a_rust_thread_arrive_in_order_like_node(rust):
+    """napi-rs's ThreadsafeFunction, error first: (null, 0) .. (null, n - 1), then (error)."""
+    n = 200
+    expected = node_eval(
+        f"const a = require({json.dumps(addon_path(ADDON))}); const seen = [];"
+        "new Promise((done) => a.callFromThread((...args) => { const [err, v] = args;"
+        " seen.push([args.length, err ? [err.name, err.message, err.code] : null, v === undefined ? null : v]);"
+        f" if (err) done(); }}, {n})).then(() => console.log(JSON.stringify(seen)));"
+    )
+    seen: list[Any] = []
+    done = threading.Event()
+
+    def callback(*args: Any) -> None:
+        err = args[0]
+        seen.append([len(args), None if err is None else [err.name, err.message, err.code],
+                     args[1] if len(args) > 1 else None])
+        if err is not None:
+            done.set()
+
+    rust.callFromThread(callback, n)
+    assert done.wait(30)
+    assert seen == expected
+
+
+def test_async_fn_awaiting_a_threadsafe_call_into_python_like_node(rust):
+    """A tokio task calls back into Python through a threadsafe function and awaits the value
+    the callback returns (converted as napi-rs converts it)."""
+    assert_settles_as_in_node_here(
+        rust,
+        [
+            case("a.askJs((err, x) => x * 2, 21)", lambda a: a.askJs(lambda err, x: x * 2, 21)),
+            case("a.askJs(() => 'x', 1)", lambda a: a.askJs(lambda *args: "x", 1)),
+            case("a.askJs(() => 2.5, 1)", lambda a: a.askJs(lambda *args: 2.5, 1)),
+            call("askJs", 5, 1),
+        ],
+    )
+    boom = KeyError("from the callback")
+
+    def throw(*args: Any) -> None:
+        raise boom
+
+    with pytest.raises(KeyError) as caught:
+        rust.askJs(throw, 1).result(10)
+    assert caught.value is boom
 
 
 async def _later(value: Any, delay: float = 0.005) -> Any:
