@@ -75,8 +75,8 @@ def _settle_future(fut: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
 def _settlement_of(promise: "JSPromise") -> _Settlement:
     s = promise.__dict__.get("_napi_settlement")
     if s is None:
-        with _lock:
-            s = promise.__dict__.setdefault("_napi_settlement", _Settlement())
+        # dict.setdefault is atomic: two threads get the same settlement.
+        s = promise.__dict__.setdefault("_napi_settlement", _Settlement())
     return s
 
 
