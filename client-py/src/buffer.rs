@@ -81,7 +81,7 @@ impl Drop for JSBuffer {
 }
 
 /// Every kind, for looking one up by its JS type name.
-const KINDS: [BufferKind; 14] = [
+const KINDS: [BufferKind; 15] = [
     BufferKind::Int8,
     BufferKind::Uint8,
     BufferKind::Uint8Clamped,
@@ -96,6 +96,7 @@ const KINDS: [BufferKind; 14] = [
     BufferKind::Buffer,
     BufferKind::DataView,
     BufferKind::ArrayBuffer,
+    BufferKind::SharedArrayBuffer,
 ];
 
 /// The kind whose JS type name is `js_type`.
@@ -121,6 +122,7 @@ pub fn kind_name(kind: BufferKind) -> &'static str {
         BufferKind::BigUint64 => "BigUint64Array",
         BufferKind::Buffer => "Buffer",
         BufferKind::DataView => "DataView",
+        BufferKind::SharedArrayBuffer => "SharedArrayBuffer",
         _ => "ArrayBuffer",
     }
 }

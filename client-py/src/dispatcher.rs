@@ -41,7 +41,7 @@ pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>,
     });
 }
 
-/// The dispatcher's Python thread state, kept for the thread's life (D19). `Python::with_gil` on a
+/// The dispatcher's Python thread state, kept for the thread's life (D21). `Python::with_gil` on a
 /// thread Python does not know makes a thread state (with its frame stack, a fresh mapping)
 /// and frees it again each time, which cost more than the event it ran; with this state kept,
 /// `with_gil` finds it and only takes the GIL.

@@ -2,7 +2,7 @@
 //! waits for which `Settled` event.
 //!
 //! The host subscribes on its own to a promise it answers a request with, under the request's
-//! id (D18), so the event often reaches the dispatcher before the calling thread has even made
+//! id (D20), so the event often reaches the dispatcher before the calling thread has even made
 //! the `JSPromise` and claimed the id. Such an early outcome is kept as it came off the wire,
 //! without the GIL (the dispatcher would otherwise contend for it with the very thread that is
 //! about to claim), and converted by the claim. When the host is gone, every waiter fails with

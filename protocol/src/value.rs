@@ -63,6 +63,7 @@ pub enum BufferKind {
     Buffer,
     DataView,
     ArrayBuffer,
+    SharedArrayBuffer,
 }
 
 impl BufferKind {

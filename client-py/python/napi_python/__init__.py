@@ -5,18 +5,21 @@
     addon.crc32c(b"hello")
 
 Each addon runs in its own ``napi-hostd`` process by default, so a crash in native code raises
-``AddonCrashedError`` here instead of killing Python.
+``AddonCrashedError`` here instead of killing Python; addons that share objects are loaded into
+one ``Host``.
 """
 
 from __future__ import annotations
 
 from . import _native, errors, js
 from ._native import JSBuffer, JSMethod
-from .addon import Addon, hostd_path, load_addon
+from .addon import Addon
+from .host import Host, hostd_path, load_addon
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
     AddonError,
+    AddonInitError,
     AddonLoadError,
     AddonRestartLimitError,
     AddonTimeoutError,
@@ -34,6 +37,7 @@ from .values import BigInt
 
 __all__ = [
     "load_addon",
+    "Host",
     "Addon",
     "Sandbox",
     "RestartPolicy",
@@ -52,6 +56,7 @@ __all__ = [
     "JSRangeError",
     "AddonError",
     "AddonLoadError",
+    "AddonInitError",
     "AddonCrashedError",
     "AddonTimeoutError",
     "AddonRestartLimitError",

@@ -7,6 +7,7 @@ from typing import Any, Callable
 __all__ = [
     "AddonError",
     "AddonLoadError",
+    "AddonInitError",
     "AddonCrashedError",
     "AddonTimeoutError",
     "AddonRestartLimitError",
@@ -25,6 +26,16 @@ class AddonError(Exception):
 
 class AddonLoadError(AddonError):
     """The addon could not be loaded: missing file, not a library, no entry point, init threw."""
+
+
+class AddonInitError(AddonLoadError):
+    """The addon's init function threw. ``error`` is the thrown value as a ``JSError`` (its
+    ``value`` the thrown object itself, live in the host), as ``require()`` throws it in Node.
+    The host stays up while the error (or a proxy from it) is referenced."""
+
+    def __init__(self, message: str, error: "JSError") -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class AddonCrashedError(AddonError):

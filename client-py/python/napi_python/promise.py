@@ -2,7 +2,7 @@
 
 Awaitable in any asyncio loop, with a blocking ``result(timeout=None)`` and
 ``add_done_callback`` for code without one. A promise that comes as the answer of a call is
-subscribed to by the host at once (D18); any other is subscribed on first use. The settlement
+subscribed to by the host at once (D20); any other is subscribed on first use. The settlement
 arrives through the host's event dispatcher, without polling; asyncio futures are settled on
 their own loops with ``call_soon_threadsafe``. If the host goes away first, the promise fails
 with the error that says why.

@@ -7,7 +7,7 @@ use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::wire::{from_wire, ToWire};
 use super::Host;
-use crate::napi::lifecycle::load_module;
+use crate::napi::lifecycle::{load_module, LoadError};
 use crate::runtime::property::{Descriptor, PropertyKey, Slot};
 use crate::runtime::{ObjectId, Value};
 
@@ -86,12 +86,20 @@ impl Host {
         let rt = &self.rt;
         Ok(match op {
             Op::Ping => Answer::Value(Value::Undefined),
-            Op::Load { path } => {
-                let module = load_module(rt, Path::new(&path)).map_err(|message| Failure { kind: FailureKind::Load, message })?;
-                let exports = module.exports.clone();
-                self.modules.borrow_mut().push(module);
-                Answer::Wire(self.exports_answer(&exports))
-            }
+            Op::Load { path } => match load_module(rt, Path::new(&path)) {
+                Ok(module) => {
+                    let exports = module.exports.clone();
+                    self.modules.borrow_mut().push(module);
+                    Answer::Wire(self.exports_answer(&exports))
+                }
+                Err(LoadError::Refused(message)) => return Err(Failure { kind: FailureKind::Load, message }.into()),
+                // The thrown value goes to the client as a JS exception (node's require() throws
+                // it); the module stays, to be torn down with the others.
+                Err(LoadError::Threw { module, thrown }) => {
+                    self.modules.borrow_mut().push(module);
+                    return Err(Error::Thrown(thrown));
+                }
+            },
             Op::Call { func, this, args } => {
                 let f = self.arg(&func)?;
                 let this = self.arg(&this)?;

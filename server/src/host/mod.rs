@@ -11,7 +11,7 @@ mod dispatch;
 pub mod wire;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
@@ -35,8 +35,6 @@ pub struct Host {
     /// request waits for it): Python calls of event turns go on the event socket.
     chains: RefCell<Vec<(ChainId, bool)>>,
     next_call: Cell<u64>,
-    /// JS errors that stand for Python exceptions, so the original can be re-raised.
-    python_errors: RefCell<HashMap<ObjectId, napi_protocol::PyRef>>,
     /// Set when the client is gone: every wait ends.
     closed: Cell<bool>,
 }
@@ -62,7 +60,6 @@ impl Host {
             backlog: RefCell::new(VecDeque::new()),
             chains: RefCell::new(Vec::new()),
             next_call: Cell::new(1),
-            python_errors: RefCell::new(HashMap::new()),
             closed: Cell::new(false),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
@@ -73,15 +70,23 @@ impl Host {
     fn send_event(&self, msg: &ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send_event(msg).is_err() {
-            self.closed.set(true);
+            self.client_gone();
         }
     }
 
     fn send(&self, msg: &ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send(msg).is_err() {
-            self.closed.set(true);
+            self.client_gone();
         }
+    }
+
+    /// The client hung up (or its socket failed): nothing may call into Python any more, as in
+    /// Node once its environment is exiting, and what still runs before teardown (a batch of
+    /// threadsafe-function calls) gets napi's "cannot call into JS" answers, not Python's.
+    fn client_gone(&self) {
+        self.closed.set(true);
+        self.rt.can_call_js.set(false);
     }
 
     /// Before any message: new segments (which it may mention), segments retired and client
@@ -99,7 +104,7 @@ impl Host {
             ok &= conn.send(&ServerMessage::Returned { blocks }).is_ok();
         }
         if !ok {
-            self.closed.set(true);
+            self.client_gone();
         }
     }
 
@@ -128,17 +133,21 @@ impl Host {
     pub fn serve(&self, protections: Vec<String>) -> Stop {
         self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
-            // Top level, no request running: what other threads posted (async-work completions,
-            // threadsafe-function calls) runs here, as Node runs them from its loop.
-            self.run_events();
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
                 self.serve_request(req);
+                // Then what other threads posted, so neither starves the other.
+                self.run_events();
                 continue;
             }
+            // One client message (a hang-up above all) before each turn of events: a client that
+            // went away must not be called while the events keep coming.
             let events = self.rt.events.fd();
             if !self.conn.borrow_mut().wait_readable(events) {
+                // Top level, no request running: what other threads posted (async-work
+                // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
+                self.run_events();
                 continue;
             }
             let msg = self.recv();
@@ -154,6 +163,7 @@ impl Host {
             if self.closed.get() {
                 return Stop::Closed;
             }
+            self.run_events();
         }
     }
 
@@ -178,7 +188,7 @@ impl Host {
         let outcome = self.dispatch(req.op);
         self.chains.borrow_mut().pop();
         // A promise answered to Python is awaited there more often than not: subscribing to it
-        // now, under the request's id, spares the client a round trip to ask (D18).
+        // now, under the request's id, spares the client a round trip to ask (D20).
         if let Outcome::Ok(napi_protocol::Value::Js(r)) = &outcome {
             if matches!(r.kind, napi_protocol::RefKind::Promise) {
                 self.subscribe(ObjectId::from_bits(r.id.0), req.id);
@@ -215,12 +225,10 @@ impl Host {
     }
 
     /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
-    /// Not once the client has hung up: what fails then (a threadsafe-function call into Python
-    /// cut off by `close()`) fails because of the hang-up, which the client asked for; Node
-    /// likewise drops what is thrown while its environment is torn down.
     fn uncaught(&self, value: &Value) {
         if self.closed.get() {
-            tracing::debug!("uncaught exception after the client hung up: {}", self.rt.describe_thrown(value));
+            // Nobody to tell: the client left, and the error is the consequence of that.
+            tracing::debug!("uncaught exception after the client left: {}", self.rt.describe_thrown(value));
             return;
         }
         if let Outcome::Thrown(t) = self.thrown(value) {
@@ -245,7 +253,7 @@ impl Host {
     fn thrown(&self, v: &Value) -> Outcome {
         let rt = &self.rt;
         let python = match v {
-            Value::Object(id) => self.python_errors.borrow().get(id).copied(),
+            Value::Object(id) => self.rt.python_errors.borrow().get(id).map(|py| napi_protocol::PyRef(*py)),
             _ => None,
         };
         let error = rt.is_error(v).then(|| {
@@ -285,15 +293,7 @@ impl Host {
     fn collect(&self) -> usize {
         let roots = self.held.borrow().ids();
         let collected = self.rt.collect(&roots);
-        let mut python = collected.python;
-        {
-            let mut errors = self.python_errors.borrow_mut();
-            for id in &collected.freed {
-                if let Some(py) = errors.remove(id) {
-                    python.push(py.0);
-                }
-            }
-        }
+        let python = collected.python;
         if !python.is_empty() {
             let sends = self.rt.remote_sends.borrow();
             let objects = python.iter().map(|py| (napi_protocol::PyRef(*py), sends.get(py).copied().unwrap_or(0))).collect();
@@ -355,19 +355,27 @@ impl Host {
                 Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
                 Ok(_) => tracing::warn!("unknown message"),
                 Err(_) => {
-                    self.closed.set(true);
+                    self.client_gone();
                 }
             }
         }
     }
 
     /// A JS `Error` standing for a Python exception: message "TypeName: text", remembered so the
-    /// very exception comes back if the addon lets it propagate.
+    /// very exception comes back if the addon lets it propagate or returns it. The same exception
+    /// raised again is the same error.
     fn python_exception(&self, e: PyException) -> Thrown {
-        *self.rt.remote_sends.borrow_mut().entry(e.exception.0).or_insert(0) += 1;
+        let rt = &self.rt;
+        let py = e.exception.0;
+        *rt.remote_sends.borrow_mut().entry(py).or_insert(0) += 1;
+        let known = rt.remote_objects.borrow().get(&py).copied();
+        if let Some(id) = known.filter(|id| rt.python_errors.borrow().contains_key(id)) {
+            return Thrown(Value::Object(id));
+        }
         let message = if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
-        let id = self.rt.new_error(ErrorKind::Error, message.into(), None);
-        self.python_errors.borrow_mut().insert(id, e.exception);
+        let id = rt.new_error(ErrorKind::Error, message.into(), None);
+        rt.python_errors.borrow_mut().insert(id, py);
+        rt.remote_objects.borrow_mut().insert(py, id);
         Thrown(Value::Object(id))
     }
 }

@@ -164,6 +164,9 @@ impl<'a> ToWire<'a> {
         if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
             return self.by_reference(id);
         }
+        if let Some(py) = self.rt.python_errors.borrow().get(&id) {
+            return proto::Value::Py { id: proto::PyRef(*py), callable: false };
+        }
         match class {
             ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => proto::Value::Py { id: proto::PyRef(py), callable: true },
             ObjectClass::Remote(py) => proto::Value::Py { id: proto::PyRef(py), callable: false },
@@ -232,7 +235,7 @@ impl<'a> ToWire<'a> {
     fn buffer(&mut self, id: ObjectId) -> Option<proto::Value> {
         let (kind, buffer, view) = match &self.rt.heap.borrow().get(id)?.class {
             ObjectClass::View(view) => (buffer_kind(view), view.buffer, Some(view.clone())),
-            ObjectClass::ArrayBuffer(_) => (BufferKind::ArrayBuffer, id, None),
+            ObjectClass::ArrayBuffer(data) => (if data.shared { BufferKind::SharedArrayBuffer } else { BufferKind::ArrayBuffer }, id, None),
             _ => return None,
         };
         let (backing, whole) = match &self.rt.heap.borrow().get(buffer).map(|o| &o.class) {
@@ -260,7 +263,7 @@ impl<'a> ToWire<'a> {
                 if !matches!(data.backing, Backing::Shared(_)) {
                     return Some(proto::Value::Bytes { kind, data: bytes });
                 }
-                let copy = view_over(self.rt, self.rt.new_arraybuffer(data), kind, 0, len);
+                let copy = view_over(self.rt, new_arraybuffer(self.rt, kind, data), kind, 0, len);
                 self.buffer(copy)
             }
             _ => Some(proto::Value::Bytes { kind, data: view_bytes(self.rt, buffer, offset, len) }),
@@ -381,10 +384,15 @@ fn remote(rt: &Runtime, py: u64, callable: bool) -> ObjectId {
     id
 }
 
+/// The ArrayBuffer under a new value of `kind`: a SharedArrayBuffer for that kind.
+fn new_arraybuffer(rt: &Runtime, kind: BufferKind, data: ArrayBufferData) -> ObjectId {
+    rt.new_arraybuffer(ArrayBufferData { shared: kind == BufferKind::SharedArrayBuffer, ..data })
+}
+
 /// `kind`'s object over `len` bytes at `offset` of ArrayBuffer `ab`: `ab` itself for the
-/// ArrayBuffer kind (the caller passes all of it), else a new view.
+/// ArrayBuffer kinds (the caller passes all of it), else a new view.
 fn view_over(rt: &Runtime, ab: ObjectId, kind: BufferKind, offset: usize, len: usize) -> ObjectId {
-    if kind == BufferKind::ArrayBuffer {
+    if matches!(kind, BufferKind::ArrayBuffer | BufferKind::SharedArrayBuffer) {
         return ab;
     }
     let (view, proto) = match typed_kind(kind) {
@@ -412,16 +420,17 @@ fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, uploa
         return Err(bad_request(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
     }
     if let Some(block) = block {
-        let ab = rt.new_arraybuffer(ArrayBufferData { backing: Backing::Shared(block) });
+        let ab = new_arraybuffer(rt, kind, ArrayBufferData::new(Backing::Shared(block)));
         return Ok(view_over(rt, ab, kind, 0, len));
     }
     let (ab, offset) = rt.shm.owner_of(region).ok_or_else(|| bad_request("the memory passed is not a live buffer of this host"))?;
-    let whole = match rt.heap.borrow().get(ab).map(|o| &o.class) {
-        Some(ObjectClass::ArrayBuffer(data)) if !data.is_detached() => data.len(),
+    let (whole, shared) = match rt.heap.borrow().get(ab).map(|o| &o.class) {
+        Some(ObjectClass::ArrayBuffer(data)) if !data.is_detached() => (data.len(), data.shared),
         _ => return Err(bad_request("the memory passed belongs to a detached ArrayBuffer")),
     };
-    if kind == BufferKind::ArrayBuffer && (offset, len) != (0, whole) {
-        return Err(bad_request("an ArrayBuffer must be passed whole"));
+    let whole_kind = if shared { BufferKind::SharedArrayBuffer } else { BufferKind::ArrayBuffer };
+    if matches!(kind, BufferKind::ArrayBuffer | BufferKind::SharedArrayBuffer) && (kind, offset, len) != (whole_kind, 0, whole) {
+        return Err(bad_request("an ArrayBuffer must be passed whole, as the kind it is"));
     }
     if offset % kind.element_size() != 0 {
         return Err(bad_request(format!("offset {offset} is not a multiple of the element size {}", kind.element_size())));
@@ -431,11 +440,11 @@ fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, uploa
 
 /// A new zero-filled buffer of `kind` and `len` bytes.
 pub fn new_buffer(rt: &Runtime, kind: BufferKind, len: usize) -> ObjectId {
-    let ab = rt.new_arraybuffer(rt.new_backing(len, None));
+    let ab = new_arraybuffer(rt, kind, rt.new_backing(len, None));
     view_over(rt, ab, kind, 0, len)
 }
 
 fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> ObjectId {
-    let ab = rt.new_arraybuffer(rt.new_backing(data.len(), Some(data)));
+    let ab = new_arraybuffer(rt, kind, rt.new_backing(data.len(), Some(data)));
     view_over(rt, ab, kind, 0, data.len())
 }

@@ -19,12 +19,13 @@ impl Cx {
         self.rt.new_arraybuffer(self.rt.new_backing(len, init))
     }
 
-    /// An ArrayBuffer over the addon's memory, finalized with `finalize` when it dies.
-    fn external_arraybuffer(&self, data: *mut c_void, len: usize, finalize: napi_finalize, hint: *mut c_void) -> ObjectId {
+    /// An ArrayBuffer (or SharedArrayBuffer) over the addon's memory, finalized with `finalize`
+    /// when it dies.
+    pub(super) fn external_arraybuffer(&self, data: *mut c_void, len: usize, finalize: napi_finalize, hint: *mut c_void, shared: bool) -> ObjectId {
         // V8 reports an ArrayBuffer without memory as detached (node 20:
         // napi_is_detached_arraybuffer of napi_create_external_arraybuffer(NULL) is true).
-        let backing = if data.is_null() { Backing::Detached(None) } else { Backing::External { ptr: data as usize, len } };
-        let id = self.rt.new_arraybuffer(ArrayBufferData { backing });
+        let backing = if data.is_null() && !shared { Backing::Detached(None) } else { Backing::External { ptr: data as usize, len } };
+        let id = self.rt.new_arraybuffer(ArrayBufferData { shared, ..ArrayBufferData::new(backing) });
         if let Some(cb) = finalize {
             let seq = self.rt.next_seq();
             let wrap = Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
@@ -33,8 +34,9 @@ impl Cx {
         id
     }
 
-    /// Base address and length of an ArrayBuffer (null and 0 once detached).
-    fn arraybuffer_memory(&self, id: ObjectId) -> Option<(*mut u8, usize)> {
+    /// Base address and length of an ArrayBuffer or SharedArrayBuffer (null and 0 once
+    /// detached).
+    pub(super) fn arraybuffer_memory(&self, id: ObjectId) -> Option<(*mut u8, usize)> {
         let mut heap = self.rt.heap.borrow_mut();
         match &mut heap.get_mut(id)?.class {
             ObjectClass::ArrayBuffer(data) => Some(data.memory()),
@@ -42,9 +44,16 @@ impl Cx {
         }
     }
 
+    /// Whether `v` is an ArrayBuffer (`shared` false) or a SharedArrayBuffer (`shared` true).
+    pub(super) fn is_arraybuffer(&self, v: &Value, shared: bool) -> bool {
+        let Value::Object(id) = v else { return false };
+        matches!(self.rt.heap.borrow().get(*id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.shared == shared)
+    }
+
+    /// An ArrayBuffer argument for a view (V8 refuses a SharedArrayBuffer there too).
     fn arraybuffer_arg(&self, v: napi_value) -> NapiResult<ObjectId> {
         match self.value(v)? {
-            Value::Object(id) if self.arraybuffer_memory(id).is_some() => Ok(id),
+            Value::Object(id) if self.is_arraybuffer(&Value::Object(id), false) => Ok(id),
             _ => fail(status::INVALID_ARG),
         }
     }
@@ -103,8 +112,9 @@ pub unsafe extern "C" fn napi_create_arraybuffer(env: napi_env, byte_length: usi
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_arraybuffer_info(env: napi_env, arraybuffer: napi_value, data: *mut *mut c_void, byte_length: *mut usize) -> napi_status {
     entry::plain(env, "napi_get_arraybuffer_info", |cx| {
-        let ab = cx.arraybuffer_arg(arraybuffer)?;
-        let (ptr, len) = cx.arraybuffer_memory(ab).expect("checked");
+        // Either kind: Node-API's SharedArrayBuffer functions read its memory through this.
+        let Value::Object(ab) = cx.value(arraybuffer)? else { return fail(status::INVALID_ARG) };
+        let Some((ptr, len)) = cx.arraybuffer_memory(ab) else { return fail(status::INVALID_ARG) };
         if !data.is_null() {
             *out(data)? = ptr as *mut c_void;
         }
@@ -119,7 +129,7 @@ pub unsafe extern "C" fn napi_get_arraybuffer_info(env: napi_env, arraybuffer: n
 pub unsafe extern "C" fn napi_is_arraybuffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
     entry::plain(env, "napi_is_arraybuffer", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = matches!(v, Value::Object(id) if cx.arraybuffer_memory(id).is_some());
+        *out(result)? = cx.is_arraybuffer(&v, false);
         Ok(())
     })
 }
@@ -300,7 +310,7 @@ pub unsafe extern "C" fn napi_create_external_arraybuffer(env: napi_env, externa
     entry::js(env, "napi_create_external_arraybuffer", |cx| {
         // Checked before adopting anything: on failure the finalizer must not run.
         let slot = out(result)?;
-        let ab = cx.external_arraybuffer(external_data, byte_length, finalize_cb, finalize_hint);
+        let ab = cx.external_arraybuffer(external_data, byte_length, finalize_cb, finalize_hint, false);
         *slot = cx.handle(Value::Object(ab));
         Ok(())
     })
@@ -313,7 +323,7 @@ pub unsafe extern "C" fn napi_create_external_buffer(env: napi_env, length: usiz
         if length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {length}")).into());
         }
-        let ab = cx.external_arraybuffer(data, length, finalize_cb, finalize_hint);
+        let ab = cx.external_arraybuffer(data, length, finalize_cb, finalize_hint, false);
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length };
         *slot = cx.handle(Value::Object(cx.new_view(view)));
         Ok(())
@@ -327,7 +337,7 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(env: napi_env, 
         let v = cx.value(arraybuffer)?;
         let slot = out(result)?;
         let ab = match v {
-            Value::Object(id) if cx.arraybuffer_memory(id).is_some() => id,
+            Value::Object(id) if cx.is_arraybuffer(&v, false) => id,
             _ => return fail(status::ARRAYBUFFER_EXPECTED),
         };
         let (_, len) = cx.arraybuffer_memory(ab).expect("checked");
@@ -347,7 +357,7 @@ pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: nap
         let Value::Object(id) = cx.value(arraybuffer)? else { return fail(status::ARRAYBUFFER_EXPECTED) };
         let mut heap = cx.rt.heap.borrow_mut();
         match &mut heap.get_mut(id).map(|o| &mut o.class) {
-            Some(ObjectClass::ArrayBuffer(data)) => {
+            Some(ObjectClass::ArrayBuffer(data)) if !data.shared => {
                 // External memory stays the addon's until the finalizer, which still runs when
                 // the object dies.
                 data.detach();

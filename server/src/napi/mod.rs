@@ -23,6 +23,7 @@ pub mod objects;
 pub mod promises;
 pub mod references;
 pub mod scopes;
+pub mod shared_arraybuffers;
 pub mod strings;
 pub mod tsfn;
 pub mod types;

@@ -23,6 +23,7 @@ pub mod realm;
 pub mod references;
 pub mod shm;
 pub mod string;
+pub mod typed_elements;
 pub mod value;
 
 use std::cell::{Cell, RefCell};
@@ -84,6 +85,10 @@ pub struct Runtime {
     pub symbol_registry: RefCell<HashMap<JsString, ObjectId>>,
     /// Python objects the client sent, by client id, so one Python object is one JS object.
     pub remote_objects: RefCell<HashMap<u64, ObjectId>>,
+    /// JS errors standing for Python exceptions raised in callbacks, with the exception's id
+    /// (each also in `remote_objects`, so one exception is one error): the very exception goes
+    /// back to Python when its error does, thrown or returned.
+    pub python_errors: RefCell<HashMap<ObjectId, u64>>,
     /// How many times each Python object id was received, until the client says it forgot it:
     /// a drop notice carries the count so a send still in flight keeps the object alive.
     pub remote_sends: RefCell<HashMap<u64, u64>>,
@@ -134,6 +139,7 @@ impl Runtime {
             outside: RefCell::new(None),
             symbol_registry: RefCell::new(HashMap::new()),
             remote_objects: RefCell::new(HashMap::new()),
+            python_errors: RefCell::new(HashMap::new()),
             remote_sends: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             post_finalizers: RefCell::new(Vec::new()),
@@ -193,16 +199,16 @@ impl Runtime {
             }
             None => object::Backing::Owned(init.map_or_else(|| vec![0u8; len].into_boxed_slice(), Box::from)),
         };
-        object::ArrayBufferData { backing }
+        object::ArrayBufferData::new(backing)
     }
 
-    /// A new ArrayBuffer over `data`, findable by its shared memory (`shm.owner_of`).
+    /// A new ArrayBuffer (or SharedArrayBuffer) over `data`, findable by its shared memory (`shm.owner_of`).
     pub fn new_arraybuffer(&self, data: object::ArrayBufferData) -> ObjectId {
         let block = match &data.backing {
             object::Backing::Shared(b) => Some(b.clone()),
             _ => None,
         };
-        let proto = self.realm.arraybuffer_prototype;
+        let proto = if data.shared { self.realm.sharedarraybuffer_prototype } else { self.realm.arraybuffer_prototype };
         let id = self.heap.borrow_mut().new_object(object::ObjectClass::ArrayBuffer(data), Some(proto));
         if let Some(b) = block {
             self.shm.set_owner(&b, id);

@@ -79,11 +79,18 @@ pub enum Backing {
 #[derive(Clone, Debug)]
 pub struct ArrayBufferData {
     pub backing: Backing,
+    /// A SharedArrayBuffer: not an ArrayBuffer to `napi_is_arraybuffer`, never detached, not
+    /// viewed by `napi_create_typedarray` (V8's `IsArrayBuffer` is false for it).
+    pub shared: bool,
 }
 
 impl ArrayBufferData {
+    pub fn new(backing: Backing) -> ArrayBufferData {
+        ArrayBufferData { backing, shared: false }
+    }
+
     pub fn owned(bytes: Box<[u8]>) -> ArrayBufferData {
-        ArrayBufferData { backing: Backing::Owned(bytes) }
+        ArrayBufferData::new(Backing::Owned(bytes))
     }
 
     /// Base address and length (null and 0 once detached).
@@ -106,6 +113,21 @@ impl ArrayBufferData {
             Backing::External { ptr, len } if *len > 0 => unsafe { std::slice::from_raw_parts(*ptr as *const u8, *len) },
             _ => &[],
         }
+    }
+
+    /// Copies `src` into the memory at `offset`; false (nothing written) when it does not fit,
+    /// as once detached.
+    pub fn write(&mut self, offset: usize, src: &[u8]) -> bool {
+        let (base, len) = self.memory();
+        if offset.checked_add(src.len()).is_none_or(|end| end > len) {
+            return false;
+        }
+        // SAFETY: `memory` answers the live memory of the buffer, `len` writable bytes at `base`
+        // (the host's, a shared block, or the addon's own, all valid while the object lives),
+        // and the range was checked against `len`. Python may write a shared block at the same
+        // time, as another thread may in Node; the bytes stay plain bytes.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), base.add(offset), src.len()) };
+        true
     }
 
     pub fn len(&self) -> usize {

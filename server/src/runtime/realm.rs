@@ -27,6 +27,7 @@ pub struct Realm {
     pub bigint_prototype: ObjectId,
     pub date_prototype: ObjectId,
     pub arraybuffer_prototype: ObjectId,
+    pub sharedarraybuffer_prototype: ObjectId,
     pub dataview_prototype: ObjectId,
     pub buffer_prototype: ObjectId,
     /// Indexed like [`TypedArrayKind::ALL`].
@@ -113,6 +114,7 @@ impl Realm {
         let date_prototype = proto(&mut b, ObjectClass::Plain);
         let promise_prototype = proto(&mut b, ObjectClass::Plain);
         let arraybuffer_prototype = proto(&mut b, ObjectClass::Plain);
+        let sharedarraybuffer_prototype = proto(&mut b, ObjectClass::Plain);
         let dataview_prototype = proto(&mut b, ObjectClass::Plain);
         let typed_array_base = proto(&mut b, ObjectClass::Plain);
         let sub_error = |b: &mut Builder| b.heap.new_object(ObjectClass::Plain, Some(error_prototype));
@@ -152,6 +154,7 @@ impl Realm {
             date_prototype,
             promise_prototype,
             arraybuffer_prototype,
+            sharedarraybuffer_prototype,
             dataview_prototype,
             buffer_prototype,
             typed_array_prototypes,
@@ -185,6 +188,7 @@ impl Realm {
             self.date_prototype,
             self.promise_prototype,
             self.arraybuffer_prototype,
+            self.sharedarraybuffer_prototype,
             self.dataview_prototype,
             self.buffer_prototype,
             self.symbol_iterator,

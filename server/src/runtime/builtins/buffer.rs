@@ -12,6 +12,7 @@ use super::super::{JsResult, Runtime};
 pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(realm.buffer_prototype, "toJSON", 0, buffer_to_json);
     super::getter(b, realm.arraybuffer_prototype, "byteLength", arraybuffer_byte_length);
+    super::getter(b, realm.sharedarraybuffer_prototype, "byteLength", sharedarraybuffer_byte_length);
     let typed = realm.typed_array_prototypes.iter().copied();
     for proto in typed.chain([realm.dataview_prototype]) {
         super::getter(b, proto, "buffer", view_buffer);
@@ -27,12 +28,26 @@ fn incompatible(rt: &Runtime, what: &str, this: &Value) -> super::super::Thrown 
     rt.type_error(format!("Method get {what} called on incompatible receiver {}", super::describe(rt, this)))
 }
 
-fn arraybuffer_byte_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+/// `byteLength` of an ArrayBuffer (`shared` false) or a SharedArrayBuffer: each getter refuses
+/// the other kind, as V8's do.
+fn byte_length_of(rt: &Runtime, this: &Value, shared: bool) -> JsResult<Value> {
     let heap = rt.heap.borrow();
     match this.as_object().and_then(|id| heap.get(id)).map(|o| &o.class) {
-        Some(ObjectClass::ArrayBuffer(data)) => Ok(Value::Number(data.len() as f64)),
-        _ => Err(incompatible(rt, "ArrayBuffer.prototype.byteLength", &this)),
+        Some(ObjectClass::ArrayBuffer(data)) if data.shared == shared => Ok(Value::Number(data.len() as f64)),
+        _ => {
+            drop(heap);
+            let what = if shared { "SharedArrayBuffer.prototype.byteLength" } else { "ArrayBuffer.prototype.byteLength" };
+            Err(incompatible(rt, what, this))
+        }
     }
+}
+
+fn arraybuffer_byte_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    byte_length_of(rt, &this, false)
+}
+
+fn sharedarraybuffer_byte_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    byte_length_of(rt, &this, true)
 }
 
 /// The view `this` is, and whether its buffer is detached (a detached view reads as empty).
