@@ -271,6 +271,14 @@ impl<'a, 'py> Cx<'a, 'py> {
     }
 
     /// The result of a request as a Python value, or the exception it stands for.
+    /// A promise's outcome as `(fulfilled, value or exception)`.
+    pub fn settlement(&self, outcome: Outcome) -> (bool, PyObject) {
+        match self.outcome(outcome) {
+            Ok(v) => (true, v),
+            Err(e) => (false, e.into_value(self.py).into_any()),
+        }
+    }
+
     pub fn outcome(&self, outcome: Outcome) -> PyResult<PyObject> {
         let py = self.py;
         match outcome {

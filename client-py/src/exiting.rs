@@ -23,8 +23,9 @@ static LEFT: Condvar = Condvar::new();
 /// How long exit waits for a thread inside (a callback that never returns must not hang exit).
 const EXIT_WAIT: Duration = Duration::from_secs(2);
 
-/// Runs `f` inside the gate, or answers `None` once the interpreter is exiting.
-fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
+/// Runs `f` inside the gate, or answers `None` once the interpreter is exiting: for code that
+/// takes the GIL by other means than `with_gil`.
+pub fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
     {
         let mut g = GATE.lock().unwrap_or_else(|p| p.into_inner());
         if g.closed {

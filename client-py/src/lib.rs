@@ -5,12 +5,14 @@ mod buffer;
 mod channel;
 mod connection;
 mod convert;
+mod dispatcher;
 mod exiting;
 mod hooks;
 mod jsref;
 mod output;
 mod process;
 mod shm;
+mod subscriptions;
 
 use pyo3::prelude::*;
 

@@ -83,7 +83,7 @@ _native.configure(
     errors._js_error,
     errors._failure,
     errors._dead,
-    promise._settled,
+    promise._claimed,
     promise._uncaught,
     promise._awaitable,
 )

@@ -187,6 +187,13 @@ impl Host {
         self.chains.borrow_mut().push((req.chain, false));
         let outcome = self.dispatch(req.op);
         self.chains.borrow_mut().pop();
+        // A promise answered to Python is awaited there more often than not: subscribing to it
+        // now, under the request's id, spares the client a round trip to ask (D20).
+        if let Outcome::Ok(napi_protocol::Value::Js(r)) = &outcome {
+            if matches!(r.kind, napi_protocol::RefKind::Promise) {
+                self.subscribe(ObjectId::from_bits(r.id.0), req.id);
+            }
+        }
         self.send(&ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
         if self.chains.borrow().is_empty() {
             self.run_microtasks();
