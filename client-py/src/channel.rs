@@ -280,6 +280,15 @@ impl Channel {
             if st.sleepers > 0 {
                 self.wake.notify_all();
             }
+            // A settlement on this socket came ahead of the reply that makes its promise (the
+            // host waited for it, D22): it goes to that request's chain (a top-level request's
+            // chain is its id, the subscription's), which keeps it for the promise.
+            let routed = routed.map(|r| {
+                r.map(|(c, incoming)| match &incoming {
+                    Incoming::Settled { subscription, .. } if st.mailboxes.contains_key(subscription) => (*subscription, incoming),
+                    _ => (c, incoming),
+                })
+            });
             match routed {
                 Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {

@@ -83,6 +83,11 @@ impl Connection {
         read_message(&mut self.reader, DEFAULT_MAX_FRAME)
     }
 
+    /// Buffers `msg` for the next `send`, which writes both at once.
+    pub fn send_later(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
+        write_message(&mut self.writer, msg)
+    }
+
     pub fn send(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
         write_message(&mut self.writer, msg)?;
         self.writer.flush()?;
