@@ -308,6 +308,10 @@ impl Channel {
     pub fn next_event(&self) -> Option<Incoming> {
         let mut events = self.events.lock().unwrap();
         loop {
+            if events.buffer().is_empty() {
+                // Events often come in bursts (a threadsafe function fed in a loop).
+                napi_protocol::spin::spin_until_readable(&[events.get_ref().as_raw_fd()], napi_protocol::spin::SPIN);
+            }
             let msg = read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?;
             if let Some(incoming) = self.event(msg)? {
                 return Some(incoming);
@@ -349,6 +353,10 @@ impl Channel {
     /// The next message, or `None` when `deadline` passes first.
     fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
         let mut reader = self.reader.lock().unwrap();
+        if reader.buffer().is_empty() {
+            // The answer usually comes within microseconds: look for it before sleeping.
+            napi_protocol::spin::spin_until_readable(&[reader.get_ref().as_raw_fd()], napi_protocol::spin::SPIN);
+        }
         if let Some(d) = deadline {
             // Only an empty buffer can block; a frame already begun arrives whole.
             if reader.buffer().is_empty() && !readable(reader.get_ref().stream(), d) {
