@@ -252,7 +252,7 @@ impl Host {
                 if len % kind.element_size() != 0 {
                     return Err(bad(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
                 }
-                Answer::Value(Value::Object(super::wire::new_buffer(rt, kind, len)))
+                Answer::Value(Value::Object(super::wire::new_buffer(rt, kind, len)?))
             }
             _ => return Err(bad("unsupported request")),
         })

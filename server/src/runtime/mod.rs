@@ -185,8 +185,9 @@ impl Runtime {
     }
 
     /// Memory for a new ArrayBuffer of `len` zero bytes (`init` copied in when given): shared
-    /// memory when it can be had, host memory otherwise (and for empty buffers).
-    pub fn new_backing(&self, len: usize, init: Option<&[u8]>) -> object::ArrayBufferData {
+    /// memory when it can be had, host memory otherwise (and for empty buffers). Memory that
+    /// cannot be had at all is V8's `RangeError: Array buffer allocation failed`, not an abort.
+    pub fn new_backing(&self, len: usize, init: Option<&[u8]>) -> JsResult<object::ArrayBufferData> {
         let block = if len > 0 { self.shm.alloc(len) } else { None };
         let backing = match block {
             Some(block) => {
@@ -197,9 +198,17 @@ impl Runtime {
                 }
                 object::Backing::Shared(block)
             }
-            None => object::Backing::Owned(init.map_or_else(|| vec![0u8; len].into_boxed_slice(), Box::from)),
+            None => {
+                let mut bytes = Vec::new();
+                bytes.try_reserve_exact(len).map_err(|_| self.range_error("Array buffer allocation failed".into()))?;
+                match init {
+                    Some(src) => bytes.extend_from_slice(src),
+                    None => bytes.resize(len, 0),
+                }
+                object::Backing::Owned(bytes.into_boxed_slice())
+            }
         };
-        object::ArrayBufferData::new(backing)
+        Ok(object::ArrayBufferData::new(backing))
     }
 
     /// A new ArrayBuffer (or SharedArrayBuffer) over `data`, findable by its shared memory (`shm.owner_of`).
