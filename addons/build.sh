@@ -11,7 +11,7 @@ node_headers=${NODE_HEADERS:-/usr/include/node}
 for src in "$root"/addons/c/*.c; do
   name=$(basename "$src" .c)
   dst="$out/$name.node"
-  if [[ ! -f $dst || $src -nt $dst || $root/addons/c/common.h -nt $dst ]]; then
+  if [[ ! -f $dst || $src -nt $dst || -n $(find "$root/addons/c" -name "*.h" -newer "$dst") ]]; then
     gcc -std=gnu11 -O1 -g -fPIC -shared -Wall -Werror=implicit-function-declaration \
       -I"$node_headers" -I"$root/addons/c" -o "$dst" "$src"
   fi

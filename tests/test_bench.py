@@ -15,6 +15,7 @@ def test_bench_functions_answer_correctly(load):
     assert addon.callback(lambda: 7) == 7
     assert addon.callback(lambda: None) is None
     assert addon.noop() is None
+    assert addon.makeObject16() == {f"k{i}": i for i in range(16)}
 
 
 def test_bench_counter_increments_per_instance(load):

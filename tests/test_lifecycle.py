@@ -1,7 +1,8 @@
 """Node-API chapter "lifecycle": module registration (symbol-based, legacy
 napi_module_register from a dlopen constructor, a declared Node-API 10 version) and load
 failures (addons: addons/c/lifecycle_legacy.c, lifecycle_v10.c, load_no_entry.c,
-load_init_throws.c).
+load_init_throws.c). A load that fails leaves no process behind; one whose init threw keeps its
+host while the thrown error is referenced, as that error is a live JS object.
 
 Node 20 itself supports Node-API 9 and crashes while refusing a module that declares 10, so the
 version-10 expectations come from the Node-API docs ("references can be created for all value
@@ -11,6 +12,7 @@ NAPI_VERSION_EXPERIMENTAL, which node 20 treats the same way.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import addon_path
-from napi_python import AddonLoadError, load_addon
+from napi_python import AddonInitError, AddonLoadError, js, load_addon
 
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
@@ -92,6 +94,20 @@ def test_init_that_throws_fails_to_load_with_the_thrown_message():
     before = host_children()
     with pytest.raises(AddonLoadError, match="init failed"):
         load_addon(addon_path("load_init_throws"))
+    assert_no_host_left(before)
+
+
+def test_an_init_error_is_the_thrown_error_and_its_host_lives_while_it_is_referenced():
+    # node: require() throws the very Error the init threw
+    before = host_children()
+    with pytest.raises(AddonInitError) as info:
+        load_addon(addon_path("load_init_throws"))
+    error = info.value.error
+    assert (error.name, error.message, error.code) == ("Error", "init failed", "ERR_INIT")
+    assert js.typeof(error.value) == "object"  # the error object itself, live in the host
+    assert len(host_children()) == len(before) + 1
+    del info, error
+    gc.collect()
     assert_no_host_left(before)
 
 

@@ -364,3 +364,28 @@ def test_freeze_and_seal_of_primitives_succeed(load):
     addon = load("objects")
     assert addon.freeze(5) == OK
     assert addon.seal("s") == OK
+
+
+def test_a_throwing_accessor_answers_generic_failure_with_the_error_pending(load):
+    # node 20: a getter or setter that throws inside napi_get_property, napi_set_property,
+    # napi_get_named_property, napi_set_named_property, napi_get_element or napi_set_element
+    # answers napi_generic_failure (9), not napi_pending_exception, with the error pending.
+    addon = load("objects")
+    obj = js.object(addon)
+
+    def boom(*_):
+        raise ValueError("accessor")
+
+    for key in ("x", 0):
+        js.define_property(obj, key, get=boom, set=boom, configurable=True)
+    answers = [
+        addon.getProperty(obj, "x"),
+        addon.setProperty(obj, "x", 1),
+        addon.getNamed(obj, "x"),
+        addon.setNamed(obj, "x", 1),
+        addon.getElement(obj, 0),
+        addon.setElement(obj, 0, 1),
+    ]
+    for status, result, thrown in answers:
+        assert status == 9 and result is None
+        assert isinstance(thrown, ValueError) and str(thrown) == "accessor"

@@ -30,6 +30,46 @@ def test_a_rejected_promise_raises_its_reason(load):
     assert isinstance(info.value, TypeError) and info.value.message == "nope"
 
 
+def test_a_promise_answered_to_a_call_settles_in_python_without_another_request(load):
+    """The host subscribes to a promise it answers a call with (D20), so its settlement reaches
+    Python even while the host serves another thread's call, which would hold back a request
+    to subscribe until that call ends."""
+    addon = load("promises")
+    p = addon.deferred()
+    addon.resolveLast(7)
+    entered, gate, order = threading.Event(), threading.Event(), []
+
+    def hold_the_host() -> None:
+        entered.set()
+        gate.wait(10)
+        order.append("host free")
+
+    other = threading.Thread(target=addon.callThrough, args=(hold_the_host,))
+    other.start()
+    assert entered.wait(10)
+    assert p.result(timeout=20) == 7
+    order.append("settled")
+    gate.set()
+    other.join()
+    assert order == ["settled", "host free"]
+
+
+def test_pending_promises_fail_when_the_host_goes_away(load):
+    """A promise can no longer settle once its host is gone: waiting on it raises the host's
+    error instead of waiting forever, whether it was awaited before or after."""
+    from napi_python import AddonClosedError
+
+    addon = load("promises")
+    early, late = addon.deferred(), addon.deferred()
+    told = threading.Event()
+    early.add_done_callback(lambda p: told.set())
+    addon.close()
+    assert told.wait(10)
+    for p in (early, late):
+        with pytest.raises(AddonClosedError):
+            p.result(timeout=10)
+
+
 def test_result_times_out_while_pending(load):
     addon = load("promises")
     p = addon.deferred()

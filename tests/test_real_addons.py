@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import node_eval
-from test_rust_addon import NULL, assert_same_as_node, call, case
+from node_oracle import NULL, assert_same_as_node, call, case
 
 NPM = Path(__file__).resolve().parent / "npm"
 NODE_MODULES = NPM / "node_modules"

@@ -7,222 +7,27 @@ methods, getters/setters, a factory and a static method) and `Result` errors.
 
 Expected values are never written from our own idea of the answer: each test states the same
 calls twice, once as JavaScript and once through napi_python, runs the JavaScript under `node` on
-the same .node file (`node_eval`), and compares. Results are compared in a tagged form that keeps
-int/float, -0, NaN and key order distinct (the value mapping of docs/python-api.md); thrown errors
-are compared by `name`, `message` and `code`, and the Python exception class must match the JS
-error name (TypeError -> JSTypeError, RangeError -> JSRangeError, others -> plain JSError).
+the same .node file (`node_eval`), and compares (tests/node_oracle.py says how). The async exports
+are in tests/test_rust_async.py.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
+import node_oracle
 from conftest import addon_path, node_eval
+from node_oracle import NULL, Case, call, case, node_outcomes, py_argument
 
 ADDON = "rust_addon"
 
 
-# --------------------------------------------------------------------------------------------
-# Comparing with node
-# --------------------------------------------------------------------------------------------
-
-
-class _Null:
-    """Marks an explicit JS `null` in a case's arguments (`js.null` on the Python side)."""
-
-    def __repr__(self) -> str:
-        return "NULL"
-
-
-NULL = _Null()
-
-
-def js_literal(v: Any) -> str:
-    """The JavaScript literal for a Python argument, following the Python -> JS value mapping."""
-    if v is NULL:
-        return "null"
-    if v is None:
-        return "undefined"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v) if abs(v) < 2**53 else f"{v}n"
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        if v == 0 and math.copysign(1.0, v) < 0:
-            return "-0"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)
-    if isinstance(v, (bytes, bytearray)):
-        return f"Buffer.from({json.dumps(list(v))})"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(js_literal(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {js_literal(x)}" for k, x in v.items()) + "}"
-    raise TypeError(f"no JS literal for {v!r}")
-
-
-def py_argument(v: Any) -> Any:
-    """The Python argument for a case value (replaces the NULL marker with `js.null`)."""
-    from napi_python import js
-
-    if v is NULL:
-        return js.null
-    if isinstance(v, list):
-        return [py_argument(x) for x in v]
-    if isinstance(v, tuple):
-        return tuple(py_argument(x) for x in v)
-    if isinstance(v, dict):
-        return {k: py_argument(x) for k, x in v.items()}
-    return v
-
-
-@dataclass(frozen=True)
-class Case:
-    """One call, stated as JavaScript over the addon `a` and as Python over the `Addon`."""
-
-    label: str
-    js: str
-    py: Callable[[Any], Any]
-
-
-def call(name: str, *args: Any) -> Case:
-    """`a.name(...args)` in both languages."""
-    js = f"a.{name}({', '.join(js_literal(x) for x in args)})"
-    return Case(js, js, lambda a: getattr(a, name)(*[py_argument(x) for x in args]))
-
-
-def case(js: str, py: Callable[[Any], Any]) -> Case:
-    return Case(js, js, py)
-
-
-# Encodes a JS value the way napi_python maps it to Python, in a JSON-safe tagged form.
-NODE_PRELUDE = r"""
-const isPlain = (v) => {
-  const p = Object.getPrototypeOf(v);
-  if (p !== Object.prototype && p !== null) return false;
-  return Object.values(Object.getOwnPropertyDescriptors(v)).every((d) => 'value' in d);
-};
-const enc = (v) => {
-  if (v === undefined || v === null) return null;
-  switch (typeof v) {
-    case 'boolean': return v;
-    case 'number':
-      if (Object.is(v, -0)) return ['float', '-0'];
-      if (Number.isNaN(v)) return ['float', 'NaN'];
-      if (v === Infinity) return ['float', 'Infinity'];
-      if (v === -Infinity) return ['float', '-Infinity'];
-      return Number.isSafeInteger(v) ? ['int', v] : ['float', v];
-    case 'string': return ['str', v];
-    case 'bigint': return ['bigint', v.toString()];
-    case 'symbol': return ['symbol', v.description === undefined ? null : v.description];
-    case 'function': return ['function', v.name];
-  }
-  if (Array.isArray(v)) return ['list', v.map(enc)];
-  if (isPlain(v)) return ['dict', Object.keys(v).map((k) => [k, enc(v[k])])];
-  return ['object', v.constructor ? v.constructor.name : null];
-};
-const encErr = (e) => ['throw', {
-  name: e instanceof Error ? e.name : '',
-  message: e instanceof Error ? e.message : String(e),
-  code: e instanceof Error && e.code !== undefined ? e.code : null,
-}];
-const run = (f) => { try { return ['ok', enc(f())]; } catch (e) { return encErr(e); } };
-"""
-
-
-def _normalize(tagged: Any) -> Any:
-    """node's tagged JSON with every ['float', number] as a Python float (JSON may give an int)."""
-    if isinstance(tagged, list):
-        if len(tagged) == 2 and tagged[0] == "float" and isinstance(tagged[1], (int, float)):
-            return ["float", float(tagged[1])]
-        return [_normalize(x) for x in tagged]
-    if isinstance(tagged, dict):
-        return {k: _normalize(x) for k, x in tagged.items()}
-    return tagged
-
-
-def tag(v: Any) -> Any:
-    """Our Python value in the same tagged form as `enc` in NODE_PRELUDE."""
-    from napi_python import BigInt, JSFunction, JSObject
-
-    if v is None or isinstance(v, bool):
-        return v
-    if isinstance(v, BigInt):
-        return ["bigint", str(int(v))]
-    if isinstance(v, int):
-        return ["int", v]
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ["float", "NaN"]
-        if math.isinf(v):
-            return ["float", "Infinity" if v > 0 else "-Infinity"]
-        if v == 0 and math.copysign(1.0, v) < 0:
-            return ["float", "-0"]
-        return ["float", v]
-    if isinstance(v, str):
-        return ["str", v]
-    if isinstance(v, list):
-        return ["list", [tag(x) for x in v]]
-    if isinstance(v, dict):
-        return ["dict", [[k, tag(x)] for k, x in v.items()]]
-    if isinstance(v, JSFunction):
-        return ["function", v.name]
-    if isinstance(v, JSObject):
-        return ["object", v.constructor.name]
-    raise AssertionError(f"napi_python returned an unexpected Python value {v!r}")
-
-
-def py_outcome(f: Callable[[], Any]) -> Any:
-    """Runs `f` and returns ['ok', tagged value] or ['throw', {name, message, code}].
-
-    Also checks that the Python exception class matches the JS error's name.
-    """
-    from napi_python import JSError, JSRangeError, JSTypeError
-
-    try:
-        return ["ok", tag(f())]
-    except JSError as e:
-        if e.name == "TypeError":
-            assert isinstance(e, JSTypeError) and isinstance(e, TypeError), type(e)
-        elif e.name == "RangeError":
-            assert isinstance(e, JSRangeError) and isinstance(e, ValueError), type(e)
-        else:
-            assert not isinstance(e, (JSTypeError, JSRangeError)), type(e)
-            assert isinstance(e, RuntimeError), type(e)
-        return ["throw", {"name": e.name, "message": e.message, "code": e.code}]
-
-
-def node_outcomes(cases: list[Case], module: str) -> list[Any]:
-    """What node gives for each case's JavaScript, with the addon required as `a`."""
-    script = (
-        NODE_PRELUDE
-        + f"const a = require({json.dumps(module)});\n"
-        + "console.log(JSON.stringify(["
-        + ",\n".join(f"run(() => ({c.js}))" for c in cases)
-        + "]));"
-    )
-    return _normalize(node_eval(script))
-
-
-def assert_same_as_node(addon: Any, cases: list[Case], module: str | None = None) -> None:
-    """Every case gives through napi_python exactly what it gives under node."""
-    expected = node_outcomes(cases, module or addon_path(ADDON))
-    mismatches = []
-    for c, exp in zip(cases, expected, strict=True):
-        got = py_outcome(lambda: c.py(addon))
-        if got != exp:
-            mismatches.append(f"{c.label}\n    napi_python: {got}\n    node:        {exp}")
-    assert not mismatches, "differs from node:\n" + "\n".join(mismatches)
+def assert_same_as_node(addon: Any, cases: list[Case]) -> None:
+    node_oracle.assert_same_as_node(addon, cases, addon_path(ADDON))
 
 
 @pytest.fixture
@@ -254,7 +59,7 @@ def test_exports_are_listed_in_node_order_with_node_types(rust):
         f"const a = require({json.dumps(addon_path(ADDON))});"
         "console.log(JSON.stringify(Reflect.ownKeys(a).map((k) => [k, typeof a[k]])))"
     )
-    assert len(expected) == 45
+    assert len(expected) == 61
     assert js.keys(rust.exports) == [k for k, _ in expected]
     for name, typeof in expected:
         assert name in dir(rust), name

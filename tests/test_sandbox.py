@@ -15,7 +15,7 @@ import socket
 import pytest
 
 from conftest import addon_path
-from napi_python import Sandbox, SandboxUnavailableError, load_addon
+from napi_python import AddonLoadError, Host, Sandbox, SandboxUnavailableError, load_addon
 
 
 def _sandbox_available() -> str | None:
@@ -129,3 +129,22 @@ def test_a_required_protection_that_is_missing_refuses_the_load(load):
     with pytest.raises(SandboxUnavailableError) as info:
         load("sandbox", sandbox=Sandbox(require=["landlock_filesystem", "a_protection_no_host_has"]))
     assert info.value.missing == ["a_protection_no_host_has"]
+
+
+def test_a_shared_host_reads_the_directories_it_was_given(tmp_path):
+    # A Host is made before its addons are known: they must live beneath Sandbox(read=...).
+    addons = os.path.dirname(addon_path("sandbox"))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    with Host(sandbox=Sandbox(read=[addons])) as h:
+        p, c = h.load(addon_path("hosts_provider")), h.load(addon_path("hosts_consumer"))
+        boxed = h.load(addon_path("sandbox"))
+        assert c.thingName(p.makeThing("boxed")) == "boxed"
+        assert boxed.readFile(str(secret)) == "EACCES"
+        assert boxed.fork() == "EPERM"
+
+
+def test_a_shared_host_refuses_an_addon_outside_what_it_may_read():
+    with Host(sandbox=True) as h:
+        with pytest.raises(AddonLoadError, match=r"outside what this host's sandbox may read.*Sandbox\(read="):
+            h.load(addon_path("sandbox"))

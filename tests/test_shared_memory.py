@@ -238,3 +238,14 @@ def test_a_long_run_of_large_buffers_stays_bounded(load):
     # 120 x 16 MiB went through; the peak in use at once is a few buffers.
     assert rss_mib(addon.pid) - start_host < 400
     assert rss_mib(os.getpid()) - start_py < 400
+
+
+def test_a_buffer_too_large_for_the_memory_limit_fails_and_the_host_goes_on(load):
+    from napi_python import JSError, Sandbox
+
+    addon = load("shared", sandbox=Sandbox(memory=512 * MiB))
+    with pytest.raises(JSError):
+        addon.make(600 * MiB)
+    # The host lives on, and smaller buffers are still shared memory.
+    b = addon.make(MiB)
+    assert b.shared and addon.sum(b) == sum(range(256)) * (MiB // 256)

@@ -29,6 +29,21 @@ static napi_value Callback(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* makeObject16() -> {k0: 0, ..., k15: 15}: creating an object with 16 properties */
+static napi_value MakeObject16(napi_env env, napi_callback_info info) {
+  static const char* keys[16] = {"k0", "k1", "k2",  "k3",  "k4",  "k5",  "k6",  "k7",
+                                 "k8", "k9", "k10", "k11", "k12", "k13", "k14", "k15"};
+  napi_value obj;
+  (void)info;
+  NODE_API_CALL(env, napi_create_object(env, &obj));
+  for (int i = 0; i < 16; i++) {
+    napi_value v = make_int32(env, i);
+    if (v == NULL) return NULL;
+    NODE_API_CALL(env, napi_set_named_property(env, obj, keys[i], v));
+  }
+  return obj;
+}
+
 static napi_value Noop(napi_env env, napi_callback_info info) {
   (void)env, (void)info;
   return NULL;
@@ -71,6 +86,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("echo", Echo),
       DECLARE_METHOD("callback", Callback),
       DECLARE_METHOD("noop", Noop),
+      DECLARE_METHOD("makeObject16", MakeObject16),
       {"Counter", NULL, NULL, NULL, NULL, counter, napi_enumerable, NULL},
   };
   return EXPORT_METHODS(env, exports, methods);

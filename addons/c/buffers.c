@@ -141,6 +141,38 @@ static napi_value ViewDetachSequence(napi_env env, napi_callback_info info) {
   return make_list(env, 3, items);
 }
 
+/* elementAccess(): a typed array's elements through the element functions, which V8 serves
+ * from the buffer (integer-indexed exotic objects): [value read back after storing -1.5 at 1,
+ * the uint32 in memory there, has 5 (out of range, the store there ignored), has 2, the
+ * property names, element 7 (undefined), a BigInt64Array element stored and read back]. */
+static napi_value ElementAccess(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value ab, arr, v, got, names, out[7], big, ab64, arr64;
+  void *data, *data64;
+  bool has;
+  NODE_API_CALL(env, napi_create_arraybuffer(env, 12, &data, &ab));
+  NODE_API_CALL(env, napi_create_typedarray(env, napi_uint32_array, 3, ab, 0, &arr));
+  NODE_API_CALL(env, napi_create_double(env, -1.5, &v));
+  NODE_API_CALL(env, napi_set_element(env, arr, 1, v));
+  NODE_API_CALL(env, napi_set_element(env, arr, 5, v));
+  NODE_API_CALL(env, napi_get_element(env, arr, 1, &out[0]));
+  out[1] = make_double(env, ((uint32_t*)data)[1]);
+  NODE_API_CALL(env, napi_has_element(env, arr, 5, &has));
+  out[2] = make_bool(env, has);
+  NODE_API_CALL(env, napi_has_element(env, arr, 2, &has));
+  out[3] = make_bool(env, has);
+  NODE_API_CALL(env, napi_get_property_names(env, arr, &names));
+  out[4] = names;
+  NODE_API_CALL(env, napi_get_element(env, arr, 7, &got));
+  out[5] = got;
+  NODE_API_CALL(env, napi_create_arraybuffer(env, 16, &data64, &ab64));
+  NODE_API_CALL(env, napi_create_typedarray(env, napi_bigint64_array, 2, ab64, 0, &arr64));
+  NODE_API_CALL(env, napi_create_bigint_int64(env, -5, &big));
+  NODE_API_CALL(env, napi_set_element(env, arr64, 0, big));
+  NODE_API_CALL(env, napi_get_element(env, arr64, 0, &out[6]));
+  return make_list(env, 7, out);
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("externalBuffer", ExternalBuffer),
@@ -154,6 +186,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("newArrayBuffer", NewArrayBuffer),
       DECLARE_METHOD("uint8View", Uint8View),
       DECLARE_METHOD("viewDetachSequence", ViewDetachSequence),
+      DECLARE_METHOD("elementAccess", ElementAccess),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

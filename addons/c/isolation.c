@@ -149,6 +149,15 @@ static napi_value Say(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
+/* call(fn) -> fn() (a Python callback runs while this host is busy with the call) */
+static napi_value Call(napi_env env, napi_callback_info info) {
+  napi_value argv[1], undefined, result;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_undefined(env, &undefined));
+  NODE_API_CALL(env, napi_call_function(env, undefined, argv[0], 0, NULL, &result));
+  return result;
+}
+
 static napi_value Pid(napi_env env, napi_callback_info info) {
   (void)info;
   return make_int32(env, (int32_t)getpid());
@@ -169,6 +178,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("spew", Spew),
       DECLARE_METHOD("say", Say),
       DECLARE_METHOD("hostPid", Pid),
+      DECLARE_METHOD("call", Call),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

@@ -37,12 +37,22 @@ static napi_value IsPromise(napi_env env, napi_callback_info info) {
   return make_bool(env, result);
 }
 
+/* callThrough(fn) -> fn(): keeps the JS thread inside a call for as long as fn runs */
+static napi_value CallThrough(napi_env env, napi_callback_info info) {
+  napi_value argv[1], undefined, result;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_undefined(env, &undefined));
+  NODE_API_CALL(env, napi_call_function(env, undefined, argv[0], 0, NULL, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("deferred", Deferred),
       DECLARE_METHOD("resolveLast", ResolveLast),
       DECLARE_METHOD("rejectLast", RejectLast),
       DECLARE_METHOD("isPromise", IsPromise),
+      DECLARE_METHOD("callThrough", CallThrough),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

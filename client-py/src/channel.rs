@@ -10,16 +10,19 @@ use std::io::{BufReader, BufWriter, Write};
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use napi_protocol::frame::{encode, read_message, write_message, FrameError};
+use napi_protocol::frame::{encode, read_message, write_message, FrameError, HEADER_LEN};
 use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
 use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
 use crate::process::{Sockets, describe, Exit, HostProcess};
 use crate::shm::ClientShm;
+
+/// How long a host the client hung up on may take to run its cleanup before it is killed.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// A message for a waiting chain.
 pub enum Incoming {
@@ -102,6 +105,9 @@ pub struct Channel {
     drops: Mutex<Vec<(PyRef, u64)>>,
     /// Python objects the client forgot; acknowledged with the next request.
     forgotten: Mutex<Vec<PyRef>>,
+    /// Set when the client ends the host on purpose: its end of the socket then means "closed",
+    /// to whichever thread reads it first (the event dispatcher may, see `wait_dead`).
+    closing: AtomicBool,
 }
 
 impl Channel {
@@ -127,6 +133,7 @@ impl Channel {
             releases: Mutex::new(Vec::new()),
             drops: Mutex::new(Vec::new()),
             forgotten: Mutex::new(Vec::new()),
+            closing: AtomicBool::new(false),
         };
         let hello = read_message::<ServerMessage>(channel.reader.get_mut().unwrap(), DEFAULT_MAX_FRAME);
         match hello {
@@ -273,6 +280,15 @@ impl Channel {
             if st.sleepers > 0 {
                 self.wake.notify_all();
             }
+            // A settlement on this socket came ahead of the reply that makes its promise (the
+            // host waited for it, D22): it goes to that request's chain (a top-level request's
+            // chain is its id, the subscription's), which keeps it for the promise.
+            let routed = routed.map(|r| {
+                r.map(|(c, incoming)| match &incoming {
+                    Incoming::Settled { subscription, .. } if st.mailboxes.contains_key(subscription) => (*subscription, incoming),
+                    _ => (c, incoming),
+                })
+            });
             match routed {
                 Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {
@@ -290,11 +306,46 @@ impl Channel {
     /// The next message on the event socket (blocking; only the event dispatcher calls it).
     /// `None` once the host is gone.
     pub fn next_event(&self) -> Option<Incoming> {
+        let mut events = self.events.lock().unwrap();
         loop {
-            let msg = read_message::<ServerMessage>(&mut *self.events.lock().unwrap(), DEFAULT_MAX_FRAME).ok()?;
-            let Some(msg) = self.take_in(msg, &self.events_fds).ok()? else { continue };
-            if let Some((_, incoming)) = route(msg) {
+            if events.buffer().is_empty() {
+                // Events often come in bursts (a threadsafe function fed in a loop).
+                napi_protocol::spin::spin_until_readable(&[events.get_ref().as_raw_fd()], napi_protocol::spin::SPIN);
+            }
+            let msg = read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?;
+            if let Some(incoming) = self.event(msg)? {
                 return Some(incoming);
+            }
+        }
+    }
+
+    /// The next event if the whole of it has already been read from the socket (never blocks).
+    pub fn buffered_event(&self) -> Option<Incoming> {
+        let mut events = self.events.lock().unwrap();
+        while whole_frame(events.buffer()) {
+            let msg = read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?;
+            if let Some(incoming) = self.event(msg)? {
+                return Some(incoming);
+            }
+        }
+        None
+    }
+
+    /// What the dispatcher runs for a message of the event socket: `Some(None)` when there is
+    /// nothing to run (shared-memory bookkeeping), `None` when the stream is unusable.
+    fn event(&self, msg: ServerMessage) -> Option<Option<Incoming>> {
+        let Some(msg) = self.take_in(msg, &self.events_fds).ok()? else { return Some(None) };
+        Some(route(msg).map(|(_, incoming)| incoming))
+    }
+
+    /// Why the host is gone, once it is: its event socket ended, and the main socket tells how
+    /// (read here when no other thread is reading it).
+    pub fn wait_dead(&self) -> Arc<Dead> {
+        loop {
+            // A chain with no mailbox: messages for live chains are filed, nothing is returned
+            // for this one, so only the host's end ends the wait.
+            if let Err(d) = self.wait(ChainId::MAX) {
+                return d;
             }
         }
     }
@@ -302,6 +353,10 @@ impl Channel {
     /// The next message, or `None` when `deadline` passes first.
     fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
         let mut reader = self.reader.lock().unwrap();
+        if reader.buffer().is_empty() {
+            // The answer usually comes within microseconds: look for it before sleeping.
+            napi_protocol::spin::spin_until_readable(&[reader.get_ref().as_raw_fd()], napi_protocol::spin::SPIN);
+        }
         if let Some(d) = deadline {
             // Only an empty buffer can block; a frame already begun arrives whole.
             if reader.buffer().is_empty() && !readable(reader.get_ref().stream(), d) {
@@ -334,6 +389,9 @@ impl Channel {
     /// Records why the host stopped answering, from how the stream ended.
     fn death(&self, e: FrameError) -> Arc<Dead> {
         match e {
+            FrameError::Closed | FrameError::Truncated | FrameError::Io(_) if self.closing.load(Ordering::SeqCst) => {
+                self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
+            }
             FrameError::Closed | FrameError::Truncated | FrameError::Io(_) => self.crashed("napi-hostd stopped answering"),
             other => {
                 let d = self.die(format!("napi-hostd sent an invalid message ({other}); it was stopped"));
@@ -410,9 +468,20 @@ impl Channel {
         if self.dead().is_some() {
             return;
         }
+        self.hang_up_socket();
+        let dead = self.closed(grace);
+        self.mark_dead(Arc::new(dead));
+    }
+
+    fn hang_up_socket(&self) {
+        self.closing.store(true, Ordering::SeqCst);
         let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
+    }
+
+    /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
+    fn closed(&self, grace: Duration) -> Dead {
         let ending = describe(self.process.reap(grace));
-        let dead = Dead {
+        Dead {
             kind: DeathKind::Closed,
             pid: self.process.pid,
             message: "the addon was closed".into(),
@@ -420,8 +489,7 @@ impl Channel {
             exit_code: ending.exit_code,
             stderr: self.process.output.stderr_tail(Duration::from_millis(50)),
             limit: None,
-        };
-        self.mark_dead(Arc::new(dead));
+        }
     }
 
     /// Lets go of a host nobody can reach any more (its connection was dropped without
@@ -430,9 +498,9 @@ impl Channel {
         if self.dead().is_some() {
             return;
         }
-        let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
+        self.hang_up_socket();
         let channel = self.clone();
-        let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(Duration::from_secs(2)));
+        let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(CLOSE_GRACE));
     }
 }
 
@@ -457,6 +525,14 @@ fn readable(stream: &UnixStream, deadline: Instant) -> bool {
             n if n > 0 => return true,
             _ => {}
         }
+    }
+}
+
+/// Whether `buffered` begins with a whole frame (its length header and all of its payload).
+fn whole_frame(buffered: &[u8]) -> bool {
+    match buffered.get(..HEADER_LEN) {
+        Some(header) => buffered.len() - HEADER_LEN >= u32::from_le_bytes(header.try_into().expect("4 bytes")) as usize,
+        None => false,
     }
 }
 

@@ -6,19 +6,19 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use std::thread::ThreadId;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, PyException, PyRef, RefKind, Request, Value};
+use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, Value};
 use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
 
-use crate::channel::{Channel, DeathKind, Incoming};
+use crate::channel::{Channel, Incoming};
 use crate::convert::{dead_error, Cx};
 use crate::hooks::hooks;
 use crate::process;
+use crate::subscriptions::Subscriptions;
 
 thread_local! {
     /// The chains this thread is running callbacks for, innermost last, per channel: a request
@@ -46,9 +46,8 @@ pub struct Connection {
     /// Method tables of class prototypes, fetched once each (`{name: function | "accessor" |
     /// "data"}`).
     class_members: Mutex<HashMap<u64, Py<PyDict>>>,
-    /// The event dispatcher's thread, and whether it has stopped: `close()` waits for it.
-    dispatcher: OnceLock<ThreadId>,
-    dispatcher_done: Arc<(Mutex<bool>, Condvar)>,
+    /// Which settlement waits for which promise subscription.
+    subscriptions: Arc<Subscriptions>,
 }
 
 /// Closes a top-level chain's mailbox however the request ends.
@@ -191,11 +190,22 @@ impl Connection {
         channel.send(&request).map_err(|d| dead_error(py, &d))?;
         let cx = Cx::new(slf)?;
         loop {
-            match py.allow_threads(|| channel.wait(chain)) {
+            let waited = crate::exiting::allow_threads(py, || channel.wait(chain));
+            let Some(waited) = waited else {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting: no more calls into addons"));
+            };
+            match waited {
                 Err(d) => return Err(dead_error(py, &d)),
                 Ok(Incoming::Reply { id: rid, outcome }) if rid == id => {
                     this.handle_drops();
-                    return cx.outcome(outcome);
+                    // The host subscribed to a promise it answers with, under this request's id.
+                    let promise = matches!(&outcome, Outcome::Ok(Value::Js(r)) if r.kind == RefKind::Promise);
+                    let value = cx.outcome(outcome)?;
+                    if promise {
+                        let settlement = cx.hooks.claimed.bind(py).call1((&value,))?;
+                        this.subscriptions.claim(py, id, &settlement, &|o| cx.settlement(o))?;
+                    }
+                    return Ok(value);
                 }
                 Ok(Incoming::Reply { .. }) => continue,
                 Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(&cx, chain, call, func, t, args)?,
@@ -241,14 +251,7 @@ impl Connection {
         let py = cx.py;
         match event {
             Incoming::Call { call, func, this, args } => self.run_callback(cx, EVENT_CHAIN, call, func, this, args),
-            Incoming::Settled { subscription, outcome } => {
-                let (ok, value) = match cx.outcome(outcome) {
-                    Ok(v) => (true, v),
-                    Err(e) => (false, e.into_value(py).into_any()),
-                };
-                cx.hooks.settled.bind(py).call1((subscription, ok, value))?;
-                Ok(())
-            }
+            Incoming::Settled { subscription, outcome } => self.subscriptions.settled(py, subscription, outcome, &|o| cx.settlement(o)),
             Incoming::Uncaught(thrown) => {
                 let exc = match cx.outcome(napi_protocol::Outcome::Thrown(thrown)) {
                     Ok(v) => v,
@@ -259,6 +262,27 @@ impl Connection {
             }
             Incoming::Reply { .. } => Ok(()),
         }
+    }
+
+    /// Runs `events` in order on the event chain (the dispatcher's turn), then lets go of the
+    /// Python objects the host dropped. A failing event is reported as unraisable; the next
+    /// one still runs.
+    pub fn run_events(slf: &Bound<'_, Self>, events: impl IntoIterator<Item = Incoming>) {
+        let py = slf.py();
+        let this = slf.get();
+        ACTIVE.with(|a| a.borrow_mut().push((this.key(), EVENT_CHAIN)));
+        for event in events {
+            if let Err(e) = Cx::new(slf).and_then(|cx| this.handle_event(&cx, event)) {
+                e.write_unraisable(py, Some(slf.as_any()));
+            }
+        }
+        ACTIVE.with(|a| a.borrow_mut().pop());
+        this.handle_drops();
+    }
+
+    /// The host is gone: promises still waited for fail with `error`.
+    pub fn abandon_promises(&self, py: Python<'_>, error: PyObject) {
+        self.subscriptions.abandon(py, error);
     }
 
     fn wire(slf: &Bound<'_, Self>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
@@ -289,23 +313,17 @@ impl Connection {
                 exported: Mutex::new(Exported::default()),
                 proxies: Mutex::new(HashMap::new()),
                 class_members: Mutex::new(HashMap::new()),
-                dispatcher: OnceLock::new(),
-                dispatcher_done: Arc::new((Mutex::new(false), Condvar::new())),
+                subscriptions: Arc::new(Subscriptions::default()),
             },
         )?;
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
         let channel = conn.get().channel.clone();
-        let done = conn.get().dispatcher_done.clone();
-        let thread = std::thread::Builder::new()
+        let subscriptions = conn.get().subscriptions.clone();
+        std::thread::Builder::new()
             .name(format!("napi-events-{}", channel.process.pid))
-            .spawn(move || {
-                dispatch_events(channel, events);
-                *done.0.lock().unwrap() = true;
-                done.1.notify_all();
-            })
+            .spawn(move || crate::dispatcher::dispatch_events(channel, subscriptions, events))
             .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
-        let _ = conn.get().dispatcher.set(thread.thread().id());
         Ok(conn)
     }
 
@@ -319,8 +337,13 @@ impl Connection {
         Self::request(slf, Op::SettleDeferred { deferred, fulfilled, value: Self::wire(slf, value)? })
     }
 
-    /// Asks the host to send `Settled` for `promise` under `subscription`.
-    fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, subscription: u64) -> PyResult<PyObject> {
+    /// Asks the host to tell when `promise` settles; `settlement.settle(ok, value)` is called
+    /// then (for a promise that did not come as a request's answer, which is subscribed already).
+    fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        // Request ids and subscriptions share one counter: the host subscribes under request ids.
+        let subscription = slf.get().channel.next_id();
+        let cx = Cx::new(slf)?;
+        slf.get().subscriptions.claim(slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
         Self::request(slf, Op::Subscribe { promise: Self::wire(slf, promise)?, subscription })
     }
 
@@ -338,7 +361,9 @@ impl Connection {
     /// The host's output lines as `(stream, line)` (waiting up to `timeout` seconds for some);
     /// `None` once its stdout and stderr have both ended.
     fn read_output(&self, py: Python<'_>, timeout: f64) -> Option<Vec<(&'static str, String)>> {
-        py.allow_threads(|| self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0))))
+        // At exit the forwarding thread stops here (`None`), so it never waits in native code
+        // while the interpreter finalizes.
+        crate::exiting::allow_threads(py, || self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0)))).flatten()
     }
 
     /// False once the host has crashed or been closed.
@@ -350,18 +375,7 @@ impl Connection {
     /// Ends the host, giving it `grace` seconds to run its cleanup hooks.
     #[pyo3(signature = (grace=2.0))]
     fn close(&self, py: Python<'_>, grace: f64) {
-        let grace = Duration::from_secs_f64(grace.max(0.0));
-        py.allow_threads(|| {
-            self.channel.close(grace);
-            // The dispatcher runs no event after a close; waiting for it to stop (unless this is
-            // the dispatcher, closing from a callback) means no thread of this connection is
-            // left in Python when the caller goes on, which interpreter shutdown needs
-            // (`napi_python.addon._close_at_exit`).
-            if self.dispatcher.get() != Some(&std::thread::current().id()) {
-                let (stopped, cv) = &*self.dispatcher_done;
-                let _ = cv.wait_timeout_while(stopped.lock().unwrap(), grace, |s| !*s);
-            }
-        });
+        py.allow_threads(|| self.channel.close(Duration::from_secs_f64(grace.max(0.0))));
     }
 
     /// Loads an addon; answers `[exports, {name: value}]`.
@@ -500,36 +514,6 @@ impl Connection {
     /// One round trip that does nothing (for benchmarks).
     fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         Self::request(slf, Op::Ping)
-    }
-}
-
-/// The event dispatcher of one host: reads the event socket and runs, in the order the host sent
-/// them, the calls no Python request caused (async-work completions, threadsafe-function calls,
-/// promise jobs), promise settlements and uncaught exceptions. It holds the GIL only while it
-/// runs one; it ends when the host is gone.
-fn dispatch_events(channel: Arc<Channel>, conn: Py<PyWeakrefReference>) {
-    while let Some(event) = channel.next_event() {
-        // Closed by the client: what is still queued is dropped, as Node drops pending work at
-        // exit. (A host that died still has its last events run.)
-        if channel.dead().is_some_and(|d| matches!(d.kind, DeathKind::Closed)) {
-            break;
-        }
-        let alive = Python::with_gil(|py| {
-            let Some(strong) = conn.bind(py).upgrade() else { return false };
-            let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
-            let bound = &bound;
-            ACTIVE.with(|a| a.borrow_mut().push((bound.get().key(), EVENT_CHAIN)));
-            let result = Cx::new(bound).and_then(|cx| bound.get().handle_event(&cx, event));
-            ACTIVE.with(|a| a.borrow_mut().pop());
-            if let Err(e) = result {
-                e.write_unraisable(py, Some(bound.as_any()));
-            }
-            bound.get().handle_drops();
-            true
-        });
-        if !alive {
-            break;
-        }
     }
 }
 

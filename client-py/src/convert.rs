@@ -145,7 +145,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         if let Ok(r) = obj.downcast::<JSRef>() {
             let r = r.get();
             if !r.conn.is(self.conn) {
-                return Err(PyTypeError::new_err(format!("{} belongs to another addon host and cannot be passed to this one", obj.repr()?)));
+                return Err(self.foreign(obj, r));
             }
             return Ok(Value::Js(JsRef { id: ObjectId(r.id), kind: RefKind::Object, class_proto: None, label: String::new() }));
         }
@@ -202,6 +202,22 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(Value::Py { id: PyRef(id), callable })
     }
 
+    /// The error for a proxy of another host's object: each host has a heap of its own, so
+    /// the object cannot be named here (copying it would silently break identity).
+    fn foreign(&self, obj: &Bound<'py, PyAny>, r: &JSRef) -> PyErr {
+        let owner = r.conn.get();
+        // A proxy whose host died: stale after a restart, else the crash itself.
+        if let Some(dead) = owner.channel.dead() {
+            return dead_error(self.py, &dead);
+        }
+        let repr = obj.repr().map(|s| s.to_string()).unwrap_or_else(|_| "a JavaScript object".into());
+        PyTypeError::new_err(format!(
+            "{repr} lives in napi-hostd pid {} and cannot be passed to an addon of pid {}: load both addons into one napi_python.Host to share objects",
+            owner.channel.process.pid,
+            self.conn.get().channel.process.pid
+        ))
+    }
+
     pub fn from_wire(&self, v: Value) -> PyResult<PyObject> {
         let py = self.py;
         Ok(match v {
@@ -255,6 +271,14 @@ impl<'a, 'py> Cx<'a, 'py> {
     }
 
     /// The result of a request as a Python value, or the exception it stands for.
+    /// A promise's outcome as `(fulfilled, value or exception)`.
+    pub fn settlement(&self, outcome: Outcome) -> (bool, PyObject) {
+        match self.outcome(outcome) {
+            Ok(v) => (true, v),
+            Err(e) => (false, e.into_value(self.py).into_any()),
+        }
+    }
+
     pub fn outcome(&self, outcome: Outcome) -> PyResult<PyObject> {
         let py = self.py;
         match outcome {

@@ -11,8 +11,9 @@ pub struct Hooks {
     pub function_cls: Py<PyType>,
     pub symbol_cls: Py<PyType>,
     pub promise_cls: Py<PyType>,
-    /// `(subscription, ok, value_or_exception)`: a promise Python waits on settled.
-    pub settled: PyObject,
+    /// `(promise) -> settlement`: the settlement of a `JSPromise` the host subscribed to on its
+    /// own (its `settle(ok, value)` is called when the promise settles).
+    pub claimed: PyObject,
     /// `(exception)`: an exception nothing in the host caught.
     pub uncaught: PyObject,
     /// `(connection, object) -> JSPromise | None`: a JS promise for a Python awaitable.
@@ -53,14 +54,14 @@ pub fn configure(
     js_error: PyObject,
     failure: PyObject,
     dead: PyObject,
-    settled: PyObject,
+    claimed: PyObject,
     uncaught: PyObject,
     awaitable: PyObject,
 ) -> PyResult<()> {
     let datetime = py.import("datetime")?;
     let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
     let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
-    let hooks = Hooks { object_cls, function_cls, symbol_cls, promise_cls, settled, uncaught, awaitable, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
+    let hooks = Hooks { object_cls, function_cls, symbol_cls, promise_cls, claimed, uncaught, awaitable, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
     // A second configure (a reload of the package) keeps the first registration.
     let _ = HOOKS.set(py, hooks);
     Ok(())

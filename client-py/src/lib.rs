@@ -5,11 +5,14 @@ mod buffer;
 mod channel;
 mod connection;
 mod convert;
+mod dispatcher;
+mod exiting;
 mod hooks;
 mod jsref;
 mod output;
 mod process;
 mod shm;
+mod subscriptions;
 
 use pyo3::prelude::*;
 
@@ -21,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<buffer::JSBuffer>()?;
     m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
+    m.add_function(wrap_pyfunction!(exiting::interpreter_exiting, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 pub mod frame;
 pub mod message;
 pub mod shm;
+pub mod spin;
 pub mod value;
 
 pub use frame::{FrameError, DEFAULT_MAX_FRAME};

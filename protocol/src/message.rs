@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 
-/// Bumped whenever the encoding of any message changes (the golden-bytes test enforces it).
-pub const PROTOCOL_VERSION: u32 = 5;
+/// Bumped whenever the encoding or the meaning of any message changes (the golden-bytes test
+/// enforces it for the encoding). 6: a reply whose value is a promise subscribes to it under the
+/// request's id.
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
@@ -114,7 +116,8 @@ pub enum Op {
     /// `globalThis`, by reference.
     GlobalThis,
     /// Tell the client (with [`ServerMessage::Settled`], on the event chain) when `promise`
-    /// settles; `subscription` is the client's name for this interest.
+    /// settles; `subscription` is the client's name for this interest, taken from the counter of
+    /// request ids. Needed only for promises that did not arrive as a reply's value.
     Subscribe { promise: Value, subscription: u64 },
     /// A new pending promise the client will settle: answers `[promise, deferred id]`.
     NewDeferred,
@@ -144,7 +147,10 @@ pub enum ServerMessage {
     /// Sent once, first. `protections` names the confinement in force in the host (process
     /// defaults, rlimits, Landlock, seccomp), so that a client can insist on it.
     Hello { version: u32, pid: u32, protections: Vec<String> },
-    /// The answer to the request `id` of chain `chain`.
+    /// The answer to the request `id` of chain `chain`. When the answer is a promise, the host
+    /// has subscribed to it under `id`: its settlement follows as [`ServerMessage::Settled`]
+    /// with `subscription: id`, so the client must not reuse request ids as subscriptions of its
+    /// own (it takes both from one counter).
     Reply {
         id: RequestId,
         chain: ChainId,

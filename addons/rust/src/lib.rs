@@ -1,12 +1,15 @@
 //! The napi-rs test addon (`build/addons/rust_addon.node`): what a typical napi-rs 3 library
 //! exports, one module per topic. JS names are napi-rs's camelCase of the Rust names.
-//! Every export is exercised by `tests/test_rust_addon.py` against what `node` answers.
+//! Every export is exercised against what `node` answers: the synchronous ones by
+//! `tests/test_rust_addon.py`, the asynchronous ones by `tests/test_rust_async.py`.
 
 #![deny(clippy::all)]
 
+pub mod asynchronous;
 pub mod callbacks;
 pub mod classes;
 pub mod errors;
 pub mod numbers;
 pub mod objects;
 pub mod strings;
+pub mod threadsafe;

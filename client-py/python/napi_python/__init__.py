@@ -7,18 +7,24 @@
     crc = require("@node-rs/crc32")     # finds node_modules/@node-rs/crc32's binary
 
 Each addon runs in its own ``napi-hostd`` process by default, so a crash in native code raises
-``AddonCrashedError`` here instead of killing Python.
+``AddonCrashedError`` here instead of killing Python; addons that share objects are loaded into
+one ``Host``.
 """
 
 from __future__ import annotations
 
+import atexit
+
 from . import _native, errors, js
 from ._native import JSBuffer, JSMethod
-from .addon import Addon, hostd_path, load_addon
+from .addon import Addon
+from .host import Host, hostd_path, load_addon
+from .pool import AddonPool
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
     AddonError,
+    AddonInitError,
     AddonLoadError,
     AddonNotFoundError,
     AddonRestartLimitError,
@@ -36,11 +42,16 @@ from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSFunction, JSObject, JSSymbol
 from .values import BigInt
 
+# Before finalization: our Rust threads stop taking the GIL (see client-py/src/exiting.rs).
+atexit.register(_native.interpreter_exiting)
+
 __all__ = [
     "load_addon",
     "require",
     "resolve",
     "current_platform",
+    "Host",
+    "AddonPool",
     "Addon",
     "Sandbox",
     "RestartPolicy",
@@ -60,6 +71,7 @@ __all__ = [
     "AddonError",
     "AddonLoadError",
     "AddonNotFoundError",
+    "AddonInitError",
     "AddonCrashedError",
     "AddonTimeoutError",
     "AddonRestartLimitError",
@@ -79,7 +91,7 @@ _native.configure(
     errors._js_error,
     errors._failure,
     errors._dead,
-    promise._settled,
+    promise._claimed,
     promise._uncaught,
     promise._awaitable,
 )

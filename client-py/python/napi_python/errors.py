@@ -8,6 +8,7 @@ __all__ = [
     "AddonError",
     "AddonLoadError",
     "AddonNotFoundError",
+    "AddonInitError",
     "AddonCrashedError",
     "AddonTimeoutError",
     "AddonRestartLimitError",
@@ -35,6 +36,16 @@ class AddonNotFoundError(AddonLoadError):
     def __init__(self, message: str, searched: list[str] | None = None) -> None:
         super().__init__(message)
         self.searched = searched or []
+
+
+class AddonInitError(AddonLoadError):
+    """The addon's init function threw. ``error`` is the thrown value as a ``JSError`` (its
+    ``value`` the thrown object itself, live in the host), as ``require()`` throws it in Node.
+    The host stays up while the error (or a proxy from it) is referenced."""
+
+    def __init__(self, message: str, error: "JSError") -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class AddonCrashedError(AddonError):

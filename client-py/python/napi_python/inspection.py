@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import elf, js
-from .addon import hostd_path, load_addon
+from .host import hostd_path, load_addon
 from .errors import AddonError
 from .proxy import JSFunction, JSObject, JSSymbol
 from .sandbox import Sandbox

@@ -1,9 +1,11 @@
 """``JSPromise``: a JavaScript Promise seen from Python.
 
 Awaitable in any asyncio loop, with a blocking ``result(timeout=None)`` and
-``add_done_callback`` for code without one. The first use subscribes to the promise in the host;
-its settlement arrives through the host's event dispatcher, without polling, and asyncio futures
-are settled on their own loops with ``call_soon_threadsafe``.
+``add_done_callback`` for code without one. A promise that comes as the answer of a call is
+subscribed to by the host at once (D20); any other is subscribed on first use. The settlement
+arrives through the host's event dispatcher, without polling; asyncio futures are settled on
+their own loops with ``call_soon_threadsafe``. If the host goes away first, the promise fails
+with the error that says why.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import inspect
-import itertools
 import logging
 import threading
 from typing import Any, Callable, Generator
@@ -21,34 +22,45 @@ from .proxy import JSObject
 
 __all__ = ["JSPromise", "uncaught_hook"]
 
-_subscriptions = itertools.count(1)
-# Settlements waiting for the host, by subscription id.
-_waiting: dict[int, "_Settlement"] = {}
 _lock = threading.Lock()
+
+# What a settlement tells its waiters: (fulfilled, value or exception).
+_Waiter = Callable[[bool, Any], None]
 
 
 class _Settlement:
     """Where a promise's outcome lands, and who waits for it."""
 
-    __slots__ = ("done", "ok", "value", "callbacks", "futures")
+    __slots__ = ("ok", "value", "waiters", "subscribed")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
-        self.ok = False
+        self.ok: "bool | None" = None  # None while pending
         self.value: Any = None
-        self.callbacks: list[Callable[[], None]] = []
-        self.futures: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = []
+        self.waiters: list[_Waiter] = []
+        self.subscribed = False
 
     def settle(self, ok: bool, value: Any) -> None:
+        """The outcome (called by the native layer; a second outcome is ignored)."""
         with _lock:
+            if self.ok is not None:
+                return
             self.ok, self.value = ok, value
-            self.done.set()
-            callbacks, self.callbacks = self.callbacks, []
-            futures, self.futures = self.futures, []
-        for loop, fut in futures:
-            loop.call_soon_threadsafe(_settle_future, fut, ok, value)
-        for cb in callbacks:
-            cb()
+            waiters, self.waiters = self.waiters, []
+        for w in waiters:
+            w(ok, value)
+
+    def wait_with(self, waiter: _Waiter) -> bool:
+        """Adds ``waiter`` unless the promise has settled already (then False)."""
+        with _lock:
+            if self.ok is None:
+                self.waiters.append(waiter)
+                return True
+        return False
+
+    def outcome(self) -> Any:
+        if self.ok:
+            return self.value
+        raise self.value
 
 
 def _settle_future(fut: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
@@ -60,65 +72,69 @@ def _settle_future(fut: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
         fut.set_exception(value)
 
 
+def _settlement_of(promise: "JSPromise") -> _Settlement:
+    s = promise.__dict__.get("_napi_settlement")
+    if s is None:
+        # dict.setdefault is atomic: two threads get the same settlement.
+        s = promise.__dict__.setdefault("_napi_settlement", _Settlement())
+    return s
+
+
+def _claimed(promise: "JSPromise") -> _Settlement:
+    """The settlement of a promise the host subscribed to on its own (called by the native
+    layer, which then settles it)."""
+    s = _settlement_of(promise)
+    s.subscribed = True
+    return s
+
+
 class JSPromise(JSObject):
     """A JavaScript Promise (awaitable; ``result()`` blocks)."""
 
     def _settlement(self) -> _Settlement:
-        try:
-            return self.__dict__["_napi_settlement"]
-        except KeyError:
-            pass
-        with _lock:
-            existing = self.__dict__.get("_napi_settlement")
-            if existing is not None:
-                return existing
-            s = _Settlement()
-            self.__dict__["_napi_settlement"] = s
-            sub = next(_subscriptions)
-            _waiting[sub] = s
-        try:
-            self._conn.subscribe(self, sub)
-        except BaseException:
+        s = _settlement_of(self)
+        if not s.subscribed:
             with _lock:
-                _waiting.pop(sub, None)
-            raise
+                first = not s.subscribed
+                s.subscribed = True
+            if first:
+                self._conn.subscribe(self, s)
         return s
 
     def done(self) -> bool:
         """Whether the promise has settled (as far as Python has heard)."""
-        return self._settlement().done.is_set()
+        return self._settlement().ok is not None
 
     def result(self, timeout: "float | None" = None) -> Any:
         """Blocks until the promise settles; its value, or raises its rejection."""
         s = self._settlement()
-        if not s.done.wait(timeout):
-            raise TimeoutError(f"{self!r} did not settle within {timeout} s")
-        if s.ok:
-            return s.value
-        raise s.value
+        if s.ok is None:
+            event = threading.Event()
+            if s.wait_with(lambda ok, value: event.set()) and not event.wait(timeout):
+                raise TimeoutError(f"{self!r} did not settle within {timeout} s")
+        return s.outcome()
 
     def add_done_callback(self, fn: Callable[["JSPromise"], Any]) -> None:
-        """Calls ``fn(promise)`` once it settles (at once if it has), on the host's event thread."""
-        s = self._settlement()
-        with _lock:
-            if not s.done.is_set():
-                s.callbacks.append(lambda: fn(self))
-                return
-        fn(self)
+        """Calls ``fn(promise)`` once it settles (at once if it has), on the thread that hears of
+        the settlement: the host's event dispatcher, as a rule."""
+        if not self._settlement().wait_with(lambda ok, value: fn(self)):
+            fn(self)
 
     def __await__(self) -> Generator[Any, None, Any]:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[Any] = loop.create_future()
         s = self._settlement()
-        with _lock:
-            if not s.done.is_set():
-                s.futures.append((loop, fut))
-                pending = True
-            else:
-                pending = False
-        if not pending:
-            _settle_future(fut, s.ok, s.value)
-        return (yield from fut.__await__())
+        if s.ok is None:
+            loop = asyncio.get_running_loop()
+            fut: asyncio.Future[Any] = loop.create_future()
+
+            def wake(ok: bool, value: Any) -> None:
+                try:
+                    loop.call_soon_threadsafe(_settle_future, fut, ok, value)
+                except RuntimeError:  # the loop was closed: nothing awaits there any more
+                    pass
+
+            if s.wait_with(wake):
+                return (yield from fut.__await__())
+        return s.outcome()
 
     def __repr__(self) -> str:
         return "<JSPromise>"
@@ -154,14 +170,6 @@ def _awaitable(conn: Any, obj: Any) -> "JSPromise | None":
 
     future.add_done_callback(settle)
     return promise
-
-
-def _settled(subscription: int, ok: bool, value: Any) -> None:
-    """A subscribed promise settled (called by the native event dispatcher)."""
-    with _lock:
-        s = _waiting.pop(subscription, None)
-    if s is not None:
-        s.settle(ok, value)
 
 
 _log = logging.getLogger("napi_python")

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .addon import Addon, load_addon
+from .addon import Addon
+from .host import load_addon
 from .errors import AddonNotFoundError
 
 __all__ = ["require", "resolve", "current_platform"]

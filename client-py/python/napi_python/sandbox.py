@@ -1,7 +1,8 @@
 """What an addon's host may do: the sandbox and resource limits (issue 6).
 
 ``Sandbox()`` with no arguments is what ``load_addon(path, sandbox=True)`` uses: the addon may
-read its own directory and the system libraries, write nowhere, open no socket, start no
+read its own directory (the addons of a shared ``Host``: the directories in ``read``) and the
+system libraries, write nowhere, open no socket, start no
 process, use no io_uring, and neither trace nor signal other processes. Limits are off unless
 given. The host applies all of it to itself before it loads the addon and before it starts any
 thread, and reports what is in force; ``load_addon`` refuses to go on if something asked for is
@@ -38,12 +39,13 @@ class Sandbox:
     confine: bool = True
     require: "bool | Sequence[str]" = True
 
-    def host_args(self, addon_path: str) -> list[str]:
-        """The host's command-line options for this sandbox."""
+    def host_args(self, readable: Sequence[str] = ()) -> list[str]:
+        """The host's command-line options for this sandbox; ``readable``: directories to allow
+        reading besides ``read`` (an addon's own)."""
         args: list[str] = []
         if self.confine:
             args.append("--sandbox")
-            for p in [os.path.dirname(addon_path), *self.read]:
+            for p in [*readable, *self.read]:
                 args += ["--read", os.path.abspath(p)]
             for p in self.write:
                 args += ["--write", os.path.abspath(p)]
@@ -65,7 +67,7 @@ class Sandbox:
 
 @dataclass(frozen=True)
 class RestartPolicy:
-    """How an ``Addon`` whose host died comes back: reloaded on the next call, at most
+    """How a host that died comes back: its addons are reloaded on the next call, at most
     ``max_restarts`` times within any ``period`` seconds; one more crash inside that window and
     it stays down (``AddonRestartLimitError``), as an OTP supervisor would."""
 

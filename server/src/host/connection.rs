@@ -61,8 +61,11 @@ impl Connection {
         if !self.reader.buffer().is_empty() {
             return true;
         }
+        let client = self.reader.get_ref().stream().as_raw_fd();
+        // The client's next request often follows within microseconds: look before sleeping.
+        napi_protocol::spin::spin_until_readable(&[client, events], napi_protocol::spin::SPIN);
         let mut fds = [
-            libc::pollfd { fd: self.reader.get_ref().stream().as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: client, events: libc::POLLIN, revents: 0 },
             libc::pollfd { fd: events, events: libc::POLLIN, revents: 0 },
         ];
         loop {
@@ -80,7 +83,17 @@ impl Connection {
 
     /// The next message; `Err` once the client is gone or sent something undecodable.
     pub fn recv(&mut self) -> Result<ClientMessage, FrameError> {
+        if self.reader.buffer().is_empty() {
+            // A Python callback's answer usually comes within microseconds: look before sleeping.
+            use std::os::fd::AsRawFd;
+            napi_protocol::spin::spin_until_readable(&[self.reader.get_ref().stream().as_raw_fd()], napi_protocol::spin::SPIN);
+        }
         read_message(&mut self.reader, DEFAULT_MAX_FRAME)
+    }
+
+    /// Buffers `msg` for the next `send`, which writes both at once.
+    pub fn send_later(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
+        write_message(&mut self.writer, msg)
     }
 
     pub fn send(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {

@@ -7,7 +7,7 @@ use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::wire::{from_wire, ToWire};
 use super::Host;
-use crate::napi::lifecycle::load_module;
+use crate::napi::lifecycle::{load_module, LoadError};
 use crate::runtime::property::{Descriptor, PropertyKey, Slot};
 use crate::runtime::{ObjectId, Value};
 
@@ -86,17 +86,25 @@ impl Host {
         let rt = &self.rt;
         Ok(match op {
             Op::Ping => Answer::Value(Value::Undefined),
-            Op::Load { path } => {
-                let module = load_module(rt, Path::new(&path)).map_err(|message| Failure { kind: FailureKind::Load, message })?;
-                let exports = module.exports.clone();
-                let info = module_info(&module);
-                self.modules.borrow_mut().push(module);
-                let mut answer = self.exports_answer(&exports);
-                if let proto::Value::Array(parts) = &mut answer {
-                    parts.push(info);
+            Op::Load { path } => match load_module(rt, Path::new(&path)) {
+                Ok(module) => {
+                    let exports = module.exports.clone();
+                    let info = module_info(&module);
+                    self.modules.borrow_mut().push(module);
+                    let mut answer = self.exports_answer(&exports);
+                    if let proto::Value::Array(parts) = &mut answer {
+                        parts.push(info);
+                    }
+                    Answer::Wire(answer)
                 }
-                Answer::Wire(answer)
-            }
+                Err(LoadError::Refused(message)) => return Err(Failure { kind: FailureKind::Load, message }.into()),
+                // The thrown value goes to the client as a JS exception (node's require() throws
+                // it); the module stays, to be torn down with the others.
+                Err(LoadError::Threw { module, thrown }) => {
+                    self.modules.borrow_mut().push(module);
+                    return Err(Error::Thrown(thrown));
+                }
+            },
             Op::Call { func, this, args } => {
                 let f = self.arg(&func)?;
                 let this = self.arg(&this)?;
@@ -249,7 +257,7 @@ impl Host {
                 if len % kind.element_size() != 0 {
                     return Err(bad(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
                 }
-                Answer::Value(Value::Object(super::wire::new_buffer(rt, kind, len)))
+                Answer::Value(Value::Object(super::wire::new_buffer(rt, kind, len)?))
             }
             _ => return Err(bad("unsupported request")),
         })

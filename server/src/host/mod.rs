@@ -12,7 +12,7 @@ mod mirrors;
 pub mod wire;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
@@ -36,11 +36,15 @@ pub struct Host {
     /// request waits for it): Python calls of event turns go on the event socket.
     chains: RefCell<Vec<(ChainId, bool)>>,
     next_call: Cell<u64>,
-    /// JS errors that stand for Python exceptions, so the original can be re-raised.
-    python_errors: RefCell<HashMap<ObjectId, napi_protocol::PyRef>>,
     /// Set when the client is gone: every wait ends.
     closed: Cell<bool>,
+    /// The request whose reply waits while its promise may settle (`linger`).
+    replying_to: Cell<Option<u64>>,
 }
+
+/// How long a reply waits for its promise's work to finish (see `Host::linger`): a few thread
+/// wake-ups, far below what the client would pay to be woken for the settlement later.
+const LINGER: std::time::Duration = std::time::Duration::from_micros(50);
 
 /// Why the host stopped serving.
 pub enum Stop {
@@ -63,8 +67,8 @@ impl Host {
             backlog: RefCell::new(VecDeque::new()),
             chains: RefCell::new(Vec::new()),
             next_call: Cell::new(1),
-            python_errors: RefCell::new(HashMap::new()),
             closed: Cell::new(false),
+            replying_to: Cell::new(None),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         Ok(host)
@@ -74,15 +78,23 @@ impl Host {
     fn send_event(&self, msg: &ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send_event(msg).is_err() {
-            self.closed.set(true);
+            self.client_gone();
         }
     }
 
     fn send(&self, msg: &ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send(msg).is_err() {
-            self.closed.set(true);
+            self.client_gone();
         }
+    }
+
+    /// The client hung up (or its socket failed): nothing may call into Python any more, as in
+    /// Node once its environment is exiting, and what still runs before teardown (a batch of
+    /// threadsafe-function calls) gets napi's "cannot call into JS" answers, not Python's.
+    fn client_gone(&self) {
+        self.closed.set(true);
+        self.rt.can_call_js.set(false);
     }
 
     /// Before any message: the addon's writes to mirrored external buffers, new segments (which
@@ -101,7 +113,7 @@ impl Host {
             ok &= conn.send(&ServerMessage::Returned { blocks }).is_ok();
         }
         if !ok {
-            self.closed.set(true);
+            self.client_gone();
         }
     }
 
@@ -135,17 +147,21 @@ impl Host {
     pub fn serve(&self, protections: Vec<String>) -> Stop {
         self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
-            // Top level, no request running: what other threads posted (async-work completions,
-            // threadsafe-function calls) runs here, as Node runs them from its loop.
-            self.run_events();
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
                 self.serve_request(req);
+                // Then what other threads posted, so neither starves the other.
+                self.run_events();
                 continue;
             }
+            // One client message (a hang-up above all) before each turn of events: a client that
+            // went away must not be called while the events keep coming.
             let events = self.rt.events.fd();
             if !self.conn.borrow_mut().wait_readable(events) {
+                // Top level, no request running: what other threads posted (async-work
+                // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
+                self.run_events();
                 continue;
             }
             let msg = self.recv();
@@ -161,6 +177,7 @@ impl Host {
             if self.closed.get() {
                 return Stop::Closed;
             }
+            self.run_events();
         }
     }
 
@@ -184,10 +201,46 @@ impl Host {
         self.chains.borrow_mut().push((req.chain, false));
         let outcome = self.dispatch(req.op);
         self.chains.borrow_mut().pop();
+        // A promise answered to Python is awaited there more often than not: subscribing to it
+        // now, under the request's id, spares the client a round trip to ask (D20).
+        if let Outcome::Ok(napi_protocol::Value::Js(r)) = &outcome {
+            if matches!(r.kind, napi_protocol::RefKind::Promise) {
+                let promise = ObjectId::from_bits(r.id.0);
+                self.subscribe(promise, req.id);
+                if self.chains.borrow().is_empty() {
+                    self.linger(promise, req.id);
+                }
+            }
+        }
         self.send(&ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
         if self.chains.borrow().is_empty() {
             self.run_microtasks();
         }
+    }
+
+    /// Before answering a top-level request with a pending promise whose work is already under
+    /// way (async work on the pool, a threadsafe function), waits up to `LINGER` for it, running
+    /// events as they come, as the loop would right after the reply. Work that quick (most async
+    /// work of small inputs) settles the promise here, and its `Settled` goes on the main socket
+    /// just before the reply (the client keeps it for the promise the reply makes), so `await`
+    /// finds it settled instead of paying another wake-up of the caller (D22).
+    fn linger(&self, promise: ObjectId, request: u64) {
+        use crate::runtime::promise::PromiseState;
+        let pending = || matches!(self.rt.promise_state(promise), Some(PromiseState::Pending));
+        if !pending() || !self.rt.has_pending_work() {
+            return;
+        }
+        self.replying_to.set(Some(request));
+        let deadline = std::time::Instant::now() + LINGER;
+        self.run_microtasks();
+        while pending() && !self.closed.get() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() || !self.rt.events.wait_precisely(left) {
+                break;
+            }
+            self.run_events();
+        }
+        self.replying_to.set(None);
     }
 
     /// Runs `f` as an event turn: on the event chain, its Python calls on the event socket.
@@ -216,6 +269,11 @@ impl Host {
 
     /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
     fn uncaught(&self, value: &Value) {
+        if self.closed.get() {
+            // Nobody to tell: the client left, and the error is the consequence of that.
+            tracing::debug!("uncaught exception after the client left: {}", self.rt.describe_thrown(value));
+            return;
+        }
         if let Outcome::Thrown(t) = self.thrown(value) {
             self.send_event(&ServerMessage::Uncaught(t));
         }
@@ -230,7 +288,17 @@ impl Host {
 
     fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
         let outcome = if fulfilled { Outcome::Ok(ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value)) } else { self.thrown(&value) };
-        self.send_event(&ServerMessage::Settled { subscription, outcome });
+        let msg = ServerMessage::Settled { subscription, outcome };
+        if self.replying_to.get() == Some(subscription) {
+            // Settled while the reply that makes its promise waits: ahead of it, on the same
+            // socket and in the same write.
+            self.share_news();
+            if self.conn.borrow_mut().send_later(&msg).is_err() {
+                self.client_gone();
+            }
+        } else {
+            self.send_event(&msg);
+        }
     }
 
     /// The outcome for a thrown JS value: the value itself plus what Python needs to build an
@@ -238,7 +306,7 @@ impl Host {
     fn thrown(&self, v: &Value) -> Outcome {
         let rt = &self.rt;
         let python = match v {
-            Value::Object(id) => self.python_errors.borrow().get(id).copied(),
+            Value::Object(id) => self.rt.python_errors.borrow().get(id).map(|py| napi_protocol::PyRef(*py)),
             _ => None,
         };
         let error = rt.is_error(v).then(|| {
@@ -278,15 +346,7 @@ impl Host {
     fn collect(&self) -> usize {
         let roots = self.held.borrow().ids();
         let collected = self.rt.collect(&roots);
-        let mut python = collected.python;
-        {
-            let mut errors = self.python_errors.borrow_mut();
-            for id in &collected.freed {
-                if let Some(py) = errors.remove(id) {
-                    python.push(py.0);
-                }
-            }
-        }
+        let python = collected.python;
         if !python.is_empty() {
             let sends = self.rt.remote_sends.borrow();
             let objects = python.iter().map(|py| (napi_protocol::PyRef(*py), sends.get(py).copied().unwrap_or(0))).collect();
@@ -348,19 +408,27 @@ impl Host {
                 Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
                 Ok(_) => tracing::warn!("unknown message"),
                 Err(_) => {
-                    self.closed.set(true);
+                    self.client_gone();
                 }
             }
         }
     }
 
     /// A JS `Error` standing for a Python exception: message "TypeName: text", remembered so the
-    /// very exception comes back if the addon lets it propagate.
+    /// very exception comes back if the addon lets it propagate or returns it. The same exception
+    /// raised again is the same error.
     fn python_exception(&self, e: PyException) -> Thrown {
-        *self.rt.remote_sends.borrow_mut().entry(e.exception.0).or_insert(0) += 1;
+        let rt = &self.rt;
+        let py = e.exception.0;
+        *rt.remote_sends.borrow_mut().entry(py).or_insert(0) += 1;
+        let known = rt.remote_objects.borrow().get(&py).copied();
+        if let Some(id) = known.filter(|id| rt.python_errors.borrow().contains_key(id)) {
+            return Thrown(Value::Object(id));
+        }
         let message = if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
-        let id = self.rt.new_error(ErrorKind::Error, message.into(), None);
-        self.python_errors.borrow_mut().insert(id, e.exception);
+        let id = rt.new_error(ErrorKind::Error, message.into(), None);
+        rt.python_errors.borrow_mut().insert(id, py);
+        rt.remote_objects.borrow_mut().insert(py, id);
         Thrown(Value::Object(id))
     }
 }

@@ -12,7 +12,7 @@ use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind};
 use crate::runtime::bigint::BigInt;
 use crate::runtime::object::{ArrayBufferData, Backing, Callable, Function, ObjectClass, TypedArrayKind, View};
 use crate::runtime::property::{Property, PropertyKey, Slot};
-use crate::runtime::{ObjectId, Runtime, Value};
+use crate::runtime::{JsResult, ObjectId, Runtime, Value};
 
 use super::mirrors::Mirrors;
 
@@ -167,6 +167,9 @@ impl<'a> ToWire<'a> {
         let shared = self.rt.heap.borrow().get(id).is_some_and(|o| o.by_reference);
         if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
             return self.by_reference(id);
+        }
+        if let Some(py) = self.rt.python_errors.borrow().get(&id) {
+            return proto::Value::Py { id: proto::PyRef(*py), callable: false };
         }
         match class {
             ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => proto::Value::Py { id: proto::PyRef(py), callable: true },
@@ -347,7 +350,7 @@ pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
             let proto = rt.realm.date_prototype;
             Value::Object(rt.heap.borrow_mut().new_object(ObjectClass::Date(*t), Some(proto)))
         }
-        proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)),
+        proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)?),
         proto::Value::Upload { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, true)?),
         proto::Value::InPlace { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, false)?),
         proto::Value::Js(r) => {
@@ -439,12 +442,12 @@ fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, uploa
 }
 
 /// A new zero-filled buffer of `kind` and `len` bytes.
-pub fn new_buffer(rt: &Runtime, kind: BufferKind, len: usize) -> ObjectId {
-    let ab = new_arraybuffer(rt, kind, rt.new_backing(len, None));
-    view_over(rt, ab, kind, 0, len)
+pub fn new_buffer(rt: &Runtime, kind: BufferKind, len: usize) -> JsResult<ObjectId> {
+    let ab = new_arraybuffer(rt, kind, rt.new_backing(len, None)?);
+    Ok(view_over(rt, ab, kind, 0, len))
 }
 
-fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> ObjectId {
-    let ab = new_arraybuffer(rt, kind, rt.new_backing(data.len(), Some(data)));
-    view_over(rt, ab, kind, 0, data.len())
+fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> Result<ObjectId, Failure> {
+    let memory = rt.new_backing(data.len(), Some(data)).map_err(|_| bad_request(format!("no memory for a buffer of {} bytes", data.len())))?;
+    Ok(view_over(rt, new_arraybuffer(rt, kind, memory), kind, 0, data.len()))
 }

@@ -15,8 +15,8 @@ pub const MAX_BUFFER_LENGTH: usize = 1 << 32;
 impl Cx {
     /// A new ArrayBuffer of `len` zero bytes, or a copy of `init`, in shared memory when it
     /// can be had.
-    fn new_arraybuffer(&self, len: usize, init: Option<&[u8]>) -> ObjectId {
-        self.rt.new_arraybuffer(self.rt.new_backing(len, init))
+    fn new_arraybuffer(&self, len: usize, init: Option<&[u8]>) -> NapiResult<ObjectId> {
+        Ok(self.rt.new_arraybuffer(self.rt.new_backing(len, init)?))
     }
 
     /// An ArrayBuffer (or SharedArrayBuffer) over the addon's memory, finalized with `finalize`
@@ -81,7 +81,7 @@ impl Cx {
         if len > MAX_BUFFER_LENGTH {
             return Err(self.rt.range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {len}")).into());
         }
-        let ab = self.new_arraybuffer(len, init);
+        let ab = self.new_arraybuffer(len, init)?;
         let (ptr, _) = self.arraybuffer_memory(ab).expect("just made");
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length: len };
         Ok((self.new_view(view), ptr))
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn napi_create_arraybuffer(env: napi_env, byte_length: usi
         if byte_length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
         }
-        let ab = cx.new_arraybuffer(byte_length, None);
+        let ab = cx.new_arraybuffer(byte_length, None)?;
         if !data.is_null() {
             *out(data)? = cx.arraybuffer_memory(ab).expect("just made").0 as *mut c_void;
         }

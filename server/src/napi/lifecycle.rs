@@ -1,9 +1,10 @@
 //! Loading modules (both registration styles), versions, and the module's declared Node-API
 //! version.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::{c_char, CString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::callback::call_into_module;
@@ -21,6 +22,11 @@ pub const NODE_VERSION: (u32, u32, u32) = (20, 19, 2);
 thread_local! {
     /// The module a legacy addon registered from its constructor while it was being `dlopen`ed.
     static LEGACY_MODULE: Cell<*const napi_module> = const { Cell::new(std::ptr::null()) };
+    /// Legacy modules of the libraries loaded so far, by canonical path: loading one again
+    /// (another addon of a shared host) gets the same library from `dlopen`, whose constructor
+    /// does not run twice, so its registration is remembered here, as Node remembers it per
+    /// library handle. Those libraries are never unloaded, so the pointers stay valid.
+    static LEGACY_BY_PATH: RefCell<HashMap<PathBuf, *const napi_module>> = RefCell::new(HashMap::new());
 }
 
 /// A loaded module: its library (kept loaded), env and exports, and how it registered.
@@ -34,10 +40,35 @@ pub struct LoadedModule {
     pub registration: &'static str,
 }
 
+/// Why a module did not load.
+pub enum LoadError {
+    /// Nothing of the module is left running: no such file, not a library, no entry point, an
+    /// unsupported version.
+    Refused(String),
+    /// The init function ran and threw `thrown`. Its env lives on, as in Node (where
+    /// `require()` throws but the env is only torn down at exit): the addon may have created
+    /// objects, finalizers and cleanup hooks that point into the library, so `module` must stay
+    /// loaded and be torn down with the others.
+    Threw { module: LoadedModule, thrown: Value },
+}
+
 /// Loads the addon at `path` into `rt`: `dlopen`, find the entry point (exported
 /// `napi_register_module_v1`, else a module registered with `napi_module_register` during
 /// `dlopen`), create its env with the declared version, and run its init.
-pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String> {
+pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, LoadError> {
+    open_module(rt, path).map_err(LoadError::Refused)?.run_init(rt)
+}
+
+/// A library whose entry point was found and whose env exists, before its init has run.
+struct OpenedModule {
+    library: libloading::os::unix::Library,
+    init: unsafe extern "C" fn(napi_env, napi_value) -> napi_value,
+    env: EnvId,
+    version: i32,
+    registration: &'static str,
+}
+
+fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
     if !path.exists() {
         return Err(format!("no such file: {}", path.display()));
     }
@@ -46,7 +77,11 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
     // SAFETY: loading a library runs its constructors; running the addon's code is the point.
     let library = unsafe { libloading::os::unix::Library::open(Some(path), libc::RTLD_NOW | libc::RTLD_LOCAL) }
         .map_err(|e| format!("cannot load {} as a shared library: {e}", path.display()))?;
-    let legacy = LEGACY_MODULE.with(|m| m.replace(std::ptr::null()));
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let legacy = match LEGACY_MODULE.with(|m| m.replace(std::ptr::null())) {
+        fresh if !fresh.is_null() => fresh,
+        _ => LEGACY_BY_PATH.with(|l| l.borrow().get(&abs).copied()).unwrap_or(std::ptr::null()),
+    };
 
     // SAFETY: the symbol has the type Node-API's headers give it.
     let register: Option<unsafe extern "C" fn(napi_env, napi_value) -> napi_value> =
@@ -89,24 +124,36 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, String
     }
 
     let id = EnvId(rt.envs.borrow().len() as u32);
-    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let url = CString::new(file_url(&abs)).map_err(|_| "path holds a NUL byte".to_string())?;
     rt.envs.borrow_mut().push(Rc::new(Env::new(id, version, url)));
+    if !legacy.is_null() {
+        // Kept from here on: the library stays loaded (see LoadedModule).
+        LEGACY_BY_PATH.with(|l| l.borrow_mut().insert(abs, legacy));
+    }
+    Ok(OpenedModule { library, init, env: id, version, registration })
+}
 
-    let exports_obj = rt.new_plain_object();
-    let exports_value = Value::Object(exports_obj);
-    let result = call_into_module(rt, id, |env| {
-        let exports = rt.handles.borrow_mut().push(exports_value.clone()) as napi_value;
-        // SAFETY: calling the addon's init with a live env and exports handle.
-        unsafe { init(env, exports) }
-    });
-    let exports = match result {
-        Err(thrown) => return Err(format!("the module's initialisation threw: {}", rt.describe_thrown(&thrown.0))),
-        // An init that returns nothing (or undefined) keeps the exports object it was given.
-        Ok(Value::Undefined) | Ok(Value::Null) => exports_value,
-        Ok(v) => v,
-    };
-    Ok(LoadedModule { library, env: id, exports, version, registration })
+impl OpenedModule {
+    /// Runs the module's init with a fresh exports object.
+    fn run_init(self, rt: &Runtime) -> Result<LoadedModule, LoadError> {
+        let OpenedModule { library, init, env, version, registration } = self;
+        let exports_value = Value::Object(rt.new_plain_object());
+        let result = call_into_module(rt, env, |napi_env| {
+            let exports = rt.handles.borrow_mut().push(exports_value.clone()) as napi_value;
+            // SAFETY: calling the addon's init with a live env and exports handle.
+            unsafe { init(napi_env, exports) }
+        });
+        let exports = match result {
+            Err(thrown) => {
+                let module = LoadedModule { library, env, exports: Value::Undefined, version, registration };
+                return Err(LoadError::Threw { module, thrown: thrown.0 });
+            }
+            // An init that returns nothing (or undefined) keeps the exports object it was given.
+            Ok(Value::Undefined) | Ok(Value::Null) => exports_value,
+            Ok(v) => v,
+        };
+        Ok(LoadedModule { library, env, exports, version, registration })
+    }
 }
 
 /// The `file://` URL of an absolute path, percent-encoded as Node's `url.pathToFileURL` does

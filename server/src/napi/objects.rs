@@ -4,13 +4,13 @@
 use std::collections::HashSet;
 use std::ffi::c_char;
 
-use super::entry::{self, fail, input, out, Cx, NapiResult};
+use super::entry::{self, fail, input, out, Cx, Fail, NapiResult};
 use super::functions::new_function;
 use super::strings::read_utf8;
 use super::types::*;
 use crate::runtime::object::ObjectClass;
 use crate::runtime::property::{Descriptor, PropertyKey, Slot};
-use crate::runtime::{ObjectId, Value};
+use crate::runtime::{JsResult, ObjectId, Thrown, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status {
@@ -59,9 +59,19 @@ pub unsafe extern "C" fn napi_is_array(env: napi_env, value: napi_value, result:
     })
 }
 
+/// What a throw inside V8's property access (a getter, a setter, a key's conversion) answers:
+/// `napi_generic_failure` with the exception pending (Node's `CHECK_MAYBE_*(...,
+/// napi_generic_failure)`; node 20 answers 9, not `napi_pending_exception`).
+fn accessed<T>(cx: &Cx, r: JsResult<T>) -> NapiResult<T> {
+    r.map_err(|Thrown(v)| {
+        cx.rt.throw(v);
+        Fail::Status(status::GENERIC_FAILURE)
+    })
+}
+
 fn key_of(cx: &Cx, key: napi_value) -> NapiResult<PropertyKey> {
     let k = cx.value(key)?;
-    Ok(cx.rt.to_property_key(&k)?)
+    accessed(cx, cx.rt.to_property_key(&k))
 }
 
 fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
@@ -75,13 +85,13 @@ fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
 /// `napi_ok`.
 fn set(cx: &Cx, object: napi_value, key: PropertyKey, value: Value) -> NapiResult {
     let obj = cx.to_object(object)?;
-    cx.rt.set(&Value::Object(obj), key, value)?;
+    accessed(cx, cx.rt.set(&Value::Object(obj), key, value))?;
     Ok(())
 }
 
 fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: *mut napi_value) -> NapiResult {
     let obj = cx.to_object(object)?;
-    let v = cx.rt.get(&Value::Object(obj), key)?;
+    let v = accessed(cx, cx.rt.get(&Value::Object(obj), key))?;
     cx.ret(result, v)
 }
 

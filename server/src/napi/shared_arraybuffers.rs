@@ -36,7 +36,7 @@ pub unsafe extern "C" fn node_api_create_sharedarraybuffer(env: napi_env, byte_l
         if byte_length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
         }
-        let memory = cx.rt.new_backing(byte_length, None);
+        let memory = cx.rt.new_backing(byte_length, None)?;
         let sab = cx.rt.new_arraybuffer(ArrayBufferData { shared: true, ..memory });
         if !data.is_null() {
             *out(data)? = cx.arraybuffer_memory(sab).expect("just made").0 as *mut c_void;

@@ -47,6 +47,9 @@ impl Runtime {
     }
 
     pub fn get_own_property(&self, obj: ObjectId, key: &PropertyKey) -> Option<Property> {
+        if let Some(el) = self.typed_element(obj, key) {
+            return self.element_property(&el);
+        }
         self.heap.borrow().get(obj)?.props.get(key).cloned()
     }
 
@@ -82,6 +85,9 @@ impl Runtime {
             }
         }
         let start = self.lookup_start(target)?;
+        if let Some(el) = self.typed_element(start, key) {
+            return Ok(self.read_element(&el));
+        }
         match self.find_property(start, key) {
             None => Ok(Value::Undefined),
             Some(Property { slot: Slot::Data(v), .. }) => Ok(v),
@@ -100,6 +106,10 @@ impl Runtime {
     /// accessor without setter).
     pub fn set(&self, target: &Value, key: PropertyKey, value: Value) -> JsResult<bool> {
         let start = self.lookup_start(target)?;
+        if let Some(el) = self.typed_element(start, &key) {
+            self.write_element(&el, &value)?;
+            return Ok(true);
+        }
         match self.find_property(start, &key) {
             Some(Property { slot: Slot::Accessor { set, .. }, .. }) => match set {
                 Some(setter) => {
@@ -199,6 +209,17 @@ impl Runtime {
 
     /// `Object.defineProperty` without the throw: `Ok(false)` when refused.
     pub fn define_own_property(&self, obj: ObjectId, key: PropertyKey, desc: Descriptor) -> JsResult<bool> {
+        if let Some(el) = self.typed_element(obj, &key) {
+            // Elements are always writable, enumerable, configurable data (ECMA-262 10.4.5.3).
+            let fixed = desc.configurable == Some(false) || desc.enumerable == Some(false) || desc.is_accessor() || desc.writable == Some(false);
+            if !el.is_valid() || fixed {
+                return Ok(false);
+            }
+            if let Some(v) = &desc.value {
+                self.write_element(&el, v)?;
+            }
+            return Ok(true);
+        }
         if self.is_array_length(obj, &key) {
             if let Some(v) = &desc.value {
                 return self.set_array_length(obj, v);
@@ -278,15 +299,24 @@ impl Runtime {
 
     /// `key in obj`.
     pub fn has(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+        if let Some(el) = self.typed_element(obj, key) {
+            return el.is_valid();
+        }
         self.find_property(obj, key).is_some()
     }
 
     pub fn has_own(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+        if let Some(el) = self.typed_element(obj, key) {
+            return el.is_valid();
+        }
         self.heap.borrow().get(obj).is_some_and(|o| o.props.contains_key(key))
     }
 
     /// `delete obj[key]`: false when the property is non-configurable.
     pub fn delete(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+        if let Some(el) = self.typed_element(obj, key) {
+            return !el.is_valid();
+        }
         let mut heap = self.heap.borrow_mut();
         let Some(o) = heap.get_mut(obj) else { return false };
         match o.props.get(key) {
@@ -300,7 +330,9 @@ impl Runtime {
     }
 
     pub fn own_keys(&self, obj: ObjectId) -> Vec<PropertyKey> {
-        self.heap.borrow().get(obj).map(|o| o.own_keys()).unwrap_or_default()
+        let mut keys = self.element_keys(obj);
+        keys.extend(self.heap.borrow().get(obj).map(|o| o.own_keys()).unwrap_or_default());
+        keys
     }
 
     /// `Object.setPrototypeOf`; false for a cycle or a non-extensible object.

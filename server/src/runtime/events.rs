@@ -66,6 +66,15 @@ impl EventQueue {
         self.tasks.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
     }
 
+    /// Blocks the JS thread until a task is posted (true) or `timeout` passes (false), to the
+    /// microsecond (`ppoll`; `wait` counts in milliseconds).
+    pub fn wait_precisely(&self, timeout: Duration) -> bool {
+        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
+        let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos() as libc::c_long };
+        // SAFETY: one valid pollfd and a valid timespec, no signal mask.
+        unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) > 0 }
+    }
+
     /// Blocks the JS thread until a task is posted or `timeout` passes.
     pub fn wait(&self, timeout: Duration) {
         let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };

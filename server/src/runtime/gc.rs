@@ -155,8 +155,12 @@ impl Runtime {
         let mut python = Vec::new();
         {
             let mut heap = self.heap.borrow_mut();
+            let mut python_errors = self.python_errors.borrow_mut();
             for id in &dead {
                 let Some(o) = heap.free(*id) else { continue };
+                if let Some(py) = python_errors.remove(id) {
+                    python.push(py);
+                }
                 if let ObjectClass::Remote(py) = o.class {
                     python.push(py);
                 }

@@ -23,6 +23,7 @@ pub mod realm;
 pub mod references;
 pub mod shm;
 pub mod string;
+pub mod typed_elements;
 pub mod value;
 
 use std::cell::{Cell, RefCell};
@@ -84,6 +85,10 @@ pub struct Runtime {
     pub symbol_registry: RefCell<HashMap<JsString, ObjectId>>,
     /// Python objects the client sent, by client id, so one Python object is one JS object.
     pub remote_objects: RefCell<HashMap<u64, ObjectId>>,
+    /// JS errors standing for Python exceptions raised in callbacks, with the exception's id
+    /// (each also in `remote_objects`, so one exception is one error): the very exception goes
+    /// back to Python when its error does, thrown or returned.
+    pub python_errors: RefCell<HashMap<ObjectId, u64>>,
     /// How many times each Python object id was received, until the client says it forgot it:
     /// a drop notice carries the count so a send still in flight keeps the object alive.
     pub remote_sends: RefCell<HashMap<u64, u64>>,
@@ -134,6 +139,7 @@ impl Runtime {
             outside: RefCell::new(None),
             symbol_registry: RefCell::new(HashMap::new()),
             remote_objects: RefCell::new(HashMap::new()),
+            python_errors: RefCell::new(HashMap::new()),
             remote_sends: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             post_finalizers: RefCell::new(Vec::new()),
@@ -179,8 +185,9 @@ impl Runtime {
     }
 
     /// Memory for a new ArrayBuffer of `len` zero bytes (`init` copied in when given): shared
-    /// memory when it can be had, host memory otherwise (and for empty buffers).
-    pub fn new_backing(&self, len: usize, init: Option<&[u8]>) -> object::ArrayBufferData {
+    /// memory when it can be had, host memory otherwise (and for empty buffers). Memory that
+    /// cannot be had at all is V8's `RangeError: Array buffer allocation failed`, not an abort.
+    pub fn new_backing(&self, len: usize, init: Option<&[u8]>) -> JsResult<object::ArrayBufferData> {
         let block = if len > 0 { self.shm.alloc(len) } else { None };
         let backing = match block {
             Some(block) => {
@@ -191,9 +198,17 @@ impl Runtime {
                 }
                 object::Backing::Shared(block)
             }
-            None => object::Backing::Owned(init.map_or_else(|| vec![0u8; len].into_boxed_slice(), Box::from)),
+            None => {
+                let mut bytes = Vec::new();
+                bytes.try_reserve_exact(len).map_err(|_| self.range_error("Array buffer allocation failed".into()))?;
+                match init {
+                    Some(src) => bytes.extend_from_slice(src),
+                    None => bytes.resize(len, 0),
+                }
+                object::Backing::Owned(bytes.into_boxed_slice())
+            }
         };
-        object::ArrayBufferData::new(backing)
+        Ok(object::ArrayBufferData::new(backing))
     }
 
     /// A new ArrayBuffer (or SharedArrayBuffer) over `data`, findable by its shared memory (`shm.owner_of`).

@@ -116,6 +116,21 @@ impl ArrayBufferData {
         }
     }
 
+    /// Copies `src` into the memory at `offset`; false (nothing written) when it does not fit,
+    /// as once detached.
+    pub fn write(&mut self, offset: usize, src: &[u8]) -> bool {
+        let (base, len) = self.memory();
+        if offset.checked_add(src.len()).is_none_or(|end| end > len) {
+            return false;
+        }
+        // SAFETY: `memory` answers the live memory of the buffer, `len` writable bytes at `base`
+        // (the host's, a shared block, or the addon's own, all valid while the object lives),
+        // and the range was checked against `len`. Python may write a shared block at the same
+        // time, as another thread may in Node; the bytes stay plain bytes.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), base.add(offset), src.len()) };
+        true
+    }
+
     pub fn len(&self) -> usize {
         self.bytes().len()
     }

@@ -147,6 +147,9 @@ impl SharedMemory {
                         inner.announce.push(id);
                         inner.alloc.alloc(len as u64).expect("a fresh segment fits its block")
                     }
+                    // Out of memory for this size (a memory limit): this buffer lives in host
+                    // memory, if even that can be had; the next may fit again.
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOMEM | libc::EFBIG | libc::ENOSPC)) => return None,
                     Err(e) => {
                         tracing::warn!("shared memory unavailable, buffers will be copied: {e}");
                         inner.unavailable = true;

@@ -1,10 +1,11 @@
 """js-native-api/test_exception/test.js
 
 The addon's init throws `Error('Error during Init')` carrying the exports as `.binding`; the
-JS test takes the binding from the caught error. The driver asks the same of `load_addon`: its
-`AddonLoadError` carries the thrown value as `.error` (a `JSError`, proposed) and the host stays
-up so `.error.props["binding"]` is usable. `theError` is a Python exception: raised in a callback
-it is a JS Error in the addon and comes back as the very same object.
+JS test takes the binding from the caught error. `load_addon` does the same: it raises
+`AddonInitError` (an `AddonLoadError`) whose `.error` is the thrown `JSError`, and the host stays
+up while that is referenced, so `.error.props["binding"]` is usable. `theError` is a Python
+exception: raised in a callback it is a JS Error in the addon and comes back as the very same
+object.
 """
 
 import pytest
@@ -13,15 +14,6 @@ from napi_python import AddonLoadError, JSError
 
 from ..conftest import addon_file
 from ..helpers import MustCall
-
-MISSING = pytest.mark.xfail(
-    strict=True,
-    reason="napi_python: when a module's init throws, load_addon raises AddonLoadError with the "
-    "message only ('the module's initialisation threw: Error: Error during Init') and ends the "
-    "host; node's require() throws the Error itself, whose .binding (set by the addon) is the "
-    "exports the rest of the test uses. The driver expects AddonLoadError.error (the JSError, "
-    "host kept alive)",
-)
 
 
 def test_init_error_message(node_tests_dir):
@@ -47,7 +39,6 @@ class TheError(Exception):
     pass
 
 
-@MISSING
 def test_call(test_exception):
     the_error = TheError("Some error")
 
@@ -68,7 +59,6 @@ def test_call(test_exception):
     cb.check()
 
 
-@MISSING
 def test_construct(test_exception):
     the_error = TheError("Some error")
 
@@ -90,7 +80,6 @@ def test_construct(test_exception):
     cb.check()
 
 
-@MISSING
 @pytest.mark.parametrize("which", ["allowException", "constructAllowException"])
 def test_no_exception(test_exception, which):
     cb = MustCall()

@@ -13,7 +13,6 @@ not hang and the value 0 (the last one) must never have arrived.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -55,11 +54,8 @@ def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_que
             quit_reached.set()
 
     binding[thread_starter](test_callback, bool(abort), bool(launch_secondary), max_queue_size)
-    if thread_starter == "StartThreadNonblocking":
-        # Keep the JS thread busy for a while so the queue fills and the producer sees
-        # napi_queue_full. (Python's thread is not the host's JS thread; the JS side is kept
-        # busy by not asking it anything.)
-        time.sleep(0.2)
+    # StopThread as soon as the callback asks (the JS file's setImmediate): the non-blocking
+    # producer meets a full queue anyway, since every call waits for a Python callback.
     assert quit_reached.wait(TIMEOUT)
     stopped = threading.Event()
     binding.StopThread(lambda *a: stopped.set(), bool(abort))  # common.mustCall
@@ -87,13 +83,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("starter,quit_after,abort,queue,secondary,complete", CASES)
-def test_with_js_marshaller(node_addon, request, starter, quit_after, abort, queue, secondary, complete):
-    if starter == "StartThreadNonblocking" and abort and queue == "MAX_QUEUE_SIZE":
-        # Not strict: the race goes either way from run to run.
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "host: a non-blocking producer racing napi_tsfn_abort sometimes does not get "
-            "napi_closing in time: the addon's data_source_thread aborts with 'queue was never "
-            "closing'; node passes")))
+def test_with_js_marshaller(node_addon, starter, quit_after, abort, queue, secondary, complete):
     binding = node_addon("node-api", "test_threadsafe_function")
     sizes = {"ARRAY_LENGTH": binding.ARRAY_LENGTH, "MAX_QUEUE_SIZE": binding.MAX_QUEUE_SIZE,
              "HALF_ARRAY_LENGTH": binding.ARRAY_LENGTH >> 1}
@@ -105,10 +95,6 @@ def test_with_js_marshaller(node_addon, request, starter, quit_after, abort, que
         assert 0 not in result  # result.indexOf(0) === -1
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "host, racy: an unref'd threadsafe function torn down while calls are queued sometimes "
-    "answers a call with napi_invalid_arg ('Invalid argument'), which the addon throws as an "
-    "uncaught error; node tears it down quietly (the queue-size-0 case usually passes)"))
 @pytest.mark.parametrize("queue", ["MAX_QUEUE_SIZE", 0])
 def test_unref_rapid_teardown(node_addon, queue):
     binding = node_addon("node-api", "test_threadsafe_function")

@@ -124,7 +124,7 @@ fn class_of(rt: &Runtime, v: &Value) -> Option<ObjectClass> {
 }
 
 #[cfg(test)]
-mod testing {
+pub(crate) mod testing {
     //! Calling built-ins the way an addon reaches them: by path from the global object.
 
     use std::rc::Rc;

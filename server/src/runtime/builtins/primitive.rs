@@ -3,6 +3,7 @@
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
 use super::super::realm::{Builder, Realm};
+use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 
@@ -12,6 +13,8 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         b.method(proto, "toString", 0, primitive_to_string);
     }
     b.method(realm.number_prototype, "toFixed", 1, number_to_fixed);
+    // tree-sitter's binding keeps `"".slice` at init to cut the strings its input callback returns.
+    b.method(realm.string_prototype, "slice", 2, string_slice);
     b.constructor(realm.global, "Boolean", 1, boolean_ctor, realm.boolean_prototype);
     b.constructor(realm.global, "Number", 1, number_ctor, realm.number_prototype);
     b.constructor(realm.global, "String", 1, string_ctor, realm.string_prototype);
@@ -71,6 +74,29 @@ fn wrap_if_new(rt: &Runtime, v: Value, new_target: Option<ObjectId>) -> JsResult
     })
 }
 
+/// `String.prototype.slice(start, end)`, in UTF-16 code units; negative indices count from the
+/// end (ECMA-262 22.1.3.22).
+fn string_slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    if matches!(this, Value::Undefined | Value::Null) {
+        return Err(rt.type_error("String.prototype.slice called on null or undefined".into()));
+    }
+    let units = rt.to_string(&this)?.to_utf16();
+    let len = units.len() as f64;
+    let index = |v: Option<&Value>, default: f64| -> JsResult<usize> {
+        let n = match v {
+            None | Some(Value::Undefined) => default,
+            Some(v) => rt.to_number(v)?,
+        };
+        // ToIntegerOrInfinity (NaN is 0), then relative to the end when negative.
+        let n = if n.is_nan() { 0.0 } else { n.trunc() };
+        let n = if n < 0.0 { (len + n).max(0.0) } else { n.min(len) };
+        Ok(n as usize)
+    };
+    let from = index(args.first(), 0.0)?;
+    let to = index(args.get(1), len)?;
+    Ok(Value::String(JsString::from_utf16(&units[from..to.max(from)])))
+}
+
 /// `Number.prototype.toFixed(digits)`.
 fn number_to_fixed(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let Value::Number(n) = this_primitive(rt, &this)? else {
@@ -87,4 +113,41 @@ fn number_to_fixed(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId
         return Ok(Value::String(rt.to_string(&Value::Number(n))?));
     }
     Ok(Value::String(format!("{:.*}", digits as usize, n).into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{json, method, runtime, thrown};
+    use super::*;
+
+    #[test]
+    fn slice_counts_utf16_units_and_negative_indices_from_the_end() {
+        // node: const s = "héllo😀w"; [s.slice(1), s.slice(-3), s.slice(2, -1), s.slice(4, 2),
+        //   s.slice(NaN, "3"), s.slice(-100, 100), s.slice(6, 7).length]
+        //   -> ["éllo😀w","😀w","llo😀","","hél","héllo😀w",1]
+        let rt = runtime();
+        let s = Value::str("héllo😀w");
+        let slice = |args: &[Value]| json(&rt, &method(&rt, &s, "slice", args).unwrap());
+        let n = Value::Number;
+        assert_eq!(slice(&[n(1.0)]), r#""éllo😀w""#);
+        assert_eq!(slice(&[n(-3.0)]), r#""😀w""#);
+        assert_eq!(slice(&[n(2.0), n(-1.0)]), r#""llo😀""#);
+        assert_eq!(slice(&[n(4.0), n(2.0)]), r#""""#);
+        assert_eq!(slice(&[n(f64::NAN), Value::str("3")]), r#""hél""#);
+        assert_eq!(slice(&[n(-100.0), n(100.0)]), r#""héllo😀w""#);
+        let half = method(&rt, &s, "slice", &[n(6.0), n(7.0)]).unwrap();
+        assert!(matches!(half, Value::String(h) if h.len_utf16() == 1));
+    }
+
+    #[test]
+    fn slice_converts_its_receiver_and_refuses_null() {
+        // node: String.prototype.slice.call(12345, 1, 3) -> "23";
+        //   String.prototype.slice.call(null) throws
+        //   TypeError: String.prototype.slice called on null or undefined
+        let rt = runtime();
+        let f = rt.get_named(&Value::Object(rt.realm.string_prototype), "slice").unwrap();
+        let out = rt.call(&f, Value::Number(12345.0), &[Value::Number(1.0), Value::Number(3.0)]).unwrap();
+        assert_eq!(json(&rt, &out), r#""23""#);
+        assert_eq!(thrown(&rt, rt.call(&f, Value::Null, &[])), "TypeError: String.prototype.slice called on null or undefined");
+    }
 }

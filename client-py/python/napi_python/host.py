@@ -1,0 +1,376 @@
+"""A ``napi-hostd`` process and the addons loaded into it (issue 9).
+
+A ``Host`` is one process with one JavaScript heap. Every addon loaded into it gets its own
+``napi_env`` (instance data, cleanup hooks, module version), as Node gives each addon, while
+objects move freely between them: what one addon returns can be passed to another and arrives
+as the same JS value. ``load_addon(path)`` without ``host=`` makes a host of its own for the addon.
+
+The host supervises its process: after a crash, the next use of an export starts a fresh process
+and loads every addon again in its original order (``RestartPolicy``).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import shutil
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import _native, errors
+from .addon import Addon
+from .errors import (
+    AddonClosedError,
+    AddonCrashedError,
+    AddonError,
+    AddonInitError,
+    AddonLoadError,
+    AddonRestartLimitError,
+    JSError,
+    SandboxUnavailableError,
+    StaleObjectError,
+)
+from .sandbox import RestartPolicy, Sandbox
+
+__all__ = ["Host", "load_addon", "hostd_path"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+# The host's stdout (INFO) and stderr (WARNING) arrive here, one record per line.
+_host_log = logging.getLogger("napi_python.host")
+
+
+def hostd_path() -> str:
+    """Where the ``napi-hostd`` binary is: ``$NAPI_HOSTD``, else the one installed with this
+    package, else the first on ``PATH``."""
+    explicit = os.environ.get("NAPI_HOSTD")
+    if explicit:
+        return explicit
+    bundled = _PACKAGE_DIR / "bin" / "napi-hostd"
+    if bundled.exists():
+        return str(bundled)
+    found = shutil.which("napi-hostd")
+    if found:
+        return found
+    raise AddonLoadError(
+        f"napi-hostd not found: looked in $NAPI_HOSTD, {bundled} and PATH (run the project's setup script)"
+    )
+
+
+def _addon_file(path: "str | os.PathLike[str]") -> str:
+    """The absolute path of an addon file that exists (``AddonLoadError`` otherwise)."""
+    p = os.path.abspath(os.fspath(path))
+    if not os.path.exists(p):
+        raise AddonLoadError(f"no such file: {p}")
+    if not os.path.isfile(p):
+        raise AddonLoadError(f"not a file: {p}")
+    return p
+
+
+def _beneath(path: str, directory: str) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(directory)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+class Host:
+    """One ``napi-hostd`` process; the addons loaded into it share its JavaScript heap.
+
+    ``env`` adds environment variables for the process. ``timeout``: seconds any call may wait
+    for it; past that the process is killed and the call raises ``AddonTimeoutError``.
+    ``restart``: after the process died, the next use of an export starts a new one and loads
+    every addon again, in load order (``RestartPolicy()``, the default, allows 3 restarts within
+    5 s; ``False`` never restarts). ``sandbox``: ``True`` or a ``Sandbox`` confines it; a
+    confined host reads only the directories in ``Sandbox(read=...)`` (and the system
+    libraries), so the addons must live beneath them. ``close()`` (or leaving a ``with`` block)
+    tears the addons down newest first: each addon's cleanup hooks, finalizers and instance
+    data, then the next.
+    """
+
+    def __init__(
+        self,
+        *,
+        isolated: bool = True,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        restart: "bool | RestartPolicy" = True,
+        sandbox: "bool | Sandbox | None" = None,
+    ) -> None:
+        self._setup(isolated, env, timeout, restart, sandbox, readable=[])
+
+    @classmethod
+    def _for_addon(cls, path: str, **options: Any) -> "Host":
+        """The host ``load_addon(path)`` makes for one addon: its sandbox may read the addon's
+        own directory."""
+        host = cls.__new__(cls)
+        host._setup(readable=[os.path.dirname(path)], **options)
+        return host
+
+    def _setup(
+        self,
+        isolated: bool,
+        env: Mapping[str, str] | None,
+        timeout: float | None,
+        restart: "bool | RestartPolicy",
+        sandbox: "bool | Sandbox | None",
+        readable: list[str],
+    ) -> None:
+        if not isolated:
+            raise NotImplementedError("in-process mode (isolated=False) is not available yet; use isolated=True")
+        self._env = dict(env) if env else None
+        self._timeout = timeout
+        self._sandbox = Sandbox() if sandbox is True else sandbox or None
+        self._readable = readable
+        self._policy = RestartPolicy() if restart is True else restart or None
+        self._restarts: collections.deque[float] = collections.deque()
+        # Reentrant: a crash noticed while this thread loads an addon reaches _host_died.
+        self._lock = threading.RLock()
+        self._down = False
+        self._closed = False
+        self._gave_up: AddonError | None = None
+        # Every addon loaded, in order, with its handle: weak, as each Addon holds its host and a
+        # cycle would keep the process running until Python's cycle collector ran. A restart
+        # loads each path again, handle or not, to rebuild the same heap.
+        self._loaded: list[tuple[str, "weakref.ref[Addon]"]] = []
+        self._conn = self._spawn()
+        self._supervise()
+
+    def _spawn(self) -> _native.Connection:
+        """Starts a process and checks that the sandbox asked for is in force."""
+        box = self._sandbox
+        args = box.host_args(self._readable) if box is not None else []
+        try:
+            conn = _native.Connection.spawn(hostd_path(), self._env, args, self._timeout)
+        except AddonCrashedError as e:
+            if box is not None:
+                raise SandboxUnavailableError(f"napi-hostd could not set up the sandbox: {e}") from e
+            raise AddonLoadError(f"napi-hostd did not start: {e}") from e
+        threading.Thread(
+            target=_forward_output, args=(weakref.ref(conn), conn.pid), name=f"napi-hostd-{conn.pid}-output", daemon=True
+        ).start()
+        if box is not None:
+            missing = [p for p in box.required() if p not in conn.protections]
+            if missing:
+                conn.close()
+                raise SandboxUnavailableError(
+                    f"napi-hostd could not put in force: {', '.join(missing)} (in force: {', '.join(conn.protections)})",
+                    missing,
+                )
+        return conn
+
+    def _supervise(self) -> None:
+        if self._policy is not None:
+            _supervised[self._conn.pid] = weakref.ref(self)
+
+    def load(self, path: "str | os.PathLike[str]") -> Addon:
+        """Loads the addon at ``path`` into this host, with an env of its own.
+
+        Raises ``AddonLoadError`` when it cannot be loaded (the host and its other addons go
+        on), ``AddonInitError`` when its init function threw.
+        """
+        return self._load(_addon_file(path))
+
+    def _load(self, path: str, owns_host: bool = False) -> Addon:
+        with self._lock:
+            if self._closed:
+                raise AddonClosedError("the host was closed")
+            self._check_readable(path)
+            if self._down:
+                self._revive()
+            exports, members, module = _load_into(self._conn, path)
+            addon = Addon(self, path, exports, members, module, owns_host=owns_host)
+            self._loaded.append((path, weakref.ref(addon)))
+            return addon
+
+    def _check_readable(self, path: str) -> None:
+        box = self._sandbox
+        if box is None or not box.confine:
+            return
+        allowed = [*self._readable, *box.read]
+        if not any(_beneath(path, d) for d in allowed):
+            raise AddonLoadError(
+                f"{path} is outside what this host's sandbox may read ({', '.join(allowed) or 'nothing'}): "
+                "add its directory to Sandbox(read=...)"
+            )
+
+    def _host_died(self, pid: int) -> None:
+        """Called (from the exception hook) when a call found process ``pid`` dead: every addon
+        drops its exports, so that the next use of one reaches ``_revive``."""
+        with self._lock:
+            if self._down or self._closed or self._conn.pid != pid:
+                return
+            self._down = True
+            for addon in self.addons:
+                addon._drop_exports()
+
+    def _revive(self) -> None:
+        """Starts a new process and loads every addon again, in order, if the host died and the
+        policy allows it; raises otherwise."""
+        with self._lock:
+            if self._closed:
+                raise AddonClosedError("the host was closed")
+            if not self._down:
+                return
+            if self._gave_up is not None:
+                raise self._gave_up
+            policy = self._policy
+            assert policy is not None, "only supervised hosts go down"
+            now = time.monotonic()
+            while self._restarts and now - self._restarts[0] > policy.period:
+                self._restarts.popleft()
+            old = self._conn.pid
+            if len(self._restarts) >= policy.max_restarts:
+                self._gave_up = AddonRestartLimitError(
+                    f"{self._names()}: napi-hostd died again after {len(self._restarts)} restarts "
+                    f"within {policy.period:g} s; not restarting it any more",
+                    pid=old,
+                )
+                _supervised.pop(old, None)
+                raise self._gave_up
+            self._restarts.append(now)
+            conn = self._spawn()
+            try:
+                reloaded = [(ref, _load_into(conn, path)) for path, ref in self._loaded]
+            except BaseException:
+                conn.close()
+                raise
+            _supervised.pop(old, None)
+            _superseded[old] = conn.pid
+            self._conn = conn
+            self._down = False
+            self._supervise()
+            for ref, (exports, members, _) in reloaded:
+                addon = ref()
+                if addon is not None:
+                    addon._adopt(exports, members)
+
+    @property
+    def pid(self) -> int:
+        """The process id of the host."""
+        return self._conn.pid
+
+    @property
+    def protections(self) -> list[str]:
+        """The protections the host reported as in force (see ``Sandbox``)."""
+        return self._conn.protections
+
+    @property
+    def addons(self) -> list[Addon]:
+        """The addons loaded into this host whose handles are alive, in load order."""
+        return [a for a in (ref() for _, ref in self._loaded) if a is not None]
+
+    @property
+    def alive(self) -> bool:
+        """False once the process has died or the host was closed."""
+        return self._conn.alive
+
+    def close(self) -> None:
+        """Ends the host: each addon's cleanup hooks, finalizers and instance data run, the last
+        loaded addon first. Idempotent."""
+        with self._lock:
+            self._closed = True
+            _supervised.pop(self._conn.pid, None)
+        self._conn.close()
+
+    def __enter__(self) -> "Host":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _names(self) -> str:
+        return ", ".join(os.path.basename(p) for p, _ in self._loaded) or "(no addons)"
+
+    def __repr__(self) -> str:
+        state = "" if self._conn.alive else " (closed)" if self._closed else " (down)"
+        return f"<Host pid={self.pid} [{self._names()}]{state}>"
+
+
+def _load_into(conn: _native.Connection, path: str) -> tuple[Any, "dict[str, Any]", "dict[str, Any]"]:
+    """Loads ``path`` into the process of ``conn``; answers its exports, their members and how
+    the module registered (``{"version": 8, "registration": "napi_register_module_v1"}``)."""
+    was_alive = conn.alive
+    try:
+        exports, members, module = conn.load(path)
+    except JSError as e:
+        raise AddonInitError(f"{path}: the module's initialisation threw: {e}", e) from None
+    except AddonCrashedError as e:
+        if not was_alive:
+            raise  # it had died before: not this addon's doing
+        raise AddonLoadError(f"the host crashed while loading {path}: {e}") from e
+    return exports, members, module
+
+
+def load_addon(
+    path: "str | os.PathLike[str]",
+    *,
+    host: Host | None = None,
+    isolated: bool = True,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    restart: "bool | RestartPolicy" = True,
+    sandbox: "bool | Sandbox | None" = None,
+) -> Addon:
+    """Loads the Node-API addon at ``path`` and returns its exports as an ``Addon``.
+
+    With ``host``, the addon joins that ``Host`` (the options are the host's). Otherwise it gets
+    a host of its own, made with these options (see ``Host``); closing the addon ends it.
+    ``AddonInitError`` (an ``AddonLoadError``) means the addon's init threw: its ``.error`` is
+    the thrown value, and a host of its own lives on while that is referenced. Any other load
+    failure leaves no process behind.
+    """
+    if host is not None:
+        if not isolated or env is not None or timeout is not None or restart is not True or sandbox is not None:
+            raise TypeError("load_addon(path, host=...) takes its options from the Host")
+        return host.load(path)
+    p = _addon_file(path)
+    own = Host._for_addon(p, isolated=isolated, env=env, timeout=timeout, restart=restart, sandbox=sandbox)
+    try:
+        return own._load(p, owns_host=True)
+    except AddonInitError:
+        # The error's proxies hold the connection: the process ends when they are dropped.
+        raise
+    except BaseException:
+        own.close()
+        raise
+
+
+# Hosts that restart, by pid; and processes replaced by a restart (old pid -> new).
+_supervised: dict[int, "weakref.ref[Host]"] = {}
+_superseded: dict[int, int] = {}
+
+
+def _on_host_death(pid: int) -> AddonError | None:
+    """The exception hook's listener: objects of a replaced process are stale; a supervised
+    host learns that its process died (so that the next use of an export restarts it)."""
+    new = _superseded.get(pid)
+    if new is not None:
+        return StaleObjectError(f"this object belonged to napi-hostd pid {pid}, which died; its addons now run in pid {new}")
+    ref = _supervised.get(pid)
+    host = ref() if ref is not None else None
+    if host is not None:
+        host._host_died(pid)
+    elif ref is not None:
+        _supervised.pop(pid, None)
+    return None
+
+
+errors._death_listener = _on_host_death
+
+
+def _forward_output(conn_ref: "weakref.ref[_native.Connection]", pid: int) -> None:
+    """Sends the host's output lines to logging until its stdout and stderr end."""
+    while True:
+        conn = conn_ref()
+        if conn is None:
+            return
+        lines = conn.read_output(0.5)
+        del conn
+        if lines is None:
+            return
+        for stream, line in lines:
+            level = logging.INFO if stream == "stdout" else logging.WARNING
+            _host_log.log(level, "napi-hostd %d %s: %s", pid, stream, line)
