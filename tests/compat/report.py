@@ -9,9 +9,9 @@ For each package: `napi_python.resolve` finds its binary (tests/compat/node_modu
 tests/npm/node_modules); `inspect` says how it registers, what it is built with and whether it
 needs symbols only node has; it is loaded in a host; the calls of cases.py run in Python and, on
 the same .node file, under node, and their results must be equal. The packages are pinned in
-tests/compat/package.json (installed by `scripts/npm-install tests/compat`); the few whose
-binaries npm does not carry and that compile in seconds (BUILT) are then built with node-gyp
-against the local Node headers, as their install scripts would.
+tests/compat/package.json (installed by `scripts/npm-install tests/compat`, which also builds
+the few whose binaries npm does not carry and that compile in seconds, listed there under
+"napiPythonRebuild", with node-gyp against the local Node headers).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import inspect
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -37,7 +36,6 @@ from napi_python import AddonError, AddonNotFoundError, BigInt, JSBuffer, JSErro
 from napi_python.inspection import inspect_addon  # noqa: E402
 
 SEARCH = [HERE, ROOT / "tests" / "npm"]
-BUILT = ["node-pty", "unix-dgram"]
 
 NODE_RUNNER = """
 const b = require(%(file)s);
@@ -210,15 +208,6 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([line(head), line(["-" * w for w in widths] + ["-----"]), *map(line, cells)])
 
 
-def install() -> None:
-    subprocess.run([str(ROOT / "scripts" / "npm-install"), "tests/compat"], check=True)
-    missing = [p for p in BUILT if not list((HERE / "node_modules" / p / "build" / "Release").glob("*.node"))]
-    if missing:
-        headers = Path(os.environ.get("NODE_HEADERS", "/usr/include/node"))
-        subprocess.run(["npm", "rebuild", *missing, "--build-from-source", f"--nodedir={headers.parent.parent}",
-                        "--loglevel=error"], cwd=HERE, check=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packages", help="comma-separated names (default: all of cases.py)")
@@ -226,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
     if not args.no_install:
-        install()
+        subprocess.run([str(ROOT / "scripts" / "npm-install"), "tests/compat"], check=True)
     selected = [BY_NAME[n] for n in args.packages.split(",")] if args.packages else PACKAGES
     rows = [report_package(p) for p in selected]
     if args.json:
