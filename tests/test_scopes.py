@@ -6,7 +6,10 @@ Statuses were recorded under node 20.
 
 from __future__ import annotations
 
+import json
 import time
+
+from conftest import addon_path, node_eval
 
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
@@ -57,3 +60,11 @@ def test_null_scope_arguments_return_invalid_arg(load):
 def test_values_stored_in_an_outer_object_survive_the_inner_scope(load):
     addon = load("scopes")
     assert addon.valuesSurviveInnerScope() == [0, 10, 20]
+
+
+def test_a_value_returned_from_a_scope_the_callback_closed_reads_as_under_node(load):
+    """node-addon-api callbacks open a HandleScope and return a value made in it after it
+    closes; V8 leaves the slot as it was, so node returns the value (node-pty's `open`)."""
+    expected = node_eval(f"console.log(JSON.stringify(require({json.dumps(addon_path('scopes'))}).returnFromClosedScope()))")
+    addon = load("scopes")
+    assert addon.returnFromClosedScope() == expected == {"answer": "made in a closed scope"}

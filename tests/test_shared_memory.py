@@ -5,12 +5,14 @@ and is freed when both sides let go."""
 from __future__ import annotations
 
 import array
+import json
 import gc
 import os
 
 import numpy as np
 import pytest
 
+from conftest import addon_path, node_eval
 from napi_python import AddonCrashedError, js
 
 MiB = 1 << 20
@@ -189,14 +191,24 @@ def test_detaching_keeps_memory_python_still_views(load):
     assert mv[:4].tobytes() == b"keep"
 
 
-def test_external_memory_is_copied_when_it_crosses_and_finalized_once(load):
+def test_external_memory_crosses_as_itself_and_writes_reach_both_sides_as_under_node(load):
+    """An external buffer (the addon's memory) crosses as the object itself over a shared mirror:
+    Python's writes reach the addon's memory and the addon's reach Python at the next exchange;
+    a view Python passes back lies in the addon's memory. Expected values from node."""
+    expected = node_eval(
+        f"const a = require({json.dumps(addon_path('buffers'))}); const b = a.externalBuffer();"
+        "b[0] = 106; const s = a.writeExternal(5, 33);"
+        "console.log(JSON.stringify([s, b.toString(), a.externalOffset(b), a.externalOffset(b.subarray(2, 4)),"
+        " a.externalBuffer().toString()]))"
+    )
     addon = load("buffers")
     b = addon.externalBuffer()
     assert b.shared and bytes(b) == b"hello, external"
     memoryview(b)[0] = ord("j")
-    # The addon's own memory is untouched: Python got a copy.
-    assert bytes(addon.externalBuffer()) == b"hello, external"
-    del b
+    s = addon.writeExternal(5, 33)
+    view = np.frombuffer(b, dtype=np.uint8)[2:4]
+    assert [s, bytes(b).decode(), addon.externalOffset(b), addon.externalOffset(view), bytes(addon.externalBuffer()).decode()] == expected
+    del b, view
     gc.collect()
     js.gc(addon)
     assert addon.externalFinalized() == 2

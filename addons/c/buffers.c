@@ -24,6 +24,33 @@ static napi_value ExternalBuffer(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* writeExternal(index, byte) -> the external memory as a string after static_bytes[index] = byte:
+ * the addon writing its own memory while Python holds a Buffer over it. */
+static napi_value WriteExternal(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result;
+  int32_t index, byte;
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_value_int32(env, argv[0], &index));
+  NODE_API_CALL(env, napi_get_value_int32(env, argv[1], &byte));
+  NODE_API_ASSERT(env, index >= 0 && (size_t)index < strlen(static_bytes), "index out of range");
+  static_bytes[index] = (char)byte;
+  NODE_API_CALL(env, napi_create_string_utf8(env, static_bytes, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+/* externalOffset(typedArray) -> where its data lies in the external memory, or -1 elsewhere: a
+ * view Python passes back must be over the addon's memory itself. */
+static napi_value ExternalOffset(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  void* data;
+  size_t length;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_typedarray_info(env, argv[0], NULL, &length, &data, NULL, NULL));
+  char* at = (char*)data;
+  bool inside = at >= static_bytes && at < static_bytes + sizeof(static_bytes);
+  return make_double(env, inside ? (double)(at - static_bytes) : -1);
+}
+
 /* externalArrayBuffer() -> an ArrayBuffer over static memory */
 static napi_value ExternalArrayBuffer(napi_env env, napi_callback_info info) {
   (void)info;
@@ -150,6 +177,8 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("externalBuffer", ExternalBuffer),
       DECLARE_METHOD("externalArrayBuffer", ExternalArrayBuffer),
+      DECLARE_METHOD("writeExternal", WriteExternal),
+      DECLARE_METHOD("externalOffset", ExternalOffset),
       DECLARE_METHOD("failedExternalStatus", FailedExternalStatus),
       DECLARE_METHOD("externalFinalized", ExternalFinalized),
       DECLARE_METHOD("detach", Detach),

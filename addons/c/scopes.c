@@ -130,6 +130,22 @@ static napi_value ValuesSurviveInnerScope(napi_env env, napi_callback_info info)
   return array;
 }
 
+/* returnFromClosedScope() -> an object made in a scope the callback closed before returning it,
+ * as node-addon-api code does with a `Napi::HandleScope` at the top of a callback (node-pty's
+ * open): V8 leaves a closed scope's slots as they are until new handles reuse them, so node
+ * reads the object. */
+static napi_value ReturnFromClosedScope(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_handle_scope scope;
+  napi_value obj, answer;
+  NODE_API_CALL(env, napi_open_handle_scope(env, &scope));
+  NODE_API_CALL(env, napi_create_object(env, &obj));
+  NODE_API_CALL(env, napi_create_string_utf8(env, "made in a closed scope", NAPI_AUTO_LENGTH, &answer));
+  NODE_API_CALL(env, napi_set_named_property(env, obj, "answer", answer));
+  NODE_API_CALL(env, napi_close_handle_scope(env, scope));
+  return obj;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("loopScopes", LoopScopes),
@@ -139,6 +155,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("closeOutOfOrder", CloseOutOfOrder),
       DECLARE_METHOD("statusesOfNullScopes", StatusesOfNullScopes),
       DECLARE_METHOD("valuesSurviveInnerScope", ValuesSurviveInnerScope),
+      DECLARE_METHOD("returnFromClosedScope", ReturnFromClosedScope),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

@@ -15,7 +15,11 @@ use std::process::ExitCode;
 use napi_host::host::{Host, Stop};
 use sandbox::Settings;
 
-const USAGE: &str = "usage: napi-hostd [--fd N] [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (N: a connected socket from napi_python; default 3)";
+const USAGE: &str = "usage: napi-hostd [--fd N] [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (N: a connected socket from napi_python; default 3)\n       napi-hostd --exports  (prints the Node-API functions it exports, each with its state)";
+
+/// The one list of exported Node-API functions (D3), as built into this binary: what
+/// `python -m napi_python inspect` compares an addon's imports with.
+const EXPORTS: &str = include_str!("../napi-exports.txt");
 
 fn parse_args() -> Result<(i32, Settings), String> {
     let mut args = std::env::args().skip(1);
@@ -43,6 +47,10 @@ fn event_socket(fd: i32) -> Option<UnixStream> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("--exports") {
+        EXPORTS.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).for_each(|l| println!("{l}"));
+        return ExitCode::SUCCESS;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NAPI_HOSTD_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)

@@ -1,8 +1,10 @@
 """napi_python: load Node-API native addons (``.node`` files) and call them from Python.
 
-    from napi_python import load_addon
+    from napi_python import load_addon, require
     addon = load_addon("crc32.linux-x64-gnu.node")
     addon.crc32c(b"hello")
+
+    crc = require("@node-rs/crc32")     # finds node_modules/@node-rs/crc32's binary
 
 Each addon runs in its own ``napi-hostd`` process by default, so a crash in native code raises
 ``AddonCrashedError`` here instead of killing Python; addons that share objects are loaded into
@@ -24,6 +26,7 @@ from .errors import (
     AddonError,
     AddonInitError,
     AddonLoadError,
+    AddonNotFoundError,
     AddonRestartLimitError,
     AddonTimeoutError,
     JSError,
@@ -32,6 +35,7 @@ from .errors import (
     SandboxUnavailableError,
     StaleObjectError,
 )
+from .require import current_platform, require, resolve
 from .sandbox import RestartPolicy, Sandbox
 from . import promise
 from .promise import JSPromise, set_uncaught_hook
@@ -43,6 +47,9 @@ atexit.register(_native.interpreter_exiting)
 
 __all__ = [
     "load_addon",
+    "require",
+    "resolve",
+    "current_platform",
     "Host",
     "AddonPool",
     "Addon",
@@ -63,6 +70,7 @@ __all__ = [
     "JSRangeError",
     "AddonError",
     "AddonLoadError",
+    "AddonNotFoundError",
     "AddonInitError",
     "AddonCrashedError",
     "AddonTimeoutError",

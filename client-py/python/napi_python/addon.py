@@ -23,9 +23,12 @@ class Addon:
     the next use of an export; objects from the old host raise ``StaleObjectError``.
     """
 
-    def __init__(self, host: "Host", path: str, exports: Any, members: dict[str, Any], *, owns_host: bool = False) -> None:
+    def __init__(
+        self, host: "Host", path: str, exports: Any, members: dict[str, Any], module: dict[str, Any], *, owns_host: bool = False
+    ) -> None:
         self._host = host
         self._path = path
+        self._module = module
         self._owns_host = owns_host
         # Set when the host died: the exports are gone from the instance dict, so the next
         # attribute read reaches __getattr__, which has the host restart.
@@ -69,6 +72,18 @@ class Addon:
     def _conn(self) -> _native.Connection:
         # What `js.*` functions taking an addon use to reach its host.
         return self._host._conn
+
+    @property
+    def napi_version(self) -> int:
+        """The Node-API version the module runs as: what its
+        ``node_api_module_get_api_version_v1`` declares, or 8 when it exports none (as in Node)."""
+        return int(self._module["version"])
+
+    @property
+    def registration(self) -> str:
+        """How the module registered: ``"napi_register_module_v1"`` (an exported function) or
+        ``"napi_module_register"`` (the legacy call from a library constructor)."""
+        return str(self._module["registration"])
 
     @property
     def pid(self) -> int:

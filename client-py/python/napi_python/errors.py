@@ -7,6 +7,7 @@ from typing import Any, Callable
 __all__ = [
     "AddonError",
     "AddonLoadError",
+    "AddonNotFoundError",
     "AddonInitError",
     "AddonCrashedError",
     "AddonTimeoutError",
@@ -26,6 +27,15 @@ class AddonError(Exception):
 
 class AddonLoadError(AddonError):
     """The addon could not be loaded: missing file, not a library, no entry point, init threw."""
+
+
+class AddonNotFoundError(AddonLoadError):
+    """``require`` found no Node-API binary for the package on this platform; ``searched``
+    lists every place it looked, each with what it found there."""
+
+    def __init__(self, message: str, searched: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.searched = searched or []
 
 
 class AddonInitError(AddonLoadError):

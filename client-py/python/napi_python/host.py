@@ -180,8 +180,8 @@ class Host:
             self._check_readable(path)
             if self._down:
                 self._revive()
-            exports, members = _load_into(self._conn, path)
-            addon = Addon(self, path, exports, members, owns_host=owns_host)
+            exports, members, module = _load_into(self._conn, path)
+            addon = Addon(self, path, exports, members, module, owns_host=owns_host)
             self._loaded.append((path, weakref.ref(addon)))
             return addon
 
@@ -242,7 +242,7 @@ class Host:
             self._conn = conn
             self._down = False
             self._supervise()
-            for ref, (exports, members) in reloaded:
+            for ref, (exports, members, _) in reloaded:
                 addon = ref()
                 if addon is not None:
                     addon._adopt(exports, members)
@@ -289,18 +289,19 @@ class Host:
         return f"<Host pid={self.pid} [{self._names()}]{state}>"
 
 
-def _load_into(conn: _native.Connection, path: str) -> tuple[Any, "dict[str, Any]"]:
-    """Loads ``path`` into the process of ``conn``; answers its exports and their members."""
+def _load_into(conn: _native.Connection, path: str) -> tuple[Any, "dict[str, Any]", "dict[str, Any]"]:
+    """Loads ``path`` into the process of ``conn``; answers its exports, their members and how
+    the module registered (``{"version": 8, "registration": "napi_register_module_v1"}``)."""
     was_alive = conn.alive
     try:
-        exports, members = conn.load(path)
+        exports, members, module = conn.load(path)
     except JSError as e:
         raise AddonInitError(f"{path}: the module's initialisation threw: {e}", e) from None
     except AddonCrashedError as e:
         if not was_alive:
             raise  # it had died before: not this addon's doing
         raise AddonLoadError(f"the host crashed while loading {path}: {e}") from e
-    return exports, members
+    return exports, members, module
 
 
 def load_addon(

@@ -89,8 +89,13 @@ impl Host {
             Op::Load { path } => match load_module(rt, Path::new(&path)) {
                 Ok(module) => {
                     let exports = module.exports.clone();
+                    let info = module_info(&module);
                     self.modules.borrow_mut().push(module);
-                    Answer::Wire(self.exports_answer(&exports))
+                    let mut answer = self.exports_answer(&exports);
+                    if let proto::Value::Array(parts) = &mut answer {
+                        parts.push(info);
+                    }
+                    Answer::Wire(answer)
                 }
                 Err(LoadError::Refused(message)) => return Err(Failure { kind: FailureKind::Load, message }.into()),
                 // The thrown value goes to the client as a JS exception (node's require() throws
@@ -330,3 +335,12 @@ impl Host {
     }
 }
 
+
+/// How a module registered and the Node-API version it runs as, for `Addon.napi_version` and
+/// `python -m napi_python inspect`.
+fn module_info(module: &crate::napi::lifecycle::LoadedModule) -> proto::Value {
+    proto::Value::Object(vec![
+        ("version".into(), proto::Value::Number(module.version as f64)),
+        ("registration".into(), proto::Value::String(module.registration.into())),
+    ])
+}

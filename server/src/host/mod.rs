@@ -8,6 +8,7 @@
 
 mod connection;
 mod dispatch;
+mod mirrors;
 pub mod wire;
 
 use std::cell::{Cell, RefCell};
@@ -96,9 +97,10 @@ impl Host {
         self.rt.can_call_js.set(false);
     }
 
-    /// Before any message: new segments (which it may mention), segments retired and client
-    /// blocks the host is done with.
+    /// Before any message: the addon's writes to mirrored external buffers, new segments (which
+    /// it may mention), segments retired and client blocks the host is done with.
     fn share_news(&self) {
+        self.held.borrow_mut().mirrors.send_out(&self.rt);
         let shm = &self.rt.shm;
         let mut conn = self.conn.borrow_mut();
         let mut ok = true;
@@ -130,7 +132,12 @@ impl Host {
                     }
                 }
                 ClientMessage::SegmentRetired { id } => self.rt.shm.remove_peer(id),
-                other => return Ok(other),
+                other => {
+                    drop(conn);
+                    // Python's writes to mirrored external buffers, before the host acts.
+                    self.held.borrow_mut().mirrors.take_in(&self.rt);
+                    return Ok(other);
+                }
             }
         }
     }

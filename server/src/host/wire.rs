@@ -14,11 +14,14 @@ use crate::runtime::object::{ArrayBufferData, Backing, Callable, Function, Objec
 use crate::runtime::property::{Property, PropertyKey, Slot};
 use crate::runtime::{JsResult, ObjectId, Runtime, Value};
 
+use super::mirrors::Mirrors;
+
 /// What the client holds: how many times each object was sent and not yet released. These are
-/// roots for the collector.
+/// roots for the collector. Also the mirrors of the external buffers among them.
 #[derive(Default)]
 pub struct Held {
     counts: HashMap<ObjectId, u32>,
+    pub mirrors: Mirrors,
 }
 
 impl Held {
@@ -31,6 +34,7 @@ impl Held {
             *c -= 1;
             if *c == 0 {
                 self.counts.remove(&id);
+                self.mirrors.released(id);
             }
         }
     }
@@ -230,8 +234,9 @@ impl<'a> ToWire<'a> {
     }
 
     /// A buffer-like object as the client gets it: the coordinates of its bytes in shared
-    /// memory, held like any reference. External memory (the addon's) is copied into a new
-    /// buffer first; without shared memory the bytes themselves are copied.
+    /// memory, held like any reference. External memory (the addon's) crosses as the object
+    /// itself over a shared mirror of its bytes (see `mirrors`); without shared memory the
+    /// bytes themselves are copied.
     fn buffer(&mut self, id: ObjectId) -> Option<proto::Value> {
         let (kind, buffer, view) = match &self.rt.heap.borrow().get(id)?.class {
             ObjectClass::View(view) => (buffer_kind(view), view.buffer, Some(view.clone())),
@@ -257,15 +262,13 @@ impl<'a> ToWire<'a> {
             // Nothing to map (detached, empty): still the object itself, so identity and
             // detachment stay observable. The client ignores the segment of an empty region.
             _ if len == 0 => Some(self.shared(id, kind, proto::Region { owner: proto::SegmentOwner::Host, segment: 0, offset: 0, len: 0 })),
-            Backing::External { .. } => {
-                let bytes = view_bytes(self.rt, buffer, offset, len);
-                let data = match self.rt.new_backing(len, Some(&bytes)) {
-                    Ok(data) if matches!(data.backing, Backing::Shared(_)) => data,
-                    _ => return Some(proto::Value::Bytes { kind, data: bytes }),
-                };
-                let copy = view_over(self.rt, new_arraybuffer(self.rt, kind, data), kind, 0, len);
-                self.buffer(copy)
-            }
+            Backing::External { ptr, len: whole } => match self.held.mirrors.block_for(self.rt, buffer, (ptr, whole), id) {
+                Some(block) => {
+                    let r = block.region();
+                    Some(self.shared(id, kind, proto::Region { offset: r.offset + offset as u64, len: len as u64, ..r }))
+                }
+                None => Some(proto::Value::Bytes { kind, data: view_bytes(self.rt, buffer, offset, len) }),
+            },
             _ => Some(proto::Value::Bytes { kind, data: view_bytes(self.rt, buffer, offset, len) }),
         }
     }

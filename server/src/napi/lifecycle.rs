@@ -29,11 +29,15 @@ thread_local! {
     static LEGACY_BY_PATH: RefCell<HashMap<PathBuf, *const napi_module>> = RefCell::new(HashMap::new());
 }
 
-/// A loaded module: its library (kept loaded), env and exports.
+/// A loaded module: its library (kept loaded), env and exports, and how it registered.
 pub struct LoadedModule {
     pub library: libloading::os::unix::Library,
     pub env: EnvId,
     pub exports: Value,
+    /// The Node-API version it runs as: what `node_api_module_get_api_version_v1` declared, or 8.
+    pub version: i32,
+    /// `"napi_register_module_v1"` (exported) or `"napi_module_register"` (legacy constructor).
+    pub registration: &'static str,
 }
 
 /// Why a module did not load.
@@ -60,6 +64,8 @@ struct OpenedModule {
     library: libloading::os::unix::Library,
     init: unsafe extern "C" fn(napi_env, napi_value) -> napi_value,
     env: EnvId,
+    version: i32,
+    registration: &'static str,
 }
 
 fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
@@ -88,14 +94,15 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
             .ok()
             .map(|s| *s);
 
-    let init = match (register, legacy.is_null()) {
-        (Some(f), _) => f,
+    let (init, registration) = match (register, legacy.is_null()) {
+        (Some(f), _) => (f, "napi_register_module_v1"),
         (None, false) => {
             // SAFETY: the pointer came from napi_module_register, which the addon calls with a
             // module struct of static lifetime.
             let module = unsafe { &*legacy };
             // Node's words for a module registered without a register function.
-            module.nm_register_func.ok_or_else(|| "Module has no declared entry point.".to_string())?
+            let init = module.nm_register_func.ok_or_else(|| "Module has no declared entry point.".to_string())?;
+            (init, "napi_module_register")
         }
         (None, true) => {
             return Err(format!(
@@ -123,13 +130,13 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
         // Kept from here on: the library stays loaded (see LoadedModule).
         LEGACY_BY_PATH.with(|l| l.borrow_mut().insert(abs, legacy));
     }
-    Ok(OpenedModule { library, init, env: id })
+    Ok(OpenedModule { library, init, env: id, version, registration })
 }
 
 impl OpenedModule {
     /// Runs the module's init with a fresh exports object.
     fn run_init(self, rt: &Runtime) -> Result<LoadedModule, LoadError> {
-        let OpenedModule { library, init, env } = self;
+        let OpenedModule { library, init, env, version, registration } = self;
         let exports_value = Value::Object(rt.new_plain_object());
         let result = call_into_module(rt, env, |napi_env| {
             let exports = rt.handles.borrow_mut().push(exports_value.clone()) as napi_value;
@@ -137,12 +144,15 @@ impl OpenedModule {
             unsafe { init(napi_env, exports) }
         });
         let exports = match result {
-            Err(thrown) => return Err(LoadError::Threw { module: LoadedModule { library, env, exports: Value::Undefined }, thrown: thrown.0 }),
+            Err(thrown) => {
+                let module = LoadedModule { library, env, exports: Value::Undefined, version, registration };
+                return Err(LoadError::Threw { module, thrown: thrown.0 });
+            }
             // An init that returns nothing (or undefined) keeps the exports object it was given.
             Ok(Value::Undefined) | Ok(Value::Null) => exports_value,
             Ok(v) => v,
         };
-        Ok(LoadedModule { library, env, exports })
+        Ok(LoadedModule { library, env, exports, version, registration })
     }
 }
 

@@ -5,7 +5,8 @@
 //! Roots: the intrinsics, live handle scopes, the arguments of native calls in progress, strong
 //! references, the `Symbol.for` registry, a pending exception, and what the caller adds (the
 //! objects the client holds). Weak references (count 0) do not keep their value; once it is
-//! collected they answer empty.
+//! collected they answer empty. A WeakMap keeps each value only while its key is marked (an
+//! ephemeron): marking repeats over the marked WeakMaps until no entry adds anything.
 
 use std::collections::HashSet;
 
@@ -27,6 +28,8 @@ struct Marker<'h> {
     heap: &'h Heap,
     marked: Vec<bool>,
     work: Vec<ObjectId>,
+    /// The marked WeakMaps, whose entries are marked once their keys are.
+    weak_maps: Vec<ObjectId>,
 }
 
 impl Marker<'_> {
@@ -35,6 +38,30 @@ impl Marker<'_> {
         if self.heap.get(id).is_some() && !self.marked[i] {
             self.marked[i] = true;
             self.work.push(id);
+        }
+    }
+
+    fn is_marked(&self, id: ObjectId) -> bool {
+        self.heap.get(id).is_some() && self.marked[Heap::index_of(id)]
+    }
+
+    /// Marks everything reachable, then the values of WeakMap entries whose keys turned out to
+    /// be reachable, and what those reach, until nothing changes.
+    fn finish(&mut self) {
+        self.drain();
+        loop {
+            let mut due = Vec::new();
+            for map in &self.weak_maps {
+                if let ObjectClass::WeakMap(t) = &self.heap.obj(*map).class {
+                    due.extend(t.entries().filter(|(k, _)| self.is_marked(**k)).map(|(_, v)| v.clone()));
+                }
+            }
+            let before = self.work.len();
+            due.iter().for_each(|v| self.value(v));
+            if self.work.len() == before {
+                return;
+            }
+            self.drain();
         }
     }
 
@@ -80,6 +107,7 @@ impl Marker<'_> {
                     }
                 }
                 ObjectClass::Promise(p) => p.values().iter().for_each(|v| self.value(v)),
+                ObjectClass::WeakMap(_) => self.weak_maps.push(id),
                 _ => {}
             }
         }
@@ -103,7 +131,7 @@ impl Runtime {
     fn sweep(&self, extra_roots: &[ObjectId]) -> (Collected, Vec<Finalization>) {
         let dead: Vec<ObjectId> = {
             let heap = self.heap.borrow();
-            let mut m = Marker { heap: &heap, marked: vec![false; heap.capacity()], work: Vec::new() };
+            let mut m = Marker { heap: &heap, marked: vec![false; heap.capacity()], work: Vec::new(), weak_maps: Vec::new() };
             self.realm.roots().into_iter().chain(extra_roots.iter().copied()).for_each(|id| m.object(id));
             self.handles.borrow().values().iter().for_each(|v| m.value(v));
             for f in self.frames.borrow().iter() {
@@ -117,11 +145,12 @@ impl Runtime {
                 m.value(e);
             }
             self.microtasks.borrow().iter().flat_map(|j| j.values()).for_each(|v| m.value(&v));
-            m.drain();
+            m.finish();
             heap.live_ids().into_iter().filter(|id| !m.marked[Heap::index_of(*id)]).collect()
         };
         let dead_set: HashSet<ObjectId> = dead.iter().copied().collect();
         self.refs.borrow_mut().clear_collected(&dead_set);
+        self.drop_dead_weak_entries(&dead_set);
         let mut due = Vec::new();
         let mut python = Vec::new();
         {
@@ -155,6 +184,19 @@ impl Runtime {
             });
         }
         (Collected { freed: dead, python }, due)
+    }
+
+    /// Removes the entries of dead keys from the weak collections that survive.
+    fn drop_dead_weak_entries(&self, dead: &HashSet<ObjectId>) {
+        let mut heap = self.heap.borrow_mut();
+        for id in heap.live_ids() {
+            if dead.contains(&id) {
+                continue;
+            }
+            if let ObjectClass::WeakMap(t) | ObjectClass::WeakSet(t) = &mut heap.obj_mut(id).class {
+                t.retain_live(|k| !dead.contains(&k));
+            }
+        }
     }
 
     /// Runs finalizers on the JS thread, outside any borrow.

@@ -1,8 +1,11 @@
 //! The handle-scope stack: every `napi_value` an addon holds is a slot here.
 //!
 //! Slots are numbered from 1 so that a null `napi_value` is never a valid handle. Closing a scope
-//! truncates the stack to where the scope began; an escapable scope reserves its escape slot in
-//! the parent before it opens.
+//! lowers the stack's top to where the scope began; an escapable scope reserves its escape slot
+//! in the parent before it opens. As in V8, a closed scope's slots keep their values until new
+//! handles reuse them: node-addon-api callbacks routinely return a value made inside a
+//! `Napi::HandleScope` that closes before the host reads the result (node-pty's `open`). Those
+//! stale slots are not roots, and are dropped once every scope is closed.
 
 use super::value::Value;
 
@@ -17,7 +20,9 @@ pub struct Scope {
 
 #[derive(Default)]
 pub struct HandleStack {
+    /// Live slots are `values[..top]`; those above are stale (see the module's comment).
     values: Vec<Value>,
+    top: usize,
     scopes: Vec<Scope>,
     /// Scopes at or below this depth belong to the host (the scope around each native call), so
     /// an addon cannot close them.
@@ -39,20 +44,26 @@ pub enum ScopeError {
 impl HandleStack {
     /// A handle for `v` in the innermost scope.
     pub fn push(&mut self, v: Value) -> usize {
-        self.values.push(v);
-        self.values.len()
+        if self.top < self.values.len() {
+            self.values[self.top] = v;
+        } else {
+            self.values.push(v);
+        }
+        self.top += 1;
+        self.top
     }
 
+    /// The value of a handle, live or stale.
     pub fn get(&self, handle: usize) -> Option<&Value> {
         handle.checked_sub(1).and_then(|i| self.values.get(i))
     }
 
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.top
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.top == 0
     }
 
     pub fn depth(&self) -> usize {
@@ -61,11 +72,8 @@ impl HandleStack {
 
     /// Opens a scope; returns its id (depth, from 1).
     pub fn open(&mut self, escapable: bool) -> usize {
-        let escape_slot = escapable.then(|| {
-            self.values.push(Value::Undefined);
-            self.values.len() - 1
-        });
-        self.scopes.push(Scope { start: self.values.len(), escape_slot, escaped: false });
+        let escape_slot = escapable.then(|| self.push(Value::Undefined) - 1);
+        self.scopes.push(Scope { start: self.top, escape_slot, escaped: false });
         self.scopes.len()
     }
 
@@ -89,7 +97,10 @@ impl HandleStack {
     pub fn unwind_to(&mut self, depth: usize) {
         while self.scopes.len() > depth {
             let scope = self.scopes.pop().expect("checked non-empty");
-            self.values.truncate(scope.start);
+            self.top = scope.start;
+        }
+        if self.scopes.is_empty() {
+            self.values.truncate(self.top);
         }
     }
 
@@ -123,7 +134,7 @@ impl HandleStack {
 
     /// Every value a live handle holds (GC roots).
     pub fn values(&self) -> &[Value] {
-        &self.values
+        &self.values[..self.top]
     }
 }
 
@@ -140,10 +151,16 @@ mod tests {
         let escaped = h.escape(esc, Value::Number(2.0)).unwrap();
         assert_eq!(h.escape(esc, Value::Number(3.0)), Err(ScopeError::EscapedTwice));
         h.close(esc).unwrap();
-        assert!(h.get(inner_handle).is_none());
+        // Stale, as in V8: readable until a new handle reuses the slot, and no longer a root.
+        assert!(matches!(h.get(inner_handle), Some(Value::Number(n)) if *n == 1.0));
+        assert!(h.values().iter().all(|v| !matches!(v, Value::Number(n) if *n == 1.0)));
+        let reused = h.push(Value::Number(4.0));
+        assert_eq!(reused, inner_handle);
+        assert!(matches!(h.get(inner_handle), Some(Value::Number(n)) if *n == 4.0));
         assert!(matches!(h.get(escaped), Some(Value::Number(n)) if *n == 2.0));
         h.close(outer).unwrap();
         assert!(h.is_empty());
+        assert!(h.get(inner_handle).is_none(), "dropped once every scope is closed");
         assert_eq!(h.close(outer), Err(ScopeError::Mismatch));
     }
 }

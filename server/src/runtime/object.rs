@@ -5,6 +5,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::builtins::collections::OrderedTable;
+use super::builtins::weak::WeakTable;
 use super::builtins::iterator::CollectionIterator;
 use super::env::EnvId;
 use super::heap::ObjectId;
@@ -243,6 +244,9 @@ pub enum ObjectClass {
     /// `new Set()` / `new Map()`: their entries (a Set's entries map each value to itself).
     Set(OrderedTable),
     Map(OrderedTable),
+    /// `new WeakSet()` / `new WeakMap()`: entries keyed by identity, dropped with their keys.
+    WeakSet(WeakTable),
+    WeakMap(WeakTable),
     /// An iterator `values()`, `keys()` or `entries()` returned, over an array, Set or Map.
     Iterator(CollectionIterator),
     Promise(super::promise::PromiseData),

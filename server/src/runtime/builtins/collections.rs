@@ -192,26 +192,30 @@ fn update<R>(rt: &Runtime, this: &Value, kind: Kind, method: &str, f: impl FnOnc
     }
 }
 
-/// `new Set(iterable)` / `new Map(iterable)`: an empty collection, then `add`/`set` (looked up on
-/// the new object, as the spec does) for each value the iterable yields.
-fn construct(rt: &Runtime, kind: Kind, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
+/// `new Set(iterable)` / `new Map(iterable)` (and the weak ones): an empty collection, then
+/// `add`/`set` (looked up on the new object, as the spec does) for each value the iterable
+/// yields; `entries` says whether each value is a `[key, value]` pair.
+pub(super) fn construct_collection(
+    rt: &Runtime,
+    name: &str,
+    class: ObjectClass,
+    entries: bool,
+    args: &[Value],
+    new_target: Option<ObjectId>,
+) -> JsResult<Value> {
     let Some(new_target) = new_target else {
-        return Err(rt.type_error(format!("Constructor {} requires 'new'", kind.name())));
+        return Err(rt.type_error(format!("Constructor {name} requires 'new'")));
     };
     let proto = match rt.get_named(&Value::Object(new_target), "prototype")? {
         Value::Object(p) => p,
         _ => rt.realm.object_prototype,
-    };
-    let class = match kind {
-        Kind::Set => ObjectClass::Set(OrderedTable::default()),
-        Kind::Map => ObjectClass::Map(OrderedTable::default()),
     };
     let obj = Value::Object(rt.heap.borrow_mut().new_object(class, Some(proto)));
     let iterable = arg(args, 0);
     if iterable.is_nullish() {
         return Ok(obj);
     }
-    let adder_name = if kind == Kind::Set { "add" } else { "set" };
+    let adder_name = if entries { "set" } else { "add" };
     let adder = rt.get_named(&obj, adder_name)?;
     if !rt.is_callable(&adder) {
         return Err(rt.type_error(format!(
@@ -221,18 +225,25 @@ fn construct(rt: &Runtime, kind: Kind, args: &[Value], new_target: Option<Object
         )));
     }
     iterate(rt, &iterable, |item| {
-        let args = match kind {
-            Kind::Set => vec![item],
-            Kind::Map => {
-                if !matches!(item, Value::Object(_)) {
-                    return Err(rt.type_error(format!("Iterator value {} is not an entry object", describe(rt, &item))));
-                }
-                vec![rt.get(&item, &PropertyKey::Index(0))?, rt.get(&item, &PropertyKey::Index(1))?]
+        let args = if entries {
+            if !matches!(item, Value::Object(_)) {
+                return Err(rt.type_error(format!("Iterator value {} is not an entry object", describe(rt, &item))));
             }
+            vec![rt.get(&item, &PropertyKey::Index(0))?, rt.get(&item, &PropertyKey::Index(1))?]
+        } else {
+            vec![item]
         };
         rt.call(&adder, obj.clone(), &args).map(drop)
     })?;
     Ok(obj)
+}
+
+fn construct(rt: &Runtime, kind: Kind, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
+    let class = match kind {
+        Kind::Set => ObjectClass::Set(OrderedTable::default()),
+        Kind::Map => ObjectClass::Map(OrderedTable::default()),
+    };
+    construct_collection(rt, kind.name(), class, kind == Kind::Map, args, new_target)
 }
 
 /// `forEach(callback, thisArg)`: walks the live table, so entries added by the callback are

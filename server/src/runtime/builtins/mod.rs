@@ -15,6 +15,7 @@ mod object_own;
 mod primitive;
 mod promise;
 mod symbol;
+pub mod weak;
 
 use super::heap::ObjectId;
 use super::object::{BuiltinFn, ObjectClass};
@@ -45,6 +46,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     json::install(b, realm);
     iterator::install(b, realm);
     collections::install(b, realm);
+    weak::install(b, realm);
     buffer::install(b, realm);
     promise::install(b, realm);
 }

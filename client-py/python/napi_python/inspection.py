@@ -1,0 +1,221 @@
+"""``python -m napi_python inspect FILE.node``: what an addon is and what it needs, before
+trusting it with real work.
+
+Read from the file itself (``elf``): how it registers (an exported ``napi_register_module_v1``,
+or a library constructor calling ``napi_module_register``, or neither: a V8 addon), whether it
+declares a Node-API version, the Node-API functions it imports or names for ``dlsym`` (napi-rs
+looks every one up by name at load) and whether ``napi-hostd`` implements each (the host says,
+with ``napi-hostd --exports``), and the symbols it needs that neither the host nor the libraries
+it names provide: libuv, V8 and Node's C++ API, which exist only inside ``node``. Then it is
+loaded into a sandboxed host, which reports the Node-API version it runs as and its exports.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from . import elf, js
+from .host import hostd_path, load_addon
+from .errors import AddonError
+from .proxy import JSFunction, JSObject, JSSymbol
+from .sandbox import Sandbox
+from .values import BigInt
+
+__all__ = ["inspect_addon", "format_report", "host_exports"]
+
+_NAPI = re.compile(r"^(napi|node_api)_[a-z0-9_]+$")
+# Functions the host exports but can only refuse, and why.
+_ALWAYS_FAILS = {
+    "napi_run_script": "always fails: napi-hostd has no JavaScript engine",
+    "napi_get_uv_event_loop": "always fails: napi-hostd has no libuv loop",
+}
+_CATEGORIES = [
+    ("libuv", re.compile(r"^uv_")),
+    ("V8", re.compile(r"^_Z(?:N[VKRO]*|T[VIS]N)2v8")),
+    ("Node C++ API", re.compile(r"^_Z(?:N[VKRO]*|T[VIS]N)4node|^node_module_register$")),
+]
+
+
+def host_exports() -> dict[str, str]:
+    """The Node-API functions the host exports, each with its state (``implemented``/``missing``)."""
+    out = subprocess.run([hostd_path(), "--exports"], capture_output=True, text=True, timeout=30, check=True).stdout
+    return dict(line.split("\t", 1) for line in out.splitlines() if "\t" in line)
+
+
+def _category(name: str) -> str:
+    return next((label for label, pattern in _CATEGORIES if pattern.search(name)), "other")
+
+
+def _demangle(names: list[str]) -> dict[str, str]:
+    """Readable C++ names, when binutils' c++filt is there (only for display)."""
+    tool = shutil.which("c++filt")
+    if not tool or not names:
+        return {}
+    proc = subprocess.run([tool], input="\n".join(names), capture_output=True, text=True, timeout=30, check=False)
+    readable = proc.stdout.splitlines()
+    return {n: r for n, r in zip(names, readable) if r != n} if proc.returncode == 0 and len(readable) == len(names) else {}
+
+
+def _registration(so: elf.SharedObject) -> str:
+    defined = so.defined
+    imported = {s.name for s in so.undefined}
+    if "napi_register_module_v1" in defined:
+        return "napi_register_module_v1"
+    if "napi_module_register" in imported:
+        return "napi_module_register"
+    if any(n.startswith("node_register_module_v") for n in defined) or "node_module_register" in imported:
+        return "node (V8 ABI: NODE_MODULE, not Node-API)"
+    return "none found"
+
+
+def _static(path: Path) -> dict[str, Any]:
+    so = elf.read(path)
+    implemented = host_exports()
+    imported = {s.name for s in so.undefined if _NAPI.match(s.name)}
+    looked_up = elf.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+") - imported
+    functions = []
+    for name in sorted(imported | looked_up):
+        state = implemented.get(name, "not exported by napi-hostd")
+        if name in looked_up and state == "not exported by napi-hostd":
+            # A string that only looks like a function name (napi-rs's own identifiers).
+            continue
+        functions.append({"name": name, "how": "imported" if name in imported else "dlsym", "state": _ALWAYS_FAILS.get(name, state)})
+    host = elf.read(hostd_path())
+    provided, _, missing_libs = elf.provided_by([host, so])
+    _, libraries, _ = elf.provided_by([so])
+    unresolved = sorted(
+        s.name for s in so.undefined if not s.weak and not _NAPI.match(s.name) and s.name not in provided
+    )
+    readable = _demangle(unresolved)
+    needs: dict[str, list[str]] = {}
+    for name in unresolved:
+        needs.setdefault(_category(name), []).append(readable.get(name, name))
+    return {
+        "path": str(path),
+        "machine": so.machine,
+        "bits": so.bits,
+        "registration": _registration(so),
+        "declares_version": "node_api_module_get_api_version_v1" in so.defined,
+        "libraries": so.needed,
+        "library_dirs": sorted({str(p.parent) for p in libraries}),
+        "missing_libraries": missing_libs,
+        "napi_functions": functions,
+        "unresolved": needs,
+    }
+
+
+def _describe(value: Any) -> tuple[str, str]:
+    """(kind, detail) of an export, as `typeof` and a little more."""
+    if isinstance(value, JSFunction):
+        if not value.is_class:
+            return "function", ""
+        proto = js.get(value, "prototype")
+        members = js.own_property_descriptors(proto) if isinstance(proto, JSObject) else {}
+        methods = [str(k) for k, d in members.items() if "value" in d and isinstance(d["value"], JSFunction) and k != "constructor"]
+        accessors = [str(k) for k, d in members.items() if "get" in d or "set" in d]
+        statics = [str(k) for k in js.keys(value) if k not in ("length", "name", "prototype") and not isinstance(k, JSSymbol)]
+        parts = [f"{label}: {', '.join(names)}" for label, names in
+                 (("methods", methods), ("accessors", accessors), ("static", statics)) if names]
+        return "class", "; ".join(parts)
+    if isinstance(value, bool):
+        return "boolean", json.dumps(value)
+    if isinstance(value, BigInt):
+        return "bigint", f"{int(value)}n"
+    if isinstance(value, (int, float)):
+        return "number", repr(value)
+    if isinstance(value, str):
+        return "string", json.dumps(value)
+    if value is None:
+        return "undefined", ""
+    if isinstance(value, dict):
+        return "object", "{" + ", ".join(_member(k, v) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "array", f"{len(value)} items"
+    if isinstance(value, JSSymbol):
+        return "symbol", value.description or ""
+    if isinstance(value, JSObject):
+        return js.typeof(value), ", ".join(str(k) for k in js.keys(value) if not isinstance(k, JSSymbol))
+    return type(value).__name__, ""
+
+
+def _member(key: str, value: Any) -> str:
+    """A plain object's member in one word: ``Round: 1`` (napi-rs enums), ``register()``."""
+    if isinstance(value, JSFunction):
+        return f"{key}()"
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return f"{key}: {json.dumps(value)}"
+    return key
+
+
+def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any]:
+    # The sandbox lets the addon read its own folder and the system's libraries; libraries it
+    # ships elsewhere (sharp's libvips, in a sibling package) must be readable too.
+    box = Sandbox(read=library_dirs) if sandbox else None
+    try:
+        addon = load_addon(path, sandbox=box, restart=False, timeout=60)
+    except AddonError as e:
+        return {"loaded": False, "error": str(e)}
+    with addon:
+        exports = addon.exports
+        if isinstance(exports, JSObject) and not isinstance(exports, JSFunction):
+            entries = [(str(k), js.get(exports, k)) for k in js.keys(exports)]
+        else:
+            entries = [("module.exports", exports)]
+        return {
+            "loaded": True,
+            "sandboxed": sandbox,
+            "protections": addon.protections,
+            "napi_version": addon.napi_version,
+            "registered_by": addon.registration,
+            "exports": [dict(zip(("name", "kind", "detail"), (name, *_describe(v)))) for name, v in entries],
+        }
+
+
+def inspect_addon(path: "str | Path", *, sandbox: bool = True) -> dict[str, Any]:
+    """Everything ``inspect`` prints, as a dict (``--json`` prints it as is)."""
+    p = Path(path).resolve()
+    report = _static(p)
+    report["load"] = _loaded(p, sandbox, report["library_dirs"])
+    return report
+
+
+def format_report(r: dict[str, Any]) -> str:
+    lines = [f"{r['path']}", f"  ELF {r['bits']}-bit {r['machine']}"]
+    lines.append(f"  registration: {r['registration']}")
+    load = r["load"]
+    version = f"{load['napi_version']}" if load.get("loaded") else "unknown (not loaded)"
+    declared = "declared by node_api_module_get_api_version_v1" if r["declares_version"] else "declares none, so 8 as in Node"
+    lines.append(f"  Node-API version: {version} ({declared})")
+    funcs = r["napi_functions"]
+    by_state: dict[str, int] = {}
+    for f in funcs:
+        by_state[f["state"]] = by_state.get(f["state"], 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(by_state.items())) or "none"
+    lines.append(f"  Node-API functions ({len(funcs)}: {summary}):")
+    width = max((len(f["name"]) for f in funcs), default=0)
+    lines += [f"    {f['name']:<{width}}  {f['how']:<8}  {f['state']}" for f in funcs]
+    if r["unresolved"]:
+        lines.append("  needs symbols neither napi-hostd nor the libraries named provide (libuv, V8 and node's C++ API exist only inside node):")
+        for category, names in r["unresolved"].items():
+            lines.append(f"    {category} ({len(names)}):")
+            lines += [f"      {n}" for n in names]
+    else:
+        lines.append("  other symbols: all provided by napi-hostd and the libraries it names")
+    lines.append(f"  libraries: {', '.join(r['libraries']) or 'none'}")
+    if r["missing_libraries"]:
+        lines.append(f"  libraries not found: {', '.join(r['missing_libraries'])}")
+    if not load.get("loaded"):
+        lines.append(f"  loading it failed: {load['error']}")
+        return "\n".join(lines)
+    where = f"a sandboxed napi-hostd ({', '.join(load['protections'])})" if load["sandboxed"] else "napi-hostd (not sandboxed)"
+    lines.append(f"  loaded in {where}; registered by {load['registered_by']}")
+    lines.append(f"  exports ({len(load['exports'])}):")
+    width = max((len(e["name"]) for e in load["exports"]), default=0)
+    for e in load["exports"]:
+        lines.append(f"    {e['name']:<{width}}  {e['kind']}" + (f"  {e['detail']}" if e["detail"] else ""))
+    return "\n".join(lines)

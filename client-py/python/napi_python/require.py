@@ -1,0 +1,364 @@
+"""Finding an npm package's Node-API binary in ``node_modules`` and loading it, as ``require``
+does under Node.
+
+Packages ship their ``.node`` file in one of a few layouts, each tried in this order:
+
+- ``main`` in package.json names a ``.node`` file (napi-rs platform packages themselves), or
+  the package holds ``index.node`` (Node's own index lookup);
+- napi-rs: ``<binaryName>.<platform>.node`` beside package.json, or the platform package
+  ``<name>-<platform>`` (``@node-rs/crc32-linux-x64-gnu``) that npm installed from the
+  package's ``optionalDependencies``, found from the package's directory upwards as Node finds
+  it. The names come from package.json's ``napi`` field (``binaryName``/``packageName`` in
+  napi-rs 3, ``name``/``package.name`` in napi-rs 2); other platform packages named in
+  ``optionalDependencies`` (``@img/sharp-linux-x64``) are searched too;
+- node-gyp: ``build/Release/*.node``, then ``build/Debug/*.node``;
+- prebuilds: ``prebuilds/<os>-<arch>.node`` (better-sqlite3), and node-gyp-build's
+  ``prebuilds/<os>-<arch>/*.node``, choosing among the files by their tags
+  (``node.napi.glibc.node``) as node-gyp-build does; builds for one Node release's V8 ABI
+  (``abi115`` without ``napi``) are not Node-API and are passed over. Platform packages that
+  hold such tagged files (node-gyp-build-optional-packages: ``@lmdb/lmdb-linux-x64``) are read
+  the same way.
+
+Only the package's binary is loaded, not its JavaScript: what a package's ``index.js`` adds
+around the binding (option objects, argument checks, classes written in JS) is not there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform as _platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from .addon import Addon
+from .host import load_addon
+from .errors import AddonNotFoundError
+
+__all__ = ["require", "resolve", "current_platform"]
+
+# Node's process.arch for Python's platform.machine().
+_ARCH = {
+    "x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm",
+    "armv6l": "arm", "i386": "ia32", "i686": "ia32", "riscv64": "riscv64", "s390x": "s390x",
+    "ppc64le": "ppc64", "loongarch64": "loong64",
+}
+
+
+def current_platform() -> str:
+    """This machine as napi-rs names platforms: ``linux-x64-gnu``, ``linux-arm64-musl``,
+    ``linux-arm-gnueabihf``, ``darwin-arm64``..."""
+    system = sys.platform
+    if system.startswith("linux"):
+        system = "linux"
+    elif system == "win32":
+        return f"win32-{_arch()}-msvc"
+    arch = _arch()
+    if system != "linux":
+        return f"{system}-{arch}"
+    libc = "gnu" if _is_glibc() else "musl"
+    return f"linux-{arch}-{libc}eabihf" if arch == "arm" else f"linux-{arch}-{libc}"
+
+
+def _arch() -> str:
+    machine = _platform.machine().lower()
+    return _ARCH.get(machine, machine)
+
+
+def _is_glibc() -> bool:
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError):
+        return False
+
+
+@dataclass(frozen=True)
+class _Platform:
+    """A napi-rs platform string taken apart: ``linux-x64-gnu`` -> linux, x64, gnu."""
+
+    name: str
+    os: str
+    arch: str
+    abi: str
+
+    @classmethod
+    def parse(cls, name: str) -> "_Platform":
+        parts = name.split("-")
+        if len(parts) < 2:
+            raise ValueError(f"not a platform name like 'linux-x64-gnu': {name!r}")
+        return cls(name, parts[0], parts[1], "-".join(parts[2:]))
+
+    @property
+    def libc(self) -> str | None:
+        """node-gyp-build's libc tag: ``glibc`` or ``musl`` (None off Linux)."""
+        if self.os != "linux":
+            return None
+        return "musl" if self.abi.startswith("musl") else "glibc"
+
+    @property
+    def suffixes(self) -> list[str]:
+        """How platform packages end, most specific first: ``-linux-x64-gnu`` (napi-rs),
+        ``-linux-x64-glibc`` (@parcel/watcher), ``-linuxmusl-x64`` (sharp on musl),
+        ``-linux-x64`` (sharp's ``@img/sharp-linux-x64``; lmdb's, which holds builds for both
+        libcs)."""
+        out = [f"-{self.name}"]
+        if self.libc == "glibc":
+            out.append(f"-{self.os}-{self.arch}-glibc")
+        elif self.libc == "musl":
+            out.append(f"-linuxmusl-{self.arch}")
+        out.append(f"-{self.os}-{self.arch}")
+        return out
+
+
+class _Search:
+    """Every place looked at, and what was found there, for the error message."""
+
+    def __init__(self) -> None:
+        self.places: list[str] = []
+
+    def note(self, path: Path, outcome: str) -> None:
+        self.places.append(f"{path}: {outcome}")
+
+
+def node_modules_dirs(start: Path) -> Iterator[Path]:
+    """The ``node_modules`` folders Node searches from ``start``: ``start/node_modules``, then
+    each parent's, skipping folders that are themselves named ``node_modules``."""
+    d = start.resolve()
+    while True:
+        if d.name != "node_modules":
+            yield d / "node_modules"
+        if d.parent == d:
+            return
+        d = d.parent
+
+
+def _unique(dirs: Iterator[Path]) -> list[Path]:
+    seen: list[Path] = []
+    for d in dirs:
+        if d not in seen:
+            seen.append(d)
+    return seen
+
+
+def _read_package_json(pkg: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((pkg / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _find_package(name: str, starts: Sequence[Path], search: _Search) -> Path | None:
+    for nm in _unique(d for s in starts for d in node_modules_dirs(s)):
+        candidate = nm / name
+        if candidate.is_dir():
+            # Node searches on from the real path: pnpm links packages into node_modules from
+            # a store where their platform packages sit beside them.
+            return candidate.resolve()
+        search.note(candidate, "no such package")
+    return None
+
+
+def _node_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix == ".node" and p.is_file())
+    except OSError:
+        return []
+
+
+def _pick(files: list[Path], package: str, folder: Path, plat: _Platform, search: _Search) -> Path | None:
+    """One of a folder's ``.node`` files: the only one; among prebuilds named by their tags
+    (``node.napi.glibc.node``), the one node-gyp-build would take; else the one named after the
+    package."""
+    if not files:
+        search.note(folder, "no .node file")
+        return None
+    if len(files) == 1 and not _is_tagged(files[0]):
+        return files[0]
+    if any(_is_tagged(f) for f in files):
+        return _best_prebuild(files, folder, plat, search)
+    base = package.rsplit("/", 1)[-1]
+    wanted = {base, base.replace("-", "_"), base.replace("_", "-")}
+    named = [f for f in files if f.stem in wanted]
+    if len(named) == 1:
+        return named[0]
+    search.note(folder, f"several .node files, none named after {package}: {', '.join(f.name for f in files)}")
+    return None
+
+
+def _main_node(pkg: Path, meta: dict[str, Any], search: _Search) -> Path | None:
+    main = meta.get("main")
+    if isinstance(main, str) and main.endswith(".node"):
+        target = pkg / main
+        if target.is_file():
+            return target
+        search.note(target, "package.json main names this file, which is missing")
+    index = pkg / "index.node"
+    return index if index.is_file() else None
+
+
+def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) -> Path | None:
+    napi = meta.get("napi") if isinstance(meta.get("napi"), dict) else {}
+    name = meta.get("name") if isinstance(meta.get("name"), str) else pkg.name
+    legacy_package = napi.get("package") if isinstance(napi.get("package"), dict) else {}
+    binary = napi.get("binaryName") or napi.get("name")
+    package_name = napi.get("packageName") or legacy_package.get("name") or name
+    if isinstance(binary, str):
+        local = pkg / f"{binary}.{plat.name}.node"
+        if local.is_file():
+            return local
+        search.note(local, "no such file")
+    platform_packages = [f"{package_name}-{plat.name}"] if napi else []
+    optional = meta.get("optionalDependencies")
+    if isinstance(optional, dict):
+        platform_packages += [dep for suffix in plat.suffixes for dep in optional if dep.endswith(suffix)]
+    for dep in dict.fromkeys(platform_packages):
+        found = _find_package(dep, [pkg], search)
+        if found is None:
+            continue
+        dep_meta = _read_package_json(found)
+        hit = _main_node(found, dep_meta, search)
+        if hit is None and isinstance(binary, str) and (found / f"{binary}.{plat.name}.node").is_file():
+            hit = found / f"{binary}.{plat.name}.node"
+        if hit is None:
+            hit = _pick(_all_node_files(found), dep, found, plat, search)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _all_node_files(pkg: Path) -> list[Path]:
+    """The ``.node`` files of a platform package, which may keep them in a subfolder
+    (``@img/sharp-linux-x64/lib/sharp-linux-x64.node``)."""
+    return sorted(p for p in pkg.rglob("*.node") if "node_modules" not in p.relative_to(pkg).parts)
+
+
+def _node_gyp(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
+    for kind in ("Release", "Debug"):
+        folder = pkg / "build" / kind
+        if not folder.is_dir():
+            search.note(folder, "no such folder")
+            continue
+        hit = _pick(_node_files(folder), pkg.name, folder, plat, search)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _prebuild_tags(file: Path) -> dict[str, Any]:
+    """node-gyp-build's reading of a prebuild's name: ``node.napi.glibc.node`` has the runtime
+    ``node``, ``napi``, libc ``glibc``; ``abi115``, ``uv1``, ``armv7`` are tags too."""
+    tags: dict[str, Any] = {"file": file, "specificity": 0}
+    for tag in file.name.split(".")[:-1]:
+        if tag in ("node", "electron", "node-webkit"):
+            tags["runtime"] = tag
+        elif tag == "napi":
+            tags["napi"] = True
+        elif tag.startswith("abi") and tag[3:].isdigit():
+            tags["abi"] = tag
+        elif tag.startswith("uv") and tag[2:].isdigit():
+            tags["uv"] = tag[2:]
+        elif tag.startswith("armv") and tag[4:].isdigit():
+            tags["armv"] = tag[4:]
+        elif tag in ("glibc", "musl"):
+            tags["libc"] = tag
+        else:
+            continue
+        tags["specificity"] += 1
+    return tags
+
+
+def _is_tagged(file: Path) -> bool:
+    tags = _prebuild_tags(file)
+    return any(k in tags for k in ("runtime", "napi", "abi", "libc"))
+
+
+def _best_prebuild(files: list[Path], folder: Path, plat: _Platform, search: _Search) -> Path | None:
+    usable = []
+    for file in files:
+        tags = _prebuild_tags(file)
+        if tags.get("runtime", "node") != "node":
+            search.note(file, f"built for {tags['runtime']}, not Node")
+        elif tags.get("abi") and not tags.get("napi"):
+            search.note(file, f"built for one Node release's V8 ABI ({tags['abi']}), not for Node-API")
+        elif tags.get("libc") and tags["libc"] != plat.libc:
+            search.note(file, f"built for {tags['libc']}, this system uses {plat.libc}")
+        else:
+            usable.append(tags)
+    if not usable:
+        search.note(folder, "no Node-API build for this platform")
+        return None
+    # node-gyp-build's preference among matches: the most specific name.
+    usable.sort(key=lambda t: -t["specificity"])
+    return usable[0]["file"]
+
+
+def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
+    """node-gyp-build's folder. Untagged names (``bufferutil.node``) count as Node-API builds:
+    node-gyp-build takes them too. better-sqlite3 names its files after the platform instead
+    (``prebuilds/linux-x64.node``, ``prebuilds/linuxmusl-x64.node``)."""
+    flat = pkg / "prebuilds" / f"{'linuxmusl' if plat.libc == 'musl' else plat.os}-{plat.arch}.node"
+    if flat.is_file():
+        return flat
+    search.note(flat, "no such file")
+    folder = pkg / "prebuilds" / f"{plat.os}-{plat.arch}"
+    if not folder.is_dir():
+        search.note(folder, "no such folder")
+        return None
+    files = _node_files(folder)
+    if not files:
+        search.note(folder, "no .node file")
+        return None
+    return _best_prebuild(files, folder, plat, search)
+
+
+def _package_binary(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
+    meta = _read_package_json(pkg)
+    return (
+        _main_node(pkg, meta, search)
+        or _napi_rs(pkg, meta, plat, search)
+        or _node_gyp(pkg, plat, search)
+        or _prebuilds(pkg, plat, search)
+    )
+
+
+def resolve(name: str, paths: "Sequence[str | os.PathLike[str]] | None" = None, *, platform: str | None = None) -> str:
+    """The ``.node`` file ``require(name, paths)`` loads, without loading it.
+
+    ``name`` is a package name (``"@node-rs/crc32"``), or a path (starting with ``.`` or ``/``)
+    to a package folder or a ``.node`` file. Packages are searched in the ``node_modules``
+    folders from each of ``paths`` upwards, then from the current directory upwards.
+    ``platform`` picks another platform's build (napi-rs naming, ``"linux-x64-musl"``); the
+    default is this machine's (``current_platform()``). Raises ``AddonNotFoundError`` listing
+    every place it looked.
+    """
+    plat = _Platform.parse(platform or current_platform())
+    search = _Search()
+    if name.startswith((".", "/")):
+        target = Path(name).resolve()
+        if target.is_file():
+            return str(target)
+        pkg: Path | None = target if target.is_dir() else None
+        if pkg is None:
+            search.note(target, "no such file or folder")
+    else:
+        starts = [Path(p) for p in (paths or ())] + [Path.cwd()]
+        pkg = _find_package(name, starts, search)
+    if pkg is not None:
+        found = _package_binary(pkg, plat, search)
+        if found is not None:
+            return str(found)
+    where = "\n  ".join(search.places)
+    raise AddonNotFoundError(
+        f"cannot find a Node-API binary of {name!r} for {plat.name}; looked at:\n  {where}", search.places
+    )
+
+
+def require(name: str, paths: "Sequence[str | os.PathLike[str]] | None" = None, *, platform: str | None = None, **options: Any) -> Addon:
+    """Finds the npm package ``name`` (see ``resolve``) and loads its Node-API binary.
+
+    ``options`` go to ``load_addon`` (``timeout``, ``sandbox``, ``restart``, ``env``...).
+    """
+    return load_addon(resolve(name, paths, platform=platform), **options)

@@ -1,0 +1,263 @@
+"""`napi_python.require`: finding a package's Node-API binary in node_modules, in each layout
+real packages use, and the error that lists every place it looked.
+
+The package trees are made in tmp dirs with real test addons (build/addons) copied in under the
+names packages give them, so each test loads what it found and calls it: `bench.node` answers
+`add`, `strings.node` answers `createUtf8`, which tells which file was picked. The real npm
+packages (tests/npm) are checked against the `.node` file node's own `require` loads.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ADDONS, ROOT
+import napi_python
+from napi_python import AddonLoadError, AddonNotFoundError, current_platform, resolve
+
+NPM = ROOT / "tests" / "npm"
+HERE = current_platform()
+
+
+def package(root: Path, name: str, meta: dict | None = None, files: dict[str, str] | None = None) -> Path:
+    """Makes `root/<name>` with a package.json (`meta` plus the name) and `files`: a relative
+    path -> the test addon to copy there."""
+    pkg = root / name
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text(json.dumps({"name": name, "version": "1.0.0", **(meta or {})}))
+    for rel, addon in (files or {}).items():
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ADDONS / f"{addon}.node", pkg / rel)
+    return pkg
+
+
+def which(addon) -> str:
+    """Which test addon was loaded."""
+    names = dir(addon)
+    return "bench" if "add" in names else "strings" if "createUtf8" in names else f"? {names}"
+
+
+@pytest.fixture
+def require():
+    """napi_python.require, closing what it loaded after the test."""
+    opened = []
+
+    def _require(*args, **kwargs):
+        addon = napi_python.require(*args, **kwargs)
+        opened.append(addon)
+        return addon
+
+    yield _require
+    for addon in opened:
+        addon.close()
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder with node_modules, the current directory set two levels below it."""
+    work = tmp_path / "project" / "src" / "deep"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    return tmp_path / "project"
+
+
+def test_napi_rs_platform_package_found_from_the_current_directory_upwards(project, require):
+    nm = project / "node_modules"
+    package(nm, "@fake/calc", {
+        "napi": {"binaryName": "calc", "targets": ["x86_64-unknown-linux-gnu"]},
+        "optionalDependencies": {f"@fake/calc-{HERE}": "1.0.0", "@fake/calc-darwin-arm64": "1.0.0"},
+    })
+    package(nm, f"@fake/calc-{HERE}", {"main": f"calc.{HERE}.node"}, {f"calc.{HERE}.node": "bench"})
+    with require("@fake/calc") as addon:
+        assert which(addon) == "bench"
+        assert addon.add(2, 3) == 5
+        assert addon.path == str(nm / f"@fake/calc-{HERE}" / f"calc.{HERE}.node")
+
+
+def test_napi_rs_musl_and_gnu_builds_side_by_side_pick_this_systems_libc(project, require):
+    nm = project / "node_modules"
+    base = "linux-x64"
+    package(nm, "calc", {"napi": {"binaryName": "calc"}, "optionalDependencies": {
+        f"calc-{base}-gnu": "1.0.0", f"calc-{base}-musl": "1.0.0"}})
+    package(nm, f"calc-{base}-gnu", {"main": f"calc.{base}-gnu.node"}, {f"calc.{base}-gnu.node": "bench"})
+    package(nm, f"calc-{base}-musl", {"main": f"calc.{base}-musl.node"}, {f"calc.{base}-musl.node": "strings"})
+    musl = require("calc", platform=f"{base}-musl")
+    gnu = require("calc", platform=f"{base}-gnu")
+    assert which(musl) == "strings" and musl.path.endswith(f"calc-{base}-musl/calc.{base}-musl.node")
+    assert which(gnu) == "bench"
+    if HERE == f"{base}-gnu":
+        assert resolve("calc") == gnu.path
+
+
+def test_napi_rs_binary_beside_package_json_and_napi_rs_2_names(project, require):
+    # napi-rs 2: `napi.name`, `napi.package.name`; the binary may sit in the package itself.
+    nm = project / "node_modules"
+    package(nm, "local-bin", {"napi": {"name": "lb"}}, {f"lb.{HERE}.node": "strings"})
+    assert which(require("local-bin")) == "strings"
+    package(nm, "renamed", {"napi": {"name": "rn", "package": {"name": "@other/rn"}}})
+    package(nm, f"@other/rn-{HERE}", {}, {f"rn.{HERE}.node": "bench"})
+    assert require("renamed").add(1, 1) == 2
+
+
+def test_platform_package_nested_in_the_package_or_hoisted_above_it(project, require):
+    # Node resolves the platform package from the package's own folder upwards.
+    nm = project / "node_modules"
+    outer = package(nm, "outer", {"napi": {"binaryName": "o"}})
+    package(outer / "node_modules", f"outer-{HERE}", {"main": f"o.{HERE}.node"}, {f"o.{HERE}.node": "bench"})
+    assert which(require("outer")) == "bench"
+    # A package nested in another's node_modules, its platform package hoisted to the top.
+    package(outer / "node_modules", "inner", {"napi": {"binaryName": "i"}})
+    package(nm, f"inner-{HERE}", {"main": f"i.{HERE}.node"}, {f"i.{HERE}.node": "strings"})
+    found = resolve("inner", paths=[outer])
+    assert found == str(nm / f"inner-{HERE}" / f"i.{HERE}.node")
+
+
+def test_optional_dependency_platform_packages_with_the_node_file_in_a_subfolder(project, require):
+    # sharp's layout: `@img/sharp-linux-x64/lib/sharp-linux-x64.node`, no `napi` field.
+    nm = project / "node_modules"
+    os_arch = "-".join(HERE.split("-")[:2])
+    package(nm, "imgpkg", {"optionalDependencies": {f"@img/imgpkg-{os_arch}": "1.0.0", "@img/imgpkg-wasm32": "1.0.0"}})
+    package(nm, f"@img/imgpkg-{os_arch}", {"main": "lib/index.js"}, {f"lib/imgpkg-{os_arch}.node": "bench"})
+    assert which(require("imgpkg")) == "bench"
+
+
+def test_node_gyp_build_release_then_debug(project, require):
+    nm = project / "node_modules"
+    package(nm, "gyp-one", {}, {"build/Release/whatever.node": "bench"})
+    assert which(require("gyp-one")) == "bench"
+    package(nm, "gyp-debug", {}, {"build/Debug/x.node": "strings"})
+    assert which(require("gyp-debug")) == "strings"
+    # Several binaries: the one named after the package (dashes as underscores, as gyp targets).
+    package(nm, "better-thing", {}, {"build/Release/better_thing.node": "strings",
+                                    "build/Release/test_extension.node": "bench"})
+    assert which(require("better-thing")) == "strings"
+
+
+def test_node_gyp_several_binaries_none_named_after_the_package_is_an_error(project):
+    package(project / "node_modules", "ambiguous", {}, {"build/Release/a.node": "bench", "build/Release/b.node": "bench"})
+    with pytest.raises(AddonNotFoundError) as e:
+        resolve("ambiguous")
+    assert "several .node files, none named after ambiguous: a.node, b.node" in str(e.value)
+
+
+def test_prebuilds_chosen_by_their_tags_as_node_gyp_build_does(project, require):
+    nm = project / "node_modules"
+    os_arch = "-".join(HERE.split("-")[:2])
+    pkg = package(nm, "prebuilt", {}, {
+        f"prebuilds/{os_arch}/node.napi.glibc.node": "bench",
+        f"prebuilds/{os_arch}/node.napi.musl.node": "strings",
+        f"prebuilds/{os_arch}/electron.napi.node": "strings",
+        f"prebuilds/{os_arch}/node.abi115.node": "strings",
+    })
+    folder = pkg / "prebuilds" / os_arch
+    assert resolve("prebuilt", platform=f"{os_arch}-gnu") == str(folder / "node.napi.glibc.node")
+    assert resolve("prebuilt", platform=f"{os_arch}-musl") == str(folder / "node.napi.musl.node")
+    assert which(require("prebuilt", platform=f"{os_arch}-gnu")) == "bench"
+    # An untagged napi build serves both libcs.
+    package(nm, "plain-prebuild", {}, {f"prebuilds/{os_arch}/plain-prebuild.node": "bench"})
+    assert require("plain-prebuild").add(20, 22) == 42
+
+
+def test_platform_package_of_tagged_prebuilds_as_node_gyp_build_optional_packages(project, require):
+    # lmdb's and msgpackr-extract's layout: the platform package holds the tagged files.
+    nm = project / "node_modules"
+    os_arch = "-".join(HERE.split("-")[:2])
+    package(nm, "kv", {"optionalDependencies": {f"@kv/kv-{os_arch}": "1.0.0"}})
+    package(nm, f"@kv/kv-{os_arch}", {}, {
+        "node.abi115.glibc.node": "strings", "node.napi.musl.node": "strings", "node.napi.glibc.node": "bench",
+    })
+    assert resolve("kv", platform=f"{os_arch}-musl").endswith("node.napi.musl.node")
+    assert which(require("kv", platform=f"{os_arch}-gnu")) == "bench"
+
+
+def test_prebuilds_named_after_the_platform_as_better_sqlite3_ships_them(project, require):
+    nm = project / "node_modules"
+    arch = HERE.split("-")[1]
+    package(nm, "flat", {}, {f"prebuilds/linux-{arch}.node": "bench", f"prebuilds/linuxmusl-{arch}.node": "strings",
+                             "prebuilds/darwin-arm64.node": "strings"})
+    assert which(require("flat", platform=f"linux-{arch}-gnu")) == "bench"
+    assert which(require("flat", platform=f"linux-{arch}-musl")) == "strings"
+
+
+def test_prebuilds_for_one_node_releases_v8_abi_only_are_refused_with_the_reason(project, require):
+    os_arch = "-".join(HERE.split("-")[:2])
+    package(project / "node_modules", "nan-only", {}, {f"prebuilds/{os_arch}/node.abi115.node": "bench"})
+    with pytest.raises(AddonNotFoundError) as e:
+        require("nan-only")
+    assert "built for one Node release's V8 ABI (abi115), not for Node-API" in str(e.value)
+
+
+def test_main_naming_a_node_file_and_paths_outside_the_current_tree(project, tmp_path, require):
+    elsewhere = tmp_path / "elsewhere"
+    package(elsewhere / "node_modules", f"@fake/direct-{HERE}", {"main": "direct.node"}, {"direct.node": "bench"})
+    with pytest.raises(AddonNotFoundError):
+        resolve(f"@fake/direct-{HERE}")
+    # `paths` holds starting folders (as Node's require.resolve), or node_modules folders.
+    for start in (elsewhere, elsewhere / "node_modules", elsewhere / "node_modules" / "x"):
+        assert which(require(f"@fake/direct-{HERE}", paths=[start])) == "bench"
+
+
+def test_a_path_names_a_package_folder_or_a_binary(project, require):
+    pkg = package(project / "node_modules", "by-path", {}, {"build/Release/by_path.node": "strings"})
+    assert which(require(str(pkg))) == "strings"
+    assert which(require("../../node_modules/by-path")) == "strings"
+    assert resolve(str(pkg / "build/Release/by_path.node")) == str(pkg / "build/Release/by_path.node")
+
+
+def test_nothing_found_lists_every_place_looked(project, require):
+    nm = project / "node_modules"
+    package(nm, "empty-pkg", {"napi": {"binaryName": "e"}, "optionalDependencies": {f"empty-pkg-{HERE}": "1"}})
+    with pytest.raises(AddonNotFoundError) as e:
+        require("empty-pkg", timeout=5)
+    err = e.value
+    assert isinstance(err, AddonLoadError)
+    pkg = nm / "empty-pkg"
+    expected = [
+        f"{pkg}/e.{HERE}.node: no such file",
+        f"{pkg}/node_modules/empty-pkg-{HERE}: no such package",
+        f"{nm}/empty-pkg-{HERE}: no such package",
+        f"{pkg}/build/Release: no such folder",
+        f"{pkg}/build/Debug: no such folder",
+        f"{pkg}/prebuilds/{'-'.join(HERE.split('-')[:2])}.node: no such file",
+        f"{pkg}/prebuilds/{'-'.join(HERE.split('-')[:2])}: no such folder",
+    ]
+    for place in expected:
+        assert place in err.searched
+        assert place in str(err)
+    assert str(err).startswith(f"cannot find a Node-API binary of 'empty-pkg' for {HERE}; looked at:")
+
+    # A package that is nowhere: every node_modules folder from the current directory to /.
+    with pytest.raises(AddonNotFoundError) as e:
+        require("not-installed", paths=[project.parent])
+    cwd = Path.cwd()
+    folders = [cwd / "node_modules", cwd.parent / "node_modules", project / "node_modules", Path("/node_modules")]
+    for folder in folders:
+        assert f"{folder}/not-installed: no such package" in e.value.searched
+
+
+def test_options_pass_through_to_load_addon(project, require):
+    package(project / "node_modules", "boxed", {}, {"build/Release/boxed.node": "bench"})
+    with require("boxed", sandbox=True, timeout=10, restart=False) as addon:
+        assert "seccomp" in addon.protections
+        assert addon.add(1, 2) == 3
+    with pytest.raises(TypeError):
+        require("boxed", no_such_option=1)
+
+
+@pytest.mark.skipif(not (NPM / "node_modules").is_dir(), reason="tests/npm/node_modules is absent: run scripts/npm-install")
+@pytest.mark.parametrize("name", ["@node-rs/crc32", "@node-rs/bcrypt"])
+def test_real_packages_resolve_to_the_binary_node_loads(name, require):
+    # What node's own require loads for the package: the .node file in its module cache.
+    script = (
+        f"require({json.dumps(name)});"
+        "console.log(JSON.stringify(Object.keys(require.cache).filter(k => k.endsWith('.node'))))"
+    )
+    proc = subprocess.run(["node", "-e", script], cwd=NPM, capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [resolve(name, paths=[NPM])]
+    with require(name, paths=[NPM]) as addon:
+        assert addon.path == resolve(name, paths=[NPM])
