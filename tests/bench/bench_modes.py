@@ -9,7 +9,7 @@ driven side by side in one run by
 
 Operations: a no-op, `add(1, 2)`, a 32-character string echo, one Python callback, a method call
 on a class instance, creating an object with 16 properties, and `await` of an async-work
-promise. Figures are µs per operation, medians of interleaved rounds, with ratios to node and
+promise; and the time to load a small addon isolated (host start to first answer). Figures are µs per operation, medians of interleaved rounds, with ratios to node and
 to the raw round trip; the issue's goals are checked where they apply.
 
     .venv/bin/python tests/bench/bench_modes.py [--cpu N] [--rounds R] [--calls N]
@@ -127,6 +127,16 @@ def bridge_ops() -> dict[str, Callable[[int], None]]:
     return python_ops(a, None, a.Counter.new())
 
 
+def load_time_ms() -> float:
+    """Milliseconds from `load_addon` to its first answer, host start included."""
+    t = time.perf_counter()
+    addon = load_addon(addon_path("bench"))
+    addon.noop()
+    elapsed = (time.perf_counter() - t) * 1e3
+    addon.close()
+    return elapsed
+
+
 def per_call(run: Callable[[int], None], n: int) -> float:
     t = time.perf_counter()
     run(n)
@@ -169,6 +179,8 @@ def main() -> int:
         bridge_col = f"{br:11.1f}" if br is not None else f"{'n/a':>11}"
         print(f"{op:<10}{node[op]:9.2f}{'n/a':>12}{iso:10.2f}{iso / node[op]:8.0f}{iso / raw:7.2f}{bridge_col}")
     print("in-process mode (isolated=False) is not implemented yet: no figures (issue 7).")
+    load_ms = statistics.median(load_time_ms() for _ in range(args.rounds * 3))
+    print(f"goal: loading a small addon isolated in <= 20 ms: {load_ms:.1f} ms  {'PASS' if load_ms <= 20 else 'MISS'}")
     for op in ("add", "echo", "callback", "method"):
         ratio = m[("isolated", op)] / raw
         print(f"goal: isolated {op} <= 0.35x raw round trip: {ratio:.2f}x  {'PASS' if ratio <= 0.35 else 'MISS'}")
