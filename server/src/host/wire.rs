@@ -451,3 +451,7 @@ fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> Result<Object
     let memory = rt.new_backing(data.len(), Some(data)).map_err(|_| bad_request(format!("no memory for a buffer of {} bytes", data.len())))?;
     Ok(view_over(rt, new_arraybuffer(rt, kind, memory), kind, 0, data.len()))
 }
+
+#[cfg(test)]
+#[path = "wire_tests.rs"]
+mod tests;
