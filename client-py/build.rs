@@ -1,4 +1,4 @@
-//! The extension carries the Node-API runtime for in-process hosts (`isolated=False`, D31): an
+//! The extension carries the Node-API runtime for in-process hosts (`isolated=False`, D32): an
 //! addon `dlopen`ed into Python resolves its `napi_*` imports against the extension, so the
 //! extension exports every function of `server/napi-exports.txt`, as `napi-hostd` does (D3).
 

@@ -1,4 +1,4 @@
-"""In-process hosts (`isolated=False`, issue 7, D31): the host runtime serves on a thread of the
+"""In-process hosts (`isolated=False`, issue 7, D32): the host runtime serves on a thread of the
 Python process, over the same sockets and protocol as `napi-hostd`, so behaviour is the same.
 What only a process can do (sandbox, timeout, restart, its own environment) is refused.
 

@@ -333,7 +333,7 @@ impl Connection {
         Self::open(py, proc_, sockets, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
     }
 
-    /// Starts a host on a thread of this process (`isolated=False`, D31) and greets it. Its
+    /// Starts a host on a thread of this process (`isolated=False`, D32) and greets it. Its
     /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
     #[staticmethod]
     fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {

@@ -1,4 +1,4 @@
-//! In-process hosts (`isolated=False`, D31): the host runtime of `napi-hostd` (the `napi_host`
+//! In-process hosts (`isolated=False`, D32): the host runtime of `napi-hostd` (the `napi_host`
 //! library, linked into this extension) serves on a thread of the Python process, over the same
 //! pair of sockets a child would get, so the client's code is the same in both modes. What the
 //! binary adds around the host as a process (sandbox, watchdog, killing its descendants, its

@@ -1,6 +1,6 @@
 //! Starting `napi-hostd` over an anonymous socket pair, in a process group of its own, and
 //! ending it: the whole group, and whatever the addon started, goes with it (issue 6). Or, for
-//! `isolated=False` (D31), running the same host on a thread of this process, over the same
+//! `isolated=False` (D32), running the same host on a thread of this process, over the same
 //! sockets.
 
 use std::os::fd::AsRawFd;
@@ -139,7 +139,7 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     Ok((process, Sockets { main: ours, events: our_events }))
 }
 
-/// Starts a host on a new thread of this process (D31). `serve` runs the host on the thread's
+/// Starts a host on a new thread of this process (D32). `serve` runs the host on the thread's
 /// ends of the sockets and answers the wait status the process would have exited with.
 pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {
     static NEXT: AtomicU64 = AtomicU64::new(1);

@@ -3,7 +3,7 @@ driven side by side in one run by
 
 - node itself (the floor: V8 calling the C functions);
 - napi_python in-process (`isolated=False`: the host on a thread of this process; phase 1 of
-  D31 still crosses the same socket pair, within the process);
+  D32 still crosses the same socket pair, within the process);
 - napi_python isolated (the default: a napi-hostd process per addon);
 - a raw socket-pair round trip between Python and a Rust echo process (bench_calls.py);
 - the PyPI `javascript` bridge (JSPyBridge: a node subprocess), where it is installed.

@@ -79,7 +79,7 @@ def _beneath(path: str, directory: str) -> bool:
 class Host:
     """One ``napi-hostd`` process; the addons loaded into it share its JavaScript heap.
 
-    ``isolated=False`` runs the same host on a thread of this process instead (D31): the same
+    ``isolated=False`` runs the same host on a thread of this process instead (D32): the same
     behaviour, no process, but a crash in an addon ends Python, and ``env``, ``timeout``,
     ``restart`` and ``sandbox`` are refused (``ValueError``).
 
@@ -310,7 +310,7 @@ class Host:
 def _check_in_process(
     env: Mapping[str, str] | None, timeout: float | None, restart: "bool | RestartPolicy", sandbox: "bool | Sandbox | None"
 ) -> None:
-    """Refuses the options that need a process of the host's own (D31)."""
+    """Refuses the options that need a process of the host's own (D32)."""
     refused = {
         "env": env is not None,
         "timeout": timeout is not None,
