@@ -28,8 +28,8 @@ def open_canvas_package():
     skia = require("@napi-rs/canvas", paths=[NPM])
     if not os.environ.get("DISABLE_SYSTEM_FONTS_LOAD"):
         home = Path.home()
-        # GlobalFonts is a plain object of functions, so it arrives as a dict (docs/python-api.md).
-        skia.GlobalFonts["enableSystemFonts"]([str(Path("usr/local/share/fonts")), str(home / ".fonts")])
+        # GlobalFonts is a plain object of functions: a JSObject, so this is a method call (D31).
+        skia.GlobalFonts.enableSystemFonts([str(Path("usr/local/share/fonts")), str(home / ".fonts")])
     return skia
 
 

@@ -389,3 +389,15 @@ def test_a_throwing_accessor_answers_generic_failure_with_the_error_pending(load
     for status, result, thrown in answers:
         assert status == 9 and result is None
         assert isinstance(thrown, ValueError) and str(thrown) == "accessor"
+
+
+def test_an_object_of_functions_stays_in_the_host_so_its_functions_get_it_as_this(load):
+    # node: const api = addon.makeApi(); api.getName() === "api". A copied dict would call
+    # getName with no `this` (D31).
+    addon = load("objects")
+    api = addon.makeApi()
+    assert isinstance(api, JSObject)
+    assert api.getName() == "api"
+    assert api.name == "api"
+    # Data-only objects are still copied.
+    assert isinstance(addon.makeObject(), dict)

@@ -275,6 +275,27 @@ static napi_value Seal(napi_env env, napi_callback_info info) {
 }
 
 /* A plain object made in C, for checks of its prototype and its keys' order. */
+/* The `name` property of `this` (for makeApi). */
+static napi_value ApiName(napi_env env, napi_callback_info info) {
+  napi_value this_arg, name;
+  NODE_API_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &this_arg, NULL));
+  NODE_API_CALL(env, napi_get_named_property(env, this_arg, "name", &name));
+  return name;
+}
+
+/* makeApi() -> {name: "api", getName: function () { return this.name }}: a plain object whose
+ * function needs it as `this`, as an addon's namespace objects do. */
+static napi_value MakeApi(napi_env env, napi_callback_info info) {
+  napi_value obj, name, fn;
+  (void)info;
+  NODE_API_CALL(env, napi_create_object(env, &obj));
+  NODE_API_CALL(env, napi_create_string_utf8(env, "api", NAPI_AUTO_LENGTH, &name));
+  NODE_API_CALL(env, napi_create_function(env, "getName", NAPI_AUTO_LENGTH, ApiName, NULL, &fn));
+  NODE_API_CALL(env, napi_set_named_property(env, obj, "name", name));
+  NODE_API_CALL(env, napi_set_named_property(env, obj, "getName", fn));
+  return obj;
+}
+
 static napi_value MakeObject(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value obj;
@@ -344,6 +365,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("freeze", Freeze),
       DECLARE_METHOD("seal", Seal),
       DECLARE_METHOD("makeObject", MakeObject),
+      DECLARE_METHOD("makeApi", MakeApi),
       DECLARE_METHOD("createArray", CreateArray),
       DECLARE_METHOD("createArrayWithLength", CreateArrayWithLength),
       DECLARE_METHOD("arrayLength", ArrayLength),

@@ -150,13 +150,16 @@ impl Host {
             }
             Op::OwnPropertyDescriptors { target } => {
                 let t = self.object_arg(&target)?;
+                let mut held = self.held.borrow_mut();
+                let mut w = ToWire::new(rt, &mut held);
                 let mut pairs = Vec::new();
                 for key in rt.own_keys(t) {
                     let Some(p) = rt.get_own_property(t, &key) else { continue };
+                    // Each descriptor a dict, even with `get`/`set` functions in it.
                     let desc = rt.descriptor_object(&p);
-                    pairs.push(Value::Object(rt.new_array(vec![key.to_value(), Value::Object(desc)])));
+                    pairs.push(proto::Value::Array(vec![w.value(&key.to_value()), w.copy_plain(desc)]));
                 }
-                Answer::Value(Value::Object(rt.new_array(pairs)))
+                Answer::Wire(proto::Value::Array(pairs))
             }
             Op::DefineProperty { target, key, descriptor } => {
                 let t = self.object_arg(&target)?;

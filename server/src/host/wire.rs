@@ -197,33 +197,7 @@ impl<'a> ToWire<'a> {
                 self.copying.pop();
                 proto::Value::Array(items)
             }
-            ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => {
-                self.copying.push(id);
-                let props: Vec<(PropertyKey, Value)> = {
-                    let heap = self.rt.heap.borrow();
-                    let o = heap.obj(id);
-                    o.own_keys()
-                        .into_iter()
-                        .filter_map(|k| match o.props.get(&k) {
-                            Some(Property { slot: Slot::Data(v), enumerable: true, .. }) => Some((k, v.clone())),
-                            _ => None,
-                        })
-                        .collect()
-                };
-                let out = props
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let key = match k {
-                            PropertyKey::Index(i) => i.to_string(),
-                            PropertyKey::String(s) => s.to_rust_string(),
-                            PropertyKey::Symbol(_) => unreachable!("plain data has no symbol keys"),
-                        };
-                        (key, self.value(&v))
-                    })
-                    .collect();
-                self.copying.pop();
-                proto::Value::Object(out)
-            }
+            ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => self.copy_plain(id),
             _ => self.by_reference(id),
         }
     }
@@ -273,6 +247,27 @@ impl<'a> ToWire<'a> {
         }
     }
 
+    /// A copy of a plain object's enumerable string-keyed data properties, whatever their values
+    /// (descriptors answered as dicts even when they hold functions).
+    pub fn copy_plain(&mut self, id: ObjectId) -> proto::Value {
+        self.copying.push(id);
+        let props: Vec<(String, Value)> = {
+            let heap = self.rt.heap.borrow();
+            let o = heap.obj(id);
+            o.own_keys()
+                .into_iter()
+                .filter_map(|k| match (&k, o.props.get(&k)) {
+                    (PropertyKey::Index(i), Some(Property { slot: Slot::Data(v), enumerable: true, .. })) => Some((i.to_string(), v.clone())),
+                    (PropertyKey::String(s), Some(Property { slot: Slot::Data(v), enumerable: true, .. })) => Some((s.to_rust_string(), v.clone())),
+                    _ => None,
+                })
+                .collect()
+        };
+        let out = props.into_iter().map(|(k, v)| (k, self.value(&v))).collect();
+        self.copying.pop();
+        proto::Value::Object(out)
+    }
+
     /// Arrays copy when they hold only data elements, no holes and no extra properties (a
     /// holey array would come back from a list filled with `undefined`).
     fn is_dense_data_array(&self, id: ObjectId) -> bool {
@@ -292,13 +287,18 @@ impl<'a> ToWire<'a> {
     /// DESIGN §4: prototype `Object.prototype` or null, enumerable data properties only (a
     /// hidden property, like a prototype's `constructor`, marks an object that is more than
     /// data), no symbol keys, not wrapped or tagged (those are a native object's identity).
+    /// And no function values (D31): an object of functions is an API (`GlobalFonts`), whose
+    /// functions expect it as `this`, which a copied dict would lose.
     fn is_plain_data(&self, id: ObjectId) -> bool {
         let heap = self.rt.heap.borrow();
         let o = heap.obj(id);
+        let is_function = |v: &Value| matches!(v, Value::Object(f) if heap.get(*f).is_some_and(|f| f.is_callable()));
         (o.proto.is_none() || o.proto == Some(self.rt.realm.object_prototype))
             && o.wrap.is_none()
             && o.type_tag.is_none()
-            && o.props.iter().all(|(k, p)| matches!(p.slot, Slot::Data(_)) && p.enumerable && !matches!(k, PropertyKey::Symbol(_)))
+            && o.props.iter().all(|(k, p)| {
+                matches!(&p.slot, Slot::Data(v) if !is_function(v)) && p.enumerable && !matches!(k, PropertyKey::Symbol(_))
+            })
     }
 }
 
