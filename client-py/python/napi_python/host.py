@@ -12,6 +12,7 @@ and loads every addon again in its original order (``RestartPolicy``).
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import os
 import shutil
@@ -125,6 +126,7 @@ class Host:
         if not isolated:
             _check_in_process(env, timeout, restart, sandbox)
             restart = False
+            _in_process_hosts[next(_in_process_numbers)] = self
         self._isolated = isolated
         self._env = dict(env) if env else None
         self._timeout = timeout
@@ -372,6 +374,19 @@ def load_addon(
     except BaseException:
         own.close()
         raise
+
+
+# In-process hosts not yet collected: closed at exit, so that their addons are torn down as a
+# napi-hostd is when the Python process ends (cleanup hooks, finalizers, instance data).
+_in_process_hosts: "weakref.WeakValueDictionary[int, Host]" = weakref.WeakValueDictionary()
+_in_process_numbers = itertools.count()
+
+
+def close_in_process_hosts() -> None:
+    """The ``atexit`` hook (registered after the one that keeps our threads out of a finalizing
+    interpreter, so it runs before it): closes every in-process host, newest first."""
+    for host in reversed(list(_in_process_hosts.values())):
+        host.close()
 
 
 # Hosts that restart, by pid; and processes replaced by a restart (old pid -> new).
