@@ -24,6 +24,7 @@ from test_lifecycle import host_children
 from napi_python import AddonClosedError, Host, JSError, JSPromise, RestartPolicy, Sandbox, js, load_addon
 
 NAPI_OK = 0
+NAPI_INVALID_ARG = 1
 
 
 def in_process(name: str, **options):
@@ -184,8 +185,13 @@ def test_several_in_process_hosts_run_side_by_side_with_isolated_ones():
     with Host(isolated=False) as a, Host(isolated=False) as b, Host() as c:
         loaded = [h.load(legacy) for h in (a, b, c)]
         assert [m.hello() for m in loaded] == ["registered by napi_module_register"] * 3
-        counters = [h.load(addon_path("functions")).makeCounter() for h in (a, b)]
+        functions = fresh_copy(addon_path("functions"))
+        shared = [h.load(functions) for h in (a, b)]
+        counters = [f.makeCounter() for f in shared]
         assert [counters[0](), counters[0](), counters[1]()] == [1, 2, 3]  # one library: shared data
+        # Each host has envs of its own, and refuses the other's (kept in the shared statics).
+        (env_a, status_a), (env_b, status_b) = [f.envInfo() for f in shared]
+        assert env_a != env_b and (status_a, status_b) == (NAPI_OK, NAPI_INVALID_ARG)
         point = a.load(fresh_copy(PROVIDER)).Point(1, 2)
         consumer = b.load(fresh_copy(CONSUMER))
         with pytest.raises(TypeError, match=r"lives in the in-process host \d+ .* of the in-process host \d+"):
