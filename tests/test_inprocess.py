@@ -20,7 +20,6 @@ import pytest
 import napi_python
 from conftest import addon_path, fresh_copy
 from test_hosts import PROVIDER, CONSUMER, node_log, python_steps
-from test_lifecycle import host_children
 from napi_python import AddonClosedError, Host, JSError, JSPromise, RestartPolicy, Sandbox, js, load_addon
 
 NAPI_OK = 0
@@ -66,24 +65,24 @@ def test_the_extension_exports_every_node_api_function():
     assert listed - exported == set()
 
 
-def test_no_process_is_started_and_the_pid_is_ours(addons):
-    before = host_children()
-    addon = addons("functions")
-    assert addon.makeCounter()() == 1
-    assert host_children() == before
-    assert not [p for p in _children() if p not in before], "an in-process load started a process"
-    assert addon.pid == os.getpid()
-    assert "in-process" in repr(addon._host)
-
-
-def _children() -> list[int]:
-    found = []
+def children() -> set[int]:
+    """This process's child processes (from every thread's child list)."""
+    found: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
         try:
-            found += [int(c) for c in (task / "children").read_text().split()]
+            found.update(int(c) for c in (task / "children").read_text().split())
         except OSError:
             pass
     return found
+
+
+def test_no_process_is_started_and_the_pid_is_ours(addons):
+    before = children()
+    addon = addons("functions")
+    assert addon.makeCounter()() == 1
+    assert children() - before == set(), "an in-process load started a process"
+    assert addon.pid == addon.host.pid == os.getpid()
+    assert repr(addon).endswith("in-process>") and not addon.host.isolated
 
 
 def test_calls_callbacks_and_classes(addons):
