@@ -66,21 +66,27 @@ def node_eval(script: str) -> object:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def load_in_mode(path: str, **kwargs):
+    """`load_addon(path, **kwargs)` isolated; in-process (from a fresh copy) when
+    NAPI_PYTHON_TEST_MODE=inprocess, skipping the test when it asks for what only a process of
+    its own gives."""
+    from napi_python import load_addon
+
+    if not IN_PROCESS or "host" in kwargs:
+        return load_addon(path, **kwargs)
+    if any(k in kwargs for k in PROCESS_OPTIONS):
+        pytest.skip(f"needs a host process of its own: {', '.join(k for k in kwargs if k in PROCESS_OPTIONS)}")
+    return load_addon(fresh_copy(path), isolated=False, **kwargs)
+
+
 @pytest.fixture
 def load():
     """`load(name)` loads a test addon isolated (in-process, from a fresh copy, when
     NAPI_PYTHON_TEST_MODE=inprocess) and closes it after the test."""
-    from napi_python import load_addon
-
     opened = []
 
     def _load(name: str, **kwargs):
-        if IN_PROCESS and "host" not in kwargs:
-            if any(k in kwargs for k in PROCESS_OPTIONS):
-                pytest.skip(f"needs a host process of its own: {', '.join(k for k in kwargs if k in PROCESS_OPTIONS)}")
-            a = load_addon(fresh_copy(addon_path(name)), isolated=False, **kwargs)
-        else:
-            a = load_addon(addon_path(name), **kwargs)
+        a = load_in_mode(addon_path(name), **kwargs)
         opened.append(a)
         return a
 
