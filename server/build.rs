@@ -6,26 +6,30 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+include!("exports_list.rs");
+
 fn main() {
     let list = std::fs::read_to_string("napi-exports.txt").expect("napi-exports.txt");
     println!("cargo:rerun-if-changed=napi-exports.txt");
+    println!("cargo:rerun-if-changed=exports_list.rs");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    let mut dynamic = String::from("{\n");
+    let functions = exported_functions(&list);
     let mut stubs = String::new();
-    for line in list.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
-        let (name, state) = line.split_once('\t').expect("name<TAB>state");
-        writeln!(dynamic, "  {name};").unwrap();
-        match state {
+    for (name, state) in &functions {
+        match *state {
             "implemented" => {}
             "missing" => writeln!(stubs, "missing_stub!({name});").unwrap(),
             other => panic!("unknown state {other:?} for {name}"),
         }
-        // Pull the definition out of the library archive even though nothing in the binary
-        // calls it.
-        println!("cargo:rustc-link-arg-bin=napi-hostd=-Wl,--undefined={name}");
+    }
+    std::fs::write(out.join("missing.rs"), stubs).unwrap();
+    // An executable exports only what its dynamic list names.
+    let mut dynamic = String::from("{\n");
+    for (name, _) in &functions {
+        writeln!(dynamic, "  {name};").unwrap();
     }
     dynamic.push_str("};\n");
     std::fs::write(out.join("exports.list"), dynamic).unwrap();
-    std::fs::write(out.join("missing.rs"), stubs).unwrap();
+    keep_all(&functions, "bin=napi-hostd");
     println!("cargo:rustc-link-arg-bin=napi-hostd=-Wl,--dynamic-list={}", out.join("exports.list").display());
 }

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "build" / "addons"
+
+# NAPI_PYTHON_TEST_MODE=inprocess runs the suite's `load` fixture with isolated=False (D32);
+# tests marked `isolated_only` (crashes, pids, sandbox, timeouts, restarts) are skipped then.
+IN_PROCESS = os.environ.get("NAPI_PYTHON_TEST_MODE", "isolated") == "inprocess"
+# The options only a host process of its own can honour (refused with isolated=False).
+PROCESS_OPTIONS = ("env", "timeout", "restart", "sandbox")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not IN_PROCESS:
+        return
+    skip = pytest.mark.skip(reason="needs a host process of its own (NAPI_PYTHON_TEST_MODE=inprocess)")
+    for item in items:
+        if item.get_closest_marker("isolated_only"):
+            item.add_marker(skip)
+
+
+_copies = itertools.count()
+
+
+def fresh_copy(path: str) -> str:
+    """A copy of the addon at `path` under a new name: one library `dlopen`ed twice in one process
+    is one library with one set of static variables, so each in-process load gets its own."""
+    directory = Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}" / str(next(_copies))
+    directory.mkdir(parents=True)
+    copy = directory / os.path.basename(path)
+    shutil.copy2(path, copy)
+    return str(copy)
 
 
 def addon_path(name: str) -> str:
@@ -35,18 +66,36 @@ def node_eval(script: str) -> object:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def load():
-    """`load(name)` loads a test addon isolated and closes it after the test."""
+def load_in_mode(path: str, **kwargs):
+    """`load_addon(path, **kwargs)` isolated; in-process (from a fresh copy) when
+    NAPI_PYTHON_TEST_MODE=inprocess, skipping the test when it asks for what only a process of
+    its own gives."""
     from napi_python import load_addon
 
+    if not IN_PROCESS or "host" in kwargs:
+        return load_addon(path, **kwargs)
+    if any(k in kwargs for k in PROCESS_OPTIONS):
+        pytest.skip(f"needs a host process of its own: {', '.join(k for k in kwargs if k in PROCESS_OPTIONS)}")
+    return load_addon(fresh_copy(path), isolated=False, **kwargs)
+
+
+@pytest.fixture
+def load():
+    """`load(name)` loads a test addon isolated (in-process, from a fresh copy, when
+    NAPI_PYTHON_TEST_MODE=inprocess) and closes it after the test."""
     opened = []
 
     def _load(name: str, **kwargs):
-        a = load_addon(addon_path(name), **kwargs)
+        a = load_in_mode(addon_path(name), **kwargs)
         opened.append(a)
         return a
 
     yield _load
     for a in opened:
         a.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_copies():
+    yield
+    shutil.rmtree(Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}", ignore_errors=True)

@@ -16,6 +16,7 @@ import pytest
 from napi_python import AddonCrashedError
 
 
+@pytest.mark.isolated_only
 @pytest.mark.parametrize("function, signal", [("segfault", "SIGSEGV"), ("abort", "SIGABRT")])
 def test_crash_raises_addon_crashed_error_naming_the_signal_within_a_second(
     load, function, signal
@@ -30,6 +31,7 @@ def test_crash_raises_addon_crashed_error_naming_the_signal_within_a_second(
     assert isinstance(info.value.stderr, str)
 
 
+@pytest.mark.isolated_only
 @pytest.mark.parametrize("function", ["segfault", "abort"])
 def test_every_later_call_on_a_crashed_addon_raises_too_without_restarts(load, function):
     addon = load("faults", restart=False)
@@ -42,6 +44,7 @@ def test_every_later_call_on_a_crashed_addon_raises_too_without_restarts(load, f
         addon.callback(lambda x: x, 1)
 
 
+@pytest.mark.isolated_only
 def test_a_new_load_works_after_a_crash(load):
     crashed = load("faults")
     with pytest.raises(AddonCrashedError):
@@ -52,6 +55,7 @@ def test_a_new_load_works_after_a_crash(load):
     assert fresh.callback(lambda x: x + 1, 41) == 42
 
 
+@pytest.mark.isolated_only
 def test_crash_in_one_addon_leaves_another_untouched(load):
     survivor = load("faults")
     victim = load("faults")
@@ -77,6 +81,7 @@ def test_many_threads_calling_one_addon_get_their_own_results(load):
     assert results == [calls] * threads
 
 
+@pytest.mark.isolated_only
 def test_calls_racing_a_crash_either_succeed_or_raise_and_never_hang(load):
     addon = load("faults")
     outcomes: list[str] = []

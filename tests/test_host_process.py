@@ -17,6 +17,9 @@ import pytest
 from conftest import addon_path
 from napi_python import AddonCrashedError, Sandbox
 
+# What this module checks is the host process's own behaviour.
+pytestmark = pytest.mark.isolated_only
+
 
 def status_field(pid: int, name: str) -> str:
     with open(f"/proc/{pid}/status") as f:

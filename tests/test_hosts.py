@@ -133,7 +133,7 @@ def test_an_object_of_another_host_is_refused_with_a_clear_error(host):
     elsewhere = load_addon(CONSUMER)
     try:
         thing = p.makeThing("json")
-        with pytest.raises(TypeError, match=rf"lives in napi-hostd pid {host.pid}.*pid {elsewhere.pid}.*napi_python.Host"):
+        with pytest.raises(TypeError, match=rf"lives in napi-hostd \(pid {host.pid}\).*pid {elsewhere.pid}.*napi_python.Host"):
             elsewhere.thingName(thing)
         assert elsewhere.whoAmI() == "consumer"  # refused in Python: nothing reached the host
     finally:

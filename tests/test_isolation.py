@@ -17,6 +17,9 @@ import pytest
 
 from napi_python import AddonCrashedError, AddonError, AddonTimeoutError
 
+# What this module checks is the host process's own behaviour.
+pytestmark = pytest.mark.isolated_only
+
 
 def crash(call, *args) -> tuple[AddonCrashedError, float]:
     start = time.monotonic()

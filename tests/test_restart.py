@@ -16,6 +16,9 @@ from napi_python import (
     js,
 )
 
+# What this module checks is the host process's own behaviour.
+pytestmark = pytest.mark.isolated_only
+
 
 def test_the_next_call_after_a_crash_runs_in_a_fresh_host(load):
     addon = load("isolation")

@@ -28,7 +28,10 @@ def _sandbox_available() -> str | None:
 
 
 _UNAVAILABLE = _sandbox_available()
-pytestmark = pytest.mark.skipif(_UNAVAILABLE is not None, reason=f"no sandbox on this kernel: {_UNAVAILABLE}")
+pytestmark = [
+    pytest.mark.skipif(_UNAVAILABLE is not None, reason=f"no sandbox on this kernel: {_UNAVAILABLE}"),
+    pytest.mark.isolated_only,
+]
 
 
 @pytest.fixture

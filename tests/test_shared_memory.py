@@ -142,6 +142,7 @@ def test_memory_python_got_from_the_host_goes_back_without_a_copy(load):
         js.alloc(addon, -1)
 
 
+@pytest.mark.isolated_only
 def test_a_view_stays_readable_after_the_host_crashes(load):
     addon = load("shared")
     faults = load("faults")
@@ -222,6 +223,7 @@ def test_buffers_cannot_cross_to_another_host(load):
         b.sum(buf)
 
 
+@pytest.mark.isolated_only
 def test_a_long_run_of_large_buffers_stays_bounded(load):
     addon = load("shared")
     start_host, start_py = rss_mib(addon.pid), rss_mib(os.getpid())

@@ -217,6 +217,21 @@ static napi_value MakeCounter(napi_env env, napi_callback_info info) {
 
 /* Statuses of misuse: [call_function on a non-function, new_instance on a non-function,
  * create_function with a NULL callback, call_function with argc > 0 and NULL argv] */
+/* [this call's env as a number, the status of a napi call made with the env of the library's
+ * first call]: a library loaded by two in-process hosts (one library, one set of statics) sees
+ * a distinct env in each, as under node's worker threads, and one host refuses the other's env
+ * (napi_invalid_arg) rather than taking it for one of its own. */
+static napi_env first_env;
+static napi_value EnvInfo(napi_env env, napi_callback_info info) {
+  if (first_env == NULL) first_env = env;
+  napi_value probe, result;
+  napi_status status = napi_create_object(first_env, &probe);
+  NODE_API_CALL(env, napi_create_array_with_length(env, 2, &result));
+  NODE_API_CALL(env, napi_set_element(env, result, 0, make_double(env, (double)(uintptr_t)env)));
+  NODE_API_CALL(env, napi_set_element(env, result, 1, make_status(env, status)));
+  return result;
+}
+
 static napi_value StatusesOfBadCalls(napi_env env, napi_callback_info info) {
   napi_value argv[1], recv, number, out;
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
@@ -251,6 +266,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("recurse", Recurse),
       DECLARE_METHOD("makeCounter", MakeCounter),
       DECLARE_METHOD("statusesOfBadCalls", StatusesOfBadCalls),
+      DECLARE_METHOD("envInfo", EnvInfo),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

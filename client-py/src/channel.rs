@@ -371,7 +371,7 @@ impl Channel {
     fn expire(&self) -> Arc<Dead> {
         let t = self.timeout.unwrap_or_default();
         let pid = self.process.pid;
-        let message = format!("napi-hostd (pid {pid}) did not answer within {:.3} s; it was killed with its process group", t.as_secs_f64());
+        let message = format!("{} did not answer within {:.3} s; it was killed with its process group", self.process.name(), t.as_secs_f64());
         let dead = self.mark_dead(Arc::new(Dead { kind: DeathKind::Timeout, pid, message, signal: None, exit_code: None, stderr: String::new(), limit: None }));
         self.process.kill_all();
         self.process.reap(Duration::ZERO);
@@ -409,7 +409,7 @@ impl Channel {
             (None, Some(code)) => format!("exited with status {code}"),
             (None, None) => "ended".to_string(),
         };
-        let mut message = format!("{what}: napi-hostd (pid {}) {how}", self.process.pid);
+        let mut message = format!("{what}: {} {how}", self.process.name());
         let limit = self.limit_hit(exit, ending.signal.as_deref());
         if let Some(note) = self.limit_note(exit) {
             message.push_str(&note);

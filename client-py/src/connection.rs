@@ -295,17 +295,10 @@ impl Connection {
     }
 }
 
-#[pymethods]
 impl Connection {
-    /// Starts the host binary `program` (with extra environment `env` and command-line `args`)
-    /// and greets it. `timeout`: seconds a call may wait for the host before it is killed.
-    #[staticmethod]
-    #[pyo3(signature = (program, env=None, args=None, timeout=None))]
-    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Py<Connection>> {
-        let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
-        let (proc_, sockets) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
-        let timeout = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
-        let channel = py.allow_threads(|| Channel::open(proc_, sockets, timeout)).map_err(|d| dead_error(py, &d))?;
+    /// Greets a host just started and starts its event dispatcher.
+    fn open(py: Python<'_>, host: process::HostProcess, sockets: process::Sockets, timeout: Option<Duration>) -> PyResult<Py<Connection>> {
+        let channel = py.allow_threads(|| Channel::open(host, sockets, timeout)).map_err(|d| dead_error(py, &d))?;
         let conn = Py::new(
             py,
             Connection {
@@ -325,6 +318,28 @@ impl Connection {
             .spawn(move || crate::dispatcher::dispatch_events(channel, subscriptions, events))
             .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
         Ok(conn)
+    }
+}
+
+#[pymethods]
+impl Connection {
+    /// Starts the host binary `program` (with extra environment `env` and command-line `args`)
+    /// and greets it. `timeout`: seconds a call may wait for the host before it is killed.
+    #[staticmethod]
+    #[pyo3(signature = (program, env=None, args=None, timeout=None))]
+    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Py<Connection>> {
+        let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
+        let (proc_, sockets) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        Self::open(py, proc_, sockets, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
+    }
+
+    /// Starts a host on a thread of this process (`isolated=False`, D32) and greets it. Its
+    /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
+    #[staticmethod]
+    fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
+        crate::inprocess::export_napi_symbols().map_err(PyOSError::new_err)?;
+        let (host, sockets) = process::start_thread(crate::inprocess::serve).map_err(|e| PyOSError::new_err(format!("cannot start an in-process host: {e}")))?;
+        Self::open(py, host, sockets, None)
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.

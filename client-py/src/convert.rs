@@ -212,9 +212,9 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
         let repr = obj.repr().map(|s| s.to_string()).unwrap_or_else(|_| "a JavaScript object".into());
         PyTypeError::new_err(format!(
-            "{repr} lives in napi-hostd pid {} and cannot be passed to an addon of pid {}: load both addons into one napi_python.Host to share objects",
-            owner.channel.process.pid,
-            self.conn.get().channel.process.pid
+            "{repr} lives in {} and cannot be passed to an addon of {}: load both addons into one napi_python.Host to share objects",
+            owner.channel.process.name(),
+            self.conn.get().channel.process.name()
         ))
     }
 

@@ -8,6 +8,7 @@ mod convert;
 mod dispatcher;
 mod exiting;
 mod hooks;
+mod inprocess;
 mod jsref;
 mod output;
 mod process;

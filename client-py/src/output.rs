@@ -50,6 +50,11 @@ impl Output {
         Arc::new(Output { state: Mutex::new(State { open: 2, ..State::default() }), changed: Condvar::new() })
     }
 
+    /// The output of a host with no streams of its own (a host thread writes to ours).
+    pub fn none() -> Arc<Output> {
+        Arc::new(Output { state: Mutex::new(State::default()), changed: Condvar::new() })
+    }
+
     /// Drains `pipe` on a thread of its own until the host closes it.
     pub fn drain(self: &Arc<Self>, stream: Stream, mut pipe: impl Read + Send + 'static, pid: u32) -> std::io::Result<()> {
         let out = self.clone();

@@ -1,12 +1,16 @@
 //! Starting `napi-hostd` over an anonymous socket pair, in a process group of its own, and
-//! ending it: the whole group, and whatever the addon started, goes with it (issue 6).
+//! ending it: the whole group, and whatever the addon started, goes with it (issue 6). Or, for
+//! `isolated=False` (D32), running the same host on a thread of this process, over the same
+//! sockets.
 
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::output::{Output, Stream};
@@ -32,13 +36,26 @@ pub struct Exit {
     pub max_rss_kib: i64,
 }
 
+/// Where the host runs.
+enum Runner {
+    /// `napi-hostd`, our child.
+    Child,
+    /// A thread of this process (its number, and its handle until it is joined): the thread
+    /// answers the wait status `napi-hostd` would have exited with.
+    Thread(u64, Mutex<Option<JoinHandle<i32>>>),
+}
+
 pub struct HostProcess {
+    /// The host's process: ours for a host thread.
     pub pid: u32,
+    /// What the host writes; a host thread writes to our own stdout and stderr, so its output
+    /// stays empty (ended).
     pub output: Arc<Output>,
     /// The host's memory and CPU limits (from its arguments), for naming them in crash reports.
     pub memory_limit: Option<u64>,
     pub cpu_limit: Option<u64>,
     exit: Mutex<Option<Exit>>,
+    runner: Runner,
 }
 
 /// What to start.
@@ -118,18 +135,47 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     // From here the pid is reaped with wait4 (for the peak memory), not through `child`.
     drop(child);
     let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
-    let process = HostProcess { pid, output, memory_limit: limit("--memory"), cpu_limit: limit("--cpu"), exit: Mutex::new(None) };
+    let process = HostProcess { pid, output, memory_limit: limit("--memory"), cpu_limit: limit("--cpu"), exit: Mutex::new(None), runner: Runner::Child };
+    Ok((process, Sockets { main: ours, events: our_events }))
+}
+
+/// Starts a host on a new thread of this process (D32). `serve` runs the host on the thread's
+/// ends of the sockets and answers the wait status the process would have exited with.
+pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let (ours, theirs) = UnixStream::pair()?;
+    let (our_events, their_events) = UnixStream::pair()?;
+    let number = NEXT.fetch_add(1, Ordering::Relaxed);
+    let thread = std::thread::Builder::new().name(format!("napi-host-{number}")).spawn(move || serve(theirs, their_events))?;
+    let output = Output::none();
+    let runner = Runner::Thread(number, Mutex::new(Some(thread)));
+    let process = HostProcess { pid: std::process::id(), output, memory_limit: None, cpu_limit: None, exit: Mutex::new(None), runner };
     Ok((process, Sockets { main: ours, events: our_events }))
 }
 
 impl HostProcess {
+    /// How messages name the host: "napi-hostd (pid 12)", "the in-process host 3".
+    pub fn name(&self) -> String {
+        match &self.runner {
+            Runner::Child => format!("napi-hostd (pid {})", self.pid),
+            Runner::Thread(number, _) => format!("the in-process host {number}"),
+        }
+    }
+
     /// Waits up to `wait` for the host to exit, then kills its group and everything it started,
-    /// and reaps it.
+    /// and reaps it. A host thread cannot be killed: one still running after `wait` is left to
+    /// finish on its own (its teardown may wait for the addon's threads), reported as running.
     pub fn reap(&self, wait: Duration) -> Exit {
         let deadline = Instant::now() + wait;
         let mut exit = self.exit.lock().unwrap();
         if let Some(e) = *exit {
             return e;
+        }
+        if let Runner::Thread(_, handle) = &self.runner {
+            return match join_by(handle, deadline) {
+                Some(status) => *exit.insert(Exit { status, max_rss_kib: 0 }),
+                None => Exit { status: STILL_RUNNING, max_rss_kib: 0 },
+            };
         }
         let mut pause = Duration::from_micros(200);
         let e = loop {
@@ -155,6 +201,9 @@ impl HostProcess {
     /// still its children: it is their subreaper while it lives). Stopped first, so none forks
     /// while the tree is walked.
     pub fn kill_all(&self) {
+        if let Runner::Thread(..) = self.runner {
+            return; // nothing can stop a thread from outside; isolated=False takes no timeout
+        }
         let group = -(self.pid as i32);
         // SAFETY: kill with integer arguments; the pid is our unreaped child, so it is ours.
         unsafe { libc::kill(group, libc::SIGSTOP) };
@@ -183,6 +232,24 @@ impl HostProcess {
             return None;
         }
     }
+}
+
+/// The wait status reported for a host thread still running: neither exited nor signalled.
+const STILL_RUNNING: i32 = 0xffff;
+
+/// Joins the host thread in `handle` if it ends before `deadline`: its wait status.
+fn join_by(handle: &Mutex<Option<JoinHandle<i32>>>, deadline: Instant) -> Option<i32> {
+    let mut handle = handle.lock().unwrap();
+    let mut pause = Duration::from_micros(100);
+    while !handle.as_ref()?.is_finished() {
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+        pause = (pause * 2).min(Duration::from_millis(5));
+    }
+    // A panic that ended the thread counts as Rust's panic exit status.
+    Some(handle.take()?.join().unwrap_or(101 << 8))
 }
 
 /// Every process below `pid`, from the kernel's per-thread child lists.

@@ -2,7 +2,8 @@
 driven side by side in one run by
 
 - node itself (the floor: V8 calling the C functions);
-- napi_python in-process (`isolated=False`; not implemented yet, shown as such);
+- napi_python in-process (`isolated=False`: the host on a thread of this process; phase 1 of
+  D32 still crosses the same socket pair, within the process);
 - napi_python isolated (the default: a napi-hostd process per addon);
 - a raw socket-pair round trip between Python and a Rust echo process (bench_calls.py);
 - the PyPI `javascript` bridge (JSPyBridge: a node subprocess), where it is installed.
@@ -156,6 +157,8 @@ def main() -> int:
     ping = raw_ping(sock)
     bench = load_addon(addon_path("bench"))
     isolated = python_ops(bench, load_addon(addon_path("bench_async")), bench.Counter())
+    bench_here = load_addon(addon_path("bench"), isolated=False)
+    in_process = python_ops(bench_here, load_addon(addon_path("bench_async"), isolated=False), bench_here.Counter())
     bridge = bridge_ops()
     samples: dict[tuple[str, str], list[float]] = {}
     for r in range(args.rounds):
@@ -163,6 +166,7 @@ def main() -> int:
         order = OPS[r % len(OPS):] + OPS[: r % len(OPS)]
         for op in order:
             samples.setdefault(("isolated", op), []).append(per_call(isolated[op], args.calls))
+            samples.setdefault(("in-process", op), []).append(per_call(in_process[op], args.calls))
             if op in bridge:
                 samples.setdefault(("bridge", op), []).append(per_call(bridge[op], args.bridge_calls))
         t = time.perf_counter()
@@ -172,13 +176,14 @@ def main() -> int:
     m = {k: statistics.median(v) for k, v in samples.items()}
     raw = m[("raw", "rt")]
     print(f"µs per operation, medians of {args.rounds} interleaved rounds; raw socket round trip {raw:.2f} µs")
-    print(f"{'operation':<10}{'node':>9}{'in-process':>12}{'isolated':>10}{'x node':>8}{'x raw':>7}{'js bridge':>11}")
+    print(f"{'operation':<10}{'node':>9}{'in-process':>12}{'x node':>8}{'isolated':>10}{'x node':>8}{'x raw':>7}{'js bridge':>11}")
     for op in OPS:
-        iso = m[("isolated", op)]
+        here, iso = m[("in-process", op)], m[("isolated", op)]
         br = m.get(("bridge", op))
         bridge_col = f"{br:11.1f}" if br is not None else f"{'n/a':>11}"
-        print(f"{op:<10}{node[op]:9.2f}{'n/a':>12}{iso:10.2f}{iso / node[op]:8.0f}{iso / raw:7.2f}{bridge_col}")
-    print("in-process mode (isolated=False) is not implemented yet: no figures (issue 7).")
+        print(f"{op:<10}{node[op]:9.2f}{here:12.2f}{here / node[op]:8.0f}{iso:10.2f}{iso / node[op]:8.0f}{iso / raw:7.2f}{bridge_col}")
+    ratio = m[("in-process", "add")] / node["add"]
+    print(f"goal: in-process add <= 10x node: {ratio:.0f}x  {'PASS' if ratio <= 10 else 'MISS'}")
     load_ms = statistics.median(load_time_ms() for _ in range(args.rounds * 3))
     print(f"goal: loading a small addon isolated in <= 20 ms: {load_ms:.1f} ms  {'PASS' if load_ms <= 20 else 'MISS'}")
     for op in ("add", "echo", "callback", "method"):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import load_in_mode
+
 from .build_addons import read_gyp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,10 +71,9 @@ def node_addon():
     """`node_addon(suite, dir, target=None)` loads a built addon of Node's suite.
 
     `suite` is "js-native-api" or "node-api"; `target` defaults to the first target of the
-    dir's binding.gyp. Every addon loaded is closed at teardown.
+    dir's binding.gyp. Every addon loaded is closed at teardown. In-process when
+    NAPI_PYTHON_TEST_MODE=inprocess, as the suite's `load` fixture.
     """
-    from napi_python import load_addon
-
     _skip_if_absent()
     opened = []
 
@@ -80,7 +81,7 @@ def node_addon():
         path = addon_file(suite, dir, target)
         if not path.exists():
             raise FileNotFoundError(f"{path} is not built: see the output of scripts/node-tests")
-        addon = load_addon(str(path), **kwargs)
+        addon = load_in_mode(str(path), **kwargs)
         opened.append(addon)
         return addon
 

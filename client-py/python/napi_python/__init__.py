@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 
-from . import _native, errors, js
+from . import _native, errors, host, js
 from ._native import JSBuffer, JSMethod
 from .addon import Addon
 from .host import Host, hostd_path, load_addon
@@ -44,6 +44,9 @@ from .values import BigInt
 
 # Before finalization: our Rust threads stop taking the GIL (see client-py/src/exiting.rs).
 atexit.register(_native.interpreter_exiting)
+# Runs first (atexit is last in, first out): in-process hosts tear their addons down while our
+# threads may still take the GIL.
+atexit.register(host.close_in_process_hosts)
 
 __all__ = [
     "load_addon",

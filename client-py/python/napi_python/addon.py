@@ -148,4 +148,5 @@ class Addon:
     def __repr__(self) -> str:
         closed = self._closed or self._host._closed
         state = "" if self._host.alive and not closed else " (closed)" if closed else " (down)"
-        return f"<Addon {os.path.basename(self._path)} pid={self.pid}{state}>"
+        where = f"pid={self.pid}" if self._host.isolated else "in-process"
+        return f"<Addon {os.path.basename(self._path)} {where}{state}>"

@@ -12,6 +12,7 @@ and loads every addon again in its original order (``RestartPolicy``).
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import os
 import shutil
@@ -79,6 +80,10 @@ def _beneath(path: str, directory: str) -> bool:
 class Host:
     """One ``napi-hostd`` process; the addons loaded into it share its JavaScript heap.
 
+    ``isolated=False`` runs the same host on a thread of this process instead (D32): the same
+    behaviour, no process, but a crash in an addon ends Python, and ``env``, ``timeout``,
+    ``restart`` and ``sandbox`` are refused (``ValueError``).
+
     ``env`` adds environment variables for the process. ``timeout``: seconds any call may wait
     for it; past that the process is killed and the call raises ``AddonTimeoutError``.
     ``restart``: after the process died, the next use of an export starts a new one and loads
@@ -119,7 +124,10 @@ class Host:
         readable: list[str],
     ) -> None:
         if not isolated:
-            raise NotImplementedError("in-process mode (isolated=False) is not available yet; use isolated=True")
+            _check_in_process(env, timeout, restart, sandbox)
+            restart = False
+            _in_process_hosts[next(_in_process_numbers)] = self
+        self._isolated = isolated
         self._env = dict(env) if env else None
         self._timeout = timeout
         self._sandbox = Sandbox() if sandbox is True else sandbox or None
@@ -139,7 +147,13 @@ class Host:
         self._supervise()
 
     def _spawn(self) -> _native.Connection:
-        """Starts a process and checks that the sandbox asked for is in force."""
+        """Starts a process and checks that the sandbox asked for is in force; or, in-process,
+        a host thread."""
+        if not self._isolated:
+            try:
+                return _native.Connection.start_in_process()
+            except AddonCrashedError as e:
+                raise AddonLoadError(f"the in-process host did not start: {e}") from e
         box = self._sandbox
         args = box.host_args(self._readable) if box is not None else []
         try:
@@ -248,8 +262,13 @@ class Host:
                     addon._adopt(exports, members)
 
     @property
+    def isolated(self) -> bool:
+        """False for a host that runs on a thread of this process."""
+        return self._isolated
+
+    @property
     def pid(self) -> int:
-        """The process id of the host."""
+        """The process id of the host: this process's for an in-process host."""
         return self._conn.pid
 
     @property
@@ -286,7 +305,26 @@ class Host:
 
     def __repr__(self) -> str:
         state = "" if self._conn.alive else " (closed)" if self._closed else " (down)"
-        return f"<Host pid={self.pid} [{self._names()}]{state}>"
+        where = f"pid={self.pid}" if self._isolated else "in-process"
+        return f"<Host {where} [{self._names()}]{state}>"
+
+
+def _check_in_process(
+    env: Mapping[str, str] | None, timeout: float | None, restart: "bool | RestartPolicy", sandbox: "bool | Sandbox | None"
+) -> None:
+    """Refuses the options that need a process of the host's own (D32)."""
+    refused = {
+        "env": env is not None,
+        "timeout": timeout is not None,
+        "restart": restart is not True and restart is not False,
+        "sandbox": sandbox is not None and sandbox is not False,
+    }
+    named = [name for name, given in refused.items() if given]
+    if named:
+        raise ValueError(
+            f"isolated=False runs the addon on a thread of this process, which {', '.join(named)} cannot apply to "
+            "(no process to confine, kill or restart; a crash in the addon ends Python): use isolated=True"
+        )
 
 
 def _load_into(conn: _native.Connection, path: str) -> tuple[Any, "dict[str, Any]", "dict[str, Any]"]:
@@ -336,6 +374,19 @@ def load_addon(
     except BaseException:
         own.close()
         raise
+
+
+# In-process hosts not yet collected: closed at exit, so that their addons are torn down as a
+# napi-hostd is when the Python process ends (cleanup hooks, finalizers, instance data).
+_in_process_hosts: "weakref.WeakValueDictionary[int, Host]" = weakref.WeakValueDictionary()
+_in_process_numbers = itertools.count()
+
+
+def close_in_process_hosts() -> None:
+    """The ``atexit`` hook (registered after the one that keeps our threads out of a finalizing
+    interpreter, so it runs before it): closes every in-process host, newest first."""
+    for host in reversed(list(_in_process_hosts.values())):
+        host.close()
 
 
 # Hosts that restart, by pid; and processes replaced by a restart (old pid -> new).

@@ -20,7 +20,7 @@ pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> na
         h.open(false);
         h.raise_floor()
     };
-    let ret = f(env_handle(env));
+    let ret = f(env_handle(rt, env));
     let value = rt.handles.borrow().get(ret as usize).cloned().unwrap_or(Value::Undefined);
     // Scopes left open by the callee are closed here (Node aborts instead); leaking them would
     // pin every value the callee made.

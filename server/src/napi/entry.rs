@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use super::types::*;
-use crate::runtime::{Env, EnvId, ObjectId, Runtime, Thrown, Value};
+use crate::runtime::{Env, EnvId, ObjectId, Runtime, Thrown, Value, ENVS_PER_RUNTIME};
 
 /// Why a Node-API call failed.
 pub enum Fail {
@@ -37,15 +37,16 @@ pub struct Cx {
     pub env: Rc<Env>,
 }
 
-/// `napi_env` handles are env ids offset by one, so null is never valid.
-pub fn env_handle(id: EnvId) -> napi_env {
-    (id.0 as usize + 1) as napi_env
+/// `napi_env` handles are env ids offset by one (so null is never valid) from the runtime's
+/// `env_base` (so runtimes of one process never share one).
+pub fn env_handle(rt: &Runtime, id: EnvId) -> napi_env {
+    (rt.env_base + id.0 as usize + 1) as napi_env
 }
 
 /// The runtime and env behind `env`, if it is a live env of this thread's runtime.
 pub fn resolve_env(env: napi_env) -> Option<(Rc<Runtime>, Rc<Env>)> {
-    let index = (env as usize).checked_sub(1)?;
     let rt = Runtime::current()?;
+    let index = (env as usize).checked_sub(rt.env_base + 1).filter(|&i| i < ENVS_PER_RUNTIME)?;
     let e = rt.env(EnvId(u32::try_from(index).ok()?))?;
     Some((rt, e))
 }

@@ -1,11 +1,12 @@
 //! Loading modules (both registration styles), versions, and the module's declared Node-API
 //! version.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Mutex;
 
 use super::callback::call_into_module;
 use super::entry::{self, out, Cx, NapiResult};
@@ -20,13 +21,21 @@ pub const HOST_NAPI_VERSION: u32 = 10;
 pub const NODE_VERSION: (u32, u32, u32) = (20, 19, 2);
 
 thread_local! {
-    /// The module a legacy addon registered from its constructor while it was being `dlopen`ed.
+    /// The module a legacy addon registered from its constructor while it was being `dlopen`ed
+    /// (constructors run on the thread that calls `dlopen`).
     static LEGACY_MODULE: Cell<*const napi_module> = const { Cell::new(std::ptr::null()) };
-    /// Legacy modules of the libraries loaded so far, by canonical path: loading one again
-    /// (another addon of a shared host) gets the same library from `dlopen`, whose constructor
-    /// does not run twice, so its registration is remembered here, as Node remembers it per
-    /// library handle. Those libraries are never unloaded, so the pointers stay valid.
-    static LEGACY_BY_PATH: RefCell<HashMap<PathBuf, *const napi_module>> = RefCell::new(HashMap::new());
+}
+
+/// Legacy modules of the libraries loaded so far, by canonical path: loading one again (another
+/// addon of a shared host, or another in-process host: D32) gets the same library from
+/// `dlopen`, whose constructor does not run twice, so its registration is remembered here, as
+/// Node remembers it per library handle. Process-wide, as the library is. Those libraries are
+/// never unloaded, so the pointers (kept as addresses) stay valid.
+static LEGACY_BY_PATH: Mutex<Option<HashMap<PathBuf, usize>>> = Mutex::new(None);
+
+fn remembered_legacy(path: &Path) -> *const napi_module {
+    let known = LEGACY_BY_PATH.lock().unwrap_or_else(|p| p.into_inner());
+    known.as_ref().and_then(|m| m.get(path)).map_or(std::ptr::null(), |&a| a as *const napi_module)
 }
 
 /// A loaded module: its library (kept loaded), env and exports, and how it registered.
@@ -80,7 +89,7 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
     let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let legacy = match LEGACY_MODULE.with(|m| m.replace(std::ptr::null())) {
         fresh if !fresh.is_null() => fresh,
-        _ => LEGACY_BY_PATH.with(|l| l.borrow().get(&abs).copied()).unwrap_or(std::ptr::null()),
+        _ => remembered_legacy(&abs),
     };
 
     // SAFETY: the symbol has the type Node-API's headers give it.
@@ -128,7 +137,7 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
     rt.envs.borrow_mut().push(Rc::new(Env::new(id, version, url)));
     if !legacy.is_null() {
         // Kept from here on: the library stays loaded (see LoadedModule).
-        LEGACY_BY_PATH.with(|l| l.borrow_mut().insert(abs, legacy));
+        LEGACY_BY_PATH.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).insert(abs, legacy as usize);
     }
     Ok(OpenedModule { library, init, env: id, version, registration })
 }

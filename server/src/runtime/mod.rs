@@ -115,7 +115,14 @@ pub struct Runtime {
     pub shm: shm::SharedMemory,
     /// Shared-memory bytes in use after the last collection (paces automatic collections).
     pub last_shm_live: Cell<u64>,
+    /// Where this runtime's `napi_env` handles start: runtimes of one process (in-process hosts,
+    /// D32) hand out distinct envs, as Node's worker threads do, so an addon library shared by
+    /// two of them can tell its instances apart, and an env of one is refused by another.
+    pub env_base: usize,
 }
+
+/// `napi_env` handles each runtime may hand out.
+pub const ENVS_PER_RUNTIME: usize = 1 << 20;
 
 /// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`.
 pub const MAX_DEPTH: usize = 2000;
@@ -123,6 +130,9 @@ pub const MAX_DEPTH: usize = 2000;
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
 }
+
+/// Runtimes made in this process so far (numbers their `env_base`).
+static RUNTIMES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Runtime {
     pub fn new() -> Rc<Runtime> {
@@ -151,6 +161,7 @@ impl Runtime {
             events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
             shm: shm::SharedMemory::default(),
             last_shm_live: Cell::new(0),
+            env_base: RUNTIMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * ENVS_PER_RUNTIME,
         })
     }
 

@@ -11,6 +11,7 @@ import pytest
 from napi_python import AddonCrashedError, js
 
 
+@pytest.mark.isolated_only  # the addon aborts its process on purpose
 def test_calling_js_in_basic_finalizer_aborts(node_addon):
     test_finalizer = node_addon("js-native-api", "test_finalizer")
 

@@ -14,6 +14,7 @@ from napi_python import AddonCrashedError
 from ..helpers import assert_fatal_abort
 
 
+@pytest.mark.isolated_only  # the addon aborts its process on purpose
 def test_fatal(node_addon):
     test_fatal = node_addon("node-api", "test_fatal")
     with pytest.raises(AddonCrashedError) as info:

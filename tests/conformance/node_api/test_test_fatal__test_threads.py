@@ -17,6 +17,7 @@ from napi_python import AddonCrashedError, js
 from ..helpers import assert_fatal_abort
 
 
+@pytest.mark.isolated_only  # the addon aborts its process on purpose
 def test_fatal_from_thread(node_addon):
     test_fatal = node_addon("node-api", "test_fatal")
     test_fatal.TestThread()

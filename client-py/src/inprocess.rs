@@ -1,0 +1,57 @@
+//! In-process hosts (`isolated=False`, D32): the host runtime of `napi-hostd` (the `napi_host`
+//! library, linked into this extension) serves on a thread of the Python process, over the same
+//! pair of sockets a child would get, so the client's code is the same in both modes. What the
+//! binary adds around the host as a process (sandbox, watchdog, killing its descendants, its
+//! exit status) has no meaning for a thread and is left out.
+
+use std::ffi::c_void;
+use std::os::unix::net::UnixStream;
+use std::sync::OnceLock;
+
+use napi_host::host::{Host, Stop};
+
+/// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
+/// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
+/// have exited with, for crash reports.
+pub fn serve(main: UnixStream, events: UnixStream) -> i32 {
+    let host = match Host::new(main, Some(events)) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("napi_python: cannot start an in-process host: {e}");
+            return 1 << 8;
+        }
+    };
+    let stop = host.serve(Vec::new());
+    host.shutdown();
+    match stop {
+        Stop::Closed => 0,
+        Stop::Protocol(e) => {
+            eprintln!("napi_python: the in-process host met a protocol error: {e}");
+            3 << 8
+        }
+    }
+}
+
+/// Makes this extension's symbols global, once, before the first in-process host loads an
+/// addon: Python loads extensions with `RTLD_LOCAL`, and an addon's `napi_*` imports resolve
+/// only against the global scope. Loading the extension again with `RTLD_NOLOAD | RTLD_GLOBAL`
+/// promotes the copy already loaded instead of mapping another.
+pub fn export_napi_symbols() -> Result<(), String> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        // SAFETY: dladdr fills `info` for an address inside a loaded object (this function).
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::dladdr(export_napi_symbols as *const c_void, &mut info) } == 0 || info.dli_fname.is_null() {
+            return Err("cannot find the path of the napi_python extension".into());
+        }
+        // SAFETY: a NUL-terminated path from dladdr; RTLD_NOLOAD maps nothing new, and the
+        // handle is kept (never closed), so the extension stays loaded as before.
+        let handle = unsafe { libc::dlopen(info.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_GLOBAL) };
+        if handle.is_null() {
+            return Err("cannot make the napi_python extension's Node-API functions global (dlopen RTLD_NOLOAD|RTLD_GLOBAL failed)".into());
+        }
+        Ok(())
+    })
+    .clone()
+}

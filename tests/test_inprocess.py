@@ -1,0 +1,240 @@
+"""In-process hosts (`isolated=False`, issue 7, D32): the host runtime serves on a thread of the
+Python process, over the same sockets and protocol as `napi-hostd`, so behaviour is the same.
+What only a process can do (sandbox, timeout, restart, its own environment) is refused.
+
+The whole suite also runs in-process: `NAPI_PYTHON_TEST_MODE=inprocess` (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import napi_python
+from conftest import addon_path, fresh_copy
+from test_hosts import PROVIDER, CONSUMER, node_log, python_steps
+from napi_python import AddonClosedError, Host, JSError, JSPromise, RestartPolicy, Sandbox, js, load_addon
+
+NAPI_OK = 0
+NAPI_INVALID_ARG = 1
+
+
+def in_process(name: str, **options):
+    """The test addon `name`, loaded in-process from a copy of its own (its static variables too)."""
+    return load_addon(fresh_copy(addon_path(name)), isolated=False, **options)
+
+
+def host_threads() -> list[str]:
+    """The names of this process's in-process host threads."""
+    names = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            names.append((task / "comm").read_text().strip())
+        except OSError:
+            pass
+    return [n for n in names if n.startswith("napi-host-")]
+
+
+@pytest.fixture
+def addons():
+    """`addons(name)` loads in-process; every addon is closed after the test."""
+    opened = []
+
+    def _load(name: str):
+        opened.append(in_process(name))
+        return opened[-1]
+
+    yield _load
+    for a in opened:
+        a.close()
+
+
+def test_the_extension_exports_every_node_api_function():
+    """An addon dlopen'ed into Python resolves its napi_* imports against the extension."""
+    listed = {line.split("\t")[0] for line in (Path(__file__).parent.parent / "server" / "napi-exports.txt").read_text().splitlines()
+              if line and not line.startswith("#")}
+    nm = subprocess.run(["nm", "-D", "--defined-only", napi_python._native.__file__], capture_output=True, text=True, check=True)
+    exported = {fields[2] for fields in (line.split() for line in nm.stdout.splitlines()) if len(fields) == 3 and fields[1] == "T"}
+    assert listed - exported == set()
+
+
+def children() -> set[int]:
+    """This process's child processes (from every thread's child list)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            found.update(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
+
+
+def test_no_process_is_started_and_the_pid_is_ours(addons):
+    before = children()
+    addon = addons("functions")
+    assert addon.makeCounter()() == 1
+    assert children() - before == set(), "an in-process load started a process"
+    assert addon.pid == addon.host.pid == os.getpid()
+    assert repr(addon).endswith("in-process>") and not addon.host.isolated
+
+
+def test_calls_callbacks_and_classes(addons):
+    functions = addons("functions")
+    f = functions.makeFunction("hello", -1)
+    assert f(1, 2, 3) == ["payload", 3]
+    rust = addons("rust_addon")
+    assert rust.callWith(lambda x: x * 10, 4) == 40
+    assert rust.mapWith([5, 6], lambda x: rust.callWith(lambda y: y + 1, x)) == [6, 7]  # re-entrant
+    classes = addons("classes")
+    c = classes.Counter(10)
+    c.value = 5
+    assert c.increment() == 6
+    assert js.instanceof(classes.Counter.zero(), classes.Counter)
+
+
+def test_errors_cross_as_in_isolated_mode(addons):
+    errors = addons("errors")
+    with pytest.raises(TypeError) as info:
+        errors.throwKind(1, None, "bad type")  # 1: TypeError, as test_errors.py's TYPE_ERROR
+    assert isinstance(info.value, JSError) and info.value.message == "bad type"
+
+
+def test_promises_async_work_and_asyncio(addons):
+    promises = addons("promises")
+    p = promises.deferred()
+    assert isinstance(p, JSPromise) and not p.done()
+    promises.resolveLast(42)
+    assert p.result(timeout=10) == 42
+    rust = addons("rust_addon")
+    assert rust.sleepAdd(1, 2, 10).result(timeout=10) == 3
+
+    async def both():
+        return await asyncio.gather(rust.delayedGreeting("x", 5), rust.sleepAdd(2, 3, 1))
+
+    assert asyncio.run(both()) == ["Hello, x, 5 ms later!", 5]
+    work = addons("async_work")
+    assert work.queue(0, True, False, None) == NAPI_OK
+    deadline = time.monotonic() + 10
+    while work.state(0)[0] != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert work.state(0)[0] == 1 and work.delete(0) == NAPI_OK
+
+
+def test_threadsafe_functions_from_addon_threads(addons):
+    rust = addons("rust_addon")
+    seen, done = [], threading.Event()
+
+    def callback(err, value=None):
+        if err is not None:
+            done.set()
+        else:
+            seen.append(value)
+
+    rust.callFromThread(callback, 50)
+    assert done.wait(10)
+    assert seen == list(range(50))
+
+
+def test_buffers_are_shared_memory_in_process_too(addons):
+    shared = addons("shared")
+    b = shared.make(1 << 20)
+    assert b.shared and len(b) == 1 << 20
+    shared.hold(b)
+    memoryview(b)[0] = 99
+    assert shared.peek(0) == 99
+    shared.poke(5, 7)
+    assert memoryview(b)[5] == 7
+    assert shared.isHeld(b) and shared.address(b) == shared.address(shared.held())
+
+
+def test_a_host_with_two_addons_tears_down_as_node_does(tmp_path, monkeypatch):
+    """The teardown order of test_hosts.py, in-process (the environment is this process's)."""
+    _, expected = node_log(tmp_path)
+    log = tmp_path / "python.log"
+    monkeypatch.setenv("HOSTS_LOG", str(log))
+    with Host(isolated=False) as h:
+        results, keep = python_steps(h.load(fresh_copy(PROVIDER)), h.load(fresh_copy(CONSUMER)))
+        assert results[:3] == ["json", 6, 6]
+        assert h.pid == os.getpid() and not h.isolated
+    assert log.read_text().splitlines() == expected
+    del keep
+
+
+def test_close_joins_the_host_thread_and_ends_the_addon(addons):
+    before = len(host_threads())
+    addon = addons("functions")
+    assert len(host_threads()) == before + 1
+    addon.close()
+    assert len(host_threads()) == before
+    with pytest.raises(AddonClosedError):
+        addon.makeCounter()
+
+
+def test_several_in_process_hosts_run_side_by_side_with_isolated_ones():
+    """Each host thread has its own runtime; the same library (one copy, so one registration)
+    loads into two of them, legacy registration included."""
+    legacy = addon_path("lifecycle_legacy")
+    with Host(isolated=False) as a, Host(isolated=False) as b, Host() as c:
+        loaded = [h.load(legacy) for h in (a, b, c)]
+        assert [m.hello() for m in loaded] == ["registered by napi_module_register"] * 3
+        functions = fresh_copy(addon_path("functions"))
+        shared = [h.load(functions) for h in (a, b)]
+        counters = [f.makeCounter() for f in shared]
+        assert [counters[0](), counters[0](), counters[1]()] == [1, 2, 3]  # one library: shared data
+        # Each host has envs of its own, and refuses the other's (kept in the shared statics).
+        (env_a, status_a), (env_b, status_b) = [f.envInfo() for f in shared]
+        assert env_a != env_b and (status_a, status_b) == (NAPI_OK, NAPI_INVALID_ARG)
+        point = a.load(fresh_copy(PROVIDER)).Point(1, 2)
+        consumer = b.load(fresh_copy(CONSUMER))
+        with pytest.raises(TypeError, match=r"lives in the in-process host \d+ .* of the in-process host \d+"):
+            consumer.label(point, "elsewhere")
+        assert c.pid != os.getpid()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"timeout": 1.0}, {"sandbox": True}, {"sandbox": Sandbox()}, {"restart": RestartPolicy(1, 1.0)}, {"env": {"A": "1"}}],
+    ids=["timeout", "sandbox", "Sandbox", "restart", "env"],
+)
+def test_options_that_need_a_process_are_refused(options):
+    before = len(host_threads())
+    with pytest.raises(ValueError, match=f"isolated=False .*{next(iter(options))}"):
+        load_addon(addon_path("functions"), isolated=False, **options)
+    with pytest.raises(ValueError, match="isolated=False"):
+        Host(isolated=False, **options)
+    assert len(host_threads()) == before
+    # Turning restarts off, and no sandbox, mean what in-process mode is anyway.
+    load_addon(fresh_copy(addon_path("functions")), isolated=False, restart=False, sandbox=False).close()
+
+
+def test_exit_with_open_hosts_tears_them_down_without_hanging(tmp_path):
+    """Exit with a host busy in a callback and one idle: no hang, no abort, and each host's
+    teardown runs (cleanup hooks, finalizers, instance data), as at node's exit. (A napi-hostd
+    is killed with Python instead, by its parent-death signal.) The callback sleeps past the
+    exit: one that returns while the interpreter finalizes aborts the process in both modes (a
+    thread ended with Rust frames on its stack, D23), a known gap."""
+    log = tmp_path / "hosts.log"
+    script = f"""
+import threading, time
+from napi_python import load_addon
+a = load_addon({addon_path("functions")!r}, isolated=False)
+b = load_addon({fresh_copy(PROVIDER)!r}, isolated=False)
+print(a.makeCounter()(), b.whoAmI(), flush=True)
+keep = b.makeThing("kept")
+r = load_addon({fresh_copy(addon_path("rust_addon"))!r}, isolated=False)
+threading.Thread(target=r.callWith, args=(lambda x: time.sleep(60) or x, 1), daemon=True).start()
+time.sleep(0.1)
+"""
+    env = {**os.environ, "HOSTS_LOG": str(log)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "provider"]
+    lines = log.read_text().splitlines()
+    assert lines == ["provider: init", "provider: cleanup hook", "provider: finalize thing kept", "provider: instance data"], lines
