@@ -172,6 +172,13 @@ impl Connection {
 
     /// Sends `op` and waits for its reply, running the Python calls it causes on the way.
     fn request(slf: &Bound<'_, Self>, op: Op) -> PyResult<PyObject> {
+        // The whole request is inside the exit gate, Python callbacks included: a thread that
+        // finished a callback while the interpreter finalized would be ended with our frames on
+        // its stack (D23), so exit waits for requests in flight (briefly) instead.
+        crate::exiting::inside(|| Self::request_inside(slf, op)).unwrap_or_else(|| Err(exiting_error()))
+    }
+
+    fn request_inside(slf: &Bound<'_, Self>, op: Op) -> PyResult<PyObject> {
         let py = slf.py();
         let this = slf.get();
         let channel = &*this.channel;
@@ -191,9 +198,7 @@ impl Connection {
         let cx = Cx::new(slf)?;
         loop {
             let waited = crate::exiting::allow_threads(py, || channel.wait(chain));
-            let Some(waited) = waited else {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting: no more calls into addons"));
-            };
+            let Some(waited) = waited else { return Err(exiting_error()) };
             match waited {
                 Err(d) => return Err(dead_error(py, &d)),
                 Ok(Incoming::Reply { id: rid, outcome }) if rid == id => {
@@ -530,6 +535,11 @@ impl Connection {
     fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         Self::request(slf, Op::Ping)
     }
+}
+
+/// What a call made once the interpreter is exiting raises.
+fn exiting_error() -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting: no more calls into addons")
 }
 
 impl Drop for Connection {
