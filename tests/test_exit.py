@@ -10,6 +10,17 @@ import sys
 
 from conftest import ROOT, addon_path
 
+
+def assert_exits_cleanly(script: str, runs: int, stdout: "str | None" = None) -> None:
+    """Runs `script` `runs` times: each must exit with status 0, no abort message (and print
+    `stdout` when given)."""
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "FATAL" not in done.stderr
+        if stdout is not None:
+            assert done.stdout == stdout
+
 # A daemon thread waits in native code for a call that is still writing output (so the output
 # forwarder is busy too) when the main thread reaches the end of the script.
 SCRIPT = f"""
@@ -23,10 +34,7 @@ time.sleep(0.05)
 
 def test_exiting_while_a_call_is_in_flight_does_not_abort():
     # Without the hook this aborted in about 9 runs of 10 on the development machine.
-    for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60, cwd=ROOT)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert "FATAL" not in done.stderr
+    assert_exits_cleanly(SCRIPT, runs=3)
 
 
 # The event dispatcher is inside Python callbacks (a native thread's threadsafe-function calls,
@@ -51,10 +59,7 @@ print("leaving")
 def test_exiting_while_the_dispatcher_runs_callbacks_does_not_abort():
     # Before the exit gate this aborted in about a quarter of the runs (webcodecs' demuxer did
     # the same at the end of a script).
-    for _ in range(8):
-        done = subprocess.run([sys.executable, "-c", BUSY_DISPATCHER], capture_output=True, text=True, timeout=60, cwd=ROOT)
-        assert (done.returncode, done.stdout) == (0, "leaving\n"), done.stderr[-2000:]
-        assert "FATAL" not in done.stderr
+    assert_exits_cleanly(BUSY_DISPATCHER, runs=8, stdout="leaving\n")
 
 
 # A daemon thread is inside an addon call whose Python callback returns after the main thread
@@ -71,7 +76,4 @@ time.sleep(0.1)
 def test_exiting_while_a_callback_is_about_to_return_does_not_abort():
     # Before requests were inside the exit gate this aborted in 5 runs of 5: the callback
     # returned into our frames while the interpreter finalized. Exit now waits for it.
-    for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", CALLBACK_RETURNING_AT_EXIT], capture_output=True, text=True, timeout=60, cwd=ROOT)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert "FATAL" not in done.stderr
+    assert_exits_cleanly(CALLBACK_RETURNING_AT_EXIT, runs=3)
