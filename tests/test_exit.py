@@ -77,3 +77,22 @@ def test_exiting_while_a_callback_is_about_to_return_does_not_abort():
     # Before requests were inside the exit gate this aborted in 5 runs of 5: the callback
     # returned into our frames while the interpreter finalized. Exit now waits for it.
     assert_exits_cleanly(CALLBACK_RETURNING_AT_EXIT, runs=3)
+
+
+def test_hosts_left_open_tear_their_addons_down_at_exit(tmp_path):
+    # node runs an addon's cleanup hooks, finalizers and instance-data finalizer when the
+    # process exits; a napi-hostd left open at exit used to be killed with Python instead.
+    import os
+
+    log = tmp_path / "hosts.log"
+    script = f"""
+from napi_python import load_addon
+provider = load_addon({str(addon_path("hosts_provider"))!r})
+keep = provider.makeThing("kept")
+"""
+    # A cleanup hook that takes a while: without waiting for it, the host is killed with Python.
+    env = {**os.environ, "HOSTS_LOG": str(log), "HOSTS_SLOW_CLEANUP_MS": "300"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = log.read_text().splitlines()
+    assert lines == ["provider: init", "provider: cleanup hook", "provider: finalize thing kept", "provider: instance data"], lines

@@ -7,6 +7,7 @@
 #define NAPI_PYTHON_TEST_HOSTS_SHARED_H
 
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -45,7 +46,11 @@ static inline void hosts_log(const char* addon, const char* fmt, ...) {
   fclose(f);
 }
 
+/* Logs; first sleeps $HOSTS_SLOW_CLEANUP_MS milliseconds when set (a teardown that takes time,
+ * which exit must wait for). */
 static void hosts_log_cleanup_hook(void* arg) {
+  const char* slow = getenv("HOSTS_SLOW_CLEANUP_MS");
+  if (slow != NULL) usleep((useconds_t)atoi(slow) * 1000);
   hosts_log((const char*)arg, "cleanup hook");
 }
 

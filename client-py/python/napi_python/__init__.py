@@ -44,9 +44,9 @@ from .values import BigInt
 
 # Before finalization: our Rust threads stop taking the GIL (see client-py/src/exiting.rs).
 atexit.register(_native.interpreter_exiting)
-# Runs first (atexit is last in, first out): in-process hosts tear their addons down while our
+# Runs first (atexit is last in, first out): open hosts tear their addons down while our
 # threads may still take the GIL.
-atexit.register(host.close_in_process_hosts)
+atexit.register(host.close_open_hosts)
 
 __all__ = [
     "load_addon",

@@ -126,7 +126,7 @@ class Host:
         if not isolated:
             _check_in_process(env, timeout, restart, sandbox)
             restart = False
-            _in_process_hosts[next(_in_process_numbers)] = self
+        _open_hosts[next(_host_numbers)] = self
         self._isolated = isolated
         self._env = dict(env) if env else None
         self._timeout = timeout
@@ -289,10 +289,14 @@ class Host:
     def close(self) -> None:
         """Ends the host: each addon's cleanup hooks, finalizers and instance data run, the last
         loaded addon first. Idempotent."""
+        self._close(CLOSE_GRACE)
+
+    def _close(self, grace: float) -> None:
+        """`close`, killing a process still tearing down after `grace` seconds."""
         with self._lock:
             self._closed = True
             _supervised.pop(self._conn.pid, None)
-        self._conn.close()
+        self._conn.close(grace)
 
     def __enter__(self) -> "Host":
         return self
@@ -378,15 +382,22 @@ def load_addon(
 
 # In-process hosts not yet collected: closed at exit, so that their addons are torn down as a
 # napi-hostd is when the Python process ends (cleanup hooks, finalizers, instance data).
-_in_process_hosts: "weakref.WeakValueDictionary[int, Host]" = weakref.WeakValueDictionary()
-_in_process_numbers = itertools.count()
+# Every host not yet collected, by creation order, for closing them at exit.
+_open_hosts: "weakref.WeakValueDictionary[int, Host]" = weakref.WeakValueDictionary()
+_host_numbers = itertools.count()
+
+# Seconds a host may take to tear down when closed, before its process is killed.
+CLOSE_GRACE = 2.0
 
 
-def close_in_process_hosts() -> None:
+def close_open_hosts() -> None:
     """The ``atexit`` hook (registered after the one that keeps our threads out of a finalizing
-    interpreter, so it runs before it): closes every in-process host, newest first."""
-    for host in reversed(list(_in_process_hosts.values())):
-        host.close()
+    interpreter, so it runs before it): closes every host still open, newest first, so their
+    addons tear down as at node's exit (cleanup hooks, finalizers, instance data) instead of a
+    napi-hostd being killed with Python. The hosts share one grace period."""
+    deadline = time.monotonic() + CLOSE_GRACE
+    for host in reversed(list(_open_hosts.values())):
+        host._close(max(0.0, deadline - time.monotonic()))
 
 
 # Hosts that restart, by pid; and processes replaced by a restart (old pid -> new).
