@@ -207,7 +207,7 @@ impl HostProcess {
         let group = -(self.pid as i32);
         // SAFETY: kill with integer arguments; the pid is our unreaped child, so it is ours.
         unsafe { libc::kill(group, libc::SIGSTOP) };
-        let strays = descendants(self.pid);
+        let strays = napi_host::process_tree::descendants(self.pid);
         for &p in &strays {
             // SAFETY: as above; these are descendants of our unreaped child.
             unsafe { libc::kill(p as i32, libc::SIGKILL) };
@@ -250,25 +250,6 @@ fn join_by(handle: &Mutex<Option<JoinHandle<i32>>>, deadline: Instant) -> Option
     }
     // A panic that ended the thread counts as Rust's panic exit status.
     Some(handle.take()?.join().unwrap_or(101 << 8))
-}
-
-/// Every process below `pid`, from the kernel's per-thread child lists.
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    let mut todo = vec![pid];
-    while let Some(p) = todo.pop() {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else { continue };
-        for task in tasks.flatten() {
-            let Ok(children) = std::fs::read_to_string(task.path().join("children")) else { continue };
-            for c in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
-                if !found.contains(&c) && found.len() < 100_000 {
-                    found.push(c);
-                    todo.push(c);
-                }
-            }
-        }
-    }
-    found
 }
 
 /// How the host ended, in the words a crash report uses.

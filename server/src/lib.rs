@@ -3,7 +3,9 @@
 //! - [`runtime`]: the value heap and JavaScript semantics, safe Rust with id-checked handles.
 //! - [`napi`]: the Node-API C functions an addon calls (all the `extern "C"` code).
 //! - [`host`]: the daemon side: serving client requests on the JS thread.
+//! - [`process_tree`]: the processes below a process (teardown, and the client's kills).
 
 pub mod host;
 pub mod napi;
+pub mod process_tree;
 pub mod runtime;

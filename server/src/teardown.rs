@@ -2,6 +2,8 @@
 //! has every descendant below it (daemons that left its process group included) until it
 //! exits, so it kills them all on the way out (issue 6: nothing survives the teardown).
 
+use napi_host::process_tree::descendants;
+
 /// Kills every descendant of this process; each round first stops what it finds, so that
 /// nothing forks while the tree is walked, and ends when no descendant is left.
 pub fn kill_descendants() {
@@ -23,22 +25,4 @@ pub fn kill_descendants() {
         // SAFETY: waitpid with a null status pointer is allowed.
         while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
     }
-}
-
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    let mut todo = vec![pid];
-    while let Some(p) = todo.pop() {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else { continue };
-        for task in tasks.flatten() {
-            let Ok(children) = std::fs::read_to_string(task.path().join("children")) else { continue };
-            for c in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
-                if !found.contains(&c) {
-                    found.push(c);
-                    todo.push(c);
-                }
-            }
-        }
-    }
-    found
 }
