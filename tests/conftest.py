@@ -52,6 +52,15 @@ def addon_path(name: str) -> str:
     return str(path)
 
 
+def gone(pid: int) -> bool:
+    """True when `pid` no longer runs (absent, or a zombie nobody has reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def node_eval(script: str) -> object:
     """Runs `script` under node and returns the JSON it prints on its last line.
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import addon_path
+from conftest import addon_path, gone
 from napi_python import AddonCrashedError, Sandbox
 
 # What this module checks is the host process's own behaviour.
@@ -27,14 +27,6 @@ def status_field(pid: int, name: str) -> str:
             if line.startswith(name + ":"):
                 return line.split(":", 1)[1].strip()
     raise KeyError(name)
-
-
-def gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def descendants(pid: int) -> set[int]:

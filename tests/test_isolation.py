@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from conftest import gone
 from napi_python import AddonCrashedError, AddonError, AddonTimeoutError
 
 # What this module checks is the host process's own behaviour.
@@ -26,15 +27,6 @@ def crash(call, *args) -> tuple[AddonCrashedError, float]:
     with pytest.raises(AddonCrashedError) as info:
         call(*args)
     return info.value, time.monotonic() - start
-
-
-def gone(pid: int) -> bool:
-    """True when `pid` no longer runs (absent, or a zombie nobody has reaped yet)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 @pytest.mark.parametrize(

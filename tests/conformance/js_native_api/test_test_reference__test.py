@@ -14,13 +14,7 @@ import pytest
 
 from napi_python import JSError, js
 
-
-def gc_until(addon, name, condition, max_count=10):
-    for _ in range(max_count):
-        js.gc(addon)
-        if condition():
-            return
-    raise AssertionError(f"Test {name} failed")
+from ..helpers import gc_until
 
 
 def test_references(node_addon):
@@ -75,14 +69,14 @@ def test_references(node_addon):
     assert js.typeof(value) == "object"
     t.checkExternal(value)
     del value
-    gc_until(addon, "External value without a finalizer", lambda: finalize_count() == 0)
+    gc_until(addon, name="External value without a finalizer", condition=lambda: finalize_count() == 0)
 
     value = t.createExternalWithFinalize()
     assert finalize_count() == 0
     assert js.typeof(value) == "object"
     t.checkExternal(value)
     del value
-    gc_until(addon, "External value with a finalizer", lambda: finalize_count() == 1)
+    gc_until(addon, name="External value with a finalizer", condition=lambda: finalize_count() == 1)
 
     value = t.createExternalWithFinalize()
     assert finalize_count() == 0
@@ -90,8 +84,7 @@ def test_references(node_addon):
     assert js.strict_equals(reference_value(), value)
     del value
     # Collected: only a weak reference is left.
-    gc_until(addon, "Weak reference",
-             lambda: reference_value() is None and finalize_count() == 1)
+    gc_until(addon, name="Weak reference", condition=lambda: reference_value() is None and finalize_count() == 1)
     t.deleteReference()
 
     value = t.createExternalWithFinalize()
@@ -100,29 +93,24 @@ def test_references(node_addon):
     assert js.strict_equals(reference_value(), value)
     del value
     # Not collected: a strong reference is left.
-    gc_until(addon, "Strong reference", lambda: finalize_count() == 0)
+    gc_until(addon, name="Strong reference", condition=lambda: finalize_count() == 0)
     t.deleteReference()
-    gc_until(addon, "Strong reference (cont.d)", lambda: finalize_count() == 1)
+    gc_until(addon, name="Strong reference (cont.d)", condition=lambda: finalize_count() == 1)
 
     value = t.createExternalWithFinalize()
     assert finalize_count() == 0
     t.createReference(value, 1)
     del value
-    gc_until(addon, "Strong reference, increment then decrement to weak reference",
-             lambda: finalize_count() == 0)
+    gc_until(addon, name="Strong reference, increment then decrement to weak reference", condition=lambda: finalize_count() == 0)
     assert t.incrementRefcount() == 2
-    gc_until(addon, "Strong reference, increment then decrement to weak reference (cont.d-1)",
-             lambda: finalize_count() == 0)
+    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-1)", condition=lambda: finalize_count() == 0)
     assert t.decrementRefcount() == 1
-    gc_until(addon, "Strong reference, increment then decrement to weak reference (cont.d-2)",
-             lambda: finalize_count() == 0)
+    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-2)", condition=lambda: finalize_count() == 0)
     assert t.decrementRefcount() == 0
     # Collected: the reference is weak now.
-    gc_until(addon, "Strong reference, increment then decrement to weak reference (cont.d-3)",
-             lambda: finalize_count() == 1)
+    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-3)", condition=lambda: finalize_count() == 1)
     t.deleteReference()
-    gc_until(addon, "Strong reference, increment then decrement to weak reference (cont.d-4)",
-             lambda: finalize_count() == 1)
+    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-4)", condition=lambda: finalize_count() == 1)
 
 
 def test_delete_reference_before_wrap_finalizer(node_addon):

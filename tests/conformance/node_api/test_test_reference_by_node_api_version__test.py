@@ -15,13 +15,7 @@ import pytest
 
 from napi_python import JSError, js
 
-
-def gc_until(addon, name, condition, max_count=10):
-    for _ in range(max_count):
-        js.gc(addon)
-        if condition():
-            return
-    raise AssertionError(f"Test {name} failed")
+from ..helpers import gc_until
 
 
 def same(a, b) -> bool:
@@ -87,10 +81,10 @@ def run_tests(addon, is_version8, is_local_symbol):
 
     addon.initFinalizeCount()
     assert addon.getFinalizeCount() == 0
-    gc_until(addon, "Wait until a finalizer is called", lambda: addon.getFinalizeCount() == 1)
+    gc_until(addon, name="Wait until a finalizer is called", condition=lambda: addon.getFinalizeCount() == 1)
 
     addon.addFinalizer(js.object(addon))
-    gc_until(addon, "Wait until a finalizer is called again", lambda: addon.getFinalizeCount() == 2)
+    gc_until(addon, name="Wait until a finalizer is called again", condition=lambda: addon.getFinalizeCount() == 2)
 
     # After collection every value with weak semantics reads as undefined.
     for index, entry in enumerate(entries):
