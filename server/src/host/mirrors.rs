@@ -50,12 +50,10 @@ impl Mirrors {
     /// needed, now used by `user`; `None` when shared memory cannot be had.
     pub fn block_for(&mut self, rt: &Runtime, buffer: ObjectId, (ptr, len): (usize, usize), user: ObjectId) -> Option<Rc<Block>> {
         if !self.by_buffer.get(&buffer).is_some_and(|m| m.memory == (ptr, len)) {
-            let block = rt.shm.alloc(len)?;
             // SAFETY: the addon promised `len` readable bytes at `ptr` while the buffer lives
-            // (it is alive: the caller is sending it), and the fresh block is `len` bytes.
+            // (it is alive: the caller is sending it).
             let current = unsafe { std::slice::from_raw_parts(ptr as *const u8, len) };
-            // SAFETY: the fresh block is ours alone until the message naming it is sent.
-            unsafe { std::ptr::copy_nonoverlapping(current.as_ptr(), block.ptr(), len) };
+            let block = rt.shm.alloc(len, Some(current))?;
             // Memory Python passes back in place (a numpy view of the mirror) names this buffer.
             rt.shm.set_owner(&block, buffer);
             let mirror = Mirror { block, snapshot: current.into(), memory: (ptr, len), users: HashSet::new() };

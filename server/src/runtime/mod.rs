@@ -199,16 +199,9 @@ impl Runtime {
     /// memory when it can be had, host memory otherwise (and for empty buffers). Memory that
     /// cannot be had at all is V8's `RangeError: Array buffer allocation failed`, not an abort.
     pub fn new_backing(&self, len: usize, init: Option<&[u8]>) -> JsResult<object::ArrayBufferData> {
-        let block = if len > 0 { self.shm.alloc(len) } else { None };
+        let block = if len > 0 { self.shm.alloc(len, init) } else { None };
         let backing = match block {
-            Some(block) => {
-                if let Some(src) = init {
-                    // SAFETY: the block is `len` bytes, `src` is `len` bytes, and they cannot
-                    // overlap (the block is fresh).
-                    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), block.ptr(), len) };
-                }
-                object::Backing::Shared(block)
-            }
+            Some(block) => object::Backing::Shared(block),
             None => {
                 let mut bytes = Vec::new();
                 bytes.try_reserve_exact(len).map_err(|_| self.range_error("Array buffer allocation failed".into()))?;

@@ -129,9 +129,9 @@ pub struct Announcement<'a> {
 }
 
 impl SharedMemory {
-    /// A zeroed block of `len` bytes, or `None` when shared memory cannot be had (the caller
-    /// falls back to host memory).
-    pub fn alloc(&self, len: usize) -> Option<Rc<Block>> {
+    /// A block of `len` bytes holding a copy of `init` (also `len` bytes), or zeroed; `None`
+    /// when shared memory cannot be had (the caller falls back to host memory).
+    pub fn alloc(&self, len: usize, init: Option<&[u8]>) -> Option<Rc<Block>> {
         let mut inner = self.inner.borrow_mut();
         if inner.unavailable {
             return None;
@@ -159,8 +159,17 @@ impl SharedMemory {
             }
         };
         let ptr = inner.own[&seg].mapping.range(off, len as u64).expect("the allocator stays inside its segments");
-        // SAFETY: a block nothing else uses; reused memory must not show its last owner's bytes.
-        unsafe { std::ptr::write_bytes(ptr, 0, len) };
+        // Reused memory must not show its last owner's bytes: what `init` does not cover is
+        // zeroed.
+        let copied = init.map_or(0, |src| src.len().min(len));
+        // SAFETY: a block nothing else uses, `len` bytes; `init` is other memory, read for at
+        // most its own length.
+        unsafe {
+            if let Some(src) = init {
+                std::ptr::copy_nonoverlapping(src.as_ptr(), ptr, copied);
+            }
+            std::ptr::write_bytes(ptr.add(copied), 0, len - copied);
+        }
         let region = Region { owner: SegmentOwner::Host, segment: seg, offset: off, len: len as u64 };
         Some(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None }))
     }
@@ -248,12 +257,12 @@ mod tests {
     #[test]
     fn blocks_are_zeroed_reused_and_announced_once() {
         let shm = SharedMemory::default();
-        let a = shm.alloc(100).unwrap();
+        let a = shm.alloc(100, None).unwrap();
         // SAFETY: inside the block.
         unsafe { *a.ptr() = 7 };
         let first = a.region();
         drop(a);
-        let b = shm.alloc(100).unwrap();
+        let b = shm.alloc(100, None).unwrap();
         assert_eq!(b.region(), first, "freed memory is reused");
         assert_eq!(b.bytes()[0], 0, "and zeroed");
         let mut seen = Vec::new();
@@ -265,8 +274,8 @@ mod tests {
     #[test]
     fn owners_are_found_by_any_range_inside_their_block() {
         let shm = SharedMemory::default();
-        let _pad = shm.alloc(64).unwrap();
-        let b = shm.alloc(1000).unwrap();
+        let _pad = shm.alloc(64, None).unwrap();
+        let b = shm.alloc(1000, None).unwrap();
         let id = ObjectId::from_bits(77);
         shm.set_owner(&b, id);
         let r = b.region();
