@@ -1,25 +1,21 @@
-//! The client's end of the socket, shared by every Python thread using one host.
+//! The client's end of the link to one host, shared by every Python thread using it.
 //!
-//! There is no reader thread: a thread waiting for its answer reads the socket itself when no
+//! There is no reader thread: a thread waiting for its answer reads the link itself when no
 //! other thread is reading (leader/follower), and files messages for other chains in their
 //! mailboxes. A single-threaded caller therefore writes a request and reads its reply with no
-//! hand-off between threads, as cheap as a raw socket round trip.
+//! hand-off between threads, as cheap as the transport's round trip.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufReader, BufWriter, Write};
-use std::net::Shutdown;
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use napi_protocol::frame::{encode, read_message, write_message, FrameError, HEADER_LEN};
-use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
-use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
+use napi_protocol::frame::FrameError;
+use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, PROTOCOL_VERSION};
 
-use crate::process::{Sockets, describe, Exit, HostProcess};
+use crate::process::{describe, Exit, HostProcess};
 use crate::shm::ClientShm;
+use crate::transport::Transport;
 
 /// How long a host the client hung up on may take to run its cleanup before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -81,15 +77,9 @@ struct State {
 }
 
 pub struct Channel {
-    writer: Mutex<BufWriter<UnixStream>>,
-    reader: Mutex<BufReader<FdReader>>,
+    wire: Box<dyn Transport>,
     state: Mutex<State>,
     wake: Condvar,
-    /// The event socket: only the event dispatcher reads it.
-    events: Mutex<BufReader<FdReader>>,
-    /// Descriptors of the host's segments, as they arrive on each socket.
-    reader_fds: FdQueue,
-    events_fds: FdQueue,
     /// Shared memory with this host.
     pub shm: ClientShm,
     pub process: HostProcess,
@@ -111,20 +101,12 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// Wraps a freshly spawned host and checks its greeting.
-    pub fn open(process: HostProcess, sockets: Sockets, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
-        let Sockets { main: stream, events } = sockets;
-        let reader = FdReader::new(stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?);
-        let events = FdReader::new(events);
-        let (reader_fds, events_fds) = (reader.fds(), events.fds());
+    /// Wraps a freshly started host and checks its greeting.
+    pub fn open(process: HostProcess, wire: Box<dyn Transport>, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
         let mut channel = Channel {
-            writer: Mutex::new(BufWriter::new(stream)),
-            reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
+            wire,
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
-            events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
-            reader_fds,
-            events_fds,
             shm: ClientShm::default(),
             process,
             timeout,
@@ -135,7 +117,7 @@ impl Channel {
             forgotten: Mutex::new(Vec::new()),
             closing: AtomicBool::new(false),
         };
-        let hello = read_message::<ServerMessage>(channel.reader.get_mut().unwrap(), DEFAULT_MAX_FRAME);
+        let hello = channel.wire.read(None).and_then(|m| m.ok_or(FrameError::Closed));
         match hello {
             Ok(ServerMessage::Hello { version, protections, .. }) if version == PROTOCOL_VERSION => {
                 channel.protections = protections;
@@ -188,20 +170,13 @@ impl Channel {
         self.state.lock().unwrap().mailboxes.remove(&chain);
     }
 
-    pub fn send(&self, msg: &ClientMessage) -> Result<(), Arc<Dead>> {
+    pub fn send(&self, msg: ClientMessage) -> Result<(), Arc<Dead>> {
         if let Some(d) = self.dead() {
             return Err(d);
         }
-        // Taken before the writer's lock: uploads lock the shared memory, then the writer.
-        let retired = self.shm.take_retired();
-        let mut w = self.writer.lock().unwrap();
-        let sent = retired
-            .into_iter()
-            .try_for_each(|id| write_message(&mut *w, &ClientMessage::SegmentRetired { id }))
-            .and_then(|_| write_message(&mut *w, msg))
-            .and_then(|_| w.flush().map_err(FrameError::Io));
-        drop(w);
-        match sent {
+        // Taken before the transport's lock: uploads lock the shared memory, then the transport.
+        let retired = self.shm.take_retired().into_iter().map(|id| ClientMessage::SegmentRetired { id }).collect();
+        match self.wire.send(retired, msg) {
             Ok(()) => Ok(()),
             // A broken pipe means the host died: the reader will find out how.
             Err(FrameError::Io(_)) => Ok(()),
@@ -209,19 +184,17 @@ impl Channel {
         }
     }
 
-    /// Sends a segment of ours to the host, its descriptor riding on the announcement.
+    /// Sends a segment of ours to the host, its descriptor with the announcement.
     pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
-        let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let mut w = self.writer.lock().unwrap();
-        w.flush()?;
-        send_with_fd(w.get_ref(), &frame, fd)
+        self.wire.announce_segment(id, size, fd)
     }
 
     /// Takes in a shared-memory message (answering `None`), or hands the message back.
-    fn take_in(&self, m: ServerMessage, fds: &FdQueue) -> Result<Option<ServerMessage>, FrameError> {
+    /// `events`: whether it came on the event stream (whose descriptors are its own).
+    fn take_in(&self, m: ServerMessage, events: bool) -> Result<Option<ServerMessage>, FrameError> {
         match m {
             ServerMessage::Segment { id, size } => {
-                let fd = fds.lock().unwrap().pop_front().ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
+                let fd = self.wire.take_fd(events).ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
                 self.shm.host_segment(id, size, fd).map_err(FrameError::Malformed)?;
                 Ok(None)
             }
@@ -265,7 +238,7 @@ impl Channel {
             }
             st.reading = true;
             drop(st);
-            let routed = match self.read(deadline).and_then(|m| m.map(|m| self.take_in(m, &self.reader_fds)).transpose()) {
+            let routed = match self.wire.read(deadline).and_then(|m| m.map(|m| self.take_in(m, false)).transpose()) {
                 Ok(None) => Err(self.expire()),
                 Ok(Some(None)) => Ok(None),
                 Ok(Some(Some(ServerMessage::DropPython { objects }))) => {
@@ -306,13 +279,8 @@ impl Channel {
     /// The next message on the event socket (blocking; only the event dispatcher calls it).
     /// `None` once the host is gone.
     pub fn next_event(&self) -> Option<Incoming> {
-        let mut events = self.events.lock().unwrap();
         loop {
-            if events.buffer().is_empty() {
-                // Events often come in bursts (a threadsafe function fed in a loop).
-                napi_protocol::spin::spin_until_readable(&[events.get_ref().as_raw_fd()], napi_protocol::spin::SPIN);
-            }
-            let msg = read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?;
+            let msg = self.wire.next_event()?;
             if let Some(incoming) = self.event(msg)? {
                 return Some(incoming);
             }
@@ -321,9 +289,7 @@ impl Channel {
 
     /// The next event if the whole of it has already been read from the socket (never blocks).
     pub fn buffered_event(&self) -> Option<Incoming> {
-        let mut events = self.events.lock().unwrap();
-        while whole_frame(events.buffer()) {
-            let msg = read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()?;
+        while let Some(msg) = self.wire.buffered_event() {
             if let Some(incoming) = self.event(msg)? {
                 return Some(incoming);
             }
@@ -334,7 +300,7 @@ impl Channel {
     /// What the dispatcher runs for a message of the event socket: `Some(None)` when there is
     /// nothing to run (shared-memory bookkeeping), `None` when the stream is unusable.
     fn event(&self, msg: ServerMessage) -> Option<Option<Incoming>> {
-        let Some(msg) = self.take_in(msg, &self.events_fds).ok()? else { return Some(None) };
+        let Some(msg) = self.take_in(msg, true).ok()? else { return Some(None) };
         Some(route(msg).map(|(_, incoming)| incoming))
     }
 
@@ -348,22 +314,6 @@ impl Channel {
                 return d;
             }
         }
-    }
-
-    /// The next message, or `None` when `deadline` passes first.
-    fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
-        let mut reader = self.reader.lock().unwrap();
-        if reader.buffer().is_empty() {
-            // The answer usually comes within microseconds: look for it before sleeping.
-            napi_protocol::spin::spin_until_readable(&[reader.get_ref().as_raw_fd()], napi_protocol::spin::SPIN);
-        }
-        if let Some(d) = deadline {
-            // Only an empty buffer can block; a frame already begun arrives whole.
-            if reader.buffer().is_empty() && !readable(reader.get_ref().stream(), d) {
-                return Ok(None);
-            }
-        }
-        read_message::<ServerMessage>(&mut *reader, DEFAULT_MAX_FRAME).map(Some)
     }
 
     /// A call outlived the timeout: the host (with its whole group) is killed, and every waiter
@@ -382,7 +332,7 @@ impl Channel {
     fn refuse_stray(&self, incoming: Incoming) {
         if let Incoming::Call { call, .. } = incoming {
             let result = Err(PyException { exception: PyRef(0), type_name: "RuntimeError".into(), message: "no Python thread waits for this call".into() });
-            let _ = self.send(&ClientMessage::CallbackResult { call, result });
+            let _ = self.send(ClientMessage::CallbackResult { call, result });
         }
     }
 
@@ -475,7 +425,7 @@ impl Channel {
 
     fn hang_up_socket(&self) {
         self.closing.store(true, Ordering::SeqCst);
-        let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
+        self.wire.hang_up();
     }
 
     /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
@@ -501,38 +451,6 @@ impl Channel {
         self.hang_up_socket();
         let channel = self.clone();
         let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(CLOSE_GRACE));
-    }
-}
-
-impl Dead {
-    fn io(process: &HostProcess, message: String) -> Dead {
-        let stderr = process.output.stderr_tail(Duration::ZERO);
-        Dead { kind: DeathKind::Crashed, pid: process.pid, message, signal: None, exit_code: None, stderr, limit: None }
-    }
-}
-
-/// Waits until `stream` has something to read (or is closed), or `deadline` passes.
-fn readable(stream: &UnixStream, deadline: Instant) -> bool {
-    let mut pfd = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        // Rounded up: a poll that returns a little early would only loop.
-        let ms = (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32;
-        // SAFETY: one valid pollfd, for as long as the call.
-        match unsafe { libc::poll(&mut pfd, 1, ms) } {
-            0 if Instant::now() >= deadline => return false,
-            -1 if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) => return true,
-            n if n > 0 => return true,
-            _ => {}
-        }
-    }
-}
-
-/// Whether `buffered` begins with a whole frame (its length header and all of its payload).
-fn whole_frame(buffered: &[u8]) -> bool {
-    match buffered.get(..HEADER_LEN) {
-        Some(header) => buffered.len() - HEADER_LEN >= u32::from_le_bytes(header.try_into().expect("4 bytes")) as usize,
-        None => false,
     }
 }
 

@@ -19,6 +19,10 @@ use crate::convert::{dead_error, Cx};
 use crate::hooks::hooks;
 use crate::process;
 use crate::subscriptions::Subscriptions;
+use crate::transport::memory::Memory;
+use crate::transport::sockets::SocketPair;
+use crate::transport::Transport;
+use napi_host::host::memory::MemoryLink;
 
 thread_local! {
     /// The chains this thread is running callbacks for, innermost last, per channel: a request
@@ -194,7 +198,7 @@ impl Connection {
         }
         let _guard = ChainGuard { channel, chain, top };
         let request = ClientMessage::Request(Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op });
-        channel.send(&request).map_err(|d| dead_error(py, &d))?;
+        channel.send(request).map_err(|d| dead_error(py, &d))?;
         let cx = Cx::new(slf)?;
         loop {
             let waited = crate::exiting::allow_threads(py, || channel.wait(chain));
@@ -248,7 +252,7 @@ impl Connection {
             let exception = PyRef(self.export(py, exc.as_any()).unwrap_or(0));
             PyException { exception, type_name, message }
         });
-        self.channel.send(&ClientMessage::CallbackResult { call, result }).map_err(|d| dead_error(py, &d))
+        self.channel.send(ClientMessage::CallbackResult { call, result }).map_err(|d| dead_error(py, &d))
     }
 
     /// Runs one event on the current thread (the dispatcher's, or a request's on the event chain).
@@ -302,8 +306,8 @@ impl Connection {
 
 impl Connection {
     /// Greets a host just started and starts its event dispatcher.
-    fn open(py: Python<'_>, host: process::HostProcess, sockets: process::Sockets, timeout: Option<Duration>) -> PyResult<Py<Connection>> {
-        let channel = py.allow_threads(|| Channel::open(host, sockets, timeout)).map_err(|d| dead_error(py, &d))?;
+    fn open(py: Python<'_>, host: process::HostProcess, wire: Box<dyn Transport>, timeout: Option<Duration>) -> PyResult<Py<Connection>> {
+        let channel = py.allow_threads(|| Channel::open(host, wire, timeout)).map_err(|d| dead_error(py, &d))?;
         let conn = Py::new(
             py,
             Connection {
@@ -334,8 +338,9 @@ impl Connection {
     #[pyo3(signature = (program, env=None, args=None, timeout=None))]
     fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Py<Connection>> {
         let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
-        let (proc_, sockets) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
-        Self::open(py, proc_, sockets, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
+        let started = py.allow_threads(|| process::spawn(what).and_then(|(p, sockets)| Ok((p, SocketPair::new(sockets)?))));
+        let (proc_, sockets) = started.map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        Self::open(py, proc_, Box::new(sockets), timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
     }
 
     /// Starts a host on a thread of this process (`isolated=False`, D32) and greets it. Its
@@ -343,8 +348,11 @@ impl Connection {
     #[staticmethod]
     fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
         crate::inprocess::export_napi_symbols().map_err(PyOSError::new_err)?;
-        let (host, sockets) = process::start_thread(crate::inprocess::serve).map_err(|e| PyOSError::new_err(format!("cannot start an in-process host: {e}")))?;
-        Self::open(py, host, sockets, None)
+        let failed = |e: std::io::Error| PyOSError::new_err(format!("cannot start an in-process host: {e}"));
+        let link = MemoryLink::new().map_err(failed)?;
+        let theirs = link.clone();
+        let host = process::start_thread(move || crate::inprocess::serve(theirs)).map_err(failed)?;
+        Self::open(py, host, Box::new(Memory(link)), None)
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.

@@ -1,26 +1,20 @@
 //! In-process hosts (`isolated=False`, D32): the host runtime of `napi-hostd` (the `napi_host`
-//! library, linked into this extension) serves on a thread of the Python process, over the same
-//! pair of sockets a child would get, so the client's code is the same in both modes. What the
-//! binary adds around the host as a process (sandbox, watchdog, killing its descendants, its
-//! exit status) has no meaning for a thread and is left out.
+//! library, linked into this extension) serves on a thread of the Python process, its messages
+//! handed over in memory (D34), so the client's code is the same in both modes but for the
+//! transport. What the binary adds around the host as a process (sandbox, watchdog, killing its
+//! descendants, its exit status) has no meaning for a thread and is left out.
 
 use std::ffi::c_void;
-use std::os::unix::net::UnixStream;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use napi_host::host::memory::MemoryLink;
 use napi_host::host::{Host, Stop};
 
 /// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
 /// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
 /// have exited with, for crash reports.
-pub fn serve(main: UnixStream, events: UnixStream) -> i32 {
-    let host = match Host::new(main, Some(events)) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("napi_python: cannot start an in-process host: {e}");
-            return 1 << 8;
-        }
-    };
+pub fn serve(link: Arc<MemoryLink>) -> i32 {
+    let host = Host::in_memory(link);
     let stop = host.serve(Vec::new());
     host.shutdown();
     match stop {

@@ -14,6 +14,7 @@ mod output;
 mod process;
 mod shm;
 mod subscriptions;
+mod transport;
 
 use pyo3::prelude::*;
 

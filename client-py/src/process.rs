@@ -139,18 +139,15 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     Ok((process, Sockets { main: ours, events: our_events }))
 }
 
-/// Starts a host on a new thread of this process (D32). `serve` runs the host on the thread's
-/// ends of the sockets and answers the wait status the process would have exited with.
-pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {
+/// Starts a host on a new thread of this process (D32). `serve` runs the host (on the link the
+/// caller made with it, D34) and answers the wait status the process would have exited with.
+pub fn start_thread(serve: impl FnOnce() -> i32 + Send + 'static) -> std::io::Result<HostProcess> {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    let (ours, theirs) = UnixStream::pair()?;
-    let (our_events, their_events) = UnixStream::pair()?;
     let number = NEXT.fetch_add(1, Ordering::Relaxed);
-    let thread = std::thread::Builder::new().name(format!("napi-host-{number}")).spawn(move || serve(theirs, their_events))?;
+    let thread = std::thread::Builder::new().name(format!("napi-host-{number}")).spawn(serve)?;
     let output = Output::none();
     let runner = Runner::Thread(number, Mutex::new(Some(thread)));
-    let process = HostProcess { pid: std::process::id(), output, memory_limit: None, cpu_limit: None, exit: Mutex::new(None), runner };
-    Ok((process, Sockets { main: ours, events: our_events }))
+    Ok(HostProcess { pid: std::process::id(), output, memory_limit: None, cpu_limit: None, exit: Mutex::new(None), runner })
 }
 
 impl HostProcess {

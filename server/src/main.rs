@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     // SAFETY: the descriptor is a socket this process owns (checked above) and nothing else
     // wraps it (the watchdog only polls the number).
     let stream = unsafe { UnixStream::from_raw_fd(fd) };
-    let host = match Host::new(stream, event_socket(fd + 1)) {
+    let host = match Host::over_sockets(stream, event_socket(fd + 1)) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("napi-hostd: cannot start: {e}");

@@ -2,12 +2,14 @@
 //! served and answered on one thread, with no hand-off between threads on the call path.
 
 use std::io::{BufReader, BufWriter, Write};
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
 use napi_protocol::frame::{encode, read_message, write_message, FrameError};
 use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
+
+use super::port::Port;
 
 pub struct Connection {
     reader: BufReader<FdReader>,
@@ -25,16 +27,16 @@ impl Connection {
         let reader = BufReader::with_capacity(64 << 10, reader);
         Ok(Connection { reader, fds, writer: BufWriter::with_capacity(64 << 10, stream), events: events.map(BufWriter::new) })
     }
+}
 
-    /// The descriptor of the segment the client just announced.
-    pub fn take_fd(&mut self) -> Option<OwnedFd> {
+impl Port for Connection {
+    fn take_fd(&mut self) -> Option<OwnedFd> {
         self.fds.lock().unwrap().pop_front()
     }
 
-    /// Announces a segment of the host's on every socket, its descriptor riding on the frame:
-    /// whichever socket first carries a value in it, the client knows it by then.
-    pub fn announce(&mut self, msg: &ServerMessage, fd: BorrowedFd<'_>) -> Result<(), FrameError> {
-        let frame = encode(msg)?;
+    /// The descriptor rides on the announcement's frame, on every socket.
+    fn announce(&mut self, id: u32, size: u64, fd: BorrowedFd<'_>) -> Result<(), FrameError> {
+        let frame = encode(&ServerMessage::Segment { id, size })?;
         let writers = std::iter::once(&mut self.writer).chain(self.events.as_mut());
         for w in writers {
             w.flush()?;
@@ -43,10 +45,10 @@ impl Connection {
         Ok(())
     }
 
-    pub fn send_event(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
+    fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
         match &mut self.events {
             Some(w) => {
-                write_message(w, msg)?;
+                write_message(w, &msg)?;
                 w.flush()?;
                 Ok(())
             }
@@ -54,9 +56,8 @@ impl Connection {
         }
     }
 
-    /// Waits until the client has sent something (true) or `events` is readable (false): what
-    /// the JS thread does when it has nothing to run. A frame already buffered counts as sent.
-    pub fn wait_readable(&mut self, events: std::os::fd::RawFd) -> bool {
+    /// A frame already buffered counts as sent.
+    fn wait_readable(&mut self, events: RawFd) -> bool {
         use std::os::fd::AsRawFd;
         if !self.reader.buffer().is_empty() {
             return true;
@@ -81,8 +82,7 @@ impl Connection {
         fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
     }
 
-    /// The next message; `Err` once the client is gone or sent something undecodable.
-    pub fn recv(&mut self) -> Result<ClientMessage, FrameError> {
+    fn recv(&mut self) -> Result<ClientMessage, FrameError> {
         if self.reader.buffer().is_empty() {
             // A Python callback's answer usually comes within microseconds: look before sleeping.
             use std::os::fd::AsRawFd;
@@ -91,13 +91,13 @@ impl Connection {
         read_message(&mut self.reader, DEFAULT_MAX_FRAME)
     }
 
-    /// Buffers `msg` for the next `send`, which writes both at once.
-    pub fn send_later(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
-        write_message(&mut self.writer, msg)
+    /// Written in one go with the next `send`.
+    fn send_later(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        write_message(&mut self.writer, &msg)
     }
 
-    pub fn send(&mut self, msg: &ServerMessage) -> Result<(), FrameError> {
-        write_message(&mut self.writer, msg)?;
+    fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        write_message(&mut self.writer, &msg)?;
         self.writer.flush()?;
         Ok(())
     }

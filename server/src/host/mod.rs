@@ -8,7 +8,9 @@
 
 mod connection;
 mod dispatch;
+pub mod memory;
 mod mirrors;
+mod port;
 pub mod wire;
 
 use std::cell::{Cell, RefCell};
@@ -23,11 +25,12 @@ use crate::napi::lifecycle::{teardown_env, LoadedModule};
 use crate::runtime::convert::ErrorKind;
 use crate::runtime::{JsResult, ObjectId, Outside, Runtime, Thrown, Value};
 use connection::Connection;
+use port::Port;
 use wire::{Held, ToWire};
 
 pub struct Host {
     rt: Rc<Runtime>,
-    conn: RefCell<Connection>,
+    conn: RefCell<Box<dyn Port>>,
     modules: RefCell<Vec<LoadedModule>>,
     held: RefCell<Held>,
     /// Requests of other chains that arrived while a chain was running.
@@ -55,13 +58,24 @@ pub enum Stop {
 }
 
 impl Host {
-    /// `events`: the event socket (fd 4); without one, events travel on the main socket.
-    pub fn new(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Rc<Host>> {
+    /// A host serving a client over sockets. `events`: the event socket (fd 4); without one,
+    /// events travel on the main socket.
+    pub fn over_sockets(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Rc<Host>> {
+        Ok(Host::new(Box::new(Connection::new(stream, events)?)))
+    }
+
+    /// A host serving a client on another thread of this process (D34).
+    pub fn in_memory(link: std::sync::Arc<memory::MemoryLink>) -> Rc<Host> {
+        Host::new(Box::new(memory::MemoryPort(link)))
+    }
+
+    /// Makes this thread the JS thread of a new runtime, served through `port`.
+    fn new(port: Box<dyn Port>) -> Rc<Host> {
         let rt = Runtime::new();
         Runtime::install(rt.clone());
         let host = Rc::new(Host {
             rt,
-            conn: RefCell::new(Connection::new(stream, events)?),
+            conn: RefCell::new(port),
             modules: RefCell::new(Vec::new()),
             held: RefCell::new(Held::default()),
             backlog: RefCell::new(VecDeque::new()),
@@ -71,18 +85,18 @@ impl Host {
             replying_to: Cell::new(None),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
-        Ok(host)
+        host
     }
 
     /// Sends a message no request asked for on the event socket (its own reader in the client).
-    fn send_event(&self, msg: &ServerMessage) {
+    fn send_event(&self, msg: ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send_event(msg).is_err() {
             self.client_gone();
         }
     }
 
-    fn send(&self, msg: &ServerMessage) {
+    fn send(&self, msg: ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send(msg).is_err() {
             self.client_gone();
@@ -104,13 +118,13 @@ impl Host {
         let shm = &self.rt.shm;
         let mut conn = self.conn.borrow_mut();
         let mut ok = true;
-        shm.announce(|a| ok &= conn.announce(&ServerMessage::Segment { id: a.id, size: a.size }, a.fd).is_ok());
+        shm.announce(|a| ok &= conn.announce(a.id, a.size, a.fd).is_ok());
         for id in shm.take_retired() {
-            ok &= conn.send(&ServerMessage::SegmentRetired { id }).is_ok();
+            ok &= conn.send(ServerMessage::SegmentRetired { id }).is_ok();
         }
         let blocks = shm.take_returned();
         if !blocks.is_empty() {
-            ok &= conn.send(&ServerMessage::Returned { blocks }).is_ok();
+            ok &= conn.send(ServerMessage::Returned { blocks }).is_ok();
         }
         if !ok {
             self.client_gone();
@@ -145,7 +159,7 @@ impl Host {
     /// Greets the client (naming the `protections` in force), then serves requests until it
     /// goes away.
     pub fn serve(&self, protections: Vec<String>) -> Stop {
-        self.send(&ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
+        self.send(ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
@@ -212,7 +226,7 @@ impl Host {
                 }
             }
         }
-        self.send(&ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
+        self.send(ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
         if self.chains.borrow().is_empty() {
             self.run_microtasks();
         }
@@ -275,7 +289,7 @@ impl Host {
             return;
         }
         if let Outcome::Thrown(t) = self.thrown(value) {
-            self.send_event(&ServerMessage::Uncaught(t));
+            self.send_event(ServerMessage::Uncaught(t));
         }
     }
 
@@ -293,11 +307,11 @@ impl Host {
             // Settled while the reply that makes its promise waits: ahead of it, on the same
             // socket and in the same write.
             self.share_news();
-            if self.conn.borrow_mut().send_later(&msg).is_err() {
+            if self.conn.borrow_mut().send_later(msg).is_err() {
                 self.client_gone();
             }
         } else {
-            self.send_event(&msg);
+            self.send_event(msg);
         }
     }
 
@@ -351,7 +365,7 @@ impl Host {
             let sends = self.rt.remote_sends.borrow();
             let objects = python.iter().map(|py| (napi_protocol::PyRef(*py), sends.get(py).copied().unwrap_or(0))).collect();
             drop(sends);
-            self.send(&ServerMessage::DropPython { objects });
+            self.send(ServerMessage::DropPython { objects });
         }
         collected.freed.len()
     }
@@ -387,9 +401,9 @@ impl Host {
         };
         let msg = ServerMessage::CallPython { call, chain, func: napi_protocol::PyRef(func), this, args };
         if event_turn {
-            self.send_event(&msg);
+            self.send_event(msg);
         } else {
-            self.send(&msg);
+            self.send(msg);
         }
         loop {
             if self.closed.get() {

@@ -18,10 +18,46 @@ use super::{Runtime, Value};
 /// `napi::callback::call_into_module`).
 pub type Task = Box<dyn FnOnce(&Runtime) + Send>;
 
+/// An eventfd a thread sleeps on in `poll`, beside other descriptors: readable once rung, until
+/// cleared. Any thread may ring it.
+pub struct Doorbell(OwnedFd);
+
+impl Doorbell {
+    pub fn new() -> io::Result<Doorbell> {
+        // SAFETY: eventfd takes two integers and returns a new descriptor or -1.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor owned by nobody else.
+        Ok(Doorbell(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    pub fn ring(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to our own eventfd. It can only fail when the
+        // counter would overflow (it is then readable anyway), so the result is ignored.
+        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    /// Makes it unreadable again (rings since are forgotten: clear before looking at the state
+    /// the rings announce, so a ring racing with the look is not lost).
+    pub fn clear(&self) {
+        let mut count: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64 from our own nonblocking eventfd; EAGAIN (not
+        // rung) is fine.
+        unsafe { libc::read(self.0.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 pub struct EventQueue {
     tasks: Mutex<VecDeque<Task>>,
-    /// Readable while tasks are queued (an eventfd counter; any value wakes the poller).
-    wake: OwnedFd,
+    /// Rung while tasks are queued.
+    wake: Doorbell,
     /// Things that keep the loop alive though nothing is queued yet (queued or running async
     /// work, referenced threadsafe functions): what libuv counts as active handles and requests.
     alive: AtomicUsize,
@@ -29,36 +65,24 @@ pub struct EventQueue {
 
 impl EventQueue {
     pub fn new() -> io::Result<EventQueue> {
-        // SAFETY: eventfd takes two integers and returns a new descriptor or -1.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a fresh descriptor owned by nobody else.
-        let wake = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(EventQueue { tasks: Mutex::new(VecDeque::new()), wake, alive: AtomicUsize::new(0) })
+        Ok(EventQueue { tasks: Mutex::new(VecDeque::new()), wake: Doorbell::new()?, alive: AtomicUsize::new(0) })
     }
 
     /// Queues `task` for the JS thread and wakes it; callable from any thread.
     pub fn post(&self, task: Task) {
         self.tasks.lock().unwrap_or_else(|p| p.into_inner()).push_back(task);
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a live u64 to our own eventfd. It can only fail when the
-        // counter would overflow (it is then readable anyway), so the result is ignored.
-        unsafe { libc::write(self.wake.as_raw_fd(), (&one as *const u64).cast(), 8) };
+        self.wake.ring();
     }
 
     /// The descriptor the JS thread polls for readability.
     pub fn fd(&self) -> RawFd {
-        self.wake.as_raw_fd()
+        self.wake.fd()
     }
 
     /// Resets the wake-up and returns every queued task, oldest first.
     pub fn take(&self) -> Vec<Task> {
-        let mut count: u64 = 0;
-        // SAFETY: reads 8 bytes into a live u64 from our own nonblocking eventfd; EAGAIN (nothing
-        // posted) is fine. Reset before draining, so a post racing with us wakes the poller again.
-        unsafe { libc::read(self.wake.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
+        // Reset before draining, so a post racing with us wakes the poller again.
+        self.wake.clear();
         self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect()
     }
 

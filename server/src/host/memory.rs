@@ -1,0 +1,247 @@
+//! The link between a client and a host running on threads of one process (in-process hosts,
+//! D34). Messages move through queues as they are, never encoded, and a peer that went to sleep
+//! is woken by a condition variable or an eventfd instead of a socket write. Each side looks at
+//! its queue for a moment before it sleeps (`spin::SPIN`): the other usually answers within
+//! microseconds, and waking a sleeping thread costs more than that.
+
+use std::collections::VecDeque;
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use napi_protocol::frame::FrameError;
+use napi_protocol::spin::{spin_until, SPIN};
+use napi_protocol::{ClientMessage, ServerMessage};
+
+use super::port::Port;
+use crate::runtime::events::Doorbell;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while holding these locks; a poisoned one still holds whole messages.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Messages with the descriptors of the segments they announce (a descriptor is queued ahead
+/// of its announcement, as on a socket).
+struct Queue<M> {
+    messages: VecDeque<M>,
+    fds: VecDeque<OwnedFd>,
+}
+
+impl<M> Default for Queue<M> {
+    fn default() -> Self {
+        Queue { messages: VecDeque::new(), fds: VecDeque::new() }
+    }
+}
+
+/// One way from the host to the client: replies and the calls of requests, or events.
+pub struct Outbound {
+    queue: Mutex<(Queue<ServerMessage>, Waiters)>,
+    /// How many messages are queued, for looking without the lock.
+    len: AtomicUsize,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct Waiters {
+    sleeping: usize,
+    /// The host is gone: once the queue is empty, nothing more comes.
+    ended: bool,
+}
+
+impl Outbound {
+    fn new() -> Outbound {
+        Outbound { queue: Mutex::new((Queue::default(), Waiters::default())), len: AtomicUsize::new(0), ready: Condvar::new() }
+    }
+
+    fn push(&self, msg: ServerMessage, fd: Option<OwnedFd>) {
+        let mut q = lock(&self.queue);
+        q.0.fds.extend(fd);
+        q.0.messages.push_back(msg);
+        self.len.fetch_add(1, Ordering::Release);
+        if q.1.sleeping > 0 {
+            self.ready.notify_all();
+        }
+    }
+
+    fn end(&self) {
+        lock(&self.queue).1.ended = true;
+        self.ready.notify_all();
+    }
+
+    /// The next message, waiting for it until `deadline` (`Ok(None)` when that passes first);
+    /// `Err(Closed)` once the host is gone and everything it sent was taken.
+    pub fn pop(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
+        spin_until(SPIN, || self.len.load(Ordering::Acquire) > 0);
+        let mut q = lock(&self.queue);
+        loop {
+            if let Some(m) = q.0.messages.pop_front() {
+                self.len.fetch_sub(1, Ordering::Relaxed);
+                return Ok(Some(m));
+            }
+            if q.1.ended {
+                return Err(FrameError::Closed);
+            }
+            q.1.sleeping += 1;
+            q = match deadline {
+                None => self.ready.wait(q).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        q.1.sleeping -= 1;
+                        return Ok(None);
+                    }
+                    self.ready.wait_timeout(q, left).unwrap_or_else(|p| p.into_inner()).0
+                }
+            };
+            q.1.sleeping -= 1;
+        }
+    }
+
+    /// The next message if one is queued (never waits).
+    pub fn try_pop(&self) -> Option<ServerMessage> {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let m = lock(&self.queue).0.messages.pop_front()?;
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        Some(m)
+    }
+
+    /// The descriptor of the segment announced by the message just taken.
+    pub fn take_fd(&self) -> Option<OwnedFd> {
+        lock(&self.queue).0.fds.pop_front()
+    }
+}
+
+/// Both ways between one client and one host.
+pub struct MemoryLink {
+    to_host: Mutex<Queue<ClientMessage>>,
+    to_host_len: AtomicUsize,
+    /// Set while the host sleeps on `host_bell`: only then does the client ring it.
+    host_sleeping: AtomicBool,
+    host_bell: Doorbell,
+    client_gone: AtomicBool,
+    /// Replies and the Python calls of requests (the main socket's traffic).
+    pub replies: Outbound,
+    /// What the client's event dispatcher runs (the event socket's traffic).
+    pub events: Outbound,
+}
+
+impl MemoryLink {
+    pub fn new() -> std::io::Result<Arc<MemoryLink>> {
+        Ok(Arc::new(MemoryLink {
+            to_host: Mutex::new(Queue::default()),
+            to_host_len: AtomicUsize::new(0),
+            host_sleeping: AtomicBool::new(false),
+            host_bell: Doorbell::new()?,
+            client_gone: AtomicBool::new(false),
+            replies: Outbound::new(),
+            events: Outbound::new(),
+        }))
+    }
+
+    /// Queues a message for the host (with the descriptor of the segment it announces).
+    pub fn send(&self, msg: ClientMessage, fd: Option<OwnedFd>) {
+        let mut q = lock(&self.to_host);
+        q.fds.extend(fd);
+        q.messages.push_back(msg);
+        drop(q);
+        // SeqCst against the host's store of `host_sleeping` then load of the length: either it
+        // sees the message before sleeping, or this sees it asleep and rings.
+        self.to_host_len.fetch_add(1, Ordering::SeqCst);
+        if self.host_sleeping.swap(false, Ordering::SeqCst) {
+            self.host_bell.ring();
+        }
+    }
+
+    /// The client is done: the host's next wait for it ends in `Closed`.
+    pub fn hang_up(&self) {
+        self.client_gone.store(true, Ordering::SeqCst);
+        self.host_bell.ring();
+    }
+
+    fn host_has_mail(&self) -> bool {
+        self.to_host_len.load(Ordering::SeqCst) > 0 || self.client_gone.load(Ordering::SeqCst)
+    }
+
+    /// Sleeps until the client sends or hangs up, or `also` becomes readable.
+    fn host_sleep(&self, also: Option<RawFd>) {
+        if spin_until(SPIN, || self.host_has_mail()) {
+            return;
+        }
+        self.host_sleeping.store(true, Ordering::SeqCst);
+        self.host_bell.clear();
+        if !self.host_has_mail() {
+            let mut fds = [libc::pollfd { fd: self.host_bell.fd(), events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: -1, events: libc::POLLIN, revents: 0 }];
+            if let Some(fd) = also {
+                fds[1].fd = fd;
+            }
+            // SAFETY: two pollfd entries (a negative fd is ignored) live for the call. EINTR
+            // only returns early; the caller looks again.
+            unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        }
+        self.host_sleeping.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The host's end of a `MemoryLink`. Dropping it (the host thread ending, however it ends)
+/// tells the client nothing more will come.
+pub struct MemoryPort(pub Arc<MemoryLink>);
+
+impl Drop for MemoryPort {
+    fn drop(&mut self) {
+        self.0.replies.end();
+        self.0.events.end();
+    }
+}
+
+impl Port for MemoryPort {
+    fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.0.replies.push(msg, None);
+        Ok(())
+    }
+
+    fn send_later(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        // Queued in order ahead of whatever is sent next, which is all `send_later` promises.
+        self.send(msg)
+    }
+
+    fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.0.events.push(msg, None);
+        Ok(())
+    }
+
+    fn announce(&mut self, id: u32, size: u64, fd: BorrowedFd<'_>) -> Result<(), FrameError> {
+        self.0.replies.push(ServerMessage::Segment { id, size }, Some(fd.try_clone_to_owned()?));
+        self.0.events.push(ServerMessage::Segment { id, size }, Some(fd.try_clone_to_owned()?));
+        Ok(())
+    }
+
+    fn wait_readable(&mut self, events: RawFd) -> bool {
+        if !self.0.host_has_mail() {
+            self.0.host_sleep(Some(events));
+        }
+        self.0.host_has_mail()
+    }
+
+    fn recv(&mut self) -> Result<ClientMessage, FrameError> {
+        let link = &*self.0;
+        loop {
+            if link.to_host_len.load(Ordering::SeqCst) > 0 {
+                let msg = lock(&link.to_host).messages.pop_front().expect("counted messages are queued");
+                link.to_host_len.fetch_sub(1, Ordering::SeqCst);
+                return Ok(msg);
+            }
+            if link.client_gone.load(Ordering::SeqCst) {
+                return Err(FrameError::Closed);
+            }
+            link.host_sleep(None);
+        }
+    }
+
+    fn take_fd(&mut self) -> Option<OwnedFd> {
+        lock(&self.0.to_host).fds.pop_front()
+    }
+}
