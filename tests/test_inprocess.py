@@ -1,6 +1,7 @@
-"""In-process hosts (`isolated=False`, issue 7, D32): the host runtime serves on a thread of the
-Python process, over the same sockets and protocol as `napi-hostd`, so behaviour is the same.
-What only a process can do (sandbox, timeout, restart, its own environment) is refused.
+"""In-process hosts (`isolated=False`, issue 7, D32, D34): the host runtime serves on a thread of
+the Python process, with the same protocol messages as `napi-hostd`, handed over in memory
+instead of through sockets, so behaviour is the same. What only a process can do (sandbox,
+timeout, restart, its own environment) is refused.
 
 The whole suite also runs in-process: `NAPI_PYTHON_TEST_MODE=inprocess` (see conftest.py).
 """
@@ -83,6 +84,46 @@ def test_no_process_is_started_and_the_pid_is_ours(addons):
     assert children() - before == set(), "an in-process load started a process"
     assert addon.pid == addon.host.pid == os.getpid()
     assert repr(addon).endswith("in-process>") and not addon.host.isolated
+
+
+def sockets() -> set[str]:
+    """The sockets this process has open (`socket:[inode]`)."""
+    found = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
+
+
+def test_calls_cross_in_memory_not_through_sockets(addons):
+    """D34: an in-process host and its client exchange messages through queues, not sockets."""
+    before = sockets()
+    addon = addons("functions")
+    assert addon.makeCounter()() == 1
+    assert sockets() - before == set(), "an in-process host opened sockets"
+
+
+def test_every_call_runs_on_the_host_thread_whichever_thread_makes_it(addons):
+    """Addons count on one JS thread per env: napi-rs files its classes under the id of the
+    thread that registered the module, so a factory that ran on the caller's thread instead
+    would not find its class ("Failed to get constructor of class")."""
+    rust = addons("rust_addon")
+    results = []
+
+    def from_another_thread():
+        c = rust.Counter.withStep(100, -3)
+        results.append((c.increment(), rust.Counter(5).add(2)))
+
+    threads = [threading.Thread(target=from_another_thread) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [(97, 7)] * 3
 
 
 def test_calls_callbacks_and_classes(addons):

@@ -17,6 +17,10 @@ use crate::process::{describe, Exit, HostProcess};
 use crate::shm::ClientShm;
 use crate::transport::Transport;
 
+/// How long a caller looks for its answer before it lets go of the GIL to wait: a few round
+/// trips of an in-process host, short enough that other Python threads barely notice.
+const HELD_SPIN: Duration = Duration::from_micros(10);
+
 /// How long a host the client hung up on may take to run its cleanup before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -210,17 +214,33 @@ impl Channel {
         }
     }
 
-    /// The next message for `chain`, reading the socket when no other thread is.
+    /// The next message for `chain`, reading the transport when no other thread is.
     /// With a timeout set, waiting longer than it for the host kills the host (issue 6).
     pub fn wait(&self, chain: ChainId) -> Result<Incoming, Arc<Dead>> {
+        self.next_for(chain, true).expect("a patient wait ends with a message or a death")
+    }
+
+    /// The next message for `chain` if it comes within `HELD_SPIN`, without ever blocking:
+    /// a caller holding the GIL looks here first, since a quick answer then costs no release
+    /// and retaking of the GIL (in-process, that is a good part of a call).
+    pub fn wait_briefly(&self, chain: ChainId) -> Option<Result<Incoming, Arc<Dead>>> {
+        napi_protocol::spin::spin_until(HELD_SPIN, || self.wire.ready());
+        self.next_for(chain, false)
+    }
+
+    /// `patient`: sleep until something comes; otherwise answer `None` rather than wait.
+    fn next_for(&self, chain: ChainId, patient: bool) -> Option<Result<Incoming, Arc<Dead>>> {
         let deadline = self.timeout.map(|t| Instant::now() + t);
         let mut st = self.state.lock().unwrap();
         loop {
             if let Some(m) = st.mailboxes.get_mut(&chain).and_then(VecDeque::pop_front) {
-                return Ok(m);
+                return Some(Ok(m));
             }
             if let Some(d) = &st.dead {
-                return Err(d.clone());
+                return Some(Err(d.clone()));
+            }
+            if !patient && (st.reading || !self.wire.ready()) {
+                return None;
             }
             if st.reading {
                 st.sleepers += 1;
@@ -263,7 +283,7 @@ impl Channel {
                 })
             });
             match routed {
-                Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
+                Ok(Some((c, incoming))) if c == chain => return Some(Ok(incoming)),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {
                     Some(q) => q.push_back(incoming),
                     None => self.refuse_stray(incoming),

@@ -201,7 +201,7 @@ impl Connection {
         channel.send(request).map_err(|d| dead_error(py, &d))?;
         let cx = Cx::new(slf)?;
         loop {
-            let waited = crate::exiting::allow_threads(py, || channel.wait(chain));
+            let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads(py, || channel.wait(chain)));
             let Some(waited) = waited else { return Err(exiting_error()) };
             match waited {
                 Err(d) => return Err(dead_error(py, &d)),

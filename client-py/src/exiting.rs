@@ -7,17 +7,19 @@
 //! finalization) closes the gate: threads not yet inside stay out for good, and the hook waits,
 //! without the GIL, for those inside to leave.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 
-struct Gate {
-    closed: bool,
-    inside: usize,
-}
-
-static GATE: Mutex<Gate> = Mutex::new(Gate { closed: false, inside: 0 });
+/// How many threads are inside, plus `CLOSED` once the gate is closed: one atomic, since every
+/// request passes the gate (twice), and a lock or a wake-up there would cost a request more
+/// than everything else it does in-process.
+static STATE: AtomicUsize = AtomicUsize::new(0);
+const CLOSED: usize = 1 << (usize::BITS - 1);
+/// Where exit waits for the last thread to leave.
+static WAITING: Mutex<()> = Mutex::new(());
 static LEFT: Condvar = Condvar::new();
 
 /// How long exit waits for a thread inside (a callback that never returns must not hang exit).
@@ -26,18 +28,22 @@ const EXIT_WAIT: Duration = Duration::from_secs(2);
 /// Runs `f` inside the gate, or answers `None` once the interpreter is exiting: for code that
 /// takes the GIL by other means than `with_gil`.
 pub fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
-    {
-        let mut g = GATE.lock().unwrap_or_else(|p| p.into_inner());
-        if g.closed {
-            return None;
-        }
-        g.inside += 1;
+    if STATE.fetch_add(1, Ordering::SeqCst) & CLOSED != 0 {
+        leave();
+        return None;
     }
     let result = f();
-    let mut g = GATE.lock().unwrap_or_else(|p| p.into_inner());
-    g.inside -= 1;
-    LEFT.notify_all();
+    leave();
     Some(result)
+}
+
+fn leave() {
+    if STATE.fetch_sub(1, Ordering::SeqCst) & CLOSED != 0 {
+        // Exit is waiting: under its lock, so the wake-up cannot fall between its look at the
+        // count and its wait.
+        let _g = WAITING.lock().unwrap_or_else(|p| p.into_inner());
+        LEFT.notify_all();
+    }
 }
 
 /// Runs `f` with the GIL (from a thread of ours), or answers `None` once the interpreter is
@@ -57,9 +63,9 @@ pub fn allow_threads<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Send) -> O
 pub fn interpreter_exiting(py: Python<'_>) {
     py.allow_threads(|| {
         let deadline = Instant::now() + EXIT_WAIT;
-        let mut g = GATE.lock().unwrap_or_else(|p| p.into_inner());
-        g.closed = true;
-        while g.inside > 0 {
+        let mut g = WAITING.lock().unwrap_or_else(|p| p.into_inner());
+        STATE.fetch_or(CLOSED, Ordering::SeqCst);
+        while STATE.load(Ordering::SeqCst) & !CLOSED > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;

@@ -44,7 +44,7 @@ pub fn spin_until(budget: Duration, mut ready: impl FnMut() -> bool) -> bool {
     if !SEVERAL_CPUS.with(|s| *s) {
         return false;
     }
-    let deadline = Instant::now() + budget;
+    let start = Instant::now();
     let mut looks = 0u32;
     loop {
         if ready() {
@@ -52,17 +52,26 @@ pub fn spin_until(budget: Duration, mut ready: impl FnMut() -> bool) -> bool {
         }
         looks += 1;
         // The clock is read every few looks only: it costs more than a look at memory.
-        if looks % 16 == 0 {
-            if Instant::now() >= deadline {
+        if looks % 32 == 0 {
+            let spent = start.elapsed();
+            if spent >= budget {
                 return false;
             }
-            // SAFETY: no arguments; lets a runnable peer on this CPU go first.
-            unsafe { libc::sched_yield() };
+            // A peer that answers quickly runs on another CPU; past the first few microseconds
+            // it may be waiting for ours, so each later round lets it go first. (A yield is a
+            // system call: made at once, it would cost more than most answers take.)
+            if spent >= YIELD_AFTER {
+                // SAFETY: no arguments.
+                unsafe { libc::sched_yield() };
+            }
         } else {
             std::hint::spin_loop();
         }
     }
 }
+
+/// How long `spin_until` looks before it starts yielding between looks.
+const YIELD_AFTER: Duration = Duration::from_micros(5);
 
 #[cfg(test)]
 mod tests {

@@ -31,6 +31,10 @@ impl Transport for Memory {
         self.0.replies.pop(deadline)
     }
 
+    fn ready(&self) -> bool {
+        self.0.replies.ready()
+    }
+
     fn next_event(&self) -> Option<ServerMessage> {
         self.0.events.pop(None).ok().flatten()
     }

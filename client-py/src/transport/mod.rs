@@ -23,6 +23,9 @@ pub trait Transport: Send + Sync {
     /// `deadline` passes first. One reader at a time (the channel's leader).
     fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError>;
 
+    /// Whether a whole message of the main stream is here, so `read` would not block.
+    fn ready(&self) -> bool;
+
     /// The next event (blocking); `None` once the host is gone. Only the dispatcher reads them.
     fn next_event(&self) -> Option<ServerMessage>;
 

@@ -72,6 +72,12 @@ impl Transport for SocketPair {
         read_message::<ServerMessage>(&mut *reader, DEFAULT_MAX_FRAME).map(Some)
     }
 
+    fn ready(&self) -> bool {
+        // Only what was read already: asking the socket is a system call, which would cost
+        // more than the look saves.
+        self.reader.try_lock().is_ok_and(|r| whole_frame(r.buffer()))
+    }
+
     fn next_event(&self) -> Option<ServerMessage> {
         let mut events = self.events.lock().unwrap();
         if events.buffer().is_empty() {

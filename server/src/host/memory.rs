@@ -99,6 +99,11 @@ impl Outbound {
         }
     }
 
+    /// Whether a message is queued.
+    pub fn ready(&self) -> bool {
+        self.len.load(Ordering::Acquire) > 0
+    }
+
     /// The next message if one is queued (never waits).
     pub fn try_pop(&self) -> Option<ServerMessage> {
         if self.len.load(Ordering::Acquire) == 0 {
