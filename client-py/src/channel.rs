@@ -224,7 +224,9 @@ impl Channel {
     /// a caller holding the GIL looks here first, since a quick answer then costs no release
     /// and retaking of the GIL (in-process, that is a good part of a call).
     pub fn wait_briefly(&self, chain: ChainId) -> Option<Result<Incoming, Arc<Dead>>> {
-        napi_protocol::spin::spin_until(HELD_SPIN, || self.wire.ready());
+        if self.wire.watchable() {
+            napi_protocol::spin::spin_until(HELD_SPIN, || self.wire.ready());
+        }
         self.next_for(chain, false)
     }
 

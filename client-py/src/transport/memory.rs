@@ -35,6 +35,10 @@ impl Transport for Memory {
         self.0.replies.ready()
     }
 
+    fn watchable(&self) -> bool {
+        true
+    }
+
     fn next_event(&self) -> Option<ServerMessage> {
         self.0.events.pop(None).ok().flatten()
     }

@@ -26,6 +26,10 @@ pub trait Transport: Send + Sync {
     /// Whether a whole message of the main stream is here, so `read` would not block.
     fn ready(&self) -> bool;
 
+    /// Whether `ready` sees messages arrive (memory the host writes into), so that looking at
+    /// it again and again is a way to wait; a socket's answer shows only once read.
+    fn watchable(&self) -> bool;
+
     /// The next event (blocking); `None` once the host is gone. Only the dispatcher reads them.
     fn next_event(&self) -> Option<ServerMessage>;
 

@@ -78,6 +78,10 @@ impl Transport for SocketPair {
         self.reader.try_lock().is_ok_and(|r| whole_frame(r.buffer()))
     }
 
+    fn watchable(&self) -> bool {
+        false
+    }
+
     fn next_event(&self) -> Option<ServerMessage> {
         let mut events = self.events.lock().unwrap();
         if events.buffer().is_empty() {
