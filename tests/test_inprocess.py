@@ -278,3 +278,18 @@ time.sleep(0.1)
     assert done.stdout.split() == ["1", "provider"]
     lines = log.read_text().splitlines()
     assert lines == ["provider: init", "provider: cleanup hook", "provider: finalize thing kept", "provider: instance data"], lines
+
+
+@pytest.mark.parametrize("level", ["debug", None])
+def test_the_host_log_is_written_as_napi_hostd_writes_it(level):
+    """An in-process host logs to Python's stderr, under `NAPI_HOSTD_LOG` as `napi-hostd` does
+    (default: warnings only)."""
+    path = addon_path("functions")
+    script = f"from napi_python import load_addon\nload_addon({path!r}, isolated=False).close()\n"
+    env = {k: v for k, v in os.environ.items() if k != "NAPI_HOSTD_LOG"}
+    if level:
+        env["NAPI_HOSTD_LOG"] = level
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    logged = [line for line in done.stderr.splitlines() if "loaded" in line and path in line]
+    assert len(logged) == (1 if level else 0), done.stderr

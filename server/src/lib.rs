@@ -6,6 +6,7 @@
 //! - [`process_tree`]: the processes below a process (teardown, and the client's kills).
 
 pub mod host;
+pub mod logging;
 pub mod napi;
 pub mod process_tree;
 pub mod runtime;

@@ -51,10 +51,8 @@ fn main() -> ExitCode {
         EXPORTS.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).for_each(|l| println!("{l}"));
         return ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NAPI_HOSTD_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    // The only subscriber of this process, so setting it cannot fail.
+    let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
     let (fd, settings) = match parse_args() {
         Ok(parsed) => parsed,
         Err(e) => {

@@ -88,6 +88,7 @@ impl Host {
             Op::Ping => Answer::Value(Value::Undefined),
             Op::Load { path } => match load_module(rt, Path::new(&path)) {
                 Ok(module) => {
+                    tracing::debug!(path, version = module.version, registration = module.registration, "loaded");
                     let exports = module.exports.clone();
                     let info = module_info(&module);
                     self.modules.borrow_mut().push(module);

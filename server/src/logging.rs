@@ -1,0 +1,15 @@
+//! Where the host's log goes: stderr, filtered by `NAPI_HOSTD_LOG` (tracing's directive syntax,
+//! e.g. `debug` or `napi_host::host=trace`), warnings and errors by default. The same in both
+//! modes: `napi-hostd` installs it for the process, an in-process host for its own thread only,
+//! so the log of whatever else in the Python process uses `tracing` is left alone.
+
+use std::io::IsTerminal;
+
+use tracing::Dispatch;
+
+pub fn dispatch() -> Dispatch {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NAPI_HOSTD_LOG").unwrap_or_else(|_| "warn".into());
+    // Colours only for a terminal: a host's stderr is usually a pipe to Python's logging.
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).into()
+}
