@@ -3,9 +3,7 @@
 //! Nothing outside the heap holds a pointer to an object; every access is a lookup that fails
 //! cleanly for an id whose object is gone (a stale id from the client, a dangling handle).
 
-use indexmap::IndexMap;
-
-use super::object::{Object, ObjectClass};
+use super::object::{Object, ObjectClass, Props};
 use super::property::{Property, PropertyKey};
 
 /// An object's index and the generation of its slot, so a reused slot does not answer for an old
@@ -53,7 +51,7 @@ impl Heap {
 
     /// A new object of `class` with prototype `proto` and no properties.
     pub fn new_object(&mut self, class: ObjectClass, proto: Option<ObjectId>) -> ObjectId {
-        self.alloc(Object { class, proto, props: IndexMap::new(), extensible: true, ..Object::default() })
+        self.alloc(Object { class, proto, props: Props::default(), extensible: true, ..Object::default() })
     }
 
     pub fn get(&self, id: ObjectId) -> Option<&Object> {

@@ -4,6 +4,11 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
+/// An object's own properties in creation order. Fx hashing: keys are short and hashed on every
+/// property access, where SipHash's resistance to chosen collisions cost a tenth of an access and
+/// protects against nobody (the addon and the client already run the host).
+pub type Props = IndexMap<PropertyKey, Property, rustc_hash::FxBuildHasher>;
+
 use super::builtins::collections::OrderedTable;
 use super::builtins::weak::WeakTable;
 use super::builtins::iterator::CollectionIterator;
@@ -257,7 +262,7 @@ pub struct Object {
     pub class: ObjectClass,
     pub proto: Option<ObjectId>,
     /// Own properties in insertion order; `keys()` sorts indices first as JS requires.
-    pub props: IndexMap<PropertyKey, Property>,
+    pub props: Props,
     pub extensible: bool,
     pub wrap: Option<Wrap>,
     pub type_tag: Option<(u64, u64)>,
