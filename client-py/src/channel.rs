@@ -1,21 +1,21 @@
-//! The client's end of the socket, shared by every Python thread using one host.
+//! The client's end of the connection, shared by every Python thread using one host.
 //!
-//! There is no reader thread: a thread waiting for its answer reads the socket itself when no
-//! other thread is reading (leader/follower), and files messages for other chains in their
-//! mailboxes. A single-threaded caller therefore writes a request and reads its reply with no
-//! hand-off between threads, as cheap as a raw socket round trip.
+//! There is no reader thread: a thread waiting for its answer reads the stream from the host
+//! itself when no other thread is reading (leader/follower), and files messages for other
+//! chains in their mailboxes. A single-threaded caller therefore writes a request and reads its
+//! reply with no hand-off between threads. The stream runs over shared-memory rings for a
+//! `napi-hostd` (D34), over the socket for an in-process host.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufReader, BufWriter, Write};
-use std::net::Shutdown;
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use napi_protocol::frame::{encode, read_message, write_message, FrameError, HEADER_LEN};
-use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
+use napi_protocol::link::{over_rings, Inbound, Outbound, Side, SocketIn, SocketOut, Woken};
+use napi_protocol::shm::{FdQueue, FdReader};
 use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, DEFAULT_MAX_FRAME, PROTOCOL_VERSION};
 
 use crate::process::{Sockets, describe, Exit, HostProcess};
@@ -81,14 +81,13 @@ struct State {
 }
 
 pub struct Channel {
-    writer: Mutex<BufWriter<UnixStream>>,
-    reader: Mutex<BufReader<FdReader>>,
+    writer: Mutex<BufWriter<Box<dyn Outbound>>>,
+    reader: Mutex<BufReader<Box<dyn Inbound>>>,
     state: Mutex<State>,
     wake: Condvar,
     /// The event socket: only the event dispatcher reads it.
     events: Mutex<BufReader<FdReader>>,
-    /// Descriptors of the host's segments, as they arrive on each socket.
-    reader_fds: FdQueue,
+    /// Descriptors of the host's segments, as they arrive on the event socket.
     events_fds: FdQueue,
     /// Shared memory with this host.
     pub shm: ClientShm,
@@ -113,17 +112,22 @@ pub struct Channel {
 impl Channel {
     /// Wraps a freshly spawned host and checks its greeting.
     pub fn open(process: HostProcess, sockets: Sockets, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
-        let Sockets { main: stream, events } = sockets;
-        let reader = FdReader::new(stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?);
+        let Sockets { main: stream, events, rings } = sockets;
+        let (reader, writer): (Box<dyn Inbound>, Box<dyn Outbound>) = match rings {
+            Some(rings) => {
+                let (i, o) = over_rings(&rings, Side::Client, stream);
+                (Box::new(i), Box::new(o))
+            }
+            None => (Box::new(SocketIn::new(stream.try_clone().map_err(|e| Dead::io(&process, e.to_string()))?)), Box::new(SocketOut(stream))),
+        };
         let events = FdReader::new(events);
-        let (reader_fds, events_fds) = (reader.fds(), events.fds());
+        let events_fds = events.fds();
         let mut channel = Channel {
-            writer: Mutex::new(BufWriter::new(stream)),
+            writer: Mutex::new(BufWriter::new(writer)),
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
-            reader_fds,
             events_fds,
             shm: ClientShm::default(),
             process,
@@ -203,25 +207,28 @@ impl Channel {
         drop(w);
         match sent {
             Ok(()) => Ok(()),
+            // The host broke the index of the ring it reads.
+            Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(self.invalid(FrameError::Io(e))),
             // A broken pipe means the host died: the reader will find out how.
             Err(FrameError::Io(_)) => Ok(()),
             Err(e) => Err(self.die(format!("cannot encode a request: {e}"))),
         }
     }
 
-    /// Sends a segment of ours to the host, its descriptor riding on the announcement.
+    /// Sends a segment of ours to the host, its descriptor ahead of the announcement.
     pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
         let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut w = self.writer.lock().unwrap();
         w.flush()?;
-        send_with_fd(w.get_ref(), &frame, fd)
+        w.get_mut().write_with_fd(&frame, fd)
     }
 
     /// Takes in a shared-memory message (answering `None`), or hands the message back.
-    fn take_in(&self, m: ServerMessage, fds: &FdQueue) -> Result<Option<ServerMessage>, FrameError> {
+    /// `take_fd` answers the descriptor sent with an announcement on that stream.
+    fn take_in(&self, m: ServerMessage, take_fd: impl FnOnce() -> Option<OwnedFd>) -> Result<Option<ServerMessage>, FrameError> {
         match m {
             ServerMessage::Segment { id, size } => {
-                let fd = fds.lock().unwrap().pop_front().ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
+                let fd = take_fd().ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
                 self.shm.host_segment(id, size, fd).map_err(FrameError::Malformed)?;
                 Ok(None)
             }
@@ -265,7 +272,8 @@ impl Channel {
             }
             st.reading = true;
             drop(st);
-            let routed = match self.read(deadline).and_then(|m| m.map(|m| self.take_in(m, &self.reader_fds)).transpose()) {
+            let take_fd = || self.reader.lock().unwrap().get_mut().take_fd();
+            let routed = match self.read(deadline).and_then(|m| m.map(|m| self.take_in(m, take_fd)).transpose()) {
                 Ok(None) => Err(self.expire()),
                 Ok(Some(None)) => Ok(None),
                 Ok(Some(Some(ServerMessage::DropPython { objects }))) => {
@@ -334,11 +342,11 @@ impl Channel {
     /// What the dispatcher runs for a message of the event socket: `Some(None)` when there is
     /// nothing to run (shared-memory bookkeeping), `None` when the stream is unusable.
     fn event(&self, msg: ServerMessage) -> Option<Option<Incoming>> {
-        let Some(msg) = self.take_in(msg, &self.events_fds).ok()? else { return Some(None) };
+        let Some(msg) = self.take_in(msg, || self.events_fds.lock().unwrap().pop_front()).ok()? else { return Some(None) };
         Some(route(msg).map(|(_, incoming)| incoming))
     }
 
-    /// Why the host is gone, once it is: its event socket ended, and the main socket tells how
+    /// Why the host is gone, once it is: its event socket ended, and the main stream tells how
     /// (read here when no other thread is reading it).
     pub fn wait_dead(&self) -> Arc<Dead> {
         loop {
@@ -353,15 +361,10 @@ impl Channel {
     /// The next message, or `None` when `deadline` passes first.
     fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
         let mut reader = self.reader.lock().unwrap();
-        if reader.buffer().is_empty() {
-            // The answer usually comes within microseconds: look for it before sleeping.
-            napi_protocol::spin::spin_until_readable(&[reader.get_ref().as_raw_fd()], napi_protocol::spin::SPIN);
-        }
-        if let Some(d) = deadline {
-            // Only an empty buffer can block; a frame already begun arrives whole.
-            if reader.buffer().is_empty() && !readable(reader.get_ref().stream(), d) {
-                return Ok(None);
-            }
+        // Only an empty buffer can block; a frame already begun arrives whole. The answer
+        // usually comes within microseconds: the wait looks for it before sleeping.
+        if reader.buffer().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
+            return Ok(None);
         }
         read_message::<ServerMessage>(&mut *reader, DEFAULT_MAX_FRAME).map(Some)
     }
@@ -388,16 +391,18 @@ impl Channel {
 
     /// Records why the host stopped answering, from how the stream ended.
     fn death(&self, e: FrameError) -> Arc<Dead> {
-        match e {
-            FrameError::Closed | FrameError::Truncated | FrameError::Io(_) if self.closing.load(Ordering::SeqCst) => {
-                self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
-            }
-            FrameError::Closed | FrameError::Truncated | FrameError::Io(_) => self.crashed("napi-hostd stopped answering"),
-            other => {
-                let d = self.die(format!("napi-hostd sent an invalid message ({other}); it was stopped"));
-                d
-            }
+        if broken_by_host(&e) {
+            self.invalid(e)
+        } else if self.closing.load(Ordering::SeqCst) {
+            self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
+        } else {
+            self.crashed("napi-hostd stopped answering")
         }
+    }
+
+    /// The host broke the protocol: it is stopped.
+    fn invalid(&self, e: FrameError) -> Arc<Dead> {
+        self.die(format!("napi-hostd sent an invalid message ({e}); it was stopped"))
     }
 
     fn crashed(&self, what: &str) -> Arc<Dead> {
@@ -475,7 +480,7 @@ impl Channel {
 
     fn hang_up_socket(&self) {
         self.closing.store(true, Ordering::SeqCst);
-        let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
+        let _ = self.writer.lock().unwrap().get_ref().hang_up();
     }
 
     /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
@@ -511,20 +516,13 @@ impl Dead {
     }
 }
 
-/// Waits until `stream` has something to read (or is closed), or `deadline` passes.
-fn readable(stream: &UnixStream, deadline: Instant) -> bool {
-    let mut pfd = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        // Rounded up: a poll that returns a little early would only loop.
-        let ms = (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32;
-        // SAFETY: one valid pollfd, for as long as the call.
-        match unsafe { libc::poll(&mut pfd, 1, ms) } {
-            0 if Instant::now() >= deadline => return false,
-            -1 if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) => return true,
-            n if n > 0 => return true,
-            _ => {}
-        }
+/// Whether the stream failed by the host's doing (a bad frame, a ring index it broke, an
+/// unexpected descriptor) rather than by its end.
+fn broken_by_host(e: &FrameError) -> bool {
+    match e {
+        FrameError::Closed | FrameError::Truncated => false,
+        FrameError::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+        FrameError::TooLarge { .. } | FrameError::Malformed(_) => true,
     }
 }
 

@@ -25,27 +25,54 @@ fn several_cpus() -> bool {
     }
 }
 
-/// Whether any of `fds` became readable (or hung up) within `budget`, looking without blocking
-/// (at once `false` on a thread confined to one CPU).
-pub fn spin_until_readable(fds: &[RawFd], budget: Duration) -> bool {
+/// Whether `ready` answered true within `budget`, asking it again and again (at once `false`,
+/// after one look, on a thread confined to one CPU). For the first microseconds the looks come
+/// back to back, a pause hint apart (a peer on another CPU answering a small request does so
+/// within a microsecond or two, and a `sched_yield` costs about as much); after that the CPU is
+/// yielded between rounds of looks, so a runnable peer on this CPU goes first.
+pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
+    if ready() {
+        return true;
+    }
     if !SEVERAL_CPUS.with(|s| *s) {
         return false;
     }
-    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
-    let deadline = Instant::now() + budget;
+    let start = Instant::now();
     loop {
-        // SAFETY: valid pollfd entries for the duration of the call; timeout 0 never blocks.
-        let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 0) };
-        if n != 0 {
-            // Readable, or an error the caller's blocking read will report.
-            return true;
+        // Several looks per reading of the clock, which costs more than a look at memory.
+        for _ in 0..LOOKS_PER_CLOCK {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
         }
-        if Instant::now() >= deadline {
+        let spent = start.elapsed();
+        if spent >= budget {
             return false;
         }
-        // SAFETY: no arguments; lets a runnable peer on this CPU go first.
-        unsafe { libc::sched_yield() };
+        if spent >= BACK_TO_BACK {
+            // SAFETY: no arguments; lets a runnable peer on this CPU go first.
+            unsafe { libc::sched_yield() };
+        }
     }
+}
+
+/// How long the first looks of `spin_until` come without yielding in between.
+const BACK_TO_BACK: Duration = Duration::from_micros(5);
+
+const LOOKS_PER_CLOCK: u32 = 16;
+
+/// Whether any of `fds` became readable (or hung up) within `budget`, looking without blocking
+/// (at once `false` on a thread confined to one CPU).
+pub fn spin_until_readable(fds: &[RawFd], budget: Duration) -> bool {
+    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    // Readable, or an error the caller's blocking read will report. SAFETY: valid pollfd
+    // entries for the duration of the call; timeout 0 never blocks.
+    let mut readable = || unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 0) } != 0;
+    if !SEVERAL_CPUS.with(|s| *s) {
+        return false;
+    }
+    spin_until(&mut readable, budget)
 }
 
 #[cfg(test)]

@@ -57,11 +57,18 @@ pub enum Stop {
 impl Host {
     /// `events`: the event socket (fd 4); without one, events travel on the main socket.
     pub fn new(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Rc<Host>> {
+        Host::over_rings(stream, events, None)
+    }
+
+    /// A host whose requests and replies travel over `rings` (the client's, D34), with
+    /// `stream` beside them for wake-ups, descriptors and the hang-up; over `stream` itself
+    /// without rings.
+    pub fn over_rings(stream: UnixStream, events: Option<UnixStream>, rings: Option<napi_protocol::shm::Rings>) -> std::io::Result<Rc<Host>> {
         let rt = Runtime::new();
         Runtime::install(rt.clone());
         let host = Rc::new(Host {
             rt,
-            conn: RefCell::new(Connection::new(stream, events)?),
+            conn: RefCell::new(Connection::new(stream, events, rings)?),
             modules: RefCell::new(Vec::new()),
             held: RefCell::new(Held::default()),
             backlog: RefCell::new(VecDeque::new()),
@@ -157,8 +164,7 @@ impl Host {
             }
             // One client message (a hang-up above all) before each turn of events: a client that
             // went away must not be called while the events keep coming.
-            let events = self.rt.events.fd();
-            if !self.conn.borrow_mut().wait_readable(events) {
+            if !self.conn.borrow_mut().wait_readable(&self.rt.events) {
                 // Top level, no request running: what other threads posted (async-work
                 // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
                 self.run_events();
