@@ -109,7 +109,9 @@ def test_a_host_that_breaks_a_ring_index_is_stopped_with_invalid_message(load, i
     pid = addon.pid
     with pytest.raises(AddonCrashedError) as info:
         addon.breakRing(index)
-        addon.add(1, 2)  # "tail" returns; the next request finds the impossible index
+        # "tail" returns; the client looks at the host's read index when it needs more room
+        # than it knows of, as for a request larger than the ring.
+        addon.add("x" * LARGER_THAN_THE_RING, 1)
     message = str(info.value)
     assert "invalid message" in message and "broke the ring" in message, message
     deadline = time.monotonic() + 5

@@ -36,7 +36,11 @@ pub fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
     let result = f();
     let mut g = GATE.lock().unwrap_or_else(|p| p.into_inner());
     g.inside -= 1;
-    LEFT.notify_all();
+    // Only the exit hook waits, and only once the gate is closed: a notification is a system
+    // call (std's condition variable does not count its waiters), twice per request otherwise.
+    if g.closed {
+        LEFT.notify_all();
+    }
     Some(result)
 }
 
