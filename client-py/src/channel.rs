@@ -107,6 +107,9 @@ pub struct Channel {
     /// Set when the client ends the host on purpose: its end of the socket then means "closed",
     /// to whichever thread reads it first (the event dispatcher may, see `wait_dead`).
     closing: AtomicBool,
+    /// Why the client is stopping the host, once it is: the end of the host's streams that the
+    /// kill causes then means that, to whichever thread reads it first.
+    stopping: Mutex<Option<String>>,
 }
 
 impl Channel {
@@ -138,6 +141,7 @@ impl Channel {
             drops: Mutex::new(Vec::new()),
             forgotten: Mutex::new(Vec::new()),
             closing: AtomicBool::new(false),
+            stopping: Mutex::new(None),
         };
         let hello = read_message::<ServerMessage>(channel.reader.get_mut().unwrap(), DEFAULT_MAX_FRAME);
         match hello {
@@ -391,7 +395,10 @@ impl Channel {
 
     /// Records why the host stopped answering, from how the stream ended.
     fn death(&self, e: FrameError) -> Arc<Dead> {
-        if broken_by_host(&e) {
+        let stopping = self.stopping.lock().unwrap().clone();
+        if let Some(why) = stopping {
+            self.die(why)
+        } else if broken_by_host(&e) {
             self.invalid(e)
         } else if self.closing.load(Ordering::SeqCst) {
             self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
@@ -453,6 +460,9 @@ impl Channel {
 
     /// Stops the host for a reason of the client's.
     fn die(&self, message: String) -> Arc<Dead> {
+        // Said before the kill: a thread that then reads the host's end (another caller, the
+        // event dispatcher) must report this, not a crash. The first reason stands.
+        let message = self.stopping.lock().unwrap().get_or_insert(message).clone();
         let exit = self.process.reap(Duration::ZERO);
         let ending = describe(exit);
         let stderr = self.process.output.stderr_tail(Duration::from_millis(100));
