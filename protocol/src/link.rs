@@ -174,20 +174,30 @@ impl Bell {
         unsafe { libc::send(self.socket.as_raw_fd(), [1u8].as_ptr().cast(), 1, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
     }
 
-    /// Reads what the socket holds without blocking: wake-up bytes are dropped, descriptors
-    /// queued, and the end of the stream remembered.
-    fn drain(&self) -> io::Result<()> {
-        let mut buf = [0u8; 4096];
+    /// Reads what the socket holds: wake-up bytes are dropped, descriptors queued, and the end
+    /// of the stream remembered. `block`: waits for the first byte, the sleep of a reader that
+    /// waits for nothing else (one system call, where `poll` and a read would be two).
+    fn drain(&self, block: bool) -> io::Result<()> {
+        let mut buf = [0u8; 512];
+        let mut flags = if block { 0 } else { libc::MSG_DONTWAIT };
         let mut total = 0;
-        while total < DRAIN_LIMIT {
-            match recv_keeping_fds(&self.socket, &mut buf, libc::MSG_DONTWAIT, &self.fds) {
+        loop {
+            match recv_keeping_fds(&self.socket, &mut buf, flags, &self.fds) {
                 Ok(0) => {
                     self.hung_up.store(true, Ordering::SeqCst);
                     break;
                 }
-                Ok(n) => total += n,
+                // A short read took what there was; bytes arriving meanwhile only end the next
+                // sleep early.
+                Ok(n) if n < buf.len() => break,
+                Ok(n) => {
+                    total += n;
+                    if total >= DRAIN_LIMIT {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => return Err(e),
                 Err(_) => {
                     // A failed socket (reset by a peer that died) is a hang-up too.
@@ -195,6 +205,7 @@ impl Bell {
                     break;
                 }
             }
+            flags = libc::MSG_DONTWAIT;
         }
         Ok(())
     }
@@ -251,15 +262,25 @@ impl RingIn {
     /// is ready, or `deadline` passes.
     fn sleep(&mut self, deadline: Option<Instant>, also: Option<RawFd>) -> io::Result<Woken> {
         let fds: Vec<RawFd> = std::iter::once(self.bell.socket.as_raw_fd()).chain(also).collect();
+        let only_the_socket = also.is_none() && deadline.is_none();
         loop {
             if self.consumer.prepare_sleep()? {
                 return Ok(Woken::Readable);
+            }
+            if only_the_socket {
+                let woken = self.bell.drain(true);
+                self.consumer.awake();
+                woken?;
+                if self.readable() {
+                    return Ok(Woken::Readable);
+                }
+                continue;
             }
             let ready = poll_until(&fds, deadline);
             self.consumer.awake();
             let ready = ready?;
             if ready.first() == Some(&true) {
-                self.bell.drain()?;
+                self.bell.drain(false)?;
             }
             if self.readable() {
                 return Ok(Woken::Readable);
@@ -310,7 +331,7 @@ impl Inbound for RingIn {
     fn take_fd(&mut self) -> Option<OwnedFd> {
         // The descriptor went before the announcement was written: it is on the socket by now.
         if self.bell.fds.lock().unwrap().is_empty() {
-            self.bell.drain().ok()?;
+            self.bell.drain(false).ok()?;
         }
         self.bell.fds.lock().unwrap().pop_front()
     }
