@@ -44,9 +44,6 @@ pub struct Also<'a> {
 
 /// Where frames come from.
 pub trait Inbound: Read + Send {
-    /// Whether a read would return at once (bytes, or the end of the stream).
-    fn ready(&mut self) -> bool;
-
     /// Waits (a spin, then a sleep) until a read would return at once, `also` is ready, or
     /// `deadline` passes.
     fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken>;
@@ -110,10 +107,6 @@ impl Read for SocketIn {
 }
 
 impl Inbound for SocketIn {
-    fn ready(&mut self) -> bool {
-        poll_until(&[self.stream.as_raw_fd()], Some(Instant::now())).is_ok_and(|r| r.first() == Some(&true))
-    }
-
     fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken> {
         let own = self.stream.as_raw_fd();
         let fds: Vec<RawFd> = std::iter::once(own).chain(also.map(|a| a.fd)).collect();
@@ -316,10 +309,6 @@ impl Read for RingIn {
 }
 
 impl Inbound for RingIn {
-    fn ready(&mut self) -> bool {
-        self.readable()
-    }
-
     fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken> {
         let also_ready = || also.is_some_and(|a| (a.ready)());
         if spin_until(|| self.readable() || also_ready(), SPIN) {
