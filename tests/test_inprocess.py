@@ -1,4 +1,4 @@
-"""In-process hosts (`isolated=False`, issue 7, D32, D34): the host runtime serves on a thread of
+"""In-process hosts (`isolated=False`, issue 7, D32, D35): the host runtime serves on a thread of
 the Python process, with the same protocol messages as `napi-hostd`, handed over in memory
 instead of through sockets, so behaviour is the same. What only a process can do (sandbox,
 timeout, restart, its own environment) is refused.
@@ -100,7 +100,7 @@ def sockets() -> set[str]:
 
 
 def test_calls_cross_in_memory_not_through_sockets(addons):
-    """D34: an in-process host and its client exchange messages through queues, not sockets."""
+    """D35: an in-process host and its client exchange messages through queues, not sockets."""
     before = sockets()
     addon = addons("functions")
     assert addon.makeCounter()() == 1

@@ -31,7 +31,7 @@ def crash(call, *args) -> tuple[AddonCrashedError, float]:
 
 @pytest.mark.parametrize(
     "function, signal, exit_code",
-    [("stackOverflow", "SIGSEGV", None), ("exitZero", None, 0), ("closeSocket", None, 0)],
+    [("stackOverflow", "SIGSEGV", None), ("exitZero", None, 0)],
 )
 def test_fault_raises_addon_crashed_error_within_500_ms(load, function, signal, exit_code):
     addon = load("isolation", restart=False)
@@ -44,6 +44,20 @@ def test_fault_raises_addon_crashed_error_within_500_ms(load, function, signal, 
     else:
         # Rust's guard page handler turns a main-thread overflow into SIGSEGV or an abort.
         assert error.signal in ("SIGSEGV", "SIGABRT")
+    assert error.pid is not None and str(error.pid) in str(error)
+
+
+def test_a_host_whose_socket_the_addon_shut_exits_and_the_next_call_raises(load):
+    # The reply travels on the shared-memory ring (D34), so the call that shuts the socket down
+    # still gets its answer. The host finds its socket hung up as soon as it waits for the
+    # client (past its spin) and ends as if the client had left; the next call raises within
+    # 500 ms.
+    addon = load("isolation", restart=False)
+    assert addon.closeSocket() is None
+    time.sleep(0.1)
+    error, took = crash(addon.add, 1, 2)
+    assert took < 0.5
+    assert error.exit_code == 0 and error.signal is None
     assert error.pid is not None and str(error.pid) in str(error)
 
 

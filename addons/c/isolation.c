@@ -4,6 +4,7 @@
  * Python survives with the right exception and that nothing is left behind. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,12 @@ static int32_t arg_int(napi_env env, napi_value v) {
   int32_t n = 0;
   napi_get_value_int32(env, v, &n);
   return n;
+}
+
+/* The string `v` into `buf`, cut to fit (empty when it is not a string). */
+static void arg_string(napi_env env, napi_value v, char* buf, size_t size) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) buf[0] = '\0';
 }
 
 /* Recursion the compiler cannot turn into a loop: every frame keeps a live buffer. */
@@ -48,10 +55,9 @@ static napi_value CloseSocket(napi_env env, napi_callback_info info) {
 static napi_value FatalError(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   char message[256];
-  size_t len = 0;
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
-  NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[0], message, sizeof message, &len));
-  napi_fatal_error("isolation.c:FatalError", NAPI_AUTO_LENGTH, message, len);
+  arg_string(env, argv[0], message, sizeof message);
+  napi_fatal_error("isolation.c:FatalError", NAPI_AUTO_LENGTH, message, NAPI_AUTO_LENGTH);
 }
 
 static napi_value Spin(napi_env env, napi_callback_info info) {
@@ -158,6 +164,47 @@ static napi_value Call(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The shared-memory rings of the isolated fast path (protocol/src/shm/ring.rs, D34): the memory
+ * file "napi-rings", whose control page holds per ring, at 384-byte steps, the write index, the
+ * read index (128 bytes on) and the consumer's sleeping flag. Ring 0 carries the client's bytes
+ * to the host, ring 1 the host's to the client. */
+static volatile uint64_t* ring_word(size_t offset) {
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  unsigned long start = 0;
+  while (maps && fgets(line, sizeof line, maps)) {
+    if (strstr(line, "memfd:napi-rings")) {
+      sscanf(line, "%lx", &start);
+      break;
+    }
+  }
+  if (maps) fclose(maps);
+  return start ? (volatile uint64_t*)(start + offset) : NULL;
+}
+
+/* breakRing(which) writes an impossible index into the rings, as a hostile or corrupted host
+ * could: "head" claims the ring to the client holds far more than it can, then wakes the client
+ * and keeps still (its own index would otherwise overwrite the claim when it answers); "tail"
+ * claims the host read more of the ring to it than the client ever wrote, and returns. */
+static napi_value BreakRing(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char which[8];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  arg_string(env, argv[0], which, sizeof which);
+  int head = strcmp(which, "head") == 0;
+  volatile uint64_t* word = ring_word(head ? 384 : 128);
+  if (word == NULL) {
+    napi_throw_error(env, NULL, "no napi-rings mapping in this process");
+    return NULL;
+  }
+  *word = (uint64_t)1 << 40;
+  if (head) {
+    send(3, "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    for (;;) pause();
+  }
+  return make_undefined(env);
+}
+
 static napi_value Pid(napi_env env, napi_callback_info info) {
   (void)info;
   return make_int32(env, (int32_t)getpid());
@@ -179,6 +226,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("say", Say),
       DECLARE_METHOD("hostPid", Pid),
       DECLARE_METHOD("call", Call),
+      DECLARE_METHOD("breakRing", BreakRing),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

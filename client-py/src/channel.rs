@@ -3,7 +3,8 @@
 //! There is no reader thread: a thread waiting for its answer reads the link itself when no
 //! other thread is reading (leader/follower), and files messages for other chains in their
 //! mailboxes. A single-threaded caller therefore writes a request and reads its reply with no
-//! hand-off between threads, as cheap as the transport's round trip.
+//! hand-off between threads, as cheap as the transport's round trip: shared-memory rings beside
+//! a socket for a `napi-hostd` (D34), queues in memory for an in-process host (D35).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -102,6 +103,9 @@ pub struct Channel {
     /// Set when the client ends the host on purpose: its end of the socket then means "closed",
     /// to whichever thread reads it first (the event dispatcher may, see `wait_dead`).
     closing: AtomicBool,
+    /// Why the client is stopping the host, once it is: the end of the host's streams that the
+    /// kill causes then means that, to whichever thread reads it first.
+    stopping: Mutex<Option<String>>,
 }
 
 impl Channel {
@@ -120,6 +124,7 @@ impl Channel {
             drops: Mutex::new(Vec::new()),
             forgotten: Mutex::new(Vec::new()),
             closing: AtomicBool::new(false),
+            stopping: Mutex::new(None),
         };
         let hello = channel.wire.read(None).and_then(|m| m.ok_or(FrameError::Closed));
         match hello {
@@ -182,6 +187,8 @@ impl Channel {
         let retired = self.shm.take_retired().into_iter().map(|id| ClientMessage::SegmentRetired { id }).collect();
         match self.wire.send(retired, msg) {
             Ok(()) => Ok(()),
+            // The host broke the index of the ring it reads.
+            Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(self.invalid(FrameError::Io(e))),
             // A broken pipe means the host died: the reader will find out how.
             Err(FrameError::Io(_)) => Ok(()),
             Err(e) => Err(self.die(format!("cannot encode a request: {e}"))),
@@ -225,7 +232,7 @@ impl Channel {
     /// and retaking of the GIL (in-process, that is a good part of a call).
     pub fn wait_briefly(&self, chain: ChainId) -> Option<Result<Incoming, Arc<Dead>>> {
         if self.wire.watchable() {
-            napi_protocol::spin::spin_until(HELD_SPIN, || self.wire.ready());
+            napi_protocol::spin::spin_until(|| self.wire.ready(), HELD_SPIN);
         }
         self.next_for(chain, false)
     }
@@ -360,16 +367,21 @@ impl Channel {
 
     /// Records why the host stopped answering, from how the stream ended.
     fn death(&self, e: FrameError) -> Arc<Dead> {
-        match e {
-            FrameError::Closed | FrameError::Truncated | FrameError::Io(_) if self.closing.load(Ordering::SeqCst) => {
-                self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
-            }
-            FrameError::Closed | FrameError::Truncated | FrameError::Io(_) => self.crashed("napi-hostd stopped answering"),
-            other => {
-                let d = self.die(format!("napi-hostd sent an invalid message ({other}); it was stopped"));
-                d
-            }
+        let stopping = self.stopping.lock().unwrap().clone();
+        if let Some(why) = stopping {
+            self.die(why)
+        } else if broken_by_host(&e) {
+            self.invalid(e)
+        } else if self.closing.load(Ordering::SeqCst) {
+            self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
+        } else {
+            self.crashed("napi-hostd stopped answering")
         }
+    }
+
+    /// The host broke the protocol: it is stopped.
+    fn invalid(&self, e: FrameError) -> Arc<Dead> {
+        self.die(format!("napi-hostd sent an invalid message ({e}); it was stopped"))
     }
 
     fn crashed(&self, what: &str) -> Arc<Dead> {
@@ -420,6 +432,9 @@ impl Channel {
 
     /// Stops the host for a reason of the client's.
     fn die(&self, message: String) -> Arc<Dead> {
+        // Said before the kill: a thread that then reads the host's end (another caller, the
+        // event dispatcher) must report this, not a crash. The first reason stands.
+        let message = self.stopping.lock().unwrap().get_or_insert(message).clone();
         let exit = self.process.reap(Duration::ZERO);
         let ending = describe(exit);
         let stderr = self.process.output.stderr_tail(Duration::from_millis(100));
@@ -473,6 +488,16 @@ impl Channel {
         self.hang_up_socket();
         let channel = self.clone();
         let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(CLOSE_GRACE));
+    }
+}
+
+/// Whether the stream failed by the host's doing (a bad frame, a ring index it broke, an
+/// unexpected descriptor) rather than by its end.
+fn broken_by_host(e: &FrameError) -> bool {
+    match e {
+        FrameError::Closed | FrameError::Truncated => false,
+        FrameError::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+        FrameError::TooLarge { .. } | FrameError::Malformed(_) => true,
     }
 }
 

@@ -1,6 +1,6 @@
 //! In-process hosts (`isolated=False`, D32): the host runtime of `napi-hostd` (the `napi_host`
 //! library, linked into this extension) serves on a thread of the Python process, its messages
-//! handed over in memory (D34), so the client's code is the same in both modes but for the
+//! handed over in memory (D35), so the client's code is the same in both modes but for the
 //! transport. What the binary adds around the host as a process (sandbox, watchdog, killing its
 //! descendants, its exit status) has no meaning for a thread and is left out.
 

@@ -1,7 +1,7 @@
-//! Starting `napi-hostd` over an anonymous socket pair, in a process group of its own, and
-//! ending it: the whole group, and whatever the addon started, goes with it (issue 6). Or, for
-//! `isolated=False` (D32), running the same host on a thread of this process, over the same
-//! sockets.
+//! Starting `napi-hostd` over an anonymous socket pair and a pair of shared-memory rings (D34),
+//! in a process group of its own, and ending it: the whole group, and whatever the addon
+//! started, goes with it (issue 6). Or, for `isolated=False` (D32), running the same host on a
+//! thread of this process, its messages handed over in memory (D35).
 
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use napi_protocol::shm::Rings;
+
 use crate::output::{Output, Stream};
 
 /// The file descriptor number the host finds its socket at.
@@ -23,10 +25,15 @@ const HOST_FD: i32 = 3;
 /// event dispatcher can always read it without taking replies off the calling threads.
 const EVENTS_FD: i32 = 4;
 
-/// Both ends the client keeps: requests and replies, and events.
+/// The file descriptor number the host finds its rings at (`--ring 5`).
+const RINGS_FD: i32 = 5;
+
+/// What the client keeps of the connection: the main socket (requests and replies, or beside
+/// the rings only wake-ups, descriptors and the hang-up), the event socket, and the rings.
 pub struct Sockets {
     pub main: UnixStream,
     pub events: UnixStream,
+    pub rings: Option<Rings>,
 }
 
 /// How the host ended: its wait status and its peak resident memory.
@@ -92,12 +99,14 @@ pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
 fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     let (ours, theirs) = UnixStream::pair()?;
     let (our_events, their_events) = UnixStream::pair()?;
+    let (rings, rings_file) = Rings::create()?;
     let their_fd = theirs.as_raw_fd();
     let their_events_fd = their_events.as_raw_fd();
+    let rings_fd = rings_file.fd.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
     let mut cmd = Command::new(&what.program);
-    cmd.args(&what.args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(&what.args).args(["--ring", &RINGS_FD.to_string()]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.envs(what.env.iter().map(|(k, v)| (k, v)));
     // Its own group, so that a kill reaches everything it started (unless that left the group).
     cmd.process_group(0);
@@ -105,16 +114,17 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     // async-signal-safe system calls (dup2, fcntl, prctl, getppid, syscall).
     unsafe {
         cmd.pre_exec(move || {
-            // Both sockets move above the target numbers first, so that placing one cannot
-            // overwrite the other (dup2 onto 3 or 4 may hit either). dup/dup2 clear CLOEXEC.
+            // The descriptors move above the target numbers first, so that placing one cannot
+            // overwrite another (dup2 onto 3, 4 or 5 may hit any). dup/dup2 clear CLOEXEC.
             let main = libc::fcntl(their_fd, libc::F_DUPFD, 10);
             let events = libc::fcntl(their_events_fd, libc::F_DUPFD, 10);
-            if main == -1 || events == -1 || libc::dup2(main, HOST_FD) == -1 || libc::dup2(events, EVENTS_FD) == -1 {
+            let rings = libc::fcntl(rings_fd, libc::F_DUPFD, 10);
+            if main == -1 || events == -1 || rings == -1 || libc::dup2(main, HOST_FD) == -1 || libc::dup2(events, EVENTS_FD) == -1 || libc::dup2(rings, RINGS_FD) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
-            // Only fds 0-4 cross exec: whatever else Python had open without CLOEXEC stays
+            // Only fds 0-5 cross exec: whatever else Python had open without CLOEXEC stays
             // here. (Marked, not closed: std's exec-error pipe must survive until exec.)
-            libc::syscall(libc::SYS_close_range, EVENTS_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+            libc::syscall(libc::SYS_close_range, RINGS_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
@@ -128,6 +138,7 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     let mut child = cmd.spawn()?;
     drop(theirs);
     drop(their_events);
+    drop(rings_file);
     let pid = child.id();
     let output = Output::new();
     output.drain(Stream::Stdout, child.stdout.take().expect("piped"), pid)?;
@@ -136,11 +147,11 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     drop(child);
     let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
     let process = HostProcess { pid, output, memory_limit: limit("--memory"), cpu_limit: limit("--cpu"), exit: Mutex::new(None), runner: Runner::Child };
-    Ok((process, Sockets { main: ours, events: our_events }))
+    Ok((process, Sockets { main: ours, events: our_events, rings: Some(rings) }))
 }
 
 /// Starts a host on a new thread of this process (D32). `serve` runs the host (on the link the
-/// caller made with it, D34) and answers the wait status the process would have exited with.
+/// caller made with it, D35) and answers the wait status the process would have exited with.
 pub fn start_thread(serve: impl FnOnce() -> i32 + Send + 'static) -> std::io::Result<HostProcess> {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let number = NEXT.fetch_add(1, Ordering::Relaxed);

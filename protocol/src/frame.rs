@@ -59,7 +59,10 @@ impl From<io::Error> for FrameError {
 
 /// Encodes `msg` as one frame (header included).
 pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, FrameError> {
-    let mut buf = vec![0u8; HEADER_LEN];
+    // Room for a typical message from the start: growing the buffer step by step cost more
+    // than the encoding of a small call.
+    let mut buf = Vec::with_capacity(TYPICAL_FRAME);
+    buf.resize(HEADER_LEN, 0);
     bincode::serde::encode_into_std_write(msg, &mut buf, config())
         .map_err(|e| FrameError::Malformed(e.to_string()))?;
     let len = u32::try_from(buf.len() - HEADER_LEN)
@@ -106,8 +109,19 @@ pub fn write_message<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), Fr
     Ok(())
 }
 
+/// Bytes most frames fit in (calls, replies and callbacks with a few small values).
+const TYPICAL_FRAME: usize = 256;
+
 /// Reads one frame's payload, refusing lengths above `max` before allocating.
 pub fn read_payload(r: &mut impl Read, max: usize) -> Result<Vec<u8>, FrameError> {
+    let len = read_header(r, max)?;
+    let mut payload = vec![0u8; len];
+    read_body(r, &mut payload)?;
+    Ok(payload)
+}
+
+/// Reads a frame's header: the payload's length, refused above `max`.
+fn read_header(r: &mut impl Read, max: usize) -> Result<usize, FrameError> {
     let mut header = [0u8; HEADER_LEN];
     let mut got = 0;
     while got < HEADER_LEN {
@@ -123,15 +137,26 @@ pub fn read_payload(r: &mut impl Read, max: usize) -> Result<Vec<u8>, FrameError
     if len > max {
         return Err(FrameError::TooLarge { len, max });
     }
-    let mut payload = vec![0u8; len];
-    r.read_exact(&mut payload).map_err(|e| match e.kind() {
-        io::ErrorKind::UnexpectedEof => FrameError::Truncated,
-        _ => FrameError::Io(e),
-    })?;
-    Ok(payload)
+    Ok(len)
 }
 
-/// Reads and decodes one message.
+fn read_body(r: &mut impl Read, payload: &mut [u8]) -> Result<(), FrameError> {
+    r.read_exact(payload).map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => FrameError::Truncated,
+        _ => FrameError::Io(e),
+    })
+}
+
+/// Reads and decodes one message. A typical one is read into the stack, not the heap: the
+/// allocation cost about as much as decoding it.
 pub fn read_message<T: DeserializeOwned>(r: &mut impl Read, max: usize) -> Result<T, FrameError> {
-    decode(&read_payload(r, max)?)
+    let len = read_header(r, max)?;
+    if len <= TYPICAL_FRAME {
+        let mut small = [0u8; TYPICAL_FRAME];
+        read_body(r, &mut small[..len])?;
+        return decode(&small[..len]);
+    }
+    let mut payload = vec![0u8; len];
+    read_body(r, &mut payload)?;
+    decode(&payload)
 }

@@ -5,6 +5,7 @@
 //! the conversation and [`value`] for how values travel.
 
 pub mod frame;
+pub mod link;
 pub mod message;
 pub mod shm;
 pub mod spin;

@@ -14,8 +14,9 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 
 /// Bumped whenever the encoding or the meaning of any message changes (the golden-bytes test
 /// enforces it for the encoding). 6: a reply whose value is a promise subscribes to it under the
-/// request's id.
-pub const PROTOCOL_VERSION: u32 = 6;
+/// request's id. 7: frames travel over shared-memory rings (`crate::link`, D34), a segment's
+/// descriptor ahead of its announcement on the socket.
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the

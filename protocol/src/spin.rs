@@ -25,19 +25,12 @@ fn several_cpus() -> bool {
     }
 }
 
-/// Whether any of `fds` became readable (or hung up) within `budget`, looking without blocking
-/// (at once `false` on a thread confined to one CPU).
-pub fn spin_until_readable(fds: &[RawFd], budget: Duration) -> bool {
-    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
-    // SAFETY: valid pollfd entries for the duration of the call; timeout 0 never blocks.
-    // Readable, or an error the caller's blocking read will report.
-    spin_until(budget, || unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 0) } != 0)
-}
-
-/// Whether `ready` came true within `budget`, asking it again and again (at once `false` on a
-/// thread confined to one CPU, after one look). For peers that share memory, where a look is a
-/// load, not a system call.
-pub fn spin_until(budget: Duration, mut ready: impl FnMut() -> bool) -> bool {
+/// Whether `ready` answered true within `budget`, asking it again and again (at once `false`,
+/// after one look, on a thread confined to one CPU). For the first microseconds the looks come
+/// back to back, a pause hint apart (a peer on another CPU answering a small request does so
+/// within a microsecond or two, and a `sched_yield` costs about as much); after that the CPU is
+/// yielded between rounds of looks, so a runnable peer on this CPU goes first.
+pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
     if ready() {
         return true;
     }
@@ -45,33 +38,42 @@ pub fn spin_until(budget: Duration, mut ready: impl FnMut() -> bool) -> bool {
         return false;
     }
     let start = Instant::now();
-    let mut looks = 0u32;
     loop {
-        if ready() {
-            return true;
-        }
-        looks += 1;
-        // The clock is read every few looks only: it costs more than a look at memory.
-        if looks % 32 == 0 {
-            let spent = start.elapsed();
-            if spent >= budget {
-                return false;
+        // Several looks per reading of the clock, which costs more than a look at memory.
+        for _ in 0..LOOKS_PER_CLOCK {
+            if ready() {
+                return true;
             }
-            // A peer that answers quickly runs on another CPU; past the first few microseconds
-            // it may be waiting for ours, so each later round lets it go first. (A yield is a
-            // system call: made at once, it would cost more than most answers take.)
-            if spent >= YIELD_AFTER {
-                // SAFETY: no arguments.
-                unsafe { libc::sched_yield() };
-            }
-        } else {
             std::hint::spin_loop();
+        }
+        let spent = start.elapsed();
+        if spent >= budget {
+            return false;
+        }
+        if spent >= BACK_TO_BACK {
+            // SAFETY: no arguments; lets a runnable peer on this CPU go first.
+            unsafe { libc::sched_yield() };
         }
     }
 }
 
-/// How long `spin_until` looks before it starts yielding between looks.
-const YIELD_AFTER: Duration = Duration::from_micros(5);
+/// How long the first looks of `spin_until` come without yielding in between.
+const BACK_TO_BACK: Duration = Duration::from_micros(5);
+
+const LOOKS_PER_CLOCK: u32 = 16;
+
+/// Whether any of `fds` became readable (or hung up) within `budget`, looking without blocking
+/// (at once `false` on a thread confined to one CPU).
+pub fn spin_until_readable(fds: &[RawFd], budget: Duration) -> bool {
+    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    // Readable, or an error the caller's blocking read will report. SAFETY: valid pollfd
+    // entries for the duration of the call; timeout 0 never blocks.
+    let mut readable = || unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 0) } != 0;
+    if !SEVERAL_CPUS.with(|s| *s) {
+        return false;
+    }
+    spin_until(&mut readable, budget)
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,4 @@
-//! The client's end of an in-process host's `MemoryLink` (D34): messages are handed over as
+//! The client's end of an in-process host's `MemoryLink` (D35): messages are handed over as
 //! they are, with no encoding and no system call while the other side is awake.
 
 use std::os::fd::{BorrowedFd, OwnedFd};

@@ -1,6 +1,6 @@
 //! How the client's messages reach a host and the host's come back: the two sockets of a
 //! `napi-hostd` process (`sockets`), or queues in memory shared with a host on a thread of this
-//! process (`memory`, D34). `Channel` above does the routing, waiting and death reports, the
+//! process (`memory`, D35). `Channel` above does the routing, waiting and death reports, the
 //! same for both.
 
 pub mod memory;

@@ -1,16 +1,17 @@
-//! The client's end of the two sockets of a `napi-hostd` process: requests, replies and the
-//! calls of requests on the main one; what the event dispatcher runs on the other. Segment
-//! descriptors ride on their announcements' frames (SCM_RIGHTS).
+//! The client's end of a `napi-hostd` process: requests, replies and the calls of requests go
+//! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
+//! descriptors and the hang-up (or through the main socket itself, without rings); what the
+//! event dispatcher runs comes on the event socket. Segment descriptors go ahead of their
+//! announcements (SCM_RIGHTS).
 
 use std::io::{BufReader, BufWriter, Write};
-use std::net::Shutdown;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
-use std::os::unix::net::UnixStream;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use napi_protocol::frame::{encode, read_message, write_message, FrameError, HEADER_LEN};
-use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
+use napi_protocol::link::{over_rings, Inbound, Outbound, Side, SocketIn, SocketOut, Woken};
+use napi_protocol::shm::{FdQueue, FdReader};
 use napi_protocol::spin::{spin_until_readable, SPIN};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
@@ -18,26 +19,30 @@ use super::Transport;
 use crate::process::Sockets;
 
 pub struct SocketPair {
-    writer: Mutex<BufWriter<UnixStream>>,
-    reader: Mutex<BufReader<FdReader>>,
+    writer: Mutex<BufWriter<Box<dyn Outbound>>>,
+    reader: Mutex<BufReader<Box<dyn Inbound>>>,
     /// The event socket: only the event dispatcher reads it.
     events: Mutex<BufReader<FdReader>>,
-    /// Descriptors of the host's segments, as they arrive on each socket.
-    reader_fds: FdQueue,
+    /// Descriptors of the host's segments, as they arrive on the event socket.
     events_fds: FdQueue,
 }
 
 impl SocketPair {
     pub fn new(sockets: Sockets) -> std::io::Result<SocketPair> {
-        let Sockets { main: stream, events } = sockets;
-        let reader = FdReader::new(stream.try_clone()?);
+        let Sockets { main: stream, events, rings } = sockets;
+        let (reader, writer): (Box<dyn Inbound>, Box<dyn Outbound>) = match rings {
+            Some(rings) => {
+                let (i, o) = over_rings(&rings, Side::Client, stream);
+                (Box::new(i), Box::new(o))
+            }
+            None => (Box::new(SocketIn::new(stream.try_clone()?)), Box::new(SocketOut(stream))),
+        };
         let events = FdReader::new(events);
-        let (reader_fds, events_fds) = (reader.fds(), events.fds());
+        let events_fds = events.fds();
         Ok(SocketPair {
-            writer: Mutex::new(BufWriter::new(stream)),
+            writer: Mutex::new(BufWriter::new(writer)),
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
-            reader_fds,
             events_fds,
         })
     }
@@ -54,20 +59,15 @@ impl Transport for SocketPair {
         let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut w = self.writer.lock().unwrap();
         w.flush()?;
-        send_with_fd(w.get_ref(), &frame, fd)
+        w.get_mut().write_with_fd(&frame, fd)
     }
 
     fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
         let mut reader = self.reader.lock().unwrap();
-        if reader.buffer().is_empty() {
-            // The answer usually comes within microseconds: look for it before sleeping.
-            spin_until_readable(&[reader.get_ref().as_raw_fd()], SPIN);
-        }
-        if let Some(d) = deadline {
-            // Only an empty buffer can block; a frame already begun arrives whole.
-            if reader.buffer().is_empty() && !readable(reader.get_ref().stream(), d) {
-                return Ok(None);
-            }
+        // Only an empty buffer can block; a frame already begun arrives whole. The answer
+        // usually comes within microseconds: the wait looks for it before sleeping.
+        if reader.buffer().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
+            return Ok(None);
         }
         read_message::<ServerMessage>(&mut *reader, DEFAULT_MAX_FRAME).map(Some)
     }
@@ -100,29 +100,15 @@ impl Transport for SocketPair {
     }
 
     fn take_fd(&self, events: bool) -> Option<OwnedFd> {
-        let fds = if events { &self.events_fds } else { &self.reader_fds };
-        fds.lock().unwrap().pop_front()
+        if events {
+            self.events_fds.lock().unwrap().pop_front()
+        } else {
+            self.reader.lock().unwrap().get_mut().take_fd()
+        }
     }
 
     fn hang_up(&self) {
-        let _ = self.writer.lock().unwrap().get_ref().shutdown(Shutdown::Write);
-    }
-}
-
-/// Waits until `stream` has something to read (or is closed), or `deadline` passes.
-fn readable(stream: &UnixStream, deadline: Instant) -> bool {
-    let mut pfd = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        // Rounded up: a poll that returns a little early would only loop.
-        let ms = (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32;
-        // SAFETY: one valid pollfd, for as long as the call.
-        match unsafe { libc::poll(&mut pfd, 1, ms) } {
-            0 if Instant::now() >= deadline => return false,
-            -1 if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) => return true,
-            n if n > 0 => return true,
-            _ => {}
-        }
+        let _ = self.writer.lock().unwrap().get_ref().hang_up();
     }
 }
 

@@ -4,8 +4,10 @@
 
 pub mod alloc;
 pub mod fdpass;
+pub mod ring;
 pub mod segment;
 
 pub use alloc::Allocator;
 pub use fdpass::{send_with_fd, FdQueue, FdReader};
+pub use ring::Rings;
 pub use segment::{Mapping, OwnSegment};

@@ -106,9 +106,14 @@ pub struct OwnSegment {
 impl OwnSegment {
     /// A new zero-filled segment of `len` bytes, sealed against resizing.
     pub fn create(len: u64) -> io::Result<OwnSegment> {
+        OwnSegment::create_named(len, c"napi-shared")
+    }
+
+    /// The same, named `name` (what `/proc/PID/maps` shows).
+    pub fn create_named(len: u64, name: &std::ffi::CStr) -> io::Result<OwnSegment> {
         let len_usize = usize::try_from(len).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "segment too large"))?;
-        // SAFETY: memfd_create with a static NUL-terminated name.
-        let raw = unsafe { libc::memfd_create(c"napi-shared".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
+        // SAFETY: memfd_create with a NUL-terminated name.
+        let raw = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
         if raw < 0 {
             return Err(io::Error::last_os_error());
         }

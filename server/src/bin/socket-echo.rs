@@ -4,6 +4,10 @@
 //! reads straight back: a u32 little-endian length, then that many bytes. One Python ping through
 //! it is the cheapest round trip the socket pair allows, the floor a Python call into an addon is
 //! compared against (issue 2, point 10). It exits when the other end closes.
+//!
+//! `--spin`: before each blocking read, look for the next frame without blocking for a while,
+//! as napi-hostd's socket path does (D25), so that an unpinned baseline does not pay the
+//! cross-CPU wake-up a spinning host avoids.
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::fd::FromRawFd;
@@ -13,9 +17,13 @@ use std::process::ExitCode;
 /// Larger frames mean a confused client, not a benchmark.
 const MAX_FRAME: usize = 16 << 20;
 
-fn echo(stream: &mut UnixStream) -> std::io::Result<()> {
+fn echo(stream: &mut UnixStream, spin: bool) -> std::io::Result<()> {
     let mut frame = Vec::new();
     loop {
+        if spin {
+            use std::os::fd::AsRawFd;
+            napi_protocol::spin::spin_until_readable(&[stream.as_raw_fd()], napi_protocol::spin::SPIN);
+        }
         let mut header = [0u8; 4];
         match stream.read_exact(&mut header) {
             Ok(()) => {}
@@ -46,7 +54,8 @@ fn main() -> ExitCode {
     // SAFETY: descriptor 3 is a socket (checked above) that this process owns and nothing else
     // wraps.
     let mut stream = unsafe { UnixStream::from_raw_fd(3) };
-    match echo(&mut stream) {
+    let spin = std::env::args().nth(1).as_deref() == Some("--spin");
+    match echo(&mut stream, spin) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("socket-echo: {e}");

@@ -1,46 +1,59 @@
-//! The host's end of the socket. The JS thread is its only reader and writer: a request is read,
-//! served and answered on one thread, with no hand-off between threads on the call path.
+//! The host's end of the connection. The JS thread is its only reader and writer: a request is
+//! read, served and answered on one thread, with no hand-off between threads on the call path.
+//! Frames travel over the shared-memory rings when the client gave some (D34), else over the
+//! socket itself; events always go on the event socket.
 
 use std::io::{BufReader, BufWriter, Write};
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use napi_protocol::frame::{encode, read_message, write_message, FrameError};
-use napi_protocol::shm::{send_with_fd, FdQueue, FdReader};
+use napi_protocol::link::{over_rings, Also, Inbound, Outbound, Side, SocketIn, SocketOut, Woken};
+use napi_protocol::shm::{send_with_fd, Rings};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 use super::port::Port;
+use crate::runtime::events::EventQueue;
 
 pub struct Connection {
-    reader: BufReader<FdReader>,
-    /// Descriptors the client sent (its segments), claimed by their announcements.
-    fds: FdQueue,
-    writer: BufWriter<UnixStream>,
+    reader: BufReader<Box<dyn Inbound>>,
+    writer: BufWriter<Box<dyn Outbound>>,
     /// Messages no request asked for (event-turn calls, settlements, uncaught exceptions).
     events: Option<BufWriter<UnixStream>>,
 }
 
 impl Connection {
-    pub fn new(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Connection> {
-        let reader = FdReader::new(stream.try_clone()?);
-        let fds = reader.fds();
-        let reader = BufReader::with_capacity(64 << 10, reader);
-        Ok(Connection { reader, fds, writer: BufWriter::with_capacity(64 << 10, stream), events: events.map(BufWriter::new) })
+    /// Over `rings` when given (`stream` then only wakes, carries descriptors and hangs up),
+    /// else over `stream`.
+    pub fn new(stream: UnixStream, events: Option<UnixStream>, rings: Option<Rings>) -> std::io::Result<Connection> {
+        let (inbound, outbound): (Box<dyn Inbound>, Box<dyn Outbound>) = match rings {
+            Some(rings) => {
+                let (i, o) = over_rings(&rings, Side::Host, stream);
+                (Box::new(i), Box::new(o))
+            }
+            None => (Box::new(SocketIn::new(stream.try_clone()?)), Box::new(SocketOut(stream))),
+        };
+        Ok(Connection {
+            reader: BufReader::with_capacity(64 << 10, inbound),
+            writer: BufWriter::with_capacity(64 << 10, outbound),
+            events: events.map(BufWriter::new),
+        })
     }
 }
 
 impl Port for Connection {
     fn take_fd(&mut self) -> Option<OwnedFd> {
-        self.fds.lock().unwrap().pop_front()
+        self.reader.get_mut().take_fd()
     }
 
-    /// The descriptor rides on the announcement's frame, on every socket.
+    /// The descriptor goes ahead of the frame, on every stream.
     fn announce(&mut self, id: u32, size: u64, fd: BorrowedFd<'_>) -> Result<(), FrameError> {
         let frame = encode(&ServerMessage::Segment { id, size })?;
-        let writers = std::iter::once(&mut self.writer).chain(self.events.as_mut());
-        for w in writers {
-            w.flush()?;
-            send_with_fd(w.get_ref(), &frame, fd)?;
+        self.writer.flush()?;
+        self.writer.get_mut().write_with_fd(&frame, fd)?;
+        if let Some(events) = &mut self.events {
+            events.flush()?;
+            send_with_fd(events.get_ref(), &frame, fd)?;
         }
         Ok(())
     }
@@ -56,37 +69,22 @@ impl Port for Connection {
         }
     }
 
-    /// A frame already buffered counts as sent.
-    fn wait_readable(&mut self, events: RawFd) -> bool {
-        use std::os::fd::AsRawFd;
+    /// A frame already buffered counts as sent, and so does a hang-up or a failure, which
+    /// `recv` then reports.
+    fn wait_readable(&mut self, events: &EventQueue) -> bool {
         if !self.reader.buffer().is_empty() {
             return true;
         }
-        let client = self.reader.get_ref().stream().as_raw_fd();
-        // The client's next request often follows within microseconds: look before sleeping.
-        napi_protocol::spin::spin_until_readable(&[client, events], napi_protocol::spin::SPIN);
-        let mut fds = [
-            libc::pollfd { fd: client, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: events, events: libc::POLLIN, revents: 0 },
-        ];
-        loop {
-            // SAFETY: two valid pollfd entries for descriptors this process owns.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
-            if n >= 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-                break;
-            }
-        }
         // The client first: events run at the top of every turn anyway, and threads that post
-        // without pause must not starve the client's messages (its hang-up above all). A
-        // hung-up or failed socket reads as "sent", so `recv` reports it.
-        fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+        // without pause must not starve the client's messages (its hang-up above all).
+        let also = Also { fd: events.fd(), ready: &|| !events.is_empty() };
+        !matches!(self.reader.get_mut().wait(None, Some(also)), Ok(Woken::Also))
     }
 
     fn recv(&mut self) -> Result<ClientMessage, FrameError> {
         if self.reader.buffer().is_empty() {
             // A Python callback's answer usually comes within microseconds: look before sleeping.
-            use std::os::fd::AsRawFd;
-            napi_protocol::spin::spin_until_readable(&[self.reader.get_ref().stream().as_raw_fd()], napi_protocol::spin::SPIN);
+            self.reader.get_mut().wait(None, None)?;
         }
         read_message(&mut self.reader, DEFAULT_MAX_FRAME)
     }

@@ -1,5 +1,5 @@
 //! The link between a client and a host running on threads of one process (in-process hosts,
-//! D34). Messages move through queues as they are, never encoded, and a peer that went to sleep
+//! D35). Messages move through queues as they are, never encoded, and a peer that went to sleep
 //! is woken by a condition variable or an eventfd instead of a socket write. Each side looks at
 //! its queue for a moment before it sleeps (`spin::SPIN`): the other usually answers within
 //! microseconds, and waking a sleeping thread costs more than that.
@@ -15,7 +15,7 @@ use napi_protocol::spin::{spin_until, SPIN};
 use napi_protocol::{ClientMessage, ServerMessage};
 
 use super::port::Port;
-use crate::runtime::events::Doorbell;
+use crate::runtime::events::{Doorbell, EventQueue};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing panics while holding these locks; a poisoned one still holds whole messages.
@@ -73,7 +73,7 @@ impl Outbound {
     /// The next message, waiting for it until `deadline` (`Ok(None)` when that passes first);
     /// `Err(Closed)` once the host is gone and everything it sent was taken.
     pub fn pop(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
-        spin_until(SPIN, || self.len.load(Ordering::Acquire) > 0);
+        spin_until(|| self.len.load(Ordering::Acquire) > 0, SPIN);
         let mut q = lock(&self.queue);
         loop {
             if let Some(m) = q.0.messages.pop_front() {
@@ -173,7 +173,7 @@ impl MemoryLink {
 
     /// Sleeps until the client sends or hangs up, or `also` becomes readable.
     fn host_sleep(&self, also: Option<RawFd>) {
-        if spin_until(SPIN, || self.host_has_mail()) {
+        if spin_until(|| self.host_has_mail(), SPIN) {
             return;
         }
         self.host_sleeping.store(true, Ordering::SeqCst);
@@ -224,9 +224,9 @@ impl Port for MemoryPort {
         Ok(())
     }
 
-    fn wait_readable(&mut self, events: RawFd) -> bool {
+    fn wait_readable(&mut self, events: &EventQueue) -> bool {
         if !self.0.host_has_mail() {
-            self.0.host_sleep(Some(events));
+            self.0.host_sleep(Some(events.fd()));
         }
         self.0.host_has_mail()
     }

@@ -58,13 +58,15 @@ pub enum Stop {
 }
 
 impl Host {
-    /// A host serving a client over sockets. `events`: the event socket (fd 4); without one,
-    /// events travel on the main socket.
-    pub fn over_sockets(stream: UnixStream, events: Option<UnixStream>) -> std::io::Result<Rc<Host>> {
-        Ok(Host::new(Box::new(Connection::new(stream, events)?)))
+    /// A host serving a client over sockets, with `rings` (the client's, D34) for requests
+    /// and replies when given (`stream` then carries only wake-ups, descriptors and the
+    /// hang-up). `events`: the event socket (fd 4); without one, events travel on the main
+    /// stream.
+    pub fn over_sockets(stream: UnixStream, events: Option<UnixStream>, rings: Option<napi_protocol::shm::Rings>) -> std::io::Result<Rc<Host>> {
+        Ok(Host::new(Box::new(Connection::new(stream, events, rings)?)))
     }
 
-    /// A host serving a client on another thread of this process (D34).
+    /// A host serving a client on another thread of this process (D35).
     pub fn in_memory(link: std::sync::Arc<memory::MemoryLink>) -> Rc<Host> {
         Host::new(Box::new(memory::MemoryPort(link)))
     }
@@ -171,8 +173,7 @@ impl Host {
             }
             // One client message (a hang-up above all) before each turn of events: a client that
             // went away must not be called while the events keep coming.
-            let events = self.rt.events.fd();
-            if !self.conn.borrow_mut().wait_readable(events) {
+            if !self.conn.borrow_mut().wait_readable(&self.rt.events) {
                 // Top level, no request running: what other threads posted (async-work
                 // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
                 self.run_events();

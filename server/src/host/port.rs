@@ -1,11 +1,13 @@
 //! What the host needs of its client's end, whichever way the client is reached: the sockets of
 //! a `napi-hostd` process (`Connection`) or the queues in memory of an in-process host
-//! (`memory::MemoryPort`, D34).
+//! (`memory::MemoryPort`, D35).
 
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, ServerMessage};
+
+use crate::runtime::events::EventQueue;
 
 pub trait Port {
     /// Sends `msg` at once (with anything `send_later` buffered ahead of it).
@@ -21,9 +23,9 @@ pub trait Port {
     /// descriptor: whichever first meets a value in it knows the segment by then.
     fn announce(&mut self, id: u32, size: u64, fd: BorrowedFd<'_>) -> Result<(), FrameError>;
 
-    /// Waits until the client has sent something (true) or `events` is readable (false): what
+    /// Waits until the client has sent something (true) or `events` has tasks (false): what
     /// the JS thread does when it has nothing to run.
-    fn wait_readable(&mut self, events: RawFd) -> bool;
+    fn wait_readable(&mut self, events: &EventQueue) -> bool;
 
     /// The next message; `Err` once the client is gone or sent something undecodable.
     fn recv(&mut self) -> Result<ClientMessage, FrameError>;

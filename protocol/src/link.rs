@@ -1,0 +1,390 @@
+//! The byte streams frames travel on between the client and the host, each way: the socket
+//! itself, or (the isolated fast path, issue 7, D34) a shared-memory ring per direction with the
+//! socket kept beside it as the doorbell, the carrier of descriptors and the sign of a hang-up.
+//!
+//! Over rings, a side that waits for bytes first looks at its ring for a while
+//! ([`crate::spin`]); then it raises its sleeping flag, looks once more, and sleeps in `poll` on
+//! the socket. A writer that finds the flag raised lowers it and sends one byte on the socket.
+//! So an idle side sleeps in the kernel and uses no CPU, and a peer that dies is still seen at
+//! once: its end of the socket hangs up, which wakes the sleeper (and the host's watchdog).
+//! A descriptor (a segment's, D17) goes on the socket, with one byte, before the frame that
+//! announces it is written to the ring; the reader takes it from what the socket brought.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::shm::fdpass::recv_keeping_fds;
+use crate::shm::ring::{Consumer, Direction, Producer, Rings};
+use crate::shm::{send_with_fd, FdQueue};
+use crate::spin::{spin_until, SPIN};
+
+/// What ended a wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Woken {
+    /// Bytes are ready, or the stream ended or failed (the next read says which).
+    Readable,
+    /// The other thing waited for became ready first.
+    Also,
+    /// The deadline passed.
+    TimedOut,
+}
+
+/// Something else a wait ends for: a descriptor to poll, and a cheap look at the same
+/// condition for the spin (the host's event queue).
+#[derive(Clone, Copy)]
+pub struct Also<'a> {
+    pub fd: RawFd,
+    pub ready: &'a dyn Fn() -> bool,
+}
+
+/// Where frames come from.
+pub trait Inbound: Read + Send {
+    /// Waits (a spin, then a sleep) until a read would return at once, `also` is ready, or
+    /// `deadline` passes.
+    fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken>;
+
+    /// The descriptor sent with the announcement just read, if it came.
+    fn take_fd(&mut self) -> Option<OwnedFd>;
+}
+
+/// Where frames go.
+pub trait Outbound: Write + Send {
+    /// Writes `frame` so that `fd` reaches the reader before the frame can be read.
+    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedFd<'_>) -> io::Result<()>;
+
+    /// Tells the peer nothing more will come (it reads what was sent, then the end).
+    fn hang_up(&self) -> io::Result<()>;
+}
+
+/// Polls `fds` for input until `deadline`: which of them are ready (empty on timeout).
+fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>> {
+    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    loop {
+        let ms = match deadline {
+            None => -1,
+            // Rounded up: a poll that returns a little early would only loop.
+            Some(d) => d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32,
+        };
+        // SAFETY: valid pollfd entries for the duration of the call.
+        let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
+        if n > 0 {
+            // A hang-up or an error counts as ready: the read that follows reports it.
+            return Ok(pfds.iter().map(|p| p.revents != 0).collect());
+        }
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(Vec::new());
+        }
+    }
+}
+
+/// Frames read from the socket itself (a host started by hand, and in-process hosts).
+pub struct SocketIn {
+    stream: UnixStream,
+    fds: FdQueue,
+}
+
+impl SocketIn {
+    pub fn new(stream: UnixStream) -> SocketIn {
+        SocketIn { stream, fds: FdQueue::default() }
+    }
+}
+
+impl Read for SocketIn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        recv_keeping_fds(&self.stream, buf, 0, &self.fds)
+    }
+}
+
+impl Inbound for SocketIn {
+    fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken> {
+        let own = self.stream.as_raw_fd();
+        let fds: Vec<RawFd> = std::iter::once(own).chain(also.map(|a| a.fd)).collect();
+        crate::spin::spin_until_readable(&fds, SPIN);
+        match poll_until(&fds, deadline)?.as_slice() {
+            [] => Ok(Woken::TimedOut),
+            // The socket first: a peer's messages (its hang-up above all) must not starve
+            // behind what `also` keeps bringing.
+            [true, ..] => Ok(Woken::Readable),
+            _ => Ok(Woken::Also),
+        }
+    }
+
+    fn take_fd(&mut self) -> Option<OwnedFd> {
+        self.fds.lock().unwrap().pop_front()
+    }
+}
+
+/// Frames written to the socket itself.
+pub struct SocketOut(pub UnixStream);
+
+impl Write for SocketOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Outbound for SocketOut {
+    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedFd<'_>) -> io::Result<()> {
+        // The descriptor rides on the frame's first byte.
+        send_with_fd(&self.0, frame, fd)
+    }
+
+    fn hang_up(&self) -> io::Result<()> {
+        self.0.shutdown(Shutdown::Write)
+    }
+}
+
+/// The socket beside a pair of rings: wake-up bytes and descriptors each way, and the hang-up.
+struct Bell {
+    socket: UnixStream,
+    fds: FdQueue,
+    hung_up: AtomicBool,
+}
+
+/// The most a wake-up reads off the socket: a peer flooding it cannot keep a reader here.
+const DRAIN_LIMIT: usize = 64 << 10;
+
+impl Bell {
+    /// Wakes the peer; never blocks. A full socket already holds a wake-up the peer has not
+    /// read, and a dead peer needs none.
+    fn ring(&self) {
+        // SAFETY: sends one byte from a live buffer on our own socket.
+        unsafe { libc::send(self.socket.as_raw_fd(), [1u8].as_ptr().cast(), 1, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+    }
+
+    /// Reads what the socket holds: wake-up bytes are dropped, descriptors queued, and the end
+    /// of the stream remembered. `block`: waits for the first byte, the sleep of a reader that
+    /// waits for nothing else (one system call, where `poll` and a read would be two).
+    fn drain(&self, block: bool) -> io::Result<()> {
+        let mut buf = [0u8; 512];
+        let mut flags = if block { 0 } else { libc::MSG_DONTWAIT };
+        let mut total = 0;
+        loop {
+            match recv_keeping_fds(&self.socket, &mut buf, flags, &self.fds) {
+                Ok(0) => {
+                    self.hung_up.store(true, Ordering::SeqCst);
+                    break;
+                }
+                // A short read took what there was; bytes arriving meanwhile only end the next
+                // sleep early.
+                Ok(n) if n < buf.len() => break,
+                Ok(n) => {
+                    total += n;
+                    if total >= DRAIN_LIMIT {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => return Err(e),
+                Err(_) => {
+                    // A failed socket (reset by a peer that died) is a hang-up too.
+                    self.hung_up.store(true, Ordering::SeqCst);
+                    break;
+                }
+            }
+            flags = libc::MSG_DONTWAIT;
+        }
+        Ok(())
+    }
+
+    fn hung_up(&self) -> bool {
+        self.hung_up.load(Ordering::SeqCst)
+    }
+
+    /// Whether the peer is gone or stopped sending, without reading anything.
+    fn peer_gone(&self) -> bool {
+        let mut pfd = libc::pollfd { fd: self.socket.as_raw_fd(), events: libc::POLLRDHUP, revents: 0 };
+        // SAFETY: one valid pollfd; timeout 0 never blocks.
+        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+        self.hung_up() || (n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
+    }
+}
+
+/// Frames read from a ring.
+pub struct RingIn {
+    consumer: Consumer,
+    bell: Arc<Bell>,
+}
+
+/// Frames written to a ring.
+pub struct RingOut {
+    producer: Producer,
+    bell: Arc<Bell>,
+}
+
+/// Which side of the rings an end is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Host,
+}
+
+/// This side's ends of `rings`, with `socket` (connected to the peer) beside them.
+pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, RingOut) {
+    let (inbound, outbound) = match side {
+        Side::Client => (Direction::ToClient, Direction::ToHost),
+        Side::Host => (Direction::ToHost, Direction::ToClient),
+    };
+    let bell = Arc::new(Bell { socket, fds: FdQueue::default(), hung_up: AtomicBool::new(false) });
+    (RingIn { consumer: rings.consumer(inbound), bell: bell.clone() }, RingOut { producer: rings.producer(outbound), bell })
+}
+
+impl RingIn {
+    /// Bytes ready, or the end (or a broken ring, which the read reports).
+    fn readable(&mut self) -> bool {
+        !matches!(self.consumer.available(), Ok(0)) || self.bell.hung_up()
+    }
+
+    /// Sleeps on the socket (and `also`) until the ring has bytes, the peer hangs up, `also`
+    /// is ready, or `deadline` passes.
+    fn sleep(&mut self, deadline: Option<Instant>, also: Option<RawFd>) -> io::Result<Woken> {
+        let fds: Vec<RawFd> = std::iter::once(self.bell.socket.as_raw_fd()).chain(also).collect();
+        let only_the_socket = also.is_none() && deadline.is_none();
+        loop {
+            if self.consumer.prepare_sleep()? {
+                return Ok(Woken::Readable);
+            }
+            if only_the_socket {
+                let woken = self.bell.drain(true);
+                self.consumer.awake();
+                woken?;
+                if self.readable() {
+                    return Ok(Woken::Readable);
+                }
+                continue;
+            }
+            let ready = poll_until(&fds, deadline);
+            self.consumer.awake();
+            let ready = ready?;
+            if ready.first() == Some(&true) {
+                self.bell.drain(false)?;
+            }
+            if self.readable() {
+                return Ok(Woken::Readable);
+            }
+            if ready.get(1) == Some(&true) {
+                return Ok(Woken::Also);
+            }
+            if ready.is_empty() || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(Woken::TimedOut);
+            }
+            // A stale wake-up (sent for a sleep that had already ended), or a descriptor.
+        }
+    }
+}
+
+impl Read for RingIn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let n = self.consumer.pop(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if self.bell.hung_up() {
+                // What the peer wrote before it hung up is in the ring by now.
+                return self.consumer.pop(buf);
+            }
+            self.wait(None, None)?;
+        }
+    }
+}
+
+impl Inbound for RingIn {
+    fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken> {
+        let also_ready = || also.is_some_and(|a| (a.ready)());
+        if spin_until(|| self.readable() || also_ready(), SPIN) {
+            return Ok(if self.readable() { Woken::Readable } else { Woken::Also });
+        }
+        self.sleep(deadline, also.map(|a| a.fd))
+    }
+
+    fn take_fd(&mut self) -> Option<OwnedFd> {
+        // The descriptor went before the announcement was written: it is on the socket by now.
+        if self.bell.fds.lock().unwrap().is_empty() {
+            self.bell.drain(false).ok()?;
+        }
+        self.bell.fds.lock().unwrap().pop_front()
+    }
+}
+
+/// How long a writer facing a full ring sleeps between looks, at most: a reader that slow is
+/// busy, and this is far below what it takes to process a ring's worth of bytes.
+const FULL_PAUSE: Duration = Duration::from_millis(1);
+
+impl RingOut {
+    /// Waits for room in the ring; fails once the peer is gone (it will never make room).
+    fn wait_for_room(&mut self) -> io::Result<()> {
+        let mut room = || !matches!(self.producer.free(), Ok(0));
+        if spin_until(&mut room, SPIN) {
+            return Ok(());
+        }
+        let mut pause = Duration::from_micros(50);
+        loop {
+            if room() {
+                return Ok(());
+            }
+            if self.bell.peer_gone() {
+                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "the peer is gone and its ring is full"));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(FULL_PAUSE);
+        }
+    }
+}
+
+impl Write for RingOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.producer.push(buf)? {
+                (0, _) => self.wait_for_room()?,
+                (n, wake) => {
+                    if wake {
+                        self.bell.ring();
+                    }
+                    return Ok(n);
+                }
+            }
+        }
+    }
+
+    /// Every write is published at once.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Outbound for RingOut {
+    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedFd<'_>) -> io::Result<()> {
+        send_with_fd(&self.bell.socket, &[0], fd)?;
+        self.write_all(frame)
+    }
+
+    fn hang_up(&self) -> io::Result<()> {
+        self.bell.socket.shutdown(Shutdown::Write)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,157 @@
+use super::*;
+use crate::frame::{read_message, write_message, FrameError};
+use crate::shm::ring::RING_CAPACITY;
+use crate::shm::OwnSegment;
+use std::os::fd::AsFd;
+use std::thread;
+
+/// A client's and a host's ends over one pair of rings (the host maps the client's file).
+fn ends() -> ((RingIn, RingOut), (RingIn, RingOut)) {
+    let (rings, file) = Rings::create().unwrap();
+    let peer = Rings::of_peer(file.fd.as_fd()).unwrap();
+    let (a, b) = UnixStream::pair().unwrap();
+    (over_rings(&rings, Side::Client, a), over_rings(&peer, Side::Host, b))
+}
+
+/// Runs `f` on a thread allowed on CPU 0 only, where waits skip the spin and always sleep.
+fn on_one_cpu<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> thread::JoinHandle<T> {
+    thread::spawn(move || {
+        // SAFETY: a zeroed cpu_set_t is valid; the calls write inside it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(0, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        }
+        f()
+    })
+}
+
+#[test]
+fn frames_larger_than_the_ring_stream_through() {
+    let ((_, mut to_host), (mut from_client, _)) = ends();
+    let big: Vec<u8> = (0..5 * RING_CAPACITY as usize + 12_345).map(|i| (i * 7) as u8).collect();
+    let expected = big.clone();
+    let writer = thread::spawn(move || {
+        for _ in 0..3 {
+            write_message(&mut to_host, &big).unwrap();
+        }
+        to_host
+    });
+    for _ in 0..3 {
+        let got: Vec<u8> = read_message(&mut from_client, 64 << 20).unwrap();
+        assert!(got == expected);
+    }
+    writer.join().unwrap();
+}
+
+#[test]
+fn a_sleeping_reader_is_woken_by_the_next_write_on_both_sides() {
+    // Pinned to one CPU, every wait sleeps: each message goes through the flag and the bell.
+    let ((mut from_host, mut to_host), (mut from_client, mut to_client)) = ends();
+    let host = on_one_cpu(move || {
+        while let Ok(n) = read_message::<u64>(&mut from_client, 1 << 10) {
+            write_message(&mut to_client, &(n + 1)).unwrap();
+        }
+    });
+    let client = on_one_cpu(move || {
+        for i in 0..2000u64 {
+            write_message(&mut to_host, &i).unwrap();
+            assert_eq!(read_message::<u64>(&mut from_host, 1 << 10).unwrap(), i + 1);
+        }
+        // After a pause long past any spin, the host sleeps: a write still wakes it.
+        thread::sleep(Duration::from_millis(20));
+        write_message(&mut to_host, &41u64).unwrap();
+        assert_eq!(read_message::<u64>(&mut from_host, 1 << 10).unwrap(), 42);
+        to_host.hang_up().unwrap();
+    });
+    client.join().unwrap();
+    host.join().unwrap();
+}
+
+#[test]
+fn unpinned_waits_spin_then_sleep_and_see_late_writes() {
+    let ((_, mut to_host), (mut from_client, _)) = ends();
+    let writer = thread::spawn(move || {
+        for delay_us in [0u64, 10, 30, 100, 1000, 5000, 20_000] {
+            thread::sleep(Duration::from_micros(delay_us));
+            write_message(&mut to_host, &delay_us).unwrap();
+        }
+        to_host
+    });
+    for delay_us in [0u64, 10, 30, 100, 1000, 5000, 20_000] {
+        assert_eq!(from_client.wait(Some(Instant::now() + Duration::from_secs(10)), None).unwrap(), Woken::Readable);
+        assert_eq!(read_message::<u64>(&mut from_client, 1 << 10).unwrap(), delay_us);
+    }
+    writer.join().unwrap();
+}
+
+#[test]
+fn a_wait_ends_at_its_deadline_or_for_the_other_descriptor() {
+    let ((mut from_host, _to_host), _host) = ends();
+    let start = Instant::now();
+    assert_eq!(from_host.wait(Some(start + Duration::from_millis(30)), None).unwrap(), Woken::TimedOut);
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    let (mut x, y) = UnixStream::pair().unwrap();
+    x.write_all(b"!").unwrap();
+    let also = Also { fd: y.as_raw_fd(), ready: &|| false };
+    assert_eq!(from_host.wait(None, Some(also)).unwrap(), Woken::Also);
+}
+
+#[test]
+fn a_peer_that_dies_ends_the_stream_after_what_it_wrote() {
+    let ((mut from_host, _), (_, mut to_client)) = ends();
+    write_message(&mut to_client, &7u32).unwrap();
+    // Half a frame, then the peer's process is gone: its socket closes with it.
+    to_client.write_all(&[9, 0, 0, 0, 1]).unwrap();
+    drop(to_client);
+    assert_eq!(read_message::<u32>(&mut from_host, 1 << 10).unwrap(), 7);
+    assert!(matches!(read_message::<u32>(&mut from_host, 1 << 10), Err(FrameError::Truncated)));
+}
+
+#[test]
+fn a_writer_facing_a_full_ring_gives_up_when_the_peer_is_gone() {
+    let ((_, mut to_host), host) = ends();
+    drop(host);
+    let e = to_host.write_all(&vec![0u8; RING_CAPACITY as usize + 1]).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+}
+
+#[test]
+fn descriptors_reach_the_reader_before_their_announcement() {
+    let ((_, mut to_host), (mut from_client, _)) = ends();
+    let segments: Vec<_> = (0..3u8)
+        .map(|i| {
+            let s = OwnSegment::create(4096).unwrap();
+            // SAFETY: inside the 4 KiB mapping.
+            unsafe { *s.mapping.as_ptr() = i + 10 };
+            s
+        })
+        .collect();
+    for (i, s) in segments.iter().enumerate() {
+        write_message(&mut to_host, &(i as u32)).unwrap();
+        to_host.write_with_fd(&crate::frame::encode(&(100 + i as u32)).unwrap(), s.fd.as_fd()).unwrap();
+    }
+    for i in 0..3u32 {
+        assert_eq!(read_message::<u32>(&mut from_client, 64).unwrap(), i);
+        assert_eq!(read_message::<u32>(&mut from_client, 64).unwrap(), 100 + i);
+        let fd = from_client.take_fd().expect("the descriptor came first");
+        let m = crate::shm::Mapping::of_peer(fd.as_fd(), 4096).unwrap();
+        // SAFETY: inside the mapping.
+        assert_eq!(unsafe { *m.as_ptr() }, i as u8 + 10);
+    }
+    assert!(from_client.take_fd().is_none(), "an announcement without a descriptor finds none");
+}
+
+#[test]
+fn impossible_indices_fail_the_read_instead_of_reading_out_of_bounds() {
+    let (rings, file) = Rings::create().unwrap();
+    let (a, _b) = UnixStream::pair().unwrap();
+    let (mut from_host, _) = over_rings(&rings, Side::Client, a);
+    // A hostile host claims more than a ring's worth of bytes.
+    // SAFETY: the write index of the ring to the client is the first word of its control block,
+    // which starts after the other ring's three lines.
+    let word = unsafe { std::sync::atomic::AtomicU64::from_ptr(file.mapping.as_ptr().add(3 * 128).cast()) };
+    word.store(3 * RING_CAPACITY, Ordering::SeqCst);
+    let e = read_message::<u32>(&mut from_host, 64).unwrap_err();
+    assert!(matches!(&e, FrameError::Io(io) if io.kind() == io::ErrorKind::InvalidData), "{e}");
+}

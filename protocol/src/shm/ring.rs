@@ -1,0 +1,365 @@
+//! Byte rings in shared memory: the isolated fast path's channel (issue 7, D34).
+//!
+//! One sealed memory file holds a ring per direction (client to host, host to client), each a
+//! single-producer single-consumer byte queue: the producer copies bytes in and publishes its
+//! write index, the consumer copies them out and publishes its read index. Indices count bytes
+//! from the start and only grow; an index maps to an offset by masking with the capacity (a
+//! power of two), so no value a peer writes can point outside the ring.
+//!
+//! The peer may be crashed or hostile, so nothing it writes is trusted: each side keeps its own
+//! index in private memory (the shared copy is only for the peer to read) and checks the peer's
+//! index against what is possible (the write index at most one ring ahead of the read index and
+//! never going back; the read index between the last one seen and the write index). A violation
+//! is an error for the caller to treat as a protocol error. The bytes themselves are whatever
+//! the frame decoder makes of them.
+//!
+//! Waking a consumer that went to sleep is the caller's business (`crate::link`): the consumer
+//! raises its `sleeping` flag before it sleeps and looks once more; the producer, after
+//! publishing, looks at the flag and reports that the consumer needs a wake-up.
+
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::segment::{Mapping, OwnSegment};
+
+/// Bytes each ring holds: messages are small (bulk bytes travel in segments, D17), so this is
+/// room for thousands of them; a larger frame streams through.
+pub const RING_CAPACITY: u64 = 1 << 20;
+
+/// The control page in front of the rings.
+const CONTROL_LEN: u64 = 4096;
+
+/// The size of the memory file: the control page, then the two rings.
+pub const RINGS_LEN: u64 = CONTROL_LEN + 2 * RING_CAPACITY;
+
+/// Distance between control words that different sides write, so that they never share a cache
+/// line (nor a pair of lines, which some CPUs fetch together).
+const LINE: usize = 128;
+
+/// Control words of one ring, at `LINE` steps: the write index (producer), the read index
+/// (consumer), the consumer's sleeping flag (raised by the consumer, lowered by either).
+const HEAD: usize = 0;
+const TAIL: usize = LINE;
+const SLEEPING: usize = 2 * LINE;
+const CONTROL_PER_RING: usize = 3 * LINE;
+
+/// Which way a ring carries bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    ToHost,
+    ToClient,
+}
+
+impl Direction {
+    fn index(self) -> usize {
+        match self {
+            Direction::ToHost => 0,
+            Direction::ToClient => 1,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Direction::ToHost => "the ring to the host",
+            Direction::ToClient => "the ring to the client",
+        }
+    }
+}
+
+/// Both rings, mapped.
+#[derive(Clone, Debug)]
+pub struct Rings {
+    mapping: Arc<Mapping>,
+}
+
+impl Rings {
+    /// New, empty rings (the client makes them) and the file to hand to the host.
+    pub fn create() -> io::Result<(Rings, OwnSegment)> {
+        let file = OwnSegment::create_named(RINGS_LEN, c"napi-rings")?;
+        Ok((Rings { mapping: file.mapping.clone() }, file))
+    }
+
+    /// Maps the rings the peer made, with the checks of any peer segment (sealed, large enough).
+    pub fn of_peer(fd: BorrowedFd<'_>) -> io::Result<Rings> {
+        Ok(Rings { mapping: Arc::new(Mapping::of_peer(fd.as_fd(), RINGS_LEN)?) })
+    }
+
+    fn ring(&self, direction: Direction) -> Ring {
+        Ring { mapping: self.mapping.clone(), direction }
+    }
+
+    pub fn producer(&self, direction: Direction) -> Producer {
+        Producer { ring: self.ring(direction), head: 0, tail: 0 }
+    }
+
+    pub fn consumer(&self, direction: Direction) -> Consumer {
+        Consumer { ring: self.ring(direction), tail: 0, head: 0 }
+    }
+}
+
+/// One ring's words and bytes inside the mapping.
+#[derive(Debug)]
+struct Ring {
+    mapping: Arc<Mapping>,
+    direction: Direction,
+}
+
+impl Ring {
+    fn word64(&self, which: usize) -> &AtomicU64 {
+        let offset = self.direction.index() * CONTROL_PER_RING + which;
+        // SAFETY: the offset lies in the control page (asserted below), 8-aligned in a
+        // page-aligned mapping that lives as long as `self`; both processes only ever access
+        // these words atomically.
+        unsafe { AtomicU64::from_ptr(self.mapping.as_ptr().add(offset).cast()) }
+    }
+
+    fn head(&self) -> &AtomicU64 {
+        self.word64(HEAD)
+    }
+
+    fn tail(&self) -> &AtomicU64 {
+        self.word64(TAIL)
+    }
+
+    fn sleeping(&self) -> &AtomicU32 {
+        let offset = self.direction.index() * CONTROL_PER_RING + SLEEPING;
+        // SAFETY: as in `word64`.
+        unsafe { AtomicU32::from_ptr(self.mapping.as_ptr().add(offset).cast()) }
+    }
+
+    /// The ring's bytes.
+    fn data(&self) -> *mut u8 {
+        let offset = CONTROL_LEN as usize + self.direction.index() * RING_CAPACITY as usize;
+        // SAFETY: the mapping holds RINGS_LEN bytes (checked when mapped), so both rings.
+        unsafe { self.mapping.as_ptr().add(offset) }
+    }
+
+    /// The parts of the ring `len` bytes from `index` cover: up to the end, then from the start.
+    fn spans(index: u64, len: usize) -> [(usize, usize); 2] {
+        let at = (index & (RING_CAPACITY - 1)) as usize;
+        let first = len.min(RING_CAPACITY as usize - at);
+        [(at, first), (0, len - first)]
+    }
+
+    fn broken(&self, what: &str) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, format!("the peer broke {}: {what}", self.direction.name()))
+    }
+}
+
+const _: () = assert!(2 * CONTROL_PER_RING <= CONTROL_LEN as usize && RING_CAPACITY.is_power_of_two());
+
+/// The writing end of a ring.
+#[derive(Debug)]
+pub struct Producer {
+    ring: Ring,
+    /// What this side has written (the shared copy only informs the consumer).
+    head: u64,
+    /// The consumer's read index as last seen.
+    tail: u64,
+}
+
+impl Producer {
+    /// Bytes that fit now; an error when the consumer's read index is impossible.
+    pub fn free(&mut self) -> io::Result<u64> {
+        let tail = self.ring.tail().load(Ordering::Acquire);
+        // It only moves forward, and never past what was written.
+        if tail.wrapping_sub(self.tail) > self.head.wrapping_sub(self.tail) {
+            return Err(self.ring.broken(&format!("read index {tail} outside {}..={}", self.tail, self.head)));
+        }
+        self.tail = tail;
+        Ok(RING_CAPACITY - (self.head - tail))
+    }
+
+    /// Copies as much of `bytes` as fits and publishes it. Answers how many bytes went in and
+    /// whether the consumer was asleep (it must then be woken; its flag is lowered here, so
+    /// one wake-up answers one sleep).
+    pub fn push(&mut self, bytes: &[u8]) -> io::Result<(usize, bool)> {
+        // The consumer's index is read only when the room known from its last value is short:
+        // the line it lives on then stays with the consumer, and the look costs no miss.
+        let known = RING_CAPACITY - (self.head - self.tail);
+        let room = if known >= bytes.len() as u64 { known } else { self.free()? };
+        let n = (room as usize).min(bytes.len());
+        if n == 0 {
+            return Ok((0, false));
+        }
+        let data = self.ring.data();
+        let mut from = bytes.as_ptr();
+        for (at, len) in Ring::spans(self.head, n) {
+            // SAFETY: `at + len` stays inside the ring (`spans`), `from` inside `bytes`; the
+            // consumer does not read these bytes before the write index below covers them.
+            unsafe {
+                std::ptr::copy_nonoverlapping(from, data.add(at), len);
+                from = from.add(len);
+            }
+        }
+        self.head += n as u64;
+        self.ring.head().store(self.head, Ordering::Release);
+        // Pairs with the fence in `Consumer::prepare_sleep`: either the consumer sees the new
+        // index before it sleeps, or this sees its flag.
+        fence(Ordering::SeqCst);
+        let sleeping = self.ring.sleeping();
+        let wake = sleeping.load(Ordering::Relaxed) != 0 && sleeping.swap(0, Ordering::AcqRel) != 0;
+        Ok((n, wake))
+    }
+}
+
+/// The reading end of a ring.
+#[derive(Debug)]
+pub struct Consumer {
+    ring: Ring,
+    /// What this side has read.
+    tail: u64,
+    /// The producer's write index as last seen.
+    head: u64,
+}
+
+impl Consumer {
+    /// Bytes ready to read; an error when the producer's write index is impossible.
+    pub fn available(&mut self) -> io::Result<u64> {
+        let head = self.ring.head().load(Ordering::Acquire);
+        if head.wrapping_sub(self.head) > RING_CAPACITY || head.wrapping_sub(self.tail) > RING_CAPACITY {
+            return Err(self.ring.broken(&format!("write index {head} outside {}..={}", self.head, self.tail + RING_CAPACITY)));
+        }
+        self.head = head;
+        Ok(head - self.tail)
+    }
+
+    /// Copies out up to `buf.len()` ready bytes and frees their room; 0 when none are ready.
+    pub fn pop(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (self.available()? as usize).min(buf.len());
+        if n == 0 {
+            return Ok(0);
+        }
+        let data = self.ring.data();
+        let mut to = buf.as_mut_ptr();
+        for (at, len) in Ring::spans(self.tail, n) {
+            // SAFETY: `at + len` stays inside the ring, `to` inside `buf`. The producer does not
+            // write these bytes again before the read index below frees them (a hostile one
+            // may, which only changes what the decoder is given).
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.add(at), to, len);
+                to = to.add(len);
+            }
+        }
+        self.tail += n as u64;
+        self.ring.tail().store(self.tail, Ordering::Release);
+        Ok(n)
+    }
+
+    /// Raises the sleeping flag before sleeping; answers whether bytes arrived meanwhile (the
+    /// caller must then not sleep). After a `false`, any producer that publishes sees the flag.
+    pub fn prepare_sleep(&mut self) -> io::Result<bool> {
+        self.ring.sleeping().store(1, Ordering::Relaxed);
+        // Pairs with the fence in `Producer::push`.
+        fence(Ordering::SeqCst);
+        let ready = self.available()? > 0;
+        if ready {
+            self.awake();
+        }
+        Ok(ready)
+    }
+
+    /// Lowers the sleeping flag (the producer also lowers it when it wakes this side).
+    pub fn awake(&self) {
+        self.ring.sleeping().store(0, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (Producer, Consumer) {
+        let (rings, _file) = Rings::create().unwrap();
+        (rings.producer(Direction::ToHost), rings.consumer(Direction::ToHost))
+    }
+
+    #[test]
+    fn bytes_come_out_in_order_across_the_wrap_around() {
+        let (mut p, mut c) = pair();
+        let mut next_in = 0u8;
+        let mut next_out = 0u8;
+        let mut buf = vec![0u8; 300_000];
+        // Chunks that do not divide the capacity, so writes and reads straddle the end.
+        for _ in 0..40 {
+            let chunk: Vec<u8> = (0..250_001).map(|_| { next_in = next_in.wrapping_add(1); next_in }).collect();
+            assert_eq!(p.push(&chunk).unwrap().0, chunk.len());
+            let mut got = 0;
+            while got < chunk.len() {
+                let n = c.pop(&mut buf[..(chunk.len() - got).min(77_777)]).unwrap();
+                for &b in &buf[..n] {
+                    next_out = next_out.wrapping_add(1);
+                    assert_eq!(b, next_out);
+                }
+                got += n;
+            }
+        }
+        assert!(p.head > 4 * RING_CAPACITY, "wrapped several times");
+    }
+
+    #[test]
+    fn a_full_ring_takes_nothing_more_until_read() {
+        let (mut p, mut c) = pair();
+        let big = vec![7u8; RING_CAPACITY as usize + 10];
+        assert_eq!(p.push(&big).unwrap().0, RING_CAPACITY as usize);
+        assert_eq!(p.push(b"x").unwrap().0, 0);
+        let mut buf = [0u8; 10];
+        assert_eq!(c.pop(&mut buf).unwrap(), 10);
+        assert_eq!(p.push(&big).unwrap().0, 10);
+    }
+
+    #[test]
+    fn impossible_indices_from_the_peer_are_errors() {
+        let (mut p, mut c) = pair();
+        p.push(b"hello").unwrap();
+        // A write index more than a ring ahead of what was read.
+        c.ring.head().store(RING_CAPACITY + 1, Ordering::Relaxed);
+        let e = c.available().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("write index"), "{e}");
+        // A write index going back.
+        let (mut p, mut c) = pair();
+        p.push(b"hello").unwrap();
+        assert_eq!(c.available().unwrap(), 5);
+        c.ring.head().store(2, Ordering::Relaxed);
+        assert!(c.available().is_err());
+        // A read index past what was written, or going back.
+        let (mut p, mut c) = pair();
+        p.push(b"hello").unwrap();
+        p.ring.tail().store(6, Ordering::Relaxed);
+        assert!(p.free().unwrap_err().to_string().contains("read index"));
+        p.ring.tail().store(0, Ordering::Relaxed);
+        c.pop(&mut [0u8; 4]).unwrap();
+        assert_eq!(p.free().unwrap(), RING_CAPACITY - 1);
+        p.ring.tail().store(1, Ordering::Relaxed);
+        assert!(p.free().is_err());
+        // A push looks at the read index when the room it knows of is short.
+        assert!(p.push(&vec![0u8; RING_CAPACITY as usize]).is_err());
+    }
+
+    #[test]
+    fn the_producer_reports_a_sleeping_consumer_once() {
+        let (mut p, mut c) = pair();
+        assert!(!c.prepare_sleep().unwrap());
+        assert_eq!(p.push(b"a").unwrap(), (1, true));
+        assert_eq!(p.push(b"b").unwrap(), (1, false), "the flag was lowered by the first wake-up");
+        assert!(c.prepare_sleep().unwrap(), "bytes are ready: no sleep");
+        assert_eq!(p.push(b"c").unwrap(), (1, false));
+    }
+
+    #[test]
+    fn a_peer_mapping_of_the_file_shares_the_rings() {
+        let (rings, file) = Rings::create().unwrap();
+        let peer = Rings::of_peer(file.fd.as_fd()).unwrap();
+        let mut p = rings.producer(Direction::ToClient);
+        let mut c = peer.consumer(Direction::ToClient);
+        p.push(b"over").unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(c.pop(&mut buf).unwrap(), 4);
+        assert_eq!(&buf[..4], b"over");
+        // The other direction is another ring.
+        assert_eq!(peer.consumer(Direction::ToHost).available().unwrap(), 0);
+    }
+}

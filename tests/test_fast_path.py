@@ -1,0 +1,143 @@
+"""The isolated fast path (issue 7, D34): requests and replies travel through shared-memory rings,
+with the socket kept for wake-ups, descriptors and hang-ups. Performance must not weaken isolation:
+a host that dies mid-call raises what tests/test_faults.py expects, whichever phase of waiting the
+caller is in (spinning on the ring or asleep on the socket); a host that writes impossible ring
+indices is stopped as one that sends a bad frame; an idle host sleeps.
+
+Addons: addons/c/isolation.c (sleepMs, call, breakRing), addons/c/faults.c, addons/c/bench.c.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from conftest import gone
+from napi_python import AddonCrashedError
+
+pytestmark = pytest.mark.isolated_only
+
+# Pages of the rings: a frame this large streams through the ring in pieces (RING_CAPACITY in
+# protocol/src/shm/ring.rs is 1 MiB).
+LARGER_THAN_THE_RING = 3 * (1 << 20) + 12345
+
+
+def kill_later(pid: int, after: float) -> threading.Timer:
+    timer = threading.Timer(after, os.kill, (pid, signal.SIGKILL))
+    timer.start()
+    return timer
+
+
+def test_a_host_killed_while_the_caller_sleeps_on_the_ring_raises_the_crash(load):
+    # 200 ms is far past the spin: the caller sleeps on the socket, which the death wakes.
+    addon = load("isolation", restart=False)
+    assert addon.add(1, 2) == 3
+    kill_later(addon.pid, 0.2)
+    start = time.monotonic()
+    with pytest.raises(AddonCrashedError) as info:
+        addon.sleepMs(10_000)
+    assert time.monotonic() - start < 1.5
+    assert info.value.signal == "SIGKILL"
+    assert str(addon.pid) in str(info.value)
+
+
+def test_a_host_killed_while_answers_stream_raises_the_crash_in_every_thread(load):
+    # Calls back to back: the callers are mostly spinning on the ring when the host dies.
+    addon = load("faults", restart=False)
+    errors: list[BaseException] = []
+
+    def hammer() -> None:
+        try:
+            while True:
+                assert addon.add(1, 2) == 3
+        except BaseException as e:  # noqa: BLE001 - collected for the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    os.kill(addon.pid, signal.SIGKILL)
+    for t in threads:
+        t.join(timeout=5)
+    assert not any(t.is_alive() for t in threads), "a caller hung after the host died"
+    assert len(errors) == 3
+    assert all(isinstance(e, AddonCrashedError) and e.signal == "SIGKILL" for e in errors), errors
+
+
+def test_a_callback_answered_to_a_dead_host_raises_the_crash(load):
+    # The answer goes into the ring of a host that is gone: the caller learns it from the socket.
+    addon = load("isolation", restart=False)
+    pid = addon.pid
+
+    def die_first() -> int:
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+        return 1
+
+    with pytest.raises(AddonCrashedError) as info:
+        addon.call(die_first)
+    assert info.value.signal == "SIGKILL"
+
+
+@pytest.mark.parametrize("function, expected", [("segfault", "SIGSEGV"), ("abort", "SIGABRT")])
+def test_a_crash_right_after_fast_calls_names_the_signal(load, function, expected):
+    addon = load("faults", restart=False)
+    for i in range(1000):
+        assert addon.add(i, 1) == i + 1
+    with pytest.raises(AddonCrashedError) as info:
+        getattr(addon, function)()
+    assert info.value.signal == expected
+
+
+def test_frames_larger_than_the_ring_cross_both_ways(load):
+    addon = load("bench")
+    text = "".join(chr(ord("a") + i % 26) for i in range(LARGER_THAN_THE_RING))
+    assert addon.echo(text) == text
+    assert addon.echo("small after large") == "small after large"
+
+
+@pytest.mark.parametrize("index", ["head", "tail"])
+def test_a_host_that_breaks_a_ring_index_is_stopped_with_invalid_message(load, index):
+    # "head": the host claims more bytes than its ring holds; "tail": it claims to have read
+    # more than the client wrote. Either is a protocol error, never a read out of bounds.
+    addon = load("isolation", restart=False)
+    pid = addon.pid
+    with pytest.raises(AddonCrashedError) as info:
+        addon.breakRing(index)
+        # "tail" returns; the client looks at the host's read index when it needs more room
+        # than it knows of, as for a request larger than the ring.
+        addon.add("x" * LARGER_THAN_THE_RING, 1)
+    message = str(info.value)
+    assert "invalid message" in message and "broke the ring" in message, message
+    deadline = time.monotonic() + 5
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gone(pid), "the host was not stopped"
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of every thread of `pid`, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_an_idle_host_uses_no_cpu(load):
+    addon = load("bench")
+    for _ in range(2000):
+        addon.add(1, 2)
+    addon.callback(lambda: 1)
+    time.sleep(0.1)  # past every spin
+    host_before = cpu_ticks(addon.pid)
+    ours_before = os.times()
+    time.sleep(0.5)
+    ours_after = os.times()
+    assert cpu_ticks(addon.pid) - host_before <= 1, "the idle host kept running"
+    # This process's threads (the event dispatcher, nothing else of ours) sleep too.
+    ours = (ours_after.user - ours_before.user) + (ours_after.system - ours_before.system)
+    assert ours < 0.05, f"this process used {ours:.3f} s of CPU while idle"
