@@ -6,7 +6,7 @@
 //! hand-off between threads, as cheap as the transport's round trip: shared-memory rings beside
 //! a socket for a `napi-hostd` (D34), queues in memory for an in-process host (D35).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use napi_protocol::frame::FrameError;
 use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, PROTOCOL_VERSION};
 
+use crate::pending::Pending;
 use crate::process::{describe, Exit, HostProcess};
 use crate::shm::ClientShm;
 use crate::transport::Transport;
@@ -74,7 +75,8 @@ impl Dead {
 
 #[derive(Default)]
 struct State {
-    mailboxes: HashMap<ChainId, VecDeque<Incoming>>,
+    /// Fx-hashed: a request opens and closes its chain's mailbox, and every message is filed.
+    mailboxes: rustc_hash::FxHashMap<ChainId, VecDeque<Incoming>>,
     reading: bool,
     dead: Option<Arc<Dead>>,
     /// Threads blocked on `wake`: with none, waking costs no system call.
@@ -94,12 +96,12 @@ pub struct Channel {
     pub protections: Vec<String>,
     next_id: AtomicU64,
     /// Host objects whose last proxy died; sent with the next request.
-    releases: Mutex<Vec<napi_protocol::ObjectId>>,
+    releases: Pending<napi_protocol::ObjectId>,
     /// Drop notices from the host (Python objects it let go, with its receive counts), handled
     /// by the next thread that holds the GIL after a request.
-    drops: Mutex<Vec<(PyRef, u64)>>,
+    drops: Pending<(PyRef, u64)>,
     /// Python objects the client forgot; acknowledged with the next request.
-    forgotten: Mutex<Vec<PyRef>>,
+    forgotten: Pending<PyRef>,
     /// Set when the client ends the host on purpose: its end of the socket then means "closed",
     /// to whichever thread reads it first (the event dispatcher may, see `wait_dead`).
     closing: AtomicBool,
@@ -120,9 +122,9 @@ impl Channel {
             timeout,
             protections: Vec::new(),
             next_id: AtomicU64::new(1),
-            releases: Mutex::new(Vec::new()),
-            drops: Mutex::new(Vec::new()),
-            forgotten: Mutex::new(Vec::new()),
+            releases: Pending::default(),
+            drops: Pending::default(),
+            forgotten: Pending::default(),
             closing: AtomicBool::new(false),
             stopping: Mutex::new(None),
         };
@@ -148,23 +150,23 @@ impl Channel {
     }
 
     pub fn queue_release(&self, id: napi_protocol::ObjectId) {
-        self.releases.lock().unwrap().push(id);
+        self.releases.push(id);
     }
 
     pub fn take_releases(&self) -> Vec<napi_protocol::ObjectId> {
-        std::mem::take(&mut *self.releases.lock().unwrap())
+        self.releases.take()
     }
 
     pub fn take_drops(&self) -> Vec<(PyRef, u64)> {
-        std::mem::take(&mut *self.drops.lock().unwrap())
+        self.drops.take()
     }
 
     pub fn forget(&self, ids: Vec<PyRef>) {
-        self.forgotten.lock().unwrap().extend(ids);
+        self.forgotten.extend(ids);
     }
 
     pub fn take_forgotten(&self) -> Vec<PyRef> {
-        std::mem::take(&mut *self.forgotten.lock().unwrap())
+        self.forgotten.take()
     }
 
     pub fn dead(&self) -> Option<Arc<Dead>> {
@@ -271,7 +273,7 @@ impl Channel {
                 Ok(None) => Err(self.expire()),
                 Ok(Some(None)) => Ok(None),
                 Ok(Some(Some(ServerMessage::DropPython { objects }))) => {
-                    self.drops.lock().unwrap().extend(objects);
+                    self.drops.extend(objects);
                     Ok(None)
                 }
                 Ok(Some(Some(m))) => Ok(route(m)),

@@ -11,6 +11,7 @@ mod hooks;
 mod inprocess;
 mod jsref;
 mod output;
+mod pending;
 mod process;
 mod shm;
 mod subscriptions;

@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use napi_protocol::shm::{alloc, Allocator, Mapping, OwnSegment};
 use napi_protocol::{Region, SegmentOwner};
 
+use crate::pending::Pending;
+
 #[derive(Default)]
 struct HostSegments {
     live: HashMap<u32, Arc<Mapping>>,
@@ -26,21 +28,23 @@ struct Own {
     /// Blocks whose bytes Python still copies back after the call (writable arguments), with
     /// whether the host returned them meanwhile.
     pinned: HashMap<(u32, u64), bool>,
-    /// Segments unmapped that the host has not been told of.
-    retired: Vec<u32>,
     unavailable: bool,
 }
 
 impl Own {
-    fn free(&mut self, region: Region) {
+    /// Frees `region`; answers the segment it emptied and unmapped, which the host must be told of.
+    fn free(&mut self, region: Region) -> Option<u32> {
         match self.alloc.free(region.segment, region.offset, region.len) {
             Ok(Some(empty)) => {
                 self.alloc.remove_segment(empty);
                 self.segments.remove(&empty);
-                self.retired.push(empty);
+                Some(empty)
             }
-            Ok(None) => {}
-            Err(why) => tracing_free_error(region, why),
+            Ok(None) => None,
+            Err(why) => {
+                tracing_free_error(region, why);
+                None
+            }
         }
     }
 }
@@ -53,6 +57,8 @@ fn tracing_free_error(region: Region, why: &str) {
 pub struct ClientShm {
     host: Mutex<HostSegments>,
     own: Mutex<Own>,
+    /// Segments of ours unmapped that the host has not been told of.
+    retired: Pending<u32>,
 }
 
 /// Memory a `JSBuffer` points into, kept mapped for as long as it does.
@@ -87,7 +93,7 @@ impl ClientShm {
         for r in blocks.into_iter().filter(|r| r.owner == SegmentOwner::Client) {
             match own.pinned.get_mut(&(r.segment, r.offset)) {
                 Some(returned) => *returned = true,
-                None => own.free(r),
+                None => self.retired.extend(own.free(r)),
             }
         }
     }
@@ -155,7 +161,7 @@ impl ClientShm {
 
     /// Own segments retired since the last call, for the host to unmap too.
     pub fn take_retired(&self) -> Vec<u32> {
-        std::mem::take(&mut self.own.lock().unwrap().retired)
+        self.retired.take()
     }
 
     /// The bytes of a pinned upload block, to copy back (valid until `unpin`).
@@ -171,7 +177,7 @@ impl ClientShm {
     pub fn unpin(&self, region: Region) {
         let mut own = self.own.lock().unwrap();
         if own.pinned.remove(&(region.segment, region.offset)) == Some(true) {
-            own.free(region);
+            self.retired.extend(own.free(region));
         }
     }
 }

@@ -56,6 +56,9 @@ impl Doorbell {
 
 pub struct EventQueue {
     tasks: Mutex<VecDeque<Task>>,
+    /// How many tasks are queued, for looking without the lock: the JS thread looks after every
+    /// request and again and again while it waits for the client.
+    queued: AtomicUsize,
     /// Rung while tasks are queued.
     wake: Doorbell,
     /// Things that keep the loop alive though nothing is queued yet (queued or running async
@@ -65,12 +68,15 @@ pub struct EventQueue {
 
 impl EventQueue {
     pub fn new() -> io::Result<EventQueue> {
-        Ok(EventQueue { tasks: Mutex::new(VecDeque::new()), wake: Doorbell::new()?, alive: AtomicUsize::new(0) })
+        Ok(EventQueue { tasks: Mutex::new(VecDeque::new()), queued: AtomicUsize::new(0), wake: Doorbell::new()?, alive: AtomicUsize::new(0) })
     }
 
     /// Queues `task` for the JS thread and wakes it; callable from any thread.
     pub fn post(&self, task: Task) {
-        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).push_back(task);
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.push_back(task);
+        self.queued.store(tasks.len(), Ordering::Release);
+        drop(tasks);
         self.wake.ring();
     }
 
@@ -83,11 +89,13 @@ impl EventQueue {
     pub fn take(&self) -> Vec<Task> {
         // Reset before draining, so a post racing with us wakes the poller again.
         self.wake.clear();
-        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect()
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        self.queued.store(0, Ordering::Release);
+        tasks.drain(..).collect()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+        self.queued.load(Ordering::Acquire) == 0
     }
 
     /// Blocks the JS thread until a task is posted (true) or `timeout` passes (false), to the
