@@ -293,3 +293,18 @@ def test_the_host_log_is_written_as_napi_hostd_writes_it(level):
     assert done.returncode == 0, done.stderr
     logged = [line for line in done.stderr.splitlines() if "loaded" in line and path in line]
     assert len(logged) == (1 if level else 0), done.stderr
+
+
+def test_an_idle_in_process_host_uses_no_cpu(addons):
+    """Both ends look at their queues for a moment after each message, then sleep (D35): an
+    idle host thread, and the client's threads, use no CPU."""
+    addon = addons("bench")
+    for _ in range(2000):
+        addon.add(1, 2)
+    addon.callback(lambda: 1)
+    time.sleep(0.1)  # past every spin
+    before = os.times()
+    time.sleep(0.5)
+    after = os.times()
+    used = (after.user - before.user) + (after.system - before.system)
+    assert used < 0.05, f"this process (with its host thread) used {used:.3f} s of CPU while idle"
