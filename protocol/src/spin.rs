@@ -25,6 +25,11 @@ fn several_cpus() -> bool {
     }
 }
 
+/// Whether this thread may run on one CPU only (so a peer it waits for needs that CPU).
+pub fn one_cpu() -> bool {
+    !SEVERAL_CPUS.with(|s| *s)
+}
+
 /// Whether `ready` answered true within `budget`, asking it again and again (at once `false`,
 /// after one look, on a thread confined to one CPU). For the first microseconds the looks come
 /// back to back, a pause hint apart (a peer on another CPU answering a small request does so

@@ -250,7 +250,19 @@ impl Host {
         self.run_microtasks();
         while pending() && !self.closed.get() {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() || !self.rt.events.wait_precisely(left) {
+            if left.is_zero() {
+                break;
+            }
+            if napi_protocol::spin::one_cpu() {
+                // The work's thread needs this very CPU: handing it over at once costs less
+                // than sleeping on the event queue and being woken by the post (which, on one
+                // CPU, also preempts the worker before it is done).
+                if self.rt.events.is_empty() {
+                    // SAFETY: no arguments.
+                    unsafe { libc::sched_yield() };
+                    continue;
+                }
+            } else if !self.rt.events.wait_precisely(left) {
                 break;
             }
             self.run_events();
