@@ -22,6 +22,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A value on cache lines of its own: the side that waits reads it again and again, and must
+/// not share its line with the queue and lock the other side writes meanwhile (each write would
+/// then cost a transfer of the line between the CPUs).
+#[repr(align(128))]
+struct Alone<T>(T);
+
+impl<T> std::ops::Deref for Alone<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// Messages with the descriptors of the segments they announce (a descriptor is queued ahead
 /// of its announcement, as on a socket).
 struct Queue<M> {
@@ -39,7 +52,7 @@ impl<M> Default for Queue<M> {
 pub struct Outbound {
     queue: Mutex<(Queue<ServerMessage>, Waiters)>,
     /// How many messages are queued, for looking without the lock.
-    len: AtomicUsize,
+    len: Alone<AtomicUsize>,
     ready: Condvar,
 }
 
@@ -52,7 +65,7 @@ struct Waiters {
 
 impl Outbound {
     fn new() -> Outbound {
-        Outbound { queue: Mutex::new((Queue::default(), Waiters::default())), len: AtomicUsize::new(0), ready: Condvar::new() }
+        Outbound { queue: Mutex::new((Queue::default(), Waiters::default())), len: Alone(AtomicUsize::new(0)), ready: Condvar::new() }
     }
 
     fn push(&self, msg: ServerMessage, fd: Option<OwnedFd>) {
@@ -122,8 +135,8 @@ impl Outbound {
 
 /// Both ways between one client and one host.
 pub struct MemoryLink {
-    to_host: Mutex<Queue<ClientMessage>>,
-    to_host_len: AtomicUsize,
+    to_host: Alone<Mutex<Queue<ClientMessage>>>,
+    to_host_len: Alone<AtomicUsize>,
     /// Set while the host sleeps on `host_bell`: only then does the client ring it.
     host_sleeping: AtomicBool,
     host_bell: Doorbell,
@@ -137,8 +150,8 @@ pub struct MemoryLink {
 impl MemoryLink {
     pub fn new() -> std::io::Result<Arc<MemoryLink>> {
         Ok(Arc::new(MemoryLink {
-            to_host: Mutex::new(Queue::default()),
-            to_host_len: AtomicUsize::new(0),
+            to_host: Alone(Mutex::new(Queue::default())),
+            to_host_len: Alone(AtomicUsize::new(0)),
             host_sleeping: AtomicBool::new(false),
             host_bell: Doorbell::new()?,
             client_gone: AtomicBool::new(false),
@@ -248,5 +261,104 @@ impl Port for MemoryPort {
 
     fn take_fd(&mut self) -> Option<OwnedFd> {
         lock(&self.0.to_host).fds.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use napi_protocol::{Op, Outcome, Request, Value};
+    use std::time::Duration;
+
+    fn request(id: u64) -> ClientMessage {
+        ClientMessage::Request(Request { id, chain: id, releases: vec![], forgotten: vec![], op: Op::Ping })
+    }
+
+    #[test]
+    fn messages_cross_in_order_both_ways_between_threads() {
+        let link = MemoryLink::new().unwrap();
+        let theirs = link.clone();
+        let host = std::thread::spawn(move || {
+            let mut port = MemoryPort(theirs);
+            let mut seen = Vec::new();
+            while let Ok(ClientMessage::Request(r)) = port.recv() {
+                seen.push(r.id);
+                port.send(ServerMessage::Reply { id: r.id, chain: r.chain, outcome: Outcome::Ok(Value::Undefined) }).unwrap();
+                port.send_event(ServerMessage::Settled { subscription: r.id, outcome: Outcome::Ok(Value::Null) }).unwrap();
+            }
+            seen
+        });
+        for id in 0..1000 {
+            link.send(request(id), None);
+        }
+        for id in 0..1000 {
+            match link.replies.pop(None).unwrap() {
+                Some(ServerMessage::Reply { id: got, .. }) => assert_eq!(got, id),
+                other => panic!("expected reply {id}, got {other:?}"),
+            }
+            assert!(matches!(link.events.pop(None).unwrap(), Some(ServerMessage::Settled { subscription, .. }) if subscription == id));
+        }
+        link.hang_up();
+        assert_eq!(host.join().unwrap(), (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_host_ending_ends_the_clients_waits_once_its_messages_are_taken() {
+        let link = MemoryLink::new().unwrap();
+        let mut port = MemoryPort(link.clone());
+        port.send(ServerMessage::SegmentRetired { id: 7 }).unwrap();
+        drop(port);
+        assert!(matches!(link.replies.pop(None), Ok(Some(ServerMessage::SegmentRetired { id: 7 }))));
+        assert!(matches!(link.replies.pop(None), Err(FrameError::Closed)));
+        assert!(link.events.try_pop().is_none());
+        assert!(link.events.pop(None).is_err());
+    }
+
+    #[test]
+    fn a_client_wait_with_a_deadline_answers_none_when_it_passes() {
+        let link = MemoryLink::new().unwrap();
+        let _port = MemoryPort(link.clone());
+        let deadline = Instant::now() + Duration::from_millis(20);
+        assert!(matches!(link.replies.pop(Some(deadline)), Ok(None)));
+        assert!(Instant::now() >= deadline);
+    }
+
+    #[test]
+    fn a_hang_up_wakes_a_sleeping_host_and_ends_its_reads_after_the_queued_ones() {
+        let link = MemoryLink::new().unwrap();
+        let theirs = link.clone();
+        let host = std::thread::spawn(move || {
+            let mut port = MemoryPort(theirs);
+            let mut got = 0;
+            loop {
+                match port.recv() {
+                    Ok(_) => got += 1,
+                    Err(FrameError::Closed) => return got,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        });
+        link.send(request(1), None);
+        std::thread::sleep(Duration::from_millis(50)); // the host sleeps by now
+        link.send(request(2), None);
+        link.hang_up();
+        assert_eq!(host.join().unwrap(), 2);
+    }
+
+    #[test]
+    fn descriptors_travel_with_their_announcements() {
+        let link = MemoryLink::new().unwrap();
+        let mut port = MemoryPort(link.clone());
+        let file = std::fs::File::open("/dev/null").unwrap();
+        use std::os::fd::AsFd;
+        link.send(ClientMessage::Segment { id: 3, size: 4096 }, Some(file.as_fd().try_clone_to_owned().unwrap()));
+        assert!(matches!(port.recv(), Ok(ClientMessage::Segment { id: 3, size: 4096 })));
+        assert!(port.take_fd().is_some());
+        assert!(port.take_fd().is_none());
+        port.announce(5, 8192, file.as_fd()).unwrap();
+        for (side, events) in [(&link.replies, false), (&link.events, true)] {
+            assert!(matches!(side.try_pop(), Some(ServerMessage::Segment { id: 5, size: 8192 })), "events: {events}");
+            assert!(side.take_fd().is_some());
+        }
     }
 }
