@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use napi_protocol::frame::FrameError;
@@ -16,11 +16,7 @@ use napi_protocol::{ClientMessage, ServerMessage};
 
 use super::port::Port;
 use crate::runtime::events::{Doorbell, EventQueue};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing panics while holding these locks; a poisoned one still holds whole messages.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+use crate::sync::lock;
 
 /// A value on cache lines of its own: the side that waits reads it again and again, and must
 /// not share its line with the queue and lock the other side writes meanwhile (each write would

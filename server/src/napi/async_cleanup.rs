@@ -10,7 +10,7 @@ use super::entry::{self, fail, out};
 use super::types::*;
 use crate::runtime::events::EventQueue;
 use crate::runtime::{EnvId, Runtime};
-use super::async_work::lock;
+use crate::sync::lock;
 
 struct AsyncHook {
     /// The runtime the env belongs to (its event queue's address).

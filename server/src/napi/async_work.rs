@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, Once, OnceLock};
 use std::time::Duration;
 
 use super::callback::call_into_module;
@@ -15,15 +15,11 @@ use super::entry::{self, fail, out, Cx, Fail, NapiResult};
 use super::types::*;
 use crate::runtime::events::EventQueue;
 use crate::runtime::{EnvId, Runtime, Thrown};
+use crate::sync::lock;
 
 type Execute = unsafe extern "C" fn(napi_env, *mut c_void);
 type Complete = unsafe extern "C" fn(napi_env, napi_status, *mut c_void);
 
-
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic never happens while these locks are held; if one did, the data is still coherent.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// `resource_name` must be a value that converts to a string (Node's `CHECK_TO_STRING`: a Symbol
 /// throws and answers `napi_string_expected`).

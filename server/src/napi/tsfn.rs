@@ -9,7 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 
 use super::callback::call_into_module;
 use super::entry::{self, fail, out};
@@ -17,6 +17,7 @@ use super::types::*;
 use crate::runtime::events::EventQueue;
 use crate::runtime::references::Reference;
 use crate::runtime::{EnvId, Runtime, Thrown, Value};
+use crate::sync::lock;
 
 pub type napi_threadsafe_function_call_js = Option<CallJs>;
 type CallJs = unsafe extern "C" fn(napi_env, napi_value, *mut c_void, *mut c_void);
@@ -72,11 +73,6 @@ struct Tsfn {
 /// Every threadsafe function by handle: calls come from any thread and carry no env.
 static TSFNS: Mutex<Option<HashMap<usize, Arc<Tsfn>>>> = Mutex::new(None);
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // No code panics while holding these locks; a poisoned one still holds coherent data.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 fn lookup(func: napi_threadsafe_function) -> Option<Arc<Tsfn>> {
     lock(&TSFNS).as_ref()?.get(&(func as usize)).cloned()
