@@ -232,10 +232,13 @@ impl Channel {
     /// The next message for `chain` if it comes within `HELD_SPIN`, without ever blocking:
     /// a caller holding the GIL looks here first, since a quick answer then costs no release
     /// and retaking of the GIL (in-process, that is a good part of a call).
+    /// A transport that cannot be watched answers `None` at once: its caller goes straight to
+    /// the patient wait, which would look at the mailbox and the transport again anyway.
     pub fn wait_briefly(&self, chain: ChainId) -> Option<Result<Incoming, Arc<Dead>>> {
-        if self.wire.watchable() {
-            napi_protocol::spin::spin_until(|| self.wire.ready(), HELD_SPIN);
+        if !self.wire.watchable() {
+            return None;
         }
+        napi_protocol::spin::spin_until(|| self.wire.ready(), HELD_SPIN);
         self.next_for(chain, false)
     }
 

@@ -338,8 +338,8 @@ impl Connection {
     #[pyo3(signature = (program, env=None, args=None, timeout=None))]
     fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Py<Connection>> {
         let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
-        let started = py.allow_threads(|| process::spawn(what).and_then(|(p, sockets)| Ok((p, SocketPair::new(sockets)?))));
-        let (proc_, sockets) = started.map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        let (proc_, sockets) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        let sockets = SocketPair::new(sockets);
         Self::open(py, proc_, Box::new(sockets), timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
     }
 

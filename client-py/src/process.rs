@@ -28,12 +28,12 @@ const EVENTS_FD: i32 = 4;
 /// The file descriptor number the host finds its rings at (`--ring 5`).
 const RINGS_FD: i32 = 5;
 
-/// What the client keeps of the connection: the main socket (requests and replies, or beside
-/// the rings only wake-ups, descriptors and the hang-up), the event socket, and the rings.
+/// What the client keeps of the connection: the rings (requests and replies), the main socket
+/// beside them (wake-ups, descriptors and the hang-up), and the event socket.
 pub struct Sockets {
     pub main: UnixStream,
     pub events: UnixStream,
-    pub rings: Option<Rings>,
+    pub rings: Rings,
 }
 
 /// How the host ended: its wait status and its peak resident memory.
@@ -147,7 +147,7 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     drop(child);
     let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
     let process = HostProcess { pid, output, memory_limit: limit("--memory"), cpu_limit: limit("--cpu"), exit: Mutex::new(None), runner: Runner::Child };
-    Ok((process, Sockets { main: ours, events: our_events, rings: Some(rings) }))
+    Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 
 /// Starts a host on a new thread of this process (D32). `serve` runs the host (on the link the

@@ -1,7 +1,6 @@
 //! The client's end of a `napi-hostd` process: requests, replies and the calls of requests go
 //! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
-//! descriptors and the hang-up (or through the main socket itself, without rings); what the
-//! event dispatcher runs comes on the event socket. Segment descriptors go ahead of their
+//! descriptors and the hang-up; what the event dispatcher runs comes on the event socket. Segment descriptors go ahead of their
 //! announcements (SCM_RIGHTS).
 
 use std::io::{BufReader, BufWriter, Write};
@@ -10,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use napi_protocol::frame::{encode, read_message, write_message, FrameError, HEADER_LEN};
-use napi_protocol::link::{over_rings, Inbound, Outbound, Side, SocketIn, SocketOut, Woken};
+use napi_protocol::link::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken};
 use napi_protocol::shm::{FdQueue, FdReader};
 use napi_protocol::spin::{spin_until_readable, SPIN};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
@@ -19,8 +18,8 @@ use super::Transport;
 use crate::process::Sockets;
 
 pub struct SocketPair {
-    writer: Mutex<BufWriter<Box<dyn Outbound>>>,
-    reader: Mutex<BufReader<Box<dyn Inbound>>>,
+    writer: Mutex<BufWriter<RingOut>>,
+    reader: Mutex<BufReader<RingIn>>,
     /// The event socket: only the event dispatcher reads it.
     events: Mutex<BufReader<FdReader>>,
     /// Descriptors of the host's segments, as they arrive on the event socket.
@@ -28,23 +27,17 @@ pub struct SocketPair {
 }
 
 impl SocketPair {
-    pub fn new(sockets: Sockets) -> std::io::Result<SocketPair> {
+    pub fn new(sockets: Sockets) -> SocketPair {
         let Sockets { main: stream, events, rings } = sockets;
-        let (reader, writer): (Box<dyn Inbound>, Box<dyn Outbound>) = match rings {
-            Some(rings) => {
-                let (i, o) = over_rings(&rings, Side::Client, stream);
-                (Box::new(i), Box::new(o))
-            }
-            None => (Box::new(SocketIn::new(stream.try_clone()?)), Box::new(SocketOut(stream))),
-        };
+        let (reader, writer) = over_rings(&rings, Side::Client, stream);
         let events = FdReader::new(events);
         let events_fds = events.fds();
-        Ok(SocketPair {
+        SocketPair {
             writer: Mutex::new(BufWriter::new(writer)),
             reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
             events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
             events_fds,
-        })
+        }
     }
 }
 

@@ -34,10 +34,6 @@ impl FdReader {
     pub fn fds(&self) -> FdQueue {
         self.fds.clone()
     }
-
-    pub fn stream(&self) -> &UnixStream {
-        &self.stream
-    }
 }
 
 impl AsRawFd for FdReader {
