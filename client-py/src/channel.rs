@@ -197,6 +197,37 @@ impl Channel {
         }
     }
 
+    /// Whether requests may be served on the caller's thread (`serve_directly`).
+    pub fn direct(&self) -> bool {
+        self.wire.direct()
+    }
+
+    /// Serves `req` on this thread if the host can take it now (an in-process host, D37):
+    /// `None`, its reply then waiting for `chain` as if it came from the host thread. Otherwise
+    /// `req` comes back, to be `send`. `pump` runs what the host sends `chain` meanwhile.
+    pub fn serve_directly(&self, req: napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<napi_protocol::Request> {
+        if self.state.lock().unwrap().dead.is_some() {
+            return Some(req);
+        }
+        // Segments we retired, before anything that could reuse their ids.
+        for id in self.shm.take_retired() {
+            let _ = self.wire.send(Vec::new(), ClientMessage::SegmentRetired { id });
+        }
+        self.wire.serve_directly(req, pump)
+    }
+
+    /// What the host sent `chain` so far, if anything (never waits).
+    pub fn poll(&self, chain: ChainId) -> Option<Result<Incoming, Arc<Dead>>> {
+        self.next_for(chain, false)
+    }
+
+    /// Files `incoming` back at the head of `chain`'s mailbox.
+    pub fn put_back(&self, chain: ChainId, incoming: Incoming) {
+        if let Some(q) = self.state.lock().unwrap().mailboxes.get_mut(&chain) {
+            q.push_front(incoming);
+        }
+    }
+
     /// Sends a segment of ours to the host, its descriptor with the announcement.
     pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
         self.wire.announce_segment(id, size, fd)

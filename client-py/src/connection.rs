@@ -197,8 +197,10 @@ impl Connection {
             channel.open_chain(chain);
         }
         let _guard = ChainGuard { channel, chain, top };
-        let request = ClientMessage::Request(Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op });
-        channel.send(request).map_err(|d| dead_error(py, &d))?;
+        let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+        if let Some(request) = Self::serve_directly(slf, chain, request)? {
+            channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?;
+        }
         let cx = Cx::new(slf)?;
         loop {
             let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads(py, || channel.wait(chain)));
@@ -223,6 +225,39 @@ impl Connection {
                 Ok(event) => this.handle_event(&cx, event)?,
             }
         }
+    }
+
+    /// Serves `request` on this thread when the host can take it now (an in-process host, D37),
+    /// answering `None`; otherwise it comes back, to be sent.
+    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, request: Request) -> PyResult<Option<Request>> {
+        let channel = &*slf.get().channel;
+        if !channel.direct() {
+            return Ok(Some(request));
+        }
+        let conn = slf.clone().unbind();
+        let pump = move || Python::with_gil(|py| Self::pump(conn.bind(py), chain));
+        // Without the GIL: the addon may run long, and other threads' callbacks need it.
+        crate::exiting::allow_threads(slf.py(), || channel.serve_directly(request, &pump)).ok_or_else(exiting_error)
+    }
+
+    /// During a direct call: runs what the host sent `chain` (a Python call of the addon's, or
+    /// an event on the event chain), answering whether there was anything.
+    fn pump(slf: &Bound<'_, Self>, chain: ChainId) -> bool {
+        let this = slf.get();
+        let ran = match this.channel.poll(chain) {
+            Some(Ok(Incoming::Call { call, func, this: t, args })) => Cx::new(slf).and_then(|cx| this.run_callback(&cx, chain, call, func, t, args)),
+            // A reply is taken by the request that waits for it, after the call.
+            Some(Ok(reply @ Incoming::Reply { .. })) => {
+                this.channel.put_back(chain, reply);
+                return false;
+            }
+            Some(Ok(event)) => Cx::new(slf).and_then(|cx| this.handle_event(&cx, event)),
+            Some(Err(_)) | None => return false,
+        };
+        if let Err(e) = ran {
+            e.write_unraisable(slf.py(), Some(slf.as_any()));
+        }
+        true
     }
 
     /// Runs a Python call the host asked for and sends its answer. A Python exception is

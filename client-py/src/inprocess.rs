@@ -15,7 +15,9 @@ use napi_host::host::{Host, Stop};
 /// have exited with, for crash reports.
 pub fn serve(link: Arc<MemoryLink>) -> i32 {
     // The host's log, as `napi-hostd` writes it, for this thread only (see napi_host::logging).
-    let _log = tracing::dispatcher::set_default(&napi_host::logging::dispatch());
+    let log = napi_host::logging::dispatch();
+    let _log = tracing::dispatcher::set_default(&log);
+    link.log_to(log);
     let host = Host::in_memory(link);
     let stop = host.serve(Vec::new());
     host.shutdown();

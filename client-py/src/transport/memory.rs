@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use napi_host::host::memory::MemoryLink;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ClientMessage, ServerMessage};
+use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 use super::Transport;
 
@@ -53,5 +53,13 @@ impl Transport for Memory {
 
     fn hang_up(&self) {
         self.0.hang_up();
+    }
+
+    fn direct(&self) -> bool {
+        true
+    }
+
+    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<Request> {
+        self.0.serve_directly(req, pump)
     }
 }

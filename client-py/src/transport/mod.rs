@@ -10,7 +10,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::Instant;
 
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ClientMessage, ServerMessage};
+use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 pub trait Transport: Send + Sync {
     /// Sends `before`, then `msg`, in one go.
@@ -42,4 +42,16 @@ pub trait Transport: Send + Sync {
 
     /// Tells the host the client is done (it tears down and ends).
     fn hang_up(&self);
+
+    /// Whether `serve_directly` may take requests (an in-process host, D37).
+    fn direct(&self) -> bool {
+        false
+    }
+
+    /// Runs `req` on this thread if the host can take it now (`None`), else hands it back to be
+    /// sent. `pump` runs the Python calls the host makes of the request's chain meanwhile.
+    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<Request> {
+        let _ = pump;
+        Some(req)
+    }
 }

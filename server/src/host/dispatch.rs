@@ -7,7 +7,7 @@ use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::wire::{from_wire, ToWire};
 use super::Host;
-use crate::napi::lifecycle::{load_module, LoadError};
+use crate::napi::lifecycle::{load_module, LoadError, LoadedModule};
 use crate::runtime::property::{Descriptor, PropertyKey, Slot};
 use crate::runtime::{ObjectId, Value};
 
@@ -86,7 +86,7 @@ impl Host {
         let rt = &self.rt;
         Ok(match op {
             Op::Ping => Answer::Value(Value::Undefined),
-            Op::Load { path } => match load_module(rt, Path::new(&path)) {
+            Op::Load { path } => match self.load(rt, Path::new(&path)) {
                 Ok(module) => {
                     tracing::debug!(path, version = module.version, registration = module.registration, "loaded");
                     let exports = module.exports.clone();
@@ -347,4 +347,17 @@ fn module_info(module: &crate::napi::lifecycle::LoadedModule) -> proto::Value {
         ("version".into(), proto::Value::Number(module.version as f64)),
         ("registration".into(), proto::Value::String(module.registration.into())),
     ])
+}
+
+impl Host {
+    /// Loads the addon at `path`. One with thread-local storage may tell threads apart (napi-rs
+    /// does), so from then on every call of an in-process host stays on its thread (D37).
+    fn load(&self, rt: &std::rc::Rc<crate::runtime::Runtime>, path: &Path) -> Result<LoadedModule, LoadError> {
+        if let Some(link) = &self.link {
+            if super::direct::has_thread_locals(path) {
+                link.stop_direct_calls();
+            }
+        }
+        load_module(rt, path)
+    }
 }

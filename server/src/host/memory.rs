@@ -6,15 +6,17 @@
 
 use std::collections::VecDeque;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Instant;
 
 use napi_protocol::frame::FrameError;
 use napi_protocol::spin::{spin_until, SPIN};
-use napi_protocol::{ClientMessage, ServerMessage};
+use napi_protocol::{ClientMessage, Request, ServerMessage};
 
+use super::direct::{self, JsLock};
 use super::port::Port;
+use super::Host;
 use crate::runtime::events::{Doorbell, EventQueue};
 use crate::sync::lock;
 
@@ -135,12 +137,23 @@ pub struct MemoryLink {
     to_host_len: Alone<AtomicUsize>,
     /// Set while the host sleeps on `host_bell`: only then does the client ring it.
     host_sleeping: AtomicBool,
+    /// A direct call left requests of other threads in the host's backlog: the host thread must
+    /// look, though no message is queued (cleared when it takes the JS lock back).
+    kicked: AtomicBool,
     host_bell: Doorbell,
     client_gone: AtomicBool,
     /// Replies and the Python calls of requests (the main socket's traffic).
     pub replies: Outbound,
     /// What the client's event dispatcher runs (the event socket's traffic).
     pub events: Outbound,
+    /// Held by whoever runs JS: the host thread, or a caller making a direct call (D37).
+    pub(super) js: JsLock,
+    /// The host serving this link while it serves (set and cleared under `js`), for direct calls.
+    pub(super) host: AtomicPtr<Host>,
+    /// False once the host loaded a library with thread-local storage (`direct`).
+    direct: AtomicBool,
+    /// The host thread's log, for direct calls to log to as well.
+    log: OnceLock<tracing::Dispatch>,
 }
 
 impl MemoryLink {
@@ -149,11 +162,90 @@ impl MemoryLink {
             to_host: Alone(Mutex::new(Queue::default())),
             to_host_len: Alone(AtomicUsize::new(0)),
             host_sleeping: AtomicBool::new(false),
+            kicked: AtomicBool::new(false),
             host_bell: Doorbell::new()?,
             client_gone: AtomicBool::new(false),
             replies: Outbound::new(),
             events: Outbound::new(),
+            js: JsLock::default(),
+            host: AtomicPtr::new(std::ptr::null_mut()),
+            direct: AtomicBool::new(true),
+            log: OnceLock::new(),
         }))
+    }
+
+    /// Where direct calls log (the host thread's own log).
+    pub fn log_to(&self, dispatch: tracing::Dispatch) {
+        let _ = self.log.set(dispatch);
+    }
+
+    /// Calls stay on the host thread from now on: it loads a library that may tell threads apart.
+    pub(super) fn stop_direct_calls(&self) {
+        self.direct.store(false, Ordering::SeqCst);
+    }
+
+    fn id(&self) -> *const () {
+        (self as *const MemoryLink).cast()
+    }
+
+    /// Serves `req` on this thread if the host can take it now (D37): its reply, and whatever
+    /// else the host sends meanwhile, are then queued for the client as usual, and `None` is
+    /// answered. Otherwise (a `Load`, a library with thread-local storage loaded, the host busy)
+    /// `req` comes back, to be sent. A request made inside a direct call (by a Python callback
+    /// of it) is always served: only this thread can.
+    ///
+    /// `pump`: runs, with the GIL, what the host sent this caller's chain (Python calls),
+    /// answering whether it ran anything. The caller must not hold the GIL.
+    pub fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<Request> {
+        let nested = direct::inside(self.id());
+        // A library loads on the host thread, where its thread-local state will be used.
+        if !nested && matches!(req.op, napi_protocol::Op::Load { .. }) {
+            return Some(req);
+        }
+        // Held (and let go on the way out, unwinding too) unless an outer direct call holds it.
+        let _held = if nested {
+            None
+        } else if !self.direct.load(Ordering::Relaxed) {
+            return Some(req);
+        } else {
+            match self.js.try_hold() {
+                Some(held) => Some(held),
+                None => return Some(req),
+            }
+        };
+        let host = self.host.load(Ordering::Acquire);
+        if host.is_null() {
+            return Some(req);
+        }
+        let _log = self.log.get().map(tracing::dispatcher::set_default);
+        // SAFETY: the host is alive while its pointer is set, which changes only under the JS
+        // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
+        let backlog = direct::enter(self.id(), pump, || unsafe { (*host).serve_directly(req) });
+        if backlog && !nested {
+            // Before letting go of the lock, so the host thread clears it only after.
+            self.kicked.store(true, Ordering::SeqCst);
+            if self.host_sleeping.swap(false, Ordering::SeqCst) {
+                self.host_bell.ring();
+            }
+        }
+        None
+    }
+
+    /// Runs a direct caller's `pump` until the host has a message (nothing on the host thread).
+    pub(super) fn pump_until_mail(&self) {
+        direct::pump_until_mail(self.id(), || self.has_message());
+    }
+
+    /// The host thread, idle: lets direct calls run until the client sends or hangs up (true) or
+    /// `events` has tasks (false).
+    pub(super) fn idle(&self, events: &EventQueue) -> bool {
+        self.js.unlock();
+        if !self.host_has_mail() {
+            self.host_sleep(Some(events.fd()));
+        }
+        self.js.lock();
+        self.kicked.store(false, Ordering::SeqCst);
+        self.has_message()
     }
 
     /// Queues a message for the host (with the descriptor of the segment it announces).
@@ -176,8 +268,13 @@ impl MemoryLink {
         self.host_bell.ring();
     }
 
-    fn host_has_mail(&self) -> bool {
+    /// A message queued for the host, or the client gone.
+    pub(super) fn has_message(&self) -> bool {
         self.to_host_len.load(Ordering::SeqCst) > 0 || self.client_gone.load(Ordering::SeqCst)
+    }
+
+    fn host_has_mail(&self) -> bool {
+        self.has_message() || self.kicked.load(Ordering::SeqCst)
     }
 
     /// Sleeps until the client sends or hangs up, or `also` becomes readable.
@@ -237,7 +334,7 @@ impl Port for MemoryPort {
         if !self.0.host_has_mail() {
             self.0.host_sleep(Some(events.fd()));
         }
-        self.0.host_has_mail()
+        self.0.has_message()
     }
 
     fn recv(&mut self) -> Result<ClientMessage, FrameError> {

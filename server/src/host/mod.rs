@@ -7,6 +7,7 @@
 //! running finishes, so calls from different Python threads never interleave inside the addon.
 
 mod connection;
+mod direct;
 mod dispatch;
 pub mod memory;
 mod mirrors;
@@ -17,6 +18,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, ClientMessage, Outcome, PyException, Request, ServerMessage, PROTOCOL_VERSION};
@@ -43,6 +45,18 @@ pub struct Host {
     closed: Cell<bool>,
     /// The request whose reply waits while its promise may settle (`linger`).
     replying_to: Cell<Option<u64>>,
+    /// An in-process host's link: its JS lock is let go while the host idles, for direct calls
+    /// (D37).
+    link: Option<Arc<memory::MemoryLink>>,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        // Taken in `serve`, held through `shutdown`.
+        if let Some(link) = &self.link {
+            link.js.unlock();
+        }
+    }
 }
 
 /// How long a reply waits for its promise's work to finish (see `Host::linger`): a few thread
@@ -63,16 +77,16 @@ impl Host {
     /// hang-up). `events`: the event socket (fd 4); without one, events travel on the main
     /// stream.
     pub fn over_sockets(stream: UnixStream, events: Option<UnixStream>, rings: Option<napi_protocol::shm::Rings>) -> std::io::Result<Rc<Host>> {
-        Ok(Host::new(Box::new(Connection::new(stream, events, rings)?)))
+        Ok(Host::new(Box::new(Connection::new(stream, events, rings)?), None))
     }
 
     /// A host serving a client on another thread of this process (D35).
-    pub fn in_memory(link: std::sync::Arc<memory::MemoryLink>) -> Rc<Host> {
-        Host::new(Box::new(memory::MemoryPort(link)))
+    pub fn in_memory(link: Arc<memory::MemoryLink>) -> Rc<Host> {
+        Host::new(Box::new(memory::MemoryPort(link.clone())), Some(link))
     }
 
     /// Makes this thread the JS thread of a new runtime, served through `port`.
-    fn new(port: Box<dyn Port>) -> Rc<Host> {
+    fn new(port: Box<dyn Port>, link: Option<Arc<memory::MemoryLink>>) -> Rc<Host> {
         let rt = Runtime::new();
         Runtime::install(rt.clone());
         let host = Rc::new(Host {
@@ -85,6 +99,7 @@ impl Host {
             next_call: Cell::new(1),
             closed: Cell::new(false),
             replying_to: Cell::new(None),
+            link,
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         host
@@ -136,24 +151,40 @@ impl Host {
     /// The next client message, taking in the segments it announces on the way.
     fn recv(&self) -> Result<ClientMessage, FrameError> {
         loop {
-            let mut conn = self.conn.borrow_mut();
-            match conn.recv()? {
-                ClientMessage::Segment { id, size } => {
-                    let Some(fd) = conn.take_fd() else {
-                        return Err(FrameError::Malformed(format!("segment {id} announced without its descriptor")));
-                    };
-                    drop(conn);
-                    if let Err(e) = self.rt.shm.add_peer(id, size, fd) {
-                        tracing::warn!(id, "cannot map the client's segment: {e}");
-                    }
+            // In a direct call, the caller itself answers the host's Python calls (D37).
+            if let Some(link) = &self.link {
+                link.pump_until_mail();
+            }
+            if let Some(msg) = self.recv_one()? {
+                return Ok(msg);
+            }
+        }
+    }
+
+    /// Reads one client message (waiting for it); segment news are taken in here (`None`).
+    fn recv_one(&self) -> Result<Option<ClientMessage>, FrameError> {
+        let mut conn = self.conn.borrow_mut();
+        match conn.recv()? {
+            ClientMessage::Segment { id, size } => {
+                let Some(fd) = conn.take_fd() else {
+                    return Err(FrameError::Malformed(format!("segment {id} announced without its descriptor")));
+                };
+                drop(conn);
+                if let Err(e) = self.rt.shm.add_peer(id, size, fd) {
+                    tracing::warn!(id, "cannot map the client's segment: {e}");
                 }
-                ClientMessage::SegmentRetired { id } => self.rt.shm.remove_peer(id),
-                other => {
-                    drop(conn);
-                    // Python's writes to mirrored external buffers, before the host acts.
-                    self.held.borrow_mut().mirrors.take_in(&self.rt);
-                    return Ok(other);
-                }
+                Ok(None)
+            }
+            ClientMessage::SegmentRetired { id } => {
+                drop(conn);
+                self.rt.shm.remove_peer(id);
+                Ok(None)
+            }
+            other => {
+                drop(conn);
+                // Python's writes to mirrored external buffers, before the host acts.
+                self.held.borrow_mut().mirrors.take_in(&self.rt);
+                Ok(Some(other))
             }
         }
     }
@@ -161,6 +192,19 @@ impl Host {
     /// Greets the client (naming the `protections` in force), then serves requests until it
     /// goes away.
     pub fn serve(&self, protections: Vec<String>) -> Stop {
+        if let Some(link) = &self.link {
+            // Held from here through `shutdown` (see `Drop`), but while the host idles.
+            link.js.lock();
+            link.host.store(self as *const Host as *mut Host, std::sync::atomic::Ordering::Release);
+        }
+        let stop = self.serve_until_stopped(protections);
+        if let Some(link) = &self.link {
+            link.host.store(std::ptr::null_mut(), std::sync::atomic::Ordering::Release);
+        }
+        stop
+    }
+
+    fn serve_until_stopped(&self, protections: Vec<String>) -> Stop {
         self.send(ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
         loop {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
@@ -173,7 +217,12 @@ impl Host {
             }
             // One client message (a hang-up above all) before each turn of events: a client that
             // went away must not be called while the events keep coming.
-            if !self.conn.borrow_mut().wait_readable(&self.rt.events) {
+            let mail = match &self.link {
+                // Direct calls may run meanwhile, and leave requests in the backlog.
+                Some(link) => link.idle(&self.rt.events) && self.backlog.borrow().is_empty(),
+                None => self.conn.borrow_mut().wait_readable(&self.rt.events),
+            };
+            if !mail {
                 // Top level, no request running: what other threads posted (async-work
                 // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
                 self.run_events();
@@ -194,6 +243,29 @@ impl Host {
             }
             self.run_events();
         }
+    }
+
+    /// Serves `req` on a caller's thread that holds the JS lock (D37), as the host thread would
+    /// have on receiving it. Answers whether requests of other chains, taken in meanwhile, wait
+    /// in the backlog for the host thread.
+    fn serve_directly(&self, req: Request) -> bool {
+        let _current = Runtime::enter(self.rt.clone());
+        // What was queued ahead of it first: segments it may use (the caller's uploads), and
+        // requests of other threads, which wait in the backlog as they would behind a chain.
+        if let Some(link) = &self.link {
+            while link.has_message() && !self.closed.get() {
+                match self.recv_one() {
+                    Ok(Some(ClientMessage::Request(r))) => self.backlog.borrow_mut().push_back(r),
+                    Ok(Some(_)) => tracing::warn!("answer to a Python call nobody waits for"),
+                    Ok(None) => {}
+                    Err(_) => self.client_gone(),
+                }
+            }
+        }
+        // Python's writes to mirrored external buffers, as `recv` takes them in.
+        self.held.borrow_mut().mirrors.take_in(&self.rt);
+        self.serve_request(req);
+        !self.backlog.borrow().is_empty()
     }
 
     fn serve_request(&self, req: Request) {

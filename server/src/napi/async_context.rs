@@ -2,21 +2,12 @@
 //! `napi_make_callback` and callback scopes. There are no `async_hooks`: contexts and scopes are
 //! validated and counted as Node does, nothing more.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use super::entry::{self, fail, input, out, NapiResult};
 use super::types::*;
-use crate::runtime::{EnvId, Value};
+use crate::runtime::Value;
 use super::async_work::{check_resource, check_resource_name, next_handle};
 
 
-thread_local! {
-    /// Live `napi_async_context` handles (no async_hooks: there is nothing else to keep).
-    static CONTEXTS: RefCell<HashMap<usize, EnvId>> = RefCell::new(HashMap::new());
-    /// Open callback scopes per env, and the live scope handles.
-    static SCOPES: RefCell<HashMap<EnvId, Vec<usize>>> = RefCell::new(HashMap::new());
-}
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_async_init(env: napi_env, async_resource: napi_value, async_resource_name: napi_value, result: *mut napi_async_context) -> napi_status {
@@ -25,8 +16,8 @@ pub unsafe extern "C" fn napi_async_init(env: napi_env, async_resource: napi_val
         out(result)?;
         check_resource(cx, async_resource)?;
         check_resource_name(cx, async_resource_name)?;
-        let handle = next_handle();
-        CONTEXTS.with(|c| c.borrow_mut().insert(handle, cx.env.id));
+        let handle = next_handle(&cx.rt);
+        cx.rt.async_tables.borrow_mut().contexts.insert(handle, cx.env.id);
         *out(result)? = handle as napi_async_context;
         Ok(())
     })
@@ -34,12 +25,13 @@ pub unsafe extern "C" fn napi_async_init(env: napi_env, async_resource: napi_val
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_async_destroy(env: napi_env, async_context: napi_async_context) -> napi_status {
-    entry::plain(env, "napi_async_destroy", |_| {
+    entry::plain(env, "napi_async_destroy", |cx| {
         if async_context.is_null() {
             return fail(status::INVALID_ARG);
         }
         // Node deletes whatever it is given; an unknown handle is refused instead of crashing.
-        match CONTEXTS.with(|c| c.borrow_mut().remove(&(async_context as usize))) {
+        let removed = cx.rt.async_tables.borrow_mut().contexts.remove(&(async_context as usize));
+        match removed {
             Some(_) => Ok(()),
             None => fail(status::INVALID_ARG),
         }
@@ -89,8 +81,8 @@ pub unsafe extern "C" fn napi_open_callback_scope(env: napi_env, resource_object
         let _ = context;
         out(result)?;
         cx.to_object(resource_object)?;
-        let handle = next_handle();
-        SCOPES.with(|s| s.borrow_mut().entry(cx.env.id).or_default().push(handle));
+        let handle = next_handle(&cx.rt);
+        cx.rt.async_tables.borrow_mut().scopes.entry(cx.env.id).or_default().push(handle);
         *out(result)? = handle as napi_callback_scope;
         Ok(())
     })
@@ -102,9 +94,9 @@ pub unsafe extern "C" fn napi_close_callback_scope(env: napi_env, scope: napi_ca
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }
-        let outermost = SCOPES.with(|s| -> NapiResult<bool> {
-            let mut s = s.borrow_mut();
-            let open = s.entry(cx.env.id).or_default();
+        let outermost = (|| -> NapiResult<bool> {
+            let mut t = cx.rt.async_tables.borrow_mut();
+            let open = t.scopes.entry(cx.env.id).or_default();
             // Node only counts open scopes: closing with none open is the mismatch.
             if open.is_empty() {
                 return fail(status::CALLBACK_SCOPE_MISMATCH);
@@ -112,7 +104,7 @@ pub unsafe extern "C" fn napi_close_callback_scope(env: napi_env, scope: napi_ca
             let Some(i) = open.iter().rposition(|h| *h == scope as usize) else { return fail(status::INVALID_ARG) };
             open.remove(i);
             Ok(open.is_empty())
-        })?;
+        })()?;
         // Closing the outermost scope is when Node drains the microtask queue.
         if outermost && !cx.rt.is_exception_pending() {
             cx.rt.run_microtasks();

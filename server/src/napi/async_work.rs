@@ -3,7 +3,6 @@
 //! `complete` is posted to the JS thread's event queue. Also `napi_get_uv_event_loop`, which
 //! cannot be offered: there is no libuv loop.
 
-use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::sync::atomic::Ordering;
@@ -136,42 +135,46 @@ fn worker(pool: &'static Pool) {
     }
 }
 
-thread_local! {
-    /// This JS thread's work items by handle (handles are never reused).
-    static WORKS: RefCell<HashMap<usize, Arc<Work>>> = RefCell::new(HashMap::new());
+/// What a runtime keeps of its async work, contexts and callback scopes. It belongs to the
+/// runtime, not to a thread: an in-process host's calls may run on the calling Python thread
+/// while it holds the JS lock (D37), and the handles it made there are used on the host thread.
+#[derive(Default)]
+pub struct AsyncTables {
+    /// Work items by handle (handles are never reused).
+    works: HashMap<usize, Arc<Work>>,
     /// Work items queued but not yet completed, per env: teardown waits for them (Node's
     /// `RunCleanup` spins the loop while requests are pending).
-    static IN_FLIGHT: RefCell<HashMap<EnvId, usize>> = RefCell::new(HashMap::new());
-    static NEXT_HANDLE: Cell<usize> = const { Cell::new(1) };
+    in_flight: HashMap<EnvId, usize>,
+    next_handle: usize,
+    /// Live `napi_async_context` handles (no async_hooks: there is nothing else to keep).
+    pub(super) contexts: HashMap<usize, EnvId>,
+    /// Open callback scopes per env, and the live scope handles.
+    pub(super) scopes: HashMap<EnvId, Vec<usize>>,
 }
 
-pub(super) fn next_handle() -> usize {
-    NEXT_HANDLE.with(|n| {
-        let h = n.get();
-        n.set(h + 1);
-        h
-    })
+pub(super) fn next_handle(rt: &Runtime) -> usize {
+    let mut t = rt.async_tables.borrow_mut();
+    t.next_handle += 1;
+    t.next_handle
 }
 
-fn in_flight(env: EnvId, delta: isize) {
-    IN_FLIGHT.with(|m| {
-        let mut m = m.borrow_mut();
-        let n = m.entry(env).or_insert(0);
-        *n = n.saturating_add_signed(delta);
-    });
+fn in_flight(rt: &Runtime, env: EnvId, delta: isize) {
+    let mut t = rt.async_tables.borrow_mut();
+    let n = t.in_flight.entry(env).or_insert(0);
+    *n = n.saturating_add_signed(delta);
 }
 
-fn work_of(handle: napi_async_work) -> NapiResult<Arc<Work>> {
+fn work_of(rt: &Runtime, handle: napi_async_work) -> NapiResult<Arc<Work>> {
     if handle.is_null() {
         return fail(status::INVALID_ARG);
     }
-    WORKS.with(|w| w.borrow().get(&(handle as usize)).cloned()).map_or(fail(status::INVALID_ARG), Ok)
+    rt.async_tables.borrow().works.get(&(handle as usize)).cloned().map_or(fail(status::INVALID_ARG), Ok)
 }
 
 /// Runs on the JS thread once the work item executed or was cancelled.
 fn finish(rt: &Runtime, work: &Work, status: napi_status) {
     rt.events.unhold();
-    in_flight(work.env_id, -1);
+    in_flight(rt, work.env_id, -1);
     let complete = {
         let mut s = lock(&work.state);
         // Executed/Cancelled -> Completed: set before `complete` runs, which may queue it again
@@ -221,8 +224,8 @@ pub unsafe extern "C" fn napi_create_async_work(
             state: Mutex::new(WorkState::Created),
             deleted: false.into(),
         });
-        let handle = next_handle();
-        WORKS.with(|w| w.borrow_mut().insert(handle, work));
+        let handle = next_handle(&cx.rt);
+        cx.rt.async_tables.borrow_mut().works.insert(handle, work);
         *out(result)? = handle as napi_async_work;
         Ok(())
     })
@@ -231,8 +234,8 @@ pub unsafe extern "C" fn napi_create_async_work(
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_delete_async_work", |cx| {
-        let w = work_of(work)?;
-        WORKS.with(|t| t.borrow_mut().remove(&(work as usize)));
+        let w = work_of(&cx.rt, work)?;
+        cx.rt.async_tables.borrow_mut().works.remove(&(work as usize));
         w.deleted.store(true, Ordering::SeqCst);
         let mut s = lock(&w.state);
         if *s == WorkState::Queued {
@@ -242,7 +245,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
             drop(s);
             lock(&pool().queue).retain(|q| !Arc::ptr_eq(q, &w));
             cx.rt.events.unhold();
-            in_flight(w.env_id, -1);
+            in_flight(&cx.rt, w.env_id, -1);
         }
         // Running/Executed/Cancelled: the completion still comes, and skips `complete`.
         Ok(())
@@ -252,7 +255,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
 #[no_mangle]
 pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_queue_async_work", |cx| {
-        let w = work_of(work)?;
+        let w = work_of(&cx.rt, work)?;
         {
             let mut s = lock(&w.state);
             match *s {
@@ -264,7 +267,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
             }
         }
         cx.rt.events.hold();
-        in_flight(w.env_id, 1);
+        in_flight(&cx.rt, w.env_id, 1);
         let pool = pool();
         lock(&pool.queue).push_back(w);
         pool.ready.notify_one();
@@ -275,7 +278,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
 #[no_mangle]
 pub unsafe extern "C" fn napi_cancel_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_cancel_async_work", |cx| {
-        let w = work_of(work)?;
+        let w = work_of(&cx.rt, work)?;
         {
             let mut s = lock(&w.state);
             match *s {
@@ -303,7 +306,7 @@ pub unsafe extern "C" fn napi_cancel_async_work(env: napi_env, work: napi_async_
 pub fn drain_env(rt: &Runtime, env: EnvId) {
     loop {
         rt.run_tasks();
-        let left = IN_FLIGHT.with(|m| m.borrow().get(&env).copied().unwrap_or(0));
+        let left = rt.async_tables.borrow().in_flight.get(&env).copied().unwrap_or(0);
         if left == 0 {
             break;
         }

@@ -111,6 +111,8 @@ pub struct Runtime {
     /// Tasks other threads post for this (the JS) thread: async-work completions, threadsafe
     /// function calls.
     pub events: Arc<events::EventQueue>,
+    /// Async work items, async contexts and callback scopes by handle.
+    pub async_tables: RefCell<crate::napi::async_work::AsyncTables>,
     /// ArrayBuffer memory shared with the client.
     pub shm: shm::SharedMemory,
     /// Shared-memory bytes in use after the last collection (paces automatic collections).
@@ -129,6 +131,16 @@ pub const MAX_DEPTH: usize = 2000;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
+}
+
+/// A runtime entered on a thread (`Runtime::enter`), with the one it replaced.
+pub struct Entered(Option<Rc<Runtime>>);
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = before);
+    }
 }
 
 /// Runtimes made in this process so far (numbers their `env_base`).
@@ -159,6 +171,7 @@ impl Runtime {
             in_gc_finalizer: Cell::new(false),
             can_call_js: Cell::new(true),
             events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
+            async_tables: RefCell::default(),
             shm: shm::SharedMemory::default(),
             last_shm_live: Cell::new(0),
             env_base: RUNTIMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * ENVS_PER_RUNTIME,
@@ -168,6 +181,12 @@ impl Runtime {
     /// Makes `rt` the runtime of this thread (the JS thread).
     pub fn install(rt: Rc<Runtime>) {
         CURRENT.with(|c| *c.borrow_mut() = Some(rt));
+    }
+
+    /// Makes `rt` this thread's runtime until the answer is dropped, which restores the one
+    /// before: a caller's thread running a direct call (D37).
+    pub fn enter(rt: Rc<Runtime>) -> Entered {
+        Entered(CURRENT.with(|c| c.replace(Some(rt))))
     }
 
     /// The runtime of this thread, if this is the JS thread.

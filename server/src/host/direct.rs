@@ -1,0 +1,239 @@
+//! Direct calls (D37): an in-process host's request runs on the calling Python thread, while
+//! that thread holds the host's JS lock, instead of being handed to the host thread and back.
+//! The hand-off costs two cross-CPU transfers and a wake-up at best; a direct call costs a
+//! compare-and-swap.
+//!
+//! JS is still run by one thread at a time, which is all the Node-API contract asks of an env,
+//! but not always by the same thread. An addon that keeps thread-local state could tell, and
+//! napi-rs does (it files classes, errors and deferreds under the registering thread), so a
+//! host stops taking direct calls once it loads a library with thread-local storage
+//! (`has_thread_locals`): that addon's calls all stay on the host thread.
+//!
+//! The host thread holds the lock whenever it runs anything and lets go only while it idles at
+//! the top level. A caller holding the GIL takes the lock only if it is free at once: the holder
+//! may be waiting for a Python callback that needs the GIL. While a direct call runs, the host
+//! waiting for its client (a Python callback of the call's chain) means the caller itself must
+//! answer: `pump_until_mail` runs the caller's `pump` until the host has something to read.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use napi_protocol::spin::{spin_until, SPIN};
+
+use crate::sync::lock;
+
+/// Who runs JS: the host thread, or a caller making a direct call.
+#[derive(Default)]
+pub struct JsLock {
+    held: AtomicBool,
+    /// The host thread waits for the lock: callers then leave it alone (they queue their
+    /// requests instead), so a caller calling in a loop cannot starve the host's events.
+    wanted: AtomicBool,
+    sleepers: AtomicUsize,
+    gate: Mutex<()>,
+    freed: Condvar,
+}
+
+impl JsLock {
+    /// Takes the lock for a caller if it is free and the host thread is not waiting for it.
+    pub fn try_lock(&self) -> bool {
+        !self.wanted.load(Ordering::Relaxed) && self.grab()
+    }
+
+    /// `try_lock`, let go when the answer is dropped.
+    pub fn try_hold(&self) -> Option<Held<'_>> {
+        self.try_lock().then(|| Held(self))
+    }
+
+    fn grab(&self) -> bool {
+        self.held.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+    }
+
+    /// Takes the lock for the host thread, waiting as long as a direct call runs.
+    pub fn lock(&self) {
+        if self.grab() {
+            return;
+        }
+        self.wanted.store(true, Ordering::SeqCst);
+        // A direct call is over in a microsecond or two: look before sleeping.
+        if !spin_until(|| !self.held.load(Ordering::Relaxed) && self.grab(), SPIN) {
+            self.sleepers.fetch_add(1, Ordering::SeqCst);
+            let mut gate = lock(&self.gate);
+            // SeqCst with `unlock`: either it sees this sleeper, or this sees the lock free.
+            while !self.grab() {
+                gate = self.freed.wait(gate).unwrap_or_else(|p| p.into_inner());
+            }
+            drop(gate);
+            self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.wanted.store(false, Ordering::SeqCst);
+    }
+
+    pub fn unlock(&self) {
+        self.held.store(false, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _gate = lock(&self.gate);
+            self.freed.notify_all();
+        }
+    }
+}
+
+/// A caller's hold on a `JsLock`.
+pub struct Held<'a>(&'a JsLock);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.unlock();
+    }
+}
+
+/// A direct call in progress on this thread: the link it holds the lock of, and what answers
+/// the host's Python calls meanwhile.
+struct Frame {
+    link: *const (),
+    pump: *const (dyn Fn() -> bool + Sync),
+}
+
+thread_local! {
+    /// Innermost last: a Python callback of a direct call may call again, directly, into the
+    /// same host (nested on the chain) or another one.
+    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether this thread is inside a direct call to the host of `link` (so it holds its lock).
+pub(super) fn inside(link: *const ()) -> bool {
+    FRAMES.with(|f| f.borrow().iter().any(|fr| fr.link == link))
+}
+
+/// Runs `f` as a direct call to the host of `link`, with `pump` answering its Python calls.
+pub(super) fn enter<R>(link: *const (), pump: &(dyn Fn() -> bool + Sync), f: impl FnOnce() -> R) -> R {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            FRAMES.with(|f| f.borrow_mut().pop());
+        }
+    }
+    // SAFETY: only the lifetime is erased; the frame is popped (by `Leave`, on unwinding too)
+    // before `pump` goes out of scope, and it is only called from within `f`.
+    let pump: *const (dyn Fn() -> bool + Sync) = unsafe { std::mem::transmute(pump) };
+    FRAMES.with(|fr| fr.borrow_mut().push(Frame { link, pump }));
+    let _leave = Leave;
+    f()
+}
+
+/// On a thread making a direct call to the host of `link`: runs what the host sent the call's
+/// chain (its `pump`) until `has_mail` (the host has something to read). On any other thread
+/// (the host's own): nothing.
+pub(super) fn pump_until_mail(link: *const (), has_mail: impl Fn() -> bool) {
+    let pump = FRAMES.with(|f| f.borrow().iter().rev().find(|fr| fr.link == link).map(|fr| fr.pump));
+    let Some(pump) = pump else { return };
+    let mut nap = Duration::from_micros(10);
+    while !has_mail() {
+        // SAFETY: the frame holding this pointer is still on this thread's stack (see `enter`).
+        if unsafe { (*pump)() } {
+            continue;
+        }
+        // Nothing for this caller: what the host waits for comes from another thread (the
+        // event dispatcher answering a Python call of an event turn, say). Rare: nap.
+        if !spin_until(&has_mail, SPIN) {
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(1));
+        }
+    }
+}
+
+/// Whether the ELF file at `path` has thread-local storage (a `PT_TLS` program header): its code
+/// may then tell threads apart, so its calls must stay on the host thread. Unreadable or
+/// unfamiliar files count as having it.
+pub fn has_thread_locals(path: &Path) -> bool {
+    const PT_TLS: u32 = 7;
+    let Ok(bytes) = std::fs::read(path) else { return true };
+    let u16_at = |o: usize| bytes.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
+    let u64_at = |o: usize| bytes.get(o..o + 8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize);
+    // 64-bit little-endian ELF, the only kind this host loads.
+    if bytes.get(0..6) != Some(&[0x7f, b'E', b'L', b'F', 2, 1]) {
+        return true;
+    }
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38)) else { return true };
+    (0..phnum).any(|i| phoff.checked_add(i * phentsize).and_then(u32_at).is_none_or(|t| t == PT_TLS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_caller_only_takes_a_free_lock_the_host_thread_does_not_want() {
+        let js = Arc::new(JsLock::default());
+        assert!(js.try_lock());
+        assert!(!js.try_lock(), "held");
+        let theirs = js.clone();
+        let host = std::thread::spawn(move || {
+            theirs.lock();
+            theirs.unlock();
+        });
+        while !js.wanted.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        js.unlock();
+        // The host thread gets it, whatever a caller tries meanwhile.
+        let mut stolen = 0;
+        while !host.is_finished() {
+            if js.try_lock() {
+                stolen += 1;
+                js.unlock();
+            }
+        }
+        host.join().unwrap();
+        assert!(js.try_lock(), "free again");
+        let _ = stolen;
+    }
+
+    #[test]
+    fn a_host_thread_asleep_on_the_lock_is_woken_when_it_is_freed() {
+        let js = Arc::new(JsLock::default());
+        assert!(js.try_lock());
+        let theirs = js.clone();
+        let host = std::thread::spawn(move || theirs.lock());
+        std::thread::sleep(Duration::from_millis(50)); // past the spin: asleep
+        assert_eq!(js.sleepers.load(Ordering::SeqCst), 1);
+        js.unlock();
+        host.join().unwrap();
+        assert!(!js.try_lock(), "the host thread holds it now");
+    }
+
+    #[test]
+    fn thread_local_storage_is_found_in_elf_program_headers() {
+        let dir = std::env::temp_dir().join(format!("napi-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A minimal 64-bit ELF header with two program headers, the second of type `tls`.
+        let elf = |tls: u32| {
+            let mut b = vec![0u8; 0x40 + 2 * 0x38];
+            b[..6].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1]);
+            b[0x20..0x28].copy_from_slice(&0x40u64.to_le_bytes());
+            b[0x36..0x38].copy_from_slice(&0x38u16.to_le_bytes());
+            b[0x38..0x3a].copy_from_slice(&2u16.to_le_bytes());
+            b[0x40..0x44].copy_from_slice(&1u32.to_le_bytes());
+            b[0x78..0x7c].copy_from_slice(&tls.to_le_bytes());
+            b
+        };
+        let (with, without, text) = (dir.join("with.node"), dir.join("without.node"), dir.join("text.node"));
+        std::fs::write(&with, elf(7)).unwrap();
+        std::fs::write(&without, elf(1)).unwrap();
+        std::fs::write(&text, b"not an ELF file").unwrap();
+        assert!(has_thread_locals(&with));
+        assert!(!has_thread_locals(&without));
+        assert!(has_thread_locals(&text), "unfamiliar files stay on the host thread");
+        assert!(has_thread_locals(&dir.join("missing.node")));
+        let mut cut = elf(1);
+        cut.truncate(0x60);
+        std::fs::write(&without, cut).unwrap();
+        assert!(has_thread_locals(&without), "program headers past the end");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
