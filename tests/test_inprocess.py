@@ -107,11 +107,13 @@ def test_calls_cross_in_memory_not_through_sockets(addons):
     assert sockets() - before == set(), "an in-process host opened sockets"
 
 
-def test_every_call_runs_on_the_host_thread_whichever_thread_makes_it(addons):
-    """Addons count on one JS thread per env: napi-rs files its classes under the id of the
+def test_a_rust_addons_calls_all_run_on_the_host_thread(addons):
+    """Addons may count on one JS thread per env: napi-rs files its classes under the id of the
     thread that registered the module, so a factory that ran on the caller's thread instead
-    would not find its class ("Failed to get constructor of class")."""
+    would not find its class ("Failed to get constructor of class"). Its library has
+    thread-local storage, so its host takes no direct calls (D37)."""
     rust = addons("rust_addon")
+    assert not rust.host.direct_calls
     results = []
 
     def from_another_thread():
@@ -124,6 +126,72 @@ def test_every_call_runs_on_the_host_thread_whichever_thread_makes_it(addons):
     for t in threads:
         t.join()
     assert results == [(97, 7)] * 3
+
+
+def test_calls_run_on_the_calling_thread_when_the_host_is_free(addons):
+    """D37: a C addon without thread-local storage is called on the caller's own thread (no
+    hand-off to the host thread), from whichever thread calls; only loads stay on the host's."""
+    isolation = addons("isolation")
+    assert isolation.host.direct_calls
+    assert isolation.threadId() == threading.get_native_id()
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append((isolation.threadId(), threading.get_native_id()))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 3 and all(ran == caller for ran, caller in seen)
+    # A library with thread-local storage loaded into the same host turns direct calls off.
+    host = isolation.host
+    host.load(fresh_copy(addon_path("rust_addon")))
+    assert not host.direct_calls
+    assert isolation.threadId() != threading.get_native_id()
+    assert isolation.threadId() in host_thread_ids()
+
+
+def host_thread_ids() -> set[int]:
+    """The kernel ids of this process's in-process host threads."""
+    ids = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            if (task / "comm").read_text().strip().startswith("napi-host-"):
+                ids.add(int(task.name))
+        except OSError:
+            pass
+    return ids
+
+
+def test_a_direct_call_answers_its_python_callbacks_itself_nested_included(addons):
+    """The host waiting for a Python callback of a direct call is the caller itself: it runs
+    the callback (which may call the addon again, directly) and the call goes on."""
+    isolation = addons("isolation")
+    assert isolation.host.direct_calls
+    me = threading.get_native_id()
+    inner = []
+
+    def callback():
+        inner.append((isolation.threadId(), isolation.add(20, 1)))
+        return 40
+
+    assert isolation.call(callback) == 40
+    assert inner == [(me, 21)]
+    # Deeper: a callback calling into the same addon with another callback.
+    assert isolation.call(lambda: isolation.call(lambda: 5) * 10) == 50
+
+
+def test_direct_calls_do_not_starve_the_hosts_events(addons):
+    """A thread calling in a tight loop takes the JS lock again and again; the host thread,
+    woken for threadsafe-function calls, still gets its turn (callers leave the lock to it
+    while it waits for it) and every call arrives, in order (test_tsfn.py's figures)."""
+    tsfn = addons("tsfn")
+    assert tsfn.host.direct_calls
+    sid = tsfn.startProducers(8, 500, 16, True)
+    deadline = time.monotonic() + 30
+    polls = 0
+    while (state := tsfn.state(sid))[1] < 1:  # no sleep: the polls are the hammer
+        polls += 1
+        assert time.monotonic() < deadline, f"starved: {state} after {polls} polls"
+    assert state == [4000, 1, 4000, 0, True, True, False, 0]
 
 
 def test_calls_callbacks_and_classes(addons):

@@ -210,6 +210,13 @@ static napi_value Pid(napi_env env, napi_callback_info info) {
   return make_int32(env, (int32_t)getpid());
 }
 
+/* The kernel's id of the thread running the call: in-process direct calls (D37) run on the
+ * calling Python thread (threading.get_native_id()), the others on the host's thread. */
+static napi_value ThreadId(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int32(env, (int32_t)gettid());
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("add", AddNumbers),
@@ -225,6 +232,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("spew", Spew),
       DECLARE_METHOD("say", Say),
       DECLARE_METHOD("hostPid", Pid),
+      DECLARE_METHOD("threadId", ThreadId),
       DECLARE_METHOD("call", Call),
       DECLARE_METHOD("breakRing", BreakRing),
   };

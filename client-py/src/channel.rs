@@ -33,7 +33,7 @@ pub enum Incoming {
     /// On the event chain: a subscribed promise settled.
     Settled { subscription: u64, outcome: Outcome },
     /// On the event chain: an exception nothing in the host caught.
-    Uncaught(napi_protocol::Thrown),
+    Uncaught(Box<napi_protocol::Thrown>),
 }
 
 /// How the host came to stop answering.

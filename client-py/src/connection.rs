@@ -410,6 +410,12 @@ impl Connection {
         Self::request(slf, Op::Subscribe { promise: Self::wire(slf, promise)?, subscription })
     }
 
+    /// Whether calls may run on the calling thread (`Host.direct_calls`, D37).
+    #[getter]
+    fn direct_calls(&self) -> bool {
+        self.channel.direct()
+    }
+
     #[getter]
     fn pid(&self) -> u32 {
         self.channel.process.pid
@@ -509,7 +515,7 @@ impl Connection {
             enumerable: flag("enumerable")?,
             configurable: flag("configurable")?,
         };
-        let op = Op::DefineProperty { target: Self::wire(slf, target)?, key: Self::wire(slf, key)?, descriptor: d };
+        let op = Op::DefineProperty { target: Self::wire(slf, target)?, key: Self::wire(slf, key)?, descriptor: Box::new(d) };
         Self::request(slf, op)
     }
 

@@ -14,10 +14,12 @@ use napi_host::host::{Host, Stop};
 /// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
 /// have exited with, for crash reports.
 pub fn serve(link: Arc<MemoryLink>) -> i32 {
-    // The host's log, as `napi-hostd` writes it, for this thread only (see napi_host::logging).
-    let log = napi_host::logging::dispatch();
-    let _log = tracing::dispatcher::set_default(&log);
-    link.log_to(log);
+    // The host's log, as `napi-hostd` writes it (see napi_host::logging): the process's, since
+    // direct calls (D37) run host code on Python's threads too. Nothing else here logs.
+    static LOG: OnceLock<()> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
+    });
     let host = Host::in_memory(link);
     let stop = host.serve(Vec::new());
     host.shutdown();

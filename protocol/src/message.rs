@@ -87,7 +87,8 @@ pub enum Op {
     /// `Object.getOwnPropertyDescriptors(target)` as an array of `[key, descriptor]` pairs.
     OwnPropertyDescriptors { target: Value },
     /// `Object.defineProperty(target, key, descriptor)`.
-    DefineProperty { target: Value, key: Value, descriptor: Descriptor },
+    /// Boxed, as the thrown value below: the largest variants would make every message as big.
+    DefineProperty { target: Value, key: Value, descriptor: Box<Descriptor> },
     /// `Object.getPrototypeOf(target)`.
     GetPrototype { target: Value },
     /// `Object.setPrototypeOf(target, proto)`.
@@ -166,7 +167,7 @@ pub enum ServerMessage {
     Settled { subscription: u64, outcome: Outcome },
     /// An exception nothing caught (thrown from an async-work completion, a threadsafe-function
     /// call or a finalizer): the client reports it as Python reports unraisable exceptions.
-    Uncaught(Thrown),
+    Uncaught(Box<Thrown>),
     /// A new segment of the host's, `size` bytes, whose descriptor rides on this frame. Sent on
     /// every socket before any value in it.
     Segment { id: u32, size: u64 },
@@ -189,8 +190,8 @@ pub enum ServerMessage {
 #[non_exhaustive]
 pub enum Outcome {
     Ok(Value),
-    /// JavaScript threw.
-    Thrown(Thrown),
+    /// JavaScript threw (boxed: most outcomes are values, and messages move by value).
+    Thrown(Box<Thrown>),
     /// The request could not be carried out (not a JS exception).
     Failed(Failure),
 }

@@ -48,7 +48,7 @@ fn sample_ops() -> Vec<Op> {
         Op::DefineProperty {
             target: v(),
             key: v(),
-            descriptor: Descriptor { value: Some(v()), writable: Some(true), ..Default::default() },
+            descriptor: Box::new(Descriptor { value: Some(v()), writable: Some(true), ..Default::default() }),
         },
         Op::GetPrototype { target: v() },
         Op::SetPrototype { target: v(), proto: v() },
@@ -84,7 +84,7 @@ fn sample_server_messages() -> Vec<ServerMessage> {
     vec![
         ServerMessage::Hello { version: PROTOCOL_VERSION, pid: 42, protections: vec!["seccomp".into()] },
         ServerMessage::Reply { id: 1, chain: 1, outcome: Outcome::Ok(Value::Undefined) },
-        ServerMessage::Reply { id: 2, chain: 1, outcome: Outcome::Thrown(thrown) },
+        ServerMessage::Reply { id: 2, chain: 1, outcome: Outcome::Thrown(Box::new(thrown)) },
         ServerMessage::Reply {
             id: 3,
             chain: 3,
@@ -92,7 +92,7 @@ fn sample_server_messages() -> Vec<ServerMessage> {
         },
         ServerMessage::DropPython { objects: vec![(PyRef(3), 2)] },
         ServerMessage::Settled { subscription: 7, outcome: Outcome::Ok(Value::Null) },
-        ServerMessage::Uncaught(Thrown { value: Value::Null, error: None, python: None }),
+        ServerMessage::Uncaught(Box::new(Thrown { value: Value::Null, error: None, python: None })),
         ServerMessage::CallPython {
             call: 9,
             chain: 1,

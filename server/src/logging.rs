@@ -1,7 +1,8 @@
 //! Where the host's log goes: stderr, filtered by `NAPI_HOSTD_LOG` (tracing's directive syntax,
 //! e.g. `debug` or `napi_host::host=trace`), warnings and errors by default. The same in both
-//! modes: `napi-hostd` installs it for the process, an in-process host for its own thread only,
-//! so the log of whatever else in the Python process uses `tracing` is left alone.
+//! modes: `napi-hostd` installs it for the process, and so does the Python extension when it starts
+//! its first in-process host (direct calls run host code on Python's threads, D37). That touches
+//! no one else's log: another extension using `tracing` has its own copy of it.
 
 use std::io::IsTerminal;
 

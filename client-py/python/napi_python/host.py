@@ -267,6 +267,13 @@ class Host:
         return self._isolated
 
     @property
+    def direct_calls(self) -> bool:
+        """True while calls may run on the calling thread instead of the host's: an in-process
+        host none of whose addons has thread-local storage (such an addon may tell threads apart,
+        as napi-rs addons do). A call runs directly when no other runs at that moment."""
+        return self._conn.direct_calls
+
+    @property
     def pid(self) -> int:
         """The process id of the host: this process's for an in-process host."""
         return self._conn.pid

@@ -56,7 +56,7 @@ impl Transport for Memory {
     }
 
     fn direct(&self) -> bool {
-        true
+        self.0.takes_direct_calls()
     }
 
     fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<Request> {

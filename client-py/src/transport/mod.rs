@@ -43,7 +43,8 @@ pub trait Transport: Send + Sync {
     /// Tells the host the client is done (it tears down and ends).
     fn hang_up(&self);
 
-    /// Whether `serve_directly` may take requests (an in-process host, D37).
+    /// Whether `serve_directly` may take requests now (an in-process host whose addons all
+    /// allow it, D37).
     fn direct(&self) -> bool {
         false
     }

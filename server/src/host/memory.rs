@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use napi_protocol::frame::FrameError;
@@ -152,8 +152,6 @@ pub struct MemoryLink {
     pub(super) host: AtomicPtr<Host>,
     /// False once the host loaded a library with thread-local storage (`direct`).
     direct: AtomicBool,
-    /// The host thread's log, for direct calls to log to as well.
-    log: OnceLock<tracing::Dispatch>,
 }
 
 impl MemoryLink {
@@ -170,13 +168,14 @@ impl MemoryLink {
             js: JsLock::default(),
             host: AtomicPtr::new(std::ptr::null_mut()),
             direct: AtomicBool::new(true),
-            log: OnceLock::new(),
         }))
     }
 
-    /// Where direct calls log (the host thread's own log).
-    pub fn log_to(&self, dispatch: tracing::Dispatch) {
-        let _ = self.log.set(dispatch);
+
+    /// Whether calls may run on their caller's thread (no library with thread-local storage
+    /// loaded).
+    pub fn takes_direct_calls(&self) -> bool {
+        self.direct.load(Ordering::Relaxed)
     }
 
     /// Calls stay on the host thread from now on: it loads a library that may tell threads apart.
@@ -217,7 +216,6 @@ impl MemoryLink {
         if host.is_null() {
             return Some(req);
         }
-        let _log = self.log.get().map(tracing::dispatcher::set_default);
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
         // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
         let backlog = direct::enter(self.id(), pump, || unsafe { (*host).serve_directly(req) });

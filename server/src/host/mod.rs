@@ -437,7 +437,7 @@ impl Host {
             napi_protocol::ErrorInfo { name: text("name"), message: text("message"), code, props }
         });
         let value = ToWire::new(rt, &mut self.held.borrow_mut()).value(v);
-        Outcome::Thrown(napi_protocol::Thrown { value, error, python })
+        Outcome::Thrown(Box::new(napi_protocol::Thrown { value, error, python }))
     }
 
     /// Collects garbage (the client's proxies are roots), tells the client which Python objects
