@@ -18,6 +18,7 @@ use crate::pending::Pending;
 use crate::process::{describe, Exit, HostProcess};
 use crate::shm::ClientShm;
 use crate::transport::Transport;
+pub use napi_host::host::memory::Direct;
 
 /// How long a caller looks for its answer before it lets go of the GIL to wait: a few round
 /// trips of an in-process host, short enough that other Python threads barely notice.
@@ -205,15 +206,26 @@ impl Channel {
     /// Serves `req` on this thread if the host can take it now (an in-process host, D37):
     /// `None`, its reply then waiting for `chain` as if it came from the host thread. Otherwise
     /// `req` comes back, to be `send`. `pump` runs what the host sends `chain` meanwhile.
-    pub fn serve_directly(&self, req: napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<napi_protocol::Request> {
+    pub fn serve_directly(&self, req: napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         if self.state.lock().unwrap().dead.is_some() {
-            return Some(req);
+            return Direct::Refused(req);
         }
         // Segments we retired, before anything that could reuse their ids.
         for id in self.shm.take_retired() {
             let _ = self.wire.send(Vec::new(), ClientMessage::SegmentRetired { id });
         }
-        self.wire.serve_directly(req, pump)
+        let direct = self.wire.serve_directly(req, pump);
+        if matches!(direct, Direct::Answered(_)) {
+            // Nothing was queued ahead of the reply, but a reader may still be taking in what
+            // it read (a segment the reply's values live in): let it finish first.
+            let mut st = self.state.lock().unwrap();
+            while st.reading {
+                st.sleepers += 1;
+                st = self.wake.wait(st).unwrap();
+                st.sleepers -= 1;
+            }
+        }
+        direct
     }
 
     /// What the host sent `chain` so far, if anything (never waits).

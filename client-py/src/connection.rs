@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, Value};
+use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, ServerMessage, Value};
 use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
 
-use crate::channel::{Channel, Incoming};
+use crate::channel::{Channel, Direct, Incoming};
 use crate::convert::{dead_error, Cx};
 use crate::hooks::hooks;
 use crate::process;
@@ -198,26 +198,19 @@ impl Connection {
         }
         let _guard = ChainGuard { channel, chain, top };
         let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
-        if let Some(request) = Self::serve_directly(slf, chain, request)? {
-            channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?;
-        }
         let cx = Cx::new(slf)?;
+        match Self::serve_directly(slf, chain, request)? {
+            Direct::Refused(request) => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
+            Direct::Served => {}
+            Direct::Answered(ServerMessage::Reply { outcome, .. }) => return this.answered(&cx, id, outcome),
+            Direct::Answered(_) => unreachable!("only replies are answered directly"),
+        }
         loop {
             let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads(py, || channel.wait(chain)));
             let Some(waited) = waited else { return Err(exiting_error()) };
             match waited {
                 Err(d) => return Err(dead_error(py, &d)),
-                Ok(Incoming::Reply { id: rid, outcome }) if rid == id => {
-                    this.handle_drops();
-                    // The host subscribed to a promise it answers with, under this request's id.
-                    let promise = matches!(&outcome, Outcome::Ok(Value::Js(r)) if r.kind == RefKind::Promise);
-                    let value = cx.outcome(outcome)?;
-                    if promise {
-                        let settlement = cx.hooks.claimed.bind(py).call1((&value,))?;
-                        this.subscriptions.claim(py, id, &settlement, &|o| cx.settlement(o))?;
-                    }
-                    return Ok(value);
-                }
+                Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return this.answered(&cx, id, outcome),
                 Ok(Incoming::Reply { .. }) => continue,
                 Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(&cx, chain, call, func, t, args)?,
                 // Events reach a request only when it runs on the event chain (made from inside
@@ -227,12 +220,26 @@ impl Connection {
         }
     }
 
-    /// Serves `request` on this thread when the host can take it now (an in-process host, D37),
-    /// answering `None`; otherwise it comes back, to be sent.
-    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, request: Request) -> PyResult<Option<Request>> {
+    /// The value of request `id`'s reply.
+    fn answered(&self, cx: &Cx<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<PyObject> {
+        let py = cx.py;
+        self.handle_drops();
+        // The host subscribed to a promise it answers with, under this request's id.
+        let promise = matches!(&outcome, Outcome::Ok(Value::Js(r)) if r.kind == RefKind::Promise);
+        let value = cx.outcome(outcome)?;
+        if promise {
+            let settlement = cx.hooks.claimed.bind(py).call1((&value,))?;
+            self.subscriptions.claim(py, id, &settlement, &|o| cx.settlement(o))?;
+        }
+        Ok(value)
+    }
+
+    /// Serves `request` on this thread when the host can take it now (an in-process host, D37);
+    /// otherwise it comes back, to be sent.
+    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, request: Request) -> PyResult<Direct> {
         let channel = &*slf.get().channel;
         if !channel.direct() {
-            return Ok(Some(request));
+            return Ok(Direct::Refused(request));
         }
         let conn = slf.clone().unbind();
         let pump = move || Python::with_gil(|py| Self::pump(conn.bind(py), chain));

@@ -2,8 +2,8 @@
 driven side by side in one run by
 
 - node itself (the floor: V8 calling the C functions);
-- napi_python in-process (`isolated=False`: the host on a thread of this process; phase 1 of
-  D32 still crosses the same socket pair, within the process);
+- napi_python in-process (`isolated=False`: the host runtime in this process, a call running
+  on the calling thread when the host is free, D37);
 - napi_python isolated (the default: a napi-hostd process per addon);
 - a raw socket-pair round trip between Python and a Rust echo process (bench_calls.py), blocking
   and spinning; the goals compare with the faster;

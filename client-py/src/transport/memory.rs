@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use napi_host::host::memory::MemoryLink;
 use napi_protocol::frame::FrameError;
+use napi_host::host::memory::Direct;
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 use super::Transport;
@@ -59,7 +60,7 @@ impl Transport for Memory {
         self.0.takes_direct_calls()
     }
 
-    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<Request> {
+    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         self.0.serve_directly(req, pump)
     }
 }

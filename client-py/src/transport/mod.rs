@@ -10,6 +10,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::Instant;
 
 use napi_protocol::frame::FrameError;
+use napi_host::host::memory::Direct;
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 pub trait Transport: Send + Sync {
@@ -49,10 +50,10 @@ pub trait Transport: Send + Sync {
         false
     }
 
-    /// Runs `req` on this thread if the host can take it now (`None`), else hands it back to be
-    /// sent. `pump` runs the Python calls the host makes of the request's chain meanwhile.
-    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<Request> {
+    /// Runs `req` on this thread if the host can take it now, else hands it back to be sent.
+    /// `pump` runs the Python calls the host makes of the request's chain meanwhile.
+    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         let _ = pump;
-        Some(req)
+        Direct::Refused(req)
     }
 }

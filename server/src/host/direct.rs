@@ -95,6 +95,9 @@ impl Drop for Held<'_> {
 struct Frame {
     link: *const (),
     pump: *const (dyn Fn() -> bool + Sync),
+    /// The request served, and its reply once sent (`keep_reply`).
+    request: u64,
+    reply: Option<napi_protocol::ServerMessage>,
 }
 
 thread_local! {
@@ -108,8 +111,9 @@ pub(super) fn inside(link: *const ()) -> bool {
     FRAMES.with(|f| f.borrow().iter().any(|fr| fr.link == link))
 }
 
-/// Runs `f` as a direct call to the host of `link`, with `pump` answering its Python calls.
-pub(super) fn enter<R>(link: *const (), pump: &(dyn Fn() -> bool + Sync), f: impl FnOnce() -> R) -> R {
+/// Runs `f`, serving `request` as a direct call to the host of `link`, with `pump` answering
+/// its Python calls. Answers `f`'s result and the reply `keep_reply` kept, if it did.
+pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), f: impl FnOnce() -> R) -> (R, Option<napi_protocol::ServerMessage>) {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
@@ -119,9 +123,30 @@ pub(super) fn enter<R>(link: *const (), pump: &(dyn Fn() -> bool + Sync), f: imp
     // SAFETY: only the lifetime is erased; the frame is popped (by `Leave`, on unwinding too)
     // before `pump` goes out of scope, and it is only called from within `f`.
     let pump: *const (dyn Fn() -> bool + Sync) = unsafe { std::mem::transmute(pump) };
-    FRAMES.with(|fr| fr.borrow_mut().push(Frame { link, pump }));
-    let _leave = Leave;
-    f()
+    FRAMES.with(|fr| fr.borrow_mut().push(Frame { link, pump, request, reply: None }));
+    let leave = Leave;
+    let r = f();
+    let reply = FRAMES.with(|fr| fr.borrow_mut().last_mut().and_then(|f| f.reply.take()));
+    drop(leave);
+    (r, reply)
+}
+
+/// On a thread making a direct call to the host of `link`: keeps `msg` if it is the reply to
+/// that call (the innermost one), for the caller to take straight from `enter` instead of
+/// from the queue. Hands it back otherwise. The host only offers a reply nothing is queued
+/// ahead of, so the client misses nothing it should have read first.
+pub(super) fn keep_reply(link: *const (), msg: napi_protocol::ServerMessage) -> Result<(), napi_protocol::ServerMessage> {
+    let napi_protocol::ServerMessage::Reply { id, .. } = msg else { return Err(msg) };
+    FRAMES.with(|fr| {
+        let mut frames = fr.borrow_mut();
+        match frames.iter_mut().rev().find(|f| f.link == link) {
+            Some(f) if f.request == id && f.reply.is_none() => {
+                f.reply = Some(msg);
+                Ok(())
+            }
+            _ => Err(msg),
+        }
+    })
 }
 
 /// On a thread making a direct call to the host of `link`: runs what the host sent the call's

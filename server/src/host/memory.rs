@@ -131,6 +131,16 @@ impl Outbound {
     }
 }
 
+/// What became of a request offered to `MemoryLink::serve_directly`.
+pub enum Direct {
+    /// Not served: to be sent.
+    Refused(Request),
+    /// Served; the reply is queued for the client.
+    Served,
+    /// Served, and this is the reply (nothing was queued ahead of it).
+    Answered(ServerMessage),
+}
+
 /// Both ways between one client and one host.
 pub struct MemoryLink {
     to_host: Alone<Mutex<Queue<ClientMessage>>>,
@@ -187,38 +197,38 @@ impl MemoryLink {
         (self as *const MemoryLink).cast()
     }
 
-    /// Serves `req` on this thread if the host can take it now (D37): its reply, and whatever
-    /// else the host sends meanwhile, are then queued for the client as usual, and `None` is
-    /// answered. Otherwise (a `Load`, a library with thread-local storage loaded, the host busy)
-    /// `req` comes back, to be sent. A request made inside a direct call (by a Python callback
+    /// Serves `req` on this thread if the host can take it now (D37): whatever the host sends
+    /// meanwhile is queued for the client as usual, and so is the reply, unless nothing was
+    /// queued ahead of it: it is then answered here. Otherwise (a `Load`, a library with
+    /// thread-local storage loaded, the host busy) `req` comes back, to be sent. A request made inside a direct call (by a Python callback
     /// of it) is always served: only this thread can.
     ///
     /// `pump`: runs, with the GIL, what the host sent this caller's chain (Python calls),
     /// answering whether it ran anything. The caller must not hold the GIL.
-    pub fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Option<Request> {
+    pub fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         let nested = direct::inside(self.id());
         // A library loads on the host thread, where its thread-local state will be used.
         if !nested && matches!(req.op, napi_protocol::Op::Load { .. }) {
-            return Some(req);
+            return Direct::Refused(req);
         }
         // Held (and let go on the way out, unwinding too) unless an outer direct call holds it.
         let _held = if nested {
             None
         } else if !self.direct.load(Ordering::Relaxed) {
-            return Some(req);
+            return Direct::Refused(req);
         } else {
             match self.js.try_hold() {
                 Some(held) => Some(held),
-                None => return Some(req),
+                None => return Direct::Refused(req),
             }
         };
         let host = self.host.load(Ordering::Acquire);
         if host.is_null() {
-            return Some(req);
+            return Direct::Refused(req);
         }
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
         // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
-        let backlog = direct::enter(self.id(), pump, || unsafe { (*host).serve_directly(req) });
+        let (backlog, reply) = direct::enter(self.id(), req.id, pump, || unsafe { (*host).serve_directly(req) });
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
             self.kicked.store(true, Ordering::SeqCst);
@@ -226,7 +236,10 @@ impl MemoryLink {
                 self.host_bell.ring();
             }
         }
-        None
+        match reply {
+            Some(reply) => Direct::Answered(reply),
+            None => Direct::Served,
+        }
     }
 
     /// Runs a direct caller's `pump` until the host has a message (nothing on the host thread).
@@ -308,6 +321,15 @@ impl Drop for MemoryPort {
 
 impl Port for MemoryPort {
     fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        // The reply to a direct call goes straight back to its caller when nothing is queued
+        // ahead of it (D37).
+        let msg = match self.0.replies.ready() {
+            true => msg,
+            false => match direct::keep_reply(self.0.id(), msg) {
+                Ok(()) => return Ok(()),
+                Err(msg) => msg,
+            },
+        };
         self.0.replies.push(msg, None);
         Ok(())
     }
