@@ -5,10 +5,10 @@
 //! microseconds, and waking a sleeping thread costs more than that.
 
 use std::collections::VecDeque;
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use napi_protocol::frame::FrameError;
 use napi_protocol::spin::{spin_until, SPIN};
@@ -251,8 +251,14 @@ impl MemoryLink {
     /// `events` has tasks (false).
     pub(super) fn idle(&self, events: &EventQueue) -> bool {
         self.js.unlock();
-        if !self.host_has_mail() {
-            self.host_sleep(Some(events.fd()));
+        // A direct call may take the tasks this thread was woken for (running them itself, as
+        // a reply lingers for its promise): then it sleeps again, at once (its look before
+        // sleeping would take a CPU the caller and the work need), rather than take the lock
+        // and turn the caller's next direct call away for nothing.
+        let mut budget = SPIN;
+        while !self.host_has_mail() && events.is_empty() {
+            self.host_sleep(Some(events), budget);
+            budget = Duration::ZERO;
         }
         self.js.lock();
         self.kicked.store(false, Ordering::SeqCst);
@@ -288,17 +294,23 @@ impl MemoryLink {
         self.has_message() || self.kicked.load(Ordering::SeqCst)
     }
 
-    /// Sleeps until the client sends or hangs up, or `also` becomes readable.
-    fn host_sleep(&self, also: Option<RawFd>) {
-        if spin_until(|| self.host_has_mail(), SPIN) {
+    /// Sleeps until the client sends or hangs up, or `events` has tasks, looking for `spin`
+    /// first.
+    fn host_sleep(&self, events: Option<&EventQueue>, spin: Duration) {
+        let ready = || self.host_has_mail() || events.is_some_and(|e| !e.is_empty());
+        if spin_until(ready, spin) {
             return;
         }
         self.host_sleeping.store(true, Ordering::SeqCst);
         self.host_bell.clear();
-        if !self.host_has_mail() {
+        if let Some(events) = events.filter(|e| e.is_empty()) {
+            // A direct call may have run the tasks whose post made it readable.
+            events.forget_wake();
+        }
+        if !ready() {
             let mut fds = [libc::pollfd { fd: self.host_bell.fd(), events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: -1, events: libc::POLLIN, revents: 0 }];
-            if let Some(fd) = also {
-                fds[1].fd = fd;
+            if let Some(events) = events {
+                fds[1].fd = events.fd();
             }
             // SAFETY: two pollfd entries (a negative fd is ignored) live for the call. EINTR
             // only returns early; the caller looks again.
@@ -352,7 +364,7 @@ impl Port for MemoryPort {
 
     fn wait_readable(&mut self, events: &EventQueue) -> bool {
         if !self.0.host_has_mail() {
-            self.0.host_sleep(Some(events.fd()));
+            self.0.host_sleep(Some(events), SPIN);
         }
         self.0.has_message()
     }
@@ -368,7 +380,7 @@ impl Port for MemoryPort {
             if link.client_gone.load(Ordering::SeqCst) {
                 return Err(FrameError::Closed);
             }
-            link.host_sleep(None);
+            link.host_sleep(None, SPIN);
         }
     }
 

@@ -94,6 +94,12 @@ impl EventQueue {
         tasks.drain(..).collect()
     }
 
+    /// Makes the descriptor unreadable again, for a poller that found the tasks it announced
+    /// already taken (by a direct call, D37). It looks at the queue again before sleeping.
+    pub fn forget_wake(&self) {
+        self.wake.clear();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.queued.load(Ordering::Acquire) == 0
     }
