@@ -198,25 +198,24 @@ mod tests {
         assert!(js.try_lock());
         assert!(!js.try_lock(), "held");
         let theirs = js.clone();
+        let (took, taken) = std::sync::mpsc::channel();
         let host = std::thread::spawn(move || {
             theirs.lock();
+            took.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
             theirs.unlock();
         });
         while !js.wanted.load(Ordering::SeqCst) {
             std::thread::yield_now();
         }
         js.unlock();
-        // The host thread gets it, whatever a caller tries meanwhile.
-        let mut stolen = 0;
-        while !host.is_finished() {
-            if js.try_lock() {
-                stolen += 1;
-                js.unlock();
-            }
+        // Free, but wanted: callers keep off until the host thread has had its turn.
+        while taken.try_recv().is_err() {
+            assert!(!js.try_lock(), "a caller took the lock the host thread waits for");
         }
+        assert!(!js.try_lock(), "the host thread holds it now");
         host.join().unwrap();
-        assert!(js.try_lock(), "free again");
-        let _ = stolen;
+        assert!(js.try_lock(), "free again once the host thread lets go");
     }
 
     #[test]
