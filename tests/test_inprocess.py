@@ -32,15 +32,16 @@ def in_process(name: str, **options):
     return load_addon(fresh_copy(addon_path(name)), isolated=False, **options)
 
 
-def host_threads() -> list[str]:
-    """The names of this process's in-process host threads."""
-    names = []
+def host_threads() -> set[int]:
+    """The kernel thread ids of this process's in-process host threads."""
+    ids = set()
     for task in Path("/proc/self/task").iterdir():
         try:
-            names.append((task / "comm").read_text().strip())
+            if (task / "comm").read_text().startswith("napi-host-"):
+                ids.add(int(task.name))
         except OSError:
             pass
-    return [n for n in names if n.startswith("napi-host-")]
+    return ids
 
 
 @pytest.fixture
@@ -146,19 +147,7 @@ def test_calls_run_on_the_calling_thread_when_the_host_is_free(addons):
     host.load(fresh_copy(addon_path("rust_addon")))
     assert not host.direct_calls
     assert isolation.threadId() != threading.get_native_id()
-    assert isolation.threadId() in host_thread_ids()
-
-
-def host_thread_ids() -> set[int]:
-    """The kernel ids of this process's in-process host threads."""
-    ids = set()
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            if (task / "comm").read_text().strip().startswith("napi-host-"):
-                ids.add(int(task.name))
-        except OSError:
-            pass
-    return ids
+    assert isolation.threadId() in host_threads()
 
 
 def test_a_direct_call_answers_its_python_callbacks_itself_nested_included(addons):

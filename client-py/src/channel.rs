@@ -187,8 +187,7 @@ impl Channel {
             return Err(d);
         }
         // Taken before the transport's lock: uploads lock the shared memory, then the transport.
-        let retired = self.shm.take_retired().into_iter().map(|id| ClientMessage::SegmentRetired { id }).collect();
-        match self.wire.send(retired, msg) {
+        match self.wire.send(self.retired(), msg) {
             Ok(()) => Ok(()),
             // The host broke the index of the ring it reads.
             Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(self.invalid(FrameError::Io(e))),
@@ -198,21 +197,28 @@ impl Channel {
         }
     }
 
+    /// The notices of the segments we retired since the last message.
+    fn retired(&self) -> Vec<ClientMessage> {
+        self.shm.take_retired().into_iter().map(|id| ClientMessage::SegmentRetired { id }).collect()
+    }
+
     /// Whether requests may be served on the caller's thread (`serve_directly`).
     pub fn direct(&self) -> bool {
         self.wire.direct()
     }
 
-    /// Serves `req` on this thread if the host can take it now (an in-process host, D37):
-    /// `None`, its reply then waiting for `chain` as if it came from the host thread. Otherwise
-    /// `req` comes back, to be `send`. `pump` runs what the host sends `chain` meanwhile.
+    /// Serves `req` on this thread if the host can take it now (an in-process host, D37): its
+    /// reply then waits for it as if it came from the host thread, or comes back at once.
+    /// Otherwise `req` comes back, to be `send`. `pump` runs what the host sends the request's
+    /// chain meanwhile.
     pub fn serve_directly(&self, req: napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
-        if self.state.lock().unwrap().dead.is_some() {
+        if self.dead().is_some() {
             return Direct::Refused(req);
         }
         // Segments we retired, before anything that could reuse their ids.
-        for id in self.shm.take_retired() {
-            let _ = self.wire.send(Vec::new(), ClientMessage::SegmentRetired { id });
+        let mut retired = self.retired();
+        if let Some(last) = retired.pop() {
+            let _ = self.wire.send(retired, last);
         }
         let direct = self.wire.serve_directly(req, pump);
         if matches!(direct, Direct::Answered(_)) {

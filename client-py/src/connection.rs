@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, ServerMessage, Value};
+use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, Value};
 use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
@@ -202,8 +202,7 @@ impl Connection {
         match Self::serve_directly(slf, chain, request)? {
             Direct::Refused(request) => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
             Direct::Served => {}
-            Direct::Answered(ServerMessage::Reply { outcome, .. }) => return this.answered(&cx, id, outcome),
-            Direct::Answered(_) => unreachable!("only replies are answered directly"),
+            Direct::Answered(outcome) => return this.answered(&cx, id, outcome),
         }
         loop {
             let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads(py, || channel.wait(chain)));

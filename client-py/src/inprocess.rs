@@ -5,7 +5,7 @@
 //! descendants, its exit status) has no meaning for a thread and is left out.
 
 use std::ffi::c_void;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Once, OnceLock};
 
 use napi_host::host::memory::MemoryLink;
 use napi_host::host::{Host, Stop};
@@ -16,8 +16,8 @@ use napi_host::host::{Host, Stop};
 pub fn serve(link: Arc<MemoryLink>) -> i32 {
     // The host's log, as `napi-hostd` writes it (see napi_host::logging): the process's, since
     // direct calls (D37) run host code on Python's threads too. Nothing else here logs.
-    static LOG: OnceLock<()> = OnceLock::new();
-    LOG.get_or_init(|| {
+    static LOG: Once = Once::new();
+    LOG.call_once(|| {
         let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
     });
     let host = Host::in_memory(link);

@@ -22,6 +22,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use napi_protocol::spin::{spin_until, SPIN};
+use napi_protocol::{Outcome, ServerMessage};
 
 use crate::sync::lock;
 
@@ -97,7 +98,7 @@ struct Frame {
     pump: *const (dyn Fn() -> bool + Sync),
     /// The request served, and its reply once sent (`keep_reply`).
     request: u64,
-    reply: Option<napi_protocol::ServerMessage>,
+    reply: Option<Outcome>,
 }
 
 thread_local! {
@@ -113,7 +114,7 @@ pub(super) fn inside(link: *const ()) -> bool {
 
 /// Runs `f`, serving `request` as a direct call to the host of `link`, with `pump` answering
 /// its Python calls. Answers `f`'s result and the reply `keep_reply` kept, if it did.
-pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), f: impl FnOnce() -> R) -> (R, Option<napi_protocol::ServerMessage>) {
+pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), f: impl FnOnce() -> R) -> (R, Option<Outcome>) {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
@@ -135,16 +136,16 @@ pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool +
 /// that call (the innermost one), for the caller to take straight from `enter` instead of
 /// from the queue. Hands it back otherwise. The host only offers a reply nothing is queued
 /// ahead of, so the client misses nothing it should have read first.
-pub(super) fn keep_reply(link: *const (), msg: napi_protocol::ServerMessage) -> Result<(), napi_protocol::ServerMessage> {
-    let napi_protocol::ServerMessage::Reply { id, .. } = msg else { return Err(msg) };
+pub(super) fn keep_reply(link: *const (), msg: ServerMessage) -> Result<(), ServerMessage> {
+    let ServerMessage::Reply { id, chain, outcome } = msg else { return Err(msg) };
     FRAMES.with(|fr| {
         let mut frames = fr.borrow_mut();
         match frames.iter_mut().rev().find(|f| f.link == link) {
             Some(f) if f.request == id && f.reply.is_none() => {
-                f.reply = Some(msg);
+                f.reply = Some(outcome);
                 Ok(())
             }
-            _ => Err(msg),
+            _ => Err(ServerMessage::Reply { id, chain, outcome }),
         }
     })
 }
@@ -174,17 +175,20 @@ pub(super) fn pump_until_mail(link: *const (), has_mail: impl Fn() -> bool) {
 /// may then tell threads apart, so its calls must stay on the host thread. Unreadable or
 /// unfamiliar files count as having it.
 pub fn has_thread_locals(path: &Path) -> bool {
+    use std::os::unix::fs::FileExt;
     const PT_TLS: u32 = 7;
-    let Ok(bytes) = std::fs::read(path) else { return true };
-    let u16_at = |o: usize| bytes.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
-    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
-    let u64_at = |o: usize| bytes.get(o..o + 8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize);
+    // Only the ELF header and each program header's type are read, not the library.
+    let Ok(file) = std::fs::File::open(path) else { return true };
+    let mut header = [0u8; 64];
     // 64-bit little-endian ELF, the only kind this host loads.
-    if bytes.get(0..6) != Some(&[0x7f, b'E', b'L', b'F', 2, 1]) {
+    if file.read_exact_at(&mut header, 0).is_err() || header[..6] != [0x7f, b'E', b'L', b'F', 2, 1] {
         return true;
     }
-    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38)) else { return true };
-    (0..phnum).any(|i| phoff.checked_add(i * phentsize).and_then(u32_at).is_none_or(|t| t == PT_TLS))
+    let phoff = u64::from_le_bytes(header[0x20..0x28].try_into().expect("8 bytes"));
+    let phentsize = u64::from(u16::from_le_bytes([header[0x36], header[0x37]]));
+    let phnum = u64::from(u16::from_le_bytes([header[0x38], header[0x39]]));
+    let mut kind = [0u8; 4];
+    (0..phnum).any(|i| phoff.checked_add(i * phentsize).is_none_or(|at| file.read_exact_at(&mut kind, at).is_err() || u32::from_le_bytes(kind) == PT_TLS))
 }
 
 #[cfg(test)]

@@ -137,8 +137,8 @@ pub enum Direct {
     Refused(Request),
     /// Served; the reply is queued for the client.
     Served,
-    /// Served, and this is the reply (nothing was queued ahead of it).
-    Answered(ServerMessage),
+    /// Served, and this is its reply's outcome (nothing was queued ahead of the reply).
+    Answered(napi_protocol::Outcome),
 }
 
 /// Both ways between one client and one host.
@@ -181,7 +181,6 @@ impl MemoryLink {
         }))
     }
 
-
     /// Whether calls may run on their caller's thread (no library with thread-local storage
     /// loaded).
     pub fn takes_direct_calls(&self) -> bool {
@@ -200,8 +199,8 @@ impl MemoryLink {
     /// Serves `req` on this thread if the host can take it now (D37): whatever the host sends
     /// meanwhile is queued for the client as usual, and so is the reply, unless nothing was
     /// queued ahead of it: it is then answered here. Otherwise (a `Load`, a library with
-    /// thread-local storage loaded, the host busy) `req` comes back, to be sent. A request made inside a direct call (by a Python callback
-    /// of it) is always served: only this thread can.
+    /// thread-local storage loaded, the host busy) `req` comes back, to be sent. A request made
+    /// inside a direct call (by a Python callback of it) is always served: only this thread can.
     ///
     /// `pump`: runs, with the GIL, what the host sent this caller's chain (Python calls),
     /// answering whether it ran anything. The caller must not hold the GIL.
@@ -214,7 +213,7 @@ impl MemoryLink {
         // Held (and let go on the way out, unwinding too) unless an outer direct call holds it.
         let _held = if nested {
             None
-        } else if !self.direct.load(Ordering::Relaxed) {
+        } else if !self.takes_direct_calls() {
             return Direct::Refused(req);
         } else {
             match self.js.try_hold() {
@@ -237,7 +236,7 @@ impl MemoryLink {
             }
         }
         match reply {
-            Some(reply) => Direct::Answered(reply),
+            Some(outcome) => Direct::Answered(outcome),
             None => Direct::Served,
         }
     }
@@ -251,6 +250,14 @@ impl MemoryLink {
     /// `events` has tasks (false).
     pub(super) fn idle(&self, events: &EventQueue) -> bool {
         self.js.unlock();
+        self.sleep_until_work(events);
+        self.js.lock();
+        self.kicked.store(false, Ordering::SeqCst);
+        self.has_message()
+    }
+
+    /// Sleeps until the client sends or hangs up, the host is kicked, or `events` has tasks.
+    fn sleep_until_work(&self, events: &EventQueue) {
         // A direct call may take the tasks this thread was woken for (running them itself, as
         // a reply lingers for its promise): then it sleeps again, at once (its look before
         // sleeping would take a CPU the caller and the work need), rather than take the lock
@@ -260,9 +267,6 @@ impl MemoryLink {
             self.host_sleep(Some(events), budget);
             budget = Duration::ZERO;
         }
-        self.js.lock();
-        self.kicked.store(false, Ordering::SeqCst);
-        self.has_message()
     }
 
     /// Queues a message for the host (with the descriptor of the segment it announces).
@@ -362,10 +366,10 @@ impl Port for MemoryPort {
         Ok(())
     }
 
+    /// (An in-process `Host` idles through `MemoryLink::idle` instead, which lets go of the JS
+    /// lock around this same wait: this port stays borrowed while it waits.)
     fn wait_readable(&mut self, events: &EventQueue) -> bool {
-        if !self.0.host_has_mail() {
-            self.0.host_sleep(Some(events), SPIN);
-        }
+        self.0.sleep_until_work(events);
         self.0.has_message()
     }
 
