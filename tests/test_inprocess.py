@@ -183,6 +183,38 @@ def test_direct_calls_do_not_starve_the_hosts_events(addons):
     assert state == [4000, 1, 4000, 0, True, True, False, 0]
 
 
+def test_a_slow_call_lets_other_python_threads_run_every_time(addons):
+    """D38: a function whose last call was quick keeps the GIL for its next one (releasing it
+    costs a tenth of a quick call); one never called, or whose last call was slow, lets go, so
+    other Python threads run while it works. Here every 40 ms call, the first included, has
+    another thread running in its middle."""
+    isolation = addons("isolation")
+    assert isolation.host.direct_calls
+    seen: list[float] = []
+    watching, stop = threading.Event(), threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            if watching.wait(0.01):
+                seen.append(time.perf_counter())
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        for _ in range(3):
+            seen.clear()
+            watching.set()
+            start = time.perf_counter()
+            isolation.sleepMs(40)
+            end = time.perf_counter()
+            watching.clear()
+            # Not just at the edges, where the caller may switch threads between bytecodes.
+            assert any(start + 0.01 < s < end - 0.01 for s in seen), "no other thread ran during the call"
+    finally:
+        stop.set()
+        t.join()
+
+
 def test_calls_callbacks_and_classes(addons):
     functions = addons("functions")
     f = functions.makeFunction("hello", -1)

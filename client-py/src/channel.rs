@@ -88,6 +88,9 @@ pub struct Channel {
     wire: Box<dyn Transport>,
     state: Mutex<State>,
     wake: Condvar,
+    /// `State::reading`, readable without the lock (set and cleared under it): a direct call's
+    /// reply looks at it on every call, and it is nearly always false.
+    reading_now: AtomicBool,
     /// Shared memory with this host.
     pub shm: ClientShm,
     pub process: HostProcess,
@@ -118,6 +121,7 @@ impl Channel {
             wire,
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
+            reading_now: AtomicBool::new(false),
             shm: ClientShm::default(),
             process,
             timeout,
@@ -174,8 +178,14 @@ impl Channel {
         self.state.lock().unwrap().dead.clone()
     }
 
-    pub fn open_chain(&self, chain: ChainId) {
-        self.state.lock().unwrap().mailboxes.entry(chain).or_default();
+    /// Opens `chain`'s mailbox, unless the host is dead (one look under the lock for both).
+    pub fn open_chain(&self, chain: ChainId) -> Result<(), Arc<Dead>> {
+        let mut st = self.state.lock().unwrap();
+        if let Some(d) = &st.dead {
+            return Err(d.clone());
+        }
+        st.mailboxes.entry(chain).or_default();
+        Ok(())
     }
 
     pub fn close_chain(&self, chain: ChainId) {
@@ -209,29 +219,33 @@ impl Channel {
 
     /// Serves `req` on this thread if the host can take it now (an in-process host, D37): its
     /// reply then waits for it as if it came from the host thread, or comes back at once.
-    /// Otherwise `req` comes back, to be `send`. `pump` runs what the host sends the request's
-    /// chain meanwhile.
-    pub fn serve_directly(&self, req: napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
-        if self.dead().is_some() {
-            return Direct::Refused(req);
-        }
+    /// Otherwise `req` is to be `send`. `pump` runs what the host sends the request's chain
+    /// meanwhile. The caller has looked for death already (`open_chain`, or the call it runs
+    /// inside). An answer may be read only once no thread `is_reading` (`wait_for_reader`).
+    pub fn serve_directly(&self, req: &napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         // Segments we retired, before anything that could reuse their ids.
         let mut retired = self.retired();
         if let Some(last) = retired.pop() {
             let _ = self.wire.send(retired, last);
         }
-        let direct = self.wire.serve_directly(req, pump);
-        if matches!(direct, Direct::Answered(_)) {
-            // Nothing was queued ahead of the reply, but a reader may still be taking in what
-            // it read (a segment the reply's values live in): let it finish first.
-            let mut st = self.state.lock().unwrap();
-            while st.reading {
-                st.sleepers += 1;
-                st = self.wake.wait(st).unwrap();
-                st.sleepers -= 1;
-            }
+        self.wire.serve_directly(req, pump)
+    }
+
+    /// Whether a thread is reading the transport: it may still be taking in what it read (a
+    /// segment a direct reply's values live in).
+    pub fn is_reading(&self) -> bool {
+        self.reading_now.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no thread reads the transport. That may last until the host's next message,
+    /// which may wait for a Python callback: never wait here with the GIL.
+    pub fn wait_for_reader(&self) {
+        let mut st = self.state.lock().unwrap();
+        while st.reading {
+            st.sleepers += 1;
+            st = self.wake.wait(st).unwrap();
+            st.sleepers -= 1;
         }
-        direct
     }
 
     /// What the host sent `chain` so far, if anything (never waits).
@@ -320,6 +334,7 @@ impl Channel {
                 continue;
             }
             st.reading = true;
+            self.reading_now.store(true, Ordering::SeqCst);
             drop(st);
             let routed = match self.wire.read(deadline).and_then(|m| m.map(|m| self.take_in(m, false)).transpose()) {
                 Ok(None) => Err(self.expire()),
@@ -333,6 +348,7 @@ impl Channel {
             };
             st = self.state.lock().unwrap();
             st.reading = false;
+            self.reading_now.store(false, Ordering::SeqCst);
             if st.sleepers > 0 {
                 self.wake.notify_all();
             }

@@ -18,6 +18,8 @@ use crate::channel::{Channel, Direct, Incoming};
 use crate::convert::{dead_error, Cx};
 use crate::hooks::hooks;
 use crate::process;
+use crate::jsref::JSRef;
+use crate::quick::Quick;
 use crate::subscriptions::Subscriptions;
 use crate::transport::memory::Memory;
 use crate::transport::sockets::SocketPair;
@@ -176,13 +178,18 @@ impl Connection {
 
     /// Sends `op` and waits for its reply, running the Python calls it causes on the way.
     fn request(slf: &Bound<'_, Self>, op: Op) -> PyResult<PyObject> {
+        Self::request_timed(slf, op, None)
+    }
+
+    /// A request that calls a function: `quick` says how its last call went (D38).
+    fn request_timed(slf: &Bound<'_, Self>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
         // The whole request is inside the exit gate, Python callbacks included: a thread that
         // finished a callback while the interpreter finalized would be ended with our frames on
         // its stack (D23), so exit waits for requests in flight (briefly) instead.
-        crate::exiting::inside(|| Self::request_inside(slf, op)).unwrap_or_else(|| Err(exiting_error()))
+        crate::exiting::inside(|| Self::request_inside(slf, op, quick)).unwrap_or_else(|| Err(exiting_error()))
     }
 
-    fn request_inside(slf: &Bound<'_, Self>, op: Op) -> PyResult<PyObject> {
+    fn request_inside(slf: &Bound<'_, Self>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
         let py = slf.py();
         let this = slf.get();
         let channel = &*this.channel;
@@ -194,18 +201,20 @@ impl Connection {
             None => (id, true),
         };
         if top {
-            channel.open_chain(chain);
+            channel.open_chain(chain).map_err(|d| dead_error(py, &d))?;
+        } else if let Some(d) = channel.dead() {
+            return Err(dead_error(py, &d));
         }
         let _guard = ChainGuard { channel, chain, top };
         let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
         let cx = Cx::new(slf)?;
-        match Self::serve_directly(slf, chain, request)? {
-            Direct::Refused(request) => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
+        match Self::serve_directly(slf, chain, &request, quick)? {
+            Direct::Refused => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
             Direct::Served => {}
             Direct::Answered(outcome) => return this.answered(&cx, id, outcome),
         }
         loop {
-            let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads(py, || channel.wait(chain)));
+            let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads_inside(py, || channel.wait(chain)));
             let Some(waited) = waited else { return Err(exiting_error()) };
             match waited {
                 Err(d) => return Err(dead_error(py, &d)),
@@ -234,16 +243,39 @@ impl Connection {
     }
 
     /// Serves `request` on this thread when the host can take it now (an in-process host, D37);
-    /// otherwise it comes back, to be sent.
-    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, request: Request) -> PyResult<Direct> {
+    /// otherwise it is to be sent.
+    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, request: &Request, quick: Option<&Quick>) -> PyResult<Direct> {
         let channel = &*slf.get().channel;
         if !channel.direct() {
-            return Ok(Direct::Refused(request));
+            return Ok(Direct::Refused);
         }
-        let conn = slf.clone().unbind();
-        let pump = move || Python::with_gil(|py| Self::pump(conn.bind(py), chain));
-        // Without the GIL: the addon may run long, and other threads' callbacks need it.
-        crate::exiting::allow_threads(slf.py(), || channel.serve_directly(request, &pump)).ok_or_else(exiting_error)
+        let keep = quick.is_some_and(Quick::keeps_gil);
+        let conn = slf.as_unbound();
+        let pump = move || {
+            Python::with_gil(|py| {
+                let ran = Self::pump(conn.bind(py), chain);
+                if !ran && keep {
+                    // The host waits for another thread (the event dispatcher answering a
+                    // Python call, say), which may need the GIL this call kept.
+                    py.allow_threads(std::thread::yield_now);
+                }
+                ran
+            })
+        };
+        let start = crate::quick::ticks();
+        let direct = if keep {
+            channel.serve_directly(request, &pump)
+        } else {
+            // Without the GIL: the addon may run long, and other threads' callbacks need it.
+            crate::exiting::allow_threads_inside(slf.py(), || channel.serve_directly(request, &pump)).ok_or_else(exiting_error)?
+        };
+        if let Some(q) = quick {
+            q.record(crate::quick::ticks().wrapping_sub(start));
+        }
+        if matches!(direct, Direct::Answered(_)) && channel.is_reading() {
+            crate::exiting::allow_threads_inside(slf.py(), || channel.wait_for_reader()).ok_or_else(exiting_error)?;
+        }
+        Ok(direct)
     }
 
     /// During a direct call: runs what the host sent `chain` (a Python call of the addon's, or
@@ -461,16 +493,23 @@ impl Connection {
     /// Writable buffers among the arguments see the addon's writes when the call returns.
     pub fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         let cx = Cx::new(slf)?;
-        let op = Op::Call { func: cx.to_wire(func)?, this: cx.to_wire(this)?, args: args.iter().map(|a| cx.to_wire(&a)).collect::<PyResult<_>>()? };
-        let result = Self::request(slf, op);
+        // Nearly always a proxy: converted as one, with no look at the other kinds of value.
+        let proxy = func.downcast::<JSRef>().ok();
+        let func_value = match proxy {
+            Some(f) => cx.proxy(f)?,
+            None => cx.to_wire(func)?,
+        };
+        let op = Op::Call { func: func_value, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
+        let result = Self::request_timed(slf, op, proxy.map(|f| &f.get().quick));
         cx.write_back()?;
         result
     }
 
     pub fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         let cx = Cx::new(slf)?;
-        let op = Op::Construct { ctor: cx.to_wire(ctor)?, args: args.iter().map(|a| cx.to_wire(&a)).collect::<PyResult<_>>()? };
-        let result = Self::request(slf, op);
+        let op = Op::Construct { ctor: cx.to_wire(ctor)?, args: cx.to_wire_args(args)? };
+        let quick = ctor.downcast::<JSRef>().ok();
+        let result = Self::request_timed(slf, op, quick.map(|f| &f.get().quick));
         cx.write_back()?;
         result
     }

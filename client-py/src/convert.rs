@@ -112,6 +112,11 @@ impl<'a, 'py> Cx<'a, 'py> {
         self.to_wire_at(obj, 0)
     }
 
+    /// The arguments of a call (borrowed from the tuple: no reference counting per item).
+    pub fn to_wire_args(&self, args: &Bound<'py, PyTuple>) -> PyResult<Vec<Value>> {
+        args.as_slice().iter().map(|a| self.to_wire(a)).collect()
+    }
+
     fn to_wire_at(&self, obj: &Bound<'py, PyAny>, depth: usize) -> PyResult<Value> {
         if depth > MAX_DEPTH {
             return Err(PyRecursionError::new_err("value nested too deeply (or cyclic) to send to JavaScript"));
@@ -127,7 +132,8 @@ impl<'a, 'py> Cx<'a, 'py> {
             return Ok(Value::Bool(b.is_true()));
         }
         if let Ok(i) = obj.downcast::<PyInt>() {
-            if !obj.is_instance(h.bigint_cls.bind(self.py))? {
+            // A plain int is never the `BigInt` subclass: no isinstance on the common path.
+            if obj.is_exact_instance_of::<PyInt>() || !obj.is_instance(h.bigint_cls.bind(self.py))? {
                 if let Ok(v) = i.extract::<i64>() {
                     if (v as f64).abs() <= SAFE {
                         return Ok(Value::Number(v as f64));
@@ -143,11 +149,7 @@ impl<'a, 'py> Cx<'a, 'py> {
             return Ok(Value::String(s.to_string_lossy().into_owned()));
         }
         if let Ok(r) = obj.downcast::<JSRef>() {
-            let r = r.get();
-            if !r.conn.is(self.conn) {
-                return Err(self.foreign(obj, r));
-            }
-            return Ok(Value::Js(JsRef { id: ObjectId(r.id), kind: RefKind::Object, class_proto: None, label: String::new() }));
+            return self.proxy(r);
         }
         if let Ok(m) = obj.downcast::<JSMethod>() {
             // As in JS, passing `obj.f` passes the function, not a binding.
@@ -204,6 +206,15 @@ impl<'a, 'py> Cx<'a, 'py> {
 
     /// The error for a proxy of another host's object: each host has a heap of its own, so
     /// the object cannot be named here (copying it would silently break identity).
+    /// A proxy, as the host object it stands for (one of this host's only).
+    pub fn proxy(&self, r: &Bound<'py, JSRef>) -> PyResult<Value> {
+        let js = r.get();
+        if !js.conn.is(self.conn) {
+            return Err(self.foreign(r.as_any(), js));
+        }
+        Ok(Value::Js(JsRef { id: ObjectId(js.id), kind: RefKind::Object, class_proto: None, label: String::new() }))
+    }
+
     fn foreign(&self, obj: &Bound<'py, PyAny>, r: &JSRef) -> PyErr {
         let owner = r.conn.get();
         // A proxy whose host died: stale after a restart, else the crash itself.

@@ -58,6 +58,15 @@ pub fn allow_threads<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Send) -> O
     inside(|| py.allow_threads(f))
 }
 
+/// `allow_threads` for a thread already inside the gate (a request): it is counted once
+/// already, so this only refuses to start once exit has begun.
+pub fn allow_threads_inside<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Send) -> Option<R> {
+    if STATE.load(Ordering::SeqCst) & CLOSED != 0 {
+        return None;
+    }
+    Some(py.allow_threads(f))
+}
+
 /// The `atexit` hook: closes the gate and waits for the threads inside.
 #[pyfunction]
 pub fn interpreter_exiting(py: Python<'_>) {

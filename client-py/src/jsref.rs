@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
 use crate::connection::Connection;
+use crate::quick::Quick;
 
 #[pyclass(subclass, weakref, frozen, module = "napi_python._native")]
 pub struct JSRef {
@@ -16,6 +17,8 @@ pub struct JSRef {
     pub kind: String,
     pub class_proto: Option<u64>,
     pub label: String,
+    /// Whether a call of this function keeps the GIL (D38).
+    pub quick: Quick,
 }
 
 #[pymethods]
@@ -23,7 +26,7 @@ impl JSRef {
     #[new]
     #[pyo3(signature = (conn, id, kind, class_proto, label))]
     fn new(conn: Py<Connection>, id: u64, kind: String, class_proto: Option<u64>, label: String) -> Self {
-        JSRef { conn, id, kind, class_proto, label }
+        JSRef { conn, id, kind, class_proto, label, quick: Quick::default() }
     }
 
     /// The connection to the host that owns the object.

@@ -13,6 +13,7 @@ mod jsref;
 mod output;
 mod pending;
 mod process;
+mod quick;
 mod shm;
 mod subscriptions;
 mod transport;

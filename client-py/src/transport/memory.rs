@@ -60,7 +60,7 @@ impl Transport for Memory {
         self.0.takes_direct_calls()
     }
 
-    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
+    fn serve_directly(&self, req: &Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         self.0.serve_directly(req, pump)
     }
 }

@@ -52,8 +52,8 @@ pub trait Transport: Send + Sync {
 
     /// Runs `req` on this thread if the host can take it now, else hands it back to be sent.
     /// `pump` runs the Python calls the host makes of the request's chain meanwhile.
-    fn serve_directly(&self, req: Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
-        let _ = pump;
-        Direct::Refused(req)
+    fn serve_directly(&self, req: &Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
+        let _ = (req, pump);
+        Direct::Refused
     }
 }

@@ -41,7 +41,7 @@ enum Answer {
 }
 
 impl Host {
-    pub(super) fn dispatch(&self, op: Op) -> Outcome {
+    pub(super) fn dispatch(&self, op: &Op) -> Outcome {
         let rt = &self.rt;
         // Values held only by this request stay in a handle scope while it runs.
         let depth = rt.handles.borrow().depth();
@@ -82,7 +82,7 @@ impl Host {
         Ok(self.rt.to_property_key(&k)?)
     }
 
-    fn run(&self, op: Op) -> Result<Answer, Error> {
+    fn run(&self, op: &Op) -> Result<Answer, Error> {
         let rt = &self.rt;
         Ok(match op {
             Op::Ping => Answer::Value(Value::Undefined),
@@ -110,7 +110,7 @@ impl Host {
                 let f = self.arg(&func)?;
                 let this = self.arg(&this)?;
                 let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
-                Answer::Value(rt.call(&f, this, &args)?)
+                Answer::Value(rt.call_owned(&f, this, args)?)
             }
             Op::Construct { ctor, args } => {
                 let c = self.arg(&ctor)?;
@@ -207,7 +207,7 @@ impl Host {
             }
             Op::NewObject { props } => {
                 let obj = rt.new_plain_object();
-                for (k, v) in &props {
+                for (k, v) in props {
                     let key = self.key_arg(k)?;
                     let value = self.arg(v)?;
                     rt.set(&Value::Object(obj), key, value)?;
@@ -221,8 +221,8 @@ impl Host {
                 rt.heap.borrow_mut().obj_mut(arr).by_reference = true;
                 Answer::Reference(arr)
             }
-            Op::NewSymbol { description } => Answer::Value(Value::Symbol(rt.new_symbol(description.map(Into::into)))),
-            Op::SymbolFor { key } => Answer::Value(Value::Symbol(rt.symbol_for(key.into()))),
+            Op::NewSymbol { description } => Answer::Value(Value::Symbol(rt.new_symbol(description.as_deref().map(Into::into)))),
+            Op::SymbolFor { key } => Answer::Value(Value::Symbol(rt.symbol_for(key.as_str().into()))),
             Op::DescribeClass { proto } => Answer::Wire(self.describe_class(ObjectId::from_bits(proto.0))?),
             Op::Gc => Answer::Value(Value::Number(self.collect() as f64)),
             Op::GlobalThis => Answer::Reference(rt.realm.global),
@@ -237,11 +237,11 @@ impl Host {
             }
             Op::SettleDeferred { deferred, fulfilled, value } => {
                 let v = self.arg(&value)?;
-                let taken = rt.refs.borrow_mut().delete(deferred as usize);
+                let taken = rt.refs.borrow_mut().delete(*deferred as usize);
                 let Some(crate::runtime::references::Reference { value: Value::Object(p), .. }) = taken else {
                     return Err(bad("no such deferred promise (already settled?)"));
                 };
-                if fulfilled {
+                if *fulfilled {
                     rt.resolve_promise(p, v);
                 } else {
                     rt.reject_promise(p, v);
@@ -253,15 +253,15 @@ impl Host {
                 if !rt.is_promise(&Value::Object(p)) {
                     return Err(bad("only a promise can be subscribed to"));
                 }
-                self.subscribe(p, subscription);
+                self.subscribe(p, *subscription);
                 Answer::Value(Value::Undefined)
             }
             Op::NewBuffer { kind, len } => {
-                let len = usize::try_from(len).ok().filter(|l| *l <= crate::napi::buffers::MAX_BUFFER_LENGTH).ok_or_else(|| rt.range_error("Array buffer allocation failed".into()))?;
+                let len = usize::try_from(*len).ok().filter(|l| *l <= crate::napi::buffers::MAX_BUFFER_LENGTH).ok_or_else(|| rt.range_error("Array buffer allocation failed".into()))?;
                 if len % kind.element_size() != 0 {
                     return Err(bad(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
                 }
-                Answer::Value(Value::Object(super::wire::new_buffer(rt, kind, len)?))
+                Answer::Value(Value::Object(super::wire::new_buffer(rt, *kind, len)?))
             }
             _ => return Err(bad("unsupported request")),
         })

@@ -210,7 +210,7 @@ impl Host {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
-                self.serve_request(req);
+                self.serve_request(&req);
                 // Then what other threads posted, so neither starves the other.
                 self.run_events();
                 continue;
@@ -230,7 +230,7 @@ impl Host {
             }
             let msg = self.recv();
             match msg {
-                Ok(ClientMessage::Request(req)) => self.serve_request(req),
+                Ok(ClientMessage::Request(req)) => self.serve_request(&req),
                 Ok(ClientMessage::CallbackResult { call, .. }) => {
                     tracing::warn!(call, "answer to a Python call nobody waits for");
                 }
@@ -248,7 +248,7 @@ impl Host {
     /// Serves `req` on a caller's thread that holds the JS lock (D37), as the host thread would
     /// have on receiving it. Answers whether requests of other chains, taken in meanwhile, wait
     /// in the backlog for the host thread.
-    fn serve_directly(&self, req: Request) -> bool {
+    fn serve_directly(&self, req: &Request) -> bool {
         let _current = Runtime::enter(self.rt.clone());
         // What was queued ahead of it first: segments it may use (the caller's uploads), and
         // requests of other threads, which wait in the backlog as they would behind a chain.
@@ -268,7 +268,7 @@ impl Host {
         !self.backlog.borrow().is_empty()
     }
 
-    fn serve_request(&self, req: Request) {
+    fn serve_request(&self, req: &Request) {
         {
             let mut held = self.held.borrow_mut();
             for id in &req.releases {
@@ -286,7 +286,7 @@ impl Host {
             self.collect();
         }
         self.chains.borrow_mut().push((req.chain, false));
-        let outcome = self.dispatch(req.op);
+        let outcome = self.dispatch(&req.op);
         self.chains.borrow_mut().pop();
         // A promise answered to Python is awaited there more often than not: subscribing to it
         // now, under the request's id, spares the client a round trip to ask (D20).
@@ -503,7 +503,7 @@ impl Host {
                     };
                 }
                 Ok(ClientMessage::CallbackResult { call: c, .. }) => tracing::warn!(call = c, "answer to a Python call nobody waits for"),
-                Ok(ClientMessage::Request(req)) if req.chain == chain => self.serve_request(req),
+                Ok(ClientMessage::Request(req)) if req.chain == chain => self.serve_request(&req),
                 Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
                 Ok(_) => tracing::warn!("unknown message"),
                 Err(_) => {

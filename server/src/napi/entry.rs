@@ -99,8 +99,12 @@ pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResul
 /// Reference bookkeeping (`napi_delete_reference`, `napi_reference_unref`...) stays allowed, as
 /// the finalizers of Node's own tests rely on.
 fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
+    // The flag first: the name comparisons would otherwise cost every call.
+    if !rt.in_gc_finalizer.get() || env.module_version != crate::runtime::env::EXPERIMENTAL_VERSION {
+        return;
+    }
     let affects_gc = may_run_js || name.starts_with("napi_create_") || name.starts_with("node_api_create_") || name == "node_api_symbol_for";
-    if affects_gc && rt.in_gc_finalizer.get() && env.module_version == crate::runtime::env::EXPERIMENTAL_VERSION {
+    if affects_gc {
         let message = "Finalizer is calling a function that may affect GC state.\n\
             The finalizers are run directly from GC and must not affect GC state.\n\
             Use `node_api_post_finalizer` from inside of the finalizer to work around this issue.\n\

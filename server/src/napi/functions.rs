@@ -59,27 +59,26 @@ pub unsafe extern "C" fn napi_get_cb_info(env: napi_env, cbinfo: napi_callback_i
         if cbinfo.is_null() {
             return fail(status::INVALID_ARG);
         }
-        let (this, args, fdata) = {
-            let frames = cx.rt.frames.borrow();
-            let frame = frames.get(cbinfo as usize - 1).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
-            (frame.this.clone(), frame.args.clone(), frame.data)
-        };
+        // The frame stays borrowed while handles are made (another cell): no copy of the
+        // arguments on every call.
+        let frames = cx.rt.frames.borrow();
+        let frame = frames.get(cbinfo as usize - 1).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
         if !argv.is_null() {
             let capacity = *out(argc)?;
             for i in 0..capacity {
-                let v = args.get(i).cloned().unwrap_or(Value::Undefined);
+                let v = frame.args.get(i).cloned().unwrap_or(Value::Undefined);
                 // SAFETY: the addon promises `*argc` writable slots at `argv`.
                 unsafe { *argv.add(i) = cx.handle(v) };
             }
         }
         if !argc.is_null() {
-            *out(argc)? = args.len();
+            *out(argc)? = frame.args.len();
         }
         if !this_arg.is_null() {
-            *out(this_arg)? = cx.handle(this);
+            *out(this_arg)? = cx.handle(frame.this.clone());
         }
         if !data.is_null() {
-            *out(data)? = fdata as *mut c_void;
+            *out(data)? = frame.data as *mut c_void;
         }
         Ok(())
     })
@@ -119,7 +118,7 @@ pub unsafe extern "C" fn napi_call_function(env: napi_env, recv: napi_value, fun
         let this = cx.value(recv)?;
         let args = args(cx, argc, argv)?;
         let f = cx.function(func)?;
-        let r = cx.rt.call(&f, this, &args)?;
+        let r = cx.rt.call_owned(&f, this, args)?;
         if !result.is_null() {
             *out(result)? = cx.handle(r);
         }

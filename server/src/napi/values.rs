@@ -51,45 +51,32 @@ pub unsafe extern "C" fn napi_create_double(env: napi_env, value: f64, result: *
     entry::plain(env, "napi_create_double", |cx| cx.ret(result, Value::Number(value)))
 }
 
-/// The number behind `value`, or `napi_number_expected`.
-fn number(cx: &Cx, value: napi_value) -> NapiResult<f64> {
-    match cx.value(value)? {
-        Value::Number(n) => Ok(n),
-        _ => fail(status::NUMBER_EXPECTED),
-    }
+/// The number getters: Node checks the value, then the out-pointer, then the type.
+fn get_number<T>(env: napi_env, name: &'static str, value: napi_value, result: *mut T, convert: fn(f64) -> T) -> napi_status {
+    entry::plain(env, name, |cx| {
+        let v = cx.value(value)?;
+        let slot = out(result)?;
+        match v {
+            Value::Number(n) => *slot = convert(n),
+            _ => return fail(status::NUMBER_EXPECTED),
+        }
+        Ok(())
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status {
-    entry::plain(env, "napi_get_value_double", |cx| {
-        cx.value(value)?;
-        let slot = out(result)?;
-        let n = number(cx, value)?;
-        *slot = n;
-        Ok(())
-    })
+    get_number(env, "napi_get_value_double", value, result, |n| n)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_int32(env: napi_env, value: napi_value, result: *mut i32) -> napi_status {
-    entry::plain(env, "napi_get_value_int32", |cx| {
-        cx.value(value)?;
-        let slot = out(result)?;
-        let n = number(cx, value)?;
-        *slot = to_int32(n);
-        Ok(())
-    })
+    get_number(env, "napi_get_value_int32", value, result, to_int32)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_uint32(env: napi_env, value: napi_value, result: *mut u32) -> napi_status {
-    entry::plain(env, "napi_get_value_uint32", |cx| {
-        cx.value(value)?;
-        let slot = out(result)?;
-        let n = number(cx, value)?;
-        *slot = to_uint32(n);
-        Ok(())
-    })
+    get_number(env, "napi_get_value_uint32", value, result, to_uint32)
 }
 
 /// Node's int64 getter: truncation, 0 for non-finite values, saturation outside the range
@@ -104,13 +91,7 @@ fn to_int64(n: f64) -> i64 {
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_int64(env: napi_env, value: napi_value, result: *mut i64) -> napi_status {
-    entry::plain(env, "napi_get_value_int64", |cx| {
-        cx.value(value)?;
-        let slot = out(result)?;
-        let n = number(cx, value)?;
-        *slot = to_int64(n);
-        Ok(())
-    })
+    get_number(env, "napi_get_value_int64", value, result, to_int64)
 }
 
 #[no_mangle]

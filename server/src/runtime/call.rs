@@ -1,5 +1,7 @@
 //! Calling and constructing functions, and `instanceof`.
 
+use std::borrow::Cow;
+
 use super::heap::ObjectId;
 use super::object::{Callable, ObjectClass};
 use super::property::{Property, PropertyKey, Slot};
@@ -18,10 +20,17 @@ impl Runtime {
     /// `func.call(this, ...args)`.
     pub fn call(&self, func: &Value, this: Value, args: &[Value]) -> JsResult<Value> {
         let (_, callable) = self.callable_of(func)?;
-        self.invoke(callable, this, args, None)
+        self.invoke(callable, this, Cow::Borrowed(args), None)
     }
 
-    fn invoke(&self, callable: Callable, this: Value, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
+    /// `call` with arguments the caller no longer needs: a native callback's frame takes them
+    /// as they are, with no copy.
+    pub fn call_owned(&self, func: &Value, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        let (_, callable) = self.callable_of(func)?;
+        self.invoke(callable, this, Cow::Owned(args), None)
+    }
+
+    fn invoke(&self, callable: Callable, this: Value, args: Cow<'_, [Value]>, new_target: Option<ObjectId>) -> JsResult<Value> {
         let depth = self.depth.get();
         if depth >= MAX_DEPTH {
             return Err(self.range_error("Maximum call stack size exceeded".into()));
@@ -42,10 +51,10 @@ impl Runtime {
                     Value::Object(_) => this,
                     prim => Value::Object(self.to_object(&prim).expect("primitives box")),
                 };
-                let frame = CallFrame { this, args: args.to_vec(), new_target, data };
+                let frame = CallFrame { this, args: args.into_owned(), new_target, data };
                 crate::napi::callback::invoke(self, env, cb, frame)
             }
-            Callable::Builtin(f) => f(self, this, args, new_target),
+            Callable::Builtin(f) => f(self, this, &args, new_target),
             Callable::Resolver { promise, reject } => {
                 let v = args.first().cloned().unwrap_or(Value::Undefined);
                 if reject {
@@ -66,7 +75,7 @@ impl Runtime {
             Callable::Python(id) => {
                 let outside = self.outside.borrow().clone();
                 match outside {
-                    Some(o) => o.call_python(self, id, this, args.to_vec()),
+                    Some(o) => o.call_python(self, id, this, args.into_owned()),
                     None => Err(self.type_error("Python functions cannot be called in this host".into())),
                 }
             }
@@ -80,11 +89,11 @@ impl Runtime {
         let (id, callable) = self.callable_of(ctor)?;
         if let Callable::Builtin(_) = callable {
             // Built-in constructors make their own instances (an Error, a wrapper...).
-            return self.invoke(callable, Value::Undefined, args, Some(id));
+            return self.invoke(callable, Value::Undefined, Cow::Borrowed(args), Some(id));
         }
         let proto = self.constructor_prototype(id);
         let this = self.heap.borrow_mut().new_object(ObjectClass::Plain, Some(proto));
-        let result = self.invoke(callable, Value::Object(this), args, Some(id))?;
+        let result = self.invoke(callable, Value::Object(this), Cow::Borrowed(args), Some(id))?;
         Ok(match result {
             Value::Object(_) => result,
             _ => Value::Object(this),
