@@ -32,16 +32,19 @@ def in_process(name: str, **options):
     return load_addon(fresh_copy(addon_path(name)), isolated=False, **options)
 
 
-def host_threads() -> set[int]:
-    """The kernel thread ids of this process's in-process host threads."""
-    ids = set()
+def each_task(name: str):
+    """(thread id, text of /proc/self/task/<id>/<name>) for each thread of this process that
+    is still there to read."""
     for task in Path("/proc/self/task").iterdir():
         try:
-            if (task / "comm").read_text().startswith("napi-host-"):
-                ids.add(int(task.name))
+            yield int(task.name), (task / name).read_text()
         except OSError:
             pass
-    return ids
+
+
+def host_threads() -> set[int]:
+    """The kernel thread ids of this process's in-process host threads."""
+    return {tid for tid, comm in each_task("comm") if comm.startswith("napi-host-")}
 
 
 @pytest.fixture
@@ -69,13 +72,7 @@ def test_the_extension_exports_every_node_api_function():
 
 def children() -> set[int]:
     """This process's child processes (from every thread's child list)."""
-    found: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            found.update(int(c) for c in (task / "children").read_text().split())
-        except OSError:
-            pass
-    return found
+    return {int(c) for _, listed in each_task("children") for c in listed.split()}
 
 
 def test_no_process_is_started_and_the_pid_is_ours(addons):

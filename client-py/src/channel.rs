@@ -78,7 +78,6 @@ impl Dead {
 struct State {
     /// Fx-hashed: a request opens and closes its chain's mailbox, and every message is filed.
     mailboxes: rustc_hash::FxHashMap<ChainId, VecDeque<Incoming>>,
-    reading: bool,
     dead: Option<Arc<Dead>>,
     /// Threads blocked on `wake`: with none, waking costs no system call.
     sleepers: usize,
@@ -88,9 +87,10 @@ pub struct Channel {
     wire: Box<dyn Transport>,
     state: Mutex<State>,
     wake: Condvar,
-    /// `State::reading`, readable without the lock (set and cleared under it): a direct call's
-    /// reply looks at it on every call, and it is nearly always false.
-    reading_now: AtomicBool,
+    /// Whether a thread reads the transport (leader/follower). Set and cleared under `state`'s
+    /// lock, as `wake` requires, but an atomic: a direct call's reply looks at it, without the
+    /// lock, on every call, and it is nearly always false.
+    reading: AtomicBool,
     /// Shared memory with this host.
     pub shm: ClientShm,
     pub process: HostProcess,
@@ -121,7 +121,7 @@ impl Channel {
             wire,
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
-            reading_now: AtomicBool::new(false),
+            reading: AtomicBool::new(false),
             shm: ClientShm::default(),
             process,
             timeout,
@@ -234,14 +234,14 @@ impl Channel {
     /// Whether a thread is reading the transport: it may still be taking in what it read (a
     /// segment a direct reply's values live in).
     pub fn is_reading(&self) -> bool {
-        self.reading_now.load(Ordering::SeqCst)
+        self.reading.load(Ordering::SeqCst)
     }
 
     /// Waits until no thread reads the transport. That may last until the host's next message,
     /// which may wait for a Python callback: never wait here with the GIL.
     pub fn wait_for_reader(&self) {
         let mut st = self.state.lock().unwrap();
-        while st.reading {
+        while self.is_reading() {
             st.sleepers += 1;
             st = self.wake.wait(st).unwrap();
             st.sleepers -= 1;
@@ -316,10 +316,10 @@ impl Channel {
             if let Some(d) = &st.dead {
                 return Some(Err(d.clone()));
             }
-            if !patient && (st.reading || !self.wire.ready()) {
+            if !patient && (self.is_reading() || !self.wire.ready()) {
                 return None;
             }
-            if st.reading {
+            if self.is_reading() {
                 st.sleepers += 1;
                 st = match deadline {
                     None => self.wake.wait(st).unwrap(),
@@ -333,8 +333,7 @@ impl Channel {
                 }
                 continue;
             }
-            st.reading = true;
-            self.reading_now.store(true, Ordering::SeqCst);
+            self.reading.store(true, Ordering::SeqCst);
             drop(st);
             let routed = match self.wire.read(deadline).and_then(|m| m.map(|m| self.take_in(m, false)).transpose()) {
                 Ok(None) => Err(self.expire()),
@@ -347,8 +346,7 @@ impl Channel {
                 Err(e) => Err(self.death(e)),
             };
             st = self.state.lock().unwrap();
-            st.reading = false;
-            self.reading_now.store(false, Ordering::SeqCst);
+            self.reading.store(false, Ordering::SeqCst);
             if st.sleepers > 0 {
                 self.wake.notify_all();
             }

@@ -18,7 +18,6 @@ use crate::channel::{Channel, Direct, Incoming};
 use crate::convert::{dead_error, Cx};
 use crate::hooks::hooks;
 use crate::process;
-use crate::jsref::JSRef;
 use crate::quick::Quick;
 use crate::subscriptions::Subscriptions;
 use crate::transport::memory::Memory;
@@ -493,23 +492,18 @@ impl Connection {
     /// Writable buffers among the arguments see the addon's writes when the call returns.
     pub fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         let cx = Cx::new(slf)?;
-        // Nearly always a proxy: converted as one, with no look at the other kinds of value.
-        let proxy = func.downcast::<JSRef>().ok();
-        let func_value = match proxy {
-            Some(f) => cx.proxy(f)?,
-            None => cx.to_wire(func)?,
-        };
-        let op = Op::Call { func: func_value, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
-        let result = Self::request_timed(slf, op, proxy.map(|f| &f.get().quick));
+        let (func, quick) = cx.callee(func)?;
+        let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
+        let result = Self::request_timed(slf, op, quick);
         cx.write_back()?;
         result
     }
 
     pub fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         let cx = Cx::new(slf)?;
-        let op = Op::Construct { ctor: cx.to_wire(ctor)?, args: cx.to_wire_args(args)? };
-        let quick = ctor.downcast::<JSRef>().ok();
-        let result = Self::request_timed(slf, op, quick.map(|f| &f.get().quick));
+        let (ctor, quick) = cx.callee(ctor)?;
+        let op = Op::Construct { ctor, args: cx.to_wire_args(args)? };
+        let result = Self::request_timed(slf, op, quick);
         cx.write_back()?;
         result
     }

@@ -15,6 +15,7 @@ use crate::channel::Dead;
 use crate::connection::Connection;
 use crate::hooks::{hooks, Hooks};
 use crate::jsref::{JSMethod, JSRef};
+use crate::quick::Quick;
 
 /// Containers nested deeper than this are refused (a cycle in Python data would never end).
 const MAX_DEPTH: usize = 512;
@@ -110,6 +111,15 @@ impl<'a, 'py> Cx<'a, 'py> {
 
     pub fn to_wire(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         self.to_wire_at(obj, 0)
+    }
+
+    /// The function of a call or construction, with how its last direct call went (D38). Nearly
+    /// always a proxy: converted as one, with no look at the other kinds of value.
+    pub fn callee<'b>(&self, f: &'b Bound<'py, PyAny>) -> PyResult<(Value, Option<&'b Quick>)> {
+        match f.downcast::<JSRef>() {
+            Ok(r) => Ok((self.proxy(r)?, Some(&r.get().quick))),
+            Err(_) => Ok((self.to_wire(f)?, None)),
+        }
     }
 
     /// The arguments of a call (borrowed from the tuple: no reference counting per item).
