@@ -10,9 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long an idle in-process host thread sleeps before it looks at its backlog anyway.
-const BACKLOG_LOOK: Duration = Duration::from_millis(100);
-
 use napi_protocol::frame::FrameError;
 use napi_protocol::spin::{spin_until, SPIN};
 use napi_protocol::{ClientMessage, Request, ServerMessage};
@@ -233,14 +230,24 @@ impl MemoryLink {
         let (backlog, reply) = direct::enter(self.id(), req.id, pump, || unsafe { (*host).serve_directly(req) });
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
-            self.kicked.store(true, Ordering::SeqCst);
-            if self.host_sleeping.swap(false, Ordering::SeqCst) {
-                self.host_bell.ring();
-            }
+            self.kick();
         }
         match reply {
             Some(outcome) => Direct::Answered(outcome),
             None => Direct::Served,
+        }
+    }
+
+    /// Tells the host thread that requests wait in its backlog, though no message is queued.
+    fn kick(&self) {
+        self.kicked.store(true, Ordering::SeqCst);
+        self.wake_host();
+    }
+
+    /// Rings the host's bell if it sleeps (or is about to), after the caller published work.
+    fn wake_host(&self) {
+        if self.host_sleeping.swap(false, Ordering::SeqCst) {
+            self.host_bell.ring();
         }
     }
 
@@ -267,12 +274,7 @@ impl MemoryLink {
         // and turn the caller's next direct call away for nothing.
         let mut budget = SPIN;
         while !self.host_has_mail() && events.is_empty() {
-            // A backstop, not the way work arrives: after `BACKLOG_LOOK` asleep with nothing,
-            // the host thread looks at its backlog again (a request a direct call took in can
-            // wait there unannounced: a rare hang under test_stress, cause not found yet).
-            if self.host_sleep(Some(events), budget) {
-                return;
-            }
+            self.host_sleep(Some(events), budget);
             budget = Duration::ZERO;
         }
     }
@@ -286,9 +288,18 @@ impl MemoryLink {
         // SeqCst against the host's store of `host_sleeping` then load of the length: either it
         // sees the message before sleeping, or this sees it asleep and rings.
         self.to_host_len.fetch_add(1, Ordering::SeqCst);
-        if self.host_sleeping.swap(false, Ordering::SeqCst) {
-            self.host_bell.ring();
+        self.wake_host();
+    }
+
+    /// The next message queued for the host, if any (never waits). Only the JS lock's holder
+    /// takes messages.
+    fn take_message(&self) -> Option<ClientMessage> {
+        if self.to_host_len.load(Ordering::SeqCst) == 0 {
+            return None;
         }
+        let msg = lock(&self.to_host).messages.pop_front().expect("counted messages are queued");
+        self.to_host_len.fetch_sub(1, Ordering::SeqCst);
+        Some(msg)
     }
 
     /// The client is done: the host's next wait for it ends in `Closed`.
@@ -306,17 +317,22 @@ impl MemoryLink {
         self.has_message() || self.kicked.load(Ordering::SeqCst)
     }
 
-    /// Sleeps until the client sends or hangs up, or `events` has tasks, looking for `spin`
-    /// first.
-    /// Answers whether it slept `BACKLOG_LOOK` in vain (an idle host only).
-    fn host_sleep(&self, events: Option<&EventQueue>, spin: Duration) -> bool {
+    /// Sleeps until the client sends or hangs up, the host is kicked, or `events` has tasks,
+    /// looking for `spin` first.
+    fn host_sleep(&self, events: Option<&EventQueue>, spin: Duration) {
         let ready = || self.host_has_mail() || events.is_some_and(|e| !e.is_empty());
         if spin_until(ready, spin) {
-            return false;
+            return;
         }
-        let mut timed_out = false;
-        self.host_sleeping.store(true, Ordering::SeqCst);
+        // The bell is cleared before the flag goes up, never after: a ring that follows the
+        // flag must stay heard. The work it announced may be gone by the look below (a direct
+        // call takes queued messages into the backlog, and only then kicks): a clear after the
+        // flag would then swallow the ring, and the kick, finding the flag already down, would
+        // not ring again.
         self.host_bell.clear();
+        self.host_sleeping.store(true, Ordering::SeqCst);
+        #[cfg(test)]
+        tests::run_after_flag();
         if let Some(events) = events.filter(|e| e.is_empty()) {
             // A direct call may have run the tasks whose post made it readable.
             events.forget_wake();
@@ -328,11 +344,9 @@ impl MemoryLink {
             }
             // SAFETY: two pollfd entries (a negative fd is ignored) live for the call. EINTR
             // only returns early; the caller looks again.
-            let timeout = if events.is_some() { BACKLOG_LOOK.as_millis() as i32 } else { -1 };
-            timed_out = unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) } == 0;
+            unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
         }
         self.host_sleeping.store(false, Ordering::SeqCst);
-        timed_out
     }
 }
 
@@ -388,15 +402,13 @@ impl Port for MemoryPort {
     fn recv(&mut self) -> Result<ClientMessage, FrameError> {
         let link = &*self.0;
         loop {
-            if link.to_host_len.load(Ordering::SeqCst) > 0 {
-                let msg = lock(&link.to_host).messages.pop_front().expect("counted messages are queued");
-                link.to_host_len.fetch_sub(1, Ordering::SeqCst);
+            if let Some(msg) = link.take_message() {
                 return Ok(msg);
             }
             if link.client_gone.load(Ordering::SeqCst) {
                 return Err(FrameError::Closed);
             }
-            let _ = link.host_sleep(None, SPIN);
+            link.host_sleep(None, SPIN);
         }
     }
 
@@ -410,6 +422,22 @@ mod tests {
     use super::*;
     use napi_protocol::{Op, Outcome, Request, Value};
     use std::time::Duration;
+
+    thread_local! {
+        static AFTER_FLAG: std::cell::RefCell<Option<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Runs `f` once on this thread, right after its next `host_sleep` raises the sleeping
+    /// flag: what other threads may do at that moment, made to happen there.
+    fn after_flag(f: Box<dyn FnOnce()>) {
+        AFTER_FLAG.with(|a| *a.borrow_mut() = Some(f));
+    }
+
+    pub(super) fn run_after_flag() {
+        if let Some(f) = AFTER_FLAG.with(|a| a.borrow_mut().take()) {
+            f();
+        }
+    }
 
     fn request(id: u64) -> ClientMessage {
         ClientMessage::Request(Request { id, chain: id, releases: vec![], forgotten: vec![], op: Op::Ping })
@@ -484,6 +512,36 @@ mod tests {
         link.send(request(2), None);
         link.hang_up();
         assert_eq!(host.join().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_kick_after_the_queued_work_was_taken_away_still_wakes_the_host() {
+        // The interleaving that once hung in-process hosts (D39), played in order: as the host
+        // raises its sleeping flag, a client queues a request (ringing the bell) and a direct
+        // call takes it into the backlog, so the host finds nothing when it looks; the direct
+        // call then kicks the sleeping host, finding the flag already down (the ring lowered
+        // it). The ring must still be heard: the bell is cleared before the flag goes up.
+        let link = MemoryLink::new().unwrap();
+        let (idled, done) = std::sync::mpsc::channel();
+        let theirs = link.clone();
+        std::thread::spawn(move || {
+            let events = EventQueue::new().unwrap();
+            theirs.js.lock();
+            let client = theirs.clone();
+            after_flag(Box::new(move || {
+                client.send(request(1), None);
+                assert!(client.take_message().is_some(), "taken by the direct call");
+            }));
+            let kicker = theirs.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50)); // the host polls by now
+                kicker.kick();
+            });
+            idled.send(theirs.idle(&events)).unwrap();
+        });
+        let woken = done.recv_timeout(Duration::from_secs(5));
+        link.hang_up(); // frees a host that slept through the kick
+        assert_eq!(woken, Ok(false), "the kick was slept through");
     }
 
     #[test]
