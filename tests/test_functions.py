@@ -196,3 +196,22 @@ def test_exception_at_the_bottom_of_a_reentrant_chain_reaches_the_top_unchanged(
         addon.recurse(callback, 10)
     assert info.value is error
     assert addon.recurse(lambda d: 0, 1) == 1
+
+
+def test_python_callables_keep_their_identity_as_js_functions(load):
+    # A bound method is made anew at each attribute access, yet it is one JS function per
+    # object and function, as a plain function or lambda is one per object.
+    addon = load("functions")
+    same = getattr(js.global_this(addon).Object, "is")
+
+    class Counter:
+        def step(self) -> int:
+            return 1
+
+    c = Counter()
+    f = lambda: 1  # noqa: E731
+    assert same(c.step, c.step) is True
+    assert same(c.step, Counter().step) is False
+    assert same(f, f) is True
+    assert same(f, lambda: 1) is False
+    assert addon.call(c.step, None) == 1

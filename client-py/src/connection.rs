@@ -6,11 +6,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, Value};
 use pyo3::exceptions::{PyKeyError, PyOSError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
 
@@ -35,10 +38,10 @@ thread_local! {
 #[derive(Default)]
 struct Exported {
     /// The object, its identity key, and how many times it was sent.
-    by_id: HashMap<u64, (PyObject, (usize, usize), u64)>,
+    by_id: FxHashMap<u64, (PyObject, (usize, usize), u64)>,
     /// Identity of each exported object (bound methods by their function and instance, since
     /// Python makes a new one on every attribute access).
-    by_identity: HashMap<(usize, usize), u64>,
+    by_identity: FxHashMap<(usize, usize), u64>,
     next: u64,
 }
 
@@ -47,10 +50,10 @@ pub struct Connection {
     pub channel: Arc<Channel>,
     exported: Mutex<Exported>,
     /// Live proxies by object id (weak), so one JS object is one Python proxy.
-    proxies: Mutex<HashMap<u64, Py<PyWeakrefReference>>>,
+    proxies: Mutex<FxHashMap<u64, Py<PyWeakrefReference>>>,
     /// Method tables of class prototypes, fetched once each (`{name: function | "accessor" |
     /// "data"}`).
-    class_members: Mutex<HashMap<u64, Py<PyDict>>>,
+    class_members: Mutex<FxHashMap<u64, Py<PyDict>>>,
     /// Which settlement waits for which promise subscription.
     subscriptions: Arc<Subscriptions>,
 }
@@ -77,9 +80,12 @@ impl Connection {
 
     /// The id the host knows `obj` by, exporting it on first sight.
     pub fn export(&self, py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let identity = match (obj.getattr("__self__"), obj.getattr("__func__")) {
-            (Ok(s), Ok(f)) if obj.get_type().name()? == "method" => (s.as_ptr() as usize, f.as_ptr() as usize),
-            _ => (obj.as_ptr() as usize, 0),
+        // A bound method is made anew at each attribute access: it is known by its object and
+        // function. (The type is compared first: a failed attribute lookup builds an exception.)
+        let identity = if obj.get_type().is(hooks(py)?.method_type.bind(py)) {
+            (obj.getattr(intern!(py, "__self__"))?.as_ptr() as usize, obj.getattr(intern!(py, "__func__"))?.as_ptr() as usize)
+        } else {
+            (obj.as_ptr() as usize, 0)
         };
         let mut ex = self.exported.lock().unwrap();
         if let Some(id) = ex.by_identity.get(&identity).copied() {
@@ -90,7 +96,6 @@ impl Connection {
         let id = ex.next;
         ex.by_identity.insert(identity, id);
         ex.by_id.insert(id, (obj.clone().unbind(), identity, 1));
-        let _ = py;
         Ok(id)
     }
 
@@ -305,8 +310,8 @@ impl Connection {
         let run = || -> PyResult<Value> {
             let f = self.exported(py, func.0)?;
             let mut py_args = Vec::with_capacity(args.len() + 1);
-            // `js.function(f, receives_this=True)` marks callables that take `this` first.
-            if f.bind(py).hasattr(pyo3::intern!(py, "_napi_receives_this"))? {
+            // `js.function(f, receives_this=True)` wraps callables that take `this` first.
+            if f.bind(py).is_instance(cx.hooks.receives_this_cls.bind(py))? {
                 py_args.push(cx.from_wire(this)?);
             }
             for a in args {
@@ -385,8 +390,8 @@ impl Connection {
             Connection {
                 channel,
                 exported: Mutex::new(Exported::default()),
-                proxies: Mutex::new(HashMap::new()),
-                class_members: Mutex::new(HashMap::new()),
+                proxies: Mutex::new(FxHashMap::default()),
+                class_members: Mutex::new(FxHashMap::default()),
                 subscriptions: Arc::new(Subscriptions::default()),
             },
         )?;

@@ -158,6 +158,11 @@ impl<'a, 'py> Cx<'a, 'py> {
         if let Ok(s) = obj.downcast::<PyString>() {
             return Ok(Value::String(s.to_string_lossy().into_owned()));
         }
+        // SAFETY: a type check of a live object. A plain function (a lambda, a callback) is
+        // nothing else below: it skips the class checks on its way to the export.
+        if unsafe { pyo3::ffi::PyFunction_Check(obj.as_ptr()) } != 0 {
+            return Ok(Value::Py { id: PyRef(self.conn.get().export(self.py, obj)?), callable: true });
+        }
         if let Ok(r) = obj.downcast::<JSRef>() {
             return self.proxy(r);
         }

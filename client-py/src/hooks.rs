@@ -32,6 +32,10 @@ pub struct Hooks {
     /// `datetime.datetime` and `datetime.timezone.utc`.
     pub datetime_cls: Py<PyType>,
     pub utc: PyObject,
+    /// `types.MethodType`: a bound method is exported as its object and function.
+    pub method_type: Py<PyType>,
+    /// What `js.function(f, receives_this=True)` makes: called with `this` first.
+    pub receives_this_cls: Py<PyType>,
 }
 
 static HOOKS: GILOnceCell<Hooks> = GILOnceCell::new();
@@ -57,11 +61,13 @@ pub fn configure(
     claimed: PyObject,
     uncaught: PyObject,
     awaitable: PyObject,
+    receives_this_cls: Py<PyType>,
 ) -> PyResult<()> {
     let datetime = py.import("datetime")?;
     let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
     let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
-    let hooks = Hooks { object_cls, function_cls, symbol_cls, promise_cls, claimed, uncaught, awaitable, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc };
+    let method_type = py.import("types")?.getattr("MethodType")?.downcast_into::<PyType>()?.unbind();
+    let hooks = Hooks { object_cls, function_cls, symbol_cls, promise_cls, claimed, uncaught, awaitable, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc, method_type, receives_this_cls };
     // A second configure (a reload of the package) keeps the first registration.
     let _ = HOOKS.set(py, hooks);
     Ok(())

@@ -8,7 +8,7 @@
 //! about to claim), and converted by the claim. When the host is gone, every waiter fails with
 //! the error that says why, and so does every later claim.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use napi_protocol::Outcome;
@@ -19,9 +19,9 @@ use crate::channel::Incoming;
 #[derive(Default)]
 struct Table {
     /// Settlements waiting for their event, by subscription id.
-    waiting: HashMap<u64, PyObject>,
+    waiting: FxHashMap<u64, PyObject>,
     /// Outcomes that came before their claim.
-    early: HashMap<u64, Outcome>,
+    early: FxHashMap<u64, Outcome>,
     /// The exception every settlement gets once the host is gone.
     gone: Option<PyObject>,
 }

@@ -97,4 +97,5 @@ _native.configure(
     promise._claimed,
     promise._uncaught,
     promise._awaitable,
+    js._ReceivesThis,
 )

@@ -111,4 +111,5 @@ def configure(
     claimed: Callable[[Any], Any],
     uncaught: Callable[[BaseException], None],
     awaitable: Callable[[Connection, Any], Any],
+    receives_this_cls: type,
 ) -> None: ...

@@ -199,7 +199,6 @@ class _ReceivesThis:
     """A callable that JavaScript calls with its ``this`` as the first argument."""
 
     __slots__ = ("_fn",)
-    _napi_receives_this = True
 
     def __init__(self, fn: Any) -> None:
         self._fn = fn

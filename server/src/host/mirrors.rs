@@ -12,7 +12,7 @@
 //! writes. (@napi-rs/canvas's `getImageData` returns such a buffer; a program changes its pixels
 //! and hands it to `putImageData`.) A mirror lives while Python holds an object that uses it.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::rc::Rc;
 
 use crate::runtime::object::{Backing, ObjectClass};
@@ -27,15 +27,15 @@ struct Mirror {
     /// (detached), the mirror is dropped.
     memory: (usize, usize),
     /// The objects Python holds that the mirror serves (the buffer, views of it).
-    users: HashSet<ObjectId>,
+    users: FxHashSet<ObjectId>,
 }
 
 #[derive(Default)]
 pub struct Mirrors {
     /// By external ArrayBuffer.
-    by_buffer: HashMap<ObjectId, Mirror>,
+    by_buffer: FxHashMap<ObjectId, Mirror>,
     /// Python-held object -> the buffer whose mirror it uses.
-    user_of: HashMap<ObjectId, ObjectId>,
+    user_of: FxHashMap<ObjectId, ObjectId>,
 }
 
 /// Which way bytes flow in a reconciliation.
@@ -56,7 +56,7 @@ impl Mirrors {
             let block = rt.shm.alloc(len, Some(current))?;
             // Memory Python passes back in place (a numpy view of the mirror) names this buffer.
             rt.shm.set_owner(&block, buffer);
-            let mirror = Mirror { block, snapshot: current.into(), memory: (ptr, len), users: HashSet::new() };
+            let mirror = Mirror { block, snapshot: current.into(), memory: (ptr, len), users: FxHashSet::default() };
             if let Some(old) = self.by_buffer.insert(buffer, mirror) {
                 old.users.iter().for_each(|u| {
                     self.user_of.remove(u);

@@ -3,7 +3,7 @@
 //! Arrays and plain data objects are copied (Python gets `list`/`dict`); everything with identity
 //! travels as an id the client holds until it releases it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use napi_protocol as proto;
@@ -20,7 +20,7 @@ use super::mirrors::Mirrors;
 /// roots for the collector. Also the mirrors of the external buffers among them.
 #[derive(Default)]
 pub struct Held {
-    counts: HashMap<ObjectId, u32>,
+    counts: FxHashMap<ObjectId, u32>,
     pub mirrors: Mirrors,
 }
 

@@ -28,6 +28,8 @@ pub mod value;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -84,14 +86,14 @@ pub struct Runtime {
     /// `Symbol.for` registry.
     pub symbol_registry: RefCell<HashMap<JsString, ObjectId>>,
     /// Python objects the client sent, by client id, so one Python object is one JS object.
-    pub remote_objects: RefCell<HashMap<u64, ObjectId>>,
+    pub remote_objects: RefCell<FxHashMap<u64, ObjectId>>,
     /// JS errors standing for Python exceptions raised in callbacks, with the exception's id
     /// (each also in `remote_objects`, so one exception is one error): the very exception goes
     /// back to Python when its error does, thrown or returned.
-    pub python_errors: RefCell<HashMap<ObjectId, u64>>,
+    pub python_errors: RefCell<FxHashMap<ObjectId, u64>>,
     /// How many times each Python object id was received, until the client says it forgot it:
     /// a drop notice carries the count so a send still in flight keeps the object alive.
-    pub remote_sends: RefCell<HashMap<u64, u64>>,
+    pub remote_sends: RefCell<FxHashMap<u64, u64>>,
     /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
     /// instead of overflowing the stack.
     pub depth: Cell<usize>,
@@ -160,9 +162,9 @@ impl Runtime {
             frames: RefCell::new(Vec::new()),
             outside: RefCell::new(None),
             symbol_registry: RefCell::new(HashMap::new()),
-            remote_objects: RefCell::new(HashMap::new()),
-            python_errors: RefCell::new(HashMap::new()),
-            remote_sends: RefCell::new(HashMap::new()),
+            remote_objects: RefCell::new(FxHashMap::default()),
+            python_errors: RefCell::new(FxHashMap::default()),
+            remote_sends: RefCell::new(FxHashMap::default()),
             depth: Cell::new(0),
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(promise::JobQueue::new()),
