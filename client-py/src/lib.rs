@@ -24,6 +24,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::Connection>()?;
     m.add_class::<jsref::JSRef>()?;
+    m.add_class::<jsref::JSCallable>()?;
     m.add_class::<jsref::JSMethod>()?;
     m.add_class::<buffer::JSBuffer>()?;
     m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;

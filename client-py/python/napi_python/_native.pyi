@@ -4,7 +4,7 @@ from typing import Any, Callable, Mapping, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Connection", "JSRef", "JSMethod", "JSBuffer", "configure", "PROTOCOL_VERSION", "write_unraisable", "interpreter_exiting"]
+__all__ = ["Connection", "JSRef", "JSCallable", "JSMethod", "JSBuffer", "configure", "PROTOCOL_VERSION", "write_unraisable", "interpreter_exiting"]
 
 PROTOCOL_VERSION: int
 
@@ -72,8 +72,10 @@ class JSRef:
     def _class_proto(self) -> int | None: ...
     @property
     def _label(self) -> str: ...
-    def _invoke(self, *args: Any) -> Any: ...
     def _member(self, name: str) -> Any: ...
+
+class JSCallable(JSRef):
+    def __call__(self, *args: Any) -> Any: ...
 
 @final
 class JSMethod:

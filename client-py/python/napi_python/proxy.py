@@ -70,14 +70,13 @@ class JSObject(_native.JSRef):
         return f"<JSObject {self._label or self._kind}>"
 
 
-class JSFunction(JSObject):
-    """A JavaScript function; a class made with ``napi_define_class`` constructs when called."""
+class JSFunction(JSObject, _native.JSCallable):
+    """A JavaScript function; a class made with ``napi_define_class`` constructs when called
+    (the call itself is native: ``JSCallable.__call__``)."""
 
     @property
     def is_class(self) -> bool:
         return self._kind == "class"
-
-    __call__ = _native.JSRef._invoke
 
     def call(self, this: Any, *args: Any) -> Any:
         """``f.call(this, ...args)``."""
