@@ -6,8 +6,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-
-use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +14,7 @@ use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
+use rustc_hash::FxHashMap;
 
 use crate::channel::{Channel, Direct, Incoming};
 use crate::convert::{dead_error, Cx};

@@ -219,8 +219,6 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(Value::Py { id: PyRef(id), callable })
     }
 
-    /// The error for a proxy of another host's object: each host has a heap of its own, so
-    /// the object cannot be named here (copying it would silently break identity).
     /// A proxy, as the host object it stands for (one of this host's only).
     pub fn proxy(&self, r: &Bound<'py, JSRef>) -> PyResult<Value> {
         let js = r.get();
@@ -230,6 +228,8 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(Value::Js(JsRef { id: ObjectId(js.id), kind: RefKind::Object, class_proto: None, label: String::new() }))
     }
 
+    /// The error for a proxy of another host's object: each host has a heap of its own, so
+    /// the object cannot be named here (copying it would silently break identity).
     fn foreign(&self, obj: &Bound<'py, PyAny>, r: &JSRef) -> PyErr {
         let owner = r.conn.get();
         // A proxy whose host died: stale after a restart, else the crash itself.

@@ -55,7 +55,6 @@ impl JSRef {
         &self.label
     }
 
-
     /// Attribute lookup for proxies: a method of the object's class (from the cached method
     /// table) bound to the object, else the property read from the host (functions bound too).
     fn _member(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
@@ -87,7 +86,7 @@ impl JSRef {
 
 /// The native base of `JSFunction`: its instances are callable, other proxies are not. A call
 /// reaches `__call__` through the type's call slot, with no method lookup or argument copy on
-/// the way (a `__call__` defined in Python costs about 15% of an in-process call).
+/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call, D40).
 #[pyclass(extends = JSRef, subclass, frozen, module = "napi_python._native")]
 pub struct JSCallable;
 

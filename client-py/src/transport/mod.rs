@@ -50,7 +50,7 @@ pub trait Transport: Send + Sync {
         false
     }
 
-    /// Runs `req` on this thread if the host can take it now, else hands it back to be sent.
+    /// Runs `req` on this thread if the host can take it now; refused, `req` is to be sent.
     /// `pump` runs the Python calls the host makes of the request's chain meanwhile.
     fn serve_directly(&self, req: &Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         let _ = (req, pump);

@@ -1,7 +1,7 @@
 //! The client's end of a `napi-hostd` process: requests, replies and the calls of requests go
 //! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
-//! descriptors and the hang-up; what the event dispatcher runs comes on the event socket. Segment descriptors go ahead of their
-//! announcements (SCM_RIGHTS).
+//! descriptors and the hang-up; what the event dispatcher runs comes on the event socket.
+//! Segment descriptors go ahead of their announcements (SCM_RIGHTS).
 
 use std::io::{BufReader, BufWriter, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};

@@ -199,8 +199,9 @@ impl MemoryLink {
     /// Serves `req` on this thread if the host can take it now (D37): whatever the host sends
     /// meanwhile is queued for the client as usual, and so is the reply, unless nothing was
     /// queued ahead of it: it is then answered here. Otherwise (a `Load`, a library with
-    /// thread-local storage loaded, the host busy) `req` comes back, to be sent. A request made
-    /// inside a direct call (by a Python callback of it) is always served: only this thread can.
+    /// thread-local storage loaded, the host busy) it is refused, and the caller sends `req`.
+    /// A request made inside a direct call (by a Python callback of it) is always served: only
+    /// this thread can.
     ///
     /// `pump`: runs, with the GIL, what the host sent this caller's chain (Python calls),
     /// answering whether it ran anything. The caller must not hold the GIL.
@@ -365,12 +366,13 @@ impl Port for MemoryPort {
     fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
         // The reply to a direct call goes straight back to its caller when nothing is queued
         // ahead of it (D37).
-        let msg = match self.0.replies.ready() {
-            true => msg,
-            false => match direct::keep_reply(self.0.id(), msg) {
+        let msg = if self.0.replies.ready() {
+            msg
+        } else {
+            match direct::keep_reply(self.0.id(), msg) {
                 Ok(()) => return Ok(()),
                 Err(msg) => msg,
-            },
+            }
         };
         self.0.replies.push(msg, None);
         Ok(())

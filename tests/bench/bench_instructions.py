@@ -1,0 +1,76 @@
+"""Machine instructions per in-process call, counted by valgrind's callgrind: a figure that does
+not move with the load of a shared VM, for comparing one change to the next (D38, D40).
+
+Each operation runs in a child Python under callgrind twice, with two loop lengths; the
+difference, divided by the difference in calls, is the cost of one call with start-up and
+loading taken out (the loop's own few bytecodes stay in).
+
+    .venv/bin/python tests/bench/bench_instructions.py [op ...]
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHORT, LONG = 2_000, 6_000
+
+# Run in the child: loads the C bench addon in-process and makes `n` calls of `op`.
+CHILD = """
+import sys
+sys.path.insert(0, {tests!r})
+from conftest import addon_path
+from napi_python import load_addon
+a = load_addon(addon_path("bench"), isolated=False)
+one = lambda: 1
+op, n = sys.argv[1], int(sys.argv[2])
+call = {{
+    "noop": lambda: a.noop(),
+    "add": lambda: a.add(1, 2),
+    "echo": lambda: a.echo("0123456789abcdefghijklmnopqrstuv"),
+    "callback": lambda: a.callback(one),
+}}[op]
+for _ in range(n):
+    call()
+"""
+OPS = ["noop", "add", "echo", "callback"]
+
+
+def instructions(op: str, calls: int, script: Path) -> int:
+    """All instructions callgrind counted in a child making `calls` calls of `op`."""
+    with tempfile.TemporaryDirectory() as out:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg", sys.executable, str(script), op, str(calls)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    found = re.search(r"Collected : ([\d,]+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count for {op}:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def main() -> None:
+    ops = sys.argv[1:] or OPS
+    unknown = [op for op in ops if op not in OPS]
+    if unknown:
+        sys.exit(f"unknown operation(s) {', '.join(unknown)}; choose from {', '.join(OPS)}")
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (apt install valgrind)")
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "calls.py"
+        script.write_text(CHILD.format(tests=str(HERE.parent)))
+        print("instructions per in-process call (callgrind, difference of two loop lengths)")
+        for op in ops:
+            per_call = (instructions(op, LONG, script) - instructions(op, SHORT, script)) / (LONG - SHORT)
+            print(f"{op:10} {per_call:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
