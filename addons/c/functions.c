@@ -215,6 +215,29 @@ static napi_value MakeCounter(napi_env env, napi_callback_info info) {
   return fn;
 }
 
+/* keep(f) holds f (in a reference) for callKept(...args), which calls it with those arguments
+ * and returns what it returned: a call with plain arguments that calls back into its caller
+ * through a function it did not get with the call. */
+static napi_ref kept;
+
+static napi_value Keep(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  if (kept != NULL) NODE_API_CALL(env, napi_delete_reference(env, kept));
+  NODE_API_CALL(env, napi_create_reference(env, argv[0], 1, &kept));
+  return NULL;
+}
+
+static napi_value CallKept(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS], recv, fn, result;
+  NODE_API_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NODE_API_CALL(env, napi_get_undefined(env, &recv));
+  NODE_API_CALL(env, napi_get_reference_value(env, kept, &fn));
+  NODE_API_CALL(env, napi_call_function(env, recv, fn, argc < MAX_ARGS ? argc : MAX_ARGS, argv, &result));
+  return result;
+}
+
 /* Statuses of misuse: [call_function on a non-function, new_instance on a non-function,
  * create_function with a NULL callback, call_function with argc > 0 and NULL argv] */
 /* [this call's env as a number, the status of a napi call made with the env of the library's
@@ -267,6 +290,8 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("makeCounter", MakeCounter),
       DECLARE_METHOD("statusesOfBadCalls", StatusesOfBadCalls),
       DECLARE_METHOD("envInfo", EnvInfo),
+      DECLARE_METHOD("keep", Keep),
+      DECLARE_METHOD("callKept", CallKept),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

@@ -18,7 +18,7 @@ use crate::pending::Pending;
 use crate::process::{describe, Exit, HostProcess};
 use crate::shm::ClientShm;
 use crate::transport::Transport;
-pub use napi_host::host::memory::Direct;
+pub use napi_host::host::memory::{Direct, PrimitiveCall};
 
 /// How long a caller looks for its answer before it lets go of the GIL to wait: a few round
 /// trips of an in-process host, short enough that other Python threads barely notice.
@@ -188,6 +188,11 @@ impl Channel {
         Ok(())
     }
 
+    /// How many chains have a mailbox (the event chain's among them).
+    pub fn open_chains(&self) -> usize {
+        self.state.lock().unwrap().mailboxes.len()
+    }
+
     pub fn close_chain(&self, chain: ChainId) {
         self.state.lock().unwrap().mailboxes.remove(&chain);
     }
@@ -223,12 +228,32 @@ impl Channel {
     /// meanwhile. The caller has looked for death already (`open_chain`, or the call it runs
     /// inside). An answer may be read only once no thread `is_reading` (`wait_for_reader`).
     pub fn serve_directly(&self, req: &napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
-        // Segments we retired, before anything that could reuse their ids.
+        self.send_retired();
+        self.wire.serve_directly(req, pump)
+    }
+
+    /// Offers `call` to the host, to run on this thread (`MemoryLink::call_directly`): `pump`
+    /// runs what the host sends its chain meanwhile, `open` opens that chain first. Fills in
+    /// the notices the call carries, and takes them back if it is refused.
+    pub fn call_directly(&self, call: &mut PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
+        self.send_retired();
+        call.releases = self.releases.take();
+        call.forgotten = self.forgotten.take();
+        let direct = self.wire.call_directly(call, pump, open);
+        if matches!(direct, Direct::Refused) {
+            self.releases.extend(std::mem::take(&mut call.releases));
+            self.forgotten.extend(std::mem::take(&mut call.forgotten));
+        }
+        direct
+    }
+
+    /// Sends the notices of the segments we retired, ahead of anything that could reuse their
+    /// ids.
+    fn send_retired(&self) {
         let mut retired = self.retired();
         if let Some(last) = retired.pop() {
             let _ = self.wire.send(retired, last);
         }
-        self.wire.serve_directly(req, pump)
     }
 
     /// Whether a thread is reading the transport: it may still be taking in what it read (a

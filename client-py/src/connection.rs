@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,10 +16,12 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
-use crate::channel::{Channel, Direct, Incoming};
-use crate::convert::{dead_error, Cx};
+use crate::channel::{Channel, Direct, Incoming, PrimitiveCall};
+use crate::convert::{dead_error, primitive, Cx};
 use crate::hooks::hooks;
+use crate::jsref::JSRef;
 use crate::process;
 use crate::quick::Quick;
 use crate::subscriptions::Subscriptions;
@@ -55,6 +58,8 @@ pub struct Connection {
     class_members: Mutex<FxHashMap<u64, Py<PyDict>>>,
     /// Which settlement waits for which promise subscription.
     subscriptions: Arc<Subscriptions>,
+    /// Calls served as `PrimitiveCall`s (for tests).
+    primitive_calls: AtomicU64,
 }
 
 /// Closes a top-level chain's mailbox however the request ends.
@@ -75,6 +80,13 @@ impl Drop for ChainGuard<'_> {
 impl Connection {
     fn key(&self) -> usize {
         Arc::as_ptr(&self.channel) as usize
+    }
+
+    /// The chain this thread runs a Python callback of, innermost, if any: a request made now
+    /// continues it.
+    fn active_chain(&self) -> Option<ChainId> {
+        let key = self.key();
+        ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, c)| *c))
     }
 
     /// The id the host knows `obj` by, exporting it on first sight.
@@ -196,10 +208,8 @@ impl Connection {
         let py = slf.py();
         let this = slf.get();
         let channel = &*this.channel;
-        let key = this.key();
         let id = channel.next_id();
-        let inner = ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, c)| *c));
-        let (chain, top) = match inner {
+        let (chain, top) = match this.active_chain() {
             Some(c) => (c, false),
             None => (id, true),
         };
@@ -211,22 +221,96 @@ impl Connection {
         let _guard = ChainGuard { channel, chain, top };
         let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
         let cx = Cx::new(slf)?;
-        match Self::serve_directly(slf, chain, &request, quick)? {
+        match Self::serve_directly(slf, chain, quick, |pump| channel.serve_directly(&request, pump))? {
             Direct::Refused => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
             Direct::Served => {}
             Direct::Answered(outcome) => return this.answered(&cx, id, outcome),
+            Direct::Value(_) => unreachable!("only a PrimitiveCall is answered with a bare value"),
         }
+        Self::await_reply(slf, &cx, chain, id)
+    }
+
+    /// A call with nothing but primitive arguments, of a function that was quick last time
+    /// (D38), offered to an in-process host that can take it now (D41): no `Request` is built,
+    /// the call's chain is opened only if the host sends it something, and a primitive answer
+    /// comes back as it is. `None`: not offered, or refused before anything ran (the caller
+    /// then makes the request as usual, which also reports a dead host or an exiting
+    /// interpreter).
+    fn call_primitive(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> Option<PyResult<PyObject>> {
+        let conn = slf.get();
+        let f = func.downcast::<JSRef>().ok()?.get();
+        // Top level only: the calls of a Python callback continue its chain.
+        if !f.quick.keeps_gil() || !f.conn.is(slf) || !conn.channel.direct() || conn.active_chain().is_some() {
+            return None;
+        }
+        let this = if this.is_none() {
+            None
+        } else {
+            let t = this.downcast::<JSRef>().ok()?.get();
+            if !t.conn.is(slf) {
+                return None;
+            }
+            Some(ObjectId(t.id))
+        };
+        let h = hooks(slf.py()).ok()?;
+        // A loop, not `collect`: through `Option`'s adapter it cost twice as much.
+        let mut wire = SmallVec::<[Value; 4]>::new();
+        for a in args.as_slice() {
+            wire.push(primitive(h, a)?);
+        }
+        let args = wire;
+        let mut call = PrimitiveCall { id: conn.channel.next_id(), func: ObjectId(f.id), this, args: &args, releases: Vec::new(), forgotten: Vec::new() };
+        crate::exiting::inside(|| Self::serve_primitive(slf, &mut call, &f.quick)).flatten()
+    }
+
+    fn serve_primitive(slf: &Bound<'_, Self>, call: &mut PrimitiveCall<'_>, quick: &Quick) -> Option<PyResult<PyObject>> {
+        let this = slf.get();
+        let channel = &*this.channel;
+        let chain = call.id;
+        let opened = AtomicBool::new(false);
+        let open = || opened.store(channel.open_chain(chain).is_ok(), Ordering::Relaxed);
+        let direct = match Self::serve_directly(slf, chain, Some(quick), |pump| channel.call_directly(call, pump, &open)) {
+            Ok(direct) => direct,
+            Err(e) => return Some(Err(e)),
+        };
+        let _guard = ChainGuard { channel, chain, top: opened.load(Ordering::Relaxed) };
+        if matches!(direct, Direct::Refused) {
+            return None;
+        }
+        this.primitive_calls.fetch_add(1, Ordering::Relaxed);
+        let cx = match Cx::new(slf) {
+            Ok(cx) => cx,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(match direct {
+            Direct::Value(v) => {
+                this.handle_drops();
+                cx.from_wire(v)
+            }
+            Direct::Answered(outcome) => this.answered(&cx, call.id, outcome),
+            // The reply was queued, after the chain was opened for it.
+            Direct::Served => Self::await_reply(slf, &cx, chain, call.id),
+            Direct::Refused => unreachable!("refused calls returned above"),
+        })
+    }
+
+    /// Waits for the reply to request `id` of `chain`, running the Python calls of the chain
+    /// that come first.
+    fn await_reply(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, chain: ChainId, id: RequestId) -> PyResult<PyObject> {
+        let py = slf.py();
+        let this = slf.get();
+        let channel = &*this.channel;
         loop {
             let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads_inside(py, || channel.wait(chain)));
             let Some(waited) = waited else { return Err(exiting_error()) };
             match waited {
                 Err(d) => return Err(dead_error(py, &d)),
-                Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return this.answered(&cx, id, outcome),
+                Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return this.answered(cx, id, outcome),
                 Ok(Incoming::Reply { .. }) => continue,
-                Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(&cx, chain, call, func, t, args)?,
+                Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(cx, chain, call, func, t, args)?,
                 // Events reach a request only when it runs on the event chain (made from inside
                 // an event callback): handle them in order, as the dispatcher would.
-                Ok(event) => this.handle_event(&cx, event)?,
+                Ok(event) => this.handle_event(cx, event)?,
             }
         }
     }
@@ -245,9 +329,10 @@ impl Connection {
         Ok(value)
     }
 
-    /// Serves `request` on this thread when the host can take it now (an in-process host, D37);
-    /// otherwise it is to be sent.
-    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, request: &Request, quick: Option<&Quick>) -> PyResult<Direct> {
+    /// Has `serve` offer a request of `chain` to the host, to serve on this thread when it can
+    /// take it now (an in-process host, D37); refused, it is to be sent. `serve` gets the pump
+    /// that runs the chain's Python calls meanwhile.
+    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, quick: Option<&Quick>, serve: impl FnOnce(&(dyn Fn() -> bool + Sync)) -> Direct + Send) -> PyResult<Direct> {
         let channel = &*slf.get().channel;
         if !channel.direct() {
             return Ok(Direct::Refused);
@@ -267,10 +352,10 @@ impl Connection {
         };
         let start = crate::quick::ticks();
         let direct = if keep {
-            channel.serve_directly(request, &pump)
+            serve(&pump)
         } else {
             // Without the GIL: the addon may run long, and other threads' callbacks need it.
-            crate::exiting::allow_threads_inside(slf.py(), || channel.serve_directly(request, &pump)).ok_or_else(exiting_error)?
+            crate::exiting::allow_threads_inside(slf.py(), || serve(&pump)).ok_or_else(exiting_error)?
         };
         if let Some(q) = quick {
             q.record(crate::quick::ticks().wrapping_sub(start));
@@ -392,6 +477,7 @@ impl Connection {
                 proxies: Mutex::new(FxHashMap::default()),
                 class_members: Mutex::new(FxHashMap::default()),
                 subscriptions: Arc::new(Subscriptions::default()),
+                primitive_calls: AtomicU64::new(0),
             },
         )?;
         // Weak: a dropped connection must still end its host.
@@ -495,6 +581,9 @@ impl Connection {
 
     /// Writable buffers among the arguments see the addon's writes when the call returns.
     pub fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        if let Some(answer) = Self::call_primitive(slf, func, this, args) {
+            return answer;
+        }
         let cx = Cx::new(slf)?;
         let (func, quick) = cx.callee(func)?;
         let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
@@ -621,6 +710,13 @@ impl Connection {
     #[getter]
     fn exported_count(&self) -> usize {
         self.exported.lock().unwrap().by_id.len()
+    }
+
+    /// How many calls were served as `PrimitiveCall`s (D41), and how many chain mailboxes are
+    /// open (the event chain's always): for tests of that path.
+    #[getter]
+    fn primitive_calls(&self) -> (u64, usize) {
+        (self.primitive_calls.load(Ordering::Relaxed), self.channel.open_chains())
     }
 
     /// One round trip that does nothing (for benchmarks).

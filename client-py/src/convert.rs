@@ -132,14 +132,8 @@ impl<'a, 'py> Cx<'a, 'py> {
             return Err(PyRecursionError::new_err("value nested too deeply (or cyclic) to send to JavaScript"));
         }
         let h = self.hooks;
-        if obj.is_none() || obj.is(&h.undefined) {
-            return Ok(Value::Undefined);
-        }
-        if obj.is(&h.null) {
-            return Ok(Value::Null);
-        }
-        if let Ok(b) = obj.downcast::<PyBool>() {
-            return Ok(Value::Bool(b.is_true()));
+        if let Some(v) = primitive(h, obj) {
+            return Ok(v);
         }
         if let Ok(i) = obj.downcast::<PyInt>() {
             // A plain int is never the `BigInt` subclass: no isinstance on the common path.
@@ -151,12 +145,6 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
             }
             return Ok(Value::BigInt(bigint_words(i)?));
-        }
-        if let Ok(f) = obj.downcast::<PyFloat>() {
-            return Ok(Value::Number(f.value()));
-        }
-        if let Ok(s) = obj.downcast::<PyString>() {
-            return Ok(Value::String(s.to_string_lossy().into_owned()));
         }
         // SAFETY: a type check of a live object. A plain function (a lambda, a callback) is
         // nothing else below: it skips the class checks on its way to the export.
@@ -402,6 +390,33 @@ impl Drop for RawBuffer {
         // SAFETY: releases the view `get` obtained, once.
         unsafe { ffi::PyBuffer_Release(&mut *self.0) };
     }
+}
+
+/// `obj` as a JS primitive if it is one that needs no lookup to cross: None (undefined), the
+/// `undefined` and `null` sentinels, a bool, a float, a str, or an int (not `BigInt`) in the
+/// safe integer range. `None` for anything else (which `to_wire` goes on to convert).
+pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
+    if obj.is_none() || obj.is(&h.undefined) {
+        return Some(Value::Undefined);
+    }
+    if obj.is(&h.null) {
+        return Some(Value::Null);
+    }
+    if let Ok(b) = obj.downcast::<PyBool>() {
+        return Some(Value::Bool(b.is_true()));
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        // Beyond the safe range, a `BigInt` (`to_wire`).
+        let v = obj.extract::<i64>().ok()?;
+        return ((v as f64).abs() <= SAFE).then_some(Value::Number(v as f64));
+    }
+    if let Ok(f) = obj.downcast::<PyFloat>() {
+        return Some(Value::Number(f.value()));
+    }
+    if let Ok(s) = obj.downcast::<PyString>() {
+        return Some(Value::String(s.to_string_lossy().into_owned()));
+    }
+    None
 }
 
 fn is_buffer(obj: &Bound<'_, PyAny>) -> bool {

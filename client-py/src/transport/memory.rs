@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use napi_host::host::memory::MemoryLink;
 use napi_protocol::frame::FrameError;
-use napi_host::host::memory::Direct;
+use napi_host::host::memory::{Direct, PrimitiveCall};
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 use super::Transport;
@@ -62,5 +62,9 @@ impl Transport for Memory {
 
     fn serve_directly(&self, req: &Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         self.0.serve_directly(req, pump)
+    }
+
+    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
+        self.0.call_directly(call, pump, open)
     }
 }

@@ -10,7 +10,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::Instant;
 
 use napi_protocol::frame::FrameError;
-use napi_host::host::memory::Direct;
+use napi_host::host::memory::{Direct, PrimitiveCall};
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 pub trait Transport: Send + Sync {
@@ -54,6 +54,13 @@ pub trait Transport: Send + Sync {
     /// `pump` runs the Python calls the host makes of the request's chain meanwhile.
     fn serve_directly(&self, req: &Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
         let _ = (req, pump);
+        Direct::Refused
+    }
+
+    /// Runs `call` on this thread if the host can take it now (D41), `open` opening its
+    /// chain if the host needs it; refused, nothing ran.
+    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
+        let _ = (call, pump, open);
         Direct::Refused
     }
 }

@@ -99,6 +99,9 @@ struct Frame {
     /// The request served, and its reply once sent (`keep_reply`).
     request: u64,
     reply: Option<Outcome>,
+    /// Opens the request's chain on the client, for a call that did not open it up front
+    /// (D41): run once, before the host first queues a message during the call.
+    open: Option<*const (dyn Fn() + Sync)>,
 }
 
 thread_local! {
@@ -113,8 +116,9 @@ pub(super) fn inside(link: *const ()) -> bool {
 }
 
 /// Runs `f`, serving `request` as a direct call to the host of `link`, with `pump` answering
-/// its Python calls. Answers `f`'s result and the reply `keep_reply` kept, if it did.
-pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), f: impl FnOnce() -> R) -> (R, Option<Outcome>) {
+/// its Python calls and `open` (if given) opening its chain when first needed (`before_queueing`).
+/// Answers `f`'s result and the reply `keep_reply` kept, if it did.
+pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), open: Option<&(dyn Fn() + Sync)>, f: impl FnOnce() -> R) -> (R, Option<Outcome>) {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
@@ -124,7 +128,9 @@ pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool +
     // SAFETY: only the lifetime is erased; the frame is popped (by `Leave`, on unwinding too)
     // before `pump` goes out of scope, and it is only called from within `f`.
     let pump: *const (dyn Fn() -> bool + Sync) = unsafe { std::mem::transmute(pump) };
-    FRAMES.with(|fr| fr.borrow_mut().push(Frame { link, pump, request, reply: None }));
+    // SAFETY: as for `pump`.
+    let open = open.map(|o| unsafe { std::mem::transmute::<&(dyn Fn() + Sync), *const (dyn Fn() + Sync)>(o) });
+    FRAMES.with(|fr| fr.borrow_mut().push(Frame { link, pump, request, reply: None, open }));
     let leave = Leave;
     let r = f();
     let reply = FRAMES.with(|fr| fr.borrow_mut().last_mut().and_then(|f| f.reply.take()));
@@ -148,6 +154,17 @@ pub(super) fn keep_reply(link: *const (), msg: ServerMessage) -> Result<(), Serv
             _ => Err(ServerMessage::Reply { id, chain, outcome }),
         }
     })
+}
+
+/// On a thread making a direct call to the host of `link`: opens the call's chain on the client
+/// if it is not open yet, before the host queues a message the client may file under it (a
+/// Python call, the reply). On any other thread: nothing.
+pub(super) fn before_queueing(link: *const ()) {
+    let open = FRAMES.with(|fr| fr.borrow_mut().iter_mut().rev().find(|f| f.link == link).and_then(|f| f.open.take()));
+    if let Some(open) = open {
+        // SAFETY: the frame holding this pointer is still on this thread's stack (see `enter`).
+        unsafe { (*open)() };
+    }
 }
 
 /// On a thread making a direct call to the host of `link`: runs what the host sent the call's

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::wire::{from_wire, ToWire};
+use super::memory::PrimitiveCall;
+use super::wire::{from_wire, held_value, primitive, ToWire};
 use super::Host;
 use crate::napi::lifecycle::{load_module, LoadError, LoadedModule};
 use crate::runtime::property::{Descriptor, PropertyKey, Slot};
@@ -42,12 +43,43 @@ enum Answer {
 
 impl Host {
     pub(super) fn dispatch(&self, op: &Op) -> Outcome {
+        let result = self.scoped(|| self.run(op));
+        self.outcome(result)
+    }
+
+    /// A call of `call.func` with primitive arguments, made directly by a caller (D41): its
+    /// answer as it crosses when that is a primitive, else the outcome to reply with.
+    pub(super) fn call_primitive(&self, call: &PrimitiveCall<'_>) -> Result<proto::Value, Outcome> {
+        let result = self.scoped(|| {
+            let f = self.keep(held_value(&self.rt, call.func)?);
+            let this = match call.this {
+                Some(id) => self.keep(held_value(&self.rt, id)?),
+                None => Value::Undefined,
+            };
+            self.call(&f, this, call.args)
+        });
+        if let Ok(Answer::Value(v)) = &result {
+            if let Some(p) = primitive(v) {
+                return Ok(p);
+            }
+        }
+        Err(self.outcome(result))
+    }
+
+    /// Runs `f` in a handle scope of its own: values held only by the request stay alive
+    /// while it runs.
+    fn scoped(&self, f: impl FnOnce() -> Result<Answer, Error>) -> Result<Answer, Error> {
         let rt = &self.rt;
-        // Values held only by this request stay in a handle scope while it runs.
         let depth = rt.handles.borrow().depth();
         rt.handles.borrow_mut().open(false);
-        let result = self.run(op);
+        let result = f();
         rt.handles.borrow_mut().unwind_to(depth);
+        result
+    }
+
+    /// What a request's result crosses as.
+    fn outcome(&self, result: Result<Answer, Error>) -> Outcome {
+        let rt = &self.rt;
         match result {
             Ok(answer) => {
                 let mut held = self.held.borrow_mut();
@@ -65,9 +97,22 @@ impl Host {
 
     /// Converts a wire value in and keeps it alive for the rest of the request.
     fn arg(&self, v: &proto::Value) -> Result<Value, Error> {
-        let value = from_wire(&self.rt, v)?;
+        Ok(self.keep(from_wire(&self.rt, v)?))
+    }
+
+    /// Keeps `value` alive for the rest of the request.
+    fn keep(&self, value: Value) -> Value {
         self.rt.handles.borrow_mut().push(value.clone());
-        Ok(value)
+        value
+    }
+
+    fn call(&self, f: &Value, this: Value, args: &[proto::Value]) -> Result<Answer, Error> {
+        // A loop, not `collect`: through `Result`'s adapter it cost twice as much.
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.arg(a)?);
+        }
+        Ok(Answer::Value(self.rt.call_owned(f, this, values)?))
     }
 
     fn object_arg(&self, v: &proto::Value) -> Result<ObjectId, Error> {
@@ -107,10 +152,9 @@ impl Host {
                 }
             },
             Op::Call { func, this, args } => {
-                let f = self.arg(&func)?;
-                let this = self.arg(&this)?;
-                let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
-                Answer::Value(rt.call_owned(&f, this, args)?)
+                let f = self.arg(func)?;
+                let this = self.arg(this)?;
+                self.call(&f, this, args)?
             }
             Op::Construct { ctor, args } => {
                 let c = self.arg(&ctor)?;

@@ -139,6 +139,24 @@ pub enum Direct {
     Served,
     /// Served, and this is its reply's outcome (nothing was queued ahead of the reply).
     Answered(napi_protocol::Outcome),
+    /// A `PrimitiveCall` served, and this is its answer, a primitive: no reply was made.
+    Value(napi_protocol::Value),
+}
+
+/// A call of a function with nothing but primitive arguments, offered to
+/// `MemoryLink::call_directly` (D41): the commonest request, made without a `Request`.
+pub struct PrimitiveCall<'a> {
+    /// The request id it stands for, which is also its chain's.
+    pub id: napi_protocol::RequestId,
+    pub func: napi_protocol::ObjectId,
+    /// The object it is called on; undefined if none.
+    pub this: Option<napi_protocol::ObjectId>,
+    /// Primitives only (undefined, null, booleans, numbers, strings).
+    pub args: &'a [napi_protocol::Value],
+    /// What a `Request` carries besides its operation: proxies released, Python objects the
+    /// client forgot.
+    pub releases: Vec<napi_protocol::ObjectId>,
+    pub forgotten: Vec<napi_protocol::PyRef>,
 }
 
 /// Both ways between one client and one host.
@@ -211,6 +229,33 @@ impl MemoryLink {
         if !nested && matches!(req.op, napi_protocol::Op::Load { .. }) {
             return Direct::Refused;
         }
+        self.directly(nested, req.id, pump, None, |host| (None, host.serve_directly(req)))
+    }
+
+    /// Serves `call` on this thread if the host can take it now, as `serve_directly` would the
+    /// request it stands for (D41), except that a primitive answer comes back as it is
+    /// (`Direct::Value`), and that the call's chain is not open on the client yet: `open`
+    /// opens it before the host first queues a message for the client during the call. Only
+    /// for a top-level call (never from inside a direct call to this host), so it may be
+    /// refused like any other.
+    pub fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
+        if direct::inside(self.id()) {
+            return Direct::Refused;
+        }
+        self.directly(false, call.id, pump, Some(open), |host| host.call_directly(call))
+    }
+
+    /// Runs `serve` on the host, on this thread, holding the JS lock (unless `nested` in a
+    /// direct call that holds it): `serve` answers a value (`Direct::Value`) or none, and
+    /// whether it left requests in the backlog.
+    fn directly(
+        &self,
+        nested: bool,
+        request: napi_protocol::RequestId,
+        pump: &(dyn Fn() -> bool + Sync),
+        open: Option<&(dyn Fn() + Sync)>,
+        serve: impl FnOnce(&Host) -> (Option<napi_protocol::Value>, bool),
+    ) -> Direct {
         // Held (and let go on the way out, unwinding too) unless an outer direct call holds it.
         let _held = if nested {
             None
@@ -228,14 +273,15 @@ impl MemoryLink {
         }
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
         // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
-        let (backlog, reply) = direct::enter(self.id(), req.id, pump, || unsafe { (*host).serve_directly(req) });
+        let ((value, backlog), reply) = direct::enter(self.id(), request, pump, open, || serve(unsafe { &*host }));
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
             self.kick();
         }
-        match reply {
-            Some(outcome) => Direct::Answered(outcome),
-            None => Direct::Served,
+        match (value, reply) {
+            (Some(value), _) => Direct::Value(value),
+            (None, Some(outcome)) => Direct::Answered(outcome),
+            (None, None) => Direct::Served,
         }
     }
 
@@ -374,6 +420,7 @@ impl Port for MemoryPort {
                 Err(msg) => msg,
             }
         };
+        direct::before_queueing(self.0.id());
         self.0.replies.push(msg, None);
         Ok(())
     }

@@ -250,8 +250,42 @@ impl Host {
     /// in the backlog for the host thread.
     fn serve_directly(&self, req: &Request) -> bool {
         let _current = Runtime::enter(self.rt.clone());
-        // What was queued ahead of it first: segments it may use (the caller's uploads), and
-        // requests of other threads, which wait in the backlog as they would behind a chain.
+        self.take_in_queued();
+        self.serve_request(req);
+        !self.backlog.borrow().is_empty()
+    }
+
+    /// Serves `call` as `serve_directly` would the request it stands for (D41). A primitive
+    /// answer comes back as it is, with no reply made; otherwise the reply is sent as usual.
+    /// Also answers whether requests wait in the backlog.
+    fn call_directly(&self, call: &memory::PrimitiveCall<'_>) -> (Option<napi_protocol::Value>, bool) {
+        let _current = Runtime::enter(self.rt.clone());
+        self.take_in_queued();
+        self.take_notices(&call.releases, &call.forgotten);
+        self.safe_point();
+        self.chains.borrow_mut().push((call.id, false));
+        let answer = self.call_primitive(call);
+        self.chains.borrow_mut().pop();
+        let value = match answer {
+            Ok(value) => {
+                // What a reply would have carried ahead of it (the addon's writes to mirrored
+                // buffers above all), and the promise jobs that follow a top-level request.
+                self.share_news();
+                self.run_microtasks();
+                Some(value)
+            }
+            Err(outcome) => {
+                self.reply(call.id, call.id, outcome);
+                None
+            }
+        };
+        (value, !self.backlog.borrow().is_empty())
+    }
+
+    /// Before a direct call: what was queued ahead of it, segments it may use (the caller's
+    /// uploads) and requests of other threads, which wait in the backlog as they would behind
+    /// a chain.
+    fn take_in_queued(&self) {
         if let Some(link) = &self.link {
             while link.has_message() && !self.closed.get() {
                 match self.recv_one() {
@@ -264,42 +298,57 @@ impl Host {
         }
         // Python's writes to mirrored external buffers, as `recv` takes them in.
         self.held.borrow_mut().mirrors.take_in(&self.rt);
-        self.serve_request(req);
-        !self.backlog.borrow().is_empty()
     }
 
     fn serve_request(&self, req: &Request) {
-        {
-            let mut held = self.held.borrow_mut();
-            for id in &req.releases {
-                held.release(ObjectId::from_bits(id.0));
-            }
-        }
-        {
-            let mut sends = self.rt.remote_sends.borrow_mut();
-            for py in &req.forgotten {
-                sends.remove(&py.0);
-            }
-        }
-        // Between top-level requests nothing but the roots holds values: a safe point.
-        if self.chains.borrow().is_empty() && self.rt.wants_collection() {
-            self.collect();
-        }
+        self.take_notices(&req.releases, &req.forgotten);
+        self.safe_point();
         self.chains.borrow_mut().push((req.chain, false));
         let outcome = self.dispatch(&req.op);
         self.chains.borrow_mut().pop();
+        self.reply(req.id, req.chain, outcome);
+    }
+
+    /// What a request carries besides its operation: the client's proxies that died, and the
+    /// Python objects it forgot (whose send counts start again).
+    fn take_notices(&self, releases: &[napi_protocol::ObjectId], forgotten: &[napi_protocol::PyRef]) {
+        if !releases.is_empty() {
+            let mut held = self.held.borrow_mut();
+            for id in releases {
+                held.release(ObjectId::from_bits(id.0));
+            }
+        }
+        if !forgotten.is_empty() {
+            let mut sends = self.rt.remote_sends.borrow_mut();
+            for py in forgotten {
+                sends.remove(&py.0);
+            }
+        }
+    }
+
+    /// Between top-level requests nothing but the roots holds values: collects garbage there
+    /// when the runtime asks for it.
+    fn safe_point(&self) {
+        if self.chains.borrow().is_empty() && self.rt.wants_collection() {
+            self.collect();
+        }
+    }
+
+    /// Sends the reply to request `id` of `chain`, then runs the promise jobs a top-level
+    /// request queued.
+    fn reply(&self, id: napi_protocol::RequestId, chain: ChainId, outcome: Outcome) {
         // A promise answered to Python is awaited there more often than not: subscribing to it
         // now, under the request's id, spares the client a round trip to ask (D20).
         if let Outcome::Ok(napi_protocol::Value::Js(r)) = &outcome {
             if matches!(r.kind, napi_protocol::RefKind::Promise) {
                 let promise = ObjectId::from_bits(r.id.0);
-                self.subscribe(promise, req.id);
+                self.subscribe(promise, id);
                 if self.chains.borrow().is_empty() {
-                    self.linger(promise, req.id);
+                    self.linger(promise, id);
                 }
             }
         }
-        self.send(ServerMessage::Reply { id: req.id, chain: req.chain, outcome });
+        self.send(ServerMessage::Reply { id, chain, outcome });
         if self.chains.borrow().is_empty() {
             self.run_microtasks();
         }

@@ -110,17 +110,13 @@ impl<'a> ToWire<'a> {
 
     pub fn value(&mut self, v: &Value) -> proto::Value {
         match v {
-            Value::Undefined => proto::Value::Undefined,
-            Value::Null => proto::Value::Null,
-            Value::Bool(b) => proto::Value::Bool(*b),
-            Value::Number(n) => proto::Value::Number(*n),
-            Value::String(s) => proto::Value::String(s.to_rust_string()),
             Value::BigInt(b) => proto::Value::BigInt(BigIntValue { negative: b.negative, words: b.words.clone() }),
             Value::Symbol(id) => {
                 let label = self.rt.symbol_description(*id).map(|d| d.to_rust_string()).unwrap_or_default();
                 self.reference(*id, RefKind::Symbol, None, label)
             }
             Value::Object(id) => self.object(*id),
+            _ => primitive(v).expect("every other value is a primitive"),
         }
     }
 
@@ -326,6 +322,29 @@ fn stale(id: proto::ObjectId) -> Failure {
 
 /// Converts a client value into the runtime, creating host objects for copied containers and
 /// for Python objects seen for the first time.
+/// `v` as it crosses when it is a primitive that needs nothing of the runtime to cross
+/// (undefined, null, a boolean, a number, a string); `None` for anything else.
+pub fn primitive(v: &Value) -> Option<proto::Value> {
+    Some(match v {
+        Value::Undefined => proto::Value::Undefined,
+        Value::Null => proto::Value::Null,
+        Value::Bool(b) => proto::Value::Bool(*b),
+        Value::Number(n) => proto::Value::Number(*n),
+        Value::String(s) => proto::Value::String(s.to_rust_string()),
+        _ => return None,
+    })
+}
+
+/// The object or symbol a client names by id (its proxy's); a stale id is a bad request.
+pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
+    let object = ObjectId::from_bits(id.0);
+    match rt.heap.borrow().get(object) {
+        Some(o) if matches!(o.class, ObjectClass::Symbol { .. }) => Ok(Value::Symbol(object)),
+        Some(_) => Ok(Value::Object(object)),
+        None => Err(stale(id)),
+    }
+}
+
 pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
     Ok(match v {
         proto::Value::Undefined => Value::Undefined,
@@ -353,15 +372,7 @@ pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
         proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)?),
         proto::Value::Upload { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, true)?),
         proto::Value::InPlace { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, false)?),
-        proto::Value::Js(r) => {
-            let id = ObjectId::from_bits(r.id.0);
-            let heap = rt.heap.borrow();
-            match heap.get(id) {
-                Some(o) if matches!(o.class, ObjectClass::Symbol { .. }) => Value::Symbol(id),
-                Some(_) => Value::Object(id),
-                None => return Err(stale(r.id)),
-            }
-        }
+        proto::Value::Js(r) => held_value(rt, r.id)?,
         proto::Value::Py { id, callable } => Value::Object(remote(rt, id.0, *callable)),
         _ => return Err(Failure { kind: FailureKind::BadRequest, message: "unsupported value".into() }),
     })

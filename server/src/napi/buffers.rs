@@ -12,7 +12,7 @@ use crate::runtime::{ObjectId, Value};
 /// Node's `buffer.constants.MAX_LENGTH` on 64-bit targets (2^32).
 pub const MAX_BUFFER_LENGTH: usize = 1 << 32;
 
-impl Cx {
+impl Cx<'_> {
     /// A new ArrayBuffer of `len` zero bytes, or a copy of `init`, in shared memory when it
     /// can be had.
     fn new_arraybuffer(&self, len: usize, init: Option<&[u8]>) -> NapiResult<ObjectId> {

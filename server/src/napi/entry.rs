@@ -31,10 +31,10 @@ pub fn fail<T>(s: napi_status) -> NapiResult<T> {
     Err(Fail::Status(s))
 }
 
-/// The runtime and env of the current call.
-pub struct Cx {
-    pub rt: Rc<Runtime>,
-    pub env: Rc<Env>,
+/// The runtime and env of the current call, borrowed for it.
+pub struct Cx<'a> {
+    pub rt: &'a Runtime,
+    pub env: &'a Env,
 }
 
 /// `napi_env` handles are env ids offset by one (so null is never valid) from the runtime's
@@ -46,9 +46,14 @@ pub fn env_handle(rt: &Runtime, id: EnvId) -> napi_env {
 /// The runtime and env behind `env`, if it is a live env of this thread's runtime.
 pub fn resolve_env(env: napi_env) -> Option<(Rc<Runtime>, Rc<Env>)> {
     let rt = Runtime::current()?;
-    let index = (env as usize).checked_sub(rt.env_base + 1).filter(|&i| i < ENVS_PER_RUNTIME)?;
-    let e = rt.env(EnvId(u32::try_from(index).ok()?))?;
+    let e = env_of(&rt, env)?;
     Some((rt, e))
+}
+
+/// The env of `rt` behind the handle `env`, if it is a live one.
+fn env_of(rt: &Runtime, env: napi_env) -> Option<Rc<Env>> {
+    let index = (env as usize).checked_sub(rt.env_base + 1).filter(|&i| i < ENVS_PER_RUNTIME)?;
+    rt.env(EnvId(u32::try_from(index).ok()?))
 }
 
 fn record(env: &Env, result: NapiResult) -> napi_status {
@@ -66,7 +71,7 @@ fn record(env: &Env, result: NapiResult) -> napi_status {
     }
 }
 
-fn run(name: &'static str, cx: &Cx, body: impl FnOnce(&Cx) -> NapiResult) -> NapiResult {
+fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> NapiResult {
     let _span = tracing::trace_span!("napi", call = name).entered();
     match catch_unwind(AssertUnwindSafe(|| body(cx))) {
         Ok(r) => r,
@@ -84,13 +89,13 @@ fn run(name: &'static str, cx: &Cx, body: impl FnOnce(&Cx) -> NapiResult) -> Nap
 
 /// The plain form (`CHECK_ENV`): for functions that cannot run JavaScript; they work while an
 /// exception is pending.
-pub fn plain(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
+pub fn plain(env: napi_env, name: &'static str, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
     enter(env, name, false, body)
 }
 
 /// The full form (`NAPI_PREAMBLE`): for functions that may run JavaScript; they refuse to start
 /// while an exception is pending.
-pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
+pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
     enter(env, name, true, body)
 }
 
@@ -114,9 +119,15 @@ fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
     }
 }
 
-fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx) -> NapiResult) -> napi_status {
-    let Some((rt, env)) = resolve_env(env) else { return status::INVALID_ARG };
-    check_gc_access(&rt, &env, name, may_run_js);
+fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+    Runtime::with_current(|rt| match rt.and_then(|rt| Some((rt, env_of(rt, env)?))) {
+        Some((rt, env)) => enter_env(rt, &env, name, may_run_js, body),
+        None => status::INVALID_ARG,
+    })
+}
+
+fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+    check_gc_access(rt, env, name, may_run_js);
     if may_run_js && !rt.can_call_js.get() {
         let s = if env.at_least(10) { status::CANNOT_RUN_JS } else { status::PENDING_EXCEPTION };
         env.set_last_error(s, None);
@@ -152,7 +163,7 @@ pub fn input<'a, T>(ptr: *const T) -> NapiResult<&'a T> {
     unsafe { ptr.as_ref() }.map_or(fail(status::INVALID_ARG), Ok)
 }
 
-impl Cx {
+impl Cx<'_> {
     /// The value behind a `napi_value`; null or a handle outside the live scopes is
     /// `napi_invalid_arg`.
     pub fn value(&self, v: napi_value) -> NapiResult<Value> {

@@ -133,6 +133,15 @@ pub const MAX_DEPTH: usize = 2000;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
+    /// `CURRENT`'s runtime as a bare pointer, for the lookup at the start of every Node-API
+    /// call (`with_current`): no borrow flag, no reference count, no destructor to register.
+    static CURRENT_PTR: Cell<*const Runtime> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Makes `rt` this thread's runtime, answering the one it replaces.
+fn set_current(rt: Option<Rc<Runtime>>) -> Option<Rc<Runtime>> {
+    CURRENT_PTR.with(|p| p.set(rt.as_ref().map_or(std::ptr::null(), Rc::as_ptr)));
+    CURRENT.with(|c| c.replace(rt))
 }
 
 /// A runtime entered on a thread (`Runtime::enter`), with the one it replaced.
@@ -140,8 +149,7 @@ pub struct Entered(Option<Rc<Runtime>>);
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        let before = self.0.take();
-        CURRENT.with(|c| *c.borrow_mut() = before);
+        set_current(self.0.take());
     }
 }
 
@@ -182,18 +190,28 @@ impl Runtime {
 
     /// Makes `rt` the runtime of this thread (the JS thread).
     pub fn install(rt: Rc<Runtime>) {
-        CURRENT.with(|c| *c.borrow_mut() = Some(rt));
+        set_current(Some(rt));
     }
 
     /// Makes `rt` this thread's runtime until the answer is dropped, which restores the one
     /// before: a caller's thread running a direct call (D37).
     pub fn enter(rt: Rc<Runtime>) -> Entered {
-        Entered(CURRENT.with(|c| c.replace(Some(rt))))
+        Entered(set_current(Some(rt)))
     }
 
     /// The runtime of this thread, if this is the JS thread.
     pub fn current() -> Option<Rc<Runtime>> {
         CURRENT.with(|c| c.borrow().clone())
+    }
+
+    /// Runs `f` with the runtime of this thread, if this is the JS thread, borrowed.
+    pub fn with_current<R>(f: impl FnOnce(Option<&Runtime>) -> R) -> R {
+        let rt = CURRENT_PTR.with(Cell::get);
+        // SAFETY: the pointer is `CURRENT`'s runtime, which `CURRENT` keeps alive. A runtime
+        // entered while `f` runs (a Python callback calling another in-process host directly)
+        // keeps this one in its `Entered` and puts it back before `f` goes on; `install` runs
+        // once per thread, before any call.
+        f(unsafe { rt.as_ref() })
     }
 
     pub fn set_outside(&self, outside: Rc<dyn Outside>) {
