@@ -394,3 +394,28 @@ def test_an_idle_in_process_host_uses_no_cpu(addons):
     after = os.times()
     used = (after.user - before.user) + (after.system - before.system)
     assert used < 0.05, f"this process (with its host thread) used {used:.3f} s of CPU while idle"
+
+
+def cpu_seconds(tid: int) -> float:
+    """CPU time thread `tid` of this process used so far (user and system, in clock ticks)."""
+    fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_python_callbacks_of_direct_calls_leave_the_host_thread_asleep(addons):
+    """D42: the answer of a Python callback made during a direct call is read by that call, on
+    the caller's thread. It must not wake the host thread, which would only wait for the JS
+    lock, and make the caller's next calls queue behind it: the host thread would then serve
+    them, busy, while the caller waits."""
+    before_threads = host_threads()
+    addon = addons("bench")
+    (host,) = host_threads() - before_threads
+    one = lambda: 1  # noqa: E731
+    for _ in range(100):
+        addon.callback(one)
+    time.sleep(0.1)  # the host thread past its spin, asleep
+    before, start = cpu_seconds(host), time.perf_counter()
+    for _ in range(20000):
+        assert addon.callback(one) == 1
+    busy, elapsed = cpu_seconds(host) - before, time.perf_counter() - start
+    assert busy <= 0.2 * elapsed + 0.02, f"the host thread ran {busy:.3f} s of the callbacks' {elapsed:.3f} s"

@@ -37,12 +37,14 @@ call = {{
 }}[op]
 for _ in range(n):
     call()
+print(a.exports._conn.primitive_calls[0])
 """
 OPS = ["noop", "add", "echo", "callback"]
 
 
-def instructions(op: str, calls: int, script: Path) -> int:
-    """All instructions callgrind counted in a child making `calls` calls of `op`."""
+def instructions(op: str, calls: int, script: Path) -> tuple[int, int]:
+    """All instructions callgrind counted in a child making `calls` calls of `op`, and how many
+    of the calls were primitive calls (D41)."""
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg", sys.executable, str(script), op, str(calls)],
@@ -53,7 +55,7 @@ def instructions(op: str, calls: int, script: Path) -> int:
     found = re.search(r"Collected : ([\d,]+)", done.stderr)
     if found is None:
         raise RuntimeError(f"callgrind printed no count for {op}:\n{done.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    return int(found.group(1).replace(",", "")), int(done.stdout.split()[-1])
 
 
 def main() -> None:
@@ -67,9 +69,14 @@ def main() -> None:
         script = Path(tmp) / "calls.py"
         script.write_text(CHILD.format(tests=str(HERE.parent)))
         print("instructions per in-process call (callgrind, difference of two loop lengths)")
+        # Under callgrind a call runs some fifty times slower, near the time that makes a
+        # function lose its quickness (D38) and with it the primitive path (D41): the share
+        # of calls that took that path is printed beside each count.
+        print(f"{'operation':10} {'instr':>8} {'primitive':>10}")
         for op in ops:
-            per_call = (instructions(op, LONG, script) - instructions(op, SHORT, script)) / (LONG - SHORT)
-            print(f"{op:10} {per_call:8.0f}")
+            (long_count, primitive), (short_count, _) = instructions(op, LONG, script), instructions(op, SHORT, script)
+            per_call = (long_count - short_count) / (LONG - SHORT)
+            print(f"{op:10} {per_call:8.0f} {primitive / LONG:10.0%}")
 
 
 if __name__ == "__main__":

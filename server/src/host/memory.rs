@@ -277,6 +277,8 @@ impl MemoryLink {
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
             self.kick();
+        } else if !nested && self.has_message() {
+            self.wake_host();
         }
         match (value, reply) {
             (Some(value), _) => Direct::Value(value),
@@ -335,7 +337,13 @@ impl MemoryLink {
         // SeqCst against the host's store of `host_sleeping` then load of the length: either it
         // sees the message before sleeping, or this sees it asleep and rings.
         self.to_host_len.fetch_add(1, Ordering::SeqCst);
-        self.wake_host();
+        // Sent from inside a direct call to this host (the answer of a Python callback, say),
+        // it is for that call, which reads it itself: waking the host thread would only have it
+        // wait for the JS lock, and make the caller's next direct call queue behind it (D42).
+        // What the call leaves unread wakes the host thread when it ends (`directly`).
+        if !direct::inside(self.id()) {
+            self.wake_host();
+        }
     }
 
     /// The next message queued for the host, if any (never waits). Only the JS lock's holder
