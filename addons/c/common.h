@@ -88,6 +88,16 @@ static inline bool get_args(napi_env env, napi_callback_info info, size_t expect
   return true;
 }
 
+/* Replaces *ref with a strong reference to the call's one argument (deleting the one before):
+ * what the test addons' keep/hold functions do. */
+static inline napi_value hold_argument(napi_env env, napi_callback_info info, napi_ref* ref) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  if (*ref != NULL) NODE_API_CALL(env, napi_delete_reference(env, *ref));
+  NODE_API_CALL(env, napi_create_reference(env, argv[0], 1, ref));
+  return NULL;
+}
+
 /* Small constructors that throw and return NULL on failure. */
 static inline napi_value make_int32(napi_env env, int32_t v) {
   napi_value result;

@@ -221,11 +221,7 @@ static napi_value MakeCounter(napi_env env, napi_callback_info info) {
 static napi_ref kept;
 
 static napi_value Keep(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv, NULL)) return NULL;
-  if (kept != NULL) NODE_API_CALL(env, napi_delete_reference(env, kept));
-  NODE_API_CALL(env, napi_create_reference(env, argv[0], 1, &kept));
-  return NULL;
+  return hold_argument(env, info, &kept);
 }
 
 static napi_value CallKept(napi_env env, napi_callback_info info) {

@@ -126,11 +126,7 @@ static napi_value Address(napi_env env, napi_callback_info info) {
 /* hold(buf): keeps buf in a strong reference; held() -> it; isHeld(x) -> x === it;
  * release() drops it */
 static napi_value Hold(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv, NULL)) return NULL;
-  if (held_ref != NULL) NODE_API_CALL(env, napi_delete_reference(env, held_ref));
-  NODE_API_CALL(env, napi_create_reference(env, argv[0], 1, &held_ref));
-  return NULL;
+  return hold_argument(env, info, &held_ref);
 }
 
 /* The held value, or false with an Error thrown when nothing is held. */
