@@ -258,8 +258,7 @@ impl Connection {
         for a in args.as_slice() {
             wire.push(primitive(h, a)?);
         }
-        let args = wire;
-        let mut call = PrimitiveCall { id: conn.channel.next_id(), func: ObjectId(f.id), this, args: &args, releases: Vec::new(), forgotten: Vec::new() };
+        let mut call = PrimitiveCall { id: conn.channel.next_id(), func: ObjectId(f.id), this, args: &wire, releases: Vec::new(), forgotten: Vec::new() };
         crate::exiting::inside(|| Self::serve_primitive(slf, &mut call, &f.quick)).flatten()
     }
 
@@ -283,10 +282,7 @@ impl Connection {
             Err(e) => return Some(Err(e)),
         };
         Some(match direct {
-            Direct::Value(v) => {
-                this.handle_drops();
-                cx.from_wire(v)
-            }
+            Direct::Value(v) => this.answered(&cx, call.id, Outcome::Ok(v)),
             Direct::Answered(outcome) => this.answered(&cx, call.id, outcome),
             // The reply was queued, after the chain was opened for it.
             Direct::Served => Self::await_reply(slf, &cx, chain, call.id),

@@ -110,6 +110,11 @@ thread_local! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Runs `f` on this thread's innermost direct call to the host of `link`, if it makes one.
+fn innermost<R>(link: *const (), f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+    FRAMES.with(|fr| fr.borrow_mut().iter_mut().rev().find(|fr| fr.link == link).map(f))
+}
+
 /// Whether this thread is inside a direct call to the host of `link` (so it holds its lock).
 pub(super) fn inside(link: *const ()) -> bool {
     FRAMES.with(|f| f.borrow().iter().any(|fr| fr.link == link))
@@ -144,24 +149,23 @@ pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool +
 /// ahead of, so the client misses nothing it should have read first.
 pub(super) fn keep_reply(link: *const (), msg: ServerMessage) -> Result<(), ServerMessage> {
     let ServerMessage::Reply { id, chain, outcome } = msg else { return Err(msg) };
-    FRAMES.with(|fr| {
-        let mut frames = fr.borrow_mut();
-        match frames.iter_mut().rev().find(|f| f.link == link) {
-            Some(f) if f.request == id && f.reply.is_none() => {
-                f.reply = Some(outcome);
-                Ok(())
-            }
-            _ => Err(ServerMessage::Reply { id, chain, outcome }),
+    let mut outcome = Some(outcome);
+    innermost(link, |f| {
+        if f.request == id && f.reply.is_none() {
+            f.reply = outcome.take();
         }
-    })
+    });
+    match outcome {
+        None => Ok(()),
+        Some(outcome) => Err(ServerMessage::Reply { id, chain, outcome }),
+    }
 }
 
 /// On a thread making a direct call to the host of `link`: opens the call's chain on the client
 /// if it is not open yet, before the host queues a message the client may file under it (a
 /// Python call, the reply). On any other thread: nothing.
 pub(super) fn before_queueing(link: *const ()) {
-    let open = FRAMES.with(|fr| fr.borrow_mut().iter_mut().rev().find(|f| f.link == link).and_then(|f| f.open.take()));
-    if let Some(open) = open {
+    if let Some(open) = innermost(link, |f| f.open.take()).flatten() {
         // SAFETY: the frame holding this pointer is still on this thread's stack (see `enter`).
         unsafe { (*open)() };
     }
@@ -171,8 +175,7 @@ pub(super) fn before_queueing(link: *const ()) {
 /// chain (its `pump`) until `has_mail` (the host has something to read). On any other thread
 /// (the host's own): nothing.
 pub(super) fn pump_until_mail(link: *const (), has_mail: impl Fn() -> bool) {
-    let pump = FRAMES.with(|f| f.borrow().iter().rev().find(|fr| fr.link == link).map(|fr| fr.pump));
-    let Some(pump) = pump else { return };
+    let Some(pump) = innermost(link, |f| f.pump) else { return };
     let mut nap = Duration::from_micros(10);
     while !has_mail() {
         // SAFETY: the frame holding this pointer is still on this thread's stack (see `enter`).

@@ -229,7 +229,10 @@ impl MemoryLink {
         if !nested && matches!(req.op, napi_protocol::Op::Load { .. }) {
             return Direct::Refused;
         }
-        self.directly(nested, req.id, pump, None, |host| (None, host.serve_directly(req)))
+        self.directly(nested, req.id, pump, None, |host| {
+            host.serve_request(req);
+            None
+        })
     }
 
     /// Serves `call` on this thread if the host can take it now, as `serve_directly` would the
@@ -246,15 +249,14 @@ impl MemoryLink {
     }
 
     /// Runs `serve` on the host, on this thread, holding the JS lock (unless `nested` in a
-    /// direct call that holds it): `serve` answers a value (`Direct::Value`) or none, and
-    /// whether it left requests in the backlog.
+    /// direct call that holds it): `serve` answers a value (`Direct::Value`) or none.
     fn directly(
         &self,
         nested: bool,
         request: napi_protocol::RequestId,
         pump: &(dyn Fn() -> bool + Sync),
         open: Option<&(dyn Fn() + Sync)>,
-        serve: impl FnOnce(&Host) -> (Option<napi_protocol::Value>, bool),
+        serve: impl FnOnce(&Host) -> Option<napi_protocol::Value>,
     ) -> Direct {
         // Held (and let go on the way out, unwinding too) unless an outer direct call holds it.
         let _held = if nested {
@@ -273,7 +275,7 @@ impl MemoryLink {
         }
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
         // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
-        let ((value, backlog), reply) = direct::enter(self.id(), request, pump, open, || serve(unsafe { &*host }));
+        let ((value, backlog), reply) = direct::enter(self.id(), request, pump, open, || unsafe { &*host }.directly(serve));
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
             self.kick();

@@ -245,28 +245,25 @@ impl Host {
         }
     }
 
-    /// Serves `req` on a caller's thread that holds the JS lock (D37), as the host thread would
-    /// have on receiving it. Answers whether requests of other chains, taken in meanwhile, wait
-    /// in the backlog for the host thread.
-    fn serve_directly(&self, req: &Request) -> bool {
+    /// Runs `serve` on a caller's thread that holds the JS lock (D37), as the host thread would
+    /// on receiving what it serves. Answers its result, and whether requests of other chains,
+    /// taken in meanwhile, wait in the backlog for the host thread.
+    fn directly<R>(&self, serve: impl FnOnce(&Host) -> R) -> (R, bool) {
         let _current = Runtime::enter(self.rt.clone());
         self.take_in_queued();
-        self.serve_request(req);
-        !self.backlog.borrow().is_empty()
+        let result = serve(self);
+        (result, !self.backlog.borrow().is_empty())
     }
 
-    /// Serves `call` as `serve_directly` would the request it stands for (D41). A primitive
+    /// Serves `call` as `serve_request` would the request it stands for (D41). A primitive
     /// answer comes back as it is, with no reply made; otherwise the reply is sent as usual.
-    /// Also answers whether requests wait in the backlog.
-    fn call_directly(&self, call: &memory::PrimitiveCall<'_>) -> (Option<napi_protocol::Value>, bool) {
-        let _current = Runtime::enter(self.rt.clone());
-        self.take_in_queued();
+    fn call_directly(&self, call: &memory::PrimitiveCall<'_>) -> Option<napi_protocol::Value> {
         self.take_notices(&call.releases, &call.forgotten);
         self.safe_point();
         self.chains.borrow_mut().push((call.id, false));
         let answer = self.call_primitive(call);
         self.chains.borrow_mut().pop();
-        let value = match answer {
+        match answer {
             Ok(value) => {
                 // What a reply would have carried ahead of it (the addon's writes to mirrored
                 // buffers above all), and the promise jobs that follow a top-level request.
@@ -278,8 +275,7 @@ impl Host {
                 self.reply(call.id, call.id, outcome);
                 None
             }
-        };
-        (value, !self.backlog.borrow().is_empty())
+        }
     }
 
     /// Before a direct call: what was queued ahead of it, segments it may use (the caller's

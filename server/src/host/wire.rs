@@ -320,8 +320,6 @@ fn stale(id: proto::ObjectId) -> Failure {
     Failure { kind: FailureKind::StaleObject, message: format!("the host no longer has object {:#x}", id.0) }
 }
 
-/// Converts a client value into the runtime, creating host objects for copied containers and
-/// for Python objects seen for the first time.
 /// `v` as it crosses when it is a primitive that needs nothing of the runtime to cross
 /// (undefined, null, a boolean, a number, a string); `None` for anything else.
 pub fn primitive(v: &Value) -> Option<proto::Value> {
@@ -345,6 +343,8 @@ pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
     }
 }
 
+/// Converts a client value into the runtime, creating host objects for copied containers and
+/// for Python objects seen for the first time.
 pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
     Ok(match v {
         proto::Value::Undefined => Value::Undefined,

@@ -120,9 +120,10 @@ fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
 }
 
 fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
-    Runtime::with_current(|rt| match rt.and_then(|rt| Some((rt, env_of(rt, env)?))) {
-        Some((rt, env)) => enter_env(rt, &env, name, may_run_js, body),
-        None => status::INVALID_ARG,
+    Runtime::with_current(|rt| {
+        let Some(rt) = rt else { return status::INVALID_ARG };
+        let Some(env) = env_of(rt, env) else { return status::INVALID_ARG };
+        enter_env(rt, &env, name, may_run_js, body)
     })
 }
 
