@@ -143,3 +143,23 @@ def test_wrap_of_a_primitive_or_a_wrapped_instance_returns_invalid_arg(load):
     assert addon.wrapStatus(5) == NAPI_INVALID_ARG
     assert addon.wrapStatus("s") == NAPI_INVALID_ARG
     assert addon.wrapStatus(addon.Counter(1)) == NAPI_INVALID_ARG
+
+
+def test_a_proxys_own_attributes_come_before_the_objects_properties(load):
+    # Attribute reads on a proxy are resolved natively (JSRef.__getattribute__): the proxy's
+    # Python attributes first, then the class's methods bound to the instance, then the host.
+    addon = load("classes")
+    c = addon.Counter(1)
+    js.set(c, "_id", "a JS property")
+    assert isinstance(c._id, int) and js.get(c, "_id") == "a JS property"
+    increment = c.increment
+    assert increment.__self__ is c and increment() == 2
+    assert c.value == 2  # an accessor: read from the host
+    with pytest.raises(AttributeError, match="__missing__"):
+        c.__missing__
+    with pytest.raises(AttributeError):
+        c.__dict__  # proxies keep no Python state of their own
+    s = js.symbol(addon, "s")
+    assert s.description == "s"
+    with pytest.raises(AttributeError):
+        s.anything  # a symbol has no properties to read

@@ -2,7 +2,6 @@
 //! queued for release and rides along with the next request.
 
 use napi_protocol::ObjectId;
-use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
@@ -55,21 +54,26 @@ impl JSRef {
         &self.label
     }
 
-    /// Attribute lookup for proxies: a method of the object's class (from the cached method
-    /// table) bound to the object, else the property read from the host (functions bound too).
-    fn _member(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
+    /// Attribute lookup for proxies, the type's `tp_getattro`: the proxy's own Python attributes
+    /// (`_id`, `call`, dunders, whatever a subclass defines) first, then a method of the object's
+    /// class (from the cached method table) bound to the object, else the property read from
+    /// the host (functions bound too). Done natively and without Python's failed lookup first:
+    /// `obj.method` is on every method call's path, and a `__getattr__` fallback spent about
+    /// 0.4 µs raising and catching an AttributeError there.
+    fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
         let py = slf.py();
         let n = name.to_str()?;
-        if n.starts_with("__") && n.ends_with("__") {
-            return Err(PyAttributeError::new_err(n.to_string()));
+        // A dunder the type lacks is not looked for in JS (`copy` and `pickle` probe for some).
+        if on_type(slf.as_any(), name) || (n.starts_with("__") && n.ends_with("__")) {
+            return generic_getattr(slf.as_any(), name);
         }
         let this = slf.get();
         let conn = this.conn.bind(py);
         if let Some(proto) = this.class_proto {
             let members = Connection::class_members(conn, proto)?;
             if let Some(m) = members.bind(py).get_item(name)? {
-                if m.downcast::<JSRef>().is_ok() {
-                    return Ok(Py::new(py, JSMethod { this: slf.clone().unbind(), func: m.downcast_into::<JSRef>()?.unbind() })?.into_any());
+                if let Ok(f) = m.downcast_into::<JSRef>() {
+                    return Ok(Py::new(py, JSMethod { this: slf.clone().unbind(), func: f.unbind() })?.into_any());
                 }
             }
         }
@@ -82,6 +86,26 @@ impl JSRef {
         }
         Ok(value)
     }
+}
+
+unsafe extern "C" {
+    /// CPython's lookup of a name along a type's MRO, through the type attribute cache.
+    /// Private but exported by every CPython 3 (pyo3-ffi leaves it out): the public way,
+    /// `PyObject_GenericGetAttr`, raises an AttributeError for each name it does not find.
+    fn _PyType_Lookup(t: *mut pyo3::ffi::PyTypeObject, name: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject;
+}
+
+/// Whether `name` is an attribute of `obj`'s type or one of its bases.
+fn on_type(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> bool {
+    // SAFETY: both pointers are live objects held by the caller, and the GIL is held. The
+    // lookup returns a borrowed reference (or null without an exception), which is only compared.
+    unsafe { !_PyType_Lookup(pyo3::ffi::Py_TYPE(obj.as_ptr()), name.as_ptr()).is_null() }
+}
+
+/// Python's ordinary attribute lookup (descriptors, instance dict).
+fn generic_getattr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
+    // SAFETY: as in `on_type`; the result is a new reference or null with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyObject_GenericGetAttr(obj.as_ptr(), name.as_ptr())).map(Bound::unbind) }
 }
 
 /// The native base of `JSFunction`: its instances are callable, other proxies are not. A call

@@ -15,9 +15,9 @@ __all__ = ["JSObject", "JSFunction", "JSSymbol"]
 class JSObject(_native.JSRef):
     """A JavaScript object that lives in the addon's host."""
 
-    # Class methods come bound from a per-class table cached natively; anything else is read
-    # from the host. Done natively: it is on every method call's path.
-    __getattr__ = _native.JSRef._member
+    # Attribute reads go through JSRef's native __getattribute__: class methods come bound
+    # from a per-class method table cached natively, anything else is read from the host.
+    __slots__ = ()
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._conn.set(self, name, value)
@@ -74,6 +74,8 @@ class JSFunction(JSObject, _native.JSCallable):
     """A JavaScript function; a class made with ``napi_define_class`` constructs when called
     (the call itself is native: ``JSCallable.__call__``)."""
 
+    __slots__ = ()
+
     @property
     def is_class(self) -> bool:
         return self._kind == "class"
@@ -93,6 +95,10 @@ class JSFunction(JSObject, _native.JSCallable):
 
 class JSSymbol(_native.JSRef):
     """A JavaScript Symbol; equal only to itself."""
+
+    # A symbol has no properties to read from the host.
+    __getattribute__ = object.__getattribute__
+    __slots__ = ()
 
     @property
     def description(self) -> str:
