@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -73,6 +74,27 @@ def node_eval(script: str) -> object:
     if proc.returncode != 0:
         raise AssertionError(f"node failed ({proc.returncode}):\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def await_in_turn(addon, n: int) -> None:
+    """Awaits `asyncAdd(1, 2)` of the bench_async addon `n` times, one after another."""
+    loop = asyncio.new_event_loop()
+
+    async def in_turn() -> None:
+        for _ in range(n):
+            assert await addon.asyncAdd(1, 2) == 3
+
+    try:
+        loop.run_until_complete(in_turn())
+    finally:
+        loop.close()
+
+
+def sleeps(task: Path) -> int:
+    """How many times a thread (its /proc task directory) went to sleep so far: its voluntary
+    context switches."""
+    status = (task / "status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
 
 
 def load_in_mode(path: str, **kwargs):

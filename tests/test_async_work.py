@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from conftest import await_in_turn, sleeps
 from napi_python import JSError, js
 
 NAPI_OK = 0
@@ -163,3 +165,30 @@ def test_there_is_no_uv_event_loop(load):
     """A documented difference: node answers napi_ok with its libuv loop; the host has none."""
     addon = load("async_work")
     assert addon.uvLoopStatus() == NAPI_GENERIC_FAILURE
+
+
+
+def sleeps_of_threads(pid: int, prefix: str) -> int:
+    """How many times the threads of process `pid` whose names begin with `prefix` went to sleep
+    so far."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if (task / "comm").read_text().startswith(prefix):
+                total += sleeps(task)
+        except OSError:
+            pass  # a thread that ended meanwhile
+    return total
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="workers look for work before sleeping only with two CPUs or more")
+def test_a_worker_that_just_finished_takes_the_next_item_without_sleeping(load):
+    """D43: a worker looks for the next item for a moment before it sleeps, so awaiting one
+    piece of work after another does not pay a thread wake-up for each (before, every item
+    found its worker asleep on the pool's condition variable: one sleep per item)."""
+    addon = load("bench_async")
+    await_in_turn(addon, 200)
+    before = sleeps_of_threads(addon.pid, "napi-worker-")
+    await_in_turn(addon, 2000)
+    slept = sleeps_of_threads(addon.pid, "napi-worker-") - before
+    assert slept < 0.2 * 2000, f"workers slept {slept} times over 2000 items"

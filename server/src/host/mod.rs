@@ -250,6 +250,10 @@ impl Host {
     /// taken in meanwhile, wait in the backlog for the host thread.
     fn directly<R>(&self, serve: impl FnOnce(&Host) -> R) -> (R, bool) {
         let _current = Runtime::enter(self.rt.clone());
+        // Tasks posted meanwhile are this thread's to run (a reply lingering for its promise
+        // runs them), or the host thread's once the lock is let go: waking it now would only
+        // have it wait for the lock (D43).
+        let _hushed = self.rt.events.hush();
         self.take_in_queued();
         let result = serve(self);
         (result, !self.backlog.borrow().is_empty())
@@ -379,7 +383,9 @@ impl Host {
                     unsafe { libc::sched_yield() };
                     continue;
                 }
-            } else if !self.rt.events.wait_precisely(left) {
+            } else if !napi_protocol::spin::spin_until(|| !self.rt.events.is_empty(), left) {
+                // Looked at, not slept on (D43): the post's wake-up of a sleeper costs more on a
+                // VM than the whole linger, and its caller waits for this reply anyway.
                 break;
             }
             self.run_events();

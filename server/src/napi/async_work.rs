@@ -5,9 +5,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Once, OnceLock};
 use std::time::Duration;
+
+use napi_protocol::spin::{spin_until, SPIN};
 
 use super::callback::call_into_module;
 use super::entry::{self, fail, out, Cx, Fail, NapiResult};
@@ -76,8 +78,57 @@ struct Work {
 
 /// The worker pool, shared by every runtime of the process (as libuv's is).
 struct Pool {
-    queue: Mutex<VecDeque<Arc<Work>>>,
+    queue: Mutex<Queue>,
     ready: Condvar,
+    /// How many items are queued, for a spinning worker to look at without the lock.
+    queued: AtomicUsize,
+}
+
+struct Queue {
+    items: VecDeque<Arc<Work>>,
+    /// Workers looking for work before they sleep: items up to their number need no wake-up.
+    spinning: usize,
+}
+
+impl Pool {
+    /// Hands `work` to a worker, waking one only if the spinning ones are too few for the queue.
+    fn push(&self, work: Arc<Work>) {
+        let mut q = lock(&self.queue);
+        q.items.push_back(work);
+        self.queued.store(q.items.len(), Ordering::Release);
+        let wake = q.items.len() > q.spinning;
+        drop(q);
+        if wake {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Takes `work` out of the queue, if no worker took it yet.
+    fn remove(&self, work: &Arc<Work>) {
+        let mut q = lock(&self.queue);
+        q.items.retain(|w| !Arc::ptr_eq(w, work));
+        self.queued.store(q.items.len(), Ordering::Release);
+    }
+
+    /// The next item, for a worker. A worker that finished one looks for the next for a while
+    /// before it sleeps (D43): an addon that awaits one piece of work after another (hash, then
+    /// hash again) would otherwise pay a thread wake-up for each, tens of microseconds on a VM
+    /// against a piece of work that takes a few.
+    fn take(&self) -> Arc<Work> {
+        lock(&self.queue).spinning += 1;
+        spin_until(|| self.queued.load(Ordering::Acquire) > 0, SPIN);
+        let mut q = lock(&self.queue);
+        // Under the lock, as `push` counts the spinning: either it saw this worker spinning and
+        // the item is in the queue now, or it sees it gone and wakes a sleeper.
+        q.spinning -= 1;
+        loop {
+            if let Some(w) = q.items.pop_front() {
+                self.queued.store(q.items.len(), Ordering::Release);
+                return w;
+            }
+            q = self.ready.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+    }
 }
 
 static POOL: OnceLock<Pool> = OnceLock::new();
@@ -93,7 +144,11 @@ fn pool_size() -> usize {
 
 /// The pool, its threads started on first use (many hosts never queue work).
 fn pool() -> &'static Pool {
-    let pool = POOL.get_or_init(|| Pool { queue: Mutex::new(VecDeque::new()), ready: Condvar::new() });
+    let pool = POOL.get_or_init(|| Pool {
+        queue: Mutex::new(Queue { items: VecDeque::new(), spinning: 0 }),
+        ready: Condvar::new(),
+        queued: AtomicUsize::new(0),
+    });
     POOL_STARTED.call_once(|| {
         for i in 0..pool_size() {
             let spawned = std::thread::Builder::new().name(format!("napi-worker-{i}")).spawn(move || worker(pool));
@@ -107,15 +162,7 @@ fn pool() -> &'static Pool {
 
 fn worker(pool: &'static Pool) {
     loop {
-        let work = {
-            let mut q = lock(&pool.queue);
-            loop {
-                if let Some(w) = q.pop_front() {
-                    break w;
-                }
-                q = pool.ready.wait(q).unwrap_or_else(|p| p.into_inner());
-            }
-        };
+        let work = pool.take();
         {
             let mut s = lock(&work.state);
             if *s != WorkState::Queued {
@@ -243,7 +290,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
             // which frees it under libuv's feet); it never runs and nothing waits for it.
             *s = WorkState::Dropped;
             drop(s);
-            lock(&pool().queue).retain(|q| !Arc::ptr_eq(q, &w));
+            pool().remove(&w);
             cx.rt.events.unhold();
             in_flight(&cx.rt, w.env_id, -1);
         }
@@ -268,9 +315,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
         }
         cx.rt.events.hold();
         in_flight(&cx.rt, w.env_id, 1);
-        let pool = pool();
-        lock(&pool.queue).push_back(w);
-        pool.ready.notify_one();
+        pool().push(w);
         Ok(())
     })
 }
@@ -294,7 +339,7 @@ pub unsafe extern "C" fn napi_cancel_async_work(env: napi_env, work: napi_async_
                 _ => return fail(status::GENERIC_FAILURE),
             }
         }
-        lock(&pool().queue).retain(|q| !Arc::ptr_eq(q, &w));
+        pool().remove(&w);
         let posted = w.clone();
         cx.rt.events.post(Box::new(move |rt| finish(rt, &posted, status::CANCELLED)));
         Ok(())

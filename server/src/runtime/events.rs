@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -59,8 +59,11 @@ pub struct EventQueue {
     /// How many tasks are queued, for looking without the lock: the JS thread looks after every
     /// request and again and again while it waits for the client.
     queued: AtomicUsize,
-    /// Rung while tasks are queued.
+    /// Rung while tasks are queued, unless hushed.
     wake: Doorbell,
+    /// A direct call holds the JS lock (D43): posts do not ring, and the call rings as it ends
+    /// if it left tasks queued.
+    hushed: AtomicBool,
     /// Things that keep the loop alive though nothing is queued yet (queued or running async
     /// work, referenced threadsafe functions): what libuv counts as active handles and requests.
     alive: AtomicUsize,
@@ -68,16 +71,33 @@ pub struct EventQueue {
 
 impl EventQueue {
     pub fn new() -> io::Result<EventQueue> {
-        Ok(EventQueue { tasks: Mutex::new(VecDeque::new()), queued: AtomicUsize::new(0), wake: Doorbell::new()?, alive: AtomicUsize::new(0) })
+        Ok(EventQueue {
+            tasks: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
+            wake: Doorbell::new()?,
+            hushed: AtomicBool::new(false),
+            alive: AtomicUsize::new(0),
+        })
     }
 
-    /// Queues `task` for the JS thread and wakes it; callable from any thread.
+    /// Queues `task` for the JS thread and wakes it (unless hushed); callable from any thread.
     pub fn post(&self, task: Task) {
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         tasks.push_back(task);
-        self.queued.store(tasks.len(), Ordering::Release);
+        // SeqCst with the load of `hushed` below, against `Hushed::drop`'s store then load:
+        // either this sees the hush lifted and rings, or the hush's end sees the task and rings.
+        self.queued.store(tasks.len(), Ordering::SeqCst);
         drop(tasks);
-        self.wake.ring();
+        if !self.hushed.load(Ordering::SeqCst) {
+            self.wake.ring();
+        }
+    }
+
+    /// Until the guard drops, posts leave the descriptor alone: the thread holding the JS lock
+    /// outside the JS thread's loop (a direct call, D37) looks at the queue itself, or leaves
+    /// its tasks to the JS thread, which the guard then wakes. Nested hushes are one.
+    pub fn hush(&self) -> Hushed<'_> {
+        Hushed { queue: self, outer: !self.hushed.swap(true, Ordering::SeqCst) }
     }
 
     /// The descriptor the JS thread polls for readability.
@@ -104,15 +124,6 @@ impl EventQueue {
         self.queued.load(Ordering::Acquire) == 0
     }
 
-    /// Blocks the JS thread until a task is posted (true) or `timeout` passes (false), to the
-    /// microsecond (`ppoll`; `wait` counts in milliseconds).
-    pub fn wait_precisely(&self, timeout: Duration) -> bool {
-        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
-        let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos() as libc::c_long };
-        // SAFETY: one valid pollfd and a valid timespec, no signal mask.
-        unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) > 0 }
-    }
-
     /// Blocks the JS thread until a task is posted or `timeout` passes.
     pub fn wait(&self, timeout: Duration) {
         let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
@@ -130,6 +141,24 @@ impl EventQueue {
     /// The thing counted by `hold` stops keeping the loop alive.
     pub fn unhold(&self) {
         let _ = self.alive.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    }
+}
+
+/// A hush of an `EventQueue` (`EventQueue::hush`).
+pub struct Hushed<'a> {
+    queue: &'a EventQueue,
+    /// This guard began the hush, so it ends it.
+    outer: bool,
+}
+
+impl Drop for Hushed<'_> {
+    fn drop(&mut self) {
+        if self.outer {
+            self.queue.hushed.store(false, Ordering::SeqCst);
+            if self.queue.queued.load(Ordering::SeqCst) > 0 {
+                self.queue.wake.ring();
+            }
+        }
     }
 }
 
