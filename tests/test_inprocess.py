@@ -384,8 +384,8 @@ def test_the_host_log_is_written_as_napi_hostd_writes_it(level):
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a reply lingers by looking only with two CPUs or more")
 def test_async_work_finishing_during_a_direct_call_leaves_the_host_thread_asleep(addons):
     """D43: the completion a worker posts while a direct call lingers for its promise is run by
-    that call. The post must not wake the host thread, which would only wait for the JS lock
-    (without the hush it woke for 13-40% of them, with it 0-2 times in 2000)."""
+    that call. The post must not wake the host thread, which would only wait for the JS lock.
+    Without the hush the host thread woke for 13-40% of the awaits; with it, 0-2 times in 2000."""
     before_threads = host_threads()
     addon = addons("bench_async")
     (host,) = host_threads() - before_threads

@@ -86,7 +86,8 @@ struct Pool {
 
 struct Queue {
     items: VecDeque<Arc<Work>>,
-    /// Workers looking for work before they sleep: items up to their number need no wake-up.
+    /// Workers looking for work before they sleep (one at most): items up to their number need
+    /// no wake-up.
     spinning: usize,
 }
 
@@ -114,13 +115,22 @@ impl Pool {
     /// before it sleeps (D43): an addon that awaits one piece of work after another (hash, then
     /// hash again) would otherwise pay a thread wake-up for each, tens of microseconds on a VM
     /// against a piece of work that takes a few.
+    /// One worker looks at a time: every looker takes a CPU from the thread that waits for
+    /// the work (and from the other lookers), and the first of them would take the item anyway.
     fn take(&self) -> Arc<Work> {
-        lock(&self.queue).spinning += 1;
-        spin_until(|| self.queued.load(Ordering::Acquire) > 0, SPIN);
+        let looks = {
+            let mut q = lock(&self.queue);
+            let first = q.spinning == 0;
+            q.spinning += usize::from(first);
+            first
+        };
+        if looks {
+            spin_until(|| self.queued.load(Ordering::Acquire) > 0, SPIN);
+        }
         let mut q = lock(&self.queue);
-        // Under the lock, as `push` counts the spinning: either it saw this worker spinning and
+        // Under the lock, as `push` counts the lookers: either it saw this worker looking and
         // the item is in the queue now, or it sees it gone and wakes a sleeper.
-        q.spinning -= 1;
+        q.spinning -= usize::from(looks);
         loop {
             if let Some(w) = q.items.pop_front() {
                 self.queued.store(q.items.len(), Ordering::Release);
