@@ -90,6 +90,16 @@ def await_in_turn(addon, n: int) -> None:
         loop.close()
 
 
+def each_task(name: str, pid: int | str = "self"):
+    """(thread id, text of /proc/<pid>/task/<id>/<name>) for each thread of process `pid` (this
+    one by default) that is still there to read."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            yield int(task.name), (task / name).read_text()
+        except OSError:
+            pass
+
+
 def sleeps(task: Path) -> int:
     """How many times a thread (its /proc task directory) went to sleep so far: its voluntary
     context switches."""
@@ -108,6 +118,27 @@ def load_in_mode(path: str, **kwargs):
     if any(k in kwargs for k in PROCESS_OPTIONS):
         pytest.skip(f"needs a host process of its own: {', '.join(k for k in kwargs if k in PROCESS_OPTIONS)}")
     return load_addon(fresh_copy(path), isolated=False, **kwargs)
+
+
+def in_process(name: str, **options):
+    """The test addon `name`, loaded in-process from a copy of its own (its static variables too)."""
+    from napi_python import load_addon
+
+    return load_addon(fresh_copy(addon_path(name)), isolated=False, **options)
+
+
+@pytest.fixture
+def addons():
+    """`addons(name)` loads in-process whatever the mode; every addon is closed after the test."""
+    opened = []
+
+    def _load(name: str):
+        opened.append(in_process(name))
+        return opened[-1]
+
+    yield _load
+    for a in opened:
+        a.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import await_in_turn, sleeps
+from conftest import await_in_turn, each_task, sleeps
 from napi_python import JSError, js
 
 NAPI_OK = 0
@@ -167,18 +167,10 @@ def test_there_is_no_uv_event_loop(load):
     assert addon.uvLoopStatus() == NAPI_GENERIC_FAILURE
 
 
-
 def sleeps_of_threads(pid: int, prefix: str) -> int:
     """How many times the threads of process `pid` whose names begin with `prefix` went to sleep
     so far."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            if (task / "comm").read_text().startswith(prefix):
-                total += sleeps(task)
-        except OSError:
-            pass  # a thread that ended meanwhile
-    return total
+    return sum(sleeps(Path(f"/proc/{pid}/task/{tid}")) for tid, comm in each_task("comm", pid) if comm.startswith(prefix))
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="workers look for work before sleeping only with two CPUs or more")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import napi_python
-from conftest import addon_path, await_in_turn, fresh_copy, sleeps
+from conftest import addon_path, await_in_turn, each_task, fresh_copy, sleeps
 from test_hosts import PROVIDER, CONSUMER, node_log, python_steps
 from napi_python import AddonClosedError, Host, JSError, JSPromise, RestartPolicy, Sandbox, js, load_addon
 
@@ -27,38 +27,9 @@ NAPI_OK = 0
 NAPI_INVALID_ARG = 1
 
 
-def in_process(name: str, **options):
-    """The test addon `name`, loaded in-process from a copy of its own (its static variables too)."""
-    return load_addon(fresh_copy(addon_path(name)), isolated=False, **options)
-
-
-def each_task(name: str):
-    """(thread id, text of /proc/self/task/<id>/<name>) for each thread of this process that
-    is still there to read."""
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            yield int(task.name), (task / name).read_text()
-        except OSError:
-            pass
-
-
 def host_threads() -> set[int]:
     """The kernel thread ids of this process's in-process host threads."""
     return {tid for tid, comm in each_task("comm") if comm.startswith("napi-host-")}
-
-
-@pytest.fixture
-def addons():
-    """`addons(name)` loads in-process; every addon is closed after the test."""
-    opened = []
-
-    def _load(name: str):
-        opened.append(in_process(name))
-        return opened[-1]
-
-    yield _load
-    for a in opened:
-        a.close()
 
 
 def test_the_extension_exports_every_node_api_function():

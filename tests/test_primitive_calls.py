@@ -14,23 +14,9 @@ import asyncio
 
 import pytest
 
-from conftest import addon_path, fresh_copy
-from napi_python import JSError, JSFunction, JSPromise, load_addon
+from napi_python import JSError, JSFunction, JSPromise
 
 EVENT_CHAIN_ONLY = 1
-
-
-@pytest.fixture
-def load():
-    opened = []
-
-    def _load(name: str):
-        opened.append(load_addon(fresh_copy(addon_path(name)), isolated=False))
-        return opened[-1]
-
-    yield _load
-    for a in opened:
-        a.close()
 
 
 def counts(addon) -> tuple[int, int]:
@@ -49,8 +35,8 @@ def primitively(addon, call):
     pytest.fail("no call was served as a primitive call")
 
 
-def test_quick_calls_with_primitive_arguments_take_the_primitive_path(load):
-    bench = load("bench")
+def test_quick_calls_with_primitive_arguments_take_the_primitive_path(addons):
+    bench = addons("bench")
     assert counts(bench)[0] == 0
     assert bench.add(1, 2) == 3  # the first call of a function is not known to be quick yet
     assert counts(bench)[0] == 0
@@ -62,8 +48,8 @@ def test_quick_calls_with_primitive_arguments_take_the_primitive_path(load):
     assert counts(bench)[1] == EVENT_CHAIN_ONLY, "a primitive call opened a mailbox it never needed"
 
 
-def test_other_arguments_take_the_usual_path(load):
-    fns = load("functions")
+def test_other_arguments_take_the_usual_path(addons):
+    fns = addons("functions")
     fns.cbInfo(1)
     before, _ = counts(fns)
     for other in (lambda: 7, b"bytes", 2**60, [1, 2], {"a": 1}, fns.cbInfo):
@@ -73,8 +59,8 @@ def test_other_arguments_take_the_usual_path(load):
     assert counts(fns)[0] == before + 1
 
 
-def test_a_python_call_from_a_primitive_call_opens_its_chain_then_closes_it(load):
-    fns = load("functions")
+def test_a_python_call_from_a_primitive_call_opens_its_chain_then_closes_it(addons):
+    fns = addons("functions")
     seen = []
 
     def multiply(a, b):
@@ -89,8 +75,8 @@ def test_a_python_call_from_a_primitive_call_opens_its_chain_then_closes_it(load
     assert set(seen) == {1}
 
 
-def test_a_python_exception_in_the_callback_comes_back_as_itself(load):
-    fns = load("functions")
+def test_a_python_exception_in_the_callback_comes_back_as_itself(addons):
+    fns = addons("functions")
 
     class Refused(Exception):
         pass
@@ -108,8 +94,8 @@ def test_a_python_exception_in_the_callback_comes_back_as_itself(load):
     assert counts(fns) == (before + 1, EVENT_CHAIN_ONLY)
 
 
-def test_a_js_exception_is_raised_as_from_the_usual_path(load):
-    errors = load("errors")
+def test_a_js_exception_is_raised_as_from_the_usual_path(addons):
+    errors = addons("errors")
 
     def throw() -> JSError:
         with pytest.raises(JSError) as caught:
@@ -120,26 +106,26 @@ def test_a_js_exception_is_raised_as_from_the_usual_path(load):
     assert error.name == "RangeError" and "out of range" in str(error)
 
 
-def test_an_object_answer_comes_back_as_a_proxy(load):
-    fns = load("functions")
+def test_an_object_answer_comes_back_as_a_proxy(addons):
+    fns = addons("functions")
     made = primitively(fns, lambda: fns.makeFunction("named", -1))
     assert isinstance(made, JSFunction) and made() == ["payload", 0]
     assert counts(fns)[1] == EVENT_CHAIN_ONLY
 
 
-def test_a_promise_answer_settles_as_usual(load):
-    work = load("bench_async")
+def test_a_promise_answer_settles_as_usual(addons):
+    work = addons("bench_async")
     promise = primitively(work, lambda: work.asyncAdd(20, 22))
     assert isinstance(promise, JSPromise)
     assert asyncio.run(asyncio.wait_for(promise, 5)) == 42
     assert counts(work)[1] == EVENT_CHAIN_ONLY
 
 
-def test_a_reply_queued_behind_a_new_segment_is_waited_for_on_the_opened_chain(load):
+def test_a_reply_queued_behind_a_new_segment_is_waited_for_on_the_opened_chain(addons):
     """The answer to a call that makes a buffer larger than a shared-memory segment comes after
     the announcement of the segment made for it: the reply is queued behind it, not handed
     back, so the chain the client reads it from is opened for it."""
-    buffers = load("buffers")
+    buffers = addons("buffers")
     for _ in range(10):
         small = primitively(buffers, lambda: buffers.newArrayBuffer(8))
         before, _ = counts(buffers)

@@ -136,8 +136,9 @@ impl<'a, 'py> Cx<'a, 'py> {
             return Ok(v);
         }
         if let Ok(i) = obj.downcast::<PyInt>() {
-            // A plain int is never the `BigInt` subclass: no isinstance on the common path.
-            if obj.is_exact_instance_of::<PyInt>() || !obj.is_instance(h.bigint_cls.bind(self.py))? {
+            // `primitive` took the plain ints in the safe range: a plain one here is beyond it.
+            // A subclass other than `BigInt` in that range is a number still.
+            if !obj.is_exact_instance_of::<PyInt>() && !obj.is_instance(h.bigint_cls.bind(self.py))? {
                 if let Ok(v) = i.extract::<i64>() {
                     if (v as f64).abs() <= SAFE {
                         return Ok(Value::Number(v as f64));

@@ -262,12 +262,7 @@ impl Host {
     /// Serves `call` as `serve_request` would the request it stands for (D41). A primitive
     /// answer comes back as it is, with no reply made; otherwise the reply is sent as usual.
     fn call_directly(&self, call: &memory::PrimitiveCall<'_>) -> Option<napi_protocol::Value> {
-        self.take_notices(&call.releases, &call.forgotten);
-        self.safe_point();
-        self.chains.borrow_mut().push((call.id, false));
-        let answer = self.call_primitive(call);
-        self.chains.borrow_mut().pop();
-        match answer {
+        match self.as_request(&call.releases, &call.forgotten, call.id, || self.call_primitive(call)) {
             Ok(value) => {
                 // What a reply would have carried ahead of it (the addon's writes to mirrored
                 // buffers above all), and the promise jobs that follow a top-level request.
@@ -301,12 +296,19 @@ impl Host {
     }
 
     fn serve_request(&self, req: &Request) {
-        self.take_notices(&req.releases, &req.forgotten);
-        self.safe_point();
-        self.chains.borrow_mut().push((req.chain, false));
-        let outcome = self.dispatch(&req.op);
-        self.chains.borrow_mut().pop();
+        let outcome = self.as_request(&req.releases, &req.forgotten, req.chain, || self.dispatch(&req.op));
         self.reply(req.id, req.chain, outcome);
+    }
+
+    /// Runs `serve` as a request of `chain` (a request's or a `PrimitiveCall`'s work): takes
+    /// in the notices it carries and, at the top level, collects garbage if due first.
+    fn as_request<R>(&self, releases: &[napi_protocol::ObjectId], forgotten: &[napi_protocol::PyRef], chain: ChainId, serve: impl FnOnce() -> R) -> R {
+        self.take_notices(releases, forgotten);
+        self.safe_point();
+        self.chains.borrow_mut().push((chain, false));
+        let result = serve();
+        self.chains.borrow_mut().pop();
+        result
     }
 
     /// What a request carries besides its operation: the client's proxies that died, and the
