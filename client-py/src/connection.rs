@@ -276,7 +276,9 @@ impl Connection {
         if matches!(direct, Direct::Refused) {
             return None;
         }
-        this.primitive_calls.fetch_add(1, Ordering::Relaxed);
+        // A count kept under the GIL, which every direct caller holds: a load and a store, not
+        // a locked add on every call.
+        this.primitive_calls.store(this.primitive_calls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         let cx = match Cx::new(slf) {
             Ok(cx) => cx,
             Err(e) => return Some(Err(e)),

@@ -10,6 +10,7 @@ loading taken out (the loop's own few bytecodes stay in).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -43,19 +44,28 @@ OPS = ["noop", "add", "echo", "callback"]
 
 
 def instructions(op: str, calls: int, script: Path) -> tuple[int, int]:
-    """All instructions callgrind counted in a child making `calls` calls of `op`, and how many
-    of the calls were primitive calls (D41)."""
+    """The instructions callgrind counted on the calling thread of a child making `calls` calls
+    of `op`, and how many of the calls were primitive calls (D41).
+
+    Only the calling thread: a direct call runs there, and the host thread's idling (a spin
+    before it sleeps, wake-ups) varies from run to run by more than a change being measured.
+    """
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg", sys.executable, str(script), op, str(calls)],
+            ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}/cg", sys.executable, str(script), op, str(calls)],
             capture_output=True,
             text=True,
             check=True,
+            # String hashes decide dict probe lengths: a fixed seed keeps them from moving the
+            # count by a hundred instructions from run to run.
+            env={**os.environ, "PYTHONHASHSEED": "0"},
         )
-    found = re.search(r"Collected : ([\d,]+)", done.stderr)
+        # One file per thread, numbered in order of creation: the first is the main thread.
+        main_thread = Path(out) / "cg-01"
+        found = re.search(r"^totals: (\d+)", main_thread.read_text(), re.M) if main_thread.exists() else None
     if found is None:
-        raise RuntimeError(f"callgrind printed no count for {op}:\n{done.stderr[-2000:]}")
-    return int(found.group(1).replace(",", "")), int(done.stdout.split()[-1])
+        raise RuntimeError(f"callgrind wrote no count for the main thread of {op}:\n{done.stderr[-2000:]}")
+    return int(found.group(1)), int(done.stdout.split()[-1])
 
 
 def main() -> None:
@@ -68,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "calls.py"
         script.write_text(CHILD.format(tests=str(HERE.parent)))
-        print("instructions per in-process call (callgrind, difference of two loop lengths)")
+        print("instructions per in-process call on the calling thread (callgrind, difference of two loop lengths)")
         # Under callgrind a call runs some fifty times slower, near the time that makes a
         # function lose its quickness (D38) and with it the primitive path (D41): the share
         # of calls that took that path is printed beside each count.

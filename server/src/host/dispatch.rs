@@ -95,9 +95,14 @@ impl Host {
         }
     }
 
-    /// Converts a wire value in and keeps it alive for the rest of the request.
+    /// Converts a wire value in and keeps it alive for the rest of the request (only objects
+    /// and symbols live in the collected heap: the rest need no keeping).
     fn arg(&self, v: &proto::Value) -> Result<Value, Error> {
-        Ok(self.keep(from_wire(&self.rt, v)?))
+        let value = from_wire(&self.rt, v)?;
+        Ok(match value {
+            Value::Object(_) | Value::Symbol(_) => self.keep(value),
+            _ => value,
+        })
     }
 
     /// Keeps `value` alive for the rest of the request.
@@ -108,7 +113,7 @@ impl Host {
 
     fn call(&self, f: &Value, this: Value, args: &[proto::Value]) -> Result<Answer, Error> {
         // A loop, not `collect`: through `Result`'s adapter it cost twice as much.
-        let mut values = Vec::with_capacity(args.len());
+        let mut values = self.rt.args_vec(args.len());
         for a in args {
             values.push(self.arg(a)?);
         }

@@ -225,7 +225,7 @@ fn work_of(rt: &Runtime, handle: napi_async_work) -> NapiResult<Arc<Work>> {
     if handle.is_null() {
         return fail(status::INVALID_ARG);
     }
-    rt.async_tables.borrow().works.get(&(handle as usize)).cloned().map_or(fail(status::INVALID_ARG), Ok)
+    rt.async_tables.borrow().works.get(&(handle as usize)).cloned().ok_or(Fail::Status(status::INVALID_ARG))
 }
 
 /// Runs on the JS thread once the work item executed or was cancelled.

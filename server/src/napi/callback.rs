@@ -44,7 +44,10 @@ pub fn invoke(rt: &Runtime, env: EnvId, cb: usize, frame: CallFrame) -> JsResult
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of
     // Node-API; what it does with them is the addon's code.
     let result = call_into_module(rt, env, |e| unsafe { callback(e, info) });
-    rt.frames.borrow_mut().pop();
+    let frame = rt.frames.borrow_mut().pop();
+    if let Some(frame) = frame {
+        rt.recycle_args(frame.args);
+    }
     result
 }
 

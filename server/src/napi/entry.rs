@@ -72,7 +72,9 @@ fn record(env: &Env, result: NapiResult) -> napi_status {
 }
 
 fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> NapiResult {
-    let _span = tracing::trace_span!("napi", call = name).entered();
+    // A span per call only when tracing at that level: even a disabled span costs a few
+    // dozen instructions, on every Node-API call.
+    let _span = tracing::level_enabled!(tracing::Level::TRACE).then(|| tracing::trace_span!("napi", call = name).entered());
     match catch_unwind(AssertUnwindSafe(|| body(cx))) {
         Ok(r) => r,
         Err(panic) => {
@@ -155,20 +157,23 @@ fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body
 pub fn out<'a, T>(ptr: *mut T) -> NapiResult<&'a mut T> {
     // SAFETY: Node-API requires out-pointers to be null or valid for writes of T; null is
     // rejected here, a dangling pointer is the addon's own bug (Node would crash too).
-    unsafe { ptr.as_mut() }.map_or(fail(status::INVALID_ARG), Ok)
+    unsafe { ptr.as_mut() }.ok_or(Fail::Status(status::INVALID_ARG))
 }
 
 /// Like `out`, for inputs the addon passes by pointer.
 pub fn input<'a, T>(ptr: *const T) -> NapiResult<&'a T> {
     // SAFETY: as for `out`: null is rejected, anything else must be valid per the API contract.
-    unsafe { ptr.as_ref() }.map_or(fail(status::INVALID_ARG), Ok)
+    unsafe { ptr.as_ref() }.ok_or(Fail::Status(status::INVALID_ARG))
 }
 
 impl Cx<'_> {
     /// The value behind a `napi_value`; null or a handle outside the live scopes is
     /// `napi_invalid_arg`.
     pub fn value(&self, v: napi_value) -> NapiResult<Value> {
-        self.rt.handles.borrow().get(v as usize).cloned().map_or(fail(status::INVALID_ARG), Ok)
+        match self.rt.handles.borrow().get(v as usize) {
+            Some(value) => Ok(value.clone()),
+            None => fail(status::INVALID_ARG),
+        }
     }
 
     /// A new handle for `v` in the innermost scope.

@@ -51,7 +51,15 @@ impl Runtime {
                     Value::Object(_) => this,
                     prim => Value::Object(self.to_object(&prim).expect("primitives box")),
                 };
-                let frame = CallFrame { this, args: args.into_owned(), new_target, data };
+                let args = match args {
+                    Cow::Owned(args) => args,
+                    Cow::Borrowed(args) => {
+                        let mut owned = self.args_vec(args.len());
+                        owned.extend_from_slice(args);
+                        owned
+                    }
+                };
+                let frame = CallFrame { this, args, new_target, data };
                 crate::napi::callback::invoke(self, env, cb, frame)
             }
             Callable::Builtin(f) => f(self, this, &args, new_target),

@@ -42,7 +42,10 @@ pub enum ScopeError {
 }
 
 impl HandleStack {
-    /// A handle for `v` in the innermost scope.
+    /// A handle for `v` in the innermost scope. Inlined: called out of line, the value was
+    /// written to the stack piece by piece and read back whole, a store-forwarding stall that
+    /// cost more than the rest of the call.
+    #[inline(always)]
     pub fn push(&mut self, v: Value) -> usize {
         if self.top < self.values.len() {
             self.values[self.top] = v;

@@ -82,6 +82,9 @@ pub struct Runtime {
     pub envs: RefCell<Vec<Rc<Env>>>,
     pub refs: RefCell<RefTable>,
     pub frames: RefCell<Vec<CallFrame>>,
+    /// The argument vector of the last native call, emptied, for the next: an allocation and
+    /// a free were a tenth of an in-process call (`args_vec`).
+    spare_args: RefCell<Vec<Value>>,
     pub outside: RefCell<Option<Rc<dyn Outside>>>,
     /// `Symbol.for` registry.
     pub symbol_registry: RefCell<HashMap<JsString, ObjectId>>,
@@ -168,6 +171,7 @@ impl Runtime {
             envs: RefCell::new(Vec::new()),
             refs: RefCell::new(RefTable::default()),
             frames: RefCell::new(Vec::new()),
+            spare_args: RefCell::new(Vec::new()),
             outside: RefCell::new(None),
             symbol_registry: RefCell::new(HashMap::new()),
             remote_objects: RefCell::new(FxHashMap::default()),
@@ -228,6 +232,22 @@ impl Runtime {
 
     pub fn throw(&self, v: Value) {
         *self.pending_exception.borrow_mut() = Some(v);
+    }
+
+    /// An empty vector for `n` arguments, the last call's when there is one.
+    pub fn args_vec(&self, n: usize) -> Vec<Value> {
+        let mut v = std::mem::take(&mut *self.spare_args.borrow_mut());
+        v.reserve(n);
+        v
+    }
+
+    /// Takes back a call's argument vector for `args_vec` (a small one: a call with a
+    /// thousand arguments does not pin their room).
+    pub fn recycle_args(&self, mut args: Vec<Value>) {
+        if args.capacity() <= 16 {
+            args.clear();
+            *self.spare_args.borrow_mut() = args;
+        }
     }
 
     pub fn take_exception(&self) -> Option<Value> {
