@@ -7,7 +7,8 @@ driven side by side in one run by
 - napi_python isolated (the default: a napi-hostd process per addon);
 - a raw socket-pair round trip between Python and a Rust echo process (bench_calls.py), blocking
   and spinning; the goals compare with the faster;
-- the PyPI `javascript` bridge (JSPyBridge: a node subprocess), where it is installed.
+- the PyPI `javascript` bridge (JSPyBridge: a node subprocess), where it is installed, from a
+  child process (`BridgeChild`).
 
 Operations: a no-op, `add(1, 2)`, a 32-character string echo, one Python callback, a method call
 on a class instance, creating an object with 16 properties, and `await` of an async-work
@@ -118,15 +119,51 @@ def python_ops(a: Any, b: Any, counter: Any) -> dict[str, Callable[[int], None]]
     return ops
 
 
-def bridge_ops() -> dict[str, Callable[[int], None]]:
-    """The operations through the `javascript` bridge (none where it is not installed; no
-    await, which the bridge does not offer for a plain promise)."""
-    try:
-        from javascript import require  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
-    a = require(addon_path("bench"))
-    return python_ops(a, None, a.Counter.new())
+class BridgeChild:
+    """The `javascript` bridge, driven in a child process that times each round itself.
+
+    Loaded in this process, the bridge's own thread would share the GIL with every other
+    measurement of the run, the raw round trip included. `ops` is empty where the bridge is not
+    installed; it offers no await for a plain promise.
+    """
+
+    CHILD = """
+import sys, time
+sys.path[:0] = [{bench!r}, {tests!r}]
+try:
+    from javascript import require
+except ImportError:
+    print(flush=True)
+    sys.exit()
+from bench_modes import python_ops
+from conftest import addon_path
+a = require(addon_path("bench"))
+ops = python_ops(a, None, a.Counter.new())
+print(" ".join(ops), flush=True)
+for line in sys.stdin:
+    op, n = line.split()
+    t = time.perf_counter()
+    ops[op](int(n))
+    print((time.perf_counter() - t) / int(n) * 1e6, flush=True)
+"""
+
+    def __init__(self) -> None:
+        code = self.CHILD.format(bench=str(HERE), tests=str(HERE.parent))
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.ops = set(self.proc.stdout.readline().split())
+
+    def per_call(self, op: str, n: int) -> float:
+        """µs per call of `n` calls of `op`, timed in the child."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{op} {n}\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(30)
 
 
 def load_time_ms() -> float:
@@ -161,7 +198,7 @@ def main() -> int:
     isolated = python_ops(bench, load_addon(addon_path("bench_async")), bench.Counter())
     bench_here = load_addon(addon_path("bench"), isolated=False)
     in_process = python_ops(bench_here, load_addon(addon_path("bench_async"), isolated=False), bench_here.Counter())
-    bridge = bridge_ops()
+    bridge = BridgeChild()
     samples: dict[tuple[str, str], list[float]] = {}
     for r in range(args.rounds):
         # Rotate the order each round so drift spreads over every operation.
@@ -169,8 +206,8 @@ def main() -> int:
         for op in order:
             samples.setdefault(("isolated", op), []).append(per_call(isolated[op], args.calls))
             samples.setdefault(("in-process", op), []).append(per_call(in_process[op], args.calls))
-            if op in bridge:
-                samples.setdefault(("bridge", op), []).append(per_call(bridge[op], args.bridge_calls))
+            if op in bridge.ops:
+                samples.setdefault(("bridge", op), []).append(bridge.per_call(op, args.bridge_calls))
         for kind, ping in pings.items():
             samples.setdefault(("raw", kind), []).append(per_call(ping, args.calls))
     node = node_figures(args.rounds, args.calls)
@@ -192,6 +229,7 @@ def main() -> int:
     for op in ("add", "echo", "callback", "method"):
         ratio = m[("isolated", op)] / raw
         print(f"goal: isolated {op} <= 0.35x raw round trip: {ratio:.2f}x  {'PASS' if ratio <= 0.35 else 'MISS'}")
+    bridge.close()
     for s, p in ((sock, echo_proc), (spin_sock, spin_proc)):
         s.close()
         p.wait(5)
