@@ -128,27 +128,24 @@ class BridgeChild:
     """
 
     CHILD = """
-import sys, time
-sys.path[:0] = [{bench!r}, {tests!r}]
+import sys
+sys.path.insert(0, {bench!r})
 try:
     from javascript import require
 except ImportError:
     print(flush=True)
     sys.exit()
-from bench_modes import python_ops
-from conftest import addon_path
+from bench_modes import addon_path, per_call, python_ops
 a = require(addon_path("bench"))
 ops = python_ops(a, None, a.Counter.new())
 print(" ".join(ops), flush=True)
 for line in sys.stdin:
     op, n = line.split()
-    t = time.perf_counter()
-    ops[op](int(n))
-    print((time.perf_counter() - t) / int(n) * 1e6, flush=True)
+    print(per_call(ops[op], int(n)), flush=True)
 """
 
     def __init__(self) -> None:
-        code = self.CHILD.format(bench=str(HERE), tests=str(HERE.parent))
+        code = self.CHILD.format(bench=str(HERE))
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         self.ops = set(self.proc.stdout.readline().split())
@@ -158,7 +155,10 @@ for line in sys.stdin:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(f"{op} {n}\n")
         self.proc.stdin.flush()
-        return float(self.proc.stdout.readline())
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the javascript bridge's child process ended (exit status {self.proc.wait(30)}) during {op}")
+        return float(answer)
 
     def close(self) -> None:
         if self.proc.stdin is not None:

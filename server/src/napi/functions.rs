@@ -109,7 +109,12 @@ fn args(cx: &Cx, argc: usize, argv: *const napi_value) -> NapiResult<Vec<Value>>
     input(argv)?;
     // SAFETY: the addon promises `argc` handles at `argv` (non-null, checked).
     let handles = unsafe { std::slice::from_raw_parts(argv, argc) };
-    handles.iter().map(|h| cx.value(*h)).collect()
+    // The runtime's spare vector (`args_vec`), which a native callee gives back.
+    let mut args = cx.rt.args_vec(argc);
+    for h in handles {
+        args.push(cx.value(*h)?);
+    }
+    Ok(args)
 }
 
 #[no_mangle]

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::rc::Rc;
 
-use super::entry::{self, fail, input, out, Cx, NapiResult, Fail};
+use super::entry::{self, fail, input, out, Cx, Fail, NapiResult};
 use super::strings::read_utf8;
 use super::types::*;
 use crate::runtime::bigint::BigInt;

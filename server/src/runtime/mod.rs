@@ -28,10 +28,10 @@ pub mod value;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-
-use rustc_hash::FxHashMap;
 use std::rc::Rc;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 pub use env::{Env, EnvId};
 pub use heap::{Heap, ObjectId};
