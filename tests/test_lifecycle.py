@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import addon_path
-from napi_python import AddonInitError, AddonLoadError, js, load_addon
+from napi_python import AddonClosedError, AddonInitError, AddonLoadError, js, load_addon
 
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
@@ -60,6 +60,26 @@ def test_legacy_registered_module_loads_and_works(load):
     addon = load("lifecycle_legacy")
     assert addon.hello() == "registered by napi_module_register"
     assert "hello" in dir(addon)
+
+
+def test_an_addons_attributes_are_its_exports_then_its_own_then_later_exports(load):
+    """`addon.f` reads the instance natively (D46); what that misses still goes through the
+    fallback: a property the exports object gained after loading, a clear error for a name
+    that is nowhere, and the export behind a name `Addon` itself uses, by subscript."""
+    addon = load("lifecycle_legacy")
+    assert addon.hello() == "registered by napi_module_register"
+    js.set(addon.exports, "later", 5)
+    js.set(addon.exports, "pid", "an export")
+    assert addon.later == 5
+    assert addon.pid != "an export" and addon["pid"] == "an export"
+    with pytest.raises(AttributeError, match="has no export 'nowhere'"):
+        addon.nowhere
+    assert not hasattr(addon, "__nowhere__")
+    addon.close()
+    with pytest.raises(AddonClosedError):
+        addon.hello()
+    with pytest.raises(AddonClosedError):
+        addon.later
 
 
 def test_module_declaring_node_api_10_may_reference_primitives(load):

@@ -7,6 +7,7 @@ mod connection;
 mod convert;
 mod dispatcher;
 mod exiting;
+mod exportholder;
 mod hooks;
 mod inprocess;
 mod jsref;
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<jsref::JSCallable>()?;
     m.add_class::<jsref::JSMethod>()?;
     m.add_class::<buffer::JSBuffer>()?;
+    exportholder::add_to(m)?;
     m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
     m.add_function(wrap_pyfunction!(exiting::interpreter_exiting, m)?)?;

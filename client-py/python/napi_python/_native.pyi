@@ -4,7 +4,7 @@ from typing import Any, Callable, Mapping, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Connection", "JSRef", "JSCallable", "JSMethod", "JSBuffer", "configure", "PROTOCOL_VERSION", "write_unraisable", "interpreter_exiting"]
+__all__ = ["Connection", "JSRef", "JSCallable", "JSMethod", "JSBuffer", "ExportHolder", "configure", "PROTOCOL_VERSION", "write_unraisable", "interpreter_exiting"]
 
 PROTOCOL_VERSION: int
 
@@ -117,3 +117,9 @@ def configure(
     awaitable: Callable[[Connection, Any], Any],
     receives_this_cls: type,
 ) -> None: ...
+
+class ExportHolder:
+    """The native base of ``Addon``: attribute reads look in the instance first, natively, and
+    call ``_missing_attribute(name)`` when that fails."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None: ...

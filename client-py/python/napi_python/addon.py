@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["Addon"]
 
 
-class Addon:
+class Addon(_native.ExportHolder):
     """A loaded addon: its exports as attributes.
 
     The exports are read once, when it loads. ``addon.host`` is the ``Host`` it runs in. With a
@@ -31,7 +31,7 @@ class Addon:
         self._module = module
         self._owns_host = owns_host
         # Set when the host died: the exports are gone from the instance dict, so the next
-        # attribute read reaches __getattr__, which has the host restart.
+        # attribute read reaches _missing_attribute, which has the host restart.
         self._down = False
         self._closed = False
         self._adopt(exports, members)
@@ -101,7 +101,9 @@ class Addon:
         self._ensure_usable()
         return self._exports
 
-    def __getattr__(self, name: str) -> Any:
+    # Not `__getattr__`: the native base calls this when the generic lookup fails, which keeps
+    # `addon.f` (on every call's path) a native read (see `_native.ExportHolder`).
+    def _missing_attribute(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         try:
