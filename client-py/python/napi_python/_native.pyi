@@ -121,5 +121,3 @@ def configure(
 class ExportHolder:
     """The native base of ``Addon``: attribute reads look in the instance first, natively, and
     call ``_missing_attribute(name)`` when that fails."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
