@@ -15,6 +15,8 @@ from __future__ import annotations
 import gc
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -80,6 +82,25 @@ def test_an_addons_attributes_are_its_exports_then_its_own_then_later_exports(lo
         addon.hello()
     with pytest.raises(AddonClosedError):
         addon.later
+
+
+def test_the_native_attribute_slot_without_a_fallback_raises_instead_of_recursing():
+    """`ExportHolder`'s slot takes `_missing_attribute` from the type. Looked up through the
+    slot itself, a missing fallback recursed until the C stack ran out (a segfault): checked
+    in a child process, so a regression fails this test instead of ending the run."""
+    code = (
+        "from napi_python import _native\n"
+        "class Broken(_native.ExportHolder):\n"
+        "    @property\n"
+        "    def _missing_attribute(self): raise AttributeError('unreachable')\n"
+        "for obj, expected in ((_native.ExportHolder(), AttributeError), (Broken(), TypeError)):\n"
+        "    try:\n"
+        "        obj.missing\n"
+        "    except expected as e:\n"
+        "        print(type(e).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.split()) == (0, ["AttributeError", "TypeError"]), done.stderr
 
 
 def test_module_declaring_node_api_10_may_reference_primitives(load):

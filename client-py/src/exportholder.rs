@@ -41,13 +41,29 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
         if !found.is_null() || ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) == 0 {
             return found;
         }
-        ffi::PyErr_Clear();
+        // The fallback is taken from the type and called as a plain function, never looked
+        // up through this slot: a type without one (`ExportHolder` itself) or with one this
+        // lookup cannot reach would otherwise recurse until the C stack ran out.
+        // The generic lookup's AttributeError is set aside (the type lookup expects none
+        // pending), and stands if there is no fallback.
+        let (mut kind, mut value, mut traceback) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        ffi::PyErr_Fetch(&mut kind, &mut value, &mut traceback);
         let method = ffi::PyUnicode_InternFromString(c"_missing_attribute".as_ptr());
-        if method.is_null() {
+        let fallback = if method.is_null() { ptr::null_mut() } else { crate::jsref::_PyType_Lookup(ffi::Py_TYPE(obj), method) };
+        if !method.is_null() {
+            ffi::Py_DECREF(method);
+        }
+        if fallback.is_null() {
+            ffi::PyErr_Restore(kind, value, traceback);
             return ptr::null_mut();
         }
-        let answer = ffi::PyObject_CallMethodOneArg(obj, method, name);
-        ffi::Py_DECREF(method);
+        ffi::Py_XDECREF(kind);
+        ffi::Py_XDECREF(value);
+        ffi::Py_XDECREF(traceback);
+        // Borrowed from the type's dict, which the call could change: held meanwhile.
+        ffi::Py_INCREF(fallback);
+        let answer = ffi::PyObject_CallFunctionObjArgs(fallback, obj, name, ptr::null_mut::<ffi::PyObject>());
+        ffi::Py_DECREF(fallback);
         answer
     }
 }

@@ -92,7 +92,7 @@ unsafe extern "C" {
     /// CPython's lookup of a name along a type's MRO, through the type attribute cache.
     /// Private but exported by every CPython 3 (pyo3-ffi leaves it out): the public way,
     /// `PyObject_GenericGetAttr`, raises an AttributeError for each name it does not find.
-    fn _PyType_Lookup(t: *mut pyo3::ffi::PyTypeObject, name: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject;
+    pub(crate) fn _PyType_Lookup(t: *mut pyo3::ffi::PyTypeObject, name: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject;
 }
 
 /// Whether `name` is an attribute of `obj`'s type or one of its bases.
