@@ -55,8 +55,9 @@ def test_other_arguments_take_the_usual_path(addons):
     for other in (lambda: 7, b"bytes", 2**60, [1, 2], {"a": 1}, fns.cbInfo):
         assert fns.cbInfo(other)["argc"] == 1
     assert counts(fns)[0] == before
-    assert fns.cbInfo(1)["argc"] == 1
-    assert counts(fns)[0] == before + 1
+    # The same function with a primitive argument still takes it, once a call was quick (the
+    # last one, with an object argument, may not have been on a busy machine).
+    assert primitively(fns, lambda: fns.cbInfo(1))["argc"] == 1
 
 
 def test_a_python_call_from_a_primitive_call_opens_its_chain_then_closes_it(addons):
