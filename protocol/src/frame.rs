@@ -1,5 +1,6 @@
 //! Framing and encoding: each frame is a little-endian `u32` payload length followed by the
-//! payload, a bincode encoding of one message.
+//! payload, a bincode encoding of one message (written and read by [`crate::codec`] where it
+//! covers the message: the same bytes, faster).
 //!
 //! Decoding never allocates what a peer merely claims: the length is checked against a limit
 //! before any buffer is sized, and bincode's own allocation limit bounds what the payload may ask
@@ -8,8 +9,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use crate::codec::Wire;
 
 /// The largest payload accepted by default: 256 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
@@ -58,13 +58,15 @@ impl From<io::Error> for FrameError {
 }
 
 /// Encodes `msg` as one frame (header included).
-pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, FrameError> {
+pub fn encode<T: Wire>(msg: &T) -> Result<Vec<u8>, FrameError> {
     // Room for a typical message from the start: growing the buffer step by step cost more
     // than the encoding of a small call.
     let mut buf = Vec::with_capacity(TYPICAL_FRAME);
     buf.resize(HEADER_LEN, 0);
-    bincode::serde::encode_into_std_write(msg, &mut buf, config())
-        .map_err(|e| FrameError::Malformed(e.to_string()))?;
+    if !msg.encode_fast(&mut buf) {
+        bincode::serde::encode_into_std_write(msg, &mut buf, config())
+            .map_err(|e| FrameError::Malformed(e.to_string()))?;
+    }
     let len = u32::try_from(buf.len() - HEADER_LEN)
         .map_err(|_| FrameError::TooLarge { len: buf.len(), max: u32::MAX as usize })?;
     buf[..HEADER_LEN].copy_from_slice(&len.to_le_bytes());
@@ -73,7 +75,10 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, FrameError> {
 
 /// Decodes one payload (without its header). Trailing bytes are an error: a frame holds exactly
 /// one message.
-pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
+pub fn decode<T: Wire>(payload: &[u8]) -> Result<T, FrameError> {
+    if let Some(msg) = T::decode_fast(payload) {
+        return Ok(msg);
+    }
     // bincode allocates a collection's claimed size once the claim passes its limit, so a
     // 20-byte payload claiming a 200 MB byte string was allocated (found by the fuzz target).
     // A payload of n bytes holds at most n elements of at most ELEMENT bytes decoded, so the
@@ -89,7 +94,7 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
 /// The most memory one encoded byte may stand for once decoded (the largest element type).
 const ELEMENT: usize = 128;
 
-fn decode_within<const LIMIT: usize, T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
+fn decode_within<const LIMIT: usize, T: Wire>(payload: &[u8]) -> Result<T, FrameError> {
     let limit = bincode::config::standard().with_little_endian().with_variable_int_encoding().with_limit::<LIMIT>();
     let (msg, used) = bincode::serde::decode_from_slice(payload, limit)
         .map_err(|e| FrameError::Malformed(e.to_string()))?;
@@ -103,7 +108,7 @@ fn decode_within<const LIMIT: usize, T: DeserializeOwned>(payload: &[u8]) -> Res
 }
 
 /// Writes one message as a frame.
-pub fn write_message<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
+pub fn write_message<T: Wire>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
     let frame = encode(msg)?;
     w.write_all(&frame)?;
     Ok(())
@@ -149,7 +154,7 @@ fn read_body(r: &mut impl Read, payload: &mut [u8]) -> Result<(), FrameError> {
 
 /// Reads and decodes one message. A typical one is read into the stack, not the heap: the
 /// allocation cost about as much as decoding it.
-pub fn read_message<T: DeserializeOwned>(r: &mut impl Read, max: usize) -> Result<T, FrameError> {
+pub fn read_message<T: Wire>(r: &mut impl Read, max: usize) -> Result<T, FrameError> {
     let len = read_header(r, max)?;
     if len <= TYPICAL_FRAME {
         let mut small = [0u8; TYPICAL_FRAME];

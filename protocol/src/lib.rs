@@ -4,6 +4,7 @@
 //! ([`shm`]: segments, block bookkeeping, descriptor passing). No threads. See [`message`] for
 //! the conversation and [`value`] for how values travel.
 
+pub mod codec;
 pub mod frame;
 pub mod link;
 pub mod message;
@@ -11,6 +12,7 @@ pub mod shm;
 pub mod spin;
 pub mod value;
 
+pub use codec::Wire;
 pub use frame::{FrameError, DEFAULT_MAX_FRAME};
 pub use message::*;
 pub use value::*;

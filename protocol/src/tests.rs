@@ -3,7 +3,7 @@ use std::io::Cursor;
 use crate::frame::{decode, encode, read_message, read_payload, write_message, FrameError};
 use crate::*;
 
-fn sample_values() -> Vec<Value> {
+pub(crate) fn sample_values() -> Vec<Value> {
     vec![
         Value::Undefined,
         Value::Null,
@@ -29,11 +29,11 @@ fn sample_values() -> Vec<Value> {
     ]
 }
 
-fn region(owner: SegmentOwner) -> Region {
+pub(crate) fn region(owner: SegmentOwner) -> Region {
     Region { owner, segment: 2, offset: 4096, len: 1 << 40 }
 }
 
-fn sample_ops() -> Vec<Op> {
+pub(crate) fn sample_ops() -> Vec<Op> {
     let v = || Value::Number(1.0);
     vec![
         Op::Load { path: "/x.node".into() },
@@ -70,7 +70,7 @@ fn sample_ops() -> Vec<Op> {
     ]
 }
 
-fn sample_server_messages() -> Vec<ServerMessage> {
+pub(crate) fn sample_server_messages() -> Vec<ServerMessage> {
     let thrown = Thrown {
         value: Value::Null,
         error: Some(ErrorInfo {
@@ -106,8 +106,7 @@ fn sample_server_messages() -> Vec<ServerMessage> {
     ]
 }
 
-#[test]
-fn every_client_message_round_trips() {
+pub(crate) fn sample_client_messages() -> Vec<ClientMessage> {
     let mut msgs: Vec<ClientMessage> = sample_ops()
         .into_iter()
         .enumerate()
@@ -122,6 +121,12 @@ fn every_client_message_round_trips() {
         call: 2,
         result: Err(PyException { exception: PyRef(1), type_name: "KeyError".into(), message: "k".into() }),
     });
+    msgs
+}
+
+#[test]
+fn every_client_message_round_trips() {
+    let msgs = sample_client_messages();
     for m in msgs {
         let frame = encode(&m).unwrap();
         let back: ClientMessage = decode(&frame[4..]).unwrap();
