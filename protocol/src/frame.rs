@@ -11,6 +11,9 @@ use std::io::{self, Read, Write};
 
 use crate::codec::Wire;
 
+mod buffered;
+pub use buffered::{FrameReader, FrameWriter};
+
 /// The largest payload accepted by default: 256 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
 
@@ -62,15 +65,27 @@ pub fn encode<T: Wire>(msg: &T) -> Result<Vec<u8>, FrameError> {
     // Room for a typical message from the start: growing the buffer step by step cost more
     // than the encoding of a small call.
     let mut buf = Vec::with_capacity(TYPICAL_FRAME);
-    buf.resize(HEADER_LEN, 0);
-    if !msg.encode_fast(&mut buf) {
-        bincode::serde::encode_into_std_write(msg, &mut buf, config())
-            .map_err(|e| FrameError::Malformed(e.to_string()))?;
-    }
-    let len = u32::try_from(buf.len() - HEADER_LEN)
-        .map_err(|_| FrameError::TooLarge { len: buf.len(), max: u32::MAX as usize })?;
-    buf[..HEADER_LEN].copy_from_slice(&len.to_le_bytes());
+    encode_into(msg, &mut buf)?;
     Ok(buf)
+}
+
+/// Appends `msg` to `buf` as one frame (header included); on failure `buf` is as it was.
+pub fn encode_into<T: Wire>(msg: &T, buf: &mut Vec<u8>) -> Result<(), FrameError> {
+    let start = buf.len();
+    buf.extend_from_slice(&[0; HEADER_LEN]);
+    if !msg.encode_fast(buf) {
+        if let Err(e) = bincode::serde::encode_into_std_write(msg, &mut *buf, config()) {
+            buf.truncate(start);
+            return Err(FrameError::Malformed(e.to_string()));
+        }
+    }
+    let payload = buf.len() - start - HEADER_LEN;
+    let Ok(len) = u32::try_from(payload) else {
+        buf.truncate(start);
+        return Err(FrameError::TooLarge { len: payload, max: u32::MAX as usize });
+    };
+    buf[start..start + HEADER_LEN].copy_from_slice(&len.to_le_bytes());
+    Ok(())
 }
 
 /// Decodes one payload (without its header). Trailing bytes are an error: a frame holds exactly

@@ -3,12 +3,11 @@
 //! descriptors and the hang-up; what the event dispatcher runs comes on the event socket.
 //! Segment descriptors go ahead of their announcements (SCM_RIGHTS).
 
-use std::io::{BufReader, BufWriter, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use napi_protocol::frame::{encode, read_message, write_message, FrameError, HEADER_LEN};
+use napi_protocol::frame::{encode, FrameError, FrameReader, FrameWriter};
 use napi_protocol::link::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken};
 use napi_protocol::shm::{FdQueue, FdReader};
 use napi_protocol::spin::{spin_until_readable, SPIN};
@@ -18,10 +17,10 @@ use super::Transport;
 use crate::process::Sockets;
 
 pub struct SocketPair {
-    writer: Mutex<BufWriter<RingOut>>,
-    reader: Mutex<BufReader<RingIn>>,
+    writer: Mutex<FrameWriter<RingOut>>,
+    reader: Mutex<FrameReader<RingIn>>,
     /// The event socket: only the event dispatcher reads it.
-    events: Mutex<BufReader<FdReader>>,
+    events: Mutex<FrameReader<FdReader>>,
     /// Descriptors of the host's segments, as they arrive on the event socket.
     events_fds: FdQueue,
 }
@@ -33,9 +32,9 @@ impl SocketPair {
         let events = FdReader::new(events);
         let events_fds = events.fds();
         SocketPair {
-            writer: Mutex::new(BufWriter::new(writer)),
-            reader: Mutex::new(BufReader::with_capacity(64 << 10, reader)),
-            events: Mutex::new(BufReader::with_capacity(64 << 10, events)),
+            writer: Mutex::new(FrameWriter::new(writer)),
+            reader: Mutex::new(FrameReader::new(reader, 64 << 10, DEFAULT_MAX_FRAME)),
+            events: Mutex::new(FrameReader::new(events, 64 << 10, DEFAULT_MAX_FRAME)),
             events_fds,
         }
     }
@@ -44,7 +43,7 @@ impl SocketPair {
 impl Transport for SocketPair {
     fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage) -> Result<(), FrameError> {
         let mut w = self.writer.lock().unwrap();
-        before.iter().chain([&msg]).try_for_each(|m| write_message(&mut *w, m))?;
+        before.iter().chain([&msg]).try_for_each(|m| w.queue(m))?;
         w.flush().map_err(FrameError::Io)
     }
 
@@ -59,16 +58,16 @@ impl Transport for SocketPair {
         let mut reader = self.reader.lock().unwrap();
         // Only an empty buffer can block; a frame already begun arrives whole. The answer
         // usually comes within microseconds: the wait looks for it before sleeping.
-        if reader.buffer().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
+        if reader.buffered().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
             return Ok(None);
         }
-        read_message::<ServerMessage>(&mut *reader, DEFAULT_MAX_FRAME).map(Some)
+        reader.read::<ServerMessage>().map(Some)
     }
 
     fn ready(&self) -> bool {
         // Only what was read already: asking the socket is a system call, which would cost
         // more than the look saves.
-        self.reader.try_lock().is_ok_and(|r| whole_frame(r.buffer()))
+        self.reader.try_lock().is_ok_and(|r| r.has_frame())
     }
 
     fn watchable(&self) -> bool {
@@ -77,19 +76,19 @@ impl Transport for SocketPair {
 
     fn next_event(&self) -> Option<ServerMessage> {
         let mut events = self.events.lock().unwrap();
-        if events.buffer().is_empty() {
+        if events.buffered().is_empty() {
             // Events often come in bursts (a threadsafe function fed in a loop).
             spin_until_readable(&[events.get_ref().as_raw_fd()], SPIN);
         }
-        read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()
+        events.read::<ServerMessage>().ok()
     }
 
     fn buffered_event(&self) -> Option<ServerMessage> {
         let mut events = self.events.lock().unwrap();
-        if !whole_frame(events.buffer()) {
+        if !events.has_frame() {
             return None;
         }
-        read_message::<ServerMessage>(&mut *events, DEFAULT_MAX_FRAME).ok()
+        events.read::<ServerMessage>().ok()
     }
 
     fn take_fd(&self, events: bool) -> Option<OwnedFd> {
@@ -102,13 +101,5 @@ impl Transport for SocketPair {
 
     fn hang_up(&self) {
         let _ = self.writer.lock().unwrap().get_ref().hang_up();
-    }
-}
-
-/// Whether `buffered` begins with a whole frame (its length header and all of its payload).
-fn whole_frame(buffered: &[u8]) -> bool {
-    match buffered.get(..HEADER_LEN) {
-        Some(header) => buffered.len() - HEADER_LEN >= u32::from_le_bytes(header.try_into().expect("4 bytes")) as usize,
-        None => false,
     }
 }

@@ -3,11 +3,10 @@
 //! Frames travel over the shared-memory rings when the client gave some (D34), else over the
 //! socket itself; events always go on the event socket.
 
-use std::io::{BufReader, BufWriter, Write};
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
-use napi_protocol::frame::{encode, read_message, write_message, FrameError};
+use napi_protocol::frame::{encode, FrameError, FrameReader, FrameWriter};
 use napi_protocol::link::{over_rings, Also, Inbound, Outbound, Side, SocketIn, SocketOut, Woken};
 use napi_protocol::shm::{send_with_fd, Rings};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
@@ -16,10 +15,10 @@ use super::port::Port;
 use crate::runtime::events::EventQueue;
 
 pub struct Connection {
-    reader: BufReader<Box<dyn Inbound>>,
-    writer: BufWriter<Box<dyn Outbound>>,
+    reader: FrameReader<Box<dyn Inbound>>,
+    writer: FrameWriter<Box<dyn Outbound>>,
     /// Messages no request asked for (event-turn calls, settlements, uncaught exceptions).
-    events: Option<BufWriter<UnixStream>>,
+    events: Option<FrameWriter<UnixStream>>,
 }
 
 impl Connection {
@@ -34,9 +33,9 @@ impl Connection {
             None => (Box::new(SocketIn::new(stream.try_clone()?)), Box::new(SocketOut(stream))),
         };
         Ok(Connection {
-            reader: BufReader::with_capacity(64 << 10, inbound),
-            writer: BufWriter::with_capacity(64 << 10, outbound),
-            events: events.map(BufWriter::new),
+            reader: FrameReader::new(inbound, 64 << 10, DEFAULT_MAX_FRAME),
+            writer: FrameWriter::new(outbound),
+            events: events.map(FrameWriter::new),
         })
     }
 }
@@ -60,11 +59,7 @@ impl Port for Connection {
 
     fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
         match &mut self.events {
-            Some(w) => {
-                write_message(w, &msg)?;
-                w.flush()?;
-                Ok(())
-            }
+            Some(w) => w.send(&msg),
             None => self.send(msg),
         }
     }
@@ -72,7 +67,7 @@ impl Port for Connection {
     /// A frame already buffered counts as sent, and so does a hang-up or a failure, which
     /// `recv` then reports.
     fn wait_readable(&mut self, events: &EventQueue) -> bool {
-        if !self.reader.buffer().is_empty() {
+        if !self.reader.buffered().is_empty() {
             return true;
         }
         // The client first: events run at the top of every turn anyway, and threads that post
@@ -82,21 +77,19 @@ impl Port for Connection {
     }
 
     fn recv(&mut self) -> Result<ClientMessage, FrameError> {
-        if self.reader.buffer().is_empty() {
+        if self.reader.buffered().is_empty() {
             // A Python callback's answer usually comes within microseconds: look before sleeping.
             self.reader.get_mut().wait(None, None)?;
         }
-        read_message(&mut self.reader, DEFAULT_MAX_FRAME)
+        self.reader.read()
     }
 
     /// Written in one go with the next `send`.
     fn send_later(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
-        write_message(&mut self.writer, &msg)
+        self.writer.queue(&msg)
     }
 
     fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
-        write_message(&mut self.writer, &msg)?;
-        self.writer.flush()?;
-        Ok(())
+        self.writer.send(&msg)
     }
 }

@@ -1,0 +1,249 @@
+//! Buffered frame streams: a reader that decodes each frame where it lies in its buffer, and a
+//! writer that encodes frames straight into the buffer it sends (D47).
+//!
+//! `BufReader` and `BufWriter` around `read_message` and `write_message` cost a call two
+//! copies and an allocation on each side: the reader copied each frame out of its buffer
+//! (header, then body) before decoding it, and the writer encoded into a fresh `Vec` before
+//! copying that into its buffer.
+
+use std::io::{self, Read, Write};
+
+use super::{decode, encode_into, FrameError, HEADER_LEN};
+use crate::codec::Wire;
+
+/// A buffer kept after a large message shrinks back to this.
+const KEPT: usize = 64 << 10;
+
+/// Reads frames from `inner`, refusing payloads above `max` before reading them.
+pub struct FrameReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    /// The buffered bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    max: usize,
+}
+
+impl<R: Read> FrameReader<R> {
+    /// A reader with a buffer of `capacity` bytes; larger frames are read into a buffer of their
+    /// own.
+    pub fn new(inner: R, capacity: usize, max: usize) -> FrameReader<R> {
+        FrameReader { inner, buf: vec![0; capacity.max(HEADER_LEN)].into_boxed_slice(), start: 0, end: 0, max }
+    }
+
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// What was read from `inner` and not yet taken.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Whether a whole frame is buffered: reading it cannot block.
+    pub fn has_frame(&self) -> bool {
+        let b = self.buffered();
+        b.len() >= HEADER_LEN && b.len() - HEADER_LEN >= Self::claimed(b) as usize
+    }
+
+    fn claimed(b: &[u8]) -> u32 {
+        u32::from_le_bytes(b[..HEADER_LEN].try_into().expect("a header's bytes"))
+    }
+
+    /// Reads and decodes the next message. Its end before a frame begins is
+    /// [`FrameError::Closed`]; inside one, [`FrameError::Truncated`].
+    pub fn read<T: Wire>(&mut self) -> Result<T, FrameError> {
+        self.fill(HEADER_LEN)?;
+        let len = Self::claimed(self.buffered()) as usize;
+        if len > self.max {
+            return Err(FrameError::TooLarge { len, max: self.max });
+        }
+        let whole = HEADER_LEN + len;
+        if whole > self.buf.len() {
+            return self.read_large(len);
+        }
+        self.fill(whole)?;
+        let at = self.start + HEADER_LEN;
+        let msg = decode(&self.buf[at..at + len]);
+        self.take(whole);
+        msg
+    }
+
+    /// A frame larger than the buffer, in a buffer of its own (the header is buffered).
+    fn read_large<T: Wire>(&mut self, len: usize) -> Result<T, FrameError> {
+        self.take(HEADER_LEN);
+        let mut payload = vec![0u8; len];
+        let have = self.buffered().len().min(len);
+        payload[..have].copy_from_slice(&self.buf[self.start..self.start + have]);
+        self.take(have);
+        self.inner.read_exact(&mut payload[have..]).map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => FrameError::Truncated,
+            _ => FrameError::Io(e),
+        })?;
+        decode(&payload)
+    }
+
+    fn take(&mut self, n: usize) {
+        self.start += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Reads until `need` bytes are buffered (`need` fits the buffer).
+    fn fill(&mut self, need: usize) -> Result<(), FrameError> {
+        while self.end - self.start < need {
+            if self.buf.len() - self.start < need {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) if self.end == self.start => return Err(FrameError::Closed),
+                Ok(0) => return Err(FrameError::Truncated),
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes frames to `inner`: queued ones go with the next flush, in one write.
+pub struct FrameWriter<W> {
+    inner: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> FrameWriter<W> {
+    pub fn new(inner: W) -> FrameWriter<W> {
+        FrameWriter { inner, buf: Vec::with_capacity(4096) }
+    }
+
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// Adds `msg` to what the next flush writes.
+    pub fn queue<T: Wire>(&mut self, msg: &T) -> Result<(), FrameError> {
+        encode_into(msg, &mut self.buf)
+    }
+
+    /// Writes what was queued. What a failed write did not take is dropped: the stream is
+    /// broken, and its reader reports how.
+    pub fn flush(&mut self) -> io::Result<()> {
+        let written = if self.buf.is_empty() { Ok(()) } else { self.inner.write_all(&self.buf) };
+        self.buf.clear();
+        if self.buf.capacity() > KEPT {
+            self.buf.shrink_to(KEPT);
+        }
+        written?;
+        self.inner.flush()
+    }
+
+    /// Queues `msg` and flushes.
+    pub fn send<T: Wire>(&mut self, msg: &T) -> Result<(), FrameError> {
+        self.queue(msg)?;
+        Ok(self.flush()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Outcome, ServerMessage, Value};
+
+    /// A stream that hands out at most `step` bytes per read, as a socket may.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn reply(id: u64, text: usize) -> ServerMessage {
+        ServerMessage::Reply { id, chain: 1, outcome: Outcome::Ok(Value::String("x".repeat(text))) }
+    }
+
+    #[test]
+    fn frames_of_every_size_come_back_in_order_across_refills() {
+        let msgs: Vec<ServerMessage> = (0..200).map(|i| reply(i, (i as usize * 37) % 300 + if i % 50 == 0 { 5000 } else { 0 })).collect();
+        let mut w = FrameWriter::new(Vec::new());
+        for (i, m) in msgs.iter().enumerate() {
+            w.queue(m).unwrap();
+            if i % 3 == 0 {
+                w.flush().unwrap();
+            }
+        }
+        w.flush().unwrap();
+        let bytes = w.get_ref().clone();
+        for step in [1, 7, 64, 1 << 20] {
+            // A 256-byte buffer: most frames fit, some straddle a refill, a few are larger.
+            let mut r = FrameReader::new(Trickle { data: &bytes, step }, 256, 1 << 20);
+            for m in &msgs {
+                assert_eq!(&r.read::<ServerMessage>().unwrap(), m, "step {step}");
+            }
+            assert!(matches!(r.read::<ServerMessage>(), Err(FrameError::Closed)));
+        }
+    }
+
+    #[test]
+    fn a_whole_frame_is_seen_before_it_is_read() {
+        let mut w = FrameWriter::new(Vec::new());
+        w.send(&reply(1, 3)).unwrap();
+        let bytes = w.get_ref().clone();
+        let mut r = FrameReader::new(Trickle { data: &bytes, step: bytes.len() - 1 }, 256, 1024);
+        assert!(!r.has_frame());
+        r.fill(1).unwrap();
+        assert!(!r.has_frame(), "one byte short");
+        r.fill(bytes.len()).unwrap();
+        assert!(r.has_frame());
+        assert_eq!(r.read::<ServerMessage>().unwrap(), reply(1, 3));
+        assert!(r.buffered().is_empty());
+    }
+
+    #[test]
+    fn a_stream_ending_inside_a_frame_is_truncated_and_a_claim_above_the_limit_refused() {
+        let mut w = FrameWriter::new(Vec::new());
+        w.send(&reply(1, 40)).unwrap();
+        let bytes = w.get_ref().clone();
+        let mut r = FrameReader::new(Trickle { data: &bytes[..bytes.len() - 1], step: 5 }, 256, 1024);
+        assert!(matches!(r.read::<ServerMessage>(), Err(FrameError::Truncated)));
+        let mut r = FrameReader::new(Trickle { data: &bytes[..2], step: 5 }, 256, 1024);
+        assert!(matches!(r.read::<ServerMessage>(), Err(FrameError::Truncated)));
+        let mut r = FrameReader::new(Trickle { data: &bytes, step: 5 }, 256, 10);
+        assert!(matches!(r.read::<ServerMessage>(), Err(FrameError::TooLarge { max: 10, .. })));
+        // Beyond the buffer and the stream: truncated, never an allocation of the claim
+        // before the limit check.
+        let mut big = (1u32 << 19).to_le_bytes().to_vec();
+        big.extend_from_slice(&[1, 2, 3]);
+        let mut r = FrameReader::new(Trickle { data: &big, step: 64 }, 256, 1 << 20);
+        assert!(matches!(r.read::<ServerMessage>(), Err(FrameError::Truncated)));
+    }
+
+    #[test]
+    fn the_writer_lets_go_of_the_room_a_large_message_took() {
+        let mut w = FrameWriter::new(Vec::new());
+        w.send(&reply(1, 1 << 20)).unwrap();
+        assert!(w.buf.capacity() <= KEPT);
+        let mut r = FrameReader::new(&w.get_ref()[..], 256, 2 << 20);
+        assert_eq!(r.read::<ServerMessage>().unwrap(), reply(1, 1 << 20));
+    }
+}
