@@ -80,28 +80,9 @@ impl Drop for JSBuffer {
     }
 }
 
-/// Every kind, for looking one up by its JS type name.
-const KINDS: [BufferKind; 15] = [
-    BufferKind::Int8,
-    BufferKind::Uint8,
-    BufferKind::Uint8Clamped,
-    BufferKind::Int16,
-    BufferKind::Uint16,
-    BufferKind::Int32,
-    BufferKind::Uint32,
-    BufferKind::Float32,
-    BufferKind::Float64,
-    BufferKind::BigInt64,
-    BufferKind::BigUint64,
-    BufferKind::Buffer,
-    BufferKind::DataView,
-    BufferKind::ArrayBuffer,
-    BufferKind::SharedArrayBuffer,
-];
-
 /// The kind whose JS type name is `js_type`.
 pub fn kind_named(js_type: &str) -> PyResult<BufferKind> {
-    KINDS
+    BufferKind::ALL
         .into_iter()
         .find(|k| kind_name(*k) == js_type)
         .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown JavaScript buffer type {js_type:?}")))

@@ -72,38 +72,6 @@ mod tag {
     pub const FAILED: u32 = 2;
 }
 
-/// Every `BufferKind`, `RefKind` and `FailureKind` in declaration order (their indices on the
-/// wire). A kind missing here still decodes, through bincode.
-const BUFFER_KINDS: [BufferKind; 15] = [
-    BufferKind::Int8,
-    BufferKind::Uint8,
-    BufferKind::Uint8Clamped,
-    BufferKind::Int16,
-    BufferKind::Uint16,
-    BufferKind::Int32,
-    BufferKind::Uint32,
-    BufferKind::Float32,
-    BufferKind::Float64,
-    BufferKind::BigInt64,
-    BufferKind::BigUint64,
-    BufferKind::Buffer,
-    BufferKind::DataView,
-    BufferKind::ArrayBuffer,
-    BufferKind::SharedArrayBuffer,
-];
-const REF_KINDS: [RefKind; 9] = [
-    RefKind::Object,
-    RefKind::Array,
-    RefKind::Function,
-    RefKind::Class,
-    RefKind::Error,
-    RefKind::Symbol,
-    RefKind::External,
-    RefKind::Promise,
-    RefKind::Remote,
-];
-const FAILURE_KINDS: [FailureKind; 3] = [FailureKind::Load, FailureKind::StaleObject, FailureKind::BadRequest];
-
 /// Writes bincode's encoding of the parts of a message.
 struct Out<'a>(&'a mut Vec<u8>);
 
@@ -427,13 +395,13 @@ impl<'a> In<'a> {
             6 => Value::Array(self.values()?),
             7 => Value::Object(self.props()?),
             8 => Value::Date(self.f64()?),
-            9 => Value::Bytes { kind: self.kind(&BUFFER_KINDS)?, data: self.bytes()?.to_vec() },
-            10 => Value::Shared { object: ObjectId(self.u64()?), kind: self.kind(&BUFFER_KINDS)?, region: self.region()? },
-            11 => Value::Upload { kind: self.kind(&BUFFER_KINDS)?, region: self.region()? },
-            12 => Value::InPlace { kind: self.kind(&BUFFER_KINDS)?, region: self.region()? },
+            9 => Value::Bytes { kind: self.kind(&BufferKind::ALL)?, data: self.bytes()?.to_vec() },
+            10 => Value::Shared { object: ObjectId(self.u64()?), kind: self.kind(&BufferKind::ALL)?, region: self.region()? },
+            11 => Value::Upload { kind: self.kind(&BufferKind::ALL)?, region: self.region()? },
+            12 => Value::InPlace { kind: self.kind(&BufferKind::ALL)?, region: self.region()? },
             13 => Value::Js(JsRef {
                 id: ObjectId(self.u64()?),
-                kind: self.kind(&REF_KINDS)?,
+                kind: self.kind(&RefKind::ALL)?,
                 class_proto: self.option(|i| i.u64().map(ObjectId))?,
                 label: self.string()?,
             }),
@@ -460,7 +428,7 @@ impl<'a> In<'a> {
         Some(match self.u32()? {
             tag::OK => Outcome::Ok(self.value()?),
             tag::THROWN => Outcome::Thrown(Box::new(self.thrown()?)),
-            tag::FAILED => Outcome::Failed(Failure { kind: self.kind(&FAILURE_KINDS)?, message: self.string()? }),
+            tag::FAILED => Outcome::Failed(Failure { kind: self.kind(&FailureKind::ALL)?, message: self.string()? }),
             _ => return None,
         })
     }

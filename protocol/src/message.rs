@@ -235,6 +235,11 @@ pub enum FailureKind {
     BadRequest,
 }
 
+impl FailureKind {
+    /// Every kind, in declaration order: a kind's index here is its number on the wire.
+    pub const ALL: [FailureKind; 3] = [FailureKind::Load, FailureKind::StaleObject, FailureKind::BadRequest];
+}
+
 /// A Python exception raised by a callback, as the host sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PyException {

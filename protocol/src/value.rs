@@ -32,6 +32,21 @@ pub enum RefKind {
     Remote,
 }
 
+impl RefKind {
+    /// Every kind, in declaration order: a kind's index here is its number on the wire.
+    pub const ALL: [RefKind; 9] = [
+        RefKind::Object,
+        RefKind::Array,
+        RefKind::Function,
+        RefKind::Class,
+        RefKind::Error,
+        RefKind::Symbol,
+        RefKind::External,
+        RefKind::Promise,
+        RefKind::Remote,
+    ];
+}
+
 /// A reference to an object that lives in the host.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JsRef {
@@ -67,6 +82,25 @@ pub enum BufferKind {
 }
 
 impl BufferKind {
+    /// Every kind, in declaration order: a kind's index here is its number on the wire.
+    pub const ALL: [BufferKind; 15] = [
+        BufferKind::Int8,
+        BufferKind::Uint8,
+        BufferKind::Uint8Clamped,
+        BufferKind::Int16,
+        BufferKind::Uint16,
+        BufferKind::Int32,
+        BufferKind::Uint32,
+        BufferKind::Float32,
+        BufferKind::Float64,
+        BufferKind::BigInt64,
+        BufferKind::BigUint64,
+        BufferKind::Buffer,
+        BufferKind::DataView,
+        BufferKind::ArrayBuffer,
+        BufferKind::SharedArrayBuffer,
+    ];
+
     /// Bytes per element (1 for byte-oriented kinds).
     pub fn element_size(self) -> usize {
         match self {

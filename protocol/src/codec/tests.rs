@@ -112,13 +112,13 @@ fn collections_and_strings_of_every_length_size_match() {
 
 #[test]
 fn every_kind_has_its_declaration_index() {
-    for (i, k) in BUFFER_KINDS.iter().enumerate() {
+    for (i, k) in BufferKind::ALL.iter().enumerate() {
         assert_eq!(reference(k), reference(&(i as u32)), "{k:?}");
     }
-    for (i, k) in REF_KINDS.iter().enumerate() {
+    for (i, k) in RefKind::ALL.iter().enumerate() {
         assert_eq!(reference(k), reference(&(i as u32)), "{k:?}");
     }
-    for (i, k) in FAILURE_KINDS.iter().enumerate() {
+    for (i, k) in FailureKind::ALL.iter().enumerate() {
         assert_eq!(reference(k), reference(&(i as u32)), "{k:?}");
     }
 }
@@ -159,7 +159,7 @@ impl Gen {
     }
 
     fn buffer_kind(&mut self) -> BufferKind {
-        BUFFER_KINDS[self.below(BUFFER_KINDS.len() as u64) as usize]
+        BufferKind::ALL[self.below(BufferKind::ALL.len() as u64) as usize]
     }
 
     fn value(&mut self, depth: u32) -> Value {
@@ -171,7 +171,7 @@ impl Gen {
             3 => Value::String(self.string()),
             4 => Value::Js(JsRef {
                 id: ObjectId(self.int()),
-                kind: REF_KINDS[self.below(REF_KINDS.len() as u64) as usize],
+                kind: RefKind::ALL[self.below(RefKind::ALL.len() as u64) as usize],
                 class_proto: (self.below(2) == 0).then(|| ObjectId(self.int())),
                 label: self.string(),
             }),
@@ -209,7 +209,7 @@ impl Gen {
         match self.below(3) {
             0 => Outcome::Ok(self.value(0)),
             1 => Outcome::Thrown(Box::new(self.thrown())),
-            _ => Outcome::Failed(Failure { kind: FAILURE_KINDS[self.below(3) as usize], message: self.string() }),
+            _ => Outcome::Failed(Failure { kind: FailureKind::ALL[self.below(3) as usize], message: self.string() }),
         }
     }
 
