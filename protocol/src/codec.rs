@@ -31,8 +31,11 @@ pub trait Wire: Serialize + DeserializeOwned {
 }
 
 // Plain types framed by the link's tests: bincode only.
+#[cfg(test)]
 impl Wire for u32 {}
+#[cfg(test)]
 impl Wire for u64 {}
+#[cfg(test)]
 impl Wire for Vec<u8> {}
 
 /// Values nested deeper than this are left to bincode (the codec recurses).

@@ -6,7 +6,7 @@
 use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
-use napi_protocol::frame::{decode, read_message};
+use napi_protocol::frame::{decode, read_message, FrameReader};
 use napi_protocol::{ClientMessage, ServerMessage};
 
 /// A small cap, so that claimed lengths above it are refused before anything is allocated.
@@ -18,6 +18,12 @@ fuzz_target!(|data: &[u8]| {
     while read_message::<ClientMessage>(&mut stream, MAX).is_ok() {}
     let mut stream = Cursor::new(data);
     while read_message::<ServerMessage>(&mut stream, MAX).is_ok() {}
+    // Through the buffered reader both ends use (a small buffer, so frames straddle refills
+    // and the larger ones take the path of their own).
+    let mut frames = FrameReader::new(data, 64, MAX);
+    while frames.read::<ClientMessage>().is_ok() {}
+    let mut frames = FrameReader::new(data, 64, MAX);
+    while frames.read::<ServerMessage>().is_ok() {}
     // As one payload.
     let _ = decode::<ClientMessage>(data);
     let _ = decode::<ServerMessage>(data);

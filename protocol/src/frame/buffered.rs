@@ -8,7 +8,7 @@
 
 use std::io::{self, Read, Write};
 
-use super::{decode, encode_into, FrameError, HEADER_LEN};
+use super::{decode, encode_into, read_body, FrameError, HEADER_LEN};
 use crate::codec::Wire;
 
 /// A buffer kept after a large message shrinks back to this.
@@ -78,12 +78,9 @@ impl<R: Read> FrameReader<R> {
         self.take(HEADER_LEN);
         let mut payload = vec![0u8; len];
         let have = self.buffered().len().min(len);
-        payload[..have].copy_from_slice(&self.buf[self.start..self.start + have]);
+        payload[..have].copy_from_slice(&self.buffered()[..have]);
         self.take(have);
-        self.inner.read_exact(&mut payload[have..]).map_err(|e| match e.kind() {
-            io::ErrorKind::UnexpectedEof => FrameError::Truncated,
-            _ => FrameError::Io(e),
-        })?;
+        read_body(&mut self.inner, &mut payload[have..])?;
         decode(&payload)
     }
 
