@@ -91,6 +91,9 @@ pub struct Channel {
     /// lock, as `wake` requires, but an atomic: a direct call's reply looks at it, without the
     /// lock, on every call, and it is nearly always false.
     reading: AtomicBool,
+    /// Whether `state.dead` is set (it never goes back): every send and most requests ask, and
+    /// a live host is asked about with one load, not a lock.
+    died: AtomicBool,
     /// Shared memory with this host.
     pub shm: ClientShm,
     pub process: HostProcess,
@@ -122,6 +125,7 @@ impl Channel {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             reading: AtomicBool::new(false),
+            died: AtomicBool::new(false),
             shm: ClientShm::default(),
             process,
             timeout,
@@ -175,7 +179,17 @@ impl Channel {
     }
 
     pub fn dead(&self) -> Option<Arc<Dead>> {
+        if !self.died.load(Ordering::Acquire) {
+            return None;
+        }
         self.state.lock().unwrap().dead.clone()
+    }
+
+    /// Records why the host is gone, under the state lock; the first reason stands.
+    fn record_death(&self, st: &mut State, dead: Arc<Dead>) -> Arc<Dead> {
+        let d = st.dead.get_or_insert(dead).clone();
+        self.died.store(true, Ordering::Release);
+        d
     }
 
     /// Opens `chain`'s mailbox, unless the host is dead (one look under the lock for both).
@@ -392,7 +406,7 @@ impl Channel {
                 },
                 Ok(None) => {}
                 Err(d) => {
-                    st.dead.get_or_insert(d);
+                    self.record_death(&mut st, d);
                 }
             }
         }
@@ -537,7 +551,7 @@ impl Channel {
 
     fn mark_dead(&self, dead: Arc<Dead>) -> Arc<Dead> {
         let mut st = self.state.lock().unwrap();
-        let d = st.dead.get_or_insert(dead).clone();
+        let d = self.record_death(&mut st, dead);
         self.wake.notify_all();
         d
     }

@@ -393,7 +393,7 @@ impl Connection {
             let f = self.exported(py, func.0)?;
             let mut py_args = Vec::with_capacity(args.len() + 1);
             // `js.function(f, receives_this=True)` wraps callables that take `this` first.
-            if f.bind(py).is_instance(cx.hooks.receives_this_cls.bind(py))? {
+            if cx.hooks.receives_this(f.bind(py)) {
                 py_args.push(cx.from_wire(this)?);
             }
             for a in args {
