@@ -1,7 +1,8 @@
 """Issue 7's benchmark: the same C benchmark addons (build/addons/bench.node, bench_async.node)
 driven side by side in one run by
 
-- node itself (the floor: V8 calling the C functions);
+- node itself (the floor: V8 calling the C functions), from a child process whose rounds take
+  turns with the others (`NodeChild`);
 - napi_python in-process (`isolated=False`: the host runtime in this process, a call running
   on the calling thread when the host is free, D37);
 - napi_python isolated (the default: a napi-hostd process per addon);
@@ -54,38 +55,54 @@ NODE_OPS = {
 }
 
 
-def node_figures(rounds: int, calls: int) -> dict[str, float]:
-    """Median µs per operation under node, measured there with process.hrtime."""
-    sync = ",".join(f"{json.dumps(k)}: {v}" for k, v in NODE_OPS.items())
-    script = f"""
-const a = require({json.dumps(addon_path("bench"))});
-const b = require({json.dumps(addon_path("bench_async"))});
+class NodeChild:
+    """node itself, in a child process that times each round when asked (`op n` on its stdin,
+    µs per call on its stdout), so that its rounds take turns with the Python ones: measured in
+    one block before or after them, a ratio to node would compare two different moments of a
+    shared VM."""
+
+    SCRIPT = """
+const a = require(%(bench)s);
+const b = require(%(bench_async)s);
 const counter = new a.Counter();
-const ops = {{{sync}}};
-const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
-(async () => {{
-  const out = {{}};
-  for (const [name, f] of Object.entries(ops)) {{
-    const samples = [];
-    for (let r = 0; r < {rounds}; r++) {{
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < {calls}; i++) f();
-      samples.push(Number(process.hrtime.bigint() - t) / {calls} / 1000);
-    }}
-    out[name] = median(samples);
-  }}
-  const samples = [];
-  for (let r = 0; r < {rounds}; r++) {{
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < {calls}; i++) await b.asyncAdd(1, 2);
-    samples.push(Number(process.hrtime.bigint() - t) / {calls} / 1000);
-  }}
-  out.await = median(samples);
-  console.log(JSON.stringify(out));
-}})();
+const ops = {%(sync)s};
+const timed = async (op, n) => {
+  const t = process.hrtime.bigint();
+  if (op === "await") {
+    for (let i = 0; i < n; i++) await b.asyncAdd(1, 2);
+  } else {
+    const f = ops[op];
+    for (let i = 0; i < n; i++) f();
+  }
+  return Number(process.hrtime.bigint() - t) / n / 1000;
+};
+const lines = require("readline").createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+lines.on("line", (line) => {
+  const [op, n] = line.split(" ");
+  queue = queue.then(async () => console.log(await timed(op, Number(n))));
+});
 """
-    done = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def __init__(self) -> None:
+        sync = ",".join(f"{json.dumps(k)}: {v}" for k, v in NODE_OPS.items())
+        script = self.SCRIPT % {"bench": json.dumps(addon_path("bench")), "bench_async": json.dumps(addon_path("bench_async")), "sync": sync}
+        self.proc = subprocess.Popen(["node", "-e", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def per_call(self, op: str, n: int) -> float:
+        """µs per call of `n` calls of `op`, timed in node with process.hrtime."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{op} {n}\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the node child process ended (exit status {self.proc.wait(30)}) during {op}")
+        return float(answer)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(30)
 
 
 def repeat(f: Callable[[], Any]) -> Callable[[int], None]:
@@ -199,19 +216,21 @@ def main() -> int:
     bench_here = load_addon(addon_path("bench"), isolated=False)
     in_process = python_ops(bench_here, load_addon(addon_path("bench_async"), isolated=False), bench_here.Counter())
     bridge = BridgeChild()
+    node_child = NodeChild()
     samples: dict[tuple[str, str], list[float]] = {}
     for r in range(args.rounds):
         # Rotate the order each round so drift spreads over every operation.
         order = OPS[r % len(OPS):] + OPS[: r % len(OPS)]
         for op in order:
+            samples.setdefault(("node", op), []).append(node_child.per_call(op, args.calls))
             samples.setdefault(("isolated", op), []).append(per_call(isolated[op], args.calls))
             samples.setdefault(("in-process", op), []).append(per_call(in_process[op], args.calls))
             if op in bridge.ops:
                 samples.setdefault(("bridge", op), []).append(bridge.per_call(op, args.bridge_calls))
         for kind, ping in pings.items():
             samples.setdefault(("raw", kind), []).append(per_call(ping, args.calls))
-    node = node_figures(args.rounds, args.calls)
     m = {k: statistics.median(v) for k, v in samples.items()}
+    node = {op: m[("node", op)] for op in OPS}
     # The faster raw round trip is the baseline: a goal must not pass on a slow one.
     raw = min(m[("raw", "rt")], m[("raw", "spin")])
     print(f"µs per operation, medians of {args.rounds} interleaved rounds; raw socket round trip "
@@ -230,6 +249,7 @@ def main() -> int:
         ratio = m[("isolated", op)] / raw
         print(f"goal: isolated {op} <= 0.35x raw round trip: {ratio:.2f}x  {'PASS' if ratio <= 0.35 else 'MISS'}")
     bridge.close()
+    node_child.close()
     for s, p in ((sock, echo_proc), (spin_sock, spin_proc)):
         s.close()
         p.wait(5)
