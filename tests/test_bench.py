@@ -32,3 +32,24 @@ def test_bench_calls_in_a_tight_loop(load):
     for i in range(2000):
         total = addon.add(total, i)
     assert total == sum(range(2000))
+
+
+def test_bench_modes_node_child_times_every_operation():
+    # bench_modes' node rounds take turns with the Python ones through this child: each answer is
+    # a time per call, and a bad operation name ends the child rather than hanging the benchmark.
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    sys.path.insert(0, str(Path(__file__).parent / "bench"))
+    import bench_modes
+
+    child = bench_modes.NodeChild()
+    try:
+        for op in bench_modes.OPS:
+            assert 0 < child.per_call(op, 5) < 1e6
+        with pytest.raises(RuntimeError, match="node child process ended"):
+            child.per_call("no-such-operation", 5)
+    finally:
+        child.close()
