@@ -3,7 +3,15 @@ right answer, so a fast wrong host cannot post a good number."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import pytest
+
 from napi_python import js
+
+sys.path.insert(0, str(Path(__file__).parent / "bench"))
+import bench_modes  # noqa: E402
 
 
 def test_bench_functions_answer_correctly(load):
@@ -37,14 +45,6 @@ def test_bench_calls_in_a_tight_loop(load):
 def test_bench_modes_node_child_times_every_operation():
     # bench_modes' node rounds take turns with the Python ones through this child: each answer is
     # a time per call, and a bad operation name ends the child rather than hanging the benchmark.
-    import sys
-    from pathlib import Path
-
-    import pytest
-
-    sys.path.insert(0, str(Path(__file__).parent / "bench"))
-    import bench_modes
-
     child = bench_modes.NodeChild()
     try:
         for op in bench_modes.OPS:
