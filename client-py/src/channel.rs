@@ -166,6 +166,10 @@ impl Channel {
         self.releases.take()
     }
 
+    pub fn has_drops(&self) -> bool {
+        !self.drops.is_empty()
+    }
+
     pub fn take_drops(&self) -> Vec<(PyRef, u64)> {
         self.drops.take()
     }

@@ -19,7 +19,8 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::channel::{Channel, Direct, Incoming, PrimitiveCall};
-use crate::convert::{dead_error, primitive, Cx};
+use crate::convert::{dead_error, primitive, primitive_to_py, Cx};
+use crate::exiting::Late;
 use crate::hooks::hooks;
 use crate::jsref::JSRef;
 use crate::process;
@@ -221,7 +222,7 @@ impl Connection {
         let _guard = ChainGuard { channel, chain, top };
         let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
         let cx = Cx::new(slf)?;
-        match Self::serve_directly(slf, chain, quick, |pump| channel.serve_directly(&request, pump))? {
+        match Self::serve_directly(slf, chain, quick, None, |pump| channel.serve_directly(&request, pump))? {
             Direct::Refused => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
             Direct::Served => {}
             Direct::Answered(outcome) => return this.answered(&cx, id, outcome),
@@ -233,14 +234,15 @@ impl Connection {
     /// A call with nothing but primitive arguments, of a function that was quick last time
     /// (D38), offered to an in-process host that can take it now (D41): no `Request` is built,
     /// the call's chain is opened only if the host sends it something, and a primitive answer
-    /// comes back as it is. `None`: not offered, or refused before anything ran (the caller
-    /// then makes the request as usual, which also reports a dead host or an exiting
+    /// comes back as it is. It keeps the GIL, so it enters the exit gate only if it comes to
+    /// run Python code or wait (D49). `None`: not offered, or refused before anything ran (the
+    /// caller then makes the request as usual, which also reports a dead host or an exiting
     /// interpreter).
     fn call_primitive(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> Option<PyResult<PyObject>> {
         let conn = slf.get();
         let f = func.downcast::<JSRef>().ok()?.get();
         // Top level only: the calls of a Python callback continue its chain.
-        if !f.quick.keeps_gil() || !f.conn.is(slf) || !conn.channel.direct() || conn.active_chain().is_some() {
+        if !f.quick.keeps_gil() || !f.conn.is(slf) || !conn.channel.direct() || !crate::exiting::is_open() || conn.active_chain().is_some() {
             return None;
         }
         let this = if this.is_none() {
@@ -259,7 +261,7 @@ impl Connection {
             wire.push(primitive(h, a)?);
         }
         let mut call = PrimitiveCall { id: conn.channel.next_id(), func: ObjectId(f.id), this, args: &wire, releases: Vec::new(), forgotten: Vec::new() };
-        crate::exiting::inside(|| Self::serve_primitive(slf, &mut call, &f.quick)).flatten()
+        Self::serve_primitive(slf, &mut call, &f.quick)
     }
 
     fn serve_primitive(slf: &Bound<'_, Self>, call: &mut PrimitiveCall<'_>, quick: &Quick) -> Option<PyResult<PyObject>> {
@@ -268,27 +270,36 @@ impl Connection {
         let chain = call.id;
         let opened = AtomicBool::new(false);
         let open = || opened.store(channel.open_chain(chain).is_ok(), Ordering::Relaxed);
-        let direct = match Self::serve_directly(slf, chain, Some(quick), |pump| channel.call_directly(call, pump, &open)) {
+        let late = Late::default();
+        let direct = match Self::serve_directly(slf, chain, Some(quick), Some(&late), |pump| channel.call_directly(call, pump, &open)) {
             Ok(direct) => direct,
             Err(e) => return Some(Err(e)),
         };
         let _guard = ChainGuard { channel, chain, top: opened.load(Ordering::Relaxed) };
-        if matches!(direct, Direct::Refused) {
-            return None;
-        }
         // A count kept under the GIL, which every direct caller holds: a load and a store, not
         // a locked add on every call.
-        this.primitive_calls.store(this.primitive_calls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        let cx = match Cx::new(slf) {
-            Ok(cx) => cx,
-            Err(e) => return Some(Err(e)),
-        };
+        let count = || this.primitive_calls.store(this.primitive_calls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         Some(match direct {
-            Direct::Value(v) => this.answered(&cx, call.id, Outcome::Ok(v)),
-            Direct::Answered(outcome) => this.answered(&cx, call.id, outcome),
-            // The reply was queued, after the chain was opened for it.
-            Direct::Served => Self::await_reply(slf, &cx, chain, call.id),
-            Direct::Refused => unreachable!("refused calls returned above"),
+            Direct::Refused => return None,
+            Direct::Value(v) => {
+                count();
+                if channel.has_drops() {
+                    // Forgotten objects' destructors run Python code.
+                    late.enter();
+                    this.handle_drops();
+                }
+                primitive_to_py(slf.py(), v)
+            }
+            direct => {
+                count();
+                // Waiting for the reply, or running a promise's Python code, may release the GIL.
+                late.enter();
+                Cx::new(slf).and_then(|cx| match direct {
+                    Direct::Answered(outcome) => this.answered(&cx, call.id, outcome),
+                    // The reply was queued, after the chain was opened for it.
+                    _ => Self::await_reply(slf, &cx, chain, call.id),
+                })
+            }
         })
     }
 
@@ -329,15 +340,19 @@ impl Connection {
 
     /// Has `serve` offer a request of `chain` to the host, to serve on this thread when it can
     /// take it now (an in-process host, D37); refused, it is to be sent. `serve` gets the pump
-    /// that runs the chain's Python calls meanwhile.
-    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, quick: Option<&Quick>, serve: impl FnOnce(&(dyn Fn() -> bool + Sync)) -> Direct + Send) -> PyResult<Direct> {
+    /// that runs the chain's Python calls meanwhile. `late`: the exit gate this call enters
+    /// before anything that may release the GIL, for a call not inside it yet (D49).
+    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, quick: Option<&Quick>, late: Option<&Late>, serve: impl FnOnce(&(dyn Fn() -> bool + Sync)) -> Direct + Send) -> PyResult<Direct> {
         let channel = &*slf.get().channel;
         if !channel.direct() {
             return Ok(Direct::Refused);
         }
+        let enter_gate = || late.inspect(|l| l.enter());
         let keep = quick.is_some_and(Quick::keeps_gil);
         let conn = slf.as_unbound();
         let pump = move || {
+            // Python code may release the GIL.
+            enter_gate();
             Python::with_gil(|py| {
                 let ran = Self::pump(conn.bind(py), chain);
                 if !ran && keep {
@@ -352,6 +367,7 @@ impl Connection {
         let direct = if keep {
             serve(&pump)
         } else {
+            enter_gate();
             // Without the GIL: the addon may run long, and other threads' callbacks need it.
             crate::exiting::allow_threads_inside(slf.py(), || serve(&pump)).ok_or_else(exiting_error)?
         };
@@ -359,6 +375,7 @@ impl Connection {
             q.record(crate::quick::ticks().wrapping_sub(start));
         }
         if matches!(direct, Direct::Answered(_)) && channel.is_reading() {
+            enter_gate();
             crate::exiting::allow_threads_inside(slf.py(), || channel.wait_for_reader()).ok_or_else(exiting_error)?;
         }
         Ok(direct)

@@ -236,16 +236,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     pub fn from_wire(&self, v: Value) -> PyResult<PyObject> {
         let py = self.py;
         Ok(match v {
-            Value::Undefined | Value::Null => py.None(),
-            Value::Bool(b) => b.into_py_any(py)?,
-            Value::Number(n) => {
-                if n.fract() == 0.0 && n.abs() <= SAFE && !(n == 0.0 && n.is_sign_negative()) {
-                    (n as i64).into_py_any(py)?
-                } else {
-                    n.into_py_any(py)?
-                }
-            }
-            Value::String(s) => s.into_py_any(py)?,
+            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => primitive_to_py(py, v)?,
             Value::BigInt(b) => {
                 let int = bigint_to_py(py, &b)?;
                 self.hooks.bigint_cls.bind(py).call1((int,))?.unbind()
@@ -396,6 +387,7 @@ impl Drop for RawBuffer {
 /// `obj` as a JS primitive if it is one that needs no lookup to cross: None (undefined), the
 /// `undefined` and `null` sentinels, a bool, a float, a str, or an int (not `BigInt`) in the
 /// safe integer range. `None` for anything else (which `to_wire` goes on to convert).
+#[inline(always)]
 pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
     if obj.is_none() || obj.is(&h.undefined) {
         return Some(Value::Undefined);
@@ -418,6 +410,24 @@ pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
         return Some(Value::String(s.to_string_lossy().into_owned()));
     }
     None
+}
+
+/// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing of a connection: a direct call's primitive answer (D41) takes
+/// this way.
+pub fn primitive_to_py(py: Python<'_>, v: Value) -> PyResult<PyObject> {
+    Ok(match v {
+        Value::Undefined | Value::Null => py.None(),
+        Value::Bool(b) => b.into_py_any(py)?,
+        Value::Number(n) => {
+            if n.fract() == 0.0 && n.abs() <= SAFE && !(n == 0.0 && n.is_sign_negative()) {
+                (n as i64).into_py_any(py)?
+            } else {
+                n.into_py_any(py)?
+            }
+        }
+        Value::String(s) => s.into_py_any(py)?,
+        _ => return Err(PyTypeError::new_err("internal error: a value that needs a connection to convert, taken for a primitive")),
+    })
 }
 
 fn is_buffer(obj: &Bound<'_, PyAny>) -> bool {

@@ -8,7 +8,7 @@
 //! without the GIL, for those inside to leave.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -35,6 +35,39 @@ pub fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
     let result = f();
     leave();
     Some(result)
+}
+
+/// Whether the gate is open: a plain look, for a caller that keeps the GIL until it enters
+/// (`Late`), or never releases it at all.
+pub fn is_open() -> bool {
+    STATE.load(Ordering::Relaxed) & CLOSED == 0
+}
+
+/// A thread counted inside the gate until this drops, entered late: by a call that found the
+/// gate open (`is_open`) and has kept the GIL since, as it enters only to run something that may
+/// release it (a Python callback). Exit closes the gate from the `atexit` hook, which needs the
+/// GIL, so it cannot have closed in between; and a thread that keeps the GIL cannot be ended
+/// by finalization. A call that never runs Python code never enters, and spends no locked
+/// instruction on the gate (D49).
+#[derive(Default)]
+pub struct Late(OnceLock<Counted>);
+
+struct Counted;
+
+impl Late {
+    /// Counts this thread inside, unless it is already (through this `Late`).
+    pub fn enter(&self) {
+        self.0.get_or_init(|| {
+            STATE.fetch_add(1, Ordering::SeqCst);
+            Counted
+        });
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        leave();
+    }
 }
 
 fn leave() {

@@ -28,9 +28,14 @@ impl<T> Pending<T> {
         self.extend([item]);
     }
 
+    /// Whether nothing is left (a look at the flag).
+    pub fn is_empty(&self) -> bool {
+        !self.any.load(Ordering::Acquire)
+    }
+
     /// Everything left so far, oldest first.
     pub fn take(&self) -> Vec<T> {
-        if !self.any.load(Ordering::Acquire) {
+        if self.is_empty() {
             return Vec::new();
         }
         let mut items = self.items.lock().unwrap();

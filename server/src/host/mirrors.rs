@@ -46,6 +46,10 @@ enum Direction {
 }
 
 impl Mirrors {
+    pub fn is_empty(&self) -> bool {
+        self.by_buffer.is_empty()
+    }
+
     /// The mirror block of external `buffer` (whose memory is `ptr`, `len` bytes), made if
     /// needed, now used by `user`; `None` when shared memory cannot be had.
     pub fn block_for(&mut self, rt: &Runtime, buffer: ObjectId, (ptr, len): (usize, usize), user: ObjectId) -> Option<Rc<Block>> {

@@ -131,6 +131,10 @@ impl Host {
     /// Before any message: the addon's writes to mirrored external buffers, new segments (which
     /// it may mention), segments retired and client blocks the host is done with.
     fn share_news(&self) {
+        // Nearly always none, and this comes before every reply and every direct call's answer.
+        if self.held.borrow().mirrors.is_empty() && !self.rt.shm.has_news() {
+            return;
+        }
         self.held.borrow_mut().mirrors.send_out(&self.rt);
         let shm = &self.rt.shm;
         let mut conn = self.conn.borrow_mut();

@@ -169,6 +169,10 @@ pub fn input<'a, T>(ptr: *const T) -> NapiResult<&'a T> {
 impl Cx<'_> {
     /// The value behind a `napi_value`; null or a handle outside the live scopes is
     /// `napi_invalid_arg`.
+    // Inlined, as `handle` and `ret`: a value handed to a function by reference is read back
+    // in wider loads than it was written with, and the store-forwarding stall that makes was
+    // the largest single cost of a Node-API call here (perf, D49).
+    #[inline(always)]
     pub fn value(&self, v: napi_value) -> NapiResult<Value> {
         match self.rt.handles.borrow().get(v as usize) {
             Some(value) => Ok(value.clone()),
@@ -177,11 +181,13 @@ impl Cx<'_> {
     }
 
     /// A new handle for `v` in the innermost scope.
+    #[inline(always)]
     pub fn handle(&self, v: Value) -> napi_value {
         self.rt.handles.borrow_mut().push(v) as napi_value
     }
 
     /// Creates a handle for `v` and writes it to `result`.
+    #[inline(always)]
     pub fn ret(&self, result: *mut napi_value, v: Value) -> NapiResult {
         let slot = out(result)?;
         *slot = self.handle(v);

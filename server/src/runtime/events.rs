@@ -96,8 +96,16 @@ impl EventQueue {
     /// Until the guard drops, posts leave the descriptor alone: the thread holding the JS lock
     /// outside the JS thread's loop (a direct call, D37) looks at the queue itself, or leaves
     /// its tasks to the JS thread, which the guard then wakes. Nested hushes are one.
+    ///
+    /// Only the JS lock's holder hushes, so beginning one needs no locked instruction (it is on
+    /// every direct call's path, D49): a post that misses it rings, which costs the JS thread
+    /// one look and nothing else.
     pub fn hush(&self) -> Hushed<'_> {
-        Hushed { queue: self, outer: !self.hushed.swap(true, Ordering::SeqCst) }
+        let outer = !self.hushed.load(Ordering::Relaxed);
+        if outer {
+            self.hushed.store(true, Ordering::Relaxed);
+        }
+        Hushed { queue: self, outer }
     }
 
     /// The descriptor the JS thread polls for readability.

@@ -57,6 +57,7 @@ impl HandleStack {
     }
 
     /// The value of a handle, live or stale.
+    #[inline(always)]
     pub fn get(&self, handle: usize) -> Option<&Value> {
         handle.checked_sub(1).and_then(|i| self.values.get(i))
     }

@@ -216,6 +216,12 @@ impl SharedMemory {
         Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: Some(mapping) }))
     }
 
+    /// Whether there are segments to announce, segments retired or client blocks to send back.
+    pub fn has_news(&self) -> bool {
+        let inner = self.inner.borrow();
+        !(inner.announce.is_empty() && inner.retired.is_empty() && inner.returned.is_empty())
+    }
+
     /// Segments to announce, passed to `send` one by one; they are marked announced.
     pub fn announce(&self, mut send: impl FnMut(Announcement<'_>)) {
         let mut inner = self.inner.borrow_mut();
