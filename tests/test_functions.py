@@ -38,6 +38,26 @@ def test_function_data_survives_between_calls(load):
     assert addon.makeCounter()() == 4  # the data is shared by every function made with it
 
 
+def test_function_proxies_are_called_without_an_argument_tuple_after_their_first_call(load):
+    """D49: at its first call, a function proxy tells its type where its instances keep their
+    vectorcall, and CPython makes every later call through it, with the arguments as they lie
+    on its stack. The answers are the same either way, classes still construct, and keyword
+    arguments are refused either way."""
+    have_vectorcall = 1 << 11  # Py_TPFLAGS_HAVE_VECTORCALL
+    addon = load("functions")
+    f = addon.makeFunction("hello", -1)
+    assert f() == ["payload", 0]
+    assert type(f).__flags__ & have_vectorcall
+    assert f(1, 2, 3) == ["payload", 3]
+    assert f(*range(40)) == ["payload", 40]
+    for kwargs in ({"a": 1}, {"b": 2, "c": 3}):
+        with pytest.raises(TypeError, match="keyword"):
+            f(1, **kwargs)
+    counter = load("classes").Counter
+    assert counter(10).increment() == 11
+    assert counter(1).increment() == 2
+
+
 def test_get_cb_info_fills_spare_argv_slots_with_undefined(load):
     addon = load("functions")
     info = addon.cbInfo()

@@ -231,6 +231,28 @@ impl Connection {
         Self::await_reply(slf, &cx, chain, id)
     }
 
+    /// `call`, with the arguments as they are (a tuple's items, or a vectorcall's array).
+    pub fn call_with(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+        if let Some(answer) = Self::call_primitive(slf, func, this, args) {
+            return answer;
+        }
+        let cx = Cx::new(slf)?;
+        let (func, quick) = cx.callee(func)?;
+        let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
+        let result = Self::request_timed(slf, op, quick);
+        cx.write_back()?;
+        result
+    }
+
+    pub fn construct_with(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+        let cx = Cx::new(slf)?;
+        let (ctor, quick) = cx.callee(ctor)?;
+        let op = Op::Construct { ctor, args: cx.to_wire_args(args)? };
+        let result = Self::request_timed(slf, op, quick);
+        cx.write_back()?;
+        result
+    }
+
     /// A call with nothing but primitive arguments, of a function that was quick last time
     /// (D38), offered to an in-process host that can take it now (D41): no `Request` is built,
     /// the call's chain is opened only if the host sends it something, and a primitive answer
@@ -238,7 +260,7 @@ impl Connection {
     /// run Python code or wait (D49). `None`: not offered, or refused before anything ran (the
     /// caller then makes the request as usual, which also reports a dead host or an exiting
     /// interpreter).
-    fn call_primitive(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> Option<PyResult<PyObject>> {
+    fn call_primitive(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> Option<PyResult<PyObject>> {
         let conn = slf.get();
         let f = func.downcast::<JSRef>().ok()?.get();
         // Top level only: the calls of a Python callback continue its chain.
@@ -257,10 +279,10 @@ impl Connection {
         let h = hooks(slf.py()).ok()?;
         // A loop, not `collect`: through `Option`'s adapter it cost twice as much.
         let mut wire = SmallVec::<[Value; 4]>::new();
-        for a in args.as_slice() {
+        for a in args {
             wire.push(primitive(h, a)?);
         }
-        let mut call = PrimitiveCall { id: conn.channel.next_id(), func: ObjectId(f.id), this, args: &wire, releases: Vec::new(), forgotten: Vec::new() };
+        let mut call = PrimitiveCall { id: conn.channel.next_id_with_gil(slf.py()), func: ObjectId(f.id), this, args: &wire, releases: Vec::new(), forgotten: Vec::new() };
         Self::serve_primitive(slf, &mut call, &f.quick)
     }
 
@@ -596,24 +618,11 @@ impl Connection {
 
     /// Writable buffers among the arguments see the addon's writes when the call returns.
     pub fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        if let Some(answer) = Self::call_primitive(slf, func, this, args) {
-            return answer;
-        }
-        let cx = Cx::new(slf)?;
-        let (func, quick) = cx.callee(func)?;
-        let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
-        let result = Self::request_timed(slf, op, quick);
-        cx.write_back()?;
-        result
+        Self::call_with(slf, func, this, args.as_slice())
     }
 
     pub fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        let cx = Cx::new(slf)?;
-        let (ctor, quick) = cx.callee(ctor)?;
-        let op = Op::Construct { ctor, args: cx.to_wire_args(args)? };
-        let result = Self::request_timed(slf, op, quick);
-        cx.write_back()?;
-        result
+        Self::construct_with(slf, ctor, args.as_slice())
     }
 
     /// A zero-filled buffer of `nbytes` bytes and JS type `kind` in the host's shared memory.

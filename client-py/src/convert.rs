@@ -123,8 +123,8 @@ impl<'a, 'py> Cx<'a, 'py> {
     }
 
     /// The arguments of a call (borrowed from the tuple: no reference counting per item).
-    pub fn to_wire_args(&self, args: &Bound<'py, PyTuple>) -> PyResult<Vec<Value>> {
-        args.as_slice().iter().map(|a| self.to_wire(a)).collect()
+    pub fn to_wire_args(&self, args: &[Bound<'py, PyAny>]) -> PyResult<Vec<Value>> {
+        args.iter().map(|a| self.to_wire(a)).collect()
     }
 
     fn to_wire_at(&self, obj: &Bound<'py, PyAny>, depth: usize) -> PyResult<Value> {

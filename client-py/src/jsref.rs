@@ -2,6 +2,8 @@
 //! queued for release and rides along with the next request.
 
 use napi_protocol::ObjectId;
+use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
@@ -110,28 +112,95 @@ fn generic_getattr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResu
 
 /// The native base of `JSFunction`: its instances are callable, other proxies are not. A call
 /// reaches `__call__` through the type's call slot, with no method lookup or argument copy on
-/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call, D40).
+/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call, D40),
+/// and from a type's second call on, `vectorcall_call` with no tuple at all (D49).
 #[pyclass(extends = JSRef, subclass, frozen, module = "napi_python._native")]
-pub struct JSCallable;
+pub struct JSCallable {
+    /// How CPython calls the proxy with its arguments as they lie on its stack (vectorcall,
+    /// PEP 590): in every instance, at the offset `announce_vectorcall` gives its type.
+    vectorcall: ffi::vectorcallfunc,
+}
 
 #[pymethods]
 impl JSCallable {
     #[new]
     #[pyo3(signature = (conn, id, kind, class_proto, label))]
     fn new(conn: Py<Connection>, id: u64, kind: String, class_proto: Option<u64>, label: String) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(JSRef::new(conn, id, kind, class_proto, label)).add_subclass(JSCallable)
+        PyClassInitializer::from(JSRef::new(conn, id, kind, class_proto, label)).add_subclass(JSCallable { vectorcall: vectorcall_call })
     }
 
     /// Calls the function with `this` undefined, or constructs it when it is a class.
     #[pyo3(signature = (*args))]
     fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        let f = slf.as_super();
-        let this = f.get();
-        let conn = this.conn.bind(slf.py());
-        if this.kind == "class" {
-            Connection::construct(conn, f.as_any(), args)
-        } else {
-            Connection::call(conn, f.as_any(), &slf.py().None().into_bound(slf.py()), args)
+        announce_vectorcall(slf);
+        call_proxy(slf, args.as_slice())
+    }
+}
+
+fn call_proxy(slf: &Bound<'_, JSCallable>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+    let py = slf.py();
+    let f = slf.as_super();
+    let this = f.get();
+    let conn = this.conn.bind(py);
+    if this.kind == "class" {
+        Connection::construct_with(conn, f.as_any(), args)
+    } else {
+        Connection::call_with(conn, f.as_any(), &py.None().into_bound(py), args)
+    }
+}
+
+/// Tells the type of `slf`, at its first call, where its instances keep `vectorcall`: CPython
+/// then calls them through it, without the tuple of arguments it makes for the call slot and
+/// the tuple slicing PyO3 does for `*args` (about a tenth of an in-process call, D49). Done
+/// per type, by the first call, because the offset is known only from an instance, and because
+/// CPython 3.11 does not pass the flag on to subclasses such as `JSFunction`.
+fn announce_vectorcall(slf: &Bound<'_, JSCallable>) {
+    let obj = slf.as_ptr();
+    // SAFETY: the GIL is held and `obj` is a live instance, so its type is a live type object.
+    // Only heap types are changed (every type with this base is one: PyO3 and Python classes);
+    // their slots are ours to set while the GIL is held, and every instance of the type has
+    // `vectorcall` at the same offset, set by `new`.
+    unsafe {
+        let ty = ffi::Py_TYPE(obj);
+        let flags = (*ty).tp_flags;
+        if flags & ffi::Py_TPFLAGS_HAVE_VECTORCALL != 0 || flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
+            return;
+        }
+        let field = std::ptr::addr_of!(slf.get().vectorcall) as isize;
+        (*ty).tp_vectorcall_offset = field - obj as isize;
+        (*ty).tp_flags = flags | ffi::Py_TPFLAGS_HAVE_VECTORCALL;
+    }
+}
+
+/// A `JSCallable`'s vectorcall: `call_proxy` with the caller's array of arguments.
+unsafe extern "C" fn vectorcall_call(callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargsf: libc::size_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls a vectorcall with the GIL held.
+    let py = unsafe { Python::assume_gil_acquired() };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: `kwnames` is null or a tuple of names (PEP 590).
+        if !kwnames.is_null() && unsafe { ffi::PyTuple_GET_SIZE(kwnames) } > 0 {
+            return Err(PyTypeError::new_err("a JavaScript function takes no keyword arguments"));
+        }
+        // SAFETY: `callable` is the instance whose type announced this function (so a
+        // `JSCallable`), borrowed for the call.
+        let slf = unsafe { Bound::from_borrowed_ptr(py, callable).downcast_into_unchecked::<JSCallable>() };
+        // SAFETY: `args` holds `nargs` borrowed references, alive for the call; a `Bound` is
+        // one pointer, as `PyTuple::as_slice` relies on too, and none of these is dropped.
+        let nargs = unsafe { ffi::PyVectorcall_NARGS(nargsf) } as usize;
+        let args: &[Bound<'_, PyAny>] = if nargs == 0 { &[] } else { unsafe { std::slice::from_raw_parts(args.cast::<Bound<'_, PyAny>>(), nargs) } };
+        call_proxy(&slf, args)
+    }));
+    match result {
+        Ok(Ok(value)) => value.into_ptr(),
+        Ok(Err(e)) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+        // Never unwind into CPython.
+        Err(panic) => {
+            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            pyo3::panic::PanicException::new_err(what).restore(py);
+            std::ptr::null_mut()
         }
     }
 }
