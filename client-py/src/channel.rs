@@ -264,9 +264,10 @@ impl Channel {
     }
 
     /// Offers `call` to the host, to run on this thread (`MemoryLink::call_directly`): `pump`
-    /// runs what the host sends its chain meanwhile, `open` opens that chain first. Fills in
-    /// the notices the call carries, and takes them back if it is refused.
-    pub fn call_directly(&self, call: &mut PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
+    /// runs what the host sends its chain meanwhile, `open` opens that chain first, a primitive
+    /// answer is written to `answer`. Fills in the notices the call carries, and takes them
+    /// back if it is refused.
+    pub fn call_directly(&self, call: &mut PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
         self.send_retired();
         // Only when there are any: replacing the call's empty lists costs a store-forwarding
         // stall each (D49).
@@ -276,7 +277,7 @@ impl Channel {
         if !self.forgotten.is_empty() {
             call.forgotten = self.forgotten.take();
         }
-        let direct = self.wire.call_directly(call, pump, open);
+        let direct = self.wire.call_directly(call, pump, open, answer);
         if matches!(direct, Direct::Refused) {
             self.releases.extend(std::mem::take(&mut call.releases));
             self.forgotten.extend(std::mem::take(&mut call.forgotten));

@@ -226,7 +226,7 @@ impl Connection {
             Direct::Refused => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
             Direct::Served => {}
             Direct::Answered(outcome) => return this.answered(&cx, id, outcome),
-            Direct::Value(_) => unreachable!("only a PrimitiveCall is answered with a bare value"),
+            Direct::Value => unreachable!("only a PrimitiveCall is answered in place"),
         }
         Self::await_reply(slf, &cx, chain, id)
     }
@@ -293,7 +293,8 @@ impl Connection {
         let opened = AtomicBool::new(false);
         let open = || opened.store(channel.open_chain(chain).is_ok(), Ordering::Relaxed);
         let late = Late::default();
-        let direct = match Self::serve_directly(slf, chain, Some(quick), Some(&late), |pump| channel.call_directly(call, pump, &open)) {
+        let mut answer = None;
+        let direct = match Self::serve_directly(slf, chain, Some(quick), Some(&late), |pump| channel.call_directly(call, pump, &open, &mut answer)) {
             Ok(direct) => direct,
             Err(e) => return Some(Err(e)),
         };
@@ -303,14 +304,17 @@ impl Connection {
         let count = || this.primitive_calls.store(this.primitive_calls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         Some(match direct {
             Direct::Refused => return None,
-            Direct::Value(v) => {
+            Direct::Value => {
                 count();
                 if channel.has_drops() {
                     // Forgotten objects' destructors run Python code.
                     late.enter();
                     this.handle_drops();
                 }
-                primitive_to_py(slf.py(), v)
+                match answer {
+                    Some(v) => primitive_to_py(slf.py(), v),
+                    None => unreachable!("a call answered in place wrote its answer"),
+                }
             }
             direct => {
                 count();

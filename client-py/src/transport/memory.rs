@@ -64,7 +64,7 @@ impl Transport for Memory {
         self.0.serve_directly(req, pump)
     }
 
-    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
-        self.0.call_directly(call, pump, open)
+    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
+        self.0.call_directly(call, pump, open, answer)
     }
 }

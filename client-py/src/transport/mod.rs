@@ -58,9 +58,9 @@ pub trait Transport: Send + Sync {
     }
 
     /// Runs `call` on this thread if the host can take it now (D41), `open` opening its
-    /// chain if the host needs it; refused, nothing ran.
-    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
-        let _ = (call, pump, open);
+    /// chain if the host needs it, a primitive answer written to `answer`; refused, nothing ran.
+    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
+        let _ = (call, pump, open, answer);
         Direct::Refused
     }
 }

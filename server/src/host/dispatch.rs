@@ -48,8 +48,9 @@ impl Host {
     }
 
     /// A call of `call.func` with primitive arguments, made directly by a caller (D41): its
-    /// answer as it crosses when that is a primitive, else the outcome to reply with.
-    pub(super) fn call_primitive(&self, call: &PrimitiveCall<'_>) -> Result<proto::Value, Outcome> {
+    /// answer as it crosses, written to `answer`, when that is a primitive, else the outcome
+    /// to reply with.
+    pub(super) fn call_primitive(&self, call: &PrimitiveCall<'_>, answer: &mut Option<proto::Value>) -> Result<(), Outcome> {
         let result = self.scoped(|| {
             let f = self.keep(held_value(&self.rt, call.func)?);
             let this = match call.this {
@@ -59,8 +60,9 @@ impl Host {
             self.call(&f, this, call.args)
         });
         if let Ok(Answer::Value(v)) = &result {
-            if let Some(p) = primitive(v) {
-                return Ok(p);
+            *answer = primitive(v);
+            if answer.is_some() {
+                return Ok(());
             }
         }
         Err(self.outcome(result))

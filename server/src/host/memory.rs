@@ -139,8 +139,9 @@ pub enum Direct {
     Served,
     /// Served, and this is its reply's outcome (nothing was queued ahead of the reply).
     Answered(napi_protocol::Outcome),
-    /// A `PrimitiveCall` served, and this is its answer, a primitive: no reply was made.
-    Value(napi_protocol::Value),
+    /// A `PrimitiveCall` served, and its answer, a primitive, was written where the caller
+    /// asked: no reply was made.
+    Value,
 }
 
 /// A call of a function with nothing but primitive arguments, offered to
@@ -231,32 +232,34 @@ impl MemoryLink {
         }
         self.directly(nested, req.id, pump, None, |host| {
             host.serve_request(req);
-            None
+            false
         })
     }
 
     /// Serves `call` on this thread if the host can take it now, as `serve_directly` would the
-    /// request it stands for (D41), except that a primitive answer comes back as it is
-    /// (`Direct::Value`), and that the call's chain is not open on the client yet: `open`
+    /// request it stands for (D41), except that a primitive answer is written to `answer` as it
+    /// is (`Direct::Value`), and that the call's chain is not open on the client yet: `open`
     /// opens it before the host first queues a message for the client during the call. Only
     /// for a top-level call (never from inside a direct call to this host), so it may be
     /// refused like any other.
-    pub fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync)) -> Direct {
+    pub fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
         if direct::inside(self.id()) {
             return Direct::Refused;
         }
-        self.directly(false, call.id, pump, Some(open), |host| host.call_directly(call))
+        self.directly(false, call.id, pump, Some(open), |host| host.call_directly(call, answer))
     }
 
     /// Runs `serve` on the host, on this thread, holding the JS lock (unless `nested` in a
-    /// direct call that holds it): `serve` answers a value (`Direct::Value`) or none.
+    /// direct call that holds it): `serve` answers whether it wrote a value where its caller
+    /// asked (`Direct::Value`). A flag, not the value: handed back through each layer, a value
+    /// was copied in pieces and read back whole, a store-forwarding stall each time (D49).
     fn directly(
         &self,
         nested: bool,
         request: napi_protocol::RequestId,
         pump: &(dyn Fn() -> bool + Sync),
         open: Option<&(dyn Fn() + Sync)>,
-        serve: impl FnOnce(&Host) -> Option<napi_protocol::Value>,
+        serve: impl FnOnce(&Host) -> bool,
     ) -> Direct {
         // Held (and let go on the way out, unwinding too) unless an outer direct call holds it.
         let _held = if nested {
@@ -275,17 +278,17 @@ impl MemoryLink {
         }
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
         // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
-        let ((value, backlog), reply) = direct::enter(self.id(), request, pump, open, || unsafe { &*host }.directly(serve));
+        let ((valued, backlog), reply) = direct::enter(self.id(), request, pump, open, || unsafe { &*host }.directly(serve));
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
             self.kick();
         } else if !nested && self.has_message() {
             self.wake_host();
         }
-        match (value, reply) {
-            (Some(value), _) => Direct::Value(value),
-            (None, Some(outcome)) => Direct::Answered(outcome),
-            (None, None) => Direct::Served,
+        match (valued, reply) {
+            (true, _) => Direct::Value,
+            (false, Some(outcome)) => Direct::Answered(outcome),
+            (false, None) => Direct::Served,
         }
     }
 

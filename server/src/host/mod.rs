@@ -264,19 +264,20 @@ impl Host {
     }
 
     /// Serves `call` as `serve_request` would the request it stands for (D41). A primitive
-    /// answer comes back as it is, with no reply made; otherwise the reply is sent as usual.
-    fn call_directly(&self, call: &memory::PrimitiveCall<'_>) -> Option<napi_protocol::Value> {
-        match self.as_request(&call.releases, &call.forgotten, call.id, || self.call_primitive(call)) {
-            Ok(value) => {
+    /// answer is written to `answer` as it is, with no reply made (answers true); otherwise the
+    /// reply is sent as usual.
+    fn call_directly(&self, call: &memory::PrimitiveCall<'_>, answer: &mut Option<napi_protocol::Value>) -> bool {
+        match self.as_request(&call.releases, &call.forgotten, call.id, || self.call_primitive(call, answer)) {
+            Ok(()) => {
                 // What a reply would have carried ahead of it (the addon's writes to mirrored
                 // buffers above all), and the promise jobs that follow a top-level request.
                 self.share_news();
                 self.run_microtasks();
-                Some(value)
+                true
             }
             Err(outcome) => {
                 self.reply(call.id, call.id, outcome);
-                None
+                false
             }
         }
     }
