@@ -269,14 +269,8 @@ impl Channel {
     /// back if it is refused.
     pub fn call_directly(&self, call: &mut PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
         self.send_retired();
-        // Only when there are any: replacing the call's empty lists costs a store-forwarding
-        // stall each (D49).
-        if !self.releases.is_empty() {
-            call.releases = self.releases.take();
-        }
-        if !self.forgotten.is_empty() {
-            call.forgotten = self.forgotten.take();
-        }
+        self.releases.take_into(&mut call.releases);
+        self.forgotten.take_into(&mut call.forgotten);
         let direct = self.wire.call_directly(call, pump, open, answer);
         if matches!(direct, Direct::Refused) {
             self.releases.extend(std::mem::take(&mut call.releases));

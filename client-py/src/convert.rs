@@ -412,8 +412,8 @@ pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
     None
 }
 
-/// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing of a connection: a direct call's primitive answer (D41) takes
-/// this way.
+/// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing
+/// of a connection: a direct call's primitive answer (D41) takes this way.
 pub fn primitive_to_py(py: Python<'_>, v: Value) -> PyResult<PyObject> {
     Ok(match v {
         Value::Undefined | Value::Null => py.None(),

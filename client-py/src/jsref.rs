@@ -198,8 +198,7 @@ unsafe extern "C" fn vectorcall_call(callable: *mut ffi::PyObject, args: *const 
         }
         // Never unwind into CPython.
         Err(panic) => {
-            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
-            pyo3::panic::PanicException::new_err(what).restore(py);
+            pyo3::panic::PanicException::new_err(napi_host::napi::entry::panic_message(&*panic)).restore(py);
             std::ptr::null_mut()
         }
     }

@@ -100,15 +100,6 @@ impl Host {
     /// Converts a wire value in and keeps it alive for the rest of the request (only objects
     /// and symbols live in the collected heap: the rest need no keeping).
     fn arg(&self, v: &proto::Value) -> Result<Value, Error> {
-        // Numbers and the like, the commonest arguments, without a call that hands the value
-        // back through memory (a store-forwarding stall, D49).
-        match v {
-            proto::Value::Number(n) => return Ok(Value::Number(*n)),
-            proto::Value::Bool(b) => return Ok(Value::Bool(*b)),
-            proto::Value::Undefined => return Ok(Value::Undefined),
-            proto::Value::Null => return Ok(Value::Null),
-            _ => {}
-        }
         let value = from_wire(&self.rt, v)?;
         Ok(match value {
             Value::Object(_) | Value::Symbol(_) => self.keep(value),

@@ -344,13 +344,24 @@ pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
 }
 
 /// Converts a client value into the runtime, creating host objects for copied containers and
-/// for Python objects seen for the first time.
+/// for Python objects seen for the first time. Inlined for the scalars, the commonest values:
+/// handed back from a call, a value is read in wider loads than it was written with, a
+/// store-forwarding stall on every argument of every call (D49).
+#[inline(always)]
 pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
     Ok(match v {
         proto::Value::Undefined => Value::Undefined,
         proto::Value::Null => Value::Null,
         proto::Value::Bool(b) => Value::Bool(*b),
         proto::Value::Number(n) => Value::Number(*n),
+        _ => return from_wire_other(rt, v),
+    })
+}
+
+/// `from_wire` for everything but the scalars.
+fn from_wire_other(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
+    Ok(match v {
+        proto::Value::Undefined | proto::Value::Null | proto::Value::Bool(_) | proto::Value::Number(_) => from_wire(rt, v)?,
         proto::Value::String(s) => Value::String(s.as_str().into()),
         proto::Value::BigInt(b) => Value::BigInt(Rc::new(BigInt::new(b.negative, b.words.clone()))),
         proto::Value::Array(items) => {

@@ -78,15 +78,16 @@ fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult
     match catch_unwind(AssertUnwindSafe(|| body(cx))) {
         Ok(r) => r,
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = panic_message(&*panic);
             tracing::error!(call = name, "internal error: {what}");
             Err(Fail::Message(status::GENERIC_FAILURE, format!("internal error in napi-hostd during {name}: {what}")))
         }
     }
+}
+
+/// What a caught panic said (its `&str` or `String` payload), for an error that reports it.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_default()
 }
 
 /// The plain form (`CHECK_ENV`): for functions that cannot run JavaScript; they work while an
