@@ -248,6 +248,7 @@ pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, Rin
 impl RingIn {
     /// Bytes ready, or the end (or a broken ring, which the read reports).
     fn readable(&mut self) -> bool {
+        self.consumer.touch_next();
         !matches!(self.consumer.available(), Ok(0)) || self.bell.hung_up()
     }
 

@@ -226,6 +226,22 @@ impl Consumer {
         Ok(head - self.tail)
     }
 
+    /// Reads (and discards) the first two lines where the next bytes will land. A consumer
+    /// polling the write index calls this beside it, so that when the producer writes both, the
+    /// two cache misses overlap instead of following each other.
+    #[inline]
+    pub fn touch_next(&self) {
+        let at = (self.tail & (RING_CAPACITY - 1)) as usize;
+        let next = (at + 64) & (RING_CAPACITY as usize - 1);
+        let data = self.ring.data();
+        // SAFETY: both offsets are inside the ring (masked); a byte read races with the
+        // producer's writes, which is why it is volatile and its value unused.
+        unsafe {
+            std::ptr::read_volatile(data.add(at));
+            std::ptr::read_volatile(data.add(next));
+        }
+    }
+
     /// Copies out up to `buf.len()` ready bytes and frees their room; 0 when none are ready.
     pub fn pop(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = (self.available()? as usize).min(buf.len());
@@ -347,6 +363,21 @@ mod tests {
         assert_eq!(p.push(b"b").unwrap(), (1, false), "the flag was lowered by the first wake-up");
         assert!(c.prepare_sleep().unwrap(), "bytes are ready: no sleep");
         assert_eq!(p.push(b"c").unwrap(), (1, false));
+    }
+
+    #[test]
+    fn touching_the_next_lines_stays_inside_the_ring_at_its_end() {
+        // The ring to the client ends the mapping: a look past its end would fault.
+        let (rings, _file) = Rings::create().unwrap();
+        let mut p = rings.producer(Direction::ToClient);
+        let mut c = rings.consumer(Direction::ToClient);
+        let mut buf = vec![0u8; RING_CAPACITY as usize];
+        // First the ring's last byte (its next line wraps to the start), then its first.
+        for len in [RING_CAPACITY as usize - 1, 1] {
+            assert_eq!(p.push(&buf[..len]).unwrap().0, len);
+            assert_eq!(c.pop(&mut buf).unwrap(), len);
+            c.touch_next();
+        }
     }
 
     #[test]

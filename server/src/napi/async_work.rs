@@ -12,7 +12,7 @@ use std::time::Duration;
 use napi_protocol::spin::{spin_until, SPIN};
 
 use super::callback::call_into_module;
-use super::entry::{self, fail, out, Cx, Fail, NapiResult};
+use super::entry::{self, OrStatus, fail, out, Cx, Fail, NapiResult};
 use super::types::*;
 use crate::runtime::events::EventQueue;
 use crate::runtime::{EnvId, Runtime, Thrown};
@@ -225,7 +225,7 @@ fn work_of(rt: &Runtime, handle: napi_async_work) -> NapiResult<Arc<Work>> {
     if handle.is_null() {
         return fail(status::INVALID_ARG);
     }
-    rt.async_tables.borrow().works.get(&(handle as usize)).cloned().ok_or(Fail::Status(status::INVALID_ARG))
+    rt.async_tables.borrow().works.get(&(handle as usize)).cloned().or_status(status::INVALID_ARG)
 }
 
 /// Runs on the JS thread once the work item executed or was cancelled.

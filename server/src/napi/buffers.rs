@@ -3,7 +3,7 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, fail, input, out, Cx, NapiResult};
+use super::entry::{self, OrStatus, fail, input, out, Cx, NapiResult};
 use super::types::*;
 use crate::runtime::convert::ErrorKind;
 use crate::runtime::object::{ArrayBufferData, Backing, Finalizer, ObjectClass, TypedArrayKind, View, Wrap};
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn napi_create_typedarray(env: napi_env, type_: i32, lengt
         cx.value(arraybuffer)?;
         let slot = out(result)?;
         let ab = cx.arraybuffer_arg(arraybuffer)?;
-        let kind = typed_array_kind(type_).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let kind = typed_array_kind(type_).or_status(status::INVALID_ARG)?;
         let size = kind.element_size();
         if size > 1 && byte_offset % size != 0 {
             let msg = format!("start offset of {} should be a multiple of {size}", kind.name());
@@ -175,7 +175,7 @@ pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, re
 pub unsafe extern "C" fn napi_get_typedarray_info(env: napi_env, typedarray: napi_value, type_: *mut i32, length: *mut usize, data: *mut *mut c_void, arraybuffer: *mut napi_value, byte_offset: *mut usize) -> napi_status {
     entry::plain(env, "napi_get_typedarray_info", |cx| {
         let v = cx.value(typedarray)?;
-        let view = cx.view_of(&v).filter(|view| view.kind.is_some()).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let view = cx.view_of(&v).filter(|view| view.kind.is_some()).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if !type_.is_null() {
             *out(type_)? = view.kind.expect("filtered") as i32;
@@ -228,7 +228,7 @@ pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, resu
 pub unsafe extern "C" fn napi_get_dataview_info(env: napi_env, dataview: napi_value, bytelength: *mut usize, data: *mut *mut c_void, arraybuffer: *mut napi_value, byte_offset: *mut usize) -> napi_status {
     entry::plain(env, "napi_get_dataview_info", |cx| {
         let v = cx.value(dataview)?;
-        let view = cx.view_of(&v).filter(|view| view.kind.is_none()).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let view = cx.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if !bytelength.is_null() {
             *out(bytelength)? = view.length;
@@ -293,7 +293,7 @@ pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result
 pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: *mut *mut c_void, length: *mut usize) -> napi_status {
     entry::plain(env, "napi_get_buffer_info", |cx| {
         let v = cx.value(value)?;
-        let view = cx.view_of(&v).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let view = cx.view_of(&v).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if !data.is_null() {
             *out(data)? = if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void;

@@ -26,6 +26,23 @@ impl From<Thrown> for Fail {
 
 pub type NapiResult<T = ()> = Result<T, Fail>;
 
+/// An `Option` as a result failing with status `s` when empty. Unlike `ok_or(Fail::Status(s))`
+/// it builds no `Fail` when there is a value: that one would be dropped through a call, on
+/// every Node-API call's way.
+pub trait OrStatus<T> {
+    fn or_status(self, s: napi_status) -> NapiResult<T>;
+}
+
+impl<T> OrStatus<T> for Option<T> {
+    #[inline(always)]
+    fn or_status(self, s: napi_status) -> NapiResult<T> {
+        match self {
+            Some(v) => Ok(v),
+            None => Err(Fail::Status(s)),
+        }
+    }
+}
+
 /// `Err(Fail::Status(s))`, for the many argument checks.
 pub fn fail<T>(s: napi_status) -> NapiResult<T> {
     Err(Fail::Status(s))
@@ -56,33 +73,46 @@ fn env_of(rt: &Runtime, env: napi_env) -> Option<Rc<Env>> {
     rt.env(EnvId(u32::try_from(index).ok()?))
 }
 
+#[inline(always)]
 fn record(env: &Env, result: NapiResult) -> napi_status {
     match result {
         Ok(()) => status::OK,
-        Err(Fail::Status(s)) => {
+        Err(fail) => record_failure(env, fail),
+    }
+}
+
+#[cold]
+fn record_failure(env: &Env, fail: Fail) -> napi_status {
+    match fail {
+        Fail::Status(s) => {
             env.set_last_error(s, None);
             s
         }
-        Err(Fail::Message(s, m)) => {
+        Fail::Message(s, m) => {
             env.set_last_error(s, Some(m));
             s
         }
-        Err(Fail::Thrown(_)) => unreachable!("converted before recording"),
+        Fail::Thrown(_) => unreachable!("converted before recording"),
     }
 }
 
 fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> NapiResult {
     // A span per call only when tracing at that level: even a disabled span costs a few
     // dozen instructions, on every Node-API call.
-    let _span = tracing::level_enabled!(tracing::Level::TRACE).then(|| tracing::trace_span!("napi", call = name).entered());
-    match catch_unwind(AssertUnwindSafe(|| body(cx))) {
+    let span = tracing::level_enabled!(tracing::Level::TRACE).then(|| tracing::trace_span!("napi", call = name).entered());
+    let result = match catch_unwind(AssertUnwindSafe(|| body(cx))) {
         Ok(r) => r,
         Err(panic) => {
             let what = panic_message(&*panic);
             tracing::error!(call = name, "internal error: {what}");
             Err(Fail::Message(status::GENERIC_FAILURE, format!("internal error in napi-hostd during {name}: {what}")))
         }
+    };
+    // Dropped only when there is one: the drop of an empty `Option` was a call of its own.
+    if let Some(span) = span {
+        drop(span);
     }
+    result
 }
 
 /// What a caught panic said (its `&str` or `String` payload), for an error that reports it.
@@ -158,13 +188,13 @@ fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body
 pub fn out<'a, T>(ptr: *mut T) -> NapiResult<&'a mut T> {
     // SAFETY: Node-API requires out-pointers to be null or valid for writes of T; null is
     // rejected here, a dangling pointer is the addon's own bug (Node would crash too).
-    unsafe { ptr.as_mut() }.ok_or(Fail::Status(status::INVALID_ARG))
+    unsafe { ptr.as_mut() }.or_status(status::INVALID_ARG)
 }
 
 /// Like `out`, for inputs the addon passes by pointer.
 pub fn input<'a, T>(ptr: *const T) -> NapiResult<&'a T> {
     // SAFETY: as for `out`: null is rejected, anything else must be valid per the API contract.
-    unsafe { ptr.as_ref() }.ok_or(Fail::Status(status::INVALID_ARG))
+    unsafe { ptr.as_ref() }.or_status(status::INVALID_ARG)
 }
 
 impl Cx<'_> {

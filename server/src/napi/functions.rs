@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::entry::{self, fail, input, out, Cx, NapiResult};
+use super::entry::{self, OrStatus, fail, input, out, Cx, NapiResult};
 use super::strings::read_utf8;
 use super::types::*;
 use crate::runtime::object::{Callable, Function, ObjectClass};
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn napi_get_cb_info(env: napi_env, cbinfo: napi_callback_i
         // The frame stays borrowed while handles are made (another cell): no copy of the
         // arguments on every call.
         let frames = cx.rt.frames.borrow();
-        let frame = frames.get(cbinfo as usize - 1).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let frame = frames.get(cbinfo as usize - 1).or_status(status::INVALID_ARG)?;
         if !argv.is_null() {
             let capacity = *out(argc)?;
             for i in 0..capacity {
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn napi_get_new_target(env: napi_env, cbinfo: napi_callbac
         }
         let slot = out(result)?;
         let target = cx.rt.frames.borrow().get(cbinfo as usize - 1).map(|f| f.new_target);
-        let target = target.ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let target = target.or_status(status::INVALID_ARG)?;
         *slot = match target {
             Some(t) => cx.handle(Value::Object(t)),
             None => std::ptr::null_mut(),

@@ -2,7 +2,7 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, fail, out};
+use super::entry::{self, OrStatus, fail, out};
 use super::types::*;
 use crate::runtime::object::Finalizer;
 use crate::runtime::references::Reference;
@@ -39,7 +39,7 @@ pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_re
 pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, result: *mut u32) -> napi_status {
     entry::plain(env, "napi_reference_ref", |cx| {
         let mut refs = cx.rt.refs.borrow_mut();
-        let r = refs.get_mut(reference as usize).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
         r.count += 1;
         if !result.is_null() {
             *out(result)? = r.count;
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, 
 pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref, result: *mut u32) -> napi_status {
     entry::plain(env, "napi_reference_unref", |cx| {
         let mut refs = cx.rt.refs.borrow_mut();
-        let r = refs.get_mut(reference as usize).ok_or(entry::Fail::Status(status::INVALID_ARG))?;
+        let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
         if r.count == 0 {
             return fail(status::GENERIC_FAILURE);
         }
@@ -78,7 +78,7 @@ pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi
         let slot = out(result)?;
         let v = cx.rt.refs.borrow().get(reference as usize).map(|r| (!r.collected).then(|| r.value.clone()));
         // A weak reference whose object was collected answers an empty (NULL) result.
-        *slot = match v.ok_or(entry::Fail::Status(status::INVALID_ARG))? {
+        *slot = match v.or_status(status::INVALID_ARG)? {
             Some(v) => cx.handle(v),
             None => std::ptr::null_mut(),
         };

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::rc::Rc;
 
-use super::entry::{self, fail, input, out, Cx, Fail, NapiResult};
+use super::entry::{self, fail, input, out, Cx, NapiResult, OrStatus};
 use super::strings::read_utf8;
 use super::types::*;
 use crate::runtime::bigint::BigInt;
@@ -339,7 +339,7 @@ pub unsafe extern "C" fn napi_get_date_value(env: napi_env, value: napi_value, r
     entry::js(env, "napi_get_date_value", |cx| {
         let d = date_value(cx, value)?;
         let slot = out(result)?;
-        *slot = d.ok_or(Fail::Status(status::DATE_EXPECTED))?;
+        *slot = d.or_status(status::DATE_EXPECTED)?;
         Ok(())
     })
 }
@@ -372,7 +372,7 @@ pub unsafe extern "C" fn napi_get_value_external(env: napi_env, value: napi_valu
             },
             _ => None,
         };
-        *slot = data.ok_or(Fail::Status(status::INVALID_ARG))? as *mut c_void;
+        *slot = data.or_status(status::INVALID_ARG)? as *mut c_void;
         Ok(())
     })
 }
