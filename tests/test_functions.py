@@ -58,6 +58,22 @@ def test_function_proxies_are_called_without_an_argument_tuple_after_their_first
     assert counter(1).increment() == 2
 
 
+def test_methods_are_called_without_an_argument_tuple_after_their_first_call(load):
+    """D50: a method read from an object (`JSMethod`) announces its vectorcall as function
+    proxies do, and keeps its `this` through it."""
+    have_vectorcall = 1 << 11  # Py_TPFLAGS_HAVE_VECTORCALL
+    counter = load("classes").Counter(5)
+    increment = counter.increment
+    assert increment() == 6
+    assert type(increment).__flags__ & have_vectorcall
+    assert [counter.increment() for _ in range(3)] == [7, 8, 9]
+    # Another object's method: its own `this`.
+    other = load("classes").Counter(100)
+    assert other.increment() == 101 and counter.increment() == 10
+    with pytest.raises(TypeError, match="keyword"):
+        counter.increment(by=1)
+
+
 def test_get_cb_info_fills_spare_argv_slots_with_undefined(load):
     addon = load("functions")
     info = addon.cbInfo()

@@ -75,7 +75,7 @@ impl JSRef {
             let members = Connection::class_members(conn, proto)?;
             if let Some(m) = members.bind(py).get_item(name)? {
                 if let Ok(f) = m.downcast_into::<JSRef>() {
-                    return Ok(Py::new(py, JSMethod { this: slf.clone().unbind(), func: f.unbind() })?.into_any());
+                    return Ok(Py::new(py, JSMethod::new(slf.clone().unbind(), f.unbind()))?.into_any());
                 }
             }
         }
@@ -83,7 +83,7 @@ impl JSRef {
         let bound = value.bind(py);
         if let Ok(f) = bound.downcast::<JSRef>() {
             if f.get().kind == "function" {
-                return Ok(Py::new(py, JSMethod { this: slf.clone().unbind(), func: f.clone().unbind() })?.into_any());
+                return Ok(Py::new(py, JSMethod::new(slf.clone().unbind(), f.clone().unbind()))?.into_any());
             }
         }
         Ok(value)
@@ -132,7 +132,7 @@ impl JSCallable {
     /// Calls the function with `this` undefined, or constructs it when it is a class.
     #[pyo3(signature = (*args))]
     fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        announce_vectorcall(slf);
+        announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
         call_proxy(slf, args.as_slice())
     }
 }
@@ -149,31 +149,43 @@ fn call_proxy(slf: &Bound<'_, JSCallable>, args: &[Bound<'_, PyAny>]) -> PyResul
     }
 }
 
-/// Tells the type of `slf`, at its first call, where its instances keep `vectorcall`: CPython
-/// then calls them through it, without the tuple of arguments it makes for the call slot and
-/// the tuple slicing PyO3 does for `*args` (about a tenth of an in-process call, D49). Done
-/// per type, by the first call, because the offset is known only from an instance, and because
-/// CPython 3.11 does not pass the flag on to subclasses such as `JSFunction`.
-fn announce_vectorcall(slf: &Bound<'_, JSCallable>) {
-    let obj = slf.as_ptr();
+/// Tells the type of `obj`, at its first call, where its instances keep their vectorcall
+/// (`field`, inside `obj`): CPython then calls them through it, without the tuple of arguments
+/// it makes for the call slot and the tuple slicing PyO3 does for `*args` (about a tenth of an
+/// in-process call, D49). Done per type, by the first call, because the offset is known only
+/// from an instance, and because CPython 3.11 does not pass the flag on to subclasses such as
+/// `JSFunction`. Every instance of the type must keep its vectorcall at that offset.
+fn announce_vectorcall(obj: &Bound<'_, PyAny>, field: &ffi::vectorcallfunc) {
+    let obj = obj.as_ptr();
     // SAFETY: the GIL is held and `obj` is a live instance, so its type is a live type object.
-    // Only heap types are changed (every type with this base is one: PyO3 and Python classes);
-    // their slots are ours to set while the GIL is held, and every instance of the type has
-    // `vectorcall` at the same offset, set by `new`.
+    // Only heap types are changed (every type with such a field is one: PyO3 and Python
+    // classes); their slots are ours to set while the GIL is held, and (the caller's promise)
+    // every instance of the type keeps its vectorcall at the same offset.
     unsafe {
         let ty = ffi::Py_TYPE(obj);
         let flags = (*ty).tp_flags;
         if flags & ffi::Py_TPFLAGS_HAVE_VECTORCALL != 0 || flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
             return;
         }
-        let field = std::ptr::addr_of!(slf.get().vectorcall) as isize;
-        (*ty).tp_vectorcall_offset = field - obj as isize;
+        (*ty).tp_vectorcall_offset = field as *const ffi::vectorcallfunc as isize - obj as isize;
         (*ty).tp_flags = flags | ffi::Py_TPFLAGS_HAVE_VECTORCALL;
     }
 }
 
-/// A `JSCallable`'s vectorcall: `call_proxy` with the caller's array of arguments.
-unsafe extern "C" fn vectorcall_call(callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargsf: libc::size_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+/// What the vectorcalls of proxies share: keyword arguments refused, the arguments as a slice,
+/// an error or a panic turned into the Python exception CPython expects. `call` gets the
+/// callable and the arguments.
+///
+/// # Safety
+/// CPython's vectorcall contract (PEP 590): the GIL held, `callable` alive, `args` holding the
+/// `nargsf` arguments, `kwnames` null or a tuple of names.
+unsafe fn vectorcall_with(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: libc::size_t,
+    kwnames: *mut ffi::PyObject,
+    call: impl FnOnce(Bound<'_, PyAny>, &[Bound<'_, PyAny>]) -> PyResult<PyObject>,
+) -> *mut ffi::PyObject {
     // SAFETY: CPython calls a vectorcall with the GIL held.
     let py = unsafe { Python::assume_gil_acquired() };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -181,14 +193,13 @@ unsafe extern "C" fn vectorcall_call(callable: *mut ffi::PyObject, args: *const 
         if !kwnames.is_null() && unsafe { ffi::PyTuple_GET_SIZE(kwnames) } > 0 {
             return Err(PyTypeError::new_err("a JavaScript function takes no keyword arguments"));
         }
-        // SAFETY: `callable` is the instance whose type announced this function (so a
-        // `JSCallable`), borrowed for the call.
-        let slf = unsafe { Bound::from_borrowed_ptr(py, callable).downcast_into_unchecked::<JSCallable>() };
+        // SAFETY: `callable` is alive for the call (a new reference is taken for the `Bound`).
+        let slf = unsafe { Bound::from_borrowed_ptr(py, callable) };
         // SAFETY: `args` holds `nargs` borrowed references, alive for the call; a `Bound` is
         // one pointer, as `PyTuple::as_slice` relies on too, and none of these is dropped.
         let nargs = unsafe { ffi::PyVectorcall_NARGS(nargsf) } as usize;
         let args: &[Bound<'_, PyAny>] = if nargs == 0 { &[] } else { unsafe { std::slice::from_raw_parts(args.cast::<Bound<'_, PyAny>>(), nargs) } };
-        call_proxy(&slf, args)
+        call(slf, args)
     }));
     match result {
         Ok(Ok(value)) => value.into_ptr(),
@@ -204,20 +215,51 @@ unsafe extern "C" fn vectorcall_call(callable: *mut ffi::PyObject, args: *const 
     }
 }
 
+/// A `JSCallable`'s vectorcall: `call_proxy` with the caller's array of arguments.
+unsafe extern "C" fn vectorcall_call(callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargsf: libc::size_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython's own call of a vectorcall; `callable`'s type announced this function,
+    // so it is a `JSCallable`.
+    unsafe { vectorcall_with(callable, args, nargsf, kwnames, |slf, args| call_proxy(&slf.downcast_into_unchecked::<JSCallable>(), args)) }
+}
+
+/// A `JSMethod`'s vectorcall: its function called with its `this`.
+unsafe extern "C" fn vectorcall_method(callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargsf: libc::size_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: as in `vectorcall_call`, for `JSMethod`.
+    unsafe {
+        vectorcall_with(callable, args, nargsf, kwnames, |slf, args| {
+            let method = slf.downcast_into_unchecked::<JSMethod>();
+            method.get().call(method.py(), args)
+        })
+    }
+}
+
 /// A function read from an object, bound to it as `this` (like `obj.f()` in JS). Passed back to
 /// JavaScript it is the function itself, as `obj.f` is in JS.
 #[pyclass(frozen, module = "napi_python._native")]
 pub struct JSMethod {
     pub this: Py<JSRef>,
     pub func: Py<JSRef>,
+    /// Its vectorcall, as `JSCallable`'s (D49): a method call makes no tuple either (D50).
+    vectorcall: ffi::vectorcallfunc,
+}
+
+impl JSMethod {
+    pub fn new(this: Py<JSRef>, func: Py<JSRef>) -> JSMethod {
+        JSMethod { this, func, vectorcall: vectorcall_method }
+    }
+
+    fn call(&self, py: Python<'_>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+        let conn = self.func.get().conn.bind(py);
+        Connection::call_with(conn, self.func.bind(py).as_any(), self.this.bind(py).as_any(), args)
+    }
 }
 
 #[pymethods]
 impl JSMethod {
     #[pyo3(signature = (*args))]
-    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        let conn = self.func.get().conn.bind(py);
-        Connection::call(conn, self.func.bind(py).as_any(), self.this.bind(py).as_any(), args)
+    fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
+        slf.get().call(slf.py(), args.as_slice())
     }
 
     #[getter]
