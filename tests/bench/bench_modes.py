@@ -253,9 +253,10 @@ def main() -> int:
         bridge_col = f"{br:11.1f}" if br is not None else f"{'n/a':>11}"
         print(f"{op:<10}{node[op]:9.2f}{here:12.2f}{here / node[op]:8.0f}{iso:10.2f}{iso / node[op]:8.0f}{iso / raw:7.2f}{bridge_col}")
     ratio = m[("in-process", "add")] / node["add"]
-    # The rounds' spread: on these VMs a Python thread's calls slow by up to 2x for tens of
-    # milliseconds at a time, with nothing else running in the VM, while node's loop, which
-    # stays in the CPU's nearest caches, barely moves (D50). A wide spread marks such a run.
+    # The rounds' spread: on these VMs an in-process call slows by up to 2x for tens of
+    # milliseconds at a time, with nothing else running in the VM, while node's loop and plain
+    # Python loops, which stay in the CPU's nearest caches, barely move (D50). A wide spread
+    # marks such a run.
     spread = lambda kind: f"{min(samples[(kind, 'add')]):.2f}-{max(samples[(kind, 'add')]):.2f}"  # noqa: E731
     print(f"goal: in-process add <= 10x node: {ratio:.0f}x  {'PASS' if ratio <= 10 else 'MISS'}"
           f"  (rounds: in-process {spread('in-process')} µs, node {spread('node')} µs)")
