@@ -99,20 +99,33 @@ fn record_failure(env: &Env, fail: Fail) -> napi_status {
 fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> NapiResult {
     // A span per call only when tracing at that level: even a disabled span costs a few
     // dozen instructions, on every Node-API call.
-    let span = tracing::level_enabled!(tracing::Level::TRACE).then(|| tracing::trace_span!("napi", call = name).entered());
+    let span = tracing::level_enabled!(tracing::Level::TRACE).then(|| traced(name));
     let result = match catch_unwind(AssertUnwindSafe(|| body(cx))) {
         Ok(r) => r,
-        Err(panic) => {
-            let what = panic_message(&*panic);
-            tracing::error!(call = name, "internal error: {what}");
-            Err(Fail::Message(status::GENERIC_FAILURE, format!("internal error in napi-hostd during {name}: {what}")))
-        }
+        Err(panic) => Err(internal_error(name, panic)),
     };
     // Dropped only when there is one: the drop of an empty `Option` was a call of its own.
     if let Some(span) = span {
         drop(span);
     }
     result
+}
+
+// The span and the panic report are out of line and cold: inlined into each of the Node-API
+// functions, their code was most of each one, and spread its few hot instructions over more
+// cache lines than the call itself needs (D50).
+#[cold]
+#[inline(never)]
+fn traced(name: &'static str) -> tracing::span::EnteredSpan {
+    tracing::trace_span!("napi", call = name).entered()
+}
+
+#[cold]
+#[inline(never)]
+fn internal_error(name: &'static str, panic: Box<dyn std::any::Any + Send>) -> Fail {
+    let what = panic_message(&*panic);
+    tracing::error!(call = name, "internal error: {what}");
+    Fail::Message(status::GENERIC_FAILURE, format!("internal error in napi-hostd during {name}: {what}"))
 }
 
 /// What a caught panic said (its `&str` or `String` payload), for an error that reports it.

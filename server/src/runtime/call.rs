@@ -33,15 +33,17 @@ impl Runtime {
     fn invoke(&self, callable: Callable, this: Value, args: Cow<'_, [Value]>, new_target: Option<ObjectId>) -> JsResult<Value> {
         let depth = self.depth.get();
         if depth >= MAX_DEPTH {
-            return Err(self.range_error("Maximum call stack size exceeded".into()));
+            return Err(self.too_deep());
         }
         self.depth.set(depth + 1);
+        // An addon's function is the call on every path from Python: its arm stays here, the
+        // others are out of line, so the hot instructions sit together (D50).
         let result = match callable {
             Callable::Native { env, cb, data, receiver } => {
                 if let Some(proto) = receiver {
                     if !self.inherits(&this, proto) {
                         self.depth.set(depth);
-                        return Err(self.type_error("Illegal invocation".into()));
+                        return Err(self.illegal_invocation());
                     }
                 }
                 // Native functions are sloppy-mode functions: a nullish receiver is the global
@@ -62,6 +64,17 @@ impl Runtime {
                 let frame = CallFrame { this, args, new_target, data };
                 crate::napi::callback::invoke(self, env, cb, frame)
             }
+            other => self.invoke_other(other, this, args, new_target),
+        };
+        self.depth.set(depth);
+        result
+    }
+
+    /// `invoke` for the callables that are not an addon's functions.
+    #[inline(never)]
+    fn invoke_other(&self, callable: Callable, this: Value, args: Cow<'_, [Value]>, new_target: Option<ObjectId>) -> JsResult<Value> {
+        match callable {
+            Callable::Native { .. } => unreachable!("invoke calls native functions itself"),
             Callable::Builtin(f) => f(self, this, &args, new_target),
             Callable::Resolver { promise, reject } => {
                 let v = args.first().cloned().unwrap_or(Value::Undefined);
@@ -87,9 +100,19 @@ impl Runtime {
                     None => Err(self.type_error("Python functions cannot be called in this host".into())),
                 }
             }
-        };
-        self.depth.set(depth);
-        result
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self) -> super::Thrown {
+        self.range_error("Maximum call stack size exceeded".into())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn illegal_invocation(&self) -> super::Thrown {
+        self.type_error("Illegal invocation".into())
     }
 
     /// `new ctor(...args)` (with `new.target` = ctor).
