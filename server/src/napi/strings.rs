@@ -124,7 +124,9 @@ fn string(cx: &Cx, value: napi_value) -> NapiResult<JsString> {
 
 /// The shared shape of the three getters: with no buffer, report the full length (in `T` units,
 /// without terminator); with a buffer, write at most `bufsize - 1` units and a terminator, and
-/// report how many were written.
+/// report how many were written. `encode` writes into the buffer itself and answers how many
+/// units it wrote: strings are read on most calls into an addon, and a copy of the text made
+/// first, then cut, then copied again cost two allocations each time (D50).
 fn get_string<T: Copy + Default>(
     env: napi_env,
     name: &'static str,
@@ -132,7 +134,7 @@ fn get_string<T: Copy + Default>(
     buf: *mut T,
     bufsize: usize,
     result: *mut usize,
-    encode: impl FnOnce(&JsString, usize) -> Vec<T>,
+    encode: impl FnOnce(&JsString, &mut [T]) -> usize,
     full_length: impl FnOnce(&JsString) -> usize,
 ) -> napi_status {
     entry::plain(env, name, |cx| {
@@ -145,14 +147,15 @@ fn get_string<T: Copy + Default>(
         let written = if bufsize == 0 {
             0
         } else {
-            let units = encode(&s, bufsize - 1);
-            // SAFETY: the addon promises `bufsize` writable units; we write at most
-            // `bufsize - 1` plus the terminator.
+            // SAFETY: the addon promises `bufsize` writable units at `buf` (non-null, checked),
+            // memory of its own that no value of ours overlaps; at most `bufsize - 1` are
+            // written through the slice, then the terminator after them.
             unsafe {
-                std::ptr::copy_nonoverlapping(units.as_ptr(), buf, units.len());
-                *buf.add(units.len()) = T::default();
+                let units = std::slice::from_raw_parts_mut(buf, bufsize - 1);
+                let written = encode(&s, units);
+                *buf.add(written) = T::default();
+                written
             }
-            units.len()
         };
         if !result.is_null() {
             *out(result)? = written;
@@ -161,32 +164,71 @@ fn get_string<T: Copy + Default>(
     })
 }
 
-/// UTF-8 of `s` cut to at most `max` bytes without splitting a character.
-fn utf8_prefix(s: &JsString, max: usize) -> Vec<u8> {
-    let text = s.to_rust_string();
-    let mut end = max.min(text.len());
+/// Writes the UTF-8 of `s` into `out`, cut so as not to split a character; answers the bytes
+/// written.
+fn write_utf8_prefix(s: &JsString, out: &mut [u8]) -> usize {
+    let converted;
+    let text = match s.as_str() {
+        Some(text) => text,
+        None => {
+            converted = s.to_rust_string();
+            &converted
+        }
+    };
+    let mut end = out.len().min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text.as_bytes()[..end].to_vec()
+    out[..end].copy_from_slice(&text.as_bytes()[..end]);
+    end
+}
+
+/// Writes the first UTF-16 units of `s` into `out`, each through `unit`; answers how many.
+fn write_utf16_prefix<T>(s: &JsString, out: &mut [T], unit: impl Fn(u16) -> T) -> usize {
+    let mut n = 0;
+    let mut put = |u: u16| {
+        if n == out.len() {
+            return false;
+        }
+        out[n] = unit(u);
+        n += 1;
+        true
+    };
+    match s {
+        JsString::Text(text) => {
+            for u in text.encode_utf16() {
+                if !put(u) {
+                    break;
+                }
+            }
+        }
+        JsString::Units(units) => {
+            for &u in units.iter() {
+                if !put(u) {
+                    break;
+                }
+            }
+        }
+    }
+    n
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_string_utf8(env: napi_env, value: napi_value, buf: *mut c_char, bufsize: usize, result: *mut usize) -> napi_status {
-    get_string(env, "napi_get_value_string_utf8", value, buf as *mut u8, bufsize, result, utf8_prefix, |s| s.to_rust_string().len())
+    get_string(env, "napi_get_value_string_utf8", value, buf as *mut u8, bufsize, result, write_utf8_prefix, JsString::len_utf8)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_string_latin1(env: napi_env, value: napi_value, buf: *mut c_char, bufsize: usize, result: *mut usize) -> napi_status {
     // V8's WriteOneByte keeps the low byte of each UTF-16 unit.
     get_string(env, "napi_get_value_string_latin1", value, buf as *mut u8, bufsize, result,
-        |s, max| s.to_utf16().into_iter().take(max).map(|u| u as u8).collect(),
+        |s, out| write_utf16_prefix(s, out, |u| u as u8),
         JsString::len_utf16)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_string_utf16(env: napi_env, value: napi_value, buf: *mut u16, bufsize: usize, result: *mut usize) -> napi_status {
     get_string(env, "napi_get_value_string_utf16", value, buf, bufsize, result,
-        |s, max| s.to_utf16().into_iter().take(max).collect(),
+        |s, out| write_utf16_prefix(s, out, |u| u),
         JsString::len_utf16)
 }

@@ -29,7 +29,11 @@ impl JsString {
 
     /// Decodes UTF-8 as V8 does: each maximal invalid subsequence becomes U+FFFD.
     pub fn from_utf8_lossy(bytes: &[u8]) -> JsString {
-        JsString::Text(String::from_utf8_lossy(bytes).into())
+        // Valid UTF-8 (nearly every string) is checked by the faster validator first.
+        match std::str::from_utf8(bytes) {
+            Ok(text) => JsString::Text(text.into()),
+            Err(_) => JsString::Text(String::from_utf8_lossy(bytes).into()),
+        }
     }
 
     /// The text, with lone surrogates replaced by U+FFFD (what UTF-8 output gives in Node).
@@ -51,6 +55,15 @@ impl JsString {
         match self {
             JsString::Text(s) => s.encode_utf16().collect(),
             JsString::Units(u) => u.to_vec(),
+        }
+    }
+
+    /// Length of the UTF-8 `to_rust_string` gives, without making it.
+    pub fn len_utf8(&self) -> usize {
+        match self {
+            JsString::Text(s) => s.len(),
+            // A lone surrogate becomes U+FFFD: three bytes, as any unit of U+0800..U+FFFF.
+            JsString::Units(u) => char::decode_utf16(u.iter().copied()).map(|c| c.map_or(3, char::len_utf8)).sum(),
         }
     }
 
