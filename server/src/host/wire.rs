@@ -250,14 +250,21 @@ impl<'a> ToWire<'a> {
         let props: Vec<(String, Value)> = {
             let heap = self.rt.heap.borrow();
             let o = heap.obj(id);
-            o.own_keys()
-                .into_iter()
-                .filter_map(|k| match (&k, o.props.get(&k)) {
-                    (PropertyKey::Index(i), Some(Property { slot: Slot::Data(v), enumerable: true, .. })) => Some((i.to_string(), v.clone())),
-                    (PropertyKey::String(s), Some(Property { slot: Slot::Data(v), enumerable: true, .. })) => Some((s.to_rust_string(), v.clone())),
-                    _ => None,
-                })
-                .collect()
+            // `own_keys`' order (indices ascending, then names as inserted), read straight off the
+            // properties: no list of cloned keys, each looked up again.
+            let data = |p: &Property| match p {
+                Property { slot: Slot::Data(v), enumerable: true, .. } => Some(v.clone()),
+                _ => None,
+            };
+            let mut indices: Vec<(u32, &Property)> = o.props.iter().filter_map(|(k, p)| if let PropertyKey::Index(i) = k { Some((*i, p)) } else { None }).collect();
+            indices.sort_unstable_by_key(|&(i, _)| i);
+            let mut props = Vec::with_capacity(o.props.len());
+            props.extend(indices.into_iter().filter_map(|(i, p)| Some((i.to_string(), data(p)?))));
+            props.extend(o.props.iter().filter_map(|(k, p)| match k {
+                PropertyKey::String(s) => Some((s.to_rust_string(), data(p)?)),
+                _ => None,
+            }));
+            props
         };
         let out = props.into_iter().map(|(k, v)| (k, self.value(&v))).collect();
         self.copying.pop();

@@ -81,10 +81,9 @@ fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
     Ok(PropertyKey::from_string(read_utf8(name, usize::MAX)?))
 }
 
-/// Sets `key` on `object`. Node-API stores in sloppy mode: a refused write still reports
-/// `napi_ok`.
-fn set(cx: &Cx, object: napi_value, key: PropertyKey, value: Value) -> NapiResult {
-    let obj = cx.to_object(object)?;
+/// Sets `key` on `obj` (the caller's `to_object` of its argument, made once: it boxes a
+/// primitive). Node-API stores in sloppy mode: a refused write still reports `napi_ok`.
+fn set(cx: &Cx, obj: ObjectId, key: PropertyKey, value: Value) -> NapiResult {
     accessed(cx, cx.rt.set(&Value::Object(obj), key, value))?;
     Ok(())
 }
@@ -115,9 +114,9 @@ pub unsafe extern "C" fn napi_set_property(env: napi_env, object: napi_value, ke
     entry::js(env, "napi_set_property", |cx| {
         cx.value(key)?;
         let v = cx.value(value)?;
-        cx.to_object(object)?;
+        let obj = cx.to_object(object)?;
         let k = key_of(cx, key)?;
-        set(cx, object, k, v)
+        set(cx, obj, k, v)
     })
 }
 
@@ -172,8 +171,8 @@ pub unsafe extern "C" fn napi_has_own_property(env: napi_env, object: napi_value
 pub unsafe extern "C" fn napi_set_named_property(env: napi_env, object: napi_value, utf8name: *const c_char, value: napi_value) -> napi_status {
     entry::js(env, "napi_set_named_property", |cx| {
         let v = cx.value(value)?;
-        cx.to_object(object)?;
-        set(cx, object, name_key(utf8name)?, v)
+        let obj = cx.to_object(object)?;
+        set(cx, obj, name_key(utf8name)?, v)
     })
 }
 
@@ -199,7 +198,7 @@ pub unsafe extern "C" fn napi_has_named_property(env: napi_env, object: napi_val
 pub unsafe extern "C" fn napi_set_element(env: napi_env, object: napi_value, index: u32, value: napi_value) -> napi_status {
     entry::js(env, "napi_set_element", |cx| {
         let v = cx.value(value)?;
-        set(cx, object, index_key(index), v)
+        set(cx, cx.to_object(object)?, index_key(index), v)
     })
 }
 

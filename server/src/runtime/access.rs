@@ -3,7 +3,7 @@
 //! a refused write is reported as `false`, not thrown.
 
 use super::heap::ObjectId;
-use super::object::ObjectClass;
+use super::object::{Object, ObjectClass};
 use super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::value::Value;
 use super::{JsResult, Runtime, Thrown};
@@ -55,13 +55,19 @@ impl Runtime {
 
     /// Finds `key` on `obj` or its prototype chain.
     pub fn find_property(&self, obj: ObjectId, key: &PropertyKey) -> Option<Property> {
+        self.find_property_holder(obj, key).map(|(p, _)| p)
+    }
+
+    /// `find_property`, with whether `obj` holds it itself (rather than a prototype).
+    fn find_property_holder(&self, obj: ObjectId, key: &PropertyKey) -> Option<(Property, bool)> {
         let heap = self.heap.borrow();
         let mut cur = Some(obj);
         // The chain is acyclic (set_prototype refuses cycles); the bound guards against bugs.
         for _ in 0..10_000 {
-            let o = heap.get(cur?)?;
+            let id = cur?;
+            let o = heap.get(id)?;
             if let Some(p) = o.props.get(key) {
-                return Some(p.clone());
+                return Some((p.clone(), id == obj));
             }
             cur = o.proto;
         }
@@ -110,31 +116,29 @@ impl Runtime {
             self.write_element(&el, &value)?;
             return Ok(true);
         }
-        match self.find_property(start, &key) {
-            Some(Property { slot: Slot::Accessor { set, .. }, .. }) => match set {
+        match self.find_property_holder(start, &key) {
+            Some((Property { slot: Slot::Accessor { set, .. }, .. }, _)) => match set {
                 Some(setter) => {
                     self.call(&Value::Object(setter), target.clone(), &[value])?;
                     Ok(true)
                 }
                 None => Ok(false),
             },
-            Some(Property { writable: false, .. }) => Ok(false),
-            _ => {
+            Some((Property { writable: false, .. }, _)) => Ok(false),
+            found => {
                 let Value::Object(obj) = target else {
                     // Writes to primitives' wrappers vanish in sloppy mode.
                     return Ok(false);
                 };
-                if let Some(own) = self.get_own_property(*obj, &key) {
-                    self.put_value(*obj, key, value, own);
-                    return Ok(true);
+                // The lookup started at `obj` itself (and found no typed element above), so it
+                // already told whether `obj` has the property: no second and third lookup.
+                match found {
+                    Some((own, true)) => {
+                        self.put_value(*obj, key, value, own);
+                        Ok(true)
+                    }
+                    _ => self.add_data_property(*obj, key, value),
                 }
-                self.define_own_property(*obj, key, Descriptor {
-                    value: Some(value),
-                    writable: Some(true),
-                    enumerable: Some(true),
-                    configurable: Some(true),
-                    ..Descriptor::default()
-                })
             }
         }
     }
@@ -174,6 +178,19 @@ impl Runtime {
         }
         let mut heap = self.heap.borrow_mut();
         heap.obj_mut(obj).props.insert(key, Property { slot: Slot::Data(value), ..own });
+    }
+
+    /// A property `obj` does not have yet (no own one, no typed element: the caller looked),
+    /// made by an assignment: writable, enumerable and configurable data, as
+    /// `define_own_property` would make it, without its lookups.
+    fn add_data_property(&self, obj: ObjectId, key: PropertyKey, value: Value) -> JsResult<bool> {
+        let mut heap = self.heap.borrow_mut();
+        let Some(o) = heap.get_mut(obj) else { return Ok(false) };
+        if !o.extensible {
+            return Ok(false);
+        }
+        insert_property(o, key, Property { slot: Slot::Data(value), writable: true, enumerable: true, configurable: true });
+        Ok(true)
     }
 
     fn is_array_length(&self, obj: ObjectId, key: &PropertyKey) -> bool {
@@ -281,19 +298,7 @@ impl Runtime {
                 }
             }
         };
-        let grows_array = match key {
-            PropertyKey::Index(i) if o.is_array() => Some(i),
-            _ => None,
-        };
-        o.props.insert(key, new);
-        if let Some(i) = grows_array {
-            let len_key = PropertyKey::name("length");
-            if let Some(Property { slot: Slot::Data(Value::Number(n)), .. }) = o.props.get_mut(&len_key) {
-                if (i as f64) >= *n {
-                    *n = i as f64 + 1.0;
-                }
-            }
-        }
+        insert_property(o, key, new);
         Ok(true)
     }
 
@@ -392,5 +397,22 @@ impl Runtime {
 
     pub fn throw_value(&self, v: Value) -> Thrown {
         Thrown(v)
+    }
+}
+
+/// Puts `prop` under `key` in `o`, growing an array's `length` past a new index.
+fn insert_property(o: &mut Object, key: PropertyKey, prop: Property) {
+    let grows_array = match key {
+        PropertyKey::Index(i) if o.is_array() => Some(i),
+        _ => None,
+    };
+    o.props.insert(key, prop);
+    if let Some(i) = grows_array {
+        let len_key = PropertyKey::name("length");
+        if let Some(Property { slot: Slot::Data(Value::Number(n)), .. }) = o.props.get_mut(&len_key) {
+            if (i as f64) >= *n {
+                *n = i as f64 + 1.0;
+            }
+        }
     }
 }
