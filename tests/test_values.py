@@ -279,3 +279,18 @@ def test_napi_get_version_reports_at_least_8(load):
     # node 20 answers 9; our host implements Node-API 1-10.
     version = load("values").getVersion()
     assert isinstance(version, int) and 8 <= version <= 10
+
+
+def test_dicts_come_back_with_their_own_keys_whatever_the_key_cache_holds(load):
+    """D50: the keys of dicts copied from JS objects come from a small cache of recent key
+    strings. A key must never come back as another one that shares its slot: hundreds of keys
+    through 128 slots, twice (the second round meets what the first left), long keys (not
+    cached) and non-ASCII ones included."""
+    addon = load("values")
+    keys = [f"k{i}" for i in range(300)] + ["", "é", "ключ", "日本", "x" * 40, "x" * 41, "y" * 300]
+    for _ in range(2):
+        for start in range(0, len(keys), 50):
+            sent = {k: i for i, k in enumerate(keys[start:start + 50], start)}
+            status, back, thrown = addon.coerceToObject(sent)
+            assert (status, thrown) == (NAPI_OK, None)
+            assert list(back.items()) == list(sent.items())

@@ -246,9 +246,9 @@ impl<'a, 'py> Cx<'a, 'py> {
                 PyList::new(py, items)?.into_any().unbind()
             }
             Value::Object(props) => {
-                let d = PyDict::new(py);
+                let d = crate::dictkeys::with_room(py, props.len())?;
                 for (k, v) in props {
-                    d.set_item(k, self.from_wire(v)?)?;
+                    d.set_item(crate::dictkeys::key(py, &k), self.from_wire(v)?)?;
                 }
                 d.into_any().unbind()
             }

@@ -5,6 +5,7 @@ mod buffer;
 mod channel;
 mod connection;
 mod convert;
+mod dictkeys;
 mod dispatcher;
 mod exiting;
 mod exportholder;
