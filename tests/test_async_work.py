@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,6 +112,26 @@ def test_an_exception_thrown_by_complete_is_reported_and_the_host_goes_on(load, 
     assert addon.state(0) == [1, NAPI_OK, True, True]
     assert addon.queue(1, False, False, None) == NAPI_OK
     wait_for(lambda: addon.state(1)[0] == 1, "the next completion")
+
+
+def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monkeypatch):
+    """D50: what the host sent before it ended (here the report of an uncaught exception thrown
+    by a completion) is run by the event dispatcher before `close` returns, even while the hook
+    it calls takes its time: code after `close` sees every report."""
+    started = threading.Event()
+    reported = []
+
+    def slow_hook(unraisable):
+        started.set()
+        time.sleep(0.3)
+        reported.append(unraisable)
+
+    monkeypatch.setattr(sys, "unraisablehook", slow_hook)
+    addon = load("async_work")
+    assert addon.queue(0, False, True, None) == NAPI_OK
+    assert started.wait(10), "the report of the uncaught exception"
+    addon.close()
+    assert [r.exc_value.message for r in reported] == ["thrown by complete"]
 
 
 def test_closing_waits_for_queued_work_and_runs_its_completion(load, tmp_path):

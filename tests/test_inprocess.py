@@ -356,16 +356,23 @@ def test_the_host_log_is_written_as_napi_hostd_writes_it(level):
 def test_async_work_finishing_during_a_direct_call_leaves_the_host_thread_asleep(addons):
     """D43: the completion a worker posts while a direct call lingers for its promise is run by
     that call. The post must not wake the host thread, which would only wait for the JS lock.
-    Without the hush the host thread woke for 13-40% of the awaits; with it, 0-2 times in 2000."""
+    Without the hush the host thread woke for 13-40% of the awaits; with it, 0-2 times in 2000.
+    On a machine busy with other work a lingering call may give up before the completion comes
+    (one full run saw 182 wake-ups), so the count is taken up to three times: without the hush,
+    every one of them is far above the bound."""
     before_threads = host_threads()
     addon = addons("bench_async")
     (host,) = host_threads() - before_threads
     task = Path(f"/proc/self/task/{host}")
     await_in_turn(addon, 200)
-    before = sleeps(task)
-    await_in_turn(addon, 2000)
-    woken = sleeps(task) - before
-    assert woken < 0.02 * 2000, f"the host thread woke {woken} times over 2000 awaits"
+    counts = []
+    for _ in range(3):
+        before = sleeps(task)
+        await_in_turn(addon, 2000)
+        counts.append(sleeps(task) - before)
+        if counts[-1] < 0.02 * 2000:
+            return
+    pytest.fail(f"the host thread woke {counts} times over three runs of 2000 awaits")
 
 
 def test_an_idle_in_process_host_uses_no_cpu(addons):

@@ -45,6 +45,20 @@ def test_named_properties_set_get_has(load):
     assert addon.hasNamed(obj, "missing") == [NAPI_OK, False, None]
 
 
+def test_property_names_are_told_apart_whatever_the_name_cache_holds(load):
+    """D50: names passed as C strings come from a small cache of recent names. A name must never
+    be taken for another that shares its slot: hundreds of names through 128 slots, names longer
+    than the cache keeps, and non-ASCII ones."""
+    addon = load("objects")
+    obj = js.object(addon)
+    names = [f"n{i}" for i in range(300)] + ["é", "ключ", "日本", "z" * 40, "z" * 41]
+    for i, name in enumerate(names):
+        assert addon.setNamed(obj, name, i) == OK
+    for i, name in enumerate(names):
+        assert addon.getNamed(obj, name) == [NAPI_OK, i, None]
+    assert addon.getNamed(obj, "n300") == [NAPI_OK, None, None]
+
+
 def test_keyed_properties_accept_strings_numbers_and_symbols(load):
     addon = load("objects")
     obj = js.object(addon)

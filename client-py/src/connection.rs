@@ -61,6 +61,8 @@ pub struct Connection {
     subscriptions: Arc<Subscriptions>,
     /// Calls served as `PrimitiveCall`s (for tests).
     primitive_calls: AtomicU64,
+    /// Set when the event dispatcher has run its last event.
+    dispatched: Arc<crate::dispatcher::Finished>,
 }
 
 /// Closes a top-level chain's mailbox however the request ends.
@@ -519,15 +521,17 @@ impl Connection {
                 class_members: Mutex::new(FxHashMap::default()),
                 subscriptions: Arc::new(Subscriptions::default()),
                 primitive_calls: AtomicU64::new(0),
+                dispatched: Arc::default(),
             },
         )?;
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
         let channel = conn.get().channel.clone();
         let subscriptions = conn.get().subscriptions.clone();
+        let finished = conn.get().dispatched.clone();
         std::thread::Builder::new()
             .name(format!("napi-events-{}", channel.process.pid))
-            .spawn(move || crate::dispatcher::dispatch_events(channel, subscriptions, events))
+            .spawn(move || crate::dispatcher::dispatch_events(channel, subscriptions, events, finished))
             .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
         Ok(conn)
     }
@@ -609,10 +613,16 @@ impl Connection {
         self.channel.dead().is_none()
     }
 
-    /// Ends the host, giving it `grace` seconds to run its cleanup hooks.
+    /// Ends the host, giving it `grace` seconds to run its cleanup hooks, then waits (as long
+    /// again, at most) for the event dispatcher to run what the host sent before it ended: a
+    /// report of an uncaught exception, a settlement, is run before this returns (D50).
     #[pyo3(signature = (grace=2.0))]
     fn close(&self, py: Python<'_>, grace: f64) {
-        py.allow_threads(|| self.channel.close(Duration::from_secs_f64(grace.max(0.0))));
+        let grace = Duration::from_secs_f64(grace.max(0.0));
+        py.allow_threads(|| {
+            self.channel.close(grace);
+            self.dispatched.wait(grace);
+        });
     }
 
     /// Loads an addon; answers `[exports, {name: value}]`.

@@ -2,7 +2,9 @@
 //! the host sent them, the calls no Python request caused (async-work completions,
 //! threadsafe-function calls, promise jobs), promise settlements and uncaught exceptions (D15).
 
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -13,10 +15,52 @@ use crate::connection::Connection;
 use crate::convert::dead_error;
 use crate::subscriptions::Subscriptions;
 
+/// Whether a dispatcher has run its last event, for `close` to wait on: what the host sent
+/// before it ended (the report of an uncaught exception, a settlement) is run before `close`
+/// returns, not at some later moment while the caller already goes on.
+#[derive(Default)]
+pub struct Finished {
+    done: Mutex<bool>,
+    changed: Condvar,
+    /// The dispatcher's thread, which must not wait for itself (an event that closes its host).
+    thread: Mutex<Option<ThreadId>>,
+}
+
+impl Finished {
+    /// Waits up to `limit` for the dispatcher to finish, unless this is its own thread.
+    pub fn wait(&self, limit: Duration) {
+        if *self.thread.lock().unwrap() == Some(std::thread::current().id()) {
+            return;
+        }
+        let deadline = Instant::now() + limit;
+        let mut done = self.done.lock().unwrap();
+        while !*done {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            done = self.changed.wait_timeout(done, left).unwrap().0;
+        }
+    }
+}
+
+/// Marks the dispatcher finished however its thread ends.
+struct MarkFinished(Arc<Finished>);
+
+impl Drop for MarkFinished {
+    fn drop(&mut self) {
+        *self.0.done.lock().unwrap() = true;
+        self.0.changed.notify_all();
+    }
+}
+
 /// Runs until the host is gone, holding the GIL only while it runs events: one event, and with
 /// it every event already read from the socket behind it (a burst of settlements costs one GIL
 /// acquisition). Then fails the promises still waited for, since they will never settle.
-pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>) {
+pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>, finished: Arc<Finished>) {
+    *finished.thread.lock().unwrap() = Some(std::thread::current().id());
+    // Declared first, so dropped last: after the thread state is let go too.
+    let _finished = MarkFinished(finished);
     let _state = KeptThreadState::new();
     while let Some(event) = channel.next_event() {
         // A settlement no thread claimed yet is only kept: no GIL taken from the caller about

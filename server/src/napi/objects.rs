@@ -6,7 +6,7 @@ use std::ffi::c_char;
 
 use super::entry::{self, fail, input, out, Cx, Fail, NapiResult};
 use super::functions::new_function;
-use super::strings::read_utf8;
+use super::strings::read_name;
 use super::types::*;
 use crate::runtime::object::ObjectClass;
 use crate::runtime::property::{Descriptor, PropertyKey, Slot};
@@ -78,7 +78,7 @@ fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
     if name.is_null() {
         return fail(status::INVALID_ARG);
     }
-    Ok(PropertyKey::from_string(read_utf8(name, usize::MAX)?))
+    Ok(PropertyKey::from_string(read_name(name, usize::MAX)?))
 }
 
 /// Sets `key` on `obj` (the caller's `to_object` of its argument, made once: it boxes a

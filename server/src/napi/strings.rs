@@ -1,7 +1,9 @@
 //! Strings in UTF-8, Latin-1 and UTF-16, with Node's buffer-size rules; property keys and
 //! "external" strings (which this host always copies, as Node does for short ones).
 
+use std::cell::RefCell;
 use std::ffi::{c_char, c_void};
+use std::hash::Hasher;
 
 use super::entry::{self, fail, out, Cx, NapiResult};
 use super::types::*;
@@ -38,6 +40,41 @@ pub fn read_utf8(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
     Ok(JsString::from_utf8_lossy(c_units(ptr as *const u8, length)?))
 }
 
+/// Slots of each thread's cache of property names, and the longest name kept.
+const NAME_SLOT_BITS: u32 = 7;
+const NAME_LONGEST: usize = 40;
+
+thread_local! {
+    static NAMES: RefCell<Vec<Option<JsString>>> = RefCell::new((0..1 << NAME_SLOT_BITS).map(|_| None).collect());
+}
+
+/// `read_utf8` for a property name, reused when recently read: an addon names the same
+/// properties again and again (the fields of every object it makes), as V8 internalizes them.
+/// A name found costs a hash and a comparison, no allocation and no UTF-8 check (D50). The
+/// cache holds plain strings, which no runtime owns, so runtimes sharing a thread share it.
+pub fn read_name(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
+    let bytes = c_units(ptr as *const u8, length)?;
+    if bytes.len() > NAME_LONGEST {
+        return Ok(JsString::from_utf8_lossy(bytes));
+    }
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(bytes);
+    // The top bits: FxHash mixes its low ones poorly.
+    let slot = (h.finish() >> (64 - NAME_SLOT_BITS)) as usize;
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        // Invalid UTF-8 is kept as its decoding, whose bytes differ: it is never found.
+        if let Some(name @ JsString::Text(text)) = &names[slot] {
+            if text.as_bytes() == bytes {
+                return Ok(name.clone());
+            }
+        }
+        let name = JsString::from_utf8_lossy(bytes);
+        names[slot] = Some(name.clone());
+        Ok(name)
+    })
+}
+
 fn create(env: napi_env, name: &'static str, result: *mut napi_value, make: impl FnOnce() -> NapiResult<JsString>) -> napi_status {
     entry::plain(env, name, |cx| {
         let s = make()?;
@@ -62,7 +99,7 @@ pub unsafe extern "C" fn napi_create_string_utf16(env: napi_env, str: *const u16
 
 #[no_mangle]
 pub unsafe extern "C" fn node_api_create_property_key_utf8(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
-    create(env, "node_api_create_property_key_utf8", result, || read_utf8(str, length))
+    create(env, "node_api_create_property_key_utf8", result, || read_name(str, length))
 }
 
 #[no_mangle]
