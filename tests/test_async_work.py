@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import await_in_turn, each_task, sleeps
+import napi_python
 from napi_python import JSError, js
 
 NAPI_OK = 0
@@ -132,6 +133,27 @@ def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monke
     assert started.wait(10), "the report of the uncaught exception"
     addon.close()
     assert [r.exc_value.message for r in reported] == ["thrown by complete"]
+
+
+def test_an_event_may_close_its_own_host(load):
+    """D50: `close` waits for the event dispatcher, but not when the dispatcher itself closes
+    the host from an event (here the uncaught-exception hook): it returns at once."""
+    addon = load("async_work")
+    took = []
+
+    def close_on_report(exc):
+        start = time.monotonic()
+        addon.close()
+        took.append(time.monotonic() - start)
+
+    napi_python.set_uncaught_hook(close_on_report)
+    try:
+        assert addon.queue(0, False, True, None) == NAPI_OK
+        wait_for(lambda: took, "the hook's close")
+    finally:
+        napi_python.set_uncaught_hook(None)
+    assert took[0] < 1.0, f"close waited {took[0]:.1f} s for the thread it ran on"
+    assert not addon.host.alive
 
 
 def test_closing_waits_for_queued_work_and_runs_its_completion(load, tmp_path):
