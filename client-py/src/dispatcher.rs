@@ -2,9 +2,9 @@
 //! the host sent them, the calls no Python request caused (async-work completions,
 //! threadsafe-function calls, promise jobs), promise settlements and uncaught exceptions (D15).
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::ThreadId;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -23,24 +23,17 @@ pub struct Finished {
     done: Mutex<bool>,
     changed: Condvar,
     /// The dispatcher's thread, which must not wait for itself (an event that closes its host).
-    thread: Mutex<Option<ThreadId>>,
+    thread: OnceLock<ThreadId>,
 }
 
 impl Finished {
     /// Waits up to `limit` for the dispatcher to finish, unless this is its own thread.
     pub fn wait(&self, limit: Duration) {
-        if *self.thread.lock().unwrap() == Some(std::thread::current().id()) {
+        if self.thread.get() == Some(&std::thread::current().id()) {
             return;
         }
-        let deadline = Instant::now() + limit;
-        let mut done = self.done.lock().unwrap();
-        while !*done {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            done = self.changed.wait_timeout(done, left).unwrap().0;
-        }
+        let done = self.done.lock().unwrap();
+        drop(self.changed.wait_timeout_while(done, limit, |done| !*done).unwrap());
     }
 }
 
@@ -58,7 +51,7 @@ impl Drop for MarkFinished {
 /// it every event already read from the socket behind it (a burst of settlements costs one GIL
 /// acquisition). Then fails the promises still waited for, since they will never settle.
 pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>, finished: Arc<Finished>) {
-    *finished.thread.lock().unwrap() = Some(std::thread::current().id());
+    let _ = finished.thread.set(std::thread::current().id());
     // Declared first, so dropped last: after the thread state is let go too.
     let _finished = MarkFinished(finished);
     let _state = KeptThreadState::new();

@@ -3,10 +3,10 @@
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void};
-use std::hash::Hasher;
 
 use super::entry::{self, fail, out, Cx, NapiResult};
 use super::types::*;
+use crate::recent::{self, Recent};
 use crate::runtime::object::Finalization;
 use crate::runtime::{JsString, Value};
 
@@ -40,39 +40,19 @@ pub fn read_utf8(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
     Ok(JsString::from_utf8_lossy(c_units(ptr as *const u8, length)?))
 }
 
-/// Slots of each thread's cache of property names, and the longest name kept.
-const NAME_SLOT_BITS: u32 = 7;
-const NAME_LONGEST: usize = 40;
-
 thread_local! {
-    static NAMES: RefCell<Vec<Option<JsString>>> = RefCell::new((0..1 << NAME_SLOT_BITS).map(|_| None).collect());
+    static NAMES: RefCell<Recent<JsString>> = RefCell::default();
 }
 
 /// `read_utf8` for a property name, reused when recently read: an addon names the same
 /// properties again and again (the fields of every object it makes), as V8 internalizes them.
-/// A name found costs a hash and a comparison, no allocation and no UTF-8 check (D50). The
-/// cache holds plain strings, which no runtime owns, so runtimes sharing a thread share it.
+/// The cache holds plain strings, which no runtime owns, so runtimes sharing a thread share it.
 pub fn read_name(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
     let bytes = c_units(ptr as *const u8, length)?;
-    if bytes.len() > NAME_LONGEST {
+    if bytes.len() > recent::LONGEST {
         return Ok(JsString::from_utf8_lossy(bytes));
     }
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(bytes);
-    // The top bits: FxHash mixes its low ones poorly.
-    let slot = (h.finish() >> (64 - NAME_SLOT_BITS)) as usize;
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        // Invalid UTF-8 is kept as its decoding, whose bytes differ: it is never found.
-        if let Some(name @ JsString::Text(text)) = &names[slot] {
-            if text.as_bytes() == bytes {
-                return Ok(name.clone());
-            }
-        }
-        let name = JsString::from_utf8_lossy(bytes);
-        names[slot] = Some(name.clone());
-        Ok(name)
-    })
+    Ok(NAMES.with(|names| names.borrow_mut().get_or_make(bytes, || JsString::from_utf8_lossy(bytes)).clone()))
 }
 
 fn create(env: napi_env, name: &'static str, result: *mut napi_value, make: impl FnOnce() -> NapiResult<JsString>) -> napi_status {
@@ -222,32 +202,18 @@ fn write_utf8_prefix(s: &JsString, out: &mut [u8]) -> usize {
 
 /// Writes the first UTF-16 units of `s` into `out`, each through `unit`; answers how many.
 fn write_utf16_prefix<T>(s: &JsString, out: &mut [T], unit: impl Fn(u16) -> T) -> usize {
-    let mut n = 0;
-    let mut put = |u: u16| {
-        if n == out.len() {
-            return false;
+    fn fill<T>(out: &mut [T], units: impl Iterator<Item = u16>, unit: impl Fn(u16) -> T) -> usize {
+        let mut n = 0;
+        for (slot, u) in out.iter_mut().zip(units) {
+            *slot = unit(u);
+            n += 1;
         }
-        out[n] = unit(u);
-        n += 1;
-        true
-    };
-    match s {
-        JsString::Text(text) => {
-            for u in text.encode_utf16() {
-                if !put(u) {
-                    break;
-                }
-            }
-        }
-        JsString::Units(units) => {
-            for &u in units.iter() {
-                if !put(u) {
-                    break;
-                }
-            }
-        }
+        n
     }
-    n
+    match s {
+        JsString::Text(text) => fill(out, text.encode_utf16(), unit),
+        JsString::Units(units) => fill(out, units.iter().copied(), unit),
+    }
 }
 
 #[no_mangle]
