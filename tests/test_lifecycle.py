@@ -84,6 +84,14 @@ def test_an_addons_attributes_are_its_exports_then_its_own_then_later_exports(lo
         addon.later
 
 
+def test_export_names_are_interned_as_the_names_in_python_code_are(load):
+    """The instance dict keeps each export under the interned string, so `addon.f` finds its key
+    by identity instead of comparing bytes (D51)."""
+    addon = load("lifecycle_legacy")
+    key = next(k for k in vars(addon) if k == "hello")
+    assert key is sys.intern("hello")
+
+
 def test_the_native_attribute_slot_without_a_fallback_raises_instead_of_recursing():
     """`ExportHolder`'s slot takes `_missing_attribute` from the type. Looked up through the
     slot itself, a missing fallback recursed until the C stack ran out (a segfault): checked

@@ -234,10 +234,31 @@ impl Connection {
     }
 
     /// `call`, with the arguments as they are (a tuple's items, or a vectorcall's array).
+    /// `func(*args)` on `this`, for any callable Python hands over (`Connection.call`).
     pub fn call_with(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
-        if let Some(answer) = Self::call_primitive(slf, func, this, args) {
+        if let Ok(f) = func.downcast::<JSRef>() {
+            if this.is_none() {
+                return Self::call_ref(slf, f, None, args);
+            }
+            if let Ok(t) = this.downcast::<JSRef>() {
+                return Self::call_ref(slf, f, Some(t), args);
+            }
+        }
+        Self::call_requested(slf, func, this, args)
+    }
+
+    /// A call of a function proxy on a proxy (or on nothing): the way of `JSFunction`s and
+    /// `JSMethod`s, whose types are known, so nothing is checked again (D51).
+    pub fn call_ref(slf: &Bound<'_, Self>, func: &Bound<'_, JSRef>, this: Option<&Bound<'_, JSRef>>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+        if let Some(answer) = Self::call_primitive(slf, func.get(), this.map(|t| t.get()), args) {
             return answer;
         }
+        let none = slf.py().None().into_bound(slf.py());
+        Self::call_requested(slf, func.as_any(), this.map_or(&none, |t| t.as_any()), args)
+    }
+
+    /// The call as a request (values of every kind, a host on another thread or process).
+    fn call_requested(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
         let cx = Cx::new(slf)?;
         let (func, quick) = cx.callee(func)?;
         let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
@@ -262,21 +283,16 @@ impl Connection {
     /// run Python code or wait (D49). `None`: not offered, or refused before anything ran (the
     /// caller then makes the request as usual, which also reports a dead host or an exiting
     /// interpreter).
-    fn call_primitive(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> Option<PyResult<PyObject>> {
+    fn call_primitive(slf: &Bound<'_, Self>, f: &JSRef, this: Option<&JSRef>, args: &[Bound<'_, PyAny>]) -> Option<PyResult<PyObject>> {
         let conn = slf.get();
-        let f = func.downcast::<JSRef>().ok()?.get();
         // Top level only: the calls of a Python callback continue its chain.
         if !f.quick.keeps_gil() || !f.conn.is(slf) || !conn.channel.direct() || !crate::exiting::is_open() || conn.active_chain().is_some() {
             return None;
         }
-        let this = if this.is_none() {
-            None
-        } else {
-            let t = this.downcast::<JSRef>().ok()?.get();
-            if !t.conn.is(slf) {
-                return None;
-            }
-            Some(ObjectId(t.id))
+        let this = match this {
+            None => None,
+            Some(t) if t.conn.is(slf) => Some(ObjectId(t.id)),
+            Some(_) => return None,
         };
         let h = hooks(slf.py()).ok()?;
         // A loop, not `collect`: through `Option`'s adapter it cost twice as much.

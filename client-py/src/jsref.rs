@@ -145,7 +145,7 @@ fn call_proxy(slf: &Bound<'_, JSCallable>, args: &[Bound<'_, PyAny>]) -> PyResul
     if this.kind == "class" {
         Connection::construct_with(conn, f.as_any(), args)
     } else {
-        Connection::call_with(conn, f.as_any(), &py.None().into_bound(py), args)
+        Connection::call_ref(conn, f, None, args)
     }
 }
 
@@ -250,7 +250,7 @@ impl JSMethod {
 
     fn call(&self, py: Python<'_>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
         let conn = self.func.get().conn.bind(py);
-        Connection::call_with(conn, self.func.bind(py).as_any(), self.this.bind(py).as_any(), args)
+        Connection::call_ref(conn, self.func.bind(py), Some(self.this.bind(py)), args)
     }
 }
 

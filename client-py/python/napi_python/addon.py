@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from . import _native
@@ -43,9 +44,11 @@ class Addon(_native.ExportHolder):
         # Exports live in the instance dict, so `addon.f` is a plain attribute read (it is on
         # every call's path). Names the class itself uses (`close`, `pid`...) stay the class's;
         # `addon["close"]` reaches such an export.
+        # Interned, as the names in Python code are: the dict lookup of `addon.f` then finds
+        # its key by identity instead of comparing the strings' bytes.
         for name, value in members.items():
             if not hasattr(type(self), name) and not name.startswith("_"):
-                self.__dict__[name] = value
+                self.__dict__[sys.intern(name)] = value
 
     def _drop_exports(self) -> None:
         """Forgets the exports (the host died, or this handle was closed)."""

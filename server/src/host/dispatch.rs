@@ -118,7 +118,16 @@ impl Host {
         // A loop, not `collect`: through `Result`'s adapter it cost twice as much.
         let mut values = self.rt.args_vec(args.len());
         for a in args {
-            values.push(self.arg(a)?);
+            // Scalars are made here: through `arg` each came back as a `Result` in memory, built
+            // piece by piece and read back whole, a store-forwarding stall per argument (D49).
+            let v = match a {
+                proto::Value::Number(n) => Value::Number(*n),
+                proto::Value::Bool(b) => Value::Bool(*b),
+                proto::Value::Undefined => Value::Undefined,
+                proto::Value::Null => Value::Null,
+                _ => self.arg(a)?,
+            };
+            values.push(v);
         }
         Ok(Answer::Value(self.rt.call_owned(f, this, values)?))
     }

@@ -73,42 +73,46 @@ fn env_of(rt: &Runtime, env: napi_env) -> Option<Rc<Env>> {
     rt.env(EnvId(u32::try_from(index).ok()?))
 }
 
+/// The status a body's result answers, recorded as the env's last error. A throw (from JS, or
+/// a conversion in a plain function) becomes the pending exception.
 #[inline(always)]
-fn record(env: &Env, result: NapiResult) -> napi_status {
+fn settle(cx: &Cx<'_>, result: NapiResult) -> napi_status {
     match result {
         Ok(()) => status::OK,
-        Err(fail) => record_failure(env, fail),
+        Err(fail) => settle_failure(cx, fail),
     }
 }
 
 #[cold]
-fn record_failure(env: &Env, fail: Fail) -> napi_status {
-    match fail {
-        Fail::Status(s) => {
-            env.set_last_error(s, None);
-            s
+fn settle_failure(cx: &Cx<'_>, fail: Fail) -> napi_status {
+    let (s, message) = match fail {
+        Fail::Status(s) => (s, None),
+        Fail::Message(s, m) => (s, Some(m)),
+        Fail::Thrown(v) => {
+            cx.rt.throw(v);
+            (status::PENDING_EXCEPTION, None)
         }
-        Fail::Message(s, m) => {
-            env.set_last_error(s, Some(m));
-            s
-        }
-        Fail::Thrown(_) => unreachable!("converted before recording"),
-    }
+    };
+    cx.env.set_last_error(s, message);
+    s
 }
 
-fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> NapiResult {
+/// Runs `body` with panics caught. Only the status comes out of `catch_unwind`: a whole
+/// `NapiResult` came out through memory, written in pieces and read back whole, a
+/// store-forwarding stall on every Node-API call (D49, D51).
+fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
     // A span per call only when tracing at that level: even a disabled span costs a few
     // dozen instructions, on every Node-API call.
     let span = tracing::level_enabled!(tracing::Level::TRACE).then(|| traced(name));
-    let result = match catch_unwind(AssertUnwindSafe(|| body(cx))) {
-        Ok(r) => r,
-        Err(panic) => Err(internal_error(name, panic)),
+    let status = match catch_unwind(AssertUnwindSafe(|| settle(cx, body(cx)))) {
+        Ok(s) => s,
+        Err(panic) => settle_failure(cx, internal_error(name, panic)),
     };
     // Dropped only when there is one: the drop of an empty `Option` was a call of its own.
     if let Some(span) = span {
         drop(span);
     }
-    result
+    status
 }
 
 // The span and the panic report are out of line and cold: inlined into each of the Node-API
@@ -185,16 +189,7 @@ fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body
         return status::PENDING_EXCEPTION;
     }
     env.clear_last_error();
-    let cx = Cx { rt, env };
-    let result = run(name, &cx, body).map_err(|f| match f {
-        // A throw (from JS, or a conversion in a plain function) becomes the pending exception.
-        Fail::Thrown(v) => {
-            cx.rt.throw(v);
-            Fail::Status(status::PENDING_EXCEPTION)
-        }
-        other => other,
-    });
-    record(&cx.env, result)
+    run(name, &Cx { rt, env }, body)
 }
 
 /// Writes through an out-pointer the addon passed; null is `napi_invalid_arg`.
