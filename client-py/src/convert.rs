@@ -398,18 +398,24 @@ pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
     if let Ok(b) = obj.downcast::<PyBool>() {
         return Some(Value::Bool(b.is_true()));
     }
-    if obj.is_exact_instance_of::<PyInt>() {
-        // Beyond the safe range, a `BigInt` (`to_wire`).
-        let v = obj.extract::<i64>().ok()?;
-        return ((v as f64).abs() <= SAFE).then_some(Value::Number(v as f64));
-    }
-    if let Ok(f) = obj.downcast::<PyFloat>() {
-        return Some(Value::Number(f.value()));
+    if let Some(n) = number(obj) {
+        return Some(Value::Number(n));
     }
     if let Ok(s) = obj.downcast::<PyString>() {
         return Some(Value::String(s.to_string_lossy().into_owned()));
     }
     None
+}
+
+/// A float, or an int (not a bool or a `BigInt`) in the safe integer range, as a JS number.
+/// Beyond the range an int is a `BigInt` (`to_wire`).
+#[inline(always)]
+pub fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
+    if obj.is_exact_instance_of::<PyInt>() {
+        let v = obj.extract::<i64>().ok()? as f64;
+        return (v.abs() <= SAFE).then_some(v);
+    }
+    obj.downcast::<PyFloat>().ok().map(|f| f.value())
 }
 
 /// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing

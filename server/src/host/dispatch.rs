@@ -41,6 +41,17 @@ enum Answer {
     Wire(proto::Value),
 }
 
+/// `values.push(Value::Number(n))`, with the value made where it goes: `push` makes it in a
+/// local before it makes room, and copies it over (see `Host::call`).
+#[inline(always)]
+fn push_number(values: &mut Vec<Value>, n: f64) {
+    values.reserve(1);
+    let len = values.len();
+    values.spare_capacity_mut()[0].write(Value::Number(n));
+    // SAFETY: the slot at `len` was just initialised.
+    unsafe { values.set_len(len + 1) };
+}
+
 impl Host {
     pub(super) fn dispatch(&self, op: &Op) -> Outcome {
         let result = self.scoped(|| self.run(op));
@@ -118,16 +129,13 @@ impl Host {
         // A loop, not `collect`: through `Result`'s adapter it cost twice as much.
         let mut values = self.rt.args_vec(args.len());
         for a in args {
-            // Scalars are made here: through `arg` each came back as a `Result` in memory, built
-            // piece by piece and read back whole, a store-forwarding stall per argument (D49).
-            let v = match a {
-                proto::Value::Number(n) => Value::Number(*n),
-                proto::Value::Bool(b) => Value::Bool(*b),
-                proto::Value::Undefined => Value::Undefined,
-                proto::Value::Null => Value::Null,
-                _ => self.arg(a)?,
-            };
-            values.push(v);
+            // Numbers are written straight into their slot: made first and then moved (through
+            // `arg`'s `Result`, or a local all arms share), a value was written piece by piece
+            // and read back whole at once, a store-forwarding stall per argument (D49, D51).
+            match a {
+                proto::Value::Number(n) => push_number(&mut values, *n),
+                _ => values.push(self.arg(a)?),
+            }
         }
         Ok(Answer::Value(self.rt.call_owned(f, this, values)?))
     }
