@@ -233,8 +233,8 @@ impl Connection {
         Self::await_reply(slf, &cx, chain, id)
     }
 
-    /// `call`, with the arguments as they are (a tuple's items, or a vectorcall's array).
-    /// `func(*args)` on `this`, for any callable Python hands over (`Connection.call`).
+    /// `call`, with the arguments as they are (a tuple's items): `func(*args)` on `this`, for
+    /// any callable Python hands over. Proxies go on to `call_ref`.
     pub fn call_with(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
         if let Ok(f) = func.downcast::<JSRef>() {
             if this.is_none() {
