@@ -250,19 +250,17 @@ impl<'a> ToWire<'a> {
         let props: Vec<(String, Value)> = {
             let heap = self.rt.heap.borrow();
             let o = heap.obj(id);
-            // `own_keys`' order (indices ascending, then names as inserted), read straight off the
-            // properties: no list of cloned keys, each looked up again.
-            let data = |p: &Property| match p {
-                Property { slot: Slot::Data(v), enumerable: true, .. } => Some(v.clone()),
-                _ => None,
-            };
-            let mut indices: Vec<(u32, &Property)> = o.props.iter().filter_map(|(k, p)| if let PropertyKey::Index(i) = k { Some((*i, p)) } else { None }).collect();
-            indices.sort_unstable_by_key(|&(i, _)| i);
+            // Read straight off the properties in `own_keys`' order: no list of cloned keys,
+            // each looked up again; sized for all of them, so it never grows while it fills.
             let mut props = Vec::with_capacity(o.props.len());
-            props.extend(indices.into_iter().filter_map(|(i, p)| Some((i.to_string(), data(p)?))));
-            props.extend(o.props.iter().filter_map(|(k, p)| match k {
-                PropertyKey::String(s) => Some((s.to_rust_string(), data(p)?)),
-                _ => None,
+            props.extend(o.own_properties().filter_map(|(k, p)| {
+                let Property { slot: Slot::Data(v), enumerable: true, .. } = p else { return None };
+                let name = match k {
+                    PropertyKey::Index(i) => i.to_string(),
+                    PropertyKey::String(s) => s.to_rust_string(),
+                    PropertyKey::Symbol(_) => return None,
+                };
+                Some((name, v.clone()))
             }));
             props
         };

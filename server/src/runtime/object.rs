@@ -303,18 +303,24 @@ impl Object {
     /// Own keys in JS order: integer indices ascending, then strings and symbols in insertion
     /// order (strings before symbols).
     pub fn own_keys(&self) -> Vec<PropertyKey> {
-        let mut indices: Vec<u32> = self
+        self.own_properties().map(|(k, _)| k.clone()).collect()
+    }
+
+    /// The own properties in `own_keys`' order: integer indices ascending, then names, then
+    /// symbols, each as inserted.
+    pub fn own_properties(&self) -> impl Iterator<Item = (&PropertyKey, &Property)> {
+        let mut indices: Vec<(u32, (&PropertyKey, &Property))> = self
             .props
-            .keys()
-            .filter_map(|k| match k {
-                PropertyKey::Index(i) => Some(*i),
+            .iter()
+            .filter_map(|kp| match kp.0 {
+                PropertyKey::Index(i) => Some((*i, kp)),
                 _ => None,
             })
             .collect();
-        indices.sort_unstable();
-        let mut keys: Vec<PropertyKey> = indices.into_iter().map(PropertyKey::Index).collect();
-        keys.extend(self.props.keys().filter(|k| matches!(k, PropertyKey::String(_))).cloned());
-        keys.extend(self.props.keys().filter(|k| matches!(k, PropertyKey::Symbol(_))).cloned());
-        keys
+        indices.sort_unstable_by_key(|&(i, _)| i);
+        let of_kind = |kind: fn(&PropertyKey) -> bool| self.props.iter().filter(move |(k, _)| kind(k));
+        let names = of_kind(|k| matches!(k, PropertyKey::String(_)));
+        let symbols = of_kind(|k| matches!(k, PropertyKey::Symbol(_)));
+        indices.into_iter().map(|(_, kp)| kp).chain(names).chain(symbols)
     }
 }
