@@ -122,8 +122,9 @@ pub(super) fn inside(link: *const ()) -> bool {
 
 /// Runs `f`, serving `request` as a direct call to the host of `link`, with `pump` answering
 /// its Python calls and `open` (if given) opening its chain when first needed (`before_queueing`).
-/// Answers `f`'s result and the reply `keep_reply` kept, if it did.
-pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), open: Option<&(dyn Fn() + Sync)>, f: impl FnOnce() -> R) -> (R, Option<Outcome>) {
+/// Answers `f`'s result; the reply `keep_reply` kept, if it did, goes to `reply` (handed back
+/// beside the result, the pair was copied out whole after it was written in pieces, D52).
+pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), open: Option<&(dyn Fn() + Sync)>, reply: &mut Option<Outcome>, f: impl FnOnce() -> R) -> R {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
@@ -138,9 +139,13 @@ pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool +
     FRAMES.with(|fr| fr.borrow_mut().push(Frame { link, pump, request, reply: None, open }));
     let leave = Leave;
     let r = f();
-    let reply = FRAMES.with(|fr| fr.borrow_mut().last_mut().and_then(|f| f.reply.take()));
+    FRAMES.with(|fr| {
+        if let Some(kept) = fr.borrow_mut().last_mut().and_then(|f| f.reply.take()) {
+            *reply = Some(kept);
+        }
+    });
     drop(leave);
-    (r, reply)
+    r
 }
 
 /// On a thread making a direct call to the host of `link`: keeps `msg` if it is the reply to

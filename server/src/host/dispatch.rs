@@ -62,26 +62,36 @@ impl Host {
     /// answer as it crosses, written to `answer`, when that is a primitive, else the outcome
     /// to reply with.
     pub(super) fn call_primitive(&self, call: &PrimitiveCall<'_>, answer: &mut Option<proto::Value>) -> Result<(), Outcome> {
-        let result = self.scoped(|| {
-            let f = self.keep(held_value(&self.rt, call.func)?);
-            let this = match call.this {
-                Some(id) => self.keep(held_value(&self.rt, id)?),
-                None => Value::Undefined,
-            };
-            self.call(&f, this, call.args)
+        // The call's own result is matched here, not wrapped in an `Answer` and a second
+        // `Result` first: each wrapping moved the value whole after it was written in pieces,
+        // a store-forwarding stall on every direct call (D49, D52).
+        let done = self.scoped(|| match self.call_held(call) {
+            Ok(v) => match primitive(&v) {
+                Some(p) => {
+                    *answer = Some(p);
+                    Ok(())
+                }
+                None => Err(Ok(Answer::Value(v))),
+            },
+            Err(e) => Err(Err(e)),
         });
-        if let Ok(Answer::Value(v)) = &result {
-            *answer = primitive(v);
-            if answer.is_some() {
-                return Ok(());
-            }
-        }
-        Err(self.outcome(result))
+        done.map_err(|result| self.outcome(result))
+    }
+
+    /// `call`'s work: its function (and receiver) held by the client, kept for the call.
+    #[inline(always)]
+    fn call_held(&self, call: &PrimitiveCall<'_>) -> Result<Value, Error> {
+        let f = self.keep(held_value(&self.rt, call.func)?);
+        let this = match call.this {
+            Some(id) => self.keep(held_value(&self.rt, id)?),
+            None => Value::Undefined,
+        };
+        self.call_value(&f, this, call.args)
     }
 
     /// Runs `f` in a handle scope of its own: values held only by the request stay alive
     /// while it runs.
-    fn scoped(&self, f: impl FnOnce() -> Result<Answer, Error>) -> Result<Answer, Error> {
+    fn scoped<R>(&self, f: impl FnOnce() -> R) -> R {
         let rt = &self.rt;
         let depth = rt.handles.borrow().depth();
         rt.handles.borrow_mut().open(false);
@@ -121,11 +131,22 @@ impl Host {
     /// Keeps `value` alive for the rest of the request. Inlined, as `Cx::handle` (D49).
     #[inline(always)]
     fn keep(&self, value: Value) -> Value {
-        self.rt.handles.borrow_mut().push(value.clone());
+        // Objects and symbols, the values kept, are made again in their slot from their id: a
+        // clone copies the value whole, just after it was written in pieces (D49, D52).
+        self.rt.handles.borrow_mut().push_with(|| match &value {
+            Value::Object(id) => Value::Object(*id),
+            Value::Symbol(id) => Value::Symbol(*id),
+            other => other.clone(),
+        });
         value
     }
 
     fn call(&self, f: &Value, this: Value, args: &[proto::Value]) -> Result<Answer, Error> {
+        Ok(Answer::Value(self.call_value(f, this, args)?))
+    }
+
+    #[inline(always)]
+    fn call_value(&self, f: &Value, this: Value, args: &[proto::Value]) -> Result<Value, Error> {
         // A loop, not `collect`: through `Result`'s adapter it cost twice as much.
         let mut values = self.rt.args_vec(args.len());
         for a in args {
@@ -137,7 +158,7 @@ impl Host {
                 _ => values.push(self.arg(a)?),
             }
         }
-        Ok(Answer::Value(self.rt.call_owned(f, this, values)?))
+        Ok(self.rt.call_owned(f, this, values)?)
     }
 
     fn object_arg(&self, v: &proto::Value) -> Result<ObjectId, Error> {

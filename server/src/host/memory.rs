@@ -278,7 +278,8 @@ impl MemoryLink {
         }
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
         // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
-        let ((valued, backlog), reply) = direct::enter(self.id(), request, pump, open, || unsafe { &*host }.directly(serve));
+        let mut reply = None;
+        let (valued, backlog) = direct::enter(self.id(), request, pump, open, &mut reply, || unsafe { &*host }.directly(serve));
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
             self.kick();

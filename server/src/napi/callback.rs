@@ -6,7 +6,7 @@ use std::ffi::c_void;
 
 use super::entry::env_handle;
 use super::types::*;
-use crate::runtime::{CallFrame, EnvId, JsResult, Runtime, Thrown, Value};
+use crate::runtime::{EnvId, JsResult, Runtime, Thrown, Value};
 
 /// Runs `f` (which calls native code) inside a fresh handle scope; returns what it returned as a
 /// value, or the exception it left pending.
@@ -34,12 +34,12 @@ pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> na
     }
 }
 
-/// Calls a `napi_callback` (stored as an address) with `frame` as its callback info.
-pub fn invoke(rt: &Runtime, env: EnvId, cb: usize, frame: CallFrame) -> JsResult<Value> {
+/// Calls a `napi_callback` (stored as an address) with the innermost frame (just pushed) as its
+/// callback info; pops it after.
+pub fn invoke(rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value> {
     // SAFETY: `cb` was stored from a non-null `napi_callback` the addon gave us (checked where
     // functions are created), so it is a valid function pointer of this type.
     let callback: unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value = unsafe { std::mem::transmute(cb) };
-    rt.frames.borrow_mut().push(frame);
     let info = rt.frames.borrow().len() as napi_callback_info;
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of
     // Node-API; what it does with them is the addon's code.

@@ -228,8 +228,15 @@ impl Cx<'_> {
     /// Creates a handle for `v` and writes it to `result`.
     #[inline(always)]
     pub fn ret(&self, result: *mut napi_value, v: Value) -> NapiResult {
+        self.ret_with(result, move || v)
+    }
+
+    /// `ret` of the value `make` makes, made in its handle's slot (`HandleStack::push_with`):
+    /// for the scalars that functions like `napi_create_double` make on every call.
+    #[inline(always)]
+    pub fn ret_with(&self, result: *mut napi_value, make: impl FnOnce() -> Value) -> NapiResult {
         let slot = out(result)?;
-        *slot = self.handle(v);
+        *slot = self.rt.handles.borrow_mut().push_with(make) as napi_value;
         Ok(())
     }
 

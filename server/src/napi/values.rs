@@ -13,12 +13,12 @@ use crate::runtime::{Type, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status {
-    entry::plain(env, "napi_get_undefined", |cx| cx.ret(result, Value::Undefined))
+    entry::plain(env, "napi_get_undefined", |cx| cx.ret_with(result, || Value::Undefined))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_null(env: napi_env, result: *mut napi_value) -> napi_status {
-    entry::plain(env, "napi_get_null", |cx| cx.ret(result, Value::Null))
+    entry::plain(env, "napi_get_null", |cx| cx.ret_with(result, || Value::Null))
 }
 
 #[no_mangle]
@@ -28,27 +28,27 @@ pub unsafe extern "C" fn napi_get_global(env: napi_env, result: *mut napi_value)
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status {
-    entry::plain(env, "napi_get_boolean", |cx| cx.ret(result, Value::Bool(value)))
+    entry::plain(env, "napi_get_boolean", |cx| cx.ret_with(result, || Value::Bool(value)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_int32(env: napi_env, value: i32, result: *mut napi_value) -> napi_status {
-    entry::plain(env, "napi_create_int32", |cx| cx.ret(result, Value::Number(value as f64)))
+    entry::plain(env, "napi_create_int32", |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_uint32(env: napi_env, value: u32, result: *mut napi_value) -> napi_status {
-    entry::plain(env, "napi_create_uint32", |cx| cx.ret(result, Value::Number(value as f64)))
+    entry::plain(env, "napi_create_uint32", |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_int64(env: napi_env, value: i64, result: *mut napi_value) -> napi_status {
-    entry::plain(env, "napi_create_int64", |cx| cx.ret(result, Value::Number(value as f64)))
+    entry::plain(env, "napi_create_int64", |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status {
-    entry::plain(env, "napi_create_double", |cx| cx.ret(result, Value::Number(value)))
+    entry::plain(env, "napi_create_double", |cx| cx.ret_with(result, || Value::Number(value)))
 }
 
 /// The number getters: Node checks the value, then the out-pointer, then the type.

@@ -6,7 +6,7 @@ use super::heap::ObjectId;
 use super::object::{Callable, ObjectClass};
 use super::property::{Property, PropertyKey, Slot};
 use super::value::Value;
-use super::{CallFrame, JsResult, Runtime, MAX_DEPTH};
+use super::{JsResult, Runtime, MAX_DEPTH};
 
 impl Runtime {
     fn callable_of(&self, func: &Value) -> JsResult<(ObjectId, Callable)> {
@@ -49,9 +49,9 @@ impl Runtime {
                 // Native functions are sloppy-mode functions: a nullish receiver is the global
                 // object and a primitive one is boxed.
                 let this = match this {
-                    Value::Undefined | Value::Null => Value::Object(self.realm.global),
-                    Value::Object(_) => this,
-                    prim => Value::Object(self.to_object(&prim).expect("primitives box")),
+                    Value::Undefined | Value::Null => self.realm.global,
+                    Value::Object(id) => id,
+                    prim => self.to_object(&prim).expect("primitives box"),
                 };
                 let args = match args {
                     Cow::Owned(args) => args,
@@ -61,13 +61,33 @@ impl Runtime {
                         owned
                     }
                 };
-                let frame = CallFrame { this, args, new_target, data };
-                crate::napi::callback::invoke(self, env, cb, frame)
+                self.push_frame(this, args, new_target, data);
+                crate::napi::callback::invoke(self, env, cb)
             }
             other => self.invoke_other(other, this, args, new_target),
         };
         self.depth.set(depth);
         result
+    }
+
+    /// Pushes a native call's frame, written field by field where it goes: made whole first and
+    /// then moved in, the frame (its receiver above all, made just before) was written in pieces
+    /// and read back in wider loads, two store-forwarding stalls on every call (D49, D52).
+    #[inline(always)]
+    fn push_frame(&self, this: ObjectId, args: Vec<Value>, new_target: Option<ObjectId>, data: usize) {
+        let mut frames = self.frames.borrow_mut();
+        frames.reserve(1);
+        let len = frames.len();
+        let slot = frames.spare_capacity_mut()[0].as_mut_ptr();
+        // SAFETY: `slot` is the vector's first spare slot, valid for writes; each field is
+        // written once, and only then does `set_len` make the frame part of the vector.
+        unsafe {
+            std::ptr::addr_of_mut!((*slot).this).write(Value::Object(this));
+            std::ptr::addr_of_mut!((*slot).args).write(args);
+            std::ptr::addr_of_mut!((*slot).new_target).write(new_target);
+            std::ptr::addr_of_mut!((*slot).data).write(data);
+            frames.set_len(len + 1);
+        }
     }
 
     /// `invoke` for the callables that are not an addon's functions.

@@ -47,10 +47,22 @@ impl HandleStack {
     /// cost more than the rest of the call.
     #[inline(always)]
     pub fn push(&mut self, v: Value) -> usize {
+        self.push_with(move || v)
+    }
+
+    /// `push` of the value `make` makes, made where it goes: a value made first and then moved
+    /// in was written piece by piece and read back whole, the stall `push` is inlined against,
+    /// which inlining alone does not remove for a value made at the call (D52).
+    #[inline(always)]
+    pub fn push_with(&mut self, make: impl FnOnce() -> Value) -> usize {
         if self.top < self.values.len() {
-            self.values[self.top] = v;
+            self.values[self.top] = make();
         } else {
-            self.values.push(v);
+            self.values.reserve(1);
+            let len = self.values.len();
+            self.values.spare_capacity_mut()[0].write(make());
+            // SAFETY: the slot at `len` was just initialised.
+            unsafe { self.values.set_len(len + 1) };
         }
         self.top += 1;
         self.top
@@ -166,5 +178,26 @@ mod tests {
         assert!(h.is_empty());
         assert!(h.get(inner_handle).is_none(), "dropped once every scope is closed");
         assert_eq!(h.close(outer), Err(ScopeError::Mismatch));
+    }
+
+    #[test]
+    fn a_value_made_in_place_replaces_a_stale_one_and_releases_it() {
+        use crate::runtime::string::JsString;
+        let text: std::rc::Rc<str> = "stale".into();
+        let mut h = HandleStack::default();
+        h.open(false);
+        let inner = h.open(false);
+        let stale = h.push(Value::String(JsString::Text(text.clone())));
+        assert_eq!(std::rc::Rc::strong_count(&text), 2);
+        h.close(inner).unwrap();
+        // The stale slot is reused, and the string it held let go.
+        assert_eq!(h.push_with(|| Value::Number(5.0)), stale);
+        assert_eq!(std::rc::Rc::strong_count(&text), 1);
+        assert!(matches!(h.get(stale), Some(Value::Number(n)) if *n == 5.0));
+        // Past the stack's end, the value goes into a new slot.
+        let appended = h.push_with(|| Value::Bool(true));
+        assert_eq!(appended, stale + 1);
+        assert!(matches!(h.get(appended), Some(Value::Bool(true))));
+        assert_eq!(h.len(), 2);
     }
 }
