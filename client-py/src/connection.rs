@@ -333,7 +333,7 @@ impl Connection {
                     this.handle_drops();
                 }
                 match answer {
-                    Some(v) => primitive_to_py(slf.py(), v),
+                    Some(ref v) => primitive_to_py(slf.py(), v),
                     None => unreachable!("a call answered in place wrote its answer"),
                 }
             }

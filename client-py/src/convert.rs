@@ -236,7 +236,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     pub fn from_wire(&self, v: Value) -> PyResult<PyObject> {
         let py = self.py;
         Ok(match v {
-            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => primitive_to_py(py, v)?,
+            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => primitive_to_py(py, &v)?,
             Value::BigInt(b) => {
                 let int = bigint_to_py(py, &b)?;
                 self.hooks.bigint_cls.bind(py).call1((int,))?.unbind()
@@ -419,9 +419,11 @@ pub fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
 }
 
 /// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing
-/// of a connection: a direct call's primitive answer (D41) takes this way.
-pub fn primitive_to_py(py: Python<'_>, v: Value) -> PyResult<PyObject> {
-    Ok(match v {
+/// of a connection: a direct call's primitive answer (D41) takes this way. By reference: a
+/// direct call's answer was just written in pieces, and moving it in read it back whole, a
+/// store-forwarding stall (D49, D52).
+pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {
+    Ok(match *v {
         Value::Undefined | Value::Null => py.None(),
         Value::Bool(b) => b.into_py_any(py)?,
         Value::Number(n) => {
@@ -431,7 +433,7 @@ pub fn primitive_to_py(py: Python<'_>, v: Value) -> PyResult<PyObject> {
                 n.into_py_any(py)?
             }
         }
-        Value::String(s) => s.into_py_any(py)?,
+        Value::String(ref s) => s.as_str().into_py_any(py)?,
         _ => return Err(PyTypeError::new_err("internal error: a value that needs a connection to convert, taken for a primitive")),
     })
 }
