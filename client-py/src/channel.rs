@@ -282,6 +282,11 @@ impl Channel {
     /// Sends the notices of the segments we retired, ahead of anything that could reuse their
     /// ids.
     fn send_retired(&self) {
+        // Nearly always none, and this is on every direct call's way: a look at a flag before
+        // any list is made (28 of an in-process `add`'s 3,653 instructions).
+        if !self.shm.has_retired() {
+            return;
+        }
         let mut retired = self.retired();
         if let Some(last) = retired.pop() {
             let _ = self.wire.send(retired, last);

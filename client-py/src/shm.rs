@@ -159,6 +159,11 @@ impl ClientShm {
         Some(Region { owner: SegmentOwner::Client, segment, offset, len })
     }
 
+    /// Whether any own segment was retired since the last `take_retired` (a look at a flag).
+    pub fn has_retired(&self) -> bool {
+        !self.retired.is_empty()
+    }
+
     /// Own segments retired since the last call, for the host to unmap too.
     pub fn take_retired(&self) -> Vec<u32> {
         self.retired.take()
