@@ -78,7 +78,8 @@ impl Host {
         done.map_err(|result| self.outcome(result))
     }
 
-    /// `call`'s work: its function (and receiver) held by the client, kept for the call.
+    /// A `PrimitiveCall` made: its function (and receiver), held by the client, kept for the
+    /// call, then called with its arguments.
     #[inline(always)]
     fn call_held(&self, call: &PrimitiveCall<'_>) -> Result<Value, Error> {
         let f = self.keep(held_value(&self.rt, call.func)?);
@@ -145,6 +146,7 @@ impl Host {
         Ok(Answer::Value(self.call_value(f, this, args)?))
     }
 
+    /// `call`'s value as it comes, for a caller that looks at it before any wrapping.
     #[inline(always)]
     fn call_value(&self, f: &Value, this: Value, args: &[proto::Value]) -> Result<Value, Error> {
         // A loop, not `collect`: through `Result`'s adapter it cost twice as much.
