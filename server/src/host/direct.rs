@@ -125,10 +125,11 @@ pub(super) fn inside(link: *const ()) -> bool {
 /// Answers `f`'s result; the reply `keep_reply` kept, if it did, goes to `reply` (handed back
 /// beside the result, the pair was copied out whole after it was written in pieces, D52).
 pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), open: Option<&(dyn Fn() + Sync)>, reply: &mut Option<Outcome>, f: impl FnOnce() -> R) -> R {
-    struct Leave;
-    impl Drop for Leave {
+    /// Pops the frame, on unwinding too.
+    struct Leave<'a>(&'a RefCell<Vec<Frame>>);
+    impl Drop for Leave<'_> {
         fn drop(&mut self) {
-            FRAMES.with(|f| f.borrow_mut().pop());
+            self.0.borrow_mut().pop();
         }
     }
     // SAFETY: only the lifetime is erased; the frame is popped (by `Leave`, on unwinding too)
@@ -136,16 +137,18 @@ pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool +
     let pump: *const (dyn Fn() -> bool + Sync) = unsafe { std::mem::transmute(pump) };
     // SAFETY: as for `pump`.
     let open = open.map(|o| unsafe { std::mem::transmute::<&(dyn Fn() + Sync), *const (dyn Fn() + Sync)>(o) });
-    FRAMES.with(|fr| fr.borrow_mut().push(Frame { link, pump, request, reply: None, open }));
-    let leave = Leave;
-    let r = f();
-    FRAMES.with(|fr| {
-        if let Some(kept) = fr.borrow_mut().last_mut().and_then(|f| f.reply.take()) {
+    // One look-up of the thread-local for the push, the reply and the pop: in a library, each
+    // is a call into the dynamic loader's `__tls_get_addr` (D52).
+    FRAMES.with(|frames| {
+        frames.borrow_mut().push(Frame { link, pump, request, reply: None, open });
+        let leave = Leave(frames);
+        let r = f();
+        if let Some(kept) = frames.borrow_mut().last_mut().and_then(|f| f.reply.take()) {
             *reply = Some(kept);
         }
-    });
-    drop(leave);
-    r
+        drop(leave);
+        r
+    })
 }
 
 /// On a thread making a direct call to the host of `link`: keeps `msg` if it is the reply to

@@ -253,7 +253,7 @@ impl Host {
     /// on receiving what it serves. Answers its result, and whether requests of other chains,
     /// taken in meanwhile, wait in the backlog for the host thread.
     fn directly<R>(&self, serve: impl FnOnce(&Host) -> R) -> (R, bool) {
-        let _current = Runtime::enter(self.rt.clone());
+        let _current = Runtime::enter(&self.rt);
         // Tasks posted meanwhile are this thread's to run (a reply lingering for its promise
         // runs them), or the host thread's once the lock is let go: waking it now would only
         // have it wait for the lock (D43).
