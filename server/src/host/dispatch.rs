@@ -10,7 +10,7 @@ use super::wire::{from_wire, held_value, primitive, ToWire};
 use super::Host;
 use crate::napi::lifecycle::{load_module, LoadError, LoadedModule};
 use crate::runtime::property::{Descriptor, PropertyKey, Slot};
-use crate::runtime::{ObjectId, Value};
+use crate::runtime::{push_made, ObjectId, Value};
 
 /// How a request failed before or instead of running JS.
 enum Error {
@@ -39,17 +39,6 @@ enum Answer {
     Value(Value),
     Reference(ObjectId),
     Wire(proto::Value),
-}
-
-/// `values.push(Value::Number(n))`, with the value made where it goes: `push` makes it in a
-/// local before it makes room, and copies it over (see `Host::call`).
-#[inline(always)]
-fn push_number(values: &mut Vec<Value>, n: f64) {
-    values.reserve(1);
-    let len = values.len();
-    values.spare_capacity_mut()[0].write(Value::Number(n));
-    // SAFETY: the slot at `len` was just initialised.
-    unsafe { values.set_len(len + 1) };
 }
 
 impl Host {
@@ -156,7 +145,7 @@ impl Host {
             // `arg`'s `Result`, or a local all arms share), a value was written piece by piece
             // and read back whole at once, a store-forwarding stall per argument (D49, D51).
             match a {
-                proto::Value::Number(n) => push_number(&mut values, *n),
+                proto::Value::Number(n) => push_made(&mut values, || Value::Number(*n)),
                 _ => values.push(self.arg(a)?),
             }
         }

@@ -58,11 +58,7 @@ impl HandleStack {
         if self.top < self.values.len() {
             self.values[self.top] = make();
         } else {
-            self.values.reserve(1);
-            let len = self.values.len();
-            self.values.spare_capacity_mut()[0].write(make());
-            // SAFETY: the slot at `len` was just initialised.
-            unsafe { self.values.set_len(len + 1) };
+            super::push_made(&mut self.values, make);
         }
         self.top += 1;
         self.top

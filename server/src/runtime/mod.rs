@@ -154,6 +154,19 @@ impl Drop for Installed {
     }
 }
 
+/// `values.push(make())`, with the value made where it goes: `push` makes it in a local before
+/// it makes room and copies it over, and a value written piece by piece then read back whole
+/// waits for the pieces to reach the cache (a store-forwarding stall, D49, D51). Inlined with
+/// `make`, the value is written straight into its slot.
+#[inline(always)]
+pub fn push_made<T>(values: &mut Vec<T>, make: impl FnOnce() -> T) {
+    values.reserve(1);
+    let len = values.len();
+    values.spare_capacity_mut()[0].write(make());
+    // SAFETY: the slot at `len` was just initialised.
+    unsafe { values.set_len(len + 1) };
+}
+
 /// Makes `rt` this thread's runtime, answering the one it replaces.
 fn set_current(rt: *const Runtime) -> *const Runtime {
     CURRENT_PTR.with(|p| p.replace(rt))
