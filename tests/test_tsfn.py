@@ -127,3 +127,29 @@ def test_closing_the_addon_with_calls_queued_finalizes_once_and_hands_over_lefto
     time.sleep(0.05)
     addon.close()  # returns: neither hangs on the blocked producer nor skips the finalizer
     assert re.fullmatch(r"finalized\nL{0,100}", marker.read_text())
+
+
+def test_a_callback_may_close_its_own_addon(load):
+    """A Python function a threadsafe function calls (on the event dispatcher) closes its addon.
+    The host is told at once and calls Python no more; the answer, with nobody to take it, is
+    dropped rather than reported. Before: the host went on sending the queued calls into the
+    socket of a client that read no more, until the send blocked and the watchdog ended the
+    process 2 s later with no teardown; in-process, all 1000 calls ran after the close, each
+    reporting AddonClosedError through sys.unraisablehook (an error under pytest)."""
+    addon = load("tsfn")
+    took = []
+
+    def close_on_first_call():
+        start = time.monotonic()
+        addon.close()
+        took.append(time.monotonic() - start)
+        return 42
+
+    addon.defaultCall(1000, close_on_first_call)
+    deadline = time.monotonic() + DEADLINE
+    while not took and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # room for calls that should not come
+    assert len(took) == 1, f"{len(took)} calls; none may come after the close"
+    assert took[0] < 1.0, f"close took {took[0]:.1f} s: the host did not end when told"
+    assert not addon.host.alive

@@ -290,15 +290,20 @@ static napi_value Counted(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* defaultCall(n) -> scenario id: a producer thread calls n times; the JS function is a native
- * one counting its calls and arguments. */
+/* defaultCall(n[, fn]) -> scenario id: a producer thread calls n times; the JS function is fn,
+ * or else a native one counting its calls and arguments. */
 static napi_value DefaultCall(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  napi_value argv[2];
+  size_t argc = 2;
+  NODE_API_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "expected 1 or 2 arguments, got 0");
+    return NULL;
+  }
   int32_t n;
   if (!get_int32(env, argv[0], &n)) return NULL;
-  napi_value fn;
-  NODE_API_CALL(env, napi_create_function(env, "counted", NAPI_AUTO_LENGTH, Counted, NULL, &fn));
+  napi_value fn = argc > 1 ? argv[1] : NULL;
+  if (fn == NULL) NODE_API_CALL(env, napi_create_function(env, "counted", NAPI_AUTO_LENGTH, Counted, NULL, &fn));
   Scenario* s = scenario_new();
   s->threads = 1;
   s->per_thread = n;

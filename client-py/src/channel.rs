@@ -202,6 +202,11 @@ impl Channel {
         self.state.lock().unwrap().dead.clone()
     }
 
+    /// Whether the host is gone or being closed: it waits for nothing from this client any more.
+    pub fn gone(&self) -> bool {
+        self.died.load(Ordering::Acquire) || self.closing.load(Ordering::SeqCst)
+    }
+
     /// Records why the host is gone, under the state lock; the first reason stands.
     fn record_death(&self, st: &mut State, dead: Arc<Dead>) -> Arc<Dead> {
         let d = st.dead.get_or_insert(dead).clone();

@@ -451,6 +451,11 @@ impl Connection {
     /// Runs a Python call the host asked for and sends its answer. A Python exception is
     /// answered as a JS error that remembers the exception.
     fn run_callback(&self, cx: &Cx<'_, '_>, chain: ChainId, call: CallId, func: PyRef, this: Value, args: Vec<Value>) -> PyResult<()> {
+        if self.channel.gone() {
+            // Sent before the host ended or was closed: nobody would get the answer, and no
+            // Python code of an addon's runs once its closing has begun.
+            return Ok(());
+        }
         let py = cx.py;
         ACTIVE.with(|a| a.borrow_mut().push((self.key(), chain)));
         let run = || -> PyResult<Value> {
@@ -475,7 +480,11 @@ impl Connection {
             let exception = PyRef(self.export(py, exc.as_any()).unwrap_or(0));
             PyException { exception, type_name, message }
         });
-        self.channel.send(ClientMessage::CallbackResult { call, result }).map_err(|d| dead_error(py, &d))
+        // A host that ended meanwhile (closed by the callback itself, say) waits for no answer:
+        // the failed send is no error of the callback's, and whoever waits on the chain learns
+        // of the end from the channel.
+        let _ = self.channel.send(ClientMessage::CallbackResult { call, result });
+        Ok(())
     }
 
     /// Runs one event on the current thread (the dispatcher's, or a request's on the event chain).

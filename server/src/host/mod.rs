@@ -535,6 +535,13 @@ impl Host {
         let Some((chain, event_turn)) = self.chains.borrow().last().copied() else {
             return Err(rt.error(ErrorKind::Error, "Python functions can only be called while Python is calling into the addon".into()));
         };
+        if self.closed.get() {
+            // Nothing is sent to a client that left: it reads no more, and a send to its full
+            // event socket would block this thread until the watchdog ends the process, with
+            // the addons' teardown not run (a threadsafe function draining its queue into
+            // Python after the client closed from one of its callbacks did so).
+            return Err(client_left(rt));
+        }
         let call = self.next_call.get();
         self.next_call.set(call + 1);
         let (this, args) = {
@@ -550,7 +557,7 @@ impl Host {
         }
         loop {
             if self.closed.get() {
-                return Err(rt.error(ErrorKind::Error, "the Python client went away".into()));
+                return Err(client_left(rt));
             }
             let msg = self.recv();
             match msg {
@@ -588,6 +595,11 @@ impl Host {
         rt.remote_objects.borrow_mut().insert(py, id);
         Thrown(Value::Object(id))
     }
+}
+
+/// What a call of a Python function throws once the client has left.
+fn client_left(rt: &Runtime) -> Thrown {
+    rt.error(ErrorKind::Error, "the Python client went away".into())
 }
 
 /// The runtime's way out to Python, through the host that owns it.
