@@ -5,7 +5,7 @@ calls are queued.
 
 The JS callbacks are Python callables (delivered on napi_python's dispatcher thread). Where
 the JS file reacts inside the callback with `setImmediate(() => binding.StopThread(...))`, the
-driver signals the test thread, which calls StopThread. The child-process "unref" cases become:
+driver calls StopThread from the callback itself. The child-process "unref" cases become:
 start; at the first value Release, at the second Unref and close the addon (the environment
 teardown, node's exit), all from the callback: close must not hang and the value 0 (the last
 one) must never have arrived.
@@ -47,19 +47,21 @@ def test_without_js_marshaller(node_addon):
 def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_queue_size=None,
                        launch_secondary=False):
     array = []
-    quit_reached = threading.Event()
+    stopped = threading.Event()
 
     def test_callback(value):
         array.append(value)
         if len(array) == quit_after:
-            quit_reached.set()
+            # StopThread as soon as the callback asks (the JS file's setImmediate), from the
+            # callback itself, on the JS thread's turn: left to the test thread, it waited for
+            # that thread to be scheduled, while the producer went on. An aborting, unbounded
+            # run must abort before the producer is through (about 2 s of its busy waits), or
+            # the addon ends the process ("queue was never closing"); a busy machine once made
+            # it late in-process. The non-blocking producer meets a full queue anyway, since
+            # every call waits for a Python callback.
+            binding.StopThread(lambda *a: stopped.set(), bool(abort))  # common.mustCall
 
     binding[thread_starter](test_callback, bool(abort), bool(launch_secondary), max_queue_size)
-    # StopThread as soon as the callback asks (the JS file's setImmediate): the non-blocking
-    # producer meets a full queue anyway, since every call waits for a Python callback.
-    assert quit_reached.wait(TIMEOUT)
-    stopped = threading.Event()
-    binding.StopThread(lambda *a: stopped.set(), bool(abort))  # common.mustCall
     assert stopped.wait(TIMEOUT)
     return list(array)
 
