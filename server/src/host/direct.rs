@@ -15,9 +15,8 @@
 //! waiting for its client (a Python callback of the call's chain) means the caller itself must
 //! answer: `pump_until_mail` runs the caller's `pump` until the host has something to read.
 
-use std::cell::RefCell;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -91,10 +90,9 @@ impl Drop for Held<'_> {
     }
 }
 
-/// A direct call in progress on this thread: the link it holds the lock of, and what answers
-/// the host's Python calls meanwhile.
+/// A direct call in progress, on the stack of the thread making it: what answers the host's
+/// Python calls meanwhile, and the call it is nested in, if any.
 struct Frame {
-    link: *const (),
     pump: *const (dyn Fn() -> bool + Sync),
     /// The request served, and its reply once sent (`keep_reply`).
     request: u64,
@@ -102,99 +100,132 @@ struct Frame {
     /// Opens the request's chain on the client, for a call that did not open it up front
     /// (D41): run once, before the host first queues a message during the call.
     open: Option<*const (dyn Fn() + Sync)>,
+    outer: *mut Frame,
 }
 
-thread_local! {
-    /// Innermost last: a Python callback of a direct call may call again, directly, into the
-    /// same host (nested on the chain) or another one.
-    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+/// The direct calls in progress on one link, innermost first: a Python callback of a direct
+/// call may call again, directly, into the same host (nested on the chain). Only the JS lock's
+/// holder makes them, so the stack is the link's, not a thread-local one: in a library each
+/// look at a thread-local is a call into the dynamic loader (`__tls_get_addr`), and a
+/// thread-local vector of frames cost a push, a pop and a search on every direct call. The
+/// atomics are relaxed: only the owner writes them, under the lock, and another thread only
+/// ever compares `owner` with its own id, which it alone can have written.
+#[derive(Default)]
+pub struct Calls {
+    /// The thread making them (`pthread_self`), 0 when none.
+    owner: AtomicUsize,
+    /// The innermost frame, on the owner's stack; null when none.
+    innermost: AtomicPtr<Frame>,
 }
 
-/// Runs `f` on this thread's innermost direct call to the host of `link`, if it makes one.
-fn innermost<R>(link: *const (), f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
-    FRAMES.with(|fr| fr.borrow_mut().iter_mut().rev().find(|fr| fr.link == link).map(f))
+/// This thread's id for `Calls::owner`: never 0 (a pthread_t is the address of the thread's
+/// control block), and one call into libc, no thread-local look-up.
+fn this_thread() -> usize {
+    // SAFETY: pthread_self has no preconditions.
+    unsafe { libc::pthread_self() as usize }
 }
 
-/// Whether this thread is inside a direct call to the host of `link` (so it holds its lock).
-pub(super) fn inside(link: *const ()) -> bool {
-    FRAMES.with(|f| f.borrow().iter().any(|fr| fr.link == link))
-}
-
-/// Runs `f`, serving `request` as a direct call to the host of `link`, with `pump` answering
-/// its Python calls and `open` (if given) opening its chain when first needed (`before_queueing`).
-/// Answers `f`'s result; the reply `keep_reply` kept, if it did, goes to `reply` (handed back
-/// beside the result, the pair was copied out whole after it was written in pieces, D52).
-pub(super) fn enter<R>(link: *const (), request: u64, pump: &(dyn Fn() -> bool + Sync), open: Option<&(dyn Fn() + Sync)>, reply: &mut Option<Outcome>, f: impl FnOnce() -> R) -> R {
-    /// Pops the frame, on unwinding too.
-    struct Leave<'a>(&'a RefCell<Vec<Frame>>);
-    impl Drop for Leave<'_> {
-        fn drop(&mut self) {
-            self.0.borrow_mut().pop();
-        }
+impl Calls {
+    /// Whether this thread is inside a direct call on this link (so it holds the JS lock).
+    pub fn inside(&self) -> bool {
+        self.owner.load(Ordering::Relaxed) == this_thread()
     }
-    // SAFETY: only the lifetime is erased; the frame is popped (by `Leave`, on unwinding too)
-    // before `pump` goes out of scope, and it is only called from within `f`.
-    let pump: *const (dyn Fn() -> bool + Sync) = unsafe { std::mem::transmute(pump) };
-    // SAFETY: as for `pump`.
-    let open = open.map(|o| unsafe { std::mem::transmute::<&(dyn Fn() + Sync), *const (dyn Fn() + Sync)>(o) });
-    // One look-up of the thread-local for the push, the reply and the pop: in a library, each
-    // is a call into the dynamic loader's `__tls_get_addr` (D52).
-    FRAMES.with(|frames| {
-        frames.borrow_mut().push(Frame { link, pump, request, reply: None, open });
-        let leave = Leave(frames);
+
+    /// Runs `f` on this thread's innermost direct call on this link, if it makes one.
+    fn innermost<R>(&self, f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+        if !self.inside() {
+            return None;
+        }
+        // SAFETY: while this thread owns the stack, `innermost` points at a frame of `enter`
+        // still on this thread's stack (popped before `enter` returns, on unwinding too), and
+        // nothing else touches it meanwhile.
+        unsafe { self.innermost.load(Ordering::Relaxed).as_mut() }.map(f)
+    }
+
+    /// Runs `f`, serving `request` as a direct call, with `pump` answering its Python calls and
+    /// `open` (if given) opening its chain when first needed (`before_queueing`). The caller
+    /// holds the JS lock. Answers `f`'s result; the reply `keep_reply` kept, if it did, goes to
+    /// `reply` (handed back beside the result, the pair was copied out whole after it was
+    /// written in pieces, D52).
+    pub fn enter<R>(&self, request: u64, pump: &(dyn Fn() -> bool + Sync), open: Option<&(dyn Fn() + Sync)>, reply: &mut Option<Outcome>, f: impl FnOnce() -> R) -> R {
+        /// Pops the frame, on unwinding too; the outermost one gives the stack up.
+        struct Leave<'a>(&'a Calls, *mut Frame);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.innermost.store(self.1, Ordering::Relaxed);
+                if self.1.is_null() {
+                    self.0.owner.store(0, Ordering::Relaxed);
+                }
+            }
+        }
+        // SAFETY: only the lifetime is erased; the frame is popped (by `Leave`, on unwinding too)
+        // before `pump` goes out of scope, and it is only called from within `f`.
+        let pump: *const (dyn Fn() -> bool + Sync) = unsafe { std::mem::transmute(pump) };
+        // SAFETY: as for `pump`.
+        let open = open.map(|o| unsafe { std::mem::transmute::<&(dyn Fn() + Sync), *const (dyn Fn() + Sync)>(o) });
+        let me = this_thread();
+        let outer = if self.owner.load(Ordering::Relaxed) == me { self.innermost.load(Ordering::Relaxed) } else { std::ptr::null_mut() };
+        let mut frame = Frame { pump, request, reply: None, open, outer };
+        let at: *mut Frame = &mut frame;
+        self.owner.store(me, Ordering::Relaxed);
+        self.innermost.store(at, Ordering::Relaxed);
+        let leave = Leave(self, outer);
         let r = f();
-        if let Some(kept) = frames.borrow_mut().last_mut().and_then(|f| f.reply.take()) {
+        // SAFETY: `at` is the frame above, still alive; nothing else holds a reference to it now.
+        if let Some(kept) = unsafe { (*at).reply.take() } {
             *reply = Some(kept);
         }
         drop(leave);
         r
-    })
-}
-
-/// On a thread making a direct call to the host of `link`: keeps `msg` if it is the reply to
-/// that call (the innermost one), for the caller to take straight from `enter` instead of
-/// from the queue. Hands it back otherwise. The host only offers a reply nothing is queued
-/// ahead of, so the client misses nothing it should have read first.
-pub(super) fn keep_reply(link: *const (), msg: ServerMessage) -> Result<(), ServerMessage> {
-    let ServerMessage::Reply { id, chain, outcome } = msg else { return Err(msg) };
-    let mut outcome = Some(outcome);
-    innermost(link, |f| {
-        if f.request == id && f.reply.is_none() {
-            f.reply = outcome.take();
-        }
-    });
-    match outcome {
-        None => Ok(()),
-        Some(outcome) => Err(ServerMessage::Reply { id, chain, outcome }),
     }
-}
 
-/// On a thread making a direct call to the host of `link`: opens the call's chain on the client
-/// if it is not open yet, before the host queues a message the client may file under it (a
-/// Python call, the reply). On any other thread: nothing.
-pub(super) fn before_queueing(link: *const ()) {
-    if let Some(open) = innermost(link, |f| f.open.take()).flatten() {
-        // SAFETY: the frame holding this pointer is still on this thread's stack (see `enter`).
-        unsafe { (*open)() };
-    }
-}
-
-/// On a thread making a direct call to the host of `link`: runs what the host sent the call's
-/// chain (its `pump`) until `has_mail` (the host has something to read). On any other thread
-/// (the host's own): nothing.
-pub(super) fn pump_until_mail(link: *const (), has_mail: impl Fn() -> bool) {
-    let Some(pump) = innermost(link, |f| f.pump) else { return };
-    let mut nap = Duration::from_micros(10);
-    while !has_mail() {
-        // SAFETY: the frame holding this pointer is still on this thread's stack (see `enter`).
-        if unsafe { (*pump)() } {
-            continue;
+    /// On a thread making a direct call on this link: keeps `msg` if it is the reply to that
+    /// call (the innermost one), for the caller to take straight from `enter` instead of from
+    /// the queue. Hands it back otherwise. The host only offers a reply nothing is queued ahead
+    /// of, so the client misses nothing it should have read first.
+    pub fn keep_reply(&self, msg: ServerMessage) -> Result<(), ServerMessage> {
+        let ServerMessage::Reply { id, chain, outcome } = msg else { return Err(msg) };
+        let mut outcome = Some(outcome);
+        self.innermost(|f| {
+            if f.request == id && f.reply.is_none() {
+                f.reply = outcome.take();
+            }
+        });
+        match outcome {
+            None => Ok(()),
+            Some(outcome) => Err(ServerMessage::Reply { id, chain, outcome }),
         }
-        // Nothing for this caller: what the host waits for comes from another thread (the
-        // event dispatcher answering a Python call of an event turn, say). Rare: nap.
-        if !spin_until(&has_mail, SPIN) {
-            std::thread::sleep(nap);
-            nap = (nap * 2).min(Duration::from_millis(1));
+    }
+
+    /// On a thread making a direct call on this link: opens the call's chain on the client if
+    /// it is not open yet, before the host queues a message the client may file under it (a
+    /// Python call, the reply). On any other thread: nothing.
+    pub fn before_queueing(&self) {
+        if let Some(open) = self.innermost(|f| f.open.take()).flatten() {
+            // SAFETY: the frame holding this pointer is still on this thread's stack (see
+            // `enter`).
+            unsafe { (*open)() };
+        }
+    }
+
+    /// On a thread making a direct call on this link: runs what the host sent the call's
+    /// chain (its `pump`) until `has_mail` (the host has something to read). On any other
+    /// thread (the host's own): nothing.
+    pub fn pump_until_mail(&self, has_mail: impl Fn() -> bool) {
+        let Some(pump) = self.innermost(|f| f.pump) else { return };
+        let mut nap = Duration::from_micros(10);
+        while !has_mail() {
+            // SAFETY: the frame holding this pointer is still on this thread's stack (see
+            // `enter`).
+            if unsafe { (*pump)() } {
+                continue;
+            }
+            // Nothing for this caller: what the host waits for comes from another thread (the
+            // event dispatcher answering a Python call of an event turn, say). Rare: nap.
+            if !spin_until(&has_mail, SPIN) {
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(Duration::from_millis(1));
+            }
         }
     }
 }

@@ -181,6 +181,8 @@ pub struct MemoryLink {
     pub(super) host: AtomicPtr<Host>,
     /// False once the host loaded a library with thread-local storage (`direct`).
     direct: AtomicBool,
+    /// The direct calls in progress (under `js`).
+    calls: direct::Calls,
 }
 
 impl MemoryLink {
@@ -197,6 +199,7 @@ impl MemoryLink {
             js: JsLock::default(),
             host: AtomicPtr::new(std::ptr::null_mut()),
             direct: AtomicBool::new(true),
+            calls: direct::Calls::default(),
         }))
     }
 
@@ -211,10 +214,6 @@ impl MemoryLink {
         self.direct.store(false, Ordering::SeqCst);
     }
 
-    fn id(&self) -> *const () {
-        (self as *const MemoryLink).cast()
-    }
-
     /// Serves `req` on this thread if the host can take it now (D37): whatever the host sends
     /// meanwhile is queued for the client as usual, and so is the reply, unless nothing was
     /// queued ahead of it: it is then answered here. Otherwise (a `Load`, a library with
@@ -225,7 +224,7 @@ impl MemoryLink {
     /// `pump`: runs, with the GIL, what the host sent this caller's chain (Python calls),
     /// answering whether it ran anything. The caller must not hold the GIL.
     pub fn serve_directly(&self, req: &Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
-        let nested = direct::inside(self.id());
+        let nested = self.calls.inside();
         // A library loads on the host thread, where its thread-local state will be used.
         if !nested && matches!(req.op, napi_protocol::Op::Load { .. }) {
             return Direct::Refused;
@@ -243,9 +242,8 @@ impl MemoryLink {
     /// for a top-level call (never from inside a direct call to this host), so it may be
     /// refused like any other.
     pub fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
-        if direct::inside(self.id()) {
-            return Direct::Refused;
-        }
+        // Not from inside a direct call on this link: this thread holds the JS lock then, so
+        // `directly` finds it taken and refuses.
         self.directly(false, call.id, pump, Some(open), |host| host.call_directly(call, answer))
     }
 
@@ -279,7 +277,7 @@ impl MemoryLink {
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
         // lock, held by this thread; it runs nothing else meanwhile (see `Host::serve`).
         let mut reply = None;
-        let (valued, backlog) = direct::enter(self.id(), request, pump, open, &mut reply, || unsafe { &*host }.directly(serve));
+        let (valued, backlog) = self.calls.enter(request, pump, open, &mut reply, || unsafe { &*host }.directly(serve));
         if backlog && !nested {
             // Before letting go of the lock, so the host thread clears it only after.
             self.kick();
@@ -308,7 +306,7 @@ impl MemoryLink {
 
     /// Runs a direct caller's `pump` until the host has a message (nothing on the host thread).
     pub(super) fn pump_until_mail(&self) {
-        direct::pump_until_mail(self.id(), || self.has_message());
+        self.calls.pump_until_mail(|| self.has_message());
     }
 
     /// The host thread, idle: lets direct calls run until the client sends or hangs up (true) or
@@ -347,7 +345,7 @@ impl MemoryLink {
         // it is for that call, which reads it itself: waking the host thread would only have it
         // wait for the JS lock, and make the caller's next direct call queue behind it (D42).
         // What the call leaves unread wakes the host thread when it ends (`directly`).
-        if !direct::inside(self.id()) {
+        if !self.calls.inside() {
             self.wake_host();
         }
     }
@@ -429,12 +427,12 @@ impl Port for MemoryPort {
         let msg = if self.0.replies.ready() {
             msg
         } else {
-            match direct::keep_reply(self.0.id(), msg) {
+            match self.0.calls.keep_reply(msg) {
                 Ok(()) => return Ok(()),
                 Err(msg) => msg,
             }
         };
-        direct::before_queueing(self.0.id());
+        self.0.calls.before_queueing();
         self.0.replies.push(msg, None);
         Ok(())
     }
