@@ -154,6 +154,28 @@ def test_typeof_of_values_sent_from_python(load):
         assert addon.typeOf(value) == TYPES[kind], (value, kind)
 
 
+def test_ints_beyond_2_to_the_53_cross_as_bigints_not_rounded_numbers(load):
+    """Every integer up to 2**53 in magnitude has a double of its own; beyond, an int is a
+    BigInt. 2**53 + 1 rounds to the double 2**53, and crossed as that number, silently losing
+    its last digit (a plain int and an int subclass alike)."""
+    addon = load("values")
+
+    class Count(int):
+        pass
+
+    numbers = [2**53 - 1, 2**53, -(2**53), 1, -1, 0]
+    beyond = [2**53 + 1, -(2**53 + 1), 2**53 + 3, 2**63, 2**64 + 1]
+    for n in numbers:
+        assert addon.typeOf(n) == TYPES["number"], n
+        assert addon.typeOf(Count(n)) == TYPES["number"], n
+    for n in beyond:
+        assert addon.typeOf(n) == TYPES["bigint"], n
+        assert addon.typeOf(Count(n)) == TYPES["bigint"], n
+    # The same ints once more, through a call quick enough to take the primitive path (D41).
+    for _ in range(50):
+        assert [addon.typeOf(n) for n in beyond] == [TYPES["bigint"]] * len(beyond)
+
+
 def test_created_numbers_keep_their_values_at_the_limits(load):
     addon = load("values")
     # INT32_MIN, INT32_MAX, UINT32_MAX, int64 ±2^53, int64 INT64_MAX (a double: 2^63), 0.1
