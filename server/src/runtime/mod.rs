@@ -79,6 +79,8 @@ pub struct Runtime {
     pub realm: Realm,
     pub handles: RefCell<HandleStack>,
     pub pending_exception: RefCell<Option<Value>>,
+    /// Only ever added to: the Node-API entry borrows an env for as long as its runtime
+    /// (`napi::entry::env_of`).
     pub envs: RefCell<Vec<Rc<Env>>>,
     pub refs: RefCell<RefTable>,
     pub frames: RefCell<Vec<CallFrame>>,
