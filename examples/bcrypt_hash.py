@@ -69,7 +69,11 @@ async def main():
     fixed = bcrypt.hash_sync("correct horse battery staple", cost=4, salt=bytes(range(16)))
     print("fixed salt hash", fixed)
     print("parsed", bcrypt.parse_options(fixed))
-    print("verify right/wrong", bcrypt.verify_sync("correct horse battery staple", fixed), bcrypt.verify_sync("Tr0ub4dor&3", fixed))
+    print(
+        "verify right/wrong",
+        bcrypt.verify_sync("correct horse battery staple", fixed),
+        bcrypt.verify_sync("Tr0ub4dor&3", fixed),
+    )
 
     salt = bcrypt.gen_salt_sync(cost=5, version="2a")
     salted = bcrypt.hash_sync(b"bytes work too", salt=salt)

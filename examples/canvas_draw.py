@@ -45,7 +45,7 @@ def draw(skia, canvas):
     ctx.fillStyle = sky
     ctx.fillRect(0, 0, canvas.width, canvas.height)
 
-    ctx.fillStyle = "rgba(255, 220, 80, 0.9)"      # a sun with a soft shadow
+    ctx.fillStyle = "rgba(255, 220, 80, 0.9)"  # a sun with a soft shadow
     ctx.shadowColor = "rgba(255, 255, 200, 0.8)"
     ctx.shadowBlur = 12
     ctx.beginPath()
@@ -53,7 +53,7 @@ def draw(skia, canvas):
     ctx.fill()
     ctx.shadowBlur = 0
 
-    hills = skia.Path()                             # the binding's Path2D
+    hills = skia.Path()  # the binding's Path2D
     hills.moveTo(0, 150)
     hills.bezierCurveTo(80, 100, 160, 190, 320, 120)
     hills.lineTo(320, 200)
@@ -62,7 +62,7 @@ def draw(skia, canvas):
     ctx.fillStyle = "#2e7d32"
     ctx.fill(hills)
 
-    ctx.save()                                      # a rotated house
+    ctx.save()  # a rotated house
     ctx.translate(90, 150)
     ctx.rotate(-0.1)
     ctx.fillStyle = "#8d6e63"
@@ -89,7 +89,7 @@ def draw(skia, canvas):
 
     # Pixels in and out: invert a strip of the image through getImageData / putImageData.
     strip = ctx.getImageData(0, 180, canvas.width, 20)
-    data = memoryview(strip.data)                   # shared memory, no copy
+    data = memoryview(strip.data)  # shared memory, no copy
     for i in range(0, len(data), 4):
         data[i], data[i + 1], data[i + 2] = 255 - data[i], 255 - data[i + 1], 255 - data[i + 2]
     ctx.putImageData(strip, 0, 180)
@@ -103,12 +103,12 @@ async def main(out):
     png = bytes(canvas.encodeSync("png"))
     Path(out).write_bytes(png)
     rgba = bytes(ctx.getImageData(0, 0, canvas.width, canvas.height).data)
-    webp = bytes(await canvas.encode("webp", 90))   # the async encoder: a promise, awaited
+    webp = bytes(await canvas.encode("webp", 90))  # the async encoder: a promise, awaited
     print(f"canvas {canvas.width}x{canvas.height}")
     print(f"text width {text_width:.3f}")
     print(f"png {len(png)} bytes sha256 {hashlib.sha256(png).hexdigest()}")
     print(f"rgba sha256 {hashlib.sha256(rgba).hexdigest()}")
-    print(f"pixel (250,60) {list(rgba[(60 * 320 + 250) * 4:][:4])}")
+    print(f"pixel (250,60) {list(rgba[(60 * 320 + 250) * 4 :][:4])}")
     print(f"webp {webp[:4].decode()} {webp[8:12].decode()}")
     print(f"data url {canvas.toDataURL('image/png')[:22]}")
     skia.close()

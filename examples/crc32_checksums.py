@@ -25,7 +25,7 @@ def main(path):
     data = Path(path).read_bytes()
     state32 = state32c = 0
     for start in range(0, len(data), 4096):
-        chunk = data[start:start + 4096]
+        chunk = data[start : start + 4096]
         state32, state32c = crc.crc32(chunk, state32), crc.crc32c(chunk, state32c)
     print(f"file {len(data)} bytes in chunks: crc32 {state32:08x} crc32c {state32c:08x}")
     print("chunks == whole:", (state32, state32c) == (crc.crc32(data), crc.crc32c(data)))

@@ -16,17 +16,17 @@ with load_addon(ADDONS / "bench.node") as bench, load_addon(ADDONS / "rust_addon
     # 1. Functions: Python values go in, JS values come back as Python values.
     print("bench.add(1, 2)            =", bench.add(1, 2))
     print("rs.greet('Python')         =", rs.greet("Python"))
-    print("rs.makePoint(3, 4)         =", rs.makePoint(3, 4))           # #[napi(object)] -> dict
+    print("rs.makePoint(3, 4)         =", rs.makePoint(3, 4))  # #[napi(object)] -> dict
     print("rs.distance(...)           =", rs.distance({"x": 0, "y": 0}, {"x": 3, "y": 4}))
     print("rs.sortStrings([...])      =", rs.sortStrings(["pear", "apple", "fig"]))
-    print("rs.greetMaybe(None)        =", rs.greetMaybe(None))           # Option<String>
+    print("rs.greetMaybe(None)        =", rs.greetMaybe(None))  # Option<String>
 
     # 2. A class: construct, call methods, use a getter and a setter.
     c = rs.Counter(10)
     c.increment()
     c.add(5)
     print("Counter(10) +1 +5: value   =", c.value)
-    c.value = 100                                                         # setter
+    c.value = 100  # setter
     c.step = 7
     print("after value=100, step=7    =", c.increment(), "|", c.toString())
 
@@ -45,12 +45,12 @@ with load_addon(ADDONS / "bench.node") as bench, load_addon(ADDONS / "rust_addon
     except JSError as e:
         print(f"caught {type(e).__name__}: {e.message!r} code={e.code!r}; step is still", c.step)
     try:
-        rs.greet(42)                                      # wrong argument type: as under node
+        rs.greet(42)  # wrong argument type: as under node
     except JSError as e:
         print(f"caught {type(e).__name__}: code={e.code!r} {e.message!r}")
     try:
         rs.throwTypeError("not a number")
-    except TypeError as e:                                # JSTypeError is also a TypeError
+    except TypeError as e:  # JSTypeError is also a TypeError
         print(f"caught {type(e).__name__}: name={e.name!r} code={e.code!r}")
 
 # 5. A crash in native code kills only the host process; Python gets an exception.

@@ -59,7 +59,7 @@ class TreeSitter:
             raise RuntimeError("the transfer array is not in shared memory: writes would not reach the binding")
         return memoryview(transfer)
 
-    def unmarshal_node(self, value: Any, tree: "Tree", offset: int = 0) -> "SyntaxNode | None":
+    def unmarshal_node(self, value: Any, tree: Tree, offset: int = 0) -> SyntaxNode | None:
         """index.js unmarshalNode: `value` is the node's type id, its numbers are in the array."""
         if value is None:
             return None
@@ -68,7 +68,7 @@ class TreeSitter:
             return None
         return SyntaxNode(tree, fields)
 
-    def unmarshal_nodes(self, values: list[Any], tree: "Tree") -> list["SyntaxNode | None"]:
+    def unmarshal_nodes(self, values: list[Any], tree: Tree) -> list[SyntaxNode | None]:
         """index.js unmarshalNodes: each node's numbers follow those of the nodes before it."""
         transfer = self.transfer_array()
         nodes: list[SyntaxNode | None] = []
@@ -81,7 +81,7 @@ class TreeSitter:
             offset += NODE_FIELD_COUNT
         return nodes
 
-    def marshal_node(self, node: "SyntaxNode") -> None:
+    def marshal_node(self, node: SyntaxNode) -> None:
         """index.js marshalNode: the node's numbers into the binding's array."""
         transfer = self.transfer_array()
         for i, field in enumerate(node.fields):
@@ -95,12 +95,12 @@ class Parser:
         self._ts = ts
         self._native = ts.binding.Parser()
 
-    def setLanguage(self, language: Addon) -> "Parser":
+    def setLanguage(self, language: Addon) -> Parser:
         # The grammar's exports object; the binding reads its `language` external.
         self._native.setLanguage(language.exports)
         return self
 
-    def parse(self, text: str) -> "Tree":
+    def parse(self, text: str) -> Tree:
         units = text.encode("utf-16-le")
 
         # The binding reads UTF-16 and asks for the text from a code-unit index on.
@@ -117,7 +117,7 @@ class Tree:
         self._units = units
 
     @property
-    def rootNode(self) -> "SyntaxNode | None":
+    def rootNode(self) -> SyntaxNode | None:
         return self._ts.unmarshal_node(self.native.rootNode(), self)
 
     def text(self, start: int, end: int) -> str:
@@ -137,7 +137,7 @@ class SyntaxNode:
         ts.marshal_node(self)
         return ts.node_methods[method](self.tree.native, *args)
 
-    def _node_list(self, method: str) -> list["SyntaxNode | None"]:
+    def _node_list(self, method: str) -> list[SyntaxNode | None]:
         return self.tree._ts.unmarshal_nodes(self._call(method), self.tree)
 
     type = property(lambda self: self._call("type"))
@@ -166,7 +166,7 @@ def open_json_parser(host: Host) -> Parser:
     return Parser(ts).setLanguage(grammar)
 
 
-def walk(node: "SyntaxNode | None", visit: Callable[[SyntaxNode, int], None], depth: int = 0) -> None:
+def walk(node: SyntaxNode | None, visit: Callable[[SyntaxNode, int], None], depth: int = 0) -> None:
     if node is None:
         return
     visit(node, depth)
@@ -179,4 +179,7 @@ if __name__ == "__main__":
     with Host() as h:
         tree = open_json_parser(h).parse(source)
         print(tree.rootNode)
-        walk(tree.rootNode, lambda n, d: print(f"{'  ' * d}{n.type} {n.text!r}" if n.childCount == 0 else f"{'  ' * d}{n.type}"))
+        walk(
+            tree.rootNode,
+            lambda n, d: print(f"{'  ' * d}{n.type} {n.text!r}" if n.childCount == 0 else f"{'  ' * d}{n.type}"),
+        )

@@ -39,17 +39,22 @@ async def main(path):
         def output(chunk):
             data = bytearray(chunk.byteLength)
             chunk.copyTo(data)
-            chunks.append(f"{track} {chunk.type} t={chunk.timestamp} d={chunk.duration} {chunk.byteLength}B {digest(data)}")
+            chunks.append(
+                f"{track} {chunk.type} t={chunk.timestamp} d={chunk.duration} {chunk.byteLength}B {digest(data)}"
+            )
             if track == "video":
                 decoder.decode(chunk)
+
         return output
 
     decoder = codecs.VideoDecoder({"output": frames.append, "error": lambda e: errors.append(str(e))})
-    demuxer = codecs.Mp4Demuxer({
-        "videoOutput": on_chunk("video"),
-        "audioOutput": on_chunk("audio"),
-        "error": lambda e: errors.append(str(e)),
-    })
+    demuxer = codecs.Mp4Demuxer(
+        {
+            "videoOutput": on_chunk("video"),
+            "audioOutput": on_chunk("audio"),
+            "error": lambda e: errors.append(str(e)),
+        }
+    )
     await demuxer.load(str(path))
     for track in demuxer.tracks:
         print("track", " ".join(f"{k}={v}" for k, v in track.items()))

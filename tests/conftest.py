@@ -68,9 +68,7 @@ def node_eval(script: str) -> object:
     Used to record what Node itself answers, so expected values come from Node, not from us.
     The script may `require()` test addons by absolute path (see `addon_path`).
     """
-    proc = subprocess.run(
-        ["node", "-e", script], capture_output=True, text=True, timeout=60, check=False
-    )
+    proc = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=False)
     if proc.returncode != 0:
         raise AssertionError(f"node failed ({proc.returncode}):\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

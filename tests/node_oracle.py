@@ -17,7 +17,6 @@ from typing import Any, Callable
 from conftest import node_eval
 
 
-
 class _Null:
     """Marks an explicit JS `null` in a case's arguments (`js.null` on the Python side)."""
 
@@ -255,7 +254,7 @@ def assert_settles_as_in_node(addon: Any, cases: list[Case], module: str) -> Non
     expected = node_settlements(cases, module)
 
     async def settle_all() -> list[Any]:
-        return [await py_settle(lambda: c.py(addon)) for c in cases]
+        return [await py_settle(lambda c=c: c.py(addon)) for c in cases]
 
     _assert_matches(cases, asyncio.run(settle_all()), expected)
 
@@ -263,7 +262,7 @@ def assert_settles_as_in_node(addon: Any, cases: list[Case], module: str) -> Non
 def assert_same_as_node(addon: Any, cases: list[Case], module: str) -> None:
     """Every case gives through napi_python exactly what it gives under node."""
     expected = node_outcomes(cases, module)
-    _assert_matches(cases, [py_outcome(lambda: c.py(addon)) for c in cases], expected)
+    _assert_matches(cases, [py_outcome(lambda c=c: c.py(addon)) for c in cases], expected)
 
 
 def _assert_matches(cases: list[Case], got: list[Any], expected: list[Any]) -> None:

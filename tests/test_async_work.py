@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import await_in_turn, each_task, sleeps
+
 import napi_python
 from napi_python import JSError, js
 
@@ -79,7 +79,7 @@ def test_execute_runs_on_the_pool_and_complete_gets_ok_or_cancelled(load):
 def test_pool_size_comes_from_uv_threadpool_size(load):
     """node with UV_THREADPOOL_SIZE=2: conc [2,2], max 2, the rest as above."""
     addon = load("async_work", env={"UV_THREADPOOL_SIZE": "2"})
-    running, cancels, states, after, most = run_gated(addon, 2)
+    running, cancels, states, _after, most = run_gated(addon, 2)
     assert running == [2, 2]
     assert most == 2
     assert cancels == [NAPI_OK, NAPI_OK, NAPI_GENERIC_FAILURE]
@@ -213,10 +213,14 @@ def test_there_is_no_uv_event_loop(load):
 def sleeps_of_threads(pid: int, prefix: str) -> int:
     """How many times the threads of process `pid` whose names begin with `prefix` went to sleep
     so far."""
-    return sum(sleeps(Path(f"/proc/{pid}/task/{tid}")) for tid, comm in each_task("comm", pid) if comm.startswith(prefix))
+    return sum(
+        sleeps(Path(f"/proc/{pid}/task/{tid}")) for tid, comm in each_task("comm", pid) if comm.startswith(prefix)
+    )
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="workers look for work before sleeping only with two CPUs or more")
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="workers look for work before sleeping only with two CPUs or more"
+)
 def test_a_worker_that_just_finished_takes_the_next_item_without_sleeping(load):
     """D43: a worker looks for the next item for a moment before it sleeps, so awaiting one
     piece of work after another does not pay a thread wake-up for each (before, every item

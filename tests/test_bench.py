@@ -11,7 +11,7 @@ import pytest
 from napi_python import js
 
 sys.path.insert(0, str(Path(__file__).parent / "bench"))
-import bench_modes  # noqa: E402
+import bench_modes
 
 
 def test_bench_functions_answer_correctly(load):

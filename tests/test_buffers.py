@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 
 from conftest import addon_path, node_eval
+
 from napi_python import BigInt, js
 
 
@@ -56,5 +57,5 @@ def test_typed_array_elements_live_in_the_buffer_as_in_node(load):
     )
     got = load("buffers").elementAccess()
     assert got[6] == BigInt(-5)
-    assert got[:6] + [str(int(got[6]))] == expected
+    assert [*got[:6], str(int(got[6]))] == expected
     assert expected[:2] == [4294967295, 4294967295] and expected[4] == ["0", "1", "2"]

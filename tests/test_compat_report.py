@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 REPORT = ROOT / "tests" / "compat" / "report.py"
@@ -22,8 +21,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def report(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPORT), "--no-install", *args],
-                          capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, str(REPORT), "--no-install", *args], capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 def test_report_rows_for_installed_packages_match_node():

@@ -200,6 +200,7 @@ def test_napi_fatal_exception_reaches_the_uncaught_hook_and_the_host_goes_on(loa
     reported = []
     monkeypatch.setattr(sys, "unraisablehook", reported.append)
     addon = load("errors")
+
     def wait_for_reports(n: int) -> None:
         deadline = time.monotonic() + 10
         while len(reported) < n and time.monotonic() < deadline:

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -51,13 +50,37 @@ def mp4(tmp_path_factory):
     if not FFMPEG.exists():
         pytest.skip("build/ffmpeg/ffmpeg is absent: run scripts/ffmpeg")
     out = tmp_path_factory.mktemp("media") / "test.mp4"
-    run([
-        str(FFMPEG), "-hide_banner", "-loglevel", "error",
-        "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "5", "-c:a", "aac", "-b:a", "64k",
-        "-y", str(out),
-    ], out.parent)
+    run(
+        [
+            str(FFMPEG),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "5",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-y",
+            str(out),
+        ],
+        out.parent,
+    )
     return out
 
 

@@ -11,7 +11,7 @@ import sys
 from conftest import ROOT, addon_path
 
 
-def assert_exits_cleanly(script: str, runs: int, stdout: "str | None" = None) -> None:
+def assert_exits_cleanly(script: str, runs: int, stdout: str | None = None) -> None:
     """Runs `script` `runs` times: each must exit with status 0, no abort message (and print
     `stdout` when given)."""
     for _ in range(runs):
@@ -20,6 +20,7 @@ def assert_exits_cleanly(script: str, runs: int, stdout: "str | None" = None) ->
         assert "FATAL" not in done.stderr
         if stdout is not None:
             assert done.stdout == stdout
+
 
 # A daemon thread waits in native code for a call that is still writing output (so the output
 # forwarder is busy too) when the main thread reaches the end of the script.
@@ -95,4 +96,9 @@ keep = provider.makeThing("kept")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = log.read_text().splitlines()
-    assert lines == ["provider: init", "provider: cleanup hook", "provider: finalize thing kept", "provider: instance data"], lines
+    assert lines == [
+        "provider: init",
+        "provider: cleanup hook",
+        "provider: finalize thing kept",
+        "provider: instance data",
+    ], lines

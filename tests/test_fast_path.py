@@ -15,8 +15,8 @@ import threading
 import time
 
 import pytest
-
 from conftest import gone
+
 from napi_python import AddonCrashedError
 
 pytestmark = pytest.mark.isolated_only
@@ -54,7 +54,7 @@ def test_a_host_killed_while_answers_stream_raises_the_crash_in_every_thread(loa
         try:
             while True:
                 assert addon.add(1, 2) == 3
-        except BaseException as e:  # noqa: BLE001 - collected for the assertion below
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=hammer) for _ in range(3)]

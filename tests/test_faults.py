@@ -18,9 +18,7 @@ from napi_python import AddonCrashedError
 
 @pytest.mark.isolated_only
 @pytest.mark.parametrize("function, signal", [("segfault", "SIGSEGV"), ("abort", "SIGABRT")])
-def test_crash_raises_addon_crashed_error_naming_the_signal_within_a_second(
-    load, function, signal
-):
+def test_crash_raises_addon_crashed_error_naming_the_signal_within_a_second(load, function, signal):
     addon = load("faults")
     assert addon.add(1, 2) == 3
     start = time.monotonic()

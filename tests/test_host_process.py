@@ -13,8 +13,8 @@ import textwrap
 import time
 
 import pytest
-
 from conftest import addon_path, gone
+
 from napi_python import AddonCrashedError, Sandbox
 
 # What this module checks is the host process's own behaviour.

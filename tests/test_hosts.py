@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import addon_path, node_eval
 from test_lifecycle import assert_no_host_left, host_children
+
 from napi_python import (
     AddonClosedError,
     AddonCrashedError,
@@ -55,8 +55,15 @@ def python_steps(p, c) -> tuple[list, list]:
     c.label(point, "origin")
     with pytest.raises(TypeError) as refused:
         c.thingName(p.makeUntagged())
-    results = [c.thingName(thing), c.movePoint(point, 5), point.x, p.whoAmI(), c.whoAmI(),
-               c.callWith(p.whoAmI), f"{refused.value.name}: {refused.value.message}"]
+    results = [
+        c.thingName(thing),
+        c.movePoint(point, 5),
+        point.x,
+        p.whoAmI(),
+        c.whoAmI(),
+        c.callWith(p.whoAmI),
+        f"{refused.value.name}: {refused.value.message}",
+    ]
     return results, [thing, point]
 
 
@@ -112,10 +119,14 @@ def test_close_tears_down_addon_by_addon_newest_first_as_node_does(tmp_path):
     _, expected = node_log(tmp_path)
     log = tmp_path / "python.log"
     with Host(env={"HOSTS_LOG": str(log)}) as h:
-        results, keep = python_steps(h.load(PROVIDER), h.load(CONSUMER))
+        _results, keep = python_steps(h.load(PROVIDER), h.load(CONSUMER))
     assert log.read_text().splitlines() == expected
-    assert expected[-4:] == ["provider: cleanup hook", "provider: finalize point (6, 2)",
-                             "provider: finalize thing json", "provider: instance data"]
+    assert expected[-4:] == [
+        "provider: cleanup hook",
+        "provider: finalize point (6, 2)",
+        "provider: finalize thing json",
+        "provider: instance data",
+    ]
     del keep
 
 
@@ -133,7 +144,9 @@ def test_an_object_of_another_host_is_refused_with_a_clear_error(host):
     elsewhere = load_addon(CONSUMER)
     try:
         thing = p.makeThing("json")
-        with pytest.raises(TypeError, match=rf"lives in napi-hostd \(pid {host.pid}\).*pid {elsewhere.pid}.*napi_python.Host"):
+        with pytest.raises(
+            TypeError, match=rf"lives in napi-hostd \(pid {host.pid}\).*pid {elsewhere.pid}.*napi_python.Host"
+        ):
             elsewhere.thingName(thing)
         assert elsewhere.whoAmI() == "consumer"  # refused in Python: nothing reached the host
     finally:

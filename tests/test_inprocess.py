@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import addon_path, await_in_turn, each_task, fresh_copy, sleeps
+from test_hosts import CONSUMER, PROVIDER, node_log, python_steps
 
 import napi_python
-from conftest import addon_path, await_in_turn, each_task, fresh_copy, sleeps
-from test_hosts import PROVIDER, CONSUMER, node_log, python_steps
 from napi_python import AddonClosedError, Host, JSError, JSPromise, RestartPolicy, Sandbox, js, load_addon
 
 NAPI_OK = 0
@@ -34,10 +34,19 @@ def host_threads() -> set[int]:
 
 def test_the_extension_exports_every_node_api_function():
     """An addon dlopen'ed into Python resolves its napi_* imports against the extension."""
-    listed = {line.split("\t")[0] for line in (Path(__file__).parent.parent / "server" / "napi-exports.txt").read_text().splitlines()
-              if line and not line.startswith("#")}
-    nm = subprocess.run(["nm", "-D", "--defined-only", napi_python._native.__file__], capture_output=True, text=True, check=True)
-    exported = {fields[2] for fields in (line.split() for line in nm.stdout.splitlines()) if len(fields) == 3 and fields[1] == "T"}
+    listed = {
+        line.split("\t")[0]
+        for line in (Path(__file__).parent.parent / "server" / "napi-exports.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    nm = subprocess.run(
+        ["nm", "-D", "--defined-only", napi_python._native.__file__], capture_output=True, text=True, check=True
+    )
+    exported = {
+        fields[2]
+        for fields in (line.split() for line in nm.stdout.splitlines())
+        if len(fields) == 3 and fields[1] == "T"
+    }
     assert listed - exported == set()
 
 
@@ -104,7 +113,10 @@ def test_calls_run_on_the_calling_thread_when_the_host_is_free(addons):
     assert isolation.host.direct_calls
     assert isolation.threadId() == threading.get_native_id()
     seen = []
-    threads = [threading.Thread(target=lambda: seen.append((isolation.threadId(), threading.get_native_id()))) for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: seen.append((isolation.threadId(), threading.get_native_id())))
+        for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -298,7 +310,13 @@ def test_several_in_process_hosts_run_side_by_side_with_isolated_ones():
 
 @pytest.mark.parametrize(
     "options",
-    [{"timeout": 1.0}, {"sandbox": True}, {"sandbox": Sandbox()}, {"restart": RestartPolicy(1, 1.0)}, {"env": {"A": "1"}}],
+    [
+        {"timeout": 1.0},
+        {"sandbox": True},
+        {"sandbox": Sandbox()},
+        {"restart": RestartPolicy(1, 1.0)},
+        {"env": {"A": "1"}},
+    ],
     ids=["timeout", "sandbox", "Sandbox", "restart", "env"],
 )
 def test_options_that_need_a_process_are_refused(options):
@@ -330,11 +348,18 @@ threading.Thread(target=r.callWith, args=(lambda x: time.sleep(60) or x, 1), dae
 time.sleep(0.1)
 """
     env = {**os.environ, "HOSTS_LOG": str(log)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False, env=env
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "provider"]
     lines = log.read_text().splitlines()
-    assert lines == ["provider: init", "provider: cleanup hook", "provider: finalize thing kept", "provider: instance data"], lines
+    assert lines == [
+        "provider: init",
+        "provider: cleanup hook",
+        "provider: finalize thing kept",
+        "provider: instance data",
+    ], lines
 
 
 @pytest.mark.parametrize("level", ["debug", None])
@@ -346,7 +371,9 @@ def test_the_host_log_is_written_as_napi_hostd_writes_it(level):
     env = {k: v for k, v in os.environ.items() if k != "NAPI_HOSTD_LOG"}
     if level:
         env["NAPI_HOSTD_LOG"] = level
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False, env=env
+    )
     assert done.returncode == 0, done.stderr
     logged = [line for line in done.stderr.splitlines() if "loaded" in line and path in line]
     assert len(logged) == (1 if level else 0), done.stderr

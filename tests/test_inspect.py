@@ -15,8 +15,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, addon_path, node_eval
+
 from napi_python import elf, hostd_path
 from napi_python.inspection import host_exports, inspect_addon
 
@@ -25,7 +25,11 @@ CRC32 = ROOT / "tests" / "npm" / "node_modules" / "@node-rs" / "crc32-linux-x64-
 
 def run_inspect(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "napi_python", "inspect", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "napi_python", "inspect", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -41,7 +45,7 @@ def test_elf_reader_finds_the_symbols_nm_finds(name):
     so = elf.read(path)
     assert {s.name for s in so.undefined} == nm(path, "--undefined-only")
     assert so.defined == nm(path, "--defined-only")
-    assert so.machine == "x86-64" and so.bits == 64 or so.machine != "x86-64"
+    assert (so.machine == "x86-64" and so.bits == 64) or so.machine != "x86-64"
 
 
 def test_elf_reader_ties_versioned_imports_to_their_library():
@@ -61,10 +65,18 @@ def test_host_reports_every_function_it_exports():
 
 def test_registration_and_declared_version():
     v10 = inspect_addon(addon_path("lifecycle_v10"))
-    assert (v10["registration"], v10["declares_version"], v10["load"]["napi_version"]) == ("napi_register_module_v1", True, 10)
+    assert (v10["registration"], v10["declares_version"], v10["load"]["napi_version"]) == (
+        "napi_register_module_v1",
+        True,
+        10,
+    )
     legacy = inspect_addon(addon_path("lifecycle_legacy"))
     assert legacy["registration"] == "napi_module_register"
-    assert (legacy["declares_version"], legacy["load"]["napi_version"], legacy["load"]["registered_by"]) == (False, 8, "napi_module_register")
+    assert (legacy["declares_version"], legacy["load"]["napi_version"], legacy["load"]["registered_by"]) == (
+        False,
+        8,
+        "napi_module_register",
+    )
     out = run_inspect(addon_path("lifecycle_v10"))
     assert out.returncode == 0, out.stderr
     assert "  registration: napi_register_module_v1\n" in out.stdout
@@ -75,10 +87,15 @@ def test_registration_and_declared_version():
 def test_imported_node_api_functions_with_their_state():
     report = inspect_addon(addon_path("bench"))
     imported = {f["name"]: f for f in report["napi_functions"]}
-    assert set(imported) == {n for n in nm(addon_path("bench"), "--undefined-only") if n.startswith(("napi_", "node_api_"))}
+    assert set(imported) == {
+        n for n in nm(addon_path("bench"), "--undefined-only") if n.startswith(("napi_", "node_api_"))
+    }
     assert all(f["how"] == "imported" and f["state"] == "implemented" for f in imported.values())
     text = run_inspect(addon_path("bench")).stdout
-    assert "    napi_get_cb_info " in text and f"Node-API functions ({len(imported)}: {len(imported)} implemented):" in text
+    assert (
+        "    napi_get_cb_info " in text
+        and f"Node-API functions ({len(imported)}: {len(imported)} implemented):" in text
+    )
 
 
 def test_napi_rs_functions_looked_up_by_name_are_listed_too():
@@ -127,7 +144,7 @@ def test_exports_and_their_kinds_match_what_node_sees(name):
         methods = None
         if e["kind"] == "class":
             part = next((p for p in e["detail"].split("; ") if p.startswith("methods: ")), "methods: ")
-            methods = sorted(m for m in part[len("methods: "):].split(", ") if m)
+            methods = sorted(m for m in part[len("methods: ") :].split(", ") if m)
         ours.append([e["name"], e["kind"], methods])
     assert ours == under_node
 

@@ -14,8 +14,8 @@ import threading
 import time
 
 import pytest
-
 from conftest import gone
+
 from napi_python import AddonCrashedError, AddonError, AddonTimeoutError
 
 # What this module checks is the host process's own behaviour.
@@ -113,7 +113,7 @@ def test_every_waiting_thread_raises_when_the_host_dies(load):
         ready.wait()
         try:
             getattr(addon, function)()
-        except BaseException as e:  # noqa: BLE001 - the test inspects what each thread got
+        except BaseException as e:
             results[i] = e
 
     # One thread holds the JS thread in pause(); the others queue behind it.

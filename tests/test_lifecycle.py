@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import addon_path
+
 from napi_python import AddonClosedError, AddonInitError, AddonLoadError, js, load_addon
 
 NAPI_OK = 0

@@ -126,9 +126,7 @@ def test_property_access_on_primitives_coerces_like_js(load):
         lambda a, v: a.freeze(v),
     ],
 )
-def test_property_access_on_null_or_undefined_returns_object_expected_with_a_type_error(
-    load, call
-):
+def test_property_access_on_null_or_undefined_returns_object_expected_with_a_type_error(load, call):
     # Node converts the target with ToObject: it throws for null/undefined and the call answers
     # napi_object_expected with the TypeError left pending (recorded under node 20).
     addon = load("objects")
@@ -216,7 +214,7 @@ def test_define_properties_applies_every_attribute_combination(load):
         "configurable": False,
     }
     # key order is definition order
-    assert js.keys(obj) == names + ["method", "enumerableMethod", "readOnlyAccessor", "accessor", sym]
+    assert js.keys(obj) == [*names, "method", "enumerableMethod", "readOnlyAccessor", "accessor", sym]
 
 
 def test_defined_methods_and_accessors_receive_this_and_data(load):
@@ -292,9 +290,7 @@ def test_get_property_names_is_for_in_order_with_inherited_enumerable_string_key
         (INCLUDE_PROTOTYPES, ENUMERABLE | WRITABLE, NUMBERS_TO_STRINGS, ["1", "own", "b", "SYM", "inh"]),
     ],
 )
-def test_get_all_property_names_modes_filters_and_conversion(
-    load, mode, key_filter, conversion, expected
-):
+def test_get_all_property_names_modes_filters_and_conversion(load, mode, key_filter, conversion, expected):
     addon = load("objects")
     obj, sym = make_inheriting_object(addon)
     status, keys, thrown = addon.allPropertyNames(obj, mode, key_filter, conversion)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from conftest import addon_path
+
 from napi_python import AddonClosedError, AddonCrashedError, AddonPool
 
 

@@ -18,12 +18,13 @@ from napi_python import hostd_path
 
 def start_host() -> tuple[subprocess.Popen[bytes], socket.socket]:
     ours, theirs = socket.socketpair()
+    fd = theirs.fileno()
     proc = subprocess.Popen(
         [hostd_path()],
         pass_fds=(3,) if theirs.fileno() == 3 else (),
         stdin=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        preexec_fn=(lambda fd=theirs.fileno(): os.dup2(fd, 3)) if theirs.fileno() != 3 else None,
+        preexec_fn=(lambda: os.dup2(fd, 3)) if fd != 3 else None,
         close_fds=False,
     )
     theirs.close()

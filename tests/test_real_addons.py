@@ -24,7 +24,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import node_eval
 from node_oracle import NULL, assert_same_as_node, call, case
 
@@ -69,10 +68,7 @@ def node_json(script: str) -> object:
     `pkg` is loaded only when the script uses it: the package's loader adds a
     `__napiBindingTarget` property to the (shared, cached) binding, which would change `bc`.
     """
-    prelude = (
-        f"const crc = require({json.dumps(str(CRC32))});"
-        f"const bc = require({json.dumps(str(BCRYPT))});"
-    )
+    prelude = f"const crc = require({json.dumps(str(CRC32))});const bc = require({json.dumps(str(BCRYPT))});"
     if "pkg" in script:
         prelude += f"const pkg = require({json.dumps(str(NODE_MODULES / '@node-rs' / 'bcrypt'))});"
     return node_eval(prelude + script)
@@ -89,10 +85,13 @@ def test_crc32_exports_match_node(crc):
     assert node_json("console.log(JSON.stringify(Reflect.ownKeys(crc)))") == ["crc32", "crc32c"]
     assert js.keys(crc.exports) == ["crc32", "crc32c"]
     # The package's public functions are the binding's own.
-    assert node_json(
-        f"const p = require({json.dumps(str(NODE_MODULES / '@node-rs' / 'crc32'))});"
-        "console.log(JSON.stringify(p.crc32 === crc.crc32 && p.crc32c === crc.crc32c))"
-    ) is True
+    assert (
+        node_json(
+            f"const p = require({json.dumps(str(NODE_MODULES / '@node-rs' / 'crc32'))});"
+            "console.log(JSON.stringify(p.crc32 === crc.crc32 && p.crc32c === crc.crc32c))"
+        )
+        is True
+    )
 
 
 def test_crc32_and_crc32c_of_strings_and_bytes_match_node(crc):
@@ -129,10 +128,10 @@ def test_initial_state_continues_a_checksum_like_node(crc):
     assert_same_as_node(
         crc,
         [
-            case('a.crc32("world", a.crc32("hello "))',
-                 lambda a: a.crc32("world", a.crc32("hello "))),
-            case('a.crc32c(Buffer.from("world"), a.crc32c("hello "))',
-                 lambda a: a.crc32c(b"world", a.crc32c("hello "))),
+            case('a.crc32("world", a.crc32("hello "))', lambda a: a.crc32("world", a.crc32("hello "))),
+            case(
+                'a.crc32c(Buffer.from("world"), a.crc32c("hello "))', lambda a: a.crc32c(b"world", a.crc32c("hello "))
+            ),
             call("crc32", "hello", None),
             call("crc32", "hello", NULL),
             call("crc32", "hello", 0),
@@ -155,14 +154,14 @@ def test_crc_of_typed_arrays_views_and_large_buffers_match_node(crc):
     assert_same_as_node(
         crc,
         [
-            case('a.crc32(new Uint8Array(Buffer.from("hello")))',
-                 lambda a: a.crc32(js.typedarray("Uint8Array", b"hello"))),
-            case('a.crc32(Buffer.from("xxhelloxx").subarray(2, 7))',
-                 lambda a: a.crc32(memoryview(b"xxhelloxx")[2:7])),
+            case(
+                'a.crc32(new Uint8Array(Buffer.from("hello")))',
+                lambda a: a.crc32(js.typedarray("Uint8Array", b"hello")),
+            ),
+            case('a.crc32(Buffer.from("xxhelloxx").subarray(2, 7))', lambda a: a.crc32(memoryview(b"xxhelloxx")[2:7])),
             case("a.crc32(Buffer.alloc(1 << 20, 0x61))", lambda a: a.crc32(b"a" * (1 << 20))),
             case("a.crc32c(Buffer.alloc(1 << 20, 0x61))", lambda a: a.crc32c(b"a" * (1 << 20))),
-            case("a.crc32(new Uint16Array(3))",
-                 lambda a: a.crc32(js.typedarray("Uint16Array", bytes(6)))),
+            case("a.crc32(new Uint16Array(3))", lambda a: a.crc32(js.typedarray("Uint16Array", bytes(6)))),
             case("a.crc32(new ArrayBuffer(3))", lambda a: a.crc32(js.arraybuffer(bytes(3)))),
         ],
         str(CRC32),
@@ -278,17 +277,25 @@ def test_verify_sync_results_match_node(bcrypt):
     assert_same_as_node(
         bcrypt,
         [
-            case("a.verifySync('pw', a.hashSync('pw', 4, null, null, false))",
-                 lambda a: a.verifySync("pw", a.hashSync("pw", 4, None, None, False))),
-            case("a.verifySync('px', a.hashSync('pw', 4, null, null, false))",
-                 lambda a: a.verifySync("px", a.hashSync("pw", 4, None, None, False))),
+            case(
+                "a.verifySync('pw', a.hashSync('pw', 4, null, null, false))",
+                lambda a: a.verifySync("pw", a.hashSync("pw", 4, None, None, False)),
+            ),
+            case(
+                "a.verifySync('px', a.hashSync('pw', 4, null, null, false))",
+                lambda a: a.verifySync("px", a.hashSync("pw", 4, None, None, False)),
+            ),
             call("verifySync", "pw", "garbage"),
             call("verifySync", "pw", ""),
             call("verifySync", "hunter2", ENCODED_SALT),
-            case("a.verifySync(Buffer.from('pw'), Buffer.from(a.hashSync('pw', 4, null, null, false)))",
-                 lambda a: a.verifySync(b"pw", a.hashSync("pw", 4, None, None, False).encode())),
-            case("a.parseOptions(a.hashSync('pw', 5, null, '2y', false))",
-                 lambda a: a.parseOptions(a.hashSync("pw", 5, None, "2y", False))),
+            case(
+                "a.verifySync(Buffer.from('pw'), Buffer.from(a.hashSync('pw', 4, null, null, false)))",
+                lambda a: a.verifySync(b"pw", a.hashSync("pw", 4, None, None, False).encode()),
+            ),
+            case(
+                "a.parseOptions(a.hashSync('pw', 5, null, '2y', false))",
+                lambda a: a.parseOptions(a.hashSync("pw", 5, None, "2y", False)),
+            ),
         ],
         str(BCRYPT),
     )
@@ -350,15 +357,23 @@ def test_bcrypt_error_messages_recorded_under_node(bcrypt):
     from napi_python import JSError
 
     expected = [
-        (lambda: bcrypt.hashSync(123, 4, None, None, False),
-         "Value is none of these types `String`, `TypedArray<u8>`, ", "InvalidArg"),
+        (
+            lambda: bcrypt.hashSync(123, 4, None, None, False),
+            "Value is none of these types `String`, `TypedArray<u8>`, ",
+            "InvalidArg",
+        ),
         (lambda: bcrypt.genSaltSync(3), "cost must be an integer between 4 and 31", "InvalidArg"),
-        (lambda: bcrypt.genSaltSync("4"),
-         "Failed to convert napi value String into rust type `f64`", "NumberExpected"),
-        (lambda: bcrypt.genSaltSync(4, 5),
-         "Failed to convert JavaScript value `Number 5 ` into rust type `String`", "StringExpected"),
-        (lambda: bcrypt.hashSync("pw", 4, None, None),
-         "Failed to convert napi value into rust type `bool`", "BooleanExpected"),
+        (lambda: bcrypt.genSaltSync("4"), "Failed to convert napi value String into rust type `f64`", "NumberExpected"),
+        (
+            lambda: bcrypt.genSaltSync(4, 5),
+            "Failed to convert JavaScript value `Number 5 ` into rust type `String`",
+            "StringExpected",
+        ),
+        (
+            lambda: bcrypt.hashSync("pw", 4, None, None),
+            "Failed to convert napi value into rust type `bool`",
+            "BooleanExpected",
+        ),
     ]
     for f, message, code in expected:
         with pytest.raises(JSError) as exc:

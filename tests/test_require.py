@@ -15,8 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import ADDONS, ROOT
+
 import napi_python
 from napi_python import AddonLoadError, AddonNotFoundError, current_platform, resolve
 
@@ -68,10 +68,14 @@ def project(tmp_path, monkeypatch):
 
 def test_napi_rs_platform_package_found_from_the_current_directory_upwards(project, require):
     nm = project / "node_modules"
-    package(nm, "@fake/calc", {
-        "napi": {"binaryName": "calc", "targets": ["x86_64-unknown-linux-gnu"]},
-        "optionalDependencies": {f"@fake/calc-{HERE}": "1.0.0", "@fake/calc-darwin-arm64": "1.0.0"},
-    })
+    package(
+        nm,
+        "@fake/calc",
+        {
+            "napi": {"binaryName": "calc", "targets": ["x86_64-unknown-linux-gnu"]},
+            "optionalDependencies": {f"@fake/calc-{HERE}": "1.0.0", "@fake/calc-darwin-arm64": "1.0.0"},
+        },
+    )
     package(nm, f"@fake/calc-{HERE}", {"main": f"calc.{HERE}.node"}, {f"calc.{HERE}.node": "bench"})
     with require("@fake/calc") as addon:
         assert which(addon) == "bench"
@@ -82,8 +86,14 @@ def test_napi_rs_platform_package_found_from_the_current_directory_upwards(proje
 def test_napi_rs_musl_and_gnu_builds_side_by_side_pick_this_systems_libc(project, require):
     nm = project / "node_modules"
     base = "linux-x64"
-    package(nm, "calc", {"napi": {"binaryName": "calc"}, "optionalDependencies": {
-        f"calc-{base}-gnu": "1.0.0", f"calc-{base}-musl": "1.0.0"}})
+    package(
+        nm,
+        "calc",
+        {
+            "napi": {"binaryName": "calc"},
+            "optionalDependencies": {f"calc-{base}-gnu": "1.0.0", f"calc-{base}-musl": "1.0.0"},
+        },
+    )
     package(nm, f"calc-{base}-gnu", {"main": f"calc.{base}-gnu.node"}, {f"calc.{base}-gnu.node": "bench"})
     package(nm, f"calc-{base}-musl", {"main": f"calc.{base}-musl.node"}, {f"calc.{base}-musl.node": "strings"})
     musl = require("calc", platform=f"{base}-musl")
@@ -133,13 +143,19 @@ def test_node_gyp_build_release_then_debug(project, require):
     package(nm, "gyp-debug", {}, {"build/Debug/x.node": "strings"})
     assert which(require("gyp-debug")) == "strings"
     # Several binaries: the one named after the package (dashes as underscores, as gyp targets).
-    package(nm, "better-thing", {}, {"build/Release/better_thing.node": "strings",
-                                    "build/Release/test_extension.node": "bench"})
+    package(
+        nm,
+        "better-thing",
+        {},
+        {"build/Release/better_thing.node": "strings", "build/Release/test_extension.node": "bench"},
+    )
     assert which(require("better-thing")) == "strings"
 
 
 def test_node_gyp_several_binaries_none_named_after_the_package_is_an_error(project):
-    package(project / "node_modules", "ambiguous", {}, {"build/Release/a.node": "bench", "build/Release/b.node": "bench"})
+    package(
+        project / "node_modules", "ambiguous", {}, {"build/Release/a.node": "bench", "build/Release/b.node": "bench"}
+    )
     with pytest.raises(AddonNotFoundError) as e:
         resolve("ambiguous")
     assert "several .node files, none named after ambiguous: a.node, b.node" in str(e.value)
@@ -148,12 +164,17 @@ def test_node_gyp_several_binaries_none_named_after_the_package_is_an_error(proj
 def test_prebuilds_chosen_by_their_tags_as_node_gyp_build_does(project, require):
     nm = project / "node_modules"
     os_arch = "-".join(HERE.split("-")[:2])
-    pkg = package(nm, "prebuilt", {}, {
-        f"prebuilds/{os_arch}/node.napi.glibc.node": "bench",
-        f"prebuilds/{os_arch}/node.napi.musl.node": "strings",
-        f"prebuilds/{os_arch}/electron.napi.node": "strings",
-        f"prebuilds/{os_arch}/node.abi115.node": "strings",
-    })
+    pkg = package(
+        nm,
+        "prebuilt",
+        {},
+        {
+            f"prebuilds/{os_arch}/node.napi.glibc.node": "bench",
+            f"prebuilds/{os_arch}/node.napi.musl.node": "strings",
+            f"prebuilds/{os_arch}/electron.napi.node": "strings",
+            f"prebuilds/{os_arch}/node.abi115.node": "strings",
+        },
+    )
     folder = pkg / "prebuilds" / os_arch
     assert resolve("prebuilt", platform=f"{os_arch}-gnu") == str(folder / "node.napi.glibc.node")
     assert resolve("prebuilt", platform=f"{os_arch}-musl") == str(folder / "node.napi.musl.node")
@@ -168,9 +189,16 @@ def test_platform_package_of_tagged_prebuilds_as_node_gyp_build_optional_package
     nm = project / "node_modules"
     os_arch = "-".join(HERE.split("-")[:2])
     package(nm, "kv", {"optionalDependencies": {f"@kv/kv-{os_arch}": "1.0.0"}})
-    package(nm, f"@kv/kv-{os_arch}", {}, {
-        "node.abi115.glibc.node": "strings", "node.napi.musl.node": "strings", "node.napi.glibc.node": "bench",
-    })
+    package(
+        nm,
+        f"@kv/kv-{os_arch}",
+        {},
+        {
+            "node.abi115.glibc.node": "strings",
+            "node.napi.musl.node": "strings",
+            "node.napi.glibc.node": "bench",
+        },
+    )
     assert resolve("kv", platform=f"{os_arch}-musl").endswith("node.napi.musl.node")
     assert which(require("kv", platform=f"{os_arch}-gnu")) == "bench"
 
@@ -178,8 +206,16 @@ def test_platform_package_of_tagged_prebuilds_as_node_gyp_build_optional_package
 def test_prebuilds_named_after_the_platform_as_better_sqlite3_ships_them(project, require):
     nm = project / "node_modules"
     arch = HERE.split("-")[1]
-    package(nm, "flat", {}, {f"prebuilds/linux-{arch}.node": "bench", f"prebuilds/linuxmusl-{arch}.node": "strings",
-                             "prebuilds/darwin-arm64.node": "strings"})
+    package(
+        nm,
+        "flat",
+        {},
+        {
+            f"prebuilds/linux-{arch}.node": "bench",
+            f"prebuilds/linuxmusl-{arch}.node": "strings",
+            "prebuilds/darwin-arm64.node": "strings",
+        },
+    )
     assert which(require("flat", platform=f"linux-{arch}-gnu")) == "bench"
     assert which(require("flat", platform=f"linux-{arch}-musl")) == "strings"
 
@@ -249,7 +285,9 @@ def test_options_pass_through_to_load_addon(project, require):
         require("boxed", no_such_option=1)
 
 
-@pytest.mark.skipif(not (NPM / "node_modules").is_dir(), reason="tests/npm/node_modules is absent: run scripts/npm-install")
+@pytest.mark.skipif(
+    not (NPM / "node_modules").is_dir(), reason="tests/npm/node_modules is absent: run scripts/npm-install"
+)
 @pytest.mark.parametrize("name", ["@node-rs/crc32", "@node-rs/bcrypt"])
 def test_real_packages_resolve_to_the_binary_node_loads(name, require):
     # What node's own require loads for the package: the .node file in its module cache.

@@ -17,9 +17,8 @@ import json
 import math
 from typing import Any
 
-import pytest
-
 import node_oracle
+import pytest
 from conftest import addon_path, node_eval
 from node_oracle import NULL, Case, call, case, node_outcomes, py_argument
 
@@ -37,9 +36,7 @@ def rust(load):
 
 def test_node_oracle_sees_the_built_addon():
     """Guards the comparison itself: node really loads the file and reports values and errors."""
-    out = node_outcomes(
-        [call("addI32", 2, 3), call("failPlain", "x"), call("mulF64", 0, -1)], addon_path(ADDON)
-    )
+    out = node_outcomes([call("addI32", 2, 3), call("failPlain", "x"), call("mulF64", 0, -1)], addon_path(ADDON))
     assert out == [
         ["ok", ["int", 5]],
         ["throw", {"name": "Error", "message": "x", "code": "GenericFailure"}],
@@ -187,9 +184,7 @@ def test_string_error_message_shows_the_value_as_node_json_stringifies_it(rust):
 
     with pytest.raises(JSError) as exc:
         rust.greet({"k": [1, "two"]})
-    assert exc.value.message == (
-        'Failed to convert JavaScript value `Object {"k":[1,"two"]}` into rust type `String`'
-    )
+    assert exc.value.message == ('Failed to convert JavaScript value `Object {"k":[1,"two"]}` into rust type `String`')
     assert exc.value.code == "StringExpected"
     assert exc.value.name == "Error"
 
@@ -286,8 +281,7 @@ def test_struct_results_are_dicts_in_field_order_without_absent_optionals(rust):
 
 
 def test_struct_arguments_are_read_field_by_field(rust):
-    bob = {"name": "Bob", "age": 40, "email": "b@y", "address": {"city": "Rome", "zip": "00100"},
-           "tags": ["a", "b"]}
+    bob = {"name": "Bob", "age": 40, "email": "b@y", "address": {"city": "Rome", "zip": "00100"}, "tags": ["a", "b"]}
     assert_same_as_node(
         rust,
         [
@@ -297,8 +291,7 @@ def test_struct_arguments_are_read_field_by_field(rust):
             call("describePerson", {"name": "Bob", "age": 40, "tags": []}),
             call("describePerson", bob),
             call("describePerson", {"name": "Bob", "age": 40, "email": None, "tags": []}),
-            call("birthday", {"name": "Cy", "age": 9, "address": {"city": "Pisa", "zip": "56100"},
-                              "tags": ["x"]}),
+            call("birthday", {"name": "Cy", "age": 9, "address": {"city": "Pisa", "zip": "56100"}, "tags": ["x"]}),
             call("birthday", {"name": "Cy", "age": 9, "tags": []}),
         ],
     )
@@ -360,8 +353,7 @@ def test_callback_is_called_once_with_one_argument(rust):
         rust,
         [
             case("a.callWith((x) => x * 10, 4)", lambda a: a.callWith(lambda x: x * 10, 4)),
-            case("a.callWith((...args) => args.length, 4)",
-                 lambda a: a.callWith(lambda *args: len(args), 4)),
+            case("a.callWith((...args) => args.length, 4)", lambda a: a.callWith(lambda *args: len(args), 4)),
         ],
     )
 
@@ -546,25 +538,35 @@ def test_counter_class_behaves_like_node(rust):
             case("new a.Counter(undefined).value", lambda a: a.Counter(None).value),
             case("new a.Counter(null).value", lambda a: a.Counter(py_argument(NULL)).value),
             case("new a.Counter('x')", lambda a: a.Counter("x")),
-            case("(c => [c.increment(), c.increment()])(new a.Counter(10))",
-                 lambda a: _inc_twice(a.Counter(10))),
+            case("(c => [c.increment(), c.increment()])(new a.Counter(10))", lambda a: _inc_twice(a.Counter(10))),
             case("new a.Counter(2).add(40)", lambda a: a.Counter(2).add(40)),
-            case("(c => { c.value = 7; return c.value; })(new a.Counter(1))",
-                 lambda a: _set_value(a.Counter(1), 7)),
-            case("(c => { c.value = 'x'; return c.value; })(new a.Counter(1))",
-                 lambda a: _set_value(a.Counter(1), "x")),
+            case("(c => { c.value = 7; return c.value; })(new a.Counter(1))", lambda a: _set_value(a.Counter(1), 7)),
+            case(
+                "(c => { c.value = 'x'; return c.value; })(new a.Counter(1))", lambda a: _set_value(a.Counter(1), "x")
+            ),
             case("(c => [c.reset(), c.value])(new a.Counter(9))", lambda a: _reset(a.Counter(9))),
-            case("(c => { c.step = 5; return [c.step, c.increment()]; })(new a.Counter(0))",
-                 lambda a: _set_step_then_inc(a.Counter(0), 5)),
-            case("(c => { c.step = 0; return c.step; })(new a.Counter(0))",
-                 lambda a: _set_step_then_inc(a.Counter(0), 0)),
-            case("(c => { try { c.step = 0 } catch (e) {} return c.step; })(new a.Counter(0))",
-                 lambda a: _step_after_failed_set(a.Counter(0))),
+            case(
+                "(c => { c.step = 5; return [c.step, c.increment()]; })(new a.Counter(0))",
+                lambda a: _set_step_then_inc(a.Counter(0), 5),
+            ),
+            case(
+                "(c => { c.step = 0; return c.step; })(new a.Counter(0))", lambda a: _set_step_then_inc(a.Counter(0), 0)
+            ),
+            case(
+                "(c => { try { c.step = 0 } catch (e) {} return c.step; })(new a.Counter(0))",
+                lambda a: _step_after_failed_set(a.Counter(0)),
+            ),
             case("new a.Counter(5).toString()", lambda a: a.Counter(5).toString()),
-            case("(() => { const x = new a.Counter(10), y = new a.Counter(20); x.increment();"
-                 " return [x.value, y.value]; })()", _independent),
-            case("(d => [d instanceof a.Counter, d.value, d.step, d.increment(), d.toString()])"
-                 "(a.Counter.withStep(100, -3))", _with_step),
+            case(
+                "(() => { const x = new a.Counter(10), y = new a.Counter(20); x.increment();"
+                " return [x.value, y.value]; })()",
+                _independent,
+            ),
+            case(
+                "(d => [d instanceof a.Counter, d.value, d.step, d.increment(), d.toString()])"
+                "(a.Counter.withStep(100, -3))",
+                _with_step,
+            ),
             case("a.Counter.describe()", lambda a: a.Counter.describe()),
             case("a.Counter.name", lambda a: a.Counter.name),
         ],
@@ -599,8 +601,16 @@ def _shape(descriptors: dict, keys: list) -> list:
     for k in keys:
         d = descriptors[k]
         data = "value" in d
-        out.append([k, "data" if data else "accessor", d["enumerable"], d["configurable"],
-                    d["writable"] if data else None, js.typeof(d["value"] if data else d["get"])])
+        out.append(
+            [
+                k,
+                "data" if data else "accessor",
+                d["enumerable"],
+                d["configurable"],
+                d["writable"] if data else None,
+                js.typeof(d["value"] if data else d["get"]),
+            ]
+        )
     return out
 
 
@@ -609,8 +619,7 @@ def test_class_property_attributes_match_node(rust):
     from napi_python import js
 
     expected = node_eval(
-        DESCRIPTOR_JS
-        + f"const a = require({json.dumps(addon_path(ADDON))}); const C = a.Counter;"
+        DESCRIPTOR_JS + f"const a = require({json.dumps(addon_path(ADDON))}); const C = a.Counter;"
         "console.log(JSON.stringify([Reflect.ownKeys(C.prototype), shape(C.prototype,"
         " Reflect.ownKeys(C.prototype)), shape(C, ['prototype', 'describe', 'withStep'])]))"
     )
@@ -618,8 +627,7 @@ def test_class_property_attributes_match_node(rust):
     proto = rust.Counter.prototype
     assert js.keys(proto) == proto_keys
     assert _shape(js.own_property_descriptors(proto), proto_keys) == proto_shape
-    assert _shape(js.own_property_descriptors(rust.Counter),
-                  ["prototype", "describe", "withStep"]) == static_shape
+    assert _shape(js.own_property_descriptors(rust.Counter), ["prototype", "describe", "withStep"]) == static_shape
 
 
 def test_methods_and_accessors_check_their_receiver_like_node(rust):
@@ -631,10 +639,8 @@ def test_methods_and_accessors_check_their_receiver_like_node(rust):
     assert_same_as_node(
         rust,
         [
-            case("a.Counter.prototype.increment.call({})",
-                 lambda a: a.Counter.prototype.increment.call({})),
-            case("Object.getOwnPropertyDescriptor(a.Counter.prototype, 'value').get.call({})",
-                 getter_on_plain_object),
+            case("a.Counter.prototype.increment.call({})", lambda a: a.Counter.prototype.increment.call({})),
+            case("Object.getOwnPropertyDescriptor(a.Counter.prototype, 'value').get.call({})", getter_on_plain_object),
         ],
     )
 

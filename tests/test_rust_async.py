@@ -17,7 +17,6 @@ import time
 from typing import Any
 
 import pytest
-
 from conftest import addon_path, node_eval
 from node_oracle import Case, assert_settles_as_in_node, call, case
 
@@ -75,8 +74,10 @@ def test_async_fns_over_buffers_like_node(rust):
             call("asyncReverseBytes", b""),
             call("asyncReverseBytes", big),
             call("asyncReverseBytes", bytearray(b"ab\x00c")),
-            case("a.asyncXorBytes(new Uint8Array([1, 2, 255]), 3)",
-                 lambda a: a.asyncXorBytes(js.typedarray("Uint8Array", b"\x01\x02\xff"), 3)),
+            case(
+                "a.asyncXorBytes(new Uint8Array([1, 2, 255]), 3)",
+                lambda a: a.asyncXorBytes(js.typedarray("Uint8Array", b"\x01\x02\xff"), 3),
+            ),
             call("asyncXorBytes", b"\x10\x20", 0x11),
             call("asyncXorBytes", "not bytes", 1),
             call("asyncSumBytes", b"\xff" * 1000),
@@ -109,12 +110,15 @@ def test_promise_arguments_are_awaited_in_rust_like_node(rust):
         [
             case("a.awaitPlusOne(a.sleepAdd(40, 1, 2))", lambda a: a.awaitPlusOne(a.sleepAdd(40, 1, 2))),
             case("a.awaitPlusOne(a.asyncFail('inner', 1))", lambda a: a.awaitPlusOne(a.asyncFail("inner", 1))),
-            case("a.awaitPlusOne(a.delayedGreeting('s', 0))",
-                 lambda a: a.awaitPlusOne(a.delayedGreeting("s", 0))),
-            case("a.awaitBoth(a.delayedGreeting('x', 3), a.delayedGreeting('y', 1))",
-                 lambda a: a.awaitBoth(a.delayedGreeting("x", 3), a.delayedGreeting("y", 1))),
-            case("a.awaitBoth(a.delayedGreeting('x', 1), a.asyncFail('second', 2))",
-                 lambda a: a.awaitBoth(a.delayedGreeting("x", 1), a.asyncFail("second", 2))),
+            case("a.awaitPlusOne(a.delayedGreeting('s', 0))", lambda a: a.awaitPlusOne(a.delayedGreeting("s", 0))),
+            case(
+                "a.awaitBoth(a.delayedGreeting('x', 3), a.delayedGreeting('y', 1))",
+                lambda a: a.awaitBoth(a.delayedGreeting("x", 3), a.delayedGreeting("y", 1)),
+            ),
+            case(
+                "a.awaitBoth(a.delayedGreeting('x', 1), a.asyncFail('second', 2))",
+                lambda a: a.awaitBoth(a.delayedGreeting("x", 1), a.asyncFail("second", 2)),
+            ),
             call("awaitPlusOne", 5),
             call("awaitPlusOne"),
         ],
@@ -135,8 +139,9 @@ def test_threadsafe_function_calls_from_a_rust_thread_arrive_in_order_like_node(
 
     def callback(*args: Any) -> None:
         err = args[0]
-        seen.append([len(args), None if err is None else [err.name, err.message, err.code],
-                     args[1] if len(args) > 1 else None])
+        seen.append(
+            [len(args), None if err is None else [err.name, err.message, err.code], args[1] if len(args) > 1 else None]
+        )
         if err is not None:
             done.set()
 
@@ -211,8 +216,10 @@ def test_async_calls_from_many_threads_block_on_result(rust):
         try:
             for i in range(50):
                 assert rust.sleepAdd(k, i, i % 3).result(10) == k + i
-                assert rust.fib(i % 20).result(10) == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233,
-                                                       377, 610, 987, 1597, 2584, 4181][i % 20]
+                assert (
+                    rust.fib(i % 20).result(10)
+                    == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181][i % 20]
+                )
         except BaseException as e:  # reported by the main thread
             errors.append(e)
 
@@ -234,7 +241,7 @@ def test_closing_with_tokio_futures_pending_neither_hangs_nor_leaves_promises_wa
         addon = load(ADDON)
         pending = [addon.sleepAdd(1, i, 60_000 if i % 2 else i % 5) for i in range(40)]
         told = threading.Event()
-        pending[3].add_done_callback(lambda p: told.set())
+        pending[3].add_done_callback(lambda p, told=told: told.set())
         started = time.monotonic()
         addon.close()
         assert time.monotonic() - started < 2.0

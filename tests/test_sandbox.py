@@ -13,8 +13,8 @@ import os
 import socket
 
 import pytest
-
 from conftest import addon_path
+
 from napi_python import AddonLoadError, Host, Sandbox, SandboxUnavailableError, load_addon
 
 
@@ -54,7 +54,9 @@ def unix_listener(tmp_path):
 
 
 def test_the_handshake_reports_every_protection(boxed):
-    assert {"seccomp", "landlock_filesystem", "landlock_network", "landlock_scopes", "no_new_privs"} <= set(boxed.protections)
+    assert {"seccomp", "landlock_filesystem", "landlock_network", "landlock_scopes", "no_new_privs"} <= set(
+        boxed.protections
+    )
 
 
 def test_calls_work_in_the_sandbox(boxed):

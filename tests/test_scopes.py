@@ -65,6 +65,8 @@ def test_values_stored_in_an_outer_object_survive_the_inner_scope(load):
 def test_a_value_returned_from_a_scope_the_callback_closed_reads_as_under_node(load):
     """node-addon-api callbacks open a HandleScope and return a value made in it after it
     closes; V8 leaves the slot as it was, so node returns the value (node-pty's `open`)."""
-    expected = node_eval(f"console.log(JSON.stringify(require({json.dumps(addon_path('scopes'))}).returnFromClosedScope()))")
+    expected = node_eval(
+        f"console.log(JSON.stringify(require({json.dumps(addon_path('scopes'))}).returnFromClosedScope()))"
+    )
     addon = load("scopes")
     assert addon.returnFromClosedScope() == expected == {"answer": "made in a closed scope"}

@@ -5,14 +5,14 @@ and is freed when both sides let go."""
 from __future__ import annotations
 
 import array
-import json
 import gc
+import json
 import os
 
 import numpy as np
 import pytest
-
 from conftest import addon_path, node_eval
+
 from napi_python import AddonCrashedError, js
 
 MiB = 1 << 20
@@ -208,7 +208,13 @@ def test_external_memory_crosses_as_itself_and_writes_reach_both_sides_as_under_
     memoryview(b)[0] = ord("j")
     s = addon.writeExternal(5, 33)
     view = np.frombuffer(b, dtype=np.uint8)[2:4]
-    assert [s, bytes(b).decode(), addon.externalOffset(b), addon.externalOffset(view), bytes(addon.externalBuffer()).decode()] == expected
+    assert [
+        s,
+        bytes(b).decode(),
+        addon.externalOffset(b),
+        addon.externalOffset(view),
+        bytes(addon.externalBuffer()).decode(),
+    ] == expected
     del b, view
     gc.collect()
     js.gc(addon)

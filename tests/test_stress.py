@@ -38,6 +38,7 @@ def test_eight_threads_of_mixed_calls_callbacks_and_promises(load):
             elif kind == 2:
                 results.append(Promise.resolve(i + t * 1_000_000).result(timeout=60))
             else:
+
                 async def awaited(i: int = i) -> int:
                     return await Promise.resolve(i).then(lambda v: v + t * 1_000_000)
 

@@ -12,8 +12,8 @@ import functools
 import json
 
 import pytest
-
 from conftest import addon_path, node_eval
+
 from napi_python import js
 
 NAPI_OK = 0
@@ -34,7 +34,7 @@ def get(addon, kind: str, value, bufsize: int):
     return status, raw.encode("latin-1"), result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def node_matrix() -> dict:
     script = f"""
     const a = require({json.dumps(addon_path("strings"))});

@@ -6,14 +6,13 @@ napi_generic_failure saying "... is not implemented yet in napi-hostd")."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
-import os
-
 import pytest
-
 from conftest import ROOT
+
 from napi_python import hostd_path
 
 EXPORTS = ROOT / "server" / "napi-exports.txt"
@@ -35,7 +34,9 @@ def export_list() -> dict[str, str]:
     return entries
 
 
-@pytest.mark.skipif(not FUNCTIONS_TSV.exists(), reason=f"{FUNCTIONS_TSV} (the shared function list) is not beside this checkout")
+@pytest.mark.skipif(
+    not FUNCTIONS_TSV.exists(), reason=f"{FUNCTIONS_TSV} (the shared function list) is not beside this checkout"
+)
 def test_export_list_covers_every_node_api_function():
     rows = FUNCTIONS_TSV.read_text().splitlines()[1:]
     names = {row.split("\t")[0] for row in rows if row.strip()}
@@ -44,7 +45,9 @@ def test_export_list_covers_every_node_api_function():
 
 
 def test_binary_exports_exactly_the_listed_functions():
-    out = subprocess.run(["nm", "-D", "--defined-only", hostd_path()], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["nm", "-D", "--defined-only", hostd_path()], capture_output=True, text=True, check=True
+    ).stdout
     exported = {
         parts[2]
         for parts in (line.split() for line in out.splitlines())

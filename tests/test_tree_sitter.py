@@ -15,12 +15,12 @@ import json
 import sys
 
 import pytest
-
 from conftest import ROOT, node_eval
+
 from napi_python import Host, JSTypeError, js
 
 sys.path.insert(0, str(ROOT / "examples"))
-import tree_sitter_glue as glue  # noqa: E402  (examples/tree_sitter_glue.py)
+import tree_sitter_glue as glue
 
 pytestmark = pytest.mark.skipif(
     not (glue.NODE_MODULES / "tree-sitter").is_dir(),
@@ -55,11 +55,14 @@ console.log(JSON.stringify(out));
 
 
 def parse_in_node() -> list:
-    return node_eval(NODE_SCRIPT % {
-        "tree_sitter": json.dumps(str(glue.NODE_MODULES / "tree-sitter")),
-        "tree_sitter_json": json.dumps(str(glue.NODE_MODULES / "tree-sitter-json")),
-        "documents": json.dumps(DOCUMENTS),
-    })
+    return node_eval(
+        NODE_SCRIPT
+        % {
+            "tree_sitter": json.dumps(str(glue.NODE_MODULES / "tree-sitter")),
+            "tree_sitter_json": json.dumps(str(glue.NODE_MODULES / "tree-sitter-json")),
+            "documents": json.dumps(DOCUMENTS),
+        }
+    )
 
 
 def parse_here(parser: glue.Parser, doc: str) -> list:
@@ -85,7 +88,7 @@ def test_the_grammar_from_another_host_is_refused():
     with Host() as parsers, Host() as grammars:
         ts = glue.TreeSitter(parsers.load(glue.binding_path(glue.NODE_MODULES / "tree-sitter")))
         grammar = grammars.load(glue.binding_path(glue.NODE_MODULES / "tree-sitter-json"))
-        with pytest.raises(TypeError, match="load both addons into one napi_python.Host"):
+        with pytest.raises(TypeError, match=r"load both addons into one napi_python\.Host"):
             glue.Parser(ts).setLanguage(grammar)
 
 

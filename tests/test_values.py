@@ -11,8 +11,8 @@ import json
 import math
 
 import pytest
-
 from conftest import addon_path, node_eval
+
 from napi_python import BigInt, js
 
 # napi_status numbers (js_native_api_types.h)
@@ -313,7 +313,7 @@ def test_dicts_come_back_with_their_own_keys_whatever_the_key_cache_holds(load):
     keys = [f"k{i}" for i in range(300)] + ["", "é", "ключ", "日本", "x" * 40, "x" * 41, "y" * 300]
     for _ in range(2):
         for start in range(0, len(keys), 50):
-            sent = {k: i for i, k in enumerate(keys[start:start + 50], start)}
+            sent = {k: i for i, k in enumerate(keys[start : start + 50], start)}
             status, back, thrown = addon.coerceToObject(sent)
             assert (status, thrown) == (NAPI_OK, None)
             assert list(back.items()) == list(sent.items())

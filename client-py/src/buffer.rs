@@ -194,10 +194,16 @@ impl JSBuffer {
             (*view).len = len as isize;
             (*view).readonly = 0;
             (*view).itemsize = item as isize;
-            (*view).format = if flags & ffi::PyBUF_FORMAT == ffi::PyBUF_FORMAT { format(this.kind).as_ptr() as *mut _ } else { std::ptr::null_mut() };
+            (*view).format =
+                if flags & ffi::PyBUF_FORMAT == ffi::PyBUF_FORMAT { format(this.kind).as_ptr() as *mut _ } else { std::ptr::null_mut() };
             (*view).ndim = 1;
-            (*view).shape = if flags & ffi::PyBUF_ND == ffi::PyBUF_ND { Box::into_raw(Box::new((len / item) as isize)) } else { std::ptr::null_mut() };
-            (*view).strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES { Box::into_raw(Box::new(item as isize)) } else { std::ptr::null_mut() };
+            (*view).shape =
+                if flags & ffi::PyBUF_ND == ffi::PyBUF_ND { Box::into_raw(Box::new((len / item) as isize)) } else { std::ptr::null_mut() };
+            (*view).strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES {
+                Box::into_raw(Box::new(item as isize))
+            } else {
+                std::ptr::null_mut()
+            };
             (*view).suboffsets = std::ptr::null_mut();
             (*view).internal = std::ptr::null_mut();
         }

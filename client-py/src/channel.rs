@@ -12,7 +12,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use napi_protocol::frame::FrameError;
-use napi_protocol::{CallId, ChainId, EVENT_CHAIN, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, PROTOCOL_VERSION};
+use napi_protocol::{
+    CallId, ChainId, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, EVENT_CHAIN, PROTOCOL_VERSION,
+};
 
 use crate::pending::Pending;
 use crate::process::{describe, Exit, HostProcess};
@@ -29,10 +31,21 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// A message for a waiting chain.
 pub enum Incoming {
-    Reply { id: RequestId, outcome: Outcome },
-    Call { call: CallId, func: PyRef, this: Value, args: Vec<Value> },
+    Reply {
+        id: RequestId,
+        outcome: Outcome,
+    },
+    Call {
+        call: CallId,
+        func: PyRef,
+        this: Value,
+        args: Vec<Value>,
+    },
     /// On the event chain: a subscribed promise settled.
-    Settled { subscription: u64, outcome: Outcome },
+    Settled {
+        subscription: u64,
+        outcome: Outcome,
+    },
     /// On the event chain: an exception nothing in the host caught.
     Uncaught(Box<napi_protocol::Thrown>),
 }
@@ -272,7 +285,13 @@ impl Channel {
     /// runs what the host sends its chain meanwhile, `open` opens that chain first, a primitive
     /// answer is written to `answer`. Fills in the notices the call carries, and takes them
     /// back if it is refused.
-    pub fn call_directly(&self, call: &mut PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
+    pub fn call_directly(
+        &self,
+        call: &mut PrimitiveCall<'_>,
+        pump: &(dyn Fn() -> bool + Sync),
+        open: &(dyn Fn() + Sync),
+        answer: &mut Option<napi_protocol::Value>,
+    ) -> Direct {
         self.send_retired();
         self.releases.take_into(&mut call.releases);
         self.forgotten.take_into(&mut call.forgotten);
@@ -337,7 +356,10 @@ impl Channel {
     fn take_in(&self, m: ServerMessage, events: bool) -> Result<Option<ServerMessage>, FrameError> {
         match m {
             ServerMessage::Segment { id, size } => {
-                let fd = self.wire.take_fd(events).ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
+                let fd = self
+                    .wire
+                    .take_fd(events)
+                    .ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
                 self.shm.host_segment(id, size, fd).map_err(FrameError::Malformed)?;
                 Ok(None)
             }
@@ -485,8 +507,17 @@ impl Channel {
     fn expire(&self) -> Arc<Dead> {
         let t = self.timeout.unwrap_or_default();
         let pid = self.process.pid;
-        let message = format!("{} did not answer within {:.3} s; it was killed with its process group", self.process.name(), t.as_secs_f64());
-        let dead = self.mark_dead(Arc::new(Dead { kind: DeathKind::Timeout, pid, message, signal: None, exit_code: None, stderr: String::new(), limit: None }));
+        let message =
+            format!("{} did not answer within {:.3} s; it was killed with its process group", self.process.name(), t.as_secs_f64());
+        let dead = self.mark_dead(Arc::new(Dead {
+            kind: DeathKind::Timeout,
+            pid,
+            message,
+            signal: None,
+            exit_code: None,
+            stderr: String::new(),
+            limit: None,
+        }));
         self.process.kill_all();
         self.process.reap(Duration::ZERO);
         dead
@@ -495,7 +526,11 @@ impl Channel {
     /// A call for a chain nobody waits for any more: answer it so the host does not hang.
     fn refuse_stray(&self, incoming: Incoming) {
         if let Incoming::Call { call, .. } = incoming {
-            let result = Err(PyException { exception: PyRef(0), type_name: "RuntimeError".into(), message: "no Python thread waits for this call".into() });
+            let result = Err(PyException {
+                exception: PyRef(0),
+                type_name: "RuntimeError".into(),
+                message: "no Python thread waits for this call".into(),
+            });
             let _ = self.send(ClientMessage::CallbackResult { call, result });
         }
     }
@@ -536,7 +571,15 @@ impl Channel {
         if let Some(last) = stderr.lines().rev().find(|l| !l.trim().is_empty()) {
             message.push_str(&format!("; last stderr line: {last}"));
         }
-        let dead = Arc::new(Dead { kind: DeathKind::Crashed, pid: self.process.pid, message, signal: ending.signal, exit_code: ending.exit_code, stderr, limit });
+        let dead = Arc::new(Dead {
+            kind: DeathKind::Crashed,
+            pid: self.process.pid,
+            message,
+            signal: ending.signal,
+            exit_code: ending.exit_code,
+            stderr,
+            limit,
+        });
         self.mark_dead(dead)
     }
 
@@ -574,7 +617,15 @@ impl Channel {
         let ending = describe(exit);
         let stderr = self.process.output.stderr_tail(Duration::from_millis(100));
         let pid = self.process.pid;
-        self.mark_dead(Arc::new(Dead { kind: DeathKind::Crashed, pid, message, signal: ending.signal, exit_code: ending.exit_code, stderr, limit: None }))
+        self.mark_dead(Arc::new(Dead {
+            kind: DeathKind::Crashed,
+            pid,
+            message,
+            signal: ending.signal,
+            exit_code: ending.exit_code,
+            stderr,
+            limit: None,
+        }))
     }
 
     fn mark_dead(&self, dead: Arc<Dead>) -> Arc<Dead> {
@@ -682,7 +733,8 @@ mod tests {
         let block = IdBlock::default();
         let mut seen = std::collections::HashSet::new();
         for i in 0..500 {
-            let id = if i % 3 == 0 { counter.fetch_add(1, Ordering::Relaxed) } else { block.next(|n| counter.fetch_add(n, Ordering::Relaxed)) };
+            let id =
+                if i % 3 == 0 { counter.fetch_add(1, Ordering::Relaxed) } else { block.next(|n| counter.fetch_add(n, Ordering::Relaxed)) };
             assert!(seen.insert(id), "id {id} handed out twice");
         }
         assert!(!seen.contains(&0), "0 is the event chain's");

@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{CallId, ChainId, ClientMessage, EVENT_CHAIN, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, Value};
+use napi_protocol::{
+    CallId, ChainId, ClientMessage, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, Value,
+    EVENT_CHAIN,
+};
 use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -140,7 +143,10 @@ impl Connection {
 
     pub fn exported(&self, py: Python<'_>, id: u64) -> PyResult<PyObject> {
         let ex = self.exported.lock().unwrap();
-        ex.by_id.get(&id).map(|o| o.0.clone_ref(py)).ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
+        ex.by_id
+            .get(&id)
+            .map(|o| o.0.clone_ref(py))
+            .ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
     }
 
     /// The proxy for a host object: the live one if there is one, else a new one.
@@ -235,7 +241,12 @@ impl Connection {
 
     /// `call`, with the arguments as they are (a tuple's items): `func(*args)` on `this`, for
     /// any callable Python hands over. Proxies go on to `call_ref`.
-    pub fn call_with(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+    pub fn call_with(
+        slf: &Bound<'_, Self>,
+        func: &Bound<'_, PyAny>,
+        this: &Bound<'_, PyAny>,
+        args: &[Bound<'_, PyAny>],
+    ) -> PyResult<PyObject> {
         if let Ok(f) = func.downcast::<JSRef>() {
             if this.is_none() {
                 return Self::call_ref(slf, f, None, args);
@@ -249,7 +260,12 @@ impl Connection {
 
     /// A call of a function proxy on a proxy (or on nothing): the way of `JSFunction`s and
     /// `JSMethod`s, whose types are known, so nothing is checked again (D51).
-    pub fn call_ref(slf: &Bound<'_, Self>, func: &Bound<'_, JSRef>, this: Option<&Bound<'_, JSRef>>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+    pub fn call_ref(
+        slf: &Bound<'_, Self>,
+        func: &Bound<'_, JSRef>,
+        this: Option<&Bound<'_, JSRef>>,
+        args: &[Bound<'_, PyAny>],
+    ) -> PyResult<PyObject> {
         if let Some(answer) = Self::call_primitive(slf, func.get(), this.map(|t| t.get()), args) {
             return answer;
         }
@@ -258,7 +274,12 @@ impl Connection {
     }
 
     /// The call as a request (values of every kind, a host on another thread or process).
-    fn call_requested(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+    fn call_requested(
+        slf: &Bound<'_, Self>,
+        func: &Bound<'_, PyAny>,
+        this: &Bound<'_, PyAny>,
+        args: &[Bound<'_, PyAny>],
+    ) -> PyResult<PyObject> {
         let cx = Cx::new(slf)?;
         let (func, quick) = cx.callee(func)?;
         let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
@@ -286,7 +307,8 @@ impl Connection {
     fn call_primitive(slf: &Bound<'_, Self>, f: &JSRef, this: Option<&JSRef>, args: &[Bound<'_, PyAny>]) -> Option<PyResult<PyObject>> {
         let conn = slf.get();
         // Top level only: the calls of a Python callback continue its chain.
-        if !f.quick.keeps_gil() || !f.conn.is(slf) || !conn.channel.direct() || !crate::exiting::is_open() || conn.active_chain().is_some() {
+        if !f.quick.keeps_gil() || !f.conn.is(slf) || !conn.channel.direct() || !crate::exiting::is_open() || conn.active_chain().is_some()
+        {
             return None;
         }
         let this = match this {
@@ -307,7 +329,14 @@ impl Connection {
                 }
             }
         }
-        let mut call = PrimitiveCall { id: conn.channel.next_id_with_gil(slf.py()), func: ObjectId(f.id), this, args: &wire, releases: Vec::new(), forgotten: Vec::new() };
+        let mut call = PrimitiveCall {
+            id: conn.channel.next_id_with_gil(slf.py()),
+            func: ObjectId(f.id),
+            this,
+            args: &wire,
+            releases: Vec::new(),
+            forgotten: Vec::new(),
+        };
         let answer = Self::serve_primitive(slf, &mut call, &f.quick);
         if numbers_only && !wire.spilled() {
             // Numbers own nothing, and inline the vector owns no memory either: its drop would
@@ -325,7 +354,9 @@ impl Connection {
         let open = || opened.store(channel.open_chain(chain).is_ok(), Ordering::Relaxed);
         let late = Late::default();
         let mut answer = None;
-        let direct = match Self::serve_directly(slf, chain, Some(quick), Some(&late), |pump| channel.call_directly(call, pump, &open, &mut answer)) {
+        let direct = match Self::serve_directly(slf, chain, Some(quick), Some(&late), |pump| {
+            channel.call_directly(call, pump, &open, &mut answer)
+        }) {
             Ok(direct) => direct,
             Err(e) => return Some(Err(e)),
         };
@@ -399,7 +430,13 @@ impl Connection {
     /// take it now (an in-process host, D37); refused, it is to be sent. `serve` gets the pump
     /// that runs the chain's Python calls meanwhile. `late`: the exit gate this call enters
     /// before anything that may release the GIL, for a call not inside it yet (D49).
-    fn serve_directly(slf: &Bound<'_, Self>, chain: ChainId, quick: Option<&Quick>, late: Option<&Late>, serve: impl FnOnce(&(dyn Fn() -> bool + Sync)) -> Direct + Send) -> PyResult<Direct> {
+    fn serve_directly(
+        slf: &Bound<'_, Self>,
+        chain: ChainId,
+        quick: Option<&Quick>,
+        late: Option<&Late>,
+        serve: impl FnOnce(&(dyn Fn() -> bool + Sync)) -> Direct + Send,
+    ) -> PyResult<Direct> {
         let channel = &*slf.get().channel;
         if !channel.direct() {
             return Ok(Direct::Refused);
@@ -443,7 +480,9 @@ impl Connection {
     fn pump(slf: &Bound<'_, Self>, chain: ChainId) -> bool {
         let this = slf.get();
         let ran = match this.channel.poll(chain) {
-            Some(Ok(Incoming::Call { call, func, this: t, args })) => Cx::new(slf).and_then(|cx| this.run_callback(&cx, chain, call, func, t, args)),
+            Some(Ok(Incoming::Call { call, func, this: t, args })) => {
+                Cx::new(slf).and_then(|cx| this.run_callback(&cx, chain, call, func, t, args))
+            }
             // A reply is taken by the request that waits for it, after the call.
             Some(Ok(reply @ Incoming::Reply { .. })) => {
                 this.channel.put_back(chain, reply);
@@ -581,9 +620,17 @@ impl Connection {
     /// and greets it. `timeout`: seconds a call may wait for the host before it is killed.
     #[staticmethod]
     #[pyo3(signature = (program, env=None, args=None, timeout=None))]
-    fn spawn(py: Python<'_>, program: String, env: Option<HashMap<String, String>>, args: Option<Vec<String>>, timeout: Option<f64>) -> PyResult<Py<Connection>> {
-        let what = process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
-        let (proc_, sockets) = py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+    fn spawn(
+        py: Python<'_>,
+        program: String,
+        env: Option<HashMap<String, String>>,
+        args: Option<Vec<String>>,
+        timeout: Option<f64>,
+    ) -> PyResult<Py<Connection>> {
+        let what =
+            process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
+        let (proc_, sockets) =
+            py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
         let sockets = SocketPair::new(sockets);
         Self::open(py, proc_, Box::new(sockets), timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
     }
@@ -712,7 +759,12 @@ impl Connection {
     }
 
     /// `descriptor` holds only the fields that are present.
-    fn define_property(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, descriptor: &Bound<'_, PyDict>) -> PyResult<PyObject> {
+    fn define_property(
+        slf: &Bound<'_, Self>,
+        target: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        descriptor: &Bound<'_, PyDict>,
+    ) -> PyResult<PyObject> {
         let field = |name: &str| -> PyResult<Option<Value>> { descriptor.get_item(name)?.map(|v| Self::wire(slf, &v)).transpose() };
         let flag = |name: &str| -> PyResult<Option<bool>> { descriptor.get_item(name)?.map(|v| v.is_truthy()).transpose() };
         let d = Descriptor {

@@ -162,7 +162,10 @@ impl<'a, 'py> Cx<'a, 'py> {
             // A buffer from this host goes back as the very object it is.
             if let Some((object, conn)) = b.host_object() {
                 if !conn.is(self.conn) {
-                    return Err(PyTypeError::new_err(format!("{} belongs to another addon host and cannot be passed to this one", obj.repr()?)));
+                    return Err(PyTypeError::new_err(format!(
+                        "{} belongs to another addon host and cannot be passed to this one",
+                        obj.repr()?
+                    )));
                 }
                 return Ok(Value::Js(JsRef { id: ObjectId(object), kind: RefKind::Object, class_proto: None, label: String::new() }));
             }

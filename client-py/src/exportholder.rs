@@ -75,7 +75,12 @@ pub fn add_to(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let mut slots = [
         ffi::PyType_Slot { slot: ffi::Py_tp_getattro, pfunc: getattro as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_tp_doc, pfunc: c"The native base of Addon: attribute reads look in the instance first and call _missing_attribute(name) when that fails.".as_ptr() as *mut c_void },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_doc,
+            pfunc:
+                c"The native base of Addon: attribute reads look in the instance first and call _missing_attribute(name) when that fails."
+                    .as_ptr() as *mut c_void,
+        },
         ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() },
     ];
     let mut spec = ffi::PyType_Spec {
@@ -92,4 +97,3 @@ pub fn add_to(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let ty = unsafe { Bound::from_owned_ptr_or_err(py, ty) }?;
     m.add("ExportHolder", ty)
 }
-

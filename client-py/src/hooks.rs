@@ -77,7 +77,25 @@ pub fn configure(
     let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
     let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
     let method_type = py.import("types")?.getattr("MethodType")?.downcast_into::<PyType>()?.unbind();
-    let hooks = Hooks { object_cls, function_cls, symbol_cls, promise_cls, claimed, uncaught, awaitable, bigint_cls, null, undefined, js_error, failure, dead, datetime_cls, utc, method_type, receives_this_cls };
+    let hooks = Hooks {
+        object_cls,
+        function_cls,
+        symbol_cls,
+        promise_cls,
+        claimed,
+        uncaught,
+        awaitable,
+        bigint_cls,
+        null,
+        undefined,
+        js_error,
+        failure,
+        dead,
+        datetime_cls,
+        utc,
+        method_type,
+        receives_this_cls,
+    };
     // A second configure (a reload of the package) keeps the first registration.
     let _ = HOOKS.set(py, hooks);
     Ok(())

@@ -198,7 +198,8 @@ unsafe fn vectorcall_with(
         // SAFETY: `args` holds `nargs` borrowed references, alive for the call; a `Bound` is
         // one pointer, as `PyTuple::as_slice` relies on too, and none of these is dropped.
         let nargs = unsafe { ffi::PyVectorcall_NARGS(nargsf) } as usize;
-        let args: &[Bound<'_, PyAny>] = if nargs == 0 { &[] } else { unsafe { std::slice::from_raw_parts(args.cast::<Bound<'_, PyAny>>(), nargs) } };
+        let args: &[Bound<'_, PyAny>] =
+            if nargs == 0 { &[] } else { unsafe { std::slice::from_raw_parts(args.cast::<Bound<'_, PyAny>>(), nargs) } };
         call(slf, args)
     }));
     match result {
@@ -216,14 +217,24 @@ unsafe fn vectorcall_with(
 }
 
 /// A `JSCallable`'s vectorcall: `call_proxy` with the caller's array of arguments.
-unsafe extern "C" fn vectorcall_call(callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargsf: libc::size_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn vectorcall_call(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: libc::size_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: CPython's own call of a vectorcall; `callable`'s type announced this function,
     // so it is a `JSCallable`.
     unsafe { vectorcall_with(callable, args, nargsf, kwnames, |slf, args| call_proxy(&slf.downcast_into_unchecked::<JSCallable>(), args)) }
 }
 
 /// A `JSMethod`'s vectorcall: its function called with its `this`.
-unsafe extern "C" fn vectorcall_method(callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargsf: libc::size_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn vectorcall_method(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: libc::size_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: as in `vectorcall_call`, for `JSMethod`.
     unsafe {
         vectorcall_with(callable, args, nargsf, kwnames, |slf, args| {

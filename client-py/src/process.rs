@@ -7,8 +7,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -119,7 +119,13 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
             let main = libc::fcntl(their_fd, libc::F_DUPFD, 10);
             let events = libc::fcntl(their_events_fd, libc::F_DUPFD, 10);
             let rings = libc::fcntl(rings_fd, libc::F_DUPFD, 10);
-            if main == -1 || events == -1 || rings == -1 || libc::dup2(main, HOST_FD) == -1 || libc::dup2(events, EVENTS_FD) == -1 || libc::dup2(rings, RINGS_FD) == -1 {
+            if main == -1
+                || events == -1
+                || rings == -1
+                || libc::dup2(main, HOST_FD) == -1
+                || libc::dup2(events, EVENTS_FD) == -1
+                || libc::dup2(rings, RINGS_FD) == -1
+            {
                 return Err(std::io::Error::last_os_error());
             }
             // Only fds 0-5 cross exec: whatever else Python had open without CLOEXEC stays
@@ -146,7 +152,14 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     // From here the pid is reaped with wait4 (for the peak memory), not through `child`.
     drop(child);
     let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
-    let process = HostProcess { pid, output, memory_limit: limit("--memory"), cpu_limit: limit("--cpu"), exit: Mutex::new(None), runner: Runner::Child };
+    let process = HostProcess {
+        pid,
+        output,
+        memory_limit: limit("--memory"),
+        cpu_limit: limit("--cpu"),
+        exit: Mutex::new(None),
+        runner: Runner::Child,
+    };
     Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 

@@ -123,7 +123,12 @@ impl ClientShm {
     /// Copies `bytes` into a block of ours for the host; `pin` keeps the block until `unpin`
     /// (to copy the host's writes back). `announce` sends a new segment's descriptor before
     /// anything can mention it. `None` when shared memory cannot be had.
-    pub fn upload(&self, bytes: &[u8], pin: bool, announce: impl FnOnce(u32, u64, BorrowedFd<'_>) -> std::io::Result<()>) -> Option<Region> {
+    pub fn upload(
+        &self,
+        bytes: &[u8],
+        pin: bool,
+        announce: impl FnOnce(u32, u64, BorrowedFd<'_>) -> std::io::Result<()>,
+    ) -> Option<Region> {
         let mut own = self.own.lock().unwrap();
         if own.unavailable {
             return None;

@@ -420,9 +420,8 @@ impl<'a> In<'a> {
     fn thrown(&mut self) -> Option<Thrown> {
         Some(Thrown {
             value: self.value()?,
-            error: self.option(|i| {
-                Some(ErrorInfo { name: i.string()?, message: i.string()?, code: i.option(Self::value)?, props: i.props()? })
-            })?,
+            error: self
+                .option(|i| Some(ErrorInfo { name: i.string()?, message: i.string()?, code: i.option(Self::value)?, props: i.props()? }))?,
             python: self.option(|i| i.u64().map(PyRef))?,
         })
     }

@@ -32,7 +32,10 @@ pub enum FrameError {
     /// The stream ended inside a frame.
     Truncated,
     /// The claimed payload length exceeds the limit.
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
     /// The payload is not a valid message.
     Malformed(String),
     Io(io::Error),
@@ -111,13 +114,9 @@ const ELEMENT: usize = 128;
 
 fn decode_within<const LIMIT: usize, T: Wire>(payload: &[u8]) -> Result<T, FrameError> {
     let limit = bincode::config::standard().with_little_endian().with_variable_int_encoding().with_limit::<LIMIT>();
-    let (msg, used) = bincode::serde::decode_from_slice(payload, limit)
-        .map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let (msg, used) = bincode::serde::decode_from_slice(payload, limit).map_err(|e| FrameError::Malformed(e.to_string()))?;
     if used != payload.len() {
-        return Err(FrameError::Malformed(format!(
-            "{} trailing bytes after the message",
-            payload.len() - used
-        )));
+        return Err(FrameError::Malformed(format!("{} trailing bytes after the message", payload.len() - used)));
     }
     Ok(msg)
 }

@@ -43,10 +43,15 @@ pub enum ClientMessage {
         result: Result<Value, PyException>,
     },
     /// A new segment of the client's, `size` bytes, whose descriptor rides on this frame.
-    Segment { id: u32, size: u64 },
+    Segment {
+        id: u32,
+        size: u64,
+    },
     /// The client unmapped its segment `id` (all its blocks had been returned): the host may
     /// unmap it too.
-    SegmentRetired { id: u32 },
+    SegmentRetired {
+        id: u32,
+    },
 }
 
 /// A request from the client.
@@ -153,11 +158,7 @@ pub enum ServerMessage {
     /// has subscribed to it under `id`: its settlement follows as [`ServerMessage::Settled`]
     /// with `subscription: id`, so the client must not reuse request ids as subscriptions of its
     /// own (it takes both from one counter).
-    Reply {
-        id: RequestId,
-        chain: ChainId,
-        outcome: Outcome,
-    },
+    Reply { id: RequestId, chain: ChainId, outcome: Outcome },
     /// The host no longer references these Python objects. Each comes with how many times the
     /// host had received it: a client that has sent it more often since (the sends are in
     /// flight) keeps it; otherwise it drops it and acknowledges in `Request::forgotten`.
@@ -176,13 +177,7 @@ pub enum ServerMessage {
     /// Blocks of the client's segments (from [`Value::Upload`]) the host no longer uses.
     Returned { blocks: Vec<Region> },
     /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
-    CallPython {
-        call: CallId,
-        chain: ChainId,
-        func: PyRef,
-        this: Value,
-        args: Vec<Value>,
-    },
+    CallPython { call: CallId, chain: ChainId, func: PyRef, this: Value, args: Vec<Value> },
 }
 
 /// How a request ended.

@@ -154,20 +154,36 @@ pub enum Value {
     Date(f64),
     /// Bytes of a buffer-like value, copied (when shared memory is unavailable; and small
     /// values the client builds itself).
-    Bytes { kind: BufferKind, data: Vec<u8> },
+    Bytes {
+        kind: BufferKind,
+        data: Vec<u8>,
+    },
     /// Host to client: a buffer-like host object whose bytes lie at `region` (of `kind`'s
     /// elements). The client holds `object` as it holds a [`JsRef`] and maps the memory itself.
-    Shared { object: ObjectId, kind: BufferKind, region: Region },
+    Shared {
+        object: ObjectId,
+        kind: BufferKind,
+        region: Region,
+    },
     /// Client to host: bytes the client copied into a block of one of its own segments. The
     /// host makes a new buffer over the block and owns it until it sends it back
     /// ([`crate::ServerMessage::Returned`]).
-    Upload { kind: BufferKind, region: Region },
+    Upload {
+        kind: BufferKind,
+        region: Region,
+    },
     /// Client to host: memory already inside a host segment (a view of a buffer the host sent):
     /// the host makes a new view sharing the ArrayBuffer that owns it, with no copy.
-    InPlace { kind: BufferKind, region: Region },
+    InPlace {
+        kind: BufferKind,
+        region: Region,
+    },
     /// An object that stays in the host.
     Js(JsRef),
     /// A Python object that stays in the client. `callable` says whether the host should make it
     /// a function; the first time the host sees an id it creates the JS object for it.
-    Py { id: PyRef, callable: bool },
+    Py {
+        id: PyRef,
+        callable: bool,
+    },
 }

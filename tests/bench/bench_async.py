@@ -98,8 +98,12 @@ def main() -> int:
     elapsed = time.perf_counter() - start
     in_order = seen == list(range(args.stream))
     rate = len(seen) / elapsed
-    print(f"threadsafe-function calls into Python: {len(seen):,} in {elapsed:.2f} s = {rate:,.0f}/s, in order: {in_order}")
-    print(f"  goal: >= {STREAM_GOAL:,}/s in order  {'PASS' if finished and in_order and rate >= STREAM_GOAL else 'MISS'}")
+    print(
+        f"threadsafe-function calls into Python: {len(seen):,} in {elapsed:.2f} s = {rate:,.0f}/s, in order: {in_order}"
+    )
+    print(
+        f"  goal: >= {STREAM_GOAL:,}/s in order  {'PASS' if finished and in_order and rate >= STREAM_GOAL else 'MISS'}"
+    )
     addon.close()
     loop.close()
     sock.close()

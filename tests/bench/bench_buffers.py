@@ -102,12 +102,20 @@ def main() -> int:
     m = {k: statistics.median(v) for k, v in samples.items()}
     print(f"sum() of a {args.mib} MiB buffer (ms per call, medians of {args.rounds} rounds):")
     print(f"  node (Buffer)                         {node:8.2f}")
-    print(f"  napi_python, bytes (copied once)      {m['bytes']:8.2f}  {m['bytes'] / node:5.2f}x node  goal <= 2.5x  {verdict(m['bytes'] <= 2.5 * node)}")
-    print(f"  napi_python, shared (js.alloc)        {m['shared']:8.2f}  {m['shared'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['shared'] <= 1.3 * node)}")
-    print(f"  napi_python, numpy view of shared     {m['numpy']:8.2f}  {m['numpy'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['numpy'] <= 1.3 * node)}")
+    print(
+        f"  napi_python, bytes (copied once)      {m['bytes']:8.2f}  {m['bytes'] / node:5.2f}x node  goal <= 2.5x  {verdict(m['bytes'] <= 2.5 * node)}"
+    )
+    print(
+        f"  napi_python, shared (js.alloc)        {m['shared']:8.2f}  {m['shared'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['shared'] <= 1.3 * node)}"
+    )
+    print(
+        f"  napi_python, numpy view of shared     {m['numpy']:8.2f}  {m['numpy'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['numpy'] <= 1.3 * node)}"
+    )
     ratio = m["big"] / m["small"]
     print("return a held buffer and take a memoryview (µs per call):")
-    print(f"  {args.mib} MiB {m['big'] * 1e3:8.1f}   64 B {m['small'] * 1e3:8.1f}   ratio {ratio:.2f}  goal: size-independent (<= 1.5)  {verdict(ratio <= 1.5)}")
+    print(
+        f"  {args.mib} MiB {m['big'] * 1e3:8.1f}   64 B {m['small'] * 1e3:8.1f}   ratio {ratio:.2f}  goal: size-independent (<= 1.5)  {verdict(ratio <= 1.5)}"
+    )
     addon.close()
     return 0
 

@@ -190,9 +190,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
     parser.add_argument("--calls", type=int, default=5000, help="calls per operation per round")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
-    parser.add_argument(
-        "--cpu", type=int, help="pin this process and the ones it starts to one CPU (less noise)"
-    )
+    parser.add_argument("--cpu", type=int, help="pin this process and the ones it starts to one CPU (less noise)")
     args = parser.parse_args()
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})  # children inherit it
@@ -214,8 +212,10 @@ def main() -> int:
     # The faster raw round trip is the baseline: the goals must not pass on a slow one.
     base = min(medians[RAW], medians[RAW_SPIN])
     cpus = f"pinned to CPU {args.cpu}" if args.cpu is not None else f"{os.cpu_count()} CPUs"
-    print(f"{args.rounds} interleaved rounds x {args.calls} calls; median per call; {cpus}; "
-          f"Python {sys.version.split()[0]}")
+    print(
+        f"{args.rounds} interleaved rounds x {args.calls} calls; median per call; {cpus}; "
+        f"Python {sys.version.split()[0]}"
+    )
     header = f"{'operation':<30} {'µs/call':>9} {'spread':>13} {'x raw':>7}  goal"
     print(header)
     print("-" * len(header))

@@ -52,7 +52,16 @@ def instructions(op: str, calls: int, script: Path) -> tuple[int, int]:
     """
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}/cg", sys.executable, str(script), op, str(calls)],
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--separate-threads=yes",
+                f"--callgrind-out-file={out}/cg",
+                sys.executable,
+                str(script),
+                op,
+                str(calls),
+            ],
             capture_output=True,
             text=True,
             check=True,

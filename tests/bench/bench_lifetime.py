@@ -64,7 +64,9 @@ def main() -> int:
         grew = after - before
         good = grew <= LIMIT_MB
         ok &= good
-        print(f"{name:<18} {before:8.1f} -> {after:8.1f}  (+{grew:.1f}, goal <= {LIMIT_MB})  {'PASS' if good else 'MISS'}")
+        print(
+            f"{name:<18} {before:8.1f} -> {after:8.1f}  (+{grew:.1f}, goal <= {LIMIT_MB})  {'PASS' if good else 'MISS'}"
+        )
     fin_ok = finalized == args.count
     ok &= fin_ok
     print(f"finalized          {finalized:,} of {args.count:,}  {'PASS' if fin_ok else 'MISS'}")

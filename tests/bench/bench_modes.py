@@ -126,7 +126,11 @@ lines.on("line", (line) => {
 
     def __init__(self) -> None:
         sync = ",".join(f"{json.dumps(k)}: {v}" for k, v in NODE_OPS.items())
-        script = self.SCRIPT % {"bench": json.dumps(addon_path("bench")), "bench_async": json.dumps(addon_path("bench_async")), "sync": sync}
+        script = self.SCRIPT % {
+            "bench": json.dumps(addon_path("bench")),
+            "bench_async": json.dumps(addon_path("bench_async")),
+            "sync": sync,
+        }
         super().__init__(["node", *NODE_FLAGS, "-e", script])
 
 
@@ -214,7 +218,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--bridge-calls", type=int, default=50, help="calls per round through the (slow) javascript bridge")
+    parser.add_argument(
+        "--bridge-calls", type=int, default=50, help="calls per round through the (slow) javascript bridge"
+    )
     parser.add_argument("--cpu", type=int, default=None, help="pin this process (and its children) to one CPU")
     args = parser.parse_args()
     if args.cpu is not None:
@@ -231,7 +237,7 @@ def main() -> int:
     samples: dict[tuple[str, str], list[float]] = {}
     for r in range(args.rounds):
         # Rotate the order each round so drift spreads over every operation.
-        order = OPS[r % len(OPS):] + OPS[: r % len(OPS)]
+        order = OPS[r % len(OPS) :] + OPS[: r % len(OPS)]
         for op in order:
             samples.setdefault(("node", op), []).append(node_child.per_call(op, args.calls))
             samples.setdefault(("isolated", op), []).append(per_call(isolated[op], args.calls))
@@ -244,22 +250,30 @@ def main() -> int:
     node = {op: m[("node", op)] for op in OPS}
     # The faster raw round trip is the baseline: a goal must not pass on a slow one.
     raw = min(m[("raw", "rt")], m[("raw", "spin")])
-    print(f"µs per operation, medians of {args.rounds} interleaved rounds; raw socket round trip "
-          f"{m[('raw', 'rt')]:.2f} µs blocking, {m[('raw', 'spin')]:.2f} µs spinning")
-    print(f"{'operation':<10}{'node':>9}{'in-process':>12}{'x node':>8}{'isolated':>10}{'x node':>8}{'x raw':>7}{'js bridge':>11}")
+    print(
+        f"µs per operation, medians of {args.rounds} interleaved rounds; raw socket round trip "
+        f"{m[('raw', 'rt')]:.2f} µs blocking, {m[('raw', 'spin')]:.2f} µs spinning"
+    )
+    print(
+        f"{'operation':<10}{'node':>9}{'in-process':>12}{'x node':>8}{'isolated':>10}{'x node':>8}{'x raw':>7}{'js bridge':>11}"
+    )
     for op in OPS:
         here, iso = m[("in-process", op)], m[("isolated", op)]
         br = m.get(("bridge", op))
         bridge_col = f"{br:11.1f}" if br is not None else f"{'n/a':>11}"
-        print(f"{op:<10}{node[op]:9.2f}{here:12.2f}{here / node[op]:8.0f}{iso:10.2f}{iso / node[op]:8.0f}{iso / raw:7.2f}{bridge_col}")
+        print(
+            f"{op:<10}{node[op]:9.2f}{here:12.2f}{here / node[op]:8.0f}{iso:10.2f}{iso / node[op]:8.0f}{iso / raw:7.2f}{bridge_col}"
+        )
     ratio = m[("in-process", "add")] / node["add"]
     # The rounds' spread: on these VMs an in-process call slows by up to 2x for tens of
     # milliseconds at a time, with nothing else running in the VM, while node's loop and plain
     # Python loops, which stay in the CPU's nearest caches, barely move (D50). A wide spread
     # marks such a run.
     spread = lambda kind: f"{min(samples[(kind, 'add')]):.2f}-{max(samples[(kind, 'add')]):.2f}"  # noqa: E731
-    print(f"goal: in-process add <= 10x node: {ratio:.0f}x  {'PASS' if ratio <= 10 else 'MISS'}"
-          f"  (rounds: in-process {spread('in-process')} µs, node {spread('node')} µs)")
+    print(
+        f"goal: in-process add <= 10x node: {ratio:.0f}x  {'PASS' if ratio <= 10 else 'MISS'}"
+        f"  (rounds: in-process {spread('in-process')} µs, node {spread('node')} µs)"
+    )
     load_ms = statistics.median(load_time_ms() for _ in range(args.rounds * 3))
     print(f"goal: loading a small addon isolated in <= 20 ms: {load_ms:.1f} ms  {'PASS' if load_ms <= 20 else 'MISS'}")
     for op in ("add", "echo", "callback", "method"):

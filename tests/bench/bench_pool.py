@@ -54,13 +54,21 @@ def main() -> int:
     pool = AddonPool(BCRYPT, size=args.size)
     one_rates, pool_rates = [], []
     for _ in range(args.rounds):
-        one_rates.append(hashes_per_second(lambda p: single.hashSync(p, COST, None, None, False), args.size, args.hashes))
-        pool_rates.append(hashes_per_second(lambda p: pool.hashSync(p, COST, None, None, False), args.size, args.hashes))
+        one_rates.append(
+            hashes_per_second(lambda p: single.hashSync(p, COST, None, None, False), args.size, args.hashes)
+        )
+        pool_rates.append(
+            hashes_per_second(lambda p: pool.hashSync(p, COST, None, None, False), args.size, args.hashes)
+        )
     one, many = statistics.median(one_rates), statistics.median(pool_rates)
     ratio = many / one
-    print(f"bcrypt hashSync cost {COST} from {args.size} threads (hashes/s, medians of {args.rounds} rounds; {os.cpu_count()} CPUs):")
+    print(
+        f"bcrypt hashSync cost {COST} from {args.size} threads (hashes/s, medians of {args.rounds} rounds; {os.cpu_count()} CPUs):"
+    )
     print(f"  one host           {one:8.1f}")
-    print(f"  AddonPool(size={args.size}) {many:8.1f}   {ratio:.2f}x  goal >= 1.7x with two cores  {'PASS' if ratio >= 1.7 else 'MISS'}")
+    print(
+        f"  AddonPool(size={args.size}) {many:8.1f}   {ratio:.2f}x  goal >= 1.7x with two cores  {'PASS' if ratio >= 1.7 else 'MISS'}"
+    )
     pool.close()
     single.close()
     return 0

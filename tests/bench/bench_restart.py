@@ -13,8 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conftest import addon_path  # noqa: E402
-from napi_python import AddonCrashedError, RestartPolicy, load_addon  # noqa: E402
+from conftest import addon_path
+
+from napi_python import AddonCrashedError, RestartPolicy, load_addon
 
 
 def main(rounds: int = 30) -> None:
@@ -30,7 +31,9 @@ def main(rounds: int = 30) -> None:
         addon.add(1, 2)
         times.append((time.perf_counter() - start) * 1000)
     addon.close()
-    print(f"restart + first call: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms over {rounds} (goal: <= 50 ms)")
+    print(
+        f"restart + first call: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms over {rounds} (goal: <= 50 ms)"
+    )
 
 
 if __name__ == "__main__":

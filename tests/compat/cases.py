@@ -90,7 +90,11 @@ async def _level_roundtrip(b, tmp):
     await b.db_open(db, tmp, {"createIfMissing": True, "errorIfExists": False})
     await b.db_put(db, "fruit", "apple", {})
     await b.db_put(db, b"\x00bin", b"\x01\x02", {})
-    got = [await b.db_get(db, 0, "fruit", None), await b.db_get(db, 2, b"\x00bin", None), await b.db_has(db, 0, "nope", None)]
+    got = [
+        await b.db_get(db, 0, "fruit", None),
+        await b.db_get(db, 2, b"\x00bin", None),
+        await b.db_has(db, 0, "nope", None),
+    ]
     await b.db_close(db)
     return got
 
@@ -104,14 +108,22 @@ LEVEL_JS = """(async () => { const db = b.db_init();
 
 
 JIEBA_DICT = "require('path').join(require.resolve('@node-rs/jieba/package.json', {paths: [%s]}), '../dict.txt')"
-JIEBA_JS = ("(() => { const j = b.Jieba.withDict(require('fs').readFileSync(" + JIEBA_DICT % json.dumps(str(Path(__file__).parent)) + "));"
-            " return [j.cut('我们中出了一个叛徒', false), j.cutForSearch('南京市长江大桥', true),"
-            " j.tag('我是拖拉机学院手扶拖拉机专业的')] })()")
+JIEBA_JS = (
+    "(() => { const j = b.Jieba.withDict(require('fs').readFileSync("
+    + JIEBA_DICT % json.dumps(str(Path(__file__).parent))
+    + "));"
+    " return [j.cut('我们中出了一个叛徒', false), j.cutForSearch('南京市长江大桥', true),"
+    " j.tag('我是拖拉机学院手扶拖拉机专业的')] })()"
+)
 
 
 def _jieba(b, tmp):
     j = b.Jieba.withDict((Path(__file__).parent / "node_modules" / "@node-rs" / "jieba" / "dict.txt").read_bytes())
-    return [j.cut("我们中出了一个叛徒", False), j.cutForSearch("南京市长江大桥", True), j.tag("我是拖拉机学院手扶拖拉机专业的")]
+    return [
+        j.cut("我们中出了一个叛徒", False),
+        j.cutForSearch("南京市长江大桥", True),
+        j.tag("我是拖拉机学院手扶拖拉机专业的"),
+    ]
 
 
 SQL_SETUP = "create table t (id integer primary key, name text, data blob); insert into t (name, data) values ('a', x'0102'), ('b', null)"
@@ -132,16 +144,23 @@ def _sqlite(b, tmp):
         for i, v in enumerate(values):
             js.set(array, n + i, v)
 
-    b.initialize(SqliteError, lambda *v: js.array(b, v), array_appender,
-                 lambda *keys: (lambda *values: dict(zip(keys, values))), lambda value: {"value": value, "done": False})
+    b.initialize(
+        SqliteError,
+        lambda *v: js.array(b, v),
+        array_appender,
+        lambda *keys: lambda *values: dict(zip(keys, values)),
+        lambda value: {"value": value, "done": False},
+    )
     db = b.Database(":memory:", ":memory:", True, False, False, 5000, js.null, js.null, js.null, js.null)
     wrapper = js.object(b)
     db.exec(SQL_SETUP)
     as_list = lambda a: [js.get(a, i) for i in range(js.get(a, "length"))]  # noqa: E731
     rows = as_list(db.prepare("select * from t order by id", wrapper, False, False).all())
     count = db.prepare("select count(*) as n from t", wrapper, False, False).get()
-    raw = [as_list(r) if not isinstance(r, list) else r for r in as_list(
-        db.prepare("select id, name from t order by id", wrapper, False, False).raw(True).all())]
+    raw = [
+        as_list(r) if not isinstance(r, list) else r
+        for r in as_list(db.prepare("select id, name from t order by id", wrapper, False, False).raw(True).all())
+    ]
     try:
         db.exec("select * from nope")
         error = None
@@ -250,113 +269,287 @@ async def _then(promise, f):
 
 PACKAGES = [
     Package("@node-rs/crc32", "hashing", [call("crc32", "hello"), call("crc32c", b"hello", 7), call("crc32", 5)]),
-    Package("@node-rs/bcrypt", "hashing", [
-        call("hashSync", "pw", 4, bytes(range(16)), None, False),
-        call("verifySync", "pw", "$2b$04$..CA.uOD/eaGAOmJB.yMBuaOWmnNUFfwORoH..MfuhEhaBiFsYEfG"),
-        call("genSaltSync", 3),
-    ]),
-    Package("@node-rs/xxhash", "hashing", [
-        call("xxh32", "hello", 0), call("xxh64", b"hello", BigInt(42)), call("xxh32", 5),
-        pair("new Xxh64(1n).update('a').update('b').digest()", "new b.Xxh64(1n).update('a').update('b').digest()",
-             lambda b, tmp: b.Xxh64(BigInt(1)).update("a").update("b").digest()),
-    ]),
-    Package("@node-rs/argon2", "hashing", [
-        call("hashSync", "pw", {"salt": b"0123456789abcdef", "memoryCost": 1024, "timeCost": 2}),
-        call("verifySync", "$argon2id$v=19$m=1024,t=2,p=1$MDEyMzQ1Njc4OWFiY2RlZg$S6OeUKuYPLCZZ3JthM0zTW2AbfL4Z6nJlZ2sOYd3Lp0", "pw"),
-        pair("await hash('pw', {salt, memoryCost: 1024})",
-             "b.hash('pw', {salt: Buffer.from('0123456789abcdef'), memoryCost: 1024})",
-             lambda b, tmp: b.hash("pw", {"salt": b"0123456789abcdef", "memoryCost": 1024})),
-    ]),
-    Package("argon2", "hashing", [
-        pair("hash({password, salt, m: 1024, t: 2, type: argon2id}) as argon2.cjs calls it",
-             "b.hashRawSync('pw', {salt: Buffer.from('0123456789abcdef'), memoryCost: 1024, timeCost: 2, parallelism: 1,"
-             " outputLen: 32, algorithm: 2})",
-             lambda b, tmp: b.hash({"data": b"", "hashLength": 32, "m": 1024, "p": 1, "password": b"pw",
-                                    "salt": b"0123456789abcdef", "secret": b"", "t": 2, "type": 2, "version": 0x13})),
-    ], node_reference=("@node-rs/argon2", "node 20 crashes loading argon2's binary, which declares Node-API 10 "
-                                          "(node 20 has 9); the same Argon2id hash from @node-rs/argon2 under node")),
-    Package("bcrypt", "hashing", [
-        call("encrypt_sync", "pw", "$2b$04$abcdefghijklmnopqrstuu"),
-        call("compare_sync", "pw", "$2b$04$abcdefghijklmnopqrstuu5Dqq/E11wkSFNR7vd8w6yE1kvFE3JG2"),
-        call("get_rounds", "$2b$10$abcdefghijklmnopqrstuu5Dqq/E11wkSFNR7vd8w6yE1kvFE3JG2"),
-        pair("gen_salt_sync('b', 5, 16 bytes)", "b.gen_salt_sync('b', 5, Buffer.alloc(16, 7))",
-             lambda b, tmp: b.gen_salt_sync("b", 5, bytes([7] * 16))),
-    ]),
-    Package("snappy", "compression", [
-        call("compressSync", "hello hello hello hello"),
-        call("uncompressSync", bytes.fromhex("17546865726c6c6f2068a6060000"), {"asBuffer": False}),
-        pair("await uncompress(await compress(bytes))", "b.compress(Buffer.alloc(1000, 97)).then(c => b.uncompress(c))",
-             lambda b, tmp: _then(b.compress(b"a" * 1000), b.uncompress)),
-    ]),
-    Package("lz4-napi", "compression", [
-        call("compressSync", "hello hello hello hello"),
-        call("uncompressSync", bytes.fromhex("17000000f008313233343536373839")),
-        pair("await compressFrame + decompressFrame", "b.compressFrame(Buffer.alloc(500, 98)).then(c => b.decompressFrame(c))",
-             lambda b, tmp: _then(b.compressFrame(b"b" * 500), b.decompressFrame)),
-    ]),
-    Package("@napi-rs/image", "image", [
-        pair("new Transformer(png).metadata()", "new b.Transformer(Buffer.from(%s, 'hex')).metadata()" % json.dumps(PNG_1x1.hex()),
-             lambda b, tmp: b.Transformer(PNG_1x1).metadata()),
-        pair("Transformer(png).resize(3, 2).pngSync()", "new b.Transformer(Buffer.from(%s, 'hex')).resize(3, 2).pngSync()" % json.dumps(PNG_1x1.hex()),
-             lambda b, tmp: b.Transformer(PNG_1x1).resize(3, 2).pngSync()),
-        call("losslessCompressPngSync", PNG_1x1),
-    ]),
-    Package("@resvg/resvg-js", "image", [
-        pair("new Resvg(svg).render().asPng()", f"new b.Resvg({json.dumps(SVG)}).render().asPng()",
-             lambda b, tmp: b.Resvg(SVG).render().asPng()),
-        pair("new Resvg(svg).getBBox()", f"(({{x, y, width, height}}) => ({{x, y, width, height}}))(new b.Resvg({json.dumps(SVG)}).getBBox())",
-             lambda b, tmp: (lambda r: {k: getattr(r, k) for k in ("x", "y", "width", "height")})(b.Resvg(SVG).getBBox())),
-    ]),
+    Package(
+        "@node-rs/bcrypt",
+        "hashing",
+        [
+            call("hashSync", "pw", 4, bytes(range(16)), None, False),
+            call("verifySync", "pw", "$2b$04$..CA.uOD/eaGAOmJB.yMBuaOWmnNUFfwORoH..MfuhEhaBiFsYEfG"),
+            call("genSaltSync", 3),
+        ],
+    ),
+    Package(
+        "@node-rs/xxhash",
+        "hashing",
+        [
+            call("xxh32", "hello", 0),
+            call("xxh64", b"hello", BigInt(42)),
+            call("xxh32", 5),
+            pair(
+                "new Xxh64(1n).update('a').update('b').digest()",
+                "new b.Xxh64(1n).update('a').update('b').digest()",
+                lambda b, tmp: b.Xxh64(BigInt(1)).update("a").update("b").digest(),
+            ),
+        ],
+    ),
+    Package(
+        "@node-rs/argon2",
+        "hashing",
+        [
+            call("hashSync", "pw", {"salt": b"0123456789abcdef", "memoryCost": 1024, "timeCost": 2}),
+            call(
+                "verifySync",
+                "$argon2id$v=19$m=1024,t=2,p=1$MDEyMzQ1Njc4OWFiY2RlZg$S6OeUKuYPLCZZ3JthM0zTW2AbfL4Z6nJlZ2sOYd3Lp0",
+                "pw",
+            ),
+            pair(
+                "await hash('pw', {salt, memoryCost: 1024})",
+                "b.hash('pw', {salt: Buffer.from('0123456789abcdef'), memoryCost: 1024})",
+                lambda b, tmp: b.hash("pw", {"salt": b"0123456789abcdef", "memoryCost": 1024}),
+            ),
+        ],
+    ),
+    Package(
+        "argon2",
+        "hashing",
+        [
+            pair(
+                "hash({password, salt, m: 1024, t: 2, type: argon2id}) as argon2.cjs calls it",
+                "b.hashRawSync('pw', {salt: Buffer.from('0123456789abcdef'), memoryCost: 1024, timeCost: 2, parallelism: 1,"
+                " outputLen: 32, algorithm: 2})",
+                lambda b, tmp: b.hash(
+                    {
+                        "data": b"",
+                        "hashLength": 32,
+                        "m": 1024,
+                        "p": 1,
+                        "password": b"pw",
+                        "salt": b"0123456789abcdef",
+                        "secret": b"",
+                        "t": 2,
+                        "type": 2,
+                        "version": 0x13,
+                    }
+                ),
+            ),
+        ],
+        node_reference=(
+            "@node-rs/argon2",
+            "node 20 crashes loading argon2's binary, which declares Node-API 10 "
+            "(node 20 has 9); the same Argon2id hash from @node-rs/argon2 under node",
+        ),
+    ),
+    Package(
+        "bcrypt",
+        "hashing",
+        [
+            call("encrypt_sync", "pw", "$2b$04$abcdefghijklmnopqrstuu"),
+            call("compare_sync", "pw", "$2b$04$abcdefghijklmnopqrstuu5Dqq/E11wkSFNR7vd8w6yE1kvFE3JG2"),
+            call("get_rounds", "$2b$10$abcdefghijklmnopqrstuu5Dqq/E11wkSFNR7vd8w6yE1kvFE3JG2"),
+            pair(
+                "gen_salt_sync('b', 5, 16 bytes)",
+                "b.gen_salt_sync('b', 5, Buffer.alloc(16, 7))",
+                lambda b, tmp: b.gen_salt_sync("b", 5, bytes([7] * 16)),
+            ),
+        ],
+    ),
+    Package(
+        "snappy",
+        "compression",
+        [
+            call("compressSync", "hello hello hello hello"),
+            call("uncompressSync", bytes.fromhex("17546865726c6c6f2068a6060000"), {"asBuffer": False}),
+            pair(
+                "await uncompress(await compress(bytes))",
+                "b.compress(Buffer.alloc(1000, 97)).then(c => b.uncompress(c))",
+                lambda b, tmp: _then(b.compress(b"a" * 1000), b.uncompress),
+            ),
+        ],
+    ),
+    Package(
+        "lz4-napi",
+        "compression",
+        [
+            call("compressSync", "hello hello hello hello"),
+            call("uncompressSync", bytes.fromhex("17000000f008313233343536373839")),
+            pair(
+                "await compressFrame + decompressFrame",
+                "b.compressFrame(Buffer.alloc(500, 98)).then(c => b.decompressFrame(c))",
+                lambda b, tmp: _then(b.compressFrame(b"b" * 500), b.decompressFrame),
+            ),
+        ],
+    ),
+    Package(
+        "@napi-rs/image",
+        "image",
+        [
+            pair(
+                "new Transformer(png).metadata()",
+                f"new b.Transformer(Buffer.from({json.dumps(PNG_1x1.hex())}, 'hex')).metadata()",
+                lambda b, tmp: b.Transformer(PNG_1x1).metadata(),
+            ),
+            pair(
+                "Transformer(png).resize(3, 2).pngSync()",
+                f"new b.Transformer(Buffer.from({json.dumps(PNG_1x1.hex())}, 'hex')).resize(3, 2).pngSync()",
+                lambda b, tmp: b.Transformer(PNG_1x1).resize(3, 2).pngSync(),
+            ),
+            call("losslessCompressPngSync", PNG_1x1),
+        ],
+    ),
+    Package(
+        "@resvg/resvg-js",
+        "image",
+        [
+            pair(
+                "new Resvg(svg).render().asPng()",
+                f"new b.Resvg({json.dumps(SVG)}).render().asPng()",
+                lambda b, tmp: b.Resvg(SVG).render().asPng(),
+            ),
+            pair(
+                "new Resvg(svg).getBBox()",
+                f"(({{x, y, width, height}}) => ({{x, y, width, height}}))(new b.Resvg({json.dumps(SVG)}).getBBox())",
+                lambda b, tmp: (lambda r: {k: getattr(r, k) for k in ("x", "y", "width", "height")})(
+                    b.Resvg(SVG).getBBox()
+                ),
+            ),
+        ],
+    ),
     Package("sharp", "image", [call("libvipsVersion"), call("simd", False), call("format")]),
-    Package("@node-rs/jieba", "parsing", [
-        pair("Jieba() without a dict: cut('南京市长江大桥')", "new b.Jieba().cut('南京市长江大桥', false)",
-             lambda b, tmp: b.Jieba().cut("南京市长江大桥", False)),
-        pair("Jieba.withDict(dict.txt, 5 MB): cut, cutForSearch, tag", JIEBA_JS, _jieba),
-    ]),
-    Package("lightningcss", "parsing", [
-        pair("transform({code, minify})", "(r => [r.code.toString(), r.warnings])(b.transform({filename: 'a.css', code: Buffer.from('.a { color: #ff0000; margin: 0px 0px }'), minify: true}))",
-             lambda b, tmp: (lambda r: [bytes(r["code"]).decode(), r["warnings"]])(
-                 b.transform({"filename": "a.css", "code": b".a { color: #ff0000; margin: 0px 0px }", "minify": True}))),
-        pair("transform of invalid CSS throws", "b.transform({filename: 'a.css', code: Buffer.from('.a { color: }}}'), minify: true, errorRecovery: false}).code.toString()",
-             lambda b, tmp: bytes(b.transform({"filename": "a.css", "code": b".a { color: }}}", "minify": True, "errorRecovery": False})["code"]).decode()),
-    ]),
-    Package("msgpackr-extract", "parsing", [
-        pair("extractStrings over msgpack str8 items", "b.extractStrings(0, 14, new Uint8Array(Buffer.from('a568656c6c6fa6776f726c6421c0', 'hex')).buffer)",
-             lambda b, tmp: b.extractStrings(0, 14, js.arraybuffer(bytes.fromhex("a568656c6c6fa6776f726c6421c0")))),
-    ]),
-    Package("utf-8-validate", "parsing", [
-        pair("isValidUTF8(valid, invalid)", "[b(Buffer.from('héllo')), b(Buffer.from([0xc3, 0x28]))]",
-             lambda b, tmp: [b(b"h\xc3\xa9llo"), b(b"\xc3\x28")]),
-    ]),
-    Package("bufferutil", "parsing", [
-        pair("mask(source, mask, output, 2, 4)", "(() => { const out = Buffer.alloc(8); b.mask(Buffer.from('abcd'), Buffer.from([1, 2, 3, 4]), out, 2, 4); return out })()", _bufferutil_mask),
-        pair("unmask(buffer, mask) in place", "(() => { const d = Buffer.from('hello, websocket'); b.unmask(d, Buffer.from([15, 240, 15, 240])); return d })()", _bufferutil_unmask),
-    ]),
+    Package(
+        "@node-rs/jieba",
+        "parsing",
+        [
+            pair(
+                "Jieba() without a dict: cut('南京市长江大桥')",
+                "new b.Jieba().cut('南京市长江大桥', false)",
+                lambda b, tmp: b.Jieba().cut("南京市长江大桥", False),
+            ),
+            pair("Jieba.withDict(dict.txt, 5 MB): cut, cutForSearch, tag", JIEBA_JS, _jieba),
+        ],
+    ),
+    Package(
+        "lightningcss",
+        "parsing",
+        [
+            pair(
+                "transform({code, minify})",
+                "(r => [r.code.toString(), r.warnings])(b.transform({filename: 'a.css', code: Buffer.from('.a { color: #ff0000; margin: 0px 0px }'), minify: true}))",
+                lambda b, tmp: (lambda r: [bytes(r["code"]).decode(), r["warnings"]])(
+                    b.transform(
+                        {"filename": "a.css", "code": b".a { color: #ff0000; margin: 0px 0px }", "minify": True}
+                    )
+                ),
+            ),
+            pair(
+                "transform of invalid CSS throws",
+                "b.transform({filename: 'a.css', code: Buffer.from('.a { color: }}}'), minify: true, errorRecovery: false}).code.toString()",
+                lambda b, tmp: bytes(
+                    b.transform(
+                        {"filename": "a.css", "code": b".a { color: }}}", "minify": True, "errorRecovery": False}
+                    )["code"]
+                ).decode(),
+            ),
+        ],
+    ),
+    Package(
+        "msgpackr-extract",
+        "parsing",
+        [
+            pair(
+                "extractStrings over msgpack str8 items",
+                "b.extractStrings(0, 14, new Uint8Array(Buffer.from('a568656c6c6fa6776f726c6421c0', 'hex')).buffer)",
+                lambda b, tmp: b.extractStrings(0, 14, js.arraybuffer(bytes.fromhex("a568656c6c6fa6776f726c6421c0"))),
+            ),
+        ],
+    ),
+    Package(
+        "utf-8-validate",
+        "parsing",
+        [
+            pair(
+                "isValidUTF8(valid, invalid)",
+                "[b(Buffer.from('héllo')), b(Buffer.from([0xc3, 0x28]))]",
+                lambda b, tmp: [b(b"h\xc3\xa9llo"), b(b"\xc3\x28")],
+            ),
+        ],
+    ),
+    Package(
+        "bufferutil",
+        "parsing",
+        [
+            pair(
+                "mask(source, mask, output, 2, 4)",
+                "(() => { const out = Buffer.alloc(8); b.mask(Buffer.from('abcd'), Buffer.from([1, 2, 3, 4]), out, 2, 4); return out })()",
+                _bufferutil_mask,
+            ),
+            pair(
+                "unmask(buffer, mask) in place",
+                "(() => { const d = Buffer.from('hello, websocket'); b.unmask(d, Buffer.from([15, 240, 15, 240])); return d })()",
+                _bufferutil_unmask,
+            ),
+        ],
+    ),
     Package("classic-level", "database", [pair("open, put, get, has, close (LevelDB)", LEVEL_JS, _level_roundtrip)]),
-    Package("lmdb", "database", [
-        pair("version", "b.version", lambda b, tmp: b.version),
-        call("lmdbError", -30798),
-    ]),
-    Package("better-sqlite3", "database", [pair("initialize, open :memory:, exec, prepare().all/get/raw, SqliteError", SQLITE_JS, _sqlite)],
-            expected=(lambda: [_sqlite_reference()], "node 20 crashes loading better-sqlite3's binary, which declares "
-                                                     "Node-API 10 (node 20 has 9); the rows from Python's sqlite3 module")),
+    Package(
+        "lmdb",
+        "database",
+        [
+            pair("version", "b.version", lambda b, tmp: b.version),
+            call("lmdbError", -30798),
+        ],
+    ),
+    Package(
+        "better-sqlite3",
+        "database",
+        [pair("initialize, open :memory:, exec, prepare().all/get/raw, SqliteError", SQLITE_JS, _sqlite)],
+        expected=(
+            lambda: [_sqlite_reference()],
+            "node 20 crashes loading better-sqlite3's binary, which declares "
+            "Node-API 10 (node 20 has 9); the rows from Python's sqlite3 module",
+        ),
+    ),
     Package("sodium-native", "crypto", []),
-    Package("@parcel/watcher", "files", [pair("writeSnapshot, getEventsSince, subscribe (events from a thread)", WATCHER_JS, _watcher)]),
-    Package("usb", "devices", [pair("nativeGetDevices() (no USB here)", "b.nativeGetDevices()", lambda b, tmp: b.nativeGetDevices())]),
-    Package("leveldown", "database", [pair("open, put, get, get a missing key, close (callbacks)", LEVELDOWN_JS, _leveldown)]),
+    Package(
+        "@parcel/watcher",
+        "files",
+        [pair("writeSnapshot, getEventsSince, subscribe (events from a thread)", WATCHER_JS, _watcher)],
+    ),
+    Package(
+        "usb",
+        "devices",
+        [pair("nativeGetDevices() (no USB here)", "b.nativeGetDevices()", lambda b, tmp: b.nativeGetDevices())],
+    ),
+    Package(
+        "leveldown",
+        "database",
+        [pair("open, put, get, get a missing key, close (callbacks)", LEVELDOWN_JS, _leveldown)],
+    ),
     Package("@serialport/bindings-cpp", "devices", []),
     Package("re2", "parsing", []),
     Package("@mongodb-js/zstd", "compression", []),
-    Package("node-pty", "terminals", [
-        pair("open(80, 24): a pseudo-terminal's master, slave and name", "Object.keys(b.open(80, 24)).sort()",
-             lambda b, tmp: sorted(b.open(80, 24))),
-    ]),
+    Package(
+        "node-pty",
+        "terminals",
+        [
+            pair(
+                "open(80, 24): a pseudo-terminal's master, slave and name",
+                "Object.keys(b.open(80, 24)).sort()",
+                lambda b, tmp: sorted(b.open(80, 24)),
+            ),
+        ],
+    ),
     Package("unix-dgram", "sockets", []),
-    Package("@napi-rs/canvas", "image", [
-        pair("CanvasElement(4, 4) fill, encodeSync('png')",
-             "(() => { const c = new b.CanvasElement(4, 4); const x = c.getContext('2d'); x.fillStyle = '#0f0'; x.fillRect(1, 1, 2, 2); return c.encodeSync('png') })()",
-             lambda b, tmp: _canvas_png(b)),
-    ]),
+    Package(
+        "@napi-rs/canvas",
+        "image",
+        [
+            pair(
+                "CanvasElement(4, 4) fill, encodeSync('png')",
+                "(() => { const c = new b.CanvasElement(4, 4); const x = c.getContext('2d'); x.fillStyle = '#0f0'; x.fillRect(1, 1, 2, 2); return c.encodeSync('png') })()",
+                lambda b, tmp: _canvas_png(b),
+            ),
+        ],
+    ),
 ]
 
 

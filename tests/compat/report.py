@@ -32,6 +32,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 from cases import BY_NAME, PACKAGES, Package  # noqa: E402
+
 from napi_python import AddonError, AddonNotFoundError, BigInt, JSBuffer, JSError, JSObject, js, load_addon, resolve  # noqa: E402
 from napi_python.inspection import inspect_addon  # noqa: E402
 
@@ -152,8 +153,18 @@ def why_missing(meta: dict[str, Any]) -> str:
 
 def report_package(pkg: Package) -> dict[str, Any]:
     meta = _package_json(None, pkg.name)
-    row: dict[str, Any] = {"package": pkg.name, "version": meta.get("version", "?"), "domain": pkg.domain,
-                           "kind": "?", "binary": "", "loads": False, "passed": 0, "total": len(pkg.checks), "notes": "", "failures": []}
+    row: dict[str, Any] = {
+        "package": pkg.name,
+        "version": meta.get("version", "?"),
+        "domain": pkg.domain,
+        "kind": "?",
+        "binary": "",
+        "loads": False,
+        "passed": 0,
+        "total": len(pkg.checks),
+        "notes": "",
+        "failures": [],
+    }
     if not meta:
         row["notes"] = "not installed"
         return row
@@ -163,11 +174,17 @@ def report_package(pkg: Package) -> dict[str, Any]:
         row["notes"] = why_missing(meta)
         return row
     report = inspect_addon(file)
-    row.update(kind=kind_of(meta, report), binary=layout_of(file, pkg.name), registration=report["registration"],
-               napi_version=report["load"].get("napi_version"))
+    row.update(
+        kind=kind_of(meta, report),
+        binary=layout_of(file, pkg.name),
+        registration=report["registration"],
+        napi_version=report["load"].get("napi_version"),
+    )
     needs = {k: v for k, v in report["unresolved"].items() if k != "other"}
     if needs:
-        row["notes"] = "needs " + "; ".join(f"{k}: {', '.join(v[:3])}" for k, v in needs.items()) + " (only node has them)"
+        row["notes"] = (
+            "needs " + "; ".join(f"{k}: {', '.join(v[:3])}" for k, v in needs.items()) + " (only node has them)"
+        )
     if not report["load"]["loaded"]:
         row["notes"] = row["notes"] or report["load"]["error"]
         return row
@@ -193,7 +210,9 @@ def report_package(pkg: Package) -> dict[str, Any]:
                 row["failures"].append({"call": check.label, "python": got, "node": want})
     if row["failures"]:
         first = row["failures"][0]
-        row["notes"] = f"{first['call']}: python {json.dumps(first['python'])[:120]} != node {json.dumps(first['node'])[:120]}"
+        row["notes"] = (
+            f"{first['call']}: python {json.dumps(first['python'])[:120]} != node {json.dumps(first['node'])[:120]}"
+        )
     elif pkg.node_reference or pkg.expected:
         row["notes"] = (pkg.node_reference or pkg.expected)[1]
     return row
@@ -201,8 +220,19 @@ def report_package(pkg: Package) -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = ["package", "version", "kind", "domain", "binary", "loads", "calls", "notes"]
-    cells = [[r["package"], r["version"], r["kind"], r["domain"], r["binary"], "yes" if r["loads"] else "no",
-              f"{r['passed']}/{r['total']}" if r["loads"] else "-", r["notes"]] for r in rows]
+    cells = [
+        [
+            r["package"],
+            r["version"],
+            r["kind"],
+            r["domain"],
+            r["binary"],
+            "yes" if r["loads"] else "no",
+            f"{r['passed']}/{r['total']}" if r["loads"] else "-",
+            r["notes"],
+        ]
+        for r in rows
+    ]
     widths = [max(len(str(c[i])) for c in [head, *cells]) for i in range(len(head) - 1)]
     line = lambda c: "  ".join(str(x).ljust(w) for x, w in zip(c, widths)) + "  " + str(c[-1])  # noqa: E731
     return "\n".join([line(head), line(["-" * w for w in widths] + ["-----"]), *map(line, cells)])

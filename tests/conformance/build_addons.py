@@ -59,7 +59,7 @@ def uses_libuv(sources: list[Path]) -> bool:
 
 
 def newest_input(test_dir: Path, suite_dir: Path, sources: list[Path]) -> float:
-    inputs = list(sources) + [test_dir / "binding.gyp"]
+    inputs = [*list(sources), test_dir / "binding.gyp"]
     for folder in (test_dir, suite_dir):
         inputs += [p for p in folder.iterdir() if p.suffix in (".h", ".hpp")]
     inputs.append(Path(__file__))

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import load_in_mode
 
 from .build_addons import read_gyp
@@ -29,7 +28,7 @@ def read_binding_gyp(path: Path) -> dict:
     return read_gyp(path)
 
 
-def addon_file(suite: str, dir: str, target: "str | None" = None) -> Path:  # noqa: A002
+def addon_file(suite: str, dir: str, target: str | None = None) -> Path:
     """build/node-tests/<suite>/<dir>/build/Release/<target>.node (target: the first one)."""
     test_dir = NODE_TESTS / suite / dir
     if target is None:
@@ -38,7 +37,7 @@ def addon_file(suite: str, dir: str, target: "str | None" = None) -> Path:  # no
     return test_dir / "build" / "Release" / f"{target}.node"
 
 
-def driver_file(suite: str, dir: str, file: str) -> Path:  # noqa: A002
+def driver_file(suite: str, dir: str, file: str) -> Path:
     """The driver of one JS file: <suite>/test_<dir>__<file stem>.py.
 
     `js-native-api`/`node-api` become `js_native_api`/`node_api`; in the dir and the file's stem
@@ -54,8 +53,7 @@ def driver_file(suite: str, dir: str, file: str) -> Path:  # noqa: A002
 def _skip_if_absent() -> None:
     if not NODE_TESTS.is_dir():
         pytest.skip(
-            f"{NODE_TESTS} is absent: run scripts/node-tests (scripts/build does) to fetch and "
-            "build Node's test suite"
+            f"{NODE_TESTS} is absent: run scripts/node-tests (scripts/build does) to fetch and build Node's test suite"
         )
 
 
@@ -77,7 +75,7 @@ def node_addon():
     _skip_if_absent()
     opened = []
 
-    def _load(suite: str, dir: str, target: "str | None" = None, **kwargs):  # noqa: A002
+    def _load(suite: str, dir: str, target: str | None = None, **kwargs):
         path = addon_file(suite, dir, target)
         if not path.exists():
             raise FileNotFoundError(f"{path} is not built: see the output of scripts/node-tests")
@@ -93,7 +91,7 @@ def node_addon():
 # --- the summary line: driver files passed / failed -----------------------------------------
 
 # driver file (path relative to the rootdir) -> {"ran": a test of it ran, "ok": all passed}
-_files: "dict[str, dict[str, bool]]" = {}
+_files: dict[str, dict[str, bool]] = {}
 _DRIVER_RE = re.compile(r"(^|/)tests/conformance/(js_native_api|node_api)/test_[^/]*\.py$")
 
 

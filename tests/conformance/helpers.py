@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import time
@@ -31,8 +30,14 @@ def error_string(err: JSError) -> str:
     return f"{err.name}: {err.message}"
 
 
-def throws(fn: Callable[[], Any], pattern: "str | None" = None, *, name: "str | None" = None,
-           message: "str | None" = None, code: "str | None" = None) -> JSError:
+def throws(
+    fn: Callable[[], Any],
+    pattern: str | None = None,
+    *,
+    name: str | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> JSError:
     """`assert.throws(fn, /pattern/)` or `assert.throws(fn, {name, message, code})`."""
     with pytest.raises(JSError) as info:
         fn()
@@ -52,7 +57,7 @@ def throws(fn: Callable[[], Any], pattern: "str | None" = None, *, name: "str | 
 class MustCall:
     """A callable that counts its calls; `check()` asserts it was called `expected` times."""
 
-    def __init__(self, expected: int = 1, fn: "Callable[..., Any] | None" = None) -> None:
+    def __init__(self, expected: int = 1, fn: Callable[..., Any] | None = None) -> None:
         self.expected = expected
         self.calls = 0
         self.fn = fn
@@ -71,8 +76,7 @@ def must_not_call() -> MustCall:
     return MustCall(0)
 
 
-def gc_until(addon: Any, condition: Callable[[], Any], name: str = "gcUntil",
-             max_count: int = 10) -> None:
+def gc_until(addon: Any, condition: Callable[[], Any], name: str = "gcUntil", max_count: int = 10) -> None:
     """gcUntil(name, condition): collect until `condition()` holds, at most `max_count` times."""
     for _ in range(max_count):
         js.gc(addon)
@@ -105,8 +109,12 @@ def same(a: Any, b: Any) -> bool:
         return True
     if isinstance(a, JSObject) or isinstance(b, JSObject):
         return js.strict_equals(a, b)
-    if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))
-                                       and not isinstance(a, bool) and not isinstance(b, bool)):
+    if type(a) is not type(b) and not (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return False
     return a == b
 
@@ -121,9 +129,11 @@ def host_output(capfd, caplog, stream: str, until, timeout: float = 5.0) -> str:
     while True:
         out, err = capfd.readouterr()
         fd_text += out if stream == "stdout" else err
-        logged = [r.args[2] for r in caplog.records
-                  if r.name == "napi_python.host" and isinstance(r.args, tuple) and len(r.args) == 3
-                  and r.args[1] == stream]
+        logged = [
+            r.args[2]
+            for r in caplog.records
+            if r.name == "napi_python.host" and isinstance(r.args, tuple) and len(r.args) == 3 and r.args[1] == stream
+        ]
         text = fd_text + "".join(line + "\n" for line in logged)
         if until(text) or time.monotonic() > deadline:
             return text

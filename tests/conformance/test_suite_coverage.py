@@ -23,9 +23,7 @@ def test_every_js_file_is_driven_or_skipped(node_tests_dir):
             missing.append("/".join(key) + f" (driver: {driver_file(*key).relative_to(HERE)})")
         if driven and key in SKIPPED:
             both.append("/".join(key))
-    assert not missing, "JS files with neither a driver nor a skipped.py entry:\n" + "\n".join(
-        missing
-    )
+    assert not missing, "JS files with neither a driver nor a skipped.py entry:\n" + "\n".join(missing)
     assert not both, "JS files both driven and listed in skipped.py:\n" + "\n".join(both)
 
 

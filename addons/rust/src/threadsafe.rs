@@ -10,18 +10,18 @@ use napi_derive::napi;
 /// 0..count, then `callback(error)` once with an `InvalidArg` error saying it is done.
 #[napi]
 pub fn call_from_thread(callback: ThreadsafeFunction<u32>, count: u32) {
-  std::thread::spawn(move || {
-    for i in 0..count {
-      callback.call(Ok(i), ThreadsafeFunctionCallMode::Blocking);
-    }
-    let done = Error::new(Status::InvalidArg, format!("no more values after {count}"));
-    callback.call(Err(done), ThreadsafeFunctionCallMode::Blocking);
-  });
+    std::thread::spawn(move || {
+        for i in 0..count {
+            callback.call(Ok(i), ThreadsafeFunctionCallMode::Blocking);
+        }
+        let done = Error::new(Status::InvalidArg, format!("no more values after {count}"));
+        callback.call(Err(done), ThreadsafeFunctionCallMode::Blocking);
+    });
 }
 
 /// `askJs(callback, x)`: calls `callback(null, x)` from a tokio task and resolves with the
 /// number it returns (or rejects with why it could not).
 #[napi]
 pub async fn ask_js(callback: ThreadsafeFunction<u32, u32>, x: u32) -> Result<u32> {
-  callback.call_async(Ok(x)).await
+    callback.call_async(Ok(x)).await
 }

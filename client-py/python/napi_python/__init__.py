@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import atexit
 
-from . import _native, errors, host, js
+from . import _native, errors, host, js, promise
 from ._native import JSBuffer, JSMethod
 from .addon import Addon
-from .host import Host, hostd_path, load_addon
-from .pool import AddonPool
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
@@ -35,11 +33,12 @@ from .errors import (
     SandboxUnavailableError,
     StaleObjectError,
 )
-from .require import current_platform, require, resolve
-from .sandbox import RestartPolicy, Sandbox
-from . import promise
+from .host import Host, hostd_path, load_addon
+from .pool import AddonPool
 from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSFunction, JSObject, JSSymbol
+from .require import current_platform, require, resolve
+from .sandbox import RestartPolicy, Sandbox
 from .values import BigInt
 
 # Before finalization: our Rust threads stop taking the GIL (see client-py/src/exiting.rs).

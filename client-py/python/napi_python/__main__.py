@@ -14,7 +14,7 @@ from .elf import ElfError
 from .inspection import format_report, inspect_addon
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m napi_python", description="Tools for Node-API addons.")
     commands = parser.add_subparsers(dest="command", required=True)
     inspect = commands.add_parser(

@@ -1,10 +1,22 @@
 """Type stubs for the private extension module ``napi_python._native``."""
 
-from typing import Any, Callable, Mapping, final
+from collections.abc import Mapping
+from typing import Any, Callable, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Connection", "JSRef", "JSCallable", "JSMethod", "JSBuffer", "ExportHolder", "configure", "PROTOCOL_VERSION", "write_unraisable", "interpreter_exiting"]
+__all__ = [
+    "Connection",
+    "JSRef",
+    "JSCallable",
+    "JSMethod",
+    "JSBuffer",
+    "ExportHolder",
+    "configure",
+    "PROTOCOL_VERSION",
+    "write_unraisable",
+    "interpreter_exiting",
+]
 
 PROTOCOL_VERSION: int
 
@@ -101,7 +113,6 @@ class JSBuffer:
 
 def write_unraisable(exc: BaseException) -> None: ...
 def interpreter_exiting() -> None: ...
-
 def configure(
     object_cls: type,
     function_cls: type,

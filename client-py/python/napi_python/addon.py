@@ -25,7 +25,14 @@ class Addon(_native.ExportHolder):
     """
 
     def __init__(
-        self, host: "Host", path: str, exports: Any, members: dict[str, Any], module: dict[str, Any], *, owns_host: bool = False
+        self,
+        host: Host,
+        path: str,
+        exports: Any,
+        members: dict[str, Any],
+        module: dict[str, Any],
+        *,
+        owns_host: bool = False,
     ) -> None:
         self._host = host
         self._path = path
@@ -67,7 +74,7 @@ class Addon(_native.ExportHolder):
         return self._path
 
     @property
-    def host(self) -> "Host":
+    def host(self) -> Host:
         """The ``Host`` this addon runs in."""
         return self._host
 
@@ -144,7 +151,7 @@ class Addon(_native.ExportHolder):
             self._closed = True
             self._drop_exports()
 
-    def __enter__(self) -> "Addon":
+    def __enter__(self) -> Addon:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import re
 import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 __all__ = ["ElfError", "Symbol", "SharedObject", "read", "find_library", "provided_by", "c_strings"]
 
@@ -101,7 +102,7 @@ class _Section:
     entsize: int
 
 
-def read(path: "str | os.PathLike[str]") -> SharedObject:
+def read(path: str | os.PathLike[str]) -> SharedObject:
     """The dynamic section and dynamic symbols of the ELF file at ``path``."""
     p = Path(path)
     with open(p, "rb") as f:
@@ -124,7 +125,9 @@ def read(path: "str | os.PathLike[str]") -> SharedObject:
             for s in sections:
                 s.name = _c_string(names, int(s.name))
         so = SharedObject(p, _MACHINES.get(machine, str(machine)), bits)
-        so.rodata = [(s.offset, s.size) for s in sections if s.name.startswith(".rodata") and not s.flags & _SHF_EXECINSTR]
+        so.rodata = [
+            (s.offset, s.size) for s in sections if s.name.startswith(".rodata") and not s.flags & _SHF_EXECINSTR
+        ]
         for s in sections:
             if s.type == _SHT_DYNAMIC:
                 _dynamic(r, s, sections, so)
@@ -184,7 +187,11 @@ def _needed_versions(r: _Reader, sections: list[_Section]) -> dict[int, tuple[st
 
 
 def _symbols(
-    r: _Reader, dynsym: _Section, sections: list[_Section], versions: dict[int, tuple[str, str]], versym: _Section | None
+    r: _Reader,
+    dynsym: _Section,
+    sections: list[_Section],
+    versions: dict[int, tuple[str, str]],
+    versym: _Section | None,
 ) -> Iterator[Symbol]:
     strings = r.blob(sections[dynsym.link].offset, sections[dynsym.link].size)
     entsize = dynsym.entsize or (24 if r.bits == 64 else 16)
@@ -225,8 +232,15 @@ def c_strings(so: SharedObject, pattern: bytes) -> set[str]:
 
 # Where the dynamic linker looks when nothing else says (Debian's multiarch folders first).
 _DEFAULT_DIRS = [
-    "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-    "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/lib64",
+    "/usr/lib64",
+    "/lib",
+    "/usr/lib",
+    "/usr/local/lib",
 ]
 
 

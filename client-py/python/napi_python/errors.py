@@ -43,7 +43,7 @@ class AddonInitError(AddonLoadError):
     ``value`` the thrown object itself, live in the host), as ``require()`` throws it in Node.
     The host stays up while the error (or a proxy from it) is referenced."""
 
-    def __init__(self, message: str, error: "JSError") -> None:
+    def __init__(self, message: str, error: JSError) -> None:
         super().__init__(message)
         self.error = error
 
@@ -110,7 +110,15 @@ class JSError(RuntimeError):
     (a proxy of the error object, or the primitive that was thrown).
     """
 
-    def __init__(self, message: str, *, name: str = "Error", code: Any = None, value: Any = None, props: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str = "Error",
+        code: Any = None,
+        value: Any = None,
+        props: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{name}: {message}" if name else message)
         self.name = name
         self.message = message

@@ -19,8 +19,9 @@ import shutil
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import _native, errors
 from .addon import Addon
@@ -62,7 +63,7 @@ def hostd_path() -> str:
     )
 
 
-def _addon_file(path: "str | os.PathLike[str]") -> str:
+def _addon_file(path: str | os.PathLike[str]) -> str:
     """The absolute path of an addon file that exists (``AddonLoadError`` otherwise)."""
     p = os.path.abspath(os.fspath(path))
     if not os.path.exists(p):
@@ -101,13 +102,13 @@ class Host:
         isolated: bool = True,
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
-        restart: "bool | RestartPolicy" = True,
-        sandbox: "bool | Sandbox | None" = None,
+        restart: bool | RestartPolicy = True,
+        sandbox: bool | Sandbox | None = None,
     ) -> None:
         self._setup(isolated, env, timeout, restart, sandbox, readable=[])
 
     @classmethod
-    def _for_addon(cls, path: str, **options: Any) -> "Host":
+    def _for_addon(cls, path: str, **options: Any) -> Host:
         """The host ``load_addon(path)`` makes for one addon: its sandbox may read the addon's
         own directory."""
         host = cls.__new__(cls)
@@ -119,8 +120,8 @@ class Host:
         isolated: bool,
         env: Mapping[str, str] | None,
         timeout: float | None,
-        restart: "bool | RestartPolicy",
-        sandbox: "bool | Sandbox | None",
+        restart: bool | RestartPolicy,
+        sandbox: bool | Sandbox | None,
         readable: list[str],
     ) -> None:
         if not isolated:
@@ -142,7 +143,7 @@ class Host:
         # Every addon loaded, in order, with its handle: weak, as each Addon holds its host and a
         # cycle would keep the process running until Python's cycle collector ran. A restart
         # loads each path again, handle or not, to rebuild the same heap.
-        self._loaded: list[tuple[str, "weakref.ref[Addon]"]] = []
+        self._loaded: list[tuple[str, weakref.ref[Addon]]] = []
         self._conn = self._spawn()
         self._supervise()
 
@@ -163,7 +164,10 @@ class Host:
                 raise SandboxUnavailableError(f"napi-hostd could not set up the sandbox: {e}") from e
             raise AddonLoadError(f"napi-hostd did not start: {e}") from e
         threading.Thread(
-            target=_forward_output, args=(weakref.ref(conn), conn.pid), name=f"napi-hostd-{conn.pid}-output", daemon=True
+            target=_forward_output,
+            args=(weakref.ref(conn), conn.pid),
+            name=f"napi-hostd-{conn.pid}-output",
+            daemon=True,
         ).start()
         if box is not None:
             missing = [p for p in box.required() if p not in conn.protections]
@@ -179,7 +183,7 @@ class Host:
         if self._policy is not None:
             _supervised[self._conn.pid] = weakref.ref(self)
 
-    def load(self, path: "str | os.PathLike[str]") -> Addon:
+    def load(self, path: str | os.PathLike[str]) -> Addon:
         """Loads the addon at ``path`` into this host, with an env of its own.
 
         Raises ``AddonLoadError`` when it cannot be loaded (the host and its other addons go
@@ -305,7 +309,7 @@ class Host:
             _supervised.pop(self._conn.pid, None)
         self._conn.close(grace)
 
-    def __enter__(self) -> "Host":
+    def __enter__(self) -> Host:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -321,7 +325,7 @@ class Host:
 
 
 def _check_in_process(
-    env: Mapping[str, str] | None, timeout: float | None, restart: "bool | RestartPolicy", sandbox: "bool | Sandbox | None"
+    env: Mapping[str, str] | None, timeout: float | None, restart: bool | RestartPolicy, sandbox: bool | Sandbox | None
 ) -> None:
     """Refuses the options that need a process of the host's own (D32)."""
     refused = {
@@ -338,7 +342,7 @@ def _check_in_process(
         )
 
 
-def _load_into(conn: _native.Connection, path: str) -> tuple[Any, "dict[str, Any]", "dict[str, Any]"]:
+def _load_into(conn: _native.Connection, path: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Loads ``path`` into the process of ``conn``; answers its exports, their members and how
     the module registered (``{"version": 8, "registration": "napi_register_module_v1"}``)."""
     was_alive = conn.alive
@@ -354,14 +358,14 @@ def _load_into(conn: _native.Connection, path: str) -> tuple[Any, "dict[str, Any
 
 
 def load_addon(
-    path: "str | os.PathLike[str]",
+    path: str | os.PathLike[str],
     *,
     host: Host | None = None,
     isolated: bool = True,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
-    restart: "bool | RestartPolicy" = True,
-    sandbox: "bool | Sandbox | None" = None,
+    restart: bool | RestartPolicy = True,
+    sandbox: bool | Sandbox | None = None,
 ) -> Addon:
     """Loads the Node-API addon at ``path`` and returns its exports as an ``Addon``.
 
@@ -390,7 +394,7 @@ def load_addon(
 # In-process hosts not yet collected: closed at exit, so that their addons are torn down as a
 # napi-hostd is when the Python process ends (cleanup hooks, finalizers, instance data).
 # Every host not yet collected, by creation order, for closing them at exit.
-_open_hosts: "weakref.WeakValueDictionary[int, Host]" = weakref.WeakValueDictionary()
+_open_hosts: weakref.WeakValueDictionary[int, Host] = weakref.WeakValueDictionary()
 _host_numbers = itertools.count()
 
 # Seconds a host may take to tear down when closed, before its process is killed.
@@ -408,7 +412,7 @@ def close_open_hosts() -> None:
 
 
 # Hosts that restart, by pid; and processes replaced by a restart (old pid -> new).
-_supervised: dict[int, "weakref.ref[Host]"] = {}
+_supervised: dict[int, weakref.ref[Host]] = {}
 _superseded: dict[int, int] = {}
 
 
@@ -417,7 +421,9 @@ def _on_host_death(pid: int) -> AddonError | None:
     host learns that its process died (so that the next use of an export restarts it)."""
     new = _superseded.get(pid)
     if new is not None:
-        return StaleObjectError(f"this object belonged to napi-hostd pid {pid}, which died; its addons now run in pid {new}")
+        return StaleObjectError(
+            f"this object belonged to napi-hostd pid {pid}, which died; its addons now run in pid {new}"
+        )
     ref = _supervised.get(pid)
     host = ref() if ref is not None else None
     if host is not None:
@@ -430,7 +436,7 @@ def _on_host_death(pid: int) -> AddonError | None:
 errors._death_listener = _on_host_death
 
 
-def _forward_output(conn_ref: "weakref.ref[_native.Connection]", pid: int) -> None:
+def _forward_output(conn_ref: weakref.ref[_native.Connection], pid: int) -> None:
     """Sends the host's output lines to logging until its stdout and stderr end."""
     while True:
         conn = conn_ref()

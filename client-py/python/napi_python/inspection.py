@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from . import elf, js
-from .host import hostd_path, load_addon
 from .errors import AddonError
+from .host import hostd_path, load_addon
 from .proxy import JSFunction, JSObject, JSSymbol
 from .sandbox import Sandbox
 from .values import BigInt
@@ -58,7 +58,11 @@ def _demangle(names: list[str]) -> dict[str, str]:
         return {}
     proc = subprocess.run([tool], input="\n".join(names), capture_output=True, text=True, timeout=30, check=False)
     readable = proc.stdout.splitlines()
-    return {n: r for n, r in zip(names, readable) if r != n} if proc.returncode == 0 and len(readable) == len(names) else {}
+    return (
+        {n: r for n, r in zip(names, readable) if r != n}
+        if proc.returncode == 0 and len(readable) == len(names)
+        else {}
+    )
 
 
 def _registration(so: elf.SharedObject) -> str:
@@ -84,7 +88,9 @@ def _static(path: Path) -> dict[str, Any]:
         if name in looked_up and state == "not exported by napi-hostd":
             # A string that only looks like a function name (napi-rs's own identifiers).
             continue
-        functions.append({"name": name, "how": "imported" if name in imported else "dlsym", "state": _ALWAYS_FAILS.get(name, state)})
+        functions.append(
+            {"name": name, "how": "imported" if name in imported else "dlsym", "state": _ALWAYS_FAILS.get(name, state)}
+        )
     host = elf.read(hostd_path())
     provided, _, missing_libs = elf.provided_by([host, so])
     _, libraries, _ = elf.provided_by([so])
@@ -116,11 +122,20 @@ def _describe(value: Any) -> tuple[str, str]:
             return "function", ""
         proto = js.get(value, "prototype")
         members = js.own_property_descriptors(proto) if isinstance(proto, JSObject) else {}
-        methods = [str(k) for k, d in members.items() if "value" in d and isinstance(d["value"], JSFunction) and k != "constructor"]
+        methods = [
+            str(k)
+            for k, d in members.items()
+            if "value" in d and isinstance(d["value"], JSFunction) and k != "constructor"
+        ]
         accessors = [str(k) for k, d in members.items() if "get" in d or "set" in d]
-        statics = [str(k) for k in js.keys(value) if k not in ("length", "name", "prototype") and not isinstance(k, JSSymbol)]
-        parts = [f"{label}: {', '.join(names)}" for label, names in
-                 (("methods", methods), ("accessors", accessors), ("static", statics)) if names]
+        statics = [
+            str(k) for k in js.keys(value) if k not in ("length", "name", "prototype") and not isinstance(k, JSSymbol)
+        ]
+        parts = [
+            f"{label}: {', '.join(names)}"
+            for label, names in (("methods", methods), ("accessors", accessors), ("static", statics))
+            if names
+        ]
         return "class", "; ".join(parts)
     if isinstance(value, bool):
         return "boolean", json.dumps(value)
@@ -176,7 +191,7 @@ def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any
         }
 
 
-def inspect_addon(path: "str | Path", *, sandbox: bool = True) -> dict[str, Any]:
+def inspect_addon(path: str | Path, *, sandbox: bool = True) -> dict[str, Any]:
     """Everything ``inspect`` prints, as a dict (``--json`` prints it as is)."""
     p = Path(path).resolve()
     report = _static(p)
@@ -189,7 +204,9 @@ def format_report(r: dict[str, Any]) -> str:
     lines.append(f"  registration: {r['registration']}")
     load = r["load"]
     version = f"{load['napi_version']}" if load.get("loaded") else "unknown (not loaded)"
-    declared = "declared by node_api_module_get_api_version_v1" if r["declares_version"] else "declares none, so 8 as in Node"
+    declared = (
+        "declared by node_api_module_get_api_version_v1" if r["declares_version"] else "declares none, so 8 as in Node"
+    )
     lines.append(f"  Node-API version: {version} ({declared})")
     funcs = r["napi_functions"]
     by_state: dict[str, int] = {}
@@ -200,7 +217,9 @@ def format_report(r: dict[str, Any]) -> str:
     width = max((len(f["name"]) for f in funcs), default=0)
     lines += [f"    {f['name']:<{width}}  {f['how']:<8}  {f['state']}" for f in funcs]
     if r["unresolved"]:
-        lines.append("  needs symbols neither napi-hostd nor the libraries named provide (libuv, V8 and node's C++ API exist only inside node):")
+        lines.append(
+            "  needs symbols neither napi-hostd nor the libraries named provide (libuv, V8 and node's C++ API exist only inside node):"
+        )
         for category, names in r["unresolved"].items():
             lines.append(f"    {category} ({len(names)}):")
             lines += [f"      {n}" for n in names]
@@ -212,7 +231,11 @@ def format_report(r: dict[str, Any]) -> str:
     if not load.get("loaded"):
         lines.append(f"  loading it failed: {load['error']}")
         return "\n".join(lines)
-    where = f"a sandboxed napi-hostd ({', '.join(load['protections'])})" if load["sandboxed"] else "napi-hostd (not sandboxed)"
+    where = (
+        f"a sandboxed napi-hostd ({', '.join(load['protections'])})"
+        if load["sandboxed"]
+        else "napi-hostd (not sandboxed)"
+    )
     lines.append(f"  loaded in {where}; registered by {load['registered_by']}")
     lines.append(f"  exports ({len(load['exports'])}):")
     width = max((len(e["name"]) for e in load["exports"]), default=0)

@@ -6,7 +6,8 @@ the ``Addon`` whose host should hold them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import _native
 from .proxy import JSFunction, JSObject, JSSymbol
@@ -43,7 +44,7 @@ __all__ = [
 _MISSING: Any = object()
 
 
-def _conn(*values: Any) -> "_native.Connection | None":
+def _conn(*values: Any) -> _native.Connection | None:
     for v in values:
         if isinstance(v, _native.JSRef):
             return v._conn
@@ -157,7 +158,7 @@ def get(obj: JSObject, key: Any) -> Any:
     return _require_conn("get", obj).get(obj, key)
 
 
-def set(obj: JSObject, key: Any, value: Any) -> None:  # noqa: A001 - mirrors JS naming
+def set(obj: JSObject, key: Any, value: Any) -> None:
     """``obj[key] = value`` in strict mode: a refused write (read-only, getter only, frozen)
     raises ``JSTypeError`` with V8's message, as ``obj.key = value`` does."""
     _require_conn("set", obj).set(obj, key, value)
@@ -168,7 +169,7 @@ def new(ctor: JSFunction, *args: Any) -> Any:
     return _require_conn("new", ctor).construct(ctor, args)
 
 
-def symbol(addon: Any, description: "str | None" = None) -> JSSymbol:
+def symbol(addon: Any, description: str | None = None) -> JSSymbol:
     """``Symbol(description)`` in the addon's host."""
     return _require_conn("symbol", addon).new_symbol(description)
 
@@ -178,7 +179,7 @@ def symbol_for(addon: Any, key: str) -> JSSymbol:
     return _require_conn("symbol_for", addon).symbol_for(key)
 
 
-def object(addon: Any, props: "dict[Any, Any] | None" = None, **kw: Any) -> JSObject:  # noqa: A001
+def object(addon: Any, props: dict[Any, Any] | None = None, **kw: Any) -> JSObject:
     """A plain object created in the addon's host and held by reference, so the addon's
     changes to it are visible here."""
     pairs = list((props or {}).items()) + list(kw.items())

@@ -33,7 +33,7 @@ class AddonPool:
     ``with`` block) closes every member.
     """
 
-    def __init__(self, path: "str | os.PathLike[str]", size: int | None = None, **options: Any) -> None:
+    def __init__(self, path: str | os.PathLike[str], size: int | None = None, **options: Any) -> None:
         if "host" in options:
             raise TypeError("an AddonPool makes its own hosts; it takes no host=")
         size = (os.cpu_count() or 1) if size is None else size
@@ -127,7 +127,7 @@ class AddonPool:
         for m in members:
             m.close()
 
-    def __enter__(self) -> "AddonPool":
+    def __enter__(self) -> AddonPool:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -15,7 +15,8 @@ import concurrent.futures
 import inspect
 import logging
 import threading
-from typing import Any, Callable, Generator
+from collections.abc import Generator
+from typing import Any, Callable
 
 from . import _native
 from .proxy import JSObject
@@ -31,10 +32,10 @@ _Waiter = Callable[[bool, Any], None]
 class _Settlement:
     """Where a promise's outcome lands, and who waits for it."""
 
-    __slots__ = ("ok", "value", "waiters", "subscribed")
+    __slots__ = ("ok", "subscribed", "value", "waiters")
 
     def __init__(self) -> None:
-        self.ok: "bool | None" = None  # None while pending
+        self.ok: bool | None = None  # None while pending
         self.value: Any = None
         self.waiters: list[_Waiter] = []
         self.subscribed = False
@@ -63,7 +64,7 @@ class _Settlement:
         raise self.value
 
 
-def _settle_future(fut: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
+def _settle_future(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
     if fut.done():
         return
     if ok:
@@ -72,7 +73,7 @@ def _settle_future(fut: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
         fut.set_exception(value)
 
 
-def _settlement_of(promise: "JSPromise") -> _Settlement:
+def _settlement_of(promise: JSPromise) -> _Settlement:
     s = promise.__dict__.get("_napi_settlement")
     if s is None:
         # dict.setdefault is atomic: two threads get the same settlement.
@@ -80,7 +81,7 @@ def _settlement_of(promise: "JSPromise") -> _Settlement:
     return s
 
 
-def _claimed(promise: "JSPromise") -> _Settlement:
+def _claimed(promise: JSPromise) -> _Settlement:
     """The settlement of a promise the host subscribed to on its own (called by the native
     layer, which then settles it)."""
     s = _settlement_of(promise)
@@ -105,7 +106,7 @@ class JSPromise(JSObject):
         """Whether the promise has settled (as far as Python has heard)."""
         return self._settlement().ok is not None
 
-    def result(self, timeout: "float | None" = None) -> Any:
+    def result(self, timeout: float | None = None) -> Any:
         """Blocks until the promise settles; its value, or raises its rejection."""
         s = self._settlement()
         if s.ok is None:
@@ -114,7 +115,7 @@ class JSPromise(JSObject):
                 raise TimeoutError(f"{self!r} did not settle within {timeout} s")
         return s.outcome()
 
-    def add_done_callback(self, fn: Callable[["JSPromise"], Any]) -> None:
+    def add_done_callback(self, fn: Callable[[JSPromise], Any]) -> None:
         """Calls ``fn(promise)`` once it settles (at once if it has), on the thread that hears of
         the settlement: the host's event dispatcher, as a rule."""
         if not self._settlement().wait_with(lambda ok, value: fn(self)):
@@ -140,7 +141,7 @@ class JSPromise(JSObject):
         return "<JSPromise>"
 
 
-def _awaitable(conn: Any, obj: Any) -> "JSPromise | None":
+def _awaitable(conn: Any, obj: Any) -> JSPromise | None:
     """A JS promise that settles when the Python awaitable ``obj`` does (None if ``obj`` is not
     one). Coroutines are scheduled on the running event loop, so they can only be passed from
     inside one; futures of either kind settle it from whatever thread completes them."""
@@ -150,7 +151,9 @@ def _awaitable(conn: Any, obj: Any) -> "JSPromise | None":
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            raise TypeError(f"{obj!r} can only be passed to an addon from inside a running asyncio event loop") from None
+            raise TypeError(
+                f"{obj!r} can only be passed to an addon from inside a running asyncio event loop"
+            ) from None
         future = asyncio.ensure_future(obj, loop=loop)
     else:
         return None
@@ -186,7 +189,7 @@ def uncaught_hook(exc: BaseException) -> None:
 _hook: Callable[[BaseException], Any] = uncaught_hook
 
 
-def set_uncaught_hook(hook: "Callable[[BaseException], Any] | None") -> None:
+def set_uncaught_hook(hook: Callable[[BaseException], Any] | None) -> None:
     """Installs ``hook`` for uncaught addon exceptions (None restores the default)."""
     global _hook
     _hook = hook if hook is not None else uncaught_hook

@@ -6,11 +6,13 @@ per class and cached, so ``obj.method(x)`` costs one round trip.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from . import _native
 
 __all__ = ["JSObject", "JSFunction", "JSSymbol"]
+
 
 class JSObject(_native.JSRef):
     """A JavaScript object that lives in the addon's host."""

@@ -29,21 +29,31 @@ import json
 import os
 import platform as _platform
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from .addon import Addon
-from .host import load_addon
 from .errors import AddonNotFoundError
+from .host import load_addon
 
 __all__ = ["require", "resolve", "current_platform"]
 
 # Node's process.arch for Python's platform.machine().
 _ARCH = {
-    "x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm",
-    "armv6l": "arm", "i386": "ia32", "i686": "ia32", "riscv64": "riscv64", "s390x": "s390x",
-    "ppc64le": "ppc64", "loongarch64": "loong64",
+    "x86_64": "x64",
+    "amd64": "x64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "armv7l": "arm",
+    "armv6l": "arm",
+    "i386": "ia32",
+    "i686": "ia32",
+    "riscv64": "riscv64",
+    "s390x": "s390x",
+    "ppc64le": "ppc64",
+    "loongarch64": "loong64",
 }
 
 
@@ -84,7 +94,7 @@ class _Platform:
     abi: str
 
     @classmethod
-    def parse(cls, name: str) -> "_Platform":
+    def parse(cls, name: str) -> _Platform:
         parts = name.split("-")
         if len(parts) < 2:
             raise ValueError(f"not a platform name like 'linux-x64-gnu': {name!r}")
@@ -324,7 +334,7 @@ def _package_binary(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     )
 
 
-def resolve(name: str, paths: "Sequence[str | os.PathLike[str]] | None" = None, *, platform: str | None = None) -> str:
+def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *, platform: str | None = None) -> str:
     """The ``.node`` file ``require(name, paths)`` loads, without loading it.
 
     ``name`` is a package name (``"@node-rs/crc32"``), or a path (starting with ``.`` or ``/``)
@@ -356,7 +366,9 @@ def resolve(name: str, paths: "Sequence[str | os.PathLike[str]] | None" = None, 
     )
 
 
-def require(name: str, paths: "Sequence[str | os.PathLike[str]] | None" = None, *, platform: str | None = None, **options: Any) -> Addon:
+def require(
+    name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *, platform: str | None = None, **options: Any
+) -> Addon:
     """Finds the npm package ``name`` (see ``resolve``) and loads its Node-API binary.
 
     ``options`` go to ``load_addon`` (``timeout``, ``sandbox``, ``restart``, ``env``...).

@@ -12,8 +12,8 @@ missing (``SandboxUnavailableError``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 __all__ = ["Sandbox", "RestartPolicy"]
 
@@ -37,7 +37,7 @@ class Sandbox:
     cpu: int | None = None
     open_files: int | None = None
     confine: bool = True
-    require: "bool | Sequence[str]" = True
+    require: bool | Sequence[str] = True
 
     def host_args(self, readable: Sequence[str] = ()) -> list[str]:
         """The host's command-line options for this sandbox; ``readable``: directories to allow
@@ -61,7 +61,11 @@ class Sandbox:
         if self.require is not True:
             return list(self.require)  # type: ignore[arg-type]
         names = list(_CONFINEMENT) if self.confine else []
-        names += [n for n, v in (("memory_limit", self.memory), ("cpu_limit", self.cpu), ("open_files_limit", self.open_files)) if v is not None]
+        names += [
+            n
+            for n, v in (("memory_limit", self.memory), ("cpu_limit", self.cpu), ("open_files_limit", self.open_files))
+            if v is not None
+        ]
         return names
 
 

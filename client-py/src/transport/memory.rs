@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use napi_host::host::memory::MemoryLink;
-use napi_protocol::frame::FrameError;
 use napi_host::host::memory::{Direct, PrimitiveCall};
+use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 use super::Transport;
@@ -49,7 +49,11 @@ impl Transport for Memory {
     }
 
     fn take_fd(&self, events: bool) -> Option<OwnedFd> {
-        if events { self.0.events.take_fd() } else { self.0.replies.take_fd() }
+        if events {
+            self.0.events.take_fd()
+        } else {
+            self.0.replies.take_fd()
+        }
     }
 
     fn hang_up(&self) {
@@ -64,7 +68,13 @@ impl Transport for Memory {
         self.0.serve_directly(req, pump)
     }
 
-    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
+    fn call_directly(
+        &self,
+        call: &PrimitiveCall<'_>,
+        pump: &(dyn Fn() -> bool + Sync),
+        open: &(dyn Fn() + Sync),
+        answer: &mut Option<napi_protocol::Value>,
+    ) -> Direct {
         self.0.call_directly(call, pump, open, answer)
     }
 }

@@ -9,8 +9,8 @@ pub mod sockets;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::Instant;
 
-use napi_protocol::frame::FrameError;
 use napi_host::host::memory::{Direct, PrimitiveCall};
+use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 pub trait Transport: Send + Sync {
@@ -59,7 +59,13 @@ pub trait Transport: Send + Sync {
 
     /// Runs `call` on this thread if the host can take it now (D41), `open` opening its
     /// chain if the host needs it, a primitive answer written to `answer`; refused, nothing ran.
-    fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
+    fn call_directly(
+        &self,
+        call: &PrimitiveCall<'_>,
+        pump: &(dyn Fn() -> bool + Sync),
+        open: &(dyn Fn() + Sync),
+        answer: &mut Option<napi_protocol::Value>,
+    ) -> Direct {
         let _ = (call, pump, open, answer);
         Direct::Refused
     }

@@ -17,7 +17,10 @@ fn reference<T: Serialize>(m: &T) -> Vec<u8> {
 /// limit the frame decoder sets for small payloads).
 fn reference_decode<T: DeserializeOwned>(payload: &[u8]) -> Option<T> {
     assert!(payload.len() <= 4096);
-    match bincode::serde::decode_from_slice::<T, _>(payload, bincode::config::standard().with_little_endian().with_variable_int_encoding().with_limit::<{ 4096 * 128 }>()) {
+    match bincode::serde::decode_from_slice::<T, _>(
+        payload,
+        bincode::config::standard().with_little_endian().with_variable_int_encoding().with_limit::<{ 4096 * 128 }>(),
+    ) {
         Ok((m, used)) if used == payload.len() => Some(m),
         _ => None,
     }
@@ -56,7 +59,9 @@ fn every_sample_message_is_written_and_read_as_bincode_does() {
     }
     for m in sample_client_messages() {
         let covered = match &m {
-            ClientMessage::Request(r) => matches!(r.op, Op::Call { .. } | Op::Construct { .. } | Op::Get { .. } | Op::Set { .. } | Op::Ping),
+            ClientMessage::Request(r) => {
+                matches!(r.op, Op::Call { .. } | Op::Construct { .. } | Op::Get { .. } | Op::Set { .. } | Op::Ping)
+            }
             _ => true,
         };
         check(&m, covered);
@@ -67,8 +72,20 @@ fn every_sample_message_is_written_and_read_as_bincode_does() {
 fn the_messages_of_a_call_take_the_fast_path() {
     let js = |id| Value::Js(JsRef { id: ObjectId(id), kind: RefKind::Function, class_proto: None, label: String::new() });
     let mut calls = vec![
-        ClientMessage::Request(Request { id: 1, chain: 1, releases: vec![], forgotten: vec![], op: Op::Call { func: js(3), this: Value::Undefined, args: vec![Value::Number(1.0), Value::Number(2.0)] } }),
-        ClientMessage::Request(Request { id: 2, chain: 1, releases: vec![ObjectId(9)], forgotten: vec![PyRef(4)], op: Op::Get { target: js(3), key: Value::String("x".into()) } }),
+        ClientMessage::Request(Request {
+            id: 1,
+            chain: 1,
+            releases: vec![],
+            forgotten: vec![],
+            op: Op::Call { func: js(3), this: Value::Undefined, args: vec![Value::Number(1.0), Value::Number(2.0)] },
+        }),
+        ClientMessage::Request(Request {
+            id: 2,
+            chain: 1,
+            releases: vec![ObjectId(9)],
+            forgotten: vec![PyRef(4)],
+            op: Op::Get { target: js(3), key: Value::String("x".into()) },
+        }),
         ClientMessage::CallbackResult { call: 5, result: Ok(Value::Py { id: PyRef(2), callable: true }) },
     ];
     calls.extend(sample_values().into_iter().map(|v| ClientMessage::CallbackResult { call: 7, result: Ok(v) }));
@@ -90,14 +107,26 @@ fn integers_at_every_varint_size_match() {
         let m = ServerMessage::Reply {
             id: n,
             chain: n,
-            outcome: Outcome::Ok(Value::Js(JsRef { id: ObjectId(n), kind: RefKind::Object, class_proto: Some(ObjectId(n)), label: String::new() })),
+            outcome: Outcome::Ok(Value::Js(JsRef {
+                id: ObjectId(n),
+                kind: RefKind::Object,
+                class_proto: Some(ObjectId(n)),
+                label: String::new(),
+            })),
         };
         check(&m, true);
         check(&ServerMessage::DropPython { objects: vec![(PyRef(n), n)] }, true);
         check(&ServerMessage::Returned { blocks: vec![Region { owner: SegmentOwner::Host, segment: n as u32, offset: n, len: n }] }, true);
         check(&ServerMessage::Hello { version: n as u32, pid: (n >> 1) as u32, protections: vec![] }, true);
         check(&ClientMessage::Segment { id: n as u32, size: n }, true);
-        check(&ServerMessage::Reply { id: 0, chain: 0, outcome: Outcome::Ok(Value::BigInt(BigIntValue { negative: false, words: vec![n, n] })) }, true);
+        check(
+            &ServerMessage::Reply {
+                id: 0,
+                chain: 0,
+                outcome: Outcome::Ok(Value::BigInt(BigIntValue { negative: false, words: vec![n, n] })),
+            },
+            true,
+        );
     }
 }
 
@@ -216,7 +245,13 @@ impl Gen {
     fn server(&mut self) -> ServerMessage {
         match self.below(5) {
             0 => ServerMessage::Reply { id: self.int(), chain: self.int(), outcome: self.outcome() },
-            1 => ServerMessage::CallPython { call: self.int(), chain: self.int(), func: PyRef(self.int()), this: self.value(0), args: self.values() },
+            1 => ServerMessage::CallPython {
+                call: self.int(),
+                chain: self.int(),
+                func: PyRef(self.int()),
+                this: self.value(0),
+                args: self.values(),
+            },
             2 => ServerMessage::Settled { subscription: self.int(), outcome: self.outcome() },
             3 => ServerMessage::Uncaught(Box::new(self.thrown())),
             _ => ServerMessage::DropPython { objects: (0..self.below(3)).map(|_| (PyRef(self.int()), self.int())).collect() },

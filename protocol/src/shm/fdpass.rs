@@ -141,11 +141,16 @@ mod tests {
         r.read_to_end(&mut all).unwrap();
         assert_eq!(all.len(), 45);
         let q = r.fds();
-        let got: Vec<u8> = q.lock().unwrap().iter().map(|fd| {
-            let m = super::super::segment::Mapping::of_peer(fd.as_fd(), 4096).unwrap();
-            // SAFETY: inside the mapping.
-            unsafe { *m.as_ptr() }
-        }).collect();
+        let got: Vec<u8> = q
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|fd| {
+                let m = super::super::segment::Mapping::of_peer(fd.as_fd(), 4096).unwrap();
+                // SAFETY: inside the mapping.
+                unsafe { *m.as_ptr() }
+            })
+            .collect();
         assert_eq!(got, vec![1, 2, 3]);
     }
 }

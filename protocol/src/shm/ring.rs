@@ -300,7 +300,12 @@ mod tests {
         let mut buf = vec![0u8; 300_000];
         // Chunks that do not divide the capacity, so writes and reads straddle the end.
         for _ in 0..40 {
-            let chunk: Vec<u8> = (0..250_001).map(|_| { next_in = next_in.wrapping_add(1); next_in }).collect();
+            let chunk: Vec<u8> = (0..250_001)
+                .map(|_| {
+                    next_in = next_in.wrapping_add(1);
+                    next_in
+                })
+                .collect();
             assert_eq!(p.push(&chunk).unwrap().0, chunk.len());
             let mut got = 0;
             while got < chunk.len() {

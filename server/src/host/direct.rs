@@ -147,7 +147,14 @@ impl Calls {
     /// holds the JS lock. Answers `f`'s result; the reply `keep_reply` kept, if it did, goes to
     /// `reply` (handed back beside the result, the pair was copied out whole after it was
     /// written in pieces, D52).
-    pub fn enter<R>(&self, request: u64, pump: &(dyn Fn() -> bool + Sync), open: Option<&(dyn Fn() + Sync)>, reply: &mut Option<Outcome>, f: impl FnOnce() -> R) -> R {
+    pub fn enter<R>(
+        &self,
+        request: u64,
+        pump: &(dyn Fn() -> bool + Sync),
+        open: Option<&(dyn Fn() + Sync)>,
+        reply: &mut Option<Outcome>,
+        f: impl FnOnce() -> R,
+    ) -> R {
         /// Pops the frame, on unwinding too; the outermost one gives the stack up.
         struct Leave<'a>(&'a Calls, *mut Frame);
         impl Drop for Leave<'_> {
@@ -247,7 +254,9 @@ pub fn has_thread_locals(path: &Path) -> bool {
     let phentsize = u64::from(u16::from_le_bytes([header[0x36], header[0x37]]));
     let phnum = u64::from(u16::from_le_bytes([header[0x38], header[0x39]]));
     let mut kind = [0u8; 4];
-    (0..phnum).any(|i| phoff.checked_add(i * phentsize).is_none_or(|at| file.read_exact_at(&mut kind, at).is_err() || u32::from_le_bytes(kind) == PT_TLS))
+    (0..phnum).any(|i| {
+        phoff.checked_add(i * phentsize).is_none_or(|at| file.read_exact_at(&mut kind, at).is_err() || u32::from_le_bytes(kind) == PT_TLS)
+    })
 }
 
 #[cfg(test)]

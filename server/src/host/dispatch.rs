@@ -266,7 +266,11 @@ impl Host {
                 let p = match self.arg(&proto)? {
                     Value::Object(p) => Some(p),
                     Value::Null => None,
-                    other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", other.to_display(rt))).into()),
+                    other => {
+                        return Err(rt
+                            .type_error(format!("Object prototype may only be an Object or null: {}", other.to_display(rt)))
+                            .into())
+                    }
                 };
                 if !rt.set_prototype(t, p) {
                     return Err(rt.type_error("Cyclic __proto__ value or object is not extensible".into()).into());
@@ -338,7 +342,10 @@ impl Host {
                 Answer::Value(Value::Undefined)
             }
             Op::NewBuffer { kind, len } => {
-                let len = usize::try_from(*len).ok().filter(|l| *l <= crate::napi::buffers::MAX_BUFFER_LENGTH).ok_or_else(|| rt.range_error("Array buffer allocation failed".into()))?;
+                let len = usize::try_from(*len)
+                    .ok()
+                    .filter(|l| *l <= crate::napi::buffers::MAX_BUFFER_LENGTH)
+                    .ok_or_else(|| rt.range_error("Array buffer allocation failed".into()))?;
                 if len % kind.element_size() != 0 {
                     return Err(bad(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
                 }
@@ -360,7 +367,14 @@ impl Host {
             }
         };
         let value = d.value.as_ref().map(|v| self.arg(v)).transpose()?;
-        Ok(Descriptor { value, get: accessor(&d.get)?, set: accessor(&d.set)?, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable })
+        Ok(Descriptor {
+            value,
+            get: accessor(&d.get)?,
+            set: accessor(&d.set)?,
+            writable: d.writable,
+            enumerable: d.enumerable,
+            configurable: d.configurable,
+        })
     }
 
     /// `[exports by reference, own data properties by value]`: the client caches the
@@ -419,7 +433,6 @@ impl Host {
         Ok(proto::Value::Object(members))
     }
 }
-
 
 /// How a module registered and the Node-API version it runs as, for `Addon.napi_version` and
 /// `python -m napi_python inspect`.

@@ -241,7 +241,13 @@ impl MemoryLink {
     /// opens it before the host first queues a message for the client during the call. Only
     /// for a top-level call (never from inside a direct call to this host), so it may be
     /// refused like any other.
-    pub fn call_directly(&self, call: &PrimitiveCall<'_>, pump: &(dyn Fn() -> bool + Sync), open: &(dyn Fn() + Sync), answer: &mut Option<napi_protocol::Value>) -> Direct {
+    pub fn call_directly(
+        &self,
+        call: &PrimitiveCall<'_>,
+        pump: &(dyn Fn() -> bool + Sync),
+        open: &(dyn Fn() + Sync),
+        answer: &mut Option<napi_protocol::Value>,
+    ) -> Direct {
         // Not from inside a direct call on this link: this thread holds the JS lock then, so
         // `directly` finds it taken and refuses.
         self.directly(false, call.id, pump, Some(open), |host| host.call_directly(call, answer))
@@ -397,7 +403,10 @@ impl MemoryLink {
             events.forget_wake();
         }
         if !ready() {
-            let mut fds = [libc::pollfd { fd: self.host_bell.fd(), events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: -1, events: libc::POLLIN, revents: 0 }];
+            let mut fds = [
+                libc::pollfd { fd: self.host_bell.fd(), events: libc::POLLIN, revents: 0 },
+                libc::pollfd { fd: -1, events: libc::POLLIN, revents: 0 },
+            ];
             if let Some(events) = events {
                 fds[1].fd = events.fd();
             }

@@ -129,9 +129,8 @@ impl Mirrors {
             // mapping. The two never overlap (one is the addon's, one a shared segment). Other
             // threads (the addon's, Python's) may write either at the same time, as they may
             // race on shared memory under node; the merge copies whatever it sees.
-            let (addon, python) = unsafe {
-                (std::slice::from_raw_parts_mut(ptr as *mut u8, len), std::slice::from_raw_parts_mut(m.block.ptr(), len))
-            };
+            let (addon, python) =
+                unsafe { (std::slice::from_raw_parts_mut(ptr as *mut u8, len), std::slice::from_raw_parts_mut(m.block.ptr(), len)) };
             match direction {
                 Direction::ToAddon => merge(python, addon, &mut m.snapshot),
                 Direction::ToPython => merge(addon, python, &mut m.snapshot),

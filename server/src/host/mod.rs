@@ -76,7 +76,11 @@ impl Host {
     /// and replies when given (`stream` then carries only wake-ups, descriptors and the
     /// hang-up). `events`: the event socket (fd 4); without one, events travel on the main
     /// stream.
-    pub fn over_sockets(stream: UnixStream, events: Option<UnixStream>, rings: Option<napi_protocol::shm::Rings>) -> std::io::Result<Rc<Host>> {
+    pub fn over_sockets(
+        stream: UnixStream,
+        events: Option<UnixStream>,
+        rings: Option<napi_protocol::shm::Rings>,
+    ) -> std::io::Result<Rc<Host>> {
         Ok(Host::new(Box::new(Connection::new(stream, events, rings)?), None))
     }
 
@@ -307,7 +311,13 @@ impl Host {
 
     /// Runs `serve` as a request of `chain` (a request's or a `PrimitiveCall`'s work): takes
     /// in the notices it carries and, at the top level, collects garbage if due first.
-    fn as_request<R>(&self, releases: &[napi_protocol::ObjectId], forgotten: &[napi_protocol::PyRef], chain: ChainId, serve: impl FnOnce() -> R) -> R {
+    fn as_request<R>(
+        &self,
+        releases: &[napi_protocol::ObjectId],
+        forgotten: &[napi_protocol::PyRef],
+        chain: ChainId,
+        serve: impl FnOnce() -> R,
+    ) -> R {
         self.take_notices(releases, forgotten);
         self.safe_point();
         self.chains.borrow_mut().push((chain, false));
@@ -446,7 +456,8 @@ impl Host {
     }
 
     fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
-        let outcome = if fulfilled { Outcome::Ok(ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value)) } else { self.thrown(&value) };
+        let outcome =
+            if fulfilled { Outcome::Ok(ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value)) } else { self.thrown(&value) };
         let msg = ServerMessage::Settled { subscription, outcome };
         if self.replying_to.get() == Some(subscription) {
             // Settled while the reply that makes its promise waits: ahead of it, on the same

@@ -122,7 +122,12 @@ impl<'a> ToWire<'a> {
 
     pub fn reference(&mut self, id: ObjectId, kind: RefKind, class_proto: Option<ObjectId>, label: String) -> proto::Value {
         self.held.add(id);
-        proto::Value::Js(JsRef { id: proto::ObjectId(id.to_bits()), kind, class_proto: class_proto.map(|p| proto::ObjectId(p.to_bits())), label })
+        proto::Value::Js(JsRef {
+            id: proto::ObjectId(id.to_bits()),
+            kind,
+            class_proto: class_proto.map(|p| proto::ObjectId(p.to_bits())),
+            label,
+        })
     }
 
     /// Sends `id` by reference whatever its kind (used for the exports object and `js.object`).
@@ -168,7 +173,9 @@ impl<'a> ToWire<'a> {
             return proto::Value::Py { id: proto::PyRef(*py), callable: false };
         }
         match class {
-            ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => proto::Value::Py { id: proto::PyRef(py), callable: true },
+            ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => {
+                proto::Value::Py { id: proto::PyRef(py), callable: true }
+            }
             ObjectClass::Remote(py) => proto::Value::Py { id: proto::PyRef(py), callable: false },
             ObjectClass::Function(f) => {
                 let name = match self.rt.get_own_property(id, &PropertyKey::name("name")) {
@@ -183,13 +190,15 @@ impl<'a> ToWire<'a> {
             ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => {
                 self.copying.push(id);
                 let len = self.rt.array_length(id);
-                let items = (0..len).map(|i| {
-                    let v = self.rt.get_own_property(id, &PropertyKey::Index(i));
-                    match v {
-                        Some(Property { slot: Slot::Data(v), .. }) => self.value(&v),
-                        _ => proto::Value::Undefined,
-                    }
-                }).collect();
+                let items = (0..len)
+                    .map(|i| {
+                        let v = self.rt.get_own_property(id, &PropertyKey::Index(i));
+                        match v {
+                            Some(Property { slot: Slot::Data(v), .. }) => self.value(&v),
+                            _ => proto::Value::Undefined,
+                        }
+                    })
+                    .collect();
                 self.copying.pop();
                 proto::Value::Array(items)
             }
@@ -297,9 +306,9 @@ impl<'a> ToWire<'a> {
         (o.proto.is_none() || o.proto == Some(self.rt.realm.object_prototype))
             && o.wrap.is_none()
             && o.type_tag.is_none()
-            && o.props.iter().all(|(k, p)| {
-                matches!(&p.slot, Slot::Data(v) if !is_function(v)) && p.enumerable && !matches!(k, PropertyKey::Symbol(_))
-            })
+            && o.props
+                .iter()
+                .all(|(k, p)| matches!(&p.slot, Slot::Data(v) if !is_function(v)) && p.enumerable && !matches!(k, PropertyKey::Symbol(_)))
     }
 }
 
@@ -475,7 +484,8 @@ pub fn new_buffer(rt: &Runtime, kind: BufferKind, len: usize) -> JsResult<Object
 }
 
 fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> Result<ObjectId, Failure> {
-    let memory = rt.new_backing(data.len(), Some(data)).map_err(|_| bad_request(format!("no memory for a buffer of {} bytes", data.len())))?;
+    let memory =
+        rt.new_backing(data.len(), Some(data)).map_err(|_| bad_request(format!("no memory for a buffer of {} bytes", data.len())))?;
     Ok(view_over(rt, new_arraybuffer(rt, kind, memory), kind, 0, data.len()))
 }
 

@@ -80,7 +80,9 @@ fn in_place_memory_must_be_a_live_buffers() {
         _ => unreachable!(),
     };
     let inside = Region { offset: whole.offset + 8, len: 16, ..whole };
-    let Ok(Value::Object(view)) = from_wire(&rt, &proto::Value::InPlace { kind: BufferKind::Uint16, region: inside }) else { panic!("refused") };
+    let Ok(Value::Object(view)) = from_wire(&rt, &proto::Value::InPlace { kind: BufferKind::Uint16, region: inside }) else {
+        panic!("refused")
+    };
     match &rt.heap.borrow().obj(view).class {
         ObjectClass::View(v) => assert_eq!((v.buffer, v.byte_offset, v.length), (ab, 8, 8)),
         _ => panic!("not a view"),

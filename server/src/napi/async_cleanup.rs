@@ -28,7 +28,12 @@ static ASYNC_HOOKS: Mutex<Vec<(usize, AsyncHook)>> = Mutex::new(Vec::new());
 static NEXT_HOOK: AtomicUsize = AtomicUsize::new(1);
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_add_async_cleanup_hook(env: napi_env, hook: napi_async_cleanup_hook, arg: *mut c_void, remove_handle: *mut napi_async_cleanup_hook_handle) -> napi_status {
+pub unsafe extern "C" fn napi_add_async_cleanup_hook(
+    env: napi_env,
+    hook: napi_async_cleanup_hook,
+    arg: *mut c_void,
+    remove_handle: *mut napi_async_cleanup_hook_handle,
+) -> napi_status {
     entry::plain(env, "napi_add_async_cleanup_hook", |cx| {
         let Some(hook) = hook else { return fail(status::INVALID_ARG) };
         let handle = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
@@ -89,4 +94,3 @@ pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId) {
         rt.events.wait(Duration::from_millis(100));
     }
 }
-

@@ -2,15 +2,18 @@
 //! `napi_make_callback` and callback scopes. There are no `async_hooks`: contexts and scopes are
 //! validated and counted as Node does, nothing more.
 
+use super::async_work::{check_resource, check_resource_name, next_handle};
 use super::entry::{self, fail, input, out, NapiResult};
 use super::types::*;
 use crate::runtime::Value;
-use super::async_work::{check_resource, check_resource_name, next_handle};
-
-
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_async_init(env: napi_env, async_resource: napi_value, async_resource_name: napi_value, result: *mut napi_async_context) -> napi_status {
+pub unsafe extern "C" fn napi_async_init(
+    env: napi_env,
+    async_resource: napi_value,
+    async_resource_name: napi_value,
+    result: *mut napi_async_context,
+) -> napi_status {
     entry::plain(env, "napi_async_init", |cx| {
         cx.value(async_resource_name)?;
         out(result)?;
@@ -76,7 +79,12 @@ pub unsafe extern "C" fn napi_make_callback(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_open_callback_scope(env: napi_env, resource_object: napi_value, context: napi_async_context, result: *mut napi_callback_scope) -> napi_status {
+pub unsafe extern "C" fn napi_open_callback_scope(
+    env: napi_env,
+    resource_object: napi_value,
+    context: napi_async_context,
+    result: *mut napi_callback_scope,
+) -> napi_status {
     entry::plain(env, "napi_open_callback_scope", |cx| {
         let _ = context;
         out(result)?;
@@ -112,4 +120,3 @@ pub unsafe extern "C" fn napi_close_callback_scope(env: napi_env, scope: napi_ca
         Ok(())
     })
 }
-

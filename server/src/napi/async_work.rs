@@ -12,7 +12,7 @@ use std::time::Duration;
 use napi_protocol::spin::{spin_until, SPIN};
 
 use super::callback::call_into_module;
-use super::entry::{self, OrStatus, fail, out, Cx, Fail, NapiResult};
+use super::entry::{self, fail, out, Cx, Fail, NapiResult, OrStatus};
 use super::types::*;
 use crate::runtime::events::EventQueue;
 use crate::runtime::{EnvId, Runtime, Thrown};
@@ -20,7 +20,6 @@ use crate::sync::lock;
 
 type Execute = unsafe extern "C" fn(napi_env, *mut c_void);
 type Complete = unsafe extern "C" fn(napi_env, napi_status, *mut c_void);
-
 
 /// `resource_name` must be a value that converts to a string (Node's `CHECK_TO_STRING`: a Symbol
 /// throws and answers `napi_string_expected`).
@@ -368,7 +367,6 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
         rt.events.wait(Duration::from_millis(100));
     }
 }
-
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: *mut *mut c_void) -> napi_status {

@@ -3,7 +3,7 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, OrStatus, fail, input, out, Cx, NapiResult};
+use super::entry::{self, fail, input, out, Cx, NapiResult, OrStatus};
 use super::types::*;
 use crate::runtime::convert::ErrorKind;
 use crate::runtime::object::{ArrayBufferData, Backing, Finalizer, ObjectClass, TypedArrayKind, View, Wrap};
@@ -21,14 +21,22 @@ impl Cx<'_> {
 
     /// An ArrayBuffer (or SharedArrayBuffer) over the addon's memory, finalized with `finalize`
     /// when it dies.
-    pub(super) fn external_arraybuffer(&self, data: *mut c_void, len: usize, finalize: napi_finalize, hint: *mut c_void, shared: bool) -> ObjectId {
+    pub(super) fn external_arraybuffer(
+        &self,
+        data: *mut c_void,
+        len: usize,
+        finalize: napi_finalize,
+        hint: *mut c_void,
+        shared: bool,
+    ) -> ObjectId {
         // V8 reports an ArrayBuffer without memory as detached (node 20:
         // napi_is_detached_arraybuffer of napi_create_external_arraybuffer(NULL) is true).
         let backing = if data.is_null() && !shared { Backing::Detached(None) } else { Backing::External { ptr: data as usize, len } };
         let id = self.rt.new_arraybuffer(ArrayBufferData { shared, ..ArrayBufferData::new(backing) });
         if let Some(cb) = finalize {
             let seq = self.rt.next_seq();
-            let wrap = Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
+            let wrap =
+                Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
             self.rt.heap.borrow_mut().obj_mut(id).wrap = Some(wrap);
         }
         id
@@ -79,7 +87,10 @@ impl Cx<'_> {
     /// A new Buffer over fresh memory; `init` fills it.
     fn new_buffer(&self, len: usize, init: Option<&[u8]>) -> NapiResult<(ObjectId, *mut u8)> {
         if len > MAX_BUFFER_LENGTH {
-            return Err(self.rt.range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {len}")).into());
+            return Err(self
+                .rt
+                .range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {len}"))
+                .into());
         }
         let ab = self.new_arraybuffer(len, init)?;
         let (ptr, _) = self.arraybuffer_memory(ab).expect("just made");
@@ -94,7 +105,12 @@ fn throw_range(cx: &Cx, code: &str, message: &str) {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_arraybuffer(env: napi_env, byte_length: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_arraybuffer(
+    env: napi_env,
+    byte_length: usize,
+    data: *mut *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_create_arraybuffer", |cx| {
         let slot = out(result)?;
         if byte_length > MAX_BUFFER_LENGTH {
@@ -110,7 +126,12 @@ pub unsafe extern "C" fn napi_create_arraybuffer(env: napi_env, byte_length: usi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_arraybuffer_info(env: napi_env, arraybuffer: napi_value, data: *mut *mut c_void, byte_length: *mut usize) -> napi_status {
+pub unsafe extern "C" fn napi_get_arraybuffer_info(
+    env: napi_env,
+    arraybuffer: napi_value,
+    data: *mut *mut c_void,
+    byte_length: *mut usize,
+) -> napi_status {
     entry::plain(env, "napi_get_arraybuffer_info", |cx| {
         // Either kind: Node-API's SharedArrayBuffer functions read its memory through this.
         let Value::Object(ab) = cx.value(arraybuffer)? else { return fail(status::INVALID_ARG) };
@@ -139,7 +160,14 @@ fn typed_array_kind(t: i32) -> Option<TypedArrayKind> {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_typedarray(env: napi_env, type_: i32, length: usize, arraybuffer: napi_value, byte_offset: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_typedarray(
+    env: napi_env,
+    type_: i32,
+    length: usize,
+    arraybuffer: napi_value,
+    byte_offset: usize,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_create_typedarray", |cx| {
         cx.value(arraybuffer)?;
         let slot = out(result)?;
@@ -172,7 +200,15 @@ pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, re
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_typedarray_info(env: napi_env, typedarray: napi_value, type_: *mut i32, length: *mut usize, data: *mut *mut c_void, arraybuffer: *mut napi_value, byte_offset: *mut usize) -> napi_status {
+pub unsafe extern "C" fn napi_get_typedarray_info(
+    env: napi_env,
+    typedarray: napi_value,
+    type_: *mut i32,
+    length: *mut usize,
+    data: *mut *mut c_void,
+    arraybuffer: *mut napi_value,
+    byte_offset: *mut usize,
+) -> napi_status {
     entry::plain(env, "napi_get_typedarray_info", |cx| {
         let v = cx.value(typedarray)?;
         let view = cx.view_of(&v).filter(|view| view.kind.is_some()).or_status(status::INVALID_ARG)?;
@@ -199,14 +235,24 @@ pub unsafe extern "C" fn napi_get_typedarray_info(env: napi_env, typedarray: nap
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_dataview(env: napi_env, byte_length: usize, arraybuffer: napi_value, byte_offset: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_dataview(
+    env: napi_env,
+    byte_length: usize,
+    arraybuffer: napi_value,
+    byte_offset: usize,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_create_dataview", |cx| {
         cx.value(arraybuffer)?;
         let slot = out(result)?;
         let ab = cx.arraybuffer_arg(arraybuffer)?;
         let (_, ab_len) = cx.arraybuffer_memory(ab).expect("checked");
         if byte_length.checked_add(byte_offset).is_none_or(|end| end > ab_len) {
-            throw_range(cx, "ERR_NAPI_INVALID_DATAVIEW_ARGS", "byte_offset + byte_length should be less than or equal to the size in bytes of the array passed in");
+            throw_range(
+                cx,
+                "ERR_NAPI_INVALID_DATAVIEW_ARGS",
+                "byte_offset + byte_length should be less than or equal to the size in bytes of the array passed in",
+            );
             return fail(status::PENDING_EXCEPTION);
         }
         let view = View { buffer: ab, kind: None, is_buffer: false, byte_offset, length: byte_length };
@@ -225,7 +271,14 @@ pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, resu
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_dataview_info(env: napi_env, dataview: napi_value, bytelength: *mut usize, data: *mut *mut c_void, arraybuffer: *mut napi_value, byte_offset: *mut usize) -> napi_status {
+pub unsafe extern "C" fn napi_get_dataview_info(
+    env: napi_env,
+    dataview: napi_value,
+    bytelength: *mut usize,
+    data: *mut *mut c_void,
+    arraybuffer: *mut napi_value,
+    byte_offset: *mut usize,
+) -> napi_status {
     entry::plain(env, "napi_get_dataview_info", |cx| {
         let v = cx.value(dataview)?;
         let view = cx.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
@@ -260,7 +313,13 @@ pub unsafe extern "C" fn napi_create_buffer(env: napi_env, size: usize, data: *m
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_buffer_copy(env: napi_env, length: usize, data: *const c_void, result_data: *mut *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_buffer_copy(
+    env: napi_env,
+    length: usize,
+    data: *const c_void,
+    result_data: *mut *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_create_buffer_copy", |cx| {
         let slot = out(result)?;
         let src: &[u8] = if length == 0 {
@@ -306,7 +365,14 @@ pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_external_arraybuffer(env: napi_env, external_data: *mut c_void, byte_length: usize, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_external_arraybuffer(
+    env: napi_env,
+    external_data: *mut c_void,
+    byte_length: usize,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_create_external_arraybuffer", |cx| {
         // Checked before adopting anything: on failure the finalizer must not run.
         let slot = out(result)?;
@@ -317,11 +383,21 @@ pub unsafe extern "C" fn napi_create_external_arraybuffer(env: napi_env, externa
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_external_buffer(env: napi_env, length: usize, data: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_external_buffer(
+    env: napi_env,
+    length: usize,
+    data: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_create_external_buffer", |cx| {
         let slot = out(result)?;
         if length > MAX_BUFFER_LENGTH {
-            return Err(cx.rt.range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {length}")).into());
+            return Err(cx
+                .rt
+                .range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {length}"))
+                .into());
         }
         let ab = cx.external_arraybuffer(data, length, finalize_cb, finalize_hint, false);
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length };
@@ -332,7 +408,13 @@ pub unsafe extern "C" fn napi_create_external_buffer(env: napi_env, length: usiz
 
 /// A Buffer over part of an existing ArrayBuffer (sharing its memory).
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(env: napi_env, arraybuffer: napi_value, byte_offset: usize, byte_length: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
+    env: napi_env,
+    arraybuffer: napi_value,
+    byte_offset: usize,
+    byte_length: usize,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "node_api_create_buffer_from_arraybuffer", |cx| {
         let v = cx.value(arraybuffer)?;
         let slot = out(result)?;
@@ -374,7 +456,9 @@ pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi
         let v = cx.value(value)?;
         let slot = out(result)?;
         *slot = match v {
-            Value::Object(id) => matches!(cx.rt.heap.borrow().get(id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.is_detached()),
+            Value::Object(id) => {
+                matches!(cx.rt.heap.borrow().get(id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.is_detached())
+            }
             _ => false,
         };
         Ok(())

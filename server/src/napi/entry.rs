@@ -170,7 +170,8 @@ fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
     if !rt.in_gc_finalizer.get() || env.module_version != crate::runtime::env::EXPERIMENTAL_VERSION {
         return;
     }
-    let affects_gc = may_run_js || name.starts_with("napi_create_") || name.starts_with("node_api_create_") || name == "node_api_symbol_for";
+    let affects_gc =
+        may_run_js || name.starts_with("napi_create_") || name.starts_with("node_api_create_") || name == "node_api_symbol_for";
     if affects_gc {
         let message = "Finalizer is calling a function that may affect GC state.\n\
             The finalizers are run directly from GC and must not affect GC state.\n\
@@ -268,7 +269,11 @@ impl Cx<'_> {
         match self.rt.to_object(&value) {
             Some(id) => Ok(id),
             None => {
-                let e = self.rt.new_error(crate::runtime::convert::ErrorKind::TypeError, "Cannot convert undefined or null to object".into(), None);
+                let e = self.rt.new_error(
+                    crate::runtime::convert::ErrorKind::TypeError,
+                    "Cannot convert undefined or null to object".into(),
+                    None,
+                );
                 self.rt.throw(Value::Object(e));
                 fail(status::OBJECT_EXPECTED)
             }

@@ -86,7 +86,12 @@ pub unsafe extern "C" fn napi_create_range_error(env: napi_env, code: napi_value
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_syntax_error(env: napi_env, code: napi_value, msg: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_create_syntax_error(
+    env: napi_env,
+    code: napi_value,
+    msg: napi_value,
+    result: *mut napi_value,
+) -> napi_status {
     entry::plain(env, "node_api_create_syntax_error", |cx| create(cx, ErrorKind::SyntaxError, code, msg, result))
 }
 

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::entry::{self, OrStatus, fail, input, out, Cx, NapiResult};
+use super::entry::{self, fail, input, out, Cx, NapiResult, OrStatus};
 use super::strings::read_utf8;
 use super::types::*;
 use crate::runtime::object::{Callable, Function, ObjectClass};
@@ -24,7 +24,11 @@ pub fn new_function(cx: &Cx, name: &str, cb: usize, data: usize, is_class: bool,
         // theirs from napi_define_class; class members have none).
         let proto = heap.new_object(ObjectClass::Plain, Some(cx.rt.realm.object_prototype));
         heap.put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(id)));
-        heap.put(id, PropertyKey::name("prototype"), Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) });
+        heap.put(
+            id,
+            PropertyKey::name("prototype"),
+            Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) },
+        );
     }
     id
 }
@@ -42,7 +46,14 @@ pub fn name_arg(name: *const c_char, length: usize, optional: bool) -> NapiResul
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_function(env: napi_env, utf8name: *const c_char, length: usize, cb: napi_callback, data: *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_function(
+    env: napi_env,
+    utf8name: *const c_char,
+    length: usize,
+    cb: napi_callback,
+    data: *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
     entry::plain(env, "napi_create_function", |cx| {
         let slot = out(result)?;
         let Some(cb) = cb else { return fail(status::INVALID_ARG) };
@@ -54,7 +65,14 @@ pub unsafe extern "C" fn napi_create_function(env: napi_env, utf8name: *const c_
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_cb_info(env: napi_env, cbinfo: napi_callback_info, argc: *mut usize, argv: *mut napi_value, this_arg: *mut napi_value, data: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_get_cb_info(
+    env: napi_env,
+    cbinfo: napi_callback_info,
+    argc: *mut usize,
+    argv: *mut napi_value,
+    this_arg: *mut napi_value,
+    data: *mut *mut c_void,
+) -> napi_status {
     entry::plain(env, "napi_get_cb_info", |cx| {
         if cbinfo.is_null() {
             return fail(status::INVALID_ARG);
@@ -118,7 +136,14 @@ fn args(cx: &Cx, argc: usize, argv: *const napi_value) -> NapiResult<Vec<Value>>
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_call_function(env: napi_env, recv: napi_value, func: napi_value, argc: usize, argv: *const napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_call_function(
+    env: napi_env,
+    recv: napi_value,
+    func: napi_value,
+    argc: usize,
+    argv: *const napi_value,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_call_function", |cx| {
         let this = cx.value(recv)?;
         let args = args(cx, argc, argv)?;
@@ -132,7 +157,13 @@ pub unsafe extern "C" fn napi_call_function(env: napi_env, recv: napi_value, fun
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_new_instance(env: napi_env, constructor: napi_value, argc: usize, argv: *const napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_new_instance(
+    env: napi_env,
+    constructor: napi_value,
+    argc: usize,
+    argv: *const napi_value,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_new_instance", |cx| {
         cx.value(constructor)?;
         let args = args(cx, argc, argv)?;

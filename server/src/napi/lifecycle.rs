@@ -94,14 +94,10 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
 
     // SAFETY: the symbol has the type Node-API's headers give it.
     let register: Option<unsafe extern "C" fn(napi_env, napi_value) -> napi_value> =
-        unsafe { library.get::<unsafe extern "C" fn(napi_env, napi_value) -> napi_value>(b"napi_register_module_v1\0") }
-            .ok()
-            .map(|s| *s);
+        unsafe { library.get::<unsafe extern "C" fn(napi_env, napi_value) -> napi_value>(b"napi_register_module_v1\0") }.ok().map(|s| *s);
     // SAFETY: as above.
     let get_version: Option<unsafe extern "C" fn() -> i32> =
-        unsafe { library.get::<unsafe extern "C" fn() -> i32>(b"node_api_module_get_api_version_v1\0") }
-            .ok()
-            .map(|s| *s);
+        unsafe { library.get::<unsafe extern "C" fn() -> i32>(b"node_api_module_get_api_version_v1\0") }.ok().map(|s| *s);
 
     let (init, registration) = match (register, legacy.is_null()) {
         (Some(f), _) => (f, "napi_register_module_v1"),
@@ -214,12 +210,8 @@ struct StaticVersion(napi_node_version);
 // SAFETY: the struct is immutable and its `release` points at a static C string.
 unsafe impl Sync for StaticVersion {}
 
-static NODE_VERSION_INFO: StaticVersion = StaticVersion(napi_node_version {
-    major: NODE_VERSION.0,
-    minor: NODE_VERSION.1,
-    patch: NODE_VERSION.2,
-    release: c"node".as_ptr(),
-});
+static NODE_VERSION_INFO: StaticVersion =
+    StaticVersion(napi_node_version { major: NODE_VERSION.0, minor: NODE_VERSION.1, patch: NODE_VERSION.2, release: c"node".as_ptr() });
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: *mut *const napi_node_version) -> napi_status {
@@ -241,7 +233,11 @@ pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: *m
 pub type CleanupHook = (usize, usize);
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_add_env_cleanup_hook(env: napi_env, fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>, arg: *mut std::ffi::c_void) -> napi_status {
+pub unsafe extern "C" fn napi_add_env_cleanup_hook(
+    env: napi_env,
+    fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
+    arg: *mut std::ffi::c_void,
+) -> napi_status {
     entry::plain(env, "napi_add_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
         cx.env.cleanup_hooks.borrow_mut().push((f as usize, arg as usize));
@@ -250,7 +246,11 @@ pub unsafe extern "C" fn napi_add_env_cleanup_hook(env: napi_env, fun: Option<un
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_remove_env_cleanup_hook(env: napi_env, fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>, arg: *mut std::ffi::c_void) -> napi_status {
+pub unsafe extern "C" fn napi_remove_env_cleanup_hook(
+    env: napi_env,
+    fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
+    arg: *mut std::ffi::c_void,
+) -> napi_status {
     entry::plain(env, "napi_remove_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
         let mut hooks = cx.env.cleanup_hooks.borrow_mut();

@@ -18,10 +18,7 @@ macro_rules! missing_stub {
             // first argument is something else (threadsafe functions), the lookup fails and the
             // status alone says it.
             let _ = entry::plain(env, stringify!($name), |_| {
-                Err(Fail::Message(
-                    status::GENERIC_FAILURE,
-                    concat!(stringify!($name), " is not implemented yet in napi-hostd").to_string(),
-                ))
+                Err(Fail::Message(status::GENERIC_FAILURE, concat!(stringify!($name), " is not implemented yet in napi-hostd").to_string()))
             });
             status::GENERIC_FAILURE
         }

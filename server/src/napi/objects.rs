@@ -168,7 +168,12 @@ pub unsafe extern "C" fn napi_has_own_property(env: napi_env, object: napi_value
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_set_named_property(env: napi_env, object: napi_value, utf8name: *const c_char, value: napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_set_named_property(
+    env: napi_env,
+    object: napi_value,
+    utf8name: *const c_char,
+    value: napi_value,
+) -> napi_status {
     entry::js(env, "napi_set_named_property", |cx| {
         let v = cx.value(value)?;
         let obj = cx.to_object(object)?;
@@ -177,7 +182,12 @@ pub unsafe extern "C" fn napi_set_named_property(env: napi_env, object: napi_val
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_named_property(env: napi_env, object: napi_value, utf8name: *const c_char, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_named_property(
+    env: napi_env,
+    object: napi_value,
+    utf8name: *const c_char,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_get_named_property", |cx| {
         out(result)?;
         cx.to_object(object)?;
@@ -186,7 +196,12 @@ pub unsafe extern "C" fn napi_get_named_property(env: napi_env, object: napi_val
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_has_named_property(env: napi_env, object: napi_value, utf8name: *const c_char, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_has_named_property(
+    env: napi_env,
+    object: napi_value,
+    utf8name: *const c_char,
+    result: *mut bool,
+) -> napi_status {
     entry::js(env, "napi_has_named_property", |cx| {
         out(result)?;
         cx.to_object(object)?;
@@ -261,7 +276,13 @@ pub fn to_descriptor(cx: &Cx, p: &napi_property_descriptor, receiver: Option<Obj
         Some(m) => Value::Object(new_function(cx, fn_name, m as usize, p.data as usize, false, receiver)),
         None => cx.value(p.value)?,
     };
-    Ok(Descriptor { value: Some(value), writable: Some(p.attributes & attr::WRITABLE != 0), enumerable, configurable, ..Descriptor::default() })
+    Ok(Descriptor {
+        value: Some(value),
+        writable: Some(p.attributes & attr::WRITABLE != 0),
+        enumerable,
+        configurable,
+        ..Descriptor::default()
+    })
 }
 
 /// The descriptors an addon passed as a pointer and count (null allowed only for count 0).
@@ -275,7 +296,12 @@ pub fn descriptors<'a>(count: usize, properties: *const napi_property_descriptor
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_define_properties(env: napi_env, object: napi_value, property_count: usize, properties: *const napi_property_descriptor) -> napi_status {
+pub unsafe extern "C" fn napi_define_properties(
+    env: napi_env,
+    object: napi_value,
+    property_count: usize,
+    properties: *const napi_property_descriptor,
+) -> napi_status {
     entry::js(env, "napi_define_properties", |cx| {
         let props = descriptors(property_count, properties)?;
         // Unlike property access, Node does not box primitives here (recorded under node 20).
@@ -324,7 +350,14 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_all_property_names(env: napi_env, object: napi_value, key_mode: i32, key_filter: i32, key_conversion: i32, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_all_property_names(
+    env: napi_env,
+    object: napi_value,
+    key_mode: i32,
+    key_filter: i32,
+    key_conversion: i32,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_get_all_property_names", |cx| {
         out(result)?;
         let obj = cx.to_object(object)?;
@@ -375,7 +408,14 @@ pub unsafe extern "C" fn node_api_set_prototype(env: napi_env, object: napi_valu
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_object_with_properties(env: napi_env, prototype_or_null: napi_value, property_names: *const napi_value, property_values: *const napi_value, property_count: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_create_object_with_properties(
+    env: napi_env,
+    prototype_or_null: napi_value,
+    property_names: *const napi_value,
+    property_values: *const napi_value,
+    property_count: usize,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "node_api_create_object_with_properties", |cx| {
         let slot = out(result)?;
         let proto = match cx.value(prototype_or_null)? {
@@ -396,7 +436,17 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(env: napi_env, p
                 _ => return fail(status::NAME_EXPECTED),
             };
             let value = cx.value(v)?;
-            cx.rt.define_own_property(obj, key, Descriptor { value: Some(value), writable: Some(true), enumerable: Some(true), configurable: Some(true), ..Descriptor::default() })?;
+            cx.rt.define_own_property(
+                obj,
+                key,
+                Descriptor {
+                    value: Some(value),
+                    writable: Some(true),
+                    enumerable: Some(true),
+                    configurable: Some(true),
+                    ..Descriptor::default()
+                },
+            )?;
         }
         *slot = cx.handle(Value::Object(obj));
         Ok(())
@@ -411,7 +461,11 @@ pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, cons
         *slot = false;
         let ctor = cx.to_object(constructor)?;
         if !cx.rt.is_callable(&Value::Object(ctor)) {
-            cx.rt.throw(Value::Object(cx.rt.new_error(crate::runtime::convert::ErrorKind::TypeError, "Constructor must be a function".into(), None)));
+            cx.rt.throw(Value::Object(cx.rt.new_error(
+                crate::runtime::convert::ErrorKind::TypeError,
+                "Constructor must be a function".into(),
+                None,
+            )));
             return fail(status::FUNCTION_EXPECTED);
         }
         *slot = cx.rt.instance_of(&v, &Value::Object(ctor))?;
@@ -453,7 +507,12 @@ pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_check_object_type_tag(env: napi_env, value: napi_value, type_tag: *const napi_type_tag, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_check_object_type_tag(
+    env: napi_env,
+    value: napi_value,
+    type_tag: *const napi_type_tag,
+    result: *mut bool,
+) -> napi_status {
     entry::js(env, "napi_check_object_type_tag", |cx| {
         let obj = cx.to_object(value)?;
         let tag = input(type_tag)?;

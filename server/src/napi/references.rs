@@ -2,14 +2,19 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, OrStatus, fail, out};
+use super::entry::{self, fail, out, OrStatus};
 use super::types::*;
 use crate::runtime::object::Finalizer;
 use crate::runtime::references::Reference;
 use crate::runtime::Value;
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_reference(env: napi_env, value: napi_value, initial_refcount: u32, result: *mut napi_ref) -> napi_status {
+pub unsafe extern "C" fn napi_create_reference(
+    env: napi_env,
+    value: napi_value,
+    initial_refcount: u32,
+    result: *mut napi_ref,
+) -> napi_status {
     entry::plain(env, "napi_create_reference", |cx| {
         let v = cx.value(value)?;
         let slot = out(result)?;
@@ -18,7 +23,12 @@ pub unsafe extern "C" fn napi_create_reference(env: napi_env, value: napi_value,
             return fail(status::INVALID_ARG);
         }
         let weak_primitive = initial_refcount == 0 && !matches!(v, Value::Object(_) | Value::Symbol(_));
-        let reference = Reference { env: cx.env.id, value: if weak_primitive { Value::Undefined } else { v }, count: initial_refcount, collected: weak_primitive };
+        let reference = Reference {
+            env: cx.env.id,
+            value: if weak_primitive { Value::Undefined } else { v },
+            count: initial_refcount,
+            collected: weak_primitive,
+        };
         let id = cx.rt.refs.borrow_mut().create(reference);
         *slot = id as napi_ref;
         Ok(())
@@ -27,11 +37,9 @@ pub unsafe extern "C" fn napi_create_reference(env: napi_env, value: napi_value,
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_ref) -> napi_status {
-    entry::plain(env, "napi_delete_reference", |cx| {
-        match cx.rt.refs.borrow_mut().delete(reference as usize) {
-            Some(_) => Ok(()),
-            None => fail(status::INVALID_ARG),
-        }
+    entry::plain(env, "napi_delete_reference", |cx| match cx.rt.refs.borrow_mut().delete(reference as usize) {
+        Some(_) => Ok(()),
+        None => fail(status::INVALID_ARG),
     })
 }
 
@@ -87,7 +95,12 @@ pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_set_instance_data(env: napi_env, data: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_set_instance_data(
+    env: napi_env,
+    data: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+) -> napi_status {
     entry::plain(env, "napi_set_instance_data", |cx| {
         let f = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
         cx.env.instance_data.set(Some((data as usize, f)));

@@ -50,7 +50,12 @@ pub unsafe extern "C" fn napi_close_escapable_handle_scope(env: napi_env, scope:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_escape_handle(env: napi_env, scope: napi_escapable_handle_scope, escapee: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_escape_handle(
+    env: napi_env,
+    scope: napi_escapable_handle_scope,
+    escapee: napi_value,
+    result: *mut napi_value,
+) -> napi_status {
     entry::plain(env, "napi_escape_handle", |cx| {
         if scope.is_null() {
             return fail(status::INVALID_ARG);

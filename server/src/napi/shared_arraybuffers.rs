@@ -30,7 +30,12 @@ unsafe extern "C" fn run_noenv(_env: napi_env, data: *mut c_void, hint: *mut c_v
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_sharedarraybuffer(env: napi_env, byte_length: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_create_sharedarraybuffer(
+    env: napi_env,
+    byte_length: usize,
+    data: *mut *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "node_api_create_sharedarraybuffer", |cx| {
         let slot = out(result)?;
         if byte_length > MAX_BUFFER_LENGTH {

@@ -68,7 +68,12 @@ pub unsafe extern "C" fn napi_create_string_utf8(env: napi_env, str: *const c_ch
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_string_latin1(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_string_latin1(
+    env: napi_env,
+    str: *const c_char,
+    length: usize,
+    result: *mut napi_value,
+) -> napi_status {
     create(env, "napi_create_string_latin1", result, || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)))
 }
 
@@ -78,17 +83,32 @@ pub unsafe extern "C" fn napi_create_string_utf16(env: napi_env, str: *const u16
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_property_key_utf8(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_create_property_key_utf8(
+    env: napi_env,
+    str: *const c_char,
+    length: usize,
+    result: *mut napi_value,
+) -> napi_status {
     create(env, "node_api_create_property_key_utf8", result, || read_name(str, length))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_property_key_latin1(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_create_property_key_latin1(
+    env: napi_env,
+    str: *const c_char,
+    length: usize,
+    result: *mut napi_value,
+) -> napi_status {
     create(env, "node_api_create_property_key_latin1", result, || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_property_key_utf16(env: napi_env, str: *const u16, length: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_create_property_key_utf16(
+    env: napi_env,
+    str: *const u16,
+    length: usize,
+    result: *mut napi_value,
+) -> napi_status {
     create(env, "node_api_create_property_key_utf16", result, || Ok(JsString::from_utf16(c_units(str, length)?)))
 }
 
@@ -119,17 +139,43 @@ fn create_external(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_external_string_latin1(env: napi_env, str: *mut c_char, length: usize, finalize_callback: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value, copied: *mut bool) -> napi_status {
-    create_external(env, "node_api_create_external_string_latin1", result, copied, (finalize_callback, str as *mut c_void, finalize_hint), || {
-        Ok(JsString::from_latin1(c_units(str as *const u8, length)?))
-    })
+pub unsafe extern "C" fn node_api_create_external_string_latin1(
+    env: napi_env,
+    str: *mut c_char,
+    length: usize,
+    finalize_callback: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_value,
+    copied: *mut bool,
+) -> napi_status {
+    create_external(
+        env,
+        "node_api_create_external_string_latin1",
+        result,
+        copied,
+        (finalize_callback, str as *mut c_void, finalize_hint),
+        || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)),
+    )
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_create_external_string_utf16(env: napi_env, str: *mut u16, length: usize, finalize_callback: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value, copied: *mut bool) -> napi_status {
-    create_external(env, "node_api_create_external_string_utf16", result, copied, (finalize_callback, str as *mut c_void, finalize_hint), || {
-        Ok(JsString::from_utf16(c_units(str, length)?))
-    })
+pub unsafe extern "C" fn node_api_create_external_string_utf16(
+    env: napi_env,
+    str: *mut u16,
+    length: usize,
+    finalize_callback: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_value,
+    copied: *mut bool,
+) -> napi_status {
+    create_external(
+        env,
+        "node_api_create_external_string_utf16",
+        result,
+        copied,
+        (finalize_callback, str as *mut c_void, finalize_hint),
+        || Ok(JsString::from_utf16(c_units(str, length)?)),
+    )
 }
 
 fn string(cx: &Cx, value: napi_value) -> NapiResult<JsString> {
@@ -217,21 +263,53 @@ fn write_utf16_prefix<T>(s: &JsString, out: &mut [T], unit: impl Fn(u16) -> T) -
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_string_utf8(env: napi_env, value: napi_value, buf: *mut c_char, bufsize: usize, result: *mut usize) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_string_utf8(
+    env: napi_env,
+    value: napi_value,
+    buf: *mut c_char,
+    bufsize: usize,
+    result: *mut usize,
+) -> napi_status {
     get_string(env, "napi_get_value_string_utf8", value, buf as *mut u8, bufsize, result, write_utf8_prefix, JsString::len_utf8)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_string_latin1(env: napi_env, value: napi_value, buf: *mut c_char, bufsize: usize, result: *mut usize) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_string_latin1(
+    env: napi_env,
+    value: napi_value,
+    buf: *mut c_char,
+    bufsize: usize,
+    result: *mut usize,
+) -> napi_status {
     // V8's WriteOneByte keeps the low byte of each UTF-16 unit.
-    get_string(env, "napi_get_value_string_latin1", value, buf as *mut u8, bufsize, result,
+    get_string(
+        env,
+        "napi_get_value_string_latin1",
+        value,
+        buf as *mut u8,
+        bufsize,
+        result,
         |s, out| write_utf16_prefix(s, out, |u| u as u8),
-        JsString::len_utf16)
+        JsString::len_utf16,
+    )
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_string_utf16(env: napi_env, value: napi_value, buf: *mut u16, bufsize: usize, result: *mut usize) -> napi_status {
-    get_string(env, "napi_get_value_string_utf16", value, buf, bufsize, result,
+pub unsafe extern "C" fn napi_get_value_string_utf16(
+    env: napi_env,
+    value: napi_value,
+    buf: *mut u16,
+    bufsize: usize,
+    result: *mut usize,
+) -> napi_status {
+    get_string(
+        env,
+        "napi_get_value_string_utf16",
+        value,
+        buf,
+        bufsize,
+        result,
         |s, out| write_utf16_prefix(s, out, |u| u),
-        JsString::len_utf16)
+        JsString::len_utf16,
+    )
 }

@@ -354,7 +354,12 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
             call_js_cb,
             finalize: thread_finalize_cb.map(|f| (f as usize, thread_finalize_data as usize)),
             func_ref,
-            inner: Mutex::new(Inner { state: State::Open, queue: VecDeque::new(), thread_count: initial_thread_count, dispatch_posted: false }),
+            inner: Mutex::new(Inner {
+                state: State::Open,
+                queue: VecDeque::new(),
+                thread_count: initial_thread_count,
+                dispatch_posted: false,
+            }),
             space: Condvar::new(),
             refed: AtomicBool::new(true),
         });
@@ -368,7 +373,11 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_call_threadsafe_function(func: napi_threadsafe_function, data: *mut c_void, is_blocking: napi_threadsafe_function_call_mode) -> napi_status {
+pub unsafe extern "C" fn napi_call_threadsafe_function(
+    func: napi_threadsafe_function,
+    data: *mut c_void,
+    is_blocking: napi_threadsafe_function_call_mode,
+) -> napi_status {
     match lookup(func) {
         Some(t) => t.push(func as usize, data as usize, is_blocking == TSFN_BLOCKING),
         None => status::INVALID_ARG,
@@ -381,7 +390,10 @@ pub unsafe extern "C" fn napi_acquire_threadsafe_function(func: napi_threadsafe_
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_release_threadsafe_function(func: napi_threadsafe_function, mode: napi_threadsafe_function_release_mode) -> napi_status {
+pub unsafe extern "C" fn napi_release_threadsafe_function(
+    func: napi_threadsafe_function,
+    mode: napi_threadsafe_function_release_mode,
+) -> napi_status {
     lookup(func).map_or(status::INVALID_ARG, |t| t.release(func as usize, mode == TSFN_ABORT))
 }
 

@@ -208,7 +208,12 @@ pub unsafe extern "C" fn napi_create_symbol(env: napi_env, description: napi_val
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_symbol_for(env: napi_env, utf8description: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn node_api_symbol_for(
+    env: napi_env,
+    utf8description: *const c_char,
+    length: usize,
+    result: *mut napi_value,
+) -> napi_status {
     entry::plain(env, "node_api_symbol_for", |cx| {
         let key = read_utf8(utf8description, length)?;
         cx.ret(result, Value::Symbol(cx.rt.symbol_for(key)))
@@ -229,7 +234,13 @@ pub unsafe extern "C" fn napi_create_bigint_uint64(env: napi_env, value: u64, re
 const MAX_BIGINT_WORDS: usize = (1 << 30) / 64;
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_bigint_words(env: napi_env, sign_bit: i32, word_count: usize, words: *const u64, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_bigint_words(
+    env: napi_env,
+    sign_bit: i32,
+    word_count: usize,
+    words: *const u64,
+    result: *mut napi_value,
+) -> napi_status {
     entry::js(env, "napi_create_bigint_words", |cx| {
         input(words)?;
         let slot = out(result)?;
@@ -254,7 +265,12 @@ fn bigint(cx: &Cx, value: napi_value) -> NapiResult<Rc<BigInt>> {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_bigint_int64(env: napi_env, value: napi_value, result: *mut i64, lossless: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_bigint_int64(
+    env: napi_env,
+    value: napi_value,
+    result: *mut i64,
+    lossless: *mut bool,
+) -> napi_status {
     entry::plain(env, "napi_get_value_bigint_int64", |cx| {
         cx.value(value)?;
         let (r, l) = (out(result)?, out(lossless)?);
@@ -264,7 +280,12 @@ pub unsafe extern "C" fn napi_get_value_bigint_int64(env: napi_env, value: napi_
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_bigint_uint64(env: napi_env, value: napi_value, result: *mut u64, lossless: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_bigint_uint64(
+    env: napi_env,
+    value: napi_value,
+    result: *mut u64,
+    lossless: *mut bool,
+) -> napi_status {
     entry::plain(env, "napi_get_value_bigint_uint64", |cx| {
         cx.value(value)?;
         let (r, l) = (out(result)?, out(lossless)?);
@@ -274,7 +295,13 @@ pub unsafe extern "C" fn napi_get_value_bigint_uint64(env: napi_env, value: napi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_bigint_words(env: napi_env, value: napi_value, sign_bit: *mut i32, word_count: *mut usize, words: *mut u64) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_bigint_words(
+    env: napi_env,
+    value: napi_value,
+    sign_bit: *mut i32,
+    word_count: *mut usize,
+    words: *mut u64,
+) -> napi_status {
     entry::plain(env, "napi_get_value_bigint_words", |cx| {
         cx.value(value)?;
         let count = out(word_count)?;
@@ -345,7 +372,13 @@ pub unsafe extern "C" fn napi_get_date_value(env: napi_env, value: napi_value, r
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_external(env: napi_env, data: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_external(
+    env: napi_env,
+    data: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
     entry::plain(env, "napi_create_external", |cx| {
         let slot = out(result)?;
         let class = ObjectClass::External { env: cx.env.id, data: data as usize };
@@ -353,7 +386,8 @@ pub unsafe extern "C" fn napi_create_external(env: napi_env, data: *mut c_void, 
         if let Some(cb) = finalize_cb {
             let f = Finalizer { cb: cb as usize, hint: finalize_hint as usize };
             let seq = cx.rt.next_seq();
-            cx.rt.heap.borrow_mut().obj_mut(id).wrap = Some(crate::runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f), seq });
+            cx.rt.heap.borrow_mut().obj_mut(id).wrap =
+                Some(crate::runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f), seq });
         }
         *slot = cx.handle(Value::Object(id));
         Ok(())

@@ -29,7 +29,11 @@ pub unsafe extern "C" fn napi_define_class(
         let name = name_arg(utf8name, length, false)?;
         let ctor = new_function(cx, &name.to_rust_string(), ctor_cb as usize, data as usize, true, None);
         let proto = cx.rt.new_plain_object();
-        cx.rt.heap.borrow_mut().put(ctor, PropertyKey::name("prototype"), Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) });
+        cx.rt.heap.borrow_mut().put(
+            ctor,
+            PropertyKey::name("prototype"),
+            Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) },
+        );
         for p in props {
             // Instance members check that `this` is an instance; static ones do not.
             let (target, receiver) = if p.attributes & attr::STATIC != 0 { (ctor, None) } else { (proto, Some(proto)) };
@@ -58,7 +62,14 @@ fn wrappable(cx: &Cx, v: napi_value) -> NapiResult<ObjectId> {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_wrap(env: napi_env, js_object: napi_value, native_object: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_ref) -> napi_status {
+pub unsafe extern "C" fn napi_wrap(
+    env: napi_env,
+    js_object: napi_value,
+    native_object: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_ref,
+) -> napi_status {
     entry::js(env, "napi_wrap", |cx| {
         let obj = wrappable(cx, js_object)?;
         if cx.rt.heap.borrow().obj(obj).wrap.is_some() {

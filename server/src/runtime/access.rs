@@ -14,9 +14,7 @@ impl Runtime {
         match v {
             Value::Symbol(id) => Ok(PropertyKey::Symbol(*id)),
             Value::String(s) => Ok(PropertyKey::from_string(s.clone())),
-            Value::Number(n) if *n >= 0.0 && *n < u32::MAX as f64 && n.fract() == 0.0 => {
-                Ok(PropertyKey::Index(*n as u32))
-            }
+            Value::Number(n) if *n >= 0.0 && *n < u32::MAX as f64 && n.fract() == 0.0 => Ok(PropertyKey::Index(*n as u32)),
             other => {
                 let prim = self.to_primitive(other, Some("string"))?;
                 if let Value::Symbol(id) = prim {
@@ -38,10 +36,8 @@ impl Runtime {
             Value::BigInt(_) => r.bigint_prototype,
             Value::Symbol(_) => r.symbol_prototype,
             Value::Undefined | Value::Null => {
-                return Err(self.type_error(format!(
-                    "Cannot read properties of {}",
-                    if matches!(target, Value::Null) { "null" } else { "undefined" }
-                )))
+                return Err(self
+                    .type_error(format!("Cannot read properties of {}", if matches!(target, Value::Null) { "null" } else { "undefined" })))
             }
         })
     }
@@ -78,9 +74,7 @@ impl Runtime {
     pub fn get(&self, target: &Value, key: &PropertyKey) -> JsResult<Value> {
         if let Value::String(s) = target {
             match key {
-                PropertyKey::String(k) if k.as_str() == Some("length") => {
-                    return Ok(Value::Number(s.len_utf16() as f64))
-                }
+                PropertyKey::String(k) if k.as_str() == Some("length") => return Ok(Value::Number(s.len_utf16() as f64)),
                 PropertyKey::Index(i) => {
                     let units = s.to_utf16();
                     if let Some(u) = units.get(*i as usize) {
@@ -97,9 +91,7 @@ impl Runtime {
         match self.find_property(start, key) {
             None => Ok(Value::Undefined),
             Some(Property { slot: Slot::Data(v), .. }) => Ok(v),
-            Some(Property { slot: Slot::Accessor { get: Some(getter), .. }, .. }) => {
-                self.call(&Value::Object(getter), target.clone(), &[])
-            }
+            Some(Property { slot: Slot::Accessor { get: Some(getter), .. }, .. }) => self.call(&Value::Object(getter), target.clone(), &[]),
             Some(Property { slot: Slot::Accessor { get: None, .. }, .. }) => Ok(Value::Undefined),
         }
     }
@@ -194,8 +186,7 @@ impl Runtime {
     }
 
     fn is_array_length(&self, obj: ObjectId, key: &PropertyKey) -> bool {
-        matches!(key, PropertyKey::String(s) if s.as_str() == Some("length"))
-            && self.heap.borrow().get(obj).is_some_and(|o| o.is_array())
+        matches!(key, PropertyKey::String(s) if s.as_str() == Some("length")) && self.heap.borrow().get(obj).is_some_and(|o| o.is_array())
     }
 
     /// Sets an array's `length`, deleting elements at and above it.
@@ -228,7 +219,8 @@ impl Runtime {
     pub fn define_own_property(&self, obj: ObjectId, key: PropertyKey, desc: Descriptor) -> JsResult<bool> {
         if let Some(el) = self.typed_element(obj, &key) {
             // Elements are always writable, enumerable, configurable data (ECMA-262 10.4.5.3).
-            let fixed = desc.configurable == Some(false) || desc.enumerable == Some(false) || desc.is_accessor() || desc.writable == Some(false);
+            let fixed =
+                desc.configurable == Some(false) || desc.enumerable == Some(false) || desc.is_accessor() || desc.writable == Some(false);
             if !el.is_valid() || fixed {
                 return Ok(false);
             }
@@ -268,10 +260,10 @@ impl Runtime {
                     // or be made non-writable.
                     let changes_shape = desc.configurable == Some(true)
                         || desc.enumerable.is_some_and(|e| e != cur.enumerable)
-                        || desc.is_accessor() != matches!(cur.slot, Slot::Accessor { .. }) && (desc.is_accessor() || desc.value.is_some() || desc.writable.is_some());
-                    let data_violation = matches!(cur.slot, Slot::Data(_))
-                        && !cur.writable
-                        && (desc.writable == Some(true) || desc.value.is_some());
+                        || desc.is_accessor() != matches!(cur.slot, Slot::Accessor { .. })
+                            && (desc.is_accessor() || desc.value.is_some() || desc.writable.is_some());
+                    let data_violation =
+                        matches!(cur.slot, Slot::Data(_)) && !cur.writable && (desc.writable == Some(true) || desc.value.is_some());
                     let accessor_violation = matches!(cur.slot, Slot::Accessor { .. }) && desc.is_accessor();
                     if changes_shape || data_violation || accessor_violation {
                         return Ok(false);
@@ -382,9 +374,7 @@ impl Runtime {
     pub fn class_name(&self, obj: ObjectId) -> String {
         let ctor = self.find_property(obj, &PropertyKey::name("constructor"));
         if let Some(Property { slot: Slot::Data(Value::Object(c)), .. }) = ctor {
-            if let Some(Property { slot: Slot::Data(Value::String(s)), .. }) =
-                self.get_own_property(c, &PropertyKey::name("name"))
-            {
+            if let Some(Property { slot: Slot::Data(Value::String(s)), .. }) = self.get_own_property(c, &PropertyKey::name("name")) {
                 return s.to_rust_string();
             }
         }

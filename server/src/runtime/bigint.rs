@@ -33,8 +33,7 @@ impl BigInt {
     pub fn to_i64(&self) -> (i64, bool) {
         let low = self.words.first().copied().unwrap_or(0);
         let v = if self.negative { (low as i64).wrapping_neg() } else { low as i64 };
-        let lossless = self.words.len() <= 1
-            && if self.negative { low <= 1u64 << 63 } else { low <= i64::MAX as u64 };
+        let lossless = self.words.len() <= 1 && if self.negative { low <= 1u64 << 63 } else { low <= i64::MAX as u64 };
         (v, lossless)
     }
 

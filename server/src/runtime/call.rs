@@ -189,10 +189,7 @@ impl Runtime {
         let proto = match self.get_named(ctor, "prototype")? {
             Value::Object(p) => p,
             other => {
-                return Err(self.type_error(format!(
-                    "Function has non-object prototype '{}' in instanceof check",
-                    other.to_display(self)
-                )))
+                return Err(self.type_error(format!("Function has non-object prototype '{}' in instanceof check", other.to_display(self))))
             }
         };
         Ok(self.inherits(v, proto))

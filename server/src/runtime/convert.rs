@@ -144,7 +144,8 @@ impl Runtime {
                 let p = Property { writable: false, configurable: false, ..Property::data(Value::String(JsString::from_utf16(&[*u]))) };
                 heap.put(id, PropertyKey::Index(i as u32), p);
             }
-            let len = Property { writable: false, enumerable: false, configurable: false, ..Property::data(Value::Number(units.len() as f64)) };
+            let len =
+                Property { writable: false, enumerable: false, configurable: false, ..Property::data(Value::Number(units.len() as f64)) };
             heap.put(id, PropertyKey::name("length"), len);
         }
         Some(id)

@@ -10,15 +10,15 @@ use indexmap::IndexMap;
 pub type Props = IndexMap<PropertyKey, Property, rustc_hash::FxBuildHasher>;
 
 use super::builtins::collections::OrderedTable;
-use super::builtins::weak::WeakTable;
 use super::builtins::iterator::CollectionIterator;
+use super::builtins::weak::WeakTable;
 use super::env::EnvId;
 use super::heap::ObjectId;
 use super::property::{Property, PropertyKey};
 use super::shm::Block;
 use super::string::JsString;
-use super::Runtime;
 use super::value::Value;
+use super::Runtime;
 
 /// What a host built-in does when called: `(runtime, this, args, new_target)`.
 pub type BuiltinFn = fn(&Runtime, Value, &[Value], Option<ObjectId>) -> super::JsResult<Value>;
@@ -237,8 +237,13 @@ pub enum ObjectClass {
     Array,
     Function(Function),
     Error,
-    Symbol { description: Option<JsString> },
-    External { env: EnvId, data: usize },
+    Symbol {
+        description: Option<JsString>,
+    },
+    External {
+        env: EnvId,
+        data: usize,
+    },
     Date(f64),
     /// `Object(true)`, `Object(1)`, `Object("s")`, `Object(1n)`, `Object(sym)`.
     Primitive(Value),

@@ -46,9 +46,17 @@ pub struct PromiseData {
 /// A queued microtask.
 #[derive(Clone, Debug)]
 pub enum Job {
-    React { reaction: Reaction, fulfilled: bool, argument: Value },
+    React {
+        reaction: Reaction,
+        fulfilled: bool,
+        argument: Value,
+    },
     /// `thenable.then(resolve, reject)` for a promise resolved with a thenable.
-    Adopt { promise: ObjectId, thenable: Value, then: Value },
+    Adopt {
+        promise: ObjectId,
+        thenable: Value,
+        then: Value,
+    },
 }
 
 impl Job {

@@ -72,14 +72,7 @@ impl Builder<'_> {
     }
 
     /// A constructor with its prototype linked both ways, installed on `global`.
-    pub fn constructor(
-        &mut self,
-        global: ObjectId,
-        name: &str,
-        length: u32,
-        f: BuiltinFn,
-        prototype: ObjectId,
-    ) -> ObjectId {
+    pub fn constructor(&mut self, global: ObjectId, name: &str, length: u32, f: BuiltinFn, prototype: ObjectId) -> ObjectId {
         let ctor = self.function(name, length, f);
         let frozen = Property { writable: false, enumerable: false, configurable: false, ..Property::hidden(Value::Object(prototype)) };
         self.heap.put(ctor, PropertyKey::name("prototype"), frozen);
@@ -104,7 +97,11 @@ impl Realm {
         let global = b.heap.new_object(ObjectClass::Plain, Some(object_prototype));
         let proto = |b: &mut Builder, class: ObjectClass| b.heap.new_object(class, Some(object_prototype));
         let array_prototype = proto(&mut b, ObjectClass::Array);
-        b.heap.put(array_prototype, PropertyKey::name("length"), Property { writable: true, enumerable: false, configurable: false, ..Property::hidden(Value::Number(0.0)) });
+        b.heap.put(
+            array_prototype,
+            PropertyKey::name("length"),
+            Property { writable: true, enumerable: false, configurable: false, ..Property::hidden(Value::Number(0.0)) },
+        );
         let error_prototype = proto(&mut b, ObjectClass::Plain);
         let symbol_prototype = proto(&mut b, ObjectClass::Plain);
         let boolean_prototype = proto(&mut b, ObjectClass::Primitive(Value::Bool(false)));
@@ -121,10 +118,8 @@ impl Realm {
         let type_error_prototype = sub_error(&mut b);
         let range_error_prototype = sub_error(&mut b);
         let syntax_error_prototype = sub_error(&mut b);
-        let typed_array_prototypes: Vec<ObjectId> = TypedArrayKind::ALL
-            .iter()
-            .map(|_| b.heap.new_object(ObjectClass::Plain, Some(typed_array_base)))
-            .collect();
+        let typed_array_prototypes: Vec<ObjectId> =
+            TypedArrayKind::ALL.iter().map(|_| b.heap.new_object(ObjectClass::Plain, Some(typed_array_base))).collect();
         let uint8 = typed_array_prototypes[TypedArrayKind::Uint8 as usize];
         let buffer_prototype = b.heap.new_object(ObjectClass::Plain, Some(uint8));
         let iterator_prototype = proto(&mut b, ObjectClass::Plain);

@@ -145,7 +145,9 @@ impl Runtime {
             Value::Bool(b) => Ok(Rc::new(BigInt::from_u64(u64::from(*b)))),
             Value::String(s) => {
                 let text = s.to_rust_string();
-                string_to_bigint(&text).map(Rc::new).ok_or_else(|| self.error(ErrorKind::SyntaxError, format!("Cannot convert {text} to a BigInt")))
+                string_to_bigint(&text)
+                    .map(Rc::new)
+                    .ok_or_else(|| self.error(ErrorKind::SyntaxError, format!("Cannot convert {text} to a BigInt")))
             }
             Value::Object(_) => {
                 let prim = self.to_primitive(v, Some("number"))?;

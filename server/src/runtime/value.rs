@@ -108,9 +108,14 @@ mod tests {
         let text: Rc<str> = "shared".into();
         let units: Rc<[u16]> = vec![0xd800u16, 0x61].into();
         let big = Rc::new(BigInt::new(true, vec![1, 2]));
-        let values = [Value::String(JsString::Text(text.clone())), Value::String(JsString::Units(units.clone())), Value::BigInt(big.clone())];
+        let values =
+            [Value::String(JsString::Text(text.clone())), Value::String(JsString::Units(units.clone())), Value::BigInt(big.clone())];
         let copies: Vec<Value> = values.iter().map(Value::clone).collect();
-        assert_eq!((Rc::strong_count(&text), Rc::strong_count(&units), Rc::strong_count(&big)), (3, 3, 3), "the value and its copy each hold a share");
+        assert_eq!(
+            (Rc::strong_count(&text), Rc::strong_count(&units), Rc::strong_count(&big)),
+            (3, 3, 3),
+            "the value and its copy each hold a share"
+        );
         match (&copies[0], &copies[1], &copies[2]) {
             (Value::String(JsString::Text(t)), Value::String(JsString::Units(u)), Value::BigInt(b)) => {
                 assert!(Rc::ptr_eq(t, &text) && Rc::ptr_eq(u, &units) && Rc::ptr_eq(b, &big), "a copy shares the storage");

@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use seccompiler::{sock_filter, BpfProgram, SeccompAction, SeccompCmpArgLen as Len, SeccompCmpOp as Op, SeccompCondition as Cond, SeccompFilter, SeccompRule, TargetArch};
+use seccompiler::{
+    sock_filter, BpfProgram, SeccompAction, SeccompCmpArgLen as Len, SeccompCmpOp as Op, SeccompCondition as Cond, SeccompFilter,
+    SeccompRule, TargetArch,
+};
 
 /// Calls refused whatever their arguments.
 const REFUSED: &[i64] = &[
@@ -77,13 +80,20 @@ pub fn restrict(active: &mut Vec<String>) -> Result<(), String> {
     for nr in [libc::SYS_tgkill, libc::SYS_rt_sigqueueinfo, libc::SYS_rt_tgsigqueueinfo] {
         rules.insert(nr, vec![rule(vec![cond(0, Op::Ne, pid)?])?]);
     }
-    let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), TargetArch::x86_64).map_err(seccomp_error)?;
+    let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), TargetArch::x86_64)
+        .map_err(seccomp_error)?;
     let mut program: BpfProgram = filter.try_into().map_err(seccomp_error)?;
     program.splice(0..0, x32_guard());
     // clone3 passes its flags in memory, where seccomp cannot look: refuse it as unknown, so the
     // C library falls back to clone, whose flags are checked above. A second filter, because
     // one seccompiler filter has one refusal action.
-    let clone3 = SeccompFilter::new(BTreeMap::from([(libc::SYS_clone3, vec![])]), SeccompAction::Allow, SeccompAction::Errno(libc::ENOSYS as u32), TargetArch::x86_64).map_err(seccomp_error)?;
+    let clone3 = SeccompFilter::new(
+        BTreeMap::from([(libc::SYS_clone3, vec![])]),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::ENOSYS as u32),
+        TargetArch::x86_64,
+    )
+    .map_err(seccomp_error)?;
     let clone3: BpfProgram = clone3.try_into().map_err(seccomp_error)?;
     seccompiler::apply_filter(&program).map_err(seccomp_error)?;
     seccompiler::apply_filter(&clone3).map_err(seccomp_error)?;

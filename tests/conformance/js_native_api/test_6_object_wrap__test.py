@@ -1,7 +1,5 @@
 """js-native-api/6_object_wrap/test.js"""
 
-import pytest
-
 from napi_python import js
 
 from ..helpers import throws

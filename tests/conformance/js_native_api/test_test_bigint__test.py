@@ -47,5 +47,4 @@ def test_bigint_roundtrip(node_addon, n):
 def test_bigint_errors(node_addon):
     addon = node_addon("js-native-api", "test_bigint")
     throws(lambda: addon.CreateTooBigBigInt(), name="Error", message="Invalid argument")
-    throws(lambda: addon.MakeBigIntWordsThrow(), name="RangeError",
-           message="Maximum BigInt size exceeded")
+    throws(lambda: addon.MakeBigIntWordsThrow(), name="RangeError", message="Maximum BigInt size exceeded")

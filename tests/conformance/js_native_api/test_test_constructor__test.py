@@ -66,9 +66,11 @@ def test_assign_read_only(node_addon):
     def assign():
         test_object.readonlyValue = 3
 
-    throws(assign,
-           r"^TypeError: Cannot assign to read only property 'readonlyValue' of object "
-           r"'#<MyObject>'$")
+    throws(
+        assign,
+        r"^TypeError: Cannot assign to read only property 'readonlyValue' of object "
+        r"'#<MyObject>'$",
+    )
 
 
 @pytest.mark.parametrize("name", ["readonlyAccessor1", "readonlyAccessor2"])

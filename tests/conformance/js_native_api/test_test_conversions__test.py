@@ -32,7 +32,7 @@ def test_as_bool(test, test_sym):
     assert test.asBool(False) is False
     assert test.asBool(True) is True
     for value in [js.undefined, js.null, math.nan, 0, "", "0", 1, "1", "true", {}, [], test_sym]:
-        throws(lambda: test.asBool(value), BOOL_EXPECTED)
+        throws(lambda value=value: test.asBool(value), BOOL_EXPECTED)
 
 
 @pytest.mark.parametrize("name", ["asInt32", "asUInt32", "asInt64"])
@@ -47,7 +47,7 @@ def test_as_int(test, test_sym, name):
     assert as_int(999.9) == 999
     assert as_int(math.nan) == 0
     for value in [js.undefined, js.null, False, "", "1", {}, [], test_sym]:
-        throws(lambda: as_int(value), NUMBER_EXPECTED)
+        throws(lambda value=value: as_int(value), NUMBER_EXPECTED)
 
 
 def test_as_int_negative(test):
@@ -67,14 +67,14 @@ def test_as_double(test, test_sym):
     assert test.asDouble(-1) == -1
     assert math.isnan(test.asDouble(math.nan))
     for value in [js.undefined, js.null, False, "", "1", {}, [], test_sym]:
-        throws(lambda: test.asDouble(value), NUMBER_EXPECTED)
+        throws(lambda value=value: test.asDouble(value), NUMBER_EXPECTED)
 
 
 def test_as_string(test, test_sym):
     assert test.asString("") == ""
     assert test.asString("test") == "test"
     for value in [js.undefined, js.null, False, 1, 1.1, math.nan, {}, [], test_sym]:
-        throws(lambda: test.asString(value), STRING_EXPECTED)
+        throws(lambda value=value: test.asString(value), STRING_EXPECTED)
 
 
 def test_to_bool(test, test_sym):
@@ -157,7 +157,6 @@ def test_to_string(test, test_sym):
     assert test.toString([1, 2, 3]) == "1,2,3"
     with pytest.raises(JSTypeError):
         test.toString(test_sym)
-
 
 
 @pytest.mark.parametrize(

@@ -62,9 +62,7 @@ def test_throw(test_error):
     throws(lambda: test_error.throwSyntaxError(), r"^SyntaxError: syntax error$")
 
 
-@pytest.mark.parametrize(
-    "kind", ["42", "{}", "[]", "Symbol('xyzzy')", "true", "'ball'", "undefined", "null", "NaN"]
-)
+@pytest.mark.parametrize("kind", ["42", "{}", "[]", "Symbol('xyzzy')", "true", "'ball'", "undefined", "null", "NaN"])
 def test_throw_arbitrary(test_error, kind):
     value = {
         "42": 42,
@@ -91,12 +89,9 @@ def test_throw_arbitrary(test_error, kind):
 
 def test_throw_with_code(test_error):
     throws(lambda: test_error.throwErrorCode(), code="ERR_TEST_CODE", message="Error [error]")
-    throws(lambda: test_error.throwRangeErrorCode(), code="ERR_TEST_CODE",
-           message="RangeError [range error]")
-    throws(lambda: test_error.throwTypeErrorCode(), code="ERR_TEST_CODE",
-           message="TypeError [type error]")
-    throws(lambda: test_error.throwSyntaxErrorCode(), code="ERR_TEST_CODE",
-           message="SyntaxError [syntax error]")
+    throws(lambda: test_error.throwRangeErrorCode(), code="ERR_TEST_CODE", message="RangeError [range error]")
+    throws(lambda: test_error.throwTypeErrorCode(), code="ERR_TEST_CODE", message="TypeError [type error]")
+    throws(lambda: test_error.throwSyntaxErrorCode(), code="ERR_TEST_CODE", message="SyntaxError [syntax error]")
 
 
 def test_create(test_error):

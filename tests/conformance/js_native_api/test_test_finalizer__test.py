@@ -24,6 +24,5 @@ def test_finalizer(node_addon):
         test_finalizer.addFinalizerWithJS({}, lambda: js_is_called.append(True))
 
     scope2()
-    gc_until(test_finalizer, lambda: test_finalizer.getFinalizerCallCount() == 2,
-             "ensure JS finalizer called")
+    gc_until(test_finalizer, lambda: test_finalizer.getFinalizerCallCount() == 2, "ensure JS finalizer called")
     assert js_is_called

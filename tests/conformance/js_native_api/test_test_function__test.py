@@ -49,6 +49,5 @@ def test_function(node_addon):
         "resultIsNull": "Invalid argument",
     }
 
-    throws(lambda: test_function.TestBadReturnExceptionPending(), code="throwing exception",
-           name="Error")
+    throws(lambda: test_function.TestBadReturnExceptionPending(), code="throwing exception", name="Error")
     tracked.check()

@@ -28,12 +28,11 @@ def test_general(node_addon):
     assert test_general.testStrictEquals(val1, val2) is False
     assert test_general.testStrictEquals(val2, val3)
 
-    assert js.strict_equals(test_general.testGetPrototype(base_object),
-                            js.get_prototype(base_object))
-    assert js.strict_equals(test_general.testGetPrototype(extended_object),
-                            js.get_prototype(extended_object))
-    assert not js.strict_equals(test_general.testGetPrototype(base_object),
-                                test_general.testGetPrototype(extended_object))
+    assert js.strict_equals(test_general.testGetPrototype(base_object), js.get_prototype(base_object))
+    assert js.strict_equals(test_general.testGetPrototype(extended_object), js.get_prototype(extended_object))
+    assert not js.strict_equals(
+        test_general.testGetPrototype(base_object), test_general.testGetPrototype(extended_object)
+    )
 
     assert test_general.testGetVersion() == 10
 
@@ -74,13 +73,19 @@ def test_general_gc(node_addon):
         test_general.wrap({})
 
     scope()
-    gc_until(test_general, lambda: test_general.derefItemWasCalled(),
-             "deref_item() was called upon garbage collecting a wrapped object.")
+    gc_until(
+        test_general,
+        lambda: test_general.derefItemWasCalled(),
+        "deref_item() was called upon garbage collecting a wrapped object.",
+    )
 
     # Removing a wrap and collecting does not fire the finalize callback.
     z = js.object(test_general)
     test_general.testFinalizeWrap(z)
     test_general.removeWrap(z)
     z = None
-    gc_until(test_general, lambda: not test_general.finalizeWasCalled(),
-             "finalize callback was not called upon garbage collection.")
+    gc_until(
+        test_general,
+        lambda: not test_general.finalizeWasCalled(),
+        "finalize callback was not called upon garbage collection.",
+    )

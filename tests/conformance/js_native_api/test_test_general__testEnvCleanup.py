@@ -23,13 +23,12 @@ def test_wrap_finalizers_at_env_cleanup(node_addon, capfd, caplog):
         "second wrap": 3,
     }
     exports = {}
-    exports["simple wrap"] = test_general.envCleanupWrap(
-        js.object(test_general), finalizer_messages["simple wrap"])
+    exports["simple wrap"] = test_general.envCleanupWrap(js.object(test_general), finalizer_messages["simple wrap"])
     exports["wrap, removeWrap"] = test_general.envCleanupWrap(
-        js.object(test_general), finalizer_messages["wrap, removeWrap"])
+        js.object(test_general), finalizer_messages["wrap, removeWrap"]
+    )
     test_general.removeWrap(exports["wrap, removeWrap"])
-    exports["first wrap"] = test_general.envCleanupWrap(
-        js.object(test_general), finalizer_messages["first wrap"])
+    exports["first wrap"] = test_general.envCleanupWrap(js.object(test_general), finalizer_messages["first wrap"])
     test_general.removeWrap(exports["first wrap"])
     test_general.envCleanupWrap(exports["first wrap"], finalizer_messages["second wrap"])
 

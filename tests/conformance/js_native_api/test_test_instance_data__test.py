@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from napi_python import js
+
 from ..helpers import host_output
 
 

@@ -28,12 +28,28 @@ def test_number_round_trip(node_addon):
         got = addon.Test(num)
         assert same(num, got), (num, got)
 
-    for n in [0, -0.0, 1, -1, 100, 2121, -1233, 986583, -976675,
-              98765432213456789876546896323445679887645323232436587988766545658.0,
-              -4350987086545760976737453646576078997096876957864353245245769809.0,
-              MIN_SAFE_INTEGER, MAX_SAFE_INTEGER, float(MAX_SAFE_INTEGER + 10),
-              MIN_VALUE, MAX_VALUE, MAX_VALUE + 10,
-              math.inf, -math.inf, math.nan]:
+    for n in [
+        0,
+        -0.0,
+        1,
+        -1,
+        100,
+        2121,
+        -1233,
+        986583,
+        -976675,
+        98765432213456789876546896323445679887645323232436587988766545658.0,
+        -4350987086545760976737453646576078997096876957864353245245769809.0,
+        MIN_SAFE_INTEGER,
+        MAX_SAFE_INTEGER,
+        float(MAX_SAFE_INTEGER + 10),
+        MIN_VALUE,
+        MAX_VALUE,
+        MAX_VALUE + 10,
+        math.inf,
+        -math.inf,
+        math.nan,
+    ]:
         test_number(n)
 
 

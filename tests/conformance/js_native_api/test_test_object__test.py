@@ -274,9 +274,7 @@ def is_sealed(obj) -> bool:
 
 def is_frozen(obj) -> bool:
     """Object.isFrozen: sealed, and every own data property read-only."""
-    return is_sealed(obj) and all(
-        d.get("writable", False) is False for d in js.own_property_descriptors(obj).values()
-    )
+    return is_sealed(obj) and all(d.get("writable", False) is False for d in js.own_property_descriptors(obj).values())
 
 
 def test_seal(node_addon):
@@ -303,7 +301,6 @@ def test_freeze(node_addon):
     with pytest.raises(JSTypeError, match=r"Cannot add property w, object is not extensible"):
         js.set(obj, "w", 15)
     # (delete obj.x: test_freeze_delete)
-
 
 
 def test_seal_delete(node_addon):

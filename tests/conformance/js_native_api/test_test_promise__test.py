@@ -8,7 +8,6 @@ promise `then` returns (`JSPromise.result`) so the handlers have run before it c
 
 from __future__ import annotations
 
-
 from napi_python import js
 
 TIMEOUT = 10

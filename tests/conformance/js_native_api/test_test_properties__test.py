@@ -42,8 +42,11 @@ def test_define_properties(node_addon):
     names = []
     obj = t
     while obj is not None:
-        names += [k for k, d in js.own_property_descriptors(obj).items()
-                  if isinstance(k, str) and d["enumerable"] and k not in names]
+        names += [
+            k
+            for k, d in js.own_property_descriptors(obj).items()
+            if isinstance(k, str) and d["enumerable"] and k not in names
+        ]
         obj = js.get_prototype(obj)
     assert "echo" in names
     assert "readwriteValue" in names

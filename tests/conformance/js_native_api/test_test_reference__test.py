@@ -101,16 +101,36 @@ def test_references(node_addon):
     assert finalize_count() == 0
     t.createReference(value, 1)
     del value
-    gc_until(addon, name="Strong reference, increment then decrement to weak reference", condition=lambda: finalize_count() == 0)
+    gc_until(
+        addon,
+        name="Strong reference, increment then decrement to weak reference",
+        condition=lambda: finalize_count() == 0,
+    )
     assert t.incrementRefcount() == 2
-    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-1)", condition=lambda: finalize_count() == 0)
+    gc_until(
+        addon,
+        name="Strong reference, increment then decrement to weak reference (cont.d-1)",
+        condition=lambda: finalize_count() == 0,
+    )
     assert t.decrementRefcount() == 1
-    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-2)", condition=lambda: finalize_count() == 0)
+    gc_until(
+        addon,
+        name="Strong reference, increment then decrement to weak reference (cont.d-2)",
+        condition=lambda: finalize_count() == 0,
+    )
     assert t.decrementRefcount() == 0
     # Collected: the reference is weak now.
-    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-3)", condition=lambda: finalize_count() == 1)
+    gc_until(
+        addon,
+        name="Strong reference, increment then decrement to weak reference (cont.d-3)",
+        condition=lambda: finalize_count() == 1,
+    )
     t.deleteReference()
-    gc_until(addon, name="Strong reference, increment then decrement to weak reference (cont.d-4)", condition=lambda: finalize_count() == 1)
+    gc_until(
+        addon,
+        name="Strong reference, increment then decrement to weak reference (cont.d-4)",
+        condition=lambda: finalize_count() == 1,
+    )
 
 
 def test_delete_reference_before_wrap_finalizer(node_addon):

@@ -67,7 +67,6 @@ def check_unicode(t, s, utf8_length, utf8_insufficient_idx):
         assert t.TestUtf16Insufficient(s) == s[:K_INSUFFICIENT_IDX]
 
 
-
 def test_ascii(node_addon):
     t = node_addon("js-native-api", "test_string")
     for s in ASCII_CASES:

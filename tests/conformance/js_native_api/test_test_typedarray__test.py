@@ -15,12 +15,32 @@ import pytest
 
 from napi_python import JSRangeError, js
 
-ARRAY_TYPES = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
-               "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array",
-               "BigUint64Array"]
-BYTES_PER_ELEMENT = {"Int8Array": 1, "Uint8Array": 1, "Uint8ClampedArray": 1, "Int16Array": 2,
-                     "Uint16Array": 2, "Int32Array": 4, "Uint32Array": 4, "Float32Array": 4,
-                     "Float64Array": 8, "BigInt64Array": 8, "BigUint64Array": 8}
+ARRAY_TYPES = [
+    "Int8Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Int16Array",
+    "Uint16Array",
+    "Int32Array",
+    "Uint32Array",
+    "Float32Array",
+    "Float64Array",
+    "BigInt64Array",
+    "BigUint64Array",
+]
+BYTES_PER_ELEMENT = {
+    "Int8Array": 1,
+    "Uint8Array": 1,
+    "Uint8ClampedArray": 1,
+    "Int16Array": 2,
+    "Uint16Array": 2,
+    "Int32Array": 4,
+    "Uint32Array": 4,
+    "Float32Array": 4,
+    "Float64Array": 8,
+    "BigInt64Array": 8,
+    "BigUint64Array": 8,
+}
 NON_BYTE_ARRAY_TYPES = ARRAY_TYPES[3:]
 
 

@@ -9,8 +9,6 @@ workers. Loading twice gives two hosts here (each `load_addon` starts its own ho
 from __future__ import annotations
 
 
-
-
 def test_hello_world(node_addon):
     binding = node_addon("node-api", "1_hello_world")
     assert binding.hello() == "world"

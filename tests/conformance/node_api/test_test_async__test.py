@@ -14,8 +14,6 @@ from __future__ import annotations
 import sys
 import threading
 
-import pytest
-
 TIMEOUT = 30
 TEST_EXCEPTION = "test_async_cb_exception"
 

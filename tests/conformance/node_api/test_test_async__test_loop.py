@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 TIMEOUT = 30
 ITERATIONS = 500
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from napi_python import js
 
 
-
 def to_string(buf) -> str:
     """buffer.toString(): UTF-8."""
     return bytes(buf).decode("utf-8")

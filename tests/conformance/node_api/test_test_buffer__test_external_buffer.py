@@ -7,7 +7,6 @@ closing must not crash."""
 from __future__ import annotations
 
 
-
 def test_external_buffer_survives_until_teardown(node_addon):
     binding = node_addon("node-api", "test_buffer")
     external_buffer = binding.newExternalBuffer()

@@ -13,7 +13,6 @@ import sys
 from napi_python import js
 
 
-
 def test_post_finalizer_exception(node_addon, monkeypatch):
     binding = node_addon("node-api", "test_buffer", "test_finalizer")
     reports = []

@@ -9,6 +9,7 @@ closing the addon tears the environment down, and the host's stdout is the test'
 from __future__ import annotations
 
 import logging
+
 from ..helpers import host_output
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from napi_python import load_addon
 
 from ..conftest import addon_file

@@ -16,6 +16,7 @@ import threading
 import pytest
 
 from napi_python import js
+
 from ..helpers import host_output
 
 TIMEOUT = 30

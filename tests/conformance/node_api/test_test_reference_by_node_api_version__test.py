@@ -32,8 +32,9 @@ def same(a, b) -> bool:
 
 def run_tests(addon, is_version8, is_local_symbol):
     def make_entries():
-        symbol_value = (js.symbol(addon, "test_symbol_local") if is_local_symbol
-                        else js.symbol_for(addon, "test_symbol_global"))
+        symbol_value = (
+            js.symbol(addon, "test_symbol_local") if is_local_symbol else js.symbol_for(addon, "test_symbol_global")
+        )
         # Position in the list is the napi_valuetype number (see CreateRef in the addon).
         return [
             {"value": js.undefined, "canBeWeak": False, "canBeRefV8": False},
@@ -41,8 +42,12 @@ def run_tests(addon, is_version8, is_local_symbol):
             {"value": False, "canBeWeak": False, "canBeRefV8": False},
             {"value": 42, "canBeWeak": False, "canBeRefV8": False},
             {"value": "test_string", "canBeWeak": False, "canBeRefV8": False},
-            {"value": symbol_value, "canBeWeak": is_local_symbol, "canBeRefV8": True,
-             "isAlwaysStrong": not is_local_symbol},
+            {
+                "value": symbol_value,
+                "canBeWeak": is_local_symbol,
+                "canBeRefV8": True,
+                "isAlwaysStrong": not is_local_symbol,
+            },
             {"value": js.object(addon, x=1, y=2), "canBeWeak": True, "canBeRefV8": True},
             {"value": lambda x, y: x + y, "canBeWeak": True, "canBeRefV8": True},
             {"value": addon.createExternal(), "canBeWeak": True, "canBeRefV8": True},

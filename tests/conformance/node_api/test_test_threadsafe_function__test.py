@@ -44,8 +44,7 @@ def test_without_js_marshaller(node_addon):
     assert set(arg_counts) == {0}
 
 
-def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_queue_size=None,
-                       launch_secondary=False):
+def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_queue_size=None, launch_secondary=False):
     array = []
     stopped = threading.Event()
 
@@ -88,10 +87,14 @@ CASES = [
 @pytest.mark.parametrize("starter,quit_after,abort,queue,secondary,complete", CASES)
 def test_with_js_marshaller(node_addon, starter, quit_after, abort, queue, secondary, complete):
     binding = node_addon("node-api", "test_threadsafe_function")
-    sizes = {"ARRAY_LENGTH": binding.ARRAY_LENGTH, "MAX_QUEUE_SIZE": binding.MAX_QUEUE_SIZE,
-             "HALF_ARRAY_LENGTH": binding.ARRAY_LENGTH >> 1}
-    result = with_js_marshaller(binding, starter, sizes.get(quit_after, quit_after), abort,
-                                sizes.get(queue, queue), secondary)
+    sizes = {
+        "ARRAY_LENGTH": binding.ARRAY_LENGTH,
+        "MAX_QUEUE_SIZE": binding.MAX_QUEUE_SIZE,
+        "HALF_ARRAY_LENGTH": binding.ARRAY_LENGTH >> 1,
+    }
+    result = with_js_marshaller(
+        binding, starter, sizes.get(quit_after, quit_after), abort, sizes.get(queue, queue), secondary
+    )
     if complete:
         assert result == expected_array(binding)
     else:

@@ -173,11 +173,9 @@ fn table(rt: &Runtime, this: &Value, kind: Kind, method: &str) -> JsResult<(Obje
     match (super::class_of(rt, this), this) {
         (Some(ObjectClass::Set(t)), Value::Object(id)) if kind == Kind::Set => Ok((*id, t)),
         (Some(ObjectClass::Map(t)), Value::Object(id)) if kind == Kind::Map => Ok((*id, t)),
-        _ => Err(rt.type_error(format!(
-            "Method {}.prototype.{method} called on incompatible receiver {}",
-            kind.name(),
-            describe(rt, this)
-        ))),
+        _ => {
+            Err(rt.type_error(format!("Method {}.prototype.{method} called on incompatible receiver {}", kind.name(), describe(rt, this))))
+        }
     }
 }
 
@@ -487,13 +485,22 @@ mod tests {
     fn misuse_throws_v8_messages() {
         let rt = runtime();
         let cases = [
-            (new_of(&rt, "Set", &[Value::Number(5.0)]), "TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))"),
+            (
+                new_of(&rt, "Set", &[Value::Number(5.0)]),
+                "TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))",
+            ),
             (new_of(&rt, "Set", &[parse(&rt, "{}")]), "TypeError: object is not iterable (cannot read property Symbol(Symbol.iterator))"),
             (new_of(&rt, "Map", &[parse(&rt, "[1]")]), "TypeError: Iterator value 1 is not an entry object"),
             (new_of(&rt, "Map", &[parse(&rt, "[[1,2],3]")]), "TypeError: Iterator value 3 is not an entry object"),
             (rt.call(&global(&rt, "Set"), Value::Undefined, &[]), "TypeError: Constructor Set requires 'new'"),
-            (rt.call(&global(&rt, "Map.prototype.get"), parse(&rt, "{}"), &[]), "TypeError: Method Map.prototype.get called on incompatible receiver #<Object>"),
-            (rt.call(&global(&rt, "Set.prototype.add"), parse(&rt, "[]"), &[]), "TypeError: Method Set.prototype.add called on incompatible receiver [object Array]"),
+            (
+                rt.call(&global(&rt, "Map.prototype.get"), parse(&rt, "{}"), &[]),
+                "TypeError: Method Map.prototype.get called on incompatible receiver #<Object>",
+            ),
+            (
+                rt.call(&global(&rt, "Set.prototype.add"), parse(&rt, "[]"), &[]),
+                "TypeError: Method Set.prototype.add called on incompatible receiver [object Array]",
+            ),
         ];
         for (result, expected) in cases {
             assert_eq!(thrown(&rt, result), expected);

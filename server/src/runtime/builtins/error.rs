@@ -24,7 +24,9 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(realm.error_prototype, "toString", 0, error_to_string);
     // The native errors Node-API has no constructor function for: plain Errors whose
     // prototype (found through the constructor called) names them.
-    for (name, ctor) in [("ReferenceError", reference_error_ctor as BuiltinFn), ("URIError", uri_error_ctor), ("EvalError", eval_error_ctor)] {
+    for (name, ctor) in
+        [("ReferenceError", reference_error_ctor as BuiltinFn), ("URIError", uri_error_ctor), ("EvalError", eval_error_ctor)]
+    {
         let proto = b.heap.new_object(ObjectClass::Plain, Some(realm.error_prototype));
         b.constructor(realm.global, name, 1, ctor, proto);
         b.value(proto, "name", Value::str(name));
@@ -75,7 +77,11 @@ fn construct(rt: &Runtime, kind: ErrorKind, args: &[Value], new_target: Option<O
     if let Value::Object(opts) = arg(args, 1) {
         if rt.has(opts, &super::super::property::PropertyKey::name("cause")) {
             let cause = rt.get_named(&Value::Object(opts), "cause")?;
-            rt.heap.borrow_mut().put(id, super::super::property::PropertyKey::name("cause"), super::super::property::Property::hidden(cause));
+            rt.heap.borrow_mut().put(
+                id,
+                super::super::property::PropertyKey::name("cause"),
+                super::super::property::Property::hidden(cause),
+            );
         }
     }
     debug_assert!(matches!(rt.heap.borrow().obj(id).class, ObjectClass::Error));

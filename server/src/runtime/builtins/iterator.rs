@@ -154,10 +154,9 @@ pub fn iterate(rt: &Runtime, iterable: &Value, mut each: impl FnMut(Value) -> Js
         v => rt.get(v, &PropertyKey::Symbol(rt.realm.symbol_iterator))?,
     };
     if !rt.is_callable(&method) {
-        return Err(rt.type_error(format!(
-            "{} is not iterable (cannot read property Symbol(Symbol.iterator))",
-            describe_operand(rt, iterable)
-        )));
+        return Err(
+            rt.type_error(format!("{} is not iterable (cannot read property Symbol(Symbol.iterator))", describe_operand(rt, iterable)))
+        );
     }
     let iterator = rt.call(&method, iterable.clone(), &[])?;
     if !matches!(iterator, Value::Object(_)) {

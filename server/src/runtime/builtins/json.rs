@@ -266,10 +266,8 @@ mod tests {
         rt.set_named(&obj, "a", Value::Undefined).unwrap();
         assert_eq!(stringify_with(&rt, &[obj]), "{}");
         // node: JSON.stringify([new String("s"), new Number(3), new Boolean(false)]) -> ["s",3,false]
-        let wrapped: Vec<Value> = [Value::str("s"), Value::Number(3.0), Value::Bool(false)]
-            .iter()
-            .map(|p| Value::Object(rt.to_object(p).unwrap()))
-            .collect();
+        let wrapped: Vec<Value> =
+            [Value::str("s"), Value::Number(3.0), Value::Bool(false)].iter().map(|p| Value::Object(rt.to_object(p).unwrap())).collect();
         assert_eq!(stringify_with(&rt, &[Value::Object(rt.new_array(wrapped))]), r#"["s",3,false]"#);
         assert!(matches!(call(&rt, "JSON.stringify", &[Value::Undefined]).unwrap(), Value::Undefined));
     }

@@ -361,7 +361,10 @@ mod tests {
             ("[1,", "Unexpected end of JSON input"),
             ("\u{a0}1", "Unexpected token '\u{a0}', \"\u{a0}1\" is not valid JSON"),
             (r#"{"aaaaaaaaaaaaaaaaaaaaaaa": x}"#, r#"Unexpected token 'x', ..."aaaaaaa": x}" is not valid JSON"#),
-            (r#"{"aaaa": x, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb":1}"#, r#"Unexpected token 'x', "{"aaaa": x, "bbbbbb"... is not valid JSON"#),
+            (
+                r#"{"aaaa": x, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb":1}"#,
+                r#"Unexpected token 'x', "{"aaaa": x, "bbbbbb"... is not valid JSON"#,
+            ),
             ("[1,2,3,4,5,6,7,8,9,10,11,12,x]", r#"Unexpected token 'x', ...",10,11,12,x]" is not valid JSON"#),
         ];
         for (text, message) in cases {

@@ -22,7 +22,11 @@ fn to_property_descriptor(rt: &Runtime, v: &Value) -> JsResult<Descriptor> {
         return Err(rt.type_error(format!("Property description must be an object: {}", describe(rt, v))));
     };
     let field = |name: &str| -> JsResult<Option<Value>> {
-        if rt.has(*obj, &PropertyKey::name(name)) { rt.get_named(v, name).map(Some) } else { Ok(None) }
+        if rt.has(*obj, &PropertyKey::name(name)) {
+            rt.get_named(v, name).map(Some)
+        } else {
+            Ok(None)
+        }
     };
     let accessor = |name: &str, what: &str| -> JsResult<Option<Option<ObjectId>>> {
         Ok(match field(name)? {
@@ -186,14 +190,14 @@ mod tests {
             thrown(&rt, call(&rt, "Object.create", &[Value::Number(1.0)])),
             "TypeError: Object prototype may only be an Object or null: 1"
         );
-        assert_eq!(
-            thrown(&rt, call(&rt, "Object.create", &[])),
-            "TypeError: Object prototype may only be an Object or null: undefined"
-        );
+        assert_eq!(thrown(&rt, call(&rt, "Object.create", &[])), "TypeError: Object prototype may only be an Object or null: undefined");
         // A bad descriptor defines nothing (all are read first).
         let target = parse(&rt, "{}");
         let bad = parse(&rt, r#"{"ok":{"value":1,"enumerable":true},"bad":1}"#);
-        assert_eq!(thrown(&rt, call(&rt, "Object.defineProperties", &[target.clone(), bad])), "TypeError: Property description must be an object: 1");
+        assert_eq!(
+            thrown(&rt, call(&rt, "Object.defineProperties", &[target.clone(), bad])),
+            "TypeError: Property description must be an object: 1"
+        );
         assert_eq!(json(&rt, &target), "{}");
     }
 }

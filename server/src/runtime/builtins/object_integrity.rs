@@ -25,7 +25,8 @@ fn set_integrity(rt: &Runtime, args: &[Value], freeze: bool) -> JsResult<Value> 
     if let Value::Object(obj) = v {
         // The host keeps typed array elements in the buffer, not as properties, so they cannot be
         // made read-only; V8 refuses the same case.
-        let has_elements = matches!(rt.heap.borrow().get(obj).map(|o| &o.class), Some(ObjectClass::View(view)) if view.kind.is_some() && view.length > 0);
+        let has_elements =
+            matches!(rt.heap.borrow().get(obj).map(|o| &o.class), Some(ObjectClass::View(view)) if view.kind.is_some() && view.length > 0);
         if freeze && has_elements {
             return Err(rt.type_error("Cannot freeze array buffer views with elements".into()));
         }
@@ -57,9 +58,7 @@ fn test_integrity(rt: &Runtime, args: &[Value], frozen: bool) -> Value {
     let Value::Object(obj) = arg(args, 0) else { return Value::Bool(true) };
     let heap = rt.heap.borrow();
     let Some(o) = heap.get(obj) else { return Value::Bool(true) };
-    let locked = |p: &super::super::property::Property| {
-        !(p.configurable || frozen && matches!(p.slot, Slot::Data(_)) && p.writable)
-    };
+    let locked = |p: &super::super::property::Property| !(p.configurable || frozen && matches!(p.slot, Slot::Data(_)) && p.writable);
     Value::Bool(!o.extensible && o.props.values().all(locked))
 }
 
@@ -146,7 +145,10 @@ mod tests {
             (vec![a.clone(), b.clone()], "TypeError: Cyclic __proto__ value"),
             (vec![Value::Null, a.clone()], "TypeError: Object.setPrototypeOf called on null or undefined"),
             (vec![a.clone(), Value::Number(1.0)], "TypeError: Object prototype may only be an Object or null: 1"),
-            (vec![Value::Object(rt.realm.object_prototype), a.clone()], "TypeError: Immutable prototype object 'Object.prototype' cannot have their prototype set"),
+            (
+                vec![Value::Object(rt.realm.object_prototype), a.clone()],
+                "TypeError: Immutable prototype object 'Object.prototype' cannot have their prototype set",
+            ),
         ];
         for (args, expected) in cases {
             assert_eq!(thrown(&rt, call(&rt, "Object.setPrototypeOf", &args)), expected);

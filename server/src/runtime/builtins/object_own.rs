@@ -19,12 +19,7 @@ pub fn install(b: &mut Builder, object: ObjectId) {
 
 fn keys_array(rt: &Runtime, args: &[Value], symbols: bool) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
-    let keys = rt
-        .own_keys(obj)
-        .iter()
-        .filter(|k| matches!(k, PropertyKey::Symbol(_)) == symbols)
-        .map(PropertyKey::to_value)
-        .collect();
+    let keys = rt.own_keys(obj).iter().filter(|k| matches!(k, PropertyKey::Symbol(_)) == symbols).map(PropertyKey::to_value).collect();
     Ok(Value::Object(rt.new_array(keys)))
 }
 

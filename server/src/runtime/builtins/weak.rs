@@ -189,8 +189,14 @@ mod tests {
             (method(&rt, &ws, "add", &[Value::str("x")]), "TypeError: Invalid value used in weak set"),
             (rt.call(&global(&rt, "WeakMap"), Value::Undefined, &[]), "TypeError: Constructor WeakMap requires 'new'"),
             (new_of(&rt, "WeakMap", &[parse(&rt, "[1]")]), "TypeError: Iterator value 1 is not an entry object"),
-            (rt.call(&global(&rt, "WeakMap.prototype.get"), parse(&rt, "{}"), &[]), "TypeError: Method WeakMap.prototype.get called on incompatible receiver #<Object>"),
-            (rt.call(&global(&rt, "WeakSet.prototype.add"), w, &[]), "TypeError: Method WeakSet.prototype.add called on incompatible receiver #<WeakMap>"),
+            (
+                rt.call(&global(&rt, "WeakMap.prototype.get"), parse(&rt, "{}"), &[]),
+                "TypeError: Method WeakMap.prototype.get called on incompatible receiver #<Object>",
+            ),
+            (
+                rt.call(&global(&rt, "WeakSet.prototype.add"), w, &[]),
+                "TypeError: Method WeakSet.prototype.add called on incompatible receiver #<WeakMap>",
+            ),
         ];
         for (result, expected) in cases {
             assert_eq!(thrown(&rt, result), expected);
