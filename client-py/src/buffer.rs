@@ -9,7 +9,7 @@
 use std::ffi::{c_int, CStr};
 use std::sync::Arc;
 
-use napi_protocol::shm::Mapping;
+use napi_link::shm::Mapping;
 use napi_protocol::BufferKind;
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;

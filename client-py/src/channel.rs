@@ -390,7 +390,7 @@ impl Channel {
         if !self.wire.watchable() {
             return None;
         }
-        napi_protocol::spin::spin_until(|| self.wire.ready(), HELD_SPIN);
+        napi_link::spin::spin_until(|| self.wire.ready(), HELD_SPIN);
         self.next_for(chain, false)
     }
 

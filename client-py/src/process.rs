@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use napi_protocol::shm::Rings;
+use napi_link::shm::Rings;
 
 use crate::output::{Output, Stream};
 

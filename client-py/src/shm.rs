@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
-use napi_protocol::shm::{alloc, Allocator, Mapping, OwnSegment};
+use napi_link::shm::{alloc, Allocator, Mapping, OwnSegment};
 use napi_protocol::{Region, SegmentOwner};
 
 use crate::pending::Pending;

@@ -1,15 +1,12 @@
 //! The wire protocol between `napi-hostd` and `napi_python`.
 //!
-//! Types, framing and the codec configuration, plus the shared-memory pieces both ends use
-//! ([`shm`]: segments, block bookkeeping, descriptor passing). No threads. See [`message`] for
-//! the conversation and [`value`] for how values travel.
+//! Types, their encoding and the frame format: no I/O and no threads (how frames travel, over
+//! shared-memory rings and sockets, is the `napi-link` crate's). See [`message`] for the
+//! conversation and [`value`] for how values travel.
 
 pub mod codec;
 pub mod frame;
-pub mod link;
 pub mod message;
-pub mod shm;
-pub mod spin;
 pub mod value;
 
 pub use codec::Wire;

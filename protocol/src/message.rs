@@ -8,7 +8,7 @@
 //! [`ClientMessage::CallbackResult`]. That thread may send nested requests on the same chain
 //! before it answers, to any depth.
 
-use serde::{Deserialize, Serialize};
+use bincode::{Decode, Encode};
 
 use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 
@@ -33,7 +33,8 @@ pub type ChainId = u64;
 pub type CallId = u64;
 
 /// Messages from the client to the host.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 #[non_exhaustive]
 pub enum ClientMessage {
     Request(Request),
@@ -55,7 +56,8 @@ pub enum ClientMessage {
 }
 
 /// A request from the client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 pub struct Request {
     pub id: RequestId,
     pub chain: ChainId,
@@ -70,7 +72,8 @@ pub struct Request {
 
 /// What a request asks the host to do. Targets and keys are [`Value`]s so that any value Python
 /// holds (a proxy, a string, a symbol) can be named.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 #[non_exhaustive]
 pub enum Op {
     /// Load an addon and answer with its exports.
@@ -137,7 +140,8 @@ pub enum Op {
 }
 
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 pub struct Descriptor {
     pub value: Option<Value>,
     pub get: Option<Value>,
@@ -148,7 +152,8 @@ pub struct Descriptor {
 }
 
 /// Messages from the host to the client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 #[non_exhaustive]
 pub enum ServerMessage {
     /// Sent once, first. `protections` names the confinement in force in the host (process
@@ -181,7 +186,8 @@ pub enum ServerMessage {
 }
 
 /// How a request ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 #[non_exhaustive]
 pub enum Outcome {
     Ok(Value),
@@ -192,7 +198,8 @@ pub enum Outcome {
 }
 
 /// A JavaScript exception, with what Python needs to build an exception class without asking.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 pub struct Thrown {
     /// The thrown value itself (an error object by reference, or a primitive).
     pub value: Value,
@@ -203,7 +210,8 @@ pub struct Thrown {
 }
 
 /// The parts of a JS `Error` that Python exceptions carry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[bincode(decode_context = "crate::codec::Limits")]
 pub struct ErrorInfo {
     pub name: String,
     pub message: String,
@@ -213,13 +221,13 @@ pub struct ErrorInfo {
 }
 
 /// A request the host could not carry out.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct Failure {
     pub kind: FailureKind,
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 #[non_exhaustive]
 pub enum FailureKind {
     /// The addon could not be loaded (missing file, not a library, no entry point, init threw).
@@ -230,13 +238,9 @@ pub enum FailureKind {
     BadRequest,
 }
 
-impl FailureKind {
-    /// Every kind, in declaration order: a kind's index here is its number on the wire.
-    pub const ALL: [FailureKind; 3] = [FailureKind::Load, FailureKind::StaleObject, FailureKind::BadRequest];
-}
 
 /// A Python exception raised by a callback, as the host sees it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct PyException {
     /// The exception object, so the client can re-raise the very same exception if the addon
     /// lets it propagate.

@@ -4,18 +4,18 @@
 //! plain data objects, sets, dates, buffer bytes) and by reference otherwise: a [`JsRef`] names an
 //! object that stays in the host's heap, a [`PyRef`] names a Python object that stays in the client.
 
-use serde::{Deserialize, Serialize};
+use bincode::{Decode, Encode};
 
 /// Identifies an object in the host's heap for as long as the client holds it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
 pub struct ObjectId(pub u64);
 
 /// Identifies a Python object held by the client's table of exported objects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
 pub struct PyRef(pub u64);
 
 /// What kind of host object a [`JsRef`] names, so the client can pick a proxy type without asking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 #[non_exhaustive]
 pub enum RefKind {
     Object,
@@ -32,23 +32,9 @@ pub enum RefKind {
     Remote,
 }
 
-impl RefKind {
-    /// Every kind, in declaration order: a kind's index here is its number on the wire.
-    pub const ALL: [RefKind; 9] = [
-        RefKind::Object,
-        RefKind::Array,
-        RefKind::Function,
-        RefKind::Class,
-        RefKind::Error,
-        RefKind::Symbol,
-        RefKind::External,
-        RefKind::Promise,
-        RefKind::Remote,
-    ];
-}
 
 /// A reference to an object that lives in the host.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct JsRef {
     pub id: ObjectId,
     pub kind: RefKind,
@@ -61,7 +47,7 @@ pub struct JsRef {
 
 /// The element type of a buffer-like value; mirrors `napi_typedarray_type` plus the
 /// non-typed-array kinds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 #[non_exhaustive]
 pub enum BufferKind {
     Int8,
@@ -82,7 +68,7 @@ pub enum BufferKind {
 }
 
 impl BufferKind {
-    /// Every kind, in declaration order: a kind's index here is its number on the wire.
+    /// Every kind.
     pub const ALL: [BufferKind; 15] = [
         BufferKind::Int8,
         BufferKind::Uint8,
@@ -113,14 +99,14 @@ impl BufferKind {
 }
 
 /// Which process made a shared-memory segment (each numbers its own).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
 pub enum SegmentOwner {
     Host,
     Client,
 }
 
 /// A range of bytes in a shared-memory segment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
 pub struct Region {
     pub owner: SegmentOwner,
     pub segment: u32,
@@ -130,14 +116,14 @@ pub struct Region {
 
 /// A BigInt as sign and magnitude in little-endian 64-bit words (the layout of
 /// `napi_get_value_bigint_words`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct BigIntValue {
     pub negative: bool,
     pub words: Vec<u64>,
 }
 
 /// A value crossing the boundary in either direction.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Value {
     Undefined,

@@ -51,14 +51,14 @@ fn parse_args() -> Result<Args, String> {
 
 /// Maps the client's rings from descriptor `fd` (then closed: the mapping keeps the memory),
 /// with the checks of any segment the client sends (sealed, large enough).
-fn map_rings(fd: i32) -> std::io::Result<napi_protocol::shm::Rings> {
+fn map_rings(fd: i32) -> std::io::Result<napi_link::shm::Rings> {
     // SAFETY: fcntl only reads the descriptor's flags.
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: an open descriptor (checked above) this process was given and nothing else wraps.
     let file = unsafe { OwnedFd::from_raw_fd(fd) };
-    napi_protocol::shm::Rings::of_peer(std::os::fd::AsFd::as_fd(&file))
+    napi_link::shm::Rings::of_peer(std::os::fd::AsFd::as_fd(&file))
 }
 
 /// The event socket, the descriptor after the main one, when the client passed one (a host

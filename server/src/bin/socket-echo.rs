@@ -22,7 +22,7 @@ fn echo(stream: &mut UnixStream, spin: bool) -> std::io::Result<()> {
     loop {
         if spin {
             use std::os::fd::AsRawFd;
-            napi_protocol::spin::spin_until_readable(&[stream.as_raw_fd()], napi_protocol::spin::SPIN);
+            napi_link::spin::spin_until_readable(&[stream.as_raw_fd()], napi_link::spin::SPIN);
         }
         let mut header = [0u8; 4];
         match stream.read_exact(&mut header) {

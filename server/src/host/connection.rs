@@ -6,9 +6,10 @@
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
-use napi_protocol::frame::{encode, FrameError, FrameReader, FrameWriter};
-use napi_protocol::link::{over_rings, Also, Inbound, Outbound, Side, SocketIn, SocketOut, Woken};
-use napi_protocol::shm::{send_with_fd, Rings};
+use napi_protocol::frame::{encode, FrameError};
+use napi_link::frames::{FrameReader, FrameWriter};
+use napi_link::streams::{over_rings, Also, Inbound, Outbound, Side, SocketIn, SocketOut, Woken};
+use napi_link::shm::{send_with_fd, Rings};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 use super::port::Port;

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use napi_protocol::spin::{spin_until, SPIN};
+use napi_link::spin::{spin_until, SPIN};
 use napi_protocol::{Outcome, ServerMessage};
 
 use crate::sync::lock;

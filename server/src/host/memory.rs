@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use napi_protocol::frame::FrameError;
-use napi_protocol::spin::{spin_until, SPIN};
+use napi_link::spin::{spin_until, SPIN};
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 
 use super::direct::{self, JsLock};

@@ -79,7 +79,7 @@ impl Host {
     pub fn over_sockets(
         stream: UnixStream,
         events: Option<UnixStream>,
-        rings: Option<napi_protocol::shm::Rings>,
+        rings: Option<napi_link::shm::Rings>,
     ) -> std::io::Result<Rc<Host>> {
         Ok(Host::new(Box::new(Connection::new(stream, events, rings)?), None))
     }
@@ -393,7 +393,7 @@ impl Host {
             if left.is_zero() {
                 break;
             }
-            if napi_protocol::spin::one_cpu() {
+            if napi_link::spin::one_cpu() {
                 // The work's thread needs this very CPU: handing it over at once costs less
                 // than sleeping on the event queue and being woken by the post (which, on one
                 // CPU, also preempts the worker before it is done).
@@ -402,7 +402,7 @@ impl Host {
                     unsafe { libc::sched_yield() };
                     continue;
                 }
-            } else if !napi_protocol::spin::spin_until(|| !self.rt.events.is_empty(), left) {
+            } else if !napi_link::spin::spin_until(|| !self.rt.events.is_empty(), left) {
                 // Looked at, not slept on (D43): the post's wake-up of a sleeper costs more on a
                 // VM than the whole linger, and its caller waits for this reply anyway.
                 break;

@@ -3,7 +3,7 @@
 //! buffer owns. Each is a `BadRequest`, never a panic, and a refused upload's block still goes
 //! back to the client.
 
-use napi_protocol::shm::OwnSegment;
+use napi_link::shm::OwnSegment;
 use napi_protocol::{self as proto, BufferKind, FailureKind, Region, SegmentOwner};
 
 use super::from_wire;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Once, OnceLock};
 use std::time::Duration;
 
-use napi_protocol::spin::{spin_until, SPIN};
+use napi_link::spin::{spin_until, SPIN};
 
 use super::callback::call_into_module;
 use super::entry::{self, fail, out, Cx, Fail, NapiResult, OrStatus};

@@ -14,7 +14,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
-use napi_protocol::shm::{alloc, Allocator, Mapping, OwnSegment};
+use napi_link::shm::{alloc, Allocator, Mapping, OwnSegment};
 use napi_protocol::{Region, SegmentOwner};
 
 use super::heap::ObjectId;

@@ -13,7 +13,7 @@
 //! is an error for the caller to treat as a protocol error. The bytes themselves are whatever
 //! the frame decoder makes of them.
 //!
-//! Waking a consumer that went to sleep is the caller's business (`crate::link`): the consumer
+//! Waking a consumer that went to sleep is the caller's business (`crate::streams`): the consumer
 //! raises its `sleeping` flag before it sleeps and looks once more; the producer, after
 //! publishing, looks at the flag and reports that the consumer needs a wake-up.
 

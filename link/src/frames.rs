@@ -1,4 +1,5 @@
-//! Buffered frame streams: a reader that decodes each frame where it lies in its buffer, and a
+//! Frames read from and written to byte streams: one at a time (`read_message`,
+//! `write_message`), or buffered: a reader that decodes each frame where it lies in its buffer, and a
 //! writer that encodes frames straight into the buffer it sends (D47).
 //!
 //! `BufReader` and `BufWriter` around `read_message` and `write_message` cost a call two
@@ -8,8 +9,64 @@
 
 use std::io::{self, Read, Write};
 
-use super::{decode, encode_into, read_body, FrameError, HEADER_LEN};
-use crate::codec::Wire;
+use napi_protocol::frame::{decode, encode, encode_into, FrameError, HEADER_LEN, TYPICAL_FRAME};
+use napi_protocol::Wire;
+
+/// Writes one message as a frame.
+pub fn write_message<T: Wire>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
+    let frame = encode(msg)?;
+    w.write_all(&frame)?;
+    Ok(())
+}
+
+/// Reads one frame's payload, refusing lengths above `max` before allocating.
+pub fn read_payload(r: &mut impl Read, max: usize) -> Result<Vec<u8>, FrameError> {
+    let len = read_header(r, max)?;
+    let mut payload = vec![0u8; len];
+    read_body(r, &mut payload)?;
+    Ok(payload)
+}
+
+/// Reads a frame's header: the payload's length, refused above `max`.
+fn read_header(r: &mut impl Read, max: usize) -> Result<usize, FrameError> {
+    let mut header = [0u8; HEADER_LEN];
+    let mut got = 0;
+    while got < HEADER_LEN {
+        match r.read(&mut header[got..]) {
+            Ok(0) if got == 0 => return Err(FrameError::Closed),
+            Ok(0) => return Err(FrameError::Truncated),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let len = u32::from_le_bytes(header) as usize;
+    if len > max {
+        return Err(FrameError::TooLarge { len, max });
+    }
+    Ok(len)
+}
+
+fn read_body(r: &mut impl Read, payload: &mut [u8]) -> Result<(), FrameError> {
+    r.read_exact(payload).map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => FrameError::Truncated,
+        _ => FrameError::Io(e),
+    })
+}
+
+/// Reads and decodes one message. A typical one is read into the stack, not the heap: the
+/// allocation cost about as much as decoding it.
+pub fn read_message<T: Wire>(r: &mut impl Read, max: usize) -> Result<T, FrameError> {
+    let len = read_header(r, max)?;
+    if len <= TYPICAL_FRAME {
+        let mut small = [0u8; TYPICAL_FRAME];
+        read_body(r, &mut small[..len])?;
+        return decode(&small[..len]);
+    }
+    let mut payload = vec![0u8; len];
+    read_body(r, &mut payload)?;
+    decode(&payload)
+}
 
 /// A buffer kept after a large message shrinks back to this.
 const KEPT: usize = 64 << 10;
@@ -158,7 +215,8 @@ impl<W: Write> FrameWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Outcome, ServerMessage, Value};
+    use napi_protocol::{Outcome, ServerMessage, Value};
+    use std::io::Cursor;
 
     /// A stream that hands out at most `step` bytes per read, as a socket may.
     struct Trickle<'a> {
@@ -242,5 +300,19 @@ mod tests {
         assert!(w.buf.capacity() <= KEPT);
         let mut r = FrameReader::new(&w.get_ref()[..], 256, 2 << 20);
         assert_eq!(r.read::<ServerMessage>().unwrap(), reply(1, 1 << 20));
+    }
+
+    #[test]
+    fn oversized_frame_is_refused_before_allocation() {
+        let header = (u32::MAX).to_le_bytes();
+        let err = read_payload(&mut Cursor::new(header.to_vec()), 1024).unwrap_err();
+        assert!(matches!(err, FrameError::TooLarge { len, max: 1024 } if len == u32::MAX as usize));
+    }
+
+    #[test]
+    fn truncated_and_closed_streams_are_distinguished() {
+        assert!(matches!(read_payload(&mut Cursor::new(vec![]), 64), Err(FrameError::Closed)));
+        assert!(matches!(read_payload(&mut Cursor::new(vec![5, 0]), 64), Err(FrameError::Truncated)));
+        assert!(matches!(read_payload(&mut Cursor::new(vec![5, 0, 0, 0, 1]), 64), Err(FrameError::Truncated)));
     }
 }

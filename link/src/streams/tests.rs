@@ -1,5 +1,6 @@
 use super::*;
-use crate::frame::{read_message, write_message, FrameError};
+use crate::frames::{read_message, write_message};
+use napi_protocol::frame::FrameError;
 use crate::shm::ring::RING_CAPACITY;
 use crate::shm::OwnSegment;
 use std::os::fd::AsFd;
@@ -129,7 +130,7 @@ fn descriptors_reach_the_reader_before_their_announcement() {
         .collect();
     for (i, s) in segments.iter().enumerate() {
         write_message(&mut to_host, &(i as u32)).unwrap();
-        to_host.write_with_fd(&crate::frame::encode(&(100 + i as u32)).unwrap(), s.fd.as_fd()).unwrap();
+        to_host.write_with_fd(&napi_protocol::frame::encode(&(100 + i as u32)).unwrap(), s.fd.as_fd()).unwrap();
     }
     for i in 0..3u32 {
         assert_eq!(read_message::<u32>(&mut from_client, 64).unwrap(), i);
