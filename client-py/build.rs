@@ -1,13 +1,13 @@
 //! The extension carries the Node-API runtime for in-process hosts (`isolated=False`, D32): an
 //! addon `dlopen`ed into Python resolves its `napi_*` imports against the extension, so the
-//! extension exports every function of `server/napi-exports.txt`, as `napi-hostd` does (D3).
+//! extension exports every function of `server/napi/napi-exports.txt`, as `napi-hostd` does (D3).
 
-include!("../server/exports_list.rs");
+include!("../server/napi/exports_list.rs");
 
 fn main() {
-    let list = std::fs::read_to_string("../server/napi-exports.txt").expect("server/napi-exports.txt");
-    println!("cargo:rerun-if-changed=../server/napi-exports.txt");
-    println!("cargo:rerun-if-changed=../server/exports_list.rs");
+    let list = std::fs::read_to_string("../server/napi/napi-exports.txt").expect("server/napi/napi-exports.txt");
+    println!("cargo:rerun-if-changed=../server/napi/napi-exports.txt");
+    println!("cargo:rerun-if-changed=../server/napi/exports_list.rs");
     // rustc exports the `#[no_mangle]` functions of the crates a cdylib links (its version
     // script); this makes sure each is linked in.
     keep_all(&exported_functions(&list), "cdylib");

@@ -22,7 +22,7 @@ from napi_python import AddonCrashedError
 pytestmark = pytest.mark.isolated_only
 
 # Pages of the rings: a frame this large streams through the ring in pieces (RING_CAPACITY in
-# protocol/src/shm/ring.rs is 1 MiB).
+# link/src/shm/ring.rs is 1 MiB).
 LARGER_THAN_THE_RING = 3 * (1 << 20) + 12345
 
 

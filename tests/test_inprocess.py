@@ -36,7 +36,7 @@ def test_the_extension_exports_every_node_api_function():
     """An addon dlopen'ed into Python resolves its napi_* imports against the extension."""
     listed = {
         line.split("\t")[0]
-        for line in (Path(__file__).parent.parent / "server" / "napi-exports.txt").read_text().splitlines()
+        for line in (Path(__file__).parent.parent / "server" / "napi" / "napi-exports.txt").read_text().splitlines()
         if line and not line.startswith("#")
     }
     nm = subprocess.run(

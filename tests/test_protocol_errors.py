@@ -71,7 +71,7 @@ def test_the_host_refuses_to_run_without_a_socket():
     assert b"not a socket" in proc.stderr
 
 
-# The shared-memory rings of the isolated fast path (protocol/src/shm/ring.rs, D34), as the
+# The shared-memory rings of the isolated fast path (link/src/shm/ring.rs, D34), as the
 # client makes them: a control page (per ring, at 384-byte steps: write index, read index 128
 # bytes on, sleeping flag 256 bytes on), then 1 MiB for the client's bytes, then 1 MiB for the
 # host's.

@@ -15,12 +15,12 @@ from conftest import ROOT
 
 from napi_python import hostd_path
 
-EXPORTS = ROOT / "server" / "napi-exports.txt"
+EXPORTS = ROOT / "server" / "napi" / "napi-exports.txt"
 # The project's shared folder sits beside the checkout (as in CI); NAPI_SHARED overrides.
 FUNCTIONS_TSV = Path(os.environ.get("NAPI_SHARED", ROOT.parent / "shared")) / "napi_functions.tsv"
 
 # What remains to implement. This list shrinks as issues land; a function that gets implemented
-# must be removed here and marked "implemented" in server/napi-exports.txt.
+# must be removed here and marked "implemented" in server/napi/napi-exports.txt.
 NOT_IMPLEMENTED_YET: list[str] = []
 
 

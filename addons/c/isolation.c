@@ -164,7 +164,7 @@ static napi_value Call(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* The shared-memory rings of the isolated fast path (protocol/src/shm/ring.rs, D34): the memory
+/* The shared-memory rings of the isolated fast path (link/src/shm/ring.rs, D34): the memory
  * file "napi-rings", whose control page holds per ring, at 384-byte steps, the write index, the
  * read index (128 bytes on) and the consumer's sleeping flag. Ring 0 carries the client's bytes
  * to the host, ring 1 the host's to the client. */

@@ -20,7 +20,7 @@ use crate::pending::Pending;
 use crate::process::{describe, Exit, HostProcess};
 use crate::shm::ClientShm;
 use crate::transport::Transport;
-pub use napi_host::host::memory::{Direct, PrimitiveCall};
+pub use napi_host::memory::{Direct, PrimitiveCall};
 
 /// How long a caller looks for its answer before it lets go of the GIL to wait: a few round
 /// trips of an in-process host, short enough that other Python threads barely notice.

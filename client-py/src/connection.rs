@@ -32,7 +32,7 @@ use crate::subscriptions::Subscriptions;
 use crate::transport::memory::Memory;
 use crate::transport::sockets::SocketPair;
 use crate::transport::Transport;
-use napi_host::host::memory::MemoryLink;
+use napi_host::memory::MemoryLink;
 
 thread_local! {
     /// The chains this thread is running callbacks for, innermost last, per channel: a request

@@ -7,8 +7,8 @@
 use std::ffi::c_void;
 use std::sync::{Arc, Once, OnceLock};
 
-use napi_host::host::memory::MemoryLink;
-use napi_host::host::{Host, Stop};
+use napi_host::memory::MemoryLink;
+use napi_host::{Host, Stop};
 
 /// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
 /// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would

@@ -210,7 +210,7 @@ unsafe fn vectorcall_with(
         }
         // Never unwind into CPython.
         Err(panic) => {
-            pyo3::panic::PanicException::new_err(napi_host::napi::entry::panic_message(&*panic)).restore(py);
+            pyo3::panic::PanicException::new_err(napi_functions::entry::panic_message(&*panic)).restore(py);
             std::ptr::null_mut()
         }
     }

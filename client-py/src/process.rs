@@ -228,7 +228,7 @@ impl HostProcess {
         let group = -(self.pid as i32);
         // SAFETY: kill with integer arguments; the pid is our unreaped child, so it is ours.
         unsafe { libc::kill(group, libc::SIGSTOP) };
-        let strays = napi_host::process_tree::descendants(self.pid);
+        let strays = napi_hostd::process_tree::descendants(self.pid);
         for &p in &strays {
             // SAFETY: as above; these are descendants of our unreaped child.
             unsafe { libc::kill(p as i32, libc::SIGKILL) };

@@ -10,13 +10,11 @@ use std::io;
 
 use crate::codec::{config, Limits, Wire};
 
-
 /// The largest payload accepted by default: 256 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
 
 /// Bytes in the length prefix.
 pub const HEADER_LEN: usize = 4;
-
 
 /// Why a frame could not be read or decoded.
 #[derive(Debug)]

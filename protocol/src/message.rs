@@ -238,7 +238,6 @@ pub enum FailureKind {
     BadRequest,
 }
 
-
 /// A Python exception raised by a callback, as the host sees it.
 #[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct PyException {

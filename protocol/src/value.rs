@@ -32,7 +32,6 @@ pub enum RefKind {
     Remote,
 }
 
-
 /// A reference to an object that lives in the host.
 #[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct JsRef {

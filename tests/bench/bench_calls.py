@@ -3,7 +3,7 @@ cheapest round trip the socket pair allows.
 
     .venv/bin/python tests/bench/bench_calls.py [--rounds 7] [--calls 5000] [--cpu N] [--check]
 
-The baseline is `socket-echo` (server/src/bin/socket-echo.rs, built by scripts/setup): a process
+The baseline is `socket-echo` (server/hostd/src/bin/socket-echo.rs, built by scripts/setup): a process
 that echoes length-prefixed frames on a socket it gets as fd 3, exactly as napi-hostd gets its
 socket. Python sends it an 8-byte frame and reads it back: one raw round trip. It is measured
 twice: blocking on both sides, and spinning (`socket-echo --spin`: both sides look for the

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 __all__ = ["Sandbox", "RestartPolicy"]
 
-# What the host reports for each part of the confinement (server/src/sandbox).
+# What the host reports for each part of the confinement (server/hostd/src/sandbox).
 _CONFINEMENT = ("landlock_filesystem", "landlock_network", "landlock_scopes", "seccomp")
 
 

@@ -5,8 +5,8 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Instant;
 
-use napi_host::host::memory::MemoryLink;
-use napi_host::host::memory::{Direct, PrimitiveCall};
+use napi_host::memory::MemoryLink;
+use napi_host::memory::{Direct, PrimitiveCall};
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 

@@ -9,7 +9,7 @@ pub mod sockets;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::Instant;
 
-use napi_host::host::memory::{Direct, PrimitiveCall};
+use napi_host::memory::{Direct, PrimitiveCall};
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, Request, ServerMessage};
 

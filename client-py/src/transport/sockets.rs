@@ -7,11 +7,11 @@ use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use napi_protocol::frame::{encode, FrameError};
 use napi_link::frames::{FrameReader, FrameWriter};
-use napi_link::streams::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken};
 use napi_link::shm::{FdQueue, FdReader};
 use napi_link::spin::{spin_until_readable, SPIN};
+use napi_link::streams::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken};
+use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 use super::Transport;

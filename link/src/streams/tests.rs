@@ -1,8 +1,8 @@
 use super::*;
 use crate::frames::{read_message, write_message};
-use napi_protocol::frame::FrameError;
 use crate::shm::ring::RING_CAPACITY;
 use crate::shm::OwnSegment;
+use napi_protocol::frame::FrameError;
 use std::os::fd::AsFd;
 use std::thread;
 

@@ -1,0 +1,98 @@
+//! What a client sends in shared memory is checked before it is used: a region outside its
+//! segment, a segment never announced, a length that makes no whole elements, memory no live
+//! buffer owns. Each is a `BadRequest`, never a panic, and a refused upload's block still goes
+//! back to the client.
+
+use napi_link::shm::OwnSegment;
+use napi_protocol::{self as proto, BufferKind, FailureKind, Region, SegmentOwner};
+
+use super::from_wire;
+use napi_runtime::builtins::testing::runtime;
+use napi_runtime::object::ObjectClass;
+use napi_runtime::{Runtime, Value};
+
+fn client_region(offset: u64, len: u64) -> Region {
+    Region { owner: SegmentOwner::Client, segment: 7, offset, len }
+}
+
+fn with_client_segment(rt: &Runtime) -> OwnSegment {
+    let seg = OwnSegment::create(4096).unwrap();
+    rt.shm.add_peer(7, 4096, seg.fd.try_clone().unwrap()).unwrap();
+    seg
+}
+
+fn refused(rt: &Runtime, v: proto::Value) -> String {
+    match from_wire(rt, &v) {
+        Err(f) => {
+            assert_eq!(f.kind, FailureKind::BadRequest);
+            f.message
+        }
+        Ok(_) => panic!("accepted {v:?}"),
+    }
+}
+
+#[test]
+fn uploads_outside_a_known_segment_are_refused() {
+    let rt = runtime();
+    let _seg = with_client_segment(&rt);
+    let unknown = Region { segment: 8, ..client_region(0, 16) };
+    assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Buffer, region: unknown }).contains("no client segment"));
+    let host_owned = Region { owner: SegmentOwner::Host, ..client_region(0, 16) };
+    assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Buffer, region: host_owned }).contains("no client segment"));
+    assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Buffer, region: client_region(4000, 200) }).contains("outside"));
+    assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Buffer, region: client_region(u64::MAX, 2) }).contains("outside"));
+    assert!(rt.shm.take_returned().is_empty(), "no block was taken");
+}
+
+#[test]
+fn an_upload_of_partial_elements_is_refused_and_its_block_returned() {
+    let rt = runtime();
+    let _seg = with_client_segment(&rt);
+    let region = client_region(64, 12);
+    assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Float64, region }).contains("whole elements"));
+    assert_eq!(rt.shm.take_returned(), vec![region]);
+}
+
+#[test]
+fn an_upload_becomes_a_buffer_over_the_clients_bytes() {
+    let rt = runtime();
+    let seg = with_client_segment(&rt);
+    // SAFETY: inside the 4 KiB mapping.
+    unsafe { *seg.mapping.as_ptr().add(128) = 42 };
+    let Ok(Value::Object(view)) = from_wire(&rt, &proto::Value::Upload { kind: BufferKind::Buffer, region: client_region(128, 8) }) else {
+        panic!("refused")
+    };
+    let heap = rt.heap.borrow();
+    let ObjectClass::View(v) = &heap.obj(view).class else { panic!("not a view") };
+    let ObjectClass::ArrayBuffer(data) = &heap.obj(v.buffer).class else { panic!("no buffer") };
+    assert_eq!(data.bytes()[0], 42, "the host reads the client's block in place");
+}
+
+#[test]
+fn in_place_memory_must_be_a_live_buffers() {
+    let rt = runtime();
+    let ab = rt.new_arraybuffer(rt.new_backing(256, None).unwrap());
+    let whole = match &rt.heap.borrow().obj(ab).class {
+        ObjectClass::ArrayBuffer(d) => match &d.backing {
+            napi_runtime::object::Backing::Shared(b) => b.region(),
+            _ => panic!("not shared"),
+        },
+        _ => unreachable!(),
+    };
+    let inside = Region { offset: whole.offset + 8, len: 16, ..whole };
+    let Ok(Value::Object(view)) = from_wire(&rt, &proto::Value::InPlace { kind: BufferKind::Uint16, region: inside }) else {
+        panic!("refused")
+    };
+    match &rt.heap.borrow().obj(view).class {
+        ObjectClass::View(v) => assert_eq!((v.buffer, v.byte_offset, v.length), (ab, 8, 8)),
+        _ => panic!("not a view"),
+    }
+    let past_end = Region { offset: whole.offset + 250, len: 16, ..whole };
+    assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::Buffer, region: past_end }).contains("not a live buffer"));
+    let odd = Region { offset: whole.offset + 1, len: 4, ..whole };
+    assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::Uint16, region: odd }).contains("element size"));
+    let part = Region { len: 128, ..whole };
+    assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::ArrayBuffer, region: part }).contains("whole"));
+    let elsewhere = Region { segment: whole.segment + 1, ..whole };
+    assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::Buffer, region: elsewhere }).contains("not a live buffer"));
+}

@@ -1,0 +1,21 @@
+// Shared by the build scripts of napi-functions, napi-hostd and the Python extension (both `include!` it): the names in
+// `napi-exports.txt`, the one list of exported Node-API functions (D3), and the linker
+// arguments that keep every one of them in the artifact.
+
+/// Each `(name, state)` line of the list, comments and blank lines skipped.
+fn exported_functions(list: &str) -> Vec<(&str, &str)> {
+    list.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split_once('\t').expect("name<TAB>state"))
+        .collect()
+}
+
+/// Tells the linker, for the artifacts `target` names (`bin=napi-hostd`, `cdylib`), to pull
+/// each function's definition out of the library archive even though nothing in the artifact
+/// calls it.
+#[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
+fn keep_all(functions: &[(&str, &str)], target: &str) {
+    for (name, _) in functions {
+        println!("cargo:rustc-link-arg-{target}=-Wl,--undefined={name}");
+    }
+}

@@ -1,0 +1,122 @@
+//! Custom asynchronous operations: `napi_async_init` / `napi_async_destroy`,
+//! `napi_make_callback` and callback scopes. There are no `async_hooks`: contexts and scopes are
+//! validated and counted as Node does, nothing more.
+
+use super::async_work::{check_resource, check_resource_name, next_handle};
+use super::entry::{self, fail, input, out, NapiResult};
+use super::types::*;
+use napi_runtime::Value;
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_async_init(
+    env: napi_env,
+    async_resource: napi_value,
+    async_resource_name: napi_value,
+    result: *mut napi_async_context,
+) -> napi_status {
+    entry::plain(env, "napi_async_init", |cx| {
+        cx.value(async_resource_name)?;
+        out(result)?;
+        check_resource(cx, async_resource)?;
+        check_resource_name(cx, async_resource_name)?;
+        let handle = next_handle(&cx.rt);
+        crate::layer::async_tables(cx.rt).borrow_mut().contexts.insert(handle, cx.env.id);
+        *out(result)? = handle as napi_async_context;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_async_destroy(env: napi_env, async_context: napi_async_context) -> napi_status {
+    entry::plain(env, "napi_async_destroy", |cx| {
+        if async_context.is_null() {
+            return fail(status::INVALID_ARG);
+        }
+        // Node deletes whatever it is given; an unknown handle is refused instead of crashing.
+        let removed = crate::layer::async_tables(cx.rt).borrow_mut().contexts.remove(&(async_context as usize));
+        match removed {
+            Some(_) => Ok(()),
+            None => fail(status::INVALID_ARG),
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_make_callback(
+    env: napi_env,
+    async_context: napi_async_context,
+    recv: napi_value,
+    func: napi_value,
+    argc: usize,
+    argv: *const napi_value,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_make_callback", |cx| {
+        // The context only matters to async_hooks, which a host does not have.
+        let _ = async_context;
+        cx.value(recv)?;
+        if argc > 0 {
+            input(argv)?;
+        }
+        let this = Value::Object(cx.to_object(recv)?);
+        let f = cx.function(func)?;
+        let args: Vec<Value> = if argc == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: the addon promises `argc` handles at `argv` (non-null, checked).
+            let handles = unsafe { std::slice::from_raw_parts(argv, argc) };
+            handles.iter().map(|h| cx.value(*h)).collect::<NapiResult<_>>()?
+        };
+        let r = cx.rt.call(&f, this, &args)?;
+        // Like node::MakeCallback closing its callback scope: the queued microtasks run (not
+        // after a throw, as Node marks the scope failed).
+        cx.rt.run_microtasks();
+        if !result.is_null() {
+            *out(result)? = cx.handle(r);
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_open_callback_scope(
+    env: napi_env,
+    resource_object: napi_value,
+    context: napi_async_context,
+    result: *mut napi_callback_scope,
+) -> napi_status {
+    entry::plain(env, "napi_open_callback_scope", |cx| {
+        let _ = context;
+        out(result)?;
+        cx.to_object(resource_object)?;
+        let handle = next_handle(&cx.rt);
+        crate::layer::async_tables(cx.rt).borrow_mut().scopes.entry(cx.env.id).or_default().push(handle);
+        *out(result)? = handle as napi_callback_scope;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_close_callback_scope(env: napi_env, scope: napi_callback_scope) -> napi_status {
+    entry::plain(env, "napi_close_callback_scope", |cx| {
+        if scope.is_null() {
+            return fail(status::INVALID_ARG);
+        }
+        let outermost = (|| -> NapiResult<bool> {
+            let mut t = crate::layer::async_tables(cx.rt).borrow_mut();
+            let open = t.scopes.entry(cx.env.id).or_default();
+            // Node only counts open scopes: closing with none open is the mismatch.
+            if open.is_empty() {
+                return fail(status::CALLBACK_SCOPE_MISMATCH);
+            }
+            let Some(i) = open.iter().rposition(|h| *h == scope as usize) else { return fail(status::INVALID_ARG) };
+            open.remove(i);
+            Ok(open.is_empty())
+        })()?;
+        // Closing the outermost scope is when Node drains the microtask queue.
+        if outermost && !cx.rt.is_exception_pending() {
+            cx.rt.run_microtasks();
+        }
+        Ok(())
+    })
+}

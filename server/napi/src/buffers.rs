@@ -1,0 +1,466 @@
+//! ArrayBuffers, typed arrays, DataViews and Node Buffers. Their memory is shared with the
+//! client where it can be (`runtime::shm`); external memory stays the addon's.
+
+use std::ffi::c_void;
+
+use super::entry::{self, fail, input, out, Cx, NapiResult, OrStatus};
+use super::types::*;
+use napi_runtime::convert::ErrorKind;
+use napi_runtime::object::{ArrayBufferData, Backing, Finalizer, ObjectClass, TypedArrayKind, View, Wrap};
+use napi_runtime::{ObjectId, Value};
+
+/// Node's `buffer.constants.MAX_LENGTH` on 64-bit targets (2^32).
+pub const MAX_BUFFER_LENGTH: usize = 1 << 32;
+
+impl Cx<'_> {
+    /// A new ArrayBuffer of `len` zero bytes, or a copy of `init`, in shared memory when it
+    /// can be had.
+    fn new_arraybuffer(&self, len: usize, init: Option<&[u8]>) -> NapiResult<ObjectId> {
+        Ok(self.rt.new_arraybuffer(self.rt.new_backing(len, init)?))
+    }
+
+    /// An ArrayBuffer (or SharedArrayBuffer) over the addon's memory, finalized with `finalize`
+    /// when it dies.
+    pub(super) fn external_arraybuffer(
+        &self,
+        data: *mut c_void,
+        len: usize,
+        finalize: napi_finalize,
+        hint: *mut c_void,
+        shared: bool,
+    ) -> ObjectId {
+        // V8 reports an ArrayBuffer without memory as detached (node 20:
+        // napi_is_detached_arraybuffer of napi_create_external_arraybuffer(NULL) is true).
+        let backing = if data.is_null() && !shared { Backing::Detached(None) } else { Backing::External { ptr: data as usize, len } };
+        let id = self.rt.new_arraybuffer(ArrayBufferData { shared, ..ArrayBufferData::new(backing) });
+        if let Some(cb) = finalize {
+            let seq = self.rt.next_seq();
+            let wrap =
+                Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
+            self.rt.heap.borrow_mut().obj_mut(id).wrap = Some(wrap);
+        }
+        id
+    }
+
+    /// Base address and length of an ArrayBuffer or SharedArrayBuffer (null and 0 once
+    /// detached).
+    pub(super) fn arraybuffer_memory(&self, id: ObjectId) -> Option<(*mut u8, usize)> {
+        let mut heap = self.rt.heap.borrow_mut();
+        match &mut heap.get_mut(id)?.class {
+            ObjectClass::ArrayBuffer(data) => Some(data.memory()),
+            _ => None,
+        }
+    }
+
+    /// Whether `v` is an ArrayBuffer (`shared` false) or a SharedArrayBuffer (`shared` true).
+    pub(super) fn is_arraybuffer(&self, v: &Value, shared: bool) -> bool {
+        let Value::Object(id) = v else { return false };
+        matches!(self.rt.heap.borrow().get(*id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.shared == shared)
+    }
+
+    /// An ArrayBuffer argument for a view (V8 refuses a SharedArrayBuffer there too).
+    fn arraybuffer_arg(&self, v: napi_value) -> NapiResult<ObjectId> {
+        match self.value(v)? {
+            Value::Object(id) if self.is_arraybuffer(&Value::Object(id), false) => Ok(id),
+            _ => fail(status::INVALID_ARG),
+        }
+    }
+
+    fn view_of(&self, v: &Value) -> Option<View> {
+        let Value::Object(id) = v else { return None };
+        match &self.rt.heap.borrow().get(*id)?.class {
+            ObjectClass::View(view) => Some(view.clone()),
+            _ => None,
+        }
+    }
+
+    fn new_view(&self, view: View) -> ObjectId {
+        let r = &self.rt.realm;
+        let proto = match view.kind {
+            _ if view.is_buffer => r.buffer_prototype,
+            Some(k) => r.typed_array_prototype(k),
+            None => r.dataview_prototype,
+        };
+        self.rt.heap.borrow_mut().new_object(ObjectClass::View(view), Some(proto))
+    }
+
+    /// A new Buffer over fresh memory; `init` fills it.
+    fn new_buffer(&self, len: usize, init: Option<&[u8]>) -> NapiResult<(ObjectId, *mut u8)> {
+        if len > MAX_BUFFER_LENGTH {
+            return Err(self
+                .rt
+                .range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {len}"))
+                .into());
+        }
+        let ab = self.new_arraybuffer(len, init)?;
+        let (ptr, _) = self.arraybuffer_memory(ab).expect("just made");
+        let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length: len };
+        Ok((self.new_view(view), ptr))
+    }
+}
+
+fn throw_range(cx: &Cx, code: &str, message: &str) {
+    let e = cx.rt.new_error(ErrorKind::RangeError, message.into(), Some(Value::str(code)));
+    cx.rt.throw(Value::Object(e));
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_arraybuffer(
+    env: napi_env,
+    byte_length: usize,
+    data: *mut *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_create_arraybuffer", |cx| {
+        let slot = out(result)?;
+        if byte_length > MAX_BUFFER_LENGTH {
+            return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
+        }
+        let ab = cx.new_arraybuffer(byte_length, None)?;
+        if !data.is_null() {
+            *out(data)? = cx.arraybuffer_memory(ab).expect("just made").0 as *mut c_void;
+        }
+        *slot = cx.handle(Value::Object(ab));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_arraybuffer_info(
+    env: napi_env,
+    arraybuffer: napi_value,
+    data: *mut *mut c_void,
+    byte_length: *mut usize,
+) -> napi_status {
+    entry::plain(env, "napi_get_arraybuffer_info", |cx| {
+        // Either kind: Node-API's SharedArrayBuffer functions read its memory through this.
+        let Value::Object(ab) = cx.value(arraybuffer)? else { return fail(status::INVALID_ARG) };
+        let Some((ptr, len)) = cx.arraybuffer_memory(ab) else { return fail(status::INVALID_ARG) };
+        if !data.is_null() {
+            *out(data)? = ptr as *mut c_void;
+        }
+        if !byte_length.is_null() {
+            *out(byte_length)? = len;
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_is_arraybuffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+    entry::plain(env, "napi_is_arraybuffer", |cx| {
+        let v = cx.value(value)?;
+        *out(result)? = cx.is_arraybuffer(&v, false);
+        Ok(())
+    })
+}
+
+fn typed_array_kind(t: i32) -> Option<TypedArrayKind> {
+    TypedArrayKind::ALL.get(usize::try_from(t).ok()?).copied()
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_typedarray(
+    env: napi_env,
+    type_: i32,
+    length: usize,
+    arraybuffer: napi_value,
+    byte_offset: usize,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_create_typedarray", |cx| {
+        cx.value(arraybuffer)?;
+        let slot = out(result)?;
+        let ab = cx.arraybuffer_arg(arraybuffer)?;
+        let kind = typed_array_kind(type_).or_status(status::INVALID_ARG)?;
+        let size = kind.element_size();
+        if size > 1 && byte_offset % size != 0 {
+            let msg = format!("start offset of {} should be a multiple of {size}", kind.name());
+            throw_range(cx, "ERR_NAPI_INVALID_TYPEDARRAY_ALIGNMENT", &msg);
+            return fail(status::GENERIC_FAILURE);
+        }
+        let (_, ab_len) = cx.arraybuffer_memory(ab).expect("checked");
+        if length.checked_mul(size).and_then(|n| n.checked_add(byte_offset)).is_none_or(|end| end > ab_len) {
+            throw_range(cx, "ERR_NAPI_INVALID_TYPEDARRAY_LENGTH", "Invalid typed array length");
+            return fail(status::GENERIC_FAILURE);
+        }
+        let view = View { buffer: ab, kind: Some(kind), is_buffer: false, byte_offset, length };
+        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+    entry::plain(env, "napi_is_typedarray", |cx| {
+        let v = cx.value(value)?;
+        *out(result)? = cx.view_of(&v).is_some_and(|view| view.kind.is_some());
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_typedarray_info(
+    env: napi_env,
+    typedarray: napi_value,
+    type_: *mut i32,
+    length: *mut usize,
+    data: *mut *mut c_void,
+    arraybuffer: *mut napi_value,
+    byte_offset: *mut usize,
+) -> napi_status {
+    entry::plain(env, "napi_get_typedarray_info", |cx| {
+        let v = cx.value(typedarray)?;
+        let view = cx.view_of(&v).filter(|view| view.kind.is_some()).or_status(status::INVALID_ARG)?;
+        let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
+        if !type_.is_null() {
+            *out(type_)? = view.kind.expect("filtered") as i32;
+        }
+        // A view on a detached buffer has no elements left (V8 reports 0 and no data).
+        let live = !base.is_null();
+        if !length.is_null() {
+            *out(length)? = if live { view.length } else { 0 };
+        }
+        if !data.is_null() {
+            *out(data)? = if live { base.wrapping_add(view.byte_offset) } else { base } as *mut c_void;
+        }
+        if !arraybuffer.is_null() {
+            *out(arraybuffer)? = cx.handle(Value::Object(view.buffer));
+        }
+        if !byte_offset.is_null() {
+            *out(byte_offset)? = if live { view.byte_offset } else { 0 };
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_dataview(
+    env: napi_env,
+    byte_length: usize,
+    arraybuffer: napi_value,
+    byte_offset: usize,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_create_dataview", |cx| {
+        cx.value(arraybuffer)?;
+        let slot = out(result)?;
+        let ab = cx.arraybuffer_arg(arraybuffer)?;
+        let (_, ab_len) = cx.arraybuffer_memory(ab).expect("checked");
+        if byte_length.checked_add(byte_offset).is_none_or(|end| end > ab_len) {
+            throw_range(
+                cx,
+                "ERR_NAPI_INVALID_DATAVIEW_ARGS",
+                "byte_offset + byte_length should be less than or equal to the size in bytes of the array passed in",
+            );
+            return fail(status::PENDING_EXCEPTION);
+        }
+        let view = View { buffer: ab, kind: None, is_buffer: false, byte_offset, length: byte_length };
+        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+    entry::plain(env, "napi_is_dataview", |cx| {
+        let v = cx.value(value)?;
+        *out(result)? = cx.view_of(&v).is_some_and(|view| view.kind.is_none());
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_dataview_info(
+    env: napi_env,
+    dataview: napi_value,
+    bytelength: *mut usize,
+    data: *mut *mut c_void,
+    arraybuffer: *mut napi_value,
+    byte_offset: *mut usize,
+) -> napi_status {
+    entry::plain(env, "napi_get_dataview_info", |cx| {
+        let v = cx.value(dataview)?;
+        let view = cx.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
+        let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
+        if !bytelength.is_null() {
+            *out(bytelength)? = view.length;
+        }
+        if !data.is_null() {
+            *out(data)? = if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void;
+        }
+        if !arraybuffer.is_null() {
+            *out(arraybuffer)? = cx.handle(Value::Object(view.buffer));
+        }
+        if !byte_offset.is_null() {
+            *out(byte_offset)? = view.byte_offset;
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_buffer(env: napi_env, size: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status {
+    entry::js(env, "napi_create_buffer", |cx| {
+        let slot = out(result)?;
+        let (buf, ptr) = cx.new_buffer(size, None)?;
+        if !data.is_null() {
+            *out(data)? = ptr as *mut c_void;
+        }
+        *slot = cx.handle(Value::Object(buf));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_buffer_copy(
+    env: napi_env,
+    length: usize,
+    data: *const c_void,
+    result_data: *mut *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_create_buffer_copy", |cx| {
+        let slot = out(result)?;
+        let src: &[u8] = if length == 0 {
+            &[]
+        } else {
+            input(data as *const u8)?;
+            // SAFETY: the addon promises `length` readable bytes at `data` (non-null).
+            unsafe { std::slice::from_raw_parts(data as *const u8, length) }
+        };
+        let (buf, ptr) = cx.new_buffer(length, Some(src))?;
+        if !result_data.is_null() {
+            *out(result_data)? = ptr as *mut c_void;
+        }
+        *slot = cx.handle(Value::Object(buf));
+        Ok(())
+    })
+}
+
+/// Node treats every ArrayBufferView as a Buffer here (`Buffer::HasInstance`).
+#[no_mangle]
+pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+    entry::plain(env, "napi_is_buffer", |cx| {
+        let v = cx.value(value)?;
+        *out(result)? = cx.view_of(&v).is_some();
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: *mut *mut c_void, length: *mut usize) -> napi_status {
+    entry::plain(env, "napi_get_buffer_info", |cx| {
+        let v = cx.value(value)?;
+        let view = cx.view_of(&v).or_status(status::INVALID_ARG)?;
+        let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
+        if !data.is_null() {
+            *out(data)? = if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void;
+        }
+        if !length.is_null() {
+            *out(length)? = view.length * view.kind.map_or(1, TypedArrayKind::element_size);
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_external_arraybuffer(
+    env: napi_env,
+    external_data: *mut c_void,
+    byte_length: usize,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_create_external_arraybuffer", |cx| {
+        // Checked before adopting anything: on failure the finalizer must not run.
+        let slot = out(result)?;
+        let ab = cx.external_arraybuffer(external_data, byte_length, finalize_cb, finalize_hint, false);
+        *slot = cx.handle(Value::Object(ab));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_external_buffer(
+    env: napi_env,
+    length: usize,
+    data: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_create_external_buffer", |cx| {
+        let slot = out(result)?;
+        if length > MAX_BUFFER_LENGTH {
+            return Err(cx
+                .rt
+                .range_error(format!("The value of \"size\" is out of range. It must be >= 0 && <= {MAX_BUFFER_LENGTH}. Received {length}"))
+                .into());
+        }
+        let ab = cx.external_arraybuffer(data, length, finalize_cb, finalize_hint, false);
+        let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length };
+        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        Ok(())
+    })
+}
+
+/// A Buffer over part of an existing ArrayBuffer (sharing its memory).
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
+    env: napi_env,
+    arraybuffer: napi_value,
+    byte_offset: usize,
+    byte_length: usize,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "node_api_create_buffer_from_arraybuffer", |cx| {
+        let v = cx.value(arraybuffer)?;
+        let slot = out(result)?;
+        let ab = match v {
+            Value::Object(id) if cx.is_arraybuffer(&v, false) => id,
+            _ => return fail(status::ARRAYBUFFER_EXPECTED),
+        };
+        let (_, len) = cx.arraybuffer_memory(ab).expect("checked");
+        if byte_offset.checked_add(byte_length).is_none_or(|end| end > len) {
+            throw_range(cx, "ERR_OUT_OF_RANGE", "The byte offset + length is out of range");
+            return fail(status::PENDING_EXCEPTION);
+        }
+        let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset, length: byte_length };
+        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: napi_value) -> napi_status {
+    entry::plain(env, "napi_detach_arraybuffer", |cx| {
+        let Value::Object(id) = cx.value(arraybuffer)? else { return fail(status::ARRAYBUFFER_EXPECTED) };
+        let mut heap = cx.rt.heap.borrow_mut();
+        match &mut heap.get_mut(id).map(|o| &mut o.class) {
+            Some(ObjectClass::ArrayBuffer(data)) if !data.shared => {
+                // External memory stays the addon's until the finalizer, which still runs when
+                // the object dies.
+                data.detach();
+                Ok(())
+            }
+            _ => fail(status::ARRAYBUFFER_EXPECTED),
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+    entry::plain(env, "napi_is_detached_arraybuffer", |cx| {
+        let v = cx.value(value)?;
+        let slot = out(result)?;
+        *slot = match v {
+            Value::Object(id) => {
+                matches!(cx.rt.heap.borrow().get(id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.is_detached())
+            }
+            _ => false,
+        };
+        Ok(())
+    })
+}

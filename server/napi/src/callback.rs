@@ -1,0 +1,67 @@
+//! The one way into addon code (like emnapi's `callIntoModule`): clear the last error, open a
+//! handle scope, call, close every scope the callee left open, and turn a pending exception into
+//! the call's result.
+
+use std::ffi::c_void;
+
+use super::entry::env_handle;
+use super::types::*;
+use napi_runtime::{EnvId, JsResult, Runtime, Thrown, Value};
+
+/// Runs `f` (which calls native code) inside a fresh handle scope; returns what it returned as a
+/// value, or the exception it left pending.
+pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> napi_value) -> JsResult<Value> {
+    if let Some(e) = rt.env(env) {
+        e.clear_last_error();
+    }
+    let depth = rt.handles.borrow().depth();
+    let floor = {
+        let mut h = rt.handles.borrow_mut();
+        h.open(false);
+        h.raise_floor()
+    };
+    let ret = f(env_handle(rt, env));
+    let value = rt.handles.borrow().get(ret as usize).cloned().unwrap_or(Value::Undefined);
+    // Scopes left open by the callee are closed here (Node aborts instead); leaking them would
+    // pin every value the callee made.
+    let mut h = rt.handles.borrow_mut();
+    h.restore_floor(floor);
+    h.unwind_to(depth);
+    drop(h);
+    match rt.take_exception() {
+        Some(exc) => Err(Thrown(exc)),
+        None => Ok(value),
+    }
+}
+
+/// Calls a `napi_callback` (stored as an address) with the innermost frame (just pushed) as its
+/// callback info; pops it after.
+pub fn invoke(rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value> {
+    // SAFETY: `cb` was stored from a non-null `napi_callback` the addon gave us (checked where
+    // functions are created), so it is a valid function pointer of this type.
+    let callback: unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value = unsafe { std::mem::transmute(cb) };
+    let info = rt.frames.borrow().len() as napi_callback_info;
+    // SAFETY: calling the addon's callback with a live env and callback info is the contract of
+    // Node-API; what it does with them is the addon's code.
+    let result = call_into_module(rt, env, |e| unsafe { callback(e, info) });
+    let frame = rt.frames.borrow_mut().pop();
+    if let Some(frame) = frame {
+        rt.recycle_args(frame.args);
+    }
+    result
+}
+
+/// Calls a `napi_finalize` (stored as an address) for `data` with `hint`.
+pub fn finalize(rt: &Runtime, env: EnvId, cb: usize, data: usize, hint: usize) {
+    // SAFETY: `cb` came from a non-null `napi_finalize` the addon registered.
+    let f: unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void) = unsafe { std::mem::transmute(cb) };
+    // SAFETY: the addon's finalizer gets back exactly the pointers it registered.
+    let result = call_into_module(rt, env, |e| {
+        unsafe { f(e, data as *mut c_void, hint as *mut c_void) };
+        std::ptr::null_mut()
+    });
+    // Nothing can catch what a finalizer throws: it is uncaught, as in Node.
+    if let Err(Thrown(v)) = result {
+        rt.report_uncaught(v);
+    }
+}

@@ -1,0 +1,293 @@
+//! The way into every Node-API function: find the env, clear the last error, run the body with
+//! panics caught (never unwind into C), record the status, and, for functions that may run
+//! JavaScript, refuse to start while an exception is pending and turn a throw into
+//! `napi_pending_exception` (Node's `NAPI_PREAMBLE`).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use super::types::*;
+use napi_runtime::{Env, EnvId, ObjectId, Runtime, Thrown, Value, ENVS_PER_RUNTIME};
+
+/// Why a Node-API call failed.
+pub enum Fail {
+    Status(napi_status),
+    /// The message is host-specific (e.g. "not implemented"); the status is generic failure.
+    Message(napi_status, String),
+    /// JavaScript threw; the value becomes the pending exception.
+    Thrown(Value),
+}
+
+impl From<Thrown> for Fail {
+    fn from(t: Thrown) -> Fail {
+        Fail::Thrown(t.0)
+    }
+}
+
+pub type NapiResult<T = ()> = Result<T, Fail>;
+
+/// An `Option` as a result failing with status `s` when empty. Unlike `ok_or(Fail::Status(s))`
+/// it builds no `Fail` when there is a value: that one would be dropped through a call, on
+/// every Node-API call's way.
+pub trait OrStatus<T> {
+    fn or_status(self, s: napi_status) -> NapiResult<T>;
+}
+
+impl<T> OrStatus<T> for Option<T> {
+    #[inline(always)]
+    fn or_status(self, s: napi_status) -> NapiResult<T> {
+        match self {
+            Some(v) => Ok(v),
+            None => Err(Fail::Status(s)),
+        }
+    }
+}
+
+/// `Err(Fail::Status(s))`, for the many argument checks.
+pub fn fail<T>(s: napi_status) -> NapiResult<T> {
+    Err(Fail::Status(s))
+}
+
+/// The runtime and env of the current call, borrowed for it.
+pub struct Cx<'a> {
+    pub rt: &'a Runtime,
+    pub env: &'a Env,
+}
+
+/// `napi_env` handles are env ids offset by one (so null is never valid) from the runtime's
+/// `env_base` (so runtimes of one process never share one).
+pub fn env_handle(rt: &Runtime, id: EnvId) -> napi_env {
+    (rt.env_base + id.0 as usize + 1) as napi_env
+}
+
+/// The runtime and env behind `env`, if it is a live env of this thread's runtime.
+pub fn resolve_env(env: napi_env) -> Option<(Rc<Runtime>, Rc<Env>)> {
+    let rt = Runtime::current()?;
+    let index = env_index(&rt, env)?;
+    let e = rt.env(index)?;
+    Some((rt, e))
+}
+
+/// The id of `rt`'s env behind the handle `env`, if it is in `rt`'s range.
+fn env_index(rt: &Runtime, env: napi_env) -> Option<EnvId> {
+    let index = (env as usize).checked_sub(rt.env_base + 1).filter(|&i| i < ENVS_PER_RUNTIME)?;
+    Some(EnvId(u32::try_from(index).ok()?))
+}
+
+/// The env of `rt` behind the handle `env`, if it is a live one, borrowed for as long as `rt`:
+/// an `Rc` cloned and dropped again on every Node-API call was a tenth of a simple one's work.
+fn env_of(rt: &Runtime, env: napi_env) -> Option<&Env> {
+    let envs = rt.envs.borrow();
+    let env: *const Env = Rc::as_ptr(envs.get(env_index(rt, env)?.0 as usize)?);
+    // SAFETY: envs are only ever added to `rt.envs` (an addon's env lives as long as its
+    // runtime), each in an allocation of its own that never moves, so the env outlives the
+    // borrow of `rt`, whatever is added meanwhile.
+    Some(unsafe { &*env })
+}
+
+/// The status a body's result answers, recorded as the env's last error. A throw (from JS, or
+/// a conversion in a plain function) becomes the pending exception.
+#[inline(always)]
+fn settle(cx: &Cx<'_>, result: NapiResult) -> napi_status {
+    match result {
+        Ok(()) => status::OK,
+        Err(fail) => settle_failure(cx, fail),
+    }
+}
+
+#[cold]
+fn settle_failure(cx: &Cx<'_>, fail: Fail) -> napi_status {
+    let (s, message) = match fail {
+        Fail::Status(s) => (s, None),
+        Fail::Message(s, m) => (s, Some(m)),
+        Fail::Thrown(v) => {
+            cx.rt.throw(v);
+            (status::PENDING_EXCEPTION, None)
+        }
+    };
+    cx.env.set_last_error(s, message);
+    s
+}
+
+/// Runs `body` with panics caught. Only the status comes out of `catch_unwind`: a whole
+/// `NapiResult` came out through memory, written in pieces and read back whole, a
+/// store-forwarding stall on every Node-API call (D49, D51).
+fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+    // A span per call only when tracing at that level: even a disabled span costs a few
+    // dozen instructions, on every Node-API call.
+    let span = tracing::level_enabled!(tracing::Level::TRACE).then(|| traced(name));
+    let status = match catch_unwind(AssertUnwindSafe(|| settle(cx, body(cx)))) {
+        Ok(s) => s,
+        Err(panic) => settle_failure(cx, internal_error(name, panic)),
+    };
+    // Dropped only when there is one: the drop of an empty `Option` was a call of its own.
+    if let Some(span) = span {
+        drop(span);
+    }
+    status
+}
+
+// The span and the panic report are out of line and cold: inlined into each of the Node-API
+// functions, their code was most of each one, and spread its few hot instructions over more
+// cache lines than the call itself needs (D50).
+#[cold]
+#[inline(never)]
+fn traced(name: &'static str) -> tracing::span::EnteredSpan {
+    tracing::trace_span!("napi", call = name).entered()
+}
+
+#[cold]
+#[inline(never)]
+fn internal_error(name: &'static str, panic: Box<dyn std::any::Any + Send>) -> Fail {
+    let what = panic_message(&*panic);
+    tracing::error!(call = name, "internal error: {what}");
+    Fail::Message(status::GENERIC_FAILURE, format!("internal error in napi-hostd during {name}: {what}"))
+}
+
+/// What a caught panic said (its `&str` or `String` payload), for an error that reports it.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_default()
+}
+
+/// The plain form (`CHECK_ENV`): for functions that cannot run JavaScript; they work while an
+/// exception is pending.
+pub fn plain(env: napi_env, name: &'static str, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+    enter(env, name, false, body)
+}
+
+/// The full form (`NAPI_PREAMBLE`): for functions that may run JavaScript; they refuse to start
+/// while an exception is pending.
+pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+    enter(env, name, true, body)
+}
+
+/// What Node does when a basic finalizer of an experimental-version module calls a function
+/// that may affect GC state (one that may run JavaScript, or creates a value): a fatal error.
+/// Reference bookkeeping (`napi_delete_reference`, `napi_reference_unref`...) stays allowed, as
+/// the finalizers of Node's own tests rely on.
+fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
+    // The flag first: the name comparisons would otherwise cost every call.
+    if !rt.in_gc_finalizer.get() || env.module_version != napi_runtime::env::EXPERIMENTAL_VERSION {
+        return;
+    }
+    let affects_gc =
+        may_run_js || name.starts_with("napi_create_") || name.starts_with("node_api_create_") || name == "node_api_symbol_for";
+    if affects_gc {
+        let message = "Finalizer is calling a function that may affect GC state.\n\
+            The finalizers are run directly from GC and must not affect GC state.\n\
+            Use `node_api_post_finalizer` from inside of the finalizer to work around this issue.\n\
+            It schedules the call as a new task in the event loop.";
+        eprintln!("FATAL ERROR: {message}");
+        std::process::abort();
+    }
+}
+
+fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+    Runtime::with_current(|rt| {
+        let Some(rt) = rt else { return status::INVALID_ARG };
+        let Some(env) = env_of(rt, env) else { return status::INVALID_ARG };
+        enter_env(rt, env, name, may_run_js, body)
+    })
+}
+
+fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+    check_gc_access(rt, env, name, may_run_js);
+    if may_run_js && !rt.can_call_js.get() {
+        let s = if env.at_least(10) { status::CANNOT_RUN_JS } else { status::PENDING_EXCEPTION };
+        env.set_last_error(s, None);
+        return s;
+    }
+    if may_run_js && rt.is_exception_pending() {
+        env.set_last_error(status::PENDING_EXCEPTION, None);
+        return status::PENDING_EXCEPTION;
+    }
+    env.clear_last_error();
+    run(name, &Cx { rt, env }, body)
+}
+
+/// Writes through an out-pointer the addon passed; null is `napi_invalid_arg`.
+pub fn out<'a, T>(ptr: *mut T) -> NapiResult<&'a mut T> {
+    // SAFETY: Node-API requires out-pointers to be null or valid for writes of T; null is
+    // rejected here, a dangling pointer is the addon's own bug (Node would crash too).
+    unsafe { ptr.as_mut() }.or_status(status::INVALID_ARG)
+}
+
+/// Like `out`, for inputs the addon passes by pointer.
+pub fn input<'a, T>(ptr: *const T) -> NapiResult<&'a T> {
+    // SAFETY: as for `out`: null is rejected, anything else must be valid per the API contract.
+    unsafe { ptr.as_ref() }.or_status(status::INVALID_ARG)
+}
+
+impl Cx<'_> {
+    /// The value behind a `napi_value`; null or a handle outside the live scopes is
+    /// `napi_invalid_arg`.
+    // Inlined, as `handle` and `ret`: a value handed to a function by reference is read back
+    // in wider loads than it was written with, and the store-forwarding stall that makes was
+    // the largest single cost of a Node-API call here (perf, D49).
+    #[inline(always)]
+    pub fn value(&self, v: napi_value) -> NapiResult<Value> {
+        match self.rt.handles.borrow().get(v as usize) {
+            Some(value) => Ok(value.clone()),
+            None => fail(status::INVALID_ARG),
+        }
+    }
+
+    /// A new handle for `v` in the innermost scope.
+    #[inline(always)]
+    pub fn handle(&self, v: Value) -> napi_value {
+        self.rt.handles.borrow_mut().push(v) as napi_value
+    }
+
+    /// Creates a handle for `v` and writes it to `result`.
+    #[inline(always)]
+    pub fn ret(&self, result: *mut napi_value, v: Value) -> NapiResult {
+        self.ret_with(result, move || v)
+    }
+
+    /// `ret` of the value `make` makes, made in its handle's slot (`HandleStack::push_with`):
+    /// for the scalars that functions like `napi_create_double` make on every call.
+    #[inline(always)]
+    pub fn ret_with(&self, result: *mut napi_value, make: impl FnOnce() -> Value) -> NapiResult {
+        let slot = out(result)?;
+        *slot = self.rt.handles.borrow_mut().push_with(make) as napi_value;
+        Ok(())
+    }
+
+    /// An object argument (`napi_object_expected` for anything else, functions included as
+    /// objects).
+    pub fn object(&self, v: napi_value) -> NapiResult<ObjectId> {
+        match self.value(v)? {
+            Value::Object(id) => Ok(id),
+            _ => fail(status::OBJECT_EXPECTED),
+        }
+    }
+
+    /// Node's `CHECK_TO_OBJECT`: primitives are wrapped; null and undefined are
+    /// `napi_object_expected` and leave V8's TypeError pending, as in Node.
+    pub fn to_object(&self, v: napi_value) -> NapiResult<ObjectId> {
+        let value = self.value(v)?;
+        match self.rt.to_object(&value) {
+            Some(id) => Ok(id),
+            None => {
+                let e = self.rt.new_error(
+                    napi_runtime::convert::ErrorKind::TypeError,
+                    "Cannot convert undefined or null to object".into(),
+                    None,
+                );
+                self.rt.throw(Value::Object(e));
+                fail(status::OBJECT_EXPECTED)
+            }
+        }
+    }
+
+    /// A function argument to call or construct: Node's `CHECK_TO_FUNCTION` answers
+    /// `napi_invalid_arg` for anything else.
+    pub fn function(&self, v: napi_value) -> NapiResult<Value> {
+        let value = self.value(v)?;
+        if self.rt.is_callable(&value) {
+            Ok(value)
+        } else {
+            fail(status::INVALID_ARG)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Finalizers: `napi_add_finalizer` and `node_api_post_finalizer`.
+
+use std::ffi::c_void;
+
+use super::entry::{self, fail, out};
+use super::types::*;
+use napi_runtime::object::Finalization;
+use napi_runtime::references::Reference;
+use napi_runtime::Value;
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_add_finalizer(
+    env: napi_env,
+    js_object: napi_value,
+    finalize_data: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_ref,
+) -> napi_status {
+    entry::plain(env, "napi_add_finalizer", |cx| {
+        let v = cx.value(js_object)?;
+        let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
+        let Value::Object(obj) = v else { return fail(status::INVALID_ARG) };
+        let f = Finalization {
+            env: cx.env.id,
+            cb: cb as usize,
+            data: finalize_data as usize,
+            hint: finalize_hint as usize,
+            seq: cx.rt.next_seq(),
+        };
+        cx.rt.heap.borrow_mut().obj_mut(obj).finalizers.push(f);
+        if !result.is_null() {
+            let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: v, count: 0, collected: false });
+            *out(result)? = r as napi_ref;
+        }
+        Ok(())
+    })
+}
+
+/// Schedules `finalize_cb` to run after the current collection's finalizers (Node runs it on a
+/// later tick, where JavaScript may run).
+#[no_mangle]
+pub unsafe extern "C" fn node_api_post_finalizer(
+    env: napi_env,
+    finalize_cb: napi_finalize,
+    finalize_data: *mut c_void,
+    finalize_hint: *mut c_void,
+) -> napi_status {
+    entry::plain(env, "node_api_post_finalizer", |cx| {
+        let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
+        let f = Finalization {
+            env: cx.env.id,
+            cb: cb as usize,
+            data: finalize_data as usize,
+            hint: finalize_hint as usize,
+            seq: cx.rt.next_seq(),
+        };
+        cx.rt.post_finalizers.borrow_mut().push(f);
+        Ok(())
+    })
+}

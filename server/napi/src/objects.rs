@@ -1,0 +1,523 @@
+//! Objects, arrays and properties: keyed, named and indexed access, `define_properties`,
+//! property-name listing, prototypes, `instanceof`, freeze/seal and type tags.
+
+use std::collections::HashSet;
+use std::ffi::c_char;
+
+use super::entry::{self, fail, input, out, Cx, Fail, NapiResult};
+use super::functions::new_function;
+use super::strings::read_name;
+use super::types::*;
+use napi_runtime::object::ObjectClass;
+use napi_runtime::property::{Descriptor, PropertyKey, Slot};
+use napi_runtime::{JsResult, ObjectId, Thrown, Value};
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status {
+    entry::plain(env, "napi_create_object", |cx| cx.ret(result, Value::Object(cx.rt.new_plain_object())))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_array(env: napi_env, result: *mut napi_value) -> napi_status {
+    entry::plain(env, "napi_create_array", |cx| cx.ret(result, Value::Object(cx.rt.new_array(Vec::new()))))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_array_with_length(env: napi_env, length: usize, result: *mut napi_value) -> napi_status {
+    entry::plain(env, "napi_create_array_with_length", |cx| {
+        let slot = out(result)?;
+        let arr = cx.rt.new_array(Vec::new());
+        // V8 takes the length as an int; negative (huge size_t) lengths become 0.
+        let len = i32::try_from(length as isize).unwrap_or(0).max(0);
+        cx.rt.set_named(&Value::Object(arr), "length", Value::Number(len as f64))?;
+        *slot = cx.handle(Value::Object(arr));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value, result: *mut u32) -> napi_status {
+    entry::js(env, "napi_get_array_length", |cx| {
+        let v = cx.value(value)?;
+        let slot = out(result)?;
+        match v {
+            Value::Object(id) if cx.rt.heap.borrow().get(id).is_some_and(|o| o.is_array()) => {
+                *slot = cx.rt.array_length(id);
+                Ok(())
+            }
+            _ => fail(status::ARRAY_EXPECTED),
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_is_array(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+    entry::plain(env, "napi_is_array", |cx| {
+        let v = cx.value(value)?;
+        *out(result)? = matches!(v, Value::Object(id) if cx.rt.heap.borrow().get(id).is_some_and(|o| o.is_array()));
+        Ok(())
+    })
+}
+
+/// What a throw inside V8's property access (a getter, a setter, a key's conversion) answers:
+/// `napi_generic_failure` with the exception pending (Node's `CHECK_MAYBE_*(...,
+/// napi_generic_failure)`; node 20 answers 9, not `napi_pending_exception`).
+fn accessed<T>(cx: &Cx, r: JsResult<T>) -> NapiResult<T> {
+    r.map_err(|Thrown(v)| {
+        cx.rt.throw(v);
+        Fail::Status(status::GENERIC_FAILURE)
+    })
+}
+
+fn key_of(cx: &Cx, key: napi_value) -> NapiResult<PropertyKey> {
+    let k = cx.value(key)?;
+    accessed(cx, cx.rt.to_property_key(&k))
+}
+
+fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
+    if name.is_null() {
+        return fail(status::INVALID_ARG);
+    }
+    Ok(PropertyKey::from_string(read_name(name, usize::MAX)?))
+}
+
+/// Sets `key` on `obj` (the caller's `to_object` of its argument, made once: it boxes a
+/// primitive). Node-API stores in sloppy mode: a refused write still reports `napi_ok`.
+fn set(cx: &Cx, obj: ObjectId, key: PropertyKey, value: Value) -> NapiResult {
+    accessed(cx, cx.rt.set(&Value::Object(obj), key, value))?;
+    Ok(())
+}
+
+fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: *mut napi_value) -> NapiResult {
+    let obj = cx.to_object(object)?;
+    let v = accessed(cx, cx.rt.get(&Value::Object(obj), key))?;
+    cx.ret(result, v)
+}
+
+fn has(cx: &Cx, object: napi_value, key: &PropertyKey, result: *mut bool) -> NapiResult {
+    let obj = cx.to_object(object)?;
+    *out(result)? = cx.rt.has(obj, key);
+    Ok(())
+}
+
+fn delete(cx: &Cx, object: napi_value, key: &PropertyKey, result: *mut bool) -> NapiResult {
+    let obj = cx.to_object(object)?;
+    let deleted = cx.rt.delete(obj, key);
+    if !result.is_null() {
+        *out(result)? = deleted;
+    }
+    Ok(())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_set_property(env: napi_env, object: napi_value, key: napi_value, value: napi_value) -> napi_status {
+    entry::js(env, "napi_set_property", |cx| {
+        cx.value(key)?;
+        let v = cx.value(value)?;
+        let obj = cx.to_object(object)?;
+        let k = key_of(cx, key)?;
+        set(cx, obj, k, v)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_property(env: napi_env, object: napi_value, key: napi_value, result: *mut napi_value) -> napi_status {
+    entry::js(env, "napi_get_property", |cx| {
+        cx.value(key)?;
+        out(result)?;
+        cx.to_object(object)?;
+        let k = key_of(cx, key)?;
+        get(cx, object, &k, result)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_has_property(env: napi_env, object: napi_value, key: napi_value, result: *mut bool) -> napi_status {
+    entry::js(env, "napi_has_property", |cx| {
+        out(result)?;
+        cx.value(key)?;
+        cx.to_object(object)?;
+        let k = key_of(cx, key)?;
+        has(cx, object, &k, result)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_delete_property(env: napi_env, object: napi_value, key: napi_value, result: *mut bool) -> napi_status {
+    entry::js(env, "napi_delete_property", |cx| {
+        cx.value(key)?;
+        cx.to_object(object)?;
+        let k = key_of(cx, key)?;
+        delete(cx, object, &k, result)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_has_own_property(env: napi_env, object: napi_value, key: napi_value, result: *mut bool) -> napi_status {
+    entry::js(env, "napi_has_own_property", |cx| {
+        let k = cx.value(key)?;
+        out(result)?;
+        let obj = cx.to_object(object)?;
+        if !matches!(k, Value::String(_) | Value::Symbol(_)) {
+            return fail(status::NAME_EXPECTED);
+        }
+        let key = cx.rt.to_property_key(&k)?;
+        *out(result)? = cx.rt.has_own(obj, &key);
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_set_named_property(
+    env: napi_env,
+    object: napi_value,
+    utf8name: *const c_char,
+    value: napi_value,
+) -> napi_status {
+    entry::js(env, "napi_set_named_property", |cx| {
+        let v = cx.value(value)?;
+        let obj = cx.to_object(object)?;
+        set(cx, obj, name_key(utf8name)?, v)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_named_property(
+    env: napi_env,
+    object: napi_value,
+    utf8name: *const c_char,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_get_named_property", |cx| {
+        out(result)?;
+        cx.to_object(object)?;
+        get(cx, object, &name_key(utf8name)?, result)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_has_named_property(
+    env: napi_env,
+    object: napi_value,
+    utf8name: *const c_char,
+    result: *mut bool,
+) -> napi_status {
+    entry::js(env, "napi_has_named_property", |cx| {
+        out(result)?;
+        cx.to_object(object)?;
+        has(cx, object, &name_key(utf8name)?, result)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_set_element(env: napi_env, object: napi_value, index: u32, value: napi_value) -> napi_status {
+    entry::js(env, "napi_set_element", |cx| {
+        let v = cx.value(value)?;
+        set(cx, cx.to_object(object)?, index_key(index), v)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_element(env: napi_env, object: napi_value, index: u32, result: *mut napi_value) -> napi_status {
+    entry::js(env, "napi_get_element", |cx| {
+        out(result)?;
+        get(cx, object, &index_key(index), result)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_has_element(env: napi_env, object: napi_value, index: u32, result: *mut bool) -> napi_status {
+    entry::js(env, "napi_has_element", |cx| {
+        out(result)?;
+        has(cx, object, &index_key(index), result)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_delete_element(env: napi_env, object: napi_value, index: u32, result: *mut bool) -> napi_status {
+    entry::js(env, "napi_delete_element", |cx| delete(cx, object, &index_key(index), result))
+}
+
+/// Index 2^32-1 is not an array index; it is the string key "4294967295".
+fn index_key(index: u32) -> PropertyKey {
+    if index == u32::MAX {
+        PropertyKey::String(index.to_string().into())
+    } else {
+        PropertyKey::Index(index)
+    }
+}
+
+/// The key a property descriptor names: `utf8name`, else `name` (which must be a string or
+/// symbol).
+pub fn descriptor_key(cx: &Cx, p: &napi_property_descriptor) -> NapiResult<PropertyKey> {
+    if !p.utf8name.is_null() {
+        return name_key(p.utf8name);
+    }
+    match cx.value(p.name) {
+        Ok(v @ (Value::String(_) | Value::Symbol(_))) => Ok(cx.rt.to_property_key(&v)?),
+        _ => fail(status::NAME_EXPECTED),
+    }
+}
+
+/// Turns a `napi_property_descriptor` into a JS property descriptor, creating the functions for
+/// methods and accessors.
+/// `receiver` is set for class instance members (see `new_function`).
+pub fn to_descriptor(cx: &Cx, p: &napi_property_descriptor, receiver: Option<ObjectId>) -> NapiResult<Descriptor> {
+    let enumerable = Some(p.attributes & attr::ENUMERABLE != 0);
+    let configurable = Some(p.attributes & attr::CONFIGURABLE != 0);
+    // Node gives functions made from descriptors an empty name (recorded under node 20).
+    let fn_name = "";
+    if p.getter.is_some() || p.setter.is_some() {
+        // V8 checks the receiver of class methods only, not of accessors.
+        let make = |cb: napi_callback| cb.map(|cb| new_function(cx, fn_name, cb as usize, p.data as usize, false, None));
+        return Ok(Descriptor { get: Some(make(p.getter)), set: Some(make(p.setter)), enumerable, configurable, ..Descriptor::default() });
+    }
+    let value = match p.method {
+        Some(m) => Value::Object(new_function(cx, fn_name, m as usize, p.data as usize, false, receiver)),
+        None => cx.value(p.value)?,
+    };
+    Ok(Descriptor {
+        value: Some(value),
+        writable: Some(p.attributes & attr::WRITABLE != 0),
+        enumerable,
+        configurable,
+        ..Descriptor::default()
+    })
+}
+
+/// The descriptors an addon passed as a pointer and count (null allowed only for count 0).
+pub fn descriptors<'a>(count: usize, properties: *const napi_property_descriptor) -> NapiResult<&'a [napi_property_descriptor]> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    input(properties)?;
+    // SAFETY: the addon promises `count` descriptors at `properties` (non-null, checked).
+    Ok(unsafe { std::slice::from_raw_parts(properties, count) })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_define_properties(
+    env: napi_env,
+    object: napi_value,
+    property_count: usize,
+    properties: *const napi_property_descriptor,
+) -> napi_status {
+    entry::js(env, "napi_define_properties", |cx| {
+        let props = descriptors(property_count, properties)?;
+        // Unlike property access, Node does not box primitives here (recorded under node 20).
+        let obj = cx.object(object)?;
+        for p in props {
+            let key = descriptor_key(cx, p)?;
+            let desc = to_descriptor(cx, p, None)?;
+            if !cx.rt.define_own_property(obj, key.clone(), desc)? {
+                let name = cx.rt.to_string(&key.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
+                return Err(cx.rt.type_error(format!("Cannot redefine property: {name}")).into());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `napi_get_all_property_names`: own (or inherited too) keys that pass the filter, shadowed
+/// keys listed once, indices converted to strings unless asked to keep numbers.
+fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i32) -> NapiResult<Vec<Value>> {
+    let mut seen = HashSet::new();
+    let mut names = Vec::new();
+    let mut cur = Some(obj);
+    while let Some(o) = cur {
+        for key in cx.rt.own_keys(o) {
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            let Some(p) = cx.rt.get_own_property(o, &key) else { continue };
+            let skip = match &key {
+                PropertyKey::Symbol(_) => filter & keys::SKIP_SYMBOLS != 0,
+                _ => filter & keys::SKIP_STRINGS != 0,
+            } || (filter & keys::ENUMERABLE != 0 && !p.enumerable)
+                || (filter & keys::CONFIGURABLE != 0 && !p.configurable)
+                || (filter & keys::WRITABLE != 0 && !(p.writable && matches!(p.slot, Slot::Data(_))));
+            if skip {
+                continue;
+            }
+            names.push(match (&key, conversion) {
+                (PropertyKey::Index(i), keys::KEEP_NUMBERS) => Value::Number(*i as f64),
+                _ => key.to_value(),
+            });
+        }
+        cur = if mode == keys::OWN_ONLY { None } else { cx.rt.prototype_of(o) };
+    }
+    Ok(names)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_all_property_names(
+    env: napi_env,
+    object: napi_value,
+    key_mode: i32,
+    key_filter: i32,
+    key_conversion: i32,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_get_all_property_names", |cx| {
+        out(result)?;
+        let obj = cx.to_object(object)?;
+        if !(0..=1).contains(&key_mode) || !(0..=1).contains(&key_conversion) {
+            return fail(status::INVALID_ARG);
+        }
+        let names = property_names(cx, obj, key_mode, key_filter, key_conversion)?;
+        cx.ret(result, Value::Object(cx.rt.new_array(names)))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_property_names(env: napi_env, object: napi_value, result: *mut napi_value) -> napi_status {
+    entry::js(env, "napi_get_property_names", |cx| {
+        out(result)?;
+        let obj = cx.to_object(object)?;
+        let filter = keys::ENUMERABLE | keys::SKIP_SYMBOLS;
+        let names = property_names(cx, obj, keys::INCLUDE_PROTOTYPES, filter, keys::NUMBERS_TO_STRINGS)?;
+        cx.ret(result, Value::Object(cx.rt.new_array(names)))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, result: *mut napi_value) -> napi_status {
+    entry::js(env, "napi_get_prototype", |cx| {
+        out(result)?;
+        let obj = cx.to_object(object)?;
+        let proto = cx.rt.prototype_of(obj).map(Value::Object).unwrap_or(Value::Null);
+        cx.ret(result, proto)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_set_prototype(env: napi_env, object: napi_value, value: napi_value) -> napi_status {
+    entry::js(env, "node_api_set_prototype", |cx| {
+        let obj = cx.to_object(object)?;
+        let proto = match cx.value(value)? {
+            Value::Object(p) => Some(p),
+            Value::Null => None,
+            _ => return fail(status::INVALID_ARG),
+        };
+        if cx.rt.set_prototype(obj, proto) {
+            Ok(())
+        } else {
+            Err(cx.rt.type_error("Cyclic __proto__ value or object is not extensible".into()).into())
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn node_api_create_object_with_properties(
+    env: napi_env,
+    prototype_or_null: napi_value,
+    property_names: *const napi_value,
+    property_values: *const napi_value,
+    property_count: usize,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "node_api_create_object_with_properties", |cx| {
+        let slot = out(result)?;
+        let proto = match cx.value(prototype_or_null)? {
+            Value::Object(p) => Some(p),
+            Value::Null => None,
+            _ => return fail(status::INVALID_ARG),
+        };
+        if property_count > 0 {
+            input(property_names)?;
+            input(property_values)?;
+        }
+        let obj = cx.rt.heap.borrow_mut().new_object(ObjectClass::Plain, proto);
+        for i in 0..property_count {
+            // SAFETY: the addon promises `property_count` handles in each array (non-null).
+            let (k, v) = unsafe { (*property_names.add(i), *property_values.add(i)) };
+            let key = match cx.value(k)? {
+                n @ (Value::String(_) | Value::Symbol(_)) => cx.rt.to_property_key(&n)?,
+                _ => return fail(status::NAME_EXPECTED),
+            };
+            let value = cx.value(v)?;
+            cx.rt.define_own_property(
+                obj,
+                key,
+                Descriptor {
+                    value: Some(value),
+                    writable: Some(true),
+                    enumerable: Some(true),
+                    configurable: Some(true),
+                    ..Descriptor::default()
+                },
+            )?;
+        }
+        *slot = cx.handle(Value::Object(obj));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, constructor: napi_value, result: *mut bool) -> napi_status {
+    entry::js(env, "napi_instanceof", |cx| {
+        let v = cx.value(object)?;
+        let slot = out(result)?;
+        *slot = false;
+        let ctor = cx.to_object(constructor)?;
+        if !cx.rt.is_callable(&Value::Object(ctor)) {
+            cx.rt.throw(Value::Object(cx.rt.new_error(
+                napi_runtime::convert::ErrorKind::TypeError,
+                "Constructor must be a function".into(),
+                None,
+            )));
+            return fail(status::FUNCTION_EXPECTED);
+        }
+        *slot = cx.rt.instance_of(&v, &Value::Object(ctor))?;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_object_freeze(env: napi_env, object: napi_value) -> napi_status {
+    entry::js(env, "napi_object_freeze", |cx| {
+        let obj = cx.to_object(object)?;
+        cx.rt.integrity(obj, true);
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_object_seal(env: napi_env, object: napi_value) -> napi_status {
+    entry::js(env, "napi_object_seal", |cx| {
+        let obj = cx.to_object(object)?;
+        cx.rt.integrity(obj, false);
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, type_tag: *const napi_type_tag) -> napi_status {
+    entry::js(env, "napi_type_tag_object", |cx| {
+        let obj = cx.to_object(value)?;
+        let tag = input(type_tag)?;
+        let mut heap = cx.rt.heap.borrow_mut();
+        let o = heap.obj_mut(obj);
+        if o.type_tag.is_some() {
+            return fail(status::INVALID_ARG);
+        }
+        o.type_tag = Some((tag.lower, tag.upper));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_check_object_type_tag(
+    env: napi_env,
+    value: napi_value,
+    type_tag: *const napi_type_tag,
+    result: *mut bool,
+) -> napi_status {
+    entry::js(env, "napi_check_object_type_tag", |cx| {
+        let obj = cx.to_object(value)?;
+        let tag = input(type_tag)?;
+        let slot = out(result)?;
+        *slot = cx.rt.heap.borrow().obj(obj).type_tag == Some((tag.lower, tag.upper));
+        Ok(())
+    })
+}

@@ -1,0 +1,118 @@
+//! References (`napi_ref`) and instance data.
+
+use std::ffi::c_void;
+
+use super::entry::{self, fail, out, OrStatus};
+use super::types::*;
+use napi_runtime::object::Finalizer;
+use napi_runtime::references::Reference;
+use napi_runtime::Value;
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_create_reference(
+    env: napi_env,
+    value: napi_value,
+    initial_refcount: u32,
+    result: *mut napi_ref,
+) -> napi_status {
+    entry::plain(env, "napi_create_reference", |cx| {
+        let v = cx.value(value)?;
+        let slot = out(result)?;
+        // Before Node-API 10 only objects, functions and symbols may be referenced.
+        if !cx.env.at_least(10) && !matches!(v, Value::Object(_) | Value::Symbol(_)) {
+            return fail(status::INVALID_ARG);
+        }
+        let weak_primitive = initial_refcount == 0 && !matches!(v, Value::Object(_) | Value::Symbol(_));
+        let reference = Reference {
+            env: cx.env.id,
+            value: if weak_primitive { Value::Undefined } else { v },
+            count: initial_refcount,
+            collected: weak_primitive,
+        };
+        let id = cx.rt.refs.borrow_mut().create(reference);
+        *slot = id as napi_ref;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_ref) -> napi_status {
+    entry::plain(env, "napi_delete_reference", |cx| match cx.rt.refs.borrow_mut().delete(reference as usize) {
+        Some(_) => Ok(()),
+        None => fail(status::INVALID_ARG),
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, result: *mut u32) -> napi_status {
+    entry::plain(env, "napi_reference_ref", |cx| {
+        let mut refs = cx.rt.refs.borrow_mut();
+        let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
+        r.count += 1;
+        if !result.is_null() {
+            *out(result)? = r.count;
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref, result: *mut u32) -> napi_status {
+    entry::plain(env, "napi_reference_unref", |cx| {
+        let mut refs = cx.rt.refs.borrow_mut();
+        let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
+        if r.count == 0 {
+            return fail(status::GENERIC_FAILURE);
+        }
+        r.count -= 1;
+        // A primitive cannot be held weakly: at count 0 the reference lets it go (Node-API 10).
+        if r.count == 0 && !matches!(r.value, Value::Object(_) | Value::Symbol(_)) {
+            r.value = Value::Undefined;
+            r.collected = true;
+        }
+        if !result.is_null() {
+            *out(result)? = r.count;
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi_ref, result: *mut napi_value) -> napi_status {
+    entry::plain(env, "napi_get_reference_value", |cx| {
+        if reference.is_null() {
+            return fail(status::INVALID_ARG);
+        }
+        let slot = out(result)?;
+        let v = cx.rt.refs.borrow().get(reference as usize).map(|r| (!r.collected).then(|| r.value.clone()));
+        // A weak reference whose object was collected answers an empty (NULL) result.
+        *slot = match v.or_status(status::INVALID_ARG)? {
+            Some(v) => cx.handle(v),
+            None => std::ptr::null_mut(),
+        };
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_set_instance_data(
+    env: napi_env,
+    data: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+) -> napi_status {
+    entry::plain(env, "napi_set_instance_data", |cx| {
+        let f = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
+        cx.env.instance_data.set(Some((data as usize, f)));
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_get_instance_data(env: napi_env, data: *mut *mut c_void) -> napi_status {
+    entry::plain(env, "napi_get_instance_data", |cx| {
+        let slot = out(data)?;
+        *slot = cx.env.instance_data.get().map_or(std::ptr::null_mut(), |(d, _)| d as *mut c_void);
+        Ok(())
+    })
+}

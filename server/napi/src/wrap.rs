@@ -1,0 +1,128 @@
+//! Classes and wrapping: `napi_define_class`, `napi_wrap`, `napi_unwrap`, `napi_remove_wrap`.
+
+use std::ffi::{c_char, c_void};
+
+use super::entry::{self, fail, out, Cx, NapiResult};
+use super::functions::{name_arg, new_function};
+use super::objects::{descriptor_key, descriptors, to_descriptor};
+use super::types::*;
+use napi_runtime::object::{Finalizer, Wrap};
+use napi_runtime::property::{Property, PropertyKey};
+use napi_runtime::references::Reference;
+use napi_runtime::{ObjectId, Value};
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_define_class(
+    env: napi_env,
+    utf8name: *const c_char,
+    length: usize,
+    constructor: napi_callback,
+    data: *mut c_void,
+    property_count: usize,
+    properties: *const napi_property_descriptor,
+    result: *mut napi_value,
+) -> napi_status {
+    entry::js(env, "napi_define_class", |cx| {
+        let slot = out(result)?;
+        let Some(ctor_cb) = constructor else { return fail(status::INVALID_ARG) };
+        let props = descriptors(property_count, properties)?;
+        let name = name_arg(utf8name, length, false)?;
+        let ctor = new_function(cx, &name.to_rust_string(), ctor_cb as usize, data as usize, true, None);
+        let proto = cx.rt.new_plain_object();
+        cx.rt.heap.borrow_mut().put(
+            ctor,
+            PropertyKey::name("prototype"),
+            Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) },
+        );
+        for p in props {
+            // Instance members check that `this` is an instance; static ones do not.
+            let (target, receiver) = if p.attributes & attr::STATIC != 0 { (ctor, None) } else { (proto, Some(proto)) };
+            define(cx, target, p, receiver)?;
+        }
+        // V8 adds `constructor` after the template's own properties: it lists last.
+        cx.rt.heap.borrow_mut().put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
+        *slot = cx.handle(Value::Object(ctor));
+        Ok(())
+    })
+}
+
+fn define(cx: &Cx, target: ObjectId, p: &napi_property_descriptor, receiver: Option<ObjectId>) -> NapiResult {
+    let key = descriptor_key(cx, p)?;
+    let desc = to_descriptor(cx, p, receiver)?;
+    cx.rt.define_own_property(target, key, desc)?;
+    Ok(())
+}
+
+/// An object argument for wrapping: Node answers `napi_invalid_arg` for non-objects here.
+fn wrappable(cx: &Cx, v: napi_value) -> NapiResult<ObjectId> {
+    match cx.value(v)? {
+        Value::Object(id) => Ok(id),
+        _ => fail(status::INVALID_ARG),
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_wrap(
+    env: napi_env,
+    js_object: napi_value,
+    native_object: *mut c_void,
+    finalize_cb: napi_finalize,
+    finalize_hint: *mut c_void,
+    result: *mut napi_ref,
+) -> napi_status {
+    entry::js(env, "napi_wrap", |cx| {
+        let obj = wrappable(cx, js_object)?;
+        if cx.rt.heap.borrow().obj(obj).wrap.is_some() {
+            return fail(status::INVALID_ARG);
+        }
+        // A returned reference may only be deleted from the finalizer, so one is required.
+        if !result.is_null() && finalize_cb.is_none() {
+            return fail(status::INVALID_ARG);
+        }
+        let finalize = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
+        let seq = cx.rt.next_seq();
+        cx.rt.heap.borrow_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize, seq });
+        if !result.is_null() {
+            let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: Value::Object(obj), count: 0, collected: false });
+            *out(result)? = r as napi_ref;
+        }
+        Ok(())
+    })
+}
+
+fn unwrap(cx: &Cx, js_object: napi_value, result: *mut *mut c_void, remove: bool) -> NapiResult {
+    let obj = wrappable(cx, js_object)?;
+    if !remove {
+        out(result)?;
+    }
+    let mut heap = cx.rt.heap.borrow_mut();
+    let o = heap.obj_mut(obj);
+    let data = match &o.wrap {
+        Some(w) => w.data,
+        None => return fail(status::INVALID_ARG),
+    };
+    if remove {
+        // The finalizer is not called: the native object is the caller's again.
+        o.wrap = None;
+    }
+    if !result.is_null() {
+        *out(result)? = data as *mut c_void;
+    }
+    Ok(())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_unwrap(env: napi_env, js_object: napi_value, result: *mut *mut c_void) -> napi_status {
+    entry::js(env, "napi_unwrap", |cx| {
+        cx.value(js_object)?;
+        unwrap(cx, js_object, result, false)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_remove_wrap(env: napi_env, js_object: napi_value, result: *mut *mut c_void) -> napi_status {
+    entry::js(env, "napi_remove_wrap", |cx| {
+        cx.value(js_object)?;
+        unwrap(cx, js_object, result, true)
+    })
+}

@@ -1,0 +1,182 @@
+//! Host built-ins: the JavaScript library functions addons reach through Node-API and the global.
+//!
+//! Each takes `(runtime, this, args, new_target)`; `new_target` is set when called with `new`.
+
+mod buffer;
+pub mod collections;
+mod error;
+pub mod iterator;
+mod json;
+mod json_parse;
+mod object;
+mod object_define;
+mod object_integrity;
+mod object_own;
+mod primitive;
+mod promise;
+mod symbol;
+pub mod weak;
+
+use super::heap::ObjectId;
+use super::object::{BuiltinFn, ObjectClass};
+use super::property::{Property, PropertyKey, Slot};
+use super::realm::{Builder, Realm};
+use super::value::Value;
+use super::{JsResult, Runtime};
+
+/// `Function.prototype` itself: callable, does nothing.
+pub fn noop(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    Ok(Value::Undefined)
+}
+
+/// The `i`th argument or `undefined`.
+fn arg(args: &[Value], i: usize) -> Value {
+    args.get(i).cloned().unwrap_or(Value::Undefined)
+}
+
+pub fn install(b: &mut Builder, realm: &Realm) {
+    b.value(realm.global, "globalThis", Value::Object(realm.global));
+    let object = object::install(b, realm);
+    object_define::install(b, object);
+    object_own::install(b, object);
+    object_integrity::install(b, object);
+    error::install(b, realm);
+    symbol::install(b, realm);
+    primitive::install(b, realm);
+    json::install(b, realm);
+    iterator::install(b, realm);
+    collections::install(b, realm);
+    weak::install(b, realm);
+    buffer::install(b, realm);
+    promise::install(b, realm);
+}
+
+/// Defines a method under a symbol key (`[Symbol.iterator]`), named as V8 names it.
+fn symbol_method(b: &mut Builder, target: ObjectId, symbol: ObjectId, name: &str, length: u32, f: BuiltinFn) -> ObjectId {
+    let func = b.function(name, length, f);
+    b.heap.put(target, PropertyKey::Symbol(symbol), Property::hidden(Value::Object(func)));
+    func
+}
+
+/// Defines a getter-only accessor (`Set.prototype.size`), not enumerable, as the spec's are.
+fn getter(b: &mut Builder, target: ObjectId, name: &str, f: BuiltinFn) {
+    let func = b.function(&format!("get {name}"), 0, f);
+    let slot = Slot::Accessor { get: Some(func), set: None };
+    b.heap.put(target, PropertyKey::name(name), Property { slot, writable: false, enumerable: false, configurable: true });
+}
+
+/// `target[Symbol.toStringTag] = tag`, read-only as on every built-in prototype.
+fn to_string_tag(b: &mut Builder, realm: &Realm, target: ObjectId, tag: &str) {
+    let p = Property { writable: false, ..Property::hidden(Value::str(tag)) };
+    b.heap.put(target, PropertyKey::Symbol(realm.symbol_to_string_tag), p);
+}
+
+/// How V8 shows a value inside a TypeError message ("... incompatible receiver #<Object>",
+/// "Property description must be an object: 1"): never calls into JS.
+fn describe(rt: &Runtime, v: &Value) -> String {
+    match v {
+        Value::Object(id) if rt.heap.borrow().get(*id).is_some_and(|o| o.is_array()) => "[object Array]".into(),
+        Value::Object(id) => format!("#<{}>", rt.class_name(*id)),
+        Value::Symbol(s) => symbol_display(rt, *s),
+        other => other.to_display(rt),
+    }
+}
+
+/// `Symbol(description)`, as a symbol prints in messages.
+fn symbol_display(rt: &Runtime, sym: ObjectId) -> String {
+    let desc = rt.symbol_description(sym).map(|d| d.to_rust_string()).unwrap_or_default();
+    format!("Symbol({desc})")
+}
+
+/// A property key as V8 prints it in "Cannot redefine property: x".
+fn key_display(rt: &Runtime, key: &PropertyKey) -> String {
+    match key {
+        PropertyKey::Symbol(s) => symbol_display(rt, *s),
+        other => other.to_value().to_display(rt),
+    }
+}
+
+/// How V8 names a value it could not call or iterate when it has no source text to quote:
+/// `number 5`, `string "a"`, `object`.
+fn describe_operand(rt: &Runtime, v: &Value) -> String {
+    match v {
+        Value::Object(_) => rt.typeof_string(v).to_string(),
+        Value::String(s) => format!("string \"{s}\""),
+        Value::Symbol(s) => format!("symbol {}", symbol_display(rt, *s)),
+        Value::Undefined | Value::Null => v.to_display(rt),
+        other => format!("{} {}", rt.typeof_string(other), other.to_display(rt)),
+    }
+}
+
+/// The callback argument of `forEach`-style methods, or V8's TypeError.
+fn require_callable(rt: &Runtime, v: &Value) -> JsResult<()> {
+    if rt.is_callable(v) {
+        Ok(())
+    } else {
+        Err(rt.type_error(format!("{} is not a function", describe_operand(rt, v))))
+    }
+}
+
+/// The class of a live object, for brand checks that must not hold the heap borrow.
+fn class_of(rt: &Runtime, v: &Value) -> Option<ObjectClass> {
+    let Value::Object(id) = v else { return None };
+    rt.heap.borrow().get(*id).map(|o| o.class.clone())
+}
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    //! Calling built-ins the way an addon reaches them: by path from the global object.
+
+    use std::rc::Rc;
+
+    use super::super::object::{BuiltinFn, Callable, Function, ObjectClass};
+    use super::super::value::Value;
+    use super::super::{JsResult, Runtime};
+
+    /// `globalThis.a.b.c` for the path "a.b.c".
+    pub fn global(rt: &Runtime, path: &str) -> Value {
+        path.split('.').fold(Value::Object(rt.realm.global), |v, name| rt.get_named(&v, name).expect("path resolves"))
+    }
+
+    /// Calls the function at `path` with its parent object as `this`.
+    pub fn call(rt: &Runtime, path: &str, args: &[Value]) -> JsResult<Value> {
+        let (parent, _) = path.rsplit_once('.').unwrap_or(("globalThis", path));
+        rt.call(&global(rt, path), global(rt, parent), args)
+    }
+
+    /// Calls `this.name(...args)`.
+    pub fn method(rt: &Runtime, this: &Value, name: &str, args: &[Value]) -> JsResult<Value> {
+        let f = rt.get_named(this, name)?;
+        rt.call(&f, this.clone(), args)
+    }
+
+    /// `JSON.stringify(v)`, which the expected values (recorded with `node -e`) are written in.
+    pub fn json(rt: &Runtime, v: &Value) -> String {
+        match call(rt, "JSON.stringify", std::slice::from_ref(v)).expect("stringify") {
+            Value::String(s) => s.to_rust_string(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// `JSON.parse(text)`, to build inputs.
+    pub fn parse(rt: &Runtime, text: &str) -> Value {
+        call(rt, "JSON.parse", &[Value::str(text)]).expect("valid JSON")
+    }
+
+    /// `"Name: message"` of what `r` threw, as node prints `e.name + ": " + e.message`.
+    pub fn thrown(rt: &Runtime, r: JsResult<Value>) -> String {
+        let e = r.expect_err("expected a throw").0;
+        let part = |n| rt.get_named(&e, n).unwrap().to_display(rt);
+        format!("{}: {}", part("name"), part("message"))
+    }
+
+    pub fn runtime() -> Rc<Runtime> {
+        Runtime::new(Box::new(crate::NoNative))
+    }
+
+    /// A function object running `f`, standing in for the JS callback a test would pass.
+    pub fn builtin_function(rt: &Runtime, f: BuiltinFn) -> Value {
+        let class = ObjectClass::Function(Function { callable: Callable::Builtin(f), is_class: false });
+        Value::Object(rt.heap.borrow_mut().new_object(class, Some(rt.realm.function_prototype)))
+    }
+}

@@ -1,0 +1,197 @@
+//! Calling and constructing functions, and `instanceof`.
+
+use std::borrow::Cow;
+
+use super::heap::ObjectId;
+use super::object::{Callable, ObjectClass};
+use super::property::{Property, PropertyKey, Slot};
+use super::value::Value;
+use super::{JsResult, Runtime, MAX_DEPTH};
+
+impl Runtime {
+    fn callable_of(&self, func: &Value) -> JsResult<(ObjectId, Callable)> {
+        let found = match func {
+            Value::Object(id) => self.heap.borrow().get(*id).and_then(|o| o.function()).map(|f| (*id, f.callable.clone())),
+            _ => None,
+        };
+        found.ok_or_else(|| self.type_error(format!("{} is not a function", func.to_display(self))))
+    }
+
+    /// `func.call(this, ...args)`.
+    pub fn call(&self, func: &Value, this: Value, args: &[Value]) -> JsResult<Value> {
+        let (_, callable) = self.callable_of(func)?;
+        self.invoke(callable, this, Cow::Borrowed(args), None)
+    }
+
+    /// `call` with arguments the caller no longer needs: a native callback's frame takes them
+    /// as they are, with no copy.
+    pub fn call_owned(&self, func: &Value, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        let (_, callable) = self.callable_of(func)?;
+        self.invoke(callable, this, Cow::Owned(args), None)
+    }
+
+    fn invoke(&self, callable: Callable, this: Value, args: Cow<'_, [Value]>, new_target: Option<ObjectId>) -> JsResult<Value> {
+        let depth = self.depth.get();
+        if depth >= MAX_DEPTH {
+            return Err(self.too_deep());
+        }
+        self.depth.set(depth + 1);
+        // An addon's function is the call on every path from Python: its arm stays here, the
+        // others are out of line, so the hot instructions sit together (D50).
+        let result = match callable {
+            Callable::Native { env, cb, data, receiver } => {
+                if let Some(proto) = receiver {
+                    if !self.inherits(&this, proto) {
+                        self.depth.set(depth);
+                        return Err(self.illegal_invocation());
+                    }
+                }
+                // Native functions are sloppy-mode functions: a nullish receiver is the global
+                // object and a primitive one is boxed.
+                let this = match this {
+                    Value::Undefined | Value::Null => self.realm.global,
+                    Value::Object(id) => id,
+                    prim => self.to_object(&prim).expect("primitives box"),
+                };
+                let args = match args {
+                    Cow::Owned(args) => args,
+                    Cow::Borrowed(args) => {
+                        let mut owned = self.args_vec(args.len());
+                        owned.extend_from_slice(args);
+                        owned
+                    }
+                };
+                self.push_frame(this, args, new_target, data);
+                self.native.invoke(self, env, cb)
+            }
+            other => self.invoke_other(other, this, args, new_target),
+        };
+        self.depth.set(depth);
+        result
+    }
+
+    /// Pushes a native call's frame, written field by field where it goes: made whole first and
+    /// then moved in, the frame (its receiver above all, made just before) was written in pieces
+    /// and read back in wider loads, two store-forwarding stalls on every call (D49, D52).
+    #[inline(always)]
+    fn push_frame(&self, this: ObjectId, args: Vec<Value>, new_target: Option<ObjectId>, data: usize) {
+        let mut frames = self.frames.borrow_mut();
+        frames.reserve(1);
+        let len = frames.len();
+        let slot = frames.spare_capacity_mut()[0].as_mut_ptr();
+        // SAFETY: `slot` is the vector's first spare slot, valid for writes; each field is
+        // written once, and only then does `set_len` make the frame part of the vector.
+        unsafe {
+            std::ptr::addr_of_mut!((*slot).this).write(Value::Object(this));
+            std::ptr::addr_of_mut!((*slot).args).write(args);
+            std::ptr::addr_of_mut!((*slot).new_target).write(new_target);
+            std::ptr::addr_of_mut!((*slot).data).write(data);
+            frames.set_len(len + 1);
+        }
+    }
+
+    /// `invoke` for the callables that are not an addon's functions.
+    #[inline(never)]
+    fn invoke_other(&self, callable: Callable, this: Value, args: Cow<'_, [Value]>, new_target: Option<ObjectId>) -> JsResult<Value> {
+        match callable {
+            Callable::Native { .. } => unreachable!("invoke calls native functions itself"),
+            Callable::Builtin(f) => f(self, this, &args, new_target),
+            Callable::Resolver { promise, reject } => {
+                let v = args.first().cloned().unwrap_or(Value::Undefined);
+                if reject {
+                    self.reject_promise(promise, v);
+                } else {
+                    self.resolve_promise(promise, v);
+                }
+                Ok(Value::Undefined)
+            }
+            Callable::Finally { on_finally, reject } => {
+                let v = args.first().cloned().unwrap_or(Value::Undefined);
+                match self.call(&Value::Object(on_finally), Value::Undefined, &[]) {
+                    Err(e) => Err(e),
+                    Ok(_) if reject => Err(super::Thrown(v)),
+                    Ok(_) => Ok(v),
+                }
+            }
+            Callable::Python(id) => {
+                let outside = self.outside.borrow().clone();
+                match outside {
+                    Some(o) => o.call_python(self, id, this, args.into_owned()),
+                    None => Err(self.type_error("Python functions cannot be called in this host".into())),
+                }
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self) -> super::Thrown {
+        self.range_error("Maximum call stack size exceeded".into())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn illegal_invocation(&self) -> super::Thrown {
+        self.type_error("Illegal invocation".into())
+    }
+
+    /// `new ctor(...args)` (with `new.target` = ctor).
+    pub fn construct(&self, ctor: &Value, args: &[Value]) -> JsResult<Value> {
+        let (id, callable) = self.callable_of(ctor)?;
+        if let Callable::Builtin(_) = callable {
+            // Built-in constructors make their own instances (an Error, a wrapper...).
+            return self.invoke(callable, Value::Undefined, Cow::Borrowed(args), Some(id));
+        }
+        let proto = self.constructor_prototype(id);
+        let this = self.heap.borrow_mut().new_object(ObjectClass::Plain, Some(proto));
+        let result = self.invoke(callable, Value::Object(this), Cow::Borrowed(args), Some(id))?;
+        Ok(match result {
+            Value::Object(_) => result,
+            _ => Value::Object(this),
+        })
+    }
+
+    /// `ctor.prototype`, creating it on first use for functions made by `napi_create_function`
+    /// (V8 materialises it lazily too).
+    fn constructor_prototype(&self, ctor: ObjectId) -> ObjectId {
+        let key = PropertyKey::name("prototype");
+        match self.get_own_property(ctor, &key) {
+            Some(Property { slot: Slot::Data(Value::Object(p)), .. }) => p,
+            Some(_) => self.realm.object_prototype,
+            None => {
+                let proto = self.new_plain_object();
+                let mut heap = self.heap.borrow_mut();
+                heap.put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
+                let p = Property { configurable: false, ..Property::hidden(Value::Object(proto)) };
+                heap.put(ctor, key, p);
+                proto
+            }
+        }
+    }
+
+    /// Whether `proto` is on `v`'s prototype chain.
+    pub fn inherits(&self, v: &Value, proto: ObjectId) -> bool {
+        let Value::Object(mut cur) = v.clone() else { return false };
+        while let Some(p) = self.prototype_of(cur) {
+            if p == proto {
+                return true;
+            }
+            cur = p;
+        }
+        false
+    }
+
+    /// `v instanceof ctor` (without `Symbol.hasInstance`, which no host object defines).
+    pub fn instance_of(&self, v: &Value, ctor: &Value) -> JsResult<bool> {
+        if !self.is_callable(ctor) {
+            return Err(self.type_error("Right-hand side of 'instanceof' is not callable".into()));
+        }
+        let proto = match self.get_named(ctor, "prototype")? {
+            Value::Object(p) => p,
+            other => {
+                return Err(self.type_error(format!("Function has non-object prototype '{}' in instanceof check", other.to_display(self))))
+            }
+        };
+        Ok(self.inherits(v, proto))
+    }
+}

@@ -1,0 +1,270 @@
+//! The JS thread's event queue: how other threads (the async-work pool, threads an addon made)
+//! get something run on the JS thread, which alone may touch the heap (DESIGN §3).
+//!
+//! Any thread `post`s a task and the JS thread is woken through an eventfd it polls beside the
+//! client socket; it runs the tasks between client requests (`Runtime::run_tasks`), never in the
+//! middle of a call, as Node's event loop runs callbacks only on an empty JS stack.
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::{Runtime, Value};
+
+/// Work for the JS thread. It gets the runtime and calls into the addon itself (through
+/// `napi::callback::call_into_module`).
+pub type Task = Box<dyn FnOnce(&Runtime) + Send>;
+
+/// An eventfd a thread sleeps on in `poll`, beside other descriptors: readable once rung, until
+/// cleared. Any thread may ring it.
+pub struct Doorbell(OwnedFd);
+
+impl Doorbell {
+    pub fn new() -> io::Result<Doorbell> {
+        // SAFETY: eventfd takes two integers and returns a new descriptor or -1.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor owned by nobody else.
+        Ok(Doorbell(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    pub fn ring(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to our own eventfd. It can only fail when the
+        // counter would overflow (it is then readable anyway), so the result is ignored.
+        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    /// Makes it unreadable again (rings since are forgotten: clear before looking at the state
+    /// the rings announce, so a ring racing with the look is not lost).
+    pub fn clear(&self) {
+        let mut count: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64 from our own nonblocking eventfd; EAGAIN (not
+        // rung) is fine.
+        unsafe { libc::read(self.0.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+pub struct EventQueue {
+    tasks: Mutex<VecDeque<Task>>,
+    /// How many tasks are queued, for looking without the lock: the JS thread looks after every
+    /// request and again and again while it waits for the client.
+    queued: AtomicUsize,
+    /// Rung while tasks are queued, unless hushed.
+    wake: Doorbell,
+    /// A direct call holds the JS lock (D43): posts do not ring, and the call rings as it ends
+    /// if it left tasks queued.
+    hushed: AtomicBool,
+    /// Things that keep the loop alive though nothing is queued yet (queued or running async
+    /// work, referenced threadsafe functions): what libuv counts as active handles and requests.
+    alive: AtomicUsize,
+}
+
+impl EventQueue {
+    pub fn new() -> io::Result<EventQueue> {
+        Ok(EventQueue {
+            tasks: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
+            wake: Doorbell::new()?,
+            hushed: AtomicBool::new(false),
+            alive: AtomicUsize::new(0),
+        })
+    }
+
+    /// Queues `task` for the JS thread and wakes it (unless hushed); callable from any thread.
+    pub fn post(&self, task: Task) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.push_back(task);
+        // SeqCst with the load of `hushed` below, against `Hushed::drop`'s store then load:
+        // either this sees the hush lifted and rings, or the hush's end sees the task and rings.
+        self.queued.store(tasks.len(), Ordering::SeqCst);
+        drop(tasks);
+        if !self.hushed.load(Ordering::SeqCst) {
+            self.wake.ring();
+        }
+    }
+
+    /// Until the guard drops, posts leave the descriptor alone: the thread holding the JS lock
+    /// outside the JS thread's loop (a direct call, D37) looks at the queue itself, or leaves
+    /// its tasks to the JS thread, which the guard then wakes. Nested hushes are one.
+    ///
+    /// Only the JS lock's holder hushes, so beginning one needs no locked instruction (it is on
+    /// every direct call's path, D49): a post that misses it rings, which costs the JS thread
+    /// one look and nothing else.
+    pub fn hush(&self) -> Hushed<'_> {
+        let outer = !self.hushed.load(Ordering::Relaxed);
+        if outer {
+            self.hushed.store(true, Ordering::Relaxed);
+        }
+        Hushed { queue: self, outer }
+    }
+
+    /// The descriptor the JS thread polls for readability.
+    pub fn fd(&self) -> RawFd {
+        self.wake.fd()
+    }
+
+    /// Resets the wake-up and returns every queued task, oldest first.
+    pub fn take(&self) -> Vec<Task> {
+        // Reset before draining, so a post racing with us wakes the poller again.
+        self.wake.clear();
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        self.queued.store(0, Ordering::Release);
+        tasks.drain(..).collect()
+    }
+
+    /// Makes the descriptor unreadable again, for a poller that found the tasks it announced
+    /// already taken (by a direct call, D37). It looks at the queue again before sleeping.
+    pub fn forget_wake(&self) {
+        self.wake.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queued.load(Ordering::Acquire) == 0
+    }
+
+    /// Blocks the JS thread until a task is posted or `timeout` passes.
+    pub fn wait(&self, timeout: Duration) {
+        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: polls one valid pollfd structure.
+        unsafe { libc::poll(&mut pfd, 1, ms) };
+    }
+
+    /// Something (async work in flight, a referenced threadsafe function) starts keeping the
+    /// loop alive.
+    pub fn hold(&self) {
+        self.alive.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The thing counted by `hold` stops keeping the loop alive.
+    pub fn unhold(&self) {
+        let _ = self.alive.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    }
+}
+
+/// A hush of an `EventQueue` (`EventQueue::hush`).
+pub struct Hushed<'a> {
+    queue: &'a EventQueue,
+    /// This guard began the hush, so it ends it.
+    outer: bool,
+}
+
+impl Drop for Hushed<'_> {
+    fn drop(&mut self) {
+        if self.outer {
+            self.queue.hushed.store(false, Ordering::SeqCst);
+            if self.queue.queued.load(Ordering::SeqCst) > 0 {
+                self.queue.wake.ring();
+            }
+        }
+    }
+}
+
+impl Runtime {
+    /// Runs the tasks other threads posted, in the order posted. Only those queued when it is
+    /// called: what they post meanwhile (a threadsafe function fed faster than it is drained)
+    /// waits for the next turn, and the eventfd stays readable for it, so the loop is never
+    /// stuck here. Called at the top level only (between client requests, at teardown).
+    pub fn run_tasks(&self) {
+        for task in self.events.take() {
+            task(self);
+        }
+    }
+
+    /// Whether the loop has work still to come: queued tasks, async work queued or running, or
+    /// referenced threadsafe functions (libuv's "alive").
+    pub fn has_pending_work(&self) -> bool {
+        !self.events.is_empty() || self.events.alive.load(Ordering::SeqCst) > 0
+    }
+
+    /// An exception nothing caught (thrown by an async-work `complete` or a threadsafe
+    /// function's `call_js_cb`): Node's `uncaughtException`; the host hands it to Python.
+    pub fn report_uncaught(&self, value: Value) {
+        let outside = self.outside.borrow().clone();
+        match outside {
+            Some(o) => o.uncaught(self, value),
+            None => tracing::warn!("uncaught exception: {}", self.describe_thrown(&value)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+    use std::sync::Arc;
+
+    fn readable(q: &EventQueue) -> bool {
+        let mut pfd = libc::pollfd { fd: q.fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: polls one valid pollfd without waiting.
+        unsafe { libc::poll(&mut pfd, 1, 0) == 1 }
+    }
+
+    #[test]
+    fn posts_from_other_threads_wake_the_fd_and_come_out_in_order() {
+        let q = Arc::new(EventQueue::new().unwrap());
+        assert!(!readable(&q));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let producer = {
+            let (q, seen) = (q.clone(), seen.clone());
+            std::thread::spawn(move || {
+                for i in 0..100 {
+                    let seen = seen.clone();
+                    q.post(Box::new(move |_| seen.lock().unwrap().push(i)));
+                }
+            })
+        };
+        producer.join().unwrap();
+        assert!(readable(&q));
+        let tasks = q.take();
+        assert_eq!(tasks.len(), 100);
+        assert!(!readable(&q), "take resets the wake-up");
+        assert!(q.is_empty());
+        let rt = Runtime::new(Box::new(crate::NoNative));
+        tasks.into_iter().for_each(|t| t(&rt));
+        assert_eq!(*seen.lock().unwrap(), (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn run_tasks_runs_one_batch_and_leaves_what_tasks_post_for_the_next_turn() {
+        let rt = Runtime::new(Box::new(crate::NoNative));
+        let runs = Arc::new(AtomicU32::new(0));
+        let r = runs.clone();
+        let events = rt.events.clone();
+        rt.events.post(Box::new(move |_| {
+            r.fetch_add(1, Ordering::SeqCst);
+            let r2 = r.clone();
+            events.post(Box::new(move |_| {
+                r2.fetch_add(1, Ordering::SeqCst);
+            }));
+        }));
+        rt.run_tasks();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert!(rt.has_pending_work() && readable(&rt.events));
+        rt.run_tasks();
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert!(!rt.has_pending_work());
+    }
+
+    #[test]
+    fn holds_keep_the_loop_alive_until_released() {
+        let rt = Runtime::new(Box::new(crate::NoNative));
+        rt.events.hold();
+        assert!(rt.has_pending_work());
+        rt.events.unhold();
+        rt.events.unhold(); // never below zero
+        assert!(!rt.has_pending_work());
+        rt.events.hold();
+        assert!(rt.has_pending_work());
+    }
+}

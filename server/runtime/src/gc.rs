@@ -1,0 +1,257 @@
+//! Garbage collection: mark from the roots, sweep the rest, then run the finalizers that came
+//! due — never during marking, and each exactly once (a finalizer is taken out of its object
+//! before it runs, so teardown cannot run it again).
+//!
+//! Roots: the intrinsics, live handle scopes, the arguments of native calls in progress, strong
+//! references, the `Symbol.for` registry, a pending exception, and what the caller adds (the
+//! objects the client holds). Weak references (count 0) do not keep their value; once it is
+//! collected they answer empty. A WeakMap keeps each value only while its key is marked (an
+//! ephemeron): marking repeats over the marked WeakMaps until no entry adds anything.
+
+use std::collections::HashSet;
+
+use super::heap::{Heap, ObjectId};
+use super::object::{Callable, Finalization, Finalizer, ObjectClass};
+use super::property::{PropertyKey, Slot};
+use super::value::Value;
+use super::Runtime;
+
+/// What a collection freed.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub freed: Vec<ObjectId>,
+    /// Client ids of Python objects whose host objects were freed.
+    pub python: Vec<u64>,
+}
+
+struct Marker<'h> {
+    heap: &'h Heap,
+    marked: Vec<bool>,
+    work: Vec<ObjectId>,
+    /// The marked WeakMaps, whose entries are marked once their keys are.
+    weak_maps: Vec<ObjectId>,
+}
+
+impl Marker<'_> {
+    fn object(&mut self, id: ObjectId) {
+        let i = Heap::index_of(id);
+        if self.heap.get(id).is_some() && !self.marked[i] {
+            self.marked[i] = true;
+            self.work.push(id);
+        }
+    }
+
+    fn is_marked(&self, id: ObjectId) -> bool {
+        self.heap.get(id).is_some() && self.marked[Heap::index_of(id)]
+    }
+
+    /// Marks everything reachable, then the values of WeakMap entries whose keys turned out to
+    /// be reachable, and what those reach, until nothing changes.
+    fn finish(&mut self) {
+        self.drain();
+        loop {
+            let mut due = Vec::new();
+            for map in &self.weak_maps {
+                if let ObjectClass::WeakMap(t) = &self.heap.obj(*map).class {
+                    due.extend(t.entries().filter(|(k, _)| self.is_marked(**k)).map(|(_, v)| v.clone()));
+                }
+            }
+            let before = self.work.len();
+            due.iter().for_each(|v| self.value(v));
+            if self.work.len() == before {
+                return;
+            }
+            self.drain();
+        }
+    }
+
+    fn value(&mut self, v: &Value) {
+        if let Value::Object(id) | Value::Symbol(id) = v {
+            self.object(*id);
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(id) = self.work.pop() {
+            let o = self.heap.obj(id);
+            if let Some(p) = o.proto {
+                self.object(p);
+            }
+            for (k, p) in &o.props {
+                if let PropertyKey::Symbol(s) = k {
+                    self.object(*s);
+                }
+                match &p.slot {
+                    Slot::Data(v) => self.value(v),
+                    Slot::Accessor { get, set } => {
+                        get.iter().chain(set.iter()).for_each(|f| self.object(*f));
+                    }
+                }
+            }
+            match &o.class {
+                ObjectClass::Function(f) => match f.callable {
+                    Callable::Native { receiver: Some(r), .. } => self.object(r),
+                    Callable::Resolver { promise, .. } => self.object(promise),
+                    Callable::Finally { on_finally, .. } => self.object(on_finally),
+                    _ => {}
+                },
+                ObjectClass::Primitive(v) => self.value(v),
+                ObjectClass::View(view) => self.object(view.buffer),
+                ObjectClass::Set(t) | ObjectClass::Map(t) => {
+                    let values: Vec<Value> = t.values().cloned().collect();
+                    values.iter().for_each(|v| self.value(v));
+                }
+                ObjectClass::Iterator(it) => {
+                    if let Some(t) = it.target {
+                        self.object(t);
+                    }
+                }
+                ObjectClass::Promise(p) => p.values().iter().for_each(|v| self.value(v)),
+                ObjectClass::WeakMap(_) => self.weak_maps.push(id),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Runtime {
+    /// Collects everything unreachable from the roots and `extra_roots`, runs the finalizers of
+    /// what died and then the post-finalizers queued meanwhile.
+    pub fn collect(&self, extra_roots: &[ObjectId]) -> Collected {
+        let (collected, due) = self.sweep(extra_roots);
+        self.in_gc_finalizer.set(true);
+        self.run_finalizers(due);
+        self.in_gc_finalizer.set(false);
+        self.run_post_finalizers();
+        self.last_live.set(self.heap.borrow().live_count());
+        self.last_shm_live.set(self.shm.live_bytes());
+        collected
+    }
+
+    fn sweep(&self, extra_roots: &[ObjectId]) -> (Collected, Vec<Finalization>) {
+        let dead: Vec<ObjectId> = {
+            let heap = self.heap.borrow();
+            let mut m = Marker { heap: &heap, marked: vec![false; heap.capacity()], work: Vec::new(), weak_maps: Vec::new() };
+            self.realm.roots().into_iter().chain(extra_roots.iter().copied()).for_each(|id| m.object(id));
+            self.handles.borrow().values().iter().for_each(|v| m.value(v));
+            for f in self.frames.borrow().iter() {
+                m.value(&f.this);
+                f.args.iter().for_each(|a| m.value(a));
+                f.new_target.iter().for_each(|t| m.object(*t));
+            }
+            self.refs.borrow().strong_values().for_each(|v| m.value(v));
+            self.symbol_registry.borrow().values().for_each(|s| m.object(*s));
+            if let Some(e) = self.pending_exception.borrow().as_ref() {
+                m.value(e);
+            }
+            self.microtasks.borrow().iter().flat_map(|j| j.values()).for_each(|v| m.value(&v));
+            m.finish();
+            heap.live_ids().into_iter().filter(|id| !m.marked[Heap::index_of(*id)]).collect()
+        };
+        let dead_set: HashSet<ObjectId> = dead.iter().copied().collect();
+        self.refs.borrow_mut().clear_collected(&dead_set);
+        self.drop_dead_weak_entries(&dead_set);
+        let mut due = Vec::new();
+        let mut python = Vec::new();
+        {
+            let mut heap = self.heap.borrow_mut();
+            let mut python_errors = self.python_errors.borrow_mut();
+            for id in &dead {
+                let Some(o) = heap.free(*id) else { continue };
+                if let Some(py) = python_errors.remove(id) {
+                    python.push(py);
+                }
+                if let ObjectClass::Remote(py) = o.class {
+                    python.push(py);
+                }
+                if let ObjectClass::Function(f) = &o.class {
+                    if let Callable::Python(py) = f.callable {
+                        python.push(py);
+                    }
+                }
+                if let Some(w) = o.wrap {
+                    if let Some(Finalizer { cb, hint }) = w.finalize {
+                        due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: 0 });
+                    }
+                }
+                due.extend(o.finalizers);
+            }
+        }
+        if !python.is_empty() {
+            let mut remote = self.remote_objects.borrow_mut();
+            python.iter().for_each(|py| {
+                remote.remove(py);
+            });
+        }
+        (Collected { freed: dead, python }, due)
+    }
+
+    /// Removes the entries of dead keys from the weak collections that survive.
+    fn drop_dead_weak_entries(&self, dead: &HashSet<ObjectId>) {
+        let mut heap = self.heap.borrow_mut();
+        for id in heap.live_ids() {
+            if dead.contains(&id) {
+                continue;
+            }
+            if let ObjectClass::WeakMap(t) | ObjectClass::WeakSet(t) = &mut heap.obj_mut(id).class {
+                t.retain_live(|k| !dead.contains(&k));
+            }
+        }
+    }
+
+    /// Runs finalizers on the JS thread, outside any borrow.
+    pub fn run_finalizers(&self, due: Vec<Finalization>) {
+        for f in due {
+            self.native.finalize(self, f.env, f.cb, f.data, f.hint);
+        }
+    }
+
+    /// Runs what `node_api_post_finalizer` queued, including what those finalizers queue.
+    pub fn run_post_finalizers(&self) {
+        loop {
+            let queued = std::mem::take(&mut *self.post_finalizers.borrow_mut());
+            if queued.is_empty() {
+                break;
+            }
+            self.run_finalizers(queued);
+        }
+    }
+
+    /// Takes every finalizer the env's objects still hold, newest registration first: what
+    /// Node runs when the environment is torn down.
+    pub fn take_env_finalizers(&self, env: super::EnvId) -> Vec<Finalization> {
+        let mut heap = self.heap.borrow_mut();
+        let mut due = Vec::new();
+        for id in heap.live_ids() {
+            let o = heap.obj_mut(id);
+            if o.wrap.as_ref().is_some_and(|w| w.env == env && w.finalize.is_some()) {
+                let w = o.wrap.as_mut().expect("checked");
+                let Finalizer { cb, hint } = w.finalize.take().expect("checked");
+                due.push(Finalization { env, cb, data: w.data, hint, seq: w.seq });
+            }
+            let (mine, others): (Vec<Finalization>, Vec<Finalization>) = o.finalizers.drain(..).partition(|f| f.env == env);
+            o.finalizers = others;
+            due.extend(mine);
+        }
+        due.sort_by(|a, b| b.seq.cmp(&a.seq));
+        due
+    }
+
+    /// A new registration number for ordering finalizers.
+    pub fn next_seq(&self) -> u64 {
+        let s = self.finalizer_seq.get() + 1;
+        self.finalizer_seq.set(s);
+        s
+    }
+
+    /// Whether enough has been allocated since the last collection to collect again at the next
+    /// safe point: twice the surviving objects (at least 100,000), or shared memory grown by
+    /// half what survived (at least 32 MiB). Memory is paced more tightly than objects: a few
+    /// dead buffers can pin much of it, and blocks come back to be reused only once collected,
+    /// while fresh memory costs page faults.
+    pub fn wants_collection(&self) -> bool {
+        let shm_survived = self.last_shm_live.get();
+        self.heap.borrow().live_count() > (2 * self.last_live.get()).max(100_000)
+            || self.shm.live_bytes() > shm_survived + (shm_survived / 2).max(32 << 20)
+    }
+}

@@ -1,0 +1,199 @@
+//! The handle-scope stack: every `napi_value` an addon holds is a slot here.
+//!
+//! Slots are numbered from 1 so that a null `napi_value` is never a valid handle. Closing a scope
+//! lowers the stack's top to where the scope began; an escapable scope reserves its escape slot
+//! in the parent before it opens. As in V8, a closed scope's slots keep their values until new
+//! handles reuse them: node-addon-api callbacks routinely return a value made inside a
+//! `Napi::HandleScope` that closes before the host reads the result (node-pty's `open`). Those
+//! stale slots are not roots, and are dropped once every scope is closed.
+
+use super::value::Value;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Scope {
+    /// Length of the value stack when the scope opened.
+    pub start: usize,
+    /// For escapable scopes, the slot (in the parent) that `escape` writes.
+    pub escape_slot: Option<usize>,
+    pub escaped: bool,
+}
+
+#[derive(Default)]
+pub struct HandleStack {
+    /// Live slots are `values[..top]`; those above are stale (see the module's comment).
+    values: Vec<Value>,
+    top: usize,
+    scopes: Vec<Scope>,
+    /// Scopes at or below this depth belong to the host (the scope around each native call), so
+    /// an addon cannot close them.
+    floor: usize,
+    /// Scopes closed implicitly because an enclosing scope was closed first; Node counts scopes
+    /// rather than checking their order, so their own later close still answers ok.
+    closed_early: usize,
+}
+
+/// Why a scope operation was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScopeError {
+    /// Not the innermost open scope (`napi_handle_scope_mismatch`).
+    Mismatch,
+    /// `napi_escape_handle` already called (`napi_escape_called_twice`).
+    EscapedTwice,
+}
+
+impl HandleStack {
+    /// A handle for `v` in the innermost scope. Inlined: called out of line, the value was
+    /// written to the stack piece by piece and read back whole, a store-forwarding stall that
+    /// cost more than the rest of the call.
+    #[inline(always)]
+    pub fn push(&mut self, v: Value) -> usize {
+        self.push_with(move || v)
+    }
+
+    /// `push` of the value `make` makes, made where it goes: a value made first and then moved
+    /// in was written piece by piece and read back whole, the stall `push` is inlined against,
+    /// which inlining alone does not remove for a value made at the call (D52).
+    #[inline(always)]
+    pub fn push_with(&mut self, make: impl FnOnce() -> Value) -> usize {
+        if self.top < self.values.len() {
+            self.values[self.top] = make();
+        } else {
+            super::push_made(&mut self.values, make);
+        }
+        self.top += 1;
+        self.top
+    }
+
+    /// The value of a handle, live or stale.
+    #[inline(always)]
+    pub fn get(&self, handle: usize) -> Option<&Value> {
+        handle.checked_sub(1).and_then(|i| self.values.get(i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.top
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.top == 0
+    }
+
+    pub fn depth(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// Opens a scope; returns its id (depth, from 1).
+    pub fn open(&mut self, escapable: bool) -> usize {
+        let escape_slot = escapable.then(|| self.push(Value::Undefined) - 1);
+        self.scopes.push(Scope { start: self.top, escape_slot, escaped: false });
+        self.scopes.len()
+    }
+
+    /// Closes scope `id` and any scope opened inside it. Node only refuses a close when no
+    /// scope is open at all (closing out of order is undefined behaviour there; here it closes
+    /// the inner scopes too, so no handle outlives its scope).
+    pub fn close(&mut self, id: usize) -> Result<(), ScopeError> {
+        if id > self.floor && id <= self.scopes.len() {
+            self.closed_early += self.scopes.len() - id;
+            self.unwind_to(id - 1);
+            return Ok(());
+        }
+        if id > self.floor && self.closed_early > 0 {
+            self.closed_early -= 1;
+            return Ok(());
+        }
+        Err(ScopeError::Mismatch)
+    }
+
+    /// Closes every scope above depth `depth` (cleanup after a callback that left scopes open).
+    pub fn unwind_to(&mut self, depth: usize) {
+        while self.scopes.len() > depth {
+            let scope = self.scopes.pop().expect("checked non-empty");
+            self.top = scope.start;
+        }
+        if self.scopes.is_empty() {
+            self.values.truncate(self.top);
+        }
+    }
+
+    /// Makes every scope open now the host's; returns the previous floor for `restore_floor`.
+    pub fn raise_floor(&mut self) -> (usize, usize) {
+        let saved = (self.floor, self.closed_early);
+        self.floor = self.scopes.len();
+        self.closed_early = 0;
+        saved
+    }
+
+    pub fn restore_floor(&mut self, saved: (usize, usize)) {
+        (self.floor, self.closed_early) = saved;
+    }
+
+    /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.
+    pub fn escape(&mut self, id: usize, v: Value) -> Result<usize, ScopeError> {
+        let scope = id.checked_sub(1).and_then(|i| self.scopes.get_mut(i)).ok_or(ScopeError::Mismatch)?;
+        let slot = scope.escape_slot.ok_or(ScopeError::Mismatch)?;
+        if scope.escaped {
+            return Err(ScopeError::EscapedTwice);
+        }
+        scope.escaped = true;
+        self.values[slot] = v;
+        Ok(slot + 1)
+    }
+
+    pub fn is_escapable(&self, id: usize) -> bool {
+        id.checked_sub(1).and_then(|i| self.scopes.get(i)).is_some_and(|s| s.escape_slot.is_some())
+    }
+
+    /// Every value a live handle holds (GC roots).
+    pub fn values(&self) -> &[Value] {
+        &self.values[..self.top]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_a_scope_drops_its_handles_but_keeps_the_escaped_one() {
+        let mut h = HandleStack::default();
+        let outer = h.open(false);
+        let esc = h.open(true);
+        let inner_handle = h.push(Value::Number(1.0));
+        let escaped = h.escape(esc, Value::Number(2.0)).unwrap();
+        assert_eq!(h.escape(esc, Value::Number(3.0)), Err(ScopeError::EscapedTwice));
+        h.close(esc).unwrap();
+        // Stale, as in V8: readable until a new handle reuses the slot, and no longer a root.
+        assert!(matches!(h.get(inner_handle), Some(Value::Number(n)) if *n == 1.0));
+        assert!(h.values().iter().all(|v| !matches!(v, Value::Number(n) if *n == 1.0)));
+        let reused = h.push(Value::Number(4.0));
+        assert_eq!(reused, inner_handle);
+        assert!(matches!(h.get(inner_handle), Some(Value::Number(n)) if *n == 4.0));
+        assert!(matches!(h.get(escaped), Some(Value::Number(n)) if *n == 2.0));
+        h.close(outer).unwrap();
+        assert!(h.is_empty());
+        assert!(h.get(inner_handle).is_none(), "dropped once every scope is closed");
+        assert_eq!(h.close(outer), Err(ScopeError::Mismatch));
+    }
+
+    #[test]
+    fn a_value_made_in_place_replaces_a_stale_one_and_releases_it() {
+        use crate::string::JsString;
+        let text: std::rc::Rc<str> = "stale".into();
+        let mut h = HandleStack::default();
+        h.open(false);
+        let inner = h.open(false);
+        let stale = h.push(Value::String(JsString::Text(text.clone())));
+        assert_eq!(std::rc::Rc::strong_count(&text), 2);
+        h.close(inner).unwrap();
+        // The stale slot is reused, and the string it held let go.
+        assert_eq!(h.push_with(|| Value::Number(5.0)), stale);
+        assert_eq!(std::rc::Rc::strong_count(&text), 1);
+        assert!(matches!(h.get(stale), Some(Value::Number(n)) if *n == 5.0));
+        // Past the stack's end, the value goes into a new slot.
+        let appended = h.push_with(|| Value::Bool(true));
+        assert_eq!(appended, stale + 1);
+        assert!(matches!(h.get(appended), Some(Value::Bool(true))));
+        assert_eq!(h.len(), 2);
+    }
+}
