@@ -82,19 +82,21 @@ __all__ = [
     "StaleObjectError",
 ]
 
+# The classes and factories the native layer builds values with, each by name (documented and
+# type-checked in client-py/src/hooks.rs).
 _native.configure(
-    JSObject,
-    JSFunction,
-    JSSymbol,
-    JSPromise,
-    BigInt,
-    js.null,
-    js.undefined,
-    errors._js_error,
-    errors._failure,
-    errors._dead,
-    promise._claimed,
-    promise._uncaught,
-    promise._awaitable,
-    js._ReceivesThis,
+    object_cls=JSObject,
+    function_cls=JSFunction,
+    symbol_cls=JSSymbol,
+    promise_cls=JSPromise,
+    bigint_cls=BigInt,
+    null=js.null,
+    undefined=js.undefined,
+    receives_this_cls=js._ReceivesThis,
+    js_error=errors._js_error,
+    failure=errors._failure,
+    dead=errors._dead,
+    claimed=promise._claimed,
+    uncaught=promise._uncaught,
+    awaitable=promise._awaitable,
 )

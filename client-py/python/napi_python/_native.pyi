@@ -114,21 +114,30 @@ class JSBuffer:
 def write_unraisable(exc: BaseException) -> None: ...
 def interpreter_exiting() -> None: ...
 def configure(
-    object_cls: type,
-    function_cls: type,
-    symbol_cls: type,
-    promise_cls: type,
-    bigint_cls: type,
+    *,
+    # Proxy classes, each called as cls(conn, id, kind, class_proto, label).
+    object_cls: type[JSRef],
+    function_cls: type[JSCallable],
+    symbol_cls: type[JSRef],
+    promise_cls: type[JSRef],
+    # Values Python has no word for: BigInt, js.null, js.undefined, and the class of what
+    # js.function(f, receives_this=True) makes (called with `this` first).
+    bigint_cls: type[int],
     null: object,
     undefined: object,
-    js_error: Callable[..., BaseException],
-    failure: Callable[..., BaseException],
-    dead: Callable[..., BaseException],
-    claimed: Callable[[Any], Any],
-    uncaught: Callable[[BaseException], None],
-    awaitable: Callable[[Connection, Any], Any],
     receives_this_cls: type,
-) -> None: ...
+    # Exceptions for a thrown JS value, a refused request, a host that cannot answer.
+    js_error: Callable[[Any, str | None, str, Any, dict[str, Any]], BaseException],
+    failure: Callable[[str, str], BaseException],
+    dead: Callable[[str, int, str, str | None, int | None, str, str | None], BaseException],
+    # Promises: the settlement of one the host subscribed to, an uncaught exception, a JS
+    # promise for a Python awaitable (None if the object is not one).
+    claimed: Callable[[Any], Any],
+    uncaught: Callable[[BaseException], object],
+    awaitable: Callable[[Connection, Any], Any],
+) -> None:
+    """Registers the classes and factories the native layer builds values with (once, from
+    ``napi_python/__init__.py``); each hook is checked, a wrong one raises ``TypeError``."""
 
 class ExportHolder:
     """The native base of ``Addon``: attribute reads look in the instance first, natively, and

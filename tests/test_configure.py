@@ -1,0 +1,84 @@
+"""`_native.configure`: the package hands the extension its classes and factories by name, and
+a hook of the wrong kind is refused when it is registered, not misused at the first call that
+needs it (issue 32)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from napi_python import BigInt, JSFunction, JSObject, JSPromise, JSSymbol, _native, errors, js, promise
+
+
+def package_hooks() -> dict[str, Any]:
+    """The hooks `napi_python/__init__.py` registers."""
+    return {
+        "object_cls": JSObject,
+        "function_cls": JSFunction,
+        "symbol_cls": JSSymbol,
+        "promise_cls": JSPromise,
+        "bigint_cls": BigInt,
+        "null": js.null,
+        "undefined": js.undefined,
+        "receives_this_cls": js._ReceivesThis,
+        "js_error": errors._js_error,
+        "failure": errors._failure,
+        "dead": errors._dead,
+        "claimed": promise._claimed,
+        "uncaught": promise._uncaught,
+        "awaitable": promise._awaitable,
+    }
+
+
+def test_configure_takes_its_hooks_by_name_only():
+    with pytest.raises(TypeError, match="positional"):
+        _native.configure(*package_hooks().values())
+
+
+def test_configure_requires_every_hook():
+    hooks = package_hooks()
+    del hooks["awaitable"]
+    with pytest.raises(TypeError, match="awaitable"):
+        _native.configure(**hooks)
+
+
+@pytest.mark.parametrize(
+    ("hook", "value", "complaint"),
+    [
+        ("object_cls", dict, "object_cls must be a subclass of JSRef, not dict"),
+        ("object_cls", js.null, "object_cls"),
+        # Functions are called through JSCallable's native call slot.
+        ("function_cls", JSObject, "function_cls must be a subclass of JSCallable, not JSObject"),
+        ("symbol_cls", str, "symbol_cls must be a subclass of JSRef"),
+        ("promise_cls", object, "promise_cls must be a subclass of JSRef"),
+        ("bigint_cls", float, "bigint_cls must be a subclass of int, not float"),
+        ("receives_this_cls", js._ReceivesThis(print), "receives_this_cls"),
+        ("js_error", errors.JSError("not a factory"), "js_error must be callable, not JSError"),
+        ("failure", None, "failure must be callable, not NoneType"),
+        ("dead", "errors._dead", "dead must be callable, not str"),
+        ("claimed", 1, "claimed must be callable"),
+        ("uncaught", [], "uncaught must be callable"),
+        ("awaitable", {}, "awaitable must be callable"),
+        # None already stands for undefined; null must come back as itself.
+        ("null", None, "null and undefined must be two objects, neither of them None"),
+        ("undefined", js.null, "null and undefined must be two objects"),
+    ],
+)
+def test_configure_refuses_a_hook_of_the_wrong_kind_by_its_name(hook, value, complaint):
+    hooks = package_hooks()
+    hooks[hook] = value
+    with pytest.raises(TypeError, match=complaint):
+        _native.configure(**hooks)
+
+
+def test_a_second_configure_leaves_the_first_in_place(load):
+    """A second registration (a reload of the package) changes nothing: objects keep arriving
+    as the package's own proxies."""
+
+    class OtherObject(JSObject):
+        __slots__ = ()
+
+    _native.configure(**{**package_hooks(), "object_cls": OtherObject})
+    api = load("objects").makeApi()
+    assert type(api) is JSObject
