@@ -1,19 +1,51 @@
-"""An addon loaded into a host: its exports as attributes."""
+"""An addon loaded into a host: its exports as attributes.
+
+The host owns the process, its connection and its restarts, and makes the addons: ``host``
+imports this module. An addon is a view of one module's exports and reaches its host only
+through ``AddonHost``, the part of the host it uses, so this module does not import ``host``.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import _native
 from .errors import AddonClosedError
 from .proxy import JSFunction
 
-if TYPE_CHECKING:
-    from .host import Host
+__all__ = ["Addon", "AddonHost"]
 
-__all__ = ["Addon"]
+
+class AddonHost(Protocol):
+    """What an ``Addon`` uses of the host it runs in (``napi_python.Host`` is the one there is).
+
+    In return the host drives the addon's exports: ``Addon._adopt`` after a restart loaded the
+    module again, ``Addon._drop_exports`` when the process died."""
+
+    # The connection to the process that runs now (a restart replaces it).
+    _conn: _native.Connection
+    _closed: bool
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def protections(self) -> list[str]: ...
+
+    @property
+    def isolated(self) -> bool: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+    def _revive(self) -> None:
+        """Starts a new process and loads every addon again if the process died and the restart
+        policy allows it; raises otherwise."""
+        ...
 
 
 class Addon(_native.ExportHolder):
@@ -26,7 +58,7 @@ class Addon(_native.ExportHolder):
 
     def __init__(
         self,
-        host: Host,
+        host: AddonHost,
         path: str,
         exports: Any,
         members: dict[str, Any],
@@ -74,7 +106,7 @@ class Addon(_native.ExportHolder):
         return self._path
 
     @property
-    def host(self) -> Host:
+    def host(self) -> AddonHost:
         """The ``Host`` this addon runs in."""
         return self._host
 

@@ -1,0 +1,117 @@
+"""The package's modules import one another in layers, without cycles (issue 32).
+
+A cycle (``addon`` and ``host`` once imported each other) means two modules that only make sense
+together, loaded in an order that happens to work. Every import statement counts, wherever it
+is: inside a function, or under ``if TYPE_CHECKING:`` (a type checker follows it too), so
+neither a local import nor a typing-only one hides a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
+import napi_python
+
+PACKAGE = napi_python.__name__
+
+
+def package_modules() -> dict[str, Path | None]:
+    """Every module of the package, imported (each must import on its own), by name, with its
+    source (None for the native extension, which imports none of them)."""
+    found: dict[str, Path | None] = {PACKAGE: Path(napi_python.__file__)}
+    for info in pkgutil.iter_modules(napi_python.__path__, PACKAGE + "."):
+        file = importlib.import_module(info.name).__file__
+        found[info.name] = Path(file) if file is not None and file.endswith(".py") else None
+    return found
+
+
+def imported_modules(name: str, path: Path, modules: set[str]) -> set[str]:
+    """The package's modules that the module ``name`` (at ``path``) imports."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    edges: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            edges.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0]
+                base = f"{parent}.{base}" if base else parent
+            # `from . import host` imports the module `host`; `from .host import Host` and
+            # `from . import load_addon` import the module that defines the name.
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                edges.add(submodule if submodule in modules else base)
+    return {m for m in edges if m in modules and m != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = package_modules()
+    return {name: imported_modules(name, path, set(modules)) if path else set() for name, path in modules.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph`` (its modules in import order, the first repeated at the end), or
+    None."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return None
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            cycle = visit(target)
+            if cycle is not None:
+                return cycle
+        path.pop()
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        cycle = visit(start)
+        if cycle is not None:
+            return cycle
+    return None
+
+
+def test_the_package_modules_import_one_another_without_cycles():
+    graph = import_graph()
+    # Not vacuous: the graph holds the package's real imports.
+    assert {"napi_python", "napi_python._native", "napi_python.addon", "napi_python.host"} <= graph.keys()
+    assert "napi_python.addon" in graph["napi_python.host"]
+    assert {"napi_python._native", "napi_python.proxy"} <= graph["napi_python.addon"]
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_cycle_finder_sees_cycles_of_every_form():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"b"}}) == ["b", "c", "b"]
+
+
+def test_imports_of_every_form_are_edges(tmp_path):
+    """A typing-only import, a local one, an absolute one and `from . import name` all count."""
+    source = tmp_path / "mod.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from .host import Host\n"
+        "def f():\n"
+        "    from . import js\n"
+        "import napi_python.errors\n"
+        "from . import load_addon\n"
+    )
+    modules = {PACKAGE, f"{PACKAGE}.host", f"{PACKAGE}.js", f"{PACKAGE}.errors", f"{PACKAGE}.mod"}
+    assert imported_modules(f"{PACKAGE}.mod", source, modules) == {
+        f"{PACKAGE}.host",
+        f"{PACKAGE}.js",
+        f"{PACKAGE}.errors",
+        PACKAGE,
+    }
