@@ -81,6 +81,21 @@ static napi_value SleepMs(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
+/* signalThenWait(outFd, inFd, ms): sleeps `ms`, writes a byte to outFd, then blocks until a byte
+ * arrives on inFd. A call during which another Python thread must run: the one that answers. */
+static napi_value SignalThenWait(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv, NULL)) return NULL;
+  int out = arg_int(env, argv[0]), in = arg_int(env, argv[1]);
+  usleep((useconds_t)arg_int(env, argv[2]) * 1000);
+  char byte = 1;
+  if (write(out, &byte, 1) != 1 || read(in, &byte, 1) != 1) {
+    napi_throw_error(env, NULL, "signalThenWait: the pipe failed");
+    return NULL;
+  }
+  return make_undefined(env);
+}
+
 /* Allocates and touches 1 MiB blocks until malloc fails, then aborts, as most C code does
  * on an allocation failure. Without a memory limit it stops after limitMiB. */
 static napi_value MallocBomb(napi_env env, napi_callback_info info) {
@@ -227,6 +242,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("spin", Spin),
       DECLARE_METHOD("pause", Pause),
       DECLARE_METHOD("sleepMs", SleepMs),
+      DECLARE_METHOD("signalThenWait", SignalThenWait),
       DECLARE_METHOD("mallocBomb", MallocBomb),
       DECLARE_METHOD("forkBomb", ForkBomb),
       DECLARE_METHOD("spew", Spew),

@@ -3,8 +3,11 @@
 //! There is no reader thread: a thread waiting for its answer reads the link itself when no
 //! other thread is reading (leader/follower), and files messages for other chains in their
 //! mailboxes. A single-threaded caller therefore writes a request and reads its reply with no
-//! hand-off between threads, as cheap as the transport's round trip: shared-memory rings beside
-//! a socket for a `napi-hostd` (D34), queues in memory for an in-process host (D35).
+//! hand-off between threads, as cheap as the rings' round trip (D34).
+//!
+//! An in-process host's requests mostly run on their callers' threads (`crate::direct`); its
+//! channel carries what goes to its host thread, and the news of both sides go straight to the
+//! other's tables (`napi_host::inprocess`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,15 +19,12 @@ use napi_protocol::{
     CallId, ChainId, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, EVENT_CHAIN, PROTOCOL_VERSION,
 };
 
+use napi_host::inprocess::InProcess;
+
 use crate::pending::Pending;
 use crate::process::{describe, Exit, HostProcess};
+use crate::rings::RingsLink;
 use crate::shm::ClientShm;
-use crate::transport::Transport;
-pub use napi_host::memory::{Direct, PrimitiveCall};
-
-/// How long a caller looks for its answer before it lets go of the GIL to wait: a few round
-/// trips of an in-process host, short enough that other Python threads barely notice.
-const HELD_SPIN: Duration = Duration::from_micros(10);
 
 /// How long a host the client hung up on may take to run its cleanup before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -97,31 +97,31 @@ struct State {
 }
 
 pub struct Channel {
-    wire: Box<dyn Transport>,
+    wire: RingsLink,
+    /// An in-process host's share with this client (its JS lock, its news queue).
+    in_process: Option<Arc<InProcess>>,
     state: Mutex<State>,
     wake: Condvar,
-    /// Whether a thread reads the transport (leader/follower). Set and cleared under `state`'s
-    /// lock, as `wake` requires, but an atomic: a direct call's reply looks at it, without the
-    /// lock, on every call, and it is nearly always false.
+    /// Whether a thread reads the rings (leader/follower). Set and cleared under `state`'s lock.
     reading: AtomicBool,
     /// Whether `state.dead` is set (it never goes back): every send and most requests ask, and
     /// a live host is asked about with one load, not a lock.
     died: AtomicBool,
     /// Shared memory with this host.
-    pub shm: ClientShm,
+    pub shm: Arc<ClientShm>,
     pub process: HostProcess,
     /// How long a call may wait for the host's next message before the host is killed.
     timeout: Option<Duration>,
     /// The protections the host reported in its greeting.
     pub protections: Vec<String>,
     next_id: AtomicU64,
-    /// The ids `next_id_with_gil` hands out, touched only under the GIL.
-    gil_ids: IdBlock,
+    /// The block of ids `next_id` hands out, touched only under the GIL.
+    ids: IdBlock,
     /// Host objects whose last proxy died; sent with the next request.
     releases: Pending<napi_protocol::ObjectId>,
     /// Drop notices from the host (Python objects it let go, with its receive counts), handled
     /// by the next thread that holds the GIL after a request.
-    drops: Pending<(PyRef, u64)>,
+    drops: Arc<Pending<(PyRef, u64)>>,
     /// Python objects the client forgot; acknowledged with the next request.
     forgotten: Pending<PyRef>,
     /// Set when the client ends the host on purpose: its end of the socket then means "closed",
@@ -133,22 +133,31 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// Wraps a freshly started host and checks its greeting.
-    pub fn open(process: HostProcess, wire: Box<dyn Transport>, timeout: Option<Duration>) -> Result<Arc<Channel>, Dead> {
+    /// Wraps a freshly started host and checks its greeting. An in-process host comes with its
+    /// share (`in_process`) and the tables its news go to (`shm`, `drops`).
+    pub fn open(
+        process: HostProcess,
+        wire: RingsLink,
+        in_process: Option<Arc<InProcess>>,
+        shm: Arc<ClientShm>,
+        drops: Arc<Pending<(PyRef, u64)>>,
+        timeout: Option<Duration>,
+    ) -> Result<Arc<Channel>, Dead> {
         let mut channel = Channel {
             wire,
+            in_process,
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             reading: AtomicBool::new(false),
             died: AtomicBool::new(false),
-            shm: ClientShm::default(),
+            shm,
             process,
             timeout,
             protections: Vec::new(),
             next_id: AtomicU64::new(1),
-            gil_ids: IdBlock::default(),
+            ids: IdBlock::default(),
             releases: Pending::default(),
-            drops: Pending::default(),
+            drops,
             forgotten: Pending::default(),
             closing: AtomicBool::new(false),
             stopping: Mutex::new(None),
@@ -170,32 +179,29 @@ impl Channel {
         }
     }
 
-    pub fn next_id(&self) -> RequestId {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// `next_id` for a caller holding the GIL, which keeps every other such caller out: ids
-    /// come from a block reserved with one locked add per 64, where `next_id` makes one per id
-    /// (a direct call's largest fixed cost after the JS lock's, D49).
-    ///
-    /// The module does not declare itself free of the GIL (`gil_used`), so even a free-threaded
-    /// CPython re-enables the GIL when it imports it.
-    pub fn next_id_with_gil(&self, _gil: pyo3::Python<'_>) -> RequestId {
-        self.gil_ids.next(|n| self.next_id.fetch_add(n, Ordering::Relaxed))
+    /// A fresh request id. Only a caller holding the GIL makes one, which keeps every other such
+    /// caller out: ids come from a block reserved with one locked add per 64, not one per id (a
+    /// locked add was a tenth of an in-process call's time, D49). The module does not declare
+    /// itself free of the GIL (`gil_used`), so even a free-threaded CPython re-enables it.
+    pub fn next_id(&self, _gil: pyo3::Python<'_>) -> RequestId {
+        self.ids.next(|n| self.next_id.fetch_add(n, Ordering::Relaxed))
     }
 
     pub fn queue_release(&self, id: napi_protocol::ObjectId) {
         self.releases.push(id);
     }
 
+    #[inline]
     pub fn take_releases(&self) -> Vec<napi_protocol::ObjectId> {
         self.releases.take()
     }
 
+    #[inline]
     pub fn has_drops(&self) -> bool {
         !self.drops.is_empty()
     }
 
+    #[inline]
     pub fn take_drops(&self) -> Vec<(PyRef, u64)> {
         self.drops.take()
     }
@@ -204,6 +210,7 @@ impl Channel {
         self.forgotten.extend(ids);
     }
 
+    #[inline]
     pub fn take_forgotten(&self) -> Vec<PyRef> {
         self.forgotten.take()
     }
@@ -251,7 +258,11 @@ impl Channel {
             return Err(d);
         }
         // Taken before the transport's lock: uploads lock the shared memory, then the transport.
-        match self.wire.send(self.retired(), msg) {
+        let sent = self.wire.send(self.retired(), msg);
+        if let Some(host) = &self.in_process {
+            host.mail();
+        }
+        match sent {
             Ok(()) => Ok(()),
             // The host broke the index of the ring it reads.
             Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(self.invalid(FrameError::Io(e))),
@@ -261,94 +272,40 @@ impl Channel {
         }
     }
 
-    /// The notices of the segments we retired since the last message.
+    /// The notices of the segments we retired since the last message: to be sent ahead of it,
+    /// or told an in-process host at once.
     fn retired(&self) -> Vec<ClientMessage> {
-        self.shm.take_retired().into_iter().map(|id| ClientMessage::SegmentRetired { id }).collect()
-    }
-
-    /// Whether requests may be served on the caller's thread (`serve_directly`).
-    pub fn direct(&self) -> bool {
-        self.wire.direct()
-    }
-
-    /// Serves `req` on this thread if the host can take it now (an in-process host, D37): its
-    /// reply then waits for it as if it came from the host thread, or comes back at once.
-    /// Otherwise `req` is to be `send`. `pump` runs what the host sends the request's chain
-    /// meanwhile. The caller has looked for death already (`open_chain`, or the call it runs
-    /// inside). An answer may be read only once no thread `is_reading` (`wait_for_reader`).
-    pub fn serve_directly(&self, req: &napi_protocol::Request, pump: &(dyn Fn() -> bool + Sync)) -> Direct {
-        self.send_retired();
-        self.wire.serve_directly(req, pump)
-    }
-
-    /// Offers `call` to the host, to run on this thread (`MemoryLink::call_directly`): `pump`
-    /// runs what the host sends its chain meanwhile, `open` opens that chain first, a primitive
-    /// answer is written to `answer`. Fills in the notices the call carries, and takes them
-    /// back if it is refused.
-    pub fn call_directly(
-        &self,
-        call: &mut PrimitiveCall<'_>,
-        pump: &(dyn Fn() -> bool + Sync),
-        open: &(dyn Fn() + Sync),
-        answer: &mut Option<napi_protocol::Value>,
-    ) -> Direct {
-        self.send_retired();
-        self.releases.take_into(&mut call.releases);
-        self.forgotten.take_into(&mut call.forgotten);
-        let direct = self.wire.call_directly(call, pump, open, answer);
-        if matches!(direct, Direct::Refused) {
-            self.releases.extend(std::mem::take(&mut call.releases));
-            self.forgotten.extend(std::mem::take(&mut call.forgotten));
+        let retired = self.shm.take_retired();
+        if let Some(host) = &self.in_process {
+            retired.into_iter().for_each(|id| host.client_segment_retired(id));
+            return Vec::new();
         }
-        direct
+        retired.into_iter().map(|id| ClientMessage::SegmentRetired { id }).collect()
     }
 
-    /// Sends the notices of the segments we retired, ahead of anything that could reuse their
-    /// ids.
-    fn send_retired(&self) {
-        // Nearly always none, and this is on every direct call's way: a look at a flag before
-        // any list is made (28 of an in-process `add`'s 3,653 instructions).
-        if !self.shm.has_retired() {
-            return;
-        }
-        let mut retired = self.retired();
-        if let Some(last) = retired.pop() {
-            let _ = self.wire.send(retired, last);
+    /// The in-process host's share, for requests served on their callers' threads.
+    pub fn in_process(&self) -> Option<&Arc<InProcess>> {
+        self.in_process.as_ref()
+    }
+
+    /// Tells an in-process host of the segments this client retired (their notices go ahead of
+    /// a request served directly, as they would go ahead of one sent).
+    pub fn tell_retired(&self) {
+        if self.shm.has_retired() {
+            let _ = self.retired();
         }
     }
 
-    /// Whether a thread is reading the transport: it may still be taking in what it read (a
-    /// segment a direct reply's values live in).
-    pub fn is_reading(&self) -> bool {
-        self.reading.load(Ordering::SeqCst)
-    }
-
-    /// Waits until no thread reads the transport. That may last until the host's next message,
-    /// which may wait for a Python callback: never wait here with the GIL.
-    pub fn wait_for_reader(&self) {
-        let mut st = self.state.lock().unwrap();
-        while self.is_reading() {
-            st.sleepers += 1;
-            st = self.wake.wait(st).unwrap();
-            st.sleepers -= 1;
-        }
-    }
-
-    /// What the host sent `chain` so far, if anything (never waits).
-    pub fn poll(&self, chain: ChainId) -> Option<Result<Incoming, Arc<Dead>>> {
-        self.next_for(chain, false)
-    }
-
-    /// Files `incoming` back at the head of `chain`'s mailbox.
-    pub fn put_back(&self, chain: ChainId, incoming: Incoming) {
-        if let Some(q) = self.state.lock().unwrap().mailboxes.get_mut(&chain) {
-            q.push_front(incoming);
-        }
-    }
-
-    /// Sends a segment of ours to the host, its descriptor with the announcement.
+    /// Sends a segment of ours to the host, its descriptor with the announcement (an in-process
+    /// host takes it from its queue before anything else it reads or serves).
     pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
-        self.wire.announce_segment(id, size, fd)
+        match &self.in_process {
+            Some(host) => {
+                host.client_segment(id, size, fd.try_clone_to_owned()?);
+                Ok(())
+            }
+            None => self.wire.announce_segment(id, size, fd),
+        }
     }
 
     /// Takes in a shared-memory message (answering `None`), or hands the message back.
@@ -375,40 +332,19 @@ impl Channel {
         }
     }
 
-    /// The next message for `chain`, reading the transport when no other thread is.
+    /// The next message for `chain`, reading the rings when no other thread is.
     /// With a timeout set, waiting longer than it for the host kills the host (issue 6).
     pub fn wait(&self, chain: ChainId) -> Result<Incoming, Arc<Dead>> {
-        self.next_for(chain, true).expect("a patient wait ends with a message or a death")
-    }
-
-    /// The next message for `chain` if it comes within `HELD_SPIN`, without ever blocking:
-    /// a caller holding the GIL looks here first, since a quick answer then costs no release
-    /// and retaking of the GIL (in-process, that is a good part of a call).
-    /// A transport that cannot be watched answers `None` at once: its caller goes straight to
-    /// the patient wait, which would look at the mailbox and the transport again anyway.
-    pub fn wait_briefly(&self, chain: ChainId) -> Option<Result<Incoming, Arc<Dead>>> {
-        if !self.wire.watchable() {
-            return None;
-        }
-        napi_link::spin::spin_until(|| self.wire.ready(), HELD_SPIN);
-        self.next_for(chain, false)
-    }
-
-    /// `patient`: sleep until something comes; otherwise answer `None` rather than wait.
-    fn next_for(&self, chain: ChainId, patient: bool) -> Option<Result<Incoming, Arc<Dead>>> {
         let deadline = self.timeout.map(|t| Instant::now() + t);
         let mut st = self.state.lock().unwrap();
         loop {
             if let Some(m) = st.mailboxes.get_mut(&chain).and_then(VecDeque::pop_front) {
-                return Some(Ok(m));
+                return Ok(m);
             }
             if let Some(d) = &st.dead {
-                return Some(Err(d.clone()));
+                return Err(d.clone());
             }
-            if !patient && (self.is_reading() || !self.wire.ready()) {
-                return None;
-            }
-            if self.is_reading() {
+            if self.reading.load(Ordering::SeqCst) {
                 st.sleepers += 1;
                 st = match deadline {
                     None => self.wake.wait(st).unwrap(),
@@ -449,7 +385,7 @@ impl Channel {
                 })
             });
             match routed {
-                Ok(Some((c, incoming))) if c == chain => return Some(Ok(incoming)),
+                Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
                 Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {
                     Some(q) => q.push_back(incoming),
                     None => self.refuse_stray(incoming),
@@ -649,6 +585,9 @@ impl Channel {
     fn hang_up_socket(&self) {
         self.closing.store(true, Ordering::SeqCst);
         self.wire.hang_up();
+        if let Some(host) = &self.in_process {
+            host.mail();
+        }
     }
 
     /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
@@ -699,7 +638,7 @@ fn route(m: ServerMessage) -> Option<(ChainId, Incoming)> {
 }
 
 /// Ids reserved a block at a time, handed out one by one by a caller that keeps every other
-/// caller out (`Channel::next_id_with_gil`): plain loads and stores, `[next, end)`.
+/// caller out (`Channel::next_id`, under the GIL): plain loads and stores, `[next, end)`.
 #[derive(Default)]
 struct IdBlock {
     next: AtomicU64,
@@ -728,15 +667,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_from_blocks_never_meet_ids_made_one_by_one() {
+    fn ids_come_in_order_from_fresh_blocks_and_never_0() {
         let counter = AtomicU64::new(1);
         let block = IdBlock::default();
-        let mut seen = std::collections::HashSet::new();
-        for i in 0..500 {
-            let id =
-                if i % 3 == 0 { counter.fetch_add(1, Ordering::Relaxed) } else { block.next(|n| counter.fetch_add(n, Ordering::Relaxed)) };
-            assert!(seen.insert(id), "id {id} handed out twice");
-        }
-        assert!(!seen.contains(&0), "0 is the event chain's");
+        let ids: Vec<u64> = (0..500).map(|_| block.next(|n| counter.fetch_add(n, Ordering::Relaxed))).collect();
+        assert_eq!(ids, (1..501).collect::<Vec<_>>(), "0 is the event chain's");
+        assert_eq!(counter.load(Ordering::Relaxed), 1 + 64 * 8, "eight blocks reserved");
     }
 }

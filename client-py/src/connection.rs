@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,25 +18,34 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
 use rustc_hash::FxHashMap;
-use smallvec::SmallVec;
 
-use crate::channel::{Channel, Direct, Incoming, PrimitiveCall};
-use crate::convert::{dead_error, number, primitive, primitive_to_py, Cx};
-use crate::exiting::Late;
+use crate::channel::{Channel, Incoming};
+use crate::convert::{dead_error, Cx};
 use crate::hooks::hooks;
 use crate::jsref::JSRef;
+use crate::pending::Pending;
 use crate::process;
 use crate::quick::Quick;
+use crate::rings::RingsLink;
+use crate::shm::ClientShm;
 use crate::subscriptions::Subscriptions;
-use crate::transport::memory::Memory;
-use crate::transport::sockets::SocketPair;
-use crate::transport::Transport;
-use napi_host::memory::MemoryLink;
+use napi_host::inprocess::{Call, Direct};
+use smallvec::SmallVec;
 
 thread_local! {
-    /// The chains this thread is running callbacks for, innermost last, per channel: a request
-    /// made from inside a callback continues that chain.
-    static ACTIVE: RefCell<Vec<(usize, ChainId)>> = const { RefCell::new(Vec::new()) };
+    /// The chains this thread is running Python calls of, innermost last, per channel, each with
+    /// whether it came by message (from the rings or the event socket) or inline (a direct
+    /// call's): a request made from inside a callback continues that chain, the same way.
+    static ACTIVE: RefCell<Vec<(usize, ChainId, Route)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How a Python call reached this thread, and so how the requests it makes go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// By message: the host waits on its link for the answer, serving the chain's requests.
+    Message,
+    /// Inline, inside a direct call that holds the JS lock on this thread.
+    Inline,
 }
 
 /// Python objects the host holds, by the id it knows them by.
@@ -62,8 +70,6 @@ pub struct Connection {
     class_members: Mutex<FxHashMap<u64, Py<PyDict>>>,
     /// Which settlement waits for which promise subscription.
     subscriptions: Arc<Subscriptions>,
-    /// Calls served as `PrimitiveCall`s (for tests).
-    primitive_calls: AtomicU64,
     /// Set when the event dispatcher has run its last event.
     dispatched: Arc<crate::dispatcher::Finished>,
 }
@@ -88,11 +94,11 @@ impl Connection {
         Arc::as_ptr(&self.channel) as usize
     }
 
-    /// The chain this thread runs a Python callback of, innermost, if any: a request made now
-    /// continues it.
-    fn active_chain(&self) -> Option<ChainId> {
+    /// The chain this thread runs a Python callback of, innermost, if any, and how it came: a
+    /// request made now continues it.
+    fn active_chain(&self) -> Option<(ChainId, Route)> {
         let key = self.key();
-        ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, c)| *c))
+        ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _, _)| *k == key).map(|(_, c, r)| (*c, *r)))
     }
 
     /// The id the host knows `obj` by, exporting it on first sight.
@@ -118,11 +124,17 @@ impl Connection {
 
     /// Forgets the Python objects the host let go, unless they were sent again since (those
     /// sends are still in flight and the host will count them).
+    #[inline]
     fn handle_drops(&self) {
-        let drops = self.channel.take_drops();
-        if drops.is_empty() {
-            return;
+        // A look first: nearly always there are none, and this follows every request.
+        if self.channel.has_drops() {
+            self.forget_dropped();
         }
+    }
+
+    #[cold]
+    fn forget_dropped(&self) {
+        let drops = self.channel.take_drops();
         let mut forgotten = Vec::new();
         let mut released = Vec::new();
         {
@@ -202,41 +214,82 @@ impl Connection {
 
     /// Sends `op` and waits for its reply, running the Python calls it causes on the way.
     fn request(slf: &Bound<'_, Self>, op: Op) -> PyResult<PyObject> {
-        Self::request_timed(slf, op, None)
+        let cx = Cx::new(slf)?;
+        Self::request_with(slf, &cx, op, None)
     }
 
-    /// A request that calls a function: `quick` says how its last call went (D38).
-    fn request_timed(slf: &Bound<'_, Self>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
+    /// `request`, converting with `cx`; `quick` says how the last call of the function it calls
+    /// went (D38).
+    fn request_with(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
         // The whole request is inside the exit gate, Python callbacks included: a thread that
         // finished a callback while the interpreter finalized would be ended with our frames on
         // its stack (D23), so exit waits for requests in flight (briefly) instead.
-        crate::exiting::inside(|| Self::request_inside(slf, op, quick)).unwrap_or_else(|| Err(exiting_error()))
+        crate::exiting::inside(|| Self::request_inside(slf, cx, op, quick)).unwrap_or_else(|| Err(exiting_error()))
     }
 
-    fn request_inside(slf: &Bound<'_, Self>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
-        let py = slf.py();
+    fn request_inside(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
         let this = slf.get();
         let channel = &*this.channel;
-        let id = channel.next_id();
-        let (chain, top) = match this.active_chain() {
-            Some(c) => (c, false),
-            None => (id, true),
-        };
+        let id = channel.next_id(slf.py());
+        let active = this.active_chain();
+        let chain = active.map_or(id, |(c, _)| c);
+        let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+        // The one decision between the two ways to a host (crate::transport).
+        if let Some(shared) = crate::transport::here(channel, active.map(|(_, route)| route)) {
+            if shared.held_here() || shared.takes_directly(&request.op) {
+                // Inside the gate already (`request_with`).
+                let gate = crate::exiting::Late::default();
+                let mut served = napi_host::Served::default();
+                if crate::direct::serve(slf, shared, Direct::Request(&request), quick, &gate, &mut served)? {
+                    return this.served(cx, id, served);
+                }
+            }
+        }
+        Self::over_rings(slf, cx, request, active.is_none())
+    }
+
+    /// Sends `request` over the rings and waits for its reply. `top`: it starts its chain.
+    fn over_rings(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<PyObject> {
+        let py = slf.py();
+        let channel = &*slf.get().channel;
+        let (id, chain) = (request.id, request.chain);
         if top {
             channel.open_chain(chain).map_err(|d| dead_error(py, &d))?;
         } else if let Some(d) = channel.dead() {
             return Err(dead_error(py, &d));
         }
         let _guard = ChainGuard { channel, chain, top };
-        let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
-        let cx = Cx::new(slf)?;
-        match Self::serve_directly(slf, chain, quick, None, |pump| channel.serve_directly(&request, pump))? {
-            Direct::Refused => channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?,
-            Direct::Served => {}
-            Direct::Answered(outcome) => return this.answered(&cx, id, outcome),
-            Direct::Value => unreachable!("only a PrimitiveCall is answered in place"),
+        channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?;
+        Self::await_reply(slf, cx, chain, id)
+    }
+
+    /// The value of a request served on this thread (in-process): what the host sent ahead of
+    /// its reply, then the reply's.
+    fn served(&self, cx: &Cx<'_, '_>, id: RequestId, served: napi_host::Served) -> PyResult<PyObject> {
+        if served.before.is_empty() {
+            // The commonest answer, a primitive with nothing ahead of it, converted where it lies.
+            if let Outcome::Ok(v) = &served.outcome {
+                if crate::convert::is_primitive(v) {
+                    self.handle_drops();
+                    return crate::convert::primitive_to_py(cx.py, v);
+                }
+            }
         }
-        Self::await_reply(slf, &cx, chain, id)
+        for early in served.before {
+            self.take_early(cx, early)?;
+        }
+        self.answered(cx, id, served.outcome)
+    }
+
+    /// What a direct call's host sent ahead of its reply: a settlement of the promise the reply
+    /// makes (D22), kept until the promise is claimed.
+    fn take_early(&self, cx: &Cx<'_, '_>, early: napi_protocol::ServerMessage) -> PyResult<()> {
+        match early {
+            napi_protocol::ServerMessage::Settled { subscription, outcome } => {
+                self.subscriptions.settled(cx.py, subscription, outcome, &|o| cx.settlement(o))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `call`, with the arguments as they are (a tuple's items): `func(*args)` on `this`, for
@@ -259,18 +312,84 @@ impl Connection {
     }
 
     /// A call of a function proxy on a proxy (or on nothing): the way of `JSFunction`s and
-    /// `JSMethod`s, whose types are known, so nothing is checked again (D51).
+    /// `JSMethod`s, whose types are known, so nothing is checked again (D51). In-process it is
+    /// made as a direct call when it can be (no `Request` built: the commonest request).
     pub fn call_ref(
         slf: &Bound<'_, Self>,
         func: &Bound<'_, JSRef>,
         this: Option<&Bound<'_, JSRef>>,
         args: &[Bound<'_, PyAny>],
     ) -> PyResult<PyObject> {
-        if let Some(answer) = Self::call_primitive(slf, func.get(), this.map(|t| t.get()), args) {
-            return answer;
+        let conn = slf.get();
+        let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
+        let active = conn.active_chain();
+        if let Some(shared) = crate::transport::here(&conn.channel, active.map(|(_, route)| route)) {
+            if mine(func) && this.is_none_or(mine) && (!shared.threaded() || shared.held_here()) {
+                if !crate::exiting::is_open() {
+                    return Err(exiting_error());
+                }
+                // Entered only if the call lets go of the GIL or runs Python code (D49).
+                let gate = crate::exiting::Late::default();
+                return Self::call_here(slf, shared, active.map(|(c, _)| c), &gate, func, this, args);
+            }
         }
         let none = slf.py().None().into_bound(slf.py());
         Self::call_requested(slf, func.as_any(), this.map_or(&none, |t| t.as_any()), args)
+    }
+
+    /// `call_ref` as a direct call; over the rings if the host turns it away (its calls came to
+    /// stay on its thread meanwhile, or it is gone: the rings then say how).
+    #[allow(clippy::too_many_arguments, reason = "the call's parts, as call_ref has them")]
+    fn call_here(
+        slf: &Bound<'_, Self>,
+        shared: &napi_host::inprocess::InProcess,
+        chain: Option<ChainId>,
+        gate: &crate::exiting::Late,
+        func: &Bound<'_, JSRef>,
+        this: Option<&Bound<'_, JSRef>>,
+        args: &[Bound<'_, PyAny>],
+    ) -> PyResult<PyObject> {
+        let conn = slf.get();
+        let channel = &*conn.channel;
+        let cx = Cx::new(slf)?;
+        let mut wire = SmallVec::<[Value; 4]>::with_capacity(args.len());
+        for a in args {
+            // Numbers, the commonest arguments, made where they go: a value handed back from
+            // `to_wire` (not inlined) is read in wider loads than it was written with, a
+            // store-forwarding stall per argument.
+            match crate::convert::number(a) {
+                Some(n) => wire.push(Value::Number(n)),
+                None => wire.push(cx.to_wire(a)?),
+            }
+        }
+        let id = channel.next_id(slf.py());
+        let top = chain.is_none();
+        let chain = chain.unwrap_or(id);
+        let func_id = ObjectId(func.get().id);
+        let this_id = this.map(|t| ObjectId(t.get().id));
+        let call = Call {
+            id,
+            chain,
+            func: func_id,
+            this: this_id,
+            args: &wire,
+            releases: channel.take_releases(),
+            forgotten: channel.take_forgotten(),
+        };
+        let mut served = napi_host::Served::default();
+        let result = match crate::direct::serve(slf, shared, Direct::Call(&call), Some(&func.get().quick), gate, &mut served)? {
+            true => conn.served(&cx, id, served),
+            false => {
+                let Call { releases, forgotten, .. } = call;
+                let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
+                let op = Op::Call { func: cx.proxy_value(func_id), this, args: wire.into_vec() };
+                let request = Request { id, chain, releases, forgotten, op };
+                gate.enter();
+                Self::over_rings(slf, &cx, request, top)
+            }
+        };
+        cx.write_back()?;
+        result
     }
 
     /// The call as a request (values of every kind, a host on another thread or process).
@@ -283,7 +402,7 @@ impl Connection {
         let cx = Cx::new(slf)?;
         let (func, quick) = cx.callee(func)?;
         let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
-        let result = Self::request_timed(slf, op, quick);
+        let result = Self::request_with(slf, &cx, op, quick);
         cx.write_back()?;
         result
     }
@@ -292,103 +411,9 @@ impl Connection {
         let cx = Cx::new(slf)?;
         let (ctor, quick) = cx.callee(ctor)?;
         let op = Op::Construct { ctor, args: cx.to_wire_args(args)? };
-        let result = Self::request_timed(slf, op, quick);
+        let result = Self::request_with(slf, &cx, op, quick);
         cx.write_back()?;
         result
-    }
-
-    /// A call with nothing but primitive arguments, of a function that was quick last time
-    /// (D38), offered to an in-process host that can take it now (D41): no `Request` is built,
-    /// the call's chain is opened only if the host sends it something, and a primitive answer
-    /// comes back as it is. It keeps the GIL, so it enters the exit gate only if it comes to
-    /// run Python code or wait (D49). `None`: not offered, or refused before anything ran (the
-    /// caller then makes the request as usual, which also reports a dead host or an exiting
-    /// interpreter).
-    fn call_primitive(slf: &Bound<'_, Self>, f: &JSRef, this: Option<&JSRef>, args: &[Bound<'_, PyAny>]) -> Option<PyResult<PyObject>> {
-        let conn = slf.get();
-        // Top level only: the calls of a Python callback continue its chain.
-        if !f.quick.keeps_gil() || !f.conn.is(slf) || !conn.channel.direct() || !crate::exiting::is_open() || conn.active_chain().is_some()
-        {
-            return None;
-        }
-        let this = match this {
-            None => None,
-            Some(t) if t.conn.is(slf) => Some(ObjectId(t.id)),
-            Some(_) => return None,
-        };
-        let h = hooks(slf.py()).ok()?;
-        // A loop, not `collect`: through `Option`'s adapter it cost twice as much.
-        let mut wire = SmallVec::<[Value; 4]>::new();
-        let mut numbers_only = true;
-        for a in args {
-            match number(a) {
-                Some(n) => push_number(&mut wire, n),
-                None => {
-                    numbers_only = false;
-                    wire.push(primitive(h, a)?);
-                }
-            }
-        }
-        let mut call = PrimitiveCall {
-            id: conn.channel.next_id_with_gil(slf.py()),
-            func: ObjectId(f.id),
-            this,
-            args: &wire,
-            releases: Vec::new(),
-            forgotten: Vec::new(),
-        };
-        let answer = Self::serve_primitive(slf, &mut call, &f.quick);
-        if numbers_only && !wire.spilled() {
-            // Numbers own nothing, and inline the vector owns no memory either: its drop would
-            // only walk the values' drop code (about 140 instructions for two numbers).
-            std::mem::forget(wire);
-        }
-        answer
-    }
-
-    fn serve_primitive(slf: &Bound<'_, Self>, call: &mut PrimitiveCall<'_>, quick: &Quick) -> Option<PyResult<PyObject>> {
-        let this = slf.get();
-        let channel = &*this.channel;
-        let chain = call.id;
-        let opened = AtomicBool::new(false);
-        let open = || opened.store(channel.open_chain(chain).is_ok(), Ordering::Relaxed);
-        let late = Late::default();
-        let mut answer = None;
-        let direct = match Self::serve_directly(slf, chain, Some(quick), Some(&late), |pump| {
-            channel.call_directly(call, pump, &open, &mut answer)
-        }) {
-            Ok(direct) => direct,
-            Err(e) => return Some(Err(e)),
-        };
-        let _guard = ChainGuard { channel, chain, top: opened.load(Ordering::Relaxed) };
-        // A count kept under the GIL, which every direct caller holds: a load and a store, not
-        // a locked add on every call.
-        let count = || this.primitive_calls.store(this.primitive_calls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        Some(match direct {
-            Direct::Refused => return None,
-            Direct::Value => {
-                count();
-                if channel.has_drops() {
-                    // Forgotten objects' destructors run Python code.
-                    late.enter();
-                    this.handle_drops();
-                }
-                match answer {
-                    Some(ref v) => primitive_to_py(slf.py(), v),
-                    None => unreachable!("a call answered in place wrote its answer"),
-                }
-            }
-            direct => {
-                count();
-                // Waiting for the reply, or running a promise's Python code, may release the GIL.
-                late.enter();
-                Cx::new(slf).and_then(|cx| match direct {
-                    Direct::Answered(outcome) => this.answered(&cx, call.id, outcome),
-                    // The reply was queued, after the chain was opened for it.
-                    _ => Self::await_reply(slf, &cx, chain, call.id),
-                })
-            }
-        })
     }
 
     /// Waits for the reply to request `id` of `chain`, running the Python calls of the chain
@@ -398,7 +423,7 @@ impl Connection {
         let this = slf.get();
         let channel = &*this.channel;
         loop {
-            let waited = channel.wait_briefly(chain).or_else(|| crate::exiting::allow_threads_inside(py, || channel.wait(chain)));
+            let waited = crate::exiting::allow_threads_inside(py, || channel.wait(chain));
             let Some(waited) = waited else { return Err(exiting_error()) };
             match waited {
                 Err(d) => return Err(dead_error(py, &d)),
@@ -426,87 +451,50 @@ impl Connection {
         Ok(value)
     }
 
-    /// Has `serve` offer a request of `chain` to the host, to serve on this thread when it can
-    /// take it now (an in-process host, D37); refused, it is to be sent. `serve` gets the pump
-    /// that runs the chain's Python calls meanwhile. `late`: the exit gate this call enters
-    /// before anything that may release the GIL, for a call not inside it yet (D49).
-    fn serve_directly(
-        slf: &Bound<'_, Self>,
-        chain: ChainId,
-        quick: Option<&Quick>,
-        late: Option<&Late>,
-        serve: impl FnOnce(&(dyn Fn() -> bool + Sync)) -> Direct + Send,
-    ) -> PyResult<Direct> {
-        let channel = &*slf.get().channel;
-        if !channel.direct() {
-            return Ok(Direct::Refused);
-        }
-        let enter_gate = || late.inspect(|l| l.enter());
-        let keep = quick.is_some_and(Quick::keeps_gil);
-        let conn = slf.as_unbound();
-        let pump = move || {
-            // Python code may release the GIL.
-            enter_gate();
-            Python::with_gil(|py| {
-                let ran = Self::pump(conn.bind(py), chain);
-                if !ran && keep {
-                    // The host waits for another thread (the event dispatcher answering a
-                    // Python call, say), which may need the GIL this call kept.
-                    py.allow_threads(std::thread::yield_now);
-                }
-                ran
-            })
-        };
-        let start = crate::quick::ticks();
-        let direct = if keep {
-            serve(&pump)
-        } else {
-            enter_gate();
-            // Without the GIL: the addon may run long, and other threads' callbacks need it.
-            crate::exiting::allow_threads_inside(slf.py(), || serve(&pump)).ok_or_else(exiting_error)?
-        };
-        if let Some(q) = quick {
-            q.record(crate::quick::ticks().wrapping_sub(start));
-        }
-        if matches!(direct, Direct::Answered(_)) && channel.is_reading() {
-            enter_gate();
-            crate::exiting::allow_threads_inside(slf.py(), || channel.wait_for_reader()).ok_or_else(exiting_error)?;
-        }
-        Ok(direct)
-    }
-
-    /// During a direct call: runs what the host sent `chain` (a Python call of the addon's, or
-    /// an event on the event chain), answering whether there was anything.
-    fn pump(slf: &Bound<'_, Self>, chain: ChainId) -> bool {
-        let this = slf.get();
-        let ran = match this.channel.poll(chain) {
-            Some(Ok(Incoming::Call { call, func, this: t, args })) => {
-                Cx::new(slf).and_then(|cx| this.run_callback(&cx, chain, call, func, t, args))
-            }
-            // A reply is taken by the request that waits for it, after the call.
-            Some(Ok(reply @ Incoming::Reply { .. })) => {
-                this.channel.put_back(chain, reply);
-                return false;
-            }
-            Some(Ok(event)) => Cx::new(slf).and_then(|cx| this.handle_event(&cx, event)),
-            Some(Err(_)) | None => return false,
-        };
-        if let Err(e) = ran {
-            e.write_unraisable(slf.py(), Some(slf.as_any()));
-        }
-        true
-    }
-
-    /// Runs a Python call the host asked for and sends its answer. A Python exception is
-    /// answered as a JS error that remembers the exception.
+    /// Runs a Python call the host asked for by message and sends its answer.
     fn run_callback(&self, cx: &Cx<'_, '_>, chain: ChainId, call: CallId, func: PyRef, this: Value, args: Vec<Value>) -> PyResult<()> {
         if self.channel.gone() {
             // Sent before the host ended or was closed: nobody would get the answer, and no
             // Python code of an addon's runs once its closing has begun.
             return Ok(());
         }
+        let result = self.run_python(cx, chain, Route::Message, func, this, args);
+        // A host that ended meanwhile (closed by the callback itself, say) waits for no answer:
+        // the failed send is no error of the callback's, and whoever waits on the chain learns
+        // of the end from the channel.
+        let _ = self.channel.send(ClientMessage::CallbackResult { call, result });
+        Ok(())
+    }
+
+    /// Runs a Python call of a direct call's host, on the thread making that call.
+    pub fn run_python_inline(
+        slf: &Bound<'_, Self>,
+        chain: ChainId,
+        func: PyRef,
+        this: Value,
+        args: Vec<Value>,
+    ) -> Result<Value, PyException> {
+        let this_conn = slf.get();
+        let cx = match Cx::new(slf) {
+            Ok(cx) => cx,
+            Err(e) => return Err(this_conn.as_js_error(slf.py(), e)),
+        };
+        this_conn.run_python(&cx, chain, Route::Inline, func, this, args)
+    }
+
+    /// Runs the Python call `func(this?, *args)` of `chain`, which reached this thread by
+    /// `route`. A Python exception is answered as a JS error that remembers the exception.
+    fn run_python(
+        &self,
+        cx: &Cx<'_, '_>,
+        chain: ChainId,
+        route: Route,
+        func: PyRef,
+        this: Value,
+        args: Vec<Value>,
+    ) -> Result<Value, PyException> {
         let py = cx.py;
-        ACTIVE.with(|a| a.borrow_mut().push((self.key(), chain)));
+        ACTIVE.with(|a| a.borrow_mut().push((self.key(), chain, route)));
         let run = || -> PyResult<Value> {
             let f = self.exported(py, func.0)?;
             let mut py_args = Vec::with_capacity(args.len() + 1);
@@ -522,18 +510,16 @@ impl Connection {
         };
         let result = run();
         ACTIVE.with(|a| a.borrow_mut().pop());
-        let result = result.map_err(|e| {
-            let exc = e.value(py);
-            let type_name = exc.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
-            let message = exc.str().map(|s| s.to_string()).unwrap_or_default();
-            let exception = PyRef(self.export(py, exc.as_any()).unwrap_or(0));
-            PyException { exception, type_name, message }
-        });
-        // A host that ended meanwhile (closed by the callback itself, say) waits for no answer:
-        // the failed send is no error of the callback's, and whoever waits on the chain learns
-        // of the end from the channel.
-        let _ = self.channel.send(ClientMessage::CallbackResult { call, result });
-        Ok(())
+        result.map_err(|e| self.as_js_error(py, e))
+    }
+
+    /// A Python exception as the host gets it: it becomes a JS error that remembers it.
+    fn as_js_error(&self, py: Python<'_>, e: PyErr) -> PyException {
+        let exc = e.value(py);
+        let type_name = exc.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+        let message = exc.str().map(|s| s.to_string()).unwrap_or_default();
+        let exception = PyRef(self.export(py, exc.as_any()).unwrap_or(0));
+        PyException { exception, type_name, message }
     }
 
     /// Runs one event on the current thread (the dispatcher's, or a request's on the event chain).
@@ -560,7 +546,7 @@ impl Connection {
     pub fn run_events(slf: &Bound<'_, Self>, events: impl IntoIterator<Item = Incoming>) {
         let py = slf.py();
         let this = slf.get();
-        ACTIVE.with(|a| a.borrow_mut().push((this.key(), EVENT_CHAIN)));
+        ACTIVE.with(|a| a.borrow_mut().push((this.key(), EVENT_CHAIN, Route::Message)));
         for event in events {
             if let Err(e) = Cx::new(slf).and_then(|cx| this.handle_event(&cx, event)) {
                 e.write_unraisable(py, Some(slf.as_any()));
@@ -587,8 +573,19 @@ impl Connection {
 
 impl Connection {
     /// Greets a host just started and starts its event dispatcher.
-    fn open(py: Python<'_>, host: process::HostProcess, wire: Box<dyn Transport>, timeout: Option<Duration>) -> PyResult<Py<Connection>> {
-        let channel = py.allow_threads(|| Channel::open(host, wire, timeout)).map_err(|d| dead_error(py, &d))?;
+    fn open(
+        py: Python<'_>,
+        host: process::HostProcess,
+        sockets: process::Sockets,
+        in_process: Option<(Arc<napi_host::inprocess::InProcess>, Arc<ClientShm>, Arc<Pending<(PyRef, u64)>>)>,
+        timeout: Option<Duration>,
+    ) -> PyResult<Py<Connection>> {
+        let wire = RingsLink::new(sockets);
+        let (shared, shm, drops) = match in_process {
+            Some((shared, shm, drops)) => (Some(shared), shm, drops),
+            None => (None, Arc::default(), Arc::default()),
+        };
+        let channel = py.allow_threads(|| Channel::open(host, wire, shared, shm, drops, timeout)).map_err(|d| dead_error(py, &d))?;
         let conn = Py::new(
             py,
             Connection {
@@ -597,7 +594,6 @@ impl Connection {
                 proxies: Mutex::new(FxHashMap::default()),
                 class_members: Mutex::new(FxHashMap::default()),
                 subscriptions: Arc::new(Subscriptions::default()),
-                primitive_calls: AtomicU64::new(0),
                 dispatched: Arc::default(),
             },
         )?;
@@ -631,8 +627,7 @@ impl Connection {
             process::Spawn { program: program.clone(), args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
         let (proc_, sockets) =
             py.allow_threads(|| process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
-        let sockets = SocketPair::new(sockets);
-        Self::open(py, proc_, Box::new(sockets), timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
+        Self::open(py, proc_, sockets, None, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
     }
 
     /// Starts a host on a thread of this process (`isolated=False`, D32) and greets it. Its
@@ -641,10 +636,14 @@ impl Connection {
     fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
         crate::inprocess::export_napi_symbols().map_err(PyOSError::new_err)?;
         let failed = |e: std::io::Error| PyOSError::new_err(format!("cannot start an in-process host: {e}"));
-        let link = MemoryLink::new().map_err(failed)?;
-        let theirs = link.clone();
-        let host = process::start_thread(move || crate::inprocess::serve(theirs)).map_err(failed)?;
-        Self::open(py, host, Box::new(Memory(link)), None)
+        let shm = Arc::new(ClientShm::default());
+        let drops = Arc::new(Pending::default());
+        let news = crate::inprocess::News { shm: shm.clone(), drops: drops.clone() };
+        let shared = napi_host::inprocess::InProcess::new(Box::new(news)).map_err(failed)?;
+        let theirs = shared.clone();
+        let (host, sockets) =
+            process::start_thread(move |main, events, rings| crate::inprocess::serve(main, events, rings, theirs)).map_err(failed)?;
+        Self::open(py, host, sockets, Some((shared, shm, drops)), None)
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.
@@ -661,16 +660,17 @@ impl Connection {
     /// then (for a promise that did not come as a request's answer, which is subscribed already).
     fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<PyObject> {
         // Request ids and subscriptions share one counter: the host subscribes under request ids.
-        let subscription = slf.get().channel.next_id();
+        let subscription = slf.get().channel.next_id(slf.py());
         let cx = Cx::new(slf)?;
         slf.get().subscriptions.claim(slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
         Self::request(slf, Op::Subscribe { promise: Self::wire(slf, promise)?, subscription })
     }
 
-    /// Whether calls may run on the calling thread (`Host.direct_calls`, D37).
+    /// Whether calls run on the calling thread (`Host.direct_calls`): in-process, until a
+    /// library with thread-local storage is loaded.
     #[getter]
     fn direct_calls(&self) -> bool {
-        self.channel.direct()
+        self.channel.in_process().is_some_and(|shared| !shared.threaded())
     }
 
     #[getter]
@@ -840,13 +840,6 @@ impl Connection {
         self.exported.lock().unwrap().by_id.len()
     }
 
-    /// How many calls were served as `PrimitiveCall`s (D41), and how many chain mailboxes are
-    /// open (the event chain's always): for tests of that path.
-    #[getter]
-    fn primitive_calls(&self) -> (u64, usize) {
-        (self.primitive_calls.load(Ordering::Relaxed), self.channel.open_chains())
-    }
-
     /// One round trip that does nothing (for benchmarks).
     fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         Self::request(slf, Op::Ping)
@@ -854,25 +847,12 @@ impl Connection {
 }
 
 /// What a call made once the interpreter is exiting raises.
-fn exiting_error() -> PyErr {
+pub fn exiting_error() -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting: no more calls into addons")
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
         self.channel.hang_up();
-    }
-}
-
-/// `wire.push(Value::Number(n))`, with the value made where it goes: `push` makes it in a local
-/// before it makes room and then copies it over, a store-forwarding stall per argument (D51).
-#[inline(always)]
-fn push_number(wire: &mut SmallVec<[Value; 4]>, n: f64) {
-    wire.reserve(1);
-    let len = wire.len();
-    // SAFETY: there is room for one more; the slot is written before the length covers it.
-    unsafe {
-        wire.as_mut_ptr().add(len).write(Value::Number(n));
-        wire.set_len(len + 1);
     }
 }

@@ -37,10 +37,11 @@ pub struct Cx<'a, 'py> {
 }
 
 impl Drop for Cx<'_, '_> {
+    #[inline(always)]
     fn drop(&mut self) {
-        let shm = &self.conn.get().channel.shm;
-        for (_, region) in self.writebacks.take() {
-            shm.unpin(region);
+        // Nearly always nothing to unpin: a call of plain values sends no buffer.
+        if !self.writebacks.get_mut().is_empty() {
+            self.unpin_all();
         }
     }
 }
@@ -51,8 +52,25 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(Cx { py, conn, hooks: hooks(py)?, writebacks: RefCell::new(Vec::new()) })
     }
 
+    #[cold]
+    fn unpin_all(&mut self) {
+        let shm = &self.conn.get().channel.shm;
+        for (_, region) in self.writebacks.get_mut().drain(..) {
+            shm.unpin(region);
+        }
+    }
+
     /// Copies what the addon wrote into the writable buffers this context sent.
+    #[inline(always)]
     pub fn write_back(&self) -> PyResult<()> {
+        if self.writebacks.borrow().is_empty() {
+            return Ok(());
+        }
+        self.write_back_now()
+    }
+
+    #[cold]
+    fn write_back_now(&self) -> PyResult<()> {
         let shm = &self.conn.get().channel.shm;
         let mut result = Ok(());
         for (target, region) in self.writebacks.take() {
@@ -215,7 +233,12 @@ impl<'a, 'py> Cx<'a, 'py> {
         if !js.conn.is(self.conn) {
             return Err(self.foreign(r.as_any(), js));
         }
-        Ok(Value::Js(JsRef { id: ObjectId(js.id), kind: RefKind::Object, class_proto: None, label: String::new() }))
+        Ok(self.proxy_value(ObjectId(js.id)))
+    }
+
+    /// The host object `id` (of this host), as a value to send.
+    pub fn proxy_value(&self, id: ObjectId) -> Value {
+        Value::Js(JsRef { id, kind: RefKind::Object, class_proto: None, label: String::new() })
     }
 
     /// The error for a proxy of another host's object: each host has a heap of its own, so
@@ -453,6 +476,11 @@ fn has_error(_py: Python<'_>) -> bool {
 /// of a connection: a direct call's primitive answer (D41) takes this way. By reference: a
 /// direct call's answer was just written in pieces, and moving it in read it back whole, a
 /// store-forwarding stall (D49, D52).
+/// Whether `v` converts with `primitive_to_py`.
+pub fn is_primitive(v: &Value) -> bool {
+    matches!(v, Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_))
+}
+
 pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {
     Ok(match *v {
         Value::Undefined | Value::Null => py.None(),

@@ -37,7 +37,7 @@ pub fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
     Some(result)
 }
 
-/// Whether the gate is open: a plain look, for a caller that keeps the GIL until it enters
+/// Whether the gate is open: a plain look, for a direct call that keeps the GIL until it enters
 /// (`Late`), or never releases it at all.
 pub fn is_open() -> bool {
     STATE.load(Ordering::Relaxed) & CLOSED == 0
@@ -45,10 +45,10 @@ pub fn is_open() -> bool {
 
 /// A thread counted inside the gate until this drops, entered late: by a call that found the
 /// gate open (`is_open`) and has kept the GIL since, as it enters only to run something that may
-/// release it (a Python callback). Exit closes the gate from the `atexit` hook, which needs the
-/// GIL, so it cannot have closed in between; and a thread that keeps the GIL cannot be ended
-/// by finalization. A call that never runs Python code never enters, and spends no locked
-/// instruction on the gate (D49).
+/// release it (a Python callback, a wait). Exit closes the gate from the `atexit` hook, which
+/// needs the GIL, so it cannot have closed in between; and a thread that keeps the GIL cannot
+/// be ended by finalization. A call that runs no Python code and never waits never enters, and
+/// spends no locked instruction on the gate (D49).
 #[derive(Default)]
 pub struct Late(OnceLock<Counted>);
 
@@ -98,6 +98,29 @@ pub fn allow_threads_inside<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Sen
         return None;
     }
     Some(py.allow_threads(f))
+}
+
+/// Runs `wait` without the GIL if this thread holds it (a direct call that kept it, waiting for
+/// another thread that may need it), for a thread inside the gate (a request).
+pub fn without_gil(wait: &mut dyn FnMut()) {
+    // SAFETY: PyGILState_Check only reads the thread's state.
+    if unsafe { pyo3::ffi::PyGILState_Check() } == 0 {
+        wait();
+        return;
+    }
+    /// Takes the GIL back however `wait` ends.
+    struct Restore(*mut pyo3::ffi::PyThreadState);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: the state `PyEval_SaveThread` answered below, on the same thread; the
+            // thread is inside the gate, so exit has not finalized the interpreter meanwhile.
+            unsafe { pyo3::ffi::PyEval_RestoreThread(self.0) };
+        }
+    }
+    // SAFETY: this thread holds the GIL (checked above); `Restore` takes it back. `wait` runs
+    // no Python code (pyo3's `allow_threads` cannot be used: the wait borrows non-`Send` state).
+    let _restore = Restore(unsafe { pyo3::ffi::PyEval_SaveThread() });
+    wait();
 }
 
 /// The `atexit` hook: closes the gate and waits for the threads inside.

@@ -1,26 +1,34 @@
 //! In-process hosts (`isolated=False`, D32): the host runtime of `napi-hostd` (the `napi_host`
-//! library, linked into this extension) serves on a thread of the Python process, its messages
-//! handed over in memory (D35), so the client's code is the same in both modes but for the
-//! transport. What the binary adds around the host as a process (sandbox, watchdog, killing its
-//! descendants, its exit status) has no meaning for a thread and is left out.
+//! library, linked into this extension) serves on a thread of the Python process, over the same
+//! rings and sockets as a `napi-hostd`, and Python threads serve their own requests on it while
+//! they hold its JS lock (`crate::direct`). What the binary adds around the host as a process
+//! (sandbox, watchdog, killing its descendants, its exit status) has no meaning for a thread and
+//! is left out.
 
 use std::ffi::c_void;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Once, OnceLock};
 
-use napi_host::memory::MemoryLink;
-use napi_host::{Host, Stop};
+use napi_host::inprocess::InProcess;
+use napi_host::{Host, NewsSink, Stop};
+use napi_link::shm::Rings;
+use napi_protocol::{PyRef, Region};
+
+use crate::pending::Pending;
+use crate::shm::ClientShm;
 
 /// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
 /// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
 /// have exited with, for crash reports.
-pub fn serve(link: Arc<MemoryLink>) -> i32 {
+pub fn serve(main: UnixStream, events: UnixStream, rings: Rings, shared: Arc<InProcess>) -> i32 {
     // The host's log, as `napi-hostd` writes it (see napi_host::logging): the process's, since
-    // direct calls (D37) run host code on Python's threads too. Nothing else here logs.
+    // direct calls run host code on Python's threads too. Nothing else here logs.
     static LOG: Once = Once::new();
     LOG.call_once(|| {
         let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
     });
-    let host = Host::in_memory(link);
+    let host = Host::in_process(main, events, &rings, shared);
     let stop = host.serve(Vec::new());
     host.shutdown();
     match stop {
@@ -29,6 +37,32 @@ pub fn serve(link: Arc<MemoryLink>) -> i32 {
             eprintln!("napi_python: the in-process host met a protocol error: {e}");
             3 << 8
         }
+    }
+}
+
+/// Where an in-process host's news go: straight into the client's tables (one address space).
+pub struct News {
+    pub shm: Arc<ClientShm>,
+    pub drops: Arc<Pending<(PyRef, u64)>>,
+}
+
+impl NewsSink for News {
+    fn segment(&self, id: u32, size: u64, fd: OwnedFd) {
+        if let Err(e) = self.shm.host_segment(id, size, fd) {
+            tracing::warn!(id, "cannot map the in-process host's segment: {e}");
+        }
+    }
+
+    fn segment_retired(&self, id: u32) {
+        self.shm.host_retired(id);
+    }
+
+    fn returned(&self, blocks: Vec<Region>) {
+        self.shm.returned(blocks);
+    }
+
+    fn drop_python(&self, objects: Vec<(PyRef, u64)>) {
+        self.drops.extend(objects);
     }
 }
 

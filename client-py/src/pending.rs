@@ -29,23 +29,24 @@ impl<T> Pending<T> {
     }
 
     /// Whether nothing is left (a look at the flag).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         !self.any.load(Ordering::Acquire)
     }
 
-    /// `take`, into `into`, left as it is when nothing is left: a caller on a hot path spares
-    /// itself the replacement of an empty list by another (a store-forwarding stall, D49).
-    pub fn take_into(&self, into: &mut Vec<T>) {
-        if !self.is_empty() {
-            *into = self.take();
-        }
-    }
-
-    /// Everything left so far, oldest first.
+    /// Everything left so far, oldest first. Inlined: nearly always there is nothing, and a
+    /// list handed back from a call is read in wider loads than it was written with (a stall
+    /// on every request, D49); made empty where it goes, it costs a look at the flag.
+    #[inline]
     pub fn take(&self) -> Vec<T> {
         if self.is_empty() {
             return Vec::new();
         }
+        self.take_some()
+    }
+
+    #[cold]
+    fn take_some(&self) -> Vec<T> {
         let mut items = self.items.lock().unwrap();
         self.any.store(false, Ordering::Release);
         std::mem::take(&mut *items)

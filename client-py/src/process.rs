@@ -1,7 +1,7 @@
 //! Starting `napi-hostd` over an anonymous socket pair and a pair of shared-memory rings (D34),
 //! in a process group of its own, and ending it: the whole group, and whatever the addon
 //! started, goes with it (issue 6). Or, for `isolated=False` (D32), running the same host on a
-//! thread of this process, its messages handed over in memory (D35).
+//! thread of this process, over the same rings and sockets.
 
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
@@ -163,15 +163,21 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 
-/// Starts a host on a new thread of this process (D32). `serve` runs the host (on the link the
-/// caller made with it, D35) and answers the wait status the process would have exited with.
-pub fn start_thread(serve: impl FnOnce() -> i32 + Send + 'static) -> std::io::Result<HostProcess> {
+/// Starts a host on a new thread of this process (D32), with the same rings and sockets a
+/// `napi-hostd` gets: `serve(main, events, rings)` runs the host on its ends and answers the
+/// wait status the process would have exited with.
+pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream, Rings) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let number = NEXT.fetch_add(1, Ordering::Relaxed);
-    let thread = std::thread::Builder::new().name(format!("napi-host-{number}")).spawn(serve)?;
+    let (ours, theirs) = UnixStream::pair()?;
+    let (our_events, their_events) = UnixStream::pair()?;
+    let (rings, rings_file) = Rings::create()?;
+    let their_rings = Rings::of_peer(std::os::fd::AsFd::as_fd(&rings_file.fd))?;
+    let thread = std::thread::Builder::new().name(format!("napi-host-{number}")).spawn(move || serve(theirs, their_events, their_rings))?;
     let output = Output::none();
     let runner = Runner::Thread(number, Mutex::new(Some(thread)));
-    Ok(HostProcess { pid: std::process::id(), output, memory_limit: None, cpu_limit: None, exit: Mutex::new(None), runner })
+    let process = HostProcess { pid: std::process::id(), output, memory_limit: None, cpu_limit: None, exit: Mutex::new(None), runner };
+    Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 
 impl HostProcess {

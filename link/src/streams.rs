@@ -1,6 +1,6 @@
-//! The byte streams frames travel on between the client and the host, each way: the socket
-//! itself, or (the isolated fast path, issue 7, D34) a shared-memory ring per direction with the
-//! socket kept beside it as the doorbell, the carrier of descriptors and the sign of a hang-up.
+//! The byte streams frames travel on between the client and the host, each way: a shared-memory
+//! ring per direction (D34), with the socket kept beside it as the doorbell, the carrier of
+//! descriptors and the sign of a hang-up.
 //!
 //! Over rings, a side that waits for bytes first looks at its ring for a while
 //! ([`crate::spin`]); then it raises its sleeping flag, looks once more, and sleeps in `poll` on
@@ -48,6 +48,9 @@ pub trait Inbound: Read + Send {
     /// `deadline` passes.
     fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken>;
 
+    /// Whether a read would return at once (bytes, or the peer's end), without waiting.
+    fn ready(&mut self) -> bool;
+
     /// The descriptor sent with the announcement just read, if it came.
     fn take_fd(&mut self) -> Option<OwnedFd>;
 }
@@ -85,67 +88,6 @@ fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>>
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(Vec::new());
         }
-    }
-}
-
-/// Frames read from the socket itself (a host started by hand, and in-process hosts).
-pub struct SocketIn {
-    stream: UnixStream,
-    fds: FdQueue,
-}
-
-impl SocketIn {
-    pub fn new(stream: UnixStream) -> SocketIn {
-        SocketIn { stream, fds: FdQueue::default() }
-    }
-}
-
-impl Read for SocketIn {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        recv_keeping_fds(&self.stream, buf, 0, &self.fds)
-    }
-}
-
-impl Inbound for SocketIn {
-    fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken> {
-        let own = self.stream.as_raw_fd();
-        let fds: Vec<RawFd> = std::iter::once(own).chain(also.map(|a| a.fd)).collect();
-        crate::spin::spin_until_readable(&fds, SPIN);
-        match poll_until(&fds, deadline)?.as_slice() {
-            [] => Ok(Woken::TimedOut),
-            // The socket first: a peer's messages (its hang-up above all) must not starve
-            // behind what `also` keeps bringing.
-            [true, ..] => Ok(Woken::Readable),
-            _ => Ok(Woken::Also),
-        }
-    }
-
-    fn take_fd(&mut self) -> Option<OwnedFd> {
-        self.fds.lock().unwrap().pop_front()
-    }
-}
-
-/// Frames written to the socket itself.
-pub struct SocketOut(pub UnixStream);
-
-impl Write for SocketOut {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Outbound for SocketOut {
-    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedFd<'_>) -> io::Result<()> {
-        // The descriptor rides on the frame's first byte.
-        send_with_fd(&self.0, frame, fd)
-    }
-
-    fn hang_up(&self) -> io::Result<()> {
-        self.0.shutdown(Shutdown::Write)
     }
 }
 
@@ -316,6 +258,10 @@ impl Inbound for RingIn {
             return Ok(if self.readable() { Woken::Readable } else { Woken::Also });
         }
         self.sleep(deadline, also.map(|a| a.fd))
+    }
+
+    fn ready(&mut self) -> bool {
+        self.readable() || self.bell.peer_gone()
     }
 
     fn take_fd(&mut self) -> Option<OwnedFd> {

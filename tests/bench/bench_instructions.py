@@ -38,14 +38,13 @@ call = {{
 }}[op]
 for _ in range(n):
     call()
-print(a.exports._conn.primitive_calls[0])
 """
 OPS = ["noop", "add", "echo", "callback"]
 
 
-def instructions(op: str, calls: int, script: Path) -> tuple[int, int]:
+def instructions(op: str, calls: int, script: Path) -> int:
     """The instructions callgrind counted on the calling thread of a child making `calls` calls
-    of `op`, and how many of the calls were primitive calls (D41).
+    of `op`.
 
     Only the calling thread: a direct call runs there, and the host thread's idling (a spin
     before it sleeps, wake-ups) varies from run to run by more than a change being measured.
@@ -74,7 +73,7 @@ def instructions(op: str, calls: int, script: Path) -> tuple[int, int]:
         found = re.search(r"^totals: (\d+)", main_thread.read_text(), re.M) if main_thread.exists() else None
     if found is None:
         raise RuntimeError(f"callgrind wrote no count for the main thread of {op}:\n{done.stderr[-2000:]}")
-    return int(found.group(1)), int(done.stdout.split()[-1])
+    return int(found.group(1))
 
 
 def main() -> None:
@@ -88,14 +87,10 @@ def main() -> None:
         script = Path(tmp) / "calls.py"
         script.write_text(CHILD.format(tests=str(HERE.parent)))
         print("instructions per in-process call on the calling thread (callgrind, difference of two loop lengths)")
-        # Under callgrind a call runs some fifty times slower, near the time that makes a
-        # function lose its quickness (D38) and with it the primitive path (D41): the share
-        # of calls that took that path is printed beside each count.
-        print(f"{'operation':10} {'instr':>8} {'primitive':>10}")
+        print(f"{'operation':10} {'instr':>8}")
         for op in ops:
-            (long_count, primitive), (short_count, _) = instructions(op, LONG, script), instructions(op, SHORT, script)
-            per_call = (long_count - short_count) / (LONG - SHORT)
-            print(f"{op:10} {per_call:8.0f} {primitive / LONG:10.0%}")
+            per_call = (instructions(op, LONG, script) - instructions(op, SHORT, script)) / (LONG - SHORT)
+            print(f"{op:10} {per_call:8.0f}")
 
 
 if __name__ == "__main__":

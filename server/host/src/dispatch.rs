@@ -5,7 +5,6 @@ use std::path::Path;
 
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::memory::PrimitiveCall;
 use super::wire::{from_wire, held_value, primitive, ToWire};
 use super::Host;
 use napi_functions::lifecycle::{load_module, LoadError, LoadedModule};
@@ -47,36 +46,18 @@ impl Host {
         self.outcome(result)
     }
 
-    /// A call of `call.func` with primitive arguments, made directly by a caller (D41): its
-    /// answer as it crosses, written to `answer`, when that is a primitive, else the outcome
-    /// to reply with.
-    pub(super) fn call_primitive(&self, call: &PrimitiveCall<'_>, answer: &mut Option<proto::Value>) -> Result<(), Outcome> {
-        // The call's own result is matched here, not wrapped in an `Answer` and a second
-        // `Result` first: each wrapping moved the value whole after it was written in pieces,
-        // a store-forwarding stall on every direct call (D49, D52).
-        let done = self.scoped(|| match self.call_held(call) {
-            Ok(v) => match primitive(&v) {
-                Some(p) => {
-                    *answer = Some(p);
-                    Ok(())
-                }
-                None => Err(Ok(Answer::Value(v))),
-            },
-            Err(e) => Err(Err(e)),
-        });
-        done.map_err(|result| self.outcome(result))
-    }
-
-    /// A `PrimitiveCall` made: its function (and receiver), held by the client, kept for the
+    /// A direct call (in-process): its function and receiver, held by the client, kept for the
     /// call, then called with its arguments.
-    #[inline(always)]
-    fn call_held(&self, call: &PrimitiveCall<'_>) -> Result<Value, Error> {
-        let f = self.keep(held_value(&self.rt, call.func)?);
-        let this = match call.this {
-            Some(id) => self.keep(held_value(&self.rt, id)?),
-            None => Value::Undefined,
-        };
-        self.call_value(&f, this, call.args)
+    pub(super) fn dispatch_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
+        let result = self.scoped(|| {
+            let f = self.keep(held_value(&self.rt, call.func)?);
+            let this = match call.this {
+                Some(id) => self.keep(held_value(&self.rt, id)?),
+                None => Value::Undefined,
+            };
+            self.call(&f, this, call.args)
+        });
+        self.outcome(result)
     }
 
     /// Runs `f` in a handle scope of its own: values held only by the request stay alive
@@ -95,6 +76,12 @@ impl Host {
         let rt = &self.rt;
         match result {
             Ok(answer) => {
+                // A primitive needs nothing of the held objects (most answers of calls).
+                if let Answer::Value(v) = &answer {
+                    if let Some(p) = primitive(v) {
+                        return Outcome::Ok(p);
+                    }
+                }
                 let mut held = self.held.borrow_mut();
                 let mut w = ToWire::new(rt, &mut held);
                 Outcome::Ok(match answer {
@@ -445,11 +432,11 @@ fn module_info(module: &napi_functions::lifecycle::LoadedModule) -> proto::Value
 
 impl Host {
     /// Loads the addon at `path`. One with thread-local storage may tell threads apart (napi-rs
-    /// does), so from then on every call of an in-process host stays on its thread (D37).
+    /// does), so from then on every request of an in-process host stays on its thread (D37).
     fn load(&self, rt: &std::rc::Rc<napi_runtime::Runtime>, path: &Path) -> Result<LoadedModule, LoadError> {
-        if let Some(link) = &self.link {
-            if super::direct::has_thread_locals(path) {
-                link.stop_direct_calls();
+        if let Some(shared) = &self.in_process {
+            if super::inprocess::has_thread_locals(path) {
+                shared.stay_on_host_thread();
             }
         }
         load_module(rt, path)

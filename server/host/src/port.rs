@@ -1,13 +1,24 @@
-//! What the host needs of its client's end, whichever way the client is reached: the sockets of
-//! a `napi-hostd` process (`Connection`) or the queues in memory of an in-process host
-//! (`memory::MemoryPort`, D35).
+//! What the host needs of its client's end: the rings and sockets of a client in another process
+//! ([`crate::rings::RingsPort`]), or of one in this process, whose news go to it directly
+//! ([`crate::inprocess::InProcessPort`]).
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ClientMessage, ServerMessage};
-
+use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
 use napi_runtime::events::EventQueue;
+
+/// What the client must take in before any value that needs it.
+pub enum News<'a> {
+    /// A new segment of the host's, `size` bytes.
+    Segment { id: u32, size: u64, fd: BorrowedFd<'a> },
+    /// The host unmapped its segment: nothing of it is in use any more.
+    SegmentRetired(u32),
+    /// Blocks of the client's segments the host no longer uses.
+    Returned(Vec<Region>),
+    /// Python objects the host no longer references, each with how many times it received it.
+    DropPython(Vec<(PyRef, u64)>),
+}
 
 pub trait Port {
     /// Sends `msg` at once (with anything `send_later` buffered ahead of it).
@@ -19,13 +30,16 @@ pub trait Port {
     /// Sends a message no request asked for, to the client's event dispatcher.
     fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError>;
 
-    /// Announces segment `id` of the host's to both of the client's readers, with its
-    /// descriptor: whichever first meets a value in it knows the segment by then.
-    fn announce(&mut self, id: u32, size: u64, fd: BorrowedFd<'_>) -> Result<(), FrameError>;
+    /// Tells the client `news`, so that it knows it before whatever reader first meets a value
+    /// that needs it.
+    fn news(&mut self, news: News<'_>) -> Result<(), FrameError>;
 
     /// Waits until the client has sent something (true) or `events` has tasks (false): what
     /// the JS thread does when it has nothing to run.
     fn wait_readable(&mut self, events: &EventQueue) -> bool;
+
+    /// Whether `recv` would answer without waiting: a message is here, or the client's end.
+    fn ready(&mut self) -> bool;
 
     /// The next message; `Err` once the client is gone or sent something undecodable.
     fn recv(&mut self) -> Result<ClientMessage, FrameError>;

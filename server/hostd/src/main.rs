@@ -1,10 +1,10 @@
 //! `napi-hostd`: runs Node-API addons for a `napi_python` client.
 //!
-//! Started by the client with one end of a socket pair as file descriptor 3 (or `--fd N`), and
-//! the client's shared-memory rings as `--ring N` (D34). It confines itself first (see
-//! `sandbox`), then speaks the protocol of `napi-protocol` over the rings (over the socket when
-//! started without them) until the client closes the socket, then runs each addon's cleanup
-//! hooks and exits.
+//! Started by the client with one end of a socket pair as file descriptor 3 (or `--fd N`), the
+//! event socket as the descriptor after it, and the client's shared-memory rings as `--ring N`
+//! (D34). It confines itself first (see `sandbox`), then speaks the protocol of
+//! `napi-protocol` over the rings until the client closes the socket, then runs each addon's
+//! cleanup hooks and exits.
 
 mod sandbox;
 mod teardown;
@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use napi_host::{Host, Stop};
 use sandbox::Settings;
 
-const USAGE: &str = "usage: napi-hostd [--fd N] [--ring N] [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (--fd: a connected socket from napi_python, default 3; --ring: its shared-memory rings)\n       napi-hostd --exports  (prints the Node-API functions it exports, each with its state)";
+const USAGE: &str = "usage: napi-hostd [--fd N] --ring N [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (--fd: a connected socket from napi_python, default 3, and the event socket after it; --ring: its shared-memory rings)\n       napi-hostd --exports  (prints the Node-API functions it exports, each with its state)";
 
 /// The one list of exported Node-API functions (D3), as built into this binary: what
 /// `python -m napi_python inspect` compares an addon's imports with.
@@ -26,27 +26,28 @@ const EXPORTS: &str = include_str!("../../napi/napi-exports.txt");
 /// What the command line asks for: the socket, the rings' descriptor, the confinement.
 struct Args {
     fd: i32,
-    ring: Option<i32>,
+    ring: i32,
     settings: Settings,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let mut parsed = Args { fd: 3, ring: None, settings: Settings::default() };
+    let (mut fd, mut ring, mut settings) = (3, None, Settings::default());
     let number = |flag: &str, value: Option<String>| -> Result<i32, String> {
         let n = value.ok_or(format!("{flag} takes a number"))?;
         n.parse().map_err(|_| format!("{flag} takes a number, not {n:?}"))
     };
     while let Some(flag) = args.next() {
         if flag == "--fd" {
-            parsed.fd = number(&flag, args.next())?;
+            fd = number(&flag, args.next())?;
         } else if flag == "--ring" {
-            parsed.ring = Some(number(&flag, args.next())?);
-        } else if !parsed.settings.parse_option(&flag, &mut || args.next())? {
+            ring = Some(number(&flag, args.next())?);
+        } else if !settings.parse_option(&flag, &mut || args.next())? {
             return Err(format!("unknown option {flag:?}\n{USAGE}"));
         }
     }
-    Ok(parsed)
+    let ring = ring.ok_or(format!("--ring is required\n{USAGE}"))?;
+    Ok(Args { fd, ring, settings })
 }
 
 /// Maps the client's rings from descriptor `fd` (then closed: the mapping keeps the memory),
@@ -61,15 +62,13 @@ fn map_rings(fd: i32) -> std::io::Result<napi_link::shm::Rings> {
     napi_link::shm::Rings::of_peer(std::os::fd::AsFd::as_fd(&file))
 }
 
-/// The event socket, the descriptor after the main one, when the client passed one (a host
-/// started by hand with only the main socket sends its events on that).
-fn event_socket(fd: i32) -> Option<UnixStream> {
+/// Whether `fd` is an open socket.
+fn is_socket(fd: i32) -> bool {
     // SAFETY: fstat only reads the descriptor's status into a valid out-parameter.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
-    let is_socket = unsafe { libc::fstat(fd, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFSOCK;
-    // SAFETY: a socket this process was given and nothing else wraps.
-    is_socket.then(|| unsafe { UnixStream::from_raw_fd(fd) })
+    let status = unsafe { libc::fstat(fd, &mut st) };
+    status == 0 && st.st_mode & libc::S_IFMT == libc::S_IFSOCK
 }
 
 fn main() -> ExitCode {
@@ -86,11 +85,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // SAFETY: fstat only reads the descriptor's status.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is a valid out-parameter.
-    if unsafe { libc::fstat(fd, &mut st) } != 0 || st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
-        eprintln!("napi-hostd: file descriptor {fd} is not a socket; napi-hostd is started by napi_python");
+    if let Some(bad) = [fd, fd + 1].into_iter().find(|&n| !is_socket(n)) {
+        eprintln!("napi-hostd: file descriptor {bad} is not a socket; napi-hostd is started by napi_python");
         return ExitCode::from(2);
     }
     // Confinement comes before any thread and before any addon code (issue 6).
@@ -109,20 +105,16 @@ fn main() -> ExitCode {
     // SAFETY: the descriptor is a socket this process owns (checked above) and nothing else
     // wraps it (the watchdog only polls the number).
     let stream = unsafe { UnixStream::from_raw_fd(fd) };
-    let rings = match ring.map(map_rings).transpose() {
+    // SAFETY: the event socket (checked above), which this process owns and nothing else wraps.
+    let events = unsafe { UnixStream::from_raw_fd(fd + 1) };
+    let rings = match map_rings(ring) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("napi-hostd: cannot map the client's rings: {e}");
             return ExitCode::from(2);
         }
     };
-    let host = match Host::over_sockets(stream, event_socket(fd + 1), rings) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("napi-hostd: cannot start: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let host = Host::over_rings(stream, events, &rings);
     let stop = host.serve(protections);
     host.shutdown();
     teardown::kill_descendants();

@@ -1,4 +1,4 @@
-//! The client's end of a `napi-hostd` process: requests, replies and the calls of requests go
+//! The client's end of a host's rings and sockets: requests, replies and the calls of requests go
 //! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
 //! descriptors and the hang-up; what the event dispatcher runs comes on the event socket.
 //! Segment descriptors go ahead of their announcements (SCM_RIGHTS).
@@ -14,10 +14,9 @@ use napi_link::streams::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, W
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
-use super::Transport;
 use crate::process::Sockets;
 
-pub struct SocketPair {
+pub struct RingsLink {
     writer: Mutex<FrameWriter<RingOut>>,
     reader: Mutex<FrameReader<RingIn>>,
     /// The event socket: only the event dispatcher reads it.
@@ -26,36 +25,34 @@ pub struct SocketPair {
     events_fds: FdQueue,
 }
 
-impl SocketPair {
-    pub fn new(sockets: Sockets) -> SocketPair {
+impl RingsLink {
+    pub fn new(sockets: Sockets) -> RingsLink {
         let Sockets { main: stream, events, rings } = sockets;
         let (reader, writer) = over_rings(&rings, Side::Client, stream);
         let events = FdReader::new(events);
         let events_fds = events.fds();
-        SocketPair {
+        RingsLink {
             writer: Mutex::new(FrameWriter::new(writer)),
             reader: Mutex::new(FrameReader::new(reader, 64 << 10, DEFAULT_MAX_FRAME)),
             events: Mutex::new(FrameReader::new(events, 64 << 10, DEFAULT_MAX_FRAME)),
             events_fds,
         }
     }
-}
 
-impl Transport for SocketPair {
-    fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage) -> Result<(), FrameError> {
+    pub fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage) -> Result<(), FrameError> {
         let mut w = self.writer.lock().unwrap();
         before.iter().chain([&msg]).try_for_each(|m| w.queue(m))?;
         w.flush().map_err(FrameError::Io)
     }
 
-    fn announce_segment(&self, id: u32, size: u64, fd: BorrowedFd<'_>) -> std::io::Result<()> {
+    pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedFd<'_>) -> std::io::Result<()> {
         let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut w = self.writer.lock().unwrap();
         w.flush()?;
         w.get_mut().write_with_fd(&frame, fd)
     }
 
-    fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
+    pub fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
         let mut reader = self.reader.lock().unwrap();
         // Only an empty buffer can block; a frame already begun arrives whole. The answer
         // usually comes within microseconds: the wait looks for it before sleeping.
@@ -65,17 +62,7 @@ impl Transport for SocketPair {
         reader.read::<ServerMessage>().map(Some)
     }
 
-    fn ready(&self) -> bool {
-        // Only what was read already: asking the socket is a system call, which would cost
-        // more than the look saves.
-        self.reader.try_lock().is_ok_and(|r| r.has_frame())
-    }
-
-    fn watchable(&self) -> bool {
-        false
-    }
-
-    fn next_event(&self) -> Option<ServerMessage> {
+    pub fn next_event(&self) -> Option<ServerMessage> {
         let mut events = self.events.lock().unwrap();
         if events.buffered().is_empty() {
             // Events often come in bursts (a threadsafe function fed in a loop).
@@ -84,7 +71,7 @@ impl Transport for SocketPair {
         events.read::<ServerMessage>().ok()
     }
 
-    fn buffered_event(&self) -> Option<ServerMessage> {
+    pub fn buffered_event(&self) -> Option<ServerMessage> {
         let mut events = self.events.lock().unwrap();
         if !events.has_frame() {
             return None;
@@ -92,7 +79,7 @@ impl Transport for SocketPair {
         events.read::<ServerMessage>().ok()
     }
 
-    fn take_fd(&self, events: bool) -> Option<OwnedFd> {
+    pub fn take_fd(&self, events: bool) -> Option<OwnedFd> {
         if events {
             self.events_fds.lock().unwrap().pop_front()
         } else {
@@ -100,7 +87,7 @@ impl Transport for SocketPair {
         }
     }
 
-    fn hang_up(&self) {
+    pub fn hang_up(&self) {
         let _ = self.writer.lock().unwrap().get_ref().hang_up();
     }
 }

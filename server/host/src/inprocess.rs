@@ -1,0 +1,587 @@
+//! In-process hosts (`isolated=False`): the host runs on a thread of the Python process, and a
+//! Python thread's request runs directly on that Python thread while it holds the host's JS
+//! lock, with the Python calls the addon makes meanwhile run inline on the same thread. A call
+//! costs a compare-and-swap on the lock instead of two hand-offs between threads.
+//!
+//! JS is still run by one thread at a time, which is all the Node-API contract asks of an env,
+//! but not always by the same thread. An addon that keeps thread-local state could tell, and
+//! napi-rs does (it files its classes under the registering thread's id), so a library whose
+//! ELF file has thread-local storage ([`has_thread_locals`]) loads on the host thread, and from
+//! then on every request of that host goes there, over the same rings an isolated host uses.
+//! The host thread also runs what no request caused (async-work completions, threadsafe
+//! functions), taking the lock for each turn and letting go of it while it idles.
+//!
+//! Host and client share one address space here, so what the host tells the client beside
+//! replies (segments, retirements, returned blocks, objects let go) reaches it directly, at
+//! once, through [`NewsSink`], and the client's own segment news reach the host through a queue
+//! the host takes in before anything else it reads.
+
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+
+use napi_link::spin::{spin_until, SPIN};
+use napi_protocol::frame::FrameError;
+use napi_protocol::{ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value};
+use napi_runtime::events::{Doorbell, EventQueue};
+use napi_runtime::sync::lock;
+
+use crate::port::{News, Port};
+use crate::rings::RingsPort;
+use crate::Host;
+
+/// How the host's news reach an in-process client: called on whichever thread holds the JS
+/// lock, before the host sends anything that may need them.
+pub trait NewsSink: Send + Sync {
+    /// A new segment of the host's, `size` bytes, to map from `fd`.
+    fn segment(&self, id: u32, size: u64, fd: OwnedFd);
+    /// The host unmapped its segment `id`.
+    fn segment_retired(&self, id: u32);
+    /// Blocks of the client's segments the host no longer uses.
+    fn returned(&self, blocks: Vec<Region>);
+    /// Python objects the host let go, each with how many times it received it.
+    fn drop_python(&self, objects: Vec<(PyRef, u64)>);
+}
+
+/// What the thread making a direct call provides while the host serves it.
+pub trait Caller {
+    /// Runs the Python function `func` with `this` and `args`: a Python call of the request's
+    /// chain, made on this thread.
+    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException>;
+
+    /// Runs `wait`, a wait for another thread (the event dispatcher answering a Python call of
+    /// an event turn), having let go of what that thread may need (the GIL).
+    fn waiting(&self, wait: &mut dyn FnMut());
+}
+
+/// A call of a function the client holds, served directly: the commonest request, made with no
+/// `Request` built (its arguments stay where the caller put them).
+pub struct Call<'a> {
+    /// The request id it stands for (a promise it answers is subscribed under it, D20).
+    pub id: RequestId,
+    pub chain: ChainId,
+    pub func: ObjectId,
+    /// The object it is called on; undefined if none.
+    pub this: Option<ObjectId>,
+    pub args: &'a [Value],
+    /// What a `Request` carries besides its operation: proxies released, Python objects the
+    /// client forgot.
+    pub releases: Vec<ObjectId>,
+    pub forgotten: Vec<PyRef>,
+}
+
+/// What a direct caller asks the host for.
+#[derive(Clone, Copy)]
+pub enum Direct<'a> {
+    Request(&'a Request),
+    Call(&'a Call<'a>),
+}
+
+impl Direct<'_> {
+    pub(crate) fn id(&self) -> RequestId {
+        match self {
+            Direct::Request(r) => r.id,
+            Direct::Call(c) => c.id,
+        }
+    }
+
+    fn may_run_here(&self, shared: &InProcess) -> bool {
+        match self {
+            Direct::Request(r) => shared.takes_directly(&r.op),
+            Direct::Call(_) => !shared.threaded(),
+        }
+    }
+}
+
+/// A direct call served: what the host sent its caller ahead of the reply (a settlement of the
+/// promise the reply makes, D22), then the reply's outcome. The caller provides it, and the host
+/// writes into it where it lies.
+pub struct Served {
+    pub before: Vec<ServerMessage>,
+    pub outcome: Outcome,
+}
+
+impl Default for Served {
+    fn default() -> Self {
+        Served { before: Vec::new(), outcome: Outcome::Ok(Value::Undefined) }
+    }
+}
+
+/// News of the client's own segments, queued for the host.
+enum ClientNews {
+    Segment { id: u32, size: u64, fd: OwnedFd },
+    Retired(u32),
+}
+
+/// What an in-process host and its client share.
+pub struct InProcess {
+    /// Held by whoever runs JS: the host thread, or a caller making a direct call.
+    js: JsLock,
+    /// The host while it serves (set and cleared under `js`).
+    host: AtomicPtr<Host>,
+    /// A library with thread-local storage was loaded: every request goes to the host thread.
+    threaded: AtomicBool,
+    client_news: Mutex<Vec<ClientNews>>,
+    /// Whether `client_news` has anything, looked at without the lock on every request.
+    has_client_news: AtomicBool,
+    sink: Box<dyn NewsSink>,
+    /// The client wrote to the rings (or hung up) since the host thread last looked.
+    mail: AtomicBool,
+    /// The host thread sleeps on `bell` (or is about to): only then does the client ring it.
+    host_idle: AtomicBool,
+    bell: Doorbell,
+}
+
+impl InProcess {
+    pub fn new(sink: Box<dyn NewsSink>) -> std::io::Result<Arc<InProcess>> {
+        Ok(Arc::new(InProcess {
+            js: JsLock::default(),
+            host: AtomicPtr::new(std::ptr::null_mut()),
+            threaded: AtomicBool::new(false),
+            client_news: Mutex::new(Vec::new()),
+            has_client_news: AtomicBool::new(false),
+            sink,
+            mail: AtomicBool::new(false),
+            host_idle: AtomicBool::new(false),
+            bell: Doorbell::new()?,
+        }))
+    }
+
+    /// The client wrote to the rings or hung up: wakes the host thread if it idles. (It does not
+    /// sleep on the rings themselves while idle: a direct caller holding the JS lock may be
+    /// reading them, and only the lock's holder touches their reading end.)
+    pub fn mail(&self) {
+        // SeqCst against the host thread's store of `host_idle` then swap of `mail`: either it
+        // sees the mail before sleeping, or this sees it asleep and rings.
+        self.mail.store(true, Ordering::SeqCst);
+        if self.host_idle.swap(false, Ordering::SeqCst) {
+            self.bell.ring();
+        }
+    }
+
+    /// Whether `op` may run on its caller's thread: not once a library with thread-local
+    /// storage is loaded, nor the load of one (its constructors and init must run on the
+    /// thread that will use its thread-local state).
+    pub fn takes_directly(&self, op: &Op) -> bool {
+        if self.threaded.load(Ordering::Acquire) {
+            return false;
+        }
+        match op {
+            Op::Load { path } => !has_thread_locals(Path::new(path)),
+            _ => true,
+        }
+    }
+
+    /// Whether calls stay on the host thread (a library with thread-local storage is loaded).
+    pub fn threaded(&self) -> bool {
+        self.threaded.load(Ordering::Acquire)
+    }
+
+    /// Whether this thread holds the JS lock (it is inside a direct call: a request it makes now
+    /// is nested in that call).
+    pub fn held_here(&self) -> bool {
+        self.js.held_here()
+    }
+
+    /// Serves `op` on this thread if the JS lock is free now (or held here, by an outer direct
+    /// call), answering whether it did (see [`InProcess::serve`]). `None`: busy.
+    pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Option<bool> {
+        let held = self.js.try_hold()?;
+        Some(self.serve_held(held, op, caller, out))
+    }
+
+    /// Serves `op` on this thread, waiting for the JS lock as long as another thread runs JS
+    /// (never wait here with the GIL: the holder may be waiting for a Python call), writing what
+    /// it answers to `out`. False: the host is gone, or became one whose calls stay on its
+    /// thread while this one waited; the request is then the host thread's to serve (or to find
+    /// dead).
+    pub fn serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+        let held = self.js.hold();
+        self.serve_held(held, op, caller, out)
+    }
+
+    fn serve_held(&self, held: Held<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+        // Looked at again under the lock: a library with thread-local storage may have loaded
+        // while this thread waited.
+        if !held.nested && !op.may_run_here(self) {
+            return false;
+        }
+        let host = self.host.load(Ordering::Acquire);
+        // SAFETY: the host is alive while its pointer is set, which changes only under the JS
+        // lock, held by this thread; the host runs nothing else meanwhile (`Host::serve`).
+        let Some(host) = (unsafe { host.as_ref() }) else { return false };
+        host.serve_direct(op, caller, out);
+        drop(held);
+        true
+    }
+
+    /// Queues the news of a client segment for the host, which takes it in before anything it
+    /// reads or serves next.
+    pub fn client_segment(&self, id: u32, size: u64, fd: OwnedFd) {
+        self.queue(ClientNews::Segment { id, size, fd });
+    }
+
+    /// Queues the news that the client unmapped its segment `id`.
+    pub fn client_segment_retired(&self, id: u32) {
+        self.queue(ClientNews::Retired(id));
+    }
+
+    fn queue(&self, news: ClientNews) {
+        lock(&self.client_news).push(news);
+        self.has_client_news.store(true, Ordering::Release);
+    }
+
+    /// The client's news, for the JS lock's holder.
+    fn take_client_news(&self) -> Vec<ClientNews> {
+        if !self.has_client_news.swap(false, Ordering::AcqRel) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *lock(&self.client_news))
+    }
+
+    /// The host thread begins to serve `host`: it holds the lock from here on, but while it idles.
+    pub(crate) fn begin(&self, host: &Host) {
+        self.js.lock();
+        self.host.store(host as *const Host as *mut Host, Ordering::Release);
+    }
+
+    /// The host thread stops serving: direct calls find no host from now on. It keeps the lock
+    /// through the teardown; [`InProcess::release`] lets go.
+    pub(crate) fn end(&self) {
+        self.host.store(std::ptr::null_mut(), Ordering::Release);
+    }
+
+    pub(crate) fn release(&self) {
+        self.js.unlock();
+    }
+
+    /// The host thread, idle: lets go of the JS lock, so callers may run requests themselves,
+    /// until the client wrote to the rings or hung up, or `events` has tasks; then takes the
+    /// lock back. What woke it may be gone by then (a direct call read it, or ran the tasks):
+    /// the host thread looks again under the lock.
+    pub(crate) fn idle(&self, events: &EventQueue) {
+        self.js.unlock();
+        // The bell is cleared before the flag goes up, never after: a ring that follows the flag
+        // must stay heard (D39).
+        self.bell.clear();
+        self.host_idle.store(true, Ordering::SeqCst);
+        if !self.mail.swap(false, Ordering::SeqCst) && events.is_empty() {
+            let mut fds = [
+                libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
+                libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
+            ];
+            // SAFETY: two valid pollfd entries live for the call. EINTR only returns early; the
+            // caller looks again.
+            unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        }
+        self.host_idle.store(false, Ordering::SeqCst);
+        self.js.lock();
+    }
+
+    /// From now on every request goes to the host thread.
+    pub(crate) fn stay_on_host_thread(&self) {
+        self.threaded.store(true, Ordering::Release);
+    }
+
+    /// Takes in what the client queued: its segments mapped, its retired ones let go.
+    #[inline]
+    pub(crate) fn take_in_client_news(&self, host: &Host) {
+        // A look first: nearly always there is nothing, and this is on every request.
+        if self.has_client_news.load(Ordering::Acquire) {
+            self.take_in_queued_news(host);
+        }
+    }
+
+    #[cold]
+    fn take_in_queued_news(&self, host: &Host) {
+        for news in self.take_client_news() {
+            match news {
+                ClientNews::Segment { id, size, fd } => host.add_client_segment(id, size, fd),
+                ClientNews::Retired(id) => host.rt.shm.remove_peer(id),
+            }
+        }
+    }
+}
+
+/// The host's end of an in-process client: requests and replies of the host thread over the
+/// rings, as for a host in another process, and news handed to the client directly.
+pub struct InProcessPort {
+    rings: RingsPort,
+    shared: Arc<InProcess>,
+}
+
+impl InProcessPort {
+    pub fn new(rings: RingsPort, shared: Arc<InProcess>) -> InProcessPort {
+        InProcessPort { rings, shared }
+    }
+}
+
+impl Port for InProcessPort {
+    fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.rings.send(msg)
+    }
+
+    fn send_later(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.rings.send_later(msg)
+    }
+
+    fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.rings.send_event(msg)
+    }
+
+    fn news(&mut self, news: News<'_>) -> Result<(), FrameError> {
+        let sink = &self.shared.sink;
+        match news {
+            News::Segment { id, size, fd } => sink.segment(id, size, dup(fd)?),
+            News::SegmentRetired(id) => sink.segment_retired(id),
+            News::Returned(blocks) => sink.returned(blocks),
+            News::DropPython(objects) => sink.drop_python(objects),
+        }
+        Ok(())
+    }
+
+    fn wait_readable(&mut self, events: &EventQueue) -> bool {
+        self.rings.wait_readable(events)
+    }
+
+    fn ready(&mut self) -> bool {
+        self.rings.ready()
+    }
+
+    fn recv(&mut self) -> Result<ClientMessage, FrameError> {
+        self.rings.recv()
+    }
+
+    fn take_fd(&mut self) -> Option<OwnedFd> {
+        self.rings.take_fd()
+    }
+}
+
+fn dup(fd: BorrowedFd<'_>) -> Result<OwnedFd, FrameError> {
+    Ok(fd.try_clone_to_owned()?)
+}
+
+/// Who runs JS: the host thread, or a caller making a direct call. Re-entrant for the thread
+/// that holds it (a Python callback of a direct call calling into the same host).
+#[derive(Default)]
+pub struct JsLock {
+    held: AtomicBool,
+    /// The holder (`pthread_self`), 0 when none. Only the holder writes it; another thread only
+    /// ever compares it with its own id, which it alone can have written.
+    owner: AtomicUsize,
+    /// A thread waits for the lock: callers that would only try it leave it alone, so a caller
+    /// calling in a loop cannot starve the host thread's events.
+    wanted: AtomicBool,
+    sleepers: AtomicUsize,
+    gate: Mutex<()>,
+    freed: Condvar,
+}
+
+/// A hold on a `JsLock`, let go when dropped unless it is `nested` in an outer hold.
+struct Held<'a> {
+    lock: &'a JsLock,
+    nested: bool,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if !self.nested {
+            self.lock.unlock();
+        }
+    }
+}
+
+/// This thread's id for `JsLock::owner`: never 0 (a pthread_t is the address of the thread's
+/// control block), and one call into libc, no thread-local look-up.
+fn this_thread() -> usize {
+    // SAFETY: pthread_self has no preconditions.
+    unsafe { libc::pthread_self() as usize }
+}
+
+impl JsLock {
+    fn held_here(&self) -> bool {
+        self.owner.load(Ordering::Relaxed) == this_thread()
+    }
+
+    /// Takes the lock if it is free and nobody waits for it, or finds it held by this thread.
+    fn try_hold(&self) -> Option<Held<'_>> {
+        if self.held_here() {
+            return Some(Held { lock: self, nested: true });
+        }
+        // `then`, not `then_some`: a `Held` made and dropped on failure would unlock the holder's lock.
+        (!self.wanted.load(Ordering::Relaxed) && self.grab()).then(|| Held { lock: self, nested: false })
+    }
+
+    /// Takes the lock, waiting as long as another thread holds it, or finds it held here.
+    fn hold(&self) -> Held<'_> {
+        if self.held_here() {
+            return Held { lock: self, nested: true };
+        }
+        self.lock();
+        Held { lock: self, nested: false }
+    }
+
+    fn grab(&self) -> bool {
+        let got = self.held.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_ok();
+        if got {
+            self.owner.store(this_thread(), Ordering::Relaxed);
+        }
+        got
+    }
+
+    /// Takes the lock, waiting as long as another thread holds it.
+    fn lock(&self) {
+        if self.grab() {
+            return;
+        }
+        self.wanted.store(true, Ordering::SeqCst);
+        // A direct call is over in a microsecond or two: look before sleeping.
+        if !spin_until(|| !self.held.load(Ordering::Relaxed) && self.grab(), SPIN) {
+            self.sleepers.fetch_add(1, Ordering::SeqCst);
+            let mut gate = lock(&self.gate);
+            // SeqCst with `unlock`: either it sees this sleeper, or this sees the lock free.
+            while !self.grab() {
+                gate = self.freed.wait(gate).unwrap_or_else(|p| p.into_inner());
+            }
+            drop(gate);
+            self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.wanted.store(false, Ordering::SeqCst);
+    }
+
+    fn unlock(&self) {
+        self.owner.store(0, Ordering::Relaxed);
+        self.held.store(false, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _gate = lock(&self.gate);
+            self.freed.notify_all();
+        }
+    }
+}
+
+/// Whether the ELF file at `path` has thread-local storage (a `PT_TLS` program header): its code
+/// may then tell threads apart, so its calls must stay on the host thread. Unreadable or
+/// unfamiliar files count as having it.
+pub fn has_thread_locals(path: &Path) -> bool {
+    use std::os::unix::fs::FileExt;
+    const PT_TLS: u32 = 7;
+    // Only the ELF header and each program header's type are read, not the library.
+    let Ok(file) = std::fs::File::open(path) else { return true };
+    let mut header = [0u8; 64];
+    // 64-bit little-endian ELF, the only kind this host loads.
+    if file.read_exact_at(&mut header, 0).is_err() || header[..6] != [0x7f, b'E', b'L', b'F', 2, 1] {
+        return true;
+    }
+    let phoff = u64::from_le_bytes(header[0x20..0x28].try_into().expect("8 bytes"));
+    let phentsize = u64::from(u16::from_le_bytes([header[0x36], header[0x37]]));
+    let phnum = u64::from(u16::from_le_bytes([header[0x38], header[0x39]]));
+    let mut kind = [0u8; 4];
+    (0..phnum).any(|i| {
+        phoff.checked_add(i * phentsize).is_none_or(|at| file.read_exact_at(&mut kind, at).is_err() || u32::from_le_bytes(kind) == PT_TLS)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicI64;
+    use std::time::Duration;
+
+    #[test]
+    fn a_caller_only_tries_a_lock_nobody_waits_for() {
+        let js = Arc::new(JsLock::default());
+        let first = js.try_hold().expect("free");
+        assert!(!first.nested);
+        assert!(js.try_hold().is_some_and(|h| h.nested), "held by this thread: nested");
+        let theirs = js.clone();
+        let (took, taken) = std::sync::mpsc::channel();
+        let host = std::thread::spawn(move || {
+            assert!(theirs.try_hold().is_none(), "held by another thread");
+            theirs.lock();
+            took.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            theirs.unlock();
+        });
+        while !js.wanted.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        drop(first);
+        // Free, but wanted: callers that only try keep off until the waiter has had its turn.
+        while taken.try_recv().is_err() {
+            assert!(js.try_hold().is_none(), "a caller took the lock another thread waits for");
+        }
+        host.join().unwrap();
+        assert!(js.try_hold().is_some_and(|h| !h.nested), "free again once the other thread lets go");
+    }
+
+    #[test]
+    fn a_thread_asleep_on_the_lock_is_woken_when_it_is_freed() {
+        let js = Arc::new(JsLock::default());
+        let held = js.try_hold().unwrap();
+        let theirs = js.clone();
+        let waiter = std::thread::spawn(move || drop(theirs.hold()));
+        while js.sleepers.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        drop(held);
+        waiter.join().unwrap();
+        assert!(js.try_hold().is_some(), "let go by the waiter");
+    }
+
+    #[test]
+    fn thread_local_storage_is_found_in_elf_program_headers() {
+        let dir = std::env::temp_dir().join(format!("napi-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A minimal 64-bit ELF header with two program headers, the second of type `tls`.
+        let elf = |tls: u32| {
+            let mut b = vec![0u8; 0x40 + 2 * 0x38];
+            b[..6].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1]);
+            b[0x20..0x28].copy_from_slice(&0x40u64.to_le_bytes());
+            b[0x36..0x38].copy_from_slice(&0x38u16.to_le_bytes());
+            b[0x38..0x3a].copy_from_slice(&2u16.to_le_bytes());
+            b[0x40..0x44].copy_from_slice(&1u32.to_le_bytes());
+            b[0x78..0x7c].copy_from_slice(&tls.to_le_bytes());
+            b
+        };
+        let (with, without, text) = (dir.join("with.node"), dir.join("without.node"), dir.join("text.node"));
+        std::fs::write(&with, elf(7)).unwrap();
+        std::fs::write(&without, elf(1)).unwrap();
+        std::fs::write(&text, b"not an ELF file").unwrap();
+        assert!(has_thread_locals(&with));
+        assert!(!has_thread_locals(&without));
+        assert!(has_thread_locals(&text), "unfamiliar files stay on the host thread");
+        assert!(has_thread_locals(&dir.join("missing.node")));
+        let mut cut = elf(1);
+        cut.truncate(0x60);
+        std::fs::write(&without, cut).unwrap();
+        assert!(has_thread_locals(&without), "program headers past the end");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn one_holder_at_a_time_under_contention() {
+        let js = Arc::new(JsLock::default());
+        let inside = Arc::new(AtomicI64::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let (js, inside) = (js.clone(), inside.clone());
+                std::thread::spawn(move || {
+                    for i in 0..20_000 {
+                        let held = if (t + i) % 3 == 0 { js.try_hold() } else { Some(js.hold()) };
+                        let Some(held) = held else { continue };
+                        assert!(!held.nested);
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
+                        assert!(js.held_here());
+                        let nested = js.hold();
+                        assert!(nested.nested);
+                        drop(nested);
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        drop(held);
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+    }
+}

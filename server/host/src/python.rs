@@ -1,0 +1,176 @@
+//! Calls from the addon into Python, and what goes out to Python about exceptions and promises.
+
+use napi_protocol::{ClientMessage, ErrorInfo, Outcome, PyException, PyRef, ServerMessage};
+use napi_runtime::convert::ErrorKind;
+use napi_runtime::property::{PropertyKey, Slot};
+use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
+
+use crate::wire::{self, ToWire};
+use crate::{Host, TurnKind};
+
+impl Host {
+    /// Calls a Python function on the client: inline, on a direct call's own thread; otherwise
+    /// by message, serving nested requests of the same chain until its answer arrives.
+    pub(crate) fn call_python(&self, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        let rt = &self.rt;
+        let Some(turn) = self.turns.borrow().last().copied() else {
+            return Err(rt.error(ErrorKind::Error, "Python functions can only be called while Python is calling into the addon".into()));
+        };
+        if self.closed.get() {
+            // Nothing is sent to a client that left: it reads no more, and a send to its full
+            // event socket would block this thread until the watchdog ends the process, with
+            // the addons' teardown not run (a threadsafe function draining its queue into
+            // Python after the client closed from one of its callbacks did so).
+            return Err(client_left(rt));
+        }
+        let (this, args) = {
+            let mut held = self.held.borrow_mut();
+            let mut w = ToWire::new(rt, &mut held);
+            (w.value(&this), args.iter().map(|a| w.value(a)).collect())
+        };
+        let result = match turn.kind {
+            TurnKind::Direct => {
+                // What the host made for the client so far (a segment the arguments live in).
+                self.share_news();
+                self.with_direct_caller(|caller| caller.call_python(PyRef(func), this, args))
+            }
+            TurnKind::Event | TurnKind::Request => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
+        };
+        match result {
+            Ok(v) => wire::from_wire(rt, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
+            Err(e) => Err(self.python_exception(e)),
+        }
+    }
+
+    /// Sends `CallPython` (on the event socket for an event turn) and waits for its answer,
+    /// serving nested requests of `chain` meanwhile and queueing other chains' requests.
+    fn call_python_by_message(
+        &self,
+        chain: napi_protocol::ChainId,
+        kind: TurnKind,
+        func: PyRef,
+        this: napi_protocol::Value,
+        args: Vec<napi_protocol::Value>,
+    ) -> JsResult<Result<napi_protocol::Value, PyException>> {
+        let call = self.next_call.get();
+        self.next_call.set(call + 1);
+        let msg = ServerMessage::CallPython { call, chain, func, this, args };
+        if kind == TurnKind::Event {
+            self.send_event(msg);
+        } else {
+            self.send(msg);
+        }
+        loop {
+            if self.closed.get() {
+                return Err(client_left(&self.rt));
+            }
+            match self.recv() {
+                Ok(ClientMessage::CallbackResult { call: c, result }) if c == call => return Ok(result),
+                Ok(ClientMessage::CallbackResult { call: c, .. }) => tracing::warn!(call = c, "answer to a Python call nobody waits for"),
+                Ok(ClientMessage::Request(req)) if req.chain == chain => self.serve_request(&req),
+                Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
+                Ok(_) => tracing::warn!("unknown message"),
+                Err(_) => self.client_gone(),
+            }
+        }
+    }
+
+    /// A JS `Error` standing for a Python exception: message "TypeName: text", remembered so the
+    /// very exception comes back if the addon lets it propagate or returns it. The same exception
+    /// raised again is the same error.
+    fn python_exception(&self, e: PyException) -> Thrown {
+        let rt = &self.rt;
+        let py = e.exception.0;
+        *rt.remote_sends.borrow_mut().entry(py).or_insert(0) += 1;
+        let known = rt.remote_objects.borrow().get(&py).copied();
+        if let Some(id) = known.filter(|id| rt.python_errors.borrow().contains_key(id)) {
+            return Thrown(Value::Object(id));
+        }
+        let message = if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
+        let id = rt.new_error(ErrorKind::Error, message.into(), None);
+        rt.python_errors.borrow_mut().insert(id, py);
+        rt.remote_objects.borrow_mut().insert(py, id);
+        Thrown(Value::Object(id))
+    }
+
+    /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
+    pub(crate) fn uncaught(&self, value: &Value) {
+        if self.closed.get() {
+            // Nobody to tell: the client left, and the error is the consequence of that.
+            tracing::debug!("uncaught exception after the client left: {}", self.rt.describe_thrown(value));
+            return;
+        }
+        if let Outcome::Thrown(t) = self.thrown(value) {
+            self.send_event(ServerMessage::Uncaught(t));
+        }
+    }
+
+    /// Registers the client's interest in a promise: its settlement is sent as `Settled`.
+    pub(crate) fn subscribe(&self, promise: ObjectId, subscription: u64) {
+        use napi_runtime::promise::{Handler, Reaction};
+        let reaction = Reaction { on_fulfilled: Handler::Notify(subscription), on_rejected: Handler::Notify(subscription), derived: None };
+        self.rt.add_reaction(promise, reaction);
+    }
+
+    pub(crate) fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
+        let outcome =
+            if fulfilled { Outcome::Ok(ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value)) } else { self.thrown(&value) };
+        let msg = ServerMessage::Settled { subscription, outcome };
+        if self.replying_to.get() == Some(subscription) {
+            // Settled while the reply that makes its promise waits: ahead of it, on the same
+            // stream and in the same write.
+            self.send_later(msg);
+        } else {
+            self.send_event(msg);
+        }
+    }
+
+    /// The outcome for a thrown JS value: the value itself plus what Python needs to build an
+    /// exception (and the original Python exception, when that is what it is).
+    pub(crate) fn thrown(&self, v: &Value) -> Outcome {
+        let rt = &self.rt;
+        let python = match v {
+            Value::Object(id) => self.rt.python_errors.borrow().get(id).map(|py| PyRef(*py)),
+            _ => None,
+        };
+        let error = rt.is_error(v).then(|| self.error_info(v));
+        let value = ToWire::new(rt, &mut self.held.borrow_mut()).value(v);
+        Outcome::Thrown(Box::new(napi_protocol::Thrown { value, error, python }))
+    }
+
+    /// The name, message, code and other own enumerable properties of the error `v`.
+    fn error_info(&self, v: &Value) -> ErrorInfo {
+        let rt = &self.rt;
+        let text = |k: &str| match rt.get_named(v, k) {
+            Ok(Value::String(s)) => s.to_rust_string(),
+            _ => String::new(),
+        };
+        let Value::Object(id) = v else { unreachable!("errors are objects") };
+        let own: Vec<(String, Value)> = rt
+            .own_keys(*id)
+            .into_iter()
+            .filter_map(|k| {
+                let p = rt.get_own_property(*id, &k)?;
+                let name = match &k {
+                    PropertyKey::String(s) => s.to_rust_string(),
+                    PropertyKey::Index(i) => i.to_string(),
+                    _ => return None,
+                };
+                match p.slot {
+                    Slot::Data(val) if p.enumerable || name == "code" => Some((name, val)),
+                    _ => None,
+                }
+            })
+            .collect();
+        let mut held = self.held.borrow_mut();
+        let mut w = ToWire::new(rt, &mut held);
+        let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| w.value(c));
+        let props = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k.clone(), w.value(val))).collect();
+        ErrorInfo { name: text("name"), message: text("message"), code, props }
+    }
+}
+
+/// What a call of a Python function throws once the client has left.
+fn client_left(rt: &Runtime) -> Thrown {
+    rt.error(ErrorKind::Error, "the Python client went away".into())
+}

@@ -1,0 +1,99 @@
+//! The host's end of a client in another process (napi-hostd), or of the host thread of an
+//! in-process one: frames over the shared-memory rings (D34), the socket beside them for
+//! wake-ups, descriptors and the hang-up, and the event socket for what no request asked for.
+//! The JS thread is the only reader and writer: a request is read, served and answered on one
+//! thread, with no hand-off between threads on the call path.
+
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+
+use napi_link::frames::{FrameReader, FrameWriter};
+use napi_link::shm::{send_with_fd, Rings};
+use napi_link::streams::{over_rings, Also, Inbound, Outbound, RingIn, RingOut, Side, Woken};
+use napi_protocol::frame::{encode, FrameError};
+use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
+use napi_runtime::events::EventQueue;
+
+use crate::port::{News, Port};
+
+pub struct RingsPort {
+    reader: FrameReader<RingIn>,
+    writer: FrameWriter<RingOut>,
+    /// Messages no request asked for (event-turn calls, settlements, uncaught exceptions).
+    events: FrameWriter<UnixStream>,
+}
+
+impl RingsPort {
+    /// Frames over `rings`; `stream` only wakes, carries descriptors and hangs up.
+    pub fn new(stream: UnixStream, events: UnixStream, rings: &Rings) -> RingsPort {
+        let (inbound, outbound) = over_rings(rings, Side::Host, stream);
+        RingsPort {
+            reader: FrameReader::new(inbound, 64 << 10, DEFAULT_MAX_FRAME),
+            writer: FrameWriter::new(outbound),
+            events: FrameWriter::new(events),
+        }
+    }
+
+    /// The descriptor goes ahead of the frame, on both streams: whichever reader first meets a
+    /// value in the segment knows it by then.
+    fn announce(&mut self, id: u32, size: u64, fd: BorrowedFd<'_>) -> Result<(), FrameError> {
+        let frame = encode(&ServerMessage::Segment { id, size })?;
+        self.writer.flush()?;
+        self.writer.get_mut().write_with_fd(&frame, fd)?;
+        self.events.flush()?;
+        send_with_fd(self.events.get_ref(), &frame, fd)?;
+        Ok(())
+    }
+}
+
+impl Port for RingsPort {
+    fn take_fd(&mut self) -> Option<OwnedFd> {
+        self.reader.get_mut().take_fd()
+    }
+
+    fn news(&mut self, news: News<'_>) -> Result<(), FrameError> {
+        match news {
+            News::Segment { id, size, fd } => self.announce(id, size, fd),
+            News::SegmentRetired(id) => self.send(ServerMessage::SegmentRetired { id }),
+            News::Returned(blocks) => self.send(ServerMessage::Returned { blocks }),
+            News::DropPython(objects) => self.send(ServerMessage::DropPython { objects }),
+        }
+    }
+
+    fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.events.send(&msg)
+    }
+
+    /// A frame already buffered counts as sent, and so does a hang-up or a failure, which
+    /// `recv` then reports.
+    fn wait_readable(&mut self, events: &EventQueue) -> bool {
+        if !self.reader.buffered().is_empty() {
+            return true;
+        }
+        // The client first: events run at the top of every turn anyway, and threads that post
+        // without pause must not starve the client's messages (its hang-up above all).
+        let also = Also { fd: events.fd(), ready: &|| !events.is_empty() };
+        !matches!(self.reader.get_mut().wait(None, Some(also)), Ok(Woken::Also))
+    }
+
+    fn ready(&mut self) -> bool {
+        !self.reader.buffered().is_empty() || self.reader.get_mut().ready()
+    }
+
+    fn recv(&mut self) -> Result<ClientMessage, FrameError> {
+        if self.reader.buffered().is_empty() {
+            // A Python callback's answer usually comes within microseconds: look before sleeping.
+            self.reader.get_mut().wait(None, None)?;
+        }
+        self.reader.read()
+    }
+
+    /// Written in one go with the next `send`.
+    fn send_later(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.writer.queue(&msg)
+    }
+
+    fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.writer.send(&msg)
+    }
+}

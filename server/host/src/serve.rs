@@ -1,0 +1,365 @@
+//! The host thread's loop, and a request's way from message to reply.
+
+use std::time::{Duration, Instant};
+
+use napi_functions::lifecycle::teardown_env;
+use napi_protocol::frame::FrameError;
+use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerMessage, PROTOCOL_VERSION};
+use napi_runtime::ObjectId;
+
+use crate::port::News;
+use crate::{Host, Stop, TurnKind};
+
+/// How long a reply waits for its promise's work to finish (see `Host::linger`): a few thread
+/// wake-ups, far below what the client would pay to be woken for the settlement later.
+const LINGER: Duration = Duration::from_micros(50);
+
+impl Host {
+    /// Greets the client (naming the `protections` in force), then serves requests until it
+    /// goes away.
+    pub fn serve(&self, protections: Vec<String>) -> Stop {
+        if let Some(shared) = &self.in_process {
+            // Held from here through `shutdown` (see `Drop`), but while the host idles.
+            shared.begin(self);
+        }
+        let stop = self.serve_until_stopped(protections);
+        if let Some(shared) = &self.in_process {
+            shared.end();
+        }
+        stop
+    }
+
+    fn serve_until_stopped(&self, protections: Vec<String>) -> Stop {
+        self.send(ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
+        loop {
+            // Bound first: a borrow in the `if let` itself would live through serve_request.
+            let waiting = self.backlog.borrow_mut().pop_front();
+            if let Some(req) = waiting {
+                self.serve_request(&req);
+                // Then what other threads posted, so neither starves the other.
+                self.run_events();
+                continue;
+            }
+            // One client message (a hang-up above all) before each turn of events: a client that
+            // went away must not be called while the events keep coming.
+            let mail = match &self.in_process {
+                Some(shared) => {
+                    self.take_in_client_news();
+                    let ready = self.conn.borrow_mut().ready();
+                    if !ready && self.rt.events.is_empty() {
+                        // Callers may serve requests themselves meanwhile.
+                        shared.idle(&self.rt.events);
+                        continue;
+                    }
+                    ready
+                }
+                None => self.conn.borrow_mut().wait_readable(&self.rt.events),
+            };
+            if !mail {
+                // Top level, no request running: what other threads posted (async-work
+                // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
+                self.run_events();
+                continue;
+            }
+            match self.recv() {
+                Ok(ClientMessage::Request(req)) => self.serve_request(&req),
+                Ok(ClientMessage::CallbackResult { call, .. }) => {
+                    tracing::warn!(call, "answer to a Python call nobody waits for");
+                }
+                Ok(_) => tracing::warn!("unknown message"),
+                Err(FrameError::Closed) => return Stop::Closed,
+                Err(e) => return Stop::Protocol(e),
+            }
+            if self.closed.get() {
+                return Stop::Closed;
+            }
+            self.run_events();
+        }
+    }
+
+    /// The next client message, taking in the segments it announces on the way. Inside a direct
+    /// call (an event turn of its linger waiting for the dispatcher), the wait lets go of what
+    /// the caller holds.
+    pub(crate) fn recv(&self) -> Result<ClientMessage, FrameError> {
+        loop {
+            let mut got = None;
+            self.while_waiting(&mut || got = Some(self.recv_one()));
+            if let Some(msg) = got.expect("the wait ran")? {
+                return Ok(msg);
+            }
+        }
+    }
+
+    /// Reads one client message (waiting for it); segment news are taken in here (`None`).
+    fn recv_one(&self) -> Result<Option<ClientMessage>, FrameError> {
+        self.take_in_client_news();
+        let mut conn = self.conn.borrow_mut();
+        let msg = conn.recv()?;
+        match msg {
+            ClientMessage::Segment { id, size } => {
+                let Some(fd) = conn.take_fd() else {
+                    return Err(FrameError::Malformed(format!("segment {id} announced without its descriptor")));
+                };
+                drop(conn);
+                self.add_client_segment(id, size, fd);
+                Ok(None)
+            }
+            ClientMessage::SegmentRetired { id } => {
+                drop(conn);
+                self.rt.shm.remove_peer(id);
+                Ok(None)
+            }
+            other => {
+                drop(conn);
+                // The client's news queued meanwhile (in-process), and Python's writes to
+                // mirrored external buffers, before the host acts.
+                self.take_in_client_news();
+                self.held.borrow_mut().mirrors.take_in(&self.rt);
+                Ok(Some(other))
+            }
+        }
+    }
+
+    /// What an in-process client queued for the host (its segments), taken in before anything
+    /// the host reads or serves.
+    #[inline]
+    pub(crate) fn take_in_client_news(&self) {
+        if let Some(shared) = &self.in_process {
+            shared.take_in_client_news(self);
+        }
+    }
+
+    pub(crate) fn serve_request(&self, req: &Request) {
+        let outcome = self.answer(req, TurnKind::Request);
+        self.reply(req.id, req.chain, outcome);
+    }
+
+    /// Serves `req` as a turn of `kind` and answers its outcome. A promise answered to Python is
+    /// awaited there more often than not: the host subscribes to it now, under the request's id,
+    /// sparing the client a round trip to ask (D20), and at the top level the reply waits a
+    /// moment for work about to settle it (`linger`).
+    pub(crate) fn answer(&self, req: &Request, kind: TurnKind) -> Outcome {
+        self.take_notices(&req.releases, &req.forgotten);
+        self.safe_point();
+        let outcome = self.in_turn(req.chain, kind, || self.dispatch(&req.op));
+        self.subscribe_if_promise(req.id, &outcome);
+        outcome
+    }
+
+    /// `answer` for a direct call (in-process), which comes without a `Request`.
+    pub(crate) fn answer_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
+        self.take_notices(&call.releases, &call.forgotten);
+        self.safe_point();
+        let outcome = self.in_turn(call.chain, TurnKind::Direct, || self.dispatch_call(call));
+        self.subscribe_if_promise(call.id, &outcome);
+        outcome
+    }
+
+    /// Subscribes to the promise request `id` answers with, if it does (and waits a moment for
+    /// it at the top level).
+    #[inline(always)]
+    fn subscribe_if_promise(&self, id: RequestId, outcome: &Outcome) {
+        if let Outcome::Ok(napi_protocol::Value::Js(r)) = outcome {
+            if matches!(r.kind, napi_protocol::RefKind::Promise) {
+                let promise = ObjectId::from_bits(r.id.0);
+                self.subscribe(promise, id);
+                if self.at_top() {
+                    self.linger(promise, id);
+                }
+            }
+        }
+    }
+
+    /// What a request carries besides its operation: the client's proxies that died, and the
+    /// Python objects it forgot (whose send counts start again).
+    #[inline(always)]
+    fn take_notices(&self, releases: &[napi_protocol::ObjectId], forgotten: &[napi_protocol::PyRef]) {
+        if !releases.is_empty() {
+            let mut held = self.held.borrow_mut();
+            for id in releases {
+                held.release(ObjectId::from_bits(id.0));
+            }
+        }
+        if !forgotten.is_empty() {
+            let mut sends = self.rt.remote_sends.borrow_mut();
+            for py in forgotten {
+                sends.remove(&py.0);
+            }
+        }
+    }
+
+    /// Between top-level requests nothing but the roots holds values: collects garbage there
+    /// when the runtime asks for it.
+    #[inline]
+    fn safe_point(&self) {
+        if self.at_top() && self.rt.wants_collection() {
+            self.collect();
+        }
+    }
+
+    /// Sends the reply to request `id` of `chain`, then runs the promise jobs a top-level
+    /// request queued.
+    fn reply(&self, id: RequestId, chain: ChainId, outcome: Outcome) {
+        self.send(ServerMessage::Reply { id, chain, outcome });
+        if self.at_top() {
+            self.run_microtasks();
+        }
+    }
+
+    /// Before answering a top-level request with a pending promise whose work is already under
+    /// way (async work on the pool, a threadsafe function), waits up to `LINGER` for it, running
+    /// events as they come, as the loop would right after the reply. Work that quick (most async
+    /// work of small inputs) settles the promise here, and its `Settled` goes to the client just
+    /// before the reply (the client keeps it for the promise the reply makes), so `await` finds
+    /// it settled instead of paying another wake-up of the caller (D22).
+    fn linger(&self, promise: ObjectId, request: u64) {
+        use napi_runtime::promise::PromiseState;
+        let pending = || matches!(self.rt.promise_state(promise), Some(PromiseState::Pending));
+        if !pending() || !self.rt.has_pending_work() {
+            return;
+        }
+        self.replying_to.set(Some(request));
+        let deadline = Instant::now() + LINGER;
+        self.run_microtasks();
+        while pending() && !self.closed.get() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            if napi_link::spin::one_cpu() {
+                // The work's thread needs this very CPU: handing it over at once costs less
+                // than sleeping on the event queue and being woken by the post (which, on one
+                // CPU, also preempts the worker before it is done, D36).
+                if self.rt.events.is_empty() {
+                    // SAFETY: no arguments.
+                    unsafe { libc::sched_yield() };
+                    continue;
+                }
+            } else if !napi_link::spin::spin_until(|| !self.rt.events.is_empty(), left) {
+                // Looked at, not slept on (D43): the post's wake-up of a sleeper costs more on a
+                // VM than the whole linger, and its caller waits for this reply anyway.
+                break;
+            }
+            self.run_events();
+        }
+        self.replying_to.set(None);
+    }
+
+    /// The promise jobs a top-level step queued, as after a turn of Node's loop.
+    #[inline(always)]
+    pub(crate) fn run_microtasks(&self) {
+        if !self.rt.microtasks.borrow().is_empty() {
+            self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || self.rt.run_microtasks());
+        }
+    }
+
+    /// Runs what other threads posted and the promise jobs that follow, as an event turn.
+    pub(crate) fn run_events(&self) {
+        if !self.rt.events.is_empty() {
+            self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || {
+                self.rt.run_tasks();
+                self.rt.run_microtasks();
+            });
+        }
+    }
+
+    /// Collects garbage (the client's proxies are roots), tells the client which Python objects
+    /// the host let go, and answers how many objects were freed.
+    pub(crate) fn collect(&self) -> usize {
+        let roots = self.held.borrow().ids();
+        let collected = self.rt.collect(&roots);
+        let python = collected.python;
+        if !python.is_empty() {
+            let sends = self.rt.remote_sends.borrow();
+            let objects = python.iter().map(|py| (napi_protocol::PyRef(*py), sends.get(py).copied().unwrap_or(0))).collect();
+            drop(sends);
+            self.tell(News::DropPython(objects));
+        }
+        collected.freed.len()
+    }
+
+    /// Runs every env's teardown (cleanup hooks, instance data), newest module first.
+    pub fn shutdown(&self) {
+        // From here on, as in Node's environment teardown, nothing may run JS.
+        self.rt.can_call_js.set(false);
+        let modules = std::mem::take(&mut *self.modules.borrow_mut());
+        for m in modules.iter().rev() {
+            if let Some(env) = self.rt.env(m.env) {
+                teardown_env(&self.rt, &env);
+            }
+        }
+        // Libraries stay mapped until the process exits: finalizers queued elsewhere may still
+        // point into them.
+        std::mem::forget(modules);
+    }
+
+    /// Sends a message no request asked for on the event socket (its own reader in the client).
+    pub(crate) fn send_event(&self, msg: ServerMessage) {
+        self.share_news();
+        if self.conn.borrow_mut().send_event(msg).is_err() {
+            self.client_gone();
+        }
+    }
+
+    /// Sends `msg` on the main stream, or hands it to the direct call it answers.
+    pub(crate) fn send(&self, msg: ServerMessage) {
+        self.share_news();
+        let Some(msg) = self.keep_for_direct_caller(msg) else { return };
+        if self.conn.borrow_mut().send(msg).is_err() {
+            self.client_gone();
+        }
+    }
+
+    /// `send`, buffered for the next one (a settlement ahead of the reply that makes its promise).
+    pub(crate) fn send_later(&self, msg: ServerMessage) {
+        self.share_news();
+        let Some(msg) = self.keep_for_direct_caller(msg) else { return };
+        if self.conn.borrow_mut().send_later(msg).is_err() {
+            self.client_gone();
+        }
+    }
+
+    fn tell(&self, news: News<'_>) {
+        if self.conn.borrow_mut().news(news).is_err() {
+            self.client_gone();
+        }
+    }
+
+    /// The client hung up (or its socket failed): nothing may call into Python any more, as in
+    /// Node once its environment is exiting, and what still runs before teardown (a batch of
+    /// threadsafe-function calls) gets napi's "cannot call into JS" answers, not Python's.
+    pub(crate) fn client_gone(&self) {
+        self.closed.set(true);
+        self.rt.can_call_js.set(false);
+    }
+
+    /// Before any message: the addon's writes to mirrored external buffers, new segments (which
+    /// it may mention), segments retired and client blocks the host is done with.
+    #[inline]
+    pub(crate) fn share_news(&self) {
+        // Nearly always none, and this comes before every reply and every direct call's answer.
+        if !self.held.borrow().mirrors.is_empty() || self.rt.shm.has_news() {
+            self.share_some_news();
+        }
+    }
+
+    #[cold]
+    fn share_some_news(&self) {
+        self.held.borrow_mut().mirrors.send_out(&self.rt);
+        let shm = &self.rt.shm;
+        let mut conn = self.conn.borrow_mut();
+        let mut ok = true;
+        shm.announce(|a| ok &= conn.news(News::Segment { id: a.id, size: a.size, fd: a.fd }).is_ok());
+        for id in shm.take_retired() {
+            ok &= conn.news(News::SegmentRetired(id)).is_ok();
+        }
+        let blocks = shm.take_returned();
+        if !blocks.is_empty() {
+            ok &= conn.news(News::Returned(blocks)).is_ok();
+        }
+        if !ok {
+            drop(conn);
+            self.client_gone();
+        }
+    }
+}
