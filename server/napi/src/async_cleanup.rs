@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::entry::{self, fail, out};
+use super::entry::{self, fail};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::events::EventQueue;
 use napi_runtime::sync::lock;
@@ -32,15 +33,15 @@ pub unsafe extern "C" fn napi_add_async_cleanup_hook(
     env: napi_env,
     hook: napi_async_cleanup_hook,
     arg: *mut c_void,
-    remove_handle: *mut napi_async_cleanup_hook_handle,
+    remove_handle: Out<napi_async_cleanup_hook_handle>,
 ) -> napi_status {
     entry::plain(env, "napi_add_async_cleanup_hook", |cx| {
         let Some(hook) = hook else { return fail(status::INVALID_ARG) };
         let handle = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
         let owner = Arc::as_ptr(&cx.rt.events) as usize;
         lock(&ASYNC_HOOKS).push((handle, AsyncHook { owner, env: cx.env.id, hook, arg: arg as usize, events: cx.rt.events.clone() }));
-        if !remove_handle.is_null() {
-            *out(remove_handle)? = handle as napi_async_cleanup_hook_handle;
+        if let Some(remove_handle) = remove_handle.optional() {
+            remove_handle.write(handle as napi_async_cleanup_hook_handle);
         }
         Ok(())
     })

@@ -12,7 +12,8 @@ use std::time::Duration;
 use napi_link::spin::{spin_until, SPIN};
 
 use super::callback::call_into_module;
-use super::entry::{self, fail, out, Cx, Fail, NapiResult, OrStatus};
+use super::entry::{self, fail, Cx, Fail, NapiResult, OrStatus};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::events::EventQueue;
 use napi_runtime::sync::lock;
@@ -263,11 +264,11 @@ pub unsafe extern "C" fn napi_create_async_work(
     execute: napi_async_execute_callback,
     complete: napi_async_complete_callback,
     data: *mut c_void,
-    result: *mut napi_async_work,
+    result: Out<napi_async_work>,
 ) -> napi_status {
     entry::plain(env, "napi_create_async_work", |cx| {
         let Some(execute) = execute else { return fail(status::INVALID_ARG) };
-        out(result)?;
+        let slot = result.required()?;
         check_resource(cx, async_resource)?;
         check_resource_name(cx, async_resource_name)?;
         let work = Arc::new(Work {
@@ -282,7 +283,7 @@ pub unsafe extern "C" fn napi_create_async_work(
         });
         let handle = next_handle(&cx.rt);
         crate::layer::async_tables(cx.rt).borrow_mut().works.insert(handle, work);
-        *out(result)? = handle as napi_async_work;
+        slot.write(handle as napi_async_work);
         Ok(())
     })
 }
@@ -369,7 +370,7 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: Out<*mut c_void>) -> napi_status {
     entry::plain(env, "napi_get_uv_event_loop", |_| {
         let _ = result;
         Err(Fail::Message(status::GENERIC_FAILURE, "napi-hostd has no libuv event loop: napi_get_uv_event_loop is not supported".into()))

@@ -2,7 +2,8 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, fail, out};
+use super::entry::{self, fail};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::object::Finalization;
 use napi_runtime::references::Reference;
@@ -15,7 +16,7 @@ pub unsafe extern "C" fn napi_add_finalizer(
     finalize_data: *mut c_void,
     finalize_cb: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_ref,
+    result: Out<napi_ref>,
 ) -> napi_status {
     entry::plain(env, "napi_add_finalizer", |cx| {
         let v = cx.value(js_object)?;
@@ -29,9 +30,9 @@ pub unsafe extern "C" fn napi_add_finalizer(
             seq: cx.rt.next_seq(),
         };
         cx.rt.heap.borrow_mut().obj_mut(obj).finalizers.push(f);
-        if !result.is_null() {
+        if let Some(result) = result.optional() {
             let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: v, count: 0, collected: false });
-            *out(result)? = r as napi_ref;
+            result.write(r as napi_ref);
         }
         Ok(())
     })

@@ -21,6 +21,7 @@ pub mod layer;
 pub mod lifecycle;
 pub mod missing;
 pub mod objects;
+pub mod pointers;
 pub mod promises;
 pub mod references;
 pub mod scopes;

@@ -9,7 +9,8 @@ use std::rc::Rc;
 use std::sync::Mutex;
 
 use super::callback::call_into_module;
-use super::entry::{self, out, Cx, NapiResult};
+use super::entry::{self, Cx, NapiResult};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::env::{DEFAULT_MODULE_VERSION, EXPERIMENTAL_VERSION};
 use napi_runtime::{Env, EnvId, Runtime, Value};
@@ -184,9 +185,9 @@ pub unsafe extern "C" fn napi_module_register(module: *mut napi_module) {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_version(env: napi_env, result: *mut u32) -> napi_status {
+pub unsafe extern "C" fn napi_get_version(env: napi_env, result: Out<u32>) -> napi_status {
     entry::plain(env, "napi_get_version", |_| {
-        *out(result)? = HOST_NAPI_VERSION;
+        result.write(HOST_NAPI_VERSION)?;
         Ok(())
     })
 }
@@ -199,17 +200,17 @@ static NODE_VERSION_INFO: StaticVersion =
     StaticVersion(napi_node_version { major: NODE_VERSION.0, minor: NODE_VERSION.1, patch: NODE_VERSION.2, release: c"node".as_ptr() });
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: *mut *const napi_node_version) -> napi_status {
+pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: Out<*const napi_node_version>) -> napi_status {
     entry::plain(env, "napi_get_node_version", |_| {
-        *out(result)? = &NODE_VERSION_INFO.0;
+        result.write(&NODE_VERSION_INFO.0)?;
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: *mut *const c_char) -> napi_status {
+pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: Out<*const c_char>) -> napi_status {
     entry::plain(env, "node_api_get_module_file_name", |cx: &Cx| -> NapiResult {
-        *out(result)? = cx.env.filename.as_ptr();
+        result.write(cx.env.filename.as_ptr())?;
         Ok(())
     })
 }

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::callback::call_into_module;
-use super::entry::{self, fail, out};
+use super::entry::{self, fail};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::events::EventQueue;
 use napi_runtime::references::Reference;
@@ -318,14 +319,14 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
     thread_finalize_cb: napi_finalize,
     context: *mut c_void,
     call_js_cb: napi_threadsafe_function_call_js,
-    result: *mut napi_threadsafe_function,
+    result: Out<napi_threadsafe_function>,
 ) -> napi_status {
     entry::plain(env, "napi_create_threadsafe_function", |cx| {
         cx.value(async_resource_name)?;
         if initial_thread_count == 0 {
             return fail(status::INVALID_ARG);
         }
-        out(result)?;
+        let slot = result.required()?;
         let function = if func.is_null() {
             if call_js_cb.is_none() {
                 return fail(status::INVALID_ARG);
@@ -367,7 +368,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
         cx.rt.events.hold();
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         lock(&TSFNS).get_or_insert_with(HashMap::new).insert(id, tsfn);
-        *out(result)? = id as napi_threadsafe_function;
+        slot.write(id as napi_threadsafe_function);
         Ok(())
     })
 }
@@ -398,13 +399,10 @@ pub unsafe extern "C" fn napi_release_threadsafe_function(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_threadsafe_function_context(func: napi_threadsafe_function, result: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_get_threadsafe_function_context(func: napi_threadsafe_function, result: Out<*mut c_void>) -> napi_status {
     let Some(t) = lookup(func) else { return status::INVALID_ARG };
-    if result.is_null() {
-        return status::INVALID_ARG;
-    }
-    // SAFETY: a non-null out-pointer, valid per the API contract.
-    unsafe { *result = t.context as *mut c_void };
+    let Some(result) = result.optional() else { return status::INVALID_ARG };
+    result.write(t.context as *mut c_void);
     status::OK
 }
 
