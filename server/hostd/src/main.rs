@@ -6,6 +6,8 @@
 //! started without them) until the client closes the socket, then runs each addon's cleanup
 //! hooks and exits.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod sandbox;
 mod teardown;
 mod watchdog;
@@ -64,9 +66,9 @@ fn map_rings(fd: i32) -> std::io::Result<napi_link::shm::Rings> {
 /// The event socket, the descriptor after the main one, when the client passed one (a host
 /// started by hand with only the main socket sends its events on that).
 fn event_socket(fd: i32) -> Option<UnixStream> {
-    // SAFETY: fstat only reads the descriptor's status into a valid out-parameter.
+    // SAFETY: `stat` is plain integers, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
+    // SAFETY: fstat only writes the descriptor's status into `st`, a valid out-parameter.
     let is_socket = unsafe { libc::fstat(fd, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFSOCK;
     // SAFETY: a socket this process was given and nothing else wraps.
     is_socket.then(|| unsafe { UnixStream::from_raw_fd(fd) })
@@ -86,9 +88,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // SAFETY: fstat only reads the descriptor's status.
+    // SAFETY: `stat` is plain integers, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is a valid out-parameter.
+    // SAFETY: fstat only writes the descriptor's status into `st`, a valid out-parameter.
     if unsafe { libc::fstat(fd, &mut st) } != 0 || st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
         eprintln!("napi-hostd: file descriptor {fd} is not a socket; napi-hostd is started by napi_python");
         return ExitCode::from(2);

@@ -20,7 +20,7 @@ pub unsafe extern "C" fn napi_async_init(
         let slot = result.required()?;
         check_resource(cx, async_resource)?;
         check_resource_name(cx, async_resource_name)?;
-        let handle = next_handle(&cx.rt);
+        let handle = next_handle(cx.rt);
         crate::layer::async_tables(cx.rt).borrow_mut().contexts.insert(handle, cx.env.id);
         slot.write(handle as napi_async_context);
         Ok(())
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn napi_open_callback_scope(
         let _ = context;
         let slot = result.required()?;
         cx.to_object(resource_object)?;
-        let handle = next_handle(&cx.rt);
+        let handle = next_handle(cx.rt);
         crate::layer::async_tables(cx.rt).borrow_mut().scopes.entry(cx.env.id).or_default().push(handle);
         slot.write(handle as napi_callback_scope);
         Ok(())

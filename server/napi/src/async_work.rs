@@ -244,8 +244,8 @@ fn finish(rt: &Runtime, work: &Work, status: napi_status) {
         }
     };
     let Some(complete) = complete else { return };
-    // SAFETY: the addon's complete callback with the env, status and data it registered.
     let result = call_into_module(rt, work.env_id, |env| {
+        // SAFETY: the addon's complete callback with the env, status and data it registered.
         unsafe { complete(env, status, work.data as *mut c_void) };
         std::ptr::null_mut()
     });
@@ -281,7 +281,7 @@ pub unsafe extern "C" fn napi_create_async_work(
             state: Mutex::new(WorkState::Created),
             deleted: false.into(),
         });
-        let handle = next_handle(&cx.rt);
+        let handle = next_handle(cx.rt);
         crate::layer::async_tables(cx.rt).borrow_mut().works.insert(handle, work);
         slot.write(handle as napi_async_work);
         Ok(())
@@ -291,7 +291,7 @@ pub unsafe extern "C" fn napi_create_async_work(
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_delete_async_work", |cx| {
-        let w = work_of(&cx.rt, work)?;
+        let w = work_of(cx.rt, work)?;
         crate::layer::async_tables(cx.rt).borrow_mut().works.remove(&(work as usize));
         w.deleted.store(true, Ordering::SeqCst);
         let mut s = lock(&w.state);
@@ -302,7 +302,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
             drop(s);
             pool().remove(&w);
             cx.rt.events.unhold();
-            in_flight(&cx.rt, w.env_id, -1);
+            in_flight(cx.rt, w.env_id, -1);
         }
         // Running/Executed/Cancelled: the completion still comes, and skips `complete`.
         Ok(())
@@ -312,7 +312,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
 #[no_mangle]
 pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_queue_async_work", |cx| {
-        let w = work_of(&cx.rt, work)?;
+        let w = work_of(cx.rt, work)?;
         {
             let mut s = lock(&w.state);
             match *s {
@@ -324,7 +324,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
             }
         }
         cx.rt.events.hold();
-        in_flight(&cx.rt, w.env_id, 1);
+        in_flight(cx.rt, w.env_id, 1);
         pool().push(w);
         Ok(())
     })
@@ -333,7 +333,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
 #[no_mangle]
 pub unsafe extern "C" fn napi_cancel_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_cancel_async_work", |cx| {
-        let w = work_of(&cx.rt, work)?;
+        let w = work_of(cx.rt, work)?;
         {
             let mut s = lock(&w.state);
             match *s {

@@ -175,7 +175,7 @@ pub unsafe extern "C" fn napi_create_typedarray(
         let ab = cx.arraybuffer_arg(arraybuffer)?;
         let kind = typed_array_kind(type_).or_status(status::INVALID_ARG)?;
         let size = kind.element_size();
-        if size > 1 && byte_offset % size != 0 {
+        if size > 1 && !byte_offset.is_multiple_of(size) {
             let msg = format!("start offset of {} should be a multiple of {size}", kind.name());
             throw_range(cx, "ERR_NAPI_INVALID_TYPEDARRAY_ALIGNMENT", &msg);
             return fail(status::GENERIC_FAILURE);

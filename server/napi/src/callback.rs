@@ -55,8 +55,8 @@ pub fn invoke(rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value> {
 pub fn finalize(rt: &Runtime, env: EnvId, cb: usize, data: usize, hint: usize) {
     // SAFETY: `cb` came from a non-null `napi_finalize` the addon registered.
     let f: unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void) = unsafe { std::mem::transmute(cb) };
-    // SAFETY: the addon's finalizer gets back exactly the pointers it registered.
     let result = call_into_module(rt, env, |e| {
+        // SAFETY: the addon's finalizer gets back exactly the pointers it registered.
         unsafe { f(e, data as *mut c_void, hint as *mut c_void) };
         std::ptr::null_mut()
     });

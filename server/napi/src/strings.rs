@@ -240,6 +240,7 @@ fn string(cx: &Cx, value: napi_value) -> NapiResult<JsString> {
 /// # Safety
 /// `buf` is null or valid for writes of `bufsize` units while the call lasts, memory of the
 /// addon's own: what Node-API asks of a buffer and its size.
+#[expect(clippy::too_many_arguments, reason = "the getters' C arguments, passed on, and how each one encodes")]
 unsafe fn get_string<T: Copy + Default>(
     env: napi_env,
     name: &'static str,

@@ -5,6 +5,8 @@
 //! holds a `RefCell` borrow across a call into native code, a built-in or Python, so those may
 //! re-enter the runtime freely.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod access;
 pub mod bigint;
 pub mod builtins;
