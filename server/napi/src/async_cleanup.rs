@@ -13,11 +13,13 @@ use napi_runtime::events::EventQueue;
 use napi_runtime::sync::lock;
 use napi_runtime::{EnvId, Runtime};
 
+type HookFn = unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void);
+
 struct AsyncHook {
     /// The runtime the env belongs to (its event queue's address).
     owner: usize,
     env: EnvId,
-    hook: unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void),
+    hook: HookFn,
     arg: usize,
     /// To wake the JS thread when the hook is removed from another thread during teardown.
     events: Arc<EventQueue>,
@@ -72,15 +74,13 @@ pub unsafe extern "C" fn napi_remove_async_cleanup_hook(remove_handle: napi_asyn
 /// Node's `RunCleanup` does.
 pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId) {
     let owner = Arc::as_ptr(&rt.events) as usize;
-    let mine = |hooks: &Vec<(usize, AsyncHook)>| -> Vec<(usize, usize, usize)> {
-        hooks.iter().filter(|(_, h)| h.owner == owner && h.env == env).map(|(id, h)| (*id, h.hook as usize, h.arg)).rev().collect()
+    let mine = |hooks: &Vec<(usize, AsyncHook)>| -> Vec<(usize, HookFn, usize)> {
+        hooks.iter().filter(|(_, h)| h.owner == owner && h.env == env).map(|(id, h)| (*id, h.hook, h.arg)).rev().collect()
     };
     let started = mine(&lock(&ASYNC_HOOKS));
     for (id, hook, arg) in started {
         // SAFETY: the hook the addon registered, with its handle and argument.
-        let f: unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void) = unsafe { std::mem::transmute(hook) };
-        // SAFETY: as above.
-        unsafe { f(id as napi_async_cleanup_hook_handle, arg as *mut c_void) };
+        unsafe { hook(id as napi_async_cleanup_hook_handle, arg as *mut c_void) };
     }
     let mut waited = 0u32;
     loop {

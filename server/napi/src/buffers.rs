@@ -3,6 +3,7 @@
 
 use std::ffi::c_void;
 
+use super::callback::native_finalizer;
 use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::types::*;
@@ -36,8 +37,12 @@ impl Cx<'_> {
         let id = self.rt.new_arraybuffer(ArrayBufferData { shared, ..ArrayBufferData::new(backing) });
         if let Some(cb) = finalize {
             let seq = self.rt.next_seq();
-            let wrap =
-                Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
+            let wrap = Wrap {
+                env: self.env.id,
+                data: data as usize,
+                finalize: Some(Finalizer { cb: native_finalizer(cb), hint: hint as usize }),
+                seq,
+            };
             self.rt.heap.borrow_mut().obj_mut(id).wrap = Some(wrap);
         }
         id

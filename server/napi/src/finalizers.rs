@@ -2,6 +2,7 @@
 
 use std::ffi::c_void;
 
+use super::callback::native_finalizer;
 use super::entry::{self, fail};
 use super::pointers::Out;
 use super::types::*;
@@ -24,7 +25,7 @@ pub unsafe extern "C" fn napi_add_finalizer(
         let Value::Object(obj) = v else { return fail(status::INVALID_ARG) };
         let f = Finalization {
             env: cx.env.id,
-            cb: cb as usize,
+            cb: native_finalizer(cb),
             data: finalize_data as usize,
             hint: finalize_hint as usize,
             seq: cx.rt.next_seq(),
@@ -51,7 +52,7 @@ pub unsafe extern "C" fn node_api_post_finalizer(
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
         let f = Finalization {
             env: cx.env.id,
-            cb: cb as usize,
+            cb: native_finalizer(cb),
             data: finalize_data as usize,
             hint: finalize_hint as usize,
             seq: cx.rt.next_seq(),

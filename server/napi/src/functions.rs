@@ -2,17 +2,19 @@
 
 use std::ffi::{c_char, c_void};
 
+use super::callback::native_callback;
 use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::strings::read_utf8;
 use super::types::*;
+use napi_runtime::native::Callback;
 use napi_runtime::object::{Callable, Function, ObjectClass};
 use napi_runtime::property::{Property, PropertyKey};
-use napi_runtime::{JsString, ObjectId, Value};
+use napi_runtime::{JsString, NativeFn, ObjectId, Value};
 
 /// A function object for a native callback, with `name`, `length` and (for plain functions)
 /// `prototype` as V8 gives them. `receiver` makes it a class member that checks its `this`.
-pub fn new_function(cx: &Cx, name: &str, cb: usize, data: usize, is_class: bool, receiver: Option<ObjectId>) -> ObjectId {
+pub fn new_function(cx: &Cx, name: &str, cb: NativeFn<Callback>, data: usize, is_class: bool, receiver: Option<ObjectId>) -> ObjectId {
     let callable = Callable::Native { env: cx.env.id, cb, data, receiver };
     let fn_proto = cx.rt.realm.function_prototype;
     let mut heap = cx.rt.heap.borrow_mut();
@@ -66,7 +68,7 @@ pub unsafe extern "C" fn napi_create_function(
         // SAFETY: Node-API: `utf8name` is null, or holds `length` bytes, or is NUL-terminated for
         // NAPI_AUTO_LENGTH.
         let name = unsafe { name_arg(utf8name, length, true) }?;
-        let f = new_function(cx, &name.to_rust_string(), cb as usize, data as usize, false, None);
+        let f = new_function(cx, &name.to_rust_string(), native_callback(cb), data as usize, false, None);
         slot.write(cx.handle(Value::Object(f)));
         Ok(())
     })

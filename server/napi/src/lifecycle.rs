@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use super::callback::call_into_module;
+use super::callback::{call_into_module, native_cleanup_hook, CleanupHookFn};
 use super::entry::{self, Cx, NapiResult};
 use super::pointers::Out;
 use super::types::*;
@@ -215,18 +215,11 @@ pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: Ou
     })
 }
 
-/// A `void (*)(void*)` cleanup hook and its argument, as registered.
-pub type CleanupHook = (usize, usize);
-
 #[no_mangle]
-pub unsafe extern "C" fn napi_add_env_cleanup_hook(
-    env: napi_env,
-    fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
-    arg: *mut std::ffi::c_void,
-) -> napi_status {
+pub unsafe extern "C" fn napi_add_env_cleanup_hook(env: napi_env, fun: Option<CleanupHookFn>, arg: *mut std::ffi::c_void) -> napi_status {
     entry::plain(env, "napi_add_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
-        cx.env.cleanup_hooks.borrow_mut().push((f as usize, arg as usize));
+        cx.env.cleanup_hooks.borrow_mut().push((native_cleanup_hook(f), arg as usize));
         Ok(())
     })
 }
@@ -234,13 +227,13 @@ pub unsafe extern "C" fn napi_add_env_cleanup_hook(
 #[no_mangle]
 pub unsafe extern "C" fn napi_remove_env_cleanup_hook(
     env: napi_env,
-    fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
+    fun: Option<CleanupHookFn>,
     arg: *mut std::ffi::c_void,
 ) -> napi_status {
     entry::plain(env, "napi_remove_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
         let mut hooks = cx.env.cleanup_hooks.borrow_mut();
-        if let Some(i) = hooks.iter().rposition(|h| *h == (f as usize, arg as usize)) {
+        if let Some(i) = hooks.iter().rposition(|h| *h == (native_cleanup_hook(f), arg as usize)) {
             hooks.remove(i);
         }
         Ok(())
@@ -256,8 +249,9 @@ pub fn teardown_env(rt: &Runtime, env: &Env) {
     super::async_cleanup::run_async_cleanup_hooks(rt, env.id);
     loop {
         let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
-        // SAFETY: registered by the addon as a `void (*)(void*)` with this argument.
-        let hook: unsafe extern "C" fn(*mut std::ffi::c_void) = unsafe { std::mem::transmute(f) };
+        // SAFETY: a `NativeFn<CleanupHook>` is the address of a callable function of this
+        // signature (`NativeFn::new`'s contract).
+        let hook = unsafe { std::mem::transmute::<usize, CleanupHookFn>(f.addr()) };
         // SAFETY: running the addon's hook with its own argument.
         unsafe { hook(arg as *mut std::ffi::c_void) };
     }

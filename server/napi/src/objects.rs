@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::ffi::c_char;
 
+use super::callback::native_callback;
 use super::entry::{self, fail, Cx, Fail, NapiResult};
 use super::functions::new_function;
 use super::pointers::{self, In, Out};
@@ -282,11 +283,11 @@ pub fn to_descriptor(cx: &Cx, p: &napi_property_descriptor, receiver: Option<Obj
     let fn_name = "";
     if p.getter.is_some() || p.setter.is_some() {
         // V8 checks the receiver of class methods only, not of accessors.
-        let make = |cb: napi_callback| cb.map(|cb| new_function(cx, fn_name, cb as usize, p.data as usize, false, None));
+        let make = |cb: napi_callback| cb.map(|cb| new_function(cx, fn_name, native_callback(cb), p.data as usize, false, None));
         return Ok(Descriptor { get: Some(make(p.getter)), set: Some(make(p.setter)), enumerable, configurable, ..Descriptor::default() });
     }
     let value = match p.method {
-        Some(m) => Value::Object(new_function(cx, fn_name, m as usize, p.data as usize, false, receiver)),
+        Some(m) => Value::Object(new_function(cx, fn_name, native_callback(m), p.data as usize, false, receiver)),
         None => cx.value(p.value)?,
     };
     Ok(Descriptor {

@@ -2,6 +2,7 @@
 
 use std::ffi::c_void;
 
+use super::callback::native_finalizer;
 use super::entry::{self, fail, OrStatus};
 use super::pointers::Out;
 use super::types::*;
@@ -103,7 +104,7 @@ pub unsafe extern "C" fn napi_set_instance_data(
     finalize_hint: *mut c_void,
 ) -> napi_status {
     entry::plain(env, "napi_set_instance_data", |cx| {
-        let f = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
+        let f = finalize_cb.map(|cb| Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize });
         cx.env.instance_data.set(Some((data as usize, f)));
         Ok(())
     })

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void};
 
+use super::callback::native_finalizer;
 use super::entry::{self, fail, Cx, NapiResult};
 use super::pointers::Out;
 use super::types::*;
@@ -173,7 +174,8 @@ fn create_external(
             copied.write(false);
         }
         if let (Some(cb), data, hint) = finalize {
-            let f = Finalization { env: cx.env.id, cb: cb as usize, data: data as usize, hint: hint as usize, seq: cx.rt.next_seq() };
+            let f =
+                Finalization { env: cx.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq: cx.rt.next_seq() };
             cx.rt.post_finalizers.borrow_mut().push(f);
         }
         Ok(())

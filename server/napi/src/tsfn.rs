@@ -11,7 +11,7 @@ use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::callback::call_into_module;
+use super::callback::{call_into_module, FinalizeFn};
 use super::entry::{self, fail};
 use super::pointers::Out;
 use super::types::*;
@@ -61,7 +61,8 @@ struct Tsfn {
     max_queue_size: usize,
     context: usize,
     call_js_cb: Option<CallJs>,
-    finalize: Option<(usize, usize)>,
+    /// `thread_finalize_cb` and its data.
+    finalize: Option<(FinalizeFn, usize)>,
     /// A strong reference to the JS function (0 when created without one); JS thread only.
     func_ref: usize,
     inner: Mutex<Inner>,
@@ -253,11 +254,9 @@ impl Tsfn {
         if self.func_ref != 0 {
             rt.refs.borrow_mut().delete(self.func_ref);
         }
-        if let Some((cb, data)) = self.finalize {
-            // SAFETY: the addon's napi_finalize, called with its finalize data and context.
-            let f: unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void) = unsafe { std::mem::transmute(cb) };
+        if let Some((f, data)) = self.finalize {
             let result = call_into_module(rt, self.env, |env| {
-                // SAFETY: as above.
+                // SAFETY: the addon's napi_finalize, called with its finalize data and context.
                 unsafe { f(env, data as *mut c_void, self.context as *mut c_void) };
                 std::ptr::null_mut()
             });
@@ -353,7 +352,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
             max_queue_size,
             context: context as usize,
             call_js_cb,
-            finalize: thread_finalize_cb.map(|f| (f as usize, thread_finalize_data as usize)),
+            finalize: thread_finalize_cb.map(|f| (f, thread_finalize_data as usize)),
             func_ref,
             inner: Mutex::new(Inner {
                 state: State::Open,

@@ -3,6 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::rc::Rc;
 
+use super::callback::native_finalizer;
 use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::strings::read_utf8;
@@ -399,7 +400,7 @@ pub unsafe extern "C" fn napi_create_external(
         let class = ObjectClass::External { env: cx.env.id, data: data as usize };
         let id = cx.rt.heap.borrow_mut().new_object(class, None);
         if let Some(cb) = finalize_cb {
-            let f = Finalizer { cb: cb as usize, hint: finalize_hint as usize };
+            let f = Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize };
             let seq = cx.rt.next_seq();
             cx.rt.heap.borrow_mut().obj_mut(id).wrap =
                 Some(napi_runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f), seq });

@@ -2,6 +2,7 @@
 
 use std::ffi::{c_char, c_void};
 
+use super::callback::{native_callback, native_finalizer};
 use super::entry::{self, fail, Cx, NapiResult};
 use super::functions::{name_arg, new_function};
 use super::objects::{descriptor_key, to_descriptor};
@@ -31,7 +32,7 @@ pub unsafe extern "C" fn napi_define_class(
         // SAFETY: Node-API: `utf8name` is null, or holds `length` bytes, or is NUL-terminated for
         // NAPI_AUTO_LENGTH.
         let name = unsafe { name_arg(utf8name, length, false) }?;
-        let ctor = new_function(cx, &name.to_rust_string(), ctor_cb as usize, data as usize, true, None);
+        let ctor = new_function(cx, &name.to_rust_string(), native_callback(ctor_cb), data as usize, true, None);
         let proto = cx.rt.new_plain_object();
         cx.rt.heap.borrow_mut().put(
             ctor,
@@ -79,7 +80,7 @@ pub unsafe extern "C" fn napi_wrap(
         if !result.is_null() && finalize_cb.is_none() {
             return fail(status::INVALID_ARG);
         }
-        let finalize = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
+        let finalize = finalize_cb.map(|cb| Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize });
         let seq = cx.rt.next_seq();
         cx.rt.heap.borrow_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize, seq });
         if let Some(result) = result.optional() {

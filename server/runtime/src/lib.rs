@@ -17,6 +17,7 @@ pub mod events;
 pub mod gc;
 pub mod handles;
 pub mod heap;
+pub mod native;
 pub mod number;
 pub mod object;
 pub mod promise;
@@ -39,10 +40,12 @@ use rustc_hash::FxHashMap;
 
 pub use env::{Env, EnvId};
 pub use heap::{Heap, ObjectId};
+pub use native::NativeFn;
 pub use string::JsString;
 pub use value::{Type, Value};
 
 use handles::HandleStack;
+use native::{Callback, Finalize};
 use realm::Realm;
 use references::RefTable;
 
@@ -71,23 +74,23 @@ impl Runtime {
 /// That layer (`napi_functions`) hands one to [`Runtime::new`] and keeps its own per-runtime
 /// state in it, which it finds again through [`Runtime::native`].
 pub trait Native: std::any::Any {
-    /// Calls the native callback `cb` (a `napi_callback`'s address) of env `env`, with the
-    /// frame [`Runtime`] just pushed (its receiver, arguments and data).
-    fn invoke(&self, rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value>;
+    /// Calls the native callback `cb` of env `env`, with the frame [`Runtime`] just pushed (its
+    /// receiver, arguments and data).
+    fn invoke(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value>;
 
-    /// Calls the finalizer `cb` (a `napi_finalize`'s address) of env `env` for `data` with `hint`.
-    fn finalize(&self, rt: &Runtime, env: EnvId, cb: usize, data: usize, hint: usize);
+    /// Calls the finalizer `cb` of env `env` for `data` with `hint`.
+    fn finalize(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Finalize>, data: usize, hint: usize);
 }
 
 /// A runtime that runs no native code (the runtime's own tests).
 pub struct NoNative;
 
 impl Native for NoNative {
-    fn invoke(&self, rt: &Runtime, _: EnvId, _: usize) -> JsResult<Value> {
+    fn invoke(&self, rt: &Runtime, _: EnvId, _: NativeFn<Callback>) -> JsResult<Value> {
         Err(rt.error(convert::ErrorKind::Error, "this runtime runs no native code".into()))
     }
 
-    fn finalize(&self, _: &Runtime, _: EnvId, _: usize, _: usize, _: usize) {}
+    fn finalize(&self, _: &Runtime, _: EnvId, _: NativeFn<Finalize>, _: usize, _: usize) {}
 }
 
 /// What the runtime needs from the world outside it: calls into Python objects.
