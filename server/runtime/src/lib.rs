@@ -236,18 +236,17 @@ pub struct Entered<'a> {
 
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
-        // Guards nest as the scopes that hold them: one dropped before a guard made after it
-        // would put back a runtime that nothing keeps alive any more.
-        if !std::ptr::eq(CURRENT_PTR.with(Cell::get), self.entered) {
-            fatal("Runtime::enter's guards were dropped out of order");
-        }
         // One only this guard still keeps (its own guard leaked and its owner let it go) is not
         // put back: it dies with the guard.
         let back = match &self.before {
             Some(rt) if Rc::strong_count(rt) > 1 => Rc::as_ptr(rt),
             _ => std::ptr::null(),
         };
-        set_current(back);
+        // Guards nest as the scopes that hold them: one dropped before a guard made after it
+        // would put back a runtime that nothing keeps alive any more.
+        if !std::ptr::eq(set_current(back), self.entered) {
+            fatal("Runtime::enter's guards were dropped out of order");
+        }
     }
 }
 
