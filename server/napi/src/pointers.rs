@@ -2,8 +2,8 @@
 //! types: [`Out`] for results (`napi_value* result`, `bool* result`...), [`In`] for inputs
 //! (`const napi_type_tag* type_tag`).
 //!
-//! Node-API's contract is that such a pointer is null or valid for one read (`In`) or one write
-//! (`Out`) of its type while the call lasts. The wrappers are `#[repr(transparent)]` over the raw
+//! Node-API's contract is that such a pointer is null or points at a value of its type that the
+//! function may read (`In`), or read and write (`Out`), while the call lasts. The wrappers are `#[repr(transparent)]` over the raw
 //! pointer, so in the C ABI they are that pointer and the `unsafe extern "C"` functions take them
 //! directly: the caller of those functions (an addon through C, or Rust code that must then keep
 //! the same contract) establishes the invariant. Their field is private and their only
@@ -31,7 +31,7 @@ use super::entry::{Fail, NapiResult, OrStatus};
 use super::types::status;
 
 /// An out-pointer parameter: null, or valid for reads and writes of a `T` (which need not be
-/// initialised) for the lifetime `'a` of the call.
+/// initialised) for the lifetime `'a` of the call. Why a parameter type: see the [module](self).
 #[repr(transparent)]
 pub struct Out<'a, T>(*mut T, PhantomData<&'a mut T>);
 

@@ -49,7 +49,7 @@ unsafe fn c_units<'a, T: Copy + Default + PartialEq>(ptr: *const T, length: usiz
 /// A UTF-8 string argument (invalid sequences replaced, as V8 does).
 ///
 /// # Safety
-/// As for [`c_units`]: `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH`.
+/// `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH` (see `c_units`).
 pub unsafe fn read_utf8(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
     // SAFETY: the caller's promise, passed on.
     Ok(JsString::from_utf8_lossy(unsafe { c_units(ptr as *const u8, length) }?))
@@ -58,7 +58,7 @@ pub unsafe fn read_utf8(ptr: *const c_char, length: usize) -> NapiResult<JsStrin
 /// A Latin-1 string argument.
 ///
 /// # Safety
-/// As for [`c_units`]: `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH`.
+/// `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH` (see `c_units`).
 unsafe fn read_latin1(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
     // SAFETY: the caller's promise, passed on.
     Ok(JsString::from_latin1(unsafe { c_units(ptr as *const u8, length) }?))
@@ -82,7 +82,7 @@ thread_local! {
 /// The cache holds plain strings, which no runtime owns, so runtimes sharing a thread share it.
 ///
 /// # Safety
-/// As for [`c_units`]: `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH`.
+/// `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH` (see `c_units`).
 pub unsafe fn read_name(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
     // SAFETY: the caller's promise, passed on.
     let bytes = unsafe { c_units(ptr as *const u8, length) }?;
