@@ -9,6 +9,8 @@
 //!
 //! The messages themselves, their encoding and the frame format are `napi_protocol`'s.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod frames;
 pub mod shm;
 pub mod spin;

@@ -4,6 +4,8 @@
 //! shared-memory rings and sockets, is the `napi-link` crate's). See [`message`] for the
 //! conversation and [`value`] for how values travel.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod codec;
 pub mod frame;
 pub mod message;

@@ -95,7 +95,7 @@ impl Allocator {
     pub fn free(&mut self, seg: u32, off: u64, len: u64) -> Result<Option<u32>, &'static str> {
         let size = rounded(len);
         let s = self.segments.get_mut(seg as usize).and_then(Option::as_mut).ok_or("no such segment")?;
-        if off % ALIGN != 0 || off.checked_add(size).is_none_or(|end| end > s.size) || s.used < size {
+        if !off.is_multiple_of(ALIGN) || off.checked_add(size).is_none_or(|end| end > s.size) || s.used < size {
             return Err("block outside its segment");
         }
         // The block must not overlap a free range.

@@ -17,9 +17,10 @@ pub struct Mapping {
     len: usize,
 }
 
-// SAFETY: a mapping is a plain range of shared memory; who writes it when is the users' concern,
-// as with any memory shared between processes.
+// SAFETY: a mapping is a plain range of shared memory, reached only through raw pointers; who
+// writes it when is the users' concern, as with any memory shared between processes.
 unsafe impl Send for Mapping {}
+// SAFETY: as for `Send`: `&Mapping` gives out nothing but the address and the length.
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
@@ -143,9 +144,11 @@ mod tests {
         let peer = Mapping::of_peer(own.fd.as_fd(), 1 << 16).unwrap();
         // SAFETY: both pointers are inside their 64 KiB mappings.
         unsafe { *own.mapping.as_ptr().add(100) = 42 };
+        // SAFETY: as above.
         assert_eq!(unsafe { *peer.as_ptr().add(100) }, 42);
         drop(own);
         // The file lives on through the peer's mapping.
+        // SAFETY: the peer's mapping is still alive.
         assert_eq!(unsafe { *peer.as_ptr().add(100) }, 42);
     }
 
@@ -153,9 +156,12 @@ mod tests {
     fn unsealed_or_short_files_are_refused() {
         let own = OwnSegment::create(4096).unwrap();
         assert!(Mapping::of_peer(own.fd.as_fd(), 8192).is_err(), "larger than the file");
-        // SAFETY: a fresh memfd without seals.
+        // SAFETY: a fresh memfd without seals, named by a NUL-terminated string.
         let raw = unsafe { libc::memfd_create(c"plain".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(raw >= 0);
+        // SAFETY: memfd_create just returned this descriptor; nothing else owns it.
         let plain = unsafe { OwnedFd::from_raw_fd(raw) };
+        // SAFETY: a plain system call on the descriptor we own.
         unsafe { libc::ftruncate(plain.as_raw_fd(), 4096) };
         assert!(Mapping::of_peer(plain.as_fd(), 4096).is_err(), "a file that could shrink");
     }

@@ -6,6 +6,8 @@
 //! `napi-protocol` over the rings until the client closes the socket, then runs each addon's
 //! cleanup hooks and exits.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod sandbox;
 mod teardown;
 mod watchdog;
@@ -64,9 +66,9 @@ fn map_rings(fd: i32) -> std::io::Result<napi_link::shm::Rings> {
 
 /// Whether `fd` is an open socket.
 fn is_socket(fd: i32) -> bool {
-    // SAFETY: fstat only reads the descriptor's status into a valid out-parameter.
+    // SAFETY: `stat` is plain integers, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
+    // SAFETY: fstat only writes the descriptor's status into `st`, a valid out-parameter.
     let status = unsafe { libc::fstat(fd, &mut st) };
     status == 0 && st.st_mode & libc::S_IFMT == libc::S_IFSOCK
 }

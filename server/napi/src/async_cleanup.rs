@@ -6,17 +6,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::entry::{self, fail, out};
+use super::entry::{self, fail};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::events::EventQueue;
 use napi_runtime::sync::lock;
 use napi_runtime::{EnvId, Runtime};
 
+type HookFn = unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void);
+
 struct AsyncHook {
     /// The runtime the env belongs to (its event queue's address).
     owner: usize,
     env: EnvId,
-    hook: unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void),
+    hook: HookFn,
     arg: usize,
     /// To wake the JS thread when the hook is removed from another thread during teardown.
     events: Arc<EventQueue>,
@@ -32,15 +35,15 @@ pub unsafe extern "C" fn napi_add_async_cleanup_hook(
     env: napi_env,
     hook: napi_async_cleanup_hook,
     arg: *mut c_void,
-    remove_handle: *mut napi_async_cleanup_hook_handle,
+    remove_handle: Out<napi_async_cleanup_hook_handle>,
 ) -> napi_status {
     entry::plain(env, "napi_add_async_cleanup_hook", |cx| {
         let Some(hook) = hook else { return fail(status::INVALID_ARG) };
         let handle = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
         let owner = Arc::as_ptr(&cx.rt.events) as usize;
         lock(&ASYNC_HOOKS).push((handle, AsyncHook { owner, env: cx.env.id, hook, arg: arg as usize, events: cx.rt.events.clone() }));
-        if !remove_handle.is_null() {
-            *out(remove_handle)? = handle as napi_async_cleanup_hook_handle;
+        if let Some(remove_handle) = remove_handle.optional() {
+            remove_handle.write(handle as napi_async_cleanup_hook_handle);
         }
         Ok(())
     })
@@ -71,15 +74,13 @@ pub unsafe extern "C" fn napi_remove_async_cleanup_hook(remove_handle: napi_asyn
 /// Node's `RunCleanup` does.
 pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId) {
     let owner = Arc::as_ptr(&rt.events) as usize;
-    let mine = |hooks: &Vec<(usize, AsyncHook)>| -> Vec<(usize, usize, usize)> {
-        hooks.iter().filter(|(_, h)| h.owner == owner && h.env == env).map(|(id, h)| (*id, h.hook as usize, h.arg)).rev().collect()
+    let mine = |hooks: &Vec<(usize, AsyncHook)>| -> Vec<(usize, HookFn, usize)> {
+        hooks.iter().filter(|(_, h)| h.owner == owner && h.env == env).map(|(id, h)| (*id, h.hook, h.arg)).rev().collect()
     };
     let started = mine(&lock(&ASYNC_HOOKS));
     for (id, hook, arg) in started {
         // SAFETY: the hook the addon registered, with its handle and argument.
-        let f: unsafe extern "C" fn(napi_async_cleanup_hook_handle, *mut c_void) = unsafe { std::mem::transmute(hook) };
-        // SAFETY: as above.
-        unsafe { f(id as napi_async_cleanup_hook_handle, arg as *mut c_void) };
+        unsafe { hook(id as napi_async_cleanup_hook_handle, arg as *mut c_void) };
     }
     let mut waited = 0u32;
     loop {

@@ -3,7 +3,8 @@
 //! validated and counted as Node does, nothing more.
 
 use super::async_work::{check_resource, check_resource_name, next_handle};
-use super::entry::{self, fail, input, out, NapiResult};
+use super::entry::{self, fail, NapiResult};
+use super::pointers::{self, Out};
 use super::types::*;
 use napi_runtime::Value;
 
@@ -12,16 +13,16 @@ pub unsafe extern "C" fn napi_async_init(
     env: napi_env,
     async_resource: napi_value,
     async_resource_name: napi_value,
-    result: *mut napi_async_context,
+    result: Out<napi_async_context>,
 ) -> napi_status {
     entry::plain(env, "napi_async_init", |cx| {
         cx.value(async_resource_name)?;
-        out(result)?;
+        let slot = result.required()?;
         check_resource(cx, async_resource)?;
         check_resource_name(cx, async_resource_name)?;
-        let handle = next_handle(&cx.rt);
+        let handle = next_handle(cx.rt);
         crate::layer::async_tables(cx.rt).borrow_mut().contexts.insert(handle, cx.env.id);
-        *out(result)? = handle as napi_async_context;
+        slot.write(handle as napi_async_context);
         Ok(())
     })
 }
@@ -49,30 +50,23 @@ pub unsafe extern "C" fn napi_make_callback(
     func: napi_value,
     argc: usize,
     argv: *const napi_value,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_make_callback", |cx| {
         // The context only matters to async_hooks, which a host does not have.
         let _ = async_context;
         cx.value(recv)?;
-        if argc > 0 {
-            input(argv)?;
-        }
+        // SAFETY: Node-API: `argv` holds `argc` handles.
+        let handles = unsafe { pointers::array(argv, argc) }?;
         let this = Value::Object(cx.to_object(recv)?);
         let f = cx.function(func)?;
-        let args: Vec<Value> = if argc == 0 {
-            Vec::new()
-        } else {
-            // SAFETY: the addon promises `argc` handles at `argv` (non-null, checked).
-            let handles = unsafe { std::slice::from_raw_parts(argv, argc) };
-            handles.iter().map(|h| cx.value(*h)).collect::<NapiResult<_>>()?
-        };
+        let args = handles.iter().map(|h| cx.value(*h)).collect::<NapiResult<Vec<Value>>>()?;
         let r = cx.rt.call(&f, this, &args)?;
         // Like node::MakeCallback closing its callback scope: the queued microtasks run (not
         // after a throw, as Node marks the scope failed).
         cx.rt.run_microtasks();
-        if !result.is_null() {
-            *out(result)? = cx.handle(r);
+        if let Some(result) = result.optional() {
+            result.write(cx.handle(r));
         }
         Ok(())
     })
@@ -83,15 +77,15 @@ pub unsafe extern "C" fn napi_open_callback_scope(
     env: napi_env,
     resource_object: napi_value,
     context: napi_async_context,
-    result: *mut napi_callback_scope,
+    result: Out<napi_callback_scope>,
 ) -> napi_status {
     entry::plain(env, "napi_open_callback_scope", |cx| {
         let _ = context;
-        out(result)?;
+        let slot = result.required()?;
         cx.to_object(resource_object)?;
-        let handle = next_handle(&cx.rt);
+        let handle = next_handle(cx.rt);
         crate::layer::async_tables(cx.rt).borrow_mut().scopes.entry(cx.env.id).or_default().push(handle);
-        *out(result)? = handle as napi_callback_scope;
+        slot.write(handle as napi_callback_scope);
         Ok(())
     })
 }

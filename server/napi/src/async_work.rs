@@ -12,7 +12,8 @@ use std::time::Duration;
 use napi_link::spin::{spin_until, SPIN};
 
 use super::callback::call_into_module;
-use super::entry::{self, fail, out, Cx, Fail, NapiResult, OrStatus};
+use super::entry::{self, fail, Cx, Fail, NapiResult, OrStatus};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::events::EventQueue;
 use napi_runtime::sync::lock;
@@ -243,8 +244,8 @@ fn finish(rt: &Runtime, work: &Work, status: napi_status) {
         }
     };
     let Some(complete) = complete else { return };
-    // SAFETY: the addon's complete callback with the env, status and data it registered.
     let result = call_into_module(rt, work.env_id, |env| {
+        // SAFETY: the addon's complete callback with the env, status and data it registered.
         unsafe { complete(env, status, work.data as *mut c_void) };
         std::ptr::null_mut()
     });
@@ -263,11 +264,11 @@ pub unsafe extern "C" fn napi_create_async_work(
     execute: napi_async_execute_callback,
     complete: napi_async_complete_callback,
     data: *mut c_void,
-    result: *mut napi_async_work,
+    result: Out<napi_async_work>,
 ) -> napi_status {
     entry::plain(env, "napi_create_async_work", |cx| {
         let Some(execute) = execute else { return fail(status::INVALID_ARG) };
-        out(result)?;
+        let slot = result.required()?;
         check_resource(cx, async_resource)?;
         check_resource_name(cx, async_resource_name)?;
         let work = Arc::new(Work {
@@ -280,9 +281,9 @@ pub unsafe extern "C" fn napi_create_async_work(
             state: Mutex::new(WorkState::Created),
             deleted: false.into(),
         });
-        let handle = next_handle(&cx.rt);
+        let handle = next_handle(cx.rt);
         crate::layer::async_tables(cx.rt).borrow_mut().works.insert(handle, work);
-        *out(result)? = handle as napi_async_work;
+        slot.write(handle as napi_async_work);
         Ok(())
     })
 }
@@ -290,7 +291,7 @@ pub unsafe extern "C" fn napi_create_async_work(
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_delete_async_work", |cx| {
-        let w = work_of(&cx.rt, work)?;
+        let w = work_of(cx.rt, work)?;
         crate::layer::async_tables(cx.rt).borrow_mut().works.remove(&(work as usize));
         w.deleted.store(true, Ordering::SeqCst);
         let mut s = lock(&w.state);
@@ -301,7 +302,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
             drop(s);
             pool().remove(&w);
             cx.rt.events.unhold();
-            in_flight(&cx.rt, w.env_id, -1);
+            in_flight(cx.rt, w.env_id, -1);
         }
         // Running/Executed/Cancelled: the completion still comes, and skips `complete`.
         Ok(())
@@ -311,7 +312,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
 #[no_mangle]
 pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_queue_async_work", |cx| {
-        let w = work_of(&cx.rt, work)?;
+        let w = work_of(cx.rt, work)?;
         {
             let mut s = lock(&w.state);
             match *s {
@@ -323,7 +324,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
             }
         }
         cx.rt.events.hold();
-        in_flight(&cx.rt, w.env_id, 1);
+        in_flight(cx.rt, w.env_id, 1);
         pool().push(w);
         Ok(())
     })
@@ -332,7 +333,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
 #[no_mangle]
 pub unsafe extern "C" fn napi_cancel_async_work(env: napi_env, work: napi_async_work) -> napi_status {
     entry::plain(env, "napi_cancel_async_work", |cx| {
-        let w = work_of(&cx.rt, work)?;
+        let w = work_of(cx.rt, work)?;
         {
             let mut s = lock(&w.state);
             match *s {
@@ -369,7 +370,7 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: Out<*mut c_void>) -> napi_status {
     entry::plain(env, "napi_get_uv_event_loop", |_| {
         let _ = result;
         Err(Fail::Message(status::GENERIC_FAILURE, "napi-hostd has no libuv event loop: napi_get_uv_event_loop is not supported".into()))

@@ -3,7 +3,9 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, fail, input, out, Cx, NapiResult, OrStatus};
+use super::callback::native_finalizer;
+use super::entry::{self, fail, Cx, NapiResult, OrStatus};
+use super::pointers::{self, Out};
 use super::types::*;
 use napi_runtime::convert::ErrorKind;
 use napi_runtime::object::{ArrayBufferData, Backing, Finalizer, ObjectClass, TypedArrayKind, View, Wrap};
@@ -35,8 +37,12 @@ impl Cx<'_> {
         let id = self.rt.new_arraybuffer(ArrayBufferData { shared, ..ArrayBufferData::new(backing) });
         if let Some(cb) = finalize {
             let seq = self.rt.next_seq();
-            let wrap =
-                Wrap { env: self.env.id, data: data as usize, finalize: Some(Finalizer { cb: cb as usize, hint: hint as usize }), seq };
+            let wrap = Wrap {
+                env: self.env.id,
+                data: data as usize,
+                finalize: Some(Finalizer { cb: native_finalizer(cb), hint: hint as usize }),
+                seq,
+            };
             self.rt.heap.borrow_mut().obj_mut(id).wrap = Some(wrap);
         }
         id
@@ -108,19 +114,19 @@ fn throw_range(cx: &Cx, code: &str, message: &str) {
 pub unsafe extern "C" fn napi_create_arraybuffer(
     env: napi_env,
     byte_length: usize,
-    data: *mut *mut c_void,
-    result: *mut napi_value,
+    data: Out<*mut c_void>,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_create_arraybuffer", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         if byte_length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
         }
         let ab = cx.new_arraybuffer(byte_length, None)?;
-        if !data.is_null() {
-            *out(data)? = cx.arraybuffer_memory(ab).expect("just made").0 as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(cx.arraybuffer_memory(ab).expect("just made").0 as *mut c_void);
         }
-        *slot = cx.handle(Value::Object(ab));
+        slot.write(cx.handle(Value::Object(ab)));
         Ok(())
     })
 }
@@ -129,28 +135,28 @@ pub unsafe extern "C" fn napi_create_arraybuffer(
 pub unsafe extern "C" fn napi_get_arraybuffer_info(
     env: napi_env,
     arraybuffer: napi_value,
-    data: *mut *mut c_void,
-    byte_length: *mut usize,
+    data: Out<*mut c_void>,
+    byte_length: Out<usize>,
 ) -> napi_status {
     entry::plain(env, "napi_get_arraybuffer_info", |cx| {
         // Either kind: Node-API's SharedArrayBuffer functions read its memory through this.
         let Value::Object(ab) = cx.value(arraybuffer)? else { return fail(status::INVALID_ARG) };
         let Some((ptr, len)) = cx.arraybuffer_memory(ab) else { return fail(status::INVALID_ARG) };
-        if !data.is_null() {
-            *out(data)? = ptr as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(ptr as *mut c_void);
         }
-        if !byte_length.is_null() {
-            *out(byte_length)? = len;
+        if let Some(byte_length) = byte_length.optional() {
+            byte_length.write(len);
         }
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_arraybuffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_arraybuffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_arraybuffer", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = cx.is_arraybuffer(&v, false);
+        result.write(cx.is_arraybuffer(&v, false))?;
         Ok(())
     })
 }
@@ -166,15 +172,15 @@ pub unsafe extern "C" fn napi_create_typedarray(
     length: usize,
     arraybuffer: napi_value,
     byte_offset: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_create_typedarray", |cx| {
         cx.value(arraybuffer)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let ab = cx.arraybuffer_arg(arraybuffer)?;
         let kind = typed_array_kind(type_).or_status(status::INVALID_ARG)?;
         let size = kind.element_size();
-        if size > 1 && byte_offset % size != 0 {
+        if size > 1 && !byte_offset.is_multiple_of(size) {
             let msg = format!("start offset of {} should be a multiple of {size}", kind.name());
             throw_range(cx, "ERR_NAPI_INVALID_TYPEDARRAY_ALIGNMENT", &msg);
             return fail(status::GENERIC_FAILURE);
@@ -185,16 +191,16 @@ pub unsafe extern "C" fn napi_create_typedarray(
             return fail(status::GENERIC_FAILURE);
         }
         let view = View { buffer: ab, kind: Some(kind), is_buffer: false, byte_offset, length };
-        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        slot.write(cx.handle(Value::Object(cx.new_view(view))));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_typedarray", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = cx.view_of(&v).is_some_and(|view| view.kind.is_some());
+        result.write(cx.view_of(&v).is_some_and(|view| view.kind.is_some()))?;
         Ok(())
     })
 }
@@ -203,32 +209,32 @@ pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, re
 pub unsafe extern "C" fn napi_get_typedarray_info(
     env: napi_env,
     typedarray: napi_value,
-    type_: *mut i32,
-    length: *mut usize,
-    data: *mut *mut c_void,
-    arraybuffer: *mut napi_value,
-    byte_offset: *mut usize,
+    type_: Out<i32>,
+    length: Out<usize>,
+    data: Out<*mut c_void>,
+    arraybuffer: Out<napi_value>,
+    byte_offset: Out<usize>,
 ) -> napi_status {
     entry::plain(env, "napi_get_typedarray_info", |cx| {
         let v = cx.value(typedarray)?;
         let view = cx.view_of(&v).filter(|view| view.kind.is_some()).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
-        if !type_.is_null() {
-            *out(type_)? = view.kind.expect("filtered") as i32;
+        if let Some(type_) = type_.optional() {
+            type_.write(view.kind.expect("filtered") as i32);
         }
         // A view on a detached buffer has no elements left (V8 reports 0 and no data).
         let live = !base.is_null();
-        if !length.is_null() {
-            *out(length)? = if live { view.length } else { 0 };
+        if let Some(length) = length.optional() {
+            length.write(if live { view.length } else { 0 });
         }
-        if !data.is_null() {
-            *out(data)? = if live { base.wrapping_add(view.byte_offset) } else { base } as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(if live { base.wrapping_add(view.byte_offset) } else { base } as *mut c_void);
         }
-        if !arraybuffer.is_null() {
-            *out(arraybuffer)? = cx.handle(Value::Object(view.buffer));
+        if let Some(arraybuffer) = arraybuffer.optional() {
+            arraybuffer.write(cx.handle(Value::Object(view.buffer)));
         }
-        if !byte_offset.is_null() {
-            *out(byte_offset)? = if live { view.byte_offset } else { 0 };
+        if let Some(byte_offset) = byte_offset.optional() {
+            byte_offset.write(if live { view.byte_offset } else { 0 });
         }
         Ok(())
     })
@@ -240,11 +246,11 @@ pub unsafe extern "C" fn napi_create_dataview(
     byte_length: usize,
     arraybuffer: napi_value,
     byte_offset: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_create_dataview", |cx| {
         cx.value(arraybuffer)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let ab = cx.arraybuffer_arg(arraybuffer)?;
         let (_, ab_len) = cx.arraybuffer_memory(ab).expect("checked");
         if byte_length.checked_add(byte_offset).is_none_or(|end| end > ab_len) {
@@ -256,16 +262,16 @@ pub unsafe extern "C" fn napi_create_dataview(
             return fail(status::PENDING_EXCEPTION);
         }
         let view = View { buffer: ab, kind: None, is_buffer: false, byte_offset, length: byte_length };
-        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        slot.write(cx.handle(Value::Object(cx.new_view(view))));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_dataview", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = cx.view_of(&v).is_some_and(|view| view.kind.is_none());
+        result.write(cx.view_of(&v).is_some_and(|view| view.kind.is_none()))?;
         Ok(())
     })
 }
@@ -274,40 +280,40 @@ pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, resu
 pub unsafe extern "C" fn napi_get_dataview_info(
     env: napi_env,
     dataview: napi_value,
-    bytelength: *mut usize,
-    data: *mut *mut c_void,
-    arraybuffer: *mut napi_value,
-    byte_offset: *mut usize,
+    bytelength: Out<usize>,
+    data: Out<*mut c_void>,
+    arraybuffer: Out<napi_value>,
+    byte_offset: Out<usize>,
 ) -> napi_status {
     entry::plain(env, "napi_get_dataview_info", |cx| {
         let v = cx.value(dataview)?;
         let view = cx.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
-        if !bytelength.is_null() {
-            *out(bytelength)? = view.length;
+        if let Some(bytelength) = bytelength.optional() {
+            bytelength.write(view.length);
         }
-        if !data.is_null() {
-            *out(data)? = if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void);
         }
-        if !arraybuffer.is_null() {
-            *out(arraybuffer)? = cx.handle(Value::Object(view.buffer));
+        if let Some(arraybuffer) = arraybuffer.optional() {
+            arraybuffer.write(cx.handle(Value::Object(view.buffer)));
         }
-        if !byte_offset.is_null() {
-            *out(byte_offset)? = view.byte_offset;
+        if let Some(byte_offset) = byte_offset.optional() {
+            byte_offset.write(view.byte_offset);
         }
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_buffer(env: napi_env, size: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_buffer(env: napi_env, size: usize, data: Out<*mut c_void>, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_create_buffer", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let (buf, ptr) = cx.new_buffer(size, None)?;
-        if !data.is_null() {
-            *out(data)? = ptr as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(ptr as *mut c_void);
         }
-        *slot = cx.handle(Value::Object(buf));
+        slot.write(cx.handle(Value::Object(buf)));
         Ok(())
     })
 }
@@ -317,48 +323,43 @@ pub unsafe extern "C" fn napi_create_buffer_copy(
     env: napi_env,
     length: usize,
     data: *const c_void,
-    result_data: *mut *mut c_void,
-    result: *mut napi_value,
+    result_data: Out<*mut c_void>,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_create_buffer_copy", |cx| {
-        let slot = out(result)?;
-        let src: &[u8] = if length == 0 {
-            &[]
-        } else {
-            input(data as *const u8)?;
-            // SAFETY: the addon promises `length` readable bytes at `data` (non-null).
-            unsafe { std::slice::from_raw_parts(data as *const u8, length) }
-        };
+        let slot = result.required()?;
+        // SAFETY: Node-API: `data` holds `length` bytes.
+        let src = unsafe { pointers::array(data as *const u8, length) }?;
         let (buf, ptr) = cx.new_buffer(length, Some(src))?;
-        if !result_data.is_null() {
-            *out(result_data)? = ptr as *mut c_void;
+        if let Some(result_data) = result_data.optional() {
+            result_data.write(ptr as *mut c_void);
         }
-        *slot = cx.handle(Value::Object(buf));
+        slot.write(cx.handle(Value::Object(buf)));
         Ok(())
     })
 }
 
 /// Node treats every ArrayBufferView as a Buffer here (`Buffer::HasInstance`).
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_buffer", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = cx.view_of(&v).is_some();
+        result.write(cx.view_of(&v).is_some())?;
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: *mut *mut c_void, length: *mut usize) -> napi_status {
+pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: Out<*mut c_void>, length: Out<usize>) -> napi_status {
     entry::plain(env, "napi_get_buffer_info", |cx| {
         let v = cx.value(value)?;
         let view = cx.view_of(&v).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
-        if !data.is_null() {
-            *out(data)? = if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void);
         }
-        if !length.is_null() {
-            *out(length)? = view.length * view.kind.map_or(1, TypedArrayKind::element_size);
+        if let Some(length) = length.optional() {
+            length.write(view.length * view.kind.map_or(1, TypedArrayKind::element_size));
         }
         Ok(())
     })
@@ -371,13 +372,13 @@ pub unsafe extern "C" fn napi_create_external_arraybuffer(
     byte_length: usize,
     finalize_cb: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_create_external_arraybuffer", |cx| {
         // Checked before adopting anything: on failure the finalizer must not run.
-        let slot = out(result)?;
+        let slot = result.required()?;
         let ab = cx.external_arraybuffer(external_data, byte_length, finalize_cb, finalize_hint, false);
-        *slot = cx.handle(Value::Object(ab));
+        slot.write(cx.handle(Value::Object(ab)));
         Ok(())
     })
 }
@@ -389,10 +390,10 @@ pub unsafe extern "C" fn napi_create_external_buffer(
     data: *mut c_void,
     finalize_cb: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_create_external_buffer", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         if length > MAX_BUFFER_LENGTH {
             return Err(cx
                 .rt
@@ -401,7 +402,7 @@ pub unsafe extern "C" fn napi_create_external_buffer(
         }
         let ab = cx.external_arraybuffer(data, length, finalize_cb, finalize_hint, false);
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length };
-        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        slot.write(cx.handle(Value::Object(cx.new_view(view))));
         Ok(())
     })
 }
@@ -413,11 +414,11 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
     arraybuffer: napi_value,
     byte_offset: usize,
     byte_length: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "node_api_create_buffer_from_arraybuffer", |cx| {
         let v = cx.value(arraybuffer)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let ab = match v {
             Value::Object(id) if cx.is_arraybuffer(&v, false) => id,
             _ => return fail(status::ARRAYBUFFER_EXPECTED),
@@ -428,7 +429,7 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
             return fail(status::PENDING_EXCEPTION);
         }
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset, length: byte_length };
-        *slot = cx.handle(Value::Object(cx.new_view(view)));
+        slot.write(cx.handle(Value::Object(cx.new_view(view))));
         Ok(())
     })
 }
@@ -451,16 +452,16 @@ pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: nap
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_detached_arraybuffer", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
-        *slot = match v {
+        let slot = result.required()?;
+        slot.write(match v {
             Value::Object(id) => {
                 matches!(cx.rt.heap.borrow().get(id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.is_detached())
             }
             _ => false,
-        };
+        });
         Ok(())
     })
 }

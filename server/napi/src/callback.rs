@@ -6,7 +6,34 @@ use std::ffi::c_void;
 
 use super::entry::env_handle;
 use super::types::*;
+use napi_runtime::native::{Callback, CleanupHook, Finalize, NativeFn};
 use napi_runtime::{EnvId, JsResult, Runtime, Thrown, Value};
+
+/// A `napi_callback` that is not null.
+pub type CallbackFn = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
+/// A `napi_finalize` that is not null.
+pub type FinalizeFn = unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void);
+/// An env cleanup hook.
+pub type CleanupHookFn = unsafe extern "C" fn(*mut c_void);
+
+// What the runtime keeps of the addon's functions. The module they come from stays loaded until
+// its env has been torn down (`lifecycle::LoadedModule`), after which none of them is called.
+
+pub fn native_callback(cb: CallbackFn) -> NativeFn<Callback> {
+    // SAFETY: the address of a function of exactly the signature of `Callback`, which stays
+    // callable (above).
+    unsafe { NativeFn::new(cb as usize) }
+}
+
+pub fn native_finalizer(cb: FinalizeFn) -> NativeFn<Finalize> {
+    // SAFETY: as in `native_callback`, for `Finalize`.
+    unsafe { NativeFn::new(cb as usize) }
+}
+
+pub fn native_cleanup_hook(hook: CleanupHookFn) -> NativeFn<CleanupHook> {
+    // SAFETY: as in `native_callback`, for `CleanupHook`.
+    unsafe { NativeFn::new(hook as usize) }
+}
 
 /// Runs `f` (which calls native code) inside a fresh handle scope; returns what it returned as a
 /// value, or the exception it left pending.
@@ -34,12 +61,12 @@ pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> na
     }
 }
 
-/// Calls a `napi_callback` (stored as an address) with the innermost frame (just pushed) as its
-/// callback info; pops it after.
-pub fn invoke(rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value> {
-    // SAFETY: `cb` was stored from a non-null `napi_callback` the addon gave us (checked where
-    // functions are created), so it is a valid function pointer of this type.
-    let callback: unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value = unsafe { std::mem::transmute(cb) };
+/// Calls an addon's callback with the innermost frame (just pushed) as its callback info; pops
+/// it after.
+pub fn invoke(rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value> {
+    // SAFETY: a `NativeFn<Callback>` is the address of a callable function of this signature
+    // (`NativeFn::new`'s contract).
+    let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(cb.addr()) };
     let info = rt.frames.borrow().len() as napi_callback_info;
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of
     // Node-API; what it does with them is the addon's code.
@@ -51,12 +78,13 @@ pub fn invoke(rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value> {
     result
 }
 
-/// Calls a `napi_finalize` (stored as an address) for `data` with `hint`.
-pub fn finalize(rt: &Runtime, env: EnvId, cb: usize, data: usize, hint: usize) {
-    // SAFETY: `cb` came from a non-null `napi_finalize` the addon registered.
-    let f: unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void) = unsafe { std::mem::transmute(cb) };
-    // SAFETY: the addon's finalizer gets back exactly the pointers it registered.
+/// Calls an addon's finalizer for `data` with `hint`.
+pub fn finalize(rt: &Runtime, env: EnvId, cb: NativeFn<Finalize>, data: usize, hint: usize) {
+    // SAFETY: a `NativeFn<Finalize>` is the address of a callable function of this signature
+    // (`NativeFn::new`'s contract).
+    let f: FinalizeFn = unsafe { std::mem::transmute::<usize, FinalizeFn>(cb.addr()) };
     let result = call_into_module(rt, env, |e| {
+        // SAFETY: the addon's finalizer gets back exactly the pointers it registered.
         unsafe { f(e, data as *mut c_void, hint as *mut c_void) };
         std::ptr::null_mut()
     });

@@ -6,6 +6,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::{Env, EnvId, ObjectId, Runtime, Thrown, Value, ENVS_PER_RUNTIME};
 
@@ -205,19 +206,6 @@ fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body
     run(name, &Cx { rt, env }, body)
 }
 
-/// Writes through an out-pointer the addon passed; null is `napi_invalid_arg`.
-pub fn out<'a, T>(ptr: *mut T) -> NapiResult<&'a mut T> {
-    // SAFETY: Node-API requires out-pointers to be null or valid for writes of T; null is
-    // rejected here, a dangling pointer is the addon's own bug (Node would crash too).
-    unsafe { ptr.as_mut() }.or_status(status::INVALID_ARG)
-}
-
-/// Like `out`, for inputs the addon passes by pointer.
-pub fn input<'a, T>(ptr: *const T) -> NapiResult<&'a T> {
-    // SAFETY: as for `out`: null is rejected, anything else must be valid per the API contract.
-    unsafe { ptr.as_ref() }.or_status(status::INVALID_ARG)
-}
-
 impl Cx<'_> {
     /// The value behind a `napi_value`; null or a handle outside the live scopes is
     /// `napi_invalid_arg`.
@@ -240,16 +228,16 @@ impl Cx<'_> {
 
     /// Creates a handle for `v` and writes it to `result`.
     #[inline(always)]
-    pub fn ret(&self, result: *mut napi_value, v: Value) -> NapiResult {
+    pub fn ret(&self, result: Out<napi_value>, v: Value) -> NapiResult {
         self.ret_with(result, move || v)
     }
 
     /// `ret` of the value `make` makes, made in its handle's slot (`HandleStack::push_with`):
     /// for the scalars that functions like `napi_create_double` make on every call.
     #[inline(always)]
-    pub fn ret_with(&self, result: *mut napi_value, make: impl FnOnce() -> Value) -> NapiResult {
-        let slot = out(result)?;
-        *slot = self.rt.handles.borrow_mut().push_with(make) as napi_value;
+    pub fn ret_with(&self, result: Out<napi_value>, make: impl FnOnce() -> Value) -> NapiResult {
+        let slot = result.required()?;
+        slot.write(self.rt.handles.borrow_mut().push_with(make) as napi_value);
         Ok(())
     }
 

@@ -4,7 +4,8 @@
 use std::ffi::c_char;
 use std::io::Write;
 
-use super::entry::{self, fail, out, resolve_env, Cx, NapiResult};
+use super::entry::{self, fail, resolve_env, Cx, NapiResult};
+use super::pointers::Out;
 use super::strings::read_utf8;
 use super::types::*;
 use napi_runtime::convert::ErrorKind;
@@ -20,13 +21,18 @@ pub unsafe extern "C" fn napi_throw(env: napi_env, error: napi_value) -> napi_st
 }
 
 /// `napi_throw_*_error`: message required, code optional (both C strings).
-fn throw_new(env: napi_env, name: &'static str, kind: ErrorKind, code: *const c_char, msg: *const c_char) -> napi_status {
+///
+/// # Safety
+/// `code` and `msg` are null or NUL-terminated strings, as Node-API asks.
+unsafe fn throw_new(env: napi_env, name: &'static str, kind: ErrorKind, code: *const c_char, msg: *const c_char) -> napi_status {
     entry::js(env, name, |cx| {
         if msg.is_null() {
             return fail(status::INVALID_ARG);
         }
-        let message = read_utf8(msg, usize::MAX)?;
-        let code = if code.is_null() { None } else { Some(Value::String(read_utf8(code, usize::MAX)?)) };
+        // SAFETY: NUL-terminated (the caller's promise), read as such (NAPI_AUTO_LENGTH).
+        let message = unsafe { read_utf8(msg, usize::MAX) }?;
+        // SAFETY: as `msg`.
+        let code = if code.is_null() { None } else { Some(Value::String(unsafe { read_utf8(code, usize::MAX) }?)) };
         let e = cx.rt.new_error(kind, message, code);
         cx.rt.throw(Value::Object(e));
         Ok(())
@@ -35,28 +41,32 @@ fn throw_new(env: napi_env, name: &'static str, kind: ErrorKind, code: *const c_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status {
-    throw_new(env, "napi_throw_error", ErrorKind::Error, code, msg)
+    // SAFETY: Node-API: `code` and `msg` are null or NUL-terminated.
+    unsafe { throw_new(env, "napi_throw_error", ErrorKind::Error, code, msg) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_throw_type_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status {
-    throw_new(env, "napi_throw_type_error", ErrorKind::TypeError, code, msg)
+    // SAFETY: Node-API: `code` and `msg` are null or NUL-terminated.
+    unsafe { throw_new(env, "napi_throw_type_error", ErrorKind::TypeError, code, msg) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_throw_range_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status {
-    throw_new(env, "napi_throw_range_error", ErrorKind::RangeError, code, msg)
+    // SAFETY: Node-API: `code` and `msg` are null or NUL-terminated.
+    unsafe { throw_new(env, "napi_throw_range_error", ErrorKind::RangeError, code, msg) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn node_api_throw_syntax_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status {
-    throw_new(env, "node_api_throw_syntax_error", ErrorKind::SyntaxError, code, msg)
+    // SAFETY: Node-API: `code` and `msg` are null or NUL-terminated.
+    unsafe { throw_new(env, "node_api_throw_syntax_error", ErrorKind::SyntaxError, code, msg) }
 }
 
 /// `napi_create_*_error`: message and code are JS strings (code may be null).
-fn create(cx: &Cx, kind: ErrorKind, code: napi_value, msg: napi_value, result: *mut napi_value) -> NapiResult {
+fn create(cx: &Cx, kind: ErrorKind, code: napi_value, msg: napi_value, result: Out<napi_value>) -> NapiResult {
     let m = cx.value(msg)?;
-    let slot = out(result)?;
+    let slot = result.required()?;
     let Value::String(message) = m else { return fail(status::STRING_EXPECTED) };
     let code = if code.is_null() {
         None
@@ -66,22 +76,22 @@ fn create(cx: &Cx, kind: ErrorKind, code: napi_value, msg: napi_value, result: *
             _ => return fail(status::STRING_EXPECTED),
         }
     };
-    *slot = cx.handle(Value::Object(cx.rt.new_error(kind, message, code)));
+    slot.write(cx.handle(Value::Object(cx.rt.new_error(kind, message, code))));
     Ok(())
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_error(env: napi_env, code: napi_value, msg: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_error(env: napi_env, code: napi_value, msg: napi_value, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_error", |cx| create(cx, ErrorKind::Error, code, msg, result))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_type_error(env: napi_env, code: napi_value, msg: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_type_error(env: napi_env, code: napi_value, msg: napi_value, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_type_error", |cx| create(cx, ErrorKind::TypeError, code, msg, result))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_range_error(env: napi_env, code: napi_value, msg: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_range_error(env: napi_env, code: napi_value, msg: napi_value, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_range_error", |cx| create(cx, ErrorKind::RangeError, code, msg, result))
 }
 
@@ -90,46 +100,46 @@ pub unsafe extern "C" fn node_api_create_syntax_error(
     env: napi_env,
     code: napi_value,
     msg: napi_value,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::plain(env, "node_api_create_syntax_error", |cx| create(cx, ErrorKind::SyntaxError, code, msg, result))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_error(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_error(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_error", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = cx.rt.is_error(&v);
+        result.write(cx.rt.is_error(&v))?;
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_exception_pending(env: napi_env, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_exception_pending", |cx| {
-        *out(result)? = cx.rt.is_exception_pending();
+        result.write(cx.rt.is_exception_pending())?;
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_and_clear_last_exception(env: napi_env, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_and_clear_last_exception(env: napi_env, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_get_and_clear_last_exception", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let exc = cx.rt.take_exception().unwrap_or(Value::Undefined);
-        *slot = cx.handle(exc);
+        slot.write(cx.handle(exc));
         Ok(())
     })
 }
 
 /// Reads the last error without clearing it first (the raw form: it reports on the call before).
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_last_error_info(env: napi_env, result: *mut *const napi_extended_error_info) -> napi_status {
+pub unsafe extern "C" fn napi_get_last_error_info(env: napi_env, result: Out<*const napi_extended_error_info>) -> napi_status {
     let Some((_, e)) = resolve_env(env) else { return status::INVALID_ARG };
-    if result.is_null() {
+    let Some(result) = result.optional() else {
         e.set_last_error(status::INVALID_ARG, None);
         return status::INVALID_ARG;
-    }
+    };
     let code = e.last_status.get();
     let mut info = e.error_info.borrow_mut();
     info.error_code = code;
@@ -139,8 +149,8 @@ pub unsafe extern "C" fn napi_get_last_error_info(env: napi_env, result: *mut *c
         (Some(custom), _) => custom.as_ptr(),
         (None, c) => status::MESSAGES.get(c as usize).map_or(std::ptr::null(), |m| m.as_ptr()),
     };
-    // SAFETY: checked non-null; the env owns the struct, so the pointer outlives this call.
-    unsafe { *result = &**info as *const napi_extended_error_info };
+    // The env owns the struct, so the pointer outlives this call.
+    result.write(&**info as *const napi_extended_error_info);
     status::OK
 }
 
@@ -151,7 +161,9 @@ pub unsafe extern "C" fn napi_fatal_error(location: *const c_char, location_len:
         if p.is_null() {
             return String::new();
         }
-        read_utf8(p, len).map(|s: JsString| s.to_rust_string()).unwrap_or_default()
+        // SAFETY: Node-API: each of `location` and `message` holds its length in bytes, or is
+        // NUL-terminated for NAPI_AUTO_LENGTH.
+        unsafe { read_utf8(p, len) }.map(|s: JsString| s.to_rust_string()).unwrap_or_default()
     };
     let (loc, msg) = (text(location, location_len), text(message, message_len));
     let mut err = std::io::stderr().lock();
@@ -161,10 +173,10 @@ pub unsafe extern "C" fn napi_fatal_error(location: *const c_char, location_len:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_run_script", |cx| {
         cx.value(script)?;
-        out(result)?;
+        result.required()?;
         let Value::String(_) = cx.value(script)? else { return fail(status::STRING_EXPECTED) };
         Err(cx.rt.error(ErrorKind::Error, "napi_run_script is not supported: napi-hostd has no JavaScript engine".into()).into())
     })

@@ -2,7 +2,9 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, fail, out};
+use super::callback::native_finalizer;
+use super::entry::{self, fail};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::object::Finalization;
 use napi_runtime::references::Reference;
@@ -15,7 +17,7 @@ pub unsafe extern "C" fn napi_add_finalizer(
     finalize_data: *mut c_void,
     finalize_cb: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_ref,
+    result: Out<napi_ref>,
 ) -> napi_status {
     entry::plain(env, "napi_add_finalizer", |cx| {
         let v = cx.value(js_object)?;
@@ -23,15 +25,15 @@ pub unsafe extern "C" fn napi_add_finalizer(
         let Value::Object(obj) = v else { return fail(status::INVALID_ARG) };
         let f = Finalization {
             env: cx.env.id,
-            cb: cb as usize,
+            cb: native_finalizer(cb),
             data: finalize_data as usize,
             hint: finalize_hint as usize,
             seq: cx.rt.next_seq(),
         };
         cx.rt.heap.borrow_mut().obj_mut(obj).finalizers.push(f);
-        if !result.is_null() {
+        if let Some(result) = result.optional() {
             let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: v, count: 0, collected: false });
-            *out(result)? = r as napi_ref;
+            result.write(r as napi_ref);
         }
         Ok(())
     })
@@ -50,7 +52,7 @@ pub unsafe extern "C" fn node_api_post_finalizer(
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
         let f = Finalization {
             env: cx.env.id,
-            cb: cb as usize,
+            cb: native_finalizer(cb),
             data: finalize_data as usize,
             hint: finalize_hint as usize,
             seq: cx.rt.next_seq(),

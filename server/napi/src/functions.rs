@@ -2,16 +2,19 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::entry::{self, fail, input, out, Cx, NapiResult, OrStatus};
+use super::callback::native_callback;
+use super::entry::{self, fail, Cx, NapiResult, OrStatus};
+use super::pointers::{self, Out};
 use super::strings::read_utf8;
 use super::types::*;
+use napi_runtime::native::Callback;
 use napi_runtime::object::{Callable, Function, ObjectClass};
 use napi_runtime::property::{Property, PropertyKey};
-use napi_runtime::{JsString, ObjectId, Value};
+use napi_runtime::{JsString, NativeFn, ObjectId, Value};
 
 /// A function object for a native callback, with `name`, `length` and (for plain functions)
 /// `prototype` as V8 gives them. `receiver` makes it a class member that checks its `this`.
-pub fn new_function(cx: &Cx, name: &str, cb: usize, data: usize, is_class: bool, receiver: Option<ObjectId>) -> ObjectId {
+pub fn new_function(cx: &Cx, name: &str, cb: NativeFn<Callback>, data: usize, is_class: bool, receiver: Option<ObjectId>) -> ObjectId {
     let callable = Callable::Native { env: cx.env.id, cb, data, receiver };
     let fn_proto = cx.rt.realm.function_prototype;
     let mut heap = cx.rt.heap.borrow_mut();
@@ -35,14 +38,19 @@ pub fn new_function(cx: &Cx, name: &str, cb: usize, data: usize, is_class: bool,
 
 /// A function or class name argument: `length` bytes or NUL-terminated; null is allowed for
 /// functions (anonymous) when `optional`.
-pub fn name_arg(name: *const c_char, length: usize, optional: bool) -> NapiResult<JsString> {
+///
+/// # Safety
+/// As for [`read_utf8`]: `name` is null, or holds `length` bytes, or is NUL-terminated for
+/// `NAPI_AUTO_LENGTH`.
+pub unsafe fn name_arg(name: *const c_char, length: usize, optional: bool) -> NapiResult<JsString> {
     if name.is_null() {
         return if optional { Ok("".into()) } else { fail(status::INVALID_ARG) };
     }
     if length != usize::MAX && length > i32::MAX as usize {
         return fail(status::INVALID_ARG);
     }
-    read_utf8(name, length)
+    // SAFETY: the caller's promise, passed on.
+    unsafe { read_utf8(name, length) }
 }
 
 #[no_mangle]
@@ -52,14 +60,16 @@ pub unsafe extern "C" fn napi_create_function(
     length: usize,
     cb: napi_callback,
     data: *mut c_void,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::plain(env, "napi_create_function", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let Some(cb) = cb else { return fail(status::INVALID_ARG) };
-        let name = name_arg(utf8name, length, true)?;
-        let f = new_function(cx, &name.to_rust_string(), cb as usize, data as usize, false, None);
-        *slot = cx.handle(Value::Object(f));
+        // SAFETY: Node-API: `utf8name` is null, or holds `length` bytes, or is NUL-terminated for
+        // NAPI_AUTO_LENGTH.
+        let name = unsafe { name_arg(utf8name, length, true) }?;
+        let f = new_function(cx, &name.to_rust_string(), native_callback(cb), data as usize, false, None);
+        slot.write(cx.handle(Value::Object(f)));
         Ok(())
     })
 }
@@ -68,10 +78,10 @@ pub unsafe extern "C" fn napi_create_function(
 pub unsafe extern "C" fn napi_get_cb_info(
     env: napi_env,
     cbinfo: napi_callback_info,
-    argc: *mut usize,
+    argc: Out<usize>,
     argv: *mut napi_value,
-    this_arg: *mut napi_value,
-    data: *mut *mut c_void,
+    this_arg: Out<napi_value>,
+    data: Out<*mut c_void>,
 ) -> napi_status {
     entry::plain(env, "napi_get_cb_info", |cx| {
         if cbinfo.is_null() {
@@ -82,51 +92,55 @@ pub unsafe extern "C" fn napi_get_cb_info(
         let frames = cx.rt.frames.borrow();
         let frame = frames.get(cbinfo as usize - 1).or_status(status::INVALID_ARG)?;
         if !argv.is_null() {
-            let capacity = *out(argc)?;
+            // SAFETY: with `argv` given, Node-API makes `argc` in-out: the addon set it to the
+            // room at `argv`.
+            let capacity = unsafe { argc.read() }?;
             for i in 0..capacity {
                 let v = frame.args.get(i).cloned().unwrap_or(Value::Undefined);
-                // SAFETY: the addon promises `*argc` writable slots at `argv`.
-                unsafe { *argv.add(i) = cx.handle(v) };
+                // SAFETY: Node-API: `argv` (non-null) has room for `capacity` handles.
+                unsafe { argv.add(i).write(cx.handle(v)) };
             }
         }
-        if !argc.is_null() {
-            *out(argc)? = frame.args.len();
+        if let Some(argc) = argc.optional() {
+            argc.write(frame.args.len());
         }
-        if !this_arg.is_null() {
-            *out(this_arg)? = cx.handle(frame.this.clone());
+        if let Some(this_arg) = this_arg.optional() {
+            this_arg.write(cx.handle(frame.this.clone()));
         }
-        if !data.is_null() {
-            *out(data)? = frame.data as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(frame.data as *mut c_void);
         }
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_new_target(env: napi_env, cbinfo: napi_callback_info, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_new_target(env: napi_env, cbinfo: napi_callback_info, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_get_new_target", |cx| {
         if cbinfo.is_null() {
             return fail(status::INVALID_ARG);
         }
-        let slot = out(result)?;
+        let slot = result.required()?;
         let target = cx.rt.frames.borrow().get(cbinfo as usize - 1).map(|f| f.new_target);
         let target = target.or_status(status::INVALID_ARG)?;
-        *slot = match target {
+        slot.write(match target {
             Some(t) => cx.handle(Value::Object(t)),
             None => std::ptr::null_mut(),
-        };
+        });
         Ok(())
     })
 }
 
 /// The `argc` values at `argv` (null allowed only when `argc` is 0).
-fn args(cx: &Cx, argc: usize, argv: *const napi_value) -> NapiResult<Vec<Value>> {
+///
+/// # Safety
+/// As for [`pointers::array`]: unless `argc` is 0, `argv` is null or holds `argc` handles.
+unsafe fn args(cx: &Cx, argc: usize, argv: *const napi_value) -> NapiResult<Vec<Value>> {
     if argc == 0 {
         return Ok(Vec::new());
     }
-    input(argv)?;
-    // SAFETY: the addon promises `argc` handles at `argv` (non-null, checked).
-    let handles = unsafe { std::slice::from_raw_parts(argv, argc) };
+    // SAFETY: the caller's promise, passed on.
+    let handles = unsafe { pointers::array(argv, argc) }?;
     // The runtime's spare vector (`args_vec`), which a native callee gives back.
     let mut args = cx.rt.args_vec(argc);
     for h in handles {
@@ -142,15 +156,16 @@ pub unsafe extern "C" fn napi_call_function(
     func: napi_value,
     argc: usize,
     argv: *const napi_value,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_call_function", |cx| {
         let this = cx.value(recv)?;
-        let args = args(cx, argc, argv)?;
+        // SAFETY: Node-API: `argv` holds `argc` handles.
+        let args = unsafe { args(cx, argc, argv) }?;
         let f = cx.function(func)?;
         let r = cx.rt.call_owned(&f, this, args)?;
-        if !result.is_null() {
-            *out(result)? = cx.handle(r);
+        if let Some(result) = result.optional() {
+            result.write(cx.handle(r));
         }
         Ok(())
     })
@@ -162,12 +177,13 @@ pub unsafe extern "C" fn napi_new_instance(
     constructor: napi_value,
     argc: usize,
     argv: *const napi_value,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_new_instance", |cx| {
         cx.value(constructor)?;
-        let args = args(cx, argc, argv)?;
-        out(result)?;
+        // SAFETY: Node-API: `argv` holds `argc` handles.
+        let args = unsafe { args(cx, argc, argv) }?;
+        result.required()?;
         let ctor = cx.function(constructor)?;
         let r = cx.rt.construct(&ctor, &args)?;
         cx.ret(result, r)

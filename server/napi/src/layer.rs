@@ -4,7 +4,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi_runtime::{EnvId, JsResult, Native, Runtime, Value};
+use napi_runtime::native::{Callback, Finalize};
+use napi_runtime::{EnvId, JsResult, Native, NativeFn, Runtime, Value};
 
 use crate::async_work::AsyncTables;
 
@@ -16,11 +17,11 @@ struct NapiLayer {
 }
 
 impl Native for NapiLayer {
-    fn invoke(&self, rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value> {
+    fn invoke(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value> {
         crate::callback::invoke(rt, env, cb)
     }
 
-    fn finalize(&self, rt: &Runtime, env: EnvId, cb: usize, data: usize, hint: usize) {
+    fn finalize(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Finalize>, data: usize, hint: usize) {
         crate::callback::finalize(rt, env, cb, data, hint)
     }
 }

@@ -7,6 +7,7 @@
 
 #![allow(clippy::missing_safety_doc, reason = "the safety contract of each function is Node-API's")]
 #![allow(non_camel_case_types, reason = "names mirror the C headers")]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod async_cleanup;
 pub mod async_context;
@@ -21,6 +22,7 @@ pub mod layer;
 pub mod lifecycle;
 pub mod missing;
 pub mod objects;
+pub mod pointers;
 pub mod promises;
 pub mod references;
 pub mod scopes;

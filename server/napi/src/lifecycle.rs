@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use super::callback::call_into_module;
-use super::entry::{self, out, Cx, NapiResult};
+use super::callback::{call_into_module, native_cleanup_hook, CleanupHookFn};
+use super::entry::{self, Cx, NapiResult};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::env::{DEFAULT_MODULE_VERSION, EXPERIMENTAL_VERSION};
 use napi_runtime::{Env, EnvId, Runtime, Value};
@@ -184,9 +185,9 @@ pub unsafe extern "C" fn napi_module_register(module: *mut napi_module) {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_version(env: napi_env, result: *mut u32) -> napi_status {
+pub unsafe extern "C" fn napi_get_version(env: napi_env, result: Out<u32>) -> napi_status {
     entry::plain(env, "napi_get_version", |_| {
-        *out(result)? = HOST_NAPI_VERSION;
+        result.write(HOST_NAPI_VERSION)?;
         Ok(())
     })
 }
@@ -199,33 +200,26 @@ static NODE_VERSION_INFO: StaticVersion =
     StaticVersion(napi_node_version { major: NODE_VERSION.0, minor: NODE_VERSION.1, patch: NODE_VERSION.2, release: c"node".as_ptr() });
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: *mut *const napi_node_version) -> napi_status {
+pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: Out<*const napi_node_version>) -> napi_status {
     entry::plain(env, "napi_get_node_version", |_| {
-        *out(result)? = &NODE_VERSION_INFO.0;
+        result.write(&NODE_VERSION_INFO.0)?;
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: *mut *const c_char) -> napi_status {
+pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: Out<*const c_char>) -> napi_status {
     entry::plain(env, "node_api_get_module_file_name", |cx: &Cx| -> NapiResult {
-        *out(result)? = cx.env.filename.as_ptr();
+        result.write(cx.env.filename.as_ptr())?;
         Ok(())
     })
 }
 
-/// A `void (*)(void*)` cleanup hook and its argument, as registered.
-pub type CleanupHook = (usize, usize);
-
 #[no_mangle]
-pub unsafe extern "C" fn napi_add_env_cleanup_hook(
-    env: napi_env,
-    fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
-    arg: *mut std::ffi::c_void,
-) -> napi_status {
+pub unsafe extern "C" fn napi_add_env_cleanup_hook(env: napi_env, fun: Option<CleanupHookFn>, arg: *mut std::ffi::c_void) -> napi_status {
     entry::plain(env, "napi_add_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
-        cx.env.cleanup_hooks.borrow_mut().push((f as usize, arg as usize));
+        cx.env.cleanup_hooks.borrow_mut().push((native_cleanup_hook(f), arg as usize));
         Ok(())
     })
 }
@@ -233,13 +227,13 @@ pub unsafe extern "C" fn napi_add_env_cleanup_hook(
 #[no_mangle]
 pub unsafe extern "C" fn napi_remove_env_cleanup_hook(
     env: napi_env,
-    fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
+    fun: Option<CleanupHookFn>,
     arg: *mut std::ffi::c_void,
 ) -> napi_status {
     entry::plain(env, "napi_remove_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
         let mut hooks = cx.env.cleanup_hooks.borrow_mut();
-        if let Some(i) = hooks.iter().rposition(|h| *h == (f as usize, arg as usize)) {
+        if let Some(i) = hooks.iter().rposition(|h| *h == (native_cleanup_hook(f), arg as usize)) {
             hooks.remove(i);
         }
         Ok(())
@@ -255,8 +249,9 @@ pub fn teardown_env(rt: &Runtime, env: &Env) {
     super::async_cleanup::run_async_cleanup_hooks(rt, env.id);
     loop {
         let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
-        // SAFETY: registered by the addon as a `void (*)(void*)` with this argument.
-        let hook: unsafe extern "C" fn(*mut std::ffi::c_void) = unsafe { std::mem::transmute(f) };
+        // SAFETY: a `NativeFn<CleanupHook>` is the address of a callable function of this
+        // signature (`NativeFn::new`'s contract).
+        let hook = unsafe { std::mem::transmute::<usize, CleanupHookFn>(f.addr()) };
         // SAFETY: running the addon's hook with its own argument.
         unsafe { hook(arg as *mut std::ffi::c_void) };
     }

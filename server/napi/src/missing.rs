@@ -2,9 +2,11 @@
 //! Each returns `napi_generic_failure` and says in the last-error message that it is missing, so
 //! an addon reports a clear error instead of the host failing to load it.
 
-// Unused while napi-exports.txt lists no missing function (none today); kept so that a function
-// added to the list as missing gets its stub without new code.
-#![allow(unused_imports, unused_macros)]
+#![allow(
+    unused_imports,
+    unused_macros,
+    reason = "unused while napi-exports.txt lists no missing function (none today); kept so that a function added to the list as missing gets its stub without new code"
+)]
 
 use super::entry::{self, Fail};
 use super::types::*;

@@ -4,8 +4,10 @@
 use std::collections::HashSet;
 use std::ffi::c_char;
 
-use super::entry::{self, fail, input, out, Cx, Fail, NapiResult};
+use super::callback::native_callback;
+use super::entry::{self, fail, Cx, Fail, NapiResult};
 use super::functions::new_function;
+use super::pointers::{self, In, Out};
 use super::strings::read_name;
 use super::types::*;
 use napi_runtime::object::ObjectClass;
@@ -13,36 +15,36 @@ use napi_runtime::property::{Descriptor, PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Thrown, Value};
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_object(env: napi_env, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_object", |cx| cx.ret(result, Value::Object(cx.rt.new_plain_object())))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_array(env: napi_env, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_array(env: napi_env, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_array", |cx| cx.ret(result, Value::Object(cx.rt.new_array(Vec::new()))))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_array_with_length(env: napi_env, length: usize, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_array_with_length(env: napi_env, length: usize, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_array_with_length", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let arr = cx.rt.new_array(Vec::new());
         // V8 takes the length as an int; negative (huge size_t) lengths become 0.
         let len = i32::try_from(length as isize).unwrap_or(0).max(0);
         cx.rt.set_named(&Value::Object(arr), "length", Value::Number(len as f64))?;
-        *slot = cx.handle(Value::Object(arr));
+        slot.write(cx.handle(Value::Object(arr)));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value, result: *mut u32) -> napi_status {
+pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value, result: Out<u32>) -> napi_status {
     entry::js(env, "napi_get_array_length", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         match v {
             Value::Object(id) if cx.rt.heap.borrow().get(id).is_some_and(|o| o.is_array()) => {
-                *slot = cx.rt.array_length(id);
+                slot.write(cx.rt.array_length(id));
                 Ok(())
             }
             _ => fail(status::ARRAY_EXPECTED),
@@ -51,10 +53,10 @@ pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_array(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_array(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_array", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = matches!(v, Value::Object(id) if cx.rt.heap.borrow().get(id).is_some_and(|o| o.is_array()));
+        result.write(matches!(v, Value::Object(id) if cx.rt.heap.borrow().get(id).is_some_and(|o| o.is_array())))?;
         Ok(())
     })
 }
@@ -74,11 +76,16 @@ fn key_of(cx: &Cx, key: napi_value) -> NapiResult<PropertyKey> {
     accessed(cx, cx.rt.to_property_key(&k))
 }
 
-fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
+/// The key a `utf8name` argument names.
+///
+/// # Safety
+/// `name` is null or a NUL-terminated string, as Node-API asks of it.
+unsafe fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
     if name.is_null() {
         return fail(status::INVALID_ARG);
     }
-    Ok(PropertyKey::from_string(read_name(name, usize::MAX)?))
+    // SAFETY: NUL-terminated (the caller's promise), read as such (NAPI_AUTO_LENGTH).
+    Ok(PropertyKey::from_string(unsafe { read_name(name, usize::MAX) }?))
 }
 
 /// Sets `key` on `obj` (the caller's `to_object` of its argument, made once: it boxes a
@@ -88,23 +95,23 @@ fn set(cx: &Cx, obj: ObjectId, key: PropertyKey, value: Value) -> NapiResult {
     Ok(())
 }
 
-fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: *mut napi_value) -> NapiResult {
+fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<napi_value>) -> NapiResult {
     let obj = cx.to_object(object)?;
     let v = accessed(cx, cx.rt.get(&Value::Object(obj), key))?;
     cx.ret(result, v)
 }
 
-fn has(cx: &Cx, object: napi_value, key: &PropertyKey, result: *mut bool) -> NapiResult {
+fn has(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<bool>) -> NapiResult {
     let obj = cx.to_object(object)?;
-    *out(result)? = cx.rt.has(obj, key);
+    result.write(cx.rt.has(obj, key))?;
     Ok(())
 }
 
-fn delete(cx: &Cx, object: napi_value, key: &PropertyKey, result: *mut bool) -> NapiResult {
+fn delete(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<bool>) -> NapiResult {
     let obj = cx.to_object(object)?;
     let deleted = cx.rt.delete(obj, key);
-    if !result.is_null() {
-        *out(result)? = deleted;
+    if let Some(result) = result.optional() {
+        result.write(deleted);
     }
     Ok(())
 }
@@ -121,10 +128,10 @@ pub unsafe extern "C" fn napi_set_property(env: napi_env, object: napi_value, ke
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_property(env: napi_env, object: napi_value, key: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_property(env: napi_env, object: napi_value, key: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_get_property", |cx| {
         cx.value(key)?;
-        out(result)?;
+        result.required()?;
         cx.to_object(object)?;
         let k = key_of(cx, key)?;
         get(cx, object, &k, result)
@@ -132,9 +139,9 @@ pub unsafe extern "C" fn napi_get_property(env: napi_env, object: napi_value, ke
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_has_property(env: napi_env, object: napi_value, key: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_has_property(env: napi_env, object: napi_value, key: napi_value, result: Out<bool>) -> napi_status {
     entry::js(env, "napi_has_property", |cx| {
-        out(result)?;
+        result.required()?;
         cx.value(key)?;
         cx.to_object(object)?;
         let k = key_of(cx, key)?;
@@ -143,7 +150,7 @@ pub unsafe extern "C" fn napi_has_property(env: napi_env, object: napi_value, ke
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_delete_property(env: napi_env, object: napi_value, key: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_delete_property(env: napi_env, object: napi_value, key: napi_value, result: Out<bool>) -> napi_status {
     entry::js(env, "napi_delete_property", |cx| {
         cx.value(key)?;
         cx.to_object(object)?;
@@ -153,16 +160,16 @@ pub unsafe extern "C" fn napi_delete_property(env: napi_env, object: napi_value,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_has_own_property(env: napi_env, object: napi_value, key: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_has_own_property(env: napi_env, object: napi_value, key: napi_value, result: Out<bool>) -> napi_status {
     entry::js(env, "napi_has_own_property", |cx| {
         let k = cx.value(key)?;
-        out(result)?;
+        result.required()?;
         let obj = cx.to_object(object)?;
         if !matches!(k, Value::String(_) | Value::Symbol(_)) {
             return fail(status::NAME_EXPECTED);
         }
         let key = cx.rt.to_property_key(&k)?;
-        *out(result)? = cx.rt.has_own(obj, &key);
+        result.write(cx.rt.has_own(obj, &key))?;
         Ok(())
     })
 }
@@ -177,7 +184,8 @@ pub unsafe extern "C" fn napi_set_named_property(
     entry::js(env, "napi_set_named_property", |cx| {
         let v = cx.value(value)?;
         let obj = cx.to_object(object)?;
-        set(cx, obj, name_key(utf8name)?, v)
+        // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
+        set(cx, obj, unsafe { name_key(utf8name) }?, v)
     })
 }
 
@@ -186,12 +194,13 @@ pub unsafe extern "C" fn napi_get_named_property(
     env: napi_env,
     object: napi_value,
     utf8name: *const c_char,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_get_named_property", |cx| {
-        out(result)?;
+        result.required()?;
         cx.to_object(object)?;
-        get(cx, object, &name_key(utf8name)?, result)
+        // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
+        get(cx, object, &unsafe { name_key(utf8name) }?, result)
     })
 }
 
@@ -200,12 +209,13 @@ pub unsafe extern "C" fn napi_has_named_property(
     env: napi_env,
     object: napi_value,
     utf8name: *const c_char,
-    result: *mut bool,
+    result: Out<bool>,
 ) -> napi_status {
     entry::js(env, "napi_has_named_property", |cx| {
-        out(result)?;
+        result.required()?;
         cx.to_object(object)?;
-        has(cx, object, &name_key(utf8name)?, result)
+        // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
+        has(cx, object, &unsafe { name_key(utf8name) }?, result)
     })
 }
 
@@ -218,23 +228,23 @@ pub unsafe extern "C" fn napi_set_element(env: napi_env, object: napi_value, ind
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_element(env: napi_env, object: napi_value, index: u32, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_element(env: napi_env, object: napi_value, index: u32, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_get_element", |cx| {
-        out(result)?;
+        result.required()?;
         get(cx, object, &index_key(index), result)
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_has_element(env: napi_env, object: napi_value, index: u32, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_has_element(env: napi_env, object: napi_value, index: u32, result: Out<bool>) -> napi_status {
     entry::js(env, "napi_has_element", |cx| {
-        out(result)?;
+        result.required()?;
         has(cx, object, &index_key(index), result)
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_delete_element(env: napi_env, object: napi_value, index: u32, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_delete_element(env: napi_env, object: napi_value, index: u32, result: Out<bool>) -> napi_status {
     entry::js(env, "napi_delete_element", |cx| delete(cx, object, &index_key(index), result))
 }
 
@@ -249,9 +259,13 @@ fn index_key(index: u32) -> PropertyKey {
 
 /// The key a property descriptor names: `utf8name`, else `name` (which must be a string or
 /// symbol).
-pub fn descriptor_key(cx: &Cx, p: &napi_property_descriptor) -> NapiResult<PropertyKey> {
+///
+/// # Safety
+/// `p.utf8name` is null or a NUL-terminated string, as Node-API asks of a descriptor.
+pub unsafe fn descriptor_key(cx: &Cx, p: &napi_property_descriptor) -> NapiResult<PropertyKey> {
     if !p.utf8name.is_null() {
-        return name_key(p.utf8name);
+        // SAFETY: the caller's promise, passed on.
+        return unsafe { name_key(p.utf8name) };
     }
     match cx.value(p.name) {
         Ok(v @ (Value::String(_) | Value::Symbol(_))) => Ok(cx.rt.to_property_key(&v)?),
@@ -269,11 +283,11 @@ pub fn to_descriptor(cx: &Cx, p: &napi_property_descriptor, receiver: Option<Obj
     let fn_name = "";
     if p.getter.is_some() || p.setter.is_some() {
         // V8 checks the receiver of class methods only, not of accessors.
-        let make = |cb: napi_callback| cb.map(|cb| new_function(cx, fn_name, cb as usize, p.data as usize, false, None));
+        let make = |cb: napi_callback| cb.map(|cb| new_function(cx, fn_name, native_callback(cb), p.data as usize, false, None));
         return Ok(Descriptor { get: Some(make(p.getter)), set: Some(make(p.setter)), enumerable, configurable, ..Descriptor::default() });
     }
     let value = match p.method {
-        Some(m) => Value::Object(new_function(cx, fn_name, m as usize, p.data as usize, false, receiver)),
+        Some(m) => Value::Object(new_function(cx, fn_name, native_callback(m), p.data as usize, false, receiver)),
         None => cx.value(p.value)?,
     };
     Ok(Descriptor {
@@ -285,16 +299,6 @@ pub fn to_descriptor(cx: &Cx, p: &napi_property_descriptor, receiver: Option<Obj
     })
 }
 
-/// The descriptors an addon passed as a pointer and count (null allowed only for count 0).
-pub fn descriptors<'a>(count: usize, properties: *const napi_property_descriptor) -> NapiResult<&'a [napi_property_descriptor]> {
-    if count == 0 {
-        return Ok(&[]);
-    }
-    input(properties)?;
-    // SAFETY: the addon promises `count` descriptors at `properties` (non-null, checked).
-    Ok(unsafe { std::slice::from_raw_parts(properties, count) })
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn napi_define_properties(
     env: napi_env,
@@ -303,11 +307,13 @@ pub unsafe extern "C" fn napi_define_properties(
     properties: *const napi_property_descriptor,
 ) -> napi_status {
     entry::js(env, "napi_define_properties", |cx| {
-        let props = descriptors(property_count, properties)?;
+        // SAFETY: Node-API: `properties` holds `property_count` descriptors.
+        let props = unsafe { pointers::array(properties, property_count) }?;
         // Unlike property access, Node does not box primitives here (recorded under node 20).
         let obj = cx.object(object)?;
         for p in props {
-            let key = descriptor_key(cx, p)?;
+            // SAFETY: Node-API: a descriptor's `utf8name` is null or NUL-terminated.
+            let key = unsafe { descriptor_key(cx, p) }?;
             let desc = to_descriptor(cx, p, None)?;
             if !cx.rt.define_own_property(obj, key.clone(), desc)? {
                 let name = cx.rt.to_string(&key.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
@@ -356,10 +362,10 @@ pub unsafe extern "C" fn napi_get_all_property_names(
     key_mode: i32,
     key_filter: i32,
     key_conversion: i32,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_get_all_property_names", |cx| {
-        out(result)?;
+        result.required()?;
         let obj = cx.to_object(object)?;
         if !(0..=1).contains(&key_mode) || !(0..=1).contains(&key_conversion) {
             return fail(status::INVALID_ARG);
@@ -370,9 +376,9 @@ pub unsafe extern "C" fn napi_get_all_property_names(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_property_names(env: napi_env, object: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_property_names(env: napi_env, object: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_get_property_names", |cx| {
-        out(result)?;
+        result.required()?;
         let obj = cx.to_object(object)?;
         let filter = keys::ENUMERABLE | keys::SKIP_SYMBOLS;
         let names = property_names(cx, obj, keys::INCLUDE_PROTOTYPES, filter, keys::NUMBERS_TO_STRINGS)?;
@@ -381,9 +387,9 @@ pub unsafe extern "C" fn napi_get_property_names(env: napi_env, object: napi_val
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_get_prototype", |cx| {
-        out(result)?;
+        result.required()?;
         let obj = cx.to_object(object)?;
         let proto = cx.rt.prototype_of(obj).map(Value::Object).unwrap_or(Value::Null);
         cx.ret(result, proto)
@@ -414,23 +420,21 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
     property_names: *const napi_value,
     property_values: *const napi_value,
     property_count: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "node_api_create_object_with_properties", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let proto = match cx.value(prototype_or_null)? {
             Value::Object(p) => Some(p),
             Value::Null => None,
             _ => return fail(status::INVALID_ARG),
         };
-        if property_count > 0 {
-            input(property_names)?;
-            input(property_values)?;
-        }
+        // SAFETY: Node-API: `property_names` holds `property_count` handles.
+        let names = unsafe { pointers::array(property_names, property_count) }?;
+        // SAFETY: Node-API: `property_values` holds `property_count` handles.
+        let values = unsafe { pointers::array(property_values, property_count) }?;
         let obj = cx.rt.heap.borrow_mut().new_object(ObjectClass::Plain, proto);
-        for i in 0..property_count {
-            // SAFETY: the addon promises `property_count` handles in each array (non-null).
-            let (k, v) = unsafe { (*property_names.add(i), *property_values.add(i)) };
+        for (&k, &v) in names.iter().zip(values) {
             let key = match cx.value(k)? {
                 n @ (Value::String(_) | Value::Symbol(_)) => cx.rt.to_property_key(&n)?,
                 _ => return fail(status::NAME_EXPECTED),
@@ -448,17 +452,17 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
                 },
             )?;
         }
-        *slot = cx.handle(Value::Object(obj));
+        slot.write(cx.handle(Value::Object(obj)));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, constructor: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, constructor: napi_value, result: Out<bool>) -> napi_status {
     entry::js(env, "napi_instanceof", |cx| {
         let v = cx.value(object)?;
-        let slot = out(result)?;
-        *slot = false;
+        let slot = result.required()?;
+        slot.write(false);
         let ctor = cx.to_object(constructor)?;
         if !cx.rt.is_callable(&Value::Object(ctor)) {
             cx.rt.throw(Value::Object(cx.rt.new_error(
@@ -468,7 +472,7 @@ pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, cons
             )));
             return fail(status::FUNCTION_EXPECTED);
         }
-        *slot = cx.rt.instance_of(&v, &Value::Object(ctor))?;
+        slot.write(cx.rt.instance_of(&v, &Value::Object(ctor))?);
         Ok(())
     })
 }
@@ -492,10 +496,10 @@ pub unsafe extern "C" fn napi_object_seal(env: napi_env, object: napi_value) -> 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, type_tag: *const napi_type_tag) -> napi_status {
+pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, type_tag: In<napi_type_tag>) -> napi_status {
     entry::js(env, "napi_type_tag_object", |cx| {
         let obj = cx.to_object(value)?;
-        let tag = input(type_tag)?;
+        let tag = type_tag.get()?;
         let mut heap = cx.rt.heap.borrow_mut();
         let o = heap.obj_mut(obj);
         if o.type_tag.is_some() {
@@ -510,14 +514,14 @@ pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, 
 pub unsafe extern "C" fn napi_check_object_type_tag(
     env: napi_env,
     value: napi_value,
-    type_tag: *const napi_type_tag,
-    result: *mut bool,
+    type_tag: In<napi_type_tag>,
+    result: Out<bool>,
 ) -> napi_status {
     entry::js(env, "napi_check_object_type_tag", |cx| {
         let obj = cx.to_object(value)?;
-        let tag = input(type_tag)?;
-        let slot = out(result)?;
-        *slot = cx.rt.heap.borrow().obj(obj).type_tag == Some((tag.lower, tag.upper));
+        let tag = type_tag.get()?;
+        let slot = result.required()?;
+        slot.write(cx.rt.heap.borrow().obj(obj).type_tag == Some((tag.lower, tag.upper)));
         Ok(())
     })
 }

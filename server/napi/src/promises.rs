@@ -2,20 +2,21 @@
 //! `napi_is_promise`. A deferred is a strong reference to its promise (so the promise lives
 //! until settled), freed when it is used.
 
-use super::entry::{self, fail, out, Cx, NapiResult};
+use super::entry::{self, fail, Cx, NapiResult};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::references::Reference;
 use napi_runtime::{ObjectId, Value};
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_promise(env: napi_env, deferred: *mut napi_deferred, promise: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_promise(env: napi_env, deferred: Out<napi_deferred>, promise: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_create_promise", |cx| {
-        let d = out(deferred)?;
-        let p = out(promise)?;
+        let d = deferred.required()?;
+        let p = promise.required()?;
         let id = cx.rt.new_promise();
         let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: Value::Object(id), count: 1, collected: false });
-        *d = r as napi_deferred;
-        *p = cx.handle(Value::Object(id));
+        d.write(r as napi_deferred);
+        p.write(cx.handle(Value::Object(id)));
         Ok(())
     })
 }
@@ -52,10 +53,10 @@ pub unsafe extern "C" fn napi_reject_deferred(env: napi_env, deferred: napi_defe
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_promise(env: napi_env, value: napi_value, is_promise: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_promise(env: napi_env, value: napi_value, is_promise: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_promise", |cx| {
         let v = cx.value(value)?;
-        *out(is_promise)? = cx.rt.is_promise(&v);
+        is_promise.write(cx.rt.is_promise(&v))?;
         Ok(())
     })
 }

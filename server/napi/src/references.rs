@@ -2,7 +2,9 @@
 
 use std::ffi::c_void;
 
-use super::entry::{self, fail, out, OrStatus};
+use super::callback::native_finalizer;
+use super::entry::{self, fail, OrStatus};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::object::Finalizer;
 use napi_runtime::references::Reference;
@@ -13,11 +15,11 @@ pub unsafe extern "C" fn napi_create_reference(
     env: napi_env,
     value: napi_value,
     initial_refcount: u32,
-    result: *mut napi_ref,
+    result: Out<napi_ref>,
 ) -> napi_status {
     entry::plain(env, "napi_create_reference", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         // Before Node-API 10 only objects, functions and symbols may be referenced.
         if !cx.env.at_least(10) && !matches!(v, Value::Object(_) | Value::Symbol(_)) {
             return fail(status::INVALID_ARG);
@@ -30,7 +32,7 @@ pub unsafe extern "C" fn napi_create_reference(
             collected: weak_primitive,
         };
         let id = cx.rt.refs.borrow_mut().create(reference);
-        *slot = id as napi_ref;
+        slot.write(id as napi_ref);
         Ok(())
     })
 }
@@ -44,20 +46,20 @@ pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_re
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, result: *mut u32) -> napi_status {
+pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, result: Out<u32>) -> napi_status {
     entry::plain(env, "napi_reference_ref", |cx| {
         let mut refs = cx.rt.refs.borrow_mut();
         let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
         r.count += 1;
-        if !result.is_null() {
-            *out(result)? = r.count;
+        if let Some(result) = result.optional() {
+            result.write(r.count);
         }
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref, result: *mut u32) -> napi_status {
+pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref, result: Out<u32>) -> napi_status {
     entry::plain(env, "napi_reference_unref", |cx| {
         let mut refs = cx.rt.refs.borrow_mut();
         let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
@@ -70,26 +72,26 @@ pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref
             r.value = Value::Undefined;
             r.collected = true;
         }
-        if !result.is_null() {
-            *out(result)? = r.count;
+        if let Some(result) = result.optional() {
+            result.write(r.count);
         }
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi_ref, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi_ref, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_get_reference_value", |cx| {
         if reference.is_null() {
             return fail(status::INVALID_ARG);
         }
-        let slot = out(result)?;
+        let slot = result.required()?;
         let v = cx.rt.refs.borrow().get(reference as usize).map(|r| (!r.collected).then(|| r.value.clone()));
         // A weak reference whose object was collected answers an empty (NULL) result.
-        *slot = match v.or_status(status::INVALID_ARG)? {
+        slot.write(match v.or_status(status::INVALID_ARG)? {
             Some(v) => cx.handle(v),
             None => std::ptr::null_mut(),
-        };
+        });
         Ok(())
     })
 }
@@ -102,17 +104,17 @@ pub unsafe extern "C" fn napi_set_instance_data(
     finalize_hint: *mut c_void,
 ) -> napi_status {
     entry::plain(env, "napi_set_instance_data", |cx| {
-        let f = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
+        let f = finalize_cb.map(|cb| Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize });
         cx.env.instance_data.set(Some((data as usize, f)));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_instance_data(env: napi_env, data: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_get_instance_data(env: napi_env, data: Out<*mut c_void>) -> napi_status {
     entry::plain(env, "napi_get_instance_data", |cx| {
-        let slot = out(data)?;
-        *slot = cx.env.instance_data.get().map_or(std::ptr::null_mut(), |(d, _)| d as *mut c_void);
+        let slot = data.required()?;
+        slot.write(cx.env.instance_data.get().map_or(std::ptr::null_mut(), |(d, _)| d as *mut c_void));
         Ok(())
     })
 }

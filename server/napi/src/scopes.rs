@@ -1,6 +1,7 @@
 //! Handle scopes, escapable ones included.
 
-use super::entry::{self, fail, out};
+use super::entry::{self, fail};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::handles::ScopeError;
 
@@ -12,10 +13,10 @@ fn scope_fail(e: ScopeError) -> entry::Fail {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_open_handle_scope(env: napi_env, result: *mut napi_handle_scope) -> napi_status {
+pub unsafe extern "C" fn napi_open_handle_scope(env: napi_env, result: Out<napi_handle_scope>) -> napi_status {
     entry::plain(env, "napi_open_handle_scope", |cx| {
-        let slot = out(result)?;
-        *slot = cx.rt.handles.borrow_mut().open(false) as napi_handle_scope;
+        let slot = result.required()?;
+        slot.write(cx.rt.handles.borrow_mut().open(false) as napi_handle_scope);
         Ok(())
     })
 }
@@ -31,10 +32,10 @@ pub unsafe extern "C" fn napi_close_handle_scope(env: napi_env, scope: napi_hand
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_open_escapable_handle_scope(env: napi_env, result: *mut napi_escapable_handle_scope) -> napi_status {
+pub unsafe extern "C" fn napi_open_escapable_handle_scope(env: napi_env, result: Out<napi_escapable_handle_scope>) -> napi_status {
     entry::plain(env, "napi_open_escapable_handle_scope", |cx| {
-        let slot = out(result)?;
-        *slot = cx.rt.handles.borrow_mut().open(true) as napi_escapable_handle_scope;
+        let slot = result.required()?;
+        slot.write(cx.rt.handles.borrow_mut().open(true) as napi_escapable_handle_scope);
         Ok(())
     })
 }
@@ -54,16 +55,16 @@ pub unsafe extern "C" fn napi_escape_handle(
     env: napi_env,
     scope: napi_escapable_handle_scope,
     escapee: napi_value,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::plain(env, "napi_escape_handle", |cx| {
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }
         let v = cx.value(escapee)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let handle = cx.rt.handles.borrow_mut().escape(scope as usize, v).map_err(scope_fail)?;
-        *slot = handle as napi_value;
+        slot.write(handle as napi_value);
         Ok(())
     })
 }

@@ -5,7 +5,8 @@
 use std::ffi::c_void;
 
 use super::buffers::MAX_BUFFER_LENGTH;
-use super::entry::{self, fail, out, NapiResult};
+use super::entry::{self, fail, NapiResult};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::object::ArrayBufferData;
 use napi_runtime::Value;
@@ -33,20 +34,20 @@ unsafe extern "C" fn run_noenv(_env: napi_env, data: *mut c_void, hint: *mut c_v
 pub unsafe extern "C" fn node_api_create_sharedarraybuffer(
     env: napi_env,
     byte_length: usize,
-    data: *mut *mut c_void,
-    result: *mut napi_value,
+    data: Out<*mut c_void>,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "node_api_create_sharedarraybuffer", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         if byte_length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
         }
         let memory = cx.rt.new_backing(byte_length, None)?;
         let sab = cx.rt.new_arraybuffer(ArrayBufferData { shared: true, ..memory });
-        if !data.is_null() {
-            *out(data)? = cx.arraybuffer_memory(sab).expect("just made").0 as *mut c_void;
+        if let Some(data) = data.optional() {
+            data.write(cx.arraybuffer_memory(sab).expect("just made").0 as *mut c_void);
         }
-        *slot = cx.handle(Value::Object(sab));
+        slot.write(cx.handle(Value::Object(sab)));
         Ok(())
     })
 }
@@ -58,11 +59,11 @@ pub unsafe extern "C" fn node_api_create_external_sharedarraybuffer(
     byte_length: usize,
     finalize_cb: NoEnvFinalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "node_api_create_external_sharedarraybuffer", |cx| -> NapiResult<()> {
         // Checked before adopting anything: on failure the finalizer must not run.
-        let slot = out(result)?;
+        let slot = result.required()?;
         if external_data.is_null() && byte_length > 0 {
             return fail(status::INVALID_ARG);
         }
@@ -71,16 +72,16 @@ pub unsafe extern "C" fn node_api_create_external_sharedarraybuffer(
             None => (None, std::ptr::null_mut()),
         };
         let sab = cx.external_arraybuffer(external_data, byte_length, finalize, hint, true);
-        *slot = cx.handle(Value::Object(sab));
+        slot.write(cx.handle(Value::Object(sab)));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn node_api_is_sharedarraybuffer(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn node_api_is_sharedarraybuffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "node_api_is_sharedarraybuffer", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = cx.is_arraybuffer(&v, true);
+        result.write(cx.is_arraybuffer(&v, true))?;
         Ok(())
     })
 }

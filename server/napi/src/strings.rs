@@ -4,7 +4,9 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void};
 
-use super::entry::{self, fail, out, Cx, NapiResult};
+use super::callback::native_finalizer;
+use super::entry::{self, fail, Cx, NapiResult};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::object::Finalization;
 use napi_runtime::recent::{self, Recent};
@@ -13,9 +15,15 @@ use napi_runtime::{JsString, Value};
 /// `NAPI_AUTO_LENGTH`.
 const AUTO_LENGTH: usize = usize::MAX;
 
-/// The bytes of a C string argument: `length` bytes, or up to the NUL for `NAPI_AUTO_LENGTH`.
-/// Node accepts a null pointer only with length 0, and lengths up to `INT_MAX`.
-fn c_units<T: Copy + Default + PartialEq>(ptr: *const T, length: usize) -> NapiResult<&'static [T]> {
+/// The units of a string argument: `length` of them, or up to the terminating zero for
+/// `NAPI_AUTO_LENGTH`. Node accepts a null pointer only with length 0, and lengths up to
+/// `INT_MAX`.
+///
+/// # Safety
+/// Unless `length` is 0, `ptr` is null, or valid for reads of `length` units, or (for
+/// `NAPI_AUTO_LENGTH`) of units up to and including a zero, unchanged for all of `'a`: what
+/// Node-API asks of a string and its length.
+unsafe fn c_units<'a, T: Copy + Default + PartialEq>(ptr: *const T, length: usize) -> NapiResult<&'a [T]> {
     if length == 0 {
         return Ok(&[]);
     }
@@ -24,7 +32,8 @@ fn c_units<T: Copy + Default + PartialEq>(ptr: *const T, length: usize) -> NapiR
     }
     let len = if length == AUTO_LENGTH {
         let mut n = 0;
-        // SAFETY: with NAPI_AUTO_LENGTH the addon promises a terminated string.
+        // SAFETY: with NAPI_AUTO_LENGTH the string is terminated (the caller's promise), and
+        // no unit past the terminator is read.
         while unsafe { *ptr.add(n) } != T::default() {
             n += 1;
         }
@@ -32,12 +41,36 @@ fn c_units<T: Copy + Default + PartialEq>(ptr: *const T, length: usize) -> NapiR
     } else {
         length
     };
-    // SAFETY: the addon promises `len` readable units at `ptr` (non-null, checked above).
+    // SAFETY: `len` units at `ptr` (non-null, checked above) are readable for `'a` (the
+    // caller's promise; the terminator's position for NAPI_AUTO_LENGTH).
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
-pub fn read_utf8(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
-    Ok(JsString::from_utf8_lossy(c_units(ptr as *const u8, length)?))
+/// A UTF-8 string argument (invalid sequences replaced, as V8 does).
+///
+/// # Safety
+/// `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH` (see `c_units`).
+pub unsafe fn read_utf8(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
+    // SAFETY: the caller's promise, passed on.
+    Ok(JsString::from_utf8_lossy(unsafe { c_units(ptr as *const u8, length) }?))
+}
+
+/// A Latin-1 string argument.
+///
+/// # Safety
+/// `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH` (see `c_units`).
+unsafe fn read_latin1(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
+    // SAFETY: the caller's promise, passed on.
+    Ok(JsString::from_latin1(unsafe { c_units(ptr as *const u8, length) }?))
+}
+
+/// A UTF-16 string argument.
+///
+/// # Safety
+/// As for [`c_units`]: `ptr` holds `length` units, or is zero-terminated for `NAPI_AUTO_LENGTH`.
+unsafe fn read_utf16(ptr: *const u16, length: usize) -> NapiResult<JsString> {
+    // SAFETY: the caller's promise, passed on.
+    Ok(JsString::from_utf16(unsafe { c_units(ptr, length) }?))
 }
 
 thread_local! {
@@ -47,15 +80,19 @@ thread_local! {
 /// `read_utf8` for a property name, reused when recently read: an addon names the same
 /// properties again and again (the fields of every object it makes), as V8 internalizes them.
 /// The cache holds plain strings, which no runtime owns, so runtimes sharing a thread share it.
-pub fn read_name(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
-    let bytes = c_units(ptr as *const u8, length)?;
+///
+/// # Safety
+/// `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH` (see `c_units`).
+pub unsafe fn read_name(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
+    // SAFETY: the caller's promise, passed on.
+    let bytes = unsafe { c_units(ptr as *const u8, length) }?;
     if bytes.len() > recent::LONGEST {
         return Ok(JsString::from_utf8_lossy(bytes));
     }
     Ok(NAMES.with(|names| names.borrow_mut().get_or_make(bytes, || JsString::from_utf8_lossy(bytes)).clone()))
 }
 
-fn create(env: napi_env, name: &'static str, result: *mut napi_value, make: impl FnOnce() -> NapiResult<JsString>) -> napi_status {
+fn create(env: napi_env, name: &'static str, result: Out<napi_value>, make: impl FnOnce() -> NapiResult<JsString>) -> napi_status {
     entry::plain(env, name, |cx| {
         let s = make()?;
         cx.ret(result, Value::String(s))
@@ -63,8 +100,9 @@ fn create(env: napi_env, name: &'static str, result: *mut napi_value, make: impl
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_string_utf8(env: napi_env, str: *const c_char, length: usize, result: *mut napi_value) -> napi_status {
-    create(env, "napi_create_string_utf8", result, || read_utf8(str, length))
+pub unsafe extern "C" fn napi_create_string_utf8(env: napi_env, str: *const c_char, length: usize, result: Out<napi_value>) -> napi_status {
+    // SAFETY: Node-API: `str` holds `length` bytes, or is NUL-terminated for NAPI_AUTO_LENGTH.
+    create(env, "napi_create_string_utf8", result, || unsafe { read_utf8(str, length) })
 }
 
 #[no_mangle]
@@ -72,14 +110,16 @@ pub unsafe extern "C" fn napi_create_string_latin1(
     env: napi_env,
     str: *const c_char,
     length: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
-    create(env, "napi_create_string_latin1", result, || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)))
+    // SAFETY: Node-API: `str` holds `length` bytes, or is zero-terminated for NAPI_AUTO_LENGTH.
+    create(env, "napi_create_string_latin1", result, || unsafe { read_latin1(str, length) })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_string_utf16(env: napi_env, str: *const u16, length: usize, result: *mut napi_value) -> napi_status {
-    create(env, "napi_create_string_utf16", result, || Ok(JsString::from_utf16(c_units(str, length)?)))
+pub unsafe extern "C" fn napi_create_string_utf16(env: napi_env, str: *const u16, length: usize, result: Out<napi_value>) -> napi_status {
+    // SAFETY: Node-API: `str` holds `length` UTF-16 units, or is zero-terminated for NAPI_AUTO_LENGTH.
+    create(env, "napi_create_string_utf16", result, || unsafe { read_utf16(str, length) })
 }
 
 #[no_mangle]
@@ -87,9 +127,10 @@ pub unsafe extern "C" fn node_api_create_property_key_utf8(
     env: napi_env,
     str: *const c_char,
     length: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
-    create(env, "node_api_create_property_key_utf8", result, || read_name(str, length))
+    // SAFETY: Node-API: `str` holds `length` bytes, or is NUL-terminated for NAPI_AUTO_LENGTH.
+    create(env, "node_api_create_property_key_utf8", result, || unsafe { read_name(str, length) })
 }
 
 #[no_mangle]
@@ -97,9 +138,10 @@ pub unsafe extern "C" fn node_api_create_property_key_latin1(
     env: napi_env,
     str: *const c_char,
     length: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
-    create(env, "node_api_create_property_key_latin1", result, || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)))
+    // SAFETY: Node-API: `str` holds `length` bytes, or is zero-terminated for NAPI_AUTO_LENGTH.
+    create(env, "node_api_create_property_key_latin1", result, || unsafe { read_latin1(str, length) })
 }
 
 #[no_mangle]
@@ -107,9 +149,10 @@ pub unsafe extern "C" fn node_api_create_property_key_utf16(
     env: napi_env,
     str: *const u16,
     length: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
-    create(env, "node_api_create_property_key_utf16", result, || Ok(JsString::from_utf16(c_units(str, length)?)))
+    // SAFETY: Node-API: `str` holds `length` UTF-16 units, or is zero-terminated for NAPI_AUTO_LENGTH.
+    create(env, "node_api_create_property_key_utf16", result, || unsafe { read_utf16(str, length) })
 }
 
 /// External strings: the host copies the text (its strings are values, not heap objects), but
@@ -119,19 +162,20 @@ pub unsafe extern "C" fn node_api_create_property_key_utf16(
 fn create_external(
     env: napi_env,
     name: &'static str,
-    result: *mut napi_value,
-    copied: *mut bool,
+    result: Out<napi_value>,
+    copied: Out<bool>,
     finalize: (napi_finalize, *mut c_void, *mut c_void),
     make: impl FnOnce() -> NapiResult<JsString>,
 ) -> napi_status {
     entry::plain(env, name, |cx| {
         let s = make()?;
         cx.ret(result, Value::String(s))?;
-        if !copied.is_null() {
-            *out(copied)? = false;
+        if let Some(copied) = copied.optional() {
+            copied.write(false);
         }
         if let (Some(cb), data, hint) = finalize {
-            let f = Finalization { env: cx.env.id, cb: cb as usize, data: data as usize, hint: hint as usize, seq: cx.rt.next_seq() };
+            let f =
+                Finalization { env: cx.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq: cx.rt.next_seq() };
             cx.rt.post_finalizers.borrow_mut().push(f);
         }
         Ok(())
@@ -145,8 +189,8 @@ pub unsafe extern "C" fn node_api_create_external_string_latin1(
     length: usize,
     finalize_callback: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_value,
-    copied: *mut bool,
+    result: Out<napi_value>,
+    copied: Out<bool>,
 ) -> napi_status {
     create_external(
         env,
@@ -154,7 +198,9 @@ pub unsafe extern "C" fn node_api_create_external_string_latin1(
         result,
         copied,
         (finalize_callback, str as *mut c_void, finalize_hint),
-        || Ok(JsString::from_latin1(c_units(str as *const u8, length)?)),
+        // SAFETY: Node-API: `str` holds `length` bytes, or is zero-terminated for
+        // NAPI_AUTO_LENGTH.
+        || unsafe { read_latin1(str as *const c_char, length) },
     )
 }
 
@@ -165,8 +211,8 @@ pub unsafe extern "C" fn node_api_create_external_string_utf16(
     length: usize,
     finalize_callback: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_value,
-    copied: *mut bool,
+    result: Out<napi_value>,
+    copied: Out<bool>,
 ) -> napi_status {
     create_external(
         env,
@@ -174,7 +220,9 @@ pub unsafe extern "C" fn node_api_create_external_string_utf16(
         result,
         copied,
         (finalize_callback, str as *mut c_void, finalize_hint),
-        || Ok(JsString::from_utf16(c_units(str, length)?)),
+        // SAFETY: Node-API: `str` holds `length` UTF-16 units, or is zero-terminated for
+        // NAPI_AUTO_LENGTH.
+        || unsafe { read_utf16(str, length) },
     )
 }
 
@@ -190,13 +238,18 @@ fn string(cx: &Cx, value: napi_value) -> NapiResult<JsString> {
 /// report how many were written. `encode` writes into the buffer itself and answers how many
 /// units it wrote: strings are read on most calls into an addon, and a copy of the text made
 /// first, then cut, then copied again cost two allocations each time (D50).
-fn get_string<T: Copy + Default>(
+///
+/// # Safety
+/// `buf` is null or valid for writes of `bufsize` units while the call lasts, memory of the
+/// addon's own: what Node-API asks of a buffer and its size.
+#[expect(clippy::too_many_arguments, reason = "the getters' C arguments, passed on, and how each one encodes")]
+unsafe fn get_string<T: Copy + Default>(
     env: napi_env,
     name: &'static str,
     value: napi_value,
     buf: *mut T,
     bufsize: usize,
-    result: *mut usize,
+    result: Out<usize>,
     encode: impl FnOnce(&JsString, &mut [T]) -> usize,
     full_length: impl FnOnce(&JsString) -> usize,
 ) -> napi_status {
@@ -204,15 +257,15 @@ fn get_string<T: Copy + Default>(
         cx.value(value)?;
         let s = string(cx, value)?;
         if buf.is_null() {
-            *out(result)? = full_length(&s);
+            result.write(full_length(&s))?;
             return Ok(());
         }
         let written = if bufsize == 0 {
             0
         } else {
-            // SAFETY: the addon promises `bufsize` writable units at `buf` (non-null, checked),
-            // memory of its own that no value of ours overlaps; at most `bufsize - 1` are
-            // written through the slice, then the terminator after them.
+            // SAFETY: `bufsize` units at `buf` (non-null, checked) are writable (the caller's
+            // promise), memory of the addon's own that no value of ours overlaps; at most
+            // `bufsize - 1` are written through the slice, then the terminator after them.
             unsafe {
                 let units = std::slice::from_raw_parts_mut(buf, bufsize - 1);
                 let written = encode(&s, units);
@@ -220,8 +273,8 @@ fn get_string<T: Copy + Default>(
                 written
             }
         };
-        if !result.is_null() {
-            *out(result)? = written;
+        if let Some(result) = result.optional() {
+            result.write(written);
         }
         Ok(())
     })
@@ -268,9 +321,10 @@ pub unsafe extern "C" fn napi_get_value_string_utf8(
     value: napi_value,
     buf: *mut c_char,
     bufsize: usize,
-    result: *mut usize,
+    result: Out<usize>,
 ) -> napi_status {
-    get_string(env, "napi_get_value_string_utf8", value, buf as *mut u8, bufsize, result, write_utf8_prefix, JsString::len_utf8)
+    // SAFETY: Node-API: `buf` is null or has room for `bufsize` bytes.
+    unsafe { get_string(env, "napi_get_value_string_utf8", value, buf as *mut u8, bufsize, result, write_utf8_prefix, JsString::len_utf8) }
 }
 
 #[no_mangle]
@@ -279,19 +333,12 @@ pub unsafe extern "C" fn napi_get_value_string_latin1(
     value: napi_value,
     buf: *mut c_char,
     bufsize: usize,
-    result: *mut usize,
+    result: Out<usize>,
 ) -> napi_status {
     // V8's WriteOneByte keeps the low byte of each UTF-16 unit.
-    get_string(
-        env,
-        "napi_get_value_string_latin1",
-        value,
-        buf as *mut u8,
-        bufsize,
-        result,
-        |s, out| write_utf16_prefix(s, out, |u| u as u8),
-        JsString::len_utf16,
-    )
+    let encode = |s: &JsString, out: &mut [u8]| write_utf16_prefix(s, out, |u| u as u8);
+    // SAFETY: Node-API: `buf` is null or has room for `bufsize` bytes.
+    unsafe { get_string(env, "napi_get_value_string_latin1", value, buf as *mut u8, bufsize, result, encode, JsString::len_utf16) }
 }
 
 #[no_mangle]
@@ -300,16 +347,9 @@ pub unsafe extern "C" fn napi_get_value_string_utf16(
     value: napi_value,
     buf: *mut u16,
     bufsize: usize,
-    result: *mut usize,
+    result: Out<usize>,
 ) -> napi_status {
-    get_string(
-        env,
-        "napi_get_value_string_utf16",
-        value,
-        buf,
-        bufsize,
-        result,
-        |s, out| write_utf16_prefix(s, out, |u| u),
-        JsString::len_utf16,
-    )
+    let encode = |s: &JsString, out: &mut [u16]| write_utf16_prefix(s, out, |u| u);
+    // SAFETY: Node-API: `buf` is null or has room for `bufsize` UTF-16 units.
+    unsafe { get_string(env, "napi_get_value_string_utf16", value, buf, bufsize, result, encode, JsString::len_utf16) }
 }

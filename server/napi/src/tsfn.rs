@@ -11,8 +11,9 @@ use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::callback::call_into_module;
-use super::entry::{self, fail, out};
+use super::callback::{call_into_module, FinalizeFn};
+use super::entry::{self, fail};
+use super::pointers::Out;
 use super::types::*;
 use napi_runtime::events::EventQueue;
 use napi_runtime::references::Reference;
@@ -60,7 +61,8 @@ struct Tsfn {
     max_queue_size: usize,
     context: usize,
     call_js_cb: Option<CallJs>,
-    finalize: Option<(usize, usize)>,
+    /// `thread_finalize_cb` and its data.
+    finalize: Option<(FinalizeFn, usize)>,
     /// A strong reference to the JS function (0 when created without one); JS thread only.
     func_ref: usize,
     inner: Mutex<Inner>,
@@ -252,11 +254,9 @@ impl Tsfn {
         if self.func_ref != 0 {
             rt.refs.borrow_mut().delete(self.func_ref);
         }
-        if let Some((cb, data)) = self.finalize {
-            // SAFETY: the addon's napi_finalize, called with its finalize data and context.
-            let f: unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void) = unsafe { std::mem::transmute(cb) };
+        if let Some((f, data)) = self.finalize {
             let result = call_into_module(rt, self.env, |env| {
-                // SAFETY: as above.
+                // SAFETY: the addon's napi_finalize, called with its finalize data and context.
                 unsafe { f(env, data as *mut c_void, self.context as *mut c_void) };
                 std::ptr::null_mut()
             });
@@ -318,14 +318,14 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
     thread_finalize_cb: napi_finalize,
     context: *mut c_void,
     call_js_cb: napi_threadsafe_function_call_js,
-    result: *mut napi_threadsafe_function,
+    result: Out<napi_threadsafe_function>,
 ) -> napi_status {
     entry::plain(env, "napi_create_threadsafe_function", |cx| {
         cx.value(async_resource_name)?;
         if initial_thread_count == 0 {
             return fail(status::INVALID_ARG);
         }
-        out(result)?;
+        let slot = result.required()?;
         let function = if func.is_null() {
             if call_js_cb.is_none() {
                 return fail(status::INVALID_ARG);
@@ -352,7 +352,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
             max_queue_size,
             context: context as usize,
             call_js_cb,
-            finalize: thread_finalize_cb.map(|f| (f as usize, thread_finalize_data as usize)),
+            finalize: thread_finalize_cb.map(|f| (f, thread_finalize_data as usize)),
             func_ref,
             inner: Mutex::new(Inner {
                 state: State::Open,
@@ -367,7 +367,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
         cx.rt.events.hold();
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         lock(&TSFNS).get_or_insert_with(HashMap::new).insert(id, tsfn);
-        *out(result)? = id as napi_threadsafe_function;
+        slot.write(id as napi_threadsafe_function);
         Ok(())
     })
 }
@@ -398,13 +398,10 @@ pub unsafe extern "C" fn napi_release_threadsafe_function(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_threadsafe_function_context(func: napi_threadsafe_function, result: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_get_threadsafe_function_context(func: napi_threadsafe_function, result: Out<*mut c_void>) -> napi_status {
     let Some(t) = lookup(func) else { return status::INVALID_ARG };
-    if result.is_null() {
-        return status::INVALID_ARG;
-    }
-    // SAFETY: a non-null out-pointer, valid per the API contract.
-    unsafe { *result = t.context as *mut c_void };
+    let Some(result) = result.optional() else { return status::INVALID_ARG };
+    result.write(t.context as *mut c_void);
     status::OK
 }
 

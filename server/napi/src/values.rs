@@ -3,7 +3,9 @@
 use std::ffi::{c_char, c_void};
 use std::rc::Rc;
 
-use super::entry::{self, fail, input, out, Cx, NapiResult, OrStatus};
+use super::callback::native_finalizer;
+use super::entry::{self, fail, Cx, NapiResult, OrStatus};
+use super::pointers::{self, Out};
 use super::strings::read_utf8;
 use super::types::*;
 use napi_runtime::bigint::BigInt;
@@ -12,52 +14,52 @@ use napi_runtime::object::{Finalizer, ObjectClass};
 use napi_runtime::{Type, Value};
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_undefined(env: napi_env, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_get_undefined", |cx| cx.ret_with(result, || Value::Undefined))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_null(env: napi_env, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_null(env: napi_env, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_get_null", |cx| cx.ret_with(result, || Value::Null))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_global(env: napi_env, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_global(env: napi_env, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_get_global", |cx| cx.ret(result, Value::Object(cx.rt.realm.global)))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_get_boolean(env: napi_env, value: bool, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_get_boolean", |cx| cx.ret_with(result, || Value::Bool(value)))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_int32(env: napi_env, value: i32, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_int32(env: napi_env, value: i32, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_int32", |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_uint32(env: napi_env, value: u32, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_uint32(env: napi_env, value: u32, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_uint32", |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_int64(env: napi_env, value: i64, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_int64(env: napi_env, value: i64, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_int64", |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_double(env: napi_env, value: f64, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_double", |cx| cx.ret_with(result, || Value::Number(value)))
 }
 
 /// The number getters: Node checks the value, then the out-pointer, then the type.
-fn get_number<T>(env: napi_env, name: &'static str, value: napi_value, result: *mut T, convert: fn(f64) -> T) -> napi_status {
+fn get_number<T>(env: napi_env, name: &'static str, value: napi_value, result: Out<T>, convert: fn(f64) -> T) -> napi_status {
     entry::plain(env, name, |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         match v {
-            Value::Number(n) => *slot = convert(n),
+            Value::Number(n) => slot.write(convert(n)),
             _ => return fail(status::NUMBER_EXPECTED),
         }
         Ok(())
@@ -65,17 +67,17 @@ fn get_number<T>(env: napi_env, name: &'static str, value: napi_value, result: *
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_double(env: napi_env, value: napi_value, result: Out<f64>) -> napi_status {
     get_number(env, "napi_get_value_double", value, result, |n| n)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_int32(env: napi_env, value: napi_value, result: *mut i32) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_int32(env: napi_env, value: napi_value, result: Out<i32>) -> napi_status {
     get_number(env, "napi_get_value_int32", value, result, to_int32)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_uint32(env: napi_env, value: napi_value, result: *mut u32) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_uint32(env: napi_env, value: napi_value, result: Out<u32>) -> napi_status {
     get_number(env, "napi_get_value_uint32", value, result, to_uint32)
 }
 
@@ -90,26 +92,26 @@ fn to_int64(n: f64) -> i64 {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_int64(env: napi_env, value: napi_value, result: *mut i64) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_int64(env: napi_env, value: napi_value, result: Out<i64>) -> napi_status {
     get_number(env, "napi_get_value_int64", value, result, to_int64)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_bool(env: napi_env, value: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_bool(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_get_value_bool", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let Value::Bool(b) = v else { return fail(status::BOOLEAN_EXPECTED) };
-        *slot = b;
+        slot.write(b);
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_typeof(env: napi_env, value: napi_value, result: *mut i32) -> napi_status {
+pub unsafe extern "C" fn napi_typeof(env: napi_env, value: napi_value, result: Out<i32>) -> napi_status {
     entry::plain(env, "napi_typeof", |cx| {
         let v = cx.value(value)?;
-        *out(result)? = match cx.rt.type_of(&v) {
+        result.write(match cx.rt.type_of(&v) {
             Type::Undefined => valuetype::UNDEFINED,
             Type::Null => valuetype::NULL,
             Type::Boolean => valuetype::BOOLEAN,
@@ -120,16 +122,16 @@ pub unsafe extern "C" fn napi_typeof(env: napi_env, value: napi_value, result: *
             Type::Function => valuetype::FUNCTION,
             Type::External => valuetype::EXTERNAL,
             Type::BigInt => valuetype::BIGINT,
-        };
+        })?;
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_strict_equals(env: napi_env, lhs: napi_value, rhs: napi_value, result: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_strict_equals(env: napi_env, lhs: napi_value, rhs: napi_value, result: Out<bool>) -> napi_status {
     entry::js(env, "napi_strict_equals", |cx| {
         let (a, b) = (cx.value(lhs)?, cx.value(rhs)?);
-        *out(result)? = cx.rt.strict_equals(&a, &b);
+        result.write(cx.rt.strict_equals(&a, &b))?;
         Ok(())
     })
 }
@@ -144,56 +146,56 @@ fn coerce(cx: &Cx, expected: napi_status, r: Result<Value, napi_runtime::Thrown>
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_coerce_to_bool(env: napi_env, value: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_coerce_to_bool(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_coerce_to_bool", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
-        *slot = cx.handle(Value::Bool(cx.rt.to_boolean(&v)));
+        let slot = result.required()?;
+        slot.write(cx.handle(Value::Bool(cx.rt.to_boolean(&v))));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_coerce_to_number(env: napi_env, value: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_coerce_to_number(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_coerce_to_number", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let n = coerce(cx, status::NUMBER_EXPECTED, cx.rt.to_number(&v).map(Value::Number))?;
-        *slot = cx.handle(n);
+        slot.write(cx.handle(n));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_coerce_to_string(env: napi_env, value: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_coerce_to_string(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_coerce_to_string", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let s = coerce(cx, status::STRING_EXPECTED, cx.rt.to_string(&v).map(Value::String))?;
-        *slot = cx.handle(s);
+        slot.write(cx.handle(s));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_coerce_to_object(env: napi_env, value: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_coerce_to_object(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_coerce_to_object", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let o = match cx.rt.to_object(&v) {
             Some(id) => Ok(Value::Object(id)),
             None => Err(cx.rt.type_error("Cannot convert undefined or null to object".into())),
         };
         let o = coerce(cx, status::OBJECT_EXPECTED, o)?;
-        *slot = cx.handle(o);
+        slot.write(cx.handle(o));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_symbol(env: napi_env, description: napi_value, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_symbol(env: napi_env, description: napi_value, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_symbol", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let desc = if description.is_null() {
             None
         } else {
@@ -202,7 +204,7 @@ pub unsafe extern "C" fn napi_create_symbol(env: napi_env, description: napi_val
                 _ => return fail(status::STRING_EXPECTED),
             }
         };
-        *slot = cx.handle(Value::Symbol(cx.rt.new_symbol(desc)));
+        slot.write(cx.handle(Value::Symbol(cx.rt.new_symbol(desc))));
         Ok(())
     })
 }
@@ -212,21 +214,23 @@ pub unsafe extern "C" fn node_api_symbol_for(
     env: napi_env,
     utf8description: *const c_char,
     length: usize,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::plain(env, "node_api_symbol_for", |cx| {
-        let key = read_utf8(utf8description, length)?;
+        // SAFETY: Node-API: `utf8description` holds `length` bytes, or is NUL-terminated when
+        // `length` is NAPI_AUTO_LENGTH.
+        let key = unsafe { read_utf8(utf8description, length) }?;
         cx.ret(result, Value::Symbol(cx.rt.symbol_for(key)))
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_bigint_int64(env: napi_env, value: i64, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_bigint_int64(env: napi_env, value: i64, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_bigint_int64", |cx| cx.ret(result, Value::BigInt(Rc::new(BigInt::from_i64(value)))))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_bigint_uint64(env: napi_env, value: u64, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_bigint_uint64(env: napi_env, value: u64, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_bigint_uint64", |cx| cx.ret(result, Value::BigInt(Rc::new(BigInt::from_u64(value)))))
 }
 
@@ -239,20 +243,22 @@ pub unsafe extern "C" fn napi_create_bigint_words(
     sign_bit: i32,
     word_count: usize,
     words: *const u64,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_create_bigint_words", |cx| {
-        input(words)?;
-        let slot = out(result)?;
+        if words.is_null() {
+            return fail(status::INVALID_ARG);
+        }
+        let slot = result.required()?;
         if word_count > i32::MAX as usize {
             return fail(status::INVALID_ARG);
         }
         if word_count > MAX_BIGINT_WORDS {
             return Err(cx.rt.range_error("Maximum BigInt size exceeded".into()).into());
         }
-        // SAFETY: the addon promises `words` holds `word_count` words (checked non-null above).
-        let ws = unsafe { std::slice::from_raw_parts(words, word_count) }.to_vec();
-        *slot = cx.handle(Value::BigInt(Rc::new(BigInt::new(sign_bit != 0, ws))));
+        // SAFETY: Node-API: `words` holds `word_count` words.
+        let ws = unsafe { pointers::array(words, word_count) }?.to_vec();
+        slot.write(cx.handle(Value::BigInt(Rc::new(BigInt::new(sign_bit != 0, ws)))));
         Ok(())
     })
 }
@@ -268,13 +274,15 @@ fn bigint(cx: &Cx, value: napi_value) -> NapiResult<Rc<BigInt>> {
 pub unsafe extern "C" fn napi_get_value_bigint_int64(
     env: napi_env,
     value: napi_value,
-    result: *mut i64,
-    lossless: *mut bool,
+    result: Out<i64>,
+    lossless: Out<bool>,
 ) -> napi_status {
     entry::plain(env, "napi_get_value_bigint_int64", |cx| {
         cx.value(value)?;
-        let (r, l) = (out(result)?, out(lossless)?);
-        (*r, *l) = bigint(cx, value)?.to_i64();
+        let (result, lossless) = (result.required()?, lossless.required()?);
+        let (n, exact) = bigint(cx, value)?.to_i64();
+        result.write(n);
+        lossless.write(exact);
         Ok(())
     })
 }
@@ -283,13 +291,15 @@ pub unsafe extern "C" fn napi_get_value_bigint_int64(
 pub unsafe extern "C" fn napi_get_value_bigint_uint64(
     env: napi_env,
     value: napi_value,
-    result: *mut u64,
-    lossless: *mut bool,
+    result: Out<u64>,
+    lossless: Out<bool>,
 ) -> napi_status {
     entry::plain(env, "napi_get_value_bigint_uint64", |cx| {
         cx.value(value)?;
-        let (r, l) = (out(result)?, out(lossless)?);
-        (*r, *l) = bigint(cx, value)?.to_u64();
+        let (result, lossless) = (result.required()?, lossless.required()?);
+        let (n, exact) = bigint(cx, value)?.to_u64();
+        result.write(n);
+        lossless.write(exact);
         Ok(())
     })
 }
@@ -298,25 +308,31 @@ pub unsafe extern "C" fn napi_get_value_bigint_uint64(
 pub unsafe extern "C" fn napi_get_value_bigint_words(
     env: napi_env,
     value: napi_value,
-    sign_bit: *mut i32,
-    word_count: *mut usize,
+    sign_bit: Out<i32>,
+    word_count: Out<usize>,
     words: *mut u64,
 ) -> napi_status {
     entry::plain(env, "napi_get_value_bigint_words", |cx| {
         cx.value(value)?;
-        let count = out(word_count)?;
+        let count = word_count.required()?;
         let b = bigint(cx, value)?;
         if sign_bit.is_null() && words.is_null() {
-            *count = b.words.len();
+            count.write(b.words.len());
             return Ok(());
         }
-        let sign = out(sign_bit)?;
-        out(words)?;
-        let n = (*count).min(b.words.len());
-        // SAFETY: the addon promises room for `*word_count` words; we write at most that many.
+        let sign = sign_bit.required()?;
+        if words.is_null() {
+            return fail(status::INVALID_ARG);
+        }
+        // SAFETY: with `words` given, Node-API makes `word_count` in-out: the addon set it to
+        // the room at `words`.
+        let room = unsafe { word_count.read() }?;
+        let n = room.min(b.words.len());
+        // SAFETY: Node-API: `words` (non-null) has room for `room` words, the addon's memory; at
+        // most that many are written.
         unsafe { std::ptr::copy_nonoverlapping(b.words.as_ptr(), words, n) };
-        *sign = b.negative as i32;
-        *count = b.words.len();
+        sign.write(b.negative as i32);
+        count.write(b.words.len());
         Ok(())
     })
 }
@@ -331,12 +347,12 @@ fn time_clip(t: f64) -> f64 {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_create_date(env: napi_env, time: f64, result: *mut napi_value) -> napi_status {
+pub unsafe extern "C" fn napi_create_date(env: napi_env, time: f64, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_create_date", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let proto = cx.rt.realm.date_prototype;
         let id = cx.rt.heap.borrow_mut().new_object(ObjectClass::Date(time_clip(time)), Some(proto));
-        *slot = cx.handle(Value::Object(id));
+        slot.write(cx.handle(Value::Object(id)));
         Ok(())
     })
 }
@@ -353,20 +369,20 @@ fn date_value(cx: &Cx, value: napi_value) -> NapiResult<Option<f64>> {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_is_date(env: napi_env, value: napi_value, is_date: *mut bool) -> napi_status {
+pub unsafe extern "C" fn napi_is_date(env: napi_env, value: napi_value, is_date: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_date", |cx| {
         let d = date_value(cx, value)?;
-        *out(is_date)? = d.is_some();
+        is_date.write(d.is_some())?;
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_date_value(env: napi_env, value: napi_value, result: *mut f64) -> napi_status {
+pub unsafe extern "C" fn napi_get_date_value(env: napi_env, value: napi_value, result: Out<f64>) -> napi_status {
     entry::js(env, "napi_get_date_value", |cx| {
         let d = date_value(cx, value)?;
-        let slot = out(result)?;
-        *slot = d.or_status(status::DATE_EXPECTED)?;
+        let slot = result.required()?;
+        slot.write(d.or_status(status::DATE_EXPECTED)?);
         Ok(())
     })
 }
@@ -377,28 +393,28 @@ pub unsafe extern "C" fn napi_create_external(
     data: *mut c_void,
     finalize_cb: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::plain(env, "napi_create_external", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let class = ObjectClass::External { env: cx.env.id, data: data as usize };
         let id = cx.rt.heap.borrow_mut().new_object(class, None);
         if let Some(cb) = finalize_cb {
-            let f = Finalizer { cb: cb as usize, hint: finalize_hint as usize };
+            let f = Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize };
             let seq = cx.rt.next_seq();
             cx.rt.heap.borrow_mut().obj_mut(id).wrap =
                 Some(napi_runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f), seq });
         }
-        *slot = cx.handle(Value::Object(id));
+        slot.write(cx.handle(Value::Object(id)));
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_get_value_external(env: napi_env, value: napi_value, result: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_get_value_external(env: napi_env, value: napi_value, result: Out<*mut c_void>) -> napi_status {
     entry::plain(env, "napi_get_value_external", |cx| {
         let v = cx.value(value)?;
-        let slot = out(result)?;
+        let slot = result.required()?;
         let data = match v {
             Value::Object(id) => match cx.rt.heap.borrow().get(id).map(|o| &o.class) {
                 Some(ObjectClass::External { data, .. }) => Some(*data),
@@ -406,19 +422,19 @@ pub unsafe extern "C" fn napi_get_value_external(env: napi_env, value: napi_valu
             },
             _ => None,
         };
-        *slot = data.or_status(status::INVALID_ARG)? as *mut c_void;
+        slot.write(data.or_status(status::INVALID_ARG)? as *mut c_void);
         Ok(())
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_adjust_external_memory(env: napi_env, change_in_bytes: i64, adjusted_value: *mut i64) -> napi_status {
+pub unsafe extern "C" fn napi_adjust_external_memory(env: napi_env, change_in_bytes: i64, adjusted_value: Out<i64>) -> napi_status {
     entry::plain(env, "napi_adjust_external_memory", |cx| {
-        let slot = out(adjusted_value)?;
+        let slot = adjusted_value.required()?;
         // The host has no collector heuristics to feed; it keeps the running total Node reports.
         let total = cx.env.external_memory.get().saturating_add(change_in_bytes).max(0);
         cx.env.external_memory.set(total);
-        *slot = total;
+        slot.write(total);
         Ok(())
     })
 }

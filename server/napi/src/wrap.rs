@@ -2,9 +2,11 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::entry::{self, fail, out, Cx, NapiResult};
+use super::callback::{native_callback, native_finalizer};
+use super::entry::{self, fail, Cx, NapiResult};
 use super::functions::{name_arg, new_function};
-use super::objects::{descriptor_key, descriptors, to_descriptor};
+use super::objects::{descriptor_key, to_descriptor};
+use super::pointers::{self, Out};
 use super::types::*;
 use napi_runtime::object::{Finalizer, Wrap};
 use napi_runtime::property::{Property, PropertyKey};
@@ -20,14 +22,17 @@ pub unsafe extern "C" fn napi_define_class(
     data: *mut c_void,
     property_count: usize,
     properties: *const napi_property_descriptor,
-    result: *mut napi_value,
+    result: Out<napi_value>,
 ) -> napi_status {
     entry::js(env, "napi_define_class", |cx| {
-        let slot = out(result)?;
+        let slot = result.required()?;
         let Some(ctor_cb) = constructor else { return fail(status::INVALID_ARG) };
-        let props = descriptors(property_count, properties)?;
-        let name = name_arg(utf8name, length, false)?;
-        let ctor = new_function(cx, &name.to_rust_string(), ctor_cb as usize, data as usize, true, None);
+        // SAFETY: Node-API: `properties` holds `property_count` descriptors.
+        let props = unsafe { pointers::array(properties, property_count) }?;
+        // SAFETY: Node-API: `utf8name` is null, or holds `length` bytes, or is NUL-terminated for
+        // NAPI_AUTO_LENGTH.
+        let name = unsafe { name_arg(utf8name, length, false) }?;
+        let ctor = new_function(cx, &name.to_rust_string(), native_callback(ctor_cb), data as usize, true, None);
         let proto = cx.rt.new_plain_object();
         cx.rt.heap.borrow_mut().put(
             ctor,
@@ -37,20 +42,16 @@ pub unsafe extern "C" fn napi_define_class(
         for p in props {
             // Instance members check that `this` is an instance; static ones do not.
             let (target, receiver) = if p.attributes & attr::STATIC != 0 { (ctor, None) } else { (proto, Some(proto)) };
-            define(cx, target, p, receiver)?;
+            // SAFETY: Node-API: a descriptor's `utf8name` is null or NUL-terminated.
+            let key = unsafe { descriptor_key(cx, p) }?;
+            let desc = to_descriptor(cx, p, receiver)?;
+            cx.rt.define_own_property(target, key, desc)?;
         }
         // V8 adds `constructor` after the template's own properties: it lists last.
         cx.rt.heap.borrow_mut().put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
-        *slot = cx.handle(Value::Object(ctor));
+        slot.write(cx.handle(Value::Object(ctor)));
         Ok(())
     })
-}
-
-fn define(cx: &Cx, target: ObjectId, p: &napi_property_descriptor, receiver: Option<ObjectId>) -> NapiResult {
-    let key = descriptor_key(cx, p)?;
-    let desc = to_descriptor(cx, p, receiver)?;
-    cx.rt.define_own_property(target, key, desc)?;
-    Ok(())
 }
 
 /// An object argument for wrapping: Node answers `napi_invalid_arg` for non-objects here.
@@ -68,7 +69,7 @@ pub unsafe extern "C" fn napi_wrap(
     native_object: *mut c_void,
     finalize_cb: napi_finalize,
     finalize_hint: *mut c_void,
-    result: *mut napi_ref,
+    result: Out<napi_ref>,
 ) -> napi_status {
     entry::js(env, "napi_wrap", |cx| {
         let obj = wrappable(cx, js_object)?;
@@ -79,21 +80,21 @@ pub unsafe extern "C" fn napi_wrap(
         if !result.is_null() && finalize_cb.is_none() {
             return fail(status::INVALID_ARG);
         }
-        let finalize = finalize_cb.map(|cb| Finalizer { cb: cb as usize, hint: finalize_hint as usize });
+        let finalize = finalize_cb.map(|cb| Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize });
         let seq = cx.rt.next_seq();
         cx.rt.heap.borrow_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize, seq });
-        if !result.is_null() {
+        if let Some(result) = result.optional() {
             let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: Value::Object(obj), count: 0, collected: false });
-            *out(result)? = r as napi_ref;
+            result.write(r as napi_ref);
         }
         Ok(())
     })
 }
 
-fn unwrap(cx: &Cx, js_object: napi_value, result: *mut *mut c_void, remove: bool) -> NapiResult {
+fn unwrap(cx: &Cx, js_object: napi_value, result: Out<*mut c_void>, remove: bool) -> NapiResult {
     let obj = wrappable(cx, js_object)?;
     if !remove {
-        out(result)?;
+        result.required()?;
     }
     let mut heap = cx.rt.heap.borrow_mut();
     let o = heap.obj_mut(obj);
@@ -105,14 +106,14 @@ fn unwrap(cx: &Cx, js_object: napi_value, result: *mut *mut c_void, remove: bool
         // The finalizer is not called: the native object is the caller's again.
         o.wrap = None;
     }
-    if !result.is_null() {
-        *out(result)? = data as *mut c_void;
+    if let Some(result) = result.optional() {
+        result.write(data as *mut c_void);
     }
     Ok(())
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_unwrap(env: napi_env, js_object: napi_value, result: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_unwrap(env: napi_env, js_object: napi_value, result: Out<*mut c_void>) -> napi_status {
     entry::js(env, "napi_unwrap", |cx| {
         cx.value(js_object)?;
         unwrap(cx, js_object, result, false)
@@ -120,7 +121,7 @@ pub unsafe extern "C" fn napi_unwrap(env: napi_env, js_object: napi_value, resul
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn napi_remove_wrap(env: napi_env, js_object: napi_value, result: *mut *mut c_void) -> napi_status {
+pub unsafe extern "C" fn napi_remove_wrap(env: napi_env, js_object: napi_value, result: Out<*mut c_void>) -> napi_status {
     entry::js(env, "napi_remove_wrap", |cx| {
         cx.value(js_object)?;
         unwrap(cx, js_object, result, true)

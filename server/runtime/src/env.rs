@@ -3,6 +3,8 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 
+use super::native::{CleanupHook, NativeFn};
+
 /// Index of an env in the runtime's env table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EnvId(pub u32);
@@ -43,8 +45,8 @@ pub struct Env {
     pub last_message_current: Cell<bool>,
     pub error_info: RefCell<Box<ExtendedErrorInfo>>,
     pub instance_data: Cell<Option<(usize, Option<super::object::Finalizer>)>>,
-    /// `napi_add_env_cleanup_hook` registrations, in order: `(function, argument)` addresses.
-    pub cleanup_hooks: RefCell<Vec<(usize, usize)>>,
+    /// `napi_add_env_cleanup_hook` registrations, in order: the hook and its argument's address.
+    pub cleanup_hooks: RefCell<Vec<(NativeFn<CleanupHook>, usize)>>,
     /// Running total of `napi_adjust_external_memory`.
     pub external_memory: Cell<i64>,
 }

@@ -233,7 +233,7 @@ impl Runtime {
             o.finalizers = others;
             due.extend(mine);
         }
-        due.sort_by(|a, b| b.seq.cmp(&a.seq));
+        due.sort_by_key(|f| std::cmp::Reverse(f.seq));
         due
     }
 

@@ -5,6 +5,8 @@
 //! holds a `RefCell` borrow across a call into native code, a built-in or Python, so those may
 //! re-enter the runtime freely.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod access;
 pub mod bigint;
 pub mod builtins;
@@ -15,6 +17,7 @@ pub mod events;
 pub mod gc;
 pub mod handles;
 pub mod heap;
+pub mod native;
 pub mod number;
 pub mod object;
 pub mod promise;
@@ -37,10 +40,12 @@ use rustc_hash::FxHashMap;
 
 pub use env::{Env, EnvId};
 pub use heap::{Heap, ObjectId};
+pub use native::NativeFn;
 pub use string::JsString;
 pub use value::{Type, Value};
 
 use handles::HandleStack;
+use native::{Callback, Finalize};
 use realm::Realm;
 use references::RefTable;
 
@@ -69,23 +74,23 @@ impl Runtime {
 /// That layer (`napi_functions`) hands one to [`Runtime::new`] and keeps its own per-runtime
 /// state in it, which it finds again through [`Runtime::native`].
 pub trait Native: std::any::Any {
-    /// Calls the native callback `cb` (a `napi_callback`'s address) of env `env`, with the
-    /// frame [`Runtime`] just pushed (its receiver, arguments and data).
-    fn invoke(&self, rt: &Runtime, env: EnvId, cb: usize) -> JsResult<Value>;
+    /// Calls the native callback `cb` of env `env`, with the frame [`Runtime`] just pushed (its
+    /// receiver, arguments and data).
+    fn invoke(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value>;
 
-    /// Calls the finalizer `cb` (a `napi_finalize`'s address) of env `env` for `data` with `hint`.
-    fn finalize(&self, rt: &Runtime, env: EnvId, cb: usize, data: usize, hint: usize);
+    /// Calls the finalizer `cb` of env `env` for `data` with `hint`.
+    fn finalize(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Finalize>, data: usize, hint: usize);
 }
 
 /// A runtime that runs no native code (the runtime's own tests).
 pub struct NoNative;
 
 impl Native for NoNative {
-    fn invoke(&self, rt: &Runtime, _: EnvId, _: usize) -> JsResult<Value> {
+    fn invoke(&self, rt: &Runtime, _: EnvId, _: NativeFn<Callback>) -> JsResult<Value> {
         Err(rt.error(convert::ErrorKind::Error, "this runtime runs no native code".into()))
     }
 
-    fn finalize(&self, _: &Runtime, _: EnvId, _: usize, _: usize, _: usize) {}
+    fn finalize(&self, _: &Runtime, _: EnvId, _: NativeFn<Finalize>, _: usize, _: usize) {}
 }
 
 /// What the runtime needs from the world outside it: calls into Python objects.
@@ -180,7 +185,10 @@ thread_local! {
     /// The runtime of this thread, as a bare pointer into its `Rc`: the lookup at the start of
     /// every Node-API call (`with_current`) pays no borrow flag, reference count or destructor
     /// registration. Whoever sets it keeps the runtime alive while it is set: `INSTALLED` for
-    /// the JS thread, an `Entered` (borrowing the caller's `Rc`) for a direct call.
+    /// the JS thread, an `Entered` (borrowing the caller's `Rc`) for a direct call, and an
+    /// `Entered` (owning a count) for the runtime it puts back. A runtime dropped while it is set
+    /// (its `Entered` leaked) ends the process, and so do guards dropped out of order: it is null
+    /// or points to a live runtime.
     static CURRENT_PTR: Cell<*const Runtime> = const { Cell::new(std::ptr::null()) };
     /// The JS thread's own runtime (`install`), kept alive for the thread's life.
     static INSTALLED: Installed = const { Installed(RefCell::new(None)) };
@@ -215,18 +223,48 @@ fn set_current(rt: *const Runtime) -> *const Runtime {
 }
 
 /// A runtime entered on a thread (`Runtime::enter`) for as long as the `Rc` it borrows, with
-/// the one it replaced. It owns no count: a direct call's clone of the runtime and the drop of
-/// the clone, and the second thread-local they were kept in, were about 60 instructions of an
-/// in-process `add` (D52).
+/// the one it replaced. It owns no count of the one entered: a direct call's clone of the
+/// runtime and the drop of the clone, and the second thread-local they were kept in, were about
+/// 60 instructions of an in-process `add` (D52). It owns one of the runtime it replaced, if any
+/// (a direct call nested in another host's, which is rare), so that what it puts back is alive
+/// even when that runtime's own guard leaked.
 pub struct Entered<'a> {
-    before: *const Runtime,
+    entered: *const Runtime,
+    before: Option<Rc<Runtime>>,
     _runtime: std::marker::PhantomData<&'a Rc<Runtime>>,
 }
 
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
-        set_current(self.before);
+        // One only this guard still keeps (its own guard leaked and its owner let it go) is not
+        // put back: it dies with the guard.
+        let back = match &self.before {
+            Some(rt) if Rc::strong_count(rt) > 1 => Rc::as_ptr(rt),
+            _ => std::ptr::null(),
+        };
+        // Guards nest as the scopes that hold them: one dropped before a guard made after it
+        // would put back a runtime that nothing keeps alive any more.
+        if !std::ptr::eq(set_current(back), self.entered) {
+            fatal("Runtime::enter's guards were dropped out of order");
+        }
     }
+}
+
+impl Drop for Runtime {
+    /// A runtime dies while it is its thread's current one only when its `Entered` leaked, and
+    /// `with_current` may have lent it out: nothing can go on.
+    fn drop(&mut self) {
+        if std::ptr::eq(CURRENT_PTR.with(Cell::get), self) {
+            fatal("a runtime was dropped while it was its thread's current runtime (Runtime::enter's guard leaked)");
+        }
+    }
+}
+
+/// Ends the process: what `CURRENT_PTR` promises no longer holds.
+#[cold]
+fn fatal(why: &str) -> ! {
+    eprintln!("napi-runtime: {why}");
+    std::process::abort()
 }
 
 /// Runtimes made in this process so far (numbers their `env_base`).
@@ -265,16 +303,29 @@ impl Runtime {
         })
     }
 
-    /// Makes `rt` the runtime of this thread (the JS thread).
+    /// Makes `rt` the runtime of this thread (the JS thread), once: replacing it would free a
+    /// runtime `with_current` may have lent out.
     pub fn install(rt: Rc<Runtime>) {
-        set_current(Rc::as_ptr(&rt));
-        INSTALLED.with(|i| *i.0.borrow_mut() = Some(rt));
+        INSTALLED.with(|i| {
+            let mut installed = i.0.borrow_mut();
+            assert!(installed.is_none(), "a thread is the JS thread of one runtime");
+            set_current(Rc::as_ptr(&rt));
+            *installed = Some(rt);
+        });
     }
 
     /// Makes `rt` this thread's runtime until the answer is dropped, which restores the one
     /// before: a caller's thread running a direct call (D37).
     pub fn enter(rt: &Rc<Runtime>) -> Entered<'_> {
-        Entered { before: set_current(Rc::as_ptr(rt)), _runtime: std::marker::PhantomData }
+        let before = set_current(Rc::as_ptr(rt));
+        // SAFETY: the pointer was this thread's current runtime, so it is null or a live
+        // runtime's `Rc::as_ptr` (see `CURRENT_PTR`); the count raised is the one the `Rc`
+        // made here owns.
+        let before = (!before.is_null()).then(|| unsafe {
+            Rc::increment_strong_count(before);
+            Rc::from_raw(before)
+        });
+        Entered { entered: Rc::as_ptr(rt), before, _runtime: std::marker::PhantomData }
     }
 
     /// The runtime of this thread, if this is the JS thread.
@@ -294,10 +345,11 @@ impl Runtime {
     /// Runs `f` with the runtime of this thread, if this is the JS thread, borrowed.
     pub fn with_current<R>(f: impl FnOnce(Option<&Runtime>) -> R) -> R {
         let rt = CURRENT_PTR.with(Cell::get);
-        // SAFETY: a set pointer's runtime is kept alive by its setter (see `CURRENT_PTR`). A
-        // runtime entered while `f` runs (a Python callback calling another in-process host
-        // directly) is left again, putting this one back, before `f` goes on; `install` runs
-        // once per thread, before any call.
+        // SAFETY: a set pointer's runtime is alive (see `CURRENT_PTR`) and stays so while `f`
+        // runs: `install` never replaces it, and the `Rc` an `Entered` borrows cannot be given up
+        // inside `f` (a leaked guard's runtime ends the process when dropped instead). A runtime
+        // entered while `f` runs (a Python callback calling another in-process host directly)
+        // is left again, putting this one back, before `f` goes on.
         f(unsafe { rt.as_ref() })
     }
 
@@ -406,6 +458,30 @@ mod tests {
         }
         assert_eq!(Rc::strong_count(&other), count);
         assert!(same(&Runtime::current(), &installed), "leaving puts the installed runtime back");
+    }
+
+    #[test]
+    fn a_runtime_put_back_is_kept_alive_by_the_guard_even_when_its_own_guard_leaked() {
+        let (first, second) = (Runtime::new(Box::new(NoNative)), Runtime::new(Box::new(NoNative)));
+        std::mem::forget(Runtime::enter(&first));
+        let entered = Runtime::enter(&second);
+        let weak = Rc::downgrade(&first);
+        drop(first);
+        assert!(weak.upgrade().is_some(), "the guard that replaced it keeps it");
+        drop(entered);
+        assert!(weak.upgrade().is_none(), "only that guard kept it: it dies instead of becoming current again");
+        assert!(Runtime::current().is_none());
+    }
+
+    #[test]
+    fn a_second_install_on_one_thread_is_refused() {
+        std::thread::spawn(|| {
+            Runtime::install(Runtime::new(Box::new(NoNative)));
+            let again = std::panic::catch_unwind(|| Runtime::install(Runtime::new(Box::new(NoNative))));
+            assert!(again.is_err());
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::builtins::iterator::CollectionIterator;
 use super::builtins::weak::WeakTable;
 use super::env::EnvId;
 use super::heap::ObjectId;
+use super::native::{Callback, Finalize, NativeFn};
 use super::property::{Property, PropertyKey};
 use super::shm::Block;
 use super::string::JsString;
@@ -26,11 +27,11 @@ pub type BuiltinFn = fn(&Runtime, Value, &[Value], Option<ObjectId>) -> super::J
 /// The native side of a function.
 #[derive(Clone, Debug)]
 pub enum Callable {
-    /// A `napi_callback` with its data pointer, run in the env that created it. The pointers are
-    /// the addon's; the host only passes them back.
+    /// An addon's callback with its data pointer, run in the env that created it. The pointers
+    /// are the addon's; the host only passes them back.
     /// `receiver`: for class members, the class prototype `this` must inherit from (V8's
     /// signature check; anything else is an "Illegal invocation").
-    Native { env: EnvId, cb: usize, data: usize, receiver: Option<ObjectId> },
+    Native { env: EnvId, cb: NativeFn<Callback>, data: usize, receiver: Option<ObjectId> },
     /// Implemented by the host itself (`Object`, `Error`, `Symbol.for`, ...).
     Builtin(BuiltinFn),
     /// A Python callable held by the client.
@@ -59,10 +60,10 @@ pub struct Wrap {
     pub seq: u64,
 }
 
-/// A `napi_finalize` callback with its hint.
+/// An addon's finalizer with its hint.
 #[derive(Clone, Copy, Debug)]
 pub struct Finalizer {
-    pub cb: usize,
+    pub cb: NativeFn<Finalize>,
     pub hint: usize,
 }
 
@@ -283,7 +284,7 @@ pub struct Object {
 #[derive(Clone, Copy, Debug)]
 pub struct Finalization {
     pub env: EnvId,
-    pub cb: usize,
+    pub cb: NativeFn<Finalize>,
     pub data: usize,
     pub hint: usize,
     pub seq: u64,

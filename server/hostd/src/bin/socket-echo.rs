@@ -9,6 +9,8 @@
 //! as napi-hostd's socket path does (D25), so that an unpinned baseline does not pay the
 //! cross-CPU wake-up a spinning host avoids.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use std::io::{ErrorKind, Read, Write};
 use std::os::fd::FromRawFd;
 use std::os::unix::net::UnixStream;
@@ -44,9 +46,9 @@ fn echo(stream: &mut UnixStream, spin: bool) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    // SAFETY: fstat only reads the descriptor's status into `st`, a valid out-parameter.
+    // SAFETY: `stat` is plain integers, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
+    // SAFETY: fstat only writes the descriptor's status into `st`, a valid out-parameter.
     if unsafe { libc::fstat(3, &mut st) } != 0 || st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
         eprintln!("socket-echo: file descriptor 3 is not a socket (start it from tests/bench/bench_calls.py)");
         return ExitCode::from(2);

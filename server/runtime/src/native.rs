@@ -1,0 +1,62 @@
+//! The addresses of an addon's functions, as the runtime keeps them for the [`Native`] layer to
+//! call: function callbacks, finalizers, cleanup hooks.
+//!
+//! The runtime never calls them and does not know their C signatures; the layer above it
+//! does, and calls the address it is handed as a function of that signature. That is sound only
+//! if the address is one: so only `unsafe` code makes a [`NativeFn`] ([`NativeFn::new`]), and
+//! the kind it is made for is part of its type, so that safe code can neither pass the layer an
+//! arbitrary number nor a finalizer where a callback is due.
+//!
+//! [`Native`]: crate::Native
+
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The address of an addon's function of kind `K` ([`Callback`], [`Finalize`], [`CleanupHook`]).
+pub struct NativeFn<K>(usize, PhantomData<K>);
+
+/// `napi_callback`: `napi_value (*)(napi_env, napi_callback_info)`, a function's native side.
+pub enum Callback {}
+
+/// `napi_finalize`: `void (*)(napi_env, void* data, void* hint)`.
+pub enum Finalize {}
+
+/// An env cleanup hook (`napi_add_env_cleanup_hook`): `void (*)(void* arg)`.
+pub enum CleanupHook {}
+
+impl<K> NativeFn<K> {
+    /// # Safety
+    /// `addr` is the address of a function of the signature kind `K` names, which stays
+    /// callable for as long as the runtime may call it (its library stays loaded until the
+    /// env that registered it is torn down).
+    pub unsafe fn new(addr: usize) -> Self {
+        NativeFn(addr, PhantomData)
+    }
+
+    pub fn addr(self) -> usize {
+        self.0
+    }
+}
+
+// By hand: derived, each would demand the same of the kind, which is only a name.
+impl<K> Clone for NativeFn<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K> Copy for NativeFn<K> {}
+
+impl<K> PartialEq for NativeFn<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K> Eq for NativeFn<K> {}
+
+impl<K> fmt::Debug for NativeFn<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NativeFn({:#x})", self.0)
+    }
+}
