@@ -9,6 +9,7 @@ pub mod access;
 pub mod bigint;
 pub mod builtins;
 pub mod call;
+pub mod collections;
 pub mod convert;
 pub mod env;
 pub mod events;
@@ -25,6 +26,8 @@ pub mod references;
 pub mod shm;
 pub mod string;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod typed_elements;
 pub mod value;
 

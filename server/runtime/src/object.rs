@@ -9,9 +9,7 @@ use indexmap::IndexMap;
 /// protects against nobody (the addon and the client already run the host).
 pub type Props = IndexMap<PropertyKey, Property, rustc_hash::FxBuildHasher>;
 
-use super::builtins::collections::OrderedTable;
-use super::builtins::iterator::CollectionIterator;
-use super::builtins::weak::WeakTable;
+use super::collections::{CollectionIterator, OrderedTable, WeakTable};
 use super::env::EnvId;
 use super::heap::ObjectId;
 use super::property::{Property, PropertyKey};

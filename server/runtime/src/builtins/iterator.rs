@@ -1,6 +1,7 @@
 //! Iterators over arrays, Sets and Maps (`values()`, `keys()`, `entries()`, `[Symbol.iterator]`),
 //! and [`iterate`], the iteration protocol the Set and Map constructors consume.
 
+use super::super::collections::{CollectionIterator, IterationKind};
 use super::super::heap::ObjectId;
 use super::super::object::{BuiltinFn, ObjectClass};
 use super::super::property::{Property, PropertyKey};
@@ -8,25 +9,6 @@ use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::{describe, describe_operand, symbol_method, to_string_tag};
-
-/// What each step of an iterator yields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IterationKind {
-    Keys,
-    Values,
-    Entries,
-}
-
-/// The state of an iterator object (`ObjectClass::Iterator`).
-#[derive(Clone, Debug)]
-pub struct CollectionIterator {
-    /// What is iterated; `None` once exhausted, so a finished iterator stays finished even if
-    /// its array grows (as in JS).
-    pub target: Option<ObjectId>,
-    pub kind: IterationKind,
-    /// The next array index, or the next slot of the Set's or Map's table.
-    pub position: usize,
-}
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     // %IteratorPrototype%[Symbol.iterator] returns `this`, which makes every iterator iterable.
