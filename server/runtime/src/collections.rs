@@ -154,6 +154,13 @@ pub enum IterationKind {
     Keys,
     Values,
     Entries,
+    /// A string's code points (`String.prototype[Symbol.iterator]`), over a String wrapper.
+    CodePoints,
+    /// `matchAll`'s matches: the target is the matcher RegExp.
+    RegExpMatches {
+        global: bool,
+        unicode: bool,
+    },
 }
 
 /// The state of an iterator object (`ObjectClass::Iterator`).
@@ -165,4 +172,20 @@ pub struct CollectionIterator {
     pub kind: IterationKind,
     /// The next array index, or the next slot of the Set's or Map's table.
     pub position: usize,
+}
+
+/// The cells of a `FinalizationRegistry`: each registered target (held weakly), its held value
+/// and its unregister token (also weak). The collector moves the cells of dead targets to
+/// `due`, whose cleanup callbacks the event loop runs later.
+#[derive(Debug, Default)]
+pub struct RegistryCells {
+    pub cells: Vec<RegistryCell>,
+    pub cleanup: Option<ObjectId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RegistryCell {
+    pub target: ObjectId,
+    pub held: Value,
+    pub token: Option<ObjectId>,
 }

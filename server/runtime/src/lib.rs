@@ -23,6 +23,7 @@ pub mod property;
 pub mod realm;
 pub mod recent;
 pub mod references;
+pub mod regexp;
 pub mod shm;
 pub mod string;
 pub mod sync;
@@ -142,6 +143,8 @@ pub struct Runtime {
     /// How many times each Python object id was received, until the client says it forgot it:
     /// a drop notice carries the count so a send still in flight keeps the object alive.
     pub remote_sends: RefCell<FxHashMap<u64, u64>>,
+    /// The arrays `join` is inside, so that an array containing itself joins as "" there.
+    pub join_stack: RefCell<Vec<ObjectId>>,
     /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
     /// instead of overflowing the stack.
     pub depth: Cell<usize>,
@@ -254,6 +257,7 @@ impl Runtime {
             python_errors: RefCell::new(FxHashMap::default()),
             remote_sends: RefCell::new(FxHashMap::default()),
             depth: Cell::new(0),
+            join_stack: RefCell::new(Vec::new()),
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(promise::JobQueue::new()),
             finalizer_seq: Cell::new(0),

@@ -2,18 +2,29 @@
 //!
 //! Each takes `(runtime, this, args, new_target)`; `new_target` is set when called with `new`.
 
+mod array;
+mod array_callbacks;
+mod array_mutate;
+mod boolean;
 mod buffer;
+pub mod coerce;
 pub mod collections;
 mod error;
+pub mod function;
 pub mod iterator;
 mod json;
 mod json_parse;
+mod number;
 mod object;
 mod object_define;
 mod object_integrity;
 mod object_own;
 mod primitive;
 mod promise;
+mod reflect;
+mod regexp;
+mod string;
+mod string_regexp;
 mod symbol;
 pub mod weak;
 
@@ -40,8 +51,18 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     object_define::install(b, object);
     object_own::install(b, object);
     object_integrity::install(b, object);
+    function::install(b, realm);
+    array::install(b, realm);
+    array_callbacks::install(b, realm);
+    array_mutate::install(b, realm);
+    reflect::install(b, realm);
     error::install(b, realm);
     symbol::install(b, realm);
+    boolean::install(b, realm);
+    number::install(b, realm);
+    string::install(b, realm);
+    string_regexp::install(b, realm);
+    regexp::install(b, realm);
     primitive::install(b, realm);
     json::install(b, realm);
     iterator::install(b, realm);
@@ -49,6 +70,27 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     weak::install(b, realm);
     buffer::install(b, realm);
     promise::install(b, realm);
+}
+
+/// Gives `obj` the prototype of `new_target.prototype` (when that is an object): what
+/// `OrdinaryCreateFromConstructor` does for built-in constructors called through a subclass.
+fn adopt_prototype(rt: &Runtime, obj: ObjectId, new_target: ObjectId) -> JsResult<()> {
+    if let Value::Object(p) = rt.get_named(&Value::Object(new_target), "prototype")? {
+        rt.set_prototype(obj, Some(p));
+    }
+    Ok(())
+}
+
+/// `get [Symbol.species]() { return this }` on a constructor.
+fn species_getter(b: &mut Builder, realm: &Realm, ctor: ObjectId) {
+    let func = b.function("get [Symbol.species]", 0, return_this);
+    let slot = Slot::Accessor { get: Some(func), set: None };
+    let p = Property { slot, writable: false, enumerable: false, configurable: true };
+    b.heap.put(ctor, PropertyKey::Symbol(realm.symbol_species), p);
+}
+
+fn return_this(_: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    Ok(this)
 }
 
 /// Defines a method under a symbol key (`[Symbol.iterator]`), named as V8 names it.
