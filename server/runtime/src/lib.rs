@@ -143,6 +143,8 @@ pub struct Runtime {
     /// How many times each Python object id was received, until the client says it forgot it:
     /// a drop notice carries the count so a send still in flight keeps the object alive.
     pub remote_sends: RefCell<FxHashMap<u64, u64>>,
+    /// `Math.random`'s xorshift128+ state (0, 0 until first used).
+    pub random_state: Cell<(u64, u64)>,
     /// The arrays `join` is inside, so that an array containing itself joins as "" there.
     pub join_stack: RefCell<Vec<ObjectId>>,
     /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
@@ -258,6 +260,7 @@ impl Runtime {
             remote_sends: RefCell::new(FxHashMap::default()),
             depth: Cell::new(0),
             join_stack: RefCell::new(Vec::new()),
+            random_state: Cell::new((0, 0)),
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(promise::JobQueue::new()),
             finalizer_seq: Cell::new(0),
