@@ -117,7 +117,7 @@ fn as_uint_n(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
 fn this_bigint(rt: &Runtime, this: &Value, method: &str) -> JsResult<Rc<BigInt>> {
     match this {
         Value::BigInt(b) => Ok(b.clone()),
-        Value::Object(id) => match rt.heap.borrow().get(*id).map(|o| &o.class) {
+        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::BigInt(b))) => Ok(b.clone()),
             _ => Err(rt.type_error(format!("BigInt.prototype.{method} requires that 'this' be a BigInt"))),
         },

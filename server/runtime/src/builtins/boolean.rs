@@ -28,7 +28,7 @@ fn boolean_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) ->
 fn this_boolean(rt: &Runtime, this: &Value, method: &str) -> JsResult<bool> {
     match this {
         Value::Bool(b) => Ok(*b),
-        Value::Object(id) => match rt.heap.borrow().get(*id).map(|o| &o.class) {
+        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::Bool(b))) => Ok(*b),
             _ => Err(rt.type_error(format!("Boolean.prototype.{method} requires that 'this' be a Boolean"))),
         },

@@ -269,7 +269,7 @@ fn set_year(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> J
 /// A year as V8 writes it in `toString`: at least four digits, `-` before negatives.
 fn year_string(y: f64) -> String {
     if y < 0.0 {
-        format!("-{:06}", -y as i64)
+        format!("-{:04}", -y as i64)
     } else {
         format!("{:04}", y as i64)
     }
@@ -390,7 +390,10 @@ fn to_json(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsRes
 
 /// en-US's "1/2/2020" and "3:04:05 PM", as node's default ICU locale formats.
 fn locale_date(t: f64) -> String {
-    format!("{}/{}/{}", month_from_time(t) as i64 + 1, date_from_time(t) as i64, year_from_time(t) as i64)
+    // ICU writes the year of the era: 1 BC (year 0) is "1", 2 BC (year -1) is "2".
+    let y = year_from_time(t) as i64;
+    let era_year = if y <= 0 { 1 - y } else { y };
+    format!("{}/{}/{era_year}", month_from_time(t) as i64 + 1, date_from_time(t) as i64)
 }
 
 fn locale_time(t: f64) -> String {

@@ -12,7 +12,7 @@ pub fn day(t: f64) -> f64 {
 }
 
 pub fn time_within_day(t: f64) -> f64 {
-    t.rem_euclid(MS_PER_DAY)
+    t.rem_euclid(MS_PER_DAY) + 0.0
 }
 
 fn days_in_year(y: f64) -> f64 {
@@ -65,23 +65,23 @@ pub fn date_from_time(t: f64) -> f64 {
 }
 
 pub fn week_day(t: f64) -> f64 {
-    (day(t) + 4.0).rem_euclid(7.0)
+    (day(t) + 4.0).rem_euclid(7.0) + 0.0
 }
 
 pub fn hour_from_time(t: f64) -> f64 {
-    (t / 3_600_000.0).floor().rem_euclid(24.0)
+    (t / 3_600_000.0).floor().rem_euclid(24.0) + 0.0
 }
 
 pub fn min_from_time(t: f64) -> f64 {
-    (t / 60_000.0).floor().rem_euclid(60.0)
+    (t / 60_000.0).floor().rem_euclid(60.0) + 0.0
 }
 
 pub fn sec_from_time(t: f64) -> f64 {
-    (t / 1000.0).floor().rem_euclid(60.0)
+    (t / 1000.0).floor().rem_euclid(60.0) + 0.0
 }
 
 pub fn ms_from_time(t: f64) -> f64 {
-    t.rem_euclid(1000.0)
+    t.rem_euclid(1000.0) + 0.0
 }
 
 /// `ToIntegerOrInfinity` for the Make* operations.

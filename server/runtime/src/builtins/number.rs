@@ -78,7 +78,7 @@ fn number_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
 fn this_number(rt: &Runtime, this: &Value, method: &str) -> JsResult<f64> {
     match this {
         Value::Number(n) => Ok(*n),
-        Value::Object(id) => match rt.heap.borrow().get(*id).map(|o| &o.class) {
+        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::Number(n))) => Ok(*n),
             _ => Err(rt.type_error(format!("Number.prototype.{method} requires that 'this' be a Number"))),
         },

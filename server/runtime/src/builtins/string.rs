@@ -98,7 +98,7 @@ fn string_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
 fn this_string_value(rt: &Runtime, this: &Value, method: &str) -> JsResult<JsString> {
     match this {
         Value::String(s) => Ok(s.clone()),
-        Value::Object(id) => match rt.heap.borrow().get(*id).map(|o| &o.class) {
+        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::String(s))) => Ok(s.clone()),
             _ => Err(rt.type_error(format!("String.prototype.{method} requires that 'this' be a String"))),
         },

@@ -158,7 +158,7 @@ fn replace_all(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -
         if super::regexp::is_regexp(rt, &pattern)? {
             let flags = rt.get_named(&pattern, "flags")?;
             if flags.is_nullish() || !rt.to_string(&flags)?.to_rust_string().contains('g') {
-                return Err(rt.type_error("replaceAll must be called with a global RegExp".into()));
+                return Err(rt.type_error("String.prototype.replaceAll called with a non-global RegExp argument".into()));
             }
         }
         if let Some(m) = delegate(rt, &pattern, rt.realm.symbol_replace)? {

@@ -77,7 +77,7 @@ fn symbol_key_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -
 fn this_symbol(rt: &Runtime, this: Value, method: &str) -> JsResult<ObjectId> {
     match this {
         Value::Symbol(s) => Ok(s),
-        Value::Object(id) => match rt.heap.borrow().get(id).map(|o| o.class.clone()) {
+        Value::Object(id) => match super::class_of(rt, &Value::Object(id)) {
             Some(ObjectClass::Primitive(Value::Symbol(s))) => Ok(s),
             _ => Err(rt.type_error(format!("Symbol.prototype.{method} requires that 'this' be a Symbol"))),
         },

@@ -572,8 +572,26 @@ fn buffer_is_encoding(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId
 fn buffer_byte_length(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let v = arg(args, 0);
     if let Value::String(s) = &v {
-        let enc = encoding(rt, &arg(args, 1))?.unwrap_or("utf8");
-        return Ok(Value::Number(encode(s, enc).len() as f64));
+        // Node counts these encodings by formula, without decoding.
+        let units = s.len_utf16();
+        let n = match encoding(rt, &arg(args, 1))?.unwrap_or("utf8") {
+            "hex" => units >> 1,
+            "base64" | "base64url" => {
+                let t = s.to_utf16();
+                let mut n = units;
+                if n > 0 && t[n - 1] == b'=' as u16 {
+                    n -= 1;
+                }
+                if n > 1 && t[n - 1] == b'=' as u16 {
+                    n -= 1;
+                }
+                (n * 3) >> 2
+            }
+            "latin1" | "ascii" => units,
+            "utf16le" => units * 2,
+            _ => s.len_utf8(),
+        };
+        return Ok(Value::Number(n as f64));
     }
     if let Some(b) = view_bytes(rt, &v) {
         return Ok(Value::Number(b.len() as f64));
