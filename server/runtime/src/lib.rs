@@ -29,6 +29,7 @@ pub mod string;
 pub mod sync;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod timers;
 pub mod typed_elements;
 pub mod value;
 
@@ -143,6 +144,10 @@ pub struct Runtime {
     /// How many times each Python object id was received, until the client says it forgot it:
     /// a drop notice carries the count so a send still in flight keeps the object alive.
     pub remote_sends: RefCell<FxHashMap<u64, u64>>,
+    /// `setTimeout`/`setInterval`/`setImmediate` (see timers.rs).
+    pub timers: timers::Timers,
+    /// `process.nextTick` callbacks with their arguments, run before promise jobs.
+    pub ticks: RefCell<std::collections::VecDeque<(Value, Vec<Value>)>>,
     /// `Math.random`'s xorshift128+ state (0, 0 until first used).
     pub random_state: Cell<(u64, u64)>,
     /// The arrays `join` is inside, so that an array containing itself joins as "" there.
@@ -261,6 +266,8 @@ impl Runtime {
             depth: Cell::new(0),
             join_stack: RefCell::new(Vec::new()),
             random_state: Cell::new((0, 0)),
+            timers: timers::Timers::default(),
+            ticks: RefCell::new(std::collections::VecDeque::new()),
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(promise::JobQueue::new()),
             finalizer_seq: Cell::new(0),

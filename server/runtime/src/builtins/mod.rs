@@ -19,12 +19,14 @@ pub mod iterator;
 mod json;
 mod json_parse;
 mod math;
+mod node_globals;
 mod number;
 mod object;
 mod object_define;
 mod object_integrity;
 mod object_own;
 mod promise;
+mod promise_combinators;
 mod reflect;
 mod regexp;
 mod string;
@@ -32,6 +34,7 @@ mod string_regexp;
 mod symbol;
 mod typed_array;
 pub mod weak;
+mod weak_ref;
 
 use super::heap::ObjectId;
 use super::object::{BuiltinFn, ObjectClass};
@@ -39,6 +42,9 @@ use super::property::{Property, PropertyKey, Slot};
 use super::realm::{Builder, Realm};
 use super::value::Value;
 use super::{JsResult, Runtime};
+
+/// BigInt conversions to and from `num-bigint`, for the script evaluator's arithmetic.
+pub use bigint::{from_big as bigint_value, to_big as bigint_big};
 
 /// `Function.prototype` itself: callable, does nothing.
 pub fn noop(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -75,9 +81,11 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     iterator::install(b, realm);
     collections::install(b, realm);
     weak::install(b, realm);
+    weak_ref::install(b, realm);
     typed_array::install(b, realm);
     buffer::install(b, realm);
     promise::install(b, realm);
+    node_globals::install(b, realm);
 }
 
 /// Gives `obj` the prototype of `new_target.prototype` (when that is an object): what

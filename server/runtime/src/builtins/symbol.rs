@@ -29,6 +29,10 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         ("toStringTag", realm.symbol_to_string_tag),
         ("unscopables", realm.symbol_unscopables),
     ];
+    // node 20's own symbols for explicit resource management (`using`), which V8 11 lacks.
+    let dispose = b.symbol("nodejs.dispose");
+    let async_dispose = b.symbol("nodejs.asyncDispose");
+    let well_known = well_known.into_iter().chain([("dispose", dispose), ("asyncDispose", async_dispose)]);
     for (name, sym) in well_known {
         // The well-known symbols are read-only, non-configurable properties.
         let p = Property { writable: false, enumerable: false, configurable: false, ..Property::hidden(Value::Symbol(sym)) };
