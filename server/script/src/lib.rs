@@ -29,7 +29,11 @@ pub fn run(rt: &Runtime, source: &str) -> JsResult<Value> {
     let allocator = Allocator::default();
     let parsed = oxc_parser::Parser::new(&allocator, source, SourceType::script()).parse();
     if let Some(e) = parsed.diagnostics.errors().next() {
-        return Err(rt.error(ErrorKind::SyntaxError, e.to_string()));
+        // An error where the text ends is V8's "Unexpected end of input"; others keep oxc's
+        // wording, which names the same token V8's does in its own words.
+        let at_end = e.labels.iter().any(|l| l.offset() as usize >= source.trim_end().len());
+        let message = if at_end { "Unexpected end of input".to_string() } else { e.message.to_string() };
+        return Err(rt.error(ErrorKind::SyntaxError, message));
     }
     if parsed.panicked {
         return Err(rt.error(ErrorKind::SyntaxError, "Invalid or unexpected token".into()));
