@@ -218,11 +218,7 @@ impl Runtime {
                     continue;
                 }
                 match &mut heap.obj_mut(id).class {
-                    ObjectClass::WeakRef(target) => {
-                        if target.is_some_and(|t| dead.contains(&t)) {
-                            *target = None;
-                        }
-                    }
+                    ObjectClass::WeakRef(target) if target.is_some_and(|t| dead.contains(&t)) => *target = None,
                     ObjectClass::FinalizationRegistry(r) => {
                         let mut r = r.borrow_mut();
                         let cleanup = r.cleanup;
@@ -296,7 +292,7 @@ impl Runtime {
             o.finalizers = others;
             due.extend(mine);
         }
-        due.sort_by(|a, b| b.seq.cmp(&a.seq));
+        due.sort_by_key(|f| std::cmp::Reverse(f.seq));
         due
     }
 

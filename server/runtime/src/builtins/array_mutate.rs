@@ -253,11 +253,7 @@ fn compare(rt: &Runtime, f: &Option<Value>, a: &Value, b: &Value) -> JsResult<st
 }
 
 /// A stable merge sort whose comparison may throw (Rust's sort cannot stop halfway).
-pub(super) fn sort_values(
-    rt: &Runtime,
-    items: Vec<Value>,
-    cmp: &mut dyn FnMut(&Value, &Value) -> JsResult<std::cmp::Ordering>,
-) -> JsResult<Vec<Value>> {
+pub(super) fn sort_values(items: Vec<Value>, cmp: &mut dyn FnMut(&Value, &Value) -> JsResult<std::cmp::Ordering>) -> JsResult<Vec<Value>> {
     if items.len() <= 1 {
         return Ok(items);
     }
@@ -275,8 +271,8 @@ pub(super) fn sort_values(
     }
     let mut left = items;
     let right = left.split_off(left.len() / 2);
-    let left = sort_values(rt, left, cmp)?;
-    let right = sort_values(rt, right, cmp)?;
+    let left = sort_values(left, cmp)?;
+    let right = sort_values(right, cmp)?;
     let mut out = Vec::with_capacity(left.len() + right.len());
     let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
     while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
@@ -310,7 +306,7 @@ fn sorted_elements(rt: &Runtime, obj: &Value, len: f64, f: &Option<Value>, skip_
         }
         k += 1.0;
     }
-    let mut sorted = sort_values(rt, values, &mut |a, b| compare(rt, f, a, b))?;
+    let mut sorted = sort_values(values, &mut |a, b| compare(rt, f, a, b))?;
     let mut u = 0.0;
     while u < undefineds {
         sorted.push(Value::Undefined);

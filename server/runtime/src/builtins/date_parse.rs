@@ -277,7 +277,7 @@ impl Time {
             h = h % 12 + offset;
         }
         let ok = (0..24).contains(&h) && (0..60).contains(&m) && (0..60).contains(&s) && (0..1000).contains(&ms);
-        if !ok && !(h == 24 && m == 0 && s == 0 && ms == 0) {
+        if !(ok || h == 24 && m == 0 && s == 0 && ms == 0) {
             return None;
         }
         Some((f64::from(h), f64::from(m), f64::from(s), f64::from(ms)))

@@ -138,7 +138,7 @@ fn capture_stack_trace(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectI
 
 fn error_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     if !matches!(this, Value::Object(_)) {
-        return Err(rt.type_error(format!("Error.prototype.toString requires that 'this' be an Object")));
+        return Err(rt.type_error("Error.prototype.toString requires that 'this' be an Object".to_string()));
     }
     let part = |name: &str, default: &str| -> JsResult<String> {
         Ok(match rt.get_named(&this, name)? {

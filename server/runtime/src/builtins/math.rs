@@ -124,7 +124,7 @@ fn round(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResul
     if !x.is_finite() || x == 0.0 {
         return Ok(Value::Number(x));
     }
-    if x < 0.0 && x >= -0.5 {
+    if (-0.5..0.0).contains(&x) {
         return Ok(Value::Number(-0.0));
     }
     let f = x.floor();

@@ -303,7 +303,10 @@ fn symbol_rank(c: char) -> Option<u32> {
 
 /// A three-level comparison key in the spirit of the root collation: base characters first
 /// (case and accents ignored), then accents, then case (lower before upper).
-fn collation_levels(s: &str) -> (Vec<(u32, u32)>, Vec<Vec<char>>, Vec<bool>) {
+/// Primary keys (class, base), secondary keys (accents), tertiary keys (upper case).
+type CollationKey = (Vec<(u32, u32)>, Vec<Vec<char>>, Vec<bool>);
+
+fn collation_levels(s: &str) -> CollationKey {
     let mut primary = Vec::new();
     let mut secondary = Vec::new();
     let mut tertiary = Vec::new();

@@ -519,7 +519,7 @@ fn size_arg(rt: &Runtime, v: &Value) -> JsResult<usize> {
     if !(0.0..=4294967296.0).contains(n) || n.is_nan() {
         let e = rt.range_error(format!(
             "The value of \"size\" is out of range. It must be >= 0 && <= 4294967296. Received {}",
-            super::super::number::number_to_string(*n).replace("-", "-")
+            super::super::number::number_to_string(*n)
         ));
         if let Value::Object(id) = &e.0 {
             rt.heap.borrow_mut().put(*id, PropertyKey::name("code"), Property::data(Value::str("ERR_OUT_OF_RANGE")));
