@@ -16,6 +16,7 @@ pub mod events;
 pub mod gc;
 pub mod handles;
 pub mod heap;
+pub mod missing;
 pub mod number;
 pub mod object;
 pub mod promise;
@@ -148,6 +149,8 @@ pub struct Runtime {
     pub timers: timers::Timers,
     /// `process.nextTick` callbacks with their arguments, run before promise jobs.
     pub ticks: RefCell<std::collections::VecDeque<(Value, Vec<Value>)>>,
+    /// Where reads of missing built-ins are recorded, when asked for (missing.rs).
+    pub missing: Option<missing::MissingRecorder>,
     /// `Math.random`'s xorshift128+ state (0, 0 until first used).
     pub random_state: Cell<(u64, u64)>,
     /// The arrays `join` is inside, so that an array containing itself joins as "" there.
@@ -267,6 +270,7 @@ impl Runtime {
             join_stack: RefCell::new(Vec::new()),
             random_state: Cell::new((0, 0)),
             timers: timers::Timers::default(),
+            missing: missing::MissingRecorder::from_env(),
             ticks: RefCell::new(std::collections::VecDeque::new()),
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(promise::JobQueue::new()),
