@@ -213,8 +213,15 @@ impl Runtime {
         }
         let mut heap = self.heap.borrow_mut();
         let o = heap.obj_mut(obj);
-        o.props.retain(|k, _| !matches!(k, PropertyKey::Index(i) if *i as f64 >= n));
         let key = PropertyKey::name("length");
+        // Only a shorter length deletes elements: growing (every push) must not walk them all.
+        let shrinks = match o.props.get(&key) {
+            Some(Property { slot: Slot::Data(Value::Number(old)), .. }) => n < *old,
+            _ => true,
+        };
+        if shrinks {
+            o.props.retain(|k, _| !matches!(k, PropertyKey::Index(i) if *i as f64 >= n));
+        }
         if let Some(p) = o.props.get_mut(&key) {
             if !p.writable {
                 return Ok(false);
