@@ -29,7 +29,11 @@ def report(*args: str) -> subprocess.CompletedProcess:
 def test_report_rows_for_installed_packages_match_node():
     proc = report("--packages", "@node-rs/crc32,@node-rs/bcrypt,@napi-rs/canvas", "--json")
     assert proc.returncode == 0, proc.stderr
-    rows = {r["package"]: r for r in json.loads(proc.stdout)}
+    answer = json.loads(proc.stdout)
+    rows = {r["package"]: r for r in answer["packages"]}
+    # The globals and built-in properties these addons read that node has and the host lacks:
+    # napi-rs looks `Proxy` up (issue 30 leaves Proxy, an exotic object, to later work).
+    assert answer["missing_builtins"] == ["globalThis.Proxy"]
     for name in ("@node-rs/crc32", "@node-rs/bcrypt", "@napi-rs/canvas"):
         row = rows[name]
         assert (row["kind"], row["loads"], row["failures"]) == ("napi-rs", True, []), row
@@ -48,4 +52,5 @@ def test_report_prints_a_table_and_a_summary():
     lz4 = next(line for line in lines if line.startswith("lz4-napi "))
     # Installed only by the report's own install step.
     assert "not installed" in lz4 or " yes " in lz4
-    assert lines[-1].startswith("compat: ") and "packages load" in lines[-1]
+    assert lines[-2].startswith("compat: ") and "packages load" in lines[-2]
+    assert lines[-1] == "built-ins the addons read and the host lacks: none"

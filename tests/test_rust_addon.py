@@ -56,7 +56,7 @@ def test_exports_are_listed_in_node_order_with_node_types(rust):
         f"const a = require({json.dumps(addon_path(ADDON))});"
         "console.log(JSON.stringify(Reflect.ownKeys(a).map((k) => [k, typeof a[k]])))"
     )
-    assert len(expected) == 61
+    assert len(expected) == 64
     assert js.keys(rust.exports) == [k for k, _ in expected]
     for name, typeof in expected:
         assert name in dir(rust), name

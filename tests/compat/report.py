@@ -247,15 +247,55 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_install:
         subprocess.run([str(ROOT / "scripts" / "npm-install"), "tests/compat"], check=True)
     selected = [BY_NAME[n] for n in args.packages.split(",")] if args.packages else PACKAGES
-    rows = [report_package(p) for p in selected]
+    with tempfile.TemporaryDirectory() as tmp:
+        record = Path(tmp) / "missing-builtins.txt"
+        rows, missing = with_missing_recorded(record, lambda: [report_package(p) for p in selected])
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"packages": rows, "missing_builtins": missing}, indent=2))
     else:
         print(table(rows))
         loads = sum(r["loads"] for r in rows)
         passed, total = sum(r["passed"] for r in rows if r["loads"]), sum(r["total"] for r in rows if r["loads"])
         print(f"\ncompat: {loads} of {len(rows)} packages load; {passed} of {total} calls match node")
+        print(f"built-ins the addons read and the host lacks: {', '.join(missing) if missing else 'none'}")
     return 0
+
+
+def with_missing_recorded(record: Path, run: Any) -> tuple[Any, list[str]]:
+    """Runs `run()` with hosts recording every global and built-in property an addon reads and
+    the realm lacks (NAPI_PYTHON_RECORD_MISSING, read by each host as it starts: isolated hosts
+    inherit it), and answers its result with the sorted list."""
+    import os
+
+    before = os.environ.get("NAPI_PYTHON_RECORD_MISSING")
+    os.environ["NAPI_PYTHON_RECORD_MISSING"] = str(record)
+    try:
+        result = run()
+    finally:
+        if before is None:
+            del os.environ["NAPI_PYTHON_RECORD_MISSING"]
+        else:
+            os.environ["NAPI_PYTHON_RECORD_MISSING"] = before
+    lines = sorted(set(record.read_text().splitlines())) if record.exists() else []
+    return result, [name for name, in_node in zip(lines, node_has(lines), strict=True) if in_node]
+
+
+def node_has(paths: list[str]) -> list[bool]:
+    """Whether node 20 has each recorded property ("globalThis.Proxy", "Date.prototype.x"): a read
+    node answers with undefined too (Float16Array, which node 20 lacks) is no gap of the host."""
+    if not paths:
+        return []
+    checks = ",".join(
+        f"(() => {{ try {{ return {p if not p.startswith('globalThis.') else 'globalThis[' + json.dumps(p[11:]) + ']'} !== undefined }}"
+        " catch { return true } })()"
+        if "[" not in p
+        else "true"
+        for p in paths
+    )
+    proc = subprocess.run(
+        ["node", "-e", f"console.log(JSON.stringify([{checks}]))"], capture_output=True, text=True, check=True
+    )
+    return json.loads(proc.stdout)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 pub mod asynchronous;
 pub mod callbacks;
 pub mod classes;
+pub mod dates;
 pub mod errors;
 pub mod numbers;
 pub mod objects;

@@ -177,8 +177,11 @@ pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, resu
     entry::js(env, "napi_run_script", |cx| {
         cx.value(script)?;
         result.required()?;
-        let Value::String(_) = cx.value(script)? else { return fail(status::STRING_EXPECTED) };
-        Err(cx.rt.error(ErrorKind::Error, "napi_run_script is not supported: napi-hostd has no JavaScript engine".into()).into())
+        let Value::String(source) = cx.value(script)? else { return fail(status::STRING_EXPECTED) };
+        // Expressions over globals, parsed by a real parser and evaluated over the host's
+        // values (napi-script); anything else throws a SyntaxError naming it (issue 30).
+        let v = napi_script::run(cx.rt, &source.to_rust_string())?;
+        cx.ret(result, v)
     })
 }
 

@@ -98,6 +98,10 @@ fn set(cx: &Cx, obj: ObjectId, key: PropertyKey, value: Value) -> NapiResult {
 fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<napi_value>) -> NapiResult {
     let obj = cx.to_object(object)?;
     let v = accessed(cx, cx.rt.get(&Value::Object(obj), key))?;
+    if cx.rt.missing.is_some() && matches!(v, Value::Undefined) {
+        // Recording what addons read and the realm lacks (issue 30; off unless asked for).
+        cx.rt.note_missing(obj, key);
+    }
     cx.ret(result, v)
 }
 

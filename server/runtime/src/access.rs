@@ -96,6 +96,22 @@ impl Runtime {
         }
     }
 
+    /// `obj.[[Get]](key, receiver)`: a getter found runs with `receiver` as `this`
+    /// (`Reflect.get` with a third argument).
+    pub fn get_with_receiver(&self, obj: ObjectId, key: &PropertyKey, receiver: &Value) -> JsResult<Value> {
+        if let Some(el) = self.typed_element(obj, key) {
+            return Ok(self.read_element(&el));
+        }
+        match self.find_property(obj, key) {
+            None => Ok(Value::Undefined),
+            Some(Property { slot: Slot::Data(v), .. }) => Ok(v),
+            Some(Property { slot: Slot::Accessor { get: Some(getter), .. }, .. }) => {
+                self.call(&Value::Object(getter), receiver.clone(), &[])
+            }
+            Some(Property { slot: Slot::Accessor { get: None, .. }, .. }) => Ok(Value::Undefined),
+        }
+    }
+
     pub fn get_named(&self, target: &Value, name: &str) -> JsResult<Value> {
         self.get(target, &PropertyKey::name(name))
     }
@@ -197,8 +213,15 @@ impl Runtime {
         }
         let mut heap = self.heap.borrow_mut();
         let o = heap.obj_mut(obj);
-        o.props.retain(|k, _| !matches!(k, PropertyKey::Index(i) if *i as f64 >= n));
         let key = PropertyKey::name("length");
+        // Only a shorter length deletes elements: growing (every push) must not walk them all.
+        let shrinks = match o.props.get(&key) {
+            Some(Property { slot: Slot::Data(Value::Number(old)), .. }) => n < *old,
+            _ => true,
+        };
+        if shrinks {
+            o.props.retain(|k, _| !matches!(k, PropertyKey::Index(i) if *i as f64 >= n));
+        }
         if let Some(p) = o.props.get_mut(&key) {
             if !p.writable {
                 return Ok(false);

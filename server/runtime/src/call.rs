@@ -113,6 +113,18 @@ impl Runtime {
                     Ok(_) => Ok(v),
                 }
             }
+            Callable::Bound(bound) => {
+                let mut all = Vec::with_capacity(bound.args.len() + args.len());
+                all.extend(bound.args.iter().cloned());
+                all.extend(args.iter().cloned());
+                match new_target {
+                    // `new bound(...)`: constructs the target, `new.target` becoming the target
+                    // when it was the bound function itself.
+                    Some(_) => self.construct(&Value::Object(bound.target), &all),
+                    None => self.call(&Value::Object(bound.target), bound.this.clone(), &all),
+                }
+            }
+            Callable::BuiltinWith(f, captured) => f(self, &captured, this, &args),
             Callable::Python(id) => {
                 let outside = self.outside.borrow().clone();
                 match outside {
@@ -138,7 +150,10 @@ impl Runtime {
     /// `new ctor(...args)` (with `new.target` = ctor).
     pub fn construct(&self, ctor: &Value, args: &[Value]) -> JsResult<Value> {
         let (id, callable) = self.callable_of(ctor)?;
-        if let Callable::Builtin(_) = callable {
+        if !self.is_constructor(id) {
+            return Err(self.type_error(format!("{} is not a constructor", self.constructor_display(ctor))));
+        }
+        if let Callable::Builtin(_) | Callable::Bound(_) = callable {
             // Built-in constructors make their own instances (an Error, a wrapper...).
             return self.invoke(callable, Value::Undefined, Cow::Borrowed(args), Some(id));
         }
@@ -149,6 +164,35 @@ impl Runtime {
             Value::Object(_) => result,
             _ => Value::Object(this),
         })
+    }
+
+    /// Whether `id` can be called with `new`: every function but the arrow-like built-ins
+    /// (methods such as `Math.max` and the resolving functions), as in V8.
+    pub fn is_constructor(&self, id: ObjectId) -> bool {
+        let heap = self.heap.borrow();
+        let Some(o) = heap.get(id) else { return false };
+        match o.function().map(|f| &f.callable) {
+            None => false,
+            Some(Callable::Builtin(_)) => o.props.contains_key(&PropertyKey::name("prototype")),
+            Some(Callable::Bound(b)) => {
+                let target = b.target;
+                drop(heap);
+                self.is_constructor(target)
+            }
+            Some(Callable::Resolver { .. } | Callable::Finally { .. } | Callable::BuiltinWith(..)) => false,
+            Some(Callable::Native { .. } | Callable::Python(_)) => true,
+        }
+    }
+
+    /// How V8 names a callee in "x is not a constructor".
+    fn constructor_display(&self, v: &Value) -> String {
+        match v {
+            Value::Object(id) if self.is_callable(v) => match self.get_own_property(*id, &PropertyKey::name("name")) {
+                Some(Property { slot: Slot::Data(Value::String(s)), .. }) if !s.is_empty() => s.to_rust_string(),
+                _ => "anonymous".into(),
+            },
+            other => other.to_display(self),
+        }
     }
 
     /// `ctor.prototype`, creating it on first use for functions made by `napi_create_function`
@@ -181,10 +225,43 @@ impl Runtime {
         false
     }
 
-    /// `v instanceof ctor` (without `Symbol.hasInstance`, which no host object defines).
+    /// `v instanceof ctor`: `ctor[Symbol.hasInstance]` when it is not the ordinary one of
+    /// `Function.prototype`, else `OrdinaryHasInstance` (bound functions test their target).
     pub fn instance_of(&self, v: &Value, ctor: &Value) -> JsResult<bool> {
+        if !matches!(ctor, Value::Object(_)) {
+            return Err(self.type_error("Right-hand side of 'instanceof' is not an object".into()));
+        }
+        let has_instance = self.get(ctor, &PropertyKey::Symbol(self.realm.symbol_has_instance))?;
+        if !has_instance.is_nullish() && !self.is_ordinary_has_instance(&has_instance) {
+            let r = self.call(&has_instance, ctor.clone(), std::slice::from_ref(v))?;
+            return Ok(self.to_boolean(&r));
+        }
+        self.ordinary_has_instance(ctor, v)
+    }
+
+    /// Whether `f` is `Function.prototype[Symbol.hasInstance]`, which `OrdinaryHasInstance`
+    /// does directly.
+    fn is_ordinary_has_instance(&self, f: &Value) -> bool {
+        let key = PropertyKey::Symbol(self.realm.symbol_has_instance);
+        match self.get_own_property(self.realm.function_prototype, &key) {
+            Some(Property { slot: Slot::Data(own), .. }) => self.strict_equals(&own, f),
+            _ => false,
+        }
+    }
+
+    /// `OrdinaryHasInstance(ctor, v)`.
+    pub fn ordinary_has_instance(&self, ctor: &Value, v: &Value) -> JsResult<bool> {
         if !self.is_callable(ctor) {
             return Err(self.type_error("Right-hand side of 'instanceof' is not callable".into()));
+        }
+        if let Value::Object(id) = ctor {
+            let bound = match self.heap.borrow().get(*id).and_then(|o| o.function()).map(|f| f.callable.clone()) {
+                Some(Callable::Bound(b)) => Some(b.target),
+                _ => None,
+            };
+            if let Some(target) = bound {
+                return self.instance_of(v, &Value::Object(target));
+            }
         }
         let proto = match self.get_named(ctor, "prototype")? {
             Value::Object(p) => p,

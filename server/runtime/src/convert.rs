@@ -16,6 +16,10 @@ pub enum ErrorKind {
     TypeError,
     RangeError,
     SyntaxError,
+    EvalError,
+    ReferenceError,
+    URIError,
+    AggregateError,
 }
 
 impl Runtime {
@@ -110,6 +114,18 @@ impl Runtime {
     /// hint asks) as found on the object, so host built-ins and Python-provided methods both count.
     pub fn to_primitive(&self, v: &Value, hint: Option<&str>) -> JsResult<Value> {
         let Value::Object(_) = v else { return Ok(v.clone()) };
+        // `[Symbol.toPrimitive](hint)` first (Date and Symbol wrappers define one).
+        let exotic = self.get(v, &PropertyKey::Symbol(self.realm.symbol_to_primitive))?;
+        if !exotic.is_nullish() {
+            if !self.is_callable(&exotic) {
+                return Err(self.type_error(format!("{} is not a function", exotic.to_display(self))));
+            }
+            let result = self.call(&exotic, v.clone(), &[Value::str(hint.unwrap_or("default"))])?;
+            if matches!(result, Value::Object(_)) {
+                return Err(self.type_error("Cannot convert object to primitive value".into()));
+            }
+            return Ok(result);
+        }
         let order: [&str; 2] = if hint == Some("string") { ["toString", "valueOf"] } else { ["valueOf", "toString"] };
         for name in order {
             let method = self.get_named(v, name)?;
@@ -167,6 +183,10 @@ impl Runtime {
             ErrorKind::TypeError => r.type_error_prototype,
             ErrorKind::RangeError => r.range_error_prototype,
             ErrorKind::SyntaxError => r.syntax_error_prototype,
+            ErrorKind::EvalError => r.eval_error_prototype,
+            ErrorKind::ReferenceError => r.reference_error_prototype,
+            ErrorKind::URIError => r.uri_error_prototype,
+            ErrorKind::AggregateError => r.aggregate_error_prototype,
         };
         let id = self.heap.borrow_mut().new_object(ObjectClass::Error, Some(proto));
         self.init_error(id, Some(message), code);

@@ -93,8 +93,23 @@ impl Marker<'_> {
                     Callable::Native { receiver: Some(r), .. } => self.object(r),
                     Callable::Resolver { promise, .. } => self.object(promise),
                     Callable::Finally { on_finally, .. } => self.object(on_finally),
+                    Callable::Bound(ref b) => {
+                        self.object(b.target);
+                        self.value(&b.this);
+                        b.args.iter().for_each(|a| self.value(a));
+                    }
+                    Callable::BuiltinWith(_, ref captured) => captured.iter().for_each(|v| self.value(v)),
                     _ => {}
                 },
+                // A WeakRef does not keep its target; a registry keeps its cleanup callback and
+                // held values, not its targets or tokens.
+                ObjectClass::FinalizationRegistry(r) => {
+                    let r = r.borrow();
+                    if let Some(c) = r.cleanup {
+                        self.object(c);
+                    }
+                    r.cells.iter().for_each(|cell| self.value(&cell.held));
+                }
                 ObjectClass::Primitive(v) => self.value(v),
                 ObjectClass::View(view) => self.object(view.buffer),
                 ObjectClass::Set(t) | ObjectClass::Map(t) => {
@@ -145,12 +160,18 @@ impl Runtime {
                 m.value(e);
             }
             self.microtasks.borrow().iter().flat_map(|j| j.values()).for_each(|v| m.value(&v));
+            self.timers.values().iter().for_each(|v| m.value(v));
+            for (f, args) in self.ticks.borrow().iter() {
+                m.value(f);
+                args.iter().for_each(|a| m.value(a));
+            }
             m.finish();
             heap.live_ids().into_iter().filter(|id| !m.marked[Heap::index_of(*id)]).collect()
         };
         let dead_set: HashSet<ObjectId> = dead.iter().copied().collect();
         self.refs.borrow_mut().clear_collected(&dead_set);
         self.drop_dead_weak_entries(&dead_set);
+        self.clear_dead_weak_refs(&dead_set);
         let mut due = Vec::new();
         let mut python = Vec::new();
         {
@@ -184,6 +205,44 @@ impl Runtime {
             });
         }
         (Collected { freed: dead, python }, due)
+    }
+
+    /// Empties the WeakRefs whose targets died, and queues the cleanup callbacks of the
+    /// FinalizationRegistry cells whose targets died (run later on the event loop, as V8 does).
+    fn clear_dead_weak_refs(&self, dead: &HashSet<ObjectId>) {
+        let mut due = Vec::new();
+        {
+            let mut heap = self.heap.borrow_mut();
+            for id in heap.live_ids() {
+                if dead.contains(&id) {
+                    continue;
+                }
+                match &mut heap.obj_mut(id).class {
+                    ObjectClass::WeakRef(target) if target.is_some_and(|t| dead.contains(&t)) => *target = None,
+                    ObjectClass::FinalizationRegistry(r) => {
+                        let mut r = r.borrow_mut();
+                        let cleanup = r.cleanup;
+                        r.cells.retain(|cell| {
+                            if dead.contains(&cell.target) {
+                                due.extend(cleanup.map(|c| (c, cell.held.clone())));
+                                false
+                            } else {
+                                true
+                            }
+                        });
+                        for cell in &mut r.cells {
+                            if cell.token.is_some_and(|t| dead.contains(&t)) {
+                                cell.token = None;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (cleanup, held) in due {
+            self.ticks.borrow_mut().push_back((Value::Object(cleanup), vec![held]));
+        }
     }
 
     /// Removes the entries of dead keys from the weak collections that survive.

@@ -11,12 +11,14 @@ pub mod access;
 pub mod bigint;
 pub mod builtins;
 pub mod call;
+pub mod collections;
 pub mod convert;
 pub mod env;
 pub mod events;
 pub mod gc;
 pub mod handles;
 pub mod heap;
+pub mod missing;
 pub mod native;
 pub mod number;
 pub mod object;
@@ -25,9 +27,13 @@ pub mod property;
 pub mod realm;
 pub mod recent;
 pub mod references;
+pub mod regexp;
 pub mod shm;
 pub mod string;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod timers;
 pub mod typed_elements;
 pub mod value;
 
@@ -144,6 +150,16 @@ pub struct Runtime {
     /// How many times each Python object id was received, until the client says it forgot it:
     /// a drop notice carries the count so a send still in flight keeps the object alive.
     pub remote_sends: RefCell<FxHashMap<u64, u64>>,
+    /// `setTimeout`/`setInterval`/`setImmediate` (see timers.rs).
+    pub timers: timers::Timers,
+    /// `process.nextTick` callbacks with their arguments, run before promise jobs.
+    pub ticks: RefCell<std::collections::VecDeque<(Value, Vec<Value>)>>,
+    /// Where reads of missing built-ins are recorded, when asked for (missing.rs).
+    pub missing: Option<missing::MissingRecorder>,
+    /// `Math.random`'s xorshift128+ state (0, 0 until first used).
+    pub random_state: Cell<(u64, u64)>,
+    /// The arrays `join` is inside, so that an array containing itself joins as "" there.
+    pub join_stack: RefCell<Vec<ObjectId>>,
     /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
     /// instead of overflowing the stack.
     pub depth: Cell<usize>,
@@ -289,6 +305,11 @@ impl Runtime {
             python_errors: RefCell::new(FxHashMap::default()),
             remote_sends: RefCell::new(FxHashMap::default()),
             depth: Cell::new(0),
+            join_stack: RefCell::new(Vec::new()),
+            random_state: Cell::new((0, 0)),
+            timers: timers::Timers::default(),
+            missing: missing::MissingRecorder::from_env(),
+            ticks: RefCell::new(std::collections::VecDeque::new()),
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(promise::JobQueue::new()),
             finalizer_seq: Cell::new(0),

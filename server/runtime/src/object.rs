@@ -9,9 +9,7 @@ use indexmap::IndexMap;
 /// protects against nobody (the addon and the client already run the host).
 pub type Props = IndexMap<PropertyKey, Property, rustc_hash::FxBuildHasher>;
 
-use super::builtins::collections::OrderedTable;
-use super::builtins::iterator::CollectionIterator;
-use super::builtins::weak::WeakTable;
+use super::collections::{CollectionIterator, OrderedTable, WeakTable};
 use super::env::EnvId;
 use super::heap::ObjectId;
 use super::native::{Callback, Finalize, NativeFn};
@@ -41,6 +39,22 @@ pub enum Callable {
     /// The handler `finally` installs: calls `on_finally`, then passes the value (or the
     /// rejection) through.
     Finally { on_finally: ObjectId, reject: bool },
+    /// A function `Function.prototype.bind` made.
+    Bound(Rc<BoundFunction>),
+    /// A built-in that carries a value of its own: the element functions of `Promise.all` and
+    /// its kin, which must remember their index and shared state.
+    BuiltinWith(BuiltinWithFn, Rc<Vec<Value>>),
+}
+
+/// A built-in that gets its own captured values first: `(runtime, captured, this, args)`.
+pub type BuiltinWithFn = fn(&Runtime, &[Value], Value, &[Value]) -> super::JsResult<Value>;
+
+/// What `bind` captured: the target, the `this` it fixes and the leading arguments.
+#[derive(Debug)]
+pub struct BoundFunction {
+    pub target: ObjectId,
+    pub this: Value,
+    pub args: Vec<Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -252,6 +266,12 @@ pub enum ObjectClass {
     View(View),
     /// A Python object the client keeps alive while this host object lives.
     Remote(u64),
+    /// `/source/flags`: the compiled pattern (see builtins/regexp.rs).
+    RegExp(Rc<super::regexp::RegExpData>),
+    /// `new WeakRef(target)`: the target, not kept alive by the reference.
+    WeakRef(Option<ObjectId>),
+    /// `new FinalizationRegistry(cleanup)`: its cells (see builtins/weak_ref.rs).
+    FinalizationRegistry(Rc<std::cell::RefCell<super::collections::RegistryCells>>),
     /// `new Set()` / `new Map()`: their entries (a Set's entries map each value to itself).
     Set(OrderedTable),
     Map(OrderedTable),

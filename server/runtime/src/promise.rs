@@ -200,9 +200,17 @@ impl Runtime {
         Value::Object(self.heap.borrow_mut().new_object(class, Some(proto)))
     }
 
-    /// Runs queued jobs until none are left (jobs may queue more).
+    /// Runs queued jobs until none are left (jobs may queue more): `process.nextTick`
+    /// callbacks first, then promise jobs, as node drains its queues.
     pub fn run_microtasks(&self) {
         loop {
+            let tick = self.ticks.borrow_mut().pop_front();
+            if let Some((f, args)) = tick {
+                if let Err(Thrown(e)) = self.call(&f, Value::Undefined, &args) {
+                    self.report_uncaught(e);
+                }
+                continue;
+            }
             let job = self.microtasks.borrow_mut().pop_front();
             let Some(job) = job else { break };
             match job {

@@ -8,7 +8,7 @@
 use super::builtins;
 use super::heap::{Heap, ObjectId};
 use super::object::{BuiltinFn, Callable, Function, ObjectClass, TypedArrayKind};
-use super::property::{Property, PropertyKey};
+use super::property::{Property, PropertyKey, Slot};
 use super::value::Value;
 
 pub struct Realm {
@@ -38,9 +38,30 @@ pub struct Realm {
     pub set_iterator_prototype: ObjectId,
     pub map_iterator_prototype: ObjectId,
     pub promise_prototype: ObjectId,
+    /// `%StringIteratorPrototype%` and `%RegExpStringIteratorPrototype%` (`matchAll`).
+    pub string_iterator_prototype: ObjectId,
+    pub regexp_string_iterator_prototype: ObjectId,
+    pub regexp_prototype: ObjectId,
+    pub aggregate_error_prototype: ObjectId,
+    pub eval_error_prototype: ObjectId,
+    pub reference_error_prototype: ObjectId,
+    pub uri_error_prototype: ObjectId,
     pub symbol_iterator: ObjectId,
     pub symbol_async_iterator: ObjectId,
     pub symbol_to_string_tag: ObjectId,
+    pub symbol_has_instance: ObjectId,
+    pub symbol_is_concat_spreadable: ObjectId,
+    pub symbol_match: ObjectId,
+    pub symbol_match_all: ObjectId,
+    pub symbol_replace: ObjectId,
+    pub symbol_search: ObjectId,
+    pub symbol_species: ObjectId,
+    pub symbol_split: ObjectId,
+    pub symbol_to_primitive: ObjectId,
+    pub symbol_unscopables: ObjectId,
+    /// Every object made while the realm was built (the intrinsics), by how `globalThis` reaches
+    /// it ("Date.prototype"): what the recording of missing built-ins names its reads after.
+    pub intrinsic_names: std::collections::HashMap<ObjectId, String>,
 }
 
 /// Builds intrinsics inside a heap that has no runtime yet.
@@ -127,12 +148,29 @@ impl Realm {
         let array_iterator_prototype = sub_iterator(&mut b);
         let set_iterator_prototype = sub_iterator(&mut b);
         let map_iterator_prototype = sub_iterator(&mut b);
+        let string_iterator_prototype = sub_iterator(&mut b);
+        let regexp_string_iterator_prototype = sub_iterator(&mut b);
+        let regexp_prototype = proto(&mut b, ObjectClass::Plain);
+        let aggregate_error_prototype = sub_error(&mut b);
+        let eval_error_prototype = sub_error(&mut b);
+        let reference_error_prototype = sub_error(&mut b);
+        let uri_error_prototype = sub_error(&mut b);
 
         let symbol_iterator = b.symbol("Symbol.iterator");
         let symbol_async_iterator = b.symbol("Symbol.asyncIterator");
         let symbol_to_string_tag = b.symbol("Symbol.toStringTag");
+        let symbol_has_instance = b.symbol("Symbol.hasInstance");
+        let symbol_is_concat_spreadable = b.symbol("Symbol.isConcatSpreadable");
+        let symbol_match = b.symbol("Symbol.match");
+        let symbol_match_all = b.symbol("Symbol.matchAll");
+        let symbol_replace = b.symbol("Symbol.replace");
+        let symbol_search = b.symbol("Symbol.search");
+        let symbol_species = b.symbol("Symbol.species");
+        let symbol_split = b.symbol("Symbol.split");
+        let symbol_to_primitive = b.symbol("Symbol.toPrimitive");
+        let symbol_unscopables = b.symbol("Symbol.unscopables");
 
-        let realm = Realm {
+        let mut realm = Realm {
             global,
             object_prototype,
             function_prototype,
@@ -156,11 +194,30 @@ impl Realm {
             array_iterator_prototype,
             set_iterator_prototype,
             map_iterator_prototype,
+            string_iterator_prototype,
+            regexp_string_iterator_prototype,
+            regexp_prototype,
+            aggregate_error_prototype,
+            eval_error_prototype,
+            reference_error_prototype,
+            uri_error_prototype,
             symbol_iterator,
             symbol_async_iterator,
             symbol_to_string_tag,
+            symbol_has_instance,
+            symbol_is_concat_spreadable,
+            symbol_match,
+            symbol_match_all,
+            symbol_replace,
+            symbol_search,
+            symbol_species,
+            symbol_split,
+            symbol_to_primitive,
+            symbol_unscopables,
+            intrinsic_names: std::collections::HashMap::new(),
         };
         builtins::install(&mut b, &realm);
+        realm.intrinsic_names = name_intrinsics(b.heap, global);
         realm
     }
 
@@ -189,6 +246,23 @@ impl Realm {
             self.symbol_iterator,
             self.symbol_async_iterator,
             self.symbol_to_string_tag,
+            self.symbol_has_instance,
+            self.symbol_is_concat_spreadable,
+            self.symbol_match,
+            self.symbol_match_all,
+            self.symbol_replace,
+            self.symbol_search,
+            self.symbol_species,
+            self.symbol_split,
+            self.symbol_to_primitive,
+            self.symbol_unscopables,
+            self.string_iterator_prototype,
+            self.regexp_string_iterator_prototype,
+            self.regexp_prototype,
+            self.aggregate_error_prototype,
+            self.eval_error_prototype,
+            self.reference_error_prototype,
+            self.uri_error_prototype,
             self.array_iterator_prototype,
             self.set_iterator_prototype,
             self.map_iterator_prototype,
@@ -200,4 +274,26 @@ impl Realm {
     pub fn typed_array_prototype(&self, kind: TypedArrayKind) -> ObjectId {
         self.typed_array_prototypes[kind as usize]
     }
+}
+
+/// Names each object reachable from `global` through data properties and accessors by its
+/// shortest path ("Date.prototype", "Symbol.iterator"), breadth first so that the shortest wins.
+fn name_intrinsics(heap: &Heap, global: ObjectId) -> std::collections::HashMap<ObjectId, String> {
+    let mut names = std::collections::HashMap::new();
+    names.insert(global, "globalThis".to_string());
+    let mut queue = std::collections::VecDeque::from([(global, String::new())]);
+    while let Some((id, path)) = queue.pop_front() {
+        let Some(o) = heap.get(id) else { continue };
+        for (key, prop) in &o.props {
+            let PropertyKey::String(name) = key else { continue };
+            let Slot::Data(Value::Object(child)) = &prop.slot else { continue };
+            if names.contains_key(child) {
+                continue;
+            }
+            let child_path = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+            names.insert(*child, child_path.clone());
+            queue.push_back((*child, child_path));
+        }
+    }
+    names
 }

@@ -213,8 +213,8 @@ fn string_to_bigint(s: &str) -> Option<BigInt> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::builtins::testing::{json, runtime, thrown};
     use super::super::object::{ArrayBufferData, ObjectClass, TypedArrayKind, View};
+    use super::super::testing::{json, runtime, thrown};
     use super::*;
 
     fn typed(rt: &Runtime, kind: TypedArrayKind, length: usize) -> Value {

@@ -1,123 +1,14 @@
 //! `Set` and `Map`: insertion-ordered tables keyed by SameValueZero.
 
-use std::collections::HashMap;
-use std::rc::Rc;
-
-use super::super::bigint::BigInt;
+use super::super::collections::{IterationKind, OrderedTable};
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
-use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::iterator::{iterate, IterationKind};
+use super::iterator::iterate;
 use super::{arg, describe, getter, require_callable, to_string_tag};
-
-/// A value as a hashable key under SameValueZero: NaN equals NaN and -0 equals +0.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum TableKey {
-    Undefined,
-    Null,
-    Bool(bool),
-    Number(u64),
-    String(JsString),
-    BigInt(Rc<BigInt>),
-    /// Symbols and objects, by identity (their ids never collide).
-    Heap(ObjectId),
-}
-
-impl TableKey {
-    fn of(v: &Value) -> TableKey {
-        match v {
-            Value::Undefined => TableKey::Undefined,
-            Value::Null => TableKey::Null,
-            Value::Bool(b) => TableKey::Bool(*b),
-            Value::Number(n) if n.is_nan() => TableKey::Number(f64::NAN.to_bits()),
-            Value::Number(n) => TableKey::Number((n + 0.0).to_bits()),
-            Value::String(s) => TableKey::String(s.clone()),
-            Value::BigInt(b) => TableKey::BigInt(b.clone()),
-            Value::Symbol(id) | Value::Object(id) => TableKey::Heap(*id),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-struct TableData {
-    /// Entries in insertion order. A deleted entry leaves `None` behind rather than shifting the
-    /// rest, so iterators (which hold a slot number) neither skip nor repeat entries: this is the
-    /// spec's "set the key to empty". The slots are never compacted; doing that safely would need
-    /// V8's iterator transitions, and the host frees no objects yet anyway.
-    slots: Vec<Option<(Value, Value)>>,
-    index: HashMap<TableKey, usize>,
-}
-
-/// The entries of a Set (each value maps to itself) or a Map. Cloning is cheap (shared, copied on
-/// write by `Rc::make_mut`) because the heap's users clone object classes freely, and the clones
-/// are transient, so a write seldom copies.
-#[derive(Clone, Debug, Default)]
-pub struct OrderedTable(Rc<TableData>);
-
-impl OrderedTable {
-    pub fn len(&self) -> usize {
-        self.0.index.len()
-    }
-
-    /// Every live key and value (for the collector).
-    pub fn values(&self) -> impl Iterator<Item = &Value> {
-        self.0.slots.iter().flatten().flat_map(|(k, v)| [k, v])
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn get(&self, key: &Value) -> Option<Value> {
-        let slot = *self.0.index.get(&TableKey::of(key))?;
-        self.0.slots[slot].as_ref().map(|(_, v)| v.clone())
-    }
-
-    pub fn has(&self, key: &Value) -> bool {
-        self.0.index.contains_key(&TableKey::of(key))
-    }
-
-    /// Adds or replaces; a new key goes last, a replaced one keeps its place.
-    pub fn insert(&mut self, key: Value, value: Value) {
-        // Set.prototype.add and Map.prototype.set store -0 as +0.
-        let key = if matches!(key, Value::Number(n) if n == 0.0) { Value::Number(0.0) } else { key };
-        let data = Rc::make_mut(&mut self.0);
-        match data.index.get(&TableKey::of(&key)) {
-            Some(&slot) => data.slots[slot] = Some((key, value)),
-            None => {
-                data.index.insert(TableKey::of(&key), data.slots.len());
-                data.slots.push(Some((key, value)));
-            }
-        }
-    }
-
-    pub fn remove(&mut self, key: &Value) -> bool {
-        let data = Rc::make_mut(&mut self.0);
-        match data.index.remove(&TableKey::of(key)) {
-            Some(slot) => {
-                data.slots[slot] = None;
-                true
-            }
-            None => false,
-        }
-    }
-
-    pub fn clear(&mut self) {
-        let data = Rc::make_mut(&mut self.0);
-        data.index.clear();
-        data.slots.iter_mut().for_each(|s| *s = None);
-    }
-
-    /// The first live entry at or after `slot`, with its slot number.
-    pub fn next_entry(&self, slot: usize) -> Option<(usize, Value, Value)> {
-        let slots = self.0.slots.get(slot..)?;
-        slots.iter().enumerate().find_map(|(i, e)| e.as_ref().map(|(k, v)| (slot + i, k.clone(), v.clone())))
-    }
-}
 
 /// Which of the two collections a method belongs to.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Iterators over arrays, Sets and Maps (`values()`, `keys()`, `entries()`, `[Symbol.iterator]`),
 //! and [`iterate`], the iteration protocol the Set and Map constructors consume.
 
+use super::super::collections::{CollectionIterator, IterationKind};
 use super::super::heap::ObjectId;
 use super::super::object::{BuiltinFn, ObjectClass};
 use super::super::property::{Property, PropertyKey};
@@ -8,25 +9,6 @@ use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::{describe, describe_operand, symbol_method, to_string_tag};
-
-/// What each step of an iterator yields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IterationKind {
-    Keys,
-    Values,
-    Entries,
-}
-
-/// The state of an iterator object (`ObjectClass::Iterator`).
-#[derive(Clone, Debug)]
-pub struct CollectionIterator {
-    /// What is iterated; `None` once exhausted, so a finished iterator stays finished even if
-    /// its array grows (as in JS).
-    pub target: Option<ObjectId>,
-    pub kind: IterationKind,
-    /// The next array index, or the next slot of the Set's or Map's table.
-    pub position: usize,
-}
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     // %IteratorPrototype%[Symbol.iterator] returns `this`, which makes every iterator iterable.
@@ -36,6 +18,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         (realm.array_iterator_prototype, "Array Iterator", array_iterator_next as BuiltinFn),
         (realm.set_iterator_prototype, "Set Iterator", set_iterator_next),
         (realm.map_iterator_prototype, "Map Iterator", map_iterator_next),
+        (realm.string_iterator_prototype, "String Iterator", string_iterator_next),
     ];
     for (proto, tag, next) in kinds {
         b.method(proto, "next", 0, next);
@@ -96,6 +79,40 @@ fn set_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>
     iterator_next(rt, this, "Set Iterator")
 }
 
+fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let state = match super::class_of(rt, &this) {
+        Some(ObjectClass::Iterator(state)) if state.kind == IterationKind::CodePoints => state,
+        _ => {
+            return Err(
+                rt.type_error(format!("Method String Iterator.prototype.next called on incompatible receiver {}", describe(rt, &this)))
+            )
+        }
+    };
+    let Value::Object(iter) = this else { unreachable!("only objects have a class") };
+    let Some(target) = state.target else { return Ok(rt.iterator_result(Value::Undefined, true)) };
+    let units = match super::class_of(rt, &Value::Object(target)) {
+        Some(ObjectClass::Primitive(Value::String(s))) => s.to_utf16(),
+        _ => Vec::new(),
+    };
+    let at = state.position;
+    let (value, next) = if at < units.len() {
+        let (_, n) = super::string::code_point(&units, at);
+        (Some(super::coerce::units_value(&units[at..at + n])), at + n)
+    } else {
+        (None, at)
+    };
+    if let Some(ObjectClass::Iterator(s)) = rt.heap.borrow_mut().get_mut(iter).map(|o| &mut o.class) {
+        s.position = next;
+        if value.is_none() {
+            s.target = None;
+        }
+    }
+    Ok(match value {
+        Some(v) => rt.iterator_result(v, false),
+        None => rt.iterator_result(Value::Undefined, true),
+    })
+}
+
 fn map_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     iterator_next(rt, this, "Map Iterator")
 }
@@ -131,8 +148,8 @@ fn iterator_next(rt: &Runtime, this: Value, tag: &str) -> JsResult<Value> {
         Some((next, key, value)) => {
             let value = match state.kind {
                 IterationKind::Keys => key,
-                IterationKind::Values => value,
                 IterationKind::Entries => Value::Object(rt.new_array(vec![key, value])),
+                _ => value,
             };
             (Some(target), next, value)
         }

@@ -2,20 +2,39 @@
 //!
 //! Each takes `(runtime, this, args, new_target)`; `new_target` is set when called with `new`.
 
+mod array;
+mod array_callbacks;
+mod array_mutate;
+mod bigint;
+mod boolean;
 mod buffer;
+pub mod coerce;
 pub mod collections;
+mod date;
+mod date_parse;
+pub mod date_time;
 mod error;
+pub mod function;
 pub mod iterator;
 mod json;
 mod json_parse;
+mod math;
+mod node_globals;
+mod number;
 mod object;
 mod object_define;
 mod object_integrity;
 mod object_own;
-mod primitive;
 mod promise;
+mod promise_combinators;
+mod reflect;
+mod regexp;
+mod string;
+mod string_regexp;
 mod symbol;
+mod typed_array;
 pub mod weak;
+mod weak_ref;
 
 use super::heap::ObjectId;
 use super::object::{BuiltinFn, ObjectClass};
@@ -23,6 +42,9 @@ use super::property::{Property, PropertyKey, Slot};
 use super::realm::{Builder, Realm};
 use super::value::Value;
 use super::{JsResult, Runtime};
+
+/// BigInt conversions to and from `num-bigint`, for the script evaluator's arithmetic.
+pub use bigint::{from_big as bigint_value, to_big as bigint_big};
 
 /// `Function.prototype` itself: callable, does nothing.
 pub fn noop(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -40,15 +62,51 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     object_define::install(b, object);
     object_own::install(b, object);
     object_integrity::install(b, object);
+    function::install(b, realm);
+    array::install(b, realm);
+    array_callbacks::install(b, realm);
+    array_mutate::install(b, realm);
+    reflect::install(b, realm);
     error::install(b, realm);
     symbol::install(b, realm);
-    primitive::install(b, realm);
+    boolean::install(b, realm);
+    number::install(b, realm);
+    bigint::install(b, realm);
+    math::install(b, realm);
+    string::install(b, realm);
+    string_regexp::install(b, realm);
+    regexp::install(b, realm);
+    date::install(b, realm);
     json::install(b, realm);
     iterator::install(b, realm);
     collections::install(b, realm);
     weak::install(b, realm);
+    weak_ref::install(b, realm);
+    typed_array::install(b, realm);
     buffer::install(b, realm);
     promise::install(b, realm);
+    node_globals::install(b, realm);
+}
+
+/// Gives `obj` the prototype of `new_target.prototype` (when that is an object): what
+/// `OrdinaryCreateFromConstructor` does for built-in constructors called through a subclass.
+fn adopt_prototype(rt: &Runtime, obj: ObjectId, new_target: ObjectId) -> JsResult<()> {
+    if let Value::Object(p) = rt.get_named(&Value::Object(new_target), "prototype")? {
+        rt.set_prototype(obj, Some(p));
+    }
+    Ok(())
+}
+
+/// `get [Symbol.species]() { return this }` on a constructor.
+fn species_getter(b: &mut Builder, realm: &Realm, ctor: ObjectId) {
+    let func = b.function("get [Symbol.species]", 0, return_this);
+    let slot = Slot::Accessor { get: Some(func), set: None };
+    let p = Property { slot, writable: false, enumerable: false, configurable: true };
+    b.heap.put(ctor, PropertyKey::Symbol(realm.symbol_species), p);
+}
+
+fn return_this(_: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    Ok(this)
 }
 
 /// Defines a method under a symbol key (`[Symbol.iterator]`), named as V8 names it.
@@ -123,60 +181,6 @@ fn class_of(rt: &Runtime, v: &Value) -> Option<ObjectClass> {
     rt.heap.borrow().get(*id).map(|o| o.class.clone())
 }
 
+/// The helpers for calling built-ins in tests, at the path the crates above use.
 #[cfg(any(test, feature = "testing"))]
-pub mod testing {
-    //! Calling built-ins the way an addon reaches them: by path from the global object.
-
-    use std::rc::Rc;
-
-    use super::super::object::{BuiltinFn, Callable, Function, ObjectClass};
-    use super::super::value::Value;
-    use super::super::{JsResult, Runtime};
-
-    /// `globalThis.a.b.c` for the path "a.b.c".
-    pub fn global(rt: &Runtime, path: &str) -> Value {
-        path.split('.').fold(Value::Object(rt.realm.global), |v, name| rt.get_named(&v, name).expect("path resolves"))
-    }
-
-    /// Calls the function at `path` with its parent object as `this`.
-    pub fn call(rt: &Runtime, path: &str, args: &[Value]) -> JsResult<Value> {
-        let (parent, _) = path.rsplit_once('.').unwrap_or(("globalThis", path));
-        rt.call(&global(rt, path), global(rt, parent), args)
-    }
-
-    /// Calls `this.name(...args)`.
-    pub fn method(rt: &Runtime, this: &Value, name: &str, args: &[Value]) -> JsResult<Value> {
-        let f = rt.get_named(this, name)?;
-        rt.call(&f, this.clone(), args)
-    }
-
-    /// `JSON.stringify(v)`, which the expected values (recorded with `node -e`) are written in.
-    pub fn json(rt: &Runtime, v: &Value) -> String {
-        match call(rt, "JSON.stringify", std::slice::from_ref(v)).expect("stringify") {
-            Value::String(s) => s.to_rust_string(),
-            other => format!("{other:?}"),
-        }
-    }
-
-    /// `JSON.parse(text)`, to build inputs.
-    pub fn parse(rt: &Runtime, text: &str) -> Value {
-        call(rt, "JSON.parse", &[Value::str(text)]).expect("valid JSON")
-    }
-
-    /// `"Name: message"` of what `r` threw, as node prints `e.name + ": " + e.message`.
-    pub fn thrown(rt: &Runtime, r: JsResult<Value>) -> String {
-        let e = r.expect_err("expected a throw").0;
-        let part = |n| rt.get_named(&e, n).unwrap().to_display(rt);
-        format!("{}: {}", part("name"), part("message"))
-    }
-
-    pub fn runtime() -> Rc<Runtime> {
-        Runtime::new(Box::new(crate::NoNative))
-    }
-
-    /// A function object running `f`, standing in for the JS callback a test would pass.
-    pub fn builtin_function(rt: &Runtime, f: BuiltinFn) -> Value {
-        let class = ObjectClass::Function(Function { callable: Callable::Builtin(f), is_class: false });
-        Value::Object(rt.heap.borrow_mut().new_object(class, Some(rt.realm.function_prototype)))
-    }
-}
+pub use super::testing;

@@ -1,13 +1,16 @@
-//! `Object`, `Object.prototype`, `Function.prototype`, `Array`, `Reflect`. The rest of `Object`'s
-//! statics are in `object_define`, `object_own` and `object_integrity`.
+//! `Object`, its remaining statics (`keys`, `is`, `getPrototypeOf`, descriptors, `fromEntries`,
+//! `hasOwn`) and `Object.prototype`. The statics that define, list or seal properties are in
+//! `object_define`, `object_own` and `object_integrity`.
 
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
-use super::super::property::{Property, PropertyKey, Slot};
+use super::super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{create_data, same_value};
+use super::iterator::iterate;
+use super::{arg, describe};
 
 /// Installs these and returns the `Object` constructor, for the other files' statics.
 pub fn install(b: &mut Builder, realm: &Realm) -> ObjectId {
@@ -16,27 +19,45 @@ pub fn install(b: &mut Builder, realm: &Realm) -> ObjectId {
     b.method(object, "is", 2, object_is);
     b.method(object, "getPrototypeOf", 1, object_get_prototype_of);
     b.method(object, "getOwnPropertyDescriptor", 2, get_own_property_descriptor);
-    b.method(realm.object_prototype, "toString", 0, object_to_string);
-    b.method(realm.object_prototype, "valueOf", 0, object_value_of);
-    b.method(realm.object_prototype, "hasOwnProperty", 1, has_own_property);
-    b.method(realm.function_prototype, "toString", 0, function_to_string);
-    let function = b.constructor(realm.global, "Function", 1, function_ctor, realm.function_prototype);
-    let _ = function;
-    let array = b.constructor(realm.global, "Array", 1, array_ctor, realm.array_prototype);
-    b.method(array, "isArray", 1, array_is_array);
-    b.method(realm.array_prototype, "join", 1, array_join);
-    b.method(realm.array_prototype, "toString", 0, array_to_string);
-    b.method(realm.array_prototype, "push", 1, array_push);
-    let reflect = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
-    b.value(realm.global, "Reflect", Value::Object(reflect));
-    b.method(reflect, "getOwnPropertyDescriptor", 2, get_own_property_descriptor);
-    b.method(reflect, "ownKeys", 1, reflect_own_keys);
+    b.method(object, "getOwnPropertyDescriptors", 1, get_own_property_descriptors);
+    b.method(object, "fromEntries", 1, from_entries);
+    b.method(object, "hasOwn", 2, has_own);
+    let p = realm.object_prototype;
+    b.method(p, "toString", 0, object_to_string);
+    b.method(p, "toLocaleString", 0, to_locale_string);
+    b.method(p, "valueOf", 0, object_value_of);
+    b.method(p, "hasOwnProperty", 1, has_own_property);
+    b.method(p, "isPrototypeOf", 1, is_prototype_of);
+    b.method(p, "propertyIsEnumerable", 1, property_is_enumerable);
+    b.method(p, "__defineGetter__", 2, define_getter);
+    b.method(p, "__defineSetter__", 2, define_setter);
+    b.method(p, "__lookupGetter__", 1, lookup_getter);
+    b.method(p, "__lookupSetter__", 1, lookup_setter);
+    let get = b.function("get __proto__", 0, proto_get);
+    let set = b.function("set __proto__", 1, proto_set);
+    let slot = Slot::Accessor { get: Some(get), set: Some(set) };
+    b.heap.put(p, PropertyKey::name("__proto__"), Property { slot, writable: false, enumerable: false, configurable: true });
     object
 }
 
-fn object_ctor(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+fn object_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
     let v = arg(args, 0);
-    Ok(Value::Object(rt.to_object(&v).unwrap_or_else(|| rt.new_plain_object())))
+    let obj = rt.to_object(&v).unwrap_or_else(|| rt.new_plain_object());
+    if let Some(nt) = new_target {
+        // `new Object()` from a subclass gets the subclass's prototype (only when nothing was
+        // passed: an object argument is answered as it is).
+        if v.is_nullish() && nt != object_ctor_id(rt) {
+            super::adopt_prototype(rt, obj, nt)?;
+        }
+    }
+    Ok(Value::Object(obj))
+}
+
+fn object_ctor_id(rt: &Runtime) -> ObjectId {
+    match rt.get_own_property(rt.realm.object_prototype, &PropertyKey::name("constructor")) {
+        Some(Property { slot: Slot::Data(Value::Object(c)), .. }) => c,
+        _ => rt.realm.object_prototype,
+    }
 }
 
 pub(super) fn require_object(rt: &Runtime, v: &Value) -> JsResult<ObjectId> {
@@ -57,11 +78,7 @@ fn object_keys(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> J
 
 /// `Object.is`: SameValue, which tells NaN from NaN equal and -0 from +0 apart, unlike `===`.
 fn object_is(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let same = match (arg(args, 0), arg(args, 1)) {
-        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
-        (x, y) => rt.strict_equals(&x, &y),
-    };
-    Ok(Value::Bool(same))
+    Ok(Value::Bool(same_value(rt, &arg(args, 0), &arg(args, 1))))
 }
 
 fn object_get_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -69,7 +86,7 @@ fn object_get_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<Obj
     Ok(rt.prototype_of(obj).map(Value::Object).unwrap_or(Value::Null))
 }
 
-fn get_own_property_descriptor(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn get_own_property_descriptor(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
     let key = rt.to_property_key(&arg(args, 1))?;
     match rt.get_own_property(obj, &key) {
@@ -78,39 +95,79 @@ fn get_own_property_descriptor(rt: &Runtime, _: Value, args: &[Value], _: Option
     }
 }
 
-fn reflect_own_keys(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let Value::Object(obj) = arg(args, 0) else {
-        return Err(rt.type_error("Reflect.ownKeys called on non-object".into()));
-    };
-    let keys = rt.own_keys(obj).iter().map(PropertyKey::to_value).collect();
-    Ok(Value::Object(rt.new_array(keys)))
+fn get_own_property_descriptors(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let obj = require_object(rt, &arg(args, 0))?;
+    let out = rt.new_plain_object();
+    for key in rt.own_keys(obj) {
+        if let Some(p) = rt.get_own_property(obj, &key) {
+            let d = rt.descriptor_object(&p);
+            create_data(rt, out, key, Value::Object(d))?;
+        }
+    }
+    Ok(Value::Object(out))
 }
 
-fn object_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let tag = match &this {
-        Value::Undefined => "Undefined".to_string(),
-        Value::Null => "Null".to_string(),
-        Value::Object(id) => {
-            let tag_key = PropertyKey::Symbol(rt.realm.symbol_to_string_tag);
-            if let Value::String(s) = rt.get(&this, &tag_key)? {
-                s.to_rust_string()
-            } else {
-                match rt.heap.borrow().get(*id).map(|o| &o.class) {
-                    Some(ObjectClass::Array) => "Array",
-                    Some(ObjectClass::Function(_)) => "Function",
-                    Some(ObjectClass::Error) => "Error",
-                    Some(ObjectClass::Date(_)) => "Date",
-                    Some(ObjectClass::Primitive(Value::Bool(_))) => "Boolean",
-                    Some(ObjectClass::Primitive(Value::Number(_))) => "Number",
-                    Some(ObjectClass::Primitive(Value::String(_))) => "String",
-                    _ => "Object",
-                }
-                .to_string()
-            }
+fn from_entries(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let iterable = arg(args, 0);
+    if iterable.is_nullish() {
+        return Err(rt.type_error(format!("{} is not iterable", iterable.to_display(rt))));
+    }
+    let out = rt.new_plain_object();
+    iterate(rt, &iterable, |entry| {
+        if !matches!(entry, Value::Object(_)) {
+            return Err(rt.type_error(format!("Iterator value {} is not an entry object", describe(rt, &entry))));
         }
-        _ => return object_to_string(rt, Value::Object(require_object(rt, &this)?), &[], None),
+        let k = rt.get(&entry, &PropertyKey::Index(0))?;
+        let v = rt.get(&entry, &PropertyKey::Index(1))?;
+        let key = rt.to_property_key(&k)?;
+        create_data(rt, out, key, v)
+    })?;
+    Ok(Value::Object(out))
+}
+
+fn has_own(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let obj = require_object(rt, &arg(args, 0))?;
+    let key = rt.to_property_key(&arg(args, 1))?;
+    Ok(Value::Bool(rt.has_own(obj, &key)))
+}
+
+/// The builtin tag of `Object.prototype.toString` for an object without `Symbol.toStringTag`.
+fn builtin_tag(rt: &Runtime, id: ObjectId) -> &'static str {
+    match rt.heap.borrow().get(id).map(|o| &o.class) {
+        Some(ObjectClass::Array) => "Array",
+        Some(ObjectClass::Function(_)) => "Function",
+        Some(ObjectClass::Error) => "Error",
+        Some(ObjectClass::Date(_)) => "Date",
+        Some(ObjectClass::RegExp(_)) => "RegExp",
+        Some(ObjectClass::Primitive(Value::Bool(_))) => "Boolean",
+        Some(ObjectClass::Primitive(Value::Number(_))) => "Number",
+        Some(ObjectClass::Primitive(Value::String(_))) => "String",
+        _ => "Object",
+    }
+}
+
+pub(super) fn object_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let id = match &this {
+        Value::Undefined => return Ok(Value::str("[object Undefined]")),
+        Value::Null => return Ok(Value::str("[object Null]")),
+        Value::Object(id) => *id,
+        other => require_object(rt, other)?,
+    };
+    let obj = Value::Object(id);
+    let tag_key = PropertyKey::Symbol(rt.realm.symbol_to_string_tag);
+    let tag = match rt.get(&obj, &tag_key)? {
+        Value::String(s) => s.to_rust_string(),
+        _ => builtin_tag(rt, id).to_string(),
     };
     Ok(Value::String(format!("[object {tag}]").into()))
+}
+
+fn to_locale_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    if this.is_nullish() {
+        return Err(rt.type_error("Object.prototype.toLocaleString called on null or undefined".into()));
+    }
+    let f = rt.get_named(&this, "toString")?;
+    rt.call(&f, this, &[])
 }
 
 fn object_value_of(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -123,76 +180,104 @@ fn has_own_property(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
     Ok(Value::Bool(rt.has_own(obj, &key)))
 }
 
-fn function_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    if !rt.is_callable(&this) {
-        return Err(rt.type_error("Function.prototype.toString requires that 'this' be a Function".into()));
+fn is_prototype_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let v = arg(args, 0);
+    if !matches!(v, Value::Object(_)) {
+        return Ok(Value::Bool(false));
     }
-    let name = match rt.get_named(&this, "name")? {
-        Value::String(s) => s.to_rust_string(),
-        _ => String::new(),
-    };
-    Ok(Value::String(format!("function {name}() {{ [native code] }}").into()))
+    let proto = require_object(rt, &this)?;
+    Ok(Value::Bool(rt.inherits(&v, proto)))
 }
 
-fn function_ctor(rt: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Err(rt.error(super::super::convert::ErrorKind::Error, "napi-hostd has no JavaScript engine: code cannot be compiled".into()))
-}
-
-fn array_ctor(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    if let [Value::Number(n)] = args {
-        let arr = rt.new_array(Vec::new());
-        rt.set_named(&Value::Object(arr), "length", Value::Number(*n))?;
-        return Ok(Value::Object(arr));
-    }
-    Ok(Value::Object(rt.new_array(args.to_vec())))
-}
-
-fn array_is_array(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(Value::Bool(matches!(arg(args, 0), Value::Object(id) if rt.heap.borrow().get(id).is_some_and(|o| o.is_array()))))
-}
-
-fn array_join(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+fn property_is_enumerable(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let key = rt.to_property_key(&arg(args, 0))?;
     let obj = require_object(rt, &this)?;
-    let sep = match arg(args, 0) {
-        Value::Undefined => ",".to_string(),
-        v => rt.to_string(&v)?.to_rust_string(),
-    };
-    let len = rt.array_length(obj);
-    let mut parts = Vec::with_capacity(len as usize);
-    for i in 0..len {
-        let v = rt.get(&this, &PropertyKey::Index(i))?;
-        parts.push(if v.is_nullish() { String::new() } else { rt.to_string(&v)?.to_rust_string() });
-    }
-    Ok(Value::String(parts.join(&sep).into()))
+    Ok(Value::Bool(rt.get_own_property(obj, &key).is_some_and(|p| p.enumerable)))
 }
 
-fn array_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    array_join(rt, this, &[], None)
-}
-
-fn array_push(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+/// `__defineGetter__` / `__defineSetter__` (Annex B): an enumerable, configurable accessor half.
+fn define_accessor_half(rt: &Runtime, this: Value, args: &[Value], getter: bool) -> JsResult<Value> {
     let obj = require_object(rt, &this)?;
-    let mut len = rt.array_length(obj);
-    for v in args {
-        rt.set(&this, PropertyKey::Index(len), v.clone())?;
-        len += 1;
+    let f = arg(args, 1);
+    let Value::Object(fid) = f else {
+        let which = if getter { "__defineGetter__" } else { "__defineSetter__" };
+        return Err(rt.type_error(format!("Object.prototype.{which}: Expecting function")));
+    };
+    if !rt.is_callable(&f) {
+        let which = if getter { "__defineGetter__" } else { "__defineSetter__" };
+        return Err(rt.type_error(format!("Object.prototype.{which}: Expecting function")));
     }
-    Ok(Value::Number(len as f64))
+    let key = rt.to_property_key(&arg(args, 0))?;
+    let mut desc = Descriptor { enumerable: Some(true), configurable: Some(true), ..Default::default() };
+    if getter {
+        desc.get = Some(Some(fid));
+    } else {
+        desc.set = Some(Some(fid));
+    }
+    if !rt.define_own_property(obj, key.clone(), desc)? {
+        return Err(rt.type_error(format!("Cannot redefine property: {}", super::key_display(rt, &key))));
+    }
+    Ok(Value::Undefined)
+}
+
+fn define_getter(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    define_accessor_half(rt, this, args, true)
+}
+
+fn define_setter(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    define_accessor_half(rt, this, args, false)
+}
+
+fn lookup_accessor_half(rt: &Runtime, this: Value, args: &[Value], getter: bool) -> JsResult<Value> {
+    let obj = require_object(rt, &this)?;
+    let key = rt.to_property_key(&arg(args, 0))?;
+    let mut cur = Some(obj);
+    while let Some(id) = cur {
+        if let Some(p) = rt.get_own_property(id, &key) {
+            return Ok(match p.slot {
+                Slot::Accessor { get, set } => (if getter { get } else { set }).map_or(Value::Undefined, Value::Object),
+                Slot::Data(_) => Value::Undefined,
+            });
+        }
+        cur = rt.prototype_of(id);
+    }
+    Ok(Value::Undefined)
+}
+
+fn lookup_getter(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    lookup_accessor_half(rt, this, args, true)
+}
+
+fn lookup_setter(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    lookup_accessor_half(rt, this, args, false)
+}
+
+fn proto_get(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let obj = require_object(rt, &this)?;
+    Ok(rt.prototype_of(obj).map_or(Value::Null, Value::Object))
+}
+
+fn proto_set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    if this.is_nullish() {
+        return Err(rt.type_error("Object.prototype.__proto__ called on null or undefined".into()));
+    }
+    let proto = match arg(args, 0) {
+        Value::Object(p) => Some(p),
+        Value::Null => None,
+        _ => return Ok(Value::Undefined),
+    };
+    let Value::Object(obj) = this else { return Ok(Value::Undefined) };
+    if !rt.set_prototype(obj, proto) {
+        return Err(rt.type_error(if rt.heap.borrow().get(obj).is_some_and(|o| !o.extensible) {
+            format!("{} is not extensible", describe(rt, &Value::Object(obj)))
+        } else {
+            "Cyclic __proto__ value".to_string()
+        }));
+    }
+    Ok(Value::Undefined)
 }
 
 impl Runtime {
-    /// A new array holding `items`.
-    pub fn new_array(&self, items: Vec<Value>) -> ObjectId {
-        let mut heap = self.heap.borrow_mut();
-        let id = heap.new_object(ObjectClass::Array, Some(self.realm.array_prototype));
-        let len = Property { enumerable: false, configurable: false, ..Property::data(Value::Number(items.len() as f64)) };
-        heap.put(id, PropertyKey::name("length"), len);
-        for (i, v) in items.into_iter().enumerate() {
-            heap.put(id, PropertyKey::Index(i as u32), Property::data(v));
-        }
-        id
-    }
-
     /// A descriptor object as `Object.getOwnPropertyDescriptor` returns it.
     pub fn descriptor_object(&self, p: &Property) -> ObjectId {
         let d = self.new_plain_object();

@@ -17,7 +17,7 @@ pub fn install(b: &mut Builder, object: ObjectId) {
 
 /// `ToPropertyDescriptor`: reads the fields present (own or inherited, through getters) in the
 /// spec's order, and refuses non-callable accessors and accessor/data mixes as V8 does.
-fn to_property_descriptor(rt: &Runtime, v: &Value) -> JsResult<Descriptor> {
+pub(super) fn to_property_descriptor(rt: &Runtime, v: &Value) -> JsResult<Descriptor> {
     let Value::Object(obj) = v else {
         return Err(rt.type_error(format!("Property description must be an object: {}", describe(rt, v))));
     };

@@ -1,8 +1,7 @@
 //! `Promise`: the constructor, `Promise.resolve` / `Promise.reject`, and `then` / `catch` /
 //! `finally` — what addons reach (napi-rs awaits JS promises through `then`). The combinators
-//! (`all`, `race`...) say plainly that the host does not offer them.
+//! (`all`, `race`...) are in `promise_combinators`.
 
-use super::super::convert::ErrorKind;
 use super::super::heap::ObjectId;
 use super::super::object::{Callable, Function, ObjectClass};
 use super::super::realm::{Builder, Realm};
@@ -15,17 +14,12 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     let promise = b.constructor(realm.global, "Promise", 1, promise_ctor, proto);
     b.method(promise, "resolve", 1, promise_resolve);
     b.method(promise, "reject", 1, promise_reject);
-    for (name, length) in [("all", 1), ("allSettled", 1), ("any", 1), ("race", 1)] {
-        b.method(promise, name, length, unsupported);
-    }
+    super::promise_combinators::install(b, promise);
+    super::species_getter(b, realm, promise);
     b.method(proto, "then", 2, promise_then);
     b.method(proto, "catch", 1, promise_catch);
     b.method(proto, "finally", 1, promise_finally);
     to_string_tag(b, realm, proto, "Promise");
-}
-
-fn unsupported(rt: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Err(rt.error(ErrorKind::Error, "napi-hostd does not support the Promise combinators (all, allSettled, any, race)".into()))
 }
 
 fn this_promise(rt: &Runtime, this: &Value, method: &str) -> JsResult<ObjectId> {

@@ -1,7 +1,9 @@
-//! `Symbol`, `Symbol.for`, `Symbol.keyFor` and the well-known symbols addons use.
+//! `Symbol`, `Symbol.for`, `Symbol.keyFor`, the well-known symbols and `Symbol.prototype`
+//! (`description`, `toString`, `valueOf`, `[Symbol.toPrimitive]`).
 
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
 use super::super::value::Value;
@@ -12,11 +14,43 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     let symbol = b.constructor(realm.global, "Symbol", 0, symbol_ctor, realm.symbol_prototype);
     b.method(symbol, "for", 1, symbol_for);
     b.method(symbol, "keyFor", 1, symbol_key_for);
-    b.value(symbol, "iterator", Value::Symbol(realm.symbol_iterator));
-    b.value(symbol, "asyncIterator", Value::Symbol(realm.symbol_async_iterator));
-    b.value(symbol, "toStringTag", Value::Symbol(realm.symbol_to_string_tag));
-    b.method(realm.symbol_prototype, "toString", 0, symbol_to_string);
-    b.method(realm.symbol_prototype, "valueOf", 0, symbol_value_of);
+    let well_known = [
+        ("asyncIterator", realm.symbol_async_iterator),
+        ("hasInstance", realm.symbol_has_instance),
+        ("isConcatSpreadable", realm.symbol_is_concat_spreadable),
+        ("iterator", realm.symbol_iterator),
+        ("match", realm.symbol_match),
+        ("matchAll", realm.symbol_match_all),
+        ("replace", realm.symbol_replace),
+        ("search", realm.symbol_search),
+        ("species", realm.symbol_species),
+        ("split", realm.symbol_split),
+        ("toPrimitive", realm.symbol_to_primitive),
+        ("toStringTag", realm.symbol_to_string_tag),
+        ("unscopables", realm.symbol_unscopables),
+    ];
+    // node 20's own symbols for explicit resource management (`using`), which V8 11 lacks.
+    let dispose = b.symbol("nodejs.dispose");
+    let async_dispose = b.symbol("nodejs.asyncDispose");
+    let well_known = well_known.into_iter().chain([("dispose", dispose), ("asyncDispose", async_dispose)]);
+    for (name, sym) in well_known {
+        // The well-known symbols are read-only, non-configurable properties.
+        let p = Property { writable: false, enumerable: false, configurable: false, ..Property::hidden(Value::Symbol(sym)) };
+        b.heap.put(symbol, PropertyKey::name(name), p);
+    }
+    let p = realm.symbol_prototype;
+    b.method(p, "toString", 0, symbol_to_string);
+    b.method(p, "valueOf", 0, symbol_value_of);
+    super::getter(b, p, "description", symbol_description);
+    let to_primitive = b.function("[Symbol.toPrimitive]", 1, symbol_value_of);
+    let fixed = Property { writable: false, ..Property::hidden(Value::Object(to_primitive)) };
+    b.heap.put(p, PropertyKey::Symbol(realm.symbol_to_primitive), fixed);
+    super::to_string_tag(b, realm, p, "Symbol");
+}
+
+fn symbol_description(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let sym = this_symbol(rt, this, "description")?;
+    Ok(rt.symbol_description(sym).map_or(Value::Undefined, Value::String))
 }
 
 fn symbol_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<ObjectId>) -> JsResult<Value> {
@@ -37,7 +71,7 @@ fn symbol_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> Js
 
 fn symbol_key_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let Value::Symbol(sym) = arg(args, 0) else {
-        return Err(rt.type_error("Symbol.keyFor requires a symbol".into()));
+        return Err(rt.type_error(format!("{} is not a symbol", super::describe(rt, &arg(args, 0)))));
     };
     let registry = rt.symbol_registry.borrow();
     Ok(registry.iter().find(|(_, id)| **id == sym).map(|(k, _)| Value::String(k.clone())).unwrap_or(Value::Undefined))
@@ -47,10 +81,14 @@ fn symbol_key_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -
 fn this_symbol(rt: &Runtime, this: Value, method: &str) -> JsResult<ObjectId> {
     match this {
         Value::Symbol(s) => Ok(s),
-        Value::Object(id) => match rt.heap.borrow().get(id).map(|o| o.class.clone()) {
+        Value::Object(id) => match super::class_of(rt, &Value::Object(id)) {
             Some(ObjectClass::Primitive(Value::Symbol(s))) => Ok(s),
             _ => Err(rt.type_error(format!("Symbol.prototype.{method} requires that 'this' be a Symbol"))),
         },
+        _ if method == "description" => {
+            Err(rt
+                .type_error(format!("Method Symbol.prototype.description called on incompatible receiver {}", super::describe(rt, &this))))
+        }
         _ => Err(rt.type_error(format!("Symbol.prototype.{method} requires that 'this' be a Symbol"))),
     }
 }

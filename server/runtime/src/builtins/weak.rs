@@ -4,9 +4,7 @@
 //! its key does; entries of dead keys are dropped (see `gc`). @napi-rs/canvas keeps its
 //! ImageData bookkeeping in a WeakMap it makes through Node-API.
 
-use std::collections::HashMap;
-use std::rc::Rc;
-
+use super::super::collections::WeakTable;
 use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
 use super::super::realm::{Builder, Realm};
@@ -14,28 +12,6 @@ use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::collections::construct_collection;
 use super::{arg, describe, to_string_tag};
-
-/// The entries of a WeakMap (or a WeakSet, whose values are all `undefined`). Shared and copied
-/// on write, as `OrderedTable` is, because object classes are cloned freely.
-#[derive(Clone, Debug, Default)]
-pub struct WeakTable(Rc<HashMap<ObjectId, Value>>);
-
-impl WeakTable {
-    pub fn get(&self, key: ObjectId) -> Option<&Value> {
-        self.0.get(&key)
-    }
-
-    pub fn entries(&self) -> impl Iterator<Item = (&ObjectId, &Value)> {
-        self.0.iter()
-    }
-
-    /// Drops the entries whose key the collector freed.
-    pub fn retain_live(&mut self, live: impl Fn(ObjectId) -> bool) {
-        if self.0.keys().any(|k| !live(*k)) {
-            Rc::make_mut(&mut self.0).retain(|k, _| live(*k));
-        }
-    }
-}
 
 /// Which collection a method belongs to, by its constructor's name.
 const WEAK_MAP: &str = "WeakMap";
@@ -89,7 +65,7 @@ fn lookup(rt: &Runtime, this: &Value, kind: &str, method: &str, key: &Value) -> 
 fn remove(rt: &Runtime, this: &Value, kind: &str, key: &Value) -> JsResult<Value> {
     let key = weak_key(rt, key);
     let removed = with_table(rt, this, kind, "delete", |t| match key {
-        Some(k) if t.0.contains_key(&k) => Rc::make_mut(&mut t.0).remove(&k).is_some(),
+        Some(k) => t.remove(k),
         _ => false,
     })?;
     Ok(Value::Bool(removed))
@@ -101,7 +77,7 @@ fn insert(rt: &Runtime, this: &Value, kind: &str, method: &str, key: &Value, val
         let message = if kind == WEAK_MAP { "Invalid value used as weak map key" } else { "Invalid value used in weak set" };
         return Err(rt.type_error(message.to_string()));
     };
-    with_table(rt, this, kind, method, |t| Rc::make_mut(&mut t.0).insert(k, value))?;
+    with_table(rt, this, kind, method, |t| t.insert(k, value))?;
     Ok(this.clone())
 }
 

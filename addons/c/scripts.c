@@ -1,0 +1,25 @@
+/* Chapter "scripts": napi_run_script, as koffi and others use it for one-line feature tests
+ * (issue 30). run(source) returns the script's value; a script that throws throws. */
+#include "common.h"
+
+static napi_value Run(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_run_script(env, argv[0], &result));
+  return result;
+}
+
+/* status(value): the status napi_run_script answers for a non-string script. */
+static napi_value Status(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  return make_int32(env, napi_run_script(env, argv[0], &result));
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {
+      DECLARE_METHOD("run", Run),
+      DECLARE_METHOD("status", Status),
+  };
+  return EXPORT_METHODS(env, exports, methods);
+}

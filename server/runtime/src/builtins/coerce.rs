@@ -1,0 +1,145 @@
+//! The abstract operations built-ins share on their arguments and receivers (ECMA-262 7.1-7.3):
+//! `ToIntegerOrInfinity`, `ToLength`, `LengthOfArrayLike`, relative indices, `Set`/`Delete`
+//! that throw, and the receiver checks with V8's messages.
+
+use super::super::heap::ObjectId;
+use super::super::number::number_to_string;
+use super::super::property::PropertyKey;
+use super::super::string::JsString;
+use super::super::value::Value;
+use super::super::{JsResult, Runtime};
+
+/// 2^53 - 1, the largest length an array-like may have.
+pub const MAX_SAFE: f64 = 9007199254740991.0;
+
+/// `ToIntegerOrInfinity`: NaN is 0, otherwise truncated towards zero (-0 becomes +0).
+pub fn to_integer(rt: &Runtime, v: &Value) -> JsResult<f64> {
+    let n = rt.to_number(v)?;
+    Ok(integer_of(n))
+}
+
+/// `ToIntegerOrInfinity` of a number.
+pub fn integer_of(n: f64) -> f64 {
+    if n.is_nan() {
+        0.0
+    } else {
+        n.trunc() + 0.0
+    }
+}
+
+/// `ToLength`: an integer clamped to 0..2^53-1.
+pub fn to_length(rt: &Runtime, v: &Value) -> JsResult<f64> {
+    Ok(to_integer(rt, v)?.clamp(0.0, MAX_SAFE))
+}
+
+/// `LengthOfArrayLike(obj)`.
+pub fn length_of(rt: &Runtime, obj: &Value) -> JsResult<f64> {
+    let len = rt.get_named(obj, "length")?;
+    to_length(rt, &len)
+}
+
+/// A relative index argument (`slice`, `at`, `fill`...): negative counts from `len`, then
+/// clamped to 0..len; `undefined` is `default`.
+pub fn relative_index(rt: &Runtime, v: Option<&Value>, len: f64, default: f64) -> JsResult<f64> {
+    let n = match v {
+        None | Some(Value::Undefined) => return Ok(default),
+        Some(v) => to_integer(rt, v)?,
+    };
+    Ok(if n < 0.0 { (len + n).max(0.0) } else { n.min(len) })
+}
+
+/// The property key of array index `i` (indices past 2^32 - 2 are ordinary string keys).
+pub fn index_key(i: f64) -> PropertyKey {
+    if i < u32::MAX as f64 {
+        PropertyKey::Index(i as u32)
+    } else {
+        PropertyKey::String(number_to_string(i).into())
+    }
+}
+
+/// `Get(O, ToString(i))`.
+pub fn get_index(rt: &Runtime, obj: &Value, i: f64) -> JsResult<Value> {
+    rt.get(obj, &index_key(i))
+}
+
+/// `HasProperty(O, ToString(i))`.
+pub fn has_index(rt: &Runtime, obj: ObjectId, i: f64) -> bool {
+    rt.has(obj, &index_key(i))
+}
+
+/// `Set(O, P, V, true)`: a refused write throws V8's TypeError.
+pub fn put(rt: &Runtime, obj: &Value, key: PropertyKey, v: Value) -> JsResult<()> {
+    rt.set_strict(obj, key, v)
+}
+
+/// `DeletePropertyOrThrow`.
+pub fn delete_or_throw(rt: &Runtime, obj: ObjectId, key: &PropertyKey) -> JsResult<()> {
+    if rt.delete(obj, key) {
+        return Ok(());
+    }
+    let name = super::key_display(rt, key);
+    Err(rt.type_error(format!("Cannot delete property '{name}' of {}", super::describe(rt, &Value::Object(obj)))))
+}
+
+/// `RequireObjectCoercible(this)` then `ToString`, as the `String.prototype` methods begin.
+pub fn this_string(rt: &Runtime, this: &Value, method: &str) -> JsResult<JsString> {
+    if this.is_nullish() {
+        return Err(rt.type_error(format!("String.prototype.{method} called on null or undefined")));
+    }
+    rt.to_string(this)
+}
+
+/// `ToObject(this)` with the message of the `Array.prototype` methods.
+pub fn this_object(rt: &Runtime, this: &Value, method: &str) -> JsResult<ObjectId> {
+    rt.to_object(this).ok_or_else(|| rt.type_error(format!("{method} called on null or undefined")))
+}
+
+/// The number an argument gives, `undefined` reading as `default`.
+pub fn number_or(rt: &Runtime, v: Option<&Value>, default: f64) -> JsResult<f64> {
+    match v {
+        None | Some(Value::Undefined) => Ok(default),
+        Some(v) => rt.to_number(v),
+    }
+}
+
+/// SameValueZero: `===` except that NaN equals NaN (`includes`, Map and Set keys).
+pub fn same_value_zero(rt: &Runtime, a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_nan() && y.is_nan() => true,
+        _ => rt.strict_equals(a, b),
+    }
+}
+
+/// SameValue: NaN equals NaN and -0 differs from +0 (`Object.is`).
+pub fn same_value(rt: &Runtime, a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        _ => rt.strict_equals(a, b),
+    }
+}
+
+/// A string from UTF-16 units.
+pub fn units_value(units: &[u16]) -> Value {
+    Value::String(JsString::from_utf16(units))
+}
+
+/// `CreateDataPropertyOrThrow` on a fresh object: a plain, enumerable data property.
+pub fn create_data(rt: &Runtime, obj: ObjectId, key: PropertyKey, v: Value) -> JsResult<()> {
+    let desc = super::super::property::Descriptor {
+        value: Some(v),
+        writable: Some(true),
+        enumerable: Some(true),
+        configurable: Some(true),
+        ..Default::default()
+    };
+    if rt.define_own_property(obj, key.clone(), desc)? {
+        Ok(())
+    } else {
+        Err(rt.type_error(format!("Cannot redefine property: {}", super::key_display(rt, &key))))
+    }
+}
+
+/// `IsArray`.
+pub fn is_array(rt: &Runtime, v: &Value) -> bool {
+    matches!(v, Value::Object(id) if rt.heap.borrow().get(*id).is_some_and(|o| o.is_array()))
+}

@@ -1,0 +1,113 @@
+//! `WeakRef` (`deref`) and `FinalizationRegistry` (`register`, `unregister`): references the
+//! collector does not follow. A registry's cleanup callback is called with the held value of
+//! each registered target the collector freed, after the collection, from the job queue.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::super::collections::{RegistryCell, RegistryCells};
+use super::super::heap::ObjectId;
+use super::super::object::ObjectClass;
+use super::super::realm::{Builder, Realm};
+use super::super::value::Value;
+use super::super::{JsResult, Runtime};
+use super::arg;
+
+pub fn install(b: &mut Builder, realm: &Realm) {
+    let weak_ref = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
+    b.constructor(realm.global, "WeakRef", 1, weak_ref_ctor, weak_ref);
+    b.method(weak_ref, "deref", 0, deref);
+    super::to_string_tag(b, realm, weak_ref, "WeakRef");
+    let registry = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
+    b.constructor(realm.global, "FinalizationRegistry", 1, registry_ctor, registry);
+    b.method(registry, "register", 2, register);
+    b.method(registry, "unregister", 1, unregister);
+    super::to_string_tag(b, realm, registry, "FinalizationRegistry");
+}
+
+/// What can be held weakly: objects and symbols `Symbol.for` did not make.
+fn weak_target(rt: &Runtime, v: &Value) -> Option<ObjectId> {
+    match v {
+        Value::Object(id) => Some(*id),
+        Value::Symbol(id) if !rt.symbol_registry.borrow().values().any(|s| s == id) => Some(*id),
+        _ => None,
+    }
+}
+
+fn weak_ref_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
+    let Some(nt) = nt else { return Err(rt.type_error("Constructor WeakRef requires 'new'".into())) };
+    let Some(target) = weak_target(rt, &arg(args, 0)) else {
+        return Err(rt.type_error("WeakRef: invalid target".into()));
+    };
+    let id = rt.heap.borrow_mut().new_object(ObjectClass::WeakRef(Some(target)), None);
+    super::adopt_prototype(rt, id, nt)?;
+    Ok(Value::Object(id))
+}
+
+fn deref(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    match super::class_of(rt, &this) {
+        Some(ObjectClass::WeakRef(target)) => Ok(match target {
+            Some(t) if matches!(super::class_of(rt, &Value::Object(t)), Some(ObjectClass::Symbol { .. })) => Value::Symbol(t),
+            Some(t) => Value::Object(t),
+            None => Value::Undefined,
+        }),
+        _ => Err(rt.type_error(format!("Method WeakRef.prototype.deref called on incompatible receiver {}", super::describe(rt, &this)))),
+    }
+}
+
+fn registry_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
+    let Some(nt) = nt else { return Err(rt.type_error("Constructor FinalizationRegistry requires 'new'".into())) };
+    let cleanup = arg(args, 0);
+    if !rt.is_callable(&cleanup) {
+        return Err(rt.type_error("FinalizationRegistry: cleanup must be callable".into()));
+    }
+    let cells = RegistryCells { cells: Vec::new(), cleanup: cleanup.as_object() };
+    let id = rt.heap.borrow_mut().new_object(ObjectClass::FinalizationRegistry(Rc::new(RefCell::new(cells))), None);
+    super::adopt_prototype(rt, id, nt)?;
+    Ok(Value::Object(id))
+}
+
+fn cells_of(rt: &Runtime, this: &Value, method: &str) -> JsResult<Rc<RefCell<RegistryCells>>> {
+    match super::class_of(rt, this) {
+        Some(ObjectClass::FinalizationRegistry(r)) => Ok(r),
+        _ => Err(rt.type_error(format!(
+            "Method FinalizationRegistry.prototype.{method} called on incompatible receiver {}",
+            super::describe(rt, this)
+        ))),
+    }
+}
+
+fn register(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let cells = cells_of(rt, &this, "register")?;
+    let Some(target) = weak_target(rt, &arg(args, 0)) else {
+        return Err(rt.type_error("FinalizationRegistry.prototype.register: invalid target".into()));
+    };
+    let held = arg(args, 1);
+    if rt.strict_equals(&arg(args, 0), &held) {
+        return Err(rt.type_error("FinalizationRegistry.prototype.register: target and holdings must not be same".into()));
+    }
+    let token = match arg(args, 2) {
+        Value::Undefined => None,
+        t => match weak_target(rt, &t) {
+            Some(t) => Some(t),
+            None => {
+                return Err(
+                    rt.type_error(format!("FinalizationRegistry.prototype.register: invalid unregister token {}", super::describe(rt, &t)))
+                )
+            }
+        },
+    };
+    cells.borrow_mut().cells.push(RegistryCell { target, held, token });
+    Ok(Value::Undefined)
+}
+
+fn unregister(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let cells = cells_of(rt, &this, "unregister")?;
+    let Some(token) = weak_target(rt, &arg(args, 0)) else {
+        return Err(rt.type_error(format!("Invalid unregisterToken ('{}')", arg(args, 0).to_display(rt))));
+    };
+    let mut cells = cells.borrow_mut();
+    let before = cells.cells.len();
+    cells.cells.retain(|c| c.token != Some(token));
+    Ok(Value::Bool(cells.cells.len() != before))
+}

@@ -1,0 +1,107 @@
+"""napi_run_script (addons/c/scripts.c) against node: the expressions addons pass it evaluate as
+node evaluates them, and what the host does not evaluate throws a SyntaxError naming it
+(issue 30). koffi 3 runs the first four in its init."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import addon_path
+from node_oracle import assert_same_as_node, call
+
+from napi_python import JSError
+
+KOFFI = [
+    "typeof Deno != 'undefined'",
+    "process.isBun",
+    "String(Symbol.dispose)",
+    "Object.prototype === Object.getPrototypeOf({})",
+]
+
+EXPRESSIONS = [
+    *KOFFI,
+    "typeof Bun",
+    "typeof process.versions.node",
+    "process.platform + '-' + process.arch",
+    "1 + 2 * 3 - 4 / 8 % 3",
+    "2 ** 10 | 1",
+    "-7 >> 1 >>> 28",
+    "'a' + 1 + 2",
+    "1 + 2 + 'a'",
+    "[1, 2, 3].map(String).join()",
+    "[, 1].length",
+    "({a: 1, ['b' + 1]: 2, 'c d': 3})",
+    "JSON.stringify({x: [1, null, 'y']})",
+    "Math.max(1, 5, 3) > 4 ? 'big' : 'small'",
+    "null ?? 'x'",
+    "0 || '' || 'y'",
+    "1 && 0",
+    "10n ** 20n + 1n",
+    "1n == 1 && 2n > 1 && '3' == 3n",
+    "null == undefined && null !== undefined",
+    "NaN == NaN",
+    "'b' > 'a' && '10' < '9' && 10 > 9",
+    "[] + {}",
+    "typeof null + typeof undefined + typeof 1n + typeof Symbol()",
+    "void 0",
+    "!'' && !0 && !NaN",
+    "'x' in globalThis",
+    "'Math' in globalThis",
+    "new Date(0).toISOString()",
+    "new Date(Date.UTC(2020, 1, 29)).getUTCDate()",
+    "/a(b)?/.exec('cab')[1]",
+    "/(?<y>\\d{4})/u.exec('in 2024').groups.y",
+    "`x${1 + 1}y`",
+    "Number('0x1f') + parseInt('12px')",
+    "Array.isArray([]) && [] instanceof Array && !({} instanceof Array)",
+    "globalThis.napiScriptValue = 42; napiScriptValue + 1",
+    "undefined?.x",
+    "Buffer.from('hi').toString('hex')",
+    "Buffer.from('x').constructor === Buffer && Buffer.from('x') instanceof Uint8Array",
+    "Buffer.isBuffer(Buffer.alloc(2)) && !Buffer.isBuffer(new Uint8Array(2))",
+    "[RegExp, Date, Math, ArrayBuffer, Uint8Array, Map, Promise].every(Boolean)",
+    "Promise.all([1, Promise.resolve(2)]) instanceof Promise",
+    "typeof setTimeout + typeof queueMicrotask + typeof process.nextTick",
+    "(1, 2, 3)",
+    "'use strict'; 5",
+    "1; 2; 3",
+    "",
+]
+
+ERRORS = ["nope + 1", "undefined.x", "null.x", "Math.nope()", "new Math.max()", "1 +", "Symbol() + ''", "1n + 1"]
+
+
+@pytest.mark.parametrize("source", EXPRESSIONS + ERRORS)
+def test_a_script_evaluates_as_node_evaluates_it(load, source):
+    addon = load("scripts")
+    assert_same_as_node(addon, [call("run", source)], addon_path("scripts"))
+
+
+@pytest.mark.parametrize(
+    ("source", "construct"),
+    [
+        ("(() => 1)()", "arrow functions"),
+        ("var x = 1", "variable declarations"),
+        ("function f() {}", "function declarations"),
+        ("if (1) 2", "if statements"),
+        ("class A {}", "class declarations"),
+        ("[...[1]]", "spread elements"),
+        ("x++", "increments and decrements"),
+    ],
+)
+def test_what_is_not_evaluated_throws_a_syntax_error_naming_it(load, source, construct):
+    addon = load("scripts")
+    with pytest.raises(JSError, match=f"napi_run_script: {construct} are not supported") as raised:
+        addon.run(source)
+    assert raised.value.name == "SyntaxError"
+
+
+def test_a_script_that_is_refused_runs_no_part_of_it(load):
+    addon = load("scripts")
+    with pytest.raises(JSError, match="function expressions are not supported"):
+        addon.run("globalThis.ranPartly = 1; (function () {})")
+    assert addon.run("typeof ranPartly") == "undefined"
+
+
+def test_a_script_that_is_not_a_string_is_refused_with_napi_string_expected(load):
+    addon = load("scripts")
+    assert addon.status(1) == 3  # napi_string_expected, as node answers
