@@ -14,11 +14,14 @@
 //! - [`dispatch`]: what each operation does; [`wire`]: values in and out.
 //! - [`port`], [`rings`], [`inprocess`]: the client's end.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod direct;
 mod dispatch;
 pub mod inprocess;
 pub mod logging;
 mod mirrors;
+mod ops;
 pub mod port;
 mod python;
 pub mod rings;

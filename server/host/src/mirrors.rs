@@ -53,7 +53,7 @@ impl Mirrors {
     /// The mirror block of external `buffer` (whose memory is `ptr`, `len` bytes), made if
     /// needed, now used by `user`; `None` when shared memory cannot be had.
     pub fn block_for(&mut self, rt: &Runtime, buffer: ObjectId, (ptr, len): (usize, usize), user: ObjectId) -> Option<Rc<Block>> {
-        if !self.by_buffer.get(&buffer).is_some_and(|m| m.memory == (ptr, len)) {
+        if self.by_buffer.get(&buffer).is_none_or(|m| m.memory != (ptr, len)) {
             // SAFETY: the addon promised `len` readable bytes at `ptr` while the buffer lives
             // (it is alive: the caller is sending it).
             let current = unsafe { std::slice::from_raw_parts(ptr as *const u8, len) };

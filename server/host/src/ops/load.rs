@@ -1,0 +1,117 @@
+//! Loading an addon, and describing what it exports and what its classes have.
+
+use std::path::Path;
+
+use napi_functions::lifecycle::{load_module, LoadError, LoadedModule};
+use napi_protocol::{self as proto, Failure, FailureKind};
+use napi_runtime::property::{PropertyKey, Slot};
+use napi_runtime::{ObjectId, Value};
+
+use crate::dispatch::{Answer, Error};
+use crate::wire::ToWire;
+use crate::Host;
+
+impl Host {
+    /// Loads the addon at `path` and answers `[exports, {name: value}, module info]`.
+    pub(crate) fn load_addon(&self, path: &str) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        match self.load(rt, Path::new(path)) {
+            Ok(module) => {
+                tracing::debug!(path, version = module.version, registration = module.registration, "loaded");
+                let exports = module.exports.clone();
+                let info = module_info(&module);
+                self.modules.borrow_mut().push(module);
+                let mut answer = self.exports_answer(&exports);
+                if let proto::Value::Array(parts) = &mut answer {
+                    parts.push(info);
+                }
+                Ok(Answer::Wire(answer))
+            }
+            Err(LoadError::Refused(message)) => Err(Failure { kind: FailureKind::Load, message }.into()),
+            // The thrown value goes to the client as a JS exception (node's require() throws
+            // it); the module stays, to be torn down with the others.
+            Err(LoadError::Threw { module, thrown }) => {
+                self.modules.borrow_mut().push(module);
+                Err(Error::Thrown(thrown))
+            }
+        }
+    }
+
+    /// `[exports by reference, own data properties by value]`: the client caches the
+    /// exports from this one answer.
+    pub(crate) fn exports_answer(&self, exports: &Value) -> proto::Value {
+        let rt = &self.rt;
+        let mut held = self.held.borrow_mut();
+        let mut w = ToWire::new(rt, &mut held);
+        let Value::Object(id) = exports else { return proto::Value::Array(vec![w.value(exports), proto::Value::Object(Vec::new())]) };
+        let props: Vec<(String, Value)> = rt
+            .own_keys(*id)
+            .into_iter()
+            .filter_map(|k| {
+                let p = rt.get_own_property(*id, &k)?;
+                // Non-enumerable ones too: C addons define their methods with `napi_default`.
+                match (&k, p.slot) {
+                    (PropertyKey::String(s), Slot::Data(v)) => Some((s.to_rust_string(), v)),
+                    (PropertyKey::Index(i), Slot::Data(v)) => Some((i.to_string(), v)),
+                    _ => None,
+                }
+            })
+            .collect();
+        let head = if rt.is_callable(exports) { w.value(exports) } else { w.by_reference(*id) };
+        let props = props.into_iter().map(|(k, v)| (k, w.value(&v))).collect();
+        proto::Value::Array(vec![head, proto::Value::Object(props)])
+    }
+
+    /// The members of a class prototype chain: methods by reference, other members by kind.
+    pub(crate) fn describe_class(&self, proto: ObjectId) -> Result<proto::Value, Error> {
+        let rt = &self.rt;
+        if rt.heap.borrow().get(proto).is_none() {
+            return Err(Error::Failed(Failure { kind: FailureKind::StaleObject, message: "the class prototype is gone".into() }));
+        }
+        let mut members: Vec<(String, proto::Value)> = Vec::new();
+        let mut cur = Some(proto);
+        while let Some(p) = cur.filter(|p| *p != rt.realm.object_prototype) {
+            for key in rt.own_keys(p) {
+                let PropertyKey::String(name) = &key else { continue };
+                let name = name.to_rust_string();
+                if name == "constructor" || members.iter().any(|(n, _)| *n == name) {
+                    continue;
+                }
+                let Some(prop) = rt.get_own_property(p, &key) else { continue };
+                let member = match prop.slot {
+                    Slot::Data(f @ Value::Object(_)) if rt.is_callable(&f) => {
+                        let mut held = self.held.borrow_mut();
+                        ToWire::new(rt, &mut held).value(&f)
+                    }
+                    Slot::Data(_) => proto::Value::String("data".into()),
+                    Slot::Accessor { .. } => proto::Value::String("accessor".into()),
+                };
+                members.push((name, member));
+            }
+            cur = rt.prototype_of(p);
+        }
+        Ok(proto::Value::Object(members))
+    }
+}
+
+/// How a module registered and the Node-API version it runs as, for `Addon.napi_version` and
+/// `python -m napi_python inspect`.
+fn module_info(module: &napi_functions::lifecycle::LoadedModule) -> proto::Value {
+    proto::Value::Object(vec![
+        ("version".into(), proto::Value::Number(module.version as f64)),
+        ("registration".into(), proto::Value::String(module.registration.into())),
+    ])
+}
+
+impl Host {
+    /// Loads the addon at `path`. One with thread-local storage may tell threads apart (napi-rs
+    /// does), so from then on every request of an in-process host stays on its thread (D37).
+    pub(crate) fn load(&self, rt: &std::rc::Rc<napi_runtime::Runtime>, path: &Path) -> Result<LoadedModule, LoadError> {
+        if let Some(shared) = &self.in_process {
+            if crate::inprocess::has_thread_locals(path) {
+                shared.stay_on_host_thread();
+            }
+        }
+        load_module(rt, path)
+    }
+}

@@ -1,0 +1,46 @@
+//! Promises Python settles, and promises Python waits for.
+
+use napi_protocol as proto;
+
+use crate::dispatch::{bad, Answer, Error};
+use crate::wire::ToWire;
+use crate::Host;
+use napi_runtime::Value;
+
+impl Host {
+    pub(crate) fn new_deferred(&self) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        use napi_runtime::references::Reference;
+        let p = rt.new_promise();
+        // A strong reference keeps the promise alive until the client settles it.
+        let env = napi_runtime::EnvId(0);
+        let id = rt.refs.borrow_mut().create(Reference { env, value: Value::Object(p), count: 1, collected: false });
+        let promise = ToWire::new(rt, &mut self.held.borrow_mut()).by_reference(p);
+        Ok(Answer::Wire(proto::Value::Array(vec![promise, proto::Value::Number(id as f64)])))
+    }
+
+    pub(crate) fn settle_deferred(&self, deferred: u64, fulfilled: bool, value: &proto::Value) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let v = self.arg(value)?;
+        let taken = rt.refs.borrow_mut().delete(deferred as usize);
+        let Some(napi_runtime::references::Reference { value: Value::Object(p), .. }) = taken else {
+            return Err(bad("no such deferred promise (already settled?)"));
+        };
+        if fulfilled {
+            rt.resolve_promise(p, v);
+        } else {
+            rt.reject_promise(p, v);
+        }
+        Ok(Answer::Value(Value::Undefined))
+    }
+
+    pub(crate) fn subscribe_op(&self, promise: &proto::Value, subscription: u64) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let p = self.object_arg(promise)?;
+        if !rt.is_promise(&Value::Object(p)) {
+            return Err(bad("only a promise can be subscribed to"));
+        }
+        self.subscribe(p, subscription);
+        Ok(Answer::Value(Value::Undefined))
+    }
+}

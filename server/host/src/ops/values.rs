@@ -1,0 +1,79 @@
+//! Making values on the host side, and the questions about them Python asks (`typeof`, `instanceof`, `===`).
+
+use napi_protocol as proto;
+
+use crate::dispatch::{bad, Answer, Error};
+use crate::Host;
+use napi_runtime::Value;
+
+impl Host {
+    pub(crate) fn type_of(&self, value: &proto::Value) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let v = self.arg(value)?;
+        Ok(Answer::Value(Value::str(rt.typeof_string(&v))))
+    }
+
+    pub(crate) fn instance_of(&self, value: &proto::Value, ctor: &proto::Value) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let v = self.arg(value)?;
+        let c = self.arg(ctor)?;
+        Ok(Answer::Value(Value::Bool(rt.instance_of(&v, &c)?)))
+    }
+
+    pub(crate) fn strict_equals(&self, a: &proto::Value, b: &proto::Value) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let (a, b) = (self.arg(a)?, self.arg(b)?);
+        Ok(Answer::Value(Value::Bool(rt.strict_equals(&a, &b))))
+    }
+
+    pub(crate) fn new_object(&self, props: &[(proto::Value, proto::Value)]) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let obj = rt.new_plain_object();
+        for (k, v) in props {
+            let key = self.key_arg(k)?;
+            let value = self.arg(v)?;
+            rt.set(&Value::Object(obj), key, value)?;
+        }
+        rt.heap.borrow_mut().obj_mut(obj).by_reference = true;
+        Ok(Answer::Reference(obj))
+    }
+
+    pub(crate) fn new_array(&self, items: &[proto::Value]) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let items = items.iter().map(|i| self.arg(i)).collect::<Result<Vec<_>, _>>()?;
+        let arr = rt.new_array(items);
+        rt.heap.borrow_mut().obj_mut(arr).by_reference = true;
+        Ok(Answer::Reference(arr))
+    }
+
+    pub(crate) fn new_symbol(&self, description: Option<&str>) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        Ok(Answer::Value(Value::Symbol(rt.new_symbol(description.map(Into::into)))))
+    }
+
+    pub(crate) fn symbol_for(&self, key: &str) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        Ok(Answer::Value(Value::Symbol(rt.symbol_for(key.into()))))
+    }
+
+    pub(crate) fn global_this(&self) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        Ok(Answer::Reference(rt.realm.global))
+    }
+
+    pub(crate) fn gc(&self) -> Result<Answer, Error> {
+        Ok(Answer::Value(Value::Number(self.collect() as f64)))
+    }
+
+    pub(crate) fn new_buffer(&self, kind: proto::BufferKind, len: u64) -> Result<Answer, Error> {
+        let rt = &self.rt;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|l| *l <= napi_functions::buffers::MAX_BUFFER_LENGTH)
+            .ok_or_else(|| rt.range_error("Array buffer allocation failed".into()))?;
+        if len % kind.element_size() != 0 {
+            return Err(bad(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
+        }
+        Ok(Answer::Value(Value::Object(crate::wire::new_buffer(rt, kind, len)?)))
+    }
+}
