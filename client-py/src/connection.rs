@@ -571,13 +571,17 @@ impl Connection {
     }
 }
 
+/// What an in-process connection shares with its host: the host itself, the client's shared
+/// memory, and the queue of Python objects the host let go.
+type InProcessParts = (Arc<napi_host::inprocess::InProcess>, Arc<ClientShm>, Arc<Pending<(PyRef, u64)>>);
+
 impl Connection {
     /// Greets a host just started and starts its event dispatcher.
     fn open(
         py: Python<'_>,
         host: process::HostProcess,
         sockets: process::Sockets,
-        in_process: Option<(Arc<napi_host::inprocess::InProcess>, Arc<ClientShm>, Arc<Pending<(PyRef, u64)>>)>,
+        in_process: Option<InProcessParts>,
         timeout: Option<Duration>,
     ) -> PyResult<Py<Connection>> {
         let wire = RingsLink::new(sockets);

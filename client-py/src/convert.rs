@@ -257,6 +257,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         ))
     }
 
+    #[allow(clippy::wrong_self_convention, reason = "converts a wire value with this context's connection")]
     pub fn from_wire(&self, v: Value) -> PyResult<PyObject> {
         let py = self.py;
         Ok(match v {

@@ -142,7 +142,7 @@ fn to_locale_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>)
     let digits = b.magnitude().to_str_radix(10);
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
