@@ -2,22 +2,26 @@
 SharedArrayBuffer ones) is in napi-hostd's dynamic symbol table (napi-rs addons look them up with
 dlsym at load and quietly stub what is missing), and the functions not implemented yet are
 exactly the tracked list (none today; a function listed as missing gets a stub that returns
-napi_generic_failure saying "... is not implemented yet in napi-hostd")."""
+napi_generic_failure saying "... is not implemented yet in napi-hostd").
+
+The list of Node-API functions is kept in the repository (server/napi/node_api_functions.tsv),
+so this check never depends on anything beside the checkout."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from conftest import ROOT
 
 from napi_python import hostd_path
 
 EXPORTS = ROOT / "server" / "napi" / "napi-exports.txt"
-# The project's shared folder sits beside the checkout (as in CI); NAPI_SHARED overrides.
-FUNCTIONS_TSV = Path(os.environ.get("NAPI_SHARED", ROOT.parent / "shared")) / "napi_functions.tsv"
+FUNCTIONS_TSV = ROOT / "server" / "napi" / "node_api_functions.tsv"
+# The headers the test addons build against (addons/build.sh), as scripts/build requires them.
+NODE_HEADERS = Path(os.environ.get("NODE_HEADERS", "/usr/include/node"))
 
 # What remains to implement. This list shrinks as issues land; a function that gets implemented
 # must be removed here and marked "implemented" in server/napi/napi-exports.txt.
@@ -25,6 +29,7 @@ NOT_IMPLEMENTED_YET: list[str] = []
 
 
 def export_list() -> dict[str, str]:
+    """napi-exports.txt: function name -> "implemented" or "missing", in the file's order."""
     entries = {}
     for line in EXPORTS.read_text().splitlines():
         if line.startswith("#") or not line.strip():
@@ -34,14 +39,28 @@ def export_list() -> dict[str, str]:
     return entries
 
 
-@pytest.mark.skipif(
-    not FUNCTIONS_TSV.exists(), reason=f"{FUNCTIONS_TSV} (the shared function list) is not beside this checkout"
-)
-def test_export_list_covers_every_node_api_function():
-    rows = FUNCTIONS_TSV.read_text().splitlines()[1:]
-    names = {row.split("\t")[0] for row in rows if row.strip()}
-    assert len(names) == 161
-    assert set(export_list()) == names
+def node_api_functions() -> list[str]:
+    """The function names of node_api_functions.tsv, in its order (comments and header row left out)."""
+    rows = [line for line in FUNCTIONS_TSV.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    assert rows[0].split("\t")[0] == "function", f"{FUNCTIONS_TSV}: the header row is missing"
+    return [row.split("\t")[0] for row in rows[1:]]
+
+
+def test_export_list_names_every_node_api_function_in_order():
+    names = node_api_functions()
+    assert len(names) == len(set(names)) == 161
+    assert list(export_list()) == names
+
+
+def test_the_function_list_holds_every_function_the_node_headers_declare():
+    """A newer Node's headers declaring a function the list lacks fail here: refresh the list
+    (see its header comment) and napi-exports.txt."""
+    declared = set()
+    for header in ("js_native_api.h", "node_api.h"):
+        text = (NODE_HEADERS / header).read_text()
+        declared |= set(re.findall(r"NAPI_EXTERN\b[^;(]*?\b((?:napi|node_api)_\w+)\s*\(", text))
+    assert len(declared) > 150, f"read only {len(declared)} declarations from {NODE_HEADERS}"
+    assert declared - set(node_api_functions()) == set()
 
 
 def test_binary_exports_exactly_the_listed_functions():
