@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -21,6 +22,27 @@ ADDONS = ROOT / "build" / "addons"
 IN_PROCESS = os.environ.get("NAPI_PYTHON_TEST_MODE", "isolated") == "inprocess"
 # The options only a host process of its own can honour (refused with isolated=False).
 PROCESS_OPTIONS = ("env", "timeout", "restart", "sandbox")
+# scripts/test (and so CI) sets NAPI_PYTHON_REQUIRE_TEST_INPUTS=1: there a test whose input is
+# missing (Node's test suite not built, the npm addons not installed, a tool not there) fails, so
+# a broken setup cannot pass as a green run. A developer running pytest by hand gets a skip
+# saying what to run instead.
+REQUIRE_INPUTS = os.environ.get("NAPI_PYTHON_REQUIRE_TEST_INPUTS") == "1"
+
+
+def missing_input(reason: str) -> NoReturn:
+    """Ends the calling test for want of an input (`reason` says which and how to make it): a
+    failure under scripts/test, a skip otherwise."""
+    if REQUIRE_INPUTS:
+        pytest.fail(f"{reason} (scripts/test requires every test input)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # @pytest.mark.needs_input(present, reason): `missing_input(reason)` unless `present`.
+    for mark in item.iter_markers("needs_input"):
+        present, reason = mark.args
+        if not present:
+            missing_input(reason)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -14,9 +14,9 @@ from conftest import ROOT
 
 REPORT = ROOT / "tests" / "compat" / "report.py"
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "tests" / "npm" / "node_modules").is_dir(),
-    reason="tests/npm/node_modules is absent: run scripts/npm-install to install the npm addons",
+pytestmark = pytest.mark.needs_input(
+    (ROOT / "tests" / "npm" / "node_modules").is_dir(),
+    "tests/npm/node_modules is absent: run scripts/npm-install to install the npm addons",
 )
 
 

@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, missing_input
 
 EXAMPLES = ROOT / "examples"
 FFMPEG = ROOT / "build" / "ffmpeg" / "ffmpeg"
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "tests" / "npm" / "node_modules").is_dir(),
-    reason="tests/npm/node_modules is absent: run scripts/npm-install to install the npm addons",
+pytestmark = pytest.mark.needs_input(
+    (ROOT / "tests" / "npm" / "node_modules").is_dir(),
+    "tests/npm/node_modules is absent: run scripts/npm-install to install the npm addons",
 )
 
 
@@ -48,7 +48,7 @@ def test_canvas_example_draws_the_png_node_draws(tmp_path):
 @pytest.fixture(scope="module")
 def mp4(tmp_path_factory):
     if not FFMPEG.exists():
-        pytest.skip("build/ffmpeg/ffmpeg is absent: run scripts/ffmpeg")
+        missing_input("build/ffmpeg/ffmpeg is absent: run scripts/ffmpeg")
     out = tmp_path_factory.mktemp("media") / "test.mp4"
     run(
         [

@@ -38,7 +38,7 @@ def nm(path: str, *flags: str) -> set[str]:
     return {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
 
 
-@pytest.mark.skipif(shutil.which("nm") is None, reason="binutils' nm is not installed")
+@pytest.mark.needs_input(shutil.which("nm") is not None, "binutils' nm is not installed")
 @pytest.mark.parametrize("name", ["bench", "lifecycle_legacy", "inspect_node_only", "rust_addon", "napi-hostd"])
 def test_elf_reader_finds_the_symbols_nm_finds(name):
     path = hostd_path() if name == "napi-hostd" else addon_path(name)
@@ -124,7 +124,7 @@ def test_symbols_only_node_has_are_reported_and_the_load_error_shown():
     assert "  loading it failed: " in out.stdout
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.needs_input(shutil.which("node") is not None, "node is not installed")
 @pytest.mark.parametrize("name", ["classes", "rust_addon", "values"])
 def test_exports_and_their_kinds_match_what_node_sees(name):
     path = addon_path(name)

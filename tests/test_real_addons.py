@@ -13,7 +13,7 @@ positional SYNC API, which is what we compare:
 Hashes made on one side are also verified on the other, including through the npm package's
 public API under node.
 
-The module is skipped only when tests/npm/node_modules is absent (run scripts/npm-install).
+The module needs tests/npm/node_modules (scripts/npm-install; see conftest.missing_input).
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ NODE_MODULES = NPM / "node_modules"
 CRC32 = NODE_MODULES / "@node-rs" / "crc32-linux-x64-gnu" / "crc32.linux-x64-gnu.node"
 BCRYPT = NODE_MODULES / "@node-rs" / "bcrypt-linux-x64-gnu" / "bcrypt.linux-x64-gnu.node"
 
-pytestmark = pytest.mark.skipif(
-    not NODE_MODULES.is_dir(),
-    reason="tests/npm/node_modules is absent: run scripts/npm-install to install the npm addons",
+pytestmark = pytest.mark.needs_input(
+    NODE_MODULES.is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install to install the npm addons"
 )
 
 HASH_RE = re.compile(r"^\$2([aby])\$(\d\d)\$[./A-Za-z0-9]{53}$")

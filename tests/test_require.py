@@ -285,9 +285,7 @@ def test_options_pass_through_to_load_addon(project, require):
         require("boxed", no_such_option=1)
 
 
-@pytest.mark.skipif(
-    not (NPM / "node_modules").is_dir(), reason="tests/npm/node_modules is absent: run scripts/npm-install"
-)
+@pytest.mark.needs_input((NPM / "node_modules").is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install")
 @pytest.mark.parametrize("name", ["@node-rs/crc32", "@node-rs/bcrypt"])
 def test_real_packages_resolve_to_the_binary_node_loads(name, require):
     # What node's own require loads for the package: the .node file in its module cache.

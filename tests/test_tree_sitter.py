@@ -22,9 +22,8 @@ from napi_python import Host, JSTypeError, js
 sys.path.insert(0, str(ROOT / "examples"))
 import tree_sitter_glue as glue
 
-pytestmark = pytest.mark.skipif(
-    not (glue.NODE_MODULES / "tree-sitter").is_dir(),
-    reason="tests/npm/node_modules has no tree-sitter: run scripts/npm-install",
+pytestmark = pytest.mark.needs_input(
+    (glue.NODE_MODULES / "tree-sitter").is_dir(), "tests/npm/node_modules has no tree-sitter: run scripts/npm-install"
 )
 
 DOCUMENTS = [

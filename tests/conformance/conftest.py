@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import load_in_mode
+from conftest import load_in_mode, missing_input
 
 from .build_addons import read_gyp
 
@@ -50,17 +50,18 @@ def driver_file(suite: str, dir: str, file: str) -> Path:
     return HERE / folder / f"test_{dirname}__{stem}.py"
 
 
-def _skip_if_absent() -> None:
+def _require_the_suite() -> None:
+    """Skips the test when Node's suite is not extracted, or fails it under scripts/test."""
     if not NODE_TESTS.is_dir():
-        pytest.skip(
+        missing_input(
             f"{NODE_TESTS} is absent: run scripts/node-tests (scripts/build does) to fetch and build Node's test suite"
         )
 
 
 @pytest.fixture
 def node_tests_dir() -> Path:
-    """build/node-tests (skips the test when the suite was not extracted)."""
-    _skip_if_absent()
+    """build/node-tests (see `_require_the_suite` when it is absent)."""
+    _require_the_suite()
     return NODE_TESTS
 
 
@@ -72,7 +73,7 @@ def node_addon():
     dir's binding.gyp. Every addon loaded is closed at teardown. In-process when
     NAPI_PYTHON_TEST_MODE=inprocess, as the suite's `load` fixture.
     """
-    _skip_if_absent()
+    _require_the_suite()
     opened = []
 
     def _load(suite: str, dir: str, target: str | None = None, **kwargs):

@@ -28,7 +28,7 @@ def test_filename(node_addon):
 
 
 def test_filename_needing_escapes(node_addon, tmp_path):
-    node_addon("node-api", "test_general")  # skips when the suite is not built
+    node_addon("node-api", "test_general")  # the suite must be built (see conftest.py)
     filename = addon_file("node-api", "test_general")
     url_test_dir = tmp_path / "foo%#bar"
     url_test_dir.mkdir(parents=True)
