@@ -255,7 +255,10 @@ impl Inbound for RingIn {
     fn wait(&mut self, deadline: Option<Instant>, also: Option<Also<'_>>) -> io::Result<Woken> {
         let also_ready = || also.is_some_and(|a| (a.ready)());
         if spin_until(|| self.readable() || also_ready(), SPIN) {
-            return Ok(if self.readable() { Woken::Readable } else { Woken::Also });
+            // The other thing may be ready at every look (a host's events while a thread posts
+            // without pause): a peer that hung up must be seen all the same, or the host would
+            // never learn its client left. A look at the socket, without reading it.
+            return Ok(if self.readable() || self.bell.peer_gone() { Woken::Readable } else { Woken::Also });
         }
         self.sleep(deadline, also.map(|a| a.fd))
     }

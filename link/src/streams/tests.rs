@@ -99,6 +99,17 @@ fn a_wait_ends_at_its_deadline_or_for_the_other_descriptor() {
 }
 
 #[test]
+fn a_hang_up_ends_a_wait_whose_other_thing_is_always_ready() {
+    // The host's events, posted without pause: its waits must still see the client leave.
+    let ((_, to_host), (mut from_client, _)) = ends();
+    let also = Also { fd: -1, ready: &|| true };
+    assert_eq!(from_client.wait(None, Some(also)).unwrap(), Woken::Also);
+    to_host.hang_up().unwrap();
+    assert_eq!(from_client.wait(None, Some(also)).unwrap(), Woken::Readable);
+    assert!(matches!(read_message::<u32>(&mut from_client, 1 << 10), Err(FrameError::Closed)));
+}
+
+#[test]
 fn a_peer_that_dies_ends_the_stream_after_what_it_wrote() {
     let ((mut from_host, _), (_, mut to_client)) = ends();
     write_message(&mut to_client, &7u32).unwrap();
