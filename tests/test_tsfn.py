@@ -10,7 +10,7 @@ Expected values were recorded with the same addon under node 20.
 
 from __future__ import annotations
 
-import re
+import threading
 import time
 
 NAPI_OK = 0
@@ -117,39 +117,64 @@ def test_without_call_js_cb_the_function_is_called_with_no_arguments(load):
     assert addon.state(sid)[1] == 1
 
 
+def marker_lines(received: int, leftovers: range) -> list[str]:
+    """The tsfn addon's marker: the finalizer's line, then each leftover's value."""
+    return [f"finalized, received {received}", *(f"L {v}" for v in leftovers)]
+
+
 def test_closing_the_addon_with_calls_queued_finalizes_once_and_hands_over_leftovers(load, tmp_path):
-    """node (flood, then exit): the marker holds "finalized\\n" then one "L" per item still
-    queued (100 there), given to call_js_cb with a NULL env; the producer gets napi_closing.
-    Here how many were still queued depends on timing, so up to 100."""
+    """A producer floods a queue of 100 with 0, 1, 2, ... (blocked on its 101st call when
+    startFlood returns) until the addon closes: close returns (neither hangs on the blocked
+    producer nor skips the finalizer), the finalizer runs once, and then every value the
+    producer queued that JS did not get goes to call_js_cb with a NULL env, in order: nothing is
+    lost or given twice. How many JS got first depends on when the close comes (node, flooding
+    until exit: `finalized, received 100` and no leftover), but never more than the queue holds
+    are left over."""
     addon = load("tsfn")
     marker = tmp_path / "flood"
     addon.startFlood(str(marker))
-    time.sleep(0.05)
-    addon.close()  # returns: neither hangs on the blocked producer nor skips the finalizer
-    assert re.fullmatch(r"finalized\nL{0,100}", marker.read_text())
+    addon.close()
+    finalized, *leftovers = marker.read_text().splitlines()
+    received = int(finalized.rpartition(" ")[2])
+    assert received >= 0 and len(leftovers) <= 100
+    assert [finalized, *leftovers] == marker_lines(received, range(received, received + len(leftovers)))
 
 
-def test_a_callback_may_close_its_own_addon(load):
-    """A Python function a threadsafe function calls (on the event dispatcher) closes its addon.
-    The host is told at once and calls Python no more; the answer, with nobody to take it, is
-    dropped rather than reported. Before: the host went on sending the queued calls into the
-    socket of a client that read no more, until the send blocked and the watchdog ended the
-    process 2 s later with no teardown; in-process, all 1000 calls ran after the close, each
-    reporting AddonClosedError through sys.unraisablehook (an error under pytest)."""
+def test_what_a_cleanup_hook_queues_is_handed_over_as_leftovers_at_teardown(load, tmp_path):
+    """node: a cleanup hook registered after the threadsafe function runs before the function
+    closes (newest first); the 5 values it queues are never called into JS: the finalizer runs
+    (`finalized, received 0`), then call_js_cb gets each with a NULL env, in order."""
     addon = load("tsfn")
-    took = []
+    marker = tmp_path / "teardown"
+    addon.queueAtTeardown(str(marker), 5)
+    addon.close()
+    assert marker.read_text().splitlines() == marker_lines(0, range(5))
+
+
+def test_a_callback_may_close_its_own_addon(load, tmp_path):
+    """A Python function a threadsafe function calls (on the event dispatcher) closes its addon.
+    The host is told at once, tears down (the finalizer runs) and calls Python no more; the
+    answer, with nobody to take it, is dropped rather than reported. Before: the host went on
+    sending the queued calls into the socket of a client that read no more, until the send
+    blocked and the watchdog ended the process 2 s later with no teardown; in-process, all 1000
+    calls ran after the close, each reporting AddonClosedError through sys.unraisablehook (an
+    error under pytest)."""
+    addon = load("tsfn")
+    marker = tmp_path / "finalized"
+    calls = []
+    closed = threading.Event()
 
     def close_on_first_call():
-        start = time.monotonic()
+        calls.append(marker.exists())
         addon.close()
-        took.append(time.monotonic() - start)
+        closed.set()
         return 42
 
-    addon.defaultCall(1000, close_on_first_call)
-    deadline = time.monotonic() + DEADLINE
-    while not took and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.1)  # room for calls that should not come
-    assert len(took) == 1, f"{len(took)} calls; none may come after the close"
-    assert took[0] < 1.0, f"close took {took[0]:.1f} s: the host did not end when told"
+    addon.defaultCall(1000, close_on_first_call, str(marker))
+    assert closed.wait(DEADLINE), "the threadsafe function's first call did not come"
+    # close() again, from this thread: it waits for the event dispatcher to run everything the
+    # host sent before it ended (D50), so any call that came after the close has run by now.
+    addon.close()
+    assert calls == [False], f"{len(calls)} calls; none may come after the close"
+    assert marker.read_text().splitlines() == ["finalized, received 0"], "the host was not torn down"
     assert not addon.host.alive

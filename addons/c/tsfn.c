@@ -5,7 +5,10 @@
  * the finalizer ran and how much had been delivered by then. Getters read it back. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -28,6 +31,7 @@ typedef struct {
   /* Filled by producers. */
   atomic_int queue_full_seen;
   atomic_int bad_status;
+  atomic_int calls_begun; /* flood: calls the producer began (the last may be blocked) */
   char marker[256];
 } Scenario;
 
@@ -38,11 +42,11 @@ static Scenario* scenario_new(void) {
   return s;
 }
 
-static void append_marker(Scenario* s, const char* text) {
+static void append_marker(Scenario* s, const char* line, int number) {
   if (!s->marker[0]) return;
   FILE* f = fopen(s->marker, "a");
   if (f) {
-    fputs(text, f);
+    fprintf(f, "%s %d\n", line, number);
     fclose(f);
   }
 }
@@ -52,7 +56,7 @@ static void Record(napi_env env, napi_value js_cb, void* context, void* data) {
   if (env == NULL) {
     /* Teardown: Node hands leftovers over with a NULL env so they can be freed. */
     s->null_env_calls++;
-    append_marker(s, "L");
+    append_marker(s, "L", (int)(intptr_t)data);
     return;
   }
   if (js_cb != NULL) s->js_cb_null = 0;
@@ -66,7 +70,7 @@ static void Finalize(napi_env env, void* data, void* hint) {
   Scenario* s = hint; /* the context */
   s->finalized++;
   s->received_at_finalize = s->received;
-  append_marker(s, "finalized\n");
+  append_marker(s, "finalized, received", s->received);
 }
 
 static Scenario* scenarios[64];
@@ -199,20 +203,36 @@ static napi_value QueueFull(napi_env env, napi_callback_info info) {
 typedef struct {
   Scenario* s;
   atomic_int* started;
+  atomic_int tid;
   napi_status status;
 } Blocked;
 
 static void* ProduceBlocked(void* arg) {
   Blocked* b = arg;
+  atomic_store(&b->tid, (int)syscall(SYS_gettid));
   atomic_fetch_add(b->started, 1);
   b->status = napi_call_threadsafe_function(b->s->tsfn, (void*)(intptr_t)7, napi_tsfn_blocking);
   return NULL;
 }
 
+/* Whether thread `tid` of this process is asleep (state S in /proc: waiting on a lock or a
+ * condition variable, here the full queue's). */
+static int asleep(int tid) {
+  char path[64], stat[512];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  FILE* f = fopen(path, "r");
+  if (f == NULL) return 0;
+  size_t n = fread(stat, 1, sizeof stat - 1, f);
+  fclose(f);
+  stat[n] = 0;
+  const char* end = strrchr(stat, ')'); /* "tid (comm) S ...": comm may hold anything */
+  return end != NULL && end[1] == ' ' && end[2] == 'S';
+}
+
 /* abortBlocked(threads) -> [id, abort status, each producer's status]. The queue (size 1) is
- * full; the producers block; an abort from the JS thread must wake them all (else the join
- * hangs). The queued item is never called into JS: it goes to call_js_cb with a NULL env when
- * the function is finalized. */
+ * full; the producers block (the abort waits until every one of them sleeps, 10 s at most); an
+ * abort from the JS thread must wake them all (else the join hangs). The queued item is never
+ * called into JS: it goes to call_js_cb with a NULL env when the function is finalized. */
 static napi_value AbortBlocked(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
@@ -229,8 +249,18 @@ static napi_value AbortBlocked(napi_env env, napi_callback_info info) {
     blocked[i] = (Blocked){s, &started, napi_ok};
     pthread_create(&threads[i], NULL, ProduceBlocked, &blocked[i]);
   }
-  while (atomic_load(&started) < n) usleep(1000);
-  usleep(50 * 1000); /* most are blocked by now; any that is not finds the function closing */
+  for (int waited_ms = 0;; waited_ms++) {
+    int sleeping = 0;
+    for (int i = 0; atomic_load(&started) == n && i < n; i++) sleeping += asleep(atomic_load(&blocked[i].tid));
+    if (sleeping == n) break;
+    if (waited_ms == 10000) {
+      napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort); /* lets the producers go */
+      for (int i = 0; i < n; i++) pthread_join(threads[i], NULL);
+      napi_throw_error(env, NULL, "the producers did not block within 10 s");
+      return NULL;
+    }
+    usleep(1000);
+  }
   napi_value items[2 + MAX_THREADS];
   items[0] = register_scenario(env, s);
   items[1] = make_status(env, napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort));
@@ -290,14 +320,15 @@ static napi_value Counted(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* defaultCall(n[, fn]) -> scenario id: a producer thread calls n times; the JS function is fn,
- * or else a native one counting its calls and arguments. */
+/* defaultCall(n[, fn[, markerPath]]) -> scenario id: a producer thread calls n times; the JS
+ * function is fn, or else a native one counting its calls and arguments. The finalizer writes
+ * to the marker when one is given. */
 static napi_value DefaultCall(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc = 2;
+  napi_value argv[3];
+  size_t argc = 3;
   NODE_API_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1) {
-    napi_throw_type_error(env, NULL, "expected 1 or 2 arguments, got 0");
+    napi_throw_type_error(env, NULL, "expected 1 to 3 arguments, got 0");
     return NULL;
   }
   int32_t n;
@@ -305,6 +336,7 @@ static napi_value DefaultCall(napi_env env, napi_callback_info info) {
   napi_value fn = argc > 1 ? argv[1] : NULL;
   if (fn == NULL) NODE_API_CALL(env, napi_create_function(env, "counted", NAPI_AUTO_LENGTH, Counted, NULL, &fn));
   Scenario* s = scenario_new();
+  if (argc > 2 && !get_utf8(env, argv[2], s->marker, sizeof s->marker)) return NULL;
   s->threads = 1;
   s->per_thread = n;
   s->blocking = 1;
@@ -327,6 +359,7 @@ static napi_value NativeCalls(napi_env env, napi_callback_info info) {
 static void* Flood(void* arg) {
   Scenario* s = arg;
   for (int i = 0;; i++) {
+    atomic_fetch_add(&s->calls_begun, 1);
     napi_status st = napi_call_threadsafe_function(s->tsfn, (void*)(intptr_t)(i % 1000000), napi_tsfn_blocking);
     if (st != napi_ok) {
       /* napi_closing once the environment goes away; the thread never releases otherwise. */
@@ -336,19 +369,54 @@ static void* Flood(void* arg) {
   }
 }
 
-/* flood(markerPath): a thread calls (blocking, queue of 100) until told the function is
- * closing; unreferenced so that node may exit. The finalizer writes "finalized\n" to the
- * marker, each teardown leftover an "L". */
+#define FLOOD_QUEUE 100
+
+/* startFlood(markerPath) -> scenario id: a thread calls with the values 0, 1, 2, ... (blocking,
+ * queue of 100) until told the function is closing; unreferenced so that node may exit. Returns
+ * once the queue is full and the producer blocked on its 101st call (this thread, the JS thread,
+ * drains nothing meanwhile), or throws after 10 s. The finalizer writes "finalized, received
+ * <how many values JS got>" to the marker, each teardown leftover "L <value>". */
 static napi_value StartFlood(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
   Scenario* s = scenario_new();
   if (!get_utf8(env, argv[0], s->marker, sizeof s->marker)) return NULL;
-  NODE_API_CALL(env, create(env, NULL, 100, 1, Record, s));
+  NODE_API_CALL(env, create(env, NULL, FLOOD_QUEUE, 1, Record, s));
   NODE_API_CALL(env, napi_unref_threadsafe_function(env, s->tsfn));
   pthread_t t;
   pthread_create(&t, NULL, Flood, s);
   pthread_detach(t);
+  for (int waited_ms = 0; atomic_load(&s->calls_begun) <= FLOOD_QUEUE; waited_ms++) {
+    NODE_API_ASSERT(env, waited_ms < 10000, "the producer did not fill the queue within 10 s");
+    usleep(1000);
+  }
+  return register_scenario(env, s);
+}
+
+/* The env cleanup hook of queueAtTeardown. Registered after its threadsafe function was made,
+ * it runs before that function closes (Node runs cleanup hooks newest first, and closes a
+ * threadsafe function from a hook of its own, registered when it was made), so what it queues
+ * is never called into JS: every value is a teardown leftover. */
+static void QueueLeftovers(void* arg) {
+  Scenario* s = arg;
+  for (int i = 0; i < s->per_thread; i++) {
+    napi_status st = napi_call_threadsafe_function(s->tsfn, (void*)(intptr_t)i, napi_tsfn_nonblocking);
+    if (st != napi_ok) append_marker(s, "status", (int)st);
+  }
+}
+
+/* queueAtTeardown(markerPath, n) -> scenario id: a threadsafe function nobody releases, and a
+ * cleanup hook that queues the values 0..n-1 into it at teardown. */
+static napi_value QueueAtTeardown(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
+  Scenario* s = scenario_new();
+  int32_t n;
+  if (!get_utf8(env, argv[0], s->marker, sizeof s->marker) || !get_int32(env, argv[1], &n)) return NULL;
+  s->per_thread = n;
+  NODE_API_CALL(env, create(env, NULL, 0, 1, Record, s));
+  NODE_API_CALL(env, napi_unref_threadsafe_function(env, s->tsfn));
+  NODE_API_CALL(env, napi_add_env_cleanup_hook(env, QueueLeftovers, s));
   return register_scenario(env, s);
 }
 
@@ -363,6 +431,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("defaultCall", DefaultCall),
       DECLARE_METHOD("nativeCalls", NativeCalls),
       DECLARE_METHOD("startFlood", StartFlood),
+      DECLARE_METHOD("queueAtTeardown", QueueAtTeardown),
   };
   return EXPORT_METHODS(env, exports, descs);
 }
