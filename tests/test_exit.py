@@ -23,13 +23,20 @@ def assert_exits_cleanly(script: str, runs: int, stdout: str | None = None) -> N
 
 
 # A daemon thread waits in native code for a call that is still writing output (so the output
-# forwarder is busy too) when the main thread reaches the end of the script.
+# forwarder is busy too) when the main thread reaches the end of the script: the script ends
+# once the host's first line reached Python (the forwarder logs it).
 SCRIPT = f"""
-import threading, time
+import logging, threading
 import napi_python
+writing = threading.Event()
+class Seen(logging.Handler):
+    def emit(self, record):
+        writing.set()
+logging.getLogger("napi_python.host").addHandler(Seen())
+logging.getLogger("napi_python.host").setLevel(logging.INFO)
 addon = napi_python.load_addon({str(addon_path("isolation"))!r})
 threading.Thread(target=lambda: addon.spew(10_000_000, False), daemon=True).start()
-time.sleep(0.05)
+assert writing.wait(30)
 """
 
 
@@ -64,13 +71,21 @@ def test_exiting_while_the_dispatcher_runs_callbacks_does_not_abort():
 
 
 # A daemon thread is inside an addon call whose Python callback returns after the main thread
-# has reached the end of the script.
+# has reached the end of the script: the callback is running when the script ends, and returns
+# once the interpreter's exit began (atexit hooks run newest first: this one before
+# napi_python's, which lets calls in flight finish).
 CALLBACK_RETURNING_AT_EXIT = f"""
-import threading, time
+import atexit, threading
 from napi_python import load_addon
 addon = load_addon({str(addon_path("bench"))!r})
-threading.Thread(target=addon.callback, args=(lambda: time.sleep(0.5) or 1,), daemon=True).start()
-time.sleep(0.1)
+inside, exiting = threading.Event(), threading.Event()
+atexit.register(exiting.set)
+def callback():
+    inside.set()
+    exiting.wait()
+    return 1
+threading.Thread(target=addon.callback, args=(callback,), daemon=True).start()
+inside.wait()
 """
 
 

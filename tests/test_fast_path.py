@@ -2,7 +2,8 @@
 with the socket kept for wake-ups, descriptors and hang-ups. Performance must not weaken isolation:
 a host that dies mid-call raises what tests/test_faults.py expects, whichever phase of waiting the
 caller is in (spinning on the ring or asleep on the socket); a host that writes impossible ring
-indices is stopped as one that sends a bad frame; an idle host sleeps.
+indices is stopped as one that sends a bad frame. (That an idle host sleeps, using no CPU, is
+measured by tests/bench/bench_idle.py.)
 
 Addons: addons/c/isolation.c (sleepMs, call, breakRing), addons/c/faults.c, addons/c/bench.c.
 """
@@ -33,14 +34,13 @@ def kill_later(pid: int, after: float) -> threading.Timer:
 
 
 def test_a_host_killed_while_the_caller_sleeps_on_the_ring_raises_the_crash(load):
-    # 200 ms is far past the spin: the caller sleeps on the socket, which the death wakes.
+    # 200 ms is far past the spin: the caller sleeps on the socket, which the death wakes (how
+    # fast: tests/bench/bench_faults.py). The call itself would sleep ten minutes.
     addon = load("isolation", restart=False)
     assert addon.add(1, 2) == 3
     kill_later(addon.pid, 0.2)
-    start = time.monotonic()
     with pytest.raises(AddonCrashedError) as info:
-        addon.sleepMs(10_000)
-    assert time.monotonic() - start < 1.5
+        addon.sleepMs(600_000)
     assert info.value.signal == "SIGKILL"
     assert str(addon.pid) in str(info.value)
 
@@ -49,9 +49,13 @@ def test_a_host_killed_while_answers_stream_raises_the_crash_in_every_thread(loa
     # Calls back to back: the callers are mostly spinning on the ring when the host dies.
     addon = load("faults", restart=False)
     errors: list[BaseException] = []
+    hammering = threading.Barrier(4)
 
     def hammer() -> None:
         try:
+            for _ in range(100):
+                assert addon.add(1, 2) == 3
+            hammering.wait()
             while True:
                 assert addon.add(1, 2) == 3
         except BaseException as e:
@@ -60,10 +64,10 @@ def test_a_host_killed_while_answers_stream_raises_the_crash_in_every_thread(loa
     threads = [threading.Thread(target=hammer) for _ in range(3)]
     for t in threads:
         t.start()
-    time.sleep(0.2)
+    hammering.wait(30)  # each thread has made 100 calls and goes on
     os.kill(addon.pid, signal.SIGKILL)
     for t in threads:
-        t.join(timeout=5)
+        t.join(timeout=30)
     assert not any(t.is_alive() for t in threads), "a caller hung after the host died"
     assert len(errors) == 3
     assert all(isinstance(e, AddonCrashedError) and e.signal == "SIGKILL" for e in errors), errors
@@ -76,7 +80,10 @@ def test_a_callback_answered_to_a_dead_host_raises_the_crash(load):
 
     def die_first() -> int:
         os.kill(pid, signal.SIGKILL)
-        time.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while not gone(pid):
+            assert time.monotonic() < deadline, "the killed host did not end"
+            time.sleep(0.001)
         return 1
 
     with pytest.raises(AddonCrashedError) as info:
@@ -114,30 +121,7 @@ def test_a_host_that_breaks_a_ring_index_is_stopped_with_invalid_message(load, i
         addon.add("x" * LARGER_THAN_THE_RING, 1)
     message = str(info.value)
     assert "invalid message" in message and "broke the ring" in message, message
-    deadline = time.monotonic() + 5
-    while not gone(pid) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 10
+    while not gone(pid):
+        assert time.monotonic() < deadline, "the host was not stopped"
         time.sleep(0.01)
-    assert gone(pid), "the host was not stopped"
-
-
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of every thread of `pid`, in clock ticks."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def test_an_idle_host_uses_no_cpu(load):
-    addon = load("bench")
-    for _ in range(2000):
-        addon.add(1, 2)
-    addon.callback(lambda: 1)
-    time.sleep(0.1)  # past every spin
-    host_before = cpu_ticks(addon.pid)
-    ours_before = os.times()
-    time.sleep(0.5)
-    ours_after = os.times()
-    assert cpu_ticks(addon.pid) - host_before <= 1, "the idle host kept running"
-    # This process's threads (the event dispatcher, nothing else of ours) sleep too.
-    ours = (ours_after.user - ours_before.user) + (ours_after.system - ours_before.system)
-    assert ours < 0.05, f"this process used {ours:.3f} s of CPU while idle"

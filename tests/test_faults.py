@@ -1,6 +1,7 @@
 """Crash isolation and concurrency (addon: addons/c/faults.c): a segfault or abort() in the
 addon kills only the host, surfaces as AddonCrashedError naming the signal, and poisons that
-Addon; several Python threads calling one addon at once all get their own answers.
+Addon; several Python threads calling one addon at once all get their own answers. (How fast
+a crash is noticed: tests/bench/bench_faults.py.)
 
 Under node 20 the same functions end the process with SIGSEGV (139) and SIGABRT (134).
 """
@@ -8,7 +9,6 @@ Under node 20 the same functions end the process with SIGSEGV (139) and SIGABRT 
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,13 +18,11 @@ from napi_python import AddonCrashedError
 
 @pytest.mark.isolated_only
 @pytest.mark.parametrize("function, signal", [("segfault", "SIGSEGV"), ("abort", "SIGABRT")])
-def test_crash_raises_addon_crashed_error_naming_the_signal_within_a_second(load, function, signal):
+def test_crash_raises_addon_crashed_error_naming_the_signal(load, function, signal):
     addon = load("faults")
     assert addon.add(1, 2) == 3
-    start = time.monotonic()
     with pytest.raises(AddonCrashedError) as info:
         getattr(addon, function)()
-    assert time.monotonic() - start < 1.0
     assert info.value.signal == signal
     assert isinstance(info.value.stderr, str)
 
@@ -85,8 +83,11 @@ def test_calls_racing_a_crash_either_succeed_or_raise_and_never_hang(load):
     outcomes: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
+    hammering = threading.Barrier(5)
 
     def hammer(t: int) -> None:
+        assert addon.add(t, 1) == t + 1
+        hammering.wait()  # then calls race the crash
         while not stop.is_set():
             try:
                 ok = addon.add(t, 1) == t + 1
@@ -101,12 +102,11 @@ def test_calls_racing_a_crash_either_succeed_or_raise_and_never_hang(load):
     workers = [threading.Thread(target=hammer, args=(t,)) for t in range(4)]
     for w in workers:
         w.start()
-    time.sleep(0.1)
+    hammering.wait(30)  # every thread made a call and goes on calling
     with pytest.raises(AddonCrashedError):
         addon.segfault()
     stop.set()
     for w in workers:
-        w.join(timeout=5)
+        w.join(timeout=30)
     assert not any(w.is_alive() for w in workers), "a call hung after the host crashed"
     assert "wrong" not in outcomes
-    assert outcomes, "the hammering threads made no call"

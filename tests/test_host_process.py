@@ -123,13 +123,14 @@ def test_nothing_a_fork_bomb_started_survives_the_teardown(load):
     else:
         pytest.fail(f"the bomb did not spread: {len(tree)} processes")
     addon.close()
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not all(gone(p) for p in tree):
         time.sleep(0.01)
     assert [p for p in tree if not gone(p)] == []
 
 
-def test_the_host_is_gone_within_100_ms_when_python_is_killed_with_calls_pending(tmp_path):
+def test_the_host_ends_when_python_is_killed_with_calls_pending(tmp_path):
+    """By its parent-death signal (within 100 ms, issue 6: tests/bench/bench_faults.py)."""
     script = textwrap.dedent(
         f"""
         import sys, threading
@@ -145,10 +146,10 @@ def test_the_host_is_gone_within_100_ms_when_python_is_killed_with_calls_pending
         host = int(proc.stdout.readline())
         assert not gone(host)
         proc.kill()
-        killed = time.monotonic()
-    while not gone(host) and time.monotonic() - killed < 1:
+    deadline = time.monotonic() + 10
+    while not gone(host):
+        assert time.monotonic() < deadline, "the host outlived Python"
         time.sleep(0.001)
-    assert time.monotonic() - killed < 0.1
 
 
 def test_a_malloc_bomb_under_a_memory_limit_names_the_limit(load):

@@ -319,19 +319,21 @@ def test_options_that_need_a_process_are_refused(options):
 def test_exit_with_open_hosts_tears_them_down_without_hanging(tmp_path):
     """Exit with a host busy in a callback and one idle: no hang, no abort, and each host's
     teardown runs (cleanup hooks, finalizers, instance data), as at node's exit. (A napi-hostd
-    is killed with Python instead, by its parent-death signal.) The callback sleeps past the
-    exit; exit waits up to 2 s for calls in flight (D23), then goes on without it."""
+    is killed with Python instead, by its parent-death signal.) The script ends once the
+    callback is running, which never returns; exit waits up to 2 s for calls in flight (D23),
+    then goes on without it."""
     log = tmp_path / "hosts.log"
     script = f"""
-import threading, time
+import threading
 from napi_python import load_addon
 a = load_addon({addon_path("functions")!r}, isolated=False)
 b = load_addon({fresh_copy(PROVIDER)!r}, isolated=False)
 print(a.makeCounter()(), b.whoAmI(), flush=True)
 keep = b.makeThing("kept")
 r = load_addon({fresh_copy(addon_path("rust_addon"))!r}, isolated=False)
-threading.Thread(target=r.callWith, args=(lambda x: time.sleep(60) or x, 1), daemon=True).start()
-time.sleep(0.1)
+inside, never = threading.Event(), threading.Event()
+threading.Thread(target=r.callWith, args=(lambda x: inside.set() or never.wait() or x, 1), daemon=True).start()
+inside.wait()
 """
     env = {**os.environ, "HOSTS_LOG": str(log)}
     done = subprocess.run(

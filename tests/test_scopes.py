@@ -7,7 +7,6 @@ Statuses were recorded under node 20.
 from __future__ import annotations
 
 import json
-import time
 
 from conftest import addon_path, node_eval
 
@@ -19,11 +18,10 @@ NAPI_HANDLE_SCOPE_MISMATCH = 13
 
 def test_opening_and_closing_scopes_100000_times_creating_values(load):
     # Guards against a host that leaks a slot per value or per scope: 100000 iterations of three
-    # values each must neither fail nor take long (node: ~50 ms).
+    # values each must not fail. (How long they take beside node's ~50 ms:
+    # tests/bench/bench_lifetime.py.)
     addon = load("scopes")
-    start = time.monotonic()
     assert addon.loopScopes(100_000) == 100_000
-    assert time.monotonic() - start < 30
     assert addon.loopScopes(10) == 10  # and the host is still balanced afterwards
 
 

@@ -1,17 +1,23 @@
 """Creates and drops 1,000,000 wrapped class instances from Python and reports the resident
-memory of the host and of Python before and after, and the addon's finalizer count.
+memory of the host and of Python before and after, and the addon's finalizer count. Then the
+time of 100,000 handle scopes opened and closed around three new values each, in one call
+(addons/c/scopes.c `loopScopes`), beside node's.
 
     .venv/bin/python tests/bench/bench_lifetime.py [--count N]
 
-Goal (issue 3): both processes stay within 50 MB of where they started, and every instance is
-finalized exactly once.
+Goals: (issue 3) both processes stay within 50 MB of where they started, and every instance is
+finalized exactly once; the scope loop within 20x node's time (a slot leaked per value or per
+scope shows up as a slope far beyond that).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +30,8 @@ from conftest import addon_path  # noqa: E402
 from napi_python import js, load_addon  # noqa: E402
 
 LIMIT_MB = 50
+SCOPES = 100_000
+SCOPES_GOAL = 20.0
 
 
 def rss_mb(pid: int) -> float:
@@ -70,7 +78,34 @@ def main() -> int:
     fin_ok = finalized == args.count
     ok &= fin_ok
     print(f"finalized          {finalized:,} of {args.count:,}  {'PASS' if fin_ok else 'MISS'}")
+    ok &= scope_loop()
     return 0 if ok else 1
+
+
+def scope_loop(rounds: int = 5) -> bool:
+    """Median ms of loopScopes(SCOPES) through napi_python and under node; True within the goal."""
+    path = addon_path("scopes")
+    with load_addon(path) as addon:
+        ours = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            addon.loopScopes(SCOPES)
+            ours.append((time.perf_counter() - start) * 1000)
+    script = (
+        f"const a = require({json.dumps(path)}); const ms = [];"
+        f"for (let r = 0; r < {rounds}; r++) {{ const t = process.hrtime.bigint(); a.loopScopes({SCOPES});"
+        " ms.push(Number(process.hrtime.bigint() - t) / 1e6); }"
+        "console.log(JSON.stringify(ms));"
+    )
+    node_out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    node = statistics.median(json.loads(node_out.strip().splitlines()[-1]))
+    mine = statistics.median(ours)
+    good = mine <= SCOPES_GOAL * node
+    print(
+        f"{SCOPES:,} handle scopes with three values each: {mine:.1f} ms, node {node:.1f} ms"
+        f"  ({mine / node:.1f}x, goal <= {SCOPES_GOAL:g}x)  {'PASS' if good else 'MISS'}"
+    )
+    return good
 
 
 if __name__ == "__main__":
