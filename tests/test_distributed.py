@@ -45,19 +45,29 @@ def dask_addon(dask_client, isolation):
 def worker_host_pids(client) -> dict[str, int]:
     from napi_python.dask import worker_addon
 
-    return client.run(lambda: worker_addon("isolation").pid)
+    return client.run(lambda dask_worker: worker_addon("isolation", dask_worker).pid)
 
 
-def test_dask_client_map_over_ten_thousand_inputs(dask_client, dask_addon, isolation):
+def test_dask_client_map(dask_client, dask_addon, isolation):
     from napi_python.dask import export
 
-    futures = dask_client.map(export(dask_addon, "add"), range(INPUTS), [1] * INPUTS)
-    assert dask_client.gather(futures) == [i + 1 for i in range(INPUTS)]
+    futures = dask_client.map(export(dask_addon, "add"), range(200), [1] * 200)
+    assert dask_client.gather(futures) == [i + 1 for i in range(200)]
     # Both workers took part, each with a copy of its own.
     assert len({w for ws in dask_client.who_has(futures).values() for w in ws}) == 2
     pids = worker_host_pids(dask_client).values()
     if not IN_PROCESS:
         assert len(set(pids)) == 2 and isolation.pid not in pids
+
+
+def test_dask_bag_over_ten_thousand_inputs(dask_client, dask_addon):
+    # Many small calls go in partitions (one task each), as Dask advises for small tasks.
+    import dask.bag
+
+    from napi_python.dask import export
+
+    bag = dask.bag.from_sequence(range(INPUTS), npartitions=8).map(export(dask_addon, "add"), 1)
+    assert bag.compute() == [i + 1 for i in range(INPUTS)]
 
 
 @pytest.mark.isolated_only

@@ -44,9 +44,10 @@ class AddonPlugin(WorkerPlugin):
         self.addon().close()
 
 
-def worker_addon(name: str) -> Addon:
-    """Inside a task: this worker's copy of the addon its ``AddonPlugin`` ``name`` loaded."""
-    plugin = get_worker().plugins.get(name)
+def worker_addon(name: str, worker: Any = None) -> Addon:
+    """Inside a task: this worker's copy of the addon its ``AddonPlugin`` ``name`` loaded. Outside
+    a task (``client.run(lambda dask_worker: ...)``), pass the worker."""
+    plugin = (worker or get_worker()).plugins.get(name)
     if not isinstance(plugin, AddonPlugin):
         raise LookupError(f"this worker has no AddonPlugin named {name!r}: register one with client.register_plugin")
     return plugin.addon()
