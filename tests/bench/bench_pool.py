@@ -29,7 +29,15 @@ from test_real_addons import BCRYPT  # noqa: E402
 from napi_python import AddonPool, load_addon  # noqa: E402
 
 COST = 10
+# hashSync's arguments after the password, as the package's JS wrapper passes them (the binary
+# wants them all): cost, salt, version, and the bool saying a salt was not given.
+REST = (COST, None, None, False)
 FORMS = ("one", "pool", "dask", "ray", "node")
+
+
+def columns(passwords: list[str]) -> list[list[object]]:
+    """REST as one column per argument, for the map functions."""
+    return [[a] * len(passwords) for a in REST]
 
 
 def timed(run: Callable[[list[str]], list[str]], passwords: list[str]) -> float:
@@ -44,12 +52,12 @@ def timed(run: Callable[[list[str]], list[str]], passwords: list[str]) -> float:
 
 def one_host(passwords: list[str], workers: int) -> float:
     with load_addon(BCRYPT) as bcrypt:
-        return timed(lambda ps: [bcrypt.hashSync(p, COST) for p in ps], passwords)
+        return timed(lambda ps: [bcrypt.hashSync(p, *REST) for p in ps], passwords)
 
 
 def addon_pool(passwords: list[str], workers: int) -> float:
     with AddonPool(BCRYPT, size=workers) as pool:
-        return timed(lambda ps: list(pool.map("hashSync", ps, [COST] * len(ps))), passwords)
+        return timed(lambda ps: list(pool.map("hashSync", ps, *columns(ps))), passwords)
 
 
 def dask_cluster(passwords: list[str], workers: int) -> float:
@@ -64,7 +72,7 @@ def dask_cluster(passwords: list[str], workers: int) -> float:
     ):
         client.register_plugin(AddonPlugin(bcrypt, name="bcrypt"))
         task = export("bcrypt", "hashSync")
-        return timed(lambda ps: client.gather(client.map(task, ps, [COST] * len(ps), pure=False)), passwords)
+        return timed(lambda ps: client.gather(client.map(task, ps, *columns(ps), pure=False)), passwords)
 
 
 def ray_tasks(passwords: list[str], workers: int) -> float:
@@ -79,7 +87,7 @@ def ray_tasks(passwords: list[str], workers: int) -> float:
 
             @ray.remote
             def hash_one(password: str) -> str:
-                return bcrypt().hashSync(password, COST)
+                return bcrypt().hashSync(password, *REST)
 
             return timed(lambda ps: ray.get([hash_one.remote(p) for p in ps]), passwords)
     finally:
@@ -110,7 +118,7 @@ if (isMainThread) {
 } else {
   const bcrypt = require(workerData.binary);
   for (const p of workerData.share) {
-    if (!bcrypt.hashSync(p, workerData.cost).startsWith("$2b$10$")) throw new Error("bad hash");
+    if (!bcrypt.hashSync(p, workerData.cost, undefined, undefined, false).startsWith("$2b$10$")) throw new Error("bad hash");
   }
   parentPort.postMessage(workerData.share.length);
 }
