@@ -176,12 +176,15 @@ class AddonPool(concurrent.futures.Executor):
         target = self._target(fn)
         chunks = _chunks(zip(*iterables), chunksize)
         bar = _progress_bar() if progress else None
+        # The pool's threads complete chunks at once: their updates of the bar take turns.
+        bar_lock = threading.Lock()
         futures = []
         for chunk in chunks:
             f = self._schedule(functools.partial(_run_chunk, target, chunk))
             if bar is not None:
-                bar.total = (bar.total or 0) + len(chunk)
-                f.add_done_callback(functools.partial(_advance, bar, len(chunk)))
+                with bar_lock:
+                    bar.total += len(chunk)
+                f.add_done_callback(functools.partial(_advance, bar, bar_lock, len(chunk)))
             futures.append(f)
         return _results(futures, timeout, bar)
 
@@ -310,6 +313,7 @@ def _progress_bar() -> Any:
     return tqdm(total=0, unit="call")
 
 
-def _advance(bar: Any, n: int, future: concurrent.futures.Future) -> None:
+def _advance(bar: Any, lock: threading.Lock, n: int, future: concurrent.futures.Future) -> None:
     if not future.cancelled():
-        bar.update(n)
+        with lock:
+            bar.update(n)
