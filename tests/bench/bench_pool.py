@@ -95,40 +95,40 @@ def ray_tasks(passwords: list[str], workers: int) -> float:
 
 
 # Node: `workers` worker_threads, each loading the same binary and hashing its share.
-NODE_SCRIPT = r"""
-const { Worker, isMainThread, parentPort, workerData } = require("worker_threads");
-if (isMainThread) {
-  const [binary, cost, workers, passwords] = JSON.parse(process.argv[1]);
-  const run = (ps) => new Promise((resolve, reject) => {
-    const shares = Array.from({ length: workers }, (_, w) => ps.filter((_, i) => i % workers === w));
-    let left = workers, count = 0;
-    for (const share of shares) {
-      const w = new Worker(__filename, { workerData: { binary, cost, share } });
-      w.once("message", (n) => { count += n; if (--left === 0) resolve(count); });
-      w.once("error", reject);
-    }
-  });
-  run(passwords.slice(0, 4)).then(async () => {
-    const start = process.hrtime.bigint();
-    const n = await run(passwords);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    if (n !== passwords.length) throw new Error(`hashed ${n} of ${passwords.length}`);
-    console.log(JSON.stringify(seconds));
-  });
-} else {
-  const bcrypt = require(workerData.binary);
-  for (const p of workerData.share) {
-    if (!bcrypt.hashSync(p, workerData.cost, undefined, undefined, false).startsWith("$2b$10$")) throw new Error("bad hash");
-  }
-  parentPort.postMessage(workerData.share.length);
+NODE_WORKER = r"""
+const { parentPort, workerData } = require("worker_threads");
+const bcrypt = require(workerData.binary);
+for (const p of workerData.share) {
+  if (!bcrypt.hashSync(p, workerData.cost, undefined, undefined, false).startsWith("$2b$10$")) throw new Error("bad hash");
 }
+parentPort.postMessage(workerData.share.length);
+"""
+NODE_MAIN = r"""
+const { Worker } = require("worker_threads");
+const [worker, binary, cost, workers, passwords] = JSON.parse(process.argv[1]);
+const run = (ps) => new Promise((resolve, reject) => {
+  let left = workers, count = 0;
+  for (let w = 0; w < workers; w++) {
+    const share = ps.filter((_, i) => i % workers === w);
+    const t = new Worker(worker, { eval: true, workerData: { binary, cost, share } });
+    t.once("message", (n) => { count += n; if (--left === 0) resolve(count); });
+    t.once("error", reject);
+  }
+});
+run(passwords.slice(0, 4)).then(async () => {
+  const start = process.hrtime.bigint();
+  const n = await run(passwords);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (n !== passwords.length) throw new Error(`hashed ${n} of ${passwords.length}`);
+  console.log(JSON.stringify(seconds));
+});
 """
 
 
 def node_threads(passwords: list[str], workers: int) -> float:
     """Includes each run's worker start-up, as a node program spreading one batch would."""
-    args = json.dumps([str(BCRYPT), COST, workers, passwords])
-    out = subprocess.run(["node", "-e", NODE_SCRIPT, args], capture_output=True, text=True, timeout=3600, check=True)
+    args = json.dumps([NODE_WORKER, str(BCRYPT), COST, workers, passwords])
+    out = subprocess.run(["node", "-e", NODE_MAIN, args], capture_output=True, text=True, timeout=3600, check=True)
     return float(out.stdout.strip())
 
 
