@@ -5,6 +5,7 @@ the member that owns them, crashed members replaced; and the pool as a
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import threading
 
 import pytest
@@ -131,6 +132,17 @@ def test_leaving_the_with_block_runs_the_submitted_work_then_closes():
         p.submit("add", 1, 2)
     with pytest.raises(AddonClosedError):
         p.add(1, 2)
+
+
+def test_a_pool_dropped_without_shutdown_ends_its_threads():
+    p = make_pool("isolation")
+    assert p.submit("add", 1, 2).result(DEADLINE) == 3
+    threads = list(p._threads)
+    del p
+    gc.collect()
+    for t in threads:
+        t.join(DEADLINE)
+        assert not t.is_alive()
 
 
 def test_shutdown_cancels_what_has_not_started(pool):

@@ -22,6 +22,7 @@ import os
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any, Callable
 
@@ -65,6 +66,8 @@ class AddonPool(concurrent.futures.Executor):
         self._work: queue.SimpleQueue[_WorkItem | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._running_threads = 0
+        # What the threads hold of the pool: a pool dropped without shutdown() ends them.
+        self._ref = weakref.ref(self, functools.partial(_end_threads, self._work, self._threads))
         self._members: list[Addon] = []
         try:
             for _ in range(size):
@@ -201,34 +204,21 @@ class AddonPool(concurrent.futures.Executor):
             if self._shutdown or self._closed:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             if len(self._threads) < len(self._members):
-                t = threading.Thread(target=self._serve, name=f"AddonPool-{len(self._threads)}", daemon=True)
+                t = threading.Thread(
+                    target=_serve, args=(self._ref, self._work), name=f"AddonPool-{len(self._threads)}", daemon=True
+                )
                 self._threads.append(t)
                 self._running_threads += 1
                 t.start()
             self._work.put((future, run))
         return future
 
-    def _serve(self) -> None:
-        """A pool thread: runs work until told to end; the last to end after a shutdown closes
-        the members."""
-        try:
-            while (item := self._work.get()) is not None:
-                future, run = item
-                if not future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    result = run()
-                except BaseException as e:
-                    future.set_exception(e)
-                else:
-                    future.set_result(result)
-                del item, future, run
-        finally:
-            with self._lock:
-                self._running_threads -= 1
-                last = self._running_threads == 0
-            if last:
-                self._close_members()
+    def _thread_ended(self) -> None:
+        with self._lock:
+            self._running_threads -= 1
+            last = self._running_threads == 0
+        if last:
+            self._close_members()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """No more work is taken; with ``cancel_futures`` what has not started is cancelled.
@@ -278,6 +268,30 @@ class AddonPool(concurrent.futures.Executor):
     def __repr__(self) -> str:
         state = " (closed)" if self._closed else ""
         return f"<AddonPool {os.path.basename(self._path)} size={len(self._busy)}{state}>"
+
+
+def _serve(pool: weakref.ref[AddonPool], work: queue.SimpleQueue[_WorkItem | None]) -> None:
+    """A pool thread: runs work until told to end; the last to end after a shutdown closes the
+    members."""
+    while (item := work.get()) is not None:
+        future, run = item
+        if future.set_running_or_notify_cancel():
+            try:
+                result = run()
+            except BaseException as e:
+                future.set_exception(e)
+            else:
+                future.set_result(result)
+        # Nothing of the work stays referenced while the thread waits for more.
+        del item, future, run
+    alive = pool()
+    if alive is not None:
+        alive._thread_ended()
+
+
+def _end_threads(work: queue.SimpleQueue[_WorkItem | None], threads: list[threading.Thread], _: object) -> None:
+    for _t in threads:
+        work.put(None)
 
 
 def _chunks(items: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
