@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from . import _native
 from .errors import AddonClosedError
@@ -64,9 +64,12 @@ class Addon(_native.ExportHolder):
         members: dict[str, Any],
         module: dict[str, Any],
         *,
+        recipe: Callable[[], Addon],
         owns_host: bool = False,
     ) -> None:
         self._host = host
+        # Loads this addon again in another process (a picklable callable, see `__reduce__`).
+        self._recipe = recipe
         self._path = path
         self._module = module
         self._owns_host = owns_host
@@ -182,6 +185,11 @@ class Addon(_native.ExportHolder):
         else:
             self._closed = True
             self._drop_exports()
+
+    def __reduce__(self) -> tuple[Callable[[], Addon], tuple[()]]:
+        # The recipe is picklable by construction: a functools.partial of a module-level loader
+        # (`load_addon`, `require`) with plain options.
+        return self._recipe, ()
 
     def __enter__(self) -> Addon:
         return self

@@ -12,6 +12,7 @@ and loads every addon again in its original order (``RestartPolicy``).
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import logging
 import os
@@ -199,9 +200,23 @@ class Host:
             if self._down:
                 self._revive()
             exports, members, module = _load_into(self._conn, path)
-            addon = Addon(self, path, exports, members, module, owns_host=owns_host)
+            recipe = functools.partial(load_addon, path, **self._load_options())
+            addon = Addon(self, path, exports, members, module, recipe=recipe, owns_host=owns_host)
             self._loaded.append((path, weakref.ref(addon)))
             return addon
+
+    def _load_options(self) -> dict[str, Any]:
+        """The ``load_addon`` options that make a host like this one (for an addon's recipe: an
+        addon of a shared host travels alone, into a host of its own)."""
+        if not self._isolated:
+            return {"isolated": False}
+        return {"env": self._env, "timeout": self._timeout, "restart": self._policy or False, "sandbox": self._sandbox}
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "a Host is a process of this machine and cannot be pickled: pickle its addons instead "
+            "(an Addon pickles as what loads it again, into a host of the receiver's own)"
+        )
 
     def _check_readable(self, path: str) -> None:
         box = self._sandbox

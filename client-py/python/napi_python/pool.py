@@ -1,10 +1,13 @@
-"""``AddonPool``: the same addon in several hosts, so that calls from many Python threads run in
-parallel (issue 7).
+"""``AddonPool``: the same addon in several hosts, so that calls run in parallel (issues 7, 34).
 
 One host runs one call at a time, as Node's main thread does; CPU-bound synchronous exports
 (hashing, compression, image codecs) therefore scale with hosts, not threads. A pool hands each
 call to an idle member, waiting for one when all are busy. A member whose host crashed is
-replaced by a fresh one, so the pool keeps its size; the call that met the crash raises it.
+replaced by a fresh one, so the pool keeps its size; the call that met the crash raises it, and
+so do the calls that were waiting for that member (they held its objects).
+
+The pool is a ``concurrent.futures.Executor``: ``submit``/``map`` hand the work to the pool's
+threads, one per member, each of which takes an idle member per call.
 
 Objects a member returned belong to that member's host: a call that passes one goes to that
 member (waiting for it if it is busy), since another host could not use it.
@@ -12,25 +15,39 @@ member (waiting for it if it is busy), since another host could not use it.
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
+import itertools
 import os
 import queue
 import threading
+import time
+import weakref
+from collections.abc import Iterable, Iterator
 from typing import Any, Callable
 
 from . import _native
 from .addon import Addon
-from .errors import AddonClosedError, AddonCrashedError, AddonTimeoutError
+from .errors import AddonClosedError, AddonCrashedError, AddonTimeoutError, StaleObjectError
 from .host import _addon_file, load_addon
 
 __all__ = ["AddonPool"]
 
+# A unit of work for the pool's threads: a future and what completes it; None tells a thread to end.
+_WorkItem = tuple[concurrent.futures.Future, Callable[[], Any]]
 
-class AddonPool:
+
+class AddonPool(concurrent.futures.Executor):
     """``size`` hosts (default: the number of CPUs) each running the addon at ``path``, loaded
-    with ``load_addon``'s options (``env``, ``timeout``, ``restart``, ``sandbox``).
+    with ``load_addon``'s options (``isolated``, ``env``, ``timeout``, ``restart``, ``sandbox``).
 
-    ``pool.name(*args)`` calls the export ``name`` on an idle member. ``close()`` (or leaving a
-    ``with`` block) closes every member.
+    ``pool.name(*args)`` calls the export ``name`` on an idle member, on the calling thread.
+    ``submit(name, *args)`` and ``map(name, *iterables)`` do it on the pool's threads (``name``
+    may also be any callable, such as ``pool.name``, run as a ``ThreadPoolExecutor`` would).
+    ``shutdown()`` (or leaving a ``with`` block) runs what was submitted, then closes every
+    member; ``close()`` cancels what has not started instead.
+
+    A pool pickles as what makes it again (the path, size and options).
     """
 
     def __init__(self, path: str | os.PathLike[str], size: int | None = None, **options: Any) -> None:
@@ -42,7 +59,15 @@ class AddonPool:
         self._path = _addon_file(path)
         self._options = options
         self._closed = False
+        self._shutdown = False
         self._lock = threading.Lock()
+        # The executor's threads, started on the first submit; they close the members when the
+        # last of them ends after a shutdown.
+        self._work: queue.SimpleQueue[_WorkItem | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._running_threads = 0
+        # What the threads hold of the pool: a pool dropped without shutdown() ends them.
+        self._ref = weakref.ref(self, functools.partial(_end_threads, self._work, self._threads))
         self._members: list[Addon] = []
         try:
             for _ in range(size):
@@ -84,24 +109,34 @@ class AddonPool:
             self._exports[name] = export
         return export
 
-    def _owner(self, args: tuple[Any, ...]) -> int | None:
+    # --- calls on members -------------------------------------------------------------------
+
+    def _owner(self, args: tuple[Any, ...]) -> tuple[int, Addon] | None:
         """The member whose host holds a JS object among ``args``, if any."""
         for a in args:
             conn = getattr(a, "_conn", None)
             if isinstance(conn, _native.Connection):
                 for i, m in enumerate(self._members):
                     if m._conn is conn:
-                        return i
+                        return i, m
+                if not conn.alive:
+                    raise StaleObjectError(f"{a!r} belonged to a member of {self!r} whose host died")
         return None
 
     def _call(self, name: str, args: tuple[Any, ...]) -> Any:
         if self._closed:
             raise AddonClosedError("the pool was closed")
         owner = self._owner(args)
-        i = self._idle.get() if owner is None else owner
+        i = self._idle.get() if owner is None else owner[0]
         try:
             with self._busy[i]:
+                if self._closed:
+                    raise AddonClosedError("the pool was closed")
                 member = self._members[i]
+                if owner is not None and owner[1] is not member:
+                    raise AddonCrashedError(
+                        f"the member of {self!r} that held this call's objects crashed while the call waited for it"
+                    )
                 try:
                     return member[name](*args)
                 except (AddonCrashedError, AddonTimeoutError):
@@ -119,10 +154,104 @@ class AddonPool:
             dead.close()
             self._members[i] = load_addon(self._path, **self._options)
 
-    def close(self) -> None:
-        """Closes every member. Idempotent."""
+    # --- the Executor -----------------------------------------------------------------------
+
+    def submit(self, fn: str | Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        """Runs the export named ``fn`` with ``args`` on an idle member (or calls ``fn(*args,
+        **kwargs)`` when it is a callable) on one of the pool's threads; answers its future."""
+        return self._schedule(functools.partial(self._target(fn), *args, **kwargs))
+
+    def map(
+        self,
+        fn: str | Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+        progress: bool = False,
+    ) -> Iterator[Any]:
+        """Like ``Executor.map``: ``fn`` over the items of ``iterables`` in parallel, the results
+        in the items' order; an item's exception is raised when its result is reached.
+
+        ``chunksize`` items go to a pool thread as one piece of work (fewer hand-overs for many
+        small calls). ``progress=True`` shows a ``tqdm`` progress bar of the items done."""
+        if chunksize < 1:
+            raise ValueError(f"chunksize must be at least 1, not {chunksize}")
+        target = self._target(fn)
+        chunks = _chunks(zip(*iterables), chunksize)
+        bar = _progress_bar() if progress else None
+        # The pool's threads complete chunks at once: their updates of the bar take turns.
+        bar_lock = threading.Lock()
+        futures = []
+        for chunk in chunks:
+            f = self._schedule(functools.partial(_run_chunk, target, chunk))
+            if bar is not None:
+                with bar_lock:
+                    bar.total += len(chunk)
+                f.add_done_callback(functools.partial(_advance, bar, bar_lock, len(chunk)))
+            futures.append(f)
+        return _results(futures, timeout, bar)
+
+    def _target(self, fn: str | Callable[..., Any]) -> Callable[..., Any]:
+        if isinstance(fn, str):
+            return getattr(self, fn)
+        if not callable(fn):
+            raise TypeError(f"fn must be an export's name or a callable, not {type(fn).__name__}")
+        return fn
+
+    def _schedule(self, run: Callable[[], Any]) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
         with self._lock:
-            self._closed = True
+            if self._shutdown or self._closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            if len(self._threads) < len(self._members):
+                t = threading.Thread(
+                    target=_serve, args=(self._ref, self._work), name=f"AddonPool-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(t)
+                self._running_threads += 1
+                t.start()
+            self._work.put((future, run))
+        return future
+
+    def _thread_ended(self) -> None:
+        with self._lock:
+            self._running_threads -= 1
+            last = self._running_threads == 0
+        if last:
+            self._close_members()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """No more work is taken; with ``cancel_futures`` what has not started is cancelled.
+        The members close when the work taken is done (``wait``: this call waits for that)."""
+        with self._lock:
+            self._shutdown = True
+            threads = list(self._threads)
+            if cancel_futures:
+                while True:
+                    try:
+                        item = self._work.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not None:
+                        item[0].cancel()
+            for _ in threads:
+                self._work.put(None)
+        if not threads:
+            self._close_members()
+        elif wait:
+            for t in threads:
+                if t is not threading.current_thread():
+                    t.join()
+
+    def close(self) -> None:
+        """Cancels the work not started, waits for the calls running, and closes every member.
+        Idempotent."""
+        self.shutdown(wait=True, cancel_futures=True)
+        self._close_members()
+
+    def _close_members(self) -> None:
+        with self._lock:
+            self._shutdown = self._closed = True
             members, self._members = self._members, []
         for m in members:
             m.close()
@@ -131,8 +260,74 @@ class AddonPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.shutdown(wait=True)
+
+    def __reduce__(self) -> tuple[Callable[..., AddonPool], tuple[str, int]]:
+        return functools.partial(AddonPool, **self._options), (self._path, len(self._busy))
 
     def __repr__(self) -> str:
         state = " (closed)" if self._closed else ""
-        return f"<AddonPool {os.path.basename(self._path)} size={len(self._members)}{state}>"
+        return f"<AddonPool {os.path.basename(self._path)} size={len(self._busy)}{state}>"
+
+
+def _serve(pool: weakref.ref[AddonPool], work: queue.SimpleQueue[_WorkItem | None]) -> None:
+    """A pool thread: runs work until told to end; the last to end after a shutdown closes the
+    members."""
+    while (item := work.get()) is not None:
+        future, run = item
+        if future.set_running_or_notify_cancel():
+            try:
+                result = run()
+            except BaseException as e:
+                future.set_exception(e)
+            else:
+                future.set_result(result)
+        # Nothing of the work stays referenced while the thread waits for more.
+        del item, future, run
+    alive = pool()
+    if alive is not None:
+        alive._thread_ended()
+
+
+def _end_threads(work: queue.SimpleQueue[_WorkItem | None], threads: list[threading.Thread], _: object) -> None:
+    for _t in threads:
+        work.put(None)
+
+
+def _chunks(items: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+def _run_chunk(fn: Callable[..., Any], chunk: list[tuple[Any, ...]]) -> list[Any]:
+    return [fn(*args) for args in chunk]
+
+
+def _results(futures: list[concurrent.futures.Future], timeout: float | None, bar: Any) -> Iterator[Any]:
+    """Each chunk's results in order; what has not started is cancelled if the caller stops early
+    (as ``Executor.map`` does)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        futures.reverse()  # popped from the end, so that a result is not held once yielded
+        while futures:
+            f = futures.pop()
+            yield from f.result(None if deadline is None else deadline - time.monotonic())
+    finally:
+        for f in futures:
+            f.cancel()
+        if bar is not None:
+            bar.close()
+
+
+def _progress_bar() -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError("map(..., progress=True) shows its progress with tqdm: pip install tqdm") from None
+    return tqdm(total=0, unit="call")
+
+
+def _advance(bar: Any, lock: threading.Lock, n: int, future: concurrent.futures.Future) -> None:
+    if not future.cancelled():
+        with lock:
+            bar.update(n)

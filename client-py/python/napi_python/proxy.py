@@ -2,12 +2,17 @@
 
 Attribute access, calls and construction go to the host. A class's method table is fetched once
 per class and cached, so ``obj.method(x)`` costs one round trip.
+
+A proxy does not pickle (``TypeError`` saying what to pass instead): the object it stands for
+lives in one host, which another process cannot reach. A ``JSBuffer`` pickles as its bytes.
 """
 
 from __future__ import annotations
 
+import copyreg
+import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from . import _native
 
@@ -68,6 +73,9 @@ class JSObject(_native.JSRef):
         members = self._conn.describe_class(proto) if proto is not None else {}
         return sorted(set(own) | set(members))
 
+    def __reduce__(self) -> NoReturn:
+        _refuse_pickle(self)
+
     def __repr__(self) -> str:
         return f"<JSObject {self._label or self._kind}>"
 
@@ -112,5 +120,28 @@ class JSSymbol(_native.JSRef):
     def __hash__(self) -> int:
         return hash((id(self._conn), self._id))
 
+    def __reduce__(self) -> NoReturn:
+        _refuse_pickle(self)
+
     def __repr__(self) -> str:
         return f"JSSymbol({self._label!r})"
+
+
+def _refuse_pickle(proxy: Any) -> NoReturn:
+    pid = proxy._conn.pid
+    where = "an in-process host" if pid == os.getpid() else f"napi-hostd pid {pid}"
+    raise TypeError(
+        f"cannot pickle {proxy!r}: a JavaScript object lives in one host ({where}), which another process "
+        "cannot reach. Pass plain values instead (str, int, float, bytes, lists, dicts; a JSBuffer pickles as "
+        "its bytes), or the Addon itself (it pickles as what loads it again) and make the object there"
+    )
+
+
+def _reduce_buffer(buf: _native.JSBuffer) -> tuple[type[_native.JSBuffer], tuple[str, bytes]]:
+    # A copy of the bytes, of the same JS type; it finds a host where it is next passed.
+    return _native.JSBuffer, (buf.js_type, bytes(buf))
+
+
+# The native types, which define no __reduce__ of their own.
+copyreg.pickle(_native.JSBuffer, _reduce_buffer)
+copyreg.pickle(_native.JSMethod, _refuse_pickle)

@@ -25,6 +25,7 @@ around the binding (option objects, argument checks, classes written in JS) is n
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform as _platform
@@ -371,6 +372,13 @@ def require(
 ) -> Addon:
     """Finds the npm package ``name`` (see ``resolve``) and loads its Node-API binary.
 
-    ``options`` go to ``load_addon`` (``timeout``, ``sandbox``, ``restart``, ``env``...).
+    ``options`` go to ``load_addon`` (``timeout``, ``sandbox``, ``restart``, ``env``...). The
+    addon pickles as this call (the package name, searched for from the same directories), so a
+    worker resolves the package in its own ``node_modules``.
     """
-    return load_addon(resolve(name, paths, platform=platform), **options)
+    addon = load_addon(resolve(name, paths, platform=platform), **options)
+    # Relative names and search directories made absolute: the worker's directory may differ.
+    again = os.path.abspath(name) if name.startswith(".") else name
+    searched = [os.path.abspath(p) for p in (paths or ())] + [os.getcwd()]
+    addon._recipe = functools.partial(require, again, searched, platform=platform, **options)
+    return addon
