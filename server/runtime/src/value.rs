@@ -8,7 +8,7 @@ use super::string::JsString;
 
 /// A JS value. Objects and symbols live in the heap and are named by id; everything else is
 /// held by value (strings and BigInts share their storage).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Value {
     Undefined,
     Null,
@@ -19,27 +19,6 @@ pub enum Value {
     /// Symbols have identity, so they live in the heap like objects.
     Symbol(ObjectId),
     Object(ObjectId),
-}
-
-/// A copy made whole. The derived clone rebuilt the copy variant by variant, with a narrow store
-/// for the tag and another for the payload; the many places that then move the copy (into a
-/// handle slot, an argument vector, a `Result`) read it back with one wide load, which cannot
-/// take its bytes from two pending stores and waits for them to reach the cache (a
-/// store-forwarding stall, D49), once per handle an addon reads. Here the counts are raised and
-/// the value is copied as the bytes it is.
-impl Clone for Value {
-    #[inline(always)]
-    fn clone(&self) -> Value {
-        match self {
-            Value::String(JsString::Text(s)) => std::mem::forget(Rc::clone(s)),
-            Value::String(JsString::Units(s)) => std::mem::forget(Rc::clone(s)),
-            Value::BigInt(b) => std::mem::forget(Rc::clone(b)),
-            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::Symbol(_) | Value::Object(_) => {}
-        }
-        // SAFETY: the only owned parts of a value are the `Rc`s matched above, whose counts were
-        // just raised for the copy: the copy and `self` each own one share, as with `Rc::clone`.
-        unsafe { std::ptr::read(self) }
-    }
 }
 
 /// The answer of `typeof`, plus `null` (which `typeof` folds into "object") so callers can
