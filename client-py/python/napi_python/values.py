@@ -13,6 +13,14 @@ class BigInt(int):
     def __repr__(self) -> str:
         return f"BigInt({int(self)})"
 
+    # `int` prints through `__repr__`, which says BigInt(...): the digits are what `str`, f-strings,
+    # `format`, `%d`, `json` and logging should show, as they do for JS's `String(3n)`.
+    def __str__(self) -> str:
+        return int.__repr__(self)
+
+    def __format__(self, spec: str) -> str:
+        return int.__format__(int(self), spec)
+
 
 class _Sentinel:
     __slots__ = ("_name",)
