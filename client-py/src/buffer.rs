@@ -3,11 +3,13 @@
 //!
 //! One that came from the host points into shared memory (no copy): writes on either side are
 //! seen by the other, and it holds the host object (released when it dies) and the mapping (so
-//! the memory stays readable after the host dies). One Python made (`js.buffer(...)`) owns a copy
-//! of its bytes until it is sent.
+//! the memory stays readable after the host dies). One Python made (`js.buffer(...)`) owns its
+//! bytes until its first pass to an addon moves them into that host's shared memory
+//! (`convert.rs`): from then on it is that host object, as a host-made one is.
 
 use std::ffi::{c_int, CStr};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use napi_link::shm::Mapping;
 use napi_protocol::BufferKind;
@@ -18,23 +20,44 @@ use pyo3::prelude::*;
 use crate::connection::Connection;
 use crate::shm::Memory;
 
-enum Storage {
-    /// Owns the memory `ptr` points into; never resized, so that pointer stays valid.
-    Local { _bytes: Box<[u8]> },
-    Shared {
-        _mapping: Option<Arc<Mapping>>,
-        /// The host object, released when this buffer dies.
-        object: u64,
-        conn: Py<Connection>,
-    },
+/// A host object's memory, shared with the host.
+struct Shared {
+    ptr: *mut u8,
+    len: usize,
+    _mapping: Option<Arc<Mapping>>,
+    /// The host object, released when this buffer dies.
+    object: u64,
+    conn: Py<Connection>,
 }
+
+/// Where a buffer's bytes are.
+enum Place<'a> {
+    Host(&'a Shared),
+    Local(*mut u8, usize),
+}
+
+/// Marks a buffer-protocol view over the local bytes (in `Py_buffer.internal`), which pins them.
+const LOCAL_VIEW: *mut std::ffi::c_void = 1 as *mut std::ffi::c_void;
 
 #[pyclass(module = "napi_python._native", frozen)]
 pub struct JSBuffer {
     pub kind: BufferKind,
-    ptr: *mut u8,
-    len: usize,
-    storage: Storage,
+    /// The host memory: from the start for a buffer the host sent; set by the first pass for one
+    /// made in Python (then the JSBuffer the host made for it, whose memory and object it is).
+    host: OnceLock<Moved>,
+    /// The bytes of a buffer made in Python (freed once they moved into a host).
+    local: Mutex<Option<Box<[u8]>>>,
+    /// Where `local`'s bytes are (never resized, so that pointer stays valid while they live).
+    local_ptr: *mut u8,
+    local_len: usize,
+    /// Views (memoryview, numpy) over the local bytes: while there are any, the bytes cannot move.
+    local_views: AtomicUsize,
+}
+
+/// A buffer's host memory: its own, or that of the JSBuffer it moved into.
+enum Moved {
+    Own(Shared),
+    Into(Py<JSBuffer>),
 }
 
 // SAFETY: the memory is plain bytes that stay valid for the object's life (owned, or a mapping
@@ -46,36 +69,94 @@ unsafe impl Sync for JSBuffer {}
 impl JSBuffer {
     pub fn new(kind: BufferKind, data: Vec<u8>) -> JSBuffer {
         let mut boxed = data.into_boxed_slice();
-        let (ptr, len) = (boxed.as_mut_ptr(), boxed.len());
-        JSBuffer { kind, ptr, len, storage: Storage::Local { _bytes: boxed } }
+        let (local_ptr, local_len) = (boxed.as_mut_ptr(), boxed.len());
+        JSBuffer { kind, host: OnceLock::new(), local: Mutex::new(Some(boxed)), local_ptr, local_len, local_views: AtomicUsize::new(0) }
     }
 
     /// A buffer over the host object `object`'s shared memory.
     pub fn over_shared(kind: BufferKind, memory: Memory, object: u64, conn: Py<Connection>) -> JSBuffer {
-        JSBuffer { kind, ptr: memory.ptr, len: memory.len, storage: Storage::Shared { _mapping: memory.mapping, object, conn } }
+        let shared = Shared { ptr: memory.ptr, len: memory.len, _mapping: memory.mapping, object, conn };
+        JSBuffer {
+            kind,
+            host: OnceLock::from(Moved::Own(shared)),
+            local: Mutex::new(None),
+            local_ptr: std::ptr::null_mut(),
+            local_len: 0,
+            local_views: AtomicUsize::new(0),
+        }
+    }
+
+    fn host_memory(&self) -> Option<&Shared> {
+        match self.host.get()? {
+            Moved::Own(s) => Some(s),
+            // The buffer the host made for this one, held as long as `self` lives; it is
+            // `Own` (a move is one step deep).
+            Moved::Into(b) => match b.get().host.get()? {
+                Moved::Own(s) => Some(s),
+                Moved::Into(_) => None,
+            },
+        }
+    }
+
+    fn place(&self) -> Place<'_> {
+        match self.host_memory() {
+            Some(s) => Place::Host(s),
+            None => Place::Local(self.local_ptr, self.local_len),
+        }
     }
 
     pub fn bytes(&self) -> &[u8] {
-        if self.len == 0 {
+        let (ptr, len) = match self.place() {
+            Place::Host(s) => (s.ptr, s.len),
+            Place::Local(p, l) => (p, l),
+        };
+        if len == 0 {
             return &[];
         }
-        // SAFETY: `len` bytes at `ptr` stay valid while `self` lives (see `Storage`).
-        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+        // SAFETY: `len` bytes at `ptr` stay valid while `self` lives: the mapping is held, and
+        // local bytes are freed only once they moved, after which `place` no longer names them.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
     }
 
     /// The host object this buffer is, and the connection to its host.
     pub fn host_object(&self) -> Option<(u64, &Py<Connection>)> {
-        match &self.storage {
-            Storage::Shared { object, conn, .. } => Some((*object, conn)),
-            Storage::Local { .. } => None,
+        self.host_memory().map(|s| (s.object, &s.conn))
+    }
+
+    /// Whether views of the local bytes are out (then they cannot move into a host).
+    pub fn local_views(&self) -> usize {
+        self.local_views.load(Ordering::Acquire)
+    }
+
+    /// Makes `fresh` (a buffer the host just made, of this one's kind and size) this buffer's
+    /// memory, with a copy of the local bytes: the first pass of a buffer made in Python. False
+    /// (nothing changed) when views of the local bytes came out meanwhile, or the buffer already
+    /// moved. Called with the GIL held, which every reader of the local bytes holds too.
+    pub fn move_into(&self, fresh: Py<JSBuffer>) -> bool {
+        let target = fresh.get();
+        // A host without shared memory makes buffers of its own bytes: nothing to move into.
+        let Some(s) = target.host_memory() else { return false };
+        if self.local_views() > 0 || self.host.get().is_some() || s.len != self.local_len {
+            return false;
         }
+        if self.local_len > 0 {
+            // SAFETY: two distinct live ranges of `local_len` bytes (local memory and the host
+            // block just made for it).
+            unsafe { std::ptr::copy_nonoverlapping(self.local_ptr, s.ptr, self.local_len) };
+        }
+        if self.host.set(Moved::Into(fresh)).is_err() {
+            return false;
+        }
+        // No view is out and `place` now names the host memory: nothing reads the local bytes.
+        self.local.lock().unwrap().take();
+        true
     }
 }
 
 impl Drop for JSBuffer {
     fn drop(&mut self) {
-        if let Storage::Shared { object, conn, .. } = &self.storage {
-            conn.get().channel.queue_release(napi_protocol::ObjectId(*object));
+        if let Some(Moved::Own(s)) = self.host.get() {
+            s.conn.get().channel.queue_release(napi_protocol::ObjectId(s.object));
         }
     }
 }
@@ -184,9 +265,15 @@ impl JSBuffer {
         }
         let this = slf.get();
         let item = this.kind.element_size();
-        // SAFETY: the data pointer stays valid while `slf` lives, and the view holds a
-        // reference to `slf` (set below) until it is released.
-        let (data, len) = (this.ptr, this.len);
+        // The data pointer stays valid while `slf` lives (local bytes: while this view, counted,
+        // pins them), and the view holds a reference to `slf` (set below) until it is released.
+        let (data, len, internal) = match this.place() {
+            Place::Host(s) => (s.ptr, s.len, std::ptr::null_mut()),
+            Place::Local(p, l) => {
+                this.local_views.fetch_add(1, Ordering::AcqRel);
+                (p, l, LOCAL_VIEW)
+            }
+        };
         // SAFETY: `view` is a valid Py_buffer to fill, per the buffer protocol.
         unsafe {
             (*view).obj = slf.clone().into_any().into_ptr();
@@ -205,7 +292,7 @@ impl JSBuffer {
                 std::ptr::null_mut()
             };
             (*view).suboffsets = std::ptr::null_mut();
-            (*view).internal = std::ptr::null_mut();
+            (*view).internal = internal;
         }
         Ok(())
     }
@@ -213,6 +300,9 @@ impl JSBuffer {
     unsafe fn __releasebuffer__(&self, view: *mut ffi::Py_buffer) {
         // SAFETY: frees exactly what __getbuffer__ allocated for this view.
         unsafe {
+            if (*view).internal == LOCAL_VIEW {
+                self.local_views.fetch_sub(1, Ordering::AcqRel);
+            }
             if !(*view).shape.is_null() {
                 drop(Box::from_raw((*view).shape));
             }

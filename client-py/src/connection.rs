@@ -130,6 +130,16 @@ impl Connection {
         if self.channel.has_drops() {
             self.forget_dropped();
         }
+        // Python buffers an in-process host gave back are Python's alone again (D57).
+        if self.channel.shm.lends.any_back() {
+            self.release_lends();
+        }
+    }
+
+    #[cold]
+    fn release_lends(&self) {
+        // Called with the GIL held (after a request's answer).
+        Python::with_gil(|py| self.channel.shm.lends.release_back(py));
     }
 
     #[cold]

@@ -27,6 +27,10 @@ const SAFE: f64 = 9007199254740992.0;
 /// writes: cheaper than a shared block and its return for a few bytes.
 const INLINE_BYTES: usize = 4096;
 
+/// In-process, writable buffers from this size on are lent to the host in place (D57); smaller
+/// ones are copied, which costs less than the marking that ends a lend.
+const LEND_BYTES: usize = 64 << 10;
+
 pub struct Cx<'a, 'py> {
     pub py: Python<'py>,
     pub conn: &'a Bound<'py, Connection>,
@@ -123,8 +127,47 @@ impl<'a, 'py> Cx<'a, 'py> {
                 return Ok(Value::InPlace { kind: BufferKind::Buffer, region });
             }
         }
+        if len >= LEND_BYTES && !view.readonly() && self.conn.get().channel.in_process().is_some() {
+            if let Some(lent) = self.lend(obj, ptr) {
+                return Ok(lent);
+            }
+        }
         let writable = (!view.readonly()).then_some(obj);
         Ok(self.send_bytes(BufferKind::Buffer, view.bytes(), writable))
+    }
+
+    /// A buffer made in Python (`js.buffer`, `js.typedarray`, `js.arraybuffer`) at its first
+    /// pass: it moves into a block of this host's shared memory and from then on is that host
+    /// object, as a `js.alloc` buffer is (identity, and writes seen on both sides). While views
+    /// of its bytes are out (a memoryview, a numpy array), they cannot move: it goes as a copy
+    /// then, the addon's writes copied back when the call returns.
+    fn send_local_buffer(&self, obj: &Bound<'py, PyAny>, buf: &JSBuffer) -> PyResult<Value> {
+        if buf.local_views() == 0 {
+            let nbytes = buf.bytes().len();
+            let fresh = self.conn.call_method1(pyo3::intern!(self.py, "new_buffer"), (crate::buffer::kind_name(buf.kind), nbytes))?;
+            // (The request let go of the GIL: another thread may have moved it, or taken a view.)
+            if let Ok(fresh) = fresh.downcast_into::<JSBuffer>() {
+                buf.move_into(fresh.unbind());
+            }
+            if let Some((object, conn)) = buf.host_object() {
+                if conn.is(self.conn) {
+                    return Ok(self.proxy_value(ObjectId(object)));
+                }
+            }
+        }
+        Ok(self.send_bytes(buf.kind, buf.bytes(), Some(obj)))
+    }
+
+    /// A writable buffer lent to this in-process host in place (D57): pinned by a writable view
+    /// of its own until the host gives it back. `None` when no writable view can be had.
+    fn lend(&self, obj: &Bound<'py, PyAny>, ptr: *const u8) -> Option<Value> {
+        let pin = RawBuffer::get(obj, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).ok()?;
+        // The same memory (an exporter hands every view the same buffer).
+        if pin.raw().0 != ptr {
+            return None;
+        }
+        let region = self.conn.get().channel.shm.lends.lend(pin.into_pin());
+        Some(Value::Lent { kind: BufferKind::Buffer, address: ptr as u64, region })
     }
 
     pub fn to_wire(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
@@ -187,7 +230,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
                 return Ok(Value::Js(JsRef { id: ObjectId(object), kind: RefKind::Object, class_proto: None, label: String::new() }));
             }
-            return Ok(self.send_bytes(b.kind, b.bytes(), None));
+            return self.send_local_buffer(obj, b);
         }
         if let Ok(b) = obj.downcast::<PyBytes>() {
             return Ok(self.send_bytes(BufferKind::Buffer, b.as_bytes(), None));
@@ -378,6 +421,13 @@ impl RawBuffer {
 
     fn readonly(&self) -> bool {
         self.0.readonly != 0
+    }
+
+    /// The view as a pin that holds it until released (its `Drop` here is skipped).
+    fn into_pin(self) -> crate::lend::Pin {
+        let view = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `view` is never used again nor dropped, so the box is moved out exactly once.
+        crate::lend::Pin::new(unsafe { std::ptr::read(&view.0) })
     }
 
     fn bytes(&self) -> &[u8] {

@@ -13,6 +13,7 @@ mod exportholder;
 mod hooks;
 mod inprocess;
 mod jsref;
+mod lend;
 mod output;
 mod pending;
 mod process;

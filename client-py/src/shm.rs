@@ -10,8 +10,9 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
 use napi_link::shm::{alloc, Allocator, Mapping, OwnSegment};
-use napi_protocol::{Region, SegmentOwner};
+use napi_protocol::{Region, SegmentOwner, LENT_SEGMENT};
 
+use crate::lend::Lends;
 use crate::pending::Pending;
 
 #[derive(Default)]
@@ -59,6 +60,8 @@ pub struct ClientShm {
     own: Mutex<Own>,
     /// Segments of ours unmapped that the host has not been told of.
     retired: Pending<u32>,
+    /// Python buffers lent to an in-process host, given back as blocks too.
+    pub lends: Lends,
 }
 
 /// Memory a `JSBuffer` points into, kept mapped for as long as it does.
@@ -91,6 +94,10 @@ impl ClientShm {
     pub fn returned(&self, blocks: Vec<Region>) {
         let mut own = self.own.lock().unwrap();
         for r in blocks.into_iter().filter(|r| r.owner == SegmentOwner::Client) {
+            if r.segment == LENT_SEGMENT {
+                self.lends.returned(r.offset);
+                continue;
+            }
             match own.pinned.get_mut(&(r.segment, r.offset)) {
                 Some(returned) => *returned = true,
                 None => self.retired.extend(own.free(r)),

@@ -79,6 +79,11 @@ impl Encode for Value {
                 id.encode(e)?;
                 callable.encode(e)
             }
+            Value::Lent { kind, address, region } => {
+                kind.encode(e)?;
+                address.encode(e)?;
+                region.encode(e)
+            }
         }
     }
 }
@@ -101,11 +106,12 @@ fn variant_index(v: &Value) -> u32 {
         Value::InPlace { .. } => 12,
         Value::Js(_) => 13,
         Value::Py { .. } => 14,
+        Value::Lent { .. } => 15,
     }
 }
 
 /// How many variants [`Value`] has.
-const VALUE_VARIANTS: u32 = 15;
+const VALUE_VARIANTS: u32 = 16;
 
 impl Decode<Limits> for Value {
     fn decode<D: Decoder<Context = Limits>>(d: &mut D) -> Result<Self, DecodeError> {
@@ -126,6 +132,7 @@ impl Decode<Limits> for Value {
             12 => Value::InPlace { kind: BufferKind::decode(d)?, region: Region::decode(d)? },
             13 => Value::Js(JsRef::decode(d)?),
             14 => Value::Py { id: PyRef::decode(d)?, callable: Decode::decode(d)? },
+            15 => Value::Lent { kind: BufferKind::decode(d)?, address: Decode::decode(d)?, region: Region::decode(d)? },
             found => {
                 return Err(DecodeError::UnexpectedVariant {
                     type_name: "Value",

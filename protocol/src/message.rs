@@ -15,8 +15,9 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// Bumped whenever the encoding or the meaning of any message changes (the golden-bytes test
 /// enforces it for the encoding). 6: a reply whose value is a promise subscribes to it under the
 /// request's id. 7: frames travel over shared-memory rings (`crate::link`, D34), a segment's
-/// descriptor ahead of its announcement on the socket.
-pub const PROTOCOL_VERSION: u32 = 7;
+/// descriptor ahead of its announcement on the socket. 8: `Value::Lent`, a Python buffer an
+/// in-process client lends for a call.
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the

@@ -19,6 +19,11 @@ pub(crate) fn sample_values() -> Vec<Value> {
         Value::Shared { object: ObjectId(8), kind: BufferKind::Buffer, region: region(SegmentOwner::Host) },
         Value::Upload { kind: BufferKind::Uint16, region: region(SegmentOwner::Client) },
         Value::InPlace { kind: BufferKind::DataView, region: region(SegmentOwner::Host) },
+        Value::Lent {
+            kind: BufferKind::Buffer,
+            address: 0x7f00_0000_1000,
+            region: Region { segment: LENT_SEGMENT, ..region(SegmentOwner::Client) },
+        },
     ]
 }
 
@@ -131,7 +136,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 7);
+    assert_eq!(PROTOCOL_VERSION, 8);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
 }
 

@@ -104,6 +104,10 @@ pub enum SegmentOwner {
     Client,
 }
 
+/// The segment number of a [`Value::Lent`]'s region: no segment, the client's own memory,
+/// and the region's `offset` is the lend's token.
+pub const LENT_SEGMENT: u32 = u32::MAX;
+
 /// A range of bytes in a shared-memory segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
 pub struct Region {
@@ -170,5 +174,16 @@ pub enum Value {
     Py {
         id: PyRef,
         callable: bool,
+    },
+    /// Client to an in-process host only (one address space): `region.len` bytes of the
+    /// client's own memory at `address` (a writable Python buffer), lent for as long as the host
+    /// uses them. The host makes a buffer over them in place; when nothing reaches it after the
+    /// request, or later when it dies, the host gives the lend back as a block
+    /// ([`crate::ServerMessage::Returned`]) whose region is `region`: owner `Client`, segment
+    /// [`LENT_SEGMENT`], `offset` the client's token. A host in a process of its own refuses it.
+    Lent {
+        kind: BufferKind,
+        address: u64,
+        region: Region,
     },
 }

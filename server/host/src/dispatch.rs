@@ -5,6 +5,7 @@ use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::wire::{from_wire, held_value, primitive, ToWire};
 use super::Host;
+use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{push_made, ObjectId, Value};
 
@@ -39,13 +40,17 @@ pub(crate) enum Answer {
 
 impl Host {
     pub(super) fn dispatch(&self, op: &Op) -> Outcome {
+        let lent = self.rt.shm.lent_mark();
         let result = self.scoped(|| self.run(op));
-        self.outcome(result)
+        let outcome = self.outcome(result);
+        self.end_lends(lent);
+        outcome
     }
 
     /// A direct call (in-process): its function and receiver, held by the client, kept for the
     /// call, then called with its arguments.
     pub(super) fn dispatch_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
+        let lent = self.rt.shm.lent_mark();
         let result = self.scoped(|| {
             let f = self.keep(held_value(&self.rt, call.func)?);
             let this = match call.this {
@@ -54,7 +59,37 @@ impl Host {
             };
             self.call(&f, this, call.args)
         });
-        self.outcome(result)
+        let outcome = self.outcome(result);
+        self.end_lends(lent);
+        outcome
+    }
+
+    /// The end of a request that took lent memory (`Value::Lent`, in-process): a buffer over it
+    /// that nothing reaches any more (the common case: the addon only read or wrote it during
+    /// the call) is detached and its lend given back now, before the reply, so that Python has
+    /// its memory free again when the call returns. One the addon kept (a reference, a property,
+    /// a promise's value) keeps the memory until it dies, as node keeps a Buffer's.
+    #[inline(always)]
+    fn end_lends(&self, mark: usize) {
+        if let Some(lent) = self.rt.shm.take_lent_since(mark) {
+            self.end_lends_of(&lent);
+        }
+    }
+
+    #[cold]
+    fn end_lends_of(&self, lent: &[ObjectId]) {
+        let roots = self.held.borrow().ids();
+        let reachable = self.rt.reachable(&roots, lent);
+        let mut heap = self.rt.heap.borrow_mut();
+        for (id, kept) in lent.iter().zip(reachable) {
+            if kept {
+                continue;
+            }
+            if let Some(ObjectClass::ArrayBuffer(data)) = heap.get_mut(*id).map(|o| &mut o.class) {
+                // The block goes (back to the client) with the last clone of it: this one.
+                data.backing = Backing::Detached(None);
+            }
+        }
     }
 
     /// Runs `f` in a handle scope of its own: values held only by the request stay alive

@@ -129,6 +129,10 @@ impl Host {
             in_process,
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
+        if host.in_process.is_some() {
+            // One address space: the client may lend its memory for a call (`Value::Lent`).
+            host.rt.shm.allow_lending();
+        }
         host
     }
 

@@ -233,6 +233,8 @@ impl<'a> ToWire<'a> {
         // A view past the end of its (detached) buffer reads as empty, as in JS.
         let (offset, len) = if offset.checked_add(len).is_some_and(|end| end <= whole) { (offset, len) } else { (0, 0) };
         match backing {
+            // Lent memory has no segment the client could map again: its bytes cross.
+            Backing::Shared(block) if block.is_lent() => Some(proto::Value::Bytes { kind, data: view_bytes(self.rt, buffer, offset, len) }),
             Backing::Shared(block) => {
                 let r = block.region();
                 let region = proto::Region { offset: r.offset + offset as u64, len: len as u64, ..r };
@@ -397,6 +399,7 @@ fn from_wire_other(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
         proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)?),
         proto::Value::Upload { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, true)?),
         proto::Value::InPlace { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, false)?),
+        proto::Value::Lent { kind, address, region } => Value::Object(lent_to_object(rt, *kind, *address, *region)?),
         proto::Value::Js(r) => held_value(rt, r.id)?,
         proto::Value::Py { id, callable } => Value::Object(remote(rt, id.0, *callable)),
         _ => return Err(Failure { kind: FailureKind::BadRequest, message: "unsupported value".into() }),
@@ -475,6 +478,20 @@ fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, uploa
         return Err(bad_request(format!("offset {offset} is not a multiple of the element size {}", kind.element_size())));
     }
     Ok(view_over(rt, ab, kind, offset, len))
+}
+
+/// The buffer an in-process client lent its memory for (`Value::Lent`): over that memory, in
+/// place. The request that took it lets go of it when it ends, unless something reaches it then
+/// (`Host::end_lends`).
+fn lent_to_object(rt: &Runtime, kind: BufferKind, address: u64, region: proto::Region) -> Result<ObjectId, Failure> {
+    let block = rt.shm.lent_block(address, region).map_err(bad_request)?;
+    let len = block.len();
+    if len % kind.element_size() != 0 {
+        return Err(bad_request(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
+    }
+    let ab = new_arraybuffer(rt, kind, ArrayBufferData::new(Backing::Shared(block)));
+    rt.shm.note_lent(ab);
+    Ok(view_over(rt, ab, kind, 0, len))
 }
 
 /// A new zero-filled buffer of `kind` and `len` bytes.

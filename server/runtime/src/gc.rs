@@ -143,29 +143,43 @@ impl Runtime {
         collected
     }
 
+    /// Which of `ids` are reachable from the roots and `extra_roots`: a marking without a sweep.
+    /// (An in-process call's lent buffers that nothing reaches when it ends are let go of at once.)
+    pub fn reachable(&self, extra_roots: &[ObjectId], ids: &[ObjectId]) -> Vec<bool> {
+        let heap = self.heap.borrow();
+        let m = self.mark(&heap, extra_roots);
+        ids.iter().map(|id| m.is_marked(*id)).collect()
+    }
+
+    /// Marks everything reachable from the roots and `extra_roots`.
+    fn mark<'h>(&self, heap: &'h Heap, extra_roots: &[ObjectId]) -> Marker<'h> {
+        let mut m = Marker { heap, marked: vec![false; heap.capacity()], work: Vec::new(), weak_maps: Vec::new() };
+        self.realm.roots().into_iter().chain(extra_roots.iter().copied()).for_each(|id| m.object(id));
+        self.handles.borrow().values().iter().for_each(|v| m.value(v));
+        for f in self.frames.borrow().iter() {
+            m.value(&f.this);
+            f.args.iter().for_each(|a| m.value(a));
+            f.new_target.iter().for_each(|t| m.object(*t));
+        }
+        self.refs.borrow().strong_values().for_each(|v| m.value(v));
+        self.symbol_registry.borrow().values().for_each(|s| m.object(*s));
+        if let Some(e) = self.pending_exception.borrow().as_ref() {
+            m.value(e);
+        }
+        self.microtasks.borrow().iter().flat_map(|j| j.values()).for_each(|v| m.value(&v));
+        self.timers.values().iter().for_each(|v| m.value(v));
+        for (f, args) in self.ticks.borrow().iter() {
+            m.value(f);
+            args.iter().for_each(|a| m.value(a));
+        }
+        m.finish();
+        m
+    }
+
     fn sweep(&self, extra_roots: &[ObjectId]) -> (Collected, Vec<Finalization>) {
         let dead: Vec<ObjectId> = {
             let heap = self.heap.borrow();
-            let mut m = Marker { heap: &heap, marked: vec![false; heap.capacity()], work: Vec::new(), weak_maps: Vec::new() };
-            self.realm.roots().into_iter().chain(extra_roots.iter().copied()).for_each(|id| m.object(id));
-            self.handles.borrow().values().iter().for_each(|v| m.value(v));
-            for f in self.frames.borrow().iter() {
-                m.value(&f.this);
-                f.args.iter().for_each(|a| m.value(a));
-                f.new_target.iter().for_each(|t| m.object(*t));
-            }
-            self.refs.borrow().strong_values().for_each(|v| m.value(v));
-            self.symbol_registry.borrow().values().for_each(|s| m.object(*s));
-            if let Some(e) = self.pending_exception.borrow().as_ref() {
-                m.value(e);
-            }
-            self.microtasks.borrow().iter().flat_map(|j| j.values()).for_each(|v| m.value(&v));
-            self.timers.values().iter().for_each(|v| m.value(v));
-            for (f, args) in self.ticks.borrow().iter() {
-                m.value(f);
-                args.iter().for_each(|a| m.value(a));
-            }
-            m.finish();
+            let m = self.mark(&heap, extra_roots);
             heap.live_ids().into_iter().filter(|id| !m.marked[Heap::index_of(*id)]).collect()
         };
         let dead_set: HashSet<ObjectId> = dead.iter().copied().collect();

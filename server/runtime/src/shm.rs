@@ -8,14 +8,14 @@
 //!
 //! Everything here runs on the JS thread; nothing is shared with other threads but the memory.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use napi_link::shm::{alloc, Allocator, Mapping, OwnSegment};
-use napi_protocol::{Region, SegmentOwner};
+use napi_protocol::{Region, SegmentOwner, LENT_SEGMENT};
 
 use super::heap::ObjectId;
 
@@ -46,6 +46,12 @@ impl Block {
     /// Where the block lies, as the client names it.
     pub fn region(&self) -> Region {
         self.region
+    }
+
+    /// Whether the block is memory an in-process client lent (`Value::Lent`): no segment the
+    /// client could map it from again, so it crosses back as a copy.
+    pub fn is_lent(&self) -> bool {
+        self.region.owner == SegmentOwner::Client && self.region.segment == LENT_SEGMENT
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -118,6 +124,10 @@ impl Inner {
 #[derive(Default)]
 pub struct SharedMemory {
     inner: Rc<RefCell<Inner>>,
+    /// Whether the client shares this address space and may lend its memory (in-process).
+    lending: Cell<bool>,
+    /// The ArrayBuffers over lent memory made by the requests in progress, innermost last.
+    lent: RefCell<Vec<ObjectId>>,
 }
 
 /// A segment to announce: its id, size and descriptor (valid while the segment lives, which it
@@ -214,6 +224,47 @@ impl SharedMemory {
         let len = usize::try_from(region.len).map_err(|_| "an uploaded block is too large")?;
         inner.peer_bytes += region.len;
         Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: Some(mapping) }))
+    }
+
+    /// Lets the client lend its memory (`Value::Lent`): only a client in this address space.
+    pub fn allow_lending(&self) {
+        self.lending.set(true);
+    }
+
+    /// A block over `region.len` bytes of the in-process client's memory at `address`, lent
+    /// until the block goes back (then as `region`, the client's token for the lend).
+    pub fn lent_block(&self, address: u64, region: Region) -> Result<Rc<Block>, String> {
+        if !self.lending.get() {
+            return Err("lent memory is only taken by a host in its client's process".into());
+        }
+        if region.owner != SegmentOwner::Client || region.segment != LENT_SEGMENT {
+            return Err("a lend names no segment".into());
+        }
+        let len = usize::try_from(region.len).map_err(|_| "a lent buffer is too large")?;
+        if address == 0 && len > 0 {
+            return Err("a lent buffer at address 0".into());
+        }
+        let ptr = if len == 0 { std::ptr::NonNull::dangling().as_ptr() } else { address as *mut u8 };
+        self.inner.borrow_mut().peer_bytes += region.len;
+        Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None }))
+    }
+
+    /// Records `buffer` as made over lent memory by the request in progress.
+    pub fn note_lent(&self, buffer: ObjectId) {
+        self.lent.borrow_mut().push(buffer);
+    }
+
+    /// Where a request's lends start (see `take_lent_since`).
+    #[inline(always)]
+    pub fn lent_mark(&self) -> usize {
+        self.lent.borrow().len()
+    }
+
+    /// The buffers over lent memory made since `mark` (the request that took it ends).
+    #[inline(always)]
+    pub fn take_lent_since(&self, mark: usize) -> Option<Vec<ObjectId>> {
+        let mut lent = self.lent.borrow_mut();
+        (lent.len() > mark).then(|| lent.split_off(mark))
     }
 
     /// Whether there are segments to announce, segments retired or client blocks to send back.
