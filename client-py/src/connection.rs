@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,6 +73,9 @@ pub struct Connection {
     subscriptions: Arc<Subscriptions>,
     /// Set when the event dispatcher has run its last event.
     dispatched: Arc<crate::dispatcher::Finished>,
+    /// JS undefined and null arrive as `js.undefined` and `js.null` instead of both as `None`
+    /// (`Host(distinct_nulls=True)`).
+    distinct_nulls: AtomicBool,
 }
 
 /// Closes a top-level chain's mailbox however the request ends.
@@ -186,7 +190,7 @@ impl Connection {
             RefKind::Symbol => (&h.symbol_cls, "symbol"),
             RefKind::Array => (&h.object_cls, "array"),
             RefKind::Error => (&h.object_cls, "error"),
-            RefKind::External => (&h.object_cls, "external"),
+            RefKind::External => (&h.external_cls, "external"),
             RefKind::Promise => (&h.promise_cls, "promise"),
             _ => (&h.object_cls, "object"),
         };
@@ -281,7 +285,7 @@ impl Connection {
             if let Outcome::Ok(v) = &served.outcome {
                 if crate::convert::is_primitive(v) {
                     self.handle_drops();
-                    return crate::convert::primitive_to_py(cx.py, v);
+                    return cx.primitive_value(v);
                 }
             }
         }
@@ -609,6 +613,7 @@ impl Connection {
                 class_members: Mutex::new(FxHashMap::default()),
                 subscriptions: Arc::new(Subscriptions::default()),
                 dispatched: Arc::default(),
+                distinct_nulls: AtomicBool::new(false),
             },
         )?;
         // Weak: a dropped connection must still end its host.
@@ -704,6 +709,16 @@ impl Connection {
         // At exit the forwarding thread stops here (`None`), so it never waits in native code
         // while the interpreter finalizes.
         crate::exiting::allow_threads(py, || self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0)))).flatten()
+    }
+
+    /// Whether JS undefined and null arrive as `js.undefined` and `js.null` (else both as `None`).
+    #[getter]
+    pub fn distinct_nulls(&self) -> bool {
+        self.distinct_nulls.load(Ordering::Relaxed)
+    }
+
+    fn set_distinct_nulls(&self, on: bool) {
+        self.distinct_nulls.store(on, Ordering::Relaxed);
     }
 
     /// False once the host has crashed or been closed.

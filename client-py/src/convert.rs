@@ -258,6 +258,11 @@ impl<'a, 'py> Cx<'a, 'py> {
         if is_buffer(obj) {
             return self.send_buffer(obj);
         }
+        if obj.is_instance(h.addon_cls.bind(self.py))? {
+            // An addon stands for its exports, as `require()` gives them in JS (it is callable
+            // too, and would otherwise become a new function that calls it).
+            return self.to_wire_at(&obj.getattr(pyo3::intern!(self.py, "exports"))?, depth + 1);
+        }
         let callable = obj.is_callable();
         if !callable {
             // An awaitable becomes a JS promise that settles when it does.
@@ -304,7 +309,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     pub fn from_wire(&self, v: Value) -> PyResult<PyObject> {
         let py = self.py;
         Ok(match v {
-            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => primitive_to_py(py, &v)?,
+            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => self.primitive_value(&v)?,
             Value::BigInt(b) => {
                 let int = bigint_to_py(py, &b)?;
                 self.hooks.bigint_cls.bind(py).call1((int,))?.unbind()
@@ -342,6 +347,18 @@ impl<'a, 'py> Cx<'a, 'py> {
             Value::Py { id, .. } => self.conn.get().exported(py, id.0)?,
             _ => return Err(PyTypeError::new_err("the host sent a value this client does not know")),
         })
+    }
+
+    /// A primitive as Python gets it from this host: `primitive_to_py`, except that undefined
+    /// and null are `js.undefined` and `js.null` where the host tells them apart
+    /// (`distinct_nulls`).
+    #[inline(always)]
+    pub fn primitive_value(&self, v: &Value) -> PyResult<PyObject> {
+        if matches!(v, Value::Undefined | Value::Null) && self.conn.get().distinct_nulls() {
+            let sentinel = if matches!(v, Value::Null) { &self.hooks.null } else { &self.hooks.undefined };
+            return Ok(sentinel.clone_ref(self.py));
+        }
+        primitive_to_py(self.py, v)
     }
 
     /// The result of a request as a Python value, or the exception it stands for.

@@ -15,6 +15,9 @@ pub struct Hooks {
     pub function_cls: Py<PyType>,
     pub symbol_cls: Py<PyType>,
     pub promise_cls: Py<PyType>,
+    pub external_cls: Py<PyType>,
+    /// `napi_python.Addon`: passed as a value, an addon is its exports (its `exports`).
+    pub addon_cls: Py<PyType>,
     /// `(promise) -> settlement`: the settlement of a `JSPromise` the host subscribed to on its
     /// own (its `settle(ok, value)` is called when the promise settles).
     pub claimed: PyObject,
@@ -67,7 +70,10 @@ pub fn hooks(py: Python<'_>) -> PyResult<&Hooks> {
 /// - `object_cls`: objects, arrays, errors, externals (a subclass of `JSRef`);
 /// - `function_cls`: functions and classes (a subclass of `JSCallable`);
 /// - `symbol_cls`: symbols (a subclass of `JSRef`);
-/// - `promise_cls`: promises (a subclass of `JSRef`).
+/// - `promise_cls`: promises (a subclass of `JSRef`);
+/// - `external_cls`: externals (a subclass of `JSRef`).
+///
+/// `addon_cls`: the class of loaded addons; one passed to JavaScript is sent as its `exports`.
 ///
 /// Values Python has no word for:
 ///
@@ -99,6 +105,8 @@ pub fn hooks(py: Python<'_>) -> PyResult<&Hooks> {
     function_cls,
     symbol_cls,
     promise_cls,
+    external_cls,
+    addon_cls,
     bigint_cls,
     null,
     undefined,
@@ -117,6 +125,8 @@ pub fn configure(
     function_cls: Bound<'_, PyType>,
     symbol_cls: Bound<'_, PyType>,
     promise_cls: Bound<'_, PyType>,
+    external_cls: Bound<'_, PyType>,
+    addon_cls: Bound<'_, PyType>,
     bigint_cls: Bound<'_, PyType>,
     null: Bound<'_, PyAny>,
     undefined: Bound<'_, PyAny>,
@@ -140,6 +150,8 @@ pub fn configure(
         function_cls: subclass_of::<JSCallable>("function_cls", function_cls)?,
         symbol_cls: subclass_of::<JSRef>("symbol_cls", symbol_cls)?,
         promise_cls: subclass_of::<JSRef>("promise_cls", promise_cls)?,
+        external_cls: subclass_of::<JSRef>("external_cls", external_cls)?,
+        addon_cls: addon_cls.unbind(),
         claimed: callable("claimed", claimed)?,
         uncaught: callable("uncaught", uncaught)?,
         awaitable: callable("awaitable", awaitable)?,

@@ -36,7 +36,7 @@ from .errors import (
 from .host import Host, hostd_path, load_addon
 from .pool import AddonPool
 from .promise import JSPromise, set_uncaught_hook
-from .proxy import JSFunction, JSObject, JSSymbol
+from .proxy import JSExternal, JSFunction, JSObject, JSSymbol
 from .require import current_platform, require, resolve
 from .sandbox import RestartPolicy, Sandbox
 from .values import BigInt
@@ -62,6 +62,7 @@ __all__ = [
     "JSFunction",
     "JSMethod",
     "JSSymbol",
+    "JSExternal",
     "JSPromise",
     "set_uncaught_hook",
     "JSBuffer",
@@ -89,6 +90,8 @@ _native.configure(
     function_cls=JSFunction,
     symbol_cls=JSSymbol,
     promise_cls=JSPromise,
+    external_cls=JSExternal,
+    addon_cls=Addon,
     bigint_cls=BigInt,
     null=js.null,
     undefined=js.undefined,

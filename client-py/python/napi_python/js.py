@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import _native
-from .proxy import JSFunction, JSObject, JSSymbol
+from .proxy import JSExternal, JSFunction, JSObject, JSSymbol
 from .values import BigInt, null, undefined
 
 __all__ = [
     "null",
     "undefined",
     "typeof",
+    "is_external",
     "instanceof",
     "strict_equals",
     "own_property_descriptors",
@@ -84,6 +85,12 @@ def typeof(value: Any) -> str:
     """JavaScript's ``typeof value``."""
     conn = _conn(value)
     return conn.typeof(value) if conn is not None else _local_typeof(value)
+
+
+def is_external(value: Any) -> bool:
+    """Whether ``value`` is a JavaScript External (``napi_create_external``): what ``typeof``
+    cannot tell from an empty object (it answers ``"object"`` for both, as JS does)."""
+    return isinstance(value, JSExternal)
 
 
 def instanceof(value: Any, ctor: Any) -> bool:

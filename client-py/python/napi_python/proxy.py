@@ -16,7 +16,12 @@ from typing import Any, NoReturn
 
 from . import _native
 
-__all__ = ["JSObject", "JSFunction", "JSSymbol"]
+__all__ = ["JSObject", "JSFunction", "JSSymbol", "JSExternal"]
+
+# Constructor names of the keyed collections: `in`, `len` and `bool` use `.has` and `.size`.
+_KEYED = frozenset({"Map", "Set", "WeakMap", "WeakSet"})
+# `dir` walks at most this many prototypes (a chain is finite, but a host could say otherwise).
+_MAX_PROTOTYPES = 64
 
 
 class JSObject(_native.JSRef):
@@ -101,6 +106,20 @@ class JSFunction(JSObject, _native.JSCallable):
     def __repr__(self) -> str:
         what = "class" if self.is_class else "function"
         return f"<JSFunction {what} {self._label or '(anonymous)'}>"
+
+
+class JSExternal(JSObject):
+    """A JavaScript External (``napi_create_external``): an opaque pointer of the addon's, with
+    no properties. It keeps its identity and passes back as itself; ``js.is_external`` tells
+    one from an empty object (``js.typeof`` answers ``"object"``, as JS does)."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"<JSExternal {self._id:#x}>"
 
 
 class JSSymbol(_native.JSRef):
