@@ -2,8 +2,9 @@
 //! queued for release and rides along with the next request.
 
 use napi_protocol::ObjectId;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
@@ -59,7 +60,8 @@ impl JSRef {
     /// Attribute lookup for proxies, the type's `tp_getattro`: the proxy's own Python attributes
     /// (`_id`, `call`, dunders, whatever a subclass defines) first, then a method of the object's
     /// class (from the cached method table) bound to the object, else the property read from
-    /// the host (functions bound too). Done natively and without Python's failed lookup first:
+    /// the host (functions bound too); `AttributeError` when the object has no such property
+    /// (one whose value is undefined gives `None`). Done natively and without Python's failed lookup first:
     /// `obj.method` is on every method call's path, and a `__getattr__` fallback spent about
     /// 0.4 µs raising and catching an AttributeError there.
     fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
@@ -81,6 +83,9 @@ impl JSRef {
         }
         let value = Connection::get(conn, slf.as_any(), name.as_any())?;
         let bound = value.bind(py);
+        if (bound.is_none() || bound.is(&crate::hooks::hooks(py)?.undefined)) && !has_property(slf.as_any(), name)? {
+            return Err(missing_property(slf.as_any(), n));
+        }
         if let Ok(f) = bound.downcast::<JSRef>() {
             if f.get().kind == "function" {
                 return Ok(Py::new(py, JSMethod::new(slf.clone().unbind(), f.clone().unbind()))?.into_any());
@@ -88,6 +93,21 @@ impl JSRef {
         }
         Ok(value)
     }
+}
+
+/// Whether the object has the property `name` (own or inherited: JS's `in`). Asked only when
+/// a read gave undefined, to tell a missing property from one whose value is undefined.
+fn has_property(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<bool> {
+    let py = obj.py();
+    obj.getattr(intern!(py, "_conn"))?.call_method1(intern!(py, "has"), (obj, name))?.is_truthy()
+}
+
+/// The `AttributeError` for a property the object does not have, so that `hasattr`,
+/// `getattr(obj, name, default)` and duck typing work as on Python objects.
+#[cold]
+fn missing_property(obj: &Bound<'_, PyAny>, name: &str) -> PyErr {
+    let repr = obj.repr().map(|r| r.to_string()).unwrap_or_else(|_| "the JavaScript object".into());
+    PyAttributeError::new_err(format!("{repr} has no property '{name}'"))
 }
 
 unsafe extern "C" {

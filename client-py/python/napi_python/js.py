@@ -27,6 +27,7 @@ __all__ = [
     "keys",
     "get",
     "set",
+    "has",
     "new",
     "symbol",
     "symbol_for",
@@ -163,6 +164,12 @@ def keys(obj: JSObject) -> list[Any]:
 def get(obj: JSObject, key: Any) -> Any:
     """``obj[key]`` for any key type (str, int, ``JSSymbol``)."""
     return _require_conn("get", obj).get(obj, key)
+
+
+def has(obj: JSObject, key: Any) -> bool:
+    """JS's ``key in obj``: whether the object has the property, own or inherited, for any key
+    type (``in`` on a proxy follows Python's meaning instead: an array's values, say)."""
+    return bool(_require_conn("has", obj).has(obj, key))
 
 
 def set(obj: JSObject, key: Any, value: Any) -> None:

@@ -46,21 +46,52 @@ class JSObject(_native.JSRef):
     def __delitem__(self, key: Any) -> None:
         self._conn.delete(self, key)
 
+    # Python's data model, as Pyodide's JsProxy follows it (the table in docs/python-api.md):
+    # containers by their JS kind, found by their constructor's name (`_label`).
+
     def __contains__(self, key: Any) -> bool:
+        """``value in array`` is ``array.includes(value)``; ``key in map_or_set`` is
+        ``.has(key)``; for other objects, JS's ``key in obj`` (own or inherited property)."""
+        if self._kind == "array":
+            return bool(self._conn.call(self._conn.get(self, "includes"), self, (key,)))
+        if self._label in _KEYED:
+            return bool(self._conn.call(self._conn.get(self, "has"), self, (key,)))
         return bool(self._conn.has(self, key))
 
     def __len__(self) -> int:
-        if self._kind != "array":
-            raise TypeError(f"{self!r} has no length (only arrays do)")
-        return int(self._conn.get(self, "length"))
+        """An array's ``length``, a Map's or Set's ``size``, or the ``length`` of an array-like
+        object; ``TypeError`` for anything else."""
+        n = self._size()
+        if n is None:
+            raise TypeError(f"{self!r} has no length (only arrays, Maps, Sets and array-likes do)")
+        return n
+
+    def _size(self) -> int | None:
+        if self._kind in ("function", "class"):
+            return None
+        if self._label in _KEYED:
+            size = self._conn.get(self, "size")
+        else:
+            size = self._conn.get(self, "length")
+        return size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
 
     def __iter__(self) -> Iterator[Any]:
-        if self._kind != "array":
-            raise TypeError(f"{self!r} is not iterable (only arrays are)")
-        for i in range(len(self)):
-            yield self._conn.get(self, i)
+        """An array's elements; else JS's iteration protocol (``for...of``: a Map gives
+        ``[key, value]`` lists); ``TypeError`` (at once) for an object that is not iterable."""
+        conn = self._conn
+        if self._kind == "array":
+            return (conn.get(self, i) for i in range(len(self)))
+        symbol = conn.get(conn.get(conn.global_this(), "Symbol"), "iterator")
+        method = conn.get(self, symbol)
+        if not isinstance(method, _native.JSRef) or method._kind not in ("function", "class"):
+            raise TypeError(f"{self!r} is not iterable (it has no [Symbol.iterator] method)")
+        return _steps(conn, conn.call(method, self, ()))
 
     def __bool__(self) -> bool:
+        """False for an empty array, Map or Set (as Pyodide has it); True for any other object,
+        as in JS."""
+        if self._kind == "array" or self._label in _KEYED:
+            return bool(self._size())
         return True
 
     def __eq__(self, other: object) -> bool:
@@ -73,16 +104,35 @@ class JSObject(_native.JSRef):
         return hash((id(self._conn), self._id))
 
     def __dir__(self) -> list[str]:
-        own = [k for k in self._conn.own_keys(self) if isinstance(k, str)]
-        proto = self._class_proto
-        members = self._conn.describe_class(proto) if proto is not None else {}
-        return sorted(set(own) | set(members))
+        """The proxy's Python attributes, and the object's string-keyed properties, own and
+        inherited (along its prototype chain), as JS's ``for...in`` would reach them and more
+        (non-enumerable ones too)."""
+        conn = self._conn
+        names = set(object.__dir__(self))
+        target: Any = self
+        seen = 0
+        while isinstance(target, _native.JSRef) and seen < _MAX_PROTOTYPES:
+            names.update(k for k in conn.own_keys(target) if isinstance(k, str))
+            target = conn.get_prototype(target)
+            seen += 1
+        return sorted(names)
 
     def __reduce__(self) -> NoReturn:
         _refuse_pickle(self)
 
     def __repr__(self) -> str:
         return f"<JSObject {self._label or self._kind}>"
+
+
+def _steps(conn: Any, iterator: Any) -> Iterator[Any]:
+    """The values a JS iterator yields, one ``next()`` call each."""
+    step = conn.get(iterator, "next")
+    while True:
+        item = conn.call(step, iterator, ())
+        done, value = (item.get("done"), item.get("value")) if isinstance(item, dict) else (item.done, item.value)
+        if done:
+            return
+        yield value
 
 
 class JSFunction(JSObject, _native.JSCallable):

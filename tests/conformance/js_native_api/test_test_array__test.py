@@ -57,7 +57,7 @@ def test_delete_element(node_addon):
     arr = js.array(test_array, ["a", "b", "c", "d"])
 
     assert arr.length == 4
-    assert (2 in arr) is True
+    assert js.has(arr, 2) is True
     assert test_array.TestDeleteElement(arr, 2) is True
     assert arr.length == 4
-    assert (2 in arr) is False
+    assert js.has(arr, 2) is False
