@@ -1,11 +1,16 @@
-"""``JSPromise``: a JavaScript Promise seen from Python.
+"""``JSPromise``: a JavaScript Promise seen from Python, as a ``concurrent.futures.Future``.
 
-Awaitable in any asyncio loop, with a blocking ``result(timeout=None)`` and
-``add_done_callback`` for code without one. A promise that comes as the answer of a call is
-subscribed to by the host at once (D20); any other is subscribed on first use. The settlement
-arrives through the host's event dispatcher, without polling; asyncio futures are settled on
-their own loops with ``call_soon_threadsafe``. If the host goes away first, the promise fails
-with the error that says why.
+Being a real ``Future``, it works wherever one does: ``result(timeout)``, ``exception()``,
+``add_done_callback``, ``concurrent.futures.wait``/``as_completed``, ``asyncio.wrap_future``
+and ``asyncio.wait`` (through ``wrap_future``), and ``await`` in any asyncio loop. A promise
+that comes as the answer of a call is subscribed to by the host at once (D20); any other is
+subscribed on first use (the first look at its state). The settlement arrives through the
+host's event dispatcher, without polling. If the host goes away first, the promise fails with
+the error that says why.
+
+JS work cannot be cancelled: a promise is a running future from the start, so ``cancel()``
+returns False and changes nothing (``asyncio.wait_for`` on it cancels its own wrapper, not the
+JS work, whose outcome is then ignored).
 """
 
 from __future__ import annotations
@@ -14,131 +19,108 @@ import asyncio
 import concurrent.futures
 import inspect
 import logging
-import threading
 from collections.abc import Generator
-from typing import Any, Callable
+from concurrent.futures._base import FINISHED, RUNNING
+from typing import Any, Callable, TypeVar
 
 from . import _native
 from .proxy import JSObject
 
 __all__ = ["JSPromise", "uncaught_hook"]
 
-_lock = threading.Lock()
+_T = TypeVar("_T")
 
-# What a settlement tells its waiters: (fulfilled, value or exception).
-_Waiter = Callable[[bool, Any], None]
+# What JSPromise keeps in its instance dict besides Future's own state.
+_SUBSCRIBED = "_napi_subscribed"
+_STATE = "_napi_state"
 
 
-class _Settlement:
-    """Where a promise's outcome lands, and who waits for it."""
+class _Settler:
+    """What the native layer settles a promise through: ``settle(ok, value)`` when the host
+    reports the outcome (a second outcome is ignored)."""
 
-    __slots__ = ("ok", "subscribed", "value", "waiters")
+    __slots__ = ("promise",)
 
-    def __init__(self) -> None:
-        self.ok: bool | None = None  # None while pending
-        self.value: Any = None
-        self.waiters: list[_Waiter] = []
-        self.subscribed = False
+    def __init__(self, promise: JSPromise[Any]) -> None:
+        self.promise = promise
 
     def settle(self, ok: bool, value: Any) -> None:
-        """The outcome (called by the native layer; a second outcome is ignored)."""
-        with _lock:
-            if self.ok is not None:
-                return
-            self.ok, self.value = ok, value
-            waiters, self.waiters = self.waiters, []
-        for w in waiters:
-            w(ok, value)
+        self.promise._napi_settle(ok, value)
 
-    def wait_with(self, waiter: _Waiter) -> bool:
-        """Adds ``waiter`` unless the promise has settled already (then False)."""
-        with _lock:
-            if self.ok is None:
-                self.waiters.append(waiter)
-                return True
+
+def _claimed(promise: JSPromise[Any]) -> _Settler:
+    """The settler of a promise the host subscribed to on its own (called by the native layer,
+    which then settles it)."""
+    promise.__dict__[_SUBSCRIBED] = True
+    return _Settler(promise)
+
+
+class JSPromise(JSObject, concurrent.futures.Future[_T]):
+    """A JavaScript Promise: a ``concurrent.futures.Future`` (running from the start; see the
+    module's doc for ``cancel()``) that is also awaitable in any asyncio loop."""
+
+    # Python's own attribute lookup (Future keeps its state in the instance dict); the promise's
+    # JS properties are read by `__getattr__` when that finds nothing (`p.then`), or `p["then"]`.
+    __getattribute__ = object.__getattribute__
+
+    def __init__(self, *_proxy_args: Any) -> None:
+        # The native layer makes proxies as cls(conn, id, kind, class_proto, label), which
+        # JSRef's constructor took.
+        concurrent.futures.Future.__init__(self)
+        self.__dict__[_STATE] = RUNNING
+
+    def __getattr__(self, name: str) -> Any:
+        return _native.JSRef.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Future's own state (underscored names) stays in Python; other names are JS properties.
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            JSObject.__setattr__(self, name, value)
+
+    # Every Future method, and concurrent.futures.wait/as_completed, look at `_state` first:
+    # the first look subscribes to the promise, so that its outcome comes.
+    @property  # type: ignore[override]
+    def _state(self) -> str:
+        d = self.__dict__
+        if _SUBSCRIBED not in d and d.get(_STATE) == RUNNING:
+            settler = _Settler(self)
+            # dict.setdefault is atomic: of two threads looking first, one subscribes. Set
+            # before the request, so that a settlement arriving during it finds it set.
+            if d.setdefault(_SUBSCRIBED, settler) is settler:
+                self._conn.subscribe(self, settler)
+        return str(d[_STATE])
+
+    @_state.setter
+    def _state(self, state: str) -> None:
+        self.__dict__[_STATE] = state
+
+    def _napi_settle(self, ok: bool, value: Any) -> None:
+        with self._condition:
+            if self.__dict__[_STATE] == FINISHED:
+                return
+            if ok:
+                self.set_result(value)
+            else:
+                self.set_exception(value)
+
+    def cancel(self) -> bool:
+        """Returns False: the JS work behind a promise cannot be stopped (its promise is a
+        running future). To stop waiting, use ``result(timeout)`` or ``asyncio.wait_for``."""
         return False
 
-    def outcome(self) -> Any:
-        if self.ok:
-            return self.value
-        raise self.value
-
-
-def _settle_future(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if fut.done():
-        return
-    if ok:
-        fut.set_result(value)
-    else:
-        fut.set_exception(value)
-
-
-def _settlement_of(promise: JSPromise) -> _Settlement:
-    s = promise.__dict__.get("_napi_settlement")
-    if s is None:
-        # dict.setdefault is atomic: two threads get the same settlement.
-        s = promise.__dict__.setdefault("_napi_settlement", _Settlement())
-    return s
-
-
-def _claimed(promise: JSPromise) -> _Settlement:
-    """The settlement of a promise the host subscribed to on its own (called by the native
-    layer, which then settles it)."""
-    s = _settlement_of(promise)
-    s.subscribed = True
-    return s
-
-
-class JSPromise(JSObject):
-    """A JavaScript Promise (awaitable; ``result()`` blocks)."""
-
-    def _settlement(self) -> _Settlement:
-        s = _settlement_of(self)
-        if not s.subscribed:
-            with _lock:
-                first = not s.subscribed
-                s.subscribed = True
-            if first:
-                self._conn.subscribe(self, s)
-        return s
-
-    def done(self) -> bool:
-        """Whether the promise has settled (as far as Python has heard)."""
-        return self._settlement().ok is not None
-
-    def result(self, timeout: float | None = None) -> Any:
-        """Blocks until the promise settles; its value, or raises its rejection."""
-        s = self._settlement()
-        if s.ok is None:
-            event = threading.Event()
-            if s.wait_with(lambda ok, value: event.set()) and not event.wait(timeout):
-                raise TimeoutError(f"{self!r} did not settle within {timeout} s")
-        return s.outcome()
-
-    def add_done_callback(self, fn: Callable[[JSPromise], Any]) -> None:
-        """Calls ``fn(promise)`` once it settles (at once if it has), on the thread that hears of
-        the settlement: the host's event dispatcher, as a rule."""
-        if not self._settlement().wait_with(lambda ok, value: fn(self)):
-            fn(self)
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        s = self._settlement()
-        if s.ok is None:
-            loop = asyncio.get_running_loop()
-            fut: asyncio.Future[Any] = loop.create_future()
-
-            def wake(ok: bool, value: Any) -> None:
-                try:
-                    loop.call_soon_threadsafe(_settle_future, fut, ok, value)
-                except RuntimeError:  # the loop was closed: nothing awaits there any more
-                    pass
-
-            if s.wait_with(wake):
-                return (yield from fut.__await__())
-        return s.outcome()
+    def __await__(self) -> Generator[Any, None, _T]:
+        # Settled already (quick async work often is, D22): no asyncio future, no loop turn.
+        if self.done():
+            return self.result()
+        return (yield from asyncio.wrap_future(self).__await__())
 
     def __repr__(self) -> str:
-        return "<JSPromise>"
+        d = self.__dict__
+        if d.get(_STATE) != FINISHED:
+            return "<JSPromise pending>"
+        return f"<JSPromise {'rejected' if d.get('_exception') is not None else 'fulfilled'}>"
 
 
 def _awaitable(conn: Any, obj: Any) -> JSPromise | None:
