@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from . import _native
 from .errors import AddonClosedError
@@ -145,6 +145,12 @@ class Addon(_native.ExportHolder):
         """The exports value itself (a ``JSObject``, or whatever the module's init returned)."""
         self._ensure_usable()
         return self._exports
+
+    if TYPE_CHECKING:
+        # For type checkers only: every export is an attribute of type `Any`. At run time the
+        # native base reads exports (`_missing_attribute`); a real `__getattr__` would cost
+        # every call a failed lookup first.
+        def __getattr__(self, name: str) -> Any: ...
 
     # Not `__getattr__`: the native base calls this when the generic lookup fails, which keeps
     # `addon.f` (on every call's path) a native read (see `_native.ExportHolder`).
