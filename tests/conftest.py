@@ -21,7 +21,7 @@ ADDONS = ROOT / "build" / "addons"
 # tests marked `isolated_only` (crashes, pids, sandbox, timeouts, restarts) are skipped then.
 IN_PROCESS = os.environ.get("NAPI_PYTHON_TEST_MODE", "isolated") == "inprocess"
 # The options only a host process of its own can honour (refused with isolated=False).
-PROCESS_OPTIONS = ("env", "timeout", "restart", "sandbox")
+PROCESS_OPTIONS = ("env", "timeout", "restart", "sandbox", "output")
 # scripts/test (and so CI) sets NAPI_PYTHON_REQUIRE_TEST_INPUTS=1: there a test whose input is
 # missing (Node's test suite not built, the npm addons not installed, a tool not there) fails, so
 # a broken setup cannot pass as a green run. A developer running pytest by hand gets a skip

@@ -1,5 +1,5 @@
-"""Defaults for every host (issue 6; addon: addons/c/isolation.c): its output reaches Python's
-`logging` without ever blocking it, nothing it started survives its teardown, it dies with the
+"""Defaults for every host (issue 6; addon: addons/c/isolation.c): its output reaches Python
+(`sys.stdout`/`sys.stderr`, or `logging`) without ever blocking it, nothing it started survives its teardown, it dies with the
 Python process, it may not dump core or gain privileges, and it holds only the descriptors it
 needs."""
 
@@ -49,9 +49,9 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def test_output_reaches_logging(load, caplog):
+def test_output_reaches_logging_when_asked(load, caplog):
     caplog.set_level(logging.INFO, logger="napi_python.host")
-    addon = load("isolation")
+    addon = load("isolation", output="logging")
     addon.say("hello from stdout", False)
     addon.say("hello from stderr", True)
     addon.close()  # the streams end with the host; every line is logged by then
@@ -74,7 +74,7 @@ def spewed(total: int) -> int:
 @pytest.mark.parametrize("to_stderr", [False, True])
 def test_100_mib_of_output_never_blocks_the_host(load, caplog, to_stderr):
     caplog.set_level(logging.INFO, logger="napi_python.host")
-    addon = load("isolation")
+    addon = load("isolation", output="logging")
     assert addon.spew(100 * 2**20, to_stderr) == spewed(100 * 2**20)  # every write went through
     assert addon.add(1, 2) == 3
     addon.close()

@@ -17,6 +17,7 @@ import itertools
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 import weakref
@@ -43,8 +44,11 @@ __all__ = ["Host", "load_addon", "hostd_path"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
-# The host's stdout (INFO) and stderr (WARNING) arrive here, one record per line.
+# With output="logging", the host's stdout (INFO) and stderr (WARNING) arrive here, one record
+# per line.
 _host_log = logging.getLogger("napi_python.host")
+# Where a host's output can go (Host(output=...)).
+_OUTPUTS = ("stdio", "logging")
 
 
 def hostd_path() -> str:
@@ -92,7 +96,11 @@ class Host:
     every addon again, in load order (``RestartPolicy()``, the default, allows 3 restarts within
     5 s; ``False`` never restarts). ``sandbox``: ``True`` or a ``Sandbox`` confines it; a
     confined host reads only the directories in ``Sandbox(read=...)`` (and the system
-    libraries), so the addons must live beneath them. ``close()`` (or leaving a ``with`` block)
+    libraries), so the addons must live beneath them. ``output``: where the process's stdout
+    and stderr go, line by line: ``"stdio"`` (the default) writes them to ``sys.stdout`` and
+    ``sys.stderr``, as an in-process host's output goes; ``"logging"`` logs them to the logger
+    ``napi_python.host`` (stdout at INFO, stderr at WARNING). ``distinct_nulls``: JS ``undefined``
+    and ``null`` arrive as ``js.undefined`` and ``js.null`` instead of both as ``None``. ``close()`` (or leaving a ``with`` block)
     tears the addons down newest first: each addon's cleanup hooks, finalizers and instance
     data, then the next.
     """
@@ -105,8 +113,10 @@ class Host:
         timeout: float | None = None,
         restart: bool | RestartPolicy = True,
         sandbox: bool | Sandbox | None = None,
+        output: str = "stdio",
+        distinct_nulls: bool = False,
     ) -> None:
-        self._setup(isolated, env, timeout, restart, sandbox, readable=[])
+        self._setup(isolated, env, timeout, restart, sandbox, output, distinct_nulls, readable=[])
 
     @classmethod
     def _for_addon(cls, path: str, **options: Any) -> Host:
@@ -123,10 +133,14 @@ class Host:
         timeout: float | None,
         restart: bool | RestartPolicy,
         sandbox: bool | Sandbox | None,
+        output: str,
+        distinct_nulls: bool,
         readable: list[str],
     ) -> None:
+        if output not in _OUTPUTS:
+            raise ValueError(f"output must be one of {', '.join(map(repr, _OUTPUTS))}, not {output!r}")
         if not isolated:
-            _check_in_process(env, timeout, restart, sandbox)
+            _check_in_process(env, timeout, restart, sandbox, output)
             restart = False
         _open_hosts[next(_host_numbers)] = self
         self._isolated = isolated
@@ -134,6 +148,10 @@ class Host:
         self._timeout = timeout
         self._sandbox = Sandbox() if sandbox is True else sandbox or None
         self._readable = readable
+        self._output = output
+        self._distinct_nulls = distinct_nulls
+        # The thread forwarding the running process's output (None in-process).
+        self._output_thread: threading.Thread | None = None
         self._policy = RestartPolicy() if restart is True else restart or None
         self._restarts: collections.deque[float] = collections.deque()
         # Reentrant: a crash noticed while this thread loads an addon reaches _host_died.
@@ -153,9 +171,11 @@ class Host:
         a host thread."""
         if not self._isolated:
             try:
-                return _native.Connection.start_in_process()
+                conn = _native.Connection.start_in_process()
             except AddonCrashedError as e:
                 raise AddonLoadError(f"the in-process host did not start: {e}") from e
+            conn.set_distinct_nulls(self._distinct_nulls)
+            return conn
         box = self._sandbox
         args = box.host_args(self._readable) if box is not None else []
         try:
@@ -164,12 +184,14 @@ class Host:
             if box is not None:
                 raise SandboxUnavailableError(f"napi-hostd could not set up the sandbox: {e}") from e
             raise AddonLoadError(f"napi-hostd did not start: {e}") from e
-        threading.Thread(
+        conn.set_distinct_nulls(self._distinct_nulls)
+        self._output_thread = threading.Thread(
             target=_forward_output,
-            args=(weakref.ref(conn), conn.pid),
+            args=(weakref.ref(conn), conn.pid, self._output),
             name=f"napi-hostd-{conn.pid}-output",
             daemon=True,
-        ).start()
+        )
+        self._output_thread.start()
         if box is not None:
             missing = [p for p in box.required() if p not in conn.protections]
             if missing:
@@ -322,7 +344,12 @@ class Host:
         with self._lock:
             self._closed = True
             _supervised.pop(self._conn.pid, None)
+        started = time.monotonic()
         self._conn.close(grace)
+        # The process's last output reaches sys.stdout (or logging) before close returns.
+        forwarding = self._output_thread
+        if forwarding is not None and forwarding is not threading.current_thread():
+            forwarding.join(max(0.0, grace - (time.monotonic() - started)))
 
     def __enter__(self) -> Host:
         return self
@@ -340,7 +367,11 @@ class Host:
 
 
 def _check_in_process(
-    env: Mapping[str, str] | None, timeout: float | None, restart: bool | RestartPolicy, sandbox: bool | Sandbox | None
+    env: Mapping[str, str] | None,
+    timeout: float | None,
+    restart: bool | RestartPolicy,
+    sandbox: bool | Sandbox | None,
+    output: str,
 ) -> None:
     """Refuses the options that need a process of the host's own (D32)."""
     refused = {
@@ -348,6 +379,8 @@ def _check_in_process(
         "timeout": timeout is not None,
         "restart": restart is not True and restart is not False,
         "sandbox": sandbox is not None and sandbox is not False,
+        # An in-process addon writes to this process's own stdout and stderr.
+        "output": output != "stdio",
     }
     named = [name for name, given in refused.items() if given]
     if named:
@@ -381,6 +414,8 @@ def load_addon(
     timeout: float | None = None,
     restart: bool | RestartPolicy = True,
     sandbox: bool | Sandbox | None = None,
+    output: str = "stdio",
+    distinct_nulls: bool = False,
 ) -> Addon:
     """Loads the Node-API addon at ``path`` and returns its exports as an ``Addon``.
 
@@ -391,11 +426,21 @@ def load_addon(
     failure leaves no process behind.
     """
     if host is not None:
-        if not isolated or env is not None or timeout is not None or restart is not True or sandbox is not None:
+        defaults = (isolated, env, timeout, restart, sandbox, output, distinct_nulls)
+        if defaults != (True, None, None, True, None, "stdio", False):
             raise TypeError("load_addon(path, host=...) takes its options from the Host")
         return host.load(path)
     p = _addon_file(path)
-    own = Host._for_addon(p, isolated=isolated, env=env, timeout=timeout, restart=restart, sandbox=sandbox)
+    own = Host._for_addon(
+        p,
+        isolated=isolated,
+        env=env,
+        timeout=timeout,
+        restart=restart,
+        sandbox=sandbox,
+        output=output,
+        distinct_nulls=distinct_nulls,
+    )
     try:
         return own._load(p, owns_host=True)
     except AddonInitError:
@@ -451,8 +496,10 @@ def _on_host_death(pid: int) -> AddonError | None:
 errors._death_listener = _on_host_death
 
 
-def _forward_output(conn_ref: weakref.ref[_native.Connection], pid: int) -> None:
-    """Sends the host's output lines to logging until its stdout and stderr end."""
+def _forward_output(conn_ref: weakref.ref[_native.Connection], pid: int, output: str) -> None:
+    """Forwards the host's output lines until its stdout and stderr end: to ``sys.stdout`` and
+    ``sys.stderr`` as they are at each line (so pytest's capture and a redirected stream get
+    them), or to logging."""
     while True:
         conn = conn_ref()
         if conn is None:
@@ -462,5 +509,12 @@ def _forward_output(conn_ref: weakref.ref[_native.Connection], pid: int) -> None
         if lines is None:
             return
         for stream, line in lines:
-            level = logging.INFO if stream == "stdout" else logging.WARNING
-            _host_log.log(level, "napi-hostd %d %s: %s", pid, stream, line)
+            if output == "logging":
+                level = logging.INFO if stream == "stdout" else logging.WARNING
+                _host_log.log(level, "napi-hostd %d %s: %s", pid, stream, line)
+                continue
+            target = sys.stdout if stream == "stdout" else sys.stderr
+            try:
+                target.write(line + "\n")
+            except (AttributeError, OSError, ValueError):
+                pass  # no stream (pythonw), or a closed one: the line has nowhere to go
