@@ -10,6 +10,7 @@ packages (tests/npm) are checked against the `.node` file node's own `require` l
 from __future__ import annotations
 
 import json
+import runpy
 import shutil
 import subprocess
 from pathlib import Path
@@ -297,3 +298,66 @@ def test_real_packages_resolve_to_the_binary_node_loads(name, require):
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [resolve(name, paths=[NPM])]
     with require(name, paths=[NPM]) as addon:
         assert addon.path == resolve(name, paths=[NPM])
+
+
+def test_packages_are_found_from_the_calling_scripts_directory(tmp_path, monkeypatch, require):
+    """Issue 31: as node resolves from the requiring module, a script finds the packages beside
+    it wherever it is run from (before, only the current directory was searched)."""
+    app = tmp_path / "app"
+    package(app / "node_modules", "beside-the-script", {}, {"build/Release/beside.node": "bench"})
+    (app / "main.py").write_text(
+        "import napi_python\nfound = napi_python.resolve('beside-the-script')\n"
+        "addon = napi_python.require('beside-the-script')\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    script = runpy.run_path(str(app / "main.py"))
+    try:
+        assert script["found"] == str(app / "node_modules/beside-the-script/build/Release/beside.node")
+        assert script["addon"].add(1, 2) == 3
+    finally:
+        script["addon"].close()
+    # From here (tests/), nothing beside this file has it; the error lists the script's folders.
+    with pytest.raises(AddonNotFoundError) as e:
+        require("beside-the-script")
+    assert f"{Path(__file__).parent}/node_modules/beside-the-script: no such package" in e.value.searched
+
+
+def test_the_calling_scripts_directory_comes_after_paths_and_before_the_current_directory(tmp_path, monkeypatch):
+    from napi_python.require import _search_roots
+
+    monkeypatch.chdir(tmp_path)
+    assert _search_roots(["/given"]) == [Path("/given"), Path(__file__).parent, tmp_path]
+
+
+@pytest.mark.parametrize(
+    "name, rel",
+    [
+        # farmhash: build/<name>-<os>-<arch>.node, no build/Release.
+        ("farmhash", "build/farmhash-{os}-{arch}.node"),
+        # koffi: one folder per platform under build/koffi.
+        ("koffi", "build/koffi/{os}_{arch}/koffi.node"),
+    ],
+)
+def test_a_package_binary_named_after_the_platform_is_found_when_no_layout_fits(project, require, name, rel):
+    os_name, arch = HERE.split("-")[:2]
+    other_arch = "arm64" if arch != "arm64" else "x64"
+    files = {
+        rel.format(os=os_name, arch=arch): "bench",
+        rel.format(os=os_name, arch=other_arch): "strings",
+        rel.format(os="darwin", arch=arch): "strings",
+        rel.format(os="musl", arch=arch) if "koffi" in rel else f"build/{name}-{os_name}-{arch}-musl.node": "strings",
+    }
+    pkg = package(project / "node_modules", name, {"main": "index.js"}, files)
+    with require(name) as addon:
+        assert which(addon) == "bench"
+        assert addon.path == str(pkg / rel.format(os=os_name, arch=arch))
+
+
+def test_the_platform_fallback_names_what_it_looked_for(project, require):
+    package(project / "node_modules", "only-mac", {}, {"build/only-mac-darwin-arm64.node": "bench"})
+    with pytest.raises(AddonNotFoundError) as e:
+        require("only-mac")
+    os_name, arch = HERE.split("-")[:2]
+    assert f"{project / 'node_modules/only-mac'}: no .node file whose path names {os_name}-{arch}" in e.value.searched

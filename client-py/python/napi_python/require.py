@@ -17,7 +17,13 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
   (``node.napi.glibc.node``) as node-gyp-build does; builds for one Node release's V8 ABI
   (``abi115`` without ``napi``) are not Node-API and are passed over. Platform packages that
   hold such tagged files (node-gyp-build-optional-packages: ``@lmdb/lmdb-linux-x64``) are read
-  the same way.
+  the same way;
+- when none of these fits, any ``.node`` file of the package whose path names this platform
+  (``build/farmhash-linux-x64.node``, koffi's ``build/koffi/linux_x64/koffi.node``).
+
+Packages are looked for in the ``node_modules`` folders from the ``paths`` given, then from the
+directory of the script that calls ``require`` (as Node resolves from the requiring module),
+then from the current directory, each upwards (``_search_roots``).
 
 Only the package's binary is loaded, not its JavaScript: what a package's ``index.js`` adds
 around the binding (option objects, argument checks, classes written in JS) is not there.
@@ -29,6 +35,7 @@ import functools
 import json
 import os
 import platform as _platform
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -325,6 +332,50 @@ def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     return _best_prebuild(files, folder, plat, search)
 
 
+# Other names for an architecture in file and folder names (Node's are the keys).
+_ARCH_ALIASES = {
+    "x64": {"x64", "x86_64", "amd64"},
+    "arm64": {"arm64", "aarch64"},
+    "ia32": {"ia32", "x86", "i386", "i686"},
+    "arm": {"arm", "armhf", "armv7", "armv7l"},
+}
+
+
+def _path_words(path: Path) -> set[str]:
+    """The words of a path, split at separators, dots, dashes and underscores."""
+    return {w for w in re.split(r"[/\\._-]+", path.as_posix().lower()) if w}
+
+
+def _names_platform(file: Path, plat: _Platform) -> bool:
+    """Whether a path inside a package names this platform: its OS (``musl`` standing for Linux
+    with musl, as koffi names it) and its architecture, and no other libc."""
+    words = _path_words(file)
+    arch = _ARCH_ALIASES.get(plat.arch, {plat.arch})
+    if not words & arch:
+        return False
+    if plat.libc == "glibc" and "musl" in words:
+        return False
+    return plat.os in words or (plat.libc == "musl" and "musl" in words)
+
+
+def _platform_named(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
+    """The fallback when no known layout fits: the package's own ``.node`` file whose path names
+    this platform (``build/farmhash-linux-x64.node``; koffi's
+    ``build/koffi/linux_x64/koffi.node``). Among several, the one with the fewest words (the
+    least decorated: ``linux_x64`` over ``linux_x64_debug``)."""
+    files = [
+        f
+        for f in _all_node_files(pkg)
+        # prebuilds/ was read by node-gyp-build's rules above, which may have refused its files.
+        if _names_platform(f.relative_to(pkg), plat) and f.relative_to(pkg).parts[0] != "prebuilds"
+    ]
+    if not files:
+        search.note(pkg, f"no .node file whose path names {plat.os}-{plat.arch}")
+        return None
+    files.sort(key=lambda f: (len(_path_words(f.relative_to(pkg))), str(f)))
+    return files[0]
+
+
 def _package_binary(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     meta = _read_package_json(pkg)
     return (
@@ -332,7 +383,36 @@ def _package_binary(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
         or _napi_rs(pkg, meta, plat, search)
         or _node_gyp(pkg, plat, search)
         or _prebuilds(pkg, plat, search)
+        or _platform_named(pkg, plat, search)
     )
+
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _calling_script_dir() -> Path | None:
+    """The directory of the file whose code called into this package (``require`` or
+    ``resolve``), as Node resolves from the requiring module; None from a prompt or ``-c``."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith("<"):
+            path = Path(filename).resolve()
+            if _PACKAGE_DIR not in path.parents:
+                return path.parent
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _search_roots(paths: Sequence[str | os.PathLike[str]] | None) -> list[Path]:
+    """Where packages are looked for, in order, each upwards through its ``node_modules``
+    folders: the ``paths`` given, the calling script's directory, the current directory."""
+    roots = [Path(p) for p in (paths or ())]
+    caller = _calling_script_dir()
+    if caller is not None:
+        roots.append(caller)
+    roots.append(Path.cwd())
+    return roots
 
 
 def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *, platform: str | None = None) -> str:
@@ -340,7 +420,8 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
 
     ``name`` is a package name (``"@node-rs/crc32"``), or a path (starting with ``.`` or ``/``)
     to a package folder or a ``.node`` file. Packages are searched in the ``node_modules``
-    folders from each of ``paths`` upwards, then from the current directory upwards.
+    folders from each of ``paths`` upwards, then from the calling script's directory upwards,
+    then from the current directory upwards.
     ``platform`` picks another platform's build (napi-rs naming, ``"linux-x64-musl"``); the
     default is this machine's (``current_platform()``). Raises ``AddonNotFoundError`` listing
     every place it looked.
@@ -355,8 +436,7 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
         if pkg is None:
             search.note(target, "no such file or folder")
     else:
-        starts = [Path(p) for p in (paths or ())] + [Path.cwd()]
-        pkg = _find_package(name, starts, search)
+        pkg = _find_package(name, _search_roots(paths), search)
     if pkg is not None:
         found = _package_binary(pkg, plat, search)
         if found is not None:
