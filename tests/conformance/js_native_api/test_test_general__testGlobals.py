@@ -1,7 +1,10 @@
-"""js-native-api/test_general/testGlobals.js (undefined and null both arrive as None)"""
+"""js-native-api/test_general/testGlobals.js (with `distinct_nulls`, undefined and null arrive as
+`js.undefined` and `js.null`, as the driver's strictEqual tells them apart)"""
+
+from napi_python import js
 
 
 def test_globals(node_addon):
-    test_globals = node_addon("js-native-api", "test_general")
-    assert test_globals.getUndefined() is None
-    assert test_globals.getNull() is None
+    test_globals = node_addon("js-native-api", "test_general", distinct_nulls=True)
+    assert test_globals.getUndefined() is js.undefined
+    assert test_globals.getNull() is js.null

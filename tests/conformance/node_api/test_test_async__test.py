@@ -14,6 +14,8 @@ from __future__ import annotations
 import sys
 import threading
 
+from napi_python import js
+
 TIMEOUT = 30
 TEST_EXCEPTION = "test_async_cb_exception"
 
@@ -41,7 +43,7 @@ def test_exception_from_complete_callback(node_addon, monkeypatch):
 
 
 def test_async_work_completes(node_addon):
-    test_async = node_addon("node-api", "test_async")
+    test_async = node_addon("node-api", "test_async", distinct_nulls=True)
     done = threading.Event()
     calls = []
 
@@ -53,7 +55,7 @@ def test_async_work_completes(node_addon):
     assert done.wait(TIMEOUT)
     assert len(calls) == 1  # common.mustCall
     err, val = calls[0]
-    assert err is None  # null
+    assert err is js.null
     assert val == 10
 
 
