@@ -24,7 +24,7 @@ from napi_python import BigInt, JSExternal, JSPromise, js
 def test_a_bigint_prints_and_formats_as_its_digits():
     big = js.bigint(3)
     assert str(big) == "3" and f"{big}" == "3" and f"{big:>4}" == "   3" and f"{big:x}" == "3"
-    assert "%d" % big == "3" and json.dumps([big]) == "[3]"
+    assert format(big) == "3" and format(big, "d") == "3" and json.dumps([big]) == "[3]"
     assert repr(big) == "BigInt(3)", "repr still says what it is"
     assert str(BigInt(-(2**70))) == str(-(2**70))
 
