@@ -123,6 +123,10 @@ def test_containers_follow_their_js_kind(load):
     m.set("k", 5)
     assert m and len(m) == 1 and "k" in m and "z" not in m
     assert list(m) == [["k", 5]]
+    weak = js.new(g.WeakSet)
+    assert weak and js.object(addon) not in weak, "a WeakSet has no size: it is true"
+    with pytest.raises(TypeError):
+        len(weak)
     s = js.new(g.Set, js.array(addon, [1, 2, 2]))
     assert len(s) == 2 and sorted(s) == [1, 2] and 2 in s
     obj = js.object(addon, {"a": 1})

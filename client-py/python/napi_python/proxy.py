@@ -20,6 +20,8 @@ __all__ = ["JSObject", "JSFunction", "JSSymbol", "JSExternal"]
 
 # Constructor names of the keyed collections: `in`, `len` and `bool` use `.has` and `.size`.
 _KEYED = frozenset({"Map", "Set", "WeakMap", "WeakSet"})
+# Those with a size (a WeakMap or WeakSet has none: it is true, and has no len).
+_SIZED = frozenset({"Map", "Set"})
 # `dir` walks at most this many prototypes (a chain is finite, but a host could say otherwise).
 _MAX_PROTOTYPES = 64
 
@@ -69,7 +71,7 @@ class JSObject(_native.JSRef):
     def _size(self) -> int | None:
         if self._kind in ("function", "class"):
             return None
-        if self._label in _KEYED:
+        if self._label in _SIZED:
             size = self._conn.get(self, "size")
         else:
             size = self._conn.get(self, "length")
@@ -90,7 +92,7 @@ class JSObject(_native.JSRef):
     def __bool__(self) -> bool:
         """False for an empty array, Map or Set (as Pyodide has it); True for any other object,
         as in JS."""
-        if self._kind == "array" or self._label in _KEYED:
+        if self._kind == "array" or self._label in _SIZED:
             return bool(self._size())
         return True
 
