@@ -37,7 +37,7 @@ enum Place<'a> {
 }
 
 /// Marks a buffer-protocol view over the local bytes (in `Py_buffer.internal`), which pins them.
-const LOCAL_VIEW: *mut std::ffi::c_void = 1 as *mut std::ffi::c_void;
+const LOCAL_VIEW: *mut std::ffi::c_void = std::ptr::dangling_mut::<std::ffi::c_void>();
 
 #[pyclass(module = "napi_python._native", frozen)]
 pub struct JSBuffer {
