@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import ctypes
 import json
+import pickle
 import subprocess
 import sys
 
@@ -211,3 +212,15 @@ def test_a_hosts_output_reaches_sys_stdout_and_stderr(load, capfd):
     out, err = capfd.readouterr()
     assert "hello from stdout\n" in out and "hello from stderr\n" in err
     assert "hello from stdout" not in err
+
+
+# --- options travel with a pickled addon (point 5's recipe) -----------------------------------
+
+
+def test_a_pickled_addon_keeps_distinct_nulls(load):
+    addon = load("values", distinct_nulls=True)
+    copy = pickle.loads(pickle.dumps(addon))
+    try:
+        assert copy.singletons()[:2] == [js.null, js.undefined]
+    finally:
+        copy.close()

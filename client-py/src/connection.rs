@@ -134,7 +134,7 @@ impl Connection {
         if self.channel.has_drops() {
             self.forget_dropped();
         }
-        // Python buffers an in-process host gave back are Python's alone again (D59).
+        // Python buffers an in-process host gave back are Python's alone again (D61).
         if self.channel.shm.lends.any_back() {
             self.release_lends();
         }

@@ -27,7 +27,7 @@ const SAFE: f64 = 9007199254740992.0;
 /// writes: cheaper than a shared block and its return for a few bytes.
 const INLINE_BYTES: usize = 4096;
 
-/// In-process, writable buffers from this size on are lent to the host in place (D59); smaller
+/// In-process, writable buffers from this size on are lent to the host in place (D61); smaller
 /// ones are copied, which costs less than the marking that ends a lend.
 const LEND_BYTES: usize = 64 << 10;
 
@@ -158,7 +158,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(self.send_bytes(buf.kind, buf.bytes(), Some(obj)))
     }
 
-    /// A writable buffer lent to this in-process host in place (D59): pinned by a writable view
+    /// A writable buffer lent to this in-process host in place (D61): pinned by a writable view
     /// of its own until the host gives it back. `None` when no writable view can be had.
     fn lend(&self, obj: &Bound<'py, PyAny>, ptr: *const u8) -> Option<Value> {
         let pin = RawBuffer::get(obj, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).ok()?;

@@ -231,8 +231,15 @@ class Host:
         """The ``load_addon`` options that make a host like this one (for an addon's recipe: an
         addon of a shared host travels alone, into a host of its own)."""
         if not self._isolated:
-            return {"isolated": False}
-        return {"env": self._env, "timeout": self._timeout, "restart": self._policy or False, "sandbox": self._sandbox}
+            return {"isolated": False, "distinct_nulls": self._distinct_nulls}
+        return {
+            "env": self._env,
+            "timeout": self._timeout,
+            "restart": self._policy or False,
+            "sandbox": self._sandbox,
+            "output": self._output,
+            "distinct_nulls": self._distinct_nulls,
+        }
 
     def __reduce__(self) -> Any:
         raise TypeError(
