@@ -17,10 +17,10 @@
 //! the host takes in before anything else it reads.
 
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
-use std::time::Instant;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 use napi_link::spin::{spin_until, SPIN};
 use napi_protocol::frame::FrameError;
@@ -279,7 +279,8 @@ impl InProcess {
                 libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
                 libc::pollfd { fd: uv, events: libc::POLLIN, revents: 0 },
             ];
-            let ms = deadline.map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
+            let ms = deadline
+                .map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
             // SAFETY: three valid pollfd entries live for the call. EINTR only returns early; the
             // caller looks again.
             let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };

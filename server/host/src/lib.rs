@@ -46,8 +46,8 @@ use napi_runtime::{Outside, Runtime};
 use direct::DirectFrames;
 use inprocess::{InProcess, InProcessPort};
 use port::Port;
-use uv_loop::UvLoop;
 use rings::RingsPort;
+use uv_loop::UvLoop;
 use wire::Held;
 
 pub use inprocess::{Caller, NewsSink, Served};

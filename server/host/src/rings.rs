@@ -5,8 +5,8 @@
 //! thread, with no hand-off between threads on the call path.
 
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
-use std::time::Instant;
 use std::os::unix::net::UnixStream;
+use std::time::Instant;
 
 use napi_link::frames::{FrameReader, FrameWriter};
 use napi_link::shm::{send_with_fd, Rings};

@@ -59,7 +59,10 @@ impl Host {
                 }
                 None => {
                     let Ok(deadline) = self.loop_before_sleep() else { continue };
-                    match self.conn.borrow_mut().wait_readable(&self.rt.events, self.uv.wake_fd(), deadline) {
+                    // Bound first: a borrow in the `match` itself would live through the turns
+                    // below, whose callbacks send events.
+                    let woke = self.conn.borrow_mut().wait_readable(&self.rt.events, self.uv.wake_fd(), deadline);
+                    match woke {
                         Woke::Client => true,
                         Woke::Other => {
                             // Only after a sleep: a look at the loop costs a system call.

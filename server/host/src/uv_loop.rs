@@ -90,7 +90,16 @@ impl UvLoop {
                 return Err(io::Error::last_os_error());
             }
         }
-        Ok(UvLoop { raw, own, closed: Cell::new(false), released: Cell::new(false), keepalive, wake, timers_at_sleep: Cell::new(0), busy_tick: Cell::new(0) })
+        Ok(UvLoop {
+            raw,
+            own,
+            closed: Cell::new(false),
+            released: Cell::new(false),
+            keepalive,
+            wake,
+            timers_at_sleep: Cell::new(0),
+            busy_tick: Cell::new(0),
+        })
     }
 
     /// What `napi_get_uv_event_loop` answers.
