@@ -86,12 +86,18 @@ NODE_ONLY_UV = {"uv__node_patch_is_using_io_uring"}
 
 
 def libuv_list() -> set[str]:
-    return {line.strip() for line in LIBUV_EXPORTS.read_text().splitlines() if line.strip() and not line.startswith("#")}
+    return {
+        line.strip() for line in LIBUV_EXPORTS.read_text().splitlines() if line.strip() and not line.startswith("#")
+    }
 
 
 def defined_uv(path: str) -> set[str]:
     out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True, check=True).stdout
-    return {parts[2].split("@")[0] for parts in (line.split() for line in out.splitlines()) if len(parts) == 3 and parts[2].startswith("uv_")}
+    return {
+        parts[2].split("@")[0]
+        for parts in (line.split() for line in out.splitlines())
+        if len(parts) == 3 and parts[2].startswith("uv_")
+    }
 
 
 def test_the_libuv_list_is_every_public_function_of_the_linked_libuv():

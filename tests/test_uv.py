@@ -135,7 +135,11 @@ def test_a_uv_timer_ticks_on_time_then_closes(uv):
     node = under_node("const r = []; a.timer(20, 10, 3, (...x) => { r.push(x); if (x[0] === 'closed') done(r) })")
     calls = Calls()
     uv.timer(20, 10, 3, calls)
-    assert shape(calls.until("closed")) == shape(node) == [["tick", 1, True], ["tick", 2, True], ["tick", 3, True], ["closed", 3]]
+    assert (
+        shape(calls.until("closed"))
+        == shape(node)
+        == [["tick", 1, True], ["tick", 2, True], ["tick", 3, True], ["closed", 3]]
+    )
 
 
 def test_uv_poll_reads_a_pipe_the_test_writes_to(uv):
@@ -195,8 +199,18 @@ def test_struct_sizes_addons_allocate_agree_with_node_20s_headers(uv, tmp_path):
     assert uv.linkedSizes() == uv.headerSizes()
     theirs = tmp_path / "uv_sizes.node"
     subprocess.run(
-        ["gcc", "-std=gnu11", "-fPIC", "-shared", f"-I{linked_libuv_headers()}", "-I/usr/include/node", f"-I{ROOT}/addons/c"]
-        + ["-o", str(theirs), str(ROOT / "addons" / "c" / "uv.c")],
+        [
+            "gcc",
+            "-std=gnu11",
+            "-fPIC",
+            "-shared",
+            f"-I{linked_libuv_headers()}",
+            "-I/usr/include/node",
+            f"-I{ROOT}/addons/c",
+            "-o",
+            str(theirs),
+            str(ROOT / "addons" / "c" / "uv.c"),
+        ],
         check=True,
     )
     ours = under_node("done(a.sizes())")
@@ -267,8 +281,8 @@ def test_in_process_a_symbol_missing_at_its_first_call_ends_python_naming_it():
     """Documented (python-api.md): bound lazily as node binds addons, a missing symbol ends the
     process at its first call, with the dynamic linker's message; in-process that is Python."""
     code = (
-        "import napi_python; a = napi_python.load_addon(%r, isolated=False); print('loaded', flush=True); a.callMissing()"
-        % fresh_copy(addon_path("uv"))
+        f"import napi_python; a = napi_python.load_addon({fresh_copy(addon_path('uv'))!r}, isolated=False); "
+        "print('loaded', flush=True); a.callMissing()"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout == "loaded\n"

@@ -110,11 +110,15 @@ def main() -> int:
     print(f"uv_queue_work round trip ending in a callback: node {nw:.2f} µs")
     for mode in modes:
         ours, budget = statistics.median(work[mode]), 2 * nw + rt
-        print(f"  {mode}: {ours:.2f} µs ({ours / nw:.1f}x node); goal <= 2 x node + raw = {budget:.2f} µs  {'PASS' if ours <= budget else 'MISS'}")
+        print(
+            f"  {mode}: {ours:.2f} µs ({ours / nw:.1f}x node); goal <= 2 x node + raw = {budget:.2f} µs  {'PASS' if ours <= budget else 'MISS'}"
+        )
     print(f"{args.sends:,} uv_async_send from a native thread, until the close callback: node {ns:.2f} ms")
     for mode in modes:
         ours, budget = statistics.median(sends[mode]), 2 * ns + rt / 1e3
-        print(f"  {mode}: {ours:.2f} ms ({ours / ns:.1f}x node); goal <= 2 x node + raw = {budget:.2f} ms  {'PASS' if ours <= budget else 'MISS'}")
+        print(
+            f"  {mode}: {ours:.2f} ms ({ours / ns:.1f}x node); goal <= 2 x node + raw = {budget:.2f} ms  {'PASS' if ours <= budget else 'MISS'}"
+        )
     for addon in modes.values():
         addon.close()
     sock.close()
