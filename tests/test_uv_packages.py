@@ -228,7 +228,10 @@ def read_master(master: int) -> str:
 
 # ---- sqlite3 (node-sqlite3): uv_async and uv_mutex under node-addon-api ----------------------
 
-SQLITE_JS = """const r = []; const step = (label, f) => new Promise((res) => f((err, v) => { r.push([label, err ? [err.message, err.code, err.errno] : null, v === undefined ? null : v]); res() }));
+# The package's JS makes Database an EventEmitter (its native code calls `this.emit(...)` on open,
+# close, errors); here both sides give it an `emit` that records the event names.
+SQLITE_JS = """const r = [], events = []; b.Database.prototype.emit = function (name) { events.push(name) };
+  const step = (label, f) => new Promise((res) => f((err, v) => { r.push([label, err ? [err.message, err.code, err.errno] : null, v === undefined ? null : v]); res() }));
   (async () => {
     for (const file of [':memory:', %(file)s]) {
       const db = await new Promise((res) => { const d = new b.Database(file, 6, (err) => { r.push(['open', err ? err.message : null]); res(d) }) });
@@ -245,7 +248,7 @@ SQLITE_JS = """const r = []; const step = (label, f) => new Promise((res) => f((
       await step('error', (cb) => db.exec('select * from nope', cb));
       await step('close', (cb) => db.close(cb));
     }
-    done(r) })()"""
+    r.push(['events', events.sort()]); done(r) })()"""
 
 
 def test_sqlite3_databases_statements_row_callbacks_errors_and_close(load_package, tmp_path):
@@ -262,6 +265,12 @@ async def sqlite_in_python(b, file: str) -> list[Any]:
     """SQLITE_JS, said in Python: each callback settles an asyncio future."""
     loop = asyncio.get_running_loop()
     r: list[Any] = []
+    events: list[str] = []
+    js.set(
+        js.get(b.Database, "prototype"),
+        "emit",
+        js.function(lambda this, name, *rest: events.append(name), receives_this=True),
+    )
 
     def error(err):
         return [js.get(err, "message"), js.get(err, "code"), js.get(err, "errno")] if err is not None else None
@@ -312,4 +321,8 @@ async def sqlite_in_python(b, file: str) -> list[Any]:
 
     for name in [":memory:", file]:
         await one_database(name)
+    # The last close's `emit` follows its callback in the same turn of the loop: a request is
+    # served only after that turn, so once it is answered every emit has reached Python.
+    js.get(b.Database, "name")
+    r.append(["events", sorted(events)])
     return json.loads(json.dumps(r))
