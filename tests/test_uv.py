@@ -259,15 +259,16 @@ def test_an_exception_thrown_in_a_libuv_callback_is_reported_as_uncaught(uv, mon
 
 
 def test_the_loop_and_calls_from_python_interleave(uv):
-    """A repeating timer keeps ticking while Python calls without pause, and the calls go on."""
+    """A repeating timer keeps ticking while Python calls without pause, and the calls go on:
+    neither starves the other (counts, not timings; the deadline only bounds a starved run)."""
     ticks = Calls()
     uv.timer(1, 1, 1_000_000, ticks)
-    calls, deadline = 0, time.monotonic() + 0.3
-    while time.monotonic() < deadline:
+    calls, deadline = 0, time.monotonic() + DEADLINE
+    while (calls < 200 or ticks._q.qsize() < 5) and time.monotonic() < deadline:
         uv.refs()
         calls += 1
     during = ticks._q.qsize()
-    assert calls > 100 and during >= 3, f"{calls} calls, {during} ticks meanwhile"
+    assert calls >= 200 and during >= 5, f"{calls} calls, {during} ticks meanwhile, within {DEADLINE} s"
 
 
 @pytest.mark.isolated_only
