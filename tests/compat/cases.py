@@ -283,7 +283,7 @@ async def _sodium_pwhash_async(b, tmp):
 
     b.crypto_pwhash_async(out, 0, 32, pw, 0, 13, salt, 0, 16, 2, 8192, 2, callback)
     err = await done
-    if err is not None:
+    if err not in (None, 0, js.null):  # 0 when it worked (as JS, falsy), else an Error
         raise JSError(js.get(err, "message"), name=js.get(err, "name"), value=err)
     return bytes(out)
 
