@@ -1,7 +1,7 @@
 //! The extension carries the Node-API runtime for in-process hosts (`isolated=False`, D32): an
 //! addon `dlopen`ed into Python resolves its `napi_*` imports against the extension, so the
 //! extension exports every function of `server/napi/napi-exports.txt`, as `napi-hostd` does (D3),
-//! and libuv's of `server/napi/libuv-exports.txt` (D59).
+//! and libuv's of `server/napi/libuv-exports.txt` (D61).
 
 include!("../server/napi/exports_list.rs");
 

@@ -211,6 +211,6 @@ def test_async_cleanup_hook_runs_at_teardown_and_teardown_waits_for_its_removal(
 
 
 def test_napi_get_uv_event_loop_answers_the_hosts_loop(load):
-    """As node: napi_ok with the host's libuv loop (D59; tests/test_uv.py drives it)."""
+    """As node: napi_ok with the host's libuv loop (D61; tests/test_uv.py drives it)."""
     addon = load("async_work")
     assert addon.uvLoopStatus() == NAPI_OK
