@@ -14,7 +14,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import ROOT
+import pytest
+from conftest import ROOT, missing_input
 
 from napi_python import hostd_path
 
@@ -126,5 +127,5 @@ def test_both_modes_export_libuvs_whole_api_as_node_does(artifact):
     assert defined_uv(path) == libuv_list()
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed")
+        missing_input("node is not installed (node 20 and its headers: see scripts/build)")
     assert defined_uv(node) - NODE_ONLY_UV <= libuv_list()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IN_PROCESS, ROOT, load_in_mode, node_eval
+from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval
 
 from napi_python import Sandbox, js
 
@@ -32,7 +32,7 @@ DEADLINE = 30.0
 
 def binary(path: Path) -> str:
     if not path.exists():
-        pytest.skip(f"{path} is not installed: run scripts/npm-install")
+        missing_input(f"{path} is not installed: run scripts/npm-install")
     return str(path)
 
 
