@@ -1,14 +1,29 @@
 //! The extension carries the Node-API runtime for in-process hosts (`isolated=False`, D32): an
 //! addon `dlopen`ed into Python resolves its `napi_*` imports against the extension, so the
-//! extension exports every function of `server/napi/napi-exports.txt`, as `napi-hostd` does (D3).
+//! extension exports every function of `server/napi/napi-exports.txt`, as `napi-hostd` does (D3),
+//! and libuv's of `server/napi/libuv-exports.txt` (D63).
 
 include!("../server/napi/exports_list.rs");
 
 fn main() {
     let list = std::fs::read_to_string("../server/napi/napi-exports.txt").expect("server/napi/napi-exports.txt");
-    println!("cargo:rerun-if-changed=../server/napi/napi-exports.txt");
-    println!("cargo:rerun-if-changed=../server/napi/exports_list.rs");
+    let libuv = std::fs::read_to_string("../server/napi/libuv-exports.txt").expect("server/napi/libuv-exports.txt");
+    for file in ["napi-exports.txt", "libuv-exports.txt", "exports_list.rs"] {
+        println!("cargo:rerun-if-changed=../server/napi/{file}");
+    }
     // rustc exports the `#[no_mangle]` functions of the crates a cdylib links (its version
     // script); this makes sure each is linked in.
-    keep_all(&exported_functions(&list), "cdylib");
+    let functions = exported_functions(&list);
+    let uv = libuv_functions(&libuv);
+    keep_all(functions.iter().map(|(name, _)| *name).chain(uv.iter().copied()), "cdylib");
+    // libuv's functions are C, from a static library, which rustc's version script hides: a
+    // second version script makes them global (GNU ld merges the two).
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let mut script = String::from("{\n  global:\n");
+    for name in &uv {
+        script.push_str(&format!("    {name};\n"));
+    }
+    script.push_str("};\n");
+    std::fs::write(out.join("libuv.version"), script).unwrap();
+    println!("cargo:rustc-link-arg-cdylib=-Wl,--version-script={}", out.join("libuv.version").display());
 }

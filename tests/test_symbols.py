@@ -14,7 +14,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import ROOT
+import pytest
+from conftest import ROOT, missing_input
 
 from napi_python import hostd_path
 
@@ -78,3 +79,53 @@ def test_binary_exports_exactly_the_listed_functions():
 def test_not_implemented_functions_are_exactly_the_tracked_list():
     missing = sorted(name for name, state in export_list().items() if state == "missing")
     assert missing == NOT_IMPLEMENTED_YET
+
+
+LIBUV_EXPORTS = ROOT / "server" / "napi" / "libuv-exports.txt"
+# node's own patch of its libuv, no part of libuv's API.
+NODE_ONLY_UV = {"uv__node_patch_is_using_io_uring"}
+
+
+def libuv_list() -> set[str]:
+    return {
+        line.strip() for line in LIBUV_EXPORTS.read_text().splitlines() if line.strip() and not line.startswith("#")
+    }
+
+
+def defined_uv(path: str) -> set[str]:
+    out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True, check=True).stdout
+    return {
+        parts[2].split("@")[0]
+        for parts in (line.split() for line in out.splitlines())
+        if len(parts) == 3 and parts[2].startswith("uv_")
+    }
+
+
+def test_the_libuv_list_is_every_public_function_of_the_linked_libuv():
+    """Every UV_EXTERN function of the uv.h libuv-sys2 builds from (D63): regenerate the list
+    when the libuv version changes."""
+    import re
+
+    from test_uv import linked_libuv_headers
+
+    text = ""
+    for header in Path(linked_libuv_headers()).rglob("*.h"):
+        text += re.sub(r"/\*.*?\*/", "", header.read_text(), flags=re.S)
+    declared = set(re.findall(r"UV_EXTERN\b[^;{]*?\b(uv_\w+)\s*\(", text))
+    assert libuv_list() == declared
+
+
+@pytest.mark.parametrize("artifact", ["napi-hostd", "extension"])
+def test_both_modes_export_libuvs_whole_api_as_node_does(artifact):
+    """napi-hostd and the extension (in-process hosts) export every listed function, and node
+    20's own list (`nm -D --defined-only $(which node) | grep ' uv_'`) is part of it."""
+    import shutil
+
+    from napi_python import _native
+
+    path = hostd_path() if artifact == "napi-hostd" else _native.__file__
+    assert defined_uv(path) == libuv_list()
+    node = shutil.which("node")
+    if node is None:
+        missing_input("node is not installed (node 20 and its headers: see scripts/build)")
+    assert defined_uv(node) - NODE_ONLY_UV <= libuv_list()

@@ -255,6 +255,39 @@ async def _leveldown(b, tmp):
     return [value, missing]
 
 
+# sodium-native's binding as its JS calls it: sync functions write into Buffers; the `_async`
+# ones take (ArrayBuffer, offset, length) triples and run on libuv's pool (uv_queue_work).
+PWHASH_ARGS = "Buffer.from('correct horse'), Buffer.alloc(16, 7), 2, 8192, 2"
+SODIUM_PWHASH_JS = f"(() => {{ const o = Buffer.alloc(32); b.crypto_pwhash(o, {PWHASH_ARGS}); return o }})()"
+SODIUM_PWHASH_ASYNC_JS = """new Promise((res, rej) => { const o = Buffer.alloc(32), pw = Buffer.from('correct horse'),
+  s = Buffer.alloc(16, 7); b.crypto_pwhash_async(o.buffer, o.byteOffset, 32, pw.buffer, pw.byteOffset, pw.length,
+  s.buffer, s.byteOffset, 16, 2, 8192, 2, (err) => (err ? rej(err) : res(o))) })"""
+
+
+def _sodium_pwhash(b, tmp):
+    out = bytearray(32)
+    b.crypto_pwhash(out, b"correct horse", bytes([7]) * 16, 2, 8192, 2)
+    return out
+
+
+async def _sodium_pwhash_async(b, tmp):
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    out = js.alloc(b, 32, "ArrayBuffer")
+    pw, salt = js.arraybuffer(b"correct horse"), js.arraybuffer(bytes([7]) * 16)
+
+    def callback(err=None):
+        loop.call_soon_threadsafe(done.set_result, err)
+
+    b.crypto_pwhash_async(out, 0, 32, pw, 0, 13, salt, 0, 16, 2, 8192, 2, callback)
+    err = await done
+    if err not in (None, 0, js.null):  # 0 when it worked (as JS, falsy), else an Error
+        raise JSError(js.get(err, "message"), name=js.get(err, "name"), value=err)
+    return bytes(out)
+
+
 def _canvas_png(b):
     c = b.CanvasElement(4, 4)
     ctx = c.getContext("2d")
@@ -508,7 +541,14 @@ PACKAGES = [
             "Node-API 10 (node 20 has 9); the rows from Python's sqlite3 module",
         ),
     ),
-    Package("sodium-native", "crypto", []),
+    Package(
+        "sodium-native",
+        "crypto",
+        [
+            pair("crypto_pwhash (sync)", SODIUM_PWHASH_JS, _sodium_pwhash),
+            pair("crypto_pwhash_async (uv_queue_work), awaited", SODIUM_PWHASH_ASYNC_JS, _sodium_pwhash_async),
+        ],
+    ),
     Package(
         "@parcel/watcher",
         "files",
@@ -524,7 +564,17 @@ PACKAGES = [
         "database",
         [pair("open, put, get, get a missing key, close (callbacks)", LEVELDOWN_JS, _leveldown)],
     ),
-    Package("@serialport/bindings-cpp", "devices", []),
+    Package(
+        "@serialport/bindings-cpp",
+        "devices",
+        [
+            pair(
+                "the binding's functions (Poller: uv_poll)",
+                "Object.keys(b).sort()",
+                lambda b, tmp: sorted(js.keys(b.exports)),
+            )
+        ],
+    ),
     Package("re2", "parsing", []),
     Package("@mongodb-js/zstd", "compression", []),
     Package(

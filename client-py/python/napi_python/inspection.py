@@ -6,7 +6,8 @@ or a library constructor calling ``napi_module_register``, or neither: a V8 addo
 declares a Node-API version, the Node-API functions it imports or names for ``dlsym`` (napi-rs
 looks every one up by name at load) and whether ``napi-hostd`` implements each (the host says,
 with ``napi-hostd --exports``), and the symbols it needs that neither the host nor the libraries
-it names provide: libuv, V8 and Node's C++ API, which exist only inside ``node``. Then it is
+it names provide: V8 and Node's C++ API, which exist only inside ``node`` (libuv the host
+exports itself, as node does). Then it is
 loaded into a sandboxed host, which reports the Node-API version it runs as and its exports.
 """
 
@@ -32,7 +33,6 @@ _NAPI = re.compile(r"^(napi|node_api)_[a-z0-9_]+$")
 # Functions the host exports but can only refuse, and why.
 _ALWAYS_FAILS = {
     "napi_run_script": "always fails: napi-hostd has no JavaScript engine",
-    "napi_get_uv_event_loop": "always fails: napi-hostd has no libuv loop",
 }
 _CATEGORIES = [
     ("libuv", re.compile(r"^uv_")),
@@ -218,7 +218,7 @@ def format_report(r: dict[str, Any]) -> str:
     lines += [f"    {f['name']:<{width}}  {f['how']:<8}  {f['state']}" for f in funcs]
     if r["unresolved"]:
         lines.append(
-            "  needs symbols neither napi-hostd nor the libraries named provide (libuv, V8 and node's C++ API exist only inside node):"
+            "  needs symbols neither napi-hostd nor the libraries named provide (V8 and node's C++ API exist only inside node):"
         )
         for category, names in r["unresolved"].items():
             lines.append(f"    {category} ({len(names)}):")

@@ -77,6 +77,7 @@ impl Host {
         }
         drop(unlink);
         out.before = frame.kept.into_inner();
+        self.after_direct_call();
     }
 
     /// Keeps `msg` for the innermost direct call if it belongs to it (the settlement its reply

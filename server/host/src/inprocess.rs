@@ -16,10 +16,11 @@
 //! once, through [`NewsSink`], and the client's own segment news reach the host through a queue
 //! the host takes in before anything else it reads.
 
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 use napi_link::spin::{spin_until, SPIN};
 use napi_protocol::frame::FrameError;
@@ -27,7 +28,7 @@ use napi_protocol::{ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, 
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
-use crate::port::{News, Port};
+use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
 use crate::Host;
 
@@ -128,6 +129,8 @@ pub struct InProcess {
     sink: Box<dyn NewsSink>,
     /// The client wrote to the rings (or hung up) since the host thread last looked.
     mail: AtomicBool,
+    /// A direct call changed the libuv loop since the host thread last looked.
+    loop_changed: AtomicBool,
     /// The host thread sleeps on `bell` (or is about to): only then does the client ring it.
     host_idle: AtomicBool,
     bell: Doorbell,
@@ -143,6 +146,7 @@ impl InProcess {
             has_client_news: AtomicBool::new(false),
             sink,
             mail: AtomicBool::new(false),
+            loop_changed: AtomicBool::new(false),
             host_idle: AtomicBool::new(false),
             bell: Doorbell::new()?,
         }))
@@ -257,26 +261,44 @@ impl InProcess {
     }
 
     /// The host thread, idle: lets go of the JS lock, so callers may run requests themselves,
-    /// until the client wrote to the rings or hung up, or `events` has tasks; then takes the
-    /// lock back. What woke it may be gone by then (a direct call read it, or ran the tasks):
-    /// the host thread looks again under the lock.
-    pub(crate) fn idle(&self, events: &EventQueue) {
+    /// until the client wrote to the rings or hung up, `events` has tasks, a direct call changed
+    /// the libuv loop, the loop's descriptor `uv` is readable or its `deadline` (next timer)
+    /// passes; then takes the lock back. Answers whether the loop wants a turn (I/O or a timer).
+    /// What woke it may be gone by then (a direct call read it, or ran the tasks): the host
+    /// thread looks again under the lock.
+    pub(crate) fn idle(&self, events: &EventQueue, uv: RawFd, deadline: Option<Instant>) -> bool {
         self.js.unlock();
         // The bell is cleared before the flag goes up, never after: a ring that follows the flag
         // must stay heard (D39).
         self.bell.clear();
         self.host_idle.store(true, Ordering::SeqCst);
-        if !self.mail.swap(false, Ordering::SeqCst) && events.is_empty() {
+        let mut loop_due = false;
+        if !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty() {
             let mut fds = [
                 libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
                 libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
+                libc::pollfd { fd: uv, events: libc::POLLIN, revents: 0 },
             ];
-            // SAFETY: two valid pollfd entries live for the call. EINTR only returns early; the
+            let ms = deadline
+                .map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
+            // SAFETY: three valid pollfd entries live for the call. EINTR only returns early; the
             // caller looks again.
-            unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
+            loop_due = fds[2].revents != 0 || (n == 0 && deadline.is_some());
         }
         self.host_idle.store(false, Ordering::SeqCst);
         self.js.lock();
+        loop_due
+    }
+
+    /// A direct call changed the libuv loop (a timer, a descriptor to poll, a handle closing):
+    /// wakes the host thread if it idles, to take that into its wait (`Host::after_direct_call`).
+    pub(crate) fn loop_changed(&self) {
+        // SeqCst as in `mail`.
+        self.loop_changed.store(true, Ordering::SeqCst);
+        if self.host_idle.swap(false, Ordering::SeqCst) {
+            self.bell.ring();
+        }
     }
 
     /// From now on every request goes to the host thread.
@@ -341,8 +363,8 @@ impl Port for InProcessPort {
         Ok(())
     }
 
-    fn wait_readable(&mut self, events: &EventQueue) -> bool {
-        self.rings.wait_readable(events)
+    fn wait_readable(&mut self, events: &EventQueue, also: RawFd, deadline: Option<Instant>) -> Woke {
+        self.rings.wait_readable(events, also, deadline)
     }
 
     fn ready(&mut self) -> bool {

@@ -10,6 +10,7 @@
 //!
 //! - [`serve`]: the loop, and a request's way from message to reply.
 //! - [`direct`]: a request served on its caller's thread (in-process).
+//! - [`uv_loop`], [`pump`]: the host's libuv loop and its turns among the host's work.
 //! - [`python`]: calls into Python, exceptions and settlements on their way out.
 //! - [`dispatch`]: what each operation does; [`wire`]: values in and out.
 //! - [`port`], [`rings`], [`inprocess`]: the client's end.
@@ -23,9 +24,11 @@ pub mod logging;
 mod mirrors;
 mod ops;
 pub mod port;
+mod pump;
 mod python;
 pub mod rings;
 mod serve;
+mod uv_loop;
 pub mod wire;
 
 use std::cell::{Cell, RefCell};
@@ -44,6 +47,7 @@ use direct::DirectFrames;
 use inprocess::{InProcess, InProcessPort};
 use port::Port;
 use rings::RingsPort;
+use uv_loop::UvLoop;
 use wire::Held;
 
 pub use inprocess::{Caller, NewsSink, Served};
@@ -67,6 +71,8 @@ pub struct Host {
     /// An in-process host's share with its client: the JS lock, which the host thread lets go
     /// of while it idles, so that callers may run requests themselves.
     in_process: Option<Arc<InProcess>>,
+    /// The host's libuv loop, run on the JS thread (`uv_loop`, `pump`).
+    uv: UvLoop,
 }
 
 /// A turn of the JS thread: a request of a chain, or what no request caused.
@@ -115,6 +121,8 @@ impl Host {
     fn new(port: Box<dyn Port>, in_process: Option<Arc<InProcess>>) -> Rc<Host> {
         let rt = napi_functions::layer::new_runtime();
         Runtime::install(rt.clone());
+        let uv = UvLoop::new(rt.events.fd()).expect("a libuv loop for the host");
+        rt.uv_loop.set(uv.as_ptr() as usize);
         let host = Rc::new(Host {
             rt,
             conn: RefCell::new(port),
@@ -127,6 +135,7 @@ impl Host {
             closed: Cell::new(false),
             replying_to: Cell::new(None),
             in_process,
+            uv,
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         if host.in_process.is_some() {

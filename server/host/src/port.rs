@@ -2,7 +2,8 @@
 //! ([`crate::rings::RingsPort`]), or of one in this process, whose news go to it directly
 //! ([`crate::inprocess::InProcessPort`]).
 
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::time::Instant;
 
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
@@ -20,6 +21,17 @@ pub enum News<'a> {
     DropPython(Vec<(PyRef, u64)>),
 }
 
+/// What ended the JS thread's wait.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Woke {
+    /// The client sent something (or hung up).
+    Client,
+    /// Tasks were posted, or the libuv loop has I/O.
+    Other,
+    /// The deadline passed.
+    TimedOut,
+}
+
 pub trait Port {
     /// Sends `msg` at once (with anything `send_later` buffered ahead of it).
     fn send(&mut self, msg: ServerMessage) -> Result<(), FrameError>;
@@ -34,9 +46,10 @@ pub trait Port {
     /// that needs it.
     fn news(&mut self, news: News<'_>) -> Result<(), FrameError>;
 
-    /// Waits until the client has sent something (true) or `events` has tasks (false): what
-    /// the JS thread does when it has nothing to run.
-    fn wait_readable(&mut self, events: &EventQueue) -> bool;
+    /// Waits until the client has sent something, `events` has tasks or `also` (the libuv
+    /// loop's descriptor, `uv_loop`) is readable, or `deadline` (the loop's next timer) passes:
+    /// what the JS thread does when it has nothing to run.
+    fn wait_readable(&mut self, events: &EventQueue, also: RawFd, deadline: Option<Instant>) -> Woke;
 
     /// Whether `recv` would answer without waiting: a message is here, or the client's end.
     fn ready(&mut self) -> bool;

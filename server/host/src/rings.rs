@@ -4,8 +4,9 @@
 //! The JS thread is the only reader and writer: a request is read, served and answered on one
 //! thread, with no hand-off between threads on the call path.
 
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::time::Instant;
 
 use napi_link::frames::{FrameReader, FrameWriter};
 use napi_link::shm::{send_with_fd, Rings};
@@ -14,7 +15,7 @@ use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 use napi_runtime::events::EventQueue;
 
-use crate::port::{News, Port};
+use crate::port::{News, Port, Woke};
 
 pub struct RingsPort {
     reader: FrameReader<RingIn>,
@@ -66,14 +67,19 @@ impl Port for RingsPort {
 
     /// A frame already buffered counts as sent, and so does a hang-up or a failure, which
     /// `recv` then reports.
-    fn wait_readable(&mut self, events: &EventQueue) -> bool {
+    fn wait_readable(&mut self, events: &EventQueue, also: RawFd, deadline: Option<Instant>) -> Woke {
         if !self.reader.buffered().is_empty() {
-            return true;
+            return Woke::Client;
         }
         // The client first: events run at the top of every turn anyway, and threads that post
-        // without pause must not starve the client's messages (its hang-up above all).
-        let also = Also { fd: events.fd(), ready: &|| !events.is_empty() };
-        !matches!(self.reader.get_mut().wait(None, Some(also)), Ok(Woken::Also))
+        // without pause must not starve the client's messages (its hang-up above all). `also`
+        // holds the event queue's descriptor; the spin looks at the queue itself.
+        let also = Also { fd: also, ready: &|| !events.is_empty() };
+        match self.reader.get_mut().wait(deadline, Some(also)) {
+            Ok(Woken::Also) => Woke::Other,
+            Ok(Woken::TimedOut) => Woke::TimedOut,
+            _ => Woke::Client,
+        }
     }
 
     fn ready(&mut self) -> bool {

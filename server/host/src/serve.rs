@@ -7,7 +7,7 @@ use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerMessage, PROTOCOL_VERSION};
 use napi_runtime::ObjectId;
 
-use crate::port::News;
+use crate::port::{News, Woke};
 use crate::{Host, Stop, TurnKind};
 
 /// How long a reply waits for its promise's work to finish (see `Host::linger`): a few thread
@@ -36,8 +36,9 @@ impl Host {
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
                 self.serve_request(&req);
-                // Then what other threads posted, so neither starves the other.
+                // Then what other threads posted and the loop, so neither starves the other.
                 self.run_events();
+                self.loop_turn_if_busy();
                 continue;
             }
             // One client message (a hang-up above all) before each turn of events: a client that
@@ -47,13 +48,35 @@ impl Host {
                     self.take_in_client_news();
                     let ready = self.conn.borrow_mut().ready();
                     if !ready && self.rt.events.is_empty() {
+                        let Ok(deadline) = self.loop_before_sleep() else { continue };
                         // Callers may serve requests themselves meanwhile.
-                        shared.idle(&self.rt.events);
+                        if shared.idle(&self.rt.events, self.uv.backend_fd(), deadline) {
+                            self.run_loop_turn();
+                        }
                         continue;
                     }
                     ready
                 }
-                None => self.conn.borrow_mut().wait_readable(&self.rt.events),
+                None => {
+                    let Ok(deadline) = self.loop_before_sleep() else { continue };
+                    // Bound first: a borrow in the `match` itself would live through the turns
+                    // below, whose callbacks send events.
+                    let woke = self.conn.borrow_mut().wait_readable(&self.rt.events, self.uv.wake_fd(), deadline);
+                    match woke {
+                        Woke::Client => true,
+                        Woke::Other => {
+                            // Only after a sleep: a look at the loop costs a system call.
+                            if self.uv.has_io() {
+                                self.run_loop_turn();
+                            }
+                            false
+                        }
+                        Woke::TimedOut => {
+                            self.run_loop_turn();
+                            false
+                        }
+                    }
+                }
             };
             if !mail {
                 // Top level, no request running: what other threads posted (async-work
@@ -74,6 +97,7 @@ impl Host {
                 return Stop::Closed;
             }
             self.run_events();
+            self.loop_turn_if_busy();
         }
     }
 
@@ -288,6 +312,9 @@ impl Host {
                 teardown_env(&self.rt, &env);
             }
         }
+        // Then the libuv loop, as node runs its loop once more after the environment's cleanup:
+        // the close callbacks the hooks asked for, and what the addons left open.
+        self.close_loop();
         // Libraries stay mapped until the process exits: finalizers queued elsewhere may still
         // point into them.
         std::mem::forget(modules);

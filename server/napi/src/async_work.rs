@@ -1,7 +1,7 @@
 //! Simple asynchronous operations (`napi_*_async_work`): `execute` runs on a pool of
 //! `UV_THREADPOOL_SIZE` worker threads (4 by default, as libuv) and never touches the heap;
 //! `complete` is posted to the JS thread's event queue. Also `napi_get_uv_event_loop`, which
-//! cannot be offered: there is no libuv loop.
+//! answers the host's libuv loop.
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
@@ -369,10 +369,18 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
     }
 }
 
+/// The host's libuv loop (issue 29): the same loop for every env of a host, run on its JS
+/// thread. A runtime without a host (Rust unit tests) has none.
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: Out<*mut c_void>) -> napi_status {
-    entry::plain(env, "napi_get_uv_event_loop", |_| {
-        let _ = result;
-        Err(Fail::Message(status::GENERIC_FAILURE, "napi-hostd has no libuv event loop: napi_get_uv_event_loop is not supported".into()))
+    entry::plain(env, "napi_get_uv_event_loop", |cx| {
+        let slot = result.required()?;
+        match cx.rt.uv_loop.get() {
+            0 => Err(Fail::Message(status::GENERIC_FAILURE, "this runtime has no libuv loop".into())),
+            at => {
+                slot.write(at as *mut c_void);
+                Ok(())
+            }
+        }
     })
 }

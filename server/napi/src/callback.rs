@@ -41,24 +41,41 @@ pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> na
     if let Some(e) = rt.env(env) {
         e.clear_last_error();
     }
+    let value = in_handle_scope(rt, || {
+        let ret = f(env_handle(rt, env));
+        rt.handles.borrow().get(ret as usize).cloned().unwrap_or(Value::Undefined)
+    });
+    match rt.take_exception() {
+        Some(exc) => Err(Thrown(exc)),
+        None => Ok(value),
+    }
+}
+
+/// Runs native code that no JS called, in a turn of the host's libuv loop (a callback the addon
+/// gave libuv: after-work, async, timer, poll, close): inside a fresh handle scope, with what it
+/// leaves pending reported as uncaught, as an exception no JS frame catches (issue 29).
+pub fn run_outside_js(rt: &Runtime, f: impl FnOnce()) {
+    in_handle_scope(rt, f);
+    if let Some(exc) = rt.take_exception() {
+        rt.report_uncaught(exc);
+    }
+}
+
+/// Runs `f` inside a fresh handle scope, which it cannot close from inside.
+fn in_handle_scope<R>(rt: &Runtime, f: impl FnOnce() -> R) -> R {
     let depth = rt.handles.borrow().depth();
     let floor = {
         let mut h = rt.handles.borrow_mut();
         h.open(false);
         h.raise_floor()
     };
-    let ret = f(env_handle(rt, env));
-    let value = rt.handles.borrow().get(ret as usize).cloned().unwrap_or(Value::Undefined);
+    let r = f();
     // Scopes left open by the callee are closed here (Node aborts instead); leaking them would
     // pin every value the callee made.
     let mut h = rt.handles.borrow_mut();
     h.restore_floor(floor);
     h.unwind_to(depth);
-    drop(h);
-    match rt.take_exception() {
-        Some(exc) => Err(Thrown(exc)),
-        None => Ok(value),
-    }
+    r
 }
 
 /// Calls an addon's callback with the innermost frame (just pushed) as its callback info; pops

@@ -83,10 +83,13 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
         return Err(format!("no such file: {}", path.display()));
     }
     LEGACY_MODULE.with(|m| m.set(std::ptr::null()));
-    // RTLD_NOW: an unresolvable symbol fails here, with the linker's message, not mid-call.
+    // RTLD_LAZY, as node opens addons (issue 29): a function the addon imports is resolved at
+    // its first call, so an addon that never calls what the host lacks still loads (a missing
+    // one ends the host at that call, with the dynamic linker's message naming it). Data
+    // symbols, and every symbol of a library linked with `-z now`, still fail here.
     // SAFETY: loading a library runs its constructors; running the addon's code is the point.
-    let library = unsafe { libloading::os::unix::Library::open(Some(path), libc::RTLD_NOW | libc::RTLD_LOCAL) }
-        .map_err(|e| format!("cannot load {} as a shared library: {e}", path.display()))?;
+    let library = unsafe { libloading::os::unix::Library::open(Some(path), libc::RTLD_LAZY | libc::RTLD_LOCAL) }
+        .map_err(|e| format!("cannot load {} as a shared library: {}", path.display(), explain_load_error(&e.to_string())))?;
     let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let legacy = match LEGACY_MODULE.with(|m| m.replace(std::ptr::null())) {
         fresh if !fresh.is_null() => fresh,
@@ -160,6 +163,24 @@ impl OpenedModule {
         };
         Ok(LoadedModule { library, env, exports, version, registration })
     }
+}
+
+/// The dynamic linker's message, with the library a missing symbol belongs to when only node
+/// has it: V8's C++ API and node's own are linked into the `node` executable, not into any
+/// library this host could provide.
+fn explain_load_error(message: &str) -> String {
+    let Some(symbol) = message.rsplit("undefined symbol: ").next().filter(|_| message.contains("undefined symbol: ")) else {
+        return message.to_string();
+    };
+    let symbol = symbol.split_whitespace().next().unwrap_or(symbol);
+    let owner = if symbol.starts_with("_ZN2v8") || symbol.starts_with("_ZNK2v8") || symbol.starts_with("_ZTVN2v8") {
+        "V8's C++ API (v8.h)"
+    } else if symbol.starts_with("_ZN4node") || symbol.starts_with("_ZNK4node") || symbol.starts_with("_ZTVN4node") {
+        "node's C++ API (node.h)"
+    } else {
+        return message.to_string();
+    };
+    format!("{message} (a symbol of {owner}, which exists only inside the node executable: an addon that calls it cannot run outside node)")
 }
 
 /// The `file://` URL of an absolute path, percent-encoded as Node's `url.pathToFileURL` does

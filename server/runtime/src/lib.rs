@@ -176,6 +176,9 @@ pub struct Runtime {
     /// False once the environment is being torn down: Node-API calls that would run JS are
     /// refused then, without an exception (Node's `can_call_into_js`).
     pub can_call_js: Cell<bool>,
+    /// The address of the host's libuv loop (`uv_loop_t*`), 0 without one: what
+    /// `napi_get_uv_event_loop` answers (issue 29).
+    pub uv_loop: Cell<usize>,
     /// Tasks other threads post for this (the JS) thread: async-work completions, threadsafe
     /// function calls.
     pub events: Arc<events::EventQueue>,
@@ -316,6 +319,7 @@ impl Runtime {
             last_live: Cell::new(0),
             in_gc_finalizer: Cell::new(false),
             can_call_js: Cell::new(true),
+            uv_loop: Cell::new(0),
             events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
             native,
             shm: shm::SharedMemory::default(),

@@ -1,0 +1,60 @@
+//! The host's turns of its libuv loop (`uv_loop`), among its other work: before it sleeps, while
+//! it is busy, after a direct call changed the loop, and at teardown.
+
+use std::time::Instant;
+
+use napi_functions::callback::run_outside_js;
+
+use crate::{Host, TurnKind};
+
+impl Host {
+    /// A turn of the loop, as an event turn: what libuv calls back (after-work, async, timer,
+    /// poll and close callbacks) may call Node-API and Python, inside a handle scope, and what it
+    /// throws is reported as uncaught; the promise jobs it queued run after it.
+    pub(crate) fn run_loop_turn(&self) {
+        self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || {
+            run_outside_js(&self.rt, || self.uv.run_once());
+            self.rt.run_microtasks();
+        });
+    }
+
+    /// Before the host sleeps: a turn if the loop needs one first (answers whether it ran, after
+    /// which the host looks for work again), else when to wake for the loop's next timer.
+    pub(crate) fn loop_before_sleep(&self) -> Result<Option<Instant>, ()> {
+        if self.uv.needs_turn() {
+            self.run_loop_turn();
+            return Err(());
+        }
+        Ok(self.uv.deadline())
+    }
+
+    /// While the host is busy serving (requests come without pause), the loop still gets a look
+    /// now and then: once per tick of the coarse clock, a turn if it has I/O ready or a due timer.
+    #[inline]
+    pub(crate) fn loop_turn_if_busy(&self) {
+        if self.uv.busy_tick_passed() && (self.uv.needs_turn() || self.uv.has_io()) {
+            self.run_loop_turn();
+        }
+    }
+
+    /// After a direct call (in-process) on another thread, which may have started a timer,
+    /// polled a descriptor or closed a handle: wakes the host thread if the loop needs it to look.
+    #[inline]
+    pub(crate) fn after_direct_call(&self) {
+        if self.at_top() && self.uv.changed_while_asleep() {
+            if let Some(shared) = &self.in_process {
+                shared.loop_changed();
+            }
+        }
+    }
+
+    /// At teardown, after every env's cleanup hooks and finalizers: the close callbacks the
+    /// hooks asked for run, what the addons left open is closed, work under way completes, and
+    /// the loop closes (node's order: `tests/test_uv.py` compares).
+    pub(crate) fn close_loop(&self) {
+        self.rt.uv_loop.set(0);
+        self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || {
+            run_outside_js(&self.rt, || self.uv.close_all());
+        });
+    }
+}

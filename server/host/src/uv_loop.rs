@@ -1,0 +1,246 @@
+//! The host's libuv loop (issue 29, D63): one real libuv loop per host, which addons reach through
+//! `napi_get_uv_event_loop` or `uv_default_loop()` and drive with `uv_*` calls of their own.
+//!
+//! It runs on the JS thread, pumped as Electron pumps node's loop inside Chromium's: the loop's
+//! backend descriptor is part of the host's own wait and its timeout bounds it, and a turn
+//! (`uv_run(UV_RUN_NOWAIT)`) runs when the loop has something to do. So an idle host still
+//! sleeps, and neither the host's work nor the loop's starves the other (`Host::loop_turn_if_busy`).
+//!
+//! Only the thread that serves the host's loop (`Host::serve`) runs turns, at the top level under
+//! the JS lock, never nested inside a request: libuv forbids re-entering `uv_run`, and a Python
+//! callback of a libuv callback may call into the addon again. A direct call (in-process) may
+//! change the loop (start a timer, poll a descriptor, close a handle); it then wakes the host
+//! thread, which registers the change in its next turn (`Host::after_direct_call`).
+
+use std::cell::Cell;
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use libuv_sys2 as uv;
+
+/// Whether an in-process host already runs `uv_default_loop()`: there is one per process, and
+/// the first host takes it (as node's main thread has it); later hosts get loops of their own,
+/// as node's worker threads do. A napi-hostd process has one host, which always gets it.
+static DEFAULT_LOOP_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// A libuv loop and what the host waits on for it.
+pub(crate) struct UvLoop {
+    raw: *mut uv::uv_loop_t,
+    /// The loop's memory when it is not the default loop (libuv keeps pointers into it).
+    own: Option<Box<MaybeUninit<uv::uv_loop_t>>>,
+    /// Set by `close_all` once it ran.
+    closed: Cell<bool>,
+    /// The loop closed cleanly: its memory and the keep-alive handle's may be freed.
+    released: Cell<bool>,
+    /// A referenced handle that never fires, as Electron keeps one: with only unreferenced
+    /// handles active, `uv_backend_timeout` would answer 0 ("do not sleep") instead of the next
+    /// timer. A host lives as long as Python holds it, whatever the loop's references say.
+    keepalive: Box<MaybeUninit<uv::uv_async_t>>,
+    /// Readable when the event queue has tasks or the loop has I/O: an epoll set of the two, for
+    /// waits that take one extra descriptor.
+    wake: OwnedFd,
+    /// `timer_counter` when the host thread last slept: a direct call that started a timer
+    /// changed it, and the host thread's timeout with it.
+    timers_at_sleep: Cell<u64>,
+    /// When the loop last had a turn while the host was busy (coarse clock ticks).
+    busy_tick: Cell<i64>,
+}
+
+impl UvLoop {
+    /// A loop for a new host: the default loop if nobody has it, else one of its own; `events`
+    /// is the descriptor of the host's event queue.
+    pub(crate) fn new(events: RawFd) -> io::Result<UvLoop> {
+        let default = !DEFAULT_LOOP_TAKEN.swap(true, Ordering::AcqRel);
+        let (raw, own) = if default {
+            // SAFETY: initialises (once) and answers libuv's static default loop.
+            let raw = unsafe { uv::uv_default_loop() };
+            if raw.is_null() {
+                DEFAULT_LOOP_TAKEN.store(false, Ordering::Release);
+                return Err(io::Error::other("libuv could not initialise its default loop"));
+            }
+            (raw, None)
+        } else {
+            let mut own = Box::new(MaybeUninit::<uv::uv_loop_t>::uninit());
+            let raw = own.as_mut_ptr();
+            // SAFETY: `raw` is writable memory of a loop's size, which outlives the loop (it is
+            // freed only after `uv_loop_close` succeeded, see `Drop`).
+            check(unsafe { uv::uv_loop_init(raw) })?;
+            (raw, Some(own))
+        };
+        let mut keepalive = Box::new(MaybeUninit::<uv::uv_async_t>::uninit());
+        // SAFETY: a handle's memory that stays put (boxed) until it is closed; no callback.
+        check(unsafe { uv::uv_async_init(raw, keepalive.as_mut_ptr(), None) })?;
+        // SAFETY: epoll_create1 takes a flag and answers a new descriptor or -1.
+        let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if epoll < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: a fresh descriptor nobody else owns.
+        let wake = unsafe { OwnedFd::from_raw_fd(epoll) };
+        // SAFETY: the loop is initialised.
+        let backend = unsafe { uv::uv_backend_fd(raw) };
+        for fd in [events, backend] {
+            let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
+            // SAFETY: adds an open descriptor to our epoll set, with a valid event.
+            if unsafe { libc::epoll_ctl(wake.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(UvLoop {
+            raw,
+            own,
+            closed: Cell::new(false),
+            released: Cell::new(false),
+            keepalive,
+            wake,
+            timers_at_sleep: Cell::new(0),
+            busy_tick: Cell::new(0),
+        })
+    }
+
+    /// What `napi_get_uv_event_loop` answers.
+    pub(crate) fn as_ptr(&self) -> *mut uv::uv_loop_t {
+        self.raw
+    }
+
+    /// Readable when the event queue has tasks or the loop has I/O.
+    pub(crate) fn wake_fd(&self) -> RawFd {
+        self.wake.as_raw_fd()
+    }
+
+    /// The loop's backend (epoll) descriptor, readable when it has I/O.
+    pub(crate) fn backend_fd(&self) -> RawFd {
+        // SAFETY: the loop is initialised.
+        unsafe { uv::uv_backend_fd(self.raw) }
+    }
+
+    /// Whether the loop needs a turn before the host may sleep: watchers to register with the
+    /// kernel (a descriptor polled since the last turn), callbacks pending or closing, idle
+    /// handles, or a timer due. No system call: the loop's clock is not read.
+    pub(crate) fn needs_turn(&self) -> bool {
+        // SAFETY: the loop is initialised and only the JS lock's holder (this thread) uses it;
+        // `uv_backend_timeout` only reads it.
+        unsafe {
+            let queue = ptr::addr_of!((*self.raw).watcher_queue);
+            (*queue).next.cast_const() != queue || uv::uv_backend_timeout(self.raw) == 0
+        }
+    }
+
+    /// How long the host may sleep before the loop's next timer (`None`: no timer). Reads the
+    /// clock only when there is a timer.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        // SAFETY: as in `needs_turn`; `uv_update_time` writes the loop's clock, which only the
+        // loop's users read.
+        unsafe {
+            self.timers_at_sleep.set((*self.raw).timer_counter);
+            if uv::uv_backend_timeout(self.raw) < 0 {
+                return None;
+            }
+            uv::uv_update_time(self.raw);
+            let ms = uv::uv_backend_timeout(self.raw);
+            u64::try_from(ms).ok().map(|ms| Instant::now() + Duration::from_millis(ms))
+        }
+    }
+
+    /// Whether a direct call changed the loop so that the sleeping host thread must look at it:
+    /// a timer started, a descriptor to watch, a callback to run.
+    pub(crate) fn changed_while_asleep(&self) -> bool {
+        // SAFETY: read by the JS lock's holder; see `needs_turn`.
+        let timers = unsafe { (*self.raw).timer_counter };
+        timers != self.timers_at_sleep.get() || self.needs_turn()
+    }
+
+    /// Whether the loop has I/O ready now (a system call).
+    pub(crate) fn has_io(&self) -> bool {
+        let mut pfd = libc::pollfd { fd: self.backend_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: polls one valid pollfd without waiting.
+        unsafe { libc::poll(&mut pfd, 1, 0) == 1 }
+    }
+
+    /// Whether a busy host should look at the loop now: once per tick of the coarse clock
+    /// (1-4 ms), a read of a shared page, no system call.
+    pub(crate) fn busy_tick_passed(&self) -> bool {
+        let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: writes the time into a valid timespec.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut now) };
+        let tick = now.tv_sec * 1000 + now.tv_nsec / 1_000_000;
+        if tick == self.busy_tick.get() {
+            return false;
+        }
+        self.busy_tick.set(tick);
+        true
+    }
+
+    /// One turn: due timers, pending callbacks, idle, prepare, I/O without waiting, check,
+    /// close callbacks. The caller provides the turn's handle scope and reports what it threw.
+    pub(crate) fn run_once(&self) {
+        // SAFETY: the loop is initialised; this thread is its only runner and not inside it.
+        unsafe { uv::uv_run(self.raw, uv::uv_run_mode_UV_RUN_NOWAIT) };
+    }
+
+    /// At teardown, after the envs' cleanup hooks and finalizers (where addons close their
+    /// handles, as node's order has it): closes every handle still open (without callbacks: the
+    /// addon asked for none), then runs the loop until the close callbacks have run and the
+    /// requests under way (work on the pool) have completed, and closes the loop.
+    pub(crate) fn close_all(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        // SAFETY: the loop is initialised; `close_open` only closes handles not already closing.
+        unsafe { uv::uv_walk(self.raw, Some(close_open), ptr::null_mut()) };
+        // SAFETY: as in `run_once`; UV_RUN_DEFAULT returns once nothing is active: every handle
+        // is closing and every request completes.
+        unsafe { uv::uv_run(self.raw, uv::uv_run_mode_UV_RUN_DEFAULT) };
+        // SAFETY: the loop is initialised and nothing runs it.
+        let closed = unsafe { uv::uv_loop_close(self.raw) };
+        if closed != 0 {
+            // Its memory stays (see `Drop`): something still points into it.
+            tracing::warn!("the libuv loop did not close: {}", error_name(closed));
+            return;
+        }
+        if self.own.is_none() {
+            // Closed, the default loop is initialised afresh by the next host's uv_default_loop.
+            DEFAULT_LOOP_TAKEN.store(false, Ordering::Release);
+        }
+        self.released.set(true);
+    }
+}
+
+impl Drop for UvLoop {
+    fn drop(&mut self) {
+        if !self.released.get() {
+            // Not closed (a host that did not shut down, or handles that would not close): libuv
+            // may still point into the loop and the keep-alive handle, so their memory stays.
+            std::mem::forget(self.own.take());
+            let keepalive = std::mem::replace(&mut self.keepalive, Box::new(MaybeUninit::uninit()));
+            std::mem::forget(keepalive);
+        }
+    }
+}
+
+/// `uv_walk`'s callback at teardown: closes a handle nobody closed.
+unsafe extern "C" fn close_open(handle: *mut uv::uv_handle_t, _: *mut std::ffi::c_void) {
+    // SAFETY: libuv hands us a live handle of the loop being walked.
+    unsafe {
+        if uv::uv_is_closing(handle) == 0 {
+            uv::uv_close(handle, None);
+        }
+    }
+}
+
+fn check(status: i32) -> io::Result<()> {
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!("libuv: {}", error_name(status))))
+    }
+}
+
+fn error_name(status: i32) -> String {
+    // SAFETY: uv_err_name answers a static string for any status.
+    unsafe { std::ffi::CStr::from_ptr(uv::uv_err_name(status)) }.to_string_lossy().into_owned()
+}
