@@ -19,6 +19,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: int
+__version__: str
 
 @final
 class Connection:
