@@ -14,6 +14,7 @@ __all__ = [
     "ExportHolder",
     "configure",
     "PROTOCOL_VERSION",
+    "__version__",
     "write_unraisable",
     "interpreter_exiting",
 ]
