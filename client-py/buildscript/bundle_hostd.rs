@@ -1,6 +1,6 @@
 //! The `bundled-hostd` feature: puts a `napi-hostd` built for the same target and profile as the
 //! extension into `python/napi_python/bin/`, where maturin takes it into the wheel as package data
-//! (a wheel holds one cargo artifact; D59). `pip install` of the project, of its sdist and
+//! (a wheel holds one cargo artifact; D61). `pip install` of the project, of its sdist and
 //! `maturin build` all come through here, so each installed package carries its own host.
 //!
 //! The binary is built by a nested cargo in a target directory of its own (the outer build holds
