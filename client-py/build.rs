@@ -1,9 +1,13 @@
 //! The extension carries the Node-API runtime for in-process hosts (`isolated=False`, D32): an
 //! addon `dlopen`ed into Python resolves its `napi_*` imports against the extension, so the
 //! extension exports every function of `server/napi/napi-exports.txt`, as `napi-hostd` does (D3),
-//! and libuv's of `server/napi/libuv-exports.txt` (D63).
+//! and libuv's of `server/napi/libuv-exports.txt` (D63). With the `bundled-hostd` feature (on in
+//! pyproject.toml) it also carries `napi-hostd` itself.
 
 include!("../server/napi/exports_list.rs");
+
+#[path = "buildscript/bundle_hostd.rs"]
+mod bundle_hostd;
 
 fn main() {
     let list = std::fs::read_to_string("../server/napi/napi-exports.txt").expect("server/napi/napi-exports.txt");
@@ -26,4 +30,7 @@ fn main() {
     script.push_str("};\n");
     std::fs::write(out.join("libuv.version"), script).unwrap();
     println!("cargo:rustc-link-arg-cdylib=-Wl,--version-script={}", out.join("libuv.version").display());
+    if std::env::var_os("CARGO_FEATURE_BUNDLED_HOSTD").is_some() {
+        bundle_hostd::bundle();
+    }
 }

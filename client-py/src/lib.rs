@@ -37,6 +37,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
     m.add_function(wrap_pyfunction!(exiting::interpreter_exiting, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
+    // The package's version, from the one place it is set (the workspace's Cargo.toml), which
+    // maturin also writes into the wheel's metadata.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
 

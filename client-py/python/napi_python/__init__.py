@@ -47,6 +47,9 @@ atexit.register(_native.interpreter_exiting)
 # threads may still take the GIL.
 atexit.register(host.close_open_hosts)
 
+# The version of the package, as its metadata has it (both come from the workspace's Cargo.toml).
+__version__: str = _native.__version__
+
 __all__ = [
     "load_addon",
     "require",

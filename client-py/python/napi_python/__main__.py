@@ -1,7 +1,7 @@
 """``python -m napi_python inspect FILE.node [--json] [--no-sandbox]``: see ``inspection``.
 
 Exit status: 0 when the addon loaded, 1 when it did not, 2 when the file cannot be read as an
-ELF shared library.
+ELF shared library or napi-hostd cannot be run.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import sys
 
 from .elf import ElfError
+from .errors import AddonLoadError
 from .inspection import format_report, inspect_addon
 
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         report = inspect_addon(args.file, sandbox=not args.no_sandbox)
-    except (ElfError, OSError) as e:
+    except (ElfError, OSError, AddonLoadError) as e:
         print(f"napi_python inspect: {e}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2) if args.json else format_report(report))

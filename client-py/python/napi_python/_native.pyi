@@ -14,11 +14,13 @@ __all__ = [
     "ExportHolder",
     "configure",
     "PROTOCOL_VERSION",
+    "__version__",
     "write_unraisable",
     "interpreter_exiting",
 ]
 
 PROTOCOL_VERSION: int
+__version__: str
 
 @final
 class Connection:

@@ -53,19 +53,32 @@ _OUTPUTS = ("stdio", "logging")
 
 def hostd_path() -> str:
     """Where the ``napi-hostd`` binary is: ``$NAPI_HOSTD``, else the one installed with this
-    package, else the first on ``PATH``."""
+    package (a wheel carries it in ``napi_python/bin/``), else the first on ``PATH``.
+
+    Raises ``AddonLoadError`` naming the path when the binary chosen is missing or cannot be run.
+    """
     explicit = os.environ.get("NAPI_HOSTD")
     if explicit:
-        return explicit
+        return _runnable(explicit, "$NAPI_HOSTD")
     bundled = _PACKAGE_DIR / "bin" / "napi-hostd"
     if bundled.exists():
-        return str(bundled)
+        return _runnable(str(bundled), "the host installed with napi_python")
     found = shutil.which("napi-hostd")
     if found:
         return found
     raise AddonLoadError(
-        f"napi-hostd not found: looked in $NAPI_HOSTD, {bundled} and PATH (run the project's setup script)"
+        f"napi-hostd not found: looked in $NAPI_HOSTD, {bundled} and PATH "
+        "(reinstall napi-python with pip; in a checkout, run scripts/build)"
     )
+
+
+def _runnable(path: str, source: str) -> str:
+    """``path`` when it is an executable file; ``AddonLoadError`` saying which and why otherwise."""
+    if not os.path.isfile(path):
+        raise AddonLoadError(f"napi-hostd {path} ({source}) is not a file")
+    if not os.access(path, os.X_OK):
+        raise AddonLoadError(f"napi-hostd {path} ({source}) is not executable")
+    return path
 
 
 def _addon_file(path: str | os.PathLike[str]) -> str:
@@ -142,7 +155,6 @@ class Host:
         if not isolated:
             _check_in_process(env, timeout, restart, sandbox, output)
             restart = False
-        _open_hosts[next(_host_numbers)] = self
         self._isolated = isolated
         self._env = dict(env) if env else None
         self._timeout = timeout
@@ -164,6 +176,8 @@ class Host:
         # loads each path again, handle or not, to rebuild the same heap.
         self._loaded: list[tuple[str, weakref.ref[Addon]]] = []
         self._conn = self._spawn()
+        # Only a host that started is closed at exit.
+        _open_hosts[next(_host_numbers)] = self
         self._supervise()
 
     def _spawn(self) -> _native.Connection:
@@ -178,12 +192,16 @@ class Host:
             return conn
         box = self._sandbox
         args = box.host_args(self._readable) if box is not None else []
+        hostd = hostd_path()
         try:
-            conn = _native.Connection.spawn(hostd_path(), self._env, args, self._timeout)
+            conn = _native.Connection.spawn(hostd, self._env, args, self._timeout)
+        except OSError as e:
+            # Not a program this machine runs (a broken or foreign binary), or vanished meanwhile.
+            raise AddonLoadError(f"napi-hostd {hostd} could not be run: {e}") from e
         except AddonCrashedError as e:
             if box is not None:
                 raise SandboxUnavailableError(f"napi-hostd could not set up the sandbox: {e}") from e
-            raise AddonLoadError(f"napi-hostd did not start: {e}") from e
+            raise AddonLoadError(f"napi-hostd {hostd} did not start: {e}") from e
         conn.set_distinct_nulls(self._distinct_nulls)
         self._output_thread = threading.Thread(
             target=_forward_output,

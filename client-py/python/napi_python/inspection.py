@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import elf, js
-from .errors import AddonError
+from .errors import AddonError, AddonLoadError
 from .host import hostd_path, load_addon
 from .proxy import JSFunction, JSObject, JSSymbol
 from .sandbox import Sandbox
@@ -43,7 +43,11 @@ _CATEGORIES = [
 
 def host_exports() -> dict[str, str]:
     """The Node-API functions the host exports, each with its state (``implemented``/``missing``)."""
-    out = subprocess.run([hostd_path(), "--exports"], capture_output=True, text=True, timeout=30, check=True).stdout
+    hostd = hostd_path()
+    try:
+        out = subprocess.run([hostd, "--exports"], capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as e:
+        raise AddonLoadError(f"napi-hostd {hostd} could not list its exports: {e}") from e
     return dict(line.split("\t", 1) for line in out.splitlines() if "\t" in line)
 
 

@@ -1,0 +1,117 @@
+"""The smoke test of an installed napi-python (scripts/test-installed runs it in a fresh venv
+holding only the wheel, from a directory outside the checkout).
+
+Usage: python smoke.py ADDONS_DIR. Checks what a user gets from `pip install`: the host inside the
+package, load, call, callback, promise, buffer, crash and restart, sandbox, in-process, the
+`inspect` command, the version, and clear errors for a missing or broken host with nothing
+printed at exit. Prints one line per check; exits non-zero on the first failure.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+import napi_python
+from napi_python import AddonCrashedError, JSPromise, load_addon
+
+ADDONS = Path(sys.argv[1]).resolve()
+SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"]).resolve()
+
+
+def check(what: str, ok: bool, detail: object = "") -> None:
+    if not ok:
+        sys.exit(f"FAILED: {what} {detail}")
+    print(f"ok  {what}")
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def bad_host(path: str, expected: str) -> None:
+    """With NAPI_HOSTD=path, load_addon raises AddonLoadError naming the path; nothing at exit."""
+    code = (
+        "import napi_python, sys\n"
+        "try:\n"
+        f"    napi_python.load_addon({str(ADDONS / 'bench.node')!r})\n"
+        "except napi_python.AddonLoadError as e:\n"
+        "    print(e)\n"
+        "else:\n"
+        "    sys.exit('loaded')\n"
+    )
+    proc = run_python(code, {**os.environ, "NAPI_HOSTD": path})
+    named = path in proc.stdout and expected in proc.stdout
+    check(
+        f"NAPI_HOSTD={path}: AddonLoadError naming it, nothing at exit",
+        proc.returncode == 0 and named and not proc.stderr,
+        proc,
+    )
+
+
+def main() -> None:
+    check(
+        "imported from the venv",
+        Path(napi_python.__file__).resolve().is_relative_to(SITE_PACKAGES),
+        napi_python.__file__,
+    )
+    version = importlib.metadata.version("napi-python")
+    check(f"__version__ {napi_python.__version__} is the metadata's", napi_python.__version__ == version, version)
+    hostd = Path(napi_python.hostd_path()).resolve()
+    check(
+        f"napi-hostd inside the package ({hostd})",
+        hostd.is_relative_to(SITE_PACKAGES) and "NAPI_HOSTD" not in os.environ,
+    )
+
+    with load_addon(ADDONS / "bench.node") as bench:
+        check("load and call", bench.add(1, 2) == 3)
+        check("callback", bench.callback(lambda: bench.add(20, 22)) == 42)
+    with load_addon(ADDONS / "promises.node") as promises:
+        p = promises.deferred()
+        promises.resolveLast(42)
+        check("promise", isinstance(p, JSPromise) and p.result(timeout=10) == 42)
+    with load_addon(ADDONS / "buffers.node") as buffers:
+        check("buffer", bytes(buffers.externalBuffer()) == b"hello, external")
+    with load_addon(ADDONS / "isolation.node") as isolation:
+        first = isolation.hostPid()
+        try:
+            isolation.exitZero()
+        except AddonCrashedError:
+            pass
+        else:
+            check("crash raises AddonCrashedError", False)
+        check("crash and restart", isolation.add(1, 2) == 3 and isolation.hostPid() != first)
+    with load_addon(ADDONS / "sandbox.node", sandbox=True) as boxed:
+        check(f"sandbox ({', '.join(sorted(boxed.protections))})", boxed.add(2, 3) == 5 and boxed.fork() == "EPERM")
+    with load_addon(ADDONS / "bench.node", isolated=False) as local:
+        check("in-process", local.add(1, 2) == 3)
+
+    inspect = subprocess.run(
+        [sys.executable, "-m", "napi_python", "inspect", str(ADDONS / "bench.node")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    check(
+        "python -m napi_python inspect", inspect.returncode == 0 and "add           function" in inspect.stdout, inspect
+    )
+
+    bad_host("/nonexistent/napi-hostd", "is not a file")
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = Path(tmp) / "napi-hostd"
+        broken.write_bytes(b"\x7fELF truncated")
+        broken.chmod(0o755)
+        bad_host(str(broken), "did not start")
+    print("installed package: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
