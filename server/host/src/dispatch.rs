@@ -3,7 +3,7 @@
 
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::wire::{from_wire, held_value, primitive, ToWire};
+use super::wire::{from_wire, held_value, primitive, ToWire, TooDeep};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
@@ -18,6 +18,12 @@ pub(crate) enum Error {
 impl From<Failure> for Error {
     fn from(f: Failure) -> Self {
         Error::Failed(f)
+    }
+}
+
+impl From<TooDeep> for Error {
+    fn from(t: TooDeep) -> Self {
+        Error::Failed(t.into())
     }
 }
 
@@ -116,11 +122,15 @@ impl Host {
                 }
                 let mut held = self.held.borrow_mut();
                 let mut w = ToWire::new(rt, &mut held);
-                Outcome::Ok(match answer {
+                let value = match answer {
                     Answer::Value(v) => w.value(&v),
-                    Answer::Reference(id) => w.by_reference(id),
-                    Answer::Wire(v) => v,
-                })
+                    Answer::Reference(id) => Ok(w.by_reference(id)),
+                    Answer::Wire(v) => Ok(v),
+                };
+                match value {
+                    Ok(v) => Outcome::Ok(v),
+                    Err(too_deep) => Outcome::Failed(too_deep.into()),
+                }
             }
             Err(Error::Failed(f)) => Outcome::Failed(f),
             Err(Error::Thrown(v)) => self.thrown(&v),

@@ -5,7 +5,7 @@ use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
-use crate::wire::{self, ToWire};
+use crate::wire::{self, ToWire, TooDeep};
 use crate::{Host, TurnKind};
 
 impl Host {
@@ -25,8 +25,13 @@ impl Host {
         }
         let (this, args) = {
             let mut held = self.held.borrow_mut();
-            let mut w = ToWire::new(rt, &mut held);
-            (w.value(&this), args.iter().map(|a| w.value(a)).collect())
+            // A value too deep to copy cannot reach Python: the call throws, as node throws
+            // a RangeError for what overflows its stack.
+            let mut values = ToWire::new(rt, &mut held)
+                .values(std::iter::once(&this).chain(&args))
+                .map_err(|too_deep| rt.error(ErrorKind::RangeError, too_deep.message()))?;
+            let this = values.remove(0);
+            (this, values)
         };
         let result = match turn.kind {
             TurnKind::Direct => {
@@ -100,8 +105,16 @@ impl Host {
             tracing::debug!("uncaught exception after the client left: {}", self.rt.describe_thrown(value));
             return;
         }
-        if let Outcome::Thrown(t) = self.thrown(value) {
-            self.send_event(ServerMessage::Uncaught(t));
+        match self.thrown(value) {
+            Outcome::Thrown(t) => self.send_event(ServerMessage::Uncaught(t)),
+            // Too deep to copy: the client hears of it as an error saying so.
+            Outcome::Failed(f) => {
+                let error = Value::Object(self.rt.new_error(ErrorKind::RangeError, f.message.as_str().into(), None));
+                if let Outcome::Thrown(t) = self.thrown(&error) {
+                    self.send_event(ServerMessage::Uncaught(t));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -113,8 +126,14 @@ impl Host {
     }
 
     pub(crate) fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
-        let outcome =
-            if fulfilled { Outcome::Ok(ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value)) } else { self.thrown(&value) };
+        let outcome = if fulfilled {
+            match ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value) {
+                Ok(v) => Outcome::Ok(v),
+                Err(too_deep) => Outcome::Failed(too_deep.into()),
+            }
+        } else {
+            self.thrown(&value)
+        };
         let msg = ServerMessage::Settled { subscription, outcome };
         if self.replying_to.get() == Some(subscription) {
             // Settled while the reply that makes its promise waits: ahead of it, on the same
@@ -133,13 +152,19 @@ impl Host {
             Value::Object(id) => self.rt.python_errors.borrow().get(id).map(|py| PyRef(*py)),
             _ => None,
         };
-        let error = rt.is_error(v).then(|| self.error_info(v));
-        let value = ToWire::new(rt, &mut self.held.borrow_mut()).value(v);
-        Outcome::Thrown(Box::new(napi_protocol::Thrown { value, error, python }))
+        let thrown = (|| -> Result<_, TooDeep> {
+            let error = rt.is_error(v).then(|| self.error_info(v)).transpose()?;
+            let value = ToWire::new(rt, &mut self.held.borrow_mut()).value(v)?;
+            Ok(napi_protocol::Thrown { value, error, python })
+        })();
+        match thrown {
+            Ok(t) => Outcome::Thrown(Box::new(t)),
+            Err(too_deep) => Outcome::Failed(too_deep.into()),
+        }
     }
 
     /// The name, message, code and other own enumerable properties of the error `v`.
-    fn error_info(&self, v: &Value) -> ErrorInfo {
+    fn error_info(&self, v: &Value) -> Result<ErrorInfo, TooDeep> {
         let rt = &self.rt;
         let text = |k: &str| match rt.get_named(v, k) {
             Ok(Value::String(s)) => s.to_rust_string(),
@@ -164,9 +189,12 @@ impl Host {
             .collect();
         let mut held = self.held.borrow_mut();
         let mut w = ToWire::new(rt, &mut held);
-        let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| w.value(c));
-        let props = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k.clone(), w.value(val))).collect();
-        ErrorInfo { name: text("name"), message: text("message"), code, props }
+        let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| c);
+        let props: Vec<(&String, &Value)> = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k, val)).collect();
+        let mut values = w.values(code.into_iter().chain(props.iter().map(|(_, val)| *val)))?.into_iter();
+        let code = code.and_then(|_| values.next());
+        let props = props.into_iter().zip(values).map(|((k, _), val)| (k.clone(), val)).collect();
+        Ok(ErrorInfo { name: text("name"), message: text("message"), code, props })
     }
 }
 

@@ -2,8 +2,14 @@
 //!
 //! Arrays and plain data objects are copied (Python gets `list`/`dict`); everything with identity
 //! travels as an id the client holds until it releases it.
+//!
+//! A copy nests as deep as the value does, and no deeper than [`MAX_COPY_DEPTH`]: JavaScript
+//! allows a 5,000-deep array, which copied recursively would overflow the stack of whatever
+//! thread converts it (Python's own, in-process), and which the client's decoder refuses past
+//! `napi_protocol::codec::MAX_DEPTH` anyway. Deeper is [`TooDeep`], a clear error for the caller.
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use std::rc::Rc;
 
 use napi_protocol as proto;
@@ -95,33 +101,100 @@ fn typed_kind(kind: BufferKind) -> Option<TypedArrayKind> {
     })
 }
 
+/// Levels the answers themselves wrap a copied value in, at most: a property descriptors
+/// answer is `[[key, {value: v}], ...]`, an exports answer `[exports, {name: v}]`.
+const ENVELOPE_DEPTH: u32 = 4;
+
+/// Copies nest at most this deep (arrays and objects inside one another), so that every message
+/// carrying one decodes within `napi_protocol::codec::MAX_DEPTH`.
+pub const MAX_COPY_DEPTH: u32 = proto::codec::MAX_DEPTH - ENVELOPE_DEPTH;
+
+/// A value nested deeper than [`MAX_COPY_DEPTH`]: not copied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooDeep;
+
+impl TooDeep {
+    pub fn message(self) -> String {
+        format!(
+            "the value is nested more than {MAX_COPY_DEPTH} arrays or objects deep: JavaScript allows it, but napi_python copies \
+             values to Python no deeper than that (pass it by reference, e.g. as a JSON string or an object of the addon's)"
+        )
+    }
+}
+
+impl From<TooDeep> for Failure {
+    fn from(t: TooDeep) -> Failure {
+        Failure { kind: FailureKind::TooDeep, message: t.message() }
+    }
+}
+
 /// Converts runtime values for the client, recording what it now holds.
 pub struct ToWire<'a> {
     pub rt: &'a Runtime,
     pub held: &'a mut Held,
-    /// Containers being copied, to send a cyclic one by reference instead of looping.
+    /// Containers being copied, to send a cyclic one by reference instead of looping; as many
+    /// as the copy is deep.
     copying: Vec<ObjectId>,
+    /// The holds this conversion added, to take back when a value turns out too deep to send.
+    added: SmallVec<[ObjectId; 4]>,
 }
 
 impl<'a> ToWire<'a> {
     pub fn new(rt: &'a Runtime, held: &'a mut Held) -> Self {
-        ToWire { rt, held, copying: Vec::new() }
+        ToWire { rt, held, copying: Vec::new(), added: SmallVec::new() }
     }
 
-    pub fn value(&mut self, v: &Value) -> proto::Value {
-        match v {
+    /// `v` as the client gets it. A value too deep to copy is not sent: the holds its parts took
+    /// are given back, since the client will never release them.
+    pub fn value(&mut self, v: &Value) -> Result<proto::Value, TooDeep> {
+        self.undoing(|w| w.value_in(v))
+    }
+
+    /// Each of `values`, or none of them (the holds of the ones done given back) when one is too
+    /// deep.
+    pub fn values<'v>(&mut self, values: impl IntoIterator<Item = &'v Value>) -> Result<Vec<proto::Value>, TooDeep> {
+        self.undoing(|w| values.into_iter().map(|v| w.value_in(v)).collect())
+    }
+
+    /// Runs a conversion; if it fails, gives back the holds it took.
+    fn undoing<T>(&mut self, convert: impl FnOnce(&mut Self) -> Result<T, TooDeep>) -> Result<T, TooDeep> {
+        let start = self.added.len();
+        let converted = convert(self);
+        if converted.is_err() {
+            for id in self.added.drain(start..) {
+                self.held.release(id);
+            }
+        }
+        converted
+    }
+
+    fn value_in(&mut self, v: &Value) -> Result<proto::Value, TooDeep> {
+        Ok(match v {
             Value::BigInt(b) => proto::Value::BigInt(BigIntValue { negative: b.negative, words: b.words.clone() }),
             Value::Symbol(id) => {
                 let label = self.rt.symbol_description(*id).map(|d| d.to_rust_string()).unwrap_or_default();
                 self.reference(*id, RefKind::Symbol, None, label)
             }
-            Value::Object(id) => self.object(*id),
+            Value::Object(id) => self.object(*id)?,
             _ => primitive(v).expect("every other value is a primitive"),
+        })
+    }
+
+    /// Starts copying container `id`, one level deeper; `leave` ends it.
+    fn enter(&mut self, id: ObjectId) -> Result<(), TooDeep> {
+        if self.copying.len() >= MAX_COPY_DEPTH as usize {
+            return Err(TooDeep);
         }
+        self.copying.push(id);
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.copying.pop();
     }
 
     pub fn reference(&mut self, id: ObjectId, kind: RefKind, class_proto: Option<ObjectId>, label: String) -> proto::Value {
-        self.held.add(id);
+        self.hold(id);
         proto::Value::Js(JsRef {
             id: proto::ObjectId(id.to_bits()),
             kind,
@@ -153,26 +226,26 @@ impl<'a> ToWire<'a> {
         (kind, class_proto)
     }
 
-    fn object(&mut self, id: ObjectId) -> proto::Value {
+    fn object(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
         // Buffers are copied out by reference to their bytes: cloning the class would copy
         // the whole backing store once more.
         if let Some(bytes) = self.buffer(id) {
-            return bytes;
+            return Ok(bytes);
         }
         let class = match self.rt.heap.borrow().get(id) {
             Some(o) => o.class.clone(),
-            None => return proto::Value::Undefined,
+            None => return Ok(proto::Value::Undefined),
         };
         // An object Python already holds a proxy for comes back as that proxy, so host-side
         // objects (`js.object`, `js.array`) keep their identity when an addon returns them.
         let shared = self.rt.heap.borrow().get(id).is_some_and(|o| o.by_reference);
         if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
-            return self.by_reference(id);
+            return Ok(self.by_reference(id));
         }
         if let Some(py) = self.rt.python_errors.borrow().get(&id) {
-            return proto::Value::Py { id: proto::PyRef(*py), callable: false };
+            return Ok(proto::Value::Py { id: proto::PyRef(*py), callable: false });
         }
-        match class {
+        Ok(match class {
             ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => {
                 proto::Value::Py { id: proto::PyRef(py), callable: true }
             }
@@ -188,27 +261,33 @@ impl<'a> ToWire<'a> {
             ObjectClass::Date(t) => proto::Value::Date(t),
             ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer"),
             ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => {
-                self.copying.push(id);
+                self.enter(id)?;
                 let len = self.rt.array_length(id);
                 let items = (0..len)
                     .map(|i| {
                         let v = self.rt.get_own_property(id, &PropertyKey::Index(i));
                         match v {
-                            Some(Property { slot: Slot::Data(v), .. }) => self.value(&v),
-                            _ => proto::Value::Undefined,
+                            Some(Property { slot: Slot::Data(v), .. }) => self.value_in(&v),
+                            _ => Ok(proto::Value::Undefined),
                         }
                     })
-                    .collect();
-                self.copying.pop();
-                proto::Value::Array(items)
+                    .collect::<Result<_, _>>();
+                self.leave();
+                proto::Value::Array(items?)
             }
-            ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => self.copy_plain(id),
+            ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => self.copy_plain_in(id)?,
             _ => self.by_reference(id),
-        }
+        })
+    }
+
+    /// Counts one more hold of `id` by the client.
+    fn hold(&mut self, id: ObjectId) {
+        self.held.add(id);
+        self.added.push(id);
     }
 
     fn shared(&mut self, id: ObjectId, kind: BufferKind, region: proto::Region) -> proto::Value {
-        self.held.add(id);
+        self.hold(id);
         proto::Value::Shared { object: proto::ObjectId(id.to_bits()), kind, region }
     }
 
@@ -256,8 +335,12 @@ impl<'a> ToWire<'a> {
 
     /// A copy of a plain object's enumerable string-keyed data properties, whatever their values
     /// (descriptors answered as dicts even when they hold functions).
-    pub fn copy_plain(&mut self, id: ObjectId) -> proto::Value {
-        self.copying.push(id);
+    pub fn copy_plain(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
+        self.undoing(|w| w.copy_plain_in(id))
+    }
+
+    fn copy_plain_in(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
+        self.enter(id)?;
         let props: Vec<(String, Value)> = {
             let heap = self.rt.heap.borrow();
             let o = heap.obj(id);
@@ -275,9 +358,9 @@ impl<'a> ToWire<'a> {
             }));
             props
         };
-        let out = props.into_iter().map(|(k, v)| (k, self.value(&v))).collect();
-        self.copying.pop();
-        proto::Value::Object(out)
+        let out = props.into_iter().map(|(k, v)| Ok((k, self.value_in(&v)?))).collect::<Result<_, _>>();
+        self.leave();
+        Ok(proto::Value::Object(out?))
     }
 
     /// Arrays copy when they hold only data elements, no holes and no extra properties (a

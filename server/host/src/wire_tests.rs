@@ -6,7 +6,7 @@
 use napi_link::shm::OwnSegment;
 use napi_protocol::{self as proto, BufferKind, FailureKind, Region, SegmentOwner};
 
-use super::from_wire;
+use super::{from_wire, Held, ToWire, TooDeep, MAX_COPY_DEPTH};
 use napi_runtime::builtins::testing::runtime;
 use napi_runtime::object::ObjectClass;
 use napi_runtime::{Runtime, Value};
@@ -95,4 +95,54 @@ fn in_place_memory_must_be_a_live_buffers() {
     assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::ArrayBuffer, region: part }).contains("whole"));
     let elsewhere = Region { segment: whole.segment + 1, ..whole };
     assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::Buffer, region: elsewhere }).contains("not a live buffer"));
+}
+
+/// An array of one array of ... `depth` arrays in all.
+fn nested_arrays(rt: &Runtime, depth: u32) -> Value {
+    let mut v = Value::Object(rt.new_array(Vec::new()));
+    for _ in 1..depth {
+        v = Value::Object(rt.new_array(vec![v]));
+    }
+    v
+}
+
+/// Runs `f` on a thread with room for the unoptimised build's deep recursion.
+fn with_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap();
+}
+
+#[test]
+fn a_copy_deeper_than_the_limit_is_refused_and_takes_no_holds() {
+    with_stack(|| {
+        let rt = runtime();
+        let mut held = Held::default();
+        // An error inside, sent by reference: its hold is given back with the refusal.
+        let error = Value::Object(rt.new_error(napi_runtime::convert::ErrorKind::Error, "x".into(), None));
+        let with_ref = Value::Object(rt.new_array(vec![error, nested_arrays(&rt, 5_000)]));
+        assert_eq!(ToWire::new(&rt, &mut held).value(&with_ref), Err(TooDeep));
+        assert!(held.is_empty(), "no hold is left for a value never sent");
+        let failure: napi_protocol::Failure = TooDeep.into();
+        assert_eq!(failure.kind, FailureKind::TooDeep);
+        assert!(failure.message.contains(&MAX_COPY_DEPTH.to_string()), "{}", failure.message);
+        let fits = nested_arrays(&rt, MAX_COPY_DEPTH);
+        assert!(ToWire::new(&rt, &mut held).value(&fits).is_ok());
+        assert_eq!(ToWire::new(&rt, &mut held).value(&nested_arrays(&rt, MAX_COPY_DEPTH + 1)), Err(TooDeep));
+    });
+}
+
+#[test]
+fn the_deepest_copy_in_the_deepest_answer_decodes() {
+    with_stack(|| {
+        let rt = runtime();
+        let mut held = Held::default();
+        let v = ToWire::new(&rt, &mut held).value(&nested_arrays(&rt, MAX_COPY_DEPTH)).unwrap();
+        // A property descriptors answer: [[key, {value: v}]].
+        let answer = proto::Value::Array(vec![proto::Value::Array(vec![
+            proto::Value::String("k".into()),
+            proto::Value::Object(vec![("value".into(), v)]),
+        ])]);
+        let msg = proto::ServerMessage::Reply { id: 1, chain: 1, outcome: proto::Outcome::Ok(answer) };
+        let frame = proto::frame::encode(&msg).unwrap();
+        assert_eq!(proto::frame::decode::<proto::ServerMessage>(&frame[4..]).unwrap(), msg);
+    });
 }

@@ -8,7 +8,7 @@ use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{ObjectId, Value};
 
 use crate::dispatch::{Answer, Error};
-use crate::wire::ToWire;
+use crate::wire::{ToWire, TooDeep};
 use crate::Host;
 
 impl Host {
@@ -21,7 +21,7 @@ impl Host {
                 let exports = module.exports.clone();
                 let info = module_info(&module);
                 self.modules.borrow_mut().push(module);
-                let mut answer = self.exports_answer(&exports);
+                let mut answer = self.exports_answer(&exports)?;
                 if let proto::Value::Array(parts) = &mut answer {
                     parts.push(info);
                 }
@@ -39,11 +39,11 @@ impl Host {
 
     /// `[exports by reference, own data properties by value]`: the client caches the
     /// exports from this one answer.
-    pub(crate) fn exports_answer(&self, exports: &Value) -> proto::Value {
+    pub(crate) fn exports_answer(&self, exports: &Value) -> Result<proto::Value, TooDeep> {
         let rt = &self.rt;
         let mut held = self.held.borrow_mut();
         let mut w = ToWire::new(rt, &mut held);
-        let Value::Object(id) = exports else { return proto::Value::Array(vec![w.value(exports), proto::Value::Object(Vec::new())]) };
+        let Value::Object(id) = exports else { return Ok(proto::Value::Array(vec![w.value(exports)?, proto::Value::Object(Vec::new())])) };
         let props: Vec<(String, Value)> = rt
             .own_keys(*id)
             .into_iter()
@@ -57,9 +57,18 @@ impl Host {
                 }
             })
             .collect();
-        let head = if rt.is_callable(exports) { w.value(exports) } else { w.by_reference(*id) };
-        let props = props.into_iter().map(|(k, v)| (k, w.value(&v))).collect();
-        proto::Value::Array(vec![head, proto::Value::Object(props)])
+        let head = if rt.is_callable(exports) { w.value(exports)? } else { w.by_reference(*id) };
+        let props = props.into_iter().map(|(k, v)| Ok((k, w.value(&v)?))).collect::<Result<_, _>>();
+        match props {
+            Ok(props) => Ok(proto::Value::Array(vec![head, proto::Value::Object(props)])),
+            Err(too_deep) => {
+                // The exports' own hold, taken apart from the failed part.
+                if let proto::Value::Js(r) = head {
+                    w.held.release(ObjectId::from_bits(r.id.0));
+                }
+                Err(too_deep)
+            }
+        }
     }
 
     /// The members of a class prototype chain: methods by reference, other members by kind.
@@ -81,7 +90,7 @@ impl Host {
                 let member = match prop.slot {
                     Slot::Data(f @ Value::Object(_)) if rt.is_callable(&f) => {
                         let mut held = self.held.borrow_mut();
-                        ToWire::new(rt, &mut held).value(&f)
+                        ToWire::new(rt, &mut held).value(&f).map_err(Failure::from)?
                     }
                     Slot::Data(_) => proto::Value::String("data".into()),
                     Slot::Accessor { .. } => proto::Value::String("accessor".into()),

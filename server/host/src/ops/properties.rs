@@ -61,7 +61,7 @@ impl Host {
             let Some(p) = rt.get_own_property(t, &key) else { continue };
             // Each descriptor a dict, even with `get`/`set` functions in it.
             let desc = rt.descriptor_object(&p);
-            pairs.push(proto::Value::Array(vec![w.value(&key.to_value()), w.copy_plain(desc)]));
+            pairs.push(proto::Value::Array(vec![w.value(&key.to_value())?, w.copy_plain(desc)?]));
         }
         Ok(Answer::Wire(proto::Value::Array(pairs)))
     }
