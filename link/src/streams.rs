@@ -162,12 +162,36 @@ impl Bell {
 pub struct RingIn {
     consumer: Consumer,
     bell: Arc<Bell>,
+    /// When a read that finds no bytes gives up ([`io::ErrorKind::TimedOut`]): the deadline of
+    /// what the reader waits for, and how long a peer may pause inside a frame (see
+    /// [`RingIn::set_limits`]).
+    deadline: Option<Instant>,
+    stall: Option<Duration>,
 }
 
 /// Frames written to a ring.
 pub struct RingOut {
     producer: Producer,
     bell: Arc<Bell>,
+    /// When a write that finds the ring full gives up ([`io::ErrorKind::TimedOut`]).
+    deadline: Option<Instant>,
+}
+
+/// How long a peer may pause in the middle of a frame before the reader gives up on it: a frame
+/// is written in one go (one that outgrows the ring streams through as the reader makes room),
+/// so a pause this long means a broken or hostile peer, never a busy one.
+pub const STALL: Duration = Duration::from_secs(5);
+
+/// The earlier of two deadlines, either of which may be absent.
+pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what.to_string())
 }
 
 /// Which side of the rings an end is.
@@ -184,10 +208,20 @@ pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, Rin
         Side::Host => (Direction::ToHost, Direction::ToClient),
     };
     let bell = Arc::new(Bell { socket, fds: FdQueue::default(), hung_up: AtomicBool::new(false) });
-    (RingIn { consumer: rings.consumer(inbound), bell: bell.clone() }, RingOut { producer: rings.producer(outbound), bell })
+    (
+        RingIn { consumer: rings.consumer(inbound), bell: bell.clone(), deadline: None, stall: None },
+        RingOut { producer: rings.producer(outbound), bell, deadline: None },
+    )
 }
 
 impl RingIn {
+    /// Bounds the waits of reads (the middle of a frame, since a frame's first byte is waited
+    /// for with [`Inbound::wait`]): until `deadline`, and for at most `stall` at a time.
+    pub fn set_limits(&mut self, deadline: Option<Instant>, stall: Option<Duration>) {
+        self.deadline = deadline;
+        self.stall = stall;
+    }
+
     /// Bytes ready, or the end (or a broken ring, which the read reports).
     fn readable(&mut self) -> bool {
         self.consumer.touch_next();
@@ -246,7 +280,10 @@ impl Read for RingIn {
                 // What the peer wrote before it hung up is in the ring by now.
                 return self.consumer.pop(buf);
             }
-            self.wait(None, None)?;
+            let until = earliest(self.deadline, self.stall.map(|s| Instant::now() + s));
+            if self.wait(until, None)? == Woken::TimedOut {
+                return Err(timed_out("the peer stopped sending in the middle of a frame"));
+            }
         }
     }
 }
@@ -281,8 +318,15 @@ impl Inbound for RingIn {
 const FULL_PAUSE: Duration = Duration::from_millis(1);
 
 impl RingOut {
-    /// Waits for room in the ring; fails once the peer is gone (it will never make room).
+    /// Bounds the waits of writes that find the ring full: until `deadline`.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// Waits for room in the ring; fails once the peer is gone (it will never make room), or
+    /// when the deadline passes.
     fn wait_for_room(&mut self) -> io::Result<()> {
+        let deadline = self.deadline;
         let mut room = || !matches!(self.producer.free(), Ok(0));
         if spin_until(&mut room, SPIN) {
             return Ok(());
@@ -295,7 +339,11 @@ impl RingOut {
             if self.bell.peer_gone() {
                 return Err(io::Error::new(io::ErrorKind::BrokenPipe, "the peer is gone and its ring is full"));
             }
-            std::thread::sleep(pause);
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Err(timed_out("the peer read nothing of a full ring before the deadline"));
+            }
+            std::thread::sleep(left.map_or(pause, |l| pause.min(l)));
             pause = (pause * 2).min(FULL_PAUSE);
         }
     }

@@ -10,6 +10,7 @@ use std::io::{self, IoSlice, Read};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Descriptors received and not yet claimed by an announcement.
 pub type FdQueue = Arc<Mutex<VecDeque<OwnedFd>>>;
@@ -18,21 +19,56 @@ pub type FdQueue = Arc<Mutex<VecDeque<OwnedFd>>>;
 /// at most the data of one sender's message carrying them).
 const MAX_FDS: usize = 8;
 
+/// Descriptors received and not yet claimed, at most: one arrives ahead of each announcement and
+/// is claimed when the announcement is read, so a few are queued at a time. More is a peer
+/// flooding the socket with descriptors (each one an open file of this process), and a read
+/// that brings them fails with `InvalidData` (the descriptors it brought are closed).
+pub const MAX_QUEUED_FDS: usize = 64;
+
 /// A socket read with `recvmsg`, keeping the descriptors that arrive with the bytes.
 #[derive(Debug)]
 pub struct FdReader {
     stream: UnixStream,
     fds: FdQueue,
+    /// How long a read waits for bytes before it fails with `TimedOut` (`None`: for ever).
+    stall: Option<Duration>,
 }
 
 impl FdReader {
     pub fn new(stream: UnixStream) -> FdReader {
-        FdReader { stream, fds: FdQueue::default() }
+        FdReader { stream, fds: FdQueue::default(), stall: None }
     }
 
     /// The queue this reader fills.
     pub fn fds(&self) -> FdQueue {
         self.fds.clone()
+    }
+
+    /// Bounds each read's wait for bytes to `stall`: for a reader that waits for a frame's first
+    /// byte itself ([`FdReader::wait_readable`]), so that only a pause inside a frame is bounded.
+    pub fn set_stall(&mut self, stall: Option<Duration>) {
+        self.stall = stall;
+    }
+
+    /// Waits until a read would not block (bytes, the peer's end, or an error).
+    pub fn wait_readable(&self) -> io::Result<()> {
+        poll_in(self.stream.as_raw_fd(), -1).map(|_| ())
+    }
+}
+
+/// Polls `fd` for input for up to `ms` milliseconds (-1: for ever); whether it became ready.
+fn poll_in(fd: RawFd, ms: i32) -> io::Result<bool> {
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    loop {
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if n >= 0 {
+            return Ok(n > 0);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
     }
 }
 
@@ -44,6 +80,12 @@ impl AsRawFd for FdReader {
 
 impl Read for FdReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(stall) = self.stall {
+            let ms = stall.as_millis().min(i32::MAX as u128) as i32;
+            if !poll_in(self.stream.as_raw_fd(), ms)? {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped sending in the middle of a frame"));
+            }
+        }
         recv_keeping_fds(&self.stream, buf, 0, &self.fds)
     }
 }
@@ -83,6 +125,15 @@ pub fn recv_keeping_fds(stream: &UnixStream, buf: &mut [u8], flags: i32, fds: &F
     }
     if msg.msg_flags & libc::MSG_CTRUNC != 0 {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "more descriptors arrived than a read has room for"));
+    }
+    let mut q = fds.lock().unwrap();
+    if q.len() > MAX_QUEUED_FDS {
+        // Closed here: nothing will ever claim them.
+        q.clear();
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("more than {MAX_QUEUED_FDS} descriptors arrived without their announcements"),
+        ));
     }
     Ok(n as usize)
 }
@@ -152,5 +203,20 @@ mod tests {
             })
             .collect();
         assert_eq!(got, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_read_with_a_stall_gives_up_when_the_peer_pauses() {
+        let (mut a, b) = UnixStream::pair().unwrap();
+        let mut r = FdReader::new(b);
+        r.set_stall(Some(Duration::from_millis(30)));
+        a.write_all(&[1, 2]).unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(r.read(&mut buf).unwrap(), 2);
+        let start = std::time::Instant::now();
+        assert_eq!(r.read(&mut buf).unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        drop(a);
+        assert_eq!(r.read(&mut buf).unwrap(), 0, "the end is no stall");
     }
 }

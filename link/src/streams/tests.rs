@@ -167,3 +167,46 @@ fn impossible_indices_fail_the_read_instead_of_reading_out_of_bounds() {
     let e = read_message::<u32>(&mut from_host, 64).unwrap_err();
     assert!(matches!(&e, FrameError::Io(io) if io.kind() == io::ErrorKind::InvalidData), "{e}");
 }
+
+#[test]
+fn a_peer_that_stops_inside_a_frame_times_the_read_out_at_the_stall_or_the_deadline() {
+    let ((mut from_host, _), (_, mut to_client)) = ends();
+    // Half a header, then nothing: the peer lives on (its socket stays open).
+    to_client.write_all(&[9, 0]).unwrap();
+    let start = Instant::now();
+    from_host.set_limits(None, Some(Duration::from_millis(50)));
+    let e = read_message::<u32>(&mut from_host, 1 << 10).unwrap_err();
+    assert!(matches!(&e, FrameError::Io(io) if io.kind() == io::ErrorKind::TimedOut), "{e}");
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    // A header claiming more than follows: the body times out at the deadline.
+    let ((mut from_host, _), (_, mut to_client)) = ends();
+    to_client.write_all(&[200, 0, 0, 0, 1, 2]).unwrap();
+    let start = Instant::now();
+    from_host.set_limits(Some(start + Duration::from_millis(40)), Some(Duration::from_secs(60)));
+    let e = read_message::<u32>(&mut from_host, 1 << 10).unwrap_err();
+    assert!(matches!(&e, FrameError::Io(io) if io.kind() == io::ErrorKind::TimedOut), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(30), "the deadline, not the stall, ended it");
+}
+
+#[test]
+fn a_writer_facing_a_full_ring_gives_up_at_its_deadline() {
+    // The peer lives and reads nothing.
+    let ((_, mut to_host), _host) = ends();
+    let start = Instant::now();
+    to_host.set_deadline(Some(start + Duration::from_millis(50)));
+    let e = to_host.write_all(&vec![0u8; RING_CAPACITY as usize + 1]).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+    assert!(start.elapsed() >= Duration::from_millis(50));
+}
+
+#[test]
+fn a_flood_of_descriptors_fails_the_wait_and_closes_them() {
+    let ((mut from_host, _), (_, to_client)) = ends();
+    let seg = OwnSegment::create(4096).unwrap();
+    for _ in 0..crate::shm::MAX_QUEUED_FDS + 8 {
+        crate::shm::send_with_fd(&to_client.bell.socket, &[0], seg.fd.as_fd()).unwrap();
+    }
+    let e = from_host.wait(Some(Instant::now() + Duration::from_secs(10)), None).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+    assert!(from_host.bell.fds.lock().unwrap().is_empty(), "the queued descriptors were closed");
+}
