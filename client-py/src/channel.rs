@@ -5,92 +5,37 @@
 //! mailboxes. A single-threaded caller therefore writes a request and reads its reply with no
 //! hand-off between threads, as cheap as the rings' round trip (D34).
 //!
+//! Everything the host sends is checked before it is believed (`crate::inbound`, D57): a host
+//! that breaks the protocol is ended, and every wait ends at the call's deadline (sending
+//! included) or at the host's end.
+//!
 //! An in-process host's requests mostly run on their callers' threads (`crate::direct`); its
 //! channel carries what goes to its host thread, and the news of both sides go straight to the
 //! other's tables (`napi_host::inprocess`).
 
-use std::collections::VecDeque;
+mod ending;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use napi_protocol::frame::FrameError;
-use napi_protocol::{
-    CallId, ChainId, ClientMessage, Outcome, PyException, PyRef, RequestId, ServerMessage, Value, EVENT_CHAIN, PROTOCOL_VERSION,
-};
+use napi_protocol::{ChainId, ClientMessage, PyException, PyRef, RequestId, ServerMessage, PROTOCOL_VERSION};
 
 use napi_host::inprocess::InProcess;
 
+pub use self::ending::Dead;
+pub use crate::inbound::Incoming;
+use crate::inbound::{self, Chains, Filed, Violation};
 use crate::pending::Pending;
-use crate::process::{describe, Exit, HostProcess};
+use crate::process::HostProcess;
 use crate::rings::RingsLink;
-use crate::shm::ClientShm;
-
-/// How long a host the client hung up on may take to run its cleanup before it is killed.
-const CLOSE_GRACE: Duration = Duration::from_secs(2);
-
-/// A message for a waiting chain.
-pub enum Incoming {
-    Reply {
-        id: RequestId,
-        outcome: Outcome,
-    },
-    Call {
-        call: CallId,
-        func: PyRef,
-        this: Value,
-        args: Vec<Value>,
-    },
-    /// On the event chain: a subscribed promise settled.
-    Settled {
-        subscription: u64,
-        outcome: Outcome,
-    },
-    /// On the event chain: an exception nothing in the host caught.
-    Uncaught(Box<napi_protocol::Thrown>),
-}
-
-/// How the host came to stop answering.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeathKind {
-    /// The client closed it on purpose.
-    Closed,
-    /// It died, or broke the protocol and was stopped.
-    Crashed,
-    /// A call outlived its timeout; the host's group was killed.
-    Timeout,
-}
-
-/// Why the host can no longer answer.
-#[derive(Clone, Debug)]
-pub struct Dead {
-    pub kind: DeathKind,
-    pub pid: u32,
-    pub message: String,
-    pub signal: Option<String>,
-    pub exit_code: Option<i32>,
-    pub stderr: String,
-    /// The resource limit the host most likely died of ("memory", "cpu").
-    pub limit: Option<&'static str>,
-}
-
-impl Dead {
-    /// The arguments of the package's `_dead` hook, which builds the Python exception.
-    #[allow(clippy::type_complexity, reason = "a plain argument tuple for a Python call")]
-    pub fn hook_args(&self) -> (&'static str, u32, String, Option<String>, Option<i32>, String, Option<&'static str>) {
-        let kind = match self.kind {
-            DeathKind::Closed => "closed",
-            DeathKind::Crashed => "crashed",
-            DeathKind::Timeout => "timeout",
-        };
-        (kind, self.pid, self.message.clone(), self.signal.clone(), self.exit_code, self.stderr.clone(), self.limit)
-    }
-}
+use crate::shm::{ClientShm, Stream};
 
 #[derive(Default)]
 struct State {
-    /// Fx-hashed: a request opens and closes its chain's mailbox, and every message is filed.
-    mailboxes: rustc_hash::FxHashMap<ChainId, VecDeque<Incoming>>,
+    /// The chains threads wait on, their mailboxes, and the requests the host may answer.
+    chains: Chains,
     dead: Option<Arc<Dead>>,
     /// Threads blocked on `wake`: with none, waking costs no system call.
     sleepers: usize,
@@ -107,10 +52,13 @@ pub struct Channel {
     /// Whether `state.dead` is set (it never goes back): every send and most requests ask, and
     /// a live host is asked about with one load, not a lock.
     died: AtomicBool,
+    /// The fork generation this channel was made in (`crate::fork`): in a forked child it is
+    /// dead, and nothing of it is touched.
+    generation: u64,
     /// Shared memory with this host.
     pub shm: Arc<ClientShm>,
     pub process: HostProcess,
-    /// How long a call may wait for the host's next message before the host is killed.
+    /// How long a call may wait for the host before the host is killed.
     timeout: Option<Duration>,
     /// The protections the host reported in its greeting.
     pub protections: Vec<String>,
@@ -122,6 +70,8 @@ pub struct Channel {
     /// Drop notices from the host (Python objects it let go, with its receive counts), handled
     /// by the next thread that holds the GIL after a request.
     drops: Arc<Pending<(PyRef, u64)>>,
+    /// The highest id of a Python object this client gave the host: drop notices name no other.
+    pub exported: AtomicU64,
     /// Python objects the client forgot; acknowledged with the next request.
     forgotten: Pending<PyRef>,
     /// Set when the client ends the host on purpose: its end of the socket then means "closed",
@@ -150,6 +100,7 @@ impl Channel {
             wake: Condvar::new(),
             reading: AtomicBool::new(false),
             died: AtomicBool::new(false),
+            generation: crate::fork::generation(),
             shm,
             process,
             timeout,
@@ -158,16 +109,17 @@ impl Channel {
             ids: IdBlock::default(),
             releases: Pending::default(),
             drops,
+            exported: AtomicU64::new(0),
             forgotten: Pending::default(),
             closing: AtomicBool::new(false),
             stopping: Mutex::new(None),
         };
-        let hello = channel.wire.read(None).and_then(|m| m.ok_or(FrameError::Closed));
+        // The greeting comes from napi-hostd itself, before any addon code runs; a timeout
+        // bounds it all the same.
+        let hello = channel.wire.read(channel.deadline()).and_then(|m| m.ok_or(FrameError::Io(std::io::ErrorKind::TimedOut.into())));
         match hello {
             Ok(ServerMessage::Hello { version, protections, .. }) if version == PROTOCOL_VERSION => {
                 channel.protections = protections;
-                // The event chain's mailbox lives as long as the channel.
-                channel.state.get_mut().unwrap().mailboxes.insert(EVENT_CHAIN, VecDeque::new());
                 Ok(Arc::new(channel))
             }
             Ok(ServerMessage::Hello { version, .. }) => {
@@ -175,8 +127,14 @@ impl Channel {
                 Err((*d).clone())
             }
             Ok(_) => Err((*channel.die("napi-hostd did not greet the client".into())).clone()),
-            Err(e) => Err((*channel.death(e)).clone()),
+            Err(e) => Err((*channel.death(e, None)).clone()),
         }
+    }
+
+    /// When a wait starting now must end: the timeout from now, if there is one.
+    #[inline]
+    pub fn deadline(&self) -> Option<Instant> {
+        self.timeout.map(|t| Instant::now() + t)
     }
 
     /// A fresh request id. Only a caller holding the GIL makes one, which keeps every other such
@@ -188,7 +146,11 @@ impl Channel {
     }
 
     pub fn queue_release(&self, id: napi_protocol::ObjectId) {
-        self.releases.push(id);
+        // In a forked child nobody sends it, and the lock may be held by a thread that is not
+        // there.
+        if !self.forked() {
+            self.releases.push(id);
+        }
     }
 
     #[inline]
@@ -215,7 +177,16 @@ impl Channel {
         self.forgotten.take()
     }
 
+    /// Whether this process is a fork of the one that made the channel.
+    #[inline]
+    pub fn forked(&self) -> bool {
+        crate::fork::generation() != self.generation
+    }
+
     pub fn dead(&self) -> Option<Arc<Dead>> {
+        if self.forked() {
+            return Some(self.forked_death());
+        }
         if !self.died.load(Ordering::Acquire) {
             return None;
         }
@@ -224,46 +195,63 @@ impl Channel {
 
     /// Whether the host is gone or being closed: it waits for nothing from this client any more.
     pub fn gone(&self) -> bool {
-        self.died.load(Ordering::Acquire) || self.closing.load(Ordering::SeqCst)
+        self.forked() || self.died.load(Ordering::Acquire) || self.closing.load(Ordering::SeqCst)
     }
 
-    /// Records why the host is gone, under the state lock; the first reason stands.
-    fn record_death(&self, st: &mut State, dead: Arc<Dead>) -> Arc<Dead> {
-        let d = st.dead.get_or_insert(dead).clone();
-        self.died.store(true, Ordering::Release);
-        d
-    }
-
-    /// Opens `chain`'s mailbox, unless the host is dead (one look under the lock for both).
-    pub fn open_chain(&self, chain: ChainId) -> Result<(), Arc<Dead>> {
+    /// Request `id` of `chain` is about to be sent over the rings: its reply is expected (and
+    /// `top`: it starts its chain, whose mailbox opens). Refused once the host is dead.
+    pub fn begin(&self, id: RequestId, chain: ChainId) -> Result<(), Arc<Dead>> {
+        if self.forked() {
+            return Err(self.forked_death());
+        }
         let mut st = self.state.lock().unwrap();
         if let Some(d) = &st.dead {
             return Err(d.clone());
         }
-        st.mailboxes.entry(chain).or_default();
+        st.chains.begin(id, chain);
         Ok(())
     }
 
-    /// How many chains have a mailbox (the event chain's among them).
-    pub fn open_chains(&self) -> usize {
-        self.state.lock().unwrap().mailboxes.len()
+    /// Request `id` of `chain` is over (answered, or given up); `top`: its chain ends with it.
+    pub fn end(&self, id: RequestId, chain: ChainId, top: bool) {
+        if !self.forked() {
+            self.state.lock().unwrap().chains.end(id, chain, top);
+        }
     }
 
-    pub fn close_chain(&self, chain: ChainId) {
-        self.state.lock().unwrap().mailboxes.remove(&chain);
+    /// What the client keeps for this host, by name: chains with a mailbox (the event chain's
+    /// among them), requests sent and not answered, descriptors not claimed, segments mapped
+    /// and their bytes. For tests of the bounds (D57).
+    pub fn bookkeeping(&self) -> Vec<(&'static str, u64)> {
+        let (chains, outstanding) = {
+            let st = self.state.lock().unwrap();
+            (st.chains.len(), st.chains.outstanding())
+        };
+        let (segments, mapped) = self.shm.host_mapped();
+        vec![
+            ("chains", chains as u64),
+            ("outstanding_requests", outstanding as u64),
+            ("queued_descriptors", self.wire.queued_fds() as u64),
+            ("host_segments", segments as u64),
+            ("host_mapped_bytes", mapped),
+            ("pending_drops", self.drops.len() as u64),
+        ]
     }
 
-    pub fn send(&self, msg: ClientMessage) -> Result<(), Arc<Dead>> {
+    /// Sends `msg`; a full ring waits for room until `deadline`.
+    pub fn send(&self, msg: ClientMessage, deadline: Option<Instant>) -> Result<(), Arc<Dead>> {
         if let Some(d) = self.dead() {
             return Err(d);
         }
         // Taken before the transport's lock: uploads lock the shared memory, then the transport.
-        let sent = self.wire.send(self.retired(), msg);
+        let sent = self.wire.send(self.retired(), msg, deadline);
         if let Some(host) = &self.in_process {
             host.mail();
         }
         match sent {
             Ok(()) => Ok(()),
+            // The host read nothing of a full ring before the call's deadline.
+            Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => Err(self.expire()),
             // The host broke the index of the ring it reads.
             Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(self.invalid(FrameError::Io(e))),
             // A broken pipe means the host died: the reader will find out how.
@@ -297,48 +285,50 @@ impl Channel {
     }
 
     /// Sends a segment of ours to the host, its descriptor with the announcement (an in-process
-    /// host takes it from its queue before anything else it reads or serves).
+    /// host takes it from its queue before anything else it reads or serves). A full ring waits
+    /// for room for the timeout at most.
     pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
         match &self.in_process {
             Some(host) => {
                 host.client_segment(id, size, fd.try_clone_to_owned()?);
                 Ok(())
             }
-            None => self.wire.announce_segment(id, size, fd),
+            None => self.wire.announce_segment(id, size, fd, self.deadline()),
         }
     }
 
-    /// Takes in a shared-memory message (answering `None`), or hands the message back.
-    /// `events`: whether it came on the event stream (whose descriptors are its own).
-    fn take_in(&self, m: ServerMessage, events: bool) -> Result<Option<ServerMessage>, FrameError> {
-        match m {
+    /// Takes in news of the host's (segments, returned blocks, dropped Python objects) that
+    /// came on `stream`.
+    fn take_news(&self, news: ServerMessage, stream: Stream) -> Result<(), Violation> {
+        match news {
             ServerMessage::Segment { id, size } => {
                 let fd = self
                     .wire
-                    .take_fd(events)
-                    .ok_or_else(|| FrameError::Malformed(format!("segment {id} announced without its descriptor")))?;
-                self.shm.host_segment(id, size, fd).map_err(FrameError::Malformed)?;
-                Ok(None)
+                    .take_fd(stream == Stream::Events)
+                    .ok_or_else(|| Violation(format!("segment {id} announced without its descriptor")))?;
+                self.shm.host_segment(id, size, fd, stream)
             }
-            ServerMessage::SegmentRetired { id } => {
-                self.shm.host_retired(id);
-                Ok(None)
+            ServerMessage::SegmentRetired { id } => self.shm.host_retired(id),
+            ServerMessage::Returned { blocks } => self.shm.returned(blocks),
+            ServerMessage::DropPython { objects } => {
+                inbound::check_drops(&objects, self.exported.load(Ordering::Relaxed), self.drops.len() + objects.len())?;
+                self.drops.extend(objects);
+                Ok(())
             }
-            ServerMessage::Returned { blocks } => {
-                self.shm.returned(blocks);
-                Ok(None)
-            }
-            other => Ok(Some(other)),
+            _ => Ok(()),
         }
     }
 
-    /// The next message for `chain`, reading the rings when no other thread is.
-    /// With a timeout set, waiting longer than it for the host kills the host (issue 6).
-    pub fn wait(&self, chain: ChainId) -> Result<Incoming, Arc<Dead>> {
-        let deadline = self.timeout.map(|t| Instant::now() + t);
+    /// The next message for `chain`, reading the rings when no other thread is, until
+    /// `deadline`: past it the host is killed (issue 6), and so is a host that sent what the
+    /// protocol does not allow.
+    pub fn wait(&self, chain: ChainId, deadline: Option<Instant>) -> Result<Incoming, Arc<Dead>> {
+        if self.forked() {
+            return Err(self.forked_death());
+        }
         let mut st = self.state.lock().unwrap();
         loop {
-            if let Some(m) = st.mailboxes.get_mut(&chain).and_then(VecDeque::pop_front) {
+            if let Some(m) = st.chains.take(chain) {
                 return Ok(m);
             }
             if let Some(d) = &st.dead {
@@ -360,51 +350,80 @@ impl Channel {
             }
             self.reading.store(true, Ordering::SeqCst);
             drop(st);
-            let routed = match self.wire.read(deadline).and_then(|m| m.map(|m| self.take_in(m, false)).transpose()) {
-                Ok(None) => Err(self.expire()),
-                Ok(Some(None)) => Ok(None),
-                Ok(Some(Some(ServerMessage::DropPython { objects }))) => {
-                    self.drops.extend(objects);
-                    Ok(None)
-                }
-                Ok(Some(Some(m))) => Ok(route(m)),
-                Err(e) => Err(self.death(e)),
-            };
+            // How the stream failed is found out before the lock is taken again: it may wait a
+            // moment for the process to end.
+            let read = self.wire.read(deadline).map_err(|e| self.death(e, deadline));
             st = self.state.lock().unwrap();
             self.reading.store(false, Ordering::SeqCst);
             if st.sleepers > 0 {
                 self.wake.notify_all();
             }
-            // A settlement on this socket came ahead of the reply that makes its promise (the
-            // host waited for it, D22): it goes to that request's chain (a top-level request's
-            // chain is its id, the subscription's), which keeps it for the promise.
-            let routed = routed.map(|r| {
-                r.map(|(c, incoming)| match &incoming {
-                    Incoming::Settled { subscription, .. } if st.mailboxes.contains_key(subscription) => (*subscription, incoming),
-                    _ => (c, incoming),
-                })
-            });
-            match routed {
-                Ok(Some((c, incoming))) if c == chain => return Ok(incoming),
-                Ok(Some((c, incoming))) => match st.mailboxes.get_mut(&c) {
-                    Some(q) => q.push_back(incoming),
-                    None => self.refuse_stray(incoming),
-                },
-                Ok(None) => {}
+            let filed = match read {
+                Ok(None) => Err(None),
+                Ok(Some(m)) => st.chains.file(m).map_err(Some),
                 Err(d) => {
                     self.record_death(&mut st, d);
+                    continue;
                 }
+            };
+            let outcome = match filed {
+                Ok(Filed::For(c, incoming)) if c == chain => return Ok(incoming),
+                Ok(Filed::For(c, incoming)) => st.chains.deliver(c, incoming),
+                Ok(Filed::Dropped) => Ok(()),
+                Ok(Filed::Stray(call)) => {
+                    drop(st);
+                    self.refuse_stray(call);
+                    st = self.state.lock().unwrap();
+                    Ok(())
+                }
+                Ok(Filed::News(news)) => {
+                    drop(st);
+                    let taken = self.take_news(news, Stream::Main);
+                    st = self.state.lock().unwrap();
+                    taken
+                }
+                // Nothing came before the deadline.
+                Err(None) => {
+                    drop(st);
+                    self.expire();
+                    st = self.state.lock().unwrap();
+                    Ok(())
+                }
+                Err(Some(v)) => Err(v),
+            };
+            if let Err(v) = outcome {
+                drop(st);
+                self.violation(v);
+                st = self.state.lock().unwrap();
             }
         }
     }
 
     /// The next message on the event socket (blocking; only the event dispatcher calls it).
-    /// `None` once the host is gone.
+    /// `None` once the host is gone, or ended for what it sent there.
     pub fn next_event(&self) -> Option<Incoming> {
         loop {
-            let msg = self.wire.next_event()?;
-            if let Some(incoming) = self.event(msg)? {
-                return Some(incoming);
+            if self.forked() {
+                return None;
+            }
+            match self.wire.next_event() {
+                Ok(msg) => match self.event(msg) {
+                    Ok(Some(incoming)) => return Some(incoming),
+                    Ok(None) => {}
+                    Err(v) => {
+                        self.violation(v);
+                        return None;
+                    }
+                },
+                Err(FrameError::Closed | FrameError::Truncated) => return None,
+                Err(e) => {
+                    // What no healthy host sends (a malformed frame, a pause inside one, a
+                    // flood of descriptors) ends it, as on the main stream.
+                    if !self.gone() {
+                        self.invalid(e);
+                    }
+                    return None;
+                }
             }
         }
     }
@@ -412,18 +431,25 @@ impl Channel {
     /// The next event if the whole of it has already been read from the socket (never blocks).
     pub fn buffered_event(&self) -> Option<Incoming> {
         while let Some(msg) = self.wire.buffered_event() {
-            if let Some(incoming) = self.event(msg)? {
-                return Some(incoming);
+            match msg.map_err(|e| Violation(format!("an invalid message ({e})"))).and_then(|m| self.event(m)) {
+                Ok(Some(incoming)) => return Some(incoming),
+                Ok(None) => {}
+                Err(v) => {
+                    self.violation(v);
+                    return None;
+                }
             }
         }
         None
     }
 
-    /// What the dispatcher runs for a message of the event socket: `Some(None)` when there is
-    /// nothing to run (shared-memory bookkeeping), `None` when the stream is unusable.
-    fn event(&self, msg: ServerMessage) -> Option<Option<Incoming>> {
-        let Some(msg) = self.take_in(msg, true).ok()? else { return Some(None) };
-        Some(route(msg).map(|(_, incoming)| incoming))
+    /// What the dispatcher runs for a message of the event socket: `None` when there is
+    /// nothing to run (a segment announcement).
+    fn event(&self, msg: ServerMessage) -> Result<Option<Incoming>, Violation> {
+        match inbound::event(msg)? {
+            Ok(incoming) => Ok(Some(incoming)),
+            Err(news) => self.take_news(news, Stream::Events).map(|()| None),
+        }
     }
 
     /// Why the host is gone, once it is: its event socket ended, and the main socket tells how
@@ -432,208 +458,20 @@ impl Channel {
         loop {
             // A chain with no mailbox: messages for live chains are filed, nothing is returned
             // for this one, so only the host's end ends the wait.
-            if let Err(d) = self.wait(ChainId::MAX) {
+            if let Err(d) = self.wait(ChainId::MAX, None) {
                 return d;
             }
         }
     }
 
-    /// A call outlived the timeout: the host (with its whole group) is killed, and every waiter
-    /// gets the timeout, not the crash the kill causes.
-    fn expire(&self) -> Arc<Dead> {
-        let t = self.timeout.unwrap_or_default();
-        let pid = self.process.pid;
-        let message =
-            format!("{} did not answer within {:.3} s; it was killed with its process group", self.process.name(), t.as_secs_f64());
-        let dead = self.mark_dead(Arc::new(Dead {
-            kind: DeathKind::Timeout,
-            pid,
-            message,
-            signal: None,
-            exit_code: None,
-            stderr: String::new(),
-            limit: None,
-        }));
-        self.process.kill_all();
-        self.process.reap(Duration::ZERO);
-        dead
-    }
-
     /// A call for a chain nobody waits for any more: answer it so the host does not hang.
-    fn refuse_stray(&self, incoming: Incoming) {
-        if let Incoming::Call { call, .. } = incoming {
-            let result = Err(PyException {
-                exception: PyRef(0),
-                type_name: "RuntimeError".into(),
-                message: "no Python thread waits for this call".into(),
-            });
-            let _ = self.send(ClientMessage::CallbackResult { call, result });
-        }
-    }
-
-    /// Records why the host stopped answering, from how the stream ended.
-    fn death(&self, e: FrameError) -> Arc<Dead> {
-        let stopping = self.stopping.lock().unwrap().clone();
-        if let Some(why) = stopping {
-            self.die(why)
-        } else if broken_by_host(&e) {
-            self.invalid(e)
-        } else if self.closing.load(Ordering::SeqCst) {
-            self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
-        } else {
-            self.crashed("napi-hostd stopped answering")
-        }
-    }
-
-    /// The host broke the protocol: it is stopped.
-    fn invalid(&self, e: FrameError) -> Arc<Dead> {
-        self.die(format!("napi-hostd sent an invalid message ({e}); it was stopped"))
-    }
-
-    fn crashed(&self, what: &str) -> Arc<Dead> {
-        let exit = self.process.reap(Duration::from_millis(500));
-        let ending = describe(exit);
-        let stderr = self.process.output.stderr_tail(Duration::from_millis(200));
-        let how = match (&ending.signal, ending.exit_code) {
-            (Some(sig), _) => format!("was killed by {sig}"),
-            (None, Some(code)) => format!("exited with status {code}"),
-            (None, None) => "ended".to_string(),
-        };
-        let mut message = format!("{what}: {} {how}", self.process.name());
-        let limit = self.limit_hit(exit, ending.signal.as_deref());
-        if let Some(note) = self.limit_note(exit) {
-            message.push_str(&note);
-        }
-        if let Some(last) = stderr.lines().rev().find(|l| !l.trim().is_empty()) {
-            message.push_str(&format!("; last stderr line: {last}"));
-        }
-        let dead = Arc::new(Dead {
-            kind: DeathKind::Crashed,
-            pid: self.process.pid,
-            message,
-            signal: ending.signal,
-            exit_code: ending.exit_code,
-            stderr,
-            limit,
+    fn refuse_stray(&self, call: napi_protocol::CallId) {
+        let result = Err(PyException {
+            exception: PyRef(0),
+            type_name: "RuntimeError".into(),
+            message: "no Python thread waits for this call".into(),
         });
-        self.mark_dead(dead)
-    }
-
-    /// The limit the host most likely died of: CPU when the kernel's CPU-limit signal (or the
-    /// kill that follows it) ended it; memory when it had used most of its memory limit.
-    fn limit_hit(&self, exit: Exit, signal: Option<&str>) -> Option<&'static str> {
-        let p = &self.process;
-        if p.cpu_limit.is_some() && matches!(signal, Some("SIGXCPU" | "SIGKILL")) {
-            return Some("cpu");
-        }
-        let peak = exit.max_rss_kib.max(0) as u64 * 1024;
-        p.memory_limit.filter(|&m| peak >= m / 2).map(|_| "memory")
-    }
-
-    /// Names the host's limits in a crash report: an addon that meets one typically crashes
-    /// (a NULL from malloc dereferenced, an abort) rather than saying so.
-    fn limit_note(&self, exit: Exit) -> Option<String> {
-        let p = &self.process;
-        let mut limits = Vec::new();
-        if let Some(m) = p.memory_limit {
-            limits.push(format!("a memory limit of {} MiB (RLIMIT_AS; peak resident {} MiB)", m >> 20, exit.max_rss_kib.max(0) >> 10));
-        }
-        if let Some(c) = p.cpu_limit {
-            limits.push(format!("a CPU limit of {c} s (RLIMIT_CPU)"));
-        }
-        (!limits.is_empty()).then(|| format!(" under {}", limits.join(" and ")))
-    }
-
-    /// Stops the host for a reason of the client's.
-    fn die(&self, message: String) -> Arc<Dead> {
-        // Said before the kill: a thread that then reads the host's end (another caller, the
-        // event dispatcher) must report this, not a crash. The first reason stands.
-        let message = self.stopping.lock().unwrap().get_or_insert(message).clone();
-        let exit = self.process.reap(Duration::ZERO);
-        let ending = describe(exit);
-        let stderr = self.process.output.stderr_tail(Duration::from_millis(100));
-        let pid = self.process.pid;
-        self.mark_dead(Arc::new(Dead {
-            kind: DeathKind::Crashed,
-            pid,
-            message,
-            signal: ending.signal,
-            exit_code: ending.exit_code,
-            stderr,
-            limit: None,
-        }))
-    }
-
-    fn mark_dead(&self, dead: Arc<Dead>) -> Arc<Dead> {
-        let mut st = self.state.lock().unwrap();
-        let d = self.record_death(&mut st, dead);
-        self.wake.notify_all();
-        d
-    }
-
-    /// Ends the host: closing our end lets it run its cleanup hooks and exit; it is killed if it
-    /// takes longer than `grace`.
-    pub fn close(&self, grace: Duration) {
-        if self.dead().is_some() {
-            return;
-        }
-        self.hang_up_socket();
-        let dead = self.closed(grace);
-        self.mark_dead(Arc::new(dead));
-    }
-
-    fn hang_up_socket(&self) {
-        self.closing.store(true, Ordering::SeqCst);
-        self.wire.hang_up();
-        if let Some(host) = &self.in_process {
-            host.mail();
-        }
-    }
-
-    /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
-    fn closed(&self, grace: Duration) -> Dead {
-        let ending = describe(self.process.reap(grace));
-        Dead {
-            kind: DeathKind::Closed,
-            pid: self.process.pid,
-            message: "the addon was closed".into(),
-            signal: ending.signal,
-            exit_code: ending.exit_code,
-            stderr: self.process.output.stderr_tail(Duration::from_millis(50)),
-            limit: None,
-        }
-    }
-
-    /// Lets go of a host nobody can reach any more (its connection was dropped without
-    /// `close()`): hang up so it tears down and exits, and reap it in the background.
-    pub fn hang_up(self: &Arc<Self>) {
-        if self.dead().is_some() {
-            return;
-        }
-        self.hang_up_socket();
-        let channel = self.clone();
-        let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(CLOSE_GRACE));
-    }
-}
-
-/// Whether the stream failed by the host's doing (a bad frame, a ring index it broke, an
-/// unexpected descriptor) rather than by its end.
-fn broken_by_host(e: &FrameError) -> bool {
-    match e {
-        FrameError::Closed | FrameError::Truncated => false,
-        FrameError::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
-        FrameError::TooLarge { .. } | FrameError::Malformed(_) => true,
-    }
-}
-
-/// The chain a server message belongs to, and what to hand its waiter.
-fn route(m: ServerMessage) -> Option<(ChainId, Incoming)> {
-    match m {
-        ServerMessage::Reply { id, chain, outcome } => Some((chain, Incoming::Reply { id, outcome })),
-        ServerMessage::CallPython { call, chain, func, this, args } => Some((chain, Incoming::Call { call, func, this, args })),
-        ServerMessage::Settled { subscription, outcome } => Some((EVENT_CHAIN, Incoming::Settled { subscription, outcome })),
-        ServerMessage::Uncaught(thrown) => Some((EVENT_CHAIN, Incoming::Uncaught(thrown))),
-        _ => None,
+        let _ = self.send(ClientMessage::CallbackResult { call, result }, self.deadline());
     }
 }
 

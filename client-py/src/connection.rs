@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use napi_protocol::{
     CallId, ChainId, ClientMessage, Descriptor, JsRef, ObjectId, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, Value,
@@ -78,18 +78,21 @@ pub struct Connection {
     distinct_nulls: AtomicBool,
 }
 
-/// Closes a top-level chain's mailbox however the request ends.
-struct ChainGuard<'a> {
+/// A request sent over the rings, however it ends: its reply is no longer waited for (one that
+/// still comes is dropped), a top-level chain's mailbox closes, and a settlement nobody claimed
+/// for it is dropped.
+struct InFlight<'a> {
     channel: &'a Channel,
+    subscriptions: &'a Subscriptions,
+    id: RequestId,
     chain: ChainId,
     top: bool,
 }
 
-impl Drop for ChainGuard<'_> {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if self.top {
-            self.channel.close_chain(self.chain);
-        }
+        self.channel.end(self.id, self.chain, self.top);
+        self.subscriptions.done(self.id);
     }
 }
 
@@ -123,6 +126,8 @@ impl Connection {
         let id = ex.next;
         ex.by_identity.insert(identity, id);
         ex.by_id.insert(id, (obj.clone().unbind(), identity, 1));
+        // Drop notices may name it from now on.
+        self.channel.exported.store(id, std::sync::atomic::Ordering::Relaxed);
         Ok(id)
     }
 
@@ -238,12 +243,18 @@ impl Connection {
         // The whole request is inside the exit gate, Python callbacks included: a thread that
         // finished a callback while the interpreter finalized would be ended with our frames on
         // its stack (D23), so exit waits for requests in flight (briefly) instead.
-        crate::exiting::inside(|| Self::request_inside(slf, cx, op, quick)).unwrap_or_else(|| Err(exiting_error()))
+        // A panic on the way (our bug, or data that finds one) is an ordinary exception.
+        crate::panics::caught(slf.py(), || {
+            crate::exiting::inside(|| Self::request_inside(slf, cx, op, quick)).unwrap_or_else(|| Err(exiting_error()))
+        })
     }
 
     fn request_inside(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
         let this = slf.get();
         let channel = &*this.channel;
+        if channel.forked() {
+            return Err(this.forked_error(slf.py()));
+        }
         let id = channel.next_id(slf.py());
         let active = this.active_chain();
         let chain = active.map_or(id, |(c, _)| c);
@@ -263,18 +274,18 @@ impl Connection {
     }
 
     /// Sends `request` over the rings and waits for its reply. `top`: it starts its chain.
+    /// The timeout runs from here: sending waits for room in the ring within it too.
     fn over_rings(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<PyObject> {
         let py = slf.py();
-        let channel = &*slf.get().channel;
+        let this = slf.get();
+        let channel = &*this.channel;
+        let deadline = channel.deadline();
         let (id, chain) = (request.id, request.chain);
-        if top {
-            channel.open_chain(chain).map_err(|d| dead_error(py, &d))?;
-        } else if let Some(d) = channel.dead() {
-            return Err(dead_error(py, &d));
-        }
-        let _guard = ChainGuard { channel, chain, top };
-        channel.send(ClientMessage::Request(request)).map_err(|d| dead_error(py, &d))?;
-        Self::await_reply(slf, cx, chain, id)
+        channel.begin(id, chain).map_err(|d| dead_error(py, &d))?;
+        this.subscriptions.expect(id);
+        let _in_flight = InFlight { channel, subscriptions: &this.subscriptions, id, chain, top };
+        channel.send(ClientMessage::Request(request), deadline).map_err(|d| dead_error(py, &d))?;
+        Self::await_reply(slf, cx, chain, id, deadline)
     }
 
     /// The value of a request served on this thread (in-process): what the host sent ahead of
@@ -299,10 +310,25 @@ impl Connection {
     /// makes (D22), kept until the promise is claimed.
     fn take_early(&self, cx: &Cx<'_, '_>, early: napi_protocol::ServerMessage) -> PyResult<()> {
         match early {
-            napi_protocol::ServerMessage::Settled { subscription, outcome } => {
-                self.subscriptions.settled(cx.py, subscription, outcome, &|o| cx.settlement(o))
-            }
+            napi_protocol::ServerMessage::Settled { subscription, outcome } => self
+                .subscriptions
+                .settled(cx.py, subscription, outcome, &|o| cx.settlement(o))
+                .unwrap_or_else(|v| Err(self.violated(cx.py, v))),
             _ => Ok(()),
+        }
+    }
+
+    /// The host broke the protocol: it is ended, and the caller raises why.
+    fn violated(&self, py: Python<'_>, v: crate::inbound::Violation) -> PyErr {
+        dead_error(py, &self.channel.violation(v))
+    }
+
+    /// What a call of a forked child raises for a connection of its parent.
+    #[cold]
+    fn forked_error(&self, py: Python<'_>) -> PyErr {
+        match self.channel.dead() {
+            Some(d) => dead_error(py, &d),
+            None => pyo3::exceptions::PyRuntimeError::new_err("internal error: a forked connection is alive"),
         }
     }
 
@@ -314,6 +340,10 @@ impl Connection {
         this: &Bound<'_, PyAny>,
         args: &[Bound<'_, PyAny>],
     ) -> PyResult<PyObject> {
+        crate::panics::caught(slf.py(), || Self::call_any(slf, func, this, args))
+    }
+
+    fn call_any(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
         if let Ok(f) = func.downcast::<JSRef>() {
             if this.is_none() {
                 return Self::call_ref(slf, f, None, args);
@@ -335,6 +365,9 @@ impl Connection {
         args: &[Bound<'_, PyAny>],
     ) -> PyResult<PyObject> {
         let conn = slf.get();
+        if conn.channel.forked() {
+            return Err(conn.forked_error(slf.py()));
+        }
         let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
         let active = conn.active_chain();
         if let Some(shared) = crate::transport::here(&conn.channel, active.map(|(_, route)| route)) {
@@ -422,32 +455,38 @@ impl Connection {
     }
 
     pub fn construct_with(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
-        let cx = Cx::new(slf)?;
-        let (ctor, quick) = cx.callee(ctor)?;
-        let op = Op::Construct { ctor, args: cx.to_wire_args(args)? };
-        let result = Self::request_with(slf, &cx, op, quick);
-        cx.write_back()?;
-        result
+        crate::panics::caught(slf.py(), || {
+            let cx = Cx::new(slf)?;
+            let (ctor, quick) = cx.callee(ctor)?;
+            let op = Op::Construct { ctor, args: cx.to_wire_args(args)? };
+            let result = Self::request_with(slf, &cx, op, quick);
+            cx.write_back()?;
+            result
+        })
     }
 
     /// Waits for the reply to request `id` of `chain`, running the Python calls of the chain
-    /// that come first.
-    fn await_reply(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, chain: ChainId, id: RequestId) -> PyResult<PyObject> {
+    /// that come first. The host has until `deadline` for its first message, and the timeout
+    /// afresh for each one after a Python call (time spent in Python is not the host's).
+    fn await_reply(slf: &Bound<'_, Self>, cx: &Cx<'_, '_>, chain: ChainId, id: RequestId, deadline: Option<Instant>) -> PyResult<PyObject> {
         let py = slf.py();
         let this = slf.get();
         let channel = &*this.channel;
+        let mut deadline = deadline;
         loop {
-            let waited = crate::exiting::allow_threads_inside(py, || channel.wait(chain));
+            let waited = crate::exiting::allow_threads_inside(py, || channel.wait(chain, deadline));
             let Some(waited) = waited else { return Err(exiting_error()) };
             match waited {
                 Err(d) => return Err(dead_error(py, &d)),
                 Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return this.answered(cx, id, outcome),
+                // The reply of a nested request whose waiter gave up (an exception on its way).
                 Ok(Incoming::Reply { .. }) => continue,
                 Ok(Incoming::Call { call, func, this: t, args }) => this.run_callback(cx, chain, call, func, t, args)?,
                 // Events reach a request only when it runs on the event chain (made from inside
                 // an event callback): handle them in order, as the dispatcher would.
                 Ok(event) => this.handle_event(cx, event)?,
             }
+            deadline = channel.deadline();
         }
     }
 
@@ -476,7 +515,7 @@ impl Connection {
         // A host that ended meanwhile (closed by the callback itself, say) waits for no answer:
         // the failed send is no error of the callback's, and whoever waits on the chain learns
         // of the end from the channel.
-        let _ = self.channel.send(ClientMessage::CallbackResult { call, result });
+        let _ = self.channel.send(ClientMessage::CallbackResult { call, result }, self.channel.deadline());
         Ok(())
     }
 
@@ -541,7 +580,9 @@ impl Connection {
         let py = cx.py;
         match event {
             Incoming::Call { call, func, this, args } => self.run_callback(cx, EVENT_CHAIN, call, func, this, args),
-            Incoming::Settled { subscription, outcome } => self.subscriptions.settled(py, subscription, outcome, &|o| cx.settlement(o)),
+            Incoming::Settled { subscription, outcome } => {
+                self.subscriptions.settled(py, subscription, outcome, &|o| cx.settlement(o)).unwrap_or_else(|v| Err(self.violated(py, v)))
+            }
             Incoming::Uncaught(thrown) => {
                 let exc = match cx.outcome(napi_protocol::Outcome::Thrown(thrown)) {
                     Ok(v) => v,
@@ -576,12 +617,14 @@ impl Connection {
     }
 
     fn wire(slf: &Bound<'_, Self>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
-        Cx::new(slf)?.to_wire(v)
+        crate::panics::caught(slf.py(), || Cx::new(slf)?.to_wire(v))
     }
 
     fn wire_all(slf: &Bound<'_, Self>, items: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
-        let cx = Cx::new(slf)?;
-        items.iter().map(|i| cx.to_wire(&i)).collect()
+        crate::panics::caught(slf.py(), || {
+            let cx = Cx::new(slf)?;
+            items.iter().map(|i| cx.to_wire(&i)).collect()
+        })
     }
 }
 
@@ -601,8 +644,10 @@ impl Connection {
         let wire = RingsLink::new(sockets);
         let (shared, shm, drops) = match in_process {
             Some((shared, shm, drops)) => (Some(shared), shm, drops),
-            None => (None, Arc::default(), Arc::default()),
+            None => (None, Arc::new(ClientShm::new(true)), Arc::default()),
         };
+        // An in-process host is this process's own code; an isolated one is checked (D57).
+        let strict = shared.is_none();
         let channel = py.allow_threads(|| Channel::open(host, wire, shared, shm, drops, timeout)).map_err(|d| dead_error(py, &d))?;
         let conn = Py::new(
             py,
@@ -611,7 +656,7 @@ impl Connection {
                 exported: Mutex::new(Exported::default()),
                 proxies: Mutex::new(FxHashMap::default()),
                 class_members: Mutex::new(FxHashMap::default()),
-                subscriptions: Arc::new(Subscriptions::default()),
+                subscriptions: Arc::new(Subscriptions::new(strict)),
                 dispatched: Arc::default(),
                 distinct_nulls: AtomicBool::new(false),
             },
@@ -623,6 +668,9 @@ impl Connection {
         let finished = conn.get().dispatched.clone();
         std::thread::Builder::new()
             .name(format!("napi-events-{}", channel.process.pid))
+            // As much stack as a Python thread gets: it runs Python callbacks, and converts
+            // values as deep as the protocol carries.
+            .stack_size(crate::dispatcher::STACK)
             .spawn(move || crate::dispatcher::dispatch_events(channel, subscriptions, events, finished))
             .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
         Ok(conn)
@@ -655,7 +703,7 @@ impl Connection {
     fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
         crate::inprocess::export_napi_symbols().map_err(PyOSError::new_err)?;
         let failed = |e: std::io::Error| PyOSError::new_err(format!("cannot start an in-process host: {e}"));
-        let shm = Arc::new(ClientShm::default());
+        let shm = Arc::new(ClientShm::new(false));
         let drops = Arc::new(Pending::default());
         let news = crate::inprocess::News { shm: shm.clone(), drops: drops.clone() };
         let shared = napi_host::inprocess::InProcess::new(Box::new(news)).map_err(failed)?;
@@ -732,6 +780,10 @@ impl Connection {
     /// report of an uncaught exception, a settlement, is run before this returns (D50).
     #[pyo3(signature = (grace=2.0))]
     fn close(&self, py: Python<'_>, grace: f64) {
+        if self.channel.forked() {
+            // The parent's host: nothing to close here, and no dispatcher to wait for.
+            return;
+        }
         let grace = Duration::from_secs_f64(grace.max(0.0));
         py.allow_threads(|| {
             self.channel.close(grace);
@@ -867,6 +919,19 @@ impl Connection {
     #[getter]
     fn exported_count(&self) -> usize {
         self.exported.lock().unwrap().by_id.len()
+    }
+
+    /// What the client keeps for this host (`{name: count}`): mailboxes, requests in flight,
+    /// kept settlements, unclaimed descriptors, mapped segments and bytes. For tests of the
+    /// bounds on what a host can make the client keep.
+    #[getter]
+    fn _bookkeeping(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let d = PyDict::new(py);
+        for (name, n) in self.channel.bookkeeping() {
+            d.set_item(name, n)?;
+        }
+        d.set_item("kept_settlements", self.subscriptions.kept())?;
+        Ok(d.unbind())
     }
 
     /// One round trip that does nothing (for benchmarks).

@@ -237,12 +237,13 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
         if let Ok(d) = obj.downcast::<PyDict>() {
             let mut props = Vec::with_capacity(d.len());
-            for (k, v) in d.iter() {
+            crate::dictkeys::each_item(d, |k, v| {
                 let Ok(key) = k.downcast::<PyString>() else {
                     return Err(PyTypeError::new_err(format!("dict keys sent to JavaScript must be str, not {}", k.get_type().name()?)));
                 };
                 props.push((key.to_string_lossy().into_owned(), self.to_wire_at(&v, depth + 1)?));
-            }
+                Ok(())
+            })?;
             return Ok(Value::Object(props));
         }
         if let Ok(l) = obj.downcast::<PyList>() {
@@ -307,6 +308,15 @@ impl<'a, 'py> Cx<'a, 'py> {
 
     #[allow(clippy::wrong_self_convention, reason = "converts a wire value with this context's connection")]
     pub fn from_wire(&self, v: Value) -> PyResult<PyObject> {
+        self.value_at(v, 0)
+    }
+
+    /// `from_wire` at `depth` containers down. What came over the rings is no deeper than the
+    /// decoder allows; an in-process host's values are not decoded, and are bounded here.
+    fn value_at(&self, v: Value, depth: usize) -> PyResult<PyObject> {
+        if depth > MAX_DEPTH {
+            return Err(PyRecursionError::new_err("a value from the host is nested too deeply to convert"));
+        }
         let py = self.py;
         Ok(match v {
             Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => self.primitive_value(&v)?,
@@ -315,13 +325,13 @@ impl<'a, 'py> Cx<'a, 'py> {
                 self.hooks.bigint_cls.bind(py).call1((int,))?.unbind()
             }
             Value::Array(items) => {
-                let items = items.into_iter().map(|i| self.from_wire(i)).collect::<PyResult<Vec<_>>>()?;
+                let items = items.into_iter().map(|i| self.value_at(i, depth + 1)).collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, items)?.into_any().unbind()
             }
             Value::Object(props) => {
                 let d = crate::dictkeys::with_room(py, props.len())?;
                 for (k, v) in props {
-                    d.set_item(crate::dictkeys::key(py, &k), self.from_wire(v)?)?;
+                    d.set_item(crate::dictkeys::key(py, &k), self.value_at(v, depth + 1)?)?;
                 }
                 d.into_any().unbind()
             }
@@ -332,9 +342,16 @@ impl<'a, 'py> Cx<'a, 'py> {
                     self.hooks.datetime_cls.bind(py).call_method1("fromtimestamp", (ms / 1000.0, self.hooks.utc.bind(py)))?.unbind()
                 }
             }
-            Value::Bytes { kind, data } => Py::new(py, JSBuffer::new(kind, data))?.into_any(),
+            Value::Bytes { kind, data } => {
+                whole_elements(kind, data.len() as u64)?;
+                Py::new(py, JSBuffer::new(kind, data))?.into_any()
+            }
             Value::Shared { object, kind, region } => {
                 let channel = &self.conn.get().channel;
+                if let Err(e) = whole_elements(kind, region.len) {
+                    channel.queue_release(object);
+                    return Err(e);
+                }
                 match channel.shm.memory(region) {
                     Some(memory) => Py::new(py, JSBuffer::over_shared(kind, memory, object.0, self.conn.clone().unbind()))?.into_any(),
                     None => {
@@ -409,6 +426,19 @@ impl<'a, 'py> Cx<'a, 'py> {
             _ => Err(PyTypeError::new_err("the host sent an outcome this client does not know")),
         }
     }
+}
+
+/// Refuses a buffer of `len` bytes that makes no whole number of `kind`'s elements: its
+/// `memoryview` would claim elements its memory does not hold.
+fn whole_elements(kind: BufferKind, len: u64) -> PyResult<()> {
+    if !len.is_multiple_of(kind.element_size() as u64) {
+        return Err(PyTypeError::new_err(format!(
+            "the host sent a {} of {len} bytes, which is no whole number of {}-byte elements",
+            crate::buffer::kind_name(kind),
+            kind.element_size()
+        )));
+    }
+    Ok(())
 }
 
 /// The exception for a host that cannot answer.
@@ -577,13 +607,20 @@ fn is_buffer(obj: &Bound<'_, PyAny>) -> bool {
 }
 
 fn bigint_words(i: &Bound<'_, PyInt>) -> PyResult<BigIntValue> {
-    let negative = i.lt(0)?;
-    let abs = i.call_method0("__abs__")?;
+    // `int`'s own methods, not the object's: a subclass may define its `__abs__`, `bit_length`
+    // or `to_bytes` to answer anything. `int.__abs__` answers a plain int.
+    let py = i.py();
+    let int = py.get_type::<PyInt>();
+    let negative = int.call_method1("__lt__", (i, 0))?.is_truthy()?;
+    let abs = int.call_method1("__abs__", (i,))?;
     let bits: usize = abs.call_method0("bit_length")?.extract()?;
     let nbytes = bits.div_ceil(64) * 8;
     let bytes = abs.call_method1("to_bytes", (nbytes, "little"))?;
     let bytes = bytes.downcast::<PyBytes>()?.as_bytes();
-    let words = bytes.chunks(8).map(|c| u64::from_le_bytes(c.try_into().expect("8-byte chunks"))).collect();
+    if bytes.len() != nbytes {
+        return Err(PyTypeError::new_err(format!("int.to_bytes answered {} bytes where {nbytes} were asked for", bytes.len())));
+    }
+    let words = bytes.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect();
     Ok(BigIntValue { negative, words })
 }
 

@@ -12,6 +12,7 @@ use napi_runtime::recent::{self, Recent};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use pyo3::PyAny;
 
 thread_local! {
     static KEYS: RefCell<Recent<Py<PyString>>> = RefCell::default();
@@ -32,5 +33,29 @@ pub fn with_room(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyDict>> {
     unsafe {
         let d = ffi::_PyDict_NewPresized(n as ffi::Py_ssize_t);
         Ok(Bound::from_owned_ptr_or_err(py, d)?.downcast_into_unchecked())
+    }
+}
+
+/// Calls `f` with each of `d`'s items, in order. A change of the dict's size meanwhile (by
+/// Python code a conversion runs) is a `RuntimeError`, as a `for` loop over it raises, where
+/// PyO3's iterator panics.
+pub fn each_item<'py>(d: &Bound<'py, PyDict>, mut f: impl FnMut(Bound<'py, PyAny>, Bound<'py, PyAny>) -> PyResult<()>) -> PyResult<()> {
+    let py = d.py();
+    let size = d.len();
+    let mut pos: ffi::Py_ssize_t = 0;
+    loop {
+        let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: the GIL is held and `d` is a live dict; the borrowed references it answers are
+        // made owned at once, before any Python code can change the dict.
+        let (key, value) = unsafe {
+            if ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut key, &mut value) == 0 {
+                return Ok(());
+            }
+            (Bound::from_borrowed_ptr(py, key), Bound::from_borrowed_ptr(py, value))
+        };
+        f(key, value)?;
+        if d.len() != size {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("dictionary changed size during iteration"));
+        }
     }
 }

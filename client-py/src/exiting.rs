@@ -7,6 +7,7 @@
 //! finalization) closes the gate: threads not yet inside stay out for good, and the hook waits,
 //! without the GIL, for those inside to leave.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -25,10 +26,29 @@ static LEFT: Condvar = Condvar::new();
 /// How long exit waits for a thread inside (a callback that never returns must not hang exit).
 const EXIT_WAIT: Duration = Duration::from_secs(2);
 
+thread_local! {
+    /// How many times this thread is counted in `STATE`: what a forked child, where this is the
+    /// only thread, counts inside (`after_fork_in_child`).
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+fn arrive() -> usize {
+    DEPTH.with(|d| d.set(d.get() + 1));
+    STATE.fetch_add(1, Ordering::SeqCst)
+}
+
+/// In a forked child: only the forking thread exists, so only its own entries are inside (the
+/// others' would keep exit waiting for threads that are not there).
+pub fn after_fork_in_child() {
+    let mine = DEPTH.with(Cell::get);
+    let closed = STATE.load(Ordering::SeqCst) & CLOSED;
+    STATE.store(closed | mine, Ordering::SeqCst);
+}
+
 /// Runs `f` inside the gate, or answers `None` once the interpreter is exiting: for code that
 /// takes the GIL by other means than `with_gil`.
 pub fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
-    if STATE.fetch_add(1, Ordering::SeqCst) & CLOSED != 0 {
+    if arrive() & CLOSED != 0 {
         leave();
         return None;
     }
@@ -58,7 +78,7 @@ impl Late {
     /// Counts this thread inside, unless it is already (through this `Late`).
     pub fn enter(&self) {
         self.0.get_or_init(|| {
-            STATE.fetch_add(1, Ordering::SeqCst);
+            arrive();
             Counted
         });
     }
@@ -71,6 +91,7 @@ impl Drop for Counted {
 }
 
 fn leave() {
+    DEPTH.with(|d| d.set(d.get() - 1));
     if STATE.fetch_sub(1, Ordering::SeqCst) & CLOSED != 0 {
         // Exit is waiting: under its lock, so the wake-up cannot fall between its look at the
         // count and its wait.

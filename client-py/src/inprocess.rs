@@ -16,7 +16,7 @@ use napi_link::shm::Rings;
 use napi_protocol::{PyRef, Region};
 
 use crate::pending::Pending;
-use crate::shm::ClientShm;
+use crate::shm::{ClientShm, Stream};
 
 /// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
 /// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
@@ -48,17 +48,21 @@ pub struct News {
 
 impl NewsSink for News {
     fn segment(&self, id: u32, size: u64, fd: OwnedFd) {
-        if let Err(e) = self.shm.host_segment(id, size, fd) {
-            tracing::warn!(id, "cannot map the in-process host's segment: {e}");
+        if let Err(e) = self.shm.host_segment(id, size, fd, Stream::Main) {
+            tracing::warn!(id, "the in-process host's segment: {e}");
         }
     }
 
     fn segment_retired(&self, id: u32) {
-        self.shm.host_retired(id);
+        if let Err(e) = self.shm.host_retired(id) {
+            tracing::warn!(id, "the in-process host's segment: {e}");
+        }
     }
 
     fn returned(&self, blocks: Vec<Region>) {
-        self.shm.returned(blocks);
+        if let Err(e) = self.shm.returned(blocks) {
+            tracing::warn!("the in-process host's returned blocks: {e}");
+        }
     }
 
     fn drop_python(&self, objects: Vec<(PyRef, u64)>) {

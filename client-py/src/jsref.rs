@@ -153,7 +153,7 @@ impl JSCallable {
     #[pyo3(signature = (*args))]
     fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
-        call_proxy(slf, args.as_slice())
+        crate::panics::caught(slf.py(), || call_proxy(slf, args.as_slice()))
     }
 }
 
@@ -228,9 +228,9 @@ unsafe fn vectorcall_with(
             e.restore(py);
             std::ptr::null_mut()
         }
-        // Never unwind into CPython.
+        // Never unwind into CPython, and never as a `PanicException` (`crate::panics`).
         Err(panic) => {
-            pyo3::panic::PanicException::new_err(napi_functions::entry::panic_message(&*panic)).restore(py);
+            crate::panics::internal_error(py, &*panic).restore(py);
             std::ptr::null_mut()
         }
     }
@@ -290,7 +290,7 @@ impl JSMethod {
     #[pyo3(signature = (*args))]
     fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
-        slf.get().call(slf.py(), args.as_slice())
+        crate::panics::caught(slf.py(), || slf.get().call(slf.py(), args.as_slice()))
     }
 
     #[getter]

@@ -10,11 +10,14 @@ mod direct;
 mod dispatcher;
 mod exiting;
 mod exportholder;
+mod fork;
 mod hooks;
+mod inbound;
 mod inprocess;
 mod jsref;
 mod lend;
 mod output;
+mod panics;
 mod pending;
 mod process;
 mod quick;
@@ -27,6 +30,7 @@ use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    fork::count_forks();
     m.add_class::<connection::Connection>()?;
     m.add_class::<jsref::JSRef>()?;
     m.add_class::<jsref::JSCallable>()?;

@@ -28,6 +28,14 @@ impl<T> Pending<T> {
         self.extend([item]);
     }
 
+    /// How many are left.
+    pub fn len(&self) -> usize {
+        if self.is_empty() {
+            return 0;
+        }
+        self.items.lock().unwrap().len()
+    }
+
     /// Whether nothing is left (a look at the flag).
     #[inline]
     pub fn is_empty(&self) -> bool {

@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -76,24 +76,32 @@ type Job = (Spawn, mpsc::Sender<std::io::Result<(HostProcess, Sockets)>>);
 
 /// Starts the host on the spawner thread: the parent-death signal fires when the *thread* that
 /// forked the child exits, so hosts are forked by one thread that lives as long as the process
-/// (a host spawned from a short-lived Python thread must outlive that thread).
+/// (a host spawned from a short-lived Python thread must outlive that thread). A forked child
+/// has no such thread (only the forking thread survives a fork): it starts one of its own.
 pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
-    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
-    let spawner = SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("napi-hostd-spawner".into())
-            .spawn(move || {
-                for (what, reply) in rx {
-                    let _ = reply.send(spawn_here(what));
-                }
-            })
-            .expect("cannot start the napi-hostd spawner thread");
-        Mutex::new(tx)
-    });
-    let (tx, rx) = mpsc::channel();
-    spawner.lock().unwrap().send((what, tx)).map_err(|_| std::io::Error::other("the spawner thread is gone"))?;
-    rx.recv().map_err(|_| std::io::Error::other("the spawner thread is gone"))?
+    /// The spawner, and the fork generation whose thread it is.
+    static SPAWNER: Mutex<Option<(u64, mpsc::Sender<Job>)>> = Mutex::new(None);
+    let gone = || std::io::Error::other("the spawner thread is gone");
+    let tx = {
+        let mut spawner = SPAWNER.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = crate::fork::generation();
+        match &*spawner {
+            Some((g, tx)) if *g == generation => tx.clone(),
+            _ => {
+                let (tx, rx) = mpsc::channel::<Job>();
+                std::thread::Builder::new().name("napi-hostd-spawner".into()).spawn(move || {
+                    for (what, reply) in rx {
+                        let _ = reply.send(spawn_here(what));
+                    }
+                })?;
+                *spawner = Some((generation, tx.clone()));
+                tx
+            }
+        }
+    };
+    let (reply, answer) = mpsc::channel();
+    tx.send((what, reply)).map_err(|_| gone())?;
+    answer.recv().map_err(|_| gone())?
 }
 
 fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {

@@ -2,6 +2,9 @@
 //! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
 //! descriptors and the hang-up; what the event dispatcher runs comes on the event socket.
 //! Segment descriptors go ahead of their announcements (SCM_RIGHTS).
+//!
+//! Reads and writes end at their deadline, and a frame begun must keep coming: a host that
+//! pauses inside one for `STALL` is broken (`napi_link::streams`).
 
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
@@ -10,7 +13,7 @@ use std::time::Instant;
 use napi_link::frames::{FrameReader, FrameWriter};
 use napi_link::shm::{FdQueue, FdReader};
 use napi_link::spin::{spin_until_readable, SPIN};
-use napi_link::streams::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken};
+use napi_link::streams::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken, STALL};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
@@ -21,7 +24,8 @@ pub struct RingsLink {
     reader: Mutex<FrameReader<RingIn>>,
     /// The event socket: only the event dispatcher reads it.
     events: Mutex<FrameReader<FdReader>>,
-    /// Descriptors of the host's segments, as they arrive on the event socket.
+    /// Descriptors that came on the main socket and on the event socket, not yet claimed.
+    main_fds: FdQueue,
     events_fds: FdQueue,
 }
 
@@ -29,54 +33,70 @@ impl RingsLink {
     pub fn new(sockets: Sockets) -> RingsLink {
         let Sockets { main: stream, events, rings } = sockets;
         let (reader, writer) = over_rings(&rings, Side::Client, stream);
-        let events = FdReader::new(events);
+        let main_fds = reader.fds();
+        let mut events = FdReader::new(events);
+        // The dispatcher waits for a frame's first byte itself (`next_event`): only a pause
+        // inside a frame is bounded.
+        events.set_stall(Some(STALL));
         let events_fds = events.fds();
         RingsLink {
             writer: Mutex::new(FrameWriter::new(writer)),
             reader: Mutex::new(FrameReader::new(reader, 64 << 10, DEFAULT_MAX_FRAME)),
             events: Mutex::new(FrameReader::new(events, 64 << 10, DEFAULT_MAX_FRAME)),
+            main_fds,
             events_fds,
         }
     }
 
-    pub fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage) -> Result<(), FrameError> {
+    /// Sends `before`, then `msg`; a full ring is waited on until `deadline`.
+    pub fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage, deadline: Option<Instant>) -> Result<(), FrameError> {
         let mut w = self.writer.lock().unwrap();
         before.iter().chain([&msg]).try_for_each(|m| w.queue(m))?;
+        w.get_mut().set_deadline(deadline);
         w.flush().map_err(FrameError::Io)
     }
 
-    pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedFd<'_>) -> std::io::Result<()> {
+    pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedFd<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
         let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut w = self.writer.lock().unwrap();
+        w.get_mut().set_deadline(deadline);
         w.flush()?;
         w.get_mut().write_with_fd(&frame, fd)
     }
 
+    /// The next message, waiting for it until `deadline` (`None`: nothing came by then). The
+    /// rest of a frame whose first bytes came must come by then too, without a pause of
+    /// `STALL` (else `TimedOut`).
     pub fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
         let mut reader = self.reader.lock().unwrap();
-        // Only an empty buffer can block; a frame already begun arrives whole. The answer
-        // usually comes within microseconds: the wait looks for it before sleeping.
+        // The answer usually comes within microseconds: the wait looks for it before sleeping.
         if reader.buffered().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
             return Ok(None);
         }
+        reader.get_mut().set_limits(deadline, Some(STALL));
         reader.read::<ServerMessage>().map(Some)
     }
 
-    pub fn next_event(&self) -> Option<ServerMessage> {
+    /// The next message on the event socket, waiting for it as long as it takes.
+    pub fn next_event(&self) -> Result<ServerMessage, FrameError> {
         let mut events = self.events.lock().unwrap();
         if events.buffered().is_empty() {
             // Events often come in bursts (a threadsafe function fed in a loop).
-            spin_until_readable(&[events.get_ref().as_raw_fd()], SPIN);
+            let fd = events.get_ref().as_raw_fd();
+            if !spin_until_readable(&[fd], SPIN) {
+                events.get_ref().wait_readable()?;
+            }
         }
-        events.read::<ServerMessage>().ok()
+        events.read::<ServerMessage>()
     }
 
-    pub fn buffered_event(&self) -> Option<ServerMessage> {
+    /// The next event if the whole of it has already been read from the socket (never blocks).
+    pub fn buffered_event(&self) -> Option<Result<ServerMessage, FrameError>> {
         let mut events = self.events.lock().unwrap();
         if !events.has_frame() {
             return None;
         }
-        events.read::<ServerMessage>().ok()
+        Some(events.read::<ServerMessage>())
     }
 
     pub fn take_fd(&self, events: bool) -> Option<OwnedFd> {
@@ -85,6 +105,17 @@ impl RingsLink {
         } else {
             self.reader.lock().unwrap().get_mut().take_fd()
         }
+    }
+
+    /// How many descriptors the host sent that nothing claimed yet.
+    pub fn queued_fds(&self) -> usize {
+        self.main_fds.lock().unwrap().len() + self.events_fds.lock().unwrap().len()
+    }
+
+    /// Closes the descriptors the host sent and nothing claimed (the host is gone).
+    pub fn release(&self) {
+        self.main_fds.lock().unwrap().clear();
+        self.events_fds.lock().unwrap().clear();
     }
 
     pub fn hang_up(&self) {

@@ -215,6 +215,11 @@ pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, Rin
 }
 
 impl RingIn {
+    /// The queue of descriptors that came on the socket and are not claimed yet.
+    pub fn fds(&self) -> FdQueue {
+        self.bell.fds.clone()
+    }
+
     /// Bounds the waits of reads (the middle of a frame, since a frame's first byte is waited
     /// for with [`Inbound::wait`]): until `deadline`, and for at most `stall` at a time.
     pub fn set_limits(&mut self, deadline: Option<Instant>, stall: Option<Duration>) {

@@ -155,12 +155,15 @@ def _js_string(value: Any) -> str:
     return str(value)
 
 
-def _failure(kind: str, message: str) -> AddonError:
+def _failure(kind: str, message: str) -> Exception:
     """Builds the exception for a request the host refused (called by the native layer)."""
     if kind == "Load":
         return AddonLoadError(message)
     if kind == "StaleObject":
         return StaleObjectError(message)
+    if kind == "TooDeep":
+        # As json and pickle refuse what is nested too deep, and as sending one to JS does.
+        return RecursionError(message)
     return AddonError(message)
 
 
@@ -175,6 +178,9 @@ def _dead(
     """Builds the exception for a host that cannot answer (called by the native layer)."""
     if kind == "closed":
         return AddonClosedError(message)
+    if kind == "forked":
+        # A forked child holds its parent's host: the objects of it are not the child's.
+        return StaleObjectError(message)
     listener = _death_listener
     if listener is not None:
         instead = listener(pid)

@@ -170,6 +170,9 @@ class Host:
         self._lock = threading.RLock()
         self._down = False
         self._closed = False
+        # Set in a forked child: the parent's process is not this one's to use (see
+        # `_after_fork_in_child`); the next use of an export loads the addons again.
+        self._forked = False
         self._gave_up: AddonError | None = None
         # Every addon loaded, in order, with its handle: weak, as each Addon holds its host and a
         # cycle would keep the process running until Python's cycle collector ran. A restart
@@ -294,23 +297,9 @@ class Host:
                 raise AddonClosedError("the host was closed")
             if not self._down:
                 return
-            if self._gave_up is not None:
-                raise self._gave_up
-            policy = self._policy
-            assert policy is not None, "only supervised hosts go down"
-            now = time.monotonic()
-            while self._restarts and now - self._restarts[0] > policy.period:
-                self._restarts.popleft()
             old = self._conn.pid
-            if len(self._restarts) >= policy.max_restarts:
-                self._gave_up = AddonRestartLimitError(
-                    f"{self._names()}: napi-hostd died again after {len(self._restarts)} restarts "
-                    f"within {policy.period:g} s; not restarting it any more",
-                    pid=old,
-                )
-                _supervised.pop(old, None)
-                raise self._gave_up
-            self._restarts.append(now)
+            if not self._forked:
+                self._count_restart(old)
             conn = self._spawn()
             try:
                 reloaded = [(ref, _load_into(conn, path)) for path, ref in self._loaded]
@@ -321,11 +310,48 @@ class Host:
             _superseded[old] = conn.pid
             self._conn = conn
             self._down = False
+            self._forked = False
             self._supervise()
             for ref, (exports, members, _) in reloaded:
                 addon = ref()
                 if addon is not None:
                     addon._adopt(exports, members)
+
+    def _count_restart(self, old: int) -> None:
+        """Counts a restart after a crash of process ``old``, or raises when the policy allows
+        no more."""
+        if self._gave_up is not None:
+            raise self._gave_up
+        policy = self._policy
+        assert policy is not None, "only supervised hosts go down"
+        now = time.monotonic()
+        while self._restarts and now - self._restarts[0] > policy.period:
+            self._restarts.popleft()
+        if len(self._restarts) >= policy.max_restarts:
+            self._gave_up = AddonRestartLimitError(
+                f"{self._names()}: napi-hostd died again after {len(self._restarts)} restarts "
+                f"within {policy.period:g} s; not restarting it any more",
+                pid=old,
+            )
+            _supervised.pop(old, None)
+            raise self._gave_up
+        self._restarts.append(now)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: the host process is the parent's, and so are the objects of it.
+        An isolated host loads its addons again in a process of the child's own on the next use
+        of an export (whatever its restart policy: the parent's host did not crash); the old
+        proxies raise ``StaleObjectError``. An in-process host's thread does not exist in the
+        child: its calls raise ``StaleObjectError`` saying so."""
+        # A lock held by a thread of the parent stays held here, where that thread does not run.
+        self._lock = threading.RLock()
+        if not self._isolated or self._closed:
+            return
+        _supervised.pop(self._conn.pid, None)
+        self._forked = True
+        self._down = True
+        for addon in self.addons:
+            addon._drop_exports()
 
     @property
     def isolated(self) -> bool:
@@ -519,6 +545,15 @@ def _on_host_death(pid: int) -> AddonError | None:
 
 
 errors._death_listener = _on_host_death
+
+
+def _after_fork_in_child() -> None:
+    """``os.register_at_fork``'s hook in a child: every host of the parent is the parent's."""
+    for host in list(_open_hosts.values()):
+        host._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _forward_output(conn_ref: weakref.ref[_native.Connection], pid: int, output: str) -> None:
