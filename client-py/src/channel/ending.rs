@@ -69,15 +69,23 @@ impl Channel {
 
     /// What a forked child's channel answers: the host belongs to the parent.
     pub(super) fn forked_death(&self) -> Arc<Dead> {
-        let where_ = if self.in_process.is_some() { "runs in-process in" } else { "belongs to" };
+        let message = if self.in_process.is_some() {
+            format!(
+                "{} runs in-process in the process this one was forked from, on a thread that does not exist here: load the \
+                 addon again in this process (an isolated addon loads itself again in a host of the child's own)",
+                self.process.name()
+            )
+        } else {
+            format!(
+                "{} belongs to the process this one was forked from: its objects are not this process's (the addon itself \
+                 loads again in a host of this process's own on its next use)",
+                self.process.name()
+            )
+        };
         Arc::new(Dead {
             kind: DeathKind::Forked,
             pid: self.process.pid,
-            message: format!(
-                "{} {where_} the process this one was forked from; a forked child cannot use it (load the addon in the child, \
-                 or load it isolated: an isolated addon loads itself again in a host of the child's own)",
-                self.process.name()
-            ),
+            message,
             signal: None,
             exit_code: None,
             stderr: String::new(),
