@@ -1,0 +1,321 @@
+/* A compromised host (issue 33): once called, the addon takes over the host's streams -- the
+ * shared-memory ring to the client, the socket beside it, the event socket -- and plays an
+ * attack on the client, then keeps the JS thread (so nothing of the real host answers after it).
+ * tests/test_hostile_host.py asserts that Python raises, in bounded time, memory and
+ * descriptors, and recovers.
+ *
+ * The frames are written by hand in the protocol's encoding (protocol/src/codec.rs: bincode's
+ * standard configuration, little-endian, variable-length integers; a frame is a u32 length and
+ * the payload). Variant indices of ServerMessage: Reply 1, Settled 3, Uncaught 4, Segment 5,
+ * Returned 7; of Outcome: Ok 0; of Value: Undefined 0, Array 6. The ring layout is
+ * link/src/shm/ring.rs's: a 4096-byte control page (per ring, 384 bytes apart: the write index,
+ * the read index 128 bytes on, the sleeping flag 256 bytes on), then 1 MiB to the host and
+ * 1 MiB to the client. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* The host's descriptors (server/hostd/src/main.rs): the socket beside the rings, and the
+ * event socket after it. */
+#define MAIN_SOCKET 3
+#define EVENT_SOCKET 4
+
+#define RING_CAPACITY (1u << 20)
+#define TO_CLIENT_CONTROL 384
+#define TO_CLIENT_DATA (4096 + RING_CAPACITY)
+
+/* ---- encoding ---- */
+
+typedef struct {
+  uint8_t* bytes;
+  size_t len, cap;
+} Buf;
+
+static void put(Buf* b, const void* p, size_t n) {
+  if (b->len + n > b->cap) {
+    b->cap = (b->len + n) * 2;
+    b->bytes = realloc(b->bytes, b->cap);
+  }
+  memcpy(b->bytes + b->len, p, n);
+  b->len += n;
+}
+
+static void byte(Buf* b, uint8_t v) { put(b, &v, 1); }
+
+/* bincode's variable-length integer. */
+static void varint(Buf* b, uint64_t v) {
+  if (v < 251) {
+    byte(b, (uint8_t)v);
+  } else if (v <= 0xffff) {
+    byte(b, 251);
+    uint16_t x = (uint16_t)v;
+    put(b, &x, 2);
+  } else if (v <= 0xffffffffu) {
+    byte(b, 252);
+    uint32_t x = (uint32_t)v;
+    put(b, &x, 4);
+  } else {
+    byte(b, 253);
+    put(b, &v, 8);
+  }
+}
+
+/* An array nested `depth` deep around undefined. */
+static void deep_value(Buf* b, uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++) {
+    byte(b, 6);
+    byte(b, 1);
+  }
+  byte(b, 0);
+}
+
+/* Wraps `payload` as a frame. */
+static Buf frame(Buf* payload) {
+  Buf f = {0};
+  uint32_t len = (uint32_t)payload->len;
+  put(&f, &len, 4);
+  put(&f, payload->bytes, payload->len);
+  free(payload->bytes);
+  return f;
+}
+
+/* ---- the streams, taken over ---- */
+
+static uint8_t* rings;
+
+/* The rings as this process mapped them (the memory file the client made, napi-rings). */
+static int find_rings(void) {
+  if (rings) return 1;
+  FILE* maps = fopen("/proc/self/maps", "r");
+  if (!maps) return 0;
+  char line[512];
+  while (fgets(line, sizeof line, maps)) {
+    if (strstr(line, "napi-rings")) {
+      rings = (uint8_t*)(uintptr_t)strtoull(line, NULL, 16);
+      break;
+    }
+  }
+  fclose(maps);
+  return rings != NULL;
+}
+
+/* Writes `n` bytes into the ring to the client as its producer would, and rings the bell. */
+static void ring_write(const uint8_t* p, size_t n) {
+  _Atomic uint64_t* head = (_Atomic uint64_t*)(rings + TO_CLIENT_CONTROL);
+  _Atomic uint64_t* tail = (_Atomic uint64_t*)(rings + TO_CLIENT_CONTROL + 128);
+  _Atomic uint32_t* sleeping = (_Atomic uint32_t*)(rings + TO_CLIENT_CONTROL + 256);
+  uint8_t* data = rings + TO_CLIENT_DATA;
+  while (n > 0) {
+    uint64_t h = atomic_load(head), room = RING_CAPACITY - (h - atomic_load(tail));
+    size_t chunk = n < room ? n : (size_t)room;
+    for (size_t i = 0; i < chunk; i++) data[(h + i) & (RING_CAPACITY - 1)] = p[i];
+    atomic_store(head, h + chunk);
+    p += chunk;
+    n -= chunk;
+    if (atomic_exchange(sleeping, 0)) send(MAIN_SOCKET, "\1", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (chunk == 0) usleep(1000); /* the client reads or gives up: its business */
+  }
+}
+
+static void ring_frame(Buf* payload) {
+  Buf f = frame(payload);
+  ring_write(f.bytes, f.len);
+  free(f.bytes);
+}
+
+/* Sends `fds` on `sock` with one byte, as the link passes descriptors. */
+static int send_fds(int sock, const int* fds, int count) {
+  char control[CMSG_SPACE(sizeof(int) * 8)];
+  memset(control, 0, sizeof control);
+  struct iovec iov = {.iov_base = "\0", .iov_len = 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = CMSG_SPACE(sizeof(int) * count)};
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * count);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * count);
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* What a compromised host does after its attack: nothing more, ever (the client must end it). */
+static napi_value hold(void) {
+  for (;;) pause();
+  return NULL;
+}
+
+static napi_value takeover_failed(napi_env env) {
+  napi_throw_error(env, NULL, "hostile: the host's rings were not found");
+  return NULL;
+}
+
+/* ---- the attacks ---- */
+
+static uint32_t uint_arg(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  uint32_t n = 0;
+  if (get_args(env, info, 1, argv, NULL)) napi_get_value_uint32(env, argv[0], &n);
+  return n;
+}
+
+/* deepReply(depth): a reply whose value is nested `depth` deep. */
+static napi_value DeepReply(napi_env env, napi_callback_info info) {
+  uint32_t depth = uint_arg(env, info);
+  if (!find_rings()) return takeover_failed(env);
+  Buf p = {0};
+  byte(&p, 1);   /* Reply */
+  varint(&p, 1); /* id */
+  varint(&p, 0); /* chain */
+  byte(&p, 0);   /* Ok */
+  deep_value(&p, depth);
+  ring_frame(&p);
+  return hold();
+}
+
+/* deepEvent(depth): an uncaught exception on the event socket whose value is nested deep. */
+static napi_value DeepEvent(napi_env env, napi_callback_info info) {
+  uint32_t depth = uint_arg(env, info);
+  Buf p = {0};
+  byte(&p, 4); /* Uncaught */
+  deep_value(&p, depth);
+  byte(&p, 0); /* error: None */
+  byte(&p, 0); /* python: None */
+  Buf f = frame(&p);
+  write(EVENT_SOCKET, f.bytes, f.len);
+  free(f.bytes);
+  return hold();
+}
+
+/* garbageEvent(): an event frame that is no message at all. */
+static napi_value GarbageEvent(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  static const uint8_t garbage[] = {8, 0, 0, 0, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8};
+  write(EVENT_SOCKET, garbage, sizeof garbage);
+  return hold();
+}
+
+/* forgedReply(id): a well-formed reply (undefined) to a request `id` the client never sent. */
+static napi_value ForgedReply(napi_env env, napi_callback_info info) {
+  uint32_t id = uint_arg(env, info);
+  if (!find_rings()) return takeover_failed(env);
+  Buf p = {0};
+  byte(&p, 1);
+  varint(&p, id);
+  varint(&p, 0);
+  byte(&p, 0);
+  byte(&p, 0);
+  ring_frame(&p);
+  return hold();
+}
+
+/* partialFrame(announced, sent): a frame header announcing `announced` payload bytes (or, for
+ * 0, only two bytes of a header), then `sent` bytes of it, then silence. */
+static napi_value PartialFrame(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint32_t announced = 0, sent = 0;
+  if (get_args(env, info, 2, argv, NULL)) {
+    napi_get_value_uint32(env, argv[0], &announced);
+    napi_get_value_uint32(env, argv[1], &sent);
+  }
+  if (!find_rings()) return takeover_failed(env);
+  if (announced == 0) {
+    ring_write((const uint8_t*)"\x10\x00", 2);
+    return hold();
+  }
+  ring_write((const uint8_t*)&announced, 4);
+  uint8_t* zeros = calloc(sent ? sent : 1, 1);
+  ring_write(zeros, sent);
+  free(zeros);
+  return hold();
+}
+
+/* unknownSettlements(count): settlements of promises the client never subscribed to. */
+static napi_value UnknownSettlements(napi_env env, napi_callback_info info) {
+  uint32_t count = uint_arg(env, info);
+  if (!find_rings()) return takeover_failed(env);
+  for (uint32_t i = 0; i < count; i++) {
+    Buf p = {0};
+    byte(&p, 3); /* Settled */
+    varint(&p, 1000000 + (uint64_t)i);
+    byte(&p, 0);
+    /* A string of 64 KiB each: a client that kept them would grow by count * 64 KiB. */
+    byte(&p, 4);
+    varint(&p, 65536);
+    char* s = malloc(65536);
+    memset(s, 'x', 65536);
+    put(&p, s, 65536);
+    free(s);
+    ring_frame(&p);
+  }
+  return hold();
+}
+
+/* bogusFree(): frees a block of the client's segments the host was never given. */
+static napi_value BogusFree(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (!find_rings()) return takeover_failed(env);
+  Buf p = {0};
+  byte(&p, 7);  /* Returned */
+  varint(&p, 1);
+  byte(&p, 1);  /* owner: Client */
+  varint(&p, 0); /* segment */
+  varint(&p, 0); /* offset */
+  varint(&p, 4096);
+  ring_frame(&p);
+  return hold();
+}
+
+/* fdFlood(messages): `messages` descriptor passes of 8 descriptors each on the socket beside
+ * the rings, none ever announced. */
+static napi_value FdFlood(napi_env env, napi_callback_info info) {
+  uint32_t messages = uint_arg(env, info);
+  int fds[8];
+  for (int i = 0; i < 8; i++) fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  for (uint32_t i = 0; i < messages; i++)
+    if (send_fds(MAIN_SOCKET, fds, 8) < 0) break;
+  (void)env;
+  return hold();
+}
+
+/* segmentFlood(count): `count` announcements of new 4 KiB segments, each with its memory file. */
+static napi_value SegmentFlood(napi_env env, napi_callback_info info) {
+  uint32_t count = uint_arg(env, info);
+  if (!find_rings()) return takeover_failed(env);
+  for (uint32_t i = 0; i < count; i++) {
+    /* Sealed against shrinking, as the client insists (link/src/shm/segment.rs). */
+    int fd = memfd_create("napi-shared", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, 4096) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) break;
+    if (send_fds(MAIN_SOCKET, &fd, 1) < 0) break;
+    close(fd);
+    Buf p = {0};
+    byte(&p, 5); /* Segment */
+    varint(&p, 1000 + (uint64_t)i);
+    varint(&p, 4096);
+    ring_frame(&p);
+  }
+  return hold();
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {
+      DECLARE_METHOD("add", AddNumbers),
+      DECLARE_METHOD("deepReply", DeepReply),
+      DECLARE_METHOD("deepEvent", DeepEvent),
+      DECLARE_METHOD("garbageEvent", GarbageEvent),
+      DECLARE_METHOD("forgedReply", ForgedReply),
+      DECLARE_METHOD("partialFrame", PartialFrame),
+      DECLARE_METHOD("unknownSettlements", UnknownSettlements),
+      DECLARE_METHOD("bogusFree", BogusFree),
+      DECLARE_METHOD("fdFlood", FdFlood),
+      DECLARE_METHOD("segmentFlood", SegmentFlood),
+  };
+  return EXPORT_METHODS(env, exports, methods);
+}

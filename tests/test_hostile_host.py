@@ -1,0 +1,178 @@
+"""A compromised host (issue 33; addon: addons/c/hostile.c): an addon that takes over its host's
+ring, socket and event socket and sends forged, deep, partial and flooding frames. Python must
+raise an ordinary exception in bounded time, stay within bounded descriptors, mappings and
+memory, free everything on ``close()``, and load a fresh addon afterwards.
+
+Each case runs in a Python process of its own, so that a crash of Python shows as a failure
+rather than ending the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import addon_path
+
+pytestmark = pytest.mark.isolated_only
+
+# The child: loads the hostile addon, plays one attack, and reports what Python saw.
+CHILD = r"""
+import gc, json, os, sys, threading, time
+from napi_python import AddonError, load_addon
+
+hostile_path, fresh_path, attack, args, timeout = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
+
+def fds():
+    return len(os.listdir("/proc/self/fd"))
+
+def maps():
+    with open("/proc/self/maps") as f:
+        return sum(1 for _ in f)
+
+def rss_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+
+# A first host and its threads, so that what stays (the spawner) is in the baseline.
+with load_addon(fresh_path) as warm:
+    warm.add(1, 1)
+del warm
+gc.collect()
+before = {"fds": fds(), "maps": maps(), "rss": rss_mib()}
+addon = load_addon(hostile_path, timeout=timeout, restart=False)
+assert addon.add(1, 2) == 3
+start = time.monotonic()
+try:
+    getattr(addon, attack)(*args)
+    raised = None
+except AddonError as e:
+    raised = [type(e).__name__, str(e)[:300]]
+elapsed = time.monotonic() - start
+during = {"fds": fds(), "maps": maps(), "rss": rss_mib()}
+later = None
+try:
+    later = addon.add(1, 2)
+except AddonError as e:
+    later = type(e).__name__
+pid = addon.pid
+addon.close()
+# The connection's own two sockets go with the Addon object, once the thread forwarding the
+# host's output (which holds it while it reads) has seen the output end.
+del addon
+for thread in threading.enumerate():
+    if thread.name == f"napi-hostd-{pid}-output":
+        thread.join(timeout=10)
+gc.collect()
+after = {"fds": fds(), "maps": maps(), "rss": rss_mib()}
+with load_addon(fresh_path) as fresh:
+    again = fresh.add(20, 22)
+print(json.dumps({"raised": raised, "elapsed": elapsed, "before": before, "during": during,
+                  "after": after, "later": later, "again": again}))
+"""
+
+
+def attack(name: str, *args: int, timeout: float | None = None) -> dict:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            addon_path("hostile"),
+            addon_path("faults"),
+            name,
+            json.dumps(args),
+            json.dumps(timeout),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert proc.returncode == 0, f"Python died ({proc.returncode}):\n{proc.stderr[-3000:]}"
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    # Whatever the attack, afterwards: every descriptor and mapping of the host let go, and a
+    # fresh addon loads.
+    assert report["after"]["fds"] <= report["before"]["fds"], report
+    assert report["after"]["maps"] <= report["before"]["maps"] + 8, report
+    assert report["again"] == 42
+    return report
+
+
+def crashed(report: dict) -> str:
+    """The message of the AddonCrashedError the attack raised."""
+    assert report["raised"] is not None, "the attack raised nothing"
+    name, message = report["raised"]
+    assert name == "AddonCrashedError", report
+    assert report["later"] == "AddonCrashedError", report
+    return message
+
+
+def test_a_reply_nested_100000_deep_is_a_protocol_error_not_a_stack_overflow():
+    report = attack("deepReply", 100_000)
+    assert "deep" in crashed(report) or "malformed" in crashed(report)
+    assert report["elapsed"] < 10
+
+
+def test_an_uncaught_exception_nested_deep_on_the_event_socket_ends_the_host():
+    report = attack("deepEvent", 5_000)
+    crashed(report)
+    assert report["elapsed"] < 10
+
+
+def test_a_malformed_event_frame_ends_the_host_instead_of_silencing_the_events():
+    report = attack("garbageEvent")
+    crashed(report)
+    assert report["elapsed"] < 10
+
+
+def test_a_reply_to_a_request_never_sent_is_a_protocol_error():
+    report = attack("forgedReply", 123_456)
+    crashed(report)
+    assert report["elapsed"] < 10
+
+
+@pytest.mark.parametrize(
+    "announced, sent",
+    [(0, 0), (200 << 20, 0), (200 << 20, 4096)],
+    ids=["half-a-header", "a-200MiB-frame-announced", "a-200MiB-frame-begun"],
+)
+def test_a_frame_that_stops_half_way_ends_the_call_in_bounded_time(announced, sent):
+    report = attack("partialFrame", announced, sent)
+    crashed(report)
+    # A frame's pause is bounded by link's STALL (5 s); nothing of the 200 MiB was allocated.
+    assert report["elapsed"] < 15
+    assert report["during"]["rss"] - report["before"]["rss"] < 100, report
+
+
+def test_a_frame_that_stops_half_way_ends_at_the_calls_timeout():
+    report = attack("partialFrame", 200 << 20, 4096, timeout=1.0)
+    assert report["raised"][0] == "AddonTimeoutError", report
+    assert report["elapsed"] < 5
+
+
+def test_settlements_for_promises_never_subscribed_to_are_a_protocol_error_not_memory():
+    report = attack("unknownSettlements", 2_000)
+    crashed(report)
+    assert report["during"]["rss"] - report["before"]["rss"] < 100, report
+
+
+def test_freeing_blocks_the_host_was_never_given_is_a_protocol_error():
+    report = attack("bogusFree")
+    crashed(report)
+
+
+def test_a_descriptor_flood_is_a_protocol_error_within_a_bounded_count():
+    report = attack("fdFlood", 10_000)
+    crashed(report)
+    assert report["during"]["fds"] - report["before"]["fds"] < 200, report
+
+
+def test_a_segment_flood_is_a_protocol_error_within_bounded_mappings():
+    report = attack("segmentFlood", 100_000)
+    assert "past the 4096 segments" in crashed(report)
+    assert report["during"]["maps"] - report["before"]["maps"] < 5_000, report
