@@ -9,6 +9,7 @@ cannot confine itself and these tests are skipped with the reason.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import socket
 
@@ -54,9 +55,14 @@ def unix_listener(tmp_path):
 
 
 def test_the_handshake_reports_every_protection(boxed):
-    assert {"seccomp", "landlock_filesystem", "landlock_network", "landlock_scopes", "no_new_privs"} <= set(
-        boxed.protections
-    )
+    assert {
+        "seccomp",
+        "landlock_filesystem",
+        "landlock_network",
+        "landlock_scopes",
+        "no_capabilities",
+        "no_new_privs",
+    } <= set(boxed.protections)
 
 
 def test_calls_work_in_the_sandbox(boxed):
@@ -153,3 +159,82 @@ def test_a_shared_host_refuses_an_addon_outside_what_it_may_read():
     with Host(sandbox=True) as h:
         with pytest.raises(AddonLoadError, match=r"outside what this host's sandbox may read.*Sandbox\(read="):
             h.load(addon_path("sandbox"))
+
+
+# Issue 33: the holes an attack found. Each probe changes something to what it already is, so
+# that it is harmless where it works (unsandboxed, shown first).
+
+
+@pytest.mark.parametrize("probe", ["chmod", "chown", "utimes", "setxattr"])
+def test_no_metadata_changes_outside_the_allow_list(free, boxed, tmp_path, probe):
+    target = tmp_path / "theirs.txt"
+    target.write_text("x")
+    assert getattr(free, probe)(str(target)) == "ok"
+    assert getattr(boxed, probe)(str(target)) == "EPERM"
+
+
+@pytest.mark.parametrize("probe", ["prlimit", "setpriority", "setaffinity"])
+def test_no_limits_priorities_or_cpus_of_other_processes(free, boxed, load, probe):
+    other = load("sandbox")
+    assert getattr(free, probe)(other.pid) == "ok"
+    assert getattr(boxed, probe)(other.pid) == "EPERM"
+    assert getattr(boxed, probe)(os.getpid()) == "EPERM"
+    # Its own, still.
+    assert getattr(boxed, probe)(0) == "ok"
+
+
+@pytest.fixture
+def sysv_segment():
+    libc = ctypes.CDLL(None, use_errno=True)
+    ipc_private, ipc_creat, ipc_rmid = 0, 0o1000, 0
+    shmid = libc.shmget(ipc_private, 4096, ipc_creat | 0o600)
+    assert shmid >= 0, os.strerror(ctypes.get_errno())
+    yield shmid
+    libc.shmctl(shmid, ipc_rmid, None)
+
+
+def test_no_sysv_shared_memory(free, boxed, sysv_segment):
+    assert free.shmat(sysv_segment) == "ok"
+    assert boxed.shmat(sysv_segment) == "EPERM"
+
+
+def test_no_datagrams_to_pathname_sockets_through_a_socket_pair(free, boxed, tmp_path):
+    path = str(tmp_path / "dgram.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.bind(path)
+        assert free.datagramTo(path) == "ok"
+        assert s.recv(1) == b"x"
+        assert boxed.datagramTo(path) == "EPERM"
+
+
+def test_no_file_watches(free, boxed, tmp_path):
+    assert free.inotify(str(tmp_path)) == "ok"
+    assert boxed.inotify(str(tmp_path)) == "EPERM"
+
+
+def test_no_device_nodes_even_in_a_write_directory(load, free, tmp_path):
+    assert free.mknod(str(tmp_path / "free-node")) == "ok"
+    box = load("sandbox", sandbox=Sandbox(write=[str(tmp_path)]))
+    assert box.writeFile(str(tmp_path / "plain")) == "ok"
+    assert box.mknod(str(tmp_path / "boxed-node")) == "EACCES"
+
+
+def test_no_threads_in_new_namespaces(free, boxed):
+    if os.geteuid() == 0:
+        # Without privileges the kernel refuses it anyway.
+        assert free.namespaceThread() == "ok"
+    assert boxed.namespaceThread() == "EPERM"
+    assert boxed.thread() == "ok"
+
+
+def _capability_sets(status: str) -> dict[str, int]:
+    return {line.split(":")[0]: int(line.split(":")[1], 16) for line in status.splitlines()}
+
+
+def test_no_capabilities(free, boxed):
+    boxed_caps = _capability_sets(boxed.capabilities())
+    assert boxed_caps["CapEff"] == boxed_caps["CapPrm"] == boxed_caps["CapInh"] == boxed_caps["CapAmb"] == 0
+    if os.geteuid() == 0:
+        # Root: everything held unsandboxed; the bounding set emptied in the sandbox.
+        assert _capability_sets(free.capabilities())["CapEff"] != 0
+        assert boxed_caps["CapBnd"] == 0

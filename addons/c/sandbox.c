@@ -11,11 +11,21 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -146,6 +156,152 @@ static napi_value WriteFile(napi_env env, napi_callback_info info) {
   return outcome(env, fd < 0);
 }
 
+/* Metadata of a file outside the allow-list, each changed to what it already is (harmless when
+ * it works): chmod, chown, utimes, setxattr. */
+static napi_value Chmod(napi_env env, napi_callback_info info) {
+  char path[4096];
+  struct stat st;
+  if (stat(string_arg(env, info, path, sizeof path), &st) < 0) return outcome(env, 1);
+  return outcome(env, chmod(path, st.st_mode & 07777) < 0);
+}
+
+static napi_value Chown(napi_env env, napi_callback_info info) {
+  char path[4096];
+  struct stat st;
+  if (stat(string_arg(env, info, path, sizeof path), &st) < 0) return outcome(env, 1);
+  return outcome(env, chown(path, st.st_uid, st.st_gid) < 0);
+}
+
+static napi_value Utimes(napi_env env, napi_callback_info info) {
+  char path[4096];
+  struct stat st;
+  if (stat(string_arg(env, info, path, sizeof path), &st) < 0) return outcome(env, 1);
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  return outcome(env, utimensat(AT_FDCWD, path, times, 0) < 0);
+}
+
+static napi_value Setxattr(napi_env env, napi_callback_info info) {
+  char path[4096];
+  return outcome(env, setxattr(string_arg(env, info, path, sizeof path), "user.napi-probe", "x", 1, 0) < 0);
+}
+
+/* prlimit(pid): RLIMIT_NOFILE of process pid set to what it is. */
+static napi_value Prlimit(napi_env env, napi_callback_info info) {
+  pid_t pid = int_arg(env, info);
+  struct rlimit lim;
+  if (prlimit(pid, RLIMIT_NOFILE, NULL, &lim) < 0) return outcome(env, 1);
+  return outcome(env, prlimit(pid, RLIMIT_NOFILE, &lim, NULL) < 0);
+}
+
+/* setpriority(pid): its nice value set to what it is. */
+static napi_value Setpriority(napi_env env, napi_callback_info info) {
+  pid_t pid = int_arg(env, info);
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, pid);
+  if (nice == -1 && errno) return outcome(env, 1);
+  return outcome(env, setpriority(PRIO_PROCESS, pid, nice) < 0);
+}
+
+/* setaffinity(pid): its CPU set set to what it is. */
+static napi_value Setaffinity(napi_env env, napi_callback_info info) {
+  pid_t pid = int_arg(env, info);
+  cpu_set_t set;
+  if (sched_getaffinity(pid, sizeof set, &set) < 0) return outcome(env, 1);
+  return outcome(env, sched_setaffinity(pid, sizeof set, &set) < 0);
+}
+
+/* shmat(id): attach a SysV shared memory segment another process made. */
+static napi_value Shmat(napi_env env, napi_callback_info info) {
+  void* at = shmat(int_arg(env, info), NULL, SHM_RDONLY);
+  if (at == (void*)-1) return outcome(env, 1);
+  shmdt(at);
+  return make_string(env, "ok");
+}
+
+/* datagramTo(path): a socket pair's socket sending a datagram to a pathname Unix socket. */
+static napi_value DatagramTo(napi_env env, napi_callback_info info) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  string_arg(env, info, addr.sun_path, sizeof addr.sun_path);
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) < 0) return outcome(env, 1);
+  ssize_t n = sendto(pair[0], "x", 1, 0, (struct sockaddr*)&addr, sizeof addr);
+  int saved = errno;
+  close(pair[0]);
+  close(pair[1]);
+  errno = saved;
+  return outcome(env, n < 0);
+}
+
+/* inotify(path): a watch on path. */
+static napi_value Inotify(napi_env env, napi_callback_info info) {
+  char path[4096];
+  string_arg(env, info, path, sizeof path);
+  int fd = inotify_init1(IN_CLOEXEC);
+  if (fd < 0) return outcome(env, 1);
+  int wd = inotify_add_watch(fd, path, IN_ALL_EVENTS);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return outcome(env, wd < 0);
+}
+
+/* mknod(path): a character device 0:0 (which needs no privilege to make). */
+static napi_value Mknod(napi_env env, napi_callback_info info) {
+  char path[4096];
+  return outcome(env, mknod(string_arg(env, info, path, sizeof path), S_IFCHR | 0600, makedev(0, 0)) < 0);
+}
+
+/* namespaceThread(): a thread in a new UTS namespace. Its stack stays allocated: the thread
+ * may still be on it when the call returns. */
+static atomic_int thread_ran;
+static int mark_ran(void* arg) {
+  (void)arg;
+  atomic_store(&thread_ran, 1);
+  return 0;
+}
+
+static napi_value NamespaceThread(napi_env env, napi_callback_info info) {
+  (void)info;
+  size_t size = 64 * 1024;
+  char* stack = malloc(size);
+  int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_NEWUTS;
+  int tid = clone(mark_ran, stack + size, flags, NULL);
+  if (tid < 0) {
+    int saved = errno;
+    free(stack);
+    errno = saved;
+    return outcome(env, 1);
+  }
+  return make_string(env, "ok");
+}
+
+/* capabilities(): the capability sets of the host, as /proc/self/status shows them (asked of
+ * the kernel directly: /proc is outside the sandbox's allow-list). */
+static napi_value Capabilities(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct {
+    uint32_t version;
+    int pid;
+  } header = {0x20080522, 0};
+  struct {
+    uint32_t effective, permitted, inheritable;
+  } data[2];
+  if (syscall(SYS_capget, &header, data) < 0) return outcome(env, 1);
+  unsigned long long bounding = 0, ambient = 0;
+  for (int cap = 0; cap < 64; cap++) {
+    int in_bounding = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (in_bounding < 0) break;
+    if (in_bounding) bounding |= 1ull << cap;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1) ambient |= 1ull << cap;
+  }
+#define BOTH(field) ((unsigned long long)data[1].field << 32 | data[0].field)
+  char out[256];
+  snprintf(out, sizeof out, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t%016llx\n",
+           BOTH(inheritable), BOTH(permitted), BOTH(effective), bounding, ambient);
+#undef BOTH
+  return make_string(env, out);
+}
+
 /* A thread must still start inside the sandbox (clone with CLONE_THREAD is allowed). */
 static void* nothing(void* arg) { return arg; }
 
@@ -173,6 +329,19 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("readFile", ReadFile),
       DECLARE_METHOD("writeFile", WriteFile),
       DECLARE_METHOD("thread", Thread),
+      DECLARE_METHOD("chmod", Chmod),
+      DECLARE_METHOD("chown", Chown),
+      DECLARE_METHOD("utimes", Utimes),
+      DECLARE_METHOD("setxattr", Setxattr),
+      DECLARE_METHOD("prlimit", Prlimit),
+      DECLARE_METHOD("setpriority", Setpriority),
+      DECLARE_METHOD("setaffinity", Setaffinity),
+      DECLARE_METHOD("shmat", Shmat),
+      DECLARE_METHOD("datagramTo", DatagramTo),
+      DECLARE_METHOD("inotify", Inotify),
+      DECLARE_METHOD("mknod", Mknod),
+      DECLARE_METHOD("namespaceThread", NamespaceThread),
+      DECLARE_METHOD("capabilities", Capabilities),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

@@ -2,8 +2,10 @@
 
 ``Sandbox()`` with no arguments is what ``load_addon(path, sandbox=True)`` uses: the addon may
 read its own directory (the addons of a shared ``Host``: the directories in ``read``) and the
-system libraries, write nowhere, open no socket, start no
-process, use no io_uring, and neither trace nor signal other processes. Limits are off unless
+system libraries, write nowhere, open no socket (nor socket pair), start no process, use no
+io_uring, neither trace, signal, limit nor re-prioritise other processes, change no file's mode,
+owner, times or extended attributes, use no SysV IPC and no file watches, make no device node,
+enter no new namespace, and holds no capability (run as root too). Limits are off unless
 given. The host applies all of it to itself before it loads the addon and before it starts any
 thread, and reports what is in force; ``load_addon`` refuses to go on if something asked for is
 missing (``SandboxUnavailableError``).
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 __all__ = ["Sandbox", "RestartPolicy"]
 
 # What the host reports for each part of the confinement (server/hostd/src/sandbox).
-_CONFINEMENT = ("landlock_filesystem", "landlock_network", "landlock_scopes", "seccomp")
+_CONFINEMENT = ("landlock_filesystem", "landlock_network", "landlock_scopes", "no_capabilities", "seccomp")
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@
 //! that runs while a library loads).
 //!
 //! Two layers: [`defaults`] for every host (no core files, no new privileges, subreaper), and,
-//! when the client asks for it, the sandbox proper ([`filesystem`] with Landlock, [`syscalls`]
-//! with seccomp) plus resource limits ([`limits`]). Each layer names what it applied; the names
+//! when the client asks for it, the sandbox proper ([`filesystem`] with Landlock,
+//! [`capabilities`] all dropped, [`syscalls`] with seccomp) plus resource limits ([`limits`]). Each layer names what it applied; the names
 //! travel to the client in the handshake so that it can insist on them.
 
+mod capabilities;
 mod defaults;
 mod filesystem;
 mod limits;
@@ -53,6 +54,7 @@ impl Settings {
         self.limits.apply(&mut active)?;
         if self.sandbox {
             filesystem::restrict(&self.read, &self.write, &mut active)?;
+            capabilities::drop_all(&mut active)?;
             syscalls::restrict(&mut active)?;
         }
         Ok(active)

@@ -1,5 +1,6 @@
 //! The system-call filter, with seccomp: no new processes, no sockets, no io_uring, no
-//! debugging or signalling of other processes, none of the kernel's administrative calls.
+//! debugging, signalling, re-prioritising or limiting of other processes, no SysV IPC, no file
+//! watches, no metadata changes, no namespaces, none of the kernel's administrative calls.
 //!
 //! It is a deny-list (everything else is allowed) because an addon's legitimate needs (threads,
 //! memory, files inside the allow-list, clocks, futexes) are open-ended; what it refuses is what
@@ -62,6 +63,77 @@ const REFUSED: &[i64] = &[
     libc::SYS_swapoff,
     libc::SYS_open_by_handle_at,
     libc::SYS_name_to_handle_at,
+    // A socket pair is a socket the filter never saw made: `sendto` from one reaches any
+    // pathname datagram socket (Landlock does not cover sending to them).
+    libc::SYS_socketpair,
+    // SysV IPC names objects shared with every process of the IPC namespace.
+    libc::SYS_shmget,
+    libc::SYS_shmat,
+    libc::SYS_shmctl,
+    libc::SYS_shmdt,
+    libc::SYS_msgget,
+    libc::SYS_msgsnd,
+    libc::SYS_msgrcv,
+    libc::SYS_msgctl,
+    libc::SYS_semget,
+    libc::SYS_semop,
+    libc::SYS_semtimedop,
+    libc::SYS_semctl,
+    // Watches report on files outside the allow-list (Landlock checks opens, not watches).
+    libc::SYS_inotify_init,
+    libc::SYS_inotify_init1,
+    libc::SYS_inotify_add_watch,
+    libc::SYS_fanotify_init,
+    libc::SYS_fanotify_mark,
+    // Metadata: Landlock has no right for modes, owners, times or extended attributes, and a
+    // descriptor opened for reading is enough for the `f*` forms, so none of them is allowed.
+    libc::SYS_chmod,
+    libc::SYS_fchmod,
+    libc::SYS_fchmodat,
+    SYS_FCHMODAT2,
+    libc::SYS_chown,
+    libc::SYS_fchown,
+    libc::SYS_lchown,
+    libc::SYS_fchownat,
+    libc::SYS_utime,
+    libc::SYS_utimes,
+    libc::SYS_futimesat,
+    libc::SYS_utimensat,
+    libc::SYS_setxattr,
+    libc::SYS_lsetxattr,
+    libc::SYS_fsetxattr,
+    libc::SYS_removexattr,
+    libc::SYS_lremovexattr,
+    libc::SYS_fremovexattr,
+    SYS_SETXATTRAT,
+    SYS_REMOVEXATTRAT,
+];
+
+/// Newer than the C library's headers the `libc` crate follows (Linux 6.6 and 6.13).
+const SYS_FCHMODAT2: i64 = 452;
+const SYS_SETXATTRAT: i64 = 463;
+const SYS_REMOVEXATTRAT: i64 = 466;
+
+/// Calls whose first argument is a process id: allowed on this process only (0 or its pid).
+const ONLY_ON_ITSELF: &[i64] = &[
+    libc::SYS_prlimit64,
+    libc::SYS_sched_setaffinity,
+    libc::SYS_sched_setscheduler,
+    libc::SYS_sched_setparam,
+    libc::SYS_sched_setattr,
+    libc::SYS_migrate_pages,
+    libc::SYS_move_pages,
+];
+
+/// Clone flags that make a thread in new namespaces.
+const NEW_NAMESPACES: &[i32] = &[
+    libc::CLONE_NEWNS,
+    libc::CLONE_NEWCGROUP,
+    libc::CLONE_NEWUTS,
+    libc::CLONE_NEWIPC,
+    libc::CLONE_NEWUSER,
+    libc::CLONE_NEWPID,
+    libc::CLONE_NEWNET,
 ];
 
 /// x86_64 numbers at or above this are the x32 ABI: the same calls under other numbers, which a
@@ -73,8 +145,23 @@ pub fn restrict(active: &mut Vec<String>) -> Result<(), String> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = REFUSED.iter().map(|&nr| (nr, vec![])).collect();
     let rule = |conds: Vec<Cond>| SeccompRule::new(conds).map_err(seccomp_error);
     let cond = |arg, op, value| Cond::new(arg, Len::Dword, op, value).map_err(seccomp_error);
-    // clone: threads only (CLONE_THREAD set); a clone without it is a new process.
-    rules.insert(libc::SYS_clone, vec![rule(vec![cond(0, Op::MaskedEq(libc::CLONE_THREAD as u64), 0)?])?]);
+    // clone: threads only (CLONE_THREAD set); a clone without it is a new process, and one
+    // with a namespace flag leaves the sandbox's namespaces.
+    let mut clone = vec![rule(vec![cond(0, Op::MaskedEq(libc::CLONE_THREAD as u64), 0)?])?];
+    for &flag in NEW_NAMESPACES {
+        clone.push(rule(vec![cond(0, Op::MaskedEq(flag as u64), flag as u64)?])?);
+    }
+    rules.insert(libc::SYS_clone, clone);
+    // Limits, priorities, CPUs and memory placement: of this process only (the Python parent
+    // was set to 64 descriptors, nice 7 and one CPU). Its other threads' ids are refused too.
+    for &nr in ONLY_ON_ITSELF {
+        rules.insert(nr, vec![rule(vec![cond(0, Op::Ne, pid)?, cond(0, Op::Ne, 0)?])?]);
+    }
+    // setpriority and ioprio_set(which, who): a process (PRIO_PROCESS 0, IOPRIO_WHO_PROCESS 1)
+    // that is this one, never a group or a user.
+    for (nr, process) in [(libc::SYS_setpriority, libc::PRIO_PROCESS as u64), (libc::SYS_ioprio_set, 1)] {
+        rules.insert(nr, vec![rule(vec![cond(0, Op::Ne, process)?])?, rule(vec![cond(1, Op::Ne, pid)?, cond(1, Op::Ne, 0)?])?]);
+    }
     // Signals: to this process (pid or group 0, as raise() and abort() do), to no other.
     rules.insert(libc::SYS_kill, vec![rule(vec![cond(0, Op::Ne, pid)?, cond(0, Op::Ne, 0)?])?]);
     for nr in [libc::SYS_tgkill, libc::SYS_rt_sigqueueinfo, libc::SYS_rt_tgsigqueueinfo] {
