@@ -236,3 +236,6 @@ fn name(m: &ServerMessage) -> &'static str {
         _ => "a message this client does not know",
     }
 }
+
+#[cfg(test)]
+mod tests;
