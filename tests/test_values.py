@@ -332,3 +332,24 @@ def test_a_value_nested_deeper_than_the_wire_carries_raises_recursion_error(load
         parse("[" * 1000 + "]" * 1000)
     # The host goes on.
     assert parse("[1]") == [1]
+
+
+class _LyingInt(int):
+    """An int whose own methods answer nonsense (issue 33: a Rust panic, PanicException, came
+    out of the conversion)."""
+
+    def __abs__(self):
+        return "not a number"
+
+    def bit_length(self):
+        return 3
+
+    def to_bytes(self, *args, **kwargs):
+        return b"x"
+
+
+def test_an_int_subclass_with_lying_methods_converts_by_its_value(load):
+    addon = load("values")
+    assert addon.coerceToString(_LyingInt(2**70))[1] == str(2**70)
+    assert addon.coerceToString(_LyingInt(-(2**70)))[1] == str(-(2**70))
+    assert addon.typeOf(_LyingInt(2**70)) == TYPES["bigint"]
