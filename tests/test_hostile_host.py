@@ -20,7 +20,7 @@ pytestmark = pytest.mark.isolated_only
 
 # The child: loads the hostile addon, plays one attack, and reports what Python saw.
 CHILD = r"""
-import gc, json, os, sys, threading, time
+import gc, json, logging, os, sys, threading, time
 from napi_python import AddonError, load_addon
 
 hostile_path, fresh_path, attack, args, timeout = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
@@ -46,6 +46,29 @@ gc.collect()
 before = {"fds": fds(), "maps": maps(), "rss": rss_mib()}
 addon = load_addon(hostile_path, timeout=timeout, restart=False)
 assert addon.add(1, 2) == 3
+if attack == "stalledSend":
+    # A host stuck in a call (it says so on stdout, which reaches logging) reads nothing more:
+    # a large argument sent now meets a full ring.
+    stalled = threading.Event()
+
+    class Seen(logging.Handler):
+        def emit(self, record):
+            if "stalled" in record.getMessage():
+                stalled.set()
+
+    logging.getLogger("napi_python").addHandler(Seen())
+    logging.getLogger("napi_python").setLevel(logging.INFO)
+
+    def stall():
+        try:
+            addon.stall()
+        except AddonError:
+            pass
+
+    staller = threading.Thread(target=stall, daemon=True)
+    staller.start()
+    assert stalled.wait(10), "the host did not stall"
+    attack, args = "add", ["x" * args[0], 1]
 start = time.monotonic()
 try:
     getattr(addon, attack)(*args)
@@ -61,6 +84,8 @@ except AddonError as e:
     later = type(e).__name__
 pid = addon.pid
 addon.close()
+if "staller" in globals():
+    staller.join(timeout=10)
 # The connection's own two sockets go with the Addon object, once the thread forwarding the
 # host's output (which holds it while it reads) has seen the output end.
 del addon
@@ -176,3 +201,11 @@ def test_a_segment_flood_is_a_protocol_error_within_bounded_mappings():
     report = attack("segmentFlood", 100_000)
     assert "past the 4096 segments" in crashed(report)
     assert report["during"]["maps"] - report["before"]["maps"] < 5_000, report
+
+
+def test_sending_to_a_host_that_reads_nothing_more_ends_at_the_calls_timeout():
+    # 3 MiB through a 1 MiB ring: the deadline holds from the send on (it took 5.8 s with a
+    # timeout of 1 s).
+    report = attack("stalledSend", 3 << 20, timeout=1.0)
+    assert report["raised"] is not None and report["raised"][0] in ("AddonTimeoutError", "AddonCrashedError"), report
+    assert report["elapsed"] < 3, report

@@ -304,6 +304,14 @@ static napi_value SegmentFlood(napi_env env, napi_callback_info info) {
   return hold();
 }
 
+/* stall(): says so on stdout, then never returns and never reads the ring again. */
+static napi_value Stall(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  write(STDOUT_FILENO, "stalled\n", 8);
+  return hold();
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("add", AddNumbers),
@@ -316,6 +324,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("bogusFree", BogusFree),
       DECLARE_METHOD("fdFlood", FdFlood),
       DECLARE_METHOD("segmentFlood", SegmentFlood),
+      DECLARE_METHOD("stall", Stall),
   };
   return EXPORT_METHODS(env, exports, methods);
 }
