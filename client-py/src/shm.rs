@@ -306,10 +306,12 @@ mod tests {
         assert!(shm.host_segment(1, 8192, segment(8192), Stream::Events).is_err(), "two sizes");
         let shm = ClientShm::new(true);
         assert!(shm.host_segment(1, MAX_HOST_MAPPED + 1, segment(4096), Stream::Main).is_err(), "past the bytes cap");
-        for id in 0..MAX_HOST_SEGMENTS as u32 {
+        // Ids after the refused one: its announcement counts for the order.
+        let first = 2;
+        for id in first..first + MAX_HOST_SEGMENTS as u32 {
             shm.host_segment(id, 4096, segment(4096), Stream::Main).unwrap();
         }
-        assert!(shm.host_segment(MAX_HOST_SEGMENTS as u32, 4096, segment(4096), Stream::Main).is_err(), "past the count cap");
+        assert!(shm.host_segment(first + MAX_HOST_SEGMENTS as u32, 4096, segment(4096), Stream::Main).is_err(), "past the count cap");
     }
 
     #[test]
