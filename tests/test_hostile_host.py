@@ -44,10 +44,10 @@ with load_addon(fresh_path) as warm:
 del warm
 gc.collect()
 before = {"fds": fds(), "maps": maps(), "rss": rss_mib()}
-addon = load_addon(hostile_path, timeout=timeout, restart=False)
+addon = load_addon(hostile_path, timeout=timeout, restart=False, output="logging")
 assert addon.add(1, 2) == 3
 if attack == "stalledSend":
-    # A host stuck in a call (it says so on stdout, which reaches logging) reads nothing more:
+    # A host stuck in a call (it says so on stdout, sent to logging) reads nothing more:
     # a large argument sent now meets a full ring.
     stalled = threading.Event()
 
