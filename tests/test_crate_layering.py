@@ -25,8 +25,8 @@ LAYERS = [
     {"napi-host"},  # serving requests on the JS thread
     {"napi-hostd"},  # the host process (and the process-tree lib the client shares)
     {"napi-python"},  # the Python extension
-    # Tools nothing depends on: the frame decoder's fuzz target, the napi-rs test addon.
-    {"napi-link-fuzz", "napi-test-addon"},
+    # Tools nothing depends on: the fuzz targets (frame decoder, client), the napi-rs test addon.
+    {"napi-link-fuzz", "napi-client-fuzz", "napi-test-addon"},
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 
