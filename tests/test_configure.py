@@ -8,7 +8,19 @@ from typing import Any
 
 import pytest
 
-from napi_python import BigInt, JSFunction, JSObject, JSPromise, JSSymbol, _native, errors, js, promise
+from napi_python import (
+    Addon,
+    BigInt,
+    JSExternal,
+    JSFunction,
+    JSObject,
+    JSPromise,
+    JSSymbol,
+    _native,
+    errors,
+    js,
+    promise,
+)
 
 
 def package_hooks() -> dict[str, Any]:
@@ -18,6 +30,8 @@ def package_hooks() -> dict[str, Any]:
         "function_cls": JSFunction,
         "symbol_cls": JSSymbol,
         "promise_cls": JSPromise,
+        "external_cls": JSExternal,
+        "addon_cls": Addon,
         "bigint_cls": BigInt,
         "null": js.null,
         "undefined": js.undefined,
@@ -52,6 +66,7 @@ def test_configure_requires_every_hook():
         ("function_cls", JSObject, "function_cls must be a subclass of JSCallable, not JSObject"),
         ("symbol_cls", str, "symbol_cls must be a subclass of JSRef"),
         ("promise_cls", object, "promise_cls must be a subclass of JSRef"),
+        ("external_cls", dict, "external_cls must be a subclass of JSRef, not dict"),
         ("bigint_cls", float, "bigint_cls must be a subclass of int, not float"),
         ("receives_this_cls", js._ReceivesThis(print), "receives_this_cls"),
         ("js_error", errors.JSError("not a factory"), "js_error must be callable, not JSError"),

@@ -24,7 +24,7 @@ def assert_exits_cleanly(script: str, runs: int, stdout: str | None = None) -> N
 
 # A daemon thread waits in native code for a call that is still writing output (so the output
 # forwarder is busy too) when the main thread reaches the end of the script: the script ends
-# once the host's first line reached Python (the forwarder logs it).
+# once the host's first line reached Python (the forwarder logs it: output="logging").
 SCRIPT = f"""
 import logging, threading
 import napi_python
@@ -34,7 +34,7 @@ class Seen(logging.Handler):
         writing.set()
 logging.getLogger("napi_python.host").addHandler(Seen())
 logging.getLogger("napi_python.host").setLevel(logging.INFO)
-addon = napi_python.load_addon({str(addon_path("isolation"))!r})
+addon = napi_python.load_addon({str(addon_path("isolation"))!r}, output="logging")
 threading.Thread(target=lambda: addon.spew(10_000_000, False), daemon=True).start()
 assert writing.wait(30)
 """
