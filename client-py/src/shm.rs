@@ -285,10 +285,7 @@ impl ClientShm {
     }
 }
 
-// Off: since the lends of in-process hosts joined ClientShm (main's issue 31 work), a test binary
-// that makes one links pyo3 calls it cannot resolve (extension-module: no libpython). To turn on
-// again once the Python-free tables are a type of their own.
-#[cfg(any())]
+#[cfg(test)]
 mod tests {
     use super::*;
 
