@@ -24,5 +24,17 @@ fn main() {
     dynamic.push_str("};\n");
     std::fs::write(out.join("exports.list"), dynamic).unwrap();
     keep_all(functions.iter().map(|(name, _)| *name).chain(uv.iter().copied()), "bin=napi-hostd");
-    println!("cargo:rustc-link-arg-bin=napi-hostd=-Wl,--dynamic-list={}", out.join("exports.list").display());
+    if linked_by_zig() {
+        // zig's linker (release wheels, `maturin --zig`) takes no dynamic list: every global
+        // symbol goes into the dynamic table instead, these among them.
+        println!("cargo:rustc-link-arg-bin=napi-hostd=-rdynamic");
+    } else {
+        println!("cargo:rustc-link-arg-bin=napi-hostd=-Wl,--dynamic-list={}", out.join("exports.list").display());
+    }
+}
+
+/// Whether the linker cargo resolved for this target is zig's (maturin's `zigcc-*` wrapper).
+fn linked_by_zig() -> bool {
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
+    std::env::var("RUSTC_LINKER").is_ok_and(|linker| linker.contains("zig"))
 }

@@ -24,6 +24,7 @@ fn libuv_functions(list: &str) -> Vec<&str> {
 #[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
 fn keep_all<'a>(names: impl IntoIterator<Item = &'a str>, target: &str) {
     for name in names {
-        println!("cargo:rustc-link-arg-{target}=-Wl,--undefined={name}");
+        // `-u NAME` (GNU ld's `--undefined=NAME`) in the spelling zig's linker also takes.
+        println!("cargo:rustc-link-arg-{target}=-Wl,-u,{name}");
     }
 }
