@@ -1,0 +1,89 @@
+"""A/B of builds: the same in-process or isolated calls timed in child processes, one per build,
+whose rounds take turns, so that every build meets the same moments of a noisy machine.
+
+Each build is a directory holding a `napi_python` package (a copy of `client-py/python` with its
+extension, and `bin/napi-hostd` for isolated runs); copy each build twice, as where a `.so` lands
+moves it by about 5% (docs/performance.md, Method).
+
+    .venv/bin/python tests/bench/bench_ab.py old=/tmp/old,new=/tmp/new [inprocess,isolated] [noop,add,...]
+
+Prints, per mode and operation, the best round of each build (µs per call) and its ratio to the
+first build. ROUNDS (default 30) sets the rounds of 20,000 calls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OPS = ["noop", "add", "echo", "callback", "method", "object16"]
+CALLS = 20_000
+
+CHILD = f"""
+import sys, time, json
+sys.path.insert(0, {str(ROOT / "tests")!r})
+from conftest import addon_path
+from napi_python import load_addon
+a = load_addon(addon_path("bench"), isolated=(sys.argv[1] == "isolated"))
+c = a.Counter()
+one = lambda: 1
+ops = {{
+    "noop": lambda: a.noop(),
+    "add": lambda: a.add(1, 2),
+    "echo": lambda: a.echo("0123456789abcdefghijklmnopqrstuv"),
+    "callback": lambda: a.callback(one),
+    "method": lambda: c.increment(),
+    "object16": lambda: a.makeObject16(),
+}}
+for line in sys.stdin:
+    op, n = line.split()
+    n, g = int(n), ops[op]
+    for _ in range(200):
+        g()
+    t = time.perf_counter()
+    for _ in range(n):
+        g()
+    print(json.dumps((time.perf_counter() - t) / n * 1e6), flush=True)
+"""
+
+
+def child(package_dir: str, mode: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=package_dir)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+
+
+def main() -> None:
+    builds = dict(pair.split("=", 1) for pair in sys.argv[1].split(","))
+    modes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["inprocess", "isolated"]
+    ops = sys.argv[3].split(",") if len(sys.argv) > 3 else OPS
+    rounds = int(os.environ.get("ROUNDS", "30"))
+    names = list(builds)
+    for mode in modes:
+        kids = {name: child(path, mode) for name, path in builds.items()}
+        times: dict[tuple[str, str], list[float]] = {}
+        for op in ops:
+            for _ in range(rounds):
+                for name, kid in kids.items():
+                    assert kid.stdin is not None and kid.stdout is not None
+                    kid.stdin.write(f"{op} {CALLS}\n")
+                    kid.stdin.flush()
+                    times.setdefault((op, name), []).append(json.loads(kid.stdout.readline()))
+        for kid in kids.values():
+            assert kid.stdin is not None
+            kid.stdin.close()
+            kid.wait()
+        print(f"{mode}: best of {rounds} rounds of {CALLS:,} calls, µs; ratio to {names[0]}")
+        for op in ops:
+            best = {name: min(times[(op, name)]) for name in names}
+            row = "  ".join(f"{n} {best[n]:6.3f} ({best[n] / best[names[0]]:4.2f})" for n in names)
+            print(f"  {op:9} {row}")
+
+
+if __name__ == "__main__":
+    main()
