@@ -13,10 +13,13 @@ from __future__ import annotations
 import threading
 import time
 
+from conftest import addon_path, node_eval
+
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
 NAPI_QUEUE_FULL = 15
 NAPI_CLOSING = 16
+NAPI_PENDING_EXCEPTION = 10
 DEADLINE = 10.0
 
 
@@ -115,6 +118,46 @@ def test_without_call_js_cb_the_function_is_called_with_no_arguments(load):
     wait_state(addon, sid, finalized, "the finalizer")
     assert addon.nativeCalls() == [50, 0]
     assert addon.state(sid)[1] == 1
+
+
+def wait_deep_outcome(addon, call_id):
+    deadline = time.monotonic() + DEADLINE
+    while (outcome := addon.deepOutcome(call_id)) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError("the threadsafe call never ran")
+        time.sleep(0.002)
+    return outcome
+
+
+def depth_of(v) -> int:
+    depth = 0
+    while isinstance(v, list) and v:
+        v, depth = v[0], depth + 1
+    return depth
+
+
+def test_a_callback_given_a_value_too_deep_for_python_throws_into_the_addon(load):
+    """Issue 33: a threadsafe call handing a Python callback an array 5,000 deep (node's JS
+    callback takes it: `node` below) overflowed the event thread's stack. Python cannot hold it:
+    the callback is not run, the addon's napi_call_function gets the RecursionError as a pending
+    exception, and the host and the callbacks after it go on."""
+    under_node = node_eval(
+        f"const a = require({addon_path('tsfn')!r}); const seen = [];"
+        "const depthOf = (v) => { let d = 0; while (Array.isArray(v) && v.length) { v = v[0]; d++; } return d; };"
+        "const id = a.callWithDeepArray((v) => { seen.push(depthOf(v)); }, 5000);"
+        "const poll = () => { const o = a.deepOutcome(id); if (o === null) return setTimeout(poll, 1);"
+        " console.log(JSON.stringify([o, seen])); }; poll();"
+    )
+    assert under_node == [[NAPI_OK, ""], [5000]]
+    addon = load("tsfn")
+    seen = []
+    deep = wait_deep_outcome(addon, addon.callWithDeepArray(lambda v: seen.append(depth_of(v)), 5000))
+    assert deep[0] == NAPI_PENDING_EXCEPTION
+    assert "deep" in deep[1]
+    assert seen == []
+    shallow = wait_deep_outcome(addon, addon.callWithDeepArray(lambda v: seen.append(depth_of(v)), 50))
+    assert shallow == [NAPI_OK, ""]
+    assert seen == [50]
 
 
 def marker_lines(received: int, leftovers: range) -> list[str]:

@@ -420,6 +420,89 @@ static napi_value QueueAtTeardown(napi_env env, napi_callback_info info) {
   return register_scenario(env, s);
 }
 
+/* callWithDeepArray(fn, depth) -> outcome id: a native thread asks for one call through a
+ * threadsafe function whose call_js_cb builds an array nested `depth` deep and calls fn with it.
+ * JS allows any depth (node's callback gets the whole value); what the call answered is kept
+ * for deepOutcome(id). */
+typedef struct {
+  napi_threadsafe_function tsfn;
+  int depth;
+  int done;
+  napi_status status;
+  char error[256]; /* the message of what fn threw, "" when nothing */
+} DeepCall;
+
+static DeepCall* deep_calls[16];
+static int deep_call_count;
+
+static void CallDeep(napi_env env, napi_value js_cb, void* context, void* data) {
+  (void)data;
+  DeepCall* d = context;
+  if (env == NULL) return;
+  napi_value v;
+  napi_create_array(env, &v);
+  for (int i = 0; i < d->depth; i++) {
+    napi_value outer;
+    napi_create_array(env, &outer);
+    napi_set_element(env, outer, 0, v);
+    v = outer;
+  }
+  napi_value undefined, result;
+  napi_get_undefined(env, &undefined);
+  d->status = napi_call_function(env, undefined, js_cb, 1, &v, &result);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) {
+    napi_value e, message;
+    napi_get_and_clear_last_exception(env, &e);
+    if (napi_get_named_property(env, e, "message", &message) == napi_ok) {
+      size_t len;
+      napi_get_value_string_utf8(env, message, d->error, sizeof d->error, &len);
+    }
+  }
+  d->done = 1;
+}
+
+static void* AskForDeepCall(void* arg) {
+  DeepCall* d = arg;
+  napi_call_threadsafe_function(d->tsfn, NULL, napi_tsfn_blocking);
+  napi_release_threadsafe_function(d->tsfn, napi_tsfn_release);
+  return NULL;
+}
+
+static napi_value CallWithDeepArray(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
+  NODE_API_ASSERT(env, deep_call_count < (int)ARRAY_LENGTH(deep_calls), "too many deep calls");
+  DeepCall* d = calloc(1, sizeof *d);
+  if (!get_int32(env, argv[1], &d->depth)) return NULL;
+  napi_value name;
+  napi_create_string_utf8(env, "napi-python:deep-call", NAPI_AUTO_LENGTH, &name);
+  NODE_API_CALL(env, napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, d,
+                                                     CallDeep, &d->tsfn));
+  pthread_t thread;
+  NODE_API_ASSERT(env, pthread_create(&thread, NULL, AskForDeepCall, d) == 0, "pthread_create");
+  pthread_detach(thread);
+  deep_calls[deep_call_count] = d;
+  return make_int32(env, deep_call_count++);
+}
+
+/* deepOutcome(id) -> null until the call ran, then [status, message of what fn threw or ""]. */
+static napi_value DeepOutcome(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t id;
+  if (!get_args(env, info, 1, argv, NULL) || !get_int32(env, argv[0], &id)) return NULL;
+  NODE_API_ASSERT(env, id >= 0 && id < deep_call_count, "no such deep call");
+  DeepCall* d = deep_calls[id];
+  napi_value result;
+  if (!d->done) {
+    napi_get_null(env, &result);
+    return result;
+  }
+  napi_value items[2] = {make_int32(env, d->status), make_string(env, d->error)};
+  return make_list(env, 2, items);
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor descs[] = {
       DECLARE_METHOD("startProducers", StartProducers),
@@ -432,6 +515,8 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("nativeCalls", NativeCalls),
       DECLARE_METHOD("startFlood", StartFlood),
       DECLARE_METHOD("queueAtTeardown", QueueAtTeardown),
+      DECLARE_METHOD("callWithDeepArray", CallWithDeepArray),
+      DECLARE_METHOD("deepOutcome", DeepOutcome),
   };
   return EXPORT_METHODS(env, exports, descs);
 }

@@ -7,6 +7,12 @@ use super::object::{BuiltinFn, Callable, Function, ObjectClass};
 use super::value::Value;
 use super::{JsResult, Runtime};
 
+/// Runs `f` on a thread with a stack like the host's JS thread: tests that walk to `MAX_DEPTH`
+/// need more than a debug build's default 2 MiB test thread.
+pub fn on_a_host_sized_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(64 << 20).spawn(f).expect("spawn").join().expect("test thread");
+}
+
 /// `globalThis.a.b.c` for the path "a.b.c".
 pub fn global(rt: &Runtime, path: &str) -> Value {
     path.split('.').fold(Value::Object(rt.realm.global), |v, name| rt.get_named(&v, name).expect("path resolves"))

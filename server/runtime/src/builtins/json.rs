@@ -7,7 +7,7 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
 use super::super::value::Value;
-use super::super::{JsResult, Runtime};
+use super::super::{JsResult, Runtime, MAX_DEPTH};
 use super::{arg, to_string_tag};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
@@ -174,6 +174,10 @@ impl Serializer<'_> {
         if self.stack.contains(&id) {
             return Err(self.rt.type_error("Converting circular structure to JSON".into()));
         }
+        // The walk recurses, as V8's does, and stops where the host's call depth does.
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.rt.range_error("Maximum call stack size exceeded".into()));
+        }
         self.stack.push(id);
         let stepback = self.indent.clone();
         self.indent.push_str(&self.gap);
@@ -255,7 +259,7 @@ impl Serializer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{builtin_function, call, parse, runtime, thrown};
+    use super::super::testing::{builtin_function, call, on_a_host_sized_stack, parse, runtime, thrown};
     use super::*;
 
     fn stringify_with(rt: &Runtime, args: &[Value]) -> String {
@@ -322,6 +326,17 @@ mod tests {
             [Value::str("s"), Value::Number(3.0), Value::Bool(false)].iter().map(|p| Value::Object(rt.to_object(p).unwrap())).collect();
         assert_eq!(stringify_with(&rt, &[Value::Object(rt.new_array(wrapped))]), r#"["s",3,false]"#);
         assert!(matches!(call(&rt, "JSON.stringify", &[Value::Undefined]).unwrap(), Value::Undefined));
+    }
+
+    #[test]
+    fn deep_values_throw_a_range_error() {
+        // node: JSON.stringify(JSON.parse("[".repeat(100000) + "]".repeat(100000)))
+        on_a_host_sized_stack(|| {
+            let rt = runtime();
+            let depth = 100_000;
+            let deep = call(&rt, "JSON.parse", &[Value::str(&format!("{}{}", "[".repeat(depth), "]".repeat(depth)))]).unwrap();
+            assert_eq!(thrown(&rt, call(&rt, "JSON.stringify", &[deep])), "RangeError: Maximum call stack size exceeded");
+        });
     }
 
     #[test]

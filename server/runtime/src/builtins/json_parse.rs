@@ -14,7 +14,7 @@ const CONTEXT: usize = 10;
 
 pub fn parse(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let text = rt.to_string(&arg(args, 0))?.to_utf16();
-    let mut parser = Parser { rt, src: &text, pos: 0, depth: 0 };
+    let mut parser = Parser { rt, src: &text, pos: 0 };
     let value = parser.value()?;
     parser.skip_whitespace();
     if parser.pos < text.len() {
@@ -27,14 +27,27 @@ pub fn parse(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
     }
     let root = rt.new_plain_object();
     rt.heap.borrow_mut().put(root, PropertyKey::name(""), Property::data(value));
-    internalize(rt, root, PropertyKey::name(""), &reviver)
+    internalize(rt, root, PropertyKey::name(""), &reviver, 0)
 }
 
 struct Parser<'a> {
     rt: &'a Runtime,
     src: &'a [u16],
     pos: usize,
-    depth: usize,
+}
+
+/// A container whose closing bracket has not been read yet.
+enum Open {
+    Array(Vec<Value>),
+    /// The object and the key whose value is being read.
+    Object(ObjectId, PropertyKey),
+}
+
+/// What the text at a value's position starts.
+enum Start {
+    Done(Value),
+    Array,
+    Object(ObjectId, PropertyKey),
 }
 
 impl Parser<'_> {
@@ -97,31 +110,95 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A whole JSON value. Iterative, as V8's parser is: nesting costs heap, not stack, so a
+    /// deeply nested text parses as it does under node instead of stopping at a depth.
     fn value(&mut self) -> JsResult<Value> {
-        self.skip_whitespace();
-        let Some(c) = self.peek() else { return Err(self.unexpected()) };
-        match u8::try_from(c).unwrap_or(0) {
-            b'"' => self.string().map(Value::String),
-            b'-' | b'0'..=b'9' => self.number(),
-            b'{' => self.nested(Self::object),
-            b'[' => self.nested(Self::array),
-            b't' => self.literal("true", Value::Bool(true)),
-            b'f' => self.literal("false", Value::Bool(false)),
-            b'n' => self.literal("null", Value::Null),
-            _ => Err(self.unexpected()),
+        let mut open: Vec<Open> = Vec::new();
+        'values: loop {
+            let mut done = match self.scalar_or_open()? {
+                Start::Done(v) => v,
+                Start::Array => {
+                    open.push(Open::Array(Vec::new()));
+                    continue;
+                }
+                Start::Object(obj, key) => {
+                    open.push(Open::Object(obj, key));
+                    continue;
+                }
+            };
+            // `done` is complete: hand it to the innermost open container, closing containers
+            // for as long as their closing bracket follows.
+            loop {
+                let Some(top) = open.last_mut() else { return Ok(done) };
+                self.skip_whitespace();
+                match top {
+                    Open::Array(items) => {
+                        items.push(done);
+                        if self.eat(b",") {
+                            continue 'values;
+                        }
+                        self.expect(b']', "Expected ',' or ']' after array element")?;
+                    }
+                    Open::Object(obj, key) => {
+                        // A repeated key keeps its first position and takes the last value, as in V8.
+                        self.rt.heap.borrow_mut().put(*obj, key.clone(), Property::data(done));
+                        if self.eat(b",") {
+                            *key = self.key("Expected double-quoted property name")?;
+                            continue 'values;
+                        }
+                        self.expect(b'}', "Expected ',' or '}' after property value")?;
+                    }
+                }
+                done = match open.pop() {
+                    Some(Open::Array(items)) => Value::Object(self.rt.new_array(items)),
+                    Some(Open::Object(obj, _)) => Value::Object(obj),
+                    None => unreachable!("a container was open above"),
+                };
+            }
         }
     }
 
-    /// Parses an object or array one level deeper. V8's parser is iterative; this one recurses,
-    /// so it stops where the host's call depth does, with the same RangeError.
-    fn nested(&mut self, parse: fn(&mut Self) -> JsResult<Value>) -> JsResult<Value> {
-        if self.depth >= MAX_DEPTH {
-            return Err(self.rt.range_error("Maximum call stack size exceeded".into()));
+    /// The start of a value: a whole scalar or empty container, or an opened non-empty one.
+    fn scalar_or_open(&mut self) -> JsResult<Start> {
+        self.skip_whitespace();
+        let Some(c) = self.peek() else { return Err(self.unexpected()) };
+        let done = match u8::try_from(c).unwrap_or(0) {
+            b'"' => Value::String(self.string()?),
+            b'-' | b'0'..=b'9' => self.number()?,
+            b't' => self.literal("true", Value::Bool(true))?,
+            b'f' => self.literal("false", Value::Bool(false))?,
+            b'n' => self.literal("null", Value::Null)?,
+            b'[' => {
+                self.pos += 1;
+                self.skip_whitespace();
+                if !self.eat(b"]") {
+                    return Ok(Start::Array);
+                }
+                Value::Object(self.rt.new_array(Vec::new()))
+            }
+            b'{' => {
+                self.pos += 1;
+                let obj = self.rt.new_plain_object();
+                self.skip_whitespace();
+                if !self.eat(b"}") {
+                    return Ok(Start::Object(obj, self.key("Expected property name or '}'")?));
+                }
+                Value::Object(obj)
+            }
+            _ => return Err(self.unexpected()),
+        };
+        Ok(Start::Done(done))
+    }
+
+    /// A property name and its colon; `otherwise` is the message when no name is there.
+    fn key(&mut self, otherwise: &str) -> JsResult<PropertyKey> {
+        self.skip_whitespace();
+        if self.peek() != Some(u16::from(b'"')) {
+            return Err(self.fail(otherwise));
         }
-        self.depth += 1;
-        let v = parse(self);
-        self.depth -= 1;
-        v
+        let key = PropertyKey::from_string(self.string()?);
+        self.expect(b':', "Expected ':' after property name")?;
+        Ok(key)
     }
 
     fn literal(&mut self, word: &str, v: Value) -> JsResult<Value> {
@@ -224,55 +301,16 @@ impl Parser<'_> {
         }
         Ok(unit)
     }
-
-    fn array(&mut self) -> JsResult<Value> {
-        self.pos += 1;
-        let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.eat(b"]") {
-            return Ok(Value::Object(self.rt.new_array(items)));
-        }
-        loop {
-            items.push(self.value()?);
-            self.skip_whitespace();
-            if !self.eat(b",") {
-                self.expect(b']', "Expected ',' or ']' after array element")?;
-                return Ok(Value::Object(self.rt.new_array(items)));
-            }
-        }
-    }
-
-    fn object(&mut self) -> JsResult<Value> {
-        self.pos += 1;
-        let obj = self.rt.new_plain_object();
-        self.skip_whitespace();
-        if self.eat(b"}") {
-            return Ok(Value::Object(obj));
-        }
-        let mut expected_key = "Expected property name or '}'";
-        loop {
-            self.skip_whitespace();
-            if self.peek() != Some(u16::from(b'"')) {
-                return Err(self.fail(expected_key));
-            }
-            let key = PropertyKey::from_string(self.string()?);
-            self.expect(b':', "Expected ':' after property name")?;
-            let v = self.value()?;
-            // A repeated key keeps its first position and takes the last value, as in V8.
-            self.rt.heap.borrow_mut().put(obj, key, Property::data(v));
-            self.skip_whitespace();
-            if !self.eat(b",") {
-                self.expect(b'}', "Expected ',' or '}' after property value")?;
-                return Ok(Value::Object(obj));
-            }
-            expected_key = "Expected double-quoted property name";
-        }
-    }
 }
 
 /// `InternalizeJSONProperty`: revives children first (deleting those the reviver turns into
-/// `undefined`), then calls the reviver on `holder[key]` with `holder` as `this`.
-fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value) -> JsResult<Value> {
+/// `undefined`), then calls the reviver on `holder[key]` with `holder` as `this`. It recurses,
+/// as V8's does, and stops at the host's call depth with V8's RangeError (node stops too: a
+/// reviver over a 5,000-deep text overflows its stack).
+fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value, depth: usize) -> JsResult<Value> {
+    if depth >= MAX_DEPTH {
+        return Err(rt.range_error("Maximum call stack size exceeded".into()));
+    }
     let val = rt.get(&Value::Object(holder), &key)?;
     if let Value::Object(obj) = val {
         let keys: Vec<PropertyKey> = if rt.heap.borrow().obj(obj).is_array() {
@@ -285,7 +323,7 @@ fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value
                 .collect()
         };
         for k in keys {
-            match internalize(rt, obj, k.clone(), reviver)? {
+            match internalize(rt, obj, k.clone(), reviver, depth + 1)? {
                 Value::Undefined => {
                     rt.delete(obj, &k);
                 }
@@ -308,7 +346,7 @@ fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{builtin_function, call, json, runtime, thrown};
+    use super::super::testing::{builtin_function, call, json, on_a_host_sized_stack, runtime, thrown};
     use super::*;
 
     fn parse_error(rt: &Runtime, text: &str) -> String {
@@ -401,6 +439,35 @@ mod tests {
             })
         }
         builtin_function(rt, times_ten)
+    }
+
+    #[test]
+    fn nesting_costs_heap_not_stack() {
+        // node: JSON.parse("[".repeat(100000) + "]".repeat(100000)) parses.
+        let rt = runtime();
+        let depth = 100_000;
+        let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let mut v = call(&rt, "JSON.parse", &[Value::str(&text)]).unwrap();
+        let mut levels = 0;
+        while let Value::Object(_) = v {
+            levels += 1;
+            v = rt.get(&v, &PropertyKey::Index(0)).unwrap();
+        }
+        assert_eq!(levels, depth);
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+        assert!(call(&rt, "JSON.parse", &[Value::str(&objects)]).is_ok());
+    }
+
+    #[test]
+    fn a_reviver_stops_at_the_call_depth() {
+        // node: JSON.parse(that text, (k, v) => v) throws the same RangeError.
+        on_a_host_sized_stack(|| {
+            let rt = runtime();
+            let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+            let reviver = times_ten_reviver(&rt);
+            let revived = call(&rt, "JSON.parse", &[Value::str(&text), reviver]);
+            assert_eq!(thrown(&rt, revived), "RangeError: Maximum call stack size exceeded");
+        });
     }
 
     #[test]
