@@ -48,11 +48,14 @@ def worker_host_pids(client) -> dict[str, int]:
     return client.run(lambda dask_worker: worker_addon("isolation", dask_worker).pid)
 
 
-def test_dask_client_map(dask_client, dask_addon, isolation):
+# One Dask task per input costs the scheduler about a millisecond on a quiet 2-CPU machine and
+# several under load (81 s for these 10,000 at a load average of 15): a deadline of its own.
+@pytest.mark.timeout(600)
+def test_dask_client_map_over_ten_thousand_inputs(dask_client, dask_addon, isolation):
     from napi_python.dask import export
 
-    futures = dask_client.map(export(dask_addon, "add"), range(200), [1] * 200)
-    assert dask_client.gather(futures) == [i + 1 for i in range(200)]
+    futures = dask_client.map(export(dask_addon, "add"), range(INPUTS), [1] * INPUTS)
+    assert dask_client.gather(futures) == [i + 1 for i in range(INPUTS)]
     # Both workers took part, each with a copy of its own.
     assert len({w for ws in dask_client.who_has(futures).values() for w in ws}) == 2
     pids = worker_host_pids(dask_client).values()
