@@ -2,7 +2,8 @@
 
 - `sum(buf)` over a 64 MiB buffer: node with a Buffer; napi_python passing `bytes` (one copy
   into shared memory; goal <= 2.5x node); napi_python passing memory that is already shared (a
-  buffer from `js.alloc`, or a numpy view of it; goal <= 1.3x node);
+  buffer from `js.alloc`, or a numpy view of it; goal <= 1.3x node); in-process, a `bytearray`
+  and a numpy array, lent to the addon for the call without a copy (goal <= 1.3x node);
 - returning a buffer the addon holds and taking a `memoryview` of it, 64 MiB against 64 bytes
   (goal: the same time whatever the size, i.e. a ratio near 1; we allow 1.5x for noise).
 
@@ -87,11 +88,20 @@ def main() -> int:
         return f
 
     take_big, take_small = take(n), None
-    samples: dict[str, list[float]] = {k: [] for k in ("bytes", "shared", "numpy", "big", "small")}
+    local = load_addon(path, isolated=False)
+    writable = bytearray(data)
+    array = np.ones(n, dtype=np.uint8)
+    for arg in (writable, array):
+        assert local.sum(arg) == n, "wrong sum"
+    samples: dict[str, list[float]] = {
+        k: [] for k in ("bytes", "shared", "numpy", "lent", "lent_numpy", "big", "small")
+    }
     for _ in range(args.rounds):
         samples["bytes"].append(per_call_ms(lambda: addon.sum(data), args.calls))
         samples["shared"].append(per_call_ms(lambda: addon.sum(shared), args.calls))
         samples["numpy"].append(per_call_ms(lambda: addon.sum(view), args.calls))
+        samples["lent"].append(per_call_ms(lambda: local.sum(writable), args.calls))
+        samples["lent_numpy"].append(per_call_ms(lambda: local.sum(array), args.calls))
     # Return-and-view: the held buffer is swapped between sizes, interleaved by round.
     for _ in range(args.rounds):
         take_big = take(n)
@@ -111,12 +121,19 @@ def main() -> int:
     print(
         f"  napi_python, numpy view of shared     {m['numpy']:8.2f}  {m['numpy'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['numpy'] <= 1.3 * node)}"
     )
+    print(
+        f"  in-process, bytearray (lent)          {m['lent']:8.2f}  {m['lent'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['lent'] <= 1.3 * node)}"
+    )
+    print(
+        f"  in-process, numpy array (lent)        {m['lent_numpy']:8.2f}  {m['lent_numpy'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['lent_numpy'] <= 1.3 * node)}"
+    )
     ratio = m["big"] / m["small"]
     print("return a held buffer and take a memoryview (µs per call):")
     print(
         f"  {args.mib} MiB {m['big'] * 1e3:8.1f}   64 B {m['small'] * 1e3:8.1f}   ratio {ratio:.2f}  goal: size-independent (<= 1.5)  {verdict(ratio <= 1.5)}"
     )
     addon.close()
+    local.close()
     return 0
 
 
