@@ -1,0 +1,62 @@
+"""Which platform packages fit this machine: npm's ``os``/``cpu``/``libc`` checks
+(``npm-install-checks``), for the platform napi_python runs on (``current_platform()``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Target"]
+
+
+def _check_list(value: str, entries: Any) -> bool:
+    """npm's ``checkList``: ``value`` must be listed, or not excluded by a list of ``!x`` only."""
+    items: Sequence[Any] = [entries] if isinstance(entries, str) else entries if isinstance(entries, list) else []
+    if not items or (len(items) == 1 and items[0] == "any"):
+        return True
+    negated, match = 0, False
+    for entry in items:
+        text = str(entry)
+        if text.startswith("!"):
+            negated += 1
+            if value == text[1:]:
+                return False
+        else:
+            match = match or value == text
+    return match or negated == len(items)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A machine as npm sees it: ``process.platform``, ``process.arch`` and the libc family."""
+
+    os: str
+    cpu: str
+    libc: str | None
+
+    @classmethod
+    def parse(cls, platform: str) -> Target:
+        """From napi-rs's name of a platform: ``linux-x64-gnu`` -> linux, x64, glibc."""
+        parts = platform.split("-")
+        if len(parts) < 2:
+            raise ValueError(f"not a platform name like 'linux-x64-gnu': {platform!r}")
+        abi = "-".join(parts[2:])
+        libc = ("musl" if abi.startswith("musl") else "glibc") if parts[0] == "linux" else None
+        return cls(parts[0], parts[1], libc)
+
+    def declares_platform(self, manifest: dict[str, Any]) -> bool:
+        """Whether a package is a platform package: one that says where it runs."""
+        return any(manifest.get(key) for key in ("os", "cpu", "libc"))
+
+    def accepts(self, name: str, manifest: dict[str, Any]) -> bool:
+        """Whether npm would install package ``name`` (a version's manifest) here."""
+        if not _check_list(self.os, manifest.get("os")) or not _check_list(self.cpu, manifest.get("cpu")):
+            return False
+        libc = manifest.get("libc")
+        if libc:
+            return self.libc is not None and _check_list(self.libc, libc)
+        # Packages older than the `libc` field say it in their names only.
+        if self.libc == "glibc" and ("-musl" in name or "linuxmusl" in name):
+            return False
+        return not (self.libc == "musl" and name.endswith(("-gnu", "-glibc", "-gnueabihf")))
