@@ -27,6 +27,9 @@ PROCESS_OPTIONS = ("env", "timeout", "restart", "sandbox", "output")
 # a broken setup cannot pass as a green run. A developer running pytest by hand gets a skip
 # saying what to run instead.
 REQUIRE_INPUTS = os.environ.get("NAPI_PYTHON_REQUIRE_TEST_INPUTS") == "1"
+# require() searches the packages `python -m napi_python install` put in its cache last: the
+# suite's is empty (removed with the session's copies), whatever the developer installed.
+os.environ["NAPI_PYTHON_CACHE"] = str(Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}" / "npm-cache")
 
 
 def missing_input(reason: str) -> NoReturn:

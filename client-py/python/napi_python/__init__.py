@@ -27,11 +27,15 @@ from .errors import (
     AddonNotFoundError,
     AddonRestartLimitError,
     AddonTimeoutError,
+    InstallError,
+    IntegrityError,
     JSError,
     JSRangeError,
     JSTypeError,
+    RegistryError,
     SandboxUnavailableError,
     StaleObjectError,
+    UnsafeArchiveError,
 )
 from .host import Host, hostd_path, load_addon
 from .pool import AddonPool
@@ -84,6 +88,10 @@ __all__ = [
     "AddonClosedError",
     "SandboxUnavailableError",
     "StaleObjectError",
+    "InstallError",
+    "RegistryError",
+    "IntegrityError",
+    "UnsafeArchiveError",
 ]
 
 # The classes and factories the native layer builds values with, each by name (documented and

@@ -1,18 +1,24 @@
-"""``python -m napi_python inspect FILE.node [--json] [--no-sandbox]``: see ``inspection``.
+"""The command line, ``python -m napi_python``:
 
-Exit status: 0 when the addon loaded, 1 when it did not, 2 when the file cannot be read as an
-ELF shared library or napi-hostd cannot be run.
+- ``inspect FILE.node|PACKAGE [--json] [--no-sandbox]``: see ``inspection``. Exit status: 0 when
+  the addon loaded, 1 when it did not, 2 when the file cannot be read as an ELF shared library,
+  the package's binary cannot be found, or napi-hostd cannot be run.
+- ``install NAME[@RANGE]... [--dir DIR]``: see ``npm.install``. Exit status: 0 when every package
+  is in place, 1 when one could not be installed (the message says why).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .elf import ElfError
-from .errors import AddonLoadError
+from .errors import AddonLoadError, InstallError
 from .inspection import format_report, inspect_addon
+from .npm import install
+from .require import resolve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,17 +31,59 @@ def main(argv: list[str] | None = None) -> int:
         "it uses and whether napi-hostd implements them, what else it needs from the process, and "
         "its exports (loaded in a sandboxed napi-hostd).",
     )
-    inspect.add_argument("file", help="the .node file")
+    inspect.add_argument(
+        "file", help="the .node file, or an installed npm package's name (its binary, as require finds it)"
+    )
     inspect.add_argument("--json", action="store_true", help="print the report as JSON")
     inspect.add_argument("--no-sandbox", action="store_true", help="load it in a host without the sandbox")
+    installer = commands.add_parser(
+        "install",
+        help="install npm packages and their binaries, without node or npm",
+        description="Downloads npm packages and the platform packages holding their binaries for this "
+        "machine from the npm registry npm's configuration names (.npmrc, NPM_CONFIG_REGISTRY), checks "
+        "their integrity and unpacks them into the cache require() searches, or into DIR/node_modules.",
+    )
+    installer.add_argument(
+        "packages", nargs="+", metavar="NAME[@RANGE]", help="e.g. @node-rs/bcrypt, sharp@^0.33, left-pad@1.3.0"
+    )
+    installer.add_argument("--dir", help="install into DIR/node_modules instead of the cache (and read DIR's .npmrc)")
+    installer.add_argument(
+        "--platform", help="another platform's binaries, as napi-rs names it (e.g. linux-arm64-musl)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "install":
+        return _install(args.packages, args.dir, args.platform)
+    return _inspect(args.file, args.json, not args.no_sandbox)
+
+
+def _inspect(target: str, as_json: bool, sandbox: bool) -> int:
     try:
-        report = inspect_addon(args.file, sandbox=not args.no_sandbox)
+        if not os.path.exists(target) and not target.startswith((".", "/")) and not target.endswith(".node"):
+            target = resolve(target)
+        report = inspect_addon(target, sandbox=sandbox)
     except (ElfError, OSError, AddonLoadError) as e:
         print(f"napi_python inspect: {e}", file=sys.stderr)
         return 2
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    print(json.dumps(report, indent=2) if as_json else format_report(report))
     return 0 if report["load"]["loaded"] else 1
+
+
+def _install(packages: list[str], folder: str | None, platform: str | None) -> int:
+    for spec in packages:
+        try:
+            done = install(spec, dir=folder, platform=platform)
+        except InstallError as e:
+            print(f"napi_python install: {e}", file=sys.stderr)
+            return 1
+        for item in done:
+            what = f"{item.name}@{item.version}" + (
+                f" (platform package of {item.platform_of})" if item.platform_of else ""
+            )
+            if item.downloaded:
+                print(f"installed {what} in {item.path}")
+            else:
+                print(f"{what} is already installed in {item.path}: nothing to do")
+    return 0
 
 
 if __name__ == "__main__":

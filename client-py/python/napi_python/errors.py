@@ -18,6 +18,10 @@ __all__ = [
     "JSError",
     "JSTypeError",
     "JSRangeError",
+    "InstallError",
+    "RegistryError",
+    "IntegrityError",
+    "UnsafeArchiveError",
 ]
 
 
@@ -100,6 +104,32 @@ class AddonClosedError(AddonError):
 
 class StaleObjectError(AddonError):
     """A proxy names an object its host no longer has."""
+
+
+class InstallError(Exception):
+    """An npm package could not be installed (``python -m napi_python install``, ``npm.install``);
+    the message says which and why. What was in place before stays in place."""
+
+
+class RegistryError(InstallError):
+    """The registry could not be reached, refused the request, has no such package or version,
+    or answered something that is not a package document. ``status`` is the HTTP status when
+    there was one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class IntegrityError(InstallError):
+    """A downloaded tarball does not have the digest the registry published for it (its
+    ``dist.integrity``): it was not unpacked."""
+
+
+class UnsafeArchiveError(InstallError):
+    """A tarball holds an entry that would land outside the package's folder (an absolute path,
+    a ``..`` component, a link pointing out) or unpacks to more than the limits allow: nothing
+    of it was installed."""
 
 
 class JSError(RuntimeError):

@@ -23,7 +23,11 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
 
 Packages are looked for in the ``node_modules`` folders from the ``paths`` given, then from the
 directory of the script that calls ``require`` (as Node resolves from the requiring module),
-then from the current directory, each upwards (``_search_roots``).
+then from the current directory, each upwards (``_search_roots``), and last in the cache that
+``python -m napi_python install NAME`` installs into (``napi_python.npm.cache_dir()``:
+``$NAPI_PYTHON_CACHE``, else ``$XDG_CACHE_HOME/napi-python``, else ``~/.cache/napi-python``). When
+nothing is found, the error says what to install: the package, or the platform package holding
+its binary, by name and version.
 
 Only the package's binary is loaded, not its JavaScript: what a package's ``index.js`` adds
 around the binding (option objects, argument checks, classes written in JS) is not there.
@@ -34,7 +38,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import platform as _platform
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -45,51 +48,10 @@ from typing import Any
 from .addon import Addon
 from .errors import AddonNotFoundError
 from .host import load_addon
+from .machine import current_platform
+from .npm.cache import node_modules as installed_packages
 
 __all__ = ["require", "resolve", "current_platform"]
-
-# Node's process.arch for Python's platform.machine().
-_ARCH = {
-    "x86_64": "x64",
-    "amd64": "x64",
-    "aarch64": "arm64",
-    "arm64": "arm64",
-    "armv7l": "arm",
-    "armv6l": "arm",
-    "i386": "ia32",
-    "i686": "ia32",
-    "riscv64": "riscv64",
-    "s390x": "s390x",
-    "ppc64le": "ppc64",
-    "loongarch64": "loong64",
-}
-
-
-def current_platform() -> str:
-    """This machine as napi-rs names platforms: ``linux-x64-gnu``, ``linux-arm64-musl``,
-    ``linux-arm-gnueabihf``, ``darwin-arm64``..."""
-    system = sys.platform
-    if system.startswith("linux"):
-        system = "linux"
-    elif system == "win32":
-        return f"win32-{_arch()}-msvc"
-    arch = _arch()
-    if system != "linux":
-        return f"{system}-{arch}"
-    libc = "gnu" if _is_glibc() else "musl"
-    return f"linux-{arch}-{libc}eabihf" if arch == "arm" else f"linux-{arch}-{libc}"
-
-
-def _arch() -> str:
-    machine = _platform.machine().lower()
-    return _ARCH.get(machine, machine)
-
-
-def _is_glibc() -> bool:
-    try:
-        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
-    except (ValueError, OSError):
-        return False
 
 
 @dataclass(frozen=True)
@@ -169,7 +131,9 @@ def _read_package_json(pkg: Path) -> dict[str, Any]:
 
 
 def _find_package(name: str, starts: Sequence[Path], search: _Search) -> Path | None:
-    for nm in _unique(d for s in starts for d in node_modules_dirs(s)):
+    """Package ``name`` in the ``node_modules`` folders from ``starts`` upwards, then in the
+    packages ``python -m napi_python install`` put in its cache."""
+    for nm in _unique(iter([*(d for s in starts for d in node_modules_dirs(s)), installed_packages()])):
         candidate = nm / name
         if candidate.is_dir():
             # Node searches on from the real path: pnpm links packages into node_modules from
@@ -217,22 +181,35 @@ def _main_node(pkg: Path, meta: dict[str, Any], search: _Search) -> Path | None:
     return index if index.is_file() else None
 
 
-def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) -> Path | None:
-    napi = meta.get("napi") if isinstance(meta.get("napi"), dict) else {}
+def _napi_field(meta: dict[str, Any]) -> dict[str, Any]:
+    napi = meta.get("napi")
+    return napi if isinstance(napi, dict) else {}
+
+
+def _platform_packages(pkg: Path, meta: dict[str, Any], plat: _Platform) -> list[str]:
+    """The names of the packages that may hold ``pkg``'s binary for ``plat``, most likely
+    first: napi-rs's ``<packageName>-<platform>``, then its ``optionalDependencies`` whose
+    names end in one of the platform's suffixes."""
+    napi = _napi_field(meta)
     name = meta.get("name") if isinstance(meta.get("name"), str) else pkg.name
     legacy_package = napi.get("package") if isinstance(napi.get("package"), dict) else {}
-    binary = napi.get("binaryName") or napi.get("name")
     package_name = napi.get("packageName") or legacy_package.get("name") or name
+    names = [f"{package_name}-{plat.name}"] if napi else []
+    optional = meta.get("optionalDependencies")
+    if isinstance(optional, dict):
+        names += [dep for suffix in plat.suffixes for dep in optional if dep.endswith(suffix)]
+    return list(dict.fromkeys(names))
+
+
+def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) -> Path | None:
+    napi = _napi_field(meta)
+    binary = napi.get("binaryName") or napi.get("name")
     if isinstance(binary, str):
         local = pkg / f"{binary}.{plat.name}.node"
         if local.is_file():
             return local
         search.note(local, "no such file")
-    platform_packages = [f"{package_name}-{plat.name}"] if napi else []
-    optional = meta.get("optionalDependencies")
-    if isinstance(optional, dict):
-        platform_packages += [dep for suffix in plat.suffixes for dep in optional if dep.endswith(suffix)]
-    for dep in dict.fromkeys(platform_packages):
+    for dep in _platform_packages(pkg, meta, plat):
         found = _find_package(dep, [pkg], search)
         if found is None:
             continue
@@ -421,7 +398,8 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
     ``name`` is a package name (``"@node-rs/crc32"``), or a path (starting with ``.`` or ``/``)
     to a package folder or a ``.node`` file. Packages are searched in the ``node_modules``
     folders from each of ``paths`` upwards, then from the calling script's directory upwards,
-    then from the current directory upwards.
+    then from the current directory upwards, then in the cache ``python -m napi_python install``
+    installs into.
     ``platform`` picks another platform's build (napi-rs naming, ``"linux-x64-musl"``); the
     default is this machine's (``current_platform()``). Raises ``AddonNotFoundError`` listing
     every place it looked.
@@ -442,9 +420,44 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
         if found is not None:
             return str(found)
     where = "\n  ".join(search.places)
+    hint = _install_hint(name, pkg, plat)
     raise AddonNotFoundError(
-        f"cannot find a Node-API binary of {name!r} for {plat.name}; looked at:\n  {where}", search.places
+        f"cannot find a Node-API binary of {name!r} for {plat.name}; looked at:\n  {where}"
+        + (f"\n{hint}" if hint else ""),
+        search.places,
     )
+
+
+_INSTALL = "python -m napi_python install"
+
+
+def _install_hint(name: str, pkg: Path | None, plat: _Platform) -> str | None:
+    """What to run when nothing was found: the install of a package that is nowhere, or of
+    the platform package (by name and the version the package asks for) that is missing."""
+    if pkg is None:
+        if name.startswith((".", "/")):
+            return None
+        return f"{name} is not installed; to install it (no node needed), run:\n  {_INSTALL} {name}"
+    meta = _read_package_json(pkg)
+    optional = meta.get("optionalDependencies")
+    optional = optional if isinstance(optional, dict) else {}
+    wanted = [(dep, optional[dep]) for dep in _platform_packages(pkg, meta, plat) if isinstance(optional.get(dep), str)]
+    if not wanted:
+        return None
+    dep, version = wanted[0]
+    return (
+        f"its binary for {plat.name} is in the platform package {dep}@{version} (in its optionalDependencies), "
+        f"which is not installed; to install it, run:\n  {_INSTALL} {dep}@{version}{_dir_option(pkg, meta)}"
+    )
+
+
+def _dir_option(pkg: Path, meta: dict[str, Any]) -> str:
+    """`` --dir DIR`` for a package in ``DIR/node_modules``; nothing for one in the cache."""
+    name = meta.get("name") if isinstance(meta.get("name"), str) else pkg.name
+    node_modules = pkg.parents[name.count("/")]
+    if node_modules.name != "node_modules" or node_modules == installed_packages().resolve():
+        return ""
+    return f" --dir {node_modules.parent}"
 
 
 def require(

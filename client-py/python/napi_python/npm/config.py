@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import InstallError
+from ..errors import InstallError
 
 __all__ = ["NpmConfig", "DEFAULT_REGISTRY"]
 
@@ -164,7 +164,8 @@ class NpmConfig:
         config = cls()
         config._add(from_env)
         start = Path(project).resolve() if project is not None else Path.cwd()
-        user_file = Path(str(from_env.get("userconfig") or Path.home() / ".npmrc")).expanduser()
+        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+        user_file = Path(str(from_env.get("userconfig") or home / ".npmrc")).expanduser()
         project_file = _project_dir(start) / ".npmrc"
         if project_file != user_file:
             config._read(project_file, env)

@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import InstallError, RegistryError
+from ..machine import current_platform
 from . import cache
 from .config import DEFAULT_REGISTRY, NpmConfig
-from .errors import InstallError, RegistryError
 from .integrity import Integrity
 from .platforms import Target
 from .registry import Registry
@@ -89,11 +90,7 @@ def install(
     root = Path(dir).resolve() / "node_modules" if dir is not None else cache.node_modules()
     if config is None:
         config = NpmConfig.load(dir)
-    if platform is None:
-        from ..require import current_platform  # require imports this package's cache module
-
-        platform = current_platform()
-    target = Target.parse(platform)
+    target = Target.parse(platform or current_platform())
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -109,13 +106,18 @@ def install(
         if state.complete(spec.name, version):
             return state.as_installed(spec.name)
         manifest = _manifest(document, version, spec.name)
-        plan = [_Planned(spec.name, version, manifest, None), *_platform_packages(registry, config, manifest, spec.name, target)]
+        plan = [
+            _Planned(spec.name, version, manifest, None),
+            *_platform_packages(registry, config, manifest, spec.name, target),
+        ]
         done = []
         for item in plan:
             downloaded = not state.has(item.name, item.version)
             if downloaded:
                 _fetch(registry, config, root, item)
                 state.record(item.name, item.version, _integrity(item).text)
+                # Saved at once: a later package's failure must not forget this one.
+                state.save()
             done.append(Installed(item.name, item.version, root / item.name, downloaded, item.platform_of))
         state.record_platform_packages(spec.name, [item.name for item in plan[1:]])
         state.save()
@@ -202,7 +204,9 @@ def _fetch(registry: Registry, config: NpmConfig, root: Path, item: _Planned) ->
         unpacked = staging / "package"
         skipped = unpack(tarball, unpacked, what)
         if skipped:
-            _log.info("%s: left out %d links and special files, as npm does: %s", what, len(skipped), ", ".join(skipped))
+            _log.info(
+                "%s: left out %d links and special files, as npm does: %s", what, len(skipped), ", ".join(skipped)
+            )
         final = root / item.name
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.is_symlink() or final.exists():

@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InstallError, IntegrityError
+from ..errors import InstallError, IntegrityError
 
 __all__ = ["Integrity"]
 

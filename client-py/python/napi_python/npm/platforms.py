@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InstallError
+
 __all__ = ["Target"]
 
 
@@ -40,7 +42,7 @@ class Target:
         """From napi-rs's name of a platform: ``linux-x64-gnu`` -> linux, x64, glibc."""
         parts = platform.split("-")
         if len(parts) < 2:
-            raise ValueError(f"not a platform name like 'linux-x64-gnu': {platform!r}")
+            raise InstallError(f"not a platform name like 'linux-x64-gnu': {platform!r}")
         abi = "-".join(parts[2:])
         libc = ("musl" if abi.startswith("musl") else "glibc") if parts[0] == "linux" else None
         return cls(parts[0], parts[1], libc)

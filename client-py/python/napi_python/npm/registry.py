@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
-from .. import __version__
+from .._native import __version__
+from ..errors import InstallError, RegistryError
 from .config import NpmConfig
-from .errors import InstallError, RegistryError
 from .integrity import Integrity
 
 __all__ = ["Registry"]
@@ -78,7 +78,15 @@ class Registry:
     def document(self, name: str) -> dict[str, Any]:
         """The registry's document for package ``name`` (its versions, dist-tags...)."""
         url = self.document_url(name)
-        with self._open(url, _ACCEPT_DOCUMENT) as response:
+        try:
+            response = self._open(url, _ACCEPT_DOCUMENT)
+        except RegistryError as e:
+            if e.status == 404:
+                raise RegistryError(
+                    f"no package named {name} in the registry {self.config.registry_for(name)}", 404
+                ) from None
+            raise
+        with response:
             body = _read_capped(response, MAX_DOCUMENT, url)
         try:
             document = json.loads(body)
@@ -93,12 +101,18 @@ class Registry:
         (``IntegrityError`` otherwise: the caller discards the file unopened)."""
         hasher = integrity.hasher()
         with self._open(url, "*/*") as response, open(dest, "wb") as out:
-            _copy_capped(response, out, hasher, MAX_TARBALL, url)
+            try:
+                _copy_capped(response, out, hasher, MAX_TARBALL, url)
+            except OSError as e:
+                raise RegistryError(f"{url}: the download broke off: {e}") from None
         integrity.check(hasher.digest(), what)
 
 
 def _read_capped(response: BinaryIO, limit: int, url: str) -> bytes:
-    body = response.read(limit + 1)
+    try:
+        body = response.read(limit + 1)
+    except OSError as e:
+        raise RegistryError(f"{url}: the answer broke off: {e}") from None
     if len(body) > limit:
         raise RegistryError(f"{url}: the answer is larger than {limit >> 20} MiB")
     return body
@@ -134,4 +148,3 @@ def _refusal(url: str, status: int, reason: str, sent_auth: bool) -> str:
         )
         return f"{url}: {status} {reason}: {hint}"
     return f"{url}: {status} {reason}"
-

@@ -18,7 +18,7 @@ import posixpath
 import tarfile
 from pathlib import Path
 
-from .errors import UnsafeArchiveError
+from ..errors import UnsafeArchiveError
 
 __all__ = ["unpack", "MAX_BYTES", "MAX_ENTRIES"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import nodesemver
 
-from .errors import InstallError
+from ..errors import InstallError
 
 __all__ = ["Spec", "check_name", "pick_version"]
 
@@ -50,7 +50,9 @@ class Spec:
     @property
     def exact(self) -> str | None:
         """The version when the spec names exactly one (``1.2.3``, ``=1.2.3``, ``v1.2.3``)."""
-        return nodesemver.valid(self.wanted.lstrip("="), False) if self.wanted else None
+        # nodesemver answers a SemVer object; its str() is the normalised version.
+        version = nodesemver.valid(self.wanted.lstrip("="), False) if self.wanted else None
+        return None if version is None else str(version)
 
     def __str__(self) -> str:
         return f"{self.name}@{self.wanted}" if self.wanted else self.name

@@ -1,0 +1,356 @@
+"""`python -m napi_python install` and `napi_python.npm.install` against a real npm registry
+(Verdaccio on 127.0.0.1, tests/npm_registry.py), and once against the public one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ADDONS, IN_PROCESS, missing_input
+from npm_registry import REGISTRY_DIR, VERDACCIO, Link, user_token
+from npm_registry import start as start_registry
+from npm_registry import stop as stop_registry
+
+from napi_python import (
+    AddonNotFoundError,
+    IntegrityError,
+    RegistryError,
+    UnsafeArchiveError,
+    current_platform,
+    require,
+    resolve,
+)
+from napi_python.npm import install
+from napi_python.npm.config import NpmConfig
+from napi_python.npm.versions import Spec, pick_version
+
+HERE = current_platform()
+OS, ARCH = HERE.split("-")[:2]
+LIBC = "musl" if HERE.endswith("musl") else "glibc"
+OTHER_LIBC_PLATFORM = f"{OS}-{ARCH}-{'gnu' if LIBC == 'musl' else 'musl'}"
+ADDER_VERSIONS = ["1.0.0", "1.1.0", "1.2.0-beta.1", "2.0.0"]
+
+
+def platform_manifest(platform: str) -> dict:
+    os_name, cpu, *abi = platform.split("-")
+    manifest = {"os": [os_name], "cpu": [cpu], "main": f"adder.{platform}.node"}
+    if abi:
+        manifest["libc"] = ["musl" if abi[0].startswith("musl") else "glibc"]
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    """Verdaccio with the test packages published; stopped after the module's tests."""
+    if not VERDACCIO.exists():
+        missing_input(f"{VERDACCIO} is absent: run scripts/npm-install tests/registry (scripts/build does)")
+    server = start_registry(tmp_path_factory.mktemp("verdaccio"))
+    try:
+        addon = (ADDONS / "bench.node").read_bytes()
+        for version in ADDER_VERSIONS:
+            # A napi-rs package: its binary lives in the platform packages of its optionalDependencies.
+            platforms = [HERE, OTHER_LIBC_PLATFORM, "darwin-arm64", "win32-x64-msvc"]
+            optional = {f"@fixture/adder-{p}": version for p in platforms}
+            optional["@fixture/adder-never-published"] = version
+            for p in platforms:
+                server.publish(
+                    f"@fixture/adder-{p}",
+                    version,
+                    platform_manifest(p),
+                    {f"adder.{p}.node": addon},
+                    tag="beta" if "-" in version else "latest",
+                )
+            server.publish(
+                "@fixture/adder",
+                version,
+                {
+                    "main": "index.js",
+                    "napi": {"binaryName": "adder", "packageName": "@fixture/adder"},
+                    "optionalDependencies": optional,
+                },
+                {"index.js": b"module.exports = require('./binding')"},
+                tag="beta" if "-" in version else "latest",
+            )
+        server.publish("tampered", "1.0.0", files={"index.js": b"ok"}, integrity_of=b"what the publisher signed")
+        server.publish("climbs-out", "1.0.0", files={"../escaped.txt": b"pwned"})
+        server.publish("links-out", "1.0.0", files={"lib": Link("../../.."), "etc-passwd": Link("/etc/passwd")})
+        server.publish("hard-links-out", "1.0.0", files={"passwd": Link("../../../etc/passwd", hard=True)})
+        server.publish("links-in", "1.0.0", files={"real.txt": b"real", "alias.txt": Link("real.txt")})
+        server.publish("@private/secret", "1.0.0", files={"secret.txt": b"for members"})
+        yield server
+    finally:
+        stop_registry(server.process)
+
+
+@pytest.fixture
+def npm_env(tmp_path, registry):
+    """A process environment in which npm's configuration is only what a test writes: the
+    registry the test server, no user or global .npmrc of the machine; the cache in tmp_path."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.lower().startswith("npm_config_")}
+    env.update(
+        HOME=str(home),
+        NPM_CONFIG_REGISTRY=registry.url,
+        npm_config_globalconfig=str(tmp_path / "no-global-npmrc"),
+        NAPI_PYTHON_CACHE=str(tmp_path / "cache"),
+    )
+    return env
+
+
+def config_for(env: dict, project: Path | None = None) -> NpmConfig:
+    return NpmConfig.load(project, env)
+
+
+def cli(args: list[str], env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "napi_python", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def installed_names(root: Path) -> set[str]:
+    """The packages in a node_modules folder (``@scope/name`` for scoped ones)."""
+    return {str(p.parent.relative_to(root)) for p in root.glob("**/package.json")}
+
+
+def test_installs_the_package_and_its_platform_package_which_require_loads(tmp_path, npm_env, monkeypatch):
+    proc = cli(["install", "@fixture/adder"], npm_env)
+    assert proc.returncode == 0, proc.stderr
+    cache = tmp_path / "cache" / "node_modules"
+    assert f"installed @fixture/adder@2.0.0 in {cache / '@fixture/adder'}" in proc.stdout
+    assert f"installed @fixture/adder-{HERE}@2.0.0 (platform package of @fixture/adder)" in proc.stdout
+    # Only this machine's platform package: not the other libc's, not another OS's.
+    assert installed_names(cache) == {"@fixture/adder", f"@fixture/adder-{HERE}"}
+    binary = cache / f"@fixture/adder-{HERE}" / f"adder.{HERE}.node"
+    assert binary.read_bytes() == (ADDONS / "bench.node").read_bytes()
+    assert os.access(binary, os.X_OK)
+    # require() searches the cache by default.
+    monkeypatch.setenv("NAPI_PYTHON_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    with require("@fixture/adder", isolated=not IN_PROCESS) as addon:
+        assert addon.path == str(binary)
+        assert addon.add(2, 3) == 5
+
+
+def test_a_second_install_of_the_same_version_is_a_no_op(tmp_path, npm_env):
+    first = cli(["install", "@fixture/adder@1.1.0", "--dir", str(tmp_path / "proj")], npm_env)
+    assert first.returncode == 0, first.stderr
+    pkg = tmp_path / "proj" / "node_modules" / "@fixture" / "adder"
+    before = pkg.stat()
+    for spec in ("@fixture/adder@1.1.0", "@fixture/adder@~1.1"):
+        again = cli(["install", spec, "--dir", str(tmp_path / "proj")], npm_env)
+        assert again.returncode == 0, again.stderr
+        assert f"@fixture/adder@1.1.0 is already installed in {pkg}: nothing to do" in again.stdout
+        assert f"@fixture/adder-{HERE}@1.1.0 (platform package of @fixture/adder) is already installed" in again.stdout
+        assert "installed " not in again.stdout.replace("already installed", "")
+    # The folder was not replaced.
+    assert pkg.stat().st_ino == before.st_ino and pkg.stat().st_mtime_ns == before.st_mtime_ns
+    # A different version is installed over it.
+    newer = cli(["install", "@fixture/adder@2", "--dir", str(tmp_path / "proj")], npm_env)
+    assert "installed @fixture/adder@2.0.0" in newer.stdout
+    assert json.loads((pkg / "package.json").read_text())["version"] == "2.0.0"
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        "",
+        "*",
+        "^1.0.0",
+        "~1.0",
+        "1",
+        ">=1.0.0 <1.1.0",
+        ">=1.2.0-beta.0 <2",
+        "1.x || >=2.0.0",
+        "^1.1.0-beta.0",
+        "latest",
+        "beta",
+        "<=1.1.0",
+    ],
+)
+def test_versions_are_picked_as_npm_picks_them(registry, wanted):
+    """The same choice as npm's own semver (from Verdaccio's node_modules) with npm-pick-manifest's
+    rule: a dist-tag names its version, `latest` wins when it satisfies the range."""
+    document = {"versions": {v: {} for v in ADDER_VERSIONS}, "dist-tags": {"latest": "2.0.0", "beta": "1.2.0-beta.1"}}
+    script = (
+        f"const semver = require({json.dumps(str(REGISTRY_DIR / 'node_modules' / 'semver'))});"
+        f"const tags = {json.dumps(document['dist-tags'])}; const w = {json.dumps(wanted or 'latest')};"
+        f"const vs = {json.dumps(ADDER_VERSIONS)};"
+        "console.log(tags[w] ?? (semver.satisfies(tags.latest, w) ? tags.latest : semver.maxSatisfying(vs, w)))"
+    )
+    node = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    assert pick_version(Spec("@fixture/adder", wanted), document) == node
+
+
+def test_a_range_is_resolved_against_the_registry(tmp_path, registry, npm_env):
+    done = install("@fixture/adder@^1.0.0", dir=tmp_path, config=config_for(npm_env))
+    assert [(i.name, i.version) for i in done] == [("@fixture/adder", "1.1.0"), (f"@fixture/adder-{HERE}", "1.1.0")]
+    done = install("@fixture/adder@>=1.2.0-beta.0 <2", dir=tmp_path, config=config_for(npm_env))
+    assert done[0].version == "1.2.0-beta.1" and done[0].downloaded
+
+
+def test_the_other_libc_gets_its_own_platform_package(tmp_path, registry, npm_env):
+    done = install("@fixture/adder", dir=tmp_path, config=config_for(npm_env), platform=OTHER_LIBC_PLATFORM)
+    assert [i.name for i in done] == ["@fixture/adder", f"@fixture/adder-{OTHER_LIBC_PLATFORM}"]
+
+
+def test_a_tampered_tarball_is_refused_before_unpacking(tmp_path, registry, npm_env):
+    with pytest.raises(IntegrityError, match=r"tampered@1\.0\.0: the tarball downloaded has sha512-.*not unpacked"):
+        install("tampered", dir=tmp_path, config=config_for(npm_env))
+    assert not (tmp_path / "node_modules" / "tampered").exists()
+    assert [
+        p.name for p in (tmp_path / "node_modules").iterdir() if not p.name.startswith(".napi-python-install")
+    ] == []
+    proc = cli(["install", "tampered", "--dir", str(tmp_path)], npm_env)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("napi_python install: tampered@1.0.0: the tarball downloaded has sha512-")
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("climbs-out", r"the entry 'package/\.\./escaped\.txt' climbs out of the package with '\.\.'"),
+        ("links-out", r"the entry 'package/lib' is a symbolic link to '\.\./\.\./\.\.', outside the package"),
+        (
+            "hard-links-out",
+            r"the entry 'package/passwd' is a hard link to '\.\./\.\./\.\./etc/passwd', outside the package",
+        ),
+    ],
+)
+def test_archives_that_escape_are_refused_whole(tmp_path, registry, npm_env, name, why):
+    target = tmp_path / "proj"
+    with pytest.raises(UnsafeArchiveError, match=why):
+        install(name, dir=target, config=config_for(npm_env))
+    # Nothing of it anywhere: not in node_modules, not beside it.
+    assert not (target / "node_modules" / name).exists()
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "home" not in p.parts)
+    assert written == ["proj", "proj/node_modules", "proj/node_modules/.napi-python-install.lock"]
+    proc = cli(["install", name, "--dir", str(target)], npm_env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"napi_python install: {name}@1.0.0: the entry")
+
+
+def test_links_inside_the_package_are_left_out_as_npm_does(tmp_path, registry, npm_env):
+    install("links-in", dir=tmp_path, config=config_for(npm_env))
+    pkg = tmp_path / "node_modules" / "links-in"
+    assert (pkg / "real.txt").read_bytes() == b"real"
+    assert not (pkg / "alias.txt").exists() and not (pkg / "alias.txt").is_symlink()
+
+
+def test_the_auth_token_comes_from_the_project_npmrc(tmp_path, registry, npm_env):
+    project = tmp_path / "proj"
+    project.mkdir()
+    with pytest.raises(
+        RegistryError,
+        match=r"401 Unauthorized: no credentials for it in npm's configuration \(//127\.0\.0\.1:\d+/:_authToken=",
+    ):
+        install("@private/secret", dir=project, config=config_for(npm_env, project))
+    host = registry.url.removeprefix("http:")
+    (project / ".npmrc").write_text(f"{host}:_authToken=${{SECRET_TOKEN}}\n")
+    env = {**npm_env, "SECRET_TOKEN": user_token()}
+    proc = cli(["install", "@private/secret", "--dir", str(project)], env)
+    assert proc.returncode == 0, proc.stderr
+    assert (project / "node_modules" / "@private" / "secret" / "secret.txt").read_bytes() == b"for members"
+    # A token for another registry is not sent to this one.
+    (project / ".npmrc").write_text(f"//127.0.0.1:1/:_authToken={user_token()}\n")
+    proc = cli(
+        ["install", "@private/secret@1.0.0", "--dir", str(tmp_path / "other")],
+        {**npm_env, "npm_config_userconfig": str(project / ".npmrc")},
+    )
+    assert proc.returncode == 1 and "401 Unauthorized" in proc.stderr
+
+
+def test_a_scope_has_its_own_registry(tmp_path, registry, npm_env):
+    env = {**npm_env, "NPM_CONFIG_REGISTRY": "http://127.0.0.1:1/"}
+    (tmp_path / "home" / ".npmrc").write_text(f"@fixture:registry={registry.url}\n")
+    proc = cli(["install", "@fixture/adder@1.0.0", "--dir", str(tmp_path / "proj")], env)
+    assert proc.returncode == 0, proc.stderr
+    proc = cli(["install", "links-in", "--dir", str(tmp_path / "proj")], env)
+    assert proc.returncode == 1
+    assert proc.stderr == "napi_python install: cannot reach http://127.0.0.1:1: [Errno 111] Connection refused\n"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("no-such-package", "napi_python install: no package named no-such-package in the registry {url}\n"),
+        ("@fixture/adder@^3", "napi_python install: no version of @fixture/adder satisfies '^3' (latest: 2.0.0)\n"),
+        ("@fixture/adder@9.9.9", "napi_python install: @fixture/adder has no version 9.9.9 (latest: 2.0.0)\n"),
+        ("Not A Name", "napi_python install: not a valid npm package name: 'Not A Name'\n"),
+    ],
+)
+def test_bad_input_is_a_clean_exit_with_a_message(tmp_path, registry, npm_env, spec, message):
+    proc = cli(["install", spec, "--dir", str(tmp_path)], npm_env)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", message.format(url=registry.url))
+
+
+def test_require_says_what_to_install(tmp_path, registry, npm_env, monkeypatch):
+    monkeypatch.setenv("NAPI_PYTHON_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AddonNotFoundError) as e:
+        require("@fixture/adder")
+    assert str(e.value).endswith(
+        "@fixture/adder is not installed; to install it (no node needed), run:\n  python -m napi_python install @fixture/adder"
+    )
+    project = tmp_path / "proj"
+    install("@fixture/adder@1.0.0", dir=project, config=config_for(npm_env))
+    (project / "node_modules" / f"@fixture/adder-{HERE}" / f"adder.{HERE}.node").unlink()
+    (project / "node_modules" / f"@fixture/adder-{HERE}" / "package.json").unlink()
+    (project / "node_modules" / f"@fixture/adder-{HERE}").rmdir()
+    with pytest.raises(AddonNotFoundError) as e:
+        require("@fixture/adder", paths=[project])
+    assert str(e.value).endswith(
+        f"its binary for {HERE} is in the platform package @fixture/adder-{HERE}@1.0.0 (in its optionalDependencies), "
+        f"which is not installed; to install it, run:\n  python -m napi_python install @fixture/adder-{HERE}@1.0.0 --dir {project}"
+    )
+    # Which does what it says.
+    proc = cli(["install", f"@fixture/adder-{HERE}@1.0.0", "--dir", str(project)], npm_env)
+    assert proc.returncode == 0, proc.stderr
+    assert resolve("@fixture/adder", paths=[project]).endswith(f"adder.{HERE}.node")
+
+
+def test_inspect_takes_a_package_name(tmp_path, registry, npm_env):
+    install("@fixture/adder@1.0.0", dir=tmp_path, config=config_for(npm_env))
+    proc = cli(["inspect", "@fixture/adder", "--json"], npm_env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["load"]["loaded"] is True
+    assert "add" in json.dumps(report["load"])
+    proc = cli(["inspect", "@fixture/not-here"], npm_env, cwd=tmp_path)
+    assert proc.returncode == 2 and "python -m napi_python install @fixture/not-here" in proc.stderr
+
+
+def test_the_public_registry_serves_node_rs_xxhash(tmp_path):
+    """@node-rs/xxhash from registry.npmjs.org (or the registry npm's configuration names),
+    compared with node running the same installed package and with the xxHash test vectors."""
+    try:
+        done = install("@node-rs/xxhash@^1", dir=tmp_path)
+    except RegistryError as e:
+        if e.status is None:
+            print(f"skipped: the npm registry cannot be reached: {e}")
+            pytest.skip(f"the npm registry cannot be reached: {e}")
+        raise
+    assert [i.name for i in done] == ["@node-rs/xxhash", f"@node-rs/xxhash-{HERE}"]
+    inputs = ["", "a", "abc", "napi-python"]
+    script = (
+        "const x = require('@node-rs/xxhash'); const ins = JSON.parse(process.argv[1]);"
+        "console.log(JSON.stringify(ins.map(s => [x.xxh32(s, 0), x.xxh64(s).toString(), x.xxh32(s, 42)])))"
+    )
+    node = subprocess.run(
+        ["node", "-e", script, json.dumps(inputs)], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+    )
+    expected = json.loads(node.stdout)
+    with require("@node-rs/xxhash", paths=[tmp_path], isolated=not IN_PROCESS) as xxhash:
+        got = [
+            [xxhash.xxh32(s.encode(), 0), str(xxhash.xxh64(s.encode())), xxhash.xxh32(s.encode(), 42)] for s in inputs
+        ]
+        # The published test vectors of xxHash.
+        assert xxhash.xxh32(b"", 0) == 0x02CC5D05
+        assert int(xxhash.xxh64(b"")) == 0xEF46DB3751D8E999
+        assert xxhash.xxh32(b"abc", 0) == 0x32D153FF
+    assert got == expected
