@@ -89,6 +89,7 @@ def user_token(name: str = "tester") -> str:
 class Registry:
     url: str
     process: subprocess.Popen
+    drain: threading.Thread
     published: dict[str, list[str]] = field(default_factory=dict)
 
     def publish(
@@ -167,12 +168,17 @@ def start(workdir: Path) -> Registry:
         cwd=workdir,
         env={**os.environ, "NODE_ENV": "production"},
     )
+    assert process.stdout is not None
+    # Its output is drained once it listens (Node dies of a write error on a full or closed pipe).
+    drain = threading.Thread(target=_drain, args=(process.stdout,), daemon=True)
     try:
         _await_listening(process, url)
     except BaseException:
-        stop(process)
+        _end(process)
+        process.stdout.close()
         raise
-    return Registry(url, process)
+    drain.start()
+    return Registry(url, process, drain)
 
 
 def _await_listening(process: subprocess.Popen, url: str) -> None:
@@ -197,16 +203,22 @@ def _await_listening(process: subprocess.Popen, url: str) -> None:
             seen += chunk
     with urllib.request.urlopen(url + "-/ping", timeout=max(1.0, deadline - time.monotonic())) as response:
         assert response.status == 200
-    # Its later output is drained (Node dies of a write error on a full or closed pipe).
-    threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
 
 
 def _drain(pipe) -> None:
-    while os.read(pipe.fileno(), 65536):
-        pass
+    with pipe:
+        while os.read(pipe.fileno(), 65536):
+            pass
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(registry: Registry) -> None:
+    """Stops Verdaccio; its output pipe is closed by the drain once it has exited."""
+    _end(registry.process)
+    registry.drain.join(timeout=15)
+    assert not registry.drain.is_alive(), "Verdaccio's output stayed open after it exited"
+
+
+def _end(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=15)

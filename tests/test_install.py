@@ -83,7 +83,7 @@ def registry(tmp_path_factory):
         server.publish("@private/secret", "1.0.0", files={"secret.txt": b"for members"})
         yield server
     finally:
-        stop_registry(server.process)
+        stop_registry(server)
 
 
 @pytest.fixture
