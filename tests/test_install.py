@@ -55,7 +55,10 @@ def registry(tmp_path_factory):
             # A napi-rs package: its binary lives in the platform packages of its optionalDependencies.
             platforms = [HERE, OTHER_LIBC_PLATFORM, "darwin-arm64", "win32-x64-msvc"]
             optional = {f"@fixture/adder-{p}": version for p in platforms}
+            # Left out as npm leaves them out: a platform package never published, and one
+            # published at another version only (as @node-rs/bcrypt 2.0.0's darwin-x64).
             optional["@fixture/adder-never-published"] = version
+            optional["@fixture/adder-freebsd-x64"] = version
             for p in platforms:
                 server.publish(
                     f"@fixture/adder-{p}",
@@ -75,6 +78,9 @@ def registry(tmp_path_factory):
                 {"index.js": b"module.exports = require('./binding')"},
                 tag="beta" if "-" in version else "latest",
             )
+        server.publish(
+            "@fixture/adder-freebsd-x64", "0.1.0", {"os": ["freebsd"], "cpu": ["x64"]}, {"adder.node": addon}
+        )
         server.publish("tampered", "1.0.0", files={"index.js": b"ok"}, integrity_of=b"what the publisher signed")
         server.publish("climbs-out", "1.0.0", files={"../escaped.txt": b"pwned"})
         server.publish("links-out", "1.0.0", files={"lib": Link("../../.."), "etc-passwd": Link("/etc/passwd")})

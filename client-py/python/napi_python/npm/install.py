@@ -156,8 +156,15 @@ def _platform_packages(
             for dep, document in zip(specs, pool.map(lambda s: _document_or_none(registry, s.name), specs)):
                 if document is None:
                     continue
-                version = pick_version(dep, document)
-                dep_manifest = _manifest(document, version, dep.name)
+                try:
+                    version = pick_version(dep, document)
+                    dep_manifest = _manifest(document, version, dep.name)
+                except InstallError as e:
+                    # As npm: an optional dependency that cannot be had is left out (napi-rs
+                    # packages name platform builds that were never published at that version).
+                    # When it was this machine's, require() names it as missing.
+                    _log.info("optional dependency %s of %s left out: %s", dep, parent, e)
+                    continue
                 if not target.declares_platform(dep_manifest) or not target.accepts(dep.name, dep_manifest):
                     continue
                 found.append(_Planned(dep.name, version, dep_manifest, parent))
