@@ -81,6 +81,26 @@ def registry(tmp_path_factory):
         server.publish(
             "@fixture/adder-freebsd-x64", "0.1.0", {"os": ["freebsd"], "cpu": ["x64"]}, {"adder.node": addon}
         )
+        # sharp's layout: @img/sharp-linux-x64 holds the binary and brings libvips as its own
+        # optional platform package.
+        libc = {"libc": [LIBC]} if OS == "linux" else {}
+        server.publish(
+            f"@fixture/img-libvips-{OS}-{ARCH}",
+            "1.0.0",
+            {"os": [OS], "cpu": [ARCH], **libc},
+            {"lib/libvips.so": b"vips"},
+        )
+        server.publish(
+            f"@fixture/img-{OS}-{ARCH}",
+            "1.0.0",
+            {"os": [OS], "cpu": [ARCH], **libc, "optionalDependencies": {f"@fixture/img-libvips-{OS}-{ARCH}": "1.0.0"}},
+            {f"lib/img-{OS}-{ARCH}.node": addon},
+        )
+        server.publish(
+            "@fixture/img",
+            "1.0.0",
+            {"optionalDependencies": {f"@fixture/img-{OS}-{ARCH}": "1.0.0", "@fixture/img-wasm32": "1.0.0"}},
+        )
         server.publish("tampered", "1.0.0", files={"index.js": b"ok"}, integrity_of=b"what the publisher signed")
         server.publish("climbs-out", "1.0.0", files={"../escaped.txt": b"pwned"})
         server.publish("links-out", "1.0.0", files={"lib": Link("../../.."), "etc-passwd": Link("/etc/passwd")})
@@ -197,6 +217,18 @@ def test_a_range_is_resolved_against_the_registry(tmp_path, registry, npm_env):
     assert [(i.name, i.version) for i in done] == [("@fixture/adder", "1.1.0"), (f"@fixture/adder-{HERE}", "1.1.0")]
     done = install("@fixture/adder@>=1.2.0-beta.0 <2", dir=tmp_path, config=config_for(npm_env))
     assert done[0].version == "1.2.0-beta.1" and done[0].downloaded
+
+
+def test_a_platform_package_brings_its_own_platform_packages(tmp_path, registry, npm_env):
+    done = install("@fixture/img", dir=tmp_path, config=config_for(npm_env))
+    assert [(i.name, i.platform_of) for i in done] == [
+        ("@fixture/img", None),
+        (f"@fixture/img-{OS}-{ARCH}", "@fixture/img"),
+        (f"@fixture/img-libvips-{OS}-{ARCH}", f"@fixture/img-{OS}-{ARCH}"),
+    ]
+    assert resolve("@fixture/img", paths=[tmp_path]) == str(
+        tmp_path / f"node_modules/@fixture/img-{OS}-{ARCH}/lib/img-{OS}-{ARCH}.node"
+    )
 
 
 def test_the_other_libc_gets_its_own_platform_package(tmp_path, registry, npm_env):
