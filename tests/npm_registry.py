@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import io
 import json
 import os
@@ -158,7 +159,21 @@ def start(workdir: Path) -> Registry:
     shutil.copy(REGISTRY_DIR / "config.yaml", workdir / "config.yaml")
     (workdir / "storage").mkdir()
     (workdir / "storage" / ".verdaccio-db.json").write_text(json.dumps({"list": [], "secret": SECRET}))
-    port = free_port()
+    # The free port may be taken between our probe and Verdaccio's bind: then another one.
+    for attempt in range(3):
+        try:
+            return _start_on(workdir, free_port())
+        except _PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _PortTaken(RuntimeError):
+    pass
+
+
+def _start_on(workdir: Path, port: int) -> Registry:
     url = f"http://127.0.0.1:{port}/"
     process = subprocess.Popen(
         [str(VERDACCIO), "--config", str(workdir / "config.yaml"), "--listen", f"127.0.0.1:{port}"],
@@ -182,27 +197,37 @@ def start(workdir: Path) -> Registry:
 
 
 def _await_listening(process: subprocess.Popen, url: str) -> None:
-    """Reads Verdaccio's output until it says it listens (it prints `http address - URL`), then
-    checks it answers there: no polling in a loop of sleeps, and a deadline."""
+    """Polls Verdaccio's HTTP port until it answers its ping, within a deadline. Between two
+    tries it waits on its output (not a sleep: it wakes as soon as Verdaccio says something,
+    such as EADDRINUSE, or exits), keeping what it said for the error."""
     assert process.stdout is not None
     deadline = time.monotonic() + START_DEADLINE
-    seen = b""
-    while url.encode() not in seen:
+    said = b""
+    while True:
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError(
-                f"Verdaccio did not listen on {url} within {START_DEADLINE:g} s; it printed:\n{seen.decode(errors='replace')}"
+                f"Verdaccio did not answer on {url} within {START_DEADLINE:g} s; it printed:\n{said.decode(errors='replace')}"
             )
-        ready, _, _ = select.select([process.stdout], [], [], left)
+        if _answers(url, min(5.0, left)) and process.poll() is None:
+            return
+        ready, _, _ = select.select([process.stdout], [], [], min(0.1, max(0.0, deadline - time.monotonic())))
         if ready:
             chunk = os.read(process.stdout.fileno(), 65536)
+            said += chunk
             if not chunk:
-                raise RuntimeError(
-                    f"Verdaccio exited ({process.wait()}) before listening; it printed:\n{seen.decode(errors='replace')}"
+                kind = _PortTaken if b"EADDRINUSE" in said else RuntimeError
+                raise kind(
+                    f"Verdaccio exited ({process.wait()}) before answering on {url}; it printed:\n{said.decode(errors='replace')}"
                 )
-            seen += chunk
-    with urllib.request.urlopen(url + "-/ping", timeout=max(1.0, deadline - time.monotonic())) as response:
-        assert response.status == 200
+
+
+def _answers(url: str, timeout: float) -> bool:
+    try:
+        with urllib.request.urlopen(url + "-/ping", timeout=timeout) as response:
+            return response.status == 200
+    except (OSError, http.client.HTTPException):
+        return False
 
 
 def _drain(pipe) -> None:

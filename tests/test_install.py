@@ -24,6 +24,7 @@ from napi_python import (
     require,
     resolve,
 )
+from napi_python.errors import InstallError
 from napi_python.npm import install
 from napi_python.npm.config import NpmConfig
 from napi_python.npm.versions import Spec, pick_version
@@ -392,3 +393,37 @@ def test_the_public_registry_serves_node_rs_xxhash(tmp_path):
         assert int(xxhash.xxh64(b"")) == 0xEF46DB3751D8E999
         assert xxhash.xxh32(b"abc", 0) == 0x32D153FF
     assert got == expected
+
+
+def test_npm_configuration_is_read_as_npm_reads_it(tmp_path):
+    """Registries from the environment, the project's .npmrc (found upwards from a package.json)
+    and the user's, compared with what npm itself says; credentials keyed by registry."""
+    project, home = tmp_path / "project", tmp_path / "home"
+    (project / "sub").mkdir(parents=True)
+    home.mkdir()
+    (project / "package.json").write_text("{}")
+    (project / ".npmrc").write_text(
+        "registry = http://project.test/npm/ ; a comment\n@a:registry=http://scoped.test/\n//project.test/npm/:_authToken=${TOK}\n"
+    )
+    (home / ".npmrc").write_text(
+        "registry=http://user.test/\n@b:registry=http://user-scoped.test/\n//user-scoped.test/:_authToken=u\n"
+    )
+    base = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "TOK": "t1",
+        "npm_config_globalconfig": str(tmp_path / "none"),
+    }
+    for env in (base, {**base, "NPM_CONFIG_REGISTRY": "http://env.test/"}):
+        config = NpmConfig.load(project / "sub", env)
+        for key, name in (("registry", "x"), ("@a:registry", "@a/x"), ("@b:registry", "@b/x")):
+            npm = subprocess.run(
+                ["npm", "config", "get", key], cwd=project / "sub", env=env, capture_output=True, text=True, timeout=60
+            )
+            assert config.registry_for(name) == npm.stdout.strip(), (key, env)
+    config = NpmConfig.load(project / "sub", base)
+    assert config.auth_header("http://project.test/npm/x/-/x-1.0.0.tgz") == "Bearer t1"
+    assert config.auth_header("http://project.test/other/x") is None
+    assert config.auth_header("http://user-scoped.test/@b%2fx") == "Bearer u"
+    with pytest.raises(InstallError, match=r"\.npmrc: \$\{TOK\} is not set in the environment"):
+        NpmConfig.load(project, {k: v for k, v in base.items() if k != "TOK"})
