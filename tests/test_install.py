@@ -182,6 +182,20 @@ def test_a_second_install_of_the_same_version_is_a_no_op(tmp_path, npm_env):
     assert json.loads((pkg / "package.json").read_text())["version"] == "2.0.0"
 
 
+def test_installs_into_one_folder_at_once_take_turns(tmp_path, npm_env):
+    """Two installs started together: one downloads, the other waits for its lock, then finds
+    the package in place."""
+    args = [sys.executable, "-m", "napi_python", "install", "@fixture/adder@1.0.0", "--dir", str(tmp_path)]
+    procs = [
+        subprocess.Popen(args, env=npm_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    stdout = "".join(out for out, _ in outputs)
+    assert stdout.count("installed @fixture/adder@1.0.0 in") == 1
+    assert stdout.count("@fixture/adder@1.0.0 is already installed in") == 1
+
+
 @pytest.mark.parametrize(
     "wanted",
     [
