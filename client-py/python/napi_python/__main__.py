@@ -72,7 +72,8 @@ def _install(packages: list[str], folder: str | None, platform: str | None) -> i
     for spec in packages:
         try:
             done = install(spec, dir=folder, platform=platform)
-        except InstallError as e:
+        except (InstallError, OSError) as e:
+            # OSError: the target folder or the cache cannot be written (permissions, disk full).
             print(f"napi_python install: {e}", file=sys.stderr)
             return 1
         for item in done:
