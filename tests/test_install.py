@@ -33,6 +33,9 @@ HERE = current_platform()
 OS, ARCH = HERE.split("-")[:2]
 LIBC = "musl" if HERE.endswith("musl") else "glibc"
 OTHER_LIBC_PLATFORM = f"{OS}-{ARCH}-{'gnu' if LIBC == 'musl' else 'musl'}"
+# The installer and its errors do not depend on NAPI_PYTHON_TEST_MODE: only the tests that load
+# what they installed run in both modes.
+mode_independent = pytest.mark.skipif(IN_PROCESS, reason="does not load an addon: run in the isolated pass")
 ADDER_VERSIONS = ["1.0.0", "1.1.0", "1.2.0-beta.1", "2.0.0"]
 
 
@@ -163,6 +166,7 @@ def test_installs_the_package_and_its_platform_package_which_require_loads(tmp_p
         assert addon.add(2, 3) == 5
 
 
+@mode_independent
 def test_a_second_install_of_the_same_version_is_a_no_op(tmp_path, npm_env):
     first = cli(["install", "@fixture/adder@1.1.0", "--dir", str(tmp_path / "proj")], npm_env)
     assert first.returncode == 0, first.stderr
@@ -182,6 +186,7 @@ def test_a_second_install_of_the_same_version_is_a_no_op(tmp_path, npm_env):
     assert json.loads((pkg / "package.json").read_text())["version"] == "2.0.0"
 
 
+@mode_independent
 def test_installs_into_one_folder_at_once_take_turns(tmp_path, npm_env):
     """Two installs started together: one downloads, the other waits for its lock, then finds
     the package in place."""
@@ -213,6 +218,7 @@ def test_installs_into_one_folder_at_once_take_turns(tmp_path, npm_env):
         "<=1.1.0",
     ],
 )
+@mode_independent
 def test_versions_are_picked_as_npm_picks_them(registry, wanted):
     """The same choice as npm's own semver (from Verdaccio's node_modules) with npm-pick-manifest's
     rule: a dist-tag names its version, `latest` wins when it satisfies the range."""
@@ -227,6 +233,7 @@ def test_versions_are_picked_as_npm_picks_them(registry, wanted):
     assert pick_version(Spec("@fixture/adder", wanted), document) == node
 
 
+@mode_independent
 def test_a_range_is_resolved_against_the_registry(tmp_path, registry, npm_env):
     done = install("@fixture/adder@^1.0.0", dir=tmp_path, config=config_for(npm_env))
     assert [(i.name, i.version) for i in done] == [("@fixture/adder", "1.1.0"), (f"@fixture/adder-{HERE}", "1.1.0")]
@@ -234,6 +241,7 @@ def test_a_range_is_resolved_against_the_registry(tmp_path, registry, npm_env):
     assert done[0].version == "1.2.0-beta.1" and done[0].downloaded
 
 
+@mode_independent
 def test_a_platform_package_brings_its_own_platform_packages(tmp_path, registry, npm_env):
     done = install("@fixture/img", dir=tmp_path, config=config_for(npm_env))
     assert [(i.name, i.platform_of) for i in done] == [
@@ -246,11 +254,13 @@ def test_a_platform_package_brings_its_own_platform_packages(tmp_path, registry,
     )
 
 
+@mode_independent
 def test_the_other_libc_gets_its_own_platform_package(tmp_path, registry, npm_env):
     done = install("@fixture/adder", dir=tmp_path, config=config_for(npm_env), platform=OTHER_LIBC_PLATFORM)
     assert [i.name for i in done] == ["@fixture/adder", f"@fixture/adder-{OTHER_LIBC_PLATFORM}"]
 
 
+@mode_independent
 def test_a_tampered_tarball_is_refused_before_unpacking(tmp_path, registry, npm_env):
     with pytest.raises(IntegrityError, match=r"tampered@1\.0\.0: the tarball downloaded has sha512-.*not unpacked"):
         install("tampered", dir=tmp_path, config=config_for(npm_env))
@@ -275,6 +285,7 @@ def test_a_tampered_tarball_is_refused_before_unpacking(tmp_path, registry, npm_
         ),
     ],
 )
+@mode_independent
 def test_archives_that_escape_are_refused_whole(tmp_path, registry, npm_env, name, why):
     target = tmp_path / "proj"
     with pytest.raises(UnsafeArchiveError, match=why):
@@ -288,6 +299,7 @@ def test_archives_that_escape_are_refused_whole(tmp_path, registry, npm_env, nam
     assert proc.stderr.startswith(f"napi_python install: {name}@1.0.0: the entry")
 
 
+@mode_independent
 def test_links_inside_the_package_are_left_out_as_npm_does(tmp_path, registry, npm_env):
     install("links-in", dir=tmp_path, config=config_for(npm_env))
     pkg = tmp_path / "node_modules" / "links-in"
@@ -295,6 +307,7 @@ def test_links_inside_the_package_are_left_out_as_npm_does(tmp_path, registry, n
     assert not (pkg / "alias.txt").exists() and not (pkg / "alias.txt").is_symlink()
 
 
+@mode_independent
 def test_the_auth_token_comes_from_the_project_npmrc(tmp_path, registry, npm_env):
     project = tmp_path / "proj"
     project.mkdir()
@@ -318,6 +331,7 @@ def test_the_auth_token_comes_from_the_project_npmrc(tmp_path, registry, npm_env
     assert proc.returncode == 1 and "401 Unauthorized" in proc.stderr
 
 
+@mode_independent
 def test_a_scope_has_its_own_registry(tmp_path, registry, npm_env):
     env = {**npm_env, "NPM_CONFIG_REGISTRY": "http://127.0.0.1:1/"}
     (tmp_path / "home" / ".npmrc").write_text(f"@fixture:registry={registry.url}\n")
@@ -337,11 +351,13 @@ def test_a_scope_has_its_own_registry(tmp_path, registry, npm_env):
         ("Not A Name", "napi_python install: not a valid npm package name: 'Not A Name'\n"),
     ],
 )
+@mode_independent
 def test_bad_input_is_a_clean_exit_with_a_message(tmp_path, registry, npm_env, spec, message):
     proc = cli(["install", spec, "--dir", str(tmp_path)], npm_env)
     assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", message.format(url=registry.url))
 
 
+@mode_independent
 def test_require_says_what_to_install(tmp_path, registry, npm_env, monkeypatch):
     monkeypatch.setenv("NAPI_PYTHON_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
@@ -367,6 +383,7 @@ def test_require_says_what_to_install(tmp_path, registry, npm_env, monkeypatch):
     assert resolve("@fixture/adder", paths=[project]).endswith(f"adder.{HERE}.node")
 
 
+@mode_independent
 def test_inspect_takes_a_package_name(tmp_path, registry, npm_env):
     install("@fixture/adder@1.0.0", dir=tmp_path, config=config_for(npm_env))
     proc = cli(["inspect", "@fixture/adder", "--json"], npm_env, cwd=tmp_path)
@@ -409,6 +426,7 @@ def test_the_public_registry_serves_node_rs_xxhash(tmp_path):
     assert got == expected
 
 
+@mode_independent
 def test_npm_configuration_is_read_as_npm_reads_it(tmp_path):
     """Registries from the environment, the project's .npmrc (found upwards from a package.json)
     and the user's, compared with what npm itself says; credentials keyed by registry."""
