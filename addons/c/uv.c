@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <uv.h>
@@ -59,26 +60,46 @@ typedef struct {
   double sum;
   uv_thread_t caller;
   int off_caller_thread;
+  double stamps[6];
 } Work;
+
+/* CLOCK_MONOTONIC in µs: the clock of Python's time.perf_counter and node's process.hrtime, so
+ * that tests/bench/bench_uv.py --hops can place each hop of a work item on one time line. */
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* The last completed work item's stamps: queued, work started, work ended, after_work_cb
+ * entered, "done" callback returned, "thread" callback returned. */
+static double last_stamps[6];
 
 static void sum_work(uv_work_t* req) {
   Work* w = req->data;
+  w->stamps[1] = now_us();
   uv_thread_t self = uv_thread_self();
   w->off_caller_thread = !uv_thread_equal(&self, &w->caller);
   for (int32_t i = 1; i <= w->n; i++) w->sum += i;
+  w->stamps[2] = now_us();
 }
 
 /* cb("done", status, sum) then cb("thread", off the caller's thread) */
 static void sum_after(uv_work_t* req, int status) {
   Work* w = req->data;
+  w->stamps[3] = now_us();
   call_back(w->env, w->cb, "done", status, w->sum, 3);
+  w->stamps[4] = now_us();
   call_back(w->env, w->cb, "thread", w->off_caller_thread, 0, 2);
+  w->stamps[5] = now_us();
+  memcpy(last_stamps, w->stamps, sizeof last_stamps);
   napi_delete_reference(w->env, w->cb);
   free(w);
 }
 
 static Work* new_work(napi_env env, napi_value cb, int32_t n) {
   Work* w = calloc(1, sizeof *w);
+  w->stamps[0] = now_us();
   w->env = env;
   w->n = n;
   w->req.data = w;
@@ -93,6 +114,19 @@ static napi_value QueueWork(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 2, argv, NULL)) return NULL;
   Work* w = new_work(env, argv[1], arg_int(env, argv[0]));
   return make_int32(env, uv_queue_work(loop_of(env), &w->req, sum_work, sum_after));
+}
+
+/* workStamps() -> the last completed work item's stamps (µs, CLOCK_MONOTONIC): queued, work
+ * started on the pool, work ended, after_work_cb entered, "done" and "thread" callbacks returned */
+static napi_value WorkStamps(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, v;
+  NODE_API_CALL(env, napi_create_array(env, &out));
+  for (uint32_t i = 0; i < 6; i++) {
+    NODE_API_CALL(env, napi_create_double(env, last_stamps[i], &v));
+    NODE_API_CALL(env, napi_set_element(env, out, i, v));
+  }
+  return out;
 }
 
 /* A gate that blocks the pool's threads, to make queued work observable (and cancellable). */
@@ -626,6 +660,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("loopIsDefault", LoopIsDefault),
       DECLARE_METHOD("queueWork", QueueWork),
+      DECLARE_METHOD("workStamps", WorkStamps),
       DECLARE_METHOD("blockPool", BlockPool),
       DECLARE_METHOD("gate", Gate),
       DECLARE_METHOD("openGate", OpenGate),

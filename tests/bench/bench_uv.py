@@ -8,7 +8,12 @@
 
 Goal for both: napi_python within 2x node plus one raw round trip.
 
-    .venv/bin/python tests/bench/bench_uv.py [--rounds R] [--calls N] [--sends N]
+`--hops` instead places each hop of a work item on one time line (CLOCK_MONOTONIC, which
+Python's perf_counter, node's hrtime and the addon's `workStamps()` all read): Python's call
+reaching the JS thread, the pool thread starting, the work, the loop's wake-up, each callback
+reaching Python and the waiting thread waking; medians over the items, node beside.
+
+    .venv/bin/python tests/bench/bench_uv.py [--rounds R] [--calls N] [--sends N] [--hops]
 """
 
 from __future__ import annotations
@@ -73,6 +78,81 @@ def work_round_trip(addon, calls: int) -> float:
     return (time.perf_counter() - start) / calls * 1e6
 
 
+HOPS = (
+    ("call reaches the JS thread (queueWork entered)", "t0", "s0"),
+    ("uv_queue_work -> the pool thread starts", "s0", "s1"),
+    ("the work (1 + ... + 10)", "s1", "s2"),
+    ("work done -> after_work_cb (the loop's wake-up)", "s2", "s3"),
+    ("after_work_cb -> Python's 'done' callback", "s3", "done"),
+    ("'done' entered -> its answer back in after_work_cb", "done", "s4"),
+    ("after_work_cb's second call -> Python's 'thread'", "s4", "thread"),
+    ("'thread' entered -> the waiting thread wakes", "thread", "woke"),
+    ("total", "t0", "woke"),
+)
+
+
+def work_hops(addon, calls: int) -> list[dict[str, float]]:
+    """Per work item, its stamps in µs: Python's (t0, done, thread, woke) and the addon's (s0-s5)."""
+    items = []
+    done = threading.Event()
+    seen: dict[str, float] = {}
+
+    def cb(tag, *_):
+        seen[tag] = time.perf_counter_ns() / 1e3
+        if tag == "thread":
+            done.set()
+
+    for _ in range(calls):
+        done.clear()
+        seen.clear()
+        t0 = time.perf_counter_ns() / 1e3
+        addon.queueWork(10, cb)
+        if not done.wait(30):
+            raise RuntimeError("a work item did not complete")
+        woke = time.perf_counter_ns() / 1e3
+        stamps = dict(zip(("s0", "s1", "s2", "s3", "s4", "s5"), addon.workStamps()))
+        items.append({"t0": t0, "done": seen["done"], "thread": seen["thread"], "woke": woke, **stamps})
+    return items
+
+
+def node_hops(path: str, calls: int) -> list[dict[str, float]]:
+    script = f"""
+const a = require({json.dumps(path)});
+const us = () => Number(process.hrtime.bigint()) / 1000;
+(async () => {{
+  const items = [];
+  for (let i = 0; i < {calls}; i++) {{
+    const seen = {{}};
+    const t0 = us();
+    await new Promise((res) => a.queueWork(10, (tag) => {{ seen[tag] = us(); if (tag === 'thread') res() }}));
+    const woke = us();
+    const [s0, s1, s2, s3, s4, s5] = a.workStamps();
+    items.push({{ t0, done: seen.done, thread: seen.thread, woke, s0, s1, s2, s3, s4, s5 }});
+  }}
+  console.log(JSON.stringify(items));
+}})();
+"""
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def print_hops(path: str, rounds: int, calls: int) -> None:
+    modes = {"isolated": load_addon(path), "in-process": load_addon(fresh_copy(path), isolated=False)}
+    items: dict[str, list[dict[str, float]]] = {"node": [], **{m: [] for m in modes}}
+    for _ in range(rounds):
+        for mode, addon in modes.items():
+            items[mode] += work_hops(addon, calls)
+        items["node"] += node_hops(path, calls)
+    print(f"one uv_queue_work item, hop by hop (medians of {rounds} x {calls} items, µs)")
+    print(f"  {'hop':<52}" + "".join(f"{m:>12}" for m in items))
+    for name, a, b in HOPS:
+        print(
+            f"  {name:<52}" + "".join(f"{statistics.median(i[b] - i[a] for i in its):>12.2f}" for its in items.values())
+        )
+    for addon in modes.values():
+        addon.close()
+
+
 def async_sends(addon, sends: int) -> float:
     """ms from asyncSends(sends) until its close reached Python."""
     closed = threading.Event()
@@ -88,8 +168,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--sends", type=int, default=10_000)
+    parser.add_argument("--hops", action="store_true", help="each hop of a work item instead")
     args = parser.parse_args()
     path = addon_path("uv")
+    if args.hops:
+        print_hops(path, args.rounds, args.calls)
+        return 0
     echo_proc, sock = start_socket_echo()
     ping = raw_ping(sock)
     modes = {"isolated": load_addon(path), "in-process": load_addon(fresh_copy(path), isolated=False)}
