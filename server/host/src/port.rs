@@ -2,12 +2,12 @@
 //! ([`crate::rings::RingsPort`]), or of one in this process, whose news go to it directly
 //! ([`crate::inprocess::InProcessPort`]).
 
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::Instant;
 
+use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
-use napi_runtime::events::EventQueue;
 
 /// What the client must take in before any value that needs it.
 pub enum News<'a> {
@@ -46,10 +46,11 @@ pub trait Port {
     /// that needs it.
     fn news(&mut self, news: News<'_>) -> Result<(), FrameError>;
 
-    /// Waits until the client has sent something, `events` has tasks or `also` (the libuv
-    /// loop's descriptor, `uv_loop`) is readable, or `deadline` (the loop's next timer) passes:
-    /// what the JS thread does when it has nothing to run.
-    fn wait_readable(&mut self, events: &EventQueue, also: RawFd, deadline: Option<Instant>) -> Woke;
+    /// Waits until the client has sent something, the host's other work is ready (`also`: the
+    /// spin's look at memory, the event queue and the libuv loop's pending asyncs; the sleep's
+    /// descriptor, readable when either has work, `uv_loop`), or `deadline` (the loop's next
+    /// timer) passes: what the JS thread does when it has nothing to run.
+    fn wait_readable(&mut self, also: Also<'_>, deadline: Option<Instant>) -> Woke;
 
     /// Whether `recv` would answer without waiting: a message is here, or the client's end.
     fn ready(&mut self) -> bool;

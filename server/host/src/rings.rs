@@ -4,7 +4,7 @@
 //! The JS thread is the only reader and writer: a request is read, served and answered on one
 //! thread, with no hand-off between threads on the call path.
 
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
@@ -13,7 +13,6 @@ use napi_link::shm::{send_with_fd, Rings};
 use napi_link::streams::{over_rings, Also, Inbound, Outbound, RingIn, RingOut, Side, Woken};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
-use napi_runtime::events::EventQueue;
 
 use crate::port::{News, Port, Woke};
 
@@ -67,14 +66,12 @@ impl Port for RingsPort {
 
     /// A frame already buffered counts as sent, and so does a hang-up or a failure, which
     /// `recv` then reports.
-    fn wait_readable(&mut self, events: &EventQueue, also: RawFd, deadline: Option<Instant>) -> Woke {
+    fn wait_readable(&mut self, also: Also<'_>, deadline: Option<Instant>) -> Woke {
         if !self.reader.buffered().is_empty() {
             return Woke::Client;
         }
         // The client first: events run at the top of every turn anyway, and threads that post
-        // without pause must not starve the client's messages (its hang-up above all). `also`
-        // holds the event queue's descriptor; the spin looks at the queue itself.
-        let also = Also { fd: also, ready: &|| !events.is_empty() };
+        // without pause must not starve the client's messages (its hang-up above all).
         match self.reader.get_mut().wait(deadline, Some(also)) {
             Ok(Woken::Also) => Woke::Other,
             Ok(Woken::TimedOut) => Woke::TimedOut,

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use napi_functions::lifecycle::teardown_env;
+use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerMessage, PROTOCOL_VERSION};
 use napi_runtime::ObjectId;
@@ -61,7 +62,12 @@ impl Host {
                     let Ok(deadline) = self.loop_before_sleep() else { continue };
                     // Bound first: a borrow in the `match` itself would live through the turns
                     // below, whose callbacks send events.
-                    let woke = self.conn.borrow_mut().wait_readable(&self.rt.events, self.uv.wake_fd(), deadline);
+                    // The spin looks at the event queue and at the loop's asyncs (the pool's
+                    // completions), so that work done while it spins runs at once instead of
+                    // after the spin, when the sleep would find the descriptor readable.
+                    let ready = || !self.rt.events.is_empty() || self.uv.async_pending();
+                    let also = Also { fd: self.uv.wake_fd(), ready: &ready };
+                    let woke = self.conn.borrow_mut().wait_readable(also, deadline);
                     match woke {
                         Woke::Client => true,
                         Woke::Other => {

@@ -17,7 +17,7 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use libuv_sys2 as uv;
@@ -152,6 +152,29 @@ impl UvLoop {
         // SAFETY: read by the JS lock's holder; see `needs_turn`.
         let timers = unsafe { (*self.raw).timer_counter };
         timers != self.timers_at_sleep.get() || self.needs_turn()
+    }
+
+    /// Whether a `uv_async_send` (the pool's completions among them: libuv's `wq_async`) wait for
+    /// the loop, its descriptor already written: for spins, which look at memory, not at the
+    /// kernel. A few loads per async handle, no system call.
+    pub(crate) fn async_pending(&self) -> bool {
+        // SAFETY: the loop is initialised, and its list of async handles changes only on the
+        // thread holding the JS lock (`uv_async_init`, `uv_close`), which is this one. `pending`
+        // is written atomically by the senders' threads (libuv's `uv_async_send`): bit 0 set, then
+        // 2 added per sender until its write to the loop's eventfd is done, so 1 means "sent, and
+        // the descriptor readable".
+        unsafe {
+            let head = ptr::addr_of_mut!((*self.raw).async_handles);
+            let mut q = (*head).next;
+            while q != head {
+                let handle = q.byte_sub(std::mem::offset_of!(uv::uv_async_t, queue)).cast::<uv::uv_async_t>();
+                if AtomicI32::from_ptr(ptr::addr_of_mut!((*handle).pending)).load(Ordering::Acquire) == 1 {
+                    return true;
+                }
+                q = (*q).next;
+            }
+        }
+        false
     }
 
     /// Whether the loop has I/O ready now (a system call).
