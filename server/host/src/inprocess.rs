@@ -275,38 +275,21 @@ impl InProcess {
         self.host_idle.store(true, Ordering::SeqCst);
         let mut loop_due = false;
         if !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty() {
-            // A spin first, as every wait of the host's: what comes back within microseconds
-            // (the completion of work a direct call queued on libuv's pool, a caller's next
-            // message) costs a look instead of a wake-up from `poll`, which on a VM takes longer
-            // than the spin. The loop's descriptor is looked at with a system call: its list of
-            // asyncs belongs to the JS lock's holder, which this thread no longer is.
-            let uv_ready = || {
-                let mut pfd = libc::pollfd { fd: uv, events: libc::POLLIN, revents: 0 };
-                // SAFETY: polls one valid pollfd without waiting.
-                unsafe { libc::poll(&mut pfd, 1, 0) == 1 }
-            };
-            let woken = || self.mail.load(Ordering::SeqCst) || self.loop_changed.load(Ordering::SeqCst) || !events.is_empty();
-            loop_due = if spin_until(|| woken() || uv_ready(), SPIN) {
-                uv_ready()
-            } else {
-                Self::sleep(self.bell.fd(), events.fd(), uv, deadline)
-            };
+            let mut fds = [
+                libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
+                libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
+                libc::pollfd { fd: uv, events: libc::POLLIN, revents: 0 },
+            ];
+            let ms = deadline
+                .map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
+            // SAFETY: three valid pollfd entries live for the call. EINTR only returns early; the
+            // caller looks again.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
+            loop_due = fds[2].revents != 0 || (n == 0 && deadline.is_some());
         }
         self.host_idle.store(false, Ordering::SeqCst);
         self.js.lock();
         loop_due
-    }
-
-    /// Sleeps until the bell rings, tasks are posted, the loop's descriptor `uv` is readable or
-    /// `deadline` passes; answers whether the loop wants a turn.
-    fn sleep(bell: RawFd, events: RawFd, uv: RawFd, deadline: Option<Instant>) -> bool {
-        let mut fds = [bell, events, uv].map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
-        let ms =
-            deadline.map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
-        // SAFETY: three valid pollfd entries live for the call. EINTR only returns early; the
-        // caller looks again.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
-        fds[2].revents != 0 || (n == 0 && deadline.is_some())
     }
 
     /// A direct call changed the libuv loop (a timer, a descriptor to poll, a handle closing):
