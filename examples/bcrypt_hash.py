@@ -9,12 +9,26 @@ InvalidArg errors raised as `OutOfRange` (a ValueError with code ERR_OUT_OF_RANG
 api.cjs throws a RangeError with that code). api.cjs's own type checks and abort signals are
 left out. examples/node/bcrypt_hash.js makes the same calls through the package under node;
 tests/test_examples.py checks that both print the same lines.
+
+The binding is typed by examples/typings/node_rs_bcrypt.pyi, which `python -m napi_python stubs
+@node-rs/bcrypt` wrote from the package's binding.d.ts (the binding's own declarations, not
+index.d.ts's wrapper API).
 """
 
+from __future__ import annotations
+
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from napi_python import JSError, require
+
+if TYPE_CHECKING:
+    from node_rs_bcrypt import Exports as BcryptBinding
+    from node_rs_bcrypt import ParsedHashOptions
+
+T = TypeVar("T")
 
 NPM = Path(__file__).resolve().parent.parent / "tests" / "npm"
 
@@ -26,42 +40,58 @@ class OutOfRange(ValueError):
 class Bcrypt:
     """The few functions of api.cjs this example uses, over the binding."""
 
-    def __init__(self, binding):
+    def __init__(self, binding: BcryptBinding) -> None:
         self.binding = binding
-        self.DEFAULT_COST = binding.DEFAULT_COST
+        self.DEFAULT_COST = int(binding.DEFAULT_COST)
 
-    def _native(self, f, *args):
+    def _native(self, call: Callable[[], T]) -> T:
         try:
-            return f(*args)
+            return call()
         except JSError as e:
             if e.code == "InvalidArg":
                 raise OutOfRange(e.message) from None
             raise
 
-    def hash_sync(self, password, *, cost=None, salt=None, version=None, reject_long_passwords=False):
-        return self._native(self.binding.hashSync, password, cost, salt, version, reject_long_passwords)
+    def hash_sync(
+        self,
+        password: str | bytes,
+        *,
+        cost: int | None = None,
+        salt: str | bytes | None = None,
+        version: str | None = None,
+        reject_long_passwords: bool = False,
+    ) -> str:
+        return self._native(lambda: self.binding.hashSync(password, cost, salt, version, reject_long_passwords))
 
-    async def hash(self, password, *, cost=None, salt=None, version=None, reject_long_passwords=False):
-        return await self._native(self.binding.hash, password, cost, salt, version, reject_long_passwords)
+    async def hash(
+        self,
+        password: str | bytes,
+        *,
+        cost: int | None = None,
+        salt: str | bytes | None = None,
+        version: str | None = None,
+        reject_long_passwords: bool = False,
+    ) -> str:
+        return await self._native(lambda: self.binding.hash(password, cost, salt, version, reject_long_passwords))
 
-    def verify_sync(self, password, hashed):
+    def verify_sync(self, password: str | bytes, hashed: str | bytes) -> bool:
         return self.binding.verifySync(password, hashed)
 
-    async def verify(self, password, hashed):
+    async def verify(self, password: str | bytes, hashed: str | bytes) -> bool:
         return await self.binding.verify(password, hashed)
 
-    def gen_salt_sync(self, *, cost=None, version=None):
-        return self._native(self.binding.genSaltSync, self.DEFAULT_COST if cost is None else cost, version)
+    def gen_salt_sync(self, *, cost: int | None = None, version: str | None = None) -> str:
+        return self._native(lambda: self.binding.genSaltSync(self.DEFAULT_COST if cost is None else cost, version))
 
-    async def gen_salt(self, *, cost=None, version=None):
-        return await self._native(self.binding.genSalt, self.DEFAULT_COST if cost is None else cost, version)
+    async def gen_salt(self, *, cost: int | None = None, version: str | None = None) -> str:
+        return await self._native(lambda: self.binding.genSalt(self.DEFAULT_COST if cost is None else cost, version))
 
-    def parse_options(self, hashed):
-        return self._native(self.binding.parseOptions, hashed)
+    def parse_options(self, hashed: str | bytes) -> ParsedHashOptions:
+        return self._native(lambda: self.binding.parseOptions(hashed))
 
 
-async def main():
-    binding = require("@node-rs/bcrypt", paths=[NPM])
+async def main() -> None:
+    binding = cast("BcryptBinding", require("@node-rs/bcrypt", paths=[NPM]))
     bcrypt = Bcrypt(binding)
     print("default cost", bcrypt.DEFAULT_COST)
 
@@ -87,9 +117,9 @@ async def main():
     print("concurrent hashes verified", list(checks), "distinct", len(set(many)))
     print("async salt", (await bcrypt.gen_salt(cost=6))[:7])
 
-    for bad in ({"cost": 3}, {"cost": 4, "version": "2x"}):
+    for cost, version in ((3, None), (4, "2x")):
         try:
-            bcrypt.hash_sync("pw", **bad)
+            bcrypt.hash_sync("pw", cost=cost, version=version)
         except OutOfRange as e:
             print("error", e.code, e)
     binding.close()

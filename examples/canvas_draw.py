@@ -9,6 +9,10 @@ CanvasElement(w, h)`, and at load the package lets Skia find the system's fonts
 (`GlobalFonts.enableSystemFonts`). The argument checks and Chrome-style wrappers of index.js are
 not reproduced. examples/node/canvas_draw.js makes the same calls under node;
 tests/test_examples.py checks that both print the same lines and write the same PNG.
+
+Untyped on purpose: the package's index.d.ts describes its JavaScript (index.js), not the binding
+`require` loads (CanvasElement, Path), so a stub from it would not fit; the binding's exports
+are `Any` (an `Addon`'s attributes are, for type checkers).
 """
 
 import asyncio
@@ -17,13 +21,14 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from napi_python import require
+from napi_python import Addon, require
 
 NPM = Path(__file__).resolve().parent.parent / "tests" / "npm"
 
 
-def open_canvas_package():
+def open_canvas_package() -> Addon:
     """The binding plus what index.js does at load that matters here."""
     skia = require("@napi-rs/canvas", paths=[NPM])
     if not os.environ.get("DISABLE_SYSTEM_FONTS_LOAD"):
@@ -33,11 +38,11 @@ def open_canvas_package():
     return skia
 
 
-def create_canvas(skia, width, height):
+def create_canvas(skia: Addon, width: int, height: int) -> Any:
     return skia.CanvasElement(width, height)
 
 
-def draw(skia, canvas):
+def draw(skia: Addon, canvas: Any) -> tuple[Any, float]:
     ctx = canvas.getContext("2d")
     sky = ctx.createLinearGradient(0, 0, 0, canvas.height)
     sky.addColorStop(0, "#1e3c72")
@@ -96,7 +101,7 @@ def draw(skia, canvas):
     return ctx, width
 
 
-async def main(out):
+async def main(out: str) -> None:
     skia = open_canvas_package()
     canvas = create_canvas(skia, 320, 200)
     ctx, text_width = draw(skia, canvas)

@@ -5,7 +5,7 @@ Run it with `.venv/bin/python examples/quickstart.py` from the repository root.
 
 from pathlib import Path
 
-from napi_python import AddonCrashedError, JSError, load_addon
+from napi_python import AddonCrashedError, JSError, JSTypeError, load_addon
 
 ADDONS = Path(__file__).resolve().parent.parent / "build" / "addons"
 
@@ -31,8 +31,14 @@ with load_addon(ADDONS / "bench.node") as bench, load_addon(ADDONS / "rust_addon
     print("after value=100, step=7    =", c.increment(), "|", c.toString())
 
     # 3. Python callables become JS functions that the addon calls back (nested calls work).
-    print("rs.mapWith([1, 2, 3], x*x) =", rs.mapWith([1, 2, 3], lambda x: x * x))
-    print("rs.reduceWith(+)           =", rs.reduceWith([1.5, 2.5, 3.0], 0, lambda acc, x: acc + x))
+    def square(x: float) -> float:
+        return x * x
+
+    def plus(acc: float, x: float) -> float:
+        return acc + x
+
+    print("rs.mapWith([1, 2, 3], x*x) =", rs.mapWith([1, 2, 3], square))
+    print("rs.reduceWith(+)           =", rs.reduceWith([1.5, 2.5, 3.0], 0, plus))
     print("bench.callback(...)        =", bench.callback(lambda: bench.add(20, 22)))
 
     # 4. JS errors arrive as Python exceptions with name, message and code.
@@ -50,7 +56,7 @@ with load_addon(ADDONS / "bench.node") as bench, load_addon(ADDONS / "rust_addon
         print(f"caught {type(e).__name__}: code={e.code!r} {e.message!r}")
     try:
         rs.throwTypeError("not a number")
-    except TypeError as e:  # JSTypeError is also a TypeError
+    except JSTypeError as e:  # also a TypeError: `except TypeError` catches it too
         print(f"caught {type(e).__name__}: name={e.name!r} code={e.code!r}")
 
 # 5. A crash in native code kills only the host process; Python gets an exception.

@@ -151,7 +151,7 @@ class SyntaxNode:
         return self.tree.text(self.startIndex, self.endIndex)
 
     def toString(self) -> str:
-        return self._call("toString")
+        return str(self._call("toString"))
 
     __str__ = toString
 

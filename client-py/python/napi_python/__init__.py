@@ -17,7 +17,7 @@ import atexit
 
 from . import _native, errors, host, js, promise
 from ._native import JSBuffer, JSMethod
-from .addon import Addon
+from .addon import Addon, TypedAddon
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
@@ -62,6 +62,7 @@ __all__ = [
     "Host",
     "AddonPool",
     "Addon",
+    "TypedAddon",
     "Sandbox",
     "RestartPolicy",
     "hostd_path",

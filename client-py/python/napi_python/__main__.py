@@ -5,6 +5,10 @@
   the package's binary cannot be found, or napi-hostd cannot be run.
 - ``install NAME[@RANGE]... [--dir DIR]``: see ``npm.install``. Exit status: 0 when every package
   is in place, 1 when one could not be installed (the message says why).
+- ``stubs PACKAGE [-o OUT] [--path DIR] [--parser-path DIR]``: see ``stubgen``. Writes a ``.pyi``
+  of the package's exports from its TypeScript declarations (to standard output, or OUT: a
+  ``.pyi`` file, else a folder to write ``<module>.pyi`` into). Exit status 2 when the package,
+  its declarations or the parser cannot be found or read.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from .elf import ElfError
 from .errors import AddonLoadError, InstallError
 from .inspection import format_report, inspect_addon
 from .npm import install
 from .require import resolve
+from .stubgen import ParseError, generate_stub, stub_module_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     installer.add_argument(
         "--platform", help="another platform's binaries, as napi-rs names it (e.g. linux-arm64-musl)"
     )
+    stubs = commands.add_parser(
+        "stubs",
+        help="a .pyi of a package's exports, from its TypeScript declarations",
+        description="Writes type stubs (.pyi) for what require(PACKAGE) loads, from the package's "
+        "TypeScript declarations (binding.d.ts, package.json types, or index.d.ts), parsed with the "
+        "npm package oxc-parser (loaded through napi_python). Use the stub's Exports protocol as "
+        'cast("Exports", require(PACKAGE)).',
+    )
+    stubs.add_argument("package", help="an npm package name or folder, or a .d.ts file")
+    stubs.add_argument(
+        "-o",
+        "--output",
+        help="the .pyi file to write, or a folder (made if missing) for <module>.pyi (default: stdout)",
+    )
+    stubs.add_argument("--path", action="append", default=[], help="search node_modules from here first (repeatable)")
+    stubs.add_argument("--parser-path", action="append", default=[], help="search for oxc-parser from here first")
     args = parser.parse_args(argv)
+    if args.command == "stubs":
+        return _stubs(args)
     if args.command == "install":
         return _install(args.packages, args.dir, args.platform)
     return _inspect(args.file, args.json, not args.no_sandbox)
@@ -84,6 +108,25 @@ def _install(packages: list[str], folder: str | None, platform: str | None) -> i
                 print(f"installed {what} in {item.path}")
             else:
                 print(f"{what} is already installed in {item.path}: nothing to do")
+    return 0
+
+
+def _stubs(args: argparse.Namespace) -> int:
+    try:
+        text = generate_stub(args.package, args.path, parser_paths=args.parser_path)
+    except (AddonLoadError, OSError, ParseError) as e:
+        print(f"napi_python stubs: {e}", file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    if out.suffix != ".pyi":
+        # A folder (made if missing): the stub is <module>.pyi in it.
+        out.mkdir(parents=True, exist_ok=True)
+        out = out / f"{stub_module_name(args.package)}.pyi"
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar
 
 from . import _native
 from .errors import AddonClosedError
 from .proxy import JSFunction
 
-__all__ = ["Addon", "AddonHost"]
+__all__ = ["Addon", "AddonHost", "TypedAddon"]
+
+_Self = TypeVar("_Self")
 
 
 class AddonHost(Protocol):
@@ -46,6 +48,33 @@ class AddonHost(Protocol):
         """Starts a new process and loads every addon again if the process died and the restart
         policy allows it; raises otherwise."""
         ...
+
+
+class TypedAddon(Protocol):
+    """What every ``Addon`` has besides its exports, for type checkers: the base of the
+    ``Exports`` protocol that ``python -m napi_python stubs`` writes for a package, which adds
+    one typed member per export. ``Addon`` is one (structurally); attach a stub to an addon
+    with ``cast("Exports", require(...))``. Unlike ``Addon``, whose every attribute is ``Any``,
+    such a protocol has no ``__getattr__``: a misspelt export is an error."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def host(self) -> AddonHost: ...
+    @property
+    def pid(self) -> int: ...
+    @property
+    def protections(self) -> list[str]: ...
+    @property
+    def napi_version(self) -> int: ...
+    @property
+    def registration(self) -> str: ...
+    @property
+    def exports(self) -> Any: ...
+    def __getitem__(self, name: str) -> Any: ...
+    def close(self) -> None: ...
+    def __enter__(self: _Self) -> _Self: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class Addon(_native.ExportHolder):
@@ -197,7 +226,7 @@ class Addon(_native.ExportHolder):
         # (`load_addon`, `require`) with plain options.
         return self._recipe, ()
 
-    def __enter__(self) -> Addon:
+    def __enter__(self: _Self) -> _Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -15,7 +15,7 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 __all__ = ["ElfError", "Symbol", "SharedObject", "read", "find_library", "provided_by", "c_strings"]
 
@@ -50,12 +50,12 @@ class SharedObject:
     path: Path
     machine: str
     bits: int
-    needed: list[str] = field(default_factory=list)
-    rpath: list[str] = field(default_factory=list)
-    runpath: list[str] = field(default_factory=list)
-    symbols: list[Symbol] = field(default_factory=list)
+    needed: list[str] = field(default_factory=list[str])
+    rpath: list[str] = field(default_factory=list[str])
+    runpath: list[str] = field(default_factory=list[str])
+    symbols: list[Symbol] = field(default_factory=list[Symbol])
     # (offset, size) of the read-only data sections, where C strings live.
-    rodata: list[tuple[int, int]] = field(default_factory=list)
+    rodata: list[tuple[int, int]] = field(default_factory=list[tuple[int, int]])
 
     @property
     def defined(self) -> set[str]:
@@ -70,7 +70,7 @@ class _Reader:
     def __init__(self, f: BinaryIO, endian: str, bits: int) -> None:
         self.f, self.endian, self.bits = f, endian, bits
 
-    def unpack(self, fmt: str, offset: int) -> tuple:
+    def unpack(self, fmt: str, offset: int) -> tuple[Any, ...]:
         fmt = self.endian + fmt
         self.f.seek(offset)
         data = self.f.read(struct.calcsize(fmt))
@@ -121,7 +121,8 @@ def read(path: str | os.PathLike[str]) -> SharedObject:
             raise ElfError(f"{p} has no section headers")
         sections = [_section(r, shoff + i * shentsize) for i in range(shnum)]
         if shstrndx < len(sections):
-            names = r.blob(sections[shstrndx].offset, sections[shstrndx].size)
+            table = sections[int(shstrndx)]
+            names = r.blob(table.offset, table.size)
             for s in sections:
                 s.name = _c_string(names, int(s.name))
         so = SharedObject(p, _MACHINES.get(machine, str(machine)), bits)

@@ -83,7 +83,7 @@ def _runnable(path: str, source: str) -> str:
 
 def _addon_file(path: str | os.PathLike[str]) -> str:
     """The absolute path of an addon file that exists (``AddonLoadError`` otherwise)."""
-    p = os.path.abspath(os.fspath(path))
+    p: str = os.path.abspath(os.fspath(path))
     if not os.path.exists(p):
         raise AddonLoadError(f"no such file: {p}")
     if not os.path.isfile(p):

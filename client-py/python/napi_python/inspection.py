@@ -18,7 +18,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import elf, js
 from .errors import AddonError, AddonLoadError
@@ -86,7 +86,7 @@ def _static(path: Path) -> dict[str, Any]:
     implemented = host_exports()
     imported = {s.name for s in so.undefined if _NAPI.match(s.name)}
     looked_up = elf.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+") - imported
-    functions = []
+    functions: list[dict[str, str]] = []
     for name in sorted(imported | looked_up):
         state = implemented.get(name, "not exported by napi-hostd")
         if name in looked_up and state == "not exported by napi-hostd":
@@ -152,7 +152,8 @@ def _describe(value: Any) -> tuple[str, str]:
     if value is None:
         return "undefined", ""
     if isinstance(value, dict):
-        return "object", "{" + ", ".join(_member(k, v) for k, v in value.items()) + "}"
+        members = cast("dict[Any, Any]", value)
+        return "object", "{" + ", ".join(_member(k, v) for k, v in members.items()) + "}"
     if isinstance(value, list):
         return "array", f"{len(value)} items"
     if isinstance(value, JSSymbol):

@@ -7,7 +7,7 @@ the ``Addon`` whose host should hold them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from . import _native
 from .proxy import JSExternal, JSFunction, JSObject, JSSymbol
@@ -185,29 +185,29 @@ def new(ctor: JSFunction, *args: Any) -> Any:
 
 def symbol(addon: Any, description: str | None = None) -> JSSymbol:
     """``Symbol(description)`` in the addon's host."""
-    return _require_conn("symbol", addon).new_symbol(description)
+    return cast(JSSymbol, _require_conn("symbol", addon).new_symbol(description))
 
 
 def symbol_for(addon: Any, key: str) -> JSSymbol:
     """``Symbol.for(key)`` in the addon's host."""
-    return _require_conn("symbol_for", addon).symbol_for(key)
+    return cast(JSSymbol, _require_conn("symbol_for", addon).symbol_for(key))
 
 
 def object(addon: Any, props: dict[Any, Any] | None = None, **kw: Any) -> JSObject:
     """A plain object created in the addon's host and held by reference, so the addon's
     changes to it are visible here."""
     pairs = list((props or {}).items()) + list(kw.items())
-    return _require_conn("object", addon).new_object(pairs)
+    return cast(JSObject, _require_conn("object", addon).new_object(pairs))
 
 
 def array(addon: Any, items: Iterable[Any] = ()) -> JSObject:
     """An array created in the addon's host and held by reference."""
-    return _require_conn("array", addon).new_array(tuple(items))
+    return cast(JSObject, _require_conn("array", addon).new_array(tuple(items)))
 
 
 def global_this(addon: Any) -> JSObject:
     """The host's global object (``globalThis``): its ``Object``, ``Error``, ``Symbol``..."""
-    return _require_conn("global_this", addon).global_this()
+    return cast(JSObject, _require_conn("global_this", addon).global_this())
 
 
 class _ReceivesThis:

@@ -34,7 +34,7 @@ from .host import _addon_file, load_addon
 __all__ = ["AddonPool"]
 
 # A unit of work for the pool's threads: a future and what completes it; None tells a thread to end.
-_WorkItem = tuple[concurrent.futures.Future, Callable[[], Any]]
+_WorkItem = tuple[concurrent.futures.Future[Any], Callable[[], Any]]
 
 
 class AddonPool(concurrent.futures.Executor):
@@ -99,14 +99,15 @@ class AddonPool(concurrent.futures.Executor):
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or name not in self._names:
             raise AttributeError(f"addon {os.path.basename(self._path)} has no export {name!r}")
-        export = self._exports.get(name)
-        if export is None:
+        found = self._exports.get(name)
+        if found is not None:
+            return found
 
-            def export(*args: Any) -> Any:
-                return self._call(name, args)
+        def export(*args: Any) -> Any:
+            return self._call(name, args)
 
-            export.__name__ = export.__qualname__ = name
-            self._exports[name] = export
+        export.__name__ = export.__qualname__ = name
+        self._exports[name] = export
         return export
 
     # --- calls on members -------------------------------------------------------------------
@@ -156,7 +157,7 @@ class AddonPool(concurrent.futures.Executor):
 
     # --- the Executor -----------------------------------------------------------------------
 
-    def submit(self, fn: str | Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+    def submit(self, fn: str | Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
         """Runs the export named ``fn`` with ``args`` on an idle member (or calls ``fn(*args,
         **kwargs)`` when it is a callable) on one of the pool's threads; answers its future."""
         return self._schedule(functools.partial(self._target(fn), *args, **kwargs))
@@ -181,7 +182,7 @@ class AddonPool(concurrent.futures.Executor):
         bar = _progress_bar() if progress else None
         # The pool's threads complete chunks at once: their updates of the bar take turns.
         bar_lock = threading.Lock()
-        futures = []
+        futures: list[concurrent.futures.Future[Any]] = []
         for chunk in chunks:
             f = self._schedule(functools.partial(_run_chunk, target, chunk))
             if bar is not None:
@@ -193,13 +194,14 @@ class AddonPool(concurrent.futures.Executor):
 
     def _target(self, fn: str | Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(fn, str):
-            return getattr(self, fn)
+            target: Callable[..., Any] = getattr(self, fn)
+            return target
         if not callable(fn):
             raise TypeError(f"fn must be an export's name or a callable, not {type(fn).__name__}")
         return fn
 
-    def _schedule(self, run: Callable[[], Any]) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
+    def _schedule(self, run: Callable[[], Any]) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self._lock:
             if self._shutdown or self._closed:
                 raise RuntimeError("cannot schedule new futures after shutdown")
@@ -303,7 +305,7 @@ def _run_chunk(fn: Callable[..., Any], chunk: list[tuple[Any, ...]]) -> list[Any
     return [fn(*args) for args in chunk]
 
 
-def _results(futures: list[concurrent.futures.Future], timeout: float | None, bar: Any) -> Iterator[Any]:
+def _results(futures: list[concurrent.futures.Future[Any]], timeout: float | None, bar: Any) -> Iterator[Any]:
     """Each chunk's results in order; what has not started is cancelled if the caller stops early
     (as ``Executor.map`` does)."""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -327,7 +329,7 @@ def _progress_bar() -> Any:
     return tqdm(total=0, unit="call")
 
 
-def _advance(bar: Any, lock: threading.Lock, n: int, future: concurrent.futures.Future) -> None:
+def _advance(bar: Any, lock: threading.Lock, n: int, future: concurrent.futures.Future[Any]) -> None:
     if not future.cancelled():
         with lock:
             bar.update(n)

@@ -63,10 +63,10 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
     # JS properties are read by `__getattr__` when that finds nothing (`p.then`), or `p["then"]`.
     __getattribute__ = object.__getattribute__
 
-    def __init__(self, *_proxy_args: Any) -> None:
+    def __init__(self, *_proxy_args: Any) -> None:  # pyright: ignore[reportInconsistentConstructor]
         # The native layer makes proxies as cls(conn, id, kind, class_proto, label), which
         # JSRef's constructor took.
-        concurrent.futures.Future.__init__(self)
+        concurrent.futures.Future.__init__(self)  # pyright: ignore[reportUnknownMemberType]
         self.__dict__[_STATE] = RUNNING
 
     def __getattr__(self, name: str) -> Any:
@@ -82,7 +82,7 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
     # Every Future method, and concurrent.futures.wait/as_completed, look at `_state` first:
     # the first look subscribes to the promise, so that its outcome comes.
     @property  # type: ignore[override]
-    def _state(self) -> str:
+    def _state(self) -> str:  # pyright: ignore[reportIncompatibleVariableOverride]
         d = self.__dict__
         if _SUBSCRIBED not in d and d.get(_STATE) == RUNNING:
             settler = _Settler(self)
@@ -123,13 +123,14 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
         return f"<JSPromise {'rejected' if d.get('_exception') is not None else 'fulfilled'}>"
 
 
-def _awaitable(conn: Any, obj: Any) -> JSPromise | None:
+def _awaitable(conn: Any, obj: Any) -> JSPromise[Any] | None:
     """A JS promise that settles when the Python awaitable ``obj`` does (None if ``obj`` is not
     one). Coroutines are scheduled on the running event loop, so they can only be passed from
     inside one; futures of either kind settle it from whatever thread completes them."""
+    future: Any
     if isinstance(obj, concurrent.futures.Future):
-        future: Any = obj
-    elif isinstance(obj, asyncio.Future) or inspect.iscoroutine(obj) or inspect.isawaitable(obj):
+        future = obj
+    elif inspect.isawaitable(obj):  # asyncio futures and coroutines included
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -139,6 +140,7 @@ def _awaitable(conn: Any, obj: Any) -> JSPromise | None:
         future = asyncio.ensure_future(obj, loop=loop)
     else:
         return None
+    promise: JSPromise[Any]
     promise, deferred = conn.new_deferred()
 
     def settle(done: Any) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copyreg
 import os
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from . import _native
 
@@ -131,7 +131,11 @@ def _steps(conn: Any, iterator: Any) -> Iterator[Any]:
     step = conn.get(iterator, "next")
     while True:
         item = conn.call(step, iterator, ())
-        done, value = (item.get("done"), item.get("value")) if isinstance(item, dict) else (item.done, item.value)
+        if isinstance(item, dict):
+            step_result = cast("dict[str, Any]", item)
+            done, value = step_result.get("done"), step_result.get("value")
+        else:
+            done, value = item.done, item.value
         if done:
             return
         yield value

@@ -43,7 +43,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .addon import Addon
 from .errors import AddonNotFoundError
@@ -127,7 +127,9 @@ def _read_package_json(pkg: Path) -> dict[str, Any]:
         data = json.loads((pkg / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return cast("dict[str, Any]", data)
 
 
 def _find_package(name: str, starts: Sequence[Path], search: _Search) -> Path | None:
@@ -271,7 +273,7 @@ def _is_tagged(file: Path) -> bool:
 
 
 def _best_prebuild(files: list[Path], folder: Path, plat: _Platform, search: _Search) -> Path | None:
-    usable = []
+    usable: list[dict[str, Any]] = []
     for file in files:
         tags = _prebuild_tags(file)
         if tags.get("runtime", "node") != "node":
@@ -287,7 +289,8 @@ def _best_prebuild(files: list[Path], folder: Path, plat: _Platform, search: _Se
         return None
     # node-gyp-build's preference among matches: the most specific name.
     usable.sort(key=lambda t: -t["specificity"])
-    return usable[0]["file"]
+    best: Path = usable[0]["file"]
+    return best
 
 
 def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:

@@ -1,0 +1,461 @@
+"""A ``.pyi`` module from the AST of a ``.d.ts`` file: its types, its classes and an ``Exports``
+protocol with one member per export, for ``cast("Exports", require(...))``.
+
+What a declaration becomes (the types themselves: ``types``):
+
+- ``export declare function f(...)``: a method of ``Exports``, its parameters positional-only
+  (a JS function takes no keywords); several declarations of ``f`` are ``@overload``s;
+- ``export declare const x: T``: a read-only property of ``Exports``; ``const g: typeof f``
+  has ``f``'s signature;
+- an interface or object type with properties only (napi-rs ``#[napi(object)]``): a
+  ``TypedDict``, since such objects cross as dicts; one with methods or call signatures: a
+  ``Protocol``;
+- a class: a class with its constructor as ``__init__``, its methods, static methods, getters
+  and setters, and ``Exports.C`` is ``type[C]`` (calling the class constructs);
+- an enum (napi-rs ``const enum``): its values' ``Literal`` type, and ``Exports.E`` is a
+  ``TypedDict`` of the members (the enum object crosses as a dict);
+- a namespace: a ``Protocol`` of its exports, and ``Exports.N`` is that;
+- a type alias: a ``TypeAlias``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Any
+
+from .types import DATA, IN, OUT, Node, TypeMapper, child, children, is_identifier, union
+
+__all__ = ["write_stub", "TYPED_ADDON_MEMBERS"]
+
+# Addon's own attributes (TypedAddon): an export of the same name is reached as addon["name"].
+TYPED_ADDON_MEMBERS = frozenset(
+    {"path", "host", "pid", "protections", "napi_version", "registration", "exports", "close"}
+)
+# Where the names a stub uses come from.
+_IMPORTS = {
+    "Awaitable": "collections.abc",
+    "Callable": "collections.abc",
+    "Mapping": "collections.abc",
+    "Sequence": "collections.abc",
+    "AbstractSet": "collections.abc",
+    "datetime": "datetime",
+    "Any": "typing",
+    "ClassVar": "typing",
+    "Literal": "typing",
+    "Protocol": "typing",
+    "TypedDict": "typing",
+    "overload": "typing",
+    "Buffer": "typing_extensions",
+    "Never": "typing_extensions",
+    "NotRequired": "typing_extensions",
+    "TypeAlias": "typing_extensions",
+    "BigInt": "napi_python",
+    "JSBuffer": "napi_python",
+    "JSFunction": "napi_python",
+    "JSObject": "napi_python",
+    "JSPromise": "napi_python",
+    "JSSymbol": "napi_python",
+    "TypedAddon": "napi_python",
+}
+_DECLARATIONS = (
+    "TSInterfaceDeclaration",
+    "TSTypeAliasDeclaration",
+    "ClassDeclaration",
+    "TSEnumDeclaration",
+    "TSDeclareFunction",
+    "VariableDeclaration",
+    "TSModuleDeclaration",
+)
+
+
+def _name(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if node["type"] == "Identifier":
+        return str(node["name"])
+    if node["type"] == "Literal" and isinstance(node.get("value"), str):
+        return str(node["value"])
+    return None
+
+
+def _py_name(name: str) -> str:
+    """A parameter or attribute name Python accepts (``from`` -> ``from_``)."""
+    return name if is_identifier(name) and name != "self" else f"{name}_" if (name + "_").isidentifier() else "arg"
+
+
+def _camel(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in text.replace("-", "_").split("_") if part)
+
+
+class _Stub:
+    def __init__(self, program: Node) -> None:
+        self.program = program
+        # Python name -> lines of its declaration, in the order written.
+        self.blocks: dict[str, list[str]] = {}
+        self.declared: dict[str, str] = {}
+        self.mapper = TypeMapper(self.declared, self._hoist)
+        self.functions: dict[str, list[Node]] = {}
+        # Exported value name -> what it is (its declaration node).
+        self.exports: dict[str, Node] = {}
+        self.skipped: list[str] = []
+
+    # --- collecting ---
+
+    def _top_level(self) -> Iterator[tuple[Node, bool]]:
+        for statement in self.program["body"]:
+            if statement["type"] == "ExportNamedDeclaration" and statement.get("declaration"):
+                yield statement["declaration"], True
+            elif statement["type"] in _DECLARATIONS:
+                # Not exported: its types are still visible in the file.
+                yield statement, False
+
+    def collect(self) -> None:
+        for decl, exported in self._top_level():
+            kind = decl["type"]
+            if kind == "VariableDeclaration":
+                for d in decl["declarations"]:
+                    name = _name(d["id"])
+                    if name and exported:
+                        self.exports[name] = d
+                continue
+            name = _name(decl.get("id"))
+            if name is None:
+                continue
+            if kind == "TSDeclareFunction":
+                self.functions.setdefault(name, []).append(decl)
+                if exported:
+                    self.exports[name] = decl
+                continue
+            if kind in ("ClassDeclaration", "TSModuleDeclaration", "TSEnumDeclaration") and exported:
+                self.exports[name] = decl
+            if kind != "TSModuleDeclaration":
+                self.declared.setdefault(name, name if is_identifier(name) and name not in _IMPORTS else f"{name}_")
+        # export { a as b }: the value `a` under the name `b`.
+        for statement in self.program["body"]:
+            if statement["type"] == "ExportNamedDeclaration" and not statement.get("source"):
+                for spec in children(statement, "specifiers"):
+                    local, exported_name = _name(spec["local"]), _name(spec["exported"])
+                    target = self._value(local)
+                    if exported_name and target is not None:
+                        self.exports[exported_name] = target
+
+    def _value(self, name: str | None) -> Node | None:
+        for decl, _ in self._top_level():
+            if decl["type"] == "VariableDeclaration":
+                for d in decl["declarations"]:
+                    if _name(d["id"]) == name:
+                        return dict(d)
+            elif _name(decl.get("id")) == name and decl["type"] != "TSInterfaceDeclaration":
+                if decl["type"] != "TSTypeAliasDeclaration":
+                    return dict(decl)
+        return None
+
+    # --- declarations ---
+
+    def declare_types(self) -> None:
+        for decl, _ in self._top_level():
+            kind, name = decl["type"], _name(decl.get("id"))
+            if name is None or name not in self.declared:
+                continue
+            py = self.declared[name]
+            if kind == "TSTypeAliasDeclaration" and py not in self.blocks:
+                with self._generic(decl):
+                    value = self.mapper.map(decl["typeAnnotation"], DATA, py)
+                self.blocks[py] = [f"{py}: TypeAlias = {value}"]
+            elif kind == "TSInterfaceDeclaration" and py not in self.blocks:
+                with self._generic(decl):
+                    bases = [
+                        self.declared[b]
+                        for b in (_name(e["expression"]) for e in children(decl, "extends"))
+                        if b in self.declared
+                    ]
+                    self.blocks[py] = self._object(py, decl["body"]["body"], bases)
+            elif kind == "ClassDeclaration":
+                with self._generic(decl):
+                    self.blocks[py] = self._class(py, decl)
+            elif kind == "TSEnumDeclaration":
+                self._enum(py, decl)
+
+    def _generic(self, decl: Node) -> _TypeParameters:
+        return _TypeParameters(self.mapper, decl)
+
+    def _hoist(self, members: list[Node], hint: str) -> str:
+        """Declares an inline object type under a name made from where it appears."""
+        base = "_" + _camel(hint)
+        name, n = base, 1
+        while name in self.blocks:
+            n += 1
+            name = f"{base}{n}"
+        self.blocks[name] = []  # reserved before its members (which may hoist more)
+        self.blocks[name] = self._object(name, members, [])
+        return name
+
+    def _object(self, name: str, members: list[Node], bases: list[str]) -> list[str]:
+        """A TypedDict when every member is a property (data crossing as a dict), else a Protocol."""
+        if all(m["type"] == "TSPropertySignature" and not m.get("computed") for m in members):
+            return self._typed_dict(name, members, bases)
+        body: list[str] = []
+        for m in members:
+            key = _name(m.get("key"))
+            if m["type"] == "TSPropertySignature" and key and is_identifier(key):
+                t = self.mapper.annotation(m, OUT if m.get("readonly") else DATA, f"{name}{_camel(key)}")
+                if m.get("optional"):
+                    t = union([t, "None"])
+                if m.get("readonly"):
+                    body += ["@property", f"def {key}(self) -> {t}: ..."]
+                else:
+                    body.append(f"{key}: {t}")
+            elif m["type"] == "TSMethodSignature" and key and is_identifier(key) and m.get("kind") == "method":
+                body.append(self._def(key, m, f"{name}{_camel(key)}"))
+            elif m["type"] == "TSCallSignatureDeclaration":
+                body.append(self._def("__call__", m, f"{name}Call"))
+        return [f"class {name}({', '.join([*bases, 'Protocol'])}):", *_indent(body or ["..."])]
+
+    def _typed_dict(self, name: str, members: list[Node], bases: list[str]) -> list[str]:
+        fields: list[tuple[str, str]] = []
+        for m in members:
+            key = _name(m["key"])
+            if key is None:
+                continue
+            t = self.mapper.annotation(m, DATA, f"{name}{_camel(key)}")
+            fields.append((key, f"NotRequired[{t}]" if m.get("optional") else t))
+        if all(is_identifier(k) for k, _ in fields):
+            body = [f"{k}: {t}" for k, t in fields] or ["..."]
+            return [f"class {name}({', '.join(bases or ['TypedDict'])}):", *_indent(body)]
+        items = ", ".join(f"{k!r}: {t}" for k, t in fields)
+        return [f"{name} = TypedDict({name!r}, {{{items}}})"]
+
+    def _enum(self, py: str, decl: Node) -> None:
+        values: list[tuple[str, str]] = []
+        previous: Any = -1
+        for member in decl["body"]["members"]:
+            key = _name(member["id"])
+            init = member.get("initializer")
+            # An uninitialised member is the previous number plus one, as in TS.
+            value = (
+                init.get("value")
+                if init and init["type"] == "Literal"
+                else previous + 1
+                if isinstance(previous, int)
+                else None
+            )
+            previous = value
+            if key is not None and value is not None:
+                values.append((key, repr(value)))
+        literal = f"Literal[{', '.join(dict.fromkeys(v for _, v in values))}]" if values else "int"
+        self.blocks[py] = [f"{py}: TypeAlias = {literal}"]
+        members = f"_{py}Members"
+        fields = [(k, f"Literal[{v}]") for k, v in values]
+        if all(is_identifier(k) for k, _ in fields):
+            self.blocks[members] = [
+                f"class {members}(TypedDict):",
+                *_indent([f"{k}: {t}" for k, t in fields] or ["..."]),
+            ]
+        else:
+            items = ", ".join(f"{k!r}: {t}" for k, t in fields)
+            self.blocks[members] = [f"{members} = TypedDict({members!r}, {{{items}}})"]
+
+    def _class(self, py: str, decl: Node) -> list[str]:
+        body: list[str] = []
+        superclass = decl.get("superClass")
+        base = _name(superclass) if superclass else None
+        bases = f"({self.declared[base]})" if base in self.declared else ""
+        # Setters go right after their getter (Python's @x.setter needs the property first),
+        # wherever TS declared them; one without a getter is write-only, which Python lacks.
+        setters = {_name(m["key"]): m["value"] for m in decl["body"]["body"] if m.get("kind") == "set"}
+        overloaded = _counts(
+            _name(m["key"]) for m in decl["body"]["body"] if m.get("kind") in ("method", "constructor")
+        )
+        for m in decl["body"]["body"]:
+            key = _name(m.get("key"))
+            if m.get("computed") or key is None or m.get("accessibility") in ("private", "protected"):
+                continue
+            if m["type"] == "MethodDefinition":
+                kind, fn = m["kind"], m["value"]
+                if kind == "constructor":
+                    body.append(self._def("__init__", fn, f"{py}New", result="None", overload=overloaded[key] > 1))
+                elif not is_identifier(key):
+                    continue
+                elif kind == "get":
+                    t = self.mapper.annotation(fn.get("returnType"), OUT, f"{py}{_camel(key)}")
+                    body += ["@property", f"def {key}(self) -> {t}: ..."]
+                    setter = setters.get(key)
+                    if setter is not None:
+                        params = children(setter, "params")
+                        t = self.mapper.annotation(params[0] if params else None, IN, f"{py}{_camel(key)}")
+                        body += [f"@{key}.setter", f"def {key}(self, value: {t}) -> None: ..."]
+                elif kind == "set":
+                    continue
+                else:
+                    body.append(
+                        self._def(
+                            key, fn, f"{py}{_camel(key)}", static=m.get("static", False), overload=overloaded[key] > 1
+                        )
+                    )
+            elif m["type"] in ("PropertyDefinition", "TSAbstractPropertyDefinition") and is_identifier(key):
+                readonly = m.get("readonly")
+                t = self.mapper.annotation(m, OUT if readonly else DATA, f"{py}{_camel(key)}")
+                if m.get("optional"):
+                    t = union([t, "None"])
+                if m.get("static"):
+                    body.append(f"{key}: ClassVar[{t}]")
+                elif readonly:
+                    body += ["@property", f"def {key}(self) -> {t}: ..."]
+                else:
+                    body.append(f"{key}: {t}")
+        return [f"class {py}{bases}:", *_indent(body or ["..."])]
+
+    # --- signatures ---
+
+    def _def(
+        self, name: str, fn: Node, hint: str, *, result: str | None = None, static: bool = False, overload: bool = False
+    ) -> str:
+        """``def name(self, a: T, b: U | None = ..., /, *rest: V) -> R: ...`` for a TS function."""
+        with self._generic(fn):
+            params: list[str] = [] if static else ["self"]
+            positional = 0
+            rest = None
+            for i, p in enumerate(children(fn, "params")):
+                if p["type"] == "TSParameterProperty":
+                    p = p["parameter"]
+                if p["type"] == "RestElement":
+                    t = self.mapper.annotation(p, IN, f"{hint}{i}")
+                    element = t[len("Sequence[") : -1] if t.startswith("Sequence[") else "Any"
+                    rest = f"*{_py_name(_name(p['argument']) or 'args')}: {element}"
+                    continue
+                pname = _name(p) if p["type"] == "Identifier" else None
+                if pname == "this":
+                    continue
+                t = self.mapper.annotation(p, IN, f"{hint}{_camel(pname or str(i))}")
+                text = f"{_py_name(pname or f'arg{i}')}: {t}"
+                if p.get("optional") or p["type"] == "AssignmentPattern":
+                    text = f"{_py_name(pname or f'arg{i}')}: {union([t, 'None'])} = ..."
+                params.append(text)
+                positional += 1
+            if positional:
+                params.append("/")
+            if rest:
+                params.append(rest)
+            returns = result or self.mapper.annotation(fn.get("returnType"), OUT, f"{hint}Result")
+        decorators = ("@staticmethod\n" if static else "") + ("@overload\n" if overload else "")
+        return f"{decorators}def {name}({', '.join(params)}) -> {returns}: ..."
+
+    # --- the exports ---
+
+    def exports_protocol(self) -> list[str]:
+        body: list[str] = []
+        for name, decl in self.exports.items():
+            if name in TYPED_ADDON_MEMBERS or name.startswith("__") or not is_identifier(name):
+                self.skipped.append(name)
+                continue
+            body += self._export(name, decl)
+        lines = ["class Exports(TypedAddon, Protocol):"]
+        doc = '"""The exports of the addon: ``cast("Exports", require(...))``.'
+        if self.skipped:
+            doc += f"\n\nReached as ``addon[name]`` only: {', '.join(sorted(self.skipped))}."
+        return lines + _indent([doc + '"""', *body])
+
+    def _export(self, name: str, decl: Node) -> list[str]:
+        kind = decl["type"]
+        if kind == "TSDeclareFunction":
+            decls = self.functions.get(_name(decl["id"]) or "", [decl])
+            return [self._def(name, d, _camel(name), overload=len(decls) > 1) for d in decls]
+        if kind == "ClassDeclaration":
+            return ["@property", f"def {name}(self) -> type[{self.declared[_name(decl['id']) or name]}]: ..."]
+        if kind == "TSEnumDeclaration":
+            return ["@property", f"def {name}(self) -> _{self.declared[_name(decl['id']) or name]}Members: ..."]
+        if kind == "TSModuleDeclaration":
+            return ["@property", f"def {name}(self) -> {self._namespace(name, decl)}: ..."]
+        # A variable: `typeof f` has f's signature.
+        ann = child(child(decl["id"], "typeAnnotation"), "typeAnnotation")
+        if ann and ann["type"] == "TSTypeQuery":
+            target = _name(child(ann, "exprName"))
+            if target in self.functions:
+                decls = self.functions[target]
+                return [self._def(name, d, _camel(name), overload=len(decls) > 1) for d in decls]
+        return ["@property", f"def {name}(self) -> {self.mapper.annotation(decl['id'], OUT, _camel(name))}: ..."]
+
+    def _namespace(self, name: str, decl: Node) -> str:
+        py = f"_{_camel(name)}Namespace"
+        body: list[str] = []
+        for statement in children(child(decl, "body"), "body"):
+            inner = child(statement, "declaration") if statement["type"] == "ExportNamedDeclaration" else statement
+            if inner and inner["type"] == "TSDeclareFunction":
+                fname = _name(inner["id"])
+                if fname and is_identifier(fname):
+                    body.append(self._def(fname, inner, f"{py}{_camel(fname)}"))
+            elif inner and inner["type"] == "VariableDeclaration":
+                for d in inner["declarations"]:
+                    vname = _name(d["id"])
+                    if vname and is_identifier(vname):
+                        t = self.mapper.annotation(d["id"], OUT, f"{py}{_camel(vname)}")
+                        body += ["@property", f"def {vname}(self) -> {t}: ..."]
+        self.blocks[py] = [f"class {py}(Protocol):", *_indent(body or ["..."])]
+        return py
+
+
+class _TypeParameters:
+    """Within a generic declaration, its type parameters (``T``) read as Any."""
+
+    def __init__(self, mapper: TypeMapper, decl: Node) -> None:
+        self.mapper = mapper
+        params = children(child(decl, "typeParameters"), "params")
+        self.names = [_name(child(p, "name")) for p in params]
+        self.saved: dict[str, str] = {}
+
+    def __enter__(self) -> None:
+        for n in self.names:
+            if n:
+                if n in self.mapper.declared:
+                    self.saved[n] = self.mapper.declared[n]
+                self.mapper.declared[n] = "Any"
+
+    def __exit__(self, *exc: object) -> None:
+        for n in self.names:
+            if n:
+                self.mapper.declared.pop(n, None)
+        self.mapper.declared.update(self.saved)
+
+
+def _counts(names: Iterator[str | None]) -> dict[str | None, int]:
+    counts: dict[str | None, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    return counts
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line if line else line for text in lines for line in text.split("\n")]
+
+
+def _imports(body: str) -> list[str]:
+    """The import lines for the names the stub's text uses (read from its Python AST)."""
+    used = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+    by_module: dict[str, list[str]] = {}
+    for name, module in _IMPORTS.items():
+        if name in used:
+            by_module.setdefault(module, []).append(name)
+    # Grouped as isort has it: the standard library, typing_extensions, napi_python.
+    groups: list[list[str]] = [[], [], []]
+    for module in sorted(by_module):
+        names = sorted(by_module[module], key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+        if module == "collections.abc" and "AbstractSet" in names:
+            names = sorted((n if n != "AbstractSet" else "Set as AbstractSet" for n in names), key=str.lower)
+        group = 2 if module == "napi_python" else 1 if module == "typing_extensions" else 0
+        groups[group].append(f"from {module} import {', '.join(names)}")
+    return ["\n".join(g) for g in groups if g]
+
+
+def write_stub(program: Node, header: str) -> str:
+    """The ``.pyi`` text for the declarations ``program``; ``header`` is its docstring."""
+    stub = _Stub(program)
+    stub.collect()
+    stub.declare_types()
+    exports = stub.exports_protocol()
+    blocks = [lines for lines in stub.blocks.values() if lines]
+    body = "\n\n".join("\n".join(b) for b in [*blocks, exports]) + "\n"
+    if stub.mapper.unknown:
+        header += "\n\nNot declared in the file, so typed Any: " + ", ".join(sorted(stub.mapper.unknown)) + "."
+    parts = [f'"""{header}\n"""', *_imports(body), body]
+    return "\n\n".join(p for p in parts if p)

@@ -1,0 +1,53 @@
+"""TypeScript declarations parsed by oxc-parser, an npm package's napi-rs addon that napi_python
+loads like any other: the AST is oxc's ESTree-compatible JSON, read as Python dicts."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import AddonNotFoundError
+from ..require import require
+
+__all__ = ["ParseError", "parse_declarations"]
+
+# The package whose binding parses (its platform package, @oxc-parser/binding-<platform>, is
+# what `require` finds and loads).
+PARSER_PACKAGE = "oxc-parser"
+
+
+class ParseError(ValueError):
+    """The declarations file does not parse as TypeScript."""
+
+
+def parse_declarations(path: Path, parser_paths: Sequence[str | os.PathLike[str]] = ()) -> dict[str, Any]:
+    """The AST (an ESTree ``Program`` with TS-ESTree nodes) of the ``.d.ts`` file ``path``.
+
+    oxc-parser is looked for from ``parser_paths``, then from the declarations' own folder
+    upwards (a project that installed the addon package usually has it beside), then as
+    ``require`` looks (the calling script's and the current directory)."""
+    try:
+        parser = require(PARSER_PACKAGE, [*parser_paths, path.parent], isolated=False)
+    except AddonNotFoundError as e:
+        raise AddonNotFoundError(
+            f"the stub generator parses TypeScript with the npm package {PARSER_PACKAGE!r}: install it "
+            f"(npm install {PARSER_PACKAGE}) in or above the current directory, or pass its folder "
+            f"(--parser-path)\n{e}",
+            e.searched,
+        ) from None
+    try:
+        # lang "dts": declarations only (no bodies), as tsc reads a .d.ts file.
+        result = parser.parseSync(path.name, path.read_text(encoding="utf-8"), {"lang": "dts", "sourceType": "module"})
+        errors = result.errors
+        # `program` is JSON text: {"node": Program, "fixes": [...]}; the fixes turn BigInt and
+        # RegExp literals into values, which declarations do not need.
+        program: dict[str, Any] = json.loads(result.program)["node"]
+    finally:
+        parser.close()
+    if errors:
+        messages = "; ".join(str(e["message"] if isinstance(e, dict) else e.message) for e in errors)
+        raise ParseError(f"{path}: {messages}")
+    return program

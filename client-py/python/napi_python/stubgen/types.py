@@ -1,0 +1,291 @@
+"""TypeScript types (TS-ESTree nodes) as the Python types napi_python's conversions give.
+
+A type reads differently by the way a value crosses (DESIGN §4): ``IN`` for what Python passes
+to the addon (parameters: a ``number`` accepts an ``int`` or a ``float``, a ``Uint8Array``
+any bytes-like object, a ``Promise`` any awaitable), ``OUT`` for what the addon gives back
+(returns: a ``number`` arrives as an ``int`` when integral, a ``Uint8Array`` as a ``JSBuffer``,
+a ``Promise`` as a ``JSPromise``), and ``DATA`` for types named once for both ways (type
+aliases, fields of objects passed as dicts). A callback's parameters come from JS and its
+result goes back, so a function type flips the way.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from typing import Any, cast
+
+__all__ = ["IN", "OUT", "DATA", "TypeMapper", "child", "children", "flip", "is_identifier"]
+
+IN = "in"
+OUT = "out"
+DATA = "data"
+
+Node = dict[str, Any]
+
+# Typed arrays that a bytes-like Python value converts to (it becomes a Buffer, a Uint8Array).
+_BYTES_ARRAYS = frozenset({"Buffer", "Uint8Array", "Uint8ClampedArray"})
+# The other binary types: made with js.typedarray / js.arraybuffer, arrive as JSBuffer.
+_OTHER_BINARY = frozenset(
+    {
+        "Int8Array",
+        "Int16Array",
+        "Uint16Array",
+        "Int32Array",
+        "Uint32Array",
+        "Float32Array",
+        "Float64Array",
+        "BigInt64Array",
+        "BigUint64Array",
+        "ArrayBuffer",
+        "SharedArrayBuffer",
+        "DataView",
+        "ArrayBufferView",
+        "TypedArray",
+    }
+)
+_ARRAYS = frozenset({"Array", "ReadonlyArray"})
+
+
+def child(node: Node | None, key: str) -> Node | None:
+    """The node under ``key`` (None when absent or null)."""
+    value = node.get(key) if node else None
+    return cast(Node, value) if isinstance(value, dict) else None
+
+
+def children(node: Node | None, key: str) -> list[Node]:
+    """The list of nodes under ``key`` ([] when absent or null)."""
+    value = node.get(key) if node else None
+    return cast("list[Node]", value) if isinstance(value, list) else []
+
+
+def flip(way: str) -> str:
+    return {IN: OUT, OUT: IN}.get(way, way)
+
+
+def is_identifier(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def union(parts: list[str]) -> str:
+    """``A | B`` without repeats; ``Any`` swallows the rest; ``None`` goes last."""
+    unique: list[str] = []
+    for part in parts:
+        for p in _split_union(part):
+            if p not in unique:
+                unique.append(p)
+    if "Any" in unique:
+        return "Any"
+    # Literal['a'] | Literal['b'] reads better as Literal['a', 'b'], in the first one's place.
+    literals = [p[len("Literal[") : -1] for p in unique if p.startswith("Literal[")]
+    if len(literals) > 1:
+        first = next(i for i, p in enumerate(unique) if p.startswith("Literal["))
+        unique = [p for p in unique if not p.startswith("Literal[")]
+        unique.insert(first, f"Literal[{', '.join(literals)}]")
+    if "None" in unique:
+        unique = [p for p in unique if p != "None"] + ["None"]
+    return " | ".join(unique) if unique else "Never"
+
+
+def _split_union(text: str) -> list[str]:
+    """The top-level members of a union text (``|`` outside brackets)."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+class TypeMapper:
+    """Maps TS type nodes to Python type expressions, in the context of one declarations file.
+
+    ``declared`` maps the file's type names (interfaces, aliases, classes, enums) to their Python
+    names; ``hoist(members, hint)`` declares an inline object type (``{ a: number }``) as a named
+    TypedDict or Protocol and returns its name. Names the file does not declare (DOM types,
+    other packages' types) become ``Any`` and are collected in ``unknown``."""
+
+    def __init__(self, declared: dict[str, str], hoist: Callable[[list[Node], str], str]) -> None:
+        self.declared = declared
+        self.hoist = hoist
+        self.unknown: set[str] = set()
+        # What the file's `export declare function f` names are, for `typeof f`.
+        self.functions: dict[str, Node] = {}
+
+    def annotation(self, holder: Node | None, way: str, hint: str) -> str:
+        """The type of a node carrying ``typeAnnotation`` (a parameter, a property), or of a
+        ``TSTypeAnnotation`` itself (a function's ``returnType``); Any without one."""
+        if holder is not None and holder["type"] != "TSTypeAnnotation":
+            holder = holder.get("typeAnnotation")
+        if not holder:
+            return "Any"
+        return self.map(holder["typeAnnotation"], way, hint)
+
+    def map(self, node: Node, way: str, hint: str) -> str:
+        kind = node["type"]
+        simple = _KEYWORDS.get(kind)
+        if simple is not None:
+            return simple[way] if isinstance(simple, dict) else simple
+        method = getattr(self, "_" + kind, None)
+        if method is None:
+            # Conditional, mapped, indexed-access, import() and infer types: beyond a stub.
+            return "Any"
+        result: str = method(node, way, hint)
+        return result
+
+    def _TSParenthesizedType(self, node: Node, way: str, hint: str) -> str:
+        return self.map(node["typeAnnotation"], way, hint)
+
+    def _TSUnionType(self, node: Node, way: str, hint: str) -> str:
+        return union([self.map(t, way, f"{hint}{i}") for i, t in enumerate(node["types"])])
+
+    def _TSIntersectionType(self, node: Node, way: str, hint: str) -> str:
+        # `A & B` of object types is an object with both's members, which a TypedDict cannot
+        # say without naming it; `string & {}` (a branded string) is its first part.
+        first = node["types"][0]
+        if first["type"] in ("TSStringKeyword", "TSNumberKeyword", "TSBooleanKeyword"):
+            return self.map(first, way, hint)
+        return "Any"
+
+    def _TSLiteralType(self, node: Node, way: str, hint: str) -> str:
+        literal = node["literal"]
+        if literal["type"] == "TemplateLiteral":
+            return "str"
+        if literal["type"] == "UnaryExpression":  # -1
+            value = literal["argument"].get("value")
+            return f"Literal[-{value}]" if isinstance(value, int) else "float"
+        value = literal.get("value")
+        if isinstance(value, bool) or isinstance(value, (str, int)):
+            return f"Literal[{value!r}]"
+        if isinstance(value, float):
+            return f"Literal[{int(value)}]" if value.is_integer() else "float"
+        return "Any"
+
+    def _TSTemplateLiteralType(self, node: Node, way: str, hint: str) -> str:
+        return "str"
+
+    def _TSArrayType(self, node: Node, way: str, hint: str) -> str:
+        return self._sequence(self.map(node["elementType"], way, hint), way)
+
+    def _sequence(self, element: str, way: str) -> str:
+        # A list or tuple passes as an array; an array arrives as a list.
+        return f"Sequence[{element}]" if way == IN else f"list[{element}]"
+
+    def _TSTupleType(self, node: Node, way: str, hint: str) -> str:
+        elements = [self.map(_tuple_element(e), way, hint) for e in node["elementTypes"]]
+        if way == IN and elements:
+            return f"tuple[{', '.join(elements)}]"
+        return f"list[{union(elements)}]"
+
+    def _TSTypeOperator(self, node: Node, way: str, hint: str) -> str:
+        if node["operator"] == "readonly":
+            return self.map(node["typeAnnotation"], way, hint)
+        if node["operator"] == "keyof":
+            return "str"
+        return "JSSymbol"  # unique symbol
+
+    def _TSFunctionType(self, node: Node, way: str, hint: str) -> str:
+        # A Python callable passed to the addon is called with JS values (OUT) and its result
+        # goes to JS (IN): the other way round from the function's own place.
+        inner = flip(way)
+        params = children(node, "params")
+        result = self.annotation(node.get("returnType"), flip(inner), f"{hint}Result")
+        if result == "None":
+            # A JS caller ignores the result of a `=> void` callback: any Python result goes.
+            result = "object"
+        if any(p["type"] == "RestElement" or p.get("optional") for p in params):
+            return f"Callable[..., {result}]"
+        types = [self.annotation(p, inner, f"{hint}Arg{i}") for i, p in enumerate(params)]
+        return f"Callable[[{', '.join(types)}], {result}]"
+
+    _TSConstructorType = _TSFunctionType
+
+    def _TSTypeLiteral(self, node: Node, way: str, hint: str) -> str:
+        members = node["members"]
+        if len(members) == 1 and members[0]["type"] == "TSIndexSignature":
+            # { [key: string]: T }: a dict.
+            value = self.annotation(members[0], way, hint)
+            return f"Mapping[str, {value}]" if way == IN else f"dict[str, {value}]"
+        if not members:
+            return "dict[str, Any]"
+        return self.hoist(members, hint)
+
+    def _TSTypeQuery(self, node: Node, way: str, hint: str) -> str:
+        # `typeof f`: handled where a constant is declared that way (it becomes f's signature).
+        return "Any"
+
+    def _TSTypeReference(self, node: Node, way: str, hint: str) -> str:
+        name = _qualified(node["typeName"])
+        args = children(child(node, "typeArguments"), "params")
+        if name in self.declared:
+            return self.declared[name]
+        if name in _BYTES_ARRAYS:
+            return "Buffer" if way in (IN, DATA) else "JSBuffer"
+        if name in _OTHER_BINARY:
+            return "JSBuffer"
+        if name == "Promise" or name == "PromiseLike":
+            value = self.map(args[0], way, hint) if args else "Any"
+            return f"JSPromise[{value}]" if way == OUT else f"Awaitable[{value}]"
+        if name in _ARRAYS or (name == "Iterable" and way == IN):
+            return self._sequence(self.map(args[0], way, hint) if args else "Any", way)
+        if name == "Record" and len(args) == 2:
+            value = self.map(args[1], way, hint)
+            return f"Mapping[str, {value}]" if way == IN else f"dict[str, {value}]"
+        if name == "Set" and args:
+            element = self.map(args[0], way, hint)
+            return f"AbstractSet[{element}]" if way == IN else f"set[{element}]"
+        if name == "Date":
+            return "datetime"
+        if name in ("Map", "WeakMap", "WeakSet", "Object", "Error", "TypeError", "RangeError"):
+            # Objects that stay in the host: proxies.
+            return "JSObject"
+        if name == "Function":
+            return "Callable[..., Any]" if way == IN else "JSFunction"
+        if name in ("Partial", "Readonly", "Required", "NonNullable") and args:
+            return self.map(args[0], way, hint)
+        self.unknown.add(name)
+        return "Any"
+
+
+def _tuple_element(node: Node) -> Node:
+    # [a: number, b?: string] and [...rest: T[]] wrap their types.
+    if node["type"] in ("TSNamedTupleMember",):
+        inner: Node = node["elementType"]
+        return inner
+    if node["type"] in ("TSOptionalType", "TSRestType"):
+        wrapped: Node = node["typeAnnotation"]
+        return wrapped
+    return node
+
+
+def _qualified(name: Node) -> str:
+    if name["type"] == "TSQualifiedName":
+        return f"{_qualified(name['left'])}.{name['right']['name']}"
+    return str(name.get("name", "?"))
+
+
+# Types that read the same whatever the context, or differ by way only.
+_KEYWORDS: dict[str, str | dict[str, str]] = {
+    "TSStringKeyword": "str",
+    "TSBooleanKeyword": "bool",
+    # A number arrives as an int when integral and safe, else a float; an int or a float goes.
+    "TSNumberKeyword": {IN: "float", OUT: "int | float", DATA: "float"},
+    # A BigInt arrives as BigInt (an int); to send one, pass a BigInt (js.bigint(n)): a small
+    # int would go as a number.
+    "TSBigIntKeyword": "BigInt",
+    "TSVoidKeyword": "None",
+    "TSUndefinedKeyword": "None",
+    "TSNullKeyword": "None",
+    "TSAnyKeyword": "Any",
+    "TSUnknownKeyword": "Any",
+    "TSNeverKeyword": "Never",
+    "TSObjectKeyword": "Any",
+    "TSSymbolKeyword": "JSSymbol",
+    "TSThisType": "Any",
+    "TSIntrinsicKeyword": "Any",
+}
