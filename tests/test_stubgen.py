@@ -1,0 +1,274 @@
+"""`python -m napi_python stubs`: type stubs for an npm package's addon from its TypeScript
+declarations, parsed by oxc-parser's addon loaded through napi_python itself.
+
+Over the real declarations of installed packages (@node-rs/crc32's index.d.ts, @node-rs/bcrypt's
+binding.d.ts, @napi-rs/webcodecs' classes) and a file covering the type mapping: specific
+signatures, valid Python, mypy and pyright accepting a right use and rejecting a wrong one (which
+pass without the stub), and the stubs committed in examples/typings being what it writes today.
+The generator runs as users run it, in a subprocess.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+NPM = ROOT / "tests" / "npm"
+TYPINGS = ROOT / "examples" / "typings"
+VENV_BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.needs_input(
+    (NPM / "node_modules" / "oxc-parser").is_dir(),
+    "tests/npm/node_modules/oxc-parser is absent: run scripts/npm-install",
+)
+
+
+def stubs(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "napi_python", "stubs", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def stub_of(package: str | Path) -> str:
+    proc = stubs(package, "--path", NPM)
+    assert proc.returncode == 0, proc.stderr
+    ast.parse(proc.stdout)
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def crc32() -> str:
+    return stub_of("@node-rs/crc32")
+
+
+@pytest.fixture(scope="module")
+def bcrypt() -> str:
+    return stub_of("@node-rs/bcrypt")
+
+
+@pytest.fixture(scope="module")
+def webcodecs() -> str:
+    return stub_of("@napi-rs/webcodecs")
+
+
+def test_crc32_exports_are_positional_functions_of_the_converted_types(crc32):
+    assert "class Exports(TypedAddon, Protocol):" in crc32
+    # number in: int or float; number out: an int when integral, else a float; Uint8Array in:
+    # any bytes-like object; optional `T | undefined | null`: None.
+    assert "def crc32(self, input: Buffer | str, initialState: float | None = ..., /) -> int | float: ..." in crc32
+    assert "def crc32c(self, input: Buffer | str, initialState: float | None = ..., /) -> int | float: ..." in crc32
+    assert "from typing_extensions import Buffer" in crc32
+    assert "from napi_python import TypedAddon" in crc32
+
+
+def test_bcrypt_stub_describes_the_binding_that_require_loads(bcrypt):
+    # binding.d.ts (what `require` loads), not index.d.ts (the JS wrapper's options objects).
+    assert "from its binding.d.ts" in bcrypt
+    assert (
+        "def hash(self, input: str | Buffer, cost: float | None, salt: str | Buffer | None, "
+        "version: str | None, rejectLongPasswords: bool, signal: Any = ..., /) -> JSPromise[str]: ..."
+    ) in bcrypt
+    assert "def verifySync(self, input: str | Buffer, hash: str | Buffer, /) -> bool: ..." in bcrypt
+    assert "class ParsedHashOptions(TypedDict):\n    version: str\n    cost: float" in bcrypt
+    assert "def parseOptions(self, hash: str | Buffer, /) -> ParsedHashOptions: ..." in bcrypt
+    assert "    @property\n    def DEFAULT_COST(self) -> int | float: ..." in bcrypt
+    # A name Python would mangle in a class body is reached as addon["..."].
+    assert "Reached as ``addon[name]`` only: __napiBindingTarget." in bcrypt
+    # DOM types the file does not declare are Any, and the header says which.
+    assert "Not declared in the file, so typed Any: AbortSignal." in bcrypt
+
+
+def test_webcodecs_classes_have_constructors_methods_and_properties(webcodecs):
+    decoder = webcodecs[webcodecs.index("\nclass VideoDecoder:") :]
+    decoder = decoder[: decoder.index("\n\n")]
+    assert "    def __init__(self, init: _VideoDecoderNewInit, /) -> None: ..." in decoder
+    assert "    def decode(self, chunk: EncodedVideoChunk, /) -> None: ..." in decoder
+    assert "    def flush(self) -> JSPromise[None]: ..." in decoder
+    # A getter and its setter (declared set-first in the .d.ts) make one property.
+    assert (
+        "    @property\n    def ondequeue(self) -> Callable[[], Any] | None: ...\n"
+        "    @ondequeue.setter\n    def ondequeue(self, value: Callable[[], Any] | None) -> None: ..."
+    ) in decoder
+    # The callbacks of an init dictionary get the JS values as the stub's classes.
+    assert "    output: Callable[[VideoFrame], object]" in webcodecs
+    assert "class DemuxerTrackInfo(TypedDict):" in webcodecs
+    assert "DemuxerState: TypeAlias = Literal['unloaded', 'ready', 'demuxing', 'ended', 'closed']" in webcodecs
+    assert "    @property\n    def VideoDecoder(self) -> type[VideoDecoder]: ..." in webcodecs
+
+
+MAPPING_DTS = """\
+export declare const enum Color { Red = 0, Green = 1, Blue }
+export declare const enum Mode { Fast = 'fast', Safe = 'safe' }
+export interface Point { x: number; y?: number; label: string | null; 'data-id'?: string }
+export type Pair = [number, string]
+export declare function big(a: bigint): bigint
+export declare function later(p: Promise<string>): Promise<Array<number>>
+export declare function each(items: number[], cb: (err: Error | null, value: number) => void): void
+export declare function pick(c: Color, m?: Mode): Point
+export declare function tuple(p: Pair): Pair
+export declare function bytes(a: Float64Array, b: ArrayBuffer, c: Buffer): Uint8Array
+export declare function record(r: Record<string, boolean>): Record<string, unknown>
+export declare function when(d: Date): Date
+export declare function variadic(first: string, ...rest: number[]): void
+export declare function over(a: string): string
+export declare function over(a: number, b: number): number
+export declare function generic<T>(value: T): T
+export declare function run(from: string): void
+export declare function lambda(): void
+export declare class Counter {
+  constructor(start?: number)
+  static zero(): Counter
+  get value(): number
+  set value(v: number)
+  readonly label: string
+  add(n: number): this
+  private secret(): void
+}
+export declare namespace tools { function help(): string }
+export declare const VERSION: string
+export declare const close: number
+declare function internal(): void
+export { internal as exposed }
+"""
+
+
+@pytest.fixture(scope="module")
+def mapping(tmp_path_factory) -> str:
+    dts = tmp_path_factory.mktemp("dts") / "mapping.d.ts"
+    dts.write_text(MAPPING_DTS)
+    return stub_of(dts)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # const enums: the values' Literal, and the enum object (a dict) a TypedDict of them.
+        "Color: TypeAlias = Literal[0, 1, 2]",
+        "Mode: TypeAlias = Literal['fast', 'safe']",
+        "class _ColorMembers(TypedDict):\n    Red: Literal[0]\n    Green: Literal[1]\n    Blue: Literal[2]",
+        # interfaces of data: TypedDicts (functional when a key is no identifier).
+        "Point = TypedDict('Point', {'x': float, 'y': NotRequired[float], 'label': str | None, 'data-id': NotRequired[str]})",
+        "Pair: TypeAlias = list[float | str]",
+        "def big(self, a: BigInt, /) -> BigInt: ...",
+        "def later(self, p: Awaitable[str], /) -> JSPromise[list[int | float]]: ...",
+        # A callback gets JS values (OUT) and its result is ignored (void: object).
+        "def each(self, items: Sequence[float], cb: Callable[[JSObject | None, int | float], object], /) -> None: ...",
+        "def pick(self, c: Color, m: Mode | None = ..., /) -> Point: ...",
+        "def tuple(self, p: Pair, /) -> Pair: ...",
+        "def bytes(self, a: JSBuffer, b: JSBuffer, c: Buffer, /) -> JSBuffer: ...",
+        "def record(self, r: Mapping[str, bool], /) -> dict[str, Any]: ...",
+        "def when(self, d: datetime, /) -> datetime: ...",
+        "def variadic(self, first: str, /, *rest: float) -> None: ...",
+        "@overload\n    def over(self, a: str, /) -> str: ...\n    @overload\n    def over(self, a: float, b: float, /) -> int | float: ...",
+        "def generic(self, value: Any, /) -> Any: ...",
+        # A parameter named by a Python keyword is renamed (it is positional-only anyway).
+        "def run(self, from_: str, /) -> None: ...",
+        # classes: constructor, static method, property with setter, read-only field.
+        "class Counter:\n    def __init__(self, start: float | None = ..., /) -> None: ...\n    @staticmethod\n"
+        "    def zero() -> Counter: ...\n    @property\n    def value(self) -> int | float: ...\n"
+        "    @value.setter\n    def value(self, v: float) -> None: ...\n    @property\n"
+        "    def label(self) -> str: ...\n    def add(self, n: float, /) -> Any: ...",
+        "class _ToolsNamespace(Protocol):\n    def help(self) -> str: ...",
+        "    @property\n    def tools(self) -> _ToolsNamespace: ...",
+        "    @property\n    def Color(self) -> _ColorMembers: ...",
+        "    @property\n    def Counter(self) -> type[Counter]: ...",
+        "    @property\n    def VERSION(self) -> str: ...",
+        "    def exposed(self) -> None: ...",
+        # An export named like an Addon attribute, or by a Python keyword, is reached by
+        # subscription.
+        "Reached as ``addon[name]`` only: close, lambda.",
+    ],
+)
+def test_typescript_types_map_to_what_the_conversions_give(mapping, line):
+    assert line in mapping, mapping
+
+
+def test_private_members_and_unexported_functions_stay_out(mapping):
+    assert "secret" not in mapping
+    assert "def internal" not in mapping
+
+
+def test_the_committed_example_stubs_are_what_the_generator_writes(crc32, bcrypt, webcodecs):
+    for name, text in (("node_rs_crc32", crc32), ("node_rs_bcrypt", bcrypt), ("napi_rs_webcodecs", webcodecs)):
+        committed = (TYPINGS / f"{name}.pyi").read_text()
+        assert committed == text, f"examples/typings/{name}.pyi is stale: regenerate it (see its header)"
+
+
+def test_output_folder_gets_the_module_name(tmp_path):
+    proc = stubs("@node-rs/crc32", "--path", NPM, "-o", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "node_rs_crc32.pyi").read_text() == (TYPINGS / "node_rs_crc32.pyi").read_text()
+
+
+def test_clear_errors_for_a_missing_package_and_bad_typescript(tmp_path):
+    proc = stubs("no-such-package-xyz", "--path", NPM)
+    assert proc.returncode == 2
+    assert "cannot find the npm package 'no-such-package-xyz'" in proc.stderr
+    bad = tmp_path / "bad.d.ts"
+    bad.write_text("export declare function (: number\n")
+    proc = stubs(bad, "--parser-path", NPM)
+    assert proc.returncode == 2
+    assert "bad.d.ts" in proc.stderr and "Traceback" not in proc.stderr
+
+
+USE = """\
+from typing import TYPE_CHECKING, cast
+
+from napi_python import TypedAddon, require
+
+if TYPE_CHECKING:
+    from node_rs_crc32 import Exports
+
+crc = cast("Exports", require("@node-rs/crc32"))
+{body}
+"""
+RIGHT = """\
+value: float = crc.crc32("hello", crc.crc32c(b"x"))
+with crc as same:
+    same.close()
+plain: TypedAddon = require("@node-rs/crc32")
+"""
+WRONG = 'crc.crc32(42)\ncrc.crc33("hello")\n'
+
+
+def check(tool: str, folder: Path, stub: bool) -> subprocess.CompletedProcess[str]:
+    """mypy --strict or pyright (strict) on folder/use.py, with or without the crc32 stub."""
+    if stub:
+        (folder / "node_rs_crc32.pyi").write_text((TYPINGS / "node_rs_crc32.pyi").read_text())
+    else:
+        # The stub-less way: the Addon itself, every export Any.
+        text = (folder / "use.py").read_text().replace('cast("Exports", require', "(require")
+        (folder / "use.py").write_text(text)
+    if tool == "mypy":
+        cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file=", "use.py"]
+    else:
+        (folder / "pyrightconfig.json").write_text('{"typeCheckingMode": "strict"}')
+        cmd = [str(VENV_BIN / "pyright"), "--pythonpath", sys.executable, "use.py"]
+    return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("tool", ["mypy", "pyright"])
+def test_type_checkers_accept_right_calls_and_reject_wrong_ones_with_the_stub(tool, tmp_path):
+    right, wrong = tmp_path / "right", tmp_path / "wrong"
+    for folder, body in ((right, RIGHT), (wrong, WRONG)):
+        folder.mkdir()
+        (folder / "use.py").write_text(USE.format(body=body))
+    ok = check(tool, right, stub=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = check(tool, wrong, stub=True)
+    assert bad.returncode != 0
+    assert "crc33" in bad.stdout
+    assert '"int"' in bad.stdout or '"Literal[42]"' in bad.stdout, bad.stdout
+    # Without the stub every export is Any: the same wrong calls pass.
+    untyped = check(tool, wrong, stub=False)
+    assert untyped.returncode == 0, untyped.stdout + untyped.stderr
