@@ -155,7 +155,7 @@ def _describe(value: Any) -> tuple[str, str]:
         members = cast("dict[Any, Any]", value)
         return "object", "{" + ", ".join(_member(k, v) for k, v in members.items()) + "}"
     if isinstance(value, list):
-        return "array", f"{len(value)} items"
+        return "array", f"{len(cast('list[Any]', value))} items"
     if isinstance(value, JSSymbol):
         return "symbol", value.description or ""
     if isinstance(value, JSObject):

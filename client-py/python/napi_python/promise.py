@@ -21,7 +21,7 @@ import inspect
 import logging
 from collections.abc import Generator
 from concurrent.futures._base import FINISHED, RUNNING
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 from . import _native
 from .proxy import JSObject
@@ -81,7 +81,7 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
 
     # Every Future method, and concurrent.futures.wait/as_completed, look at `_state` first:
     # the first look subscribes to the promise, so that its outcome comes.
-    @property  # type: ignore[override]
+    @property
     def _state(self) -> str:  # pyright: ignore[reportIncompatibleVariableOverride]
         d = self.__dict__
         if _SUBSCRIBED not in d and d.get(_STATE) == RUNNING:
@@ -93,7 +93,7 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
         return str(d[_STATE])
 
     @_state.setter
-    def _state(self, state: str) -> None:
+    def _state(self, state: str) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self.__dict__[_STATE] = state
 
     def _napi_settle(self, ok: bool, value: Any) -> None:
@@ -129,7 +129,7 @@ def _awaitable(conn: Any, obj: Any) -> JSPromise[Any] | None:
     inside one; futures of either kind settle it from whatever thread completes them."""
     future: Any
     if isinstance(obj, concurrent.futures.Future):
-        future = obj
+        future = cast("concurrent.futures.Future[Any]", obj)
     elif inspect.isawaitable(obj):  # asyncio futures and coroutines included
         try:
             loop = asyncio.get_running_loop()

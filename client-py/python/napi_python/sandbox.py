@@ -61,7 +61,7 @@ class Sandbox:
         if self.require is False:
             return []
         if self.require is not True:
-            return list(self.require)  # type: ignore[arg-type]
+            return list(self.require)
         names = list(_CONFINEMENT) if self.confine else []
         names += [
             n

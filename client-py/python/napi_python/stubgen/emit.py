@@ -439,9 +439,9 @@ def _imports(body: str) -> list[str]:
     # Grouped as isort has it: the standard library, typing_extensions, napi_python.
     groups: list[list[str]] = [[], [], []]
     for module in sorted(by_module):
-        names = sorted(by_module[module], key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
-        if module == "collections.abc" and "AbstractSet" in names:
-            names = sorted((n if n != "AbstractSet" else "Set as AbstractSet" for n in names), key=str.lower)
+        # isort's order by type: CONSTANTS, Classes, functions; `Set as AbstractSet` as `Set`.
+        imported = ["Set as AbstractSet" if n == "AbstractSet" else n for n in by_module[module]]
+        names = sorted(imported, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
         group = 2 if module == "napi_python" else 1 if module == "typing_extensions" else 0
         groups[group].append(f"from {module} import {', '.join(names)}")
     return ["\n".join(g) for g in groups if g]

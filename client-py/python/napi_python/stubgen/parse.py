@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import AddonNotFoundError
 from ..require import require
@@ -17,6 +17,13 @@ __all__ = ["ParseError", "parse_declarations"]
 # The package whose binding parses (its platform package, @oxc-parser/binding-<platform>, is
 # what `require` finds and loads).
 PARSER_PACKAGE = "oxc-parser"
+
+
+def _message(error: Any) -> str:
+    # oxc's diagnostics are plain objects (dicts here) with a `message`.
+    if isinstance(error, dict):
+        return str(cast("dict[str, Any]", error)["message"])
+    return str(error.message)
 
 
 class ParseError(ValueError):
@@ -48,6 +55,6 @@ def parse_declarations(path: Path, parser_paths: Sequence[str | os.PathLike[str]
     finally:
         parser.close()
     if errors:
-        messages = "; ".join(str(e["message"] if isinstance(e, dict) else e.message) for e in errors)
+        messages = "; ".join(_message(e) for e in errors)
         raise ParseError(f"{path}: {messages}")
     return program

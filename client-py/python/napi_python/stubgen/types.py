@@ -89,7 +89,8 @@ def union(parts: list[str]) -> str:
 
 def _split_union(text: str) -> list[str]:
     """The top-level members of a union text (``|`` outside brackets)."""
-    parts, depth, start = [], 0, 0
+    parts: list[str] = []
+    depth = start = 0
     for i, c in enumerate(text):
         if c == "[":
             depth += 1
