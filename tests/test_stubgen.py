@@ -163,7 +163,9 @@ def mapping(tmp_path_factory) -> str:
         "def later(self, p: Awaitable[str], /) -> JSPromise[list[int | float]]: ...",
         # A callback gets JS values (OUT) and its result is ignored (void: object).
         "def each(self, items: Sequence[float], cb: Callable[[JSObject | None, int | float], object], /) -> None: ...",
-        "def pick(self, c: Color, m: Mode | None = ..., /) -> Point: ...",
+        # Exports' member `Color` hides the type `Color` in its class body: an alias reaches it.
+        "def pick(self, c: _Type_Color, m: _Type_Mode | None = ..., /) -> Point: ...",
+        "_Type_Color: TypeAlias = Color",
         "def tuple(self, p: Pair, /) -> Pair: ...",
         "def bytes(self, a: JSBuffer, b: JSBuffer, c: Buffer, /) -> JSBuffer: ...",
         "def record(self, r: Mapping[str, bool], /) -> dict[str, Any]: ...",
@@ -176,12 +178,12 @@ def mapping(tmp_path_factory) -> str:
         # classes: constructor, static method, property with setter, read-only field.
         "class Counter:\n    def __init__(self, start: float | None = ..., /) -> None: ...\n    @staticmethod\n"
         "    def zero() -> Counter: ...\n    @property\n    def value(self) -> int | float: ...\n"
-        "    @value.setter\n    def value(self, v: float) -> None: ...\n    @property\n"
+        "    @value.setter\n    def value(self, value: float) -> None: ...\n    @property\n"
         "    def label(self) -> str: ...\n    def add(self, n: float, /) -> Any: ...",
         "class _ToolsNamespace(Protocol):\n    def help(self) -> str: ...",
         "    @property\n    def tools(self) -> _ToolsNamespace: ...",
         "    @property\n    def Color(self) -> _ColorMembers: ...",
-        "    @property\n    def Counter(self) -> type[Counter]: ...",
+        "    @property\n    def Counter(self) -> type[_Type_Counter]: ...",
         "    @property\n    def VERSION(self) -> str: ...",
         "    def exposed(self) -> None: ...",
         # An export named like an Addon attribute, or by a Python keyword, is reached by

@@ -99,6 +99,9 @@ class _Stub:
         # Exported value name -> what it is (its declaration node).
         self.exports: dict[str, Node] = {}
         self.skipped: list[str] = []
+        # Member names of the class being written, and the aliases that reach around them.
+        self.shadow: frozenset[str] = frozenset()
+        self.aliases: dict[str, str] = {}
 
     # --- collecting ---
 
@@ -151,6 +154,30 @@ class _Stub:
                     return dict(decl)
         return None
 
+    # --- names in class bodies ---
+
+    def _type(self, holder: Node | None, way: str, hint: str) -> str:
+        return self._unshadow(self.mapper.annotation(holder, way, hint))
+
+    def _unshadow(self, text: str) -> str:
+        """``text`` with the names that the class being written defines as members (a method
+        ``Color`` of ``Exports`` hides the module's type ``Color`` from annotations after it)
+        read through module-level aliases (``_Type_Color: TypeAlias = Color``)."""
+        if not self.shadow:
+            return text
+        tree = ast.parse(text, mode="eval")
+        renamed = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in self.shadow:
+                alias = f"_Type_{node.id}"
+                self.aliases.setdefault(alias, f"{alias}: TypeAlias = {node.id}")
+                node.id = alias
+                renamed = True
+        return ast.unparse(tree) if renamed else text
+
+    def _members(self, names: Iterator[str | None]) -> _Shadow:
+        return _Shadow(self, frozenset(n for n in names if n))
+
     # --- declarations ---
 
     def declare_types(self) -> None:
@@ -195,11 +222,15 @@ class _Stub:
         """A TypedDict when every member is a property (data crossing as a dict), else a Protocol."""
         if all(m["type"] == "TSPropertySignature" and not m.get("computed") for m in members):
             return self._typed_dict(name, members, bases)
+        with self._members(_name(m.get("key")) for m in members):
+            return self._protocol(name, members, bases)
+
+    def _protocol(self, name: str, members: list[Node], bases: list[str]) -> list[str]:
         body: list[str] = []
         for m in members:
             key = _name(m.get("key"))
             if m["type"] == "TSPropertySignature" and key and is_identifier(key):
-                t = self.mapper.annotation(m, OUT if m.get("readonly") else DATA, f"{name}{_camel(key)}")
+                t = self._type(m, OUT if m.get("readonly") else DATA, f"{name}{_camel(key)}")
                 if m.get("optional"):
                     t = union([t, "None"])
                 if m.get("readonly"):
@@ -218,7 +249,7 @@ class _Stub:
             key = _name(m["key"])
             if key is None:
                 continue
-            t = self.mapper.annotation(m, DATA, f"{name}{_camel(key)}")
+            t = self._type(m, DATA, f"{name}{_camel(key)}")
             fields.append((key, f"NotRequired[{t}]" if m.get("optional") else t))
         if all(is_identifier(k) for k, _ in fields):
             body = [f"{k}: {t}" for k, t in fields] or ["..."]
@@ -257,6 +288,10 @@ class _Stub:
             self.blocks[members] = [f"{members} = TypedDict({members!r}, {{{items}}})"]
 
     def _class(self, py: str, decl: Node) -> list[str]:
+        with self._members(_name(m.get("key")) for m in decl["body"]["body"]):
+            return self._class_body(py, decl)
+
+    def _class_body(self, py: str, decl: Node) -> list[str]:
         body: list[str] = []
         superclass = decl.get("superClass")
         base = _name(superclass) if superclass else None
@@ -278,12 +313,12 @@ class _Stub:
                 elif not is_identifier(key):
                     continue
                 elif kind == "get":
-                    t = self.mapper.annotation(fn.get("returnType"), OUT, f"{py}{_camel(key)}")
+                    t = self._type(fn.get("returnType"), OUT, f"{py}{_camel(key)}")
                     body += ["@property", f"def {key}(self) -> {t}: ..."]
                     setter = setters.get(key)
                     if setter is not None:
                         params = children(setter, "params")
-                        t = self.mapper.annotation(params[0] if params else None, IN, f"{py}{_camel(key)}")
+                        t = self._type(params[0] if params else None, IN, f"{py}{_camel(key)}")
                         body += [f"@{key}.setter", f"def {key}(self, value: {t}) -> None: ..."]
                 elif kind == "set":
                     continue
@@ -295,7 +330,7 @@ class _Stub:
                     )
             elif m["type"] in ("PropertyDefinition", "TSAbstractPropertyDefinition") and is_identifier(key):
                 readonly = m.get("readonly")
-                t = self.mapper.annotation(m, OUT if readonly else DATA, f"{py}{_camel(key)}")
+                t = self._type(m, OUT if readonly else DATA, f"{py}{_camel(key)}")
                 if m.get("optional"):
                     t = union([t, "None"])
                 if m.get("static"):
@@ -320,14 +355,14 @@ class _Stub:
                 if p["type"] == "TSParameterProperty":
                     p = p["parameter"]
                 if p["type"] == "RestElement":
-                    t = self.mapper.annotation(p, IN, f"{hint}{i}")
+                    t = self._type(p, IN, f"{hint}{i}")
                     element = t[len("Sequence[") : -1] if t.startswith("Sequence[") else "Any"
                     rest = f"*{_py_name(_name(p['argument']) or 'args')}: {element}"
                     continue
                 pname = _name(p) if p["type"] == "Identifier" else None
                 if pname == "this":
                     continue
-                t = self.mapper.annotation(p, IN, f"{hint}{_camel(pname or str(i))}")
+                t = self._type(p, IN, f"{hint}{_camel(pname or str(i))}")
                 text = f"{_py_name(pname or f'arg{i}')}: {t}"
                 if p.get("optional") or p["type"] == "AssignmentPattern":
                     text = f"{_py_name(pname or f'arg{i}')}: {union([t, 'None'])} = ..."
@@ -337,7 +372,7 @@ class _Stub:
                 params.append("/")
             if rest:
                 params.append(rest)
-            returns = result or self.mapper.annotation(fn.get("returnType"), OUT, f"{hint}Result")
+            returns = result or self._type(fn.get("returnType"), OUT, f"{hint}Result")
         decorators = ("@staticmethod\n" if static else "") + ("@overload\n" if overload else "")
         return f"{decorators}def {name}({', '.join(params)}) -> {returns}: ..."
 
@@ -345,11 +380,12 @@ class _Stub:
 
     def exports_protocol(self) -> list[str]:
         body: list[str] = []
-        for name, decl in self.exports.items():
-            if name in TYPED_ADDON_MEMBERS or name.startswith("__") or not is_identifier(name):
-                self.skipped.append(name)
-                continue
-            body += self._export(name, decl)
+        with self._members(iter(self.exports)):
+            for name, decl in self.exports.items():
+                if name in TYPED_ADDON_MEMBERS or name.startswith("__") or not is_identifier(name):
+                    self.skipped.append(name)
+                    continue
+                body += self._export(name, decl)
         lines = ["class Exports(TypedAddon, Protocol):"]
         doc = '"""The exports of the addon: ``cast("Exports", require(...))``.'
         if self.skipped:
@@ -362,7 +398,8 @@ class _Stub:
             decls = self.functions.get(_name(decl["id"]) or "", [decl])
             return [self._def(name, d, _camel(name), overload=len(decls) > 1) for d in decls]
         if kind == "ClassDeclaration":
-            return ["@property", f"def {name}(self) -> type[{self.declared[_name(decl['id']) or name]}]: ..."]
+            cls = self._unshadow(self.declared[_name(decl["id"]) or name])
+            return ["@property", f"def {name}(self) -> type[{cls}]: ..."]
         if kind == "TSEnumDeclaration":
             return ["@property", f"def {name}(self) -> _{self.declared[_name(decl['id']) or name]}Members: ..."]
         if kind == "TSModuleDeclaration":
@@ -374,12 +411,19 @@ class _Stub:
             if target in self.functions:
                 decls = self.functions[target]
                 return [self._def(name, d, _camel(name), overload=len(decls) > 1) for d in decls]
-        return ["@property", f"def {name}(self) -> {self.mapper.annotation(decl['id'], OUT, _camel(name))}: ..."]
+        return ["@property", f"def {name}(self) -> {self._type(decl['id'], OUT, _camel(name))}: ..."]
 
     def _namespace(self, name: str, decl: Node) -> str:
         py = f"_{_camel(name)}Namespace"
+        statements = children(child(decl, "body"), "body")
+        names = (_name(child(child(s, "declaration") or s, "id")) for s in statements)
+        with self._members(names):
+            self.blocks[py] = [f"class {py}(Protocol):", *_indent(self._namespace_body(py, statements) or ["..."])]
+        return py
+
+    def _namespace_body(self, py: str, statements: list[Node]) -> list[str]:
         body: list[str] = []
-        for statement in children(child(decl, "body"), "body"):
+        for statement in statements:
             inner = child(statement, "declaration") if statement["type"] == "ExportNamedDeclaration" else statement
             if inner and inner["type"] == "TSDeclareFunction":
                 fname = _name(inner["id"])
@@ -389,10 +433,23 @@ class _Stub:
                 for d in inner["declarations"]:
                     vname = _name(d["id"])
                     if vname and is_identifier(vname):
-                        t = self.mapper.annotation(d["id"], OUT, f"{py}{_camel(vname)}")
+                        t = self._type(d["id"], OUT, f"{py}{_camel(vname)}")
                         body += ["@property", f"def {vname}(self) -> {t}: ..."]
-        self.blocks[py] = [f"class {py}(Protocol):", *_indent(body or ["..."])]
-        return py
+        return body
+
+
+class _Shadow:
+    """While a class body is written: its member names, which hide module-level names."""
+
+    def __init__(self, stub: _Stub, names: frozenset[str]) -> None:
+        self.stub, self.names = stub, names
+        self.saved = stub.shadow
+
+    def __enter__(self) -> None:
+        self.stub.shadow = self.names
+
+    def __exit__(self, *exc: object) -> None:
+        self.stub.shadow = self.saved
 
 
 class _TypeParameters:
@@ -454,6 +511,8 @@ def write_stub(program: Node, header: str) -> str:
     stub.declare_types()
     exports = stub.exports_protocol()
     blocks = [lines for lines in stub.blocks.values() if lines]
+    if stub.aliases:
+        blocks.append(list(stub.aliases.values()))
     body = "\n\n".join("\n".join(b) for b in [*blocks, exports]) + "\n"
     if stub.mapper.unknown:
         header += "\n\nNot declared in the file, so typed Any: " + ", ".join(sorted(stub.mapper.unknown)) + "."
