@@ -103,7 +103,7 @@ def test_webcodecs_classes_have_constructors_methods_and_properties(webcodecs):
     assert "    output: Callable[[VideoFrame], object]" in webcodecs
     assert "class DemuxerTrackInfo(TypedDict):" in webcodecs
     assert "DemuxerState: TypeAlias = Literal['unloaded', 'ready', 'demuxing', 'ended', 'closed']" in webcodecs
-    assert "    @property\n    def VideoDecoder(self) -> type[VideoDecoder]: ..." in webcodecs
+    assert "    @property\n    def VideoDecoder(self) -> type[_Type_VideoDecoder]: ..." in webcodecs
 
 
 MAPPING_DTS = """\
@@ -223,7 +223,7 @@ def test_clear_errors_for_a_missing_package_and_bad_typescript(tmp_path):
     assert "bad.d.ts" in proc.stderr and "Traceback" not in proc.stderr
 
 
-USE = """\
+TYPED = """\
 from typing import TYPE_CHECKING, cast
 
 from napi_python import TypedAddon, require
@@ -232,25 +232,29 @@ if TYPE_CHECKING:
     from node_rs_crc32 import Exports
 
 crc = cast("Exports", require("@node-rs/crc32"))
+plain: TypedAddon = require("@node-rs/crc32")
+{body}
+"""
+# The stub-less way: the Addon itself, every export Any.
+UNTYPED = """\
+from napi_python import require
+
+crc = require("@node-rs/crc32")
 {body}
 """
 RIGHT = """\
 value: float = crc.crc32("hello", crc.crc32c(b"x"))
 with crc as same:
     same.close()
-plain: TypedAddon = require("@node-rs/crc32")
 """
 WRONG = 'crc.crc32(42)\ncrc.crc33("hello")\n'
 
 
-def check(tool: str, folder: Path, stub: bool) -> subprocess.CompletedProcess[str]:
-    """mypy --strict or pyright (strict) on folder/use.py, with or without the crc32 stub."""
-    if stub:
-        (folder / "node_rs_crc32.pyi").write_text((TYPINGS / "node_rs_crc32.pyi").read_text())
-    else:
-        # The stub-less way: the Addon itself, every export Any.
-        text = (folder / "use.py").read_text().replace('cast("Exports", require', "(require")
-        (folder / "use.py").write_text(text)
+def check(tool: str, folder: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """mypy --strict or pyright (strict) on ``text`` as folder/use.py, beside the crc32 stub."""
+    folder.mkdir()
+    (folder / "use.py").write_text(text)
+    (folder / "node_rs_crc32.pyi").write_text((TYPINGS / "node_rs_crc32.pyi").read_text())
     if tool == "mypy":
         cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file=", "use.py"]
     else:
@@ -261,16 +265,12 @@ def check(tool: str, folder: Path, stub: bool) -> subprocess.CompletedProcess[st
 
 @pytest.mark.parametrize("tool", ["mypy", "pyright"])
 def test_type_checkers_accept_right_calls_and_reject_wrong_ones_with_the_stub(tool, tmp_path):
-    right, wrong = tmp_path / "right", tmp_path / "wrong"
-    for folder, body in ((right, RIGHT), (wrong, WRONG)):
-        folder.mkdir()
-        (folder / "use.py").write_text(USE.format(body=body))
-    ok = check(tool, right, stub=True)
+    ok = check(tool, tmp_path / "right", TYPED.format(body=RIGHT))
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    bad = check(tool, wrong, stub=True)
+    bad = check(tool, tmp_path / "wrong", TYPED.format(body=WRONG))
     assert bad.returncode != 0
     assert "crc33" in bad.stdout
     assert '"int"' in bad.stdout or '"Literal[42]"' in bad.stdout, bad.stdout
     # Without the stub every export is Any: the same wrong calls pass.
-    untyped = check(tool, wrong, stub=False)
+    untyped = check(tool, tmp_path / "untyped", UNTYPED.format(body=WRONG))
     assert untyped.returncode == 0, untyped.stdout + untyped.stderr

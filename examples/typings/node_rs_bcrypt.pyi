@@ -1,4 +1,10 @@
-"""hdr
+"""Types of the exports of @node-rs/bcrypt@2.0.0, from its binding.d.ts.
+
+Written by `python -m napi_python stubs @node-rs/bcrypt`. Use:
+
+    if TYPE_CHECKING:
+        from node_rs_bcrypt import Exports
+    addon = cast("Exports", require("@node-rs/bcrypt"))
 
 Not declared in the file, so typed Any: AbortSignal.
 """
@@ -28,4 +34,3 @@ class Exports(TypedAddon, Protocol):
     def parseOptions(self, hash: str | Buffer, /) -> ParsedHashOptions: ...
     def verify(self, password: str | Buffer, hash: str | Buffer, signal: Any = ..., /) -> JSPromise[bool]: ...
     def verifySync(self, input: str | Buffer, hash: str | Buffer, /) -> bool: ...
-

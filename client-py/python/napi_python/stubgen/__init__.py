@@ -66,9 +66,11 @@ def generate_stub(
     parser_paths: Sequence[str | os.PathLike[str]] = (),
 ) -> str:
     """The ``.pyi`` text for the exports of ``package`` (an npm package name or folder, or a
-    ``.d.ts`` file), found as ``require`` finds it (``paths`` first)."""
+    ``.d.ts`` file), found as ``require`` finds it (``paths`` first). The parser, oxc-parser, is
+    looked for from ``parser_paths``, then ``paths``, then as ``parse_declarations`` says."""
     dts, label = declarations_file(package, paths)
-    program = parse_declarations(dts, parser_paths)
+    # oxc-parser is often installed beside the package: look where the package was looked for.
+    program = parse_declarations(dts, [*parser_paths, *(paths or ())])
     header = (
         f"Types of the exports of {label}, from its {dts.name}.\n\n"
         f"Written by `python -m napi_python stubs {package}`. Use:\n\n"
