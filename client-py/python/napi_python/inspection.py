@@ -152,10 +152,10 @@ def _describe(value: Any) -> tuple[str, str]:
     if value is None:
         return "undefined", ""
     if isinstance(value, dict):
-        members = cast("dict[Any, Any]", value)
+        members = cast("dict[str, Any]", value)
         return "object", "{" + ", ".join(_member(k, v) for k, v in members.items()) + "}"
     if isinstance(value, list):
-        return "array", f"{len(cast('list[Any]', value))} items"
+        return "array", f"{len(cast('list[object]', value))} items"
     if isinstance(value, JSSymbol):
         return "symbol", value.description or ""
     if isinstance(value, JSObject):
