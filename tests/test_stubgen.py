@@ -84,7 +84,12 @@ def test_bcrypt_stub_describes_the_binding_that_require_loads(bcrypt):
         "version: str | None, rejectLongPasswords: bool, signal: Any = ..., /) -> JSPromise[str]: ..."
     ) in bcrypt
     assert "def verifySync(self, input: str | Buffer, hash: str | Buffer, /) -> bool: ..." in bcrypt
-    assert "class ParsedHashOptions(TypedDict):\n    version: str\n    cost: float" in bcrypt
+    # JSDoc comments are docstrings.
+    assert (
+        "class ParsedHashOptions(TypedDict):\n"
+        '    """Prefix and cost of a stored hash, read with the verifier\'s parser."""\n'
+        "    version: str\n    cost: float"
+    ) in bcrypt
     assert "def parseOptions(self, hash: str | Buffer, /) -> ParsedHashOptions: ..." in bcrypt
     assert "    @property\n    def DEFAULT_COST(self) -> int | float: ..." in bcrypt
     # A name Python would mangle in a class body is reached as addon["..."].
@@ -95,13 +100,15 @@ def test_bcrypt_stub_describes_the_binding_that_require_loads(bcrypt):
 
 def test_webcodecs_classes_have_constructors_methods_and_properties(webcodecs):
     decoder = webcodecs[webcodecs.index("\nclass VideoDecoder:") :]
-    decoder = decoder[: decoder.index("\n\n")]
-    assert "    def __init__(self, init: _VideoDecoderNewInit, /) -> None: ..." in decoder
-    assert "    def decode(self, chunk: EncodedVideoChunk, /) -> None: ..." in decoder
-    assert "    def flush(self) -> JSPromise[None]: ..." in decoder
+    decoder = decoder[: decoder.index("\nclass ", 1)]
+    assert '    """VideoDecoder - WebCodecs-compliant video decoder\n' in decoder
+    assert "    def __init__(self, init: _VideoDecoderNewInit, /) -> None:\n" in decoder
+    assert "    def decode(self, chunk: EncodedVideoChunk, /) -> None:" in decoder
+    assert "    def flush(self) -> JSPromise[None]:" in decoder
     # A getter and its setter (declared set-first in the .d.ts) make one property.
     assert (
-        "    @property\n    def ondequeue(self) -> Callable[[], Any] | None: ...\n"
+        "    @property\n    def ondequeue(self) -> Callable[[], Any] | None:\n"
+        '        """Get the dequeue event handler (per WebCodecs spec)"""\n'
         "    @ondequeue.setter\n    def ondequeue(self, value: Callable[[], Any] | None) -> None: ..."
     ) in decoder
     # The callbacks of an init dictionary get the JS values as the stub's classes.
@@ -140,6 +147,8 @@ export declare class Counter {
   private secret(): void
 }
 export declare namespace tools { function help(): string }
+/** The version, "quoted" \\ and
+ * on two lines. */
 export declare const VERSION: string
 export declare const close: number
 declare function internal(): void
@@ -189,7 +198,8 @@ def mapping(tmp_path_factory) -> str:
         "    @property\n    def tools(self) -> _ToolsNamespace: ...",
         "    @property\n    def Color(self) -> _ColorMembers: ...",
         "    @property\n    def Counter(self) -> type[_Type_Counter]: ...",
-        "    @property\n    def VERSION(self) -> str: ...",
+        # JSDoc as a docstring, escaped.
+        '    @property\n    def VERSION(self) -> str:\n        """The version, "quoted" \\\\ and\n        on two lines.\n        """',
         "    def exposed(self) -> None: ...",
         # An export named like an Addon attribute, or by a Python keyword, is reached by
         # subscription.

@@ -16,6 +16,7 @@ from typing_extensions import Buffer
 from napi_python import JSPromise, TypedAddon
 
 class ParsedHashOptions(TypedDict):
+    """Prefix and cost of a stored hash, read with the verifier's parser."""
     version: str
     cost: float
 
@@ -24,7 +25,8 @@ class Exports(TypedAddon, Protocol):
 
     Reached as ``addon[name]`` only: __napiBindingTarget."""
     @property
-    def BCRYPT_API_VERSION(self) -> int | float: ...
+    def BCRYPT_API_VERSION(self) -> int | float:
+        """Internal binding contract, checked by the public JavaScript wrapper."""
     @property
     def DEFAULT_COST(self) -> int | float: ...
     def genSalt(self, round: float, version: str | None = ..., signal: Any = ..., /) -> JSPromise[str]: ...

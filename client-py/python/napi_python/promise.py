@@ -129,7 +129,7 @@ def _awaitable(conn: Any, obj: Any) -> JSPromise[Any] | None:
     inside one; futures of either kind settle it from whatever thread completes them."""
     future: Any
     if isinstance(obj, concurrent.futures.Future):
-        future = cast("concurrent.futures.Future[Any]", obj)
+        future = cast("concurrent.futures.Future[object]", obj)
     elif inspect.isawaitable(obj):  # asyncio futures and coroutines included
         try:
             loop = asyncio.get_running_loop()

@@ -70,7 +70,7 @@ def generate_stub(
     looked for from ``parser_paths``, then ``paths``, then as ``parse_declarations`` says."""
     dts, label = declarations_file(package, paths)
     # oxc-parser is often installed beside the package: look where the package was looked for.
-    program = parse_declarations(dts, [*parser_paths, *(paths or ())])
+    program, comments, source = parse_declarations(dts, [*parser_paths, *(paths or ())])
     header = (
         f"Types of the exports of {label}, from its {dts.name}.\n\n"
         f"Written by `python -m napi_python stubs {package}`. Use:\n\n"
@@ -78,4 +78,4 @@ def generate_stub(
         f"        from {stub_module_name(package)} import Exports\n"
         f'    addon = cast("Exports", require("{package}"))'
     )
-    return write_stub(program, header)
+    return write_stub(program, header, comments, source)

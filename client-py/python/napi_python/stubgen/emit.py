@@ -24,6 +24,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
+from .docs import Docs, docstring
 from .types import DATA, IN, OUT, Node, TypeMapper, child, children, is_identifier, union
 
 __all__ = ["write_stub", "TYPED_ADDON_MEMBERS"]
@@ -89,8 +90,12 @@ def _camel(text: str) -> str:
 
 
 class _Stub:
-    def __init__(self, program: Node) -> None:
+    def __init__(self, program: Node, docs: Docs) -> None:
         self.program = program
+        self.docs = docs
+        # The JSDoc of each top-level declaration (by id: the nodes are the AST's own), which
+        # precedes its `export` keyword when it is exported.
+        self.doc_of: dict[int, str | None] = {}
         # Python name -> lines of its declaration, in the order written.
         self.blocks: dict[str, list[str]] = {}
         self.declared: dict[str, str] = {}
@@ -114,6 +119,13 @@ class _Stub:
                 yield statement, False
 
     def collect(self) -> None:
+        for statement in self.program["body"]:
+            decl = child(statement, "declaration") if statement["type"] == "ExportNamedDeclaration" else statement
+            if decl is not None:
+                doc = self.docs.before(statement)
+                self.doc_of[id(decl)] = doc
+                for d in children(decl, "declarations"):
+                    self.doc_of[id(d)] = doc
         for decl, exported in self._top_level():
             kind = decl["type"]
             if kind == "VariableDeclaration":
@@ -197,7 +209,7 @@ class _Stub:
                         for b in (_name(e["expression"]) for e in children(decl, "extends"))
                         if b in self.declared
                     ]
-                    self.blocks[py] = self._object(py, decl["body"]["body"], bases)
+                    self.blocks[py] = self._object(py, decl["body"]["body"], bases, self.doc_of.get(id(decl)))
             elif kind == "ClassDeclaration":
                 with self._generic(decl):
                     self.blocks[py] = self._class(py, decl)
@@ -218,15 +230,15 @@ class _Stub:
         self.blocks[name] = self._object(name, members, [])
         return name
 
-    def _object(self, name: str, members: list[Node], bases: list[str]) -> list[str]:
+    def _object(self, name: str, members: list[Node], bases: list[str], doc: str | None = None) -> list[str]:
         """A TypedDict when every member is a property (data crossing as a dict), else a Protocol."""
         if all(m["type"] == "TSPropertySignature" and not m.get("computed") for m in members):
-            return self._typed_dict(name, members, bases)
+            return self._typed_dict(name, members, bases, doc)
         with self._members(_name(m.get("key")) for m in members):
-            return self._protocol(name, members, bases)
+            return self._protocol(name, members, bases, doc)
 
-    def _protocol(self, name: str, members: list[Node], bases: list[str]) -> list[str]:
-        body: list[str] = []
+    def _protocol(self, name: str, members: list[Node], bases: list[str], doc: str | None) -> list[str]:
+        body: list[str] = [docstring(doc)] if doc else []
         for m in members:
             key = _name(m.get("key"))
             if m["type"] == "TSPropertySignature" and key and is_identifier(key):
@@ -238,12 +250,12 @@ class _Stub:
                 else:
                     body.append(f"{key}: {t}")
             elif m["type"] == "TSMethodSignature" and key and is_identifier(key) and m.get("kind") == "method":
-                body.append(self._def(key, m, f"{name}{_camel(key)}"))
+                body.append(self._def(key, m, f"{name}{_camel(key)}", doc=self.docs.before(m)))
             elif m["type"] == "TSCallSignatureDeclaration":
                 body.append(self._def("__call__", m, f"{name}Call"))
         return [f"class {name}({', '.join([*bases, 'Protocol'])}):", *_indent(body or ["..."])]
 
-    def _typed_dict(self, name: str, members: list[Node], bases: list[str]) -> list[str]:
+    def _typed_dict(self, name: str, members: list[Node], bases: list[str], doc: str | None) -> list[str]:
         fields: list[tuple[str, str]] = []
         for m in members:
             key = _name(m["key"])
@@ -252,8 +264,8 @@ class _Stub:
             t = self._type(m, DATA, f"{name}{_camel(key)}")
             fields.append((key, f"NotRequired[{t}]" if m.get("optional") else t))
         if all(is_identifier(k) for k, _ in fields):
-            body = [f"{k}: {t}" for k, t in fields] or ["..."]
-            return [f"class {name}({', '.join(bases or ['TypedDict'])}):", *_indent(body)]
+            body = ([docstring(doc)] if doc else []) + [f"{k}: {t}" for k, t in fields]
+            return [f"class {name}({', '.join(bases or ['TypedDict'])}):", *_indent(body or ["..."])]
         items = ", ".join(f"{k!r}: {t}" for k, t in fields)
         return [f"{name} = TypedDict({name!r}, {{{items}}})"]
 
@@ -309,12 +321,21 @@ class _Stub:
             if m["type"] == "MethodDefinition":
                 kind, fn = m["kind"], m["value"]
                 if kind == "constructor":
-                    body.append(self._def("__init__", fn, f"{py}New", result="None", overload=overloaded[key] > 1))
+                    body.append(
+                        self._def(
+                            "__init__",
+                            fn,
+                            f"{py}New",
+                            result="None",
+                            overload=overloaded[key] > 1,
+                            doc=self.docs.before(m),
+                        )
+                    )
                 elif not is_identifier(key):
                     continue
                 elif kind == "get":
                     t = self._type(fn.get("returnType"), OUT, f"{py}{_camel(key)}")
-                    body += ["@property", f"def {key}(self) -> {t}: ..."]
+                    body += _property(key, t, self.docs.before(m))
                     setter = setters.get(key)
                     if setter is not None:
                         params = children(setter, "params")
@@ -325,7 +346,12 @@ class _Stub:
                 else:
                     body.append(
                         self._def(
-                            key, fn, f"{py}{_camel(key)}", static=m.get("static", False), overload=overloaded[key] > 1
+                            key,
+                            fn,
+                            f"{py}{_camel(key)}",
+                            static=m.get("static", False),
+                            overload=overloaded[key] > 1,
+                            doc=self.docs.before(m),
                         )
                     )
             elif m["type"] in ("PropertyDefinition", "TSAbstractPropertyDefinition") and is_identifier(key):
@@ -336,15 +362,24 @@ class _Stub:
                 if m.get("static"):
                     body.append(f"{key}: ClassVar[{t}]")
                 elif readonly:
-                    body += ["@property", f"def {key}(self) -> {t}: ..."]
+                    body += _property(key, t, self.docs.before(m))
                 else:
                     body.append(f"{key}: {t}")
-        return [f"class {py}{bases}:", *_indent(body or ["..."])]
+        doc = self.doc_of.get(id(decl))
+        return [f"class {py}{bases}:", *_indent(([docstring(doc)] if doc else []) + body or ["..."])]
 
     # --- signatures ---
 
     def _def(
-        self, name: str, fn: Node, hint: str, *, result: str | None = None, static: bool = False, overload: bool = False
+        self,
+        name: str,
+        fn: Node,
+        hint: str,
+        *,
+        result: str | None = None,
+        static: bool = False,
+        overload: bool = False,
+        doc: str | None = None,
     ) -> str:
         """``def name(self, a: T, b: U | None = ..., /, *rest: V) -> R: ...`` for a TS function."""
         with self._generic(fn):
@@ -374,7 +409,8 @@ class _Stub:
                 params.append(rest)
             returns = result or self._type(fn.get("returnType"), OUT, f"{hint}Result")
         decorators = ("@staticmethod\n" if static else "") + ("@overload\n" if overload else "")
-        return f"{decorators}def {name}({', '.join(params)}) -> {returns}: ..."
+        signature = f"{decorators}def {name}({', '.join(params)}) -> {returns}"
+        return f"{signature}:\n    {docstring(doc, '    ')}" if doc else f"{signature}: ..."
 
     # --- the exports ---
 
@@ -396,7 +432,9 @@ class _Stub:
         kind = decl["type"]
         if kind == "TSDeclareFunction":
             decls = self.functions.get(_name(decl["id"]) or "", [decl])
-            return [self._def(name, d, _camel(name), overload=len(decls) > 1) for d in decls]
+            return [
+                self._def(name, d, _camel(name), overload=len(decls) > 1, doc=self.doc_of.get(id(d))) for d in decls
+            ]
         if kind == "ClassDeclaration":
             cls = self._unshadow(self.declared[_name(decl["id"]) or name])
             return ["@property", f"def {name}(self) -> type[{cls}]: ..."]
@@ -411,7 +449,7 @@ class _Stub:
             if target in self.functions:
                 decls = self.functions[target]
                 return [self._def(name, d, _camel(name), overload=len(decls) > 1) for d in decls]
-        return ["@property", f"def {name}(self) -> {self._type(decl['id'], OUT, _camel(name))}: ..."]
+        return _property(name, self._type(decl["id"], OUT, _camel(name)), self.doc_of.get(id(decl)))
 
     def _namespace(self, name: str, decl: Node) -> str:
         py = f"_{_camel(name)}Namespace"
@@ -475,6 +513,13 @@ class _TypeParameters:
         self.mapper.declared.update(self.saved)
 
 
+def _property(name: str, type_: str, doc: str | None) -> list[str]:
+    """A read-only property, with its docstring."""
+    if doc:
+        return ["@property", f"def {name}(self) -> {type_}:\n    {docstring(doc, '    ')}"]
+    return ["@property", f"def {name}(self) -> {type_}: ..."]
+
+
 def _counts(names: Iterator[str | None]) -> dict[str | None, int]:
     counts: dict[str | None, int] = {}
     for n in names:
@@ -504,9 +549,10 @@ def _imports(body: str) -> list[str]:
     return ["\n".join(g) for g in groups if g]
 
 
-def write_stub(program: Node, header: str) -> str:
-    """The ``.pyi`` text for the declarations ``program``; ``header`` is its docstring."""
-    stub = _Stub(program)
+def write_stub(program: Node, header: str, comments: list[Node] | None = None, source: str = "") -> str:
+    """The ``.pyi`` text for the declarations ``program``; ``header`` is its docstring. JSDoc
+    ``comments`` (oxc's, with offsets into ``source``) become docstrings."""
+    stub = _Stub(program, Docs(comments or [], source))
     stub.collect()
     stub.declare_types()
     exports = stub.exports_protocol()

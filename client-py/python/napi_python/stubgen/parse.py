@@ -30,8 +30,11 @@ class ParseError(ValueError):
     """The declarations file does not parse as TypeScript."""
 
 
-def parse_declarations(path: Path, parser_paths: Sequence[str | os.PathLike[str]] = ()) -> dict[str, Any]:
-    """The AST (an ESTree ``Program`` with TS-ESTree nodes) of the ``.d.ts`` file ``path``.
+def parse_declarations(
+    path: Path, parser_paths: Sequence[str | os.PathLike[str]] = ()
+) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """The AST (an ESTree ``Program`` with TS-ESTree nodes) of the ``.d.ts`` file ``path``, its
+    comments (``{"type", "value", "start", "end"}``) and its text.
 
     oxc-parser is looked for from ``parser_paths``, then from the declarations' own folder
     upwards (a project that installed the addon package usually has it beside), then as
@@ -47,8 +50,10 @@ def parse_declarations(path: Path, parser_paths: Sequence[str | os.PathLike[str]
         ) from None
     try:
         # lang "dts": declarations only (no bodies), as tsc reads a .d.ts file.
-        result = parser.parseSync(path.name, path.read_text(encoding="utf-8"), {"lang": "dts", "sourceType": "module"})
+        source = path.read_text(encoding="utf-8")
+        result = parser.parseSync(path.name, source, {"lang": "dts", "sourceType": "module"})
         errors = result.errors
+        comments: list[dict[str, Any]] = list(result.comments)
         # `program` is JSON text: {"node": Program, "fixes": [...]}; the fixes turn BigInt and
         # RegExp literals into values, which declarations do not need.
         program: dict[str, Any] = json.loads(result.program)["node"]
@@ -57,4 +62,4 @@ def parse_declarations(path: Path, parser_paths: Sequence[str | os.PathLike[str]
     if errors:
         messages = "; ".join(_message(e) for e in errors)
         raise ParseError(f"{path}: {messages}")
-    return program
+    return program, comments, source
