@@ -183,9 +183,22 @@ def _main_node(pkg: Path, meta: dict[str, Any], search: _Search) -> Path | None:
     return index if index.is_file() else None
 
 
+def _object_field(meta: dict[str, Any], key: str) -> dict[str, Any]:
+    """package.json's object ``key`` ({} when missing or not an object)."""
+    value = meta.get(key)
+    if not isinstance(value, dict):
+        return {}
+    return cast("dict[str, Any]", value)
+
+
+def _name_field(pkg: Path, meta: dict[str, Any]) -> str:
+    """package.json's ``name``, or the folder's name."""
+    name = meta.get("name")
+    return name if isinstance(name, str) else pkg.name
+
+
 def _napi_field(meta: dict[str, Any]) -> dict[str, Any]:
-    napi = meta.get("napi")
-    return napi if isinstance(napi, dict) else {}
+    return _object_field(meta, "napi")
 
 
 def _platform_packages(pkg: Path, meta: dict[str, Any], plat: _Platform) -> list[str]:
@@ -193,13 +206,12 @@ def _platform_packages(pkg: Path, meta: dict[str, Any], plat: _Platform) -> list
     first: napi-rs's ``<packageName>-<platform>``, then its ``optionalDependencies`` whose
     names end in one of the platform's suffixes."""
     napi = _napi_field(meta)
-    name = meta.get("name") if isinstance(meta.get("name"), str) else pkg.name
-    legacy_package = napi.get("package") if isinstance(napi.get("package"), dict) else {}
+    name = _name_field(pkg, meta)
+    legacy_package = _object_field(napi, "package")
     package_name = napi.get("packageName") or legacy_package.get("name") or name
     names = [f"{package_name}-{plat.name}"] if napi else []
-    optional = meta.get("optionalDependencies")
-    if isinstance(optional, dict):
-        names += [dep for suffix in plat.suffixes for dep in optional if dep.endswith(suffix)]
+    optional = _object_field(meta, "optionalDependencies")
+    names += [dep for suffix in plat.suffixes for dep in optional if dep.endswith(suffix)]
     return list(dict.fromkeys(names))
 
 
@@ -442,9 +454,10 @@ def _install_hint(name: str, pkg: Path | None, plat: _Platform) -> str | None:
             return None
         return f"{name} is not installed; to install it (no node needed), run:\n  {_INSTALL} {name}"
     meta = _read_package_json(pkg)
-    optional = meta.get("optionalDependencies")
-    optional = optional if isinstance(optional, dict) else {}
-    wanted = [(dep, optional[dep]) for dep in _platform_packages(pkg, meta, plat) if isinstance(optional.get(dep), str)]
+    optional = _object_field(meta, "optionalDependencies")
+    wanted = [
+        (dep, str(optional[dep])) for dep in _platform_packages(pkg, meta, plat) if isinstance(optional.get(dep), str)
+    ]
     if not wanted:
         return None
     dep, version = wanted[0]
@@ -456,8 +469,7 @@ def _install_hint(name: str, pkg: Path | None, plat: _Platform) -> str | None:
 
 def _dir_option(pkg: Path, meta: dict[str, Any]) -> str:
     """`` --dir DIR`` for a package in ``DIR/node_modules``; nothing for one in the cache."""
-    name = meta.get("name") if isinstance(meta.get("name"), str) else pkg.name
-    node_modules = pkg.parents[name.count("/")]
+    node_modules = pkg.parents[_name_field(pkg, meta).count("/")]
     if node_modules.name != "node_modules" or node_modules == installed_packages().resolve():
         return ""
     return f" --dir {node_modules.parent}"
