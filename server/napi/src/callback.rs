@@ -78,16 +78,35 @@ fn in_handle_scope<R>(rt: &Runtime, f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// What a callback's `napi_callback_info` points to, on `invoke`'s stack for the call. Node's
+/// points to an object whose second word is the `this` handle that `napi_get_cb_info` gives,
+/// and addons look there: koffi takes its Node-API-only path only when one of the first two
+/// words is that handle (otherwise it reads V8's own structures through it).
+#[repr(C)]
+pub struct CallbackInfo {
+    /// The call's frame in `Runtime::frames`, counted from 1.
+    pub frame: usize,
+    /// The handle of the call's `this`, made in the callback's own handle scope.
+    pub this: napi_value,
+}
+
 /// Calls an addon's callback with the innermost frame (just pushed) as its callback info; pops
 /// it after.
 pub fn invoke(rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value> {
     // SAFETY: a `NativeFn<Callback>` is the address of a callable function of this signature
     // (`NativeFn::new`'s contract).
     let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(cb.addr()) };
-    let info = rt.frames.borrow().len() as napi_callback_info;
-    // SAFETY: calling the addon's callback with a live env and callback info is the contract of
-    // Node-API; what it does with them is the addon's code.
-    let result = call_into_module(rt, env, |e| unsafe { callback(e, info) });
+    let (frame, this) = {
+        let frames = rt.frames.borrow();
+        (frames.len(), frames.last().map(|f| f.this.clone()).unwrap_or(Value::Undefined))
+    };
+    let result = call_into_module(rt, env, |e| {
+        let mut info = CallbackInfo { frame, this: rt.handles.borrow_mut().push(this) as napi_value };
+        let info: *mut CallbackInfo = &mut info;
+        // SAFETY: calling the addon's callback with a live env and callback info is the contract
+        // of Node-API; what it does with them is the addon's code.
+        unsafe { callback(e, info.cast()) }
+    });
     let frame = rt.frames.borrow_mut().pop();
     if let Some(frame) = frame {
         rt.recycle_args(frame.args);

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::callback::native_callback;
+use super::callback::{native_callback, CallbackInfo};
 use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::strings::read_utf8;
@@ -87,10 +87,13 @@ pub unsafe extern "C" fn napi_get_cb_info(
         if cbinfo.is_null() {
             return fail(status::INVALID_ARG);
         }
+        // SAFETY: a callback info is only given to a callback, pointing to `invoke`'s
+        // `CallbackInfo` for as long as the callback runs (Node-API's contract, as in node).
+        let info = unsafe { &*cbinfo.cast::<CallbackInfo>() };
         // The frame stays borrowed while handles are made (another cell): no copy of the
         // arguments on every call.
         let frames = cx.rt.frames.borrow();
-        let frame = frames.get(cbinfo as usize - 1).or_status(status::INVALID_ARG)?;
+        let frame = frames.get(info.frame - 1).or_status(status::INVALID_ARG)?;
         if !argv.is_null() {
             // SAFETY: with `argv` given, Node-API makes `argc` in-out: the addon set it to the
             // room at `argv`.
@@ -105,7 +108,7 @@ pub unsafe extern "C" fn napi_get_cb_info(
             argc.write(frame.args.len());
         }
         if let Some(this_arg) = this_arg.optional() {
-            this_arg.write(cx.handle(frame.this.clone()));
+            this_arg.write(info.this);
         }
         if let Some(data) = data.optional() {
             data.write(frame.data as *mut c_void);
@@ -121,7 +124,9 @@ pub unsafe extern "C" fn napi_get_new_target(env: napi_env, cbinfo: napi_callbac
             return fail(status::INVALID_ARG);
         }
         let slot = result.required()?;
-        let target = cx.rt.frames.borrow().get(cbinfo as usize - 1).map(|f| f.new_target);
+        // SAFETY: as in `napi_get_cb_info`.
+        let info = unsafe { &*cbinfo.cast::<CallbackInfo>() };
+        let target = cx.rt.frames.borrow().get(info.frame - 1).map(|f| f.new_target);
         let target = target.or_status(status::INVALID_ARG)?;
         slot.write(match target {
             Some(t) => cx.handle(Value::Object(t)),
