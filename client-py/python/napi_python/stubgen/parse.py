@@ -44,8 +44,8 @@ def parse_declarations(
     except AddonNotFoundError as e:
         raise AddonNotFoundError(
             f"the stub generator parses TypeScript with the npm package {PARSER_PACKAGE!r}: install it "
-            f"(npm install {PARSER_PACKAGE}) in or above the current directory, or pass its folder "
-            f"(--parser-path)\n{e}",
+            f"(python -m napi_python install {PARSER_PACKAGE}, or npm install {PARSER_PACKAGE} in or above "
+            f"the current directory), or pass its folder (--parser-path)\n{e}",
             e.searched,
         ) from None
     try:
