@@ -173,9 +173,10 @@ impl Host {
         let Value::Object(id) = v else { unreachable!("errors are objects") };
         let own: Vec<(String, Value)> = rt
             .own_keys(*id)
+            .unwrap_or_default()
             .into_iter()
             .filter_map(|k| {
-                let p = rt.get_own_property(*id, &k)?;
+                let p = rt.get_own_property(*id, &k).ok().flatten()?;
                 let name = match &k {
                     PropertyKey::String(s) => s.to_rust_string(),
                     PropertyKey::Index(i) => i.to_string(),

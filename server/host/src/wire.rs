@@ -216,6 +216,7 @@ impl<'a> ToWire<'a> {
         let kind = match &o.class {
             ObjectClass::Function(Function { is_class: true, .. }) => RefKind::Class,
             ObjectClass::Function(_) => RefKind::Function,
+            ObjectClass::Proxy(p) if p.callable => RefKind::Function,
             ObjectClass::Array => RefKind::Array,
             ObjectClass::Error => RefKind::Error,
             ObjectClass::External { .. } => RefKind::External,
@@ -251,7 +252,7 @@ impl<'a> ToWire<'a> {
             }
             ObjectClass::Remote(py) => proto::Value::Py { id: proto::PyRef(py), callable: false },
             ObjectClass::Function(f) => {
-                let name = match self.rt.get_own_property(id, &PropertyKey::name("name")) {
+                let name = match self.rt.stored_property(id, &PropertyKey::name("name")) {
                     Some(Property { slot: Slot::Data(Value::String(s)), .. }) => s.to_rust_string(),
                     _ => String::new(),
                 };
@@ -265,7 +266,7 @@ impl<'a> ToWire<'a> {
                 let len = self.rt.array_length(id);
                 let items = (0..len)
                     .map(|i| {
-                        let v = self.rt.get_own_property(id, &PropertyKey::Index(i));
+                        let v = self.rt.stored_property(id, &PropertyKey::Index(i));
                         match v {
                             Some(Property { slot: Slot::Data(v), .. }) => self.value_in(&v),
                             _ => Ok(proto::Value::Undefined),
@@ -407,7 +408,7 @@ fn view_bytes(rt: &Runtime, buffer: ObjectId, offset: usize, len: usize) -> Vec<
 
 /// A prototype made by `napi_define_class` (its `constructor` is a class).
 pub fn is_class_prototype(rt: &Runtime, proto: ObjectId) -> bool {
-    match rt.get_own_property(proto, &PropertyKey::name("constructor")) {
+    match rt.stored_property(proto, &PropertyKey::name("constructor")) {
         Some(Property { slot: Slot::Data(Value::Object(c)), .. }) => {
             matches!(rt.heap.borrow().get(c).map(|o| &o.class), Some(ObjectClass::Function(Function { is_class: true, .. })))
         }

@@ -107,13 +107,13 @@ fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<napi_value>) 
 
 fn has(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<bool>) -> NapiResult {
     let obj = cx.to_object(object)?;
-    result.write(cx.rt.has(obj, key))?;
+    result.write(accessed(cx, cx.rt.has(obj, key))?)?;
     Ok(())
 }
 
 fn delete(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<bool>) -> NapiResult {
     let obj = cx.to_object(object)?;
-    let deleted = cx.rt.delete(obj, key);
+    let deleted = accessed(cx, cx.rt.delete(obj, key))?;
     if let Some(result) = result.optional() {
         result.write(deleted);
     }
@@ -173,7 +173,7 @@ pub unsafe extern "C" fn napi_has_own_property(env: napi_env, object: napi_value
             return fail(status::NAME_EXPECTED);
         }
         let key = cx.rt.to_property_key(&k)?;
-        result.write(cx.rt.has_own(obj, &key))?;
+        result.write(accessed(cx, cx.rt.has_own(obj, &key))?)?;
         Ok(())
     })
 }
@@ -335,11 +335,11 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
     let mut names = Vec::new();
     let mut cur = Some(obj);
     while let Some(o) = cur {
-        for key in cx.rt.own_keys(o) {
+        for key in accessed(cx, cx.rt.own_keys(o))? {
             if !seen.insert(key.clone()) {
                 continue;
             }
-            let Some(p) = cx.rt.get_own_property(o, &key) else { continue };
+            let Some(p) = accessed(cx, cx.rt.get_own_property(o, &key))? else { continue };
             let skip = match &key {
                 PropertyKey::Symbol(_) => filter & keys::SKIP_SYMBOLS != 0,
                 _ => filter & keys::SKIP_STRINGS != 0,
@@ -354,7 +354,7 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
                 _ => key.to_value(),
             });
         }
-        cur = if mode == keys::OWN_ONLY { None } else { cx.rt.prototype_of(o) };
+        cur = if mode == keys::OWN_ONLY { None } else { accessed(cx, cx.rt.prototype_of(o))? };
     }
     Ok(names)
 }
@@ -395,7 +395,7 @@ pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, r
     entry::js(env, "napi_get_prototype", |cx| {
         result.required()?;
         let obj = cx.to_object(object)?;
-        let proto = cx.rt.prototype_of(obj).map(Value::Object).unwrap_or(Value::Null);
+        let proto = accessed(cx, cx.rt.prototype_of(obj))?.map(Value::Object).unwrap_or(Value::Null);
         cx.ret(result, proto)
     })
 }
@@ -409,7 +409,7 @@ pub unsafe extern "C" fn node_api_set_prototype(env: napi_env, object: napi_valu
             Value::Null => None,
             _ => return fail(status::INVALID_ARG),
         };
-        if cx.rt.set_prototype(obj, proto) {
+        if accessed(cx, cx.rt.set_prototype(obj, proto))? {
             Ok(())
         } else {
             Err(cx.rt.type_error("Cyclic __proto__ value or object is not extensible".into()).into())
@@ -485,7 +485,7 @@ pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, cons
 pub unsafe extern "C" fn napi_object_freeze(env: napi_env, object: napi_value) -> napi_status {
     entry::js(env, "napi_object_freeze", |cx| {
         let obj = cx.to_object(object)?;
-        cx.rt.integrity(obj, true);
+        accessed(cx, cx.rt.integrity(obj, true))?;
         Ok(())
     })
 }
@@ -494,7 +494,7 @@ pub unsafe extern "C" fn napi_object_freeze(env: napi_env, object: napi_value) -
 pub unsafe extern "C" fn napi_object_seal(env: napi_env, object: napi_value) -> napi_status {
     entry::js(env, "napi_object_seal", |cx| {
         let obj = cx.to_object(object)?;
-        cx.rt.integrity(obj, false);
+        accessed(cx, cx.rt.integrity(obj, false))?;
         Ok(())
     })
 }

@@ -2,11 +2,20 @@
 //! array `length`, non-extensible objects. Assignment follows sloppy mode, as Node-API does:
 //! a refused write is reported as `false`, not thrown.
 
+use super::descriptor::complete;
 use super::heap::ObjectId;
 use super::object::{Object, ObjectClass};
 use super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::value::Value;
 use super::{JsResult, Runtime, Thrown};
+
+/// What a walk up a prototype chain found: a property (and whether the first object holds it
+/// itself), a proxy whose traps answer from there on, or nothing.
+enum Lookup {
+    Found(Property, bool),
+    Proxy(ObjectId),
+    Absent,
+}
 
 impl Runtime {
     /// `ToPropertyKey`.
@@ -42,32 +51,68 @@ impl Runtime {
         })
     }
 
-    pub fn get_own_property(&self, obj: ObjectId, key: &PropertyKey) -> Option<Property> {
+    /// `[[GetOwnProperty]]`.
+    pub fn get_own_property(&self, obj: ObjectId, key: &PropertyKey) -> JsResult<Option<Property>> {
         if let Some(el) = self.typed_element(obj, key) {
-            return self.element_property(&el);
+            return Ok(self.element_property(&el));
         }
+        let heap = self.heap.borrow();
+        match heap.get(obj) {
+            Some(o) if o.is_proxy() => {
+                drop(heap);
+                self.proxy_get_own_property(obj, key)
+            }
+            Some(o) => Ok(o.props.get(key).cloned()),
+            None => Ok(None),
+        }
+    }
+
+    /// An own property as the object stores it, running no proxy trap (`None` on a proxy): for
+    /// the names in messages and the host's own bookkeeping.
+    pub fn stored_property(&self, obj: ObjectId, key: &PropertyKey) -> Option<Property> {
         self.heap.borrow().get(obj)?.props.get(key).cloned()
     }
 
-    /// Finds `key` on `obj` or its prototype chain.
+    /// Finds `key` on `obj` or its ordinary prototype chain (a proxy on the chain ends the walk:
+    /// for names of classes and messages, which must not run traps).
     pub fn find_property(&self, obj: ObjectId, key: &PropertyKey) -> Option<Property> {
-        self.find_property_holder(obj, key).map(|(p, _)| p)
+        match self.lookup(obj, key) {
+            Lookup::Found(p, _) => Some(p),
+            _ => None,
+        }
     }
 
-    /// `find_property`, with whether `obj` holds it itself (rather than a prototype).
-    fn find_property_holder(&self, obj: ObjectId, key: &PropertyKey) -> Option<(Property, bool)> {
+    /// Walks `obj`'s prototype chain for `key`, stopping at the first proxy, whose traps
+    /// answer for the rest of the chain.
+    fn lookup(&self, obj: ObjectId, key: &PropertyKey) -> Lookup {
         let heap = self.heap.borrow();
         let mut cur = Some(obj);
         // The chain is acyclic (set_prototype refuses cycles); the bound guards against bugs.
         for _ in 0..10_000 {
-            let id = cur?;
-            let o = heap.get(id)?;
+            let Some(o) = cur.and_then(|id| heap.get(id)) else { break };
+            let id = cur.expect("checked");
             if let Some(p) = o.props.get(key) {
-                return Some((p.clone(), id == obj));
+                return Lookup::Found(p.clone(), id == obj);
+            }
+            if o.is_proxy() {
+                return Lookup::Proxy(id);
             }
             cur = o.proto;
         }
-        None
+        Lookup::Absent
+    }
+
+    /// What `lookup` found, read with `receiver` as the getter's `this`.
+    fn read_found(&self, found: Lookup, key: &PropertyKey, receiver: &Value) -> JsResult<Value> {
+        match found {
+            Lookup::Absent => Ok(Value::Undefined),
+            Lookup::Found(Property { slot: Slot::Data(v), .. }, _) => Ok(v),
+            Lookup::Found(Property { slot: Slot::Accessor { get: Some(getter), .. }, .. }, _) => {
+                self.call(&Value::Object(getter), receiver.clone(), &[])
+            }
+            Lookup::Found(Property { slot: Slot::Accessor { get: None, .. }, .. }, _) => Ok(Value::Undefined),
+            Lookup::Proxy(p) => self.proxy_get(p, key, receiver),
+        }
     }
 
     /// `target[key]`.
@@ -88,12 +133,7 @@ impl Runtime {
         if let Some(el) = self.typed_element(start, key) {
             return Ok(self.read_element(&el));
         }
-        match self.find_property(start, key) {
-            None => Ok(Value::Undefined),
-            Some(Property { slot: Slot::Data(v), .. }) => Ok(v),
-            Some(Property { slot: Slot::Accessor { get: Some(getter), .. }, .. }) => self.call(&Value::Object(getter), target.clone(), &[]),
-            Some(Property { slot: Slot::Accessor { get: None, .. }, .. }) => Ok(Value::Undefined),
-        }
+        self.read_found(self.lookup(start, key), key, target)
     }
 
     /// `obj.[[Get]](key, receiver)`: a getter found runs with `receiver` as `this`
@@ -102,14 +142,7 @@ impl Runtime {
         if let Some(el) = self.typed_element(obj, key) {
             return Ok(self.read_element(&el));
         }
-        match self.find_property(obj, key) {
-            None => Ok(Value::Undefined),
-            Some(Property { slot: Slot::Data(v), .. }) => Ok(v),
-            Some(Property { slot: Slot::Accessor { get: Some(getter), .. }, .. }) => {
-                self.call(&Value::Object(getter), receiver.clone(), &[])
-            }
-            Some(Property { slot: Slot::Accessor { get: None, .. }, .. }) => Ok(Value::Undefined),
-        }
+        self.read_found(self.lookup(obj, key), key, receiver)
     }
 
     pub fn get_named(&self, target: &Value, name: &str) -> JsResult<Value> {
@@ -124,15 +157,10 @@ impl Runtime {
             self.write_element(&el, &value)?;
             return Ok(true);
         }
-        match self.find_property_holder(start, &key) {
-            Some((Property { slot: Slot::Accessor { set, .. }, .. }, _)) => match set {
-                Some(setter) => {
-                    self.call(&Value::Object(setter), target.clone(), &[value])?;
-                    Ok(true)
-                }
-                None => Ok(false),
-            },
-            Some((Property { writable: false, .. }, _)) => Ok(false),
+        match self.lookup(start, &key) {
+            Lookup::Proxy(p) => self.proxy_set(p, key, value, target),
+            Lookup::Found(Property { slot: Slot::Accessor { set, .. }, .. }, _) => self.call_setter(set, target, value),
+            Lookup::Found(Property { writable: false, .. }, _) => Ok(false),
             found => {
                 let Value::Object(obj) = target else {
                     // Writes to primitives' wrappers vanish in sloppy mode.
@@ -141,7 +169,7 @@ impl Runtime {
                 // The lookup started at `obj` itself (and found no typed element above), so it
                 // already told whether `obj` has the property: no second and third lookup.
                 match found {
-                    Some((own, true)) => {
+                    Lookup::Found(own, true) => {
                         self.put_value(*obj, key, value, own);
                         Ok(true)
                     }
@@ -149,6 +177,44 @@ impl Runtime {
                 }
             }
         }
+    }
+
+    fn call_setter(&self, setter: Option<ObjectId>, receiver: &Value, value: Value) -> JsResult<bool> {
+        let Some(setter) = setter else { return Ok(false) };
+        self.call(&Value::Object(setter), receiver.clone(), &[value])?;
+        Ok(true)
+    }
+
+    /// `obj.[[Set]](key, value, receiver)` (`Reflect.set` with a receiver, a proxy without a
+    /// `set` trap): found data is written on `receiver`, through its own internal methods.
+    pub fn set_with_receiver(&self, obj: ObjectId, key: PropertyKey, value: Value, receiver: &Value) -> JsResult<bool> {
+        if matches!(receiver, Value::Object(r) if *r == obj) {
+            return self.set(receiver, key, value);
+        }
+        let found = match self.typed_element(obj, &key) {
+            Some(el) if !el.is_valid() => return Ok(true),
+            Some(_) => Lookup::Absent,
+            None => self.lookup(obj, &key),
+        };
+        match found {
+            Lookup::Proxy(p) => return self.proxy_set(p, key, value, receiver),
+            Lookup::Found(Property { slot: Slot::Accessor { set, .. }, .. }, _) => return self.call_setter(set, receiver, value),
+            Lookup::Found(Property { writable: false, .. }, _) => return Ok(false),
+            _ => {}
+        }
+        let Value::Object(r) = receiver else { return Ok(false) };
+        let desc = match self.get_own_property(*r, &key)? {
+            Some(Property { slot: Slot::Accessor { .. }, .. } | Property { writable: false, .. }) => return Ok(false),
+            Some(_) => Descriptor { value: Some(value), ..Descriptor::default() },
+            None => Descriptor {
+                value: Some(value),
+                writable: Some(true),
+                enumerable: Some(true),
+                configurable: Some(true),
+                ..Descriptor::default()
+            },
+        };
+        self.define_own_property(*r, key, desc)
     }
 
     /// `target[key] = value` in strict mode: a refused write throws V8's TypeError. What Python
@@ -232,14 +298,17 @@ impl Runtime {
     }
 
     pub fn array_length(&self, obj: ObjectId) -> u32 {
-        match self.get_own_property(obj, &PropertyKey::name("length")) {
-            Some(Property { slot: Slot::Data(Value::Number(n)), .. }) => n as u32,
+        match self.heap.borrow().get(obj).and_then(|o| o.props.get(&PropertyKey::name("length"))) {
+            Some(Property { slot: Slot::Data(Value::Number(n)), .. }) => *n as u32,
             _ => 0,
         }
     }
 
     /// `Object.defineProperty` without the throw: `Ok(false)` when refused.
     pub fn define_own_property(&self, obj: ObjectId, key: PropertyKey, desc: Descriptor) -> JsResult<bool> {
+        if self.heap.borrow().get(obj).is_some_and(|o| o.is_proxy()) {
+            return self.proxy_define_own_property(obj, key, desc);
+        }
         if let Some(el) = self.typed_element(obj, &key) {
             // Elements are always writable, enumerable, configurable data (ECMA-262 10.4.5.3).
             let fixed =
@@ -257,41 +326,16 @@ impl Runtime {
                 return self.set_array_length(obj, v);
             }
         }
-        let existing = self.get_own_property(obj, &key);
+        let existing = self.get_own_property(obj, &key)?;
         let mut heap = self.heap.borrow_mut();
         let Some(o) = heap.get_mut(obj) else { return Ok(false) };
+        if !self.is_compatible_descriptor(o.extensible, &desc, existing.as_ref()) {
+            return Ok(false);
+        }
         let new = match existing {
-            None => {
-                if !o.extensible {
-                    return Ok(false);
-                }
-                let slot = if desc.is_accessor() {
-                    Slot::Accessor { get: desc.get.flatten(), set: desc.set.flatten() }
-                } else {
-                    Slot::Data(desc.value.clone().unwrap_or(Value::Undefined))
-                };
-                Property {
-                    slot,
-                    writable: desc.writable.unwrap_or(false),
-                    enumerable: desc.enumerable.unwrap_or(false),
-                    configurable: desc.configurable.unwrap_or(false),
-                }
-            }
+            None => complete(&desc),
             Some(cur) => {
-                if !cur.configurable {
-                    // A non-configurable property may only have its value changed while writable,
-                    // or be made non-writable.
-                    let changes_shape = desc.configurable == Some(true)
-                        || desc.enumerable.is_some_and(|e| e != cur.enumerable)
-                        || desc.is_accessor() != matches!(cur.slot, Slot::Accessor { .. })
-                            && (desc.is_accessor() || desc.value.is_some() || desc.writable.is_some());
-                    let data_violation =
-                        matches!(cur.slot, Slot::Data(_)) && !cur.writable && (desc.writable == Some(true) || desc.value.is_some());
-                    let accessor_violation = matches!(cur.slot, Slot::Accessor { .. }) && desc.is_accessor();
-                    if changes_shape || data_violation || accessor_violation {
-                        return Ok(false);
-                    }
-                }
+                let cur_is_data = matches!(cur.slot, Slot::Data(_));
                 let slot = if desc.is_accessor() {
                     let (old_get, old_set) = match cur.slot {
                         Slot::Accessor { get, set } => (get, set),
@@ -305,9 +349,15 @@ impl Runtime {
                         (None, Slot::Accessor { .. }) => Slot::Data(Value::Undefined),
                     }
                 };
+                // A data property made from an accessor (or back) starts non-writable.
+                let writable = match (&slot, &desc.writable) {
+                    (_, Some(w)) => *w,
+                    (Slot::Data(_), None) if cur_is_data => cur.writable,
+                    _ => false,
+                };
                 Property {
                     slot,
-                    writable: desc.writable.unwrap_or(cur.writable),
+                    writable,
                     enumerable: desc.enumerable.unwrap_or(cur.enumerable),
                     configurable: desc.configurable.unwrap_or(cur.configurable),
                 }
@@ -318,72 +368,127 @@ impl Runtime {
     }
 
     /// `key in obj`.
-    pub fn has(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+    pub fn has(&self, obj: ObjectId, key: &PropertyKey) -> JsResult<bool> {
         if let Some(el) = self.typed_element(obj, key) {
-            return el.is_valid();
+            return Ok(el.is_valid());
         }
-        self.find_property(obj, key).is_some()
+        match self.lookup(obj, key) {
+            Lookup::Found(..) => Ok(true),
+            Lookup::Absent => Ok(false),
+            Lookup::Proxy(p) => self.proxy_has(p, key),
+        }
     }
 
-    pub fn has_own(&self, obj: ObjectId, key: &PropertyKey) -> bool {
-        if let Some(el) = self.typed_element(obj, key) {
-            return el.is_valid();
-        }
-        self.heap.borrow().get(obj).is_some_and(|o| o.props.contains_key(key))
+    pub fn has_own(&self, obj: ObjectId, key: &PropertyKey) -> JsResult<bool> {
+        Ok(self.get_own_property(obj, key)?.is_some())
     }
 
     /// `delete obj[key]`: false when the property is non-configurable.
-    pub fn delete(&self, obj: ObjectId, key: &PropertyKey) -> bool {
+    pub fn delete(&self, obj: ObjectId, key: &PropertyKey) -> JsResult<bool> {
         if let Some(el) = self.typed_element(obj, key) {
-            return !el.is_valid();
+            return Ok(!el.is_valid());
         }
         let mut heap = self.heap.borrow_mut();
-        let Some(o) = heap.get_mut(obj) else { return false };
-        match o.props.get(key) {
+        let Some(o) = heap.get_mut(obj) else { return Ok(false) };
+        if o.is_proxy() {
+            drop(heap);
+            return self.proxy_delete(obj, key);
+        }
+        Ok(match o.props.get(key) {
             None => true,
             Some(p) if !p.configurable => false,
             Some(_) => {
                 o.props.shift_remove(key);
                 true
             }
-        }
+        })
     }
 
-    pub fn own_keys(&self, obj: ObjectId) -> Vec<PropertyKey> {
+    /// `[[OwnPropertyKeys]]`.
+    pub fn own_keys(&self, obj: ObjectId) -> JsResult<Vec<PropertyKey>> {
+        if self.is_proxy(obj) {
+            return self.proxy_own_keys(obj);
+        }
         let mut keys = self.element_keys(obj);
         keys.extend(self.heap.borrow().get(obj).map(|o| o.own_keys()).unwrap_or_default());
-        keys
+        Ok(keys)
+    }
+
+    /// The own enumerable string keys, in order (`Object.keys`, `JSON.stringify`).
+    pub fn enumerable_own_keys(&self, obj: ObjectId) -> JsResult<Vec<PropertyKey>> {
+        let mut keys = Vec::new();
+        for k in self.own_keys(obj)? {
+            if !matches!(k, PropertyKey::Symbol(_)) && self.get_own_property(obj, &k)?.is_some_and(|p| p.enumerable) {
+                keys.push(k);
+            }
+        }
+        Ok(keys)
+    }
+
+    pub fn is_proxy(&self, obj: ObjectId) -> bool {
+        self.heap.borrow().get(obj).is_some_and(|o| o.is_proxy())
     }
 
     /// `Object.setPrototypeOf`; false for a cycle or a non-extensible object.
-    pub fn set_prototype(&self, obj: ObjectId, proto: Option<ObjectId>) -> bool {
+    pub fn set_prototype(&self, obj: ObjectId, proto: Option<ObjectId>) -> JsResult<bool> {
+        if self.is_proxy(obj) {
+            return self.proxy_set_prototype(obj, proto);
+        }
         let mut heap = self.heap.borrow_mut();
+        // A proxy's `proto` field is None, so the walk ends at one, as the specification's does.
         let mut cur = proto;
         while let Some(p) = cur {
             if p == obj {
-                return false;
+                return Ok(false);
             }
             cur = heap.get(p).and_then(|o| o.proto);
         }
-        let Some(o) = heap.get_mut(obj) else { return false };
+        let Some(o) = heap.get_mut(obj) else { return Ok(false) };
         if o.proto == proto {
-            return true;
+            return Ok(true);
         }
         if !o.extensible {
-            return false;
+            return Ok(false);
         }
         o.proto = proto;
-        true
+        Ok(true)
     }
 
-    pub fn prototype_of(&self, obj: ObjectId) -> Option<ObjectId> {
-        self.heap.borrow().get(obj).and_then(|o| o.proto)
+    /// `[[GetPrototypeOf]]`.
+    pub fn prototype_of(&self, obj: ObjectId) -> JsResult<Option<ObjectId>> {
+        if self.is_proxy(obj) {
+            return self.proxy_get_prototype(obj);
+        }
+        Ok(self.heap.borrow().get(obj).and_then(|o| o.proto))
     }
 
-    /// `Object.freeze` (`writable_too`) or `Object.seal`.
-    pub fn integrity(&self, obj: ObjectId, freeze: bool) {
+    /// `[[IsExtensible]]`.
+    pub fn is_extensible(&self, obj: ObjectId) -> JsResult<bool> {
+        if self.is_proxy(obj) {
+            return self.proxy_is_extensible(obj);
+        }
+        Ok(self.heap.borrow().get(obj).is_some_and(|o| o.extensible))
+    }
+
+    /// `[[PreventExtensions]]`.
+    pub fn prevent_extensions(&self, obj: ObjectId) -> JsResult<bool> {
+        if self.is_proxy(obj) {
+            return self.proxy_prevent_extensions(obj);
+        }
+        if let Some(o) = self.heap.borrow_mut().get_mut(obj) {
+            o.extensible = false;
+        }
+        Ok(true)
+    }
+
+    /// `SetIntegrityLevel`: `Object.freeze` (`freeze`) or `Object.seal`; false when refused.
+    pub fn integrity(&self, obj: ObjectId, freeze: bool) -> JsResult<bool> {
+        if self.is_proxy(obj) {
+            return self.proxy_integrity(obj, freeze);
+        }
+        // Typed-array elements cannot be frozen (a non-empty one throws in V8: the caller's).
         let mut heap = self.heap.borrow_mut();
-        let Some(o) = heap.get_mut(obj) else { return };
+        let Some(o) = heap.get_mut(obj) else { return Ok(true) };
         o.extensible = false;
         for p in o.props.values_mut() {
             p.configurable = false;
@@ -391,13 +496,39 @@ impl Runtime {
                 p.writable = false;
             }
         }
+        Ok(true)
+    }
+
+    /// `SetIntegrityLevel` through a proxy's traps: one definition per own key.
+    fn proxy_integrity(&self, obj: ObjectId, freeze: bool) -> JsResult<bool> {
+        if !self.prevent_extensions(obj)? {
+            return Ok(false);
+        }
+        for key in self.own_keys(obj)? {
+            let mut desc = Descriptor { configurable: Some(false), ..Descriptor::default() };
+            if freeze {
+                match self.get_own_property(obj, &key)? {
+                    None => continue,
+                    Some(Property { slot: Slot::Data(_), .. }) => desc.writable = Some(false),
+                    Some(_) => {}
+                }
+            }
+            if !self.define_own_property(obj, key.clone(), desc)? {
+                let shown = match &key {
+                    PropertyKey::Symbol(s) => self.symbol_display(*s),
+                    other => other.to_value().to_display(self),
+                };
+                return Err(self.type_error(format!("Cannot redefine property: {shown}")));
+            }
+        }
+        Ok(true)
     }
 
     /// The JS class name of an object for messages and `repr`s.
     pub fn class_name(&self, obj: ObjectId) -> String {
         let ctor = self.find_property(obj, &PropertyKey::name("constructor"));
         if let Some(Property { slot: Slot::Data(Value::Object(c)), .. }) = ctor {
-            if let Some(Property { slot: Slot::Data(Value::String(s)), .. }) = self.get_own_property(c, &PropertyKey::name("name")) {
+            if let Some(Property { slot: Slot::Data(Value::String(s)), .. }) = self.stored_property(c, &PropertyKey::name("name")) {
                 return s.to_rust_string();
             }
         }

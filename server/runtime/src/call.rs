@@ -11,7 +11,11 @@ use super::{JsResult, Runtime, MAX_DEPTH};
 impl Runtime {
     fn callable_of(&self, func: &Value) -> JsResult<(ObjectId, Callable)> {
         let found = match func {
-            Value::Object(id) => self.heap.borrow().get(*id).and_then(|o| o.function()).map(|f| (*id, f.callable.clone())),
+            Value::Object(id) => match self.heap.borrow().get(*id).map(|o| &o.class) {
+                Some(ObjectClass::Function(f)) => Some((*id, f.callable.clone())),
+                Some(ObjectClass::Proxy(p)) if p.callable => Some((*id, Callable::Proxy(*id))),
+                _ => None,
+            },
             _ => None,
         };
         found.ok_or_else(|| self.type_error(format!("{} is not a function", func.to_display(self))))
@@ -125,6 +129,10 @@ impl Runtime {
                 }
             }
             Callable::BuiltinWith(f, captured) => f(self, &captured, this, &args),
+            Callable::Proxy(p) => match new_target {
+                Some(nt) => self.proxy_construct(p, args, nt),
+                None => self.proxy_call(p, this, args),
+            },
             Callable::Python(id) => {
                 let outside = self.outside.borrow().clone();
                 match outside {
@@ -153,7 +161,7 @@ impl Runtime {
         if !self.is_constructor(id) {
             return Err(self.type_error(format!("{} is not a constructor", self.constructor_display(ctor))));
         }
-        if let Callable::Builtin(_) | Callable::Bound(_) = callable {
+        if let Callable::Builtin(_) | Callable::Bound(_) | Callable::Proxy(_) = callable {
             // Built-in constructors make their own instances (an Error, a wrapper...).
             return self.invoke(callable, Value::Undefined, Cow::Borrowed(args), Some(id));
         }
@@ -171,9 +179,13 @@ impl Runtime {
     pub fn is_constructor(&self, id: ObjectId) -> bool {
         let heap = self.heap.borrow();
         let Some(o) = heap.get(id) else { return false };
+        if let ObjectClass::Proxy(p) = &o.class {
+            return p.constructor;
+        }
         match o.function().map(|f| &f.callable) {
             None => false,
-            Some(Callable::Builtin(_)) => o.props.contains_key(&PropertyKey::name("prototype")),
+            // Built-in constructors have a `prototype`, but for Proxy, which is marked a class.
+            Some(Callable::Builtin(_)) => o.props.contains_key(&PropertyKey::name("prototype")) || o.function().is_some_and(|f| f.is_class),
             Some(Callable::Bound(b)) => {
                 let target = b.target;
                 drop(heap);
@@ -181,13 +193,14 @@ impl Runtime {
             }
             Some(Callable::Resolver { .. } | Callable::Finally { .. } | Callable::BuiltinWith(..)) => false,
             Some(Callable::Native { .. } | Callable::Python(_)) => true,
+            Some(Callable::Proxy(_)) => unreachable!("a proxy's class is Proxy"),
         }
     }
 
     /// How V8 names a callee in "x is not a constructor".
     fn constructor_display(&self, v: &Value) -> String {
         match v {
-            Value::Object(id) if self.is_callable(v) => match self.get_own_property(*id, &PropertyKey::name("name")) {
+            Value::Object(id) if self.is_callable(v) => match self.stored_property(*id, &PropertyKey::name("name")) {
                 Some(Property { slot: Slot::Data(Value::String(s)), .. }) if !s.is_empty() => s.to_rust_string(),
                 _ => "anonymous".into(),
             },
@@ -199,7 +212,7 @@ impl Runtime {
     /// (V8 materialises it lazily too).
     fn constructor_prototype(&self, ctor: ObjectId) -> ObjectId {
         let key = PropertyKey::name("prototype");
-        match self.get_own_property(ctor, &key) {
+        match self.stored_property(ctor, &key) {
             Some(Property { slot: Slot::Data(Value::Object(p)), .. }) => p,
             Some(_) => self.realm.object_prototype,
             None => {
@@ -213,10 +226,11 @@ impl Runtime {
         }
     }
 
-    /// Whether `proto` is on `v`'s prototype chain.
+    /// Whether `proto` is on `v`'s ordinary prototype chain (V8's receiver checks do not run
+    /// proxy traps; `instanceof` does, in `ordinary_has_instance`).
     pub fn inherits(&self, v: &Value, proto: ObjectId) -> bool {
         let Value::Object(mut cur) = v.clone() else { return false };
-        while let Some(p) = self.prototype_of(cur) {
+        while let Some(p) = self.heap.borrow().get(cur).and_then(|o| o.proto) {
             if p == proto {
                 return true;
             }
@@ -243,7 +257,7 @@ impl Runtime {
     /// does directly.
     fn is_ordinary_has_instance(&self, f: &Value) -> bool {
         let key = PropertyKey::Symbol(self.realm.symbol_has_instance);
-        match self.get_own_property(self.realm.function_prototype, &key) {
+        match self.stored_property(self.realm.function_prototype, &key) {
             Some(Property { slot: Slot::Data(own), .. }) => self.strict_equals(&own, f),
             _ => false,
         }
@@ -269,6 +283,13 @@ impl Runtime {
                 return Err(self.type_error(format!("Function has non-object prototype '{}' in instanceof check", other.to_display(self))))
             }
         };
-        Ok(self.inherits(v, proto))
+        let Value::Object(mut cur) = v.clone() else { return Ok(false) };
+        while let Some(p) = self.prototype_of(cur)? {
+            if p == proto {
+                return Ok(true);
+            }
+            cur = p;
+        }
+        Ok(false)
     }
 }

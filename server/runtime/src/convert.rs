@@ -34,6 +34,7 @@ impl Runtime {
             Value::Symbol(_) => Type::Symbol,
             Value::Object(id) => match self.heap.borrow().get(*id).map(|o| &o.class) {
                 Some(ObjectClass::Function(_)) => Type::Function,
+                Some(ObjectClass::Proxy(p)) if p.callable => Type::Function,
                 Some(ObjectClass::External { .. }) => Type::External,
                 _ => Type::Object,
             },
@@ -65,6 +66,33 @@ impl Runtime {
             (Value::Symbol(x), Value::Symbol(y)) | (Value::Object(x), Value::Object(y)) => x == y,
             _ => false,
         }
+    }
+
+    /// SameValue: NaN equals NaN and -0 differs from +0 (`Object.is`).
+    pub fn same_value(&self, a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+            _ => self.strict_equals(a, b),
+        }
+    }
+
+    /// How V8 shows a value in a TypeError's message: `[object Array]`, `#<Foo>`, `Symbol(x)`.
+    pub fn describe(&self, v: &Value) -> String {
+        match v {
+            Value::Object(id) if self.heap.borrow().get(*id).is_some_and(|o| o.is_array()) => "[object Array]".into(),
+            Value::Object(id) => format!("#<{}>", self.class_name(*id)),
+            Value::Symbol(s) => self.symbol_display(*s),
+            other => other.to_display(self),
+        }
+    }
+
+    /// `Symbol(description)`, as a symbol prints in messages.
+    pub fn symbol_display(&self, sym: ObjectId) -> String {
+        let desc = match self.heap.borrow().get(sym).map(|o| &o.class) {
+            Some(ObjectClass::Symbol { description: Some(d) }) => d.to_rust_string(),
+            _ => String::new(),
+        };
+        format!("Symbol({desc})")
     }
 
     pub fn to_boolean(&self, v: &Value) -> bool {

@@ -122,6 +122,7 @@ impl Marker<'_> {
                     }
                 }
                 ObjectClass::Promise(p) => p.values().iter().for_each(|v| self.value(v)),
+                ObjectClass::Proxy(p) => p.target.iter().chain(p.handler.iter()).for_each(|o| self.object(*o)),
                 ObjectClass::WeakMap(_) => self.weak_maps.push(id),
                 _ => {}
             }

@@ -38,7 +38,8 @@ impl Runtime {
             PropertyKey::Symbol(s) => format!("[{}]", self.symbol_description(*s).map(|d| d.to_rust_string()).unwrap_or_default()),
             PropertyKey::Index(_) => return,
         };
-        if self.has(obj, key) {
+        // A proxy answers through its traps, which a note must not run.
+        if self.is_proxy(obj) || self.find_property(obj, key).is_some() {
             return;
         }
         let owner = match self.realm.intrinsic_names.get(&obj) {
@@ -58,12 +59,13 @@ impl Runtime {
                 if !builtin {
                     return;
                 }
-                let mut cur = self.prototype_of(obj);
+                let proto_of = |id: ObjectId| self.heap.borrow().get(id).and_then(|o| o.proto);
+                let mut cur = proto_of(obj);
                 loop {
                     match cur {
                         Some(p) => match self.realm.intrinsic_names.get(&p) {
                             Some(path) => break path.clone(),
-                            None => cur = self.prototype_of(p),
+                            None => cur = proto_of(p),
                         },
                         None => return,
                     }

@@ -34,6 +34,8 @@ pub enum Callable {
     Builtin(BuiltinFn),
     /// A Python callable held by the client.
     Python(u64),
+    /// A callable Proxy (this object): its `apply` and `construct` traps (proxy.rs).
+    Proxy(ObjectId),
     /// A promise's resolve (or reject) function.
     Resolver { promise: ObjectId, reject: bool },
     /// The handler `finally` installs: calls `on_finally`, then passes the value (or the
@@ -281,6 +283,18 @@ pub enum ObjectClass {
     /// An iterator `values()`, `keys()` or `entries()` returned, over an array, Set or Map.
     Iterator(CollectionIterator),
     Promise(super::promise::PromiseData),
+    /// `new Proxy(target, handler)`: its internal methods are the handler's traps (proxy.rs).
+    Proxy(ProxyData),
+}
+
+/// A Proxy's target and handler, both `None` once `revoke` ran. Whether it can be called or
+/// constructed is fixed when it is made, from its target, and outlives revocation (`typeof`).
+#[derive(Clone, Debug)]
+pub struct ProxyData {
+    pub target: Option<ObjectId>,
+    pub handler: Option<ObjectId>,
+    pub callable: bool,
+    pub constructor: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -319,7 +333,15 @@ impl Object {
     }
 
     pub fn is_callable(&self) -> bool {
-        matches!(self.class, ObjectClass::Function(_))
+        match &self.class {
+            ObjectClass::Function(_) => true,
+            ObjectClass::Proxy(p) => p.callable,
+            _ => false,
+        }
+    }
+
+    pub fn is_proxy(&self) -> bool {
+        matches!(self.class, ObjectClass::Proxy(_))
     }
 
     pub fn is_array(&self) -> bool {

@@ -212,7 +212,7 @@ impl Eval<'_> {
     /// A global name's value, or V8's ReferenceError.
     fn lookup(&self, name: &str) -> JsResult<Value> {
         let key = PropertyKey::name(name);
-        if !self.rt.has(self.rt.realm.global, &key) {
+        if !self.rt.has(self.rt.realm.global, &key)? {
             return Err(self.rt.error(ErrorKind::ReferenceError, format!("{name} is not defined")));
         }
         self.rt.get(&self.global(), &key)
@@ -434,7 +434,7 @@ impl Eval<'_> {
         if op == UnaryOperator::Typeof {
             // `typeof undeclared` is "undefined", not a ReferenceError.
             if let Expression::Identifier(id) = argument {
-                if id.name != "undefined" && !rt.has(rt.realm.global, &PropertyKey::name(&id.name)) {
+                if id.name != "undefined" && !rt.has(rt.realm.global, &PropertyKey::name(&id.name))? {
                     return Ok(Value::str("undefined"));
                 }
             }
@@ -446,13 +446,13 @@ impl Eval<'_> {
                 Expression::StaticMemberExpression(m) => {
                     let object = self.expr(&m.object)?;
                     let obj = rt.to_object(&object).ok_or_else(|| rt.type_error("Cannot convert undefined or null to object".into()))?;
-                    Ok(Value::Bool(rt.delete(obj, &PropertyKey::name(&m.property.name))))
+                    Ok(Value::Bool(rt.delete(obj, &PropertyKey::name(&m.property.name))?))
                 }
                 Expression::ComputedMemberExpression(m) => {
                     let object = self.expr(&m.object)?;
                     let key = self.key(&self.expr(&m.expression)?)?;
                     let obj = rt.to_object(&object).ok_or_else(|| rt.type_error("Cannot convert undefined or null to object".into()))?;
-                    Ok(Value::Bool(rt.delete(obj, &key)))
+                    Ok(Value::Bool(rt.delete(obj, &key)?))
                 }
                 _ => {
                     self.expr(argument)?;
@@ -578,7 +578,7 @@ fn binary(rt: &Runtime, op: BinaryOperator, l: &Value, r: &Value) -> JsResult<Va
                     r.to_display(rt)
                 )));
             };
-            Value::Bool(rt.has(*obj, &rt.to_property_key(l)?))
+            Value::Bool(rt.has(*obj, &rt.to_property_key(l)?)?)
         }
         Addition => {
             let (pl, pr) = (rt.to_primitive(l, None)?, rt.to_primitive(r, None)?);

@@ -46,9 +46,10 @@ impl Host {
         let Value::Object(id) = exports else { return Ok(proto::Value::Array(vec![w.value(exports)?, proto::Value::Object(Vec::new())])) };
         let props: Vec<(String, Value)> = rt
             .own_keys(*id)
+            .unwrap_or_default()
             .into_iter()
             .filter_map(|k| {
-                let p = rt.get_own_property(*id, &k)?;
+                let p = rt.get_own_property(*id, &k).ok().flatten()?;
                 // Non-enumerable ones too: C addons define their methods with `napi_default`.
                 match (&k, p.slot) {
                     (PropertyKey::String(s), Slot::Data(v)) => Some((s.to_rust_string(), v)),
@@ -80,13 +81,13 @@ impl Host {
         let mut members: Vec<(String, proto::Value)> = Vec::new();
         let mut cur = Some(proto);
         while let Some(p) = cur.filter(|p| *p != rt.realm.object_prototype) {
-            for key in rt.own_keys(p) {
+            for key in rt.own_keys(p)? {
                 let PropertyKey::String(name) = &key else { continue };
                 let name = name.to_rust_string();
                 if name == "constructor" || members.iter().any(|(n, _)| *n == name) {
                     continue;
                 }
-                let Some(prop) = rt.get_own_property(p, &key) else { continue };
+                let Some(prop) = rt.get_own_property(p, &key)? else { continue };
                 let member = match prop.slot {
                     Slot::Data(f @ Value::Object(_)) if rt.is_callable(&f) => {
                         let mut held = self.held.borrow_mut();
@@ -97,7 +98,7 @@ impl Host {
                 };
                 members.push((name, member));
             }
-            cur = rt.prototype_of(p);
+            cur = rt.prototype_of(p)?;
         }
         Ok(proto::Value::Object(members))
     }

@@ -29,7 +29,7 @@ impl Host {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let k = self.key_arg(key)?;
-        Ok(Answer::Value(Value::Bool(rt.has(t, &k))))
+        Ok(Answer::Value(Value::Bool(rt.has(t, &k)?)))
     }
 
     pub(crate) fn delete(&self, target: &proto::Value, key: &proto::Value) -> Result<Answer, Error> {
@@ -37,7 +37,7 @@ impl Host {
         let t = self.object_arg(target)?;
         let k = self.key_arg(key)?;
         // Strict mode, as for writes: refusing to delete throws.
-        if !rt.delete(t, &k) {
+        if !rt.delete(t, &k)? {
             let name = rt.to_string(&k.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
             return Err(rt.type_error(format!("Cannot delete property '{name}' of #<{}>", rt.class_name(t))).into());
         }
@@ -47,7 +47,7 @@ impl Host {
     pub(crate) fn own_keys(&self, target: &proto::Value) -> Result<Answer, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
-        let keys = rt.own_keys(t).iter().map(PropertyKey::to_value).collect();
+        let keys = rt.own_keys(t)?.iter().map(PropertyKey::to_value).collect();
         Ok(Answer::Value(Value::Object(rt.new_array(keys))))
     }
 
@@ -57,8 +57,8 @@ impl Host {
         let mut held = self.held.borrow_mut();
         let mut w = ToWire::new(rt, &mut held);
         let mut pairs = Vec::new();
-        for key in rt.own_keys(t) {
-            let Some(p) = rt.get_own_property(t, &key) else { continue };
+        for key in rt.own_keys(t)? {
+            let Some(p) = rt.get_own_property(t, &key)? else { continue };
             // Each descriptor a dict, even with `get`/`set` functions in it.
             let desc = rt.descriptor_object(&p);
             pairs.push(proto::Value::Array(vec![w.value(&key.to_value())?, w.copy_plain(desc)?]));
@@ -87,7 +87,7 @@ impl Host {
         let rt = &self.rt;
         // By reference: a prototype is wanted as the object itself, not a copy.
         let t = self.object_arg(target)?;
-        Ok(match rt.prototype_of(t) {
+        Ok(match rt.prototype_of(t)? {
             Some(p) => Answer::Reference(p),
             None => Answer::Value(Value::Null),
         })
@@ -101,7 +101,7 @@ impl Host {
             Value::Null => None,
             other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", other.to_display(rt))).into()),
         };
-        if !rt.set_prototype(t, p) {
+        if !rt.set_prototype(t, p)? {
             return Err(rt.type_error("Cyclic __proto__ value or object is not extensible".into()).into());
         }
         Ok(Answer::Value(Value::Undefined))

@@ -80,7 +80,7 @@ fn array_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<ObjectI
 }
 
 fn array_is_array(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(Value::Bool(is_array(rt, &arg(args, 0))))
+    Ok(Value::Bool(is_array(rt, &arg(args, 0))?))
 }
 
 /// `Array.from(items, mapFn, thisArg)`: iterables through their iterator, array-likes by length.
@@ -152,7 +152,7 @@ fn is_spreadable(rt: &Runtime, v: &Value) -> JsResult<bool> {
     if !matches!(flag, Value::Undefined) {
         return Ok(rt.to_boolean(&flag));
     }
-    Ok(is_array(rt, v))
+    is_array(rt, v)
 }
 
 fn concat(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -168,7 +168,7 @@ fn concat(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsR
             }
             let Value::Object(src) = item else { unreachable!("spreadables are objects") };
             for k in 0..len as u64 {
-                if has_index(rt, *src, k as f64) {
+                if has_index(rt, *src, k as f64)? {
                     create_data(rt, out, index_key(n), get_index(rt, item, k as f64)?)?;
                 }
                 n += 1.0;
@@ -263,7 +263,7 @@ fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
     let mut n = 0f64;
     let mut k = start;
     while k < end {
-        if has_index(rt, src, k) {
+        if has_index(rt, src, k)? {
             create_data(rt, out, index_key(n), get_index(rt, &obj, k)?)?;
         }
         k += 1.0;
@@ -282,7 +282,7 @@ fn index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> J
     let target = arg(args, 0);
     let Value::Object(id) = obj else { unreachable!() };
     while k < len {
-        if has_index(rt, id, k) && rt.strict_equals(&get_index(rt, &obj, k)?, &target) {
+        if has_index(rt, id, k)? && rt.strict_equals(&get_index(rt, &obj, k)?, &target) {
             return Ok(Value::Number(k));
         }
         k += 1.0;
@@ -300,7 +300,7 @@ fn last_index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>)
     let target = arg(args, 0);
     let Value::Object(id) = obj else { unreachable!() };
     while k >= 0.0 {
-        if has_index(rt, id, k) && rt.strict_equals(&get_index(rt, &obj, k)?, &target) {
+        if has_index(rt, id, k)? && rt.strict_equals(&get_index(rt, &obj, k)?, &target) {
             return Ok(Value::Number(k));
         }
         k -= 1.0;
@@ -338,12 +338,12 @@ pub(super) fn flatten_into(
     let Value::Object(src) = source else { return Ok(n) };
     let mut k = 0.0;
     while k < len {
-        if has_index(rt, *src, k) {
+        if has_index(rt, *src, k)? {
             let mut element = get_index(rt, source, k)?;
             if let Some((f, this_arg)) = map {
                 element = rt.call(f, this_arg.clone(), &[element, Value::Number(k), source.clone()])?;
             }
-            if depth > 0.0 && is_array(rt, &element) {
+            if depth > 0.0 && is_array(rt, &element)? {
                 let inner_len = length_of(rt, &element)?;
                 n = flatten_into(rt, out, &element, inner_len, n, depth - 1.0, None)?;
             } else {

@@ -53,7 +53,7 @@ fn each_present(
     let Value::Object(id) = obj else { unreachable!() };
     let mut k = 0.0;
     while k < len {
-        if has_index(rt, id, k) {
+        if has_index(rt, id, k)? {
             let v = get_index(rt, &obj, k)?;
             let r = rt.call(&f, this_arg.clone(), &[v.clone(), Value::Number(k), obj.clone()])?;
             if !visit(k, v, r)? {
@@ -161,14 +161,14 @@ fn reduce_from(rt: &Runtime, this: &Value, args: &[Value], method: &str, backwar
             }
             let k = index(i);
             i += 1.0;
-            if has_index(rt, id, k) {
+            if has_index(rt, id, k)? {
                 break get_index(rt, &obj, k)?;
             }
         }
     };
     while i < len {
         let k = index(i);
-        if has_index(rt, id, k) {
+        if has_index(rt, id, k)? {
             let v = get_index(rt, &obj, k)?;
             acc = rt.call(&f, Value::Undefined, &[acc, v, Value::Number(k), obj.clone()])?;
         }

@@ -68,7 +68,7 @@ fn move_elements(rt: &Runtime, obj: &Value, from: f64, to: f64, count: f64) -> J
     let Value::Object(id) = obj else { unreachable!() };
     let step = |i: f64| -> JsResult<()> {
         let (f, t) = (from + i, to + i);
-        if has_index(rt, *id, f) {
+        if has_index(rt, *id, f)? {
             put(rt, obj, index_key(t), get_index(rt, obj, f)?)
         } else {
             delete_or_throw(rt, *id, &index_key(t))
@@ -143,7 +143,7 @@ fn splice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsR
     let removed = rt.new_array(Vec::new());
     let mut k = 0.0;
     while k < delete {
-        if has_index(rt, id, start + k) {
+        if has_index(rt, id, start + k)? {
             create_data(rt, removed, index_key(k), get_index(rt, &obj, start + k)?)?;
         }
         k += 1.0;
@@ -197,7 +197,7 @@ fn reverse(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsRes
     let middle = (len / 2.0).floor();
     while lower != middle {
         let upper = len - lower - 1.0;
-        let (has_lower, has_upper) = (has_index(rt, id, lower), has_index(rt, id, upper));
+        let (has_lower, has_upper) = (has_index(rt, id, lower)?, has_index(rt, id, upper)?);
         let lv = if has_lower { get_index(rt, &obj, lower)? } else { Value::Undefined };
         let uv = if has_upper { get_index(rt, &obj, upper)? } else { Value::Undefined };
         match (has_lower, has_upper) {
@@ -296,7 +296,7 @@ fn sorted_elements(rt: &Runtime, obj: &Value, len: f64, f: &Option<Value>, skip_
     let mut holes = 0.0;
     let mut k = 0.0;
     while k < len {
-        if skip_holes && !has_index(rt, *id, k) {
+        if skip_holes && !has_index(rt, *id, k)? {
             holes += 1.0;
         } else {
             match get_index(rt, obj, k)? {

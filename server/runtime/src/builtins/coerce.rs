@@ -63,7 +63,7 @@ pub fn get_index(rt: &Runtime, obj: &Value, i: f64) -> JsResult<Value> {
 }
 
 /// `HasProperty(O, ToString(i))`.
-pub fn has_index(rt: &Runtime, obj: ObjectId, i: f64) -> bool {
+pub fn has_index(rt: &Runtime, obj: ObjectId, i: f64) -> JsResult<bool> {
     rt.has(obj, &index_key(i))
 }
 
@@ -74,7 +74,7 @@ pub fn put(rt: &Runtime, obj: &Value, key: PropertyKey, v: Value) -> JsResult<()
 
 /// `DeletePropertyOrThrow`.
 pub fn delete_or_throw(rt: &Runtime, obj: ObjectId, key: &PropertyKey) -> JsResult<()> {
-    if rt.delete(obj, key) {
+    if rt.delete(obj, key)? {
         return Ok(());
     }
     let name = super::key_display(rt, key);
@@ -112,10 +112,7 @@ pub fn same_value_zero(rt: &Runtime, a: &Value, b: &Value) -> bool {
 
 /// SameValue: NaN equals NaN and -0 differs from +0 (`Object.is`).
 pub fn same_value(rt: &Runtime, a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
-        _ => rt.strict_equals(a, b),
-    }
+    rt.same_value(a, b)
 }
 
 /// A string from UTF-16 units.
@@ -140,6 +137,6 @@ pub fn create_data(rt: &Runtime, obj: ObjectId, key: PropertyKey, v: Value) -> J
 }
 
 /// `IsArray`.
-pub fn is_array(rt: &Runtime, v: &Value) -> bool {
-    matches!(v, Value::Object(id) if rt.heap.borrow().get(*id).is_some_and(|o| o.is_array()))
+pub fn is_array(rt: &Runtime, v: &Value) -> JsResult<bool> {
+    rt.is_array_value(v)
 }

@@ -410,7 +410,7 @@ mod tests {
         assert!(rt.strict_equals(&rt.get(&set_proto, &iter).unwrap(), &values));
         let map_proto = global(&rt, "Map.prototype");
         assert!(rt.strict_equals(&rt.get(&map_proto, &iter).unwrap(), &rt.get_named(&map_proto, "entries").unwrap()));
-        let size = rt.get_own_property(set_proto.as_object().unwrap(), &PropertyKey::name("size")).unwrap();
+        let size = rt.get_own_property(set_proto.as_object().unwrap(), &PropertyKey::name("size")).unwrap().unwrap();
         let desc = Value::Object(rt.descriptor_object(&size));
         assert_eq!(json(&rt, &desc), r#"{"enumerable":false,"configurable":true}"#);
         assert_eq!(json(&rt, &rt.get_named(&rt.get_named(&desc, "get").unwrap(), "name").unwrap()), r#""get size""#);

@@ -57,7 +57,7 @@ fn construct(rt: &Runtime, kind: ErrorKind, message: &Value, options: &Value, ne
         v => Some(rt.to_string(v)?),
     };
     if let Value::Object(opts) = options {
-        if rt.has(*opts, &PropertyKey::name("cause")) {
+        if rt.has(*opts, &PropertyKey::name("cause"))? {
             let cause = rt.get_named(options, "cause")?;
             rt.heap.borrow_mut().put(id, PropertyKey::name("cause"), Property::hidden(cause));
         }

@@ -101,7 +101,7 @@ fn bind(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
     let bound_args: Vec<Value> = args.get(1..).unwrap_or(&[]).to_vec();
     // `length` is the target's own numeric length less the bound arguments; `name` is
     // "bound " + the target's string name.
-    let length = match rt.has_own(target, &PropertyKey::name("length")) {
+    let length = match rt.has_own(target, &PropertyKey::name("length"))? {
         true => match rt.get_named(&this, "length")? {
             Value::Number(n) if n.is_infinite() => n.max(0.0),
             Value::Number(n) => (super::coerce::integer_of(n) - bound_args.len() as f64).max(0.0),
@@ -113,7 +113,7 @@ fn bind(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
         Value::String(s) => s.to_rust_string(),
         _ => String::new(),
     };
-    let proto = rt.prototype_of(target);
+    let proto = rt.prototype_of(target)?;
     let bound = Rc::new(BoundFunction { target, this: arg(args, 0), args: bound_args });
     let class = ObjectClass::Function(Function { callable: Callable::Bound(bound), is_class: false });
     let id = rt.heap.borrow_mut().new_object(class, proto);
@@ -134,7 +134,7 @@ fn function_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId
     if bound {
         return Ok(Value::str("function () { [native code] }"));
     }
-    let name = match rt.get_own_property(id, &PropertyKey::name("name")) {
+    let name = match rt.stored_property(id, &PropertyKey::name("name")) {
         Some(Property { slot: Slot::Data(Value::String(s)), .. }) => s.to_rust_string(),
         _ => String::new(),
     };

@@ -48,12 +48,12 @@ fn stringify(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
 /// The property list of a replacer array: its strings and numbers (bare or wrapped) as keys,
 /// first occurrence kept.
 fn allowed_keys(rt: &Runtime, replacer: &Value) -> JsResult<Option<Vec<PropertyKey>>> {
-    let Value::Object(arr) = replacer else { return Ok(None) };
-    if !rt.heap.borrow().get(*arr).is_some_and(|o| o.is_array()) {
+    let Value::Object(_) = replacer else { return Ok(None) };
+    if !rt.is_array_value(replacer)? {
         return Ok(None);
     }
     let mut keys = Vec::new();
-    for i in 0..rt.array_length(*arr) {
+    for i in 0..super::coerce::length_of(rt, replacer)? as u32 {
         let item = rt.get(replacer, &PropertyKey::Index(i))?;
         let wrapped = matches!(super::class_of(rt, &item), Some(ObjectClass::Primitive(Value::String(_) | Value::Number(_))));
         if matches!(item, Value::String(_) | Value::Number(_)) || wrapped {
@@ -181,7 +181,7 @@ impl Serializer<'_> {
         self.stack.push(id);
         let stepback = self.indent.clone();
         self.indent.push_str(&self.gap);
-        let is_array = self.rt.heap.borrow().obj(id).is_array();
+        let is_array = self.rt.is_array_value(&Value::Object(id))?;
         let (open, close) = if is_array { ('[', ']') } else { ('{', '}') };
         out.push(open);
         // Items are written straight into `out`, each after its separator; an object property
@@ -189,7 +189,7 @@ impl Serializer<'_> {
         let separator = if self.gap.is_empty() { ",".to_string() } else { format!(",\n{}", self.indent) };
         let mut count = 0;
         if is_array {
-            for i in 0..self.rt.array_length(id) {
+            for i in 0..super::coerce::length_of(self.rt, &Value::Object(id))? as u32 {
                 out.push_str(if count == 0 {
                     if self.gap.is_empty() {
                         ""
@@ -210,12 +210,7 @@ impl Serializer<'_> {
         } else {
             let keys = match &self.allowed {
                 Some(keys) => keys.clone(),
-                None => self
-                    .rt
-                    .own_keys(id)
-                    .into_iter()
-                    .filter(|k| !matches!(k, PropertyKey::Symbol(_)) && self.rt.get_own_property(id, k).is_some_and(|p| p.enumerable))
-                    .collect(),
+                None => self.rt.enumerable_own_keys(id)?,
             };
             for key in keys {
                 let mark = out.len();

@@ -313,19 +313,16 @@ fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value
     }
     let val = rt.get(&Value::Object(holder), &key)?;
     if let Value::Object(obj) = val {
-        let keys: Vec<PropertyKey> = if rt.heap.borrow().obj(obj).is_array() {
+        let keys: Vec<PropertyKey> = if rt.is_array_value(&val)? {
             let len = rt.to_number(&rt.get_named(&val, "length")?)?;
             (0..len as u32).map(PropertyKey::Index).collect()
         } else {
-            rt.own_keys(obj)
-                .into_iter()
-                .filter(|k| !matches!(k, PropertyKey::Symbol(_)) && rt.get_own_property(obj, k).is_some_and(|p| p.enumerable))
-                .collect()
+            rt.enumerable_own_keys(obj)?
         };
         for k in keys {
             match internalize(rt, obj, k.clone(), reviver, depth + 1)? {
                 Value::Undefined => {
-                    rt.delete(obj, &k);
+                    rt.delete(obj, &k)?;
                 }
                 v => {
                     let desc = Descriptor {

@@ -27,6 +27,7 @@ mod object_integrity;
 mod object_own;
 mod promise;
 mod promise_combinators;
+mod proxy;
 mod reflect;
 mod regexp;
 mod string;
@@ -67,6 +68,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     array_callbacks::install(b, realm);
     array_mutate::install(b, realm);
     reflect::install(b, realm);
+    proxy::install(b, realm);
     error::install(b, realm);
     symbol::install(b, realm);
     boolean::install(b, realm);
@@ -92,7 +94,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
 /// `OrdinaryCreateFromConstructor` does for built-in constructors called through a subclass.
 fn adopt_prototype(rt: &Runtime, obj: ObjectId, new_target: ObjectId) -> JsResult<()> {
     if let Value::Object(p) = rt.get_named(&Value::Object(new_target), "prototype")? {
-        rt.set_prototype(obj, Some(p));
+        rt.set_prototype(obj, Some(p))?;
     }
     Ok(())
 }
@@ -132,18 +134,11 @@ fn to_string_tag(b: &mut Builder, realm: &Realm, target: ObjectId, tag: &str) {
 /// How V8 shows a value inside a TypeError message ("... incompatible receiver #<Object>",
 /// "Property description must be an object: 1"): never calls into JS.
 fn describe(rt: &Runtime, v: &Value) -> String {
-    match v {
-        Value::Object(id) if rt.heap.borrow().get(*id).is_some_and(|o| o.is_array()) => "[object Array]".into(),
-        Value::Object(id) => format!("#<{}>", rt.class_name(*id)),
-        Value::Symbol(s) => symbol_display(rt, *s),
-        other => other.to_display(rt),
-    }
+    rt.describe(v)
 }
 
-/// `Symbol(description)`, as a symbol prints in messages.
 fn symbol_display(rt: &Runtime, sym: ObjectId) -> String {
-    let desc = rt.symbol_description(sym).map(|d| d.to_rust_string()).unwrap_or_default();
-    format!("Symbol({desc})")
+    rt.symbol_display(sym)
 }
 
 /// A property key as V8 prints it in "Cannot redefine property: x".

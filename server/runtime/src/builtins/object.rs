@@ -54,7 +54,7 @@ fn object_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<Object
 }
 
 fn object_ctor_id(rt: &Runtime) -> ObjectId {
-    match rt.get_own_property(rt.realm.object_prototype, &PropertyKey::name("constructor")) {
+    match rt.stored_property(rt.realm.object_prototype, &PropertyKey::name("constructor")) {
         Some(Property { slot: Slot::Data(Value::Object(c)), .. }) => c,
         _ => rt.realm.object_prototype,
     }
@@ -66,13 +66,7 @@ pub(super) fn require_object(rt: &Runtime, v: &Value) -> JsResult<ObjectId> {
 
 fn object_keys(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
-    let keys: Vec<Value> = rt
-        .own_keys(obj)
-        .into_iter()
-        .filter(|k| !matches!(k, PropertyKey::Symbol(_)))
-        .filter(|k| rt.get_own_property(obj, k).is_some_and(|p| p.enumerable))
-        .map(|k| k.to_value())
-        .collect();
+    let keys: Vec<Value> = rt.enumerable_own_keys(obj)?.iter().map(PropertyKey::to_value).collect();
     Ok(Value::Object(rt.new_array(keys)))
 }
 
@@ -83,13 +77,13 @@ fn object_is(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
 
 fn object_get_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
-    Ok(rt.prototype_of(obj).map(Value::Object).unwrap_or(Value::Null))
+    Ok(rt.prototype_of(obj)?.map(Value::Object).unwrap_or(Value::Null))
 }
 
 pub(super) fn get_own_property_descriptor(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
     let key = rt.to_property_key(&arg(args, 1))?;
-    match rt.get_own_property(obj, &key) {
+    match rt.get_own_property(obj, &key)? {
         None => Ok(Value::Undefined),
         Some(p) => Ok(Value::Object(rt.descriptor_object(&p))),
     }
@@ -98,8 +92,8 @@ pub(super) fn get_own_property_descriptor(rt: &Runtime, _: Value, args: &[Value]
 fn get_own_property_descriptors(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
     let out = rt.new_plain_object();
-    for key in rt.own_keys(obj) {
-        if let Some(p) = rt.get_own_property(obj, &key) {
+    for key in rt.own_keys(obj)? {
+        if let Some(p) = rt.get_own_property(obj, &key)? {
             let d = rt.descriptor_object(&p);
             create_data(rt, out, key, Value::Object(d))?;
         }
@@ -128,12 +122,18 @@ fn from_entries(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> 
 fn has_own(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
     let key = rt.to_property_key(&arg(args, 1))?;
-    Ok(Value::Bool(rt.has_own(obj, &key)))
+    Ok(Value::Bool(rt.has_own(obj, &key)?))
 }
 
 /// The builtin tag of `Object.prototype.toString` for an object without `Symbol.toStringTag`.
-fn builtin_tag(rt: &Runtime, id: ObjectId) -> &'static str {
-    match rt.heap.borrow().get(id).map(|o| &o.class) {
+fn builtin_tag(rt: &Runtime, id: ObjectId) -> JsResult<&'static str> {
+    if rt.is_array_value(&Value::Object(id))? {
+        return Ok("Array");
+    }
+    if rt.is_callable(&Value::Object(id)) {
+        return Ok("Function");
+    }
+    Ok(match rt.heap.borrow().get(id).map(|o| &o.class) {
         Some(ObjectClass::Array) => "Array",
         Some(ObjectClass::Function(_)) => "Function",
         Some(ObjectClass::Error) => "Error",
@@ -143,7 +143,7 @@ fn builtin_tag(rt: &Runtime, id: ObjectId) -> &'static str {
         Some(ObjectClass::Primitive(Value::Number(_))) => "Number",
         Some(ObjectClass::Primitive(Value::String(_))) => "String",
         _ => "Object",
-    }
+    })
 }
 
 pub(super) fn object_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -154,10 +154,11 @@ pub(super) fn object_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option
         other => require_object(rt, other)?,
     };
     let obj = Value::Object(id);
+    let builtin = builtin_tag(rt, id)?;
     let tag_key = PropertyKey::Symbol(rt.realm.symbol_to_string_tag);
     let tag = match rt.get(&obj, &tag_key)? {
         Value::String(s) => s.to_rust_string(),
-        _ => builtin_tag(rt, id).to_string(),
+        _ => builtin.to_string(),
     };
     Ok(Value::String(format!("[object {tag}]").into()))
 }
@@ -177,7 +178,7 @@ fn object_value_of(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) 
 fn has_own_property(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let key = rt.to_property_key(&arg(args, 0))?;
     let obj = require_object(rt, &this)?;
-    Ok(Value::Bool(rt.has_own(obj, &key)))
+    Ok(Value::Bool(rt.has_own(obj, &key)?))
 }
 
 fn is_prototype_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -186,13 +187,20 @@ fn is_prototype_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId
         return Ok(Value::Bool(false));
     }
     let proto = require_object(rt, &this)?;
-    Ok(Value::Bool(rt.inherits(&v, proto)))
+    let mut cur = v.as_object().expect("checked");
+    while let Some(p) = rt.prototype_of(cur)? {
+        if p == proto {
+            return Ok(Value::Bool(true));
+        }
+        cur = p;
+    }
+    Ok(Value::Bool(false))
 }
 
 fn property_is_enumerable(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let key = rt.to_property_key(&arg(args, 0))?;
     let obj = require_object(rt, &this)?;
-    Ok(Value::Bool(rt.get_own_property(obj, &key).is_some_and(|p| p.enumerable)))
+    Ok(Value::Bool(rt.get_own_property(obj, &key)?.is_some_and(|p| p.enumerable)))
 }
 
 /// `__defineGetter__` / `__defineSetter__` (Annex B): an enumerable, configurable accessor half.
@@ -233,13 +241,13 @@ fn lookup_accessor_half(rt: &Runtime, this: Value, args: &[Value], getter: bool)
     let key = rt.to_property_key(&arg(args, 0))?;
     let mut cur = Some(obj);
     while let Some(id) = cur {
-        if let Some(p) = rt.get_own_property(id, &key) {
+        if let Some(p) = rt.get_own_property(id, &key)? {
             return Ok(match p.slot {
                 Slot::Accessor { get, set } => (if getter { get } else { set }).map_or(Value::Undefined, Value::Object),
                 Slot::Data(_) => Value::Undefined,
             });
         }
-        cur = rt.prototype_of(id);
+        cur = rt.prototype_of(id)?;
     }
     Ok(Value::Undefined)
 }
@@ -254,7 +262,7 @@ fn lookup_setter(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>)
 
 fn proto_get(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = require_object(rt, &this)?;
-    Ok(rt.prototype_of(obj).map_or(Value::Null, Value::Object))
+    Ok(rt.prototype_of(obj)?.map_or(Value::Null, Value::Object))
 }
 
 fn proto_set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -267,36 +275,14 @@ fn proto_set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> 
         _ => return Ok(Value::Undefined),
     };
     let Value::Object(obj) = this else { return Ok(Value::Undefined) };
-    if !rt.set_prototype(obj, proto) {
-        return Err(rt.type_error(if rt.heap.borrow().get(obj).is_some_and(|o| !o.extensible) {
+    if !rt.set_prototype(obj, proto)? {
+        return Err(rt.type_error(if !rt.is_extensible(obj)? {
             format!("{} is not extensible", describe(rt, &Value::Object(obj)))
         } else {
             "Cyclic __proto__ value".to_string()
         }));
     }
     Ok(Value::Undefined)
-}
-
-impl Runtime {
-    /// A descriptor object as `Object.getOwnPropertyDescriptor` returns it.
-    pub fn descriptor_object(&self, p: &Property) -> ObjectId {
-        let d = self.new_plain_object();
-        let mut heap = self.heap.borrow_mut();
-        let opt = |f: Option<ObjectId>| f.map(Value::Object).unwrap_or(Value::Undefined);
-        match &p.slot {
-            Slot::Data(v) => {
-                heap.put(d, PropertyKey::name("value"), Property::data(v.clone()));
-                heap.put(d, PropertyKey::name("writable"), Property::data(Value::Bool(p.writable)));
-            }
-            Slot::Accessor { get, set } => {
-                heap.put(d, PropertyKey::name("get"), Property::data(opt(*get)));
-                heap.put(d, PropertyKey::name("set"), Property::data(opt(*set)));
-            }
-        }
-        heap.put(d, PropertyKey::name("enumerable"), Property::data(Value::Bool(p.enumerable)));
-        heap.put(d, PropertyKey::name("configurable"), Property::data(Value::Bool(p.configurable)));
-        d
-    }
 }
 
 #[cfg(test)]

@@ -15,48 +15,21 @@ pub fn install(b: &mut Builder, object: ObjectId) {
     b.method(object, "create", 2, create);
 }
 
-/// `ToPropertyDescriptor`: reads the fields present (own or inherited, through getters) in the
-/// spec's order, and refuses non-callable accessors and accessor/data mixes as V8 does.
+/// `ToPropertyDescriptor` (the runtime's, which proxies' traps use too).
 pub(super) fn to_property_descriptor(rt: &Runtime, v: &Value) -> JsResult<Descriptor> {
-    let Value::Object(obj) = v else {
-        return Err(rt.type_error(format!("Property description must be an object: {}", describe(rt, v))));
-    };
-    let field = |name: &str| -> JsResult<Option<Value>> {
-        if rt.has(*obj, &PropertyKey::name(name)) {
-            rt.get_named(v, name).map(Some)
-        } else {
-            Ok(None)
-        }
-    };
-    let accessor = |name: &str, what: &str| -> JsResult<Option<Option<ObjectId>>> {
-        Ok(match field(name)? {
-            None => None,
-            Some(Value::Undefined) => Some(None),
-            Some(f) if rt.is_callable(&f) => Some(f.as_object()),
-            Some(f) => return Err(rt.type_error(format!("{what} must be a function: {}", describe(rt, &f)))),
-        })
-    };
-    let desc = Descriptor {
-        enumerable: field("enumerable")?.map(|e| rt.to_boolean(&e)),
-        configurable: field("configurable")?.map(|c| rt.to_boolean(&c)),
-        value: field("value")?,
-        writable: field("writable")?.map(|w| rt.to_boolean(&w)),
-        get: accessor("get", "Getter")?,
-        set: accessor("set", "Setter")?,
-    };
-    if desc.is_accessor() && (desc.value.is_some() || desc.writable.is_some()) {
-        return Err(rt.type_error(format!(
-            "Invalid property descriptor. Cannot both specify accessors and a value or writable attribute, {}",
-            describe(rt, v)
-        )));
-    }
-    Ok(desc)
+    rt.to_property_descriptor(v)
 }
 
 /// `DefinePropertyOrThrow`, with V8's messages for the two ways a definition is refused.
 fn define_or_throw(rt: &Runtime, obj: ObjectId, key: PropertyKey, desc: Descriptor) -> JsResult<()> {
-    let existed = rt.has_own(obj, &key);
     let shown = key_display(rt, &key);
+    if rt.is_proxy(obj) {
+        if rt.define_own_property(obj, key, desc)? {
+            return Ok(());
+        }
+        return Err(rt.type_error(format!("'defineProperty' on proxy: trap returned falsish for property '{shown}'")));
+    }
+    let existed = rt.has_own(obj, &key)?;
     if rt.define_own_property(obj, key, desc)? {
         return Ok(());
     }
@@ -83,8 +56,8 @@ fn define_property(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) 
 fn define_all(rt: &Runtime, obj: ObjectId, properties: &Value) -> JsResult<()> {
     let props = require_object(rt, properties)?;
     let mut descriptors = Vec::new();
-    for key in rt.own_keys(props) {
-        if rt.get_own_property(props, &key).is_some_and(|p| p.enumerable) {
+    for key in rt.own_keys(props)? {
+        if rt.get_own_property(props, &key)?.is_some_and(|p| p.enumerable) {
             let desc = rt.get(&Value::Object(props), &key)?;
             descriptors.push((key, to_property_descriptor(rt, &desc)?));
         }
@@ -111,7 +84,7 @@ fn create(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
         other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", describe(rt, &other)))),
     };
     let obj = rt.new_plain_object();
-    rt.set_prototype(obj, proto);
+    rt.set_prototype(obj, proto)?;
     let properties = arg(args, 1);
     if !matches!(properties, Value::Undefined) {
         define_all(rt, obj, &properties)?;
@@ -185,7 +158,7 @@ mod tests {
         assert_eq!(json(&rt, &rt.get_named(&obj, "b").unwrap()), "2");
         assert_eq!(json(&rt, &rt.get_named(&obj, "inherited").unwrap()), "1");
         let bare = call(&rt, "Object.create", &[Value::Null]).unwrap();
-        assert!(rt.prototype_of(bare.as_object().unwrap()).is_none());
+        assert!(rt.prototype_of(bare.as_object().unwrap()).unwrap().is_none());
         assert_eq!(
             thrown(&rt, call(&rt, "Object.create", &[Value::Number(1.0)])),
             "TypeError: Object prototype may only be an Object or null: 1"

@@ -30,7 +30,9 @@ fn set_integrity(rt: &Runtime, args: &[Value], freeze: bool) -> JsResult<Value> 
         if freeze && has_elements {
             return Err(rt.type_error("Cannot freeze array buffer views with elements".into()));
         }
-        rt.integrity(obj, freeze);
+        if !rt.integrity(obj, freeze)? {
+            return Err(rt.type_error("'preventExtensions' on proxy: trap returned falsish".into()));
+        }
     }
     Ok(v)
 }
@@ -46,33 +48,39 @@ fn seal(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult
 fn prevent_extensions(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let v = arg(args, 0);
     if let Value::Object(obj) = v {
-        if let Some(o) = rt.heap.borrow_mut().get_mut(obj) {
-            o.extensible = false;
+        if !rt.prevent_extensions(obj)? {
+            return Err(rt.type_error("'preventExtensions' on proxy: trap returned falsish".into()));
         }
     }
     Ok(v)
 }
 
 /// `TestIntegrityLevel`: primitives count as frozen and sealed.
-fn test_integrity(rt: &Runtime, args: &[Value], frozen: bool) -> Value {
-    let Value::Object(obj) = arg(args, 0) else { return Value::Bool(true) };
-    let heap = rt.heap.borrow();
-    let Some(o) = heap.get(obj) else { return Value::Bool(true) };
+fn test_integrity(rt: &Runtime, args: &[Value], frozen: bool) -> JsResult<Value> {
+    let Value::Object(obj) = arg(args, 0) else { return Ok(Value::Bool(true)) };
+    if rt.is_extensible(obj)? {
+        return Ok(Value::Bool(false));
+    }
     let locked = |p: &super::super::property::Property| !(p.configurable || frozen && matches!(p.slot, Slot::Data(_)) && p.writable);
-    Value::Bool(!o.extensible && o.props.values().all(locked))
+    for key in rt.own_keys(obj)? {
+        if rt.get_own_property(obj, &key)?.is_some_and(|p| !locked(&p)) {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
 }
 
 fn is_frozen(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(test_integrity(rt, args, true))
+    test_integrity(rt, args, true)
 }
 
 fn is_sealed(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(test_integrity(rt, args, false))
+    test_integrity(rt, args, false)
 }
 
 fn is_extensible(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let extensible = match arg(args, 0) {
-        Value::Object(obj) => rt.heap.borrow().get(obj).is_some_and(|o| o.extensible),
+        Value::Object(obj) => rt.is_extensible(obj)?,
         _ => false,
     };
     Ok(Value::Bool(extensible))
@@ -89,7 +97,13 @@ fn set_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>)
         other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", describe(rt, &other)))),
     };
     let Value::Object(obj) = target else { return Ok(target) };
-    if rt.prototype_of(obj) == proto {
+    if rt.is_proxy(obj) {
+        if !rt.set_prototype(obj, proto)? {
+            return Err(rt.type_error("'setPrototypeOf' on proxy: trap returned falsish for property 'undefined'".into()));
+        }
+        return Ok(target);
+    }
+    if rt.prototype_of(obj)? == proto {
         return Ok(target);
     }
     // Object.prototype is an immutable prototype exotic object (ECMA-262 10.4.7).
@@ -99,7 +113,7 @@ fn set_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>)
     if !rt.heap.borrow().get(obj).is_some_and(|o| o.extensible) {
         return Err(rt.type_error(format!("{} is not extensible", describe(rt, &target))));
     }
-    if !rt.set_prototype(obj, proto) {
+    if !rt.set_prototype(obj, proto)? {
         return Err(rt.type_error("Cyclic __proto__ value".into()));
     }
     Ok(target)
@@ -157,7 +171,7 @@ mod tests {
         assert_eq!(thrown(&rt, call(&rt, "Object.setPrototypeOf", &[sealed, a.clone()])), "TypeError: #<Object> is not extensible");
         let c = parse(&rt, "{}");
         assert!(rt.strict_equals(&call(&rt, "Object.setPrototypeOf", &[c.clone(), Value::Null]).unwrap(), &c));
-        assert!(rt.prototype_of(c.as_object().unwrap()).is_none());
+        assert!(rt.prototype_of(c.as_object().unwrap()).unwrap().is_none());
         // Primitives come back unchanged.
         assert_eq!(json(&rt, &call(&rt, "Object.setPrototypeOf", &[Value::Number(1.0), a]).unwrap()), "1");
     }

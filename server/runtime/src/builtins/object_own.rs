@@ -19,7 +19,7 @@ pub fn install(b: &mut Builder, object: ObjectId) {
 
 fn keys_array(rt: &Runtime, args: &[Value], symbols: bool) -> JsResult<Value> {
     let obj = require_object(rt, &arg(args, 0))?;
-    let keys = rt.own_keys(obj).iter().filter(|k| matches!(k, PropertyKey::Symbol(_)) == symbols).map(PropertyKey::to_value).collect();
+    let keys = rt.own_keys(obj)?.iter().filter(|k| matches!(k, PropertyKey::Symbol(_)) == symbols).map(PropertyKey::to_value).collect();
     Ok(Value::Object(rt.new_array(keys)))
 }
 
@@ -35,8 +35,8 @@ fn get_own_property_symbols(rt: &Runtime, _: Value, args: &[Value], _: Option<Ob
 /// so a getter that deletes or hides a later property hides it from the result too.
 fn enumerable_own(rt: &Runtime, args: &[Value], mut each: impl FnMut(PropertyKey, Value)) -> JsResult<()> {
     let obj = require_object(rt, &arg(args, 0))?;
-    for key in rt.own_keys(obj) {
-        if matches!(key, PropertyKey::Symbol(_)) || !rt.get_own_property(obj, &key).is_some_and(|p| p.enumerable) {
+    for key in rt.own_keys(obj)? {
+        if matches!(key, PropertyKey::Symbol(_)) || !rt.get_own_property(obj, &key)?.is_some_and(|p| p.enumerable) {
             continue;
         }
         let v = rt.get(&Value::Object(obj), &key)?;
@@ -63,8 +63,8 @@ fn assign(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
     let to = Value::Object(require_object(rt, &arg(args, 0))?);
     for source in args.iter().skip(1).filter(|s| !s.is_nullish()) {
         let from = require_object(rt, source)?;
-        for key in rt.own_keys(from) {
-            if !rt.get_own_property(from, &key).is_some_and(|p| p.enumerable) {
+        for key in rt.own_keys(from)? {
+            if !rt.get_own_property(from, &key)?.is_some_and(|p| p.enumerable) {
                 continue;
             }
             let v = rt.get(&Value::Object(from), &key)?;

@@ -86,7 +86,7 @@ fn define_property(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) 
 fn delete_property(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = target(rt, args, "deleteProperty")?;
     let key = rt.to_property_key(&arg(args, 1))?;
-    Ok(Value::Bool(rt.delete(obj, &key)))
+    Ok(Value::Bool(rt.delete(obj, &key)?))
 }
 
 fn get(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -103,38 +103,36 @@ fn get_own_property_descriptor(rt: &Runtime, this: Value, args: &[Value], nt: Op
 
 fn get_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = target(rt, args, "getPrototypeOf")?;
-    Ok(rt.prototype_of(obj).map_or(Value::Null, Value::Object))
+    Ok(rt.prototype_of(obj)?.map_or(Value::Null, Value::Object))
 }
 
 fn has(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = target(rt, args, "has")?;
     let key = rt.to_property_key(&arg(args, 1))?;
-    Ok(Value::Bool(rt.has(obj, &key)))
+    Ok(Value::Bool(rt.has(obj, &key)?))
 }
 
 fn is_extensible(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = target(rt, args, "isExtensible")?;
-    Ok(Value::Bool(rt.heap.borrow().get(obj).is_some_and(|o| o.extensible)))
+    Ok(Value::Bool(rt.is_extensible(obj)?))
 }
 
 fn own_keys(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = target(rt, args, "ownKeys")?;
-    let keys = rt.own_keys(obj).iter().map(|k| k.to_value()).collect();
+    let keys = rt.own_keys(obj)?.iter().map(|k| k.to_value()).collect();
     Ok(Value::Object(rt.new_array(keys)))
 }
 
 fn prevent_extensions(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = target(rt, args, "preventExtensions")?;
-    if let Some(o) = rt.heap.borrow_mut().get_mut(obj) {
-        o.extensible = false;
-    }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(rt.prevent_extensions(obj)?))
 }
 
 fn set(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = target(rt, args, "set")?;
     let key = rt.to_property_key(&arg(args, 1))?;
-    Ok(Value::Bool(rt.set(&Value::Object(obj), key, arg(args, 2))?))
+    let receiver = if args.len() > 3 { args[3].clone() } else { Value::Object(obj) };
+    Ok(Value::Bool(rt.set_with_receiver(obj, key, arg(args, 2), &receiver)?))
 }
 
 fn set_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -144,5 +142,5 @@ fn set_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>)
         Value::Null => None,
         other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", super::describe(rt, &other)))),
     };
-    Ok(Value::Bool(rt.set_prototype(obj, proto)))
+    Ok(Value::Bool(rt.set_prototype(obj, proto)?))
 }
