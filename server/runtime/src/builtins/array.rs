@@ -132,7 +132,7 @@ pub(super) fn this_array_like(rt: &Runtime, this: &Value, method: &str) -> JsRes
     Ok((obj, len))
 }
 
-fn at(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn at(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = Value::Object(super::object::require_object(rt, &this)?);
     let len = length_of(rt, &obj)?;
     let rel = to_integer(rt, &arg(args, 0))?;
@@ -183,7 +183,7 @@ fn concat(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsR
 }
 
 /// `join` with cycle detection: an array met again while it is being joined gives "" (V8).
-fn join(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn join(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = Value::Object(super::object::require_object(rt, &this)?);
     let len = length_of(rt, &obj)?;
     let sep = match arg(args, 0) {
@@ -227,7 +227,7 @@ fn to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsR
     super::object::object_to_string(rt, obj, &[], None)
 }
 
-fn to_locale_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn to_locale_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let obj = Value::Object(super::object::require_object(rt, &this)?);
     let len = length_of(rt, &obj)?;
     let Value::Object(id) = obj else { unreachable!() };
@@ -273,7 +273,7 @@ fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
     Ok(Value::Object(out))
 }
 
-fn index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let (obj, len) = this_array_like(rt, &this, "indexOf")?;
     if len == 0.0 {
         return Ok(Value::Number(-1.0));
@@ -290,7 +290,7 @@ fn index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> J
     Ok(Value::Number(-1.0))
 }
 
-fn last_index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn last_index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let (obj, len) = this_array_like(rt, &this, "lastIndexOf")?;
     if len == 0.0 {
         return Ok(Value::Number(-1.0));
@@ -308,7 +308,7 @@ fn last_index_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>)
     Ok(Value::Number(-1.0))
 }
 
-fn includes(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn includes(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let (obj, len) = this_array_like(rt, &this, "includes")?;
     if len == 0.0 {
         return Ok(Value::Bool(false));

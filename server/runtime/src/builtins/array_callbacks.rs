@@ -65,7 +65,7 @@ fn each_present(
     Ok(())
 }
 
-fn for_each(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn for_each(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     each_present(rt, &this, args, "forEach", |_, _, _| Ok(true))?;
     Ok(Value::Undefined)
 }
@@ -96,7 +96,7 @@ fn filter(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsR
     Ok(Value::Object(rt.new_array(kept)))
 }
 
-fn every(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn every(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let mut all = true;
     each_present(rt, &this, args, "every", |_, _, r| {
         all = rt.to_boolean(&r);
@@ -105,7 +105,7 @@ fn every(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
     Ok(Value::Bool(all))
 }
 
-fn some(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn some(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let mut any = false;
     each_present(rt, &this, args, "some", |_, _, r| {
         any = rt.to_boolean(&r);
@@ -130,19 +130,19 @@ fn find_from(rt: &Runtime, this: &Value, args: &[Value], method: &str, backwards
     Ok(None)
 }
 
-fn find(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn find(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     Ok(find_from(rt, &this, args, "find", false)?.map_or(Value::Undefined, |(_, v)| v))
 }
 
-fn find_index(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn find_index(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     Ok(Value::Number(find_from(rt, &this, args, "findIndex", false)?.map_or(-1.0, |(k, _)| k)))
 }
 
-fn find_last(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn find_last(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     Ok(find_from(rt, &this, args, "findLast", true)?.map_or(Value::Undefined, |(_, v)| v))
 }
 
-fn find_last_index(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn find_last_index(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     Ok(Value::Number(find_from(rt, &this, args, "findLastIndex", true)?.map_or(-1.0, |(k, _)| k)))
 }
 
@@ -177,11 +177,11 @@ fn reduce_from(rt: &Runtime, this: &Value, args: &[Value], method: &str, backwar
     Ok(acc)
 }
 
-fn reduce(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn reduce(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     reduce_from(rt, &this, args, "reduce", false)
 }
 
-fn reduce_right(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn reduce_right(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     reduce_from(rt, &this, args, "reduceRight", true)
 }
 

@@ -221,7 +221,7 @@ fn reverse(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsRes
 }
 
 /// The comparator argument of `sort`/`toSorted`.
-fn comparator(rt: &Runtime, args: &[Value]) -> JsResult<Option<Value>> {
+pub(super) fn comparator(rt: &Runtime, args: &[Value]) -> JsResult<Option<Value>> {
     match arg(args, 0) {
         Value::Undefined => Ok(None),
         f if rt.is_callable(&f) => Ok(Some(f)),

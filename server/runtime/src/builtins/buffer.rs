@@ -1,6 +1,6 @@
 //! `Buffer.prototype.toJSON`, which makes `JSON.stringify(buffer)` give Node's
 //! `{"type":"Buffer","data":[...]}`; and the getters that describe ArrayBuffers and their views
-//! (`byteLength`, `buffer`, `byteOffset`, `length`), which read 0 once the buffer is detached.
+//! (DataView's `byteLength`, `buffer`, `byteOffset`), which read 0 once the buffer is detached.
 
 use super::super::heap::ObjectId;
 use super::super::object::{ObjectClass, TypedArrayKind, View};
@@ -13,15 +13,11 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(realm.buffer_prototype, "toJSON", 0, buffer_to_json);
     super::getter(b, realm.arraybuffer_prototype, "byteLength", arraybuffer_byte_length);
     super::getter(b, realm.sharedarraybuffer_prototype, "byteLength", sharedarraybuffer_byte_length);
-    let typed = realm.typed_array_prototypes.iter().copied();
-    for proto in typed.chain([realm.dataview_prototype]) {
-        super::getter(b, proto, "buffer", view_buffer);
-        super::getter(b, proto, "byteLength", view_byte_length);
-        super::getter(b, proto, "byteOffset", view_byte_offset);
-    }
-    for &proto in &realm.typed_array_prototypes {
-        super::getter(b, proto, "length", view_length);
-    }
+    // The typed arrays' are on %TypedArray%.prototype (typed_array_methods.rs).
+    let proto = realm.dataview_prototype;
+    super::getter(b, proto, "buffer", view_buffer);
+    super::getter(b, proto, "byteLength", view_byte_length);
+    super::getter(b, proto, "byteOffset", view_byte_offset);
 }
 
 fn incompatible(rt: &Runtime, what: &str, this: &Value) -> super::super::Thrown {
@@ -62,23 +58,18 @@ fn this_view(rt: &Runtime, this: &Value, what: &str) -> JsResult<(View, bool)> {
 }
 
 fn view_buffer(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(Value::Object(this_view(rt, &this, "TypedArray.prototype.buffer")?.0.buffer))
+    Ok(Value::Object(this_view(rt, &this, "DataView.prototype.buffer")?.0.buffer))
 }
 
 fn view_byte_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let (view, detached) = this_view(rt, &this, "TypedArray.prototype.byteLength")?;
+    let (view, detached) = this_view(rt, &this, "DataView.prototype.byteLength")?;
     let len = if detached { 0 } else { view.length * view.kind.map_or(1, TypedArrayKind::element_size) };
     Ok(Value::Number(len as f64))
 }
 
 fn view_byte_offset(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let (view, detached) = this_view(rt, &this, "TypedArray.prototype.byteOffset")?;
+    let (view, detached) = this_view(rt, &this, "DataView.prototype.byteOffset")?;
     Ok(Value::Number(if detached { 0.0 } else { view.byte_offset as f64 }))
-}
-
-fn view_length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let (view, detached) = this_view(rt, &this, "TypedArray.prototype.length")?;
-    Ok(Value::Number(if detached { 0.0 } else { view.length as f64 }))
 }
 
 /// The elements of `this` when it is a view with one-byte elements (a Buffer, or a `Uint8Array`

@@ -59,15 +59,15 @@ fn array_iterator(rt: &Runtime, this: Value, kind: IterationKind) -> JsResult<Va
     Ok(rt.new_iterator(obj, kind, rt.realm.array_iterator_prototype))
 }
 
-fn array_values(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn array_values(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     array_iterator(rt, this, IterationKind::Values)
 }
 
-fn array_keys(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn array_keys(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     array_iterator(rt, this, IterationKind::Keys)
 }
 
-fn array_entries(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+pub(super) fn array_entries(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     array_iterator(rt, this, IterationKind::Entries)
 }
 

@@ -34,6 +34,7 @@ mod string;
 mod string_regexp;
 mod symbol;
 mod typed_array;
+mod typed_array_methods;
 pub mod weak;
 mod weak_ref;
 
@@ -86,6 +87,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     weak_ref::install(b, realm);
     typed_array::install(b, realm);
     buffer::install(b, realm);
+    typed_array_methods::install(b, realm);
     promise::install(b, realm);
     node_globals::install(b, realm);
 }
