@@ -32,8 +32,8 @@ def test_report_rows_for_installed_packages_match_node():
     answer = json.loads(proc.stdout)
     rows = {r["package"]: r for r in answer["packages"]}
     # The globals and built-in properties these addons read that node has and the host lacks:
-    # napi-rs looks `Proxy` up (issue 30 leaves Proxy, an exotic object, to later work).
-    assert answer["missing_builtins"] == ["globalThis.Proxy"]
+    # none (napi-rs looks `Proxy` up, which the realm has).
+    assert answer["missing_builtins"] == []
     for name in ("@node-rs/crc32", "@node-rs/bcrypt", "@napi-rs/canvas"):
         row = rows[name]
         assert (row["kind"], row["loads"], row["failures"]) == ("napi-rs", True, []), row

@@ -78,11 +78,27 @@ impl Runtime {
 
     /// How V8 shows a value in a TypeError's message: `[object Array]`, `#<Foo>`, `Symbol(x)`.
     pub fn describe(&self, v: &Value) -> String {
-        match v {
-            Value::Object(id) if self.heap.borrow().get(*id).is_some_and(|o| o.is_array()) => "[object Array]".into(),
-            Value::Object(id) => format!("#<{}>", self.class_name(*id)),
-            Value::Symbol(s) => self.symbol_display(*s),
-            other => other.to_display(self),
+        let class = match v {
+            Value::Object(id) => self.heap.borrow().get(*id).map(|o| o.class.clone()),
+            _ => None,
+        };
+        match (v, class) {
+            // A proxy shows as its target, a revoked one as null.
+            (_, Some(ObjectClass::Proxy(p))) => p.target.map_or_else(|| "null".into(), |t| self.describe(&Value::Object(t))),
+            // A function as its source text, which for the host's functions is V8's for native ones.
+            (Value::Object(id), Some(ObjectClass::Function(f))) => {
+                match (&f.callable, self.stored_property(*id, &PropertyKey::name("name"))) {
+                    (super::object::Callable::Bound(_), _) => "function () { [native code] }".into(),
+                    (_, Some(Property { slot: super::property::Slot::Data(Value::String(name)), .. })) => {
+                        format!("function {name}() {{ [native code] }}")
+                    }
+                    _ => "function () { [native code] }".into(),
+                }
+            }
+            (Value::Object(id), _) if self.heap.borrow().get(*id).is_some_and(|o| o.is_array()) => "[object Array]".into(),
+            (Value::Object(id), _) => format!("#<{}>", self.class_name(*id)),
+            (Value::Symbol(s), _) => self.symbol_display(*s),
+            (other, _) => other.to_display(self),
         }
     }
 

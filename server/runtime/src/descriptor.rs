@@ -97,9 +97,7 @@ impl Runtime {
                 }
                 cur.writable || (desc.writable != Some(true) && desc.value.as_ref().is_none_or(|nv| self.same_value(nv, v)))
             }
-            Slot::Accessor { get, set } => {
-                !is_data_desc && desc.get.is_none_or(|g| g == *get) && desc.set.is_none_or(|s| s == *set)
-            }
+            Slot::Accessor { get, set } => !is_data_desc && desc.get.is_none_or(|g| g == *get) && desc.set.is_none_or(|s| s == *set),
         }
     }
 }

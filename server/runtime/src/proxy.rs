@@ -228,9 +228,8 @@ impl Runtime {
                     ));
                 }
                 if !self.is_extensible(target)? {
-                    return Err(
-                        self.invariant("has", format!("trap returned falsish for property '{name}' but the proxy target is not extensible"))
-                    );
+                    return Err(self
+                        .invariant("has", format!("trap returned falsish for property '{name}' but the proxy target is not extensible")));
                 }
             }
         }
@@ -317,7 +316,7 @@ impl Runtime {
             let key = match &v {
                 Value::String(s) => PropertyKey::from_string(s.clone()),
                 Value::Symbol(s) => PropertyKey::Symbol(*s),
-                other => return Err(self.type_error(format!("{} is not a valid property name", other.to_display(self)))),
+                other => return Err(self.type_error(format!("{} is not a valid property name", self.describe(other)))),
             };
             if keys.contains(&key) {
                 return Err(self.invariant("ownKeys", "trap returned duplicate entries".into()));

@@ -39,7 +39,8 @@ fn proxy_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<ObjectI
 
 fn revocable(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let proxy = create(rt, args)?;
-    let class = ObjectClass::Function(Function { callable: Callable::BuiltinWith(revoke, Rc::new(vec![Value::Object(proxy)])), is_class: false });
+    let class =
+        ObjectClass::Function(Function { callable: Callable::BuiltinWith(revoke, Rc::new(vec![Value::Object(proxy)])), is_class: false });
     let revoke_fn = rt.heap.borrow_mut().new_object(class, Some(rt.realm.function_prototype));
     {
         let mut heap = rt.heap.borrow_mut();

@@ -146,9 +146,7 @@ fn this_typed(rt: &Runtime, this: &Value, method: &str, refusal: Refusal) -> JsR
 
 /// The elements' current values (`undefined` where the buffer no longer reaches).
 fn elements(rt: &Runtime, id: ObjectId, len: usize) -> Vec<Value> {
-    (0..len)
-        .map(|i| rt.typed_element(id, &PropertyKey::Index(i as u32)).map_or(Value::Undefined, |el| rt.read_element(&el)))
-        .collect()
+    (0..len).map(|i| rt.typed_element(id, &PropertyKey::Index(i as u32)).map_or(Value::Undefined, |el| rt.read_element(&el))).collect()
 }
 
 /// Stores `v` at `i` (converted for the element type; nothing stored past the end).
@@ -464,8 +462,10 @@ fn create(rt: &Runtime, ctor: &Value, len: usize, method: &str) -> JsResult<Valu
     let made = rt.construct(ctor, &[Value::Number(len as f64)])?;
     match super::class_of(rt, &made) {
         Some(ObjectClass::View(View { kind: Some(_), length, .. })) if length >= len => Ok(made),
-        Some(ObjectClass::View(View { kind: Some(_), .. })) => Err(rt.type_error("Derived TypedArray constructor created an array which was too small".into())),
-        _ => Err(rt.type_error(format!("Method %TypedArray%.{method} called on incompatible receiver {}", super::describe(rt, ctor)))),
+        Some(ObjectClass::View(View { kind: Some(_), .. })) => {
+            Err(rt.type_error("Derived TypedArray constructor created an array which was too small".into()))
+        }
+        _ => Err(rt.type_error(format!("Method %TypedArray%.{method} called on incompatible receiver {}", super::describe(rt, &made)))),
     }
 }
 

@@ -1,0 +1,114 @@
+"""Node-API functions on proxies, against node 20 (issue 30).
+
+An addon's `napi_get_property`, `napi_has_property`, `napi_delete_property`,
+`napi_get_property_names`, `napi_get_all_property_names`, `napi_get_prototype`, `napi_is_array`,
+`napi_object_freeze` and `napi_call_function` reach a Proxy's traps as in V8, invariant errors
+and revoked proxies included (addons/c/objects.c and functions.c, the same calls under node).
+Traps are built-ins: `String` answers a string, `Number.isNaN` false, `Boolean` true.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import addon_path
+from node_oracle import Case, assert_same_as_node
+
+from napi_python import js
+
+# (JavaScript for the proxy, target as Python, traps as {trap: path of a built-in}).
+PROXIES = {
+    "plain": ("new Proxy({a: 1, b: 2}, {})", {"a": 1, "b": 2}, {}),
+    "get String": ("new Proxy({a: 1}, {get: String})", {"a": 1}, {"get": "String"}),
+    "frozen get String": ("new Proxy(Object.freeze({a: 1}), {get: String})", "frozen", {"get": "String"}),
+    "has false": ("new Proxy({a: 1}, {has: Number.isNaN})", {"a": 1}, {"has": "Number.isNaN"}),
+    "frozen has false": ("new Proxy(Object.freeze({a: 1}), {has: Number.isNaN})", "frozen", {"has": "Number.isNaN"}),
+    "ownKeys Object.keys": (
+        "new Proxy({a: 1, b: 2}, {ownKeys: Object.keys})",
+        {"a": 1, "b": 2},
+        {"ownKeys": "Object.keys"},
+    ),
+    "frozen ownKeys none": ("new Proxy(Object.freeze({a: 1}), {ownKeys: Array})", "frozen", {"ownKeys": "Array"}),
+    "delete true": ("new Proxy({a: 1}, {deleteProperty: Boolean})", {"a": 1}, {"deleteProperty": "Boolean"}),
+    "frozen delete true": (
+        "new Proxy(Object.freeze({a: 1}), {deleteProperty: Boolean})",
+        "frozen",
+        {"deleteProperty": "Boolean"},
+    ),
+    "array": ("new Proxy([1, 2], {})", [1, 2], {}),
+    "prototype Number": ("new Proxy({}, {getPrototypeOf: Number})", {}, {"getPrototypeOf": "Number"}),
+    "revoked": ("(() => { const r = Proxy.revocable({a: 1}, {}); r.revoke(); return r.proxy; })()", "revoked", {}),
+}
+
+
+def make(addon, name):
+    _, target, traps = PROXIES[name]
+    g = js.global_this(addon)
+
+    def path(p):
+        v = g
+        for part in p.split("."):
+            v = js.get(v, part)
+        return v
+
+    if target == "revoked":
+        pair = js.get(js.get(g, "Proxy"), "revocable")({"a": 1}, {})
+        js.get(pair, "revoke")()
+        return js.get(pair, "proxy")
+    if target == "frozen":
+        target = path("Object.freeze")({"a": 1})
+    return js.new(js.get(g, "Proxy"), target, {k: path(v) for k, v in traps.items()})
+
+
+def cases(names: list[str], js_call: str, py_call) -> list[Case]:
+    return [
+        Case(f"{js_call} on {n}", js_call.replace("P", PROXIES[n][0]), lambda a, n=n: py_call(a, make(a, n)))
+        for n in names
+    ]
+
+
+OBJECT_CASES = (
+    cases(list(PROXIES), 'a.getProperty(P, "a")', lambda a, p: a.getProperty(p, "a"))
+    + cases(list(PROXIES), 'a.hasProperty(P, "a")', lambda a, p: a.hasProperty(p, "a"))
+    + cases(list(PROXIES), 'a.hasOwnProperty(P, "a")', lambda a, p: a.hasOwnProperty(p, "a"))
+    + cases(list(PROXIES), 'a.deleteProperty(P, "a")', lambda a, p: a.deleteProperty(p, "a"))
+    + cases(list(PROXIES), "a.propertyNames(P)", lambda a, p: a.propertyNames(p))
+    + cases(list(PROXIES), "a.allPropertyNames(P, 1, 0, 1)", lambda a, p: a.allPropertyNames(p, 1, 0, 1))
+    + cases(list(PROXIES), "a.isArray(P)", lambda a, p: a.isArray(p))
+    + cases(["plain", "prototype Number", "revoked"], "a.getPrototype(P)[0]", lambda a, p: a.getPrototype(p)[0])
+    + cases(["plain", "frozen has false", "revoked"], "a.freeze(P)", lambda a, p: a.freeze(p))
+)
+
+FUNCTION_PROXIES = {
+    "plain": ("new Proxy(Math.max, {})", {}),
+    "apply Array.of": ("new Proxy(Math.max, {apply: Array.of})", {"apply": "Array.of"}),
+    "construct Object": ("new Proxy(Number, {construct: Object})", {"construct": "Object"}),
+    "construct Number": ("new Proxy(Number, {construct: Number})", {"construct": "Number"}),
+}
+
+
+def make_function(addon, name):
+    g = js.global_this(addon)
+    target = js.get(js.get(g, "Math"), "max") if "Math.max" in FUNCTION_PROXIES[name][0] else js.get(g, "Number")
+    traps = {
+        k: js.get(g, v) if "." not in v else js.get(js.get(g, v.split(".")[0]), v.split(".")[1])
+        for k, v in FUNCTION_PROXIES[name][1].items()
+    }
+    return js.new(js.get(g, "Proxy"), target, traps)
+
+
+FUNCTION_CASES = [
+    Case(f"call {n}", f"a.callStatus({src}, 1, 5)", lambda a, n=n: a.callStatus(make_function(a, n), 1, 5))
+    for n, (src, _) in FUNCTION_PROXIES.items()
+] + [
+    Case(f"construct {n}", f"a.construct({src}, 7)", lambda a, n=n: a.construct(make_function(a, n), 7))
+    for n, (src, _) in FUNCTION_PROXIES.items()
+]
+
+
+@pytest.mark.parametrize("module", ["objects"])
+def test_node_api_object_functions_see_through_proxies(load, module):
+    assert_same_as_node(load(module), OBJECT_CASES, addon_path(module))
+
+
+def test_node_api_calls_reach_apply_and_construct_traps(load):
+    assert_same_as_node(load("functions"), FUNCTION_CASES, addon_path("functions"))
