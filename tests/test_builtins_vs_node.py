@@ -292,6 +292,9 @@ def typed_array_cases() -> list:
         cases.append(case("Array.from", None, this))
         cases.append(case("Object.prototype.toString", this))
         for getter in ["buffer", "byteLength", "byteOffset", "length"]:
+            if getter == "buffer" and isinstance(this, Detached):
+                # V8 throws for a small (on-heap) typed array's detached buffer, not a large one's.
+                continue
             cases.append(case("Reflect.get", None, Ref("Uint8Array.prototype.__proto__"), getter, this))
         cases.append(case("Reflect.get", None, Ref("Uint8Array.prototype.__proto__"), Ref("Symbol.toStringTag"), this))
     for ctor in ["Uint8Array", "Int16Array", "Float32Array", "BigUint64Array", "Uint8ClampedArray"]:
@@ -678,6 +681,15 @@ def same_shape(v):
     return tag(v)
 
 
+def comparable(v):
+    """`same_shape(v)`, or what Python made of a value the tagged form has no place for (a
+    symbol, a datetime): such a case then differs from node and is counted as failing."""
+    try:
+        return same_shape(v)
+    except AssertionError:
+        return ["python", type(v).__name__]
+
+
 def lone_surrogates_replaced(v):
     """node's strings with each lone surrogate as U+FFFD, as they read in Python."""
     if isinstance(v, str):
@@ -725,7 +737,7 @@ def ours(addon, cases: list) -> list:
                 out.append(["ok", same_shape(date_call(addon, g, f, this))])
                 continue
             r = apply(f, py_value(addon, g, this), [py_value(addon, g, a) for a in args])
-            out.append(["ok", same_shape(r)])
+            out.append(["ok", comparable(r)])
         except JSError as e:
             out.append(["throw", {"name": e.name, "message": e.message, "code": e.code}])
     return out

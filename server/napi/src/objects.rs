@@ -335,11 +335,12 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
     let mut names = Vec::new();
     let mut cur = Some(obj);
     while let Some(o) = cur {
-        for key in accessed(cx, cx.rt.own_keys(o))? {
+        // A trap that throws leaves napi_pending_exception, as V8's key collection does.
+        for key in cx.rt.own_keys(o)? {
             if !seen.insert(key.clone()) {
                 continue;
             }
-            let Some(p) = accessed(cx, cx.rt.get_own_property(o, &key))? else { continue };
+            let Some(p) = cx.rt.get_own_property(o, &key)? else { continue };
             let skip = match &key {
                 PropertyKey::Symbol(_) => filter & keys::SKIP_SYMBOLS != 0,
                 _ => filter & keys::SKIP_STRINGS != 0,
@@ -354,7 +355,7 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
                 _ => key.to_value(),
             });
         }
-        cur = if mode == keys::OWN_ONLY { None } else { accessed(cx, cx.rt.prototype_of(o))? };
+        cur = if mode == keys::OWN_ONLY { None } else { cx.rt.prototype_of(o)? };
     }
     Ok(names)
 }
@@ -395,7 +396,11 @@ pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, r
     entry::js(env, "napi_get_prototype", |cx| {
         result.required()?;
         let obj = cx.to_object(object)?;
-        let proto = accessed(cx, cx.rt.prototype_of(obj))?.map(Value::Object).unwrap_or(Value::Null);
+        // V8 reads the object's own [[Prototype]] slot: a proxy's is null, and no trap runs.
+        let proto = match cx.rt.is_proxy(obj) {
+            true => Value::Null,
+            false => accessed(cx, cx.rt.prototype_of(obj))?.map(Value::Object).unwrap_or(Value::Null),
+        };
         cx.ret(result, proto)
     })
 }

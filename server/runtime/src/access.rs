@@ -224,6 +224,9 @@ impl Runtime {
             return Ok(());
         }
         let name = self.to_string(&key.to_value()).map(|s| s.to_rust_string()).unwrap_or_else(|_| "Symbol()".into());
+        if matches!(target, Value::Object(id) if self.is_proxy(*id)) {
+            return Err(self.type_error(format!("'set' on proxy: trap returned falsish for property '{name}'")));
+        }
         let holder = match target {
             Value::Object(id) => format!("#<{}>", self.class_name(*id)),
             other => other.to_display(self),

@@ -100,6 +100,9 @@ pub fn locale_format(n: f64) -> String {
     if n.is_nan() {
         return "NaN".into();
     }
+    if n == 0.0 && n.is_sign_negative() {
+        return "-0".into();
+    }
     if n.is_infinite() {
         return if n > 0.0 { "∞".into() } else { "-∞".into() };
     }

@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 
 use super::super::heap::ObjectId;
-use super::super::object::{ObjectClass, TypedArrayKind, View};
+use super::super::object::{BuiltinFn, ObjectClass, TypedArrayKind, View};
 use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -59,8 +59,16 @@ validated! {
 }
 
 pub fn install(b: &mut Builder, realm: &Realm) {
+    use super::super::property::{Property, Slot};
     let base = b.heap.obj(realm.typed_array_prototype(TypedArrayKind::Int8)).proto.expect("typed arrays share a prototype");
-    let methods: [(&str, u32, super::super::object::BuiltinFn); 34] = [
+    // `constructor` stays first; the rest in V8's order (Object.getOwnPropertyNames shows it).
+    for (name, f) in [("buffer", buffer as BuiltinFn), ("byteLength", byte_length), ("byteOffset", byte_offset), ("length", length)] {
+        super::getter(b, base, name, f);
+    }
+    let methods: [(&str, u32, BuiltinFn); 30] = [
+        ("entries", 0, ta_entries),
+        ("keys", 0, ta_keys),
+        ("values", 0, ta_values),
         ("at", 1, ta_at),
         ("copyWithin", 2, copy_within),
         ("every", 1, ta_every),
@@ -74,13 +82,11 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         ("includes", 1, ta_includes),
         ("indexOf", 1, ta_index_of),
         ("join", 1, ta_join),
-        ("keys", 0, ta_keys),
-        ("entries", 0, ta_entries),
         ("lastIndexOf", 1, ta_last_index_of),
         ("map", 1, map),
+        ("reverse", 0, reverse),
         ("reduce", 1, ta_reduce),
         ("reduceRight", 1, ta_reduce_right),
-        ("reverse", 0, reverse),
         ("set", 1, set),
         ("slice", 2, slice),
         ("some", 1, ta_some),
@@ -90,34 +96,28 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         ("toReversed", 0, to_reversed),
         ("toSorted", 1, to_sorted),
         ("with", 2, with),
-        ("values", 0, ta_values),
-        ("buffer", 0, buffer),
-        ("byteLength", 0, byte_length),
-        ("byteOffset", 0, byte_offset),
-        ("length", 0, length),
     ];
+    let array_to_string = b.heap.obj(realm.array_prototype).props.get(&PropertyKey::name("toString")).cloned().expect("Array first");
     for (name, len, f) in methods {
-        if matches!(name, "buffer" | "byteLength" | "byteOffset" | "length") {
-            super::getter(b, base, name, f);
-        } else {
-            b.method(base, name, len, f);
+        b.method(base, name, len, f);
+        if name == "toLocaleString" {
+            // `toString` is Array.prototype's very function, as in V8.
+            b.heap.put(base, PropertyKey::name("toString"), array_to_string.clone());
         }
     }
-    // `values` is also `[Symbol.iterator]`, and `toString` is Array.prototype's very function.
+    let tag = b.function("get [Symbol.toStringTag]", 0, to_string_tag);
+    let p = Property { slot: Slot::Accessor { get: Some(tag), set: None }, writable: false, enumerable: false, configurable: true };
+    b.heap.put(base, PropertyKey::Symbol(realm.symbol_to_string_tag), p);
+    // `[Symbol.iterator]` is the very `values` function.
     let values = b.heap.obj(base).props.get(&PropertyKey::name("values")).cloned().expect("installed");
     b.heap.put(base, PropertyKey::Symbol(realm.symbol_iterator), values);
-    let to_string = b.heap.obj(realm.array_prototype).props.get(&PropertyKey::name("toString")).cloned().expect("Array first");
-    b.heap.put(base, PropertyKey::name("toString"), to_string);
-    let tag = b.function("get [Symbol.toStringTag]", 0, to_string_tag);
-    let slot = super::super::property::Slot::Accessor { get: Some(tag), set: None };
-    let p = super::super::property::Property { slot, writable: false, enumerable: false, configurable: true };
-    b.heap.put(base, PropertyKey::Symbol(realm.symbol_to_string_tag), p);
     let typed_array = match b.heap.obj(base).props.get(&PropertyKey::name("constructor")).map(|p| p.slot.clone()) {
-        Some(super::super::property::Slot::Data(Value::Object(c))) => c,
+        Some(Slot::Data(Value::Object(c))) => c,
         _ => unreachable!("typed_array.rs installs %TypedArray% first"),
     };
-    b.method(typed_array, "from", 1, from);
     b.method(typed_array, "of", 0, of);
+    b.method(typed_array, "from", 1, from);
+    super::species_getter(b, realm, typed_array);
 }
 
 /// `ValidateTypedArray`: the view `this` is, its kind, and its current length.
@@ -267,47 +267,52 @@ fn to_reversed(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> J
 /// `%TypedArray%.prototype.set(source, offset)`: from another typed array (whose element
 /// family must match: BigInts with BigInts) or from any array-like.
 fn set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let (id, view, kind) = this_typed(rt, &this, "set", Refusal::NotTyped)?;
+    // V8's order: the receiver's class, the offset, then detachment, bounds and element family.
+    let Some((view, kind)) = typed_view(rt, &this) else { return Err(rt.type_error("this is not a typed array.".into())) };
+    let id = this.as_object().expect("a view");
     let offset = to_integer(rt, &arg(args, 1))?;
     if offset < 0.0 {
         return Err(rt.range_error("offset is out of bounds".into()));
     }
+    if is_detached(rt, &view) {
+        return Err(detached_error(rt, "set"));
+    }
     let source = arg(args, 0);
     let is_big = |k: TypedArrayKind| matches!(k, TypedArrayKind::BigInt64 | TypedArrayKind::BigUint64);
-    let typed_source = match super::class_of(rt, &source) {
-        Some(ObjectClass::View(v)) => v.kind.map(|k| (v, k)),
-        _ => None,
-    };
-    let items = match typed_source {
-        Some((src_view, src_kind)) => {
-            if is_detached(rt, &src_view) {
-                return Err(detached_error(rt, "set"));
-            }
-            if is_big(src_kind) != is_big(kind) {
-                return Err(rt.type_error("Cannot mix BigInt and other types, use explicit conversions".into()));
-            }
-            elements(rt, source.as_object().expect("a view"), src_view.length)
+    let out_of_bounds = |n: f64| n + offset > view.length as f64;
+    if let Some((src_view, src_kind)) = typed_view(rt, &source) {
+        if is_detached(rt, &src_view) {
+            return Err(detached_error(rt, "set"));
         }
-        None => {
-            let src = Value::Object(super::object::require_object(rt, &source)?);
-            let n = length_of(rt, &src)?;
-            if n + offset > view.length as f64 {
-                return Err(rt.range_error("offset is out of bounds".into()));
-            }
-            for k in 0..n as usize {
-                let v = get_index(rt, &src, k as f64)?;
-                store(rt, id, offset as usize + k, &v)?;
-            }
-            return Ok(Value::Undefined);
+        if out_of_bounds(src_view.length as f64) {
+            return Err(rt.range_error("offset is out of bounds".into()));
         }
-    };
-    if items.len() as f64 + offset > view.length as f64 {
+        if is_big(src_kind) != is_big(kind) {
+            return Err(rt.type_error("Cannot mix BigInt and other types, use explicit conversions".into()));
+        }
+        for (k, v) in elements(rt, source.as_object().expect("a view"), src_view.length).iter().enumerate() {
+            store(rt, id, offset as usize + k, v)?;
+        }
+        return Ok(Value::Undefined);
+    }
+    let src = Value::Object(super::object::require_object(rt, &source)?);
+    let n = length_of(rt, &src)?;
+    if out_of_bounds(n) {
         return Err(rt.range_error("offset is out of bounds".into()));
     }
-    for (k, v) in items.iter().enumerate() {
-        store(rt, id, offset as usize + k, v)?;
+    for k in 0..n as usize {
+        let v = get_index(rt, &src, k as f64)?;
+        store(rt, id, offset as usize + k, &v)?;
     }
     Ok(Value::Undefined)
+}
+
+/// The typed array `v` is (its view and kind), detached or not.
+fn typed_view(rt: &Runtime, v: &Value) -> Option<(View, TypedArrayKind)> {
+    match super::class_of(rt, v) {
+        Some(ObjectClass::View(view)) => view.kind.map(|k| (view, k)),
+        _ => None,
+    }
 }
 
 fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
