@@ -8,6 +8,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod access;
+pub mod arrays;
 pub mod bigint;
 pub mod builtins;
 pub mod call;

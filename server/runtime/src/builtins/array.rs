@@ -369,31 +369,3 @@ fn flat(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
     flatten_into(rt, out, &obj, len, 0.0, depth, None)?;
     Ok(Value::Object(out))
 }
-
-impl Runtime {
-    /// A new array holding `items`.
-    pub fn new_array(&self, items: Vec<Value>) -> ObjectId {
-        let mut heap = self.heap.borrow_mut();
-        let id = heap.new_object(super::super::object::ObjectClass::Array, Some(self.realm.array_prototype));
-        let len = Property { enumerable: false, configurable: false, ..Property::data(Value::Number(items.len() as f64)) };
-        let o = heap.obj_mut(id);
-        o.props.reserve(items.len() + 1);
-        o.props.insert(PropertyKey::name("length"), len);
-        for (i, v) in items.into_iter().enumerate() {
-            o.props.insert(PropertyKey::Index(i as u32), Property::data(v));
-        }
-        id
-    }
-
-    /// The elements of an array-like, read with `Get` (for `apply`, `Reflect.construct`...).
-    pub fn list_from_array_like(&self, v: &Value) -> JsResult<Vec<Value>> {
-        if !matches!(v, Value::Object(_)) {
-            return Err(self.type_error("CreateListFromArrayLike called on non-object".into()));
-        }
-        let len = length_of(self, v)?;
-        if len > 10_000_000.0 {
-            return Err(self.range_error("Too many arguments in function call (only 65535 allowed)".into()));
-        }
-        (0..len as u64).map(|k| get_index(self, v, k as f64)).collect()
-    }
-}
