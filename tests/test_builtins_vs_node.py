@@ -325,7 +325,8 @@ def typed_array_cases() -> list:
             Ref("Uint8Array.prototype.values"),
         ),
         case("Object.getOwnPropertyNames", None, Ref("Uint8Array.prototype.__proto__")),
-        case("Reflect.ownKeys", None, Ref("Uint8Array.__proto__")),
+        case("Object.getOwnPropertyNames", None, Ref("Uint8Array.__proto__")),
+        case("Reflect.has", None, Ref("Uint8Array.__proto__"), Ref("Symbol.species")),
     ]
     return cases
 
