@@ -616,6 +616,7 @@ def generate() -> list:
         case("Buffer.isBuffer", None, "x"),
         case("Buffer.isEncoding", None, "UTF-8"),
     ]
+    cases += [case("String.fromCodePoint", None, x) for x in ["0x110000", "abc", 1.5, "1.5", None, -0.0, 1e21]]
     return cases + proxy_cases() + typed_array_cases()
 
 

@@ -136,7 +136,7 @@ fn from_code_point(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) 
     for a in args {
         let n = rt.to_number(a)?;
         if n.fract() != 0.0 || !(0.0..=1114111.0).contains(&n) {
-            return Err(rt.range_error(format!("Invalid code point {}", rt.to_string(a)?)));
+            return Err(rt.range_error(format!("Invalid code point {}", rt.to_string(&Value::Number(n))?)));
         }
         push_code_point(&mut out, n as u32);
     }
