@@ -56,6 +56,17 @@ def bad_host(path: str, expected: str) -> None:
     )
 
 
+def check_metadata(meta: importlib.metadata.PackageMetadata) -> None:
+    """What PyPI shows: the licence, the readme, the supported Pythons (pyproject.toml)."""
+    check("metadata: licence MIT", meta.get("License-Expression") == "MIT", meta.get("License-Expression"))
+    readme = meta.get_payload() or ""  # an email.message.Message at run time; the body is the readme
+    check("metadata: readme", readme.startswith("# napi-python"), meta.get("Description-Content-Type"))
+    classifiers = meta.get_all("Classifier") or []
+    minor = f"Programming Language :: Python :: {sys.version_info[0]}.{sys.version_info[1]}"
+    check(f"metadata: classifier {minor!r}", minor in classifiers, classifiers)
+    check("metadata: requires Python >=3.9", meta.get("Requires-Python") == ">=3.9", meta.get("Requires-Python"))
+
+
 def main() -> None:
     check(
         "imported from the venv",
@@ -64,6 +75,7 @@ def main() -> None:
     )
     version = importlib.metadata.version("napi-python")
     check(f"__version__ {napi_python.__version__} is the metadata's", napi_python.__version__ == version, version)
+    check_metadata(importlib.metadata.metadata("napi-python"))
     hostd = Path(napi_python.hostd_path()).resolve()
     check(
         f"napi-hostd inside the package ({hostd})",
