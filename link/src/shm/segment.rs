@@ -6,7 +6,7 @@
 //! in the other process. Growing is sealed too, since nothing grows a segment in place.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 
 /// One mapping of a segment, unmapped when dropped. The memory stays valid for as long as the
@@ -104,6 +104,19 @@ pub struct OwnSegment {
     pub mapping: std::sync::Arc<Mapping>,
 }
 
+/// `memfd_create(2)` by its system call: glibc's wrapper is from 2.27, and the release wheels
+/// (manylinux2014, D66) link against glibc 2.17; the call itself is Linux 3.17's.
+fn memfd_create(name: &std::ffi::CStr, flags: libc::c_uint) -> io::Result<OwnedFd> {
+    // SAFETY: memfd_create with a NUL-terminated name; it reads nothing else.
+    let raw = unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), flags) };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let raw = RawFd::try_from(raw).map_err(|_| io::Error::other("memfd_create returned an impossible descriptor"))?;
+    // SAFETY: memfd_create just returned this descriptor; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
+}
+
 impl OwnSegment {
     /// A new zero-filled segment of `len` bytes, sealed against resizing.
     pub fn create(len: u64) -> io::Result<OwnSegment> {
@@ -113,13 +126,7 @@ impl OwnSegment {
     /// The same, named `name` (what `/proc/PID/maps` shows).
     pub fn create_named(len: u64, name: &std::ffi::CStr) -> io::Result<OwnSegment> {
         let len_usize = usize::try_from(len).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "segment too large"))?;
-        // SAFETY: memfd_create with a NUL-terminated name.
-        let raw = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
-        if raw < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: memfd_create just returned this descriptor; nothing else owns it.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let fd = memfd_create(name, libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)?;
         // SAFETY: plain system calls on the descriptor we own.
         unsafe {
             if libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) != 0 {
@@ -156,11 +163,7 @@ mod tests {
     fn unsealed_or_short_files_are_refused() {
         let own = OwnSegment::create(4096).unwrap();
         assert!(Mapping::of_peer(own.fd.as_fd(), 8192).is_err(), "larger than the file");
-        // SAFETY: a fresh memfd without seals, named by a NUL-terminated string.
-        let raw = unsafe { libc::memfd_create(c"plain".as_ptr(), libc::MFD_CLOEXEC) };
-        assert!(raw >= 0);
-        // SAFETY: memfd_create just returned this descriptor; nothing else owns it.
-        let plain = unsafe { OwnedFd::from_raw_fd(raw) };
+        let plain = memfd_create(c"plain", libc::MFD_CLOEXEC).unwrap();
         // SAFETY: a plain system call on the descriptor we own.
         unsafe { libc::ftruncate(plain.as_raw_fd(), 4096) };
         assert!(Mapping::of_peer(plain.as_fd(), 4096).is_err(), "a file that could shrink");
