@@ -3,7 +3,9 @@
 Crates: each depends only on crates of lower layers (its `path` dependencies of every kind, as
 `cargo metadata` reads them). Inside napi-runtime, the core (the heap and JS semantics) never
 reaches into `builtins/`, which sits above it: only `realm.rs` (which installs the built-ins)
-and `testing.rs` may. Python's own modules are checked by test_module_layering.py.
+and `testing.rs` may. Files: inside the client and the server crates but the runtime, no two
+modules import each other, directly or around a circle (`use crate::...` and `super::`).
+Python's own modules are checked by test_module_layering.py.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 # Lowest first. A crate may depend on crates of earlier layers only.
@@ -100,3 +103,146 @@ def test_the_runtime_core_does_not_import_builtins():
     assert uses_of_builtins(RUNTIME_SRC / "realm.rs")
     upwards = {str(p.relative_to(RUNTIME_SRC)): uses for p in core if (uses := uses_of_builtins(p))}
     assert upwards == {}, f"core runtime modules that reach into builtins/: {upwards}"
+
+
+# Crates whose source files import one another without cycles (issue 32): the client, and the
+# server crates but the runtime, whose core types (heap, object, value...) are one unit and
+# whose built-ins use `realm.rs`, which installs them.
+ACYCLIC_CRATES = ["client-py", "protocol", "link", "server/napi", "server/host", "server/hostd"]
+
+
+def module_of(src: Path, path: Path) -> str:
+    """The top-level module a source file belongs to: `channel` for `channel.rs` and for
+    `channel/ending.rs` (a module's own submodules are part of it); `` for the crate's roots."""
+    first = path.relative_to(src).parts[0]
+    return "" if first in {"lib.rs", "main.rs"} else first.removesuffix(".rs")
+
+
+def paths_after(code: str, prefix: str) -> list[str]:
+    """The first segments of the paths that follow `prefix` in `code`: `a` for `prefix::a::b`,
+    and `a`, `b` for `prefix::{a::x, b}`."""
+    found = []
+    for m in re.finditer(re.escape(prefix) + r"::\s*(\{|\w+)", code):
+        if m.group(1) != "{":
+            found.append(m.group(1))
+            continue
+        depth, start = 1, m.end()
+        i = start
+        while depth:
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            i += 1
+        inner, level, part = code[start : i - 1], 0, ""
+        for ch in inner + ",":
+            level += {"{": 1, "}": -1}.get(ch, 0)
+            if ch == "," and level == 0:
+                if name := re.match(r"\s*(\w+)", part):
+                    found.append(name.group(1))
+                part = ""
+            else:
+                part += ch
+    return found
+
+
+TEST_MODULE = re.compile(
+    r"#\[cfg\(test\)\]\s*(?:#\[path\s*=\s*\"([^\"]+)\"\]\s*)?(?:pub(?:\(crate\))?\s+)?mod\s+(\w+)\s*([;{])"
+)
+
+
+def without_tests(code: str) -> tuple[str, set[tuple[str, bool]]]:
+    """`code` without its inline test modules (`#[cfg(test)] mod tests { ... }`), and the files of
+    the test modules it declares in files of their own, each with whether a `#[path]` names it
+    (`#[cfg(test)] #[path = "wire_tests.rs"] mod tests;`)."""
+    files = set()
+    while m := TEST_MODULE.search(code):
+        if m.group(3) == ";":
+            files.add((m.group(1), True) if m.group(1) else (f"{m.group(2)}.rs", False))
+            code = code[: m.start()] + code[m.end() :]
+            continue
+        depth, i = 1, m.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            i += 1
+        code = code[: m.start()] + code[i:]
+    return code, files
+
+
+def file_of_test_module(declared_in: Path, name: str, by_path: bool) -> Path:
+    """The file of test module `name` declared in `declared_in`: a `#[path]` is beside the
+    declaring file; `mod tests;` is beside a crate root or `mod.rs`, else in the folder named
+    after the declaring file."""
+    if by_path or declared_in.name in {"lib.rs", "main.rs", "mod.rs"}:
+        return declared_in.parent / name
+    return declared_in.with_suffix("") / name
+
+
+def module_graph(src: Path) -> dict[str, set[str]]:
+    """Which top-level modules of the crate at `src` each one names (`crate::x`, or `super::x`
+    from a top-level file), its own submodules and tests aside."""
+    files = [p for p in sorted(src.rglob("*.rs")) if p.relative_to(src).parts[0] != "bin"]
+    codes = {p: without_tests(code_of(p)) for p in files}
+    tests = {file_of_test_module(p, name, by_path) for p, (_, names) in codes.items() for name, by_path in names}
+    files = [p for p in files if p not in tests]
+    modules = {module_of(src, p) for p in files} - {""}
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for path in files:
+        here = module_of(src, path)
+        if not here:
+            continue
+        code = codes[path][0]
+        named = paths_after(code, "crate")
+        # `super::` leaves a submodule for its parent module (itself here); from a top-level
+        # file it is the crate root, as `crate::` is.
+        supers = "::".join(["super"] * (len(path.relative_to(src).parts)))
+        named += paths_after(code, supers)
+        graph[here] |= {n for n in named if n in modules and n != here}
+    return graph
+
+
+def a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of `graph` as the modules along it (the first again at the end), or None."""
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+    path: list[str] = []
+
+    def walk(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := walk(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := walk(start)):
+            return found
+    return None
+
+
+def test_the_client_graph_sees_its_imports():
+    graph = module_graph(ROOT / "client-py" / "src")
+    # `use crate::connection::Connection;`, `use crate::{..}` and `super::` from a submodule.
+    assert {"connection", "convert", "direct", "transport"} <= graph["requests"]
+    assert "channel" not in graph["channel"] and "inbound" in graph["channel"]
+    # A test module in a file of its own is left out with its parent's tests.
+    assert "wire_tests" not in module_graph(ROOT / "server" / "host" / "src")
+    assert (
+        file_of_test_module(ROOT / "client-py/src/inbound.rs", "tests.rs", False)
+        == ROOT / "client-py/src/inbound/tests.rs"
+    )
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert a_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert a_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+    assert paths_after("use crate::{a::X, b, c::{d, e}}; crate::f::g()", "crate") == ["a", "b", "c", "f"]
+
+
+@pytest.mark.parametrize("crate", ACYCLIC_CRATES)
+def test_source_files_import_without_cycles(crate):
+    graph = module_graph(ROOT / crate / "src")
+    assert len(graph) >= 3, graph
+    cycle = a_cycle(graph)
+    assert cycle is None, f"{crate}: modules that import one another in a cycle: {' -> '.join(cycle or [])}"

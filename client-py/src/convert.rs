@@ -371,7 +371,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     /// (`distinct_nulls`).
     #[inline(always)]
     pub fn primitive_value(&self, v: &Value) -> PyResult<PyObject> {
-        if matches!(v, Value::Undefined | Value::Null) && self.conn.get().distinct_nulls() {
+        if matches!(v, Value::Undefined | Value::Null) && self.conn.get().nulls_distinct() {
             let sentinel = if matches!(v, Value::Null) { &self.hooks.null } else { &self.hooks.undefined };
             return Ok(sentinel.clone_ref(self.py));
         }

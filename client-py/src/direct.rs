@@ -9,45 +9,38 @@
 
 use napi_host::inprocess::{Direct, InProcess, Served};
 use napi_host::Caller;
-use napi_protocol::{ChainId, PyException, PyRef, Value};
 use pyo3::prelude::*;
 
-use crate::connection::Connection;
-use crate::exiting::Late;
+use crate::exiting::{exiting_error, Late};
 use crate::quick::Quick;
 
 /// Serves `op` on this thread, writing what it answers to `out`. False: the host cannot take it
 /// here (its calls stay on its thread, or it is gone); it is then sent to the host thread.
 /// `gate`: the exit gate this call enters before anything that may let go of the GIL or run
-/// Python code (`exiting::Late`).
+/// Python code (`exiting::Late`); `caller` runs the Python calls the addon makes meanwhile.
 pub fn serve(
-    conn: &Bound<'_, Connection>,
+    py: Python<'_>,
     shared: &InProcess,
     op: Direct<'_>,
     quick: Option<&Quick>,
     gate: &Late,
+    caller: &(dyn Caller + Sync),
     out: &mut Served,
 ) -> PyResult<bool> {
-    let py = conn.py();
-    let chain = match op {
-        Direct::Request(r) => r.chain,
-        Direct::Call(c) => c.chain,
-    };
-    let caller = InlineCalls { conn: conn.as_unbound(), chain, gate };
     let start = crate::quick::ticks();
     let served = if quick.is_some_and(Quick::keeps_gil) || shared.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
-        match shared.try_serve(op, &caller, out) {
+        match shared.try_serve(op, caller, out) {
             Some(served) => served,
             None if shared.held_here() => false,
             None => {
                 gate.enter();
-                wait_and_serve(py, shared, op, &caller, out)?
+                wait_and_serve(py, shared, op, caller, out)?
             }
         }
     } else {
         gate.enter();
-        wait_and_serve(py, shared, op, &caller, out)?
+        wait_and_serve(py, shared, op, caller, out)?
     };
     if let Some(q) = quick {
         q.record(crate::quick::ticks().wrapping_sub(start));
@@ -57,26 +50,6 @@ pub fn serve(
 
 /// `shared.serve` without the GIL: the addon may run long, and the JS lock's holder may need
 /// the GIL before it lets go.
-fn wait_and_serve(py: Python<'_>, shared: &InProcess, op: Direct<'_>, caller: &InlineCalls<'_>, out: &mut Served) -> PyResult<bool> {
-    crate::exiting::allow_threads_inside(py, || shared.serve(op, caller, out)).ok_or_else(crate::connection::exiting_error)
-}
-
-/// What a direct call's host calls back: Python functions run inline, with the GIL.
-struct InlineCalls<'a> {
-    conn: &'a Py<Connection>,
-    chain: ChainId,
-    gate: &'a Late,
-}
-
-impl Caller for InlineCalls<'_> {
-    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
-        // Python code may let go of the GIL.
-        self.gate.enter();
-        Python::with_gil(|py| Connection::run_python_inline(self.conn.bind(py), self.chain, func, this, args))
-    }
-
-    fn waiting(&self, wait: &mut dyn FnMut()) {
-        self.gate.enter();
-        crate::exiting::without_gil(wait);
-    }
+fn wait_and_serve(py: Python<'_>, shared: &InProcess, op: Direct<'_>, caller: &(dyn Caller + Sync), out: &mut Served) -> PyResult<bool> {
+    crate::exiting::allow_threads_inside(py, || shared.serve(op, caller, out)).ok_or_else(exiting_error)
 }

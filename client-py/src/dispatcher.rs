@@ -3,9 +3,7 @@
 //! threadsafe-function calls, promise jobs), promise settlements and uncaught exceptions (D15).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use std::thread::ThreadId;
-use std::time::Duration;
+use std::sync::Arc;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -14,40 +12,10 @@ use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 use crate::channel::Channel;
 use crate::connection::Connection;
 use crate::convert::dead_error;
+use crate::dispatched::{Finished, MarkFinished};
 use crate::inbound::Violation;
+use crate::requests;
 use crate::subscriptions::Subscriptions;
-
-/// Whether a dispatcher has run its last event, for `close` to wait on: what the host sent
-/// before it ended (the report of an uncaught exception, a settlement) is run before `close`
-/// returns, not at some later moment while the caller already goes on.
-#[derive(Default)]
-pub struct Finished {
-    done: Mutex<bool>,
-    changed: Condvar,
-    /// The dispatcher's thread, which must not wait for itself (an event that closes its host).
-    thread: OnceLock<ThreadId>,
-}
-
-impl Finished {
-    /// Waits up to `limit` for the dispatcher to finish, unless this is its own thread.
-    pub fn wait(&self, limit: Duration) {
-        if self.thread.get() == Some(&std::thread::current().id()) {
-            return;
-        }
-        let done = self.done.lock().unwrap();
-        drop(self.changed.wait_timeout_while(done, limit, |done| !*done).unwrap());
-    }
-}
-
-/// Marks the dispatcher finished however its thread ends.
-struct MarkFinished(Arc<Finished>);
-
-impl Drop for MarkFinished {
-    fn drop(&mut self) {
-        *self.0.done.lock().unwrap() = true;
-        self.0.changed.notify_all();
-    }
-}
 
 /// The dispatcher's stack: what a Python thread gets (glibc's default, 8 MiB of address space,
 /// touched only as deep as it is used). It runs Python callbacks and converts values as deep as
@@ -60,9 +28,8 @@ pub const STACK: usize = 8 << 20;
 /// A host that sends what the protocol does not allow on the event socket is ended, as on the
 /// main stream (the callers then learn why), and so is one whose event makes this code panic.
 pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>, finished: Arc<Finished>) {
-    let _ = finished.thread.set(std::thread::current().id());
     // Declared first, so dropped last: after the thread state is let go too.
-    let _finished = MarkFinished(finished);
+    let _finished = MarkFinished::on_this_thread(finished);
     let _state = KeptThreadState::new();
     let run = std::panic::catch_unwind(AssertUnwindSafe(|| run_events(&channel, &subscriptions, &conn)));
     match run {
@@ -99,7 +66,7 @@ fn run_events(channel: &Channel, subscriptions: &Subscriptions, conn: &Py<PyWeak
             let Some(strong) = conn.bind(py).upgrade() else { return false };
             let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
             let buffered = std::iter::from_fn(|| channel.buffered_event()).filter_map(&triaged);
-            Connection::run_events(&bound, std::iter::once(first).chain(buffered));
+            requests::run_events(&bound, std::iter::once(first).chain(buffered));
             true
         });
         if alive != Some(true) {

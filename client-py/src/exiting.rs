@@ -160,3 +160,8 @@ pub fn interpreter_exiting(py: Python<'_>) {
         }
     });
 }
+
+/// What a call made once the interpreter is exiting raises.
+pub fn exiting_error() -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting: no more calls into addons")
+}

@@ -3,10 +3,13 @@
 
 mod buffer;
 mod channel;
+mod configure;
 mod connection;
+mod connection_methods;
 mod convert;
 mod dictkeys;
 mod direct;
+mod dispatched;
 mod dispatcher;
 mod exiting;
 mod exportholder;
@@ -15,12 +18,14 @@ mod hooks;
 mod inbound;
 mod inprocess;
 mod jsref;
+mod jsref_methods;
 mod lend;
 mod output;
 mod panics;
 mod pending;
 mod process;
 mod quick;
+mod requests;
 mod rings;
 mod shm;
 mod subscriptions;
@@ -37,7 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<jsref::JSMethod>()?;
     m.add_class::<buffer::JSBuffer>()?;
     exportholder::add_to(m)?;
-    m.add_function(wrap_pyfunction!(hooks::configure, m)?)?;
+    m.add_function(wrap_pyfunction!(configure::configure, m)?)?;
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
     m.add_function(wrap_pyfunction!(exiting::interpreter_exiting, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;

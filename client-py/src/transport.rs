@@ -11,7 +11,15 @@
 use napi_host::inprocess::InProcess;
 
 use crate::channel::Channel;
-use crate::connection::Route;
+
+/// How a Python call reached this thread, and so how the requests it makes go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// By message: the host waits on its link for the answer, serving the chain's requests.
+    Message,
+    /// Inline, inside a direct call that holds the JS lock on this thread.
+    Inline,
+}
 
 /// The in-process host a request made now on this thread may be served by on this thread:
 /// `None` for an isolated host, and for a request made from a Python call that came by message

@@ -35,11 +35,12 @@ call = {{
     "add": lambda: a.add(1, 2),
     "echo": lambda: a.echo("0123456789abcdefghijklmnopqrstuv"),
     "callback": lambda: a.callback(one),
+    "object16": lambda: a.makeObject16(),
 }}[op]
 for _ in range(n):
     call()
 """
-OPS = ["noop", "add", "echo", "callback"]
+OPS = ["noop", "add", "echo", "callback", "object16"]
 
 
 def instructions(op: str, calls: int, script: Path) -> int:

@@ -509,7 +509,6 @@ pub fn has_thread_locals(path: &Path) -> bool {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicI64;
-    use std::time::Duration;
 
     #[test]
     fn a_caller_only_tries_a_lock_nobody_waits_for() {
@@ -519,11 +518,14 @@ mod tests {
         assert!(js.try_hold().is_some_and(|h| h.nested), "held by this thread: nested");
         let theirs = js.clone();
         let (took, taken) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
         let host = std::thread::spawn(move || {
             assert!(theirs.try_hold().is_none(), "held by another thread");
             theirs.lock();
             took.send(()).unwrap();
-            std::thread::sleep(Duration::from_millis(20));
+            // Held until this thread is told: a timed hold let a descheduled caller find the lock
+            // free at last and fail the check below.
+            released.recv().unwrap();
             theirs.unlock();
         });
         while !js.wanted.load(Ordering::SeqCst) {
@@ -534,6 +536,7 @@ mod tests {
         while taken.try_recv().is_err() {
             assert!(js.try_hold().is_none(), "a caller took the lock another thread waits for");
         }
+        release.send(()).unwrap();
         host.join().unwrap();
         assert!(js.try_hold().is_some_and(|h| !h.nested), "free again once the other thread lets go");
     }

@@ -180,17 +180,17 @@ impl<'a> ToWire<'a> {
         })
     }
 
-    /// Starts copying container `id`, one level deeper; `leave` ends it.
-    fn enter(&mut self, id: ObjectId) -> Result<(), TooDeep> {
+    /// Runs `copy` as the copy of container `id`, one level deeper: refused past
+    /// [`MAX_COPY_DEPTH`] (the depth is the length of `copying`, so no second walk counts it).
+    #[inline]
+    fn nested(&mut self, id: ObjectId, copy: impl FnOnce(&mut Self) -> Result<proto::Value, TooDeep>) -> Result<proto::Value, TooDeep> {
         if self.copying.len() >= MAX_COPY_DEPTH as usize {
             return Err(TooDeep);
         }
         self.copying.push(id);
-        Ok(())
-    }
-
-    fn leave(&mut self) {
+        let copied = copy(self);
         self.copying.pop();
+        copied
     }
 
     pub fn reference(&mut self, id: ObjectId, kind: RefKind, class_proto: Option<ObjectId>, label: String) -> proto::Value {
@@ -261,21 +261,18 @@ impl<'a> ToWire<'a> {
             }
             ObjectClass::Date(t) => proto::Value::Date(t),
             ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer"),
-            ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => {
-                self.enter(id)?;
-                let len = self.rt.array_length(id);
-                let items = (0..len)
-                    .map(|i| {
-                        let v = self.rt.stored_property(id, &PropertyKey::Index(i));
-                        match v {
-                            Some(Property { slot: Slot::Data(v), .. }) => self.value_in(&v),
-                            _ => Ok(proto::Value::Undefined),
-                        }
-                    })
-                    .collect::<Result<_, _>>();
-                self.leave();
-                proto::Value::Array(items?)
-            }
+            ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => self.nested(id, |w| {
+                let len = w.rt.array_length(id);
+                // Sized up front: collecting `Result`s would grow the vector as it fills.
+                let mut items = Vec::with_capacity(len as usize);
+                for i in 0..len {
+                    items.push(match w.rt.stored_property(id, &PropertyKey::Index(i)) {
+                        Some(Property { slot: Slot::Data(v), .. }) => w.value_in(&v)?,
+                        _ => proto::Value::Undefined,
+                    });
+                }
+                Ok(proto::Value::Array(items))
+            })?,
             ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => self.copy_plain_in(id)?,
             _ => self.by_reference(id),
         })
@@ -341,27 +338,32 @@ impl<'a> ToWire<'a> {
     }
 
     fn copy_plain_in(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
-        self.enter(id)?;
-        let props: Vec<(String, Value)> = {
-            let heap = self.rt.heap.borrow();
-            let o = heap.obj(id);
-            // Read straight off the properties in `own_keys`' order: no list of cloned keys,
-            // each looked up again; sized for all of them, so it never grows while it fills.
-            let mut props = Vec::with_capacity(o.props.len());
-            props.extend(o.own_properties().filter_map(|(k, p)| {
-                let Property { slot: Slot::Data(v), enumerable: true, .. } = p else { return None };
-                let name = match k {
-                    PropertyKey::Index(i) => i.to_string(),
-                    PropertyKey::String(s) => s.to_rust_string(),
-                    PropertyKey::Symbol(_) => return None,
-                };
-                Some((name, v.clone()))
-            }));
-            props
-        };
-        let out = props.into_iter().map(|(k, v)| Ok((k, self.value_in(&v)?))).collect::<Result<_, _>>();
-        self.leave();
-        Ok(proto::Value::Object(out?))
+        self.nested(id, |w| {
+            let props: Vec<(String, Value)> = {
+                let heap = w.rt.heap.borrow();
+                let o = heap.obj(id);
+                // Read straight off the properties in `own_keys`' order: no list of cloned keys,
+                // each looked up again; sized for all of them, so it never grows while it fills.
+                let mut props = Vec::with_capacity(o.props.len());
+                props.extend(o.own_properties().filter_map(|(k, p)| {
+                    let Property { slot: Slot::Data(v), enumerable: true, .. } = p else { return None };
+                    let name = match k {
+                        PropertyKey::Index(i) => i.to_string(),
+                        PropertyKey::String(s) => s.to_rust_string(),
+                        PropertyKey::Symbol(_) => return None,
+                    };
+                    Some((name, v.clone()))
+                }));
+                props
+            };
+            // Sized up front too: collecting `Result`s would grow it as it fills.
+            let mut out = Vec::with_capacity(props.len());
+            for (k, v) in props {
+                let v = w.value_in(&v)?;
+                out.push((k, v));
+            }
+            Ok(proto::Value::Object(out))
+        })
     }
 
     /// Arrays copy when they hold only data elements, no holes and no extra properties (a

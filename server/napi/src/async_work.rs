@@ -3,7 +3,7 @@
 //! `complete` is posted to the JS thread's event queue. Also `napi_get_uv_event_loop`, which
 //! answers the host's libuv loop.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Once, OnceLock};
@@ -11,16 +11,13 @@ use std::time::Duration;
 
 use napi_link::spin::{spin_until, SPIN};
 
+use super::async_tables::{Work, WorkState};
 use super::callback::call_into_module;
 use super::entry::{self, fail, Cx, Fail, NapiResult, OrStatus};
 use super::pointers::Out;
 use super::types::*;
-use napi_runtime::events::EventQueue;
 use napi_runtime::sync::lock;
 use napi_runtime::{EnvId, Runtime, Thrown};
-
-type Execute = unsafe extern "C" fn(napi_env, *mut c_void);
-type Complete = unsafe extern "C" fn(napi_env, napi_status, *mut c_void);
 
 /// `resource_name` must be a value that converts to a string (Node's `CHECK_TO_STRING`: a Symbol
 /// throws and answers `napi_string_expected`).
@@ -43,38 +40,6 @@ pub(super) fn check_resource(cx: &Cx, resource: napi_value) -> NapiResult {
 
 // ---------------------------------------------------------------------------------------------
 // Simple asynchronous operations
-
-/// Where a work item is. Transitions are one-way except that finished work (`Completed`) may be
-/// queued again, as with libuv's `uv_queue_work` on a finished request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum WorkState {
-    /// Made by `napi_create_async_work`, never queued.
-    Created,
-    /// In the pool's queue, waiting for a worker.
-    Queued,
-    /// `execute` is running on a worker.
-    Running,
-    /// `execute` returned; the completion (`napi_ok`) is posted to the JS thread.
-    Executed,
-    /// Cancelled while queued; the completion (`napi_cancelled`) is posted to the JS thread.
-    Cancelled,
-    /// `complete` ran (or there was none): nothing more happens unless it is queued again.
-    Completed,
-    /// Deleted while queued: taken out before it ran, and no completion will come.
-    Dropped,
-}
-
-struct Work {
-    env: usize,
-    env_id: EnvId,
-    execute: Execute,
-    complete: Option<Complete>,
-    data: usize,
-    events: Arc<EventQueue>,
-    state: Mutex<WorkState>,
-    /// `napi_delete_async_work` was called: the handle is gone and `complete` must not run.
-    deleted: std::sync::atomic::AtomicBool,
-}
 
 /// The worker pool, shared by every runtime of the process (as libuv's is).
 struct Pool {
@@ -190,23 +155,6 @@ fn worker(pool: &'static Pool) {
         let w = work.clone();
         work.events.post(Box::new(move |rt| finish(rt, &w, status::OK)));
     }
-}
-
-/// What a runtime keeps of its async work, contexts and callback scopes. It belongs to the
-/// runtime, not to a thread: an in-process host's calls may run on the calling Python thread
-/// while it holds the JS lock (D37), and the handles it made there are used on the host thread.
-#[derive(Default)]
-pub struct AsyncTables {
-    /// Work items by handle (handles are never reused).
-    works: HashMap<usize, Arc<Work>>,
-    /// Work items queued but not yet completed, per env: teardown waits for them (Node's
-    /// `RunCleanup` spins the loop while requests are pending).
-    in_flight: HashMap<EnvId, usize>,
-    next_handle: usize,
-    /// Live `napi_async_context` handles (no async_hooks: there is nothing else to keep).
-    pub(super) contexts: HashMap<usize, EnvId>,
-    /// Open callback scopes per env, and the live scope handles.
-    pub(super) scopes: HashMap<EnvId, Vec<usize>>,
 }
 
 pub(super) fn next_handle(rt: &Runtime) -> usize {

@@ -7,47 +7,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use super::pointers::Out;
+pub use super::result::{fail, Fail, NapiResult, OrStatus};
 use super::types::*;
-use napi_runtime::{Env, EnvId, ObjectId, Runtime, Thrown, Value, ENVS_PER_RUNTIME};
-
-/// Why a Node-API call failed.
-pub enum Fail {
-    Status(napi_status),
-    /// The message is host-specific (e.g. "not implemented"); the status is generic failure.
-    Message(napi_status, String),
-    /// JavaScript threw; the value becomes the pending exception.
-    Thrown(Value),
-}
-
-impl From<Thrown> for Fail {
-    fn from(t: Thrown) -> Fail {
-        Fail::Thrown(t.0)
-    }
-}
-
-pub type NapiResult<T = ()> = Result<T, Fail>;
-
-/// An `Option` as a result failing with status `s` when empty. Unlike `ok_or(Fail::Status(s))`
-/// it builds no `Fail` when there is a value: that one would be dropped through a call, on
-/// every Node-API call's way.
-pub trait OrStatus<T> {
-    fn or_status(self, s: napi_status) -> NapiResult<T>;
-}
-
-impl<T> OrStatus<T> for Option<T> {
-    #[inline(always)]
-    fn or_status(self, s: napi_status) -> NapiResult<T> {
-        match self {
-            Some(v) => Ok(v),
-            None => Err(Fail::Status(s)),
-        }
-    }
-}
-
-/// `Err(Fail::Status(s))`, for the many argument checks.
-pub fn fail<T>(s: napi_status) -> NapiResult<T> {
-    Err(Fail::Status(s))
-}
+use napi_runtime::{Env, EnvId, ObjectId, Runtime, Value, ENVS_PER_RUNTIME};
 
 /// The runtime and env of the current call, borrowed for it.
 pub struct Cx<'a> {

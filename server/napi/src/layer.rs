@@ -7,7 +7,7 @@ use std::rc::Rc;
 use napi_runtime::native::{Callback, Finalize};
 use napi_runtime::{EnvId, JsResult, Native, NativeFn, Runtime, Value};
 
-use crate::async_work::AsyncTables;
+use crate::async_tables::AsyncTables;
 
 /// This layer's part of a runtime.
 #[derive(Default)]

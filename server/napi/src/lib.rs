@@ -11,6 +11,7 @@
 
 pub mod async_cleanup;
 pub mod async_context;
+pub mod async_tables;
 pub mod async_work;
 pub mod buffers;
 pub mod callback;
@@ -25,6 +26,7 @@ pub mod objects;
 pub mod pointers;
 pub mod promises;
 pub mod references;
+pub mod result;
 pub mod scopes;
 pub mod shared_arraybuffers;
 pub mod strings;

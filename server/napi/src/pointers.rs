@@ -27,7 +27,7 @@
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use super::entry::{Fail, NapiResult, OrStatus};
+use super::result::{Fail, NapiResult, OrStatus};
 use super::types::status;
 
 /// An out-pointer parameter: null, or valid for reads and writes of a `T` (which need not be

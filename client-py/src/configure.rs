@@ -1,0 +1,136 @@
+//! `_native.configure`: how `napi_python/__init__.py` registers the hooks (`hooks.rs`), each
+//! checked for what the native layer does with it.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyType};
+use pyo3::PyTypeInfo;
+
+use crate::hooks::{self, Hooks};
+use crate::jsref::{JSCallable, JSRef};
+
+/// Registers the Python classes and factories the native layer builds values with; called once,
+/// by `napi_python/__init__.py`. Every hook is named (keyword-only) and checked here, so a hook
+/// in the wrong place is a `TypeError` when the package is imported, not a wrong value later.
+///
+/// Proxy classes, each called as `cls(conn, id, kind, class_proto, label)`:
+///
+/// - `object_cls`: objects, arrays, errors, externals (a subclass of `JSRef`);
+/// - `function_cls`: functions and classes (a subclass of `JSCallable`);
+/// - `symbol_cls`: symbols (a subclass of `JSRef`);
+/// - `promise_cls`: promises (a subclass of `JSRef`);
+/// - `external_cls`: externals (a subclass of `JSRef`).
+///
+/// `addon_cls`: the class of loaded addons; one passed to JavaScript is sent as its `exports`.
+///
+/// Values Python has no word for:
+///
+/// - `bigint_cls`: the `int` subclass BigInts arrive as, and that goes back as a BigInt;
+/// - `null`, `undefined`: the sentinels for JS `null` and `undefined` (two objects, neither
+///   `None`: `None` also goes to JS as `undefined`, and `null` must come back as itself);
+/// - `receives_this_cls`: the class of what `js.function(f, receives_this=True)` makes, whose
+///   instances the host calls with `this` first.
+///
+/// Exceptions, each hook answering the exception to raise:
+///
+/// - `js_error(value, name, message, code, props)`: for a thrown JS value (`name` is None when
+///   the value is not an Error);
+/// - `failure(kind, message)`: for a request the host refused (`kind`: "Load", "StaleObject"...);
+/// - `dead(kind, pid, message, signal, exit_code, stderr, limit)`: for a host that cannot answer
+///   (`kind`: "closed", "timeout" or "crashed").
+///
+/// Promises:
+///
+/// - `claimed(promise)`: the settlement of a promise the host subscribed to on its own (a
+///   promise that answered a call); its `settle(ok, value)` is called when the promise settles;
+/// - `uncaught(exception)`: an exception nothing in the host caught;
+/// - `awaitable(connection, object)`: a JS promise for a Python awaitable, or None if `object`
+///   is not one.
+#[pyfunction]
+#[pyo3(signature = (
+    *,
+    object_cls,
+    function_cls,
+    symbol_cls,
+    promise_cls,
+    external_cls,
+    addon_cls,
+    bigint_cls,
+    null,
+    undefined,
+    receives_this_cls,
+    js_error,
+    failure,
+    dead,
+    claimed,
+    uncaught,
+    awaitable,
+))]
+#[allow(clippy::too_many_arguments, reason = "one registration call with every hook, each passed by name")]
+pub fn configure(
+    py: Python<'_>,
+    object_cls: Bound<'_, PyType>,
+    function_cls: Bound<'_, PyType>,
+    symbol_cls: Bound<'_, PyType>,
+    promise_cls: Bound<'_, PyType>,
+    external_cls: Bound<'_, PyType>,
+    addon_cls: Bound<'_, PyType>,
+    bigint_cls: Bound<'_, PyType>,
+    null: Bound<'_, PyAny>,
+    undefined: Bound<'_, PyAny>,
+    receives_this_cls: Bound<'_, PyType>,
+    js_error: Bound<'_, PyAny>,
+    failure: Bound<'_, PyAny>,
+    dead: Bound<'_, PyAny>,
+    claimed: Bound<'_, PyAny>,
+    uncaught: Bound<'_, PyAny>,
+    awaitable: Bound<'_, PyAny>,
+) -> PyResult<()> {
+    if null.is_none() || undefined.is_none() || null.is(&undefined) {
+        return Err(PyTypeError::new_err("configure: null and undefined must be two objects, neither of them None"));
+    }
+    let datetime = py.import("datetime")?;
+    let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
+    let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
+    let method_type = py.import("types")?.getattr("MethodType")?.downcast_into::<PyType>()?.unbind();
+    let hooks = Hooks {
+        object_cls: subclass_of::<JSRef>("object_cls", object_cls)?,
+        function_cls: subclass_of::<JSCallable>("function_cls", function_cls)?,
+        symbol_cls: subclass_of::<JSRef>("symbol_cls", symbol_cls)?,
+        promise_cls: subclass_of::<JSRef>("promise_cls", promise_cls)?,
+        external_cls: subclass_of::<JSRef>("external_cls", external_cls)?,
+        addon_cls: addon_cls.unbind(),
+        claimed: callable("claimed", claimed)?,
+        uncaught: callable("uncaught", uncaught)?,
+        awaitable: callable("awaitable", awaitable)?,
+        bigint_cls: subclass_of::<PyInt>("bigint_cls", bigint_cls)?,
+        null: null.unbind(),
+        undefined: undefined.unbind(),
+        js_error: callable("js_error", js_error)?,
+        failure: callable("failure", failure)?,
+        dead: callable("dead", dead)?,
+        datetime_cls,
+        utc,
+        method_type,
+        receives_this_cls: receives_this_cls.unbind(),
+    };
+    hooks::register(py, hooks);
+    Ok(())
+}
+
+/// `cls`, if it derives from `T` (the native layer calls it as one of `T`'s constructors).
+fn subclass_of<T: PyTypeInfo>(hook: &str, cls: Bound<'_, PyType>) -> PyResult<Py<PyType>> {
+    if cls.is_subclass_of::<T>()? {
+        return Ok(cls.unbind());
+    }
+    let base = T::type_object(cls.py()).name()?;
+    Err(PyTypeError::new_err(format!("configure: {hook} must be a subclass of {base}, not {}", cls.name()?)))
+}
+
+/// `f`, if it can be called.
+fn callable(hook: &str, f: Bound<'_, PyAny>) -> PyResult<PyObject> {
+    if f.is_callable() {
+        return Ok(f.unbind());
+    }
+    Err(PyTypeError::new_err(format!("configure: {hook} must be callable, not {}", f.get_type().name()?)))
+}
