@@ -232,24 +232,19 @@ pub(super) fn comparator(rt: &Runtime, args: &[Value]) -> JsResult<Option<Value>
 /// `SortCompare`: the comparator's answer, or string order (undefined last, handled by the
 /// caller).
 fn compare(rt: &Runtime, f: &Option<Value>, a: &Value, b: &Value) -> JsResult<std::cmp::Ordering> {
-    use std::cmp::Ordering;
     match f {
-        Some(f) => {
-            let r = rt.call(f, Value::Undefined, &[a.clone(), b.clone()])?;
-            let n = rt.to_number(&r)?;
-            Ok(if n < 0.0 {
-                Ordering::Less
-            } else if n > 0.0 {
-                Ordering::Greater
-            } else {
-                Ordering::Equal
-            })
-        }
+        Some(f) => call_comparator(rt, f, a, b),
         None => {
             let (x, y) = (rt.to_string(a)?.to_utf16(), rt.to_string(b)?.to_utf16());
             Ok(x.cmp(&y))
         }
     }
+}
+
+/// The user's comparator's answer for `a` and `b` as an order (NaN is equal, as in `SortCompare`).
+pub(super) fn call_comparator(rt: &Runtime, f: &Value, a: &Value, b: &Value) -> JsResult<std::cmp::Ordering> {
+    let n = rt.to_number(&rt.call(f, Value::Undefined, &[a.clone(), b.clone()])?)?;
+    Ok(n.partial_cmp(&0.0).unwrap_or(std::cmp::Ordering::Equal))
 }
 
 /// A stable merge sort whose comparison may throw (Rust's sort cannot stop halfway).

@@ -372,16 +372,7 @@ fn sorted(rt: &Runtime, id: ObjectId, view: &View, kind: TypedArrayKind, args: &
     let items = elements(rt, id, view.length);
     array_mutate::sort_values(items, &mut |a, b| match &f {
         None => Ok(numeric_order(kind, a, b)),
-        Some(f) => {
-            let n = rt.to_number(&rt.call(f, Value::Undefined, &[a.clone(), b.clone()])?)?;
-            Ok(if n < 0.0 {
-                Ordering::Less
-            } else if n > 0.0 {
-                Ordering::Greater
-            } else {
-                Ordering::Equal
-            })
-        }
+        Some(f) => array_mutate::call_comparator(rt, f, a, b),
     })
 }
 
