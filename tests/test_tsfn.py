@@ -23,15 +23,20 @@ NAPI_PENDING_EXCEPTION = 10
 DEADLINE = 10.0
 
 
-def wait_state(addon, sid, predicate, what):
+def wait_for(read, predicate, what):
+    """Polls the addon's synchronous getter `read()` until `predicate` holds of its answer."""
     deadline = time.monotonic() + DEADLINE
     while True:
-        state = addon.state(sid)
+        state = read()
         if predicate(state):
             return state
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}: last state {state}")
         time.sleep(0.002)
+
+
+def wait_state(addon, sid, predicate, what):
+    return wait_for(lambda: addon.state(sid), predicate, what)
 
 
 def finalized(state):
@@ -121,12 +126,7 @@ def test_without_call_js_cb_the_function_is_called_with_no_arguments(load):
 
 
 def wait_deep_outcome(addon, call_id):
-    deadline = time.monotonic() + DEADLINE
-    while (outcome := addon.deepOutcome(call_id)) is None:
-        if time.monotonic() > deadline:
-            raise AssertionError("the threadsafe call never ran")
-        time.sleep(0.002)
-    return outcome
+    return wait_for(lambda: addon.deepOutcome(call_id), lambda outcome: outcome is not None, "the threadsafe call")
 
 
 def depth_of(v) -> int:

@@ -112,21 +112,15 @@ def main() -> int:
     m = {k: statistics.median(v) for k, v in samples.items()}
     print(f"sum() of a {args.mib} MiB buffer (ms per call, medians of {args.rounds} rounds):")
     print(f"  node (Buffer)                         {node:8.2f}")
-    print(
-        f"  napi_python, bytes (copied once)      {m['bytes']:8.2f}  {m['bytes'] / node:5.2f}x node  goal <= 2.5x  {verdict(m['bytes'] <= 2.5 * node)}"
-    )
-    print(
-        f"  napi_python, shared (js.alloc)        {m['shared']:8.2f}  {m['shared'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['shared'] <= 1.3 * node)}"
-    )
-    print(
-        f"  napi_python, numpy view of shared     {m['numpy']:8.2f}  {m['numpy'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['numpy'] <= 1.3 * node)}"
-    )
-    print(
-        f"  in-process, bytearray (lent)          {m['lent']:8.2f}  {m['lent'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['lent'] <= 1.3 * node)}"
-    )
-    print(
-        f"  in-process, numpy array (lent)        {m['lent_numpy']:8.2f}  {m['lent_numpy'] / node:5.2f}x node  goal <= 1.3x  {verdict(m['lent_numpy'] <= 1.3 * node)}"
-    )
+    for key, label, goal in (
+        ("bytes", "napi_python, bytes (copied once)", 2.5),
+        ("shared", "napi_python, shared (js.alloc)", 1.3),
+        ("numpy", "napi_python, numpy view of shared", 1.3),
+        ("lent", "in-process, bytearray (lent)", 1.3),
+        ("lent_numpy", "in-process, numpy array (lent)", 1.3),
+    ):
+        ms = m[key]
+        print(f"  {label:<38}{ms:8.2f}  {ms / node:5.2f}x node  goal <= {goal}x  {verdict(ms <= goal * node)}")
     ratio = m["big"] / m["small"]
     print("return a held buffer and take a memoryview (µs per call):")
     print(
