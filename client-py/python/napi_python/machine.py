@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import platform as _platform
 import sys
+from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["current_platform"]
+__all__ = ["Platform", "current_platform"]
 
 # Node's process.arch for Python's platform.machine().
 _ARCH = {
@@ -51,3 +53,31 @@ def _is_glibc() -> bool:
         return bool(os.confstr("CS_GNU_LIBC_VERSION"))
     except (ValueError, OSError):
         return False
+
+
+_P = TypeVar("_P", bound="Platform")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A napi-rs platform name taken apart: ``linux-x64-gnu`` -> linux, x64, gnu."""
+
+    name: str
+    os: str
+    arch: str
+    abi: str
+
+    @classmethod
+    def parse(cls: type[_P], name: str) -> _P:
+        parts = name.split("-")
+        if len(parts) < 2:
+            raise ValueError(f"not a platform name like 'linux-x64-gnu': {name!r}")
+        return cls(name, parts[0], parts[1], "-".join(parts[2:]))
+
+    @property
+    def libc(self) -> str | None:
+        """The libc family as npm and node-gyp-build name it: ``glibc`` or ``musl`` (None off
+        Linux)."""
+        if self.os != "linux":
+            return None
+        return "musl" if self.abi.startswith("musl") else "glibc"

@@ -41,41 +41,20 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from .addon import Addon
 from .errors import AddonNotFoundError
 from .host import load_addon
-from .machine import current_platform
-from .npm.cache import node_modules as installed_packages
+from .machine import Platform, current_platform
+from .package_cache import node_modules as installed_packages
 
 __all__ = ["require", "resolve", "current_platform"]
 
 
-@dataclass(frozen=True)
-class _Platform:
-    """A napi-rs platform string taken apart: ``linux-x64-gnu`` -> linux, x64, gnu."""
-
-    name: str
-    os: str
-    arch: str
-    abi: str
-
-    @classmethod
-    def parse(cls, name: str) -> _Platform:
-        parts = name.split("-")
-        if len(parts) < 2:
-            raise ValueError(f"not a platform name like 'linux-x64-gnu': {name!r}")
-        return cls(name, parts[0], parts[1], "-".join(parts[2:]))
-
-    @property
-    def libc(self) -> str | None:
-        """node-gyp-build's libc tag: ``glibc`` or ``musl`` (None off Linux)."""
-        if self.os != "linux":
-            return None
-        return "musl" if self.abi.startswith("musl") else "glibc"
+class _Platform(Platform):
+    """A platform with the ends of the package names built for it."""
 
     @property
     def suffixes(self) -> list[str]:

@@ -5,7 +5,7 @@ searches after the ``node_modules`` folders Node would (``cache``), or in a fold
 
 from __future__ import annotations
 
-from .cache import cache_dir
+from ..package_cache import cache_dir
 from .install import Installed, install
 
 __all__ = ["install", "Installed", "cache_dir"]

@@ -103,13 +103,6 @@ def parse_npmrc(text: str, env: Mapping[str, str], where: str) -> dict[str, str 
     return settings
 
 
-def nerf_dart(url: str) -> str:
-    """npm's key for a registry's settings: ``https://host:8443/path/x`` -> ``//host:8443/path/``."""
-    parts = urlsplit(url)
-    path = parts.path if parts.path.endswith("/") else parts.path.rsplit("/", 1)[0] + "/"
-    return f"//{_host(url)}{path}"
-
-
 def _host(url: str) -> str:
     """``host[:port]``, the port left out when it is the scheme's default (as a WHATWG URL)."""
     parts = urlsplit(url)

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import package_cache
 from ..errors import InstallError, RegistryError
 from ..machine import current_platform
-from . import cache
 from .config import DEFAULT_REGISTRY, NpmConfig
 from .integrity import Integrity
 from .platforms import Target
@@ -81,13 +81,13 @@ def install(
 ) -> list[Installed]:
     """Installs ``spec`` (``NAME[@RANGE|@VERSION|@TAG]``) and its platform packages for this
     machine (or for ``platform``, napi-rs's name of another) into ``dir/node_modules``, or into
-    the cache ``require()`` searches by default (``cache.node_modules()``). npm's configuration is
+    the cache ``require()`` searches by default (``package_cache.node_modules()``). npm's configuration is
     read as npm reads it in ``dir`` (or the current folder) unless ``config`` is given. Answers
     what is in place, the package asked for first; raises ``InstallError`` (with subclasses for
     the registry, a digest that does not match, and unsafe archives)."""
     if not isinstance(spec, Spec):
         spec = Spec.parse(spec)
-    root = Path(dir).resolve() / "node_modules" if dir is not None else cache.node_modules()
+    root = Path(dir).resolve() / "node_modules" if dir is not None else package_cache.node_modules()
     if config is None:
         config = NpmConfig.load(dir)
     target = Target.parse(platform or current_platform())
@@ -108,14 +108,14 @@ def install(
         manifest = _manifest(document, version, spec.name)
         plan = [
             _Planned(spec.name, version, manifest, None),
-            *_platform_packages(registry, config, manifest, spec.name, target),
+            *_platform_packages(registry, manifest, spec.name, target),
         ]
         done = []
         for item in plan:
             downloaded = not state.has(item.name, item.version)
             if downloaded:
-                _fetch(registry, config, root, item)
-                state.record(item.name, item.version, _integrity(item).text)
+                integrity = _fetch(registry, root, item)
+                state.record(item.name, item.version, integrity.text)
                 # Saved at once: a later package's failure must not forget this one.
                 state.save()
             done.append(Installed(item.name, item.version, root / item.name, downloaded, item.platform_of))
@@ -135,9 +135,7 @@ def _integrity(item: _Planned) -> Integrity:
     return Integrity.of(item.manifest.get("dist"), f"{item.name}@{item.version}")
 
 
-def _platform_packages(
-    registry: Registry, config: NpmConfig, manifest: dict[str, Any], name: str, target: Target
-) -> list[_Planned]:
+def _platform_packages(registry: Registry, manifest: dict[str, Any], name: str, target: Target) -> list[_Planned]:
     """The platform packages among ``manifest``'s optionalDependencies (and theirs) that npm
     would install on ``target``, at the versions npm would pick."""
     found: list[_Planned] = []
@@ -184,7 +182,7 @@ def _document_or_none(registry: Registry, name: str) -> dict[str, Any] | None:
         raise
 
 
-def _tarball_url(item: _Planned, registry: Registry, config: NpmConfig) -> str:
+def _tarball_url(item: _Planned, config: NpmConfig) -> str:
     """``dist.tarball``, moved to the configured registry when it names npm's default one and
     another is configured (npm's ``replace-registry-host``, default ``npmjs``)."""
     dist = item.manifest.get("dist")
@@ -199,11 +197,12 @@ def _tarball_url(item: _Planned, registry: Registry, config: NpmConfig) -> str:
     return url
 
 
-def _fetch(registry: Registry, config: NpmConfig, root: Path, item: _Planned) -> None:
-    """Downloads, checks and unpacks one package, then renames it into ``root/name``."""
+def _fetch(registry: Registry, root: Path, item: _Planned) -> Integrity:
+    """Downloads, checks and unpacks one package, then renames it into ``root/name``; answers
+    the integrity it was checked against."""
     what = f"{item.name}@{item.version}"
     integrity = _integrity(item)
-    url = _tarball_url(item, registry, config)
+    url = _tarball_url(item, registry.config)
     staging = Path(tempfile.mkdtemp(prefix=".napi-python-staging-", dir=root))
     try:
         tarball = staging / "package.tgz"
@@ -223,6 +222,7 @@ def _fetch(registry: Registry, config: NpmConfig, root: Path, item: _Planned) ->
         raise InstallError(f"{what}: cannot put it in {root}: {e}") from e
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return integrity
 
 
 class _State:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InstallError
+from ..machine import Platform
 
 __all__ = ["Target"]
 
@@ -40,12 +41,11 @@ class Target:
     @classmethod
     def parse(cls, platform: str) -> Target:
         """From napi-rs's name of a platform: ``linux-x64-gnu`` -> linux, x64, glibc."""
-        parts = platform.split("-")
-        if len(parts) < 2:
-            raise InstallError(f"not a platform name like 'linux-x64-gnu': {platform!r}")
-        abi = "-".join(parts[2:])
-        libc = ("musl" if abi.startswith("musl") else "glibc") if parts[0] == "linux" else None
-        return cls(parts[0], parts[1], libc)
+        try:
+            parsed = Platform.parse(platform)
+        except ValueError as e:
+            raise InstallError(str(e)) from None
+        return cls(parsed.os, parsed.arch, parsed.libc)
 
     def declares_platform(self, manifest: dict[str, Any]) -> bool:
         """Whether a package is a platform package: one that says where it runs."""

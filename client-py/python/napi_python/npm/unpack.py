@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -105,9 +106,5 @@ def _write(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> N
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(target, flags, mode)
     with source, os.fdopen(fd, "wb") as out:
-        while True:
-            chunk = source.read(_CHUNK)
-            if not chunk:
-                break
-            out.write(chunk)
+        shutil.copyfileobj(source, out, _CHUNK)
     os.chmod(target, mode)

@@ -1,7 +1,8 @@
 """Where ``python -m napi_python install`` puts packages by default, which ``require()`` searches
 after the ``node_modules`` folders Node would: ``$NAPI_PYTHON_CACHE``, else
 ``$XDG_CACHE_HOME/napi-python``, else ``~/.cache/napi-python``; the packages are in its
-``node_modules`` folder, laid out as npm lays out one."""
+``node_modules`` folder, laid out as npm lays out one. Outside the ``npm`` package, so that
+``require`` (imported by ``import napi_python``) does not load the installer."""
 
 from __future__ import annotations
 
