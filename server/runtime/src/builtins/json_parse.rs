@@ -43,11 +43,10 @@ enum Open {
     Object(ObjectId, PropertyKey),
 }
 
-/// What the text at a value's position starts.
+/// What the text at a value's position starts: a whole value, or a container still open.
 enum Start {
     Done(Value),
-    Array,
-    Object(ObjectId, PropertyKey),
+    Open(Open),
 }
 
 impl Parser<'_> {
@@ -117,12 +116,8 @@ impl Parser<'_> {
         'values: loop {
             let mut done = match self.scalar_or_open()? {
                 Start::Done(v) => v,
-                Start::Array => {
-                    open.push(Open::Array(Vec::new()));
-                    continue;
-                }
-                Start::Object(obj, key) => {
-                    open.push(Open::Object(obj, key));
+                Start::Open(container) => {
+                    open.push(container);
                     continue;
                 }
             };
@@ -172,7 +167,7 @@ impl Parser<'_> {
                 self.pos += 1;
                 self.skip_whitespace();
                 if !self.eat(b"]") {
-                    return Ok(Start::Array);
+                    return Ok(Start::Open(Open::Array(Vec::new())));
                 }
                 Value::Object(self.rt.new_array(Vec::new()))
             }
@@ -181,7 +176,7 @@ impl Parser<'_> {
                 let obj = self.rt.new_plain_object();
                 self.skip_whitespace();
                 if !self.eat(b"}") {
-                    return Ok(Start::Object(obj, self.key("Expected property name or '}'")?));
+                    return Ok(Start::Open(Open::Object(obj, self.key("Expected property name or '}'")?)));
                 }
                 Value::Object(obj)
             }
