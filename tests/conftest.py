@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import NoReturn
@@ -111,6 +112,21 @@ def await_in_turn(addon, n: int) -> None:
         loop.run_until_complete(in_turn())
     finally:
         loop.close()
+
+
+def napi_python_cli(
+    *args: str | Path, env: dict | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Runs `python -m napi_python ARGS...` (the command line users run), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "napi_python", *map(str, args)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def each_task(name: str, pid: int | str = "self"):

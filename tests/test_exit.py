@@ -70,6 +70,15 @@ def test_exiting_while_the_dispatcher_runs_callbacks_does_not_abort():
     assert_exits_cleanly(BUSY_DISPATCHER, runs=8, stdout="leaving\n")
 
 
+def test_exiting_while_an_in_process_host_thread_runs_callbacks_does_not_abort():
+    """The same stream in-process, where the host thread runs the calls itself (D73): it takes
+    the GIL through the exit gate, and stops calling Python once the gate is closed."""
+    path = repr(str(addon_path("bench_async")))
+    script = BUSY_DISPATCHER.replace(f"load_addon({path})", f"load_addon({path}, isolated=False)")
+    assert "isolated=False" in script
+    assert_exits_cleanly(script, runs=8, stdout="leaving\n")
+
+
 # A daemon thread is inside an addon call whose Python callback returns after the main thread
 # has reached the end of the script: the callback is running when the script ends, and returns
 # once the interpreter's exit began (atexit hooks run newest first: this one before

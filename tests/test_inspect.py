@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, addon_path, node_eval
+from conftest import ROOT, addon_path, napi_python_cli, node_eval
 
 from napi_python import elf, hostd_path
 from napi_python.inspection import host_exports, inspect_addon
@@ -24,13 +23,7 @@ CRC32 = ROOT / "tests" / "npm" / "node_modules" / "@node-rs" / "crc32-linux-x64-
 
 
 def run_inspect(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "napi_python", "inspect", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return napi_python_cli("inspect", *args, timeout=120)
 
 
 def nm(path: str, *flags: str) -> set[str]:

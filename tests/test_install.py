@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ADDONS, IN_PROCESS, missing_input
+from conftest import ADDONS, IN_PROCESS, missing_input, napi_python_cli
 from npm_registry import REGISTRY_DIR, VERDACCIO, Link, user_token
 from npm_registry import start as start_registry
 from npm_registry import stop as stop_registry
@@ -137,9 +137,7 @@ def config_for(env: dict, project: Path | None = None) -> NpmConfig:
 
 
 def cli(args: list[str], env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "napi_python", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
-    )
+    return napi_python_cli(*args, env=env, cwd=cwd)
 
 
 def installed_names(root: Path) -> set[str]:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, ROOT
+from conftest import IN_PROCESS, ROOT, napi_python_cli
 
 NPM = ROOT / "tests" / "npm"
 TYPINGS = ROOT / "examples" / "typings"
@@ -34,14 +34,7 @@ pytestmark = [
 
 
 def stubs(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "napi_python", "stubs", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return napi_python_cli("stubs", *args, cwd=cwd, timeout=120)
 
 
 def stub_of(package: str | Path) -> str:

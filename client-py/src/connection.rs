@@ -226,11 +226,6 @@ impl Connection {
     pub fn held_objects(&self) -> usize {
         self.exported.lock().unwrap().by_id.len()
     }
-
-    /// The host is gone: promises still waited for fail with `error`.
-    pub fn abandon_promises(&self, py: Python<'_>, error: PyObject) {
-        self.subscriptions.abandon(py, error);
-    }
 }
 
 impl Drop for Connection {

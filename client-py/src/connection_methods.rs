@@ -45,6 +45,9 @@ impl Connection {
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
         let channel = conn.get().channel.clone();
+        if let Some(shared) = channel.in_process() {
+            shared.event_calls().set_caller(Box::new(crate::inprocess::HostThreadCalls { conn: events.clone_ref(py) }));
+        }
         let subscriptions = conn.get().subscriptions.clone();
         let finished = conn.get().dispatched.clone();
         std::thread::Builder::new()
@@ -168,7 +171,11 @@ impl Connection {
         let grace = Duration::from_secs_f64(grace.max(0.0));
         py.allow_threads(|| {
             self.channel.close(grace);
-            self.dispatched.wait(grace);
+            // On the host thread (a Python call of its event turn closing its own host), the
+            // dispatcher cannot finish before this call returns.
+            if !self.channel.in_process().is_some_and(|shared| shared.on_host_thread()) {
+                self.dispatched.wait(grace);
+            }
         });
     }
 

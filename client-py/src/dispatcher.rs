@@ -2,10 +2,10 @@
 //! the host sent them, the calls no Python request caused (async-work completions,
 //! threadsafe-function calls, promise jobs), promise settlements and uncaught exceptions (D15).
 
+use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
@@ -30,7 +30,7 @@ pub const STACK: usize = 8 << 20;
 pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>, finished: Arc<Finished>) {
     // Declared first, so dropped last: after the thread state is let go too.
     let _finished = MarkFinished::on_this_thread(finished);
-    let _state = KeptThreadState::new();
+    let _state = crate::exiting::KeptThreadState::for_this_thread();
     let run = std::panic::catch_unwind(AssertUnwindSafe(|| run_events(&channel, &subscriptions, &conn)));
     match run {
         Ok(false) => return,
@@ -41,11 +41,8 @@ pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>,
         }
     }
     let dead = channel.wait_dead();
-    crate::exiting::with_gil(|py| {
-        if let Some(Ok(bound)) = conn.bind(py).upgrade().map(|c| c.downcast_into::<Connection>()) {
-            bound.get().abandon_promises(py, dead_error(py, &dead).into_value(py).into_any());
-        }
-    });
+    // The promises still waited for fail, as they will never settle.
+    crate::exiting::with_gil(|py| subscriptions.abandon(py, dead_error(py, &dead).into_value(py).into_any()));
 }
 
 /// Runs the events until the host's event socket ends (true), or until the connection is gone
@@ -58,56 +55,31 @@ fn run_events(channel: &Channel, subscriptions: &Subscriptions, conn: &Py<PyWeak
             None
         }
     };
+    // In-process, the host thread runs its event turns' Python calls itself when this thread
+    // has nothing in hand: it is told what this thread finished, and kept out of each batch.
+    let event_calls = channel.in_process().map(|shared| shared.event_calls());
+    let finished = |n| event_calls.inspect(|calls| calls.finished(n));
     while let Some(event) = channel.next_event() {
         // A settlement no thread claimed yet is only kept: no GIL taken from the caller about
         // to claim it.
-        let Some(first) = triaged(event) else { continue };
+        let Some(first) = triaged(event) else {
+            finished(1);
+            continue;
+        };
+        let taken = Cell::new(1);
+        let batch = event_calls.map(|calls| calls.dispatching());
         let alive = crate::exiting::with_gil(|py| {
             let Some(strong) = conn.bind(py).upgrade() else { return false };
             let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
-            let buffered = std::iter::from_fn(|| channel.buffered_event()).filter_map(&triaged);
+            let buffered = std::iter::from_fn(|| channel.buffered_event()).inspect(|_| taken.set(taken.get() + 1)).filter_map(&triaged);
             requests::run_events(&bound, std::iter::once(first).chain(buffered));
             true
         });
+        drop(batch);
+        finished(taken.get());
         if alive != Some(true) {
             return false;
         }
     }
     true
-}
-
-/// The dispatcher's Python thread state, kept for the thread's life (D21). `Python::with_gil` on a
-/// thread Python does not know makes a thread state (with its frame stack, a fresh mapping)
-/// and frees it again each time, which cost more than the event it ran; with this state kept,
-/// `with_gil` finds it and only takes the GIL.
-struct KeptThreadState {
-    initial: ffi::PyGILState_STATE,
-}
-
-impl KeptThreadState {
-    fn new() -> Self {
-        // SAFETY: the interpreter is running (the thread was started from a Python call).
-        // Ensure makes this thread's state and takes the GIL; SaveThread gives the GIL back and
-        // leaves the state registered for the later `with_gil` calls of this thread.
-        unsafe {
-            let initial = ffi::PyGILState_Ensure();
-            ffi::PyEval_SaveThread();
-            KeptThreadState { initial }
-        }
-    }
-}
-
-impl Drop for KeptThreadState {
-    fn drop(&mut self) {
-        // SAFETY: Ensure takes the GIL with the kept state (nesting level 2); releasing that
-        // level as if the GIL had been held keeps it held; releasing the first level then
-        // deletes the state and gives the GIL back, as a plain Ensure/Release pair would.
-        // Once the interpreter is exiting the state is left as it is: taking the GIL then would
-        // end the thread by force (see crate::exiting).
-        crate::exiting::inside(|| unsafe {
-            ffi::PyGILState_Ensure();
-            ffi::PyGILState_Release(ffi::PyGILState_STATE::PyGILState_LOCKED);
-            ffi::PyGILState_Release(self.initial);
-        });
-    }
 }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 
 /// How many threads are inside, plus `CLOSED` once the gate is closed: one atomic, since every
@@ -164,4 +165,42 @@ pub fn interpreter_exiting(py: Python<'_>) {
 /// What a call made once the interpreter is exiting raises.
 pub fn exiting_error() -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting: no more calls into addons")
+}
+
+/// A Python thread state kept for the life of a thread of ours that runs Python code often (the
+/// event dispatcher, an in-process host thread; D21). `Python::with_gil` on a
+/// thread Python does not know makes a thread state (with its frame stack, a fresh mapping)
+/// and frees it again each time, which cost more than the event it ran; with this state kept,
+/// `with_gil` finds it and only takes the GIL.
+pub struct KeptThreadState {
+    initial: ffi::PyGILState_STATE,
+}
+
+impl KeptThreadState {
+    pub fn for_this_thread() -> Self {
+        // SAFETY: the interpreter is running (the thread was started from a Python call, or is
+        // inside the exit gate).
+        // Ensure makes this thread's state and takes the GIL; SaveThread gives the GIL back and
+        // leaves the state registered for the later `with_gil` calls of this thread.
+        unsafe {
+            let initial = ffi::PyGILState_Ensure();
+            ffi::PyEval_SaveThread();
+            KeptThreadState { initial }
+        }
+    }
+}
+
+impl Drop for KeptThreadState {
+    fn drop(&mut self) {
+        // SAFETY: Ensure takes the GIL with the kept state (nesting level 2); releasing that
+        // level as if the GIL had been held keeps it held; releasing the first level then
+        // deletes the state and gives the GIL back, as a plain Ensure/Release pair would.
+        // Once the interpreter is exiting the state is left as it is: taking the GIL then would
+        // end the thread by force (see crate::exiting).
+        inside(|| unsafe {
+            ffi::PyGILState_Ensure();
+            ffi::PyGILState_Release(ffi::PyGILState_STATE::PyGILState_LOCKED);
+            ffi::PyGILState_Release(self.initial);
+        });
+    }
 }

@@ -5,17 +5,24 @@
 //! (sandbox, watchdog, killing its descendants, its exit status) has no meaning for a thread and
 //! is left out.
 
+use std::cell::OnceCell;
 use std::ffi::c_void;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Once, OnceLock};
 
+use napi_host::event_calls::EventCaller;
 use napi_host::inprocess::InProcess;
 use napi_host::{Host, NewsSink, Stop};
 use napi_link::shm::Rings;
-use napi_protocol::{PyRef, Region};
+use napi_protocol::{PyException, PyRef, Region, Value, EVENT_CHAIN};
+use pyo3::prelude::*;
+use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
+use crate::connection::Connection;
+use crate::exiting::KeptThreadState;
 use crate::pending::Pending;
+use crate::requests;
 use crate::shm::{ClientShm, Stream};
 
 /// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
@@ -37,6 +44,38 @@ pub fn serve(main: UnixStream, events: UnixStream, rings: Rings, shared: Arc<InP
             eprintln!("napi_python: the in-process host met a protocol error: {e}");
             3 << 8
         }
+    }
+}
+
+/// What runs the Python calls of the host thread's event turns: that thread itself, with the
+/// GIL, as node runs such callbacks on its loop's thread (D73). The connection is weak: a
+/// dropped one must still end its host.
+pub struct HostThreadCalls {
+    pub conn: Py<PyWeakrefReference>,
+}
+
+thread_local! {
+    /// The host thread's Python thread state, made at its first Python call and kept (D21).
+    static PYTHON_STATE: OnceCell<KeptThreadState> = const { OnceCell::new() };
+}
+
+impl EventCaller for HostThreadCalls {
+    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Option<Result<Value, PyException>> {
+        crate::exiting::inside(|| {
+            PYTHON_STATE.with(|state| {
+                state.get_or_init(KeptThreadState::for_this_thread);
+            });
+            Python::with_gil(|py| {
+                let conn = self.conn.bind(py).upgrade()?.downcast_into::<Connection>().ok()?;
+                // Closed (by an earlier call of this very turn, say): no Python code of an addon's
+                // runs once its closing has begun.
+                if conn.get().channel.gone() {
+                    return None;
+                }
+                Some(requests::run_python_inline(&conn, EVENT_CHAIN, func, this, args))
+            })
+        })
+        .flatten()
     }
 }
 

@@ -275,6 +275,10 @@ const STILL_RUNNING: i32 = 0xffff;
 /// Joins the host thread in `handle` if it ends before `deadline`: its wait status.
 fn join_by(handle: &Mutex<Option<JoinHandle<i32>>>, deadline: Instant) -> Option<i32> {
     let mut handle = handle.lock().unwrap();
+    if handle.as_ref()?.thread().id() == std::thread::current().id() {
+        // A Python call the host thread makes closes its host: it ends once this returns.
+        return None;
+    }
     let mut pause = Duration::from_micros(100);
     while !handle.as_ref()?.is_finished() {
         if Instant::now() >= deadline {

@@ -305,8 +305,9 @@ fn await_reply(
     }
 }
 
-/// Runs a Python call of a direct call's host, on the thread making that call.
-fn run_python_inline(
+/// Runs a Python call of a direct call's host on the thread making that call, or of an event
+/// turn on the in-process host thread.
+pub(crate) fn run_python_inline(
     slf: &Bound<'_, Connection>,
     chain: ChainId,
     func: PyRef,

@@ -29,6 +29,7 @@ use napi_protocol::{ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, 
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
+use crate::event_calls::EventCalls;
 use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
 use crate::Host;
@@ -135,6 +136,10 @@ pub struct InProcess {
     /// The host thread sleeps on `bell` (or is about to): only then does the client ring it.
     host_idle: AtomicBool,
     bell: Doorbell,
+    /// The host thread (`pthread_self`), 0 until it begins to serve.
+    host_thread: AtomicUsize,
+    /// The host thread's event turns calling Python themselves, in order with the dispatcher.
+    event_calls: EventCalls,
 }
 
 impl InProcess {
@@ -150,6 +155,8 @@ impl InProcess {
             loop_changed: AtomicBool::new(false),
             host_idle: AtomicBool::new(false),
             bell: Doorbell::new()?,
+            host_thread: AtomicUsize::new(0),
+            event_calls: EventCalls::default(),
         }))
     }
 
@@ -181,6 +188,16 @@ impl InProcess {
     /// Whether calls stay on the host thread (a library with thread-local storage is loaded).
     pub fn threaded(&self) -> bool {
         self.threaded.load(Ordering::Acquire)
+    }
+
+    /// The host thread's event turns and the client's event dispatcher (D73).
+    pub fn event_calls(&self) -> &EventCalls {
+        &self.event_calls
+    }
+
+    /// Whether this is the host thread.
+    pub fn on_host_thread(&self) -> bool {
+        self.host_thread.load(Ordering::Relaxed) == this_thread()
     }
 
     /// Whether this thread holds the JS lock (it is inside a direct call: a request it makes now
@@ -247,6 +264,7 @@ impl InProcess {
 
     /// The host thread begins to serve `host`: it holds the lock from here on, but while it idles.
     pub(crate) fn begin(&self, host: &Host) {
+        self.host_thread.store(this_thread(), Ordering::Relaxed);
         self.js.lock();
         self.host.store(host as *const Host as *mut Host, Ordering::Release);
     }
@@ -350,6 +368,7 @@ impl Port for InProcessPort {
     }
 
     fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.shared.event_calls.sent();
         self.rings.send_event(msg)
     }
 

@@ -11,7 +11,8 @@
 //! - [`serve`]: the loop, and a request's way from message to reply.
 //! - [`direct`]: a request served on its caller's thread (in-process).
 //! - [`uv_loop`], [`pump`]: the host's libuv loop and its turns among the host's work.
-//! - [`python`]: calls into Python, exceptions and settlements on their way out.
+//! - [`python`]: calls into Python, exceptions and settlements on their way out; [`event_calls`]:
+//!   an in-process host thread's event turns calling Python themselves.
 //! - [`dispatch`]: what each operation does; [`wire`]: values in and out.
 //! - [`port`], [`rings`], [`inprocess`]: the client's end.
 
@@ -19,6 +20,7 @@
 
 mod direct;
 mod dispatch;
+pub mod event_calls;
 pub mod inprocess;
 pub mod logging;
 mod mirrors;
@@ -73,6 +75,8 @@ pub struct Host {
     in_process: Option<Arc<InProcess>>,
     /// The host's libuv loop, run on the JS thread (`uv_loop`, `pump`).
     uv: UvLoop,
+    /// Python calls of event turns being run on the in-process host thread itself (`event_calls`).
+    inline_event_calls: Cell<u32>,
 }
 
 /// A turn of the JS thread: a request of a chain, or what no request caused.
@@ -87,7 +91,7 @@ enum TurnKind {
     /// A request read from the client: its Python calls are sent, and answered, on the rings.
     Request,
     /// Events (completions, threadsafe functions, promise jobs): Python calls go on the event
-    /// socket, to the client's dispatcher.
+    /// socket, to the client's dispatcher, or run on the in-process host thread (D73).
     Event,
     /// A request its caller serves on its own thread (in-process): Python calls are made
     /// there, through the innermost `DirectFrame`.
@@ -136,6 +140,7 @@ impl Host {
             replying_to: Cell::new(None),
             in_process,
             uv,
+            inline_event_calls: Cell::new(0),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         if host.in_process.is_some() {

@@ -1,10 +1,14 @@
 //! Calls from the addon into Python, and what goes out to Python about exceptions and promises.
 
+use std::cell::Cell;
+use std::sync::MutexGuard;
+
 use napi_protocol::{ClientMessage, ErrorInfo, Outcome, PyException, PyRef, ServerMessage};
 use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
+use crate::event_calls::EventCaller;
 use crate::wire::{self, ToWire, TooDeep};
 use crate::{Host, TurnKind};
 
@@ -39,12 +43,38 @@ impl Host {
                 self.share_news();
                 self.with_direct_caller(|caller| caller.call_python(PyRef(func), this, args))
             }
-            TurnKind::Event | TurnKind::Request => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
+            TurnKind::Event => match self.inline_event_call() {
+                Some(inline) => {
+                    self.share_news();
+                    let Some(result) = inline.call(PyRef(func), this, args) else {
+                        // As when the client hangs up: the calls still queued get napi's answers.
+                        self.client_gone();
+                        return Err(client_left(rt));
+                    };
+                    result
+                }
+                None => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
+            },
+            TurnKind::Request => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
         };
         match result {
             Ok(v) => wire::from_wire(rt, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
             Err(e) => Err(self.python_exception(e)),
         }
+    }
+
+    /// How an event turn's Python call runs on this thread, if it is the in-process host thread
+    /// and may (`event_calls`): nested in another such call, or with the dispatcher idle.
+    fn inline_event_call(&self) -> Option<InlineEventCall<'_>> {
+        let shared = self.in_process.as_ref().filter(|s| s.on_host_thread())?;
+        let calls = shared.event_calls();
+        let (held, caller) = if self.inline_event_calls.get() > 0 {
+            (None, calls.caller()?)
+        } else {
+            let (held, caller) = calls.inline()?;
+            (Some(held), caller)
+        };
+        Some(InlineEventCall { depth: &self.inline_event_calls, caller, _held: held })
     }
 
     /// Sends `CallPython` (on the event socket for an event turn) and waits for its answer,
@@ -196,6 +226,34 @@ impl Host {
         let code = code.and_then(|_| values.next());
         let props = props.into_iter().zip(values).map(|((k, _), val)| (k.clone(), val)).collect();
         Ok(ErrorInfo { name: text("name"), message: text("message"), code, props })
+    }
+}
+
+/// An event turn's Python call made on the in-process host thread, the dispatcher held off.
+struct InlineEventCall<'a> {
+    /// How many such calls this thread is inside: a nested one needs no second hold.
+    depth: &'a Cell<u32>,
+    caller: &'a dyn EventCaller,
+    _held: Option<MutexGuard<'a, ()>>,
+}
+
+impl InlineEventCall<'_> {
+    fn call(
+        self,
+        func: PyRef,
+        this: napi_protocol::Value,
+        args: Vec<napi_protocol::Value>,
+    ) -> Option<Result<napi_protocol::Value, PyException>> {
+        /// Counts the call out however it ends.
+        struct Inside<'a>(&'a Cell<u32>);
+        impl Drop for Inside<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() - 1);
+            }
+        }
+        self.depth.set(self.depth.get() + 1);
+        let _inside = Inside(self.depth);
+        self.caller.call_python(func, this, args)
     }
 }
 
