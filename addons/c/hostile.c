@@ -1,5 +1,5 @@
 /* A compromised host (issue 33): once called, the addon takes over the host's streams -- the
- * shared-memory ring to the client, the socket beside it, the event socket -- and plays an
+ * shared-memory ring to the client, the socket beside it, the event ring -- and plays an
  * attack on the client, then keeps the JS thread (so nothing of the real host answers after it).
  * tests/test_hostile_host.py asserts that Python raises, in bounded time, memory and
  * descriptors, and recovers.
@@ -9,8 +9,8 @@
  * the payload). Variant indices of ServerMessage: Reply 1, Settled 3, Uncaught 4, Segment 5,
  * Returned 7; of Outcome: Ok 0; of Value: Undefined 0, Array 6. The ring layout is
  * link/src/shm/ring.rs's: a 4096-byte control page (per ring, 384 bytes apart: the write index,
- * the read index 128 bytes on, the sleeping flag 256 bytes on), then 1 MiB to the host and
- * 1 MiB to the client. */
+ * the read index 128 bytes on, the sleeping flag 256 bytes on), then 1 MiB to the host,
+ * 1 MiB to the client and 1 MiB of events to the client (D74). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -24,13 +24,20 @@
 #include "common.h"
 
 /* The host's descriptors (server/hostd/src/main.rs): the socket beside the rings, and the
- * event socket after it. */
+ * event socket (beside the event ring) after it. */
 #define MAIN_SOCKET 3
 #define EVENT_SOCKET 4
 
 #define RING_CAPACITY (1u << 20)
-#define TO_CLIENT_CONTROL 384
-#define TO_CLIENT_DATA (4096 + RING_CAPACITY)
+
+/* A ring the host writes: its control words, its bytes and the socket that wakes its reader. */
+typedef struct {
+  size_t control, data;
+  int bell;
+} Ring;
+
+static const Ring TO_CLIENT = {384, 4096 + RING_CAPACITY, MAIN_SOCKET};
+static const Ring EVENTS = {2 * 384, 4096 + 2 * RING_CAPACITY, EVENT_SOCKET};
 
 /* ---- encoding ---- */
 
@@ -107,12 +114,12 @@ static int find_rings(void) {
   return rings != NULL;
 }
 
-/* Writes `n` bytes into the ring to the client as its producer would, and rings the bell. */
-static void ring_write(const uint8_t* p, size_t n) {
-  _Atomic uint64_t* head = (_Atomic uint64_t*)(rings + TO_CLIENT_CONTROL);
-  _Atomic uint64_t* tail = (_Atomic uint64_t*)(rings + TO_CLIENT_CONTROL + 128);
-  _Atomic uint32_t* sleeping = (_Atomic uint32_t*)(rings + TO_CLIENT_CONTROL + 256);
-  uint8_t* data = rings + TO_CLIENT_DATA;
+/* Writes `n` bytes into `ring` as the host's producer would, and rings the bell. */
+static void ring_write(Ring ring, const uint8_t* p, size_t n) {
+  _Atomic uint64_t* head = (_Atomic uint64_t*)(rings + ring.control);
+  _Atomic uint64_t* tail = (_Atomic uint64_t*)(rings + ring.control + 128);
+  _Atomic uint32_t* sleeping = (_Atomic uint32_t*)(rings + ring.control + 256);
+  uint8_t* data = rings + ring.data;
   while (n > 0) {
     uint64_t h = atomic_load(head), room = RING_CAPACITY - (h - atomic_load(tail));
     size_t chunk = n < room ? n : (size_t)room;
@@ -120,14 +127,14 @@ static void ring_write(const uint8_t* p, size_t n) {
     atomic_store(head, h + chunk);
     p += chunk;
     n -= chunk;
-    if (atomic_exchange(sleeping, 0)) send(MAIN_SOCKET, "\1", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (atomic_exchange(sleeping, 0)) send(ring.bell, "\1", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (chunk == 0) usleep(1000); /* the client reads or gives up: its business */
   }
 }
 
-static void ring_frame(Buf* payload) {
+static void ring_frame(Ring ring, Buf* payload) {
   Buf f = frame(payload);
-  ring_write(f.bytes, f.len);
+  ring_write(ring, f.bytes, f.len);
   free(f.bytes);
 }
 
@@ -175,30 +182,29 @@ static napi_value DeepReply(napi_env env, napi_callback_info info) {
   varint(&p, 0); /* chain */
   byte(&p, 0);   /* Ok */
   deep_value(&p, depth);
-  ring_frame(&p);
+  ring_frame(TO_CLIENT, &p);
   return hold();
 }
 
-/* deepEvent(depth): an uncaught exception on the event socket whose value is nested deep. */
+/* deepEvent(depth): an uncaught exception on the event ring whose value is nested deep. */
 static napi_value DeepEvent(napi_env env, napi_callback_info info) {
   uint32_t depth = uint_arg(env, info);
+  if (!find_rings()) return takeover_failed(env);
   Buf p = {0};
   byte(&p, 4); /* Uncaught */
   deep_value(&p, depth);
   byte(&p, 0); /* error: None */
   byte(&p, 0); /* python: None */
-  Buf f = frame(&p);
-  write(EVENT_SOCKET, f.bytes, f.len);
-  free(f.bytes);
+  ring_frame(EVENTS, &p);
   return hold();
 }
 
 /* garbageEvent(): an event frame that is no message at all. */
 static napi_value GarbageEvent(napi_env env, napi_callback_info info) {
-  (void)env;
   (void)info;
+  if (!find_rings()) return takeover_failed(env);
   static const uint8_t garbage[] = {8, 0, 0, 0, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8};
-  write(EVENT_SOCKET, garbage, sizeof garbage);
+  ring_write(EVENTS, garbage, sizeof garbage);
   return hold();
 }
 
@@ -212,7 +218,7 @@ static napi_value ForgedReply(napi_env env, napi_callback_info info) {
   varint(&p, 0);
   byte(&p, 0);
   byte(&p, 0);
-  ring_frame(&p);
+  ring_frame(TO_CLIENT, &p);
   return hold();
 }
 
@@ -227,12 +233,12 @@ static napi_value PartialFrame(napi_env env, napi_callback_info info) {
   }
   if (!find_rings()) return takeover_failed(env);
   if (announced == 0) {
-    ring_write((const uint8_t*)"\x10\x00", 2);
+    ring_write(TO_CLIENT, (const uint8_t*)"\x10\x00", 2);
     return hold();
   }
-  ring_write((const uint8_t*)&announced, 4);
+  ring_write(TO_CLIENT, (const uint8_t*)&announced, 4);
   uint8_t* zeros = calloc(sent ? sent : 1, 1);
-  ring_write(zeros, sent);
+  ring_write(TO_CLIENT, zeros, sent);
   free(zeros);
   return hold();
 }
@@ -253,7 +259,7 @@ static napi_value UnknownSettlements(napi_env env, napi_callback_info info) {
     memset(s, 'x', 65536);
     put(&p, s, 65536);
     free(s);
-    ring_frame(&p);
+    ring_frame(TO_CLIENT, &p);
   }
   return hold();
 }
@@ -269,7 +275,7 @@ static napi_value BogusFree(napi_env env, napi_callback_info info) {
   varint(&p, 0); /* segment */
   varint(&p, 0); /* offset */
   varint(&p, 4096);
-  ring_frame(&p);
+  ring_frame(TO_CLIENT, &p);
   return hold();
 }
 
@@ -299,7 +305,7 @@ static napi_value SegmentFlood(napi_env env, napi_callback_info info) {
     byte(&p, 5); /* Segment */
     varint(&p, 1000 + (uint64_t)i);
     varint(&p, 4096);
-    ring_frame(&p);
+    ring_frame(TO_CLIENT, &p);
   }
   return hold();
 }

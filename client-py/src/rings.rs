@@ -1,19 +1,19 @@
 //! The client's end of a host's rings and sockets: requests, replies and the calls of requests go
 //! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
-//! descriptors and the hang-up; what the event dispatcher runs comes on the event socket.
+//! descriptors and the hang-up; what the event dispatcher runs comes on the event ring, with
+//! the event socket beside it (D74).
 //! Segment descriptors go ahead of their announcements (SCM_RIGHTS).
 //!
 //! Reads and writes end at their deadline, and a frame begun must keep coming: a host that
 //! pauses inside one for `STALL` is broken (`napi_link::streams`).
 
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use napi_link::frames::{FrameReader, FrameWriter};
-use napi_link::shm::{FdQueue, FdReader};
-use napi_link::spin::{spin_until_readable, SPIN};
-use napi_link::streams::{over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken, STALL};
+use napi_link::shm::FdQueue;
+use napi_link::streams::{events_in, over_rings, Inbound, Outbound, RingIn, RingOut, Side, Woken, STALL};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
@@ -22,8 +22,8 @@ use crate::process::Sockets;
 pub struct RingsLink {
     writer: Mutex<FrameWriter<RingOut>>,
     reader: Mutex<FrameReader<RingIn>>,
-    /// The event socket: only the event dispatcher reads it.
-    events: Mutex<FrameReader<FdReader>>,
+    /// The event ring: only the event dispatcher reads it.
+    events: Mutex<FrameReader<RingIn>>,
     /// Descriptors that came on the main socket and on the event socket, not yet claimed.
     main_fds: FdQueue,
     events_fds: FdQueue,
@@ -34,10 +34,10 @@ impl RingsLink {
         let Sockets { main: stream, events, rings } = sockets;
         let (reader, writer) = over_rings(&rings, Side::Client, stream);
         let main_fds = reader.fds();
-        let mut events = FdReader::new(events);
+        let mut events = events_in(&rings, events);
         // The dispatcher waits for a frame's first byte itself (`next_event`): only a pause
         // inside a frame is bounded.
-        events.set_stall(Some(STALL));
+        events.set_limits(None, Some(STALL));
         let events_fds = events.fds();
         RingsLink {
             writer: Mutex::new(FrameWriter::new(writer)),
@@ -77,15 +77,12 @@ impl RingsLink {
         reader.read::<ServerMessage>().map(Some)
     }
 
-    /// The next message on the event socket, waiting for it as long as it takes.
+    /// The next message on the event ring, waiting for it as long as it takes (a spin, since
+    /// events often come in bursts, then a sleep on the event socket).
     pub fn next_event(&self) -> Result<ServerMessage, FrameError> {
         let mut events = self.events.lock().unwrap();
         if events.buffered().is_empty() {
-            // Events often come in bursts (a threadsafe function fed in a loop).
-            let fd = events.get_ref().as_raw_fd();
-            if !spin_until_readable(&[fd], SPIN) {
-                events.get_ref().wait_readable()?;
-            }
+            events.get_mut().wait(None, None)?;
         }
         events.read::<ServerMessage>()
     }
@@ -101,7 +98,7 @@ impl RingsLink {
 
     pub fn take_fd(&self, events: bool) -> Option<OwnedFd> {
         if events {
-            self.events_fds.lock().unwrap().pop_front()
+            self.events.lock().unwrap().get_mut().take_fd()
         } else {
             self.reader.lock().unwrap().get_mut().take_fd()
         }

@@ -1,6 +1,7 @@
 //! The byte streams frames travel on between the client and the host, each way: a shared-memory
-//! ring per direction (D34), with the socket kept beside it as the doorbell, the carrier of
-//! descriptors and the sign of a hang-up.
+//! ring per direction (D34), and one more for the host's events (D74), each with a socket kept
+//! beside it as the doorbell, the carrier of descriptors and the sign of a hang-up (the main
+//! socket for the first two, the event socket for the event ring).
 //!
 //! Over rings, a side that waits for bytes first looks at its ring for a while
 //! ([`crate::spin`]); then it raises its sleeping flag, looks once more, and sleeps in `poll` on
@@ -91,7 +92,7 @@ fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>>
     }
 }
 
-/// The socket beside a pair of rings: wake-up bytes and descriptors each way, and the hang-up.
+/// The socket beside rings: wake-up bytes and descriptors each way, and the hang-up.
 struct Bell {
     socket: UnixStream,
     fds: FdQueue,
@@ -102,6 +103,10 @@ struct Bell {
 const DRAIN_LIMIT: usize = 64 << 10;
 
 impl Bell {
+    fn beside(socket: UnixStream) -> Arc<Bell> {
+        Arc::new(Bell { socket, fds: FdQueue::default(), hung_up: AtomicBool::new(false) })
+    }
+
     /// Wakes the peer; never blocks. A full socket already holds a wake-up the peer has not
     /// read, and a dead peer needs none.
     fn ring(&self) {
@@ -207,14 +212,26 @@ pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, Rin
         Side::Client => (Direction::ToClient, Direction::ToHost),
         Side::Host => (Direction::ToHost, Direction::ToClient),
     };
-    let bell = Arc::new(Bell { socket, fds: FdQueue::default(), hung_up: AtomicBool::new(false) });
-    (
-        RingIn { consumer: rings.consumer(inbound), bell: bell.clone(), deadline: None, stall: None },
-        RingOut { producer: rings.producer(outbound), bell, deadline: None },
-    )
+    let bell = Bell::beside(socket);
+    (RingIn::new(rings.consumer(inbound), bell.clone()), RingOut::new(rings.producer(outbound), bell))
+}
+
+/// The client's end of the event ring (D74), with the event socket beside it: what the event
+/// dispatcher reads.
+pub fn events_in(rings: &Rings, socket: UnixStream) -> RingIn {
+    RingIn::new(rings.consumer(Direction::Events), Bell::beside(socket))
+}
+
+/// The host's end of the event ring, with the event socket beside it.
+pub fn events_out(rings: &Rings, socket: UnixStream) -> RingOut {
+    RingOut::new(rings.producer(Direction::Events), Bell::beside(socket))
 }
 
 impl RingIn {
+    fn new(consumer: Consumer, bell: Arc<Bell>) -> RingIn {
+        RingIn { consumer, bell, deadline: None, stall: None }
+    }
+
     /// The queue of descriptors that came on the socket and are not claimed yet.
     pub fn fds(&self) -> FdQueue {
         self.bell.fds.clone()
@@ -323,6 +340,10 @@ impl Inbound for RingIn {
 const FULL_PAUSE: Duration = Duration::from_millis(1);
 
 impl RingOut {
+    fn new(producer: Producer, bell: Arc<Bell>) -> RingOut {
+        RingOut { producer, bell, deadline: None }
+    }
+
     /// Bounds the waits of writes that find the ring full: until `deadline`.
     pub fn set_deadline(&mut self, deadline: Option<Instant>) {
         self.deadline = deadline;

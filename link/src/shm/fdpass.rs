@@ -6,11 +6,10 @@
 //! are decoded in order, the queue's front always belongs to the next announcement.
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Descriptors received and not yet claimed by an announcement.
 pub type FdQueue = Arc<Mutex<VecDeque<OwnedFd>>>;
@@ -24,71 +23,6 @@ const MAX_FDS: usize = 8;
 /// flooding the socket with descriptors (each one an open file of this process), and a read
 /// that brings them fails with `InvalidData` (the descriptors it brought are closed).
 pub const MAX_QUEUED_FDS: usize = 64;
-
-/// A socket read with `recvmsg`, keeping the descriptors that arrive with the bytes.
-#[derive(Debug)]
-pub struct FdReader {
-    stream: UnixStream,
-    fds: FdQueue,
-    /// How long a read waits for bytes before it fails with `TimedOut` (`None`: for ever).
-    stall: Option<Duration>,
-}
-
-impl FdReader {
-    pub fn new(stream: UnixStream) -> FdReader {
-        FdReader { stream, fds: FdQueue::default(), stall: None }
-    }
-
-    /// The queue this reader fills.
-    pub fn fds(&self) -> FdQueue {
-        self.fds.clone()
-    }
-
-    /// Bounds each read's wait for bytes to `stall`: for a reader that waits for a frame's first
-    /// byte itself ([`FdReader::wait_readable`]), so that only a pause inside a frame is bounded.
-    pub fn set_stall(&mut self, stall: Option<Duration>) {
-        self.stall = stall;
-    }
-
-    /// Waits until a read would not block (bytes, the peer's end, or an error).
-    pub fn wait_readable(&self) -> io::Result<()> {
-        poll_in(self.stream.as_raw_fd(), -1).map(|_| ())
-    }
-}
-
-/// Polls `fd` for input for up to `ms` milliseconds (-1: for ever); whether it became ready.
-fn poll_in(fd: RawFd, ms: i32) -> io::Result<bool> {
-    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-    loop {
-        // SAFETY: one valid pollfd for the duration of the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if n >= 0 {
-            return Ok(n > 0);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
-}
-
-impl AsRawFd for FdReader {
-    fn as_raw_fd(&self) -> RawFd {
-        self.stream.as_raw_fd()
-    }
-}
-
-impl Read for FdReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(stall) = self.stall {
-            let ms = stall.as_millis().min(i32::MAX as u128) as i32;
-            if !poll_in(self.stream.as_raw_fd(), ms)? {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped sending in the middle of a frame"));
-            }
-        }
-        recv_keeping_fds(&self.stream, buf, 0, &self.fds)
-    }
-}
 
 /// One `recvmsg` into `buf` (with `flags`, e.g. `MSG_DONTWAIT`), queueing the descriptors that
 /// arrive with the bytes on `fds`.
@@ -187,11 +121,15 @@ mod tests {
             (&a).write_all(b"plain").unwrap();
         }
         drop(a);
-        let mut r = FdReader::new(b);
-        let mut all = Vec::new();
-        r.read_to_end(&mut all).unwrap();
-        assert_eq!(all.len(), 45);
-        let q = r.fds();
+        let q = FdQueue::default();
+        let (mut all, mut buf) = (0, [0u8; 16]);
+        loop {
+            match recv_keeping_fds(&b, &mut buf, 0, &q).unwrap() {
+                0 => break,
+                n => all += n,
+            }
+        }
+        assert_eq!(all, 45);
         let got: Vec<u8> = q
             .lock()
             .unwrap()
@@ -203,20 +141,5 @@ mod tests {
             })
             .collect();
         assert_eq!(got, vec![1, 2, 3]);
-    }
-
-    #[test]
-    fn a_read_with_a_stall_gives_up_when_the_peer_pauses() {
-        let (mut a, b) = UnixStream::pair().unwrap();
-        let mut r = FdReader::new(b);
-        r.set_stall(Some(Duration::from_millis(30)));
-        a.write_all(&[1, 2]).unwrap();
-        let mut buf = [0u8; 8];
-        assert_eq!(r.read(&mut buf).unwrap(), 2);
-        let start = std::time::Instant::now();
-        assert_eq!(r.read(&mut buf).unwrap_err().kind(), io::ErrorKind::TimedOut);
-        assert!(start.elapsed() >= Duration::from_millis(30));
-        drop(a);
-        assert_eq!(r.read(&mut buf).unwrap(), 0, "the end is no stall");
     }
 }

@@ -8,6 +8,6 @@ pub mod ring;
 pub mod segment;
 
 pub use alloc::Allocator;
-pub use fdpass::{send_with_fd, FdQueue, FdReader, MAX_QUEUED_FDS};
+pub use fdpass::{send_with_fd, FdQueue, MAX_QUEUED_FDS};
 pub use ring::Rings;
 pub use segment::{Mapping, OwnSegment};

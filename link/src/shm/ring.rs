@@ -1,7 +1,8 @@
 //! Byte rings in shared memory: the isolated fast path's channel (issue 7, D34).
 //!
-//! One sealed memory file holds a ring per direction (client to host, host to client), each a
-//! single-producer single-consumer byte queue: the producer copies bytes in and publishes its
+//! One sealed memory file holds three rings (client to host, host to client, and the host's
+//! events to the client's event dispatcher, D74), each a single-producer single-consumer byte
+//! queue: the producer copies bytes in and publishes its
 //! write index, the consumer copies them out and publishes its read index. Indices count bytes
 //! from the start and only grow; an index maps to an offset by masking with the capacity (a
 //! power of two), so no value a peer writes can point outside the ring.
@@ -31,8 +32,8 @@ pub const RING_CAPACITY: u64 = 1 << 20;
 /// The control page in front of the rings.
 const CONTROL_LEN: u64 = 4096;
 
-/// The size of the memory file: the control page, then the two rings.
-pub const RINGS_LEN: u64 = CONTROL_LEN + 2 * RING_CAPACITY;
+/// The size of the memory file: the control page, then the rings.
+pub const RINGS_LEN: u64 = CONTROL_LEN + Direction::COUNT as u64 * RING_CAPACITY;
 
 /// Distance between control words that different sides write, so that they never share a cache
 /// line (nor a pair of lines, which some CPUs fetch together).
@@ -48,15 +49,23 @@ const CONTROL_PER_RING: usize = 3 * LINE;
 /// Which way a ring carries bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
+    /// Requests and the answers of the host's calls into Python.
     ToHost,
+    /// Replies and the calls of requests.
     ToClient,
+    /// What no request asked for (event-turn calls, settlements, uncaught exceptions), read by
+    /// the client's event dispatcher.
+    Events,
 }
 
 impl Direction {
+    const COUNT: usize = 3;
+
     fn index(self) -> usize {
         match self {
             Direction::ToHost => 0,
             Direction::ToClient => 1,
+            Direction::Events => 2,
         }
     }
 
@@ -64,11 +73,12 @@ impl Direction {
         match self {
             Direction::ToHost => "the ring to the host",
             Direction::ToClient => "the ring to the client",
+            Direction::Events => "the event ring",
         }
     }
 }
 
-/// Both rings, mapped.
+/// The rings, mapped.
 #[derive(Clone, Debug)]
 pub struct Rings {
     mapping: Arc<Mapping>,
@@ -132,7 +142,7 @@ impl Ring {
     /// The ring's bytes.
     fn data(&self) -> *mut u8 {
         let offset = CONTROL_LEN as usize + self.direction.index() * RING_CAPACITY as usize;
-        // SAFETY: the mapping holds RINGS_LEN bytes (checked when mapped), so both rings.
+        // SAFETY: the mapping holds RINGS_LEN bytes (checked when mapped), so every ring.
         unsafe { self.mapping.as_ptr().add(offset) }
     }
 
@@ -148,7 +158,7 @@ impl Ring {
     }
 }
 
-const _: () = assert!(2 * CONTROL_PER_RING <= CONTROL_LEN as usize && RING_CAPACITY.is_power_of_two());
+const _: () = assert!(Direction::COUNT * CONTROL_PER_RING <= CONTROL_LEN as usize && RING_CAPACITY.is_power_of_two());
 
 /// The writing end of a ring.
 #[derive(Debug)]

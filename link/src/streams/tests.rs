@@ -210,3 +210,35 @@ fn a_flood_of_descriptors_fails_the_wait_and_closes_them() {
     assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
     assert!(from_host.bell.fds.lock().unwrap().is_empty(), "the queued descriptors were closed");
 }
+
+#[test]
+fn the_event_ring_carries_events_and_their_descriptors_beside_the_main_rings() {
+    let (rings, file) = Rings::create().unwrap();
+    let peer = Rings::of_peer(file.fd.as_fd()).unwrap();
+    let (main_client, main_host) = UnixStream::pair().unwrap();
+    let (events_client, events_host) = UnixStream::pair().unwrap();
+    let (mut from_host, _) = over_rings(&rings, Side::Client, main_client);
+    let (_, mut to_client) = over_rings(&peer, Side::Host, main_host);
+    let mut events = events_in(&rings, events_client);
+    let mut to_events = events_out(&peer, events_host);
+    let segment = OwnSegment::create(4096).unwrap();
+    // SAFETY: inside the 4 KiB mapping.
+    unsafe { *segment.mapping.as_ptr() = 77 };
+    write_message(&mut to_client, &1u32).unwrap();
+    write_message(&mut to_events, &2u32).unwrap();
+    to_events.write_with_fd(&napi_protocol::frame::encode(&3u32).unwrap(), segment.fd.as_fd()).unwrap();
+    // Each ring holds its own frames: the event ring does not overlap the ring to the client.
+    assert_eq!(read_message::<u32>(&mut from_host, 64).unwrap(), 1);
+    assert_eq!(read_message::<u32>(&mut events, 64).unwrap(), 2);
+    assert_eq!(read_message::<u32>(&mut events, 64).unwrap(), 3);
+    assert!(from_host.take_fd().is_none(), "the event's descriptor came on the event socket");
+    let fd = events.take_fd().expect("the descriptor came ahead of its announcement");
+    let m = crate::shm::Mapping::of_peer(fd.as_fd(), 4096).unwrap();
+    // SAFETY: inside the mapping.
+    assert_eq!(unsafe { *m.as_ptr() }, 77);
+    // A host that ends closes the event socket: the dispatcher's wait (a sleep at once, on one
+    // CPU) ends with the stream, whether it began before the end or after.
+    let sleeper = on_one_cpu(move || read_message::<u32>(&mut events, 64));
+    drop(to_events);
+    assert!(matches!(sleeper.join().unwrap(), Err(FrameError::Closed)));
+}

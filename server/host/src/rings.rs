@@ -1,6 +1,7 @@
 //! The host's end of a client in another process (napi-hostd), or of the host thread of an
 //! in-process one: frames over the shared-memory rings (D34), the socket beside them for
-//! wake-ups, descriptors and the hang-up, and the event socket for what no request asked for.
+//! wake-ups, descriptors and the hang-up, and the event ring (D74), with the event socket beside
+//! it, for what no request asked for.
 //! The JS thread is the only reader and writer: a request is read, served and answered on one
 //! thread, with no hand-off between threads on the call path.
 
@@ -9,8 +10,8 @@ use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
 use napi_link::frames::{FrameReader, FrameWriter};
-use napi_link::shm::{send_with_fd, Rings};
-use napi_link::streams::{over_rings, Also, Inbound, Outbound, RingIn, RingOut, Side, Woken};
+use napi_link::shm::Rings;
+use napi_link::streams::{events_out, over_rings, Also, Inbound, Outbound, RingIn, RingOut, Side, Woken};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
@@ -20,7 +21,7 @@ pub struct RingsPort {
     reader: FrameReader<RingIn>,
     writer: FrameWriter<RingOut>,
     /// Messages no request asked for (event-turn calls, settlements, uncaught exceptions).
-    events: FrameWriter<UnixStream>,
+    events: FrameWriter<RingOut>,
 }
 
 impl RingsPort {
@@ -30,7 +31,7 @@ impl RingsPort {
         RingsPort {
             reader: FrameReader::new(inbound, 64 << 10, DEFAULT_MAX_FRAME),
             writer: FrameWriter::new(outbound),
-            events: FrameWriter::new(events),
+            events: FrameWriter::new(events_out(rings, events)),
         }
     }
 
@@ -41,7 +42,7 @@ impl RingsPort {
         self.writer.flush()?;
         self.writer.get_mut().write_with_fd(&frame, fd)?;
         self.events.flush()?;
-        send_with_fd(self.events.get_ref(), &frame, fd)?;
+        self.events.get_mut().write_with_fd(&frame, fd)?;
         Ok(())
     }
 }
