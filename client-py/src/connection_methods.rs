@@ -209,21 +209,19 @@ impl Connection {
     }
 
     fn has(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        let op = Op::Has { target: requests::wire(slf, target)?, key: requests::wire(slf, key)? };
-        requests::request(slf, op)
+        requests::has_property(slf, target, key)
     }
 
     fn delete(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        let op = Op::Delete { target: requests::wire(slf, target)?, key: requests::wire(slf, key)? };
-        requests::request(slf, op)
+        requests::request_of(slf, |cx| Ok(Op::Delete { target: cx.to_wire(target)?, key: cx.to_wire(key)? }))
     }
 
     fn own_keys(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        requests::request(slf, Op::OwnKeys { target: requests::wire(slf, target)? })
+        requests::request_of(slf, |cx| Ok(Op::OwnKeys { target: cx.to_wire(target)? }))
     }
 
     fn own_property_descriptors(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        requests::request(slf, Op::OwnPropertyDescriptors { target: requests::wire(slf, target)? })
+        requests::request_of(slf, |cx| Ok(Op::OwnPropertyDescriptors { target: cx.to_wire(target)? }))
     }
 
     /// `descriptor` holds only the fields that are present.

@@ -3,7 +3,6 @@
 
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
-use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
@@ -72,7 +71,10 @@ impl JSRef {
         }
         let value = requests::get_property(conn, slf.as_any(), name.as_any())?;
         let bound = value.bind(py);
-        if (bound.is_none() || bound.is(&crate::hooks::hooks(py)?.undefined)) && !has_property(slf.as_any(), name)? {
+        // Undefined: a missing property (JS's `in` says no), or one whose value is undefined.
+        if (bound.is_none() || bound.is(&crate::hooks::hooks(py)?.undefined))
+            && !requests::has_property(conn, slf.as_any(), name.as_any())?.bind(py).is_truthy()?
+        {
             return Err(missing_property(slf.as_any(), n));
         }
         if let Ok(f) = bound.downcast::<JSRef>() {
@@ -82,13 +84,6 @@ impl JSRef {
         }
         Ok(value)
     }
-}
-
-/// Whether the object has the property `name` (own or inherited: JS's `in`). Asked only when
-/// a read gave undefined, to tell a missing property from one whose value is undefined.
-fn has_property(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<bool> {
-    let py = obj.py();
-    obj.getattr(intern!(py, "_conn"))?.call_method1(intern!(py, "has"), (obj, name))?.is_truthy()
 }
 
 /// The `AttributeError` for a property the object does not have, so that `hasattr`,

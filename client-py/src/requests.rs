@@ -61,8 +61,20 @@ pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyD
 
 /// A property of `target`: `target[key]`.
 pub fn get_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-    let op = Op::Get { target: wire(slf, target)?, key: wire(slf, key)? };
-    request(slf, op)
+    request_of(slf, |cx| Ok(Op::Get { target: cx.to_wire(target)?, key: cx.to_wire(key)? }))
+}
+
+/// JS's `key in target`.
+pub fn has_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    request_of(slf, |cx| Ok(Op::Has { target: cx.to_wire(target)?, key: cx.to_wire(key)? }))
+}
+
+/// Sends the `Op` that `op` makes of Python values, converting them with the converter the reply
+/// is then converted with (a request of references and keys: nothing of theirs is written back).
+pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Cx<'_, 'py>) -> PyResult<Op>) -> PyResult<PyObject> {
+    let cx = Cx::new(slf)?;
+    let op = caught(slf.py(), || op(&cx))?;
+    request_with(slf, &cx, op, None)
 }
 
 /// Sends `op` and waits for its reply, running the Python calls it causes on the way.

@@ -261,18 +261,20 @@ impl<'a> ToWire<'a> {
             }
             ObjectClass::Date(t) => proto::Value::Date(t),
             ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer"),
-            ObjectClass::Array if !self.copying.contains(&id) && self.is_dense_data_array(id) => self.nested(id, |w| {
-                let len = w.rt.array_length(id);
-                // Sized up front: collecting `Result`s would grow the vector as it fills.
-                let mut items = Vec::with_capacity(len as usize);
-                for i in 0..len {
-                    items.push(match w.rt.stored_property(id, &PropertyKey::Index(i)) {
-                        Some(Property { slot: Slot::Data(v), .. }) => w.value_in(&v)?,
-                        _ => proto::Value::Undefined,
-                    });
-                }
-                Ok(proto::Value::Array(items))
-            })?,
+            ObjectClass::Array if !self.copying.contains(&id) => match self.dense_data_length(id) {
+                Some(len) => self.nested(id, |w| {
+                    // Sized up front: collecting `Result`s would grow the vector as it fills.
+                    let mut items = Vec::with_capacity(len as usize);
+                    for i in 0..len {
+                        items.push(match w.rt.stored_property(id, &PropertyKey::Index(i)) {
+                            Some(Property { slot: Slot::Data(v), .. }) => w.value_in(&v)?,
+                            _ => proto::Value::Undefined,
+                        });
+                    }
+                    Ok(proto::Value::Array(items))
+                })?,
+                None => self.by_reference(id),
+            },
             ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => self.copy_plain_in(id)?,
             _ => self.by_reference(id),
         })
@@ -366,20 +368,20 @@ impl<'a> ToWire<'a> {
         })
     }
 
-    /// Arrays copy when they hold only data elements, no holes and no extra properties (a
-    /// holey array would come back from a list filled with `undefined`).
-    fn is_dense_data_array(&self, id: ObjectId) -> bool {
-        let len = self.rt.array_length(id) as usize;
+    /// The length of an array that copies: one that holds only data elements, no holes and no
+    /// extra properties (a holey array would come back from a list filled with `undefined`).
+    fn dense_data_length(&self, id: ObjectId) -> Option<u32> {
+        let len = self.rt.array_length(id);
         let heap = self.rt.heap.borrow();
         let o = heap.obj(id);
-        o.props.len() == len + 1
+        let dense = o.props.len() == len as usize + 1
             && o.proto == Some(self.rt.realm.array_prototype)
             && o.wrap.is_none()
             && o.props.iter().all(|(k, p)| {
                 matches!(p.slot, Slot::Data(_))
-                    && matches!(k, PropertyKey::Index(_) | PropertyKey::String(_))
                     && (matches!(k, PropertyKey::Index(_)) || matches!(k, PropertyKey::String(s) if s.as_str() == Some("length")))
-            })
+            });
+        dense.then_some(len)
     }
 
     /// DESIGN §4: prototype `Object.prototype` or null, enumerable data properties only (a
