@@ -107,17 +107,8 @@ fn request_inside(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: O
     if let Some(shared) = transport::here(channel, active.map(|(_, route)| route)) {
         if shared.held_here() || shared.takes_directly(&request.op) {
             // Inside the gate already (`request_with`).
-            let gate = Late::default();
             let mut served = napi_host::Served::default();
-            if direct::serve(
-                slf.py(),
-                shared,
-                Direct::Request(&request),
-                quick,
-                &gate,
-                &InlineCalls { conn: slf.as_unbound(), chain, gate: &gate },
-                &mut served,
-            )? {
+            if serve_here(slf, shared, Direct::Request(&request), quick, &Late::default(), &mut served)? {
                 return this.served(cx, id, served);
             }
         }
@@ -237,15 +228,7 @@ fn call_here(
         forgotten: channel.take_forgotten(),
     };
     let mut served = napi_host::Served::default();
-    let result = match direct::serve(
-        slf.py(),
-        shared,
-        Direct::Call(&call),
-        Some(&func.get().quick),
-        gate,
-        &InlineCalls { conn: slf.as_unbound(), chain, gate },
-        &mut served,
-    )? {
+    let result = match serve_here(slf, shared, Direct::Call(&call), Some(&func.get().quick), gate, &mut served)? {
         true => conn.served(&cx, id, served),
         false => {
             let Call { releases, forgotten, .. } = call;
@@ -260,6 +243,20 @@ fn call_here(
     result
 }
 
+/// Serves `op` on this thread (`direct::serve`), running the Python calls the addon makes
+/// meanwhile inline on the op's chain, into `served`. False: the host cannot take it here.
+fn serve_here(
+    slf: &Bound<'_, Connection>,
+    shared: &napi_host::inprocess::InProcess,
+    op: Direct<'_>,
+    quick: Option<&Quick>,
+    gate: &Late,
+    served: &mut napi_host::Served,
+) -> PyResult<bool> {
+    let calls = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate };
+    direct::serve(slf.py(), shared, op, quick, gate, &calls, served)
+}
+
 /// The call as a request (values of every kind, a host on another thread or process).
 fn call_requested(
     slf: &Bound<'_, Connection>,
@@ -267,23 +264,26 @@ fn call_requested(
     this: &Bound<'_, PyAny>,
     args: &[Bound<'_, PyAny>],
 ) -> PyResult<PyObject> {
-    let cx = Cx::new(slf)?;
-    let (func, quick) = cx.callee(func)?;
-    let op = Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? };
-    let result = request_with(slf, &cx, op, quick);
-    cx.write_back()?;
-    result
+    callee_requested(slf, func, |cx, func| Ok(Op::Call { func, this: cx.to_wire(this)?, args: cx.to_wire_args(args)? }))
 }
 
 pub fn construct_with(slf: &Bound<'_, Connection>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
-    caught(slf.py(), || {
-        let cx = Cx::new(slf)?;
-        let (ctor, quick) = cx.callee(ctor)?;
-        let op = Op::Construct { ctor, args: cx.to_wire_args(args)? };
-        let result = request_with(slf, &cx, op, quick);
-        cx.write_back()?;
-        result
-    })
+    caught(slf.py(), || callee_requested(slf, ctor, |cx, ctor| Ok(Op::Construct { ctor, args: cx.to_wire_args(args)? })))
+}
+
+/// A call or construction of `callee` as a request (`op` makes it of the callee's value), with
+/// the addon's writes into the buffers among its arguments copied back when it returns.
+fn callee_requested<'py>(
+    slf: &Bound<'py, Connection>,
+    callee: &Bound<'py, PyAny>,
+    op: impl FnOnce(&Cx<'_, 'py>, Value) -> PyResult<Op>,
+) -> PyResult<PyObject> {
+    let cx = Cx::new(slf)?;
+    let (callee, quick) = cx.callee(callee)?;
+    let op = op(&cx, callee)?;
+    let result = request_with(slf, &cx, op, quick);
+    cx.write_back()?;
+    result
 }
 
 /// Waits for the reply to request `id` of `chain`, running the Python calls of the chain

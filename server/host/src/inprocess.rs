@@ -89,6 +89,14 @@ impl Direct<'_> {
         }
     }
 
+    /// The chain whose Python calls the op's run makes.
+    pub fn chain(&self) -> ChainId {
+        match self {
+            Direct::Request(r) => r.chain,
+            Direct::Call(c) => c.chain,
+        }
+    }
+
     fn may_run_here(&self, shared: &InProcess) -> bool {
         match self {
             Direct::Request(r) => shared.takes_directly(&r.op),
