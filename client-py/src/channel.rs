@@ -399,7 +399,7 @@ impl Channel {
         }
     }
 
-    /// The next message on the event socket (blocking; only the event dispatcher calls it).
+    /// The next message on the event ring (blocking; only the event dispatcher calls it).
     /// `None` once the host is gone, or ended for what it sent there.
     pub fn next_event(&self) -> Option<Incoming> {
         loop {
@@ -443,7 +443,7 @@ impl Channel {
         None
     }
 
-    /// What the dispatcher runs for a message of the event socket: `None` when there is
+    /// What the dispatcher runs for a message of the event ring: `None` when there is
     /// nothing to run (a segment announcement).
     fn event(&self, msg: ServerMessage) -> Result<Option<Incoming>, Violation> {
         match inbound::event(msg)? {

@@ -22,7 +22,7 @@ impl Host {
         };
         if self.closed.get() {
             // Nothing is sent to a client that left: it reads no more, and a send to its full
-            // event socket would block this thread until the watchdog ends the process, with
+            // event ring would block this thread until the watchdog ends the process, with
             // the addons' teardown not run (a threadsafe function draining its queue into
             // Python after the client closed from one of its callbacks did so).
             return Err(client_left(rt));
@@ -77,7 +77,7 @@ impl Host {
         Some(InlineEventCall { depth: &self.inline_event_calls, caller, _held: held })
     }
 
-    /// Sends `CallPython` (on the event socket for an event turn) and waits for its answer,
+    /// Sends `CallPython` (on the event ring for an event turn) and waits for its answer,
     /// serving nested requests of `chain` meanwhile and queueing other chains' requests.
     fn call_python_by_message(
         &self,

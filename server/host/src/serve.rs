@@ -326,7 +326,7 @@ impl Host {
         std::mem::forget(modules);
     }
 
-    /// Sends a message no request asked for on the event socket (its own reader in the client).
+    /// Sends a message no request asked for on the event ring (its own reader in the client).
     pub(crate) fn send_event(&self, msg: ServerMessage) {
         self.share_news();
         if self.conn.borrow_mut().send_event(msg).is_err() {
