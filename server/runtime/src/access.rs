@@ -517,11 +517,7 @@ impl Runtime {
                 }
             }
             if !self.define_own_property(obj, key.clone(), desc)? {
-                let shown = match &key {
-                    PropertyKey::Symbol(s) => self.symbol_display(*s),
-                    other => other.to_value().to_display(self),
-                };
-                return Err(self.type_error(format!("Cannot redefine property: {shown}")));
+                return Err(self.type_error(format!("Cannot redefine property: {}", self.key_display(&key))));
             }
         }
         Ok(true)

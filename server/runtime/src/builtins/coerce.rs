@@ -77,7 +77,7 @@ pub fn delete_or_throw(rt: &Runtime, obj: ObjectId, key: &PropertyKey) -> JsResu
     if rt.delete(obj, key)? {
         return Ok(());
     }
-    let name = super::key_display(rt, key);
+    let name = rt.key_display(key);
     Err(rt.type_error(format!("Cannot delete property '{name}' of {}", super::describe(rt, &Value::Object(obj)))))
 }
 
@@ -132,7 +132,7 @@ pub fn create_data(rt: &Runtime, obj: ObjectId, key: PropertyKey, v: Value) -> J
     if rt.define_own_property(obj, key.clone(), desc)? {
         Ok(())
     } else {
-        Err(rt.type_error(format!("Cannot redefine property: {}", super::key_display(rt, &key))))
+        Err(rt.type_error(format!("Cannot redefine property: {}", rt.key_display(&key))))
     }
 }
 

@@ -223,7 +223,7 @@ fn define_accessor_half(rt: &Runtime, this: Value, args: &[Value], getter: bool)
         desc.set = Some(Some(fid));
     }
     if !rt.define_own_property(obj, key.clone(), desc)? {
-        return Err(rt.type_error(format!("Cannot redefine property: {}", super::key_display(rt, &key))));
+        return Err(rt.type_error(format!("Cannot redefine property: {}", rt.key_display(&key))));
     }
     Ok(Value::Undefined)
 }
