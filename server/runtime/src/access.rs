@@ -465,6 +465,19 @@ impl Runtime {
         Ok(self.heap.borrow().get(obj).and_then(|o| o.proto))
     }
 
+    /// Whether `proto` is on `obj`'s prototype chain (`obj` itself excluded), asking proxies'
+    /// `getPrototypeOf` traps: the walk `instanceof` and `Object.prototype.isPrototypeOf` share.
+    pub fn has_in_prototype_chain(&self, obj: ObjectId, proto: ObjectId) -> JsResult<bool> {
+        let mut cur = obj;
+        while let Some(p) = self.prototype_of(cur)? {
+            if p == proto {
+                return Ok(true);
+            }
+            cur = p;
+        }
+        Ok(false)
+    }
+
     /// `[[IsExtensible]]`.
     pub fn is_extensible(&self, obj: ObjectId) -> JsResult<bool> {
         if self.is_proxy(obj) {

@@ -283,13 +283,7 @@ impl Runtime {
                 return Err(self.type_error(format!("Function has non-object prototype '{}' in instanceof check", other.to_display(self))))
             }
         };
-        let Value::Object(mut cur) = v.clone() else { return Ok(false) };
-        while let Some(p) = self.prototype_of(cur)? {
-            if p == proto {
-                return Ok(true);
-            }
-            cur = p;
-        }
-        Ok(false)
+        let Value::Object(obj) = v else { return Ok(false) };
+        self.has_in_prototype_chain(*obj, proto)
     }
 }

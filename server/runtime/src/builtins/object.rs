@@ -182,19 +182,9 @@ fn has_own_property(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
 }
 
 fn is_prototype_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let v = arg(args, 0);
-    if !matches!(v, Value::Object(_)) {
-        return Ok(Value::Bool(false));
-    }
+    let Value::Object(obj) = arg(args, 0) else { return Ok(Value::Bool(false)) };
     let proto = require_object(rt, &this)?;
-    let mut cur = v.as_object().expect("checked");
-    while let Some(p) = rt.prototype_of(cur)? {
-        if p == proto {
-            return Ok(Value::Bool(true));
-        }
-        cur = p;
-    }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(rt.has_in_prototype_chain(obj, proto)?))
 }
 
 fn property_is_enumerable(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
