@@ -134,8 +134,6 @@ fn builtin_tag(rt: &Runtime, id: ObjectId) -> JsResult<&'static str> {
         return Ok("Function");
     }
     Ok(match rt.heap.borrow().get(id).map(|o| &o.class) {
-        Some(ObjectClass::Array) => "Array",
-        Some(ObjectClass::Function(_)) => "Function",
         Some(ObjectClass::Error) => "Error",
         Some(ObjectClass::Date(_)) => "Date",
         Some(ObjectClass::RegExp(_)) => "RegExp",
