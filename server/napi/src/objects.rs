@@ -449,17 +449,7 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
                 _ => return fail(status::NAME_EXPECTED),
             };
             let value = cx.value(v)?;
-            cx.rt.define_own_property(
-                obj,
-                key,
-                Descriptor {
-                    value: Some(value),
-                    writable: Some(true),
-                    enumerable: Some(true),
-                    configurable: Some(true),
-                    ..Descriptor::default()
-                },
-            )?;
+            cx.rt.define_own_property(obj, key, Descriptor::data(value))?;
         }
         slot.write(cx.handle(Value::Object(obj)));
         Ok(())

@@ -206,13 +206,7 @@ impl Runtime {
         let desc = match self.get_own_property(*r, &key)? {
             Some(Property { slot: Slot::Accessor { .. }, .. } | Property { writable: false, .. }) => return Ok(false),
             Some(_) => Descriptor { value: Some(value), ..Descriptor::default() },
-            None => Descriptor {
-                value: Some(value),
-                writable: Some(true),
-                enumerable: Some(true),
-                configurable: Some(true),
-                ..Descriptor::default()
-            },
+            None => Descriptor::data(value),
         };
         self.define_own_property(*r, key, desc)
     }
