@@ -397,10 +397,7 @@ pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, r
         result.required()?;
         let obj = cx.to_object(object)?;
         // V8 reads the object's own [[Prototype]] slot: a proxy's is null, and no trap runs.
-        let proto = match cx.rt.is_proxy(obj) {
-            true => Value::Null,
-            false => accessed(cx, cx.rt.prototype_of(obj))?.map(Value::Object).unwrap_or(Value::Null),
-        };
+        let proto = cx.rt.stored_prototype(obj).map_or(Value::Null, Value::Object);
         cx.ret(result, proto)
     })
 }

@@ -456,7 +456,13 @@ impl Runtime {
         if self.is_proxy(obj) {
             return self.proxy_get_prototype(obj);
         }
-        Ok(self.heap.borrow().get(obj).and_then(|o| o.proto))
+        Ok(self.stored_prototype(obj))
+    }
+
+    /// The object's own `[[Prototype]]` slot, running no trap: a proxy's is always `None`
+    /// (`new_proxy` makes it so and `set_prototype` goes to the trap instead).
+    pub fn stored_prototype(&self, obj: ObjectId) -> Option<ObjectId> {
+        self.heap.borrow().get(obj).and_then(|o| o.proto)
     }
 
     /// Whether `proto` is on `obj`'s prototype chain (`obj` itself excluded), asking proxies'

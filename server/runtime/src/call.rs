@@ -230,7 +230,7 @@ impl Runtime {
     /// proxy traps; `instanceof` does, in `ordinary_has_instance`).
     pub fn inherits(&self, v: &Value, proto: ObjectId) -> bool {
         let Value::Object(mut cur) = v.clone() else { return false };
-        while let Some(p) = self.heap.borrow().get(cur).and_then(|o| o.proto) {
+        while let Some(p) = self.stored_prototype(cur) {
             if p == proto {
                 return true;
             }
