@@ -72,14 +72,6 @@ impl Cx<'_> {
         }
     }
 
-    fn view_of(&self, v: &Value) -> Option<View> {
-        let Value::Object(id) = v else { return None };
-        match &self.rt.heap.borrow().get(*id)?.class {
-            ObjectClass::View(view) => Some(view.clone()),
-            _ => None,
-        }
-    }
-
     fn new_view(&self, view: View) -> ObjectId {
         let r = &self.rt.realm;
         let proto = match view.kind {
@@ -200,7 +192,7 @@ pub unsafe extern "C" fn napi_create_typedarray(
 pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_typedarray", |cx| {
         let v = cx.value(value)?;
-        result.write(cx.view_of(&v).is_some_and(|view| view.kind.is_some()))?;
+        result.write(cx.rt.view_of(&v).is_some_and(|view| view.kind.is_some()))?;
         Ok(())
     })
 }
@@ -217,7 +209,7 @@ pub unsafe extern "C" fn napi_get_typedarray_info(
 ) -> napi_status {
     entry::plain(env, "napi_get_typedarray_info", |cx| {
         let v = cx.value(typedarray)?;
-        let view = cx.view_of(&v).filter(|view| view.kind.is_some()).or_status(status::INVALID_ARG)?;
+        let view = cx.rt.view_of(&v).filter(|view| view.kind.is_some()).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if let Some(type_) = type_.optional() {
             type_.write(view.kind.expect("filtered") as i32);
@@ -271,7 +263,7 @@ pub unsafe extern "C" fn napi_create_dataview(
 pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_dataview", |cx| {
         let v = cx.value(value)?;
-        result.write(cx.view_of(&v).is_some_and(|view| view.kind.is_none()))?;
+        result.write(cx.rt.view_of(&v).is_some_and(|view| view.kind.is_none()))?;
         Ok(())
     })
 }
@@ -287,7 +279,7 @@ pub unsafe extern "C" fn napi_get_dataview_info(
 ) -> napi_status {
     entry::plain(env, "napi_get_dataview_info", |cx| {
         let v = cx.value(dataview)?;
-        let view = cx.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
+        let view = cx.rt.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if let Some(bytelength) = bytelength.optional() {
             bytelength.write(view.length);
@@ -344,7 +336,7 @@ pub unsafe extern "C" fn napi_create_buffer_copy(
 pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_buffer", |cx| {
         let v = cx.value(value)?;
-        result.write(cx.view_of(&v).is_some())?;
+        result.write(cx.rt.view_of(&v).is_some())?;
         Ok(())
     })
 }
@@ -353,7 +345,7 @@ pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result
 pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: Out<*mut c_void>, length: Out<usize>) -> napi_status {
     entry::plain(env, "napi_get_buffer_info", |cx| {
         let v = cx.value(value)?;
-        let view = cx.view_of(&v).or_status(status::INVALID_ARG)?;
+        let view = cx.rt.view_of(&v).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if let Some(data) = data.optional() {
             data.write(if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void);

@@ -397,10 +397,7 @@ pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, r
         result.required()?;
         let obj = cx.to_object(object)?;
         // V8 reads the object's own [[Prototype]] slot: a proxy's is null, and no trap runs.
-        let proto = match cx.rt.is_proxy(obj) {
-            true => Value::Null,
-            false => accessed(cx, cx.rt.prototype_of(obj))?.map(Value::Object).unwrap_or(Value::Null),
-        };
+        let proto = cx.rt.stored_prototype(obj).map_or(Value::Null, Value::Object);
         cx.ret(result, proto)
     })
 }
@@ -449,17 +446,7 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
                 _ => return fail(status::NAME_EXPECTED),
             };
             let value = cx.value(v)?;
-            cx.rt.define_own_property(
-                obj,
-                key,
-                Descriptor {
-                    value: Some(value),
-                    writable: Some(true),
-                    enumerable: Some(true),
-                    configurable: Some(true),
-                    ..Descriptor::default()
-                },
-            )?;
+            cx.rt.define_own_property(obj, key, Descriptor::data(value))?;
         }
         slot.write(cx.handle(Value::Object(obj)));
         Ok(())

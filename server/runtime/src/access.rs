@@ -206,13 +206,7 @@ impl Runtime {
         let desc = match self.get_own_property(*r, &key)? {
             Some(Property { slot: Slot::Accessor { .. }, .. } | Property { writable: false, .. }) => return Ok(false),
             Some(_) => Descriptor { value: Some(value), ..Descriptor::default() },
-            None => Descriptor {
-                value: Some(value),
-                writable: Some(true),
-                enumerable: Some(true),
-                configurable: Some(true),
-                ..Descriptor::default()
-            },
+            None => Descriptor::data(value),
         };
         self.define_own_property(*r, key, desc)
     }
@@ -462,7 +456,26 @@ impl Runtime {
         if self.is_proxy(obj) {
             return self.proxy_get_prototype(obj);
         }
-        Ok(self.heap.borrow().get(obj).and_then(|o| o.proto))
+        Ok(self.stored_prototype(obj))
+    }
+
+    /// The object's own `[[Prototype]]` slot, running no trap: a proxy's is always `None`
+    /// (`new_proxy` makes it so and `set_prototype` goes to the trap instead).
+    pub fn stored_prototype(&self, obj: ObjectId) -> Option<ObjectId> {
+        self.heap.borrow().get(obj).and_then(|o| o.proto)
+    }
+
+    /// Whether `proto` is on `obj`'s prototype chain (`obj` itself excluded), asking proxies'
+    /// `getPrototypeOf` traps: the walk `instanceof` and `Object.prototype.isPrototypeOf` share.
+    pub fn has_in_prototype_chain(&self, obj: ObjectId, proto: ObjectId) -> JsResult<bool> {
+        let mut cur = obj;
+        while let Some(p) = self.prototype_of(cur)? {
+            if p == proto {
+                return Ok(true);
+            }
+            cur = p;
+        }
+        Ok(false)
     }
 
     /// `[[IsExtensible]]`.
@@ -517,11 +530,7 @@ impl Runtime {
                 }
             }
             if !self.define_own_property(obj, key.clone(), desc)? {
-                let shown = match &key {
-                    PropertyKey::Symbol(s) => self.symbol_display(*s),
-                    other => other.to_value().to_display(self),
-                };
-                return Err(self.type_error(format!("Cannot redefine property: {shown}")));
+                return Err(self.type_error(format!("Cannot redefine property: {}", self.key_display(&key))));
             }
         }
         Ok(true)

@@ -230,7 +230,7 @@ impl Runtime {
     /// proxy traps; `instanceof` does, in `ordinary_has_instance`).
     pub fn inherits(&self, v: &Value, proto: ObjectId) -> bool {
         let Value::Object(mut cur) = v.clone() else { return false };
-        while let Some(p) = self.heap.borrow().get(cur).and_then(|o| o.proto) {
+        while let Some(p) = self.stored_prototype(cur) {
             if p == proto {
                 return true;
             }
@@ -283,13 +283,7 @@ impl Runtime {
                 return Err(self.type_error(format!("Function has non-object prototype '{}' in instanceof check", other.to_display(self))))
             }
         };
-        let Value::Object(mut cur) = v.clone() else { return Ok(false) };
-        while let Some(p) = self.prototype_of(cur)? {
-            if p == proto {
-                return Ok(true);
-            }
-            cur = p;
-        }
-        Ok(false)
+        let Value::Object(obj) = v else { return Ok(false) };
+        self.has_in_prototype_chain(*obj, proto)
     }
 }

@@ -111,6 +111,14 @@ impl Runtime {
         format!("Symbol({desc})")
     }
 
+    /// A property key as V8 prints it in messages: `x`, `0`, `Symbol(s)` ("Cannot redefine property: x").
+    pub fn key_display(&self, key: &PropertyKey) -> String {
+        match key {
+            PropertyKey::Symbol(s) => self.symbol_display(*s),
+            other => other.to_value().to_display(self),
+        }
+    }
+
     pub fn to_boolean(&self, v: &Value) -> bool {
         match v {
             Value::Undefined | Value::Null => false,

@@ -59,13 +59,12 @@ impl Runtime {
                 if !builtin {
                     return;
                 }
-                let proto_of = |id: ObjectId| self.heap.borrow().get(id).and_then(|o| o.proto);
-                let mut cur = proto_of(obj);
+                let mut cur = self.stored_prototype(obj);
                 loop {
                     match cur {
                         Some(p) => match self.realm.intrinsic_names.get(&p) {
                             Some(path) => break path.clone(),
-                            None => cur = proto_of(p),
+                            None => cur = self.stored_prototype(p),
                         },
                         None => return,
                     }

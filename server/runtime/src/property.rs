@@ -87,6 +87,12 @@ pub struct Descriptor {
 }
 
 impl Descriptor {
+    /// A complete data descriptor, writable, enumerable and configurable: what
+    /// `CreateDataProperty` defines (`Property::data` as a descriptor).
+    pub fn data(value: Value) -> Descriptor {
+        Descriptor { value: Some(value), writable: Some(true), enumerable: Some(true), configurable: Some(true), get: None, set: None }
+    }
+
     pub fn is_accessor(&self) -> bool {
         self.get.is_some() || self.set.is_some()
     }

@@ -69,13 +69,6 @@ impl Runtime {
         self.type_error(format!("'{trap}' on proxy: {what}"))
     }
 
-    fn key_shown(&self, key: &PropertyKey) -> String {
-        match key {
-            PropertyKey::Symbol(s) => self.symbol_display(*s),
-            other => other.to_value().to_display(self),
-        }
-    }
-
     pub(crate) fn proxy_get_prototype(&self, proxy: ObjectId) -> JsResult<Option<ObjectId>> {
         let (target, handler) = self.proxy_parts(proxy, "getPrototypeOf")?;
         let Some(trap) = self.trap(handler, "getPrototypeOf")? else { return self.prototype_of(target) };
@@ -131,7 +124,7 @@ impl Runtime {
         let (target, handler) = self.proxy_parts(proxy, "getOwnPropertyDescriptor")?;
         let Some(trap) = self.trap(handler, "getOwnPropertyDescriptor")? else { return self.get_own_property(target, key) };
         let result = self.call(&trap, Value::Object(handler), &[Value::Object(target), key.to_value()])?;
-        let name = self.key_shown(key);
+        let name = self.key_display(key);
         let fail = |what: String| Err(self.invariant("getOwnPropertyDescriptor", what));
         if !matches!(result, Value::Object(_) | Value::Undefined) {
             return fail(format!("trap returned neither object nor undefined for property '{name}'"));
@@ -180,7 +173,7 @@ impl Runtime {
         let Some(trap) = self.trap(handler, "defineProperty")? else { return self.define_own_property(target, key, desc) };
         let desc_obj = Value::Object(self.from_descriptor(&desc));
         let answer = self.call(&trap, Value::Object(handler), &[Value::Object(target), key.to_value(), desc_obj])?;
-        let name = self.key_shown(&key);
+        let name = self.key_display(&key);
         if !self.to_boolean(&answer) {
             return Ok(false);
         }
@@ -220,7 +213,7 @@ impl Runtime {
         let answer = self.to_boolean(&self.call(&trap, Value::Object(handler), &[Value::Object(target), key.to_value()])?);
         if !answer {
             if let Some(t) = self.get_own_property(target, key)? {
-                let name = self.key_shown(key);
+                let name = self.key_display(key);
                 if !t.configurable {
                     return Err(self.invariant(
                         "has",
@@ -246,7 +239,7 @@ impl Runtime {
                     "get",
                     format!(
                         "property '{}' is a read-only and non-configurable data property on the proxy target but the proxy did not return its actual value (expected '{}' but got '{}')",
-                        self.key_shown(key),
+                        self.key_display(key),
                         actual.to_display(self),
                         v.to_display(self)
                     ),
@@ -256,7 +249,7 @@ impl Runtime {
                 "get",
                 format!(
                     "property '{}' is a non-configurable accessor property on the proxy target and does not have a getter function, but the trap did not return 'undefined' (got '{}')",
-                    self.key_shown(key),
+                    self.key_display(key),
                     v.to_display(self)
                 ),
             )),
@@ -271,7 +264,7 @@ impl Runtime {
         if !self.to_boolean(&self.call(&trap, Value::Object(handler), &args)?) {
             return Ok(false);
         }
-        let name = self.key_shown(&key);
+        let name = self.key_display(&key);
         match self.get_own_property(target, &key)? {
             Some(Property { slot: Slot::Data(actual), writable: false, configurable: false, .. }) if !self.same_value(&value, &actual) => {
                 Err(self.invariant("set", format!("trap returned truish for property '{name}' which exists in the proxy target as a non-configurable and non-writable data property with a different value")))
@@ -291,7 +284,7 @@ impl Runtime {
             return Ok(false);
         }
         let Some(t) = self.get_own_property(target, key)? else { return Ok(true) };
-        let name = self.key_shown(key);
+        let name = self.key_display(key);
         if !t.configurable {
             return Err(self.invariant(
                 "deleteProperty",
@@ -337,7 +330,7 @@ impl Runtime {
             return Ok(keys);
         }
         let mut unchecked = keys.clone();
-        let missing = |k: &PropertyKey| self.invariant("ownKeys", format!("trap result did not include '{}'", self.key_shown(k)));
+        let missing = |k: &PropertyKey| self.invariant("ownKeys", format!("trap result did not include '{}'", self.key_display(k)));
         for k in &fixed {
             let Some(at) = unchecked.iter().position(|u| u == k) else { return Err(missing(k)) };
             unchecked.remove(at);

@@ -46,6 +46,21 @@ fn canonical_numeric(key: &PropertyKey) -> Option<f64> {
 }
 
 impl Runtime {
+    /// The view `v` is (a typed array, a Buffer or a DataView), detached or not.
+    pub fn view_of(&self, v: &Value) -> Option<View> {
+        let Value::Object(id) = v else { return None };
+        match &self.heap.borrow().get(*id)?.class {
+            ObjectClass::View(view) => Some(view.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether `view`'s buffer is detached (`napi_detach_arraybuffer`) or missing: either way
+    /// the view reads as empty.
+    pub fn is_view_detached(&self, view: &View) -> bool {
+        !matches!(self.heap.borrow().get(view.buffer).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if !d.is_detached())
+    }
+
     /// The element `key` names when `obj` is a typed array and `key` is numeric.
     pub fn typed_element(&self, obj: ObjectId, key: &PropertyKey) -> Option<Element> {
         let heap = self.heap.borrow();

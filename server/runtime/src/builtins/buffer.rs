@@ -48,13 +48,9 @@ fn sharedarraybuffer_byte_length(rt: &Runtime, this: Value, _: &[Value], _: Opti
 
 /// The view `this` is, and whether its buffer is detached (a detached view reads as empty).
 fn this_view(rt: &Runtime, this: &Value, what: &str) -> JsResult<(View, bool)> {
-    let heap = rt.heap.borrow();
-    let Some(ObjectClass::View(view)) = this.as_object().and_then(|id| heap.get(id)).map(|o| &o.class) else {
-        drop(heap);
-        return Err(incompatible(rt, what, this));
-    };
-    let detached = !matches!(heap.get(view.buffer).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if !d.is_detached());
-    Ok((view.clone(), detached))
+    let Some(view) = rt.view_of(this) else { return Err(incompatible(rt, what, this)) };
+    let detached = rt.is_view_detached(&view);
+    Ok((view, detached))
 }
 
 fn view_buffer(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {

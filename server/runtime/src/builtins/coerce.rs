@@ -4,7 +4,7 @@
 
 use super::super::heap::ObjectId;
 use super::super::number::number_to_string;
-use super::super::property::PropertyKey;
+use super::super::property::{Descriptor, PropertyKey};
 use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
@@ -77,7 +77,7 @@ pub fn delete_or_throw(rt: &Runtime, obj: ObjectId, key: &PropertyKey) -> JsResu
     if rt.delete(obj, key)? {
         return Ok(());
     }
-    let name = super::key_display(rt, key);
+    let name = rt.key_display(key);
     Err(rt.type_error(format!("Cannot delete property '{name}' of {}", super::describe(rt, &Value::Object(obj)))))
 }
 
@@ -122,17 +122,10 @@ pub fn units_value(units: &[u16]) -> Value {
 
 /// `CreateDataPropertyOrThrow` on a fresh object: a plain, enumerable data property.
 pub fn create_data(rt: &Runtime, obj: ObjectId, key: PropertyKey, v: Value) -> JsResult<()> {
-    let desc = super::super::property::Descriptor {
-        value: Some(v),
-        writable: Some(true),
-        enumerable: Some(true),
-        configurable: Some(true),
-        ..Default::default()
-    };
-    if rt.define_own_property(obj, key.clone(), desc)? {
+    if rt.define_own_property(obj, key.clone(), Descriptor::data(v))? {
         Ok(())
     } else {
-        Err(rt.type_error(format!("Cannot redefine property: {}", super::key_display(rt, &key))))
+        Err(rt.type_error(format!("Cannot redefine property: {}", rt.key_display(&key))))
     }
 }
 

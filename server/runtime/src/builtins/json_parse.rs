@@ -320,15 +320,8 @@ fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value
                     rt.delete(obj, &k)?;
                 }
                 v => {
-                    let desc = Descriptor {
-                        value: Some(v),
-                        writable: Some(true),
-                        enumerable: Some(true),
-                        configurable: Some(true),
-                        ..Descriptor::default()
-                    };
                     // CreateDataProperty: a refusal (non-configurable property) is ignored.
-                    rt.define_own_property(obj, k, desc)?;
+                    rt.define_own_property(obj, k, Descriptor::data(v))?;
                 }
             }
         }

@@ -143,14 +143,6 @@ fn symbol_display(rt: &Runtime, sym: ObjectId) -> String {
     rt.symbol_display(sym)
 }
 
-/// A property key as V8 prints it in "Cannot redefine property: x".
-fn key_display(rt: &Runtime, key: &PropertyKey) -> String {
-    match key {
-        PropertyKey::Symbol(s) => symbol_display(rt, *s),
-        other => other.to_value().to_display(rt),
-    }
-}
-
 /// How V8 names a value it could not call or iterate when it has no source text to quote:
 /// `number 5`, `string "a"`, `object`.
 fn describe_operand(rt: &Runtime, v: &Value) -> String {

@@ -134,8 +134,6 @@ fn builtin_tag(rt: &Runtime, id: ObjectId) -> JsResult<&'static str> {
         return Ok("Function");
     }
     Ok(match rt.heap.borrow().get(id).map(|o| &o.class) {
-        Some(ObjectClass::Array) => "Array",
-        Some(ObjectClass::Function(_)) => "Function",
         Some(ObjectClass::Error) => "Error",
         Some(ObjectClass::Date(_)) => "Date",
         Some(ObjectClass::RegExp(_)) => "RegExp",
@@ -182,19 +180,9 @@ fn has_own_property(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
 }
 
 fn is_prototype_of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let v = arg(args, 0);
-    if !matches!(v, Value::Object(_)) {
-        return Ok(Value::Bool(false));
-    }
+    let Value::Object(obj) = arg(args, 0) else { return Ok(Value::Bool(false)) };
     let proto = require_object(rt, &this)?;
-    let mut cur = v.as_object().expect("checked");
-    while let Some(p) = rt.prototype_of(cur)? {
-        if p == proto {
-            return Ok(Value::Bool(true));
-        }
-        cur = p;
-    }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(rt.has_in_prototype_chain(obj, proto)?))
 }
 
 fn property_is_enumerable(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -223,7 +211,7 @@ fn define_accessor_half(rt: &Runtime, this: Value, args: &[Value], getter: bool)
         desc.set = Some(Some(fid));
     }
     if !rt.define_own_property(obj, key.clone(), desc)? {
-        return Err(rt.type_error(format!("Cannot redefine property: {}", super::key_display(rt, &key))));
+        return Err(rt.type_error(format!("Cannot redefine property: {}", rt.key_display(&key))));
     }
     Ok(Value::Undefined)
 }

@@ -7,7 +7,7 @@ use super::super::realm::Builder;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::object::require_object;
-use super::{arg, describe, key_display};
+use super::{arg, describe};
 
 pub fn install(b: &mut Builder, object: ObjectId) {
     b.method(object, "defineProperty", 3, define_property);
@@ -22,7 +22,7 @@ pub(super) fn to_property_descriptor(rt: &Runtime, v: &Value) -> JsResult<Descri
 
 /// `DefinePropertyOrThrow`, with V8's messages for the two ways a definition is refused.
 fn define_or_throw(rt: &Runtime, obj: ObjectId, key: PropertyKey, desc: Descriptor) -> JsResult<()> {
-    let shown = key_display(rt, &key);
+    let shown = rt.key_display(&key);
     if rt.is_proxy(obj) {
         if rt.define_own_property(obj, key, desc)? {
             return Ok(());

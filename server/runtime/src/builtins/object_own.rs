@@ -7,7 +7,7 @@ use super::super::realm::Builder;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::object::require_object;
-use super::{arg, describe, key_display};
+use super::{arg, describe};
 
 pub fn install(b: &mut Builder, object: ObjectId) {
     b.method(object, "getOwnPropertyNames", 1, get_own_property_names);
@@ -68,7 +68,7 @@ fn assign(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
                 continue;
             }
             let v = rt.get(&Value::Object(from), &key)?;
-            let shown = key_display(rt, &key);
+            let shown = rt.key_display(&key);
             if !rt.set(&to, key, v)? {
                 return Err(rt.type_error(format!("Cannot assign to read only property '{shown}' of object '{}'", describe(rt, &to))));
             }

@@ -122,13 +122,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
 
 /// `ValidateTypedArray`: the view `this` is, its kind, and its current length.
 fn this_typed(rt: &Runtime, this: &Value, method: &str, refusal: Refusal) -> JsResult<(ObjectId, View, TypedArrayKind)> {
-    let heap = rt.heap.borrow();
-    let found = match this.as_object().and_then(|id| heap.get(id)).map(|o| &o.class) {
-        Some(ObjectClass::View(view)) => view.kind.map(|k| (view.clone(), k)),
-        _ => None,
-    };
-    let Some((view, kind)) = found else {
-        drop(heap);
+    let Some((view, kind)) = typed_view(rt, this) else {
         return Err(rt.type_error(match refusal {
             Refusal::NotTyped => "this is not a typed array.".into(),
             Refusal::Incompatible => {
@@ -136,10 +130,8 @@ fn this_typed(rt: &Runtime, this: &Value, method: &str, refusal: Refusal) -> JsR
             }
         }));
     };
-    let detached = !matches!(heap.get(view.buffer).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if !d.is_detached());
-    if detached {
-        drop(heap);
-        return Err(rt.type_error(format!("Cannot perform %TypedArray%.prototype.{method} on a detached ArrayBuffer")));
+    if rt.is_view_detached(&view) {
+        return Err(detached_error(rt, method));
     }
     Ok((this.as_object().expect("a view"), view, kind))
 }
@@ -181,10 +173,6 @@ fn converted(rt: &Runtime, kind: TypedArrayKind, v: &Value) -> JsResult<Value> {
     })
 }
 
-fn is_detached(rt: &Runtime, view: &View) -> bool {
-    !matches!(rt.heap.borrow().get(view.buffer).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if !d.is_detached())
-}
-
 fn detached_error(rt: &Runtime, method: &str) -> super::super::Thrown {
     rt.type_error(format!("Cannot perform %TypedArray%.prototype.{method} on a detached ArrayBuffer"))
 }
@@ -195,7 +183,7 @@ fn copy_within(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -
     let to = relative_index(rt, args.first(), len, 0.0)?;
     let from = relative_index(rt, args.get(1), len, 0.0)?;
     let end = relative_index(rt, args.get(2), len, len)?;
-    if is_detached(rt, &view) {
+    if rt.is_view_detached(&view) {
         return Err(detached_error(rt, "copyWithin"));
     }
     let count = (end - from).min(len - to);
@@ -214,7 +202,7 @@ fn fill(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
     let len = view.length as f64;
     let start = relative_index(rt, args.get(1), len, 0.0)?;
     let end = relative_index(rt, args.get(2), len, len)?;
-    if is_detached(rt, &view) {
+    if rt.is_view_detached(&view) {
         return Err(detached_error(rt, "fill"));
     }
     for i in start as usize..(end as usize).max(start as usize) {
@@ -274,14 +262,14 @@ fn set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
     if offset < 0.0 {
         return Err(rt.range_error("offset is out of bounds".into()));
     }
-    if is_detached(rt, &view) {
+    if rt.is_view_detached(&view) {
         return Err(detached_error(rt, "set"));
     }
     let source = arg(args, 0);
     let is_big = |k: TypedArrayKind| matches!(k, TypedArrayKind::BigInt64 | TypedArrayKind::BigUint64);
     let out_of_bounds = |n: f64| n + offset > view.length as f64;
     if let Some((src_view, src_kind)) = typed_view(rt, &source) {
-        if is_detached(rt, &src_view) {
+        if rt.is_view_detached(&src_view) {
             return Err(detached_error(rt, "set"));
         }
         if out_of_bounds(src_view.length as f64) {
@@ -309,10 +297,7 @@ fn set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
 
 /// The typed array `v` is (its view and kind), detached or not.
 fn typed_view(rt: &Runtime, v: &Value) -> Option<(View, TypedArrayKind)> {
-    match super::class_of(rt, v) {
-        Some(ObjectClass::View(view)) => view.kind.map(|k| (view, k)),
-        _ => None,
-    }
+    rt.view_of(v).and_then(|view| view.kind.map(|k| (view, k)))
 }
 
 fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -321,7 +306,7 @@ fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
     let start = relative_index(rt, args.first(), len, 0.0)?;
     let end = relative_index(rt, args.get(1), len, len)?;
     let count = (end - start).max(0.0) as usize;
-    if count > 0 && is_detached(rt, &view) {
+    if count > 0 && rt.is_view_detached(&view) {
         return Err(detached_error(rt, "slice"));
     }
     let items = elements(rt, id, view.length);
@@ -329,20 +314,14 @@ fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
 }
 
 fn subarray(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let heap = rt.heap.borrow();
-    let found = match this.as_object().and_then(|id| heap.get(id)).map(|o| &o.class) {
-        Some(ObjectClass::View(view)) => view.kind.map(|k| (view.clone(), k)),
-        _ => None,
-    };
-    drop(heap);
     // V8 names the receiver `undefined` here, whatever it was.
-    let Some((view, kind)) = found else {
+    let Some((view, kind)) = typed_view(rt, &this) else {
         return Err(rt.type_error("Method %TypedArray%.prototype.subarray called on incompatible receiver undefined".into()));
     };
-    let len = if is_detached(rt, &view) { 0.0 } else { view.length as f64 };
+    let len = if rt.is_view_detached(&view) { 0.0 } else { view.length as f64 };
     let begin = relative_index(rt, args.first(), len, 0.0)?;
     let end = relative_index(rt, args.get(1), len, len)?;
-    if is_detached(rt, &view) {
+    if rt.is_view_detached(&view) {
         return Err(rt.type_error("Cannot perform Construct on a detached ArrayBuffer".into()));
     }
     let count = (end - begin).max(0.0) as usize;
@@ -398,7 +377,7 @@ fn with(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
     let relative = to_integer(rt, &arg(args, 0))?;
     let index = if relative >= 0.0 { relative } else { len + relative };
     let value = converted(rt, kind, &arg(args, 1))?;
-    if !(0.0..len).contains(&index) || is_detached(rt, &view) {
+    if !(0.0..len).contains(&index) || rt.is_view_detached(&view) {
         return Err(rt.range_error("Invalid typed array index".into()));
     }
     let mut items = elements(rt, id, view.length);
@@ -407,18 +386,12 @@ fn with(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
 }
 
 fn view_getter(rt: &Runtime, this: &Value, what: &str) -> JsResult<(View, bool)> {
-    let heap = rt.heap.borrow();
-    match this.as_object().and_then(|id| heap.get(id)).map(|o| &o.class) {
-        Some(ObjectClass::View(view)) if view.kind.is_some() => {
-            let view = view.clone();
-            drop(heap);
-            let detached = is_detached(rt, &view);
+    match typed_view(rt, this) {
+        Some((view, _)) => {
+            let detached = rt.is_view_detached(&view);
             Ok((view, detached))
         }
-        _ => {
-            drop(heap);
-            Err(rt.type_error(format!("Method get {what} called on incompatible receiver {}", super::describe(rt, this))))
-        }
+        None => Err(rt.type_error(format!("Method get {what} called on incompatible receiver {}", super::describe(rt, this)))),
     }
 }
 
