@@ -53,6 +53,8 @@ EXPRESSIONS = [
     "`x${1 + 1}y`",
     "Number('0x1f') + parseInt('12px')",
     "Array.isArray([]) && [] instanceof Array && !({} instanceof Array)",
+    # A primitive is no instance before the prototype is read: Math.max has none.
+    "1 instanceof Math.max",
     "globalThis.napiScriptValue = 42; napiScriptValue + 1",
     "undefined?.x",
     "Buffer.from('hi').toString('hex')",
@@ -67,7 +69,17 @@ EXPRESSIONS = [
     "",
 ]
 
-ERRORS = ["nope + 1", "undefined.x", "null.x", "Math.nope()", "new Math.max()", "1 +", "Symbol() + ''", "1n + 1"]
+ERRORS = [
+    "({}) instanceof Math.max",
+    "nope + 1",
+    "undefined.x",
+    "null.x",
+    "Math.nope()",
+    "new Math.max()",
+    "1 +",
+    "Symbol() + ''",
+    "1n + 1",
+]
 
 
 @pytest.mark.parametrize("source", EXPRESSIONS + ERRORS)

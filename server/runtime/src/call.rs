@@ -277,13 +277,15 @@ impl Runtime {
                 return self.instance_of(v, &Value::Object(target));
             }
         }
+        // A primitive is no instance of anything, before the prototype is even read (which
+        // may run a getter, and throws when it is no object).
+        let Value::Object(obj) = v else { return Ok(false) };
         let proto = match self.get_named(ctor, "prototype")? {
             Value::Object(p) => p,
             other => {
                 return Err(self.type_error(format!("Function has non-object prototype '{}' in instanceof check", other.to_display(self))))
             }
         };
-        let Value::Object(obj) = v else { return Ok(false) };
         self.has_in_prototype_chain(*obj, proto)
     }
 }
