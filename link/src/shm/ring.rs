@@ -2,9 +2,8 @@
 //!
 //! One sealed memory file holds three rings (client to host, host to client, and the host's
 //! events to the client's event dispatcher, D74), each a single-producer single-consumer byte
-//! queue: the producer copies bytes in and publishes its
-//! write index, the consumer copies them out and publishes its read index. Indices count bytes
-//! from the start and only grow; an index maps to an offset by masking with the capacity (a
+//! queue: the producer copies bytes in and publishes its write index, the consumer copies them
+//! out and publishes its read index. Indices count bytes from the start and only grow; an index maps to an offset by masking with the capacity (a
 //! power of two), so no value a peer writes can point outside the ring.
 //!
 //! The peer may be crashed or hostile, so nothing it writes is trusted: each side keeps its own

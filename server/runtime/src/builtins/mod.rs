@@ -139,17 +139,13 @@ fn describe(rt: &Runtime, v: &Value) -> String {
     rt.describe(v)
 }
 
-fn symbol_display(rt: &Runtime, sym: ObjectId) -> String {
-    rt.symbol_display(sym)
-}
-
 /// How V8 names a value it could not call or iterate when it has no source text to quote:
 /// `number 5`, `string "a"`, `object`.
 fn describe_operand(rt: &Runtime, v: &Value) -> String {
     match v {
         Value::Object(_) => rt.typeof_string(v).to_string(),
         Value::String(s) => format!("string \"{s}\""),
-        Value::Symbol(s) => format!("symbol {}", symbol_display(rt, *s)),
+        Value::Symbol(s) => format!("symbol {}", rt.symbol_display(*s)),
         Value::Undefined | Value::Null => v.to_display(rt),
         other => format!("{} {}", rt.typeof_string(other), other.to_display(rt)),
     }
