@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from oracle_node import NODE
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "build" / "addons"
@@ -88,13 +89,21 @@ def gone(pid: int) -> bool:
         return True
 
 
+def oracle_node() -> str:
+    """The node to ask (tests/oracle_node.py: Node 24 from build/node24); `missing_input` when
+    scripts/node-oracle has not installed it."""
+    if not os.access(NODE, os.X_OK):
+        missing_input(f"{NODE} is absent: run scripts/node-oracle (scripts/build does) to install it")
+    return NODE
+
+
 def node_eval(script: str) -> object:
-    """Runs `script` under node and returns the JSON it prints on its last line.
+    """Runs `script` under node (`oracle_node()`) and returns the JSON it prints on its last line.
 
     Used to record what Node itself answers, so expected values come from Node, not from us.
     The script may `require()` test addons by absolute path (see `addon_path`).
     """
-    proc = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run([oracle_node(), "-e", script], capture_output=True, text=True, timeout=60, check=False)
     if proc.returncode != 0:
         raise AssertionError(f"node failed ({proc.returncode}):\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

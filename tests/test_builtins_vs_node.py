@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 
 import pytest
+from conftest import oracle_node
 from node_oracle import NODE_PRELUDE, _normalize, tag
 
 from napi_python import JSError, js
@@ -781,7 +782,7 @@ def node_run(script: str) -> object:
         f.write(script)
     try:
         proc = subprocess.run(
-            ["node", "--disallow-code-generation-from-strings", f.name],
+            [oracle_node(), "--disallow-code-generation-from-strings", f.name],
             capture_output=True,
             text=True,
             timeout=120,

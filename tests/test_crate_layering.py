@@ -1,11 +1,13 @@
 """The Rust crates import one another in layers, downwards only (issue 32).
 
 Crates: each depends only on crates of lower layers (its `path` dependencies of every kind, as
-`cargo metadata` reads them). Inside napi-runtime, the core (the heap and JS semantics) never
-reaches into `builtins/`, which sits above it: only `realm.rs` (which installs the built-ins)
-and `testing.rs` may. Files: inside the client and the server crates but the runtime, no two
-modules import each other, directly or around a circle (`use crate::...` and `super::`).
-Python's own modules are checked by test_module_layering.py.
+`cargo metadata` reads them). Files: inside each crate but the client, no two modules import
+each other, directly or around a circle (`use crate::...` and `super::`). Inside napi-runtime,
+the core (the heap and JS semantics) never reaches into `builtins/`, which sits above it: only
+`realm.rs` (which installs the built-ins) and `testing.rs` may; the built-ins themselves are one
+module there, whose files may import one another. The client's folders import in layers, a type
+with its methods in one file (issue 40). Python's own modules are checked by
+test_module_layering.py.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from conftest import ROOT
 # Lowest first. A crate may depend on crates of earlier layers only.
 LAYERS = [
     {"napi-protocol"},  # messages, values, the codec: no I/O
-    {"napi-link"},  # rings, segments, descriptor passing, waiting
+    {"napi-link"},  # rings, segments, descriptor passing, waiting; what both ends share
     {"napi-runtime"},  # heap, JS semantics, built-ins
     {"napi-script"},  # napi_run_script over oxc_parser
     {"napi-functions"},  # every extern "C" Node-API function
     {"napi-host"},  # serving requests on the JS thread
-    {"napi-hostd"},  # the host process (and the process-tree lib the client shares)
+    {"napi-hostd"},  # the host process
     {"napi-python"},  # the Python extension
     # Tools nothing depends on: the fuzz targets (frame decoder, client), the napi-rs test addon.
     {"napi-link-fuzz", "napi-client-fuzz", "napi-test-addon"},
@@ -34,9 +36,9 @@ LAYERS = [
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 
 RUNTIME_SRC = ROOT / "server" / "runtime" / "src"
-# The runtime files allowed to use `builtins`: the realm installs them; the test helpers build
-# realms; lib.rs declares the module.
-MAY_USE_BUILTINS = {"realm.rs", "testing.rs"}
+# The core modules of the runtime allowed to name `builtins`: the realm installs them; the test
+# helpers build realms.
+MAY_USE_BUILTINS = {"realm", "testing"}
 
 
 def crates() -> dict[str, tuple[Path, set[str]]]:
@@ -83,32 +85,24 @@ def code_of(path: Path) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
-def uses_of_builtins(path: Path) -> list[str]:
-    """The lines of `path` that name the `builtins` module (its declaration in lib.rs aside)."""
-    return [
-        line.strip()
-        for line in code_of(path).splitlines()
-        if re.search(r"\bbuiltins\b", line) and not re.fullmatch(r"\s*(pub\s+)?mod\s+builtins\s*;\s*", line)
-    ]
+# Crates whose source files import one another without cycles (issue 32). The runtime is checked
+# by the tests of its own below: its built-ins and the realm that installs them import each other.
+# The client is checked by its layers of folders (`CLIENT_LAYERS`).
+ACYCLIC_CRATES = ["protocol", "link", "server/napi", "server/host", "server/hostd"]
 
+CLIENT_SRC = ROOT / "client-py" / "src"
 
-def test_the_runtime_core_does_not_import_builtins():
-    core = [
-        p
-        for p in sorted(RUNTIME_SRC.rglob("*.rs"))
-        if p.relative_to(RUNTIME_SRC).parts[0] != "builtins" and p.name not in MAY_USE_BUILTINS
-    ]
-    assert len(core) > 10
-    # The check sees a use where there is one: realm.rs installs the built-ins.
-    assert uses_of_builtins(RUNTIME_SRC / "realm.rs")
-    upwards = {str(p.relative_to(RUNTIME_SRC)): uses for p in core if (uses := uses_of_builtins(p))}
-    assert upwards == {}, f"core runtime modules that reach into builtins/: {upwards}"
-
-
-# Crates whose source files import one another without cycles (issue 32): the client, and the
-# server crates but the runtime, whose core types (heap, object, value...) are one unit and
-# whose built-ins use `realm.rs`, which installs them.
-ACYCLIC_CRATES = ["client-py", "protocol", "link", "server/napi", "server/host", "server/hostd"]
+# The client's top-level modules (folders, and the files at the root of src/), lowest first: a
+# module imports only modules of its own layer or of lower ones (issue 40). The layer above the
+# link holds four folders that import one another, by their nature: a Python type's methods
+# make calls (a proxy's call is a request) and its values are converted, and the calls and the
+# events convert values and run Python code. A type keeps its methods in its own file; the
+# folders say what each file is for, and the layers below them say what never reaches up.
+CLIENT_LAYERS = [
+    {"exit_gate"},  # Rust threads and interpreter exit
+    {"link"},  # the link to one host: starting it, its rings and memory, what it may send
+    {"python_types", "values", "calls", "events"},  # Python's side of a host
+]
 
 
 def module_of(src: Path, path: Path) -> str:
@@ -191,8 +185,10 @@ def module_graph(src: Path) -> dict[str, set[str]]:
         code = codes[path][0]
         named = paths_after(code, "crate")
         # `super::` leaves a submodule for its parent module (itself here); from a top-level
-        # file it is the crate root, as `crate::` is.
-        supers = "::".join(["super"] * (len(path.relative_to(src).parts)))
+        # file it is the crate root, as `crate::` is. A `mod.rs` is its folder's module, one
+        # level up from the files beside it.
+        depth = len(path.relative_to(src).parts) - (path.name == "mod.rs")
+        supers = "::".join(["super"] * depth)
         named += paths_after(code, supers)
         graph[here] |= {n for n in named if n in modules and n != here}
     return graph
@@ -222,16 +218,49 @@ def a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_client_graph_sees_its_imports():
-    graph = module_graph(ROOT / "client-py" / "src")
-    # `use crate::connection::Connection;`, `use crate::{..}` and `super::` from a submodule.
-    assert {"connection", "convert", "direct", "transport"} <= graph["requests"]
-    assert "channel" not in graph["channel"] and "inbound" in graph["channel"]
+    graph = module_graph(CLIENT_SRC)
+    # A folder is one module, whichever of its files imports (`use crate::link::channel::..`).
+    assert {"python_types", "values", "events", "exit_gate", "link"} <= graph["calls"]
+    assert graph["link"] == {"exit_gate"}, "the link imports only the exit gate (its files: one another)"
     # A test module in a file of its own is left out with its parent's tests.
     assert "wire_tests" not in module_graph(ROOT / "server" / "host" / "src")
     assert (
-        file_of_test_module(ROOT / "client-py/src/inbound.rs", "tests.rs", False)
-        == ROOT / "client-py/src/inbound/tests.rs"
+        file_of_test_module(CLIENT_SRC / "link/inbound.rs", "tests.rs", False) == CLIENT_SRC / "link/inbound/tests.rs"
     )
+
+
+def test_super_paths_name_the_crate_root_only_from_the_top(tmp_path):
+    """`super::x` in a folder's file names a sibling in that folder; `super::super::x` there, as
+    `super::x` in a file at the root, names a top-level module."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "lib.rs").write_text("mod folder { pub mod inner; pub mod sibling; } mod top; mod other;")
+    (tmp_path / "folder/inner.rs").write_text("use super::sibling::X; use super::super::top::Y;")
+    (tmp_path / "folder/sibling.rs").write_text("pub struct X;")
+    (tmp_path / "top.rs").write_text("pub struct Y; use super::other::Z;")
+    (tmp_path / "other.rs").write_text("pub struct Z;")
+    assert module_graph(tmp_path) == {"folder": {"top"}, "top": {"other"}, "other": set()}
+
+
+def imports_upwards(graph: dict[str, set[str]], layers: list[set[str]]) -> list[str]:
+    """The imports of `graph` from a module to one of a higher layer of `layers`."""
+    layer = {name: i for i, names in enumerate(layers) for name in names}
+    return sorted(f"{m} -> {n}" for m, names in graph.items() for n in names if layer[n] > layer[m])
+
+
+def test_the_layer_check_sees_imports_upwards():
+    layers = [{"a"}, {"b", "c"}]
+    assert imports_upwards({"a": set(), "b": {"a", "c"}, "c": {"b"}}, layers) == []
+    assert imports_upwards({"a": {"b"}, "b": set(), "c": set()}, layers) == ["a -> b"]
+
+
+def test_every_client_module_has_a_layer():
+    placed = set().union(*CLIENT_LAYERS)
+    assert set(module_graph(CLIENT_SRC)) == placed, "client modules missing from CLIENT_LAYERS, or gone from src/"
+
+
+def test_the_client_folders_import_downwards():
+    upwards = imports_upwards(module_graph(CLIENT_SRC), CLIENT_LAYERS)
+    assert upwards == [], "client modules that import a module of a higher layer: " + ", ".join(upwards)
 
 
 def test_the_cycle_finder_finds_cycles():
@@ -246,3 +275,44 @@ def test_source_files_import_without_cycles(crate):
     assert len(graph) >= 3, graph
     cycle = a_cycle(graph)
     assert cycle is None, f"{crate}: modules that import one another in a cycle: {' -> '.join(cycle or [])}"
+
+
+def runtime_core_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The runtime's module graph (`builtins` one module of it), and the same without
+    `builtins`: the core's."""
+    graph = module_graph(RUNTIME_SRC)
+    core = {m: names - {"builtins"} for m, names in graph.items() if m != "builtins"}
+    return graph, core
+
+
+def test_the_runtime_core_does_not_reach_into_builtins():
+    graph, core = runtime_core_graph()
+    assert len(core) > 20
+    # The graph sees a use where there is one: the realm installs the built-ins, which build on
+    # the core (`super::super::realm` from builtins/, `super::realm` from builtins/mod.rs).
+    assert "builtins" in graph["realm"] and {"object", "realm", "value"} <= graph["builtins"]
+    upwards = sorted(m for m in core if "builtins" in graph[m] and m not in MAY_USE_BUILTINS)
+    assert upwards == [], f"core runtime modules that reach into builtins/: {upwards}"
+
+
+RUNTIME_IMPL = re.compile(r"\bimpl\s+(?:[\w:]+::)?Runtime\s*\{")
+
+
+def test_the_builtins_add_no_methods_to_the_runtime():
+    """A method a built-in file added to `Runtime` would be called by name, which no path shows:
+    the core could call into builtins/ unseen (missing.rs called `symbol_description` of
+    builtins/symbol.rs so). The runtime's methods live in the core; the built-ins are functions."""
+    assert RUNTIME_IMPL.search(code_of(RUNTIME_SRC / "gc.rs")), "the pattern sees an impl block"
+    adding = sorted(
+        str(p.relative_to(RUNTIME_SRC))
+        for p in (RUNTIME_SRC / "builtins").rglob("*.rs")
+        if RUNTIME_IMPL.search(without_tests(code_of(p))[0])
+    )
+    assert adding == [], f"built-in files with an `impl Runtime` (move the methods to the core): {adding}"
+
+
+def test_the_runtime_core_imports_without_cycles():
+    _, core = runtime_core_graph()
+    assert {"heap", "object"} <= core["gc"], core["gc"]
+    cycle = a_cycle(core)
+    assert cycle is None, f"core runtime modules that import one another in a cycle: {' -> '.join(cycle or [])}"

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, missing_input
+from conftest import ROOT, missing_input, oracle_node
 
 EXAMPLES = ROOT / "examples"
 FFMPEG = ROOT / "build" / "ffmpeg" / "ffmpeg"
@@ -33,13 +33,13 @@ def run(cmd: list[str], cwd: Path) -> str:
 def both(name: str, args: list[str], cwd: Path) -> tuple[str, str]:
     """What examples/<name>.py and examples/node/<name>.js print for the same arguments."""
     python = run([sys.executable, str(EXAMPLES / f"{name}.py"), *args], cwd)
-    node = run(["node", str(EXAMPLES / "node" / f"{name}.js"), *args], cwd)
+    node = run([oracle_node(), str(EXAMPLES / "node" / f"{name}.js"), *args], cwd)
     return python, node
 
 
 def test_canvas_example_draws_the_png_node_draws(tmp_path):
     python = run([sys.executable, str(EXAMPLES / "canvas_draw.py"), str(tmp_path / "py.png")], tmp_path)
-    node = run(["node", str(EXAMPLES / "node" / "canvas_draw.js"), str(tmp_path / "node.png")], tmp_path)
+    node = run([oracle_node(), str(EXAMPLES / "node" / "canvas_draw.js"), str(tmp_path / "node.png")], tmp_path)
     assert python == node
     assert "png " in python and "rgba sha256 " in python
     assert (tmp_path / "py.png").read_bytes() == (tmp_path / "node.png").read_bytes()

@@ -1,7 +1,7 @@
 """Interpreter exit while threads are inside napi_python: CPython 3.11 ends a thread that takes
 the GIL during finalization with pthread_exit, which aborts the process when Rust frames are on
 its stack ("FATAL: exception not rethrown"). An atexit hook keeps our threads out of the GIL
-from then on and lets the ones inside finish first (client-py/src/exiting.rs)."""
+from then on and lets the ones inside finish first (client-py/src/exit_gate.rs)."""
 
 from __future__ import annotations
 

@@ -122,7 +122,6 @@ def test_symbols_only_node_has_are_reported_and_the_load_error_shown():
     assert "  loading it failed: " in out.stdout
 
 
-@pytest.mark.needs_input(shutil.which("node") is not None, "node is not installed")
 @pytest.mark.parametrize("name", ["classes", "rust_addon", "values"])
 def test_exports_and_their_kinds_match_what_node_sees(name):
     path = addon_path(name)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ADDONS, IN_PROCESS, missing_input, napi_python_cli
+from conftest import ADDONS, IN_PROCESS, missing_input, napi_python_cli, oracle_node
 from npm_registry import REGISTRY_DIR, VERDACCIO, Link, user_token
 from npm_registry import start as start_registry
 from npm_registry import stop as stop_registry
@@ -227,7 +227,9 @@ def test_versions_are_picked_as_npm_picks_them(registry, wanted):
         f"const vs = {json.dumps(ADDER_VERSIONS)};"
         "console.log(tags[w] ?? (semver.satisfies(tags.latest, w) ? tags.latest : semver.maxSatisfying(vs, w)))"
     )
-    node = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    node = subprocess.run(
+        [oracle_node(), "-e", script], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.strip()
     assert pick_version(Spec("@fixture/adder", wanted), document) == node
 
 
@@ -410,7 +412,12 @@ def test_the_public_registry_serves_node_rs_xxhash(tmp_path):
         "console.log(JSON.stringify(ins.map(s => [x.xxh32(s, 0), x.xxh64(s).toString(), x.xxh32(s, 42)])))"
     )
     node = subprocess.run(
-        ["node", "-e", script, json.dumps(inputs)], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+        [oracle_node(), "-e", script, json.dumps(inputs)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     expected = json.loads(node.stdout)
     with require("@node-rs/xxhash", paths=[tmp_path], isolated=not IN_PROCESS) as xxhash:

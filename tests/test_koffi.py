@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval
+from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval, oracle_node
 
 from napi_python import Sandbox, js
 
@@ -112,7 +112,7 @@ def test_variadic_printf_to_a_pipe_matches_node(mode):
     assert proc.returncode == 0, proc.stderr
     node = subprocess.run(
         [
-            "node",
+            oracle_node(),
             "-e",
             f"const koffi = require({koffi_path()!r}); const libc = koffi.load('libc.so.6');"
             "const printf = libc.func('int printf(const char *fmt, ...)');"

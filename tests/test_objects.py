@@ -376,10 +376,11 @@ def test_freeze_and_seal_of_primitives_succeed(load):
     assert addon.seal("s") == OK
 
 
-def test_a_throwing_accessor_answers_generic_failure_with_the_error_pending(load):
-    # node 20: a getter or setter that throws inside napi_get_property, napi_set_property,
+def test_a_throwing_accessor_answers_pending_exception_with_the_error_pending(load):
+    # node 24: a getter or setter that throws inside napi_get_property, napi_set_property,
     # napi_get_named_property, napi_set_named_property, napi_get_element or napi_set_element
-    # answers napi_generic_failure (9), not napi_pending_exception, with the error pending.
+    # answers napi_pending_exception (10) with the error pending (node 20 answered
+    # napi_generic_failure, 9).
     addon = load("objects")
     obj = js.object(addon)
 
@@ -397,7 +398,7 @@ def test_a_throwing_accessor_answers_generic_failure_with_the_error_pending(load
         addon.setElement(obj, 0, 1),
     ]
     for status, result, thrown in answers:
-        assert status == 9 and result is None
+        assert status == 10 and result is None
         assert isinstance(thrown, ValueError) and str(thrown) == "accessor"
 
 

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ADDONS, ROOT
+from conftest import ADDONS, ROOT, oracle_node
 
 import napi_python
 from napi_python import AddonLoadError, AddonNotFoundError, current_platform, resolve
@@ -294,7 +294,9 @@ def test_real_packages_resolve_to_the_binary_node_loads(name, require):
         f"require({json.dumps(name)});"
         "console.log(JSON.stringify(Object.keys(require.cache).filter(k => k.endsWith('.node'))))"
     )
-    proc = subprocess.run(["node", "-e", script], cwd=NPM, capture_output=True, text=True, timeout=60, check=True)
+    proc = subprocess.run(
+        [oracle_node(), "-e", script], cwd=NPM, capture_output=True, text=True, timeout=60, check=True
+    )
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [resolve(name, paths=[NPM])]
     with require(name, paths=[NPM]) as addon:
         assert addon.path == resolve(name, paths=[NPM])

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import IN_PROCESS, ROOT, addon_path, fresh_copy, node_eval
+from conftest import IN_PROCESS, ROOT, addon_path, fresh_copy, node_eval, oracle_node
 
 import napi_python
 from napi_python import AddonCrashedError
@@ -35,7 +35,9 @@ def under_node(body: str, env: dict[str, str] | None = None) -> Any:
     script = f"const a = require({json.dumps(addon_path('uv'))}); const done = (r) => console.log(JSON.stringify(r));\n{body}"
     if env is None:
         return node_eval(script)
-    proc = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+    proc = subprocess.run(
+        [oracle_node(), "-e", script], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval
+from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval, oracle_node
 
 from napi_python import Sandbox, js
 
@@ -203,7 +203,7 @@ def run_with_master(path: str, js_side: str, master: int) -> Any:
     import subprocess
 
     script = f"const b = require({json.dumps(path)}); const done = (r) => console.log(JSON.stringify(r));\n{js_side}"
-    proc = subprocess.Popen(["node", "-e", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([oracle_node(), "-e", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline() == "polling\n"
         os.write(master, b"ping\n")

@@ -1,51 +1,83 @@
-//! `napi_python._native`: the private extension behind the `napi_python` package. It spawns and
-//! talks to `napi-hostd`, converts values, and runs the host's calls into Python.
+//! `napi_python._native`: the private extension behind the `napi_python` package. It starts and
+//! talks to hosts (`napi-hostd`, or in-process the host runtime it carries), converts values, and
+//! runs the hosts' calls into Python.
+//!
+//! Its folders, lowest first; each imports only its own layer or lower ones
+//! (`tests/test_crate_layering.py`), and a type keeps its methods in its own file.
 
-mod buffer;
-mod channel;
-mod configure;
-mod connection;
-mod connection_methods;
-mod convert;
-mod dictkeys;
-mod direct;
-mod dispatched;
-mod dispatcher;
-mod exiting;
-mod exportholder;
-mod fork;
-mod hooks;
-mod inbound;
-mod inprocess;
-mod jsref;
-mod jsref_methods;
-mod lend;
-mod output;
-mod panics;
-mod pending;
-mod process;
-mod quick;
-mod requests;
-mod rings;
-mod shm;
-mod subscriptions;
-mod transport;
+/// Rust threads and interpreter exit: the gate every thread of ours passes to take the GIL.
+mod exit_gate;
+
+/// The link to one host: starting and ending it, its rings and sockets, the channel every
+/// Python thread waits on, what the client accepts from it, and shared memory. No Python class,
+/// call or conversion: those are above.
+mod link {
+    pub mod channel;
+    pub mod client_end;
+    pub mod forks;
+    pub mod host_output;
+    pub mod host_process;
+    pub mod host_thread;
+    pub mod inbound;
+    pub mod lends;
+    pub mod pending;
+    pub mod shared_memory;
+}
+
+// Python's side of a host: one layer of four folders, which import one another (a proxy's call
+// is a request, and a request converts proxies).
+
+/// Python objects as protocol values for a host, and back.
+mod values {
+    pub mod dict_keys;
+    pub mod from_python;
+    pub mod to_python;
+}
+
+/// The requests and calls Python makes of a host, the two ways they go (directly on the
+/// caller's thread in-process, or by message), and the Python calls a host makes back.
+mod calls {
+    pub mod by_message;
+    pub mod direct_calls;
+    pub mod python_calls;
+    pub mod quick;
+    pub mod requests;
+}
+
+/// The classes of `_native`, each with all its methods, and the package's hooks.
+mod python_types {
+    pub mod connection;
+    pub mod export_holder;
+    pub mod hooks;
+    pub mod js_buffer;
+    pub mod proxies;
+}
+
+/// What a host sends that no request caused: the event dispatcher, its turns, and the promise
+/// subscriptions its settlements answer.
+mod events {
+    pub mod dispatcher;
+    pub mod handling;
+    pub mod subscriptions;
+}
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    fork::count_forks();
-    m.add_class::<connection::Connection>()?;
-    m.add_class::<jsref::JSRef>()?;
-    m.add_class::<jsref::JSCallable>()?;
-    m.add_class::<jsref::JSMethod>()?;
-    m.add_class::<buffer::JSBuffer>()?;
-    exportholder::add_to(m)?;
-    m.add_function(wrap_pyfunction!(configure::configure, m)?)?;
+    link::forks::count_forks();
+    m.add_class::<python_types::connection::Connection>()?;
+    m.add_class::<python_types::proxies::JSRef>()?;
+    m.add_class::<python_types::proxies::JSCallable>()?;
+    m.add_class::<python_types::proxies::JSMethod>()?;
+    m.add_class::<python_types::js_buffer::JSBuffer>()?;
+    python_types::export_holder::add_to(m)?;
+    m.add_function(wrap_pyfunction!(python_types::hooks::configure, m)?)?;
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
-    m.add_function(wrap_pyfunction!(exiting::interpreter_exiting, m)?)?;
+    m.add_function(wrap_pyfunction!(exit_gate::interpreter_exiting, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
+    // Bytes each of a host's rings holds: larger messages stream through (tests send them).
+    m.add("RING_CAPACITY", napi_link::shm::ring::RING_CAPACITY)?;
     // The package's version, from the one place it is set (the workspace's Cargo.toml), which
     // maturin also writes into the wheel's metadata.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -7,11 +7,21 @@
 //! - [`frames`]: frames read from and written to those streams.
 //! - [`spin`]: a short look before sleeping.
 //!
+//! And the little else both ends share, the lowest crate both build on:
+//!
+//! - [`process_tree`]: the processes below the host's, which both ends kill when it ends;
+//! - [`panics`]: what a caught panic said, for the error either end reports instead;
+//! - [`recent`]: a cache of recently seen short names and the strings made of them (JS strings
+//!   in the host, Python strings in the client).
+//!
 //! The messages themselves, their encoding and the frame format are `napi_protocol`'s.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod frames;
+pub mod panics;
+pub mod process_tree;
+pub mod recent;
 pub mod shm;
 pub mod spin;
 pub mod streams;

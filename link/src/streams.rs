@@ -180,6 +180,22 @@ pub struct RingOut {
     bell: Arc<Bell>,
     /// When a write that finds the ring full gives up ([`io::ErrorKind::TimedOut`]).
     deadline: Option<Instant>,
+    /// What the writer does around a wait for room (see [`RoomWait`]).
+    room_wait: Option<Arc<dyn RoomWait>>,
+}
+
+/// What a writer does while a full ring keeps it waiting: a frame larger than the room left
+/// streams through only as the reader makes room, so the reader must be reading by then.
+///
+/// The ring's own sleeping flag wakes a reader that sleeps on the ring, but a reader may idle on
+/// a wake-up of its own (an in-process host thread does), and the writer may hold what the
+/// reader needs before it reads again (Python's GIL, which an in-process host thread takes for
+/// its event turns). Without this, a frame larger than the ring would wait for a reader that
+/// waits for the writer.
+pub trait RoomWait: Send + Sync {
+    /// Runs `wait` (the writer's wait for room, published bytes already in the ring) after
+    /// telling the reader that bytes wait, having let go of what the reader may need.
+    fn waiting(&self, wait: &mut dyn FnMut());
 }
 
 /// How long a peer may pause in the middle of a frame before the reader gives up on it: a frame
@@ -341,7 +357,7 @@ const FULL_PAUSE: Duration = Duration::from_millis(1);
 
 impl RingOut {
     fn new(producer: Producer, bell: Arc<Bell>) -> RingOut {
-        RingOut { producer, bell, deadline: None }
+        RingOut { producer, bell, deadline: None, room_wait: None }
     }
 
     /// Bounds the waits of writes that find the ring full: until `deadline`.
@@ -349,9 +365,22 @@ impl RingOut {
         self.deadline = deadline;
     }
 
+    /// What this writer does around every wait for room from now on.
+    pub fn set_room_wait(&mut self, room_wait: Arc<dyn RoomWait>) {
+        self.room_wait = Some(room_wait);
+    }
+
+    /// Waits for room in the ring, inside the writer's [`RoomWait`] if it has one.
+    fn wait_for_room(&mut self) -> io::Result<()> {
+        let Some(room_wait) = self.room_wait.clone() else { return self.wait_for_room_now() };
+        let mut waited = Ok(());
+        room_wait.waiting(&mut || waited = self.wait_for_room_now());
+        waited
+    }
+
     /// Waits for room in the ring; fails once the peer is gone (it will never make room), or
     /// when the deadline passes.
-    fn wait_for_room(&mut self) -> io::Result<()> {
+    fn wait_for_room_now(&mut self) -> io::Result<()> {
         let deadline = self.deadline;
         let mut room = || !matches!(self.producer.free(), Ok(0));
         if spin_until(&mut room, SPIN) {

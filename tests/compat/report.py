@@ -30,8 +30,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 
 from cases import BY_NAME, PACKAGES, Package  # noqa: E402
+from oracle_node import NODE  # noqa: E402
 
 from napi_python import AddonError, AddonNotFoundError, BigInt, JSBuffer, JSError, JSObject, js, load_addon, resolve  # noqa: E402
 from napi_python.inspection import inspect_addon  # noqa: E402
@@ -106,7 +108,7 @@ def run_node(file: str, pkg: Package) -> list[Any]:
         file = resolve(pkg.node_reference[0], paths=SEARCH)
     checks = ",\n".join(f"async (tmp) => ({c.js})" for c in pkg.checks)
     script = NODE_RUNNER % {"file": json.dumps(file), "checks": checks}
-    proc = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run([NODE, "-e", script], capture_output=True, text=True, timeout=300, check=False)
     if proc.returncode < 0:
         raise RuntimeError(f"node itself crashed ({signal.Signals(-proc.returncode).name}) running the checks")
     if proc.returncode != 0:
@@ -281,8 +283,8 @@ def with_missing_recorded(record: Path, run: Any) -> tuple[Any, list[str]]:
 
 
 def node_has(paths: list[str]) -> list[bool]:
-    """Whether node 20 has each recorded property ("globalThis.Proxy", "Date.prototype.x"): a read
-    node answers with undefined too (Float16Array, which node 20 lacks) is no gap of the host."""
+    """Whether the oracle node (24) has each recorded property ("globalThis.Proxy",
+    "Date.prototype.x"): a read node answers with undefined too is no gap of the host."""
     if not paths:
         return []
     checks = ",".join(
@@ -293,7 +295,7 @@ def node_has(paths: list[str]) -> list[bool]:
         for p in paths
     )
     proc = subprocess.run(
-        ["node", "-e", f"console.log(JSON.stringify([{checks}]))"], capture_output=True, text=True, check=True
+        [NODE, "-e", f"console.log(JSON.stringify([{checks}]))"], capture_output=True, text=True, check=True
     )
     return json.loads(proc.stdout)
 

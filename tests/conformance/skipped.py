@@ -1,7 +1,7 @@
-"""The JS files of Node 20's Node-API test suite that have no Python driver, and why.
+"""The JS files of Node 20's and Node 24's Node-API test suites that have no Python driver, and
+why (one entry serves both suites where the file is in both).
 
-Each cannot apply to a host without a JavaScript engine or without Node's runtime (classes from
-shared/node20_tests.tsv):
+Each cannot apply to a host without a JavaScript engine or without Node's runtime:
 
 - skip-engine: the file tests JavaScript itself against Node-API (eval, `class extends` a
   native class, `Symbol.hasInstance`): there is no engine to run it.
@@ -22,6 +22,14 @@ SKIPPED: dict[tuple[str, str, str], tuple[str, str]] = {
         "napi_instanceof vs JS instanceof with Symbol.hasInstance and prototype assignment",
     ),
     ("js-native-api", "test_general", "testNapiRun.js"): ("skip-engine", "napi_run_script == eval"),
+    ("js-native-api", "test_general", "testV8Instanceof.js"): (
+        "skip-engine",
+        "V8's mjsunit instanceof tests (JS functions, prototype assignment) through napi_instanceof",
+    ),
+    ("js-native-api", "test_general", "testV8Instanceof2.js"): (
+        "skip-engine",
+        "V8's mjsunit instanceof-2 tests (JS functions, prototype assignment) through napi_instanceof",
+    ),
     ("js-native-api", "test_new_target", "test.js"): (
         "skip-engine",
         "JS `class X extends NativeClass` + super(); napi_get_new_target from JS subclass",
@@ -61,6 +69,10 @@ SKIPPED: dict[tuple[str, str, str], tuple[str, str]] = {
         "make_callback recursion vs nextTick/microtask ordering",
     ),
     ("node-api", "test_policy", "test_policy.js"): ("unclassified", "(not in the Node 22 suite)"),
+    ("node-api", "test_sea_addon", "test.js"): (
+        "skip-runtime",
+        "an addon loaded from a single executable application's assets (node --build-sea)",
+    ),
     ("node-api", "test_threadsafe_function", "test_legacy_uncaught_exception.js"): (
         "skip-runtime",
         "--no-force-node-api-uncaught-exceptions-policy",

@@ -1,23 +1,26 @@
-"""Nothing of Node's suite is silently missing: each JS file is driven or listed in skipped.py."""
+"""Nothing of Node's suites is silently missing: each JS file of each suite is driven or listed
+in skipped.py, and each driver and skipped.py entry names a JS file of some suite."""
 
 from __future__ import annotations
 
 import re
 
-from .conftest import HERE, driver_file
+from .conftest import HERE, SUITES, driver_file
 from .skipped import SKIPPED
 
 
-def _js_files(root):
-    for suite in ("js-native-api", "node-api"):
-        for js in sorted((root / suite).glob("*/*.js")):
-            yield suite, js.parent.name, js.name
+def _all_js_files() -> set[tuple[str, str, str]]:
+    for suite in SUITES:
+        suite.require()
+    return {key for suite in SUITES for key in suite.js_files()}
 
 
-def test_every_js_file_is_driven_or_skipped(node_tests_dir):
-    files = list(_js_files(node_tests_dir))
-    # Node 20.19.2's two folders (scripts/node-tests pins the version): shared/node20_tests.tsv's 94.
-    assert len(files) == 94, f"{len(files)} JS files under {node_tests_dir}: a partial extraction?"
+def test_every_js_file_is_driven_or_skipped(node_suite):
+    files = node_suite.js_files()
+    # The two folders of the pinned release (scripts/node-tests pins it).
+    assert len(files) == node_suite.js_file_count, (
+        f"{len(files)} JS files under {node_suite.root}: a partial extraction?"
+    )
     missing = []
     both = []
     for key in files:
@@ -30,21 +33,21 @@ def test_every_js_file_is_driven_or_skipped(node_tests_dir):
     assert not both, "JS files both driven and listed in skipped.py:\n" + "\n".join(both)
 
 
-def test_skipped_entries_exist(node_tests_dir):
-    files = set(_js_files(node_tests_dir))
+def test_skipped_entries_exist():
+    files = _all_js_files()
     stale = ["/".join(k) for k in SKIPPED if k not in files]
-    assert not stale, f"skipped.py lists files the suite does not have: {stale}"
+    assert not stale, f"skipped.py lists files no suite has: {stale}"
 
 
-def test_every_driver_has_its_js_file(node_tests_dir):
-    names = {driver_file(*key).name for key in _js_files(node_tests_dir)}
+def test_every_driver_has_its_js_file():
+    names = {driver_file(*key).name for key in _all_js_files()}
     strays = [
         p.relative_to(HERE).as_posix()
         for folder in ("js_native_api", "node_api")
         for p in sorted((HERE / folder).glob("test_*.py"))
         if p.name not in names
     ]
-    assert not strays, f"drivers named after no JS file of the suite: {strays}"
+    assert not strays, f"drivers named after no JS file of any suite: {strays}"
 
 
 def test_driver_names_are_identifiers():

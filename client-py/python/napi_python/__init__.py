@@ -45,7 +45,7 @@ from .require import current_platform, require, resolve
 from .sandbox import RestartPolicy, Sandbox
 from .values import BigInt
 
-# Before finalization: our Rust threads stop taking the GIL (see client-py/src/exiting.rs).
+# Before finalization: our Rust threads stop taking the GIL (see client-py/src/exit_gate.rs).
 atexit.register(_native.interpreter_exiting)
 # Runs first (atexit is last in, first out): open hosts tear their addons down while our
 # threads may still take the GIL.
@@ -96,7 +96,7 @@ __all__ = [
 ]
 
 # The classes and factories the native layer builds values with, each by name (documented and
-# type-checked in client-py/src/hooks.rs).
+# type-checked in client-py/src/python_types/hooks.rs).
 _native.configure(
     object_cls=JSObject,
     function_cls=JSFunction,

@@ -14,12 +14,14 @@ __all__ = [
     "ExportHolder",
     "configure",
     "PROTOCOL_VERSION",
+    "RING_CAPACITY",
     "__version__",
     "write_unraisable",
     "interpreter_exiting",
 ]
 
 PROTOCOL_VERSION: int
+RING_CAPACITY: int
 __version__: str
 
 @final

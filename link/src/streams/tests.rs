@@ -45,6 +45,44 @@ fn frames_larger_than_the_ring_stream_through() {
     writer.join().unwrap();
 }
 
+/// A reader that idles on a wake-up of its own (an in-process host thread), told by the writer's
+/// `RoomWait`, which counts the waits it wraps.
+struct TellReader {
+    tell: std::sync::Mutex<std::sync::mpsc::Sender<()>>,
+    waits: std::sync::atomic::AtomicUsize,
+}
+
+impl RoomWait for TellReader {
+    fn waiting(&self, wait: &mut dyn FnMut()) {
+        self.waits.fetch_add(1, Ordering::SeqCst);
+        let _ = self.tell.lock().unwrap().send(());
+        wait();
+    }
+}
+
+#[test]
+fn a_frame_larger_than_the_ring_tells_a_reader_that_idles_elsewhere() {
+    let ((_, mut to_host), (mut from_client, _)) = ends();
+    let (tell, told) = std::sync::mpsc::channel();
+    let room_wait = Arc::new(TellReader { tell: std::sync::Mutex::new(tell), waits: Default::default() });
+    to_host.set_room_wait(room_wait.clone());
+    // Without being told, the reader would never come, and the write would end at this deadline.
+    to_host.set_deadline(Some(Instant::now() + Duration::from_secs(30)));
+    write_message(&mut to_host, &vec![1u8; 1000]).unwrap();
+    assert_eq!(room_wait.waits.load(Ordering::SeqCst), 0, "a frame that fits waits for nothing");
+    let big: Vec<u8> = (0..2 * RING_CAPACITY as usize).map(|i| (i * 13) as u8).collect();
+    let expected = big.clone();
+    let writer = thread::spawn(move || write_message(&mut to_host, &big).map(|()| to_host));
+    // The reader idles until told, as a host thread idles on its own bell.
+    told.recv_timeout(Duration::from_secs(30)).expect("the writer never told the reader that bytes wait");
+    let small: Vec<u8> = read_message(&mut from_client, 64 << 20).unwrap();
+    assert_eq!(small, vec![1u8; 1000]);
+    let got: Vec<u8> = read_message(&mut from_client, 64 << 20).unwrap();
+    assert!(got == expected);
+    writer.join().unwrap().unwrap();
+    assert!(room_wait.waits.load(Ordering::SeqCst) >= 1);
+}
+
 #[test]
 fn a_sleeping_reader_is_woken_by_the_next_write_on_both_sides() {
     // Pinned to one CPU, every wait sleeps: each message goes through the flag and the bell.

@@ -46,7 +46,7 @@ pub(crate) enum Answer {
 
 impl Host {
     pub(super) fn dispatch(&self, op: &Op) -> Outcome {
-        let lent = self.rt.shm.lent_mark();
+        let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| self.run(op));
         let outcome = self.outcome(result);
         self.end_lends(lent);
@@ -56,7 +56,7 @@ impl Host {
     /// A direct call (in-process): its function and receiver, held by the client, kept for the
     /// call, then called with its arguments.
     pub(super) fn dispatch_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
-        let lent = self.rt.shm.lent_mark();
+        let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| {
             let f = self.keep(held_value(&self.rt, call.func)?);
             let this = match call.this {
@@ -77,7 +77,7 @@ impl Host {
     /// a promise's value) keeps the memory until it dies, as node keeps a Buffer's.
     #[inline(always)]
     fn end_lends(&self, mark: usize) {
-        if let Some(lent) = self.rt.shm.take_lent_since(mark) {
+        if let Some(lent) = self.rt.shm().take_lent_since(mark) {
             self.end_lends_of(&lent);
         }
     }
@@ -86,7 +86,7 @@ impl Host {
     fn end_lends_of(&self, lent: &[ObjectId]) {
         let roots = self.held.borrow().ids();
         let reachable = self.rt.reachable(&roots, lent);
-        let mut heap = self.rt.heap.borrow_mut();
+        let mut heap = self.rt.heap_mut();
         for (id, kept) in lent.iter().zip(reachable) {
             if kept {
                 continue;
@@ -102,10 +102,10 @@ impl Host {
     /// while it runs.
     fn scoped<R>(&self, f: impl FnOnce() -> R) -> R {
         let rt = &self.rt;
-        let depth = rt.handles.borrow().depth();
-        rt.handles.borrow_mut().open(false);
+        let depth = rt.handles().depth();
+        rt.handles_mut().open(false);
         let result = f();
-        rt.handles.borrow_mut().unwind_to(depth);
+        rt.handles_mut().unwind_to(depth);
         result
     }
 
@@ -121,7 +121,7 @@ impl Host {
                     }
                 }
                 let mut held = self.held.borrow_mut();
-                let mut w = ToWire::new(rt, &mut held);
+                let mut w = ToWire::new(rt, &mut held, &self.python);
                 let value = match answer {
                     Answer::Value(v) => w.value(&v),
                     Answer::Reference(id) => Ok(w.by_reference(id)),
@@ -140,7 +140,7 @@ impl Host {
     /// Converts a wire value in and keeps it alive for the rest of the request (only objects
     /// and symbols live in the collected heap: the rest need no keeping).
     pub(crate) fn arg(&self, v: &proto::Value) -> Result<Value, Error> {
-        let value = from_wire(&self.rt, v)?;
+        let value = from_wire(&self.rt, &self.python, v)?;
         Ok(match value {
             Value::Object(_) | Value::Symbol(_) => self.keep(value),
             _ => value,
@@ -152,7 +152,7 @@ impl Host {
     pub(crate) fn keep(&self, value: Value) -> Value {
         // Objects and symbols, the values kept, are made again in their slot from their id: a
         // clone copies the value whole, just after it was written in pieces (D49, D52).
-        self.rt.handles.borrow_mut().push_with(|| match &value {
+        self.rt.handles_mut().push_with(|| match &value {
             Value::Object(id) => Value::Object(*id),
             Value::Symbol(id) => Value::Symbol(*id),
             other => other.clone(),

@@ -8,6 +8,7 @@
 //! napi-rs does (it files its classes under the registering thread's id), so a library whose
 //! ELF file has thread-local storage ([`has_thread_locals`]) loads on the host thread, and from
 //! then on every request of that host goes there, over the same rings an isolated host uses.
+//! Which way a request goes is decided in one place, [`InProcess::route`].
 //! The host thread also runs what no request caused (async-work completions, threadsafe
 //! functions), taking the lock for each turn and letting go of it while it idles.
 //!
@@ -25,7 +26,7 @@ use std::time::Instant;
 use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value};
+use napi_protocol::{ChainId, ClientMessage, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value};
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
@@ -96,13 +97,16 @@ impl Direct<'_> {
             Direct::Call(c) => c.chain,
         }
     }
+}
 
-    fn may_run_here(&self, shared: &InProcess) -> bool {
-        match self {
-            Direct::Request(r) => shared.takes_directly(&r.op),
-            Direct::Call(_) => !shared.threaded(),
-        }
-    }
+/// Which way a request to an in-process host goes ([`InProcess::route`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// On the calling thread, under the JS lock, the Python calls it causes run inline: a
+    /// direct call.
+    Here,
+    /// Over the rings to the host thread, as to a host in another process.
+    HostThread,
 }
 
 /// A direct call served: what the host sent its caller ahead of the reply (a settlement of the
@@ -131,8 +135,9 @@ pub struct InProcess {
     js: JsLock,
     /// The host while it serves (set and cleared under `js`).
     host: AtomicPtr<Host>,
-    /// A library with thread-local storage was loaded: every request goes to the host thread.
-    threaded: AtomicBool,
+    /// A library with thread-local storage was loaded (or is being loaded): every request goes
+    /// to the host thread.
+    calls_stay_on_host_thread: AtomicBool,
     client_news: Mutex<Vec<ClientNews>>,
     /// Whether `client_news` has anything, looked at without the lock on every request.
     has_client_news: AtomicBool,
@@ -155,7 +160,7 @@ impl InProcess {
         Ok(Arc::new(InProcess {
             js: JsLock::default(),
             host: AtomicPtr::new(std::ptr::null_mut()),
-            threaded: AtomicBool::new(false),
+            calls_stay_on_host_thread: AtomicBool::new(false),
             client_news: Mutex::new(Vec::new()),
             has_client_news: AtomicBool::new(false),
             sink,
@@ -180,22 +185,46 @@ impl InProcess {
         }
     }
 
-    /// Whether `op` may run on its caller's thread: not once a library with thread-local
-    /// storage is loaded, nor the load of one (its constructors and init must run on the
-    /// thread that will use its thread-local state).
-    pub fn takes_directly(&self, op: &Op) -> bool {
-        if self.threaded.load(Ordering::Acquire) {
-            return false;
-        }
-        match op {
-            Op::Load { path } => !has_thread_locals(Path::new(path)),
-            _ => true,
+    /// Which way a request made now on this thread goes: the one decision between a direct call
+    /// and the rings. `from_message`: it is made from a Python call that came by message.
+    #[inline]
+    pub fn route(&self, from_message: bool) -> Route {
+        self.decide(from_message, || self.held_here())
+    }
+
+    /// Whether a call made now by a thread outside any call of this host runs on that thread
+    /// (`Host.direct_calls`): until a library with thread-local storage is loaded.
+    pub fn takes_direct_calls(&self) -> bool {
+        self.decide(false, || false) == Route::Here
+    }
+
+    /// The decision behind [`InProcess::route`], asked again under the JS lock by a thread that
+    /// did not hold it before. `nested`: this thread holds the JS lock.
+    ///
+    /// - A request made from a Python call that came by message goes by message too: the host
+    ///   thread waits on the rings for that call's answer, serving its chain's requests there.
+    /// - A thread that holds the JS lock (inside a direct call, or the host thread in a turn of
+    ///   its own) runs what it asks for itself: any other thread would wait for it.
+    /// - Everything else runs here, until a library with thread-local storage is loaded; from
+    ///   then on it goes to the host thread.
+    #[inline]
+    fn decide(&self, from_message: bool, nested: impl FnOnce() -> bool) -> Route {
+        if from_message {
+            Route::HostThread
+        } else if !self.calls_stay_on_host_thread.load(Ordering::Acquire) || nested() {
+            Route::Here
+        } else {
+            Route::HostThread
         }
     }
 
-    /// Whether calls stay on the host thread (a library with thread-local storage is loaded).
-    pub fn threaded(&self) -> bool {
-        self.threaded.load(Ordering::Acquire)
+    /// The library at `path` is about to be loaded: if it has thread-local storage, its load
+    /// and every request after it go to the host thread (its constructors and init must run on
+    /// the thread that will use its thread-local state). Its ELF header is read here, once.
+    pub fn loading(&self, path: &Path) {
+        if !self.calls_stay_on_host_thread.load(Ordering::Acquire) && has_thread_locals(path) {
+            self.calls_stay_on_host_thread.store(true, Ordering::Release);
+        }
     }
 
     /// The host thread's event turns and the client's event dispatcher (D73).
@@ -232,9 +261,9 @@ impl InProcess {
     }
 
     fn serve_held(&self, held: Held<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
-        // Looked at again under the lock: a library with thread-local storage may have loaded
-        // while this thread waited.
-        if !held.nested && !op.may_run_here(self) {
+        // Asked again under the lock, unless it was held here already: a library with
+        // thread-local storage may have loaded while this thread waited.
+        if !held.nested && self.decide(false, || false) == Route::HostThread {
             return false;
         }
         let host = self.host.load(Ordering::Acquire);
@@ -328,11 +357,6 @@ impl InProcess {
         }
     }
 
-    /// From now on every request goes to the host thread.
-    pub(crate) fn stay_on_host_thread(&self) {
-        self.threaded.store(true, Ordering::Release);
-    }
-
     /// Takes in what the client queued: its segments mapped, its retired ones let go.
     #[inline]
     pub(crate) fn take_in_client_news(&self, host: &Host) {
@@ -347,7 +371,7 @@ impl InProcess {
         for news in self.take_client_news() {
             match news {
                 ClientNews::Segment { id, size, fd } => host.add_client_segment(id, size, fd),
-                ClientNews::Retired(id) => host.rt.shm.remove_peer(id),
+                ClientNews::Retired(id) => host.rt.shm().remove_peer(id),
             }
         }
     }
@@ -582,21 +606,56 @@ mod tests {
         assert!(js.try_hold().is_some(), "let go by the waiter");
     }
 
+    /// A minimal 64-bit ELF header with two program headers, the second of type `second` (7 is
+    /// `PT_TLS`, thread-local storage).
+    fn elf(second: u32) -> Vec<u8> {
+        let mut b = vec![0u8; 0x40 + 2 * 0x38];
+        b[..6].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1]);
+        b[0x20..0x28].copy_from_slice(&0x40u64.to_le_bytes());
+        b[0x36..0x38].copy_from_slice(&0x38u16.to_le_bytes());
+        b[0x38..0x3a].copy_from_slice(&2u16.to_le_bytes());
+        b[0x40..0x44].copy_from_slice(&1u32.to_le_bytes());
+        b[0x78..0x7c].copy_from_slice(&second.to_le_bytes());
+        b
+    }
+
+    /// Where an in-process host's news would go: nowhere (no host serves here).
+    struct NoNews;
+
+    impl NewsSink for NoNews {
+        fn segment(&self, _: u32, _: u64, _: OwnedFd) {}
+        fn segment_retired(&self, _: u32) {}
+        fn returned(&self, _: Vec<Region>) {}
+        fn drop_python(&self, _: Vec<(PyRef, u64)>) {}
+    }
+
+    #[test]
+    fn the_route_of_a_request_follows_its_caller_and_the_libraries_loaded() {
+        let dir = std::env::temp_dir().join(format!("napi-route-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (plain, tls) = (dir.join("plain.node"), dir.join("tls.node"));
+        std::fs::write(&plain, elf(1)).unwrap();
+        std::fs::write(&tls, elf(7)).unwrap();
+        let shared = InProcess::new(Box::new(NoNews)).unwrap();
+        assert_eq!(shared.route(false), Route::Here);
+        assert_eq!(shared.route(true), Route::HostThread, "made from a Python call that came by message");
+        shared.loading(&plain);
+        assert!(shared.takes_direct_calls(), "a library without thread-local storage keeps calls direct");
+        shared.loading(&tls);
+        assert_eq!(shared.route(false), Route::HostThread, "its load and everything after go to the host thread");
+        assert!(!shared.takes_direct_calls());
+        let held = shared.js.try_hold().expect("free");
+        assert_eq!(shared.route(false), Route::Here, "the JS lock's holder runs what it asks for itself");
+        assert_eq!(shared.route(true), Route::HostThread);
+        drop(held);
+        assert_eq!(shared.route(false), Route::HostThread);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn thread_local_storage_is_found_in_elf_program_headers() {
         let dir = std::env::temp_dir().join(format!("napi-tls-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        // A minimal 64-bit ELF header with two program headers, the second of type `tls`.
-        let elf = |tls: u32| {
-            let mut b = vec![0u8; 0x40 + 2 * 0x38];
-            b[..6].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1]);
-            b[0x20..0x28].copy_from_slice(&0x40u64.to_le_bytes());
-            b[0x36..0x38].copy_from_slice(&0x38u16.to_le_bytes());
-            b[0x38..0x3a].copy_from_slice(&2u16.to_le_bytes());
-            b[0x40..0x44].copy_from_slice(&1u32.to_le_bytes());
-            b[0x78..0x7c].copy_from_slice(&tls.to_le_bytes());
-            b
-        };
         let (with, without, text) = (dir.join("with.node"), dir.join("without.node"), dir.join("text.node"));
         std::fs::write(&with, elf(7)).unwrap();
         std::fs::write(&without, elf(1)).unwrap();

@@ -28,6 +28,7 @@ mod ops;
 pub mod port;
 mod pump;
 mod python;
+mod python_objects;
 pub mod rings;
 mod serve;
 mod uv_loop;
@@ -48,6 +49,7 @@ use napi_runtime::{Outside, Runtime};
 use direct::DirectFrames;
 use inprocess::{InProcess, InProcessPort};
 use port::Port;
+use python_objects::PythonObjects;
 use rings::RingsPort;
 use uv_loop::UvLoop;
 use wire::Held;
@@ -59,6 +61,8 @@ pub struct Host {
     conn: RefCell<Box<dyn Port>>,
     modules: RefCell<Vec<LoadedModule>>,
     held: RefCell<Held>,
+    /// The Python objects the host holds, and the JS objects standing for them.
+    python: RefCell<PythonObjects>,
     /// Requests of other chains that arrived while a chain was running.
     backlog: RefCell<VecDeque<Request>>,
     /// The turns being served, innermost last.
@@ -125,13 +129,14 @@ impl Host {
     fn new(port: Box<dyn Port>, in_process: Option<Arc<InProcess>>) -> Rc<Host> {
         let rt = napi_functions::layer::new_runtime();
         Runtime::install(rt.clone());
-        let uv = UvLoop::new(rt.events.fd()).expect("a libuv loop for the host");
-        rt.uv_loop.set(uv.as_ptr() as usize);
+        let uv = UvLoop::new(rt.events().fd()).expect("a libuv loop for the host");
+        rt.set_uv_loop(uv.as_ptr() as usize);
         let host = Rc::new(Host {
             rt,
             conn: RefCell::new(port),
             modules: RefCell::new(Vec::new()),
             held: RefCell::new(Held::default()),
+            python: RefCell::new(PythonObjects::default()),
             backlog: RefCell::new(VecDeque::new()),
             turns: RefCell::new(Vec::new()),
             direct: DirectFrames::default(),
@@ -145,14 +150,14 @@ impl Host {
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         if host.in_process.is_some() {
             // One address space: the client may lend its memory for a call (`Value::Lent`).
-            host.rt.shm.allow_lending();
+            host.rt.shm().allow_lending();
         }
         host
     }
 
     /// Maps a segment of the client's, announced with its descriptor.
     fn add_client_segment(&self, id: u32, size: u64, fd: OwnedFd) {
-        if let Err(e) = self.rt.shm.add_peer(id, size, fd) {
+        if let Err(e) = self.rt.shm().add_peer(id, size, fd) {
             tracing::warn!(id, "cannot map the client's segment: {e}");
         }
     }

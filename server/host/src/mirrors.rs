@@ -57,9 +57,9 @@ impl Mirrors {
             // SAFETY: the addon promised `len` readable bytes at `ptr` while the buffer lives
             // (it is alive: the caller is sending it).
             let current = unsafe { std::slice::from_raw_parts(ptr as *const u8, len) };
-            let block = rt.shm.alloc(len, Some(current))?;
+            let block = rt.shm().alloc(len, Some(current))?;
             // Memory Python passes back in place (a numpy view of the mirror) names this buffer.
-            rt.shm.set_owner(&block, buffer);
+            rt.shm().set_owner(&block, buffer);
             let mirror = Mirror { block, snapshot: current.into(), memory: (ptr, len), users: FxHashSet::default() };
             if let Some(old) = self.by_buffer.insert(buffer, mirror) {
                 old.users.iter().for_each(|u| {
@@ -104,7 +104,7 @@ impl Mirrors {
 
     #[inline(never)]
     fn reconcile(&mut self, rt: &Runtime, direction: Direction) {
-        let heap = rt.heap.borrow();
+        let heap = rt.heap();
         let gone: Vec<ObjectId> = self
             .by_buffer
             .iter()

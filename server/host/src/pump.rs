@@ -52,7 +52,7 @@ impl Host {
     /// hooks asked for run, what the addons left open is closed, work under way completes, and
     /// the loop closes (node's order: `tests/test_uv.py` compares).
     pub(crate) fn close_loop(&self) {
-        self.rt.uv_loop.set(0);
+        self.rt.set_uv_loop(0);
         self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || {
             run_outside_js(&self.rt, || self.uv.close_all());
         });

@@ -31,7 +31,7 @@ impl Host {
             let mut held = self.held.borrow_mut();
             // A value too deep to copy cannot reach Python: the call throws, as node throws
             // a RangeError for what overflows its stack.
-            let mut values = ToWire::new(rt, &mut held)
+            let mut values = ToWire::new(rt, &mut held, &self.python)
                 .values(std::iter::once(&this).chain(&args))
                 .map_err(|too_deep| rt.error(ErrorKind::RangeError, too_deep.message()))?;
             let this = values.remove(0);
@@ -58,7 +58,7 @@ impl Host {
             TurnKind::Request => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
         };
         match result {
-            Ok(v) => wire::from_wire(rt, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
+            Ok(v) => wire::from_wire(rt, &self.python, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
             Err(e) => Err(self.python_exception(e)),
         }
     }
@@ -114,18 +114,8 @@ impl Host {
     /// very exception comes back if the addon lets it propagate or returns it. The same exception
     /// raised again is the same error.
     fn python_exception(&self, e: PyException) -> Thrown {
-        let rt = &self.rt;
-        let py = e.exception.0;
-        *rt.remote_sends.borrow_mut().entry(py).or_insert(0) += 1;
-        let known = rt.remote_objects.borrow().get(&py).copied();
-        if let Some(id) = known.filter(|id| rt.python_errors.borrow().contains_key(id)) {
-            return Thrown(Value::Object(id));
-        }
-        let message = if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
-        let id = rt.new_error(ErrorKind::Error, message.into(), None);
-        rt.python_errors.borrow_mut().insert(id, py);
-        rt.remote_objects.borrow_mut().insert(py, id);
-        Thrown(Value::Object(id))
+        let message = || if e.message.is_empty() { e.type_name.clone() } else { format!("{}: {}", e.type_name, e.message) };
+        Thrown(Value::Object(self.python.borrow_mut().raised(&self.rt, e.exception.0, message)))
     }
 
     /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
@@ -157,7 +147,7 @@ impl Host {
 
     pub(crate) fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
         let outcome = if fulfilled {
-            match ToWire::new(&self.rt, &mut self.held.borrow_mut()).value(&value) {
+            match ToWire::new(&self.rt, &mut self.held.borrow_mut(), &self.python).value(&value) {
                 Ok(v) => Outcome::Ok(v),
                 Err(too_deep) => Outcome::Failed(too_deep.into()),
             }
@@ -179,12 +169,12 @@ impl Host {
     pub(crate) fn thrown(&self, v: &Value) -> Outcome {
         let rt = &self.rt;
         let python = match v {
-            Value::Object(id) => self.rt.python_errors.borrow().get(id).map(|py| PyRef(*py)),
+            Value::Object(id) => self.python.borrow().exception_of(*id).map(PyRef),
             _ => None,
         };
         let thrown = (|| -> Result<_, TooDeep> {
             let error = rt.is_error(v).then(|| self.error_info(v)).transpose()?;
-            let value = ToWire::new(rt, &mut self.held.borrow_mut()).value(v)?;
+            let value = ToWire::new(rt, &mut self.held.borrow_mut(), &self.python).value(v)?;
             Ok(napi_protocol::Thrown { value, error, python })
         })();
         match thrown {
@@ -219,7 +209,7 @@ impl Host {
             })
             .collect();
         let mut held = self.held.borrow_mut();
-        let mut w = ToWire::new(rt, &mut held);
+        let mut w = ToWire::new(rt, &mut held, &self.python);
         let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| c);
         let props: Vec<(&String, &Value)> = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k, val)).collect();
         let mut values = w.values(code.into_iter().chain(props.iter().map(|(_, val)| *val)))?.into_iter();

@@ -48,10 +48,10 @@ impl Host {
                 Some(shared) => {
                     self.take_in_client_news();
                     let ready = self.conn.borrow_mut().ready();
-                    if !ready && self.rt.events.is_empty() {
+                    if !ready && self.rt.events().is_empty() {
                         let Ok(deadline) = self.loop_before_sleep() else { continue };
                         // Callers may serve requests themselves meanwhile.
-                        if shared.idle(&self.rt.events, self.uv.backend_fd(), deadline) {
+                        if shared.idle(self.rt.events(), self.uv.backend_fd(), deadline) {
                             self.run_loop_turn();
                         }
                         continue;
@@ -65,7 +65,7 @@ impl Host {
                     // The spin looks at the event queue and at the loop's asyncs (the pool's
                     // completions), so that work done while it spins runs at once instead of
                     // after the spin, when the sleep would find the descriptor readable.
-                    let ready = || !self.rt.events.is_empty() || self.uv.async_pending();
+                    let ready = || !self.rt.events().is_empty() || self.uv.async_pending();
                     let also = Also { fd: self.uv.wake_fd(), ready: &ready };
                     let woke = self.conn.borrow_mut().wait_readable(also, deadline);
                     match woke {
@@ -136,7 +136,7 @@ impl Host {
             }
             ClientMessage::SegmentRetired { id } => {
                 drop(conn);
-                self.rt.shm.remove_peer(id);
+                self.rt.shm().remove_peer(id);
                 Ok(None)
             }
             other => {
@@ -211,9 +211,9 @@ impl Host {
             }
         }
         if !forgotten.is_empty() {
-            let mut sends = self.rt.remote_sends.borrow_mut();
+            let mut python = self.python.borrow_mut();
             for py in forgotten {
-                sends.remove(&py.0);
+                python.forgotten(py.0);
             }
         }
     }
@@ -260,12 +260,12 @@ impl Host {
                 // The work's thread needs this very CPU: handing it over at once costs less
                 // than sleeping on the event queue and being woken by the post (which, on one
                 // CPU, also preempts the worker before it is done, D36).
-                if self.rt.events.is_empty() {
+                if self.rt.events().is_empty() {
                     // SAFETY: no arguments.
                     unsafe { libc::sched_yield() };
                     continue;
                 }
-            } else if !napi_link::spin::spin_until(|| !self.rt.events.is_empty(), left) {
+            } else if !napi_link::spin::spin_until(|| !self.rt.events().is_empty(), left) {
                 // Looked at, not slept on (D43): the post's wake-up of a sleeper costs more on a
                 // VM than the whole linger, and its caller waits for this reply anyway.
                 break;
@@ -278,14 +278,14 @@ impl Host {
     /// The promise jobs a top-level step queued, as after a turn of Node's loop.
     #[inline(always)]
     pub(crate) fn run_microtasks(&self) {
-        if !self.rt.microtasks.borrow().is_empty() {
+        if self.rt.has_microtasks() {
             self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || self.rt.run_microtasks());
         }
     }
 
     /// Runs what other threads posted and the promise jobs that follow, as an event turn.
     pub(crate) fn run_events(&self) {
-        if !self.rt.events.is_empty() {
+        if !self.rt.events().is_empty() {
             self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || {
                 self.rt.run_tasks();
                 self.rt.run_microtasks();
@@ -297,13 +297,10 @@ impl Host {
     /// the host let go, and answers how many objects were freed.
     pub(crate) fn collect(&self) -> usize {
         let roots = self.held.borrow().ids();
-        let collected = self.rt.collect(&roots);
-        let python = collected.python;
-        if !python.is_empty() {
-            let sends = self.rt.remote_sends.borrow();
-            let objects = python.iter().map(|py| (napi_protocol::PyRef(*py), sends.get(py).copied().unwrap_or(0))).collect();
-            drop(sends);
-            self.tell(News::DropPython(objects));
+        let mut dropped = Vec::new();
+        let collected = self.rt.collect(&roots, || dropped = self.python.borrow_mut().swept(&self.rt));
+        if !dropped.is_empty() {
+            self.tell(News::DropPython(dropped.into_iter().map(|(py, sends)| (napi_protocol::PyRef(py), sends)).collect()));
         }
         collected.freed.len()
     }
@@ -311,11 +308,11 @@ impl Host {
     /// Runs every env's teardown (cleanup hooks, instance data), newest module first.
     pub fn shutdown(&self) {
         // From here on, as in Node's environment teardown, nothing may run JS.
-        self.rt.can_call_js.set(false);
+        self.rt.forbid_calling_js();
         let modules = std::mem::take(&mut *self.modules.borrow_mut());
         for m in modules.iter().rev() {
             if let Some(env) = self.rt.env(m.env) {
-                teardown_env(&self.rt, &env);
+                teardown_env(&self.rt, env);
             }
         }
         // Then the libuv loop, as node runs its loop once more after the environment's cleanup:
@@ -363,7 +360,7 @@ impl Host {
     /// threadsafe-function calls) gets napi's "cannot call into JS" answers, not Python's.
     pub(crate) fn client_gone(&self) {
         self.closed.set(true);
-        self.rt.can_call_js.set(false);
+        self.rt.forbid_calling_js();
     }
 
     /// Before any message: the addon's writes to mirrored external buffers, new segments (which
@@ -371,7 +368,7 @@ impl Host {
     #[inline]
     pub(crate) fn share_news(&self) {
         // Nearly always none, and this comes before every reply and every direct call's answer.
-        if !self.held.borrow().mirrors.is_empty() || self.rt.shm.has_news() {
+        if !self.held.borrow().mirrors.is_empty() || self.rt.shm().has_news() {
             self.share_some_news();
         }
     }
@@ -379,7 +376,7 @@ impl Host {
     #[cold]
     fn share_some_news(&self) {
         self.held.borrow_mut().mirrors.send_out(&self.rt);
-        let shm = &self.rt.shm;
+        let shm = self.rt.shm();
         let mut conn = self.conn.borrow_mut();
         let mut ok = true;
         shm.announce(|a| ok &= conn.news(News::Segment { id: a.id, size: a.size, fd: a.fd }).is_ok());

@@ -10,6 +10,7 @@
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use napi_protocol as proto;
@@ -21,6 +22,7 @@ use napi_runtime::property::{Property, PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Value};
 
 use super::mirrors::Mirrors;
+use super::python_objects::PythonObjects;
 
 /// What the client holds: how many times each object was sent and not yet released. These are
 /// roots for the collector. Also the mirrors of the external buffers among them.
@@ -132,6 +134,8 @@ impl From<TooDeep> for Failure {
 pub struct ToWire<'a> {
     pub rt: &'a Runtime,
     pub held: &'a mut Held,
+    /// The Python objects the host holds: a stand-in crosses back as its Python object.
+    python: &'a RefCell<PythonObjects>,
     /// Containers being copied, to send a cyclic one by reference instead of looping; as many
     /// as the copy is deep.
     copying: Vec<ObjectId>,
@@ -140,8 +144,8 @@ pub struct ToWire<'a> {
 }
 
 impl<'a> ToWire<'a> {
-    pub fn new(rt: &'a Runtime, held: &'a mut Held) -> Self {
-        ToWire { rt, held, copying: Vec::new(), added: SmallVec::new() }
+    pub fn new(rt: &'a Runtime, held: &'a mut Held, python: &'a RefCell<PythonObjects>) -> Self {
+        ToWire { rt, held, python, copying: Vec::new(), added: SmallVec::new() }
     }
 
     /// `v` as the client gets it. A value too deep to copy is not sent: the holds its parts took
@@ -211,7 +215,7 @@ impl<'a> ToWire<'a> {
     }
 
     fn kind_of(&self, id: ObjectId) -> (RefKind, Option<ObjectId>) {
-        let heap = self.rt.heap.borrow();
+        let heap = self.rt.heap();
         let o = heap.obj(id);
         let kind = match &o.class {
             ObjectClass::Function(Function { is_class: true, .. }) => RefKind::Class,
@@ -233,18 +237,18 @@ impl<'a> ToWire<'a> {
         if let Some(bytes) = self.buffer(id) {
             return Ok(bytes);
         }
-        let class = match self.rt.heap.borrow().get(id) {
+        let class = match self.rt.heap().get(id) {
             Some(o) => o.class.clone(),
             None => return Ok(proto::Value::Undefined),
         };
         // An object Python already holds a proxy for comes back as that proxy, so host-side
         // objects (`js.object`, `js.array`) keep their identity when an addon returns them.
-        let shared = self.rt.heap.borrow().get(id).is_some_and(|o| o.by_reference);
+        let shared = self.rt.heap().get(id).is_some_and(|o| o.by_reference);
         if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
             return Ok(self.by_reference(id));
         }
-        if let Some(py) = self.rt.python_errors.borrow().get(&id) {
-            return Ok(proto::Value::Py { id: proto::PyRef(*py), callable: false });
+        if let Some(py) = self.python.borrow().exception_of(id) {
+            return Ok(proto::Value::Py { id: proto::PyRef(py), callable: false });
         }
         Ok(match class {
             ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => {
@@ -296,12 +300,12 @@ impl<'a> ToWire<'a> {
     /// itself over a shared mirror of its bytes (see `mirrors`); without shared memory the
     /// bytes themselves are copied.
     fn buffer(&mut self, id: ObjectId) -> Option<proto::Value> {
-        let (kind, buffer, view) = match &self.rt.heap.borrow().get(id)?.class {
+        let (kind, buffer, view) = match &self.rt.heap().get(id)?.class {
             ObjectClass::View(view) => (buffer_kind(view), view.buffer, Some(view.clone())),
             ObjectClass::ArrayBuffer(data) => (if data.shared { BufferKind::SharedArrayBuffer } else { BufferKind::ArrayBuffer }, id, None),
             _ => return None,
         };
-        let (backing, whole) = match &self.rt.heap.borrow().get(buffer).map(|o| &o.class) {
+        let (backing, whole) = match &self.rt.heap().get(buffer).map(|o| &o.class) {
             Some(ObjectClass::ArrayBuffer(data)) => (data.backing.clone(), data.len()),
             _ => (Backing::Detached(None), 0),
         };
@@ -342,7 +346,7 @@ impl<'a> ToWire<'a> {
     fn copy_plain_in(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
         self.nested(id, |w| {
             let props: Vec<(String, Value)> = {
-                let heap = w.rt.heap.borrow();
+                let heap = w.rt.heap();
                 let o = heap.obj(id);
                 // Read straight off the properties in `own_keys`' order: no list of cloned keys,
                 // each looked up again; sized for all of them, so it never grows while it fills.
@@ -372,10 +376,10 @@ impl<'a> ToWire<'a> {
     /// extra properties (a holey array would come back from a list filled with `undefined`).
     fn dense_data_length(&self, id: ObjectId) -> Option<u32> {
         let len = self.rt.array_length(id);
-        let heap = self.rt.heap.borrow();
+        let heap = self.rt.heap();
         let o = heap.obj(id);
         let dense = o.props.len() == len as usize + 1
-            && o.proto == Some(self.rt.realm.array_prototype)
+            && o.proto == Some(self.rt.realm().array_prototype)
             && o.wrap.is_none()
             && o.props.iter().all(|(k, p)| {
                 matches!(p.slot, Slot::Data(_))
@@ -390,10 +394,10 @@ impl<'a> ToWire<'a> {
     /// And no function values (D31): an object of functions is an API (`GlobalFonts`), whose
     /// functions expect it as `this`, which a copied dict would lose.
     fn is_plain_data(&self, id: ObjectId) -> bool {
-        let heap = self.rt.heap.borrow();
+        let heap = self.rt.heap();
         let o = heap.obj(id);
         let is_function = |v: &Value| matches!(v, Value::Object(f) if heap.get(*f).is_some_and(|f| f.is_callable()));
-        (o.proto.is_none() || o.proto == Some(self.rt.realm.object_prototype))
+        (o.proto.is_none() || o.proto == Some(self.rt.realm().object_prototype))
             && o.wrap.is_none()
             && o.type_tag.is_none()
             && o.props
@@ -404,7 +408,7 @@ impl<'a> ToWire<'a> {
 
 /// A copy of `len` bytes at `offset` of ArrayBuffer `buffer` (checked by the caller).
 fn view_bytes(rt: &Runtime, buffer: ObjectId, offset: usize, len: usize) -> Vec<u8> {
-    match rt.heap.borrow().get(buffer).map(|o| &o.class) {
+    match rt.heap().get(buffer).map(|o| &o.class) {
         Some(ObjectClass::ArrayBuffer(data)) => data.bytes().get(offset..offset + len).map(<[u8]>::to_vec).unwrap_or_default(),
         _ => Vec::new(),
     }
@@ -414,7 +418,7 @@ fn view_bytes(rt: &Runtime, buffer: ObjectId, offset: usize, len: usize) -> Vec<
 pub fn is_class_prototype(rt: &Runtime, proto: ObjectId) -> bool {
     match rt.stored_property(proto, &PropertyKey::name("constructor")) {
         Some(Property { slot: Slot::Data(Value::Object(c)), .. }) => {
-            matches!(rt.heap.borrow().get(c).map(|o| &o.class), Some(ObjectClass::Function(Function { is_class: true, .. })))
+            matches!(rt.heap().get(c).map(|o| &o.class), Some(ObjectClass::Function(Function { is_class: true, .. })))
         }
         _ => false,
     }
@@ -440,7 +444,7 @@ pub fn primitive(v: &Value) -> Option<proto::Value> {
 /// The object or symbol a client names by id (its proxy's); a stale id is a bad request.
 pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
     let object = ObjectId::from_bits(id.0);
-    match rt.heap.borrow().get(object) {
+    match rt.heap().get(object) {
         Some(o) if matches!(o.class, ObjectClass::Symbol { .. }) => Ok(Value::Symbol(object)),
         Some(_) => Ok(Value::Object(object)),
         None => Err(stale(id)),
@@ -448,70 +452,47 @@ pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
 }
 
 /// Converts a client value into the runtime, creating host objects for copied containers and
-/// for Python objects seen for the first time. Inlined for the scalars, the commonest values:
+/// for Python objects seen for the first time (kept in `python`). Inlined for the scalars, the commonest values:
 /// handed back from a call, a value is read in wider loads than it was written with, a
 /// store-forwarding stall on every argument of every call (D49).
 #[inline(always)]
-pub fn from_wire(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
+pub fn from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
     Ok(match v {
         proto::Value::Undefined => Value::Undefined,
         proto::Value::Null => Value::Null,
         proto::Value::Bool(b) => Value::Bool(*b),
         proto::Value::Number(n) => Value::Number(*n),
-        _ => return from_wire_other(rt, v),
+        _ => return from_wire_other(rt, python, v),
     })
 }
 
 /// `from_wire` for everything but the scalars.
-fn from_wire_other(rt: &Runtime, v: &proto::Value) -> Result<Value, Failure> {
+fn from_wire_other(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
     Ok(match v {
-        proto::Value::Undefined | proto::Value::Null | proto::Value::Bool(_) | proto::Value::Number(_) => from_wire(rt, v)?,
+        proto::Value::Undefined | proto::Value::Null | proto::Value::Bool(_) | proto::Value::Number(_) => from_wire(rt, python, v)?,
         proto::Value::String(s) => Value::String(s.as_str().into()),
         proto::Value::BigInt(b) => Value::BigInt(Rc::new(BigInt::new(b.negative, b.words.clone()))),
         proto::Value::Array(items) => {
-            let items = items.iter().map(|i| from_wire(rt, i)).collect::<Result<Vec<_>, _>>()?;
+            let items = items.iter().map(|i| from_wire(rt, python, i)).collect::<Result<Vec<_>, _>>()?;
             Value::Object(rt.new_array(items))
         }
         proto::Value::Object(props) => {
             let obj = rt.new_plain_object();
             for (k, v) in props {
-                let v = from_wire(rt, v)?;
-                rt.heap.borrow_mut().put(obj, PropertyKey::name(k), Property::data(v));
+                let v = from_wire(rt, python, v)?;
+                rt.heap_mut().put(obj, PropertyKey::name(k), Property::data(v));
             }
             Value::Object(obj)
         }
-        proto::Value::Date(t) => {
-            let proto = rt.realm.date_prototype;
-            Value::Object(rt.heap.borrow_mut().new_object(ObjectClass::Date(*t), Some(proto)))
-        }
+        proto::Value::Date(t) => Value::Object(rt.new_date(*t)),
         proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)?),
         proto::Value::Upload { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, true)?),
         proto::Value::InPlace { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, false)?),
         proto::Value::Lent { kind, address, region } => Value::Object(lent_to_object(rt, *kind, *address, *region)?),
         proto::Value::Js(r) => held_value(rt, r.id)?,
-        proto::Value::Py { id, callable } => Value::Object(remote(rt, id.0, *callable)),
+        proto::Value::Py { id, callable } => Value::Object(python.borrow_mut().received(rt, id.0, *callable)),
         _ => return Err(Failure { kind: FailureKind::BadRequest, message: "unsupported value".into() }),
     })
-}
-
-/// The host object standing for Python object `py`: one per Python object.
-fn remote(rt: &Runtime, py: u64, callable: bool) -> ObjectId {
-    *rt.remote_sends.borrow_mut().entry(py).or_insert(0) += 1;
-    if let Some(id) = rt.remote_objects.borrow().get(&py) {
-        return *id;
-    }
-    let id = if callable {
-        let class = ObjectClass::Function(Function { callable: Callable::Python(py), is_class: false });
-        let f = rt.heap.borrow_mut().new_object(class, Some(rt.realm.function_prototype));
-        let fixed = |v| Property { writable: false, ..Property::hidden(v) };
-        rt.heap.borrow_mut().put(f, PropertyKey::name("name"), fixed(Value::str("")));
-        rt.heap.borrow_mut().put(f, PropertyKey::name("length"), fixed(Value::Number(0.0)));
-        f
-    } else {
-        rt.heap.borrow_mut().new_object(ObjectClass::Remote(py), Some(rt.realm.object_prototype))
-    };
-    rt.remote_objects.borrow_mut().insert(py, id);
-    id
 }
 
 /// The ArrayBuffer under a new value of `kind`: a SharedArrayBuffer for that kind.
@@ -525,15 +506,13 @@ fn view_over(rt: &Runtime, ab: ObjectId, kind: BufferKind, offset: usize, len: u
     if matches!(kind, BufferKind::ArrayBuffer | BufferKind::SharedArrayBuffer) {
         return ab;
     }
-    let (view, proto) = match typed_kind(kind) {
+    let view = match typed_kind(kind) {
         Some(k) => {
-            let is_buffer = kind == BufferKind::Buffer;
-            let proto = if is_buffer { rt.realm.buffer_prototype } else { rt.realm.typed_array_prototype(k) };
-            (View { buffer: ab, kind: Some(k), is_buffer, byte_offset: offset, length: len / k.element_size() }, proto)
+            View { buffer: ab, kind: Some(k), is_buffer: kind == BufferKind::Buffer, byte_offset: offset, length: len / k.element_size() }
         }
-        None => (View { buffer: ab, kind: None, is_buffer: false, byte_offset: offset, length: len }, rt.realm.dataview_prototype),
+        None => View { buffer: ab, kind: None, is_buffer: false, byte_offset: offset, length: len },
     };
-    rt.heap.borrow_mut().new_object(ObjectClass::View(view), Some(proto))
+    rt.new_view(view)
 }
 
 fn bad_request(message: impl Into<String>) -> Failure {
@@ -544,7 +523,7 @@ fn bad_request(message: impl Into<String>) -> Failure {
 /// ArrayBuffer whose memory it is.
 fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, upload: bool) -> Result<ObjectId, Failure> {
     // An upload's block is taken first, so that a refused one still goes back to the client.
-    let block = if upload { Some(rt.shm.peer_block(region).map_err(bad_request)?) } else { None };
+    let block = if upload { Some(rt.shm().peer_block(region).map_err(bad_request)?) } else { None };
     let len = usize::try_from(region.len).map_err(|_| bad_request("buffer too large"))?;
     if len % kind.element_size() != 0 {
         return Err(bad_request(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
@@ -553,8 +532,8 @@ fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, uploa
         let ab = new_arraybuffer(rt, kind, ArrayBufferData::new(Backing::Shared(block)));
         return Ok(view_over(rt, ab, kind, 0, len));
     }
-    let (ab, offset) = rt.shm.owner_of(region).ok_or_else(|| bad_request("the memory passed is not a live buffer of this host"))?;
-    let (whole, shared) = match rt.heap.borrow().get(ab).map(|o| &o.class) {
+    let (ab, offset) = rt.shm().owner_of(region).ok_or_else(|| bad_request("the memory passed is not a live buffer of this host"))?;
+    let (whole, shared) = match rt.heap().get(ab).map(|o| &o.class) {
         Some(ObjectClass::ArrayBuffer(data)) if !data.is_detached() => (data.len(), data.shared),
         _ => return Err(bad_request("the memory passed belongs to a detached ArrayBuffer")),
     };
@@ -572,13 +551,13 @@ fn shared_to_object(rt: &Runtime, kind: BufferKind, region: proto::Region, uploa
 /// place. The request that took it lets go of it when it ends, unless something reaches it then
 /// (`Host::end_lends`).
 fn lent_to_object(rt: &Runtime, kind: BufferKind, address: u64, region: proto::Region) -> Result<ObjectId, Failure> {
-    let block = rt.shm.lent_block(address, region).map_err(bad_request)?;
+    let block = rt.shm().lent_block(address, region).map_err(bad_request)?;
     let len = block.len();
     if len % kind.element_size() != 0 {
         return Err(bad_request(format!("{len} bytes do not make whole elements of {} bytes", kind.element_size())));
     }
     let ab = new_arraybuffer(rt, kind, ArrayBufferData::new(Backing::Shared(block)));
-    rt.shm.note_lent(ab);
+    rt.shm().note_lent(ab);
     Ok(view_over(rt, ab, kind, 0, len))
 }
 

@@ -7,8 +7,8 @@ use napi_link::shm::OwnSegment;
 use napi_protocol::{self as proto, BufferKind, FailureKind, Region, SegmentOwner};
 
 use super::{from_wire, Held, ToWire, TooDeep, MAX_COPY_DEPTH};
-use napi_runtime::builtins::testing::runtime;
 use napi_runtime::object::ObjectClass;
+use napi_runtime::testing::runtime;
 use napi_runtime::{Runtime, Value};
 
 fn client_region(offset: u64, len: u64) -> Region {
@@ -17,12 +17,12 @@ fn client_region(offset: u64, len: u64) -> Region {
 
 fn with_client_segment(rt: &Runtime) -> OwnSegment {
     let seg = OwnSegment::create(4096).unwrap();
-    rt.shm.add_peer(7, 4096, seg.fd.try_clone().unwrap()).unwrap();
+    rt.shm().add_peer(7, 4096, seg.fd.try_clone().unwrap()).unwrap();
     seg
 }
 
 fn refused(rt: &Runtime, v: proto::Value) -> String {
-    match from_wire(rt, &v) {
+    match from_wire(rt, &Default::default(), &v) {
         Err(f) => {
             assert_eq!(f.kind, FailureKind::BadRequest);
             f.message
@@ -41,7 +41,7 @@ fn uploads_outside_a_known_segment_are_refused() {
     assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Buffer, region: host_owned }).contains("no client segment"));
     assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Buffer, region: client_region(4000, 200) }).contains("outside"));
     assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Buffer, region: client_region(u64::MAX, 2) }).contains("outside"));
-    assert!(rt.shm.take_returned().is_empty(), "no block was taken");
+    assert!(rt.shm().take_returned().is_empty(), "no block was taken");
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn an_upload_of_partial_elements_is_refused_and_its_block_returned() {
     let _seg = with_client_segment(&rt);
     let region = client_region(64, 12);
     assert!(refused(&rt, proto::Value::Upload { kind: BufferKind::Float64, region }).contains("whole elements"));
-    assert_eq!(rt.shm.take_returned(), vec![region]);
+    assert_eq!(rt.shm().take_returned(), vec![region]);
 }
 
 #[test]
@@ -59,10 +59,12 @@ fn an_upload_becomes_a_buffer_over_the_clients_bytes() {
     let seg = with_client_segment(&rt);
     // SAFETY: inside the 4 KiB mapping.
     unsafe { *seg.mapping.as_ptr().add(128) = 42 };
-    let Ok(Value::Object(view)) = from_wire(&rt, &proto::Value::Upload { kind: BufferKind::Buffer, region: client_region(128, 8) }) else {
+    let Ok(Value::Object(view)) =
+        from_wire(&rt, &Default::default(), &proto::Value::Upload { kind: BufferKind::Buffer, region: client_region(128, 8) })
+    else {
         panic!("refused")
     };
-    let heap = rt.heap.borrow();
+    let heap = rt.heap();
     let ObjectClass::View(v) = &heap.obj(view).class else { panic!("not a view") };
     let ObjectClass::ArrayBuffer(data) = &heap.obj(v.buffer).class else { panic!("no buffer") };
     assert_eq!(data.bytes()[0], 42, "the host reads the client's block in place");
@@ -72,7 +74,7 @@ fn an_upload_becomes_a_buffer_over_the_clients_bytes() {
 fn in_place_memory_must_be_a_live_buffers() {
     let rt = runtime();
     let ab = rt.new_arraybuffer(rt.new_backing(256, None).unwrap());
-    let whole = match &rt.heap.borrow().obj(ab).class {
+    let whole = match &rt.heap().obj(ab).class {
         ObjectClass::ArrayBuffer(d) => match &d.backing {
             napi_runtime::object::Backing::Shared(b) => b.region(),
             _ => panic!("not shared"),
@@ -80,10 +82,11 @@ fn in_place_memory_must_be_a_live_buffers() {
         _ => unreachable!(),
     };
     let inside = Region { offset: whole.offset + 8, len: 16, ..whole };
-    let Ok(Value::Object(view)) = from_wire(&rt, &proto::Value::InPlace { kind: BufferKind::Uint16, region: inside }) else {
+    let Ok(Value::Object(view)) = from_wire(&rt, &Default::default(), &proto::Value::InPlace { kind: BufferKind::Uint16, region: inside })
+    else {
         panic!("refused")
     };
-    match &rt.heap.borrow().obj(view).class {
+    match &rt.heap().obj(view).class {
         ObjectClass::View(v) => assert_eq!((v.buffer, v.byte_offset, v.length), (ab, 8, 8)),
         _ => panic!("not a view"),
     }
@@ -119,14 +122,14 @@ fn a_copy_deeper_than_the_limit_is_refused_and_takes_no_holds() {
         // An error inside, sent by reference: its hold is given back with the refusal.
         let error = Value::Object(rt.new_error(napi_runtime::convert::ErrorKind::Error, "x".into(), None));
         let with_ref = Value::Object(rt.new_array(vec![error, nested_arrays(&rt, 5_000)]));
-        assert_eq!(ToWire::new(&rt, &mut held).value(&with_ref), Err(TooDeep));
+        assert_eq!(ToWire::new(&rt, &mut held, &Default::default()).value(&with_ref), Err(TooDeep));
         assert!(held.is_empty(), "no hold is left for a value never sent");
         let failure: napi_protocol::Failure = TooDeep.into();
         assert_eq!(failure.kind, FailureKind::TooDeep);
         assert!(failure.message.contains(&MAX_COPY_DEPTH.to_string()), "{}", failure.message);
         let fits = nested_arrays(&rt, MAX_COPY_DEPTH);
-        assert!(ToWire::new(&rt, &mut held).value(&fits).is_ok());
-        assert_eq!(ToWire::new(&rt, &mut held).value(&nested_arrays(&rt, MAX_COPY_DEPTH + 1)), Err(TooDeep));
+        assert!(ToWire::new(&rt, &mut held, &Default::default()).value(&fits).is_ok());
+        assert_eq!(ToWire::new(&rt, &mut held, &Default::default()).value(&nested_arrays(&rt, MAX_COPY_DEPTH + 1)), Err(TooDeep));
     });
 }
 
@@ -135,7 +138,7 @@ fn the_deepest_copy_in_the_deepest_answer_decodes() {
     with_stack(|| {
         let rt = runtime();
         let mut held = Held::default();
-        let v = ToWire::new(&rt, &mut held).value(&nested_arrays(&rt, MAX_COPY_DEPTH)).unwrap();
+        let v = ToWire::new(&rt, &mut held, &Default::default()).value(&nested_arrays(&rt, MAX_COPY_DEPTH)).unwrap();
         // A property descriptors answer: [[key, {value: v}]].
         let answer = proto::Value::Array(vec![proto::Value::Array(vec![
             proto::Value::String("k".into()),

@@ -9,7 +9,6 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod sandbox;
-mod teardown;
 mod watchdog;
 
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -119,7 +118,7 @@ fn main() -> ExitCode {
     let host = Host::over_rings(stream, events, &rings);
     let stop = host.serve(protections);
     host.shutdown();
-    teardown::kill_descendants();
+    napi_hostd::teardown::kill_descendants();
     match stop {
         Stop::Closed => ExitCode::SUCCESS,
         Stop::Protocol(e) => {

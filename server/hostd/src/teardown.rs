@@ -2,7 +2,7 @@
 //! has every descendant below it (daemons that left its process group included) until it
 //! exits, so it kills them all on the way out (issue 6: nothing survives the teardown).
 
-use napi_hostd::process_tree::descendants;
+use napi_link::process_tree::descendants;
 
 /// Kills every descendant of this process; each round first stops what it finds, so that
 /// nothing forks while the tree is walked, and ends when no descendant is left.

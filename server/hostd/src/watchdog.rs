@@ -22,7 +22,7 @@ pub fn watch(fd: i32) -> std::io::Result<()> {
         }
         std::thread::sleep(GRACE);
         eprintln!("napi-hostd: the client hung up {GRACE:?} ago and the addon did not return; exiting");
-        crate::teardown::kill_descendants();
+        napi_hostd::teardown::kill_descendants();
         // SAFETY: _exit ends the process without running anything of the stuck JS thread's.
         unsafe { libc::_exit(4) };
     })?;

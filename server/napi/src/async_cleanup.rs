@@ -40,8 +40,8 @@ pub unsafe extern "C" fn napi_add_async_cleanup_hook(
     entry::plain(env, "napi_add_async_cleanup_hook", |cx| {
         let Some(hook) = hook else { return fail(status::INVALID_ARG) };
         let handle = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
-        let owner = Arc::as_ptr(&cx.rt.events) as usize;
-        lock(&ASYNC_HOOKS).push((handle, AsyncHook { owner, env: cx.env.id, hook, arg: arg as usize, events: cx.rt.events.clone() }));
+        let owner = Arc::as_ptr(cx.rt.events()) as usize;
+        lock(&ASYNC_HOOKS).push((handle, AsyncHook { owner, env: cx.env.id, hook, arg: arg as usize, events: cx.rt.events().clone() }));
         if let Some(remove_handle) = remove_handle.optional() {
             remove_handle.write(handle as napi_async_cleanup_hook_handle);
         }
@@ -73,7 +73,7 @@ pub unsafe extern "C" fn napi_remove_async_cleanup_hook(remove_handle: napi_asyn
 /// first) with its handle, and the loop keeps running until every one has been removed, as
 /// Node's `RunCleanup` does.
 pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId) {
-    let owner = Arc::as_ptr(&rt.events) as usize;
+    let owner = Arc::as_ptr(rt.events()) as usize;
     let mine = |hooks: &Vec<(usize, AsyncHook)>| -> Vec<(usize, HookFn, usize)> {
         hooks.iter().filter(|(_, h)| h.owner == owner && h.env == env).map(|(id, h)| (*id, h.hook, h.arg)).rev().collect()
     };
@@ -92,6 +92,6 @@ pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId) {
         if waited.is_multiple_of(50) {
             tracing::warn!("teardown is waiting for an async cleanup hook to call napi_remove_async_cleanup_hook");
         }
-        rt.events.wait(Duration::from_millis(100));
+        rt.events().wait(Duration::from_millis(100));
     }
 }

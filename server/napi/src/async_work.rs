@@ -178,7 +178,7 @@ fn work_of(rt: &Runtime, handle: napi_async_work) -> NapiResult<Arc<Work>> {
 
 /// Runs on the JS thread once the work item executed or was cancelled.
 fn finish(rt: &Runtime, work: &Work, status: napi_status) {
-    rt.events.unhold();
+    rt.events().unhold();
     in_flight(rt, work.env_id, -1);
     let complete = {
         let mut s = lock(&work.state);
@@ -225,7 +225,7 @@ pub unsafe extern "C" fn napi_create_async_work(
             execute,
             complete,
             data: data as usize,
-            events: cx.rt.events.clone(),
+            events: cx.rt.events().clone(),
             state: Mutex::new(WorkState::Created),
             deleted: false.into(),
         });
@@ -249,7 +249,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
             *s = WorkState::Dropped;
             drop(s);
             pool().remove(&w);
-            cx.rt.events.unhold();
+            cx.rt.events().unhold();
             in_flight(cx.rt, w.env_id, -1);
         }
         // Running/Executed/Cancelled: the completion still comes, and skips `complete`.
@@ -271,7 +271,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
                 }
             }
         }
-        cx.rt.events.hold();
+        cx.rt.events().hold();
         in_flight(cx.rt, w.env_id, 1);
         pool().push(w);
         Ok(())
@@ -299,7 +299,7 @@ pub unsafe extern "C" fn napi_cancel_async_work(env: napi_env, work: napi_async_
         }
         pool().remove(&w);
         let posted = w.clone();
-        cx.rt.events.post(Box::new(move |rt| finish(rt, &posted, status::CANCELLED)));
+        cx.rt.events().post(Box::new(move |rt| finish(rt, &posted, status::CANCELLED)));
         Ok(())
     })
 }
@@ -313,7 +313,7 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
         if left == 0 {
             break;
         }
-        rt.events.wait(Duration::from_millis(100));
+        rt.events().wait(Duration::from_millis(100));
     }
 }
 
@@ -323,7 +323,7 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
 pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: Out<*mut c_void>) -> napi_status {
     entry::plain(env, "napi_get_uv_event_loop", |cx| {
         let slot = result.required()?;
-        match cx.rt.uv_loop.get() {
+        match cx.rt.uv_loop() {
             0 => Err(Fail::Message(status::GENERIC_FAILURE, "this runtime has no libuv loop".into())),
             at => {
                 slot.write(at as *mut c_void);

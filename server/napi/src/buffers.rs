@@ -8,7 +8,8 @@ use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::types::*;
 use napi_runtime::convert::ErrorKind;
-use napi_runtime::object::{ArrayBufferData, Backing, Finalizer, ObjectClass, TypedArrayKind, View, Wrap};
+use napi_runtime::native::Finalizer;
+use napi_runtime::object::{ArrayBufferData, Backing, ObjectClass, TypedArrayKind, View, Wrap};
 use napi_runtime::{ObjectId, Value};
 
 /// Node's `buffer.constants.MAX_LENGTH` on 64-bit targets (2^32).
@@ -43,7 +44,7 @@ impl Cx<'_> {
                 finalize: Some(Finalizer { cb: native_finalizer(cb), hint: hint as usize }),
                 seq,
             };
-            self.rt.heap.borrow_mut().obj_mut(id).wrap = Some(wrap);
+            self.rt.heap_mut().obj_mut(id).wrap = Some(wrap);
         }
         id
     }
@@ -51,7 +52,7 @@ impl Cx<'_> {
     /// Base address and length of an ArrayBuffer or SharedArrayBuffer (null and 0 once
     /// detached).
     pub(super) fn arraybuffer_memory(&self, id: ObjectId) -> Option<(*mut u8, usize)> {
-        let mut heap = self.rt.heap.borrow_mut();
+        let mut heap = self.rt.heap_mut();
         match &mut heap.get_mut(id)?.class {
             ObjectClass::ArrayBuffer(data) => Some(data.memory()),
             _ => None,
@@ -61,25 +62,16 @@ impl Cx<'_> {
     /// Whether `v` is an ArrayBuffer (`shared` false) or a SharedArrayBuffer (`shared` true).
     pub(super) fn is_arraybuffer(&self, v: &Value, shared: bool) -> bool {
         let Value::Object(id) = v else { return false };
-        matches!(self.rt.heap.borrow().get(*id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.shared == shared)
+        matches!(self.rt.heap().get(*id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.shared == shared)
     }
 
-    /// An ArrayBuffer argument for a view (V8 refuses a SharedArrayBuffer there too).
+    /// An ArrayBuffer or SharedArrayBuffer argument for a view (node 24 takes both; node 20
+    /// refused a SharedArrayBuffer).
     fn arraybuffer_arg(&self, v: napi_value) -> NapiResult<ObjectId> {
         match self.value(v)? {
-            Value::Object(id) if self.is_arraybuffer(&Value::Object(id), false) => Ok(id),
+            Value::Object(id) if self.is_arraybuffer(&Value::Object(id), false) || self.is_arraybuffer(&Value::Object(id), true) => Ok(id),
             _ => fail(status::INVALID_ARG),
         }
-    }
-
-    fn new_view(&self, view: View) -> ObjectId {
-        let r = &self.rt.realm;
-        let proto = match view.kind {
-            _ if view.is_buffer => r.buffer_prototype,
-            Some(k) => r.typed_array_prototype(k),
-            None => r.dataview_prototype,
-        };
-        self.rt.heap.borrow_mut().new_object(ObjectClass::View(view), Some(proto))
     }
 
     /// A new Buffer over fresh memory; `init` fills it.
@@ -93,7 +85,7 @@ impl Cx<'_> {
         let ab = self.new_arraybuffer(len, init)?;
         let (ptr, _) = self.arraybuffer_memory(ab).expect("just made");
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length: len };
-        Ok((self.new_view(view), ptr))
+        Ok((self.rt.new_view(view), ptr))
     }
 }
 
@@ -183,7 +175,7 @@ pub unsafe extern "C" fn napi_create_typedarray(
             return fail(status::GENERIC_FAILURE);
         }
         let view = View { buffer: ab, kind: Some(kind), is_buffer: false, byte_offset, length };
-        slot.write(cx.handle(Value::Object(cx.new_view(view))));
+        slot.write(cx.handle(Value::Object(cx.rt.new_view(view))));
         Ok(())
     })
 }
@@ -254,7 +246,7 @@ pub unsafe extern "C" fn napi_create_dataview(
             return fail(status::PENDING_EXCEPTION);
         }
         let view = View { buffer: ab, kind: None, is_buffer: false, byte_offset, length: byte_length };
-        slot.write(cx.handle(Value::Object(cx.new_view(view))));
+        slot.write(cx.handle(Value::Object(cx.rt.new_view(view))));
         Ok(())
     })
 }
@@ -394,7 +386,7 @@ pub unsafe extern "C" fn napi_create_external_buffer(
         }
         let ab = cx.external_arraybuffer(data, length, finalize_cb, finalize_hint, false);
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset: 0, length };
-        slot.write(cx.handle(Value::Object(cx.new_view(view))));
+        slot.write(cx.handle(Value::Object(cx.rt.new_view(view))));
         Ok(())
     })
 }
@@ -421,7 +413,7 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
             return fail(status::PENDING_EXCEPTION);
         }
         let view = View { buffer: ab, kind: Some(TypedArrayKind::Uint8), is_buffer: true, byte_offset, length: byte_length };
-        slot.write(cx.handle(Value::Object(cx.new_view(view))));
+        slot.write(cx.handle(Value::Object(cx.rt.new_view(view))));
         Ok(())
     })
 }
@@ -430,7 +422,7 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
 pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: napi_value) -> napi_status {
     entry::plain(env, "napi_detach_arraybuffer", |cx| {
         let Value::Object(id) = cx.value(arraybuffer)? else { return fail(status::ARRAYBUFFER_EXPECTED) };
-        let mut heap = cx.rt.heap.borrow_mut();
+        let mut heap = cx.rt.heap_mut();
         match &mut heap.get_mut(id).map(|o| &mut o.class) {
             Some(ObjectClass::ArrayBuffer(data)) if !data.shared => {
                 // External memory stays the addon's until the finalizer, which still runs when
@@ -450,7 +442,7 @@ pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi
         let slot = result.required()?;
         slot.write(match v {
             Value::Object(id) => {
-                matches!(cx.rt.heap.borrow().get(id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.is_detached())
+                matches!(cx.rt.heap().get(id).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if d.is_detached())
             }
             _ => false,
         });

@@ -43,7 +43,7 @@ pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> na
     }
     let value = in_handle_scope(rt, || {
         let ret = f(env_handle(rt, env));
-        rt.handles.borrow().get(ret as usize).cloned().unwrap_or(Value::Undefined)
+        rt.handles().get(ret as usize).cloned().unwrap_or(Value::Undefined)
     });
     match rt.take_exception() {
         Some(exc) => Err(Thrown(exc)),
@@ -63,16 +63,16 @@ pub fn run_outside_js(rt: &Runtime, f: impl FnOnce()) {
 
 /// Runs `f` inside a fresh handle scope, which it cannot close from inside.
 fn in_handle_scope<R>(rt: &Runtime, f: impl FnOnce() -> R) -> R {
-    let depth = rt.handles.borrow().depth();
+    let depth = rt.handles().depth();
     let floor = {
-        let mut h = rt.handles.borrow_mut();
+        let mut h = rt.handles_mut();
         h.open(false);
         h.raise_floor()
     };
     let r = f();
     // Scopes left open by the callee are closed here (Node aborts instead); leaking them would
     // pin every value the callee made.
-    let mut h = rt.handles.borrow_mut();
+    let mut h = rt.handles_mut();
     h.restore_floor(floor);
     h.unwind_to(depth);
     r
@@ -96,21 +96,15 @@ pub fn invoke(rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Valu
     // SAFETY: a `NativeFn<Callback>` is the address of a callable function of this signature
     // (`NativeFn::new`'s contract).
     let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(cb.addr()) };
-    let (frame, this) = {
-        let frames = rt.frames.borrow();
-        (frames.len(), frames.last().map(|f| f.this.clone()).unwrap_or(Value::Undefined))
-    };
+    let (frame, this) = rt.innermost_frame().unwrap_or((0, Value::Undefined));
     let result = call_into_module(rt, env, |e| {
-        let mut info = CallbackInfo { frame, this: rt.handles.borrow_mut().push(this) as napi_value };
+        let mut info = CallbackInfo { frame, this: rt.handles_mut().push(this) as napi_value };
         let info: *mut CallbackInfo = &mut info;
         // SAFETY: calling the addon's callback with a live env and callback info is the contract
         // of Node-API; what it does with them is the addon's code.
         unsafe { callback(e, info.cast()) }
     });
-    let frame = rt.frames.borrow_mut().pop();
-    if let Some(frame) = frame {
-        rt.recycle_args(frame.args);
-    }
+    rt.pop_frame();
     result
 }
 

@@ -4,11 +4,11 @@
 //! `napi_pending_exception` (Node's `NAPI_PREAMBLE`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
 
 use super::pointers::Out;
 pub use super::result::{fail, Fail, NapiResult, OrStatus};
 use super::types::*;
+use napi_link::panics::panic_message;
 use napi_runtime::{Env, EnvId, ObjectId, Runtime, Value, ENVS_PER_RUNTIME};
 
 /// The runtime and env of the current call, borrowed for it.
@@ -20,32 +20,23 @@ pub struct Cx<'a> {
 /// `napi_env` handles are env ids offset by one (so null is never valid) from the runtime's
 /// `env_base` (so runtimes of one process never share one).
 pub fn env_handle(rt: &Runtime, id: EnvId) -> napi_env {
-    (rt.env_base + id.0 as usize + 1) as napi_env
+    (rt.env_base() + id.0 as usize + 1) as napi_env
 }
 
-/// The runtime and env behind `env`, if it is a live env of this thread's runtime.
-pub fn resolve_env(env: napi_env) -> Option<(Rc<Runtime>, Rc<Env>)> {
-    let rt = Runtime::current()?;
-    let index = env_index(&rt, env)?;
-    let e = rt.env(index)?;
-    Some((rt, e))
+/// Runs `f` with the env behind `env`, if it is a live env of this thread's runtime.
+pub fn with_env<R>(env: napi_env, f: impl FnOnce(&Env) -> R) -> Option<R> {
+    Runtime::with_current(|rt| Some(f(env_of(rt?, env)?)))
 }
 
 /// The id of `rt`'s env behind the handle `env`, if it is in `rt`'s range.
 fn env_index(rt: &Runtime, env: napi_env) -> Option<EnvId> {
-    let index = (env as usize).checked_sub(rt.env_base + 1).filter(|&i| i < ENVS_PER_RUNTIME)?;
+    let index = (env as usize).checked_sub(rt.env_base() + 1).filter(|&i| i < ENVS_PER_RUNTIME)?;
     Some(EnvId(u32::try_from(index).ok()?))
 }
 
-/// The env of `rt` behind the handle `env`, if it is a live one, borrowed for as long as `rt`:
-/// an `Rc` cloned and dropped again on every Node-API call was a tenth of a simple one's work.
+/// The env of `rt` behind the handle `env`, if it is a live one, borrowed for as long as `rt`.
 fn env_of(rt: &Runtime, env: napi_env) -> Option<&Env> {
-    let envs = rt.envs.borrow();
-    let env: *const Env = Rc::as_ptr(envs.get(env_index(rt, env)?.0 as usize)?);
-    // SAFETY: envs are only ever added to `rt.envs` (an addon's env lives as long as its
-    // runtime), each in an allocation of its own that never moves, so the env outlives the
-    // borrow of `rt`, whatever is added meanwhile.
-    Some(unsafe { &*env })
+    rt.env(env_index(rt, env)?)
 }
 
 /// The status a body's result answers, recorded as the env's last error. A throw (from JS, or
@@ -107,11 +98,6 @@ fn internal_error(name: &'static str, panic: Box<dyn std::any::Any + Send>) -> F
     Fail::Message(status::GENERIC_FAILURE, format!("internal error in napi-hostd during {name}: {what}"))
 }
 
-/// What a caught panic said (its `&str` or `String` payload), for an error that reports it.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_default()
-}
-
 /// The plain form (`CHECK_ENV`): for functions that cannot run JavaScript; they work while an
 /// exception is pending.
 pub fn plain(env: napi_env, name: &'static str, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
@@ -130,7 +116,7 @@ pub fn js(env: napi_env, name: &'static str, body: impl FnOnce(&Cx<'_>) -> NapiR
 /// the finalizers of Node's own tests rely on.
 fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
     // The flag first: the name comparisons would otherwise cost every call.
-    if !rt.in_gc_finalizer.get() || env.module_version != napi_runtime::env::EXPERIMENTAL_VERSION {
+    if !rt.in_gc_finalizer() || env.module_version != napi_runtime::env::EXPERIMENTAL_VERSION {
         return;
     }
     let affects_gc =
@@ -155,7 +141,7 @@ fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(
 
 fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
     check_gc_access(rt, env, name, may_run_js);
-    if may_run_js && !rt.can_call_js.get() {
+    if may_run_js && !rt.can_call_js() {
         let s = if env.at_least(10) { status::CANNOT_RUN_JS } else { status::PENDING_EXCEPTION };
         env.set_last_error(s, None);
         return s;
@@ -176,7 +162,7 @@ impl Cx<'_> {
     // the largest single cost of a Node-API call here (perf, D49).
     #[inline(always)]
     pub fn value(&self, v: napi_value) -> NapiResult<Value> {
-        match self.rt.handles.borrow().get(v as usize) {
+        match self.rt.handles().get(v as usize) {
             Some(value) => Ok(value.clone()),
             None => fail(status::INVALID_ARG),
         }
@@ -185,7 +171,7 @@ impl Cx<'_> {
     /// A new handle for `v` in the innermost scope.
     #[inline(always)]
     pub fn handle(&self, v: Value) -> napi_value {
-        self.rt.handles.borrow_mut().push(v) as napi_value
+        self.rt.handles_mut().push(v) as napi_value
     }
 
     /// Creates a handle for `v` and writes it to `result`.
@@ -199,7 +185,7 @@ impl Cx<'_> {
     #[inline(always)]
     pub fn ret_with(&self, result: Out<napi_value>, make: impl FnOnce() -> Value) -> NapiResult {
         let slot = result.required()?;
-        slot.write(self.rt.handles.borrow_mut().push_with(make) as napi_value);
+        slot.write(self.rt.handles_mut().push_with(make) as napi_value);
         Ok(())
     }
 

@@ -4,12 +4,12 @@
 use std::ffi::c_char;
 use std::io::Write;
 
-use super::entry::{self, fail, resolve_env, Cx, NapiResult};
+use super::entry::{self, fail, Cx, NapiResult};
 use super::pointers::Out;
 use super::strings::read_utf8;
 use super::types::*;
 use napi_runtime::convert::ErrorKind;
-use napi_runtime::{JsString, Value};
+use napi_runtime::{Env, JsString, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_throw(env: napi_env, error: napi_value) -> napi_status {
@@ -135,7 +135,11 @@ pub unsafe extern "C" fn napi_get_and_clear_last_exception(env: napi_env, result
 /// Reads the last error without clearing it first (the raw form: it reports on the call before).
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_last_error_info(env: napi_env, result: Out<*const napi_extended_error_info>) -> napi_status {
-    let Some((_, e)) = resolve_env(env) else { return status::INVALID_ARG };
+    entry::with_env(env, |e| last_error_info(e, result)).unwrap_or(status::INVALID_ARG)
+}
+
+/// `napi_get_last_error_info` for the env `e`.
+fn last_error_info(e: &Env, result: Out<*const napi_extended_error_info>) -> napi_status {
     let Some(result) = result.optional() else {
         e.set_last_error(status::INVALID_ARG, None);
         return status::INVALID_ARG;

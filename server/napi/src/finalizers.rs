@@ -30,9 +30,9 @@ pub unsafe extern "C" fn napi_add_finalizer(
             hint: finalize_hint as usize,
             seq: cx.rt.next_seq(),
         };
-        cx.rt.heap.borrow_mut().obj_mut(obj).finalizers.push(f);
+        cx.rt.heap_mut().obj_mut(obj).finalizers.push(f);
         if let Some(result) = result.optional() {
-            let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: v, count: 0, collected: false });
+            let r = cx.rt.references_mut().create(Reference { env: cx.env.id, value: v, count: 0, collected: false });
             result.write(r as napi_ref);
         }
         Ok(())
@@ -57,7 +57,7 @@ pub unsafe extern "C" fn node_api_post_finalizer(
             hint: finalize_hint as usize,
             seq: cx.rt.next_seq(),
         };
-        cx.rt.post_finalizers.borrow_mut().push(f);
+        cx.rt.post_finalizer(f);
         Ok(())
     })
 }

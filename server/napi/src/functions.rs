@@ -16,8 +16,8 @@ use napi_runtime::{JsString, NativeFn, ObjectId, Value};
 /// `prototype` as V8 gives them. `receiver` makes it a class member that checks its `this`.
 pub fn new_function(cx: &Cx, name: &str, cb: NativeFn<Callback>, data: usize, is_class: bool, receiver: Option<ObjectId>) -> ObjectId {
     let callable = Callable::Native { env: cx.env.id, cb, data, receiver };
-    let fn_proto = cx.rt.realm.function_prototype;
-    let mut heap = cx.rt.heap.borrow_mut();
+    let fn_proto = cx.rt.realm().function_prototype;
+    let mut heap = cx.rt.heap_mut();
     let id = heap.new_object(ObjectClass::Function(Function { callable, is_class }), Some(fn_proto));
     let fixed = |v| Property { writable: false, ..Property::hidden(v) };
     heap.put(id, PropertyKey::name("length"), fixed(Value::Number(0.0)));
@@ -25,7 +25,7 @@ pub fn new_function(cx: &Cx, name: &str, cb: NativeFn<Callback>, data: usize, is
     if !is_class && receiver.is_none() {
         // Functions made by Node-API are constructors, so they carry a `prototype` (classes get
         // theirs from napi_define_class; class members have none).
-        let proto = heap.new_object(ObjectClass::Plain, Some(cx.rt.realm.object_prototype));
+        let proto = heap.new_object(ObjectClass::Plain, Some(cx.rt.realm().object_prototype));
         heap.put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(id)));
         heap.put(
             id,
@@ -92,8 +92,7 @@ pub unsafe extern "C" fn napi_get_cb_info(
         let info = unsafe { &*cbinfo.cast::<CallbackInfo>() };
         // The frame stays borrowed while handles are made (another cell): no copy of the
         // arguments on every call.
-        let frames = cx.rt.frames.borrow();
-        let frame = frames.get(info.frame - 1).or_status(status::INVALID_ARG)?;
+        let frame = cx.rt.frame(info.frame).or_status(status::INVALID_ARG)?;
         if !argv.is_null() {
             // SAFETY: with `argv` given, Node-API makes `argc` in-out: the addon set it to the
             // room at `argv`.
@@ -126,7 +125,7 @@ pub unsafe extern "C" fn napi_get_new_target(env: napi_env, cbinfo: napi_callbac
         let slot = result.required()?;
         // SAFETY: as in `napi_get_cb_info`.
         let info = unsafe { &*cbinfo.cast::<CallbackInfo>() };
-        let target = cx.rt.frames.borrow().get(info.frame - 1).map(|f| f.new_target);
+        let target = cx.rt.frame(info.frame).map(|f| f.new_target);
         let target = target.or_status(status::INVALID_ARG)?;
         slot.write(match target {
             Some(t) => cx.handle(Value::Object(t)),

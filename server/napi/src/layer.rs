@@ -33,6 +33,6 @@ pub fn new_runtime() -> Rc<Runtime> {
 
 /// The async-work tables of `rt`, a runtime made by [`new_runtime`].
 pub fn async_tables(rt: &Runtime) -> &RefCell<AsyncTables> {
-    let layer: &dyn std::any::Any = rt.native.as_ref();
+    let layer: &dyn std::any::Any = rt.native();
     &layer.downcast_ref::<NapiLayer>().expect("a runtime made by napi_functions::layer::new_runtime").async_tables
 }

@@ -18,8 +18,11 @@ use napi_runtime::{Env, EnvId, Runtime, Value};
 /// The Node-API version this host implements (what `napi_get_version` reports).
 pub const HOST_NAPI_VERSION: u32 = 10;
 
-/// The Node.js release whose Node-API behaviour the host follows.
-pub const NODE_VERSION: (u32, u32, u32) = (20, 19, 2);
+/// The Node.js release whose Node-API behaviour the host follows (Node 24 LTS, the tests'
+/// oracle); `process.versions.node` answers the same (builtins/node_globals.rs of the runtime).
+/// napi-rs picks code paths by it: `node_api_create_property_key_utf8` when the minor is 18 or
+/// more (its test is `major >= 20 && minor >= 18`, so 24.21 qualifies where 26.x would not).
+pub const NODE_VERSION: (u32, u32, u32) = (24, 21, 0);
 
 thread_local! {
     /// The module a legacy addon registered from its constructor while it was being `dlopen`ed
@@ -132,9 +135,8 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
         ));
     }
 
-    let id = EnvId(rt.envs.borrow().len() as u32);
     let url = CString::new(file_url(&abs)).map_err(|_| "path holds a NUL byte".to_string())?;
-    rt.envs.borrow_mut().push(Rc::new(Env::new(id, version, url)));
+    let id = rt.add_env(version, url);
     if !legacy.is_null() {
         // Kept from here on: the library stays loaded (see LoadedModule).
         LEGACY_BY_PATH.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).insert(abs, legacy as usize);
@@ -148,7 +150,7 @@ impl OpenedModule {
         let OpenedModule { library, init, env, version, registration } = self;
         let exports_value = Value::Object(rt.new_plain_object());
         let result = call_into_module(rt, env, |napi_env| {
-            let exports = rt.handles.borrow_mut().push(exports_value.clone()) as napi_value;
+            let exports = rt.handles_mut().push(exports_value.clone()) as napi_value;
             // SAFETY: calling the addon's init with a live env and exports handle.
             unsafe { init(napi_env, exports) }
         });

@@ -43,7 +43,7 @@ pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value,
         let v = cx.value(value)?;
         let slot = result.required()?;
         match v {
-            Value::Object(id) if cx.rt.heap.borrow().get(id).is_some_and(|o| o.is_array()) => {
+            Value::Object(id) if cx.rt.heap().get(id).is_some_and(|o| o.is_array()) => {
                 slot.write(cx.rt.array_length(id));
                 Ok(())
             }
@@ -56,18 +56,18 @@ pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value,
 pub unsafe extern "C" fn napi_is_array(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_array", |cx| {
         let v = cx.value(value)?;
-        result.write(matches!(v, Value::Object(id) if cx.rt.heap.borrow().get(id).is_some_and(|o| o.is_array())))?;
+        result.write(matches!(v, Value::Object(id) if cx.rt.heap().get(id).is_some_and(|o| o.is_array())))?;
         Ok(())
     })
 }
 
-/// What a throw inside V8's property access (a getter, a setter, a key's conversion) answers:
-/// `napi_generic_failure` with the exception pending (Node's `CHECK_MAYBE_*(...,
-/// napi_generic_failure)`; node 20 answers 9, not `napi_pending_exception`).
+/// What a throw inside V8's property access (a getter, a setter, a proxy trap, a key's
+/// conversion) answers: `napi_pending_exception` with the exception pending, as node 24 does
+/// (node 20 answered `napi_generic_failure`).
 fn accessed<T>(cx: &Cx, r: JsResult<T>) -> NapiResult<T> {
     r.map_err(|Thrown(v)| {
         cx.rt.throw(v);
-        Fail::Status(status::GENERIC_FAILURE)
+        Fail::Status(status::PENDING_EXCEPTION)
     })
 }
 
@@ -98,7 +98,7 @@ fn set(cx: &Cx, obj: ObjectId, key: PropertyKey, value: Value) -> NapiResult {
 fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<napi_value>) -> NapiResult {
     let obj = cx.to_object(object)?;
     let v = accessed(cx, cx.rt.get(&Value::Object(obj), key))?;
-    if cx.rt.missing.is_some() && matches!(v, Value::Undefined) {
+    if cx.rt.records_missing() && matches!(v, Value::Undefined) {
         // Recording what addons read and the realm lacks (issue 30; off unless asked for).
         cx.rt.note_missing(obj, key);
     }
@@ -430,7 +430,8 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
 ) -> napi_status {
     entry::js(env, "node_api_create_object_with_properties", |cx| {
         let slot = result.required()?;
-        let proto = match cx.value(prototype_or_null)? {
+        // A NULL handle is a null prototype too (node 24's test_object passes one).
+        let proto = match if prototype_or_null.is_null() { Value::Null } else { cx.value(prototype_or_null)? } {
             Value::Object(p) => Some(p),
             Value::Null => None,
             _ => return fail(status::INVALID_ARG),
@@ -439,7 +440,7 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
         let names = unsafe { pointers::array(property_names, property_count) }?;
         // SAFETY: Node-API: `property_values` holds `property_count` handles.
         let values = unsafe { pointers::array(property_values, property_count) }?;
-        let obj = cx.rt.heap.borrow_mut().new_object(ObjectClass::Plain, proto);
+        let obj = cx.rt.heap_mut().new_object(ObjectClass::Plain, proto);
         for (&k, &v) in names.iter().zip(values) {
             let key = match cx.value(k)? {
                 n @ (Value::String(_) | Value::Symbol(_)) => cx.rt.to_property_key(&n)?,
@@ -497,7 +498,7 @@ pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, 
     entry::js(env, "napi_type_tag_object", |cx| {
         let obj = cx.to_object(value)?;
         let tag = type_tag.get()?;
-        let mut heap = cx.rt.heap.borrow_mut();
+        let mut heap = cx.rt.heap_mut();
         let o = heap.obj_mut(obj);
         if o.type_tag.is_some() {
             return fail(status::INVALID_ARG);
@@ -518,7 +519,7 @@ pub unsafe extern "C" fn napi_check_object_type_tag(
         let obj = cx.to_object(value)?;
         let tag = type_tag.get()?;
         let slot = result.required()?;
-        slot.write(cx.rt.heap.borrow().obj(obj).type_tag == Some((tag.lower, tag.upper)));
+        slot.write(cx.rt.heap().obj(obj).type_tag == Some((tag.lower, tag.upper)));
         Ok(())
     })
 }

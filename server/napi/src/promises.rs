@@ -14,7 +14,7 @@ pub unsafe extern "C" fn napi_create_promise(env: napi_env, deferred: Out<napi_d
         let d = deferred.required()?;
         let p = promise.required()?;
         let id = cx.rt.new_promise();
-        let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: Value::Object(id), count: 1, collected: false });
+        let r = cx.rt.references_mut().create(Reference { env: cx.env.id, value: Value::Object(id), count: 1, collected: false });
         d.write(r as napi_deferred);
         p.write(cx.handle(Value::Object(id)));
         Ok(())
@@ -26,7 +26,7 @@ fn take_deferred(cx: &Cx, deferred: napi_deferred) -> NapiResult<ObjectId> {
     if deferred.is_null() {
         return fail(status::INVALID_ARG);
     }
-    match cx.rt.refs.borrow_mut().delete(deferred as usize) {
+    match cx.rt.references_mut().delete(deferred as usize) {
         Some(Reference { value: Value::Object(p), .. }) => Ok(p),
         _ => fail(status::INVALID_ARG),
     }

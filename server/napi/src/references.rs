@@ -6,7 +6,7 @@ use super::callback::native_finalizer;
 use super::entry::{self, fail, OrStatus};
 use super::pointers::Out;
 use super::types::*;
-use napi_runtime::object::Finalizer;
+use napi_runtime::native::Finalizer;
 use napi_runtime::references::Reference;
 use napi_runtime::Value;
 
@@ -31,7 +31,7 @@ pub unsafe extern "C" fn napi_create_reference(
             count: initial_refcount,
             collected: weak_primitive,
         };
-        let id = cx.rt.refs.borrow_mut().create(reference);
+        let id = cx.rt.references_mut().create(reference);
         slot.write(id as napi_ref);
         Ok(())
     })
@@ -39,7 +39,7 @@ pub unsafe extern "C" fn napi_create_reference(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_ref) -> napi_status {
-    entry::plain(env, "napi_delete_reference", |cx| match cx.rt.refs.borrow_mut().delete(reference as usize) {
+    entry::plain(env, "napi_delete_reference", |cx| match cx.rt.references_mut().delete(reference as usize) {
         Some(_) => Ok(()),
         None => fail(status::INVALID_ARG),
     })
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_re
 #[no_mangle]
 pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, result: Out<u32>) -> napi_status {
     entry::plain(env, "napi_reference_ref", |cx| {
-        let mut refs = cx.rt.refs.borrow_mut();
+        let mut refs = cx.rt.references_mut();
         let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
         r.count += 1;
         if let Some(result) = result.optional() {
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, 
 #[no_mangle]
 pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref, result: Out<u32>) -> napi_status {
     entry::plain(env, "napi_reference_unref", |cx| {
-        let mut refs = cx.rt.refs.borrow_mut();
+        let mut refs = cx.rt.references_mut();
         let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
         if r.count == 0 {
             return fail(status::GENERIC_FAILURE);
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi
             return fail(status::INVALID_ARG);
         }
         let slot = result.required()?;
-        let v = cx.rt.refs.borrow().get(reference as usize).map(|r| (!r.collected).then(|| r.value.clone()));
+        let v = cx.rt.references().get(reference as usize).map(|r| (!r.collected).then(|| r.value.clone()));
         // A weak reference whose object was collected answers an empty (NULL) result.
         slot.write(match v.or_status(status::INVALID_ARG)? {
             Some(v) => cx.handle(v),

@@ -16,7 +16,7 @@ fn scope_fail(e: ScopeError) -> entry::Fail {
 pub unsafe extern "C" fn napi_open_handle_scope(env: napi_env, result: Out<napi_handle_scope>) -> napi_status {
     entry::plain(env, "napi_open_handle_scope", |cx| {
         let slot = result.required()?;
-        slot.write(cx.rt.handles.borrow_mut().open(false) as napi_handle_scope);
+        slot.write(cx.rt.handles_mut().open(false) as napi_handle_scope);
         Ok(())
     })
 }
@@ -27,7 +27,7 @@ pub unsafe extern "C" fn napi_close_handle_scope(env: napi_env, scope: napi_hand
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }
-        cx.rt.handles.borrow_mut().close(scope as usize).map_err(scope_fail)
+        cx.rt.handles_mut().close(scope as usize).map_err(scope_fail)
     })
 }
 
@@ -35,7 +35,7 @@ pub unsafe extern "C" fn napi_close_handle_scope(env: napi_env, scope: napi_hand
 pub unsafe extern "C" fn napi_open_escapable_handle_scope(env: napi_env, result: Out<napi_escapable_handle_scope>) -> napi_status {
     entry::plain(env, "napi_open_escapable_handle_scope", |cx| {
         let slot = result.required()?;
-        slot.write(cx.rt.handles.borrow_mut().open(true) as napi_escapable_handle_scope);
+        slot.write(cx.rt.handles_mut().open(true) as napi_escapable_handle_scope);
         Ok(())
     })
 }
@@ -46,7 +46,7 @@ pub unsafe extern "C" fn napi_close_escapable_handle_scope(env: napi_env, scope:
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }
-        cx.rt.handles.borrow_mut().close(scope as usize).map_err(scope_fail)
+        cx.rt.handles_mut().close(scope as usize).map_err(scope_fail)
     })
 }
 
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn napi_escape_handle(
         }
         let v = cx.value(escapee)?;
         let slot = result.required()?;
-        let handle = cx.rt.handles.borrow_mut().escape(scope as usize, v).map_err(scope_fail)?;
+        let handle = cx.rt.handles_mut().escape(scope as usize, v).map_err(scope_fail)?;
         slot.write(handle as napi_value);
         Ok(())
     })

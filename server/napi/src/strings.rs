@@ -8,8 +8,8 @@ use super::callback::native_finalizer;
 use super::entry::{self, fail, Cx, NapiResult};
 use super::pointers::Out;
 use super::types::*;
+use napi_link::recent::{self, Recent};
 use napi_runtime::object::Finalization;
-use napi_runtime::recent::{self, Recent};
 use napi_runtime::{JsString, Value};
 
 /// `NAPI_AUTO_LENGTH`.
@@ -176,7 +176,7 @@ fn create_external(
         if let (Some(cb), data, hint) = finalize {
             let f =
                 Finalization { env: cx.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq: cx.rt.next_seq() };
-            cx.rt.post_finalizers.borrow_mut().push(f);
+            cx.rt.post_finalizer(f);
         }
         Ok(())
     })

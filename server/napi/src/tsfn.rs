@@ -208,10 +208,10 @@ impl Tsfn {
     }
 
     fn call_js(&self, rt: &Runtime, data: usize) {
-        let func = (self.func_ref != 0).then(|| rt.refs.borrow().get(self.func_ref).map(|r| r.value.clone())).flatten();
+        let func = (self.func_ref != 0).then(|| rt.references().get(self.func_ref).map(|r| r.value.clone())).flatten();
         let result = call_into_module(rt, self.env, |env| {
             let js_cb = match &func {
-                Some(f) => rt.handles.borrow_mut().push(f.clone()) as napi_value,
+                Some(f) => rt.handles_mut().push(f.clone()) as napi_value,
                 None => std::ptr::null_mut(),
             };
             match self.call_js_cb {
@@ -252,7 +252,7 @@ impl Tsfn {
             self.events.unhold();
         }
         if self.func_ref != 0 {
-            rt.refs.borrow_mut().delete(self.func_ref);
+            rt.references_mut().delete(self.func_ref);
         }
         if let Some((f, data)) = self.finalize {
             let result = call_into_module(rt, self.env, |env| {
@@ -284,7 +284,7 @@ impl Tsfn {
 /// answer `napi_closing`), its finalizer runs and leftovers go to `call_js_cb` with a NULL env,
 /// whether or not other threads ever released it.
 pub fn close_env(rt: &Runtime, env: EnvId) {
-    let owner = Arc::as_ptr(&rt.events) as usize;
+    let owner = Arc::as_ptr(rt.events()) as usize;
     let mine: Vec<Arc<Tsfn>> = {
         let table = lock(&TSFNS);
         let mut v: Vec<(usize, Arc<Tsfn>)> =
@@ -342,13 +342,13 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
             return fail(status::STRING_EXPECTED);
         }
         let func_ref = match function {
-            Some(value) => cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value, count: 1, collected: false }),
+            Some(value) => cx.rt.references_mut().create(Reference { env: cx.env.id, value, count: 1, collected: false }),
             None => 0,
         };
         let tsfn = Arc::new(Tsfn {
-            owner: Arc::as_ptr(&cx.rt.events) as usize,
+            owner: Arc::as_ptr(cx.rt.events()) as usize,
             env: cx.env.id,
-            events: cx.rt.events.clone(),
+            events: cx.rt.events().clone(),
             max_queue_size,
             context: context as usize,
             call_js_cb,
@@ -364,7 +364,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
             refed: AtomicBool::new(true),
         });
         // Referenced from the start: it keeps the loop alive until unref'd or finalized.
-        cx.rt.events.hold();
+        cx.rt.events().hold();
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         lock(&TSFNS).get_or_insert_with(HashMap::new).insert(id, tsfn);
         slot.write(id as napi_threadsafe_function);

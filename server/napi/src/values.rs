@@ -9,8 +9,9 @@ use super::pointers::{self, Out};
 use super::strings::read_utf8;
 use super::types::*;
 use napi_runtime::bigint::BigInt;
+use napi_runtime::native::Finalizer;
 use napi_runtime::number::{to_int32, to_uint32};
-use napi_runtime::object::{Finalizer, ObjectClass};
+use napi_runtime::object::ObjectClass;
 use napi_runtime::{Type, Value};
 
 #[no_mangle]
@@ -25,7 +26,7 @@ pub unsafe extern "C" fn napi_get_null(env: napi_env, result: Out<napi_value>) -
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_global(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_global", |cx| cx.ret(result, Value::Object(cx.rt.realm.global)))
+    entry::plain(env, "napi_get_global", |cx| cx.ret(result, Value::Object(cx.rt.realm().global)))
 }
 
 #[no_mangle]
@@ -350,8 +351,7 @@ fn time_clip(t: f64) -> f64 {
 pub unsafe extern "C" fn napi_create_date(env: napi_env, time: f64, result: Out<napi_value>) -> napi_status {
     entry::js(env, "napi_create_date", |cx| {
         let slot = result.required()?;
-        let proto = cx.rt.realm.date_prototype;
-        let id = cx.rt.heap.borrow_mut().new_object(ObjectClass::Date(time_clip(time)), Some(proto));
+        let id = cx.rt.new_date(time_clip(time));
         slot.write(cx.handle(Value::Object(id)));
         Ok(())
     })
@@ -360,7 +360,7 @@ pub unsafe extern "C" fn napi_create_date(env: napi_env, time: f64, result: Out<
 fn date_value(cx: &Cx, value: napi_value) -> NapiResult<Option<f64>> {
     let v = cx.value(value)?;
     Ok(match v {
-        Value::Object(id) => match cx.rt.heap.borrow().get(id).map(|o| &o.class) {
+        Value::Object(id) => match cx.rt.heap().get(id).map(|o| &o.class) {
             Some(ObjectClass::Date(t)) => Some(*t),
             _ => None,
         },
@@ -398,11 +398,11 @@ pub unsafe extern "C" fn napi_create_external(
     entry::plain(env, "napi_create_external", |cx| {
         let slot = result.required()?;
         let class = ObjectClass::External { env: cx.env.id, data: data as usize };
-        let id = cx.rt.heap.borrow_mut().new_object(class, None);
+        let id = cx.rt.heap_mut().new_object(class, None);
         if let Some(cb) = finalize_cb {
             let f = Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize };
             let seq = cx.rt.next_seq();
-            cx.rt.heap.borrow_mut().obj_mut(id).wrap =
+            cx.rt.heap_mut().obj_mut(id).wrap =
                 Some(napi_runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f), seq });
         }
         slot.write(cx.handle(Value::Object(id)));
@@ -416,7 +416,7 @@ pub unsafe extern "C" fn napi_get_value_external(env: napi_env, value: napi_valu
         let v = cx.value(value)?;
         let slot = result.required()?;
         let data = match v {
-            Value::Object(id) => match cx.rt.heap.borrow().get(id).map(|o| &o.class) {
+            Value::Object(id) => match cx.rt.heap().get(id).map(|o| &o.class) {
                 Some(ObjectClass::External { data, .. }) => Some(*data),
                 _ => None,
             },

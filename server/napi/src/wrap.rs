@@ -8,7 +8,8 @@ use super::functions::{name_arg, new_function};
 use super::objects::{descriptor_key, to_descriptor};
 use super::pointers::{self, Out};
 use super::types::*;
-use napi_runtime::object::{Finalizer, Wrap};
+use napi_runtime::native::Finalizer;
+use napi_runtime::object::Wrap;
 use napi_runtime::property::{Property, PropertyKey};
 use napi_runtime::references::Reference;
 use napi_runtime::{ObjectId, Value};
@@ -34,7 +35,7 @@ pub unsafe extern "C" fn napi_define_class(
         let name = unsafe { name_arg(utf8name, length, false) }?;
         let ctor = new_function(cx, &name.to_rust_string(), native_callback(ctor_cb), data as usize, true, None);
         let proto = cx.rt.new_plain_object();
-        cx.rt.heap.borrow_mut().put(
+        cx.rt.heap_mut().put(
             ctor,
             PropertyKey::name("prototype"),
             Property { enumerable: false, configurable: false, ..Property::data(Value::Object(proto)) },
@@ -48,7 +49,7 @@ pub unsafe extern "C" fn napi_define_class(
             cx.rt.define_own_property(target, key, desc)?;
         }
         // V8 adds `constructor` after the template's own properties: it lists last.
-        cx.rt.heap.borrow_mut().put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
+        cx.rt.heap_mut().put(proto, PropertyKey::name("constructor"), Property::hidden(Value::Object(ctor)));
         slot.write(cx.handle(Value::Object(ctor)));
         Ok(())
     })
@@ -73,7 +74,7 @@ pub unsafe extern "C" fn napi_wrap(
 ) -> napi_status {
     entry::js(env, "napi_wrap", |cx| {
         let obj = wrappable(cx, js_object)?;
-        if cx.rt.heap.borrow().obj(obj).wrap.is_some() {
+        if cx.rt.heap().obj(obj).wrap.is_some() {
             return fail(status::INVALID_ARG);
         }
         // A returned reference may only be deleted from the finalizer, so one is required.
@@ -82,9 +83,9 @@ pub unsafe extern "C" fn napi_wrap(
         }
         let finalize = finalize_cb.map(|cb| Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize });
         let seq = cx.rt.next_seq();
-        cx.rt.heap.borrow_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize, seq });
+        cx.rt.heap_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize, seq });
         if let Some(result) = result.optional() {
-            let r = cx.rt.refs.borrow_mut().create(Reference { env: cx.env.id, value: Value::Object(obj), count: 0, collected: false });
+            let r = cx.rt.references_mut().create(Reference { env: cx.env.id, value: Value::Object(obj), count: 0, collected: false });
             result.write(r as napi_ref);
         }
         Ok(())
@@ -96,7 +97,7 @@ fn unwrap(cx: &Cx, js_object: napi_value, result: Out<*mut c_void>, remove: bool
     if !remove {
         result.required()?;
     }
-    let mut heap = cx.rt.heap.borrow_mut();
+    let mut heap = cx.rt.heap_mut();
     let o = heap.obj_mut(obj);
     let data = match &o.wrap {
         Some(w) => w.data,

@@ -3,8 +3,8 @@
 //! a refused write is reported as `false`, not thrown.
 
 use super::descriptor::complete;
-use super::heap::ObjectId;
 use super::object::{Object, ObjectClass};
+use super::object_id::ObjectId;
 use super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::value::Value;
 use super::{JsResult, Runtime, Thrown};
@@ -145,6 +145,7 @@ impl Runtime {
         self.read_found(self.lookup(obj, key), key, receiver)
     }
 
+    /// `target[name]` for a string-keyed property.
     pub fn get_named(&self, target: &Value, name: &str) -> JsResult<Value> {
         self.get(target, &PropertyKey::name(name))
     }
@@ -237,6 +238,7 @@ impl Runtime {
         Err(self.type_error(message))
     }
 
+    /// `target[name] = value` for a string-keyed property; false where it was refused.
     pub fn set_named(&self, target: &Value, name: &str, value: Value) -> JsResult<bool> {
         self.set(target, PropertyKey::name(name), value)
     }
@@ -294,6 +296,7 @@ impl Runtime {
         Ok(true)
     }
 
+    /// An array's `length` as stored (0 for anything without a numeric one); runs no getter.
     pub fn array_length(&self, obj: ObjectId) -> u32 {
         match self.heap.borrow().get(obj).and_then(|o| o.props.get(&PropertyKey::name("length"))) {
             Some(Property { slot: Slot::Data(Value::Number(n)), .. }) => *n as u32,
@@ -364,6 +367,16 @@ impl Runtime {
         Ok(true)
     }
 
+    /// `CreateDataPropertyOrThrow`: defines a plain, enumerable, writable and configurable data
+    /// property, or throws V8's TypeError where the object refuses it.
+    pub fn create_data_property(&self, obj: ObjectId, key: PropertyKey, v: Value) -> JsResult<()> {
+        if self.define_own_property(obj, key.clone(), Descriptor::data(v))? {
+            Ok(())
+        } else {
+            Err(self.type_error(format!("Cannot redefine property: {}", self.key_display(&key))))
+        }
+    }
+
     /// `key in obj`.
     pub fn has(&self, obj: ObjectId, key: &PropertyKey) -> JsResult<bool> {
         if let Some(el) = self.typed_element(obj, key) {
@@ -376,6 +389,7 @@ impl Runtime {
         }
     }
 
+    /// `HasOwnProperty`: whether `obj` has `key` itself (through a proxy's trap).
     pub fn has_own(&self, obj: ObjectId, key: &PropertyKey) -> JsResult<bool> {
         Ok(self.get_own_property(obj, key)?.is_some())
     }
@@ -422,6 +436,7 @@ impl Runtime {
         Ok(keys)
     }
 
+    /// Whether `obj` is a Proxy, whose internal methods are its handler's traps.
     pub fn is_proxy(&self, obj: ObjectId) -> bool {
         self.heap.borrow().get(obj).is_some_and(|o| o.is_proxy())
     }
@@ -551,6 +566,7 @@ impl Runtime {
         }
     }
 
+    /// A throw of `v` (`throw v`).
     pub fn throw_value(&self, v: Value) -> Thrown {
         Thrown(v)
     }

@@ -1,8 +1,8 @@
 //! Arrays as the core makes and reads them: a new array of values, and `CreateListFromArrayLike`
 //! (for `apply`, `Reflect.construct`, and a proxy's `ownKeys` trap result).
 
-use super::heap::ObjectId;
 use super::object::ObjectClass;
+use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey};
 use super::value::Value;
 use super::{JsResult, Runtime};

@@ -1,4 +1,7 @@
 //! BigInt values: sign and magnitude in little-endian 64-bit words, as Node-API exposes them.
+//! Arithmetic and comparison are `num-bigint`'s, on the value made by `to_big`.
+
+use num_bigint::{BigInt as Big, BigUint, Sign};
 
 /// Normalised: no trailing zero words; zero is never negative.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -89,6 +92,24 @@ impl BigInt {
         } else {
             v
         }
+    }
+
+    /// The value as `num-bigint` computes with it.
+    pub fn to_big(&self) -> Big {
+        let bytes: Vec<u8> = self.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let magnitude = BigUint::from_bytes_le(&bytes);
+        Big::from_biguint(if self.negative { Sign::Minus } else { Sign::Plus }, magnitude)
+    }
+
+    /// A `num-bigint` result in Node-API's form.
+    pub fn from_big(b: &Big) -> BigInt {
+        let (sign, bytes) = b.to_bytes_le();
+        let words = bytes.chunks(8).map(|c| {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            u64::from_le_bytes(w)
+        });
+        BigInt::new(sign == Sign::Minus, words.collect())
     }
 }
 

@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use super::heap::ObjectId;
 use super::object::{Callable, ObjectClass};
+use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey, Slot};
 use super::value::Value;
 use super::{JsResult, Runtime, MAX_DEPTH};

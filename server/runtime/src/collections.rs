@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::bigint::BigInt;
-use super::heap::ObjectId;
+use super::object_id::ObjectId;
 use super::string::JsString;
 use super::value::Value;
 

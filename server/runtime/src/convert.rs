@@ -1,15 +1,15 @@
-//! Type tests and the abstract conversions: `typeof`, `===`, `ToBoolean`, `ToNumber`,
+//! Type tests and the abstract conversions: `typeof`, `ToBoolean`, `ToNumber`, `ToNumeric`,
 //! `ToString`, `ToPrimitive`, `ToObject`; and making error objects.
 
-use super::heap::ObjectId;
 use super::number::{number_to_string, string_to_number};
 use super::object::ObjectClass;
+use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey};
 use super::string::JsString;
 use super::value::{Type, Value};
 use super::{JsResult, Runtime, Thrown};
 
-/// The native error constructors a host creates errors of.
+/// The native error constructors a host creates errors of (each names its constructor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     Error,
@@ -23,6 +23,7 @@ pub enum ErrorKind {
 }
 
 impl Runtime {
+    /// The Node-API type of `v` (`napi_typeof`): functions apart from other objects.
     pub fn type_of(&self, v: &Value) -> Type {
         match v {
             Value::Undefined => Type::Undefined,
@@ -55,27 +56,6 @@ impl Runtime {
         }
     }
 
-    /// `a === b`.
-    pub fn strict_equals(&self, a: &Value, b: &Value) -> bool {
-        match (a, b) {
-            (Value::Undefined, Value::Undefined) | (Value::Null, Value::Null) => true,
-            (Value::Bool(x), Value::Bool(y)) => x == y,
-            (Value::Number(x), Value::Number(y)) => x == y,
-            (Value::String(x), Value::String(y)) => x == y,
-            (Value::BigInt(x), Value::BigInt(y)) => x == y,
-            (Value::Symbol(x), Value::Symbol(y)) | (Value::Object(x), Value::Object(y)) => x == y,
-            _ => false,
-        }
-    }
-
-    /// SameValue: NaN equals NaN and -0 differs from +0 (`Object.is`).
-    pub fn same_value(&self, a: &Value, b: &Value) -> bool {
-        match (a, b) {
-            (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
-            _ => self.strict_equals(a, b),
-        }
-    }
-
     /// How V8 shows a value in a TypeError's message: `[object Array]`, `#<Foo>`, `Symbol(x)`.
     pub fn describe(&self, v: &Value) -> String {
         let class = match v {
@@ -102,15 +82,6 @@ impl Runtime {
         }
     }
 
-    /// `Symbol(description)`, as a symbol prints in messages.
-    pub fn symbol_display(&self, sym: ObjectId) -> String {
-        let desc = match self.heap.borrow().get(sym).map(|o| &o.class) {
-            Some(ObjectClass::Symbol { description: Some(d) }) => d.to_rust_string(),
-            _ => String::new(),
-        };
-        format!("Symbol({desc})")
-    }
-
     /// A property key as V8 prints it in messages: `x`, `0`, `Symbol(s)` ("Cannot redefine property: x").
     pub fn key_display(&self, key: &PropertyKey) -> String {
         match key {
@@ -119,6 +90,7 @@ impl Runtime {
         }
     }
 
+    /// `ToBoolean`: never throws.
     pub fn to_boolean(&self, v: &Value) -> bool {
         match v {
             Value::Undefined | Value::Null => false,
@@ -130,6 +102,7 @@ impl Runtime {
         }
     }
 
+    /// `ToNumber`: objects through `ToPrimitive` (which may run JS); symbols and BigInts throw.
     pub fn to_number(&self, v: &Value) -> JsResult<f64> {
         Ok(match v {
             Value::Undefined => f64::NAN,
@@ -146,6 +119,16 @@ impl Runtime {
         })
     }
 
+    /// `ToNumeric`: a number, or a BigInt as it is.
+    pub fn to_numeric(&self, v: &Value) -> JsResult<Value> {
+        let prim = self.to_primitive(v, Some("number"))?;
+        match prim {
+            Value::BigInt(_) => Ok(prim),
+            other => Ok(Value::Number(self.to_number(&other)?)),
+        }
+    }
+
+    /// `ToString`: objects through `ToPrimitive` (which may run JS); symbols throw.
     pub fn to_string(&self, v: &Value) -> JsResult<JsString> {
         Ok(match v {
             Value::Undefined => "undefined".into(),
@@ -219,10 +202,12 @@ impl Runtime {
         Some(id)
     }
 
+    /// `IsCallable`: functions, and proxies of them.
     pub fn is_callable(&self, v: &Value) -> bool {
         matches!(v, Value::Object(id) if self.heap.borrow().get(*id).is_some_and(|o| o.is_callable()))
     }
 
+    /// Whether `v` is an Error object (`napi_is_error`), made by any error constructor.
     pub fn is_error(&self, v: &Value) -> bool {
         matches!(v, Value::Object(id) if matches!(self.heap.borrow().get(*id).map(|o| &o.class), Some(ObjectClass::Error)))
     }
@@ -263,14 +248,17 @@ impl Runtime {
         self.heap.borrow_mut().put(id, PropertyKey::name("stack"), Property::hidden(Value::str(&stack)));
     }
 
+    /// A throw of a new error of `kind` with `message`.
     pub fn error(&self, kind: ErrorKind, message: String) -> Thrown {
         Thrown(Value::Object(self.new_error(kind, message.into(), None)))
     }
 
+    /// A throw of a new TypeError with `message`.
     pub fn type_error(&self, message: String) -> Thrown {
         self.error(ErrorKind::TypeError, message)
     }
 
+    /// A throw of a new RangeError with `message`.
     pub fn range_error(&self, message: String) -> Thrown {
         self.error(ErrorKind::RangeError, message)
     }

@@ -2,7 +2,7 @@
 //! and the check that a definition is allowed over an existing property
 //! (`IsCompatiblePropertyDescriptor`). `Object.defineProperty` and the Proxy invariants use them.
 
-use super::heap::ObjectId;
+use super::object_id::ObjectId;
 use super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::value::Value;
 use super::{JsResult, Runtime};

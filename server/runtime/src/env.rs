@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 
-use super::native::{CleanupHook, NativeFn};
+use super::native::{CleanupHook, Finalizer, NativeFn};
 
 /// Index of an env in the runtime's env table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,7 +29,9 @@ pub const DEFAULT_MODULE_VERSION: i32 = 8;
 /// `NAPI_VERSION_EXPERIMENTAL`.
 pub const EXPERIMENTAL_VERSION: i32 = i32::MAX;
 
+/// A loaded module's environment: what Node keeps per `napi_env`.
 pub struct Env {
+    /// Its index in the runtime's env table.
     pub id: EnvId,
     /// The Node-API version the module declared; several behaviours depend on it.
     pub module_version: i32,
@@ -42,9 +44,12 @@ pub struct Env {
     /// replaced by the next host-specific message; `last_message_current` says whether it
     /// belongs to the last call.
     pub last_message: RefCell<Option<CString>>,
+    /// Whether `last_message` belongs to the last call.
     pub last_message_current: Cell<bool>,
+    /// What `napi_get_last_error_info` hands out, boxed so its address holds.
     pub error_info: RefCell<Box<ExtendedErrorInfo>>,
-    pub instance_data: Cell<Option<(usize, Option<super::object::Finalizer>)>>,
+    /// `napi_set_instance_data`'s pointer and its finalizer, run at teardown.
+    pub instance_data: Cell<Option<(usize, Option<Finalizer>)>>,
     /// `napi_add_env_cleanup_hook` registrations, in order: the hook and its argument's address.
     pub cleanup_hooks: RefCell<Vec<(NativeFn<CleanupHook>, usize)>>,
     /// Running total of `napi_adjust_external_memory`.
@@ -52,6 +57,7 @@ pub struct Env {
 }
 
 impl Env {
+    /// A fresh env, no error recorded (`Runtime::add_env` makes them).
     pub fn new(id: EnvId, module_version: i32, filename: CString) -> Env {
         Env {
             id,
@@ -77,11 +83,13 @@ impl Env {
         self.module_version >= version
     }
 
+    /// Records `napi_ok` as the last call's status, as every Node-API call does first.
     pub fn clear_last_error(&self) {
         self.last_status.set(0);
         self.last_message_current.set(false);
     }
 
+    /// Records the last call's status, and for host-specific failures its message.
     pub fn set_last_error(&self, status: i32, message: Option<String>) {
         self.last_status.set(status);
         self.last_message_current.set(message.is_some());

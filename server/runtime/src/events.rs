@@ -23,6 +23,7 @@ pub type Task = Box<dyn FnOnce(&Runtime) + Send>;
 pub struct Doorbell(OwnedFd);
 
 impl Doorbell {
+    /// A new doorbell, not rung.
     pub fn new() -> io::Result<Doorbell> {
         // SAFETY: eventfd takes two integers and returns a new descriptor or -1.
         let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
@@ -33,6 +34,7 @@ impl Doorbell {
         Ok(Doorbell(unsafe { OwnedFd::from_raw_fd(fd) }))
     }
 
+    /// Makes the descriptor readable (from any thread).
     pub fn ring(&self) {
         let one: u64 = 1;
         // SAFETY: writes 8 bytes from a live u64 to our own eventfd. It can only fail when the
@@ -49,11 +51,14 @@ impl Doorbell {
         unsafe { libc::read(self.0.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
     }
 
+    /// The descriptor to poll.
     pub fn fd(&self) -> RawFd {
         self.0.as_raw_fd()
     }
 }
 
+/// Tasks for the JS thread, with the doorbell that announces them and the count of what keeps the
+/// loop alive.
 pub struct EventQueue {
     tasks: Mutex<VecDeque<Task>>,
     /// How many tasks are queued, for looking without the lock: the JS thread looks after every
@@ -70,6 +75,7 @@ pub struct EventQueue {
 }
 
 impl EventQueue {
+    /// An empty queue (its doorbell is an eventfd, which may not be had).
     pub fn new() -> io::Result<EventQueue> {
         Ok(EventQueue {
             tasks: Mutex::new(VecDeque::new()),
@@ -128,6 +134,7 @@ impl EventQueue {
         self.wake.clear();
     }
 
+    /// Whether no task is queued (looked at without the lock).
     pub fn is_empty(&self) -> bool {
         self.queued.load(Ordering::Acquire) == 0
     }

@@ -10,8 +10,10 @@
 
 use std::collections::HashSet;
 
-use super::heap::{Heap, ObjectId};
-use super::object::{Callable, Finalization, Finalizer, ObjectClass};
+use super::heap::Heap;
+use super::native::Finalizer;
+use super::object::{Callable, Finalization, ObjectClass};
+use super::object_id::ObjectId;
 use super::property::{PropertyKey, Slot};
 use super::value::Value;
 use super::Runtime;
@@ -19,9 +21,8 @@ use super::Runtime;
 /// What a collection freed.
 #[derive(Debug, Default)]
 pub struct Collected {
+    /// The ids of the objects freed (they resolve to nothing now).
     pub freed: Vec<ObjectId>,
-    /// Client ids of Python objects whose host objects were freed.
-    pub python: Vec<u64>,
 }
 
 struct Marker<'h> {
@@ -132,9 +133,13 @@ impl Marker<'_> {
 
 impl Runtime {
     /// Collects everything unreachable from the roots and `extra_roots`, runs the finalizers of
-    /// what died and then the post-finalizers queued meanwhile.
-    pub fn collect(&self, extra_roots: &[ObjectId]) -> Collected {
+    /// what died and then the post-finalizers queued meanwhile. `swept` runs between the two,
+    /// when the dead ids no longer resolve: the layer above lets go there of what it keeps for
+    /// dead objects (the host, of the Python objects they stood for), before a finalizer may
+    /// call out and find it.
+    pub fn collect(&self, extra_roots: &[ObjectId], swept: impl FnOnce()) -> Collected {
         let (collected, due) = self.sweep(extra_roots);
+        swept();
         self.in_gc_finalizer.set(true);
         self.run_finalizers(due);
         self.in_gc_finalizer.set(false);
@@ -188,23 +193,10 @@ impl Runtime {
         self.drop_dead_weak_entries(&dead_set);
         self.clear_dead_weak_refs(&dead_set);
         let mut due = Vec::new();
-        let mut python = Vec::new();
         {
             let mut heap = self.heap.borrow_mut();
-            let mut python_errors = self.python_errors.borrow_mut();
             for id in &dead {
                 let Some(o) = heap.free(*id) else { continue };
-                if let Some(py) = python_errors.remove(id) {
-                    python.push(py);
-                }
-                if let ObjectClass::Remote(py) = o.class {
-                    python.push(py);
-                }
-                if let ObjectClass::Function(f) = &o.class {
-                    if let Callable::Python(py) = f.callable {
-                        python.push(py);
-                    }
-                }
                 if let Some(w) = o.wrap {
                     if let Some(Finalizer { cb, hint }) = w.finalize {
                         due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: 0 });
@@ -213,13 +205,7 @@ impl Runtime {
                 due.extend(o.finalizers);
             }
         }
-        if !python.is_empty() {
-            let mut remote = self.remote_objects.borrow_mut();
-            python.iter().for_each(|py| {
-                remote.remove(py);
-            });
-        }
-        (Collected { freed: dead, python }, due)
+        (Collected { freed: dead }, due)
     }
 
     /// Empties the WeakRefs whose targets died, and queues the cleanup callbacks of the

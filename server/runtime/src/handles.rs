@@ -9,15 +9,18 @@
 
 use super::value::Value;
 
+/// An open handle scope.
 #[derive(Clone, Copy, Debug)]
 pub struct Scope {
     /// Length of the value stack when the scope opened.
     pub start: usize,
     /// For escapable scopes, the slot (in the parent) that `escape` writes.
     pub escape_slot: Option<usize>,
+    /// Whether `escape` was called (a second call is refused).
     pub escaped: bool,
 }
 
+/// The handles and the scopes they live in, innermost last.
 #[derive(Default)]
 pub struct HandleStack {
     /// Live slots are `values[..top]`; those above are stale (see the module's comment).
@@ -70,14 +73,17 @@ impl HandleStack {
         handle.checked_sub(1).and_then(|i| self.values.get(i))
     }
 
+    /// How many handles are live.
     pub fn len(&self) -> usize {
         self.top
     }
 
+    /// Whether no handle is live.
     pub fn is_empty(&self) -> bool {
         self.top == 0
     }
 
+    /// How many scopes are open (what `unwind_to` takes back to).
     pub fn depth(&self) -> usize {
         self.scopes.len()
     }
@@ -124,6 +130,7 @@ impl HandleStack {
         saved
     }
 
+    /// Gives the addon back the scopes `raise_floor` made the host's.
     pub fn restore_floor(&mut self, saved: (usize, usize)) {
         (self.floor, self.closed_early) = saved;
     }
@@ -140,6 +147,7 @@ impl HandleStack {
         Ok(slot + 1)
     }
 
+    /// Whether scope `id` is open and escapable.
     pub fn is_escapable(&self, id: usize) -> bool {
         id.checked_sub(1).and_then(|i| self.scopes.get(i)).is_some_and(|s| s.escape_slot.is_some())
     }

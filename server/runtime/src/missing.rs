@@ -9,20 +9,22 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::io::Write;
 
-use super::heap::ObjectId;
 use super::object::ObjectClass;
+use super::object_id::ObjectId;
 use super::property::PropertyKey;
 use super::Runtime;
 
 /// The environment variable that names the file.
 pub const RECORD_MISSING_ENV: &str = "NAPI_PYTHON_RECORD_MISSING";
 
+/// The file reads of missing built-ins go to, and the entries written there already.
 pub struct MissingRecorder {
     path: std::path::PathBuf,
     seen: RefCell<HashSet<String>>,
 }
 
 impl MissingRecorder {
+    /// A recorder for the file `NAPI_PYTHON_RECORD_MISSING` names, if it names one.
     pub fn from_env() -> Option<MissingRecorder> {
         let path = std::env::var_os(RECORD_MISSING_ENV)?;
         Some(MissingRecorder { path: path.into(), seen: RefCell::new(HashSet::new()) })

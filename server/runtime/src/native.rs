@@ -21,6 +21,16 @@ pub enum Callback {}
 /// `napi_finalize`: `void (*)(napi_env, void* data, void* hint)`.
 pub enum Finalize {}
 
+/// An addon's finalizer with its hint, called as `cb(env, data, hint)`: what `napi_wrap`,
+/// external values and buffers, and instance data register.
+#[derive(Clone, Copy, Debug)]
+pub struct Finalizer {
+    /// The finalizer.
+    pub cb: NativeFn<Finalize>,
+    /// The hint it was registered with, passed back to it.
+    pub hint: usize,
+}
+
 /// An env cleanup hook (`napi_add_env_cleanup_hook`): `void (*)(void* arg)`.
 pub enum CleanupHook {}
 
@@ -33,6 +43,7 @@ impl<K> NativeFn<K> {
         NativeFn(addr, PhantomData)
     }
 
+    /// The address, for the layer that calls it.
     pub fn addr(self) -> usize {
         self.0
     }

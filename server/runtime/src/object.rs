@@ -11,8 +11,8 @@ pub type Props = IndexMap<PropertyKey, Property, rustc_hash::FxBuildHasher>;
 
 use super::collections::{CollectionIterator, OrderedTable, WeakTable};
 use super::env::EnvId;
-use super::heap::ObjectId;
-use super::native::{Callback, Finalize, NativeFn};
+use super::native::{Callback, Finalize, Finalizer, NativeFn};
+use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey};
 use super::shm::Block;
 use super::string::JsString;
@@ -74,13 +74,6 @@ pub struct Wrap {
     pub finalize: Option<Finalizer>,
     /// Registration order, for teardown (newest first).
     pub seq: u64,
-}
-
-/// An addon's finalizer with its hint.
-#[derive(Clone, Copy, Debug)]
-pub struct Finalizer {
-    pub cb: NativeFn<Finalize>,
-    pub hint: usize,
 }
 
 /// The memory behind an ArrayBuffer.

@@ -1,6 +1,6 @@
 //! Property keys and property slots.
 
-use super::heap::ObjectId;
+use super::object_id::ObjectId;
 use super::string::JsString;
 use super::value::Value;
 

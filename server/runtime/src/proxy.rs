@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 
 use super::descriptor::complete;
-use super::heap::ObjectId;
 use super::object::{ObjectClass, ProxyData};
+use super::object_id::ObjectId;
 use super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::value::Value;
 use super::{JsResult, Runtime, Thrown};

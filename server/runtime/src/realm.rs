@@ -6,8 +6,9 @@
 //! few methods napi-rs calls (`Symbol.for`, `JSON.stringify`, `Reflect.getOwnPropertyDescriptor`).
 
 use super::builtins;
-use super::heap::{Heap, ObjectId};
+use super::heap::Heap;
 use super::object::{BuiltinFn, Callable, Function, ObjectClass, TypedArrayKind};
+use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey, Slot};
 use super::value::Value;
 

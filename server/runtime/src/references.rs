@@ -6,9 +6,13 @@
 use super::env::EnvId;
 use super::value::Value;
 
+/// A `napi_ref`: a value held strongly while its count is above zero, weakly at zero.
 pub struct Reference {
+    /// The env that made it.
     pub env: EnvId,
+    /// The value (`undefined` once collected).
     pub value: Value,
+    /// The reference count (`napi_reference_ref`/`_unref`).
     pub count: u32,
     /// The weakly held object was collected: the reference answers empty.
     pub collected: bool,
@@ -36,6 +40,7 @@ impl RefTable {
         Some((index, (id >> 32) as u32))
     }
 
+    /// Stores `r`; answers its id (never 0).
     pub fn create(&mut self, r: Reference) -> usize {
         if let Some(index) = self.free.pop() {
             let e = &mut self.entries[index];
@@ -47,6 +52,7 @@ impl RefTable {
         }
     }
 
+    /// The reference `id` names, if not deleted.
     pub fn get(&self, id: usize) -> Option<&Reference> {
         let (index, generation) = Self::split(id)?;
         let e = self.entries.get(index)?;
@@ -54,6 +60,7 @@ impl RefTable {
         e.reference.as_ref()
     }
 
+    /// The reference `id` names, to count, if not deleted.
     pub fn get_mut(&mut self, id: usize) -> Option<&mut Reference> {
         let (index, generation) = Self::split(id)?;
         let e = self.entries.get_mut(index)?;
@@ -61,6 +68,7 @@ impl RefTable {
         e.reference.as_mut()
     }
 
+    /// Deletes the reference `id` names; its id (and every copy) stops resolving.
     pub fn delete(&mut self, id: usize) -> Option<Reference> {
         let (index, generation) = Self::split(id)?;
         let e = self.entries.get_mut(index)?;

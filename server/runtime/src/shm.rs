@@ -17,7 +17,7 @@ use std::sync::Arc;
 use napi_link::shm::{alloc, Allocator, Mapping, OwnSegment};
 use napi_protocol::{Region, SegmentOwner, LENT_SEGMENT};
 
-use super::heap::ObjectId;
+use super::object_id::ObjectId;
 
 /// A range of shared memory backing one ArrayBuffer.
 #[derive(Debug)]
@@ -31,14 +31,17 @@ pub struct Block {
 }
 
 impl Block {
+    /// The block's first byte.
     pub fn ptr(&self) -> *mut u8 {
         self.ptr
     }
 
+    /// The block's length in bytes.
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether the block holds no bytes.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -54,6 +57,7 @@ impl Block {
         self.region.owner == SegmentOwner::Client && self.region.segment == LENT_SEGMENT
     }
 
+    /// The block's bytes, for reading.
     pub fn bytes(&self) -> &[u8] {
         // SAFETY: the block is `len` bytes of a live mapping (own segments are retired only
         // once empty, peer mappings are held by `_peer`). Other processes may write it
@@ -133,8 +137,11 @@ pub struct SharedMemory {
 /// A segment to announce: its id, size and descriptor (valid while the segment lives, which it
 /// does at least until the next collection).
 pub struct Announcement<'a> {
+    /// The segment's id, as the client will name it.
     pub id: u32,
+    /// Its size in bytes.
     pub size: u64,
+    /// Its memfd, for the client to map.
     pub fd: BorrowedFd<'a>,
 }
 

@@ -9,14 +9,16 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 
-use super::heap::ObjectId;
+use super::object_id::ObjectId;
 use super::value::Value;
 use super::Runtime;
 
 /// A timer the JS side made.
 #[derive(Debug)]
 pub struct Timer {
+    /// The function to call.
     pub callback: Value,
+    /// The arguments to call it with.
     pub args: Vec<Value>,
     /// `setInterval`'s period; `None` for a one-shot timer.
     pub repeat: Option<Duration>,
@@ -33,10 +35,11 @@ struct Schedule {
     thread_started: bool,
 }
 
+/// The timers of a runtime, by id, and the thread that wakes the JS thread when one is due.
 #[derive(Default)]
 pub struct Timers {
-    pub table: std::cell::RefCell<FxHashMap<u64, Timer>>,
-    pub next_id: std::cell::Cell<u64>,
+    table: std::cell::RefCell<FxHashMap<u64, Timer>>,
+    next_id: std::cell::Cell<u64>,
     shared: Arc<(Mutex<Schedule>, Condvar)>,
 }
 
@@ -104,6 +107,7 @@ impl Runtime {
         }
     }
 
+    /// Whether timer `id` keeps the loop alive (`hasRef`).
     pub fn timer_referenced(&self, id: u64) -> bool {
         self.timers.table.borrow().get(&id).is_some_and(|t| t.referenced)
     }

@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use super::bigint::BigInt;
 use super::convert::ErrorKind;
-use super::heap::ObjectId;
 use super::number::{is_js_whitespace, number_to_string, string_to_number, to_int32, to_uint32};
 use super::object::{ObjectClass, TypedArrayKind, View};
+use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey};
 use super::value::Value;
 use super::{JsResult, Runtime};
@@ -23,6 +23,7 @@ pub struct Element {
 }
 
 impl Element {
+    /// Whether the index is inside the view (an invalid one reads `undefined`, writes nothing).
     pub fn is_valid(&self) -> bool {
         self.index.is_some()
     }
@@ -168,10 +169,7 @@ impl Runtime {
                 let prim = self.to_primitive(v, Some("number"))?;
                 self.to_bigint(&prim)
             }
-            Value::Symbol(s) => {
-                let d = self.symbol_description(*s).map(|d| d.to_rust_string()).unwrap_or_default();
-                Err(self.type_error(format!("Cannot convert Symbol({d}) to a BigInt")))
-            }
+            Value::Symbol(s) => Err(self.type_error(format!("Cannot convert {} to a BigInt", self.symbol_display(*s)))),
             other => Err(self.type_error(format!("Cannot convert {} to a BigInt", other.to_display(self)))),
         }
     }

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use super::bigint::BigInt;
-use super::heap::ObjectId;
+use super::object_id::ObjectId;
 use super::string::JsString;
 
 /// A JS value. Objects and symbols live in the heap and are named by id; everything else is

@@ -13,6 +13,7 @@
 
 use std::rc::Rc;
 
+use napi_runtime::bigint::BigInt;
 use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{JsResult, JsString, Runtime, Thrown, Value};
@@ -206,13 +207,13 @@ struct Eval<'r> {
 
 impl Eval<'_> {
     fn global(&self) -> Value {
-        Value::Object(self.rt.realm.global)
+        Value::Object(self.rt.realm().global)
     }
 
     /// A global name's value, or V8's ReferenceError.
     fn lookup(&self, name: &str) -> JsResult<Value> {
         let key = PropertyKey::name(name);
-        if !self.rt.has(self.rt.realm.global, &key)? {
+        if !self.rt.has(self.rt.realm().global, &key)? {
             return Err(self.rt.error(ErrorKind::ReferenceError, format!("{name} is not defined")));
         }
         self.rt.get(&self.global(), &key)
@@ -282,11 +283,11 @@ impl Eval<'_> {
             Expression::BigIntLiteral(b) => {
                 let big: num_bigint::BigInt =
                     b.value.as_str().parse().map_err(|_| rt.error(ErrorKind::SyntaxError, "Invalid BigInt".into()))?;
-                Value::BigInt(Rc::new(napi_runtime::builtins::bigint_value(&big)))
+                Value::BigInt(Rc::new(BigInt::from_big(&big)))
             }
             Expression::RegExpLiteral(r) => {
                 let source: JsString = r.regex.pattern.text.as_str().into();
-                Value::Object(rt.new_regexp(&source, &r.regex.flags.to_string(), rt.realm.regexp_prototype)?)
+                Value::Object(rt.new_regexp(&source, &r.regex.flags.to_string(), rt.realm().regexp_prototype)?)
             }
             Expression::TemplateLiteral(t) => {
                 let mut out = String::new();
@@ -325,7 +326,7 @@ impl Eval<'_> {
                         _ => PropertyKey::name(&p.key.static_name().map(|n| n.to_string()).unwrap_or_default()),
                     };
                     let v = self.expr(&p.value)?;
-                    napi_runtime::builtins::coerce::create_data(rt, obj.as_object().expect("an object"), key, v)?;
+                    rt.create_data_property(obj.as_object().expect("an object"), key, v)?;
                 }
                 obj
             }
@@ -434,7 +435,7 @@ impl Eval<'_> {
         if op == UnaryOperator::Typeof {
             // `typeof undeclared` is "undefined", not a ReferenceError.
             if let Expression::Identifier(id) = argument {
-                if id.name != "undefined" && !rt.has(rt.realm.global, &PropertyKey::name(&id.name))? {
+                if id.name != "undefined" && !rt.has(rt.realm().global, &PropertyKey::name(&id.name))? {
                     return Ok(Value::str("undefined"));
                 }
             }
@@ -466,12 +467,12 @@ impl Eval<'_> {
             UnaryOperator::Void => Value::Undefined,
             UnaryOperator::UnaryPlus => Value::Number(rt.to_number(&v)?),
             UnaryOperator::UnaryNegation => match rt.to_numeric(&v)? {
-                Value::BigInt(b) => big_value(&-napi_runtime::builtins::bigint_big(&b)),
+                Value::BigInt(b) => big_value(&-b.to_big()),
                 Value::Number(n) => Value::Number(-n),
                 _ => unreachable!("numeric"),
             },
             UnaryOperator::BitwiseNot => match rt.to_numeric(&v)? {
-                Value::BigInt(b) => big_value(&(-napi_runtime::builtins::bigint_big(&b) - 1)),
+                Value::BigInt(b) => big_value(&(-b.to_big() - 1)),
                 Value::Number(n) => Value::Number(f64::from(!napi_runtime::number::to_int32(n))),
                 _ => unreachable!("numeric"),
             },
@@ -481,7 +482,7 @@ impl Eval<'_> {
 }
 
 fn big_value(b: &num_bigint::BigInt) -> Value {
-    Value::BigInt(Rc::new(napi_runtime::builtins::bigint_value(b)))
+    Value::BigInt(Rc::new(BigInt::from_big(b)))
 }
 
 /// The callee as V8 names it in "x is not a function": its source-like path.
@@ -495,80 +496,17 @@ fn callee_text(e: &Expression) -> String {
     }
 }
 
-/// `IsLooselyEqual` (`==`).
-fn loosely_equal(rt: &Runtime, a: &Value, b: &Value) -> JsResult<bool> {
-    use Value::*;
-    Ok(match (a, b) {
-        (Undefined | Null, Undefined | Null) => true,
-        (Undefined | Null, _) | (_, Undefined | Null) => false,
-        (Number(_), String(_)) => rt.strict_equals(a, &Number(rt.to_number(b)?)),
-        (String(_), Number(_)) => rt.strict_equals(&Number(rt.to_number(a)?), b),
-        (BigInt(x), String(s)) | (String(s), BigInt(x)) => match rt.to_bigint(&String(s.clone())) {
-            Ok(y) => **x == *y,
-            Err(_) => false,
-        },
-        (Bool(x), _) => loosely_equal(rt, &Number(f64::from(u8::from(*x))), b)?,
-        (_, Bool(y)) => loosely_equal(rt, a, &Number(f64::from(u8::from(*y))))?,
-        (Object(_), Object(_)) => rt.strict_equals(a, b),
-        (Object(_), _) => {
-            let p = rt.to_primitive(a, None)?;
-            loosely_equal(rt, &p, b)?
-        }
-        (_, Object(_)) => {
-            let p = rt.to_primitive(b, None)?;
-            loosely_equal(rt, a, &p)?
-        }
-        (BigInt(x), Number(n)) | (Number(n), BigInt(x)) => {
-            n.is_finite() && n.trunc() == *n && napi_runtime::builtins::bigint_big(x).to_f64() == Some(*n)
-        }
-        _ => rt.strict_equals(a, b),
-    })
-}
-
-/// `IsLessThan(a, b)`: `None` when either side is NaN.
-fn less_than(rt: &Runtime, a: &Value, b: &Value) -> JsResult<Option<bool>> {
-    if let (Value::String(x), Value::String(y)) = (a, b) {
-        return Ok(Some(x.to_utf16() < y.to_utf16()));
-    }
-    let (x, y) = (rt.to_numeric(a)?, rt.to_numeric(b)?);
-    Ok(match (&x, &y) {
-        (Value::Number(x), Value::Number(y)) => {
-            if x.is_nan() || y.is_nan() {
-                None
-            } else {
-                Some(x < y)
-            }
-        }
-        (Value::BigInt(x), Value::BigInt(y)) => Some(napi_runtime::builtins::bigint_big(x) < napi_runtime::builtins::bigint_big(y)),
-        (Value::BigInt(x), Value::Number(n)) => {
-            if n.is_nan() {
-                None
-            } else {
-                Some(napi_runtime::builtins::bigint_big(x).to_f64().unwrap_or(0.0) < *n)
-            }
-        }
-        (Value::Number(n), Value::BigInt(y)) => {
-            if n.is_nan() {
-                None
-            } else {
-                Some(*n < napi_runtime::builtins::bigint_big(y).to_f64().unwrap_or(0.0))
-            }
-        }
-        _ => None,
-    })
-}
-
 fn binary(rt: &Runtime, op: BinaryOperator, l: &Value, r: &Value) -> JsResult<Value> {
     use BinaryOperator::*;
     Ok(match op {
         StrictEquality => Value::Bool(rt.strict_equals(l, r)),
         StrictInequality => Value::Bool(!rt.strict_equals(l, r)),
-        Equality => Value::Bool(loosely_equal(rt, l, r)?),
-        Inequality => Value::Bool(!loosely_equal(rt, l, r)?),
-        LessThan => Value::Bool(less_than(rt, l, r)? == Some(true)),
-        GreaterThan => Value::Bool(less_than(rt, r, l)? == Some(true)),
-        LessEqualThan => Value::Bool(less_than(rt, r, l)? == Some(false)),
-        GreaterEqualThan => Value::Bool(less_than(rt, l, r)? == Some(false)),
+        Equality => Value::Bool(rt.loosely_equals(l, r)?),
+        Inequality => Value::Bool(!rt.loosely_equals(l, r)?),
+        LessThan => Value::Bool(rt.is_less_than(l, r)? == Some(true)),
+        GreaterThan => Value::Bool(rt.is_less_than(r, l)? == Some(true)),
+        LessEqualThan => Value::Bool(rt.is_less_than(r, l)? == Some(false)),
+        GreaterEqualThan => Value::Bool(rt.is_less_than(l, r)? == Some(false)),
         Instanceof => Value::Bool(rt.instance_of(l, r)?),
         In => {
             let Value::Object(obj) = r else {
@@ -626,7 +564,7 @@ fn numeric(rt: &Runtime, op: BinaryOperator, l: &Value, r: &Value) -> JsResult<V
             }))
         }
         (Value::BigInt(x), Value::BigInt(y)) => {
-            let (x, y) = (napi_runtime::builtins::bigint_big(x), napi_runtime::builtins::bigint_big(y));
+            let (x, y) = (x.to_big(), y.to_big());
             let r = match op {
                 Addition => x + y,
                 Subtraction => x - y,
@@ -653,7 +591,7 @@ fn numeric(rt: &Runtime, op: BinaryOperator, l: &Value, r: &Value) -> JsResult<V
 
 #[cfg(test)]
 mod tests {
-    use napi_runtime::builtins::testing::{runtime, thrown};
+    use napi_runtime::testing::{runtime, thrown};
 
     use super::*;
 
@@ -677,7 +615,7 @@ mod tests {
         let dispose = run(&rt, "Symbol.dispose").unwrap();
         assert_eq!(rt.typeof_string(&dispose), "symbol");
         let proto = run(&rt, "Object.prototype").unwrap();
-        assert!(rt.strict_equals(&proto, &Value::Object(rt.realm.object_prototype)));
+        assert!(rt.strict_equals(&proto, &Value::Object(rt.realm().object_prototype)));
     }
 
     #[test]
@@ -718,6 +656,6 @@ mod tests {
         assert_eq!(thrown(&rt, run(&rt, "Math.nope()")), "TypeError: Math.nope is not a function");
         // Nothing runs when any part is refused.
         assert!(run(&rt, "globalThis.ran = 1; (function () {})").is_err());
-        assert!(!rt.has(rt.realm.global, &PropertyKey::name("ran")).unwrap());
+        assert!(!rt.has(rt.realm().global, &PropertyKey::name("ran")).unwrap());
     }
 }

@@ -12,24 +12,23 @@ import pytest
 
 from napi_python import AddonLoadError, JSError
 
-from ..conftest import addon_file
 from ..helpers import MustCall
 
 
-def test_init_error_message(node_tests_dir):
+def test_init_error_message(node_suite):
     from napi_python import load_addon
 
     with pytest.raises(AddonLoadError) as info:
-        load_addon(str(addon_file("js-native-api", "test_exception")))
+        load_addon(str(node_suite.addon_file("js-native-api", "test_exception")))
     assert "Error: Error during Init" in str(info.value)
 
 
 @pytest.fixture
-def test_exception(node_tests_dir):
+def test_exception(node_suite):
     from napi_python import load_addon
 
     with pytest.raises(AddonLoadError) as info:
-        load_addon(str(addon_file("js-native-api", "test_exception")))
+        load_addon(str(node_suite.addon_file("js-native-api", "test_exception")))
     error = info.value.error
     assert error.message == "Error during Init"
     return error.props["binding"]

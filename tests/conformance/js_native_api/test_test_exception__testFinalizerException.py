@@ -16,16 +16,14 @@ import pytest
 
 from napi_python import AddonLoadError, js
 
-from ..conftest import addon_file
 
-
-def test_exception_in_finalizer_is_uncaught_not_a_crash(node_tests_dir, monkeypatch):
+def test_exception_in_finalizer_is_uncaught_not_a_crash(node_suite, monkeypatch):
     from napi_python import load_addon
 
     reports = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: reports.append(u))
     with pytest.raises(AddonLoadError) as info:
-        load_addon(str(addon_file("js-native-api", "test_exception")))
+        load_addon(str(node_suite.addon_file("js-native-api", "test_exception")))
     binding = info.value.error.props["binding"]
     binding.createExternal()
     for _ in range(10):  # gcLoop: ten collections

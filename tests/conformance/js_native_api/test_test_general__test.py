@@ -1,8 +1,9 @@
 """js-native-api/test_general/test.js (partial)
 
 `class BaseClass {}` / `class ExtendedClass extends BaseClass {}` are ported as host objects
-with prototype chains (js.object + js.set_prototype). Left out: `testGetVersion() === 9`: the
-host reports Node-API 10 by design (docs/decisions.md D5), so the driver asserts 10.
+with prototype chains (js.object + js.set_prototype). Node 20's file expects
+`testGetVersion() === 9`: the host reports Node-API 10 by design (docs/decisions.md D5), as Node
+24's file expects, so the driver asserts 10. Node 24's file adds node_api_set_prototype.
 """
 
 import math
@@ -27,6 +28,14 @@ def test_general(node_addon):
     assert test_general.testStrictEquals(val1, val1)
     assert test_general.testStrictEquals(val1, val2) is False
     assert test_general.testStrictEquals(val2, val3)
+
+    if node_addon.suite.major >= 24:
+        # Node 24's addition: node_api_set_prototype.
+        null_proto_object = js.object(test_general)
+        js.set_prototype(null_proto_object, js.null)
+        object_prototype = js.get(js.get(js.global_this(test_general), "Object"), "prototype")
+        test_general.testSetPrototype(null_proto_object, object_prototype)
+        assert js.strict_equals(js.get_prototype(null_proto_object), object_prototype)
 
     assert js.strict_equals(test_general.testGetPrototype(base_object), js.get_prototype(base_object))
     assert js.strict_equals(test_general.testGetPrototype(extended_object), js.get_prototype(extended_object))

@@ -317,3 +317,31 @@ def test_freeze_delete(node_addon):
     t.TestFreeze(obj)
     with pytest.raises(JSTypeError, match=r"Cannot delete property 'x' of #<Object>"):
         del obj["x"]
+
+
+def _prop(obj, key):
+    """obj[key] of an object that crossed by value (a dict) or by reference (a JSObject)."""
+    return obj[key] if isinstance(obj, dict) else js.get(obj, key)
+
+
+@pytest.mark.since_node(24)
+def test_create_object_with_properties(node_addon):
+    # Node 24's addition: node_api_create_object_with_properties.
+    test_object = node_addon("js-native-api", "test_object")
+    with_properties = test_object.TestCreateObjectWithProperties()
+    assert js.typeof(with_properties) == "object"
+    assert (_prop(with_properties, "name"), _prop(with_properties, "age"), _prop(with_properties, "active")) == (
+        "Foo",
+        42,
+        True,
+    )
+
+    empty = test_object.TestCreateObjectWithPropertiesEmpty()
+    assert js.typeof(empty) == "object"
+    assert len(empty if isinstance(empty, dict) else js.keys(empty)) == 0
+
+    custom = test_object.TestCreateObjectWithCustomPrototype()
+    assert js.typeof(custom) == "object"
+    assert js.keys(custom) == ["value"]
+    assert js.get(custom, "value") == 42
+    assert js.typeof(js.get(custom, "test")) == "function"

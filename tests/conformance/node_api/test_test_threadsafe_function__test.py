@@ -3,9 +3,16 @@ blocking and non-blocking mode, with bounded and unbounded queues, released or a
 with a secondary thread sharing it, with and without a JS function; and rapid teardown while
 calls are queued.
 
-The JS callbacks are Python callables (delivered on napi_python's dispatcher thread). Where
-the JS file reacts inside the callback with `setImmediate(() => binding.StopThread(...))`, the
-driver calls StopThread from the callback itself. The child-process "unref" cases become:
+The JS callbacks are Python callables (delivered on napi_python's dispatcher thread, or on an
+in-process host's own thread). Where the JS file reacts inside the callback with
+`setImmediate(() => binding.StopThread(...))`, so does the driver, with the host's own
+`setImmediate`: StopThread then runs on the host's next turn, after the calls already queued
+(node's timing, which the addon's checks assume: an aborting non-blocking producer must have met
+a full queue before it learns of the abort, an aborting unbounded one must learn of it before it
+is through). Those checks race the producer thread against the JS thread, in node as here: on a
+machine whose CPUs are all taken, the producer's first call can wake the JS thread and lose its
+CPU to it until after the abort (seen in-process with both CPUs loaded by other work: "queue was
+never full"). The child-process "unref" cases become:
 start; at the first value Release, at the second Unref and close the addon (the environment
 teardown, node's exit), all from the callback: close must not hang and the value 0 (the last
 one) must never have arrived.
@@ -17,7 +24,14 @@ import threading
 
 import pytest
 
+from napi_python import js
+
 TIMEOUT = 60
+
+
+def set_immediate(binding, fn):
+    """The host's `setImmediate(fn)`: `fn` runs on the host's next turn."""
+    js.global_this(binding).setImmediate(fn)
 
 
 def expected_array(binding):
@@ -38,7 +52,7 @@ def test_without_js_marshaller(node_addon):
     binding.StartThreadNoNative(callback, False, False, binding.MAX_QUEUE_SIZE)
     assert reached.wait(TIMEOUT)
     stopped = threading.Event()
-    binding.StopThread(lambda *a: stopped.set(), False)
+    set_immediate(binding, lambda: binding.StopThread(lambda *a: stopped.set(), False))
     assert stopped.wait(TIMEOUT)
     # The default call-into-JS passes no arguments.
     assert set(arg_counts) == {0}
@@ -51,14 +65,14 @@ def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_que
     def test_callback(value):
         array.append(value)
         if len(array) == quit_after:
-            # StopThread as soon as the callback asks (the JS file's setImmediate), from the
-            # callback itself, on the JS thread's turn: left to the test thread, it waited for
-            # that thread to be scheduled, while the producer went on. An aborting, unbounded
-            # run must abort before the producer is through (about 2 s of its busy waits), or
-            # the addon ends the process ("queue was never closing"); a busy machine once made
-            # it late in-process. The non-blocking producer meets a full queue anyway, since
-            # every call waits for a Python callback.
-            binding.StopThread(lambda *a: stopped.set(), bool(abort))  # common.mustCall
+            # On the host's next turn, as the JS file's setImmediate: not from the test thread,
+            # which a busy machine may schedule late while the producer goes on (an aborting,
+            # unbounded run must abort before the producer is through, about 2 s of its busy
+            # waits, or the addon ends the process: "queue was never closing"); and not from
+            # the callback at once, which a busy machine once let abort an aborting,
+            # non-blocking producer before it had met a full queue ("queue was never full").
+            stop = lambda: binding.StopThread(lambda *a: stopped.set(), bool(abort))  # noqa: E731
+            set_immediate(binding, stop)  # common.mustCall
 
     binding[thread_starter](test_callback, bool(abort), bool(launch_secondary), max_queue_size)
     assert stopped.wait(TIMEOUT)

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use napi_functions::lifecycle::{load_module, LoadError, LoadedModule};
+use napi_functions::lifecycle::{load_module, LoadError};
 use napi_protocol::{self as proto, Failure, FailureKind};
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{ObjectId, Value};
@@ -15,7 +15,7 @@ impl Host {
     /// Loads the addon at `path` and answers `[exports, {name: value}, module info]`.
     pub(crate) fn load_addon(&self, path: &str) -> Result<Answer, Error> {
         let rt = &self.rt;
-        match self.load(rt, Path::new(path)) {
+        match load_module(rt, Path::new(path)) {
             Ok(module) => {
                 tracing::debug!(path, version = module.version, registration = module.registration, "loaded");
                 let exports = module.exports.clone();
@@ -42,7 +42,7 @@ impl Host {
     pub(crate) fn exports_answer(&self, exports: &Value) -> Result<proto::Value, TooDeep> {
         let rt = &self.rt;
         let mut held = self.held.borrow_mut();
-        let mut w = ToWire::new(rt, &mut held);
+        let mut w = ToWire::new(rt, &mut held, &self.python);
         let Value::Object(id) = exports else { return Ok(proto::Value::Array(vec![w.value(exports)?, proto::Value::Object(Vec::new())])) };
         let props: Vec<(String, Value)> = rt
             .own_keys(*id)
@@ -75,12 +75,12 @@ impl Host {
     /// The members of a class prototype chain: methods by reference, other members by kind.
     pub(crate) fn describe_class(&self, proto: ObjectId) -> Result<proto::Value, Error> {
         let rt = &self.rt;
-        if rt.heap.borrow().get(proto).is_none() {
+        if rt.heap().get(proto).is_none() {
             return Err(Error::Failed(Failure { kind: FailureKind::StaleObject, message: "the class prototype is gone".into() }));
         }
         let mut members: Vec<(String, proto::Value)> = Vec::new();
         let mut cur = Some(proto);
-        while let Some(p) = cur.filter(|p| *p != rt.realm.object_prototype) {
+        while let Some(p) = cur.filter(|p| *p != rt.realm().object_prototype) {
             for key in rt.own_keys(p)? {
                 let PropertyKey::String(name) = &key else { continue };
                 let name = name.to_rust_string();
@@ -91,7 +91,7 @@ impl Host {
                 let member = match prop.slot {
                     Slot::Data(f @ Value::Object(_)) if rt.is_callable(&f) => {
                         let mut held = self.held.borrow_mut();
-                        ToWire::new(rt, &mut held).value(&f).map_err(Failure::from)?
+                        ToWire::new(rt, &mut held, &self.python).value(&f).map_err(Failure::from)?
                     }
                     Slot::Data(_) => proto::Value::String("data".into()),
                     Slot::Accessor { .. } => proto::Value::String("accessor".into()),
@@ -111,17 +111,4 @@ fn module_info(module: &napi_functions::lifecycle::LoadedModule) -> proto::Value
         ("version".into(), proto::Value::Number(module.version as f64)),
         ("registration".into(), proto::Value::String(module.registration.into())),
     ])
-}
-
-impl Host {
-    /// Loads the addon at `path`. One with thread-local storage may tell threads apart (napi-rs
-    /// does), so from then on every request of an in-process host stays on its thread (D37).
-    pub(crate) fn load(&self, rt: &std::rc::Rc<napi_runtime::Runtime>, path: &Path) -> Result<LoadedModule, LoadError> {
-        if let Some(shared) = &self.in_process {
-            if crate::inprocess::has_thread_locals(path) {
-                shared.stay_on_host_thread();
-            }
-        }
-        load_module(rt, path)
-    }
 }

@@ -14,15 +14,15 @@ impl Host {
         let p = rt.new_promise();
         // A strong reference keeps the promise alive until the client settles it.
         let env = napi_runtime::EnvId(0);
-        let id = rt.refs.borrow_mut().create(Reference { env, value: Value::Object(p), count: 1, collected: false });
-        let promise = ToWire::new(rt, &mut self.held.borrow_mut()).by_reference(p);
+        let id = rt.references_mut().create(Reference { env, value: Value::Object(p), count: 1, collected: false });
+        let promise = ToWire::new(rt, &mut self.held.borrow_mut(), &self.python).by_reference(p);
         Ok(Answer::Wire(proto::Value::Array(vec![promise, proto::Value::Number(id as f64)])))
     }
 
     pub(crate) fn settle_deferred(&self, deferred: u64, fulfilled: bool, value: &proto::Value) -> Result<Answer, Error> {
         let rt = &self.rt;
         let v = self.arg(value)?;
-        let taken = rt.refs.borrow_mut().delete(deferred as usize);
+        let taken = rt.references_mut().delete(deferred as usize);
         let Some(napi_runtime::references::Reference { value: Value::Object(p), .. }) = taken else {
             return Err(bad("no such deferred promise (already settled?)"));
         };

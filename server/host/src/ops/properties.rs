@@ -55,7 +55,7 @@ impl Host {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let mut held = self.held.borrow_mut();
-        let mut w = ToWire::new(rt, &mut held);
+        let mut w = ToWire::new(rt, &mut held, &self.python);
         let mut pairs = Vec::new();
         for key in rt.own_keys(t)? {
             let Some(p) = rt.get_own_property(t, &key)? else { continue };

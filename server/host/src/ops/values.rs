@@ -34,7 +34,7 @@ impl Host {
             let value = self.arg(v)?;
             rt.set(&Value::Object(obj), key, value)?;
         }
-        rt.heap.borrow_mut().obj_mut(obj).by_reference = true;
+        rt.heap_mut().obj_mut(obj).by_reference = true;
         Ok(Answer::Reference(obj))
     }
 
@@ -42,7 +42,7 @@ impl Host {
         let rt = &self.rt;
         let items = items.iter().map(|i| self.arg(i)).collect::<Result<Vec<_>, _>>()?;
         let arr = rt.new_array(items);
-        rt.heap.borrow_mut().obj_mut(arr).by_reference = true;
+        rt.heap_mut().obj_mut(arr).by_reference = true;
         Ok(Answer::Reference(arr))
     }
 
@@ -58,7 +58,7 @@ impl Host {
 
     pub(crate) fn global_this(&self) -> Result<Answer, Error> {
         let rt = &self.rt;
-        Ok(Answer::Reference(rt.realm.global))
+        Ok(Answer::Reference(rt.realm().global))
     }
 
     pub(crate) fn gc(&self) -> Result<Answer, Error> {

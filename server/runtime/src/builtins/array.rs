@@ -4,17 +4,14 @@
 //! `array_mutate`. Every method is generic, as the spec writes them: it works on any array-like
 //! `this` through `Get`/`Set`, so it also works on arguments objects and typed arrays.
 
-use super::super::heap::ObjectId;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::coerce::{
-    create_data, get_index, has_index, index_key, is_array, length_of, put, relative_index, same_value_zero, this_object, to_integer,
-    MAX_SAFE,
-};
+use super::arg;
+use super::coerce::{get_index, has_index, index_key, is_array, length_of, put, relative_index, this_object, to_integer, MAX_SAFE};
 use super::iterator::iterate;
-use super::{arg, describe};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let array = b.constructor(realm.global, "Array", 1, array_ctor, realm.array_prototype);
@@ -88,8 +85,8 @@ fn array_from(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> Js
     let items = arg(args, 0);
     let map = arg(args, 1);
     let this_arg = arg(args, 2);
-    if !matches!(map, Value::Undefined) && !rt.is_callable(&map) {
-        return Err(rt.type_error(format!("{} is not a function", describe(rt, &map))));
+    if !matches!(map, Value::Undefined) {
+        super::require_callable(rt, &map)?;
     }
     let mapping = rt.is_callable(&map);
     let mut out = Vec::new();
@@ -169,12 +166,12 @@ fn concat(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsR
             let Value::Object(src) = item else { unreachable!("spreadables are objects") };
             for k in 0..len as u64 {
                 if has_index(rt, *src, k as f64)? {
-                    create_data(rt, out, index_key(n), get_index(rt, item, k as f64)?)?;
+                    rt.create_data_property(out, index_key(n), get_index(rt, item, k as f64)?)?;
                 }
                 n += 1.0;
             }
         } else {
-            create_data(rt, out, index_key(n), item.clone())?;
+            rt.create_data_property(out, index_key(n), item.clone())?;
             n += 1.0;
         }
     }
@@ -264,7 +261,7 @@ fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
     let mut k = start;
     while k < end {
         if has_index(rt, src, k)? {
-            create_data(rt, out, index_key(n), get_index(rt, &obj, k)?)?;
+            rt.create_data_property(out, index_key(n), get_index(rt, &obj, k)?)?;
         }
         k += 1.0;
         n += 1.0;
@@ -316,7 +313,7 @@ pub(super) fn includes(rt: &Runtime, this: Value, args: &[Value], _: Option<Obje
     let mut k = relative_index(rt, args.get(1), len, 0.0)?;
     let target = arg(args, 0);
     while k < len {
-        if same_value_zero(rt, &get_index(rt, &obj, k)?, &target) {
+        if rt.same_value_zero(&get_index(rt, &obj, k)?, &target) {
             return Ok(Value::Bool(true));
         }
         k += 1.0;
@@ -350,7 +347,7 @@ pub(super) fn flatten_into(
                 if n >= MAX_SAFE {
                     return Err(rt.type_error("Invalid array length".into()));
                 }
-                create_data(rt, out, index_key(n), element)?;
+                rt.create_data_property(out, index_key(n), element)?;
                 n += 1.0;
             }
         }

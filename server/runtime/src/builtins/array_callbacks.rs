@@ -3,14 +3,14 @@
 //! indices present when it reaches them (holes are skipped, except by the `find` family, which
 //! reads every index as the spec says).
 
-use super::super::heap::ObjectId;
+use super::super::object_id::ObjectId;
 use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
+use super::arg;
 use super::array::{flatten_into, this_array_like};
-use super::coerce::{create_data, get_index, has_index, index_key, put};
-use super::{arg, describe};
+use super::coerce::{get_index, has_index, index_key, put};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let p = realm.array_prototype;
@@ -28,14 +28,11 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(p, "flatMap", 1, flat_map);
 }
 
-/// The callback argument, or V8's "x is not a function".
+/// The callback argument, or V8's "number 5 is not a function".
 pub(super) fn callback(rt: &Runtime, args: &[Value]) -> JsResult<Value> {
     let f = arg(args, 0);
-    if rt.is_callable(&f) {
-        Ok(f)
-    } else {
-        Err(rt.type_error(format!("{} is not a function", describe(rt, &f))))
-    }
+    super::require_callable(rt, &f)?;
+    Ok(f)
 }
 
 /// Calls `f(element, index, obj)` for each present index, in order, until `stop` says so;
@@ -79,7 +76,7 @@ fn map(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
     let out = rt.new_array(Vec::new());
     put(rt, &Value::Object(out), PropertyKey::name("length"), Value::Number(len))?;
     each_present(rt, &this, args, "map", |k, _, r| {
-        create_data(rt, out, index_key(k), r)?;
+        rt.create_data_property(out, index_key(k), r)?;
         Ok(true)
     })?;
     Ok(Value::Object(out))

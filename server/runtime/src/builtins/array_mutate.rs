@@ -2,14 +2,14 @@
 //! `splice`, `fill`, `copyWithin`, `reverse`, `sort`, and the copying `toSorted`, `toReversed`,
 //! `toSpliced` and `with` (ES2023, in node 20).
 
-use super::super::heap::ObjectId;
+use super::super::object_id::ObjectId;
 use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::arg;
 use super::array::this_array_like;
-use super::coerce::{create_data, delete_or_throw, get_index, has_index, index_key, put, relative_index, to_integer, MAX_SAFE};
+use super::coerce::{delete_or_throw, get_index, has_index, index_key, put, relative_index, to_integer, MAX_SAFE};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let p = realm.array_prototype;
@@ -144,7 +144,7 @@ fn splice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsR
     let mut k = 0.0;
     while k < delete {
         if has_index(rt, id, start + k)? {
-            create_data(rt, removed, index_key(k), get_index(rt, &obj, start + k)?)?;
+            rt.create_data_property(removed, index_key(k), get_index(rt, &obj, start + k)?)?;
         }
         k += 1.0;
     }
@@ -225,7 +225,7 @@ pub(super) fn comparator(rt: &Runtime, args: &[Value]) -> JsResult<Option<Value>
     match arg(args, 0) {
         Value::Undefined => Ok(None),
         f if rt.is_callable(&f) => Ok(Some(f)),
-        _ => Err(rt.type_error("The comparison function must be either a function or undefined".into())),
+        other => Err(rt.type_error(format!("The comparison function must be either a function or undefined: {}", rt.describe(&other)))),
     }
 }
 

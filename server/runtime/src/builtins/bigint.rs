@@ -4,12 +4,12 @@
 
 use std::rc::Rc;
 
-use num_bigint::{BigInt as Big, BigUint, Sign};
+use num_bigint::{BigInt as Big, Sign};
 use num_traits::{One, Zero};
 
 use super::super::bigint::BigInt;
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
@@ -27,22 +27,6 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     super::to_string_tag(b, realm, p, "BigInt");
 }
 
-pub fn to_big(b: &BigInt) -> Big {
-    let bytes: Vec<u8> = b.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let magnitude = BigUint::from_bytes_le(&bytes);
-    Big::from_biguint(if b.negative { Sign::Minus } else { Sign::Plus }, magnitude)
-}
-
-pub fn from_big(b: &Big) -> BigInt {
-    let (sign, bytes) = b.to_bytes_le();
-    let words = bytes.chunks(8).map(|c| {
-        let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
-        u64::from_le_bytes(w)
-    });
-    BigInt::new(sign == Sign::Minus, words.collect())
-}
-
 fn bigint_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
     if nt.is_some() {
         return Err(rt.type_error("BigInt is not a constructor".into()));
@@ -56,7 +40,7 @@ fn bigint_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
             }
             let big = num_bigint::BigInt::from(n as i128);
             let exact = if n.abs() < 1e38 { big } else { f64_to_big(n) };
-            Ok(Value::BigInt(Rc::new(from_big(&exact))))
+            Ok(Value::BigInt(Rc::new(BigInt::from_big(&exact))))
         }
         other => Ok(Value::BigInt(rt.to_bigint(&other)?)),
     }
@@ -91,7 +75,7 @@ fn bits_arg(rt: &Runtime, v: &Value) -> JsResult<u64> {
 
 fn as_n(rt: &Runtime, args: &[Value], signed: bool) -> JsResult<Value> {
     let bits = bits_arg(rt, &arg(args, 0))?;
-    let b = to_big(&*rt.to_bigint(&arg(args, 1))?);
+    let b = rt.to_bigint(&arg(args, 1))?.to_big();
     if bits == 0 {
         return Ok(Value::BigInt(Rc::new(BigInt::new(false, Vec::new()))));
     }
@@ -103,7 +87,7 @@ fn as_n(rt: &Runtime, args: &[Value], signed: bool) -> JsResult<Value> {
     if signed && m >= (Big::one() << (bits as usize - 1)) {
         m -= &modulus;
     }
-    Ok(Value::BigInt(Rc::new(from_big(&m))))
+    Ok(Value::BigInt(Rc::new(BigInt::from_big(&m))))
 }
 
 fn as_int_n(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -134,11 +118,11 @@ fn to_string(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> 
     if !(2.0..=36.0).contains(&radix) {
         return Err(rt.range_error("toString() radix argument must be between 2 and 36".into()));
     }
-    Ok(Value::String(to_big(&b).to_str_radix(radix as u32).into()))
+    Ok(Value::String(b.to_big().to_str_radix(radix as u32).into()))
 }
 
 fn to_locale_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let b = to_big(&*this_bigint(rt, &this, "toLocaleString")?);
+    let b = this_bigint(rt, &this, "toLocaleString")?.to_big();
     let digits = b.magnitude().to_str_radix(10);
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {

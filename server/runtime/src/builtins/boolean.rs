@@ -1,7 +1,7 @@
 //! `Boolean` and `Boolean.prototype` (`toString`, `valueOf`).
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};

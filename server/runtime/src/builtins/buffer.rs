@@ -2,8 +2,8 @@
 //! `{"type":"Buffer","data":[...]}`; and the getters that describe ArrayBuffers and their views
 //! (DataView's `byteLength`, `buffer`, `byteOffset`), which read 0 once the buffer is detached.
 
-use super::super::heap::ObjectId;
 use super::super::object::{ObjectClass, TypedArrayKind, View};
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -97,8 +97,8 @@ fn buffer_to_json(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -
 #[cfg(test)]
 mod tests {
     use super::super::super::object::ArrayBufferData;
-    use super::super::testing::{json, parse, runtime};
     use super::*;
+    use crate::testing::{json, parse, runtime};
 
     /// A Buffer over `bytes` at `offset`, built as napi_create_buffer_copy builds one.
     fn buffer(rt: &Runtime, bytes: &[u8], offset: usize) -> Value {

@@ -2,9 +2,9 @@
 //! `ToIntegerOrInfinity`, `ToLength`, `LengthOfArrayLike`, relative indices, `Set`/`Delete`
 //! that throw, and the receiver checks with V8's messages.
 
-use super::super::heap::ObjectId;
 use super::super::number::number_to_string;
-use super::super::property::{Descriptor, PropertyKey};
+use super::super::object_id::ObjectId;
+use super::super::property::PropertyKey;
 use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
@@ -102,31 +102,9 @@ pub fn number_or(rt: &Runtime, v: Option<&Value>, default: f64) -> JsResult<f64>
     }
 }
 
-/// SameValueZero: `===` except that NaN equals NaN (`includes`, Map and Set keys).
-pub fn same_value_zero(rt: &Runtime, a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) if x.is_nan() && y.is_nan() => true,
-        _ => rt.strict_equals(a, b),
-    }
-}
-
-/// SameValue: NaN equals NaN and -0 differs from +0 (`Object.is`).
-pub fn same_value(rt: &Runtime, a: &Value, b: &Value) -> bool {
-    rt.same_value(a, b)
-}
-
 /// A string from UTF-16 units.
 pub fn units_value(units: &[u16]) -> Value {
     Value::String(JsString::from_utf16(units))
-}
-
-/// `CreateDataPropertyOrThrow` on a fresh object: a plain, enumerable data property.
-pub fn create_data(rt: &Runtime, obj: ObjectId, key: PropertyKey, v: Value) -> JsResult<()> {
-    if rt.define_own_property(obj, key.clone(), Descriptor::data(v))? {
-        Ok(())
-    } else {
-        Err(rt.type_error(format!("Cannot redefine property: {}", rt.key_display(&key))))
-    }
 }
 
 /// `IsArray`.

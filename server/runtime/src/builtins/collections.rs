@@ -1,13 +1,13 @@
 //! `Set` and `Map`: insertion-ordered tables keyed by SameValueZero.
 
 use super::super::collections::{IterationKind, OrderedTable};
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::iterator::iterate;
+use super::iterator::{iterate, new_iterator};
 use super::{arg, describe, getter, require_callable, to_string_tag};
 
 /// Which of the two collections a method belongs to.
@@ -156,7 +156,7 @@ fn iterator(rt: &Runtime, this: &Value, kind: Kind, iteration: IterationKind, me
         Kind::Set => rt.realm.set_iterator_prototype,
         Kind::Map => rt.realm.map_iterator_prototype,
     };
-    Ok(rt.new_iterator(id, iteration, proto))
+    Ok(new_iterator(rt, id, iteration, proto))
 }
 
 fn set_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
@@ -246,8 +246,8 @@ fn map_entries(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> J
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{builtin_function, global, json, method, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{builtin_function, global, json, method, parse, runtime, thrown};
 
     fn new_of(rt: &Runtime, ctor: &str, args: &[Value]) -> JsResult<Value> {
         rt.construct(&global(rt, ctor), args)

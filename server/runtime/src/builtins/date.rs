@@ -3,8 +3,8 @@
 //! `toLocale*String` of node's default en-US locale). The arithmetic is in `date_time`, the
 //! parser in `date_parse`.
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -53,13 +53,6 @@ pub fn install(b: &mut Builder, realm: &Realm) {
 
 fn now_ms() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64)
-}
-
-impl Runtime {
-    /// A new Date object of time value `t` (already clipped).
-    pub fn new_date(&self, t: f64) -> ObjectId {
-        self.heap.borrow_mut().new_object(ObjectClass::Date(t), Some(self.realm.date_prototype))
-    }
 }
 
 /// Year, month and the rest from arguments as `new Date(y, m, ...)` and `Date.UTC` take them

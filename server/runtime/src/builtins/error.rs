@@ -4,8 +4,8 @@
 //! `Error.prototype.toString`.
 
 use super::super::convert::ErrorKind;
-use super::super::heap::ObjectId;
 use super::super::object::{BuiltinFn, ObjectClass};
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -113,14 +113,12 @@ fn aggregate_error_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<Objec
     Ok(Value::Object(id))
 }
 
-impl Runtime {
-    /// An `AggregateError` holding `errors` (what `Promise.any` rejects with).
-    pub fn aggregate_error(&self, errors: Vec<Value>, message: &str) -> Value {
-        let id = self.new_error(ErrorKind::AggregateError, message.into(), None);
-        let list = self.new_array(errors);
-        self.heap.borrow_mut().put(id, PropertyKey::name("errors"), Property::hidden(Value::Object(list)));
-        Value::Object(id)
-    }
+/// An `AggregateError` holding `errors` (what `Promise.any` rejects with).
+pub(super) fn aggregate_error(rt: &Runtime, errors: Vec<Value>, message: &str) -> Value {
+    let id = rt.new_error(ErrorKind::AggregateError, message.into(), None);
+    let list = rt.new_array(errors);
+    rt.heap.borrow_mut().put(id, PropertyKey::name("errors"), Property::hidden(Value::Object(list)));
+    Value::Object(id)
 }
 
 /// `Error.captureStackTrace(obj)`: gives `obj` a `stack` string as V8 does ("Name: message" and

@@ -6,8 +6,8 @@
 use std::rc::Rc;
 
 use super::super::convert::ErrorKind;
-use super::super::heap::ObjectId;
 use super::super::object::{BoundFunction, Callable, Function, ObjectClass};
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey, Slot};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;

@@ -2,8 +2,8 @@
 //! and [`iterate`], the iteration protocol the Set and Map constructors consume.
 
 use super::super::collections::{CollectionIterator, IterationKind};
-use super::super::heap::ObjectId;
 use super::super::object::{BuiltinFn, ObjectClass};
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -36,27 +36,25 @@ fn return_this(_: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> Js
     Ok(this)
 }
 
-impl Runtime {
-    /// A new iterator over `target` with the prototype `proto` (one of the realm's iterator
-    /// prototypes).
-    pub fn new_iterator(&self, target: ObjectId, kind: IterationKind, proto: ObjectId) -> Value {
-        let state = CollectionIterator { target: Some(target), kind, position: 0 };
-        Value::Object(self.heap.borrow_mut().new_object(ObjectClass::Iterator(state), Some(proto)))
-    }
+/// A new iterator over `target` with the prototype `proto` (one of the realm's iterator
+/// prototypes).
+pub(super) fn new_iterator(rt: &Runtime, target: ObjectId, kind: IterationKind, proto: ObjectId) -> Value {
+    let state = CollectionIterator { target: Some(target), kind, position: 0 };
+    Value::Object(rt.heap.borrow_mut().new_object(ObjectClass::Iterator(state), Some(proto)))
+}
 
-    /// `{ value, done }`, the object every `next()` returns.
-    pub fn iterator_result(&self, value: Value, done: bool) -> Value {
-        let obj = self.new_plain_object();
-        let mut heap = self.heap.borrow_mut();
-        heap.put(obj, PropertyKey::name("value"), Property::data(value));
-        heap.put(obj, PropertyKey::name("done"), Property::data(Value::Bool(done)));
-        Value::Object(obj)
-    }
+/// `{ value, done }`, the object every `next()` returns.
+pub(super) fn iterator_result(rt: &Runtime, value: Value, done: bool) -> Value {
+    let obj = rt.new_plain_object();
+    let mut heap = rt.heap.borrow_mut();
+    heap.put(obj, PropertyKey::name("value"), Property::data(value));
+    heap.put(obj, PropertyKey::name("done"), Property::data(Value::Bool(done)));
+    Value::Object(obj)
 }
 
 fn array_iterator(rt: &Runtime, this: Value, kind: IterationKind) -> JsResult<Value> {
     let obj = rt.to_object(&this).ok_or_else(|| rt.type_error("Array.prototype.values called on null or undefined".into()))?;
-    Ok(rt.new_iterator(obj, kind, rt.realm.array_iterator_prototype))
+    Ok(new_iterator(rt, obj, kind, rt.realm.array_iterator_prototype))
 }
 
 pub(super) fn array_values(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -89,7 +87,7 @@ fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<Object
         }
     };
     let Value::Object(iter) = this else { unreachable!("only objects have a class") };
-    let Some(target) = state.target else { return Ok(rt.iterator_result(Value::Undefined, true)) };
+    let Some(target) = state.target else { return Ok(iterator_result(rt, Value::Undefined, true)) };
     let units = match super::class_of(rt, &Value::Object(target)) {
         Some(ObjectClass::Primitive(Value::String(s))) => s.to_utf16(),
         _ => Vec::new(),
@@ -108,8 +106,8 @@ fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<Object
         }
     }
     Ok(match value {
-        Some(v) => rt.iterator_result(v, false),
-        None => rt.iterator_result(Value::Undefined, true),
+        Some(v) => iterator_result(rt, v, false),
+        None => iterator_result(rt, Value::Undefined, true),
     })
 }
 
@@ -125,7 +123,7 @@ fn iterator_next(rt: &Runtime, this: Value, tag: &str) -> JsResult<Value> {
         _ => return Err(rt.type_error(format!("Method {tag}.prototype.next called on incompatible receiver {}", describe(rt, &this)))),
     };
     let Value::Object(iter) = this else { unreachable!("only objects have a class") };
-    let Some(target) = state.target else { return Ok(rt.iterator_result(Value::Undefined, true)) };
+    let Some(target) = state.target else { return Ok(iterator_result(rt, Value::Undefined, true)) };
     let step = match super::class_of(rt, &Value::Object(target)) {
         Some(ObjectClass::Set(table) | ObjectClass::Map(table)) => table.next_entry(state.position).map(|(slot, k, v)| (slot + 1, k, v)),
         _ => {
@@ -159,7 +157,7 @@ fn iterator_next(rt: &Runtime, this: Value, tag: &str) -> JsResult<Value> {
         s.target = target;
         s.position = position;
     }
-    Ok(rt.iterator_result(value, done))
+    Ok(iterator_result(rt, value, done))
 }
 
 /// Runs `each` on every value `iterable` yields through `[Symbol.iterator]()` (so host arrays,
@@ -203,8 +201,8 @@ pub fn iterate(rt: &Runtime, iterable: &Value, mut each: impl FnMut(Value) -> Js
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{global, json, method, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{global, json, method, parse, runtime, thrown};
 
     /// Collects an iterator by calling `next()` until done.
     fn drain(rt: &Runtime, iter: &Value) -> Vec<String> {

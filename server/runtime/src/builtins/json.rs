@@ -1,8 +1,8 @@
 //! The `JSON` object and `JSON.stringify` (`SerializeJSONProperty` of ECMA-262 25.5.2) with
 //! `toJSON`, replacer functions and arrays, and indentation. `JSON.parse` is in `json_parse`.
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
@@ -254,8 +254,8 @@ impl Serializer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{builtin_function, call, on_a_host_sized_stack, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{builtin_function, call, on_a_host_sized_stack, parse, runtime, thrown};
 
     fn stringify_with(rt: &Runtime, args: &[Value]) -> String {
         match call(rt, "JSON.stringify", args).unwrap() {

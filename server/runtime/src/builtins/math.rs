@@ -4,9 +4,9 @@
 //! crate's (musl's) in 1-16%, so the closer one is used. V8 mixes fdlibm ports with glibc-derived
 //! trigonometry; an exact match would need those very ports.
 
-use super::super::heap::ObjectId;
 use super::super::number::{to_int32, to_uint32};
 use super::super::object::{BuiltinFn, ObjectClass};
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;

@@ -38,15 +38,12 @@ mod typed_array_methods;
 pub mod weak;
 mod weak_ref;
 
-use super::heap::ObjectId;
 use super::object::{BuiltinFn, ObjectClass};
+use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey, Slot};
 use super::realm::{Builder, Realm};
 use super::value::Value;
 use super::{JsResult, Runtime};
-
-/// BigInt conversions to and from `num-bigint`, for the script evaluator's arithmetic.
-pub use bigint::{from_big as bigint_value, to_big as bigint_big};
 
 /// `Function.prototype` itself: callable, does nothing.
 pub fn noop(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -151,12 +148,36 @@ fn describe_operand(rt: &Runtime, v: &Value) -> String {
     }
 }
 
+/// V8 13's TypeError for a callback argument it cannot call: `number 5 is not a function`,
+/// `string "a" ...`, `object null ...`, and just the type for objects, symbols and BigInts.
+fn not_a_function(rt: &Runtime, v: &Value) -> super::Thrown {
+    let what = match v {
+        Value::Undefined => "undefined".to_string(),
+        Value::Null => "object null".to_string(),
+        Value::String(s) => format!("string \"{s}\""),
+        Value::Number(_) | Value::Bool(_) => format!("{} {}", rt.typeof_string(v), v.to_display(rt)),
+        other => rt.typeof_string(other).to_string(),
+    };
+    rt.type_error(format!("{what} is not a function"))
+}
+
 /// The callback argument of `forEach`-style methods, or V8's TypeError.
 fn require_callable(rt: &Runtime, v: &Value) -> JsResult<()> {
     if rt.is_callable(v) {
         Ok(())
     } else {
-        Err(rt.type_error(format!("{} is not a function", describe_operand(rt, v))))
+        Err(not_a_function(rt, v))
+    }
+}
+
+/// The id a value is held under by WeakMap, WeakSet, WeakRef and FinalizationRegistry, if it
+/// can be held weakly (`CanBeHeldWeakly`): an object, or a symbol that `Symbol.for` did not make
+/// (registered symbols live forever, so V8 refuses them).
+fn held_weakly_as(rt: &Runtime, v: &Value) -> Option<ObjectId> {
+    match v {
+        Value::Object(id) => Some(*id),
+        Value::Symbol(id) if rt.symbol_key(*id).is_none() => Some(*id),
+        _ => None,
     }
 }
 
@@ -165,7 +186,3 @@ fn class_of(rt: &Runtime, v: &Value) -> Option<ObjectClass> {
     let Value::Object(id) = v else { return None };
     rt.heap.borrow().get(*id).map(|o| o.class.clone())
 }
-
-/// The helpers for calling built-ins in tests, at the path the crates above use.
-#[cfg(any(test, feature = "testing"))]
-pub use super::testing;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::timers::Timer;
@@ -13,9 +13,10 @@ use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::arg;
 
-/// node 20's answers, with `napi` the Node-API version this host implements.
+/// Node 24.21.0's answers (the release `napi_get_node_version` reports), with `napi` the
+/// Node-API version this host implements.
 const VERSIONS: [(&str, &str); 6] =
-    [("node", "20.20.2"), ("v8", "11.3.244.8-node.38"), ("uv", "1.46.0"), ("modules", "115"), ("napi", "10"), ("unicode", "17.0")];
+    [("node", "24.21.0"), ("v8", "13.6.233.17-node.53"), ("uv", "1.52.1"), ("modules", "137"), ("napi", "10"), ("unicode", "17.0")];
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let g = realm.global;

@@ -7,9 +7,9 @@
 //! bignum conversions give (Rust's own rounding of a tie is half to even: `0.5.toFixed(0)` must
 //! be "1", not "0").
 
-use super::super::heap::ObjectId;
 use super::super::number::{is_js_whitespace, number_to_string};
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -474,15 +474,4 @@ fn parse_int(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
         digits.chars().fold(0f64, |acc, c| acc * radix as f64 + c.to_digit(radix as u32).expect("a digit") as f64)
     };
     Ok(Value::Number(if negative { -n } else { n }))
-}
-
-impl Runtime {
-    /// `ToNumeric`: a number, or a BigInt as it is.
-    pub fn to_numeric(&self, v: &Value) -> JsResult<Value> {
-        let prim = self.to_primitive(v, Some("number"))?;
-        match prim {
-            Value::BigInt(_) => Ok(prim),
-            other => Ok(Value::Number(self.to_number(&other)?)),
-        }
-    }
 }

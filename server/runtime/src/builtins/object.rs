@@ -2,13 +2,12 @@
 //! `hasOwn`) and `Object.prototype`. The statics that define, list or seal properties are in
 //! `object_define`, `object_own` and `object_integrity`.
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::coerce::{create_data, same_value};
 use super::iterator::iterate;
 use super::{arg, describe};
 
@@ -72,7 +71,7 @@ fn object_keys(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> J
 
 /// `Object.is`: SameValue, which tells NaN from NaN equal and -0 from +0 apart, unlike `===`.
 fn object_is(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(Value::Bool(same_value(rt, &arg(args, 0), &arg(args, 1))))
+    Ok(Value::Bool(rt.same_value(&arg(args, 0), &arg(args, 1))))
 }
 
 fn object_get_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -95,7 +94,7 @@ fn get_own_property_descriptors(rt: &Runtime, _: Value, args: &[Value], _: Optio
     for key in rt.own_keys(obj)? {
         if let Some(p) = rt.get_own_property(obj, &key)? {
             let d = rt.descriptor_object(&p);
-            create_data(rt, out, key, Value::Object(d))?;
+            rt.create_data_property(out, key, Value::Object(d))?;
         }
     }
     Ok(Value::Object(out))
@@ -114,7 +113,7 @@ fn from_entries(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> 
         let k = rt.get(&entry, &PropertyKey::Index(0))?;
         let v = rt.get(&entry, &PropertyKey::Index(1))?;
         let key = rt.to_property_key(&k)?;
-        create_data(rt, out, key, v)
+        rt.create_data_property(out, key, v)
     })?;
     Ok(Value::Object(out))
 }
@@ -275,8 +274,8 @@ fn proto_set(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{call, parse, runtime};
     use super::*;
+    use crate::testing::{call, parse, runtime};
 
     #[test]
     fn object_is_is_same_value() {

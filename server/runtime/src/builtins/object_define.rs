@@ -1,7 +1,7 @@
 //! `Object.defineProperty`, `Object.defineProperties`, `Object.create`, and `ToPropertyDescriptor`
 //! which they share.
 
-use super::super::heap::ObjectId;
+use super::super::object_id::ObjectId;
 use super::super::property::{Descriptor, PropertyKey};
 use super::super::realm::Builder;
 use super::super::value::Value;
@@ -94,8 +94,8 @@ fn create(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{call, json, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{call, json, parse, runtime, thrown};
 
     fn descriptor_of(rt: &Runtime, obj: &Value, key: &str) -> String {
         json(rt, &call(rt, "Object.getOwnPropertyDescriptor", &[obj.clone(), Value::str(key)]).unwrap())

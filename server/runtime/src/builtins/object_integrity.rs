@@ -1,8 +1,8 @@
 //! Extensibility and integrity levels: `Object.preventExtensions`, `Object.seal`,
 //! `Object.freeze`, their `is*` tests, and `Object.setPrototypeOf` (which extensibility governs).
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::Slot;
 use super::super::realm::Builder;
 use super::super::value::Value;
@@ -121,8 +121,8 @@ fn set_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>)
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{call, json, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{call, json, parse, runtime, thrown};
 
     fn ask(rt: &Runtime, test: &str, v: &Value) -> bool {
         rt.to_boolean(&call(rt, &format!("Object.{test}"), std::slice::from_ref(v)).unwrap())

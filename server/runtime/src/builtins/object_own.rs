@@ -1,7 +1,7 @@
 //! The statics that list or copy an object's own properties: `Object.getOwnPropertyNames`,
 //! `Object.getOwnPropertySymbols`, `Object.entries`, `Object.values`, `Object.assign`.
 
-use super::super::heap::ObjectId;
+use super::super::object_id::ObjectId;
 use super::super::property::PropertyKey;
 use super::super::realm::Builder;
 use super::super::value::Value;
@@ -79,8 +79,8 @@ fn assign(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResu
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{call, json, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{call, json, parse, runtime, thrown};
 
     #[test]
     fn names_include_non_enumerable_and_index_keys_first() {

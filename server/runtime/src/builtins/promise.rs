@@ -2,8 +2,8 @@
 //! `finally` — what addons reach (napi-rs awaits JS promises through `then`). The combinators
 //! (`all`, `race`...) are in `promise_combinators`.
 
-use super::super::heap::ObjectId;
 use super::super::object::{Callable, Function, ObjectClass};
+use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime, Thrown};
@@ -91,12 +91,12 @@ fn promise_finally(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId
 mod tests {
     use super::super::super::promise::PromiseState;
     use super::super::super::value::Value;
-    use super::super::testing::{global, runtime};
+    use crate::testing::{global, runtime};
 
     #[test]
     fn then_runs_in_the_microtask_checkpoint_with_the_value() {
         let rt = runtime();
-        let resolve = crate::builtins::testing::global(&rt, "Promise.resolve");
+        let resolve = crate::testing::global(&rt, "Promise.resolve");
         let p = rt.call(&resolve, Value::Undefined, &[Value::Number(41.0)]).unwrap();
         let Value::Object(pid) = p else { panic!("a promise") };
         let derived = rt.promise_then(pid, Value::Undefined, Value::Undefined);

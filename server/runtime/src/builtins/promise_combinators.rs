@@ -5,8 +5,8 @@
 
 use std::rc::Rc;
 
-use super::super::heap::ObjectId;
 use super::super::object::{BuiltinWithFn, Callable, Function, ObjectClass};
+use super::super::object_id::ObjectId;
 use super::super::property::PropertyKey;
 use super::super::realm::Builder;
 use super::super::value::Value;
@@ -64,7 +64,7 @@ fn count_down(rt: &Runtime, s: &Value, kind: Kind) -> JsResult<()> {
         let values = rt.get_named(s, "values")?;
         if kind == Kind::Any {
             let errors = rt.list_from_array_like(&values)?;
-            rt.reject_promise(p, rt.aggregate_error(errors, "All promises were rejected"));
+            rt.reject_promise(p, super::error::aggregate_error(rt, errors, "All promises were rejected"));
         } else {
             rt.resolve_promise(p, values);
         }

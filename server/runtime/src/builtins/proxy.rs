@@ -3,8 +3,8 @@
 
 use std::rc::Rc;
 
-use super::super::heap::ObjectId;
 use super::super::object::{Callable, Function, ObjectClass};
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
@@ -64,8 +64,8 @@ fn revoke(rt: &Runtime, captured: &[Value], _: Value, _: &[Value]) -> JsResult<V
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{call, global, json, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{call, global, json, parse, runtime, thrown};
 
     #[test]
     fn a_proxy_without_traps_forwards_to_its_target() {

@@ -1,8 +1,8 @@
 //! `Reflect`: the object operations as functions, which throw where the operators would
 //! silently fail, and answer booleans where `Object`'s statics throw.
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};

@@ -6,16 +6,18 @@
 use std::rc::Rc;
 
 use super::super::collections::IterationKind;
-use super::super::heap::ObjectId;
+use super::super::convert::ErrorKind;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
-use super::super::regexp::{canonical_flags, RegExpData};
+use super::super::regexp::RegExpData;
 use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::arg;
-use super::coerce::{create_data, put, to_length, units_value};
+use super::coerce::{put, to_length, units_value};
+use super::iterator::{iterator_result, new_iterator};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let p = realm.regexp_prototype;
@@ -70,53 +72,6 @@ pub(super) fn is_regexp(rt: &Runtime, v: &Value) -> JsResult<bool> {
         return Ok(rt.to_boolean(&m));
     }
     Ok(regexp_data(rt, v).is_some())
-}
-
-/// V8's wording of the pattern errors regress reports in its own words.
-fn v8_message(message: &str) -> String {
-    let m = message.to_ascii_lowercase();
-    let table = [
-        ("unbalanced parenthesis", "Unterminated group"),
-        ("unterminated group", "Unterminated group"),
-        ("unbalanced bracket", "Unterminated character class"),
-        ("unterminated character class", "Unterminated character class"),
-        ("nothing to repeat", "Nothing to repeat"),
-        ("out of order", "numbers out of order in {} quantifier"),
-        ("range", "Range out of order in character class"),
-        ("trailing backslash", "\\ at end of pattern"),
-        ("duplicate capture group name", "Duplicate capture group name"),
-        ("invalid property name", "Invalid property name"),
-    ];
-    table.iter().find(|(k, _)| m.contains(k)).map_or_else(|| message.to_string(), |(_, v)| v.to_string())
-}
-
-impl Runtime {
-    /// Compiles `source` with `flags` into a new RegExp object (`lastIndex` 0) whose prototype
-    /// is `proto`, or V8's SyntaxError.
-    pub fn new_regexp(&self, source: &JsString, flags: &str, proto: ObjectId) -> JsResult<ObjectId> {
-        let data = self.compile_regexp(source, flags)?;
-        let id = self.heap.borrow_mut().new_object(ObjectClass::RegExp(Rc::new(data)), Some(proto));
-        let last_index = Property { writable: true, enumerable: false, configurable: false, ..Property::hidden(Value::Number(0.0)) };
-        self.heap.borrow_mut().put(id, PropertyKey::name("lastIndex"), last_index);
-        Ok(id)
-    }
-
-    fn compile_regexp(&self, source: &JsString, flags: &str) -> JsResult<RegExpData> {
-        let Some(canonical) = canonical_flags(flags) else {
-            return Err(self
-                .error(super::super::convert::ErrorKind::SyntaxError, format!("Invalid flags supplied to RegExp constructor '{flags}'")));
-        };
-        let regress_flags = regress::Flags::new(canonical.chars().filter(|c| "imsuv".contains(*c)).map(u32::from));
-        let units = source.to_utf16();
-        let chars = char::decode_utf16(units.iter().copied()).map(|r| r.map_or_else(|e| u32::from(e.unpaired_surrogate()), u32::from));
-        match regress::Regex::from_unicode(chars, regress_flags) {
-            Ok(regex) => Ok(RegExpData { source: source.clone(), flags: canonical, regex }),
-            Err(e) => Err(self.error(
-                super::super::convert::ErrorKind::SyntaxError,
-                format!("Invalid regular expression: /{source}/{flags}: {}", v8_message(&e.text)),
-            )),
-        }
-    }
 }
 
 fn regexp_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
@@ -179,7 +134,7 @@ fn compile(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> Js
         }
         None => (string_or_empty(rt, &pattern)?, string_or_empty(rt, &arg(args, 1))?.to_rust_string()),
     };
-    let data = rt.compile_regexp(&source, &flags)?;
+    let data = RegExpData::compile(&source, &flags).map_err(|m| rt.error(ErrorKind::SyntaxError, m))?;
     let Value::Object(id) = this else { unreachable!() };
     rt.heap.borrow_mut().obj_mut(id).class = ObjectClass::RegExp(Rc::new(data));
     put(rt, &this, PropertyKey::name("lastIndex"), Value::Number(0.0))?;
@@ -243,19 +198,19 @@ fn builtin_exec(rt: &Runtime, r: &Value, data: &RegExpData, s: &JsString) -> JsR
     }
     let items: Vec<Value> = found.groups.iter().map(|g| g.as_ref().map_or(Value::Undefined, |g| units_value(&units[g.clone()]))).collect();
     let arr = rt.new_array(items);
-    create_data(rt, arr, PropertyKey::name("index"), Value::Number(whole.start as f64))?;
-    create_data(rt, arr, PropertyKey::name("input"), Value::String(s.clone()))?;
+    rt.create_data_property(arr, PropertyKey::name("index"), Value::Number(whole.start as f64))?;
+    rt.create_data_property(arr, PropertyKey::name("input"), Value::String(s.clone()))?;
     let groups = if found.names.is_empty() {
         Value::Undefined
     } else {
         let g = rt.heap.borrow_mut().new_object(ObjectClass::Plain, None);
         for (name, index) in &found.names {
             let v = found.groups.get(*index).cloned().flatten().filter(|_| *index > 0).map_or(Value::Undefined, |r| units_value(&units[r]));
-            create_data(rt, g, PropertyKey::name(name), v)?;
+            rt.create_data_property(g, PropertyKey::name(name), v)?;
         }
         Value::Object(g)
     };
-    create_data(rt, arr, PropertyKey::name("groups"), groups)?;
+    rt.create_data_property(arr, PropertyKey::name("groups"), groups)?;
     if data.has('d') {
         let pairs: Vec<Value> = found
             .groups
@@ -272,12 +227,12 @@ fn builtin_exec(rt: &Runtime, r: &Value, data: &RegExpData, s: &JsString) -> JsR
             let g = rt.heap.borrow_mut().new_object(ObjectClass::Plain, None);
             for (name, index) in &found.names {
                 let v = if *index > 0 { pairs.get(*index).cloned().unwrap_or(Value::Undefined) } else { Value::Undefined };
-                create_data(rt, g, PropertyKey::name(name), v)?;
+                rt.create_data_property(g, PropertyKey::name(name), v)?;
             }
             Value::Object(g)
         };
-        create_data(rt, indices, PropertyKey::name("groups"), index_groups)?;
-        create_data(rt, arr, PropertyKey::name("indices"), Value::Object(indices))?;
+        rt.create_data_property(indices, PropertyKey::name("groups"), index_groups)?;
+        rt.create_data_property(arr, PropertyKey::name("indices"), Value::Object(indices))?;
     }
     Ok(Some(Value::Object(arr)))
 }
@@ -524,7 +479,7 @@ fn symbol_match_all(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
     let boxed = rt.to_object(&Value::String(s)).expect("strings box");
     // The iterator keeps the matcher as its target and the string in a hidden property.
     let kind = IterationKind::RegExpMatches { global: flags.contains('g'), unicode: flags.contains('u') || flags.contains('v') };
-    let it = rt.new_iterator(matcher_id, kind, rt.realm.regexp_string_iterator_prototype);
+    let it = new_iterator(rt, matcher_id, kind, rt.realm.regexp_string_iterator_prototype);
     let Value::Object(it_id) = it else { unreachable!() };
     rt.heap.borrow_mut().put(it_id, PropertyKey::Symbol(rt.realm.symbol_match_all), Property::hidden(Value::Object(boxed)));
     Ok(it)
@@ -536,7 +491,7 @@ fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<Object
         _ => return Err(incompatible(rt, "%RegExpStringIterator%.prototype.next", &this)),
     };
     let IterationKind::RegExpMatches { global, unicode } = state.kind else { unreachable!() };
-    let Some(matcher) = state.target else { return Ok(rt.iterator_result(Value::Undefined, true)) };
+    let Some(matcher) = state.target else { return Ok(iterator_result(rt, Value::Undefined, true)) };
     let Value::Object(it) = this else { unreachable!() };
     let boxed = rt.get(&this, &PropertyKey::Symbol(rt.realm.symbol_match_all))?;
     let s = rt.to_string(&boxed)?;
@@ -549,12 +504,12 @@ fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<Object
     match regexp_exec(rt, &matcher, &s)? {
         None => {
             finish();
-            Ok(rt.iterator_result(Value::Undefined, true))
+            Ok(iterator_result(rt, Value::Undefined, true))
         }
         Some(result) => {
             if !global {
                 finish();
-                return Ok(rt.iterator_result(result, false));
+                return Ok(iterator_result(rt, result, false));
             }
             let matched = rt.to_string(&rt.get(&result, &PropertyKey::Index(0))?)?;
             if matched.is_empty() {
@@ -562,7 +517,7 @@ fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<Object
                 let units = s.to_utf16();
                 put(rt, &matcher, PropertyKey::name("lastIndex"), Value::Number(advance(&units, last, unicode) as f64))?;
             }
-            Ok(rt.iterator_result(result, false))
+            Ok(iterator_result(rt, result, false))
         }
     }
 }
@@ -719,12 +674,12 @@ fn symbol_search(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>)
     this_object(rt, &this, "@@search")?;
     let s = rt.to_string(&arg(args, 0))?;
     let previous = rt.get_named(&this, "lastIndex")?;
-    if !super::coerce::same_value(rt, &previous, &Value::Number(0.0)) {
+    if !rt.same_value(&previous, &Value::Number(0.0)) {
         put(rt, &this, PropertyKey::name("lastIndex"), Value::Number(0.0))?;
     }
     let result = regexp_exec(rt, &this, &s)?;
     let current = rt.get_named(&this, "lastIndex")?;
-    if !super::coerce::same_value(rt, &current, &previous) {
+    if !rt.same_value(&current, &previous) {
         put(rt, &this, PropertyKey::name("lastIndex"), previous)?;
     }
     match result {

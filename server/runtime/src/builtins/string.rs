@@ -6,14 +6,15 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::super::collections::IterationKind;
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::arg;
 use super::coerce::{relative_index, this_string, to_integer, units_value};
+use super::iterator::new_iterator;
 
 /// The longest string V8 makes (2^29 - 24 units); longer is "Invalid string length".
 pub const MAX_LENGTH: usize = (1 << 29) - 24;
@@ -79,9 +80,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
 fn string_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
     let s = match args.first() {
         None => JsString::from(""),
-        Some(Value::Symbol(s)) if nt.is_none() => {
-            format!("Symbol({})", rt.symbol_description(*s).map(|d| d.to_rust_string()).unwrap_or_default()).into()
-        }
+        Some(Value::Symbol(s)) if nt.is_none() => rt.symbol_display(*s).into(),
         Some(v) => rt.to_string(v)?,
     };
     match nt {
@@ -527,7 +526,7 @@ fn to_well_formed(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -
 fn iterator(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let s = this_string(rt, &this, "[Symbol.iterator]")?;
     let boxed = rt.to_object(&Value::String(s)).expect("strings box");
-    Ok(rt.new_iterator(boxed, IterationKind::CodePoints, rt.realm.string_iterator_prototype))
+    Ok(new_iterator(rt, boxed, IterationKind::CodePoints, rt.realm.string_iterator_prototype))
 }
 
 /// `CreateHTML`: `<tag attr="value">string</tag>`, quotes in the value escaped.

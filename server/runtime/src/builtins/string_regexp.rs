@@ -3,7 +3,7 @@
 //! well-known-symbol method (`[Symbol.replace]`...), as the spec does, so a RegExp (or any object
 //! that defines one) does the work; a plain string argument is handled here.
 
-use super::super::heap::ObjectId;
+use super::super::object_id::ObjectId;
 use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;

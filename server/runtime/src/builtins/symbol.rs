@@ -1,11 +1,10 @@
 //! `Symbol`, `Symbol.for`, `Symbol.keyFor`, the well-known symbols and `Symbol.prototype`
 //! (`description`, `toString`, `valueOf`, `[Symbol.toPrimitive]`).
 
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
-use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::arg;
@@ -29,9 +28,9 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         ("toStringTag", realm.symbol_to_string_tag),
         ("unscopables", realm.symbol_unscopables),
     ];
-    // node 20's own symbols for explicit resource management (`using`), which V8 11 lacks.
-    let dispose = b.symbol("nodejs.dispose");
-    let async_dispose = b.symbol("nodejs.asyncDispose");
+    // Explicit resource management's (`using`): V8 13's own, described as the other well-known.
+    let dispose = b.symbol("Symbol.dispose");
+    let async_dispose = b.symbol("Symbol.asyncDispose");
     let well_known = well_known.into_iter().chain([("dispose", dispose), ("asyncDispose", async_dispose)]);
     for (name, sym) in well_known {
         // The well-known symbols are read-only, non-configurable properties.
@@ -73,8 +72,7 @@ fn symbol_key_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -
     let Value::Symbol(sym) = arg(args, 0) else {
         return Err(rt.type_error(format!("{} is not a symbol", super::describe(rt, &arg(args, 0)))));
     };
-    let registry = rt.symbol_registry.borrow();
-    Ok(registry.iter().find(|(_, id)| **id == sym).map(|(k, _)| Value::String(k.clone())).unwrap_or(Value::Undefined))
+    Ok(rt.symbol_key(sym).map_or(Value::Undefined, Value::String))
 }
 
 /// The symbol a `this` stands for (the symbol itself or its wrapper object).
@@ -99,29 +97,5 @@ fn symbol_value_of(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) 
 
 fn symbol_to_string(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let sym = this_symbol(rt, this, "toString")?;
-    let desc = rt.symbol_description(sym).map(|d| d.to_rust_string()).unwrap_or_default();
-    Ok(Value::String(format!("Symbol({desc})").into()))
-}
-
-impl Runtime {
-    pub fn new_symbol(&self, description: Option<JsString>) -> ObjectId {
-        self.heap.borrow_mut().new_object(ObjectClass::Symbol { description }, None)
-    }
-
-    /// `Symbol.for(key)`: one symbol per key for the life of the host.
-    pub fn symbol_for(&self, key: JsString) -> ObjectId {
-        if let Some(id) = self.symbol_registry.borrow().get(&key) {
-            return *id;
-        }
-        let id = self.new_symbol(Some(key.clone()));
-        self.symbol_registry.borrow_mut().insert(key, id);
-        id
-    }
-
-    pub fn symbol_description(&self, sym: ObjectId) -> Option<JsString> {
-        match self.heap.borrow().get(sym).map(|o| &o.class) {
-            Some(ObjectClass::Symbol { description }) => description.clone(),
-            _ => None,
-        }
-    }
+    Ok(Value::String(rt.symbol_display(sym).into()))
 }

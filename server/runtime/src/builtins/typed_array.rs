@@ -6,8 +6,8 @@
 
 use base64::Engine;
 
-use super::super::heap::ObjectId;
 use super::super::object::{ObjectClass, TypedArrayKind, View};
+use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
@@ -262,13 +262,16 @@ macro_rules! paste_free {
 
 dataview_methods!(Int8, Uint8, Int16, Uint16, Int32, Uint32, Float32, Float64, BigInt64, BigUint64);
 
-impl Runtime {
-    /// A new typed array (or Buffer) of `kind` over `buffer`.
-    pub fn new_typed_array(&self, kind: TypedArrayKind, buffer: ObjectId, byte_offset: usize, length: usize, is_buffer: bool) -> ObjectId {
-        let proto = if is_buffer { self.realm.buffer_prototype } else { self.realm.typed_array_prototype(kind) };
-        let view = View { buffer, kind: Some(kind), is_buffer, byte_offset, length };
-        self.heap.borrow_mut().new_object(ObjectClass::View(view), Some(proto))
-    }
+/// A new typed array (or Buffer) of `kind` over `buffer`.
+pub(super) fn new_typed_array(
+    rt: &Runtime,
+    kind: TypedArrayKind,
+    buffer: ObjectId,
+    byte_offset: usize,
+    length: usize,
+    is_buffer: bool,
+) -> ObjectId {
+    rt.new_view(View { buffer, kind: Some(kind), is_buffer, byte_offset, length })
 }
 
 /// `new XArray(length | typedArray | object | buffer, byteOffset, length)`.
@@ -304,7 +307,7 @@ fn construct_typed(rt: &Runtime, kind: TypedArrayKind, args: &[Value], nt: Optio
                     l
                 }
             };
-            rt.new_typed_array(kind, *src, offset, length, false)
+            new_typed_array(rt, kind, *src, offset, length, false)
         }
         Value::Object(_) => {
             let items: Vec<Value> = if rt.get(&first, &PropertyKey::Symbol(rt.realm.symbol_iterator))?.is_nullish() {
@@ -319,7 +322,7 @@ fn construct_typed(rt: &Runtime, kind: TypedArrayKind, args: &[Value], nt: Optio
                 v
             };
             let ab = new_buffer(rt, items.len() * size, false)?;
-            let id = rt.new_typed_array(kind, ab, 0, items.len(), false);
+            let id = new_typed_array(rt, kind, ab, 0, items.len(), false);
             for (i, v) in items.into_iter().enumerate() {
                 rt.set(&Value::Object(id), PropertyKey::Index(i as u32), v)?;
             }
@@ -337,7 +340,7 @@ fn construct_typed(rt: &Runtime, kind: TypedArrayKind, args: &[Value], nt: Optio
                 return Err(rt.range_error(format!("Invalid typed array length: {}", rt.to_string(v)?)));
             }
             let ab = new_buffer(rt, n as usize * size, false)?;
-            rt.new_typed_array(kind, ab, 0, n as usize, false)
+            new_typed_array(rt, kind, ab, 0, n as usize, false)
         }
     };
     super::adopt_prototype(rt, id, nt)?;
@@ -359,7 +362,7 @@ fn typed_ctor(kind: TypedArrayKind) -> super::super::object::BuiltinFn {
 fn make_buffer(rt: &Runtime, bytes: &[u8]) -> JsResult<Value> {
     let data = rt.new_backing(bytes.len(), Some(bytes))?;
     let ab = rt.new_arraybuffer(data);
-    Ok(Value::Object(rt.new_typed_array(TypedArrayKind::Uint8, ab, 0, bytes.len(), true)))
+    Ok(Value::Object(new_typed_array(rt, TypedArrayKind::Uint8, ab, 0, bytes.len(), true)))
 }
 
 /// The bytes of a view (a Buffer, a typed array, a DataView).
@@ -478,7 +481,7 @@ fn buffer_from(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> J
                 if offset + len > bytes.len() {
                     return Err(rt.range_error("\"length\" is outside of buffer bounds".into()));
                 }
-                return Ok(Value::Object(rt.new_typed_array(TypedArrayKind::Uint8, *id, offset, len, true)));
+                return Ok(Value::Object(new_typed_array(rt, TypedArrayKind::Uint8, *id, offset, len, true)));
             }
             if let Some(bytes) = view_bytes(rt, &v) {
                 return make_buffer(rt, &bytes);
@@ -516,9 +519,10 @@ fn size_arg(rt: &Runtime, v: &Value) -> JsResult<usize> {
         }
         return Err(e);
     };
-    if !(0.0..=4294967296.0).contains(n) || n.is_nan() {
+    // node 24's buffer.constants.MAX_LENGTH on 64-bit machines, 2**53 - 1.
+    if !(0.0..=9007199254740991.0).contains(n) || n.is_nan() {
         let e = rt.range_error(format!(
-            "The value of \"size\" is out of range. It must be >= 0 && <= 4294967296. Received {}",
+            "The value of \"size\" is out of range. It must be >= 0 && <= 9007199254740991. Received {}",
             super::super::number::number_to_string(*n)
         ));
         if let Value::Object(id) = &e.0 {

@@ -7,13 +7,14 @@
 
 use std::cmp::Ordering;
 
-use super::super::heap::ObjectId;
 use super::super::object::{BuiltinFn, ObjectClass, TypedArrayKind, View};
+use super::super::object_id::ObjectId;
 use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::coerce::{get_index, length_of, relative_index, to_integer};
+use super::typed_array::new_typed_array;
 use super::{arg, array, array_callbacks, array_mutate, iterator};
 
 /// The two ways V8 refuses a receiver that is not a typed array.
@@ -92,10 +93,11 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         ("some", 1, ta_some),
         ("sort", 1, sort),
         ("subarray", 2, subarray),
-        ("toLocaleString", 0, ta_to_locale_string),
         ("toReversed", 0, to_reversed),
         ("toSorted", 1, to_sorted),
         ("with", 2, with),
+        // Last, as V8 13 installs them.
+        ("toLocaleString", 0, ta_to_locale_string),
     ];
     let array_to_string = b.heap.obj(realm.array_prototype).props.get(&PropertyKey::name("toString")).cloned().expect("Array first");
     for (name, len, f) in methods {
@@ -153,7 +155,7 @@ fn store(rt: &Runtime, id: ObjectId, i: usize, v: &Value) -> JsResult<()> {
 fn new_like(rt: &Runtime, view: &View, kind: TypedArrayKind, len: usize) -> JsResult<ObjectId> {
     let data = rt.new_backing(len * kind.element_size(), None)?;
     let ab = rt.new_arraybuffer(data);
-    Ok(rt.new_typed_array(kind, ab, 0, len, view.is_buffer))
+    Ok(new_typed_array(rt, kind, ab, 0, len, view.is_buffer))
 }
 
 /// A new typed array like `view` holding `items`.
@@ -314,9 +316,10 @@ fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
 }
 
 fn subarray(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    // V8 names the receiver `undefined` here, whatever it was.
     let Some((view, kind)) = typed_view(rt, &this) else {
-        return Err(rt.type_error("Method %TypedArray%.prototype.subarray called on incompatible receiver undefined".into()));
+        return Err(
+            rt.type_error(format!("Method %TypedArray%.prototype.subarray called on incompatible receiver {}", super::describe(rt, &this)))
+        );
     };
     let len = if rt.is_view_detached(&view) { 0.0 } else { view.length as f64 };
     let begin = relative_index(rt, args.first(), len, 0.0)?;
@@ -326,7 +329,7 @@ fn subarray(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> J
     }
     let count = (end - begin).max(0.0) as usize;
     let offset = view.byte_offset + begin as usize * kind.element_size();
-    Ok(Value::Object(rt.new_typed_array(kind, view.buffer, offset, count, view.is_buffer)))
+    Ok(Value::Object(new_typed_array(rt, kind, view.buffer, offset, count, view.is_buffer)))
 }
 
 /// The default order of typed array elements: numeric, -0 before +0, NaN last.
@@ -443,8 +446,8 @@ fn from(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
         return Err(rt.type_error(format!("{} is not a constructor", super::describe(rt, &this))));
     }
     let map_fn = arg(args, 1);
-    if !matches!(map_fn, Value::Undefined) && !rt.is_callable(&map_fn) {
-        return Err(rt.type_error(format!("{} is not a function", map_fn.to_display(rt))));
+    if !matches!(map_fn, Value::Undefined) {
+        super::require_callable(rt, &map_fn)?;
     }
     let source = arg(args, 0);
     let items: Vec<Value> = if rt.get(&source, &PropertyKey::Symbol(rt.realm.symbol_iterator))?.is_nullish() {

@@ -5,13 +5,13 @@
 //! ImageData bookkeeping in a WeakMap it makes through Node-API.
 
 use super::super::collections::WeakTable;
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::collections::construct_collection;
-use super::{arg, describe, to_string_tag};
+use super::{arg, describe, held_weakly_as, to_string_tag};
 
 /// Which collection a method belongs to, by its constructor's name.
 const WEAK_MAP: &str = "WeakMap";
@@ -34,16 +34,6 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     to_string_tag(b, realm, set_proto, "WeakSet");
 }
 
-/// The id a value is held under, if it can be held weakly: an object, or a symbol that
-/// `Symbol.for` did not make (registered symbols live forever, so V8 refuses them).
-fn weak_key(rt: &Runtime, v: &Value) -> Option<ObjectId> {
-    match v {
-        Value::Object(id) => Some(*id),
-        Value::Symbol(id) if !rt.symbol_registry.borrow().values().any(|s| s == id) => Some(*id),
-        _ => None,
-    }
-}
-
 /// Runs `f` on the table of `this`, or throws V8's incompatible-receiver TypeError.
 fn with_table<R>(rt: &Runtime, this: &Value, kind: &str, method: &str, f: impl FnOnce(&mut WeakTable) -> R) -> JsResult<R> {
     if let Value::Object(id) = this {
@@ -58,12 +48,12 @@ fn with_table<R>(rt: &Runtime, this: &Value, kind: &str, method: &str, f: impl F
 }
 
 fn lookup(rt: &Runtime, this: &Value, kind: &str, method: &str, key: &Value) -> JsResult<Option<Value>> {
-    let key = weak_key(rt, key);
+    let key = held_weakly_as(rt, key);
     with_table(rt, this, kind, method, |t| key.and_then(|k| t.get(k).cloned()))
 }
 
 fn remove(rt: &Runtime, this: &Value, kind: &str, key: &Value) -> JsResult<Value> {
-    let key = weak_key(rt, key);
+    let key = held_weakly_as(rt, key);
     let removed = with_table(rt, this, kind, "delete", |t| match key {
         Some(k) => t.remove(k),
         _ => false,
@@ -73,7 +63,7 @@ fn remove(rt: &Runtime, this: &Value, kind: &str, key: &Value) -> JsResult<Value
 
 fn insert(rt: &Runtime, this: &Value, kind: &str, method: &str, key: &Value, value: Value) -> JsResult<Value> {
     with_table(rt, this, kind, method, |_| ())?;
-    let Some(k) = weak_key(rt, key) else {
+    let Some(k) = held_weakly_as(rt, key) else {
         let message = if kind == WEAK_MAP { "Invalid value used as weak map key" } else { "Invalid value used in weak set" };
         return Err(rt.type_error(message.to_string()));
     };
@@ -119,8 +109,8 @@ fn weak_set_delete(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{global, json, method, parse, runtime, thrown};
     use super::*;
+    use crate::testing::{global, json, method, parse, runtime, thrown};
 
     fn new_of(rt: &Runtime, ctor: &str, args: &[Value]) -> JsResult<Value> {
         rt.construct(&global(rt, ctor), args)
@@ -192,7 +182,7 @@ mod tests {
         // A value that refers to its own key does not keep the key alive (an ephemeron).
         rt.set_named(&Value::Object(dropped_value), "key", Value::Object(dropped)).unwrap();
         let (wid, wsid) = (w.as_object().unwrap(), ws.as_object().unwrap());
-        let collected = rt.collect(&[wid, wsid, kept]);
+        let collected = rt.collect(&[wid, wsid, kept], || {});
         for id in [dropped, dropped_value] {
             assert!(collected.freed.contains(&id));
         }

@@ -6,12 +6,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::super::collections::{RegistryCell, RegistryCells};
-use super::super::heap::ObjectId;
 use super::super::object::ObjectClass;
+use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::{arg, held_weakly_as};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let weak_ref = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
@@ -25,18 +25,9 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     super::to_string_tag(b, realm, registry, "FinalizationRegistry");
 }
 
-/// What can be held weakly: objects and symbols `Symbol.for` did not make.
-fn weak_target(rt: &Runtime, v: &Value) -> Option<ObjectId> {
-    match v {
-        Value::Object(id) => Some(*id),
-        Value::Symbol(id) if !rt.symbol_registry.borrow().values().any(|s| s == id) => Some(*id),
-        _ => None,
-    }
-}
-
 fn weak_ref_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
     let Some(nt) = nt else { return Err(rt.type_error("Constructor WeakRef requires 'new'".into())) };
-    let Some(target) = weak_target(rt, &arg(args, 0)) else {
+    let Some(target) = held_weakly_as(rt, &arg(args, 0)) else {
         return Err(rt.type_error("WeakRef: invalid target".into()));
     };
     let id = rt.heap.borrow_mut().new_object(ObjectClass::WeakRef(Some(target)), None);
@@ -79,7 +70,7 @@ fn cells_of(rt: &Runtime, this: &Value, method: &str) -> JsResult<Rc<RefCell<Reg
 
 fn register(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let cells = cells_of(rt, &this, "register")?;
-    let Some(target) = weak_target(rt, &arg(args, 0)) else {
+    let Some(target) = held_weakly_as(rt, &arg(args, 0)) else {
         return Err(rt.type_error("FinalizationRegistry.prototype.register: invalid target".into()));
     };
     let held = arg(args, 1);
@@ -88,7 +79,7 @@ fn register(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> J
     }
     let token = match arg(args, 2) {
         Value::Undefined => None,
-        t => match weak_target(rt, &t) {
+        t => match held_weakly_as(rt, &t) {
             Some(t) => Some(t),
             None => {
                 return Err(
@@ -103,7 +94,7 @@ fn register(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> J
 
 fn unregister(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let cells = cells_of(rt, &this, "unregister")?;
-    let Some(token) = weak_target(rt, &arg(args, 0)) else {
+    let Some(token) = held_weakly_as(rt, &arg(args, 0)) else {
         return Err(rt.type_error(format!("Invalid unregisterToken ('{}')", arg(args, 0).to_display(rt))));
     };
     let mut cells = cells.borrow_mut();

@@ -1,0 +1,83 @@
+//! Requests that go by message: written into the rings (to a host process, or to an in-process
+//! host's thread), their reply waited for without the GIL. The Python calls of the request's
+//! chain arrive on the way and run on the waiting thread, which may send nested requests on the
+//! chain, to any depth.
+
+use std::time::Instant;
+
+use napi_protocol::{ChainId, ClientMessage, Request, RequestId};
+use pyo3::prelude::*;
+
+use crate::calls::python_calls;
+use crate::calls::requests::answered;
+use crate::events::handling;
+use crate::events::subscriptions::Subscriptions;
+use crate::exit_gate::{self, exiting_error};
+use crate::link::channel::{Channel, Incoming};
+use crate::python_types::connection::Connection;
+use crate::python_types::hooks::dead_error;
+use crate::values::from_python::Cx;
+
+/// A request sent over the rings, however it ends: its reply is no longer waited for (one that
+/// still comes is dropped), a top-level chain's mailbox closes, and a settlement nobody claimed
+/// for it is dropped.
+struct InFlight<'a> {
+    channel: &'a Channel,
+    subscriptions: &'a Subscriptions,
+    id: RequestId,
+    chain: ChainId,
+    top: bool,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.channel.end(self.id, self.chain, self.top);
+        self.subscriptions.done(self.id);
+    }
+}
+
+/// Sends `request` over the rings and waits for its reply. `top`: it starts its chain.
+/// The timeout runs from here: sending waits for room in the ring within it too.
+pub fn send(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<PyObject> {
+    let py = slf.py();
+    let this = slf.get();
+    let channel = &*this.channel;
+    let deadline = channel.deadline();
+    let (id, chain) = (request.id, request.chain);
+    channel.begin(id, chain).map_err(|d| dead_error(py, &d))?;
+    this.subscriptions.expect(id);
+    let _in_flight = InFlight { channel, subscriptions: &this.subscriptions, id, chain, top };
+    channel.send(ClientMessage::Request(request), deadline).map_err(|d| dead_error(py, &d))?;
+    await_reply(slf, cx, chain, id, deadline)
+}
+
+/// Waits for the reply to request `id` of `chain`, running the Python calls of the chain
+/// that come first. The host has until `deadline` for its first message, and the timeout
+/// afresh for each one after a Python call (time spent in Python is not the host's).
+fn await_reply(
+    slf: &Bound<'_, Connection>,
+    cx: &Cx<'_, '_>,
+    chain: ChainId,
+    id: RequestId,
+    deadline: Option<Instant>,
+) -> PyResult<PyObject> {
+    let py = slf.py();
+    let this = slf.get();
+    let channel = &*this.channel;
+    let mut deadline = deadline;
+    loop {
+        let waited = exit_gate::allow_threads_inside(py, || channel.wait(chain, deadline));
+        let Some(waited) = waited else { return Err(exiting_error()) };
+        match waited {
+            Err(d) => return Err(dead_error(py, &d)),
+            Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return answered(this, cx, id, outcome),
+            // The reply of a nested request whose waiter gave up (an exception on its way).
+            Ok(Incoming::Reply { .. }) => continue,
+            Ok(Incoming::Call { call, func, this: t, args }) => python_calls::run_by_message(this, cx, chain, call, func, t, args)?,
+            // Events reach a request only when it runs on the event chain (made from inside
+            // an event callback): handle them in order, as the dispatcher would.
+            Ok(event) => handling::run_event(this, cx, event)?,
+        }
+        deadline = channel.deadline();
+    }
+}

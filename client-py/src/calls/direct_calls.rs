@@ -1,0 +1,181 @@
+//! Direct calls: in-process requests and calls served on the calling Python thread
+//! (`napi_host::inprocess`). The thread takes the host's JS lock and runs the request itself,
+//! running the Python calls the addon makes meanwhile inline, on this same thread; what the host
+//! answers is written where the caller keeps it (`Served`) and converted from there. Which
+//! requests come here is the host's one decision (`InProcess::route`), asked by `direct_host`.
+//!
+//! The one rule about the GIL: never wait for the JS lock while holding it, since the lock's
+//! holder may be waiting for a Python call. A function whose last call was quick (`Quick`,
+//! D38) tries the lock with the GIL held and keeps it through the call, as CPython lets a
+//! thread run its switch interval; anything else lets the GIL go first.
+
+use napi_host::inprocess::{Call, Direct, InProcess, Route, Served};
+use napi_host::Caller;
+use napi_protocol::{ChainId, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, ServerMessage, Value};
+use pyo3::prelude::*;
+use smallvec::SmallVec;
+
+use crate::calls::by_message;
+use crate::calls::python_calls::{self, CameBy};
+use crate::calls::quick::{self, Quick};
+use crate::calls::requests::{answered, protocol_broken};
+use crate::exit_gate::{self, exiting_error, Late};
+use crate::link::channel::Channel;
+use crate::python_types::connection::Connection;
+use crate::python_types::proxies::JSRef;
+use crate::values::from_python::{self, Cx};
+use crate::values::to_python;
+
+/// The in-process host that serves a request made now on this thread on this thread, if it
+/// does: `None` for an isolated host, and where the host routes it over the rings. `from`: how
+/// the Python call the request is made from reached this thread, if it is made from one.
+#[inline]
+pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<&InProcess> {
+    let host = channel.in_process()?;
+    (host.route(from == Some(CameBy::Message)) == Route::Here).then_some(&**host)
+}
+
+/// `call_ref` as a direct call; over the rings if the host turns it away (its calls came to
+/// stay on its thread meanwhile, or it is gone: the rings then say how).
+#[allow(clippy::too_many_arguments, reason = "the call's parts, as call_ref has them")]
+pub fn call_here(
+    slf: &Bound<'_, Connection>,
+    host: &InProcess,
+    chain: Option<ChainId>,
+    gate: &Late,
+    func: &Bound<'_, JSRef>,
+    this: Option<&Bound<'_, JSRef>>,
+    args: &[Bound<'_, PyAny>],
+) -> PyResult<PyObject> {
+    let conn = slf.get();
+    let channel = &*conn.channel;
+    let cx = Cx::new(slf)?;
+    let mut values = SmallVec::<[Value; 4]>::with_capacity(args.len());
+    for a in args {
+        // Numbers, the commonest arguments, made where they go: a value handed back from
+        // `to_value` (not inlined) is read in wider loads than it was written with, a
+        // store-forwarding stall per argument.
+        match from_python::number(a) {
+            Some(n) => values.push(Value::Number(n)),
+            None => values.push(cx.to_value(a)?),
+        }
+    }
+    let id = channel.next_id(slf.py());
+    let top = chain.is_none();
+    let chain = chain.unwrap_or(id);
+    let func_id = ObjectId(func.get().id);
+    let this_id = this.map(|t| ObjectId(t.get().id));
+    let call = Call {
+        id,
+        chain,
+        func: func_id,
+        this: this_id,
+        args: &values,
+        releases: channel.take_releases(),
+        forgotten: channel.take_forgotten(),
+    };
+    let mut out = Served::default();
+    let result = match serve_here(slf, host, Direct::Call(&call), Some(&func.get().quick), gate, &mut out)? {
+        true => served(conn, &cx, id, out),
+        false => {
+            let Call { releases, forgotten, .. } = call;
+            let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
+            let op = Op::Call { func: cx.proxy_value(func_id), this, args: values.into_vec() };
+            let request = Request { id, chain, releases, forgotten, op };
+            gate.enter();
+            by_message::send(slf, &cx, request, top)
+        }
+    };
+    cx.write_back()?;
+    result
+}
+
+/// Serves `op` on this thread, running the Python calls the addon makes meanwhile inline on the
+/// op's chain, into `out`. False: the host cannot take it here (its calls came to stay on its
+/// thread, or it is gone); it is then sent to the host thread. `gate`: the exit gate this call
+/// enters before anything that may let go of the GIL or run Python code (`exit_gate::Late`).
+pub fn serve_here(
+    slf: &Bound<'_, Connection>,
+    host: &InProcess,
+    op: Direct<'_>,
+    quick: Option<&Quick>,
+    gate: &Late,
+    out: &mut Served,
+) -> PyResult<bool> {
+    let py = slf.py();
+    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate };
+    let start = quick::ticks();
+    let served = if quick.is_some_and(Quick::keeps_gil) || host.held_here() {
+        // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
+        match host.try_serve(op, &caller, out) {
+            Some(served) => served,
+            None => {
+                gate.enter();
+                wait_and_serve(py, host, op, &caller, out)?
+            }
+        }
+    } else {
+        gate.enter();
+        wait_and_serve(py, host, op, &caller, out)?
+    };
+    if let Some(q) = quick {
+        q.record(quick::ticks().wrapping_sub(start));
+    }
+    Ok(served)
+}
+
+/// `host.serve` without the GIL: the addon may run long, and the JS lock's holder may need the
+/// GIL before it lets go.
+fn wait_and_serve(py: Python<'_>, host: &InProcess, op: Direct<'_>, caller: &(dyn Caller + Sync), out: &mut Served) -> PyResult<bool> {
+    exit_gate::allow_threads_inside(py, || host.serve(op, caller, out)).ok_or_else(exiting_error)
+}
+
+/// The value of a request served on this thread: what the host sent ahead of its reply, then
+/// the reply's.
+pub fn served(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, served: Served) -> PyResult<PyObject> {
+    if served.before.is_empty() {
+        // The commonest answer, a primitive with nothing ahead of it, converted where it lies.
+        if let Outcome::Ok(v) = &served.outcome {
+            if to_python::is_primitive(v) {
+                conn.handle_drops();
+                return cx.primitive_value(v);
+            }
+        }
+    }
+    for early in served.before {
+        take_early(conn, cx, early)?;
+    }
+    answered(conn, cx, id, served.outcome)
+}
+
+/// What a direct call's host sent ahead of its reply: a settlement of the promise the reply
+/// makes (D22), kept until the promise is claimed.
+fn take_early(conn: &Connection, cx: &Cx<'_, '_>, early: ServerMessage) -> PyResult<()> {
+    match early {
+        ServerMessage::Settled { subscription, outcome } => conn
+            .subscriptions
+            .settled(cx.py, subscription, outcome, &|o| cx.settlement(o))
+            .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, cx.py, v))),
+        _ => Ok(()),
+    }
+}
+
+/// What a direct call's host calls back: Python functions run inline, with the GIL.
+struct InlineCalls<'a> {
+    conn: &'a Py<Connection>,
+    chain: ChainId,
+    gate: &'a Late,
+}
+
+impl Caller for InlineCalls<'_> {
+    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+        // Python code may let go of the GIL.
+        self.gate.enter();
+        Python::with_gil(|py| python_calls::run_inline(self.conn.bind(py), self.chain, func, this, args))
+    }
+
+    fn waiting(&self, wait: &mut dyn FnMut()) {
+        self.gate.enter();
+        exit_gate::without_gil(wait);
+    }
+}

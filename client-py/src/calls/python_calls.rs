@@ -1,0 +1,93 @@
+//! The Python calls a host makes: the addon calling a Python function it was given. Each belongs
+//! to a chain, the request whose run made it (or the event chain), and runs on the thread
+//! serving that chain: inline, on a direct call's own thread or the in-process host thread, or by
+//! message, on the thread waiting on the rings for the chain's reply, which sends the answer.
+//! Requests made from inside continue the chain, the same way (`CameBy`).
+
+use napi_protocol::{CallId, ChainId, ClientMessage, PyException, PyRef, Value};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::python_types::connection::Connection;
+use crate::values::from_python::Cx;
+
+/// How a Python call reached this thread, and so how the requests it makes go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CameBy {
+    /// By message: the host waits on its link for the answer, serving the chain's requests.
+    Message,
+    /// Inline, inside a direct call that holds the JS lock on this thread.
+    Inline,
+}
+
+/// Runs a Python call of a direct call's host on the thread making that call, or of an event
+/// turn on the in-process host thread.
+pub fn run_inline(slf: &Bound<'_, Connection>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+    let conn = slf.get();
+    let cx = match Cx::new(slf) {
+        Ok(cx) => cx,
+        Err(e) => return Err(as_js_error(conn, slf.py(), e)),
+    };
+    run(conn, &cx, chain, CameBy::Inline, func, this, args)
+}
+
+/// Runs a Python call the host asked for by message and sends its answer.
+pub fn run_by_message(
+    conn: &Connection,
+    cx: &Cx<'_, '_>,
+    chain: ChainId,
+    call: CallId,
+    func: PyRef,
+    this: Value,
+    args: Vec<Value>,
+) -> PyResult<()> {
+    if conn.channel.gone() {
+        // Sent before the host ended or was closed: nobody would get the answer, and no
+        // Python code of an addon's runs once its closing has begun.
+        return Ok(());
+    }
+    let result = run(conn, cx, chain, CameBy::Message, func, this, args);
+    // A host that ended meanwhile (closed by the callback itself, say) waits for no answer:
+    // the failed send is no error of the callback's, and whoever waits on the chain learns
+    // of the end from the channel.
+    let _ = conn.channel.send(ClientMessage::CallbackResult { call, result }, conn.channel.deadline());
+    Ok(())
+}
+
+/// Runs the Python call `func(this?, *args)` of `chain`, which reached this thread as `came`.
+/// A Python exception is answered as a JS error that remembers the exception.
+fn run(
+    conn: &Connection,
+    cx: &Cx<'_, '_>,
+    chain: ChainId,
+    came: CameBy,
+    func: PyRef,
+    this: Value,
+    args: Vec<Value>,
+) -> Result<Value, PyException> {
+    let py = cx.py;
+    let call = || -> PyResult<Value> {
+        let f = conn.exported(py, func.0)?;
+        let mut py_args = Vec::with_capacity(args.len() + 1);
+        // `js.function(f, receives_this=True)` wraps callables that take `this` first.
+        if cx.hooks.receives_this(f.bind(py)) {
+            py_args.push(cx.to_python(this)?);
+        }
+        for a in args {
+            py_args.push(cx.to_python(a)?);
+        }
+        let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
+        cx.to_value(&r)
+    };
+    let result = conn.running(chain, came, call);
+    result.map_err(|e| as_js_error(conn, py, e))
+}
+
+/// A Python exception as the host gets it: it becomes a JS error that remembers it.
+fn as_js_error(conn: &Connection, py: Python<'_>, e: PyErr) -> PyException {
+    let exc = e.value(py);
+    let type_name = exc.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+    let message = exc.str().map(|s| s.to_string()).unwrap_or_default();
+    let exception = PyRef(conn.export(py, exc.as_any()).unwrap_or(0));
+    PyException { exception, type_name, message }
+}

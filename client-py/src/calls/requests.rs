@@ -1,0 +1,221 @@
+//! The requests and calls Python makes of a host, and which way each goes: a direct call on this
+//! thread (`direct_calls`) when the in-process host routes it here, else by message over the
+//! rings (`by_message`). Both end in `answered`, the value of the reply.
+
+use napi_host::inprocess::{Direct, Served};
+use napi_protocol::{ObjectId, Op, Outcome, RefKind, Request, RequestId, Value};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::calls::by_message;
+use crate::calls::direct_calls::{self, direct_host};
+use crate::calls::quick::Quick;
+use crate::exit_gate::{self, exiting_error, Late};
+use crate::link::channel::Channel;
+use crate::link::inbound::Violation;
+use crate::python_types::connection::Connection;
+use crate::python_types::hooks::{caught, dead_error};
+use crate::python_types::proxies::JSRef;
+use crate::values::from_python::Cx;
+
+/// The method table of class prototype `proto`, asking the host the first time.
+pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyDict>> {
+    let py = slf.py();
+    if let Some(m) = slf.get().cached_members(py, proto) {
+        return Ok(m);
+    }
+    // No lock while the request runs: it may call into Python.
+    let fetched = request(slf, Op::DescribeClass { proto: ObjectId(proto) })?;
+    let dict = fetched.into_bound(py).downcast_into::<PyDict>()?.unbind();
+    Ok(slf.get().cache_members(py, proto, dict))
+}
+
+/// A property of `target`: `target[key]`.
+pub fn get_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    request_of(slf, |cx| Ok(Op::Get { target: cx.to_value(target)?, key: cx.to_value(key)? }))
+}
+
+/// JS's `key in target`.
+pub fn has_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    request_of(slf, |cx| Ok(Op::Has { target: cx.to_value(target)?, key: cx.to_value(key)? }))
+}
+
+/// Loads the addon at `path`; answers `[exports, {name: value}]`.
+pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<PyObject> {
+    // An in-process host decides now where this load and what follows it run.
+    if let Some(host) = slf.get().channel.in_process() {
+        host.loading(std::path::Path::new(&path));
+    }
+    request(slf, Op::Load { path })
+}
+
+/// Sends the `Op` that `op` makes of Python values, converting them with the converter the reply
+/// is then converted with (a request of references and keys: nothing of theirs is written back).
+pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Cx<'_, 'py>) -> PyResult<Op>) -> PyResult<PyObject> {
+    let cx = Cx::new(slf)?;
+    let op = caught(slf.py(), || op(&cx))?;
+    request_with(slf, &cx, op, None)
+}
+
+/// Sends `op` and waits for its reply, running the Python calls it causes on the way.
+pub fn request(slf: &Bound<'_, Connection>, op: Op) -> PyResult<PyObject> {
+    let cx = Cx::new(slf)?;
+    request_with(slf, &cx, op, None)
+}
+
+/// `request`, converting with `cx`; `quick` says how the last call of the function it calls
+/// went (D38).
+fn request_with(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
+    // The whole request is inside the exit gate, Python callbacks included: a thread that
+    // finished a callback while the interpreter finalized would be ended with our frames on
+    // its stack (D23), so exit waits for requests in flight (briefly) instead.
+    // A panic on the way (our bug, or data that finds one) is an ordinary exception.
+    caught(slf.py(), || exit_gate::inside(|| request_inside(slf, cx, op, quick)).unwrap_or_else(|| Err(exiting_error())))
+}
+
+fn request_inside(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
+    let this = slf.get();
+    let channel = &*this.channel;
+    if channel.forked() {
+        return Err(forked_error(channel, slf.py()));
+    }
+    let id = channel.next_id(slf.py());
+    let active = this.active_chain();
+    let chain = active.map_or(id, |(c, _)| c);
+    let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+    if let Some(host) = direct_host(channel, active.map(|(_, came)| came)) {
+        // Inside the gate already (`request_with`).
+        let mut out = Served::default();
+        if direct_calls::serve_here(slf, host, Direct::Request(&request), quick, &Late::default(), &mut out)? {
+            return direct_calls::served(this, cx, id, out);
+        }
+    }
+    by_message::send(slf, cx, request, active.is_none())
+}
+
+/// `call`, with the arguments as they are (a tuple's items): `func(*args)` on `this`, for
+/// any callable Python hands over. Proxies go on to `call_ref`.
+pub fn call_with(
+    slf: &Bound<'_, Connection>,
+    func: &Bound<'_, PyAny>,
+    this: &Bound<'_, PyAny>,
+    args: &[Bound<'_, PyAny>],
+) -> PyResult<PyObject> {
+    caught(slf.py(), || call_any(slf, func, this, args))
+}
+
+fn call_any(
+    slf: &Bound<'_, Connection>,
+    func: &Bound<'_, PyAny>,
+    this: &Bound<'_, PyAny>,
+    args: &[Bound<'_, PyAny>],
+) -> PyResult<PyObject> {
+    if let Ok(f) = func.downcast::<JSRef>() {
+        if this.is_none() {
+            return call_ref(slf, f, None, args);
+        }
+        if let Ok(t) = this.downcast::<JSRef>() {
+            return call_ref(slf, f, Some(t), args);
+        }
+    }
+    call_requested(slf, func, this, args)
+}
+
+/// A call of a function proxy on a proxy (or on nothing): the way of `JSFunction`s and
+/// `JSMethod`s, whose types are known, so nothing is checked again (D51). In-process it is
+/// made as a direct call when it can be (no `Request` built: the commonest request).
+pub fn call_ref(
+    slf: &Bound<'_, Connection>,
+    func: &Bound<'_, JSRef>,
+    this: Option<&Bound<'_, JSRef>>,
+    args: &[Bound<'_, PyAny>],
+) -> PyResult<PyObject> {
+    let conn = slf.get();
+    if conn.channel.forked() {
+        return Err(forked_error(&conn.channel, slf.py()));
+    }
+    let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
+    let active = conn.active_chain();
+    if let Some(host) = direct_host(&conn.channel, active.map(|(_, came)| came)) {
+        if mine(func) && this.is_none_or(mine) {
+            if !exit_gate::is_open() {
+                return Err(exiting_error());
+            }
+            // Entered only if the call lets go of the GIL or runs Python code (D49).
+            let gate = Late::default();
+            return direct_calls::call_here(slf, host, active.map(|(c, _)| c), &gate, func, this, args);
+        }
+    }
+    let none = slf.py().None().into_bound(slf.py());
+    call_requested(slf, func.as_any(), this.map_or(&none, |t| t.as_any()), args)
+}
+
+/// The call as a request (values of every kind, a host on another thread or process).
+fn call_requested(
+    slf: &Bound<'_, Connection>,
+    func: &Bound<'_, PyAny>,
+    this: &Bound<'_, PyAny>,
+    args: &[Bound<'_, PyAny>],
+) -> PyResult<PyObject> {
+    callee_requested(slf, func, |cx, func| Ok(Op::Call { func, this: cx.to_value(this)?, args: cx.to_values(args)? }))
+}
+
+pub fn construct_with(slf: &Bound<'_, Connection>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+    caught(slf.py(), || callee_requested(slf, ctor, |cx, ctor| Ok(Op::Construct { ctor, args: cx.to_values(args)? })))
+}
+
+/// A call or construction of `callee` as a request (`op` makes it of the callee's value), with
+/// the addon's writes into the buffers among its arguments copied back when it returns.
+fn callee_requested<'py>(
+    slf: &Bound<'py, Connection>,
+    callee: &Bound<'py, PyAny>,
+    op: impl FnOnce(&Cx<'_, 'py>, Value) -> PyResult<Op>,
+) -> PyResult<PyObject> {
+    let cx = Cx::new(slf)?;
+    let (callee, quick) = cx.callee(callee)?;
+    let op = op(&cx, callee)?;
+    let result = request_with(slf, &cx, op, quick);
+    cx.write_back()?;
+    result
+}
+
+/// `v` as a value for the host.
+pub fn value_of(slf: &Bound<'_, Connection>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    caught(slf.py(), || Cx::new(slf)?.to_value(v))
+}
+
+/// `items` as values for the host.
+pub fn values_of(slf: &Bound<'_, Connection>, items: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
+    caught(slf.py(), || {
+        let cx = Cx::new(slf)?;
+        items.iter().map(|i| cx.to_value(&i)).collect()
+    })
+}
+
+/// The value of request `id`'s reply, however it came.
+pub fn answered(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<PyObject> {
+    let py = cx.py;
+    conn.handle_drops();
+    // The host subscribed to a promise it answers with, under this request's id.
+    let promise = matches!(&outcome, Outcome::Ok(Value::Js(r)) if r.kind == RefKind::Promise);
+    let value = cx.outcome(outcome)?;
+    if promise {
+        let settlement = cx.hooks.claimed.bind(py).call1((&value,))?;
+        conn.subscriptions.claim(py, id, &settlement, &|o| cx.settlement(o))?;
+    }
+    Ok(value)
+}
+
+/// The host broke the protocol: it is ended, and the caller raises why.
+pub fn protocol_broken(channel: &Channel, py: Python<'_>, v: Violation) -> PyErr {
+    dead_error(py, &channel.violation(v))
+}
+
+/// What a call of a forked child raises for a connection of its parent.
+#[cold]
+fn forked_error(channel: &Channel, py: Python<'_>) -> PyErr {
+    match channel.dead() {
+        Some(d) => dead_error(py, &d),
+        None => pyo3::exceptions::PyRuntimeError::new_err("internal error: a forked connection is alive"),
+    }
+}

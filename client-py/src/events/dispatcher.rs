@@ -1,0 +1,126 @@
+//! The event dispatcher of one host: a thread that reads the event socket and runs, in the order
+//! the host sent them, the calls no Python request caused (async-work completions,
+//! threadsafe-function calls, promise jobs), promise settlements and uncaught exceptions (D15).
+
+use std::cell::Cell;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
+
+use crate::events::handling;
+use crate::events::subscriptions::Subscriptions;
+use crate::link::channel::Channel;
+use crate::link::inbound::Violation;
+use crate::python_types::connection::Connection;
+use crate::python_types::hooks::dead_error;
+
+/// The dispatcher's stack: what a Python thread gets (glibc's default, 8 MiB of address space,
+/// touched only as deep as it is used). It runs Python callbacks and converts values as deep as
+/// the protocol carries; Rust's default of 2 MiB is less than an unoptimised build needs for that.
+pub const STACK: usize = 8 << 20;
+
+/// Runs until the host is gone, holding the GIL only while it runs events: one event, and with
+/// it every event already read from the socket behind it (a burst of settlements costs one GIL
+/// acquisition). Then fails the promises still waited for, since they will never settle.
+/// A host that sends what the protocol does not allow on the event socket is ended, as on the
+/// main stream (the callers then learn why), and so is one whose event makes this code panic.
+pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>, finished: Arc<Finished>) {
+    // Declared first, so dropped last: after the thread state is let go too.
+    let _finished = MarkFinished::on_this_thread(finished);
+    let _state = crate::exit_gate::KeptThreadState::for_this_thread();
+    let run = std::panic::catch_unwind(AssertUnwindSafe(|| run_until_gone(&channel, &subscriptions, &conn)));
+    match run {
+        Ok(false) => return,
+        Ok(true) => {}
+        Err(panic) => {
+            let why = napi_link::panics::panic_message(&*panic);
+            channel.violation(Violation(format!("an event the client could not handle (internal error: {why})")));
+        }
+    }
+    let dead = channel.wait_dead();
+    // The promises still waited for fail, as they will never settle.
+    crate::exit_gate::with_gil(|py| subscriptions.abandon(py, dead_error(py, &dead).into_value(py).into_any()));
+}
+
+/// Runs the events until the host's event socket ends (true), or until the connection is gone
+/// or the interpreter exits (false: the thread must not take the GIL any more).
+fn run_until_gone(channel: &Channel, subscriptions: &Subscriptions, conn: &Py<PyWeakrefReference>) -> bool {
+    let triaged = |event| match subscriptions.triage(event) {
+        Ok(e) => e,
+        Err(v) => {
+            channel.violation(v);
+            None
+        }
+    };
+    // In-process, the host thread runs its event turns' Python calls itself when this thread
+    // has nothing in hand: it is told what this thread finished, and kept out of each batch.
+    let event_calls = channel.in_process().map(|shared| shared.event_calls());
+    let finished = |n| event_calls.inspect(|calls| calls.finished(n));
+    while let Some(event) = channel.next_event() {
+        // A settlement no thread claimed yet is only kept: no GIL taken from the caller about
+        // to claim it.
+        let Some(first) = triaged(event) else {
+            finished(1);
+            continue;
+        };
+        let taken = Cell::new(1);
+        let batch = event_calls.map(|calls| calls.dispatching());
+        let alive = crate::exit_gate::with_gil(|py| {
+            let Some(strong) = conn.bind(py).upgrade() else { return false };
+            let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
+            let buffered = std::iter::from_fn(|| channel.buffered_event()).inspect(|_| taken.set(taken.get() + 1)).filter_map(&triaged);
+            handling::run_turn(&bound, std::iter::once(first).chain(buffered));
+            true
+        });
+        drop(batch);
+        finished(taken.get());
+        if alive != Some(true) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a dispatcher has run its last event, for `close` to wait on: what the host sent
+/// before it ended (the report of an uncaught exception, a settlement) is run before `close`
+/// returns, not at some later moment while the caller already goes on.
+#[derive(Default)]
+pub struct Finished {
+    done: Mutex<bool>,
+    changed: Condvar,
+    /// The dispatcher's thread, which must not wait for itself (an event that closes its host).
+    thread: OnceLock<ThreadId>,
+}
+
+impl Finished {
+    /// Waits up to `limit` for the dispatcher to finish, unless this is its own thread.
+    pub fn wait(&self, limit: Duration) {
+        if self.thread.get() == Some(&std::thread::current().id()) {
+            return;
+        }
+        let done = self.done.lock().unwrap();
+        drop(self.changed.wait_timeout_while(done, limit, |done| !*done).unwrap());
+    }
+}
+
+/// Marks the dispatcher finished however its thread ends.
+pub struct MarkFinished(Arc<Finished>);
+
+impl MarkFinished {
+    /// Marks `finished` as the current thread's dispatcher, finished when this is dropped.
+    pub fn on_this_thread(finished: Arc<Finished>) -> MarkFinished {
+        let _ = finished.thread.set(std::thread::current().id());
+        MarkFinished(finished)
+    }
+}
+
+impl Drop for MarkFinished {
+    fn drop(&mut self) {
+        *self.0.done.lock().unwrap() = true;
+        self.0.changed.notify_all();
+    }
+}

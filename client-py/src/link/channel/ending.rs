@@ -1,0 +1,282 @@
+//! How a host ends, as the channel tells it: closed by the client, crashed, timed out, stopped
+//! for breaking the protocol, or left behind in the parent by a fork. Every waiter gets the same
+//! `Dead`, the first reason standing, and what the host's connection held is let go.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use napi_protocol::frame::FrameError;
+
+use super::{Channel, State};
+use crate::link::host_process::{describe, Exit};
+use crate::link::inbound::Violation;
+
+/// How long a host the client hung up on may take to run its cleanup before it is killed.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// How the host came to stop answering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeathKind {
+    /// The client closed it on purpose.
+    Closed,
+    /// It died, or broke the protocol and was stopped.
+    Crashed,
+    /// A call outlived its timeout; the host's group was killed.
+    Timeout,
+    /// This process is a fork of the one the host serves (`crate::link::forks`).
+    Forked,
+}
+
+/// Why the host can no longer answer.
+#[derive(Clone, Debug)]
+pub struct Dead {
+    pub kind: DeathKind,
+    pub pid: u32,
+    pub message: String,
+    pub signal: Option<String>,
+    pub exit_code: Option<i32>,
+    pub stderr: String,
+    /// The resource limit the host most likely died of ("memory", "cpu").
+    pub limit: Option<&'static str>,
+}
+
+impl Dead {
+    /// The arguments of the package's `_dead` hook, which builds the Python exception.
+    #[allow(clippy::type_complexity, reason = "a plain argument tuple for a Python call")]
+    pub fn hook_args(&self) -> (&'static str, u32, String, Option<String>, Option<i32>, String, Option<&'static str>) {
+        let kind = match self.kind {
+            DeathKind::Closed => "closed",
+            DeathKind::Crashed => "crashed",
+            DeathKind::Timeout => "timeout",
+            DeathKind::Forked => "forked",
+        };
+        (kind, self.pid, self.message.clone(), self.signal.clone(), self.exit_code, self.stderr.clone(), self.limit)
+    }
+}
+
+impl Channel {
+    /// Records why the host is gone, under the state lock; the first reason stands. The
+    /// descriptors and mappings the host sent are let go with it (its buffers keep theirs).
+    pub(super) fn record_death(&self, st: &mut State, dead: Arc<Dead>) -> Arc<Dead> {
+        let d = st.dead.get_or_insert(dead).clone();
+        if !self.died.swap(true, Ordering::AcqRel) {
+            self.end.release();
+            self.shm.release();
+        }
+        d
+    }
+
+    /// What a forked child's channel answers: the host belongs to the parent.
+    pub(super) fn forked_death(&self) -> Arc<Dead> {
+        let message = if self.in_process.is_some() {
+            format!(
+                "{} runs in-process in the process this one was forked from, on a thread that does not exist here: load the \
+                 addon again in this process (an isolated addon loads itself again in a host of the child's own)",
+                self.process.name()
+            )
+        } else {
+            format!(
+                "{} belongs to the process this one was forked from: its objects are not this process's (the addon itself \
+                 loads again in a host of this process's own on its next use)",
+                self.process.name()
+            )
+        };
+        Arc::new(Dead {
+            kind: DeathKind::Forked,
+            pid: self.process.pid,
+            message,
+            signal: None,
+            exit_code: None,
+            stderr: String::new(),
+            limit: None,
+        })
+    }
+
+    /// A call outlived the timeout: the host (with its whole group) is killed, and every waiter
+    /// gets the timeout, not the crash the kill causes.
+    pub(super) fn expire(&self) -> Arc<Dead> {
+        let t = self.timeout.unwrap_or_default();
+        let pid = self.process.pid;
+        let message =
+            format!("{} did not answer within {:.3} s; it was killed with its process group", self.process.name(), t.as_secs_f64());
+        let dead = self.mark_dead(Arc::new(Dead {
+            kind: DeathKind::Timeout,
+            pid,
+            message,
+            signal: None,
+            exit_code: None,
+            stderr: String::new(),
+            limit: None,
+        }));
+        self.process.kill_all();
+        self.process.reap(Duration::ZERO);
+        dead
+    }
+
+    /// Records why the host stopped answering, from how the stream ended. A read that timed out
+    /// did so at `deadline` (the call's), or because the host paused inside a frame.
+    pub(super) fn death(&self, e: FrameError, deadline: Option<Instant>) -> Arc<Dead> {
+        let stopping = self.stopping.lock().unwrap().clone();
+        if let Some(why) = stopping {
+            self.die(why)
+        } else if matches!(&e, FrameError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut) {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                self.expire()
+            } else {
+                self.invalid(e)
+            }
+        } else if broken_by_host(&e) {
+            self.invalid(e)
+        } else if self.closing.load(Ordering::SeqCst) {
+            self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
+        } else {
+            self.crashed("napi-hostd stopped answering")
+        }
+    }
+
+    /// The host sent what no frame decoder accepts: it is stopped.
+    pub(super) fn invalid(&self, e: FrameError) -> Arc<Dead> {
+        self.violation(Violation(format!("an invalid message ({e})")))
+    }
+
+    /// The host sent what the protocol does not allow: it is stopped.
+    pub fn violation(&self, v: Violation) -> Arc<Dead> {
+        self.die(format!("{} broke the protocol: {v}; it was stopped", self.process.name()))
+    }
+
+    fn crashed(&self, what: &str) -> Arc<Dead> {
+        let exit = self.process.reap(Duration::from_millis(500));
+        let ending = describe(exit);
+        let stderr = self.process.output.stderr_tail(Duration::from_millis(200));
+        let how = match (&ending.signal, ending.exit_code) {
+            (Some(sig), _) => format!("was killed by {sig}"),
+            (None, Some(code)) => format!("exited with status {code}"),
+            (None, None) => "ended".to_string(),
+        };
+        let mut message = format!("{what}: {} {how}", self.process.name());
+        let limit = self.limit_hit(exit, ending.signal.as_deref());
+        if let Some(note) = self.limit_note(exit) {
+            message.push_str(&note);
+        }
+        if let Some(last) = stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+            message.push_str(&format!("; last stderr line: {last}"));
+        }
+        let dead = Arc::new(Dead {
+            kind: DeathKind::Crashed,
+            pid: self.process.pid,
+            message,
+            signal: ending.signal,
+            exit_code: ending.exit_code,
+            stderr,
+            limit,
+        });
+        self.mark_dead(dead)
+    }
+
+    /// The limit the host most likely died of: CPU when the kernel's CPU-limit signal (or the
+    /// kill that follows it) ended it; memory when it had used most of its memory limit.
+    fn limit_hit(&self, exit: Exit, signal: Option<&str>) -> Option<&'static str> {
+        let p = &self.process;
+        if p.cpu_limit.is_some() && matches!(signal, Some("SIGXCPU" | "SIGKILL")) {
+            return Some("cpu");
+        }
+        let peak = exit.max_rss_kib.max(0) as u64 * 1024;
+        p.memory_limit.filter(|&m| peak >= m / 2).map(|_| "memory")
+    }
+
+    /// Names the host's limits in a crash report: an addon that meets one typically crashes
+    /// (a NULL from malloc dereferenced, an abort) rather than saying so.
+    fn limit_note(&self, exit: Exit) -> Option<String> {
+        let p = &self.process;
+        let mut limits = Vec::new();
+        if let Some(m) = p.memory_limit {
+            limits.push(format!("a memory limit of {} MiB (RLIMIT_AS; peak resident {} MiB)", m >> 20, exit.max_rss_kib.max(0) >> 10));
+        }
+        if let Some(c) = p.cpu_limit {
+            limits.push(format!("a CPU limit of {c} s (RLIMIT_CPU)"));
+        }
+        (!limits.is_empty()).then(|| format!(" under {}", limits.join(" and ")))
+    }
+
+    /// Stops the host for a reason of the client's.
+    pub(super) fn die(&self, message: String) -> Arc<Dead> {
+        // Said before the kill: a thread that then reads the host's end (another caller, the
+        // event dispatcher) must report this, not a crash. The first reason stands.
+        let message = self.stopping.lock().unwrap().get_or_insert(message).clone();
+        let exit = self.process.reap(Duration::ZERO);
+        let ending = describe(exit);
+        let stderr = self.process.output.stderr_tail(Duration::from_millis(100));
+        let pid = self.process.pid;
+        self.mark_dead(Arc::new(Dead {
+            kind: DeathKind::Crashed,
+            pid,
+            message,
+            signal: ending.signal,
+            exit_code: ending.exit_code,
+            stderr,
+            limit: None,
+        }))
+    }
+
+    fn mark_dead(&self, dead: Arc<Dead>) -> Arc<Dead> {
+        let mut st = self.state.lock().unwrap();
+        let d = self.record_death(&mut st, dead);
+        self.wake.notify_all();
+        d
+    }
+
+    /// Ends the host: closing our end lets it run its cleanup hooks and exit; it is killed if it
+    /// takes longer than `grace`. (In a forked child, nothing: the host is the parent's.)
+    pub fn close(&self, grace: Duration) {
+        if self.dead().is_some() {
+            return;
+        }
+        self.hang_up_socket();
+        let dead = self.closed(grace);
+        self.mark_dead(Arc::new(dead));
+    }
+
+    fn hang_up_socket(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        self.end.hang_up();
+        if let Some(host) = &self.in_process {
+            host.mail();
+        }
+    }
+
+    /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
+    fn closed(&self, grace: Duration) -> Dead {
+        let ending = describe(self.process.reap(grace));
+        Dead {
+            kind: DeathKind::Closed,
+            pid: self.process.pid,
+            message: "the addon was closed".into(),
+            signal: ending.signal,
+            exit_code: ending.exit_code,
+            stderr: self.process.output.stderr_tail(Duration::from_millis(50)),
+            limit: None,
+        }
+    }
+
+    /// Lets go of a host nobody can reach any more (its connection was dropped without
+    /// `close()`): hang up so it tears down and exits, and reap it in the background.
+    pub fn hang_up(self: &Arc<Self>) {
+        if self.dead().is_some() {
+            return;
+        }
+        self.hang_up_socket();
+        let channel = self.clone();
+        let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(CLOSE_GRACE));
+    }
+}
+
+/// Whether the stream failed by the host's doing (a bad frame, a ring index it broke, an
+/// unexpected descriptor) rather than by its end.
+fn broken_by_host(e: &FrameError) -> bool {
+    match e {
+        FrameError::Closed | FrameError::Truncated => false,
+        FrameError::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+        FrameError::TooLarge { .. } | FrameError::Malformed(_) => true,
+    }
+}

@@ -1,0 +1,156 @@
+//! The client's end of a host's rings and sockets: requests, replies and the calls of requests go
+//! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
+//! descriptors and the hang-up; what the event dispatcher runs comes on the event ring, with
+//! the event socket beside it (D74).
+//! Segment descriptors go ahead of their announcements (SCM_RIGHTS).
+//!
+//! Reads and writes end at their deadline, and a frame begun must keep coming: a host that
+//! pauses inside one for `STALL` is broken (`napi_link::streams`).
+
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use napi_host::inprocess::InProcess;
+use napi_link::frames::{FrameReader, FrameWriter};
+use napi_link::shm::FdQueue;
+use napi_link::streams::{events_in, over_rings, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Woken, STALL};
+use napi_protocol::frame::{encode, FrameError};
+use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
+
+use crate::exit_gate;
+use crate::link::host_process::Sockets;
+
+/// The client's end of one host's rings and sockets: the writer of requests, the reader of
+/// replies, and the event ring's reader.
+pub struct ClientEnd {
+    writer: Mutex<FrameWriter<RingOut>>,
+    reader: Mutex<FrameReader<RingIn>>,
+    /// The event ring: only the event dispatcher reads it.
+    events: Mutex<FrameReader<RingIn>>,
+    /// Descriptors that came on the main socket and on the event socket, not yet claimed.
+    main_fds: FdQueue,
+    events_fds: FdQueue,
+}
+
+/// How a client thread waits for room in the ring to its host (a frame larger than the room left
+/// streams through as the host reads): an in-process host thread is told that bytes wait, since
+/// it idles on a bell of its own, and the GIL is let go, since that thread takes it for its event
+/// turns before it reads again.
+struct ClientRoomWait {
+    in_process: Option<Arc<InProcess>>,
+}
+
+impl RoomWait for ClientRoomWait {
+    fn waiting(&self, wait: &mut dyn FnMut()) {
+        if let Some(host) = &self.in_process {
+            host.mail();
+        }
+        exit_gate::wait_without_gil(wait);
+    }
+}
+
+impl ClientEnd {
+    /// The client's ends of a host's rings; `in_process`: the host runs on a thread of this
+    /// process.
+    pub fn new(sockets: Sockets, in_process: Option<Arc<InProcess>>) -> ClientEnd {
+        let Sockets { main: stream, events, rings } = sockets;
+        let (reader, mut writer) = over_rings(&rings, Side::Client, stream);
+        writer.set_room_wait(Arc::new(ClientRoomWait { in_process }));
+        let main_fds = reader.fds();
+        let mut events = events_in(&rings, events);
+        // The dispatcher waits for a frame's first byte itself (`next_event`): only a pause
+        // inside a frame is bounded.
+        events.set_limits(None, Some(STALL));
+        let events_fds = events.fds();
+        ClientEnd {
+            writer: Mutex::new(FrameWriter::new(writer)),
+            reader: Mutex::new(FrameReader::new(reader, 64 << 10, DEFAULT_MAX_FRAME)),
+            events: Mutex::new(FrameReader::new(events, 64 << 10, DEFAULT_MAX_FRAME)),
+            main_fds,
+            events_fds,
+        }
+    }
+
+    /// The writer, waited for without the GIL: its holder may be waiting for room in the ring,
+    /// which an in-process host thread makes only once it has had the GIL for its event turn.
+    fn writer(&self) -> MutexGuard<'_, FrameWriter<RingOut>> {
+        if let Ok(w) = self.writer.try_lock() {
+            return w;
+        }
+        let mut taken = None;
+        exit_gate::wait_without_gil(&mut || taken = Some(self.writer.lock().unwrap()));
+        taken.expect("the wait ran")
+    }
+
+    /// Sends `before`, then `msg`; a full ring is waited on until `deadline`.
+    pub fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage, deadline: Option<Instant>) -> Result<(), FrameError> {
+        let mut w = self.writer();
+        before.iter().chain([&msg]).try_for_each(|m| w.queue(m))?;
+        w.get_mut().set_deadline(deadline);
+        w.flush().map_err(FrameError::Io)
+    }
+
+    pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedFd<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
+        let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut w = self.writer();
+        w.get_mut().set_deadline(deadline);
+        w.flush()?;
+        w.get_mut().write_with_fd(&frame, fd)
+    }
+
+    /// The next message, waiting for it until `deadline` (`None`: nothing came by then). The
+    /// rest of a frame whose first bytes came must come by then too, without a pause of
+    /// `STALL` (else `TimedOut`).
+    pub fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
+        let mut reader = self.reader.lock().unwrap();
+        // The answer usually comes within microseconds: the wait looks for it before sleeping.
+        if reader.buffered().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
+            return Ok(None);
+        }
+        reader.get_mut().set_limits(deadline, Some(STALL));
+        reader.read::<ServerMessage>().map(Some)
+    }
+
+    /// The next message on the event ring, waiting for it as long as it takes (a spin, since
+    /// events often come in bursts, then a sleep on the event socket).
+    pub fn next_event(&self) -> Result<ServerMessage, FrameError> {
+        let mut events = self.events.lock().unwrap();
+        if events.buffered().is_empty() {
+            events.get_mut().wait(None, None)?;
+        }
+        events.read::<ServerMessage>()
+    }
+
+    /// The next event if the whole of it has already been read from the socket (never blocks).
+    pub fn buffered_event(&self) -> Option<Result<ServerMessage, FrameError>> {
+        let mut events = self.events.lock().unwrap();
+        if !events.has_frame() {
+            return None;
+        }
+        Some(events.read::<ServerMessage>())
+    }
+
+    pub fn take_fd(&self, events: bool) -> Option<OwnedFd> {
+        if events {
+            self.events.lock().unwrap().get_mut().take_fd()
+        } else {
+            self.reader.lock().unwrap().get_mut().take_fd()
+        }
+    }
+
+    /// How many descriptors the host sent that nothing claimed yet.
+    pub fn queued_fds(&self) -> usize {
+        self.main_fds.lock().unwrap().len() + self.events_fds.lock().unwrap().len()
+    }
+
+    /// Closes the descriptors the host sent and nothing claimed (the host is gone).
+    pub fn release(&self) {
+        self.main_fds.lock().unwrap().clear();
+        self.events_fds.lock().unwrap().clear();
+    }
+
+    pub fn hang_up(&self) {
+        let _ = self.writer().get_ref().hang_up();
+    }
+}

@@ -1,0 +1,329 @@
+//! Starting `napi-hostd` over an anonymous socket pair and a pair of shared-memory rings (D34),
+//! in a process group of its own, and ending it: the whole group, and whatever the addon
+//! started, goes with it (issue 6). Or, for `isolated=False` (D32), running the same host on a
+//! thread of this process, over the same rings and sockets.
+
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use napi_link::shm::Rings;
+
+use crate::link::host_output::{Output, Stream};
+
+/// The file descriptor number the host finds its socket at.
+const HOST_FD: i32 = 3;
+
+/// The file descriptor number the host finds its event socket at: messages no request asked
+/// for (event-chain calls, promise settlements, uncaught exceptions) come on it, so the client's
+/// event dispatcher can always read it without taking replies off the calling threads.
+const EVENTS_FD: i32 = 4;
+
+/// The file descriptor number the host finds its rings at (`--ring 5`).
+const RINGS_FD: i32 = 5;
+
+/// What the client keeps of the connection: the rings (requests and replies), the main socket
+/// beside them (wake-ups, descriptors and the hang-up), and the event socket.
+pub struct Sockets {
+    pub main: UnixStream,
+    pub events: UnixStream,
+    pub rings: Rings,
+}
+
+/// How the host ended: its wait status and its peak resident memory.
+#[derive(Clone, Copy)]
+pub struct Exit {
+    pub status: i32,
+    pub max_rss_kib: i64,
+}
+
+/// Where the host runs.
+enum Runner {
+    /// `napi-hostd`, our child.
+    Child,
+    /// A thread of this process (its number, and its handle until it is joined): the thread
+    /// answers the wait status `napi-hostd` would have exited with.
+    Thread(u64, Mutex<Option<JoinHandle<i32>>>),
+}
+
+pub struct HostProcess {
+    /// The host's process: ours for a host thread.
+    pub pid: u32,
+    /// What the host writes; a host thread writes to our own stdout and stderr, so its output
+    /// stays empty (ended).
+    pub output: Arc<Output>,
+    /// The host's memory and CPU limits (from its arguments), for naming them in crash reports.
+    pub memory_limit: Option<u64>,
+    pub cpu_limit: Option<u64>,
+    exit: Mutex<Option<Exit>>,
+    runner: Runner,
+}
+
+/// What to start.
+pub struct Spawn {
+    pub program: String,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+type Job = (Spawn, mpsc::Sender<std::io::Result<(HostProcess, Sockets)>>);
+
+/// Starts the host on the spawner thread: the parent-death signal fires when the *thread* that
+/// forked the child exits, so hosts are forked by one thread that lives as long as the process
+/// (a host spawned from a short-lived Python thread must outlive that thread). A forked child
+/// has no such thread (only the forking thread survives a fork): it starts one of its own.
+pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
+    /// The spawner, and the fork generation whose thread it is.
+    static SPAWNER: Mutex<Option<(u64, mpsc::Sender<Job>)>> = Mutex::new(None);
+    let gone = || std::io::Error::other("the spawner thread is gone");
+    let tx = {
+        let mut spawner = SPAWNER.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = crate::link::forks::generation();
+        match &*spawner {
+            Some((g, tx)) if *g == generation => tx.clone(),
+            _ => {
+                let (tx, rx) = mpsc::channel::<Job>();
+                std::thread::Builder::new().name("napi-hostd-spawner".into()).spawn(move || {
+                    for (what, reply) in rx {
+                        let _ = reply.send(spawn_here(what));
+                    }
+                })?;
+                *spawner = Some((generation, tx.clone()));
+                tx
+            }
+        }
+    };
+    let (reply, answer) = mpsc::channel();
+    tx.send((what, reply)).map_err(|_| gone())?;
+    answer.recv().map_err(|_| gone())?
+}
+
+fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
+    let (ours, theirs) = UnixStream::pair()?;
+    let (our_events, their_events) = UnixStream::pair()?;
+    let (rings, rings_file) = Rings::create()?;
+    let their_fd = theirs.as_raw_fd();
+    let their_events_fd = their_events.as_raw_fd();
+    let rings_fd = rings_file.fd.as_raw_fd();
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    let mut cmd = Command::new(&what.program);
+    cmd.args(&what.args).args(["--ring", &RINGS_FD.to_string()]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.envs(what.env.iter().map(|(k, v)| (k, v)));
+    // Its own group, so that a kill reaches everything it started (unless that left the group).
+    cmd.process_group(0);
+    // SAFETY: the closure runs in the child between fork and exec and only makes
+    // async-signal-safe system calls (dup2, fcntl, prctl, getppid, syscall).
+    unsafe {
+        cmd.pre_exec(move || {
+            // The descriptors move above the target numbers first, so that placing one cannot
+            // overwrite another (dup2 onto 3, 4 or 5 may hit any). dup/dup2 clear CLOEXEC.
+            let main = libc::fcntl(their_fd, libc::F_DUPFD, 10);
+            let events = libc::fcntl(their_events_fd, libc::F_DUPFD, 10);
+            let rings = libc::fcntl(rings_fd, libc::F_DUPFD, 10);
+            if main == -1
+                || events == -1
+                || rings == -1
+                || libc::dup2(main, HOST_FD) == -1
+                || libc::dup2(events, EVENTS_FD) == -1
+                || libc::dup2(rings, RINGS_FD) == -1
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Only fds 0-5 cross exec: whatever else Python had open without CLOEXEC stays
+            // here. (Marked, not closed: std's exec-error pipe must survive until exec.)
+            libc::syscall(libc::SYS_close_range, RINGS_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The client may have died before the signal was armed.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("the client exited while starting napi-hostd"));
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn()?;
+    drop(theirs);
+    drop(their_events);
+    drop(rings_file);
+    let pid = child.id();
+    let output = Output::new();
+    output.drain(Stream::Stdout, child.stdout.take().expect("piped"), pid)?;
+    output.drain(Stream::Stderr, child.stderr.take().expect("piped"), pid)?;
+    // From here the pid is reaped with wait4 (for the peak memory), not through `child`.
+    drop(child);
+    let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
+    let process = HostProcess {
+        pid,
+        output,
+        memory_limit: limit("--memory"),
+        cpu_limit: limit("--cpu"),
+        exit: Mutex::new(None),
+        runner: Runner::Child,
+    };
+    Ok((process, Sockets { main: ours, events: our_events, rings }))
+}
+
+/// Starts a host on a new thread of this process (D32), with the same rings and sockets a
+/// `napi-hostd` gets: `serve(main, events, rings)` runs the host on its ends and answers the
+/// wait status the process would have exited with.
+pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream, Rings) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let number = NEXT.fetch_add(1, Ordering::Relaxed);
+    let (ours, theirs) = UnixStream::pair()?;
+    let (our_events, their_events) = UnixStream::pair()?;
+    let (rings, rings_file) = Rings::create()?;
+    let their_rings = Rings::of_peer(std::os::fd::AsFd::as_fd(&rings_file.fd))?;
+    let thread = std::thread::Builder::new().name(format!("napi-host-{number}")).spawn(move || serve(theirs, their_events, their_rings))?;
+    let output = Output::none();
+    let runner = Runner::Thread(number, Mutex::new(Some(thread)));
+    let process = HostProcess { pid: std::process::id(), output, memory_limit: None, cpu_limit: None, exit: Mutex::new(None), runner };
+    Ok((process, Sockets { main: ours, events: our_events, rings }))
+}
+
+impl HostProcess {
+    /// How messages name the host: "napi-hostd (pid 12)", "the in-process host 3".
+    pub fn name(&self) -> String {
+        match &self.runner {
+            Runner::Child => format!("napi-hostd (pid {})", self.pid),
+            Runner::Thread(number, _) => format!("the in-process host {number}"),
+        }
+    }
+
+    /// Waits up to `wait` for the host to exit, then kills its group and everything it started,
+    /// and reaps it. A host thread cannot be killed: one still running after `wait` is left to
+    /// finish on its own (its teardown may wait for the addon's threads), reported as running.
+    pub fn reap(&self, wait: Duration) -> Exit {
+        let deadline = Instant::now() + wait;
+        let mut exit = self.exit.lock().unwrap();
+        if let Some(e) = *exit {
+            return e;
+        }
+        if let Runner::Thread(_, handle) = &self.runner {
+            return match join_by(handle, deadline) {
+                Some(status) => *exit.insert(Exit { status, max_rss_kib: 0 }),
+                None => Exit { status: STILL_RUNNING, max_rss_kib: 0 },
+            };
+        }
+        let mut pause = Duration::from_micros(200);
+        let e = loop {
+            if let Some(e) = self.wait4(libc::WNOHANG) {
+                break e;
+            }
+            if Instant::now() >= deadline {
+                self.kill_all();
+                break self.wait4(0).unwrap_or(Exit { status: libc::SIGKILL, max_rss_kib: 0 });
+            }
+            std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+            pause = (pause * 2).min(Duration::from_millis(5));
+        };
+        // The host is gone; what it started in its group goes too (a fork bomb, a daemon).
+        // The group id cannot be reused while any member lives, so this reaches only ours.
+        // SAFETY: kill with integer arguments.
+        unsafe { libc::kill(-(self.pid as i32), libc::SIGKILL) };
+        *exit = Some(e);
+        e
+    }
+
+    /// Kills the host, its process group, and its descendants that left the group (they are
+    /// still its children: it is their subreaper while it lives). Stopped first, so none forks
+    /// while the tree is walked.
+    pub fn kill_all(&self) {
+        if let Runner::Thread(..) = self.runner {
+            return; // nothing can stop a thread from outside; isolated=False takes no timeout
+        }
+        let group = -(self.pid as i32);
+        // SAFETY: kill with integer arguments; the pid is our unreaped child, so it is ours.
+        unsafe { libc::kill(group, libc::SIGSTOP) };
+        let strays = napi_link::process_tree::descendants(self.pid);
+        for &p in &strays {
+            // SAFETY: as above; these are descendants of our unreaped child.
+            unsafe { libc::kill(p as i32, libc::SIGKILL) };
+        }
+        // SAFETY: as above.
+        unsafe { libc::kill(group, libc::SIGKILL) };
+    }
+
+    fn wait4(&self, flags: i32) -> Option<Exit> {
+        let mut status = 0;
+        // SAFETY: rusage is plain data, written by wait4.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: valid out-pointers; the pid is our child.
+            let r = unsafe { libc::wait4(self.pid as i32, &mut status, flags, &mut usage) };
+            if r == self.pid as i32 {
+                return Some(Exit { status, max_rss_kib: usage.ru_maxrss });
+            }
+            if r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            return None;
+        }
+    }
+}
+
+/// The wait status reported for a host thread still running: neither exited nor signalled.
+const STILL_RUNNING: i32 = 0xffff;
+
+/// Joins the host thread in `handle` if it ends before `deadline`: its wait status.
+fn join_by(handle: &Mutex<Option<JoinHandle<i32>>>, deadline: Instant) -> Option<i32> {
+    let mut handle = handle.lock().unwrap();
+    if handle.as_ref()?.thread().id() == std::thread::current().id() {
+        // A Python call the host thread makes closes its host: it ends once this returns.
+        return None;
+    }
+    let mut pause = Duration::from_micros(100);
+    while !handle.as_ref()?.is_finished() {
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+        pause = (pause * 2).min(Duration::from_millis(5));
+    }
+    // A panic that ended the thread counts as Rust's panic exit status.
+    Some(handle.take()?.join().unwrap_or(101 << 8))
+}
+
+/// How the host ended, in the words a crash report uses.
+pub struct Ending {
+    pub signal: Option<String>,
+    pub exit_code: Option<i32>,
+}
+
+pub fn describe(exit: Exit) -> Ending {
+    let s = exit.status;
+    if libc::WIFSIGNALED(s) {
+        Ending { signal: Some(signal_name(libc::WTERMSIG(s))), exit_code: None }
+    } else if libc::WIFEXITED(s) {
+        Ending { signal: None, exit_code: Some(libc::WEXITSTATUS(s)) }
+    } else {
+        Ending { signal: None, exit_code: None }
+    }
+}
+
+fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGSYS => "SIGSYS",
+        other => return format!("signal {other}"),
+    };
+    name.to_string()
+}

@@ -1,0 +1,96 @@
+//! In-process hosts (`isolated=False`, D32): the host runtime of `napi-hostd` (the `napi_host`
+//! library, linked into this extension) serves on a thread of the Python process, over the same
+//! rings and sockets as a `napi-hostd`, and Python threads serve their own requests on it while
+//! they hold its JS lock (`calls/direct_calls.rs`). What the binary adds around the host as a
+//! process (sandbox, watchdog, killing its descendants, its exit status) has no meaning for a
+//! thread and is left out. The Python calls of the host thread's own event turns are
+//! `events/handling.rs`'s.
+
+use std::ffi::c_void;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Once, OnceLock};
+
+use napi_host::inprocess::InProcess;
+use napi_host::{Host, NewsSink, Stop};
+use napi_link::shm::Rings;
+use napi_protocol::{PyRef, Region};
+
+use crate::link::pending::Pending;
+use crate::link::shared_memory::{ClientShm, Stream};
+
+/// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
+/// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
+/// have exited with, for crash reports.
+pub fn serve(main: UnixStream, events: UnixStream, rings: Rings, shared: Arc<InProcess>) -> i32 {
+    // The host's log, as `napi-hostd` writes it (see napi_host::logging): the process's, since
+    // direct calls run host code on Python's threads too. Nothing else here logs.
+    static LOG: Once = Once::new();
+    LOG.call_once(|| {
+        let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
+    });
+    let host = Host::in_process(main, events, &rings, shared);
+    let stop = host.serve(Vec::new());
+    host.shutdown();
+    match stop {
+        Stop::Closed => 0,
+        Stop::Protocol(e) => {
+            eprintln!("napi_python: the in-process host met a protocol error: {e}");
+            3 << 8
+        }
+    }
+}
+
+/// Where an in-process host's news go: straight into the client's tables (one address space).
+pub struct News {
+    pub shm: Arc<ClientShm>,
+    pub drops: Arc<Pending<(PyRef, u64)>>,
+}
+
+impl NewsSink for News {
+    fn segment(&self, id: u32, size: u64, fd: OwnedFd) {
+        if let Err(e) = self.shm.host_segment(id, size, fd, Stream::Main) {
+            tracing::warn!(id, "the in-process host's segment: {e}");
+        }
+    }
+
+    fn segment_retired(&self, id: u32) {
+        if let Err(e) = self.shm.host_retired(id) {
+            tracing::warn!(id, "the in-process host's segment: {e}");
+        }
+    }
+
+    fn returned(&self, blocks: Vec<Region>) {
+        if let Err(e) = self.shm.returned(blocks) {
+            tracing::warn!("the in-process host's returned blocks: {e}");
+        }
+    }
+
+    fn drop_python(&self, objects: Vec<(PyRef, u64)>) {
+        self.drops.extend(objects);
+    }
+}
+
+/// Makes this extension's symbols global, once, before the first in-process host loads an
+/// addon: Python loads extensions with `RTLD_LOCAL`, and an addon's `napi_*` imports resolve
+/// only against the global scope. Loading the extension again with `RTLD_NOLOAD | RTLD_GLOBAL`
+/// promotes the copy already loaded instead of mapping another.
+pub fn export_napi_symbols() -> Result<(), String> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        // SAFETY: dladdr fills `info` for an address inside a loaded object (this function).
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::dladdr(export_napi_symbols as *const c_void, &mut info) } == 0 || info.dli_fname.is_null() {
+            return Err("cannot find the path of the napi_python extension".into());
+        }
+        // SAFETY: a NUL-terminated path from dladdr; RTLD_NOLOAD maps nothing new, and the
+        // handle is kept (never closed), so the extension stays loaded as before.
+        let handle = unsafe { libc::dlopen(info.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_GLOBAL) };
+        if handle.is_null() {
+            return Err("cannot make the napi_python extension's Node-API functions global (dlopen RTLD_NOLOAD|RTLD_GLOBAL failed)".into());
+        }
+        Ok(())
+    })
+    .clone()
+}

@@ -1,0 +1,557 @@
+//! `Connection` (`_native.Connection`): one host, and what the client keeps for it: the channel
+//! to it, the Python objects it holds, the proxies of its objects, and which Python calls of its
+//! chains this thread is running. Its Python methods start a host and make the requests the
+//! package asks for (`calls/requests.rs`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use napi_protocol::{ChainId, Descriptor, JsRef, Op, PyRef, RefKind, Value};
+use pyo3::exceptions::{PyKeyError, PyOSError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
+use rustc_hash::FxHashMap;
+
+use crate::calls::python_calls::CameBy;
+use crate::calls::requests;
+use crate::events::dispatcher::{self, Finished};
+use crate::events::handling::HostThreadCalls;
+use crate::events::subscriptions::Subscriptions;
+use crate::link::channel::Channel;
+use crate::link::client_end::ClientEnd;
+use crate::link::host_process;
+use crate::link::pending::Pending;
+use crate::link::shared_memory::ClientShm;
+use crate::python_types::hooks::{dead_error, hooks};
+use crate::values::from_python::Cx;
+
+thread_local! {
+    /// The chains this thread is running Python calls of, innermost last, per channel, each with
+    /// whether it came by message (from the rings or the event socket) or inline (a direct
+    /// call's): a request made from inside a callback continues that chain, the same way.
+    static ACTIVE: RefCell<Vec<(usize, ChainId, CameBy)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Python objects the host holds, by the id it knows them by.
+#[derive(Default)]
+struct Exported {
+    /// The object, its identity key, and how many times it was sent.
+    by_id: FxHashMap<u64, (PyObject, (usize, usize), u64)>,
+    /// Identity of each exported object (bound methods by their function and instance, since
+    /// Python makes a new one on every attribute access).
+    by_identity: FxHashMap<(usize, usize), u64>,
+    next: u64,
+}
+
+#[pyclass(frozen, weakref, module = "napi_python._native")]
+pub struct Connection {
+    pub channel: Arc<Channel>,
+    exported: Mutex<Exported>,
+    /// Live proxies by object id (weak), so one JS object is one Python proxy.
+    proxies: Mutex<FxHashMap<u64, Py<PyWeakrefReference>>>,
+    /// Method tables of class prototypes, fetched once each (`{name: function | "accessor" |
+    /// "data"}`).
+    class_members: Mutex<FxHashMap<u64, Py<PyDict>>>,
+    /// Which settlement waits for which promise subscription.
+    pub(crate) subscriptions: Arc<Subscriptions>,
+    /// Set when the event dispatcher has run its last event.
+    pub(crate) dispatched: Arc<Finished>,
+    /// JS undefined and null arrive as `js.undefined` and `js.null` instead of both as `None`
+    /// (`Host(distinct_nulls=True)`).
+    distinct_nulls: AtomicBool,
+}
+
+impl Connection {
+    /// The connection to the host behind `channel`. `strict`: settlements are accepted only for
+    /// requests in flight (an isolated host, D57).
+    pub fn new(channel: Arc<Channel>, strict: bool) -> Connection {
+        Connection {
+            channel,
+            exported: Mutex::new(Exported::default()),
+            proxies: Mutex::new(FxHashMap::default()),
+            class_members: Mutex::new(FxHashMap::default()),
+            subscriptions: Arc::new(Subscriptions::new(strict)),
+            dispatched: Arc::default(),
+            distinct_nulls: AtomicBool::new(false),
+        }
+    }
+
+    fn key(&self) -> usize {
+        Arc::as_ptr(&self.channel) as usize
+    }
+
+    /// The chain this thread runs a Python callback of, innermost, if any, and how it came: a
+    /// request made now continues it.
+    pub fn active_chain(&self) -> Option<(ChainId, CameBy)> {
+        let key = self.key();
+        ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _, _)| *k == key).map(|(_, c, r)| (*c, *r)))
+    }
+
+    /// The id the host knows `obj` by, exporting it on first sight.
+    pub fn export(&self, py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+        // A bound method is made anew at each attribute access: it is known by its object and
+        // function. (The type is compared first: a failed attribute lookup builds an exception.)
+        let identity = if obj.get_type().is(hooks(py)?.method_type.bind(py)) {
+            (obj.getattr(intern!(py, "__self__"))?.as_ptr() as usize, obj.getattr(intern!(py, "__func__"))?.as_ptr() as usize)
+        } else {
+            (obj.as_ptr() as usize, 0)
+        };
+        let mut ex = self.exported.lock().unwrap();
+        if let Some(id) = ex.by_identity.get(&identity).copied() {
+            ex.by_id.get_mut(&id).expect("both maps agree").2 += 1;
+            return Ok(id);
+        }
+        ex.next += 1;
+        let id = ex.next;
+        ex.by_identity.insert(identity, id);
+        ex.by_id.insert(id, (obj.clone().unbind(), identity, 1));
+        // Drop notices may name it from now on.
+        self.channel.exported.store(id, std::sync::atomic::Ordering::Relaxed);
+        Ok(id)
+    }
+
+    /// Forgets the Python objects the host let go, unless they were sent again since (those
+    /// sends are still in flight and the host will count them).
+    #[inline]
+    pub fn handle_drops(&self) {
+        // A look first: nearly always there are none, and this follows every request.
+        if self.channel.has_drops() {
+            self.forget_dropped();
+        }
+        // Python buffers an in-process host gave back are Python's alone again (D61).
+        if self.channel.shm.lends.any_back() {
+            self.release_lends();
+        }
+    }
+
+    #[cold]
+    fn release_lends(&self) {
+        // Called with the GIL held (after a request's answer).
+        Python::with_gil(|py| self.channel.shm.lends.release_back(py));
+    }
+
+    #[cold]
+    fn forget_dropped(&self) {
+        let drops = self.channel.take_drops();
+        let mut forgotten = Vec::new();
+        let mut released = Vec::new();
+        {
+            let mut ex = self.exported.lock().unwrap();
+            for (py, seen) in drops {
+                if ex.by_id.get(&py.0).is_some_and(|e| e.2 == seen) {
+                    let (obj, identity, _) = ex.by_id.remove(&py.0).expect("checked");
+                    ex.by_identity.remove(&identity);
+                    released.push(obj);
+                    forgotten.push(py);
+                }
+            }
+        }
+        // The objects are dropped here, after the lock: their destructors may run Python.
+        drop(released);
+        self.channel.forget(forgotten);
+    }
+
+    pub fn exported(&self, py: Python<'_>, id: u64) -> PyResult<PyObject> {
+        let ex = self.exported.lock().unwrap();
+        ex.by_id
+            .get(&id)
+            .map(|o| o.0.clone_ref(py))
+            .ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
+    }
+
+    /// The proxy for a host object: the live one if there is one, else a new one.
+    pub fn proxy(&self, conn: &Bound<'_, Connection>, r: JsRef) -> PyResult<PyObject> {
+        let py = conn.py();
+        if let Some(existing) = self.live_proxy(py, r.id.0) {
+            // The host counted this send as another hold; the proxy we reuse holds once.
+            self.channel.queue_release(r.id);
+            return Ok(existing);
+        }
+        let h = hooks(py)?;
+        let (cls, kind) = match r.kind {
+            RefKind::Function => (&h.function_cls, "function"),
+            RefKind::Class => (&h.function_cls, "class"),
+            RefKind::Symbol => (&h.symbol_cls, "symbol"),
+            RefKind::Array => (&h.object_cls, "array"),
+            RefKind::Error => (&h.object_cls, "error"),
+            RefKind::External => (&h.external_cls, "external"),
+            RefKind::Promise => (&h.promise_cls, "promise"),
+            _ => (&h.object_cls, "object"),
+        };
+        // No lock is held while Python runs (it may switch threads, which then need the lock).
+        let obj = cls.bind(py).call1((conn, r.id.0, kind, r.class_proto.map(|p| p.0), r.label))?;
+        let mut proxies = self.proxies.lock().unwrap();
+        if let Some(existing) = proxies.get(&r.id.0).and_then(|w| w.bind(py).upgrade()) {
+            // Another thread made one meanwhile; ours is dropped and releases its hold.
+            return Ok(existing.unbind());
+        }
+        if proxies.len() > 1024 && proxies.len().is_power_of_two() {
+            proxies.retain(|_, w| w.bind(py).upgrade().is_some());
+        }
+        proxies.insert(r.id.0, PyWeakrefReference::new(&obj)?.unbind());
+        Ok(obj.unbind())
+    }
+
+    fn live_proxy(&self, py: Python<'_>, id: u64) -> Option<PyObject> {
+        let proxies = self.proxies.lock().unwrap();
+        proxies.get(&id).and_then(|w| w.bind(py).upgrade()).map(Bound::unbind)
+    }
+
+    /// Runs `f` as a Python call of `chain` that reached this thread as `came`: requests it
+    /// makes continue the chain.
+    #[inline]
+    pub fn running<T>(&self, chain: ChainId, came: CameBy, f: impl FnOnce() -> T) -> T {
+        ACTIVE.with(|a| a.borrow_mut().push((self.key(), chain, came)));
+        let result = f();
+        ACTIVE.with(|a| a.borrow_mut().pop());
+        result
+    }
+
+    /// The method table of class prototype `proto`, if fetched already.
+    pub fn cached_members(&self, py: Python<'_>, proto: u64) -> Option<Py<PyDict>> {
+        self.class_members.lock().unwrap().get(&proto).map(|m| m.clone_ref(py))
+    }
+
+    /// Keeps `members` as the method table of `proto` (the first kept wins).
+    pub fn cache_members(&self, py: Python<'_>, proto: u64, members: Py<PyDict>) -> Py<PyDict> {
+        self.class_members.lock().unwrap().entry(proto).or_insert(members).clone_ref(py)
+    }
+
+    /// Whether JS undefined and null arrive as `js.undefined` and `js.null` (else both as `None`).
+    pub fn nulls_distinct(&self) -> bool {
+        self.distinct_nulls.load(Ordering::Relaxed)
+    }
+
+    pub fn set_nulls_distinct(&self, on: bool) {
+        self.distinct_nulls.store(on, Ordering::Relaxed);
+    }
+
+    /// How many Python objects the host currently holds.
+    pub fn held_objects(&self) -> usize {
+        self.exported.lock().unwrap().by_id.len()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.channel.hang_up();
+    }
+}
+
+/// What an in-process connection shares with its host: the host itself, the client's shared
+/// memory, and the queue of Python objects the host let go.
+type InProcessParts = (Arc<napi_host::inprocess::InProcess>, Arc<ClientShm>, Arc<Pending<(PyRef, u64)>>);
+
+impl Connection {
+    /// Greets a host just started and starts its event dispatcher.
+    fn open(
+        py: Python<'_>,
+        host: host_process::HostProcess,
+        sockets: host_process::Sockets,
+        in_process: Option<InProcessParts>,
+        timeout: Option<Duration>,
+    ) -> PyResult<Py<Connection>> {
+        let end = ClientEnd::new(sockets, in_process.as_ref().map(|(shared, ..)| shared.clone()));
+        let (shared, shm, drops) = match in_process {
+            Some((shared, shm, drops)) => (Some(shared), shm, drops),
+            None => (None, Arc::new(ClientShm::new(true)), Arc::default()),
+        };
+        // An in-process host is this process's own code; an isolated one is checked (D57).
+        let strict = shared.is_none();
+        let channel = py.allow_threads(|| Channel::open(host, end, shared, shm, drops, timeout)).map_err(|d| dead_error(py, &d))?;
+        let conn = Py::new(py, Connection::new(channel, strict))?;
+        // Weak: a dropped connection must still end its host.
+        let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
+        let channel = conn.get().channel.clone();
+        if let Some(shared) = channel.in_process() {
+            shared.event_calls().set_caller(Box::new(HostThreadCalls { conn: events.clone_ref(py) }));
+        }
+        let subscriptions = conn.get().subscriptions.clone();
+        let finished = conn.get().dispatched.clone();
+        std::thread::Builder::new()
+            .name(format!("napi-events-{}", channel.process.pid))
+            // As much stack as a Python thread gets: it runs Python callbacks, and converts
+            // values as deep as the protocol carries.
+            .stack_size(dispatcher::STACK)
+            .spawn(move || dispatcher::dispatch_events(channel, subscriptions, events, finished))
+            .map_err(|e| PyOSError::new_err(format!("cannot start the event dispatcher: {e}")))?;
+        Ok(conn)
+    }
+}
+
+#[pymethods]
+impl Connection {
+    /// Starts the host binary `program` (with extra environment `env` and command-line `args`)
+    /// and greets it. `timeout`: seconds a call may wait for the host before it is killed.
+    #[staticmethod]
+    #[pyo3(signature = (program, env=None, args=None, timeout=None))]
+    fn spawn(
+        py: Python<'_>,
+        program: String,
+        env: Option<HashMap<String, String>>,
+        args: Option<Vec<String>>,
+        timeout: Option<f64>,
+    ) -> PyResult<Py<Connection>> {
+        let what = host_process::Spawn {
+            program: program.clone(),
+            args: args.unwrap_or_default(),
+            env: env.unwrap_or_default().into_iter().collect(),
+        };
+        let (proc_, sockets) =
+            py.allow_threads(|| host_process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+        Self::open(py, proc_, sockets, None, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
+    }
+
+    /// Starts a host on a thread of this process (`isolated=False`, D32) and greets it. Its
+    /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
+    #[staticmethod]
+    fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
+        crate::link::host_thread::export_napi_symbols().map_err(PyOSError::new_err)?;
+        let failed = |e: std::io::Error| PyOSError::new_err(format!("cannot start an in-process host: {e}"));
+        let shm = Arc::new(ClientShm::new(false));
+        let drops = Arc::new(Pending::default());
+        let news = crate::link::host_thread::News { shm: shm.clone(), drops: drops.clone() };
+        let shared = napi_host::inprocess::InProcess::new(Box::new(news)).map_err(failed)?;
+        let theirs = shared.clone();
+        let (host, sockets) =
+            host_process::start_thread(move |main, events, rings| crate::link::host_thread::serve(main, events, rings, theirs))
+                .map_err(failed)?;
+        Self::open(py, host, sockets, Some((shared, shm, drops)), None)
+    }
+
+    /// A new pending JS promise Python will settle: `[promise, deferred id]`.
+    fn new_deferred(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        requests::request(slf, Op::NewDeferred)
+    }
+
+    /// Settles the promise of `deferred` with `value` (rejects when `fulfilled` is false).
+    fn settle_deferred(slf: &Bound<'_, Self>, deferred: u64, fulfilled: bool, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request(slf, Op::SettleDeferred { deferred, fulfilled, value: requests::value_of(slf, value)? })
+    }
+
+    /// Asks the host to tell when `promise` settles; `settlement.settle(ok, value)` is called
+    /// then (for a promise that did not come as a request's answer, which is subscribed already).
+    fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        // Request ids and subscriptions share one counter: the host subscribes under request ids.
+        let subscription = slf.get().channel.next_id(slf.py());
+        let cx = Cx::new(slf)?;
+        slf.get().subscriptions.claim(slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
+        requests::request(slf, Op::Subscribe { promise: requests::value_of(slf, promise)?, subscription })
+    }
+
+    /// Whether calls run on the calling thread (`Host.direct_calls`): in-process, until a
+    /// library with thread-local storage is loaded.
+    #[getter]
+    fn direct_calls(&self) -> bool {
+        self.channel.in_process().is_some_and(|host| host.takes_direct_calls())
+    }
+
+    #[getter]
+    fn pid(&self) -> u32 {
+        self.channel.process.pid
+    }
+
+    /// The protections the host reported as active (`"seccomp"`, `"landlock_filesystem"`...).
+    #[getter]
+    fn protections(&self) -> Vec<String> {
+        self.channel.protections.clone()
+    }
+
+    /// The host's output lines as `(stream, line)` (waiting up to `timeout` seconds for some);
+    /// `None` once its stdout and stderr have both ended.
+    fn read_output(&self, py: Python<'_>, timeout: f64) -> Option<Vec<(&'static str, String)>> {
+        // At exit the forwarding thread stops here (`None`), so it never waits in native code
+        // while the interpreter finalizes.
+        crate::exit_gate::allow_threads(py, || self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0)))).flatten()
+    }
+
+    /// Whether JS undefined and null arrive as `js.undefined` and `js.null` (else both as `None`).
+    #[getter]
+    fn distinct_nulls(&self) -> bool {
+        self.nulls_distinct()
+    }
+
+    fn set_distinct_nulls(&self, on: bool) {
+        self.set_nulls_distinct(on);
+    }
+
+    /// False once the host has crashed or been closed.
+    #[getter]
+    fn alive(&self) -> bool {
+        self.channel.dead().is_none()
+    }
+
+    /// Ends the host, giving it `grace` seconds to run its cleanup hooks, then waits (as long
+    /// again, at most) for the event dispatcher to run what the host sent before it ended: a
+    /// report of an uncaught exception, a settlement, is run before this returns (D50).
+    #[pyo3(signature = (grace=2.0))]
+    fn close(&self, py: Python<'_>, grace: f64) {
+        if self.channel.forked() {
+            // The parent's host: nothing to close here, and no dispatcher to wait for.
+            return;
+        }
+        let grace = Duration::from_secs_f64(grace.max(0.0));
+        py.allow_threads(|| {
+            self.channel.close(grace);
+            // On the host thread (a Python call of its event turn closing its own host), the
+            // dispatcher cannot finish before this call returns.
+            if !self.channel.in_process().is_some_and(|shared| shared.on_host_thread()) {
+                self.dispatched.wait(grace);
+            }
+        });
+    }
+
+    /// Loads an addon; answers `[exports, {name: value}]`.
+    fn load(slf: &Bound<'_, Self>, path: String) -> PyResult<PyObject> {
+        requests::load(slf, path)
+    }
+
+    /// Writable buffers among the arguments see the addon's writes when the call returns.
+    fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        requests::call_with(slf, func, this, args.as_slice())
+    }
+
+    fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        requests::construct_with(slf, ctor, args.as_slice())
+    }
+
+    /// A zero-filled buffer of `nbytes` bytes and JS type `kind` in the host's shared memory.
+    fn new_buffer(slf: &Bound<'_, Self>, kind: &str, nbytes: u64) -> PyResult<PyObject> {
+        let kind = crate::python_types::js_buffer::kind_named(kind)?;
+        requests::request(slf, Op::NewBuffer { kind, len: nbytes })
+    }
+
+    fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::get_property(slf, target, key)
+    }
+
+    fn set(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        let op = Op::Set {
+            target: requests::value_of(slf, target)?,
+            key: requests::value_of(slf, key)?,
+            value: requests::value_of(slf, value)?,
+        };
+        requests::request(slf, op)
+    }
+
+    fn has(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::has_property(slf, target, key)
+    }
+
+    fn delete(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request_of(slf, |cx| Ok(Op::Delete { target: cx.to_value(target)?, key: cx.to_value(key)? }))
+    }
+
+    fn own_keys(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request_of(slf, |cx| Ok(Op::OwnKeys { target: cx.to_value(target)? }))
+    }
+
+    fn own_property_descriptors(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request_of(slf, |cx| Ok(Op::OwnPropertyDescriptors { target: cx.to_value(target)? }))
+    }
+
+    /// `descriptor` holds only the fields that are present.
+    fn define_property(
+        slf: &Bound<'_, Self>,
+        target: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        descriptor: &Bound<'_, PyDict>,
+    ) -> PyResult<PyObject> {
+        let field = |name: &str| -> PyResult<Option<Value>> { descriptor.get_item(name)?.map(|v| requests::value_of(slf, &v)).transpose() };
+        let flag = |name: &str| -> PyResult<Option<bool>> { descriptor.get_item(name)?.map(|v| v.is_truthy()).transpose() };
+        let d = Descriptor {
+            value: field("value")?,
+            get: field("get")?,
+            set: field("set")?,
+            writable: flag("writable")?,
+            enumerable: flag("enumerable")?,
+            configurable: flag("configurable")?,
+        };
+        let op =
+            Op::DefineProperty { target: requests::value_of(slf, target)?, key: requests::value_of(slf, key)?, descriptor: Box::new(d) };
+        requests::request(slf, op)
+    }
+
+    fn get_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request(slf, Op::GetPrototype { target: requests::value_of(slf, target)? })
+    }
+
+    fn set_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, proto: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request(slf, Op::SetPrototype { target: requests::value_of(slf, target)?, proto: requests::value_of(slf, proto)? })
+    }
+
+    #[pyo3(name = "typeof")]
+    fn type_of(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request(slf, Op::TypeOf { value: requests::value_of(slf, value)? })
+    }
+
+    fn instanceof(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, ctor: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request(slf, Op::InstanceOf { value: requests::value_of(slf, value)?, ctor: requests::value_of(slf, ctor)? })
+    }
+
+    fn strict_equals(slf: &Bound<'_, Self>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        requests::request(slf, Op::StrictEquals { a: requests::value_of(slf, a)?, b: requests::value_of(slf, b)? })
+    }
+
+    /// A host-side object from `(key, value)` pairs, returned by reference.
+    fn new_object(slf: &Bound<'_, Self>, pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>) -> PyResult<PyObject> {
+        let props = pairs.iter().map(|(k, v)| Ok((requests::value_of(slf, k)?, requests::value_of(slf, v)?))).collect::<PyResult<_>>()?;
+        requests::request(slf, Op::NewObject { props })
+    }
+
+    fn new_array(slf: &Bound<'_, Self>, items: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        requests::request(slf, Op::NewArray { items: requests::values_of(slf, items)? })
+    }
+
+    #[pyo3(signature = (description=None))]
+    fn new_symbol(slf: &Bound<'_, Self>, description: Option<String>) -> PyResult<PyObject> {
+        requests::request(slf, Op::NewSymbol { description })
+    }
+
+    fn symbol_for(slf: &Bound<'_, Self>, key: String) -> PyResult<PyObject> {
+        requests::request(slf, Op::SymbolFor { key })
+    }
+
+    /// `{name: method | "accessor" | "data"}` for a class prototype chain (cached).
+    fn describe_class(slf: &Bound<'_, Self>, proto: u64) -> PyResult<Py<PyDict>> {
+        requests::class_members(slf, proto)
+    }
+
+    /// `globalThis` of the host, by reference.
+    fn global_this(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        requests::request(slf, Op::GlobalThis)
+    }
+
+    /// Collects the host's garbage now; answers how many objects were freed.
+    fn gc(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        requests::request(slf, Op::Gc)
+    }
+
+    /// How many Python objects the host currently holds (for tests of their release).
+    #[getter]
+    fn exported_count(&self) -> usize {
+        self.held_objects()
+    }
+
+    /// What the client keeps for this host (`{name: count}`): mailboxes, requests in flight,
+    /// kept settlements, unclaimed descriptors, mapped segments and bytes. For tests of the
+    /// bounds on what a host can make the client keep.
+    #[getter]
+    fn _bookkeeping(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let d = PyDict::new(py);
+        for (name, n) in self.channel.bookkeeping() {
+            d.set_item(name, n)?;
+        }
+        d.set_item("kept_settlements", self.subscriptions.kept())?;
+        Ok(d.unbind())
+    }
+
+    /// One round trip that does nothing (for benchmarks).
+    fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        requests::request(slf, Op::Ping)
+    }
+}

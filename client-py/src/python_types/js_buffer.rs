@@ -1,0 +1,314 @@
+//! `JSBuffer`: a Buffer, TypedArray, DataView or ArrayBuffer, exposed through the buffer
+//! protocol with the element format of its kind.
+//!
+//! One that came from the host points into shared memory (no copy): writes on either side are
+//! seen by the other, and it holds the host object (released when it dies) and the mapping (so
+//! the memory stays readable after the host dies). One Python made (`js.buffer(...)`) owns its
+//! bytes until its first pass to an addon moves them into that host's shared memory
+//! (`values/from_python.rs`): from then on it is that host object, as a host-made one is.
+
+use std::ffi::{c_int, CStr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use napi_link::shm::Mapping;
+use napi_protocol::BufferKind;
+use pyo3::exceptions::PyBufferError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use crate::link::shared_memory::Memory;
+use crate::python_types::connection::Connection;
+
+/// A host object's memory, shared with the host.
+struct Shared {
+    ptr: *mut u8,
+    len: usize,
+    _mapping: Option<Arc<Mapping>>,
+    /// The host object, released when this buffer dies.
+    object: u64,
+    conn: Py<Connection>,
+}
+
+/// Where a buffer's bytes are.
+enum Place<'a> {
+    Host(&'a Shared),
+    Local(*mut u8, usize),
+}
+
+/// Marks a buffer-protocol view over the local bytes (in `Py_buffer.internal`), which pins them.
+const LOCAL_VIEW: *mut std::ffi::c_void = std::ptr::dangling_mut::<std::ffi::c_void>();
+
+#[pyclass(module = "napi_python._native", frozen)]
+pub struct JSBuffer {
+    pub kind: BufferKind,
+    /// The host memory: from the start for a buffer the host sent; set by the first pass for one
+    /// made in Python (then the JSBuffer the host made for it, whose memory and object it is).
+    host: OnceLock<Moved>,
+    /// The bytes of a buffer made in Python (freed once they moved into a host).
+    local: Mutex<Option<Box<[u8]>>>,
+    /// Where `local`'s bytes are (never resized, so that pointer stays valid while they live).
+    local_ptr: *mut u8,
+    local_len: usize,
+    /// Views (memoryview, numpy) over the local bytes: while there are any, the bytes cannot move.
+    local_views: AtomicUsize,
+}
+
+/// A buffer's host memory: its own, or that of the JSBuffer it moved into.
+enum Moved {
+    Own(Shared),
+    Into(Py<JSBuffer>),
+}
+
+// SAFETY: the memory is plain bytes that stay valid for the object's life (owned, or a mapping
+// held by it); Python serialises access to local buffers under the GIL, and shared ones are
+// shared with another process anyway, as in Node.
+unsafe impl Send for JSBuffer {}
+unsafe impl Sync for JSBuffer {}
+
+impl JSBuffer {
+    pub fn new(kind: BufferKind, data: Vec<u8>) -> JSBuffer {
+        let mut boxed = data.into_boxed_slice();
+        let (local_ptr, local_len) = (boxed.as_mut_ptr(), boxed.len());
+        JSBuffer { kind, host: OnceLock::new(), local: Mutex::new(Some(boxed)), local_ptr, local_len, local_views: AtomicUsize::new(0) }
+    }
+
+    /// A buffer over the host object `object`'s shared memory.
+    pub fn over_shared(kind: BufferKind, memory: Memory, object: u64, conn: Py<Connection>) -> JSBuffer {
+        let shared = Shared { ptr: memory.ptr, len: memory.len, _mapping: memory.mapping, object, conn };
+        JSBuffer {
+            kind,
+            host: OnceLock::from(Moved::Own(shared)),
+            local: Mutex::new(None),
+            local_ptr: std::ptr::null_mut(),
+            local_len: 0,
+            local_views: AtomicUsize::new(0),
+        }
+    }
+
+    fn host_memory(&self) -> Option<&Shared> {
+        match self.host.get()? {
+            Moved::Own(s) => Some(s),
+            // The buffer the host made for this one, held as long as `self` lives; it is
+            // `Own` (a move is one step deep).
+            Moved::Into(b) => match b.get().host.get()? {
+                Moved::Own(s) => Some(s),
+                Moved::Into(_) => None,
+            },
+        }
+    }
+
+    fn place(&self) -> Place<'_> {
+        match self.host_memory() {
+            Some(s) => Place::Host(s),
+            None => Place::Local(self.local_ptr, self.local_len),
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        let (ptr, len) = match self.place() {
+            Place::Host(s) => (s.ptr, s.len),
+            Place::Local(p, l) => (p, l),
+        };
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: `len` bytes at `ptr` stay valid while `self` lives: the mapping is held, and
+        // local bytes are freed only once they moved, after which `place` no longer names them.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+
+    /// The host object this buffer is, and the connection to its host.
+    pub fn host_object(&self) -> Option<(u64, &Py<Connection>)> {
+        self.host_memory().map(|s| (s.object, &s.conn))
+    }
+
+    /// Whether views of the local bytes are out (then they cannot move into a host).
+    pub fn local_views(&self) -> usize {
+        self.local_views.load(Ordering::Acquire)
+    }
+
+    /// Makes `fresh` (a buffer the host just made, of this one's kind and size) this buffer's
+    /// memory, with a copy of the local bytes: the first pass of a buffer made in Python. False
+    /// (nothing changed) when views of the local bytes came out meanwhile, or the buffer already
+    /// moved. Called with the GIL held, which every reader of the local bytes holds too.
+    pub fn move_into(&self, fresh: Py<JSBuffer>) -> bool {
+        let target = fresh.get();
+        // A host without shared memory makes buffers of its own bytes: nothing to move into.
+        let Some(s) = target.host_memory() else { return false };
+        if self.local_views() > 0 || self.host.get().is_some() || s.len != self.local_len {
+            return false;
+        }
+        if self.local_len > 0 {
+            // SAFETY: two distinct live ranges of `local_len` bytes (local memory and the host
+            // block just made for it).
+            unsafe { std::ptr::copy_nonoverlapping(self.local_ptr, s.ptr, self.local_len) };
+        }
+        if self.host.set(Moved::Into(fresh)).is_err() {
+            return false;
+        }
+        // No view is out and `place` now names the host memory: nothing reads the local bytes.
+        self.local.lock().unwrap().take();
+        true
+    }
+}
+
+impl Drop for JSBuffer {
+    fn drop(&mut self) {
+        if let Some(Moved::Own(s)) = self.host.get() {
+            s.conn.get().channel.queue_release(napi_protocol::ObjectId(s.object));
+        }
+    }
+}
+
+/// The kind whose JS type name is `js_type`.
+pub fn kind_named(js_type: &str) -> PyResult<BufferKind> {
+    BufferKind::ALL
+        .into_iter()
+        .find(|k| kind_name(*k) == js_type)
+        .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown JavaScript buffer type {js_type:?}")))
+}
+
+pub fn kind_name(kind: BufferKind) -> &'static str {
+    match kind {
+        BufferKind::Int8 => "Int8Array",
+        BufferKind::Uint8 => "Uint8Array",
+        BufferKind::Uint8Clamped => "Uint8ClampedArray",
+        BufferKind::Int16 => "Int16Array",
+        BufferKind::Uint16 => "Uint16Array",
+        BufferKind::Int32 => "Int32Array",
+        BufferKind::Uint32 => "Uint32Array",
+        BufferKind::Float32 => "Float32Array",
+        BufferKind::Float64 => "Float64Array",
+        BufferKind::BigInt64 => "BigInt64Array",
+        BufferKind::BigUint64 => "BigUint64Array",
+        BufferKind::Buffer => "Buffer",
+        BufferKind::DataView => "DataView",
+        BufferKind::SharedArrayBuffer => "SharedArrayBuffer",
+        _ => "ArrayBuffer",
+    }
+}
+
+fn format(kind: BufferKind) -> &'static CStr {
+    match kind {
+        BufferKind::Int8 => c"b",
+        BufferKind::Int16 => c"h",
+        BufferKind::Uint16 => c"H",
+        BufferKind::Int32 => c"i",
+        BufferKind::Uint32 => c"I",
+        BufferKind::Float32 => c"f",
+        BufferKind::Float64 => c"d",
+        BufferKind::BigInt64 => c"q",
+        BufferKind::BigUint64 => c"Q",
+        _ => c"B",
+    }
+}
+
+#[pymethods]
+impl JSBuffer {
+    /// A buffer of JS type `js_type` (`"Buffer"`, `"Uint16Array"`, `"ArrayBuffer"`, ...) holding
+    /// a copy of `data`'s bytes.
+    #[new]
+    fn py_new(js_type: &str, data: &Bound<'_, PyAny>) -> PyResult<JSBuffer> {
+        let kind = kind_named(js_type)?;
+        let py = data.py();
+        let bytes = py.import("builtins")?.getattr("memoryview")?.call1((data,))?.call_method1("cast", ("B",))?.call_method0("tobytes")?;
+        let bytes = bytes.downcast::<pyo3::types::PyBytes>()?.as_bytes().to_vec();
+        if bytes.len() % kind.element_size() != 0 {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{} bytes do not make whole {js_type} elements of {} bytes",
+                bytes.len(),
+                kind.element_size()
+            )));
+        }
+        Ok(JSBuffer::new(kind, bytes))
+    }
+
+    /// The JavaScript type this buffer came from (`"Buffer"`, `"Float64Array"`, ...).
+    #[getter]
+    fn js_type(&self) -> &'static str {
+        kind_name(self.kind)
+    }
+
+    fn __len__(&self) -> usize {
+        self.bytes().len() / self.kind.element_size()
+    }
+
+    fn __repr__(&self) -> String {
+        let shared = if self.host_object().is_some() { "shared " } else { "" };
+        format!("<JSBuffer {shared}{} of {} bytes>", kind_name(self.kind), self.bytes().len())
+    }
+
+    /// True when the bytes live in memory shared with the host (a buffer that came from it).
+    #[getter]
+    fn shared(&self) -> bool {
+        self.host_object().is_some()
+    }
+
+    /// The connection to the host this buffer lives in (`None` for one made in Python): what
+    /// `napi_python.js` functions ask.
+    #[getter]
+    fn _conn(&self, py: Python<'_>) -> Option<Py<Connection>> {
+        self.host_object().map(|(_, c)| c.clone_ref(py))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match other.downcast::<JSBuffer>() {
+            Ok(o) => Ok(o.get().kind == self.kind && o.get().bytes() == self.bytes()),
+            Err(_) => Ok(false),
+        }
+    }
+
+    unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: c_int) -> PyResult<()> {
+        if view.is_null() {
+            return Err(PyBufferError::new_err("View is null"));
+        }
+        let this = slf.get();
+        let item = this.kind.element_size();
+        // The data pointer stays valid while `slf` lives (local bytes: while this view, counted,
+        // pins them), and the view holds a reference to `slf` (set below) until it is released.
+        let (data, len, internal) = match this.place() {
+            Place::Host(s) => (s.ptr, s.len, std::ptr::null_mut()),
+            Place::Local(p, l) => {
+                this.local_views.fetch_add(1, Ordering::AcqRel);
+                (p, l, LOCAL_VIEW)
+            }
+        };
+        // SAFETY: `view` is a valid Py_buffer to fill, per the buffer protocol.
+        unsafe {
+            (*view).obj = slf.clone().into_any().into_ptr();
+            (*view).buf = data as *mut std::ffi::c_void;
+            (*view).len = len as isize;
+            (*view).readonly = 0;
+            (*view).itemsize = item as isize;
+            (*view).format =
+                if flags & ffi::PyBUF_FORMAT == ffi::PyBUF_FORMAT { format(this.kind).as_ptr() as *mut _ } else { std::ptr::null_mut() };
+            (*view).ndim = 1;
+            (*view).shape =
+                if flags & ffi::PyBUF_ND == ffi::PyBUF_ND { Box::into_raw(Box::new((len / item) as isize)) } else { std::ptr::null_mut() };
+            (*view).strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES {
+                Box::into_raw(Box::new(item as isize))
+            } else {
+                std::ptr::null_mut()
+            };
+            (*view).suboffsets = std::ptr::null_mut();
+            (*view).internal = internal;
+        }
+        Ok(())
+    }
+
+    unsafe fn __releasebuffer__(&self, view: *mut ffi::Py_buffer) {
+        // SAFETY: frees exactly what __getbuffer__ allocated for this view.
+        unsafe {
+            if (*view).internal == LOCAL_VIEW {
+                self.local_views.fetch_sub(1, Ordering::AcqRel);
+            }
+            if !(*view).shape.is_null() {
+                drop(Box::from_raw((*view).shape));
+            }
+            if !(*view).strides.is_null() {
+                drop(Box::from_raw((*view).strides));
+            }
+        }
+    }
+}

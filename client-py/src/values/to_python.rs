@@ -1,0 +1,191 @@
+//! Values from the host as Python objects: a protocol `Value` converted with a connection's
+//! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
+
+use napi_protocol::{BigIntValue, BufferKind, Outcome, Value};
+use pyo3::exceptions::{PyRecursionError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::IntoPyObjectExt;
+
+use crate::python_types::js_buffer::{self, JSBuffer};
+use crate::values::dict_keys;
+use crate::values::from_python::{Cx, MAX_DEPTH, SAFE};
+
+impl<'py> Cx<'_, 'py> {
+    /// `v` as a Python object.
+    #[allow(clippy::wrong_self_convention, reason = "converts a protocol value, with this context's connection")]
+    pub fn to_python(&self, v: Value) -> PyResult<PyObject> {
+        self.value_at(v, 0)
+    }
+
+    /// `to_python` at `depth` containers down. What came over the rings is no deeper than the
+    /// decoder allows; an in-process host's values are not decoded, and are bounded here.
+    fn value_at(&self, v: Value, depth: usize) -> PyResult<PyObject> {
+        if depth > MAX_DEPTH {
+            return Err(PyRecursionError::new_err("a value from the host is nested too deeply to convert"));
+        }
+        let py = self.py;
+        Ok(match v {
+            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => self.primitive_value(&v)?,
+            Value::BigInt(b) => {
+                let int = bigint_to_py(py, &b)?;
+                self.hooks.bigint_cls.bind(py).call1((int,))?.unbind()
+            }
+            Value::Array(items) => {
+                let items = items.into_iter().map(|i| self.value_at(i, depth + 1)).collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, items)?.into_any().unbind()
+            }
+            Value::Object(props) => {
+                let d = dict_keys::with_room(py, props.len())?;
+                for (k, v) in props {
+                    d.set_item(dict_keys::key(py, &k), self.value_at(v, depth + 1)?)?;
+                }
+                d.into_any().unbind()
+            }
+            Value::Date(ms) => {
+                if ms.is_nan() {
+                    py.None()
+                } else {
+                    self.hooks.datetime_cls.bind(py).call_method1("fromtimestamp", (ms / 1000.0, self.hooks.utc.bind(py)))?.unbind()
+                }
+            }
+            Value::Bytes { kind, data } => {
+                whole_elements(kind, data.len() as u64)?;
+                Py::new(py, JSBuffer::new(kind, data))?.into_any()
+            }
+            Value::Shared { object, kind, region } => {
+                let channel = &self.conn.get().channel;
+                if let Err(e) = whole_elements(kind, region.len) {
+                    channel.queue_release(object);
+                    return Err(e);
+                }
+                match channel.shm.memory(region) {
+                    Some(memory) => Py::new(py, JSBuffer::over_shared(kind, memory, object.0, self.conn.clone().unbind()))?.into_any(),
+                    None => {
+                        channel.queue_release(object);
+                        return Err(PyTypeError::new_err(format!("the host sent a buffer outside its shared memory ({region:?})")));
+                    }
+                }
+            }
+            Value::Js(r) => self.conn.get().proxy(self.conn, r)?,
+            Value::Py { id, .. } => self.conn.get().exported(py, id.0)?,
+            _ => return Err(PyTypeError::new_err("the host sent a value this client does not know")),
+        })
+    }
+
+    /// A primitive as Python gets it from this host: `primitive_to_py`, except that undefined
+    /// and null are `js.undefined` and `js.null` where the host tells them apart
+    /// (`distinct_nulls`).
+    #[inline(always)]
+    pub fn primitive_value(&self, v: &Value) -> PyResult<PyObject> {
+        if matches!(v, Value::Undefined | Value::Null) && self.conn.get().nulls_distinct() {
+            let sentinel = if matches!(v, Value::Null) { &self.hooks.null } else { &self.hooks.undefined };
+            return Ok(sentinel.clone_ref(self.py));
+        }
+        primitive_to_py(self.py, v)
+    }
+
+    /// The result of a request as a Python value, or the exception it stands for.
+    /// A promise's outcome as `(fulfilled, value or exception)`.
+    pub fn settlement(&self, outcome: Outcome) -> (bool, PyObject) {
+        match self.outcome(outcome) {
+            Ok(v) => (true, v),
+            Err(e) => (false, e.into_value(self.py).into_any()),
+        }
+    }
+
+    pub fn outcome(&self, outcome: Outcome) -> PyResult<PyObject> {
+        let py = self.py;
+        match outcome {
+            Outcome::Ok(v) => self.to_python(v),
+            Outcome::Thrown(t) => {
+                if let Some(id) = t.python {
+                    if let Ok(exc) = self.conn.get().exported(py, id.0) {
+                        return Err(PyErr::from_value(exc.into_bound(py)));
+                    }
+                }
+                let value = self.to_python(t.value)?;
+                // A Python exception thrown as a value (a rejected Python awaitable, say)
+                // comes back as itself.
+                if value.bind(py).is_instance_of::<pyo3::exceptions::PyBaseException>() {
+                    return Err(PyErr::from_value(value.into_bound(py)));
+                }
+                let exc = match t.error {
+                    Some(e) => {
+                        let code = match e.code {
+                            Some(c) => self.to_python(c)?,
+                            None => py.None(),
+                        };
+                        let props = PyDict::new(py);
+                        for (k, v) in e.props {
+                            props.set_item(k, self.to_python(v)?)?;
+                        }
+                        self.hooks.js_error.bind(py).call1((value, Some(e.name), e.message, code, props))?
+                    }
+                    None => self.hooks.js_error.bind(py).call1((value, None::<String>, "", py.None(), PyDict::new(py)))?,
+                };
+                Err(PyErr::from_value(exc))
+            }
+            Outcome::Failed(f) => {
+                let kind = format!("{:?}", f.kind);
+                Err(PyErr::from_value(self.hooks.failure.bind(py).call1((kind, f.message))?))
+            }
+            _ => Err(PyTypeError::new_err("the host sent an outcome this client does not know")),
+        }
+    }
+}
+
+/// Refuses a buffer of `len` bytes that makes no whole number of `kind`'s elements: its
+/// `memoryview` would claim elements its memory does not hold.
+fn whole_elements(kind: BufferKind, len: u64) -> PyResult<()> {
+    if !len.is_multiple_of(kind.element_size() as u64) {
+        return Err(PyTypeError::new_err(format!(
+            "the host sent a {} of {len} bytes, which is no whole number of {}-byte elements",
+            js_buffer::kind_name(kind),
+            kind.element_size()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `v` converts with `primitive_to_py`.
+pub fn is_primitive(v: &Value) -> bool {
+    matches!(v, Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_))
+}
+
+/// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing
+/// of a connection: a direct call's primitive answer (D41) takes this way. By reference: a
+/// direct call's answer was just written in pieces, and moving it in read it back whole, a
+/// store-forwarding stall (D49, D52).
+pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {
+    Ok(match *v {
+        Value::Undefined | Value::Null => py.None(),
+        Value::Bool(b) => b.into_py_any(py)?,
+        Value::Number(n) => match integral(n) {
+            Some(i) => i.into_py_any(py)?,
+            None => n.into_py_any(py)?,
+        },
+        Value::String(ref s) => s.as_str().into_py_any(py)?,
+        _ => return Err(PyTypeError::new_err("internal error: a value that needs a connection to convert, taken for a primitive")),
+    })
+}
+
+/// A number as the int Python gets for it: integral, at most 2^53 in magnitude, and not -0.
+/// (A round trip through `i64` instead of `f64::fract`, which is a call into libm's `trunc`
+/// on the baseline x86-64 target; out of range or NaN, the cast saturates and the trip fails.)
+#[inline(always)]
+fn integral(n: f64) -> Option<i64> {
+    let i = n as i64;
+    (i as f64 == n && i.unsigned_abs() <= SAFE as u64 && !(i == 0 && n.is_sign_negative())).then_some(i)
+}
+
+fn bigint_to_py<'py>(py: Python<'py>, b: &BigIntValue) -> PyResult<Bound<'py, PyAny>> {
+    let bytes: Vec<u8> = b.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let int_type = py.import("builtins")?.getattr("int")?;
+    let magnitude = int_type.call_method1("from_bytes", (PyBytes::new(py, &bytes), "little"))?;
+    if b.negative {
+        magnitude.neg()
+    } else {
+        Ok(magnitude)
+    }
+}

@@ -1,0 +1,140 @@
+//! The Python objects the host holds, the mirror of [`Held`](crate::wire::Held) (the JS objects
+//! the client holds): for each, the JS object standing for it (one per Python object, so identity
+//! holds both ways), which of those are errors standing for Python exceptions, and how many times
+//! the client sent it.
+//!
+//! The runtime knows only that an object stands for a remote one (`ObjectClass::Remote`, a
+//! `Callable::Python` function) and calls out through `Outside`; which Python object it is, and
+//! when the client may let it go, is the host's business. After a collection the host looks here
+//! for the stand-ins that died: their Python objects are the ones the client hears it may drop.
+//! Keyed by the stand-ins, this is also where the host finds which Python objects the JS objects
+//! it holds reach (`Runtime::reachable` of its stand-ins).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use napi_runtime::convert::ErrorKind;
+use napi_runtime::{ObjectId, Runtime};
+
+#[derive(Default)]
+pub struct PythonObjects {
+    /// The JS object standing for each Python object, by the client's id: the last made, when
+    /// one Python object came as a value and then as an exception.
+    by_python: FxHashMap<u64, ObjectId>,
+    /// Every stand-in the host made (remote objects, Python functions, errors), with its Python
+    /// object's id.
+    stand_ins: FxHashMap<ObjectId, u64>,
+    /// The stand-ins that are JS errors for Python exceptions raised in callbacks: the very
+    /// exception goes back to Python when its error does, thrown or returned.
+    errors: FxHashSet<ObjectId>,
+    /// How many times each Python object was received, until the client says it forgot it: a
+    /// drop notice carries the count, so that a send still in flight keeps the object alive.
+    sends: FxHashMap<u64, u64>,
+}
+
+impl PythonObjects {
+    /// The JS object standing for Python object `py` as a value (a function when `callable`),
+    /// made the first time it comes; counts the send.
+    pub fn received(&mut self, rt: &Runtime, py: u64, callable: bool) -> ObjectId {
+        *self.sends.entry(py).or_insert(0) += 1;
+        if let Some(id) = self.by_python.get(&py) {
+            return *id;
+        }
+        let id = if callable { rt.new_remote_function(py) } else { rt.new_remote_object(py) };
+        self.by_python.insert(py, id);
+        self.stand_ins.insert(id, py);
+        id
+    }
+
+    /// The JS `Error` standing for Python exception `py`, with the message `message` makes, made
+    /// the first time it is raised (the same exception raised again is the same error); counts
+    /// the send.
+    pub fn raised(&mut self, rt: &Runtime, py: u64, message: impl FnOnce() -> String) -> ObjectId {
+        *self.sends.entry(py).or_insert(0) += 1;
+        if let Some(id) = self.by_python.get(&py).filter(|id| self.errors.contains(id)) {
+            return *id;
+        }
+        let id = rt.new_error(ErrorKind::Error, message().into(), None);
+        self.by_python.insert(py, id);
+        self.stand_ins.insert(id, py);
+        self.errors.insert(id);
+        id
+    }
+
+    /// The Python exception the error `id` stands for, if it stands for one.
+    pub fn exception_of(&self, id: ObjectId) -> Option<u64> {
+        if self.errors.is_empty() {
+            return None;
+        }
+        self.errors.contains(&id).then(|| self.stand_ins[&id])
+    }
+
+    /// The client forgot Python object `py`: its sends count from zero again.
+    pub fn forgotten(&mut self, py: u64) {
+        self.sends.remove(&py);
+    }
+
+    /// After a collection's sweep (before its finalizers may call Python): lets go of the
+    /// stand-ins that died, and answers their Python objects, each with how many times the client
+    /// sent it.
+    pub fn swept(&mut self, rt: &Runtime) -> Vec<(u64, u64)> {
+        let dead: Vec<(ObjectId, u64)> = {
+            let heap = rt.heap();
+            self.stand_ins.iter().filter(|(id, _)| heap.get(**id).is_none()).map(|(id, py)| (*id, *py)).collect()
+        };
+        dead.into_iter()
+            .map(|(id, py)| {
+                self.stand_ins.remove(&id);
+                self.errors.remove(&id);
+                if self.by_python.get(&py) == Some(&id) {
+                    self.by_python.remove(&py);
+                }
+                (py, self.sends.get(&py).copied().unwrap_or(0))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use napi_runtime::testing::runtime;
+    use napi_runtime::Value;
+
+    use super::PythonObjects;
+
+    #[test]
+    fn one_python_object_is_one_stand_in_until_it_dies_and_its_sends_go_with_the_drop() {
+        let rt = runtime();
+        let mut python = PythonObjects::default();
+        let f = python.received(&rt, 7, true);
+        assert_eq!(python.received(&rt, 7, true), f, "the same Python object is the same function");
+        assert!(rt.is_callable(&Value::Object(f)));
+        let o = python.received(&rt, 8, false);
+        assert!(python.swept(&rt).is_empty(), "nothing died yet");
+        // Only `o` is a root: `f` dies.
+        rt.collect(&[o], || {});
+        assert_eq!(python.swept(&rt), vec![(7, 2)], "the drop carries both sends");
+        assert!(python.swept(&rt).is_empty(), "and is told once");
+        assert_ne!(python.received(&rt, 7, true), f, "a Python object sent again has a new stand-in");
+        python.forgotten(8);
+        rt.collect(&[], || {});
+        let mut dropped = python.swept(&rt);
+        dropped.sort_unstable();
+        assert_eq!(dropped, vec![(7, 3), (8, 0)], "sends count until the client forgets the object");
+    }
+
+    #[test]
+    fn an_exception_raised_again_is_the_same_error_and_only_errors_stand_for_exceptions() {
+        let rt = runtime();
+        let mut python = PythonObjects::default();
+        let value = python.received(&rt, 5, false);
+        assert_eq!(python.exception_of(value), None, "a remote object is no exception");
+        let error = python.raised(&rt, 5, || "ValueError: bad".into());
+        assert_ne!(error, value, "an exception first sent as a value gets an error of its own");
+        assert!(rt.is_error(&Value::Object(error)));
+        assert_eq!(rt.describe_thrown(&Value::Object(error)), "Error: ValueError: bad");
+        assert_eq!(python.raised(&rt, 5, || unreachable!("made once")), error);
+        assert_eq!(python.exception_of(error), Some(5));
+        rt.collect(&[value], || {});
+        assert_eq!(python.swept(&rt), vec![(5, 3)], "the error died, the value's stand-in did not");
+    }
+}

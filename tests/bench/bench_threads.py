@@ -1,0 +1,220 @@
+"""Many Python threads calling one host (issue 43): 1, 2, 4 and 16 threads calling the same
+addon (build/addons/bench.node) at once for a fixed time, `add(1, 2)` and a mix with callbacks
+(`add`, `callback(fn)` and `echo` in turn), isolated and in-process. Prints the total throughput
+per thread count (medians of interleaved rounds) and, in a pass of its own after the timed
+rounds, the futex system calls per operation of the Python process and of the isolated host
+(`perf stat -e syscalls:sys_enter_futex`; without perf, this process's voluntary context
+switches per operation instead). Goal: 16 threads' total throughput at least 1 thread's, in
+both modes and both workloads (no collapse).
+
+    .venv/bin/python tests/bench/bench_threads.py [--rounds R] [--seconds S] [--threads 1,2,4,16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from bench_modes import TEXT  # noqa: E402
+from conftest import addon_path  # noqa: E402
+from report import Goals  # noqa: E402
+
+from napi_python import load_addon  # noqa: E402
+
+# Calls between two looks at the clock.
+BATCH = 30
+
+
+def workloads(addon: Any) -> dict[str, list[Callable[[], object]]]:
+    """The calls of each workload, made in turn; each checked once, so that a fast wrong answer
+    cannot post a good number."""
+    one = lambda: 1  # noqa: E731
+    assert addon.add(1, 2) == 3 and addon.callback(one) == 1 and addon.echo(TEXT) == TEXT
+    return {
+        "add": [lambda: addon.add(1, 2)],
+        "mix": [lambda: addon.add(1, 2), lambda: addon.callback(one), lambda: addon.echo(TEXT)],
+    }
+
+
+def run_threads(
+    calls: list[Callable[[], object]], threads: int, seconds: float, started: Callable[[], None]
+) -> tuple[int, float]:
+    """The operations `threads` threads made, making `calls` in turn for `seconds`, all released
+    at once, and the seconds from their release to the last one's end; `started` runs once they
+    all exist, before they are released."""
+    batch = calls * (BATCH // len(calls))
+    release = threading.Barrier(threads + 1)
+    counts = [0] * threads
+    errors: list[BaseException] = []
+    deadline = 0.0
+
+    def work(i: int) -> None:
+        release.wait()
+        n = 0
+        try:
+            while time.perf_counter() < deadline:
+                for call in batch:
+                    call()
+                n += len(batch)
+        except BaseException as e:  # reported by the caller, which would otherwise see a low count
+            errors.append(e)
+        counts[i] = n
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    started()
+    deadline = time.perf_counter() + seconds
+    release.wait()
+    start = time.perf_counter()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return sum(counts), elapsed
+
+
+def throughput(calls: list[Callable[[], object]], threads: int, seconds: float) -> float:
+    """Operations per second of `threads` threads making `calls` for `seconds`."""
+    ops, elapsed = run_threads(calls, threads, seconds, lambda: None)
+    return ops / elapsed
+
+
+class FutexCount:
+    """Counts the futex system calls of processes `pids` (all their threads, those started later
+    included) from `start()` to `stop()`, with `perf stat`."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+
+    def start(self) -> None:
+        self.perf = subprocess.Popen(
+            ["perf", "stat", "-x,", "-e", "syscalls:sys_enter_futex", "-p", ",".join(map(str, self.pids))],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # perf opens one counter per thread; counting starts once they are all open.
+        threads = sum(len(os.listdir(f"/proc/{pid}/task")) for pid in self.pids)
+        deadline = time.monotonic() + 10
+        while self._counters() < threads:
+            if time.monotonic() > deadline or self.perf.poll() is not None:
+                raise RuntimeError("perf stat did not start counting")
+            time.sleep(0.001)
+
+    def _counters(self) -> int:
+        fds = Path(f"/proc/{self.perf.pid}/fd")
+        n = 0
+        for fd in fds.iterdir():
+            try:
+                n += "perf_event" in os.readlink(fd)
+            except FileNotFoundError:
+                pass
+        return n
+
+    def stop(self) -> int:
+        self.perf.send_signal(signal.SIGINT)
+        _, err = self.perf.communicate(timeout=30)
+        for line in err.splitlines():
+            if "sys_enter_futex" in line:
+                return int(line.split(",")[0])
+        raise RuntimeError(f"perf stat gave no count: {err[-500:]}")
+
+
+def perf_usable() -> bool:
+    if shutil.which("perf") is None:
+        return False
+    done = subprocess.run(
+        ["perf", "stat", "-x,", "-e", "syscalls:sys_enter_futex", "true"], capture_output=True, text=True
+    )
+    return done.returncode == 0 and "sys_enter_futex" in done.stderr
+
+
+def waits_per_op(calls, threads: int, seconds: float, pids: list[int], perf: bool) -> float:
+    """Futex calls (with perf; else this process's voluntary context switches) per operation."""
+    if perf:
+        futexes = FutexCount(pids)
+        ops, _ = run_threads(calls, threads, seconds, futexes.start)
+        return futexes.stop() / ops
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+    ops, _ = run_threads(calls, threads, seconds, lambda: None)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - before) / ops
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=0.5, help="time each thread count calls, per round")
+    parser.add_argument("--threads", default="1,2,4,16", help="thread counts, comma-separated")
+    parser.add_argument("--no-waits", action="store_true", help="leave out the pass counting futex calls")
+    args = parser.parse_args(argv)
+    counts = [int(t) for t in args.threads.split(",")]
+    goals = Goals()
+    addons = {
+        "isolated": load_addon(addon_path("bench")),
+        "in-process": load_addon(addon_path("bench"), isolated=False),
+    }
+    pids = {"isolated": [os.getpid(), addons["isolated"].pid], "in-process": [os.getpid()]}
+    cells = [(mode, work, n) for mode in addons for work in ("add", "mix") for n in counts]
+    calls = {mode: workloads(addon) for mode, addon in addons.items()}
+    rates: dict[tuple[str, str, int], list[float]] = {cell: [] for cell in cells}
+    for r in range(args.rounds):
+        # A rotating order, so that drift spreads over every cell.
+        for mode, work, n in cells[r % len(cells) :] + cells[: r % len(cells)]:
+            rates[(mode, work, n)].append(throughput(calls[mode][work], n, args.seconds))
+    waits: dict[tuple[str, str, int], float] = {}
+    perf = perf_usable()
+    if not args.no_waits:
+        for mode, work, n in cells:
+            waits[(mode, work, n)] = waits_per_op(calls[mode][work], n, args.seconds, pids[mode], perf)
+    what = "futex calls" if perf else "voluntary context switches (this process)"
+    print(
+        f"operations per second, all threads together: medians of {args.rounds} interleaved rounds of {args.seconds} s"
+    )
+    if waits:
+        print(f"and {what} per operation, from one more run of each")
+    print(
+        f"{'mode':<11}{'workload':<9}{'threads':>8}{'ops/s':>12}{'spread':>22}{'x 1 thread':>11}"
+        + (f"{'waits/op':>10}" if waits else "")
+    )
+    for mode, work, n in cells:
+        ss = rates[(mode, work, n)]
+        one = statistics.median(rates[(mode, work, counts[0])])
+        spread = f"{min(ss):,.0f}-{max(ss):,.0f}"
+        line = (
+            f"{mode:<11}{work:<9}{n:>8}{statistics.median(ss):>12,.0f}{spread:>22}{statistics.median(ss) / one:>11.2f}"
+        )
+        if waits:
+            line += f"{waits[(mode, work, n)]:>10.2f}"
+        print(line)
+    few, many = min(counts), max(counts)
+    for mode in addons:
+        for work in ("add", "mix"):
+            lo, hi = statistics.median(rates[(mode, work, few)]), statistics.median(rates[(mode, work, many)])
+            goals.check(
+                f"{mode} {work}: {many} threads' throughput >= {few} thread's",
+                f"{hi / lo:.2f}x ({hi:,.0f}/s against {lo:,.0f}/s)",
+                hi >= lo,
+            )
+    goals.print()
+    for addon in addons.values():
+        addon.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
