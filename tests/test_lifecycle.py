@@ -86,7 +86,7 @@ def test_an_addons_attributes_are_its_exports_then_its_own_then_later_exports(lo
 
 def test_export_names_are_interned_as_the_names_in_python_code_are(load):
     """The instance dict keeps each export under the interned string, so `addon.f` finds its key
-    by identity instead of comparing bytes (D51)."""
+    by identity instead of comparing bytes (D49)."""
     addon = load("lifecycle_legacy")
     key = next(k for k in vars(addon) if k == "hello")
     assert key is sys.intern("hello")

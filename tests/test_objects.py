@@ -404,7 +404,7 @@ def test_a_throwing_accessor_answers_pending_exception_with_the_error_pending(lo
 
 def test_an_object_of_functions_stays_in_the_host_so_its_functions_get_it_as_this(load):
     # node: const api = addon.makeApi(); api.getName() === "api". A copied dict would call
-    # getName with no `this` (D31).
+    # getName with no `this` (D4).
     addon = load("objects")
     api = addon.makeApi()
     assert isinstance(api, JSObject)

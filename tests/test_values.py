@@ -172,7 +172,7 @@ def test_ints_beyond_2_to_the_53_cross_as_bigints_not_rounded_numbers(load):
         assert addon.typeOf(n) == TYPES["bigint"], n
         assert addon.typeOf(Count(n)) == TYPES["bigint"], n
     # The same ints once more, now that `typeOf` is quick: the call is offered to the primitive
-    # path (D41), whose number check must turn these away.
+    # path (D58), whose number check must turn these away.
     for _ in range(50):
         assert [addon.typeOf(n) for n in beyond] == [TYPES["bigint"]] * len(beyond)
 

@@ -182,7 +182,7 @@ pub fn exiting_error() -> PyErr {
 }
 
 /// A Python thread state kept for the life of a thread of ours that runs Python code often (the
-/// event dispatcher, an in-process host thread; D21). `Python::with_gil` on a
+/// event dispatcher, an in-process host thread; D15). `Python::with_gil` on a
 /// thread Python does not know makes a thread state (with its frame stack, a fresh mapping)
 /// and frees it again each time, which cost more than the event it ran; with this state kept,
 /// `with_gil` finds it and only takes the GIL.

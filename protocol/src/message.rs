@@ -22,7 +22,7 @@ pub const PROTOCOL_VERSION: u32 = 9;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
-/// event socket, which the client's event dispatcher thread reads.
+/// event ring, which the client's event dispatcher thread reads.
 pub const EVENT_CHAIN: ChainId = 0;
 
 /// Identifies one request; unique per connection.

@@ -122,7 +122,7 @@ fn call_any(
 }
 
 /// A call of a function proxy on a proxy (or on nothing): the way of `JSFunction`s and
-/// `JSMethod`s, whose types are known, so nothing is checked again (D51). In-process it is
+/// `JSMethod`s, whose types are known, so nothing is checked again (D49). In-process it is
 /// made as a direct call when it can be (no `Request` built: the commonest request).
 pub fn call_ref(
     slf: &Bound<'_, Connection>,

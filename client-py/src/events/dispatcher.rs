@@ -1,6 +1,7 @@
-//! The event dispatcher of one host: a thread that reads the event socket and runs, in the order
-//! the host sent them, the calls no Python request caused (async-work completions,
-//! threadsafe-function calls, promise jobs), promise settlements and uncaught exceptions (D15).
+//! The event dispatcher of one host: a thread that reads the event ring (woken by the event
+//! socket, its doorbell) and runs, in the order the host sent them, the calls no Python request
+//! caused (async-work completions, threadsafe-function calls, promise jobs), promise settlements
+//! and uncaught exceptions (D15).
 
 use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
@@ -24,9 +25,9 @@ use crate::python_types::hooks::dead_error;
 pub const STACK: usize = 8 << 20;
 
 /// Runs until the host is gone, holding the GIL only while it runs events: one event, and with
-/// it every event already read from the socket behind it (a burst of settlements costs one GIL
+/// it every event already read from the ring behind it (a burst of settlements costs one GIL
 /// acquisition). Then fails the promises still waited for, since they will never settle.
-/// A host that sends what the protocol does not allow on the event socket is ended, as on the
+/// A host that sends what the protocol does not allow on the event ring is ended, as on the
 /// main stream (the callers then learn why), and so is one whose event makes this code panic.
 pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>, finished: Arc<Finished>) {
     // Declared first, so dropped last: after the thread state is let go too.
@@ -46,7 +47,7 @@ pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>,
     crate::exit_gate::with_gil(|py| subscriptions.abandon(py, dead_error(py, &dead).into_value(py).into_any()));
 }
 
-/// Runs the events until the host's event socket ends (true), or until the connection is gone
+/// Runs the events until the host's event stream ends (true), or until the connection is gone
 /// or the interpreter exits (false: the thread must not take the GIL any more).
 fn run_until_gone(channel: &Channel, subscriptions: &Subscriptions, conn: &Py<PyWeakrefReference>) -> bool {
     let triaged = |event| match subscriptions.triage(event) {

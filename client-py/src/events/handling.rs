@@ -62,7 +62,7 @@ pub struct HostThreadCalls {
 }
 
 thread_local! {
-    /// The host thread's Python thread state, made at its first Python call and kept (D21).
+    /// The host thread's Python thread state, made at its first Python call and kept (D15).
     static PYTHON_STATE: OnceCell<KeptThreadState> = const { OnceCell::new() };
 }
 

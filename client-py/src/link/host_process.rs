@@ -20,9 +20,10 @@ use crate::link::host_output::{Output, Stream};
 /// The file descriptor number the host finds its socket at.
 const HOST_FD: i32 = 3;
 
-/// The file descriptor number the host finds its event socket at: messages no request asked
-/// for (event-chain calls, promise settlements, uncaught exceptions) come on it, so the client's
-/// event dispatcher can always read it without taking replies off the calling threads.
+/// The file descriptor number the host finds its event socket at: the doorbell of the event
+/// ring, where messages no request asked for (event-chain calls, promise settlements, uncaught
+/// exceptions) come, so the client's event dispatcher can always read them without taking
+/// replies off the calling threads.
 const EVENTS_FD: i32 = 4;
 
 /// The file descriptor number the host finds its rings at (`--ring 5`).

@@ -1,5 +1,5 @@
-//! What the client accepts from a host (DESIGN §8: everything the host sends is hostile, since
-//! it runs code nobody here wrote). Decoding already bounds sizes and nesting (napi-protocol);
+//! What the client accepts from a host (everything the host sends is treated as hostile, since
+//! it runs code nobody here wrote: D57). Decoding already bounds sizes and nesting (napi-protocol);
 //! this is the rest, with no I/O and no Python, so that a fuzz target and a randomized test can
 //! drive it (`client-py/fuzz`, `tests`):
 //!

@@ -27,7 +27,7 @@ pub struct JSRef {
 
 /// The native base of `JSFunction`: its instances are callable, other proxies are not. A call
 /// reaches `__call__` through the type's call slot, with no method lookup or argument copy on
-/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call, D40),
+/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call, D46),
 /// and from a type's second call on, `vectorcall_call` with no tuple at all (D49).
 #[pyclass(extends = JSRef, subclass, frozen, module = "napi_python._native")]
 pub struct JSCallable {

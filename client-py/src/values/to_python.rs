@@ -154,9 +154,9 @@ pub fn is_primitive(v: &Value) -> bool {
 }
 
 /// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing
-/// of a connection: a direct call's primitive answer (D41) takes this way. By reference: a
+/// of a connection: a direct call's primitive answer (D58) takes this way. By reference: a
 /// direct call's answer was just written in pieces, and moving it in read it back whole, a
-/// store-forwarding stall (D49, D52).
+/// store-forwarding stall (D49).
 pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {
     Ok(match *v {
         Value::Undefined | Value::Null => py.None(),

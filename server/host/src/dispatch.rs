@@ -151,7 +151,7 @@ impl Host {
     #[inline(always)]
     pub(crate) fn keep(&self, value: Value) -> Value {
         // Objects and symbols, the values kept, are made again in their slot from their id: a
-        // clone copies the value whole, just after it was written in pieces (D49, D52).
+        // clone copies the value whole, just after it was written in pieces (D49).
         self.rt.handles_mut().push_with(|| match &value {
             Value::Object(id) => Value::Object(*id),
             Value::Symbol(id) => Value::Symbol(*id),
@@ -172,7 +172,7 @@ impl Host {
         for a in args {
             // Numbers are written straight into their slot: made first and then moved (through
             // `arg`'s `Result`, or a local all arms share), a value was written piece by piece
-            // and read back whole at once, a store-forwarding stall per argument (D49, D51).
+            // and read back whole at once, a store-forwarding stall per argument (D49).
             match a {
                 proto::Value::Number(n) => push_made(&mut values, || Value::Number(*n)),
                 _ => values.push(self.arg(a)?),

@@ -325,7 +325,7 @@ impl InProcess {
     pub(crate) fn idle(&self, events: &EventQueue, uv: RawFd, deadline: Option<Instant>) -> bool {
         self.js.unlock();
         // The bell is cleared before the flag goes up, never after: a ring that follows the flag
-        // must stay heard (D39).
+        // must stay heard (D34).
         self.bell.clear();
         self.host_idle.store(true, Ordering::SeqCst);
         let mut loop_due = false;

@@ -95,7 +95,7 @@ enum TurnKind {
     /// A request read from the client: its Python calls are sent, and answered, on the rings.
     Request,
     /// Events (completions, threadsafe functions, promise jobs): Python calls go on the event
-    /// socket, to the client's dispatcher, or run on the in-process host thread (D73).
+    /// ring, to the client's dispatcher, or run on the in-process host thread (D73).
     Event,
     /// A request its caller serves on its own thread (in-process): Python calls are made
     /// there, through the innermost `DirectFrame`.

@@ -259,14 +259,14 @@ impl Host {
             if napi_link::spin::one_cpu() {
                 // The work's thread needs this very CPU: handing it over at once costs less
                 // than sleeping on the event queue and being woken by the post (which, on one
-                // CPU, also preempts the worker before it is done, D36).
+                // CPU, also preempts the worker before it is done, D22).
                 if self.rt.events().is_empty() {
                     // SAFETY: no arguments.
                     unsafe { libc::sched_yield() };
                     continue;
                 }
             } else if !napi_link::spin::spin_until(|| !self.rt.events().is_empty(), left) {
-                // Looked at, not slept on (D43): the post's wake-up of a sleeper costs more on a
+                // Looked at, not slept on (D22): the post's wake-up of a sleeper costs more on a
                 // VM than the whole linger, and its caller waits for this reply anyway.
                 break;
             }

@@ -388,10 +388,10 @@ impl<'a> ToWire<'a> {
         dense.then_some(len)
     }
 
-    /// DESIGN §4: prototype `Object.prototype` or null, enumerable data properties only (a
+    /// Plain data crosses by value (D4): prototype `Object.prototype` or null, enumerable data properties only (a
     /// hidden property, like a prototype's `constructor`, marks an object that is more than
     /// data), no symbol keys, not wrapped or tagged (those are a native object's identity).
-    /// And no function values (D31): an object of functions is an API (`GlobalFonts`), whose
+    /// And no function values (D4): an object of functions is an API (`GlobalFonts`), whose
     /// functions expect it as `this`, which a copied dict would lose.
     fn is_plain_data(&self, id: ObjectId) -> bool {
         let heap = self.rt.heap();

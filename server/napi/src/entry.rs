@@ -65,7 +65,7 @@ fn settle_failure(cx: &Cx<'_>, fail: Fail) -> napi_status {
 
 /// Runs `body` with panics caught. Only the status comes out of `catch_unwind`: a whole
 /// `NapiResult` came out through memory, written in pieces and read back whole, a
-/// store-forwarding stall on every Node-API call (D49, D51).
+/// store-forwarding stall on every Node-API call (D49).
 fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
     // A span per call only when tracing at that level: even a disabled span costs a few
     // dozen instructions, on every Node-API call.

@@ -76,7 +76,7 @@ impl Runtime {
 
     /// Pushes a native call's frame, written field by field where it goes: made whole first and
     /// then moved in, the frame (its receiver above all, made just before) was written in pieces
-    /// and read back in wider loads, two store-forwarding stalls on every call (D49, D52).
+    /// and read back in wider loads, two store-forwarding stalls on every call (D49).
     #[inline(always)]
     fn push_frame(&self, this: ObjectId, args: Vec<Value>, new_target: Option<ObjectId>, data: usize) {
         let mut frames = self.frames.borrow_mut();

@@ -1,5 +1,6 @@
 //! The JS thread's event queue: how other threads (the async-work pool, threads an addon made)
-//! get something run on the JS thread, which alone may touch the heap (DESIGN §3).
+//! get something run on the JS thread, which alone may touch the heap (nothing in the heap is
+//! locked, so only one thread may ever reach it).
 //!
 //! Any thread `post`s a task and the JS thread is woken through an eventfd it polls beside the
 //! client socket; it runs the tasks between client requests (`Runtime::run_tasks`), never in the
@@ -66,7 +67,7 @@ pub struct EventQueue {
     queued: AtomicUsize,
     /// Rung while tasks are queued, unless hushed.
     wake: Doorbell,
-    /// A direct call holds the JS lock (D43): posts do not ring, and the call rings as it ends
+    /// A direct call holds the JS lock (D37): posts do not ring, and the call rings as it ends
     /// if it left tasks queued.
     hushed: AtomicBool,
     /// Things that keep the loop alive though nothing is queued yet (queued or running async

@@ -222,7 +222,7 @@ pub const MAX_DEPTH: usize = 2000;
 
 /// `values.push(make())`, with the value made where it goes: `push` makes it in a local before
 /// it makes room and copies it over, and a value written piece by piece then read back whole
-/// waits for the pieces to reach the cache (a store-forwarding stall, D49, D51). Inlined with
+/// waits for the pieces to reach the cache (a store-forwarding stall, D49, D49). Inlined with
 /// `make`, the value is written straight into its slot.
 #[inline(always)]
 pub fn push_made<T>(values: &mut Vec<T>, make: impl FnOnce() -> T) {

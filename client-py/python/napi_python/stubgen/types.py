@@ -1,6 +1,6 @@
 """TypeScript types (TS-ESTree nodes) as the Python types napi_python's conversions give.
 
-A type reads differently by the way a value crosses (DESIGN §4): ``IN`` for what Python passes
+A type reads differently by the way a value crosses (by value or by reference): ``IN`` for what Python passes
 to the addon (parameters: a ``number`` accepts an ``int`` or a ``float``, a ``Uint8Array``
 any bytes-like object, a ``Promise`` any awaitable), ``OUT`` for what the addon gives back
 (returns: a ``number`` arrives as an ``int`` when integral, a ``Uint8Array`` as a ``JSBuffer``,
