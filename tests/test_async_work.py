@@ -122,7 +122,7 @@ def test_an_exception_thrown_by_complete_is_reported_and_the_host_goes_on(load, 
 
 
 def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monkeypatch):
-    """D50: what the host sent before it ended (here the report of an uncaught exception thrown
+    """D18: what the host sent before it ended (here the report of an uncaught exception thrown
     by a completion) is run by the event dispatcher before `close` returns, even while the hook
     it calls takes its time: code after `close` sees every report."""
     started = threading.Event()
@@ -142,7 +142,7 @@ def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monke
 
 
 def test_an_event_may_close_its_own_host(load, monkeypatch):
-    """D50: `close` waits for the event dispatcher (up to its grace, made an hour here), but not
+    """D18: `close` waits for the event dispatcher (up to its grace, made an hour here), but not
     when the dispatcher itself closes the host from an event (here the uncaught-exception
     hook): it returns without waiting for the thread it runs on."""
     monkeypatch.setattr(napi_python.host, "CLOSE_GRACE", 3600.0)

@@ -59,7 +59,7 @@ def test_function_proxies_are_called_without_an_argument_tuple_after_their_first
 
 
 def test_methods_are_called_without_an_argument_tuple_after_their_first_call(load):
-    """D50: a method read from an object (`JSMethod`) announces its vectorcall as function
+    """D49: a method read from an object (`JSMethod`) announces its vectorcall as function
     proxies do, and keeps its `this` through it."""
     have_vectorcall = 1 << 11  # Py_TPFLAGS_HAVE_VECTORCALL
     counter = load("classes").Counter(5)

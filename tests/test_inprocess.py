@@ -149,7 +149,7 @@ def test_direct_calls_do_not_starve_the_hosts_events(addons):
 
 
 def test_a_call_lets_other_python_threads_run_unless_its_last_call_was_quick(addons):
-    """D38: a function whose last call was quick keeps the GIL for its next one (releasing it
+    """D58: a function whose last call was quick keeps the GIL for its next one (releasing it
     costs a large part of a quick call); one never called, or whose last call was slow, lets go,
     so other Python threads run while it works. The call below waits for this thread to answer
     through a pipe: were the GIL kept, this thread could not, and the test would hang."""

@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The rounds' spread beside each median: on these VMs an in-process call slows by up to 2x
     # for tens of milliseconds at a time, with nothing else running in the VM, while node's loop
-    # and plain Python loops, which stay in the CPU's nearest caches, barely move (D50). A wide
+    # and plain Python loops, which stay in the CPU's nearest caches, barely move (D49). A wide
     # spread marks such a run.
     def ratio(goal: str, limit: float, kind: str, op: str, base: str, base_op: str) -> None:
         best = base_op == "shm"

@@ -6,7 +6,7 @@
 //!
 //! The one rule about the GIL: never wait for the JS lock while holding it, since the lock's
 //! holder may be waiting for a Python call. A function whose last call was quick (`Quick`,
-//! D38) tries the lock with the GIL held and keeps it through the call, as CPython lets a
+//! D58) tries the lock with the GIL held and keeps it through the call, as CPython lets a
 //! thread run its switch interval; anything else lets the GIL go first.
 
 use napi_host::inprocess::{Call, Direct, InProcess, Route, Served};

@@ -64,7 +64,7 @@ pub fn request(slf: &Bound<'_, Connection>, op: Op) -> PyResult<PyObject> {
 }
 
 /// `request`, converting with `cx`; `quick` says how the last call of the function it calls
-/// went (D38).
+/// went (D58).
 fn request_with(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
     // The whole request is inside the exit gate, Python callbacks included: a thread that
     // finished a callback while the interpreter finalized would be ended with our frames on

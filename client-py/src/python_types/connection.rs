@@ -122,7 +122,7 @@ impl Connection {
         if self.channel.has_drops() {
             self.forget_dropped();
         }
-        // Python buffers an in-process host gave back are Python's alone again (D61).
+        // Python buffers an in-process host gave back are Python's alone again (D17).
         if self.channel.shm.lends.any_back() {
             self.release_lends();
         }
@@ -387,7 +387,7 @@ impl Connection {
 
     /// Ends the host, giving it `grace` seconds to run its cleanup hooks, then waits (as long
     /// again, at most) for the event dispatcher to run what the host sent before it ended: a
-    /// report of an uncaught exception, a settlement, is run before this returns (D50).
+    /// report of an uncaught exception, a settlement, is run before this returns (D18).
     #[pyo3(signature = (grace=2.0))]
     fn close(&self, py: Python<'_>, grace: f64) {
         if self.channel.forked() {

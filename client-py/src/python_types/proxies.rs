@@ -21,7 +21,7 @@ pub struct JSRef {
     pub kind: String,
     pub class_proto: Option<u64>,
     pub label: String,
-    /// Whether a call of this function keeps the GIL (D38).
+    /// Whether a call of this function keeps the GIL (D58).
     pub quick: Quick,
 }
 
@@ -42,7 +42,7 @@ pub struct JSCallable {
 pub struct JSMethod {
     pub this: Py<JSRef>,
     pub func: Py<JSRef>,
-    /// Its vectorcall, as `JSCallable`'s (D49): a method call makes no tuple either (D50).
+    /// Its vectorcall, as `JSCallable`'s (D49): a method call makes no tuple either.
     pub(crate) vectorcall: ffi::vectorcallfunc,
 }
 

@@ -29,7 +29,7 @@ pub const SAFE: f64 = 9007199254740992.0;
 /// writes: cheaper than a shared block and its return for a few bytes.
 const INLINE_BYTES: usize = 4096;
 
-/// In-process, writable buffers from this size on are lent to the host in place (D61); smaller
+/// In-process, writable buffers from this size on are lent to the host in place (D17); smaller
 /// ones are copied, which costs less than the marking that ends a lend.
 const LEND_BYTES: usize = 64 << 10;
 
@@ -162,7 +162,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(self.send_bytes(buf.kind, buf.bytes(), Some(obj)))
     }
 
-    /// A writable buffer lent to this in-process host in place (D61): pinned by a writable view
+    /// A writable buffer lent to this in-process host in place (D17): pinned by a writable view
     /// of its own until the host gives it back. `None` when no writable view can be had.
     fn lend(&self, obj: &Bound<'py, PyAny>, ptr: *const u8) -> Option<Value> {
         let pin = RawBuffer::get(obj, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).ok()?;
@@ -178,7 +178,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         self.to_value_at(obj, 0)
     }
 
-    /// The function of a call or construction, with how its last direct call went (D38). Nearly
+    /// The function of a call or construction, with how its last direct call went (D58). Nearly
     /// always a proxy: converted as one, with no look at the other kinds of value.
     pub fn callee<'b>(&self, f: &'b Bound<'py, PyAny>) -> PyResult<(Value, Option<&'b Quick>)> {
         match f.downcast::<JSRef>() {

@@ -2,7 +2,7 @@
 //!
 //! Started by the client with one end of a socket pair as file descriptor 3 (or `--fd N`), the
 //! event socket as the descriptor after it, and the client's shared-memory rings (D34; the
-//! event ring among them, D74) as `--ring N`. It confines itself first (see `sandbox`), then
+//! event ring among them, D34) as `--ring N`. It confines itself first (see `sandbox`), then
 //! speaks the protocol of `napi-protocol` over the rings until the client closes the socket,
 //! then runs each addon's cleanup hooks and exits.
 

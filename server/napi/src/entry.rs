@@ -83,7 +83,7 @@ fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult
 
 // The span and the panic report are out of line and cold: inlined into each of the Node-API
 // functions, their code was most of each one, and spread its few hot instructions over more
-// cache lines than the call itself needs (D50).
+// cache lines than the call itself needs (D49).
 #[cold]
 #[inline(never)]
 fn traced(name: &'static str) -> tracing::span::EnteredSpan {

@@ -41,7 +41,7 @@ impl Runtime {
         }
         self.depth.set(depth + 1);
         // An addon's function is the call on every path from Python: its arm stays here, the
-        // others are out of line, so the hot instructions sit together (D50).
+        // others are out of line, so the hot instructions sit together (D49).
         let result = match callable {
             Callable::Native { env, cb, data, receiver } => {
                 if let Some(proto) = receiver {
