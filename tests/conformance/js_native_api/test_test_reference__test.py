@@ -135,12 +135,16 @@ def test_references(node_addon):
 
 def test_delete_reference_before_wrap_finalizer(node_addon):
     # A napi_ref on a wrapped object whose wrap finalizer deletes that reference; both become
-    # due in the same collection, in either order. Node runs it 1000 times to hit both orders.
+    # due in the same collection, in either order. Node makes 1000 such pairs, collecting after
+    # each, to hit both orders. Here each collection takes 100 pairs at once: js.gc also runs
+    # Python's full collection, which in a long test session costs tens of milliseconds, and
+    # a thousand of them outran the test's timeout on a loaded machine.
     addon = node_addon("js-native-api", "test_reference")
-    for _ in range(1000):
-        wrap_object = js.object(addon)
-        addon.validateDeleteBeforeFinalize(wrap_object)
-        del wrap_object
+    for _ in range(10):
+        for _ in range(100):
+            wrap_object = js.object(addon)
+            addon.validateDeleteBeforeFinalize(wrap_object)
+            del wrap_object
         js.gc(addon)
     assert addon.pid  # the host is still alive: no crash, no failed assert()
     js.gc(addon)
