@@ -217,9 +217,11 @@ impl Tsfn {
             match self.call_js_cb {
                 // SAFETY: the addon's call_js_cb with a live env and the pointers it gave us.
                 Some(cb) => unsafe { cb(env, js_cb, self.context as *mut c_void, data as *mut c_void) },
-                // Node's default: call the function with no arguments and `this` undefined.
+                // Node's default: call the function with no arguments and `this` undefined,
+                // unless JS may no longer run (teardown runs what was posted, and a default call
+                // reaches the function without the Node-API entry that refuses it then).
                 None => {
-                    if let Some(f) = &func {
+                    if let Some(f) = func.as_ref().filter(|_| rt.can_call_js()) {
                         if let Err(Thrown(e)) = rt.call(f, Value::Undefined, &[]) {
                             rt.throw(e);
                         }
