@@ -19,6 +19,7 @@ pub mod current;
 pub mod descriptor;
 pub mod env;
 pub mod events;
+pub mod float16;
 pub mod gc;
 pub mod handles;
 pub mod heap;
