@@ -342,7 +342,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
             return fail(status::STRING_EXPECTED);
         }
         let func_ref = match function {
-            Some(value) => cx.rt.references_mut().create(Reference { env: cx.env.id, value, count: 1, collected: false }),
+            Some(value) => cx.rt.references_mut().create(Reference::new(cx.env.id, value, 1)),
             None => 0,
         };
         let tsfn = Arc::new(Tsfn {
