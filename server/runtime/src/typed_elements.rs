@@ -198,7 +198,7 @@ fn clamp_to_u8(n: f64) -> u8 {
 
 /// `StringToBigInt`: optional surrounding whitespace, then a decimal integer with an optional
 /// sign, or a `0x`/`0o`/`0b` literal without one; empty is 0n. `None` when it is neither.
-fn string_to_bigint(s: &str) -> Option<BigInt> {
+pub(crate) fn string_to_bigint(s: &str) -> Option<BigInt> {
     let t = s.trim_matches(is_js_whitespace);
     let (negative, digits, radix) = match t.get(..2) {
         Some("0x" | "0X") => (false, &t[2..], 16),
