@@ -19,4 +19,9 @@ done
 if [[ -z ${SKIP_RUST_ADDON:-} ]]; then
   cargo build --quiet --release -p napi-test-addon --manifest-path "$root/Cargo.toml"
   cp "$root/target/release/libnapi_test_addon.so" "$out/rust_addon.node"
+  # The same addon built as for a current node (its `versioned` feature), in a target folder of
+  # its own so that neither build undoes the other's.
+  cargo build --quiet --release -p napi-test-addon --features versioned --target-dir "$root/target/versioned" \
+    --manifest-path "$root/Cargo.toml"
+  cp "$root/target/versioned/release/libnapi_test_addon.so" "$out/rust_addon_versioned.node"
 fi

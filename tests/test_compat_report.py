@@ -31,10 +31,9 @@ def test_report_rows_for_installed_packages_match_node():
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
     rows = {r["package"]: r for r in answer["packages"]}
-    # The globals and built-in properties these addons read that node has and the host lacks
-    # (napi-rs looks `Proxy` up, which the realm has): node 24's Float16Array, until the host
-    # has it (issue 42, point 4).
-    assert answer["missing_builtins"] == ["globalThis.Float16Array"]
+    # The globals and built-in properties these addons read that node has and the host lacks:
+    # none (napi-rs looks up `Proxy` and node 24's `Float16Array`, which the realm has).
+    assert answer["missing_builtins"] == []
     for name in ("@node-rs/crc32", "@node-rs/bcrypt", "@napi-rs/canvas"):
         row = rows[name]
         assert (row["kind"], row["loads"], row["failures"]) == ("napi-rs", True, []), row

@@ -6,9 +6,12 @@ then the instance-data finalizer."""
 from __future__ import annotations
 
 import gc
+import json
+import subprocess
 import weakref
 
 import pytest
+from conftest import addon_path, oracle_node
 
 from napi_python import js
 
@@ -132,3 +135,42 @@ def test_gc_reports_how_many_objects_it_freed(load, rounds):
         js.array(addon, [1, 2, 3])  # one array each, unreachable once Python let it go
     assert js.gc(addon) == rounds
     assert js.gc(addon) == 0
+
+
+def test_deleting_the_reference_a_finalizer_came_with_cancels_it_as_in_node(load, tmp_path):
+    # napi_wrap's and napi_add_finalizer's returned references own their finalizers: deleted
+    # while the object lives (1, 3, 4 before the collection, 6 after it), the finalizer never
+    # runs; the others run once, at the collection (2) or at teardown (7 and 5, newest first).
+    node_log = tmp_path / "node.log"
+    script = f"""
+    const a = require({json.dumps(addon_path("gc"))});
+    a.setLog({json.dumps(str(node_log))});
+    let x = {{}}; a.addOwnedFinalizer(x, 1); a.addOwnedFinalizer(x, 2); a.wrapOwned(x, 3);
+    const y = {{}}; a.wrapOwned(y, 4); a.addOwnedFinalizer(y, 5);
+    const z = {{}}; a.addOwnedFinalizer(z, 6); a.wrapOwned(z, 7);
+    a.dropOwner(1); a.dropOwner(3); a.dropOwner(4);
+    x = null;
+    globalThis.gc();
+    setImmediate(() => {{ a.dropOwner(6); globalThis.keep = [y, z]; }});
+    """
+    subprocess.run([oracle_node(), "--expose-gc", "-e", script], check=True, timeout=60)
+
+    addon = load("gc")
+    log = tmp_path / "host.log"
+    addon.setLog(str(log))
+    x, y, z = js.object(addon), js.object(addon), js.object(addon)
+    addon.addOwnedFinalizer(x, 1)
+    addon.addOwnedFinalizer(x, 2)
+    addon.wrapOwned(x, 3)
+    addon.wrapOwned(y, 4)
+    addon.addOwnedFinalizer(y, 5)
+    addon.addOwnedFinalizer(z, 6)
+    addon.wrapOwned(z, 7)
+    for tag in (1, 3, 4):
+        addon.dropOwner(tag)
+    del x
+    js.gc(addon)
+    addon.dropOwner(6)
+    addon.close()
+    assert log.read_text().splitlines() == node_log.read_text().splitlines()
+    del y, z

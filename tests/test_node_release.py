@@ -1,11 +1,18 @@
 """The host reports the node release the tests compare against: `process.version` and the
 `process.versions` entries addons read (node, v8, uv, modules) are what the oracle node
 (tests/oracle_node.py, Node 24) answers; napi_get_node_version's side is checked by the
-conformance driver of node-api/test_general against `process.version`."""
+conformance driver of node-api/test_general against `process.version`, and napi-rs choosing its
+newer code paths by it here (issue 41, point 4)."""
 
 from __future__ import annotations
 
-from conftest import node_eval
+import json
+import os
+import re
+import subprocess
+import sys
+
+from conftest import addon_path, node_eval
 
 from napi_python import js
 
@@ -22,3 +29,39 @@ def test_process_answers_the_oracle_release(load):
     assert process["release"]["name"] == node["release"]
     assert {k: process["versions"][k] for k in node["versions"]} == node["versions"]
     assert process["versions"]["napi"] == "10"
+
+
+def napi_calls(addon: str, expression: str) -> tuple[object, list[str]]:
+    """What `expression` (over the addon, named `a`) answers in-process, and the Node-API
+    functions the call made, in order, from the host's call log."""
+    script = (
+        "import json\nfrom napi_python import load_addon\n"
+        f"a = load_addon({addon_path(addon)!r}, isolated=False)\n"
+        f"print(json.dumps({expression}))\na.close()\n"
+    )
+    env = {**os.environ, "NAPI_HOSTD_LOG": "napi_functions::entry=trace", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1]), re.findall(r'call="?(\w+)', done.stderr)
+
+
+def test_napi_rs_takes_its_newer_node_paths_for_the_release_the_host_reports():
+    """napi-rs built with `node_version_detect` (the test addon's `versioned` build) reads
+    napi_get_node_version at load and sets a map's keys (`BTreeMap`, `HashMap`) with
+    node_api_create_property_key_utf8 when it answers 20.18 or later (its test is
+    `major >= 20 && minor >= 18`). The host answers 24.21.0, so its call log shows that path
+    taken, with the object node makes; the plain build (Node-API 8, no detection) never calls it."""
+    words = ["a", "bcd", "naïve"]
+    node = node_eval(
+        f"const a = require({addon_path('rust_addon_versioned')!r});"
+        f"console.log(JSON.stringify(a.wordLengths({json.dumps(words)})))"
+    )
+    got, calls = napi_calls("rust_addon_versioned", f"dict(a.wordLengths({words!r}))")
+    assert got == node == {"a": 1, "bcd": 3, "naïve": 5}
+    assert "napi_get_node_version" in calls
+    assert calls.count("node_api_create_property_key_utf8") == len(words)
+    got, calls = napi_calls("rust_addon", f"dict(a.wordLengths({words!r}))")
+    assert got == node
+    assert calls and "node_api_create_property_key_utf8" not in calls

@@ -40,6 +40,19 @@ EXPRESSIONS = [
     "null == undefined && null !== undefined",
     "NaN == NaN",
     "'b' > 'a' && '10' < '9' && 10 > 9",
+    # Relational comparison: both sides become primitives first (in source order, even for `>`
+    # and `<=`, which compare the other way round), and two strings compare as strings.
+    "[[2] < [10], [2] > [10], [10] <= [2], '10' < [9], [1, 2] < [1, 3], ({}) < ({})]",
+    "[new Date(0) < new Date(1), null < 1, undefined < 1]",
+    "globalThis.log = []; globalThis.lhs = {valueOf: log.push.bind(log, 'l')};"
+    " globalThis.rhs = {valueOf: log.push.bind(log, 'r')}; lhs > rhs; lhs <= rhs; log.join()",
+    "globalThis.log = []; globalThis.lhs = {toString: log.push.bind(log, 'l'), valueOf: null}; lhs < 'x'; log.join()",
+    # BigInt against Number and String, exactly (2n ** 64n + 1n has no double of its own).
+    "[2n ** 64n + 1n == 2 ** 64, 2n ** 64n == 2 ** 64, 2 ** 64 < 2n ** 64n + 1n, 2n ** 64n + 1n > 2 ** 64]",
+    "[1n < 1.5, 2n > 1.5, 1n == 1.5, -1n < -0.5, 1n < NaN, 1n > NaN]",
+    "[2n ** 1100n > Infinity, 2n ** 1100n < Infinity, -(2n ** 1100n) > -Infinity]",
+    "['18446744073709551617' > 18446744073709551616n, 18446744073709551617n == '18446744073709551617']",
+    "[1n < 'x', 1n >= 'x', '1e3' > 5n, 5n < '0x10', 5n == ' 5 ']",
     "[] + {}",
     "typeof null + typeof undefined + typeof 1n + typeof Symbol()",
     "void 0",

@@ -31,6 +31,7 @@ KINDS = [
     (8, "Float64Array", np.float64, [1.5, 2.5, 3.5]),
     (9, "BigInt64Array", np.int64, [-1, -2, -3]),
     (10, "BigUint64Array", np.uint64, [1, 2, 3]),
+    (11, "Float16Array", np.float16, [1.5, 2.5, 3.5]),
 ]
 
 

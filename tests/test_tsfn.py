@@ -98,7 +98,7 @@ def test_thread_counting_acquire_release_abort(load):
 
 def test_abort_wakes_a_blocked_producer_and_drops_the_queue(load):
     """node: the producer blocked on the full queue returns napi_closing; the queued item is
-    never called into JS but handed to call_js_cb with a NULL env after the finalizer."""
+    never called into JS but handed to call_js_cb with a NULL env before the finalizer."""
     addon = load("tsfn")
     sid, abort, producer = addon.abortBlocked(1)
     assert (abort, producer) == (NAPI_OK, NAPI_CLOSING)
@@ -161,23 +161,24 @@ def test_a_callback_given_a_value_too_deep_for_python_throws_into_the_addon(load
 
 
 def marker_lines(received: int, leftovers: range) -> list[str]:
-    """The tsfn addon's marker: the finalizer's line, then each leftover's value."""
-    return [f"finalized, received {received}", *(f"L {v}" for v in leftovers)]
+    """The tsfn addon's marker: each leftover's value, then the finalizer's line (Node 24 hands
+    leftovers over first; node 20 ran the finalizer first)."""
+    return [*(f"L {v}" for v in leftovers), f"finalized, received {received}"]
 
 
 def test_closing_the_addon_with_calls_queued_finalizes_once_and_hands_over_leftovers(load, tmp_path):
     """A producer floods a queue of 100 with 0, 1, 2, ... (blocked on its 101st call when
     startFlood returns) until the addon closes: close returns (neither hangs on the blocked
-    producer nor skips the finalizer), the finalizer runs once, and then every value the
-    producer queued that JS did not get goes to call_js_cb with a NULL env, in order: nothing is
-    lost or given twice. How many JS got first depends on when the close comes (node, flooding
+    producer nor skips the finalizer), every value the producer queued that JS did not get goes
+    to call_js_cb with a NULL env, in order, and then the finalizer runs once: nothing is lost
+    or given twice. How many JS got first depends on when the close comes (node, flooding
     until exit: `finalized, received 100` and no leftover), but never more than the queue holds
     are left over."""
     addon = load("tsfn")
     marker = tmp_path / "flood"
     addon.startFlood(str(marker))
     addon.close()
-    finalized, *leftovers = marker.read_text().splitlines()
+    *leftovers, finalized = marker.read_text().splitlines()
     received = int(finalized.rpartition(" ")[2])
     assert received >= 0 and len(leftovers) <= 100
     assert [finalized, *leftovers] == marker_lines(received, range(received, received + len(leftovers)))
@@ -201,9 +202,12 @@ def test_a_default_call_still_queued_at_teardown_does_not_reach_python(load):
 
 
 def test_what_a_cleanup_hook_queues_is_handed_over_as_leftovers_at_teardown(load, tmp_path):
-    """node: a cleanup hook registered after the threadsafe function runs before the function
-    closes (newest first); the 5 values it queues are never called into JS: the finalizer runs
-    (`finalized, received 0`), then call_js_cb gets each with a NULL env, in order."""
+    """A cleanup hook registered after the threadsafe function runs before the function closes
+    (newest first); the 5 values it queues are never called into JS: call_js_cb gets each with
+    a NULL env, in order, then the finalizer runs (`finalized, received 0`), as under node."""
+    node_marker = tmp_path / "node"
+    node_eval(f"require({addon_path('tsfn')!r}).queueAtTeardown({str(node_marker)!r}, 5); console.log(0)")
+    assert node_marker.read_text().splitlines() == marker_lines(0, range(5))
     addon = load("tsfn")
     marker = tmp_path / "teardown"
     addon.queueAtTeardown(str(marker), 5)

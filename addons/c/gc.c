@@ -105,6 +105,49 @@ static napi_value AddFinalizer(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
+/* The references napi_wrap and napi_add_finalizer returned, by tag (Node: each owns its
+ * finalizer, and deleting it before the finalizer ran cancels that finalizer). */
+static napi_ref owners[16];
+
+static napi_ref* owner_slot(napi_env env, napi_value tag_value, int32_t* tag) {
+  if (napi_get_value_int32(env, tag_value, tag) != napi_ok || *tag < 0 || *tag >= 16) {
+    napi_throw_range_error(env, NULL, "tag must be 0..15");
+    return NULL;
+  }
+  return &owners[*tag];
+}
+
+/* addOwnedFinalizer(obj, tag): addFinalizer's finalizer, keeping the reference it returns */
+static napi_value AddOwnedFinalizer(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t tag;
+  napi_ref* slot;
+  if (!get_args(env, info, 2, argv, NULL) || !(slot = owner_slot(env, argv[1], &tag))) return NULL;
+  NODE_API_CALL(env, napi_add_finalizer(env, argv[0], (void*)(intptr_t)tag, FinalizeAdded, NULL, slot));
+  return make_undefined(env);
+}
+
+/* wrapOwned(obj, tag): napi_wrap with Counted's finalizer, keeping the reference it returns */
+static napi_value WrapOwned(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t tag;
+  napi_ref* slot;
+  if (!get_args(env, info, 2, argv, NULL) || !(slot = owner_slot(env, argv[1], &tag))) return NULL;
+  NODE_API_CALL(env, napi_wrap(env, argv[0], (void*)(intptr_t)tag, FinalizeCounted, NULL, slot));
+  return make_undefined(env);
+}
+
+/* dropOwner(tag): napi_delete_reference of the reference kept for tag */
+static napi_value DropOwner(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t tag;
+  napi_ref* slot;
+  if (!get_args(env, info, 1, argv, NULL) || !(slot = owner_slot(env, argv[0], &tag))) return NULL;
+  NODE_API_CALL(env, napi_delete_reference(env, *slot));
+  *slot = NULL;
+  return make_undefined(env);
+}
+
 /* call(fn): calls fn once and forgets it (so the host no longer references it) */
 static napi_value CallOnce(napi_env env, napi_callback_info info) {
   napi_value argv[1], global, result;
@@ -134,6 +177,9 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("strengthen", Strengthen),
       DECLARE_METHOD("addFinalizer", AddFinalizer),
       DECLARE_METHOD("callOnce", CallOnce),
+      DECLARE_METHOD("addOwnedFinalizer", AddOwnedFinalizer),
+      DECLARE_METHOD("wrapOwned", WrapOwned),
+      DECLARE_METHOD("dropOwner", DropOwner),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

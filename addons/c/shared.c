@@ -5,6 +5,18 @@
 
 #include "common.h"
 
+/* napi_float16_array (Node 24's headers, NODE_API_HAS_FLOAT16_ARRAY): the addons build against
+ * node 20's, which stop at napi_biguint64_array. */
+#define FLOAT16_ARRAY 11
+
+/* The binary16 bits of x, a normal positive number binary16 holds exactly. */
+static uint16_t half_bits(double x) {
+  int e = 0;
+  for (; x >= 2; x /= 2) e++;
+  for (; x < 1; x *= 2) e--;
+  return (uint16_t)(((e + 15) << 10) | (uint16_t)((x - 1) * 1024));
+}
+
 static napi_ref held_ref = NULL;
 
 /* The memory of any buffer-like value: Buffer, TypedArray, DataView or ArrayBuffer. */
@@ -17,8 +29,8 @@ static bool memory_of(napi_env env, napi_value v, uint8_t** data, size_t* len) {
   if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
     NODE_API_CALL_BASE(env, napi_get_typedarray_info(env, v, &type, &count, &p, &ab, &offset), false);
     size_t size = 1;
-    switch (type) {
-      case napi_int16_array: case napi_uint16_array: size = 2; break;
+    switch ((int)type) {
+      case napi_int16_array: case napi_uint16_array: case FLOAT16_ARRAY: size = 2; break;
       case napi_int32_array: case napi_uint32_array: case napi_float32_array: size = 4; break;
       case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: size = 8; break;
       default: break;
@@ -54,18 +66,18 @@ static napi_value Make(napi_env env, napi_callback_info info) {
 }
 
 /* typed(type, n) -> a typed array of napi_typedarray_type `type` with n elements, element i
- * = i + 1 (negated for the signed kinds, plus a half for the float kinds) */
+ * = i + 1 (negated for the signed kinds, plus a half for the float kinds, Float16Array's too) */
 static napi_value Typed(napi_env env, napi_callback_info info) {
   napi_value argv[2], ab, result;
   int32_t type, n;
   void* data;
-  static const size_t sizes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
+  static const size_t sizes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8, 2};
   if (!get_args(env, info, 2, argv, NULL) || !get_int32(env, argv[0], &type) || !get_int32(env, argv[1], &n)) return NULL;
-  NODE_API_ASSERT(env, type >= 0 && type <= napi_biguint64_array, "unknown typed array type");
+  NODE_API_ASSERT(env, type >= 0 && type <= FLOAT16_ARRAY, "unknown typed array type");
   NODE_API_CALL(env, napi_create_arraybuffer(env, sizes[type] * (size_t)n, &data, &ab));
   for (int32_t i = 0; i < n; i++) {
     int64_t v = i + 1;
-    switch ((napi_typedarray_type)type) {
+    switch (type) {
       case napi_int8_array: ((int8_t*)data)[i] = (int8_t)-v; break;
       case napi_uint8_array: case napi_uint8_clamped_array: ((uint8_t*)data)[i] = (uint8_t)v; break;
       case napi_int16_array: ((int16_t*)data)[i] = (int16_t)-v; break;
@@ -76,6 +88,7 @@ static napi_value Typed(napi_env env, napi_callback_info info) {
       case napi_float64_array: ((double*)data)[i] = (double)v + 0.5; break;
       case napi_bigint64_array: ((int64_t*)data)[i] = -v; break;
       case napi_biguint64_array: ((uint64_t*)data)[i] = (uint64_t)v; break;
+      case FLOAT16_ARRAY: ((uint16_t*)data)[i] = half_bits((double)v + 0.5); break;
     }
   }
   NODE_API_CALL(env, napi_create_typedarray(env, (napi_typedarray_type)type, (size_t)n, ab, 0, &result));
@@ -188,7 +201,8 @@ static napi_value Peek(napi_env env, napi_callback_info info) {
  * Uint8Array; napi_is_buffer is true for every view, as in node 20) */
 static napi_value Kind(napi_env env, napi_callback_info info) {
   static const char* names[] = {"Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
-                                "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"};
+                                "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+                                "Float16Array"};
   napi_value argv[1], result;
   bool is;
   const char* name = "other";

@@ -18,7 +18,7 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// descriptor ahead of its announcement on the socket. 8: `Value::Lent`, a Python buffer an
 /// in-process client lends for a call. 9: `FailureKind::TooDeep`, and the client ends a host whose
 /// messages name requests, subscriptions, blocks or segments it never issued (issue 33).
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the

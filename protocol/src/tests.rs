@@ -136,13 +136,17 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 9);
+    assert_eq!(PROTOCOL_VERSION, 10);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
     // Version 8's Value::Lent: variant 15, kind, address, then the region naming LENT_SEGMENT.
     let region = Region { owner: SegmentOwner::Client, segment: LENT_SEGMENT, offset: 3, len: 16 };
     let lent = Outcome::Ok(Value::Lent { kind: BufferKind::Buffer, address: 0x1000, region });
     let frame = encode(&ServerMessage::Reply { id: 1, chain: 2, outcome: lent }).unwrap();
     assert_eq!(frame, vec![17, 0, 0, 0, 1, 1, 2, 0, 15, 11, 251, 0, 16, 1, 252, 255, 255, 255, 255, 3, 16]);
+    // Version 10's BufferKind::Float16: variant 15, after the kinds version 9 had.
+    let bytes = Outcome::Ok(Value::Bytes { kind: BufferKind::Float16, data: vec![0, 0x3C] });
+    let frame = encode(&ServerMessage::Reply { id: 1, chain: 2, outcome: bytes }).unwrap();
+    assert_eq!(frame[9..], [15, 2, 0, 0x3C]);
 }
 
 #[test]

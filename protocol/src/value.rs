@@ -45,7 +45,7 @@ pub struct JsRef {
 }
 
 /// The element type of a buffer-like value; mirrors `napi_typedarray_type` plus the
-/// non-typed-array kinds.
+/// non-typed-array kinds, with `Float16` (`napi_float16_array`, newer than those) last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 #[non_exhaustive]
 pub enum BufferKind {
@@ -64,11 +64,12 @@ pub enum BufferKind {
     DataView,
     ArrayBuffer,
     SharedArrayBuffer,
+    Float16,
 }
 
 impl BufferKind {
     /// Every kind.
-    pub const ALL: [BufferKind; 15] = [
+    pub const ALL: [BufferKind; 16] = [
         BufferKind::Int8,
         BufferKind::Uint8,
         BufferKind::Uint8Clamped,
@@ -84,12 +85,13 @@ impl BufferKind {
         BufferKind::DataView,
         BufferKind::ArrayBuffer,
         BufferKind::SharedArrayBuffer,
+        BufferKind::Float16,
     ];
 
     /// Bytes per element (1 for byte-oriented kinds).
     pub fn element_size(self) -> usize {
         match self {
-            BufferKind::Int16 | BufferKind::Uint16 => 2,
+            BufferKind::Int16 | BufferKind::Uint16 | BufferKind::Float16 => 2,
             BufferKind::Int32 | BufferKind::Uint32 | BufferKind::Float32 => 4,
             BufferKind::Float64 | BufferKind::BigInt64 | BufferKind::BigUint64 => 8,
             _ => 1,

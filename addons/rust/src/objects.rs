@@ -95,3 +95,17 @@ pub fn scale_points(points: Vec<Point>, k: f64) -> Vec<Point> {
 pub fn split_words(s: String) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
+
+/// `wordLengths(words) -> {word: length}`: a map result (a `BTreeMap`, so its keys come in one
+/// order), whose keys napi-rs sets with `node_api_create_property_key_utf8` when built
+/// `versioned` and node reports 20.18 or later.
+#[napi]
+pub fn word_lengths(words: Vec<String>) -> std::collections::BTreeMap<String, u32> {
+    words
+        .into_iter()
+        .map(|w| {
+            let n = w.chars().count() as u32;
+            (w, n)
+        })
+        .collect()
+}

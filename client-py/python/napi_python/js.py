@@ -272,5 +272,6 @@ def arraybuffer(data: Any) -> _native.JSBuffer:
 
 def typedarray(kind: str, data: Any) -> _native.JSBuffer:
     """A typed array of ``kind`` (``"Float64Array"``, ``"Uint16Array"``, ...) over a copy of
-    ``data``'s bytes (native byte order)."""
+    ``data``'s bytes (native byte order; for ``"Float16Array"`` binary16 values, e.g. a numpy
+    float16 array or ``struct.pack("e", ...)``)."""
     return _native.JSBuffer(kind, data)

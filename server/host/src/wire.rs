@@ -82,6 +82,7 @@ fn buffer_kind(view: &View) -> BufferKind {
             TypedArrayKind::Float64 => BufferKind::Float64,
             TypedArrayKind::BigInt64 => BufferKind::BigInt64,
             TypedArrayKind::BigUint64 => BufferKind::BigUint64,
+            TypedArrayKind::Float16 => BufferKind::Float16,
         },
     }
 }
@@ -99,6 +100,7 @@ fn typed_kind(kind: BufferKind) -> Option<TypedArrayKind> {
         BufferKind::Float64 => TypedArrayKind::Float64,
         BufferKind::BigInt64 => TypedArrayKind::BigInt64,
         BufferKind::BigUint64 => TypedArrayKind::BigUint64,
+        BufferKind::Float16 => TypedArrayKind::Float16,
         _ => return None,
     })
 }

@@ -23,16 +23,12 @@ pub unsafe extern "C" fn napi_add_finalizer(
         let v = cx.value(js_object)?;
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
         let Value::Object(obj) = v else { return fail(status::INVALID_ARG) };
-        let f = Finalization {
-            env: cx.env.id,
-            cb: native_finalizer(cb),
-            data: finalize_data as usize,
-            hint: finalize_hint as usize,
-            seq: cx.rt.next_seq(),
-        };
+        let seq = cx.rt.next_seq();
+        let f = Finalization { env: cx.env.id, cb: native_finalizer(cb), data: finalize_data as usize, hint: finalize_hint as usize, seq };
         cx.rt.heap_mut().obj_mut(obj).finalizers.push(f);
         if let Some(result) = result.optional() {
-            let r = cx.rt.references_mut().create(Reference { env: cx.env.id, value: v, count: 0, collected: false });
+            // The reference owns the finalizer: deleting it cancels it.
+            let r = cx.rt.references_mut().create(Reference { finalizer: Some(seq), ..Reference::new(cx.env.id, v, 0) });
             result.write(r as napi_ref);
         }
         Ok(())

@@ -286,8 +286,8 @@ pub fn teardown_env(rt: &Runtime, env: &Env) {
     // Nothing runs after teardown, so what was posted runs now, and what a finalizer posts runs
     // right after it.
     rt.run_post_finalizers();
-    for f in rt.take_env_finalizers(env.id) {
-        rt.run_finalizers(vec![f]);
+    rt.queue_finalizers(rt.take_env_finalizers(env.id));
+    while rt.run_next_finalizer() {
         rt.run_post_finalizers();
     }
     if let Some((data, Some(fin))) = env.instance_data.take() {

@@ -14,7 +14,7 @@ pub unsafe extern "C" fn napi_create_promise(env: napi_env, deferred: Out<napi_d
         let d = deferred.required()?;
         let p = promise.required()?;
         let id = cx.rt.new_promise();
-        let r = cx.rt.references_mut().create(Reference { env: cx.env.id, value: Value::Object(id), count: 1, collected: false });
+        let r = cx.rt.references_mut().create(Reference::new(cx.env.id, Value::Object(id), 1));
         d.write(r as napi_deferred);
         p.write(cx.handle(Value::Object(id)));
         Ok(())

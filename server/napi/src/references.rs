@@ -26,10 +26,8 @@ pub unsafe extern "C" fn napi_create_reference(
         }
         let weak_primitive = initial_refcount == 0 && !matches!(v, Value::Object(_) | Value::Symbol(_));
         let reference = Reference {
-            env: cx.env.id,
-            value: if weak_primitive { Value::Undefined } else { v },
-            count: initial_refcount,
             collected: weak_primitive,
+            ..Reference::new(cx.env.id, if weak_primitive { Value::Undefined } else { v }, initial_refcount)
         };
         let id = cx.rt.references_mut().create(reference);
         slot.write(id as napi_ref);
@@ -39,9 +37,16 @@ pub unsafe extern "C" fn napi_create_reference(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_ref) -> napi_status {
-    entry::plain(env, "napi_delete_reference", |cx| match cx.rt.references_mut().delete(reference as usize) {
-        Some(_) => Ok(()),
-        None => fail(status::INVALID_ARG),
+    entry::plain(env, "napi_delete_reference", |cx| {
+        let deleted = cx.rt.references_mut().delete(reference as usize);
+        match deleted {
+            Some(Reference { value, finalizer: Some(seq), .. }) => {
+                cx.rt.cancel_finalizer(&value, seq);
+                Ok(())
+            }
+            Some(_) => Ok(()),
+            None => fail(status::INVALID_ARG),
+        }
     })
 }
 

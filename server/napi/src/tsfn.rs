@@ -4,7 +4,8 @@
 //! Follows Node's `ThreadSafeFunction` (src/node_api.cc): a bounded or unbounded queue guarded by
 //! a mutex, producers blocking on a condition variable when it is full, a thread count kept by
 //! acquire/release, abort waking every producer, and the finalizer running once on the JS thread
-//! after the queue drained (or at teardown, leftovers then going to `call_js_cb` with a NULL env).
+//! after the queue drained (after an abort or at teardown, once leftovers went to `call_js_cb`
+//! with a NULL env).
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
@@ -147,7 +148,8 @@ impl Tsfn {
         match g.state {
             State::Open | State::Released if abort => {
                 // -> Closing: abort refuses every later call and wakes every blocked producer
-                // (they answer napi_closing); the queued items are never called into JS.
+                // (they answer napi_closing); the queued items reach call_js_cb only with a
+                // NULL env, just before the finalizer.
                 g.state = State::Closing;
                 self.space.notify_all();
                 self.send(&mut g);
@@ -237,9 +239,10 @@ impl Tsfn {
         }
     }
 
-    /// On the JS thread, exactly once: -> Finalized. Runs `thread_finalize_cb`, then hands what
-    /// is still queued (after an abort or at teardown) to `call_js_cb` with a NULL env and
-    /// function, as Node's `EmptyQueueAndDelete` does.
+    /// On the JS thread, exactly once: -> Finalized. Hands what is still queued (after an abort
+    /// or at teardown) to `call_js_cb` with a NULL env and function, then runs
+    /// `thread_finalize_cb`: Node 24's `Finalize` empties the queue first, so the finalizer may
+    /// free what those calls still read (node 20 ran the finalizer first).
     fn finalize(self: &Arc<Self>, rt: &Runtime) {
         let (leftovers, forget_now) = {
             let mut g = lock(&self.inner);
@@ -252,6 +255,13 @@ impl Tsfn {
         };
         if self.refed.swap(false, Ordering::SeqCst) {
             self.events.unhold();
+        }
+        if let Some(cb) = self.call_js_cb {
+            for data in leftovers {
+                // SAFETY: Node-API documents that call_js_cb gets a NULL env and function when
+                // the function is being torn down, so it can free `data`.
+                unsafe { cb(std::ptr::null_mut(), std::ptr::null_mut(), self.context as *mut c_void, data as *mut c_void) };
+            }
         }
         if self.func_ref != 0 {
             rt.references_mut().delete(self.func_ref);
@@ -266,13 +276,6 @@ impl Tsfn {
                 rt.report_uncaught(e);
             }
         }
-        if let Some(cb) = self.call_js_cb {
-            for data in leftovers {
-                // SAFETY: Node-API documents that call_js_cb gets a NULL env and function when
-                // the function is being torn down, so it can free `data`.
-                unsafe { cb(std::ptr::null_mut(), std::ptr::null_mut(), self.context as *mut c_void, data as *mut c_void) };
-            }
-        }
         if forget_now {
             let me = Arc::as_ptr(self) as usize;
             if let Some(t) = lock(&TSFNS).as_mut() {
@@ -283,7 +286,7 @@ impl Tsfn {
 }
 
 /// Teardown of `env`: every threadsafe function still alive closes (blocked producers wake up and
-/// answer `napi_closing`), its finalizer runs and leftovers go to `call_js_cb` with a NULL env,
+/// answer `napi_closing`), leftovers go to `call_js_cb` with a NULL env and its finalizer runs,
 /// whether or not other threads ever released it.
 pub fn close_env(rt: &Runtime, env: EnvId) {
     let owner = Arc::as_ptr(rt.events()) as usize;
@@ -344,7 +347,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
             return fail(status::STRING_EXPECTED);
         }
         let func_ref = match function {
-            Some(value) => cx.rt.references_mut().create(Reference { env: cx.env.id, value, count: 1, collected: false }),
+            Some(value) => cx.rt.references_mut().create(Reference::new(cx.env.id, value, 1)),
             None => 0,
         };
         let tsfn = Arc::new(Tsfn {

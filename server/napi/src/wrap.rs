@@ -85,7 +85,9 @@ pub unsafe extern "C" fn napi_wrap(
         let seq = cx.rt.next_seq();
         cx.rt.heap_mut().obj_mut(obj).wrap = Some(Wrap { env: cx.env.id, data: native_object as usize, finalize, seq });
         if let Some(result) = result.optional() {
-            let r = cx.rt.references_mut().create(Reference { env: cx.env.id, value: Value::Object(obj), count: 0, collected: false });
+            // The reference owns the finalizer (when there is one): deleting it cancels it.
+            let reference = Reference { finalizer: finalize_cb.map(|_| seq), ..Reference::new(cx.env.id, Value::Object(obj), 0) };
+            let r = cx.rt.references_mut().create(reference);
             result.write(r as napi_ref);
         }
         Ok(())

@@ -199,7 +199,7 @@ impl Runtime {
                 let Some(o) = heap.free(*id) else { continue };
                 if let Some(w) = o.wrap {
                     if let Some(Finalizer { cb, hint }) = w.finalize {
-                        due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: 0 });
+                        due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: w.seq });
                     }
                 }
                 due.extend(o.finalizers);
@@ -259,11 +259,39 @@ impl Runtime {
         }
     }
 
-    /// Runs finalizers on the JS thread, outside any borrow.
+    /// Runs finalizers on the JS thread, outside any borrow. They wait in the runtime's queue
+    /// rather than a local list, so that one of them deleting a reference can still cancel the
+    /// finalizer that reference owns when it is due later in the same batch.
     pub fn run_finalizers(&self, due: Vec<Finalization>) {
-        for f in due {
-            self.native.finalize(self, f.env, f.cb, f.data, f.hint);
+        self.queue_finalizers(due);
+        while self.run_next_finalizer() {}
+    }
+
+    /// Adds `due` to the finalizers waiting to run.
+    pub fn queue_finalizers(&self, due: Vec<Finalization>) {
+        self.pending_finalizers.borrow_mut().extend(due);
+    }
+
+    /// Runs the next waiting finalizer; false when none is left.
+    pub fn run_next_finalizer(&self) -> bool {
+        let next = self.pending_finalizers.borrow_mut().pop_front();
+        let Some(f) = next else { return false };
+        self.native.finalize(self, f.env, f.cb, f.data, f.hint);
+        true
+    }
+
+    /// Takes back the finalizer registered as `seq` (the one a deleted reference owned) from
+    /// `target`, or from the queue when `target` died and it is due: it will not run.
+    pub fn cancel_finalizer(&self, target: &Value, seq: u64) {
+        if let Value::Object(id) = target {
+            if let Some(o) = self.heap.borrow_mut().get_mut(*id) {
+                if let Some(w) = o.wrap.as_mut().filter(|w| w.seq == seq) {
+                    w.finalize = None;
+                }
+                o.finalizers.retain(|f| f.seq != seq);
+            }
         }
+        self.pending_finalizers.borrow_mut().retain(|f| f.seq != seq);
     }
 
     /// Runs what `node_api_post_finalizer` queued, including what those finalizers queue.
@@ -273,7 +301,9 @@ impl Runtime {
             if queued.is_empty() {
                 break;
             }
-            self.run_finalizers(queued);
+            for f in queued {
+                self.native.finalize(self, f.env, f.cb, f.data, f.hint);
+            }
         }
     }
 

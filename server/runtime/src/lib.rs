@@ -19,6 +19,7 @@ pub mod current;
 pub mod descriptor;
 pub mod env;
 pub mod events;
+pub mod float16;
 pub mod gc;
 pub mod handles;
 pub mod heap;
@@ -184,6 +185,8 @@ pub struct Runtime {
     depth: Cell<usize>,
     /// Promise jobs waiting for the JS stack to empty.
     microtasks: RefCell<microtasks::JobQueue>,
+    /// Finalizers of dead objects (or, at teardown, of an env's objects) due to run, in order.
+    pending_finalizers: RefCell<std::collections::VecDeque<object::Finalization>>,
     /// `node_api_post_finalizer` callbacks waiting for the current collection to finish.
     post_finalizers: RefCell<Vec<object::Finalization>>,
     /// The last registration number `next_seq` gave, ordering finalizers for teardown.
@@ -258,6 +261,7 @@ impl Runtime {
             timers: timers::Timers::default(),
             missing: missing::MissingRecorder::from_env(),
             ticks: RefCell::new(std::collections::VecDeque::new()),
+            pending_finalizers: RefCell::new(std::collections::VecDeque::new()),
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(microtasks::JobQueue::new()),
             finalizer_seq: Cell::new(0),

@@ -182,10 +182,11 @@ pub enum TypedArrayKind {
     Float64,
     BigInt64,
     BigUint64,
+    Float16,
 }
 
 impl TypedArrayKind {
-    pub const ALL: [TypedArrayKind; 11] = [
+    pub const ALL: [TypedArrayKind; 12] = [
         TypedArrayKind::Int8,
         TypedArrayKind::Uint8,
         TypedArrayKind::Uint8Clamped,
@@ -197,13 +198,14 @@ impl TypedArrayKind {
         TypedArrayKind::Float64,
         TypedArrayKind::BigInt64,
         TypedArrayKind::BigUint64,
+        TypedArrayKind::Float16,
     ];
 
     pub fn element_size(self) -> usize {
         use TypedArrayKind::*;
         match self {
             Int8 | Uint8 | Uint8Clamped => 1,
-            Int16 | Uint16 => 2,
+            Int16 | Uint16 | Float16 => 2,
             Int32 | Uint32 | Float32 => 4,
             Float64 | BigInt64 | BigUint64 => 8,
         }
@@ -223,6 +225,7 @@ impl TypedArrayKind {
             Float64 => "Float64Array",
             BigInt64 => "BigInt64Array",
             BigUint64 => "BigUint64Array",
+            Float16 => "Float16Array",
         }
     }
 }

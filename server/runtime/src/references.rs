@@ -16,6 +16,17 @@ pub struct Reference {
     pub count: u32,
     /// The weakly held object was collected: the reference answers empty.
     pub collected: bool,
+    /// The registration number of the finalizer this reference came with (`napi_wrap`'s or
+    /// `napi_add_finalizer`'s result): as in Node, the reference owns it, and deleting the
+    /// reference before that finalizer ran cancels it.
+    pub finalizer: Option<u64>,
+}
+
+impl Reference {
+    /// A reference to `value` at `count` that owns no finalizer.
+    pub fn new(env: EnvId, value: Value, count: u32) -> Reference {
+        Reference { env, value, count, collected: false, finalizer: None }
+    }
 }
 
 struct Entry {

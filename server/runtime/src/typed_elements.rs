@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::bigint::BigInt;
 use super::convert::ErrorKind;
+use super::float16::{f16_bits_to_f64, f64_to_f16_bits};
 use super::number::{is_js_whitespace, number_to_string, string_to_number, to_int32, to_uint32};
 use super::object::{ObjectClass, TypedArrayKind, View};
 use super::object_id::ObjectId;
@@ -93,6 +94,7 @@ impl Runtime {
             TypedArrayKind::Uint8 | TypedArrayKind::Uint8Clamped => number(f64::from(raw[0])),
             TypedArrayKind::Int16 => number(f64::from(i16::from_ne_bytes([raw[0], raw[1]]))),
             TypedArrayKind::Uint16 => number(f64::from(u16::from_ne_bytes([raw[0], raw[1]]))),
+            TypedArrayKind::Float16 => number(f16_bits_to_f64(u16::from_ne_bytes([raw[0], raw[1]]))),
             TypedArrayKind::Int32 => number(f64::from(i32::from_ne_bytes([raw[0], raw[1], raw[2], raw[3]]))),
             TypedArrayKind::Uint32 => number(f64::from(u32::from_ne_bytes([raw[0], raw[1], raw[2], raw[3]]))),
             TypedArrayKind::Float32 => number(f64::from(f32::from_ne_bytes([raw[0], raw[1], raw[2], raw[3]]))),
@@ -123,6 +125,7 @@ impl Runtime {
                     TypedArrayKind::Uint16 => (to_uint32(n) as u16).to_ne_bytes().to_vec(),
                     TypedArrayKind::Int32 => to_int32(n).to_ne_bytes().to_vec(),
                     TypedArrayKind::Uint32 => to_uint32(n).to_ne_bytes().to_vec(),
+                    TypedArrayKind::Float16 => f64_to_f16_bits(n).to_ne_bytes().to_vec(),
                     TypedArrayKind::Float32 => (n as f32).to_ne_bytes().to_vec(),
                     _ => n.to_ne_bytes().to_vec(),
                 };
@@ -195,7 +198,7 @@ fn clamp_to_u8(n: f64) -> u8 {
 
 /// `StringToBigInt`: optional surrounding whitespace, then a decimal integer with an optional
 /// sign, or a `0x`/`0o`/`0b` literal without one; empty is 0n. `None` when it is neither.
-fn string_to_bigint(s: &str) -> Option<BigInt> {
+pub(crate) fn string_to_bigint(s: &str) -> Option<BigInt> {
     let t = s.trim_matches(is_js_whitespace);
     let (negative, digits, radix) = match t.get(..2) {
         Some("0x" | "0X") => (false, &t[2..], 16),

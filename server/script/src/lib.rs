@@ -503,10 +503,10 @@ fn binary(rt: &Runtime, op: BinaryOperator, l: &Value, r: &Value) -> JsResult<Va
         StrictInequality => Value::Bool(!rt.strict_equals(l, r)),
         Equality => Value::Bool(rt.loosely_equals(l, r)?),
         Inequality => Value::Bool(!rt.loosely_equals(l, r)?),
-        LessThan => Value::Bool(rt.is_less_than(l, r)? == Some(true)),
-        GreaterThan => Value::Bool(rt.is_less_than(r, l)? == Some(true)),
-        LessEqualThan => Value::Bool(rt.is_less_than(r, l)? == Some(false)),
-        GreaterEqualThan => Value::Bool(rt.is_less_than(l, r)? == Some(false)),
+        LessThan => Value::Bool(rt.is_less_than(l, r, true)? == Some(true)),
+        GreaterThan => Value::Bool(rt.is_less_than(r, l, false)? == Some(true)),
+        LessEqualThan => Value::Bool(rt.is_less_than(r, l, false)? == Some(false)),
+        GreaterEqualThan => Value::Bool(rt.is_less_than(l, r, true)? == Some(false)),
         Instanceof => Value::Bool(rt.instance_of(l, r)?),
         In => {
             let Value::Object(obj) = r else {

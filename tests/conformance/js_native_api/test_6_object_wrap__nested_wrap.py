@@ -1,18 +1,11 @@
 """js-native-api/6_object_wrap/nested_wrap.js (Node 24; target nested_wrap): an ObjectWrap whose
 destructor deletes its own wrapper reference and a nested one is finalized once."""
 
-import pytest
+from napi_python import js
 
 from ..helpers import gc_until
 
 
-# Not run (run=False): it would end the host, and in-process Python, with a double free.
-@pytest.mark.xfail(
-    run=False,
-    strict=True,
-    reason="deleting the reference napi_wrap or napi_add_finalizer returned does not cancel that "
-    "finalizer (node's reference owns it), so the shared destructor runs twice",
-)
 def test_nested_wrap_is_finalized_once(node_addon):
     addon = node_addon("js-native-api", "6_object_wrap", "nested_wrap")
 
@@ -23,3 +16,6 @@ def test_nested_wrap_is_finalized_once(node_addon):
 
     scope()
     gc_until(addon, lambda: addon.getFinalizerCallCount() == 1, "object-wrap-ref")
+    # The destructor deleted the napi_add_finalizer reference, cancelling its finalizer for good.
+    js.gc(addon)
+    assert addon.getFinalizerCallCount() == 1

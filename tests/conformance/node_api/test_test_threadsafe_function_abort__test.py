@@ -2,18 +2,9 @@
 before the last release with napi_tsfn_abort still reaches the JS side before the finalizer runs
 (the addon asserts that order and aborts otherwise), and the host ends cleanly."""
 
-import pytest
-
 from napi_python import js
 
 
-# Not run (run=False): the addon's failed assertion aborts the host, and in-process Python.
-@pytest.mark.xfail(
-    run=False,
-    strict=True,
-    reason="napi_release_threadsafe_function(napi_tsfn_abort) drops the call queued before it; "
-    "node 24 still delivers it before the finalizer",
-)
 def test_abort_after_a_queued_call(node_addon):
     addon = node_addon("node-api", "test_threadsafe_function_abort", "binding")
     assert addon() is None

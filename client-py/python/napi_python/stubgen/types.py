@@ -33,6 +33,7 @@ _OTHER_BINARY = frozenset(
         "Uint16Array",
         "Int32Array",
         "Uint32Array",
+        "Float16Array",
         "Float32Array",
         "Float64Array",
         "BigInt64Array",

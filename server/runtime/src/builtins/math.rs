@@ -69,6 +69,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(math, "max", 2, max);
     b.method(math, "min", 2, min);
     b.method(math, "random", 0, random);
+    b.method(math, "f16round", 1, f16round);
     super::to_string_tag(b, realm, math, "Math");
 }
 
@@ -102,6 +103,7 @@ unary! {
     expm1 => f64::exp_m1,
     floor => f64::floor,
     fround => |x| x as f32 as f64,
+    f16round => super::super::float16::f16round,
     log => f64::ln,
     log1p => f64::ln_1p,
     log10 => f64::log10,

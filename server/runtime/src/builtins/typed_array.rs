@@ -1,5 +1,5 @@
 //! The buffer constructors on the global object: `ArrayBuffer` (`isView`, `slice`),
-//! `SharedArrayBuffer`, `DataView` (every getter and setter), the eleven typed-array
+//! `SharedArrayBuffer`, `DataView` (every getter and setter), the twelve typed-array
 //! constructors over `%TypedArray%` (`BYTES_PER_ELEMENT`), and node's `Buffer` (`from`, `alloc`,
 //! `allocUnsafe`, `isBuffer`, `byteLength`, `concat`, `compare`, `toString`, `write`, `equals`)
 //! with its encodings. sqlite3 and others test values with `napi_instanceof` against these.
@@ -26,10 +26,8 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     super::to_string_tag(b, realm, realm.sharedarraybuffer_prototype, "SharedArrayBuffer");
     b.constructor(realm.global, "DataView", 1, dataview_ctor, realm.dataview_prototype);
     super::to_string_tag(b, realm, realm.dataview_prototype, "DataView");
-    for (i, kind) in
-        ["Int8", "Uint8", "Int16", "Uint16", "Int32", "Uint32", "Float32", "Float64", "BigInt64", "BigUint64"].iter().enumerate()
-    {
-        let _ = i;
+    // Node 24's order: Float16 came last.
+    for kind in ["Int8", "Uint8", "Int16", "Uint16", "Int32", "Uint32", "Float32", "Float64", "BigInt64", "BigUint64", "Float16"] {
         b.method(realm.dataview_prototype, &format!("get{kind}"), 1, dataview_method(kind, false));
         b.method(realm.dataview_prototype, &format!("set{kind}"), 2, dataview_method(kind, true));
     }
@@ -260,7 +258,7 @@ macro_rules! paste_free {
     }};
 }
 
-dataview_methods!(Int8, Uint8, Int16, Uint16, Int32, Uint32, Float32, Float64, BigInt64, BigUint64);
+dataview_methods!(Int8, Uint8, Int16, Uint16, Int32, Uint32, Float16, Float32, Float64, BigInt64, BigUint64);
 
 /// A new typed array (or Buffer) of `kind` over `buffer`.
 pub(super) fn new_typed_array(
@@ -355,7 +353,7 @@ fn typed_ctor(kind: TypedArrayKind) -> super::super::object::BuiltinFn {
             }
         };
     }
-    ctors!(Int8, Uint8, Uint8Clamped, Int16, Uint16, Int32, Uint32, Float32, Float64, BigInt64, BigUint64)
+    ctors!(Int8, Uint8, Uint8Clamped, Int16, Uint16, Int32, Uint32, Float32, Float64, BigInt64, BigUint64, Float16)
 }
 
 /// A Buffer holding `bytes`.
