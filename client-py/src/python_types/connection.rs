@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{ChainId, Descriptor, JsRef, Op, PyRef, RefKind, Value};
+use napi_protocol::{ChainId, Descriptor, JsRef, ObjectId, Op, PyRef, RefKind, Value};
 use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
+use pyo3::{PyTraverseError, PyVisit};
 use rustc_hash::FxHashMap;
 
 use crate::calls::python_calls::CameBy;
@@ -27,6 +28,7 @@ use crate::link::host_process;
 use crate::link::pending::Pending;
 use crate::link::shared_memory::ClientShm;
 use crate::python_types::hooks::{dead_error, hooks};
+use crate::python_types::proxies::JSRef;
 use crate::values::from_python::Cx;
 
 thread_local! {
@@ -234,6 +236,48 @@ impl Connection {
     pub fn held_objects(&self) -> usize {
         self.exported.lock().unwrap().by_id.len()
     }
+
+    /// The exported objects a cycle collection asks about (D77), each with how many times the
+    /// host received it: those this client sent exactly as often (one sent again meanwhile is
+    /// on its way, so live whatever the host found).
+    /// Each once, however often the host names it.
+    pub fn on_trial<'py>(&self, py: Python<'py>, asked: &[(PyRef, u64)]) -> Vec<Bound<'py, PyAny>> {
+        let ex = self.exported.lock().unwrap();
+        let mut seen = rustc_hash::FxHashSet::default();
+        asked
+            .iter()
+            .filter(|(py_ref, _)| seen.insert(py_ref.0))
+            .filter_map(|(py_ref, sends)| ex.by_id.get(&py_ref.0).filter(|e| e.2 == *sends).map(|e| e.0.bind(py).clone()))
+            .collect()
+    }
+
+    /// Lets go of `proxies` for a cycle collection: each stops being its object's proxy, and
+    /// its hold is released by the host at once instead of when it dies. Answers their ids.
+    pub fn let_go(&self, py: Python<'_>, proxies: &[&Bound<'_, JSRef>]) -> Vec<ObjectId> {
+        let mut map = self.proxies.lock().unwrap();
+        proxies
+            .iter()
+            .map(|p| {
+                let id = p.get().id;
+                p.get().let_go.store(true, Ordering::Relaxed);
+                if map.get(&id).and_then(|w| w.bind(py).upgrade()).is_some_and(|live| live.is(p.as_any())) {
+                    map.remove(&id);
+                }
+                ObjectId(id)
+            })
+            .collect()
+    }
+
+    /// Lets go of every exported object (the host ended): dropped after the lock, as their
+    /// destructors may run Python.
+    fn release_exported(&self) {
+        let released = {
+            let mut ex = self.exported.lock().unwrap();
+            ex.by_identity.clear();
+            std::mem::take(&mut ex.by_id)
+        };
+        drop(released);
+    }
 }
 
 impl Drop for Connection {
@@ -403,6 +447,8 @@ impl Connection {
                 self.dispatched.wait(grace);
             }
         });
+        // Nothing calls them any more: the host that held them is gone.
+        self.release_exported();
     }
 
     /// Loads an addon; answers `[exports, {name: value}]`.
@@ -529,6 +575,24 @@ impl Connection {
     /// Collects the host's garbage now; answers how many objects were freed.
     fn gc(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         requests::request(slf, Op::Gc)
+    }
+
+    /// Collects the cycles through Python (D77), then the host's garbage; answers `[proxies let
+    /// go, Python objects the host dropped, objects freed]`.
+    fn collect_cycles(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        requests::request(slf, Op::CollectCycles)
+    }
+
+    /// What Python's collector should know this connection holds: the exported objects (D77).
+    /// A table busy on another thread is not looked at: a reference not reported only keeps
+    /// its object.
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Ok(ex) = self.exported.try_lock() {
+            for (obj, _, _) in ex.by_id.values() {
+                visit.call(obj)?;
+            }
+        }
+        Ok(())
     }
 
     /// How many Python objects the host currently holds (for tests of their release).
