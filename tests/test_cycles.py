@@ -7,6 +7,7 @@ host lets go of every Python object it held, in a cycle or not."""
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
 from conftest import IN_PROCESS, addon_path, fresh_copy
@@ -139,3 +140,36 @@ def test_closing_a_host_lets_go_of_cycles_through_its_addons():
     refs = make_cycles(addon, 3)
     host.close()
     assert [r() for r in refs] == [None] * 3
+
+
+def test_calls_from_another_thread_stay_right_during_collections(load):
+    addon = load("gc")
+    base = addon.finalizedCount()
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def caller() -> None:
+        try:
+            kept = addon.Counted(-1)
+            kept.cb = lambda: kept
+            while not done.is_set():
+                # A proxy and its callable made and used while collections run beside.
+                assert addon.callOnce(kept.cb) is kept
+                assert js.instanceof(addon.Counted(-2), addon.Counted)
+        except BaseException as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    try:
+        refs = []
+        for _ in range(10):
+            refs += make_cycles(addon, 20)
+            addon.host.collect_cycles()
+    finally:
+        done.set()
+        thread.join()
+    assert errors == []
+    addon.host.collect_cycles()
+    assert [r() for r in refs] == [None] * len(refs)
+    assert addon.finalizedCount() - base >= len(refs)

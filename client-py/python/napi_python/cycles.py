@@ -18,7 +18,8 @@ import gc
 import os
 import queue
 import threading
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 # How many collections the callback asked for, and how many the collector finished.
 _asked = 0
@@ -26,8 +27,14 @@ _done = 0
 _finished = threading.Condition()
 _tokens: queue.SimpleQueue[int] = queue.SimpleQueue()
 _collector: threading.Thread | None = None
+
+
+def _no_hosts() -> Iterable[Any]:
+    return ()
+
+
 # Set by the host module: the hosts to collect, alive and open.
-_hosts: Callable[[], Iterable[Any]] = lambda: ()
+_hosts: Callable[[], Iterable[Any]] = _no_hosts
 
 
 def _after_collection(phase: str, info: dict[str, int]) -> None:

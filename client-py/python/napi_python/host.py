@@ -409,7 +409,7 @@ class Host:
             return
         try:
             self._conn.collect_cycles()
-        except Exception:  # noqa: BLE001 - the host's end is reported to whoever uses it next
+        except Exception:  # the host's end is reported to whoever uses it next
             pass
 
     def close(self) -> None:
