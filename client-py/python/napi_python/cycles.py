@@ -57,8 +57,12 @@ def _collect() -> None:
                 token = max(token, _tokens.get_nowait())
         except queue.Empty:
             pass
-        for host in list(_hosts()):
-            host._collect_cycles_quietly()
+        dropped = sum(host._collect_cycles_quietly() for host in list(_hosts()))
+        if dropped:
+            # What the hosts let go of may hold cycles of Python's alone (a bound method of an
+            # object in one), which only its collector frees: one more pass, asked from here,
+            # starts no host collection.
+            gc.collect()
         with _finished:
             _done = max(_done, token)
             _finished.notify_all()

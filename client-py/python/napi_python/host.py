@@ -402,15 +402,16 @@ class Host:
         proxies, python, freed = conn.collect_cycles()
         return CyclesCollected(int(proxies), int(python), int(freed))
 
-    def _collect_cycles_quietly(self) -> None:
-        """``collect_cycles`` for the collector thread: a host that holds no Python object has
-        no such cycle, and one closed, down or crashing meanwhile is not its business."""
+    def _collect_cycles_quietly(self) -> int:
+        """``collect_cycles`` for the collector thread, answering how many Python objects the
+        host let go of: a host that holds no Python object has no such cycle, and one closed,
+        down or crashing meanwhile is not its business."""
         if self._closed or self._down or self._forked or not self._conn.alive or not self._conn.exported_count:
-            return
+            return 0
         try:
-            self._conn.collect_cycles()
+            return int(self._conn.collect_cycles()[1])
         except Exception:  # the host's end is reported to whoever uses it next
-            pass
+            return 0
 
     def close(self) -> None:
         """Ends the host: each addon's cleanup hooks, finalizers and instance data run, the last

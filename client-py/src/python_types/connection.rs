@@ -268,6 +268,28 @@ impl Connection {
             .collect()
     }
 
+    /// After a collection: forgets the proxies that died and gives back the room the tables
+    /// grew to, so that a burst of objects made and dropped leaves no trace.
+    fn tidy(&self, py: Python<'_>, trim: bool) {
+        let shrank = {
+            let mut proxies = self.proxies.lock().unwrap();
+            proxies.retain(|_, w| w.bind(py).upgrade().is_some());
+            shrink_if_sparse(&mut proxies)
+        };
+        let shrank = {
+            let mut ex = self.exported.lock().unwrap();
+            shrink_if_sparse(&mut ex.by_id) | shrink_if_sparse(&mut ex.by_identity) | shrank
+        };
+        if shrank || trim {
+            // The room given back is glibc's until it is asked to return its free pages.
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
+    }
+
     /// Lets go of every exported object (the host ended): dropped after the lock, as their
     /// destructors may run Python.
     fn release_exported(&self) {
@@ -284,6 +306,15 @@ impl Drop for Connection {
     fn drop(&mut self) {
         self.channel.hang_up();
     }
+}
+
+/// Gives back a table's room when it holds less than a quarter of what it has room for.
+fn shrink_if_sparse<K: std::hash::Hash + Eq, V>(map: &mut FxHashMap<K, V>) -> bool {
+    let sparse = map.capacity() > 1024 && map.len() < map.capacity() / 4;
+    if sparse {
+        map.shrink_to_fit();
+    }
+    sparse
 }
 
 /// What an in-process connection shares with its host: the host itself, the client's shared
@@ -580,7 +611,12 @@ impl Connection {
     /// Collects the cycles through Python (D77), then the host's garbage; answers `[proxies let
     /// go, Python objects the host dropped, objects freed]`.
     fn collect_cycles(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
-        requests::request(slf, Op::CollectCycles)
+        let done = requests::request(slf, Op::CollectCycles)?;
+        // Many let go of or dropped: the messages that said so were as large, and their room too
+        // goes back.
+        let many = done.bind(slf.py()).extract::<Vec<f64>>().is_ok_and(|counts| counts.iter().take(2).sum::<f64>() >= 1000.0);
+        slf.get().tidy(slf.py(), many);
+        Ok(done)
     }
 
     /// What Python's collector should know this connection holds: the exported objects (D77).
