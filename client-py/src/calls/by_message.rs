@@ -8,8 +8,8 @@ use std::time::Instant;
 use napi_protocol::{ChainId, ClientMessage, Request, RequestId};
 use pyo3::prelude::*;
 
-use crate::calls::{python_calls, trace};
 use crate::calls::requests::answered;
+use crate::calls::{python_calls, trace};
 use crate::events::handling;
 use crate::events::subscriptions::Subscriptions;
 use crate::exit_gate::{self, exiting_error};

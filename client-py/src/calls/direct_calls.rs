@@ -17,9 +17,9 @@ use smallvec::SmallVec;
 
 use crate::calls::by_message;
 use crate::calls::python_calls::{self, CameBy};
-use crate::calls::trace;
 use crate::calls::quick::{self, Quick};
 use crate::calls::requests::{answered, protocol_broken};
+use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error, Late};
 use crate::link::channel::Channel;
 use crate::python_types::connection::Connection;

@@ -3,14 +3,14 @@
 //! calls, made as requests over their connection (`calls/requests.rs`). When a proxy dies, its
 //! id is queued for release and rides along with the next request.
 
+use std::sync::atomic::AtomicBool;
+
 use napi_protocol::ObjectId;
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
-use std::sync::atomic::AtomicBool;
-
 use pyo3::prelude::*;
-use pyo3::{PyTraverseError, PyVisit};
 use pyo3::types::{PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::calls::quick::Quick;
 use crate::calls::requests;

@@ -42,8 +42,7 @@ impl Host {
             let roots: Vec<ObjectId> = held.iter().copied().filter(|id| !suspects.contains(id)).collect();
             let ids: Vec<ObjectId> = stand_ins.iter().map(|s| s.0).collect();
             let reached = self.rt.reachable(&roots, &ids);
-            let unreached: Vec<(PyRef, u64)> =
-                stand_ins.iter().zip(reached).filter(|(_, r)| !r).map(|(s, _)| (PyRef(s.1), s.2)).collect();
+            let unreached: Vec<(PyRef, u64)> = stand_ins.iter().zip(reached).filter(|(_, r)| !r).map(|(s, _)| (PyRef(s.1), s.2)).collect();
             if unreached.is_empty() {
                 break;
             }
@@ -61,11 +60,7 @@ impl Host {
                     // A proxy's object held more than once is also on its way to the client
                     // again (a reply not yet read): a root, whatever the client says.
                     let held = self.held.borrow();
-                    suspects = proxies
-                        .into_iter()
-                        .map(|p| ObjectId::from_bits(p.0))
-                        .filter(|id| held.count(*id) == 1)
-                        .collect();
+                    suspects = proxies.into_iter().map(|p| ObjectId::from_bits(p.0)).filter(|id| held.count(*id) == 1).collect();
                 }
                 _ => break,
             }
