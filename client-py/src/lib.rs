@@ -42,6 +42,7 @@ mod calls {
     pub mod python_calls;
     pub mod quick;
     pub mod requests;
+    pub mod trace;
 }
 
 /// The classes of `_native`, each with all its methods, and the package's hooks.

@@ -17,8 +17,10 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// request's id. 7: frames travel over shared-memory rings (`crate::link`, D34), a segment's
 /// descriptor ahead of its announcement on the socket. 8: `Value::Lent`, a Python buffer an
 /// in-process client lends for a call. 9: `FailureKind::TooDeep`, and the client ends a host whose
-/// messages name requests, subscriptions, blocks or segments it never issued (issue 33).
-pub const PROTOCOL_VERSION: u32 = 10;
+/// messages name requests, subscriptions, blocks or segments it never issued (issue 33). 10:
+/// `BufferKind::Float16`. 11: `Op::CollectCycles`, its `ServerMessage::Trace` questions and
+/// `ClientMessage::Traced` answers.
+pub const PROTOCOL_VERSION: u32 = 11;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
@@ -55,6 +57,20 @@ pub enum ClientMessage {
     SegmentRetired {
         id: u32,
     },
+    /// The answer to a [`ServerMessage::Trace`].
+    Traced(TraceAnswer),
+}
+
+/// What the client answers about the Python objects a cycle collection asks about (D77).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[non_exhaustive]
+pub enum TraceAnswer {
+    /// Something outside them reaches the Python objects asked about (or the client let go of
+    /// nothing): the collection stops there.
+    Live,
+    /// The proxies that only those Python objects reach (to a question), or the proxies the
+    /// client let go of (to the last one).
+    Garbage(Vec<ObjectId>),
 }
 
 /// A request from the client.
@@ -139,6 +155,10 @@ pub enum Op {
     /// A new zero-filled buffer of `len` bytes and type `kind`, in shared memory: answers it as
     /// [`Value::Shared`].
     NewBuffer { kind: BufferKind, len: u64 },
+    /// Collects the cycles that pass through Python (D77): the host asks the client with
+    /// [`ServerMessage::Trace`] on the request's chain, then collects; answers `[proxies let go,
+    /// Python objects dropped, objects freed]`.
+    CollectCycles,
 }
 
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
@@ -185,6 +205,12 @@ pub enum ServerMessage {
     Returned { blocks: Vec<Region> },
     /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
     CallPython { call: CallId, chain: ChainId, func: PyRef, this: Value, args: Vec<Value> },
+    /// A question of a cycle collection (`Op::CollectCycles`, D77), to the thread that waits for
+    /// `chain`: the Python objects in `unreached` (each with how many times the host received
+    /// it) are held by JS objects that only proxies reach. With `let_go` empty: which proxies do
+    /// only those Python objects reach? Otherwise: let go of the proxies in `let_go` if they still
+    /// are such (answered with the ones let go, or `Live`).
+    Trace { chain: ChainId, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId> },
 }
 
 /// How a request ended.

@@ -65,6 +65,7 @@ pub(crate) fn sample_ops() -> Vec<Op> {
         Op::NewDeferred,
         Op::SettleDeferred { deferred: 3, fulfilled: false, value: v() },
         Op::NewBuffer { kind: BufferKind::Float32, len: 64 },
+        Op::CollectCycles,
     ]
 }
 
@@ -91,6 +92,7 @@ pub(crate) fn sample_server_messages() -> Vec<ServerMessage> {
         ServerMessage::Segment { id: 1, size: 32 << 20 },
         ServerMessage::SegmentRetired { id: 1 },
         ServerMessage::Returned { blocks: vec![region(SegmentOwner::Client)] },
+        ServerMessage::Trace { chain: 4, unreached: vec![(PyRef(3), 1)], let_go: vec![ObjectId(8)] },
     ]
 }
 
@@ -105,6 +107,8 @@ pub(crate) fn sample_client_messages() -> Vec<ClientMessage> {
     msgs.push(ClientMessage::CallbackResult { call: 1, result: Ok(Value::Null) });
     msgs.push(ClientMessage::Segment { id: 0, size: 4096 });
     msgs.push(ClientMessage::SegmentRetired { id: 0 });
+    msgs.push(ClientMessage::Traced(TraceAnswer::Live));
+    msgs.push(ClientMessage::Traced(TraceAnswer::Garbage(vec![ObjectId(8)])));
     msgs.push(ClientMessage::CallbackResult {
         call: 2,
         result: Err(PyException { exception: PyRef(1), type_name: "KeyError".into(), message: "k".into() }),
@@ -136,7 +140,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 10);
+    assert_eq!(PROTOCOL_VERSION, 11);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
     // Version 8's Value::Lent: variant 15, kind, address, then the region naming LENT_SEGMENT.
     let region = Region { owner: SegmentOwner::Client, segment: LENT_SEGMENT, offset: 3, len: 16 };
@@ -147,6 +151,11 @@ fn golden_bytes_pin_the_wire_format() {
     let bytes = Outcome::Ok(Value::Bytes { kind: BufferKind::Float16, data: vec![0, 0x3C] });
     let frame = encode(&ServerMessage::Reply { id: 1, chain: 2, outcome: bytes }).unwrap();
     assert_eq!(frame[9..], [15, 2, 0, 0x3C]);
+    // Version 11's cycle collection: a question (variant 9: chain, unreached, let_go) and an answer.
+    let trace = ServerMessage::Trace { chain: 2, unreached: vec![(PyRef(3), 1)], let_go: vec![ObjectId(8)] };
+    assert_eq!(encode(&trace).unwrap(), vec![7, 0, 0, 0, 9, 2, 1, 3, 1, 1, 8]);
+    let answer = ClientMessage::Traced(TraceAnswer::Garbage(vec![ObjectId(8)]));
+    assert_eq!(encode(&answer).unwrap(), vec![4, 0, 0, 0, 4, 1, 1, 8]);
 }
 
 #[test]

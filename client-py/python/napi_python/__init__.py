@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 
-from . import _native, errors, host, js, promise
+from . import _native, cycles, errors, host, js, promise
 from ._native import JSBuffer, JSMethod
 from .addon import Addon, TypedAddon
 from .errors import (
@@ -37,7 +37,7 @@ from .errors import (
     StaleObjectError,
     UnsafeArchiveError,
 )
-from .host import Host, hostd_path, load_addon
+from .host import CyclesCollected, Host, hostd_path, load_addon
 from .pool import AddonPool
 from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSExternal, JSFunction, JSObject, JSSymbol
@@ -60,6 +60,8 @@ __all__ = [
     "resolve",
     "current_platform",
     "Host",
+    "CyclesCollected",
+    "cycles",
     "AddonPool",
     "Addon",
     "TypedAddon",

@@ -23,9 +23,9 @@ import time
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import _native, errors
+from . import _native, cycles, errors
 from .addon import Addon
 from .errors import (
     AddonClosedError,
@@ -182,6 +182,7 @@ class Host:
         # Only a host that started is closed at exit.
         _open_hosts[next(_host_numbers)] = self
         self._supervise()
+        cycles.start()
 
     def _spawn(self) -> _native.Connection:
         """Starts a process and checks that the sandbox asked for is in force; or, in-process,
@@ -385,6 +386,33 @@ class Host:
         """False once the process has died or the host was closed."""
         return self._conn.alive
 
+    def collect_cycles(self) -> CyclesCollected:
+        """Collects the cycles that pass through Python (a callable given to a JS object that
+        refers to that object's proxy), then everything else the host no longer references, and
+        runs the finalizers that came due. napi_python runs this for every open host after each
+        of Python's full collections (``gc.collect()``, or the collector's own), on a thread of
+        its own; call it to collect at a moment of your choosing. Raises ``AddonClosedError``
+        once the host is closed."""
+        with self._lock:
+            if self._closed:
+                raise AddonClosedError("the host was closed")
+            if self._down:
+                return CyclesCollected(0, 0, 0)
+            conn = self._conn
+        proxies, python, freed = conn.collect_cycles()
+        return CyclesCollected(int(proxies), int(python), int(freed))
+
+    def _collect_cycles_quietly(self) -> int:
+        """``collect_cycles`` for the collector thread, answering how many Python objects the
+        host let go of: a host that holds no Python object has no such cycle, and one closed,
+        down or crashing meanwhile is not its business."""
+        if self._closed or self._down or self._forked or not self._conn.alive or not self._conn.exported_count:
+            return 0
+        try:
+            return int(self._conn.collect_cycles()[1])
+        except Exception:  # the host's end is reported to whoever uses it next
+            return 0
+
     def close(self) -> None:
         """Ends the host: each addon's cleanup hooks, finalizers and instance data run, the last
         loaded addon first. Idempotent."""
@@ -507,6 +535,20 @@ def load_addon(
 # Every host not yet collected, by creation order, for closing them at exit.
 _open_hosts: weakref.WeakValueDictionary[int, Host] = weakref.WeakValueDictionary()
 _host_numbers = itertools.count()
+
+cycles._hosts = lambda: list(_open_hosts.values())
+
+
+class CyclesCollected(NamedTuple):
+    """What ``Host.collect_cycles`` did."""
+
+    #: Proxies of JS objects let go of because only cycles held them.
+    proxies: int
+    #: Python objects the host no longer holds (the callables of those cycles among them).
+    python: int
+    #: JS objects freed.
+    freed: int
+
 
 # Seconds a host may take to tear down when closed, before its process is killed.
 CLOSE_GRACE = 2.0

@@ -8,8 +8,8 @@ use std::time::Instant;
 use napi_protocol::{ChainId, ClientMessage, Request, RequestId};
 use pyo3::prelude::*;
 
-use crate::calls::python_calls;
 use crate::calls::requests::answered;
+use crate::calls::{python_calls, trace};
 use crate::events::handling;
 use crate::events::subscriptions::Subscriptions;
 use crate::exit_gate::{self, exiting_error};
@@ -74,6 +74,11 @@ fn await_reply(
             // The reply of a nested request whose waiter gave up (an exception on its way).
             Ok(Incoming::Reply { .. }) => continue,
             Ok(Incoming::Call { call, func, this: t, args }) => python_calls::run_by_message(this, cx, chain, call, func, t, args)?,
+            Ok(Incoming::Trace { unreached, let_go }) => {
+                let answer = trace::answer(slf, &unreached, &let_go);
+                // A host gone meanwhile waits for no answer; the wait above learns of its end.
+                let _ = channel.send(ClientMessage::Traced(answer), channel.deadline());
+            }
             // Events reach a request only when it runs on the event chain (made from inside
             // an event callback): handle them in order, as the dispatcher would.
             Ok(event) => handling::run_event(this, cx, event)?,

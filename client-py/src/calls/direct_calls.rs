@@ -11,7 +11,7 @@
 
 use napi_host::inprocess::{Call, Direct, InProcess, Route, Served};
 use napi_host::Caller;
-use napi_protocol::{ChainId, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, ServerMessage, Value};
+use napi_protocol::{ChainId, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
 use pyo3::prelude::*;
 use smallvec::SmallVec;
 
@@ -19,6 +19,7 @@ use crate::calls::by_message;
 use crate::calls::python_calls::{self, CameBy};
 use crate::calls::quick::{self, Quick};
 use crate::calls::requests::{answered, protocol_broken};
+use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error, Late};
 use crate::link::channel::Channel;
 use crate::python_types::connection::Connection;
@@ -172,6 +173,11 @@ impl Caller for InlineCalls<'_> {
         // Python code may let go of the GIL.
         self.gate.enter();
         Python::with_gil(|py| python_calls::run_inline(self.conn.bind(py), self.chain, func, this, args))
+    }
+
+    fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> TraceAnswer {
+        self.gate.enter();
+        Python::with_gil(|py| trace::answer(self.conn.bind(py), &unreached, &let_go))
     }
 
     fn waiting(&self, wait: &mut dyn FnMut()) {

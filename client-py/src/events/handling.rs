@@ -50,7 +50,8 @@ pub fn run_event(conn: &Connection, cx: &Cx<'_, '_>, event: Incoming) -> PyResul
             cx.hooks.uncaught.bind(py).call1((exc,))?;
             Ok(())
         }
-        Incoming::Reply { .. } => Ok(()),
+        // Asked only of a request's chain, which handles it itself.
+        Incoming::Reply { .. } | Incoming::Trace { .. } => Ok(()),
     }
 }
 

@@ -373,6 +373,12 @@ impl Channel {
                 Ok(Filed::For(c, incoming)) if c == chain => return Ok(incoming),
                 Ok(Filed::For(c, incoming)) => st.chains.deliver(c, incoming),
                 Ok(Filed::Dropped) => Ok(()),
+                Ok(Filed::StrayTrace) => {
+                    drop(st);
+                    let _ = self.send(ClientMessage::Traced(napi_protocol::TraceAnswer::Live), self.deadline());
+                    st = self.state.lock().unwrap();
+                    Ok(())
+                }
                 Ok(Filed::Stray(call)) => {
                     drop(st);
                     self.refuse_stray(call);

@@ -19,7 +19,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use napi_protocol::{CallId, ChainId, Outcome, PyRef, RequestId, ServerMessage, Thrown, Value, EVENT_CHAIN};
+use napi_protocol::{CallId, ChainId, ObjectId, Outcome, PyRef, RequestId, ServerMessage, Thrown, Value, EVENT_CHAIN};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -66,6 +66,11 @@ pub enum Incoming {
     },
     /// On the event chain: an exception nothing in the host caught.
     Uncaught(Box<Thrown>),
+    /// A question of a cycle collection the chain's request started (D77).
+    Trace {
+        unreached: Vec<(PyRef, u64)>,
+        let_go: Vec<ObjectId>,
+    },
 }
 
 /// Where a message from the main stream goes.
@@ -76,6 +81,9 @@ pub enum Filed {
     /// A call into Python for a chain nobody waits on (its waiter gave up): answered with an
     /// error, so that the host does not wait for ever.
     Stray(CallId),
+    /// A question of a cycle collection for a chain nobody waits on: answered `Live`, which
+    /// lets nothing go.
+    StrayTrace,
     /// Nothing to do (the reply of a request whose waiter gave up).
     Dropped,
     /// Shared-memory and lifetime news, for the client's tables to take in.
@@ -181,6 +189,12 @@ impl Chains {
                 }
                 Ok(Filed::For(chain, Incoming::Call { call, func, this, args }))
             }
+            ServerMessage::Trace { chain, unreached, let_go } => {
+                if !self.waiting(chain) {
+                    return Ok(Filed::StrayTrace);
+                }
+                Ok(Filed::For(chain, Incoming::Trace { unreached, let_go }))
+            }
             // Only ahead of the reply that makes its promise, on the same stream (D22).
             ServerMessage::Settled { subscription, outcome } => match self.outstanding.get(&subscription) {
                 Some(&chain) => Ok(Filed::For(chain, Incoming::Settled { subscription, outcome })),
@@ -233,6 +247,7 @@ fn name(m: &ServerMessage) -> &'static str {
         ServerMessage::SegmentRetired { .. } => "a segment retirement",
         ServerMessage::Returned { .. } => "returned blocks",
         ServerMessage::CallPython { .. } => "a call into Python",
+        ServerMessage::Trace { .. } => "a cycle collection's question",
         _ => "a message this client does not know",
     }
 }

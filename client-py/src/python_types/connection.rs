@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{ChainId, Descriptor, JsRef, Op, PyRef, RefKind, Value};
+use napi_protocol::{ChainId, Descriptor, JsRef, ObjectId, Op, PyRef, RefKind, Value};
 use pyo3::exceptions::{PyKeyError, PyOSError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
+use pyo3::{PyTraverseError, PyVisit};
 use rustc_hash::FxHashMap;
 
 use crate::calls::python_calls::CameBy;
@@ -27,6 +28,7 @@ use crate::link::host_process;
 use crate::link::pending::Pending;
 use crate::link::shared_memory::ClientShm;
 use crate::python_types::hooks::{dead_error, hooks};
+use crate::python_types::proxies::JSRef;
 use crate::values::from_python::Cx;
 
 thread_local! {
@@ -234,12 +236,85 @@ impl Connection {
     pub fn held_objects(&self) -> usize {
         self.exported.lock().unwrap().by_id.len()
     }
+
+    /// The exported objects a cycle collection asks about (D77), each with how many times the
+    /// host received it: those this client sent exactly as often (one sent again meanwhile is
+    /// on its way, so live whatever the host found).
+    /// Each once, however often the host names it.
+    pub fn on_trial<'py>(&self, py: Python<'py>, asked: &[(PyRef, u64)]) -> Vec<Bound<'py, PyAny>> {
+        let ex = self.exported.lock().unwrap();
+        let mut seen = rustc_hash::FxHashSet::default();
+        asked
+            .iter()
+            .filter(|(py_ref, _)| seen.insert(py_ref.0))
+            .filter_map(|(py_ref, sends)| ex.by_id.get(&py_ref.0).filter(|e| e.2 == *sends).map(|e| e.0.bind(py).clone()))
+            .collect()
+    }
+
+    /// Lets go of `proxies` for a cycle collection: each stops being its object's proxy, and
+    /// its hold is released by the host at once instead of when it dies. Answers their ids.
+    pub fn let_go(&self, py: Python<'_>, proxies: &[&Bound<'_, JSRef>]) -> Vec<ObjectId> {
+        let mut map = self.proxies.lock().unwrap();
+        proxies
+            .iter()
+            .map(|p| {
+                let id = p.get().id;
+                p.get().let_go.store(true, Ordering::Relaxed);
+                if map.get(&id).and_then(|w| w.bind(py).upgrade()).is_some_and(|live| live.is(p.as_any())) {
+                    map.remove(&id);
+                }
+                ObjectId(id)
+            })
+            .collect()
+    }
+
+    /// After a collection: forgets the proxies that died and gives back the room the tables
+    /// grew to, so that a burst of objects made and dropped leaves no trace.
+    fn tidy(&self, py: Python<'_>, trim: bool) {
+        let shrank = {
+            let mut proxies = self.proxies.lock().unwrap();
+            proxies.retain(|_, w| w.bind(py).upgrade().is_some());
+            shrink_if_sparse(&mut proxies)
+        };
+        let shrank = {
+            let mut ex = self.exported.lock().unwrap();
+            shrink_if_sparse(&mut ex.by_id) | shrink_if_sparse(&mut ex.by_identity) | shrank
+        };
+        if shrank || trim {
+            // The room given back is glibc's until it is asked to return its free pages.
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
+    }
+
+    /// Lets go of every exported object (the host ended): dropped after the lock, as their
+    /// destructors may run Python.
+    fn release_exported(&self) {
+        let released = {
+            let mut ex = self.exported.lock().unwrap();
+            ex.by_identity.clear();
+            std::mem::take(&mut ex.by_id)
+        };
+        drop(released);
+    }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
         self.channel.hang_up();
     }
+}
+
+/// Gives back a table's room when it holds less than a quarter of what it has room for.
+fn shrink_if_sparse<K: std::hash::Hash + Eq, V>(map: &mut FxHashMap<K, V>) -> bool {
+    let sparse = map.capacity() > 1024 && map.len() < map.capacity() / 4;
+    if sparse {
+        map.shrink_to_fit();
+    }
+    sparse
 }
 
 /// What an in-process connection shares with its host: the host itself, the client's shared
@@ -403,6 +478,8 @@ impl Connection {
                 self.dispatched.wait(grace);
             }
         });
+        // Nothing calls them any more: the host that held them is gone.
+        self.release_exported();
     }
 
     /// Loads an addon; answers `[exports, {name: value}]`.
@@ -529,6 +606,29 @@ impl Connection {
     /// Collects the host's garbage now; answers how many objects were freed.
     fn gc(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         requests::request(slf, Op::Gc)
+    }
+
+    /// Collects the cycles through Python (D77), then the host's garbage; answers `[proxies let
+    /// go, Python objects the host dropped, objects freed]`.
+    fn collect_cycles(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+        let done = requests::request(slf, Op::CollectCycles)?;
+        // Many let go of or dropped: the messages that said so were as large, and their room too
+        // goes back.
+        let many = done.bind(slf.py()).extract::<Vec<f64>>().is_ok_and(|counts| counts.iter().take(2).sum::<f64>() >= 1000.0);
+        slf.get().tidy(slf.py(), many);
+        Ok(done)
+    }
+
+    /// What Python's collector should know this connection holds: the exported objects (D77).
+    /// A table busy on another thread is not looked at: a reference not reported only keeps
+    /// its object.
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Ok(ex) = self.exported.try_lock() {
+            for (obj, _, _) in ex.by_id.values() {
+                visit.call(obj)?;
+            }
+        }
+        Ok(())
     }
 
     /// How many Python objects the host currently holds (for tests of their release).

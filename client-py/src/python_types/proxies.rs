@@ -3,11 +3,14 @@
 //! calls, made as requests over their connection (`calls/requests.rs`). When a proxy dies, its
 //! id is queued for release and rides along with the next request.
 
+use std::sync::atomic::AtomicBool;
+
 use napi_protocol::ObjectId;
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::calls::quick::Quick;
 use crate::calls::requests;
@@ -23,6 +26,9 @@ pub struct JSRef {
     pub label: String,
     /// Whether a call of this function keeps the GIL (D58).
     pub quick: Quick,
+    /// Set when a cycle collection let go of the object for this proxy (D77): its hold is
+    /// released already, and it is no longer the object's proxy.
+    pub let_go: AtomicBool,
 }
 
 /// The native base of `JSFunction`: its instances are callable, other proxies are not. A call
@@ -55,7 +61,9 @@ unsafe extern "C" {
 
 impl Drop for JSRef {
     fn drop(&mut self) {
-        self.conn.get().channel.queue_release(ObjectId(self.id));
+        if !*self.let_go.get_mut() {
+            self.conn.get().channel.queue_release(ObjectId(self.id));
+        }
     }
 }
 
@@ -64,7 +72,12 @@ impl JSRef {
     #[new]
     #[pyo3(signature = (conn, id, kind, class_proto, label))]
     fn new(conn: Py<Connection>, id: u64, kind: String, class_proto: Option<u64>, label: String) -> Self {
-        JSRef { conn, id, kind, class_proto, label, quick: Quick::default() }
+        JSRef { conn, id, kind, class_proto, label, quick: Quick::default(), let_go: AtomicBool::new(false) }
+    }
+
+    /// What Python's collector should know this proxy holds: its connection (D77).
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.conn)
     }
 
     /// The connection to the host that owns the object.

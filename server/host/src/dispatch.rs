@@ -222,6 +222,7 @@ impl Host {
             Op::SymbolFor { key } => self.symbol_for(key),
             Op::GlobalThis => self.global_this(),
             Op::Gc => self.gc(),
+            Op::CollectCycles => self.collect_cycles_op(),
             Op::NewBuffer { kind, len } => self.new_buffer(*kind, *len),
             Op::NewDeferred => self.new_deferred(),
             Op::SettleDeferred { deferred, fulfilled, value } => self.settle_deferred(*deferred, *fulfilled, value),

@@ -54,6 +54,9 @@ pub trait Caller {
     /// chain, made on this thread.
     fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException>;
 
+    /// Answers a question of a cycle collection (`ServerMessage::Trace`, D77) on this thread.
+    fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> napi_protocol::TraceAnswer;
+
     /// Runs `wait`, a wait for another thread (the event dispatcher answering a Python call of
     /// an event turn), having let go of what that thread may need (the GIL).
     fn waiting(&self, wait: &mut dyn FnMut());

@@ -18,6 +18,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod cycles;
 mod direct;
 mod dispatch;
 pub mod event_calls;

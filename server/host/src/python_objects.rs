@@ -68,6 +68,11 @@ impl PythonObjects {
         self.errors.contains(&id).then(|| self.stand_ins[&id])
     }
 
+    /// Every stand-in, with its Python object and how many times the client sent that object.
+    pub fn stand_ins(&self) -> Vec<(ObjectId, u64, u64)> {
+        self.stand_ins.iter().map(|(id, py)| (*id, *py, self.sends.get(py).copied().unwrap_or(0))).collect()
+    }
+
     /// The client forgot Python object `py`: its sends count from zero again.
     pub fn forgotten(&mut self, py: u64) {
         self.sends.remove(&py);

@@ -296,13 +296,23 @@ impl Host {
     /// Collects garbage (the client's proxies are roots), tells the client which Python objects
     /// the host let go, and answers how many objects were freed.
     pub(crate) fn collect(&self) -> usize {
+        self.collect_counting().0
+    }
+
+    /// `collect`, answering also how many Python objects the client heard it may drop.
+    pub(crate) fn collect_counting(&self) -> (usize, usize) {
         let roots = self.held.borrow().ids();
         let mut dropped = Vec::new();
         let collected = self.rt.collect(&roots, || dropped = self.python.borrow_mut().swept(&self.rt));
+        let python = dropped.len();
         if !dropped.is_empty() {
             self.tell(News::DropPython(dropped.into_iter().map(|(py, sends)| (napi_protocol::PyRef(py), sends)).collect()));
         }
-        collected.freed.len()
+        let freed = collected.freed.len();
+        if freed >= TRIM_AFTER {
+            release_free_memory();
+        }
+        (freed, python)
     }
 
     /// Runs every env's teardown (cleanup hooks, instance data), newest module first.
@@ -391,5 +401,18 @@ impl Host {
             drop(conn);
             self.client_gone();
         }
+    }
+}
+
+/// After a collection that freed this many objects, the allocator is asked to give its free
+/// memory back to the system: glibc keeps freed small blocks for reuse, so that after a burst
+/// of garbage the process would stay as large as at its peak.
+const TRIM_AFTER: usize = 10_000;
+
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

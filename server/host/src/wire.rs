@@ -51,6 +51,11 @@ impl Held {
         self.counts.keys().copied().collect()
     }
 
+    /// How many holds the client has on `id` (its proxy's, and sends not yet taken in).
+    pub fn count(&self, id: ObjectId) -> u32 {
+        self.counts.get(&id).copied().unwrap_or(0)
+    }
+
     pub fn contains(&self, id: ObjectId) -> bool {
         self.counts.contains_key(&id)
     }

@@ -204,6 +204,7 @@ impl Runtime {
                 }
                 due.extend(o.finalizers);
             }
+            heap.shrink_free_end();
         }
         (Collected { freed: dead }, due)
     }

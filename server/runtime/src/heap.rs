@@ -7,6 +7,9 @@ use super::object::{Object, ObjectClass, Props};
 use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey};
 
+/// Free slots at the end of the arena fewer than this stay (`shrink_free_end`).
+const SHRINK_AT_LEAST: usize = 4096;
+
 struct Entry {
     generation: u32,
     object: Option<Object>,
@@ -17,6 +20,9 @@ struct Entry {
 pub struct Heap {
     entries: Vec<Entry>,
     free: Vec<u32>,
+    /// The highest generation of a slot given back by `shrink_free_end`: a slot made again
+    /// starts above it, so that no id of the slot's past objects resolves to its new one.
+    retired_generation: u32,
 }
 
 impl Heap {
@@ -28,8 +34,9 @@ impl Heap {
             ObjectId::new(index, e.generation)
         } else {
             let index = u32::try_from(self.entries.len()).expect("heap exhausted 2^32 ids");
-            self.entries.push(Entry { generation: 1, object: Some(object) });
-            ObjectId::new(index, 1)
+            let generation = self.retired_generation.wrapping_add(1).max(1);
+            self.entries.push(Entry { generation, object: Some(object) });
+            ObjectId::new(index, generation)
         }
     }
 
@@ -79,6 +86,23 @@ impl Heap {
         Some(obj)
     }
 
+    /// Gives back the free slots at the end of the arena, and their memory, when they are many
+    /// (after a collection freed a burst of objects): the arena never shrank before, so the
+    /// host stayed as large as its peak.
+    pub fn shrink_free_end(&mut self) {
+        let live_end = self.entries.iter().rposition(|e| e.object.is_some()).map_or(0, |i| i + 1);
+        let trailing = self.entries.len() - live_end;
+        if trailing < SHRINK_AT_LEAST || trailing < self.entries.len() / 4 {
+            return;
+        }
+        let retired = self.entries[live_end..].iter().map(|e| e.generation).max().unwrap_or(0);
+        self.retired_generation = self.retired_generation.max(retired);
+        self.entries.truncate(live_end);
+        self.entries.shrink_to_fit();
+        self.free.retain(|i| (*i as usize) < live_end);
+        self.free.shrink_to_fit();
+    }
+
     /// Ids of every live object (for the collector).
     pub fn live_ids(&self) -> Vec<ObjectId> {
         self.entries.iter().enumerate().filter(|(_, e)| e.object.is_some()).map(|(i, e)| ObjectId::new(i as u32, e.generation)).collect()
@@ -103,5 +127,26 @@ impl Heap {
     /// fresh objects.
     pub fn put(&mut self, id: ObjectId, key: PropertyKey, prop: Property) {
         self.obj_mut(id).props.insert(key, prop);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Heap, SHRINK_AT_LEAST};
+    use crate::object::ObjectClass;
+
+    #[test]
+    fn a_free_end_is_given_back_and_its_old_ids_never_resolve_again() {
+        let mut heap = Heap::default();
+        let kept = heap.new_object(ObjectClass::Plain, None);
+        let ids: Vec<_> = (0..2 * SHRINK_AT_LEAST).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
+        ids.iter().for_each(|id| drop(heap.free(*id)));
+        heap.shrink_free_end();
+        assert_eq!(heap.capacity(), 1, "only the kept object's slot is left");
+        assert!(heap.get(kept).is_some());
+        let again = heap.new_object(ObjectClass::Plain, None);
+        assert_eq!(Heap::index_of(again), Heap::index_of(ids[0]), "the slot is made again");
+        assert!(heap.get(ids[0]).is_none(), "but an id of its old object does not name the new one");
+        assert!(heap.get(again).is_some());
     }
 }

@@ -75,6 +75,16 @@ fn each_stream_carries_only_its_own_messages() {
 }
 
 #[test]
+fn a_cycle_collections_question_goes_to_its_waiting_chain_or_is_answered_live() {
+    let mut chains = Chains::default();
+    chains.begin(4, 4);
+    let trace = |chain| ServerMessage::Trace { chain, unreached: vec![(PyRef(2), 1)], let_go: vec![] };
+    assert!(matches!(chains.file(trace(4)), Ok(Filed::For(4, Incoming::Trace { .. }))));
+    assert!(matches!(chains.file(trace(9)), Ok(Filed::StrayTrace)), "nobody waits on chain 9");
+    assert!(event(trace(EVENT_CHAIN)).is_err(), "never on the event stream");
+}
+
+#[test]
 fn drop_notices_name_only_objects_exported() {
     assert!(check_drops(&[(PyRef(0), 1)], 5, 1).is_err());
     assert!(check_drops(&[(PyRef(6), 1)], 5, 1).is_err());

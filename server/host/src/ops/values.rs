@@ -65,6 +65,13 @@ impl Host {
         Ok(Answer::Value(Value::Number(self.collect() as f64)))
     }
 
+    /// `[proxies let go, Python objects dropped, objects freed]`.
+    pub(crate) fn collect_cycles_op(&self) -> Result<Answer, Error> {
+        let c = self.collect_cycles();
+        let n = |n: usize| proto::Value::Number(n as f64);
+        Ok(Answer::Wire(proto::Value::Array(vec![n(c.proxies), n(c.python), n(c.freed)])))
+    }
+
     pub(crate) fn new_buffer(&self, kind: proto::BufferKind, len: u64) -> Result<Answer, Error> {
         let rt = &self.rt;
         let len = usize::try_from(len)
