@@ -30,14 +30,24 @@ pub trait Wire: Encode + Decode<Limits> {}
 impl<T: Encode + Decode<Limits>> Wire for T {}
 
 /// What one decoding may still do: how many values it may still make.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Limits {
     values: ValueBudget,
 }
 
+/// Values a message may hold besides the [`MAX_VALUES`](crate::MAX_VALUES) its converter counted:
+/// what it wraps them in (a call's function and `this`, an answer's envelope, an error's code).
+const ENVELOPE_VALUES: u64 = 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { values: ValueBudget::of(crate::MAX_VALUES + ENVELOPE_VALUES) }
+    }
+}
+
 /// Why a message holding more than [`MAX_VALUES`](crate::MAX_VALUES) values is malformed (bincode takes a static
 /// message; `too_many_values_names_the_limit` holds the figure to the constant).
-const TOO_MANY_VALUES: &str = "the message holds more than 4194304 values";
+const TOO_MANY_VALUES: &str = "the message holds more than 4195328 values";
 
 /// bincode's standard configuration: little-endian, variable-length integers.
 pub fn config() -> bincode::config::Configuration<bincode::config::LittleEndian, bincode::config::Varint> {
@@ -283,17 +293,18 @@ mod tests {
 
     #[test]
     fn too_many_values_names_the_limit() {
-        assert!(TOO_MANY_VALUES.contains(&format!(" {MAX_VALUES} ")));
+        assert!(TOO_MANY_VALUES.contains(&format!(" {} ", MAX_VALUES + ENVELOPE_VALUES)));
     }
 
     #[test]
     fn a_message_of_more_values_than_the_limit_is_malformed() {
-        // An array claiming MAX_VALUES elements holds one value too many with itself.
+        // An array of all the values a message may hold holds one value too many with itself.
+        let all = MAX_VALUES + ENVELOPE_VALUES;
         let mut payload = vec![6];
         let mut len = Vec::new();
-        bincode::encode_into_std_write(MAX_VALUES, &mut len, config()).unwrap();
+        bincode::encode_into_std_write(all, &mut len, config()).unwrap();
         payload.extend_from_slice(&len);
-        payload.resize(payload.len() + MAX_VALUES as usize, 0);
+        payload.resize(payload.len() + all as usize, 0);
         match decode::<Value>(&payload) {
             Err(FrameError::Malformed(why)) => assert!(why.contains(TOO_MANY_VALUES), "{why}"),
             other => panic!("{other:?}"),
@@ -301,9 +312,9 @@ mod tests {
         // One fewer element: at the limit, taken.
         let mut payload = vec![6];
         let mut len = Vec::new();
-        bincode::encode_into_std_write(MAX_VALUES - 1, &mut len, config()).unwrap();
+        bincode::encode_into_std_write(all - 1, &mut len, config()).unwrap();
         payload.extend_from_slice(&len);
-        payload.resize(payload.len() + MAX_VALUES as usize - 1, 0);
-        assert!(matches!(decode::<Value>(&payload), Ok(Value::Array(ref items)) if items.len() == MAX_VALUES as usize - 1));
+        payload.resize(payload.len() + all as usize - 1, 0);
+        assert!(matches!(decode::<Value>(&payload), Ok(Value::Array(ref items)) if items.len() == all as usize - 1));
     }
 }

@@ -29,8 +29,8 @@ impl Host {
         }
         let (this, args) = {
             let mut held = self.held.borrow_mut();
-            // A value too deep to copy cannot reach Python: the call throws, as node throws
-            // a RangeError for what overflows its stack.
+            // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
+            // call throws a RangeError, as node throws one for what outgrows its heap limits.
             let mut values = ToWire::new(rt, &mut held, &self.python)
                 .values(std::iter::once(&this).chain(&args))
                 .map_err(|too_large| rt.error(ErrorKind::RangeError, too_large.message()))?;

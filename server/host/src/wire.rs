@@ -154,7 +154,7 @@ pub struct ToWire<'a> {
     copying: FxHashSet<ObjectId>,
     /// The values this converter may still make (one per message, as the client decodes).
     budget: ValueBudget,
-    /// The holds this conversion added, to take back when a value turns out too deep to send.
+    /// The holds this conversion added, to take back when a value turns out too large to send.
     added: SmallVec<[ObjectId; 4]>,
 }
 
