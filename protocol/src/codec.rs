@@ -56,6 +56,9 @@ pub fn config() -> bincode::config::Configuration<bincode::config::LittleEndian,
 
 impl Encode for Value {
     fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        if !matches!(self, Value::Array(_) | Value::Object(_)) {
+            return encode_leaf(self, e);
+        }
         walk(self, |step| match step {
             Step::Leaf(v) => encode_leaf(v, e),
             // The variant's index, then the length as a `Vec`'s: what the derive writes.

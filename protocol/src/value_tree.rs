@@ -7,8 +7,15 @@
 //! and what bounds a value is its size ([`MAX_VALUES`]), not its depth (D78).
 
 use std::fmt;
+use std::hash::Hash;
+
+use rustc_hash::FxHashSet;
+use smallvec::SmallVec;
 
 use crate::value::Value;
+
+/// Containers a walk keeps on its own stack without allocating: most values nest no deeper.
+const SHALLOW: usize = 8;
 
 /// The most values one message, or one conversion, carries: every value counts once, a
 /// container and each of its elements (an object's property values; keys ride with them). About
@@ -21,7 +28,7 @@ pub fn too_many_values() -> String {
 }
 
 /// Counts the values of a conversion against [`MAX_VALUES`].
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct ValueBudget {
     left: u64,
 }
@@ -62,7 +69,7 @@ enum Open {
 /// containers being filled on a stack of its own.
 #[derive(Default)]
 pub struct TreeBuilder {
-    open: Vec<Open>,
+    open: SmallVec<[Open; SHALLOW]>,
 }
 
 impl TreeBuilder {
@@ -141,6 +148,51 @@ impl Drop for TreeBuilder {
     }
 }
 
+/// The containers a conversion is inside of, innermost last, to tell one that contains itself.
+/// The first few are looked through (no allocation, no hashing for a shallow value); deeper
+/// ones are also kept in a set, so a deep value is not searched level by level.
+pub struct Ancestors<T> {
+    path: SmallVec<[T; SHALLOW]>,
+    deep: FxHashSet<T>,
+}
+
+impl<T> Default for Ancestors<T> {
+    fn default() -> Self {
+        Ancestors { path: SmallVec::new(), deep: FxHashSet::default() }
+    }
+}
+
+impl<T: Copy + Eq + Hash> Ancestors<T> {
+    pub fn contains(&self, x: T) -> bool {
+        self.path.iter().take(SHALLOW).any(|a| *a == x) || (self.path.len() > SHALLOW && self.deep.contains(&x))
+    }
+
+    /// Enters `x`; false (and nothing entered) when it is entered already.
+    pub fn enter(&mut self, x: T) -> bool {
+        if self.contains(x) {
+            return false;
+        }
+        if self.path.len() >= SHALLOW {
+            self.deep.insert(x);
+        }
+        self.path.push(x);
+        true
+    }
+
+    /// Leaves the innermost container.
+    pub fn leave(&mut self) {
+        if let Some(x) = self.path.pop() {
+            if self.path.len() >= SHALLOW {
+                self.deep.remove(&x);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.path.is_empty()
+    }
+}
+
 /// One step of a pre-order walk: a value that is not a container, or a container (its elements
 /// come next, each property's key just before its value).
 pub enum Step<'a> {
@@ -158,7 +210,7 @@ enum Rest<'a> {
 
 /// Walks `v` in pre-order, calling `f` for each step, with a stack of its own.
 pub fn walk<'a, E>(v: &'a Value, mut f: impl FnMut(Step<'a>) -> Result<(), E>) -> Result<(), E> {
-    let mut rest: Vec<Rest<'a>> = Vec::new();
+    let mut rest: SmallVec<[Rest<'a>; SHALLOW]> = SmallVec::new();
     let mut next = Some(v);
     loop {
         if let Some(v) = next.take() {
@@ -192,6 +244,7 @@ pub fn walk<'a, E>(v: &'a Value, mut f: impl FnMut(Step<'a>) -> Result<(), E>) -
 }
 
 /// Whether `v` holds containers, so that dropping it could go deep.
+#[inline(always)]
 fn has_containers(v: &Value) -> bool {
     match v {
         Value::Array(items) => items.iter().any(|i| matches!(i, Value::Array(_) | Value::Object(_))),
@@ -201,22 +254,27 @@ fn has_containers(v: &Value) -> bool {
 }
 
 impl Drop for Value {
+    #[inline]
     fn drop(&mut self) {
-        if !has_containers(self) {
-            return;
+        if has_containers(self) {
+            drop_nested(self);
         }
-        // Empties each container before it goes, moving its elements to a list of our own, so
-        // that no drop finds more than one level below it.
-        let mut pending: Vec<Value> = Vec::new();
-        let take = |v: &mut Value, pending: &mut Vec<Value>| match v {
-            Value::Array(items) => pending.append(items),
-            Value::Object(props) => pending.extend(props.drain(..).map(|(_, v)| v)),
-            _ => {}
-        };
-        take(self, &mut pending);
-        while let Some(mut v) = pending.pop() {
-            take(&mut v, &mut pending);
-        }
+    }
+}
+
+/// Empties each container of `v` before it goes, moving its elements to a list of our own, so
+/// that no drop finds more than one level below it.
+#[cold]
+fn drop_nested(v: &mut Value) {
+    let take = |v: &mut Value, pending: &mut Vec<Value>| match v {
+        Value::Array(items) => pending.append(items),
+        Value::Object(props) => pending.extend(props.drain(..).map(|(_, v)| v)),
+        _ => {}
+    };
+    let mut pending: Vec<Value> = Vec::new();
+    take(v, &mut pending);
+    while let Some(mut v) = pending.pop() {
+        take(&mut v, &mut pending);
     }
 }
 

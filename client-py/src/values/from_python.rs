@@ -6,13 +6,13 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 
-use napi_protocol::value_tree::TreeBuilder;
+use napi_protocol::value_tree::{Ancestors, TreeBuilder};
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use rustc_hash::FxHashSet;
+use smallvec::SmallVec;
 
 use crate::calls::quick::Quick;
 
@@ -40,7 +40,7 @@ pub struct Cx<'a, 'py> {
     /// copied back into them when the call returns.
     writebacks: RefCell<Vec<(Bound<'py, PyAny>, Region)>>,
     /// The values this context may still send (`MAX_VALUES` a message, as the host decodes).
-    budget: Cell<Option<ValueBudget>>,
+    budget: Cell<ValueBudget>,
 }
 
 /// A Python container being sent: its elements still to convert.
@@ -59,6 +59,9 @@ impl Sending<'_> {
         }
     }
 }
+
+/// The containers being sent, innermost last, with their addresses.
+type Stack<'py> = SmallVec<[(Sending<'py>, usize); 8]>;
 
 /// What one Python object becomes: a value, or a container sent element by element (with its
 /// address, to tell a container that contains itself).
@@ -80,7 +83,7 @@ impl Drop for Cx<'_, '_> {
 impl<'a, 'py> Cx<'a, 'py> {
     pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
         let py = conn.py();
-        Ok(Cx { py, conn, hooks: hooks(py)?, writebacks: RefCell::new(Vec::new()), budget: Cell::new(Some(ValueBudget::default())) })
+        Ok(Cx { py, conn, hooks: hooks(py)?, writebacks: RefCell::new(Vec::new()), budget: Cell::new(ValueBudget::default()) })
     }
 
     #[cold]
@@ -204,13 +207,18 @@ impl<'a, 'py> Cx<'a, 'py> {
     /// contains itself is refused, as `json.dumps` refuses it, and so is one of more than
     /// `MAX_VALUES` values.
     pub fn to_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
-        self.take(1)?;
+        if let Some(v) = primitive(self.hooks, obj) {
+            return Ok(v);
+        }
         let (first, address) = match self.convert(obj)? {
             Converted::Value(v) => return Ok(v),
             Converted::Container(c, address) => (c, address),
         };
-        let mut open: Vec<(Sending<'py>, usize)> = Vec::new();
-        let mut inside = FxHashSet::default();
+        // A value counts one, a container and each of its elements: a value that is no
+        // container is one whatever it is, and bounds nothing.
+        self.take(1)?;
+        let mut open: Stack<'py> = SmallVec::new();
+        let mut inside = Ancestors::default();
         let mut built = TreeBuilder::default();
         let mut finished = self.enter(first, address, &mut open, &mut inside, &mut built)?;
         loop {
@@ -239,9 +247,8 @@ impl<'a, 'py> Cx<'a, 'py> {
             finished = match next {
                 // Filled (the builder closed it with its last element).
                 None => {
-                    if let Some((_, address)) = open.pop() {
-                        inside.remove(&address);
-                    }
+                    open.pop();
+                    inside.leave();
                     None
                 }
                 Some(item) => match self.convert(&item)? {
@@ -258,12 +265,12 @@ impl<'a, 'py> Cx<'a, 'py> {
         &self,
         c: Sending<'py>,
         address: usize,
-        open: &mut Vec<(Sending<'py>, usize)>,
-        inside: &mut FxHashSet<usize>,
+        open: &mut Stack<'py>,
+        inside: &mut Ancestors<usize>,
         built: &mut TreeBuilder,
     ) -> PyResult<Option<Value>> {
         let len = c.len();
-        if !inside.insert(address) {
+        if !inside.enter(address) {
             return Err(PyValueError::new_err("a list or dict that contains itself cannot be sent to JavaScript (it would never end)"));
         }
         self.take(len as u64)?;
@@ -274,16 +281,16 @@ impl<'a, 'py> Cx<'a, 'py> {
         if len > 0 {
             open.push((c, address));
         } else {
-            inside.remove(&address);
+            inside.leave();
         }
         Ok(finished)
     }
 
     /// Takes `n` values of what this context may still send.
     fn take(&self, n: u64) -> PyResult<()> {
-        let mut budget = self.budget.take().unwrap_or_default();
+        let mut budget = self.budget.get();
         let taken = budget.take(n);
-        self.budget.set(Some(budget));
+        self.budget.set(budget);
         if taken {
             Ok(())
         } else {

@@ -18,6 +18,9 @@ impl<'py> Cx<'_, 'py> {
     /// no more than the host's converter makes.
     #[allow(clippy::wrong_self_convention, reason = "converts a protocol value, with this context's connection")]
     pub fn to_python(&self, mut v: Value) -> PyResult<PyObject> {
+        if is_primitive(&v) {
+            return self.primitive_value(&v);
+        }
         /// A list or dict being filled, and the elements still to convert.
         enum Filling<'py> {
             List(Vec<PyObject>, std::vec::IntoIter<Value>),

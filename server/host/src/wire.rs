@@ -9,13 +9,13 @@
 //! bounds a copy is its size: more than `napi_protocol::MAX_VALUES` values is [`TooLarge`], a
 //! clear error for the caller (D78).
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use napi_protocol as proto;
-use proto::value_tree::{walk, Step, TreeBuilder};
+use proto::value_tree::{walk, Ancestors, Step, TreeBuilder};
 use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind, ValueBudget};
 
 use napi_runtime::bigint::BigInt;
@@ -137,6 +137,9 @@ impl Copying {
     }
 }
 
+/// The containers being copied, innermost last.
+type CopyStack = SmallVec<[Copying; 8]>;
+
 /// What a runtime value becomes: a value sent as it is, or a container copied element by element.
 enum Converted {
     Value(proto::Value),
@@ -151,7 +154,7 @@ pub struct ToWire<'a> {
     python: &'a RefCell<PythonObjects>,
     /// Containers being copied, to send a cyclic one by reference instead of looping; as many
     /// as the copy is deep.
-    copying: FxHashSet<ObjectId>,
+    copying: Ancestors<ObjectId>,
     /// The values this converter may still make (one per message, as the client decodes).
     budget: ValueBudget,
     /// The holds this conversion added, to take back when a value turns out too large to send.
@@ -160,7 +163,7 @@ pub struct ToWire<'a> {
 
 impl<'a> ToWire<'a> {
     pub fn new(rt: &'a Runtime, held: &'a mut Held, python: &'a RefCell<PythonObjects>) -> Self {
-        ToWire { rt, held, python, copying: FxHashSet::default(), budget: ValueBudget::default(), added: SmallVec::new() }
+        ToWire { rt, held, python, copying: Ancestors::default(), budget: ValueBudget::default(), added: SmallVec::new() }
     }
 
     /// `v` as the client gets it. A value too large to copy is not sent: the holds its parts took
@@ -188,10 +191,15 @@ impl<'a> ToWire<'a> {
     }
 
     fn value_in(&mut self, v: &Value) -> Result<proto::Value, TooLarge> {
-        self.take(1)?;
-        match self.convert(v)? {
+        let Value::Object(id) = v else { return Ok(self.scalar(v)) };
+        match self.object(*id) {
             Converted::Value(p) => Ok(p),
-            Converted::Container(c) => self.copy(c),
+            // A container counts one, and each of its elements (a value that is no container
+            // is one whatever it is, and bounds nothing).
+            Converted::Container(c) => {
+                self.take(1)?;
+                self.copy(c)
+            }
         }
     }
 
@@ -206,31 +214,38 @@ impl<'a> ToWire<'a> {
     }
 
     /// One value, converted unless it is a container to copy.
-    fn convert(&mut self, v: &Value) -> Result<Converted, TooLarge> {
-        Ok(Converted::Value(match v {
+    fn convert(&mut self, v: &Value) -> Converted {
+        match v {
+            Value::Object(id) => self.object(*id),
+            _ => Converted::Value(self.scalar(v)),
+        }
+    }
+
+    /// A value that is no object.
+    fn scalar(&mut self, v: &Value) -> proto::Value {
+        match v {
             Value::BigInt(b) => proto::Value::BigInt(BigIntValue { negative: b.negative, words: b.words.clone() }),
             Value::Symbol(id) => {
                 let label = self.rt.symbol_description(*id).map(|d| d.to_rust_string()).unwrap_or_default();
                 self.reference(*id, RefKind::Symbol, None, label)
             }
-            Value::Object(id) => return Ok(self.object(*id)),
             _ => primitive(v).expect("every other value is a primitive"),
-        }))
+        }
     }
 
     /// Copies container `first` and everything in it, to any depth: the containers entered wait
     /// on a stack of their own, so the thread's stack does not grow with the depth.
     fn copy(&mut self, first: Copying) -> Result<proto::Value, TooLarge> {
-        let mut open = Vec::new();
+        let mut open = SmallVec::new();
         let mut built = TreeBuilder::default();
         let copied = self.copy_into(first, &mut open, &mut built);
-        for c in &open {
-            self.copying.remove(&c.id());
+        for _ in &open {
+            self.copying.leave();
         }
         copied
     }
 
-    fn copy_into(&mut self, first: Copying, open: &mut Vec<Copying>, built: &mut TreeBuilder) -> Result<proto::Value, TooLarge> {
+    fn copy_into(&mut self, first: Copying, open: &mut CopyStack, built: &mut TreeBuilder) -> Result<proto::Value, TooLarge> {
         let mut finished = self.enter(first, open, built)?;
         loop {
             if let Some(v) = finished {
@@ -255,12 +270,11 @@ impl<'a> ToWire<'a> {
             finished = match next {
                 // Filled (the builder closed it with its last element): no longer being copied.
                 None => {
-                    if let Some(done) = open.pop() {
-                        self.copying.remove(&done.id());
-                    }
+                    open.pop();
+                    self.copying.leave();
                     None
                 }
-                Some(v) => match self.convert(&v)? {
+                Some(v) => match self.convert(&v) {
                     Converted::Value(p) => built.push(p),
                     Converted::Container(c) => self.enter(c, open, built)?,
                 },
@@ -269,7 +283,7 @@ impl<'a> ToWire<'a> {
     }
 
     /// Starts copying container `c`: its elements counted and room made for them.
-    fn enter(&mut self, c: Copying, open: &mut Vec<Copying>, built: &mut TreeBuilder) -> Result<Option<proto::Value>, TooLarge> {
+    fn enter(&mut self, c: Copying, open: &mut CopyStack, built: &mut TreeBuilder) -> Result<Option<proto::Value>, TooLarge> {
         let len = match &c {
             Copying::Array { len, .. } => *len as usize,
             Copying::Object { props, .. } => props.len(),
@@ -280,7 +294,7 @@ impl<'a> ToWire<'a> {
             Copying::Object { .. } => built.open_object(len, len),
         };
         if len > 0 {
-            self.copying.insert(c.id());
+            self.copying.enter(c.id());
             open.push(c);
         }
         Ok(finished)
@@ -354,11 +368,11 @@ impl<'a> ToWire<'a> {
             }
             ObjectClass::Date(t) => proto::Value::Date(t),
             ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer"),
-            ObjectClass::Array if !self.copying.contains(&id) => match self.dense_data_length(id) {
+            ObjectClass::Array if !self.copying.contains(id) => match self.dense_data_length(id) {
                 Some(len) => return Converted::Container(Copying::Array { id, next: 0, len }),
                 None => self.by_reference(id),
             },
-            ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => {
+            ObjectClass::Plain if !self.copying.contains(id) && self.is_plain_data(id) => {
                 return Converted::Container(self.plain_props(id));
             }
             _ => self.by_reference(id),
@@ -568,10 +582,10 @@ fn containers_from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto
         Array(Vec<Value>),
         Object(ObjectId, PropertyKey),
     }
-    let mut open: Vec<(Filling, usize)> = Vec::new();
+    let mut open: SmallVec<[(Filling, usize); 8]> = SmallVec::new();
     let mut whole = None;
     // Adds a finished value to the innermost container, finishing those it fills.
-    let mut add = |open: &mut Vec<(Filling, usize)>, mut v: Value| loop {
+    let mut add = |open: &mut SmallVec<[(Filling, usize); 8]>, mut v: Value| loop {
         let Some((filling, left)) = open.last_mut() else {
             whole = Some(v);
             return;
