@@ -606,7 +606,7 @@ fn containers_from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto
     };
     walk(v, |step| {
         match step {
-            Step::Array(items) if items.is_empty() => add(&mut open, Value::Object(rt.new_array(Vec::new()))),
+            Step::Array([]) => add(&mut open, Value::Object(rt.new_array(Vec::new()))),
             Step::Array(items) => open.push((Filling::Array(Vec::with_capacity(items.len())), items.len())),
             Step::Object(props) => {
                 let obj = rt.new_plain_object();
