@@ -56,8 +56,15 @@ pub fn config() -> bincode::config::Configuration<bincode::config::LittleEndian,
 
 impl Encode for Value {
     fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
-        if !matches!(self, Value::Array(_) | Value::Object(_)) {
-            return encode_leaf(self, e);
+        match self {
+            Value::Array(items) if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) => {
+                // An array of values that are no containers, the commonest copy: written directly.
+                6u32.encode(e)?;
+                (items.len() as u64).encode(e)?;
+                return items.iter().try_for_each(|i| encode_leaf(i, e));
+            }
+            Value::Array(_) | Value::Object(_) => {}
+            _ => return encode_leaf(self, e),
         }
         walk(self, |step| match step {
             Step::Leaf(v) => encode_leaf(v, e),

@@ -21,6 +21,13 @@ impl<'py> Cx<'_, 'py> {
         if is_primitive(&v) {
             return self.primitive_value(&v);
         }
+        // A list of values that are no containers, the commonest copy: made directly.
+        if let Value::Array(items) = &mut v {
+            if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) {
+                let items = std::mem::take(items).into_iter().map(|mut i| self.leaf(&mut i)).collect::<PyResult<Vec<_>>>()?;
+                return Ok(PyList::new(self.py, items)?.into_any().unbind());
+            }
+        }
         /// A list or dict being filled, and the elements still to convert.
         enum Filling<'py> {
             List(Vec<PyObject>, std::vec::IntoIter<Value>),

@@ -198,9 +198,33 @@ impl<'a> ToWire<'a> {
             // is one whatever it is, and bounds nothing).
             Converted::Container(c) => {
                 self.take(1)?;
-                self.copy(c)
+                match c {
+                    // An array of values that are no objects, the commonest copy: made directly.
+                    Copying::Array { id, len, .. } if self.holds_no_objects(id) => {
+                        self.take(u64::from(len))?;
+                        Ok(self.scalars(id, len))
+                    }
+                    c => self.copy(c),
+                }
             }
         }
+    }
+
+    /// Whether no property of `id` is an object.
+    fn holds_no_objects(&self, id: ObjectId) -> bool {
+        self.rt.heap().obj(id).props.iter().all(|(_, p)| !matches!(p.slot, Slot::Data(Value::Object(_))))
+    }
+
+    /// The `len` elements of dense array `id`, which holds no objects.
+    fn scalars(&mut self, id: ObjectId, len: u32) -> proto::Value {
+        let mut items = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            items.push(match self.rt.stored_property(id, &PropertyKey::Index(i)) {
+                Some(Property { slot: Slot::Data(v), .. }) => self.scalar(&v),
+                _ => proto::Value::Undefined,
+            });
+        }
+        proto::Value::Array(items)
     }
 
     /// Takes `n` values of this converter's budget.
@@ -561,6 +585,11 @@ fn from_wire_other(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Val
         proto::Value::Undefined | proto::Value::Null | proto::Value::Bool(_) | proto::Value::Number(_) => from_wire(rt, python, v)?,
         proto::Value::String(s) => Value::String(s.as_str().into()),
         proto::Value::BigInt(b) => Value::BigInt(Rc::new(BigInt::new(b.negative, b.words.clone()))),
+        // An array of values that are no containers, the commonest copy: made directly.
+        proto::Value::Array(items) if items.iter().all(|i| !is_container(i)) => {
+            let items = items.iter().map(|i| from_wire(rt, python, i)).collect::<Result<Vec<_>, _>>()?;
+            Value::Object(rt.new_array(items))
+        }
         proto::Value::Array(_) | proto::Value::Object(_) => containers_from_wire(rt, python, v)?,
         proto::Value::Date(t) => Value::Object(rt.new_date(*t)),
         proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)?),
@@ -571,6 +600,10 @@ fn from_wire_other(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Val
         proto::Value::Py { id, callable } => Value::Object(python.borrow_mut().received(rt, id.0, *callable)),
         _ => return Err(Failure { kind: FailureKind::BadRequest, message: "unsupported value".into() }),
     })
+}
+
+fn is_container(v: &proto::Value) -> bool {
+    matches!(v, proto::Value::Array(_) | proto::Value::Object(_))
 }
 
 /// A container and everything in it as new host objects, to any depth, in a loop: the
