@@ -210,6 +210,9 @@ impl<'a, 'py> Cx<'a, 'py> {
         if let Some(v) = primitive(self.hooks, obj) {
             return Ok(v);
         }
+        if let Some(v) = self.primitives(obj)? {
+            return Ok(v);
+        }
         let (first, address) = match self.convert(obj)? {
             Converted::Value(v) => return Ok(v),
             Converted::Container(c, address) => (c, address),
@@ -257,6 +260,24 @@ impl<'a, 'py> Cx<'a, 'py> {
                 },
             };
         }
+    }
+
+    /// A list of primitives, the commonest container, converted directly; `None` for anything
+    /// else (a list is given up at its first element that is no primitive).
+    fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Value>> {
+        let Ok(l) = obj.downcast::<PyList>() else { return Ok(None) };
+        if l.len() as u64 >= napi_protocol::MAX_VALUES {
+            return Ok(None); // refused by the count before anything is converted
+        }
+        let mut items = Vec::with_capacity(l.len());
+        for item in l.iter() {
+            match primitive(self.hooks, &item) {
+                Some(v) => items.push(v),
+                None => return Ok(None),
+            }
+        }
+        self.take(items.len() as u64 + 1)?;
+        Ok(Some(Value::Array(items)))
     }
 
     /// Starts sending container `c`: refused when it is one it is inside of; its elements
