@@ -143,15 +143,19 @@ def crashed(report: dict) -> str:
     return message
 
 
-def test_a_reply_nested_100000_deep_is_a_protocol_error_not_a_stack_overflow():
+def test_a_reply_nested_100000_deep_decodes_in_a_loop_not_a_stack_overflow():
+    # Values nest to any depth (issue 42.3): the deep reply decodes whole, and is then judged
+    # for what it is, a reply to a request the client did not send.
     report = attack("deepReply", 100_000)
-    assert "deep" in crashed(report) or "malformed" in crashed(report)
+    assert "a reply to request 1" in crashed(report)
     assert report["elapsed"] < 10
 
 
-def test_an_uncaught_exception_nested_deep_on_the_event_socket_ends_the_host():
-    report = attack("deepEvent", 5_000)
-    crashed(report)
+def test_an_uncaught_exception_nested_100000_deep_on_the_event_ring_is_taken_in_a_loop():
+    # A well-formed event of a deep value: taken (the uncaught hook gets it) with no stack
+    # overflow; the host, holding its call forever after, is ended at the call's deadline.
+    report = attack("deepEvent", 100_000, timeout=3)
+    assert report["raised"][0] == "AddonTimeoutError", report
     assert report["elapsed"] < 10
 
 

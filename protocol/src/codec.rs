@@ -2,10 +2,12 @@
 //! variable-length integers), derived from the message declarations themselves
 //! (`#[derive(Encode, Decode)]`), so no variant order is kept by hand anywhere.
 //!
-//! One type is decoded by hand: [`Value`], the only recursive one, whose decoder counts how
-//! deep it is nested in the [`Limits`] it decodes with and refuses what is nested deeper than
-//! [`MAX_DEPTH`]: a hostile peer's 100,000 nested arrays in 200 KB are a malformed frame, not
-//! a stack overflow. Its encoding is derived like every other; `value_variants_decode_as_derived`
+//! One type is encoded and decoded by hand: [`Value`], the only recursive one, as deep as its
+//! maker nested it. Its encoding is the derive's (a container's tag and length, then its
+//! elements: a pre-order walk), written and read with a stack of our own instead of recursion,
+//! so a hostile peer's 100,000 nested arrays in 200 KB decode in a loop, and a legitimate
+//! 100,000-deep array arrives whole (D78). What bounds a message's values is their number,
+//! [`MAX_VALUES`](crate::MAX_VALUES), counted in the [`Limits`] it decodes with. `value_variants_decode_as_derived`
 //! holds the decoder to the derived order.
 //!
 //! Why bincode (docs/decisions.md, "One codec"): a compact binary format whose derive makes the
@@ -20,28 +22,32 @@ use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
 
 use crate::value::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, Region, Value};
+use crate::value_tree::{walk, Step, TreeBuilder, ValueBudget};
 
 /// A message type of the protocol: encodable, and decodable within [`Limits`].
 pub trait Wire: Encode + Decode<Limits> {}
 
 impl<T: Encode + Decode<Limits>> Wire for T {}
 
-/// Values nested deeper than this are refused by the decoder (and never made by either side's
-/// converters). Deeper than any data an addon hands over in practice, and shallow enough that
-/// decoding it needs about 250 KiB of stack in a release build (5 KiB a level unoptimised).
-pub const MAX_DEPTH: u32 = 512;
-
-/// What one decoding may still do: how many levels of [`Value`] it may still nest.
+/// What one decoding may still do: how many values it may still make.
 #[derive(Debug)]
 pub struct Limits {
-    depth_left: u32,
+    values: ValueBudget,
 }
+
+/// Values a message may hold besides the [`MAX_VALUES`](crate::MAX_VALUES) its converter counted:
+/// what it wraps them in (a call's function and `this`, an answer's envelope, an error's code).
+const ENVELOPE_VALUES: u64 = 1024;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { depth_left: MAX_DEPTH }
+        Limits { values: ValueBudget::of(crate::MAX_VALUES + ENVELOPE_VALUES) }
     }
 }
+
+/// Why a message holding more than [`MAX_VALUES`](crate::MAX_VALUES) values is malformed (bincode takes a static
+/// message; `too_many_values_names_the_limit` holds the figure to the constant).
+const TOO_MANY_VALUES: &str = "the message holds more than 4195328 values";
 
 /// bincode's standard configuration: little-endian, variable-length integers.
 pub fn config() -> bincode::config::Configuration<bincode::config::LittleEndian, bincode::config::Varint> {
@@ -50,40 +56,64 @@ pub fn config() -> bincode::config::Configuration<bincode::config::LittleEndian,
 
 impl Encode for Value {
     fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
-        // The variant's index in declaration order, then its fields: what the derive writes.
-        let index = variant_index(self);
-        index.encode(e)?;
         match self {
-            Value::Undefined | Value::Null => Ok(()),
-            Value::Bool(b) => b.encode(e),
-            Value::Number(n) | Value::Date(n) => n.encode(e),
-            Value::String(s) => s.encode(e),
-            Value::BigInt(b) => b.encode(e),
-            Value::Array(items) => items.encode(e),
-            Value::Object(props) => props.encode(e),
-            Value::Bytes { kind, data } => {
-                kind.encode(e)?;
-                data.encode(e)
+            Value::Array(items) if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) => {
+                // An array of values that are no containers, the commonest copy: written directly.
+                6u32.encode(e)?;
+                (items.len() as u64).encode(e)?;
+                return items.iter().try_for_each(|i| encode_leaf(i, e));
             }
-            Value::Shared { object, kind, region } => {
-                object.encode(e)?;
-                kind.encode(e)?;
-                region.encode(e)
+            Value::Array(_) | Value::Object(_) => {}
+            _ => return encode_leaf(self, e),
+        }
+        walk(self, |step| match step {
+            Step::Leaf(v) => encode_leaf(v, e),
+            // The variant's index, then the length as a `Vec`'s: what the derive writes.
+            Step::Array(items) => {
+                6u32.encode(e)?;
+                (items.len() as u64).encode(e)
             }
-            Value::Upload { kind, region } | Value::InPlace { kind, region } => {
-                kind.encode(e)?;
-                region.encode(e)
+            Step::Object(props) => {
+                7u32.encode(e)?;
+                (props.len() as u64).encode(e)
             }
-            Value::Js(r) => r.encode(e),
-            Value::Py { id, callable } => {
-                id.encode(e)?;
-                callable.encode(e)
-            }
-            Value::Lent { kind, address, region } => {
-                kind.encode(e)?;
-                address.encode(e)?;
-                region.encode(e)
-            }
+            Step::Key(k) => k.encode(e),
+        })
+    }
+}
+
+/// A value that is no container: the variant's index in declaration order, then its fields.
+fn encode_leaf<E: Encoder>(v: &Value, e: &mut E) -> Result<(), EncodeError> {
+    variant_index(v).encode(e)?;
+    match v {
+        Value::Undefined | Value::Null => Ok(()),
+        Value::Bool(b) => b.encode(e),
+        Value::Number(n) | Value::Date(n) => n.encode(e),
+        Value::String(s) => s.encode(e),
+        Value::BigInt(b) => b.encode(e),
+        Value::Array(_) | Value::Object(_) => unreachable!("containers are walked"),
+        Value::Bytes { kind, data } => {
+            kind.encode(e)?;
+            data.encode(e)
+        }
+        Value::Shared { object, kind, region } => {
+            object.encode(e)?;
+            kind.encode(e)?;
+            region.encode(e)
+        }
+        Value::Upload { kind, region } | Value::InPlace { kind, region } => {
+            kind.encode(e)?;
+            region.encode(e)
+        }
+        Value::Js(r) => r.encode(e),
+        Value::Py { id, callable } => {
+            id.encode(e)?;
+            callable.encode(e)
+        }
+        Value::Lent { kind, address, region } => {
+            kind.encode(e)?;
+            address.encode(e)?;
+            region.encode(e)
         }
     }
 }
@@ -115,45 +145,81 @@ const VALUE_VARIANTS: u32 = 16;
 
 impl Decode<Limits> for Value {
     fn decode<D: Decoder<Context = Limits>>(d: &mut D) -> Result<Self, DecodeError> {
+        take_values(d, 1)?;
         let index = u32::decode(d)?;
-        Ok(match index {
-            0 => Value::Undefined,
-            1 => Value::Null,
-            2 => Value::Bool(Decode::decode(d)?),
-            3 => Value::Number(Decode::decode(d)?),
-            4 => Value::String(Decode::decode(d)?),
-            5 => Value::BigInt(BigIntValue::decode(d)?),
-            6 => Value::Array(nested(d)?),
-            7 => Value::Object(nested(d)?),
-            8 => Value::Date(Decode::decode(d)?),
-            9 => Value::Bytes { kind: BufferKind::decode(d)?, data: Decode::decode(d)? },
-            10 => Value::Shared { object: ObjectId::decode(d)?, kind: BufferKind::decode(d)?, region: Region::decode(d)? },
-            11 => Value::Upload { kind: BufferKind::decode(d)?, region: Region::decode(d)? },
-            12 => Value::InPlace { kind: BufferKind::decode(d)?, region: Region::decode(d)? },
-            13 => Value::Js(JsRef::decode(d)?),
-            14 => Value::Py { id: PyRef::decode(d)?, callable: Decode::decode(d)? },
-            15 => Value::Lent { kind: BufferKind::decode(d)?, address: Decode::decode(d)?, region: Region::decode(d)? },
-            found => {
-                return Err(DecodeError::UnexpectedVariant {
-                    type_name: "Value",
-                    allowed: &bincode::error::AllowedEnumVariants::Range { min: 0, max: VALUE_VARIANTS - 1 },
-                    found,
-                })
+        if index != 6 && index != 7 {
+            return decode_leaf(index, d);
+        }
+        // A container: its elements follow it, each a value of its own, to any depth.
+        let mut built = TreeBuilder::default();
+        let mut index = index;
+        loop {
+            let finished = match index {
+                6 => {
+                    let len = container_len::<Value, D>(d)?;
+                    built.open_array(len, len)
+                }
+                7 => {
+                    let len = container_len::<(String, Value), D>(d)?;
+                    built.open_object(len, len)
+                }
+                _ => built.push(decode_leaf(index, d)?),
+            };
+            if let Some(v) = finished {
+                return Ok(v);
             }
-        })
+            if built.wants_key() {
+                built.key(String::decode(d)?);
+            }
+            index = u32::decode(d)?;
+        }
     }
 }
 
-/// A container of values, one level deeper: refused past [`MAX_DEPTH`].
-fn nested<T: Decode<Limits>, D: Decoder<Context = Limits>>(d: &mut D) -> Result<T, DecodeError> {
-    let limits = d.context();
-    if limits.depth_left == 0 {
-        return Err(DecodeError::Other("values nested more than 512 deep"));
+/// Takes `n` values of the message's [`MAX_VALUES`](crate::MAX_VALUES).
+fn take_values<D: Decoder<Context = Limits>>(d: &mut D, n: u64) -> Result<(), DecodeError> {
+    if d.context().values.take(n) {
+        Ok(())
+    } else {
+        Err(DecodeError::Other(TOO_MANY_VALUES))
     }
-    limits.depth_left -= 1;
-    let inner = T::decode(d);
-    d.context().depth_left += 1;
-    inner
+}
+
+/// A container's length, counted against the message's values and claimed, as bincode claims
+/// a `Vec`'s, before anything is sized for it.
+fn container_len<T, D: Decoder<Context = Limits>>(d: &mut D) -> Result<usize, DecodeError> {
+    let len = u64::decode(d)?;
+    take_values(d, len)?;
+    let len = usize::try_from(len).map_err(|_| DecodeError::OutsideUsizeRange(len))?;
+    d.claim_container_read::<T>(len)?;
+    Ok(len)
+}
+
+/// The value of variant `index`, which is no container.
+fn decode_leaf<D: Decoder<Context = Limits>>(index: u32, d: &mut D) -> Result<Value, DecodeError> {
+    Ok(match index {
+        0 => Value::Undefined,
+        1 => Value::Null,
+        2 => Value::Bool(Decode::decode(d)?),
+        3 => Value::Number(Decode::decode(d)?),
+        4 => Value::String(Decode::decode(d)?),
+        5 => Value::BigInt(BigIntValue::decode(d)?),
+        8 => Value::Date(Decode::decode(d)?),
+        9 => Value::Bytes { kind: BufferKind::decode(d)?, data: Decode::decode(d)? },
+        10 => Value::Shared { object: ObjectId::decode(d)?, kind: BufferKind::decode(d)?, region: Region::decode(d)? },
+        11 => Value::Upload { kind: BufferKind::decode(d)?, region: Region::decode(d)? },
+        12 => Value::InPlace { kind: BufferKind::decode(d)?, region: Region::decode(d)? },
+        13 => Value::Js(JsRef::decode(d)?),
+        14 => Value::Py { id: PyRef::decode(d)?, callable: Decode::decode(d)? },
+        15 => Value::Lent { kind: BufferKind::decode(d)?, address: Decode::decode(d)?, region: Region::decode(d)? },
+        found => {
+            return Err(DecodeError::UnexpectedVariant {
+                type_name: "Value",
+                allowed: &bincode::error::AllowedEnumVariants::Range { min: 0, max: VALUE_VARIANTS - 1 },
+                found,
+            })
+        }
+    })
 }
 
 bincode::impl_borrow_decode_with_context!(Value, Limits);
@@ -163,6 +229,7 @@ mod tests {
     use super::*;
     use crate::frame::{decode, encode, FrameError};
     use crate::tests::sample_values;
+    use crate::MAX_VALUES;
 
     /// The hand-written decoder of `Value` agrees with the derived encoder on every variant:
     /// a reordered or added variant fails here.
@@ -189,43 +256,75 @@ mod tests {
         payload
     }
 
-    /// Runs `f` on a thread with room for the unoptimised build's deep recursion.
-    fn with_stack(f: impl FnOnce() + Send + 'static) {
-        std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap();
+    /// A value `depth` arrays deep, built in a loop.
+    fn deep(depth: usize) -> Value {
+        let mut v = Value::Undefined;
+        for _ in 0..depth {
+            v = Value::Array(vec![v]);
+        }
+        v
     }
 
-    #[test]
-    fn values_nested_to_the_limit_decode() {
-        with_stack(values_nested_to_the_limit_decode_here);
-    }
-
-    fn values_nested_to_the_limit_decode_here() {
-        let v = decode::<Value>(&nested_arrays(MAX_DEPTH as usize)).unwrap();
-        let mut depth = 0;
-        let mut at = &v;
+    fn depth_of(v: &Value) -> usize {
+        let (mut depth, mut at) = (0, v);
         while let Value::Array(items) = at {
             depth += 1;
             at = &items[0];
         }
-        assert_eq!(depth, MAX_DEPTH);
-        // Dropping it recurses too, as deep as decoding did.
+        depth
+    }
+
+    /// On a thread with a small stack, so that any recursion in proportion to the depth fails.
+    fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new().stack_size(256 << 10).spawn(f).unwrap().join().unwrap();
     }
 
     #[test]
-    fn a_value_nested_past_the_limit_is_malformed_not_a_stack_overflow() {
-        with_stack(nested_past_the_limit);
+    fn a_value_nested_100000_deep_encodes_decodes_clones_compares_and_drops_in_a_loop() {
+        on_small_stack(|| {
+            let payload = nested_arrays(100_000);
+            let v = decode::<Value>(&payload).unwrap();
+            assert_eq!(depth_of(&v), 100_000);
+            assert_eq!(encode(&v).unwrap()[4..], payload[..]);
+            let copy = v.clone();
+            assert!(copy == v);
+            assert!(deep(99_999) != v);
+            assert!(format!("{v:?}").len() < 200, "printed no deeper than a few levels");
+            // The same inside objects, inside a message.
+            let mut payload = vec![1, 1, 0, 0]; // ServerMessage::Reply { id: 1, chain: 0, Ok(..) }
+            for _ in 0..100_000 {
+                payload.extend_from_slice(&[7, 1, 1, b'k']); // { "k": ...
+            }
+            payload.push(0);
+            let msg = decode::<crate::ServerMessage>(&payload).unwrap();
+            assert_eq!(encode(&msg).unwrap()[4..], payload[..]);
+        });
     }
 
-    fn nested_past_the_limit() {
-        for depth in [MAX_DEPTH as usize + 1, 100_000] {
-            assert!(matches!(decode::<Value>(&nested_arrays(depth)), Err(FrameError::Malformed(_))), "{depth}");
+    #[test]
+    fn too_many_values_names_the_limit() {
+        assert!(TOO_MANY_VALUES.contains(&format!(" {} ", MAX_VALUES + ENVELOPE_VALUES)));
+    }
+
+    #[test]
+    fn a_message_of_more_values_than_the_limit_is_malformed() {
+        // An array of all the values a message may hold holds one value too many with itself.
+        let all = MAX_VALUES + ENVELOPE_VALUES;
+        let mut payload = vec![6];
+        let mut len = Vec::new();
+        bincode::encode_into_std_write(all, &mut len, config()).unwrap();
+        payload.extend_from_slice(&len);
+        payload.resize(payload.len() + all as usize, 0);
+        match decode::<Value>(&payload) {
+            Err(FrameError::Malformed(why)) => assert!(why.contains(TOO_MANY_VALUES), "{why}"),
+            other => panic!("{other:?}"),
         }
-        // The same inside an object, inside a message.
-        let mut payload = vec![1, 1, 0, 0]; // ServerMessage::Reply { id: 1, chain: 0, Ok(..) }
-        for _ in 0..5_000 {
-            payload.extend_from_slice(&[7, 1, 1, b'k']); // { "k": ...
-        }
-        payload.push(0);
-        assert!(matches!(decode::<crate::ServerMessage>(&payload), Err(FrameError::Malformed(_))));
+        // One fewer element: at the limit, taken.
+        let mut payload = vec![6];
+        let mut len = Vec::new();
+        bincode::encode_into_std_write(all - 1, &mut len, config()).unwrap();
+        payload.extend_from_slice(&len);
+        payload.resize(payload.len() + all as usize - 1, 0);
+        assert!(matches!(decode::<Value>(&payload), Ok(Value::Array(ref items)) if items.len() == all as usize - 1));
     }
 }

@@ -10,11 +10,13 @@ pub mod codec;
 pub mod frame;
 pub mod message;
 pub mod value;
+pub mod value_tree;
 
 pub use codec::Wire;
 pub use frame::{FrameError, DEFAULT_MAX_FRAME};
 pub use message::*;
 pub use value::*;
+pub use value_tree::{too_many_values, ValueBudget, MAX_VALUES};
 
 #[cfg(test)]
 mod tests;

@@ -19,8 +19,9 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// in-process client lends for a call. 9: `FailureKind::TooDeep`, and the client ends a host whose
 /// messages name requests, subscriptions, blocks or segments it never issued (issue 33). 10:
 /// `BufferKind::Float16`. 11: `Op::CollectCycles`, its `ServerMessage::Trace` questions and
-/// `ClientMessage::Traced` answers.
-pub const PROTOCOL_VERSION: u32 = 11;
+/// `ClientMessage::Traced` answers. 12: values nest to any depth, bounded by their number
+/// (`MAX_VALUES`), and `TooDeep` is `TooLarge` (D78).
+pub const PROTOCOL_VERSION: u32 = 12;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
@@ -264,9 +265,8 @@ pub enum FailureKind {
     StaleObject,
     /// The request was malformed (wrong target type, unknown key type).
     BadRequest,
-    /// The answer is nested deeper than the protocol carries (`codec::MAX_DEPTH`, less what the
-    /// message wraps it in): JavaScript allows it, a copy for Python does not.
-    TooDeep,
+    /// The answer holds more values than one message carries (`MAX_VALUES`).
+    TooLarge,
 }
 
 /// A Python exception raised by a callback, as the host sees it.

@@ -127,8 +127,8 @@ pub struct BigIntValue {
     pub words: Vec<u64>,
 }
 
-/// A value crossing the boundary in either direction.
-#[derive(Clone, Debug, PartialEq)]
+/// A value crossing the boundary in either direction. Nested as deep as its maker nested it:
+/// `value_tree` walks it (drops, clones, compares and prints it too) without recursion.
 #[non_exhaustive]
 pub enum Value {
     Undefined,

@@ -191,9 +191,9 @@ def _failure(kind: str, message: str) -> Exception:
         return AddonLoadError(message)
     if kind == "StaleObject":
         return StaleObjectError(message)
-    if kind == "TooDeep":
-        # As json and pickle refuse what is nested too deep, and as sending one to JS does.
-        return RecursionError(message)
+    if kind == "TooLarge":
+        # As sending one to JS does: a value over napi_python's size limit (MAX_VALUES).
+        return ValueError(message)
     return AddonError(message)
 
 

@@ -3,14 +3,16 @@
 //! message, in shared memory or (in-process) lent in place, other Python objects by reference.
 //! `to_python.rs` converts the other way.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 
-use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value};
-use pyo3::exceptions::{PyRecursionError, PyTypeError};
+use napi_protocol::value_tree::{Ancestors, TreeBuilder};
+use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use smallvec::SmallVec;
 
 use crate::calls::quick::Quick;
 
@@ -18,9 +20,6 @@ use crate::python_types::connection::Connection;
 use crate::python_types::hooks::{dead_error, hooks, Hooks};
 use crate::python_types::js_buffer::JSBuffer;
 use crate::python_types::proxies::{JSMethod, JSRef};
-
-/// Containers nested deeper than this are refused (a cycle in Python data would never end).
-pub const MAX_DEPTH: usize = 512;
 
 /// 2^53: up to it, every integer has a double of its own.
 pub const SAFE: f64 = 9007199254740992.0;
@@ -40,6 +39,35 @@ pub struct Cx<'a, 'py> {
     /// Writable Python buffers sent as copies, with their upload blocks: the addon's writes are
     /// copied back into them when the call returns.
     writebacks: RefCell<Vec<(Bound<'py, PyAny>, Region)>>,
+    /// The values this context may still send (`MAX_VALUES` a message, as the host decodes).
+    budget: Cell<ValueBudget>,
+}
+
+/// A Python container being sent: its elements still to convert.
+enum Sending<'py> {
+    List(Bound<'py, PyList>, usize, usize),
+    Tuple(Bound<'py, PyTuple>, usize),
+    Dict(std::vec::IntoIter<(String, Bound<'py, PyAny>)>),
+}
+
+impl Sending<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Sending::List(_, _, len) => *len,
+            Sending::Tuple(t, _) => t.len(),
+            Sending::Dict(props) => props.len(),
+        }
+    }
+}
+
+/// The containers being sent, innermost last, with their addresses.
+type Stack<'py> = SmallVec<[(Sending<'py>, usize); 8]>;
+
+/// What one Python object becomes: a value, or a container sent element by element (with its
+/// address, to tell a container that contains itself).
+enum Converted<'py> {
+    Value(Value),
+    Container(Sending<'py>, usize),
 }
 
 impl Drop for Cx<'_, '_> {
@@ -55,7 +83,7 @@ impl Drop for Cx<'_, '_> {
 impl<'a, 'py> Cx<'a, 'py> {
     pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
         let py = conn.py();
-        Ok(Cx { py, conn, hooks: hooks(py)?, writebacks: RefCell::new(Vec::new()) })
+        Ok(Cx { py, conn, hooks: hooks(py)?, writebacks: RefCell::new(Vec::new()), budget: Cell::new(ValueBudget::default()) })
     }
 
     #[cold]
@@ -174,8 +202,121 @@ impl<'a, 'py> Cx<'a, 'py> {
         Some(Value::Lent { kind: BufferKind::Buffer, address: ptr as u64, region })
     }
 
+    /// `obj` as a value for the host, to any depth: the containers being sent wait on a stack of
+    /// their own, so the thread's stack does not grow with the depth (D78). A container that
+    /// contains itself is refused, as `json.dumps` refuses it, and so is one of more than
+    /// `MAX_VALUES` values.
     pub fn to_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
-        self.to_value_at(obj, 0)
+        if let Some(v) = primitive(self.hooks, obj) {
+            return Ok(v);
+        }
+        if let Some(v) = self.primitives(obj)? {
+            return Ok(v);
+        }
+        let (first, address) = match self.convert(obj)? {
+            Converted::Value(v) => return Ok(v),
+            Converted::Container(c, address) => (c, address),
+        };
+        // A value counts one, a container and each of its elements: a value that is no
+        // container is one whatever it is, and bounds nothing.
+        self.take(1)?;
+        let mut open: Stack<'py> = SmallVec::new();
+        let mut inside = Ancestors::default();
+        let mut built = TreeBuilder::default();
+        let mut finished = self.enter(first, address, &mut open, &mut inside, &mut built)?;
+        loop {
+            if let Some(v) = finished {
+                return Ok(v);
+            }
+            let Some((top, _)) = open.last_mut() else { unreachable!("a container is open until the value is finished") };
+            let next = match top {
+                Sending::List(l, next, len) if *next < *len => {
+                    *next += 1;
+                    Some(
+                        l.get_item(*next - 1)
+                            .map_err(|_| PyRuntimeError::new_err("a list changed size while it was sent to JavaScript"))?,
+                    )
+                }
+                Sending::Tuple(t, next) if *next < t.len() => {
+                    *next += 1;
+                    Some(t.get_item(*next - 1)?)
+                }
+                Sending::Dict(props) => props.next().map(|(k, v)| {
+                    built.key(k);
+                    v
+                }),
+                _ => None,
+            };
+            finished = match next {
+                // Filled (the builder closed it with its last element).
+                None => {
+                    open.pop();
+                    inside.leave();
+                    None
+                }
+                Some(item) => match self.convert(&item)? {
+                    Converted::Value(v) => built.push(v),
+                    Converted::Container(c, address) => self.enter(c, address, &mut open, &mut inside, &mut built)?,
+                },
+            };
+        }
+    }
+
+    /// A list of primitives, the commonest container, converted directly; `None` for anything
+    /// else (a list is given up at its first element that is no primitive).
+    fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Value>> {
+        let Ok(l) = obj.downcast::<PyList>() else { return Ok(None) };
+        if l.len() as u64 >= napi_protocol::MAX_VALUES {
+            return Ok(None); // refused by the count before anything is converted
+        }
+        let mut items = Vec::with_capacity(l.len());
+        for item in l.iter() {
+            match primitive(self.hooks, &item) {
+                Some(v) => items.push(v),
+                None => return Ok(None),
+            }
+        }
+        self.take(items.len() as u64 + 1)?;
+        Ok(Some(Value::Array(items)))
+    }
+
+    /// Starts sending container `c`: refused when it is one it is inside of; its elements
+    /// counted and room made for them.
+    fn enter(
+        &self,
+        c: Sending<'py>,
+        address: usize,
+        open: &mut Stack<'py>,
+        inside: &mut Ancestors<usize>,
+        built: &mut TreeBuilder,
+    ) -> PyResult<Option<Value>> {
+        let len = c.len();
+        if !inside.enter(address) {
+            return Err(PyValueError::new_err("a list or dict that contains itself cannot be sent to JavaScript (it would never end)"));
+        }
+        self.take(len as u64)?;
+        let finished = match c {
+            Sending::Dict(_) => built.open_object(len, len),
+            _ => built.open_array(len, len),
+        };
+        if len > 0 {
+            open.push((c, address));
+        } else {
+            inside.leave();
+        }
+        Ok(finished)
+    }
+
+    /// Takes `n` values of what this context may still send.
+    fn take(&self, n: u64) -> PyResult<()> {
+        let mut budget = self.budget.get();
+        let taken = budget.take(n);
+        self.budget.set(budget);
+        if taken {
+            Ok(())
+        } else {
+            Err(PyValueError::new_err(napi_protocol::too_many_values()))
+        }
     }
 
     /// The function of a call or construction, with how its last direct call went (D58). Nearly
@@ -192,10 +333,34 @@ impl<'a, 'py> Cx<'a, 'py> {
         args.iter().map(|a| self.to_value(a)).collect()
     }
 
-    fn to_value_at(&self, obj: &Bound<'py, PyAny>, depth: usize) -> PyResult<Value> {
-        if depth > MAX_DEPTH {
-            return Err(PyRecursionError::new_err("value nested too deeply (or cyclic) to send to JavaScript"));
+    /// One object, converted unless it is a container to send element by element.
+    fn convert(&self, obj: &Bound<'py, PyAny>) -> PyResult<Converted<'py>> {
+        if let Some(v) = primitive(self.hooks, obj) {
+            return Ok(Converted::Value(v));
         }
+        let address = obj.as_ptr() as usize;
+        if let Ok(l) = obj.downcast::<PyList>() {
+            return Ok(Converted::Container(Sending::List(l.clone(), 0, l.len()), address));
+        }
+        if let Ok(t) = obj.downcast::<PyTuple>() {
+            return Ok(Converted::Container(Sending::Tuple(t.clone(), 0), address));
+        }
+        if let Ok(d) = obj.downcast::<PyDict>() {
+            let mut props = Vec::with_capacity(d.len());
+            crate::values::dict_keys::each_item(d, |k, v| {
+                let Ok(key) = k.downcast::<PyString>() else {
+                    return Err(PyTypeError::new_err(format!("dict keys sent to JavaScript must be str, not {}", k.get_type().name()?)));
+                };
+                props.push((key.to_string_lossy().into_owned(), v));
+                Ok(())
+            })?;
+            return Ok(Converted::Container(Sending::Dict(props.into_iter()), address));
+        }
+        self.value_of(obj).map(Converted::Value)
+    }
+
+    /// An object that is no list, tuple or dict as a value.
+    fn value_of(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         let h = self.hooks;
         if let Some(v) = primitive(h, obj) {
             return Ok(v);
@@ -220,7 +385,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
         if let Ok(m) = obj.downcast::<JSMethod>() {
             // As in JS, passing `obj.f` passes the function, not a binding.
-            return self.to_value_at(m.get().func.bind(self.py).as_any(), depth);
+            return self.value_of(m.get().func.bind(self.py).as_any());
         }
         if let Ok(b) = obj.downcast::<JSBuffer>() {
             let b = b.get();
@@ -239,23 +404,6 @@ impl<'a, 'py> Cx<'a, 'py> {
         if let Ok(b) = obj.downcast::<PyBytes>() {
             return Ok(self.send_bytes(BufferKind::Buffer, b.as_bytes(), None));
         }
-        if let Ok(d) = obj.downcast::<PyDict>() {
-            let mut props = Vec::with_capacity(d.len());
-            crate::values::dict_keys::each_item(d, |k, v| {
-                let Ok(key) = k.downcast::<PyString>() else {
-                    return Err(PyTypeError::new_err(format!("dict keys sent to JavaScript must be str, not {}", k.get_type().name()?)));
-                };
-                props.push((key.to_string_lossy().into_owned(), self.to_value_at(&v, depth + 1)?));
-                Ok(())
-            })?;
-            return Ok(Value::Object(props));
-        }
-        if let Ok(l) = obj.downcast::<PyList>() {
-            return Ok(Value::Array(l.iter().map(|i| self.to_value_at(&i, depth + 1)).collect::<PyResult<_>>()?));
-        }
-        if let Ok(t) = obj.downcast::<PyTuple>() {
-            return Ok(Value::Array(t.iter().map(|i| self.to_value_at(&i, depth + 1)).collect::<PyResult<_>>()?));
-        }
         if obj.is_instance(h.datetime_cls.bind(self.py))? {
             let seconds: f64 = obj.call_method0("timestamp")?.extract()?;
             return Ok(Value::Date((seconds * 1000.0).round()));
@@ -266,14 +414,14 @@ impl<'a, 'py> Cx<'a, 'py> {
         if obj.is_instance(h.addon_cls.bind(self.py))? {
             // An addon stands for its exports, as `require()` gives them in JS (it is callable
             // too, and would otherwise become a new function that calls it).
-            return self.to_value_at(&obj.getattr(pyo3::intern!(self.py, "exports"))?, depth + 1);
+            return self.to_value(&obj.getattr(pyo3::intern!(self.py, "exports"))?);
         }
         let callable = obj.is_callable();
         if !callable {
             // An awaitable becomes a JS promise that settles when it does.
             let promise = h.awaitable.bind(self.py).call1((self.conn, obj))?;
             if !promise.is_none() {
-                return self.to_value_at(&promise, depth);
+                return self.value_of(&promise);
             }
         }
         let id = self.conn.get().export(self.py, obj)?;

@@ -1,48 +1,101 @@
 //! Values from the host as Python objects: a protocol `Value` converted with a connection's
 //! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
 
-use napi_protocol::{BigIntValue, BufferKind, Outcome, Value};
-use pyo3::exceptions::{PyRecursionError, PyTypeError};
+use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, RefKind, Value};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use pyo3::IntoPyObjectExt;
 
 use crate::python_types::js_buffer::{self, JSBuffer};
 use crate::values::dict_keys;
-use crate::values::from_python::{Cx, MAX_DEPTH, SAFE};
+use crate::values::from_python::{Cx, SAFE};
 
 impl<'py> Cx<'_, 'py> {
-    /// `v` as a Python object.
+    /// `v` as a Python object, to any depth: the lists and dicts being filled wait on a stack
+    /// of their own, so the thread's stack does not grow with the depth (D78). What came over
+    /// the rings holds no more values than the decoder allows; an in-process host's values are
+    /// no more than the host's converter makes.
     #[allow(clippy::wrong_self_convention, reason = "converts a protocol value, with this context's connection")]
-    pub fn to_python(&self, v: Value) -> PyResult<PyObject> {
-        self.value_at(v, 0)
-    }
-
-    /// `to_python` at `depth` containers down. What came over the rings is no deeper than the
-    /// decoder allows; an in-process host's values are not decoded, and are bounded here.
-    fn value_at(&self, v: Value, depth: usize) -> PyResult<PyObject> {
-        if depth > MAX_DEPTH {
-            return Err(PyRecursionError::new_err("a value from the host is nested too deeply to convert"));
+    pub fn to_python(&self, mut v: Value) -> PyResult<PyObject> {
+        if is_primitive(&v) {
+            return self.primitive_value(&v);
+        }
+        // A list of values that are no containers, the commonest copy: made directly.
+        if let Value::Array(items) = &mut v {
+            if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) {
+                let items = std::mem::take(items).into_iter().map(|mut i| self.leaf(&mut i)).collect::<PyResult<Vec<_>>>()?;
+                return Ok(PyList::new(self.py, items)?.into_any().unbind());
+            }
+        }
+        /// A list or dict being filled, and the elements still to convert.
+        enum Filling<'py> {
+            List(Vec<PyObject>, std::vec::IntoIter<Value>),
+            Dict(Bound<'py, PyDict>, std::vec::IntoIter<(String, Value)>, String),
         }
         let py = self.py;
+        let mut open: Vec<Filling<'py>> = Vec::new();
+        loop {
+            let mut done = match &mut v {
+                Value::Array(items) if !items.is_empty() => {
+                    let items = std::mem::take(items);
+                    open.push(Filling::List(Vec::with_capacity(items.len()), items.into_iter()));
+                    None
+                }
+                Value::Object(props) if !props.is_empty() => {
+                    let props = std::mem::take(props);
+                    open.push(Filling::Dict(dict_keys::with_room(py, props.len())?, props.into_iter(), String::new()));
+                    None
+                }
+                _ => Some(self.leaf(&mut v)?),
+            };
+            // A finished value goes into its container, finishing those it fills.
+            while let Some(obj) = done.take() {
+                let full = match open.last_mut() {
+                    None => return Ok(obj),
+                    Some(Filling::List(items, rest)) => {
+                        items.push(obj);
+                        rest.len() == 0
+                    }
+                    Some(Filling::Dict(d, rest, key)) => {
+                        d.set_item(dict_keys::key(py, key), obj)?;
+                        rest.len() == 0
+                    }
+                };
+                if full {
+                    done = Some(match open.pop() {
+                        Some(Filling::List(items, _)) => PyList::new(py, items)?.into_any().unbind(),
+                        Some(Filling::Dict(d, _, _)) => d.into_any().unbind(),
+                        None => unreachable!("the container just filled"),
+                    });
+                }
+            }
+            v = match open.last_mut() {
+                Some(Filling::List(_, rest)) => rest.next(),
+                Some(Filling::Dict(_, rest, key)) => rest.next().map(|(k, v)| {
+                    *key = k;
+                    v
+                }),
+                None => None,
+            }
+            .expect("an unfilled container has elements left");
+        }
+    }
+
+    /// A value that is no container with elements (an empty list or dict is one), taken out of
+    /// `v`.
+    fn leaf(&self, v: &mut Value) -> PyResult<PyObject> {
+        let py = self.py;
         Ok(match v {
-            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => self.primitive_value(&v)?,
+            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => self.primitive_value(v)?,
             Value::BigInt(b) => {
-                let int = bigint_to_py(py, &b)?;
+                let int = bigint_to_py(py, b)?;
                 self.hooks.bigint_cls.bind(py).call1((int,))?.unbind()
             }
-            Value::Array(items) => {
-                let items = items.into_iter().map(|i| self.value_at(i, depth + 1)).collect::<PyResult<Vec<_>>>()?;
-                PyList::new(py, items)?.into_any().unbind()
-            }
-            Value::Object(props) => {
-                let d = dict_keys::with_room(py, props.len())?;
-                for (k, v) in props {
-                    d.set_item(dict_keys::key(py, &k), self.value_at(v, depth + 1)?)?;
-                }
-                d.into_any().unbind()
-            }
+            Value::Array(_) => PyList::empty(py).into_any().unbind(),
+            Value::Object(_) => PyDict::new(py).into_any().unbind(),
             Value::Date(ms) => {
+                let ms = *ms;
                 if ms.is_nan() {
                     py.None()
                 } else {
@@ -50,10 +103,11 @@ impl<'py> Cx<'_, 'py> {
                 }
             }
             Value::Bytes { kind, data } => {
-                whole_elements(kind, data.len() as u64)?;
-                Py::new(py, JSBuffer::new(kind, data))?.into_any()
+                whole_elements(*kind, data.len() as u64)?;
+                Py::new(py, JSBuffer::new(*kind, std::mem::take(data)))?.into_any()
             }
             Value::Shared { object, kind, region } => {
+                let (object, kind, region) = (*object, *kind, *region);
                 let channel = &self.conn.get().channel;
                 if let Err(e) = whole_elements(kind, region.len) {
                     channel.queue_release(object);
@@ -67,7 +121,7 @@ impl<'py> Cx<'_, 'py> {
                     }
                 }
             }
-            Value::Js(r) => self.conn.get().proxy(self.conn, r)?,
+            Value::Js(r) => self.conn.get().proxy(self.conn, std::mem::replace(r, empty_ref()))?,
             Value::Py { id, .. } => self.conn.get().exported(py, id.0)?,
             _ => return Err(PyTypeError::new_err("the host sent a value this client does not know")),
         })
@@ -133,6 +187,11 @@ impl<'py> Cx<'_, 'py> {
             _ => Err(PyTypeError::new_err("the host sent an outcome this client does not know")),
         }
     }
+}
+
+/// What a reference taken out of a value leaves behind.
+fn empty_ref() -> JsRef {
+    JsRef { id: ObjectId(0), kind: RefKind::Object, class_proto: None, label: String::new() }
 }
 
 /// Refuses a buffer of `len` bytes that makes no whole number of `kind`'s elements: its

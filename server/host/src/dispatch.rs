@@ -3,7 +3,7 @@
 
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::wire::{from_wire, held_value, primitive, ToWire, TooDeep};
+use super::wire::{from_wire, held_value, primitive, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
@@ -21,8 +21,8 @@ impl From<Failure> for Error {
     }
 }
 
-impl From<TooDeep> for Error {
-    fn from(t: TooDeep) -> Self {
+impl From<TooLarge> for Error {
+    fn from(t: TooLarge) -> Self {
         Error::Failed(t.into())
     }
 }
@@ -129,7 +129,7 @@ impl Host {
                 };
                 match value {
                     Ok(v) => Outcome::Ok(v),
-                    Err(too_deep) => Outcome::Failed(too_deep.into()),
+                    Err(too_large) => Outcome::Failed(too_large.into()),
                 }
             }
             Err(Error::Failed(f)) => Outcome::Failed(f),

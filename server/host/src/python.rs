@@ -9,7 +9,7 @@ use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
 use crate::event_calls::EventCaller;
-use crate::wire::{self, ToWire, TooDeep};
+use crate::wire::{self, ToWire, TooLarge};
 use crate::{Host, TurnKind};
 
 impl Host {
@@ -29,11 +29,11 @@ impl Host {
         }
         let (this, args) = {
             let mut held = self.held.borrow_mut();
-            // A value too deep to copy cannot reach Python: the call throws, as node throws
-            // a RangeError for what overflows its stack.
+            // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
+            // call throws a RangeError, as node throws one for what outgrows its heap limits.
             let mut values = ToWire::new(rt, &mut held, &self.python)
                 .values(std::iter::once(&this).chain(&args))
-                .map_err(|too_deep| rt.error(ErrorKind::RangeError, too_deep.message()))?;
+                .map_err(|too_large| rt.error(ErrorKind::RangeError, too_large.message()))?;
             let this = values.remove(0);
             (this, values)
         };
@@ -149,7 +149,7 @@ impl Host {
         let outcome = if fulfilled {
             match ToWire::new(&self.rt, &mut self.held.borrow_mut(), &self.python).value(&value) {
                 Ok(v) => Outcome::Ok(v),
-                Err(too_deep) => Outcome::Failed(too_deep.into()),
+                Err(too_large) => Outcome::Failed(too_large.into()),
             }
         } else {
             self.thrown(&value)
@@ -172,19 +172,19 @@ impl Host {
             Value::Object(id) => self.python.borrow().exception_of(*id).map(PyRef),
             _ => None,
         };
-        let thrown = (|| -> Result<_, TooDeep> {
+        let thrown = (|| -> Result<_, TooLarge> {
             let error = rt.is_error(v).then(|| self.error_info(v)).transpose()?;
             let value = ToWire::new(rt, &mut self.held.borrow_mut(), &self.python).value(v)?;
             Ok(napi_protocol::Thrown { value, error, python })
         })();
         match thrown {
             Ok(t) => Outcome::Thrown(Box::new(t)),
-            Err(too_deep) => Outcome::Failed(too_deep.into()),
+            Err(too_large) => Outcome::Failed(too_large.into()),
         }
     }
 
     /// The name, message, code and other own enumerable properties of the error `v`.
-    fn error_info(&self, v: &Value) -> Result<ErrorInfo, TooDeep> {
+    fn error_info(&self, v: &Value) -> Result<ErrorInfo, TooLarge> {
         let rt = &self.rt;
         let text = |k: &str| match rt.get_named(v, k) {
             Ok(Value::String(s)) => s.to_rust_string(),

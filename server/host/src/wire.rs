@@ -3,10 +3,11 @@
 //! Arrays and plain data objects are copied (Python gets `list`/`dict`); everything with identity
 //! travels as an id the client holds until it releases it.
 //!
-//! A copy nests as deep as the value does, and no deeper than [`MAX_COPY_DEPTH`]: JavaScript
-//! allows a 5,000-deep array, which copied recursively would overflow the stack of whatever
-//! thread converts it (Python's own, in-process), and which the client's decoder refuses past
-//! `napi_protocol::codec::MAX_DEPTH` anyway. Deeper is [`TooDeep`], a clear error for the caller.
+//! A copy nests as deep as the value does: JavaScript allows a 100,000-deep array, so both
+//! directions convert in a loop with a stack of their own, never recursing (a recursive copy
+//! would overflow the stack of whatever thread converts it, Python's own in-process). What
+//! bounds a copy is its size: more than `napi_protocol::MAX_VALUES` values is [`TooLarge`], a
+//! clear error for the caller (D78).
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -14,7 +15,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use napi_protocol as proto;
-use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind};
+use proto::value_tree::{walk, Ancestors, Step, TreeBuilder};
+use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind, ValueBudget};
 
 use napi_runtime::bigint::BigInt;
 use napi_runtime::object::{ArrayBufferData, Backing, Callable, Function, ObjectClass, TypedArrayKind, View};
@@ -110,31 +112,45 @@ fn typed_kind(kind: BufferKind) -> Option<TypedArrayKind> {
     })
 }
 
-/// Levels the answers themselves wrap a copied value in, at most: a property descriptors
-/// answer is `[[key, {value: v}], ...]`, an exports answer `[exports, {name: v}]`.
-const ENVELOPE_DEPTH: u32 = 4;
-
-/// Copies nest at most this deep (arrays and objects inside one another), so that every message
-/// carrying one decodes within `napi_protocol::codec::MAX_DEPTH`.
-pub const MAX_COPY_DEPTH: u32 = proto::codec::MAX_DEPTH - ENVELOPE_DEPTH;
-
-/// A value nested deeper than [`MAX_COPY_DEPTH`]: not copied.
+/// A value of more than `napi_protocol::MAX_VALUES` values: not copied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TooDeep;
+pub struct TooLarge;
 
-impl TooDeep {
+impl TooLarge {
     pub fn message(self) -> String {
-        format!(
-            "the value is nested more than {MAX_COPY_DEPTH} arrays or objects deep: JavaScript allows it, but napi_python copies \
-             values to Python no deeper than that (pass it by reference, e.g. as a JSON string or an object of the addon's)"
-        )
+        format!("{} (pass it by reference, e.g. as a JSON string or an object of the addon's)", proto::too_many_values())
     }
 }
 
-impl From<TooDeep> for Failure {
-    fn from(t: TooDeep) -> Failure {
-        Failure { kind: FailureKind::TooDeep, message: t.message() }
+impl From<TooLarge> for Failure {
+    fn from(t: TooLarge) -> Failure {
+        Failure { kind: FailureKind::TooLarge, message: t.message() }
     }
+}
+
+/// A container being copied: where its elements still to convert are.
+enum Copying {
+    /// A dense array, read an element at a time.
+    Array { id: ObjectId, next: u32, len: u32 },
+    /// A plain object's properties, read all at once.
+    Object { id: ObjectId, props: std::vec::IntoIter<(String, Value)> },
+}
+
+impl Copying {
+    fn id(&self) -> ObjectId {
+        match self {
+            Copying::Array { id, .. } | Copying::Object { id, .. } => *id,
+        }
+    }
+}
+
+/// The containers being copied, innermost last.
+type CopyStack = SmallVec<[Copying; 8]>;
+
+/// What a runtime value becomes: a value sent as it is, or a container copied element by element.
+enum Converted {
+    Value(proto::Value),
+    Container(Copying),
 }
 
 /// Converts runtime values for the client, recording what it now holds.
@@ -145,30 +161,32 @@ pub struct ToWire<'a> {
     python: &'a RefCell<PythonObjects>,
     /// Containers being copied, to send a cyclic one by reference instead of looping; as many
     /// as the copy is deep.
-    copying: Vec<ObjectId>,
-    /// The holds this conversion added, to take back when a value turns out too deep to send.
+    copying: Ancestors<ObjectId>,
+    /// The values this converter may still make (one per message, as the client decodes).
+    budget: ValueBudget,
+    /// The holds this conversion added, to take back when a value turns out too large to send.
     added: SmallVec<[ObjectId; 4]>,
 }
 
 impl<'a> ToWire<'a> {
     pub fn new(rt: &'a Runtime, held: &'a mut Held, python: &'a RefCell<PythonObjects>) -> Self {
-        ToWire { rt, held, python, copying: Vec::new(), added: SmallVec::new() }
+        ToWire { rt, held, python, copying: Ancestors::default(), budget: ValueBudget::default(), added: SmallVec::new() }
     }
 
-    /// `v` as the client gets it. A value too deep to copy is not sent: the holds its parts took
+    /// `v` as the client gets it. A value too large to copy is not sent: the holds its parts took
     /// are given back, since the client will never release them.
-    pub fn value(&mut self, v: &Value) -> Result<proto::Value, TooDeep> {
+    pub fn value(&mut self, v: &Value) -> Result<proto::Value, TooLarge> {
         self.undoing(|w| w.value_in(v))
     }
 
-    /// Each of `values`, or none of them (the holds of the ones done given back) when one is too
-    /// deep.
-    pub fn values<'v>(&mut self, values: impl IntoIterator<Item = &'v Value>) -> Result<Vec<proto::Value>, TooDeep> {
+    /// Each of `values`, or none of them (the holds of the ones done given back) when they are
+    /// too large.
+    pub fn values<'v>(&mut self, values: impl IntoIterator<Item = &'v Value>) -> Result<Vec<proto::Value>, TooLarge> {
         self.undoing(|w| values.into_iter().map(|v| w.value_in(v)).collect())
     }
 
     /// Runs a conversion; if it fails, gives back the holds it took.
-    fn undoing<T>(&mut self, convert: impl FnOnce(&mut Self) -> Result<T, TooDeep>) -> Result<T, TooDeep> {
+    fn undoing<T>(&mut self, convert: impl FnOnce(&mut Self) -> Result<T, TooLarge>) -> Result<T, TooLarge> {
         let start = self.added.len();
         let converted = convert(self);
         if converted.is_err() {
@@ -179,29 +197,138 @@ impl<'a> ToWire<'a> {
         converted
     }
 
-    fn value_in(&mut self, v: &Value) -> Result<proto::Value, TooDeep> {
-        Ok(match v {
+    fn value_in(&mut self, v: &Value) -> Result<proto::Value, TooLarge> {
+        let Value::Object(id) = v else { return Ok(self.scalar(v)) };
+        match self.object(*id) {
+            Converted::Value(p) => Ok(p),
+            // A container counts one, and each of its elements (a value that is no container
+            // is one whatever it is, and bounds nothing).
+            Converted::Container(c) => {
+                self.take(1)?;
+                match c {
+                    // An array of values that are no objects, the commonest copy: made directly.
+                    Copying::Array { id, len, .. } if self.holds_no_objects(id) => {
+                        self.take(u64::from(len))?;
+                        Ok(self.scalars(id, len))
+                    }
+                    c => self.copy(c),
+                }
+            }
+        }
+    }
+
+    /// Whether no property of `id` is an object.
+    fn holds_no_objects(&self, id: ObjectId) -> bool {
+        self.rt.heap().obj(id).props.iter().all(|(_, p)| !matches!(p.slot, Slot::Data(Value::Object(_))))
+    }
+
+    /// The `len` elements of dense array `id`, which holds no objects.
+    fn scalars(&mut self, id: ObjectId, len: u32) -> proto::Value {
+        let mut items = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            items.push(match self.rt.stored_property(id, &PropertyKey::Index(i)) {
+                Some(Property { slot: Slot::Data(v), .. }) => self.scalar(&v),
+                _ => proto::Value::Undefined,
+            });
+        }
+        proto::Value::Array(items)
+    }
+
+    /// Takes `n` values of this converter's budget.
+    #[inline]
+    fn take(&mut self, n: u64) -> Result<(), TooLarge> {
+        if self.budget.take(n) {
+            Ok(())
+        } else {
+            Err(TooLarge)
+        }
+    }
+
+    /// One value, converted unless it is a container to copy.
+    fn convert(&mut self, v: &Value) -> Converted {
+        match v {
+            Value::Object(id) => self.object(*id),
+            _ => Converted::Value(self.scalar(v)),
+        }
+    }
+
+    /// A value that is no object.
+    fn scalar(&mut self, v: &Value) -> proto::Value {
+        match v {
             Value::BigInt(b) => proto::Value::BigInt(BigIntValue { negative: b.negative, words: b.words.clone() }),
             Value::Symbol(id) => {
                 let label = self.rt.symbol_description(*id).map(|d| d.to_rust_string()).unwrap_or_default();
                 self.reference(*id, RefKind::Symbol, None, label)
             }
-            Value::Object(id) => self.object(*id)?,
             _ => primitive(v).expect("every other value is a primitive"),
-        })
+        }
     }
 
-    /// Runs `copy` as the copy of container `id`, one level deeper: refused past
-    /// [`MAX_COPY_DEPTH`] (the depth is the length of `copying`, so no second walk counts it).
-    #[inline]
-    fn nested(&mut self, id: ObjectId, copy: impl FnOnce(&mut Self) -> Result<proto::Value, TooDeep>) -> Result<proto::Value, TooDeep> {
-        if self.copying.len() >= MAX_COPY_DEPTH as usize {
-            return Err(TooDeep);
+    /// Copies container `first` and everything in it, to any depth: the containers entered wait
+    /// on a stack of their own, so the thread's stack does not grow with the depth.
+    fn copy(&mut self, first: Copying) -> Result<proto::Value, TooLarge> {
+        let mut open = SmallVec::new();
+        let mut built = TreeBuilder::default();
+        let copied = self.copy_into(first, &mut open, &mut built);
+        for _ in &open {
+            self.copying.leave();
         }
-        self.copying.push(id);
-        let copied = copy(self);
-        self.copying.pop();
         copied
+    }
+
+    fn copy_into(&mut self, first: Copying, open: &mut CopyStack, built: &mut TreeBuilder) -> Result<proto::Value, TooLarge> {
+        let mut finished = self.enter(first, open, built)?;
+        loop {
+            if let Some(v) = finished {
+                return Ok(v);
+            }
+            let Some(top) = open.last_mut() else { unreachable!("a container is open until the value is finished") };
+            let next = match top {
+                Copying::Array { id, next, len } if *next < *len => {
+                    let i = *next;
+                    *next += 1;
+                    match self.rt.stored_property(*id, &PropertyKey::Index(i)) {
+                        Some(Property { slot: Slot::Data(v), .. }) => Some(v),
+                        _ => Some(Value::Undefined),
+                    }
+                }
+                Copying::Object { props, .. } => props.next().map(|(k, v)| {
+                    built.key(k);
+                    v
+                }),
+                Copying::Array { .. } => None,
+            };
+            finished = match next {
+                // Filled (the builder closed it with its last element): no longer being copied.
+                None => {
+                    open.pop();
+                    self.copying.leave();
+                    None
+                }
+                Some(v) => match self.convert(&v) {
+                    Converted::Value(p) => built.push(p),
+                    Converted::Container(c) => self.enter(c, open, built)?,
+                },
+            };
+        }
+    }
+
+    /// Starts copying container `c`: its elements counted and room made for them.
+    fn enter(&mut self, c: Copying, open: &mut CopyStack, built: &mut TreeBuilder) -> Result<Option<proto::Value>, TooLarge> {
+        let len = match &c {
+            Copying::Array { len, .. } => *len as usize,
+            Copying::Object { props, .. } => props.len(),
+        };
+        self.take(len as u64)?;
+        let finished = match &c {
+            Copying::Array { .. } => built.open_array(len, len),
+            Copying::Object { .. } => built.open_object(len, len),
+        };
+        if len > 0 {
+            self.copying.enter(c.id());
+            open.push(c);
+        }
+        Ok(finished)
     }
 
     pub fn reference(&mut self, id: ObjectId, kind: RefKind, class_proto: Option<ObjectId>, label: String) -> proto::Value {
@@ -238,26 +365,26 @@ impl<'a> ToWire<'a> {
         (kind, class_proto)
     }
 
-    fn object(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
+    fn object(&mut self, id: ObjectId) -> Converted {
         // Buffers are copied out by reference to their bytes: cloning the class would copy
         // the whole backing store once more.
         if let Some(bytes) = self.buffer(id) {
-            return Ok(bytes);
+            return Converted::Value(bytes);
         }
         let class = match self.rt.heap().get(id) {
             Some(o) => o.class.clone(),
-            None => return Ok(proto::Value::Undefined),
+            None => return Converted::Value(proto::Value::Undefined),
         };
         // An object Python already holds a proxy for comes back as that proxy, so host-side
         // objects (`js.object`, `js.array`) keep their identity when an addon returns them.
         let shared = self.rt.heap().get(id).is_some_and(|o| o.by_reference);
         if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
-            return Ok(self.by_reference(id));
+            return Converted::Value(self.by_reference(id));
         }
         if let Some(py) = self.python.borrow().exception_of(id) {
-            return Ok(proto::Value::Py { id: proto::PyRef(py), callable: false });
+            return Converted::Value(proto::Value::Py { id: proto::PyRef(py), callable: false });
         }
-        Ok(match class {
+        Converted::Value(match class {
             ObjectClass::Function(Function { callable: Callable::Python(py), .. }) => {
                 proto::Value::Py { id: proto::PyRef(py), callable: true }
             }
@@ -272,21 +399,13 @@ impl<'a> ToWire<'a> {
             }
             ObjectClass::Date(t) => proto::Value::Date(t),
             ObjectClass::View(_) | ObjectClass::ArrayBuffer(_) => unreachable!("handled by buffer"),
-            ObjectClass::Array if !self.copying.contains(&id) => match self.dense_data_length(id) {
-                Some(len) => self.nested(id, |w| {
-                    // Sized up front: collecting `Result`s would grow the vector as it fills.
-                    let mut items = Vec::with_capacity(len as usize);
-                    for i in 0..len {
-                        items.push(match w.rt.stored_property(id, &PropertyKey::Index(i)) {
-                            Some(Property { slot: Slot::Data(v), .. }) => w.value_in(&v)?,
-                            _ => proto::Value::Undefined,
-                        });
-                    }
-                    Ok(proto::Value::Array(items))
-                })?,
+            ObjectClass::Array if !self.copying.contains(id) => match self.dense_data_length(id) {
+                Some(len) => return Converted::Container(Copying::Array { id, next: 0, len }),
                 None => self.by_reference(id),
             },
-            ObjectClass::Plain if !self.copying.contains(&id) && self.is_plain_data(id) => self.copy_plain_in(id)?,
+            ObjectClass::Plain if !self.copying.contains(id) && self.is_plain_data(id) => {
+                return Converted::Container(self.plain_props(id));
+            }
             _ => self.by_reference(id),
         })
     }
@@ -346,37 +465,31 @@ impl<'a> ToWire<'a> {
 
     /// A copy of a plain object's enumerable string-keyed data properties, whatever their values
     /// (descriptors answered as dicts even when they hold functions).
-    pub fn copy_plain(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
-        self.undoing(|w| w.copy_plain_in(id))
+    pub fn copy_plain(&mut self, id: ObjectId) -> Result<proto::Value, TooLarge> {
+        self.undoing(|w| {
+            w.take(1)?;
+            let props = w.plain_props(id);
+            w.copy(props)
+        })
     }
 
-    fn copy_plain_in(&mut self, id: ObjectId) -> Result<proto::Value, TooDeep> {
-        self.nested(id, |w| {
-            let props: Vec<(String, Value)> = {
-                let heap = w.rt.heap();
-                let o = heap.obj(id);
-                // Read straight off the properties in `own_keys`' order: no list of cloned keys,
-                // each looked up again; sized for all of them, so it never grows while it fills.
-                let mut props = Vec::with_capacity(o.props.len());
-                props.extend(o.own_properties().filter_map(|(k, p)| {
-                    let Property { slot: Slot::Data(v), enumerable: true, .. } = p else { return None };
-                    let name = match k {
-                        PropertyKey::Index(i) => i.to_string(),
-                        PropertyKey::String(s) => s.to_rust_string(),
-                        PropertyKey::Symbol(_) => return None,
-                    };
-                    Some((name, v.clone()))
-                }));
-                props
+    /// The properties of plain object `id` to copy.
+    fn plain_props(&self, id: ObjectId) -> Copying {
+        let heap = self.rt.heap();
+        let o = heap.obj(id);
+        // Read straight off the properties in `own_keys`' order: no list of cloned keys, each
+        // looked up again; sized for all of them, so it never grows while it fills.
+        let mut props = Vec::with_capacity(o.props.len());
+        props.extend(o.own_properties().filter_map(|(k, p)| {
+            let Property { slot: Slot::Data(v), enumerable: true, .. } = p else { return None };
+            let name = match k {
+                PropertyKey::Index(i) => i.to_string(),
+                PropertyKey::String(s) => s.to_rust_string(),
+                PropertyKey::Symbol(_) => return None,
             };
-            // Sized up front too: collecting `Result`s would grow it as it fills.
-            let mut out = Vec::with_capacity(props.len());
-            for (k, v) in props {
-                let v = w.value_in(&v)?;
-                out.push((k, v));
-            }
-            Ok(proto::Value::Object(out))
-        })
+            Some((name, v.clone()))
+        }));
+        Copying::Object { id, props: props.into_iter() }
     }
 
     /// The length of an array that copies: one that holds only data elements, no holes and no
@@ -479,18 +592,12 @@ fn from_wire_other(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Val
         proto::Value::Undefined | proto::Value::Null | proto::Value::Bool(_) | proto::Value::Number(_) => from_wire(rt, python, v)?,
         proto::Value::String(s) => Value::String(s.as_str().into()),
         proto::Value::BigInt(b) => Value::BigInt(Rc::new(BigInt::new(b.negative, b.words.clone()))),
-        proto::Value::Array(items) => {
+        // An array of values that are no containers, the commonest copy: made directly.
+        proto::Value::Array(items) if items.iter().all(|i| !is_container(i)) => {
             let items = items.iter().map(|i| from_wire(rt, python, i)).collect::<Result<Vec<_>, _>>()?;
             Value::Object(rt.new_array(items))
         }
-        proto::Value::Object(props) => {
-            let obj = rt.new_plain_object();
-            for (k, v) in props {
-                let v = from_wire(rt, python, v)?;
-                rt.heap_mut().put(obj, PropertyKey::name(k), Property::data(v));
-            }
-            Value::Object(obj)
-        }
+        proto::Value::Array(_) | proto::Value::Object(_) => containers_from_wire(rt, python, v)?,
         proto::Value::Date(t) => Value::Object(rt.new_date(*t)),
         proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)?),
         proto::Value::Upload { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, true)?),
@@ -500,6 +607,65 @@ fn from_wire_other(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Val
         proto::Value::Py { id, callable } => Value::Object(python.borrow_mut().received(rt, id.0, *callable)),
         _ => return Err(Failure { kind: FailureKind::BadRequest, message: "unsupported value".into() }),
     })
+}
+
+fn is_container(v: &proto::Value) -> bool {
+    matches!(v, proto::Value::Array(_) | proto::Value::Object(_))
+}
+
+/// A container and everything in it as new host objects, to any depth, in a loop: the
+/// containers being filled wait on a stack of their own (D78).
+fn containers_from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
+    /// A container being filled: an array's elements so far (it is made once they all are),
+    /// or an object made at once and the key of its next property; and how many are to come.
+    enum Filling {
+        Array(Vec<Value>),
+        Object(ObjectId, PropertyKey),
+    }
+    let mut open: SmallVec<[(Filling, usize); 8]> = SmallVec::new();
+    let mut whole = None;
+    // Adds a finished value to the innermost container, finishing those it fills.
+    let mut add = |open: &mut SmallVec<[(Filling, usize); 8]>, mut v: Value| loop {
+        let Some((filling, left)) = open.last_mut() else {
+            whole = Some(v);
+            return;
+        };
+        match filling {
+            Filling::Array(items) => items.push(v),
+            Filling::Object(obj, key) => rt.heap_mut().put(*obj, std::mem::replace(key, PropertyKey::Index(0)), Property::data(v)),
+        }
+        *left -= 1;
+        if *left > 0 {
+            return;
+        }
+        v = match open.pop() {
+            Some((Filling::Array(items), _)) => Value::Object(rt.new_array(items)),
+            Some((Filling::Object(obj, _), _)) => Value::Object(obj),
+            None => unreachable!("the container just filled"),
+        };
+    };
+    walk(v, |step| {
+        match step {
+            Step::Array([]) => add(&mut open, Value::Object(rt.new_array(Vec::new()))),
+            Step::Array(items) => open.push((Filling::Array(Vec::with_capacity(items.len())), items.len())),
+            Step::Object(props) => {
+                let obj = rt.new_plain_object();
+                if props.is_empty() {
+                    add(&mut open, Value::Object(obj));
+                } else {
+                    open.push((Filling::Object(obj, PropertyKey::Index(0)), props.len()));
+                }
+            }
+            Step::Key(k) => {
+                if let Some((Filling::Object(_, key), _)) = open.last_mut() {
+                    *key = PropertyKey::name(k);
+                }
+            }
+            Step::Leaf(v) => add(&mut open, from_wire(rt, python, v)?),
+        }
+        Ok::<(), Failure>(())
+    })?;
+    Ok(whole.expect("a walk ends with its value finished"))
 }
 
 /// The ArrayBuffer under a new value of `kind`: a SharedArrayBuffer for that kind.

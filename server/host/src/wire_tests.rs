@@ -6,8 +6,10 @@
 use napi_link::shm::OwnSegment;
 use napi_protocol::{self as proto, BufferKind, FailureKind, Region, SegmentOwner};
 
-use super::{from_wire, Held, ToWire, TooDeep, MAX_COPY_DEPTH};
+use super::{from_wire, Held, ToWire, TooLarge};
+use napi_protocol::ValueBudget;
 use napi_runtime::object::ObjectClass;
+use napi_runtime::property::{Property, PropertyKey, Slot};
 use napi_runtime::testing::runtime;
 use napi_runtime::{Runtime, Value};
 
@@ -109,43 +111,63 @@ fn nested_arrays(rt: &Runtime, depth: u32) -> Value {
     v
 }
 
-/// Runs `f` on a thread with room for the unoptimised build's deep recursion.
-fn with_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap();
+/// Runs `f` on a thread with a small stack: any recursion in proportion to a depth fails.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(256 << 10).spawn(f).unwrap().join().unwrap();
+}
+
+/// How many arrays deep a runtime value is nested, through element 0.
+fn depth_of(rt: &Runtime, v: &Value) -> u32 {
+    let (mut depth, mut at) = (0, v.clone());
+    while let Value::Object(id) = at {
+        if rt.array_length(id) == 0 {
+            break;
+        }
+        at = match rt.stored_property(id, &PropertyKey::Index(0)) {
+            Some(Property { slot: Slot::Data(v), .. }) => v,
+            _ => break,
+        };
+        depth += 1;
+    }
+    depth
 }
 
 #[test]
-fn a_copy_deeper_than_the_limit_is_refused_and_takes_no_holds() {
-    with_stack(|| {
+fn a_copy_100000_deep_crosses_both_ways_in_a_loop() {
+    on_small_stack(|| {
         let rt = runtime();
         let mut held = Held::default();
-        // An error inside, sent by reference: its hold is given back with the refusal.
-        let error = Value::Object(rt.new_error(napi_runtime::convert::ErrorKind::Error, "x".into(), None));
-        let with_ref = Value::Object(rt.new_array(vec![error, nested_arrays(&rt, 5_000)]));
-        assert_eq!(ToWire::new(&rt, &mut held, &Default::default()).value(&with_ref), Err(TooDeep));
-        assert!(held.is_empty(), "no hold is left for a value never sent");
-        let failure: napi_protocol::Failure = TooDeep.into();
-        assert_eq!(failure.kind, FailureKind::TooDeep);
-        assert!(failure.message.contains(&MAX_COPY_DEPTH.to_string()), "{}", failure.message);
-        let fits = nested_arrays(&rt, MAX_COPY_DEPTH);
-        assert!(ToWire::new(&rt, &mut held, &Default::default()).value(&fits).is_ok());
-        assert_eq!(ToWire::new(&rt, &mut held, &Default::default()).value(&nested_arrays(&rt, MAX_COPY_DEPTH + 1)), Err(TooDeep));
-    });
-}
-
-#[test]
-fn the_deepest_copy_in_the_deepest_answer_decodes() {
-    with_stack(|| {
-        let rt = runtime();
-        let mut held = Held::default();
-        let v = ToWire::new(&rt, &mut held, &Default::default()).value(&nested_arrays(&rt, MAX_COPY_DEPTH)).unwrap();
-        // A property descriptors answer: [[key, {value: v}]].
-        let answer = proto::Value::Array(vec![proto::Value::Array(vec![
-            proto::Value::String("k".into()),
-            proto::Value::Object(vec![("value".into(), v)]),
-        ])]);
-        let msg = proto::ServerMessage::Reply { id: 1, chain: 1, outcome: proto::Outcome::Ok(answer) };
+        let deep = nested_arrays(&rt, 100_000);
+        let v = ToWire::new(&rt, &mut held, &Default::default()).value(&deep).unwrap();
+        let msg = proto::ServerMessage::Reply { id: 1, chain: 1, outcome: proto::Outcome::Ok(v) };
         let frame = proto::frame::encode(&msg).unwrap();
-        assert_eq!(proto::frame::decode::<proto::ServerMessage>(&frame[4..]).unwrap(), msg);
+        let proto::ServerMessage::Reply { outcome: proto::Outcome::Ok(v), .. } = proto::frame::decode(&frame[4..]).unwrap() else {
+            panic!("a reply")
+        };
+        let back = from_wire(&rt, &Default::default(), &v).unwrap();
+        assert_eq!(depth_of(&rt, &back), 99_999);
+        assert!(held.is_empty());
     });
+}
+
+#[test]
+fn a_copy_larger_than_its_budget_is_refused_and_takes_no_holds() {
+    let rt = runtime();
+    let mut held = Held::default();
+    let python = Default::default();
+    // An error inside, sent by reference: its hold is given back with the refusal.
+    let error = Value::Object(rt.new_error(napi_runtime::convert::ErrorKind::Error, "x".into(), None));
+    let with_ref = Value::Object(rt.new_array(vec![error, nested_arrays(&rt, 10)]));
+    let mut w = ToWire::new(&rt, &mut held, &python);
+    w.budget = ValueBudget::of(11);
+    assert_eq!(w.value(&with_ref), Err(TooLarge));
+    assert!(w.copying.is_empty());
+    assert!(held.is_empty(), "no hold is left for a value never sent");
+    let failure: napi_protocol::Failure = TooLarge.into();
+    assert_eq!(failure.kind, FailureKind::TooLarge);
+    assert!(failure.message.contains(&napi_protocol::MAX_VALUES.to_string()), "{}", failure.message);
+    // The outer array, the error and ten arrays: twelve values.
+    let mut w = ToWire::new(&rt, &mut held, &python);
+    w.budget = ValueBudget::of(12);
+    assert!(w.value(&with_ref).is_ok());
 }

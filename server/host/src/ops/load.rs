@@ -8,7 +8,7 @@ use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{ObjectId, Value};
 
 use crate::dispatch::{Answer, Error};
-use crate::wire::{ToWire, TooDeep};
+use crate::wire::{ToWire, TooLarge};
 use crate::Host;
 
 impl Host {
@@ -39,7 +39,7 @@ impl Host {
 
     /// `[exports by reference, own data properties by value]`: the client caches the
     /// exports from this one answer.
-    pub(crate) fn exports_answer(&self, exports: &Value) -> Result<proto::Value, TooDeep> {
+    pub(crate) fn exports_answer(&self, exports: &Value) -> Result<proto::Value, TooLarge> {
         let rt = &self.rt;
         let mut held = self.held.borrow_mut();
         let mut w = ToWire::new(rt, &mut held, &self.python);
@@ -62,12 +62,12 @@ impl Host {
         let props = props.into_iter().map(|(k, v)| Ok((k, w.value(&v)?))).collect::<Result<_, _>>();
         match props {
             Ok(props) => Ok(proto::Value::Array(vec![head, proto::Value::Object(props)])),
-            Err(too_deep) => {
+            Err(too_large) => {
                 // The exports' own hold, taken apart from the failed part.
-                if let proto::Value::Js(r) = head {
+                if let proto::Value::Js(r) = &head {
                     w.held.release(ObjectId::from_bits(r.id.0));
                 }
-                Err(too_deep)
+                Err(too_large)
             }
         }
     }
