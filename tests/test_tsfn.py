@@ -175,7 +175,7 @@ def test_closing_the_addon_with_calls_queued_finalizes_once_and_hands_over_lefto
     *leftovers, finalized = marker.read_text().splitlines()
     received = int(finalized.rpartition(" ")[2])
     assert received >= 0 and len(leftovers) <= 100
-    assert [finalized, *leftovers] == marker_lines(received, range(received, received + len(leftovers)))
+    assert [*leftovers, finalized] == marker_lines(received, range(received, received + len(leftovers)))
 
 
 def test_a_default_call_still_queued_at_teardown_does_not_reach_python(load):
