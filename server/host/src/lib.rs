@@ -83,8 +83,8 @@ pub struct Host {
     /// Python calls of event turns being run on the in-process host thread itself (`event_calls`).
     inline_event_calls: Cell<u32>,
     /// In-process, drop notices held back until the dispatcher has finished the events sent
-    /// before them (`serve::collect_counting`), each with that count of events.
-    withheld_drops: RefCell<Vec<(u64, Vec<(u64, u64)>)>>,
+    /// before them (`Host::drops_due`).
+    withheld_drops: RefCell<Vec<serve::WithheldDrops>>,
 }
 
 /// A turn of the JS thread: a request of a chain, or what no request caused.

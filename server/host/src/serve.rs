@@ -327,13 +327,13 @@ impl Host {
         let calls = shared.event_calls();
         let mut withheld = self.withheld_drops.borrow_mut();
         if !dropped.is_empty() {
-            withheld.push((calls.sent_so_far(), dropped));
+            withheld.push(WithheldDrops { events_before: calls.sent_so_far(), objects: dropped });
         }
         let mut due = Vec::new();
-        withheld.retain_mut(|(mark, drops)| {
-            let finished = calls.finished_up_to(*mark);
+        withheld.retain_mut(|w| {
+            let finished = calls.finished_up_to(w.events_before);
             if finished {
-                due.append(drops);
+                due.append(&mut w.objects);
             }
             !finished
         });
@@ -427,6 +427,13 @@ impl Host {
             self.client_gone();
         }
     }
+}
+
+/// Python objects a collection let go (each with how many times the client sent it), the
+/// client not told yet: the events sent before them still wait for its dispatcher.
+pub(crate) struct WithheldDrops {
+    events_before: u64,
+    objects: Vec<(u64, u64)>,
 }
 
 /// After a collection that freed this many objects, the allocator is asked to give its free
