@@ -212,3 +212,40 @@ def test_napi_fatal_exception_reaches_the_uncaught_hook_and_the_host_goes_on(loa
     assert addon.fatalException("and again") == 0  # the host lives on
     wait_for_reports(2)
     assert [r.exc_value.message for r in reported] == ["nobody catches this", "and again"]
+
+
+def test_an_uncaught_python_exception_waiting_for_the_dispatcher_survives_a_collection(load):
+    # The report of an uncaught exception names the Python exception; the dispatcher looks it
+    # up when it runs the report. Nothing in the host holds it meanwhile, so a collection lets
+    # it go: the drop notice must not reach the client before the report has run, or the
+    # client forgets the exception first (the report became a KeyError).
+    import threading
+
+    from napi_python import set_uncaught_hook
+
+    addon = load("errors")
+    reported: list[BaseException] = []
+    busy, go_on, both = threading.Event(), threading.Event(), threading.Event()
+
+    def hook(exc: BaseException) -> None:
+        reported.append(exc)
+        if len(reported) == 1:
+            busy.set()
+            go_on.wait(10)  # the dispatcher is held here: the second report waits behind
+        else:
+            both.set()
+
+    first, second = ValueError("first"), ValueError("second")
+    set_uncaught_hook(hook)
+    try:
+        assert addon.fatalExceptionOf(first) == NAPI_OK
+        assert busy.wait(10), "the first report never ran"
+        assert addon.fatalExceptionOf(second) == NAPI_OK
+        js.gc(addon)  # nothing in the host holds `second` any more
+        go_on.set()
+        assert both.wait(10), "the second report never ran"
+    finally:
+        go_on.set()
+        set_uncaught_hook(None)
+    assert reported[0] is first
+    assert reported[1] is second

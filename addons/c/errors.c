@@ -213,9 +213,17 @@ static napi_value FatalException(napi_env env, napi_callback_info info) {
   return make_status(env, napi_fatal_exception(env, error));
 }
 
+/* fatalExceptionOf(value) -> status of napi_fatal_exception with `value` itself */
+static napi_value FatalExceptionOf(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  return make_status(env, napi_fatal_exception(env, argv[0]));
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("fatalException", FatalException),
+      DECLARE_METHOD("fatalExceptionOf", FatalExceptionOf),
       DECLARE_METHOD("throwValue", ThrowValue),
       DECLARE_METHOD("throwKind", ThrowKind),
       DECLARE_METHOD("createKind", CreateKind),

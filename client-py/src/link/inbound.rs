@@ -217,7 +217,8 @@ pub fn event(msg: ServerMessage) -> Result<Result<Incoming, ServerMessage>, Viol
         ServerMessage::CallPython { call, chain: EVENT_CHAIN, func, this, args } => Ok(Ok(Incoming::Call { call, func, this, args })),
         ServerMessage::CallPython { chain, .. } => violation(format!("a call into Python for chain {chain} on the event stream")),
         ServerMessage::Uncaught(thrown) => Ok(Ok(Incoming::Uncaught(thrown))),
-        news @ ServerMessage::Segment { .. } => Ok(Err(news)),
+        // A drop notice follows the events that may name its objects (the host's `RingsPort`).
+        news @ (ServerMessage::Segment { .. } | ServerMessage::DropPython { .. }) => Ok(Err(news)),
         other => violation(format!("{} on the event stream", name(&other))),
     }
 }

@@ -58,6 +58,16 @@ impl EventCalls {
         self.sent.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// How many events were sent so far: a mark `finished_up_to` tells the dispatcher passed.
+    pub(crate) fn sent_so_far(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Whether the dispatcher has finished every event sent before `sent_so_far` answered `mark`.
+    pub(crate) fn finished_up_to(&self, mark: u64) -> bool {
+        self.finished.load(Ordering::Acquire) >= mark
+    }
+
     /// The caller, with the dispatcher held off, if the dispatcher has nothing in hand: every
     /// event sent was finished (only the JS lock's holder, this thread, sends any).
     pub(crate) fn inline(&self) -> Option<(MutexGuard<'_, ()>, &dyn EventCaller)> {

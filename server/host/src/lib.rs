@@ -82,6 +82,9 @@ pub struct Host {
     uv: UvLoop,
     /// Python calls of event turns being run on the in-process host thread itself (`event_calls`).
     inline_event_calls: Cell<u32>,
+    /// In-process, drop notices held back until the dispatcher has finished the events sent
+    /// before them (`Host::drops_due`).
+    withheld_drops: RefCell<Vec<serve::WithheldDrops>>,
 }
 
 /// A turn of the JS thread: a request of a chain, or what no request caused.
@@ -147,6 +150,7 @@ impl Host {
             in_process,
             uv,
             inline_event_calls: Cell::new(0),
+            withheld_drops: RefCell::new(Vec::new()),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         if host.in_process.is_some() {

@@ -22,6 +22,8 @@ pub struct RingsPort {
     writer: FrameWriter<RingOut>,
     /// Messages no request asked for (event-turn calls, settlements, uncaught exceptions).
     events: FrameWriter<RingOut>,
+    /// Whether anything went out on `events` yet: from then on drop notices follow it there.
+    sent_events: bool,
 }
 
 impl RingsPort {
@@ -32,6 +34,7 @@ impl RingsPort {
             reader: FrameReader::new(inbound, 64 << 10, DEFAULT_MAX_FRAME),
             writer: FrameWriter::new(outbound),
             events: FrameWriter::new(events_out(rings, events)),
+            sent_events: false,
         }
     }
 
@@ -57,11 +60,17 @@ impl Port for RingsPort {
             News::Segment { id, size, fd } => self.announce(id, size, fd),
             News::SegmentRetired(id) => self.send(ServerMessage::SegmentRetired { id }),
             News::Returned(blocks) => self.send(ServerMessage::Returned { blocks }),
+            // An event sent before (an uncaught exception, a settlement) may name one of these
+            // Python objects, and the client's dispatcher looks it up only when it runs the
+            // event, maybe after the client read this notice on the main stream and forgot it.
+            // Behind the events on their stream, the notice is read only once they have run.
+            News::DropPython(objects) if self.sent_events => self.events.send(&ServerMessage::DropPython { objects }),
             News::DropPython(objects) => self.send(ServerMessage::DropPython { objects }),
         }
     }
 
     fn send_event(&mut self, msg: ServerMessage) -> Result<(), FrameError> {
+        self.sent_events = true;
         self.events.send(&msg)
     }
 

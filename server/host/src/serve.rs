@@ -304,6 +304,7 @@ impl Host {
         let roots = self.held.borrow().ids();
         let mut dropped = Vec::new();
         let collected = self.rt.collect(&roots, || dropped = self.python.borrow_mut().swept(&self.rt));
+        let dropped = self.drops_due(dropped);
         let python = dropped.len();
         if !dropped.is_empty() {
             self.tell(News::DropPython(dropped.into_iter().map(|(py, sends)| (napi_protocol::PyRef(py), sends)).collect()));
@@ -313,6 +314,30 @@ impl Host {
             release_free_memory();
         }
         (freed, python)
+    }
+
+    /// Of the Python objects a collection let go (`dropped`) and those held back before, the
+    /// ones the client may hear of now. In-process the notice reaches the client at once, while
+    /// an event sent before it (an uncaught exception, a settlement) may still wait for the
+    /// dispatcher, which will look up the Python objects it names: the client would have
+    /// forgotten one. So a notice waits until the dispatcher has finished the events sent before
+    /// it, looked at again at each collection.
+    fn drops_due(&self, dropped: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+        let Some(shared) = &self.in_process else { return dropped };
+        let calls = shared.event_calls();
+        let mut withheld = self.withheld_drops.borrow_mut();
+        if !dropped.is_empty() {
+            withheld.push(WithheldDrops { events_before: calls.sent_so_far(), objects: dropped });
+        }
+        let mut due = Vec::new();
+        withheld.retain_mut(|w| {
+            let finished = calls.finished_up_to(w.events_before);
+            if finished {
+                due.append(&mut w.objects);
+            }
+            !finished
+        });
+        due
     }
 
     /// Runs every env's teardown (cleanup hooks, instance data), newest module first.
@@ -402,6 +427,13 @@ impl Host {
             self.client_gone();
         }
     }
+}
+
+/// Python objects a collection let go (each with how many times the client sent it), the
+/// client not told yet: the events sent before them still wait for its dispatcher.
+pub(crate) struct WithheldDrops {
+    events_before: u64,
+    objects: Vec<(u64, u64)>,
 }
 
 /// After a collection that freed this many objects, the allocator is asked to give its free
