@@ -20,8 +20,9 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// messages name requests, subscriptions, blocks or segments it never issued (issue 33). 10:
 /// `BufferKind::Float16`. 11: `Op::CollectCycles`, its `ServerMessage::Trace` questions and
 /// `ClientMessage::Traced` answers. 12: values nest to any depth, bounded by their number
-/// (`MAX_VALUES`), and `TooDeep` is `TooLarge` (D78).
-pub const PROTOCOL_VERSION: u32 = 12;
+/// (`MAX_VALUES`), and `TooDeep` is `TooLarge` (D78). 13: once a host has sent events, its
+/// `DropPython` notices travel on the event stream, behind those events (D77).
+pub const PROTOCOL_VERSION: u32 = 13;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
