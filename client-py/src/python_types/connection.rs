@@ -185,7 +185,12 @@ impl Connection {
             _ => (&h.object_cls, "object"),
         };
         // No lock is held while Python runs (it may switch threads, which then need the lock).
+        // Allocating may start Python's collector, which runs Python (its callbacks, `__del__`),
+        // so the weak reference too is made before the lock: made under it, a collection that
+        // let another thread take the GIL left that thread waiting for this lock while this one
+        // waited for the GIL.
         let obj = cls.bind(py).call1((conn, r.id.0, kind, r.class_proto.map(|p| p.0), r.label))?;
+        let weak = PyWeakrefReference::new(&obj)?.unbind();
         let mut proxies = self.proxies.lock().unwrap();
         if let Some(existing) = proxies.get(&r.id.0).and_then(|w| w.bind(py).upgrade()) {
             // Another thread made one meanwhile; ours is dropped and releases its hold.
@@ -194,7 +199,7 @@ impl Connection {
         if proxies.len() > 1024 && proxies.len().is_power_of_two() {
             proxies.retain(|_, w| w.bind(py).upgrade().is_some());
         }
-        proxies.insert(r.id.0, PyWeakrefReference::new(&obj)?.unbind());
+        proxies.insert(r.id.0, weak);
         Ok(obj.unbind())
     }
 
