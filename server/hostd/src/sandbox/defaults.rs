@@ -1,6 +1,6 @@
 //! What every host gets, sandbox or not (issue 6, "defaults for every host"). None of it needs
-//! privileges. The process group and the parent-death signal are set by the client between fork
-//! and exec, where they close the race with the client's own death.
+//! privileges. The process group is set by the client as it starts the host; the parent-death
+//! signal the host arms itself, first thing (`die_with`).
 
 use std::io::Error;
 
@@ -23,6 +23,19 @@ pub fn apply_defaults() -> Result<Vec<String>, String> {
     check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, "subreaper")?;
     active.push("subreaper".into());
     Ok(active)
+}
+
+/// Dies with the client, process `parent`: SIGKILL when the thread that started this process
+/// exits (the client starts hosts from a thread that lives as long as it does). A client that
+/// died before the signal was armed left this process to another parent: it exits at once.
+pub fn die_with(parent: i32) -> Result<(), String> {
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) }, "parent-death signal")?;
+    // SAFETY: getppid has no preconditions.
+    if unsafe { libc::getppid() } != parent {
+        return Err(format!("the client (pid {parent}) exited while napi-hostd started"));
+    }
+    Ok(())
 }
 
 fn check(rc: i32, what: &str) -> Result<(), String> {
