@@ -202,7 +202,9 @@ def test_a_host_whose_client_died_as_it_started_exits():
     """`--parent`: a host started by a client that is gone by the time it arms its parent-death
     signal (its parent is then another process) exits at once."""
     someone_else = os.getppid()
-    done = subprocess.run([hostd_path(), "--ring", "5", "--parent", str(someone_else)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [hostd_path(), "--ring", "5", "--parent", str(someone_else)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1
     assert f"the client (pid {someone_else}) exited while napi-hostd started" in done.stderr
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 import collections
 import functools
 import itertools
-import logging
 import os
 import shutil
-import sys
 import threading
 import time
 import weakref
@@ -587,4 +585,3 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-

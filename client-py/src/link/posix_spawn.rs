@@ -32,7 +32,8 @@ pub fn spawn(program: &str, args: &[String], env: &[(String, String)], pass: &[B
     let (err_read, err_write) = pipe()?;
     // Every descriptor the child gets moves above the numbers it gets them at first, so that
     // placing one cannot overwrite another still to be placed.
-    let sources = [out_write.as_fd(), err_write.as_fd()].into_iter().chain(pass.iter().copied()).map(above_targets).collect::<Result<Vec<_>>>()?;
+    let sources =
+        [out_write.as_fd(), err_write.as_fd()].into_iter().chain(pass.iter().copied()).map(above_targets).collect::<Result<Vec<_>>>()?;
     let mut actions = FileActions::new()?;
     // SAFETY: valid actions object and a NUL-terminated path.
     check(unsafe { libc::posix_spawn_file_actions_addopen(actions.ptr(), 0, c"/dev/null".as_ptr(), libc::O_RDONLY, 0) })?;
@@ -53,7 +54,8 @@ pub fn spawn(program: &str, args: &[String], env: &[(String, String)], pass: &[B
     envp_ptrs.push(std::ptr::null_mut());
     // SAFETY: NUL-terminated argument and environment arrays of NUL-terminated strings that
     // outlive the call, and initialised actions and attributes.
-    let rc = unsafe { libc::posix_spawnp(&mut pid, argv[0].as_ptr(), actions.ptr(), attributes.ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr()) };
+    let rc =
+        unsafe { libc::posix_spawnp(&mut pid, argv[0].as_ptr(), actions.ptr(), attributes.ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr()) };
     if rc != 0 {
         return Err(Error::from_raw_os_error(rc));
     }
@@ -62,7 +64,11 @@ pub fn spawn(program: &str, args: &[String], env: &[(String, String)], pass: &[B
 
 /// The answer of a posix_spawn function (an error number, not errno).
 fn check(rc: i32) -> Result<()> {
-    if rc == 0 { Ok(()) } else { Err(Error::from_raw_os_error(rc)) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(Error::from_raw_os_error(rc))
+    }
 }
 
 fn c_string(s: &str) -> Result<CString> {

@@ -679,5 +679,7 @@ impl Connection {
 #[pyfunction]
 pub fn hosts_with_output(py: Python<'_>, timeout: f64) -> PyResult<Option<Vec<u64>>> {
     let wait = Duration::from_secs_f64(timeout.max(0.0));
-    crate::exit_gate::allow_threads(py, || crate::link::host_output::ready_outputs(wait)).transpose().map_err(|e| PyOSError::new_err(e.to_string()))
+    crate::exit_gate::allow_threads(py, || crate::link::host_output::ready_outputs(wait))
+        .transpose()
+        .map_err(|e| PyOSError::new_err(e.to_string()))
 }
