@@ -16,7 +16,7 @@ import time
 import pytest
 from conftest import addon_path, gone
 
-from napi_python import AddonCrashedError, Sandbox, hostd_path
+from napi_python import AddonCrashedError, Sandbox, _native, hostd_path
 
 # What this module checks is the host process's own behaviour.
 pytestmark = pytest.mark.isolated_only
@@ -209,6 +209,15 @@ def test_a_host_whose_client_died_as_it_started_exits():
     assert f"the client (pid {someone_else}) exited while napi-hostd started" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("program", "why"), [("/nonexistent/napi-hostd", "No such file"), ("/etc/passwd", "Permission denied")]
+)
+def test_a_host_binary_that_cannot_run_says_why(program, why):
+    """posix_spawn reports the child's failed exec to the caller (D83)."""
+    with pytest.raises(OSError, match=f"cannot start {program}: {why}"):
+        _native.Connection.spawn(program)
+
+
 def tasks() -> int:
     return len(os.listdir("/proc/self/task"))
 
@@ -238,6 +247,9 @@ def test_the_last_lines_of_every_host_are_forwarded_when_close_returns(load, cap
         addon.say(f"last words of host {i}", i % 2 == 1)
     for addon in addons:
         addon.close()
+    # Each host's forwarding ended with it, even where its last lines and its end were read
+    # together (the forwarder looks again after every batch).
+    assert all(addon.host._output_done.wait(10) for addon in addons)
     said = sorted(r.getMessage().rsplit(": ", 1)[1] for r in caplog.records if "last words" in r.getMessage())
     assert said == sorted(f"last words of host {i}" for i in range(8))
 

@@ -72,9 +72,18 @@ def _forward_lines(host: _Forwarded) -> bool:
     if conn is None:
         return False
     lines = conn.read_output(0)
+    if lines:
+        # More lines, or the end, may already wait behind these: named again, the host comes
+        # back after the other hosts named (a flood from one does not hold up theirs).
+        conn.announce_output()
     del conn
     if lines is None:
         return False
+    _write(host, lines)
+    return True
+
+
+def _write(host: _Forwarded, lines: list[tuple[str, str]]) -> None:
     for stream, line in lines:
         if host.output == "logging":
             level = logging.INFO if stream == "stdout" else logging.WARNING
@@ -85,7 +94,6 @@ def _forward_lines(host: _Forwarded) -> bool:
             target.write(line + "\n")
         except (AttributeError, OSError, ValueError):
             pass  # no stream (pythonw), or a closed one: the line has nowhere to go
-    return True
 
 
 def _after_fork_in_child() -> None:

@@ -161,7 +161,7 @@ fn next_id() -> u64 {
 
 /// The outputs with lines (or an end) not yet taken, by id.
 #[derive(Default)]
-pub struct Ready {
+struct Ready {
     ids: Mutex<BTreeSet<u64>>,
     marked: Condvar,
 }

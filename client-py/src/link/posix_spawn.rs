@@ -193,3 +193,58 @@ impl Drop for Attributes {
         unsafe { libc::posix_spawnattr_destroy(&mut *self.0) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    fn status_field(pid: u32, name: &str) -> String {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string())).unwrap()
+    }
+
+    #[test]
+    fn the_child_gets_the_descriptors_passed_and_nothing_else_in_a_group_of_its_own() {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        // Without close-on-exec, as Python may leave a descriptor: it must not cross.
+        // SAFETY: dup of an open descriptor; the copy is owned below.
+        let leaked = unsafe { OwnedFd::from_raw_fd(libc::dup(ours.as_raw_fd())) };
+        // `cat` reads descriptor 3 (its stdin is /dev/null) until we hang up.
+        let args = ["-c".to_string(), "exec cat <&3".to_string()];
+        let mut child = spawn("sh", &args, &[("SPAWN_TEST".into(), "1".into())], &[theirs.as_fd()]).unwrap();
+        // Once `cat` runs (it has replaced sh), it echoes what it reads back out on stdout.
+        (&ours).write_all(b"x\n").unwrap();
+        let mut first = [0u8; 2];
+        child.stdout.read_exact(&mut first).unwrap();
+        let pid = child.pid;
+        let mut fds: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
+            .collect();
+        fds.sort();
+        assert_eq!(fds, [0, 1, 2, 3]);
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let pgrp: u32 = stat.rsplit(')').next().unwrap().split_whitespace().nth(2).unwrap().parse().unwrap();
+        assert_eq!(pgrp, pid);
+        // This test process ignores SIGPIPE (Rust's runtime does, as Python does); the child not.
+        let ignored = u64::from_str_radix(&status_field(pid, "SigIgn:"), 16).unwrap();
+        assert_eq!(ignored & (1 << (libc::SIGPIPE - 1)), 0);
+        assert_eq!(status_field(pid, "SigBlk:"), "0000000000000000");
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        assert!(environ.split(|&b| b == 0).any(|v| v == b"SPAWN_TEST=1"));
+        drop(leaked);
+        drop(ours);
+        let mut status = 0;
+        // SAFETY: our child, reaped once.
+        assert_eq!(unsafe { libc::waitpid(pid as i32, &mut status, 0) }, pid as i32);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    }
+
+    #[test]
+    fn a_program_that_cannot_run_is_an_error_of_the_call() {
+        let missing = spawn("/nonexistent/program", &[], &[], &[]).err().unwrap();
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+    }
+}
