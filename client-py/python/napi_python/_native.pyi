@@ -18,6 +18,7 @@ __all__ = [
     "__version__",
     "write_unraisable",
     "interpreter_exiting",
+    "hosts_with_output",
 ]
 
 PROTOCOL_VERSION: int

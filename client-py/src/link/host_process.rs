@@ -106,23 +106,27 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     args.extend(["--ring".into(), RINGS_FD.to_string(), "--parent".into(), std::process::id().to_string()]);
     let pass = [theirs.as_fd(), their_events.as_fd(), rings_file.fd.as_fd()];
     debug_assert_eq!([HOST_FD, EVENTS_FD, RINGS_FD], [3, 4, 5], "posix_spawn places the descriptors from 3 on, in order");
+    let output = Output::new()?;
     let child = posix_spawn::spawn(&what.program, &args, &what.env, &pass)?;
     drop(theirs);
     drop(their_events);
     drop(rings_file);
-    let pid = child.pid;
-    let output = Output::new()?;
-    output.drain(Stream::Stdout, child.stdout)?;
-    output.drain(Stream::Stderr, child.stderr)?;
     let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
     let process = HostProcess {
-        pid,
+        pid: child.pid,
         output,
         memory_limit: limit("--memory"),
         cpu_limit: limit("--cpu"),
         exit: Mutex::new(None),
         runner: Runner::Child,
     };
+    let output = &process.output;
+    if let Err(e) = output.drain(Stream::Stdout, child.stdout).and_then(|()| output.drain(Stream::Stderr, child.stderr)) {
+        // A host whose output nobody reads would block on it: it goes at once.
+        process.kill_all();
+        process.reap(Duration::ZERO);
+        return Err(e);
+    }
     Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 
