@@ -94,6 +94,10 @@ fn main() -> ExitCode {
         eprintln!("napi-hostd: {e}");
         return ExitCode::from(1);
     }
+    if let Err(e) = sandbox::close_inherited(&[fd, fd + 1, ring]) {
+        eprintln!("napi-hostd: {e}");
+        return ExitCode::from(1);
+    }
     if let Some(bad) = [fd, fd + 1].into_iter().find(|&n| !is_socket(n)) {
         eprintln!("napi-hostd: file descriptor {bad} is not a socket; napi-hostd is started by napi_python");
         return ExitCode::from(2);

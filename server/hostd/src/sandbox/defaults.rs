@@ -38,6 +38,21 @@ pub fn die_with(parent: i32) -> Result<(), String> {
     Ok(())
 }
 
+/// Closes every descriptor this process was started with besides stdin, stdout, stderr and
+/// `keep`: whatever the client's process had open without close-on-exec (Python leaves some)
+/// must not reach addon code. Done here, after exec, because the client starts hosts with
+/// `posix_spawn`, whose portable file actions cannot close a range.
+pub fn close_inherited(keep: &[i32]) -> Result<(), String> {
+    let listed = std::fs::read_dir("/proc/self/fd").map_err(|e| format!("cannot list its descriptors: {e}"))?;
+    let open: Vec<i32> = listed.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    for fd in open.into_iter().filter(|fd| *fd > 2 && !keep.contains(fd)) {
+        // SAFETY: a descriptor nothing in this process owns yet (the listing's own is closed
+        // already; closing it again is a harmless EBADF).
+        unsafe { libc::close(fd) };
+    }
+    Ok(())
+}
+
 fn check(rc: i32, what: &str) -> Result<(), String> {
     if rc == 0 {
         Ok(())
