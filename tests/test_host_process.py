@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ import time
 import pytest
 from conftest import addon_path, gone
 
-from napi_python import AddonCrashedError, Sandbox
+from napi_python import AddonCrashedError, Sandbox, _native, hostd_path
 
 # What this module checks is the host process's own behaviour.
 pytestmark = pytest.mark.isolated_only
@@ -158,6 +159,99 @@ def test_the_host_ends_when_python_is_killed_with_calls_pending(tmp_path):
     while not gone(host):
         assert time.monotonic() < deadline, "the host outlived Python"
         time.sleep(0.001)
+
+
+def test_the_host_ends_when_python_is_killed_while_the_connection_stays_open(tmp_path):
+    """The parent-death signal alone (the host arms it itself, D83): a forked child of Python
+    keeps the sockets open, so the host sees no hang-up and its watchdog stays quiet."""
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        from napi_python import load_addon
+        addon = load_addon({addon_path("isolation")!r})
+        def socket(fd):
+            try:
+                return os.readlink(f"/proc/self/fd/{{fd}}").startswith("socket:")
+            except FileNotFoundError:  # the one listing the directory
+                return False
+        kept = [os.dup(int(fd)) for fd in os.listdir("/proc/self/fd") if socket(fd)]
+        child = os.fork()
+        if child == 0:
+            time.sleep(60)
+            os._exit(0)
+        print(addon.pid, child, flush=True)
+        time.sleep(60)
+        """
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        host, child = map(int, proc.stdout.readline().split())
+        try:
+            assert not gone(host)
+            proc.kill()
+            deadline = time.monotonic() + 10
+            while not gone(host):
+                assert time.monotonic() < deadline, "the host outlived Python"
+                time.sleep(0.001)
+            assert not gone(child), "the sockets were not kept open"
+        finally:
+            os.kill(child, signal.SIGKILL)
+
+
+def test_a_host_whose_client_died_as_it_started_exits():
+    """`--parent`: a host started by a client that is gone by the time it arms its parent-death
+    signal (its parent is then another process) exits at once."""
+    someone_else = os.getppid()
+    done = subprocess.run(
+        [hostd_path(), "--ring", "5", "--parent", str(someone_else)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert f"the client (pid {someone_else}) exited while napi-hostd started" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("program", "why"), [("/nonexistent/napi-hostd", "No such file"), ("/etc/passwd", "Permission denied")]
+)
+def test_a_host_binary_that_cannot_run_says_why(program, why):
+    """posix_spawn reports the child's failed exec to the caller (D83)."""
+    with pytest.raises(OSError, match=f"cannot start {program}: {why}"):
+        _native.Connection.spawn(program)
+
+
+def tasks() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_each_further_host_costs_python_one_thread_and_four_descriptors(load):
+    """Python's side of an isolated host (D83; README, Limits): its event dispatcher, and its
+    two sockets and the pipes of its stdout and stderr. Starting hosts, reading their output
+    and forwarding it are a thread each for all of them, there from the first host on."""
+    load("isolation")
+    threads_before, descriptors_before = tasks(), descriptors()
+    for _ in range(20):
+        load("isolation")
+    assert tasks() - threads_before <= 20
+    assert descriptors() - descriptors_before <= 4 * 20
+
+
+def test_the_last_lines_of_every_host_are_forwarded_when_close_returns(load, caplog):
+    """One thread forwards the output of every host (D83); `close` still returns only once its
+    host's last lines are out."""
+    caplog.set_level(logging.INFO, logger="napi_python.host")
+    addons = [load("isolation", output="logging") for _ in range(8)]
+    for i, addon in enumerate(addons):
+        addon.say(f"last words of host {i}", i % 2 == 1)
+    for addon in addons:
+        addon.close()
+    # Each host's forwarding ended with it, even where its last lines and its end were read
+    # together (the forwarder looks again after every batch).
+    assert all(addon.host._output_done.wait(10) for addon in addons)
+    said = sorted(r.getMessage().rsplit(": ", 1)[1] for r in caplog.records if "last words" in r.getMessage())
+    assert said == sorted(f"last words of host {i}" for i in range(8))
 
 
 def test_a_malloc_bomb_under_a_memory_limit_names_the_limit(load):

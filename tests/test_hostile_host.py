@@ -82,16 +82,13 @@ try:
     later = addon.add(1, 2)
 except AddonError as e:
     later = type(e).__name__
-pid = addon.pid
 addon.close()
 if "staller" in globals():
     staller.join(timeout=10)
-# The connection's own two sockets go with the Addon object, once the thread forwarding the
-# host's output (which holds it while it reads) has seen the output end.
+# The connection's own two sockets go with the Addon object (the thread forwarding every
+# host's output holds a connection only while it takes its lines, and close waited for the
+# last of them).
 del addon
-for thread in threading.enumerate():
-    if thread.name == f"napi-hostd-{pid}-output":
-        thread.join(timeout=10)
 gc.collect()
 # The event dispatcher and the reaper (Rust threads Python cannot join) may still hold the
 # connection's sockets for a moment after a protocol error on a loaded machine: what must hold

@@ -21,6 +21,7 @@ mod link {
     pub mod inbound;
     pub mod lends;
     pub mod pending;
+    pub mod posix_spawn;
     pub mod shared_memory;
 }
 
@@ -76,6 +77,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(python_types::hooks::configure, m)?)?;
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
     m.add_function(wrap_pyfunction!(exit_gate::interpreter_exiting, m)?)?;
+    m.add_function(wrap_pyfunction!(python_types::connection::hosts_with_output, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     // Bytes each of a host's rings holds: larger messages stream through (tests send them).
     m.add("RING_CAPACITY", napi_link::shm::ring::RING_CAPACITY)?;

@@ -4,11 +4,14 @@ the benchmark addon (build/addons/bench.node) one after another, keeping them al
 - the time to load each (from `load_addon` to its first answer, host start included), the
   first ones against the last ones; goal: the last within 1.5x the first (the medians of
   `--window` loads at each end; the very first load, which may find the host binary out of the
-  page cache, is left out of the comparison);
+  page cache, is left out of the comparison). 25 loads, not fewer: on a busy machine single
+  loads of the same cost vary tenfold (2.5 to 48 ms), and a median of 5 took a few seconds of
+  someone else's work for a trend;
 - the threads and descriptors each host costs this Python process (from /proc/self/task and
   /proc/self/fd, before and after), and which they are (threads by name, descriptors by kind):
-  stated, as the issue asks, with no number set for them; and the process's memory mappings,
-  which every host's start copies (the host is forked).
+  stated, as the issue asks (README, Limits: 1 thread and 4 descriptors a host, D83); and the
+  process's memory mappings, which a forked start would copy (hosts start by posix_spawn, which
+  copies nothing, D83).
 
     .venv/bin/python tests/bench/bench_hosts.py [--hosts N] [--window K]
 """
@@ -77,7 +80,7 @@ def per_host(before: Counter[str], after: Counter[str], hosts: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=500)
-    parser.add_argument("--window", type=int, default=5, help="loads at each end whose median is compared")
+    parser.add_argument("--window", type=int, default=25, help="loads at each end whose median is compared")
     args = parser.parse_args(argv)
     # A few descriptors per host: past the default limit of 1,024 by a few hundred hosts.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

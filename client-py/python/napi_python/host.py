@@ -14,10 +14,8 @@ from __future__ import annotations
 import collections
 import functools
 import itertools
-import logging
 import os
 import shutil
-import sys
 import threading
 import time
 import weakref
@@ -25,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import _native, cycles, errors
+from . import _native, cycles, errors, host_output
 from .addon import Addon
 from .errors import (
     AddonClosedError,
@@ -44,9 +42,6 @@ __all__ = ["Host", "load_addon", "hostd_path"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
-# With output="logging", the host's stdout (INFO) and stderr (WARNING) arrive here, one record
-# per line.
-_host_log = logging.getLogger("napi_python.host")
 # Where a host's output can go (Host(output=...)).
 _OUTPUTS = ("stdio", "logging")
 
@@ -162,8 +157,8 @@ class Host:
         self._readable = readable
         self._output = output
         self._distinct_nulls = distinct_nulls
-        # The thread forwarding the running process's output (None in-process).
-        self._output_thread: threading.Thread | None = None
+        # Set once the running process's output was all forwarded (None in-process).
+        self._output_done: threading.Event | None = None
         self._policy = RestartPolicy() if restart is True else restart or None
         self._restarts: collections.deque[float] = collections.deque()
         # Reentrant: a crash noticed while this thread loads an addon reaches _host_died.
@@ -207,13 +202,7 @@ class Host:
                 raise SandboxUnavailableError(f"napi-hostd could not set up the sandbox: {e}") from e
             raise AddonLoadError(f"napi-hostd {hostd} did not start: {e}") from e
         conn.set_distinct_nulls(self._distinct_nulls)
-        self._output_thread = threading.Thread(
-            target=_forward_output,
-            args=(weakref.ref(conn), conn.pid, self._output),
-            name=f"napi-hostd-{conn.pid}-output",
-            daemon=True,
-        )
-        self._output_thread.start()
+        self._output_done = host_output.forward(conn, self._output)
         if box is not None:
             missing = [p for p in box.required() if p not in conn.protections]
             if missing:
@@ -426,9 +415,9 @@ class Host:
         started = time.monotonic()
         self._conn.close(grace)
         # The process's last output reaches sys.stdout (or logging) before close returns.
-        forwarding = self._output_thread
-        if forwarding is not None and forwarding is not threading.current_thread():
-            forwarding.join(max(0.0, grace - (time.monotonic() - started)))
+        done = self._output_done
+        if done is not None and not host_output.forwarding_here():
+            done.wait(max(0.0, grace - (time.monotonic() - started)))
 
     def __enter__(self) -> Host:
         return self
@@ -596,27 +585,3 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _forward_output(conn_ref: weakref.ref[_native.Connection], pid: int, output: str) -> None:
-    """Forwards the host's output lines until its stdout and stderr end: to ``sys.stdout`` and
-    ``sys.stderr`` as they are at each line (so pytest's capture and a redirected stream get
-    them), or to logging."""
-    while True:
-        conn = conn_ref()
-        if conn is None:
-            return
-        lines = conn.read_output(0.5)
-        del conn
-        if lines is None:
-            return
-        for stream, line in lines:
-            if output == "logging":
-                level = logging.INFO if stream == "stdout" else logging.WARNING
-                _host_log.log(level, "napi-hostd %d %s: %s", pid, stream, line)
-                continue
-            target = sys.stdout if stream == "stdout" else sys.stderr
-            try:
-                target.write(line + "\n")
-            except (AttributeError, OSError, ValueError):
-                pass  # no stream (pythonw), or a closed one: the line has nowhere to go

@@ -36,3 +36,25 @@ pub fn count_forks() {
         unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
     });
 }
+
+/// Something of this process that a forked child must make anew rather than inherit (a thread
+/// of ours, which the child does not have; a descriptor shared with the parent): made on first
+/// use in each fork generation. The parent's copy is left untouched in the child (a lock of it
+/// may be held by a thread that does not exist there).
+pub struct PerProcess<T>(std::sync::Mutex<Option<(u64, T)>>);
+
+impl<T: Clone> PerProcess<T> {
+    pub const fn new() -> PerProcess<T> {
+        PerProcess(std::sync::Mutex::new(None))
+    }
+
+    /// This generation's value, made with `make` if there is none yet.
+    pub fn get(&self, make: impl FnOnce() -> std::io::Result<T>) -> std::io::Result<T> {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = generation();
+        match &*slot {
+            Some((g, value)) if *g == generation => Ok(value.clone()),
+            _ => Ok(slot.insert((generation, make()?)).1.clone()),
+        }
+    }
+}

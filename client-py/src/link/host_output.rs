@@ -1,11 +1,20 @@
 //! The host's stdout and stderr: drained as fast as the host writes (so it never blocks on a
 //! full pipe), the tail of stderr kept for crash reports, and whole lines queued for Python's
 //! `logging` up to a cap; past the cap lines are counted and dropped, not buffered.
+//!
+//! One thread reads the pipes of every host of the process (D83), and the hosts with lines
+//! waiting are named to one Python thread that forwards them all (`hosts_with_output`): the
+//! threads a process has do not grow with its hosts.
 
-use std::collections::VecDeque;
-use std::io::Read;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::fs::File;
+use std::io::{ErrorKind, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
+
+use crate::link::forks::PerProcess;
 
 /// How much of the host's stderr is kept for crash reports.
 const STDERR_TAIL: usize = 16 << 10;
@@ -41,35 +50,36 @@ struct State {
 
 /// Both streams of one host.
 pub struct Output {
+    /// What `hosts_with_output` names this output by.
+    pub id: u64,
     state: Mutex<State>,
     changed: Condvar,
+    /// Where this output says it has lines (`None`: it never has any).
+    ready: Option<Arc<Ready>>,
 }
 
 impl Output {
-    pub fn new() -> Arc<Output> {
-        Arc::new(Output { state: Mutex::new(State { open: 2, ..State::default() }), changed: Condvar::new() })
+    pub fn new() -> std::io::Result<Arc<Output>> {
+        let ready = Some(READY.get(|| Ok(Arc::default()))?);
+        Ok(Arc::new(Output { id: next_id(), state: Mutex::new(State { open: 2, ..State::default() }), changed: Condvar::new(), ready }))
     }
 
     /// The output of a host with no streams of its own (a host thread writes to ours).
     pub fn none() -> Arc<Output> {
-        Arc::new(Output { state: Mutex::new(State::default()), changed: Condvar::new() })
+        Arc::new(Output { id: next_id(), state: Mutex::new(State::default()), changed: Condvar::new(), ready: None })
     }
 
-    /// Drains `pipe` on a thread of its own until the host closes it.
-    pub fn drain(self: &Arc<Self>, stream: Stream, mut pipe: impl Read + Send + 'static, pid: u32) -> std::io::Result<()> {
-        let out = self.clone();
-        std::thread::Builder::new().name(format!("napi-hostd-{pid}-{}", stream.name())).spawn(move || {
-            let mut buf = vec![0u8; 64 << 10];
-            let mut partial = Vec::new();
-            loop {
-                match pipe.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => out.push(stream, &buf[..n], &mut partial),
-                }
-            }
-            out.end(stream, partial);
-        })?;
-        Ok(())
+    /// Drains `pipe` (on the process's output reader) until the host closes it.
+    pub fn drain(self: &Arc<Self>, stream: Stream, pipe: File) -> std::io::Result<()> {
+        READER.get(Reader::start)?.add(Pipe { output: self.clone(), stream, file: pipe, partial: Vec::new() })
+    }
+
+    /// Names this output to `hosts_with_output` (again): its lines may have come before the
+    /// one forwarding them was ready.
+    pub fn announce(&self) {
+        if let Some(ready) = &self.ready {
+            ready.mark(self.id);
+        }
     }
 
     fn push(&self, stream: Stream, bytes: &[u8], partial: &mut Vec<u8>) {
@@ -97,6 +107,8 @@ impl Output {
         keep(partial, rest);
         if queued {
             self.changed.notify_all();
+            drop(s);
+            self.announce();
         }
     }
 
@@ -107,6 +119,8 @@ impl Output {
         }
         s.open -= 1;
         self.changed.notify_all();
+        drop(s);
+        self.announce();
     }
 
     /// The stderr tail as text, after waiting up to `wait` for both streams to end (so a crash
@@ -138,4 +152,120 @@ impl Output {
 fn keep(partial: &mut Vec<u8>, bytes: &[u8]) {
     let room = LINE_BYTES.saturating_sub(partial.len());
     partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
+}
+
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The outputs with lines (or an end) not yet taken, by id.
+#[derive(Default)]
+struct Ready {
+    ids: Mutex<BTreeSet<u64>>,
+    marked: Condvar,
+}
+
+static READY: PerProcess<Arc<Ready>> = PerProcess::new();
+
+impl Ready {
+    fn mark(&self, id: u64) {
+        self.ids.lock().unwrap().insert(id);
+        self.marked.notify_all();
+    }
+}
+
+/// The ids of the outputs of this process's hosts that have lines (or ended) since the last
+/// call, waiting up to `wait` for one.
+pub fn ready_outputs(wait: Duration) -> std::io::Result<Vec<u64>> {
+    let ready = READY.get(|| Ok(Arc::default()))?;
+    let ids = ready.ids.lock().unwrap();
+    let (mut ids, _) = ready.marked.wait_timeout_while(ids, wait, |ids| ids.is_empty()).unwrap();
+    Ok(std::mem::take(&mut *ids).into_iter().collect())
+}
+
+/// One pipe being read.
+struct Pipe {
+    output: Arc<Output>,
+    stream: Stream,
+    file: File,
+    /// The line being assembled.
+    partial: Vec<u8>,
+}
+
+/// The thread reading every host's pipes, woken by epoll.
+struct Reader {
+    epoll: OwnedFd,
+    pipes: Mutex<HashMap<u64, Pipe>>,
+}
+
+static READER: PerProcess<Arc<Reader>> = PerProcess::new();
+
+impl Reader {
+    fn start() -> std::io::Result<Arc<Reader>> {
+        // SAFETY: epoll_create1 with a flag only.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: a new descriptor owned by nothing else.
+        let reader = Arc::new(Reader { epoll: unsafe { OwnedFd::from_raw_fd(fd) }, pipes: Mutex::default() });
+        let theirs = reader.clone();
+        std::thread::Builder::new().name("napi-hostd-output".into()).spawn(move || theirs.run())?;
+        Ok(reader)
+    }
+
+    fn add(&self, pipe: Pipe) -> std::io::Result<()> {
+        let fd = pipe.file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor `pipe` owns; non-blocking, so that a wake-up that finds
+        // nothing (another reader of an inherited copy took it) never stalls the other hosts.
+        if unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) } == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let key = next_id();
+        let mut pipes = self.pipes.lock().unwrap();
+        let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: key };
+        // SAFETY: valid epoll and pipe descriptors and event.
+        if unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) } == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        pipes.insert(key, pipe);
+        Ok(())
+    }
+
+    /// Reads each pipe as it has bytes, at most a buffer at a time (level-triggered: the rest
+    /// comes on the next turn, after the other hosts'), until it ends.
+    fn run(&self) {
+        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            // SAFETY: valid epoll descriptor and a buffer of `events.len()` events.
+            let n = unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), events.as_mut_ptr(), events.len() as i32, -1) };
+            if n == -1 {
+                if std::io::Error::last_os_error().kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                tracing::error!("the host output reader stopped: {}", std::io::Error::last_os_error());
+                return;
+            }
+            for event in &events[..n as usize] {
+                let key = event.u64;
+                let mut pipes = self.pipes.lock().unwrap();
+                let Some(pipe) = pipes.get_mut(&key) else { continue };
+                match pipe.file.read(&mut buf) {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        pipe.output.push(pipe.stream, &buf[..n], &mut pipe.partial);
+                        continue;
+                    }
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => continue,
+                    Err(_) => {}
+                }
+                // Ended: closing the pipe takes it out of the epoll set.
+                let Pipe { output, stream, partial, .. } = pipes.remove(&key).expect("just found");
+                drop(pipes);
+                output.end(stream, partial);
+            }
+        }
+    }
 }

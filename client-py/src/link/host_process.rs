@@ -3,10 +3,8 @@
 //! started, goes with it (issue 6). Or, for `isolated=False` (D32), running the same host on a
 //! thread of this process, over the same rings and sockets.
 
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -15,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use napi_link::shm::Rings;
 
+use crate::link::forks::PerProcess;
 use crate::link::host_output::{Output, Stream};
+use crate::link::posix_spawn;
 
 /// The file descriptor number the host finds its socket at.
 const HOST_FD: i32 = 3;
@@ -76,30 +76,22 @@ pub struct Spawn {
 type Job = (Spawn, mpsc::Sender<std::io::Result<(HostProcess, Sockets)>>);
 
 /// Starts the host on the spawner thread: the parent-death signal fires when the *thread* that
-/// forked the child exits, so hosts are forked by one thread that lives as long as the process
+/// started the child exits, so hosts are started by one thread that lives as long as the process
 /// (a host spawned from a short-lived Python thread must outlive that thread). A forked child
 /// has no such thread (only the forking thread survives a fork): it starts one of its own.
 pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
-    /// The spawner, and the fork generation whose thread it is.
-    static SPAWNER: Mutex<Option<(u64, mpsc::Sender<Job>)>> = Mutex::new(None);
+    /// The spawner thread's queue.
+    static SPAWNER: PerProcess<mpsc::Sender<Job>> = PerProcess::new();
     let gone = || std::io::Error::other("the spawner thread is gone");
-    let tx = {
-        let mut spawner = SPAWNER.lock().unwrap_or_else(|p| p.into_inner());
-        let generation = crate::link::forks::generation();
-        match &*spawner {
-            Some((g, tx)) if *g == generation => tx.clone(),
-            _ => {
-                let (tx, rx) = mpsc::channel::<Job>();
-                std::thread::Builder::new().name("napi-hostd-spawner".into()).spawn(move || {
-                    for (what, reply) in rx {
-                        let _ = reply.send(spawn_here(what));
-                    }
-                })?;
-                *spawner = Some((generation, tx.clone()));
-                tx
+    let tx = SPAWNER.get(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new().name("napi-hostd-spawner".into()).spawn(move || {
+            for (what, reply) in rx {
+                let _ = reply.send(spawn_here(what));
             }
-        }
-    };
+        })?;
+        Ok(tx)
+    })?;
     let (reply, answer) = mpsc::channel();
     tx.send((what, reply)).map_err(|_| gone())?;
     answer.recv().map_err(|_| gone())?
@@ -109,66 +101,32 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     let (ours, theirs) = UnixStream::pair()?;
     let (our_events, their_events) = UnixStream::pair()?;
     let (rings, rings_file) = Rings::create()?;
-    let their_fd = theirs.as_raw_fd();
-    let their_events_fd = their_events.as_raw_fd();
-    let rings_fd = rings_file.fd.as_raw_fd();
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    let mut cmd = Command::new(&what.program);
-    cmd.args(&what.args).args(["--ring", &RINGS_FD.to_string()]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.envs(what.env.iter().map(|(k, v)| (k, v)));
-    // Its own group, so that a kill reaches everything it started (unless that left the group).
-    cmd.process_group(0);
-    // SAFETY: the closure runs in the child between fork and exec and only makes
-    // async-signal-safe system calls (dup2, fcntl, prctl, getppid, syscall).
-    unsafe {
-        cmd.pre_exec(move || {
-            // The descriptors move above the target numbers first, so that placing one cannot
-            // overwrite another (dup2 onto 3, 4 or 5 may hit any). dup/dup2 clear CLOEXEC.
-            let main = libc::fcntl(their_fd, libc::F_DUPFD, 10);
-            let events = libc::fcntl(their_events_fd, libc::F_DUPFD, 10);
-            let rings = libc::fcntl(rings_fd, libc::F_DUPFD, 10);
-            if main == -1
-                || events == -1
-                || rings == -1
-                || libc::dup2(main, HOST_FD) == -1
-                || libc::dup2(events, EVENTS_FD) == -1
-                || libc::dup2(rings, RINGS_FD) == -1
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            // Only fds 0-5 cross exec: whatever else Python had open without CLOEXEC stays
-            // here. (Marked, not closed: std's exec-error pipe must survive until exec.)
-            libc::syscall(libc::SYS_close_range, RINGS_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The client may have died before the signal was armed.
-            if libc::getppid() != parent {
-                return Err(std::io::Error::other("the client exited while starting napi-hostd"));
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn()?;
+    let mut args = what.args.clone();
+    // The host arms its parent-death signal itself, and exits if this process is gone by then.
+    args.extend(["--ring".into(), RINGS_FD.to_string(), "--parent".into(), std::process::id().to_string()]);
+    let pass = [theirs.as_fd(), their_events.as_fd(), rings_file.fd.as_fd()];
+    debug_assert_eq!([HOST_FD, EVENTS_FD, RINGS_FD], [3, 4, 5], "posix_spawn places the descriptors from 3 on, in order");
+    let output = Output::new()?;
+    let child = posix_spawn::spawn(&what.program, &args, &what.env, &pass)?;
     drop(theirs);
     drop(their_events);
     drop(rings_file);
-    let pid = child.id();
-    let output = Output::new();
-    output.drain(Stream::Stdout, child.stdout.take().expect("piped"), pid)?;
-    output.drain(Stream::Stderr, child.stderr.take().expect("piped"), pid)?;
-    // From here the pid is reaped with wait4 (for the peak memory), not through `child`.
-    drop(child);
     let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
     let process = HostProcess {
-        pid,
+        pid: child.pid,
         output,
         memory_limit: limit("--memory"),
         cpu_limit: limit("--cpu"),
         exit: Mutex::new(None),
         runner: Runner::Child,
     };
+    let output = &process.output;
+    if let Err(e) = output.drain(Stream::Stdout, child.stdout).and_then(|()| output.drain(Stream::Stderr, child.stderr)) {
+        // A host whose output nobody reads would block on it: it goes at once.
+        process.kill_all();
+        process.reap(Duration::ZERO);
+        return Err(e);
+    }
     Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 

@@ -449,6 +449,18 @@ impl Connection {
         crate::exit_gate::allow_threads(py, || self.channel.process.output.take_lines(Duration::from_secs_f64(timeout.max(0.0)))).flatten()
     }
 
+    /// What `hosts_with_output` names this host's output by.
+    #[getter]
+    fn output_id(&self) -> u64 {
+        self.channel.process.output.id
+    }
+
+    /// Names this host's output to `hosts_with_output` (again), for lines that came before
+    /// the one forwarding them was ready.
+    fn announce_output(&self) {
+        self.channel.process.output.announce();
+    }
+
     /// Whether JS undefined and null arrive as `js.undefined` and `js.null` (else both as `None`).
     #[getter]
     fn distinct_nulls(&self) -> bool {
@@ -659,4 +671,15 @@ impl Connection {
     fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         requests::request(slf, Op::Ping)
     }
+}
+
+/// The `output_id`s of this process's hosts with output lines waiting (or whose output ended)
+/// since the last call, waiting up to `timeout` seconds for one; `None` once the interpreter is
+/// exiting (so the thread forwarding them never waits in native code while it finalizes).
+#[pyfunction]
+pub fn hosts_with_output(py: Python<'_>, timeout: f64) -> PyResult<Option<Vec<u64>>> {
+    let wait = Duration::from_secs_f64(timeout.max(0.0));
+    crate::exit_gate::allow_threads(py, || crate::link::host_output::ready_outputs(wait))
+        .transpose()
+        .map_err(|e| PyOSError::new_err(e.to_string()))
 }

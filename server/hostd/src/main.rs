@@ -18,22 +18,24 @@ use std::process::ExitCode;
 use napi_host::{Host, Stop};
 use sandbox::Settings;
 
-const USAGE: &str = "usage: napi-hostd [--fd N] --ring N [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (--fd: a connected socket from napi_python, default 3, and the event socket after it; --ring: its shared-memory rings)\n       napi-hostd --exports  (prints the Node-API functions it exports, each with its state)";
+const USAGE: &str = "usage: napi-hostd [--fd N] --ring N [--parent PID] [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (--fd: a connected socket from napi_python, default 3, and the event socket after it; --ring: its shared-memory rings; --parent: the client's process, which it dies with)\n       napi-hostd --exports  (prints the Node-API functions it exports, each with its state)";
 
 /// The one list of exported Node-API functions (D3), as built into this binary: what
 /// `python -m napi_python inspect` compares an addon's imports with.
 const EXPORTS: &str = include_str!("../../napi/napi-exports.txt");
 
-/// What the command line asks for: the socket, the rings' descriptor, the confinement.
+/// What the command line asks for: the socket, the rings' descriptor, the process it dies
+/// with, the confinement.
 struct Args {
     fd: i32,
     ring: i32,
+    parent: Option<i32>,
     settings: Settings,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let (mut fd, mut ring, mut settings) = (3, None, Settings::default());
+    let (mut fd, mut ring, mut parent, mut settings) = (3, None, None, Settings::default());
     let number = |flag: &str, value: Option<String>| -> Result<i32, String> {
         let n = value.ok_or(format!("{flag} takes a number"))?;
         n.parse().map_err(|_| format!("{flag} takes a number, not {n:?}"))
@@ -43,12 +45,14 @@ fn parse_args() -> Result<Args, String> {
             fd = number(&flag, args.next())?;
         } else if flag == "--ring" {
             ring = Some(number(&flag, args.next())?);
+        } else if flag == "--parent" {
+            parent = Some(number(&flag, args.next())?);
         } else if !settings.parse_option(&flag, &mut || args.next())? {
             return Err(format!("unknown option {flag:?}\n{USAGE}"));
         }
     }
     let ring = ring.ok_or(format!("--ring is required\n{USAGE}"))?;
-    Ok(Args { fd, ring, settings })
+    Ok(Args { fd, ring, parent, settings })
 }
 
 /// Maps the client's rings from descriptor `fd` (then closed: the mapping keeps the memory),
@@ -79,13 +83,21 @@ fn main() -> ExitCode {
     }
     // The only subscriber of this process, so setting it cannot fail.
     let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
-    let Args { fd, ring, settings } = match parse_args() {
+    let Args { fd, ring, parent, settings } = match parse_args() {
         Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("napi-hostd: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Some(Err(e)) = parent.map(sandbox::die_with) {
+        eprintln!("napi-hostd: {e}");
+        return ExitCode::from(1);
+    }
+    if let Err(e) = sandbox::close_inherited(&[fd, fd + 1, ring]) {
+        eprintln!("napi-hostd: {e}");
+        return ExitCode::from(1);
+    }
     if let Some(bad) = [fd, fd + 1].into_iter().find(|&n| !is_socket(n)) {
         eprintln!("napi-hostd: file descriptor {bad} is not a socket; napi-hostd is started by napi_python");
         return ExitCode::from(2);

@@ -1,6 +1,6 @@
 //! What every host gets, sandbox or not (issue 6, "defaults for every host"). None of it needs
-//! privileges. The process group and the parent-death signal are set by the client between fork
-//! and exec, where they close the race with the client's own death.
+//! privileges. The process group is set by the client as it starts the host; the parent-death
+//! signal the host arms itself, first thing (`die_with`).
 
 use std::io::Error;
 
@@ -23,6 +23,34 @@ pub fn apply_defaults() -> Result<Vec<String>, String> {
     check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, "subreaper")?;
     active.push("subreaper".into());
     Ok(active)
+}
+
+/// Dies with the client, process `parent`: SIGKILL when the thread that started this process
+/// exits (the client starts hosts from a thread that lives as long as it does). A client that
+/// died before the signal was armed left this process to another parent: it exits at once.
+pub fn die_with(parent: i32) -> Result<(), String> {
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) }, "parent-death signal")?;
+    // SAFETY: getppid has no preconditions.
+    if unsafe { libc::getppid() } != parent {
+        return Err(format!("the client (pid {parent}) exited while napi-hostd started"));
+    }
+    Ok(())
+}
+
+/// Closes every descriptor this process was started with besides stdin, stdout, stderr and
+/// `keep`: whatever the client's process had open without close-on-exec (Python leaves some)
+/// must not reach addon code. Done here, after exec, because the client starts hosts with
+/// `posix_spawn`, whose portable file actions cannot close a range.
+pub fn close_inherited(keep: &[i32]) -> Result<(), String> {
+    let listed = std::fs::read_dir("/proc/self/fd").map_err(|e| format!("cannot list its descriptors: {e}"))?;
+    let open: Vec<i32> = listed.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    for fd in open.into_iter().filter(|fd| *fd > 2 && !keep.contains(fd)) {
+        // SAFETY: a descriptor nothing in this process owns yet (the listing's own is closed
+        // already; closing it again is a harmless EBADF).
+        unsafe { libc::close(fd) };
+    }
+    Ok(())
 }
 
 fn check(rc: i32, what: &str) -> Result<(), String> {

@@ -15,7 +15,7 @@ mod syscalls;
 
 use std::path::PathBuf;
 
-pub use defaults::apply_defaults;
+pub use defaults::{apply_defaults, close_inherited, die_with};
 
 /// What the client asked for on the command line.
 #[derive(Debug, Default)]
