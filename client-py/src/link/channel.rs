@@ -24,6 +24,7 @@ use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, ClientMessage, PyException, PyRef, RequestId, ServerMessage, PROTOCOL_VERSION};
 
 use napi_host::inprocess::InProcess;
+use napi_link::spin::spin_until;
 
 pub use self::ending::Dead;
 use self::sleepers::Sleepers;
@@ -53,6 +54,13 @@ pub struct Channel {
     state: Mutex<State>,
     /// Whether a thread reads the rings (leader/follower). Set and cleared under `state`'s lock.
     reading: AtomicBool,
+    /// How many messages the reader filed for other threads, and deaths: a thread that looks
+    /// for its message keeping the GIL (`poll`) looks at its mailbox again when this moves.
+    filed: AtomicU64,
+    /// Python calls and cycle questions the host sent and waits for the answers of. While one
+    /// is owed, the host answers nothing else, and the thread that owes it needs the GIL: a
+    /// caller then does not keep the GIL looking for its reply (`poll`).
+    owed: AtomicU64,
     /// Whether `state.dead` is set (it never goes back): every send and most requests ask, and
     /// a live host is asked about with one load, not a lock.
     died: AtomicBool,
@@ -102,6 +110,8 @@ impl Channel {
             in_process,
             state: Mutex::new(State::default()),
             reading: AtomicBool::new(false),
+            filed: AtomicU64::new(0),
+            owed: AtomicU64::new(0),
             died: AtomicBool::new(false),
             generation: crate::link::forks::generation(),
             shm,
@@ -252,6 +262,9 @@ impl Channel {
         if let Some(d) = self.dead() {
             return Err(d);
         }
+        if matches!(msg, ClientMessage::CallbackResult { .. } | ClientMessage::Traced(_)) {
+            let _ = self.owed.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        }
         // Taken before the transport's lock: uploads lock the shared memory, then the transport.
         let sent = self.end.send(self.retired(), msg, deadline);
         if let Some(host) = &self.in_process {
@@ -384,27 +397,57 @@ impl Channel {
         }
     }
 
-    /// The next message for `chain` if it comes within `budget`, read by this thread while it
-    /// keeps the GIL (`None`: another thread reads, or nothing came; the caller then waits
-    /// without the GIL). A reply within microseconds then costs no hand-off of the GIL to
-    /// another thread and back, which is what made many threads slower than one (D82). Only
-    /// whole frames are read, so a host pausing inside one holds up nobody.
+    /// The next message for `chain` if it comes within `budget`, looked for by this thread while
+    /// it keeps the GIL (`None`: nothing came; the caller then waits without the GIL). It reads
+    /// the rings if nobody else does, else watches its mailbox, which the reader fills without
+    /// a bell for a thread that is not asleep. A reply within microseconds then costs no hand-off
+    /// of the GIL to another thread and back, which is what made many threads slower than one
+    /// (D82). Only whole frames are read, so a host pausing inside one holds up nobody.
     pub fn poll(&self, chain: ChainId, budget: Duration) -> Option<Result<Incoming, Arc<Dead>>> {
         if self.forked() {
             return Some(Err(self.forked_death()));
         }
-        let mut st = self.state.lock().unwrap();
-        if let Some(m) = st.chains.take(chain) {
-            return Some(Ok(m));
-        }
-        if let Some(d) = &st.dead {
-            return Some(Err(d.clone()));
-        }
-        if self.reading.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.reading.store(true, Ordering::SeqCst);
         let start = Instant::now();
+        let mut st = self.state.lock().unwrap();
+        loop {
+            if let Some(m) = st.chains.take(chain) {
+                return Some(Ok(m));
+            }
+            if let Some(d) = &st.dead {
+                return Some(Err(d.clone()));
+            }
+            let left = budget.saturating_sub(start.elapsed());
+            if left.is_zero() || self.owed.load(Ordering::SeqCst) > 0 {
+                return None;
+            }
+            if !self.reading.load(Ordering::SeqCst) {
+                return self.poll_reading(st, chain, start, budget);
+            }
+            // Another thread reads: the mailbox is looked at again when it files something or
+            // leaves.
+            let filed = self.filed.load(Ordering::SeqCst);
+            drop(st);
+            spin_until(
+                || {
+                    self.filed.load(Ordering::SeqCst) != filed
+                        || !self.reading.load(Ordering::SeqCst)
+                        || self.owed.load(Ordering::SeqCst) > 0
+                },
+                left,
+            );
+            st = self.state.lock().unwrap();
+        }
+    }
+
+    /// `poll` as the reader, from `start` until `budget` is spent.
+    fn poll_reading<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        chain: ChainId,
+        start: Instant,
+        budget: Duration,
+    ) -> Option<Result<Incoming, Arc<Dead>>> {
+        self.reading.store(true, Ordering::SeqCst);
         let got = loop {
             drop(st);
             let polled = self.end.poll(budget.saturating_sub(start.elapsed()));
@@ -419,7 +462,7 @@ impl Channel {
             if let Some(d) = &st.dead {
                 break Some(Err(d.clone()));
             }
-            if start.elapsed() >= budget {
+            if start.elapsed() >= budget || self.owed.load(Ordering::SeqCst) > 0 {
                 break None;
             }
         };
@@ -475,7 +518,10 @@ impl Channel {
     ) -> (MutexGuard<'a, State>, Option<Incoming>) {
         let filed = match read {
             Ok(None) => Err(None),
-            Ok(Some(m)) => st.chains.file(m).map_err(Some),
+            Ok(Some(m)) => {
+                self.count_owed(&m);
+                st.chains.file(m).map_err(Some)
+            }
             Err(d) => {
                 self.record_death(&mut st, d);
                 return (st, None);
@@ -485,6 +531,7 @@ impl Channel {
             Ok(Filed::For(c, incoming)) if c == chain => return (st, Some(incoming)),
             Ok(Filed::For(c, incoming)) => match st.chains.deliver(c, incoming) {
                 Ok(()) => {
+                    self.filed.fetch_add(1, Ordering::SeqCst);
                     // Rung after the lock is let go: the thread wakes to find it free.
                     if let Some(bell) = st.sleepers.ring(c) {
                         drop(st);
@@ -578,9 +625,17 @@ impl Channel {
     /// What the dispatcher runs for a message of the event ring: `None` when there is
     /// nothing to run (a segment announcement).
     fn event(&self, msg: ServerMessage) -> Result<Option<Incoming>, Violation> {
+        self.count_owed(&msg);
         match inbound::event(msg)? {
             Ok(incoming) => Ok(Some(incoming)),
             Err(news) => self.take_news(news, Stream::Events).map(|()| None),
+        }
+    }
+
+    /// Counts what the host will wait for the answer of (see `owed`).
+    fn count_owed(&self, msg: &ServerMessage) {
+        if matches!(msg, ServerMessage::CallPython { .. } | ServerMessage::Trace { .. }) {
+            self.owed.fetch_add(1, Ordering::SeqCst);
         }
     }
 

@@ -62,6 +62,7 @@ impl Channel {
     pub(super) fn record_death(&self, st: &mut State, dead: Arc<Dead>) -> Arc<Dead> {
         let d = st.dead.get_or_insert(dead).clone();
         st.sleepers.ring_all();
+        self.filed.fetch_add(1, Ordering::SeqCst);
         if !self.died.swap(true, Ordering::AcqRel) {
             self.end.release();
             self.shm.release();
