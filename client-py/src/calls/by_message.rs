@@ -76,7 +76,11 @@ fn await_reply(
             Some(polled) => polled,
             None => match exit_gate::allow_threads_inside(py, || channel.wait(chain, deadline)) {
                 Some(waited) => waited,
-                None => return Err(exiting_error()),
+                None => {
+                    // A look that read left the reading to this wait: a sleeper takes it.
+                    channel.hand_on_reading();
+                    return Err(exiting_error());
+                }
             },
         };
         match waited {

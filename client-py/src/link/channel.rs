@@ -382,6 +382,14 @@ impl Channel {
         got
     }
 
+    /// Rings a sleeper to read if nobody reads: for a caller that looked (`poll`) and then does
+    /// not wait after all.
+    pub fn hand_on_reading(&self) {
+        if !self.forked() {
+            self.leave_reading(self.state.lock().unwrap());
+        }
+    }
+
     /// Rings a sleeper to read if nobody reads (after the lock is let go, so that it wakes to
     /// find it free).
     fn leave_reading(&self, mut st: MutexGuard<'_, State>) {
@@ -467,8 +475,8 @@ impl Channel {
             }
         };
         self.reading.store(false, Ordering::SeqCst);
-        // Nothing yet: the caller waits at once, reading again if nobody else does. Else a
-        // sleeper reads in this thread's place.
+        // Nothing yet: the caller waits at once, reading again if nobody else does (or, if it
+        // does not wait after all, calls `hand_on_reading`). Else a sleeper reads in its place.
         if got.is_some() {
             self.leave_reading(st);
         }
