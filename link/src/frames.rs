@@ -12,6 +12,8 @@ use std::io::{self, Read, Write};
 use napi_protocol::frame::{decode, encode, encode_into, FrameError, HEADER_LEN, TYPICAL_FRAME};
 use napi_protocol::Wire;
 
+use crate::streams::RingIn;
+
 /// Writes one message as a frame.
 pub fn write_message<T: Wire>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
     let frame = encode(msg)?;
@@ -166,6 +168,32 @@ impl<R: Read> FrameReader<R> {
             }
         }
         Ok(())
+    }
+}
+
+impl FrameReader<RingIn> {
+    /// Takes in the bytes the ring has ready, never waiting for more, as far as the buffer holds;
+    /// answers whether a whole frame is buffered, which `read` then decodes without waiting (a
+    /// caller that must not wait, even on a peer pausing inside a frame, reads only then).
+    pub fn fill_ready(&mut self) -> Result<bool, FrameError> {
+        while !self.has_frame() && self.inner.has_bytes()? {
+            if self.end == self.buf.len() {
+                if self.start == 0 {
+                    // A frame larger than the buffer: `read` takes it in a buffer of its own.
+                    return Ok(false);
+                }
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(self.has_frame())
     }
 }
 

@@ -260,6 +260,11 @@ impl RingIn {
         self.stall = stall;
     }
 
+    /// Whether bytes are ready to read (never waiting); an error when the ring is broken.
+    pub fn has_bytes(&mut self) -> io::Result<bool> {
+        Ok(self.consumer.available()? > 0)
+    }
+
     /// Bytes ready, or the end (or a broken ring, which the read reports).
     fn readable(&mut self) -> bool {
         self.consumer.touch_next();

@@ -14,17 +14,20 @@
 //! the other's tables (`napi_host::inprocess`).
 
 mod ending;
+mod sleepers;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, ClientMessage, PyException, PyRef, RequestId, ServerMessage, PROTOCOL_VERSION};
 
 use napi_host::inprocess::InProcess;
+use napi_link::spin::spin_until;
 
 pub use self::ending::Dead;
+use self::sleepers::Sleepers;
 use crate::link::client_end::ClientEnd;
 use crate::link::host_process::HostProcess;
 pub use crate::link::inbound::Incoming;
@@ -37,8 +40,8 @@ struct State {
     /// The chains threads wait on, their mailboxes, and the requests the host may answer.
     chains: Chains,
     dead: Option<Arc<Dead>>,
-    /// Threads blocked on `wake`: with none, waking costs no system call.
-    sleepers: usize,
+    /// The threads asleep in `wait`, each on its own bell.
+    sleepers: Sleepers,
 }
 
 /// The link to one host: its rings and sockets (`end`), the chains waiting on them, and what
@@ -49,9 +52,15 @@ pub struct Channel {
     /// An in-process host's share with this client (its JS lock, its news queue).
     in_process: Option<Arc<InProcess>>,
     state: Mutex<State>,
-    wake: Condvar,
     /// Whether a thread reads the rings (leader/follower). Set and cleared under `state`'s lock.
     reading: AtomicBool,
+    /// How many messages the reader filed for other threads, and deaths: a thread that looks
+    /// for its message keeping the GIL (`poll`) looks at its mailbox again when this moves.
+    filed: AtomicU64,
+    /// Python calls and cycle questions the host sent and waits for the answers of. While one
+    /// is owed, the host answers nothing else, and the thread that owes it needs the GIL: a
+    /// caller then does not keep the GIL looking for its reply (`poll`).
+    owed: AtomicU64,
     /// Whether `state.dead` is set (it never goes back): every send and most requests ask, and
     /// a live host is asked about with one load, not a lock.
     died: AtomicBool,
@@ -100,8 +109,9 @@ impl Channel {
             end,
             in_process,
             state: Mutex::new(State::default()),
-            wake: Condvar::new(),
             reading: AtomicBool::new(false),
+            filed: AtomicU64::new(0),
+            owed: AtomicU64::new(0),
             died: AtomicBool::new(false),
             generation: crate::link::forks::generation(),
             shm,
@@ -241,10 +251,19 @@ impl Channel {
         ]
     }
 
+    /// Bells rung for sleeping waiters, and their wake-ups, so far (see `Sleepers`).
+    pub fn wakeups(&self) -> (u64, u64) {
+        let st = self.state.lock().unwrap();
+        (st.sleepers.rung, st.sleepers.woken)
+    }
+
     /// Sends `msg`; a full ring waits for room until `deadline`.
     pub fn send(&self, msg: ClientMessage, deadline: Option<Instant>) -> Result<(), Arc<Dead>> {
         if let Some(d) = self.dead() {
             return Err(d);
+        }
+        if matches!(msg, ClientMessage::CallbackResult { .. } | ClientMessage::Traced(_)) {
+            let _ = self.owed.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
         }
         // Taken before the transport's lock: uploads lock the shared memory, then the transport.
         let sent = self.end.send(self.retired(), msg, deadline);
@@ -324,88 +343,247 @@ impl Channel {
 
     /// The next message for `chain`, reading the rings when no other thread is, until
     /// `deadline`: past it the host is killed (issue 6), and so is a host that sent what the
-    /// protocol does not allow.
+    /// protocol does not allow. The reader keeps reading until its own message comes, ringing
+    /// the thread of each chain it files a message for; then it rings one sleeper to read next
+    /// (D82).
     pub fn wait(&self, chain: ChainId, deadline: Option<Instant>) -> Result<Incoming, Arc<Dead>> {
         if self.forked() {
             return Err(self.forked_death());
         }
         let mut st = self.state.lock().unwrap();
-        loop {
+        let mut reader = false;
+        let got = loop {
             if let Some(m) = st.chains.take(chain) {
-                return Ok(m);
+                break Ok(m);
             }
             if let Some(d) = &st.dead {
-                return Err(d.clone());
+                break Err(d.clone());
             }
-            if self.reading.load(Ordering::SeqCst) {
-                st.sleepers += 1;
-                st = match deadline {
-                    None => self.wake.wait(st).unwrap(),
-                    Some(d) => self.wake.wait_timeout(st, d.saturating_duration_since(Instant::now())).unwrap().0,
-                };
-                st.sleepers -= 1;
-                if deadline.is_some_and(|d| Instant::now() >= d) && st.dead.is_none() {
-                    drop(st);
-                    self.expire();
-                    st = self.state.lock().unwrap();
-                }
-                continue;
-            }
-            self.reading.store(true, Ordering::SeqCst);
-            drop(st);
-            // How the stream failed is found out before the lock is taken again: it may wait a
-            // moment for the process to end.
-            let read = self.end.read(deadline).map_err(|e| self.death(e, deadline));
-            st = self.state.lock().unwrap();
-            self.reading.store(false, Ordering::SeqCst);
-            if st.sleepers > 0 {
-                self.wake.notify_all();
-            }
-            let filed = match read {
-                Ok(None) => Err(None),
-                Ok(Some(m)) => st.chains.file(m).map_err(Some),
-                Err(d) => {
-                    self.record_death(&mut st, d);
+            if !reader {
+                if self.reading.load(Ordering::SeqCst) {
+                    st = self.sleep(st, chain, deadline);
                     continue;
                 }
-            };
-            let outcome = match filed {
-                Ok(Filed::For(c, incoming)) if c == chain => return Ok(incoming),
-                Ok(Filed::For(c, incoming)) => st.chains.deliver(c, incoming),
-                Ok(Filed::Dropped) => Ok(()),
-                Ok(Filed::StrayTrace) => {
-                    drop(st);
-                    let _ = self.send(ClientMessage::Traced(napi_protocol::TraceAnswer::Live), self.deadline());
-                    st = self.state.lock().unwrap();
-                    Ok(())
-                }
-                Ok(Filed::Stray(call)) => {
-                    drop(st);
-                    self.refuse_stray(call);
-                    st = self.state.lock().unwrap();
-                    Ok(())
-                }
-                Ok(Filed::News(news)) => {
-                    drop(st);
-                    let taken = self.take_news(news, Stream::Main);
-                    st = self.state.lock().unwrap();
-                    taken
-                }
-                // Nothing came before the deadline.
-                Err(None) => {
-                    drop(st);
-                    self.expire();
-                    st = self.state.lock().unwrap();
-                    Ok(())
-                }
-                Err(Some(v)) => Err(v),
-            };
-            if let Err(v) = outcome {
-                drop(st);
-                self.violation(v);
-                st = self.state.lock().unwrap();
+                self.reading.store(true, Ordering::SeqCst);
+                reader = true;
             }
+            let (read, filed_for) = self.read_and_file(st, chain, deadline);
+            st = read;
+            if let Some(incoming) = filed_for {
+                break Ok(incoming);
+            }
+        };
+        if reader {
+            self.reading.store(false, Ordering::SeqCst);
         }
+        // Whoever leaves with nobody reading rings a sleeper to read (a reader leaving, or a
+        // sleeper rung to read that found its mail instead).
+        self.leave_reading(st);
+        got
+    }
+
+    /// Rings a sleeper to read if nobody reads: for a caller that looked (`poll`) and then does
+    /// not wait after all.
+    pub fn hand_on_reading(&self) {
+        if !self.forked() {
+            self.leave_reading(self.state.lock().unwrap());
+        }
+    }
+
+    /// Rings a sleeper to read if nobody reads (after the lock is let go, so that it wakes to
+    /// find it free).
+    fn leave_reading(&self, mut st: MutexGuard<'_, State>) {
+        let successor = if self.reading.load(Ordering::SeqCst) {
+            None
+        } else {
+            let State { chains, sleepers, .. } = &mut *st;
+            sleepers.ring_successor(|c| chains.has_mail(c))
+        };
+        drop(st);
+        if let Some(bell) = successor {
+            bell.notify_one();
+        }
+    }
+
+    /// The next message for `chain` if it comes within `budget`, looked for by this thread while
+    /// it keeps the GIL (`None`: nothing came; the caller then waits without the GIL). It reads
+    /// the rings if nobody else does, else watches its mailbox, which the reader fills without
+    /// a bell for a thread that is not asleep. A reply within microseconds then costs no hand-off
+    /// of the GIL to another thread and back, which is what made many threads slower than one
+    /// (D82). Only whole frames are read, so a host pausing inside one holds up nobody.
+    pub fn poll(&self, chain: ChainId, budget: Duration) -> Option<Result<Incoming, Arc<Dead>>> {
+        if self.forked() {
+            return Some(Err(self.forked_death()));
+        }
+        let start = Instant::now();
+        let mut st = self.state.lock().unwrap();
+        loop {
+            if let Some(m) = st.chains.take(chain) {
+                return Some(Ok(m));
+            }
+            if let Some(d) = &st.dead {
+                return Some(Err(d.clone()));
+            }
+            let left = budget.saturating_sub(start.elapsed());
+            if left.is_zero() || self.owed.load(Ordering::SeqCst) > 0 {
+                return None;
+            }
+            if !self.reading.load(Ordering::SeqCst) {
+                return self.poll_reading(st, chain, start, budget);
+            }
+            // Another thread reads: the mailbox is looked at again when it files something or
+            // leaves.
+            let filed = self.filed.load(Ordering::SeqCst);
+            drop(st);
+            spin_until(
+                || {
+                    self.filed.load(Ordering::SeqCst) != filed
+                        || !self.reading.load(Ordering::SeqCst)
+                        || self.owed.load(Ordering::SeqCst) > 0
+                },
+                left,
+            );
+            st = self.state.lock().unwrap();
+        }
+    }
+
+    /// `poll` as the reader, from `start` until `budget` is spent.
+    fn poll_reading<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        chain: ChainId,
+        start: Instant,
+        budget: Duration,
+    ) -> Option<Result<Incoming, Arc<Dead>>> {
+        self.reading.store(true, Ordering::SeqCst);
+        let got = loop {
+            drop(st);
+            let polled = self.end.poll(budget.saturating_sub(start.elapsed()));
+            let read = polled.map(|r| r.map(Some).map_err(|e| self.death(e, None)));
+            st = self.state.lock().unwrap();
+            let Some(read) = read else { break None };
+            let (back, filed_for) = self.file(st, chain, read);
+            st = back;
+            if let Some(incoming) = filed_for {
+                break Some(Ok(incoming));
+            }
+            if let Some(d) = &st.dead {
+                break Some(Err(d.clone()));
+            }
+            if start.elapsed() >= budget || self.owed.load(Ordering::SeqCst) > 0 {
+                break None;
+            }
+        };
+        self.reading.store(false, Ordering::SeqCst);
+        // Nothing yet: the caller waits at once, reading again if nobody else does (or, if it
+        // does not wait after all, calls `hand_on_reading`). Else a sleeper reads in its place.
+        if got.is_some() {
+            self.leave_reading(st);
+        }
+        got
+    }
+
+    /// Sleeps until this thread's bell rings (a message for `chain`, the reader's place free,
+    /// the host's end) or `deadline`, past which the host is killed.
+    fn sleep<'a>(&'a self, mut st: MutexGuard<'a, State>, chain: ChainId, deadline: Option<Instant>) -> MutexGuard<'a, State> {
+        let bell = st.sleepers.sleep(chain);
+        st = match deadline {
+            None => bell.wait(st).unwrap(),
+            Some(d) => bell.wait_timeout(st, d.saturating_duration_since(Instant::now())).unwrap().0,
+        };
+        st.sleepers.wake(bell);
+        if deadline.is_some_and(|d| Instant::now() >= d) && st.dead.is_none() {
+            drop(st);
+            self.expire();
+            st = self.state.lock().unwrap();
+        }
+        st
+    }
+
+    /// As the reader: reads one message and files it (see `file`). The lock is let go while
+    /// reading.
+    fn read_and_file<'a>(
+        &'a self,
+        st: MutexGuard<'a, State>,
+        chain: ChainId,
+        deadline: Option<Instant>,
+    ) -> (MutexGuard<'a, State>, Option<Incoming>) {
+        drop(st);
+        // How the stream failed is found out before the lock is taken again: it may wait a
+        // moment for the process to end.
+        let read = self.end.read(deadline).map_err(|e| self.death(e, deadline));
+        self.file(self.state.lock().unwrap(), chain, read)
+    }
+
+    /// As the reader: files what it read (`None`: nothing came before the deadline), ringing
+    /// the thread it is for, or hands it back if it is `chain`'s. The lock is let go while news
+    /// are taken in, strays answered and a host ended.
+    fn file<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        chain: ChainId,
+        read: Result<Option<ServerMessage>, Arc<Dead>>,
+    ) -> (MutexGuard<'a, State>, Option<Incoming>) {
+        let filed = match read {
+            Ok(None) => Err(None),
+            Ok(Some(m)) => {
+                self.count_owed(&m);
+                st.chains.file(m).map_err(Some)
+            }
+            Err(d) => {
+                self.record_death(&mut st, d);
+                return (st, None);
+            }
+        };
+        let outcome = match filed {
+            Ok(Filed::For(c, incoming)) if c == chain => return (st, Some(incoming)),
+            Ok(Filed::For(c, incoming)) => match st.chains.deliver(c, incoming) {
+                Ok(()) => {
+                    self.filed.fetch_add(1, Ordering::SeqCst);
+                    // Rung after the lock is let go: the thread wakes to find it free.
+                    if let Some(bell) = st.sleepers.ring(c) {
+                        drop(st);
+                        bell.notify_one();
+                        st = self.state.lock().unwrap();
+                    }
+                    Ok(())
+                }
+                Err(v) => Err(v),
+            },
+            Ok(Filed::Dropped) => Ok(()),
+            Ok(Filed::StrayTrace) => {
+                drop(st);
+                let _ = self.send(ClientMessage::Traced(napi_protocol::TraceAnswer::Live), self.deadline());
+                st = self.state.lock().unwrap();
+                Ok(())
+            }
+            Ok(Filed::Stray(call)) => {
+                drop(st);
+                self.refuse_stray(call);
+                st = self.state.lock().unwrap();
+                Ok(())
+            }
+            Ok(Filed::News(news)) => {
+                drop(st);
+                let taken = self.take_news(news, Stream::Main);
+                st = self.state.lock().unwrap();
+                taken
+            }
+            // Nothing came before the deadline.
+            Err(None) => {
+                drop(st);
+                self.expire();
+                st = self.state.lock().unwrap();
+                Ok(())
+            }
+            Err(Some(v)) => Err(v),
+        };
+        if let Err(v) = outcome {
+            drop(st);
+            self.violation(v);
+            st = self.state.lock().unwrap();
+        }
+        (st, None)
     }
 
     /// The next message on the event ring (blocking; only the event dispatcher calls it).
@@ -455,9 +633,17 @@ impl Channel {
     /// What the dispatcher runs for a message of the event ring: `None` when there is
     /// nothing to run (a segment announcement).
     fn event(&self, msg: ServerMessage) -> Result<Option<Incoming>, Violation> {
+        self.count_owed(&msg);
         match inbound::event(msg)? {
             Ok(incoming) => Ok(Some(incoming)),
             Err(news) => self.take_news(news, Stream::Events).map(|()| None),
+        }
+    }
+
+    /// Counts what the host will wait for the answer of (see `owed`).
+    fn count_owed(&self, msg: &ServerMessage) {
+        if matches!(msg, ServerMessage::CallPython { .. } | ServerMessage::Trace { .. }) {
+            self.owed.fetch_add(1, Ordering::SeqCst);
         }
     }
 

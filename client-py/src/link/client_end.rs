@@ -9,11 +9,12 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use napi_host::inprocess::InProcess;
 use napi_link::frames::{FrameReader, FrameWriter};
 use napi_link::shm::FdQueue;
+use napi_link::spin::spin_until;
 use napi_link::streams::{events_in, over_rings, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Woken, STALL};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
@@ -110,6 +111,17 @@ impl ClientEnd {
         }
         reader.get_mut().set_limits(deadline, Some(STALL));
         reader.read::<ServerMessage>().map(Some)
+    }
+
+    /// The next message if a whole one comes within `budget` (`None`: none did), looking
+    /// without sleeping; never waits on a frame begun, so a caller holding the GIL can afford it.
+    pub fn poll(&self, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
+        let mut reader = self.reader.lock().unwrap();
+        // A broken ring ends the look: the read reports it.
+        if !spin_until(|| reader.fill_ready().unwrap_or(true), budget) {
+            return None;
+        }
+        Some(reader.read::<ServerMessage>())
     }
 
     /// The next message on the event ring, waiting for it as long as it takes (a spin, since

@@ -138,6 +138,11 @@ impl Chains {
         self.mailboxes.get_mut(&chain).and_then(|m| m.queue.pop_front())
     }
 
+    /// Whether a message waits for `chain`'s thread.
+    pub fn has_mail(&self, chain: ChainId) -> bool {
+        self.mailboxes.get(&chain).is_some_and(|m| !m.queue.is_empty())
+    }
+
     /// Whether `chain` has a request waiting (so that a message for it will be read).
     pub fn waiting(&self, chain: ChainId) -> bool {
         self.mailboxes.get(&chain).is_some_and(|m| !m.live.is_empty())

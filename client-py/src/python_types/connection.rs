@@ -667,6 +667,18 @@ impl Connection {
         Ok(d.unbind())
     }
 
+    /// How often threads waiting for this host were woken, as `{"rung": n, "woken": n}`: bells
+    /// rung for them, and wake-ups from sleep (rung or not). For tests that a message wakes its
+    /// own thread only (D82).
+    #[getter]
+    fn _wakeups(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let d = PyDict::new(py);
+        let (rung, woken) = self.channel.wakeups();
+        d.set_item("rung", rung)?;
+        d.set_item("woken", woken)?;
+        Ok(d.unbind())
+    }
+
     /// One round trip that does nothing (for benchmarks).
     fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         requests::request(slf, Op::Ping)

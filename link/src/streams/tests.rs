@@ -280,3 +280,23 @@ fn the_event_ring_carries_events_and_their_descriptors_beside_the_main_rings() {
     drop(to_events);
     assert!(matches!(sleeper.join().unwrap(), Err(FrameError::Closed)));
 }
+
+#[test]
+fn a_reader_that_must_not_wait_takes_only_whole_frames() {
+    use crate::frames::FrameReader;
+    let ((_, mut to_host), (from_client, _)) = ends();
+    let mut reader = FrameReader::new(from_client, 64, 1 << 20);
+    assert!(!reader.fill_ready().unwrap(), "nothing written");
+    let frame = napi_protocol::frame::encode(&7u32).unwrap();
+    let (head, rest) = frame.split_at(frame.len() - 1);
+    to_host.write_all(head).unwrap();
+    assert!(!reader.fill_ready().unwrap(), "a frame's last byte missing: a read would wait for it");
+    to_host.write_all(rest).unwrap();
+    assert!(reader.fill_ready().unwrap());
+    assert_eq!(reader.read::<u32>().unwrap(), 7);
+    // Larger than the reader's buffer: never whole in it, left to a read that may wait.
+    let big = napi_protocol::frame::encode(&vec![1u8; 200]).unwrap();
+    to_host.write_all(&big).unwrap();
+    assert!(!reader.fill_ready().unwrap());
+    assert_eq!(reader.read::<Vec<u8>>().unwrap(), vec![1u8; 200]);
+}

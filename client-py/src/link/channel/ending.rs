@@ -56,10 +56,13 @@ impl Dead {
 }
 
 impl Channel {
-    /// Records why the host is gone, under the state lock; the first reason stands. The
-    /// descriptors and mappings the host sent are let go with it (its buffers keep theirs).
+    /// Records why the host is gone, under the state lock, and wakes every sleeper; the first
+    /// reason stands. The descriptors and mappings the host sent are let go with it (its
+    /// buffers keep theirs).
     pub(super) fn record_death(&self, st: &mut State, dead: Arc<Dead>) -> Arc<Dead> {
         let d = st.dead.get_or_insert(dead).clone();
+        st.sleepers.ring_all();
+        self.filed.fetch_add(1, Ordering::SeqCst);
         if !self.died.swap(true, Ordering::AcqRel) {
             self.end.release();
             self.shm.release();
@@ -221,9 +224,7 @@ impl Channel {
 
     fn mark_dead(&self, dead: Arc<Dead>) -> Arc<Dead> {
         let mut st = self.state.lock().unwrap();
-        let d = self.record_death(&mut st, dead);
-        self.wake.notify_all();
-        d
+        self.record_death(&mut st, dead)
     }
 
     /// Ends the host: closing our end lets it run its cleanup hooks and exit; it is killed if it
