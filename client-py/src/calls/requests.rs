@@ -86,8 +86,10 @@ fn request_inside(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: O
     if let Some(host) = direct_host(channel, active.map(|(_, came)| came)) {
         // Inside the gate already (`request_with`).
         let mut out = Served::default();
-        if direct_calls::serve_here(slf, host, Direct::Request(&request), quick, &Late::default(), &mut out)? {
-            return direct_calls::served(this, cx, id, out);
+        let mut taken = None;
+        let here = direct_calls::Here { cx, later: &[], quick, gate: &Late::default() };
+        if direct_calls::serve_here(slf, host, Direct::Request(&request), &here, &mut out, &mut taken)? {
+            return direct_calls::served(this, cx, id, out, taken);
         }
     }
     by_message::send(slf, cx, request, active.is_none())

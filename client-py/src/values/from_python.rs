@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 
-use napi_protocol::value_tree::{Ancestors, TreeBuilder};
+use napi_protocol::value_tree::{Ancestors, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -202,19 +202,33 @@ impl<'a, 'py> Cx<'a, 'py> {
         Some(Value::Lent { kind: BufferKind::Buffer, address: ptr as u64, region })
     }
 
-    /// `obj` as a value for the host, to any depth: the containers being sent wait on a stack of
-    /// their own, so the thread's stack does not grow with the depth (D78). A container that
-    /// contains itself is refused, as `json.dumps` refuses it, and so is one of more than
-    /// `MAX_VALUES` values.
+    /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
     pub fn to_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         if let Some(v) = primitive(self.hooks, obj) {
             return Ok(v);
         }
-        if let Some(v) = self.primitives(obj)? {
-            return Ok(v);
+        let mut tree = TreeBuilder::default();
+        self.send_to(obj, &mut tree)?;
+        Ok(tree.take().expect("a walk ends with its value finished"))
+    }
+
+    /// Walks `obj` into `sink` in pre-order, to any depth: the containers being sent wait on a
+    /// stack of their own, so the thread's stack does not grow with the depth (D78). The sink
+    /// is a protocol tree for the rings, or in-process the host's heap itself (D81). A container
+    /// that contains itself is refused, as `json.dumps` refuses it, and so is one of more than
+    /// `MAX_VALUES` values.
+    pub fn send_to<S: ValueSink + ?Sized>(&self, obj: &Bound<'py, PyAny>, sink: &mut S) -> PyResult<()>
+    where
+        PyErr: From<S::Error>,
+    {
+        if let Some(v) = primitive(self.hooks, obj) {
+            return Ok(sink.leaf(v)?);
+        }
+        if let Some(items) = self.primitives(obj)? {
+            return Ok(sink.leaves(items)?);
         }
         let (first, address) = match self.convert(obj)? {
-            Converted::Value(v) => return Ok(v),
+            Converted::Value(v) => return Ok(sink.leaf(v)?),
             Converted::Container(c, address) => (c, address),
         };
         // A value counts one, a container and each of its elements: a value that is no
@@ -222,13 +236,8 @@ impl<'a, 'py> Cx<'a, 'py> {
         self.take(1)?;
         let mut open: Stack<'py> = SmallVec::new();
         let mut inside = Ancestors::default();
-        let mut built = TreeBuilder::default();
-        let mut finished = self.enter(first, address, &mut open, &mut inside, &mut built)?;
-        loop {
-            if let Some(v) = finished {
-                return Ok(v);
-            }
-            let Some((top, _)) = open.last_mut() else { unreachable!("a container is open until the value is finished") };
+        self.enter(first, address, &mut open, &mut inside, sink)?;
+        while let Some((top, _)) = open.last_mut() {
             let next = match top {
                 Sending::List(l, next, len) if *next < *len => {
                     *next += 1;
@@ -241,30 +250,33 @@ impl<'a, 'py> Cx<'a, 'py> {
                     *next += 1;
                     Some(t.get_item(*next - 1)?)
                 }
-                Sending::Dict(props) => props.next().map(|(k, v)| {
-                    built.key(k);
-                    v
-                }),
+                Sending::Dict(props) => match props.next() {
+                    Some((k, v)) => {
+                        sink.key(k)?;
+                        Some(v)
+                    }
+                    None => None,
+                },
                 _ => None,
             };
-            finished = match next {
-                // Filled (the builder closed it with its last element).
+            match next {
+                // Filled (the sink closed it with its last element).
                 None => {
                     open.pop();
                     inside.leave();
-                    None
                 }
                 Some(item) => match self.convert(&item)? {
-                    Converted::Value(v) => built.push(v),
-                    Converted::Container(c, address) => self.enter(c, address, &mut open, &mut inside, &mut built)?,
+                    Converted::Value(v) => sink.leaf(v)?,
+                    Converted::Container(c, address) => self.enter(c, address, &mut open, &mut inside, sink)?,
                 },
-            };
+            }
         }
+        Ok(())
     }
 
     /// A list of primitives, the commonest container, converted directly; `None` for anything
     /// else (a list is given up at its first element that is no primitive).
-    fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Value>> {
+    fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Vec<Value>>> {
         let Ok(l) = obj.downcast::<PyList>() else { return Ok(None) };
         if l.len() as u64 >= napi_protocol::MAX_VALUES {
             return Ok(None); // refused by the count before anything is converted
@@ -277,34 +289,37 @@ impl<'a, 'py> Cx<'a, 'py> {
             }
         }
         self.take(items.len() as u64 + 1)?;
-        Ok(Some(Value::Array(items)))
+        Ok(Some(items))
     }
 
     /// Starts sending container `c`: refused when it is one it is inside of; its elements
-    /// counted and room made for them.
-    fn enter(
+    /// counted and opened in the sink.
+    fn enter<S: ValueSink + ?Sized>(
         &self,
         c: Sending<'py>,
         address: usize,
         open: &mut Stack<'py>,
         inside: &mut Ancestors<usize>,
-        built: &mut TreeBuilder,
-    ) -> PyResult<Option<Value>> {
+        sink: &mut S,
+    ) -> PyResult<()>
+    where
+        PyErr: From<S::Error>,
+    {
         let len = c.len();
         if !inside.enter(address) {
             return Err(PyValueError::new_err("a list or dict that contains itself cannot be sent to JavaScript (it would never end)"));
         }
         self.take(len as u64)?;
-        let finished = match c {
-            Sending::Dict(_) => built.open_object(len, len),
-            _ => built.open_array(len, len),
-        };
+        match c {
+            Sending::Dict(_) => sink.open_object(len)?,
+            _ => sink.open_array(len)?,
+        }
         if len > 0 {
             open.push((c, address));
         } else {
             inside.leave();
         }
-        Ok(finished)
+        Ok(())
     }
 
     /// Takes `n` values of what this context may still send.

@@ -1,13 +1,16 @@
 //! Serving one request: convert the arguments in, do the operation with JS semantics, convert
 //! the result out. `run` routes each operation to its group (`crate::ops`).
 
+use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::wire::{from_wire, held_value, primitive, ToWire, TooLarge};
+use super::inprocess::{Arg, ArgsStopped, Call, Refused};
+use super::wire::{from_wire, held_value, primitive, HeapBuilder, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{push_made, ObjectId, Value};
+use smallvec::SmallVec;
 
 /// How a request failed before or instead of running JS.
 pub(crate) enum Error {
@@ -45,17 +48,19 @@ pub(crate) enum Answer {
 }
 
 impl Host {
-    pub(super) fn dispatch(&self, op: &Op) -> Outcome {
+    /// `direct`: a request served on its caller's thread, who takes a copied answer as its own
+    /// objects (`Caller::take_copy`).
+    pub(super) fn dispatch(&self, op: &Op, direct: bool) -> Outcome {
         let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| self.run(op));
-        let outcome = self.outcome(result);
+        let outcome = self.outcome(result, direct);
         self.end_lends(lent);
         outcome
     }
 
     /// A direct call (in-process): its function and receiver, held by the client, kept for the
     /// call, then called with its arguments.
-    pub(super) fn dispatch_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
+    pub(super) fn dispatch_call(&self, call: &Call<'_>) -> Outcome {
         let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| {
             let f = self.keep(held_value(&self.rt, call.func)?);
@@ -63,11 +68,51 @@ impl Host {
                 Some(id) => self.keep(held_value(&self.rt, id)?),
                 None => Value::Undefined,
             };
-            self.call(&f, this, call.args)
+            let later = self.later_args(call.args)?;
+            Ok(Answer::Value(self.call_direct(&f, this, call.args, later)?))
         });
-        let outcome = self.outcome(result);
+        let outcome = self.outcome(result, true);
         self.end_lends(lent);
         outcome
+    }
+
+    /// The arguments of a direct call its caller left to the host, made in the heap straight
+    /// from its objects (kept in the call's handle scope as they are made).
+    fn later_args(&self, args: &[Arg]) -> Result<SmallVec<[Value; 4]>, Error> {
+        if !args.iter().any(|a| matches!(a, Arg::Later)) {
+            return Ok(SmallVec::new());
+        }
+        let mut heap = HeapBuilder::new(&self.rt, &self.python, true);
+        // Bytes the client copied into a new segment of its own reach the host as they are
+        // sent: it takes in the segment's news first.
+        let news_first = |v: &proto::Value| {
+            if matches!(v, proto::Value::Upload { .. }) {
+                self.take_in_client_news();
+            }
+        };
+        let made = self.with_direct_caller(|caller| caller.later_args(&mut Looking { sink: &mut heap, before: news_first }));
+        match made {
+            Ok(()) => Ok(std::mem::take(&mut heap.finished)),
+            Err(ArgsStopped::Failed(f)) => Err(Error::Failed(f)),
+            // The caller raises its own exception; this failure is never seen.
+            Err(ArgsStopped::Refused) => Err(bad("the caller refused an argument")),
+        }
+    }
+
+    /// `call_value` for a direct call's arguments.
+    #[inline(always)]
+    fn call_direct(&self, f: &Value, this: Value, args: &[Arg], later: SmallVec<[Value; 4]>) -> Result<Value, Error> {
+        let mut later = later.into_iter();
+        let mut values = self.rt.args_vec(args.len());
+        for a in args {
+            // Numbers written straight into their slot, as in `call_value`.
+            match a {
+                Arg::Ready(proto::Value::Number(n)) => push_made(&mut values, || Value::Number(*n)),
+                Arg::Ready(v) => values.push(self.arg(v)?),
+                Arg::Later => values.push(later.next().ok_or_else(|| bad("the caller made fewer arguments than it left"))?),
+            }
+        }
+        Ok(self.rt.call_owned(f, this, values)?)
     }
 
     /// The end of a request that took lent memory (`Value::Lent`, in-process): a buffer over it
@@ -109,8 +154,8 @@ impl Host {
         result
     }
 
-    /// What a request's result crosses as.
-    fn outcome(&self, result: Result<Answer, Error>) -> Outcome {
+    /// What a request's result crosses as; `direct`: see `dispatch`.
+    fn outcome(&self, result: Result<Answer, Error>, direct: bool) -> Outcome {
         let rt = &self.rt;
         match result {
             Ok(answer) => {
@@ -120,9 +165,9 @@ impl Host {
                         return Outcome::Ok(p);
                     }
                 }
-                let mut held = self.held.borrow_mut();
-                let mut w = ToWire::new(rt, &mut held, &self.python);
+                let mut w = ToWire::new(rt, &self.held, &self.python);
                 let value = match answer {
+                    Answer::Value(v) if direct => self.direct_answer(&mut w, &v),
                     Answer::Value(v) => w.value(&v),
                     Answer::Reference(id) => Ok(w.by_reference(id)),
                     Answer::Wire(v) => Ok(v),
@@ -134,6 +179,27 @@ impl Host {
             }
             Err(Error::Failed(f)) => Outcome::Failed(f),
             Err(Error::Thrown(v)) => self.thrown(&v),
+        }
+    }
+
+    /// A direct call's answer: a container copied straight into its caller's objects (D81),
+    /// which it keeps; the value itself for anything else.
+    fn direct_answer(&self, w: &mut ToWire<'_>, v: &Value) -> Result<proto::Value, TooLarge> {
+        let copied = w.value_or_copy(v, |copy| {
+            // A buffer reaches the client as it is made, ahead of the news a reply would follow:
+            // the client maps a new segment of the host's before it makes a buffer over it.
+            let news_first = |v: &proto::Value| {
+                if matches!(v, proto::Value::Shared { .. }) {
+                    self.share_news();
+                }
+            };
+            self.with_direct_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
+        });
+        match copied {
+            Ok(Some(v)) => Ok(v),
+            // The caller has the value, or the exception it raises: this answer is never seen.
+            Ok(None) | Err(Stop::Sink(Refused)) => Ok(proto::Value::Undefined),
+            Err(Stop::TooLarge) => Err(TooLarge),
         }
     }
 
@@ -235,5 +301,37 @@ impl Host {
         let c = self.arg(ctor)?;
         let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
         Ok(Answer::Value(self.rt.construct(&c, &args)?))
+    }
+}
+
+/// A sink whose leaves `before` sees first.
+struct Looking<'s, E, F> {
+    sink: &'s mut dyn ValueSink<Error = E>,
+    before: F,
+}
+
+impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
+    type Error = E;
+
+    fn leaf(&mut self, v: proto::Value) -> Result<(), E> {
+        (self.before)(&v);
+        self.sink.leaf(v)
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), E> {
+        self.sink.open_array(len)
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), E> {
+        self.sink.open_object(len)
+    }
+
+    fn key(&mut self, key: String) -> Result<(), E> {
+        self.sink.key(key)
+    }
+
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
+        // Leaves of an array of leaves are no buffers: nothing to look at.
+        self.sink.leaves(items)
     }
 }

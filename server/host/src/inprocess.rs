@@ -26,13 +26,15 @@ use std::time::Instant;
 use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ChainId, ClientMessage, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value};
+use napi_protocol::value_tree::ValueSink;
+use napi_protocol::{ChainId, ClientMessage, Failure, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value};
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
 use crate::event_calls::EventCalls;
 use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
+use crate::wire::{CopyInto, Stop};
 use crate::Host;
 
 /// How the host's news reach an in-process client: called on whichever thread holds the JS
@@ -60,6 +62,35 @@ pub trait Caller {
     /// Runs `wait`, a wait for another thread (the event dispatcher answering a Python call of
     /// an event turn), having let go of what that thread may need (the GIL).
     fn waiting(&self, wait: &mut dyn FnMut());
+
+    /// Walks the arguments of the direct call being served that it left to the host
+    /// ([`Arg::Later`]), in order, into `sink`: the host's heap, made straight from the
+    /// caller's objects under the JS lock (D81).
+    fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped>;
+
+    /// Takes the answer of the request being served, a container, as the caller's own value:
+    /// `copy` walks it into the sink the caller gives it (D81). The caller keeps what it made,
+    /// or why it refused a part ([`Refused`]), and the host answers a placeholder.
+    fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>>;
+}
+
+/// The caller refused a part of a value it was converting: it keeps the exception and raises it.
+#[derive(Debug)]
+pub struct Refused;
+
+/// Why a direct call's arguments were not all made ([`Caller::later_args`]).
+pub enum ArgsStopped {
+    /// The host refused a part (a stale object, a bad buffer): the call's failure.
+    Failed(Failure),
+    /// The caller refused one of its objects, and raises why.
+    Refused,
+}
+
+/// An argument of a direct call: made before the JS lock was taken (numbers, the commonest, and
+/// the other primitives), or left to [`Caller::later_args`] to walk into the heap under it.
+pub enum Arg {
+    Ready(Value),
+    Later,
 }
 
 /// A call of a function the client holds, served directly: the commonest request, made with no
@@ -71,7 +102,7 @@ pub struct Call<'a> {
     pub func: ObjectId,
     /// The object it is called on; undefined if none.
     pub this: Option<ObjectId>,
-    pub args: &'a [Value],
+    pub args: &'a [Arg],
     /// What a `Request` carries besides its operation: proxies released, Python objects the
     /// client forgot.
     pub releases: Vec<ObjectId>,

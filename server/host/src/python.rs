@@ -28,10 +28,9 @@ impl Host {
             return Err(client_left(rt));
         }
         let (this, args) = {
-            let mut held = self.held.borrow_mut();
             // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
             // call throws a RangeError, as node throws one for what outgrows its heap limits.
-            let mut values = ToWire::new(rt, &mut held, &self.python)
+            let mut values = ToWire::new(rt, &self.held, &self.python)
                 .values(std::iter::once(&this).chain(&args))
                 .map_err(|too_large| rt.error(ErrorKind::RangeError, too_large.message()))?;
             let this = values.remove(0);
@@ -147,7 +146,7 @@ impl Host {
 
     pub(crate) fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
         let outcome = if fulfilled {
-            match ToWire::new(&self.rt, &mut self.held.borrow_mut(), &self.python).value(&value) {
+            match ToWire::new(&self.rt, &self.held, &self.python).value(&value) {
                 Ok(v) => Outcome::Ok(v),
                 Err(too_large) => Outcome::Failed(too_large.into()),
             }
@@ -174,7 +173,7 @@ impl Host {
         };
         let thrown = (|| -> Result<_, TooLarge> {
             let error = rt.is_error(v).then(|| self.error_info(v)).transpose()?;
-            let value = ToWire::new(rt, &mut self.held.borrow_mut(), &self.python).value(v)?;
+            let value = ToWire::new(rt, &self.held, &self.python).value(v)?;
             Ok(napi_protocol::Thrown { value, error, python })
         })();
         match thrown {
@@ -208,8 +207,7 @@ impl Host {
                 }
             })
             .collect();
-        let mut held = self.held.borrow_mut();
-        let mut w = ToWire::new(rt, &mut held, &self.python);
+        let mut w = ToWire::new(rt, &self.held, &self.python);
         let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| c);
         let props: Vec<(&String, &Value)> = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k, val)).collect();
         let mut values = w.values(code.into_iter().chain(props.iter().map(|(_, val)| *val)))?.into_iter();
