@@ -11,11 +11,11 @@
 
 use std::cell::RefCell;
 
-use napi_host::inprocess::{Arg, ArgsStopped, Call, Direct, InProcess, Refused, Route, Served};
+use napi_host::inprocess::{Arg, ArgsStopped, Call, Direct, InProcess, PythonArgs, PythonCallFailed, Refused, Route, Served};
 use napi_host::wire::{CopyInto, Stop};
 use napi_host::Caller;
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
+use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use smallvec::SmallVec;
@@ -29,7 +29,7 @@ use crate::exit_gate::{self, exiting_error, Late};
 use crate::link::channel::Channel;
 use crate::python_types::connection::Connection;
 use crate::python_types::proxies::JSRef;
-use crate::values::from_python::{self, Cx};
+use crate::values::from_python::{self, Cx, Keeping};
 use crate::values::to_python::{self, PySink};
 
 /// The in-process host that serves a request made now on this thread on this thread, if it
@@ -228,10 +228,10 @@ impl InlineCalls<'_, '_, '_> {
 }
 
 impl Caller for InlineCalls<'_, '_, '_> {
-    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+    fn call_python(&self, func: PyRef, args: &mut PythonArgs<'_>, result: &mut dyn ValueSink<Error = Failure>) -> Result<(), PythonCallFailed> {
         // Python code may let go of the GIL.
         self.gate.enter();
-        Python::with_gil(|py| python_calls::run_inline(self.conn.bind(py), self.chain, func, this, args))
+        Python::with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain, func, args, result))
     }
 
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> TraceAnswer {
@@ -273,54 +273,5 @@ impl Caller for InlineCalls<'_, '_, '_> {
             }
             copied
         })
-    }
-}
-
-/// A sink whose refusals are kept here, its user told only that it refused (`refused()`).
-struct Keeping<'s, S: ValueSink + ?Sized, E> {
-    sink: &'s mut S,
-    kept: Option<S::Error>,
-    refused: fn() -> E,
-}
-
-impl<'s, S: ValueSink + ?Sized, E> Keeping<'s, S, E> {
-    fn new(sink: &'s mut S, refused: fn() -> E) -> Self {
-        Keeping { sink, kept: None, refused }
-    }
-
-    fn kept(&mut self, r: Result<(), S::Error>) -> Result<(), E> {
-        r.map_err(|e| {
-            self.kept = Some(e);
-            (self.refused)()
-        })
-    }
-}
-
-impl<S: ValueSink + ?Sized, E> ValueSink for Keeping<'_, S, E> {
-    type Error = E;
-
-    fn leaf(&mut self, v: Value) -> Result<(), E> {
-        let r = self.sink.leaf(v);
-        self.kept(r)
-    }
-
-    fn open_array(&mut self, len: usize) -> Result<(), E> {
-        let r = self.sink.open_array(len);
-        self.kept(r)
-    }
-
-    fn open_object(&mut self, len: usize) -> Result<(), E> {
-        let r = self.sink.open_object(len);
-        self.kept(r)
-    }
-
-    fn key(&mut self, key: String) -> Result<(), E> {
-        let r = self.sink.key(key);
-        self.kept(r)
-    }
-
-    fn leaves(&mut self, items: Vec<Value>) -> Result<(), E> {
-        let r = self.sink.leaves(items);
-        self.kept(r)
     }
 }

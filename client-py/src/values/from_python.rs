@@ -617,3 +617,52 @@ fn bigint_words(i: &Bound<'_, PyInt>) -> PyResult<BigIntValue> {
     let words = bytes.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect();
     Ok(BigIntValue { negative, words })
 }
+
+/// A sink whose refusals are kept here, its user told only that it refused (`refused()`).
+pub struct Keeping<'s, S: ValueSink + ?Sized, E> {
+    sink: &'s mut S,
+    pub kept: Option<S::Error>,
+    refused: fn() -> E,
+}
+
+impl<'s, S: ValueSink + ?Sized, E> Keeping<'s, S, E> {
+    pub fn new(sink: &'s mut S, refused: fn() -> E) -> Self {
+        Keeping { sink, kept: None, refused }
+    }
+
+    fn kept(&mut self, r: Result<(), S::Error>) -> Result<(), E> {
+        r.map_err(|e| {
+            self.kept = Some(e);
+            (self.refused)()
+        })
+    }
+}
+
+impl<S: ValueSink + ?Sized, E> ValueSink for Keeping<'_, S, E> {
+    type Error = E;
+
+    fn leaf(&mut self, v: Value) -> Result<(), E> {
+        let r = self.sink.leaf(v);
+        self.kept(r)
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), E> {
+        let r = self.sink.open_array(len);
+        self.kept(r)
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), E> {
+        let r = self.sink.open_object(len);
+        self.kept(r)
+    }
+
+    fn key(&mut self, key: String) -> Result<(), E> {
+        let r = self.sink.key(key);
+        self.kept(r)
+    }
+
+    fn leaves(&mut self, items: Vec<Value>) -> Result<(), E> {
+        let r = self.sink.leaves(items);
+        self.kept(r)
+    }
+}

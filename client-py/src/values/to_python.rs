@@ -7,6 +7,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use pyo3::IntoPyObjectExt;
+use smallvec::SmallVec;
 
 use crate::python_types::js_buffer::{self, JSBuffer};
 use crate::values::dict_keys;
@@ -26,17 +27,23 @@ enum Filling<'py> {
 pub struct PySink<'c, 'a, 'py> {
     cx: &'c Cx<'a, 'py>,
     open: Vec<Filling<'py>>,
-    whole: Option<PyObject>,
+    /// The objects finished, in order.
+    finished: SmallVec<[PyObject; 4]>,
 }
 
 impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
     pub fn new(cx: &'c Cx<'a, 'py>) -> Self {
-        PySink { cx, open: Vec::new(), whole: None }
+        PySink { cx, open: Vec::new(), finished: SmallVec::new() }
     }
 
-    /// The object the walk finished, if it did.
+    /// The last object the walk finished, if it did.
     pub fn take(&mut self) -> Option<PyObject> {
-        self.whole.take()
+        self.finished.pop()
+    }
+
+    /// Every object the walk finished, in order.
+    pub fn take_all(&mut self) -> SmallVec<[PyObject; 4]> {
+        std::mem::take(&mut self.finished)
     }
 
     /// Adds a finished object to the innermost container, finishing those it fills.
@@ -46,7 +53,7 @@ impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
         while let Some(obj) = done.take() {
             let full = match self.open.last_mut() {
                 None => {
-                    self.whole = Some(obj);
+                    self.finished.push(obj);
                     return Ok(());
                 }
                 Some(Filling::List(items, left)) => {

@@ -1,11 +1,10 @@
 //! Serving one request: convert the arguments in, do the operation with JS semantics, convert
 //! the result out. `run` routes each operation to its group (`crate::ops`).
 
-use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::inprocess::{Arg, ArgsStopped, Call, Refused};
-use super::wire::{from_wire, held_value, primitive, HeapBuilder, Stop, ToWire, TooLarge};
+use super::wire::{from_wire, held_value, primitive, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
@@ -301,37 +300,5 @@ impl Host {
         let c = self.arg(ctor)?;
         let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
         Ok(Answer::Value(self.rt.construct(&c, &args)?))
-    }
-}
-
-/// A sink whose leaves `before` sees first.
-struct Looking<'s, E, F> {
-    sink: &'s mut dyn ValueSink<Error = E>,
-    before: F,
-}
-
-impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
-    type Error = E;
-
-    fn leaf(&mut self, v: proto::Value) -> Result<(), E> {
-        (self.before)(&v);
-        self.sink.leaf(v)
-    }
-
-    fn open_array(&mut self, len: usize) -> Result<(), E> {
-        self.sink.open_array(len)
-    }
-
-    fn open_object(&mut self, len: usize) -> Result<(), E> {
-        self.sink.open_object(len)
-    }
-
-    fn key(&mut self, key: String) -> Result<(), E> {
-        self.sink.key(key)
-    }
-
-    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
-        // Leaves of an array of leaves are no buffers: nothing to look at.
-        self.sink.leaves(items)
     }
 }

@@ -52,9 +52,10 @@ pub trait NewsSink: Send + Sync {
 
 /// What the thread making a direct call provides while the host serves it.
 pub trait Caller {
-    /// Runs the Python function `func` with `this` and `args`: a Python call of the request's
-    /// chain, made on this thread.
-    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException>;
+    /// Runs the Python function `func`, a Python call of the request's chain made on this thread:
+    /// `args` walks its arguments (`this` first if asked for) into the sink the caller gives,
+    /// and the caller walks its result into `result`, the host's heap (D81).
+    fn call_python(&self, func: PyRef, args: &mut PythonArgs<'_>, result: &mut dyn ValueSink<Error = Failure>) -> Result<(), PythonCallFailed>;
 
     /// Answers a question of a cycle collection (`ServerMessage::Trace`, D77) on this thread.
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> napi_protocol::TraceAnswer;
@@ -72,6 +73,19 @@ pub trait Caller {
     /// `copy` walks it into the sink the caller gives it (D81). The caller keeps what it made,
     /// or why it refused a part ([`Refused`]), and the host answers a placeholder.
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>>;
+}
+
+/// Walks the arguments of a Python call into the caller's sink, `this` first if `with_this`.
+pub type PythonArgs<'a> = dyn FnMut(bool, &mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>> + 'a;
+
+/// How a Python call of a direct call failed ([`Caller::call_python`]).
+pub enum PythonCallFailed {
+    /// The function raised (or its arguments or result could not be converted in Python).
+    Raised(PyException),
+    /// The host refused a part of its result.
+    Failed(Failure),
+    /// Its arguments were more than `MAX_VALUES` values.
+    TooLarge,
 }
 
 /// The caller refused a part of a value it was converting: it keeps the exception and raises it.

@@ -3,13 +3,15 @@
 use std::cell::Cell;
 use std::sync::MutexGuard;
 
+use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ClientMessage, ErrorInfo, Outcome, PyException, PyRef, ServerMessage};
 use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
 use crate::event_calls::EventCaller;
-use crate::wire::{self, ToWire, TooLarge};
+use crate::inprocess::{PythonCallFailed, Refused};
+use crate::wire::{self, HeapBuilder, Looking, ToWire, TooLarge};
 use crate::{Host, TurnKind};
 
 impl Host {
@@ -27,6 +29,9 @@ impl Host {
             // Python after the client closed from one of its callbacks did so).
             return Err(client_left(rt));
         }
+        if turn.kind == TurnKind::Direct {
+            return self.call_python_inline(PyRef(func), &this, &args);
+        }
         let (this, args) = {
             // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
             // call throws a RangeError, as node throws one for what outgrows its heap limits.
@@ -37,11 +42,7 @@ impl Host {
             (this, values)
         };
         let result = match turn.kind {
-            TurnKind::Direct => {
-                // What the host made for the client so far (a segment the arguments live in).
-                self.share_news();
-                self.with_direct_caller(|caller| caller.call_python(PyRef(func), this, args))
-            }
+            TurnKind::Direct => unreachable!("made inline above"),
             TurnKind::Event => match self.inline_event_call() {
                 Some(inline) => {
                     self.share_news();
@@ -59,6 +60,36 @@ impl Host {
         match result {
             Ok(v) => wire::from_wire(rt, &self.python, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
             Err(e) => Err(self.python_exception(e)),
+        }
+    }
+
+    /// A Python call of a direct turn, made by its caller on this thread: its arguments walked
+    /// from the heap into Python objects and its result from its Python object into the heap,
+    /// with no protocol value between (D81).
+    fn call_python_inline(&self, func: PyRef, this: &Value, args: &[Value]) -> JsResult<Value> {
+        let rt = &self.rt;
+        // The client maps a new segment of the host's before it makes a buffer over it.
+        let news_first = |v: &napi_protocol::Value| {
+            if matches!(v, napi_protocol::Value::Shared { .. }) {
+                self.share_news();
+            }
+        };
+        let mut w = ToWire::new(rt, &self.held, &self.python);
+        let mut walk_args = |with_this: bool, sink: &mut dyn ValueSink<Error = Refused>| {
+            let mut sink = Looking { sink, before: news_first };
+            let this = with_this.then_some(this);
+            this.into_iter().chain(args).try_for_each(|v| w.value_into(v, &mut sink))
+        };
+        // Kept in the current scope as it is made: Python code runs between the steps.
+        let mut heap = HeapBuilder::new(rt, &self.python, true);
+        let called = self.with_direct_caller(|caller| caller.call_python(func, &mut walk_args, &mut heap));
+        match called {
+            Ok(()) => Ok(heap.finished.pop().unwrap_or(Value::Undefined)),
+            Err(PythonCallFailed::Raised(e)) => Err(self.python_exception(e)),
+            Err(PythonCallFailed::Failed(f)) => Err(rt.error(ErrorKind::Error, f.message)),
+            // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
+            // call throws a RangeError, as node throws one for what outgrows its heap limits.
+            Err(PythonCallFailed::TooLarge) => Err(rt.error(ErrorKind::RangeError, TooLarge.message())),
         }
     }
 

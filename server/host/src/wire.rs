@@ -131,6 +131,38 @@ impl From<TooLarge> for Failure {
 /// A copy of a container into the sink it is given ([`ToWire::value_or_copy`]).
 pub type CopyInto<'a, E> = dyn FnMut(&mut dyn ValueSink<Error = E>) -> Result<(), Stop<E>> + 'a;
 
+/// A sink whose leaves `before` sees first.
+pub(crate) struct Looking<'s, E, F> {
+    pub sink: &'s mut dyn ValueSink<Error = E>,
+    pub before: F,
+}
+
+impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
+    type Error = E;
+
+    fn leaf(&mut self, v: proto::Value) -> Result<(), E> {
+        (self.before)(&v);
+        self.sink.leaf(v)
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), E> {
+        self.sink.open_array(len)
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), E> {
+        self.sink.open_object(len)
+    }
+
+    fn key(&mut self, key: String) -> Result<(), E> {
+        self.sink.key(key)
+    }
+
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
+        // Leaves of an array of leaves are no buffers: nothing to look at.
+        self.sink.leaves(items)
+    }
+}
+
 /// Why a copy stopped: the value is too large, or its sink refused a part.
 #[derive(Debug)]
 pub enum Stop<E> {
@@ -242,6 +274,15 @@ impl<'a> ToWire<'a> {
                 })?;
                 Ok(None)
             }
+        }
+    }
+
+    /// Walks `v` as the client gets it into `sink`. The holds of what reached the sink are the
+    /// client's from then on, as in [`ToWire::value_or_copy`].
+    pub fn value_into<S: ValueSink + ?Sized>(&mut self, v: &Value, sink: &mut S) -> Result<(), Stop<S::Error>> {
+        match self.convert(v) {
+            Converted::Value(p) => sink.leaf(p).map_err(Stop::Sink),
+            Converted::Container(c) => self.copy(c, sink),
         }
     }
 
