@@ -18,6 +18,7 @@ __all__ = [
     "__version__",
     "write_unraisable",
     "interpreter_exiting",
+    "_protocol_containers_built",
 ]
 
 PROTOCOL_VERSION: int

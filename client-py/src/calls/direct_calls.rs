@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 
-use napi_host::inprocess::{Arg, ArgsStopped, Call, Direct, InProcess, PythonArgs, PythonCallFailed, Refused, Route, Served};
+use napi_host::inprocess::{ArgsStopped, Call, Direct, InProcess, PythonArgs, PythonCallFailed, Refused, Route, Served};
 use napi_host::wire::{CopyInto, Stop};
 use napi_host::Caller;
 use napi_protocol::value_tree::ValueSink;
@@ -56,21 +56,23 @@ pub fn call_here(
     let conn = slf.get();
     let channel = &*conn.channel;
     let cx = Cx::new(slf)?;
-    let mut ready = SmallVec::<[Arg; 4]>::with_capacity(args.len());
-    let mut later = SmallVec::<[&Bound<'_, PyAny>; 4]>::new();
+    let mut values = SmallVec::<[Value; 4]>::with_capacity(args.len());
+    let mut later = SmallVec::<[usize; 4]>::new();
     for a in args {
         // Numbers, the commonest arguments, made where they go: a value handed back from a
         // function (not inlined) is read in wider loads than it was written with, a
-        // store-forwarding stall per argument. The other primitives are made now too; anything
-        // else goes into the heap under the JS lock, straight from the Python object (D81).
+        // store-forwarding stall per argument. Other values that are no containers are made now
+        // too (a string, a proxy's id, a buffer's region); lists, tuples and dicts go into the
+        // heap under the JS lock, straight from the Python objects (D81).
         match from_python::number(a) {
-            Some(n) => ready.push(Arg::Ready(Value::Number(n))),
+            Some(n) => values.push(Value::Number(n)),
             None => match from_python::primitive(cx.hooks, a) {
-                Some(v) => ready.push(Arg::Ready(v)),
-                None => {
-                    ready.push(Arg::Later);
-                    later.push(a);
+                Some(v) => values.push(v),
+                None if Cx::is_container(a) => {
+                    later.push(values.len());
+                    values.push(Value::Undefined);
                 }
+                None => values.push(cx.to_value(a)?),
             },
         }
     }
@@ -84,27 +86,23 @@ pub fn call_here(
         chain,
         func: func_id,
         this: this_id,
-        args: &ready,
+        args: &values,
+        later: &later,
         releases: channel.take_releases(),
         forgotten: channel.take_forgotten(),
     };
     let mut out = Served::default();
-    let mut taken = None;
-    let here = Here { cx: &cx, later: &later, quick: Some(&func.get().quick), gate };
-    let result = match serve_here(slf, host, Direct::Call(&call), &here, &mut out, &mut taken)? {
-        true => served(conn, &cx, id, out, taken),
+    let mut taken = RefCell::new(None);
+    let here = Here { cx: &cx, args, later: &later, quick: Some(&func.get().quick), gate, taken: &taken };
+    let result = match serve_here(slf, host, Direct::Call(&call), &here, &mut out)? {
+        true => served(conn, &cx, id, out, taken.get_mut()),
         false => {
             let Call { releases, forgotten, .. } = call;
             let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
-            let mut later = later.iter();
-            let mut values = Vec::with_capacity(ready.len());
-            for a in ready {
-                values.push(match a {
-                    Arg::Ready(v) => v,
-                    Arg::Later => cx.to_value(later.next().expect("one object for each argument left"))?,
-                });
+            for &i in &later {
+                values[i] = cx.to_value(&args[i])?;
             }
-            let op = Op::Call { func: cx.proxy_value(func_id), this, args: values };
+            let op = Op::Call { func: cx.proxy_value(func_id), this, args: values.into_vec() };
             let request = Request { id, chain, releases, forgotten, op };
             gate.enter();
             by_message::send(slf, &cx, request, top)
@@ -115,18 +113,22 @@ pub fn call_here(
 }
 
 /// What a direct caller brings besides its op: its converter, the arguments it left to the
-/// host (`Arg::Later`), how its function's last call went (D58), and the exit gate it enters
+/// host (`Call::later`), how its function's last call went (D58), and the exit gate it enters
 /// before anything that may let go of the GIL or run Python code (`exit_gate::Late`).
 pub struct Here<'c, 'a, 'py> {
     pub cx: &'c Cx<'a, 'py>,
-    pub later: &'c [&'c Bound<'py, PyAny>],
+    /// The call's arguments, and which of them are left to the host.
+    pub args: &'c [Bound<'py, PyAny>],
+    pub later: &'c [usize],
     pub quick: Option<&'c Quick>,
     pub gate: &'c Late,
+    /// Where a copied answer, made straight into Python objects, or the exception raised on the
+    /// way is put.
+    pub taken: &'c RefCell<Option<PyResult<PyObject>>>,
 }
 
 /// Serves `op` on this thread, running the Python calls the addon makes meanwhile inline on the
-/// op's chain, into `out`; a copied answer, made straight into Python objects, or the exception
-/// raised on the way, into `taken`. False: the host cannot take it here (its calls came to stay
+/// op's chain, into `out` (or `here.taken`). False: the host cannot take it here (its calls came to stay
 /// on its thread, or it is gone); it is then sent to the host thread.
 pub fn serve_here(
     slf: &Bound<'_, Connection>,
@@ -134,11 +136,10 @@ pub fn serve_here(
     op: Direct<'_>,
     here: &Here<'_, '_, '_>,
     out: &mut Served,
-    taken: &mut Option<PyResult<PyObject>>,
 ) -> PyResult<bool> {
     let py = slf.py();
     let gate = here.gate;
-    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate, cx: here.cx, later: here.later, taken: RefCell::new(None) };
+    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate, cx: here.cx, args: here.args, later: here.later, taken: here.taken };
     let start = quick::ticks();
     let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
@@ -156,7 +157,6 @@ pub fn serve_here(
     if let Some(q) = here.quick {
         q.record(quick::ticks().wrapping_sub(start));
     }
-    *taken = caller.taken.into_inner();
     Ok(served)
 }
 
@@ -168,7 +168,7 @@ fn wait_and_serve(py: Python<'_>, host: &InProcess, op: Direct<'_>, caller: &(dy
 
 /// The value of a request served on this thread: what the host sent ahead of its reply, then
 /// the reply's, or what the caller made of it itself (`taken`).
-pub fn served(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, served: Served, taken: Option<PyResult<PyObject>>) -> PyResult<PyObject> {
+pub fn served(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, served: Served, taken: &mut Option<PyResult<PyObject>>) -> PyResult<PyObject> {
     if served.before.is_empty() && taken.is_none() {
         // The commonest answer, a primitive with nothing ahead of it, converted where it lies.
         if let Outcome::Ok(v) = &served.outcome {
@@ -181,7 +181,7 @@ pub fn served(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, served: Served,
     for early in served.before {
         take_early(conn, cx, early)?;
     }
-    if let Some(taken) = taken {
+    if let Some(taken) = taken.take() {
         conn.handle_drops();
         return taken;
     }
@@ -207,10 +207,11 @@ struct InlineCalls<'c, 'a, 'py> {
     chain: ChainId,
     gate: &'c Late,
     cx: &'c Cx<'a, 'py>,
-    later: &'c [&'c Bound<'py, PyAny>],
+    args: &'c [Bound<'py, PyAny>],
+    later: &'c [usize],
     /// The answer made into Python objects, or the exception raised converting the arguments or
     /// the answer.
-    taken: RefCell<Option<PyResult<PyObject>>>,
+    taken: &'c RefCell<Option<PyResult<PyObject>>>,
 }
 
 // SAFETY: the host calls a direct call's caller back only on the thread that makes the call
@@ -247,7 +248,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
         self.with_gil(|| {
             let mut host = Keeping::new(sink, || PyRuntimeError::new_err("refused by the host"));
-            match self.later.iter().try_for_each(|a| self.cx.send_to(a, &mut host)) {
+            match self.later.iter().try_for_each(|&i| self.cx.send_to(&self.args[i], &mut host)) {
                 Ok(()) => Ok(()),
                 Err(e) => match host.kept.take() {
                     Some(failure) => Err(ArgsStopped::Failed(failure)),

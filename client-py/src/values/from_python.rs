@@ -208,8 +208,20 @@ impl<'a, 'py> Cx<'a, 'py> {
             return Ok(v);
         }
         let mut tree = TreeBuilder::default();
-        self.send_to(obj, &mut tree)?;
+        if let Some(items) = self.primitives(obj)? {
+            tree.leaves(items)?;
+        } else {
+            match self.convert(obj)? {
+                Converted::Value(v) => return Ok(v),
+                Converted::Container(c, address) => self.send_container(c, address, &mut tree)?,
+            }
+        }
         Ok(tree.take().expect("a walk ends with its value finished"))
+    }
+
+    /// Whether `obj` is a list, tuple or dict: sent element by element, as a container.
+    pub fn is_container(obj: &Bound<'py, PyAny>) -> bool {
+        obj.downcast::<PyList>().is_ok() || obj.downcast::<PyTuple>().is_ok() || obj.downcast::<PyDict>().is_ok()
     }
 
     /// Walks `obj` into `sink` in pre-order, to any depth: the containers being sent wait on a
@@ -227,10 +239,17 @@ impl<'a, 'py> Cx<'a, 'py> {
         if let Some(items) = self.primitives(obj)? {
             return Ok(sink.leaves(items)?);
         }
-        let (first, address) = match self.convert(obj)? {
-            Converted::Value(v) => return Ok(sink.leaf(v)?),
-            Converted::Container(c, address) => (c, address),
-        };
+        match self.convert(obj)? {
+            Converted::Value(v) => Ok(sink.leaf(v)?),
+            Converted::Container(c, address) => self.send_container(c, address, sink),
+        }
+    }
+
+    /// Walks container `first` (at `address`) and everything in it into `sink`.
+    fn send_container<S: ValueSink + ?Sized>(&self, first: Sending<'py>, address: usize, sink: &mut S) -> PyResult<()>
+    where
+        PyErr: From<S::Error>,
+    {
         // A value counts one, a container and each of its elements: a value that is no
         // container is one whatever it is, and bounds nothing.
         self.take(1)?;

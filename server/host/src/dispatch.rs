@@ -3,7 +3,7 @@
 
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::inprocess::{Arg, ArgsStopped, Call, Refused};
+use super::inprocess::{ArgsStopped, Call, Refused};
 use super::wire::{from_wire, held_value, primitive, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
@@ -67,8 +67,10 @@ impl Host {
                 Some(id) => self.keep(held_value(&self.rt, id)?),
                 None => Value::Undefined,
             };
-            let later = self.later_args(call.args)?;
-            Ok(Answer::Value(self.call_direct(&f, this, call.args, later)?))
+            if !call.later.is_empty() {
+                return Ok(Answer::Value(self.call_with_later(&f, this, call)?));
+            }
+            self.call(&f, this, call.args)
         });
         let outcome = self.outcome(result, true);
         self.end_lends(lent);
@@ -77,10 +79,8 @@ impl Host {
 
     /// The arguments of a direct call its caller left to the host, made in the heap straight
     /// from its objects (kept in the call's handle scope as they are made).
-    fn later_args(&self, args: &[Arg]) -> Result<SmallVec<[Value; 4]>, Error> {
-        if !args.iter().any(|a| matches!(a, Arg::Later)) {
-            return Ok(SmallVec::new());
-        }
+    #[cold]
+    fn later_args(&self) -> Result<SmallVec<[Value; 4]>, Error> {
         let mut heap = HeapBuilder::new(&self.rt, &self.python, true);
         // Bytes the client copied into a new segment of its own reach the host as they are
         // sent: it takes in the segment's news first.
@@ -98,18 +98,18 @@ impl Host {
         }
     }
 
-    /// `call_value` for a direct call's arguments.
-    #[inline(always)]
-    fn call_direct(&self, f: &Value, this: Value, args: &[Arg], later: SmallVec<[Value; 4]>) -> Result<Value, Error> {
-        let mut later = later.into_iter();
-        let mut values = self.rt.args_vec(args.len());
-        for a in args {
-            // Numbers written straight into their slot, as in `call_value`.
-            match a {
-                Arg::Ready(proto::Value::Number(n)) => push_made(&mut values, || Value::Number(*n)),
-                Arg::Ready(v) => values.push(self.arg(v)?),
-                Arg::Later => values.push(later.next().ok_or_else(|| bad("the caller made fewer arguments than it left"))?),
-            }
+    /// A direct call with arguments left to the host (lists, tuples, dicts).
+    #[cold]
+    fn call_with_later(&self, f: &Value, this: Value, call: &Call<'_>) -> Result<Value, Error> {
+        let mut later = self.later_args()?.into_iter();
+        let mut left = call.later.iter().peekable();
+        let mut values = self.rt.args_vec(call.args.len());
+        for (i, a) in call.args.iter().enumerate() {
+            values.push(if left.next_if_eq(&&i).is_some() {
+                later.next().ok_or_else(|| bad("the caller made fewer arguments than it left"))?
+            } else {
+                self.arg(a)?
+            });
         }
         Ok(self.rt.call_owned(f, this, values)?)
     }

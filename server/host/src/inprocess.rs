@@ -65,7 +65,7 @@ pub trait Caller {
     fn waiting(&self, wait: &mut dyn FnMut());
 
     /// Walks the arguments of the direct call being served that it left to the host
-    /// ([`Arg::Later`]), in order, into `sink`: the host's heap, made straight from the
+    /// ([`Call::later`]), in order, into `sink`: the host's heap, made straight from the
     /// caller's objects under the JS lock (D81).
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped>;
 
@@ -100,12 +100,6 @@ pub enum ArgsStopped {
     Refused,
 }
 
-/// An argument of a direct call: made before the JS lock was taken (numbers, the commonest, and
-/// the other primitives), or left to [`Caller::later_args`] to walk into the heap under it.
-pub enum Arg {
-    Ready(Value),
-    Later,
-}
 
 /// A call of a function the client holds, served directly: the commonest request, made with no
 /// `Request` built (its arguments stay where the caller put them).
@@ -116,7 +110,12 @@ pub struct Call<'a> {
     pub func: ObjectId,
     /// The object it is called on; undefined if none.
     pub this: Option<ObjectId>,
-    pub args: &'a [Arg],
+    /// The arguments the caller made before taking the JS lock: all but containers (lists,
+    /// tuples, dicts), which it leaves to [`Caller::later_args`] to walk into the heap under
+    /// the lock, standing in `args` as undefined.
+    pub args: &'a [Value],
+    /// Which of `args` are left to the host, in order.
+    pub later: &'a [usize],
     /// What a `Request` carries besides its operation: proxies released, Python objects the
     /// client forgot.
     pub releases: Vec<ObjectId>,
