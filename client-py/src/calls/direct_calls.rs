@@ -139,7 +139,8 @@ pub fn serve_here(
 ) -> PyResult<bool> {
     let py = slf.py();
     let gate = here.gate;
-    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate, cx: here.cx, args: here.args, later: here.later, taken: here.taken };
+    let caller =
+        InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate, cx: here.cx, args: here.args, later: here.later, taken: here.taken };
     let start = quick::ticks();
     let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
@@ -168,7 +169,13 @@ fn wait_and_serve(py: Python<'_>, host: &InProcess, op: Direct<'_>, caller: &(dy
 
 /// The value of a request served on this thread: what the host sent ahead of its reply, then
 /// the reply's, or what the caller made of it itself (`taken`).
-pub fn served(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, served: Served, taken: &mut Option<PyResult<PyObject>>) -> PyResult<PyObject> {
+pub fn served(
+    conn: &Connection,
+    cx: &Cx<'_, '_>,
+    id: RequestId,
+    served: Served,
+    taken: &mut Option<PyResult<PyObject>>,
+) -> PyResult<PyObject> {
     if served.before.is_empty() && taken.is_none() {
         // The commonest answer, a primitive with nothing ahead of it, converted where it lies.
         if let Outcome::Ok(v) = &served.outcome {
@@ -229,7 +236,12 @@ impl InlineCalls<'_, '_, '_> {
 }
 
 impl Caller for InlineCalls<'_, '_, '_> {
-    fn call_python(&self, func: PyRef, args: &mut PythonArgs<'_>, result: &mut dyn ValueSink<Error = Failure>) -> Result<(), PythonCallFailed> {
+    fn call_python(
+        &self,
+        func: PyRef,
+        args: &mut PythonArgs<'_>,
+        result: &mut dyn ValueSink<Error = Failure>,
+    ) -> Result<(), PythonCallFailed> {
         // Python code may let go of the GIL.
         self.gate.enter();
         Python::with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain, func, args, result))

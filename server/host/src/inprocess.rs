@@ -27,7 +27,9 @@ use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{ChainId, ClientMessage, Failure, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value};
+use napi_protocol::{
+    ChainId, ClientMessage, Failure, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value,
+};
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
@@ -55,7 +57,12 @@ pub trait Caller {
     /// Runs the Python function `func`, a Python call of the request's chain made on this thread:
     /// `args` walks its arguments (`this` first if asked for) into the sink the caller gives,
     /// and the caller walks its result into `result`, the host's heap (D81).
-    fn call_python(&self, func: PyRef, args: &mut PythonArgs<'_>, result: &mut dyn ValueSink<Error = Failure>) -> Result<(), PythonCallFailed>;
+    fn call_python(
+        &self,
+        func: PyRef,
+        args: &mut PythonArgs<'_>,
+        result: &mut dyn ValueSink<Error = Failure>,
+    ) -> Result<(), PythonCallFailed>;
 
     /// Answers a question of a cycle collection (`ServerMessage::Trace`, D77) on this thread.
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> napi_protocol::TraceAnswer;
@@ -99,7 +106,6 @@ pub enum ArgsStopped {
     /// The caller refused one of its objects, and raises why.
     Refused,
 }
-
 
 /// A call of a function the client holds, served directly: the commonest request, made with no
 /// `Request` built (its arguments stay where the caller put them).

@@ -263,7 +263,11 @@ impl<'a> ToWire<'a> {
     /// that `container` hands the copy: in-process, the client's own objects (D81). The holds
     /// of what reached that sink are the client's from then on, even when the copy stops
     /// midway: what it made of them lets go of them as it goes.
-    pub fn value_or_copy<E>(&mut self, v: &Value, container: impl FnOnce(&mut CopyInto<'_, E>) -> Result<(), Stop<E>>) -> Result<Option<proto::Value>, Stop<E>> {
+    pub fn value_or_copy<E>(
+        &mut self,
+        v: &Value,
+        container: impl FnOnce(&mut CopyInto<'_, E>) -> Result<(), Stop<E>>,
+    ) -> Result<Option<proto::Value>, Stop<E>> {
         match self.convert(v) {
             Converted::Value(p) => Ok(Some(p)),
             Converted::Container(c) => {
@@ -774,9 +778,7 @@ impl<'a> HeapBuilder<'a> {
             };
             match filling {
                 Filling::Array(items) => items.push(v),
-                Filling::Object(obj, key) => {
-                    self.rt.heap_mut().put(*obj, std::mem::replace(key, PropertyKey::Index(0)), Property::data(v))
-                }
+                Filling::Object(obj, key) => self.rt.heap_mut().put(*obj, std::mem::replace(key, PropertyKey::Index(0)), Property::data(v)),
             }
             *left -= 1;
             if *left > 0 {
