@@ -57,7 +57,9 @@ pub fn call_here(
     let channel = &*conn.channel;
     let cx = Cx::new(slf)?;
     let mut values = SmallVec::<[Value; 4]>::with_capacity(args.len());
-    let mut later = SmallVec::<[usize; 4]>::new();
+    // A `Vec`, not a `SmallVec`: nothing to set up or drop for the commonest calls, which
+    // leave nothing to the host.
+    let mut later = Vec::new();
     for a in args {
         // Numbers, the commonest arguments, made where they go: a value handed back from a
         // function (not inlined) is read in wider loads than it was written with, a
@@ -139,8 +141,7 @@ pub fn serve_here(
 ) -> PyResult<bool> {
     let py = slf.py();
     let gate = here.gate;
-    let caller =
-        InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate, cx: here.cx, args: here.args, later: here.later, taken: here.taken };
+    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), here };
     let start = quick::ticks();
     let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
@@ -212,13 +213,10 @@ fn take_early(conn: &Connection, cx: &Cx<'_, '_>, early: ServerMessage) -> PyRes
 struct InlineCalls<'c, 'a, 'py> {
     conn: &'c Py<Connection>,
     chain: ChainId,
-    gate: &'c Late,
-    cx: &'c Cx<'a, 'py>,
-    args: &'c [Bound<'py, PyAny>],
-    later: &'c [usize],
-    /// The answer made into Python objects, or the exception raised converting the arguments or
-    /// the answer.
-    taken: &'c RefCell<Option<PyResult<PyObject>>>,
+    /// The call's converter, the arguments it left to the host, its exit gate, and where the
+    /// answer made into Python objects, or the exception raised converting the arguments or
+    /// the answer, is put.
+    here: &'c Here<'c, 'a, 'py>,
 }
 
 // SAFETY: the host calls a direct call's caller back only on the thread that makes the call
@@ -230,7 +228,7 @@ impl InlineCalls<'_, '_, '_> {
     /// Runs `f` with the GIL, taken again if this call let go of it.
     fn with_gil<R>(&self, f: impl FnOnce() -> R) -> R {
         // Python code may let go of the GIL.
-        self.gate.enter();
+        self.here.gate.enter();
         Python::with_gil(|_| f())
     }
 }
@@ -243,29 +241,29 @@ impl Caller for InlineCalls<'_, '_, '_> {
         result: &mut dyn ValueSink<Error = Failure>,
     ) -> Result<(), PythonCallFailed> {
         // Python code may let go of the GIL.
-        self.gate.enter();
+        self.here.gate.enter();
         Python::with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain, func, args, result))
     }
 
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> TraceAnswer {
-        self.gate.enter();
+        self.here.gate.enter();
         Python::with_gil(|py| trace::answer(self.conn.bind(py), &unreached, &let_go))
     }
 
     fn waiting(&self, wait: &mut dyn FnMut()) {
-        self.gate.enter();
+        self.here.gate.enter();
         exit_gate::without_gil(wait);
     }
 
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
         self.with_gil(|| {
             let mut host = Keeping::new(sink, || PyRuntimeError::new_err("refused by the host"));
-            match self.later.iter().try_for_each(|&i| self.cx.send_to(&self.args[i], &mut host)) {
+            match self.here.later.iter().try_for_each(|&i| self.here.cx.send_to(&self.here.args[i], &mut host)) {
                 Ok(()) => Ok(()),
                 Err(e) => match host.kept.take() {
                     Some(failure) => Err(ArgsStopped::Failed(failure)),
                     None => {
-                        *self.taken.borrow_mut() = Some(Err(e));
+                        *self.here.taken.borrow_mut() = Some(Err(e));
                         Err(ArgsStopped::Refused)
                     }
                 },
@@ -275,13 +273,13 @@ impl Caller for InlineCalls<'_, '_, '_> {
 
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
         self.with_gil(|| {
-            let mut objects = PySink::new(self.cx);
+            let mut objects = PySink::new(self.here.cx);
             let mut python = Keeping::new(&mut objects, || Refused);
             let copied = copy(&mut python);
             let kept = python.kept.take();
             match &copied {
-                Ok(()) => *self.taken.borrow_mut() = Some(Ok(objects.take().expect("a copy ends with its value finished"))),
-                Err(Stop::Sink(Refused)) => *self.taken.borrow_mut() = kept.map(Err),
+                Ok(()) => *self.here.taken.borrow_mut() = Some(Ok(objects.take().expect("a copy ends with its value finished"))),
+                Err(Stop::Sink(Refused)) => *self.here.taken.borrow_mut() = kept.map(Err),
                 Err(Stop::TooLarge) => {}
             }
             copied
