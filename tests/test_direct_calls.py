@@ -128,3 +128,47 @@ def test_threads_take_turns_and_each_runs_its_own_calls(addons, isolation):
     for th in threads:
         th.join()
     assert errors == []
+
+
+def test_values_go_between_python_objects_and_the_heap_with_no_protocol_value_between(addons):
+    """In-process (D81), a direct call's arguments go from their Python objects straight into
+    the host's heap and its answer back, and so do the arguments and result of the Python call
+    the addon makes meanwhile: no protocol array or object is built on the calling thread, to
+    any depth. The same call to a host process builds them, as the rings need them."""
+    from conftest import addon_path
+
+    from napi_python import _native, load_addon
+
+    fns = addons("functions")
+    seen = []
+
+    def echo(*args):
+        seen.append(args)
+        return [list(args), {"count": len(args), "nested": {"list": [[]], "text": "t"}}]
+
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    lent = bytearray(b"lent" * 20_000)  # lent to the host in place (64 KiB and more)
+    args = ([1, "two", None, 2**60], {"k": {"k2": [3.5, True]}, "b": b"bytes"}, deep, lent, fns.cbInfo, "text")
+    before = _native._protocol_containers_built()
+    result = fns.call(echo, None, *args)
+    assert _native._protocol_containers_built() == before, "in-process, no protocol tree"
+    (got,) = seen
+    assert got[0] == [1, "two", None, 2**60] and got[5] == "text"
+    assert got[1]["k"] == {"k2": [3.5, True]} and bytes(got[1]["b"]) == b"bytes"
+    assert bytes(got[3]) == bytes(lent) and got[4] == fns.cbInfo
+    depth, v = 0, got[2]
+    while v:
+        v, depth = v[0], depth + 1
+    assert depth == 100_000
+    assert result[1] == {"count": 6, "nested": {"list": [[]], "text": "t"}}
+    assert result[0][0] == [1, "two", None, 2**60] and result[0][4] == fns.cbInfo
+
+    isolated = load_addon(addon_path("functions"))
+    try:
+        before = _native._protocol_containers_built()
+        assert isolated.call(echo, None, [1, 2], {"k": [3]})[1]["count"] == 2
+        assert _native._protocol_containers_built() > before, "over the rings, the trees the frames carry"
+    finally:
+        isolated.close()

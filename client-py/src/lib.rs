@@ -78,6 +78,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
     m.add_function(wrap_pyfunction!(exit_gate::interpreter_exiting, m)?)?;
     m.add_function(wrap_pyfunction!(python_types::connection::hosts_with_output, m)?)?;
+    m.add_function(wrap_pyfunction!(_protocol_containers_built, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     // Bytes each of a host's rings holds: larger messages stream through (tests send them).
     m.add("RING_CAPACITY", napi_link::shm::ring::RING_CAPACITY)?;
@@ -85,6 +86,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // maturin also writes into the wheel's metadata.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+/// For tests: how many protocol arrays and objects this thread has built. In-process, a call's
+/// values go between Python objects and the host's heap without building any (D81).
+#[pyfunction]
+fn _protocol_containers_built() -> u64 {
+    napi_protocol::value_tree::containers_built()
 }
 
 /// Reports `exc` through `sys.unraisablehook`, as CPython reports exceptions it cannot raise.

@@ -58,6 +58,45 @@ impl ValueBudget {
     }
 }
 
+/// Where a conversion puts a value as it walks it in pre-order: a container opened with its
+/// length, then each of its elements (an object's property: its key, then its value); a value
+/// that is no array or object as a leaf. A sink closes a container once it has had as many
+/// elements as it was opened with. [`TreeBuilder`] makes a [`Value`] tree of the steps (what
+/// crosses a process boundary); in-process the host's heap and the client's Python objects are
+/// sinks too, so a value goes from one side's objects straight into the other's (D81).
+pub trait ValueSink {
+    type Error;
+    /// A value that is no array or object.
+    fn leaf(&mut self, v: Value) -> Result<(), Self::Error>;
+    /// Opens an array of `len` elements (an empty one is finished at once).
+    fn open_array(&mut self, len: usize) -> Result<(), Self::Error>;
+    /// Opens an object of `len` properties, as [`ValueSink::open_array`].
+    fn open_object(&mut self, len: usize) -> Result<(), Self::Error>;
+    /// The key of the innermost object's next property.
+    fn key(&mut self, key: String) -> Result<(), Self::Error>;
+    /// An array of leaves, the commonest container, whole: a sink may make it at once.
+    fn leaves(&mut self, items: Vec<Value>) -> Result<(), Self::Error> {
+        self.open_array(items.len())?;
+        items.into_iter().try_for_each(|v| self.leaf(v))
+    }
+}
+
+thread_local! {
+    /// How many protocol containers (arrays and objects) this thread has built.
+    static CONTAINERS_BUILT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many protocol arrays and objects this thread has built (by a [`TreeBuilder`], or whole
+/// as [`ValueSink::leaves`]): tests check that in-process conversions build none.
+pub fn containers_built() -> u64 {
+    CONTAINERS_BUILT.with(|c| c.get())
+}
+
+#[inline(always)]
+fn built_container() {
+    CONTAINERS_BUILT.with(|c| c.set(c.get() + 1));
+}
+
 /// A container being filled by a [`TreeBuilder`].
 enum Open {
     Array(Vec<Value>, usize),
@@ -70,6 +109,8 @@ enum Open {
 #[derive(Default)]
 pub struct TreeBuilder {
     open: SmallVec<[Open; SHALLOW]>,
+    /// The value finished through [`ValueSink`], until taken.
+    whole: Option<Value>,
 }
 
 impl TreeBuilder {
@@ -93,6 +134,7 @@ impl TreeBuilder {
     /// Opens an array of `len` elements (which `capacity` values are reserved for); the value
     /// when it is empty and ends it.
     pub fn open_array(&mut self, len: usize, capacity: usize) -> Option<Value> {
+        built_container();
         if len == 0 {
             return self.push(Value::Array(Vec::new()));
         }
@@ -102,6 +144,7 @@ impl TreeBuilder {
 
     /// Opens an object of `len` properties, as [`TreeBuilder::open_array`].
     pub fn open_object(&mut self, len: usize, capacity: usize) -> Option<Value> {
+        built_container();
         if len == 0 {
             return self.push(Value::Object(Vec::new()));
         }
@@ -133,6 +176,93 @@ impl TreeBuilder {
                 None => unreachable!("the container just filled"),
             };
         }
+    }
+}
+
+impl TreeBuilder {
+    /// The value the [`ValueSink`] steps finished, if they did.
+    pub fn take(&mut self) -> Option<Value> {
+        self.whole.take()
+    }
+
+    fn finished(&mut self, v: Option<Value>) {
+        if v.is_some() {
+            self.whole = v;
+        }
+    }
+}
+
+impl ValueSink for TreeBuilder {
+    type Error = std::convert::Infallible;
+
+    fn leaf(&mut self, v: Value) -> Result<(), Self::Error> {
+        let v = self.push(v);
+        self.finished(v);
+        Ok(())
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), Self::Error> {
+        let v = TreeBuilder::open_array(self, len, len);
+        self.finished(v);
+        Ok(())
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), Self::Error> {
+        let v = TreeBuilder::open_object(self, len, len);
+        self.finished(v);
+        Ok(())
+    }
+
+    fn key(&mut self, key: String) -> Result<(), Self::Error> {
+        TreeBuilder::key(self, key);
+        Ok(())
+    }
+
+    fn leaves(&mut self, items: Vec<Value>) -> Result<(), Self::Error> {
+        built_container();
+        let v = self.push(Value::Array(items));
+        self.finished(v);
+        Ok(())
+    }
+}
+
+/// Feeds `v` to `sink` in pre-order, moving its leaves out, with a stack of its own.
+pub fn feed<S: ValueSink>(mut v: Value, sink: &mut S) -> Result<(), S::Error> {
+    enum Rest {
+        Items(std::vec::IntoIter<Value>),
+        Props(std::vec::IntoIter<(String, Value)>),
+    }
+    let mut rest: SmallVec<[Rest; SHALLOW]> = SmallVec::new();
+    loop {
+        match &mut v {
+            Value::Array(items) => {
+                let items = std::mem::take(items);
+                sink.open_array(items.len())?;
+                rest.push(Rest::Items(items.into_iter()));
+            }
+            Value::Object(props) => {
+                let props = std::mem::take(props);
+                sink.open_object(props.len())?;
+                rest.push(Rest::Props(props.into_iter()));
+            }
+            _ => sink.leaf(std::mem::replace(&mut v, Value::Undefined))?,
+        }
+        v = loop {
+            match rest.last_mut() {
+                None => return Ok(()),
+                Some(Rest::Items(items)) => match items.next() {
+                    Some(v) => break v,
+                    None => drop(rest.pop()),
+                },
+                Some(Rest::Props(props)) => match props.next() {
+                    Some((k, v)) => {
+                        sink.key(k)?;
+                        break v;
+                    }
+                    None => drop(rest.pop()),
+                },
+            }
+        };
     }
 }
 

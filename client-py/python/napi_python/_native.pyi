@@ -19,6 +19,7 @@ __all__ = [
     "write_unraisable",
     "interpreter_exiting",
     "hosts_with_output",
+    "_protocol_containers_built",
 ]
 
 PROTOCOL_VERSION: int
@@ -129,6 +130,7 @@ class JSBuffer:
 def write_unraisable(exc: BaseException) -> None: ...
 def interpreter_exiting() -> None: ...
 def hosts_with_output(timeout: float) -> list[int] | None: ...
+def _protocol_containers_built() -> int: ...
 def configure(
     *,
     # Proxy classes, each called as cls(conn, id, kind, class_proto, label).

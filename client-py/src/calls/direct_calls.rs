@@ -9,9 +9,14 @@
 //! D58) tries the lock with the GIL held and keeps it through the call, as CPython lets a
 //! thread run its switch interval; anything else lets the GIL go first.
 
-use napi_host::inprocess::{Call, Direct, InProcess, Route, Served};
+use std::cell::RefCell;
+
+use napi_host::inprocess::{ArgsStopped, Call, Direct, InProcess, PythonArgs, PythonCallFailed, Refused, Route, Served};
+use napi_host::wire::{CopyInto, Stop};
 use napi_host::Caller;
-use napi_protocol::{ChainId, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
+use napi_protocol::value_tree::ValueSink;
+use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use smallvec::SmallVec;
 
@@ -24,8 +29,8 @@ use crate::exit_gate::{self, exiting_error, Late};
 use crate::link::channel::Channel;
 use crate::python_types::connection::Connection;
 use crate::python_types::proxies::JSRef;
-use crate::values::from_python::{self, Cx};
-use crate::values::to_python;
+use crate::values::from_python::{self, Cx, Keeping};
+use crate::values::to_python::{self, PySink};
 
 /// The in-process host that serves a request made now on this thread on this thread, if it
 /// does: `None` for an isolated host, and where the host routes it over the rings. `from`: how
@@ -52,13 +57,25 @@ pub fn call_here(
     let channel = &*conn.channel;
     let cx = Cx::new(slf)?;
     let mut values = SmallVec::<[Value; 4]>::with_capacity(args.len());
+    // A `Vec`, not a `SmallVec`: nothing to set up or drop for the commonest calls, which
+    // leave nothing to the host.
+    let mut later = Vec::new();
     for a in args {
-        // Numbers, the commonest arguments, made where they go: a value handed back from
-        // `to_value` (not inlined) is read in wider loads than it was written with, a
-        // store-forwarding stall per argument.
+        // Numbers, the commonest arguments, made where they go: a value handed back from a
+        // function (not inlined) is read in wider loads than it was written with, a
+        // store-forwarding stall per argument. Other values that are no containers are made now
+        // too (a string, a proxy's id, a buffer's region); lists, tuples and dicts go into the
+        // heap under the JS lock, straight from the Python objects (D81).
         match from_python::number(a) {
             Some(n) => values.push(Value::Number(n)),
-            None => values.push(cx.to_value(a)?),
+            None => match from_python::primitive(cx.hooks, a) {
+                Some(v) => values.push(v),
+                None if Cx::is_container(a) => {
+                    later.push(values.len());
+                    values.push(Value::Undefined);
+                }
+                None => values.push(cx.to_value(a)?),
+            },
         }
     }
     let id = channel.next_id(slf.py());
@@ -72,15 +89,21 @@ pub fn call_here(
         func: func_id,
         this: this_id,
         args: &values,
+        later: &later,
         releases: channel.take_releases(),
         forgotten: channel.take_forgotten(),
     };
     let mut out = Served::default();
-    let result = match serve_here(slf, host, Direct::Call(&call), Some(&func.get().quick), gate, &mut out)? {
-        true => served(conn, &cx, id, out),
+    let mut taken = RefCell::new(None);
+    let here = Here { cx: &cx, args, later: &later, quick: Some(&func.get().quick), gate, taken: &taken };
+    let result = match serve_here(slf, host, Direct::Call(&call), &here, &mut out)? {
+        true => served(conn, &cx, id, out, taken.get_mut()),
         false => {
             let Call { releases, forgotten, .. } = call;
             let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
+            for &i in &later {
+                values[i] = cx.to_value(&args[i])?;
+            }
             let op = Op::Call { func: cx.proxy_value(func_id), this, args: values.into_vec() };
             let request = Request { id, chain, releases, forgotten, op };
             gate.enter();
@@ -91,22 +114,36 @@ pub fn call_here(
     result
 }
 
+/// What a direct caller brings besides its op: its converter, the arguments it left to the
+/// host (`Call::later`), how its function's last call went (D58), and the exit gate it enters
+/// before anything that may let go of the GIL or run Python code (`exit_gate::Late`).
+pub struct Here<'c, 'a, 'py> {
+    pub cx: &'c Cx<'a, 'py>,
+    /// The call's arguments, and which of them are left to the host.
+    pub args: &'c [Bound<'py, PyAny>],
+    pub later: &'c [usize],
+    pub quick: Option<&'c Quick>,
+    pub gate: &'c Late,
+    /// Where a copied answer, made straight into Python objects, or the exception raised on the
+    /// way is put.
+    pub taken: &'c RefCell<Option<PyResult<PyObject>>>,
+}
+
 /// Serves `op` on this thread, running the Python calls the addon makes meanwhile inline on the
-/// op's chain, into `out`. False: the host cannot take it here (its calls came to stay on its
-/// thread, or it is gone); it is then sent to the host thread. `gate`: the exit gate this call
-/// enters before anything that may let go of the GIL or run Python code (`exit_gate::Late`).
+/// op's chain, into `out` (or `here.taken`). False: the host cannot take it here (its calls came to stay
+/// on its thread, or it is gone); it is then sent to the host thread.
 pub fn serve_here(
     slf: &Bound<'_, Connection>,
     host: &InProcess,
     op: Direct<'_>,
-    quick: Option<&Quick>,
-    gate: &Late,
+    here: &Here<'_, '_, '_>,
     out: &mut Served,
 ) -> PyResult<bool> {
     let py = slf.py();
-    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), gate };
+    let gate = here.gate;
+    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), here };
     let start = quick::ticks();
-    let served = if quick.is_some_and(Quick::keeps_gil) || host.held_here() {
+    let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
         match host.try_serve(op, &caller, out) {
             Some(served) => served,
@@ -119,7 +156,7 @@ pub fn serve_here(
         gate.enter();
         wait_and_serve(py, host, op, &caller, out)?
     };
-    if let Some(q) = quick {
+    if let Some(q) = here.quick {
         q.record(quick::ticks().wrapping_sub(start));
     }
     Ok(served)
@@ -132,9 +169,15 @@ fn wait_and_serve(py: Python<'_>, host: &InProcess, op: Direct<'_>, caller: &(dy
 }
 
 /// The value of a request served on this thread: what the host sent ahead of its reply, then
-/// the reply's.
-pub fn served(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, served: Served) -> PyResult<PyObject> {
-    if served.before.is_empty() {
+/// the reply's, or what the caller made of it itself (`taken`).
+pub fn served(
+    conn: &Connection,
+    cx: &Cx<'_, '_>,
+    id: RequestId,
+    served: Served,
+    taken: &mut Option<PyResult<PyObject>>,
+) -> PyResult<PyObject> {
+    if served.before.is_empty() && taken.is_none() {
         // The commonest answer, a primitive with nothing ahead of it, converted where it lies.
         if let Outcome::Ok(v) = &served.outcome {
             if to_python::is_primitive(v) {
@@ -145,6 +188,10 @@ pub fn served(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, served: Served)
     }
     for early in served.before {
         take_early(conn, cx, early)?;
+    }
+    if let Some(taken) = taken.take() {
+        conn.handle_drops();
+        return taken;
     }
     answered(conn, cx, id, served.outcome)
 }
@@ -161,27 +208,81 @@ fn take_early(conn: &Connection, cx: &Cx<'_, '_>, early: ServerMessage) -> PyRes
     }
 }
 
-/// What a direct call's host calls back: Python functions run inline, with the GIL.
-struct InlineCalls<'a> {
-    conn: &'a Py<Connection>,
+/// What a direct call's host calls back, on this thread: Python functions run inline, with the
+/// GIL, and the conversions of the call's arguments and answer (D81).
+struct InlineCalls<'c, 'a, 'py> {
+    conn: &'c Py<Connection>,
     chain: ChainId,
-    gate: &'a Late,
+    /// The call's converter, the arguments it left to the host, its exit gate, and where the
+    /// answer made into Python objects, or the exception raised converting the arguments or
+    /// the answer, is put.
+    here: &'c Here<'c, 'a, 'py>,
 }
 
-impl Caller for InlineCalls<'_> {
-    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+// SAFETY: the host calls a direct call's caller back only on the thread that makes the call
+// (it holds the JS lock for it), so nothing here is touched by two threads; the Python objects
+// are used only with the GIL, taken again where it was let go.
+unsafe impl Sync for InlineCalls<'_, '_, '_> {}
+
+impl InlineCalls<'_, '_, '_> {
+    /// Runs `f` with the GIL, taken again if this call let go of it.
+    fn with_gil<R>(&self, f: impl FnOnce() -> R) -> R {
         // Python code may let go of the GIL.
-        self.gate.enter();
-        Python::with_gil(|py| python_calls::run_inline(self.conn.bind(py), self.chain, func, this, args))
+        self.here.gate.enter();
+        Python::with_gil(|_| f())
+    }
+}
+
+impl Caller for InlineCalls<'_, '_, '_> {
+    fn call_python(
+        &self,
+        func: PyRef,
+        args: &mut PythonArgs<'_>,
+        result: &mut dyn ValueSink<Error = Failure>,
+    ) -> Result<(), PythonCallFailed> {
+        // Python code may let go of the GIL.
+        self.here.gate.enter();
+        Python::with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain, func, args, result))
     }
 
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> TraceAnswer {
-        self.gate.enter();
+        self.here.gate.enter();
         Python::with_gil(|py| trace::answer(self.conn.bind(py), &unreached, &let_go))
     }
 
     fn waiting(&self, wait: &mut dyn FnMut()) {
-        self.gate.enter();
+        self.here.gate.enter();
         exit_gate::without_gil(wait);
+    }
+
+    fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
+        self.with_gil(|| {
+            let mut host = Keeping::new(sink, || PyRuntimeError::new_err("refused by the host"));
+            match self.here.later.iter().try_for_each(|&i| self.here.cx.send_to(&self.here.args[i], &mut host)) {
+                Ok(()) => Ok(()),
+                Err(e) => match host.kept.take() {
+                    Some(failure) => Err(ArgsStopped::Failed(failure)),
+                    None => {
+                        *self.here.taken.borrow_mut() = Some(Err(e));
+                        Err(ArgsStopped::Refused)
+                    }
+                },
+            }
+        })
+    }
+
+    fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
+        self.with_gil(|| {
+            let mut objects = PySink::new(self.here.cx);
+            let mut python = Keeping::new(&mut objects, || Refused);
+            let copied = copy(&mut python);
+            let kept = python.kept.take();
+            match &copied {
+                Ok(()) => *self.here.taken.borrow_mut() = Some(Ok(objects.take().expect("a copy ends with its value finished"))),
+                Err(Stop::Sink(Refused)) => *self.here.taken.borrow_mut() = kept.map(Err),
+                Err(Stop::TooLarge) => {}
+            }
+            copied
+        })
     }
 }

@@ -4,12 +4,17 @@
 //! message, on the thread waiting on the rings for the chain's reply, which sends the answer.
 //! Requests made from inside continue the chain, the same way (`CameBy`).
 
-use napi_protocol::{CallId, ChainId, ClientMessage, PyException, PyRef, Value};
+use napi_host::inprocess::{PythonArgs, PythonCallFailed, Refused};
+use napi_host::wire::Stop;
+use napi_protocol::value_tree::ValueSink;
+use napi_protocol::{CallId, ChainId, ClientMessage, Failure, PyException, PyRef, Value};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::python_types::connection::Connection;
-use crate::values::from_python::Cx;
+use crate::values::from_python::{Cx, Keeping};
+use crate::values::to_python::PySink;
 
 /// How a Python call reached this thread, and so how the requests it makes go.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -20,8 +25,51 @@ pub enum CameBy {
     Inline,
 }
 
-/// Runs a Python call of a direct call's host on the thread making that call, or of an event
-/// turn on the in-process host thread.
+/// Runs a Python call of a direct call's host on the thread making that call: its arguments
+/// walked by the host straight into Python objects, and its result walked into the host's heap
+/// (D81). A Python exception is answered as a JS error that remembers the exception.
+pub fn run_walked(
+    slf: &Bound<'_, Connection>,
+    chain: ChainId,
+    func: PyRef,
+    args: &mut PythonArgs<'_>,
+    result: &mut dyn ValueSink<Error = Failure>,
+) -> Result<(), PythonCallFailed> {
+    let (conn, py) = (slf.get(), slf.py());
+    let cx = Cx::new(slf).map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))?;
+    // How the call failed if not by a Python exception.
+    let mut failed = None;
+    let call = || -> PyResult<()> {
+        let f = conn.exported(py, func.0)?;
+        // `js.function(f, receives_this=True)` wraps callables that take `this` first.
+        let with_this = cx.hooks.receives_this(f.bind(py));
+        let mut objects = PySink::new(&cx);
+        let mut python = Keeping::new(&mut objects, || Refused);
+        match args(with_this, &mut python) {
+            Ok(()) => {}
+            Err(Stop::Sink(Refused)) => return Err(python.kept.take().expect("a refusal keeps its exception")),
+            Err(Stop::TooLarge) => {
+                failed = Some(PythonCallFailed::TooLarge);
+                return Ok(());
+            }
+        }
+        let r = f.bind(py).call1(PyTuple::new(py, objects.take_all())?)?;
+        let mut host = Keeping::new(result, || PyRuntimeError::new_err("refused by the host"));
+        let sent = cx.send_to(&r, &mut host);
+        if let Some(f) = host.kept.take() {
+            failed = Some(PythonCallFailed::Failed(f));
+            return Ok(());
+        }
+        sent
+    };
+    let called = conn.running(chain, CameBy::Inline, call);
+    if let Some(failed) = failed {
+        return Err(failed);
+    }
+    called.map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))
+}
+
+/// Runs a Python call of an event turn on the in-process host thread.
 pub fn run_inline(slf: &Bound<'_, Connection>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
     let conn = slf.get();
     let cx = match Cx::new(slf) {

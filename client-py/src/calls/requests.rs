@@ -2,6 +2,8 @@
 //! thread (`direct_calls`) when the in-process host routes it here, else by message over the
 //! rings (`by_message`). Both end in `answered`, the value of the reply.
 
+use std::cell::RefCell;
+
 use napi_host::inprocess::{Direct, Served};
 use napi_protocol::{ObjectId, Op, Outcome, RefKind, Request, RequestId, Value};
 use pyo3::prelude::*;
@@ -86,8 +88,10 @@ fn request_inside(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: O
     if let Some(host) = direct_host(channel, active.map(|(_, came)| came)) {
         // Inside the gate already (`request_with`).
         let mut out = Served::default();
-        if direct_calls::serve_here(slf, host, Direct::Request(&request), quick, &Late::default(), &mut out)? {
-            return direct_calls::served(this, cx, id, out);
+        let mut taken = RefCell::new(None);
+        let here = direct_calls::Here { cx, args: &[], later: &[], quick, gate: &Late::default(), taken: &taken };
+        if direct_calls::serve_here(slf, host, Direct::Request(&request), &here, &mut out)? {
+            return direct_calls::served(this, cx, id, out, taken.get_mut());
         }
     }
     by_message::send(slf, cx, request, active.is_none())

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 
-use napi_protocol::value_tree::{Ancestors, TreeBuilder};
+use napi_protocol::value_tree::{Ancestors, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -202,33 +202,61 @@ impl<'a, 'py> Cx<'a, 'py> {
         Some(Value::Lent { kind: BufferKind::Buffer, address: ptr as u64, region })
     }
 
-    /// `obj` as a value for the host, to any depth: the containers being sent wait on a stack of
-    /// their own, so the thread's stack does not grow with the depth (D78). A container that
-    /// contains itself is refused, as `json.dumps` refuses it, and so is one of more than
-    /// `MAX_VALUES` values.
+    /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
     pub fn to_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         if let Some(v) = primitive(self.hooks, obj) {
             return Ok(v);
         }
-        if let Some(v) = self.primitives(obj)? {
-            return Ok(v);
+        let mut tree = TreeBuilder::default();
+        if let Some(items) = self.primitives(obj)? {
+            tree.leaves(items)?;
+        } else {
+            match self.convert(obj)? {
+                Converted::Value(v) => return Ok(v),
+                Converted::Container(c, address) => self.send_container(c, address, &mut tree)?,
+            }
         }
-        let (first, address) = match self.convert(obj)? {
-            Converted::Value(v) => return Ok(v),
-            Converted::Container(c, address) => (c, address),
-        };
+        Ok(tree.take().expect("a walk ends with its value finished"))
+    }
+
+    /// Whether `obj` is a list, tuple or dict: sent element by element, as a container.
+    pub fn is_container(obj: &Bound<'py, PyAny>) -> bool {
+        obj.downcast::<PyList>().is_ok() || obj.downcast::<PyTuple>().is_ok() || obj.downcast::<PyDict>().is_ok()
+    }
+
+    /// Walks `obj` into `sink` in pre-order, to any depth: the containers being sent wait on a
+    /// stack of their own, so the thread's stack does not grow with the depth (D78). The sink
+    /// is a protocol tree for the rings, or in-process the host's heap itself (D81). A container
+    /// that contains itself is refused, as `json.dumps` refuses it, and so is one of more than
+    /// `MAX_VALUES` values.
+    pub fn send_to<S: ValueSink + ?Sized>(&self, obj: &Bound<'py, PyAny>, sink: &mut S) -> PyResult<()>
+    where
+        PyErr: From<S::Error>,
+    {
+        if let Some(v) = primitive(self.hooks, obj) {
+            return Ok(sink.leaf(v)?);
+        }
+        if let Some(items) = self.primitives(obj)? {
+            return Ok(sink.leaves(items)?);
+        }
+        match self.convert(obj)? {
+            Converted::Value(v) => Ok(sink.leaf(v)?),
+            Converted::Container(c, address) => self.send_container(c, address, sink),
+        }
+    }
+
+    /// Walks container `first` (at `address`) and everything in it into `sink`.
+    fn send_container<S: ValueSink + ?Sized>(&self, first: Sending<'py>, address: usize, sink: &mut S) -> PyResult<()>
+    where
+        PyErr: From<S::Error>,
+    {
         // A value counts one, a container and each of its elements: a value that is no
         // container is one whatever it is, and bounds nothing.
         self.take(1)?;
         let mut open: Stack<'py> = SmallVec::new();
         let mut inside = Ancestors::default();
-        let mut built = TreeBuilder::default();
-        let mut finished = self.enter(first, address, &mut open, &mut inside, &mut built)?;
-        loop {
-            if let Some(v) = finished {
-                return Ok(v);
-            }
-            let Some((top, _)) = open.last_mut() else { unreachable!("a container is open until the value is finished") };
+        self.enter(first, address, &mut open, &mut inside, sink)?;
+        while let Some((top, _)) = open.last_mut() {
             let next = match top {
                 Sending::List(l, next, len) if *next < *len => {
                     *next += 1;
@@ -241,30 +269,33 @@ impl<'a, 'py> Cx<'a, 'py> {
                     *next += 1;
                     Some(t.get_item(*next - 1)?)
                 }
-                Sending::Dict(props) => props.next().map(|(k, v)| {
-                    built.key(k);
-                    v
-                }),
+                Sending::Dict(props) => match props.next() {
+                    Some((k, v)) => {
+                        sink.key(k)?;
+                        Some(v)
+                    }
+                    None => None,
+                },
                 _ => None,
             };
-            finished = match next {
-                // Filled (the builder closed it with its last element).
+            match next {
+                // Filled (the sink closed it with its last element).
                 None => {
                     open.pop();
                     inside.leave();
-                    None
                 }
                 Some(item) => match self.convert(&item)? {
-                    Converted::Value(v) => built.push(v),
-                    Converted::Container(c, address) => self.enter(c, address, &mut open, &mut inside, &mut built)?,
+                    Converted::Value(v) => sink.leaf(v)?,
+                    Converted::Container(c, address) => self.enter(c, address, &mut open, &mut inside, sink)?,
                 },
-            };
+            }
         }
+        Ok(())
     }
 
     /// A list of primitives, the commonest container, converted directly; `None` for anything
     /// else (a list is given up at its first element that is no primitive).
-    fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Value>> {
+    fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Vec<Value>>> {
         let Ok(l) = obj.downcast::<PyList>() else { return Ok(None) };
         if l.len() as u64 >= napi_protocol::MAX_VALUES {
             return Ok(None); // refused by the count before anything is converted
@@ -277,34 +308,37 @@ impl<'a, 'py> Cx<'a, 'py> {
             }
         }
         self.take(items.len() as u64 + 1)?;
-        Ok(Some(Value::Array(items)))
+        Ok(Some(items))
     }
 
     /// Starts sending container `c`: refused when it is one it is inside of; its elements
-    /// counted and room made for them.
-    fn enter(
+    /// counted and opened in the sink.
+    fn enter<S: ValueSink + ?Sized>(
         &self,
         c: Sending<'py>,
         address: usize,
         open: &mut Stack<'py>,
         inside: &mut Ancestors<usize>,
-        built: &mut TreeBuilder,
-    ) -> PyResult<Option<Value>> {
+        sink: &mut S,
+    ) -> PyResult<()>
+    where
+        PyErr: From<S::Error>,
+    {
         let len = c.len();
         if !inside.enter(address) {
             return Err(PyValueError::new_err("a list or dict that contains itself cannot be sent to JavaScript (it would never end)"));
         }
         self.take(len as u64)?;
-        let finished = match c {
-            Sending::Dict(_) => built.open_object(len, len),
-            _ => built.open_array(len, len),
-        };
+        match c {
+            Sending::Dict(_) => sink.open_object(len)?,
+            _ => sink.open_array(len)?,
+        }
         if len > 0 {
             open.push((c, address));
         } else {
             inside.leave();
         }
-        Ok(finished)
+        Ok(())
     }
 
     /// Takes `n` values of what this context may still send.
@@ -601,4 +635,53 @@ fn bigint_words(i: &Bound<'_, PyInt>) -> PyResult<BigIntValue> {
     }
     let words = bytes.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect();
     Ok(BigIntValue { negative, words })
+}
+
+/// A sink whose refusals are kept here, its user told only that it refused (`refused()`).
+pub struct Keeping<'s, S: ValueSink + ?Sized, E> {
+    sink: &'s mut S,
+    pub kept: Option<S::Error>,
+    refused: fn() -> E,
+}
+
+impl<'s, S: ValueSink + ?Sized, E> Keeping<'s, S, E> {
+    pub fn new(sink: &'s mut S, refused: fn() -> E) -> Self {
+        Keeping { sink, kept: None, refused }
+    }
+
+    fn kept(&mut self, r: Result<(), S::Error>) -> Result<(), E> {
+        r.map_err(|e| {
+            self.kept = Some(e);
+            (self.refused)()
+        })
+    }
+}
+
+impl<S: ValueSink + ?Sized, E> ValueSink for Keeping<'_, S, E> {
+    type Error = E;
+
+    fn leaf(&mut self, v: Value) -> Result<(), E> {
+        let r = self.sink.leaf(v);
+        self.kept(r)
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), E> {
+        let r = self.sink.open_array(len);
+        self.kept(r)
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), E> {
+        let r = self.sink.open_object(len);
+        self.kept(r)
+    }
+
+    fn key(&mut self, key: String) -> Result<(), E> {
+        let r = self.sink.key(key);
+        self.kept(r)
+    }
+
+    fn leaves(&mut self, items: Vec<Value>) -> Result<(), E> {
+        let r = self.sink.leaves(items);
+        self.kept(r)
+    }
 }

@@ -1,90 +1,143 @@
 //! Values from the host as Python objects: a protocol `Value` converted with a connection's
 //! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
 
+use napi_protocol::value_tree::{feed, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use pyo3::IntoPyObjectExt;
+use smallvec::SmallVec;
 
 use crate::python_types::js_buffer::{self, JSBuffer};
 use crate::values::dict_keys;
 use crate::values::from_python::{Cx, SAFE};
 
+/// A list or dict being filled by a [`PySink`], and how many elements are still to come.
+enum Filling<'py> {
+    List(Vec<PyObject>, usize),
+    Dict(Bound<'py, PyDict>, usize, String),
+}
+
+/// Makes Python objects of a pre-order walk (a [`ValueSink`]): of a protocol value that came
+/// over the rings, or in-process of a host value as the host walks it (D81). The lists and dicts
+/// being filled wait on a stack of their own, so the thread's stack does not grow with the
+/// depth (D78). What came over the rings holds no more values than the decoder allows; an
+/// in-process host's walk makes no more than its converter counts.
+pub struct PySink<'c, 'a, 'py> {
+    cx: &'c Cx<'a, 'py>,
+    open: Vec<Filling<'py>>,
+    /// The objects finished, in order.
+    finished: SmallVec<[PyObject; 4]>,
+}
+
+impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
+    pub fn new(cx: &'c Cx<'a, 'py>) -> Self {
+        PySink { cx, open: Vec::new(), finished: SmallVec::new() }
+    }
+
+    /// The last object the walk finished, if it did.
+    pub fn take(&mut self) -> Option<PyObject> {
+        self.finished.pop()
+    }
+
+    /// Every object the walk finished, in order.
+    pub fn take_all(&mut self) -> SmallVec<[PyObject; 4]> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// Adds a finished object to the innermost container, finishing those it fills.
+    fn add(&mut self, obj: PyObject) -> PyResult<()> {
+        let py = self.cx.py;
+        let mut done = Some(obj);
+        while let Some(obj) = done.take() {
+            let full = match self.open.last_mut() {
+                None => {
+                    self.finished.push(obj);
+                    return Ok(());
+                }
+                Some(Filling::List(items, left)) => {
+                    items.push(obj);
+                    *left -= 1;
+                    *left == 0
+                }
+                Some(Filling::Dict(d, left, key)) => {
+                    d.set_item(dict_keys::key(py, key), obj)?;
+                    *left -= 1;
+                    *left == 0
+                }
+            };
+            if full {
+                done = Some(match self.open.pop() {
+                    Some(Filling::List(items, _)) => PyList::new(py, items)?.into_any().unbind(),
+                    Some(Filling::Dict(d, _, _)) => d.into_any().unbind(),
+                    None => unreachable!("the container just filled"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ValueSink for PySink<'_, '_, '_> {
+    type Error = PyErr;
+
+    fn leaf(&mut self, mut v: Value) -> PyResult<()> {
+        let obj = self.cx.leaf(&mut v)?;
+        self.add(obj)
+    }
+
+    fn open_array(&mut self, len: usize) -> PyResult<()> {
+        if len == 0 {
+            return self.add(PyList::empty(self.cx.py).into_any().unbind());
+        }
+        self.open.push(Filling::List(Vec::with_capacity(len), len));
+        Ok(())
+    }
+
+    fn open_object(&mut self, len: usize) -> PyResult<()> {
+        if len == 0 {
+            return self.add(PyDict::new(self.cx.py).into_any().unbind());
+        }
+        self.open.push(Filling::Dict(dict_keys::with_room(self.cx.py, len)?, len, String::new()));
+        Ok(())
+    }
+
+    fn key(&mut self, key: String) -> PyResult<()> {
+        if let Some(Filling::Dict(_, _, k)) = self.open.last_mut() {
+            *k = key;
+        }
+        Ok(())
+    }
+
+    fn leaves(&mut self, items: Vec<Value>) -> PyResult<()> {
+        let items = items.into_iter().map(|mut i| self.cx.leaf(&mut i)).collect::<PyResult<Vec<_>>>()?;
+        self.add(PyList::new(self.cx.py, items)?.into_any().unbind())
+    }
+}
+
 impl<'py> Cx<'_, 'py> {
-    /// `v` as a Python object, to any depth: the lists and dicts being filled wait on a stack
-    /// of their own, so the thread's stack does not grow with the depth (D78). What came over
-    /// the rings holds no more values than the decoder allows; an in-process host's values are
-    /// no more than the host's converter makes.
+    /// `v` as a Python object, to any depth (see [`PySink`]).
     #[allow(clippy::wrong_self_convention, reason = "converts a protocol value, with this context's connection")]
-    pub fn to_python(&self, mut v: Value) -> PyResult<PyObject> {
+    pub fn to_python(&self, v: Value) -> PyResult<PyObject> {
         if is_primitive(&v) {
             return self.primitive_value(&v);
         }
-        // A list of values that are no containers, the commonest copy: made directly.
-        if let Value::Array(items) = &mut v {
-            if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) {
-                let items = std::mem::take(items).into_iter().map(|mut i| self.leaf(&mut i)).collect::<PyResult<Vec<_>>>()?;
-                return Ok(PyList::new(self.py, items)?.into_any().unbind());
+        let mut v = v;
+        let mut sink = PySink::new(self);
+        match &mut v {
+            // A list of values that are no containers, the commonest copy: made directly.
+            Value::Array(items) if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) => {
+                sink.leaves(std::mem::take(items))?
             }
+            _ => feed(v, &mut sink)?,
         }
-        /// A list or dict being filled, and the elements still to convert.
-        enum Filling<'py> {
-            List(Vec<PyObject>, std::vec::IntoIter<Value>),
-            Dict(Bound<'py, PyDict>, std::vec::IntoIter<(String, Value)>, String),
-        }
-        let py = self.py;
-        let mut open: Vec<Filling<'py>> = Vec::new();
-        loop {
-            let mut done = match &mut v {
-                Value::Array(items) if !items.is_empty() => {
-                    let items = std::mem::take(items);
-                    open.push(Filling::List(Vec::with_capacity(items.len()), items.into_iter()));
-                    None
-                }
-                Value::Object(props) if !props.is_empty() => {
-                    let props = std::mem::take(props);
-                    open.push(Filling::Dict(dict_keys::with_room(py, props.len())?, props.into_iter(), String::new()));
-                    None
-                }
-                _ => Some(self.leaf(&mut v)?),
-            };
-            // A finished value goes into its container, finishing those it fills.
-            while let Some(obj) = done.take() {
-                let full = match open.last_mut() {
-                    None => return Ok(obj),
-                    Some(Filling::List(items, rest)) => {
-                        items.push(obj);
-                        rest.len() == 0
-                    }
-                    Some(Filling::Dict(d, rest, key)) => {
-                        d.set_item(dict_keys::key(py, key), obj)?;
-                        rest.len() == 0
-                    }
-                };
-                if full {
-                    done = Some(match open.pop() {
-                        Some(Filling::List(items, _)) => PyList::new(py, items)?.into_any().unbind(),
-                        Some(Filling::Dict(d, _, _)) => d.into_any().unbind(),
-                        None => unreachable!("the container just filled"),
-                    });
-                }
-            }
-            v = match open.last_mut() {
-                Some(Filling::List(_, rest)) => rest.next(),
-                Some(Filling::Dict(_, rest, key)) => rest.next().map(|(k, v)| {
-                    *key = k;
-                    v
-                }),
-                None => None,
-            }
-            .expect("an unfilled container has elements left");
-        }
+        Ok(sink.take().expect("a walk ends with its value finished"))
     }
 
     /// A value that is no container with elements (an empty list or dict is one), taken out of
     /// `v`.
-    fn leaf(&self, v: &mut Value) -> PyResult<PyObject> {
+    pub(crate) fn leaf(&self, v: &mut Value) -> PyResult<PyObject> {
         let py = self.py;
         Ok(match v {
             Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => self.primitive_value(v)?,

@@ -3,11 +3,13 @@
 
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::wire::{from_wire, held_value, primitive, ToWire, TooLarge};
+use super::inprocess::{ArgsStopped, Call, Refused};
+use super::wire::{from_wire, held_value, primitive, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{push_made, ObjectId, Value};
+use smallvec::SmallVec;
 
 /// How a request failed before or instead of running JS.
 pub(crate) enum Error {
@@ -45,17 +47,19 @@ pub(crate) enum Answer {
 }
 
 impl Host {
-    pub(super) fn dispatch(&self, op: &Op) -> Outcome {
+    /// `direct`: a request served on its caller's thread, who takes a copied answer as its own
+    /// objects (`Caller::take_copy`).
+    pub(super) fn dispatch(&self, op: &Op, direct: bool) -> Outcome {
         let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| self.run(op));
-        let outcome = self.outcome(result);
+        let outcome = self.outcome(result, direct);
         self.end_lends(lent);
         outcome
     }
 
     /// A direct call (in-process): its function and receiver, held by the client, kept for the
     /// call, then called with its arguments.
-    pub(super) fn dispatch_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
+    pub(super) fn dispatch_call(&self, call: &Call<'_>) -> Outcome {
         let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| {
             let f = self.keep(held_value(&self.rt, call.func)?);
@@ -63,11 +67,51 @@ impl Host {
                 Some(id) => self.keep(held_value(&self.rt, id)?),
                 None => Value::Undefined,
             };
+            if !call.later.is_empty() {
+                return Ok(Answer::Value(self.call_with_later(&f, this, call)?));
+            }
             self.call(&f, this, call.args)
         });
-        let outcome = self.outcome(result);
+        let outcome = self.outcome(result, true);
         self.end_lends(lent);
         outcome
+    }
+
+    /// The arguments of a direct call its caller left to the host, made in the heap straight
+    /// from its objects (kept in the call's handle scope as they are made).
+    #[cold]
+    fn later_args(&self) -> Result<SmallVec<[Value; 4]>, Error> {
+        let mut heap = HeapBuilder::new(&self.rt, &self.python, true);
+        // Bytes the client copied into a new segment of its own reach the host as they are
+        // sent: it takes in the segment's news first.
+        let news_first = |v: &proto::Value| {
+            if matches!(v, proto::Value::Upload { .. }) {
+                self.take_in_client_news();
+            }
+        };
+        let made = self.with_direct_caller(|caller| caller.later_args(&mut Looking { sink: &mut heap, before: news_first }));
+        match made {
+            Ok(()) => Ok(std::mem::take(&mut heap.finished)),
+            Err(ArgsStopped::Failed(f)) => Err(Error::Failed(f)),
+            // The caller raises its own exception; this failure is never seen.
+            Err(ArgsStopped::Refused) => Err(bad("the caller refused an argument")),
+        }
+    }
+
+    /// A direct call with arguments left to the host (lists, tuples, dicts).
+    #[cold]
+    fn call_with_later(&self, f: &Value, this: Value, call: &Call<'_>) -> Result<Value, Error> {
+        let mut later = self.later_args()?.into_iter();
+        let mut left = call.later.iter().peekable();
+        let mut values = self.rt.args_vec(call.args.len());
+        for (i, a) in call.args.iter().enumerate() {
+            values.push(if left.next_if_eq(&&i).is_some() {
+                later.next().ok_or_else(|| bad("the caller made fewer arguments than it left"))?
+            } else {
+                self.arg(a)?
+            });
+        }
+        Ok(self.rt.call_owned(f, this, values)?)
     }
 
     /// The end of a request that took lent memory (`Value::Lent`, in-process): a buffer over it
@@ -109,8 +153,8 @@ impl Host {
         result
     }
 
-    /// What a request's result crosses as.
-    fn outcome(&self, result: Result<Answer, Error>) -> Outcome {
+    /// What a request's result crosses as; `direct`: see `dispatch`.
+    fn outcome(&self, result: Result<Answer, Error>, direct: bool) -> Outcome {
         let rt = &self.rt;
         match result {
             Ok(answer) => {
@@ -120,9 +164,9 @@ impl Host {
                         return Outcome::Ok(p);
                     }
                 }
-                let mut held = self.held.borrow_mut();
-                let mut w = ToWire::new(rt, &mut held, &self.python);
+                let mut w = ToWire::new(rt, &self.held, &self.python);
                 let value = match answer {
+                    Answer::Value(v) if direct => self.direct_answer(&mut w, &v),
                     Answer::Value(v) => w.value(&v),
                     Answer::Reference(id) => Ok(w.by_reference(id)),
                     Answer::Wire(v) => Ok(v),
@@ -134,6 +178,27 @@ impl Host {
             }
             Err(Error::Failed(f)) => Outcome::Failed(f),
             Err(Error::Thrown(v)) => self.thrown(&v),
+        }
+    }
+
+    /// A direct call's answer: a container copied straight into its caller's objects (D81),
+    /// which it keeps; the value itself for anything else.
+    fn direct_answer(&self, w: &mut ToWire<'_>, v: &Value) -> Result<proto::Value, TooLarge> {
+        let copied = w.value_or_copy(v, |copy| {
+            // A buffer reaches the client as it is made, ahead of the news a reply would follow:
+            // the client maps a new segment of the host's before it makes a buffer over it.
+            let news_first = |v: &proto::Value| {
+                if matches!(v, proto::Value::Shared { .. }) {
+                    self.share_news();
+                }
+            };
+            self.with_direct_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
+        });
+        match copied {
+            Ok(Some(v)) => Ok(v),
+            // The caller has the value, or the exception it raises: this answer is never seen.
+            Ok(None) | Err(Stop::Sink(Refused)) => Ok(proto::Value::Undefined),
+            Err(Stop::TooLarge) => Err(TooLarge),
         }
     }
 

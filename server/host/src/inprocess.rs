@@ -26,13 +26,17 @@ use std::time::Instant;
 use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ChainId, ClientMessage, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value};
+use napi_protocol::value_tree::ValueSink;
+use napi_protocol::{
+    ChainId, ClientMessage, Failure, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value,
+};
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
 use crate::event_calls::EventCalls;
 use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
+use crate::wire::{CopyInto, Stop};
 use crate::Host;
 
 /// How the host's news reach an in-process client: called on whichever thread holds the JS
@@ -50,9 +54,15 @@ pub trait NewsSink: Send + Sync {
 
 /// What the thread making a direct call provides while the host serves it.
 pub trait Caller {
-    /// Runs the Python function `func` with `this` and `args`: a Python call of the request's
-    /// chain, made on this thread.
-    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException>;
+    /// Runs the Python function `func`, a Python call of the request's chain made on this thread:
+    /// `args` walks its arguments (`this` first if asked for) into the sink the caller gives,
+    /// and the caller walks its result into `result`, the host's heap (D81).
+    fn call_python(
+        &self,
+        func: PyRef,
+        args: &mut PythonArgs<'_>,
+        result: &mut dyn ValueSink<Error = Failure>,
+    ) -> Result<(), PythonCallFailed>;
 
     /// Answers a question of a cycle collection (`ServerMessage::Trace`, D77) on this thread.
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> napi_protocol::TraceAnswer;
@@ -60,6 +70,41 @@ pub trait Caller {
     /// Runs `wait`, a wait for another thread (the event dispatcher answering a Python call of
     /// an event turn), having let go of what that thread may need (the GIL).
     fn waiting(&self, wait: &mut dyn FnMut());
+
+    /// Walks the arguments of the direct call being served that it left to the host
+    /// ([`Call::later`]), in order, into `sink`: the host's heap, made straight from the
+    /// caller's objects under the JS lock (D81).
+    fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped>;
+
+    /// Takes the answer of the request being served, a container, as the caller's own value:
+    /// `copy` walks it into the sink the caller gives it (D81). The caller keeps what it made,
+    /// or why it refused a part ([`Refused`]), and the host answers a placeholder.
+    fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>>;
+}
+
+/// Walks the arguments of a Python call into the caller's sink, `this` first if `with_this`.
+pub type PythonArgs<'a> = dyn FnMut(bool, &mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>> + 'a;
+
+/// How a Python call of a direct call failed ([`Caller::call_python`]).
+pub enum PythonCallFailed {
+    /// The function raised (or its arguments or result could not be converted in Python).
+    Raised(PyException),
+    /// The host refused a part of its result.
+    Failed(Failure),
+    /// Its arguments were more than `MAX_VALUES` values.
+    TooLarge,
+}
+
+/// The caller refused a part of a value it was converting: it keeps the exception and raises it.
+#[derive(Debug)]
+pub struct Refused;
+
+/// Why a direct call's arguments were not all made ([`Caller::later_args`]).
+pub enum ArgsStopped {
+    /// The host refused a part (a stale object, a bad buffer): the call's failure.
+    Failed(Failure),
+    /// The caller refused one of its objects, and raises why.
+    Refused,
 }
 
 /// A call of a function the client holds, served directly: the commonest request, made with no
@@ -71,7 +116,12 @@ pub struct Call<'a> {
     pub func: ObjectId,
     /// The object it is called on; undefined if none.
     pub this: Option<ObjectId>,
+    /// The arguments the caller made before taking the JS lock: all but containers (lists,
+    /// tuples, dicts), which it leaves to [`Caller::later_args`] to walk into the heap under
+    /// the lock, standing in `args` as undefined.
     pub args: &'a [Value],
+    /// Which of `args` are left to the host, in order.
+    pub later: &'a [usize],
     /// What a `Request` carries besides its operation: proxies released, Python objects the
     /// client forgot.
     pub releases: Vec<ObjectId>,

@@ -3,13 +3,15 @@
 use std::cell::Cell;
 use std::sync::MutexGuard;
 
+use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ClientMessage, ErrorInfo, Outcome, PyException, PyRef, ServerMessage};
 use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
 use crate::event_calls::EventCaller;
-use crate::wire::{self, ToWire, TooLarge};
+use crate::inprocess::{PythonCallFailed, Refused};
+use crate::wire::{self, HeapBuilder, Looking, ToWire, TooLarge};
 use crate::{Host, TurnKind};
 
 impl Host {
@@ -27,22 +29,20 @@ impl Host {
             // Python after the client closed from one of its callbacks did so).
             return Err(client_left(rt));
         }
+        if turn.kind == TurnKind::Direct {
+            return self.call_python_inline(PyRef(func), &this, &args);
+        }
         let (this, args) = {
-            let mut held = self.held.borrow_mut();
             // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
             // call throws a RangeError, as node throws one for what outgrows its heap limits.
-            let mut values = ToWire::new(rt, &mut held, &self.python)
+            let mut values = ToWire::new(rt, &self.held, &self.python)
                 .values(std::iter::once(&this).chain(&args))
                 .map_err(|too_large| rt.error(ErrorKind::RangeError, too_large.message()))?;
             let this = values.remove(0);
             (this, values)
         };
         let result = match turn.kind {
-            TurnKind::Direct => {
-                // What the host made for the client so far (a segment the arguments live in).
-                self.share_news();
-                self.with_direct_caller(|caller| caller.call_python(PyRef(func), this, args))
-            }
+            TurnKind::Direct => unreachable!("made inline above"),
             TurnKind::Event => match self.inline_event_call() {
                 Some(inline) => {
                     self.share_news();
@@ -60,6 +60,36 @@ impl Host {
         match result {
             Ok(v) => wire::from_wire(rt, &self.python, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
             Err(e) => Err(self.python_exception(e)),
+        }
+    }
+
+    /// A Python call of a direct turn, made by its caller on this thread: its arguments walked
+    /// from the heap into Python objects and its result from its Python object into the heap,
+    /// with no protocol value between (D81).
+    fn call_python_inline(&self, func: PyRef, this: &Value, args: &[Value]) -> JsResult<Value> {
+        let rt = &self.rt;
+        // The client maps a new segment of the host's before it makes a buffer over it.
+        let news_first = |v: &napi_protocol::Value| {
+            if matches!(v, napi_protocol::Value::Shared { .. }) {
+                self.share_news();
+            }
+        };
+        let mut w = ToWire::new(rt, &self.held, &self.python);
+        let mut walk_args = |with_this: bool, sink: &mut dyn ValueSink<Error = Refused>| {
+            let mut sink = Looking { sink, before: news_first };
+            let this = with_this.then_some(this);
+            this.into_iter().chain(args).try_for_each(|v| w.value_into(v, &mut sink))
+        };
+        // Kept in the current scope as it is made: Python code runs between the steps.
+        let mut heap = HeapBuilder::new(rt, &self.python, true);
+        let called = self.with_direct_caller(|caller| caller.call_python(func, &mut walk_args, &mut heap));
+        match called {
+            Ok(()) => Ok(heap.finished.pop().unwrap_or(Value::Undefined)),
+            Err(PythonCallFailed::Raised(e)) => Err(self.python_exception(e)),
+            Err(PythonCallFailed::Failed(f)) => Err(rt.error(ErrorKind::Error, f.message)),
+            // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
+            // call throws a RangeError, as node throws one for what outgrows its heap limits.
+            Err(PythonCallFailed::TooLarge) => Err(rt.error(ErrorKind::RangeError, TooLarge.message())),
         }
     }
 
@@ -147,7 +177,7 @@ impl Host {
 
     pub(crate) fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
         let outcome = if fulfilled {
-            match ToWire::new(&self.rt, &mut self.held.borrow_mut(), &self.python).value(&value) {
+            match ToWire::new(&self.rt, &self.held, &self.python).value(&value) {
                 Ok(v) => Outcome::Ok(v),
                 Err(too_large) => Outcome::Failed(too_large.into()),
             }
@@ -174,7 +204,7 @@ impl Host {
         };
         let thrown = (|| -> Result<_, TooLarge> {
             let error = rt.is_error(v).then(|| self.error_info(v)).transpose()?;
-            let value = ToWire::new(rt, &mut self.held.borrow_mut(), &self.python).value(v)?;
+            let value = ToWire::new(rt, &self.held, &self.python).value(v)?;
             Ok(napi_protocol::Thrown { value, error, python })
         })();
         match thrown {
@@ -208,8 +238,7 @@ impl Host {
                 }
             })
             .collect();
-        let mut held = self.held.borrow_mut();
-        let mut w = ToWire::new(rt, &mut held, &self.python);
+        let mut w = ToWire::new(rt, &self.held, &self.python);
         let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| c);
         let props: Vec<(&String, &Value)> = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k, val)).collect();
         let mut values = w.values(code.into_iter().chain(props.iter().map(|(_, val)| *val)))?.into_iter();

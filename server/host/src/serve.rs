@@ -171,7 +171,7 @@ impl Host {
     pub(crate) fn answer(&self, req: &Request, kind: TurnKind) -> Outcome {
         self.take_notices(&req.releases, &req.forgotten);
         self.safe_point();
-        let outcome = self.in_turn(req.chain, kind, || self.dispatch(&req.op));
+        let outcome = self.in_turn(req.chain, kind, || self.dispatch(&req.op, matches!(kind, TurnKind::Direct)));
         self.subscribe_if_promise(req.id, &outcome);
         outcome
     }

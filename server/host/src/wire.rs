@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use napi_protocol as proto;
-use proto::value_tree::{walk, Ancestors, Step, TreeBuilder};
+use proto::value_tree::{walk, Ancestors, Step, TreeBuilder, ValueSink};
 use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind, ValueBudget};
 
 use napi_runtime::bigint::BigInt;
@@ -128,6 +128,55 @@ impl From<TooLarge> for Failure {
     }
 }
 
+/// A copy of a container into the sink it is given ([`ToWire::value_or_copy`]).
+pub type CopyInto<'a, E> = dyn FnMut(&mut dyn ValueSink<Error = E>) -> Result<(), Stop<E>> + 'a;
+
+/// A sink whose leaves `before` sees first.
+pub(crate) struct Looking<'s, E, F> {
+    pub sink: &'s mut dyn ValueSink<Error = E>,
+    pub before: F,
+}
+
+impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
+    type Error = E;
+
+    fn leaf(&mut self, v: proto::Value) -> Result<(), E> {
+        (self.before)(&v);
+        self.sink.leaf(v)
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), E> {
+        self.sink.open_array(len)
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), E> {
+        self.sink.open_object(len)
+    }
+
+    fn key(&mut self, key: String) -> Result<(), E> {
+        self.sink.key(key)
+    }
+
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
+        // Leaves of an array of leaves are no buffers: nothing to look at.
+        self.sink.leaves(items)
+    }
+}
+
+/// Why a copy stopped: the value is too large, or its sink refused a part.
+#[derive(Debug)]
+pub enum Stop<E> {
+    TooLarge,
+    Sink(E),
+}
+
+impl Stop<std::convert::Infallible> {
+    /// A tree builder refuses nothing: only the size stops its copy.
+    fn too_large(self) -> TooLarge {
+        TooLarge
+    }
+}
+
 /// A container being copied: where its elements still to convert are.
 enum Copying {
     /// A dense array, read an element at a time.
@@ -156,7 +205,9 @@ enum Converted {
 /// Converts runtime values for the client, recording what it now holds.
 pub struct ToWire<'a> {
     pub rt: &'a Runtime,
-    pub held: &'a mut Held,
+    /// Borrowed only for a moment at a time: in-process, Python code runs between the steps of
+    /// a copy into the client's objects, and a request it makes converts too.
+    pub held: &'a RefCell<Held>,
     /// The Python objects the host holds: a stand-in crosses back as its Python object.
     python: &'a RefCell<PythonObjects>,
     /// Containers being copied, to send a cyclic one by reference instead of looping; as many
@@ -169,7 +220,7 @@ pub struct ToWire<'a> {
 }
 
 impl<'a> ToWire<'a> {
-    pub fn new(rt: &'a Runtime, held: &'a mut Held, python: &'a RefCell<PythonObjects>) -> Self {
+    pub fn new(rt: &'a Runtime, held: &'a RefCell<Held>, python: &'a RefCell<PythonObjects>) -> Self {
         ToWire { rt, held, python, copying: Ancestors::default(), budget: ValueBudget::default(), added: SmallVec::new() }
     }
 
@@ -191,29 +242,67 @@ impl<'a> ToWire<'a> {
         let converted = convert(self);
         if converted.is_err() {
             for id in self.added.drain(start..) {
-                self.held.release(id);
+                self.held.borrow_mut().release(id);
             }
         }
         converted
     }
 
     fn value_in(&mut self, v: &Value) -> Result<proto::Value, TooLarge> {
-        let Value::Object(id) = v else { return Ok(self.scalar(v)) };
-        match self.object(*id) {
+        match self.convert(v) {
             Converted::Value(p) => Ok(p),
-            // A container counts one, and each of its elements (a value that is no container
-            // is one whatever it is, and bounds nothing).
             Converted::Container(c) => {
-                self.take(1)?;
-                match c {
-                    // An array of values that are no objects, the commonest copy: made directly.
-                    Copying::Array { id, len, .. } if self.holds_no_objects(id) => {
-                        self.take(u64::from(len))?;
-                        Ok(self.scalars(id, len))
-                    }
-                    c => self.copy(c),
-                }
+                let mut tree = TreeBuilder::default();
+                self.copy(c, &mut tree).map_err(Stop::too_large)?;
+                Ok(tree.take().expect("a copy ends with its value finished"))
             }
+        }
+    }
+
+    /// `v` as the client gets it, or `None` when it is a container, copied instead into the sink
+    /// that `container` hands the copy: in-process, the client's own objects (D81). The holds
+    /// of what reached that sink are the client's from then on, even when the copy stops
+    /// midway: what it made of them lets go of them as it goes.
+    pub fn value_or_copy<E>(
+        &mut self,
+        v: &Value,
+        container: impl FnOnce(&mut CopyInto<'_, E>) -> Result<(), Stop<E>>,
+    ) -> Result<Option<proto::Value>, Stop<E>> {
+        match self.convert(v) {
+            Converted::Value(p) => Ok(Some(p)),
+            Converted::Container(c) => {
+                let mut c = Some(c);
+                container(&mut |sink| match c.take() {
+                    Some(c) => self.copy(c, sink),
+                    None => Ok(()),
+                })?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Walks `v` as the client gets it into `sink`. The holds of what reached the sink are the
+    /// client's from then on, as in [`ToWire::value_or_copy`].
+    pub fn value_into<S: ValueSink + ?Sized>(&mut self, v: &Value, sink: &mut S) -> Result<(), Stop<S::Error>> {
+        match self.convert(v) {
+            Converted::Value(p) => sink.leaf(p).map_err(Stop::Sink),
+            Converted::Container(c) => self.copy(c, sink),
+        }
+    }
+
+    /// Copies container `c` into `sink`: counted, and made directly when it is an array of values
+    /// that are no objects (the commonest copy), else walked.
+    fn copy<S: ValueSink + ?Sized>(&mut self, c: Copying, sink: &mut S) -> Result<(), Stop<S::Error>> {
+        // A container counts one, and each of its elements (a value that is no container
+        // is one whatever it is, and bounds nothing).
+        self.take(1)?;
+        match c {
+            Copying::Array { id, len, .. } if self.holds_no_objects(id) => {
+                self.take(u64::from(len))?;
+                let items = self.scalars(id, len);
+                sink.leaves(items).map_err(Stop::Sink)
+            }
+            c => self.copy_walked(c, sink),
         }
     }
 
@@ -223,7 +312,7 @@ impl<'a> ToWire<'a> {
     }
 
     /// The `len` elements of dense array `id`, which holds no objects.
-    fn scalars(&mut self, id: ObjectId, len: u32) -> proto::Value {
+    fn scalars(&mut self, id: ObjectId, len: u32) -> Vec<proto::Value> {
         let mut items = Vec::with_capacity(len as usize);
         for i in 0..len {
             items.push(match self.rt.stored_property(id, &PropertyKey::Index(i)) {
@@ -231,16 +320,16 @@ impl<'a> ToWire<'a> {
                 _ => proto::Value::Undefined,
             });
         }
-        proto::Value::Array(items)
+        items
     }
 
     /// Takes `n` values of this converter's budget.
     #[inline]
-    fn take(&mut self, n: u64) -> Result<(), TooLarge> {
+    fn take<E>(&mut self, n: u64) -> Result<(), Stop<E>> {
         if self.budget.take(n) {
             Ok(())
         } else {
-            Err(TooLarge)
+            Err(Stop::TooLarge)
         }
     }
 
@@ -264,25 +353,20 @@ impl<'a> ToWire<'a> {
         }
     }
 
-    /// Copies container `first` and everything in it, to any depth: the containers entered wait
-    /// on a stack of their own, so the thread's stack does not grow with the depth.
-    fn copy(&mut self, first: Copying) -> Result<proto::Value, TooLarge> {
+    /// Copies container `first` and everything in it into `sink`, to any depth: the containers
+    /// entered wait on a stack of their own, so the thread's stack does not grow with the depth.
+    fn copy_walked<S: ValueSink + ?Sized>(&mut self, first: Copying, sink: &mut S) -> Result<(), Stop<S::Error>> {
         let mut open = SmallVec::new();
-        let mut built = TreeBuilder::default();
-        let copied = self.copy_into(first, &mut open, &mut built);
+        let copied = self.copy_into(first, &mut open, sink);
         for _ in &open {
             self.copying.leave();
         }
         copied
     }
 
-    fn copy_into(&mut self, first: Copying, open: &mut CopyStack, built: &mut TreeBuilder) -> Result<proto::Value, TooLarge> {
-        let mut finished = self.enter(first, open, built)?;
-        loop {
-            if let Some(v) = finished {
-                return Ok(v);
-            }
-            let Some(top) = open.last_mut() else { unreachable!("a container is open until the value is finished") };
+    fn copy_into<S: ValueSink + ?Sized>(&mut self, first: Copying, open: &mut CopyStack, sink: &mut S) -> Result<(), Stop<S::Error>> {
+        self.enter(first, open, sink)?;
+        while let Some(top) = open.last_mut() {
             let next = match top {
                 Copying::Array { id, next, len } if *next < *len => {
                     let i = *next;
@@ -292,43 +376,47 @@ impl<'a> ToWire<'a> {
                         _ => Some(Value::Undefined),
                     }
                 }
-                Copying::Object { props, .. } => props.next().map(|(k, v)| {
-                    built.key(k);
-                    v
-                }),
+                Copying::Object { props, .. } => match props.next() {
+                    Some((k, v)) => {
+                        sink.key(k).map_err(Stop::Sink)?;
+                        Some(v)
+                    }
+                    None => None,
+                },
                 Copying::Array { .. } => None,
             };
-            finished = match next {
-                // Filled (the builder closed it with its last element): no longer being copied.
+            match next {
+                // Filled (the sink closed it with its last element): no longer being copied.
                 None => {
                     open.pop();
                     self.copying.leave();
-                    None
                 }
                 Some(v) => match self.convert(&v) {
-                    Converted::Value(p) => built.push(p),
-                    Converted::Container(c) => self.enter(c, open, built)?,
+                    Converted::Value(p) => sink.leaf(p).map_err(Stop::Sink)?,
+                    Converted::Container(c) => self.enter(c, open, sink)?,
                 },
-            };
+            }
         }
+        Ok(())
     }
 
-    /// Starts copying container `c`: its elements counted and room made for them.
-    fn enter(&mut self, c: Copying, open: &mut CopyStack, built: &mut TreeBuilder) -> Result<Option<proto::Value>, TooLarge> {
+    /// Starts copying container `c`: its elements counted and opened in the sink.
+    fn enter<S: ValueSink + ?Sized>(&mut self, c: Copying, open: &mut CopyStack, sink: &mut S) -> Result<(), Stop<S::Error>> {
         let len = match &c {
             Copying::Array { len, .. } => *len as usize,
             Copying::Object { props, .. } => props.len(),
         };
         self.take(len as u64)?;
-        let finished = match &c {
-            Copying::Array { .. } => built.open_array(len, len),
-            Copying::Object { .. } => built.open_object(len, len),
-        };
+        match &c {
+            Copying::Array { .. } => sink.open_array(len),
+            Copying::Object { .. } => sink.open_object(len),
+        }
+        .map_err(Stop::Sink)?;
         if len > 0 {
             self.copying.enter(c.id());
             open.push(c);
         }
-        Ok(finished)
+        Ok(())
     }
 
     pub fn reference(&mut self, id: ObjectId, kind: RefKind, class_proto: Option<ObjectId>, label: String) -> proto::Value {
@@ -378,7 +466,7 @@ impl<'a> ToWire<'a> {
         // An object Python already holds a proxy for comes back as that proxy, so host-side
         // objects (`js.object`, `js.array`) keep their identity when an addon returns them.
         let shared = self.rt.heap().get(id).is_some_and(|o| o.by_reference);
-        if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.contains(id)) {
+        if matches!(class, ObjectClass::Array | ObjectClass::Plain) && (shared || self.held.borrow().contains(id)) {
             return Converted::Value(self.by_reference(id));
         }
         if let Some(py) = self.python.borrow().exception_of(id) {
@@ -412,13 +500,18 @@ impl<'a> ToWire<'a> {
 
     /// Counts one more hold of `id` by the client.
     fn hold(&mut self, id: ObjectId) {
-        self.held.add(id);
+        self.held.borrow_mut().add(id);
         self.added.push(id);
     }
 
     fn shared(&mut self, id: ObjectId, kind: BufferKind, region: proto::Region) -> proto::Value {
         self.hold(id);
         proto::Value::Shared { object: proto::ObjectId(id.to_bits()), kind, region }
+    }
+
+    /// The mirror of external memory `memory` of ArrayBuffer `buffer` (sent as `id`), if it has one.
+    fn mirror(&self, buffer: ObjectId, memory: (usize, usize), id: ObjectId) -> Option<Rc<napi_runtime::shm::Block>> {
+        self.held.borrow_mut().mirrors.block_for(self.rt, buffer, memory, id)
     }
 
     /// A buffer-like object as the client gets it: the coordinates of its bytes in shared
@@ -452,7 +545,7 @@ impl<'a> ToWire<'a> {
             // Nothing to map (detached, empty): still the object itself, so identity and
             // detachment stay observable. The client ignores the segment of an empty region.
             _ if len == 0 => Some(self.shared(id, kind, proto::Region { owner: proto::SegmentOwner::Host, segment: 0, offset: 0, len: 0 })),
-            Backing::External { ptr, len: whole } => match self.held.mirrors.block_for(self.rt, buffer, (ptr, whole), id) {
+            Backing::External { ptr, len: whole } => match self.mirror(buffer, (ptr, whole), id) {
                 Some(block) => {
                     let r = block.region();
                     Some(self.shared(id, kind, proto::Region { offset: r.offset + offset as u64, len: len as u64, ..r }))
@@ -467,9 +560,10 @@ impl<'a> ToWire<'a> {
     /// (descriptors answered as dicts even when they hold functions).
     pub fn copy_plain(&mut self, id: ObjectId) -> Result<proto::Value, TooLarge> {
         self.undoing(|w| {
-            w.take(1)?;
             let props = w.plain_props(id);
-            w.copy(props)
+            let mut tree = TreeBuilder::default();
+            w.copy(props, &mut tree).map_err(Stop::too_large)?;
+            Ok(tree.take().expect("a copy ends with its value finished"))
         })
     }
 
@@ -613,59 +707,131 @@ fn is_container(v: &proto::Value) -> bool {
     matches!(v, proto::Value::Array(_) | proto::Value::Object(_))
 }
 
-/// A container and everything in it as new host objects, to any depth, in a loop: the
-/// containers being filled wait on a stack of their own (D78).
+/// A container and everything in it as new host objects, to any depth, in a loop (D78).
 fn containers_from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
-    /// A container being filled: an array's elements so far (it is made once they all are),
-    /// or an object made at once and the key of its next property; and how many are to come.
-    enum Filling {
-        Array(Vec<Value>),
-        Object(ObjectId, PropertyKey),
-    }
-    let mut open: SmallVec<[(Filling, usize); 8]> = SmallVec::new();
-    let mut whole = None;
-    // Adds a finished value to the innermost container, finishing those it fills.
-    let mut add = |open: &mut SmallVec<[(Filling, usize); 8]>, mut v: Value| loop {
-        let Some((filling, left)) = open.last_mut() else {
-            whole = Some(v);
-            return;
-        };
-        match filling {
-            Filling::Array(items) => items.push(v),
-            Filling::Object(obj, key) => rt.heap_mut().put(*obj, std::mem::replace(key, PropertyKey::Index(0)), Property::data(v)),
+    let mut heap = HeapBuilder::new(rt, python, false);
+    walk(v, |step| match step {
+        Step::Array(items) => heap.open_array(items.len()),
+        Step::Object(props) => heap.open_object(props.len()),
+        Step::Key(k) => {
+            heap.key_str(k);
+            Ok(())
         }
-        *left -= 1;
-        if *left > 0 {
-            return;
-        }
-        v = match open.pop() {
-            Some((Filling::Array(items), _)) => Value::Object(rt.new_array(items)),
-            Some((Filling::Object(obj, _), _)) => Value::Object(obj),
-            None => unreachable!("the container just filled"),
-        };
-    };
-    walk(v, |step| {
-        match step {
-            Step::Array([]) => add(&mut open, Value::Object(rt.new_array(Vec::new()))),
-            Step::Array(items) => open.push((Filling::Array(Vec::with_capacity(items.len())), items.len())),
-            Step::Object(props) => {
-                let obj = rt.new_plain_object();
-                if props.is_empty() {
-                    add(&mut open, Value::Object(obj));
-                } else {
-                    open.push((Filling::Object(obj, PropertyKey::Index(0)), props.len()));
-                }
-            }
-            Step::Key(k) => {
-                if let Some((Filling::Object(_, key), _)) = open.last_mut() {
-                    *key = PropertyKey::name(k);
-                }
-            }
-            Step::Leaf(v) => add(&mut open, from_wire(rt, python, v)?),
-        }
-        Ok::<(), Failure>(())
+        Step::Leaf(v) => heap.leaf_ref(v),
     })?;
-    Ok(whole.expect("a walk ends with its value finished"))
+    Ok(heap.finished.pop().expect("a walk ends with its value finished"))
+}
+
+/// A container being filled by a [`HeapBuilder`]: an array's elements so far (it is made once
+/// they all are), or an object made at once and the key of its next property; and how many
+/// are to come.
+enum Filling {
+    Array(Vec<Value>),
+    Object(ObjectId, PropertyKey),
+}
+
+/// Makes host values of a pre-order walk (a [`ValueSink`]): the protocol values a client sent,
+/// or, in-process, the Python objects of a direct call's arguments as the client walks them
+/// (D81). The containers being filled wait on a stack of their own.
+pub struct HeapBuilder<'a> {
+    rt: &'a Runtime,
+    python: &'a RefCell<PythonObjects>,
+    open: SmallVec<[(Filling, usize); 8]>,
+    /// The values finished, in order.
+    pub finished: SmallVec<[Value; 4]>,
+    /// Keep each object made in the current handle scope: Python code runs between the steps
+    /// of a walk of Python objects, and a request it makes meanwhile must find them alive.
+    keep: bool,
+}
+
+impl<'a> HeapBuilder<'a> {
+    pub fn new(rt: &'a Runtime, python: &'a RefCell<PythonObjects>, keep: bool) -> Self {
+        HeapBuilder { rt, python, open: SmallVec::new(), finished: SmallVec::new(), keep }
+    }
+
+    /// A leaf converted where it lies.
+    pub fn leaf_ref(&mut self, v: &proto::Value) -> Result<(), Failure> {
+        let v = from_wire(self.rt, self.python, v)?;
+        self.add(v);
+        Ok(())
+    }
+
+    pub fn key_str(&mut self, k: &str) {
+        if let Some((Filling::Object(_, key), _)) = self.open.last_mut() {
+            *key = PropertyKey::name(k);
+        }
+    }
+
+    fn made(&self, id: ObjectId) -> Value {
+        if self.keep {
+            self.rt.handles_mut().push(Value::Object(id));
+        }
+        Value::Object(id)
+    }
+
+    /// Adds a finished value to the innermost container, finishing those it fills.
+    fn add(&mut self, mut v: Value) {
+        loop {
+            let Some((filling, left)) = self.open.last_mut() else {
+                self.finished.push(v);
+                return;
+            };
+            match filling {
+                Filling::Array(items) => items.push(v),
+                Filling::Object(obj, key) => self.rt.heap_mut().put(*obj, std::mem::replace(key, PropertyKey::Index(0)), Property::data(v)),
+            }
+            *left -= 1;
+            if *left > 0 {
+                return;
+            }
+            v = match self.open.pop() {
+                Some((Filling::Array(items), _)) => self.made(self.rt.new_array(items)),
+                Some((Filling::Object(obj, _), _)) => Value::Object(obj),
+                None => unreachable!("the container just filled"),
+            };
+        }
+    }
+}
+
+impl ValueSink for HeapBuilder<'_> {
+    type Error = Failure;
+
+    fn leaf(&mut self, v: proto::Value) -> Result<(), Failure> {
+        self.leaf_ref(&v)
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), Failure> {
+        if len == 0 {
+            let empty = self.made(self.rt.new_array(Vec::new()));
+            self.add(empty);
+        } else {
+            self.open.push((Filling::Array(Vec::with_capacity(len)), len));
+        }
+        Ok(())
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), Failure> {
+        let obj = self.rt.new_plain_object();
+        let made = self.made(obj);
+        if len == 0 {
+            self.add(made);
+        } else {
+            self.open.push((Filling::Object(obj, PropertyKey::Index(0)), len));
+        }
+        Ok(())
+    }
+
+    fn key(&mut self, key: String) -> Result<(), Failure> {
+        self.key_str(&key);
+        Ok(())
+    }
+
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), Failure> {
+        let items = items.iter().map(|i| from_wire(self.rt, self.python, i)).collect::<Result<Vec<_>, _>>()?;
+        let array = self.made(self.rt.new_array(items));
+        self.add(array);
+        Ok(())
+    }
 }
 
 /// The ArrayBuffer under a new value of `kind`: a SharedArrayBuffer for that kind.

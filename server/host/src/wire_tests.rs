@@ -6,7 +6,9 @@
 use napi_link::shm::OwnSegment;
 use napi_protocol::{self as proto, BufferKind, FailureKind, Region, SegmentOwner};
 
-use super::{from_wire, Held, ToWire, TooLarge};
+use std::cell::RefCell;
+
+use super::{from_wire, HeapBuilder, Held, ToWire, TooLarge};
 use napi_protocol::ValueBudget;
 use napi_runtime::object::ObjectClass;
 use napi_runtime::property::{Property, PropertyKey, Slot};
@@ -136,9 +138,9 @@ fn depth_of(rt: &Runtime, v: &Value) -> u32 {
 fn a_copy_100000_deep_crosses_both_ways_in_a_loop() {
     on_small_stack(|| {
         let rt = runtime();
-        let mut held = Held::default();
+        let held = RefCell::new(Held::default());
         let deep = nested_arrays(&rt, 100_000);
-        let v = ToWire::new(&rt, &mut held, &Default::default()).value(&deep).unwrap();
+        let v = ToWire::new(&rt, &held, &Default::default()).value(&deep).unwrap();
         let msg = proto::ServerMessage::Reply { id: 1, chain: 1, outcome: proto::Outcome::Ok(v) };
         let frame = proto::frame::encode(&msg).unwrap();
         let proto::ServerMessage::Reply { outcome: proto::Outcome::Ok(v), .. } = proto::frame::decode(&frame[4..]).unwrap() else {
@@ -146,28 +148,51 @@ fn a_copy_100000_deep_crosses_both_ways_in_a_loop() {
         };
         let back = from_wire(&rt, &Default::default(), &v).unwrap();
         assert_eq!(depth_of(&rt, &back), 99_999);
-        assert!(held.is_empty());
+        assert!(held.borrow().is_empty());
+    });
+}
+
+#[test]
+fn a_copy_into_another_sink_builds_no_protocol_value_at_any_depth() {
+    on_small_stack(|| {
+        let rt = runtime();
+        let (held, python) = (RefCell::new(Held::default()), RefCell::default());
+        let deep = nested_arrays(&rt, 100_000);
+        let before = napi_protocol::value_tree::containers_built();
+        // A host value walked straight into a heap builder, as in-process the client's Python
+        // objects are made (D81): a copy of it, with no protocol tree between.
+        let mut heap = HeapBuilder::new(&rt, &python, false);
+        let copied = ToWire::new(&rt, &held, &python).value_or_copy(&deep, |copy| copy(&mut heap));
+        assert!(matches!(copied, Ok(None)), "a container goes to the sink");
+        assert_eq!(napi_protocol::value_tree::containers_built(), before);
+        let copy = heap.finished.pop().expect("the copy");
+        assert!(matches!((&copy, &deep), (Value::Object(a), Value::Object(b)) if a != b), "a new array");
+        assert_eq!(depth_of(&rt, &copy), 99_999);
+        // And a tree walked into a heap builder is counted as the protocol tree it is.
+        let v = ToWire::new(&rt, &held, &python).value(&deep).unwrap();
+        assert_eq!(napi_protocol::value_tree::containers_built(), before + 100_000);
+        assert_eq!(depth_of(&rt, &from_wire(&rt, &python, &v).unwrap()), 99_999);
     });
 }
 
 #[test]
 fn a_copy_larger_than_its_budget_is_refused_and_takes_no_holds() {
     let rt = runtime();
-    let mut held = Held::default();
+    let held = RefCell::new(Held::default());
     let python = Default::default();
     // An error inside, sent by reference: its hold is given back with the refusal.
     let error = Value::Object(rt.new_error(napi_runtime::convert::ErrorKind::Error, "x".into(), None));
     let with_ref = Value::Object(rt.new_array(vec![error, nested_arrays(&rt, 10)]));
-    let mut w = ToWire::new(&rt, &mut held, &python);
+    let mut w = ToWire::new(&rt, &held, &python);
     w.budget = ValueBudget::of(11);
     assert_eq!(w.value(&with_ref), Err(TooLarge));
     assert!(w.copying.is_empty());
-    assert!(held.is_empty(), "no hold is left for a value never sent");
+    assert!(held.borrow().is_empty(), "no hold is left for a value never sent");
     let failure: napi_protocol::Failure = TooLarge.into();
     assert_eq!(failure.kind, FailureKind::TooLarge);
     assert!(failure.message.contains(&napi_protocol::MAX_VALUES.to_string()), "{}", failure.message);
     // The outer array, the error and ten arrays: twelve values.
-    let mut w = ToWire::new(&rt, &mut held, &python);
+    let mut w = ToWire::new(&rt, &held, &python);
     w.budget = ValueBudget::of(12);
     assert!(w.value(&with_ref).is_ok());
 }

@@ -41,8 +41,7 @@ impl Host {
     /// exports from this one answer.
     pub(crate) fn exports_answer(&self, exports: &Value) -> Result<proto::Value, TooLarge> {
         let rt = &self.rt;
-        let mut held = self.held.borrow_mut();
-        let mut w = ToWire::new(rt, &mut held, &self.python);
+        let mut w = ToWire::new(rt, &self.held, &self.python);
         let Value::Object(id) = exports else { return Ok(proto::Value::Array(vec![w.value(exports)?, proto::Value::Object(Vec::new())])) };
         let props: Vec<(String, Value)> = rt
             .own_keys(*id)
@@ -65,7 +64,7 @@ impl Host {
             Err(too_large) => {
                 // The exports' own hold, taken apart from the failed part.
                 if let proto::Value::Js(r) = &head {
-                    w.held.release(ObjectId::from_bits(r.id.0));
+                    w.held.borrow_mut().release(ObjectId::from_bits(r.id.0));
                 }
                 Err(too_large)
             }
@@ -90,8 +89,7 @@ impl Host {
                 let Some(prop) = rt.get_own_property(p, &key)? else { continue };
                 let member = match prop.slot {
                     Slot::Data(f @ Value::Object(_)) if rt.is_callable(&f) => {
-                        let mut held = self.held.borrow_mut();
-                        ToWire::new(rt, &mut held, &self.python).value(&f).map_err(Failure::from)?
+                        ToWire::new(rt, &self.held, &self.python).value(&f).map_err(Failure::from)?
                     }
                     Slot::Data(_) => proto::Value::String("data".into()),
                     Slot::Accessor { .. } => proto::Value::String("accessor".into()),

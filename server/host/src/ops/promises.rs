@@ -15,7 +15,7 @@ impl Host {
         // A strong reference keeps the promise alive until the client settles it.
         let env = napi_runtime::EnvId(0);
         let id = rt.references_mut().create(Reference::new(env, Value::Object(p), 1));
-        let promise = ToWire::new(rt, &mut self.held.borrow_mut(), &self.python).by_reference(p);
+        let promise = ToWire::new(rt, &self.held, &self.python).by_reference(p);
         Ok(Answer::Wire(proto::Value::Array(vec![promise, proto::Value::Number(id as f64)])))
     }
 

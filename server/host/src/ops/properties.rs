@@ -54,8 +54,7 @@ impl Host {
     pub(crate) fn own_property_descriptors(&self, target: &proto::Value) -> Result<Answer, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
-        let mut held = self.held.borrow_mut();
-        let mut w = ToWire::new(rt, &mut held, &self.python);
+        let mut w = ToWire::new(rt, &self.held, &self.python);
         let mut pairs = Vec::new();
         for key in rt.own_keys(t)? {
             let Some(p) = rt.get_own_property(t, &key)? else { continue };
