@@ -582,7 +582,11 @@ impl JsLock {
         self.held.store(false, Ordering::SeqCst);
         if self.sleepers.load(Ordering::SeqCst) > 0 {
             let _gate = lock(&self.gate);
-            self.freed.notify_all();
+            // One sleeper: only one can take the lock, and waking them all (16 threads calling
+            // one host) made most of them sleep again at once, a futex storm per call. A woken
+            // thread that finds the lock taken anew sleeps again, and that holder's unlock
+            // wakes the next.
+            self.freed.notify_one();
         }
     }
 }
@@ -657,6 +661,34 @@ mod tests {
         drop(held);
         waiter.join().unwrap();
         assert!(js.try_hold().is_some(), "let go by the waiter");
+    }
+
+    #[test]
+    fn threads_asleep_on_the_lock_each_get_it_in_turn() {
+        // Each unlock wakes one sleeper: the wake-ups must chain through all of them.
+        const SLEEPERS: usize = 8;
+        let js = Arc::new(JsLock::default());
+        let held = js.try_hold().unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let threads: Vec<_> = (0..SLEEPERS)
+            .map(|i| {
+                let (theirs, done) = (js.clone(), done.clone());
+                std::thread::spawn(move || {
+                    let hold = theirs.hold();
+                    done.send(i).unwrap();
+                    drop(hold);
+                })
+            })
+            .collect();
+        while js.sleepers.load(Ordering::SeqCst) < SLEEPERS {
+            std::thread::yield_now();
+        }
+        drop(held);
+        let mut got: Vec<usize> =
+            (0..SLEEPERS).map(|_| finished.recv_timeout(std::time::Duration::from_secs(30)).expect("a sleeper was never woken")).collect();
+        got.sort();
+        assert_eq!(got, (0..SLEEPERS).collect::<Vec<_>>());
+        threads.into_iter().for_each(|t| t.join().unwrap());
     }
 
     /// A minimal 64-bit ELF header with two program headers, the second of type `second` (7 is
