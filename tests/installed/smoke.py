@@ -121,7 +121,8 @@ def main() -> None:
         broken = Path(tmp) / "napi-hostd"
         broken.write_bytes(b"\x7fELF truncated")
         broken.chmod(0o755)
-        bad_host(str(broken), "did not start")
+        # Started without a shell (posix_spawn): the kernel's refusal is the error itself.
+        bad_host(str(broken), "could not be run: cannot start")
     print("installed package: all checks passed")
 
 
