@@ -582,11 +582,10 @@ impl JsLock {
         self.held.store(false, Ordering::SeqCst);
         if self.sleepers.load(Ordering::SeqCst) > 0 {
             let _gate = lock(&self.gate);
-            // One sleeper: only one can take the lock, and waking them all (16 threads calling
-            // one host) made most of them sleep again at once, a futex storm per call. A woken
-            // thread that finds the lock taken anew sleeps again, and that holder's unlock
-            // wakes the next.
-            self.freed.notify_one();
+            // All of them, though only one takes the lock: waking one at a time was measured
+            // slower with 16 threads calling one host (the mix with callbacks at 0.33x of one
+            // thread's throughput against 0.50x, bench_threads.py; docs/performance.md).
+            self.freed.notify_all();
         }
     }
 }
