@@ -226,10 +226,10 @@ unsafe impl Sync for InlineCalls<'_, '_, '_> {}
 
 impl InlineCalls<'_, '_, '_> {
     /// Runs `f` with the GIL, taken again if this call let go of it.
-    fn with_gil<R>(&self, f: impl FnOnce() -> R) -> R {
+    fn with_gil<R>(&self, f: impl FnOnce(Python<'_>) -> R) -> R {
         // Python code may let go of the GIL.
         self.here.gate.enter();
-        Python::with_gil(|_| f())
+        Python::with_gil(f)
     }
 }
 
@@ -240,14 +240,11 @@ impl Caller for InlineCalls<'_, '_, '_> {
         args: &mut PythonArgs<'_>,
         result: &mut dyn ValueSink<Error = Failure>,
     ) -> Result<(), PythonCallFailed> {
-        // Python code may let go of the GIL.
-        self.here.gate.enter();
-        Python::with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain, func, args, result))
+        self.with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain, func, args, result))
     }
 
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> TraceAnswer {
-        self.here.gate.enter();
-        Python::with_gil(|py| trace::answer(self.conn.bind(py), &unreached, &let_go))
+        self.with_gil(|py| trace::answer(self.conn.bind(py), &unreached, &let_go))
     }
 
     fn waiting(&self, wait: &mut dyn FnMut()) {
@@ -256,7 +253,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
     }
 
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
-        self.with_gil(|| {
+        self.with_gil(|_| {
             let mut host = Keeping::new(sink, || PyRuntimeError::new_err("refused by the host"));
             match self.here.later.iter().try_for_each(|&i| self.here.cx.send_to(&self.here.args[i], &mut host)) {
                 Ok(()) => Ok(()),
@@ -272,7 +269,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
     }
 
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
-        self.with_gil(|| {
+        self.with_gil(|_| {
             let mut objects = PySink::new(self.here.cx);
             let mut python = Keeping::new(&mut objects, || Refused);
             let copied = copy(&mut python);

@@ -204,18 +204,12 @@ impl<'a, 'py> Cx<'a, 'py> {
 
     /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
     pub fn to_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+        // The commonest value, handed back as it is, with no builder to go through.
         if let Some(v) = primitive(self.hooks, obj) {
             return Ok(v);
         }
         let mut tree = TreeBuilder::default();
-        if let Some(items) = self.primitives(obj)? {
-            tree.leaves(items)?;
-        } else {
-            match self.convert(obj)? {
-                Converted::Value(v) => return Ok(v),
-                Converted::Container(c, address) => self.send_container(c, address, &mut tree)?,
-            }
-        }
+        self.send_to(obj, &mut tree)?;
         Ok(tree.take().expect("a walk ends with its value finished"))
     }
 

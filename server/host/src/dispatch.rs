@@ -185,13 +185,8 @@ impl Host {
     /// which it keeps; the value itself for anything else.
     fn direct_answer(&self, w: &mut ToWire<'_>, v: &Value) -> Result<proto::Value, TooLarge> {
         let copied = w.value_or_copy(v, |copy| {
-            // A buffer reaches the client as it is made, ahead of the news a reply would follow:
-            // the client maps a new segment of the host's before it makes a buffer over it.
-            let news_first = |v: &proto::Value| {
-                if matches!(v, proto::Value::Shared { .. }) {
-                    self.share_news();
-                }
-            };
+            // A buffer reaches the client as it is made, ahead of the news a reply would follow.
+            let news_first = |v: &proto::Value| self.share_news_before_buffer(v);
             self.with_direct_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
         });
         match copied {

@@ -664,7 +664,7 @@ mod tests {
 
     #[test]
     fn threads_asleep_on_the_lock_each_get_it_in_turn() {
-        // Each unlock wakes one sleeper: the wake-ups must chain through all of them.
+        // Freed once with eight threads asleep on it: each of them gets it in turn, none left asleep.
         const SLEEPERS: usize = 8;
         let js = Arc::new(JsLock::default());
         let held = js.try_hold().unwrap();

@@ -41,21 +41,18 @@ impl Host {
             let this = values.remove(0);
             (this, values)
         };
-        let result = match turn.kind {
-            TurnKind::Direct => unreachable!("made inline above"),
-            TurnKind::Event => match self.inline_event_call() {
-                Some(inline) => {
-                    self.share_news();
-                    let Some(result) = inline.call(PyRef(func), this, args) else {
-                        // As when the client hangs up: the calls still queued get napi's answers.
-                        self.client_gone();
-                        return Err(client_left(rt));
-                    };
-                    result
-                }
-                None => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
-            },
-            TurnKind::Request => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
+        let inline = if turn.kind == TurnKind::Event { self.inline_event_call() } else { None };
+        let result = match inline {
+            Some(inline) => {
+                self.share_news();
+                let Some(result) = inline.call(PyRef(func), this, args) else {
+                    // As when the client hangs up: the calls still queued get napi's answers.
+                    self.client_gone();
+                    return Err(client_left(rt));
+                };
+                result
+            }
+            None => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
         };
         match result {
             Ok(v) => wire::from_wire(rt, &self.python, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
@@ -68,12 +65,7 @@ impl Host {
     /// with no protocol value between (D81).
     fn call_python_inline(&self, func: PyRef, this: &Value, args: &[Value]) -> JsResult<Value> {
         let rt = &self.rt;
-        // The client maps a new segment of the host's before it makes a buffer over it.
-        let news_first = |v: &napi_protocol::Value| {
-            if matches!(v, napi_protocol::Value::Shared { .. }) {
-                self.share_news();
-            }
-        };
+        let news_first = |v: &napi_protocol::Value| self.share_news_before_buffer(v);
         let mut w = ToWire::new(rt, &self.held, &self.python);
         let mut walk_args = |with_this: bool, sink: &mut dyn ValueSink<Error = Refused>| {
             let mut sink = Looking { sink, before: news_first };

@@ -408,6 +408,14 @@ impl Host {
         }
     }
 
+    /// Shares the news before a value that is a buffer of the host's reaches an in-process
+    /// client as it is made (D81): the client maps a new segment before it makes a buffer over it.
+    pub(crate) fn share_news_before_buffer(&self, v: &napi_protocol::Value) {
+        if matches!(v, napi_protocol::Value::Shared { .. }) {
+            self.share_news();
+        }
+    }
+
     #[cold]
     fn share_some_news(&self) {
         self.held.borrow_mut().mirrors.send_out(&self.rt);

@@ -251,12 +251,15 @@ impl<'a> ToWire<'a> {
     fn value_in(&mut self, v: &Value) -> Result<proto::Value, TooLarge> {
         match self.convert(v) {
             Converted::Value(p) => Ok(p),
-            Converted::Container(c) => {
-                let mut tree = TreeBuilder::default();
-                self.copy(c, &mut tree).map_err(Stop::too_large)?;
-                Ok(tree.take().expect("a copy ends with its value finished"))
-            }
+            Converted::Container(c) => self.copy_tree(c),
         }
+    }
+
+    /// Copies container `c` as a protocol tree (what crosses to an isolated client).
+    fn copy_tree(&mut self, c: Copying) -> Result<proto::Value, TooLarge> {
+        let mut tree = TreeBuilder::default();
+        self.copy(c, &mut tree).map_err(Stop::too_large)?;
+        Ok(tree.take().expect("a copy ends with its value finished"))
     }
 
     /// `v` as the client gets it, or `None` when it is a container, copied instead into the sink
@@ -561,9 +564,7 @@ impl<'a> ToWire<'a> {
     pub fn copy_plain(&mut self, id: ObjectId) -> Result<proto::Value, TooLarge> {
         self.undoing(|w| {
             let props = w.plain_props(id);
-            let mut tree = TreeBuilder::default();
-            w.copy(props, &mut tree).map_err(Stop::too_large)?;
-            Ok(tree.take().expect("a copy ends with its value finished"))
+            w.copy_tree(props)
         })
     }
 
