@@ -60,7 +60,7 @@ pub struct Output {
 
 impl Output {
     pub fn new() -> std::io::Result<Arc<Output>> {
-        let ready = Some(READY.get(|| Ok(Arc::default()))?);
+        let ready = Some(Ready::of_process()?);
         Ok(Arc::new(Output { id: next_id(), state: Mutex::new(State { open: 2, ..State::default() }), changed: Condvar::new(), ready }))
     }
 
@@ -169,6 +169,11 @@ struct Ready {
 static READY: PerProcess<Arc<Ready>> = PerProcess::new();
 
 impl Ready {
+    /// This process's set (a forked child makes its own).
+    fn of_process() -> std::io::Result<Arc<Ready>> {
+        READY.get(|| Ok(Arc::default()))
+    }
+
     fn mark(&self, id: u64) {
         self.ids.lock().unwrap().insert(id);
         self.marked.notify_all();
@@ -178,7 +183,7 @@ impl Ready {
 /// The ids of the outputs of this process's hosts that have lines (or ended) since the last
 /// call, waiting up to `wait` for one.
 pub fn ready_outputs(wait: Duration) -> std::io::Result<Vec<u64>> {
-    let ready = READY.get(|| Ok(Arc::default()))?;
+    let ready = Ready::of_process()?;
     let ids = ready.ids.lock().unwrap();
     let (mut ids, _) = ready.marked.wait_timeout_while(ids, wait, |ids| ids.is_empty()).unwrap();
     Ok(std::mem::take(&mut *ids).into_iter().collect())
