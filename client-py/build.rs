@@ -1,7 +1,7 @@
-//! The extension carries the Node-API runtime for in-process hosts (`isolated=False`, D32): an
+//! The extension carries the Node-API runtime for in-process hosts (`isolated=False`): an
 //! addon `dlopen`ed into Python resolves its `napi_*` imports against the extension, so the
-//! extension exports every function of `server/napi/napi-exports.txt`, as `napi-hostd` does (D3),
-//! and libuv's of `server/napi/libuv-exports.txt` (D63). With the `bundled-hostd` feature (on in
+//! extension exports every function of `server/napi/napi-exports.txt`, as `napi-hostd` does,
+//! and libuv's of `server/napi/libuv-exports.txt`. With the `bundled-hostd` feature (on in
 //! pyproject.toml) it also carries `napi-hostd` itself.
 
 include!("../server/napi/exports_list.rs");

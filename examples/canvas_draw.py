@@ -33,7 +33,7 @@ def open_canvas_package() -> Addon:
     skia = require("@napi-rs/canvas", paths=[NPM])
     if not os.environ.get("DISABLE_SYSTEM_FONTS_LOAD"):
         home = Path.home()
-        # GlobalFonts is a plain object of functions: a JSObject, so this is a method call (D4).
+        # GlobalFonts is a plain object of functions: a JSObject, so this is a method call.
         skia.GlobalFonts.enableSystemFonts([str(Path("usr/local/share/fonts")), str(home / ".fonts")])
     return skia
 

@@ -19,7 +19,7 @@ from oracle_node import NODE
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "build" / "addons"
 
-# NAPI_PYTHON_TEST_MODE=inprocess runs the suite's `load` fixture with isolated=False (D32);
+# NAPI_PYTHON_TEST_MODE=inprocess runs the suite's `load` fixture with isolated=False;
 # tests marked `isolated_only` (crashes, pids, sandbox, timeouts, restarts) are skipped then.
 IN_PROCESS = os.environ.get("NAPI_PYTHON_TEST_MODE", "isolated") == "inprocess"
 # The options only a host process of its own can honour (refused with isolated=False).

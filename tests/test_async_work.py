@@ -122,7 +122,7 @@ def test_an_exception_thrown_by_complete_is_reported_and_the_host_goes_on(load, 
 
 
 def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monkeypatch):
-    """D18: what the host sent before it ended (here the report of an uncaught exception thrown
+    """What the host sent before it ended (here the report of an uncaught exception thrown
     by a completion) is run by the event dispatcher before `close` returns, even while the hook
     it calls takes its time: code after `close` sees every report."""
     started = threading.Event()
@@ -142,7 +142,7 @@ def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monke
 
 
 def test_an_event_may_close_its_own_host(load, monkeypatch):
-    """D18: `close` waits for the event dispatcher (up to its grace, made an hour here), but not
+    """`close` waits for the event dispatcher (up to its grace, made an hour here), but not
     when the dispatcher itself closes the host from an event (here the uncaught-exception
     hook): it returns without waiting for the thread it runs on."""
     monkeypatch.setattr(napi_python.host, "CLOSE_GRACE", 3600.0)
@@ -211,6 +211,6 @@ def test_async_cleanup_hook_runs_at_teardown_and_teardown_waits_for_its_removal(
 
 
 def test_napi_get_uv_event_loop_answers_the_hosts_loop(load):
-    """As node: napi_ok with the host's libuv loop (D63; tests/test_uv.py drives it)."""
+    """As node: napi_ok with the host's libuv loop (tests/test_uv.py drives it)."""
     addon = load("async_work")
     assert addon.uvLoopStatus() == NAPI_OK

@@ -757,7 +757,7 @@ def test_builtins_answer_as_node_does(load):
     passed = len(cases) - len(mismatches)
     print(f"\nbuilt-in calls: {passed} of {len(cases)} answer as node does")
     # The one known difference: a Math function's last bit (the C library's versus V8's
-    # routines, docs/decisions.md D56). Anything else is a bug.
+    # routines). Anything else is a bug.
     real = [
         f"{path} this={lit(this)} args=[{', '.join(lit(a) for a in args)}]\n    ours: {g}\n    node: {e}"
         for (path, this, args), g, e in mismatches

@@ -1,4 +1,4 @@
-"""Cycles through Python and JS (D77): a Python callable stored on an addon's object whose
+"""Cycles through Python and JS: a Python callable stored on an addon's object whose
 closure refers to that object's proxy. After Python's full collection napi_python collects them
 in the host too (`Host.collect_cycles`): the callable dies and the addon's finalizers run, while
 a cycle something still reaches, from Python or from JS, survives and still works. Closing a

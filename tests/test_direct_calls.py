@@ -1,4 +1,4 @@
-"""Direct calls (D37): an in-process host's request runs on the calling Python thread while it
+"""Direct calls: an in-process host's request runs on the calling Python thread while it
 holds the host's JS lock, and the Python calls the addon makes meanwhile run inline on that same
 thread. Everything about a call (callbacks, nested calls, errors, objects, promises, shared
 memory made during the call) behaves as over the rings, and nothing of it goes through the host
@@ -84,7 +84,7 @@ def test_an_object_answer_comes_back_as_a_proxy(addons):
 
 def test_a_promise_answer_settles_as_usual(addons):
     work = addons("bench_async")
-    for _ in range(200):  # some settle while the reply lingers (D22), some after it
+    for _ in range(200):  # some settle while the reply lingers, some after it
         promise = work.asyncAdd(20, 22)
         assert isinstance(promise, JSPromise)
         assert asyncio.run(asyncio.wait_for(promise, 5)) == 42
@@ -131,7 +131,7 @@ def test_threads_take_turns_and_each_runs_its_own_calls(addons, isolation):
 
 
 def test_values_go_between_python_objects_and_the_heap_with_no_protocol_value_between(addons):
-    """In-process (D81), a direct call's arguments go from their Python objects straight into
+    """In-process, a direct call's arguments go from their Python objects straight into
     the host's heap and its answer back, and so do the arguments and result of the Python call
     the addon makes meanwhile: no protocol array or object is built on the calling thread, to
     any depth. The same call to a host process builds them, as the rings need them."""

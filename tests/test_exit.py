@@ -71,7 +71,7 @@ def test_exiting_while_the_dispatcher_runs_callbacks_does_not_abort():
 
 
 def test_exiting_while_an_in_process_host_thread_runs_callbacks_does_not_abort():
-    """The same stream in-process, where the host thread runs the calls itself (D73): it takes
+    """The same stream in-process, where the host thread runs the calls itself: it takes
     the GIL through the exit gate, and stops calling Python once the gate is closed."""
     path = repr(str(addon_path("bench_async")))
     script = BUSY_DISPATCHER.replace(f"load_addon({path})", f"load_addon({path}, isolated=False)")

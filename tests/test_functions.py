@@ -39,7 +39,7 @@ def test_function_data_survives_between_calls(load):
 
 
 def test_function_proxies_are_called_without_an_argument_tuple_after_their_first_call(load):
-    """D49: at its first call, a function proxy tells its type where its instances keep their
+    """At its first call, a function proxy tells its type where its instances keep their
     vectorcall, and CPython makes every later call through it, with the arguments as they lie
     on its stack. The answers are the same either way, classes still construct, and keyword
     arguments are refused either way."""
@@ -59,7 +59,7 @@ def test_function_proxies_are_called_without_an_argument_tuple_after_their_first
 
 
 def test_methods_are_called_without_an_argument_tuple_after_their_first_call(load):
-    """D49: a method read from an object (`JSMethod`) announces its vectorcall as function
+    """A method read from an object (`JSMethod`) announces its vectorcall as function
     proxies do, and keeps its `this` through it."""
     have_vectorcall = 1 << 11  # Py_TPFLAGS_HAVE_VECTORCALL
     counter = load("classes").Counter(5)

@@ -167,7 +167,7 @@ def test_the_host_ends_when_python_is_killed_with_calls_pending(tmp_path):
 
 
 def test_the_host_ends_when_python_is_killed_while_the_connection_stays_open(tmp_path):
-    """The parent-death signal alone (the host arms it itself, D83): a forked child of Python
+    """The parent-death signal alone (the host arms it itself): a forked child of Python
     keeps the sockets open, so the host sees no hang-up and its watchdog stays quiet."""
     script = textwrap.dedent(
         f"""
@@ -215,7 +215,7 @@ def test_a_host_whose_client_died_as_it_started_exits():
     ("program", "why"), [("/nonexistent/napi-hostd", "No such file"), ("/etc/passwd", "Permission denied")]
 )
 def test_a_host_binary_that_cannot_run_says_why(program, why):
-    """posix_spawn reports the child's failed exec to the caller (D83)."""
+    """posix_spawn reports the child's failed exec to the caller."""
     with pytest.raises(OSError, match=f"cannot start {program}: {why}"):
         _native.Connection.spawn(program)
 
@@ -229,7 +229,7 @@ def descriptors() -> int:
 
 
 def test_each_further_host_costs_python_one_thread_and_four_descriptors(load):
-    """Python's side of an isolated host (D83; README, Limits): its event dispatcher, and its
+    """Python's side of an isolated host (README, Limits): its event dispatcher, and its
     two sockets and the pipes of its stdout and stderr. Starting hosts, reading their output
     and forwarding it are a thread each for all of them, there from the first host on."""
     load("isolation")
@@ -241,7 +241,7 @@ def test_each_further_host_costs_python_one_thread_and_four_descriptors(load):
 
 
 def test_the_last_lines_of_every_host_are_forwarded_when_close_returns(load, caplog):
-    """One thread forwards the output of every host (D83); `close` still returns only once its
+    """One thread forwards the output of every host; `close` still returns only once its
     host's last lines are out."""
     caplog.set_level(logging.INFO, logger="napi_python.host")
     addons = [load("isolation", output="logging") for _ in range(8)]

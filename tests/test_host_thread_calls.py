@@ -1,6 +1,6 @@
 """In-process, the Python calls of the host thread's event turns (libuv callbacks, async-work
 completions, threadsafe functions) run on the host thread itself, as node runs them on its
-loop's thread, instead of crossing to the event dispatcher and back (D73). They keep their
+loop's thread, instead of crossing to the event dispatcher and back. They keep their
 order with what the dispatcher runs (settlements, uncaught exceptions): a call that comes while
 the dispatcher has events in hand goes to the dispatcher, behind them.
 

@@ -1,4 +1,4 @@
-"""In-process hosts (`isolated=False`, D32, D37): the host runtime serves on a thread of the
+"""In-process hosts (`isolated=False`): the host runtime serves on a thread of the
 Python process, and a Python thread's call runs on that Python thread itself while it holds the
 host's JS lock, its Python callbacks inline; what must run on the host thread (addons whose
 library has thread-local storage, events) goes there over the same rings as to a `napi-hostd`.
@@ -70,7 +70,7 @@ def test_a_rust_addons_calls_all_run_on_the_host_thread(addons):
     """Addons may count on one JS thread per env: napi-rs files its classes under the id of the
     thread that registered the module, so a factory that ran on the caller's thread instead
     would not find its class ("Failed to get constructor of class"). Its library has
-    thread-local storage, so its host takes no direct calls (D37)."""
+    thread-local storage, so its host takes no direct calls."""
     rust = addons("rust_addon")
     assert not rust.host.direct_calls
     results = []
@@ -88,7 +88,7 @@ def test_a_rust_addons_calls_all_run_on_the_host_thread(addons):
 
 
 def test_calls_run_on_the_calling_thread_whoever_holds_the_lock(addons):
-    """D37: a C addon without thread-local storage is called on the caller's own thread (no
+    """A C addon without thread-local storage is called on the caller's own thread (no
     hand-off to the host thread), from whichever thread calls, even when another thread holds
     the JS lock at that moment: the caller waits for it. (Callers that found the lock busy used
     to hand their call to the host thread, which made this test fail now and then.)"""
@@ -149,7 +149,7 @@ def test_direct_calls_do_not_starve_the_hosts_events(addons):
 
 
 def test_a_call_lets_other_python_threads_run_unless_its_last_call_was_quick(addons):
-    """D58: a function whose last call was quick keeps the GIL for its next one (releasing it
+    """A function whose last call was quick keeps the GIL for its next one (releasing it
     costs a large part of a quick call); one never called, or whose last call was slow, lets go,
     so other Python threads run while it works. The call below waits for this thread to answer
     through a pipe: were the GIL kept, this thread could not, and the test would hang."""
@@ -320,7 +320,7 @@ def test_exit_with_open_hosts_tears_them_down_without_hanging(tmp_path):
     """Exit with a host busy in a callback and one idle: no hang, no abort, and each host's
     teardown runs (cleanup hooks, finalizers, instance data), as at node's exit. (A napi-hostd
     is killed with Python instead, by its parent-death signal.) The script ends once the
-    callback is running, which never returns; exit waits up to 2 s for calls in flight (D23),
+    callback is running, which never returns; exit waits up to 2 s for calls in flight,
     then goes on without it."""
     log = tmp_path / "hosts.log"
     script = f"""

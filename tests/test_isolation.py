@@ -56,7 +56,7 @@ def test_fault_raises_addon_crashed_error(load, function, signal, exit_code):
 
 def test_a_host_whose_socket_the_addon_shut_exits_and_the_next_call_raises(load):
     # The addon shuts the host's own socket while the call's answer is on its way: the answer
-    # travels on the shared-memory ring (D34), the hang-up on the socket, and the client takes
+    # travels on the shared-memory ring, the hang-up on the socket, and the client takes
     # whichever it meets first, as with an answer racing a crash (with a CPU each, the client
     # looking at the ring usually sees the answer; on one CPU it sleeps on the socket and wakes
     # to the hang-up). Either way the host ends as if the client had left (status 0), and the

@@ -65,7 +65,7 @@ def test_legacy_registered_module_loads_and_works(load):
 
 
 def test_an_addons_attributes_are_its_exports_then_its_own_then_later_exports(load):
-    """`addon.f` reads the instance natively (D46); what that misses still goes through the
+    """`addon.f` reads the instance natively; what that misses still goes through the
     fallback: a property the exports object gained after loading, a clear error for a name
     that is nowhere, and the export behind a name `Addon` itself uses, by subscript."""
     addon = load("lifecycle_legacy")
@@ -86,7 +86,7 @@ def test_an_addons_attributes_are_its_exports_then_its_own_then_later_exports(lo
 
 def test_export_names_are_interned_as_the_names_in_python_code_are(load):
     """The instance dict keeps each export under the interned string, so `addon.f` finds its key
-    by identity instead of comparing bytes (D49)."""
+    by identity instead of comparing bytes."""
     addon = load("lifecycle_legacy")
     key = next(k for k in vars(addon) if k == "hello")
     assert key is sys.intern("hello")

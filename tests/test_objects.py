@@ -46,7 +46,7 @@ def test_named_properties_set_get_has(load):
 
 
 def test_property_names_are_told_apart_whatever_the_name_cache_holds(load):
-    """D50: names passed as C strings come from a small cache of recent names. A name must never
+    """Names passed as C strings come from a small cache of recent names. A name must never
     be taken for another that shares its slot: hundreds of names through 128 slots, names longer
     than the cache keeps, and non-ASCII ones."""
     addon = load("objects")
@@ -404,7 +404,7 @@ def test_a_throwing_accessor_answers_pending_exception_with_the_error_pending(lo
 
 def test_an_object_of_functions_stays_in_the_host_so_its_functions_get_it_as_this(load):
     # node: const api = addon.makeApi(); api.getName() === "api". A copied dict would call
-    # getName with no `this` (D4).
+    # getName with no `this`.
     addon = load("objects")
     api = addon.makeApi()
     assert isinstance(api, JSObject)

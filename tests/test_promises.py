@@ -31,7 +31,7 @@ def test_a_rejected_promise_raises_its_reason(load):
 
 
 def test_a_promise_answered_to_a_call_settles_in_python_without_another_request(load):
-    """The host subscribes to a promise it answers a call with (D20), so its settlement reaches
+    """The host subscribes to a promise it answers a call with, so its settlement reaches
     Python even while the host serves another thread's call, which would hold back a request
     to subscribe until that call ends."""
     addon = load("promises")

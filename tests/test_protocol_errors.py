@@ -16,10 +16,10 @@ import pytest
 
 from napi_python import hostd_path
 
-# The shared-memory rings of the isolated fast path (link/src/shm/ring.rs, D34), as the
+# The shared-memory rings of the isolated fast path (link/src/shm/ring.rs), as the
 # client makes them: a control page (per ring, at 384-byte steps: write index, read index 128
 # bytes on, sleeping flag 256 bytes on), then 1 MiB for the client's bytes, then 1 MiB for the
-# host's, then 1 MiB for the host's events (D34).
+# host's, then 1 MiB for the host's events.
 RING_CAPACITY = 1 << 20
 RINGS_LEN = 4096 + 3 * RING_CAPACITY
 TO_HOST_HEAD, TO_CLIENT_HEAD = 0, 384

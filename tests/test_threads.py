@@ -1,4 +1,4 @@
-"""Many Python threads calling one host at once (D82): each gets its own answers and runs the
+"""Many Python threads calling one host at once: each gets its own answers and runs the
 Python calls of its own requests, and a thread asleep waiting for its reply is woken by that
 reply, not by every message any thread gets."""
 
@@ -29,7 +29,7 @@ def test_sixteen_threads_get_their_own_answers_and_run_their_own_callbacks(load)
             assert addon.add(i, t) == i + t
             assert addon.callback(lambda i=i: callback(i)) == i * THREADS + t
             assert addon.echo(f"{t}:{i}") == f"{t}:{i}"
-        # A Python call the host makes for a request runs on the thread waiting for it (D1).
+        # A Python call the host makes for a request runs on the thread waiting for it.
         assert ran_on == [me] * CALLS
 
     with ThreadPoolExecutor(THREADS) as pool:

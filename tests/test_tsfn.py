@@ -231,7 +231,7 @@ def test_a_callback_may_close_its_own_addon(load, tmp_path):
     addon.defaultCall(1000, close_on_first_call, str(marker))
     assert closed.wait(DEADLINE), "the threadsafe function's first call did not come"
     # close() again, from this thread: it waits for the event dispatcher to run everything the
-    # host sent before it ended (D18), so any call that came after the close has run by now.
+    # host sent before it ended, so any call that came after the close has run by now.
     addon.close()
     assert calls == [False], f"{len(calls)} calls; none may come after the close"
     assert marker.read_text().splitlines() == ["finalized, received 0"], "the host was not torn down"

@@ -1,4 +1,4 @@
-"""libuv from addons (issue 29, D63; addon: addons/c/uv.c, compiled against node 20's uv.h).
+"""libuv from addons (issue 29; addon: addons/c/uv.c, compiled against node 20's uv.h).
 
 Each facility real addons use runs under node and through napi_python, and the results are
 compared: `uv_queue_work` completing into a Python callback, `uv_cancel` of queued work,
@@ -176,7 +176,7 @@ def test_uv_ref_and_unref_are_accepted(uv):
 
 def test_the_host_runs_the_default_loop_as_node_does(uv):
     if IN_PROCESS:
-        pytest.skip("in-process, the first host of the process has the default loop (D63)")
+        pytest.skip("in-process, the first host of the process has the default loop")
     assert uv.loopIsDefault() is under_node("done(a.loopIsDefault())") is True
 
 

@@ -172,7 +172,7 @@ def test_ints_beyond_2_to_the_53_cross_as_bigints_not_rounded_numbers(load):
         assert addon.typeOf(n) == TYPES["bigint"], n
         assert addon.typeOf(Count(n)) == TYPES["bigint"], n
     # The same ints once more, now that `typeOf` is quick: the call is offered to the primitive
-    # path (D58), whose number check must turn these away.
+    # path, whose number check must turn these away.
     for _ in range(50):
         assert [addon.typeOf(n) for n in beyond] == [TYPES["bigint"]] * len(beyond)
 
@@ -305,7 +305,7 @@ def test_napi_get_version_reports_the_highest_version_the_host_implements(load):
 
 
 def test_dicts_come_back_with_their_own_keys_whatever_the_key_cache_holds(load):
-    """D50: the keys of dicts copied from JS objects come from a small cache of recent key
+    """The keys of dicts copied from JS objects come from a small cache of recent key
     strings. A key must never come back as another one that shares its slot: hundreds of keys
     through 128 slots, twice (the second round meets what the first left), long keys (not
     cached) and non-ASCII ones included."""

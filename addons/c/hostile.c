@@ -10,7 +10,7 @@
  * Returned 7; of Outcome: Ok 0; of Value: Undefined 0, Array 6. The ring layout is
  * link/src/shm/ring.rs's: a 4096-byte control page (per ring, 384 bytes apart: the write index,
  * the read index 128 bytes on, the sleeping flag 256 bytes on), then 1 MiB to the host,
- * 1 MiB to the client and 1 MiB of events to the client (D34). */
+ * 1 MiB to the client and 1 MiB of events to the client. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdatomic.h>

@@ -1,6 +1,6 @@
 /* For `python -m napi_python inspect` (tests/test_inspect.py): an addon that also uses what
  * exists only inside node — V8's C++ API and node's — as addons written against <v8.h>/<node.h>
- * do, besides libuv, which the host provides (D63). Those symbols stay undefined. Functions are
+ * do, besides libuv, which the host provides. Those symbols stay undefined. Functions are
  * bound lazily (RTLD_LAZY, as node does), but a V8 constant is data, which the dynamic linker
  * must find at load: the host cannot load it, and says the symbol is V8's. Inspect must still
  * report everything it can read. */

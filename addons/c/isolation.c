@@ -179,7 +179,7 @@ static napi_value Call(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* The shared-memory rings of the isolated fast path (link/src/shm/ring.rs, D34): the memory
+/* The shared-memory rings of the isolated fast path (link/src/shm/ring.rs): the memory
  * file "napi-rings", whose control page holds per ring, at 384-byte steps, the write index, the
  * read index (128 bytes on) and the consumer's sleeping flag. Ring 0 carries the client's bytes
  * to the host, ring 1 the host's to the client. */
@@ -225,7 +225,7 @@ static napi_value Pid(napi_env env, napi_callback_info info) {
   return make_int32(env, (int32_t)getpid());
 }
 
-/* The kernel's id of the thread running the call: in-process direct calls (D37) run on the
+/* The kernel's id of the thread running the call: in-process direct calls run on the
  * calling Python thread (threading.get_native_id()), the others on the host's thread. */
 static napi_value ThreadId(napi_env env, napi_callback_info info) {
   (void)info;

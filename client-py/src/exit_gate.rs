@@ -69,7 +69,7 @@ pub fn is_open() -> bool {
 /// release it (a Python callback, a wait). Exit closes the gate from the `atexit` hook, which
 /// needs the GIL, so it cannot have closed in between; and a thread that keeps the GIL cannot
 /// be ended by finalization. A call that runs no Python code and never waits never enters, and
-/// spends no locked instruction on the gate (D49).
+/// spends no locked instruction on the gate, a cost a quick call would feel.
 #[derive(Default)]
 pub struct Late(OnceLock<Counted>);
 
@@ -182,7 +182,7 @@ pub fn exiting_error() -> PyErr {
 }
 
 /// A Python thread state kept for the life of a thread of ours that runs Python code often (the
-/// event dispatcher, an in-process host thread; D15). `Python::with_gil` on a
+/// event dispatcher, an in-process host thread). `Python::with_gil` on a
 /// thread Python does not know makes a thread state (with its frame stack, a fresh mapping)
 /// and frees it again each time, which cost more than the event it ran; with this state kept,
 /// `with_gil` finds it and only takes the GIL.

@@ -89,7 +89,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// For tests: how many protocol arrays and objects this thread has built. In-process, a call's
-/// values go between Python objects and the host's heap without building any (D81).
+/// values go between Python objects and the host's heap without building any, as no bytes
+/// leave the process.
 #[pyfunction]
 fn _protocol_containers_built() -> u64 {
     napi_protocol::value_tree::containers_built()

@@ -1,6 +1,6 @@
 //! Frames read from and written to byte streams: one at a time (`read_message`,
 //! `write_message`), or buffered: a reader that decodes each frame where it lies in its buffer, and a
-//! writer that encodes frames straight into the buffer it sends (D55).
+//! writer that encodes frames straight into the buffer it sends.
 //!
 //! `BufReader` and `BufWriter` around `read_message` and `write_message` cost a call two
 //! copies and an allocation on each side: the reader copied each frame out of its buffer

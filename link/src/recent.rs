@@ -1,7 +1,7 @@
 //! A small cache of recently seen short names (property names an addon passes, dict keys made
 //! for Python): a name goes in the slot its hash picks, replacing what was there. Names repeat
 //! (the fields of the records an addon makes), and a name found again skips its making: an
-//! allocation and a UTF-8 check on the host, a string's decoding and hashing in Python (D50).
+//! allocation and a UTF-8 check on the host, a string's decoding and hashing in Python.
 
 use std::hash::Hasher;
 

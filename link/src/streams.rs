@@ -1,5 +1,5 @@
 //! The byte streams frames travel on between the client and the host, each way: a shared-memory
-//! ring per direction, and one more for the host's events (D34), each with a socket kept
+//! ring per direction, and one more for the host's events, each with a socket kept
 //! beside it as the doorbell, the carrier of descriptors and the sign of a hang-up (the main
 //! socket for the first two, the event socket for the event ring).
 //!
@@ -8,7 +8,7 @@
 //! the socket. A writer that finds the flag raised lowers it and sends one byte on the socket.
 //! So an idle side sleeps in the kernel and uses no CPU, and a peer that dies is still seen at
 //! once: its end of the socket hangs up, which wakes the sleeper (and the host's watchdog).
-//! A descriptor (a segment's, D17) goes on the socket, with one byte, before the frame that
+//! A descriptor (a segment's) goes on the socket, with one byte, before the frame that
 //! announces it is written to the ring; the reader takes it from what the socket brought.
 
 use std::io::{self, Read, Write};
@@ -232,7 +232,7 @@ pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, Rin
     (RingIn::new(rings.consumer(inbound), bell.clone()), RingOut::new(rings.producer(outbound), bell))
 }
 
-/// The client's end of the event ring (D34), with the event socket beside it: what the event
+/// The client's end of the event ring, with the event socket beside it: what the event
 /// dispatcher reads.
 pub fn events_in(rings: &Rings, socket: UnixStream) -> RingIn {
     RingIn::new(rings.consumer(Direction::Events), Bell::beside(socket))

@@ -6,7 +6,7 @@
 //! maker nested it. Its encoding is the derive's (a container's tag and length, then its
 //! elements: a pre-order walk), written and read with a stack of our own instead of recursion,
 //! so a hostile peer's 100,000 nested arrays in 200 KB decode in a loop, and a legitimate
-//! 100,000-deep array arrives whole (D78). What bounds a message's values is their number,
+//! 100,000-deep array arrives whole. What bounds a message's values is their number,
 //! [`MAX_VALUES`](crate::MAX_VALUES), counted in the [`Limits`] it decodes with. `value_variants_decode_as_derived`
 //! holds the decoder to the derived order.
 //!

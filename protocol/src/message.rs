@@ -14,14 +14,14 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 
 /// Bumped whenever the encoding or the meaning of any message changes (the golden-bytes test
 /// enforces it for the encoding). 6: a reply whose value is a promise subscribes to it under the
-/// request's id. 7: frames travel over shared-memory rings (`crate::link`, D34), a segment's
+/// request's id. 7: frames travel over shared-memory rings (`crate::link`), a segment's
 /// descriptor ahead of its announcement on the socket. 8: `Value::Lent`, a Python buffer an
 /// in-process client lends for a call. 9: `FailureKind::TooDeep`, and the client ends a host whose
 /// messages name requests, subscriptions, blocks or segments it never issued (issue 33). 10:
 /// `BufferKind::Float16`. 11: `Op::CollectCycles`, its `ServerMessage::Trace` questions and
 /// `ClientMessage::Traced` answers. 12: values nest to any depth, bounded by their number
-/// (`MAX_VALUES`), and `TooDeep` is `TooLarge` (D78). 13: once a host has sent events, its
-/// `DropPython` notices travel on the event stream, behind those events (D77).
+/// (`MAX_VALUES`), and `TooDeep` is `TooLarge`. 13: once a host has sent events, its
+/// `DropPython` notices travel on the event stream, behind those events.
 pub const PROTOCOL_VERSION: u32 = 13;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
@@ -63,7 +63,7 @@ pub enum ClientMessage {
     Traced(TraceAnswer),
 }
 
-/// What the client answers about the Python objects a cycle collection asks about (D77).
+/// What the client answers about the Python objects a cycle collection asks about.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 #[non_exhaustive]
 pub enum TraceAnswer {
@@ -157,7 +157,7 @@ pub enum Op {
     /// A new zero-filled buffer of `len` bytes and type `kind`, in shared memory: answers it as
     /// [`Value::Shared`].
     NewBuffer { kind: BufferKind, len: u64 },
-    /// Collects the cycles that pass through Python (D77): the host asks the client with
+    /// Collects the cycles that pass through Python: the host asks the client with
     /// [`ServerMessage::Trace`] on the request's chain, then collects; answers `[proxies let go,
     /// Python objects dropped, objects freed]`.
     CollectCycles,
@@ -207,7 +207,7 @@ pub enum ServerMessage {
     Returned { blocks: Vec<Region> },
     /// Call the Python object `func` with `this` and `args` on the thread that waits for `chain`.
     CallPython { call: CallId, chain: ChainId, func: PyRef, this: Value, args: Vec<Value> },
-    /// A question of a cycle collection (`Op::CollectCycles`, D77), to the thread that waits for
+    /// A question of a cycle collection (`Op::CollectCycles`), to the thread that waits for
     /// `chain`: the Python objects in `unreached` (each with how many times the host received
     /// it) are held by JS objects that only proxies reach. With `let_go` empty: which proxies do
     /// only those Python objects reach? Otherwise: let go of the proxies in `let_go` if they still

@@ -4,7 +4,7 @@
 //! both. So nothing that walks a value recurses, since a recursive walk would need stack in
 //! proportion to the depth: dropping, cloning, comparing and printing one here, encoding and
 //! decoding it in `codec`, converting it at either end. A walk keeps its own stack, on the heap,
-//! and what bounds a value is its size ([`MAX_VALUES`]), not its depth (D78).
+//! and what bounds a value is its size ([`MAX_VALUES`]), not its depth.
 
 use std::fmt;
 use std::hash::Hash;
@@ -63,7 +63,7 @@ impl ValueBudget {
 /// that is no array or object as a leaf. A sink closes a container once it has had as many
 /// elements as it was opened with. [`TreeBuilder`] makes a [`Value`] tree of the steps (what
 /// crosses a process boundary); in-process the host's heap and the client's Python objects are
-/// sinks too, so a value goes from one side's objects straight into the other's (D81).
+/// sinks too, so a value goes from one side's objects straight into the other's.
 pub trait ValueSink {
     type Error;
     /// A value that is no array or object.

@@ -1,6 +1,6 @@
 //! Makes napi-hostd's dynamic symbol table hold every function of `napi-exports.txt` (the one
 //! list of exported Node-API symbols, in the napi-functions crate) and of `libuv-exports.txt`
-//! (libuv's, D63): an executable exports only what its dynamic list names, and napi-rs addons
+//! (libuv's): an executable exports only what its dynamic list names, and napi-rs addons
 //! look each one up with `dlsym` when they load.
 
 use std::fmt::Write as _;

@@ -1,6 +1,6 @@
 // Shared by the build scripts of napi-functions, napi-hostd and the Python extension (all
-// `include!` it): the names in `napi-exports.txt`, the one list of exported Node-API functions
-// (D3), and in `libuv-exports.txt`, libuv's (D63), and the linker arguments that keep every
+// `include!` it): the names in `napi-exports.txt`, the one list of exported Node-API functions,
+// and in `libuv-exports.txt`, libuv's, and the linker arguments that keep every
 // one of them in the artifact.
 
 /// Each `(name, state)` line of the list, comments and blank lines skipped.
@@ -12,7 +12,7 @@ fn exported_functions(list: &str) -> Vec<(&str, &str)> {
 }
 
 /// The names in `libuv-exports.txt`: libuv's public functions, exported as node exports them
-/// (issue 29, D63).
+/// (issue 29).
 #[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
 fn libuv_functions(list: &str) -> Vec<&str> {
     list.lines().map(str::trim).filter(|l| !l.starts_with('#') && !l.is_empty()).collect()

@@ -7,7 +7,7 @@ The baseline is `socket-echo` (server/hostd/src/bin/socket-echo.rs, built by scr
 that echoes length-prefixed frames on a socket it gets as fd 3, exactly as napi-hostd gets its
 socket. Python sends it an 8-byte frame and reads it back: one raw round trip. It is measured
 twice: blocking on both sides, and spinning (`socket-echo --spin`: both sides look for the
-answer for up to 50 µs before they sleep, as napi's own waits do, D22, D34). Unpinned, the
+answer for up to 50 µs before they sleep, as napi's own waits do). Unpinned, the
 blocking one pays cross-CPU wake-ups; the goals compare with the faster of the two.
 
 Then, through `napi_python` with `isolated=True`, the per-call time of `add(1, 2)`, `echo` of a
@@ -67,14 +67,14 @@ def start_socket_echo(spin: bool = False) -> tuple[subprocess.Popen[bytes], sock
     return proc, ours
 
 
-# How long a spinning raw ping looks for its answer before it sleeps: napi's SPIN (D22).
+# How long a spinning raw ping looks for its answer before it sleeps: napi's SPIN.
 SPIN_S = 50e-6
 
 
 def raw_ping(sock: socket.socket, spin: bool = False) -> Op:
     """One round trip of an 8-byte frame. `spin` (against `socket-echo --spin`): both sides look
     for the answer without blocking for up to 50 µs before they sleep, as napi's own socket path
-    does (D22), and as the shared-memory rings do (D34); not on one CPU, where looking only
+    does, and as the shared-memory rings do; not on one CPU, where looking only
     delays the peer. Unpinned, a blocking round trip pays two cross-CPU wake-ups (tens of µs
     on a VM) that the spinning one avoids, so the goals compare with the faster of the two."""
     frame = struct.pack("<I", 8) + b"ping1234"

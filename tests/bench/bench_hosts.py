@@ -9,9 +9,9 @@ the benchmark addon (build/addons/bench.node) one after another, keeping them al
   someone else's work for a trend;
 - the threads and descriptors each host costs this Python process (from /proc/self/task and
   /proc/self/fd, before and after), and which they are (threads by name, descriptors by kind):
-  stated, as the issue asks (README, Limits: 1 thread and 4 descriptors a host, D83); and the
+  stated, as the issue asks (README, Limits: 1 thread and 4 descriptors a host); and the
   process's memory mappings, which a forked start would copy (hosts start by posix_spawn, which
-  copies nothing, D83).
+  copies nothing).
 
     .venv/bin/python tests/bench/bench_hosts.py [--hosts N] [--window K]
 """

@@ -9,12 +9,12 @@ fail a test run on a busy machine, and each goal is printed beside its figure.
   this process and its host share: a load of 2 on 2 CPUs); goal (issue 43): at most 5 µs, the
   median of `--rounds` rounds of `--calls` calls.
 - In-process, host-thread wake-ups per 1,000 direct calls, per 1,000 calls with a Python callback
-  (D58: answers read by the caller), and per 1,000 awaits of `bench_async.asyncAdd` (D22: the
+  (answers read by the caller), and per 1,000 awaits of `bench_async.asyncAdd` (the
   completion a worker posts while the call lingers does not ring the host thread); goal: 0 for
   direct calls, under 20 per 1,000 awaits.
-- In-process, the host thread's CPU while Python callbacks of direct calls run (D58); goal: at
+- In-process, the host thread's CPU while Python callbacks of direct calls run; goal: at
   most a fifth of the time.
-- Async-work worker sleeps per 1,000 awaits in turn (D22: a worker looks for the next item
+- Async-work worker sleeps per 1,000 awaits in turn (a worker looks for the next item
   before it sleeps); goal: under 200. Workers look only with two CPUs or more.
 
     .venv/bin/python tests/bench/bench_idle.py [--idle SECONDS] [--calls N] [--rounds R]

@@ -1,5 +1,5 @@
 """Machine instructions per in-process call, counted by valgrind's callgrind: a figure that does
-not move with the load of a shared VM, for comparing one change to the next (D59).
+not move with the load of a shared VM, for comparing one change to the next.
 
 Each operation runs in a child Python under callgrind twice, with two loop lengths; the
 difference, divided by the difference in calls, is the cost of one call with start-up and

@@ -6,7 +6,7 @@
 - the floor of a call from Python: C functions of an extension module doing the same work
   (`noop`, `add`), built by the benchmark (floor_ext.py);
 - napi_python in-process (`isolated=False`: the host runtime in this process, a call running
-  on the calling thread when the host is free, D37);
+  on the calling thread when the host is free);
 - napi_python isolated (the default: a napi-hostd process per addon);
 - round trips with no addon behind them: through shared memory, both sides spinning (floor_ext's
   `ShmEcho`: the floor of an isolated call), and over a socket pair to a Rust echo process
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The rounds' spread beside each median: on these VMs an in-process call slows by up to 2x
     # for tens of milliseconds at a time, with nothing else running in the VM, while node's loop
-    # and plain Python loops, which stay in the CPU's nearest caches, barely move (D49). A wide
+    # and plain Python loops, which stay in the CPU's nearest caches, barely move. A wide
     # spread marks such a run.
     def ratio(goal: str, limit: float, kind: str, op: str, base: str, base_op: str) -> None:
         best = base_op == "shm"

@@ -7,7 +7,7 @@ Prints one JSON line: for each mode and operation, the best per-call time in mic
 `--rounds` rounds of `--calls` calls (the loop inside a function, as in `bench_modes.py`). For
 an A/B of two builds (docs/performance.md, "Method"), run it in processes taking turns, one with
 `PYTHONPATH` pointing at a copy of the other build's package. 500 deep is within what builds
-before D78 carried (508), so both sides of an A/B run the same calls.
+before values could nest to any depth carried (508), so both sides of an A/B run the same calls.
 
 The name does not match pytest's `test_*.py`, so the test run does not collect it.
 """

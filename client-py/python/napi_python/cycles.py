@@ -1,4 +1,4 @@
-"""Cycles through Python and JavaScript, collected after Python's full collections (D77).
+"""Cycles through Python and JavaScript, collected after Python's full collections.
 
 A Python callable given to a JS object that its closure refers to through a proxy is a cycle
 neither collector sees whole: the host holds the callable for the JS object, Python holds the

@@ -94,7 +94,7 @@ def _beneath(path: str, directory: str) -> bool:
 class Host:
     """One ``napi-hostd`` process; the addons loaded into it share its JavaScript heap.
 
-    ``isolated=False`` runs the same host on a thread of this process instead (D32): the same
+    ``isolated=False`` runs the same host on a thread of this process instead: the same
     behaviour, no process, but a crash in an addon ends Python, and ``env``, ``timeout``,
     ``restart`` and ``sandbox`` are refused (``ValueError``).
 
@@ -441,7 +441,7 @@ def _check_in_process(
     sandbox: bool | Sandbox | None,
     output: str,
 ) -> None:
-    """Refuses the options that need a process of the host's own (D32)."""
+    """Refuses the options that need a process of the host's own."""
     refused = {
         "env": env is not None,
         "timeout": timeout is not None,

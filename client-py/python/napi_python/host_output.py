@@ -1,4 +1,4 @@
-"""The output of every isolated host of this process, forwarded by one thread (D83): to
+"""The output of every isolated host of this process, forwarded by one thread: to
 ``sys.stdout`` and ``sys.stderr`` as they are at each line (so pytest's capture and a redirected
 stream get them), or to logging. The native side names the hosts that have lines waiting, so the
 thread costs nothing per host, and the threads a process has do not grow with its hosts."""

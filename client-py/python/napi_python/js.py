@@ -64,7 +64,7 @@ def _require_conn(what: str, *values: Any) -> _native.Connection:
 
 
 def _local_typeof(value: Any) -> str:
-    """`typeof` of what a Python value becomes in JavaScript (docs/decisions.md D4)."""
+    """`typeof` of what a Python value becomes in JavaScript."""
     if value is None or value is undefined:
         return "undefined"
     if value is null:

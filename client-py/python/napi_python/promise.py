@@ -3,10 +3,10 @@
 Being a real ``Future``, it works wherever one does: ``result(timeout)``, ``exception()``,
 ``add_done_callback``, ``concurrent.futures.wait``/``as_completed``, ``asyncio.wrap_future``
 and ``asyncio.wait`` (through ``wrap_future``), and ``await`` in any asyncio loop. A promise
-that comes as the answer of a call is subscribed to by the host at once (D20); any other is
-subscribed on first use (the first look at its state). The settlement arrives through the
-host's event dispatcher, without polling. If the host goes away first, the promise fails with
-the error that says why.
+that comes as the answer of a call is subscribed to by the host at once, sparing a request;
+any other is subscribed on first use (the first look at its state). The settlement arrives
+through the host's event dispatcher, without polling. If the host goes away first, the promise
+fails with the error that says why.
 
 JS work cannot be cancelled: a promise is a running future from the start, so ``cancel()``
 returns False and changes nothing (``asyncio.wait_for`` on it cancels its own wrapper, not the
@@ -111,7 +111,7 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
         return False
 
     def __await__(self) -> Generator[Any, None, _T]:
-        # Settled already (quick async work often is, D22): no asyncio future, no loop turn.
+        # Settled already (quick async work often is): no asyncio future, no loop turn.
         if self.done():
             return self.result()
         return (yield from asyncio.wrap_future(self).__await__())

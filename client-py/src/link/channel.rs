@@ -3,11 +3,11 @@
 //! There is no reader thread: a thread waiting for its answer reads the link itself when no
 //! other thread is reading (leader/follower), and files messages for other chains in their
 //! mailboxes. A single-threaded caller therefore writes a request and reads its reply with no
-//! hand-off between threads, as cheap as the rings' round trip (D34).
+//! hand-off between threads, as cheap as the rings' round trip.
 //!
-//! Everything the host sends is checked before it is believed (`inbound`, D57): a host that
-//! breaks the protocol is ended, and every wait ends at the call's deadline (sending included)
-//! or at the host's end.
+//! Everything the host sends is checked before it is believed (`inbound`), since the addon owns
+//! its host: a host that breaks the protocol is ended, and every wait ends at the call's deadline
+//! (sending included) or at the host's end.
 //!
 //! An in-process host's requests mostly run on their callers' threads (`calls/direct_calls.rs`);
 //! its channel carries what goes to its host thread, and the news of both sides go straight to
@@ -152,7 +152,7 @@ impl Channel {
 
     /// A fresh request id. Only a caller holding the GIL makes one, which keeps every other such
     /// caller out: ids come from a block reserved with one locked add per 64, not one per id (a
-    /// locked add was a tenth of an in-process call's time, D49). The module does not declare
+    /// locked add was a tenth of an in-process call's time). The module does not declare
     /// itself free of the GIL (`gil_used`), so even a free-threaded CPython re-enables it.
     pub fn next_id(&self, _gil: pyo3::Python<'_>) -> RequestId {
         self.ids.next(|n| self.next_id.fetch_add(n, Ordering::Relaxed))
@@ -234,7 +234,7 @@ impl Channel {
 
     /// What the client keeps for this host, by name: chains with a mailbox (the event chain's
     /// among them), requests sent and not answered, descriptors not claimed, segments mapped
-    /// and their bytes. For tests of the bounds (D57).
+    /// and their bytes. For tests that a host cannot make them grow without bound.
     pub fn bookkeeping(&self) -> Vec<(&'static str, u64)> {
         let (chains, outstanding) = {
             let st = self.state.lock().unwrap();
@@ -344,8 +344,7 @@ impl Channel {
     /// The next message for `chain`, reading the rings when no other thread is, until
     /// `deadline`: past it the host is killed (issue 6), and so is a host that sent what the
     /// protocol does not allow. The reader keeps reading until its own message comes, ringing
-    /// the thread of each chain it files a message for; then it rings one sleeper to read next
-    /// (D82).
+    /// the thread of each chain it files a message for; then it rings one sleeper to read next.
     pub fn wait(&self, chain: ChainId, deadline: Option<Instant>) -> Result<Incoming, Arc<Dead>> {
         if self.forked() {
             return Err(self.forked_death());
@@ -409,8 +408,8 @@ impl Channel {
     /// it keeps the GIL (`None`: nothing came; the caller then waits without the GIL). It reads
     /// the rings if nobody else does, else watches its mailbox, which the reader fills without
     /// a bell for a thread that is not asleep. A reply within microseconds then costs no hand-off
-    /// of the GIL to another thread and back, which is what made many threads slower than one
-    /// (D82). Only whole frames are read, so a host pausing inside one holds up nobody.
+    /// of the GIL to another thread and back, which is what made many threads slower than one.
+    /// Only whole frames are read, so a host pausing inside one holds up nobody.
     pub fn poll(&self, chain: ChainId, budget: Duration) -> Option<Result<Incoming, Arc<Dead>>> {
         if self.forked() {
             return Some(Err(self.forked_death()));

@@ -1,7 +1,7 @@
 //! The client's end of a host's rings and sockets: requests, replies and the calls of requests go
-//! through the shared-memory rings (D34) with the main socket beside them for wake-ups,
+//! through the shared-memory rings with the main socket beside them for wake-ups,
 //! descriptors and the hang-up; what the event dispatcher runs comes on the event ring, with
-//! the event socket beside it (D34).
+//! the event socket beside it.
 //! Segment descriptors go ahead of their announcements (SCM_RIGHTS).
 //!
 //! Reads and writes end at their deadline, and a frame begun must keep coming: a host that

@@ -2,7 +2,7 @@
 //! full pipe), the tail of stderr kept for crash reports, and whole lines queued for Python's
 //! `logging` up to a cap; past the cap lines are counted and dropped, not buffered.
 //!
-//! One thread reads the pipes of every host of the process (D83), and the hosts with lines
+//! One thread reads the pipes of every host of the process, and the hosts with lines
 //! waiting are named to one Python thread that forwards them all (`hosts_with_output`): the
 //! threads a process has do not grow with its hosts.
 

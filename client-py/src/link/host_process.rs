@@ -1,6 +1,6 @@
-//! Starting `napi-hostd` over an anonymous socket pair and a pair of shared-memory rings (D34),
+//! Starting `napi-hostd` over an anonymous socket pair and a pair of shared-memory rings,
 //! in a process group of its own, and ending it: the whole group, and whatever the addon
-//! started, goes with it (issue 6). Or, for `isolated=False` (D32), running the same host on a
+//! started, goes with it (issue 6). Or, for `isolated=False`, running the same host on a
 //! thread of this process, over the same rings and sockets.
 
 use std::os::fd::AsFd;
@@ -130,7 +130,7 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 
-/// Starts a host on a new thread of this process (D32), with the same rings and sockets a
+/// Starts a host on a new thread of this process, with the same rings and sockets a
 /// `napi-hostd` gets: `serve(main, events, rings)` runs the host on its ends and answers the
 /// wait status the process would have exited with.
 pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream, Rings) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {

@@ -7,8 +7,9 @@
 //!   chain it was sent on, and only as the answer of the innermost request of that chain still
 //!   waiting (nested requests of a chain form a stack); one for a request whose waiter gave up is
 //!   dropped;
-//! - a settlement on the main stream only ahead of the reply of its own request (D22); calls
-//!   into Python only for chains with a waiting request (others are answered with an error);
+//! - a settlement on the main stream only ahead of the reply of its own request (the host sends
+//!   one that settled while the reply waited for it); calls into Python only for chains with a
+//!   waiting request (others are answered with an error);
 //! - on the event stream only what the host sends there: settlements, event-chain calls,
 //!   uncaught exceptions, segment announcements;
 //! - a chain's thread has at most [`MAILBOX_LIMIT`] messages waiting for it, and drop notices
@@ -66,7 +67,7 @@ pub enum Incoming {
     },
     /// On the event chain: an exception nothing in the host caught.
     Uncaught(Box<Thrown>),
-    /// A question of a cycle collection the chain's request started (D77).
+    /// A question of a cycle collection the chain's request started.
     Trace {
         unreached: Vec<(PyRef, u64)>,
         let_go: Vec<ObjectId>,
@@ -200,7 +201,7 @@ impl Chains {
                 }
                 Ok(Filed::For(chain, Incoming::Trace { unreached, let_go }))
             }
-            // Only ahead of the reply that makes its promise, on the same stream (D22).
+            // Only ahead of the reply that makes its promise, on the same stream.
             ServerMessage::Settled { subscription, outcome } => match self.outstanding.get(&subscription) {
                 Some(&chain) => Ok(Filed::For(chain, Incoming::Settled { subscription, outcome })),
                 None => violation(format!("a settlement of subscription {subscription} on the main stream, ahead of no reply")),

@@ -1,6 +1,6 @@
 //! Python buffers lent to an in-process host (`Value::Lent`): a writable buffer argument (a
 //! `bytearray`, a writable `memoryview`, a numpy array) handed to the addon in place, with no
-//! copy, since host and client share one address space (D17).
+//! copy, since host and client share one address space.
 //!
 //! A lent buffer is pinned by a buffer-protocol view held here: its exporter can neither free
 //! nor resize the memory meanwhile (a `bytearray` raises `BufferError`). The host gives the lend

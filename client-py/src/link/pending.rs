@@ -44,7 +44,7 @@ impl<T> Pending<T> {
 
     /// Everything left so far, oldest first. Inlined: nearly always there is nothing, and a
     /// list handed back from a call is read in wider loads than it was written with (a stall
-    /// on every request, D49); made empty where it goes, it costs a look at the flag.
+    /// on every request); made empty where it goes, it costs a look at the flag.
     #[inline]
     pub fn take(&self) -> Vec<T> {
         if self.is_empty() {

@@ -1,4 +1,4 @@
-//! Starting `napi-hostd` without copying this process (D83). A fork copies the parent's page
+//! Starting `napi-hostd` without copying this process. A fork copies the parent's page
 //! tables, so its cost grows with the Python process: with every host loaded (each maps its
 //! rings and segments), with every library and every heap page. glibc's `posix_spawn` clones
 //! with `CLONE_VM | CLONE_VFORK` and execs at once, at a cost that does not depend on the

@@ -5,9 +5,10 @@
 //! Mappings are reference-counted: a `JSBuffer` holds the mapping it points into, so its memory
 //! stays readable after the host retires the segment or dies.
 //!
-//! The host's news are checked (D57): a segment is announced once on each stream, in rising id
-//! order, within [`MAX_HOST_SEGMENTS`] and [`MAX_HOST_MAPPED`] bytes, and retired once; a block
-//! comes back only if it was given to the host, once. Anything else is a [`Violation`].
+//! The host's news are checked, as a host may be hostile: a segment is announced once on each
+//! stream, in rising id order, within [`MAX_HOST_SEGMENTS`] and [`MAX_HOST_MAPPED`] bytes, and
+//! retired once; a block comes back only if it was given to the host, once. Anything else is a
+//! [`Violation`].
 
 use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};

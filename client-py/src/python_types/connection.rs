@@ -69,7 +69,7 @@ pub struct Connection {
 
 impl Connection {
     /// The connection to the host behind `channel`. `strict`: settlements are accepted only for
-    /// requests in flight (an isolated host, D57).
+    /// requests in flight (an isolated host, which may be hostile).
     pub fn new(channel: Arc<Channel>, strict: bool) -> Connection {
         Connection {
             channel,
@@ -124,7 +124,7 @@ impl Connection {
         if self.channel.has_drops() {
             self.forget_dropped();
         }
-        // Python buffers an in-process host gave back are Python's alone again (D17).
+        // Python buffers an in-process host gave back are Python's alone again.
         if self.channel.shm.lends.any_back() {
             self.release_lends();
         }
@@ -242,7 +242,7 @@ impl Connection {
         self.exported.lock().unwrap().by_id.len()
     }
 
-    /// The exported objects a cycle collection asks about (D77), each with how many times the
+    /// The exported objects a cycle collection asks about, each with how many times the
     /// host received it: those this client sent exactly as often (one sent again meanwhile is
     /// on its way, so live whatever the host found).
     /// Each once, however often the host names it.
@@ -340,7 +340,7 @@ impl Connection {
             Some((shared, shm, drops)) => (Some(shared), shm, drops),
             None => (None, Arc::new(ClientShm::new(true)), Arc::default()),
         };
-        // An in-process host is this process's own code; an isolated one is checked (D57).
+        // An in-process host is this process's own code; an isolated one is checked.
         let strict = shared.is_none();
         let channel = py.allow_threads(|| Channel::open(host, end, shared, shm, drops, timeout)).map_err(|d| dead_error(py, &d))?;
         let conn = Py::new(py, Connection::new(channel, strict))?;
@@ -386,7 +386,7 @@ impl Connection {
         Self::open(py, proc_, sockets, None, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
     }
 
-    /// Starts a host on a thread of this process (`isolated=False`, D32) and greets it. Its
+    /// Starts a host on a thread of this process (`isolated=False`) and greets it. Its
     /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
     #[staticmethod]
     fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
@@ -479,7 +479,7 @@ impl Connection {
 
     /// Ends the host, giving it `grace` seconds to run its cleanup hooks, then waits (as long
     /// again, at most) for the event dispatcher to run what the host sent before it ended: a
-    /// report of an uncaught exception, a settlement, is run before this returns (D18).
+    /// report of an uncaught exception, a settlement, is run before this returns.
     #[pyo3(signature = (grace=2.0))]
     fn close(&self, py: Python<'_>, grace: f64) {
         if self.channel.forked() {
@@ -625,7 +625,7 @@ impl Connection {
         requests::request(slf, Op::Gc)
     }
 
-    /// Collects the cycles through Python (D77), then the host's garbage; answers `[proxies let
+    /// Collects the cycles through Python, then the host's garbage; answers `[proxies let
     /// go, Python objects the host dropped, objects freed]`.
     fn collect_cycles(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
         let done = requests::request(slf, Op::CollectCycles)?;
@@ -636,7 +636,7 @@ impl Connection {
         Ok(done)
     }
 
-    /// What Python's collector should know this connection holds: the exported objects (D77).
+    /// What Python's collector should know this connection holds: the exported objects.
     /// A table busy on another thread is not looked at: a reference not reported only keeps
     /// its object.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -669,7 +669,7 @@ impl Connection {
 
     /// How often threads waiting for this host were woken, as `{"rung": n, "woken": n}`: bells
     /// rung for them, and wake-ups from sleep (rung or not). For tests that a message wakes its
-    /// own thread only (D82).
+    /// own thread only.
     #[getter]
     fn _wakeups(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let d = PyDict::new(py);

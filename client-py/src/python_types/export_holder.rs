@@ -3,7 +3,7 @@
 //! `addon.f` is on the path of every call through an addon. A class that defines `__getattr__`
 //! in Python gets a slot that looks the hook up on every read, and the interpreter never
 //! specialises its reads: 43 ns, where a plain instance attribute costs 9. A PyO3 `__getattr__`
-//! only got it to 37 ns, as PyO3's trampoline costs about as much as the lookup (D46). So this
+//! only got it to 37 ns, as PyO3's trampoline costs about as much as the lookup. So this
 //! type is made by hand with a bare `tp_getattro`: the instance dict (where the exports live),
 //! then the generic lookup and, only when that fails with `AttributeError`, the Python fallback
 //! `_missing_attribute`.

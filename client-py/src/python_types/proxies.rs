@@ -24,17 +24,17 @@ pub struct JSRef {
     pub kind: String,
     pub class_proto: Option<u64>,
     pub label: String,
-    /// Whether a call of this function keeps the GIL (D58).
+    /// Whether a call of this function keeps the GIL (its last call was quick).
     pub quick: Quick,
-    /// Set when a cycle collection let go of the object for this proxy (D77): its hold is
+    /// Set when a cycle collection let go of the object for this proxy: its hold is
     /// released already, and it is no longer the object's proxy.
     pub let_go: AtomicBool,
 }
 
 /// The native base of `JSFunction`: its instances are callable, other proxies are not. A call
 /// reaches `__call__` through the type's call slot, with no method lookup or argument copy on
-/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call, D46),
-/// and from a type's second call on, `vectorcall_call` with no tuple at all (D49).
+/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call),
+/// and from a type's second call on, `vectorcall_call` with no tuple at all.
 #[pyclass(extends = JSRef, subclass, frozen, module = "napi_python._native")]
 pub struct JSCallable {
     /// How CPython calls the proxy with its arguments as they lie on its stack (vectorcall,
@@ -48,7 +48,7 @@ pub struct JSCallable {
 pub struct JSMethod {
     pub this: Py<JSRef>,
     pub func: Py<JSRef>,
-    /// Its vectorcall, as `JSCallable`'s (D49): a method call makes no tuple either.
+    /// Its vectorcall, as `JSCallable`'s: a method call makes no tuple either.
     pub(crate) vectorcall: ffi::vectorcallfunc,
 }
 
@@ -75,7 +75,7 @@ impl JSRef {
         JSRef { conn, id, kind, class_proto, label, quick: Quick::default(), let_go: AtomicBool::new(false) }
     }
 
-    /// What Python's collector should know this proxy holds: its connection (D77).
+    /// What Python's collector should know this proxy holds: its connection.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.conn)
     }
@@ -199,7 +199,7 @@ fn call_proxy(slf: &Bound<'_, JSCallable>, args: &[Bound<'_, PyAny>]) -> PyResul
 /// Tells the type of `obj`, at its first call, where its instances keep their vectorcall
 /// (`field`, inside `obj`): CPython then calls them through it, without the tuple of arguments
 /// it makes for the call slot and the tuple slicing PyO3 does for `*args` (about a tenth of an
-/// in-process call, D49). Done per type, by the first call, because the offset is known only
+/// in-process call). Done per type, by the first call, because the offset is known only
 /// from an instance, and because CPython 3.11 does not pass the flag on to subclasses such as
 /// `JSFunction`. Every instance of the type must keep its vectorcall at that offset.
 fn announce_vectorcall(obj: &Bound<'_, PyAny>, field: &ffi::vectorcallfunc) {

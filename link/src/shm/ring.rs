@@ -1,7 +1,7 @@
 //! Byte rings in shared memory: the isolated fast path's channel (issue 7, D34).
 //!
 //! One sealed memory file holds three rings (client to host, host to client, and the host's
-//! events to the client's event dispatcher, D34), each a single-producer single-consumer byte
+//! events to the client's event dispatcher), each a single-producer single-consumer byte
 //! queue: the producer copies bytes in and publishes its write index, the consumer copies them
 //! out and publishes its read index. Indices count bytes from the start and only grow; an index maps to an offset by masking with the capacity (a
 //! power of two), so no value a peer writes can point outside the ring.
@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use super::segment::{Mapping, OwnSegment};
 
-/// Bytes each ring holds: messages are small (bulk bytes travel in segments, D17), so this is
+/// Bytes each ring holds: messages are small (bulk bytes travel in segments), so this is
 /// room for thousands of them; a larger frame streams through.
 pub const RING_CAPACITY: u64 = 1 << 20;
 

@@ -105,7 +105,7 @@ pub struct OwnSegment {
 }
 
 /// `memfd_create(2)` by its system call: glibc's wrapper is from 2.27, and the release wheels
-/// (manylinux2014, D64) link against glibc 2.17; the call itself is Linux 3.17's.
+/// (manylinux2014) link against glibc 2.17; the call itself is Linux 3.17's.
 fn memfd_create(name: &std::ffi::CStr, flags: libc::c_uint) -> io::Result<OwnedFd> {
     // SAFETY: memfd_create with a NUL-terminated name; it reads nothing else.
     let raw = unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), flags) };

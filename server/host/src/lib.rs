@@ -99,7 +99,8 @@ enum TurnKind {
     /// A request read from the client: its Python calls are sent, and answered, on the rings.
     Request,
     /// Events (completions, threadsafe functions, promise jobs): Python calls go on the event
-    /// ring, to the client's dispatcher, or run on the in-process host thread (D73).
+    /// ring, to the client's dispatcher, or run on the in-process host thread (as node runs them
+    /// on its loop's thread, with no hand-off).
     Event,
     /// A request its caller serves on its own thread (in-process): Python calls are made
     /// there, through the innermost `DirectFrame`.
@@ -115,7 +116,7 @@ pub enum Stop {
 }
 
 impl Host {
-    /// A host serving a client in another process over `rings` (the client's, D34), with
+    /// A host serving a client in another process over `rings` (the client's), with
     /// `stream` beside them for wake-ups, descriptors and the hang-up, and `events` for what no
     /// request asked for.
     pub fn over_rings(stream: UnixStream, events: UnixStream, rings: &napi_link::shm::Rings) -> Rc<Host> {

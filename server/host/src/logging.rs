@@ -1,7 +1,7 @@
 //! Where the host's log goes: stderr, filtered by `NAPI_HOSTD_LOG` (tracing's directive syntax,
 //! e.g. `debug` or `napi_host::host=trace`), warnings and errors by default. The same in both
 //! modes: `napi-hostd` installs it for the process, and so does the Python extension when it starts
-//! its first in-process host (direct calls run host code on Python's threads, D37). That touches
+//! its first in-process host (direct calls run host code on Python's threads). That touches
 //! no one else's log: another extension using `tracing` has its own copy of it.
 //!
 //! `NAPI_HOSTD_LOG=napi_functions::entry=trace` is a call log: each Node-API function an addon

@@ -1,6 +1,6 @@
 //! The host's end of a client in another process (napi-hostd), or of the host thread of an
-//! in-process one: frames over the shared-memory rings (D34), the socket beside them for
-//! wake-ups, descriptors and the hang-up, and the event ring (D34), with the event socket beside
+//! in-process one: frames over the shared-memory rings, the socket beside them for
+//! wake-ups, descriptors and the hang-up, and the event ring, with the event socket beside
 //! it, for what no request asked for.
 //! The JS thread is the only reader and writer: a request is read, served and answered on one
 //! thread, with no hand-off between threads on the call path.

@@ -166,7 +166,7 @@ impl Host {
 
     /// Serves `req` as a turn of `kind` and answers its outcome. A promise answered to Python is
     /// awaited there more often than not: the host subscribes to it now, under the request's id,
-    /// sparing the client a round trip to ask (D20), and at the top level the reply waits a
+    /// sparing the client a round trip to ask, and at the top level the reply waits a
     /// moment for work about to settle it (`linger`).
     pub(crate) fn answer(&self, req: &Request, kind: TurnKind) -> Outcome {
         self.take_notices(&req.releases, &req.forgotten);
@@ -241,7 +241,7 @@ impl Host {
     /// events as they come, as the loop would right after the reply. Work that quick (most async
     /// work of small inputs) settles the promise here, and its `Settled` goes to the client just
     /// before the reply (the client keeps it for the promise the reply makes), so `await` finds
-    /// it settled instead of paying another wake-up of the caller (D22).
+    /// it settled instead of paying another wake-up of the caller.
     fn linger(&self, promise: ObjectId, request: u64) {
         use napi_runtime::promise::PromiseState;
         let pending = || matches!(self.rt.promise_state(promise), Some(PromiseState::Pending));
@@ -259,14 +259,14 @@ impl Host {
             if napi_link::spin::one_cpu() {
                 // The work's thread needs this very CPU: handing it over at once costs less
                 // than sleeping on the event queue and being woken by the post (which, on one
-                // CPU, also preempts the worker before it is done, D22).
+                // CPU, also preempts the worker before it is done).
                 if self.rt.events().is_empty() {
                     // SAFETY: no arguments.
                     unsafe { libc::sched_yield() };
                     continue;
                 }
             } else if !napi_link::spin::spin_until(|| !self.rt.events().is_empty(), left) {
-                // Looked at, not slept on (D22): the post's wake-up of a sleeper costs more on a
+                // Looked at, not slept on: the post's wake-up of a sleeper costs more on a
                 // VM than the whole linger, and its caller waits for this reply anyway.
                 break;
             }
@@ -409,7 +409,7 @@ impl Host {
     }
 
     /// Shares the news before a value that is a buffer of the host's reaches an in-process
-    /// client as it is made (D81): the client maps a new segment before it makes a buffer over it.
+    /// client as it is made: the client maps a new segment before it makes a buffer over it.
     pub(crate) fn share_news_before_buffer(&self, v: &napi_protocol::Value) {
         if matches!(v, napi_protocol::Value::Shared { .. }) {
             self.share_news();

@@ -1,8 +1,8 @@
 //! `napi-hostd`: runs Node-API addons for a `napi_python` client.
 //!
 //! Started by the client with one end of a socket pair as file descriptor 3 (or `--fd N`), the
-//! event socket as the descriptor after it, and the client's shared-memory rings (D34; the
-//! event ring among them, D34) as `--ring N`. It confines itself first (see `sandbox`), then
+//! event socket as the descriptor after it, and the client's shared-memory rings (the
+//! event ring among them) as `--ring N`. It confines itself first (see `sandbox`), then
 //! speaks the protocol of `napi-protocol` over the rings until the client closes the socket,
 //! then runs each addon's cleanup hooks and exits.
 
@@ -20,7 +20,7 @@ use sandbox::Settings;
 
 const USAGE: &str = "usage: napi-hostd [--fd N] --ring N [--parent PID] [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (--fd: a connected socket from napi_python, default 3, and the event socket after it; --ring: its shared-memory rings; --parent: the client's process, which it dies with)\n       napi-hostd --exports  (prints the Node-API functions it exports, each with its state)";
 
-/// The one list of exported Node-API functions (D3), as built into this binary: what
+/// The one list of exported Node-API functions, as built into this binary: what
 /// `python -m napi_python inspect` compares an addon's imports with.
 const EXPORTS: &str = include_str!("../../napi/napi-exports.txt");
 

@@ -48,7 +48,7 @@ pub(crate) struct Work {
 
 /// What a runtime keeps of its async work, contexts and callback scopes. It belongs to the
 /// runtime, not to a thread: an in-process host's calls may run on the calling Python thread
-/// while it holds the JS lock (D37), and the handles it made there are used on the host thread.
+/// while it holds the JS lock, and the handles it made there are used on the host thread.
 #[derive(Default)]
 pub struct AsyncTables {
     /// Work items by handle (handles are never reused).

@@ -77,7 +77,7 @@ impl Pool {
     }
 
     /// The next item, for a worker. A worker that finished one looks for the next for a while
-    /// before it sleeps (D22): an addon that awaits one piece of work after another (hash, then
+    /// before it sleeps: an addon that awaits one piece of work after another (hash, then
     /// hash again) would otherwise pay a thread wake-up for each, tens of microseconds on a VM
     /// against a piece of work that takes a few.
     /// One worker looks at a time: every looker takes a CPU from the thread that waits for

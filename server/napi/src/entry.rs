@@ -83,7 +83,7 @@ fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult
 
 // The span and the panic report are out of line and cold: inlined into each of the Node-API
 // functions, their code was most of each one, and spread its few hot instructions over more
-// cache lines than the call itself needs (D49).
+// cache lines than the call itself needs.
 #[cold]
 #[inline(never)]
 fn traced(name: &'static str) -> tracing::span::EnteredSpan {
@@ -159,7 +159,7 @@ impl Cx<'_> {
     /// `napi_invalid_arg`.
     // Inlined, as `handle` and `ret`: a value handed to a function by reference is read back
     // in wider loads than it was written with, and the store-forwarding stall that makes was
-    // the largest single cost of a Node-API call here (perf, D49).
+    // the largest single cost of a Node-API call here (perf).
     #[inline(always)]
     pub fn value(&self, v: napi_value) -> NapiResult<Value> {
         match self.rt.handles().get(v as usize) {

@@ -31,7 +31,7 @@ thread_local! {
 }
 
 /// Legacy modules of the libraries loaded so far, by canonical path: loading one again (another
-/// addon of a shared host, or another in-process host: D32) gets the same library from
+/// addon of a shared host, or another in-process host) gets the same library from
 /// `dlopen`, whose constructor does not run twice, so its registration is remembered here, as
 /// Node remembers it per library handle. Process-wide, as the library is. Those libraries are
 /// never unloaded, so the pointers (kept as addresses) stay valid.

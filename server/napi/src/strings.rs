@@ -237,7 +237,7 @@ fn string(cx: &Cx, value: napi_value) -> NapiResult<JsString> {
 /// without terminator); with a buffer, write at most `bufsize - 1` units and a terminator, and
 /// report how many were written. `encode` writes into the buffer itself and answers how many
 /// units it wrote: strings are read on most calls into an addon, and a copy of the text made
-/// first, then cut, then copied again cost two allocations each time (D49).
+/// first, then cut, then copied again cost two allocations each time.
 ///
 /// # Safety
 /// `buf` is null or valid for writes of `bufsize` units while the call lasts, memory of the

@@ -41,7 +41,7 @@ impl Runtime {
         }
         self.depth.set(depth + 1);
         // An addon's function is the call on every path from Python: its arm stays here, the
-        // others are out of line, so the hot instructions sit together (D49).
+        // others are out of line, so the hot instructions sit together.
         let result = match callable {
             Callable::Native { env, cb, data, receiver } => {
                 if let Some(proto) = receiver {
@@ -76,7 +76,7 @@ impl Runtime {
 
     /// Pushes a native call's frame, written field by field where it goes: made whole first and
     /// then moved in, the frame (its receiver above all, made just before) was written in pieces
-    /// and read back in wider loads, two store-forwarding stalls on every call (D49).
+    /// and read back in wider loads, two store-forwarding stalls on every call.
     #[inline(always)]
     fn push_frame(&self, this: ObjectId, args: Vec<Value>, new_target: Option<ObjectId>, data: usize) {
         let mut frames = self.frames.borrow_mut();

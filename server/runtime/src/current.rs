@@ -38,7 +38,7 @@ fn set_current(rt: *const Runtime) -> *const Runtime {
 /// A runtime entered on a thread (`Runtime::enter`) for as long as the `Rc` it borrows, with
 /// the one it replaced. It owns no count of the one entered: a direct call's clone of the
 /// runtime and the drop of the clone, and the second thread-local they were kept in, were about
-/// 60 instructions of an in-process `add` (D49). It owns one of the runtime it replaced, if any
+/// 60 instructions of an in-process `add`. It owns one of the runtime it replaced, if any
 /// (a direct call nested in another host's, which is rare), so that what it puts back is alive
 /// even when that runtime's own guard leaked.
 pub struct Entered<'a> {
@@ -93,7 +93,7 @@ impl Runtime {
     }
 
     /// Makes `rt` this thread's runtime until the answer is dropped, which restores the one
-    /// before: a caller's thread running a direct call (D37).
+    /// before: a caller's thread running a direct call.
     pub fn enter(rt: &Rc<Runtime>) -> Entered<'_> {
         let before = set_current(Rc::as_ptr(rt));
         // SAFETY: the pointer was this thread's current runtime, so it is null or a live

@@ -67,7 +67,7 @@ pub struct EventQueue {
     queued: AtomicUsize,
     /// Rung while tasks are queued, unless hushed.
     wake: Doorbell,
-    /// A direct call holds the JS lock (D37): posts do not ring, and the call rings as it ends
+    /// A direct call holds the JS lock: posts do not ring, and the call rings as it ends
     /// if it left tasks queued.
     hushed: AtomicBool,
     /// Things that keep the loop alive though nothing is queued yet (queued or running async
@@ -101,11 +101,11 @@ impl EventQueue {
     }
 
     /// Until the guard drops, posts leave the descriptor alone: the thread holding the JS lock
-    /// outside the JS thread's loop (a direct call, D37) looks at the queue itself, or leaves
+    /// outside the JS thread's loop (a direct call) looks at the queue itself, or leaves
     /// its tasks to the JS thread, which the guard then wakes. Nested hushes are one.
     ///
     /// Only the JS lock's holder hushes, so beginning one needs no locked instruction (it is on
-    /// every direct call's path, D49): a post that misses it rings, which costs the JS thread
+    /// every direct call's path): a post that misses it rings, which costs the JS thread
     /// one look and nothing else.
     pub fn hush(&self) -> Hushed<'_> {
         let outer = !self.hushed.load(Ordering::Relaxed);
@@ -130,7 +130,7 @@ impl EventQueue {
     }
 
     /// Makes the descriptor unreadable again, for a poller that found the tasks it announced
-    /// already taken (by a direct call, D37). It looks at the queue again before sleeping.
+    /// already taken (by a direct call). It looks at the queue again before sleeping.
     pub fn forget_wake(&self) {
         self.wake.clear();
     }

@@ -55,7 +55,7 @@ impl HandleStack {
 
     /// `push` of the value `make` makes, made where it goes: a value made first and then moved
     /// in was written piece by piece and read back whole, the stall `push` is inlined against,
-    /// which inlining alone does not remove for a value made at the call (D49).
+    /// which inlining alone does not remove for a value made at the call.
     #[inline(always)]
     pub fn push_with(&mut self, make: impl FnOnce() -> Value) -> usize {
         if self.top < self.values.len() {

@@ -211,8 +211,8 @@ pub struct Runtime {
     shm: shm::SharedMemory,
     /// Shared-memory bytes in use after the last collection (paces automatic collections).
     last_shm_live: Cell<u64>,
-    /// Where this runtime's `napi_env` handles start: runtimes of one process (in-process hosts,
-    /// D32) hand out distinct envs, as Node's worker threads do, so an addon library shared by
+    /// Where this runtime's `napi_env` handles start: runtimes of one process (in-process hosts)
+    /// hand out distinct envs, as Node's worker threads do, so an addon library shared by
     /// two of them can tell its instances apart, and an env of one is refused by another.
     env_base: usize,
 }
@@ -225,7 +225,7 @@ pub const MAX_DEPTH: usize = 2000;
 
 /// `values.push(make())`, with the value made where it goes: `push` makes it in a local before
 /// it makes room and copies it over, and a value written piece by piece then read back whole
-/// waits for the pieces to reach the cache (a store-forwarding stall, D49, D49). Inlined with
+/// waits for the pieces to reach the cache (a store-forwarding stall). Inlined with
 /// `make`, the value is written straight into its slot.
 #[inline(always)]
 pub fn push_made<T>(values: &mut Vec<T>, make: impl FnOnce() -> T) {

@@ -2,7 +2,7 @@
 
 `class BaseClass {}` / `class ExtendedClass extends BaseClass {}` are ported as host objects
 with prototype chains (js.object + js.set_prototype). Node 20's file expects
-`testGetVersion() === 9`: the host reports Node-API 10 by design (docs/decisions.md D6), as Node
+`testGetVersion() === 9`: the host reports Node-API 10 by design, as Node
 24's file expects, so the driver asserts 10. Node 24's file adds node_api_set_prototype.
 """
 

@@ -1,4 +1,4 @@
-//! The threads asleep in `Channel::wait`, each on a bell of its own (D82): a message filed for a
+//! The threads asleep in `Channel::wait`, each on a bell of its own: a message filed for a
 //! chain wakes that chain's thread and no other, and a reader that leaves wakes one sleeper to
 //! read next. With one bell for all, every message woke every waiting thread to look at its
 //! mailbox and sleep again: a futex call or more per waiting thread per message, and 16 threads'

@@ -6,7 +6,7 @@
 //! compared against (issue 2, point 10). It exits when the other end closes.
 //!
 //! `--spin`: before each blocking read, look for the next frame without blocking for a while,
-//! as napi-hostd's socket path does (D22), so that an unpinned baseline does not pay the
+//! as napi-hostd's socket path does, so that an unpinned baseline does not pay the
 //! cross-CPU wake-up a spinning host avoids.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
