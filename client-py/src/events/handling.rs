@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use napi_host::event_calls::{EventCaller, Settlement};
 use napi_host::inprocess::{PythonArgs, PythonCallFailed, Refused};
-use napi_host::wire::Stop;
+use napi_host::wire::{CopyInto, Stop};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, Outcome, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
@@ -150,10 +150,7 @@ impl EventCaller for HostThreadCalls {
 
 /// A fulfilled value walked by the host straight into Python objects (D81): `(true, value)`, or
 /// `(false, exception)` when a part of it could not be made; `None` when it is too large to copy.
-fn walked(
-    cx: &Cx<'_, '_>,
-    walk: &mut dyn FnMut(&mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>>,
-) -> Option<(bool, PyObject)> {
+fn walked(cx: &Cx<'_, '_>, walk: &mut CopyInto<'_, Refused>) -> Option<(bool, PyObject)> {
     let mut objects = PySink::new(cx);
     let mut python = Keeping::new(&mut objects, || Refused);
     match walk(&mut python) {

@@ -21,7 +21,7 @@ use napi_protocol::{Failure, Outcome, PyRef, Thrown};
 #[cfg(doc)]
 use crate::inprocess::Caller;
 use crate::inprocess::{PythonArgs, PythonCallFailed, Refused};
-use crate::wire::Stop;
+use crate::wire::CopyInto;
 
 /// What runs an event turn's Python call on the host thread (the client provides it once its
 /// connection exists).
@@ -54,7 +54,7 @@ pub struct Settlement<'a> {
     pub subscription: u64,
     pub fulfilled: bool,
     /// Walks the fulfilled value into `sink`.
-    pub walk: &'a mut dyn FnMut(&mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>>,
+    pub walk: &'a mut CopyInto<'a, Refused>,
     /// The outcome as the rings would carry it.
     pub outcome: &'a mut dyn FnMut() -> Outcome,
 }
