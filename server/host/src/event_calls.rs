@@ -23,8 +23,8 @@ use crate::inprocess::Caller;
 use crate::inprocess::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::CopyInto;
 
-/// What runs an event turn's Python call on the host thread (the client provides it once its
-/// connection exists).
+/// What runs an event turn's Python calls on the host thread, and delivers its settlements and
+/// uncaught exceptions there (the client provides it once its connection exists).
 pub trait EventCaller: Send + Sync {
     /// Runs the Python function `func` on this thread, the host's, taking the GIL; a call of the
     /// event chain, made as a direct call's caller makes one ([`Caller::call_python`]): `args`
@@ -53,7 +53,7 @@ pub trait EventCaller: Send + Sync {
 pub struct Settlement<'a> {
     pub subscription: u64,
     pub fulfilled: bool,
-    /// Walks the fulfilled value into `sink`.
+    /// Walks the fulfilled value into the sink it is given.
     pub walk: &'a mut CopyInto<'a, Refused>,
     /// The outcome as the rings would carry it.
     pub outcome: &'a mut dyn FnMut() -> Outcome,

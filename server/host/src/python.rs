@@ -194,7 +194,7 @@ impl Host {
     /// it may run the event turn's Python calls itself (the value walked into Python objects),
     /// else by message.
     pub(crate) fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
-        let outcome = || {
+        let mut outcome = || {
             if fulfilled {
                 match ToWire::new(&self.rt, &self.held, &self.python).value(&value) {
                     Ok(v) => Outcome::Ok(v),
@@ -219,7 +219,6 @@ impl Host {
         let news_first = |v: &napi_protocol::Value| self.share_news_before_buffer(v);
         let mut w = ToWire::new(&self.rt, &self.held, &self.python);
         let mut walk = |sink: &mut dyn ValueSink<Error = Refused>| w.value_into(&value, &mut Looking { sink, before: news_first });
-        let mut outcome = outcome;
         let settlement = Settlement { subscription, fulfilled, walk: &mut walk, outcome: &mut outcome };
         if inline.run(|caller| caller.settled(settlement)).is_none() {
             self.client_gone();
