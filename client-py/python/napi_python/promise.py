@@ -5,8 +5,9 @@ Being a real ``Future``, it works wherever one does: ``result(timeout)``, ``exce
 and ``asyncio.wait`` (through ``wrap_future``), and ``await`` in any asyncio loop. A promise
 that comes as the answer of a call is subscribed to by the host at once, sparing a request;
 any other is subscribed on first use (the first look at its state). The settlement arrives
-through the host's event dispatcher, without polling. If the host goes away first, the promise
-fails with the error that says why.
+through the host's event dispatcher, or in-process often on the host thread itself, without
+polling; done callbacks run on the thread it arrives on. If the host goes away first, the
+promise fails with the error that says why.
 
 JS work cannot be cancelled: a promise is a running future from the start, so ``cancel()``
 returns False and changes nothing (``asyncio.wait_for`` on it cancels its own wrapper, not the

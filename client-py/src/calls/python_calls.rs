@@ -25,9 +25,10 @@ pub enum CameBy {
     Inline,
 }
 
-/// Runs a Python call of a direct call's host on the thread making that call: its arguments
-/// walked by the host straight into Python objects, and its result walked into the host's heap
-/// (D81). A Python exception is answered as a JS error that remembers the exception.
+/// Runs a Python call made inline, on the thread making a direct call or on the in-process host
+/// thread in an event turn (D73): its arguments walked by the host straight into Python objects,
+/// and its result walked into the host's heap (D81). A Python exception is answered as a JS error
+/// that remembers the exception.
 pub fn run_walked(
     slf: &Bound<'_, Connection>,
     chain: ChainId,
@@ -67,16 +68,6 @@ pub fn run_walked(
         return Err(failed);
     }
     called.map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))
-}
-
-/// Runs a Python call of an event turn on the in-process host thread.
-pub fn run_inline(slf: &Bound<'_, Connection>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
-    let conn = slf.get();
-    let cx = match Cx::new(slf) {
-        Ok(cx) => cx,
-        Err(e) => return Err(as_js_error(conn, slf.py(), e)),
-    };
-    run(conn, &cx, chain, CameBy::Inline, func, this, args)
 }
 
 /// Runs a Python call the host asked for by message and sends its answer.

@@ -5,17 +5,24 @@
 
 use std::cell::OnceCell;
 
-use napi_host::event_calls::EventCaller;
-use napi_protocol::{Outcome, PyException, PyRef, Value, EVENT_CHAIN};
+use std::sync::Arc;
+
+use napi_host::event_calls::{EventCaller, Settlement};
+use napi_host::inprocess::{PythonArgs, PythonCallFailed, Refused};
+use napi_host::wire::{CopyInto, Stop};
+use napi_protocol::value_tree::ValueSink;
+use napi_protocol::{Failure, Outcome, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
 use crate::calls::python_calls::{self, CameBy};
 use crate::calls::requests::protocol_broken;
+use crate::events::subscriptions::{self, Subscriptions};
 use crate::exit_gate::KeptThreadState;
 use crate::link::channel::Incoming;
 use crate::python_types::connection::Connection;
-use crate::values::from_python::Cx;
+use crate::values::from_python::{Cx, Keeping};
+use crate::values::to_python::PySink;
 
 /// Runs `events` in order on the event chain (the dispatcher's turn), then lets go of the
 /// Python objects the host dropped. A failing event is reported as unraisable; the next
@@ -42,24 +49,29 @@ pub fn run_event(conn: &Connection, cx: &Cx<'_, '_>, event: Incoming) -> PyResul
             .subscriptions
             .settled(py, subscription, outcome, &|o| cx.settlement(o))
             .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, py, v))),
-        Incoming::Uncaught(thrown) => {
-            let exc = match cx.outcome(Outcome::Thrown(thrown)) {
-                Ok(v) => v,
-                Err(e) => e.into_value(py).into_any(),
-            };
-            cx.hooks.uncaught.bind(py).call1((exc,))?;
-            Ok(())
-        }
+        Incoming::Uncaught(thrown) => report_uncaught(cx, thrown),
         // Asked only of a request's chain, which handles it itself.
         Incoming::Reply { .. } | Incoming::Trace { .. } => Ok(()),
     }
 }
 
-/// What runs the Python calls of the host thread's event turns: that thread itself, with the
-/// GIL, as node runs such callbacks on its loop's thread (D73). The connection is weak: a
-/// dropped one must still end its host.
+/// Hands an exception nothing caught to the uncaught hook.
+fn report_uncaught(cx: &Cx<'_, '_>, thrown: Box<Thrown>) -> PyResult<()> {
+    let exc = match cx.outcome(Outcome::Thrown(thrown)) {
+        Ok(v) => v,
+        Err(e) => e.into_value(cx.py).into_any(),
+    };
+    cx.hooks.uncaught.bind(cx.py).call1((exc,))?;
+    Ok(())
+}
+
+/// What runs the Python calls of the host thread's event turns, and delivers their settlements
+/// and uncaught exceptions: that thread itself, with the GIL, as node runs such callbacks on its
+/// loop's thread (D73). The connection is weak: a dropped one must still end its host.
 pub struct HostThreadCalls {
     pub conn: Py<PyWeakrefReference>,
+    /// The connection's promise subscriptions, looked at before the GIL is taken.
+    pub subscriptions: Arc<Subscriptions>,
 }
 
 thread_local! {
@@ -67,22 +79,86 @@ thread_local! {
     static PYTHON_STATE: OnceCell<KeptThreadState> = const { OnceCell::new() };
 }
 
-impl EventCaller for HostThreadCalls {
-    fn call_python(&self, func: PyRef, this: Value, args: Vec<Value>) -> Option<Result<Value, PyException>> {
+impl HostThreadCalls {
+    /// Runs `f` with the GIL and the connection, unless the connection is gone or closing (no
+    /// Python code of an addon's runs once its closing has begun) or the interpreter exits.
+    fn with_connection<R>(&self, f: impl FnOnce(&Bound<'_, Connection>) -> R) -> Option<R> {
         crate::exit_gate::inside(|| {
             PYTHON_STATE.with(|state| {
                 state.get_or_init(KeptThreadState::for_this_thread);
             });
             Python::with_gil(|py| {
                 let conn = self.conn.bind(py).upgrade()?.downcast_into::<Connection>().ok()?;
-                // Closed (by an earlier call of this very turn, say): no Python code of an addon's
-                // runs once its closing has begun.
                 if conn.get().channel.gone() {
                     return None;
                 }
-                Some(python_calls::run_inline(&conn, EVENT_CHAIN, func, this, args))
+                Some(f(&conn))
             })
         })
         .flatten()
+    }
+
+    /// Runs `deliver` as the dispatcher runs an event, on the event chain; a failure is
+    /// reported as unraisable.
+    fn deliver(&self, deliver: impl FnOnce(&Cx<'_, '_>) -> PyResult<()>) -> Option<()> {
+        self.with_connection(|conn| {
+            let delivered = Cx::new(conn).and_then(|cx| conn.get().running(EVENT_CHAIN, CameBy::Inline, || deliver(&cx)));
+            if let Err(e) = delivered {
+                e.write_unraisable(conn.py(), Some(conn.as_any()));
+            }
+            conn.get().handle_drops();
+        })
+    }
+}
+
+impl EventCaller for HostThreadCalls {
+    fn call_python(
+        &self,
+        func: PyRef,
+        args: &mut PythonArgs<'_>,
+        result: &mut dyn ValueSink<Error = Failure>,
+    ) -> Option<Result<(), PythonCallFailed>> {
+        self.with_connection(|conn| python_calls::run_walked(conn, EVENT_CHAIN, func, args, result))
+    }
+
+    fn settled(&self, s: Settlement<'_>) -> Option<()> {
+        let sub = s.subscription;
+        if !self.subscriptions.waited(sub) {
+            // Not claimed yet: kept as the rings would bring it, without the GIL, which the
+            // thread about to claim it may hold (as the dispatcher keeps it).
+            let Some((waiter, outcome)) = self.subscriptions.keep_unless_waited(sub, (s.outcome)()) else { return Some(()) };
+            return self.deliver(|cx| {
+                let (ok, value) = cx.settlement(outcome);
+                subscriptions::settle(waiter.bind(cx.py), ok, value)
+            });
+        }
+        self.deliver(|cx| {
+            let Some(waiter) = self.subscriptions.take_waiter(sub) else {
+                // Abandoned meanwhile (the host is gone): nobody waits any more.
+                return Ok(());
+            };
+            let (ok, value) =
+                if s.fulfilled { walked(cx, s.walk).unwrap_or_else(|| cx.settlement((s.outcome)())) } else { cx.settlement((s.outcome)()) };
+            subscriptions::settle(waiter.bind(cx.py), ok, value)
+        })
+    }
+
+    fn uncaught(&self, thrown: Box<Thrown>) -> Option<()> {
+        self.deliver(|cx| report_uncaught(cx, thrown))
+    }
+}
+
+/// A fulfilled value walked by the host straight into Python objects (D81): `(true, value)`, or
+/// `(false, exception)` when a part of it could not be made; `None` when it is too large to copy.
+fn walked(cx: &Cx<'_, '_>, walk: &mut CopyInto<'_, Refused>) -> Option<(bool, PyObject)> {
+    let mut objects = PySink::new(cx);
+    let mut python = Keeping::new(&mut objects, || Refused);
+    match walk(&mut python) {
+        Ok(()) => Some((true, objects.take().expect("a walk ends with its value finished"))),
+        Err(Stop::Sink(Refused)) => {
+            let e = python.kept.take().expect("a refusal keeps its exception");
+            Some((false, e.into_value(cx.py).into_any()))
+        }
+        Err(Stop::TooLarge) => None,
     }
 }

@@ -42,7 +42,8 @@ pub struct Subscriptions {
 /// Turns an outcome the host sent into `(fulfilled, value or exception)`.
 pub type Convert<'a> = &'a dyn Fn(Outcome) -> (bool, PyObject);
 
-fn settle(settlement: &Bound<'_, PyAny>, ok: bool, value: PyObject) -> PyResult<()> {
+/// Settles `settlement` (a `promise._Settler`): runs the promise's done callbacks on this thread.
+pub fn settle(settlement: &Bound<'_, PyAny>, ok: bool, value: PyObject) -> PyResult<()> {
     settlement.call_method1(pyo3::intern!(settlement.py(), "settle"), (ok, value))?;
     Ok(())
 }
@@ -139,6 +140,30 @@ impl Subscriptions {
             }
             None => Ok(()),
         })
+    }
+
+    /// Whether a settlement waits for subscription `sub`: an in-process host thread's look before
+    /// it takes the GIL to settle it.
+    pub fn waited(&self, sub: u64) -> bool {
+        self.table.lock().unwrap().waiting.contains_key(&sub)
+    }
+
+    /// Takes the settlement waiting for `sub`, if one does.
+    pub fn take_waiter(&self, sub: u64) -> Option<PyObject> {
+        self.table.lock().unwrap().waiting.remove(&sub)
+    }
+
+    /// Keeps the outcome of `sub` for its claim still to come, or hands it back with the
+    /// settlement that claimed it meanwhile (an in-process host, whose settlements are not checked).
+    pub fn keep_unless_waited(&self, sub: u64, outcome: Outcome) -> Option<(PyObject, Outcome)> {
+        let mut t = self.table.lock().unwrap();
+        match t.waiting.remove(&sub) {
+            Some(w) => Some((w, outcome)),
+            None => {
+                t.early.insert(sub, outcome);
+                None
+            }
+        }
     }
 
     /// The host is gone: its promises will never settle, so every waiter fails with `error`

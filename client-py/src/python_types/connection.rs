@@ -348,7 +348,8 @@ impl Connection {
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
         let channel = conn.get().channel.clone();
         if let Some(shared) = channel.in_process() {
-            shared.event_calls().set_caller(Box::new(HostThreadCalls { conn: events.clone_ref(py) }));
+            let subscriptions = conn.get().subscriptions.clone();
+            shared.event_calls().set_caller(Box::new(HostThreadCalls { conn: events.clone_ref(py), subscriptions }));
         }
         let subscriptions = conn.get().subscriptions.clone();
         let finished = conn.get().dispatched.clone();

@@ -9,14 +9,14 @@ use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
-use crate::event_calls::EventCaller;
-use crate::inprocess::{PythonCallFailed, Refused};
+use crate::event_calls::{EventCaller, Settlement};
+use crate::inprocess::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::{self, HeapBuilder, Looking, ToWire, TooLarge};
 use crate::{Host, TurnKind};
 
 impl Host {
-    /// Calls a Python function on the client: inline, on a direct call's own thread; otherwise
-    /// by message, serving nested requests of the same chain until its answer arrives.
+    /// Calls a Python function on the client: inline, on a direct call's own thread or on the
+    /// in-process host thread in an event turn (D73); otherwise by message, serving nested requests of the same chain until its answer arrives.
     pub(crate) fn call_python(&self, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value> {
         let rt = &self.rt;
         let Some(turn) = self.turns.borrow().last().copied() else {
@@ -29,8 +29,19 @@ impl Host {
             // Python after the client closed from one of its callbacks did so).
             return Err(client_left(rt));
         }
-        if turn.kind == TurnKind::Direct {
-            return self.call_python_inline(PyRef(func), &this, &args);
+        let func = PyRef(func);
+        match turn.kind {
+            TurnKind::Direct => {
+                return self.call_python_inline(&this, &args, |args, heap| {
+                    Some(self.with_direct_caller(|caller| caller.call_python(func, args, heap)))
+                })
+            }
+            TurnKind::Event => {
+                if let Some(inline) = self.inline_event_call() {
+                    return self.call_python_inline(&this, &args, |args, heap| inline.run(|caller| caller.call_python(func, args, heap)));
+                }
+            }
+            TurnKind::Request => {}
         }
         let (this, args) = {
             // A value too large to copy (more than MAX_VALUES values) cannot reach Python: the
@@ -41,30 +52,25 @@ impl Host {
             let this = values.remove(0);
             (this, values)
         };
-        let inline = if turn.kind == TurnKind::Event { self.inline_event_call() } else { None };
-        let result = match inline {
-            Some(inline) => {
-                self.share_news();
-                let Some(result) = inline.call(PyRef(func), this, args) else {
-                    // As when the client hangs up: the calls still queued get napi's answers.
-                    self.client_gone();
-                    return Err(client_left(rt));
-                };
-                result
-            }
-            None => self.call_python_by_message(turn.chain, turn.kind, PyRef(func), this, args)?,
-        };
-        match result {
+        match self.call_python_by_message(turn.chain, turn.kind, func, this, args)? {
             Ok(v) => wire::from_wire(rt, &self.python, &v).map_err(|f| rt.error(ErrorKind::Error, f.message)),
             Err(e) => Err(self.python_exception(e)),
         }
     }
 
-    /// A Python call of a direct turn, made by its caller on this thread: its arguments walked
-    /// from the heap into Python objects and its result from its Python object into the heap,
-    /// with no protocol value between (D81).
-    fn call_python_inline(&self, func: PyRef, this: &Value, args: &[Value]) -> JsResult<Value> {
+    /// A Python call made on this thread by `run`: a direct turn's caller, or the in-process
+    /// host thread itself for an event turn. Its arguments are walked from the heap into Python
+    /// objects and its result from its Python object into the heap, with no protocol value
+    /// between (D81). `run` answers `None` when the client is gone.
+    fn call_python_inline(
+        &self,
+        this: &Value,
+        args: &[Value],
+        run: impl FnOnce(&mut PythonArgs<'_>, &mut HeapBuilder<'_>) -> Option<Result<(), PythonCallFailed>>,
+    ) -> JsResult<Value> {
         let rt = &self.rt;
+        // Python sees what the addon wrote to mirrored buffers, and the segments it may be given.
+        self.share_news();
         let news_first = |v: &napi_protocol::Value| self.share_news_before_buffer(v);
         let mut w = ToWire::new(rt, &self.held, &self.python);
         let mut walk_args = |with_this: bool, sink: &mut dyn ValueSink<Error = Refused>| {
@@ -74,7 +80,11 @@ impl Host {
         };
         // Kept in the current scope as it is made: Python code runs between the steps.
         let mut heap = HeapBuilder::new(rt, &self.python, true);
-        let called = self.with_direct_caller(|caller| caller.call_python(func, &mut walk_args, &mut heap));
+        let Some(called) = run(&mut walk_args, &mut heap) else {
+            // As when the client hangs up: the calls still queued get napi's answers.
+            self.client_gone();
+            return Err(client_left(rt));
+        };
         match called {
             Ok(()) => Ok(heap.finished.pop().unwrap_or(Value::Undefined)),
             Err(PythonCallFailed::Raised(e)) => Err(self.python_exception(e)),
@@ -85,10 +95,14 @@ impl Host {
         }
     }
 
-    /// How an event turn's Python call runs on this thread, if it is the in-process host thread
-    /// and may (`event_calls`): nested in another such call, or with the dispatcher idle.
+    /// How an event turn's Python call (or settlement, or uncaught exception) runs on this
+    /// thread, if it is the in-process host thread in an event turn and may (`event_calls`):
+    /// nested in another such call, or with the dispatcher idle.
     fn inline_event_call(&self) -> Option<InlineEventCall<'_>> {
         let shared = self.in_process.as_ref().filter(|s| s.on_host_thread())?;
+        if self.turns.borrow().last().is_none_or(|turn| turn.kind != TurnKind::Event) {
+            return None;
+        }
         let calls = shared.event_calls();
         let (held, caller) = if self.inline_event_calls.get() > 0 {
             (None, calls.caller()?)
@@ -140,23 +154,32 @@ impl Host {
         Thrown(Value::Object(self.python.borrow_mut().raised(&self.rt, e.exception.0, message)))
     }
 
-    /// An exception nothing caught: the client reports it (Python's unraisable-exception way).
+    /// An exception nothing caught: the client reports it (Python's unraisable-exception way):
+    /// on this thread if it may run the event turn's Python calls itself, else by message.
     pub(crate) fn uncaught(&self, value: &Value) {
         if self.closed.get() {
             // Nobody to tell: the client left, and the error is the consequence of that.
             tracing::debug!("uncaught exception after the client left: {}", self.rt.describe_thrown(value));
             return;
         }
-        match self.thrown(value) {
-            Outcome::Thrown(t) => self.send_event(ServerMessage::Uncaught(t)),
+        let thrown = match self.thrown(value) {
+            Outcome::Thrown(t) => t,
             // Too deep to copy: the client hears of it as an error saying so.
             Outcome::Failed(f) => {
                 let error = Value::Object(self.rt.new_error(ErrorKind::RangeError, f.message.as_str().into(), None));
-                if let Outcome::Thrown(t) = self.thrown(&error) {
-                    self.send_event(ServerMessage::Uncaught(t));
+                let Outcome::Thrown(t) = self.thrown(&error) else { return };
+                t
+            }
+            _ => return,
+        };
+        match self.inline_event_call() {
+            Some(inline) => {
+                self.share_news();
+                if inline.run(|caller| caller.uncaught(thrown)).is_none() {
+                    self.client_gone();
                 }
             }
-            _ => {}
+            None => self.send_event(ServerMessage::Uncaught(thrown)),
         }
     }
 
@@ -167,22 +190,38 @@ impl Host {
         self.rt.add_reaction(promise, reaction);
     }
 
+    /// A promise the client subscribed to settled: the client settles its side on this thread if
+    /// it may run the event turn's Python calls itself (the value walked into Python objects),
+    /// else by message.
     pub(crate) fn settled(&self, subscription: u64, fulfilled: bool, value: Value) {
-        let outcome = if fulfilled {
-            match ToWire::new(&self.rt, &self.held, &self.python).value(&value) {
-                Ok(v) => Outcome::Ok(v),
-                Err(too_large) => Outcome::Failed(too_large.into()),
+        let mut outcome = || {
+            if fulfilled {
+                match ToWire::new(&self.rt, &self.held, &self.python).value(&value) {
+                    Ok(v) => Outcome::Ok(v),
+                    Err(too_large) => Outcome::Failed(too_large.into()),
+                }
+            } else {
+                self.thrown(&value)
             }
-        } else {
-            self.thrown(&value)
         };
-        let msg = ServerMessage::Settled { subscription, outcome };
         if self.replying_to.get() == Some(subscription) {
             // Settled while the reply that makes its promise waits: ahead of it, on the same
             // stream and in the same write.
-            self.send_later(msg);
-        } else {
-            self.send_event(msg);
+            self.send_later(ServerMessage::Settled { subscription, outcome: outcome() });
+            return;
+        }
+        let inline = if self.closed.get() { None } else { self.inline_event_call() };
+        let Some(inline) = inline else {
+            self.send_event(ServerMessage::Settled { subscription, outcome: outcome() });
+            return;
+        };
+        self.share_news();
+        let news_first = |v: &napi_protocol::Value| self.share_news_before_buffer(v);
+        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
+        let mut walk = |sink: &mut dyn ValueSink<Error = Refused>| w.value_into(&value, &mut Looking { sink, before: news_first });
+        let settlement = Settlement { subscription, fulfilled, walk: &mut walk, outcome: &mut outcome };
+        if inline.run(|caller| caller.settled(settlement)).is_none() {
+            self.client_gone();
         }
     }
 
@@ -249,12 +288,8 @@ struct InlineEventCall<'a> {
 }
 
 impl InlineEventCall<'_> {
-    fn call(
-        self,
-        func: PyRef,
-        this: napi_protocol::Value,
-        args: Vec<napi_protocol::Value>,
-    ) -> Option<Result<napi_protocol::Value, PyException>> {
+    /// Runs `deliver` with the caller, counted as inside such a call however it ends.
+    fn run<R>(self, deliver: impl FnOnce(&dyn EventCaller) -> R) -> R {
         /// Counts the call out however it ends.
         struct Inside<'a>(&'a Cell<u32>);
         impl Drop for Inside<'_> {
@@ -264,7 +299,7 @@ impl InlineEventCall<'_> {
         }
         self.depth.set(self.depth.get() + 1);
         let _inside = Inside(self.depth);
-        self.caller.call_python(func, this, args)
+        deliver(self.caller)
     }
 }
 
