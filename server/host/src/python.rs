@@ -16,7 +16,8 @@ use crate::{Host, TurnKind};
 
 impl Host {
     /// Calls a Python function on the client: inline, on a direct call's own thread or on the
-    /// in-process host thread in an event turn (D73); otherwise by message, serving nested requests of the same chain until its answer arrives.
+    /// in-process host thread in an event turn; otherwise by message, serving nested requests of
+    /// the same chain until its answer arrives.
     pub(crate) fn call_python(&self, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value> {
         let rt = &self.rt;
         let Some(turn) = self.turns.borrow().last().copied() else {
