@@ -191,9 +191,9 @@ def event_turn_values(isolated: bool):
 
 def test_an_event_turns_values_go_between_python_objects_and_the_heap_with_no_protocol_value():
     """In-process, an event turn's Python call (arguments and result) and the settlement of a
-    promise it makes are walked straight between the heap and Python objects on the host thread
-    (D81): no protocol array or object is built there. Isolated, the same values cross as
-    protocol trees, and Python gets the same."""
+    promise it makes are walked straight between the heap and Python objects on the host thread:
+    no protocol array or object is built there. Isolated, the same values cross as protocol
+    trees, and Python gets the same."""
     in_process = event_turn_values(isolated=False)
     isolated = event_turn_values(isolated=True)
     expected = {"deep": [[[[[]]]]], "list": [1, "two", {"three": [3.5, None, True]}]}

@@ -26,8 +26,8 @@ pub enum CameBy {
 }
 
 /// Runs a Python call made inline, on the thread making a direct call or on the in-process host
-/// thread in an event turn (D73): its arguments walked by the host straight into Python objects,
-/// and its result walked into the host's heap (D81). A Python exception is answered as a JS error
+/// thread in an event turn: its arguments walked by the host straight into Python objects,
+/// and its result walked into the host's heap. A Python exception is answered as a JS error
 /// that remembers the exception.
 pub fn run_walked(
     slf: &Bound<'_, Connection>,

@@ -1,7 +1,7 @@
 //! The event dispatcher of one host: a thread that reads the event ring (woken by the event
 //! socket, its doorbell) and runs, in the order the host sent them, the calls no Python request
 //! caused (async-work completions, threadsafe-function calls, promise jobs), promise settlements
-//! and uncaught exceptions (D15).
+//! and uncaught exceptions.
 
 use std::cell::Cell;
 use std::panic::AssertUnwindSafe;

@@ -1,7 +1,7 @@
 //! Running what a host sends that no request caused (D15): the event dispatcher's turns, one
 //! event at a time (a Python call of the event chain, a promise's settlement, an uncaught
 //! exception), and in-process the host thread's own event turns, whose Python calls that thread
-//! makes itself (D73).
+//! makes itself.
 
 use std::cell::OnceCell;
 
@@ -67,7 +67,7 @@ fn report_uncaught(cx: &Cx<'_, '_>, thrown: Box<Thrown>) -> PyResult<()> {
 
 /// What runs the Python calls of the host thread's event turns, and delivers their settlements
 /// and uncaught exceptions: that thread itself, with the GIL, as node runs such callbacks on its
-/// loop's thread (D73). The connection is weak: a dropped one must still end its host.
+/// loop's thread. The connection is weak: a dropped one must still end its host.
 pub struct HostThreadCalls {
     pub conn: Py<PyWeakrefReference>,
     /// The connection's promise subscriptions, looked at before the GIL is taken.
@@ -75,7 +75,8 @@ pub struct HostThreadCalls {
 }
 
 thread_local! {
-    /// The host thread's Python thread state, made at its first Python call and kept (D15).
+    /// The host thread's Python thread state, made at its first Python call and kept
+    /// (making one for each call would cost more than the call).
     static PYTHON_STATE: OnceCell<KeptThreadState> = const { OnceCell::new() };
 }
 
@@ -148,7 +149,7 @@ impl EventCaller for HostThreadCalls {
     }
 }
 
-/// A fulfilled value walked by the host straight into Python objects (D81): `(true, value)`, or
+/// A fulfilled value walked by the host straight into Python objects: `(true, value)`, or
 /// `(false, exception)` when a part of it could not be made; `None` when it is too large to copy.
 fn walked(cx: &Cx<'_, '_>, walk: &mut CopyInto<'_, Refused>) -> Option<(bool, PyObject)> {
     let mut objects = PySink::new(cx);

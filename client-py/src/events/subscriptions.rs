@@ -2,13 +2,13 @@
 //! waits for which `Settled` event.
 //!
 //! The host subscribes on its own to a promise it answers a request with, under the request's
-//! id (D20), so the event often reaches the dispatcher before the calling thread has even made
+//! id, so the event often reaches the dispatcher before the calling thread has even made
 //! the `JSPromise` and claimed the id. Such an early outcome is kept as it came from the host,
 //! without the GIL (the dispatcher would otherwise contend for it with the very thread that is
 //! about to claim), and converted by the claim. When the host is gone, every waiter fails with
 //! the error that says why, and so does every later claim.
 //!
-//! An isolated host is not believed (D57): an early outcome is kept only for a request in
+//! An isolated host is not believed: an early outcome is kept only for a request in
 //! flight (`expect`), once, and dropped when the request ends unclaimed; a settlement of
 //! anything else is a `Violation`. So what is kept is bounded by the requests in flight. An
 //! in-process host is this process's own code, and its direct calls are not tracked.

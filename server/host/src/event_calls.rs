@@ -48,7 +48,7 @@ pub trait EventCaller: Send + Sync {
 }
 
 /// A promise's outcome, for the client to take as it needs it: a fulfilled value walked straight
-/// into its Python objects (D81), or as a protocol outcome (a rejection, which carries what
+/// into its Python objects, or as a protocol outcome (a rejection, which carries what
 /// describes the error, or an outcome kept for a claim still to come).
 pub struct Settlement<'a> {
     pub subscription: u64,

@@ -62,7 +62,7 @@ impl Host {
     /// A Python call made on this thread by `run`: a direct turn's caller, or the in-process
     /// host thread itself for an event turn. Its arguments are walked from the heap into Python
     /// objects and its result from its Python object into the heap, with no protocol value
-    /// between (D81). `run` answers `None` when the client is gone.
+    /// between. `run` answers `None` when the client is gone.
     fn call_python_inline(
         &self,
         this: &Value,
