@@ -172,3 +172,84 @@ def test_values_go_between_python_objects_and_the_heap_with_no_protocol_value_be
         assert _native._protocol_containers_built() > before, "over the rings, the trees the frames carry"
     finally:
         isolated.close()
+
+
+def _requests_with_containers(addon, counter) -> dict:
+    """Requests other than calls of proxies, with lists and dicts among their operands and in
+    their answers, read back as plain values. `counter` is the mode's way of checking how many
+    protocol containers each request built."""
+    import napi_python.js as js
+
+    g = js.global_this(addon)
+    conn = g._conn
+    seen: dict = {}
+    operand = [1, {"a": [2, None], "b": "t"}, [[[]]]]
+
+    def check(name, request):
+        seen[name] = counter(request)
+
+    made = {}
+    check("array", lambda: made.setdefault("array", js.array(addon, [operand, {"k": [3]}, 4])))
+    check("object", lambda: made.setdefault("object", js.object(addon, {"k": operand, "n": 5})))
+    obj = made["object"]
+    check("set", lambda: js.set(obj, "set", {"deep": operand}))
+    check("define", lambda: js.define_property(obj, "defined", value=[7, {"e": 8}], enumerable=True))
+    check("construct", lambda: made.setdefault("constructed", js.new(js.get(g, "Array"), operand)))
+    # A call with a receiver that is no proxy is a request of its own (`call_requested`).
+    push = js.get(made["array"], "push")
+    check("call", lambda: push.call(made["array"], {"pushed": operand}))
+    check("keys", lambda: made.setdefault("keys", js.keys(obj)))
+    check("descriptors", lambda: made.setdefault("descriptors", js.own_property_descriptors(obj)))
+    check("deferred", lambda: made.setdefault("deferred", conn.new_deferred()))
+    promise, deferred = made["deferred"]
+    check("settle", lambda: conn.settle_deferred(int(deferred), True, {"settled": operand}))
+    seen["values"] = {
+        "array": [js.get(made["array"], i) for i in range(4)],
+        "object": {k: js.get(obj, k) for k in made["keys"]},
+        "constructed": made["constructed"],
+        "keys": made["keys"],
+        "descriptors": made["descriptors"],
+        "settled": asyncio.run(asyncio.wait_for(promise, 5)),
+    }
+    return seen
+
+
+def test_requests_walk_their_operands_and_answers_with_no_protocol_value_between(addons):
+    """In-process, the other requests go the way of direct calls (D81): the lists and dicts among
+    their operands (a property's value, a constructor's and a call's arguments, `js.array` and
+    `js.object` items, a descriptor's value, a promise's settlement) are walked from the Python
+    objects straight into the heap, and the answers a request builds itself (own keys,
+    descriptors, a class's members, a deferred promise, the load's exports) into Python objects:
+    no protocol array or object is built on the calling thread, and no tree is taken in. The
+    same requests to a host process give the same values."""
+    from conftest import addon_path
+
+    from napi_python import _native, load_addon
+
+    def built(request) -> int:
+        before = _native._protocol_containers_built()
+        request()
+        return _native._protocol_containers_built() - before
+
+    loaded = {}
+    assert built(lambda: loaded.setdefault("bench", addons("bench"))) == 0, "the load's exports"
+    bench = loaded["bench"]
+    counter = bench.Counter()
+    assert built(lambda: loaded.setdefault("inc", counter.increment)) == 0, "the class's members"
+    assert loaded["inc"]() == 1
+
+    here = _requests_with_containers(addons("functions"), built)
+    isolated = load_addon(addon_path("functions"))
+    try:
+        there = _requests_with_containers(isolated, built)
+    finally:
+        isolated.close()
+    values = here.pop("values")
+    assert here == dict.fromkeys(here, 0), "in-process, no protocol tree"
+    assert all(n > 0 for name, n in there.items() if name not in ("keys", "values")), there
+    assert values == there["values"]
+    operand = [1, {"a": [2, None], "b": "t"}, [[[]]]]
+    assert values["array"][:3] == [operand, {"k": [3]}, 4] and values["array"][3] == {"pushed": operand}
+    assert values["object"]["set"] == {"deep": operand} and values["object"]["defined"] == [7, {"e": 8}]
+    assert values["constructed"] == [operand] and values["settled"] == {"settled": operand}
+    assert values["descriptors"]["defined"] == {"value": [7, {"e": 8}], "writable": False, "enumerable": True, "configurable": False}

@@ -123,6 +123,9 @@ impl<'py> Cx<'_, 'py> {
         if is_primitive(&v) {
             return self.primitive_value(&v);
         }
+        if matches!(v, Value::Array(_) | Value::Object(_)) {
+            TREES_CONVERTED.with(|c| c.set(c.get() + 1));
+        }
         let mut v = v;
         let mut sink = PySink::new(self);
         match &mut v {
@@ -240,6 +243,17 @@ impl<'py> Cx<'_, 'py> {
             _ => Err(PyTypeError::new_err("the host sent an outcome this client does not know")),
         }
     }
+}
+
+thread_local! {
+    /// How many protocol arrays and objects this thread made Python objects of.
+    static TREES_CONVERTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many protocol arrays and objects (outermost) this thread made Python objects of: tests
+/// check that in-process answers come with none.
+pub fn trees_converted() -> u64 {
+    TREES_CONVERTED.with(|c| c.get())
 }
 
 /// What a reference taken out of a value leaves behind.

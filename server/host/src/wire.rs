@@ -23,6 +23,7 @@ use napi_runtime::object::{ArrayBufferData, Backing, Callable, Function, ObjectC
 use napi_runtime::property::{Property, PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Value};
 
+use super::inprocess::Refused;
 use super::mirrors::Mirrors;
 use super::python_objects::PythonObjects;
 
@@ -160,6 +161,38 @@ impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
     fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
         // Leaves of an array of leaves are no buffers: nothing to look at.
         self.sink.leaves(items)
+    }
+}
+
+/// A tree builder as a sink of the error an in-process caller's sink has: it never refuses.
+struct RefusingNothing(TreeBuilder);
+
+impl ValueSink for RefusingNothing {
+    type Error = Refused;
+
+    fn leaf(&mut self, v: proto::Value) -> Result<(), Refused> {
+        let Ok(()) = self.0.leaf(v);
+        Ok(())
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), Refused> {
+        let Ok(()) = ValueSink::open_array(&mut self.0, len);
+        Ok(())
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), Refused> {
+        let Ok(()) = ValueSink::open_object(&mut self.0, len);
+        Ok(())
+    }
+
+    fn key(&mut self, key: String) -> Result<(), Refused> {
+        let Ok(()) = ValueSink::key(&mut self.0, key);
+        Ok(())
+    }
+
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), Refused> {
+        let Ok(()) = self.0.leaves(items);
+        Ok(())
     }
 }
 
@@ -559,12 +592,20 @@ impl<'a> ToWire<'a> {
         }
     }
 
-    /// A copy of a plain object's enumerable string-keyed data properties, whatever their values
-    /// (descriptors answered as dicts even when they hold functions).
-    pub fn copy_plain(&mut self, id: ObjectId) -> Result<proto::Value, TooLarge> {
+    /// Copies a plain object's enumerable string-keyed data properties into `sink`, whatever
+    /// their values (descriptors answered as dicts even when they hold functions).
+    pub fn plain_into<S: ValueSink + ?Sized>(&mut self, id: ObjectId, sink: &mut S) -> Result<(), Stop<S::Error>> {
+        let props = self.plain_props(id);
+        self.copy(props, sink)
+    }
+
+    /// The answer `walk` walks, as a protocol tree (what crosses to an isolated client); the
+    /// holds it took given back when it is too large.
+    pub fn walked_tree(&mut self, walk: crate::dispatch::Walk) -> Result<proto::Value, TooLarge> {
         self.undoing(|w| {
-            let props = w.plain_props(id);
-            w.copy_tree(props)
+            let mut tree = RefusingNothing(TreeBuilder::default());
+            walk(w, &mut tree).map_err(|_| TooLarge)?;
+            Ok(tree.0.take().expect("a walk ends with its value finished"))
         })
     }
 
