@@ -196,15 +196,16 @@ def _requests_with_containers(addon, counter) -> dict:
     check("define", lambda: js.define_property(obj, "defined", value=[7, {"e": 8}], enumerable=True))
     check("construct", lambda: made.setdefault("constructed", js.new(js.get(g, "Array"), operand)))
     # A call with a receiver that is no proxy is a request of its own (`call_requested`).
-    push = js.get(made["array"], "push")
-    check("call", lambda: push.call(made["array"], {"pushed": operand}))
+    array_of = js.get(js.get(g, "Array"), "of")
+    check("call", lambda: made.setdefault("called", array_of.call(7, {"of": operand})))
     check("keys", lambda: made.setdefault("keys", js.keys(obj)))
     check("descriptors", lambda: made.setdefault("descriptors", js.own_property_descriptors(obj)))
     check("deferred", lambda: made.setdefault("deferred", conn.new_deferred()))
     promise, deferred = made["deferred"]
     check("settle", lambda: conn.settle_deferred(int(deferred), True, {"settled": operand}))
     seen["values"] = {
-        "array": [js.get(made["array"], i) for i in range(4)],
+        "array": [js.get(made["array"], i) for i in range(3)],
+        "called": made["called"],
         "object": {k: js.get(obj, k) for k in made["keys"]},
         "constructed": made["constructed"],
         "keys": made["keys"],
@@ -249,7 +250,12 @@ def test_requests_walk_their_operands_and_answers_with_no_protocol_value_between
     assert all(n > 0 for name, n in there.items() if name not in ("keys", "values")), there
     assert values == there["values"]
     operand = [1, {"a": [2, None], "b": "t"}, [[[]]]]
-    assert values["array"][:3] == [operand, {"k": [3]}, 4] and values["array"][3] == {"pushed": operand}
+    assert values["array"] == [operand, {"k": [3]}, 4] and values["called"] == [{"of": operand}]
     assert values["object"]["set"] == {"deep": operand} and values["object"]["defined"] == [7, {"e": 8}]
     assert values["constructed"] == [operand] and values["settled"] == {"settled": operand}
-    assert values["descriptors"]["defined"] == {"value": [7, {"e": 8}], "writable": False, "enumerable": True, "configurable": False}
+    assert values["descriptors"]["defined"] == {
+        "value": [7, {"e": 8}],
+        "writable": False,
+        "enumerable": True,
+        "configurable": False,
+    }

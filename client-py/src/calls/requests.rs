@@ -91,6 +91,7 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
         self.cx.to_value(v)
     }
 
+    /// [`Operands::operand`] of each of `items`.
     pub fn operands<'o>(&self, items: impl IntoIterator<Item = &'o Bound<'py, PyAny>>) -> PyResult<Vec<Value>>
     where
         'py: 'o,

@@ -63,11 +63,12 @@ impl Host {
     /// objects (`Caller::take_copy`).
     pub(super) fn dispatch(&self, op: &Op, direct: bool) -> Outcome {
         let lent = self.rt.shm().lent_mark();
-        let result = match direct {
-            true => self.with_walked_operands(|| self.scoped(|| self.run(op))),
-            false => self.scoped(|| self.run(op)),
-        };
-        let outcome = self.outcome(result, direct);
+        // The answer is converted in the request's scope too: what the op made and kept for it
+        // stays alive while, in-process, Python code runs between the steps of its walk.
+        let outcome = self.scoped(|| match direct {
+            true => self.outcome(self.with_walked_operands(|| self.run(op)), true),
+            false => self.outcome(self.run(op), false),
+        });
         self.end_lends(lent);
         outcome
     }
@@ -92,8 +93,9 @@ impl Host {
         outcome
     }
 
-    /// The arguments of a direct call its caller left to the host, made in the heap straight
-    /// from its objects (kept in the call's handle scope as they are made).
+    /// The values the caller of a direct call or request left to the host (a call's arguments,
+    /// a request's operands), made in the heap straight from its objects (kept in the call's
+    /// handle scope as they are made).
     #[cold]
     fn later_args(&self) -> Result<SmallVec<[Value; 4]>, Error> {
         let mut heap = HeapBuilder::new(&self.rt, &self.python, true);
@@ -214,8 +216,7 @@ impl Host {
                     Answer::Value(v) if direct => self.direct_answer(&mut w, &v),
                     Answer::Value(v) => w.value(&v),
                     Answer::Reference(id) => Ok(w.by_reference(id)),
-                    Answer::Walk(walk) if direct => self.walked_to_caller(&mut w, walk),
-                    Answer::Walk(walk) => w.walked_tree(walk),
+                    Answer::Walk(walk) => self.walked_answer(&mut w, walk, direct),
                 };
                 match value {
                     Ok(v) => Outcome::Ok(v),
@@ -237,8 +238,13 @@ impl Host {
         }
     }
 
-    /// A direct request's answer its operation walks, walked straight into its caller's objects.
-    fn walked_to_caller(&self, w: &mut ToWire<'_>, walk: Walk) -> Result<proto::Value, TooLarge> {
+    /// An answer its operation walks: in a direct request straight into its caller's objects,
+    /// else into a protocol tree.
+    #[cold]
+    fn walked_answer(&self, w: &mut ToWire<'_>, walk: Walk, direct: bool) -> Result<proto::Value, TooLarge> {
+        if !direct {
+            return w.walked_tree(walk);
+        }
         let mut walk = Some(walk);
         let walked = self.to_caller(&mut |sink| match walk.take() {
             Some(walk) => walk(w, sink),
@@ -257,11 +263,17 @@ impl Host {
     /// Converts a wire value in and keeps it alive for the rest of the request (only objects
     /// and symbols live in the collected heap: the rest need no keeping).
     pub(crate) fn arg(&self, v: &proto::Value) -> Result<Value, Error> {
-        if let proto::Value::Walked(n) = v {
-            // Made kept already.
-            return self.walked_operand(*n);
-        }
-        let value = from_wire(&self.rt, &self.python, v)?;
+        let value = match from_wire(&self.rt, &self.python, v) {
+            Ok(value) => value,
+            // A walked operand (made kept already) is no value `from_wire` knows: looked for
+            // only when it refuses one, off the way of every other argument.
+            Err(failure) => {
+                return match v {
+                    proto::Value::Walked(n) => self.walked_operand(*n),
+                    _ => Err(failure.into()),
+                }
+            }
+        };
         Ok(match value {
             Value::Object(_) | Value::Symbol(_) => self.keep(value),
             _ => value,

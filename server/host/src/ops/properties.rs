@@ -57,7 +57,7 @@ impl Host {
         let mut pairs = Vec::new();
         for key in rt.own_keys(t)? {
             let Some(p) = rt.get_own_property(t, &key)? else { continue };
-            // Kept, not yet walked: the walk runs Python code in-process.
+            // Kept for the walk of the answer, made after the op returns.
             let desc = rt.descriptor_object(&p);
             self.keep(Value::Object(desc));
             pairs.push((key.to_value(), desc));
