@@ -12,6 +12,7 @@
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::cell::RefCell;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 use napi_protocol as proto;
@@ -23,7 +24,6 @@ use napi_runtime::object::{ArrayBufferData, Backing, Callable, Function, ObjectC
 use napi_runtime::property::{Property, PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Value};
 
-use super::inprocess::Refused;
 use super::mirrors::Mirrors;
 use super::python_objects::PythonObjects;
 
@@ -164,33 +164,34 @@ impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
     }
 }
 
-/// A tree builder as a sink of the error an in-process caller's sink has: it never refuses.
-struct RefusingNothing(TreeBuilder);
+/// A tree builder as a sink of the error another sink has (an in-process caller's): it never
+/// refuses.
+struct RefusingNothing<E>(TreeBuilder, PhantomData<fn() -> E>);
 
-impl ValueSink for RefusingNothing {
-    type Error = Refused;
+impl<E> ValueSink for RefusingNothing<E> {
+    type Error = E;
 
-    fn leaf(&mut self, v: proto::Value) -> Result<(), Refused> {
+    fn leaf(&mut self, v: proto::Value) -> Result<(), E> {
         let Ok(()) = self.0.leaf(v);
         Ok(())
     }
 
-    fn open_array(&mut self, len: usize) -> Result<(), Refused> {
+    fn open_array(&mut self, len: usize) -> Result<(), E> {
         let Ok(()) = ValueSink::open_array(&mut self.0, len);
         Ok(())
     }
 
-    fn open_object(&mut self, len: usize) -> Result<(), Refused> {
+    fn open_object(&mut self, len: usize) -> Result<(), E> {
         let Ok(()) = ValueSink::open_object(&mut self.0, len);
         Ok(())
     }
 
-    fn key(&mut self, key: String) -> Result<(), Refused> {
+    fn key(&mut self, key: String) -> Result<(), E> {
         let Ok(()) = ValueSink::key(&mut self.0, key);
         Ok(())
     }
 
-    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), Refused> {
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
         let Ok(()) = self.0.leaves(items);
         Ok(())
     }
@@ -601,9 +602,12 @@ impl<'a> ToWire<'a> {
 
     /// The answer `walk` walks, as a protocol tree (what crosses to an isolated client); the
     /// holds it took given back when it is too large.
-    pub fn walked_tree(&mut self, walk: crate::dispatch::Walk) -> Result<proto::Value, TooLarge> {
+    pub fn walked_tree<E>(
+        &mut self,
+        walk: impl FnOnce(&mut Self, &mut dyn ValueSink<Error = E>) -> Result<(), Stop<E>>,
+    ) -> Result<proto::Value, TooLarge> {
         self.undoing(|w| {
-            let mut tree = RefusingNothing(TreeBuilder::default());
+            let mut tree = RefusingNothing(TreeBuilder::default(), PhantomData);
             walk(w, &mut tree).map_err(|_| TooLarge)?;
             Ok(tree.0.take().expect("a walk ends with its value finished"))
         })
