@@ -76,6 +76,33 @@ def test_a_js_exception_is_raised_as_over_the_rings(addons):
     assert caught.value.name == "RangeError" and "out of range" in str(caught.value)
 
 
+def test_a_thrown_container_is_walked_into_the_exception_raised(addons):
+    """In-process, a list or object an addon throws (no error: `throw [1, [2]]`) goes from the
+    heap straight into the Python objects the exception raised holds, as a copied answer does
+    (D81): no protocol tree between. The same throw from a host process raises the same."""
+    from conftest import addon_path
+
+    from napi_python import _native, load_addon
+
+    thrown = [1, {"a": [2, None], "b": "t"}, [[[]]]]
+
+    def raised(addon):
+        before = _native._protocol_containers_built()
+        with pytest.raises(JSError) as caught:
+            addon.throwValue(thrown)
+        return caught.value, _native._protocol_containers_built() - before
+
+    here, built = raised(addons("errors"))
+    isolated = load_addon(addon_path("errors"))
+    try:
+        there, built_there = raised(isolated)
+    finally:
+        isolated.close()
+    assert built == 0 and built_there > 0
+    assert here.value == there.value == thrown
+    assert (here.name, here.message, str(here)) == (there.name, there.message, str(there))
+
+
 def test_an_object_answer_comes_back_as_a_proxy(addons):
     fns = addons("functions")
     made = fns.makeFunction("named", -1)

@@ -193,7 +193,11 @@ pub fn served(
     }
     if let Some(taken) = taken.take() {
         conn.handle_drops();
-        return taken;
+        // A thrown container came as the caller's own object: raised as what was thrown.
+        return match served.outcome {
+            Outcome::Thrown(_) => Err(cx.raised(taken?, None)),
+            _ => taken,
+        };
     }
     answered(conn, cx, id, served.outcome)
 }

@@ -2,7 +2,7 @@
 //! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
 
 use napi_protocol::value_tree::{feed, ValueSink};
-use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, RefKind, Value};
+use napi_protocol::{BigIntValue, BufferKind, ErrorInfo, JsRef, ObjectId, Outcome, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -215,26 +215,7 @@ impl<'py> Cx<'_, 'py> {
                     }
                 }
                 let value = self.to_python(t.value)?;
-                // A Python exception thrown as a value (a rejected Python awaitable, say)
-                // comes back as itself.
-                if value.bind(py).is_instance_of::<pyo3::exceptions::PyBaseException>() {
-                    return Err(PyErr::from_value(value.into_bound(py)));
-                }
-                let exc = match t.error {
-                    Some(e) => {
-                        let code = match e.code {
-                            Some(c) => self.to_python(c)?,
-                            None => py.None(),
-                        };
-                        let props = PyDict::new(py);
-                        for (k, v) in e.props {
-                            props.set_item(k, self.to_python(v)?)?;
-                        }
-                        self.hooks.js_error.bind(py).call1((value, Some(e.name), e.message, code, props))?
-                    }
-                    None => self.hooks.js_error.bind(py).call1((value, None::<String>, "", py.None(), PyDict::new(py)))?,
-                };
-                Err(PyErr::from_value(exc))
+                Err(self.raised(value, t.error))
             }
             Outcome::Failed(f) => {
                 let kind = format!("{:?}", f.kind);
@@ -254,6 +235,36 @@ thread_local! {
 /// check that in-process answers come with none.
 pub fn trees_converted() -> u64 {
     TREES_CONVERTED.with(|c| c.get())
+}
+
+impl Cx<'_, '_> {
+    /// The exception Python raises for thrown `value`, with what the host tells of it when it
+    /// is an error.
+    pub fn raised(&self, value: PyObject, error: Option<ErrorInfo>) -> PyErr {
+        let py = self.py;
+        // A Python exception thrown as a value (a rejected Python awaitable, say) comes back as
+        // itself.
+        if value.bind(py).is_instance_of::<pyo3::exceptions::PyBaseException>() {
+            return PyErr::from_value(value.into_bound(py));
+        }
+        let exc = || -> PyResult<Bound<'_, PyAny>> {
+            match error {
+                Some(e) => {
+                    let code = match e.code {
+                        Some(c) => self.to_python(c)?,
+                        None => py.None(),
+                    };
+                    let props = PyDict::new(py);
+                    for (k, v) in e.props {
+                        props.set_item(k, self.to_python(v)?)?;
+                    }
+                    self.hooks.js_error.bind(py).call1((value, Some(e.name), e.message, code, props))
+                }
+                None => self.hooks.js_error.bind(py).call1((value, None::<String>, "", py.None(), PyDict::new(py))),
+            }
+        };
+        exc().map_or_else(|e| e, PyErr::from_value)
+    }
 }
 
 /// What a reference taken out of a value leaves behind.

@@ -224,6 +224,7 @@ impl Host {
                 }
             }
             Err(Error::Failed(f)) => Outcome::Failed(f),
+            Err(Error::Thrown(v)) if direct => self.direct_thrown(&v),
             Err(Error::Thrown(v)) => self.thrown(&v),
         }
     }
@@ -251,6 +252,27 @@ impl Host {
             None => Ok(()),
         });
         walked.map_or_else(taken_by_caller, |()| Ok(proto::Value::Undefined))
+    }
+
+    /// What a direct call or request threw: a container that is no error (`throw [1, 2]`) copied
+    /// straight into its caller's objects, which raises it as thrown (D81); an error as
+    /// `thrown` makes it, with what Python's exception tells of it.
+    #[cold]
+    fn direct_thrown(&self, v: &Value) -> Outcome {
+        let Value::Object(id) = v else { return self.thrown(v) };
+        if self.rt.is_error(v) || self.python.borrow().exception_of(*id).is_some() {
+            return self.thrown(v);
+        }
+        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
+        let value = match w.value_or_copy(v, |copy| self.to_caller(copy)) {
+            Ok(Some(value)) => value,
+            Ok(None) => proto::Value::Undefined,
+            Err(stop) => match taken_by_caller(stop) {
+                Ok(placeholder) => placeholder,
+                Err(too_large) => return Outcome::Failed(too_large.into()),
+            },
+        };
+        Outcome::Thrown(Box::new(proto::Thrown { value, error: None, python: None }))
     }
 
     /// Hands `copy` the direct caller's sink, which makes its own objects of what it is given.
