@@ -76,6 +76,33 @@ def test_a_js_exception_is_raised_as_over_the_rings(addons):
     assert caught.value.name == "RangeError" and "out of range" in str(caught.value)
 
 
+def test_a_thrown_container_is_walked_into_the_exception_raised(addons):
+    """In-process, a list or object an addon throws (no error: `throw [1, [2]]`) goes from the
+    heap straight into the Python objects the exception raised holds, as a copied answer does
+    (D81): no protocol tree between. The same throw from a host process raises the same."""
+    from conftest import addon_path
+
+    from napi_python import _native, load_addon
+
+    thrown = [1, {"a": [2, None], "b": "t"}, [[[]]]]
+
+    def raised(addon):
+        before = _native._protocol_containers_built()
+        with pytest.raises(JSError) as caught:
+            addon.throwValue(thrown)
+        return caught.value, _native._protocol_containers_built() - before
+
+    here, built = raised(addons("errors"))
+    isolated = load_addon(addon_path("errors"))
+    try:
+        there, built_there = raised(isolated)
+    finally:
+        isolated.close()
+    assert built == 0 and built_there > 0
+    assert here.value == there.value == thrown
+    assert (here.name, here.message, str(here)) == (there.name, there.message, str(there))
+
+
 def test_an_object_answer_comes_back_as_a_proxy(addons):
     fns = addons("functions")
     made = fns.makeFunction("named", -1)
@@ -172,3 +199,90 @@ def test_values_go_between_python_objects_and_the_heap_with_no_protocol_value_be
         assert _native._protocol_containers_built() > before, "over the rings, the trees the frames carry"
     finally:
         isolated.close()
+
+
+def _requests_with_containers(addon, counter) -> dict:
+    """Requests other than calls of proxies, with lists and dicts among their operands and in
+    their answers, read back as plain values. `counter` is the mode's way of checking how many
+    protocol containers each request built."""
+    import napi_python.js as js
+
+    g = js.global_this(addon)
+    conn = g._conn
+    seen: dict = {}
+    operand = [1, {"a": [2, None], "b": "t"}, [[[]]]]
+
+    def check(name, request):
+        seen[name] = counter(request)
+
+    made = {}
+    check("array", lambda: made.setdefault("array", js.array(addon, [operand, {"k": [3]}, 4])))
+    check("object", lambda: made.setdefault("object", js.object(addon, {"k": operand, "n": 5})))
+    obj = made["object"]
+    check("set", lambda: js.set(obj, "set", {"deep": operand}))
+    check("define", lambda: js.define_property(obj, "defined", value=[7, {"e": 8}], enumerable=True))
+    check("construct", lambda: made.setdefault("constructed", js.new(js.get(g, "Array"), operand)))
+    # A call with a receiver that is no proxy is a request of its own (`call_requested`).
+    array_of = js.get(js.get(g, "Array"), "of")
+    check("call", lambda: made.setdefault("called", array_of.call(7, {"of": operand})))
+    check("keys", lambda: made.setdefault("keys", js.keys(obj)))
+    check("descriptors", lambda: made.setdefault("descriptors", js.own_property_descriptors(obj)))
+    check("deferred", lambda: made.setdefault("deferred", conn.new_deferred()))
+    promise, deferred = made["deferred"]
+    check("settle", lambda: conn.settle_deferred(int(deferred), True, {"settled": operand}))
+    seen["values"] = {
+        "array": [js.get(made["array"], i) for i in range(3)],
+        "called": made["called"],
+        "object": {k: js.get(obj, k) for k in made["keys"]},
+        "constructed": made["constructed"],
+        "keys": made["keys"],
+        "descriptors": made["descriptors"],
+        "settled": asyncio.run(asyncio.wait_for(promise, 5)),
+    }
+    return seen
+
+
+def test_requests_walk_their_operands_and_answers_with_no_protocol_value_between(addons):
+    """In-process, the other requests go the way of direct calls (D81): the lists and dicts among
+    their operands (a property's value, a constructor's and a call's arguments, `js.array` and
+    `js.object` items, a descriptor's value, a promise's settlement) are walked from the Python
+    objects straight into the heap, and the answers a request builds itself (own keys,
+    descriptors, a class's members, a deferred promise, the load's exports) into Python objects:
+    no protocol array or object is built on the calling thread, and no tree is taken in. The
+    same requests to a host process give the same values."""
+    from conftest import addon_path
+
+    from napi_python import _native, load_addon
+
+    def built(request) -> int:
+        before = _native._protocol_containers_built()
+        request()
+        return _native._protocol_containers_built() - before
+
+    loaded = {}
+    assert built(lambda: loaded.setdefault("bench", addons("bench"))) == 0, "the load's exports"
+    bench = loaded["bench"]
+    counter = bench.Counter()
+    assert built(lambda: loaded.setdefault("inc", counter.increment)) == 0, "the class's members"
+    assert loaded["inc"]() == 1
+
+    here = _requests_with_containers(addons("functions"), built)
+    isolated = load_addon(addon_path("functions"))
+    try:
+        there = _requests_with_containers(isolated, built)
+    finally:
+        isolated.close()
+    values = here.pop("values")
+    assert values == there.pop("values")
+    assert here == dict.fromkeys(here, 0), "in-process, no protocol tree"
+    assert all(n > 0 for n in there.values()), there
+    operand = [1, {"a": [2, None], "b": "t"}, [[[]]]]
+    assert values["array"] == [operand, {"k": [3]}, 4] and values["called"] == [{"of": operand}]
+    assert values["object"]["set"] == {"deep": operand} and values["object"]["defined"] == [7, {"e": 8}]
+    assert values["constructed"] == [operand] and values["settled"] == {"settled": operand}
+    assert values["descriptors"]["defined"] == {
+        "value": [7, {"e": 8}],
+        "writable": False,
+        "enumerable": True,
+        "configurable": False,
+    }

@@ -88,12 +88,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// For tests: how many protocol arrays and objects this thread has built. In-process, a call's
-/// values go between Python objects and the host's heap without building any, as no bytes
-/// leave the process.
+/// For tests: how many protocol arrays and objects this thread has built, and protocol trees it
+/// made Python objects of (however they were built). In-process, a request's values go between
+/// Python objects and the host's heap without either, as no bytes leave the process.
 #[pyfunction]
 fn _protocol_containers_built() -> u64 {
-    napi_protocol::value_tree::containers_built()
+    napi_protocol::value_tree::containers_built() + values::to_python::trees_converted()
 }
 
 /// Reports `exc` through `sys.unraisablehook`, as CPython reports exceptions it cannot raise.

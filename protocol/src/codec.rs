@@ -115,6 +115,7 @@ fn encode_leaf<E: Encoder>(v: &Value, e: &mut E) -> Result<(), EncodeError> {
             address.encode(e)?;
             region.encode(e)
         }
+        Value::Walked(_) => Err(EncodeError::Other("a value walked in-process (Value::Walked) never crosses as bytes")),
     }
 }
 
@@ -137,10 +138,12 @@ fn variant_index(v: &Value) -> u32 {
         Value::Js(_) => 13,
         Value::Py { .. } => 14,
         Value::Lent { .. } => 15,
+        // Never written (`encode_leaf` refuses it), so never read either.
+        Value::Walked(_) => VALUE_VARIANTS,
     }
 }
 
-/// How many variants [`Value`] has.
+/// How many variants of [`Value`] cross as bytes (all but `Walked`).
 const VALUE_VARIANTS: u32 = 16;
 
 impl Decode<Limits> for Value {

@@ -173,6 +173,26 @@ fn garbage_payloads_are_errors_not_panics() {
 }
 
 #[test]
+fn a_walked_placeholder_never_crosses_as_bytes() {
+    // Value::Walked is for an in-process host's direct requests only: encoding one is refused,
+    // and the tag it would have (16, after Lent) is no value the decoder knows.
+    let op = Op::Set { target: Value::Null, key: Value::Null, value: Value::Walked(0) };
+    let request = ClientMessage::Request(Request { id: 1, chain: 1, releases: vec![], forgotten: vec![], op });
+    assert!(matches!(encode(&request), Err(FrameError::Malformed(m)) if m.contains("never crosses")));
+    let set = encode(&ClientMessage::Request(Request {
+        id: 1,
+        chain: 1,
+        releases: vec![],
+        forgotten: vec![],
+        op: Op::Set { target: Value::Null, key: Value::Null, value: Value::Null },
+    }))
+    .unwrap();
+    let mut walked = set[4..].to_vec();
+    *walked.last_mut().unwrap() = 16;
+    assert!(decode::<ClientMessage>(&walked).is_err());
+}
+
+#[test]
 fn trailing_bytes_are_rejected() {
     let mut frame = encode(&ServerMessage::Hello { version: 1, pid: 1, protections: vec![] }).unwrap();
     frame.push(0);

@@ -452,6 +452,7 @@ fn clone_leaf(v: &Value) -> Value {
         Value::Js(r) => Value::Js(r.clone()),
         Value::Py { id, callable } => Value::Py { id: *id, callable: *callable },
         Value::Lent { kind, address, region } => Value::Lent { kind: *kind, address: *address, region: *region },
+        Value::Walked(n) => Value::Walked(*n),
         Value::Array(_) | Value::Object(_) => unreachable!("containers are cloned by walking them"),
     }
 }
@@ -500,6 +501,7 @@ fn leaf_eq(a: &Value, b: &Value) -> bool {
         (Value::Lent { kind: k1, address: a1, region: r1 }, Value::Lent { kind: k2, address: a2, region: r2 }) => {
             k1 == k2 && a1 == a2 && r1 == r2
         }
+        (Value::Walked(a), Value::Walked(b)) => a == b,
         _ => false,
     }
 }
@@ -537,6 +539,7 @@ impl fmt::Debug for Shown<'_> {
             Value::Lent { kind, address, region } => {
                 f.debug_struct("Lent").field("kind", kind).field("address", address).field("region", region).finish()
             }
+            Value::Walked(n) => f.debug_tuple("Walked").field(n).finish(),
         }
     }
 }

@@ -114,12 +114,14 @@ pub fn call_here(
     result
 }
 
-/// What a direct caller brings besides its op: its converter, the arguments it left to the
-/// host (`Call::later`), how its function's last call went (D58), and the exit gate it enters
-/// before anything that may let go of the GIL or run Python code (`exit_gate::Late`).
+/// What a direct caller brings besides its op: its converter, the arguments or operands it left
+/// to the host (`Call::later`, `Value::Walked`), how its function's last call went (D58), and
+/// the exit gate it enters before anything that may let go of the GIL or run Python code
+/// (`exit_gate::Late`).
 pub struct Here<'c, 'a, 'py> {
     pub cx: &'c Cx<'a, 'py>,
-    /// The call's arguments, and which of them are left to the host.
+    /// The call's arguments (a request's operands left to the host), and which of them are
+    /// left to the host.
     pub args: &'c [Bound<'py, PyAny>],
     pub later: &'c [usize],
     pub quick: Option<&'c Quick>,
@@ -191,7 +193,11 @@ pub fn served(
     }
     if let Some(taken) = taken.take() {
         conn.handle_drops();
-        return taken;
+        // A thrown container came as the caller's own object: raised as what was thrown.
+        return match served.outcome {
+            Outcome::Thrown(_) => Err(cx.raised(taken?, None)),
+            _ => taken,
+        };
     }
     answered(conn, cx, id, served.outcome)
 }

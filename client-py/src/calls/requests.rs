@@ -3,11 +3,12 @@
 //! rings (`by_message`). Both end in `answered`, the value of the reply.
 
 use std::cell::RefCell;
+use std::ops::Deref;
 
 use napi_host::inprocess::{Direct, Served};
 use napi_protocol::{ObjectId, Op, Outcome, RefKind, Request, RequestId, Value};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyDict;
 
 use crate::calls::by_message;
 use crate::calls::direct_calls::{self, direct_host};
@@ -51,32 +52,82 @@ pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<PyObject> {
     request(slf, Op::Load { path })
 }
 
-/// Sends the `Op` that `op` makes of Python values, converting them with the converter the reply
-/// is then converted with (a request of references and keys: nothing of theirs is written back).
-pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Cx<'_, 'py>) -> PyResult<Op>) -> PyResult<PyObject> {
+/// The operands of a request, made of Python objects by the converter the reply is then
+/// converted with. In a request served on this thread, the containers among the values an op
+/// takes (`Operands::operand`) are left to the host as placeholders (`Value::Walked`), which it
+/// walks straight from the Python objects into its heap under the JS lock (D81); the rest, and
+/// everything of a request sent by message, is made now.
+pub struct Operands<'c, 'a, 'py> {
+    cx: &'c Cx<'a, 'py>,
+    /// Whether containers are left to the host: it serves the request on this thread.
+    leave: bool,
+    left: RefCell<Vec<Bound<'py, PyAny>>>,
+}
+
+impl<'a, 'py> Deref for Operands<'_, 'a, 'py> {
+    type Target = Cx<'a, 'py>;
+
+    fn deref(&self) -> &Cx<'a, 'py> {
+        self.cx
+    }
+}
+
+impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
+    /// Operands for a request of `slf` made now, by `cx`.
+    fn new(slf: &Bound<'py, Connection>, cx: &'c Cx<'a, 'py>) -> Self {
+        let conn = slf.get();
+        let leave = direct_host(&conn.channel, conn.active_chain().map(|(_, came)| came)).is_some();
+        Operands { cx, leave, left: RefCell::new(Vec::new()) }
+    }
+
+    /// A value the op takes (a property's value, an argument, an item): a container is left to
+    /// the host when it serves the request here.
+    pub fn operand(&self, v: &Bound<'py, PyAny>) -> PyResult<Value> {
+        if self.leave && Cx::is_container(v) {
+            let mut left = self.left.borrow_mut();
+            left.push(v.clone());
+            return Ok(Value::Walked((left.len() - 1) as u32));
+        }
+        self.cx.to_value(v)
+    }
+
+    /// [`Operands::operand`] of each of `items`.
+    pub fn operands<'o>(&self, items: impl IntoIterator<Item = &'o Bound<'py, PyAny>>) -> PyResult<Vec<Value>>
+    where
+        'py: 'o,
+    {
+        items.into_iter().map(|i| self.operand(i)).collect()
+    }
+}
+
+/// Sends the `Op` that `op` makes of Python values (a request of references and keys: nothing
+/// of theirs is written back).
+pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Operands<'_, '_, 'py>) -> PyResult<Op>) -> PyResult<PyObject> {
     let cx = Cx::new(slf)?;
-    let op = caught(slf.py(), || op(&cx))?;
-    request_with(slf, &cx, op, None)
+    let operands = Operands::new(slf, &cx);
+    let op = caught(slf.py(), || op(&operands))?;
+    request_with(slf, &operands, op, None)
 }
 
 /// Sends `op` and waits for its reply, running the Python calls it causes on the way.
 pub fn request(slf: &Bound<'_, Connection>, op: Op) -> PyResult<PyObject> {
     let cx = Cx::new(slf)?;
-    request_with(slf, &cx, op, None)
+    request_with(slf, &Operands { cx: &cx, leave: false, left: RefCell::default() }, op, None)
 }
 
-/// `request`, converting with `cx`; `quick` says how the last call of the function it calls
-/// went (D58).
-fn request_with(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
+/// `request`, with `operands` the op was made with; `quick` says how the last call of the
+/// function it calls went (D58).
+fn request_with(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
     // The whole request is inside the exit gate, Python callbacks included: a thread that
     // finished a callback while the interpreter finalized would be ended with our frames on
     // its stack (D23), so exit waits for requests in flight (briefly) instead.
     // A panic on the way (our bug, or data that finds one) is an ordinary exception.
-    caught(slf.py(), || exit_gate::inside(|| request_inside(slf, cx, op, quick)).unwrap_or_else(|| Err(exiting_error())))
+    caught(slf.py(), || exit_gate::inside(|| request_inside(slf, operands, op, quick)).unwrap_or_else(|| Err(exiting_error())))
 }
 
-fn request_inside(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
+fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
     let this = slf.get();
+    let cx = operands.cx;
     let channel = &*this.channel;
     if channel.forked() {
         return Err(forked_error(channel, slf.py()));
@@ -84,17 +135,39 @@ fn request_inside(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, op: Op, quick: O
     let id = channel.next_id(slf.py());
     let active = this.active_chain();
     let chain = active.map_or(id, |(c, _)| c);
-    let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+    let mut request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+    let left = operands.left.take();
     if let Some(host) = direct_host(channel, active.map(|(_, came)| came)) {
         // Inside the gate already (`request_with`).
         let mut out = Served::default();
         let mut taken = RefCell::new(None);
-        let here = direct_calls::Here { cx, args: &[], later: &[], quick, gate: &Late::default(), taken: &taken };
+        let later: Vec<usize> = (0..left.len()).collect();
+        let here = direct_calls::Here { cx, args: &left, later: &later, quick, gate: &Late::default(), taken: &taken };
         if direct_calls::serve_here(slf, host, Direct::Request(&request), &here, &mut out)? {
             return direct_calls::served(this, cx, id, out, taken.get_mut());
         }
     }
+    if !left.is_empty() {
+        make_walked(&mut request.op, cx, &left)?;
+    }
     by_message::send(slf, cx, request, active.is_none())
+}
+
+/// The operands of `op` left to the host (`left`), made now: the request goes by message.
+fn make_walked<'py>(op: &mut Op, cx: &Cx<'_, 'py>, left: &[Bound<'py, PyAny>]) -> PyResult<()> {
+    let make = |v: &mut Value| -> PyResult<()> {
+        if let Value::Walked(n) = *v {
+            *v = cx.to_value(&left[n as usize])?;
+        }
+        Ok(())
+    };
+    match op {
+        Op::Set { value, .. } | Op::SettleDeferred { value, .. } => make(value),
+        Op::Call { args, .. } | Op::Construct { args, .. } | Op::NewArray { items: args } => args.iter_mut().try_for_each(make),
+        Op::NewObject { props } => props.iter_mut().try_for_each(|(_, v)| make(v)),
+        Op::DefineProperty { descriptor, .. } => descriptor.value.as_mut().map_or(Ok(()), make),
+        _ => Ok(()),
+    }
 }
 
 /// `call`, with the arguments as they are (a tuple's items): `func(*args)` on `this`, for
@@ -161,11 +234,11 @@ fn call_requested(
     this: &Bound<'_, PyAny>,
     args: &[Bound<'_, PyAny>],
 ) -> PyResult<PyObject> {
-    callee_requested(slf, func, |cx, func| Ok(Op::Call { func, this: cx.to_value(this)?, args: cx.to_values(args)? }))
+    callee_requested(slf, func, |o, func| Ok(Op::Call { func, this: o.to_value(this)?, args: o.operands(args)? }))
 }
 
 pub fn construct_with(slf: &Bound<'_, Connection>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
-    caught(slf.py(), || callee_requested(slf, ctor, |cx, ctor| Ok(Op::Construct { ctor, args: cx.to_values(args)? })))
+    caught(slf.py(), || callee_requested(slf, ctor, |o, ctor| Ok(Op::Construct { ctor, args: o.operands(args)? })))
 }
 
 /// A call or construction of `callee` as a request (`op` makes it of the callee's value), with
@@ -173,12 +246,13 @@ pub fn construct_with(slf: &Bound<'_, Connection>, ctor: &Bound<'_, PyAny>, args
 fn callee_requested<'py>(
     slf: &Bound<'py, Connection>,
     callee: &Bound<'py, PyAny>,
-    op: impl FnOnce(&Cx<'_, 'py>, Value) -> PyResult<Op>,
+    op: impl FnOnce(&Operands<'_, '_, 'py>, Value) -> PyResult<Op>,
 ) -> PyResult<PyObject> {
     let cx = Cx::new(slf)?;
+    let operands = Operands::new(slf, &cx);
     let (callee, quick) = cx.callee(callee)?;
-    let op = op(&cx, callee)?;
-    let result = request_with(slf, &cx, op, quick);
+    let op = op(&operands, callee)?;
+    let result = request_with(slf, &operands, op, quick);
     cx.write_back()?;
     result
 }
@@ -186,14 +260,6 @@ fn callee_requested<'py>(
 /// `v` as a value for the host.
 pub fn value_of(slf: &Bound<'_, Connection>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     caught(slf.py(), || Cx::new(slf)?.to_value(v))
-}
-
-/// `items` as values for the host.
-pub fn values_of(slf: &Bound<'_, Connection>, items: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
-    caught(slf.py(), || {
-        let cx = Cx::new(slf)?;
-        items.iter().map(|i| cx.to_value(&i)).collect()
-    })
 }
 
 /// The value of request `id`'s reply, however it came.

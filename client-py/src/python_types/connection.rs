@@ -411,7 +411,7 @@ impl Connection {
 
     /// Settles the promise of `deferred` with `value` (rejects when `fulfilled` is false).
     fn settle_deferred(slf: &Bound<'_, Self>, deferred: u64, fulfilled: bool, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        requests::request(slf, Op::SettleDeferred { deferred, fulfilled, value: requests::value_of(slf, value)? })
+        requests::request_of(slf, |o| Ok(Op::SettleDeferred { deferred, fulfilled, value: o.operand(value)? }))
     }
 
     /// Asks the host to tell when `promise` settles; `settlement.settle(ok, value)` is called
@@ -525,12 +525,7 @@ impl Connection {
     }
 
     fn set(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        let op = Op::Set {
-            target: requests::value_of(slf, target)?,
-            key: requests::value_of(slf, key)?,
-            value: requests::value_of(slf, value)?,
-        };
-        requests::request(slf, op)
+        requests::request_of(slf, |o| Ok(Op::Set { target: o.to_value(target)?, key: o.to_value(key)?, value: o.operand(value)? }))
     }
 
     fn has(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
@@ -556,19 +551,20 @@ impl Connection {
         key: &Bound<'_, PyAny>,
         descriptor: &Bound<'_, PyDict>,
     ) -> PyResult<PyObject> {
-        let field = |name: &str| -> PyResult<Option<Value>> { descriptor.get_item(name)?.map(|v| requests::value_of(slf, &v)).transpose() };
         let flag = |name: &str| -> PyResult<Option<bool>> { descriptor.get_item(name)?.map(|v| v.is_truthy()).transpose() };
-        let d = Descriptor {
-            value: field("value")?,
-            get: field("get")?,
-            set: field("set")?,
-            writable: flag("writable")?,
-            enumerable: flag("enumerable")?,
-            configurable: flag("configurable")?,
-        };
-        let op =
-            Op::DefineProperty { target: requests::value_of(slf, target)?, key: requests::value_of(slf, key)?, descriptor: Box::new(d) };
-        requests::request(slf, op)
+        requests::request_of(slf, |o| {
+            let value = descriptor.get_item("value")?.map(|v| o.operand(&v)).transpose()?;
+            let accessor = |name: &str| -> PyResult<Option<Value>> { descriptor.get_item(name)?.map(|v| o.to_value(&v)).transpose() };
+            let d = Descriptor {
+                value,
+                get: accessor("get")?,
+                set: accessor("set")?,
+                writable: flag("writable")?,
+                enumerable: flag("enumerable")?,
+                configurable: flag("configurable")?,
+            };
+            Ok(Op::DefineProperty { target: o.to_value(target)?, key: o.to_value(key)?, descriptor: Box::new(d) })
+        })
     }
 
     fn get_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
@@ -594,12 +590,14 @@ impl Connection {
 
     /// A host-side object from `(key, value)` pairs, returned by reference.
     fn new_object(slf: &Bound<'_, Self>, pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>) -> PyResult<PyObject> {
-        let props = pairs.iter().map(|(k, v)| Ok((requests::value_of(slf, k)?, requests::value_of(slf, v)?))).collect::<PyResult<_>>()?;
-        requests::request(slf, Op::NewObject { props })
+        requests::request_of(slf, |o| {
+            let props = pairs.iter().map(|(k, v)| Ok((o.to_value(k)?, o.operand(v)?))).collect::<PyResult<_>>()?;
+            Ok(Op::NewObject { props })
+        })
     }
 
     fn new_array(slf: &Bound<'_, Self>, items: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
-        requests::request(slf, Op::NewArray { items: requests::values_of(slf, items)? })
+        requests::request_of(slf, |o| Ok(Op::NewArray { items: o.operands(items.as_slice())? }))
     }
 
     #[pyo3(signature = (description=None))]

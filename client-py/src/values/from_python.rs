@@ -356,11 +356,6 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
     }
 
-    /// The arguments of a call (borrowed from the tuple: no reference counting per item).
-    pub fn to_values(&self, args: &[Bound<'py, PyAny>]) -> PyResult<Vec<Value>> {
-        args.iter().map(|a| self.to_value(a)).collect()
-    }
-
     /// One object, converted unless it is a container to send element by element.
     fn convert(&self, obj: &Bound<'py, PyAny>) -> PyResult<Converted<'py>> {
         if let Some(v) = primitive(self.hooks, obj) {

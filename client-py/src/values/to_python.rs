@@ -2,7 +2,7 @@
 //! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
 
 use napi_protocol::value_tree::{feed, ValueSink};
-use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, Outcome, RefKind, Value};
+use napi_protocol::{BigIntValue, BufferKind, ErrorInfo, JsRef, ObjectId, Outcome, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -123,6 +123,9 @@ impl<'py> Cx<'_, 'py> {
         if is_primitive(&v) {
             return self.primitive_value(&v);
         }
+        if matches!(v, Value::Array(_) | Value::Object(_)) {
+            TREES_CONVERTED.with(|c| c.set(c.get() + 1));
+        }
         let mut v = v;
         let mut sink = PySink::new(self);
         match &mut v {
@@ -212,26 +215,7 @@ impl<'py> Cx<'_, 'py> {
                     }
                 }
                 let value = self.to_python(t.value)?;
-                // A Python exception thrown as a value (a rejected Python awaitable, say)
-                // comes back as itself.
-                if value.bind(py).is_instance_of::<pyo3::exceptions::PyBaseException>() {
-                    return Err(PyErr::from_value(value.into_bound(py)));
-                }
-                let exc = match t.error {
-                    Some(e) => {
-                        let code = match e.code {
-                            Some(c) => self.to_python(c)?,
-                            None => py.None(),
-                        };
-                        let props = PyDict::new(py);
-                        for (k, v) in e.props {
-                            props.set_item(k, self.to_python(v)?)?;
-                        }
-                        self.hooks.js_error.bind(py).call1((value, Some(e.name), e.message, code, props))?
-                    }
-                    None => self.hooks.js_error.bind(py).call1((value, None::<String>, "", py.None(), PyDict::new(py)))?,
-                };
-                Err(PyErr::from_value(exc))
+                Err(self.raised(value, t.error))
             }
             Outcome::Failed(f) => {
                 let kind = format!("{:?}", f.kind);
@@ -239,6 +223,47 @@ impl<'py> Cx<'_, 'py> {
             }
             _ => Err(PyTypeError::new_err("the host sent an outcome this client does not know")),
         }
+    }
+}
+
+thread_local! {
+    /// How many protocol arrays and objects this thread made Python objects of.
+    static TREES_CONVERTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many protocol arrays and objects (outermost) this thread made Python objects of: tests
+/// check that in-process answers come with none.
+pub fn trees_converted() -> u64 {
+    TREES_CONVERTED.with(|c| c.get())
+}
+
+impl Cx<'_, '_> {
+    /// The exception Python raises for thrown `value`, with what the host tells of it when it
+    /// is an error.
+    pub fn raised(&self, value: PyObject, error: Option<ErrorInfo>) -> PyErr {
+        let py = self.py;
+        // A Python exception thrown as a value (a rejected Python awaitable, say) comes back as
+        // itself.
+        if value.bind(py).is_instance_of::<pyo3::exceptions::PyBaseException>() {
+            return PyErr::from_value(value.into_bound(py));
+        }
+        let exc = || -> PyResult<Bound<'_, PyAny>> {
+            match error {
+                Some(e) => {
+                    let code = match e.code {
+                        Some(c) => self.to_python(c)?,
+                        None => py.None(),
+                    };
+                    let props = PyDict::new(py);
+                    for (k, v) in e.props {
+                        props.set_item(k, self.to_python(v)?)?;
+                    }
+                    self.hooks.js_error.bind(py).call1((value, Some(e.name), e.message, code, props))
+                }
+                None => self.hooks.js_error.bind(py).call1((value, None::<String>, "", py.None(), PyDict::new(py))),
+            }
+        };
+        exc().map_or_else(|e| e, PyErr::from_value)
     }
 }
 

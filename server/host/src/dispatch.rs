@@ -1,10 +1,13 @@
 //! Serving one request: convert the arguments in, do the operation with JS semantics, convert
 //! the result out. `run` routes each operation to its group (`crate::ops`).
 
+use std::cell::RefCell;
+
+use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::inprocess::{ArgsStopped, Call, Refused};
-use super::wire::{from_wire, held_value, primitive, HeapBuilder, Looking, Stop, ToWire, TooLarge};
+use super::wire::{from_wire, held_value, primitive, CopyInto, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
@@ -39,20 +42,33 @@ pub(crate) fn bad(message: impl Into<String>) -> Error {
     Error::Failed(Failure { kind: FailureKind::BadRequest, message: message.into() })
 }
 
-/// What a request produces: a value to send (by the usual rules, or forced by reference).
+/// What a request produces: a value to send (by the usual rules, or forced by reference), or
+/// an answer the operation walks itself (a list of keys and descriptors, a class's members).
 pub(crate) enum Answer {
     Value(Value),
     Reference(ObjectId),
-    Wire(proto::Value),
+    Walk(Walk),
 }
+
+/// An answer an operation walks into the sink it is given: a protocol tree to send, or in a
+/// direct request its caller's own objects (D81). One way of building it for both.
+pub(crate) type Walk = Box<dyn FnOnce(&mut ToWire<'_>, &mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>>>;
+
+/// The operands the callers of the direct requests being served walk into the heap
+/// (`Value::Walked`), a list per request, innermost last: `None` until one is first needed.
+pub(crate) type WalkedOperands = RefCell<Vec<Option<SmallVec<[Value; 4]>>>>;
 
 impl Host {
     /// `direct`: a request served on its caller's thread, who takes a copied answer as its own
     /// objects (`Caller::take_copy`).
     pub(super) fn dispatch(&self, op: &Op, direct: bool) -> Outcome {
         let lent = self.rt.shm().lent_mark();
-        let result = self.scoped(|| self.run(op));
-        let outcome = self.outcome(result, direct);
+        // The answer is converted in the request's scope too: what the op made and kept for it
+        // stays alive while, in-process, Python code runs between the steps of its walk.
+        let outcome = self.scoped(|| match direct {
+            true => self.outcome(self.with_walked_operands(|| self.run(op)), true),
+            false => self.outcome(self.run(op), false),
+        });
         self.end_lends(lent);
         outcome
     }
@@ -77,8 +93,9 @@ impl Host {
         outcome
     }
 
-    /// The arguments of a direct call its caller left to the host, made in the heap straight
-    /// from its objects (kept in the call's handle scope as they are made).
+    /// The values the caller of a direct call or request left to the host (a call's arguments,
+    /// a request's operands), made in the heap straight from its objects (kept in the call's
+    /// handle scope as they are made).
     #[cold]
     fn later_args(&self) -> Result<SmallVec<[Value; 4]>, Error> {
         let mut heap = HeapBuilder::new(&self.rt, &self.python, true);
@@ -96,6 +113,36 @@ impl Host {
             // The caller raises its own exception; this failure is never seen.
             Err(ArgsStopped::Refused) => Err(bad("the caller refused an argument")),
         }
+    }
+
+    /// Runs a direct request with a list of its own for the operands its caller walks in.
+    fn with_walked_operands<R>(&self, run: impl FnOnce() -> R) -> R {
+        self.walked.borrow_mut().push(None);
+        let result = run();
+        self.walked.borrow_mut().pop();
+        result
+    }
+
+    /// Operand `n` of the direct request being served that its caller walks into the heap:
+    /// all of them are made the first time one is needed, before the operation uses them.
+    #[cold]
+    fn walked_operand(&self, n: u32) -> Result<Value, Error> {
+        let made = self.walked.borrow().last().map(Option::is_some);
+        match made {
+            // Never decoded from bytes: only a direct request's caller puts one in.
+            None => return Err(bad("a walked value outside a direct request")),
+            Some(false) => {
+                // Not borrowed meanwhile: Python code runs as the caller walks, and may make
+                // direct requests of its own.
+                let values = self.later_args()?;
+                if let Some(top) = self.walked.borrow_mut().last_mut() {
+                    *top = Some(values);
+                }
+            }
+            Some(true) => {}
+        }
+        let walked = self.walked.borrow();
+        walked.last().and_then(|w| w.as_ref()?.get(n as usize).cloned()).ok_or_else(|| bad("the caller walked fewer values than it named"))
     }
 
     /// A direct call with arguments left to the host (lists, tuples, dicts).
@@ -169,7 +216,7 @@ impl Host {
                     Answer::Value(v) if direct => self.direct_answer(&mut w, &v),
                     Answer::Value(v) => w.value(&v),
                     Answer::Reference(id) => Ok(w.by_reference(id)),
-                    Answer::Wire(v) => Ok(v),
+                    Answer::Walk(walk) => self.walked_answer(&mut w, walk, direct),
                 };
                 match value {
                     Ok(v) => Outcome::Ok(v),
@@ -177,6 +224,7 @@ impl Host {
                 }
             }
             Err(Error::Failed(f)) => Outcome::Failed(f),
+            Err(Error::Thrown(v)) if direct => self.direct_thrown(&v),
             Err(Error::Thrown(v)) => self.thrown(&v),
         }
     }
@@ -184,23 +232,70 @@ impl Host {
     /// A direct call's answer: a container copied straight into its caller's objects (D81),
     /// which it keeps; the value itself for anything else.
     fn direct_answer(&self, w: &mut ToWire<'_>, v: &Value) -> Result<proto::Value, TooLarge> {
-        let copied = w.value_or_copy(v, |copy| {
-            // A buffer reaches the client as it is made, ahead of the news a reply would follow.
-            let news_first = |v: &proto::Value| self.share_news_before_buffer(v);
-            self.with_direct_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
-        });
-        match copied {
+        match w.value_or_copy(v, |copy| self.to_caller(copy)) {
             Ok(Some(v)) => Ok(v),
-            // The caller has the value, or the exception it raises: this answer is never seen.
-            Ok(None) | Err(Stop::Sink(Refused)) => Ok(proto::Value::Undefined),
-            Err(Stop::TooLarge) => Err(TooLarge),
+            Ok(None) => Ok(proto::Value::Undefined),
+            Err(stop) => taken_by_caller(stop),
         }
+    }
+
+    /// An answer its operation walks: in a direct request straight into its caller's objects,
+    /// else into a protocol tree.
+    #[cold]
+    fn walked_answer(&self, w: &mut ToWire<'_>, walk: Walk, direct: bool) -> Result<proto::Value, TooLarge> {
+        if !direct {
+            return w.walked_tree(walk);
+        }
+        let mut walk = Some(walk);
+        let walked = self.to_caller(&mut |sink| match walk.take() {
+            Some(walk) => walk(w, sink),
+            None => Ok(()),
+        });
+        walked.map_or_else(taken_by_caller, |()| Ok(proto::Value::Undefined))
+    }
+
+    /// What a direct call or request threw: a container that is no error (`throw [1, 2]`) copied
+    /// straight into its caller's objects, which raises it as thrown (D81); an error as
+    /// `thrown` makes it, with what Python's exception tells of it.
+    #[cold]
+    fn direct_thrown(&self, v: &Value) -> Outcome {
+        let Value::Object(id) = v else { return self.thrown(v) };
+        if self.rt.is_error(v) || self.python.borrow().exception_of(*id).is_some() {
+            return self.thrown(v);
+        }
+        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
+        let value = match w.value_or_copy(v, |copy| self.to_caller(copy)) {
+            Ok(Some(value)) => value,
+            Ok(None) => proto::Value::Undefined,
+            Err(stop) => match taken_by_caller(stop) {
+                Ok(placeholder) => placeholder,
+                Err(too_large) => return Outcome::Failed(too_large.into()),
+            },
+        };
+        Outcome::Thrown(Box::new(proto::Thrown { value, error: None, python: None }))
+    }
+
+    /// Hands `copy` the direct caller's sink, which makes its own objects of what it is given.
+    fn to_caller(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
+        // A buffer reaches the client as it is made, ahead of the news a reply would follow.
+        let news_first = |v: &proto::Value| self.share_news_before_buffer(v);
+        self.with_direct_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
     }
 
     /// Converts a wire value in and keeps it alive for the rest of the request (only objects
     /// and symbols live in the collected heap: the rest need no keeping).
     pub(crate) fn arg(&self, v: &proto::Value) -> Result<Value, Error> {
-        let value = from_wire(&self.rt, &self.python, v)?;
+        let value = match from_wire(&self.rt, &self.python, v) {
+            Ok(value) => value,
+            // A walked operand (made kept already) is no value `from_wire` knows: looked for
+            // only when it refuses one, off the way of every other argument.
+            Err(failure) => {
+                return match v {
+                    proto::Value::Walked(n) => self.walked_operand(*n),
+                    _ => Err(failure.into()),
+                }
+            }
+        };
         Ok(match value {
             Value::Object(_) | Value::Symbol(_) => self.keep(value),
             _ => value,
@@ -257,7 +352,7 @@ impl Host {
         match op {
             Op::Ping => Ok(Answer::Value(Value::Undefined)),
             Op::Load { path } => self.load_addon(path),
-            Op::DescribeClass { proto } => Ok(Answer::Wire(self.describe_class(ObjectId::from_bits(proto.0))?)),
+            Op::DescribeClass { proto } => self.describe_class(ObjectId::from_bits(proto.0)),
             Op::Call { func, this, args } => {
                 let f = self.arg(func)?;
                 let this = self.arg(this)?;
@@ -295,5 +390,14 @@ impl Host {
         let c = self.arg(ctor)?;
         let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
         Ok(Answer::Value(self.rt.construct(&c, &args)?))
+    }
+}
+
+/// What a direct answer stands in for once its caller took it: the caller has the value, or the
+/// exception it raises, so this answer is never seen; a value too large fails the request.
+fn taken_by_caller(stop: Stop<Refused>) -> Result<proto::Value, TooLarge> {
+    match stop {
+        Stop::Sink(Refused) => Ok(proto::Value::Undefined),
+        Stop::TooLarge => Err(TooLarge),
     }
 }

@@ -72,7 +72,8 @@ pub trait Caller {
     fn waiting(&self, wait: &mut dyn FnMut());
 
     /// Walks the arguments of the direct call being served that it left to the host
-    /// ([`Call::later`]), in order, into `sink`: the host's heap, made straight from the
+    /// ([`Call::later`]), or the operands of the direct request being served that it left
+    /// (`Value::Walked`), in order, into `sink`: the host's heap, made straight from the
     /// caller's objects under the JS lock (D81).
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped>;
 

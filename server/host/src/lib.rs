@@ -70,6 +70,9 @@ pub struct Host {
     turns: RefCell<Vec<Turn>>,
     /// The direct calls being served (in-process).
     direct: DirectFrames,
+    /// The operands of the direct requests being served that their callers walk into the heap
+    /// (`Value::Walked`), innermost last: made when one is first needed.
+    walked: dispatch::WalkedOperands,
     next_call: Cell<u64>,
     /// Set when the client is gone: every wait ends.
     closed: Cell<bool>,
@@ -145,6 +148,7 @@ impl Host {
             backlog: RefCell::new(VecDeque::new()),
             turns: RefCell::new(Vec::new()),
             direct: DirectFrames::default(),
+            walked: Default::default(),
             next_call: Cell::new(1),
             closed: Cell::new(false),
             replying_to: Cell::new(None),

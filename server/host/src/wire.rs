@@ -12,6 +12,7 @@
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::cell::RefCell;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 use napi_protocol as proto;
@@ -160,6 +161,39 @@ impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
     fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
         // Leaves of an array of leaves are no buffers: nothing to look at.
         self.sink.leaves(items)
+    }
+}
+
+/// A tree builder as a sink of the error another sink has (an in-process caller's): it never
+/// refuses.
+struct RefusingNothing<E>(TreeBuilder, PhantomData<fn() -> E>);
+
+impl<E> ValueSink for RefusingNothing<E> {
+    type Error = E;
+
+    fn leaf(&mut self, v: proto::Value) -> Result<(), E> {
+        let Ok(()) = self.0.leaf(v);
+        Ok(())
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), E> {
+        let Ok(()) = ValueSink::open_array(&mut self.0, len);
+        Ok(())
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), E> {
+        let Ok(()) = ValueSink::open_object(&mut self.0, len);
+        Ok(())
+    }
+
+    fn key(&mut self, key: String) -> Result<(), E> {
+        let Ok(()) = ValueSink::key(&mut self.0, key);
+        Ok(())
+    }
+
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), E> {
+        let Ok(()) = self.0.leaves(items);
+        Ok(())
     }
 }
 
@@ -559,12 +593,23 @@ impl<'a> ToWire<'a> {
         }
     }
 
-    /// A copy of a plain object's enumerable string-keyed data properties, whatever their values
-    /// (descriptors answered as dicts even when they hold functions).
-    pub fn copy_plain(&mut self, id: ObjectId) -> Result<proto::Value, TooLarge> {
+    /// Copies a plain object's enumerable string-keyed data properties into `sink`, whatever
+    /// their values (descriptors answered as dicts even when they hold functions).
+    pub fn plain_into<S: ValueSink + ?Sized>(&mut self, id: ObjectId, sink: &mut S) -> Result<(), Stop<S::Error>> {
+        let props = self.plain_props(id);
+        self.copy(props, sink)
+    }
+
+    /// The answer `walk` walks, as a protocol tree (what crosses to an isolated client); the
+    /// holds it took given back when it is too large.
+    pub fn walked_tree<E>(
+        &mut self,
+        walk: impl FnOnce(&mut Self, &mut dyn ValueSink<Error = E>) -> Result<(), Stop<E>>,
+    ) -> Result<proto::Value, TooLarge> {
         self.undoing(|w| {
-            let props = w.plain_props(id);
-            w.copy_tree(props)
+            let mut tree = RefusingNothing(TreeBuilder::default(), PhantomData);
+            walk(w, &mut tree).map_err(|_| TooLarge)?;
+            Ok(tree.0.take().expect("a walk ends with its value finished"))
         })
     }
 

@@ -3,7 +3,7 @@
 use napi_protocol as proto;
 
 use crate::dispatch::{bad, Answer, Error};
-use crate::wire::ToWire;
+use crate::wire::Stop;
 use crate::Host;
 use napi_runtime::Value;
 
@@ -15,8 +15,8 @@ impl Host {
         // A strong reference keeps the promise alive until the client settles it.
         let env = napi_runtime::EnvId(0);
         let id = rt.references_mut().create(Reference::new(env, Value::Object(p), 1));
-        let promise = ToWire::new(rt, &self.held, &self.python).by_reference(p);
-        Ok(Answer::Wire(proto::Value::Array(vec![promise, proto::Value::Number(id as f64)])))
+        // `[promise, the deferred's id]`.
+        Ok(Answer::Walk(Box::new(move |w, sink| sink.leaves(vec![w.by_reference(p), proto::Value::Number(id as f64)]).map_err(Stop::Sink))))
     }
 
     pub(crate) fn settle_deferred(&self, deferred: u64, fulfilled: bool, value: &proto::Value) -> Result<Answer, Error> {

@@ -3,7 +3,7 @@
 use napi_protocol as proto;
 
 use crate::dispatch::{Answer, Error};
-use crate::wire::ToWire;
+use crate::wire::Stop;
 use crate::Host;
 use napi_runtime::property::{Descriptor, PropertyKey};
 use napi_runtime::{ObjectId, Value};
@@ -54,15 +54,23 @@ impl Host {
     pub(crate) fn own_property_descriptors(&self, target: &proto::Value) -> Result<Answer, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
-        let mut w = ToWire::new(rt, &self.held, &self.python);
         let mut pairs = Vec::new();
         for key in rt.own_keys(t)? {
             let Some(p) = rt.get_own_property(t, &key)? else { continue };
-            // Each descriptor a dict, even with `get`/`set` functions in it.
+            // Kept for the walk of the answer, made after the op returns.
             let desc = rt.descriptor_object(&p);
-            pairs.push(proto::Value::Array(vec![w.value(&key.to_value())?, w.copy_plain(desc)?]));
+            self.keep(Value::Object(desc));
+            pairs.push((key.to_value(), desc));
         }
-        Ok(Answer::Wire(proto::Value::Array(pairs)))
+        // `[[key, descriptor], ...]`, each descriptor a dict, even with `get`/`set` functions in it.
+        Ok(Answer::Walk(Box::new(move |w, sink| {
+            sink.open_array(pairs.len()).map_err(Stop::Sink)?;
+            pairs.into_iter().try_for_each(|(key, desc)| {
+                sink.open_array(2).map_err(Stop::Sink)?;
+                w.value_into(&key, sink)?;
+                w.plain_into(desc, sink)
+            })
+        })))
     }
 
     pub(crate) fn define_property(

@@ -3,6 +3,7 @@
 use napi_protocol as proto;
 
 use crate::dispatch::{bad, Answer, Error};
+use crate::wire::Stop;
 use crate::Host;
 use napi_runtime::Value;
 
@@ -69,7 +70,7 @@ impl Host {
     pub(crate) fn collect_cycles_op(&self) -> Result<Answer, Error> {
         let c = self.collect_cycles();
         let n = |n: usize| proto::Value::Number(n as f64);
-        Ok(Answer::Wire(proto::Value::Array(vec![n(c.proxies), n(c.python), n(c.freed)])))
+        Ok(Answer::Walk(Box::new(move |_, sink| sink.leaves(vec![n(c.proxies), n(c.python), n(c.freed)]).map_err(Stop::Sink))))
     }
 
     pub(crate) fn new_buffer(&self, kind: proto::BufferKind, len: u64) -> Result<Answer, Error> {
