@@ -11,7 +11,8 @@
 
 use std::cell::RefCell;
 
-use napi_host::inprocess::{ArgsStopped, Call, Direct, InProcess, PythonArgs, PythonCallFailed, Refused, Route, Served};
+use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
+use napi_host::inprocess::{ArgsStopped, Call, Direct, InProcess, Route, Served};
 use napi_host::wire::{CopyInto, Stop};
 use napi_host::Caller;
 use napi_protocol::value_tree::ValueSink;

@@ -4,7 +4,7 @@
 //! message, on the thread waiting on the rings for the chain's reply, which sends the answer.
 //! Requests made from inside continue the chain, the same way (`CameBy`).
 
-use napi_host::inprocess::{PythonArgs, PythonCallFailed, Refused};
+use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use napi_host::wire::Stop;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{CallId, ChainId, ClientMessage, Failure, PyException, PyRef, Value};

@@ -8,7 +8,7 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use napi_host::event_calls::{EventCaller, Settlement};
-use napi_host::inprocess::{PythonArgs, PythonCallFailed, Refused};
+use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use napi_host::wire::{CopyInto, Stop};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, Outcome, PyRef, Thrown, EVENT_CHAIN};

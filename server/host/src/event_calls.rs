@@ -18,19 +18,17 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, Outcome, PyRef, Thrown};
 
-#[cfg(doc)]
-use crate::inprocess::Caller;
-use crate::inprocess::{PythonArgs, PythonCallFailed, Refused};
+use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::CopyInto;
 
 /// What runs an event turn's Python calls on the host thread, and delivers its settlements and
 /// uncaught exceptions there (the client provides it once its connection exists).
 pub trait EventCaller: Send + Sync {
     /// Runs the Python function `func` on this thread, the host's, taking the GIL; a call of the
-    /// event chain, made as a direct call's caller makes one ([`Caller::call_python`]): `args`
-    /// walks its arguments into Python objects, and its result is walked into `result`, the
-    /// heap. `None`: the client is gone (closed, or the interpreter is exiting), and nothing may
-    /// call into Python any more.
+    /// event chain, made as a direct call's caller makes one
+    /// ([`crate::inprocess::Caller::call_python`]): `args` walks its arguments into Python
+    /// objects, and its result is walked into `result`, the heap. `None`: the client is gone
+    /// (closed, or the interpreter is exiting), and nothing may call into Python any more.
     fn call_python(
         &self,
         func: PyRef,

@@ -27,13 +27,12 @@ use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{
-    ChainId, ClientMessage, Failure, ObjectId, Outcome, PyException, PyRef, Region, Request, RequestId, ServerMessage, Value,
-};
+use napi_protocol::{ChainId, ClientMessage, Failure, ObjectId, Outcome, PyRef, Region, Request, RequestId, ServerMessage, Value};
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
 use crate::event_calls::EventCalls;
+use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
 use crate::wire::{CopyInto, Stop};
@@ -82,23 +81,6 @@ pub trait Caller {
     /// or why it refused a part ([`Refused`]), and the host answers a placeholder.
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>>;
 }
-
-/// Walks the arguments of a Python call into the caller's sink, `this` first if `with_this`.
-pub type PythonArgs<'a> = dyn FnMut(bool, &mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>> + 'a;
-
-/// How a Python call of a direct call failed ([`Caller::call_python`]).
-pub enum PythonCallFailed {
-    /// The function raised (or its arguments or result could not be converted in Python).
-    Raised(PyException),
-    /// The host refused a part of its result.
-    Failed(Failure),
-    /// Its arguments were more than `MAX_VALUES` values.
-    TooLarge,
-}
-
-/// The caller refused a part of a value it was converting: it keeps the exception and raises it.
-#[derive(Debug)]
-pub struct Refused;
 
 /// Why a direct call's arguments were not all made ([`Caller::later_args`]).
 pub enum ArgsStopped {

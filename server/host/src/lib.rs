@@ -22,6 +22,7 @@ mod cycles;
 mod direct;
 mod dispatch;
 pub mod event_calls;
+pub mod inline_python;
 pub mod inprocess;
 pub mod logging;
 mod mirrors;

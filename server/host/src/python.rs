@@ -10,7 +10,7 @@ use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
 use crate::event_calls::{EventCaller, Settlement};
-use crate::inprocess::{PythonArgs, PythonCallFailed, Refused};
+use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::{self, HeapBuilder, Looking, ToWire, TooLarge};
 use crate::{Host, TurnKind};
 
