@@ -78,8 +78,8 @@ def test_a_js_exception_is_raised_as_over_the_rings(addons):
 
 def test_a_thrown_container_is_walked_into_the_exception_raised(addons):
     """In-process, a list or object an addon throws (no error: `throw [1, [2]]`) goes from the
-    heap straight into the Python objects the exception raised holds, as a copied answer does
-    (D81): no protocol tree between. The same throw from a host process raises the same."""
+    heap straight into the Python objects the exception raised holds, as a copied answer does:
+    no protocol tree between. The same throw from a host process raises the same."""
     from conftest import addon_path
 
     from napi_python import _native, load_addon
@@ -243,7 +243,7 @@ def _requests_with_containers(addon, counter) -> dict:
 
 
 def test_requests_walk_their_operands_and_answers_with_no_protocol_value_between(addons):
-    """In-process, the other requests go the way of direct calls (D81): the lists and dicts among
+    """In-process, the other requests go the way of direct calls: the lists and dicts among
     their operands (a property's value, a constructor's and a call's arguments, `js.array` and
     `js.object` items, a descriptor's value, a promise's settlement) are walked from the Python
     objects straight into the heap, and the answers a request builds itself (own keys,

@@ -190,7 +190,7 @@ pub enum Value {
     },
     /// In a direct request to an in-process host only (one address space, no bytes): in place of
     /// a container among the operands, the `n`th of the values the caller walks straight from
-    /// its objects into the heap when the host asks (D81). Never encoded: a request that goes
+    /// its objects into the heap when the host asks. Never encoded: a request that goes
     /// by message carries the values themselves.
     Walked(u32),
 }

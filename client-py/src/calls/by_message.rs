@@ -19,7 +19,7 @@ use crate::python_types::hooks::dead_error;
 use crate::values::from_python::Cx;
 
 /// How long a caller looks for its reply keeping the GIL before it waits without it: some
-/// round trips of a small request (30 µs did better than 10 with 16 threads, D82). With other
+/// round trips of a small request (30 µs did better than 10 with 16 threads). With other
 /// Python threads about, letting the GIL go hands it to one of them, and taking it back waits
 /// for that thread to let go: two thread switches per call, several times the round trip.
 const KEEP_GIL_FOR: Duration = Duration::from_micros(30);

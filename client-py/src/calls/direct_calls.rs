@@ -5,9 +5,12 @@
 //! requests come here is the host's one decision (`InProcess::route`), asked by `direct_host`.
 //!
 //! The one rule about the GIL: never wait for the JS lock while holding it, since the lock's
-//! holder may be waiting for a Python call. A function whose last call was quick (`Quick`,
-//! D58) tries the lock with the GIL held and keeps it through the call, as CPython lets a
+//! holder may be waiting for a Python call. A function whose last call was quick (`Quick`)
+//! tries the lock with the GIL held and keeps it through the call, as CPython lets a
 //! thread run its switch interval; anything else lets the GIL go first.
+//!
+//! Values go between the Python objects and the host's heap directly, one walked into the other
+//! under the JS lock, with no protocol tree between: no bytes leave the process (D81).
 
 use std::cell::RefCell;
 
@@ -66,7 +69,7 @@ pub fn call_here(
         // function (not inlined) is read in wider loads than it was written with, a
         // store-forwarding stall per argument. Other values that are no containers are made now
         // too (a string, a proxy's id, a buffer's region); lists, tuples and dicts go into the
-        // heap under the JS lock, straight from the Python objects (D81).
+        // heap under the JS lock, straight from the Python objects.
         match from_python::number(a) {
             Some(n) => values.push(Value::Number(n)),
             None => match from_python::primitive(cx.hooks, a) {
@@ -116,9 +119,9 @@ pub fn call_here(
 }
 
 /// What a direct caller brings besides its op: its converter, the arguments or operands it left
-/// to the host (`Call::later`, `Value::Walked`), how its function's last call went (D58), and
-/// the exit gate it enters before anything that may let go of the GIL or run Python code
-/// (`exit_gate::Late`).
+/// to the host (`Call::later`, `Value::Walked`), how its function's last call went (whether
+/// it keeps the GIL), and the exit gate it enters before anything that may let go of the GIL or
+/// run Python code (`exit_gate::Late`).
 pub struct Here<'c, 'a, 'py> {
     pub cx: &'c Cx<'a, 'py>,
     /// The call's arguments (a request's operands left to the host), and which of them are
@@ -204,7 +207,7 @@ pub fn served(
 }
 
 /// What a direct call's host sent ahead of its reply: a settlement of the promise the reply
-/// makes (D22), kept until the promise is claimed.
+/// makes, kept until the promise is claimed.
 fn take_early(conn: &Connection, cx: &Cx<'_, '_>, early: ServerMessage) -> PyResult<()> {
     match early {
         ServerMessage::Settled { subscription, outcome } => conn
@@ -216,7 +219,7 @@ fn take_early(conn: &Connection, cx: &Cx<'_, '_>, early: ServerMessage) -> PyRes
 }
 
 /// What a direct call's host calls back, on this thread: Python functions run inline, with the
-/// GIL, and the conversions of the call's arguments and answer (D81).
+/// GIL, and the conversions of the call's arguments and answer.
 struct InlineCalls<'c, 'a, 'py> {
     conn: &'c Py<Connection>,
     chain: ChainId,

@@ -17,7 +17,7 @@ const QUICK_TICKS: u64 = 1_000_000;
 
 /// The coarse monotonic clock, in nanoseconds. A read is a few loads from the vDSO's page:
 /// about half what the time-stamp counter costs here (`rdtsc`, 10 ns on these VMs), and two
-/// reads are on every direct call's path (D49).
+/// reads are on every direct call's path.
 pub fn ticks() -> u64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `t` is a valid timespec to write; CLOCK_MONOTONIC_COARSE exists on every Linux

@@ -55,7 +55,7 @@ pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<PyObject> {
 /// The operands of a request, made of Python objects by the converter the reply is then
 /// converted with. In a request served on this thread, the containers among the values an op
 /// takes (`Operands::operand`) are left to the host as placeholders (`Value::Walked`), which it
-/// walks straight from the Python objects into its heap under the JS lock (D81); the rest, and
+/// walks straight from the Python objects into its heap under the JS lock; the rest, and
 /// everything of a request sent by message, is made now.
 pub struct Operands<'c, 'a, 'py> {
     cx: &'c Cx<'a, 'py>,
@@ -116,11 +116,11 @@ pub fn request(slf: &Bound<'_, Connection>, op: Op) -> PyResult<PyObject> {
 }
 
 /// `request`, with `operands` the op was made with; `quick` says how the last call of the
-/// function it calls went (D58).
+/// function it calls went, which decides whether this one keeps the GIL.
 fn request_with(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
     // The whole request is inside the exit gate, Python callbacks included: a thread that
     // finished a callback while the interpreter finalized would be ended with our frames on
-    // its stack (D23), so exit waits for requests in flight (briefly) instead.
+    // its stack, so exit waits for requests in flight (briefly) instead.
     // A panic on the way (our bug, or data that finds one) is an ordinary exception.
     caught(slf.py(), || exit_gate::inside(|| request_inside(slf, operands, op, quick)).unwrap_or_else(|| Err(exiting_error())))
 }
@@ -199,7 +199,7 @@ fn call_any(
 }
 
 /// A call of a function proxy on a proxy (or on nothing): the way of `JSFunction`s and
-/// `JSMethod`s, whose types are known, so nothing is checked again (D49). In-process it is
+/// `JSMethod`s, whose types are known, so nothing is checked again. In-process it is
 /// made as a direct call when it can be (no `Request` built: the commonest request).
 pub fn call_ref(
     slf: &Bound<'_, Connection>,
@@ -218,7 +218,8 @@ pub fn call_ref(
             if !exit_gate::is_open() {
                 return Err(exiting_error());
             }
-            // Entered only if the call lets go of the GIL or runs Python code (D49).
+            // Entered only if the call lets go of the GIL or runs Python code, the only times
+            // exit could catch it: entering costs time, and most calls do neither.
             let gate = Late::default();
             return direct_calls::call_here(slf, host, active.map(|(c, _)| c), &gate, func, this, args);
         }

@@ -28,7 +28,7 @@ pub const SAFE: f64 = 9007199254740992.0;
 /// writes: cheaper than a shared block and its return for a few bytes.
 const INLINE_BYTES: usize = 4096;
 
-/// In-process, writable buffers from this size on are lent to the host in place (D17); smaller
+/// In-process, writable buffers from this size on are lent to the host in place; smaller
 /// ones are copied, which costs less than the marking that ends a lend.
 const LEND_BYTES: usize = 64 << 10;
 
@@ -190,7 +190,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(self.send_bytes(buf.kind, buf.bytes(), Some(obj)))
     }
 
-    /// A writable buffer lent to this in-process host in place (D17): pinned by a writable view
+    /// A writable buffer lent to this in-process host in place: pinned by a writable view
     /// of its own until the host gives it back. `None` when no writable view can be had.
     fn lend(&self, obj: &Bound<'py, PyAny>, ptr: *const u8) -> Option<Value> {
         let pin = RawBuffer::get(obj, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).ok()?;
@@ -219,8 +219,8 @@ impl<'a, 'py> Cx<'a, 'py> {
     }
 
     /// Walks `obj` into `sink` in pre-order, to any depth: the containers being sent wait on a
-    /// stack of their own, so the thread's stack does not grow with the depth (D78). The sink
-    /// is a protocol tree for the rings, or in-process the host's heap itself (D81). A container
+    /// stack of their own, so the thread's stack does not grow with the depth. The sink
+    /// is a protocol tree for the rings, or in-process the host's heap itself. A container
     /// that contains itself is refused, as `json.dumps` refuses it, and so is one of more than
     /// `MAX_VALUES` values.
     pub fn send_to<S: ValueSink + ?Sized>(&self, obj: &Bound<'py, PyAny>, sink: &mut S) -> PyResult<()>
@@ -347,7 +347,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
     }
 
-    /// The function of a call or construction, with how its last direct call went (D58). Nearly
+    /// The function of a call or construction, with how its last direct call went. Nearly
     /// always a proxy: converted as one, with no look at the other kinds of value.
     pub fn callee<'b>(&self, f: &'b Bound<'py, PyAny>) -> PyResult<(Value, Option<&'b Quick>)> {
         match f.downcast::<JSRef>() {

@@ -20,9 +20,9 @@ enum Filling<'py> {
 }
 
 /// Makes Python objects of a pre-order walk (a [`ValueSink`]): of a protocol value that came
-/// over the rings, or in-process of a host value as the host walks it (D81). The lists and dicts
+/// over the rings, or in-process of a host value as the host walks it. The lists and dicts
 /// being filled wait on a stack of their own, so the thread's stack does not grow with the
-/// depth (D78). What came over the rings holds no more values than the decoder allows; an
+/// depth. What came over the rings holds no more values than the decoder allows; an
 /// in-process host's walk makes no more than its converter counts.
 pub struct PySink<'c, 'a, 'py> {
     cx: &'c Cx<'a, 'py>,
@@ -291,9 +291,9 @@ pub fn is_primitive(v: &Value) -> bool {
 }
 
 /// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing
-/// of a connection: a direct call's primitive answer (D58) takes this way. By reference: a
+/// of a connection: a direct call's primitive answer takes this way. By reference: a
 /// direct call's answer was just written in pieces, and moving it in read it back whole, a
-/// store-forwarding stall (D49).
+/// store-forwarding stall.
 pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {
     Ok(match *v {
         Value::Undefined | Value::Null => py.None(),

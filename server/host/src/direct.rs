@@ -53,7 +53,7 @@ impl Host {
         let _current = Runtime::enter(&self.rt);
         // Tasks posted meanwhile are this thread's to run (a reply lingering for its promise
         // runs them), or the host thread's once the lock is let go: waking it now would only
-        // have it wait for the lock (D37).
+        // have it wait for the lock.
         let _hushed = self.rt.events().hush();
         // What the client sent before this request (its segments), and Python's writes to
         // mirrored external buffers, as the host thread takes them in before a request.

@@ -52,7 +52,7 @@ pub(crate) enum Answer {
 }
 
 /// An answer an operation walks into the sink it is given: a protocol tree to send, or in a
-/// direct request its caller's own objects (D81). One way of building it for both.
+/// direct request its caller's own objects. One way of building it for both.
 pub(crate) type Walk = Box<dyn FnOnce(&mut ToWire<'_>, &mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>>>;
 
 /// The operands the callers of the direct requests being served walk into the heap
@@ -230,7 +230,7 @@ impl Host {
         }
     }
 
-    /// A direct call's answer: a container copied straight into its caller's objects (D81),
+    /// A direct call's answer: a container copied straight into its caller's objects,
     /// which it keeps; the value itself for anything else.
     fn direct_answer(&self, w: &mut ToWire<'_>, v: &Value) -> Result<proto::Value, TooLarge> {
         match w.value_or_copy(v, |copy| self.to_caller(copy)) {
@@ -256,7 +256,7 @@ impl Host {
     }
 
     /// What a direct call or request threw: a container that is no error (`throw [1, 2]`) copied
-    /// straight into its caller's objects, which raises it as thrown (D81); an error as
+    /// straight into its caller's objects, which raises it as thrown; an error as
     /// `thrown` makes it, with what Python's exception tells of it.
     #[cold]
     fn direct_thrown(&self, v: &Value) -> Outcome {
@@ -303,11 +303,12 @@ impl Host {
         })
     }
 
-    /// Keeps `value` alive for the rest of the request. Inlined, as `Cx::handle` (D49).
+    /// Keeps `value` alive for the rest of the request. Inlined, as `Cx::handle`, since it is on
+    /// every argument's path.
     #[inline(always)]
     pub(crate) fn keep(&self, value: Value) -> Value {
         // Objects and symbols, the values kept, are made again in their slot from their id: a
-        // clone copies the value whole, just after it was written in pieces (D49).
+        // clone copies the value whole, just after it was written in pieces.
         self.rt.handles_mut().push_with(|| match &value {
             Value::Object(id) => Value::Object(*id),
             Value::Symbol(id) => Value::Symbol(*id),
@@ -328,7 +329,7 @@ impl Host {
         for a in args {
             // Numbers are written straight into their slot: made first and then moved (through
             // `arg`'s `Result`, or a local all arms share), a value was written piece by piece
-            // and read back whole at once, a store-forwarding stall per argument (D49).
+            // and read back whole at once, a store-forwarding stall per argument.
             match a {
                 proto::Value::Number(n) => push_made(&mut values, || Value::Number(*n)),
                 _ => values.push(self.arg(a)?),

@@ -55,7 +55,7 @@ pub trait NewsSink: Send + Sync {
 pub trait Caller {
     /// Runs the Python function `func`, a Python call of the request's chain made on this thread:
     /// `args` walks its arguments (`this` first if asked for) into the sink the caller gives,
-    /// and the caller walks its result into `result`, the host's heap (D81).
+    /// and the caller walks its result into `result`, the host's heap.
     fn call_python(
         &self,
         func: PyRef,
@@ -63,7 +63,7 @@ pub trait Caller {
         result: &mut dyn ValueSink<Error = Failure>,
     ) -> Result<(), PythonCallFailed>;
 
-    /// Answers a question of a cycle collection (`ServerMessage::Trace`, D77) on this thread.
+    /// Answers a question of a cycle collection (`ServerMessage::Trace`) on this thread.
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> napi_protocol::TraceAnswer;
 
     /// Runs `wait`, a wait for another thread (the event dispatcher answering a Python call of
@@ -73,11 +73,11 @@ pub trait Caller {
     /// Walks the arguments of the direct call being served that it left to the host
     /// ([`Call::later`]), or the operands of the direct request being served that it left
     /// (`Value::Walked`), in order, into `sink`: the host's heap, made straight from the
-    /// caller's objects under the JS lock (D81).
+    /// caller's objects under the JS lock.
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped>;
 
     /// Takes the answer of the request being served, a container, as the caller's own value:
-    /// `copy` walks it into the sink the caller gives it (D81). The caller keeps what it made,
+    /// `copy` walks it into the sink the caller gives it. The caller keeps what it made,
     /// or why it refused a part ([`Refused`]), and the host answers a placeholder.
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>>;
 }
@@ -93,7 +93,7 @@ pub enum ArgsStopped {
 /// A call of a function the client holds, served directly: the commonest request, made with no
 /// `Request` built (its arguments stay where the caller put them).
 pub struct Call<'a> {
-    /// The request id it stands for (a promise it answers is subscribed under it, D20).
+    /// The request id it stands for (a promise it answers is subscribed under it).
     pub id: RequestId,
     pub chain: ChainId,
     pub func: ObjectId,
@@ -146,7 +146,7 @@ pub enum Route {
 }
 
 /// A direct call served: what the host sent its caller ahead of the reply (a settlement of the
-/// promise the reply makes, D22), then the reply's outcome. The caller provides it, and the host
+/// promise the reply makes), then the reply's outcome. The caller provides it, and the host
 /// writes into it where it lies.
 pub struct Served {
     pub before: Vec<ServerMessage>,
@@ -263,7 +263,7 @@ impl InProcess {
         }
     }
 
-    /// The host thread's event turns and the client's event dispatcher (D73).
+    /// The host thread's event turns and the client's event dispatcher.
     pub fn event_calls(&self) -> &EventCalls {
         &self.event_calls
     }
@@ -361,7 +361,7 @@ impl InProcess {
     pub(crate) fn idle(&self, events: &EventQueue, uv: RawFd, deadline: Option<Instant>) -> bool {
         self.js.unlock();
         // The bell is cleared before the flag goes up, never after: a ring that follows the flag
-        // must stay heard (D34).
+        // must stay heard.
         self.bell.clear();
         self.host_idle.store(true, Ordering::SeqCst);
         let mut loop_due = false;

@@ -297,7 +297,7 @@ impl<'a> ToWire<'a> {
     }
 
     /// `v` as the client gets it, or `None` when it is a container, copied instead into the sink
-    /// that `container` hands the copy: in-process, the client's own objects (D81). The holds
+    /// that `container` hands the copy: in-process, the client's own objects. The holds
     /// of what reached that sink are the client's from then on, even when the copy stops
     /// midway: what it made of them lets go of them as it goes.
     pub fn value_or_copy<E>(
@@ -648,11 +648,11 @@ impl<'a> ToWire<'a> {
         dense.then_some(len)
     }
 
-    /// Plain data crosses by value (D4): prototype `Object.prototype` or null, enumerable data properties only (a
-    /// hidden property, like a prototype's `constructor`, marks an object that is more than
-    /// data), no symbol keys, not wrapped or tagged (those are a native object's identity).
-    /// And no function values (D4): an object of functions is an API (`GlobalFonts`), whose
-    /// functions expect it as `this`, which a copied dict would lose.
+    /// Plain data crosses by value: prototype `Object.prototype` or null, enumerable data
+    /// properties only (a hidden property, like a prototype's `constructor`, marks an object
+    /// that is more than data), no symbol keys, not wrapped or tagged (those are a native
+    /// object's identity). And no function values: an object of functions is an API
+    /// (`GlobalFonts`), whose functions expect it as `this`, which a copied dict would lose.
     fn is_plain_data(&self, id: ObjectId) -> bool {
         let heap = self.rt.heap();
         let o = heap.obj(id);
@@ -714,7 +714,7 @@ pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
 /// Converts a client value into the runtime, creating host objects for copied containers and
 /// for Python objects seen for the first time (kept in `python`). Inlined for the scalars, the commonest values:
 /// handed back from a call, a value is read in wider loads than it was written with, a
-/// store-forwarding stall on every argument of every call (D49).
+/// store-forwarding stall on every argument of every call.
 #[inline(always)]
 pub fn from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
     Ok(match v {
@@ -753,7 +753,8 @@ fn is_container(v: &proto::Value) -> bool {
     matches!(v, proto::Value::Array(_) | proto::Value::Object(_))
 }
 
-/// A container and everything in it as new host objects, to any depth, in a loop (D78).
+/// A container and everything in it as new host objects, to any depth, in a loop, so
+/// the thread's stack does not grow with the depth.
 fn containers_from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
     let mut heap = HeapBuilder::new(rt, python, false);
     walk(v, |step| match step {
@@ -777,8 +778,8 @@ enum Filling {
 }
 
 /// Makes host values of a pre-order walk (a [`ValueSink`]): the protocol values a client sent,
-/// or, in-process, the Python objects of a direct call's arguments as the client walks them
-/// (D81). The containers being filled wait on a stack of their own.
+/// or, in-process, the Python objects of a direct call's arguments as the client walks them.
+/// The containers being filled wait on a stack of their own.
 pub struct HeapBuilder<'a> {
     rt: &'a Runtime,
     python: &'a RefCell<PythonObjects>,

@@ -160,7 +160,7 @@ fn a_copy_into_another_sink_builds_no_protocol_value_at_any_depth() {
         let deep = nested_arrays(&rt, 100_000);
         let before = napi_protocol::value_tree::containers_built();
         // A host value walked straight into a heap builder, as in-process the client's Python
-        // objects are made (D81): a copy of it, with no protocol tree between.
+        // objects are made: a copy of it, with no protocol tree between.
         let mut heap = HeapBuilder::new(&rt, &python, false);
         let copied = ToWire::new(&rt, &held, &python).value_or_copy(&deep, |copy| copy(&mut heap));
         assert!(matches!(copied, Ok(None)), "a container goes to the sink");
