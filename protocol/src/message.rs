@@ -163,6 +163,71 @@ pub enum Op {
     CollectCycles,
 }
 
+impl Op {
+    /// Visits every value the op carries (targets, keys, arguments, items, a descriptor's
+    /// parts), in order, until `f` fails: how a caller that left placeholders in an op
+    /// ([`Value::Walked`]) fills them in. No arm for "the rest": a new op says what it carries.
+    pub fn values_mut<E>(&mut self, mut f: impl FnMut(&mut Value) -> Result<(), E>) -> Result<(), E> {
+        match self {
+            Op::Call { func, this, args } => {
+                f(func)?;
+                f(this)?;
+                args.iter_mut().try_for_each(f)
+            }
+            Op::Construct { ctor, args } => {
+                f(ctor)?;
+                args.iter_mut().try_for_each(f)
+            }
+            Op::Set { target, key, value } => {
+                f(target)?;
+                f(key)?;
+                f(value)
+            }
+            Op::Get { target, key } | Op::Has { target, key } | Op::Delete { target, key } => {
+                f(target)?;
+                f(key)
+            }
+            Op::DefineProperty { target, key, descriptor } => {
+                f(target)?;
+                f(key)?;
+                let Descriptor { value, get, set, .. } = &mut **descriptor;
+                [value, get, set].into_iter().flatten().try_for_each(f)
+            }
+            Op::OwnKeys { target } | Op::OwnPropertyDescriptors { target } | Op::GetPrototype { target } => f(target),
+            Op::SetPrototype { target, proto } => {
+                f(target)?;
+                f(proto)
+            }
+            Op::TypeOf { value } => f(value),
+            Op::InstanceOf { value, ctor } => {
+                f(value)?;
+                f(ctor)
+            }
+            Op::StrictEquals { a, b } => {
+                f(a)?;
+                f(b)
+            }
+            Op::NewObject { props } => props.iter_mut().try_for_each(|(k, v)| {
+                f(k)?;
+                f(v)
+            }),
+            Op::NewArray { items } => items.iter_mut().try_for_each(f),
+            Op::Subscribe { promise, .. } => f(promise),
+            Op::SettleDeferred { value, .. } => f(value),
+            Op::Load { .. }
+            | Op::NewSymbol { .. }
+            | Op::SymbolFor { .. }
+            | Op::DescribeClass { .. }
+            | Op::Ping
+            | Op::Gc
+            | Op::GlobalThis
+            | Op::NewDeferred
+            | Op::NewBuffer { .. }
+            | Op::CollectCycles => Ok(()),
+        }
+    }
+}
+
 /// A property descriptor as `Object.defineProperty` takes it; `None` means absent.
 #[derive(Clone, Debug, Default, PartialEq, Encode, Decode)]
 #[bincode(decode_context = "crate::codec::Limits")]

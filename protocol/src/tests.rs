@@ -193,6 +193,39 @@ fn a_walked_placeholder_never_crosses_as_bytes() {
 }
 
 #[test]
+fn placeholders_left_anywhere_in_an_op_are_all_filled_in_order() {
+    // Every value an op carries is visited, so a request turned away after its caller left
+    // placeholders in it can always be made whole and encoded.
+    let descriptor = Descriptor { value: Some(Value::Walked(2)), get: Some(Value::Walked(3)), ..Descriptor::default() };
+    let mut ops = vec![
+        Op::Call { func: Value::Walked(0), this: Value::Walked(1), args: vec![Value::Walked(2), Value::Number(1.0)] },
+        Op::DefineProperty { target: Value::Walked(0), key: Value::Walked(1), descriptor: Box::new(descriptor) },
+        Op::NewObject { props: vec![(Value::Walked(0), Value::Walked(1)), (Value::String("k".into()), Value::Walked(2))] },
+        Op::SettleDeferred { deferred: 1, fulfilled: true, value: Value::Walked(0) },
+    ];
+    for op in &mut ops {
+        let mut seen = Vec::new();
+        op.values_mut(|v| {
+            if let Value::Walked(n) = *v {
+                seen.push(n);
+                *v = Value::Array(vec![Value::Number(f64::from(n))]);
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..seen.len() as u32).collect::<Vec<_>>(), "{op:?}: in order, each once");
+        let request = ClientMessage::Request(Request { id: 1, chain: 1, releases: vec![], forgotten: vec![], op: op.clone() });
+        assert!(encode(&request).is_ok(), "{op:?} still holds a placeholder");
+    }
+    let mut stopped = 0;
+    let failed = ops[0].values_mut(|_| {
+        stopped += 1;
+        Err("stop")
+    });
+    assert_eq!((failed, stopped), (Err("stop"), 1), "the first failure ends the visit");
+}
+
+#[test]
 fn trailing_bytes_are_rejected() {
     let mut frame = encode(&ServerMessage::Hello { version: 1, pid: 1, protections: vec![] }).unwrap();
     frame.push(0);

@@ -155,19 +155,12 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
 
 /// The operands of `op` left to the host (`left`), made now: the request goes by message.
 fn make_walked<'py>(op: &mut Op, cx: &Cx<'_, 'py>, left: &[Bound<'py, PyAny>]) -> PyResult<()> {
-    let make = |v: &mut Value| -> PyResult<()> {
+    op.values_mut(|v| {
         if let Value::Walked(n) = *v {
             *v = cx.to_value(&left[n as usize])?;
         }
         Ok(())
-    };
-    match op {
-        Op::Set { value, .. } | Op::SettleDeferred { value, .. } => make(value),
-        Op::Call { args, .. } | Op::Construct { args, .. } | Op::NewArray { items: args } => args.iter_mut().try_for_each(make),
-        Op::NewObject { props } => props.iter_mut().try_for_each(|(_, v)| make(v)),
-        Op::DefineProperty { descriptor, .. } => descriptor.value.as_mut().map_or(Ok(()), make),
-        _ => Ok(()),
-    }
+    })
 }
 
 /// `call`, with the arguments as they are (a tuple's items): `func(*args)` on `this`, for
