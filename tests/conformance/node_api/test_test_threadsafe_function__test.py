@@ -12,7 +12,9 @@ a full queue before it learns of the abort, an aborting unbounded one must learn
 is through). Those checks race the producer thread against the JS thread, in node as here: on a
 machine whose CPUs are all taken, the producer's first call can wake the JS thread and lose its
 CPU to it until after the abort (seen in-process with both CPUs loaded by other work: "queue was
-never full"). The child-process "unref" cases become:
+never full", which ends the process). So for a non-blocking producer the first callback holds
+the JS thread until the producer has run on a CPU while nothing could drain its queue: it has then
+met the full queue, whatever the machine's load. The child-process "unref" cases become:
 start; at the first value Release, at the second Unref and close the addon (the environment
 teardown, node's exit), all from the callback: close must not hang and the value 0 (the last
 one) must never have arrived.
@@ -20,7 +22,9 @@ one) must never have arrived.
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import pytest
 
@@ -58,12 +62,46 @@ def test_without_js_marshaller(node_addon):
     assert set(arg_counts) == {0}
 
 
+def thread_cpu_ticks(pid):
+    """Each live thread of process `pid`: its user plus system CPU time, in clock ticks."""
+    ticks = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # it ended meanwhile
+        ticks[int(tid)] = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+def hold_until_threads_ran(pid, before):
+    """Returns once a thread of `pid` not in `before` has used 2 more clock ticks of CPU than it
+    had on entry, or every such thread has ended. Called from JS, so the JS thread drains nothing
+    meanwhile: a non-blocking producer that ran that long met its queue full."""
+    start = {tid: t for tid, t in thread_cpu_ticks(pid).items() if tid not in before}
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        now = thread_cpu_ticks(pid)
+        if not start.keys() & now.keys() or any(now.get(tid, t) >= t + 2 for tid, t in start.items()):
+            return
+        time.sleep(0.001)  # polling the producer's CPU time; the condition is what ends the wait
+    raise AssertionError("the producer thread never ran while its queue could not drain")
+
+
 def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_queue_size=None, launch_secondary=False):
     array = []
     stopped = threading.Event()
+    threads_before = set(thread_cpu_ticks(binding.pid))
+    nonblocking = thread_starter == "StartThreadNonblocking"
 
     def test_callback(value):
         array.append(value)
+        if len(array) == 1 and nonblocking:
+            # Through JS, so the JS thread waits for it in both modes (an isolated host does not
+            # wait for the callback itself, an event).
+            hold = lambda: hold_until_threads_ran(binding.pid, threads_before)  # noqa: E731
+            js.global_this(binding).Reflect.apply(hold, None, [])
         if len(array) == quit_after:
             # On the host's next turn, as the JS file's setImmediate: not from the test thread,
             # which a busy machine may schedule late while the producer goes on (an aborting,
