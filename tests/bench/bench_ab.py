@@ -8,16 +8,20 @@ moves it by about 5% (docs/performance.md, Method).
     .venv/bin/python tests/bench/bench_ab.py old=/tmp/old,new=/tmp/new [inprocess,isolated] [noop,add,...]
 
 Prints, per mode and operation, the best round of each build (µs per call) and its ratio to the
-first build. ROUNDS (default 30) sets the rounds of 20,000 calls.
+first build. ROUNDS (default 30) sets the rounds of 20,000 calls. BUSY=N runs N CPU-bound
+processes throughout (`BUSY=1` on 2 CPUs: the other CPU busy), and prints each build's median
+round instead, as a busy machine's best round is a lucky one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 OPS = ["noop", "add", "echo", "callback", "method", "object16"]
@@ -63,26 +67,40 @@ def main() -> None:
     modes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["inprocess", "isolated"]
     ops = sys.argv[3].split(",") if len(sys.argv) > 3 else OPS
     rounds = int(os.environ.get("ROUNDS", "30"))
+    busy = int(os.environ.get("BUSY", "0"))
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy)]
+    try:
+        for mode in modes:
+            compare(builds, mode, ops, rounds, statistics.median if busy else min)
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+
+
+def compare(
+    builds: dict[str, str], mode: str, ops: list[str], rounds: int, pick: Callable[[list[float]], float]
+) -> None:
     names = list(builds)
-    for mode in modes:
-        kids = {name: child(path, mode) for name, path in builds.items()}
-        times: dict[tuple[str, str], list[float]] = {}
-        for op in ops:
-            for _ in range(rounds):
-                for name, kid in kids.items():
-                    assert kid.stdin is not None and kid.stdout is not None
-                    kid.stdin.write(f"{op} {CALLS}\n")
-                    kid.stdin.flush()
-                    times.setdefault((op, name), []).append(json.loads(kid.stdout.readline()))
-        for kid in kids.values():
-            assert kid.stdin is not None
-            kid.stdin.close()
-            kid.wait()
-        print(f"{mode}: best of {rounds} rounds of {CALLS:,} calls, µs; ratio to {names[0]}")
-        for op in ops:
-            best = {name: min(times[(op, name)]) for name in names}
-            row = "  ".join(f"{n} {best[n]:6.3f} ({best[n] / best[names[0]]:4.2f})" for n in names)
-            print(f"  {op:9} {row}")
+    kids = {name: child(path, mode) for name, path in builds.items()}
+    times: dict[tuple[str, str], list[float]] = {}
+    for op in ops:
+        for _ in range(rounds):
+            for name, kid in kids.items():
+                assert kid.stdin is not None and kid.stdout is not None
+                kid.stdin.write(f"{op} {CALLS}\n")
+                kid.stdin.flush()
+                times.setdefault((op, name), []).append(json.loads(kid.stdout.readline()))
+    for kid in kids.values():
+        assert kid.stdin is not None
+        kid.stdin.close()
+        kid.wait()
+    which = "median" if pick is statistics.median else "best"
+    print(f"{mode}: {which} of {rounds} rounds of {CALLS:,} calls, µs; ratio to {names[0]}")
+    for op in ops:
+        best = {name: pick(times[(op, name)]) for name in names}
+        row = "  ".join(f"{n} {best[n]:6.3f} ({best[n] / best[names[0]]:4.2f})" for n in names)
+        print(f"  {op:9} {row}")
 
 
 if __name__ == "__main__":
