@@ -80,6 +80,10 @@ pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
 }
 
 /// How a thread's waits yield the CPU, from how its last wait ended.
+///
+/// A long yield teaches nothing: not yielding after one, or sleeping at once, would spare
+/// CPU-bound threads their slices, but a peer busy for that long (a Python thread between two
+/// awaits) looks the same, and a worker that slept at once left the awaits' settlements late.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Yielding {
     /// Looks first, yields once they found nothing for a few microseconds: the peer answered
