@@ -225,6 +225,8 @@ def _requests_with_containers(addon, counter) -> dict:
     # A call with a receiver that is no proxy is a request of its own (`call_requested`).
     array_of = js.get(js.get(g, "Array"), "of")
     check("call", lambda: made.setdefault("called", array_of.call(7, {"of": operand})))
+    concat = js.get(js.get(js.get(g, "Array"), "prototype"), "concat")
+    check("receiver", lambda: made.setdefault("concatenated", concat.call([operand, 1], 2)))
     check("keys", lambda: made.setdefault("keys", js.keys(obj)))
     check("descriptors", lambda: made.setdefault("descriptors", js.own_property_descriptors(obj)))
     check("deferred", lambda: made.setdefault("deferred", conn.new_deferred()))
@@ -233,6 +235,7 @@ def _requests_with_containers(addon, counter) -> dict:
     seen["values"] = {
         "array": [js.get(made["array"], i) for i in range(3)],
         "called": made["called"],
+        "concatenated": made["concatenated"],
         "object": {k: js.get(obj, k) for k in made["keys"]},
         "constructed": made["constructed"],
         "keys": made["keys"],
@@ -244,12 +247,12 @@ def _requests_with_containers(addon, counter) -> dict:
 
 def test_requests_walk_their_operands_and_answers_with_no_protocol_value_between(addons):
     """In-process, the other requests go the way of direct calls: the lists and dicts among
-    their operands (a property's value, a constructor's and a call's arguments, `js.array` and
-    `js.object` items, a descriptor's value, a promise's settlement) are walked from the Python
-    objects straight into the heap, and the answers a request builds itself (own keys,
-    descriptors, a class's members, a deferred promise, the load's exports) into Python objects:
-    no protocol array or object is built on the calling thread, and no tree is taken in. The
-    same requests to a host process give the same values."""
+    their operands (a property's value, a constructor's and a call's arguments and receiver,
+    `js.array` and `js.object` items, a descriptor's value, a promise's settlement) are walked
+    from the Python objects straight into the heap, and the answers a request builds itself
+    (own keys, descriptors, a class's members, a deferred promise, the load's exports) into
+    Python objects: no protocol array or object is built on the calling thread, and no tree is
+    taken in. The same requests to a host process give the same values."""
     from conftest import addon_path
 
     from napi_python import _native, load_addon
@@ -278,6 +281,7 @@ def test_requests_walk_their_operands_and_answers_with_no_protocol_value_between
     assert all(n > 0 for n in there.values()), there
     operand = [1, {"a": [2, None], "b": "t"}, [[[]]]]
     assert values["array"] == [operand, {"k": [3]}, 4] and values["called"] == [{"of": operand}]
+    assert values["concatenated"] == [operand, 1, 2]
     assert values["object"]["set"] == {"deep": operand} and values["object"]["defined"] == [7, {"e": 8}]
     assert values["constructed"] == [operand] and values["settled"] == {"settled": operand}
     assert values["descriptors"]["defined"] == {

@@ -228,7 +228,7 @@ fn call_requested(
     this: &Bound<'_, PyAny>,
     args: &[Bound<'_, PyAny>],
 ) -> PyResult<PyObject> {
-    callee_requested(slf, func, |o, func| Ok(Op::Call { func, this: o.to_value(this)?, args: o.operands(args)? }))
+    callee_requested(slf, func, |o, func| Ok(Op::Call { func, this: o.operand(this)?, args: o.operands(args)? }))
 }
 
 pub fn construct_with(slf: &Bound<'_, Connection>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
