@@ -60,15 +60,15 @@ pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
                 std::hint::spin_loop();
             }
         }
-        let spent = start.elapsed();
+        let now = Instant::now();
+        let spent = now - start;
         if spent >= budget {
             return false;
         }
         if yield_now || spent >= BACK_TO_BACK {
-            let before = Instant::now();
             // SAFETY: no arguments; lets a runnable peer on this CPU go first.
             unsafe { libc::sched_yield() };
-            let yielded = before.elapsed();
+            let yielded = now.elapsed();
             if ready() {
                 YIELDING.with(|y| y.set(Yielding::after_yield(yielded)));
                 return true;
