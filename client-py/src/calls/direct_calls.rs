@@ -288,16 +288,30 @@ impl Caller for InlineCalls<'_, '_, '_> {
 
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
         self.with_gil(|_| {
-            let mut objects = PySink::new(self.here.cx);
-            let mut python = Keeping::new(&mut objects, || Refused);
-            let copied = copy(&mut python);
-            let kept = python.kept.take();
-            match &copied {
-                Ok(()) => *self.here.taken.borrow_mut() = Some(Ok(objects.take().expect("a copy ends with its value finished"))),
-                Err(Stop::Sink(Refused)) => *self.here.taken.borrow_mut() = kept.map(Err),
-                Err(Stop::TooLarge) => {}
+            let mut taken = self.here.taken.borrow_mut();
+            match copied_into_python(self.here.cx, copy) {
+                Ok(value) => {
+                    *taken = Some(Ok(value));
+                    Ok(())
+                }
+                Err(Stop::Sink(e)) => {
+                    *taken = Some(Err(e));
+                    Err(Stop::Sink(Refused))
+                }
+                Err(Stop::TooLarge) => Err(Stop::TooLarge),
             }
-            copied
         })
+    }
+}
+
+/// What `copy` walks, the host's values, as new Python objects: the value made, or the exception
+/// of the part that could not be made (`Stop::Sink`), or `Stop::TooLarge`.
+pub fn copied_into_python(cx: &Cx<'_, '_>, copy: &mut CopyInto<'_, Refused>) -> Result<PyObject, Stop<PyErr>> {
+    let mut objects = PySink::new(cx);
+    let mut python = Keeping::new(&mut objects, || Refused);
+    match copy(&mut python) {
+        Ok(()) => Ok(objects.take().expect("a copy ends with its value finished")),
+        Err(Stop::Sink(Refused)) => Err(Stop::Sink(python.kept.take().expect("a refusal keeps its exception"))),
+        Err(Stop::TooLarge) => Err(Stop::TooLarge),
     }
 }

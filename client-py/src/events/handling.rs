@@ -15,14 +15,14 @@ use napi_protocol::{Failure, Outcome, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
+use crate::calls::direct_calls::copied_into_python;
 use crate::calls::python_calls::{self, CameBy};
 use crate::calls::requests::protocol_broken;
 use crate::events::subscriptions::{self, Subscriptions};
 use crate::exit_gate::KeptThreadState;
 use crate::link::channel::Incoming;
 use crate::python_types::connection::Connection;
-use crate::values::from_python::{Cx, Keeping};
-use crate::values::to_python::PySink;
+use crate::values::from_python::Cx;
 
 /// Runs `events` in order on the event chain (the dispatcher's turn), then lets go of the
 /// Python objects the host dropped. A failing event is reported as unraisable; the next
@@ -152,14 +152,9 @@ impl EventCaller for HostThreadCalls {
 /// A fulfilled value walked by the host straight into Python objects: `(true, value)`, or
 /// `(false, exception)` when a part of it could not be made; `None` when it is too large to copy.
 fn walked(cx: &Cx<'_, '_>, walk: &mut CopyInto<'_, Refused>) -> Option<(bool, PyObject)> {
-    let mut objects = PySink::new(cx);
-    let mut python = Keeping::new(&mut objects, || Refused);
-    match walk(&mut python) {
-        Ok(()) => Some((true, objects.take().expect("a walk ends with its value finished"))),
-        Err(Stop::Sink(Refused)) => {
-            let e = python.kept.take().expect("a refusal keeps its exception");
-            Some((false, e.into_value(cx.py).into_any()))
-        }
+    match copied_into_python(cx, walk) {
+        Ok(value) => Some((true, value)),
+        Err(Stop::Sink(e)) => Some((false, e.into_value(cx.py).into_any())),
         Err(Stop::TooLarge) => None,
     }
 }

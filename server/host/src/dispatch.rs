@@ -264,16 +264,10 @@ impl Host {
         if self.rt.is_error(v) || self.python.borrow().exception_of(*id).is_some() {
             return self.thrown(v);
         }
-        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
-        let value = match w.value_or_copy(v, |copy| self.to_caller(copy)) {
-            Ok(Some(value)) => value,
-            Ok(None) => proto::Value::Undefined,
-            Err(stop) => match taken_by_caller(stop) {
-                Ok(placeholder) => placeholder,
-                Err(too_large) => return Outcome::Failed(too_large.into()),
-            },
-        };
-        Outcome::Thrown(Box::new(proto::Thrown { value, error: None, python: None }))
+        match self.direct_answer(&mut ToWire::new(&self.rt, &self.held, &self.python), v) {
+            Ok(value) => Outcome::Thrown(Box::new(proto::Thrown { value, error: None, python: None })),
+            Err(too_large) => Outcome::Failed(too_large.into()),
+        }
     }
 
     /// Hands `copy` the direct caller's sink, which makes its own objects of what it is given.

@@ -174,12 +174,7 @@ impl Host {
             _ => return,
         };
         match self.inline_event_call() {
-            Some(inline) => {
-                self.share_news();
-                if inline.run(|caller| caller.uncaught(thrown)).is_none() {
-                    self.client_gone();
-                }
-            }
+            Some(inline) => self.deliver_inline(inline, |caller| caller.uncaught(thrown)),
             None => self.send_event(ServerMessage::Uncaught(thrown)),
         }
     }
@@ -216,12 +211,18 @@ impl Host {
             self.send_event(ServerMessage::Settled { subscription, outcome: outcome() });
             return;
         };
-        self.share_news();
         let news_first = |v: &napi_protocol::Value| self.share_news_before_buffer(v);
         let mut w = ToWire::new(&self.rt, &self.held, &self.python);
         let mut walk = |sink: &mut dyn ValueSink<Error = Refused>| w.value_into(&value, &mut Looking { sink, before: news_first });
         let settlement = Settlement { subscription, fulfilled, walk: &mut walk, outcome: &mut outcome };
-        if inline.run(|caller| caller.settled(settlement)).is_none() {
+        self.deliver_inline(inline, |caller| caller.settled(settlement));
+    }
+
+    /// Delivers on this thread what an event turn would send the client's dispatcher, Python
+    /// seeing the addon's news first; `deliver` answers `None` when the client is gone.
+    fn deliver_inline(&self, inline: InlineEventCall<'_>, deliver: impl FnOnce(&dyn EventCaller) -> Option<()>) {
+        self.share_news();
+        if inline.run(deliver).is_none() {
             self.client_gone();
         }
     }
