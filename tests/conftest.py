@@ -148,6 +148,12 @@ def each_task(name: str, pid: int | str = "self"):
             pass
 
 
+def cpu_ticks(stat: str) -> int:
+    """The user plus system CPU time, in clock ticks, that a /proc `stat` file's text gives."""
+    fields = stat.rsplit(")", 1)[1].split()  # after the name, which may hold anything
+    return int(fields[11]) + int(fields[12])
+
+
 def sleeps(task: Path) -> int:
     """How many times a thread (its /proc task directory) went to sleep so far: its voluntary
     context switches."""

@@ -101,16 +101,18 @@ def blocks(path: Path) -> list[Block]:
     return found
 
 
+def tracked(*patterns: str) -> list[str]:
+    """The tracked files matching `patterns` (every tracked file without any), relative to the
+    root."""
+    return subprocess.run(
+        ["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
 @cache
 def sources() -> list[Path]:
     """The tracked Rust and Python files, tests aside, relative to the root."""
-    listed = subprocess.run(
-        ["git", "ls-files", *(f"*{suffix}" for suffix in SOURCE_SUFFIXES)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    listed = tracked(*(f"*{suffix}" for suffix in SOURCE_SUFFIXES))
     return [Path(p) for p in listed if not p.startswith("tests/") and "node_modules" not in p]
 
 
@@ -122,9 +124,8 @@ def text_of(path: Path) -> str:
 @cache
 def crates() -> dict[str, Path]:
     """Every crate by package name and by library name -> its folder."""
-    listed = subprocess.run(["git", "ls-files", "*Cargo.toml"], cwd=ROOT, capture_output=True, text=True, check=True)
     found: dict[str, Path] = {}
-    for manifest in listed.stdout.split():
+    for manifest in tracked("*Cargo.toml"):
         section = ""
         names: dict[str, str] = {}
         for line in (ROOT / manifest).read_text().splitlines():
@@ -330,11 +331,10 @@ def test_every_path_and_name_architecture_md_gives_exists():
     assert problems == [], "architecture.md names what is not there:\n" + "\n".join(problems)
 
 
-def tracked_text_files() -> list[Path]:
-    """Every tracked file that reads as text, vendored packages aside."""
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+def tracked_text_files() -> list[tuple[Path, str]]:
+    """Every tracked file that reads as text, vendored packages aside, and its text."""
     found = []
-    for name in listed:
+    for name in tracked():
         path = ROOT / name
         if "node_modules" in name or not path.is_file():
             continue

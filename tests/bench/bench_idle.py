@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from bench_modes import per_call, repeat  # noqa: E402
-from conftest import addon_path, await_in_turn, each_task, fresh_copy, sleeps  # noqa: E402
+from conftest import addon_path, await_in_turn, cpu_ticks, each_task, fresh_copy, sleeps  # noqa: E402
 from report import Goals  # noqa: E402
 
 from napi_python import load_addon  # noqa: E402
@@ -45,14 +45,12 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def process_cpu(pid: int) -> float:
     """CPU seconds (user and system) process `pid` used so far, all its threads."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return cpu_ticks(Path(f"/proc/{pid}/stat").read_text()) / TICK
 
 
 def thread_cpu(tid: int) -> float:
     """CPU seconds thread `tid` of this process used so far."""
-    fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return cpu_ticks(Path(f"/proc/self/task/{tid}/stat").read_text()) / TICK
 
 
 def own_cpu() -> float:

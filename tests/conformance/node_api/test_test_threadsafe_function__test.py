@@ -22,7 +22,6 @@ one) must never have arrived.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -64,15 +63,9 @@ def test_without_js_marshaller(node_addon):
 
 def thread_cpu_ticks(pid):
     """Each live thread of process `pid`: its user plus system CPU time, in clock ticks."""
-    ticks = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue  # it ended meanwhile
-        ticks[int(tid)] = int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks
+    from conftest import cpu_ticks, each_task
+
+    return {tid: cpu_ticks(stat) for tid, stat in each_task("stat", pid)}
 
 
 def hold_until_threads_ran(pid, before):
