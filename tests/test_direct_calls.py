@@ -201,6 +201,66 @@ def test_values_go_between_python_objects_and_the_heap_with_no_protocol_value_be
         isolated.close()
 
 
+def _strings_each_way(addon, fns, join) -> dict:
+    """Strings as a call's arguments and answer, in lists and dicts, as the arguments and result
+    of a Python call the addon makes, and as a request's operands and answers (index keys, so
+    that only values are strings): what came back of each. `join` is the addon's
+    `Array.prototype.join`, fetched beforehand (by names, which are strings)."""
+    import napi_python.js as js
+
+    text = "0123456789abcdefghijklmnopqrstuv-é"
+    seen = []
+
+    def echo(*args):
+        seen.append(args)
+        return [text, {"k": text}]
+
+    array = js.array(addon, [text, [text]])
+    js.set(array, 2, text)
+    return {
+        "echoed": addon.echo(text),
+        "called": fns.call(echo, None, text, [text], {"k": text}),
+        "seen": seen,
+        "items": [js.get(array, i) for i in range(3)],
+        "joined": join.call(array, text),
+    }
+
+
+def test_strings_are_copied_once_between_python_objects_and_the_heap(addons):
+    """In-process, a string goes from its Python object into the heap, and from the heap into a
+    new Python str, its text copied once, with no protocol string made between: as a direct
+    call's argument and answer, inside lists and dicts, as the arguments and result of the
+    Python call the addon makes meanwhile, and as a request's operand and answer. The same
+    calls to a host process make protocol strings (the frames carry them) and give the same
+    values."""
+    from conftest import addon_path
+
+    import napi_python.js as js
+    from napi_python import _native, load_addon
+
+    def strings_made(addon, fns) -> tuple[dict, int]:
+        join = js.get(js.get(js.get(js.global_this(addon), "Array"), "prototype"), "join")
+        before = _native._protocol_strings_made()
+        got = _strings_each_way(addon, fns, join)
+        return got, _native._protocol_strings_made() - before
+
+    here, made_here = strings_made(addons("bench"), addons("functions"))
+    isolated = load_addon(addon_path("bench"))
+    isolated_fns = load_addon(addon_path("functions"))
+    try:
+        there, made_there = strings_made(isolated, isolated_fns)
+    finally:
+        isolated.close()
+        isolated_fns.close()
+    assert here == there
+    text = "0123456789abcdefghijklmnopqrstuv-é"
+    assert here["echoed"] == text and here["called"] == [text, {"k": text}]
+    assert here["seen"] == [(text, [text], {"k": text})]
+    assert here["items"] == [text, [text], text] and here["joined"] == text.join([text, text, text])
+    assert made_here == 0, "in-process, no protocol string"
+    assert made_there > 0, "over the rings, the strings the frames carry"
+
+
 def _requests_with_containers(addon, counter) -> dict:
     """Requests other than calls of proxies, with lists and dicts among their operands and in
     their answers, read back as plain values. `counter` is the mode's way of checking how many

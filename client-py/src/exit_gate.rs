@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use pyo3::ffi;
@@ -71,23 +71,24 @@ pub fn is_open() -> bool {
 /// be ended by finalization. A call that runs no Python code and never waits never enters, and
 /// spends no locked instruction on the gate, a cost a quick call would feel.
 #[derive(Default)]
-pub struct Late(OnceLock<Counted>);
-
-struct Counted;
+pub struct Late(Cell<bool>);
 
 impl Late {
-    /// Counts this thread inside, unless it is already (through this `Late`).
+    /// Counts this thread inside, unless it is already (through this `Late`). A `Late` is one
+    /// call's, on one thread: a plain flag says whether it entered.
     pub fn enter(&self) {
-        self.0.get_or_init(|| {
+        if !self.0.get() {
             arrive();
-            Counted
-        });
+            self.0.set(true);
+        }
     }
 }
 
-impl Drop for Counted {
+impl Drop for Late {
     fn drop(&mut self) {
-        leave();
+        if self.0.get() {
+            leave();
+        }
     }
 }
 

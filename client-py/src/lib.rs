@@ -79,6 +79,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exit_gate::interpreter_exiting, m)?)?;
     m.add_function(wrap_pyfunction!(python_types::connection::hosts_with_output, m)?)?;
     m.add_function(wrap_pyfunction!(_protocol_containers_built, m)?)?;
+    m.add_function(wrap_pyfunction!(_protocol_strings_made, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     // Bytes each of a host's rings holds: larger messages stream through (tests send them).
     m.add("RING_CAPACITY", napi_link::shm::ring::RING_CAPACITY)?;
@@ -94,6 +95,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyfunction]
 fn _protocol_containers_built() -> u64 {
     napi_protocol::value_tree::containers_built() + values::to_python::trees_converted()
+}
+
+/// For tests: how many protocol strings this thread has made of a Python `str` or a JS string.
+/// In-process, a string a value holds goes from one side's object into the other's, its text
+/// copied once.
+#[pyfunction]
+fn _protocol_strings_made() -> u64 {
+    napi_protocol::value_tree::strings_made()
 }
 
 /// Reports `exc` through `sys.unraisablehook`, as CPython reports exceptions it cannot raise.

@@ -68,6 +68,11 @@ pub trait ValueSink {
     type Error;
     /// A value that is no array or object.
     fn leaf(&mut self, v: Value) -> Result<(), Self::Error>;
+    /// A string leaf, lent: a sink that makes its own copy of the text (the heap, Python objects)
+    /// copies it from where it lies, with no `Value::String` made between.
+    fn text(&mut self, text: &str) -> Result<(), Self::Error> {
+        self.leaf(string_value(text.to_owned()))
+    }
     /// Opens an array of `len` elements (an empty one is finished at once).
     fn open_array(&mut self, len: usize) -> Result<(), Self::Error>;
     /// Opens an object of `len` properties, as [`ValueSink::open_array`].
@@ -84,6 +89,8 @@ pub trait ValueSink {
 thread_local! {
     /// How many protocol containers (arrays and objects) this thread has built.
     static CONTAINERS_BUILT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// How many protocol strings this thread has made of another side's text.
+    static STRINGS_MADE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// How many protocol arrays and objects this thread has built (by a [`TreeBuilder`], or whole
@@ -95,6 +102,19 @@ pub fn containers_built() -> u64 {
 #[inline(always)]
 fn built_container() {
     CONTAINERS_BUILT.with(|c| c.set(c.get() + 1));
+}
+
+/// How many protocol strings this thread has made of a Python `str` or a JS string (through
+/// [`string_value`]): tests check that in-process conversions make none.
+pub fn strings_made() -> u64 {
+    STRINGS_MADE.with(|c| c.get())
+}
+
+/// A string leaf made of one side's text, counted (see [`strings_made`]).
+#[inline]
+pub fn string_value(text: String) -> Value {
+    STRINGS_MADE.with(|c| c.set(c.get() + 1));
+    Value::String(text)
 }
 
 /// A container being filled by a [`TreeBuilder`].

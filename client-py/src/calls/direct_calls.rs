@@ -12,16 +12,17 @@
 //! Values go between the Python objects and the host's heap directly, one walked into the other
 //! under the JS lock, with no protocol tree between: no bytes leave the process (D81).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
-use napi_host::inprocess::{ArgsStopped, Call, Direct, InProcess, Route, Served};
+use napi_host::inprocess::{Arg, ArgsStopped, Call, Direct, InProcess, Route, Served};
 use napi_host::wire::{CopyInto, Stop};
 use napi_host::Caller;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use smallvec::SmallVec;
 
 use crate::calls::by_message;
@@ -60,27 +61,32 @@ pub fn call_here(
     let conn = slf.get();
     let channel = &*conn.channel;
     let cx = Cx::new(slf)?;
-    let mut values = SmallVec::<[Value; 4]>::with_capacity(args.len());
+    let mut made = SmallVec::<[Arg<'_>; 4]>::with_capacity(args.len());
     // A `Vec`, not a `SmallVec`: nothing to set up or drop for the commonest calls, which
     // leave nothing to the host.
     let mut later = Vec::new();
-    for a in args {
+    for (i, a) in args.iter().enumerate() {
         // Numbers, the commonest arguments, made where they go: a value handed back from a
         // function (not inlined) is read in wider loads than it was written with, a
-        // store-forwarding stall per argument. Other values that are no containers are made now
-        // too (a string, a proxy's id, a buffer's region); lists, tuples and dicts go into the
-        // heap under the JS lock, straight from the Python objects.
-        match from_python::number(a) {
-            Some(n) => values.push(Value::Number(n)),
-            None => match from_python::primitive(cx.hooks, a) {
-                Some(v) => values.push(v),
-                None if Cx::is_container(a) => {
-                    later.push(values.len());
-                    values.push(Value::Undefined);
+        // store-forwarding stall per argument. A string's text is lent as it lies in its
+        // object; other values that own no copy of anything are made now (a proxy's id, a
+        // buffer's region); lists, tuples and dicts go into the heap under the JS lock,
+        // straight from the Python objects.
+        made.push(match from_python::number(a) {
+            Some(n) => Arg::Value(Value::Number(n)),
+            None => match a.downcast::<PyString>() {
+                Ok(s) => match s.to_str() {
+                    Ok(text) => Arg::Text(text),
+                    // Lone surrogates: the text as every other conversion makes it.
+                    Err(_) => Arg::Value(cx.to_value(a)?),
+                },
+                Err(_) if Cx::is_walked(a) => {
+                    later.push(i);
+                    Arg::Later
                 }
-                None => values.push(cx.to_value(a)?),
+                Err(_) => Arg::Value(cx.to_value(a)?),
             },
-        }
+        });
     }
     let id = channel.next_id(slf.py());
     let top = chain.is_none();
@@ -92,8 +98,7 @@ pub fn call_here(
         chain,
         func: func_id,
         this: this_id,
-        args: &values,
-        later: &later,
+        args: &made,
         releases: channel.take_releases(),
         forgotten: channel.take_forgotten(),
     };
@@ -105,10 +110,15 @@ pub fn call_here(
         false => {
             let Call { releases, forgotten, .. } = call;
             let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
-            for &i in &later {
-                values[i] = cx.to_value(&args[i])?;
-            }
-            let op = Op::Call { func: cx.proxy_value(func_id), this, args: values.into_vec() };
+            let values = made
+                .into_iter()
+                .zip(args)
+                .map(|(m, a)| match m {
+                    Arg::Value(v) => Ok(v),
+                    Arg::Text(_) | Arg::Later => cx.to_value(a),
+                })
+                .collect::<PyResult<_>>()?;
+            let op = Op::Call { func: cx.proxy_value(func_id), this, args: values };
             let request = Request { id, chain, releases, forgotten, op };
             gate.enter();
             by_message::send(slf, &cx, request, top)
@@ -146,20 +156,15 @@ pub fn serve_here(
     out: &mut Served,
 ) -> PyResult<bool> {
     let py = slf.py();
-    let gate = here.gate;
-    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), here };
+    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), here, gil_kept: Cell::new(true) };
     let start = quick::ticks();
     let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
         match host.try_serve(op, &caller, out) {
             Some(served) => served,
-            None => {
-                gate.enter();
-                wait_and_serve(py, host, op, &caller, out)?
-            }
+            None => wait_and_serve(py, host, op, &caller, out)?,
         }
     } else {
-        gate.enter();
         wait_and_serve(py, host, op, &caller, out)?
     };
     if let Some(q) = here.quick {
@@ -170,7 +175,9 @@ pub fn serve_here(
 
 /// `host.serve` without the GIL: the addon may run long, and the JS lock's holder may need the
 /// GIL before it lets go.
-fn wait_and_serve(py: Python<'_>, host: &InProcess, op: Direct<'_>, caller: &(dyn Caller + Sync), out: &mut Served) -> PyResult<bool> {
+fn wait_and_serve(py: Python<'_>, host: &InProcess, op: Direct<'_>, caller: &InlineCalls<'_, '_, '_>, out: &mut Served) -> PyResult<bool> {
+    caller.here.gate.enter();
+    caller.gil_kept.set(false);
     exit_gate::allow_threads_inside(py, || host.serve(op, caller, out)).ok_or_else(exiting_error)
 }
 
@@ -235,6 +242,9 @@ struct InlineCalls<'c, 'a, 'py> {
     /// answer made into Python objects, or the exception raised converting the arguments or
     /// the answer, is put.
     here: &'c Here<'c, 'a, 'py>,
+    /// Whether this thread kept the GIL while the host served the call: its callbacks then run
+    /// with it as they are, where taking it again would cost a third of a short call.
+    gil_kept: Cell<bool>,
 }
 
 // SAFETY: the host calls a direct call's caller back only on the thread that makes the call
@@ -247,6 +257,9 @@ impl InlineCalls<'_, '_, '_> {
     fn with_gil<R>(&self, f: impl FnOnce(Python<'_>) -> R) -> R {
         // Python code may let go of the GIL.
         self.here.gate.enter();
+        if self.gil_kept.get() {
+            return f(self.here.cx.py);
+        }
         Python::with_gil(f)
     }
 }
@@ -284,6 +297,10 @@ impl Caller for InlineCalls<'_, '_, '_> {
                 },
             }
         })
+    }
+
+    fn take_text(&self, text: &str) {
+        self.with_gil(|py| *self.here.taken.borrow_mut() = Some(Ok(PyString::new(py, text).into_any().unbind())));
     }
 
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {

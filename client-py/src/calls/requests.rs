@@ -80,10 +80,10 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
         Operands { cx, leave, left: RefCell::new(Vec::new()) }
     }
 
-    /// A value the op takes (a property's value, an argument, an item): a container is left to
-    /// the host when it serves the request here.
+    /// A value the op takes (a property's value, an argument, an item): a container or a string
+    /// is left to the host when it serves the request here.
     pub fn operand(&self, v: &Bound<'py, PyAny>) -> PyResult<Value> {
-        if self.leave && Cx::is_container(v) {
+        if self.leave && Cx::is_walked(v) {
             let mut left = self.left.borrow_mut();
             left.push(v.clone());
             return Ok(Value::Walked((left.len() - 1) as u32));

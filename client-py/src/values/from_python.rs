@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 
-use napi_protocol::value_tree::{Ancestors, TreeBuilder, ValueSink};
+use napi_protocol::value_tree::{string_value, Ancestors, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -67,6 +67,8 @@ type Stack<'py> = SmallVec<[(Sending<'py>, usize); 8]>;
 /// address, to tell a container that contains itself).
 enum Converted<'py> {
     Value(Value),
+    /// A `str`, whose text the sink copies from where it lies.
+    Text(Bound<'py, PyString>),
     Container(Sending<'py>, usize),
 }
 
@@ -213,9 +215,14 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(tree.take().expect("a walk ends with its value finished"))
     }
 
-    /// Whether `obj` is a list, tuple or dict: sent element by element, as a container.
-    pub fn is_container(obj: &Bound<'py, PyAny>) -> bool {
-        obj.downcast::<PyList>().is_ok() || obj.downcast::<PyTuple>().is_ok() || obj.downcast::<PyDict>().is_ok()
+    /// Whether `obj` is walked into its sink rather than made a value first: a list, tuple or
+    /// dict (sent element by element, as a container) or a `str` (its text copied by the sink).
+    /// In-process, such an operand is left to the host to walk into its heap.
+    pub fn is_walked(obj: &Bound<'py, PyAny>) -> bool {
+        obj.downcast::<PyString>().is_ok()
+            || obj.downcast::<PyList>().is_ok()
+            || obj.downcast::<PyTuple>().is_ok()
+            || obj.downcast::<PyDict>().is_ok()
     }
 
     /// Walks `obj` into `sink` in pre-order, to any depth: the containers being sent wait on a
@@ -227,14 +234,12 @@ impl<'a, 'py> Cx<'a, 'py> {
     where
         PyErr: From<S::Error>,
     {
-        if let Some(v) = primitive(self.hooks, obj) {
-            return Ok(sink.leaf(v)?);
-        }
         if let Some(items) = self.primitives(obj)? {
             return Ok(sink.leaves(items)?);
         }
         match self.convert(obj)? {
             Converted::Value(v) => Ok(sink.leaf(v)?),
+            Converted::Text(t) => Ok(sink.text(&t.to_string_lossy())?),
             Converted::Container(c, address) => self.send_container(c, address, sink),
         }
     }
@@ -280,6 +285,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
                 Some(item) => match self.convert(&item)? {
                     Converted::Value(v) => sink.leaf(v)?,
+                    Converted::Text(t) => sink.text(&t.to_string_lossy())?,
                     Converted::Container(c, address) => self.enter(c, address, &mut open, &mut inside, sink)?,
                 },
             }
@@ -287,8 +293,9 @@ impl<'a, 'py> Cx<'a, 'py> {
         Ok(())
     }
 
-    /// A list of primitives, the commonest container, converted directly; `None` for anything
-    /// else (a list is given up at its first element that is no primitive).
+    /// A list of primitives other than strings, the commonest container, converted directly;
+    /// `None` for anything else (a list is given up at its first element that is no primitive,
+    /// or a `str`, whose text the sink copies itself).
     fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Vec<Value>>> {
         let Ok(l) = obj.downcast::<PyList>() else { return Ok(None) };
         if l.len() as u64 >= napi_protocol::MAX_VALUES {
@@ -296,6 +303,9 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
         let mut items = Vec::with_capacity(l.len());
         for item in l.iter() {
+            if item.downcast::<PyString>().is_ok() {
+                return Ok(None);
+            }
             match primitive(self.hooks, &item) {
                 Some(v) => items.push(v),
                 None => return Ok(None),
@@ -358,6 +368,9 @@ impl<'a, 'py> Cx<'a, 'py> {
 
     /// One object, converted unless it is a container to send element by element.
     fn convert(&self, obj: &Bound<'py, PyAny>) -> PyResult<Converted<'py>> {
+        if let Ok(t) = obj.downcast::<PyString>() {
+            return Ok(Converted::Text(t.clone()));
+        }
         if let Some(v) = primitive(self.hooks, obj) {
             return Ok(Converted::Value(v));
         }
@@ -557,7 +570,7 @@ pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
         return Some(Value::Number(n));
     }
     if let Ok(s) = obj.downcast::<PyString>() {
-        return Some(Value::String(s.to_string_lossy().into_owned()));
+        return Some(string_value(s.to_string_lossy().into_owned()));
     }
     None
 }
@@ -651,6 +664,11 @@ impl<S: ValueSink + ?Sized, E> ValueSink for Keeping<'_, S, E> {
 
     fn leaf(&mut self, v: Value) -> Result<(), E> {
         let r = self.sink.leaf(v);
+        self.kept(r)
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), E> {
+        let r = self.sink.text(text);
         self.kept(r)
     }
 

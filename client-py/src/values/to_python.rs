@@ -5,7 +5,7 @@ use napi_protocol::value_tree::{feed, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, ErrorInfo, JsRef, ObjectId, Outcome, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 use smallvec::SmallVec;
 
@@ -85,6 +85,10 @@ impl ValueSink for PySink<'_, '_, '_> {
     fn leaf(&mut self, mut v: Value) -> PyResult<()> {
         let obj = self.cx.leaf(&mut v)?;
         self.add(obj)
+    }
+
+    fn text(&mut self, text: &str) -> PyResult<()> {
+        self.add(PyString::new(self.cx.py, text).into_any().unbind())
     }
 
     fn open_array(&mut self, len: usize) -> PyResult<()> {

@@ -7,12 +7,12 @@ use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::inline_python::Refused;
-use super::inprocess::{ArgsStopped, Call};
+use super::inprocess::{Arg, ArgsStopped, Call};
 use super::wire::{from_wire, held_value, primitive, CopyInto, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
-use napi_runtime::{push_made, ObjectId, Value};
+use napi_runtime::{push_made, JsString, ObjectId, Value};
 use smallvec::SmallVec;
 
 /// How a request failed before or instead of running JS.
@@ -84,10 +84,8 @@ impl Host {
                 Some(id) => self.keep(held_value(&self.rt, id)?),
                 None => Value::Undefined,
             };
-            if !call.later.is_empty() {
-                return Ok(Answer::Value(self.call_with_later(&f, this, call)?));
-            }
-            self.call(&f, this, call.args)
+            let args = self.direct_args(call.args)?;
+            Ok(Answer::Value(self.rt.call_owned(&f, this, args)?))
         });
         let outcome = self.outcome(result, true);
         self.end_lends(lent);
@@ -146,20 +144,43 @@ impl Host {
         walked.last().and_then(|w| w.as_ref()?.get(n as usize).cloned()).ok_or_else(|| bad("the caller walked fewer values than it named"))
     }
 
-    /// A direct call with arguments left to the host (lists, tuples, dicts).
+    /// A direct call's arguments in the heap: numbers written straight into their slots (as in
+    /// `call_value`), a string's text copied from its caller's object, and from the first
+    /// container the caller left on, `with_later_args`.
+    #[inline(always)]
+    fn direct_args(&self, args: &[Arg<'_>]) -> Result<Vec<Value>, Error> {
+        let mut values = self.rt.args_vec(args.len());
+        for (i, a) in args.iter().enumerate() {
+            match a {
+                Arg::Value(proto::Value::Number(n)) => push_made(&mut values, || Value::Number(*n)),
+                Arg::Later => return self.with_later_args(values, &args[i..]),
+                _ => values.push(self.direct_arg(a)?),
+            }
+        }
+        Ok(values)
+    }
+
+    /// `rest` of a direct call's arguments after `made`: the containers the caller left, walked
+    /// in together at the first of them, and the others as `direct_args` makes them.
     #[cold]
-    fn call_with_later(&self, f: &Value, this: Value, call: &Call<'_>) -> Result<Value, Error> {
+    fn with_later_args(&self, mut made: Vec<Value>, rest: &[Arg<'_>]) -> Result<Vec<Value>, Error> {
         let mut later = self.later_args()?.into_iter();
-        let mut left = call.later.iter().peekable();
-        let mut values = self.rt.args_vec(call.args.len());
-        for (i, a) in call.args.iter().enumerate() {
-            values.push(if left.next_if_eq(&&i).is_some() {
-                later.next().ok_or_else(|| bad("the caller made fewer arguments than it left"))?
-            } else {
-                self.arg(a)?
+        for a in rest {
+            made.push(match a {
+                Arg::Later => later.next().ok_or_else(|| bad("the caller made fewer arguments than it left"))?,
+                _ => self.direct_arg(a)?,
             });
         }
-        Ok(self.rt.call_owned(f, this, values)?)
+        Ok(made)
+    }
+
+    /// A direct call's argument that the caller did not leave to the host.
+    fn direct_arg(&self, a: &Arg<'_>) -> Result<Value, Error> {
+        match a {
+            Arg::Value(v) => self.arg(v),
+            Arg::Text(text) => Ok(Value::String((*text).into())),
+            Arg::Later => Err(bad("an argument left to the host out of turn")),
+        }
     }
 
     /// The end of a request that took lent memory (`Value::Lent`, in-process): a buffer over it
@@ -206,11 +227,19 @@ impl Host {
         let rt = &self.rt;
         match result {
             Ok(answer) => {
-                // A primitive needs nothing of the held objects (most answers of calls).
-                if let Answer::Value(v) = &answer {
-                    if let Some(p) = primitive(v) {
-                        return Outcome::Ok(p);
+                // A primitive needs nothing of the held objects (most answers of calls). A direct
+                // caller makes its own object of a string's text.
+                match &answer {
+                    Answer::Value(Value::String(text)) if direct => {
+                        self.to_caller_text(text);
+                        return Outcome::Ok(proto::Value::Undefined);
                     }
+                    Answer::Value(v) => {
+                        if let Some(p) = primitive(v) {
+                            return Outcome::Ok(p);
+                        }
+                    }
+                    _ => {}
                 }
                 let mut w = ToWire::new(rt, &self.held, &self.python);
                 let value = match answer {
@@ -230,8 +259,8 @@ impl Host {
         }
     }
 
-    /// A direct call's answer: a container copied straight into its caller's objects,
-    /// which it keeps; the value itself for anything else.
+    /// A direct call's answer: a container or a string copied straight into its caller's
+    /// objects, which it keeps; the value itself for anything else.
     fn direct_answer(&self, w: &mut ToWire<'_>, v: &Value) -> Result<proto::Value, TooLarge> {
         match w.value_or_copy(v, |copy| self.to_caller(copy)) {
             Ok(Some(v)) => Ok(v),
@@ -255,18 +284,28 @@ impl Host {
         walked.map_or_else(taken_by_caller, |()| Ok(proto::Value::Undefined))
     }
 
-    /// What a direct call or request threw: a container that is no error (`throw [1, 2]`) copied
-    /// straight into its caller's objects, which raises it as thrown; an error as
+    /// What a direct call or request threw: a container that is no error (`throw [1, 2]`) or a
+    /// string copied straight into its caller's objects, which raises it as thrown; an error as
     /// `thrown` makes it, with what Python's exception tells of it.
     #[cold]
     fn direct_thrown(&self, v: &Value) -> Outcome {
-        let Value::Object(id) = v else { return self.thrown(v) };
-        if self.rt.is_error(v) || self.python.borrow().exception_of(*id).is_some() {
-            return self.thrown(v);
+        match v {
+            Value::Object(id) if self.rt.is_error(v) || self.python.borrow().exception_of(*id).is_some() => return self.thrown(v),
+            Value::Object(_) | Value::String(_) => {}
+            _ => return self.thrown(v),
         }
         match self.direct_answer(&mut ToWire::new(&self.rt, &self.held, &self.python), v) {
             Ok(value) => Outcome::Thrown(Box::new(proto::Thrown { value, error: None, python: None })),
             Err(too_large) => Outcome::Failed(too_large.into()),
+        }
+    }
+
+    /// Hands `text` to the direct caller, which makes its own string of it.
+    fn to_caller_text(&self, text: &JsString) {
+        match text.as_str() {
+            Some(t) => self.with_direct_caller(|caller| caller.take_text(t)),
+            // Lone surrogates as U+FFFD, as everywhere text leaves the host.
+            None => self.with_direct_caller(|caller| caller.take_text(&text.to_rust_string())),
         }
     }
 

@@ -71,7 +71,7 @@ pub trait Caller {
     fn waiting(&self, wait: &mut dyn FnMut());
 
     /// Walks the arguments of the direct call being served that it left to the host
-    /// ([`Call::later`]), or the operands of the direct request being served that it left
+    /// ([`Arg::Later`]), or the operands of the direct request being served that it left
     /// (`Value::Walked`), in order, into `sink`: the host's heap, made straight from the
     /// caller's objects under the JS lock.
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped>;
@@ -80,6 +80,10 @@ pub trait Caller {
     /// `copy` walks it into the sink the caller gives it. The caller keeps what it made,
     /// or why it refused a part ([`Refused`]), and the host answers a placeholder.
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>>;
+
+    /// Takes the answer of the request being served, a string, as the caller's own value, made
+    /// from `text`; the host answers a placeholder.
+    fn take_text(&self, text: &str);
 }
 
 /// Why a direct call's arguments were not all made ([`Caller::later_args`]).
@@ -99,16 +103,23 @@ pub struct Call<'a> {
     pub func: ObjectId,
     /// The object it is called on; undefined if none.
     pub this: Option<ObjectId>,
-    /// The arguments the caller made before taking the JS lock: all but containers (lists,
-    /// tuples, dicts), which it leaves to [`Caller::later_args`] to walk into the heap under
-    /// the lock, standing in `args` as undefined.
-    pub args: &'a [Value],
-    /// Which of `args` are left to the host, in order.
-    pub later: &'a [usize],
+    /// The arguments, as the caller made them before taking the JS lock.
+    pub args: &'a [Arg<'a>],
     /// What a `Request` carries besides its operation: proxies released, Python objects the
     /// client forgot.
     pub releases: Vec<ObjectId>,
     pub forgotten: Vec<PyRef>,
+}
+
+/// One argument of a direct call, as its caller made it before taking the JS lock.
+pub enum Arg<'a> {
+    /// A value that owns no copy of anything: a number, a proxy's id, a buffer's region.
+    Value(Value),
+    /// A string's text, lent by the caller's object for the call: copied once, into the heap.
+    Text(&'a str),
+    /// A list, tuple or dict, which the caller walks into the heap under the lock
+    /// ([`Caller::later_args`]).
+    Later,
 }
 
 /// What a direct caller asks the host for.

@@ -16,13 +16,13 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use napi_protocol as proto;
-use proto::value_tree::{walk, Ancestors, Step, TreeBuilder, ValueSink};
+use proto::value_tree::{string_value, walk, Ancestors, Step, TreeBuilder, ValueSink};
 use proto::{BigIntValue, BufferKind, Failure, FailureKind, JsRef, RefKind, ValueBudget};
 
 use napi_runtime::bigint::BigInt;
 use napi_runtime::object::{ArrayBufferData, Backing, Callable, Function, ObjectClass, TypedArrayKind, View};
 use napi_runtime::property::{Property, PropertyKey, Slot};
-use napi_runtime::{JsResult, ObjectId, Runtime, Value};
+use napi_runtime::{JsResult, JsString, ObjectId, Runtime, Value};
 
 use super::mirrors::Mirrors;
 use super::python_objects::PythonObjects;
@@ -146,6 +146,10 @@ impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
         self.sink.leaf(v)
     }
 
+    fn text(&mut self, text: &str) -> Result<(), E> {
+        self.sink.text(text)
+    }
+
     fn open_array(&mut self, len: usize) -> Result<(), E> {
         self.sink.open_array(len)
     }
@@ -173,6 +177,11 @@ impl<E> ValueSink for RefusingNothing<E> {
 
     fn leaf(&mut self, v: proto::Value) -> Result<(), E> {
         let Ok(()) = self.0.leaf(v);
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), E> {
+        let Ok(()) = self.0.text(text);
         Ok(())
     }
 
@@ -230,10 +239,20 @@ impl Copying {
 /// The containers being copied, innermost last.
 type CopyStack = SmallVec<[Copying; 8]>;
 
-/// What a runtime value becomes: a value sent as it is, or a container copied element by element.
+/// What a runtime value becomes: a value sent as it is, a string whose text the sink copies, or
+/// a container copied element by element.
 enum Converted {
     Value(proto::Value),
+    Text(JsString),
     Container(Copying),
+}
+
+/// The text of `s` into `sink` (lone surrogates as U+FFFD, as everywhere text leaves the host).
+fn text_into<S: ValueSink + ?Sized>(s: &JsString, sink: &mut S) -> Result<(), S::Error> {
+    match s.as_str() {
+        Some(text) => sink.text(text),
+        None => sink.text(&s.to_rust_string()),
+    }
 }
 
 /// Converts runtime values for the client, recording what it now holds.
@@ -285,6 +304,7 @@ impl<'a> ToWire<'a> {
     fn value_in(&mut self, v: &Value) -> Result<proto::Value, TooLarge> {
         match self.convert(v) {
             Converted::Value(p) => Ok(p),
+            Converted::Text(s) => Ok(string_value(s.to_rust_string())),
             Converted::Container(c) => self.copy_tree(c),
         }
     }
@@ -307,6 +327,10 @@ impl<'a> ToWire<'a> {
     ) -> Result<Option<proto::Value>, Stop<E>> {
         match self.convert(v) {
             Converted::Value(p) => Ok(Some(p)),
+            Converted::Text(s) => {
+                container(&mut |sink| text_into(&s, sink).map_err(Stop::Sink))?;
+                Ok(None)
+            }
             Converted::Container(c) => {
                 let mut c = Some(c);
                 container(&mut |sink| match c.take() {
@@ -323,6 +347,7 @@ impl<'a> ToWire<'a> {
     pub fn value_into<S: ValueSink + ?Sized>(&mut self, v: &Value, sink: &mut S) -> Result<(), Stop<S::Error>> {
         match self.convert(v) {
             Converted::Value(p) => sink.leaf(p).map_err(Stop::Sink),
+            Converted::Text(s) => text_into(&s, sink).map_err(Stop::Sink),
             Converted::Container(c) => self.copy(c, sink),
         }
     }
@@ -334,7 +359,7 @@ impl<'a> ToWire<'a> {
         // is one whatever it is, and bounds nothing).
         self.take(1)?;
         match c {
-            Copying::Array { id, len, .. } if self.holds_no_objects(id) => {
+            Copying::Array { id, len, .. } if self.holds_only_scalars(id) => {
                 self.take(u64::from(len))?;
                 let items = self.scalars(id, len);
                 sink.leaves(items).map_err(Stop::Sink)
@@ -343,9 +368,9 @@ impl<'a> ToWire<'a> {
         }
     }
 
-    /// Whether no property of `id` is an object.
-    fn holds_no_objects(&self, id: ObjectId) -> bool {
-        self.rt.heap().obj(id).props.iter().all(|(_, p)| !matches!(p.slot, Slot::Data(Value::Object(_))))
+    /// Whether no property of `id` is an object or a string (whose text a sink copies itself).
+    fn holds_only_scalars(&self, id: ObjectId) -> bool {
+        self.rt.heap().obj(id).props.iter().all(|(_, p)| !matches!(p.slot, Slot::Data(Value::Object(_) | Value::String(_))))
     }
 
     /// The `len` elements of dense array `id`, which holds no objects.
@@ -374,6 +399,7 @@ impl<'a> ToWire<'a> {
     fn convert(&mut self, v: &Value) -> Converted {
         match v {
             Value::Object(id) => self.object(*id),
+            Value::String(s) => Converted::Text(s.clone()),
             _ => Converted::Value(self.scalar(v)),
         }
     }
@@ -430,6 +456,7 @@ impl<'a> ToWire<'a> {
                 }
                 Some(v) => match self.convert(&v) {
                     Converted::Value(p) => sink.leaf(p).map_err(Stop::Sink)?,
+                    Converted::Text(s) => text_into(&s, sink).map_err(Stop::Sink)?,
                     Converted::Container(c) => self.enter(c, open, sink)?,
                 },
             }
@@ -696,7 +723,7 @@ pub fn primitive(v: &Value) -> Option<proto::Value> {
         Value::Null => proto::Value::Null,
         Value::Bool(b) => proto::Value::Bool(*b),
         Value::Number(n) => proto::Value::Number(*n),
-        Value::String(s) => proto::Value::String(s.to_rust_string()),
+        Value::String(s) => string_value(s.to_rust_string()),
         _ => return None,
     })
 }
@@ -845,6 +872,11 @@ impl ValueSink for HeapBuilder<'_> {
 
     fn leaf(&mut self, v: proto::Value) -> Result<(), Failure> {
         self.leaf_ref(&v)
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), Failure> {
+        self.add(Value::String(text.into()));
+        Ok(())
     }
 
     fn open_array(&mut self, len: usize) -> Result<(), Failure> {
