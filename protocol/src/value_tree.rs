@@ -77,8 +77,8 @@ pub trait ValueSink {
     fn open_array(&mut self, len: usize) -> Result<(), Self::Error>;
     /// Opens an object of `len` properties, as [`ValueSink::open_array`].
     fn open_object(&mut self, len: usize) -> Result<(), Self::Error>;
-    /// The key of the innermost object's next property.
-    fn key(&mut self, key: String) -> Result<(), Self::Error>;
+    /// The key of the innermost object's next property, lent: a sink keeps its own copy.
+    fn key(&mut self, key: &str) -> Result<(), Self::Error>;
     /// An array of leaves, the commonest container, whole: a sink may make it at once.
     fn leaves(&mut self, items: Vec<Value>) -> Result<(), Self::Error> {
         self.open_array(items.len())?;
@@ -233,8 +233,8 @@ impl ValueSink for TreeBuilder {
         Ok(())
     }
 
-    fn key(&mut self, key: String) -> Result<(), Self::Error> {
-        TreeBuilder::key(self, key);
+    fn key(&mut self, key: &str) -> Result<(), Self::Error> {
+        TreeBuilder::key(self, key.to_owned());
         Ok(())
     }
 
@@ -276,7 +276,7 @@ pub fn feed<S: ValueSink>(mut v: Value, sink: &mut S) -> Result<(), S::Error> {
                 },
                 Some(Rest::Props(props)) => match props.next() {
                     Some((k, v)) => {
-                        sink.key(k)?;
+                        sink.key(&k)?;
                         break v;
                     }
                     None => drop(rest.pop()),

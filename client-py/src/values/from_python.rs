@@ -47,7 +47,7 @@ pub struct Cx<'a, 'py> {
 enum Sending<'py> {
     List(Bound<'py, PyList>, usize, usize),
     Tuple(Bound<'py, PyTuple>, usize),
-    Dict(std::vec::IntoIter<(String, Bound<'py, PyAny>)>),
+    Dict(std::vec::IntoIter<(Bound<'py, PyString>, Bound<'py, PyAny>)>),
 }
 
 impl Sending<'_> {
@@ -270,7 +270,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
                 Sending::Dict(props) => match props.next() {
                     Some((k, v)) => {
-                        sink.key(k)?;
+                        sink.key(&k.to_string_lossy())?;
                         Some(v)
                     }
                     None => None,
@@ -387,7 +387,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 let Ok(key) = k.downcast::<PyString>() else {
                     return Err(PyTypeError::new_err(format!("dict keys sent to JavaScript must be str, not {}", k.get_type().name()?)));
                 };
-                props.push((key.to_string_lossy().into_owned(), v));
+                props.push((key.clone(), v));
                 Ok(())
             })?;
             return Ok(Converted::Container(Sending::Dict(props.into_iter()), address));
@@ -682,7 +682,7 @@ impl<S: ValueSink + ?Sized, E> ValueSink for Keeping<'_, S, E> {
         self.kept(r)
     }
 
-    fn key(&mut self, key: String) -> Result<(), E> {
+    fn key(&mut self, key: &str) -> Result<(), E> {
         let r = self.sink.key(key);
         self.kept(r)
     }

@@ -107,9 +107,11 @@ impl ValueSink for PySink<'_, '_, '_> {
         Ok(())
     }
 
-    fn key(&mut self, key: String) -> PyResult<()> {
+    fn key(&mut self, key: &str) -> PyResult<()> {
         if let Some(Filling::Dict(_, _, k)) = self.open.last_mut() {
-            *k = key;
+            // The dict's one buffer for its keys, each written over the last.
+            k.clear();
+            k.push_str(key);
         }
         Ok(())
     }

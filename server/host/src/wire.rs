@@ -158,7 +158,7 @@ impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
         self.sink.open_object(len)
     }
 
-    fn key(&mut self, key: String) -> Result<(), E> {
+    fn key(&mut self, key: &str) -> Result<(), E> {
         self.sink.key(key)
     }
 
@@ -195,7 +195,7 @@ impl<E> ValueSink for RefusingNothing<E> {
         Ok(())
     }
 
-    fn key(&mut self, key: String) -> Result<(), E> {
+    fn key(&mut self, key: &str) -> Result<(), E> {
         let Ok(()) = ValueSink::key(&mut self.0, key);
         Ok(())
     }
@@ -224,8 +224,8 @@ impl Stop<std::convert::Infallible> {
 enum Copying {
     /// A dense array, read an element at a time.
     Array { id: ObjectId, next: u32, len: u32 },
-    /// A plain object's properties, read all at once.
-    Object { id: ObjectId, props: std::vec::IntoIter<(String, Value)> },
+    /// A plain object's properties, read all at once (no symbol among their keys).
+    Object { id: ObjectId, props: std::vec::IntoIter<(PropertyKey, Value)> },
 }
 
 impl Copying {
@@ -238,6 +238,18 @@ impl Copying {
 
 /// The containers being copied, innermost last.
 type CopyStack = SmallVec<[Copying; 8]>;
+
+/// Property key `k`, no symbol, into `sink` as the text it names.
+fn key_into<S: ValueSink + ?Sized>(k: &PropertyKey, sink: &mut S) -> Result<(), S::Error> {
+    match k {
+        PropertyKey::String(s) => match s.as_str() {
+            Some(text) => sink.key(text),
+            None => sink.key(&s.to_rust_string()),
+        },
+        PropertyKey::Index(i) => sink.key(&i.to_string()),
+        PropertyKey::Symbol(_) => unreachable!("a copied object has no symbol keys"),
+    }
+}
 
 /// What a runtime value becomes: a value sent as it is, a string whose text the sink copies, or
 /// a container copied element by element.
@@ -441,7 +453,7 @@ impl<'a> ToWire<'a> {
                 }
                 Copying::Object { props, .. } => match props.next() {
                     Some((k, v)) => {
-                        sink.key(k).map_err(Stop::Sink)?;
+                        key_into(&k, sink).map_err(Stop::Sink)?;
                         Some(v)
                     }
                     None => None,
@@ -649,12 +661,7 @@ impl<'a> ToWire<'a> {
         let mut props = Vec::with_capacity(o.props.len());
         props.extend(o.own_properties().filter_map(|(k, p)| {
             let Property { slot: Slot::Data(v), enumerable: true, .. } = p else { return None };
-            let name = match k {
-                PropertyKey::Index(i) => i.to_string(),
-                PropertyKey::String(s) => s.to_rust_string(),
-                PropertyKey::Symbol(_) => return None,
-            };
-            Some((name, v.clone()))
+            (!matches!(k, PropertyKey::Symbol(_))).then(|| (k.clone(), v.clone()))
         }));
         Copying::Object { id, props: props.into_iter() }
     }
@@ -900,8 +907,8 @@ impl ValueSink for HeapBuilder<'_> {
         Ok(())
     }
 
-    fn key(&mut self, key: String) -> Result<(), Failure> {
-        self.key_str(&key);
+    fn key(&mut self, key: &str) -> Result<(), Failure> {
+        self.key_str(key);
         Ok(())
     }
 

@@ -39,7 +39,7 @@ impl JsString {
     /// The text, with lone surrogates replaced by U+FFFD (what UTF-8 output gives in Node).
     pub fn to_rust_string(&self) -> String {
         match self {
-            JsString::Text(s) => s.to_string(),
+            JsString::Text(s) => String::from(&**s),
             JsString::Units(u) => String::from_utf16_lossy(u),
         }
     }

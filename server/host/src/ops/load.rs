@@ -67,7 +67,7 @@ impl Host {
             }
             sink.open_object(props.len()).map_err(Stop::Sink)?;
             for (name, value) in &props {
-                sink.key(name.clone()).map_err(Stop::Sink)?;
+                sink.key(name).map_err(Stop::Sink)?;
                 w.value_into(value, sink)?;
             }
             info.walk(sink).map_err(Stop::Sink)
@@ -102,7 +102,7 @@ impl Host {
         Ok(Answer::Walk(Box::new(move |w, sink| {
             sink.open_object(members.len()).map_err(Stop::Sink)?;
             members.into_iter().try_for_each(|(name, member)| {
-                sink.key(name).map_err(Stop::Sink)?;
+                sink.key(&name).map_err(Stop::Sink)?;
                 match member {
                     Member::Method(f) => w.value_into(&f, sink),
                     Member::Kind(kind) => sink.leaf(proto::Value::String(kind.into())).map_err(Stop::Sink),
@@ -128,9 +128,9 @@ struct ModuleInfo {
 impl ModuleInfo {
     fn walk<S: ValueSink + ?Sized>(&self, sink: &mut S) -> Result<(), S::Error> {
         sink.open_object(2)?;
-        sink.key("version".into())?;
+        sink.key("version")?;
         sink.leaf(proto::Value::Number(f64::from(self.version)))?;
-        sink.key("registration".into())?;
+        sink.key("registration")?;
         sink.leaf(proto::Value::String(self.registration.into()))
     }
 }
