@@ -261,6 +261,33 @@ def test_strings_are_copied_once_between_python_objects_and_the_heap(addons):
     assert made_there > 0, "over the rings, the strings the frames carry"
 
 
+def test_a_promise_settled_during_its_call_is_kept_made_into_python_objects(addons):
+    """In-process, the promise a direct call answers with, settled while that call lingers for it
+    (async work the pool finishes within the linger), is kept for its claim made already into
+    Python objects by the calling thread, which holds the GIL: no protocol tree or string made
+    between. The promise is settled when the call returns, with its value. (Before, the host
+    built the settlement as a protocol outcome for the claim to convert.)"""
+    import time
+
+    from napi_python import _native
+
+    work = addons("bench_async")
+    value = ["text", {"k": "zoë", "n": [1, 2.5, None]}]
+    assert work.asyncEcho(value).result(timeout=10) == value  # the function's first call
+    settled_early = made_nothing = 0
+    deadline = time.monotonic() + 30
+    # A linger is short (tens of µs): on a loaded machine the pool may miss some.
+    while made_nothing < 5 and time.monotonic() < deadline:
+        before = _native._protocol_strings_made() + _native._protocol_containers_built()
+        p = work.asyncEcho(value)
+        settled = p.done()
+        made = _native._protocol_strings_made() + _native._protocol_containers_built() - before
+        assert p.result(timeout=10) == value
+        settled_early += settled
+        made_nothing += settled and made == 0
+    assert made_nothing == 5, f"{settled_early} settled during their calls, {made_nothing} with nothing made between"
+
+
 def _requests_with_containers(addon, counter) -> dict:
     """Requests other than calls of proxies, with lists and dicts among their operands and in
     their answers, read back as plain values. `counter` is the mode's way of checking how many

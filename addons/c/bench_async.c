@@ -1,5 +1,6 @@
-/* The addon the async benchmark drives: a Promise-returning add on async work, and a native
- * thread that streams calls through a threadsafe function. */
+/* The addon the async benchmark drives: a Promise-returning add on async work (and an echo, for
+ * tests of settled values), and a native thread that streams calls through a threadsafe
+ * function. */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -38,6 +39,41 @@ static napi_value AsyncAdd(napi_env env, napi_callback_info info) {
   NODE_API_CALL(env, napi_create_promise(env, &job->deferred, &promise));
   NODE_API_CALL(env, napi_create_string_utf8(env, "asyncAdd", NAPI_AUTO_LENGTH, &name));
   NODE_API_CALL(env, napi_create_async_work(env, NULL, name, AddExecute, AddComplete, job, &job->work));
+  NODE_API_CALL(env, napi_queue_async_work(env, job->work));
+  return promise;
+}
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref value;
+} EchoJob;
+
+static void EchoExecute(napi_env env, void* data) {
+  (void)env;
+  (void)data;
+}
+
+static void EchoComplete(napi_env env, napi_status status, void* data) {
+  EchoJob* job = data;
+  napi_value value;
+  if (status == napi_ok && napi_get_reference_value(env, job->value, &value) == napi_ok) {
+    napi_resolve_deferred(env, job->deferred, value);
+  }
+  napi_delete_reference(env, job->value);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+/* asyncEcho(value) -> Promise<value>, settled once a trip through the worker pool is done */
+static napi_value AsyncEcho(napi_env env, napi_callback_info info) {
+  napi_value argv[1], promise, name;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  EchoJob* job = calloc(1, sizeof *job);
+  NODE_API_CALL(env, napi_create_reference(env, argv[0], 1, &job->value));
+  NODE_API_CALL(env, napi_create_promise(env, &job->deferred, &promise));
+  NODE_API_CALL(env, napi_create_string_utf8(env, "asyncEcho", NAPI_AUTO_LENGTH, &name));
+  NODE_API_CALL(env, napi_create_async_work(env, NULL, name, EchoExecute, EchoComplete, job, &job->work));
   NODE_API_CALL(env, napi_queue_async_work(env, job->work));
   return promise;
 }
@@ -85,6 +121,7 @@ static napi_value StreamCalls(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("asyncAdd", AsyncAdd),
+      DECLARE_METHOD("asyncEcho", AsyncEcho),
       DECLARE_METHOD("stream", StreamCalls),
   };
   return EXPORT_METHODS(env, exports, methods);

@@ -14,6 +14,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use napi_host::event_calls::Settlement;
 use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use napi_host::inprocess::{Arg, ArgsStopped, Call, Direct, InProcess, Route, Served};
 use napi_host::wire::{CopyInto, Stop};
@@ -303,6 +304,18 @@ impl Caller for InlineCalls<'_, '_, '_> {
         self.with_gil(|py| *self.here.taken.borrow_mut() = Some(Ok(PyString::new(py, text).into_any().unbind())));
     }
 
+    fn settled_early(&self, settlement: Settlement<'_>) -> bool {
+        if !self.gil_kept.get() {
+            return false;
+        }
+        self.with_gil(|py| {
+            let sub = settlement.subscription;
+            let (ok, value) = settlement_made(self.here.cx, settlement);
+            self.conn.bind(py).get().subscriptions.keep_made(sub, ok, value);
+        });
+        true
+    }
+
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
         self.with_gil(|_| {
             let mut taken = self.here.taken.borrow_mut();
@@ -319,6 +332,20 @@ impl Caller for InlineCalls<'_, '_, '_> {
             }
         })
     }
+}
+
+/// A promise's settlement as `(fulfilled, value or exception)`: a fulfilled value walked by the
+/// host straight into Python objects (the exception why, when a part of it could not be made);
+/// a rejection, or a value too large to copy, from its protocol outcome.
+pub fn settlement_made(cx: &Cx<'_, '_>, settlement: Settlement<'_>) -> (bool, PyObject) {
+    if settlement.fulfilled {
+        match copied_into_python(cx, settlement.walk) {
+            Ok(value) => return (true, value),
+            Err(Stop::Sink(e)) => return (false, e.into_value(cx.py).into_any()),
+            Err(Stop::TooLarge) => {}
+        }
+    }
+    cx.settlement((settlement.outcome)())
 }
 
 /// What `copy` walks, the host's values, as new Python objects: the value made, or the exception

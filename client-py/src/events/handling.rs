@@ -8,14 +8,13 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use napi_host::event_calls::{EventCaller, Settlement};
-use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
-use napi_host::wire::{CopyInto, Stop};
+use napi_host::inline_python::{PythonArgs, PythonCallFailed};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, Outcome, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
-use crate::calls::direct_calls::copied_into_python;
+use crate::calls::direct_calls;
 use crate::calls::python_calls::{self, CameBy};
 use crate::calls::requests::protocol_broken;
 use crate::events::subscriptions::{self, Subscriptions};
@@ -138,23 +137,12 @@ impl EventCaller for HostThreadCalls {
                 // Abandoned meanwhile (the host is gone): nobody waits any more.
                 return Ok(());
             };
-            let (ok, value) =
-                if s.fulfilled { walked(cx, s.walk).unwrap_or_else(|| cx.settlement((s.outcome)())) } else { cx.settlement((s.outcome)()) };
+            let (ok, value) = direct_calls::settlement_made(cx, s);
             subscriptions::settle(waiter.bind(cx.py), ok, value)
         })
     }
 
     fn uncaught(&self, thrown: Box<Thrown>) -> Option<()> {
         self.deliver(|cx| report_uncaught(cx, thrown))
-    }
-}
-
-/// A fulfilled value walked by the host straight into Python objects: `(true, value)`, or
-/// `(false, exception)` when a part of it could not be made; `None` when it is too large to copy.
-fn walked(cx: &Cx<'_, '_>, walk: &mut CopyInto<'_, Refused>) -> Option<(bool, PyObject)> {
-    match copied_into_python(cx, walk) {
-        Ok(value) => Some((true, value)),
-        Err(Stop::Sink(e)) => Some((false, e.into_value(cx.py).into_any())),
-        Err(Stop::TooLarge) => None,
     }
 }

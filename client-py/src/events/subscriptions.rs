@@ -5,7 +5,9 @@
 //! id, so the event often reaches the dispatcher before the calling thread has even made
 //! the `JSPromise` and claimed the id. Such an early outcome is kept as it came from the host,
 //! without the GIL (the dispatcher would otherwise contend for it with the very thread that is
-//! about to claim), and converted by the claim. When the host is gone, every waiter fails with
+//! about to claim), and converted by the claim; in-process, one settled during the direct call
+//! whose reply makes the promise is kept already made by the calling thread, which holds the
+//! GIL (`keep_made`). When the host is gone, every waiter fails with
 //! the error that says why, and so does every later claim.
 //!
 //! An isolated host is not believed: an early outcome is kept only for a request in
@@ -26,7 +28,7 @@ struct Table {
     /// Settlements waiting for their event, by subscription id.
     waiting: FxHashMap<u64, PyObject>,
     /// Outcomes that came before their claim.
-    early: FxHashMap<u64, Outcome>,
+    early: FxHashMap<u64, Early>,
     /// Requests in flight (isolated): their replies may make promises whose outcomes come first.
     expecting: FxHashSet<u64>,
     /// The exception every settlement gets once the host is gone.
@@ -37,6 +39,14 @@ pub struct Subscriptions {
     table: Mutex<Table>,
     /// Whether settlements are checked against the requests in flight (an isolated host).
     strict: bool,
+}
+
+/// An outcome that came before its claim: as the host sent it, or (in-process, settled during
+/// the direct call whose reply makes the promise) already made into `(fulfilled, value or
+/// exception)` by the calling thread.
+enum Early {
+    Sent(Outcome),
+    Made(bool, PyObject),
 }
 
 /// Turns an outcome the host sent into `(fulfilled, value or exception)`.
@@ -54,7 +64,7 @@ impl Table {
         if strict && (!self.expecting.contains(&sub) || self.early.contains_key(&sub)) {
             return Err(Violation(format!("a settlement of subscription {sub}, which this client did not make or had settled already")));
         }
-        self.early.insert(sub, outcome);
+        self.early.insert(sub, Early::Sent(outcome));
         Ok(())
     }
 }
@@ -111,10 +121,11 @@ impl Subscriptions {
         };
         // Settled outside the lock: settling runs Python (callbacks, other threads' waits).
         match (early, gone) {
-            (Some(outcome), _) => {
+            (Some(Early::Sent(outcome)), _) => {
                 let (ok, value) = convert(outcome);
                 settle(settlement, ok, value)
             }
+            (Some(Early::Made(ok, value)), _) => settle(settlement, ok, value),
             (None, Some(gone)) => settle(settlement, false, gone),
             (None, None) => Ok(()),
         }
@@ -148,6 +159,13 @@ impl Subscriptions {
         self.table.lock().unwrap().waiting.contains_key(&sub)
     }
 
+    /// Keeps the outcome of `sub`, made into Python objects by the thread whose direct call's
+    /// reply makes its promise, for the claim to come (an in-process host's, whose settlements
+    /// are not checked).
+    pub fn keep_made(&self, sub: u64, ok: bool, value: PyObject) {
+        self.table.lock().unwrap().early.insert(sub, Early::Made(ok, value));
+    }
+
     /// Takes the settlement waiting for `sub`, if one does.
     pub fn take_waiter(&self, sub: u64) -> Option<PyObject> {
         self.table.lock().unwrap().waiting.remove(&sub)
@@ -160,7 +178,7 @@ impl Subscriptions {
         match t.waiting.remove(&sub) {
             Some(w) => Some((w, outcome)),
             None => {
-                t.early.insert(sub, outcome);
+                t.early.insert(sub, Early::Sent(outcome));
                 None
             }
         }
@@ -169,13 +187,14 @@ impl Subscriptions {
     /// The host is gone: its promises will never settle, so every waiter fails with `error`
     /// now and every later claim at once.
     pub fn abandon(&self, py: Python<'_>, error: PyObject) {
-        let waiting = {
+        let (waiting, early) = {
             let mut t = self.table.lock().unwrap();
             t.gone = Some(error.clone_ref(py));
-            t.early.clear();
             t.expecting.clear();
-            std::mem::take(&mut t.waiting)
+            (std::mem::take(&mut t.waiting), std::mem::take(&mut t.early))
         };
+        // Outside the lock: a Python object's last reference may run Python code.
+        drop(early);
         for (_, s) in waiting {
             if let Err(e) = settle(s.bind(py), false, error.clone_ref(py)) {
                 e.write_unraisable(py, Some(s.bind(py)));

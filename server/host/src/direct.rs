@@ -96,6 +96,11 @@ impl Host {
         None
     }
 
+    /// The request of the innermost direct call, if one is being served.
+    pub(crate) fn direct_request(&self) -> Option<RequestId> {
+        self.direct.innermost().map(|frame| frame.request)
+    }
+
     /// Runs `f` with the innermost direct call's caller.
     pub(crate) fn with_direct_caller<R>(&self, f: impl FnOnce(&dyn Caller) -> R) -> R {
         let frame = self.direct.innermost().expect("a direct turn has its frame");

@@ -31,7 +31,7 @@ use napi_protocol::{ChainId, ClientMessage, Failure, ObjectId, Outcome, PyRef, R
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
-use crate::event_calls::EventCalls;
+use crate::event_calls::{EventCalls, Settlement};
 use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
@@ -84,6 +84,13 @@ pub trait Caller {
     /// Takes the answer of the request being served, a string, as the caller's own value, made
     /// from `text`; the host answers a placeholder.
     fn take_text(&self, text: &str);
+
+    /// Takes the settlement of the promise the request being served answers with, which came
+    /// before its reply, and keeps it for the promise's claim, made into Python objects now.
+    /// False: the caller let go of the GIL, and taking it again under the JS lock could keep
+    /// every other caller waiting for a switch interval; the host then sends it ahead of the
+    /// reply, as over the rings.
+    fn settled_early(&self, settlement: Settlement<'_>) -> bool;
 }
 
 /// Why a direct call's arguments were not all made ([`Caller::later_args`]).

@@ -200,9 +200,19 @@ impl Host {
                 self.thrown(&value)
             }
         };
+        let news_first = |v: &napi_protocol::Value| self.share_news_before_buffer(v);
+        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
+        let mut walk = |sink: &mut dyn ValueSink<Error = Refused>| w.value_into(&value, &mut Looking { sink, before: news_first });
         if self.replying_to.get() == Some(subscription) {
-            // Settled while the reply that makes its promise waits: ahead of it, on the same
-            // stream and in the same write.
+            // Settled while the reply that makes its promise waits: kept by the direct caller
+            // that waits for that reply, or else ahead of the reply, on the same stream and in
+            // the same write.
+            if self.direct_request() == Some(subscription) {
+                let settlement = Settlement { subscription, fulfilled, walk: &mut walk, outcome: &mut outcome };
+                if self.with_direct_caller(|caller| caller.settled_early(settlement)) {
+                    return;
+                }
+            }
             self.send_later(ServerMessage::Settled { subscription, outcome: outcome() });
             return;
         }
@@ -211,9 +221,6 @@ impl Host {
             self.send_event(ServerMessage::Settled { subscription, outcome: outcome() });
             return;
         };
-        let news_first = |v: &napi_protocol::Value| self.share_news_before_buffer(v);
-        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
-        let mut walk = |sink: &mut dyn ValueSink<Error = Refused>| w.value_into(&value, &mut Looking { sink, before: news_first });
         let settlement = Settlement { subscription, fulfilled, walk: &mut walk, outcome: &mut outcome };
         self.deliver_inline(inline, |caller| caller.settled(settlement));
     }
