@@ -288,6 +288,45 @@ def test_a_promise_settled_during_its_call_is_kept_made_into_python_objects(addo
     assert made_nothing == 5, f"{settled_early} settled during their calls, {made_nothing} with nothing made between"
 
 
+def _errors_raised(errors) -> list[tuple]:
+    """What Python sees of errors a call throws: with a code and properties holding a dict, and
+    with neither."""
+    from napi_python import JSError
+
+    seen = []
+    for throw in (errors.throwWithProps, lambda: errors.throwKind(0, None, "plain")):
+        with pytest.raises(JSError) as info:
+            throw()
+        e = info.value
+        seen.append((type(e).__name__, e.name, e.message, e.code, e.props, errors.isError(e.value)))
+    return seen
+
+
+def test_an_error_s_code_and_properties_go_straight_into_python_objects(addons):
+    """In-process, a JS error a direct call throws has its code and own properties (a dict among
+    them) walked straight into Python objects, no protocol tree or string made between, and is
+    raised as over the rings: the same exception, name, message, code and properties."""
+    from conftest import addon_path
+
+    from napi_python import _native, load_addon
+
+    def made() -> int:
+        return _native._protocol_strings_made() + _native._protocol_containers_built()
+
+    before = made()
+    here = _errors_raised(addons("errors"))
+    made_here = made() - before
+    isolated = load_addon(addon_path("errors"))
+    try:
+        there = _errors_raised(isolated)
+    finally:
+        isolated.close()
+    assert here == there
+    assert here[0] == ("JSError", "Error", "with props", "E_PROPS", {"errno": 42, "details": {"path": "/tmp/x"}}, True)
+    assert here[1] == ("JSError", "Error", "plain", None, {}, True)
+    assert made_here == 0, "in-process, no protocol tree or string"
+
+
 def _requests_with_containers(addon, counter) -> dict:
     """Requests other than calls of proxies, with lists and dicts among their operands and in
     their answers, read back as plain values. `counter` is the mode's way of checking how many

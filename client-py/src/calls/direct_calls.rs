@@ -213,9 +213,17 @@ pub fn served(
     }
     if let Some(taken) = taken.take() {
         conn.handle_drops();
-        // A thrown container came as the caller's own object: raised as what was thrown.
         return match served.outcome {
-            Outcome::Thrown(_) => Err(cx.raised(taken?, None)),
+            Outcome::Thrown(t) => {
+                let taken = taken?;
+                Err(match t.error {
+                    // An error's code and other properties came as the caller's own objects.
+                    Some(error) => cx.raised_error(cx.to_python(t.value)?, error, taken),
+                    // A thrown container or string came as the caller's own object: raised as
+                    // what was thrown.
+                    None => cx.raised(taken, None),
+                })
+            }
             _ => taken,
         };
     }

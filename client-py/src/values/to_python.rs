@@ -271,6 +271,20 @@ impl Cx<'_, '_> {
         };
         exc().map_or_else(|e| e, PyErr::from_value)
     }
+
+    /// The exception Python raises for a JS error a direct call threw: `error` tells its name and
+    /// message, and `described`, made by the host's walk into this thread's objects, is
+    /// `[[code], {properties}]` (an empty list for no code).
+    pub fn raised_error(&self, value: PyObject, error: ErrorInfo, described: PyObject) -> PyErr {
+        let py = self.py;
+        let exc = || -> PyResult<Bound<'_, PyAny>> {
+            let described = described.bind(py);
+            let code = described.get_item(0)?.get_item(0).map_or_else(|_| py.None(), Bound::unbind);
+            let props = described.get_item(1)?;
+            self.hooks.js_error.bind(py).call1((value, Some(error.name), error.message, code, props))
+        };
+        exc().map_or_else(|e| e, PyErr::from_value)
+    }
 }
 
 /// What a reference taken out of a value leaves behind.

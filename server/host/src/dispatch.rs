@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
+use napi_protocol::{self as proto, ErrorInfo, Failure, FailureKind, Op, Outcome};
 
 use super::inline_python::Refused;
 use super::inprocess::{Arg, ArgsStopped, Call};
@@ -285,17 +285,49 @@ impl Host {
     }
 
     /// What a direct call or request threw: a container that is no error (`throw [1, 2]`) or a
-    /// string copied straight into its caller's objects, which raises it as thrown; an error as
-    /// `thrown` makes it, with what Python's exception tells of it.
+    /// string copied straight into its caller's objects, which raises it as thrown; an error
+    /// with its code and properties copied so (`direct_error`); a Python exception as `thrown`
+    /// makes it.
     #[cold]
     fn direct_thrown(&self, v: &Value) -> Outcome {
         match v {
-            Value::Object(id) if self.rt.is_error(v) || self.python.borrow().exception_of(*id).is_some() => return self.thrown(v),
+            Value::Object(id) if self.python.borrow().exception_of(*id).is_some() => return self.thrown(v),
+            Value::Object(_) if self.rt.is_error(v) => return self.direct_error(v),
             Value::Object(_) | Value::String(_) => {}
             _ => return self.thrown(v),
         }
         match self.direct_answer(&mut ToWire::new(&self.rt, &self.held, &self.python), v) {
             Ok(value) => Outcome::Thrown(Box::new(proto::Thrown { value, error: None, python: None })),
+            Err(too_large) => Outcome::Failed(too_large.into()),
+        }
+    }
+
+    /// A direct call's thrown error, described as `thrown` describes it but for its code and other
+    /// own properties, walked straight into the caller's objects as `[[code], {properties}]` (an
+    /// empty list for no code), which it raises the error with.
+    #[cold]
+    fn direct_error(&self, v: &Value) -> Outcome {
+        let parts = self.error_parts(v);
+        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
+        let walked = self.to_caller(&mut |sink| {
+            sink.open_array(2).map_err(Stop::Sink)?;
+            sink.open_array(usize::from(parts.code.is_some())).map_err(Stop::Sink)?;
+            if let Some(code) = &parts.code {
+                w.value_into(code, sink)?;
+            }
+            sink.open_object(parts.props.len()).map_err(Stop::Sink)?;
+            for (k, val) in &parts.props {
+                sink.key(k).map_err(Stop::Sink)?;
+                w.value_into(val, sink)?;
+            }
+            Ok(())
+        });
+        let thrown = walked.map_or_else(taken_by_caller, |()| Ok(proto::Value::Undefined)).and_then(|_| w.value(v));
+        match thrown {
+            Ok(value) => {
+                let error = ErrorInfo { name: parts.name, message: parts.message, code: None, props: Vec::new() };
+                Outcome::Thrown(Box::new(proto::Thrown { value, error: Some(error), python: None }))
+            }
             Err(too_large) => Outcome::Failed(too_large.into()),
         }
     }

@@ -255,37 +255,48 @@ impl Host {
 
     /// The name, message, code and other own enumerable properties of the error `v`.
     fn error_info(&self, v: &Value) -> Result<ErrorInfo, TooLarge> {
+        let parts = self.error_parts(v);
+        let mut w = ToWire::new(&self.rt, &self.held, &self.python);
+        let mut values = w.values(parts.code.iter().chain(parts.props.iter().map(|(_, val)| val)))?.into_iter();
+        let code = parts.code.as_ref().and_then(|_| values.next());
+        let props = parts.props.into_iter().map(|(k, _)| k).zip(values).collect();
+        Ok(ErrorInfo { name: parts.name, message: parts.message, code, props })
+    }
+
+    /// What describes the error `v`, its code and other own properties as the heap has them.
+    pub(crate) fn error_parts(&self, v: &Value) -> ErrorParts {
         let rt = &self.rt;
         let text = |k: &str| match rt.get_named(v, k) {
             Ok(Value::String(s)) => s.to_rust_string(),
             _ => String::new(),
         };
         let Value::Object(id) = v else { unreachable!("errors are objects") };
-        let own: Vec<(String, Value)> = rt
-            .own_keys(*id)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|k| {
-                let p = rt.get_own_property(*id, &k).ok().flatten()?;
-                let name = match &k {
-                    PropertyKey::String(s) => s.to_rust_string(),
-                    PropertyKey::Index(i) => i.to_string(),
-                    _ => return None,
-                };
-                match p.slot {
-                    Slot::Data(val) if p.enumerable || name == "code" => Some((name, val)),
-                    _ => None,
-                }
-            })
-            .collect();
-        let mut w = ToWire::new(rt, &self.held, &self.python);
-        let code = own.iter().find(|(k, _)| k == "code").map(|(_, c)| c);
-        let props: Vec<(&String, &Value)> = own.iter().filter(|(k, _)| k != "code" && k != "message").map(|(k, val)| (k, val)).collect();
-        let mut values = w.values(code.into_iter().chain(props.iter().map(|(_, val)| *val)))?.into_iter();
-        let code = code.and_then(|_| values.next());
-        let props = props.into_iter().zip(values).map(|((k, _), val)| (k.clone(), val)).collect();
-        Ok(ErrorInfo { name: text("name"), message: text("message"), code, props })
+        let mut code = None;
+        let mut props = Vec::new();
+        for k in rt.own_keys(*id).unwrap_or_default() {
+            let Some(p) = rt.get_own_property(*id, &k).ok().flatten() else { continue };
+            let name = match &k {
+                PropertyKey::String(s) => s.to_rust_string(),
+                PropertyKey::Index(i) => i.to_string(),
+                _ => continue,
+            };
+            match p.slot {
+                Slot::Data(val) if name == "code" => code = Some(val),
+                Slot::Data(val) if p.enumerable && name != "message" => props.push((name, val)),
+                _ => {}
+            }
+        }
+        ErrorParts { name: text("name"), message: text("message"), code, props }
     }
+}
+
+/// What describes a JS error for Python: its name and message, its `code` (an own property,
+/// enumerable or not) and its other own enumerable properties but `message`, as the heap has them.
+pub(crate) struct ErrorParts {
+    pub name: String,
+    pub message: String,
+    pub code: Option<Value>,
+    pub props: Vec<(String, Value)>,
 }
 
 /// An event turn's Python call made on the in-process host thread, the dispatcher held off.
