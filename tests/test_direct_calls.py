@@ -8,6 +8,7 @@ thread: each test checks the addon ran on the caller's thread.
 from __future__ import annotations
 
 import asyncio
+import resource
 import threading
 
 import pytest
@@ -155,6 +156,40 @@ def test_threads_take_turns_and_each_runs_its_own_calls(addons, isolation):
     for th in threads:
         th.join()
     assert errors == []
+
+
+def test_threads_calling_at_once_do_not_sleep_call_by_call(addons):
+    """Threads calling quick functions at once keep the GIL through each call and wait for the
+    JS lock only while a thread holds it without the GIL: they do not hand the lock and the GIL
+    to one another call by call. (A thread that queued for the lock without the GIL went on
+    holding it while it waited for the GIL to make its answer, and the thread that had the GIL
+    found the lock busy in turn: every call slept.) Voluntary context switches are counted
+    rather than time, which a loaded machine would distort."""
+    bench = addons("bench")
+    text = "0123456789abcdefghijklmnopqrstuv"
+    one = lambda: 1  # noqa: E731
+    assert bench.echo(text) == text and bench.callback(one) == 1  # quick from now on
+    threads, rounds = 16, 4000
+    start = threading.Barrier(threads + 1)
+    wrong = []
+
+    def worker() -> None:
+        start.wait()
+        for _ in range(rounds):
+            if bench.echo(text) != text or bench.callback(one) != 1:
+                wrong.append(1)
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+    start.wait()
+    for w in workers:
+        w.join()
+    switches = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - before
+    assert wrong == []
+    calls = threads * rounds * 2
+    assert switches / calls < 0.05, f"{switches} voluntary context switches in {calls} calls"
 
 
 def test_values_go_between_python_objects_and_the_heap_with_no_protocol_value_between(addons):

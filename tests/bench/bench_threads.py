@@ -1,6 +1,7 @@
 """Many Python threads calling one host (issue 43): 1, 2, 4 and 16 threads calling the same
 addon (build/addons/bench.node) at once for a fixed time, `add(1, 2)` and a mix with callbacks
-(`add`, `callback(fn)` and `echo` in turn), isolated and in-process. Prints the total throughput
+(`add`, `callback(fn)` and `echo` in turn), isolated and in-process, and, for CPython's own
+ceiling, a Python function that returns 1 (mode `python`). Prints the total throughput
 per thread count (medians of interleaved rounds) and, in a pass of its own after the timed
 rounds, the futex system calls per operation of the Python process and of the isolated host
 (`perf stat -e syscalls:sys_enter_futex`; without perf, this process's voluntary context
@@ -168,9 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         "isolated": load_addon(addon_path("bench")),
         "in-process": load_addon(addon_path("bench"), isolated=False),
     }
-    pids = {"isolated": [os.getpid(), addons["isolated"].pid], "in-process": [os.getpid()]}
+    pids = {"isolated": [os.getpid(), addons["isolated"].pid], "in-process": [os.getpid()], "python": [os.getpid()]}
     cells = [(mode, work, n) for mode in addons for work in ("add", "mix") for n in counts]
     calls = {mode: workloads(addon) for mode, addon in addons.items()}
+    # CPython's own ceiling: threads calling a Python function share one GIL, whose hand-overs
+    # cost the same whatever the function does.
+    one = lambda: 1  # noqa: E731
+    calls["python"] = {"call": [one]}
+    cells += [("python", "call", n) for n in counts]
     rates: dict[tuple[str, str, int], list[float]] = {cell: [] for cell in cells}
     for r in range(args.rounds):
         # A rotating order, so that drift spreads over every cell.

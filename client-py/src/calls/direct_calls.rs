@@ -146,6 +146,13 @@ pub struct Here<'c, 'a, 'py> {
     pub taken: &'c RefCell<Option<PyResult<PyObject>>>,
 }
 
+/// How long a quick call that finds the JS lock busy keeps waiting for it to be free and trying
+/// again with the GIL before it queues for the lock without the GIL (`wait_and_serve`): CPython's
+/// switch interval, the time a thread keeps the GIL while others wait for it. Trying only, a call
+/// could keep losing the lock to threads that hold it without the GIL (slow calls, the host
+/// thread's turns).
+const KEEP_TRYING_TICKS: u64 = 5_000_000;
+
 /// Serves `op` on this thread, running the Python calls the addon makes meanwhile inline on the
 /// op's chain, into `out` (or `here.taken`). False: the host cannot take it here (its calls came to stay
 /// on its thread, or it is gone); it is then sent to the host thread.
@@ -161,9 +168,20 @@ pub fn serve_here(
     let start = quick::ticks();
     let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
-        match host.try_serve(op, &caller, out) {
-            Some(served) => served,
-            None => wait_and_serve(py, host, op, &caller, out)?,
+        loop {
+            if let Some(served) = host.try_serve(op, &caller, out) {
+                break served;
+            }
+            if quick::ticks().wrapping_sub(start) >= KEEP_TRYING_TICKS {
+                break wait_and_serve(py, host, op, &caller, out)?;
+            }
+            // Busy: wait without the GIL for the lock to be free, then try again with it. Taking
+            // the lock without the GIL instead (`wait_and_serve`) leaves this thread holding it
+            // while it waits for the GIL to make its answer, and the thread that has the GIL
+            // then finds the lock busy in turn: every call of many threads became a hand-over
+            // of both (docs/performance.md).
+            caller.here.gate.enter();
+            exit_gate::allow_threads_inside(py, || host.wait_free()).ok_or_else(exiting_error)?;
         }
     } else {
         wait_and_serve(py, host, op, &caller, out)?

@@ -304,6 +304,12 @@ impl InProcess {
         Some(self.serve_held(held, op, caller, out))
     }
 
+    /// Waits until the JS lock is free and nobody waits for it, without taking it (and without
+    /// the GIL: the holder may be waiting for a Python call).
+    pub fn wait_free(&self) {
+        self.js.wait_free();
+    }
+
     /// Serves `op` on this thread, waiting for the JS lock as long as another thread runs JS
     /// (never wait here with the GIL: the holder may be waiting for a Python call), writing what
     /// it answers to `out`. False: the host is gone, or became one whose calls stay on its
@@ -502,6 +508,9 @@ pub struct JsLock {
     /// calling in a loop cannot starve the host thread's events.
     wanted: AtomicBool,
     sleepers: AtomicUsize,
+    /// A sleeper went to sleep since the last wake-up: an unlock wakes the sleepers only then,
+    /// not again for sleepers woken but not yet run (many threads on few CPUs).
+    unwoken: AtomicBool,
     gate: Mutex<()>,
     freed: Condvar,
 }
@@ -566,22 +575,40 @@ impl JsLock {
         self.wanted.store(true, Ordering::SeqCst);
         // A direct call is over in a microsecond or two: look before sleeping.
         if !spin_until(|| !self.held.load(Ordering::Relaxed) && self.grab(), SPIN) {
-            self.sleepers.fetch_add(1, Ordering::SeqCst);
-            let mut gate = lock(&self.gate);
-            // SeqCst with `unlock`: either it sees this sleeper, or this sees the lock free.
-            while !self.grab() {
-                gate = self.freed.wait(gate).unwrap_or_else(|p| p.into_inner());
-            }
-            drop(gate);
-            self.sleepers.fetch_sub(1, Ordering::SeqCst);
+            self.sleep_until(|| self.grab());
         }
         self.wanted.store(false, Ordering::SeqCst);
+    }
+
+    /// Waits until the lock is neither held nor waited for, without taking it.
+    fn wait_free(&self) {
+        let free = || !self.held.load(Ordering::SeqCst) && !self.wanted.load(Ordering::SeqCst);
+        // A waiter that keeps the lock wanted takes it, and its unlock wakes this thread.
+        if !spin_until(free, SPIN) {
+            self.sleep_until(free);
+        }
+    }
+
+    /// Sleeps until `ready`, looked at after every unlock.
+    fn sleep_until(&self, mut ready: impl FnMut() -> bool) {
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let mut gate = lock(&self.gate);
+        loop {
+            // SeqCst with `unlock`: either it sees this sleeper unwoken, or this sees the lock free.
+            self.unwoken.store(true, Ordering::SeqCst);
+            if ready() {
+                break;
+            }
+            gate = self.freed.wait(gate).unwrap_or_else(|p| p.into_inner());
+        }
+        drop(gate);
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn unlock(&self) {
         self.owner.store(0, Ordering::Relaxed);
         self.held.store(false, Ordering::SeqCst);
-        if self.sleepers.load(Ordering::SeqCst) > 0 {
+        if self.sleepers.load(Ordering::SeqCst) > 0 && self.unwoken.swap(false, Ordering::SeqCst) {
             let _gate = lock(&self.gate);
             // All of them, though only one takes the lock: waking one at a time was measured
             // slower with 16 threads calling one host (the mix with callbacks at 0.33x of one
@@ -661,6 +688,26 @@ mod tests {
         drop(held);
         waiter.join().unwrap();
         assert!(js.try_hold().is_some(), "let go by the waiter");
+    }
+
+    #[test]
+    fn a_thread_waiting_for_the_lock_to_be_free_leaves_it_free() {
+        let js = Arc::new(JsLock::default());
+        let held = js.try_hold().unwrap();
+        let theirs = js.clone();
+        let (saw, seen) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            theirs.wait_free();
+            saw.send(()).unwrap();
+        });
+        while js.sleepers.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        assert!(seen.try_recv().is_err(), "done waiting while the lock was held");
+        drop(held);
+        waiter.join().unwrap();
+        assert!(seen.try_recv().is_ok());
+        assert!(js.try_hold().is_some_and(|h| !h.nested), "free: the waiter did not take it");
     }
 
     #[test]
@@ -765,6 +812,11 @@ mod tests {
                 let (js, inside) = (js.clone(), inside.clone());
                 std::thread::spawn(move || {
                     for i in 0..20_000 {
+                        if (t + i) % 5 == 0 {
+                            // Sleeps among those taking the lock: woken by some unlock, as they are.
+                            js.wait_free();
+                            continue;
+                        }
                         let held = if (t + i) % 3 == 0 { js.try_hold() } else { Some(js.hold()) };
                         let Some(held) = held else { continue };
                         assert!(!held.nested);
