@@ -146,13 +146,6 @@ pub struct Here<'c, 'a, 'py> {
     pub taken: &'c RefCell<Option<PyResult<PyObject>>>,
 }
 
-/// How long a quick call that finds the JS lock busy keeps waiting for it to be free and trying
-/// again with the GIL before it queues for the lock without the GIL (`wait_and_serve`): CPython's
-/// switch interval, the time a thread keeps the GIL while others wait for it. Trying only, a call
-/// could keep losing the lock to threads that hold it without the GIL (slow calls, the host
-/// thread's turns).
-const KEEP_TRYING_TICKS: u64 = 5_000_000;
-
 /// Serves `op` on this thread, running the Python calls the addon makes meanwhile inline on the
 /// op's chain, into `out` (or `here.taken`). False: the host cannot take it here (its calls came to stay
 /// on its thread, or it is gone); it is then sent to the host thread.
@@ -172,7 +165,7 @@ pub fn serve_here(
             if let Some(served) = host.try_serve(op, &caller, out) {
                 break served;
             }
-            if quick::ticks().wrapping_sub(start) >= KEEP_TRYING_TICKS {
+            if quick::ticks().wrapping_sub(start) >= quick::KEEP_TRYING.as_nanos() as u64 {
                 break wait_and_serve(py, host, op, &caller, out)?;
             }
             // Busy: wait without the GIL for the lock to be free, then try again with it. Taking

@@ -7,6 +7,7 @@
 //! Python threads up twice in a row.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Calls shorter than this keep the GIL next time. Measured by the coarse clock (`ticks`), it
 /// means a call that crossed none of that clock's steps (1-4 ms, the kernel's tick): a call
@@ -14,6 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// (a call of 1 ms keeps the GIL at least three times in four, well within CPython's own 5 ms
 /// switch interval; a call of a microsecond is seen slow once in thousands).
 const QUICK_TICKS: u64 = 1_000_000;
+
+/// How long a call that keeps the GIL, finding the host busy, keeps waiting for it to be free
+/// and trying again with the GIL before it queues for the host as any call would: CPython's
+/// switch interval, the time a thread keeps the GIL while others wait for it. Trying only, a call
+/// could keep losing to threads that take the host while it waits for the GIL.
+pub const KEEP_TRYING: Duration = Duration::from_millis(5);
 
 /// The coarse monotonic clock, in nanoseconds. A read is a few loads from the vDSO's page:
 /// about half what the time-stamp counter costs here (`rdtsc`, 10 ns on these VMs), and two

@@ -20,10 +20,9 @@
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::value_tree::ValueSink;
@@ -35,6 +34,7 @@ use crate::event_calls::{EventCalls, Settlement};
 use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
+use crate::turn_lock::TurnLock;
 use crate::wire::{CopyInto, Stop};
 use crate::Host;
 
@@ -500,19 +500,10 @@ fn dup(fd: BorrowedFd<'_>) -> Result<OwnedFd, FrameError> {
 /// that holds it (a Python callback of a direct call calling into the same host).
 #[derive(Default)]
 pub struct JsLock {
-    held: AtomicBool,
+    turn: TurnLock,
     /// The holder (`pthread_self`), 0 when none. Only the holder writes it; another thread only
     /// ever compares it with its own id, which it alone can have written.
     owner: AtomicUsize,
-    /// A thread waits for the lock: callers that would only try it leave it alone, so a caller
-    /// calling in a loop cannot starve the host thread's events.
-    wanted: AtomicBool,
-    sleepers: AtomicUsize,
-    /// A sleeper went to sleep since the last wake-up: an unlock wakes the sleepers only then,
-    /// not again for sleepers woken but not yet run (many threads on few CPUs).
-    unwoken: AtomicBool,
-    gate: Mutex<()>,
-    freed: Condvar,
 }
 
 /// A hold on a `JsLock`, let go when dropped unless it is `nested` in an outer hold.
@@ -541,16 +532,17 @@ impl JsLock {
         self.owner.load(Ordering::Relaxed) == this_thread()
     }
 
-    /// Takes the lock if it is free and nobody waits for it, or finds it held by this thread.
+    /// Takes the lock if it is free and nobody queues for it (so that a caller calling in a loop
+    /// cannot starve the host thread's events), or finds it held by this thread.
     fn try_hold(&self) -> Option<Held<'_>> {
         if self.held_here() {
             return Some(Held { lock: self, nested: true });
         }
         // `then`, not `then_some`: a `Held` made and dropped on failure would unlock the holder's lock.
-        (!self.wanted.load(Ordering::Relaxed) && self.grab()).then(|| Held { lock: self, nested: false })
+        self.turn.try_take().then(|| self.took())
     }
 
-    /// Takes the lock, waiting as long as another thread holds it, or finds it held here.
+    /// Takes the lock, queueing as long as another thread holds it, or finds it held here.
     fn hold(&self) -> Held<'_> {
         if self.held_here() {
             return Held { lock: self, nested: true };
@@ -559,62 +551,25 @@ impl JsLock {
         Held { lock: self, nested: false }
     }
 
-    fn grab(&self) -> bool {
-        let got = self.held.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_ok();
-        if got {
-            self.owner.store(this_thread(), Ordering::Relaxed);
-        }
-        got
+    fn took(&self) -> Held<'_> {
+        self.owner.store(this_thread(), Ordering::Relaxed);
+        Held { lock: self, nested: false }
     }
 
-    /// Takes the lock, waiting as long as another thread holds it.
+    /// Takes the lock, queueing as long as another thread holds it.
     fn lock(&self) {
-        if self.grab() {
-            return;
-        }
-        self.wanted.store(true, Ordering::SeqCst);
-        // A direct call is over in a microsecond or two: look before sleeping.
-        if !spin_until(|| !self.held.load(Ordering::Relaxed) && self.grab(), SPIN) {
-            self.sleep_until(|| self.grab());
-        }
-        self.wanted.store(false, Ordering::SeqCst);
+        self.turn.take(None);
+        self.owner.store(this_thread(), Ordering::Relaxed);
     }
 
-    /// Waits until the lock is neither held nor waited for, without taking it.
+    /// Waits until the lock is free and nobody queues for it, without taking it.
     fn wait_free(&self) {
-        let free = || !self.held.load(Ordering::SeqCst) && !self.wanted.load(Ordering::SeqCst);
-        // A waiter that keeps the lock wanted takes it, and its unlock wakes this thread.
-        if !spin_until(free, SPIN) {
-            self.sleep_until(free);
-        }
-    }
-
-    /// Sleeps until `ready`, looked at after every unlock.
-    fn sleep_until(&self, mut ready: impl FnMut() -> bool) {
-        self.sleepers.fetch_add(1, Ordering::SeqCst);
-        let mut gate = lock(&self.gate);
-        loop {
-            // SeqCst with `unlock`: either it sees this sleeper unwoken, or this sees the lock free.
-            self.unwoken.store(true, Ordering::SeqCst);
-            if ready() {
-                break;
-            }
-            gate = self.freed.wait(gate).unwrap_or_else(|p| p.into_inner());
-        }
-        drop(gate);
-        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        self.turn.wait_free(None);
     }
 
     fn unlock(&self) {
         self.owner.store(0, Ordering::Relaxed);
-        self.held.store(false, Ordering::SeqCst);
-        if self.sleepers.load(Ordering::SeqCst) > 0 && self.unwoken.swap(false, Ordering::SeqCst) {
-            let _gate = lock(&self.gate);
-            // All of them, though only one takes the lock: waking one at a time was measured
-            // slower with 16 threads calling one host (the mix with callbacks at 0.33x of one
-            // thread's throughput against 0.50x, bench_threads.py; docs/performance.md).
-            self.freed.notify_all();
-        }
+        self.turn.release();
     }
 }
 
@@ -663,7 +618,7 @@ mod tests {
             released.recv().unwrap();
             theirs.unlock();
         });
-        while !js.wanted.load(Ordering::SeqCst) {
+        while js.turn.queued() == 0 {
             std::thread::yield_now();
         }
         drop(first);
@@ -682,7 +637,7 @@ mod tests {
         let held = js.try_hold().unwrap();
         let theirs = js.clone();
         let waiter = std::thread::spawn(move || drop(theirs.hold()));
-        while js.sleepers.load(Ordering::SeqCst) == 0 {
+        while js.turn.sleepers() == 0 {
             std::thread::yield_now();
         }
         drop(held);
@@ -700,7 +655,7 @@ mod tests {
             theirs.wait_free();
             saw.send(()).unwrap();
         });
-        while js.sleepers.load(Ordering::SeqCst) == 0 {
+        while js.turn.sleepers() == 0 {
             std::thread::yield_now();
         }
         assert!(seen.try_recv().is_err(), "done waiting while the lock was held");
@@ -727,7 +682,7 @@ mod tests {
                 })
             })
             .collect();
-        while js.sleepers.load(Ordering::SeqCst) < SLEEPERS {
+        while js.turn.sleepers() < SLEEPERS {
             std::thread::yield_now();
         }
         drop(held);

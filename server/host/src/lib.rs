@@ -14,7 +14,8 @@
 //! - [`python`]: calls into Python, exceptions and settlements on their way out; [`event_calls`]:
 //!   an in-process host thread's event turns calling Python themselves.
 //! - [`dispatch`]: what each operation does; [`wire`]: values in and out.
-//! - [`port`], [`rings`], [`inprocess`]: the client's end.
+//! - [`port`], [`rings`], [`inprocess`]: the client's end; [`turn_lock`]: the lock the in-process
+//!   host's JS is run under.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -33,6 +34,7 @@ mod python;
 mod python_objects;
 pub mod rings;
 mod serve;
+pub mod turn_lock;
 mod uv_loop;
 pub mod wire;
 

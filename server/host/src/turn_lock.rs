@@ -1,0 +1,214 @@
+//! A lock for taking turns, whose waiters either queue for it or wait until it is free without
+//! taking it.
+//!
+//! The second kind of wait is what a thread holding Python's GIL needs: instead of taking the
+//! lock without the GIL and then waiting for the GIL with the lock held (which makes the thread
+//! that has the GIL find the lock busy in turn, so that many threads hand both over to one
+//! another call by call), it waits for the lock to be free, takes the GIL back, and tries again.
+//! The in-process host's JS lock is made of it (`inprocess::JsLock`).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
+
+use napi_link::spin::{spin_until, SPIN};
+
+/// A lock of one holder at a time, with no owner of its own: what holds it and for how long is
+/// its user's to say.
+#[derive(Default)]
+pub struct TurnLock {
+    held: AtomicBool,
+    /// Threads queued in [`TurnLock::take`]: [`TurnLock::try_take`] and [`TurnLock::wait_free`]
+    /// leave the lock to them, so that a thread taking it in a loop cannot starve them.
+    wanted: AtomicUsize,
+    /// Threads asleep in [`TurnLock::wait_until`].
+    sleepers: AtomicUsize,
+    /// A sleeper went to sleep since the last wake-up: a release wakes the sleepers only then,
+    /// not again for sleepers woken but not yet run (many threads on few CPUs).
+    unwoken: AtomicBool,
+    gate: Mutex<()>,
+    freed: Condvar,
+}
+
+impl TurnLock {
+    /// Takes the lock if it is free and nobody queues for it.
+    pub fn try_take(&self) -> bool {
+        self.wanted.load(Ordering::SeqCst) == 0 && self.grab()
+    }
+
+    fn grab(&self) -> bool {
+        self.held.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+    }
+
+    pub fn is_held(&self) -> bool {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    /// Whether the lock is free and nobody queues for it.
+    fn is_free(&self) -> bool {
+        !self.is_held() && self.wanted.load(Ordering::SeqCst) == 0
+    }
+
+    /// Queues for the lock until `deadline`: those that only try it keep off meanwhile. Answers
+    /// whether it was taken.
+    pub fn take(&self, deadline: Option<Instant>) -> bool {
+        if self.grab() {
+            return true;
+        }
+        self.wanted.fetch_add(1, Ordering::SeqCst);
+        let taken = self.wait_until(|| !self.is_held() && self.grab(), deadline);
+        self.wanted.fetch_sub(1, Ordering::SeqCst);
+        if !taken {
+            // Others may have kept off for this thread; they look again.
+            self.wake();
+        }
+        taken
+    }
+
+    /// Waits until the lock is free and nobody queues for it, without taking it, at most until
+    /// `deadline`. Answers whether it is (was, an instant ago) free.
+    pub fn wait_free(&self, deadline: Option<Instant>) -> bool {
+        self.wait_until(|| self.is_free(), deadline)
+    }
+
+    /// How many threads queue in [`TurnLock::take`].
+    pub fn queued(&self) -> usize {
+        self.wanted.load(Ordering::SeqCst)
+    }
+
+    /// How many threads sleep in [`TurnLock::wait_until`].
+    pub fn sleepers(&self) -> usize {
+        self.sleepers.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `ready` (which may take the lock), looking again after every release: a few
+    /// looks first, then asleep, at most until `deadline`. Answers whether `ready` said yes.
+    fn wait_until(&self, mut ready: impl FnMut() -> bool, deadline: Option<Instant>) -> bool {
+        // A turn is mostly over in a microsecond or two: look before sleeping.
+        if spin_until(&mut ready, SPIN) {
+            return true;
+        }
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let ready = loop {
+            // SeqCst with `release`: either it sees this sleeper unwoken, or this sees what it
+            // changed before.
+            self.unwoken.store(true, Ordering::SeqCst);
+            if ready() {
+                break true;
+            }
+            gate = match deadline {
+                None => self.freed.wait(gate).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        break false;
+                    }
+                    self.freed.wait_timeout(gate, d - now).unwrap_or_else(|p| p.into_inner()).0
+                }
+            };
+        };
+        drop(gate);
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        ready
+    }
+
+    /// Lets go of the lock, waking the threads asleep on it.
+    pub fn release(&self) {
+        self.held.store(false, Ordering::SeqCst);
+        self.wake();
+    }
+
+    fn wake(&self) {
+        if self.sleepers.load(Ordering::SeqCst) > 0 && self.unwoken.swap(false, Ordering::SeqCst) {
+            let _gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+            // All of them, though only one takes the lock: each looks at what it waits for.
+            self.freed.notify_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_wait_for_the_lock_to_be_free_ends_at_its_release_or_deadline() {
+        let turn = Arc::new(TurnLock::default());
+        assert!(turn.try_take());
+        assert!(!turn.try_take(), "one holder at a time");
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert!(!turn.wait_free(Some(soon)), "held past the deadline");
+        assert!(Instant::now() >= soon);
+        let theirs = turn.clone();
+        let waiter = std::thread::spawn(move || theirs.wait_free(None));
+        while turn.sleepers() == 0 {
+            std::thread::yield_now();
+        }
+        turn.release();
+        assert!(waiter.join().unwrap());
+        assert!(turn.try_take(), "the waiter did not take it");
+    }
+
+    #[test]
+    fn sleepers_mixing_both_waits_are_each_woken() {
+        // Threads queueing for the lock, trying it, and only waiting for it to be free, on more
+        // threads than CPUs: none is left asleep (a lost wake-up would hang the joins).
+        let turn = Arc::new(TurnLock::default());
+        let inside = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let (turn, inside) = (turn.clone(), inside.clone());
+                std::thread::spawn(move || {
+                    for i in 0..5_000 {
+                        match (t + i) % 4 {
+                            0 => {
+                                turn.wait_free(None);
+                                continue;
+                            }
+                            1 if !turn.try_take() => continue,
+                            1 => {}
+                            _ => assert!(turn.take(None)),
+                        }
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        turn.release();
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert!(turn.is_free());
+    }
+
+    #[test]
+    fn a_queued_thread_keeps_those_that_only_try_off_until_it_had_its_turn() {
+        let turn = Arc::new(TurnLock::default());
+        assert!(turn.try_take());
+        let theirs = turn.clone();
+        let (took, taken) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let queued = std::thread::spawn(move || {
+            assert!(theirs.take(None));
+            took.send(()).unwrap();
+            released.recv().unwrap();
+            theirs.release();
+        });
+        while turn.queued() == 0 {
+            std::thread::yield_now();
+        }
+        turn.release();
+        // Free, but wanted: those that only try keep off until the queued thread took it.
+        while taken.try_recv().is_err() {
+            assert!(!turn.try_take(), "taken from under a queued thread");
+        }
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert!(!turn.take(Some(soon)), "held past the deadline");
+        release.send(()).unwrap();
+        queued.join().unwrap();
+        assert!(turn.is_free(), "a queue given up leaves nobody wanting it");
+        assert!(turn.try_take());
+    }
+}
