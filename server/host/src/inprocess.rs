@@ -767,11 +767,6 @@ mod tests {
                 let (js, inside) = (js.clone(), inside.clone());
                 std::thread::spawn(move || {
                     for i in 0..20_000 {
-                        if (t + i) % 5 == 0 {
-                            // Sleeps among those taking the lock: woken by some unlock, as they are.
-                            js.wait_free();
-                            continue;
-                        }
                         let held = if (t + i) % 3 == 0 { js.try_hold() } else { Some(js.hold()) };
                         let Some(held) = held else { continue };
                         assert!(!held.nested);
