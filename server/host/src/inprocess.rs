@@ -558,13 +558,13 @@ impl JsLock {
 
     /// Takes the lock, queueing as long as another thread holds it.
     fn lock(&self) {
-        self.turn.take(None);
+        self.turn.take();
         self.owner.store(this_thread(), Ordering::Relaxed);
     }
 
     /// Waits until the lock is free and nobody queues for it, without taking it.
     fn wait_free(&self) {
-        self.turn.wait_free(None);
+        self.turn.wait_free();
     }
 
     fn unlock(&self) {

@@ -9,7 +9,6 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::Instant;
 
 use napi_link::spin::{spin_until, SPIN};
 
@@ -49,26 +48,19 @@ impl TurnLock {
         !self.is_held() && self.wanted.load(Ordering::SeqCst) == 0
     }
 
-    /// Queues for the lock until `deadline`: those that only try it keep off meanwhile. Answers
-    /// whether it was taken.
-    pub fn take(&self, deadline: Option<Instant>) -> bool {
+    /// Queues for the lock until it has it: those that only try it keep off meanwhile.
+    pub fn take(&self) {
         if self.grab() {
-            return true;
+            return;
         }
         self.wanted.fetch_add(1, Ordering::SeqCst);
-        let taken = self.wait_until(|| !self.is_held() && self.grab(), deadline);
+        self.wait_until(|| !self.is_held() && self.grab());
         self.wanted.fetch_sub(1, Ordering::SeqCst);
-        if !taken {
-            // Others may have kept off for this thread; they look again.
-            self.wake();
-        }
-        taken
     }
 
-    /// Waits until the lock is free and nobody queues for it, without taking it, at most until
-    /// `deadline`. Answers whether it is (was, an instant ago) free.
-    pub fn wait_free(&self, deadline: Option<Instant>) -> bool {
-        self.wait_until(|| self.is_free(), deadline)
+    /// Waits until the lock is free and nobody queues for it, without taking it.
+    pub fn wait_free(&self) {
+        self.wait_until(|| self.is_free());
     }
 
     /// How many threads queue in [`TurnLock::take`].
@@ -82,44 +74,30 @@ impl TurnLock {
     }
 
     /// Waits until `ready` (which may take the lock), looking again after every release: a few
-    /// looks first, then asleep, at most until `deadline`. Answers whether `ready` said yes.
-    fn wait_until(&self, mut ready: impl FnMut() -> bool, deadline: Option<Instant>) -> bool {
+    /// looks first, then asleep.
+    fn wait_until(&self, mut ready: impl FnMut() -> bool) {
         // A turn is mostly over in a microsecond or two: look before sleeping.
         if spin_until(&mut ready, SPIN) {
-            return true;
+            return;
         }
         self.sleepers.fetch_add(1, Ordering::SeqCst);
         let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
-        let ready = loop {
+        loop {
             // SeqCst with `release`: either it sees this sleeper unwoken, or this sees what it
             // changed before.
             self.unwoken.store(true, Ordering::SeqCst);
             if ready() {
-                break true;
+                break;
             }
-            gate = match deadline {
-                None => self.freed.wait(gate).unwrap_or_else(|p| p.into_inner()),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        break false;
-                    }
-                    self.freed.wait_timeout(gate, d - now).unwrap_or_else(|p| p.into_inner()).0
-                }
-            };
-        };
+            gate = self.freed.wait(gate).unwrap_or_else(|p| p.into_inner());
+        }
         drop(gate);
         self.sleepers.fetch_sub(1, Ordering::SeqCst);
-        ready
     }
 
     /// Lets go of the lock, waking the threads asleep on it.
     pub fn release(&self) {
         self.held.store(false, Ordering::SeqCst);
-        self.wake();
-    }
-
-    fn wake(&self) {
         if self.sleepers.load(Ordering::SeqCst) > 0 && self.unwoken.swap(false, Ordering::SeqCst) {
             let _gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
             // All of them, though only one takes the lock: each looks at what it waits for.
@@ -132,23 +110,19 @@ impl TurnLock {
 mod tests {
     use super::*;
     use std::sync::Arc;
-    use std::time::Duration;
 
     #[test]
-    fn a_wait_for_the_lock_to_be_free_ends_at_its_release_or_deadline() {
+    fn a_wait_for_the_lock_to_be_free_ends_at_its_release() {
         let turn = Arc::new(TurnLock::default());
         assert!(turn.try_take());
         assert!(!turn.try_take(), "one holder at a time");
-        let soon = Instant::now() + Duration::from_millis(20);
-        assert!(!turn.wait_free(Some(soon)), "held past the deadline");
-        assert!(Instant::now() >= soon);
         let theirs = turn.clone();
-        let waiter = std::thread::spawn(move || theirs.wait_free(None));
+        let waiter = std::thread::spawn(move || theirs.wait_free());
         while turn.sleepers() == 0 {
             std::thread::yield_now();
         }
         turn.release();
-        assert!(waiter.join().unwrap());
+        waiter.join().unwrap();
         assert!(turn.try_take(), "the waiter did not take it");
     }
 
@@ -165,12 +139,12 @@ mod tests {
                     for i in 0..5_000 {
                         match (t + i) % 4 {
                             0 => {
-                                turn.wait_free(None);
+                                turn.wait_free();
                                 continue;
                             }
                             1 if !turn.try_take() => continue,
                             1 => {}
-                            _ => assert!(turn.take(None)),
+                            _ => turn.take(),
                         }
                         assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
                         inside.fetch_sub(1, Ordering::SeqCst);
@@ -191,7 +165,7 @@ mod tests {
         let (took, taken) = std::sync::mpsc::channel();
         let (release, released) = std::sync::mpsc::channel::<()>();
         let queued = std::thread::spawn(move || {
-            assert!(theirs.take(None));
+            theirs.take();
             took.send(()).unwrap();
             released.recv().unwrap();
             theirs.release();
@@ -204,11 +178,9 @@ mod tests {
         while taken.try_recv().is_err() {
             assert!(!turn.try_take(), "taken from under a queued thread");
         }
-        let soon = Instant::now() + Duration::from_millis(20);
-        assert!(!turn.take(Some(soon)), "held past the deadline");
         release.send(()).unwrap();
         queued.join().unwrap();
-        assert!(turn.is_free(), "a queue given up leaves nobody wanting it");
+        assert!(turn.is_free(), "nobody wants it once the queued thread had its turn");
         assert!(turn.try_take());
     }
 }
