@@ -375,44 +375,13 @@ def test_direct_calls_and_their_callbacks_never_wake_the_host_thread(addons):
     addon = addons("bench")
     (host,) = host_threads() - before_threads
     task = Path(f"/proc/self/task/{host}")
-    host_thread_asleep(task)  # after the load
+    deadline = time.monotonic() + 10
+    while (task / "stat").read_text().rsplit(")", 1)[1].split()[0] != "S":  # asleep after the load
+        assert time.monotonic() < deadline, "the host thread never went to sleep"
+        time.sleep(0.001)
     before = sleeps(task)
     one = lambda: 1  # noqa: E731
     for _ in range(5000):
         assert addon.add(1, 2) == 3
         assert addon.callback(one) == 1
     assert sleeps(task) == before
-
-
-def host_thread_asleep(task: Path) -> None:
-    """Waits (10 s at most) until the host thread `task` sleeps, as it does when idle."""
-    deadline = time.monotonic() + 10
-    while (task / "stat").read_text().rsplit(")", 1)[1].split()[0] != "S":
-        assert time.monotonic() < deadline, "the host thread never went to sleep"
-        time.sleep(0.001)
-
-
-def test_work_a_direct_call_queues_on_the_pool_wakes_the_host_thread_to_look_out_for_it(addons):
-    """A direct call that queues work on libuv's pool wakes the idle host thread at once, so that
-    it looks for the completion while the pool thread starts (both wake-ups at the same time)
-    instead of sleeping until the completion wakes it (one wake-up after the other). Counted, not
-    timed: with the work still held on the pool, the host thread woke and went back to sleep."""
-    before_threads = host_threads()
-    uv = addons("uv")
-    (host,) = host_threads() - before_threads
-    task = Path(f"/proc/self/task/{host}")
-    host_thread_asleep(task)
-    before = sleeps(task)
-    uv.blockPool(1)  # one work item, held on its pool thread until the gate opens
-    try:
-        deadline = time.monotonic() + 10
-        while sleeps(task) == before:
-            assert time.monotonic() < deadline, "the host thread slept through the work's queueing"
-            time.sleep(0.001)
-        assert uv.gate()[1] == 0, "the work completed while held"
-    finally:
-        uv.openGate()
-    deadline = time.monotonic() + 10
-    while uv.gate()[1] != 1:
-        assert time.monotonic() < deadline, "the work never completed"
-        time.sleep(0.001)

@@ -19,11 +19,10 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::value_tree::ValueSink;
@@ -383,12 +382,7 @@ impl InProcess {
     /// passes; then takes the lock back. Answers whether the loop wants a turn (I/O or a timer).
     /// What woke it may be gone by then (a direct call read it, or ran the tasks): the host
     /// thread looks again under the lock.
-    ///
-    /// With work under way on libuv's pool (`pool_done`, the word its completions set), it looks
-    /// for a while before it sleeps, as a host in a process of its own does after each message:
-    /// a small work item completes within microseconds of its start, and waking the host thread
-    /// for it would cost tens.
-    pub(crate) fn idle(&self, events: &EventQueue, uv: RawFd, deadline: Option<Instant>, pool_done: Option<&AtomicI32>) -> bool {
+    pub(crate) fn idle(&self, events: &EventQueue, uv: RawFd, deadline: Option<Instant>) -> bool {
         self.js.unlock();
         // The bell is cleared before the flag goes up, never after: a ring that follows the flag
         // must stay heard.
@@ -396,22 +390,6 @@ impl InProcess {
         self.host_idle.store(true, Ordering::SeqCst);
         let mut loop_due = false;
         if !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty() {
-            if let Some(done) = pool_done {
-                // What the sleep below would wake for, but the loop's other descriptors (a
-                // system call per look) and the timer: the spin is shorter than a timer's tick.
-                let woken = || {
-                    done.load(Ordering::Acquire) == 1
-                        || self.mail.load(Ordering::SeqCst)
-                        || self.loop_changed.load(Ordering::SeqCst)
-                        || !events.is_empty()
-                };
-                if spin_until(woken, SPIN) {
-                    // The flags stay up: the host thread's next look finds them.
-                    self.host_idle.store(false, Ordering::SeqCst);
-                    self.js.lock();
-                    return done.load(Ordering::Acquire) == 1;
-                }
-            }
             let mut fds = [
                 libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
                 libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },

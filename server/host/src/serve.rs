@@ -51,7 +51,7 @@ impl Host {
                     if !ready && self.rt.events().is_empty() {
                         let Ok(deadline) = self.loop_before_sleep() else { continue };
                         // Callers may serve requests themselves meanwhile.
-                        if shared.idle(self.rt.events(), self.uv.backend_fd(), deadline, self.uv.pool_completion()) {
+                        if shared.idle(self.rt.events(), self.uv.backend_fd(), deadline) {
                             self.run_loop_turn();
                         }
                         continue;

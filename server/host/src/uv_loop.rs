@@ -46,9 +46,6 @@ pub(crate) struct UvLoop {
     /// `timer_counter` when the host thread last slept: a direct call that started a timer
     /// changed it, and the host thread's timeout with it.
     timers_at_sleep: Cell<u64>,
-    /// How many requests (work on libuv's pool among them) were under way when the host thread
-    /// last slept: a direct call that queued work raised it.
-    requests_at_sleep: Cell<u32>,
     /// When the loop last had a turn while the host was busy (coarse clock ticks).
     busy_tick: Cell<i64>,
 }
@@ -101,7 +98,6 @@ impl UvLoop {
             keepalive,
             wake,
             timers_at_sleep: Cell::new(0),
-            requests_at_sleep: Cell::new(0),
             busy_tick: Cell::new(0),
         })
     }
@@ -141,7 +137,6 @@ impl UvLoop {
         // loop's users read.
         unsafe {
             self.timers_at_sleep.set((*self.raw).timer_counter);
-            self.requests_at_sleep.set(self.requests());
             if uv::uv_backend_timeout(self.raw) < 0 {
                 return None;
             }
@@ -152,33 +147,11 @@ impl UvLoop {
     }
 
     /// Whether a direct call changed the loop so that the sleeping host thread must look at it:
-    /// a timer started, a descriptor to watch, a callback to run, or work queued on the pool,
-    /// whose completion the host thread then looks for awake (`InProcess::idle`) instead of
-    /// being woken for it: its wake-up overlaps the pool thread's instead of following it.
+    /// a timer started, a descriptor to watch, a callback to run.
     pub(crate) fn changed_while_asleep(&self) -> bool {
         // SAFETY: read by the JS lock's holder; see `needs_turn`.
         let timers = unsafe { (*self.raw).timer_counter };
-        timers != self.timers_at_sleep.get() || self.requests() > self.requests_at_sleep.get() || self.needs_turn()
-    }
-
-    /// How many requests are under way: work queued on the pool, file system calls, writes...
-    fn requests(&self) -> u32 {
-        // SAFETY: read by the JS lock's holder; see `needs_turn`. libuv keeps the count in a
-        // union whose other member is unused.
-        unsafe { (*self.raw).active_reqs.count }
-    }
-
-    /// While work is under way on the pool: the word the pool's completions set (libuv's
-    /// `wq_async`), which the host thread may look at without the JS lock, since that handle
-    /// lives as long as the loop and its senders write the word atomically. 1 means "sent, and
-    /// the loop's descriptor readable" (see `async_pending`).
-    pub(crate) fn pool_completion(&self) -> Option<&AtomicI32> {
-        if self.requests() == 0 {
-            return None;
-        }
-        // SAFETY: the loop is initialised and outlives the borrow; libuv reads and writes
-        // `pending` only atomically.
-        Some(unsafe { AtomicI32::from_ptr(ptr::addr_of_mut!((*self.raw).wq_async.pending)) })
+        timers != self.timers_at_sleep.get() || self.needs_turn()
     }
 
     /// Whether a `uv_async_send` (the pool's completions among them: libuv's `wq_async`) wait for
