@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from conftest import addon_path, node_eval
 
 NAPI_OK = 0
@@ -57,6 +59,19 @@ def test_values_from_many_threads_arrive_in_the_order_each_thread_made_them(load
     sid = addon.startProducers(8, 500, 16, True)
     state = wait_state(addon, sid, finalized, "the finalizer")
     assert state == [4000, 1, 4000, 0, True, True, False, 0]
+
+
+@pytest.mark.parametrize("queue", [1, 2, 3, 5])
+def test_producers_blocked_on_a_small_queue_are_all_woken(load, queue):
+    """A pop wakes the producers waiting for room once the queue is down to half its size, not
+    on every pop (each was a wake-up of a producer that pushed one item and slept again). With
+    queues this small the half is 0, 1, 1, 2 items: 3 threads x 400 blocking calls all arrive,
+    each thread's in order, and the finalizer runs once; a wake-up missed leaves a producer
+    blocked for ever and the finalizer never comes."""
+    addon = load("tsfn")
+    sid = addon.startProducers(3, 400, queue, True)
+    state = wait_state(addon, sid, finalized, "the finalizer")
+    assert state == [1200, 1, 1200, 0, True, True, False, 0]
 
 
 def test_unbounded_queue(load):
