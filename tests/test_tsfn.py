@@ -10,11 +10,11 @@ Expected values were recorded with the same addon under node 20.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import pytest
-
 from conftest import addon_path, node_eval
 
 NAPI_OK = 0
@@ -251,3 +251,30 @@ def test_a_callback_may_close_its_own_addon(load, tmp_path):
     assert calls == [False], f"{len(calls)} calls; none may come after the close"
     assert marker.read_text().splitlines() == ["finalized, received 0"], "the host was not torn down"
     assert not addon.host.alive
+
+
+def test_a_stream_of_calls_keeps_its_order_with_the_exceptions_it_raises(load, monkeypatch):
+    """A native thread's 3,000 calls through a threadsafe function (bench_async's `stream`),
+    every hundredth raising: each exception reaches sys.unraisablehook (uncaught in the addon's
+    call_js) before the next call runs, and every call runs once, in order. Isolated, the event
+    dispatcher runs such a stream keeping the GIL from one call to the next (it looks for the
+    next with the GIL held), and an uncaught exception arrives as an event of another kind
+    between two calls."""
+    order: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: order.append(f"reported {u.exc_value}"))
+    addon = load("bench_async")
+    n = 3000
+    last = threading.Event()
+
+    def on_call(i):
+        order.append(f"call {i}")
+        if i == n - 1:
+            last.set()
+        if i % 100 == 7:
+            raise ValueError(i)
+
+    addon.stream(n, on_call)
+    assert last.wait(DEADLINE)
+    expected = [entry for i in range(n) for entry in [f"call {i}", *([f"reported {i}"] * (i % 100 == 7))]]
+    wait_for(lambda: len(order), lambda count: count == len(expected), "the last report")
+    assert order == expected
