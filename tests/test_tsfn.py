@@ -10,9 +10,11 @@ Expected values were recorded with the same addon under node 20.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
+import pytest
 from conftest import addon_path, node_eval
 
 NAPI_OK = 0
@@ -57,6 +59,19 @@ def test_values_from_many_threads_arrive_in_the_order_each_thread_made_them(load
     sid = addon.startProducers(8, 500, 16, True)
     state = wait_state(addon, sid, finalized, "the finalizer")
     assert state == [4000, 1, 4000, 0, True, True, False, 0]
+
+
+@pytest.mark.parametrize("queue", [1, 2, 3, 5])
+def test_producers_blocked_on_a_small_queue_are_all_woken(load, queue):
+    """A pop wakes the producers waiting for room once the queue is down to half its size, not
+    on every pop (each was a wake-up of a producer that pushed one item and slept again). With
+    queues this small the half is 0, 1, 1, 2 items: 3 threads x 400 blocking calls all arrive,
+    each thread's in order, and the finalizer runs once; a wake-up missed leaves a producer
+    blocked for ever and the finalizer never comes."""
+    addon = load("tsfn")
+    sid = addon.startProducers(3, 400, queue, True)
+    state = wait_state(addon, sid, finalized, "the finalizer")
+    assert state == [1200, 1, 1200, 0, True, True, False, 0]
 
 
 def test_unbounded_queue(load):
@@ -236,3 +251,30 @@ def test_a_callback_may_close_its_own_addon(load, tmp_path):
     assert calls == [False], f"{len(calls)} calls; none may come after the close"
     assert marker.read_text().splitlines() == ["finalized, received 0"], "the host was not torn down"
     assert not addon.host.alive
+
+
+def test_a_stream_of_calls_keeps_its_order_with_the_exceptions_it_raises(load, monkeypatch):
+    """A native thread's 3,000 calls through a threadsafe function (bench_async's `stream`),
+    every hundredth raising: each exception reaches sys.unraisablehook (uncaught in the addon's
+    call_js) before the next call runs, and every call runs once, in order. Isolated, the event
+    dispatcher runs such a stream keeping the GIL from one call to the next (it looks for the
+    next with the GIL held), and an uncaught exception arrives as an event of another kind
+    between two calls."""
+    order: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: order.append(f"reported {u.exc_value}"))
+    addon = load("bench_async")
+    n = 3000
+    last = threading.Event()
+
+    def on_call(i):
+        order.append(f"call {i}")
+        if i == n - 1:
+            last.set()
+        if i % 100 == 7:
+            raise ValueError(i)
+
+    addon.stream(n, on_call)
+    assert last.wait(DEADLINE)
+    expected = [entry for i in range(n) for entry in [f"call {i}", *([f"reported {i}"] * (i % 100 == 7))]]
+    wait_for(lambda: len(order), lambda count: count == len(expected), "the last report")
+    assert order == expected

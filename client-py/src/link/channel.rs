@@ -616,7 +616,18 @@ impl Channel {
 
     /// The next event if the whole of it has already been read from the socket (never blocks).
     pub fn buffered_event(&self) -> Option<Incoming> {
-        while let Some(msg) = self.end.buffered_event() {
+        self.event_of(|| self.end.buffered_event())
+    }
+
+    /// The next event if a whole one comes within `budget`, looking without sleeping (never
+    /// waiting on a frame begun): what the event dispatcher does with the GIL held.
+    pub fn event_within(&self, budget: Duration) -> Option<Incoming> {
+        self.event_of(|| self.end.poll_event(budget))
+    }
+
+    /// The next event `read` brings, past segment announcements; `None` when it brings none.
+    fn event_of(&self, mut read: impl FnMut() -> Option<Result<ServerMessage, FrameError>>) -> Option<Incoming> {
+        while let Some(msg) = read() {
             match msg.map_err(|e| Violation(format!("an invalid message ({e})"))).and_then(|m| self.event(m)) {
                 Ok(Some(incoming)) => return Some(incoming),
                 Ok(None) => {}

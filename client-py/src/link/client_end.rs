@@ -116,12 +116,12 @@ impl ClientEnd {
     /// The next message if a whole one comes within `budget` (`None`: none did), looking
     /// without sleeping; never waits on a frame begun, so a caller holding the GIL can afford it.
     pub fn poll(&self, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
-        let mut reader = self.reader.lock().unwrap();
-        // A broken ring ends the look: the read reports it.
-        if !spin_until(|| reader.fill_ready().unwrap_or(true), budget) {
-            return None;
-        }
-        Some(reader.read::<ServerMessage>())
+        poll_reader(&self.reader, budget)
+    }
+
+    /// `poll` on the event ring: the event dispatcher's look for the next event with the GIL held.
+    pub fn poll_event(&self, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
+        poll_reader(&self.events, budget)
     }
 
     /// The next message on the event ring, waiting for it as long as it takes (a spin, since
@@ -165,4 +165,14 @@ impl ClientEnd {
     pub fn hang_up(&self) {
         let _ = self.writer().get_ref().hang_up();
     }
+}
+
+/// The next message of `reader` if a whole one comes within `budget`, looking without sleeping.
+fn poll_reader(reader: &Mutex<FrameReader<RingIn>>, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
+    let mut reader = reader.lock().unwrap();
+    // A broken ring ends the look: the read reports it.
+    if !spin_until(|| reader.fill_ready().unwrap_or(true), budget) {
+        return None;
+    }
+    Some(reader.read::<ServerMessage>())
 }

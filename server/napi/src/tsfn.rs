@@ -2,7 +2,8 @@
 //! data; the JS thread hands each item to `call_js_cb` in the order queued.
 //!
 //! Follows Node's `ThreadSafeFunction` (src/node_api.cc): a bounded or unbounded queue guarded by
-//! a mutex, producers blocking on a condition variable when it is full, a thread count kept by
+//! a mutex, producers blocking on a condition variable when it is full (woken once it is down to
+//! half, see `Inner::sleeping`), a thread count kept by
 //! acquire/release, abort waking every producer, and the finalizer running once on the JS thread
 //! after the queue drained (after an abort or at teardown, once leftovers went to `call_js_cb`
 //! with a NULL env).
@@ -52,6 +53,14 @@ struct Inner {
     thread_count: usize,
     /// A dispatch task is already posted to the JS thread (posts are coalesced).
     dispatch_posted: bool,
+    /// Producers waiting for room that no pop has woken yet. Pops wake them once the queue is
+    /// down to half its size, not at the first free slot as Node does: with a producer faster
+    /// than the JS thread, Node's way wakes it on every call, and it pushes one item and sleeps
+    /// again, a futex call and a wake-up on the JS thread's path each time (and the producer's
+    /// run taking a CPU from the thread that answers the call). A queue of one or two still
+    /// wakes at the first free slot; nothing is refused or lost either way, a producer only
+    /// waits longer with room in the queue.
+    sleeping: usize,
 }
 
 struct Tsfn {
@@ -97,12 +106,20 @@ impl Tsfn {
         }
     }
 
+    /// Wakes every producer waiting for room (the function closes: they answer napi_closing).
+    fn wake_all(&self, g: &mut Inner) {
+        g.sleeping = 0;
+        self.space.notify_all();
+    }
+
     fn push(self: &Arc<Self>, id: usize, data: usize, blocking: bool) -> napi_status {
         let mut g = lock(&self.inner);
         while self.max_queue_size > 0 && g.queue.len() >= self.max_queue_size && matches!(g.state, State::Open | State::Released) {
             if !blocking {
                 return status::QUEUE_FULL;
             }
+            // Counted again after a spurious wake-up: one needless notification later, no more.
+            g.sleeping += 1;
             g = self.space.wait(g).unwrap_or_else(|p| p.into_inner());
         }
         match g.state {
@@ -151,7 +168,7 @@ impl Tsfn {
                 // (they answer napi_closing); the queued items reach call_js_cb only with a
                 // NULL env, just before the finalizer.
                 g.state = State::Closing;
-                self.space.notify_all();
+                self.wake_all(&mut g);
                 self.send(&mut g);
             }
             State::Open if g.thread_count == 0 => {
@@ -173,29 +190,34 @@ impl Tsfn {
     fn dispatch(self: &Arc<Self>, rt: &Runtime) {
         lock(&self.inner).dispatch_posted = false;
         for _ in 0..MAX_ITERATIONS {
-            let (item, close) = {
+            let (item, close, wake) = {
                 let mut g = lock(&self.inner);
                 match g.state {
                     State::Finalized => return,
-                    State::Closing => (None, true),
+                    State::Closing => (None, true, false),
                     State::Open | State::Released => {
                         let item = g.queue.pop_front();
-                        if item.is_some() && self.max_queue_size > 0 {
-                            self.space.notify_one();
+                        let wake = item.is_some() && g.sleeping > 0 && g.queue.len() <= self.max_queue_size / 2;
+                        if wake {
+                            g.sleeping = 0;
                         }
                         let drained = g.queue.is_empty() && g.thread_count == 0;
                         if drained {
                             // Released -> Closing: nobody holds it and nothing is queued.
                             g.state = State::Closing;
-                            self.space.notify_all();
+                            self.wake_all(&mut g);
                         }
                         if item.is_none() && !drained {
                             return;
                         }
-                        (item, drained)
+                        (item, drained, wake)
                     }
                 }
             };
+            // Once the lock is let go: a producer woken does not find it held.
+            if wake {
+                self.space.notify_all();
+            }
             if let Some(data) = item {
                 self.call_js(rt, data);
             }
@@ -250,7 +272,7 @@ impl Tsfn {
                 return;
             }
             g.state = State::Finalized;
-            self.space.notify_all();
+            self.wake_all(&mut g);
             (std::mem::take(&mut g.queue), g.thread_count == 0)
         };
         if self.refed.swap(false, Ordering::SeqCst) {
@@ -304,7 +326,7 @@ pub fn close_env(rt: &Runtime, env: EnvId) {
             if g.state != State::Finalized {
                 // -> Closing: the environment goes away.
                 g.state = State::Closing;
-                t.space.notify_all();
+                t.wake_all(&mut g);
             }
         }
         t.finalize(rt);
@@ -364,6 +386,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
                 queue: VecDeque::new(),
                 thread_count: initial_thread_count,
                 dispatch_posted: false,
+                sleeping: 0,
             }),
             space: Condvar::new(),
             refed: AtomicBool::new(true),
