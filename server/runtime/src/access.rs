@@ -159,13 +159,18 @@ impl Runtime {
     /// `target[key] = value`; `Ok(false)` when the write was refused (read-only, frozen,
     /// accessor without setter).
     pub fn set(&self, target: &Value, key: PropertyKey, value: Value) -> JsResult<bool> {
+        self.set_hashed(target, hash_of(&key), key, value)
+    }
+
+    /// `set` of a key whose hash (`props::hash_of`) the caller has at hand: one hash of the key
+    /// serves the object, its prototypes and the insert.
+    pub fn set_hashed(&self, target: &Value, hash: u64, key: PropertyKey, value: Value) -> JsResult<bool> {
+        debug_assert_eq!(hash, hash_of(&key));
         let start = self.lookup_start(target)?;
         if let Some(el) = self.typed_element(start, &key) {
             self.write_element(&el, &value)?;
             return Ok(true);
         }
-        // One hash of the key for the object, its prototypes and the insert.
-        let hash = hash_of(&key);
         match self.lookup_hashed(start, &key, hash) {
             Lookup::Proxy(p) => self.proxy_set(p, key, value, target),
             Lookup::Found(Property { slot: Slot::Accessor { set, .. }, .. }, _) => self.call_setter(set, target, value),
