@@ -42,6 +42,17 @@ pub struct Props {
     /// Positions in `entries`, by hash: empty while there are at most `LINEAR_MAX` entries,
     /// holding every position while there are more.
     index: HashTable<u32>,
+    /// One bit for each key's hash ([`filter_bit`]), set for every key present (and perhaps for
+    /// some removed): a key whose bit is clear is absent without a look. Most lookups miss (an
+    /// assignment of a new key looks at the object and at `Object.prototype` first; a method is
+    /// looked for on the instance before its prototype).
+    filter: u64,
+}
+
+/// The bit of `filter` for a key of hash `hash`: its top six bits pick it.
+#[inline]
+fn filter_bit(hash: u64) -> u64 {
+    1 << (hash >> 58)
 }
 
 /// The properties with their keys, in insertion order.
@@ -79,6 +90,9 @@ impl Props {
     /// Where `key` (of hash `hash`) is in `entries`.
     #[inline]
     fn position(&self, hash: u64, key: &PropertyKey) -> Option<usize> {
+        if self.filter & filter_bit(hash) == 0 {
+            return None;
+        }
         if self.entries.len() <= LINEAR_MAX {
             self.entries.iter().position(|e| e.hash == hash && e.key == *key)
         } else {
@@ -124,6 +138,7 @@ impl Props {
         debug_assert!(self.position(hash, &key).is_none(), "a new key is new");
         let at = u32::try_from(self.entries.len()).expect("fewer than 2^32 properties");
         self.entries.push(Entry { hash, key, prop });
+        self.filter |= filter_bit(hash);
         if self.entries.len() == LINEAR_MAX + 1 {
             self.reindex();
         } else if self.entries.len() > LINEAR_MAX {
@@ -152,6 +167,7 @@ impl Props {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.index.clear();
+        self.filter = 0;
     }
 
     pub fn iter(&self) -> Iter<'_> {
@@ -162,9 +178,11 @@ impl Props {
         self.entries.iter_mut().map(|e| &mut e.prop)
     }
 
-    /// Makes the index again from the list: every position when there are more than
-    /// `LINEAR_MAX` entries, none otherwise. After a removal, which moves the positions after it.
+    /// Makes the index and the filter again from the list: every position when there are more
+    /// than `LINEAR_MAX` entries, none otherwise. After a removal, which moves the positions after
+    /// it and may leave a bit no key needs.
     fn reindex(&mut self) {
+        self.filter = self.entries.iter().fold(0, |f, e| f | filter_bit(e.hash));
         self.index.clear();
         if self.entries.len() <= LINEAR_MAX {
             return;
@@ -267,6 +285,24 @@ mod tests {
         check(&props, &[1]);
         props.clear();
         check(&props, &[]);
+    }
+
+    #[test]
+    fn the_filter_never_hides_a_key_present() {
+        // Many more keys than the filter's 64 bits, so that keys share bits; after removals the
+        // filter is made again, and keys sharing a bit with a removed one are still found.
+        let mut props = Props::default();
+        let mut keys: Vec<u32> = (0..200).collect();
+        keys.iter().for_each(|&i| drop(props.insert(name(i), data(i))));
+        check(&props, &keys);
+        props.retain(|k, _| (0..200).step_by(3).all(|i| *k != name(i)));
+        keys.retain(|i| i % 3 != 0);
+        check(&props, &keys);
+        props.retain(|k, _| (0..LINEAR_MAX as u32).any(|i| *k == name(i)));
+        keys.retain(|&i| i < LINEAR_MAX as u32);
+        check(&props, &keys);
+        let some_absent = (1000..1100).filter(|&i| props.filter & filter_bit(hash_of(&name(i))) == 0).count();
+        assert!(some_absent > 0, "few keys leave most bits clear: a miss is told without a look");
     }
 
     #[test]
