@@ -4,9 +4,9 @@
 //! Most objects hold a few properties. A hash map (`IndexMap` before this) hashed a key for each
 //! table it was looked up in (an assignment looks at the object, then each prototype, then
 //! inserts: three hashes of the same key) and rebuilt its table at 4, 8 and 16 entries. Here
-//! a key is hashed once per operation ([`hash_of`], passed to the `_hashed` methods), a small
-//! object's lookup compares stored hashes one after the other, and only a large object pays for a
-//! table, kept beside the list.
+//! a key is hashed once per operation ([`hash_of`], passed to the `_hashed` methods), a filter of
+//! 64 bits answers most misses without a look, a small object's lookup compares stored hashes one
+//! after the other, and only a large object pays for a table, kept beside the list.
 
 use std::hash::BuildHasher;
 
