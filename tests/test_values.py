@@ -319,6 +319,27 @@ def test_dicts_come_back_with_their_own_keys_whatever_the_key_cache_holds(load):
             assert list(back.items()) == list(sent.items())
 
 
+def test_objects_of_scalars_and_objects_walked_come_back_alike(load):
+    """An object whose values are all scalars, named by strings, is made into a dict at once
+    (`ValueSink::leaf_object`); one with an index key, a string or an object among its values is
+    walked property by property. Either way every value comes back, in JS order."""
+    addon = load("values")
+    scalars = {"n": 1, "f": 1.5, "t": True, "no": False, "z": None, "big": BigInt(2**70), "neg": -(2**40)}
+    cases = [
+        (scalars, scalars),
+        ({**scalars, "s": "text"}, {**scalars, "s": "text"}),
+        ({**scalars, "o": {"a": 1}}, {**scalars, "o": {"a": 1}}),
+        # Index keys first, ascending, as JS orders them.
+        ({"b": 2, "2": 1, "1": 3}, {"1": 3, "2": 1, "b": 2}),
+        ({}, {}),
+    ]
+    for sent, expected in cases:
+        status, back, thrown = addon.coerceToObject(sent)
+        assert (status, thrown) == (NAPI_OK, None)
+        assert list(back.items()) == list(expected.items())
+        assert [type(v) for v in back.values()] == [type(v) for v in expected.values()]
+
+
 def test_a_value_nested_1000_deep_by_json_parse_arrives_whole(load):
     # JS allows it (JSON.parse makes it), and Python gets it whole: values cross in loops, to
     # any depth (issue 42.3, tests/test_deep_values.py; it was a RecursionError, issue 33).

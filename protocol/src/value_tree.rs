@@ -84,6 +84,15 @@ pub trait ValueSink {
         self.open_array(items.len())?;
         items.into_iter().try_for_each(|v| self.leaf(v))
     }
+    /// An object whose property values are all leaves, whole (`keys[i]` names `values[i]`): a
+    /// sink may make it at once.
+    fn leaf_object(&mut self, keys: &[&str], values: Vec<Value>) -> Result<(), Self::Error> {
+        self.open_object(values.len())?;
+        keys.iter().zip(values).try_for_each(|(k, v)| {
+            self.key(k)?;
+            self.leaf(v)
+        })
+    }
 }
 
 thread_local! {

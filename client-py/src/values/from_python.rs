@@ -691,4 +691,9 @@ impl<S: ValueSink + ?Sized, E> ValueSink for Keeping<'_, S, E> {
         let r = self.sink.leaves(items);
         self.kept(r)
     }
+
+    fn leaf_object(&mut self, keys: &[&str], values: Vec<Value>) -> Result<(), E> {
+        let r = self.sink.leaf_object(keys, values);
+        self.kept(r)
+    }
 }

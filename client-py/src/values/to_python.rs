@@ -120,6 +120,15 @@ impl ValueSink for PySink<'_, '_, '_> {
         let items = items.into_iter().map(|mut i| self.cx.leaf(&mut i)).collect::<PyResult<Vec<_>>>()?;
         self.add(PyList::new(self.cx.py, items)?.into_any().unbind())
     }
+
+    fn leaf_object(&mut self, keys: &[&str], values: Vec<Value>) -> PyResult<()> {
+        let py = self.cx.py;
+        let d = dict_keys::with_room(py, values.len())?;
+        for (key, mut v) in keys.iter().zip(values) {
+            d.set_item(dict_keys::key(py, key), self.cx.leaf(&mut v)?)?;
+        }
+        self.add(d.into_any().unbind())
+    }
 }
 
 impl<'py> Cx<'_, 'py> {

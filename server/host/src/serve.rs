@@ -449,6 +449,11 @@ pub(crate) struct WithheldDrops {
 /// of garbage the process would stay as large as at its peak.
 const TRIM_AFTER: usize = 10_000;
 
+// A heap of few survivors is collected every `FEWEST_BETWEEN_COLLECTIONS` objects: fewer than
+// this, so that what such a collection frees stays in the allocator for the next objects instead
+// of being given back and faulted in again.
+const _: () = assert!(napi_runtime::gc::FEWEST_BETWEEN_COLLECTIONS < TRIM_AFTER);
+
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.

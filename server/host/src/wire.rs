@@ -166,6 +166,11 @@ impl<E, F: FnMut(&proto::Value)> ValueSink for Looking<'_, E, F> {
         // Leaves of an array of leaves are no buffers: nothing to look at.
         self.sink.leaves(items)
     }
+
+    fn leaf_object(&mut self, keys: &[&str], values: Vec<proto::Value>) -> Result<(), E> {
+        // Nor are the scalars of an object of leaves.
+        self.sink.leaf_object(keys, values)
+    }
 }
 
 /// A tree builder as a sink of the error another sink has (an in-process caller's): it never
@@ -238,6 +243,20 @@ impl Copying {
 
 /// The containers being copied, innermost last.
 type CopyStack = SmallVec<[Copying; 8]>;
+
+/// Whether `v` is converted by `ToWire::scalar`: no object, and no string (whose text a sink
+/// copies itself).
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Object(_) | Value::String(_))
+}
+
+/// The text of a key that is a well-formed name (no index, no symbol).
+fn named(k: &PropertyKey) -> Option<&str> {
+    match k {
+        PropertyKey::String(s) => s.as_str(),
+        _ => None,
+    }
+}
 
 /// Property key `k`, no symbol, into `sink` as the text it names.
 fn key_into<S: ValueSink + ?Sized>(k: &PropertyKey, sink: &mut S) -> Result<(), S::Error> {
@@ -376,13 +395,21 @@ impl<'a> ToWire<'a> {
                 let items = self.scalars(id, len);
                 sink.leaves(items).map_err(Stop::Sink)
             }
+            // An object of named scalars (a record of numbers, flags): made directly too.
+            Copying::Object { props, .. } if props.as_slice().iter().all(|(k, v)| named(k).is_some() && is_scalar(v)) => {
+                let props = props.as_slice();
+                self.take(props.len() as u64)?;
+                let values = props.iter().map(|(_, v)| self.scalar(v)).collect();
+                let keys: SmallVec<[&str; 16]> = props.iter().filter_map(|(k, _)| named(k)).collect();
+                sink.leaf_object(&keys, values).map_err(Stop::Sink)
+            }
             c => self.copy_walked(c, sink),
         }
     }
 
     /// Whether no property of `id` is an object or a string (whose text a sink copies itself).
     fn holds_only_scalars(&self, id: ObjectId) -> bool {
-        self.rt.heap().obj(id).props.iter().all(|(_, p)| !matches!(p.slot, Slot::Data(Value::Object(_) | Value::String(_))))
+        self.rt.heap().obj(id).props.iter().all(|(_, p)| !matches!(&p.slot, Slot::Data(v) if !is_scalar(v)))
     }
 
     /// The `len` elements of dense array `id`, which holds no objects.

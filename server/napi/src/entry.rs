@@ -202,6 +202,10 @@ impl Cx<'_> {
     /// `napi_object_expected` and leave V8's TypeError pending, as in Node.
     pub fn to_object(&self, v: napi_value) -> NapiResult<ObjectId> {
         let value = self.value(v)?;
+        // An object, nearly always: no call to find that out.
+        if let Value::Object(id) = value {
+            return Ok(id);
+        }
         match self.rt.to_object(&value) {
             Some(id) => Ok(id),
             None => {

@@ -8,7 +8,7 @@ use super::callback::native_callback;
 use super::entry::{self, fail, Cx, Fail, NapiResult};
 use super::functions::new_function;
 use super::pointers::{self, In, Out};
-use super::strings::read_name;
+use super::strings::read_key;
 use super::types::*;
 use napi_runtime::object::ObjectClass;
 use napi_runtime::property::{Descriptor, PropertyKey, Slot};
@@ -76,16 +76,16 @@ fn key_of(cx: &Cx, key: napi_value) -> NapiResult<PropertyKey> {
     accessed(cx, cx.rt.to_property_key(&k))
 }
 
-/// The key a `utf8name` argument names.
+/// The key a `utf8name` argument names, and its hash.
 ///
 /// # Safety
 /// `name` is null or a NUL-terminated string, as Node-API asks of it.
-unsafe fn name_key(name: *const c_char) -> NapiResult<PropertyKey> {
+unsafe fn name_key(name: *const c_char) -> NapiResult<(PropertyKey, u64)> {
     if name.is_null() {
         return fail(status::INVALID_ARG);
     }
     // SAFETY: NUL-terminated (the caller's promise), read as such (NAPI_AUTO_LENGTH).
-    Ok(PropertyKey::from_string(unsafe { read_name(name, usize::MAX) }?))
+    unsafe { read_key(name, usize::MAX) }
 }
 
 /// Sets `key` on `obj` (the caller's `to_object` of its argument, made once: it boxes a
@@ -189,7 +189,9 @@ pub unsafe extern "C" fn napi_set_named_property(
         let v = cx.value(value)?;
         let obj = cx.to_object(object)?;
         // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
-        set(cx, obj, unsafe { name_key(utf8name) }?, v)
+        let (key, hash) = unsafe { name_key(utf8name) }?;
+        accessed(cx, cx.rt.set_hashed(&Value::Object(obj), hash, key, v))?;
+        Ok(())
     })
 }
 
@@ -204,7 +206,7 @@ pub unsafe extern "C" fn napi_get_named_property(
         result.required()?;
         cx.to_object(object)?;
         // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
-        get(cx, object, &unsafe { name_key(utf8name) }?, result)
+        get(cx, object, &unsafe { name_key(utf8name) }?.0, result)
     })
 }
 
@@ -219,7 +221,7 @@ pub unsafe extern "C" fn napi_has_named_property(
         result.required()?;
         cx.to_object(object)?;
         // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
-        has(cx, object, &unsafe { name_key(utf8name) }?, result)
+        has(cx, object, &unsafe { name_key(utf8name) }?.0, result)
     })
 }
 
@@ -269,7 +271,7 @@ fn index_key(index: u32) -> PropertyKey {
 pub unsafe fn descriptor_key(cx: &Cx, p: &napi_property_descriptor) -> NapiResult<PropertyKey> {
     if !p.utf8name.is_null() {
         // SAFETY: the caller's promise, passed on.
-        return unsafe { name_key(p.utf8name) };
+        return unsafe { name_key(p.utf8name) }.map(|(key, _)| key);
     }
     match cx.value(p.name) {
         Ok(v @ (Value::String(_) | Value::Symbol(_))) => Ok(cx.rt.to_property_key(&v)?),

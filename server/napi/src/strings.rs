@@ -10,6 +10,8 @@ use super::pointers::Out;
 use super::types::*;
 use napi_link::recent::{self, Recent};
 use napi_runtime::object::Finalization;
+use napi_runtime::property::PropertyKey;
+use napi_runtime::props::hash_of;
 use napi_runtime::{JsString, Value};
 
 /// `NAPI_AUTO_LENGTH`.
@@ -73,8 +75,24 @@ unsafe fn read_utf16(ptr: *const u16, length: usize) -> NapiResult<JsString> {
     Ok(JsString::from_utf16(unsafe { c_units(ptr, length) }?))
 }
 
+/// A name as property access wants it: its text, the key it makes and that key's hash, made
+/// once for all the times the name comes back.
+struct Name {
+    text: JsString,
+    key: PropertyKey,
+    hash: u64,
+}
+
+impl Name {
+    fn new(bytes: &[u8]) -> Name {
+        let text = JsString::from_utf8_lossy(bytes);
+        let key = PropertyKey::from_string(text.clone());
+        Name { hash: hash_of(&key), text, key }
+    }
+}
+
 thread_local! {
-    static NAMES: RefCell<Recent<JsString>> = RefCell::default();
+    static NAMES: RefCell<Recent<Name>> = RefCell::default();
 }
 
 /// `read_utf8` for a property name, reused when recently read: an addon names the same
@@ -85,11 +103,29 @@ thread_local! {
 /// `ptr` holds `length` bytes, or is NUL-terminated for `NAPI_AUTO_LENGTH` (see `c_units`).
 pub unsafe fn read_name(ptr: *const c_char, length: usize) -> NapiResult<JsString> {
     // SAFETY: the caller's promise, passed on.
+    unsafe { with_name(ptr, length, |name| name.text.clone()) }
+}
+
+/// The property key a name argument makes, and its hash (`napi_runtime::props::hash_of`).
+///
+/// # Safety
+/// As for [`read_name`].
+pub unsafe fn read_key(ptr: *const c_char, length: usize) -> NapiResult<(PropertyKey, u64)> {
+    // SAFETY: the caller's promise, passed on.
+    unsafe { with_name(ptr, length, |name| (name.key.clone(), name.hash)) }
+}
+
+/// `take` of the name at `ptr`, from the cache when it holds it.
+///
+/// # Safety
+/// As for [`read_name`].
+unsafe fn with_name<T>(ptr: *const c_char, length: usize, take: impl FnOnce(&Name) -> T) -> NapiResult<T> {
+    // SAFETY: the caller's promise, passed on.
     let bytes = unsafe { c_units(ptr as *const u8, length) }?;
     if bytes.len() > recent::LONGEST {
-        return Ok(JsString::from_utf8_lossy(bytes));
+        return Ok(take(&Name::new(bytes)));
     }
-    Ok(NAMES.with(|names| names.borrow_mut().get_or_make(bytes, || JsString::from_utf8_lossy(bytes)).clone()))
+    Ok(NAMES.with(|names| take(names.borrow_mut().get_or_make(bytes, || Name::new(bytes)))))
 }
 
 fn create(env: napi_env, name: &'static str, result: Out<napi_value>, make: impl FnOnce() -> NapiResult<JsString>) -> napi_status {

@@ -6,6 +6,7 @@ use super::descriptor::complete;
 use super::object::{Object, ObjectClass};
 use super::object_id::ObjectId;
 use super::property::{Descriptor, Property, PropertyKey, Slot};
+use super::props::hash_of;
 use super::value::Value;
 use super::{JsResult, Runtime, Thrown};
 
@@ -85,13 +86,18 @@ impl Runtime {
     /// Walks `obj`'s prototype chain for `key`, stopping at the first proxy, whose traps
     /// answer for the rest of the chain.
     fn lookup(&self, obj: ObjectId, key: &PropertyKey) -> Lookup {
+        self.lookup_hashed(obj, key, hash_of(key))
+    }
+
+    /// `lookup` with `key`'s hash computed by the caller, who uses it again.
+    fn lookup_hashed(&self, obj: ObjectId, key: &PropertyKey, hash: u64) -> Lookup {
         let heap = self.heap.borrow();
         let mut cur = Some(obj);
         // The chain is acyclic (set_prototype refuses cycles); the bound guards against bugs.
         for _ in 0..10_000 {
             let Some(o) = cur.and_then(|id| heap.get(id)) else { break };
             let id = cur.expect("checked");
-            if let Some(p) = o.props.get(key) {
+            if let Some(p) = o.props.get_hashed(hash, key) {
                 return Lookup::Found(p.clone(), id == obj);
             }
             if o.is_proxy() {
@@ -153,12 +159,19 @@ impl Runtime {
     /// `target[key] = value`; `Ok(false)` when the write was refused (read-only, frozen,
     /// accessor without setter).
     pub fn set(&self, target: &Value, key: PropertyKey, value: Value) -> JsResult<bool> {
+        self.set_hashed(target, hash_of(&key), key, value)
+    }
+
+    /// `set` of a key whose hash (`props::hash_of`) the caller has at hand: one hash of the key
+    /// serves the object, its prototypes and the insert.
+    pub fn set_hashed(&self, target: &Value, hash: u64, key: PropertyKey, value: Value) -> JsResult<bool> {
+        debug_assert_eq!(hash, hash_of(&key));
         let start = self.lookup_start(target)?;
         if let Some(el) = self.typed_element(start, &key) {
             self.write_element(&el, &value)?;
             return Ok(true);
         }
-        match self.lookup(start, &key) {
+        match self.lookup_hashed(start, &key, hash) {
             Lookup::Proxy(p) => self.proxy_set(p, key, value, target),
             Lookup::Found(Property { slot: Slot::Accessor { set, .. }, .. }, _) => self.call_setter(set, target, value),
             Lookup::Found(Property { writable: false, .. }, _) => Ok(false),
@@ -174,7 +187,7 @@ impl Runtime {
                         self.put_value(*obj, key, value, own);
                         Ok(true)
                     }
-                    _ => self.add_data_property(*obj, key, value),
+                    _ => self.add_data_property(*obj, hash, key, value),
                 }
             }
         }
@@ -256,13 +269,15 @@ impl Runtime {
     /// A property `obj` does not have yet (no own one, no typed element: the caller looked),
     /// made by an assignment: writable, enumerable and configurable data, as
     /// `define_own_property` would make it, without its lookups.
-    fn add_data_property(&self, obj: ObjectId, key: PropertyKey, value: Value) -> JsResult<bool> {
+    fn add_data_property(&self, obj: ObjectId, hash: u64, key: PropertyKey, value: Value) -> JsResult<bool> {
         let mut heap = self.heap.borrow_mut();
         let Some(o) = heap.get_mut(obj) else { return Ok(false) };
         if !o.extensible {
             return Ok(false);
         }
-        insert_property(o, key, Property { slot: Slot::Data(value), writable: true, enumerable: true, configurable: true });
+        let grows = grows_array(o, &key);
+        o.props.push_new(hash, key, Property { slot: Slot::Data(value), writable: true, enumerable: true, configurable: true });
+        grow_array_length(o, grows);
         Ok(true)
     }
 
@@ -574,17 +589,25 @@ impl Runtime {
 
 /// Puts `prop` under `key` in `o`, growing an array's `length` past a new index.
 fn insert_property(o: &mut Object, key: PropertyKey, prop: Property) {
-    let grows_array = match key {
-        PropertyKey::Index(i) if o.is_array() => Some(i),
-        _ => None,
-    };
+    let grows = grows_array(o, &key);
     o.props.insert(key, prop);
-    if let Some(i) = grows_array {
-        let len_key = PropertyKey::name("length");
-        if let Some(Property { slot: Slot::Data(Value::Number(n)), .. }) = o.props.get_mut(&len_key) {
-            if (i as f64) >= *n {
-                *n = i as f64 + 1.0;
-            }
+    grow_array_length(o, grows);
+}
+
+/// The index `key` names when `o` is an array, whose `length` may have to grow past it.
+fn grows_array(o: &Object, key: &PropertyKey) -> Option<u32> {
+    match key {
+        PropertyKey::Index(i) if o.is_array() => Some(*i),
+        _ => None,
+    }
+}
+
+/// Makes array `o`'s `length` at least one past index `index`, just put.
+fn grow_array_length(o: &mut Object, index: Option<u32>) {
+    let Some(i) = index else { return };
+    if let Some(Property { slot: Slot::Data(Value::Number(n)), .. }) = o.props.get_mut(&PropertyKey::name("length")) {
+        if (i as f64) >= *n {
+            *n = i as f64 + 1.0;
         }
     }
 }

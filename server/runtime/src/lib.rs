@@ -32,6 +32,7 @@ pub mod object;
 pub mod object_id;
 pub mod promise;
 pub mod property;
+pub mod props;
 pub mod proxy;
 pub mod realm;
 pub mod references;

@@ -2,18 +2,12 @@
 
 use std::rc::Rc;
 
-use indexmap::IndexMap;
-
-/// An object's own properties in creation order. Fx hashing: keys are short and hashed on every
-/// property access, where SipHash's resistance to chosen collisions cost a tenth of an access and
-/// protects against nobody (the addon and the client already run the host).
-pub type Props = IndexMap<PropertyKey, Property, rustc_hash::FxBuildHasher>;
-
 use super::collections::{CollectionIterator, OrderedTable, WeakTable};
 use super::env::EnvId;
 use super::native::{Callback, Finalize, Finalizer, NativeFn};
 use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey};
+pub use super::props::Props;
 use super::shm::Block;
 use super::string::JsString;
 use super::value::Value;

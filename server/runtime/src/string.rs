@@ -86,7 +86,8 @@ impl JsString {
 impl PartialEq for JsString {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (JsString::Text(a), JsString::Text(b)) => a == b,
+            // Names an addon repeats share one string (the name cache): equal without a look.
+            (JsString::Text(a), JsString::Text(b)) => Rc::ptr_eq(a, b) || a == b,
             _ => self.to_utf16() == other.to_utf16(),
         }
     }

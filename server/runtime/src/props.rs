@@ -1,0 +1,339 @@
+//! An object's own properties: a list in insertion order, each entry with its key's hash, and a
+//! hash table of positions only once the object has more than [`LINEAR_MAX`] of them.
+//!
+//! Most objects hold a few properties. A hash map (`IndexMap` before this) hashed a key for each
+//! table it was looked up in (an assignment looks at the object, then each prototype, then
+//! inserts: three hashes of the same key) and rebuilt its table at 4, 8 and 16 entries. Here
+//! a key is hashed once per operation ([`hash_of`], passed to the `_hashed` methods), a filter of
+//! 64 bits answers most misses without a look, a small object's lookup compares stored hashes one
+//! after the other, and only a large object pays for a table, kept beside the list.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+use super::property::{Property, PropertyKey};
+
+/// Up to this many properties, lookups scan the stored hashes: comparing 16 integers costs less
+/// than probing a table, and no table is kept.
+pub const LINEAR_MAX: usize = 16;
+
+/// The hash the map files `key` under: computed once by a caller that looks it up in several
+/// maps (an object and its prototypes) or looks and then inserts. Fx hashing: keys are short,
+/// where SipHash's resistance to chosen collisions cost a tenth of an access and protects
+/// against nobody (the addon and the client already run the host).
+#[inline]
+pub fn hash_of(key: &PropertyKey) -> u64 {
+    FxBuildHasher.hash_one(key)
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    hash: u64,
+    key: PropertyKey,
+    prop: Property,
+}
+
+/// Own properties in insertion order (`Object::own_properties` puts indices first).
+#[derive(Clone, Debug, Default)]
+pub struct Props {
+    entries: Vec<Entry>,
+    /// Positions in `entries`, by hash: empty while there are at most `LINEAR_MAX` entries,
+    /// holding every position while there are more.
+    index: HashTable<u32>,
+    /// One bit for each key's hash ([`filter_bit`]), set for every key present (and perhaps for
+    /// some removed): a key whose bit is clear is absent without a look. Most lookups miss (an
+    /// assignment of a new key looks at the object and at `Object.prototype` first; a method is
+    /// looked for on the instance before its prototype).
+    filter: u64,
+}
+
+/// The bit of `filter` for a key of hash `hash`: its top six bits pick it.
+#[inline]
+fn filter_bit(hash: u64) -> u64 {
+    1 << (hash >> 58)
+}
+
+/// The properties with their keys, in insertion order.
+#[derive(Clone)]
+pub struct Iter<'a>(std::slice::Iter<'a, Entry>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a PropertyKey, &'a Property);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|e| (&e.key, &e.prop))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl Props {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Room for `additional` more properties without growing the list.
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+    }
+
+    /// Where `key` (of hash `hash`) is in `entries`.
+    #[inline]
+    fn position(&self, hash: u64, key: &PropertyKey) -> Option<usize> {
+        if self.filter & filter_bit(hash) == 0 {
+            return None;
+        }
+        if self.entries.len() <= LINEAR_MAX {
+            self.entries.iter().position(|e| e.hash == hash && e.key == *key)
+        } else {
+            self.index.find(hash, |&i| self.entries[i as usize].key == *key).map(|&i| i as usize)
+        }
+    }
+
+    pub fn get_hashed(&self, hash: u64, key: &PropertyKey) -> Option<&Property> {
+        self.position(hash, key).map(|i| &self.entries[i].prop)
+    }
+
+    pub fn get(&self, key: &PropertyKey) -> Option<&Property> {
+        self.get_hashed(hash_of(key), key)
+    }
+
+    pub fn get_mut(&mut self, key: &PropertyKey) -> Option<&mut Property> {
+        let i = self.position(hash_of(key), key)?;
+        Some(&mut self.entries[i].prop)
+    }
+
+    pub fn contains_key(&self, key: &PropertyKey) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Puts `prop` under `key`: in the place of the property it replaces (which it answers), or
+    /// last.
+    pub fn insert_hashed(&mut self, hash: u64, key: PropertyKey, prop: Property) -> Option<Property> {
+        match self.position(hash, &key) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i].prop, prop)),
+            None => {
+                self.push_new(hash, key, prop);
+                None
+            }
+        }
+    }
+
+    pub fn insert(&mut self, key: PropertyKey, prop: Property) -> Option<Property> {
+        self.insert_hashed(hash_of(&key), key, prop)
+    }
+
+    /// Adds `key`, which the caller has just looked for and not found, last.
+    pub fn push_new(&mut self, hash: u64, key: PropertyKey, prop: Property) {
+        debug_assert!(self.position(hash, &key).is_none(), "a new key is new");
+        let at = u32::try_from(self.entries.len()).expect("fewer than 2^32 properties");
+        self.entries.push(Entry { hash, key, prop });
+        self.filter |= filter_bit(hash);
+        if self.entries.len() == LINEAR_MAX + 1 {
+            self.reindex();
+        } else if self.entries.len() > LINEAR_MAX {
+            let entries = &self.entries;
+            self.index.insert_unique(hash, at, |&i| entries[i as usize].hash);
+        }
+    }
+
+    /// Removes `key`, keeping the others in order; answers what it held.
+    pub fn shift_remove(&mut self, key: &PropertyKey) -> Option<Property> {
+        let i = self.position(hash_of(key), key)?;
+        let removed = self.entries.remove(i);
+        self.reindex();
+        Some(removed.prop)
+    }
+
+    /// Keeps the properties `keep` answers true for, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&PropertyKey, &mut Property) -> bool) {
+        let before = self.entries.len();
+        self.entries.retain_mut(|e| keep(&e.key, &mut e.prop));
+        if self.entries.len() != before {
+            self.reindex();
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.index.clear();
+        self.filter = 0;
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.entries.iter())
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Property> {
+        self.entries.iter_mut().map(|e| &mut e.prop)
+    }
+
+    /// Makes the index and the filter again from the list: every position when there are more
+    /// than `LINEAR_MAX` entries, none otherwise. After a removal, which moves the positions after
+    /// it and may leave a bit no key needs.
+    fn reindex(&mut self) {
+        self.filter = self.entries.iter().fold(0, |f, e| f | filter_bit(e.hash));
+        self.index.clear();
+        if self.entries.len() <= LINEAR_MAX {
+            return;
+        }
+        let entries = &self.entries;
+        self.index.reserve(entries.len(), |&i| entries[i as usize].hash);
+        for (at, e) in entries.iter().enumerate() {
+            self.index.insert_unique(e.hash, at as u32, |&i| entries[i as usize].hash);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Props {
+    type Item = (&'a PropertyKey, &'a Property);
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    fn data(n: u32) -> Property {
+        Property::data(Value::Number(n as f64))
+    }
+
+    fn number(p: Option<&Property>) -> Option<f64> {
+        match p?.slot {
+            crate::property::Slot::Data(Value::Number(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn name(i: u32) -> PropertyKey {
+        PropertyKey::name(&format!("k{i}"))
+    }
+
+    /// Every key of `0..n` is found with its value, in order, and no other.
+    fn check(props: &Props, keys: &[u32]) {
+        assert_eq!(props.len(), keys.len());
+        let listed: Vec<_> = props.iter().map(|(k, p)| (k.clone(), number(Some(p)))).collect();
+        let expected: Vec<_> = keys.iter().map(|&i| (name(i), Some(i as f64))).collect();
+        assert_eq!(listed, expected, "insertion order");
+        for &i in keys {
+            assert_eq!(number(props.get(&name(i))), Some(i as f64), "k{i} found");
+        }
+        assert!(props.get(&name(1000)).is_none());
+        assert!(!props.contains_key(&PropertyKey::Index(0)));
+    }
+
+    #[test]
+    fn keys_are_found_in_insertion_order_below_and_past_the_index_threshold() {
+        let mut props = Props::default();
+        let mut keys = Vec::new();
+        for i in 0..3 * LINEAR_MAX as u32 {
+            assert!(props.insert(name(i), data(i)).is_none());
+            keys.push(i);
+            check(&props, &keys);
+        }
+    }
+
+    #[test]
+    fn an_insert_of_a_present_key_replaces_in_place() {
+        for n in [4, LINEAR_MAX as u32 + 4] {
+            let mut props = Props::default();
+            (0..n).for_each(|i| drop(props.insert(name(i), data(i))));
+            let old = props.insert(name(2), data(200));
+            assert_eq!(number(old.as_ref()), Some(2.0));
+            assert_eq!(number(props.get(&name(2))), Some(200.0));
+            assert_eq!(props.iter().nth(2).map(|(k, _)| k.clone()), Some(name(2)), "kept its place");
+            assert_eq!(props.len(), n as usize);
+        }
+    }
+
+    #[test]
+    fn removals_keep_the_order_and_the_lookups_across_the_threshold() {
+        let mut props = Props::default();
+        let mut keys: Vec<u32> = (0..LINEAR_MAX as u32 + 3).collect();
+        keys.iter().for_each(|&i| drop(props.insert(name(i), data(i))));
+        // From indexed to listed and back: every lookup still finds what is left.
+        for gone in [0, 7, LINEAR_MAX as u32 + 2, 3] {
+            assert_eq!(number(props.shift_remove(&name(gone)).as_ref()), Some(gone as f64));
+            keys.retain(|&k| k != gone);
+            check(&props, &keys);
+        }
+        assert!(props.shift_remove(&name(0)).is_none(), "already gone");
+        for i in 100..110 {
+            props.insert(name(i), data(i));
+            keys.push(i);
+        }
+        check(&props, &keys);
+        props.retain(|k, _| *k != name(101) && *k != name(5));
+        keys.retain(|&k| k != 101 && k != 5);
+        check(&props, &keys);
+        props.retain(|k, _| *k == name(1));
+        check(&props, &[1]);
+        props.clear();
+        check(&props, &[]);
+    }
+
+    #[test]
+    fn the_filter_never_hides_a_key_present() {
+        // Many more keys than the filter's 64 bits, so that keys share bits; after removals the
+        // filter is made again, and keys sharing a bit with a removed one are still found.
+        let mut props = Props::default();
+        let mut keys: Vec<u32> = (0..200).collect();
+        keys.iter().for_each(|&i| drop(props.insert(name(i), data(i))));
+        check(&props, &keys);
+        props.retain(|k, _| (0..200).step_by(3).all(|i| *k != name(i)));
+        keys.retain(|i| i % 3 != 0);
+        check(&props, &keys);
+        props.retain(|k, _| (0..LINEAR_MAX as u32).any(|i| *k == name(i)));
+        keys.retain(|&i| i < LINEAR_MAX as u32);
+        check(&props, &keys);
+        let some_absent = (1000..1100).filter(|&i| props.filter & filter_bit(hash_of(&name(i))) == 0).count();
+        assert!(some_absent > 0, "few keys leave most bits clear: a miss is told without a look");
+    }
+
+    #[test]
+    fn keys_of_every_kind_are_told_apart() {
+        let mut props = Props::default();
+        let keys = [PropertyKey::Index(1), PropertyKey::name("1x"), PropertyKey::Symbol(crate::ObjectId::new(1, 1)), PropertyKey::name("")];
+        for (i, k) in keys.iter().enumerate() {
+            props.insert(k.clone(), data(i as u32));
+        }
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(number(props.get(k)), Some(i as f64));
+        }
+        assert!(props.get(&PropertyKey::Index(2)).is_none());
+        assert!(props.get(&PropertyKey::Symbol(crate::ObjectId::new(2, 1))).is_none());
+    }
+
+    #[test]
+    fn a_hash_computed_once_serves_lookups_and_the_insert() {
+        let mut props = Props::default();
+        for i in 0..2 * LINEAR_MAX as u32 {
+            let key = name(i);
+            let hash = hash_of(&key);
+            assert!(props.get_hashed(hash, &key).is_none());
+            props.push_new(hash, key.clone(), data(i));
+            assert_eq!(number(props.get_hashed(hash, &key)), Some(i as f64));
+        }
+        if let Some(p) = props.get_mut(&name(20)) {
+            p.writable = false;
+        }
+        assert!(props.get(&name(20)).is_some_and(|p| !p.writable));
+        props.values_mut().for_each(|p| p.enumerable = false);
+        assert!((&props).into_iter().all(|(_, p)| !p.enumerable));
+    }
+}
