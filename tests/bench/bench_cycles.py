@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import addon_path, fresh_copy  # noqa: E402
 
-from napi_python import js, load_addon  # noqa: E402
+from napi_python import cycles, js, load_addon  # noqa: E402
 
 LIMIT_MB = 10
 
@@ -48,15 +48,14 @@ def make_plain(Counted, i: int) -> None:
 
 
 def settle(addon) -> float:
-    """Collects as a user would (`gc.collect()`), then waits for the host collection it
-    started; answers the seconds both took."""
+    """Collects as a user would (`gc.collect()`), waits for the host pass that starts on the
+    cycles' collector thread, then has the host collect what that pass let go of; answers the
+    seconds all three took."""
     start = time.perf_counter()
     gc.collect()
-    wait = getattr(addon.host, "wait_for_cycles", None)
-    if wait is not None:
-        wait()
-    else:  # a build without cycle collection: the host's own collection is all there is
-        js.gc(addon)
+    if not cycles.settle(timeout=60.0):
+        raise RuntimeError("the host pass after gc.collect() did not finish within 60 s")
+    js.gc(addon)
     return time.perf_counter() - start
 
 
