@@ -12,6 +12,7 @@ use super::strings::read_key;
 use super::types::*;
 use napi_runtime::object::ObjectClass;
 use napi_runtime::property::{Descriptor, PropertyKey, Slot};
+use napi_runtime::props::hash_of;
 use napi_runtime::{JsResult, ObjectId, Thrown, Value};
 
 #[no_mangle]
@@ -91,7 +92,12 @@ unsafe fn name_key(name: *const c_char) -> NapiResult<(PropertyKey, u64)> {
 /// Sets `key` on `obj` (the caller's `to_object` of its argument, made once: it boxes a
 /// primitive). Node-API stores in sloppy mode: a refused write still reports `napi_ok`.
 fn set(cx: &Cx, obj: ObjectId, key: PropertyKey, value: Value) -> NapiResult {
-    accessed(cx, cx.rt.set(&Value::Object(obj), key, value))?;
+    set_hashed(cx, obj, hash_of(&key), key, value)
+}
+
+/// `set` of a key whose hash the caller has at hand (a name from the names' cache).
+fn set_hashed(cx: &Cx, obj: ObjectId, hash: u64, key: PropertyKey, value: Value) -> NapiResult {
+    accessed(cx, cx.rt.set_hashed(&Value::Object(obj), hash, key, value))?;
     Ok(())
 }
 
@@ -190,8 +196,7 @@ pub unsafe extern "C" fn napi_set_named_property(
         let obj = cx.to_object(object)?;
         // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
         let (key, hash) = unsafe { name_key(utf8name) }?;
-        accessed(cx, cx.rt.set_hashed(&Value::Object(obj), hash, key, v))?;
-        Ok(())
+        set_hashed(cx, obj, hash, key, v)
     })
 }
 
