@@ -8,8 +8,6 @@
 //! collected they answer empty. A WeakMap keeps each value only while its key is marked (an
 //! ephemeron): marking repeats over the marked WeakMaps until no entry adds anything.
 
-use std::collections::HashSet;
-
 use super::heap::Heap;
 use super::native::Finalizer;
 use super::object::{Callable, Finalization, ObjectClass};
@@ -31,6 +29,9 @@ struct Marker<'h> {
     work: Vec<ObjectId>,
     /// The marked WeakMaps, whose entries are marked once their keys are.
     weak_maps: Vec<ObjectId>,
+    /// The marked objects that hold others weakly (WeakRefs, weak collections, finalization
+    /// registries): after marking, only these need looking at for what died.
+    weak_holders: Vec<ObjectId>,
 }
 
 impl Marker<'_> {
@@ -105,6 +106,7 @@ impl Marker<'_> {
                 // A WeakRef does not keep its target; a registry keeps its cleanup callback and
                 // held values, not its targets or tokens.
                 ObjectClass::FinalizationRegistry(r) => {
+                    self.weak_holders.push(id);
                     let r = r.borrow();
                     if let Some(c) = r.cleanup {
                         self.object(c);
@@ -124,7 +126,11 @@ impl Marker<'_> {
                 }
                 ObjectClass::Promise(p) => p.values().iter().for_each(|v| self.value(v)),
                 ObjectClass::Proxy(p) => p.target.iter().chain(p.handler.iter()).for_each(|o| self.object(*o)),
-                ObjectClass::WeakMap(_) => self.weak_maps.push(id),
+                ObjectClass::WeakMap(_) => {
+                    self.weak_maps.push(id);
+                    self.weak_holders.push(id);
+                }
+                ObjectClass::WeakSet(_) | ObjectClass::WeakRef(_) => self.weak_holders.push(id),
                 _ => {}
             }
         }
@@ -159,7 +165,8 @@ impl Runtime {
 
     /// Marks everything reachable from the roots and `extra_roots`.
     fn mark<'h>(&self, heap: &'h Heap, extra_roots: &[ObjectId]) -> Marker<'h> {
-        let mut m = Marker { heap, marked: vec![false; heap.capacity()], work: Vec::new(), weak_maps: Vec::new() };
+        let mut m =
+            Marker { heap, marked: vec![false; heap.capacity()], work: Vec::new(), weak_maps: Vec::new(), weak_holders: Vec::new() };
         self.realm.roots().into_iter().chain(extra_roots.iter().copied()).for_each(|id| m.object(id));
         self.handles.borrow().values().iter().for_each(|v| m.value(v));
         for f in self.frames.borrow().iter() {
@@ -183,19 +190,17 @@ impl Runtime {
     }
 
     fn sweep(&self, extra_roots: &[ObjectId]) -> (Collected, Vec<Finalization>) {
-        let dead: Vec<ObjectId> = {
+        let (dead, weak_holders) = {
             let heap = self.heap.borrow();
             let m = self.mark(&heap, extra_roots);
-            heap.live_ids().into_iter().filter(|id| !m.marked[Heap::index_of(*id)]).collect()
+            (Dead::unmarked(&heap, &m.marked), m.weak_holders)
         };
-        let dead_set: HashSet<ObjectId> = dead.iter().copied().collect();
-        self.refs.borrow_mut().clear_collected(&dead_set);
-        self.drop_dead_weak_entries(&dead_set);
-        self.clear_dead_weak_refs(&dead_set);
+        self.refs.borrow_mut().clear_collected(|id| dead.contains(id));
+        self.clear_dead_weak_entries(&dead, &weak_holders);
         let mut due = Vec::new();
         {
             let mut heap = self.heap.borrow_mut();
-            for id in &dead {
+            for id in &dead.ids {
                 let Some(o) = heap.free(*id) else { continue };
                 if let Some(w) = o.wrap {
                     if let Some(Finalizer { cb, hint }) = w.finalize {
@@ -206,26 +211,26 @@ impl Runtime {
             }
             heap.shrink_free_end();
         }
-        (Collected { freed: dead }, due)
+        (Collected { freed: dead.ids }, due)
     }
 
-    /// Empties the WeakRefs whose targets died, and queues the cleanup callbacks of the
-    /// FinalizationRegistry cells whose targets died (run later on the event loop, as V8 does).
-    fn clear_dead_weak_refs(&self, dead: &HashSet<ObjectId>) {
+    /// Of the survivors that hold others weakly (`holders`): empties the WeakRefs whose targets
+    /// died, removes the entries of dead keys from weak collections, and queues the cleanup
+    /// callbacks of the FinalizationRegistry cells whose targets died (run later on the event
+    /// loop, as V8 does).
+    fn clear_dead_weak_entries(&self, dead: &Dead, holders: &[ObjectId]) {
         let mut due = Vec::new();
         {
             let mut heap = self.heap.borrow_mut();
-            for id in heap.live_ids() {
-                if dead.contains(&id) {
-                    continue;
-                }
-                match &mut heap.obj_mut(id).class {
-                    ObjectClass::WeakRef(target) if target.is_some_and(|t| dead.contains(&t)) => *target = None,
+            for id in holders {
+                match &mut heap.obj_mut(*id).class {
+                    ObjectClass::WeakRef(target) if target.is_some_and(|t| dead.contains(t)) => *target = None,
+                    ObjectClass::WeakMap(t) | ObjectClass::WeakSet(t) => t.retain_live(|k| !dead.contains(k)),
                     ObjectClass::FinalizationRegistry(r) => {
                         let mut r = r.borrow_mut();
                         let cleanup = r.cleanup;
                         r.cells.retain(|cell| {
-                            if dead.contains(&cell.target) {
+                            if dead.contains(cell.target) {
                                 due.extend(cleanup.map(|c| (c, cell.held.clone())));
                                 false
                             } else {
@@ -233,7 +238,7 @@ impl Runtime {
                             }
                         });
                         for cell in &mut r.cells {
-                            if cell.token.is_some_and(|t| dead.contains(&t)) {
+                            if cell.token.is_some_and(|t| dead.contains(t)) {
                                 cell.token = None;
                             }
                         }
@@ -244,19 +249,6 @@ impl Runtime {
         }
         for (cleanup, held) in due {
             self.ticks.borrow_mut().push_back((Value::Object(cleanup), vec![held]));
-        }
-    }
-
-    /// Removes the entries of dead keys from the weak collections that survive.
-    fn drop_dead_weak_entries(&self, dead: &HashSet<ObjectId>) {
-        let mut heap = self.heap.borrow_mut();
-        for id in heap.live_ids() {
-            if dead.contains(&id) {
-                continue;
-            }
-            if let ObjectClass::WeakMap(t) | ObjectClass::WeakSet(t) = &mut heap.obj_mut(id).class {
-                t.retain_live(|k| !dead.contains(&k));
-            }
         }
     }
 
@@ -313,7 +305,8 @@ impl Runtime {
     pub fn take_env_finalizers(&self, env: super::EnvId) -> Vec<Finalization> {
         let mut heap = self.heap.borrow_mut();
         let mut due = Vec::new();
-        for id in heap.live_ids() {
+        let live: Vec<ObjectId> = heap.live_ids().collect();
+        for id in live {
             let o = heap.obj_mut(id);
             if o.wrap.as_ref().is_some_and(|w| w.env == env && w.finalize.is_some()) {
                 let w = o.wrap.as_mut().expect("checked");
@@ -344,6 +337,27 @@ impl Runtime {
         let shm_survived = self.last_shm_live.get();
         self.heap.borrow().live_count() > (2 * self.last_live.get()).max(FEWEST_BETWEEN_COLLECTIONS)
             || self.shm.live_bytes() > shm_survived + (shm_survived / 2).max(32 << 20)
+    }
+}
+
+/// The objects a marking left unmarked, and a look-up of them by slot: the generation each dead
+/// object had in its slot (0, which no object has, where none died), so that an id of the
+/// slot's earlier objects is not taken for the dead one.
+struct Dead {
+    ids: Vec<ObjectId>,
+    generation: Vec<u32>,
+}
+
+impl Dead {
+    fn unmarked(heap: &Heap, marked: &[bool]) -> Dead {
+        let mut generation = vec![0; heap.capacity()];
+        let ids: Vec<ObjectId> = heap.live_ids().filter(|id| !marked[Heap::index_of(*id)]).collect();
+        ids.iter().for_each(|id| generation[Heap::index_of(*id)] = id.generation());
+        Dead { ids, generation }
+    }
+
+    fn contains(&self, id: ObjectId) -> bool {
+        self.generation.get(Heap::index_of(id)).is_some_and(|g| *g == id.generation())
     }
 }
 

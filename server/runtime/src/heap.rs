@@ -10,6 +10,11 @@ use super::property::{Property, PropertyKey};
 /// Free slots at the end of the arena fewer than this stay (`shrink_free_end`).
 const SHRINK_AT_LEAST: usize = 4096;
 
+/// The fewest slots the arena keeps room for when it gives back its free end: twice the
+/// objects that make a collection due, which a stream of short-lived objects reaches between
+/// two collections.
+const KEEP_ROOM_FOR: usize = 2 * crate::gc::FEWEST_BETWEEN_COLLECTIONS;
+
 struct Entry {
     generation: u32,
     object: Option<Object>,
@@ -88,7 +93,10 @@ impl Heap {
 
     /// Gives back the free slots at the end of the arena, and their memory, when they are many
     /// (after a collection freed a burst of objects): the arena never shrank before, so the
-    /// host stayed as large as its peak.
+    /// host stayed as large as its peak. Room is kept for twice the live slots (and at least
+    /// [`KEEP_ROOM_FOR`]): a steady stream of short-lived objects fills that much again before the
+    /// next collection, and giving it back each time made every cycle grow the arena anew, copying
+    /// it and faulting its pages in again.
     pub fn shrink_free_end(&mut self) {
         let live_end = self.entries.iter().rposition(|e| e.object.is_some()).map_or(0, |i| i + 1);
         let trailing = self.entries.len() - live_end;
@@ -98,14 +106,15 @@ impl Heap {
         let retired = self.entries[live_end..].iter().map(|e| e.generation).max().unwrap_or(0);
         self.retired_generation = self.retired_generation.max(retired);
         self.entries.truncate(live_end);
-        self.entries.shrink_to_fit();
+        let room = (2 * live_end).max(KEEP_ROOM_FOR);
+        self.entries.shrink_to(room);
         self.free.retain(|i| (*i as usize) < live_end);
-        self.free.shrink_to_fit();
+        self.free.shrink_to(room);
     }
 
     /// Ids of every live object (for the collector).
-    pub fn live_ids(&self) -> Vec<ObjectId> {
-        self.entries.iter().enumerate().filter(|(_, e)| e.object.is_some()).map(|(i, e)| ObjectId::new(i as u32, e.generation)).collect()
+    pub fn live_ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.entries.iter().enumerate().filter(|(_, e)| e.object.is_some()).map(|(i, e)| ObjectId::new(i as u32, e.generation))
     }
 
     /// One past the largest index in use (the size of a mark table).
@@ -132,7 +141,7 @@ impl Heap {
 
 #[cfg(test)]
 mod tests {
-    use super::{Heap, SHRINK_AT_LEAST};
+    use super::{Heap, KEEP_ROOM_FOR, SHRINK_AT_LEAST};
     use crate::object::ObjectClass;
 
     #[test]
@@ -148,5 +157,20 @@ mod tests {
         assert_eq!(Heap::index_of(again), Heap::index_of(ids[0]), "the slot is made again");
         assert!(heap.get(ids[0]).is_none(), "but an id of its old object does not name the new one");
         assert!(heap.get(again).is_some());
+    }
+
+    #[test]
+    fn a_free_end_keeps_room_for_the_next_objects_between_collections() {
+        let mut heap = Heap::default();
+        let ids: Vec<_> = (0..4 * KEEP_ROOM_FOR).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
+        ids.iter().for_each(|id| drop(heap.free(*id)));
+        heap.shrink_free_end();
+        assert_eq!(heap.capacity(), 0);
+        assert_eq!(heap.entries.capacity(), KEEP_ROOM_FOR, "the burst's memory went back, all but the room");
+        let room = heap.entries.as_ptr();
+        for _ in 0..KEEP_ROOM_FOR {
+            heap.new_object(ObjectClass::Plain, None);
+        }
+        assert_eq!(heap.entries.as_ptr(), room, "the next objects fit where the last ones were");
     }
 }

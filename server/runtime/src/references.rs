@@ -91,10 +91,10 @@ impl RefTable {
     }
 
     /// Empties the weak references whose objects were collected.
-    pub fn clear_collected(&mut self, dead: &std::collections::HashSet<super::ObjectId>) {
+    pub fn clear_collected(&mut self, dead: impl Fn(super::ObjectId) -> bool) {
         for r in self.entries.iter_mut().filter_map(|e| e.reference.as_mut()) {
             if let Value::Object(id) | Value::Symbol(id) = r.value {
-                if dead.contains(&id) {
+                if dead(id) {
                     r.value = Value::Undefined;
                     r.collected = true;
                 }

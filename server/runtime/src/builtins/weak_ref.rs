@@ -102,3 +102,33 @@ fn unregister(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) ->
     cells.cells.retain(|c| c.token != Some(token));
     Ok(Value::Bool(cells.cells.len() != before))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{global, method, runtime};
+
+    #[test]
+    fn a_collection_empties_weak_refs_and_queues_cleanups_for_dead_targets_only() {
+        let rt = runtime();
+        let new_of = |ctor: &str, args: &[Value]| rt.construct(&global(&rt, ctor), args).unwrap();
+        let (kept, dropped) = (rt.new_plain_object(), rt.new_plain_object());
+        let (to_kept, to_dropped) = (new_of("WeakRef", &[Value::Object(kept)]), new_of("WeakRef", &[Value::Object(dropped)]));
+        let cleanup = global(&rt, "Object");
+        let registry = new_of("FinalizationRegistry", std::slice::from_ref(&cleanup));
+        // The kept target's cell has the dropped object as its token: the cell stays, its token goes.
+        method(&rt, &registry, "register", &[Value::Object(kept), Value::str("kept"), Value::Object(dropped)]).unwrap();
+        method(&rt, &registry, "register", &[Value::Object(dropped), Value::str("dropped")]).unwrap();
+        let holders = [&to_kept, &to_dropped, &registry, &cleanup].map(|v| v.as_object().unwrap());
+        let collected = rt.collect(&[holders.as_slice(), &[kept]].concat(), || {});
+        assert!(collected.freed.contains(&dropped));
+        assert!(rt.strict_equals(&method(&rt, &to_kept, "deref", &[]).unwrap(), &Value::Object(kept)));
+        assert!(matches!(method(&rt, &to_dropped, "deref", &[]).unwrap(), Value::Undefined));
+        let Some(ObjectClass::FinalizationRegistry(cells)) = super::super::class_of(&rt, &registry) else { panic!("a registry") };
+        let cells = &cells.borrow().cells;
+        assert_eq!((cells.len(), cells[0].target, cells[0].token), (1, kept, None));
+        let ticks = rt.ticks.borrow();
+        assert_eq!(ticks.len(), 1, "one cleanup queued, for the dropped target");
+        assert!(rt.strict_equals(&ticks[0].0, &cleanup) && rt.strict_equals(&ticks[0].1[0], &Value::str("dropped")));
+    }
+}
