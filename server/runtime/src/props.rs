@@ -10,8 +10,9 @@
 
 use std::hash::BuildHasher;
 
+use foldhash::fast::SeedableRandomState;
+use foldhash::SharedSeed;
 use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
 
 use super::property::{Property, PropertyKey};
 
@@ -20,12 +21,14 @@ use super::property::{Property, PropertyKey};
 pub const LINEAR_MAX: usize = 16;
 
 /// The hash the map files `key` under: computed once by a caller that looks it up in several
-/// maps (an object and its prototypes) or looks and then inserts. Fx hashing: keys are short,
-/// where SipHash's resistance to chosen collisions cost a tenth of an access and protects
-/// against nobody (the addon and the client already run the host).
+/// maps (an object and its prototypes) or looks and then inserts. Keyed with a seed drawn once
+/// per process (foldhash's), as V8 seeds its string hashes: keys often come from outside (a
+/// Python service's request data made into an object), and with a hash anyone can compute, keys
+/// chosen to share table slots make every insertion scan them all. As fast as the unkeyed Fx
+/// hash it replaced on these short keys.
 #[inline]
 pub fn hash_of(key: &PropertyKey) -> u64 {
-    FxBuildHasher.hash_one(key)
+    SeedableRandomState::with_seed(0, SharedSeed::global_random()).hash_one(key)
 }
 
 #[derive(Clone, Debug)]
@@ -335,5 +338,29 @@ mod tests {
         assert!(props.get(&name(20)).is_some_and(|p| !p.writable));
         props.values_mut().for_each(|p| p.enumerable = false);
         assert!((&props).into_iter().all(|(_, p)| !p.enumerable));
+    }
+
+    /// Run as a child by the test below: prints this process's hash of a key.
+    #[test]
+    fn print_the_hash_of_a_key_when_asked() {
+        if std::env::var_os("PROPS_PRINT_HASH").is_some() {
+            println!("hash={}", hash_of(&PropertyKey::name("constructor")));
+        }
+    }
+
+    #[test]
+    fn hashes_are_keyed_per_process() {
+        let hash_in_a_child = || {
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "props::tests::print_the_hash_of_a_key_when_asked", "--nocapture", "--test-threads=1"])
+                .env("PROPS_PRINT_HASH", "1")
+                .output()
+                .unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            text.split_once("hash=").and_then(|(_, h)| h.split_whitespace().next()?.parse::<u64>().ok()).expect("the child's hash")
+        };
+        let (ours, first, second) = (hash_of(&PropertyKey::name("constructor")), hash_in_a_child(), hash_in_a_child());
+        assert_eq!(ours, hash_of(&PropertyKey::name("constructor")), "one process, one hash");
+        assert!(ours != first && first != second, "every process hashes with its own key: {ours} {first} {second}");
     }
 }
