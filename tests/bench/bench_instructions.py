@@ -86,7 +86,9 @@ def instructions(op: str, calls: int, script: Path, side: str) -> int:
             env["NAPI_HOSTD"] = str(wrapper)
             command = [sys.executable]
         mode = "inprocess" if side == "inprocess" else "isolated"
-        done = subprocess.run([*command, str(script), op, str(calls), mode], capture_output=True, text=True, check=True, env=env)
+        done = subprocess.run(
+            [*command, str(script), op, str(calls), mode], capture_output=True, text=True, check=True, env=env
+        )
         # One file per thread, numbered in order of creation: the first is the main thread (the
         # host's JS thread).
         first = sorted(Path(out).glob("host.*-01" if side == "host" else "cg-01"))
