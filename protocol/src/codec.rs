@@ -17,11 +17,13 @@
 //! two builds of this project is stability, not a risk. Should it need replacing, the
 //! declarations stay and only the derive changes.
 
+use bincode::de::read::Reader;
 use bincode::de::{Decode, Decoder};
+use bincode::enc::write::Writer;
 use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
 
-use crate::value::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, Region, Value};
+use crate::value::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value};
 use crate::value_tree::{walk, Step, TreeBuilder, ValueBudget};
 
 /// A message type of the protocol: encodable, and decodable within [`Limits`].
@@ -84,6 +86,12 @@ impl Encode for Value {
 
 /// A value that is no container: the variant's index in declaration order, then its fields.
 fn encode_leaf<E: Encoder>(v: &Value, e: &mut E) -> Result<(), EncodeError> {
+    if let Value::Number(n) = v {
+        // The commonest leaf, in one write: its index (one byte as a varint), then its bits.
+        let mut bytes = [3; 9];
+        bytes[1..].copy_from_slice(&n.to_le_bytes());
+        return e.writer().write(&bytes);
+    }
     variant_index(v).encode(e)?;
     match v {
         Value::Undefined | Value::Null => Ok(()),
@@ -172,7 +180,7 @@ impl Decode<Limits> for Value {
                 return Ok(v);
             }
             if built.wants_key() {
-                built.key(String::decode(d)?);
+                built.key(string(d)?);
             }
             index = u32::decode(d)?;
         }
@@ -198,21 +206,59 @@ fn container_len<T, D: Decoder<Context = Limits>>(d: &mut D) -> Result<usize, De
     Ok(len)
 }
 
+/// An `f64` as bincode writes it, read where it lies: bincode's own read copies it out through
+/// a `memcpy` call, which cost more than the rest of a number's decoding.
+#[inline(always)]
+fn number<D: Decoder>(d: &mut D) -> Result<f64, DecodeError> {
+    d.claim_bytes_read(8)?;
+    let Some(bytes) = d.reader().peek_read(8) else {
+        // Not a slice, or its end: bincode's way, which reports a truncation.
+        let mut bytes = [0; 8];
+        d.reader().read(&mut bytes)?;
+        return Ok(f64::from_le_bytes(bytes));
+    };
+    let n = f64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+    d.reader().consume(8);
+    Ok(n)
+}
+
+/// A `String` as bincode writes it (its length, then its UTF-8), checked and copied once where
+/// it lies: bincode's own decoding zero-fills a buffer, copies into it through a `memcpy` call
+/// (made even for the empty labels of a call's functions), then checks it.
+fn string<D: Decoder>(d: &mut D) -> Result<String, DecodeError> {
+    let len = u64::decode(d)?;
+    let len = usize::try_from(len).map_err(|_| DecodeError::OutsideUsizeRange(len))?;
+    d.claim_container_read::<u8>(len)?;
+    if len == 0 {
+        return Ok(String::new());
+    }
+    let Some(bytes) = d.reader().peek_read(len) else {
+        // Not a slice, or its end: bincode's way, which reports a truncation.
+        let mut bytes = vec![0; len];
+        d.reader().read(&mut bytes)?;
+        return String::from_utf8(bytes).map_err(|e| DecodeError::Utf8 { inner: e.utf8_error() });
+    };
+    let text = std::str::from_utf8(bytes).map_err(|inner| DecodeError::Utf8 { inner })?.to_owned();
+    d.reader().consume(len);
+    Ok(text)
+}
+
 /// The value of variant `index`, which is no container.
 fn decode_leaf<D: Decoder<Context = Limits>>(index: u32, d: &mut D) -> Result<Value, DecodeError> {
     Ok(match index {
         0 => Value::Undefined,
         1 => Value::Null,
         2 => Value::Bool(Decode::decode(d)?),
-        3 => Value::Number(Decode::decode(d)?),
-        4 => Value::String(Decode::decode(d)?),
+        3 => Value::Number(number(d)?),
+        4 => Value::String(string(d)?),
         5 => Value::BigInt(BigIntValue::decode(d)?),
-        8 => Value::Date(Decode::decode(d)?),
+        8 => Value::Date(number(d)?),
         9 => Value::Bytes { kind: BufferKind::decode(d)?, data: Decode::decode(d)? },
         10 => Value::Shared { object: ObjectId::decode(d)?, kind: BufferKind::decode(d)?, region: Region::decode(d)? },
         11 => Value::Upload { kind: BufferKind::decode(d)?, region: Region::decode(d)? },
         12 => Value::InPlace { kind: BufferKind::decode(d)?, region: Region::decode(d)? },
-        13 => Value::Js(JsRef::decode(d)?),
+        // The derive's fields in declaration order, the label read as `string` reads it.
+        13 => Value::Js(JsRef { id: ObjectId::decode(d)?, kind: RefKind::decode(d)?, class_proto: Decode::decode(d)?, label: string(d)? }),
         14 => Value::Py { id: PyRef::decode(d)?, callable: Decode::decode(d)? },
         15 => Value::Lent { kind: BufferKind::decode(d)?, address: Decode::decode(d)?, region: Region::decode(d)? },
         found => {
@@ -302,6 +348,38 @@ mod tests {
             let msg = decode::<crate::ServerMessage>(&payload).unwrap();
             assert_eq!(encode(&msg).unwrap()[4..], payload[..]);
         });
+    }
+
+    /// Numbers, strings and references, read where they lie: round trips, and a truncated or
+    /// lying payload refused, never read past its end.
+    #[test]
+    fn leaves_read_in_place_round_trip_and_refuse_what_is_short_or_wrong() {
+        let js = Value::Js(JsRef { id: ObjectId(u64::MAX), kind: RefKind::Function, class_proto: None, label: String::new() });
+        let leaves = [Value::Number(-0.5), Value::Date(1e12), Value::String("ü".repeat(40)), Value::String(String::new()), js];
+        for v in leaves {
+            let frame = encode(&v).unwrap();
+            let payload = &frame[4..];
+            assert_eq!(decode::<Value>(payload).unwrap(), v);
+            // Every shorter prefix is refused.
+            for end in 0..payload.len() {
+                assert!(matches!(decode::<Value>(&payload[..end]), Err(FrameError::Malformed(_))), "{v:?} cut at {end}");
+            }
+        }
+        // A string claiming more bytes than follow, or more than the payload could stand for.
+        assert!(matches!(decode::<Value>(&[4, 5, b'a', b'b']), Err(FrameError::Malformed(_))));
+        let mut huge = vec![4, 253];
+        huge.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        match decode::<Value>(&huge) {
+            Err(FrameError::Malformed(why)) => assert!(why.contains("LimitExceeded"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // Text that is no UTF-8, as a string and as an object's key.
+        assert!(matches!(decode::<Value>(&[4, 2, 0xc3, 0x28]), Err(FrameError::Malformed(_))));
+        assert!(matches!(decode::<Value>(&[7, 1, 1, 0xff, 0]), Err(FrameError::Malformed(_))));
+        // A number is its index, then its 8 bytes little-endian.
+        let mut number = vec![3];
+        number.extend_from_slice(&2.5f64.to_le_bytes());
+        assert_eq!(encode(&Value::Number(2.5)).unwrap()[4..], number[..]);
     }
 
     #[test]

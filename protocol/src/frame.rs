@@ -68,7 +68,7 @@ pub fn encode<T: Wire>(msg: &T) -> Result<Vec<u8>, FrameError> {
 pub fn encode_into<T: Wire>(msg: &T, buf: &mut Vec<u8>) -> Result<(), FrameError> {
     let start = buf.len();
     buf.extend_from_slice(&[0; HEADER_LEN]);
-    if let Err(e) = bincode::encode_into_std_write(msg, &mut *buf, config()) {
+    if let Err(e) = bincode::encode_into_writer(msg, Appender(&mut *buf), config()) {
         buf.truncate(start);
         return Err(FrameError::Malformed(e.to_string()));
     }
@@ -79,6 +79,18 @@ pub fn encode_into<T: Wire>(msg: &T, buf: &mut Vec<u8>) -> Result<(), FrameError
     };
     buf[start..start + HEADER_LEN].copy_from_slice(&len.to_le_bytes());
     Ok(())
+}
+
+/// bincode's writer appending to a frame's buffer in place. Its `std::io::Write` adapter went
+/// through `write_all` and a `memcpy` call for each field, as much as the encoding itself.
+struct Appender<'a>(&'a mut Vec<u8>);
+
+impl bincode::enc::write::Writer for Appender<'_> {
+    #[inline(always)]
+    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
 }
 
 /// Decodes one payload (without its header). Trailing bytes are an error: a frame holds exactly

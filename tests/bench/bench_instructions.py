@@ -7,7 +7,12 @@ loading taken out (the loop's own few bytecodes stay in). `floor` is the same lo
 no-op C function of the floor extension (floor_ext.py): Python's own share. Goal (issue 43): at
 most 1,000 per in-process no-op call.
 
-    .venv/bin/python tests/bench/bench_instructions.py [op ...]
+`--isolated` counts a call to an isolated host instead, on each side: the host's JS thread
+(`napi-hostd` run under callgrind through `$NAPI_HOSTD`, the client native) and the calling
+thread (the client under callgrind, the host native), each in runs of its own, so that neither
+side's waits count the other's slowness under valgrind.
+
+    .venv/bin/python tests/bench/bench_instructions.py [--isolated] [op ...]
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from report import Goals  # noqa: E402
 SHORT, LONG = 2_000, 6_000
 NOOP_GOAL = 1_000
 
-# Run in the child: loads the C bench addon in-process and makes `n` calls of `op`.
+# Run in the child: loads the C bench addon (in-process, or isolated: argv[3]) and makes `n` calls of `op`.
 CHILD = """
 import sys
 sys.path.insert(0, {tests!r})
@@ -36,7 +41,11 @@ sys.path.insert(0, {bench!r})
 from conftest import addon_path
 from floor_ext import module
 from napi_python import load_addon
-a = load_addon(addon_path("bench"), isolated=False)
+isolated = sys.argv[3] == "isolated"
+# Under callgrind a host is too slow for the default start-up and call timeouts; its sandbox's
+# filters would refuse valgrind.
+options = dict(sandbox=False, timeout=600) if isolated else {{}}
+a = load_addon(addon_path("bench"), isolated=isolated, **options)
 f = module()
 one = lambda: 1
 op, n = sys.argv[1], int(sys.argv[2])
@@ -52,44 +61,51 @@ for _ in range(n):
     call()
 """
 OPS = ["floor", "noop", "add", "echo", "callback", "object16"]
+ROOT = HERE.parents[1]
 
 
-def instructions(op: str, calls: int, script: Path) -> int:
-    """The instructions callgrind counted on the calling thread of a child making `calls` calls
-    of `op`.
+def instructions(op: str, calls: int, script: Path, side: str) -> int:
+    """The instructions callgrind counted on one thread of a child making `calls` calls of `op`:
+    `side` "inprocess" or "client", the calling thread; "host", an isolated host's JS thread.
 
-    Only the calling thread: a direct call runs there, and the host thread's idling (a spin
-    before it sleeps, wake-ups) varies from run to run by more than a change being measured.
+    One thread only: a direct call runs on the calling thread, and the in-process host thread's
+    idling (a spin before it sleeps, wake-ups) varies from run to run by more than a change
+    being measured.
     """
     with tempfile.TemporaryDirectory() as out:
+        grind = ["valgrind", "--tool=callgrind", "--separate-threads=yes"]
+        # String hashes decide dict probe lengths: a fixed seed keeps them from moving the count
+        # by a hundred instructions from run to run.
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        command = [*grind, f"--callgrind-out-file={out}/cg", sys.executable]
+        if side == "host":
+            wrapper = Path(out) / "hostd.sh"
+            hostd = ROOT / "target" / "release" / "napi-hostd"
+            wrapper.write_text(f'#!/bin/sh\nexec {" ".join(grind)} --callgrind-out-file={out}/host.%p {hostd} "$@"\n')
+            wrapper.chmod(0o755)
+            env["NAPI_HOSTD"] = str(wrapper)
+            command = [sys.executable]
+        mode = "inprocess" if side == "inprocess" else "isolated"
         done = subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                "--separate-threads=yes",
-                f"--callgrind-out-file={out}/cg",
-                sys.executable,
-                str(script),
-                op,
-                str(calls),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            # String hashes decide dict probe lengths: a fixed seed keeps them from moving the
-            # count by a hundred instructions from run to run.
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            [*command, str(script), op, str(calls), mode], capture_output=True, text=True, check=True, env=env
         )
-        # One file per thread, numbered in order of creation: the first is the main thread.
-        main_thread = Path(out) / "cg-01"
-        found = re.search(r"^totals: (\d+)", main_thread.read_text(), re.M) if main_thread.exists() else None
+        # One file per thread, numbered in order of creation: the first is the main thread (the
+        # host's JS thread).
+        first = sorted(Path(out).glob("host.*-01" if side == "host" else "cg-01"))
+        found = re.search(r"^totals: (\d+)", first[0].read_text(), re.M) if first else None
     if found is None:
-        raise RuntimeError(f"callgrind wrote no count for the main thread of {op}:\n{done.stderr[-2000:]}")
+        raise RuntimeError(f"callgrind wrote no count for the {side} thread of {op}:\n{done.stderr[-2000:]}")
     return int(found.group(1))
 
 
+def per_call(op: str, script: Path, side: str) -> float:
+    return (instructions(op, LONG, script, side) - instructions(op, SHORT, script, side)) / (LONG - SHORT)
+
+
 def main() -> None:
-    ops = sys.argv[1:] or OPS
+    args = sys.argv[1:]
+    isolated = "--isolated" in args
+    ops = [a for a in args if a != "--isolated"] or [op for op in OPS if not (isolated and op == "floor")]
     unknown = [op for op in ops if op not in OPS]
     if unknown:
         sys.exit(f"unknown operation(s) {', '.join(unknown)}; choose from {', '.join(OPS)}")
@@ -99,12 +115,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "calls.py"
         script.write_text(CHILD.format(tests=str(HERE.parent), bench=str(HERE)))
+        if isolated:
+            print("instructions per isolated call: the host's JS thread, the client's calling thread")
+            print(f"{'operation':10} {'host':>8} {'client':>8}")
+            for op in ops:
+                print(f"{op:10} {per_call(op, script, 'host'):8.0f} {per_call(op, script, 'client'):8.0f}", flush=True)
+            return
         print("instructions per in-process call on the calling thread (callgrind, difference of two loop lengths)")
         print(f"{'operation':10} {'instr':>8}")
         counts = {}
         for op in ops:
-            counts[op] = (instructions(op, LONG, script) - instructions(op, SHORT, script)) / (LONG - SHORT)
-            print(f"{op:10} {counts[op]:8.0f}")
+            counts[op] = per_call(op, script, "inprocess")
+            print(f"{op:10} {counts[op]:8.0f}", flush=True)
     if "noop" in counts:
         noop = counts["noop"]
         floor = f" (the floor: {counts['floor']:,.0f})" if "floor" in counts else ""
