@@ -10,11 +10,6 @@ use super::property::{Property, PropertyKey};
 /// Free slots at the end of the arena fewer than this stay (`shrink_free_end`).
 const SHRINK_AT_LEAST: usize = 4096;
 
-/// The fewest slots the arena keeps room for when it gives back its free end: twice the
-/// objects that make a collection due, which a stream of short-lived objects reaches between
-/// two collections.
-const KEEP_ROOM_FOR: usize = 2 * crate::gc::FEWEST_BETWEEN_COLLECTIONS;
-
 struct Entry {
     generation: u32,
     object: Option<Object>,
@@ -93,11 +88,11 @@ impl Heap {
 
     /// Gives back the free slots at the end of the arena, and their memory, when they are many
     /// (after a collection freed a burst of objects): the arena never shrank before, so the
-    /// host stayed as large as its peak. Room is kept for twice the live slots (and at least
-    /// [`KEEP_ROOM_FOR`]): a steady stream of short-lived objects fills that much again before the
-    /// next collection, and giving it back each time made every cycle grow the arena anew, copying
-    /// it and faulting its pages in again.
-    pub fn shrink_free_end(&mut self) {
+    /// host stayed as large as its peak. Room is kept for twice the live slots, and at least
+    /// `least_room` (the collector's due count, which a steady stream of short-lived objects
+    /// reaches again before the next collection): giving it back each time made every cycle grow
+    /// the arena anew, copying it and faulting its pages in again.
+    pub fn shrink_free_end(&mut self, least_room: usize) {
         let live_end = self.entries.iter().rposition(|e| e.object.is_some()).map_or(0, |i| i + 1);
         let trailing = self.entries.len() - live_end;
         if trailing < SHRINK_AT_LEAST || trailing < self.entries.len() / 4 {
@@ -106,7 +101,7 @@ impl Heap {
         let retired = self.entries[live_end..].iter().map(|e| e.generation).max().unwrap_or(0);
         self.retired_generation = self.retired_generation.max(retired);
         self.entries.truncate(live_end);
-        let room = (2 * live_end).max(KEEP_ROOM_FOR);
+        let room = (2 * live_end).max(least_room);
         self.entries.shrink_to(room);
         self.free.retain(|i| (*i as usize) < live_end);
         self.free.shrink_to(room);
@@ -141,7 +136,9 @@ impl Heap {
 
 #[cfg(test)]
 mod tests {
-    use super::{Heap, KEEP_ROOM_FOR, SHRINK_AT_LEAST};
+    use super::{Heap, SHRINK_AT_LEAST};
+
+    const KEEP_ROOM_FOR: usize = 2 * SHRINK_AT_LEAST;
     use crate::object::ObjectClass;
 
     #[test]
@@ -150,7 +147,7 @@ mod tests {
         let kept = heap.new_object(ObjectClass::Plain, None);
         let ids: Vec<_> = (0..2 * SHRINK_AT_LEAST).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
         ids.iter().for_each(|id| drop(heap.free(*id)));
-        heap.shrink_free_end();
+        heap.shrink_free_end(0);
         assert_eq!(heap.capacity(), 1, "only the kept object's slot is left");
         assert!(heap.get(kept).is_some());
         let again = heap.new_object(ObjectClass::Plain, None);
@@ -164,7 +161,7 @@ mod tests {
         let mut heap = Heap::default();
         let ids: Vec<_> = (0..4 * KEEP_ROOM_FOR).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
         ids.iter().for_each(|id| drop(heap.free(*id)));
-        heap.shrink_free_end();
+        heap.shrink_free_end(KEEP_ROOM_FOR);
         assert_eq!(heap.capacity(), 0);
         assert_eq!(heap.entries.capacity(), KEEP_ROOM_FOR, "the burst's memory went back, all but the room");
         let room = heap.entries.as_ptr();
