@@ -65,10 +65,10 @@ impl Host {
         let frame = DirectFrame { request: op.id(), caller, kept: RefCell::default() };
         self.direct.0.set(&frame);
         let unlink = Unlink(&self.direct, outer);
-        out.outcome = match op {
+        out.set_outcome(match op {
             Direct::Request(req) => self.answer(req, TurnKind::Direct),
             Direct::Call(call) => self.answer_call(call),
-        };
+        });
         // What a reply would carry ahead of it (the addon's writes to mirrored buffers above
         // all), and the promise jobs that follow a top-level request.
         self.share_news();

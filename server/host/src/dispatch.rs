@@ -222,8 +222,31 @@ impl Host {
         result
     }
 
-    /// What a request's result crosses as; `direct`: see `dispatch`.
+    /// What a request's result crosses as; `direct`: see `dispatch`. Inlined for the commonest
+    /// answer, a number, a boolean, undefined or null (no held objects needed); the others out
+    /// of line.
+    #[inline(always)]
     fn outcome(&self, result: Result<Answer, Error>, direct: bool) -> Outcome {
+        match result {
+            Ok(Answer::Value(v)) => {
+                let p = match v {
+                    Value::Undefined => proto::Value::Undefined,
+                    Value::Null => proto::Value::Null,
+                    Value::Bool(b) => proto::Value::Bool(b),
+                    Value::Number(n) => proto::Value::Number(n),
+                    _ => return self.outcome_other(Ok(Answer::Value(v)), direct),
+                };
+                // Owns nothing: not dropped, since the value's drop glue is a call with a match
+                // over every kind of value.
+                std::mem::forget(v);
+                Outcome::Ok(p)
+            }
+            other => self.outcome_other(other, direct),
+        }
+    }
+
+    #[inline(never)]
+    fn outcome_other(&self, result: Result<Answer, Error>, direct: bool) -> Outcome {
         let rt = &self.rt;
         match result {
             Ok(answer) => {

@@ -177,6 +177,21 @@ impl Default for Served {
     }
 }
 
+impl Served {
+    /// Writes the reply's outcome over the one there, the default's in a fresh `Served`: that
+    /// one owns nothing, and is overwritten without a call of the outcome's drop glue (a match
+    /// over every kind of outcome and value, on every direct call).
+    pub(crate) fn set_outcome(&mut self, outcome: Outcome) {
+        if let Outcome::Ok(Value::Undefined) = self.outcome {
+            // SAFETY: `self.outcome` is a valid place, and the value overwritten owns nothing
+            // (no drop is skipped).
+            unsafe { std::ptr::write(&mut self.outcome, outcome) };
+        } else {
+            self.outcome = outcome;
+        }
+    }
+}
+
 /// News of the client's own segments, queued for the host.
 enum ClientNews {
     Segment { id: u32, size: u64, fd: OwnedFd },

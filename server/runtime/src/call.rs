@@ -9,16 +9,32 @@ use super::value::Value;
 use super::{JsResult, Runtime, MAX_DEPTH};
 
 impl Runtime {
+    /// Inlined: returned from a call, the callable went through memory on every call.
+    #[inline(always)]
     fn callable_of(&self, func: &Value) -> JsResult<(ObjectId, Callable)> {
         let found = match func {
             Value::Object(id) => match self.heap.borrow().get(*id).map(|o| &o.class) {
-                Some(ObjectClass::Function(f)) => Some((*id, f.callable.clone())),
+                // An addon's function (every call from Python) is copied field by field here:
+                // the derived clone was a call with a match over every kind of callable.
+                Some(ObjectClass::Function(f)) => Some((
+                    *id,
+                    match &f.callable {
+                        &Callable::Native { env, cb, data, receiver } => Callable::Native { env, cb, data, receiver },
+                        other => other.clone(),
+                    },
+                )),
                 Some(ObjectClass::Proxy(p)) if p.callable => Some((*id, Callable::Proxy(*id))),
                 _ => None,
             },
             _ => None,
         };
-        found.ok_or_else(|| self.type_error(format!("{} is not a function", func.to_display(self))))
+        found.ok_or_else(|| self.not_a_function(func))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_a_function(&self, func: &Value) -> super::Thrown {
+        self.type_error(format!("{} is not a function", func.to_display(self)))
     }
 
     /// `func.call(this, ...args)`.

@@ -422,7 +422,14 @@ impl Runtime {
     fn recycle_args(&self, mut args: Vec<Value>) {
         if args.capacity() <= 16 {
             args.clear();
-            *self.spare_args.borrow_mut() = args;
+            let mut spare = self.spare_args.borrow_mut();
+            if spare.capacity() == 0 {
+                // The commonest case (`args_vec` took it): nothing to drop, and no call of the
+                // vector's drop glue to find that out.
+                std::mem::forget(std::mem::replace(&mut *spare, args));
+            } else {
+                *spare = args;
+            }
         }
     }
 
@@ -440,7 +447,15 @@ impl Runtime {
     #[inline(always)]
     pub fn innermost_frame(&self) -> Option<(usize, Value)> {
         let frames = self.frames.borrow();
-        frames.last().map(|f| (frames.len(), f.this.clone()))
+        // The receiver is an object (`push_frame`): made again from its id, not cloned through
+        // the value's clone, a call with a match over every kind of value.
+        frames.last().map(|f| {
+            let this = match &f.this {
+                &Value::Object(id) => Value::Object(id),
+                other => other.clone(),
+            };
+            (frames.len(), this)
+        })
     }
 }
 
