@@ -183,9 +183,8 @@ impl Served {
     /// over every kind of outcome and value, on every direct call).
     pub(crate) fn set_outcome(&mut self, outcome: Outcome) {
         if let Outcome::Ok(Value::Undefined) = self.outcome {
-            // SAFETY: `self.outcome` is a valid place, and the value overwritten owns nothing
-            // (no drop is skipped).
-            unsafe { std::ptr::write(&mut self.outcome, outcome) };
+            // Forgotten, not dropped: it owns nothing.
+            std::mem::forget(std::mem::replace(&mut self.outcome, outcome));
         } else {
             self.outcome = outcome;
         }
