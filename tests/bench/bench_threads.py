@@ -9,6 +9,10 @@ switches per operation instead). Goal: 16 threads' total throughput at least 1 t
 both modes and both workloads (no collapse).
 
     .venv/bin/python tests/bench/bench_threads.py [--rounds R] [--seconds S] [--threads 1,2,4,16]
+        [--modes isolated,in-process] [--workloads add,mix,callback]
+
+(`callback` alone, not in the default workloads, shows most plainly whether a Python call waits
+for its thread: the host serves nothing else meanwhile.)
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ def workloads(addon: Any) -> dict[str, list[Callable[[], object]]]:
     return {
         "add": [lambda: addon.add(1, 2)],
         "mix": [lambda: addon.add(1, 2), lambda: addon.callback(one), lambda: addon.echo(TEXT)],
+        "callback": [lambda: addon.callback(one)],
     }
 
 
@@ -162,15 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=0.5, help="time each thread count calls, per round")
     parser.add_argument("--threads", default="1,2,4,16", help="thread counts, comma-separated")
     parser.add_argument("--no-waits", action="store_true", help="leave out the pass counting futex calls")
+    parser.add_argument("--modes", default="isolated,in-process", help="modes, comma-separated")
+    parser.add_argument("--workloads", default="add,mix", help="add, mix, callback, comma-separated")
     args = parser.parse_args(argv)
     counts = [int(t) for t in args.threads.split(",")]
+    works = args.workloads.split(",")
     goals = Goals()
-    addons = {
-        "isolated": load_addon(addon_path("bench")),
-        "in-process": load_addon(addon_path("bench"), isolated=False),
-    }
-    pids = {"isolated": [os.getpid(), addons["isolated"].pid], "in-process": [os.getpid()], "python": [os.getpid()]}
-    cells = [(mode, work, n) for mode in addons for work in ("add", "mix") for n in counts]
+    loads = {"isolated": {}, "in-process": {"isolated": False}}
+    addons = {mode: load_addon(addon_path("bench"), **loads[mode]) for mode in args.modes.split(",")}
+    pids = {mode: [os.getpid()] + ([addon.pid] if mode == "isolated" else []) for mode, addon in addons.items()}
+    pids["python"] = [os.getpid()]
+    cells = [(mode, work, n) for mode in addons for work in works for n in counts]
     calls = {mode: workloads(addon) for mode, addon in addons.items()}
     # CPython's own ceiling: threads calling a Python function share one GIL, whose hand-overs
     # cost the same whatever the function does.
@@ -209,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     few, many = min(counts), max(counts)
     for mode in addons:
-        for work in ("add", "mix"):
+        for work in works:
             lo, hi = statistics.median(rates[(mode, work, few)]), statistics.median(rates[(mode, work, many)])
             goals.check(
                 f"{mode} {work}: {many} threads' throughput >= {few} thread's",

@@ -24,6 +24,28 @@ use crate::values::from_python::Cx;
 /// for that thread to let go: two thread switches per call, several times the round trip.
 const KEEP_GIL_FOR: Duration = Duration::from_micros(30);
 
+/// How long a top-level request waits, at most, for the host to go free each time it finds it
+/// busy (`before_top_request`): CPython's switch interval.
+const WAIT_FREE_AT_MOST: Duration = Duration::from_millis(5);
+
+/// How many times a top-level request finds the host busy and waits before it is sent anyway.
+/// Its thread looks again after each wait because the GIL it then takes back may come from a
+/// thread the host is busy with again (one that lost the GIL inside its Python call).
+const WAIT_FREE_ROUNDS: u32 = 4;
+
+/// Lets the threads whose requests the host is busy with have the GIL before this thread sends
+/// a top-level request (see `link/channel/busy.rs`). Bounded: a slow call lets the request go
+/// after `WAIT_FREE_ROUNDS` waits, to queue in the host.
+pub fn before_top_request(py: Python<'_>, channel: &Channel) -> PyResult<()> {
+    for _ in 0..WAIT_FREE_ROUNDS {
+        if !channel.busy() {
+            return Ok(());
+        }
+        exit_gate::allow_threads_inside(py, || channel.wait_free(WAIT_FREE_AT_MOST)).ok_or_else(exiting_error)?;
+    }
+    Ok(())
+}
+
 /// A request sent over the rings, however it ends: its reply is no longer waited for (one that
 /// still comes is dropped), a top-level chain's mailbox closes, and a settlement nobody claimed
 /// for it is dropped.

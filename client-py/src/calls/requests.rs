@@ -132,8 +132,11 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     if channel.forked() {
         return Err(forked_error(channel, slf.py()));
     }
-    let id = channel.next_id(slf.py());
     let active = this.active_chain();
+    if active.is_none() && channel.in_process().is_none() {
+        by_message::before_top_request(slf.py(), channel)?;
+    }
+    let id = channel.next_id(slf.py());
     let chain = active.map_or(id, |(c, _)| c);
     let mut request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
     let left = operands.left.take();

@@ -13,6 +13,7 @@
 //! its channel carries what goes to its host thread, and the news of both sides go straight to
 //! the other's tables (`napi_host::inprocess`).
 
+mod busy;
 mod ending;
 mod sleepers;
 
@@ -26,6 +27,7 @@ use napi_protocol::{ChainId, ClientMessage, PyException, PyRef, RequestId, Serve
 use napi_host::inprocess::InProcess;
 use napi_link::spin::spin_until;
 
+use self::busy::Busy;
 pub use self::ending::Dead;
 use self::sleepers::Sleepers;
 use crate::link::client_end::ClientEnd;
@@ -57,10 +59,8 @@ pub struct Channel {
     /// How many messages the reader filed for other threads, and deaths: a thread that looks
     /// for its message keeping the GIL (`poll`) looks at its mailbox again when this moves.
     filed: AtomicU64,
-    /// Python calls and cycle questions the host sent and waits for the answers of. While one
-    /// is owed, the host answers nothing else, and the thread that owes it needs the GIL: a
-    /// caller then does not keep the GIL looking for its reply (`poll`).
-    owed: AtomicU64,
+    /// Whether the host has requests to answer, or a Python call's answer to wait for (`Busy`).
+    busy: Busy,
     /// Whether `state.dead` is set (it never goes back): every send and most requests ask, and
     /// a live host is asked about with one load, not a lock.
     died: AtomicBool,
@@ -111,7 +111,7 @@ impl Channel {
             state: Mutex::new(State::default()),
             reading: AtomicBool::new(false),
             filed: AtomicU64::new(0),
-            owed: AtomicU64::new(0),
+            busy: Busy::default(),
             died: AtomicBool::new(false),
             generation: crate::link::forks::generation(),
             shm,
@@ -222,6 +222,7 @@ impl Channel {
             return Err(d.clone());
         }
         st.chains.begin(id, chain);
+        self.busy.set_in_flight(st.chains.outstanding());
         Ok(())
     }
 
@@ -251,10 +252,11 @@ impl Channel {
         ]
     }
 
-    /// Bells rung for sleeping waiters, and their wake-ups, so far (see `Sleepers`).
-    pub fn wakeups(&self) -> (u64, u64) {
+    /// Bells rung for sleeping waiters, and their wake-ups, so far (see `Sleepers`); and the
+    /// top-level requests held back while the host was busy (`wait_free`).
+    pub fn wakeups(&self) -> (u64, u64, u64) {
         let st = self.state.lock().unwrap();
-        (st.sleepers.rung, st.sleepers.woken)
+        (st.sleepers.rung, st.sleepers.woken, self.busy.held_back.load(Ordering::Relaxed))
     }
 
     /// Sends `msg`; a full ring waits for room until `deadline`.
@@ -263,7 +265,7 @@ impl Channel {
             return Err(d);
         }
         if matches!(msg, ClientMessage::CallbackResult { .. } | ClientMessage::Traced(_)) {
-            let _ = self.owed.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            self.busy.paid();
         }
         // Taken before the transport's lock: uploads lock the shared memory, then the transport.
         let sent = self.end.send(self.retired(), msg, deadline);
@@ -381,6 +383,16 @@ impl Channel {
         got
     }
 
+    /// Whether the host has requests to answer or waits for a Python call's answer (`Busy`).
+    pub fn busy(&self) -> bool {
+        self.busy.busy()
+    }
+
+    /// Waits until the host goes free (see `busy`), is gone, or `at_most`; without the GIL.
+    pub fn wait_free(&self, at_most: Duration) {
+        self.busy.wait_free(at_most, || self.gone());
+    }
+
     /// Rings a sleeper to read if nobody reads: for a caller that looked (`poll`) and then does
     /// not wait after all.
     pub fn hand_on_reading(&self) {
@@ -424,7 +436,7 @@ impl Channel {
                 return Some(Err(d.clone()));
             }
             let left = budget.saturating_sub(start.elapsed());
-            if left.is_zero() || self.owed.load(Ordering::SeqCst) > 0 {
+            if left.is_zero() || self.busy.owed() {
                 return None;
             }
             if !self.reading.load(Ordering::SeqCst) {
@@ -434,14 +446,7 @@ impl Channel {
             // leaves.
             let filed = self.filed.load(Ordering::SeqCst);
             drop(st);
-            spin_until(
-                || {
-                    self.filed.load(Ordering::SeqCst) != filed
-                        || !self.reading.load(Ordering::SeqCst)
-                        || self.owed.load(Ordering::SeqCst) > 0
-                },
-                left,
-            );
+            spin_until(|| self.filed.load(Ordering::SeqCst) != filed || !self.reading.load(Ordering::SeqCst) || self.busy.owed(), left);
             st = self.state.lock().unwrap();
         }
     }
@@ -469,7 +474,7 @@ impl Channel {
             if let Some(d) = &st.dead {
                 break Some(Err(d.clone()));
             }
-            if start.elapsed() >= budget || self.owed.load(Ordering::SeqCst) > 0 {
+            if start.elapsed() >= budget || self.busy.owed() {
                 break None;
             }
         };
@@ -527,7 +532,9 @@ impl Channel {
             Ok(None) => Err(None),
             Ok(Some(m)) => {
                 self.count_owed(&m);
-                st.chains.file(m).map_err(Some)
+                let filed = st.chains.file(m).map_err(Some);
+                self.busy.set_in_flight(st.chains.outstanding());
+                filed
             }
             Err(d) => {
                 self.record_death(&mut st, d);
@@ -650,10 +657,10 @@ impl Channel {
         }
     }
 
-    /// Counts what the host will wait for the answer of (see `owed`).
+    /// Counts what the host will wait for the answer of (see `Busy`).
     fn count_owed(&self, msg: &ServerMessage) {
         if matches!(msg, ServerMessage::CallPython { .. } | ServerMessage::Trace { .. }) {
-            self.owed.fetch_add(1, Ordering::SeqCst);
+            self.busy.owe();
         }
     }
 

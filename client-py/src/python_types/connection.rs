@@ -666,15 +666,17 @@ impl Connection {
         Ok(d.unbind())
     }
 
-    /// How often threads waiting for this host were woken, as `{"rung": n, "woken": n}`: bells
-    /// rung for them, and wake-ups from sleep (rung or not). For tests that a message wakes its
-    /// own thread only.
+    /// How often threads waiting for this host were woken, as `{"rung": n, "woken": n,
+    /// "held_back": n}`: bells rung for them, wake-ups from sleep (rung or not), and top-level
+    /// requests that waited to be sent while the host was busy. For tests that a message wakes
+    /// its own thread only, and that a new request does not queue behind another thread's.
     #[getter]
     fn _wakeups(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let d = PyDict::new(py);
-        let (rung, woken) = self.channel.wakeups();
+        let (rung, woken, held_back) = self.channel.wakeups();
         d.set_item("rung", rung)?;
         d.set_item("woken", woken)?;
+        d.set_item("held_back", held_back)?;
         Ok(d.unbind())
     }
 

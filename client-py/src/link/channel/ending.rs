@@ -67,6 +67,8 @@ impl Channel {
             self.end.release();
             self.shm.release();
         }
+        // After `died`: a thread waiting for the host to be free looks at it as it wakes.
+        self.busy.wake_all();
         d
     }
 
