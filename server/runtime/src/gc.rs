@@ -209,7 +209,7 @@ impl Runtime {
                 }
                 due.extend(o.finalizers);
             }
-            heap.shrink_free_end(2 * FEWEST_BETWEEN_COLLECTIONS);
+            heap.shrink_free_end(FEWEST_BETWEEN_COLLECTIONS);
         }
         (Collected { freed: dead.ids }, due)
     }

@@ -88,11 +88,12 @@ impl Heap {
 
     /// Gives back the free slots at the end of the arena, and their memory, when they are many
     /// (after a collection freed a burst of objects): the arena never shrank before, so the
-    /// host stayed as large as its peak. Room is kept for twice the live slots, and at least
-    /// `least_room` (the collector's due count, which a steady stream of short-lived objects
-    /// reaches again before the next collection): giving it back each time made every cycle grow
-    /// the arena anew, copying it and faulting its pages in again.
-    pub fn shrink_free_end(&mut self, least_room: usize) {
+    /// host stayed as large as its peak. An arena no larger than a steady stream of short-lived
+    /// objects makes it between collections keeps that room (the next collection comes once the
+    /// live objects are twice the survivors and at least `due`, the collector's): giving it back
+    /// made every cycle grow the arena anew, copying it and faulting its pages in again. A larger
+    /// burst's memory all goes back.
+    pub fn shrink_free_end(&mut self, due: usize) {
         let live_end = self.entries.iter().rposition(|e| e.object.is_some()).map_or(0, |i| i + 1);
         let trailing = self.entries.len() - live_end;
         if trailing < SHRINK_AT_LEAST || trailing < self.entries.len() / 4 {
@@ -100,8 +101,9 @@ impl Heap {
         }
         let retired = self.entries[live_end..].iter().map(|e| e.generation).max().unwrap_or(0);
         self.retired_generation = self.retired_generation.max(retired);
+        let stream = live_end + live_end.max(due);
+        let room = if self.entries.len() <= stream { stream } else { live_end };
         self.entries.truncate(live_end);
-        let room = (2 * live_end).max(least_room);
         self.entries.shrink_to(room);
         self.free.retain(|i| (*i as usize) < live_end);
         self.free.shrink_to(room);
@@ -138,7 +140,7 @@ impl Heap {
 mod tests {
     use super::{Heap, SHRINK_AT_LEAST};
 
-    const KEEP_ROOM_FOR: usize = 2 * SHRINK_AT_LEAST;
+    const DUE: usize = 2 * SHRINK_AT_LEAST;
     use crate::object::ObjectClass;
 
     #[test]
@@ -157,17 +159,21 @@ mod tests {
     }
 
     #[test]
-    fn a_free_end_keeps_room_for_the_next_objects_between_collections() {
+    fn a_free_end_keeps_the_room_of_a_stream_between_collections_not_of_a_burst() {
         let mut heap = Heap::default();
-        let ids: Vec<_> = (0..4 * KEEP_ROOM_FOR).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
+        let ids: Vec<_> = (0..DUE).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
+        let room = (heap.entries.as_ptr(), heap.entries.capacity());
         ids.iter().for_each(|id| drop(heap.free(*id)));
-        heap.shrink_free_end(KEEP_ROOM_FOR);
-        assert_eq!(heap.capacity(), 0);
-        assert_eq!(heap.entries.capacity(), KEEP_ROOM_FOR, "the burst's memory went back, all but the room");
-        let room = heap.entries.as_ptr();
-        for _ in 0..KEEP_ROOM_FOR {
+        heap.shrink_free_end(DUE);
+        assert_eq!(heap.capacity(), 0, "the free end went");
+        assert_eq!((heap.entries.as_ptr(), heap.entries.capacity()), room, "but not its room");
+        for _ in 0..DUE {
             heap.new_object(ObjectClass::Plain, None);
         }
-        assert_eq!(heap.entries.as_ptr(), room, "the next objects fit where the last ones were");
+        assert_eq!(heap.entries.as_ptr(), room.0, "the next objects fit where the last ones were");
+        let burst: Vec<_> = (0..4 * DUE).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
+        heap.live_ids().collect::<Vec<_>>().into_iter().chain(burst).for_each(|id| drop(heap.free(id)));
+        heap.shrink_free_end(DUE);
+        assert_eq!(heap.entries.capacity(), 0, "a burst's memory all went back");
     }
 }
