@@ -139,9 +139,10 @@ impl Heap {
 #[cfg(test)]
 mod tests {
     use super::{Heap, SHRINK_AT_LEAST};
-
-    const DUE: usize = 2 * SHRINK_AT_LEAST;
     use crate::object::ObjectClass;
+
+    /// The collector's due count in these tests: above `SHRINK_AT_LEAST`, so a free end of it goes.
+    const DUE: usize = 2 * SHRINK_AT_LEAST;
 
     #[test]
     fn a_free_end_is_given_back_and_its_old_ids_never_resolve_again() {
