@@ -24,17 +24,15 @@ use crate::python_types::hooks::dead_error;
 /// the protocol carries; Rust's default of 2 MiB is less than an unoptimised build needs for that.
 pub const STACK: usize = 8 << 20;
 
-/// How long the dispatcher looks for the host's next Python call with the GIL kept (see
-/// `run_until_gone`): a few of a quiet host's turnarounds; another Python thread waiting for
-/// the GIL waits this much longer, once.
-const LOOK: Duration = Duration::from_micros(10);
-
 /// Runs until the host is gone, holding the GIL only while it runs events: one event, and with
 /// it every event already read from the ring behind it (a burst of settlements costs one GIL
-/// acquisition), and, isolated, the next Python calls that come within `LOOK` of each other.
-/// Then fails the promises still waited for, since they will never settle.
+/// acquisition). Then fails the promises still waited for, since they will never settle.
 /// A host that sends what the protocol does not allow on the event ring is ended, as on the
 /// main stream (the callers then learn why), and so is one whose event makes this code panic.
+///
+/// The GIL is never kept while nothing is in hand: a Python call often wakes a thread that
+/// wants the GIL at once (it completed a future, set an event), and looking for the host's next
+/// call with the GIL kept made that thread wait out the look (docs/performance.md).
 pub fn dispatch_events(channel: Arc<Channel>, subscriptions: Arc<Subscriptions>, conn: Py<PyWeakrefReference>, finished: Arc<Finished>) {
     // Declared first, so dropped last: after the thread state is let go too.
     let _finished = MarkFinished::on_this_thread(finished);
@@ -80,22 +78,8 @@ fn run_until_gone(channel: &Channel, subscriptions: &Subscriptions, conn: &Py<Py
             let Some(strong) = conn.bind(py).upgrade() else { return false };
             let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
             let count = |_: &Incoming| taken.set(taken.get() + 1);
-            let mut next = Some(first);
-            while let Some(first) = next.take() {
-                let called = Cell::new(false);
-                let buffered = std::iter::from_fn(|| channel.buffered_event()).inspect(count).filter_map(&triaged);
-                let events = std::iter::once(first).chain(buffered).inspect(|e| called.set(matches!(e, Incoming::Call { .. })));
-                handling::run_turn(&bound, events);
-                // The host waited for that call's answer and, sending a stream of them (a
-                // threadsafe function's), sends the next one within microseconds: looked for
-                // with the GIL kept, it spares a release and a retaking of the GIL per call.
-                // Isolated only (in-process the host thread waits for this batch to end), never
-                // after a settlement (it may have woken a thread that wants the GIL at once),
-                // and not once the interpreter is exiting.
-                if called.get() && event_calls.is_none() && crate::exit_gate::is_open() {
-                    next = std::iter::from_fn(|| channel.event_within(LOOK)).inspect(count).find_map(&triaged);
-                }
-            }
+            let buffered = std::iter::from_fn(|| channel.buffered_event()).inspect(count).filter_map(&triaged);
+            handling::run_turn(&bound, std::iter::once(first).chain(buffered));
             true
         });
         drop(batch);
