@@ -85,7 +85,8 @@ pub fn call_here(
                     later.push(i);
                     Arg::Later
                 }
-                Err(_) => Arg::Value(cx.to_value(a)?),
+                // Neither a number, a string nor a container: a callable, a proxy, a buffer.
+                Err(_) => Arg::Value(cx.value_of(a)?),
             },
         });
     }

@@ -210,6 +210,11 @@ impl<'a, 'py> Cx<'a, 'py> {
         if let Some(v) = primitive(self.hooks, obj) {
             return Ok(v);
         }
+        // No container either (a callable, a proxy, a buffer): a value of its own, with no
+        // builder to go through either.
+        if !Self::is_walked(obj) {
+            return self.value_of(obj);
+        }
         let mut tree = TreeBuilder::default();
         self.send_to(obj, &mut tree)?;
         Ok(tree.take().expect("a walk ends with its value finished"))
@@ -395,8 +400,8 @@ impl<'a, 'py> Cx<'a, 'py> {
         self.value_of(obj).map(Converted::Value)
     }
 
-    /// An object that is no list, tuple or dict as a value.
-    fn value_of(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+    /// An object that is no list, tuple or dict as a value (a `str` too, as a whole).
+    pub fn value_of(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         let h = self.hooks;
         if let Some(v) = primitive(h, obj) {
             return Ok(v);
