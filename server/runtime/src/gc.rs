@@ -391,4 +391,16 @@ mod tests {
         rt.collect(&[], || {});
         assert!(!rt.wants_collection(), "the unreachable objects went, and the count starts again");
     }
+
+    #[test]
+    fn a_new_runtime_collects_before_its_short_lived_objects_reach_2000() {
+        // Until the first collection every object takes memory never touched (page faults).
+        let rt = Runtime::new(Box::new(NoNative));
+        let mut made = 0;
+        while !rt.wants_collection() {
+            rt.new_plain_object();
+            made += 1;
+        }
+        assert!(made <= 2_000, "{made} objects made before a collection was due");
+    }
 }
