@@ -81,6 +81,8 @@ fn key_of(cx: &Cx, key: napi_value) -> NapiResult<PropertyKey> {
 ///
 /// # Safety
 /// `name` is null or a NUL-terminated string, as Node-API asks of it.
+// Inlined for the reason `read_key` is.
+#[inline(always)]
 unsafe fn name_key(name: *const c_char) -> NapiResult<(PropertyKey, u64)> {
     if name.is_null() {
         return fail(status::INVALID_ARG);

@@ -110,6 +110,10 @@ pub unsafe fn read_name(ptr: *const c_char, length: usize) -> NapiResult<JsStrin
 ///
 /// # Safety
 /// As for [`read_name`].
+// Inlined, with `with_name`, into each caller: returned through memory, the key was written in
+// 8-byte pieces and read back in a 16-byte one, which waited for the writes (a failed store
+// forwarding, a twentieth of `makeObject16`'s time in `napi_set_named_property`).
+#[inline(always)]
 pub unsafe fn read_key(ptr: *const c_char, length: usize) -> NapiResult<(PropertyKey, u64)> {
     // SAFETY: the caller's promise, passed on.
     unsafe { with_name(ptr, length, |name| (name.key.clone(), name.hash)) }
@@ -119,6 +123,7 @@ pub unsafe fn read_key(ptr: *const c_char, length: usize) -> NapiResult<(Propert
 ///
 /// # Safety
 /// As for [`read_name`].
+#[inline(always)]
 unsafe fn with_name<T>(ptr: *const c_char, length: usize, take: impl FnOnce(&Name) -> T) -> NapiResult<T> {
     // SAFETY: the caller's promise, passed on.
     let bytes = unsafe { c_units(ptr as *const u8, length) }?;

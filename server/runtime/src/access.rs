@@ -171,25 +171,26 @@ impl Runtime {
             self.write_element(&el, &value)?;
             return Ok(true);
         }
+        // Writes to primitives' wrappers vanish in sloppy mode. Otherwise the lookup started at
+        // the object itself (and found no typed element above), so it already told whether the
+        // object has the property: no second and third lookup. (Each arm takes what it needs
+        // of the lookup: one arm taking it whole, to match again, copied it in 16-byte pieces
+        // that waited on the smaller writes that made it, a failed store forwarding.)
         match self.lookup_hashed(start, &key, hash) {
             Lookup::Proxy(p) => self.proxy_set(p, key, value, target),
             Lookup::Found(Property { slot: Slot::Accessor { set, .. }, .. }, _) => self.call_setter(set, target, value),
             Lookup::Found(Property { writable: false, .. }, _) => Ok(false),
-            found => {
-                let Value::Object(obj) = target else {
-                    // Writes to primitives' wrappers vanish in sloppy mode.
-                    return Ok(false);
-                };
-                // The lookup started at `obj` itself (and found no typed element above), so it
-                // already told whether `obj` has the property: no second and third lookup.
-                match found {
-                    Lookup::Found(own, true) => {
-                        self.put_value(*obj, key, value, own);
-                        Ok(true)
-                    }
-                    _ => self.add_data_property(*obj, hash, key, value),
+            Lookup::Found(own, true) => match target {
+                Value::Object(obj) => {
+                    self.put_value(*obj, key, value, own);
+                    Ok(true)
                 }
-            }
+                _ => Ok(false),
+            },
+            Lookup::Found(_, false) | Lookup::Absent => match target {
+                Value::Object(obj) => self.add_data_property(*obj, hash, key, value),
+                _ => Ok(false),
+            },
         }
     }
 
@@ -276,7 +277,7 @@ impl Runtime {
             return Ok(false);
         }
         let grows = grows_array(o, &key);
-        o.props.push_new(hash, key, Property { slot: Slot::Data(value), writable: true, enumerable: true, configurable: true });
+        o.props.push_new_data(hash, key, value);
         grow_array_length(o, grows);
         Ok(true)
     }

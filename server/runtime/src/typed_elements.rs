@@ -8,6 +8,7 @@ use std::rc::Rc;
 use super::bigint::BigInt;
 use super::convert::ErrorKind;
 use super::float16::{f16_bits_to_f64, f64_to_f16_bits};
+use super::heap::Heap;
 use super::number::{is_js_whitespace, number_to_string, string_to_number, to_int32, to_uint32};
 use super::object::{ObjectClass, TypedArrayKind, View};
 use super::object_id::ObjectId;
@@ -47,6 +48,20 @@ fn canonical_numeric(key: &PropertyKey) -> Option<f64> {
     }
 }
 
+/// The element `key` names in typed array `view` (of `heap`), when `key` is numeric.
+fn view_element(heap: &Heap, view: &View, key: &PropertyKey) -> Option<Element> {
+    let kind = view.kind?;
+    let n = canonical_numeric(key)?;
+    let size = kind.element_size();
+    let buffer_len = match heap.get(view.buffer).map(|o| &o.class) {
+        Some(ObjectClass::ArrayBuffer(data)) if !data.is_detached() => data.len(),
+        _ => 0,
+    };
+    let valid = n.fract() == 0.0 && !(n == 0.0 && n.is_sign_negative()) && n >= 0.0 && n < view.length as f64;
+    let index = (valid && view.byte_offset + (n as usize + 1) * size <= buffer_len).then_some(n as usize);
+    Some(Element { view: view.clone(), kind, index })
+}
+
 impl Runtime {
     /// The view `v` is (a typed array, a Buffer or a DataView), detached or not.
     pub fn view_of(&self, v: &Value) -> Option<View> {
@@ -63,20 +78,14 @@ impl Runtime {
         !matches!(self.heap.borrow().get(view.buffer).map(|o| &o.class), Some(ObjectClass::ArrayBuffer(d)) if !d.is_detached())
     }
 
-    /// The element `key` names when `obj` is a typed array and `key` is numeric.
+    /// The element `key` names when `obj` is a typed array and `key` is numeric. Whether `obj`
+    /// is a view at all is inlined into each caller: every assignment and read asks, of
+    /// objects that nearly never are, and a call to find that out cost more than the test.
+    #[inline(always)]
     pub fn typed_element(&self, obj: ObjectId, key: &PropertyKey) -> Option<Element> {
         let heap = self.heap.borrow();
         let ObjectClass::View(view) = &heap.get(obj)?.class else { return None };
-        let kind = view.kind?;
-        let n = canonical_numeric(key)?;
-        let size = kind.element_size();
-        let buffer_len = match heap.get(view.buffer).map(|o| &o.class) {
-            Some(ObjectClass::ArrayBuffer(data)) if !data.is_detached() => data.len(),
-            _ => 0,
-        };
-        let valid = n.fract() == 0.0 && !(n == 0.0 && n.is_sign_negative()) && n >= 0.0 && n < view.length as f64;
-        let index = (valid && view.byte_offset + (n as usize + 1) * size <= buffer_len).then_some(n as usize);
-        Some(Element { view: view.clone(), kind, index })
+        view_element(&heap, view, key)
     }
 
     /// The element's value (`undefined` for an invalid index).
