@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use napi_link::spin::spin_until;
 use napi_protocol::ChainId;
 
-use super::{Channel, Dead, State};
+use super::{shared_cpu, Channel, Dead, State};
 use crate::link::inbound::Incoming;
 
 impl Channel {
@@ -56,10 +56,12 @@ impl Channel {
         budget: Duration,
     ) -> Option<Result<Incoming, Arc<Dead>>> {
         self.reading.store(true, Ordering::SeqCst);
+        let mut after_pause;
         let got = loop {
             drop(st);
             let polled = self.end.poll(budget.saturating_sub(start.elapsed()));
-            let read = polled.map(|r| r.map(Some).map_err(|e| self.death(e, None)));
+            after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
+            let read = polled.map(|(r, _)| r.map(Some).map_err(|e| self.death(e, None)));
             st = self.state.lock().unwrap();
             let Some(read) = read else { break None };
             let (back, filed_for) = self.file(st, chain, read);
@@ -79,6 +81,11 @@ impl Channel {
         // does not wait after all, calls `hand_on_reading`). Else a sleeper reads in its place.
         if got.is_some() {
             self.leave_reading(st);
+            // The host may have answered on this thread's CPU: a move, if one is due, comes
+            // after the reading is left, so that no other thread waits for it.
+            if after_pause && self.in_process.is_none() {
+                shared_cpu::after_pause(self.process.pid);
+            }
         }
         got
     }
