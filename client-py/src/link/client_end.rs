@@ -115,13 +115,14 @@ impl ClientEnd {
 
     /// The next message if a whole one comes within `budget` (`None`: none did), looking
     /// without sleeping; never waits on a frame begun, so a caller holding the GIL can afford it.
-    pub fn poll(&self, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
+    /// With it, whether it came right after the look's first pause (`Looked::after_pause`).
+    pub fn poll(&self, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
         poll_reader(&self.reader, budget)
     }
 
     /// `poll` on the event ring: the event dispatcher's look for the next event with the GIL held.
     pub fn poll_event(&self, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
-        poll_reader(&self.events, budget)
+        poll_reader(&self.events, budget).map(|(message, _)| message)
     }
 
     /// The next message on the event ring, waiting for it as long as it takes (a spin, since
@@ -167,12 +168,31 @@ impl ClientEnd {
     }
 }
 
+/// How many times a look looked before its message was there.
+#[derive(Clone, Copy, Debug)]
+pub struct Looked(u32);
+
+impl Looked {
+    /// Whether the message came right after the look's first pause: between its first look and
+    /// its second, which follow each other within nanoseconds unless a yield (or the kernel)
+    /// let another thread run here between them. A host that answers then most likely ran on
+    /// this thread's CPU (`channel/shared_cpu.rs`).
+    pub fn after_pause(self) -> bool {
+        self.0 == 2
+    }
+}
+
 /// The next message of `reader` if a whole one comes within `budget`, looking without sleeping.
-fn poll_reader(reader: &Mutex<FrameReader<RingIn>>, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
+fn poll_reader(reader: &Mutex<FrameReader<RingIn>>, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
     let mut reader = reader.lock().unwrap();
-    // A broken ring ends the look: the read reports it.
-    if !spin_until(|| reader.fill_ready().unwrap_or(true), budget) {
+    let mut looks = 0;
+    let mut ready = || {
+        looks += 1;
+        // A broken ring ends the look: the read reports it.
+        reader.fill_ready().unwrap_or(true)
+    };
+    if !spin_until(&mut ready, budget) {
         return None;
     }
-    Some(reader.read::<ServerMessage>())
+    Some((reader.read::<ServerMessage>(), Looked(looks)))
 }

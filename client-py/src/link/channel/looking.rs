@@ -1,0 +1,92 @@
+//! Looking for a chain's next message for a few microseconds while the thread keeps the GIL,
+//! before it waits without it.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
+use std::time::{Duration, Instant};
+
+use napi_link::spin::spin_until;
+use napi_protocol::ChainId;
+
+use super::{shared_cpu, Channel, Dead, State};
+use crate::link::inbound::Incoming;
+
+impl Channel {
+    /// The next message for `chain` if it comes within `budget`, looked for by this thread while
+    /// it keeps the GIL (`None`: nothing came; the caller then waits without the GIL). It reads
+    /// the rings if nobody else does, else watches its mailbox, which the reader fills without
+    /// a bell for a thread that is not asleep. A reply within microseconds then costs no hand-off
+    /// of the GIL to another thread and back, which is what made many threads slower than one.
+    /// Only whole frames are read, so a host pausing inside one holds up nobody.
+    pub fn poll(&self, chain: ChainId, budget: Duration) -> Option<Result<Incoming, Arc<Dead>>> {
+        if self.forked() {
+            return Some(Err(self.forked_death()));
+        }
+        let start = Instant::now();
+        let mut st = self.state.lock().unwrap();
+        loop {
+            if let Some(m) = st.chains.take(chain) {
+                return Some(Ok(m));
+            }
+            if let Some(d) = &st.dead {
+                return Some(Err(d.clone()));
+            }
+            let left = budget.saturating_sub(start.elapsed());
+            if left.is_zero() || self.busy.owed() {
+                return None;
+            }
+            if !self.reading.load(Ordering::SeqCst) {
+                return self.poll_reading(st, chain, start, budget);
+            }
+            // Another thread reads: the mailbox is looked at again when it files something or
+            // leaves.
+            let filed = self.filed.load(Ordering::SeqCst);
+            drop(st);
+            spin_until(|| self.filed.load(Ordering::SeqCst) != filed || !self.reading.load(Ordering::SeqCst) || self.busy.owed(), left);
+            st = self.state.lock().unwrap();
+        }
+    }
+
+    /// `poll` as the reader, from `start` until `budget` is spent.
+    fn poll_reading<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        chain: ChainId,
+        start: Instant,
+        budget: Duration,
+    ) -> Option<Result<Incoming, Arc<Dead>>> {
+        self.reading.store(true, Ordering::SeqCst);
+        let mut after_pause;
+        let got = loop {
+            drop(st);
+            let polled = self.end.poll(budget.saturating_sub(start.elapsed()));
+            after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
+            let read = polled.map(|(r, _)| r.map(Some).map_err(|e| self.death(e, None)));
+            st = self.state.lock().unwrap();
+            let Some(read) = read else { break None };
+            let (back, filed_for) = self.file(st, chain, read);
+            st = back;
+            if let Some(incoming) = filed_for {
+                break Some(Ok(incoming));
+            }
+            if let Some(d) = &st.dead {
+                break Some(Err(d.clone()));
+            }
+            if start.elapsed() >= budget || self.busy.owed() {
+                break None;
+            }
+        };
+        self.reading.store(false, Ordering::SeqCst);
+        // Nothing yet: the caller waits at once, reading again if nobody else does (or, if it
+        // does not wait after all, calls `hand_on_reading`). Else a sleeper reads in its place.
+        if got.is_some() {
+            self.leave_reading(st);
+            // The host may have answered on this thread's CPU: a move, if one is due, comes
+            // after the reading is left, so that no other thread waits for it.
+            if after_pause && self.in_process.is_none() {
+                shared_cpu::after_pause(self.process.pid);
+            }
+        }
+        got
+    }
+}
