@@ -120,11 +120,6 @@ impl ClientEnd {
         poll_reader(&self.reader, budget)
     }
 
-    /// `poll` on the event ring: the event dispatcher's look for the next event with the GIL held.
-    pub fn poll_event(&self, budget: Duration) -> Option<Result<ServerMessage, FrameError>> {
-        poll_reader(&self.events, budget).map(|(message, _)| message)
-    }
-
     /// The next message on the event ring, waiting for it as long as it takes (a spin, since
     /// events often come in bursts, then a sleep on the event socket).
     pub fn next_event(&self) -> Result<ServerMessage, FrameError> {

@@ -1,7 +1,5 @@
 //! The event ring, read by the event dispatcher alone.
 
-use std::time::Duration;
-
 use napi_protocol::frame::FrameError;
 use napi_protocol::ServerMessage;
 
@@ -42,12 +40,6 @@ impl Channel {
     /// The next event if the whole of it has already been read from the socket (never blocks).
     pub fn buffered_event(&self) -> Option<Incoming> {
         self.event_of(|| self.end.buffered_event())
-    }
-
-    /// The next event if a whole one comes within `budget`, looking without sleeping (never
-    /// waiting on a frame begun): what the event dispatcher does with the GIL held.
-    pub fn event_within(&self, budget: Duration) -> Option<Incoming> {
-        self.event_of(|| self.end.poll_event(budget))
     }
 
     /// The next event `read` brings, past segment announcements; `None` when it brings none.

@@ -112,14 +112,23 @@ fn check(pid: u32) -> Found {
 /// which moves nothing. Answers the CPU it was on in between.
 fn move_off(cpu: usize, allowed: &mut libc::cpu_set_t) -> Option<usize> {
     let whole = *allowed;
-    // SAFETY: valid sets of the size given, for this thread (0).
-    unsafe {
+    // SAFETY: a valid set, and `cpu` one of its CPUs' numbers (below `CPU_SETSIZE`); the call
+    // gets a set of the size given, for this thread (0). Refused (the CPUs left are no longer
+    // this process's to use), nothing changed and nothing is to be given back.
+    if unsafe {
         libc::CPU_CLR(cpu, allowed);
-        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), allowed);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), allowed)
+    } != 0
+    {
+        return None;
     }
     let moved_to = this_cpu();
+    // The set it had, given back: a set the kernel took a moment ago is taken again (it keeps
+    // to the CPUs the process may use), and a thread left narrower would stay so for its life.
     // SAFETY: as above.
-    unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &whole) };
+    if unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &whole) } != 0 {
+        tracing::warn!("could not give a calling thread its allowed CPUs back: {}", std::io::Error::last_os_error());
+    }
     moved_to
 }
 
