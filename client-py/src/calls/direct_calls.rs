@@ -81,7 +81,7 @@ pub fn call_here(
                     // Lone surrogates: the text as every other conversion makes it.
                     Err(_) => Arg::Value(cx.to_value(a)?),
                 },
-                Err(_) if Cx::is_walked(a) => {
+                Err(_) if Cx::is_container(a) => {
                     later.push(i);
                     Arg::Later
                 }
