@@ -49,9 +49,11 @@ def test_a_sleeping_caller_is_woken_by_its_own_reply_not_by_every_message(load):
     before = conn._wakeups
 
     def worker(t: int) -> None:
-        # Calls long enough in the host (a millisecond) that the callers queue and sleep.
+        # Calls long enough in the host (5 ms) that the callers queue and sleep. At 1 ms, with
+        # both CPUs busy with other work, fewer than half the callers slept (105 of 240) and the
+        # premise below failed; at 5 ms it holds with four busy loops beside the test.
         for _ in range(SLOW_CALLS):
-            addon.sleepMs(1)
+            addon.sleepMs(5)
 
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(worker, range(THREADS)))
