@@ -105,13 +105,13 @@ fn leave() {
 /// Runs `f` with the GIL (from a thread of ours), or answers `None` once the interpreter is
 /// exiting.
 pub fn with_gil<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
-    inside(|| Python::with_gil(f))
+    inside(|| Python::attach(f))
 }
 
 /// Runs `f` without the GIL (a Python thread waiting in our code), or answers `None` once the
 /// interpreter is exiting, without releasing it.
 pub fn allow_threads<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Send) -> Option<R> {
-    inside(|| py.allow_threads(f))
+    inside(|| py.detach(f))
 }
 
 /// `allow_threads` for a thread already inside the gate (a request): it is counted once
@@ -120,7 +120,7 @@ pub fn allow_threads_inside<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Sen
     if STATE.load(Ordering::SeqCst) & CLOSED != 0 {
         return None;
     }
-    Some(py.allow_threads(f))
+    Some(py.detach(f))
 }
 
 /// Runs `wait` without the GIL if this thread holds it (a direct call that kept it, waiting for
@@ -163,7 +163,7 @@ pub fn wait_without_gil(wait: &mut dyn FnMut()) {
 /// The `atexit` hook: closes the gate and waits for the threads inside.
 #[pyfunction]
 pub fn interpreter_exiting(py: Python<'_>) {
-    py.allow_threads(|| {
+    py.detach(|| {
         let deadline = Instant::now() + EXIT_WAIT;
         let mut g = WAITING.lock().unwrap_or_else(|p| p.into_inner());
         STATE.fetch_or(CLOSED, Ordering::SeqCst);
@@ -183,7 +183,7 @@ pub fn exiting_error() -> PyErr {
 }
 
 /// A Python thread state kept for the life of a thread of ours that runs Python code often (the
-/// event dispatcher, an in-process host thread). `Python::with_gil` on a
+/// event dispatcher, an in-process host thread). `Python::attach` on a
 /// thread Python does not know makes a thread state (with its frame stack, a fresh mapping)
 /// and frees it again each time, which cost more than the event it ran; with this state kept,
 /// `with_gil` finds it and only takes the GIL.

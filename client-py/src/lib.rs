@@ -65,7 +65,11 @@ mod events {
 
 use pyo3::prelude::*;
 
-#[pymodule]
+// The extension keeps the GIL on a free-threaded interpreter (3.14t, 3.15t): its call paths
+// count on it, e.g. to hand the in-process JS lock from one Python thread to the next, to fill
+// the per-class method tables, and to keep the per-thread caches of strings consistent with
+// the objects they name. None of that has been audited for threads running at once.
+#[pymodule(gil_used = true)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     link::forks::count_forks();
     m.add_class::<python_types::connection::Connection>()?;

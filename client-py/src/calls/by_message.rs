@@ -66,7 +66,7 @@ impl Drop for InFlight<'_> {
 
 /// Sends `request` over the rings and waits for its reply. `top`: it starts its chain.
 /// The timeout runs from here: sending waits for room in the ring within it too.
-pub fn send(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<PyObject> {
+pub fn send(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<Py<PyAny>> {
     let py = slf.py();
     let this = slf.get();
     let channel = &*this.channel;
@@ -88,7 +88,7 @@ fn await_reply(
     chain: ChainId,
     id: RequestId,
     deadline: Option<Instant>,
-) -> PyResult<PyObject> {
+) -> PyResult<Py<PyAny>> {
     let py = slf.py();
     let this = slf.get();
     let channel = &*this.channel;

@@ -58,7 +58,7 @@ pub fn call_here(
     func: &Bound<'_, JSRef>,
     this: Option<&Bound<'_, JSRef>>,
     args: &[Bound<'_, PyAny>],
-) -> PyResult<PyObject> {
+) -> PyResult<Py<PyAny>> {
     let conn = slf.get();
     let channel = &*conn.channel;
     let cx = Cx::new(slf)?;
@@ -75,7 +75,7 @@ pub fn call_here(
         // straight from the Python objects.
         made.push(match from_python::number(a) {
             Some(n) => Arg::Value(Value::Number(n)),
-            None => match a.downcast::<PyString>() {
+            None => match a.cast::<PyString>() {
                 Ok(s) => match s.to_str() {
                     Ok(text) => Arg::Text(text),
                     // Lone surrogates: the text as every other conversion makes it.
@@ -144,7 +144,7 @@ pub struct Here<'c, 'a, 'py> {
     pub gate: &'c Late,
     /// Where a copied answer, made straight into Python objects, or the exception raised on the
     /// way is put.
-    pub taken: &'c RefCell<Option<PyResult<PyObject>>>,
+    pub taken: &'c RefCell<Option<PyResult<Py<PyAny>>>>,
 }
 
 /// Serves `op` on this thread, running the Python calls the addon makes meanwhile inline on the
@@ -201,8 +201,8 @@ pub fn served(
     cx: &Cx<'_, '_>,
     id: RequestId,
     served: Served,
-    taken: &mut Option<PyResult<PyObject>>,
-) -> PyResult<PyObject> {
+    taken: &mut Option<PyResult<Py<PyAny>>>,
+) -> PyResult<Py<PyAny>> {
     if served.before.is_empty() && taken.is_none() {
         // The commonest answer, a primitive with nothing ahead of it, converted where it lies.
         if let Outcome::Ok(v) = &served.outcome {
@@ -281,7 +281,7 @@ impl InlineCalls<'_, '_, '_> {
         if self.gil_kept.get() {
             return f(self.here.cx.py);
         }
-        Python::with_gil(f)
+        Python::attach(f)
     }
 }
 
@@ -357,7 +357,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
 /// A promise's settlement as `(fulfilled, value or exception)`: a fulfilled value walked by the
 /// host straight into Python objects (the exception why, when a part of it could not be made);
 /// a rejection, or a value too large to copy, from its protocol outcome.
-pub fn settlement_made(cx: &Cx<'_, '_>, settlement: Settlement<'_>) -> (bool, PyObject) {
+pub fn settlement_made(cx: &Cx<'_, '_>, settlement: Settlement<'_>) -> (bool, Py<PyAny>) {
     if settlement.fulfilled {
         match copied_into_python(cx, settlement.walk) {
             Ok(value) => return (true, value),
@@ -370,7 +370,7 @@ pub fn settlement_made(cx: &Cx<'_, '_>, settlement: Settlement<'_>) -> (bool, Py
 
 /// What `copy` walks, the host's values, as new Python objects: the value made, or the exception
 /// of the part that could not be made (`Stop::Sink`), or `Stop::TooLarge`.
-pub fn copied_into_python(cx: &Cx<'_, '_>, copy: &mut CopyInto<'_, Refused>) -> Result<PyObject, Stop<PyErr>> {
+pub fn copied_into_python(cx: &Cx<'_, '_>, copy: &mut CopyInto<'_, Refused>) -> Result<Py<PyAny>, Stop<PyErr>> {
     let mut objects = PySink::new(cx);
     let mut python = Keeping::new(&mut objects, || Refused);
     match copy(&mut python) {

@@ -29,22 +29,22 @@ pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyD
     }
     // No lock while the request runs: it may call into Python.
     let fetched = request(slf, Op::DescribeClass { proto: ObjectId(proto) })?;
-    let dict = fetched.into_bound(py).downcast_into::<PyDict>()?.unbind();
+    let dict = fetched.into_bound(py).cast_into::<PyDict>()?.unbind();
     Ok(slf.get().cache_members(py, proto, dict))
 }
 
 /// A property of `target`: `target[key]`.
-pub fn get_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+pub fn get_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     request_of(slf, |cx| Ok(Op::Get { target: cx.to_value(target)?, key: cx.to_value(key)? }))
 }
 
 /// JS's `key in target`.
-pub fn has_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+pub fn has_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     request_of(slf, |cx| Ok(Op::Has { target: cx.to_value(target)?, key: cx.to_value(key)? }))
 }
 
 /// Loads the addon at `path`; answers `[exports, {name: value}]`.
-pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<PyObject> {
+pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<Py<PyAny>> {
     // An in-process host decides now where this load and what follows it run.
     if let Some(host) = slf.get().channel.in_process() {
         host.loading(std::path::Path::new(&path));
@@ -102,7 +102,7 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
 
 /// Sends the `Op` that `op` makes of Python values (a request of references and keys: nothing
 /// of theirs is written back).
-pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Operands<'_, '_, 'py>) -> PyResult<Op>) -> PyResult<PyObject> {
+pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Operands<'_, '_, 'py>) -> PyResult<Op>) -> PyResult<Py<PyAny>> {
     let cx = Cx::new(slf)?;
     let operands = Operands::new(slf, &cx);
     let op = caught(slf.py(), || op(&operands))?;
@@ -110,14 +110,14 @@ pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Operands<'
 }
 
 /// Sends `op` and waits for its reply, running the Python calls it causes on the way.
-pub fn request(slf: &Bound<'_, Connection>, op: Op) -> PyResult<PyObject> {
+pub fn request(slf: &Bound<'_, Connection>, op: Op) -> PyResult<Py<PyAny>> {
     let cx = Cx::new(slf)?;
     request_with(slf, &Operands { cx: &cx, leave: false, left: RefCell::default() }, op, None)
 }
 
 /// `request`, with `operands` the op was made with; `quick` says how the last call of the
 /// function it calls went, which decides whether this one keeps the GIL.
-fn request_with(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
+fn request_with(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<Py<PyAny>> {
     // The whole request is inside the exit gate, Python callbacks included: a thread that
     // finished a callback while the interpreter finalized would be ended with our frames on
     // its stack, so exit waits for requests in flight (briefly) instead.
@@ -125,7 +125,7 @@ fn request_with(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op
     caught(slf.py(), || exit_gate::inside(|| request_inside(slf, operands, op, quick)).unwrap_or_else(|| Err(exiting_error())))
 }
 
-fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<PyObject> {
+fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, op: Op, quick: Option<&Quick>) -> PyResult<Py<PyAny>> {
     let this = slf.get();
     let cx = operands.cx;
     let channel = &*this.channel;
@@ -173,7 +173,7 @@ pub fn call_with(
     func: &Bound<'_, PyAny>,
     this: &Bound<'_, PyAny>,
     args: &[Bound<'_, PyAny>],
-) -> PyResult<PyObject> {
+) -> PyResult<Py<PyAny>> {
     caught(slf.py(), || call_any(slf, func, this, args))
 }
 
@@ -182,12 +182,12 @@ fn call_any(
     func: &Bound<'_, PyAny>,
     this: &Bound<'_, PyAny>,
     args: &[Bound<'_, PyAny>],
-) -> PyResult<PyObject> {
-    if let Ok(f) = func.downcast::<JSRef>() {
+) -> PyResult<Py<PyAny>> {
+    if let Ok(f) = func.cast::<JSRef>() {
         if this.is_none() {
             return call_ref(slf, f, None, args);
         }
-        if let Ok(t) = this.downcast::<JSRef>() {
+        if let Ok(t) = this.cast::<JSRef>() {
             return call_ref(slf, f, Some(t), args);
         }
     }
@@ -202,7 +202,7 @@ pub fn call_ref(
     func: &Bound<'_, JSRef>,
     this: Option<&Bound<'_, JSRef>>,
     args: &[Bound<'_, PyAny>],
-) -> PyResult<PyObject> {
+) -> PyResult<Py<PyAny>> {
     let conn = slf.get();
     if conn.channel.forked() {
         return Err(forked_error(&conn.channel, slf.py()));
@@ -230,11 +230,11 @@ fn call_requested(
     func: &Bound<'_, PyAny>,
     this: &Bound<'_, PyAny>,
     args: &[Bound<'_, PyAny>],
-) -> PyResult<PyObject> {
+) -> PyResult<Py<PyAny>> {
     callee_requested(slf, func, |o, func| Ok(Op::Call { func, this: o.operand(this)?, args: o.operands(args)? }))
 }
 
-pub fn construct_with(slf: &Bound<'_, Connection>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+pub fn construct_with(slf: &Bound<'_, Connection>, ctor: &Bound<'_, PyAny>, args: &[Bound<'_, PyAny>]) -> PyResult<Py<PyAny>> {
     caught(slf.py(), || callee_requested(slf, ctor, |o, ctor| Ok(Op::Construct { ctor, args: o.operands(args)? })))
 }
 
@@ -244,7 +244,7 @@ fn callee_requested<'py>(
     slf: &Bound<'py, Connection>,
     callee: &Bound<'py, PyAny>,
     op: impl FnOnce(&Operands<'_, '_, 'py>, Value) -> PyResult<Op>,
-) -> PyResult<PyObject> {
+) -> PyResult<Py<PyAny>> {
     let cx = Cx::new(slf)?;
     let operands = Operands::new(slf, &cx);
     let (callee, quick) = cx.callee(callee)?;
@@ -260,7 +260,7 @@ pub fn value_of(slf: &Bound<'_, Connection>, v: &Bound<'_, PyAny>) -> PyResult<V
 }
 
 /// The value of request `id`'s reply, however it came.
-pub fn answered(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<PyObject> {
+pub fn answered(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
     let py = cx.py;
     conn.handle_drops();
     // The host subscribed to a promise it answers with, under this request's id.

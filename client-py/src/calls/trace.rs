@@ -68,7 +68,7 @@ fn suspect_proxies<'py>(conn: &Bound<'py, Connection>, candidates: &[Bound<'py, 
     let py = conn.py();
     let mut trial = Trial { nodes: FxHashMap::default(), outside: FxHashSet::default(), jsref_type: py.get_type::<JSRef>().as_type_ptr() };
     trial.outside.insert(conn.as_ptr() as usize);
-    let modules = py.import("sys")?.getattr("modules")?.downcast_into::<PyDict>()?;
+    let modules = py.import("sys")?.getattr("modules")?.cast_into::<PyDict>()?;
     for m in modules.values() {
         trial.outside.insert(m.as_ptr() as usize);
         if let Ok(d) = m.getattr("__dict__") {
@@ -135,7 +135,7 @@ fn suspect_proxies<'py>(conn: &Bound<'py, Connection>, candidates: &[Bound<'py, 
             continue;
         }
         // SAFETY: a node, alive (above); borrowed and made owned at once.
-        let proxy = unsafe { Bound::from_borrowed_ptr(py, o as *mut ffi::PyObject) }.downcast_into::<JSRef>()?;
+        let proxy = unsafe { Bound::from_borrowed_ptr(py, o as *mut ffi::PyObject) }.cast_into::<JSRef>()?;
         if proxy.get().conn.as_ptr() == conn_ptr {
             suspects.push(proxy);
         }

@@ -76,7 +76,7 @@ fn run_until_gone(channel: &Channel, subscriptions: &Subscriptions, conn: &Py<Py
         let batch = event_calls.map(|calls| calls.dispatching());
         let alive = crate::exit_gate::with_gil(|py| {
             let Some(strong) = conn.bind(py).upgrade() else { return false };
-            let Ok(bound) = strong.downcast_into::<Connection>() else { return false };
+            let Ok(bound) = strong.cast_into::<Connection>() else { return false };
             let count = |_: &Incoming| taken.set(taken.get() + 1);
             let buffered = std::iter::from_fn(|| channel.buffered_event()).inspect(count).filter_map(&triaged);
             handling::run_turn(&bound, std::iter::once(first).chain(buffered));

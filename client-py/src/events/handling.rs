@@ -87,8 +87,8 @@ impl HostThreadCalls {
             PYTHON_STATE.with(|state| {
                 state.get_or_init(KeptThreadState::for_this_thread);
             });
-            Python::with_gil(|py| {
-                let conn = self.conn.bind(py).upgrade()?.downcast_into::<Connection>().ok()?;
+            Python::attach(|py| {
+                let conn = self.conn.bind(py).upgrade()?.cast_into::<Connection>().ok()?;
                 if conn.get().channel.gone() {
                     return None;
                 }

@@ -26,13 +26,13 @@ use crate::link::inbound::{Incoming, Violation};
 #[derive(Default)]
 struct Table {
     /// Settlements waiting for their event, by subscription id.
-    waiting: FxHashMap<u64, PyObject>,
+    waiting: FxHashMap<u64, Py<PyAny>>,
     /// Outcomes that came before their claim.
     early: FxHashMap<u64, Early>,
     /// Requests in flight (isolated): their replies may make promises whose outcomes come first.
     expecting: FxHashSet<u64>,
     /// The exception every settlement gets once the host is gone.
-    gone: Option<PyObject>,
+    gone: Option<Py<PyAny>>,
 }
 
 pub struct Subscriptions {
@@ -46,14 +46,14 @@ pub struct Subscriptions {
 /// exception)` by the calling thread.
 enum Early {
     Sent(Outcome),
-    Made(bool, PyObject),
+    Made(bool, Py<PyAny>),
 }
 
 /// Turns an outcome the host sent into `(fulfilled, value or exception)`.
-pub type Convert<'a> = &'a dyn Fn(Outcome) -> (bool, PyObject);
+pub type Convert<'a> = &'a dyn Fn(Outcome) -> (bool, Py<PyAny>);
 
 /// Settles `settlement` (a `promise._Settler`): runs the promise's done callbacks on this thread.
-pub fn settle(settlement: &Bound<'_, PyAny>, ok: bool, value: PyObject) -> PyResult<()> {
+pub fn settle(settlement: &Bound<'_, PyAny>, ok: bool, value: Py<PyAny>) -> PyResult<()> {
     settlement.call_method1(pyo3::intern!(settlement.py(), "settle"), (ok, value))?;
     Ok(())
 }
@@ -162,18 +162,18 @@ impl Subscriptions {
     /// Keeps the outcome of `sub`, made into Python objects by the thread whose direct call's
     /// reply makes its promise, for the claim to come (an in-process host's, whose settlements
     /// are not checked).
-    pub fn keep_made(&self, sub: u64, ok: bool, value: PyObject) {
+    pub fn keep_made(&self, sub: u64, ok: bool, value: Py<PyAny>) {
         self.table.lock().unwrap().early.insert(sub, Early::Made(ok, value));
     }
 
     /// Takes the settlement waiting for `sub`, if one does.
-    pub fn take_waiter(&self, sub: u64) -> Option<PyObject> {
+    pub fn take_waiter(&self, sub: u64) -> Option<Py<PyAny>> {
         self.table.lock().unwrap().waiting.remove(&sub)
     }
 
     /// Keeps the outcome of `sub` for its claim still to come, or hands it back with the
     /// settlement that claimed it meanwhile (an in-process host, whose settlements are not checked).
-    pub fn keep_unless_waited(&self, sub: u64, outcome: Outcome) -> Option<(PyObject, Outcome)> {
+    pub fn keep_unless_waited(&self, sub: u64, outcome: Outcome) -> Option<(Py<PyAny>, Outcome)> {
         let mut t = self.table.lock().unwrap();
         match t.waiting.remove(&sub) {
             Some(w) => Some((w, outcome)),
@@ -186,7 +186,7 @@ impl Subscriptions {
 
     /// The host is gone: its promises will never settle, so every waiter fails with `error`
     /// now and every later claim at once.
-    pub fn abandon(&self, py: Python<'_>, error: PyObject) {
+    pub fn abandon(&self, py: Python<'_>, error: Py<PyAny>) {
         let (waiting, early) = {
             let mut t = self.table.lock().unwrap();
             t.gone = Some(error.clone_ref(py));

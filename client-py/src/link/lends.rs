@@ -48,7 +48,7 @@ impl Drop for Pin {
             return;
         }
         // SAFETY: with the GIL held, the view is released once.
-        Python::with_gil(|_| unsafe { ffi::PyBuffer_Release(&mut *self.0) });
+        Python::attach(|_| unsafe { ffi::PyBuffer_Release(&mut *self.0) });
     }
 }
 

@@ -38,14 +38,17 @@ thread_local! {
     static ACTIVE: RefCell<Vec<(usize, ChainId, CameBy)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Identity of an exported object: its address, or a bound method's function and instance
+/// (Python makes a new bound method on every attribute access).
+type Identity = (usize, usize);
+
 /// Python objects the host holds, by the id it knows them by.
 #[derive(Default)]
 struct Exported {
-    /// The object, its identity key, and how many times it was sent.
-    by_id: FxHashMap<u64, (PyObject, (usize, usize), u64)>,
-    /// Identity of each exported object (bound methods by their function and instance, since
-    /// Python makes a new one on every attribute access).
-    by_identity: FxHashMap<(usize, usize), u64>,
+    /// The object, its identity, and how many times it was sent.
+    by_id: FxHashMap<u64, (Py<PyAny>, Identity, u64)>,
+    /// The id of each exported object, by identity.
+    by_identity: FxHashMap<Identity, u64>,
     next: u64,
 }
 
@@ -133,7 +136,7 @@ impl Connection {
     #[cold]
     fn release_lends(&self) {
         // Called with the GIL held (after a request's answer).
-        Python::with_gil(|py| self.channel.shm.lends.release_back(py));
+        Python::attach(|py| self.channel.shm.lends.release_back(py));
     }
 
     #[cold]
@@ -157,7 +160,7 @@ impl Connection {
         self.channel.forget(forgotten);
     }
 
-    pub fn exported(&self, py: Python<'_>, id: u64) -> PyResult<PyObject> {
+    pub fn exported(&self, py: Python<'_>, id: u64) -> PyResult<Py<PyAny>> {
         let ex = self.exported.lock().unwrap();
         ex.by_id
             .get(&id)
@@ -166,7 +169,7 @@ impl Connection {
     }
 
     /// The proxy for a host object: the live one if there is one, else a new one.
-    pub fn proxy(&self, conn: &Bound<'_, Connection>, r: JsRef) -> PyResult<PyObject> {
+    pub fn proxy(&self, conn: &Bound<'_, Connection>, r: JsRef) -> PyResult<Py<PyAny>> {
         let py = conn.py();
         if let Some(existing) = self.live_proxy(py, r.id.0) {
             // The host counted this send as another hold; the proxy we reuse holds once.
@@ -203,7 +206,7 @@ impl Connection {
         Ok(obj.unbind())
     }
 
-    fn live_proxy(&self, py: Python<'_>, id: u64) -> Option<PyObject> {
+    fn live_proxy(&self, py: Python<'_>, id: u64) -> Option<Py<PyAny>> {
         let proxies = self.proxies.lock().unwrap();
         proxies.get(&id).and_then(|w| w.bind(py).upgrade()).map(Bound::unbind)
     }
@@ -342,7 +345,7 @@ impl Connection {
         };
         // An in-process host is this process's own code; an isolated one is checked.
         let strict = shared.is_none();
-        let channel = py.allow_threads(|| Channel::open(host, end, shared, shm, drops, timeout)).map_err(|d| dead_error(py, &d))?;
+        let channel = py.detach(|| Channel::open(host, end, shared, shm, drops, timeout)).map_err(|d| dead_error(py, &d))?;
         let conn = Py::new(py, Connection::new(channel, strict))?;
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
@@ -383,7 +386,7 @@ impl Connection {
             env: env.unwrap_or_default().into_iter().collect(),
         };
         let (proc_, sockets) =
-            py.allow_threads(|| host_process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
+            py.detach(|| host_process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
         Self::open(py, proc_, sockets, None, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
     }
 
@@ -405,18 +408,18 @@ impl Connection {
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.
-    fn new_deferred(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+    fn new_deferred(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::NewDeferred)
     }
 
     /// Settles the promise of `deferred` with `value` (rejects when `fulfilled` is false).
-    fn settle_deferred(slf: &Bound<'_, Self>, deferred: u64, fulfilled: bool, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn settle_deferred(slf: &Bound<'_, Self>, deferred: u64, fulfilled: bool, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request_of(slf, |o| Ok(Op::SettleDeferred { deferred, fulfilled, value: o.operand(value)? }))
     }
 
     /// Asks the host to tell when `promise` settles; `settlement.settle(ok, value)` is called
     /// then (for a promise that did not come as a request's answer, which is subscribed already).
-    fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         // Request ids and subscriptions share one counter: the host subscribes under request ids.
         let subscription = slf.get().channel.next_id(slf.py());
         let cx = Cx::new(slf)?;
@@ -488,7 +491,7 @@ impl Connection {
             return;
         }
         let grace = Duration::from_secs_f64(grace.max(0.0));
-        py.allow_threads(|| {
+        py.detach(|| {
             self.channel.close(grace);
             // On the host thread (a Python call of its event turn closing its own host), the
             // dispatcher cannot finish before this call returns.
@@ -501,46 +504,46 @@ impl Connection {
     }
 
     /// Loads an addon; answers `[exports, {name: value}]`.
-    fn load(slf: &Bound<'_, Self>, path: String) -> PyResult<PyObject> {
+    fn load(slf: &Bound<'_, Self>, path: String) -> PyResult<Py<PyAny>> {
         requests::load(slf, path)
     }
 
     /// Writable buffers among the arguments see the addon's writes when the call returns.
-    fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    fn call(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>, this: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         requests::call_with(slf, func, this, args.as_slice())
     }
 
-    fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    fn construct(slf: &Bound<'_, Self>, ctor: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         requests::construct_with(slf, ctor, args.as_slice())
     }
 
     /// A zero-filled buffer of `nbytes` bytes and JS type `kind` in the host's shared memory.
-    fn new_buffer(slf: &Bound<'_, Self>, kind: &str, nbytes: u64) -> PyResult<PyObject> {
+    fn new_buffer(slf: &Bound<'_, Self>, kind: &str, nbytes: u64) -> PyResult<Py<PyAny>> {
         let kind = crate::python_types::js_buffer::kind_named(kind)?;
         requests::request(slf, Op::NewBuffer { kind, len: nbytes })
     }
 
-    fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::get_property(slf, target, key)
     }
 
-    fn set(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn set(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request_of(slf, |o| Ok(Op::Set { target: o.to_value(target)?, key: o.to_value(key)?, value: o.operand(value)? }))
     }
 
-    fn has(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn has(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::has_property(slf, target, key)
     }
 
-    fn delete(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn delete(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request_of(slf, |cx| Ok(Op::Delete { target: cx.to_value(target)?, key: cx.to_value(key)? }))
     }
 
-    fn own_keys(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn own_keys(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request_of(slf, |cx| Ok(Op::OwnKeys { target: cx.to_value(target)? }))
     }
 
-    fn own_property_descriptors(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn own_property_descriptors(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request_of(slf, |cx| Ok(Op::OwnPropertyDescriptors { target: cx.to_value(target)? }))
     }
 
@@ -550,7 +553,7 @@ impl Connection {
         target: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
         descriptor: &Bound<'_, PyDict>,
-    ) -> PyResult<PyObject> {
+    ) -> PyResult<Py<PyAny>> {
         let flag = |name: &str| -> PyResult<Option<bool>> { descriptor.get_item(name)?.map(|v| v.is_truthy()).transpose() };
         requests::request_of(slf, |o| {
             let value = descriptor.get_item("value")?.map(|v| o.operand(&v)).transpose()?;
@@ -567,45 +570,45 @@ impl Connection {
         })
     }
 
-    fn get_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn get_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::GetPrototype { target: requests::value_of(slf, target)? })
     }
 
-    fn set_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, proto: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn set_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, proto: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::SetPrototype { target: requests::value_of(slf, target)?, proto: requests::value_of(slf, proto)? })
     }
 
     #[pyo3(name = "typeof")]
-    fn type_of(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn type_of(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::TypeOf { value: requests::value_of(slf, value)? })
     }
 
-    fn instanceof(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, ctor: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn instanceof(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, ctor: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::InstanceOf { value: requests::value_of(slf, value)?, ctor: requests::value_of(slf, ctor)? })
     }
 
-    fn strict_equals(slf: &Bound<'_, Self>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn strict_equals(slf: &Bound<'_, Self>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::StrictEquals { a: requests::value_of(slf, a)?, b: requests::value_of(slf, b)? })
     }
 
     /// A host-side object from `(key, value)` pairs, returned by reference.
-    fn new_object(slf: &Bound<'_, Self>, pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>) -> PyResult<PyObject> {
+    fn new_object(slf: &Bound<'_, Self>, pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>) -> PyResult<Py<PyAny>> {
         requests::request_of(slf, |o| {
             let props = pairs.iter().map(|(k, v)| Ok((o.to_value(k)?, o.operand(v)?))).collect::<PyResult<_>>()?;
             Ok(Op::NewObject { props })
         })
     }
 
-    fn new_array(slf: &Bound<'_, Self>, items: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    fn new_array(slf: &Bound<'_, Self>, items: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         requests::request_of(slf, |o| Ok(Op::NewArray { items: o.operands(items.as_slice())? }))
     }
 
     #[pyo3(signature = (description=None))]
-    fn new_symbol(slf: &Bound<'_, Self>, description: Option<String>) -> PyResult<PyObject> {
+    fn new_symbol(slf: &Bound<'_, Self>, description: Option<String>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::NewSymbol { description })
     }
 
-    fn symbol_for(slf: &Bound<'_, Self>, key: String) -> PyResult<PyObject> {
+    fn symbol_for(slf: &Bound<'_, Self>, key: String) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::SymbolFor { key })
     }
 
@@ -615,18 +618,18 @@ impl Connection {
     }
 
     /// `globalThis` of the host, by reference.
-    fn global_this(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+    fn global_this(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::GlobalThis)
     }
 
     /// Collects the host's garbage now; answers how many objects were freed.
-    fn gc(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+    fn gc(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::Gc)
     }
 
     /// Collects the cycles through Python, then the host's garbage; answers `[proxies let
     /// go, Python objects the host dropped, objects freed]`.
-    fn collect_cycles(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+    fn collect_cycles(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         let done = requests::request(slf, Op::CollectCycles)?;
         // Many let go of or dropped: the messages that said so were as large, and their room too
         // goes back.
@@ -681,7 +684,7 @@ impl Connection {
     }
 
     /// One round trip that does nothing (for benchmarks).
-    fn ping(slf: &Bound<'_, Self>) -> PyResult<PyObject> {
+    fn ping(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::Ping)
     }
 }

@@ -47,8 +47,8 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
         // lookup cannot reach would otherwise recurse until the C stack ran out.
         // The generic lookup's AttributeError is set aside (the type lookup expects none
         // pending), and stands if there is no fallback.
-        let (mut kind, mut value, mut traceback) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        ffi::PyErr_Fetch(&mut kind, &mut value, &mut traceback);
+        let py = Python::assume_attached();
+        let lookup_error = PyErr::take(py);
         let method = ffi::PyUnicode_InternFromString(c"_missing_attribute".as_ptr());
         let fallback =
             if method.is_null() { ptr::null_mut() } else { crate::python_types::proxies::_PyType_Lookup(ffi::Py_TYPE(obj), method) };
@@ -56,12 +56,12 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
             ffi::Py_DECREF(method);
         }
         if fallback.is_null() {
-            ffi::PyErr_Restore(kind, value, traceback);
+            if let Some(error) = lookup_error {
+                error.restore(py);
+            }
             return ptr::null_mut();
         }
-        ffi::Py_XDECREF(kind);
-        ffi::Py_XDECREF(value);
-        ffi::Py_XDECREF(traceback);
+        drop(lookup_error);
         // Borrowed from the type's dict, which the call could change: held meanwhile.
         ffi::Py_INCREF(fallback);
         let answer = ffi::PyObject_CallFunctionObjArgs(fallback, obj, name, ptr::null_mut::<ffi::PyObject>());

@@ -13,7 +13,7 @@ use std::panic::AssertUnwindSafe;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::GILOnceCell;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyInt, PyType};
 use pyo3::PyTypeInfo;
 
@@ -31,25 +31,25 @@ pub struct Hooks {
     pub addon_cls: Py<PyType>,
     /// `(promise) -> settlement`: the settlement of a `JSPromise` the host subscribed to on its
     /// own (its `settle(ok, value)` is called when the promise settles).
-    pub claimed: PyObject,
+    pub claimed: Py<PyAny>,
     /// `(exception)`: an exception nothing in the host caught.
-    pub uncaught: PyObject,
+    pub uncaught: Py<PyAny>,
     /// `(connection, object) -> JSPromise | None`: a JS promise for a Python awaitable.
-    pub awaitable: PyObject,
+    pub awaitable: Py<PyAny>,
     /// `napi_python.BigInt`.
     pub bigint_cls: Py<PyType>,
     /// `js.null` and `js.undefined`.
-    pub null: PyObject,
-    pub undefined: PyObject,
+    pub null: Py<PyAny>,
+    pub undefined: Py<PyAny>,
     /// `(value, name, message, code, props) -> exception` for JS exceptions.
-    pub js_error: PyObject,
+    pub js_error: Py<PyAny>,
     /// `(kind, message) -> exception` for requests the host refused.
-    pub failure: PyObject,
+    pub failure: Py<PyAny>,
     /// `(kind, pid, message, signal, exit_code, stderr, limit) -> exception` for a dead host.
-    pub dead: PyObject,
+    pub dead: Py<PyAny>,
     /// `datetime.datetime` and `datetime.timezone.utc`.
     pub datetime_cls: Py<PyType>,
-    pub utc: PyObject,
+    pub utc: Py<PyAny>,
     /// `types.MethodType`: a bound method is exported as its object and function.
     pub method_type: Py<PyType>,
     /// What `js.function(f, receives_this=True)` makes: called with `this` first.
@@ -66,7 +66,7 @@ impl Hooks {
     }
 }
 
-static HOOKS: GILOnceCell<Hooks> = GILOnceCell::new();
+static HOOKS: PyOnceLock<Hooks> = PyOnceLock::new();
 
 pub fn hooks(py: Python<'_>) -> PyResult<&Hooks> {
     HOOKS.get(py).ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("napi_python._native is used before napi_python configured it"))
@@ -167,9 +167,9 @@ pub fn configure(
         return Err(PyTypeError::new_err("configure: null and undefined must be two objects, neither of them None"));
     }
     let datetime = py.import("datetime")?;
-    let datetime_cls = datetime.getattr("datetime")?.downcast_into::<PyType>()?.unbind();
+    let datetime_cls = datetime.getattr("datetime")?.cast_into::<PyType>()?.unbind();
     let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
-    let method_type = py.import("types")?.getattr("MethodType")?.downcast_into::<PyType>()?.unbind();
+    let method_type = py.import("types")?.getattr("MethodType")?.cast_into::<PyType>()?.unbind();
     let hooks = Hooks {
         object_cls: subclass_of::<JSRef>("object_cls", object_cls)?,
         function_cls: subclass_of::<JSCallable>("function_cls", function_cls)?,
@@ -205,7 +205,7 @@ fn subclass_of<T: PyTypeInfo>(hook: &str, cls: Bound<'_, PyType>) -> PyResult<Py
 }
 
 /// `f`, if it can be called.
-fn callable(hook: &str, f: Bound<'_, PyAny>) -> PyResult<PyObject> {
+fn callable(hook: &str, f: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     if f.is_callable() {
         return Ok(f.unbind());
     }

@@ -215,7 +215,7 @@ impl JSBuffer {
         let kind = kind_named(js_type)?;
         let py = data.py();
         let bytes = py.import("builtins")?.getattr("memoryview")?.call1((data,))?.call_method1("cast", ("B",))?.call_method0("tobytes")?;
-        let bytes = bytes.downcast::<pyo3::types::PyBytes>()?.as_bytes().to_vec();
+        let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes().to_vec();
         if bytes.len() % kind.element_size() != 0 {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "{} bytes do not make whole {js_type} elements of {} bytes",
@@ -255,7 +255,7 @@ impl JSBuffer {
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-        match other.downcast::<JSBuffer>() {
+        match other.cast::<JSBuffer>() {
             Ok(o) => Ok(o.get().kind == self.kind && o.get().bytes() == self.bytes()),
             Err(_) => Ok(false),
         }

@@ -113,7 +113,7 @@ impl JSRef {
     /// (one whose value is undefined gives `None`). Done natively and without Python's failed lookup first:
     /// `obj.method` is on every method call's path, and a `__getattr__` fallback spent about
     /// 0.4 µs raising and catching an AttributeError there.
-    fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
+    fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let n = name.to_str()?;
         // A dunder the type lacks is not looked for in JS (`copy` and `pickle` probe for some).
@@ -125,7 +125,7 @@ impl JSRef {
         if let Some(proto) = this.class_proto {
             let members = requests::class_members(conn, proto)?;
             if let Some(m) = members.bind(py).get_item(name)? {
-                if let Ok(f) = m.downcast_into::<JSRef>() {
+                if let Ok(f) = m.cast_into::<JSRef>() {
                     return Ok(Py::new(py, JSMethod::new(slf.clone().unbind(), f.unbind()))?.into_any());
                 }
             }
@@ -138,7 +138,7 @@ impl JSRef {
         {
             return Err(missing_property(slf.as_any(), n));
         }
-        if let Ok(f) = bound.downcast::<JSRef>() {
+        if let Ok(f) = bound.cast::<JSRef>() {
             if f.get().kind == "function" {
                 return Ok(Py::new(py, JSMethod::new(slf.clone().unbind(), f.clone().unbind()))?.into_any());
             }
@@ -163,7 +163,7 @@ fn on_type(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> bool {
 }
 
 /// Python's ordinary attribute lookup (descriptors, instance dict).
-fn generic_getattr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
+fn generic_getattr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
     // SAFETY: as in `on_type`; the result is a new reference or null with an exception set.
     unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyObject_GenericGetAttr(obj.as_ptr(), name.as_ptr())).map(Bound::unbind) }
 }
@@ -178,13 +178,13 @@ impl JSCallable {
 
     /// Calls the function with `this` undefined, or constructs it when it is a class.
     #[pyo3(signature = (*args))]
-    fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
         crate::python_types::hooks::caught(slf.py(), || call_proxy(slf, args.as_slice()))
     }
 }
 
-fn call_proxy(slf: &Bound<'_, JSCallable>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+fn call_proxy(slf: &Bound<'_, JSCallable>, args: &[Bound<'_, PyAny>]) -> PyResult<Py<PyAny>> {
     let py = slf.py();
     let f = slf.as_super();
     let this = f.get();
@@ -231,10 +231,10 @@ unsafe fn vectorcall_with(
     args: *const *mut ffi::PyObject,
     nargsf: libc::size_t,
     kwnames: *mut ffi::PyObject,
-    call: impl FnOnce(Bound<'_, PyAny>, &[Bound<'_, PyAny>]) -> PyResult<PyObject>,
+    call: impl FnOnce(Bound<'_, PyAny>, &[Bound<'_, PyAny>]) -> PyResult<Py<PyAny>>,
 ) -> *mut ffi::PyObject {
     // SAFETY: CPython calls a vectorcall with the GIL held.
-    let py = unsafe { Python::assume_gil_acquired() };
+    let py = unsafe { Python::assume_attached() };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // SAFETY: `kwnames` is null or a tuple of names (PEP 590).
         if !kwnames.is_null() && unsafe { ffi::PyTuple_GET_SIZE(kwnames) } > 0 {
@@ -272,7 +272,7 @@ unsafe extern "C" fn vectorcall_call(
 ) -> *mut ffi::PyObject {
     // SAFETY: CPython's own call of a vectorcall; `callable`'s type announced this function,
     // so it is a `JSCallable`.
-    unsafe { vectorcall_with(callable, args, nargsf, kwnames, |slf, args| call_proxy(&slf.downcast_into_unchecked::<JSCallable>(), args)) }
+    unsafe { vectorcall_with(callable, args, nargsf, kwnames, |slf, args| call_proxy(&slf.cast_into_unchecked::<JSCallable>(), args)) }
 }
 
 /// A `JSMethod`'s vectorcall: its function called with its `this`.
@@ -285,7 +285,7 @@ unsafe extern "C" fn vectorcall_method(
     // SAFETY: as in `vectorcall_call`, for `JSMethod`.
     unsafe {
         vectorcall_with(callable, args, nargsf, kwnames, |slf, args| {
-            let method = slf.downcast_into_unchecked::<JSMethod>();
+            let method = slf.cast_into_unchecked::<JSMethod>();
             method.get().call(method.py(), args)
         })
     }
@@ -296,7 +296,7 @@ impl JSMethod {
         JSMethod { this, func, vectorcall: vectorcall_method }
     }
 
-    fn call(&self, py: Python<'_>, args: &[Bound<'_, PyAny>]) -> PyResult<PyObject> {
+    fn call(&self, py: Python<'_>, args: &[Bound<'_, PyAny>]) -> PyResult<Py<PyAny>> {
         let conn = self.func.get().conn.bind(py);
         requests::call_ref(conn, self.func.bind(py), Some(self.this.bind(py)), args)
     }
@@ -305,7 +305,7 @@ impl JSMethod {
 #[pymethods]
 impl JSMethod {
     #[pyo3(signature = (*args))]
-    fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
         crate::python_types::hooks::caught(slf.py(), || slf.get().call(slf.py(), args.as_slice()))
     }
@@ -321,12 +321,12 @@ impl JSMethod {
     }
 
     /// `obj.f.call(...)`, `obj.f.new(...)`, `obj.f.length`: the function's own.
-    fn __getattr__(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyResult<PyObject> {
+    fn __getattr__(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
         Ok(self.func.bind(py).as_any().getattr(name)?.unbind())
     }
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-        match other.downcast::<JSMethod>() {
+        match other.cast::<JSMethod>() {
             Ok(o) => Ok(o.get().this.bind(py).as_any().eq(self.this.bind(py))? && o.get().func.get().id == self.func.get().id),
             Err(_) => Ok(false),
         }

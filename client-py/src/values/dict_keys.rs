@@ -1,9 +1,9 @@
-//! Dicts made from JS objects: sized for their keys up front, with key strings reused.
+//! Dicts made from JS objects, with key strings reused.
 //!
 //! Objects an addon hands back tend to repeat a few names (the fields of its records, its
 //! options), and each key of each copy was a new Python string, decoded and then hashed again
 //! by the dict. A small cache of recent keys (`napi_link::recent`) gives the same string back,
-//! whose hash CPython keeps, and the dict no longer grows while it fills.
+//! whose hash CPython keeps.
 
 use std::cell::RefCell;
 
@@ -24,15 +24,6 @@ pub fn key<'py>(py: Python<'py>, key: &str) -> Bound<'py, PyString> {
     }
     // Making a string runs no Python code, so the cache is never borrowed twice.
     KEYS.with(|keys| keys.borrow_mut().get_or_make(key.as_bytes(), || PyString::new(py, key).unbind()).bind(py).clone())
-}
-
-/// An empty dict with room for `n` keys: no resize while it fills.
-pub fn with_room(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyDict>> {
-    // SAFETY: the GIL is held; the answer is a new reference or null with an exception set.
-    unsafe {
-        let d = ffi::_PyDict_NewPresized(n as ffi::Py_ssize_t);
-        Ok(Bound::from_owned_ptr_or_err(py, d)?.downcast_into_unchecked())
-    }
 }
 
 /// Calls `f` with each of `d`'s items, in order. A change of the dict's size meanwhile (by

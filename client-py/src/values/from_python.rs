@@ -151,7 +151,7 @@ impl<'a, 'py> Cx<'a, 'py> {
             // Not contiguous: a copy of its bytes in order, which the addon cannot write back.
             let mv = self.py.import("builtins")?.getattr("memoryview")?.call1((obj,))?;
             let bytes = mv.call_method0("tobytes")?;
-            return Ok(self.send_bytes(BufferKind::Buffer, bytes.downcast::<PyBytes>()?.as_bytes(), None));
+            return Ok(self.send_bytes(BufferKind::Buffer, bytes.cast::<PyBytes>()?.as_bytes(), None));
         };
         let (ptr, len) = view.raw();
         if len > 0 {
@@ -180,7 +180,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 .conn
                 .call_method1(pyo3::intern!(self.py, "new_buffer"), (crate::python_types::js_buffer::kind_name(buf.kind), nbytes))?;
             // (The request let go of the GIL: another thread may have moved it, or taken a view.)
-            if let Ok(fresh) = fresh.downcast_into::<JSBuffer>() {
+            if let Ok(fresh) = fresh.cast_into::<JSBuffer>() {
                 buf.move_into(fresh.unbind());
             }
             if let Some((object, conn)) = buf.host_object() {
@@ -224,12 +224,12 @@ impl<'a, 'py> Cx<'a, 'py> {
     /// dict (sent element by element, as a container) or a `str` (its text copied by the sink).
     /// In-process, such an operand is left to the host to walk into its heap.
     pub fn is_walked(obj: &Bound<'py, PyAny>) -> bool {
-        obj.downcast::<PyString>().is_ok() || Self::is_container(obj)
+        obj.cast::<PyString>().is_ok() || Self::is_container(obj)
     }
 
     /// Whether `obj` is a list, tuple or dict, sent element by element.
     pub fn is_container(obj: &Bound<'py, PyAny>) -> bool {
-        obj.downcast::<PyList>().is_ok() || obj.downcast::<PyTuple>().is_ok() || obj.downcast::<PyDict>().is_ok()
+        obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() || obj.cast::<PyDict>().is_ok()
     }
 
     /// Walks `obj` into `sink` in pre-order, to any depth: the containers being sent wait on a
@@ -304,13 +304,13 @@ impl<'a, 'py> Cx<'a, 'py> {
     /// `None` for anything else (a list is given up at its first element that is no primitive,
     /// or a `str`, whose text the sink copies itself).
     fn primitives(&self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Vec<Value>>> {
-        let Ok(l) = obj.downcast::<PyList>() else { return Ok(None) };
+        let Ok(l) = obj.cast::<PyList>() else { return Ok(None) };
         if l.len() as u64 >= napi_protocol::MAX_VALUES {
             return Ok(None); // refused by the count before anything is converted
         }
         let mut items = Vec::with_capacity(l.len());
         for item in l.iter() {
-            if item.downcast::<PyString>().is_ok() {
+            if item.cast::<PyString>().is_ok() {
                 return Ok(None);
             }
             match primitive(self.hooks, &item) {
@@ -367,7 +367,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     /// The function of a call or construction, with how its last direct call went. Nearly
     /// always a proxy: converted as one, with no look at the other kinds of value.
     pub fn callee<'b>(&self, f: &'b Bound<'py, PyAny>) -> PyResult<(Value, Option<&'b Quick>)> {
-        match f.downcast::<JSRef>() {
+        match f.cast::<JSRef>() {
             Ok(r) => Ok((self.proxy(r)?, Some(&r.get().quick))),
             Err(_) => Ok((self.to_value(f)?, None)),
         }
@@ -375,23 +375,23 @@ impl<'a, 'py> Cx<'a, 'py> {
 
     /// One object, converted unless it is a container to send element by element.
     fn convert(&self, obj: &Bound<'py, PyAny>) -> PyResult<Converted<'py>> {
-        if let Ok(t) = obj.downcast::<PyString>() {
+        if let Ok(t) = obj.cast::<PyString>() {
             return Ok(Converted::Text(t.clone()));
         }
         if let Some(v) = primitive(self.hooks, obj) {
             return Ok(Converted::Value(v));
         }
         let address = obj.as_ptr() as usize;
-        if let Ok(l) = obj.downcast::<PyList>() {
+        if let Ok(l) = obj.cast::<PyList>() {
             return Ok(Converted::Container(Sending::List(l.clone(), 0, l.len()), address));
         }
-        if let Ok(t) = obj.downcast::<PyTuple>() {
+        if let Ok(t) = obj.cast::<PyTuple>() {
             return Ok(Converted::Container(Sending::Tuple(t.clone(), 0), address));
         }
-        if let Ok(d) = obj.downcast::<PyDict>() {
+        if let Ok(d) = obj.cast::<PyDict>() {
             let mut props = Vec::with_capacity(d.len());
             crate::values::dict_keys::each_item(d, |k, v| {
-                let Ok(key) = k.downcast::<PyString>() else {
+                let Ok(key) = k.cast::<PyString>() else {
                     return Err(PyTypeError::new_err(format!("dict keys sent to JavaScript must be str, not {}", k.get_type().name()?)));
                 };
                 props.push((key.clone(), v));
@@ -415,7 +415,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     #[inline(always)]
     fn object_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         let h = self.hooks;
-        if let Ok(i) = obj.downcast::<PyInt>() {
+        if let Ok(i) = obj.cast::<PyInt>() {
             // `primitive` took the plain ints in the safe range: a plain one here is beyond it.
             // A subclass other than `BigInt` in that range is a number still.
             if !obj.is_exact_instance_of::<PyInt>() && !obj.is_instance(h.bigint_cls.bind(self.py))? {
@@ -430,14 +430,14 @@ impl<'a, 'py> Cx<'a, 'py> {
         if unsafe { pyo3::ffi::PyFunction_Check(obj.as_ptr()) } != 0 {
             return Ok(Value::Py { id: PyRef(self.conn.get().export(self.py, obj)?), callable: true });
         }
-        if let Ok(r) = obj.downcast::<JSRef>() {
+        if let Ok(r) = obj.cast::<JSRef>() {
             return self.proxy(r);
         }
-        if let Ok(m) = obj.downcast::<JSMethod>() {
+        if let Ok(m) = obj.cast::<JSMethod>() {
             // As in JS, passing `obj.f` passes the function, not a binding.
             return self.value_of(m.get().func.bind(self.py).as_any());
         }
-        if let Ok(b) = obj.downcast::<JSBuffer>() {
+        if let Ok(b) = obj.cast::<JSBuffer>() {
             let b = b.get();
             // A buffer from this host goes back as the very object it is.
             if let Some((object, conn)) = b.host_object() {
@@ -451,7 +451,7 @@ impl<'a, 'py> Cx<'a, 'py> {
             }
             return self.send_local_buffer(obj, b);
         }
-        if let Ok(b) = obj.downcast::<PyBytes>() {
+        if let Ok(b) = obj.cast::<PyBytes>() {
             return Ok(self.send_bytes(BufferKind::Buffer, b.as_bytes(), None));
         }
         if obj.is_instance(h.datetime_cls.bind(self.py))? {
@@ -577,13 +577,13 @@ pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
     if obj.is(&h.null) {
         return Some(Value::Null);
     }
-    if let Ok(b) = obj.downcast::<PyBool>() {
+    if let Ok(b) = obj.cast::<PyBool>() {
         return Some(Value::Bool(b.is_true()));
     }
     if let Some(n) = number(obj) {
         return Some(Value::Number(n));
     }
-    if let Ok(s) = obj.downcast::<PyString>() {
+    if let Ok(s) = obj.cast::<PyString>() {
         return Some(string_value(s.to_string_lossy().into_owned()));
     }
     None
@@ -606,7 +606,7 @@ pub fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
         // Too large for a double, or at 2^53, which 2^53 + 1 rounds to as well: exactly.
         return int_number(obj);
     }
-    obj.downcast::<PyFloat>().ok().map(|f| f.value())
+    obj.cast::<PyFloat>().ok().map(|f| f.value())
 }
 
 /// An int as a JS number if it is at most 2^53 in magnitude, where every integer has a double
@@ -645,7 +645,7 @@ fn bigint_words(i: &Bound<'_, PyInt>) -> PyResult<BigIntValue> {
     let bits: usize = abs.call_method0("bit_length")?.extract()?;
     let nbytes = bits.div_ceil(64) * 8;
     let bytes = abs.call_method1("to_bytes", (nbytes, "little"))?;
-    let bytes = bytes.downcast::<PyBytes>()?.as_bytes();
+    let bytes = bytes.cast::<PyBytes>()?.as_bytes();
     if bytes.len() != nbytes {
         return Err(PyTypeError::new_err(format!("int.to_bytes answered {} bytes where {nbytes} were asked for", bytes.len())));
     }

@@ -15,7 +15,7 @@ use crate::values::from_python::{Cx, SAFE};
 
 /// A list or dict being filled by a [`PySink`], and how many elements are still to come.
 enum Filling<'py> {
-    List(Vec<PyObject>, usize),
+    List(Vec<Py<PyAny>>, usize),
     Dict(Bound<'py, PyDict>, usize, String),
 }
 
@@ -28,7 +28,7 @@ pub struct PySink<'c, 'a, 'py> {
     cx: &'c Cx<'a, 'py>,
     open: Vec<Filling<'py>>,
     /// The objects finished, in order.
-    finished: SmallVec<[PyObject; 4]>,
+    finished: SmallVec<[Py<PyAny>; 4]>,
 }
 
 impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
@@ -37,17 +37,17 @@ impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
     }
 
     /// The last object the walk finished, if it did.
-    pub fn take(&mut self) -> Option<PyObject> {
+    pub fn take(&mut self) -> Option<Py<PyAny>> {
         self.finished.pop()
     }
 
     /// Every object the walk finished, in order.
-    pub fn take_all(&mut self) -> SmallVec<[PyObject; 4]> {
+    pub fn take_all(&mut self) -> SmallVec<[Py<PyAny>; 4]> {
         std::mem::take(&mut self.finished)
     }
 
     /// Adds a finished object to the innermost container, finishing those it fills.
-    fn add(&mut self, obj: PyObject) -> PyResult<()> {
+    fn add(&mut self, obj: Py<PyAny>) -> PyResult<()> {
         let py = self.cx.py;
         let mut done = Some(obj);
         while let Some(obj) = done.take() {
@@ -103,7 +103,7 @@ impl ValueSink for PySink<'_, '_, '_> {
         if len == 0 {
             return self.add(PyDict::new(self.cx.py).into_any().unbind());
         }
-        self.open.push(Filling::Dict(dict_keys::with_room(self.cx.py, len)?, len, String::new()));
+        self.open.push(Filling::Dict(PyDict::new(self.cx.py), len, String::new()));
         Ok(())
     }
 
@@ -123,7 +123,7 @@ impl ValueSink for PySink<'_, '_, '_> {
 
     fn leaf_object(&mut self, keys: &[&str], values: Vec<Value>) -> PyResult<()> {
         let py = self.cx.py;
-        let d = dict_keys::with_room(py, values.len())?;
+        let d = PyDict::new(py);
         for (key, mut v) in keys.iter().zip(values) {
             d.set_item(dict_keys::key(py, key), self.cx.leaf(&mut v)?)?;
         }
@@ -134,7 +134,7 @@ impl ValueSink for PySink<'_, '_, '_> {
 impl<'py> Cx<'_, 'py> {
     /// `v` as a Python object, to any depth (see [`PySink`]).
     #[allow(clippy::wrong_self_convention, reason = "converts a protocol value, with this context's connection")]
-    pub fn to_python(&self, v: Value) -> PyResult<PyObject> {
+    pub fn to_python(&self, v: Value) -> PyResult<Py<PyAny>> {
         if is_primitive(&v) {
             return self.primitive_value(&v);
         }
@@ -155,7 +155,7 @@ impl<'py> Cx<'_, 'py> {
 
     /// A value that is no container with elements (an empty list or dict is one), taken out of
     /// `v`.
-    pub(crate) fn leaf(&self, v: &mut Value) -> PyResult<PyObject> {
+    pub(crate) fn leaf(&self, v: &mut Value) -> PyResult<Py<PyAny>> {
         let py = self.py;
         Ok(match v {
             Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => self.primitive_value(v)?,
@@ -202,7 +202,7 @@ impl<'py> Cx<'_, 'py> {
     /// and null are `js.undefined` and `js.null` where the host tells them apart
     /// (`distinct_nulls`).
     #[inline(always)]
-    pub fn primitive_value(&self, v: &Value) -> PyResult<PyObject> {
+    pub fn primitive_value(&self, v: &Value) -> PyResult<Py<PyAny>> {
         if matches!(v, Value::Undefined | Value::Null) && self.conn.get().nulls_distinct() {
             let sentinel = if matches!(v, Value::Null) { &self.hooks.null } else { &self.hooks.undefined };
             return Ok(sentinel.clone_ref(self.py));
@@ -212,14 +212,14 @@ impl<'py> Cx<'_, 'py> {
 
     /// The result of a request as a Python value, or the exception it stands for.
     /// A promise's outcome as `(fulfilled, value or exception)`.
-    pub fn settlement(&self, outcome: Outcome) -> (bool, PyObject) {
+    pub fn settlement(&self, outcome: Outcome) -> (bool, Py<PyAny>) {
         match self.outcome(outcome) {
             Ok(v) => (true, v),
             Err(e) => (false, e.into_value(self.py).into_any()),
         }
     }
 
-    pub fn outcome(&self, outcome: Outcome) -> PyResult<PyObject> {
+    pub fn outcome(&self, outcome: Outcome) -> PyResult<Py<PyAny>> {
         let py = self.py;
         match outcome {
             Outcome::Ok(v) => self.to_python(v),
@@ -255,7 +255,7 @@ pub fn trees_converted() -> u64 {
 impl Cx<'_, '_> {
     /// The exception Python raises for thrown `value`, with what the host tells of it when it
     /// is an error.
-    pub fn raised(&self, value: PyObject, error: Option<ErrorInfo>) -> PyErr {
+    pub fn raised(&self, value: Py<PyAny>, error: Option<ErrorInfo>) -> PyErr {
         let py = self.py;
         // A Python exception thrown as a value (a rejected Python awaitable, say) comes back as
         // itself.
@@ -284,7 +284,7 @@ impl Cx<'_, '_> {
     /// The exception Python raises for a JS error a direct call threw: `error` tells its name and
     /// message, and `described`, made by the host's walk into this thread's objects, is
     /// `[[code], {properties}]` (an empty list for no code).
-    pub fn raised_error(&self, value: PyObject, error: ErrorInfo, described: PyObject) -> PyErr {
+    pub fn raised_error(&self, value: Py<PyAny>, error: ErrorInfo, described: Py<PyAny>) -> PyErr {
         let py = self.py;
         let exc = || -> PyResult<Bound<'_, PyAny>> {
             let described = described.bind(py);
@@ -323,7 +323,7 @@ pub fn is_primitive(v: &Value) -> bool {
 /// of a connection: a direct call's primitive answer takes this way. By reference: a
 /// direct call's answer was just written in pieces, and moving it in read it back whole, a
 /// store-forwarding stall.
-pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {
+pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
     Ok(match *v {
         Value::Undefined | Value::Null => py.None(),
         Value::Bool(b) => b.into_py_any(py)?,
