@@ -59,12 +59,14 @@ def bad_host(path: str, expected: str) -> None:
 def check_metadata(meta: importlib.metadata.PackageMetadata) -> None:
     """What PyPI shows: the licence, the readme, the supported Pythons (pyproject.toml)."""
     check("metadata: licence MIT", meta.get("License-Expression") == "MIT", meta.get("License-Expression"))
-    readme = meta.get_payload() or ""  # an email.message.Message at run time; the body is the readme
+    # The body (the readme) as PEP 566's JSON form names it: a Message's payload up to 3.14, its
+    # Description header from 3.15.
+    readme = str(meta.json.get("description", ""))
     check("metadata: readme", readme.startswith("# napi-python"), meta.get("Description-Content-Type"))
     classifiers = meta.get_all("Classifier") or []
     minor = f"Programming Language :: Python :: {sys.version_info[0]}.{sys.version_info[1]}"
     check(f"metadata: classifier {minor!r}", minor in classifiers, classifiers)
-    check("metadata: requires Python >=3.9", meta.get("Requires-Python") == ">=3.9", meta.get("Requires-Python"))
+    check("metadata: requires Python >=3.11", meta.get("Requires-Python") == ">=3.11", meta.get("Requires-Python"))
 
 
 def main() -> None:
