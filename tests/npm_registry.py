@@ -23,7 +23,6 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY_DIR = ROOT / "tests" / "registry"
@@ -43,7 +42,7 @@ class Link:
     hard: bool = False
 
 
-Entry = Union[bytes, Link]
+Entry = bytes | Link
 
 
 def tarball(entries: dict[str, Entry], prefix: str = "package/") -> bytes:

@@ -94,25 +94,25 @@ def test_numbers_round_to_binary16_as_in_node(load):
     assert ta.js_type == "Float16Array" and view.format == "e" and view.itemsize == 2
     assert np.frombuffer(ta, dtype=np.uint16).tolist() == want["bits"], "the stored bits"
     elements = array_from(ta)
-    for v, got, expected in zip(VALUES, elements, want["elements"]):
+    for v, got, expected in zip(VALUES, elements, want["elements"], strict=False):
         assert same(got, number(expected)), f"new Float16Array([{v!r}])[i]: {got!r}, node {expected}"
     # Python's own reading of format 'e' (struct, numpy) sees what JS sees.
-    assert all(same(float(a), b) for a, b in zip(np.frombuffer(ta, dtype=np.float16), elements))
-    assert all(same(a, b) for a, b in zip(struct.unpack(f"{len(VALUES)}e", view), elements))
+    assert all(same(float(a), b) for a, b in zip(np.frombuffer(ta, dtype=np.float16), elements, strict=False))
+    assert all(same(a, b) for a, b in zip(struct.unpack(f"{len(VALUES)}e", view), elements, strict=False))
 
     f16round = js.get(js.get(g, "Math"), "f16round")
-    for v, expected in zip(VALUES, want["f16round"]):
+    for v, expected in zip(VALUES, want["f16round"], strict=False):
         assert same(f16round(v), number(expected)), f"Math.f16round({v!r})"
 
     dv = js.new(js.get(g, "DataView"), js.new(js.get(g, "ArrayBuffer"), 2))
     proto = js.get(js.get(g, "DataView"), "prototype")
     set_f16, get_f16 = js.get(proto, "setFloat16"), js.get(proto, "getFloat16")
-    for v, big, little in zip(VALUES, want["setBig"], want["setLittle"]):
+    for v, big, little in zip(VALUES, want["setBig"], want["setLittle"], strict=False):
         reflect_apply(set_f16, dv, js.array(addon, [0, v, False]))
         assert list(bytes(memoryview(dv))) == big, f"setFloat16(0, {v!r})"
         reflect_apply(set_f16, dv, js.array(addon, [0, v, True]))
         assert list(bytes(memoryview(dv))) == little, f"setFloat16(0, {v!r}, true)"
-    for bits, expected in zip(want["bits"], want["getBig"]):
+    for bits, expected in zip(want["bits"], want["getBig"], strict=False):
         memoryview(dv)[:] = bits.to_bytes(2, "big")
         assert same(reflect_apply(get_f16, dv, js.array(addon, [0])), number(expected)), f"getFloat16 of {bits:#06x}"
 
@@ -126,7 +126,7 @@ def test_a_float16_array_from_python_reaches_js_as_one(load):
     assert ta.js_type == "Float16Array" and len(ta) == len(VALUES)
     assert addon.kind(ta) == "Float16Array", "napi_get_typedarray_info answers napi_float16_array"
     elements = js.get(js.get(js.global_this(addon), "Array"), "from")(ta)
-    assert all(same(got, number(e)) for got, e in zip(elements, want["elements"]))
+    assert all(same(got, number(e)) for got, e in zip(elements, want["elements"], strict=False))
 
 
 def test_napi_create_typedarray_makes_float16_arrays_as_node_does(load):

@@ -9,7 +9,7 @@ import json
 import pytest
 from conftest import addon_path, node_eval
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 MILLIS = [0, 1, 1700000000123, -1, -30610224000000, 951782400000, 253402300799999]
 
 

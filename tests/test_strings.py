@@ -51,8 +51,8 @@ def node_matrix() -> dict:
 def test_get_value_string_matches_node_for_every_bufsize(load, kind):
     addon = load("strings")
     expected = node_matrix()[kind]
-    for sample, row in zip(SAMPLES, expected):
-        for bufsize, node_answer in zip(BUFSIZES, row):
+    for sample, row in zip(SAMPLES, expected, strict=False):
+        for bufsize, node_answer in zip(BUFSIZES, row, strict=False):
             assert getattr(addon, kind)(sample, bufsize) == node_answer, (sample[:12], bufsize)
 
 

@@ -186,7 +186,7 @@ def test_in_process_hosts_after_the_first_get_loops_of_their_own():
     try:
         assert not (first.loopIsDefault() and second.loopIsDefault())
         calls = [Calls(), Calls()]
-        for addon, c in zip((first, second), calls):
+        for addon, c in zip((first, second), calls, strict=False):
             addon.timer(1, 0, 1, c)
         assert [c.until("closed")[-1] for c in calls] == [["closed", 1]] * 2
     finally:

@@ -78,7 +78,7 @@ def test_integer_conversions_wrap_or_saturate_like_node(load, function):
     addon = load("values")
     expected = node_conversions(function)
     got = [getattr(addon, function)(value) for _, value in NUMBER_INPUTS]
-    for (src, _), (status, result), (node_status, node_result) in zip(NUMBER_INPUTS, got, expected):
+    for (src, _), (status, result), (node_status, node_result) in zip(NUMBER_INPUTS, got, expected, strict=False):
         assert status == node_status == NAPI_OK, src
         assert result == int(node_result), f"{function}({src})"
 

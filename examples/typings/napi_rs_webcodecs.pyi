@@ -10,9 +10,9 @@ Not declared in the file, so typed Any: AllowSharedBufferSource, AudioDataInit, 
 """
 
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypedDict
+from typing import Any, Literal, NotRequired, Protocol, TypeAlias, TypedDict
 
-from typing_extensions import Buffer, NotRequired, TypeAlias
+from typing_extensions import Buffer
 
 from napi_python import JSBuffer, JSObject, JSPromise, TypedAddon
 

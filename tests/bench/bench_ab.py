@@ -20,8 +20,8 @@ import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 OPS = ["noop", "add", "echo", "callback", "method", "object16"]

@@ -58,7 +58,7 @@ def ours_round(addon, n: int) -> dict[str, float]:
     date_proto, array_proto, regexp_proto = (get(get(g, c), "prototype") for c in ("Date", "Array", "RegExp"))
     import datetime
 
-    when = datetime.datetime.fromtimestamp(1700000000.123, tz=datetime.timezone.utc)
+    when = datetime.datetime.fromtimestamp(1700000000.123, tz=datetime.UTC)
     regexp = js.new(get(g, "RegExp"), "^[a-z]+-(\\d+)$", "i")
     json_obj = get(g, "JSON")
     return {

@@ -126,7 +126,7 @@ def work_hops(addon, calls: int) -> list[dict[str, float]]:
         if not done.wait(30):
             raise RuntimeError("a work item did not complete")
         woke = time.perf_counter_ns() / 1e3
-        stamps = dict(zip(("s0", "s1", "s2", "s3", "s4", "s5"), addon.workStamps()))
+        stamps = dict(zip(("s0", "s1", "s2", "s3", "s4", "s5"), addon.workStamps(), strict=False))
         items.append({"t0": t0, "done": seen["done"], "thread": seen["thread"], "woke": woke, **stamps})
     return items
 

@@ -15,9 +15,10 @@ non-napi-rs packages are called as their JS glue calls their bindings.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from napi_python import BigInt, JSError, js
 
@@ -148,7 +149,7 @@ def _sqlite(b, tmp):
         SqliteError,
         lambda *v: js.array(b, v),
         array_appender,
-        lambda *keys: lambda *values: dict(zip(keys, values)),
+        lambda *keys: lambda *values: dict(zip(keys, values, strict=False)),
         lambda value: {"value": value, "done": False},
     )
     db = b.Database(":memory:", ":memory:", True, False, False, 5000, js.null, js.null, js.null, js.null)
@@ -176,7 +177,7 @@ def _sqlite_reference():
     con = sqlite3.connect(":memory:")
     con.executescript(SQL_SETUP)
     names = ["id", "name", "data"]
-    rows = [dict(zip(names, r)) for r in con.execute("select * from t order by id")]
+    rows = [dict(zip(names, r, strict=False)) for r in con.execute("select * from t order by id")]
     count = {"n": con.execute("select count(*) from t").fetchone()[0]}
     raw = [list(r) for r in con.execute("select id, name from t order by id")]
     try:

@@ -204,7 +204,7 @@ def report_package(pkg: Package) -> dict[str, Any]:
         row.update(loads=False, notes=str(e))
         return row
     with addon:
-        for check, want in zip(pkg.checks, expected):
+        for check, want in zip(pkg.checks, expected, strict=False):
             got = run_python(addon, check.py)
             if got == want:
                 row["passed"] += 1
@@ -236,7 +236,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         for r in rows
     ]
     widths = [max(len(str(c[i])) for c in [head, *cells]) for i in range(len(head) - 1)]
-    line = lambda c: "  ".join(str(x).ljust(w) for x, w in zip(c, widths)) + "  " + str(c[-1])  # noqa: E731
+    line = lambda c: "  ".join(str(x).ljust(w) for x, w in zip(c, widths, strict=False)) + "  " + str(c[-1])  # noqa: E731
     return "\n".join([line(head), line(["-" * w for w in widths] + ["-----"]), *map(line, cells)])
 
 

@@ -1,7 +1,7 @@
 """Type stubs for the private extension module ``napi_python._native``."""
 
-from collections.abc import Mapping
-from typing import Any, Callable, final
+from collections.abc import Callable, Mapping
+from typing import Any, final
 
 from typing_extensions import disjoint_base
 

@@ -19,7 +19,8 @@ runs it again).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 

@@ -63,7 +63,7 @@ def _demangle(names: list[str]) -> dict[str, str]:
     proc = subprocess.run([tool], input="\n".join(names), capture_output=True, text=True, timeout=30, check=False)
     readable = proc.stdout.splitlines()
     return (
-        {n: r for n, r in zip(names, readable) if r != n}
+        {n: r for n, r in zip(names, readable, strict=False) if r != n}
         if proc.returncode == 0 and len(readable) == len(names)
         else {}
     )
@@ -192,7 +192,9 @@ def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any
             "protections": addon.protections,
             "napi_version": addon.napi_version,
             "registered_by": addon.registration,
-            "exports": [dict(zip(("name", "kind", "detail"), (name, *_describe(v)))) for name, v in entries],
+            "exports": [
+                dict(zip(("name", "kind", "detail"), (name, *_describe(v)), strict=False)) for name, v in entries
+            ],
         }
 
 

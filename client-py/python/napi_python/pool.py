@@ -23,8 +23,8 @@ import queue
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from . import _native
 from .addon import Addon
@@ -178,7 +178,7 @@ class AddonPool(concurrent.futures.Executor):
         if chunksize < 1:
             raise ValueError(f"chunksize must be at least 1, not {chunksize}")
         target = self._target(fn)
-        chunks = _chunks(zip(*iterables), chunksize)
+        chunks = _chunks(zip(*iterables, strict=False), chunksize)
         bar = _progress_bar() if progress else None
         # The pool's threads complete chunks at once: their updates of the bar take turns.
         bar_lock = threading.Lock()

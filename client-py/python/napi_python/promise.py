@@ -20,9 +20,9 @@ import asyncio
 import concurrent.futures
 import inspect
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from concurrent.futures._base import FINISHED, RUNNING
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from . import _native
 from .proxy import JSObject

@@ -1,12 +1,12 @@
 """js-native-api/test_date/test.js (`new Date(ms)` is a UTC datetime)"""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from napi_python import js
 
 
 def _date(ms):
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
 
 
 def test_date(node_addon):

@@ -151,7 +151,9 @@ def _platform_packages(registry: Registry, manifest: dict[str, Any], name: str, 
                 if dep not in seen
             ]
             seen.update(s.name for s in specs)
-            for dep, document in zip(specs, pool.map(lambda s: _document_or_none(registry, s.name), specs)):
+            for dep, document in zip(
+                specs, pool.map(lambda s: _document_or_none(registry, s.name), specs), strict=False
+            ):
                 if document is None:
                     continue
                 try:
