@@ -103,7 +103,7 @@ impl ValueSink for PySink<'_, '_, '_> {
         if len == 0 {
             return self.add(PyDict::new(self.cx.py).into_any().unbind());
         }
-        self.open.push(Filling::Dict(PyDict::new(self.cx.py), len, String::new()));
+        self.open.push(Filling::Dict(dict_keys::with_room(self.cx.py, len)?, len, String::new()));
         Ok(())
     }
 
@@ -123,7 +123,7 @@ impl ValueSink for PySink<'_, '_, '_> {
 
     fn leaf_object(&mut self, keys: &[&str], values: Vec<Value>) -> PyResult<()> {
         let py = self.cx.py;
-        let d = PyDict::new(py);
+        let d = dict_keys::with_room(py, values.len())?;
         for (key, mut v) in keys.iter().zip(values) {
             d.set_item(dict_keys::key(py, key), self.cx.leaf(&mut v)?)?;
         }
