@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from napi_python import JSError, require
+from napi_python import JSError, close, require
 
 if TYPE_CHECKING:
     from node_rs_bcrypt import Exports as BcryptBinding
@@ -122,7 +122,7 @@ async def main() -> None:
             bcrypt.hash_sync("pw", cost=cost, version=version)
         except OutOfRange as e:
             print("error", e.code, e)
-    binding.close()
+    close(binding)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from napi_python import Addon, require
+from napi_python import Addon, close, require
 
 NPM = Path(__file__).resolve().parent.parent / "tests" / "npm"
 
@@ -116,7 +116,7 @@ async def main(out: str) -> None:
     print(f"pixel (250,60) {list(rgba[(60 * 320 + 250) * 4 :][:4])}")
     print(f"webp {webp[:4].decode()} {webp[8:12].decode()}")
     print(f"data url {canvas.toDataURL('image/png')[:22]}")
-    skia.close()
+    close(skia)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from napi_python import require
+from napi_python import close, require
 
 if TYPE_CHECKING:
     from node_rs_crc32 import Exports as Crc32
@@ -38,7 +38,7 @@ def main(path: str) -> None:
         state32, state32c = crc.crc32(chunk, state32), crc.crc32c(chunk, state32c)
     print(f"file {len(data)} bytes in chunks: crc32 {state32:08x} crc32c {state32c:08x}")
     print("chunks == whole:", (state32, state32c) == (crc.crc32(data), crc.crc32c(data)))
-    crc.close()
+    close(crc)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Run it with `.venv/bin/python examples/quickstart.py` from the repository root.
 
 from pathlib import Path
 
-from napi_python import AddonCrashedError, JSError, JSTypeError, load_addon
+from napi_python import AddonCrashedError, JSError, JSTypeError, addon_info, close, load_addon
 
 ADDONS = Path(__file__).resolve().parent.parent / "build" / "addons"
 
@@ -65,10 +65,10 @@ print("faults.add(2, 3)           =", faults.add(2, 3))
 try:
     faults.segfault()
 except AddonCrashedError as e:
-    print(f"survived a crash: {type(e).__name__} signal={e.signal} (host pid {faults.pid} is gone)")
-faults.close()
+    print(f"survived a crash: {type(e).__name__} signal={e.signal} (host pid {addon_info(faults).pid} is gone)")
+close(faults)
 
 # ...and a fresh load of the same addon works in a new process.
 with load_addon(ADDONS / "faults.node") as faults:
-    print(f"reloaded in pid {faults.pid}: faults.add(2, 3) =", faults.add(2, 3))
+    print(f"reloaded in pid {addon_info(faults).pid}: faults.add(2, 3) =", faults.add(2, 3))
 print("done")

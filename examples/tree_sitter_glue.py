@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import napi_python
 from napi_python import Addon, Host, js
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "tests" / "npm" / "node_modules"
@@ -55,7 +56,7 @@ class TreeSitter:
         """The binding's Uint32Array, as a view of its memory (shared with the host, so writes
         reach the binding). Read afresh each time, as index.js does: the binding replaces the
         array when it needs a longer one."""
-        transfer = js.get(self.binding.exports, "nodeTransferArray")
+        transfer = js.get(napi_python.addon_info(self.binding).exports, "nodeTransferArray")
         if not transfer.shared:
             raise RuntimeError("the transfer array is not in shared memory: writes would not reach the binding")
         return memoryview(transfer)
@@ -98,7 +99,7 @@ class Parser:
 
     def setLanguage(self, language: Addon) -> Parser:
         # The grammar's exports object; the binding reads its `language` external.
-        self._native.setLanguage(language.exports)
+        self._native.setLanguage(napi_python.addon_info(language).exports)
         return self
 
     def parse(self, text: str) -> Tree:

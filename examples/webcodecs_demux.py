@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from napi_python import js, require
+from napi_python import close, js, require
 
 if TYPE_CHECKING:
     from napi_rs_webcodecs import EncodedAudioChunk, EncodedVideoChunk, VideoFrame
@@ -95,7 +95,7 @@ async def main(path: str) -> None:
     print("errors", errors)
     demuxer.close()
     decoder.close()
-    codecs.close()
+    close(codecs)
 
 
 if __name__ == "__main__":

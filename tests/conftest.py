@@ -16,6 +16,8 @@ from typing import NoReturn
 import pytest
 from oracle_node import NODE
 
+import napi_python
+
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "build" / "addons"
 
@@ -192,7 +194,7 @@ def addons():
 
     yield _load
     for a in opened:
-        a.close()
+        napi_python.close(a)
 
 
 @pytest.fixture
@@ -208,7 +210,7 @@ def load():
 
     yield _load
     for a in opened:
-        a.close()
+        napi_python.close(a)
 
 
 @pytest.fixture(scope="session", autouse=True)

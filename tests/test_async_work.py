@@ -53,7 +53,7 @@ def run_gated(addon, pool_size: int):
         assert addon.queue(i, True, False, None) == NAPI_OK
     wait_for(lambda: addon.concurrency()[0] == pool_size, f"{pool_size} running items")
     # Every thread of the pool is held at the gate: no other can take a further item.
-    assert pool_threads(addon.pid) == pool_size
+    assert pool_threads(napi_python.addon_info(addon).pid) == pool_size
     running = addon.concurrency()
     cancels = [*addon.cancelTwice(SLOTS - 1), addon.cancel(0)]
     addon.setGate(True)
@@ -137,7 +137,7 @@ def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monke
     addon = load("async_work")
     assert addon.queue(0, False, True, None) == NAPI_OK
     assert started.wait(10), "the report of the uncaught exception"
-    addon.close()
+    napi_python.close(addon)
     assert [r.exc_value.message for r in reported] == ["thrown by complete"]
 
 
@@ -150,7 +150,7 @@ def test_an_event_may_close_its_own_host(load, monkeypatch):
     closed = threading.Event()
 
     def close_on_report(exc):
-        addon.close()
+        napi_python.close(addon)
         closed.set()
 
     napi_python.set_uncaught_hook(close_on_report)
@@ -159,7 +159,7 @@ def test_an_event_may_close_its_own_host(load, monkeypatch):
         assert closed.wait(60), "the hook's close did not return: it waited for its own thread"
     finally:
         napi_python.set_uncaught_hook(None)
-    assert not addon.host.alive
+    assert not napi_python.addon_info(addon).host.alive
 
 
 def test_closing_waits_for_queued_work_and_runs_its_completion(load, tmp_path):
@@ -168,7 +168,7 @@ def test_closing_waits_for_queued_work_and_runs_its_completion(load, tmp_path):
     marker = tmp_path / "complete"
     addon.setGate(True)
     assert addon.queue(0, False, False, str(marker)) == NAPI_OK
-    addon.close()
+    napi_python.close(addon)
     assert marker.read_text() == "complete 0\n"
 
 
@@ -206,7 +206,7 @@ def test_async_cleanup_hook_runs_at_teardown_and_teardown_waits_for_its_removal(
     log = tmp_path / "hooks"
     assert addon.addAsyncCleanupHook(str(log)) == [0, 0, 0, 1, 1]
     assert not log.exists()
-    addon.close()
+    napi_python.close(addon)
     assert log.read_text() == "async hook called\nasync hook done\n"
 
 

@@ -18,14 +18,14 @@ NAPI_INVALID_ARG = 1
 def test_counter_is_a_class_that_constructs_when_called(load):
     addon = load("classes")
     Counter = addon.Counter
-    assert isinstance(Counter, JSFunction) and Counter.is_class
+    assert isinstance(Counter, JSFunction) and js.is_class(Counter)
     assert js.get(Counter, "name") == "Counter"
     c = Counter(10)
     assert isinstance(c, JSObject)
     assert c.increment() == 11
     assert c.increment() == 12
     assert c.value == 12
-    assert Counter.new(3).value == 3
+    assert js.new(Counter, 3).value == 3
     assert js.new(Counter).value == 0  # no argument: initial 0
 
 
@@ -145,13 +145,15 @@ def test_wrap_of_a_primitive_or_a_wrapped_instance_returns_invalid_arg(load):
     assert addon.wrapStatus(addon.Counter(1)) == NAPI_INVALID_ARG
 
 
-def test_a_proxys_own_attributes_come_before_the_objects_properties(load):
-    # Attribute reads on a proxy are resolved natively (JSRef.__getattribute__): the proxy's
-    # Python attributes first, then the class's methods bound to the instance, then the host.
+def test_the_objects_properties_come_before_the_proxys_own_attributes(load):
+    # Attribute reads on a proxy are resolved natively (JSRef.__getattribute__): dunders and
+    # `_napi_` names are the proxy's, every other name the object's (its class's methods bound
+    # to the instance, else read from the host).
     addon = load("classes")
     c = addon.Counter(1)
     js.set(c, "_id", "a JS property")
-    assert isinstance(c._id, int) and js.get(c, "_id") == "a JS property"
+    assert c._id == "a JS property"
+    assert isinstance(c._napi_id, int)
     increment = c.increment
     assert increment.__self__ is c and increment() == 2
     assert c.value == 2  # an accessor: read from the host

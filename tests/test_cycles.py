@@ -12,6 +12,7 @@ import weakref
 
 from conftest import IN_PROCESS, addon_path, fresh_copy
 
+import napi_python
 from napi_python import Host, cycles, js
 
 N = 50
@@ -51,12 +52,12 @@ def test_collect_cycles_collects_at_once_and_says_what_it_did(load):
     addon = load("gc")
     base = addon.finalizedCount()
     refs = make_cycles(addon, N)
-    done = addon.host.collect_cycles()
+    done = napi_python.addon_info(addon).host.collect_cycles()
     assert (done.proxies, done.python) == (N, N)
     assert done.freed >= 2 * N  # each object and its callable's stand-in, at least
     assert [r() for r in refs] == [None] * N
     assert addon.finalizedCount() - base == N
-    assert addon.host.collect_cycles().proxies == 0, "nothing left to let go"
+    assert napi_python.addon_info(addon).host.collect_cycles().proxies == 0, "nothing left to let go"
 
 
 def test_a_cycle_kept_from_python_survives_and_works(load):
@@ -67,7 +68,7 @@ def test_a_cycle_kept_from_python_survives_and_works(load):
     ref = weakref.ref(kept.cb)
     make_cycles(addon, 5)
     collect_everything()
-    assert addon.host.collect_cycles().proxies == 0
+    assert napi_python.addon_info(addon).host.collect_cycles().proxies == 0
     assert ref() is not None
     assert kept.cb() is kept
     assert addon.callOnce(kept.cb) is kept, "JS still calls it, and it returns the same proxy"
@@ -128,8 +129,8 @@ def test_closing_lets_go_of_every_python_object_held(load):
     kept.cb = plain
     outside = weakref.ref(plain)
     del plain
-    assert addon._conn.exported_count == 2
-    addon.close()
+    assert addon._napi_conn.exported_count == 2
+    napi_python.close(addon)
     assert in_cycle() is None, "the cycle's callable died with the host"
     assert outside() is None, "and so did the callable a kept object held"
 
@@ -165,11 +166,11 @@ def test_calls_from_another_thread_stay_right_during_collections(load):
         refs = []
         for _ in range(10):
             refs += make_cycles(addon, 20)
-            addon.host.collect_cycles()
+            napi_python.addon_info(addon).host.collect_cycles()
     finally:
         done.set()
         thread.join()
     assert errors == []
-    addon.host.collect_cycles()
+    napi_python.addon_info(addon).host.collect_cycles()
     assert [r() for r in refs] == [None] * len(refs)
     assert addon.finalizedCount() - base >= len(refs)

@@ -9,6 +9,7 @@ import contextlib
 import pytest
 from conftest import IN_PROCESS, addon_path, load_in_mode
 
+import napi_python
 from napi_python import AddonCrashedError
 
 INPUTS = 10_000
@@ -18,7 +19,7 @@ INPUTS = 10_000
 def isolation():
     addon = load_in_mode(addon_path("isolation"))
     yield addon
-    addon.close()
+    napi_python.close(addon)
 
 
 # --- Dask ----------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def test_dask_client_map_over_ten_thousand_inputs(dask_client, dask_addon, isola
     assert len({w for ws in dask_client.who_has(futures).values() for w in ws}) == 2
     pids = worker_host_pids(dask_client).values()
     if not IN_PROCESS:
-        assert len(set(pids)) == 2 and isolation.pid not in pids
+        assert len(set(pids)) == 2 and napi_python.addon_info(isolation).pid not in pids
 
 
 def test_dask_bag_over_ten_thousand_inputs(dask_client, dask_addon):
@@ -155,4 +156,4 @@ def test_ray_actor_holds_a_napi_rs_class_instance(ray_session):
             ray.get(actor.call.remote("Counter", 1), timeout=60)
         ray.kill(actor)
     finally:
-        rust.close()
+        napi_python.close(rust)

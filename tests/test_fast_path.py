@@ -18,6 +18,7 @@ import time
 import pytest
 from conftest import gone
 
+import napi_python
 from napi_python import AddonCrashedError
 
 pytestmark = pytest.mark.isolated_only
@@ -38,11 +39,11 @@ def test_a_host_killed_while_the_caller_sleeps_on_the_ring_raises_the_crash(load
     # fast: tests/bench/bench_faults.py). The call itself would sleep ten minutes.
     addon = load("isolation", restart=False)
     assert addon.add(1, 2) == 3
-    kill_later(addon.pid, 0.2)
+    kill_later(napi_python.addon_info(addon).pid, 0.2)
     with pytest.raises(AddonCrashedError) as info:
         addon.sleepMs(600_000)
     assert info.value.signal == "SIGKILL"
-    assert str(addon.pid) in str(info.value)
+    assert str(napi_python.addon_info(addon).pid) in str(info.value)
 
 
 def test_a_host_killed_while_answers_stream_raises_the_crash_in_every_thread(load):
@@ -65,7 +66,7 @@ def test_a_host_killed_while_answers_stream_raises_the_crash_in_every_thread(loa
     for t in threads:
         t.start()
     hammering.wait(30)  # each thread has made 100 calls and goes on
-    os.kill(addon.pid, signal.SIGKILL)
+    os.kill(napi_python.addon_info(addon).pid, signal.SIGKILL)
     for t in threads:
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads), "a caller hung after the host died"
@@ -76,7 +77,7 @@ def test_a_host_killed_while_answers_stream_raises_the_crash_in_every_thread(loa
 def test_a_callback_answered_to_a_dead_host_raises_the_crash(load):
     # The answer goes into the ring of a host that is gone: the caller learns it from the socket.
     addon = load("isolation", restart=False)
-    pid = addon.pid
+    pid = napi_python.addon_info(addon).pid
 
     def die_first() -> int:
         os.kill(pid, signal.SIGKILL)
@@ -113,7 +114,7 @@ def test_a_host_that_breaks_a_ring_index_is_stopped_with_invalid_message(load, i
     # "head": the host claims more bytes than its ring holds; "tail": it claims to have read
     # more than the client wrote. Either is a protocol error, never a read out of bounds.
     addon = load("isolation", restart=False)
-    pid = addon.pid
+    pid = napi_python.addon_info(addon).pid
     with pytest.raises(AddonCrashedError) as info:
         addon.breakRing(index)
         # "tail" returns; the client looks at the host's read index when it needs more room

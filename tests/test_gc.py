@@ -13,6 +13,7 @@ import weakref
 import pytest
 from conftest import addon_path, oracle_node
 
+import napi_python
 from napi_python import js
 
 
@@ -75,7 +76,7 @@ def test_teardown_runs_remaining_finalizers_newest_first_then_instance_data(load
     kept = [addon.Counted(1), addon.Counted(2)]
     other = js.object(addon)
     addon.addFinalizer(other, 3)
-    addon.close()
+    napi_python.close(addon)
     assert log.read_text().splitlines() == ["added 3", "post 3", "wrap 2", "wrap 1", "instance_data 99"]
     del kept, other
 
@@ -88,7 +89,7 @@ def test_teardown_does_not_rerun_finalizers_that_already_ran(load, tmp_path):
     kept = addon.Counted(2)
     del dropped
     js.gc(addon)
-    addon.close()
+    napi_python.close(addon)
     assert log.read_text().splitlines() == ["wrap 1", "wrap 2", "instance_data 99"]
     del kept
 
@@ -103,7 +104,7 @@ def test_python_objects_the_host_lets_go_are_dropped_in_python(load):
     probe = Probe()
     alive = weakref.ref(probe)
     assert addon.callOnce(probe) == 42
-    conn = addon.exports._conn
+    conn = napi_python.addon_info(addon).exports._napi_conn
     assert conn.exported_count == 1  # the probe
     del probe
     gc.collect()
@@ -171,6 +172,6 @@ def test_deleting_the_reference_a_finalizer_came_with_cancels_it_as_in_node(load
     del x
     js.gc(addon)
     addon.dropOwner(6)
-    addon.close()
+    napi_python.close(addon)
     assert log.read_text().splitlines() == node_log.read_text().splitlines()
     del y, z

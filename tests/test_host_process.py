@@ -16,6 +16,7 @@ import time
 import pytest
 from conftest import addon_path, gone
 
+import napi_python
 from napi_python import AddonCrashedError, Sandbox, _native, hostd_path
 
 # What this module checks is the host process's own behaviour.
@@ -55,7 +56,7 @@ def test_output_reaches_logging_when_asked(load, caplog):
     addon = load("isolation", output="logging")
     addon.say("hello from stdout", False)
     addon.say("hello from stderr", True)
-    addon.close()  # the streams end with the host; every line is logged by then
+    napi_python.close(addon)  # the streams end with the host; every line is logged by then
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and len([r for r in caplog.records if "hello from" in r.getMessage()]) < 2:
         time.sleep(0.01)
@@ -78,7 +79,7 @@ def test_100_mib_of_output_never_blocks_the_host(load, caplog, to_stderr):
     addon = load("isolation", output="logging")
     assert addon.spew(100 * 2**20, to_stderr) == spewed(100 * 2**20)  # every write went through
     assert addon.add(1, 2) == 3
-    addon.close()
+    napi_python.close(addon)
     lines = [r for r in caplog.records if r.name == "napi_python.host"]
     # Capped: far fewer records than the 1.5 million lines written, and the drop is said.
     assert 0 < len(lines) < 200_000
@@ -87,10 +88,10 @@ def test_100_mib_of_output_never_blocks_the_host(load, caplog, to_stderr):
 
 def test_every_host_is_in_its_own_process_group_with_the_default_protections(load):
     addon = load("isolation")
-    assert os.getpgid(addon.pid) == addon.pid
-    assert {"no_core_dumps", "no_new_privs", "subreaper"} <= set(addon.protections)
-    assert status_field(addon.pid, "NoNewPrivs") == "1"
-    with open(f"/proc/{addon.pid}/limits") as f:
+    assert os.getpgid(napi_python.addon_info(addon).pid) == napi_python.addon_info(addon).pid
+    assert {"no_core_dumps", "no_new_privs", "subreaper"} <= set(napi_python.addon_info(addon).protections)
+    assert status_field(napi_python.addon_info(addon).pid, "NoNewPrivs") == "1"
+    with open(f"/proc/{napi_python.addon_info(addon).pid}/limits") as f:
         core = next(line for line in f if line.startswith("Max core file size"))
     assert core.split()[4:6] == ["0", "0"]
 
@@ -100,13 +101,13 @@ def test_the_host_holds_only_the_descriptors_it_needs(load):
     os.set_inheritable(leaked, True)
     try:
         addon = load("isolation")
-        fds = {int(fd) for fd in os.listdir(f"/proc/{addon.pid}/fd")}
+        fds = {int(fd) for fd in os.listdir(f"/proc/{napi_python.addon_info(addon).pid}/fd")}
     finally:
         os.close(leaked)
     # 0-2, the socket at 3; a few of its own (the dynamic loader's, eventfds) may follow, but
     # none of Python's.
     assert {0, 1, 2, 3} <= fds
-    targets = {os.readlink(f"/proc/{addon.pid}/fd/{fd}") for fd in fds if fd > 3}
+    targets = {os.readlink(f"/proc/{napi_python.addon_info(addon).pid}/fd/{fd}") for fd in fds if fd > 3}
     assert "/dev/null" not in targets
 
 
@@ -119,7 +120,7 @@ def pgid(pid: int) -> int | None:
 
 def test_nothing_a_fork_bomb_started_survives_the_teardown(load):
     addon = load("isolation")
-    host = addon.pid
+    host = napi_python.addon_info(addon).pid
     assert addon.forkBomb(20) == 20
     # The bomb goes on forking after the call returns; wait until some of it has left the
     # process group (setsid, as daemons do), which a group kill alone would miss.
@@ -131,7 +132,7 @@ def test_nothing_a_fork_bomb_started_survives_the_teardown(load):
         time.sleep(0.01)
     else:
         pytest.fail(f"the bomb did not spread: {len(tree)} processes")
-    addon.close()
+    napi_python.close(addon)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not all(gone(p) for p in tree):
         time.sleep(0.01)
@@ -248,17 +249,17 @@ def test_the_last_lines_of_every_host_are_forwarded_when_close_returns(load, cap
     for i, addon in enumerate(addons):
         addon.say(f"last words of host {i}", i % 2 == 1)
     for addon in addons:
-        addon.close()
+        napi_python.close(addon)
     # Each host's forwarding ended with it, even where its last lines and its end were read
     # together (the forwarder looks again after every batch).
-    assert all(addon.host._output_done.wait(10) for addon in addons)
+    assert all(napi_python.addon_info(addon).host._output_done.wait(10) for addon in addons)
     said = sorted(r.getMessage().rsplit(": ", 1)[1] for r in caplog.records if "last words" in r.getMessage())
     assert said == sorted(f"last words of host {i}" for i in range(8))
 
 
 def test_a_malloc_bomb_under_a_memory_limit_names_the_limit(load):
     addon = load("isolation", sandbox=Sandbox(confine=False, memory=256 * 2**20), restart=False)
-    assert "memory_limit" in addon.protections
+    assert "memory_limit" in napi_python.addon_info(addon).protections
     with pytest.raises(AddonCrashedError) as info:
         addon.mallocBomb(4096)
     assert info.value.limit == "memory"

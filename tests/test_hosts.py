@@ -17,6 +17,7 @@ import pytest
 from conftest import addon_path, node_eval
 from test_lifecycle import assert_no_host_left, host_children
 
+import napi_python
 from napi_python import (
     AddonClosedError,
     AddonCrashedError,
@@ -92,7 +93,7 @@ def test_each_addon_has_its_own_env_and_functions_keep_theirs(host):
     assert (p.whoAmI(), c.whoAmI()) == ("provider", "consumer")
     # A function runs in the env that made it, whoever calls it.
     assert c.callWith(p.whoAmI) == "provider"
-    assert p.pid == c.pid == host.pid
+    assert napi_python.addon_info(p).pid == napi_python.addon_info(c).pid == host.pid
     assert host.addons == [p, c]
 
 
@@ -133,7 +134,7 @@ def test_close_tears_down_addon_by_addon_newest_first_as_node_does(tmp_path):
 def test_load_addon_with_host_joins_it(host):
     p = load_addon(PROVIDER, host=host)
     c = load_addon(CONSUMER, host=host)
-    assert p.pid == c.pid == host.pid
+    assert napi_python.addon_info(p).pid == napi_python.addon_info(c).pid == host.pid
     assert c.thingName(p.makeThing("x")) == "x"
     with pytest.raises(TypeError, match="takes its options from the Host"):
         load_addon(PROVIDER, host=host, timeout=1.0)
@@ -145,12 +146,13 @@ def test_an_object_of_another_host_is_refused_with_a_clear_error(host):
     try:
         thing = p.makeThing("json")
         with pytest.raises(
-            TypeError, match=rf"lives in napi-hostd \(pid {host.pid}\).*pid {elsewhere.pid}.*napi_python.Host"
+            TypeError,
+            match=rf"lives in napi-hostd \(pid {host.pid}\).*pid {napi_python.addon_info(elsewhere).pid}.*napi_python.Host",
         ):
             elsewhere.thingName(thing)
         assert elsewhere.whoAmI() == "consumer"  # refused in Python: nothing reached the host
     finally:
-        elsewhere.close()
+        napi_python.close(elsewhere)
 
 
 def test_a_failing_load_leaves_the_other_addons_alone(host, tmp_path):
@@ -176,7 +178,13 @@ def test_a_crash_takes_down_every_addon_and_the_restart_reloads_them_in_order(tm
             crash.exitZero()
         assert not h.alive  # the consumer and the provider died with the host they share
         assert c.thingName(p.makeThing("new")) == "new"  # both are back, in one new host
-        assert h.pid != first and p.pid == c.pid == crash.pid == h.pid
+        assert (
+            h.pid != first
+            and napi_python.addon_info(p).pid
+            == napi_python.addon_info(c).pid
+            == napi_python.addon_info(crash).pid
+            == h.pid
+        )
         assert crash.add(1, 2) == 3
         with pytest.raises(StaleObjectError):
             c.thingName(thing)  # an object of the old host, passed to the new one
@@ -188,7 +196,7 @@ def test_a_crash_takes_down_every_addon_and_the_restart_reloads_them_in_order(tm
 def test_closing_an_addon_of_a_shared_host_closes_only_its_handle(host):
     p, c = host.load(PROVIDER), host.load(CONSUMER)
     thing = p.makeThing("t")
-    p.close()
+    napi_python.close(p)
     with pytest.raises(AddonClosedError):
         p.makeThing("u")
     assert c.thingName(thing) == "t"
@@ -197,8 +205,8 @@ def test_closing_an_addon_of_a_shared_host_closes_only_its_handle(host):
 
 def test_an_addon_of_its_own_host_closes_the_host():
     p = load_addon(PROVIDER)
-    p.close()
-    assert not p.host.alive
+    napi_python.close(p)
+    assert not napi_python.addon_info(p).host.alive
     with pytest.raises(AddonClosedError):
         p.whoAmI()
 
@@ -225,7 +233,7 @@ def test_a_restart_that_cannot_reload_an_addon_stays_down_until_it_can(tmp_path)
             crash.add(1, 2)  # the restart reloads every addon, and the provider is gone
         hidden.rename(moved)
         assert crash.add(1, 2) == 3 and p.whoAmI() == "provider"
-        assert p.pid == crash.pid == h.pid
+        assert napi_python.addon_info(p).pid == napi_python.addon_info(crash).pid == h.pid
 
 
 def test_threads_share_the_addons_of_one_host(host):
@@ -261,4 +269,4 @@ def test_one_library_loaded_twice_gives_two_envs_as_in_node(host):
     assert [host.load(legacy).hello(), host.load(legacy).hello()] == expected
     first, second = host.load(PROVIDER), host.load(PROVIDER)
     assert first.whoAmI() == second.whoAmI() == "provider"
-    assert first.exports != second.exports  # each env ran its own init
+    assert napi_python.addon_info(first).exports != napi_python.addon_info(second).exports  # each env ran its own init

@@ -62,8 +62,8 @@ def test_no_process_is_started_and_the_pid_is_ours(addons):
     addon = addons("functions")
     assert addon.makeCounter()() == 1
     assert children() - before == set(), "an in-process load started a process"
-    assert addon.pid == addon.host.pid == os.getpid()
-    assert repr(addon).endswith("in-process>") and not addon.host.isolated
+    assert napi_python.addon_info(addon).pid == napi_python.addon_info(addon).host.pid == os.getpid()
+    assert repr(addon).endswith("in-process>") and not napi_python.addon_info(addon).host.isolated
 
 
 def test_a_rust_addons_calls_all_run_on_the_host_thread(addons):
@@ -72,7 +72,7 @@ def test_a_rust_addons_calls_all_run_on_the_host_thread(addons):
     would not find its class ("Failed to get constructor of class"). Its library has
     thread-local storage, so its host takes no direct calls."""
     rust = addons("rust_addon")
-    assert not rust.host.direct_calls
+    assert not napi_python.addon_info(rust).host.direct_calls
     results = []
 
     def from_another_thread():
@@ -93,7 +93,7 @@ def test_calls_run_on_the_calling_thread_whoever_holds_the_lock(addons):
     the JS lock at that moment: the caller waits for it. (Callers that found the lock busy used
     to hand their call to the host thread, which made this test fail now and then.)"""
     isolation = addons("isolation")
-    assert isolation.host.direct_calls
+    assert napi_python.addon_info(isolation).host.direct_calls
     assert isolation.threadId() == threading.get_native_id()
     seen = []
 
@@ -108,7 +108,7 @@ def test_calls_run_on_the_calling_thread_whoever_holds_the_lock(addons):
         t.join()
     assert len(seen) == 800 and all(ran == caller for ran, caller in seen)
     # A library with thread-local storage loaded into the same host turns direct calls off.
-    host = isolation.host
+    host = napi_python.addon_info(isolation).host
     host.load(fresh_copy(addon_path("rust_addon")))
     assert not host.direct_calls
     assert isolation.threadId() != threading.get_native_id()
@@ -119,7 +119,7 @@ def test_a_direct_call_answers_its_python_callbacks_itself_nested_included(addon
     """The host waiting for a Python callback of a direct call is the caller itself: it runs
     the callback (which may call the addon again, directly) and the call goes on."""
     isolation = addons("isolation")
-    assert isolation.host.direct_calls
+    assert napi_python.addon_info(isolation).host.direct_calls
     me = threading.get_native_id()
     inner = []
 
@@ -138,7 +138,7 @@ def test_direct_calls_do_not_starve_the_hosts_events(addons):
     woken for threadsafe-function calls, still gets its turn (callers leave the lock to it
     while it waits for it) and every call arrives, in order (test_tsfn.py's figures)."""
     tsfn = addons("tsfn")
-    assert tsfn.host.direct_calls
+    assert napi_python.addon_info(tsfn).host.direct_calls
     sid = tsfn.startProducers(8, 500, 16, True)
     deadline = time.monotonic() + 30
     polls = 0
@@ -154,7 +154,7 @@ def test_a_call_lets_other_python_threads_run_unless_its_last_call_was_quick(add
     so other Python threads run while it works. The call below waits for this thread to answer
     through a pipe: were the GIL kept, this thread could not, and the test would hang."""
     isolation = addons("isolation")
-    assert isolation.host.direct_calls
+    assert napi_python.addon_info(isolation).host.direct_calls
 
     def call_answered_by_this_thread() -> None:
         started_r, started_w = os.pipe()
@@ -267,7 +267,7 @@ def test_close_joins_the_host_thread_and_ends_the_addon(addons):
     before = len(host_threads())
     addon = addons("functions")
     assert len(host_threads()) == before + 1
-    addon.close()
+    napi_python.close(addon)
     assert len(host_threads()) == before
     with pytest.raises(AddonClosedError):
         addon.makeCounter()
@@ -313,7 +313,7 @@ def test_options_that_need_a_process_are_refused(options):
         Host(isolated=False, **options)
     assert len(host_threads()) == before
     # Turning restarts off, and no sandbox, mean what in-process mode is anyway.
-    load_addon(fresh_copy(addon_path("functions")), isolated=False, restart=False, sandbox=False).close()
+    napi_python.close(load_addon(fresh_copy(addon_path("functions")), isolated=False, restart=False, sandbox=False))
 
 
 def test_exit_with_open_hosts_tears_them_down_without_hanging(tmp_path):

@@ -15,6 +15,7 @@ from npm_registry import REGISTRY_DIR, VERDACCIO, Link, user_token
 from npm_registry import start as start_registry
 from npm_registry import stop as stop_registry
 
+import napi_python
 from napi_python import (
     AddonNotFoundError,
     IntegrityError,
@@ -160,7 +161,7 @@ def test_installs_the_package_and_its_platform_package_which_require_loads(tmp_p
     monkeypatch.setenv("NAPI_PYTHON_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     with require("@fixture/adder", isolated=not IN_PROCESS) as addon:
-        assert addon.path == str(binary)
+        assert napi_python.addon_info(addon).path == str(binary)
         assert addon.add(2, 3) == 5
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import gone
 
+import napi_python
 from napi_python import AddonCrashedError, AddonError, AddonTimeoutError
 
 # What this module checks is the host process's own behaviour.
@@ -66,7 +67,7 @@ def test_a_host_whose_socket_the_addon_shut_exits_and_the_next_call_raises(load)
         assert addon.closeSocket() is None
     except AddonCrashedError as first:
         assert first.exit_code == 0 and first.signal is None
-    wait_until_gone(addon.pid)
+    wait_until_gone(napi_python.addon_info(addon).pid)
     error = crash(addon.add, 1, 2)
     assert error.exit_code == 0 and error.signal is None
     assert error.pid is not None and str(error.pid) in str(error)
@@ -90,7 +91,7 @@ def test_napi_fatal_error_carries_the_addons_message(load):
 @pytest.mark.parametrize("function", ["spin", "pause"])
 def test_hang_raises_timeout_error_not_before_the_timeout_and_kills_the_group(load, function):
     addon = load("isolation", timeout=1.0, restart=False)
-    pid = addon.pid
+    pid = napi_python.addon_info(addon).pid
     start = time.monotonic()
     with pytest.raises(AddonTimeoutError) as info:
         getattr(addon, function)()
@@ -129,7 +130,7 @@ def test_every_waiting_thread_raises_when_the_host_dies(load):
     for t in threads:
         t.start()
     ready.wait()
-    os.kill(addon.pid, signal.SIGKILL)
+    os.kill(napi_python.addon_info(addon).pid, signal.SIGKILL)
     for t in threads:
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads), "a waiting thread hung"
@@ -159,4 +160,4 @@ def test_a_host_spawned_from_a_thread_that_exits_stays_alive(load):
         time.sleep(0.001)
     # A SIGKILL sent would make this call raise (no restart).
     assert addon.add(20, 22) == 42
-    assert not gone(addon.pid)
+    assert not gone(napi_python.addon_info(addon).pid)

@@ -18,6 +18,7 @@ import sys
 import pytest
 from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval, oracle_node
 
+import napi_python
 from napi_python import Sandbox, js
 
 KOFFI = ROOT / "tests" / "npm" / "node_modules" / "@koromix" / "koffi-linux-x64" / "linux_x64" / "koffi.node"
@@ -40,7 +41,7 @@ def koffi(request):
     else:
         addon = load_in_mode(koffi_path())
     yield addon
-    addon.close()
+    napi_python.close(addon)
 
 
 def under_node(body: str):

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import load_in_mode, node_eval
 
+import napi_python
 from napi_python._native import RING_CAPACITY
 
 SIZES = [RING_CAPACITY // 2, RING_CAPACITY - 64, RING_CAPACITY, RING_CAPACITY + 64, 4 * RING_CAPACITY + 1]
@@ -160,6 +161,6 @@ def test_tailwind_oxide_scans_a_megabyte_of_content_as_node_does(tmp_path):
         scanner = oxide.Scanner(options)
         candidates = scanner.scanFiles([{"content": content, "extension": "html"}])
     finally:
-        oxide.close()
+        napi_python.close(oxide)
     assert "hover:bg-red-19999" in candidates
     assert sorted(candidates) == sorted(expected)

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import addon_path
 
+import napi_python
 from napi_python import AddonClosedError, AddonInitError, AddonLoadError, js, load_addon
 
 NAPI_OK = 0
@@ -70,14 +71,14 @@ def test_an_addons_attributes_are_its_exports_then_its_own_then_later_exports(lo
     that is nowhere, and the export behind a name `Addon` itself uses, by subscript."""
     addon = load("lifecycle_legacy")
     assert addon.hello() == "registered by napi_module_register"
-    js.set(addon.exports, "later", 5)
-    js.set(addon.exports, "pid", "an export")
+    js.set(napi_python.addon_info(addon).exports, "later", 5)
+    js.set(napi_python.addon_info(addon).exports, "pid", "an export")
     assert addon.later == 5
-    assert addon.pid != "an export" and addon["pid"] == "an export"
+    assert napi_python.addon_info(addon).pid != "an export" and addon["pid"] == "an export"
     with pytest.raises(AttributeError, match="has no export 'nowhere'"):
         addon.nowhere
     assert not hasattr(addon, "__nowhere__")
-    addon.close()
+    napi_python.close(addon)
     with pytest.raises(AddonClosedError):
         addon.hello()
     with pytest.raises(AddonClosedError):
@@ -100,7 +101,7 @@ def test_the_native_attribute_slot_without_a_fallback_raises_instead_of_recursin
         "from napi_python import _native\n"
         "class Broken(_native.ExportHolder):\n"
         "    @property\n"
-        "    def _missing_attribute(self): raise AttributeError('unreachable')\n"
+        "    def _napi_missing_attribute(self): raise AttributeError('unreachable')\n"
         "for obj, expected in ((_native.ExportHolder(), AttributeError), (Broken(), TypeError)):\n"
         "    try:\n"
         "        obj.missing\n"
@@ -188,9 +189,9 @@ def test_successful_load_still_works_after_failed_loads(load):
 def test_close_ends_the_host_process():
     before = host_children()
     addon = load_addon(addon_path("lifecycle_legacy"))
-    assert addon.pid in host_children()
-    addon.close()
-    addon.close()  # idempotent
+    assert napi_python.addon_info(addon).pid in host_children()
+    napi_python.close(addon)
+    napi_python.close(addon)  # idempotent
     assert_no_host_left(before)
 
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import IN_PROCESS, addon_path
 from test_real_addons import NODE_MODULES
 
+import napi_python
 from napi_python import AddonPool, Host, js, require
 
 
@@ -20,15 +21,15 @@ def test_an_addon_pickles_as_what_loads_it_again(load):
     addon = load("isolation")
     copy = pickle.loads(pickle.dumps(addon))
     try:
-        assert copy is not addon and copy.path == addon.path
+        assert copy is not addon and napi_python.addon_info(copy).path == napi_python.addon_info(addon).path
         assert copy.add(2, 3) == 5
         # A host of its own: not the original's (in-process hosts share this process's pid).
-        assert copy.host is not addon.host
-        assert copy.host.isolated == addon.host.isolated
+        assert napi_python.addon_info(copy).host is not napi_python.addon_info(addon).host
+        assert napi_python.addon_info(copy).host.isolated == napi_python.addon_info(addon).host.isolated
         if not IN_PROCESS:
-            assert copy.pid != addon.pid
+            assert napi_python.addon_info(copy).pid != napi_python.addon_info(addon).pid
     finally:
-        copy.close()
+        napi_python.close(copy)
 
 
 def test_a_spawned_process_pool_worker_gets_its_own_copy(load):
@@ -40,7 +41,7 @@ def test_a_spawned_process_pool_worker_gets_its_own_copy(load):
         host_pid = ex.submit(operator.attrgetter("pid"), addon).result(timeout=60)
     assert worker_pid != os.getpid()
     # Isolated, the worker's copy has a napi-hostd of its own; in-process, it runs in the worker.
-    assert host_pid == worker_pid if IN_PROCESS else host_pid not in (worker_pid, addon.pid)
+    assert host_pid == worker_pid if IN_PROCESS else host_pid not in (worker_pid, napi_python.addon_info(addon).pid)
 
 
 @pytest.mark.isolated_only
@@ -51,11 +52,11 @@ def test_the_recipe_keeps_the_load_options():
     addon = load_addon(addon_path("isolation"), env={"NAPI_PICKLE_TEST": "1"}, timeout=30, restart=policy)
     copy = pickle.loads(pickle.dumps(addon))
     try:
-        assert copy.host._env == {"NAPI_PICKLE_TEST": "1"}
-        assert copy.host._timeout == 30 and copy.host._policy == policy
+        assert napi_python.addon_info(copy).host._env == {"NAPI_PICKLE_TEST": "1"}
+        assert napi_python.addon_info(copy).host._timeout == 30 and napi_python.addon_info(copy).host._policy == policy
     finally:
-        copy.close()
-        addon.close()
+        napi_python.close(copy)
+        napi_python.close(addon)
 
 
 def test_an_addon_of_a_shared_host_travels_alone():
@@ -63,9 +64,9 @@ def test_an_addon_of_a_shared_host_travels_alone():
         addon = host.load(addon_path("isolation"))
         copy = pickle.loads(pickle.dumps(addon))
         try:
-            assert copy.host is not host and copy.add(1, 1) == 2
+            assert napi_python.addon_info(copy).host is not host and copy.add(1, 1) == 2
         finally:
-            copy.close()
+            napi_python.close(copy)
         with pytest.raises(TypeError, match="pickle its addons instead"):
             pickle.dumps(host)
 
@@ -78,9 +79,9 @@ def test_a_required_addon_pickles_as_its_package_name():
         assert b"@node-rs/crc32" in data and b".node" not in data
         copy = pickle.loads(data)
         assert copy.crc32c(b"hello") == crc.crc32c(b"hello")
-        copy.close()
+        napi_python.close(copy)
     finally:
-        crc.close()
+        napi_python.close(crc)
 
 
 def test_a_buffer_pickles_as_its_bytes(load):
@@ -97,7 +98,14 @@ def test_a_buffer_pickles_as_its_bytes(load):
 def test_other_proxies_refuse_with_what_to_pass_instead(load):
     addon = load("isolation")
     obj = js.object(addon, {"f": addon.add})
-    for proxy in (obj, addon.add, obj.f, js.array(addon, [1]), js.symbol(addon, "s"), addon.exports):
+    for proxy in (
+        obj,
+        addon.add,
+        obj.f,
+        js.array(addon, [1]),
+        js.symbol(addon, "s"),
+        napi_python.addon_info(addon).exports,
+    ):
         with pytest.raises(TypeError, match=r"lives in one host .* Pass plain values"):
             pickle.dumps(proxy)
 

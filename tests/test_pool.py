@@ -58,7 +58,7 @@ def test_a_call_made_while_a_member_is_busy_runs_on_another(pool):
 def test_objects_go_back_to_the_member_that_made_them():
     with make_pool("shared") as p:
         made = [p.make(16) for _ in range(4)]
-        assert {b._conn for b in made} == {m._conn for m in p._members}
+        assert {b._napi_conn for b in made} == {m._napi_conn for m in p._members}
         for b in made:
             # Taken by whichever member is idle, half of these would be refused as another
             # host's objects.

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+import napi_python
 from napi_python import JSError, JSPromise, js
 
 
@@ -63,7 +64,7 @@ def test_pending_promises_fail_when_the_host_goes_away(load):
     early, late = addon.deferred(), addon.deferred()
     told = threading.Event()
     early.add_done_callback(lambda p: told.set())
-    addon.close()
+    napi_python.close(addon)
     assert told.wait(10)
     for p in (early, late):
         with pytest.raises(AddonClosedError):

@@ -17,6 +17,7 @@ import sys
 import pytest
 from conftest import IN_PROCESS, ROOT
 
+import napi_python
 from napi_python import BigInt, JSExternal, JSPromise, js
 
 # --- 1. values ------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def test_in_process_a_large_writable_buffer_is_lent_without_a_copy(load):
 def test_an_addon_passed_as_a_value_is_its_exports(load):
     addon = load("shared")
     addon.hold(addon)
-    assert addon.held() == addon.exports
+    assert addon.held() == napi_python.addon_info(addon).exports
     assert "fill" in js.own_property_descriptors(addon)
 
 
@@ -208,7 +209,7 @@ def test_a_hosts_output_reaches_sys_stdout_and_stderr(load, capfd):
     addon = load("isolation")
     addon.say("hello from stdout", False)
     addon.say("hello from stderr", True)
-    addon.close()  # the last lines are written by the time close returns
+    napi_python.close(addon)  # the last lines are written by the time close returns
     out, err = capfd.readouterr()
     assert "hello from stdout\n" in out and "hello from stderr\n" in err
     assert "hello from stdout" not in err
@@ -223,4 +224,4 @@ def test_a_pickled_addon_keeps_distinct_nulls(load):
     try:
         assert copy.singletons()[:2] == [js.null, js.undefined]
     finally:
-        copy.close()
+        napi_python.close(copy)

@@ -55,7 +55,7 @@ def require():
 
     yield _require
     for addon in opened:
-        addon.close()
+        napi_python.close(addon)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_napi_rs_platform_package_found_from_the_current_directory_upwards(proje
     with require("@fake/calc") as addon:
         assert which(addon) == "bench"
         assert addon.add(2, 3) == 5
-        assert addon.path == str(nm / f"@fake/calc-{HERE}" / f"calc.{HERE}.node")
+        assert napi_python.addon_info(addon).path == str(nm / f"@fake/calc-{HERE}" / f"calc.{HERE}.node")
 
 
 def test_napi_rs_musl_and_gnu_builds_side_by_side_pick_this_systems_libc(project, require):
@@ -99,10 +99,12 @@ def test_napi_rs_musl_and_gnu_builds_side_by_side_pick_this_systems_libc(project
     package(nm, f"calc-{base}-musl", {"main": f"calc.{base}-musl.node"}, {f"calc.{base}-musl.node": "strings"})
     musl = require("calc", platform=f"{base}-musl")
     gnu = require("calc", platform=f"{base}-gnu")
-    assert which(musl) == "strings" and musl.path.endswith(f"calc-{base}-musl/calc.{base}-musl.node")
+    assert which(musl) == "strings" and napi_python.addon_info(musl).path.endswith(
+        f"calc-{base}-musl/calc.{base}-musl.node"
+    )
     assert which(gnu) == "bench"
     if HERE == f"{base}-gnu":
-        assert resolve("calc") == gnu.path
+        assert resolve("calc") == napi_python.addon_info(gnu).path
 
 
 def test_napi_rs_binary_beside_package_json_and_napi_rs_2_names(project, require):
@@ -280,7 +282,7 @@ def test_nothing_found_lists_every_place_looked(project, require):
 def test_options_pass_through_to_load_addon(project, require):
     package(project / "node_modules", "boxed", {}, {"build/Release/boxed.node": "bench"})
     with require("boxed", sandbox=True, timeout=10, restart=False) as addon:
-        assert "seccomp" in addon.protections
+        assert "seccomp" in napi_python.addon_info(addon).protections
         assert addon.add(1, 2) == 3
     with pytest.raises(TypeError):
         require("boxed", no_such_option=1)
@@ -299,7 +301,7 @@ def test_real_packages_resolve_to_the_binary_node_loads(name, require):
     )
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [resolve(name, paths=[NPM])]
     with require(name, paths=[NPM]) as addon:
-        assert addon.path == resolve(name, paths=[NPM])
+        assert napi_python.addon_info(addon).path == resolve(name, paths=[NPM])
 
 
 def test_packages_are_found_from_the_calling_scripts_directory(tmp_path, monkeypatch, require):
@@ -319,7 +321,7 @@ def test_packages_are_found_from_the_calling_scripts_directory(tmp_path, monkeyp
         assert script["found"] == str(app / "node_modules/beside-the-script/build/Release/beside.node")
         assert script["addon"].add(1, 2) == 3
     finally:
-        script["addon"].close()
+        napi_python.close(script["addon"])
     # From here (tests/), nothing beside this file has it; the error lists the script's folders.
     with pytest.raises(AddonNotFoundError) as e:
         require("beside-the-script")
@@ -354,7 +356,7 @@ def test_a_package_binary_named_after_the_platform_is_found_when_no_layout_fits(
     pkg = package(project / "node_modules", name, {"main": "index.js"}, files)
     with require(name) as addon:
         assert which(addon) == "bench"
-        assert addon.path == str(pkg / rel.format(os=os_name, arch=arch))
+        assert napi_python.addon_info(addon).path == str(pkg / rel.format(os=os_name, arch=arch))
 
 
 def test_the_platform_fallback_names_what_it_looked_for(project, require):

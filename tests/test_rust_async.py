@@ -19,6 +19,8 @@ import pytest
 from conftest import addon_path, node_eval
 from node_oracle import Case, assert_settles_as_in_node, call, case
 
+import napi_python
+
 ADDON = "rust_addon"
 
 
@@ -235,7 +237,6 @@ def test_closing_with_tokio_futures_pending_neither_hangs_nor_leaves_promises_wa
     and hold threadsafe functions: the host exits by itself (`close()`'s grace, made an hour
     too, would otherwise wait), and promises Python still waits for raise AddonClosedError
     instead of waiting forever."""
-    import napi_python
     from napi_python import AddonClosedError
 
     monkeypatch.setattr(napi_python.host, "CLOSE_GRACE", 3600.0)
@@ -245,7 +246,7 @@ def test_closing_with_tokio_futures_pending_neither_hangs_nor_leaves_promises_wa
         pending = [addon.sleepAdd(1, i, hour_ms if i % 2 else i % 5) for i in range(40)]
         told = threading.Event()
         pending[3].add_done_callback(lambda p, told=told: told.set())
-        closing = threading.Thread(target=addon.close, daemon=True)
+        closing = threading.Thread(target=napi_python.close, args=(addon,), daemon=True)
         closing.start()
         closing.join(60)
         assert not closing.is_alive(), "close() is still waiting: the host did not exit by itself"

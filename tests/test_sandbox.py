@@ -16,6 +16,7 @@ import socket
 import pytest
 from conftest import addon_path
 
+import napi_python
 from napi_python import AddonLoadError, Host, Sandbox, SandboxUnavailableError, load_addon
 
 
@@ -62,7 +63,7 @@ def test_the_handshake_reports_every_protection(boxed):
         "landlock_scopes",
         "no_capabilities",
         "no_new_privs",
-    } <= set(boxed.protections)
+    } <= set(napi_python.addon_info(boxed).protections)
 
 
 def test_calls_work_in_the_sandbox(boxed):
@@ -90,10 +91,10 @@ def test_no_new_processes(free, boxed):
 
 def test_no_ptrace_or_signals_to_other_processes(free, boxed, load):
     other = load("sandbox")
-    assert free.kill(other.pid) == "ok"
-    assert boxed.kill(other.pid) == "EPERM"
+    assert free.kill(napi_python.addon_info(other).pid) == "ok"
+    assert boxed.kill(napi_python.addon_info(other).pid) == "EPERM"
     assert boxed.kill(os.getpid()) == "EPERM"
-    assert boxed.ptrace(other.pid) == "EPERM"
+    assert boxed.ptrace(napi_python.addon_info(other).pid) == "EPERM"
 
 
 def test_no_io_uring(free, boxed):
@@ -176,8 +177,8 @@ def test_no_metadata_changes_outside_the_allow_list(free, boxed, tmp_path, probe
 @pytest.mark.parametrize("probe", ["prlimit", "setpriority", "setaffinity"])
 def test_no_limits_priorities_or_cpus_of_other_processes(free, boxed, load, probe):
     other = load("sandbox")
-    assert getattr(free, probe)(other.pid) == "ok"
-    assert getattr(boxed, probe)(other.pid) == "EPERM"
+    assert getattr(free, probe)(napi_python.addon_info(other).pid) == "ok"
+    assert getattr(boxed, probe)(napi_python.addon_info(other).pid) == "EPERM"
     assert getattr(boxed, probe)(os.getpid()) == "EPERM"
     # Its own, still.
     assert getattr(boxed, probe)(0) == "ok"

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import addon_path, node_eval
 
+import napi_python
 from napi_python import AddonCrashedError, js
 
 MiB = 1 << 20
@@ -149,7 +150,7 @@ def test_a_view_stays_readable_after_the_host_crashes(load):
     faults = load("faults")
     b = addon.make(MiB)
     mv = memoryview(b)
-    os.kill(addon.pid, 9)
+    os.kill(napi_python.addon_info(addon).pid, 9)
     with pytest.raises(AddonCrashedError):
         addon.sum(b"x")
     assert mv.tobytes() == pattern(MiB)
@@ -233,7 +234,7 @@ def test_buffers_cannot_cross_to_another_host(load):
 @pytest.mark.isolated_only
 def test_a_long_run_of_large_buffers_stays_bounded(load):
     addon = load("shared")
-    start_host, start_py = rss_mib(addon.pid), rss_mib(os.getpid())
+    start_host, start_py = rss_mib(napi_python.addon_info(addon).pid), rss_mib(os.getpid())
     for i in range(120):
         b = addon.make(8 * MiB)
         assert addon.sum(b) == sum(range(256)) * (8 * MiB // 256)
@@ -245,7 +246,7 @@ def test_a_long_run_of_large_buffers_stays_bounded(load):
     gc.collect()
     js.gc(addon)
     # 120 x 16 MiB went through; the peak in use at once is a few buffers.
-    assert rss_mib(addon.pid) - start_host < 400
+    assert rss_mib(napi_python.addon_info(addon).pid) - start_host < 400
     assert rss_mib(os.getpid()) - start_py < 400
 
 

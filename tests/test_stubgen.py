@@ -194,9 +194,10 @@ def mapping(tmp_path_factory) -> str:
         # JSDoc as a docstring, escaped.
         '    @property\n    def VERSION(self) -> str:\n        """The version, "quoted" \\\\ and\n        on two lines.\n        """',
         "    def exposed(self) -> None: ...",
-        # An export named like an Addon attribute, or by a Python keyword, is reached by
-        # subscription.
-        "Reached as ``addon[name]`` only: close, lambda.",
+        # An export named as Addon's attributes once were is an attribute like any other; one
+        # named by a Python keyword is reached by subscription.
+        "    @property\n    def close(self) -> int | float: ...",
+        "Reached as ``addon[name]`` only: lambda.",
     ],
 )
 def test_typescript_types_map_to_what_the_conversions_give(mapping, line):
@@ -234,7 +235,7 @@ def test_clear_errors_for_a_missing_package_and_bad_typescript(tmp_path):
 TYPED = """\
 from typing import TYPE_CHECKING, cast
 
-from napi_python import TypedAddon, require
+from napi_python import TypedAddon, addon_info, close, require
 
 if TYPE_CHECKING:
     from node_rs_crc32 import Exports
@@ -252,17 +253,20 @@ crc = require("@node-rs/crc32")
 """
 RIGHT = """\
 value: float = crc.crc32("hello", crc.crc32c(b"x"))
+path: str = addon_info(crc).path
 with crc as same:
-    same.close()
+    close(same)
 """
 WRONG = 'crc.crc32(42)\ncrc.crc33("hello")\n'
 
 
-def check(tool: str, folder: Path, text: str) -> subprocess.CompletedProcess[str]:
-    """mypy --strict or pyright (strict) on ``text`` as folder/use.py, beside the crc32 stub."""
+def check(tool: str, folder: Path, text: str, stubs: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """mypy --strict or pyright (strict) on ``text`` as folder/use.py, beside the crc32 stub (or
+    the ``stubs`` given, by module name)."""
     folder.mkdir()
     (folder / "use.py").write_text(text)
-    (folder / "node_rs_crc32.pyi").write_text((TYPINGS / "node_rs_crc32.pyi").read_text())
+    for module, stub in (stubs or {"node_rs_crc32": (TYPINGS / "node_rs_crc32.pyi").read_text()}).items():
+        (folder / f"{module}.pyi").write_text(stub)
     if tool == "mypy":
         cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file=", "use.py"]
     else:
@@ -282,3 +286,58 @@ def test_type_checkers_accept_right_calls_and_reject_wrong_ones_with_the_stub(to
     # Without the stub every export is Any: the same wrong calls pass.
     untyped = check(tool, tmp_path / "untyped", UNTYPED.format(body=WRONG))
     assert untyped.returncode == 0, untyped.stdout + untyped.stderr
+
+
+# What napi-rs writes for the test addon's `Connection` (a static factory `new`, methods named as
+# JS's and Python's helpers are) and what names.c exports: each declared by its own name.
+NAMES_DTS = """\
+export declare class Connection {
+  static new(uri: string): Connection
+  call(query: string): string
+  apply(a: number, b: number): number
+  bind(port: number): string
+  close(): boolean
+  path(): string
+  get isOpen(): boolean
+}
+export declare function close(): unknown[]
+export declare const path: string
+export declare const exports: string
+"""
+NAMES_USE = """\
+from typing import TYPE_CHECKING, cast
+
+from napi_python import addon_info, close, load_addon
+
+if TYPE_CHECKING:
+    from names import Exports
+
+m = cast("Exports", load_addon("names.node"))
+c = m.Connection.new("db")
+ran: str = c.call("q")
+product: float = c.apply(3, 4)
+bound: str = c.bind(80)
+closed: bool = c.close()
+where: str = c.path()
+still_open: bool = c.isOpen
+answer: list[object] = m.close()
+text: str = m.path + m.exports
+pid: int = addon_info(m).pid
+close(m)
+"""
+
+
+@pytest.mark.parametrize("tool", ["mypy", "pyright"])
+def test_names_like_pythons_helpers_are_declared_and_type_check_as_named(tool, tmp_path):
+    dts = tmp_path / "names.d.ts"
+    dts.write_text(NAMES_DTS)
+    stub = stub_of(dts)
+    assert "    @staticmethod\n    def new(uri: str, /) -> Connection: ..." in stub
+    assert "def close(self) -> list[Any]: ..." in stub and "def path(self) -> str: ..." in stub
+    ok = check(tool, tmp_path / "right", NAMES_USE, {"names": stub})
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = check(tool, tmp_path / "wrong", NAMES_USE + "m.Connection.new(1)\nm.path()\n", {"names": stub})
+    # Both wrong lines are reported: an int for the factory's string, a string called.
+    first = NAMES_USE.count("\n") + 1
+    assert bad.returncode != 0, bad.stdout
+    assert f"use.py:{first}:" in bad.stdout and f"use.py:{first + 1}:" in bad.stdout, bad.stdout

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import IN_PROCESS
 
+import napi_python
 from napi_python import AddonCrashedError
 
 THREADS = 16
@@ -45,7 +46,7 @@ def test_sixteen_threads_get_their_own_answers_and_run_their_own_callbacks(load)
 
 def test_a_sleeping_caller_is_woken_by_its_own_reply_not_by_every_message(load):
     addon = load("isolation")
-    conn = addon.exports._conn
+    conn = napi_python.addon_info(addon).exports._napi_conn
     before = conn._wakeups
 
     def worker(t: int) -> None:
@@ -70,7 +71,7 @@ def test_a_sleeping_caller_is_woken_by_its_own_reply_not_by_every_message(load):
 
 
 def held_back(addon) -> int:
-    return addon.exports._conn._wakeups["held_back"]
+    return napi_python.addon_info(addon).exports._napi_conn._wakeups["held_back"]
 
 
 def wait_until(condition, what: str) -> None:
@@ -137,7 +138,7 @@ def test_a_call_held_back_learns_of_the_hosts_end(load):
     addon = load("bench", restart=False)
 
     def kill():
-        os.kill(addon.pid, signal.SIGKILL)
+        os.kill(napi_python.addon_info(addon).pid, signal.SIGKILL)
 
     result, other = call_while_the_host_waits_for_a_callback(addon, lambda: addon.add(2, 3), inside=kill)
     assert isinstance(result, AddonCrashedError)

@@ -17,6 +17,8 @@ import time
 import pytest
 from conftest import addon_path, node_eval
 
+import napi_python
+
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
 NAPI_QUEUE_FULL = 15
@@ -186,7 +188,7 @@ def test_closing_the_addon_with_calls_queued_finalizes_once_and_hands_over_lefto
     addon = load("tsfn")
     marker = tmp_path / "flood"
     addon.startFlood(str(marker))
-    addon.close()
+    napi_python.close(addon)
     *leftovers, finalized = marker.read_text().splitlines()
     received = int(finalized.rpartition(" ")[2])
     assert received >= 0 and len(leftovers) <= 100
@@ -206,8 +208,8 @@ def test_a_default_call_still_queued_at_teardown_does_not_reach_python(load):
         first = threading.Event()
         addon.defaultCall(1_000_000, first.set)
         assert first.wait(DEADLINE), "the threadsafe function's first call did not come"
-        addon.close()
-        assert not addon.host.alive
+        napi_python.close(addon)
+        assert not napi_python.addon_info(addon).host.alive
 
 
 def test_what_a_cleanup_hook_queues_is_handed_over_as_leftovers_at_teardown(load, tmp_path):
@@ -220,7 +222,7 @@ def test_what_a_cleanup_hook_queues_is_handed_over_as_leftovers_at_teardown(load
     addon = load("tsfn")
     marker = tmp_path / "teardown"
     addon.queueAtTeardown(str(marker), 5)
-    addon.close()
+    napi_python.close(addon)
     assert marker.read_text().splitlines() == marker_lines(0, range(5))
 
 
@@ -239,7 +241,7 @@ def test_a_callback_may_close_its_own_addon(load, tmp_path):
 
     def close_on_first_call():
         calls.append(marker.exists())
-        addon.close()
+        napi_python.close(addon)
         closed.set()
         return 42
 
@@ -247,10 +249,10 @@ def test_a_callback_may_close_its_own_addon(load, tmp_path):
     assert closed.wait(DEADLINE), "the threadsafe function's first call did not come"
     # close() again, from this thread: it waits for the event dispatcher to run everything the
     # host sent before it ended, so any call that came after the close has run by now.
-    addon.close()
+    napi_python.close(addon)
     assert calls == [False], f"{len(calls)} calls; none may come after the close"
     assert marker.read_text().splitlines() == ["finalized, received 0"], "the host was not torn down"
-    assert not addon.host.alive
+    assert not napi_python.addon_info(addon).host.alive
 
 
 def test_a_stream_of_calls_keeps_its_order_with_the_exceptions_it_raises(load, monkeypatch):

@@ -151,7 +151,7 @@ def test_uv_poll_reads_a_pipe_the_test_writes_to(uv):
     node = under_node(js)
     rd, wr = uv.pipe()
     # The pipe is the host's: reached through /proc from here when the host is another process.
-    writer = os.open(f"/proc/{uv.pid}/fd/{wr}", os.O_WRONLY)
+    writer = os.open(f"/proc/{napi_python.addon_info(uv).pid}/fd/{wr}", os.O_WRONLY)
     try:
         calls = Calls()
         assert uv.pollRead(rd, calls) == 0
@@ -190,8 +190,8 @@ def test_in_process_hosts_after_the_first_get_loops_of_their_own():
             addon.timer(1, 0, 1, c)
         assert [c.until("closed")[-1] for c in calls] == [["closed", 1]] * 2
     finally:
-        second.close()
-        first.close()
+        napi_python.close(second)
+        napi_python.close(first)
 
 
 def test_struct_sizes_addons_allocate_agree_with_node_20s_headers(uv, tmp_path):
@@ -239,7 +239,7 @@ def test_close_callbacks_at_teardown_in_nodes_order(load, tmp_path):
     under_node(f"a.teardownLog({json.dumps(str(node_log))}); done(null)")
     uv = load("uv")
     uv.teardownLog(str(our_log))
-    uv.close()
+    napi_python.close(uv)
     expected = ["hook second", "hook first", "instance finalizer", "close_cb closed by a hook"]
     assert our_log.read_text().splitlines() == node_log.read_text().splitlines() == expected
 

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval, oracle_node
 
+import napi_python
 from napi_python import Sandbox, js
 
 NPM = ROOT / "tests" / "npm" / "node_modules"
@@ -54,7 +55,7 @@ def load_package(request):
 
     yield _load
     for a in opened:
-        a.close()
+        napi_python.close(a)
 
 
 def under_node(path: str, body: str) -> Any:
@@ -148,7 +149,10 @@ def test_serialport_lists_no_ports_in_its_binding_on_linux(load_package):
     path = binary(SERIALPORT)
     node = under_node(path, "done([Object.keys(b).sort(), Object.getOwnPropertyNames(b.Poller.prototype).sort()])")
     port = load_package(path)
-    ours = [sorted(js.keys(port.exports)), sorted(js.own_property_descriptors(js.get(port.Poller, "prototype")))]
+    ours = [
+        sorted(js.keys(napi_python.addon_info(port).exports)),
+        sorted(js.own_property_descriptors(js.get(port.Poller, "prototype"))),
+    ]
     assert ours == node
     assert "list" not in ours[0]
 
@@ -183,7 +187,7 @@ def test_serialport_reads_and_writes_a_pseudo_terminal_through_its_poller(load_p
         err, flags = events.next()
         ours.append(["event", str(err) if err else None, flags])
         # The port's descriptor is the host's: reached through /proc when it is another process.
-        with open(f"/proc/{port.pid}/fd/{fd}", "r+b", buffering=0) as tty:
+        with open(f"/proc/{napi_python.addon_info(port).pid}/fd/{fd}", "r+b", buffering=0) as tty:
             ours.append(os.read(tty.fileno(), 64).decode())
             tty.write(b"pong\n")
         poller.stop()

@@ -28,6 +28,8 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import napi_python
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         goals.state("Python-side descriptors per isolated host", f"{sum((fn - f0).values()) / args.hosts:.2f}")
     finally:
         for addon in addons:
-            addon.close()
+            napi_python.close(addon)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     goals.print()
     return 0

@@ -31,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import napi_python
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
@@ -176,7 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     goals = Goals()
     loads = {"isolated": {}, "in-process": {"isolated": False}}
     addons = {mode: load_addon(addon_path("bench"), **loads[mode]) for mode in args.modes.split(",")}
-    pids = {mode: [os.getpid()] + ([addon.pid] if mode == "isolated" else []) for mode, addon in addons.items()}
+    pids = {
+        mode: [os.getpid()] + ([napi_python.addon_info(addon).pid] if mode == "isolated" else [])
+        for mode, addon in addons.items()
+    }
     pids["python"] = [os.getpid()]
     cells = [(mode, work, n) for mode in addons for work in works for n in counts]
     calls = {mode: workloads(addon) for mode, addon in addons.items()}
@@ -226,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     goals.print()
     for addon in addons.values():
-        addon.close()
+        napi_python.close(addon)
     return 0
 
 

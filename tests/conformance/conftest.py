@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import load_in_mode, missing_input
 
+import napi_python
+
 from .build_addons import read_gyp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,7 +143,7 @@ def node_addon(node_suite):
     loader = AddonLoader(node_suite)
     yield loader
     for addon in reversed(loader.opened):
-        addon.close()
+        napi_python.close(addon)
 
 
 # --- the summary line: driver files passed / failed -----------------------------------------

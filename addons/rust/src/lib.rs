@@ -10,6 +10,7 @@ pub mod callbacks;
 pub mod classes;
 pub mod dates;
 pub mod errors;
+pub mod names;
 pub mod numbers;
 pub mod objects;
 pub mod strings;

@@ -17,7 +17,7 @@ import atexit
 
 from . import _native, cycles, errors, host, js, promise
 from ._native import JSBuffer, JSMethod
-from .addon import Addon, TypedAddon
+from .addon import Addon, AddonInfo, TypedAddon, addon_info, close
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
@@ -64,6 +64,9 @@ __all__ = [
     "cycles",
     "AddonPool",
     "Addon",
+    "AddonInfo",
+    "addon_info",
+    "close",
     "TypedAddon",
     "Sandbox",
     "RestartPolicy",

@@ -1,4 +1,8 @@
-"""An addon loaded into a host: its exports as attributes.
+"""An addon loaded into a host: its exports as attributes, every one by its JS name.
+
+What napi_python itself knows of an addon is reached where no export can hide it:
+``addon_info(addon)`` (path, host, pid, protections, Node-API version, registration, exports
+value) and ``close(addon)``; ``with`` closes it too.
 
 The host owns the process, its connection and its restarts, and makes the addons: ``host``
 imports this module. An addon is a view of one module's exports and reaches its host only
@@ -9,14 +13,15 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, final
 
 from . import _native
 from .errors import AddonClosedError
 from .proxy import JSFunction
 
-__all__ = ["Addon", "AddonHost", "TypedAddon"]
+__all__ = ["Addon", "AddonHost", "AddonInfo", "TypedAddon", "addon_info", "close"]
 
 _Self = TypeVar("_Self")
 
@@ -24,8 +29,8 @@ _Self = TypeVar("_Self")
 class AddonHost(Protocol):
     """What an ``Addon`` uses of the host it runs in (``napi_python.Host`` is the one there is).
 
-    In return the host drives the addon's exports: ``Addon._adopt`` after a restart loaded the
-    module again, ``Addon._drop_exports`` when the process died."""
+    In return the host drives the addon's exports: ``Addon._napi_adopt`` after a restart loaded
+    the module again, ``Addon._napi_drop_exports`` when the process died."""
 
     # The connection to the process that runs now (a restart replaces it).
     _conn: _native.Connection
@@ -56,34 +61,43 @@ class TypedAddon(Protocol):
     ``Exports`` protocol that ``python -m napi_python stubs`` writes for a package, which adds
     one typed member per export. ``Addon`` is one (structurally); attach a stub to an addon
     with ``cast("Exports", require(...))``. Unlike ``Addon``, whose every attribute is ``Any``,
-    such a protocol has no ``__getattr__``: a misspelt export is an error."""
+    such a protocol has no ``__getattr__``: a misspelt export is an error. It names no
+    attribute of its own, so every export keeps its name (``addon_info`` and ``close`` take
+    such an addon)."""
 
-    @property
-    def path(self) -> str: ...
-    @property
-    def host(self) -> AddonHost: ...
-    @property
-    def pid(self) -> int: ...
-    @property
-    def protections(self) -> list[str]: ...
-    @property
-    def napi_version(self) -> int: ...
-    @property
-    def registration(self) -> str: ...
-    @property
-    def exports(self) -> Any: ...
     def __getitem__(self, name: str) -> Any: ...
-    def close(self) -> None: ...
     def __enter__(self: _Self) -> _Self: ...
     def __exit__(self, *exc: object) -> None: ...
 
 
-class Addon(_native.ExportHolder):
-    """A loaded addon: its exports as attributes.
+def _deprecated(name: str, replacement: str, read: Callable[[Addon], Any]) -> Any:
+    """A property of ``Addon`` kept a while from before every export was reached by its name:
+    an export of that name wins (it is in the instance dict); without one, the old answer comes
+    with a ``DeprecationWarning`` naming the replacement."""
 
-    The exports are read once, when it loads. ``addon.host`` is the ``Host`` it runs in. With a
-    restart policy, an addon whose host died is loaded again (with the host's other addons) on
-    the next use of an export; objects from the old host raise ``StaleObjectError``.
+    def get(self: Addon) -> Any:
+        members = self.__dict__["_napi_members"]
+        if name in members:  # the export, its host down: reached as exports are
+            return self._napi_missing_attribute(name)
+        warnings.warn(
+            f"Addon.{name} is deprecated (an export named {name!r} would hide it): use {replacement}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return read(self)
+
+    return property(get, doc=f"Deprecated: use ``{replacement}``.")
+
+
+class Addon(_native.ExportHolder):
+    """A loaded addon: its exports as attributes, each by its JS name (``addon["lambda"]`` for a
+    name Python cannot spell).
+
+    The exports are read once, when it loads. With a restart policy, an addon whose host died is
+    loaded again (with the host's other addons) on the next use of an export; objects from the
+    old host raise ``StaleObjectError``. ``addon_info(addon)`` tells what it is and where it
+    runs; ``close(addon)`` or leaving a ``with`` block closes it. Its own attributes are dunders
+    and ``_napi_`` names, which no export takes.
     """
 
     def __init__(
@@ -97,144 +111,218 @@ class Addon(_native.ExportHolder):
         recipe: Callable[[], Addon],
         owns_host: bool = False,
     ) -> None:
-        self._host = host
+        self._napi_host = host
         # Loads this addon again in another process (a picklable callable, see `__reduce__`).
-        self._recipe = recipe
-        self._path = path
-        self._module = module
-        self._owns_host = owns_host
+        self._napi_recipe = recipe
+        self._napi_path = path
+        self._napi_module = module
+        self._napi_owns_host = owns_host
         # Set when the host died: the exports are gone from the instance dict, so the next
-        # attribute read reaches _missing_attribute, which has the host restart.
-        self._down = False
-        self._closed = False
-        self._adopt(exports, members)
+        # attribute read reaches _napi_missing_attribute, which has the host restart.
+        self._napi_down = False
+        self._napi_closed = False
+        self._napi_adopt(exports, members)
 
-    def _adopt(self, exports: Any, members: dict[str, Any]) -> None:
-        self._exports = exports
-        self._members = members
-        self._down = False
+    def _napi_adopt(self, exports: Any, members: dict[str, Any]) -> None:
+        self._napi_exports = exports
+        self._napi_members = members
+        self._napi_down = False
         # Exports live in the instance dict, so `addon.f` is a plain attribute read (it is on
-        # every call's path). Names the class itself uses (`close`, `pid`...) stay the class's;
-        # `addon["close"]` reaches such an export.
-        # Interned, as the names in Python code are: the dict lookup of `addon.f` then finds
-        # its key by identity instead of comparing the strings' bytes.
+        # every call's path), and an export wins over anything of the class (the native base
+        # looks in the instance first). Dunders and `_napi_` names stay Python's: `addon["…"]`
+        # reaches such an export. Interned, as the names in Python code are: the dict lookup
+        # of `addon.f` then finds its key by identity instead of comparing the strings' bytes.
+        # A function is kept bound to the exports, so that `addon.f()` gets them as `this`, as
+        # `a.f()` does in JS (a class constructs, whatever its `this`).
+        bind = isinstance(exports, _native.JSRef)
         for name, value in members.items():
-            if not hasattr(type(self), name) and not name.startswith("_"):
+            if not _is_own_name(name):
+                if bind and isinstance(value, JSFunction) and value._napi_kind == "function":
+                    value = _native.JSMethod(exports, value)
                 self.__dict__[sys.intern(name)] = value
 
-    def _drop_exports(self) -> None:
+    def _napi_drop_exports(self) -> None:
         """Forgets the exports (the host died, or this handle was closed)."""
-        self._down = True
-        for name in self._members:
-            self.__dict__.pop(name, None)
+        self._napi_down = True
+        for name in self._napi_members:
+            if not _is_own_name(name):
+                self.__dict__.pop(name, None)
 
-    def _ensure_usable(self) -> None:
-        if self._closed:
-            raise AddonClosedError(f"{os.path.basename(self._path)} was closed")
-        if self._down:
-            self._host._revive()
-
-    @property
-    def path(self) -> str:
-        return self._path
+    def _napi_ensure_usable(self) -> None:
+        if self._napi_closed:
+            raise AddonClosedError(f"{os.path.basename(self._napi_path)} was closed")
+        if self._napi_down:
+            self._napi_host._revive()
 
     @property
-    def host(self) -> AddonHost:
-        """The ``Host`` this addon runs in."""
-        return self._host
-
-    @property
-    def _conn(self) -> _native.Connection:
+    def _napi_conn(self) -> _native.Connection:
         # What `js.*` functions taking an addon use to reach its host.
-        return self._host._conn
+        return self._napi_host._conn
 
     @property
-    def napi_version(self) -> int:
-        """The Node-API version the module runs as: what its
-        ``node_api_module_get_api_version_v1`` declares, or 8 when it exports none (as in Node)."""
-        return int(self._module["version"])
-
-    @property
-    def registration(self) -> str:
-        """How the module registered: ``"napi_register_module_v1"`` (an exported function) or
-        ``"napi_module_register"`` (the legacy call from a library constructor)."""
-        return str(self._module["registration"])
-
-    @property
-    def pid(self) -> int:
-        """The host's process id."""
-        return self._host.pid
-
-    @property
-    def protections(self) -> list[str]:
-        """The protections the host reported as in force (see ``Sandbox``)."""
-        return self._host.protections
-
-    @property
-    def exports(self) -> Any:
-        """The exports value itself (a ``JSObject``, or whatever the module's init returned)."""
-        self._ensure_usable()
-        return self._exports
+    def _napi_export_value(self) -> Any:
+        """The exports value itself, its host revived if it died (the native layer passes an
+        addon to JS as this)."""
+        self._napi_ensure_usable()
+        return self._napi_exports
 
     if TYPE_CHECKING:
         # For type checkers only: every export is an attribute of type `Any`. At run time the
-        # native base reads exports (`_missing_attribute`); a real `__getattr__` would cost
-        # every call a failed lookup first.
+        # native base reads exports (`_napi_missing_attribute`); a real `__getattr__` would
+        # cost every call a failed lookup first.
         def __getattr__(self, name: str) -> Any: ...
 
     # Not `__getattr__`: the native base calls this when the generic lookup fails, which keeps
     # `addon.f` (on every call's path) a native read (see `_native.ExportHolder`).
-    def _missing_attribute(self, name: str) -> Any:
+    def _napi_missing_attribute(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         try:
             return self[name]
         except KeyError:
-            raise AttributeError(f"addon {os.path.basename(self._path)} has no export {name!r}") from None
+            raise AttributeError(f"addon {os.path.basename(self._napi_path)} has no export {name!r}") from None
 
     def __getitem__(self, name: str) -> Any:
-        """The export ``name``, also when it is shadowed by an attribute of ``Addon``."""
-        self._ensure_usable()
-        if name in self._members:
-            return self._members[name]
-        exports = self._exports
-        conn = self._conn
+        """The export ``name``, whatever it is called (``addon["lambda"]``, ``addon["__init__"]``)."""
+        self._napi_ensure_usable()
+        if name in self._napi_members:
+            return self._napi_members[name]
+        exports = self._napi_exports
+        conn = self._napi_conn
         if isinstance(exports, _native.JSRef) and conn.has(exports, name):
             return conn.get(exports, name)
         raise KeyError(name)
 
     def __dir__(self) -> list[str]:
-        return sorted(self._members)
+        return sorted(self._napi_members)
 
     def __call__(self, *args: Any) -> Any:
-        exports = self.exports
+        exports = self._napi_export_value
         if isinstance(exports, JSFunction):
             return exports(*args)
-        raise TypeError(f"the exports of {os.path.basename(self._path)} are not a function")
+        raise TypeError(f"the exports of {os.path.basename(self._napi_path)} are not a function")
 
-    def close(self) -> None:
-        """Closes the addon. An addon loaded without ``host=`` has a host of its own, which
-        ends (its cleanup hooks run). An addon of a shared ``Host`` only closes this handle:
-        Node-API cannot unload one addon, so its env lives until the host closes. Idempotent."""
-        if self._owns_host:
-            self._host.close()
+    def _napi_close(self) -> None:
+        if self._napi_owns_host:
+            self._napi_host.close()
         else:
-            self._closed = True
-            self._drop_exports()
+            self._napi_closed = True
+            self._napi_drop_exports()
+
+    # Before every export was reached by its own name, these were the addon's attributes.
+    path = _deprecated("path", "napi_python.addon_info(addon).path", lambda a: a._napi_path)
+    host = _deprecated("host", "napi_python.addon_info(addon).host", lambda a: a._napi_host)
+    pid = _deprecated("pid", "napi_python.addon_info(addon).pid", lambda a: a._napi_host.pid)
+    protections = _deprecated(
+        "protections", "napi_python.addon_info(addon).protections", lambda a: a._napi_host.protections
+    )
+    napi_version = _deprecated(
+        "napi_version", "napi_python.addon_info(addon).napi_version", lambda a: AddonInfo(a).napi_version
+    )
+    registration = _deprecated(
+        "registration", "napi_python.addon_info(addon).registration", lambda a: AddonInfo(a).registration
+    )
+    exports = _deprecated("exports", "napi_python.addon_info(addon).exports", lambda a: a._napi_export_value)
+    close = _deprecated("close", "napi_python.close(addon)", lambda a: a._napi_close)
 
     def __reduce__(self) -> tuple[Callable[[], Addon], tuple[()]]:
         # The recipe is picklable by construction: a functools.partial of a module-level loader
         # (`load_addon`, `require`) with plain options.
-        return self._recipe, ()
+        return self._napi_recipe, ()
 
     def __enter__(self: _Self) -> _Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._napi_close()
 
     def __repr__(self) -> str:
-        closed = self._closed or self._host._closed
-        state = "" if self._host.alive and not closed else " (closed)" if closed else " (down)"
-        where = f"pid={self.pid}" if self._host.isolated else "in-process"
-        return f"<Addon {os.path.basename(self._path)} {where}{state}>"
+        host = self._napi_host
+        closed = self._napi_closed or host._closed
+        state = "" if host.alive and not closed else " (closed)" if closed else " (down)"
+        where = f"pid={host.pid}" if host.isolated else "in-process"
+        return f"<Addon {os.path.basename(self._napi_path)} {where}{state}>"
+
+
+def _is_own_name(name: str) -> bool:
+    """Whether ``name`` is one ``Addon`` keeps for Python (an export so named is reached as
+    ``addon[name]``)."""
+    return name.startswith("_napi_") or (name.startswith("__") and name.endswith("__"))
+
+
+@final
+class AddonInfo:
+    """What napi_python knows of a loaded addon besides its exports: ``addon_info(addon)``.
+
+    A live view: ``pid`` and ``protections`` are those of the process that runs the addon now
+    (a restart changes them)."""
+
+    __slots__ = ("_addon",)
+
+    def __init__(self, addon: Addon) -> None:
+        self._addon = addon
+
+    @property
+    def path(self) -> str:
+        """The ``.node`` file loaded."""
+        return self._addon._napi_path
+
+    @property
+    def host(self) -> AddonHost:
+        """The ``Host`` the addon runs in."""
+        return self._addon._napi_host
+
+    @property
+    def pid(self) -> int:
+        """The host's process id (Python's own for an in-process host)."""
+        return self._addon._napi_host.pid
+
+    @property
+    def protections(self) -> list[str]:
+        """The protections the host reported as in force (see ``Sandbox``)."""
+        return self._addon._napi_host.protections
+
+    @property
+    def napi_version(self) -> int:
+        """The Node-API version the module runs as: what its
+        ``node_api_module_get_api_version_v1`` declares, or 8 when it exports none (as in Node)."""
+        return int(self._addon._napi_module["version"])
+
+    @property
+    def registration(self) -> str:
+        """How the module registered: ``"napi_register_module_v1"`` (an exported function) or
+        ``"napi_module_register"`` (the legacy call from a library constructor)."""
+        return str(self._addon._napi_module["registration"])
+
+    @property
+    def exports(self) -> Any:
+        """The exports value itself (a ``JSObject``, or whatever the module's init returned)."""
+        return self._addon._napi_export_value
+
+    @property
+    def closed(self) -> bool:
+        """Whether the addon was closed (by ``close``, or its host's)."""
+        return self._addon._napi_closed or self._addon._napi_host._closed
+
+    def __repr__(self) -> str:
+        return f"AddonInfo({self._addon!r})"
+
+
+def addon_info(addon: Addon | TypedAddon) -> AddonInfo:
+    """What napi_python knows of ``addon`` besides its exports (path, host, pid, protections,
+    Node-API version, registration, the exports value), which no export can hide."""
+    return AddonInfo(_as_addon(addon))
+
+
+def close(addon: Addon | TypedAddon) -> None:
+    """Closes ``addon``, as leaving its ``with`` block does. An addon loaded without ``host=`` has
+    a host of its own, which ends (its cleanup hooks run). An addon of a shared ``Host`` only
+    closes this handle: Node-API cannot unload one addon, so its env lives until the host
+    closes. Idempotent."""
+    _as_addon(addon)._napi_close()
+
+
+def _as_addon(addon: object) -> Addon:
+    if not isinstance(addon, Addon):
+        raise TypeError(f"expected an Addon (from load_addon or require), got {type(addon).__name__}")
+    return addon

@@ -277,7 +277,7 @@ class Host:
                 return
             self._down = True
             for addon in self.addons:
-                addon._drop_exports()
+                addon._napi_drop_exports()
 
     def _revive(self) -> None:
         """Starts a new process and loads every addon again, in order, if the host died and the
@@ -305,7 +305,7 @@ class Host:
             for ref, (exports, members, _) in reloaded:
                 addon = ref()
                 if addon is not None:
-                    addon._adopt(exports, members)
+                    addon._napi_adopt(exports, members)
 
     def _count_restart(self, old: int) -> None:
         """Counts a restart after a crash of process ``old``, or raises when the policy allows
@@ -341,7 +341,7 @@ class Host:
         self._forked = True
         self._down = True
         for addon in self.addons:
-            addon._drop_exports()
+            addon._napi_drop_exports()
 
     @property
     def isolated(self) -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import elf, js
+from .addon import addon_info
 from .errors import AddonError, AddonLoadError
 from .host import hostd_path, load_addon
 from .proxy import JSFunction, JSObject, JSSymbol
@@ -122,7 +123,7 @@ def _static(path: Path) -> dict[str, Any]:
 def _describe(value: Any) -> tuple[str, str]:
     """(kind, detail) of an export, as `typeof` and a little more."""
     if isinstance(value, JSFunction):
-        if not value.is_class:
+        if not js.is_class(value):
             return "function", ""
         proto = js.get(value, "prototype")
         members = js.own_property_descriptors(proto) if isinstance(proto, JSObject) else {}
@@ -181,7 +182,8 @@ def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any
     except AddonError as e:
         return {"loaded": False, "error": str(e)}
     with addon:
-        exports = addon.exports
+        info = addon_info(addon)
+        exports = info.exports
         if isinstance(exports, JSObject) and not isinstance(exports, JSFunction):
             entries = [(str(k), js.get(exports, k)) for k in js.keys(exports)]
         else:
@@ -189,9 +191,9 @@ def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any
         return {
             "loaded": True,
             "sandboxed": sandbox,
-            "protections": addon.protections,
-            "napi_version": addon.napi_version,
-            "registered_by": addon.registration,
+            "protections": info.protections,
+            "napi_version": info.napi_version,
+            "registered_by": info.registration,
             "exports": [
                 dict(zip(("name", "kind", "detail"), (name, *_describe(v)), strict=False)) for name, v in entries
             ],

@@ -29,6 +29,8 @@ __all__ = [
     "set",
     "has",
     "new",
+    "call",
+    "is_class",
     "symbol",
     "symbol_for",
     "object",
@@ -49,8 +51,8 @@ _MISSING: Any = object()
 def _conn(*values: Any) -> _native.Connection | None:
     for v in values:
         if isinstance(v, _native.JSRef):
-            return v._conn
-        c = getattr(v, "_conn", None)
+            return v._napi_conn
+        c = getattr(v, "_napi_conn", None)
         if isinstance(c, _native.Connection):
             return c
     return None
@@ -181,6 +183,19 @@ def set(obj: JSObject, key: Any, value: Any) -> None:
 def new(ctor: JSFunction, *args: Any) -> Any:
     """``new ctor(...args)``."""
     return _require_conn("new", ctor).construct(ctor, args)
+
+
+def call(func: JSFunction, this: Any, *args: Any) -> Any:
+    """``func.call(this, ...args)``, whatever properties ``func`` has: ``func(...)`` passes
+    ``undefined`` as ``this`` and ``obj.method(...)`` passes ``obj``."""
+    return _require_conn("call", func).call(func, this, args)
+
+
+def is_class(func: Any) -> bool:
+    """Whether ``func`` is a class made by the addon (``napi_define_class``, or napi-rs's and
+    node-addon-api's classes): what ``new`` is for. False for anything else, plain functions
+    included."""
+    return isinstance(func, _native.JSRef) and func._napi_kind == "class"
 
 
 def symbol(addon: Any, description: str | None = None) -> JSSymbol:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import _native
-from .addon import Addon
+from .addon import Addon, addon_info, close
 from .errors import AddonClosedError, AddonCrashedError, AddonTimeoutError, StaleObjectError
 from .host import _addon_file, load_addon
 
@@ -91,7 +91,7 @@ class AddonPool(concurrent.futures.Executor):
     @property
     def pids(self) -> list[int]:
         """The members' process ids."""
-        return [m.pid for m in self._members]
+        return [addon_info(m).pid for m in self._members]
 
     def __dir__(self) -> list[str]:
         return sorted(self._names)
@@ -115,10 +115,10 @@ class AddonPool(concurrent.futures.Executor):
     def _owner(self, args: tuple[Any, ...]) -> tuple[int, Addon] | None:
         """The member whose host holds a JS object among ``args``, if any."""
         for a in args:
-            conn = getattr(a, "_conn", None)
+            conn = getattr(a, "_napi_conn", None)
             if isinstance(conn, _native.Connection):
                 for i, m in enumerate(self._members):
-                    if m._conn is conn:
+                    if m._napi_conn is conn:
                         return i, m
                 if not conn.alive:
                     raise StaleObjectError(f"{a!r} belonged to a member of {self!r} whose host died")
@@ -152,7 +152,7 @@ class AddonPool(concurrent.futures.Executor):
         with self._lock:
             if self._closed or self._members[i] is not dead:
                 return
-            dead.close()
+            close(dead)
             self._members[i] = load_addon(self._path, **self._options)
 
     # --- the Executor -----------------------------------------------------------------------
@@ -256,7 +256,7 @@ class AddonPool(concurrent.futures.Executor):
             self._shutdown = self._closed = True
             members, self._members = self._members, []
         for m in members:
-            m.close()
+            close(m)
 
     def __enter__(self) -> AddonPool:
         return self

@@ -90,7 +90,7 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
             # dict.setdefault is atomic: of two threads looking first, one subscribes. Set
             # before the request, so that a settlement arriving during it finds it set.
             if d.setdefault(_SUBSCRIBED, settler) is settler:
-                self._conn.subscribe(self, settler)
+                self._napi_conn.subscribe(self, settler)
         return str(d[_STATE])
 
     @_state.setter

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copyreg
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any, NoReturn, cast
 
@@ -29,24 +30,26 @@ _MAX_PROTOTYPES = 64
 class JSObject(_native.JSRef):
     """A JavaScript object that lives in the addon's host."""
 
-    # Attribute reads go through JSRef's native __getattribute__: class methods come bound
-    # from a per-class method table cached natively, anything else is read from the host.
+    # Attribute reads go through JSRef's native __getattribute__: every name but dunders and
+    # `_napi_` ones is the JS object's (a class's methods come bound from a method table cached
+    # natively, anything else is read from the host). Python methods added here must be
+    # dunders or `_napi_` names, or a JS property of that name would be hidden.
     __slots__ = ()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._conn.set(self, name, value)
+        self._napi_conn.set(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        self._conn.delete(self, name)
+        self._napi_conn.delete(self, name)
 
     def __getitem__(self, key: Any) -> Any:
-        return self._conn.get(self, key)
+        return self._napi_conn.get(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._conn.set(self, key, value)
+        self._napi_conn.set(self, key, value)
 
     def __delitem__(self, key: Any) -> None:
-        self._conn.delete(self, key)
+        self._napi_conn.delete(self, key)
 
     # Python's data model, as Pyodide's JsProxy follows it (the table in docs/python-api.md):
     # containers by their JS kind, found by their constructor's name (`_label`).
@@ -54,62 +57,64 @@ class JSObject(_native.JSRef):
     def __contains__(self, key: Any) -> bool:
         """``value in array`` is ``array.includes(value)``; ``key in map_or_set`` is
         ``.has(key)``; for other objects, JS's ``key in obj`` (own or inherited property)."""
-        if self._kind == "array":
-            return bool(self._conn.call(self._conn.get(self, "includes"), self, (key,)))
-        if self._label in _KEYED:
-            return bool(self._conn.call(self._conn.get(self, "has"), self, (key,)))
-        return bool(self._conn.has(self, key))
+        if self._napi_kind == "array":
+            return bool(self._napi_conn.call(self._napi_conn.get(self, "includes"), self, (key,)))
+        if self._napi_label in _KEYED:
+            return bool(self._napi_conn.call(self._napi_conn.get(self, "has"), self, (key,)))
+        return bool(self._napi_conn.has(self, key))
 
     def __len__(self) -> int:
         """An array's ``length``, a Map's or Set's ``size``, or the ``length`` of an array-like
         object; ``TypeError`` for anything else."""
-        n = self._size()
+        n = self._napi_size()
         if n is None:
             raise TypeError(f"{self!r} has no length (only arrays, Maps, Sets and array-likes do)")
         return n
 
-    def _size(self) -> int | None:
-        if self._kind in ("function", "class"):
+    def _napi_size(self) -> int | None:
+        if self._napi_kind in ("function", "class"):
             return None
-        if self._label in _SIZED:
-            size = self._conn.get(self, "size")
+        if self._napi_label in _SIZED:
+            size = self._napi_conn.get(self, "size")
         else:
-            size = self._conn.get(self, "length")
+            size = self._napi_conn.get(self, "length")
         return size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
 
     def __iter__(self) -> Iterator[Any]:
         """An array's elements; else JS's iteration protocol (``for...of``: a Map gives
         ``[key, value]`` lists); ``TypeError`` (at once) for an object that is not iterable."""
-        conn = self._conn
-        if self._kind == "array":
+        conn = self._napi_conn
+        if self._napi_kind == "array":
             return (conn.get(self, i) for i in range(len(self)))
         symbol = conn.get(conn.get(conn.global_this(), "Symbol"), "iterator")
         method = conn.get(self, symbol)
-        if not isinstance(method, _native.JSRef) or method._kind not in ("function", "class"):
+        if not isinstance(method, _native.JSRef) or method._napi_kind not in ("function", "class"):
             raise TypeError(f"{self!r} is not iterable (it has no [Symbol.iterator] method)")
         return _steps(conn, conn.call(method, self, ()))
 
     def __bool__(self) -> bool:
         """False for an empty array, Map or Set (as Pyodide has it); True for any other object,
         as in JS."""
-        if self._kind == "array" or self._label in _SIZED:
-            return bool(self._size())
+        if self._napi_kind == "array" or self._napi_label in _SIZED:
+            return bool(self._napi_size())
         return True
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _native.JSRef) and other._id == self._id and other._conn is self._conn
+        return (
+            isinstance(other, _native.JSRef) and other._napi_id == self._napi_id and other._napi_conn is self._napi_conn
+        )
 
     def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __hash__(self) -> int:
-        return hash((id(self._conn), self._id))
+        return hash((id(self._napi_conn), self._napi_id))
 
     def __dir__(self) -> list[str]:
         """The proxy's Python attributes, and the object's string-keyed properties, own and
         inherited (along its prototype chain), as JS's ``for...in`` would reach them and more
         (non-enumerable ones too)."""
-        conn = self._conn
+        conn = self._napi_conn
         names = set(object.__dir__(self))
         target: Any = self
         seen = 0
@@ -123,7 +128,7 @@ class JSObject(_native.JSRef):
         _refuse_pickle(self)
 
     def __repr__(self) -> str:
-        return f"<JSObject {self._label or self._kind}>"
+        return f"<JSObject {self._napi_label or self._napi_kind}>"
 
 
 def _steps(conn: Any, iterator: Any) -> Iterator[Any]:
@@ -143,25 +148,42 @@ def _steps(conn: Any, iterator: Any) -> Iterator[Any]:
 
 class JSFunction(JSObject, _native.JSCallable):
     """A JavaScript function; a class made with ``napi_define_class`` constructs when called
-    (the call itself is native: ``JSCallable.__call__``)."""
+    (the call itself is native: ``JSCallable.__call__``). Its attributes are its JS properties,
+    ``f.call``, ``f.apply`` and ``f.bind`` included (``Function.prototype``'s, or its own);
+    ``js.call``, ``js.new`` and ``js.is_class`` do what no property name can hide."""
 
     __slots__ = ()
 
+    # Before every property was reached by its name, these were the proxy's own; now only a
+    # function without such a property (JS gives every function `call`) reaches them, warned.
+
     @property
     def is_class(self) -> bool:
-        return self._kind == "class"
+        """Deprecated: use ``js.is_class(f)``."""
+        _warn_deprecated("JSFunction.is_class", "js.is_class(f)")
+        return self._napi_kind == "class"
 
     def call(self, this: Any, *args: Any) -> Any:
-        """``f.call(this, ...args)``."""
-        return self._conn.call(self, this, args)
+        """Deprecated: use ``js.call(f, this, *args)``."""
+        _warn_deprecated("JSFunction.call", "js.call(f, this, *args)")
+        return self._napi_conn.call(self, this, args)
 
     def new(self, *args: Any) -> Any:
-        """``new f(...args)``."""
-        return self._conn.construct(self, args)
+        """Deprecated: use ``js.new(f, *args)``."""
+        _warn_deprecated("JSFunction.new", "js.new(f, *args)")
+        return self._napi_conn.construct(self, args)
 
     def __repr__(self) -> str:
-        what = "class" if self.is_class else "function"
-        return f"<JSFunction {what} {self._label or '(anonymous)'}>"
+        what = "class" if self._napi_kind == "class" else "function"
+        return f"<JSFunction {what} {self._napi_label or '(anonymous)'}>"
+
+
+def _warn_deprecated(name: str, replacement: str) -> None:
+    warnings.warn(
+        f"{name} is deprecated (a JS property of that name would hide it): use {replacement}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 class JSExternal(JSObject):
@@ -175,7 +197,7 @@ class JSExternal(JSObject):
         return True
 
     def __repr__(self) -> str:
-        return f"<JSExternal {self._id:#x}>"
+        return f"<JSExternal {self._napi_id:#x}>"
 
 
 class JSSymbol(_native.JSRef):
@@ -187,23 +209,24 @@ class JSSymbol(_native.JSRef):
 
     @property
     def description(self) -> str:
-        return self._label
+        """The symbol's description, as JS's ``Symbol.prototype.description``."""
+        return self._napi_label
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, JSSymbol) and other._id == self._id and other._conn is self._conn
+        return isinstance(other, JSSymbol) and other._napi_id == self._napi_id and other._napi_conn is self._napi_conn
 
     def __hash__(self) -> int:
-        return hash((id(self._conn), self._id))
+        return hash((id(self._napi_conn), self._napi_id))
 
     def __reduce__(self) -> NoReturn:
         _refuse_pickle(self)
 
     def __repr__(self) -> str:
-        return f"JSSymbol({self._label!r})"
+        return f"JSSymbol({self._napi_label!r})"
 
 
 def _refuse_pickle(proxy: Any) -> NoReturn:
-    pid = proxy._conn.pid
+    pid = proxy._napi_conn.pid
     where = "an in-process host" if pid == os.getpid() else f"napi-hostd pid {pid}"
     raise TypeError(
         f"cannot pickle {proxy!r}: a JavaScript object lives in one host ({where}), which another process "

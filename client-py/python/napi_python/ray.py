@@ -31,7 +31,7 @@ from typing import Any
 
 import ray
 
-from .addon import Addon
+from .addon import Addon, addon_info
 from .workers import PerProcess
 
 __all__ = ["AddonActor", "per_process"]
@@ -78,7 +78,7 @@ class _AddonActor:
 
     def pid(self) -> int:
         """The host's process id (this actor's own when the addon runs in-process)."""
-        return self._addon.pid
+        return addon_info(self._addon).pid
 
     def _keep(self, obj: Any) -> int:
         handle = next(self._handles)

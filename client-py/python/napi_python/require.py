@@ -467,5 +467,5 @@ def require(
     # Relative names and search directories made absolute: the worker's directory may differ.
     again = os.path.abspath(name) if name.startswith(".") else name
     searched = [os.path.abspath(p) for p in (paths or ())] + [os.getcwd()]
-    addon._recipe = functools.partial(require, again, searched, platform=platform, **options)
+    addon._napi_recipe = functools.partial(require, again, searched, platform=platform, **options)
     return addon

@@ -27,7 +27,7 @@ class PerProcess:
     the first call there (into a host of its own, with the addon's options)."""
 
     def __init__(self, addon: Addon) -> None:
-        self._recipe: Callable[[], Addon] = addon._recipe
+        self._recipe: Callable[[], Addon] = addon._napi_recipe
         self._key = pickle.dumps(self._recipe)
 
     def __call__(self) -> Addon:

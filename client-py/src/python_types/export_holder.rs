@@ -6,7 +6,7 @@
 //! only got it to 37 ns, as PyO3's trampoline costs about as much as the lookup. So this
 //! type is made by hand with a bare `tp_getattro`: the instance dict (where the exports live),
 //! then the generic lookup and, only when that fails with `AttributeError`, the Python fallback
-//! `_missing_attribute`.
+//! `_napi_missing_attribute`.
 
 use std::ffi::{c_uint, c_void};
 use std::ptr;
@@ -49,7 +49,7 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
         // pending), and stands if there is no fallback.
         let py = Python::assume_attached();
         let lookup_error = PyErr::take(py);
-        let method = ffi::PyUnicode_InternFromString(c"_missing_attribute".as_ptr());
+        let method = ffi::PyUnicode_InternFromString(c"_napi_missing_attribute".as_ptr());
         let fallback =
             if method.is_null() { ptr::null_mut() } else { crate::python_types::proxies::_PyType_Lookup(ffi::Py_TYPE(obj), method) };
         if !method.is_null() {
@@ -79,7 +79,7 @@ pub fn add_to(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ffi::PyType_Slot {
             slot: ffi::Py_tp_doc,
             pfunc:
-                c"The native base of Addon: attribute reads look in the instance first and call _missing_attribute(name) when that fails."
+                c"The native base of Addon: attribute reads look in the instance first and call _napi_missing_attribute(name) when that fails."
                     .as_ptr() as *mut c_void,
         },
         ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() },

@@ -250,7 +250,7 @@ impl JSBuffer {
     /// The connection to the host this buffer lives in (`None` for one made in Python): what
     /// `napi_python.js` functions ask.
     #[getter]
-    fn _conn(&self, py: Python<'_>) -> Option<Py<Connection>> {
+    fn _napi_conn(&self, py: Python<'_>) -> Option<Py<Connection>> {
         self.host_object().map(|(_, c)| c.clone_ref(py))
     }
 

@@ -82,42 +82,45 @@ impl JSRef {
 
     /// The connection to the host that owns the object.
     #[getter]
-    fn _conn(&self, py: Python<'_>) -> Py<Connection> {
+    fn _napi_conn(&self, py: Python<'_>) -> Py<Connection> {
         self.conn.clone_ref(py)
     }
 
     #[getter]
-    fn _id(&self) -> u64 {
+    fn _napi_id(&self) -> u64 {
         self.id
     }
 
     #[getter]
-    fn _kind(&self) -> &str {
+    fn _napi_kind(&self) -> &str {
         &self.kind
     }
 
     #[getter]
-    fn _class_proto(&self) -> Option<u64> {
+    fn _napi_class_proto(&self) -> Option<u64> {
         self.class_proto
     }
 
     #[getter]
-    fn _label(&self) -> &str {
+    fn _napi_label(&self) -> &str {
         &self.label
     }
 
-    /// Attribute lookup for proxies, the type's `tp_getattro`: the proxy's own Python attributes
-    /// (`_id`, `call`, dunders, whatever a subclass defines) first, then a method of the object's
-    /// class (from the cached method table) bound to the object, else the property read from
-    /// the host (functions bound too); `AttributeError` when the object has no such property
-    /// (one whose value is undefined gives `None`). Done natively and without Python's failed lookup first:
+    /// Attribute lookup for proxies, the type's `tp_getattro`. JS names win: a dunder or a
+    /// `_napi_` name is the proxy's own (Python's protocols, napi_python's internals); any
+    /// other name is the object's property, a method of its class (from the cached method
+    /// table) bound to the object, else the property read from the host (functions bound
+    /// too). Only a name the object lacks falls back to the proxy's Python attributes (the
+    /// deprecated helpers, `JSFunction.new`); then `AttributeError` (a property whose value is
+    /// undefined gives `None`). Done natively and without Python's failed lookup first:
     /// `obj.method` is on every method call's path, and a `__getattr__` fallback spent about
     /// 0.4 µs raising and catching an AttributeError there.
     fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let n = name.to_str()?;
-        // A dunder the type lacks is not looked for in JS (`copy` and `pickle` probe for some).
-        if on_type(slf.as_any(), name) || (n.starts_with("__") && n.ends_with("__")) {
+        // A dunder the type lacks is not looked for in JS either (`copy` and `pickle` probe
+        // for some).
+        if (n.starts_with("__") && n.ends_with("__")) || n.starts_with(PYTHON_PREFIX) {
             return generic_getattr(slf.as_any(), name);
         }
         let this = slf.get();
@@ -136,6 +139,9 @@ impl JSRef {
         if (bound.is_none() || bound.is(&crate::python_types::hooks::hooks(py)?.undefined))
             && !requests::has_property(conn, slf.as_any(), name.as_any())?.bind(py).is_truthy()?
         {
+            if on_type(slf.as_any(), name) {
+                return generic_getattr(slf.as_any(), name);
+            }
             return Err(missing_property(slf.as_any(), n));
         }
         if let Ok(f) = bound.cast::<JSRef>() {
@@ -146,6 +152,10 @@ impl JSRef {
         Ok(value)
     }
 }
+
+/// The prefix of a proxy's own Python attributes besides dunders: no JS library names its
+/// properties so, and every other name is the JS object's.
+const PYTHON_PREFIX: &str = "_napi_";
 
 /// The `AttributeError` for a property the object does not have, so that `hasattr`,
 /// `getattr(obj, name, default)` and duck typing work as on Python objects.
@@ -304,6 +314,12 @@ impl JSMethod {
 
 #[pymethods]
 impl JSMethod {
+    /// `func` bound to `this` (an addon binds its exported functions to its exports).
+    #[new]
+    fn bound(this: Py<JSRef>, func: Py<JSRef>) -> JSMethod {
+        JSMethod::new(this, func)
+    }
+
     #[pyo3(signature = (*args))]
     fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         announce_vectorcall(slf.as_any(), &slf.get().vectorcall);

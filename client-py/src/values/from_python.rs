@@ -464,7 +464,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         if obj.is_instance(h.addon_cls.bind(self.py))? {
             // An addon stands for its exports, as `require()` gives them in JS (it is callable
             // too, and would otherwise become a new function that calls it).
-            return self.to_value(&obj.getattr(pyo3::intern!(self.py, "exports"))?);
+            return self.to_value(&obj.getattr(pyo3::intern!(self.py, "_napi_export_value"))?);
         }
         let callable = obj.is_callable();
         if !callable {

@@ -9,6 +9,7 @@ repeats with a collection (js.gc) before closing, the other way the finalizer ca
 
 import pytest
 
+import napi_python
 from napi_python import AddonCrashedError, js
 
 from ..helpers import must_not_call
@@ -19,7 +20,7 @@ def test_finalizer_at_teardown(node_addon, target):
     addon = node_addon("js-native-api", "test_cannot_run_js", target)
     cb = must_not_call()
     addon.createRef(cb)
-    addon.close()
+    napi_python.close(addon)
     cb.check()
 
 
@@ -35,7 +36,7 @@ def test_finalizer_after_gc(node_addon, target):
     try:
         for _ in range(3):
             js.gc(addon)
-        assert js.keys(addon.exports)  # the host is alive: the finalizer did not abort
+        assert js.keys(napi_python.addon_info(addon).exports)  # the host is alive: the finalizer did not abort
     except AddonCrashedError as exc:  # pragma: no cover - the failure being tested
         pytest.fail(f"the finalizer aborted the host: {exc.stderr}")
     cb.check()

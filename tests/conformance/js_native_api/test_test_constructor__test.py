@@ -2,6 +2,7 @@
 
 import pytest
 
+import napi_python
 from napi_python import js
 
 from ..helpers import for_in_keys, throws
@@ -10,7 +11,7 @@ GETTER_ONLY = r"^TypeError: Cannot set property .* of #<.*> which has only a get
 
 
 def _make(node_addon):
-    TestConstructor = node_addon("js-native-api", "test_constructor").exports
+    TestConstructor = napi_python.addon_info(node_addon("js-native-api", "test_constructor")).exports
     return TestConstructor, js.new(TestConstructor)
 
 

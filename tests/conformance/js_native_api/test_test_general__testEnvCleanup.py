@@ -8,6 +8,7 @@ where napi_python sends it (the test's stdout, or the napi_python.host log). Lef
 
 import logging
 
+import napi_python
 from napi_python import js
 
 from ..helpers import host_output
@@ -33,7 +34,7 @@ def test_wrap_finalizers_at_env_cleanup(node_addon, capfd, caplog):
     test_general.envCleanupWrap(exports["first wrap"], finalizer_messages["second wrap"])
 
     capfd.readouterr()
-    test_general.close()
+    napi_python.close(test_general)
     out = host_output(capfd, caplog, "stdout", lambda text: text.count("finalize at env cleanup") >= 2)
     lines = {line: True for line in out.splitlines() if line}
     assert lines == {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+import napi_python
 from napi_python import js
 
 from ..helpers import host_output
@@ -29,7 +30,7 @@ def test_instance_data(node_addon, capfd, caplog):
     addon.objectWithFinalizer(lambda: calls.append(1))
     js.gc(addon)
 
-    addon.close()
+    napi_python.close(addon)
     assert calls == [1]  # common.mustCall(): called exactly once
     out = host_output(capfd, caplog, "stdout", lambda text: text.strip() != "")
     assert out.splitlines()[0:1] == ["deleting addon data"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+import napi_python
 from napi_python import JSSymbol, JSTypeError, js
 
 READONLY_ERROR_RE = r"^Cannot assign to read only property '.*' of object '#<Object>'$"
@@ -23,7 +24,7 @@ def assert_error(exc, message_re):
 
 def test_define_properties(node_addon):
     addon = node_addon("js-native-api", "test_properties")
-    t = addon.exports
+    t = napi_python.addon_info(addon).exports
 
     assert js.get(t, "echo")("hello") == "hello"
 

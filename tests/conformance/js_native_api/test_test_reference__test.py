@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+import napi_python
 from napi_python import JSError, js
 
 from ..helpers import gc_until
@@ -19,7 +20,7 @@ from ..helpers import gc_until
 
 def test_references(node_addon):
     addon = node_addon("js-native-api", "test_reference")
-    t = addon.exports
+    t = napi_python.addon_info(addon).exports
 
     def finalize_count():
         return js.get(t, "finalizeCount")
@@ -146,5 +147,5 @@ def test_delete_reference_before_wrap_finalizer(node_addon):
             addon.validateDeleteBeforeFinalize(wrap_object)
             del wrap_object
         js.gc(addon)
-    assert addon.pid  # the host is still alive: no crash, no failed assert()
+    assert napi_python.addon_info(addon).pid  # the host is still alive: no crash, no failed assert()
     js.gc(addon)

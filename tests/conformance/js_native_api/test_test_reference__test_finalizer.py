@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+import napi_python
 from napi_python import js
 
 
@@ -27,7 +28,7 @@ def test_finalizer_exception_is_reported(node_addon, monkeypatch):
 
     binding.createExternalWithJsFinalize(finalizer)
     js.gc(binding)
-    binding.close()
+    napi_python.close(binding)
 
     assert calls == [1]  # common.mustCall()
     # process.on('uncaughtException', common.mustCall(err => /finalizer error/))

@@ -4,6 +4,7 @@ it passes when nothing crashes (a double free aborts the host)."""
 
 from __future__ import annotations
 
+import napi_python
 from napi_python import js
 
 
@@ -15,4 +16,4 @@ def test_no_double_free(node_addon):
     del obj
     # Node's process exits here, finalizing both objects; collect, then tear down.
     js.gc(addon)
-    addon.close()
+    napi_python.close(addon)

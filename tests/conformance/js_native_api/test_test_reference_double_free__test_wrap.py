@@ -4,6 +4,7 @@ crashes."""
 
 from __future__ import annotations
 
+import napi_python
 from napi_python import js
 
 
@@ -11,4 +12,4 @@ def test_remove_wrap_then_delete_reference(node_addon):
     addon = node_addon("js-native-api", "test_reference_double_free")
     addon.deleteImmediately(js.object(addon))
     js.gc(addon)
-    addon.close()
+    napi_python.close(addon)

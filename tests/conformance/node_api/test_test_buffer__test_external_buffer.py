@@ -6,9 +6,11 @@ closing must not crash."""
 
 from __future__ import annotations
 
+import napi_python
+
 
 def test_external_buffer_survives_until_teardown(node_addon):
     binding = node_addon("node-api", "test_buffer")
     external_buffer = binding.newExternalBuffer()
     assert bytes(external_buffer).decode("utf-8") == binding.theText
-    binding.close()
+    napi_python.close(binding)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+import napi_python
 from napi_python import js
 
 
@@ -27,7 +28,7 @@ def test_post_finalizer_exception(node_addon, monkeypatch):
     js.gc(binding)
     js.gc(binding)
     js.gc(binding)
-    binding.close()
+    napi_python.close(binding)
 
     assert calls == [1]  # common.mustCall
     assert len(reports) == 1  # process.on('uncaughtException', common.mustCall(...))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+import napi_python
+
 from ..helpers import host_output
 
 
@@ -17,7 +19,7 @@ def test_cleanup_hooks_at_teardown(node_addon, capfd, caplog):
     caplog.set_level(logging.INFO, logger="napi_python.host")
     capfd.readouterr()
     binding = node_addon("node-api", "test_cleanup_hook")
-    binding.close()
+    napi_python.close(binding)
     out = host_output(capfd, caplog, "stdout", lambda text: text.strip() != "")
     err = host_output(capfd, caplog, "stderr", lambda text: False, timeout=0.2)
     # status 0: the finalizers' assert(cleanup_hook_count == 1) did not abort the host.

@@ -8,6 +8,7 @@ object. The process must exit cleanly: closing the addon must not report a crash
 
 from __future__ import annotations
 
+import napi_python
 from napi_python import js
 
 
@@ -22,4 +23,4 @@ def test_finalizer_calling_js_at_teardown(node_addon):
         js.gc(binding)
 
     js.set(global_object, "cleanup", cleanup)
-    binding.close()
+    napi_python.close(binding)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+import napi_python
 from napi_python import js
 
 
@@ -21,7 +22,7 @@ def test_finalizer_exception(node_addon, monkeypatch):
     x = addon.createExternalBuffer()
     x = None  # noqa: F841
     js.gc(addon)
-    addon.close()
+    napi_python.close(addon)
 
     for report in reports:
         assert getattr(report.exc_value, "message", str(report.exc_value)) == "Error during Finalize"

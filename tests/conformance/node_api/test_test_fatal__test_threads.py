@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+import napi_python
 from napi_python import AddonCrashedError, js
 
 from ..helpers import assert_fatal_abort
@@ -23,7 +24,7 @@ def test_fatal_from_thread(node_addon):
     # event dispatcher may see the host die before this thread reads `exports` again, and a
     # read then (with the default policy) started a new host whose exports answered every call.
     test_fatal = node_addon("node-api", "test_fatal", restart=False)
-    exports = test_fatal.exports
+    exports = napi_python.addon_info(test_fatal).exports
     deadline = time.monotonic() + 10
     with pytest.raises(AddonCrashedError) as info:
         # The thread may abort the host before TestThread's own answer is sent: the call then

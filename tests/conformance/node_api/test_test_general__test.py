@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import napi_python
 from napi_python import js, load_addon
 
 
@@ -19,7 +20,7 @@ def path_to_file_url(path: Path) -> str:
 def test_filename(node_addon):
     addon = node_addon("node-api", "test_general")
     # The file it was loaded from: in-process runs load a copy (see tests/conftest.py).
-    assert addon.filename == path_to_file_url(Path(addon.path))
+    assert addon.filename == path_to_file_url(Path(napi_python.addon_info(addon).path))
 
 
 def test_filename_needing_escapes(node_addon, tmp_path):

@@ -15,6 +15,7 @@ import threading
 
 import pytest
 
+import napi_python
 from napi_python import js
 
 from ..helpers import host_output
@@ -49,7 +50,7 @@ def test_process_exit(node_addon, capfd, caplog, addon_name):
     caplog.set_level(logging.INFO, logger="napi_python.host")
     capfd.readouterr()
     addon = node_addon("node-api", "test_instance_data", addon_name)
-    addon.close()
+    napi_python.close(addon)
     err = host_output(capfd, caplog, "stderr", lambda text: text != "")
     # Exactly "addon_free" (forwarded output arrives as a line: no terminator to compare).
     assert err.rstrip("\n") == "addon_free"

@@ -27,6 +27,7 @@ import time
 
 import pytest
 
+import napi_python
 from napi_python import js
 
 TIMEOUT = 60
@@ -85,7 +86,7 @@ def hold_until_threads_ran(pid, before):
 def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_queue_size=None, launch_secondary=False):
     array = []
     stopped = threading.Event()
-    threads_before = set(thread_cpu_ticks(binding.pid))
+    threads_before = set(thread_cpu_ticks(napi_python.addon_info(binding).pid))
     nonblocking = thread_starter == "StartThreadNonblocking"
 
     def test_callback(value):
@@ -93,7 +94,7 @@ def with_js_marshaller(binding, thread_starter, quit_after, abort=False, max_que
         if len(array) == 1 and nonblocking:
             # Through JS, so the JS thread waits for it in both modes (an isolated host does not
             # wait for the callback itself, an event).
-            hold = lambda: hold_until_threads_ran(binding.pid, threads_before)  # noqa: E731
+            hold = lambda: hold_until_threads_ran(napi_python.addon_info(binding).pid, threads_before)  # noqa: E731
             js.global_this(binding).Reflect.apply(hold, None, [])
         if len(array) == quit_after:
             # On the host's next turn, as the JS file's setImmediate: not from the test thread,
@@ -165,7 +166,7 @@ def test_unref_rapid_teardown(node_addon, queue):
             # that a busy machine may schedule late, while the host kept delivering: the whole
             # queue, 0 included, could arrive first.
             binding.Unref()
-            binding.close()
+            napi_python.close(binding)
             closed.set()
 
     binding.StartThread(callback, False, True, queue_size)

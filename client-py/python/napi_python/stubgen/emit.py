@@ -27,12 +27,8 @@ from typing import Any
 from .docs import Docs, docstring
 from .types import DATA, IN, OUT, Node, TypeMapper, child, children, is_identifier, union
 
-__all__ = ["write_stub", "TYPED_ADDON_MEMBERS"]
+__all__ = ["write_stub"]
 
-# Addon's own attributes (TypedAddon): an export of the same name is reached as addon["name"].
-TYPED_ADDON_MEMBERS = frozenset(
-    {"path", "host", "pid", "protections", "napi_version", "registration", "exports", "close"}
-)
 # Where the names a stub uses come from.
 _IMPORTS = {
     "Awaitable": "collections.abc",
@@ -418,7 +414,9 @@ class _Stub:
         body: list[str] = []
         with self._members(iter(self.exports)):
             for name, decl in self.exports.items():
-                if name in TYPED_ADDON_MEMBERS or name.startswith("__") or not is_identifier(name):
+                # Addon keeps dunders and `_napi_` names for itself; every other export is an
+                # attribute under its own name, as at run time.
+                if name.startswith(("__", "_napi_")) or not is_identifier(name):
                     self.skipped.append(name)
                     continue
                 body += self._export(name, decl)
