@@ -92,7 +92,7 @@ def gone(pid: int) -> bool:
 
 
 def oracle_node() -> str:
-    """The node to ask (tests/oracle_node.py: Node 24 from build/node24); `missing_input` when
+    """The node to ask (tests/oracle_node.py: Node 26 from build/node26); `missing_input` when
     scripts/node-oracle has not installed it."""
     if not os.access(NODE, os.X_OK):
         missing_input(f"{NODE} is absent: run scripts/node-oracle (scripts/build does) to install it")

@@ -46,7 +46,7 @@ def dask_addon(dask_client, isolation):
 def worker_host_pids(client) -> dict[str, int]:
     from napi_python.dask import worker_addon
 
-    return client.run(lambda dask_worker: worker_addon("isolation", dask_worker).pid)
+    return client.run(lambda dask_worker: napi_python.addon_info(worker_addon("isolation", dask_worker)).pid)
 
 
 # One Dask task per input costs the scheduler about a millisecond on a quiet 2-CPU machine and

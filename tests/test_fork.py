@@ -77,7 +77,9 @@ def test_in_the_child_an_isolated_addon_loads_itself_again_in_a_fresh_host(load)
     parent_host = napi_python.addon_info(addon).pid
 
     def child() -> object:
-        return (addon.add(2, 3), addon.pid != parent_host, addon.pid != os.getpid())
+        answer = addon.add(2, 3)  # the first use in the child loads the addon again
+        pid = napi_python.addon_info(addon).pid
+        return (answer, pid != parent_host, pid != os.getpid())
 
     assert in_child(child) == "(5, True, True)"
     assert napi_python.addon_info(addon).pid == parent_host

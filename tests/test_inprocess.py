@@ -355,7 +355,7 @@ def test_the_host_log_is_written_as_napi_hostd_writes_it(level):
     """An in-process host logs to Python's stderr, under `NAPI_HOSTD_LOG` as `napi-hostd` does
     (default: warnings only)."""
     path = addon_path("functions")
-    script = f"from napi_python import load_addon\nload_addon({path!r}, isolated=False).close()\n"
+    script = f"from napi_python import close, load_addon\nclose(load_addon({path!r}, isolated=False))\n"
     env = {k: v for k, v in os.environ.items() if k != "NAPI_HOSTD_LOG"}
     if level:
         env["NAPI_HOSTD_LOG"] = level

@@ -187,10 +187,10 @@ def test_a_promise_works_with_asyncio_wrap_future_and_wait(load):
 def test_mypy_strict_accepts_exports_as_attributes(tmp_path):
     script = tmp_path / "uses_addon.py"
     script.write_text(
-        "from napi_python import require\n\n"
+        "from napi_python import addon_info, require\n\n"
         "addon = require('@node-rs/crc32')\n"
         "checksum: int = addon.crc32c(b'x')\n"
-        "print(addon.path, checksum)\n"
+        "print(addon_info(addon).path, checksum)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script)],

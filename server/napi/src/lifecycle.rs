@@ -18,11 +18,11 @@ use napi_runtime::{Env, EnvId, Runtime, Value};
 /// The Node-API version this host implements (what `napi_get_version` reports).
 pub const HOST_NAPI_VERSION: u32 = 10;
 
-/// The Node.js release whose Node-API behaviour the host follows (Node 24 LTS, the tests'
+/// The Node.js release whose Node-API behaviour the host follows (Node 26 LTS, the tests'
 /// oracle); `process.versions.node` answers the same (builtins/node_globals.rs of the runtime).
 /// napi-rs picks code paths by it: `node_api_create_property_key_utf8` when the minor is 18 or
-/// more (its test is `major >= 20 && minor >= 18`, so 24.21 qualifies where 26.x would not).
-pub const NODE_VERSION: (u32, u32, u32) = (24, 21, 0);
+/// more (its test is `major >= 20 && minor >= 18`, so 26.10 does not qualify, under node too).
+pub const NODE_VERSION: (u32, u32, u32) = (26, 10, 0);
 
 thread_local! {
     /// The module a legacy addon registered from its constructor while it was being `dlopen`ed

@@ -13,10 +13,10 @@ use super::super::value::Value;
 use super::super::{JsResult, Runtime};
 use super::arg;
 
-/// Node 24.21.0's answers (the release `napi_get_node_version` reports), with `napi` the
+/// Node 26.10.0's answers (the release `napi_get_node_version` reports), with `napi` the
 /// Node-API version this host implements.
 const VERSIONS: [(&str, &str); 6] =
-    [("node", "24.21.0"), ("v8", "13.6.233.17-node.53"), ("uv", "1.52.1"), ("modules", "137"), ("napi", "10"), ("unicode", "17.0")];
+    [("node", "26.10.0"), ("v8", "14.6.202.34-node.34"), ("uv", "1.52.1"), ("modules", "147"), ("napi", "10"), ("unicode", "17.0")];
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let g = realm.global;

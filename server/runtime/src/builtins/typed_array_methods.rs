@@ -175,8 +175,11 @@ fn converted(rt: &Runtime, kind: TypedArrayKind, v: &Value) -> JsResult<Value> {
     })
 }
 
+/// V8 14 (node 26) says "detached or out-of-bounds" for every method but `keys` and `reduce`,
+/// which kept the older wording.
 fn detached_error(rt: &Runtime, method: &str) -> super::super::Thrown {
-    rt.type_error(format!("Cannot perform %TypedArray%.prototype.{method} on a detached ArrayBuffer"))
+    let what = if matches!(method, "keys" | "reduce") { "detached" } else { "detached or out-of-bounds" };
+    rt.type_error(format!("Cannot perform %TypedArray%.prototype.{method} on a {what} ArrayBuffer"))
 }
 
 fn copy_within(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
