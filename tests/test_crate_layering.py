@@ -22,7 +22,7 @@ from conftest import ROOT
 
 # Lowest first. A crate may depend on crates of earlier layers only.
 LAYERS = [
-    {"napi-protocol"},  # messages, values, the codec: no I/O
+    {"napi-protocol", "napi-libuv"},  # messages, values, the codec: no I/O; libuv, built from its C sources
     {"napi-link"},  # rings, segments, descriptor passing, waiting; what both ends share
     {"napi-runtime"},  # heap, JS semantics, built-ins
     {"napi-script"},  # napi_run_script over oxc_parser

@@ -102,7 +102,7 @@ def defined_uv(path: str) -> set[str]:
 
 
 def test_the_libuv_list_is_every_public_function_of_the_linked_libuv():
-    """Every UV_EXTERN function of the uv.h libuv-sys2 builds from: regenerate the list
+    """Every UV_EXTERN function of the uv.h napi-libuv builds from: regenerate the list
     when the libuv version changes."""
     import re
 

@@ -221,15 +221,8 @@ def test_struct_sizes_addons_allocate_agree_with_node_20s_headers(uv, tmp_path):
 
 
 def linked_libuv_headers() -> str:
-    """The include folder of the libuv source libuv-sys2 builds (Cargo.lock pins it)."""
-    proc = subprocess.run(
-        ["cargo", "metadata", "--offline", "--format-version", "1", "--manifest-path", str(ROOT / "Cargo.toml")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    (package,) = [p for p in json.loads(proc.stdout)["packages"] if p["name"] == "libuv-sys2"]
-    return os.path.join(os.path.dirname(package["manifest_path"]), "libuv", "include")
+    """The include folder of the libuv sources napi-libuv builds (server/libuv/libuv)."""
+    return str(ROOT / "server" / "libuv" / "libuv" / "include")
 
 
 def test_close_callbacks_at_teardown_in_nodes_order(load, tmp_path):

@@ -14,13 +14,14 @@
 
 use std::cell::Cell;
 use std::io;
-use std::mem::MaybeUninit;
+use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use libuv_sys2 as uv;
+use napi_libuv as uv;
+use napi_libuv::UvMemory;
 
 /// Whether an in-process host already runs `uv_default_loop()`: there is one per process, and
 /// the first host takes it (as node's main thread has it); later hosts get loops of their own,
@@ -30,16 +31,12 @@ static DEFAULT_LOOP_TAKEN: AtomicBool = AtomicBool::new(false);
 /// A libuv loop and what the host waits on for it.
 pub(crate) struct UvLoop {
     raw: *mut uv::uv_loop_t,
-    /// The loop's memory when it is not the default loop (libuv keeps pointers into it).
-    own: Option<Box<MaybeUninit<uv::uv_loop_t>>>,
+    /// The memory libuv points into, freed only once the loop closed cleanly (`Drop`).
+    memory: ManuallyDrop<LoopMemory>,
     /// Set by `close_all` once it ran.
     closed: Cell<bool>,
     /// The loop closed cleanly: its memory and the keep-alive handle's may be freed.
     released: Cell<bool>,
-    /// A referenced handle that never fires, as Electron keeps one: with only unreferenced
-    /// handles active, `uv_backend_timeout` would answer 0 ("do not sleep") instead of the next
-    /// timer. A host lives as long as Python holds it, whatever the loop's references say.
-    keepalive: Box<MaybeUninit<uv::uv_async_t>>,
     /// Readable when the event queue has tasks or the loop has I/O: an epoll set of the two, for
     /// waits that take one extra descriptor.
     wake: OwnedFd,
@@ -48,6 +45,17 @@ pub(crate) struct UvLoop {
     timers_at_sleep: Cell<u64>,
     /// When the loop last had a turn while the host was busy (coarse clock ticks).
     busy_tick: Cell<i64>,
+}
+
+/// The memory of a host's loop and of its keep-alive handle, sized by libuv.
+struct LoopMemory {
+    /// The loop's own when it is not the default loop.
+    own: Option<UvMemory>,
+    /// A referenced async handle that never fires, as Electron keeps one: with only unreferenced
+    /// handles active, `uv_backend_timeout` would answer 0 ("do not sleep") instead of the next
+    /// timer. A host lives as long as Python holds it, whatever the loop's references say.
+    #[allow(dead_code, reason = "owned for libuv, which points into it; Rust never reads it")]
+    keepalive: UvMemory,
 }
 
 impl UvLoop {
@@ -64,16 +72,16 @@ impl UvLoop {
             }
             (raw, None)
         } else {
-            let mut own = Box::new(MaybeUninit::<uv::uv_loop_t>::uninit());
-            let raw = own.as_mut_ptr();
+            let own = UvMemory::for_loop();
+            let raw = own.as_ptr();
             // SAFETY: `raw` is writable memory of a loop's size, which outlives the loop (it is
             // freed only after `uv_loop_close` succeeded, see `Drop`).
             check(unsafe { uv::uv_loop_init(raw) })?;
             (raw, Some(own))
         };
-        let mut keepalive = Box::new(MaybeUninit::<uv::uv_async_t>::uninit());
-        // SAFETY: a handle's memory that stays put (boxed) until it is closed; no callback.
-        check(unsafe { uv::uv_async_init(raw, keepalive.as_mut_ptr(), None) })?;
+        let keepalive = UvMemory::for_handle(uv::UV_ASYNC);
+        // SAFETY: a handle's memory that stays put until it is closed; no callback.
+        check(unsafe { uv::uv_async_init(raw, keepalive.as_ptr(), None) })?;
         // SAFETY: epoll_create1 takes a flag and answers a new descriptor or -1.
         let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if epoll < 0 {
@@ -92,10 +100,9 @@ impl UvLoop {
         }
         Ok(UvLoop {
             raw,
-            own,
+            memory: ManuallyDrop::new(LoopMemory { own, keepalive }),
             closed: Cell::new(false),
             released: Cell::new(false),
-            keepalive,
             wake,
             timers_at_sleep: Cell::new(0),
             busy_tick: Cell::new(0),
@@ -123,11 +130,8 @@ impl UvLoop {
     /// handles, or a timer due. No system call: the loop's clock is not read.
     pub(crate) fn needs_turn(&self) -> bool {
         // SAFETY: the loop is initialised and only the JS lock's holder (this thread) uses it;
-        // `uv_backend_timeout` only reads it.
-        unsafe {
-            let queue = ptr::addr_of!((*self.raw).watcher_queue);
-            (*queue).next.cast_const() != queue || uv::uv_backend_timeout(self.raw) == 0
-        }
+        // both only read it.
+        unsafe { uv::napi_libuv_has_new_watchers(self.raw) != 0 || uv::uv_backend_timeout(self.raw) == 0 }
     }
 
     /// How long the host may sleep before the loop's next timer (`None`: no timer). Reads the
@@ -136,7 +140,7 @@ impl UvLoop {
         // SAFETY: as in `needs_turn`; `uv_update_time` writes the loop's clock, which only the
         // loop's users read.
         unsafe {
-            self.timers_at_sleep.set((*self.raw).timer_counter);
+            self.timers_at_sleep.set(uv::napi_libuv_timer_counter(self.raw));
             if uv::uv_backend_timeout(self.raw) < 0 {
                 return None;
             }
@@ -150,7 +154,7 @@ impl UvLoop {
     /// a timer started, a descriptor to watch, a callback to run.
     pub(crate) fn changed_while_asleep(&self) -> bool {
         // SAFETY: read by the JS lock's holder; see `needs_turn`.
-        let timers = unsafe { (*self.raw).timer_counter };
+        let timers = unsafe { uv::napi_libuv_timer_counter(self.raw) };
         timers != self.timers_at_sleep.get() || self.needs_turn()
     }
 
@@ -159,22 +163,9 @@ impl UvLoop {
     /// kernel. A few loads per async handle, no system call.
     pub(crate) fn async_pending(&self) -> bool {
         // SAFETY: the loop is initialised, and its list of async handles changes only on the
-        // thread holding the JS lock (`uv_async_init`, `uv_close`), which is this one. `pending`
-        // is written atomically by the senders' threads (libuv's `uv_async_send`): bit 0 set, then
-        // 2 added per sender until its write to the loop's eventfd is done, so 1 means "sent, and
-        // the descriptor readable".
-        unsafe {
-            let head = ptr::addr_of_mut!((*self.raw).async_handles);
-            let mut q = (*head).next;
-            while q != head {
-                let handle = q.byte_sub(std::mem::offset_of!(uv::uv_async_t, queue)).cast::<uv::uv_async_t>();
-                if AtomicI32::from_ptr(ptr::addr_of_mut!((*handle).pending)).load(Ordering::Acquire) == 1 {
-                    return true;
-                }
-                q = (*q).next;
-            }
-        }
-        false
+        // thread holding the JS lock (`uv_async_init`, `uv_close`), which is this one; the
+        // senders' threads write each handle's flag atomically (server/libuv/src/loop_state.c).
+        unsafe { uv::napi_libuv_async_pending(self.raw) != 0 }
     }
 
     /// Whether the loop has I/O ready now (a system call).
@@ -202,7 +193,7 @@ impl UvLoop {
     /// close callbacks. The caller provides the turn's handle scope and reports what it threw.
     pub(crate) fn run_once(&self) {
         // SAFETY: the loop is initialised; this thread is its only runner and not inside it.
-        unsafe { uv::uv_run(self.raw, uv::uv_run_mode_UV_RUN_NOWAIT) };
+        unsafe { uv::uv_run(self.raw, uv::UV_RUN_NOWAIT) };
     }
 
     /// At teardown, after the envs' cleanup hooks and finalizers (where addons close their
@@ -217,7 +208,7 @@ impl UvLoop {
         unsafe { uv::uv_walk(self.raw, Some(close_open), ptr::null_mut()) };
         // SAFETY: as in `run_once`; UV_RUN_DEFAULT returns once nothing is active: every handle
         // is closing and every request completes.
-        unsafe { uv::uv_run(self.raw, uv::uv_run_mode_UV_RUN_DEFAULT) };
+        unsafe { uv::uv_run(self.raw, uv::UV_RUN_DEFAULT) };
         // SAFETY: the loop is initialised and nothing runs it.
         let closed = unsafe { uv::uv_loop_close(self.raw) };
         if closed != 0 {
@@ -225,7 +216,7 @@ impl UvLoop {
             tracing::warn!("the libuv loop did not close: {}", error_name(closed));
             return;
         }
-        if self.own.is_none() {
+        if self.memory.own.is_none() {
             // Closed, the default loop is initialised afresh by the next host's uv_default_loop.
             DEFAULT_LOOP_TAKEN.store(false, Ordering::Release);
         }
@@ -238,10 +229,10 @@ impl Drop for UvLoop {
         if !self.released.get() {
             // Not closed (a host that did not shut down, or handles that would not close): libuv
             // may still point into the loop and the keep-alive handle, so their memory stays.
-            std::mem::forget(self.own.take());
-            let keepalive = std::mem::replace(&mut self.keepalive, Box::new(MaybeUninit::uninit()));
-            std::mem::forget(keepalive);
+            return;
         }
+        // SAFETY: dropped once, here; the loop closed, so libuv points into none of it.
+        unsafe { ManuallyDrop::drop(&mut self.memory) }
     }
 }
 
