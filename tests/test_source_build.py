@@ -25,7 +25,16 @@ def resolved() -> tuple[dict[str, dict], dict[str, set[str]]]:
     """The workspace's resolved graph as Cargo.lock pins it: package name -> its metadata, and
     package name -> the names of its dependencies (normal, build and dev)."""
     proc = subprocess.run(
-        ["cargo", "metadata", "--offline", "--locked", "--format-version", "1", "--manifest-path", str(ROOT / "Cargo.toml")],
+        [
+            "cargo",
+            "metadata",
+            "--offline",
+            "--locked",
+            "--format-version",
+            "1",
+            "--manifest-path",
+            str(ROOT / "Cargo.toml"),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -33,12 +42,15 @@ def resolved() -> tuple[dict[str, dict], dict[str, set[str]]]:
     meta = json.loads(proc.stdout)
     by_id = {p["id"]: p for p in meta["packages"]}
     packages = {by_id[node["id"]]["name"]: by_id[node["id"]] for node in meta["resolve"]["nodes"]}
-    deps = {by_id[node["id"]]["name"]: {by_id[dep["pkg"]]["name"] for dep in node["deps"]} for node in meta["resolve"]["nodes"]}
+    deps = {
+        by_id[node["id"]]["name"]: {by_id[dep["pkg"]]["name"] for dep in node["deps"]}
+        for node in meta["resolve"]["nodes"]
+    }
     return packages, deps
 
 
 def test_no_crate_of_the_build_loads_libclang():
-    packages, deps = resolved()
+    packages, _ = resolved()
     assert {"napi-hostd", "napi-python", "pyo3"} <= set(packages), "the graph is the workspace's"
     assert NEED_LIBCLANG & set(packages) == set()
     assert [name for name, package in packages.items() if package.get("links") == "clang"] == []
