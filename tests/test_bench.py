@@ -16,6 +16,7 @@ from napi_python import js
 sys.path.insert(0, str(Path(__file__).parent / "bench"))
 import bench_hosts
 import bench_modes
+import bench_rust
 import bench_threads
 import bench_uv
 import floor_ext
@@ -113,8 +114,10 @@ def test_thread_runner_counts_calls_and_reports_errors():
     [
         (bench_threads.main, ["--rounds", "1", "--seconds", "0.02", "--threads", "1,2", "--no-waits"]),
         (bench_hosts.main, ["--hosts", "3", "--window", "1"]),
+        # Checks every call's answer in both modes before it times them (python_ops).
+        (bench_rust.main, ["--rounds", "1", "--calls", "5"]),
     ],
-    ids=["bench_threads", "bench_hosts"],
+    ids=["bench_threads", "bench_hosts", "bench_rust"],
 )
 def test_benchmark_prints_its_goals(main, argv, capsys):
     assert main(argv) == 0

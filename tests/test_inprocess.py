@@ -1,7 +1,8 @@
 """In-process hosts (`isolated=False`): the host runtime serves on a thread of the
 Python process, and a Python thread's call runs on that Python thread itself while it holds the
-host's JS lock, its Python callbacks inline; what must run on the host thread (addons whose
-library has thread-local storage, events) goes there over the same rings as to a `napi-hostd`.
+host's JS lock, its Python callbacks inline. What must run on the host thread runs there: the
+calls of a host whose library has thread-local storage are relayed to it, their Python callbacks
+still run on the caller's thread; events are its own.
 Behaviour is the same as isolated. What only a process can do (sandbox, timeout, restart, its
 own environment) is refused.
 
@@ -113,6 +114,79 @@ def test_calls_run_on_the_calling_thread_whoever_holds_the_lock(addons):
     assert not host.direct_calls
     assert isolation.threadId() != threading.get_native_id()
     assert isolation.threadId() in host_threads()
+
+
+def relayed(addon) -> int:
+    """How many calls the addon's in-process host thread has run for their callers so far."""
+    return napi_python.addon_info(addon).exports._napi_conn._wakeups["relayed"]
+
+
+def test_a_rust_addons_calls_are_relayed_with_their_callbacks_on_the_callers_thread(addons):
+    """A host that loaded a library with thread-local storage runs every call on its own thread,
+    relayed there by the caller (no message on the rings): each call, nested ones included, is
+    one relayed call, its JS runs on the host thread, and the Python callbacks it makes run on
+    the caller's thread, where a nested call is relayed in turn."""
+    isolation = addons("isolation")
+    host = napi_python.addon_info(isolation).host
+    rust = host.load(fresh_copy(addon_path("rust_addon")))
+    assert not host.direct_calls
+    me = threading.get_native_id()
+    seen = []
+
+    def callback(x):
+        seen.append((threading.get_native_id(), isolation.threadId(), rust.addI32(x, 1)))
+        return x * 2
+
+    before = relayed(rust)
+    assert rust.addI32(1, 2) == 3
+    assert rust.callWith(callback, 20) == 40
+    assert isolation.call(lambda: isolation.call(lambda: 5) * 10) == 50
+    (caller, js_thread, nested) = seen[0]
+    assert (caller, nested) == (me, 21) and js_thread in host_threads() and js_thread != me
+    # addI32, callWith (with threadId and addI32 inside its callback), and the two calls of the
+    # last line.
+    assert relayed(rust) - before == 6
+
+
+def test_calls_relayed_from_many_threads_each_get_their_own_answers(addons):
+    rust = addons("rust_addon")
+    results: dict[int, list[int]] = {}
+
+    def calls(t: int) -> None:
+        results[t] = [rust.callWith(lambda x: x + t, i) for i in range(300)]
+
+    threads = [threading.Thread(target=calls, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {t: [i + t for i in range(300)] for t in range(8)}
+
+
+def test_closing_a_host_ends_the_calls_other_threads_are_relaying(addons):
+    """Threads calling a relaying host in a loop while it closes each end with AddonClosedError:
+    none is left waiting for a host thread that stopped serving."""
+    rust = addons("rust_addon")
+    started = threading.Barrier(5)
+    ended: list[BaseException] = []
+
+    def calls() -> None:
+        started.wait()
+        try:
+            while True:
+                rust.callWith(lambda x: x, 1)
+        except BaseException as e:
+            ended.append(e)
+
+    threads = [threading.Thread(target=calls) for _ in range(4)]
+    for t in threads:
+        t.start()
+    started.wait()
+    napi_python.close(rust)
+    for t in threads:
+        t.join(30)
+        assert not t.is_alive(), "a thread still waits for the closed host"
+    assert len(ended) == 4 and all(isinstance(e, AddonClosedError) for e in ended), ended
 
 
 def test_a_direct_call_answers_its_python_callbacks_itself_nested_included(addons):

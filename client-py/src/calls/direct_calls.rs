@@ -14,9 +14,10 @@
 
 use std::cell::{Cell, RefCell};
 
+use napi_host::caller::{Arg, ArgsStopped, Call, Direct, Served};
 use napi_host::event_calls::Settlement;
 use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
-use napi_host::inprocess::{Arg, ArgsStopped, Call, Direct, InProcess, Route, Served};
+use napi_host::inprocess::{InProcess, Route};
 use napi_host::wire::{CopyInto, Stop};
 use napi_host::Caller;
 use napi_protocol::value_tree::ValueSink;
@@ -38,13 +39,14 @@ use crate::python_types::proxies::JSRef;
 use crate::values::from_python::{self, Cx, Keeping};
 use crate::values::to_python::{self, PySink};
 
-/// The in-process host that serves a request made now on this thread on this thread, if it
-/// does: `None` for an isolated host, and where the host routes it over the rings. `from`: how
+/// The in-process host that serves a request made now on this thread as a direct call, if it
+/// does (run here, or relayed to its thread): `None` for an isolated host, and where the host
+/// routes it over the rings. `from`: how
 /// the Python call the request is made from reached this thread, if it is made from one.
 #[inline]
 pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<&InProcess> {
     let host = channel.in_process()?;
-    (host.route(from == Some(CameBy::Message)) == Route::Here).then_some(&**host)
+    (host.route(from == Some(CameBy::Message)) != Route::HostThread).then_some(&**host)
 }
 
 /// `call_ref` as a direct call; over the rings if the host turns it away (its calls came to

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::ops::Deref;
 
-use napi_host::inprocess::{Direct, Served};
+use napi_host::caller::{Direct, Served};
 use napi_protocol::{ObjectId, Op, Outcome, RefKind, Request, RequestId, Value};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

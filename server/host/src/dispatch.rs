@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{self as proto, ErrorInfo, Failure, FailureKind, Op, Outcome};
 
+use super::caller::{Arg, ArgsStopped, Call};
 use super::inline_python::Refused;
-use super::inprocess::{Arg, ArgsStopped, Call};
 use super::wire::{from_wire, held_value, primitive, CopyInto, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};

@@ -26,7 +26,7 @@ use crate::wire::CopyInto;
 pub trait EventCaller: Send + Sync {
     /// Runs the Python function `func` on this thread, the host's, taking the GIL; a call of the
     /// event chain, made as a direct call's caller makes one
-    /// ([`crate::inprocess::Caller::call_python`]): `args` walks its arguments into Python
+    /// ([`crate::caller::Caller::call_python`]): `args` walks its arguments into Python
     /// objects, and its result is walked into `result`, the heap. `None`: the client is gone
     /// (closed, or the interpreter is exiting), and nothing may call into Python any more.
     fn call_python(

@@ -1,7 +1,7 @@
 //! A Python call made inline, on the thread that holds the JS lock (a direct call's own thread,
 //! or in-process the host thread in an event turn): its values are walked between the heap and
 //! Python objects, and these say how the walks and the call can fail. What runs it is the
-//! thread's caller (`inprocess::Caller`, `event_calls::EventCaller`).
+//! thread's caller (`caller::Caller`, `event_calls::EventCaller`).
 
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, PyException};

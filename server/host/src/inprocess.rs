@@ -7,8 +7,9 @@
 //! but not always by the same thread. An addon that keeps thread-local state could tell, and
 //! napi-rs does (it files its classes under the registering thread's id), so a library whose
 //! ELF file has thread-local storage ([`has_thread_locals`]) loads on the host thread, and from
-//! then on every request of that host goes there, over the same rings an isolated host uses.
-//! Which way a request goes is decided in one place, [`InProcess::route`].
+//! then on every request of that host runs there: still made as a direct call by its caller,
+//! whose Python calls still run inline on its thread, but with its JS run by the host thread on
+//! its behalf (`relay`). Which way a request goes is decided in one place, [`InProcess::route`].
 //! The host thread also runs what no request caused (async-work completions, threadsafe
 //! functions), taking the lock for each turn and letting go of it while it idles.
 //!
@@ -19,23 +20,23 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{ChainId, ClientMessage, Failure, ObjectId, Outcome, PyRef, Region, Request, RequestId, ServerMessage, Value};
+use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
-use crate::event_calls::{EventCalls, Settlement};
-use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
+use crate::caller::{Caller, Direct, Served};
+use crate::event_calls::EventCalls;
 use crate::port::{News, Port, Woke};
+use crate::relay::Relay;
 use crate::rings::RingsPort;
 use crate::turn_lock::TurnLock;
-use crate::wire::{CopyInto, Stop};
 use crate::Host;
 
 /// How the host's news reach an in-process client: called on whichever thread holds the JS
@@ -51,144 +52,18 @@ pub trait NewsSink: Send + Sync {
     fn drop_python(&self, objects: Vec<(PyRef, u64)>);
 }
 
-/// What the thread making a direct call provides while the host serves it.
-pub trait Caller {
-    /// Runs the Python function `func`, a Python call of the request's chain made on this thread:
-    /// `args` walks its arguments (`this` first if asked for) into the sink the caller gives,
-    /// and the caller walks its result into `result`, the host's heap.
-    fn call_python(
-        &self,
-        func: PyRef,
-        args: &mut PythonArgs<'_>,
-        result: &mut dyn ValueSink<Error = Failure>,
-    ) -> Result<(), PythonCallFailed>;
-
-    /// Answers a question of a cycle collection (`ServerMessage::Trace`) on this thread.
-    fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> napi_protocol::TraceAnswer;
-
-    /// Runs `wait`, a wait for another thread (the event dispatcher answering a Python call of
-    /// an event turn), having let go of what that thread may need (the GIL).
-    fn waiting(&self, wait: &mut dyn FnMut());
-
-    /// Walks the arguments of the direct call being served that it left to the host
-    /// ([`Arg::Later`]), or the operands of the direct request being served that it left
-    /// (`Value::Walked`), in order, into `sink`: the host's heap, made straight from the
-    /// caller's objects under the JS lock.
-    fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped>;
-
-    /// Takes the answer of the request being served, a container, as the caller's own value:
-    /// `copy` walks it into the sink the caller gives it. The caller keeps what it made,
-    /// or why it refused a part ([`Refused`]), and the host answers a placeholder.
-    fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>>;
-
-    /// Takes the answer of the request being served, a string, as the caller's own value, made
-    /// from `text`; the host answers a placeholder.
-    fn take_text(&self, text: &str);
-
-    /// Takes the settlement of the promise the request being served answers with, which came
-    /// before its reply, and keeps it for the promise's claim, made into Python objects now.
-    /// False: the caller let go of the GIL, and taking it again under the JS lock could keep
-    /// every other caller waiting for a switch interval; the host then sends it ahead of the
-    /// reply, as over the rings.
-    fn settled_early(&self, settlement: Settlement<'_>) -> bool;
-}
-
-/// Why a direct call's arguments were not all made ([`Caller::later_args`]).
-pub enum ArgsStopped {
-    /// The host refused a part (a stale object, a bad buffer): the call's failure.
-    Failed(Failure),
-    /// The caller refused one of its objects, and raises why.
-    Refused,
-}
-
-/// A call of a function the client holds, served directly: the commonest request, made with no
-/// `Request` built (its arguments stay where the caller put them).
-pub struct Call<'a> {
-    /// The request id it stands for (a promise it answers is subscribed under it).
-    pub id: RequestId,
-    pub chain: ChainId,
-    pub func: ObjectId,
-    /// The object it is called on; undefined if none.
-    pub this: Option<ObjectId>,
-    /// The arguments, as the caller made them before taking the JS lock.
-    pub args: &'a [Arg<'a>],
-    /// What a `Request` carries besides its operation: proxies released, Python objects the
-    /// client forgot.
-    pub releases: Vec<ObjectId>,
-    pub forgotten: Vec<PyRef>,
-}
-
-/// One argument of a direct call, as its caller made it before taking the JS lock.
-pub enum Arg<'a> {
-    /// A value that owns no copy of anything: a number, a proxy's id, a buffer's region.
-    Value(Value),
-    /// A string's text, lent by the caller's object for the call: copied once, into the heap.
-    Text(&'a str),
-    /// A list, tuple or dict, which the caller walks into the heap under the lock
-    /// ([`Caller::later_args`]).
-    Later,
-}
-
-/// What a direct caller asks the host for.
-#[derive(Clone, Copy)]
-pub enum Direct<'a> {
-    Request(&'a Request),
-    Call(&'a Call<'a>),
-}
-
-impl Direct<'_> {
-    pub(crate) fn id(&self) -> RequestId {
-        match self {
-            Direct::Request(r) => r.id,
-            Direct::Call(c) => c.id,
-        }
-    }
-
-    /// The chain whose Python calls the op's run makes.
-    pub fn chain(&self) -> ChainId {
-        match self {
-            Direct::Request(r) => r.chain,
-            Direct::Call(c) => c.chain,
-        }
-    }
-}
-
 /// Which way a request to an in-process host goes ([`InProcess::route`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
     /// On the calling thread, under the JS lock, the Python calls it causes run inline: a
     /// direct call.
     Here,
+    /// A direct call whose JS the host thread runs on the caller's behalf, the Python calls it
+    /// causes still inline on the calling thread (`relay`): for hosts whose libraries have
+    /// thread-local storage.
+    Relayed,
     /// Over the rings to the host thread, as to a host in another process.
     HostThread,
-}
-
-/// A direct call served: what the host sent its caller ahead of the reply (a settlement of the
-/// promise the reply makes), then the reply's outcome. The caller provides it, and the host
-/// writes into it where it lies.
-pub struct Served {
-    pub before: Vec<ServerMessage>,
-    pub outcome: Outcome,
-}
-
-impl Default for Served {
-    fn default() -> Self {
-        Served { before: Vec::new(), outcome: Outcome::Ok(Value::Undefined) }
-    }
-}
-
-impl Served {
-    /// Writes the reply's outcome over the one there, the default's in a fresh `Served`: that
-    /// one owns nothing, and is overwritten without a call of the outcome's drop glue (a match
-    /// over every kind of outcome and value, on every direct call).
-    pub(crate) fn set_outcome(&mut self, outcome: Outcome) {
-        if let Outcome::Ok(Value::Undefined) = self.outcome {
-            // Forgotten, not dropped: it owns nothing.
-            std::mem::forget(std::mem::replace(&mut self.outcome, outcome));
-        } else {
-            self.outcome = outcome;
-        }
-    }
 }
 
 /// News of the client's own segments, queued for the host.
@@ -206,6 +81,12 @@ pub struct InProcess {
     /// A library with thread-local storage was loaded (or is being loaded): every request goes
     /// to the host thread.
     calls_stay_on_host_thread: AtomicBool,
+    /// Where callers post the calls the host thread runs for them (`relay`).
+    relay: Relay,
+    /// The JS lock's holder relays its calls (set and read by that holder only).
+    relaying: AtomicBool,
+    /// Calls relayed and served so far, nested ones included (for tests).
+    relayed: AtomicU64,
     client_news: Mutex<Vec<ClientNews>>,
     /// Whether `client_news` has anything, looked at without the lock on every request.
     has_client_news: AtomicBool,
@@ -229,6 +110,9 @@ impl InProcess {
             js: JsLock::default(),
             host: AtomicPtr::new(std::ptr::null_mut()),
             calls_stay_on_host_thread: AtomicBool::new(false),
+            relay: Relay::default(),
+            relaying: AtomicBool::new(false),
+            relayed: AtomicU64::new(0),
             client_news: Mutex::new(Vec::new()),
             has_client_news: AtomicBool::new(false),
             sink,
@@ -248,41 +132,64 @@ impl InProcess {
         // SeqCst against the host thread's store of `host_idle` then swap of `mail`: either it
         // sees the mail before sleeping, or this sees it asleep and rings.
         self.mail.store(true, Ordering::SeqCst);
+        self.ring_if_idle();
+    }
+
+    /// Rings the host thread awake if it sleeps in `idle`, after the caller stored (SeqCst) what
+    /// the host thread looks at before it sleeps.
+    fn ring_if_idle(&self) {
         if self.host_idle.swap(false, Ordering::SeqCst) {
             self.bell.ring();
         }
     }
 
     /// Which way a request made now on this thread goes: the one decision between a direct call
-    /// and the rings. `from_message`: it is made from a Python call that came by message.
+    /// (run here or relayed) and the rings. `from_message`: it is made from a Python call that
+    /// came by message.
+    ///
+    /// - A request made from a Python call that came by message goes by message too: the host
+    ///   thread waits on the rings for that call's answer, serving its chain's requests there.
+    /// - A request nested in a direct call goes as that call went; the host thread in a turn of
+    ///   its own runs what it asks for itself.
+    /// - Everything else runs on this thread, until a library with thread-local storage is
+    ///   loaded; from then on it is relayed to the host thread.
     #[inline]
     pub fn route(&self, from_message: bool) -> Route {
-        self.decide(from_message, || self.held_here())
+        if from_message {
+            Route::HostThread
+        } else if self.relayed_here() {
+            Route::Relayed
+        } else {
+            Route::Here
+        }
     }
 
     /// Whether a call made now by a thread outside any call of this host runs on that thread
     /// (`Host.direct_calls`): until a library with thread-local storage is loaded.
     pub fn takes_direct_calls(&self) -> bool {
-        self.decide(false, || false) == Route::Here
+        !self.relays()
     }
 
-    /// The decision behind [`InProcess::route`], asked again under the JS lock by a thread that
-    /// did not hold it before. `nested`: this thread holds the JS lock.
-    ///
-    /// - A request made from a Python call that came by message goes by message too: the host
-    ///   thread waits on the rings for that call's answer, serving its chain's requests there.
-    /// - A thread that holds the JS lock (inside a direct call, or the host thread in a turn of
-    ///   its own) runs what it asks for itself: any other thread would wait for it.
-    /// - Everything else runs here, until a library with thread-local storage is loaded; from
-    ///   then on it goes to the host thread.
+    /// How many calls were relayed to the host thread and served so far (for tests).
+    pub fn relayed_calls(&self) -> u64 {
+        self.relayed.load(Ordering::Relaxed)
+    }
+
+    /// Whether a library with thread-local storage was loaded: calls are relayed from then on.
     #[inline]
-    fn decide(&self, from_message: bool, nested: impl FnOnce() -> bool) -> Route {
-        if from_message {
-            Route::HostThread
-        } else if !self.calls_stay_on_host_thread.load(Ordering::Acquire) || nested() {
-            Route::Here
+    fn relays(&self) -> bool {
+        self.calls_stay_on_host_thread.load(Ordering::Acquire)
+    }
+
+    /// Whether a direct call made now on this thread is relayed to the host thread. Nested in a
+    /// direct call (this thread holds the JS lock), as that one went; otherwise when the host
+    /// relays, unless this is the host thread itself, in a turn of its own.
+    #[inline]
+    fn relayed_here(&self) -> bool {
+        if self.js.held_here() {
+            self.relaying.load(Ordering::Relaxed)
         } else {
-            Route::HostThread
+            self.relays() && !self.on_host_thread()
         }
     }
 
@@ -311,8 +218,8 @@ impl InProcess {
         self.js.held_here()
     }
 
-    /// Serves `op` on this thread if the JS lock is free now (or held here, by an outer direct
-    /// call), answering whether it did (see [`InProcess::serve`]). `None`: busy.
+    /// Serves `op` as a direct call of this thread if the JS lock is free now (or held here, by
+    /// an outer direct call), answering whether it did (see [`InProcess::serve`]). `None`: busy.
     pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Option<bool> {
         let held = self.js.try_hold()?;
         Some(self.serve_held(held, op, caller, out))
@@ -324,21 +231,22 @@ impl InProcess {
         self.js.wait_free();
     }
 
-    /// Serves `op` on this thread, waiting for the JS lock as long as another thread runs JS
-    /// (never wait here with the GIL: the holder may be waiting for a Python call), writing what
-    /// it answers to `out`. False: the host is gone, or became one whose calls stay on its
-    /// thread while this one waited; the request is then the host thread's to serve (or to find
-    /// dead).
+    /// Serves `op` as a direct call of this thread, waiting for the JS lock as long as another
+    /// thread runs JS (never wait here with the GIL: the holder may be waiting for a Python
+    /// call), writing what it answers to `out`: run here, or by the host thread on this thread's
+    /// behalf (relayed). False: the host is gone; the request then goes over the rings, which
+    /// say so.
     pub fn serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
         let held = self.js.hold();
         self.serve_held(held, op, caller, out)
     }
 
     fn serve_held(&self, held: Held<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
-        // Asked again under the lock, unless it was held here already: a library with
-        // thread-local storage may have loaded while this thread waited.
-        if !held.nested && self.decide(false, || false) == Route::HostThread {
-            return false;
+        // Under the lock: a library with thread-local storage may have loaded while this thread
+        // waited, and a nested call goes as its outer one went.
+        let relayed = if held.nested { self.relaying.load(Ordering::Relaxed) } else { self.relays() };
+        if relayed {
+            return self.relay_held(held, op, caller, out);
         }
         let host = self.host.load(Ordering::Acquire);
         // SAFETY: the host is alive while its pointer is set, which changes only under the JS
@@ -347,6 +255,30 @@ impl InProcess {
         host.serve_direct(op, caller, out);
         drop(held);
         true
+    }
+
+    /// Has the host thread serve `op` for this thread, which holds the JS lock: the host thread
+    /// idles meanwhile (or waits for the lock, or, for a nested call, for the Python call it is
+    /// nested in), and serves what is posted there without the lock, which its poster holds.
+    fn relay_held(&self, held: Held<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+        let outer = !held.nested;
+        if outer {
+            self.relaying.store(true, Ordering::Relaxed);
+        }
+        let served = self.relay.call(op, caller, out, || {
+            if outer {
+                self.ring_if_idle();
+                self.js.wake_waiters();
+            }
+        });
+        if outer {
+            self.relaying.store(false, Ordering::Relaxed);
+        }
+        drop(held);
+        if served {
+            self.relayed.fetch_add(1, Ordering::Relaxed);
+        }
+        served
     }
 
     /// Queues the news of a client segment for the host, which takes it in before anything it
@@ -380,10 +312,11 @@ impl InProcess {
         self.host.store(host as *const Host as *mut Host, Ordering::Release);
     }
 
-    /// The host thread stops serving: direct calls find no host from now on. It keeps the lock
-    /// through the teardown; [`InProcess::release`] lets go.
+    /// The host thread stops serving: direct calls find no host from now on, and relayed calls
+    /// are refused. It keeps the lock through the teardown; [`InProcess::release`] lets go.
     pub(crate) fn end(&self) {
         self.host.store(std::ptr::null_mut(), Ordering::Release);
+        self.relay.close();
     }
 
     pub(crate) fn release(&self) {
@@ -393,31 +326,62 @@ impl InProcess {
     /// The host thread, idle: lets go of the JS lock, so callers may run requests themselves,
     /// until the client wrote to the rings or hung up, `events` has tasks, a direct call changed
     /// the libuv loop, the loop's descriptor `uv` is readable or its `deadline` (next timer)
-    /// passes; then takes the lock back. Answers whether the loop wants a turn (I/O or a timer).
-    /// What woke it may be gone by then (a direct call read it, or ran the tasks): the host
-    /// thread looks again under the lock.
-    pub(crate) fn idle(&self, events: &EventQueue, uv: RawFd, deadline: Option<Instant>) -> bool {
+    /// passes; then takes the lock back. Meanwhile it serves the calls relayed to it. Answers
+    /// whether the loop wants a turn (I/O or a timer). What woke it may be gone by then (a
+    /// direct call read it, or ran the tasks): the host thread looks again under the lock.
+    pub(crate) fn idle(&self, host: &Host, events: &EventQueue, uv: RawFd, deadline: Option<Instant>) -> bool {
         self.js.unlock();
-        // The bell is cleared before the flag goes up, never after: a ring that follows the flag
-        // must stay heard.
-        self.bell.clear();
-        self.host_idle.store(true, Ordering::SeqCst);
+        let own_work = || self.mail.load(Ordering::SeqCst) || self.loop_changed.load(Ordering::SeqCst) || !events.is_empty();
         let mut loop_due = false;
-        if !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty() {
-            let mut fds = [
-                libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
-                libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
-                libc::pollfd { fd: uv, events: libc::POLLIN, revents: 0 },
-            ];
-            let ms = deadline
-                .map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
-            // SAFETY: three valid pollfd entries live for the call. EINTR only returns early; the
-            // caller looks again.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
-            loop_due = fds[2].revents != 0 || (n == 0 && deadline.is_some());
+        loop {
+            if host.serve_relayed(&self.relay) {
+                // What the call left for the loop (a due timer, ready I/O) is looked at now and
+                // then, as between requests; the next call, in a loop of calls, is looked for
+                // before sleeping, and finds the host thread awake, spared the ring.
+                if host.loop_due_while_busy() {
+                    loop_due = true;
+                    break;
+                }
+                spin_until(|| self.relay.posted() || own_work(), SPIN);
+                continue;
+            }
+            // The bell is cleared before the flag goes up, never after: a ring that follows the
+            // flag must stay heard.
+            self.bell.clear();
+            self.host_idle.store(true, Ordering::SeqCst);
+            if self.relay.posted() {
+                self.host_idle.store(false, Ordering::SeqCst);
+                continue;
+            }
+            if !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty() {
+                let mut fds = [
+                    libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
+                    libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
+                    libc::pollfd { fd: uv, events: libc::POLLIN, revents: 0 },
+                ];
+                let ms = deadline
+                    .map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
+                // SAFETY: three valid pollfd entries live for the call. EINTR only returns early;
+                // the caller looks again.
+                let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
+                loop_due = fds[2].revents != 0 || (n == 0 && deadline.is_some());
+                self.host_idle.store(false, Ordering::SeqCst);
+                // Rung for a relayed call, and nothing else to do: serve it and idle on.
+                if self.relay.posted() && !loop_due && !own_work() {
+                    continue;
+                }
+            }
+            self.host_idle.store(false, Ordering::SeqCst);
+            break;
         }
-        self.host_idle.store(false, Ordering::SeqCst);
-        self.js.lock();
+        // Taking the lock back from a caller that holds it, the calls it relays are served
+        // meanwhile: it waits for them.
+        self.js.take_serving(
+            || self.relay.posted(),
+            || {
+                host.serve_relayed(&self.relay);
+            },
+        );
         loop_due
     }
 
@@ -426,9 +390,7 @@ impl InProcess {
     pub(crate) fn loop_changed(&self) {
         // SeqCst as in `mail`.
         self.loop_changed.store(true, Ordering::SeqCst);
-        if self.host_idle.swap(false, Ordering::SeqCst) {
-            self.bell.ring();
-        }
+        self.ring_if_idle();
     }
 
     /// Takes in what the client queued: its segments mapped, its retired ones let go.
@@ -574,6 +536,17 @@ impl JsLock {
     fn lock(&self) {
         self.turn.take();
         self.owner.store(this_thread(), Ordering::Relaxed);
+    }
+
+    /// Takes the lock as `lock` does, running `errand` whenever `due` (see `TurnLock::take_or`).
+    fn take_serving(&self, due: impl Fn() -> bool, errand: impl FnMut()) {
+        self.turn.take_or(due, errand);
+        self.owner.store(this_thread(), Ordering::Relaxed);
+    }
+
+    /// Wakes the threads waiting for the lock to look again (`TurnLock::wake_waiters`).
+    fn wake_waiters(&self) {
+        self.turn.wake_waiters();
     }
 
     /// Waits until the lock is free and nobody queues for it, without taking it.
@@ -743,13 +716,14 @@ mod tests {
         shared.loading(&plain);
         assert!(shared.takes_direct_calls(), "a library without thread-local storage keeps calls direct");
         shared.loading(&tls);
-        assert_eq!(shared.route(false), Route::HostThread, "its load and everything after go to the host thread");
+        assert_eq!(shared.route(false), Route::Relayed, "its load and everything after run on the host thread");
         assert!(!shared.takes_direct_calls());
         let held = shared.js.try_hold().expect("free");
         assert_eq!(shared.route(false), Route::Here, "the JS lock's holder runs what it asks for itself");
         assert_eq!(shared.route(true), Route::HostThread);
         drop(held);
-        assert_eq!(shared.route(false), Route::HostThread);
+        assert_eq!(shared.route(false), Route::Relayed);
+        assert_eq!(shared.route(true), Route::HostThread, "made from a Python call that came by message");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

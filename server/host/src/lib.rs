@@ -9,7 +9,8 @@
 //! running finishes, so calls from different Python threads never interleave inside the addon.
 //!
 //! - [`serve`]: the loop, and a request's way from message to reply.
-//! - [`direct`]: a request served on its caller's thread (in-process).
+//! - [`direct`]: a request served on its caller's thread (in-process); [`relay`]: one served on
+//!   the host thread for its caller, with the caller's part run on the caller's thread.
 //! - [`uv_loop`], [`pump`]: the host's libuv loop and its turns among the host's work.
 //! - [`python`]: calls into Python, exceptions and settlements on their way out; [`event_calls`]:
 //!   an in-process host thread's event turns calling Python themselves.
@@ -19,6 +20,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod caller;
 mod cycles;
 mod direct;
 mod dispatch;
@@ -32,6 +34,7 @@ pub mod port;
 mod pump;
 mod python;
 mod python_objects;
+mod relay;
 pub mod rings;
 mod serve;
 pub mod turn_lock;
@@ -58,7 +61,8 @@ use rings::RingsPort;
 use uv_loop::UvLoop;
 use wire::Held;
 
-pub use inprocess::{Caller, NewsSink, Served};
+pub use caller::{Caller, Served};
+pub use inprocess::NewsSink;
 
 pub struct Host {
     rt: Rc<Runtime>,
@@ -88,6 +92,8 @@ pub struct Host {
     uv: UvLoop,
     /// Python calls of event turns being run on the in-process host thread itself (`event_calls`).
     inline_event_calls: Cell<u32>,
+    /// Relayed calls being served on the in-process host thread, nested ones included (`relay`).
+    relayed_calls: Cell<u32>,
     /// In-process, drop notices held back until the dispatcher has finished the events sent
     /// before them (`Host::drops_due`).
     withheld_drops: RefCell<Vec<serve::WithheldDrops>>,
@@ -158,6 +164,7 @@ impl Host {
             in_process,
             uv,
             inline_event_calls: Cell::new(0),
+            relayed_calls: Cell::new(0),
             withheld_drops: RefCell::new(Vec::new()),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));

@@ -32,9 +32,16 @@ impl Host {
     /// now and then: once per tick of the coarse clock, a turn if it has I/O ready or a due timer.
     #[inline]
     pub(crate) fn loop_turn_if_busy(&self) {
-        if self.uv.busy_tick_passed() && (self.uv.needs_turn() || self.uv.has_io()) {
+        if self.loop_due_while_busy() {
             self.run_loop_turn();
         }
+    }
+
+    /// Whether the loop, looked at while the host is busy, wants a turn now (see
+    /// `loop_turn_if_busy`).
+    #[inline]
+    pub(crate) fn loop_due_while_busy(&self) -> bool {
+        self.uv.busy_tick_passed() && (self.uv.needs_turn() || self.uv.has_io())
     }
 
     /// After a direct call (in-process) on another thread, which may have started a timer,

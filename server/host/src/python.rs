@@ -101,6 +101,11 @@ impl Host {
     /// nested in another such call, or with the dispatcher idle.
     fn inline_event_call(&self) -> Option<InlineEventCall<'_>> {
         let shared = self.in_process.as_ref().filter(|s| s.on_host_thread())?;
+        // Not inside a relayed call (an event turn its reply's linger runs): its caller may be
+        // waiting with the GIL, and the call's Python calls are made through it, on its thread.
+        if self.relayed_calls.get() > 0 {
+            return None;
+        }
         if self.turns.borrow().last().is_none_or(|turn| turn.kind != TurnKind::Event) {
             return None;
         }

@@ -51,7 +51,7 @@ impl Host {
                     if !ready && self.rt.events().is_empty() {
                         let Ok(deadline) = self.loop_before_sleep() else { continue };
                         // Callers may serve requests themselves meanwhile.
-                        if shared.idle(self.rt.events(), self.uv.backend_fd(), deadline) {
+                        if shared.idle(self, self.rt.events(), self.uv.backend_fd(), deadline) {
                             self.run_loop_turn();
                         }
                         continue;
@@ -177,7 +177,7 @@ impl Host {
     }
 
     /// `answer` for a direct call (in-process), which comes without a `Request`.
-    pub(crate) fn answer_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
+    pub(crate) fn answer_call(&self, call: &crate::caller::Call<'_>) -> Outcome {
         self.take_notices(&call.releases, &call.forgotten);
         self.safe_point();
         let outcome = self.in_turn(call.chain, TurnKind::Direct, || self.dispatch_call(call));

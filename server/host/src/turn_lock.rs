@@ -58,6 +58,38 @@ impl TurnLock {
         self.wanted.fetch_sub(1, Ordering::SeqCst);
     }
 
+    /// Queues for the lock as [`TurnLock::take`] does, running `errand` whenever `due` says one
+    /// waits, until it has the lock: the in-process host thread taking its JS lock back serves
+    /// the calls the lock's holder relays to it meanwhile (the holder waits for them, and
+    /// [`TurnLock::wake_waiters`] wakes it for one).
+    pub fn take_or(&self, due: impl Fn() -> bool, mut errand: impl FnMut()) {
+        if self.grab() {
+            return;
+        }
+        self.wanted.fetch_add(1, Ordering::SeqCst);
+        loop {
+            let mut got = false;
+            self.wait_until(|| {
+                got = !self.is_held() && self.grab();
+                got || due()
+            });
+            if got {
+                break;
+            }
+            errand();
+        }
+        self.wanted.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Wakes the threads asleep on the lock to look again at what they wait for (after the
+    /// caller stored it, SeqCst).
+    pub fn wake_waiters(&self) {
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+            self.freed.notify_all();
+        }
+    }
+
     /// Waits until the lock is free and nobody queues for it, without taking it.
     pub fn wait_free(&self) {
         self.wait_until(|| self.is_free());
