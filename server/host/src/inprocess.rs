@@ -138,7 +138,8 @@ impl InProcess {
     /// Rings the host thread awake if it sleeps in `idle`, after the caller stored (SeqCst) what
     /// the host thread looks at before it sleeps.
     fn ring_if_idle(&self) {
-        if self.host_idle.swap(false, Ordering::SeqCst) {
+        // A look first: the swap would take the line the host thread writes, on every call.
+        if self.host_idle.load(Ordering::SeqCst) && self.host_idle.swap(false, Ordering::SeqCst) {
             self.bell.ring();
         }
     }
