@@ -28,6 +28,7 @@ from bench_modes import NodeChild, per_call  # noqa: E402
 from conftest import addon_path, fresh_copy  # noqa: E402
 from report import Goals, print_medians  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import load_addon  # noqa: E402
 
 STREAM_GOAL = 500_000
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     goals.print()
     node_child.close()
     for addon in addons.values():
-        addon.close()
+        napi_python.close(addon)
     loop.close()
     return 0
 

@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from conftest import addon_path  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import js, load_addon  # noqa: E402
 
 
@@ -126,7 +127,7 @@ def main() -> int:
     print(
         f"  {args.mib} MiB {m['big'] * 1e3:8.1f}   64 B {m['small'] * 1e3:8.1f}   ratio {ratio:.2f}  goal: size-independent (<= 1.5)  {verdict(ratio <= 1.5)}"
     )
-    addon.close()
+    napi_python.close(addon)
     local.close()
     return 0
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import addon_path, fresh_copy  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import cycles, js, load_addon  # noqa: E402
 
 LIMIT_MB = 10
@@ -69,14 +70,14 @@ def run(mode: str, loop: str, count: int) -> bool:
             make(Counted, i)
         settle(addon)
         base = addon.finalizedCount()
-        host0, py0 = rss_mb(addon.pid), rss_mb(os.getpid())
+        host0, py0 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
         start = time.perf_counter()
         for i in range(count):
             make(Counted, i)
         made = time.perf_counter() - start
-        host1, py1 = rss_mb(addon.pid), rss_mb(os.getpid())
+        host1, py1 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
         took = settle(addon)
-        host2, py2 = rss_mb(addon.pid), rss_mb(os.getpid())
+        host2, py2 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
         finalized = addon.finalizedCount() - base
     ok = finalized == count and py2 - py0 <= LIMIT_MB and (host2 - host0 <= LIMIT_MB or not isolated)
     print(

@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from conftest import addon_path, gone  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import AddonCrashedError, AddonTimeoutError, load_addon  # noqa: E402
 
 
@@ -55,7 +56,7 @@ def time_to_raise(addon_name: str, call: Callable, expected: type[BaseException]
             return time.perf_counter() - start
         raise AssertionError(f"{call} did not raise {expected.__name__}")
     finally:
-        addon.close()
+        napi_python.close(addon)
 
 
 def crashes(rounds: int) -> None:
@@ -81,7 +82,7 @@ def kill_while_asleep(rounds: int) -> None:
         addon.add(1, 2)
         killed: list[float] = []
 
-        def kill(pid: int = addon.pid, killed: list[float] = killed) -> None:
+        def kill(pid: int = napi_python.addon_info(addon).pid, killed: list[float] = killed) -> None:
             killed.append(time.perf_counter())
             os.kill(pid, signal.SIGKILL)
 
@@ -92,7 +93,7 @@ def kill_while_asleep(rounds: int) -> None:
         except AddonCrashedError:
             samples.append(time.perf_counter() - killed[0])
         timer.join()
-        addon.close()
+        napi_python.close(addon)
     report("host killed during a sleeping call -> raise", samples, 500)
 
 
@@ -110,7 +111,7 @@ import threading
 from napi_python import load_addon
 addon = load_addon({addon_path("isolation")!r})
 threading.Thread(target=addon.pause, daemon=True).start()
-print(addon.pid, flush=True)
+print(napi_python.addon_info(addon).pid, flush=True)
 threading.Event().wait()
 """
 
@@ -139,7 +140,7 @@ def close_with_tokio_futures_pending(rounds: int) -> None:
         addon = load_addon(addon_path("rust_addon"))
         pending = [addon.sleepAdd(1, i, 3_600_000 if i % 2 else i % 5) for i in range(40)]
         start = time.perf_counter()
-        addon.close()
+        napi_python.close(addon)
         samples.append(time.perf_counter() - start)
         del pending
     report("close() with 20 tokio futures asleep", samples, 500)

@@ -38,6 +38,7 @@ from bench_modes import per_call, repeat  # noqa: E402
 from conftest import addon_path, await_in_turn, cpu_ticks, each_task, fresh_copy, sleeps  # noqa: E402
 from report import Goals  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import load_addon  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -74,10 +75,10 @@ def warm_then_settle(addon) -> None:
 def idle_isolated(goals: Goals, seconds: float) -> None:
     addon = load_addon(addon_path("bench"))
     warm_then_settle(addon)
-    host, ours = process_cpu(addon.pid), own_cpu()
+    host, ours = process_cpu(napi_python.addon_info(addon).pid), own_cpu()
     time.sleep(seconds)
-    host, ours = process_cpu(addon.pid) - host, own_cpu() - ours
-    addon.close()
+    host, ours = process_cpu(napi_python.addon_info(addon).pid) - host, own_cpu() - ours
+    napi_python.close(addon)
     goals.check(
         f"CPU of an idle isolated host, {seconds:g} s: at most one clock tick ({1000 / TICK:.0f} ms) each side",
         f"host process {host * 1000:.0f} ms, this process {ours * 1000:.0f} ms",
@@ -91,7 +92,7 @@ def idle_in_process(goals: Goals, seconds: float) -> None:
     ours = own_cpu()
     time.sleep(seconds)
     ours = own_cpu() - ours
-    addon.close()
+    napi_python.close(addon)
     goals.check(
         f"CPU of an idle in-process host, {seconds:g} s: at most one clock tick ({1000 / TICK:.0f} ms)",
         f"this process (host thread included) {ours * 1000:.0f} ms",
@@ -111,7 +112,7 @@ def busy_isolated(goals: Goals, rounds: int, calls: int) -> None:
         for p in spinners:
             p.kill()
             p.wait()
-        addon.close()
+        napi_python.close(addon)
     median = statistics.median(samples)
     goals.check(
         f"isolated add with {cpus - 1} other CPU{'s' if cpus > 2 else ''} busy <= 5 µs",
@@ -155,7 +156,7 @@ def wake_ups_in_process(goals: Goals, calls: int) -> None:
         f"{busy * 1000:.0f} ms of {elapsed * 1000:.0f} ms",
         busy <= 0.2 * elapsed + 1 / TICK,
     )
-    addon.close()
+    napi_python.close(addon)
 
     addon, host, task = load_in_process_with_host_thread("bench_async")
     await_in_turn(addon, 200)
@@ -163,7 +164,7 @@ def wake_ups_in_process(goals: Goals, calls: int) -> None:
     await_in_turn(addon, calls)
     awaits = (sleeps(task) - before) * per
     goals.check("in-process host-thread wake-ups per 1,000 awaits of asyncAdd < 20", f"{awaits:.1f}", awaits < 20)
-    addon.close()
+    napi_python.close(addon)
 
 
 def worker_sleeps(goals: Goals, calls: int) -> None:
@@ -172,15 +173,15 @@ def worker_sleeps(goals: Goals, calls: int) -> None:
 
     def slept() -> int:
         return sum(
-            sleeps(Path(f"/proc/{addon.pid}/task/{tid}"))
-            for tid, comm in each_task("comm", addon.pid)
+            sleeps(Path(f"/proc/{napi_python.addon_info(addon).pid}/task/{tid}"))
+            for tid, comm in each_task("comm", napi_python.addon_info(addon).pid)
             if comm.startswith("napi-worker-")
         )
 
     before = slept()
     await_in_turn(addon, calls)
     per_1000 = (slept() - before) * 1000 / calls
-    addon.close()
+    napi_python.close(addon)
     cpus = len(os.sched_getaffinity(0))
     # Workers look for the next item before sleeping with two CPUs or more.
     goals.check(

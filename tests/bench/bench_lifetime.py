@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import addon_path  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import js, load_addon  # noqa: E402
 
 LIMIT_MB = 50
@@ -53,7 +54,7 @@ def main() -> int:
         js.gc(addon)
         gc.collect()
         base = addon.finalizedCount()
-        host0, py0 = rss_mb(addon.pid), rss_mb(os.getpid())
+        host0, py0 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
         start = time.perf_counter()
         for i in range(args.count):
             Counted(i)
@@ -61,7 +62,7 @@ def main() -> int:
         js.gc(addon)
         gc.collect()
         finalized = addon.finalizedCount() - base
-        host1, py1 = rss_mb(addon.pid), rss_mb(os.getpid())
+        host1, py1 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
     rows = [
         ("host RSS (MB)", host0, host1),
         ("Python RSS (MB)", py0, py1),

@@ -46,6 +46,7 @@ from bench_calls import raw_ping, start_socket_echo  # noqa: E402
 from conftest import addon_path  # noqa: E402
 from report import Goals  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import load_addon  # noqa: E402
 
 TEXT = "0123456789abcdefghijklmnopqrstuv"  # 32 characters
@@ -219,7 +220,7 @@ def timed_load(**options: Any) -> tuple[float, Any]:
 def load_time_ms() -> float:
     """Milliseconds from `load_addon` to its first answer, host start included."""
     elapsed, addon = timed_load()
-    addon.close()
+    napi_python.close(addon)
     return elapsed
 
 

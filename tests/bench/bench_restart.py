@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conftest import addon_path
 
+import napi_python
 from napi_python import AddonCrashedError, RestartPolicy, load_addon
 
 
@@ -30,7 +31,7 @@ def main(rounds: int = 30) -> None:
         start = time.perf_counter()
         addon.add(1, 2)
         times.append((time.perf_counter() - start) * 1000)
-    addon.close()
+    napi_python.close(addon)
     print(
         f"restart + first call: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms over {rounds} (goal: <= 50 ms)"
     )

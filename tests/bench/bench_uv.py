@@ -37,6 +37,7 @@ from bench_modes import NODE_FLAGS, TimedChild  # noqa: E402
 from conftest import addon_path, fresh_copy  # noqa: E402
 from report import Goals, print_medians  # noqa: E402
 
+import napi_python  # noqa: E402
 from napi_python import load_addon  # noqa: E402
 
 # Each mode's work round trip against node's: at most this many times node's time.
@@ -166,7 +167,7 @@ def print_hops(path: str, rounds: int, calls: int) -> None:
             f"  {name:<52}" + "".join(f"{statistics.median(i[b] - i[a] for i in its):>12.2f}" for its in items.values())
         )
     for addon in modes.values():
-        addon.close()
+        napi_python.close(addon)
 
 
 def async_sends(addon, sends: int) -> float:
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     goals.print()
     node.close()
     for addon in modes.values():
-        addon.close()
+        napi_python.close(addon)
     sock.close()
     echo_proc.wait(5)
     return 0
