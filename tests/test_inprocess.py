@@ -121,6 +121,11 @@ def relayed(addon) -> int:
     return napi_python.addon_info(addon).exports._napi_conn._wakeups["relayed"]
 
 
+def handed_back(addon) -> int:
+    """How many steps of relayed calls the addon's host thread handed back to their callers."""
+    return napi_python.addon_info(addon).exports._napi_conn._wakeups["handed_back"]
+
+
 def test_a_rust_addons_calls_are_relayed_with_their_callbacks_on_the_callers_thread(addons):
     """A host that loaded a library with thread-local storage runs every call on its own thread,
     relayed there by the caller (no message on the rings): each call, nested ones included, is
@@ -146,6 +151,20 @@ def test_a_rust_addons_calls_are_relayed_with_their_callbacks_on_the_callers_thr
     # addI32, callWith (with threadId and addI32 inside its callback), and the two calls of the
     # last line.
     assert relayed(rust) - before == 6
+
+
+def test_a_relayed_call_hands_back_only_its_python_calls(addons):
+    """Counted, not timed: the host thread hands a relayed call's caller back its Python calls,
+    which only the caller's thread can make, and nothing else. Lists, dicts and strings in and
+    out go as values, as over the rings, not walked step by step across the two threads."""
+    rust = addons("rust_addon")
+    before = handed_back(rust)
+    assert rust.addI32(1, 2) == 3
+    assert rust.mapWith([1, 2, 3], lambda x: x * 10) == [10, 20, 30]
+    assert rust.filterWith(["a", "bb", "ccc"], lambda s: len(s) > 1) == ["bb", "ccc"]
+    assert rust.describePoint(lambda p: f"{p['x']},{p['y']}", 1.5, 2) == "1.5,2"
+    # One per Python callback: three, two... and one; none for the lists, strings and objects.
+    assert handed_back(rust) - before == 3 + 3 + 1
 
 
 def test_calls_relayed_from_many_threads_each_get_their_own_answers(addons):

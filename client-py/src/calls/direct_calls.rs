@@ -64,6 +64,9 @@ pub fn call_here(
     let conn = slf.get();
     let channel = &*conn.channel;
     let cx = Cx::new(slf)?;
+    // A relayed call's lists, tuples and dicts are made here as trees: left to the host, their
+    // walk would be one more hand-off between this thread and the host's (`relay`).
+    let relayed = host.route(false) == Route::Relayed;
     let mut made = SmallVec::<[Arg<'_>; 4]>::with_capacity(args.len());
     // A `Vec`, not a `SmallVec`: nothing to set up or drop for the commonest calls, which
     // leave nothing to the host.
@@ -84,8 +87,12 @@ pub fn call_here(
                     Err(_) => Arg::Value(cx.to_value(a)?),
                 },
                 Err(_) if Cx::is_container(a) => {
-                    later.push(i);
-                    Arg::Later
+                    if relayed {
+                        Arg::Value(cx.to_value(a)?)
+                    } else {
+                        later.push(i);
+                        Arg::Later
+                    }
                 }
                 // Neither a number, a string nor a container: a callable, a proxy, a buffer.
                 Err(_) => Arg::Value(cx.value_of(a)?),

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::ops::Deref;
 
 use napi_host::caller::{Direct, Served};
+use napi_host::inprocess::Route;
 use napi_protocol::{ObjectId, Op, Outcome, RefKind, Request, RequestId, Value};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -59,7 +60,7 @@ pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<Py<PyAny>> {
 /// everything of a request sent by message, is made now.
 pub struct Operands<'c, 'a, 'py> {
     cx: &'c Cx<'a, 'py>,
-    /// Whether containers are left to the host: it serves the request on this thread.
+    /// Whether containers are left to the host: it serves the request on this thread, not relayed.
     leave: bool,
     left: RefCell<Vec<Bound<'py, PyAny>>>,
 }
@@ -76,7 +77,10 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
     /// Operands for a request of `slf` made now, by `cx`.
     fn new(slf: &Bound<'py, Connection>, cx: &'c Cx<'a, 'py>) -> Self {
         let conn = slf.get();
-        let leave = direct_host(&conn.channel, conn.active_chain().map(|(_, came)| came)).is_some();
+        let came = conn.active_chain().map(|(_, came)| came);
+        // Not to a relayed request: their walk would be one more hand-off between this thread
+        // and the host's (`relay`).
+        let leave = direct_host(&conn.channel, came).is_some_and(|host| host.route(false) == Route::Here);
         Operands { cx, leave, left: RefCell::new(Vec::new()) }
     }
 

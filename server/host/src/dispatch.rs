@@ -60,14 +60,14 @@ pub(crate) type Walk = Box<dyn FnOnce(&mut ToWire<'_>, &mut dyn ValueSink<Error 
 pub(crate) type WalkedOperands = RefCell<Vec<Option<SmallVec<[Value; 4]>>>>;
 
 impl Host {
-    /// `direct`: a request served on its caller's thread, who takes a copied answer as its own
-    /// objects (`Caller::take_copy`).
+    /// `direct`: a direct request, whose caller takes a copied answer as its own objects
+    /// (`Caller::take_copy`) unless it is relayed (`Host::copies_to_caller`).
     pub(super) fn dispatch(&self, op: &Op, direct: bool) -> Outcome {
         let lent = self.rt.shm().lent_mark();
         // The answer is converted in the request's scope too: what the op made and kept for it
         // stays alive while, in-process, Python code runs between the steps of its walk.
         let outcome = self.scoped(|| match direct {
-            true => self.outcome(self.with_walked_operands(|| self.run(op)), true),
+            true => self.outcome(self.with_walked_operands(|| self.run(op)), self.copies_to_caller()),
             false => self.outcome(self.run(op), false),
         });
         self.end_lends(lent);
@@ -87,9 +87,17 @@ impl Host {
             let args = self.direct_args(call.args)?;
             Ok(Answer::Value(self.rt.call_owned(&f, this, args)?))
         });
-        let outcome = self.outcome(result, true);
+        let outcome = self.outcome(result, self.copies_to_caller());
         self.end_lends(lent);
         outcome
+    }
+
+    /// Whether the direct call being served takes its answer (a container, a string, an error)
+    /// straight into its caller's objects: not when it is relayed, where that walk would be one
+    /// more hand-off between the two threads; its answer then goes as a protocol tree, as over
+    /// the rings, which the caller converts once it has it.
+    fn copies_to_caller(&self) -> bool {
+        self.relayed_calls.get() == 0
     }
 
     /// The values the caller of a direct call or request left to the host (a call's arguments,

@@ -171,9 +171,10 @@ impl InProcess {
         !self.relays()
     }
 
-    /// How many calls were relayed to the host thread and served so far (for tests).
-    pub fn relayed_calls(&self) -> u64 {
-        self.relayed.load(Ordering::Relaxed)
+    /// How many calls were relayed to the host thread and served so far, and how many steps of
+    /// theirs (Python calls, walks of Python objects) it handed back to their callers (for tests).
+    pub fn relayed_calls(&self) -> (u64, u64) {
+        (self.relayed.load(Ordering::Relaxed), self.relay.handed_back())
     }
 
     /// Whether a library with thread-local storage was loaded: calls are relayed from then on.

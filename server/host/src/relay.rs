@@ -16,7 +16,7 @@
 //! sees the turn (acquire).
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::thread::Thread;
 
@@ -68,6 +68,8 @@ pub(crate) struct Relay {
     /// How the host thread waiting for a Python call it handed back sleeps (while it idles it
     /// sleeps in `InProcess::idle` instead, and a call posted rings it there).
     host: Sleeper,
+    /// Steps handed back to callers so far (for tests: each is two hand-offs).
+    handed_back: AtomicU64,
 }
 
 // SAFETY: `message` is touched only by the side whose turn `baton` gives, and each side reads it
@@ -79,7 +81,13 @@ unsafe impl Send for Relay {}
 
 impl Default for Relay {
     fn default() -> Self {
-        Relay { baton: AtomicU8::new(CALLER), message: UnsafeCell::new(None), caller: Sleeper::default(), host: Sleeper::default() }
+        Relay {
+            baton: AtomicU8::new(CALLER),
+            message: UnsafeCell::new(None),
+            caller: Sleeper::default(),
+            host: Sleeper::default(),
+            handed_back: AtomicU64::new(0),
+        }
     }
 }
 
@@ -129,6 +137,11 @@ impl Relay {
                 Message::Serve(_) | Message::Ran => unreachable!("a message for the host thread on the caller's turn"),
             }
         }
+    }
+
+    /// How many steps the host thread handed back to callers so far.
+    pub(crate) fn handed_back(&self) -> u64 {
+        self.handed_back.load(Ordering::Relaxed)
     }
 
     /// Host thread: the call posted, if any.
@@ -226,6 +239,7 @@ impl Relayed<'_> {
         let run: &mut dyn FnMut() = &mut run;
         // SAFETY: only the lifetime is erased: this waits below until the caller ran it.
         let run = unsafe { std::mem::transmute::<*mut dyn FnMut(), *mut (dyn FnMut() + 'static)>(run) };
+        self.relay.handed_back.fetch_add(1, Ordering::Relaxed);
         self.relay.pass_to_caller(Message::Run(run));
         loop {
             self.relay.host.wait(|| self.relay.posted());
