@@ -18,6 +18,7 @@ mod table {
         libc::SYS_fork,
         libc::SYS_vfork,
         libc::SYS_inotify_init,
+        libc::SYS_mknod,
         libc::SYS_chmod,
         libc::SYS_chown,
         libc::SYS_lchown,
@@ -50,7 +51,7 @@ mod table {
 
     pub const TARGET: TargetArch = TargetArch::aarch64;
 
-    /// arm64 has no old forms: fork is clone, chmod is fchmodat, and so on.
+    /// arm64 has no old forms: fork is clone, chmod is fchmodat, mknod is mknodat, and so on.
     pub const REFUSED: &[i64] = &[];
 
     /// One ABI (a 32-bit arm process is another audit architecture, which the filter's first
