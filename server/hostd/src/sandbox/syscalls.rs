@@ -163,8 +163,8 @@ pub fn restrict(active: &mut Vec<String>) -> Result<(), String> {
     for nr in [libc::SYS_tgkill, libc::SYS_rt_sigqueueinfo, libc::SYS_rt_tgsigqueueinfo] {
         rules.insert(nr, vec![rule(vec![cond(0, Op::Ne, pid)?])?]);
     }
-    let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), arch::TARGET)
-        .map_err(seccomp_error)?;
+    let filter =
+        SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), arch::TARGET).map_err(seccomp_error)?;
     let mut program: BpfProgram = filter.try_into().map_err(seccomp_error)?;
     program.splice(0..0, arch::guard());
     // clone3 passes its flags in memory, where seccomp cannot look: refuse it as unknown, so the
