@@ -21,7 +21,10 @@ fn main() {
     let uv = libuv_functions(&libuv);
     keep_all(functions.iter().map(|(name, _)| *name).chain(uv.iter().copied()), "cdylib");
     // libuv's functions are C, from a static library, which rustc's version script hides: a
-    // second version script makes them global (GNU ld merges the two).
+    // second version script makes them global. lld merges the two; GNU ld refuses a second
+    // anonymous version tag, so the extension is linked by lld, as rustup's x86-64 toolchain
+    // links by default and zig (release wheels) always does; elsewhere (arm64, a distribution's
+    // rustc) that takes `ld.lld` installed.
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let mut script = String::from("{\n  global:\n");
     for name in &uv {
@@ -30,6 +33,10 @@ fn main() {
     script.push_str("};\n");
     std::fs::write(out.join("libuv.version"), script).unwrap();
     println!("cargo:rustc-link-arg-cdylib=-Wl,--version-script={}", out.join("libuv.version").display());
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
+    if !std::env::var("RUSTC_LINKER").is_ok_and(|linker| linker.contains("zig")) {
+        println!("cargo:rustc-link-arg-cdylib=-fuse-ld=lld");
+    }
     if std::env::var_os("CARGO_FEATURE_BUNDLED_HOSTD").is_some() {
         bundle_hostd::bundle();
     }

@@ -25,16 +25,16 @@ import napi_python
 from napi_python import Sandbox, js
 
 NPM = ROOT / "tests" / "npm" / "node_modules"
-SODIUM = NPM / "sodium-native" / "prebuilds" / "linux-x64" / "sodium-native.node"
-SERIALPORT = NPM / "@serialport" / "bindings-cpp" / "prebuilds" / "linux-x64" / "@serialport+bindings-cpp.glibc.node"
-SQLITE3 = NPM / "sqlite3" / "build" / "Release" / "node_sqlite3.node"
 DEADLINE = 30.0
 
 
-def binary(path: Path) -> str:
-    if not path.exists():
-        missing_input(f"{path} is not installed: run scripts/npm-install")
-    return str(path)
+def binary(package: str) -> str:
+    """The package's binary for this machine, as `require` picks it (prebuilds/linux-x64 or
+    linux-arm64, by the file's tags), or its build/Release one."""
+    try:
+        return napi_python.resolve(package, paths=[NPM.parent])
+    except napi_python.AddonNotFoundError:
+        missing_input(f"{package} is not installed in {NPM}: run scripts/npm-install")
 
 
 @pytest.fixture(params=["plain", "sandboxed"])
@@ -83,7 +83,7 @@ PWHASH = "const pw = Buffer.from('correct horse'), salt = Buffer.alloc(16, 7), o
 
 
 def test_sodium_native_sync_calls_and_crypto_pwhash_async_awaited_from_asyncio(load_package):
-    path = binary(SODIUM)
+    path = binary("sodium-native")
     node = under_node(
         path,
         PWHASH
@@ -146,7 +146,7 @@ OPEN_OPTIONS = {
 def test_serialport_lists_no_ports_in_its_binding_on_linux(load_package):
     """On Linux bindings-cpp lists ports in JavaScript (udevadm), not in the binding: its
     functions are the same as under node, and `list` is not among them."""
-    path = binary(SERIALPORT)
+    path = binary("@serialport/bindings-cpp")
     node = under_node(path, "done([Object.keys(b).sort(), Object.getOwnPropertyNames(b.Poller.prototype).sort()])")
     port = load_package(path)
     ours = [
@@ -161,7 +161,7 @@ def test_serialport_reads_and_writes_a_pseudo_terminal_through_its_poller(load_p
     """The port is the slave of a pseudo-terminal this test holds the master of: bytes written
     to the master make the binding's Poller (uv_poll) report it readable; what is written to
     the port comes out of the master."""
-    path = binary(SERIALPORT)
+    path = binary("@serialport/bindings-cpp")
     master, slave = os.openpty()
     name = os.ttyname(slave)
     os.close(slave)
@@ -256,7 +256,7 @@ SQLITE_JS = """const r = [], events = []; b.Database.prototype.emit = function (
 
 
 def test_sqlite3_databases_statements_row_callbacks_errors_and_close(load_package, tmp_path):
-    path = binary(SQLITE3)
+    path = binary("sqlite3")
     node_file, our_file = str(tmp_path / "node.db"), str(tmp_path / "ours.db")
     node = under_node(path, SQLITE_JS % {"file": json.dumps(node_file)})
     sqlite = load_package(path, write=[str(tmp_path)])

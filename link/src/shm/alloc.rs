@@ -18,7 +18,9 @@ pub const SEGMENT_SIZE: u64 = 32 << 20;
 /// Empty segments kept for reuse, in bytes, before the next one to empty out is retired.
 pub const RETAIN: u64 = 160 << 20;
 
-const PAGE: u64 = 4096;
+/// Segments are whole pages of the largest size a Linux kernel uses (arm64 ones may be built with
+/// 16 or 64 KiB pages), so the same size is whole pages on every machine.
+const PAGE: u64 = 64 << 10;
 
 #[derive(Debug)]
 struct Segment {

@@ -7,6 +7,7 @@
 //! [`capabilities`] all dropped, [`syscalls`] with seccomp) plus resource limits ([`limits`]). Each layer names what it applied; the names
 //! travel to the client in the handshake so that it can insist on them.
 
+mod arch;
 mod capabilities;
 mod defaults;
 mod filesystem;
