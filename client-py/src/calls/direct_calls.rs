@@ -39,14 +39,25 @@ use crate::python_types::proxies::JSRef;
 use crate::values::from_python::{self, Cx, Keeping};
 use crate::values::to_python::{self, PySink};
 
+/// An in-process host that serves a request made now on this thread as a direct call, and
+/// whether it relays it to its own thread (`InProcess::route`).
+#[derive(Clone, Copy)]
+pub struct DirectHost<'a> {
+    pub host: &'a InProcess,
+    pub relayed: bool,
+}
+
 /// The in-process host that serves a request made now on this thread as a direct call, if it
-/// does (run here, or relayed to its thread): `None` for an isolated host, and where the host
-/// routes it over the rings. `from`: how
+/// does: `None` for an isolated host, and where the host routes it over the rings. `from`: how
 /// the Python call the request is made from reached this thread, if it is made from one.
 #[inline]
-pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<&InProcess> {
+pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<DirectHost<'_>> {
     let host = channel.in_process()?;
-    (host.route(from == Some(CameBy::Message)) != Route::HostThread).then_some(&**host)
+    match host.route(from == Some(CameBy::Message)) {
+        Route::Here => Some(DirectHost { host, relayed: false }),
+        Route::Relayed => Some(DirectHost { host, relayed: true }),
+        Route::HostThread => None,
+    }
 }
 
 /// `call_ref` as a direct call; over the rings if the host turns it away (its calls came to
@@ -54,7 +65,7 @@ pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<&InProcess
 #[allow(clippy::too_many_arguments, reason = "the call's parts, as call_ref has them")]
 pub fn call_here(
     slf: &Bound<'_, Connection>,
-    host: &InProcess,
+    direct: DirectHost<'_>,
     chain: Option<ChainId>,
     gate: &Late,
     func: &Bound<'_, JSRef>,
@@ -64,9 +75,6 @@ pub fn call_here(
     let conn = slf.get();
     let channel = &*conn.channel;
     let cx = Cx::new(slf)?;
-    // A relayed call's lists, tuples and dicts are made here as trees: left to the host, their
-    // walk would be one more hand-off between this thread and the host's (`relay`).
-    let relayed = host.route(false) == Route::Relayed;
     let mut made = SmallVec::<[Arg<'_>; 4]>::with_capacity(args.len());
     // A `Vec`, not a `SmallVec`: nothing to set up or drop for the commonest calls, which
     // leave nothing to the host.
@@ -87,7 +95,9 @@ pub fn call_here(
                     Err(_) => Arg::Value(cx.to_value(a)?),
                 },
                 Err(_) if Cx::is_container(a) => {
-                    if relayed {
+                    // A relayed call's are made here as trees: left to the host, their walk
+                    // would be one more hand-off between this thread and the host's (`relay`).
+                    if direct.relayed {
                         Arg::Value(cx.to_value(a)?)
                     } else {
                         later.push(i);
@@ -116,7 +126,7 @@ pub fn call_here(
     let mut out = Served::default();
     let mut taken = RefCell::new(None);
     let here = Here { cx: &cx, args, later: &later, quick: Some(&func.get().quick), gate, taken: &taken };
-    let result = match serve_here(slf, host, Direct::Call(&call), &here, &mut out)? {
+    let result = match serve_here(slf, direct.host, Direct::Call(&call), &here, &mut out)? {
         true => served(conn, &cx, id, out, taken.get_mut()),
         false => {
             let Call { releases, forgotten, .. } = call;

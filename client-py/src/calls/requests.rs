@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::ops::Deref;
 
 use napi_host::caller::{Direct, Served};
-use napi_host::inprocess::Route;
 use napi_protocol::{ObjectId, Op, Outcome, RefKind, Request, RequestId, Value};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -80,7 +79,7 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
         let came = conn.active_chain().map(|(_, came)| came);
         // Not to a relayed request: their walk would be one more hand-off between this thread
         // and the host's (`relay`).
-        let leave = direct_host(&conn.channel, came).is_some_and(|host| host.route(false) == Route::Here);
+        let leave = direct_host(&conn.channel, came).is_some_and(|direct| !direct.relayed);
         Operands { cx, leave, left: RefCell::new(Vec::new()) }
     }
 
@@ -144,13 +143,13 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     let chain = active.map_or(id, |(c, _)| c);
     let mut request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
     let left = operands.left.take();
-    if let Some(host) = direct_host(channel, active.map(|(_, came)| came)) {
+    if let Some(direct) = direct_host(channel, active.map(|(_, came)| came)) {
         // Inside the gate already (`request_with`).
         let mut out = Served::default();
         let mut taken = RefCell::new(None);
         let later: Vec<usize> = (0..left.len()).collect();
         let here = direct_calls::Here { cx, args: &left, later: &later, quick, gate: &Late::default(), taken: &taken };
-        if direct_calls::serve_here(slf, host, Direct::Request(&request), &here, &mut out)? {
+        if direct_calls::serve_here(slf, direct.host, Direct::Request(&request), &here, &mut out)? {
             return direct_calls::served(this, cx, id, out, taken.get_mut());
         }
     }
@@ -213,7 +212,7 @@ pub fn call_ref(
     }
     let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
     let active = conn.active_chain();
-    if let Some(host) = direct_host(&conn.channel, active.map(|(_, came)| came)) {
+    if let Some(direct) = direct_host(&conn.channel, active.map(|(_, came)| came)) {
         if mine(func) && this.is_none_or(mine) {
             if !exit_gate::is_open() {
                 return Err(exiting_error());
@@ -221,7 +220,7 @@ pub fn call_ref(
             // Entered only if the call lets go of the GIL or runs Python code, the only times
             // exit could catch it: entering costs time, and most calls do neither.
             let gate = Late::default();
-            return direct_calls::call_here(slf, host, active.map(|(c, _)| c), &gate, func, this, args);
+            return direct_calls::call_here(slf, direct, active.map(|(c, _)| c), &gate, func, this, args);
         }
     }
     let none = slf.py().None().into_bound(slf.py());

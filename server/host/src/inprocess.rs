@@ -20,7 +20,7 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -85,8 +85,6 @@ pub struct InProcess {
     relay: Relay,
     /// The JS lock's holder relays its calls (set and read by that holder only).
     relaying: AtomicBool,
-    /// Calls relayed and served so far, nested ones included (for tests).
-    relayed: AtomicU64,
     client_news: Mutex<Vec<ClientNews>>,
     /// Whether `client_news` has anything, looked at without the lock on every request.
     has_client_news: AtomicBool,
@@ -112,7 +110,6 @@ impl InProcess {
             calls_stay_on_host_thread: AtomicBool::new(false),
             relay: Relay::default(),
             relaying: AtomicBool::new(false),
-            relayed: AtomicU64::new(0),
             client_news: Mutex::new(Vec::new()),
             has_client_news: AtomicBool::new(false),
             sink,
@@ -174,7 +171,7 @@ impl InProcess {
     /// How many calls were relayed to the host thread and served so far, and how many steps of
     /// theirs (Python calls, walks of Python objects) it handed back to their callers (for tests).
     pub fn relayed_calls(&self) -> (u64, u64) {
-        (self.relayed.load(Ordering::Relaxed), self.relay.handed_back())
+        self.relay.counts()
     }
 
     /// Whether a library with thread-local storage was loaded: calls are relayed from then on.
@@ -188,7 +185,14 @@ impl InProcess {
     /// relays, unless this is the host thread itself, in a turn of its own.
     #[inline]
     fn relayed_here(&self) -> bool {
-        if self.js.held_here() {
+        self.relayed_when(self.js.held_here())
+    }
+
+    /// [`InProcess::relayed_here`] for a thread that holds the JS lock as an outer call's
+    /// (`nested`) or not; asked again under the lock by a thread that did not hold it before.
+    #[inline]
+    fn relayed_when(&self, nested: bool) -> bool {
+        if nested {
             self.relaying.load(Ordering::Relaxed)
         } else {
             self.relays() && !self.on_host_thread()
@@ -246,8 +250,7 @@ impl InProcess {
     fn serve_held(&self, held: Held<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
         // Under the lock: a library with thread-local storage may have loaded while this thread
         // waited, and a nested call goes as its outer one went.
-        let relayed = if held.nested { self.relaying.load(Ordering::Relaxed) } else { self.relays() };
-        if relayed {
+        if self.relayed_when(held.nested) {
             return self.relay_held(held, op, caller, out);
         }
         let host = self.host.load(Ordering::Acquire);
@@ -277,9 +280,6 @@ impl InProcess {
             self.relaying.store(false, Ordering::Relaxed);
         }
         drop(held);
-        if served {
-            self.relayed.fetch_add(1, Ordering::Relaxed);
-        }
         served
     }
 
@@ -355,7 +355,10 @@ impl InProcess {
                 self.host_idle.store(false, Ordering::SeqCst);
                 continue;
             }
-            if !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty() {
+            // Taken here, the mail and the loop's change are the caller's to act on: the host
+            // thread idles on only when it slept and was rung for a relayed call alone.
+            let sleeps = !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty();
+            if sleeps {
                 let mut fds = [
                     libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
                     libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
@@ -367,13 +370,12 @@ impl InProcess {
                 // the caller looks again.
                 let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
                 loop_due = fds[2].revents != 0 || (n == 0 && deadline.is_some());
-                self.host_idle.store(false, Ordering::SeqCst);
-                // Rung for a relayed call, and nothing else to do: serve it and idle on.
-                if self.relay.posted() && !loop_due && !own_work() {
-                    continue;
-                }
             }
             self.host_idle.store(false, Ordering::SeqCst);
+            // Rung for a relayed call, and nothing else to do: serve it and idle on.
+            if sleeps && self.relay.posted() && !loop_due && !own_work() {
+                continue;
+            }
             break;
         }
         // Taking the lock back from a caller that holds it, the calls it relays are served
@@ -536,8 +538,7 @@ impl JsLock {
 
     /// Takes the lock, queueing as long as another thread holds it.
     fn lock(&self) {
-        self.turn.take();
-        self.owner.store(this_thread(), Ordering::Relaxed);
+        self.take_serving(|| false, || {});
     }
 
     /// Takes the lock as `lock` does, running `errand` whenever `due` (see `TurnLock::take_or`).

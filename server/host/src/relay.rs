@@ -68,7 +68,9 @@ pub(crate) struct Relay {
     /// How the host thread waiting for a Python call it handed back sleeps (while it idles it
     /// sleeps in `InProcess::idle` instead, and a call posted rings it there).
     host: Sleeper,
-    /// Steps handed back to callers so far (for tests: each is two hand-offs).
+    /// Calls served so far, nested ones included, and steps handed back to their callers (for
+    /// tests: each step is two hand-offs).
+    served: AtomicU64,
     handed_back: AtomicU64,
 }
 
@@ -86,6 +88,7 @@ impl Default for Relay {
             message: UnsafeCell::new(None),
             caller: Sleeper::default(),
             host: Sleeper::default(),
+            served: AtomicU64::new(0),
             handed_back: AtomicU64::new(0),
         }
     }
@@ -133,15 +136,19 @@ impl Relay {
                     }
                     self.pass_to_host(Message::Ran);
                 }
-                Message::Served => return true,
+                Message::Served => {
+                    self.served.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
                 Message::Serve(_) | Message::Ran => unreachable!("a message for the host thread on the caller's turn"),
             }
         }
     }
 
-    /// How many steps the host thread handed back to callers so far.
-    pub(crate) fn handed_back(&self) -> u64 {
-        self.handed_back.load(Ordering::Relaxed)
+    /// How many calls were served so far, and how many steps the host thread handed back to
+    /// their callers.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (self.served.load(Ordering::Relaxed), self.handed_back.load(Ordering::Relaxed))
     }
 
     /// Host thread: the call posted, if any.

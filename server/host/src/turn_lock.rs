@@ -50,16 +50,11 @@ impl TurnLock {
 
     /// Queues for the lock until it has it: those that only try it keep off meanwhile.
     pub fn take(&self) {
-        if self.grab() {
-            return;
-        }
-        self.wanted.fetch_add(1, Ordering::SeqCst);
-        self.wait_until(|| !self.is_held() && self.grab());
-        self.wanted.fetch_sub(1, Ordering::SeqCst);
+        self.take_or(|| false, || {});
     }
 
-    /// Queues for the lock as [`TurnLock::take`] does, running `errand` whenever `due` says one
-    /// waits, until it has the lock: the in-process host thread taking its JS lock back serves
+    /// Queues for the lock until it has it, running `errand` whenever `due` says one waits
+    /// (those that only try the lock keep off meanwhile): the in-process host thread taking its JS lock back serves
     /// the calls the lock's holder relays to it meanwhile (the holder waits for them, and
     /// [`TurnLock::wake_waiters`] wakes it for one).
     pub fn take_or(&self, due: impl Fn() -> bool, mut errand: impl FnMut()) {
