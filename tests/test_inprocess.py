@@ -182,6 +182,43 @@ def test_calls_relayed_from_many_threads_each_get_their_own_answers(addons):
     assert results == {t: [i + t for i in range(300)] for t in range(8)}
 
 
+def test_threads_waiting_to_relay_get_their_turns_in_the_order_they_came(addons):
+    """While one thread's relayed call waits in a Python callback, the threads calling next wait
+    in line without the GIL (this thread runs meanwhile) and are served first come first served,
+    each with its own answer."""
+    rust = addons("rust_addon")
+    entered, go_on = threading.Event(), threading.Event()
+    order: list[int] = []
+    waiting = lambda: napi_python.addon_info(rust).exports._napi_conn._wakeups["in_line"]  # noqa: E731
+
+    def first(x: int) -> int:
+        entered.set()
+        assert go_on.wait(30)
+        return x
+
+    def call(n: int) -> None:
+        assert rust.callWith(lambda x: order.append(x) or x + 1, n) == n + 1
+
+    holder = threading.Thread(target=rust.callWith, args=(first, 0))
+    holder.start()
+    assert entered.wait(30)
+    callers = []
+    for n in range(1, 7):
+        callers.append(threading.Thread(target=call, args=(n,)))
+        callers[-1].start()
+        # The next thread comes only once this one waits in line.
+        deadline = time.monotonic() + 30
+        while waiting() < n:
+            assert time.monotonic() < deadline, f"caller {n} never queued"
+            time.sleep(0.001)
+    go_on.set()
+    for t in [holder, *callers]:
+        t.join(30)
+        assert not t.is_alive()
+    assert order == [1, 2, 3, 4, 5, 6]
+    assert waiting() == 0
+
+
 def test_closing_a_host_ends_the_calls_other_threads_are_relaying(addons):
     """Threads calling a relaying host in a loop while it closes each end with AddonClosedError:
     none is left waiting for a host thread that stopped serving."""

@@ -178,15 +178,24 @@ pub fn serve_here(
 ) -> PyResult<bool> {
     let py = slf.py();
     let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), here, gil_kept: Cell::new(true) };
-    let start = quick::ticks();
+    // The time the call itself took, for `Quick`: not the waits for the JS lock to be free nor
+    // for the GIL after it. Those grow with the threads calling, and counted as the call's they
+    // made the next call let go of the GIL, whose waits made that call slow again: 16 threads
+    // relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
+    let mut took = 0;
     let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
         // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
+        let first = quick::ticks();
+        let mut start = first;
         loop {
             if let Some(served) = host.try_serve(op, &caller, out) {
+                took = quick::ticks().wrapping_sub(start);
                 break served;
             }
-            if quick::ticks().wrapping_sub(start) >= quick::KEEP_TRYING.as_nanos() as u64 {
-                break wait_and_serve(py, host, op, &caller, out)?;
+            // A call to relay waits in the host's line for its turn, without the GIL (a turn
+            // lasts longer than a direct call, and the line wakes only the next in it).
+            if host.joins_line() || quick::ticks().wrapping_sub(first) >= quick::KEEP_TRYING.as_nanos() as u64 {
+                break wait_and_serve(py, host, op, &caller, out, &mut took)?;
             }
             // Busy: wait without the GIL for the lock to be free, then try again with it. Taking
             // the lock without the GIL instead (`wait_and_serve`) leaves this thread holding it
@@ -195,22 +204,36 @@ pub fn serve_here(
             // of both (docs/performance.md).
             caller.here.gate.enter();
             exit_gate::allow_threads_inside(py, || host.wait_free()).ok_or_else(exiting_error)?;
+            start = quick::ticks();
         }
     } else {
-        wait_and_serve(py, host, op, &caller, out)?
+        wait_and_serve(py, host, op, &caller, out, &mut took)?
     };
     if let Some(q) = here.quick {
-        q.record(quick::ticks().wrapping_sub(start));
+        q.record(took);
     }
     Ok(served)
 }
 
 /// `host.serve` without the GIL: the addon may run long, and the JS lock's holder may need the
-/// GIL before it lets go.
-fn wait_and_serve(py: Python<'_>, host: &InProcess, op: Direct<'_>, caller: &InlineCalls<'_, '_, '_>, out: &mut Served) -> PyResult<bool> {
+/// GIL before it lets go. `took`: the time it took, the GIL taken back after it left out.
+fn wait_and_serve(
+    py: Python<'_>,
+    host: &InProcess,
+    op: Direct<'_>,
+    caller: &InlineCalls<'_, '_, '_>,
+    out: &mut Served,
+    took: &mut u64,
+) -> PyResult<bool> {
     caller.here.gate.enter();
     caller.gil_kept.set(false);
-    exit_gate::allow_threads_inside(py, || host.serve(op, caller, out)).ok_or_else(exiting_error)
+    exit_gate::allow_threads_inside(py, || {
+        let start = quick::ticks();
+        let served = host.serve(op, caller, out);
+        *took = quick::ticks().wrapping_sub(start);
+        served
+    })
+    .ok_or_else(exiting_error)
 }
 
 /// The value of a request served on this thread: what the host sent ahead of its reply, then

@@ -35,6 +35,7 @@ use crate::caller::{Caller, Direct, Served};
 use crate::event_calls::EventCalls;
 use crate::port::{News, Port, Woke};
 use crate::relay::Relay;
+use crate::relay_line::RelayLine;
 use crate::rings::RingsPort;
 use crate::turn_lock::TurnLock;
 use crate::Host;
@@ -83,6 +84,8 @@ pub struct InProcess {
     calls_stay_on_host_thread: AtomicBool,
     /// Where callers post the calls the host thread runs for them (`relay`).
     relay: Relay,
+    /// Where they wait for their turn to (ahead of the JS lock, which the turn's holder takes).
+    line: RelayLine,
     /// The JS lock's holder relays its calls (set and read by that holder only).
     relaying: AtomicBool,
     client_news: Mutex<Vec<ClientNews>>,
@@ -109,6 +112,7 @@ impl InProcess {
             host: AtomicPtr::new(std::ptr::null_mut()),
             calls_stay_on_host_thread: AtomicBool::new(false),
             relay: Relay::default(),
+            line: RelayLine::default(),
             relaying: AtomicBool::new(false),
             client_news: Mutex::new(Vec::new()),
             has_client_news: AtomicBool::new(false),
@@ -174,6 +178,11 @@ impl InProcess {
         self.relay.counts()
     }
 
+    /// How many threads wait in line to relay a call now (for tests).
+    pub fn waiting_to_relay(&self) -> usize {
+        self.line.waiting()
+    }
+
     /// Whether a library with thread-local storage was loaded: calls are relayed from then on.
     #[inline]
     fn relays(&self) -> bool {
@@ -227,8 +236,23 @@ impl InProcess {
     /// Serves `op` as a direct call of this thread if the JS lock is free now (or held here, by
     /// an outer direct call), answering whether it did (see [`InProcess::serve`]). `None`: busy.
     pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Option<bool> {
+        if self.joins_line() {
+            if !self.line.try_enter() {
+                return None;
+            }
+            let served = self.js.try_hold().map(|held| self.serve_held(held, op, caller, out));
+            self.line.leave();
+            return served;
+        }
         let held = self.js.try_hold()?;
         Some(self.serve_held(held, op, caller, out))
+    }
+
+    /// Whether a call made now on this thread waits its turn in the relayed callers' line: a
+    /// call to relay that is not nested in one (`relay_line`).
+    #[inline]
+    pub fn joins_line(&self) -> bool {
+        !self.js.held_here() && self.relayed_when(false)
     }
 
     /// Waits until the JS lock is free and nobody waits for it, without taking it (and without
@@ -243,6 +267,12 @@ impl InProcess {
     /// behalf (relayed). False: the host is gone; the request then goes over the rings, which
     /// say so.
     pub fn serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+        if self.joins_line() {
+            self.line.enter();
+            let served = self.serve_held(self.js.hold(), op, caller, out);
+            self.line.leave();
+            return served;
+        }
         let held = self.js.hold();
         self.serve_held(held, op, caller, out)
     }

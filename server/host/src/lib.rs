@@ -35,6 +35,7 @@ mod pump;
 mod python;
 mod python_objects;
 mod relay;
+mod relay_line;
 pub mod rings;
 mod serve;
 pub mod turn_lock;
