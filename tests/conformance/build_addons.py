@@ -4,8 +4,9 @@
     python3 tests/conformance/build_addons.py build/node-tests
 
 For each `<suite>/<dir>/binding.gyp` under the given folder (suites `js-native-api` and
-`node-api`), every target's sources are compiled with gcc (`.c`) or g++ -std=gnu++17 (`.cc`,
-`.cpp`) with `-fPIC -pthread -I<node headers> -I<suite dir> -I<test dir>
+`node-api`), every target's sources are compiled with $CC (`.c`) or $CXX -std=gnu++17 (`.cc`,
+`.cpp`), gcc and g++ unless the environment names others (scripts/node-tests --arch arm64: the
+cross compilers for aarch64), with `-fPIC -pthread -I<node headers> -I<suite dir> -I<test dir>
 -DNODE_GYP_MODULE_NAME=<target>` plus the target's `defines`, and linked with `-shared` into
 `<dir>/build/Release/<target>.node`. Node-API symbols stay undefined: the host provides them.
 Addons that call libuv (`uv_*`) are linked with `-luv`.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shlex
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +29,9 @@ from pathlib import Path
 
 SUITES = ("js-native-api", "node-api")
 NODE_HEADERS = Path(os.environ.get("NODE_HEADERS", "/usr/include/node"))
+# As make reads them: a command, perhaps with arguments of its own.
+CC = shlex.split(os.environ.get("CC") or "gcc")
+CXX = shlex.split(os.environ.get("CXX") or "g++")
 
 
 def strip_comment(line: str) -> str:
@@ -96,18 +101,18 @@ def build_target(suite_dir: Path, test_dir: Path, target: dict) -> tuple[str, bo
     for src in compiled:
         obj = obj_dir / (src.name + ".o")
         if src.suffix == ".c":
-            cmd = ["gcc", *flags, "-c", str(src), "-o", str(obj)]
+            cmd = [*CC, *flags, "-c", str(src), "-o", str(obj)]
         else:
-            cmd = ["g++", "-std=gnu++17", *flags, "-c", str(src), "-o", str(obj)]
+            cmd = [*CXX, "-std=gnu++17", *flags, "-c", str(src), "-o", str(obj)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             log.append(" ".join(cmd) + "\n" + proc.stdout + proc.stderr)
             return label, False, "\n".join(log)
         objects.append(str(obj))
-    linker = "g++" if any(s.suffix != ".c" for s in compiled) else "gcc"
+    linker = CXX if any(s.suffix != ".c" for s in compiled) else CC
     libs = ["-luv"] if uses_libuv(sources) else []
     tmp = out.with_suffix(".node.tmp")
-    cmd = [linker, "-shared", "-pthread", "-o", str(tmp), *objects, *libs]
+    cmd = [*linker, "-shared", "-pthread", "-o", str(tmp), *objects, *libs]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         return label, False, " ".join(cmd) + "\n" + proc.stdout + proc.stderr
