@@ -64,15 +64,18 @@ def workloads(addon: Any, rust: Any) -> dict[str, list[Callable[[], object]]]:
     assert addon.add(1, 2) == 3 and addon.callback(one) == 1 and addon.echo(TEXT) == TEXT
     assert rust.addI32(1, 2) == 3 and rust.callWith(double, 21) == 42
     assert rust.asyncSumBytes(b"abc").result(timeout=10) == 294
+    rust_calls = {
+        "rust_add": lambda: rust.addI32(1, 2),
+        "rust_callback": lambda: rust.callWith(double, 21),
+        "rust_await": lambda: rust.asyncSumBytes(b"abc").result(timeout=10),
+    }
     return {
         "add": [lambda: addon.add(1, 2)],
         "mix": [lambda: addon.add(1, 2), lambda: addon.callback(one), lambda: addon.echo(TEXT)],
         "callback": [lambda: addon.callback(one)],
-        "rust": [
-            lambda: rust.addI32(1, 2),
-            lambda: rust.callWith(double, 21),
-            lambda: rust.asyncSumBytes(b"abc").result(timeout=10),
-        ],
+        "rust": list(rust_calls.values()),
+        # Each of the mix's calls alone, to see which of them holds up with the threads.
+        **{name: [call] for name, call in rust_calls.items()},
     }
 
 
@@ -188,7 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", default="1,2,4,16", help="thread counts, comma-separated")
     parser.add_argument("--no-waits", action="store_true", help="leave out the pass counting futex calls")
     parser.add_argument("--modes", default="isolated,in-process", help="modes, comma-separated")
-    parser.add_argument("--workloads", default="add,mix,rust", help="add, mix, callback, rust, comma-separated")
+    parser.add_argument(
+        "--workloads",
+        default="add,mix,rust",
+        help="add, mix, callback, rust, rust_add, rust_callback, rust_await, comma-separated",
+    )
     args = parser.parse_args(argv)
     counts = [int(t) for t in args.threads.split(",")]
     works = args.workloads.split(",")

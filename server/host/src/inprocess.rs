@@ -237,12 +237,8 @@ impl InProcess {
     /// an outer direct call), answering whether it did (see [`InProcess::serve`]). `None`: busy.
     pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Option<bool> {
         if self.joins_line() {
-            if !self.line.try_enter() {
-                return None;
-            }
-            let served = self.js.try_hold().map(|held| self.serve_held(held, op, caller, out));
-            self.line.leave();
-            return served;
+            let _turn = self.line.try_enter()?;
+            return self.js.try_hold().map(|held| self.serve_held(held, op, caller, out));
         }
         let held = self.js.try_hold()?;
         Some(self.serve_held(held, op, caller, out))
@@ -268,10 +264,8 @@ impl InProcess {
     /// say so.
     pub fn serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
         if self.joins_line() {
-            self.line.enter();
-            let served = self.serve_held(self.js.hold(), op, caller, out);
-            self.line.leave();
-            return served;
+            let _turn = self.line.enter();
+            return self.serve_held(self.js.hold(), op, caller, out);
         }
         let held = self.js.hold();
         self.serve_held(held, op, caller, out)

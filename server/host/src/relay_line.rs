@@ -38,17 +38,19 @@ struct Waiter {
 
 impl RelayLine {
     /// Takes the turn if nobody has it (nor, then, waits for it).
-    pub fn try_enter(&self) -> bool {
+    pub fn try_enter(&self) -> Option<Turn<'_>> {
         let mut state = lock(&self.state);
-        !std::mem::replace(&mut state.taken, true)
+        // `then`, not `then_some`: a `Turn` made and dropped on failure would hand on the turn
+        // its holder has (and take the lock held here).
+        (!std::mem::replace(&mut state.taken, true)).then(|| Turn(self))
     }
 
     /// Takes the turn, waiting behind those who came first.
-    pub fn enter(&self) {
+    pub fn enter(&self) -> Turn<'_> {
         let (me, next) = {
             let mut state = lock(&self.state);
             if !std::mem::replace(&mut state.taken, true) {
-                return;
+                return Turn(self);
             }
             let me = Arc::new(Waiter { turn: AtomicBool::new(false), thread: std::thread::current() });
             state.waiting.push_back(me.clone());
@@ -56,13 +58,13 @@ impl RelayLine {
         };
         // The next in line looks before sleeping: the turn before is mostly over in a few
         // microseconds. Those behind it sleep at once, leaving the CPUs to the threads at work.
-        if next && spin_until(|| me.turn.load(Ordering::Acquire), SPIN) {
-            return;
+        if !(next && spin_until(|| me.turn.load(Ordering::Acquire), SPIN)) {
+            // A spurious wake-up (or an unpark meant for an earlier wait of this thread) looks again.
+            while !me.turn.load(Ordering::Acquire) {
+                std::thread::park();
+            }
         }
-        // A spurious wake-up (or an unpark meant for an earlier wait of this thread) looks again.
-        while !me.turn.load(Ordering::Acquire) {
-            std::thread::park();
-        }
+        Turn(self)
     }
 
     /// How many callers wait for the turn.
@@ -71,7 +73,7 @@ impl RelayLine {
     }
 
     /// Hands the turn to the first caller waiting, or leaves it free.
-    pub fn leave(&self) {
+    fn leave(&self) {
         let next = {
             let mut state = lock(&self.state);
             let next = state.waiting.pop_front();
@@ -85,10 +87,32 @@ impl RelayLine {
     }
 }
 
+/// A caller's turn in the line, handed on when dropped: a call that unwinds leaves nobody
+/// behind it waiting for ever.
+pub struct Turn<'a>(&'a RelayLine);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn a_turn_unwound_is_handed_on() {
+        let line = Arc::new(RelayLine::default());
+        let theirs = line.clone();
+        let unwound = std::thread::spawn(move || {
+            let _turn = theirs.enter();
+            panic!("a call that unwinds");
+        });
+        assert!(unwound.join().is_err());
+        assert!(line.try_enter().is_some(), "the turn was left taken");
+    }
 
     #[test]
     fn one_caller_at_a_time_and_nobody_left_waiting() {
@@ -99,45 +123,38 @@ mod tests {
                 let (line, inside) = (line.clone(), inside.clone());
                 std::thread::spawn(move || {
                     for i in 0..5_000 {
-                        if (t + i) % 3 == 0 {
-                            if !line.try_enter() {
-                                continue;
-                            }
-                        } else {
-                            line.enter();
-                        }
+                        let turn = if (t + i) % 3 == 0 { line.try_enter() } else { Some(line.enter()) };
+                        let Some(_turn) = turn else { continue };
                         assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two callers had the turn");
                         inside.fetch_sub(1, Ordering::SeqCst);
-                        line.leave();
                     }
                 })
             })
             .collect();
         // A lost hand-over would leave a thread asleep and hang its join.
         threads.into_iter().for_each(|t| t.join().unwrap());
-        assert!(line.try_enter(), "the turn is free once everyone left");
+        assert!(line.try_enter().is_some(), "the turn is free once everyone left");
     }
 
     #[test]
     fn callers_get_the_turn_in_the_order_they_came() {
         let line = Arc::new(RelayLine::default());
-        assert!(line.try_enter());
+        let first = line.try_enter().expect("a free line");
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut threads = Vec::new();
         for n in 0..4 {
             let (theirs, order) = (line.clone(), order.clone());
             threads.push(std::thread::spawn(move || {
-                theirs.enter();
+                let _turn = theirs.enter();
                 order.lock().unwrap().push(n);
-                theirs.leave();
             }));
             // The next thread comes only once this one waits in the line.
             while line.waiting() < n + 1 {
                 std::thread::yield_now();
             }
         }
-        assert!(!line.try_enter(), "taken while callers wait");
-        line.leave();
+        assert!(line.try_enter().is_none(), "taken while callers wait");
+        drop(first);
         threads.into_iter().for_each(|t| t.join().unwrap());
         assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3]);
     }
