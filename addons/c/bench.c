@@ -1,5 +1,6 @@
 /* The addon the benchmark drives: the cheapest calls of each kind (a number call, a string
- * round trip, a callback into the caller, a no-op, a method on a wrapped instance). */
+ * round trip, a small buffer in, a callback into the caller, a no-op, a method on a wrapped
+ * instance). */
 #include <stdlib.h>
 
 #include "common.h"
@@ -17,6 +18,17 @@ static napi_value Echo(napi_env env, napi_callback_info info) {
   if (status == napi_ok) status = napi_create_string_utf8(env, buf, length, &result);
   free(buf);
   NODE_API_CALL(env, status);
+  return result;
+}
+
+/* byteLength(buffer) -> its length: a small buffer in, a number out (the shape of a checksum) */
+static napi_value ByteLength(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  void* data;
+  size_t length;
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_buffer_info(env, argv[0], &data, &length));
+  NODE_API_CALL(env, napi_create_uint32(env, (uint32_t)length, &result));
   return result;
 }
 
@@ -84,6 +96,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("add", AddNumbers),
       DECLARE_METHOD("echo", Echo),
+      DECLARE_METHOD("byteLength", ByteLength),
       DECLARE_METHOD("callback", Callback),
       DECLARE_METHOD("noop", Noop),
       DECLARE_METHOD("makeObject16", MakeObject16),

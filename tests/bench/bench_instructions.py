@@ -54,13 +54,14 @@ call = {{
     "noop": lambda: a.noop(),
     "add": lambda: a.add(1, 2),
     "echo": lambda: a.echo("0123456789abcdefghijklmnopqrstuv"),
+    "bytes": lambda: a.byteLength(b"hello"),
     "callback": lambda: a.callback(one),
     "object16": lambda: a.makeObject16(),
 }}[op]
 for _ in range(n):
     call()
 """
-OPS = ["floor", "noop", "add", "echo", "callback", "object16"]
+OPS = ["floor", "noop", "add", "echo", "bytes", "callback", "object16"]
 ROOT = HERE.parents[1]
 
 

@@ -641,6 +641,8 @@ impl<'a> ToWire<'a> {
             // Lent memory has no segment the client could map again: its bytes cross.
             Backing::Shared(block) if block.is_lent() => Some(proto::Value::Bytes { kind, data: view_bytes(self.rt, buffer, offset, len) }),
             Backing::Shared(block) => {
+                // The client may name this memory by region from now on (`shared_to_object`).
+                self.rt.shm().set_owner(&block, buffer);
                 let r = block.region();
                 let region = proto::Region { offset: r.offset + offset as u64, len: len as u64, ..r };
                 Some(self.shared(id, kind, region))

@@ -144,6 +144,7 @@ impl Runtime {
     /// dead objects (the host, of the Python objects they stood for), before a finalizer may
     /// call out and find it.
     pub fn collect(&self, extra_roots: &[ObjectId], swept: impl FnOnce()) -> Collected {
+        self.shm.free_small_blocks();
         let (collected, due) = self.sweep(extra_roots);
         swept();
         self.in_gc_finalizer.set(true);

@@ -84,17 +84,10 @@ impl Runtime {
         Ok(ArrayBufferData::new(backing))
     }
 
-    /// A new ArrayBuffer (or SharedArrayBuffer) over `data`, findable by its shared memory (`shm.owner_of`).
+    /// A new ArrayBuffer (or SharedArrayBuffer) over `data` (findable by its shared memory,
+    /// `shm.owner_of`, once it crossed to the client).
     pub fn new_arraybuffer(&self, data: ArrayBufferData) -> ObjectId {
-        let block = match &data.backing {
-            Backing::Shared(b) => Some(b.clone()),
-            _ => None,
-        };
         let proto = if data.shared { self.realm.sharedarraybuffer_prototype } else { self.realm.arraybuffer_prototype };
-        let id = self.heap.borrow_mut().new_object(ObjectClass::ArrayBuffer(data), Some(proto));
-        if let Some(b) = block {
-            self.shm.set_owner(&b, id);
-        }
-        id
+        self.heap.borrow_mut().new_object(ObjectClass::ArrayBuffer(data), Some(proto))
     }
 }

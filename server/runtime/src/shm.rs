@@ -6,10 +6,18 @@
 //! dies the block goes back to the client (`Returned`). A [`Block`] frees itself when the last
 //! thing using it (its ArrayBuffer, or a detached one's leftover) is dropped.
 //!
+//! Most buffers are small and short-lived (an argument, a result, a field of one), and best fit
+//! over two ordered maps costs about a thousand instructions a block: freed small blocks are kept
+//! by size for the next of their size instead (`SmallBlocks`), and a block's owner is recorded
+//! only once its buffer crosses to the client, the one reader of that record (`owner_of`).
+//!
 //! Everything here runs on the JS thread; nothing is shared with other threads but the memory.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
+
+mod small_blocks;
+use small_blocks::SmallBlocks;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -28,6 +36,8 @@ pub struct Block {
     home: Weak<RefCell<Inner>>,
     /// Keeps a peer segment mapped while its block is in use.
     _peer: Option<Arc<Mapping>>,
+    /// Whether `owners` names this block's ArrayBuffer (see `SharedMemory::set_owner`).
+    owner_set: Cell<bool>,
 }
 
 impl Block {
@@ -69,7 +79,7 @@ impl Block {
 impl Drop for Block {
     fn drop(&mut self) {
         if let Some(home) = self.home.upgrade() {
-            home.borrow_mut().release(self.region);
+            home.borrow_mut().release(self.region, self.owner_set.get());
         }
     }
 }
@@ -77,7 +87,10 @@ impl Drop for Block {
 #[derive(Default)]
 struct Inner {
     alloc: Allocator,
-    own: HashMap<u32, OwnSegment>,
+    /// Own segments by id (the allocator's ids are dense and never reused).
+    own: Vec<Option<OwnSegment>>,
+    /// Freed small blocks of own segments, still allocated, kept for reuse.
+    small: SmallBlocks,
     peer: HashMap<u32, Arc<Mapping>>,
     /// Own segments the client has not been told of yet.
     announce: Vec<u32>,
@@ -85,8 +98,8 @@ struct Inner {
     retired: Vec<u32>,
     /// Client blocks the host is done with, to send back.
     returned: Vec<Region>,
-    /// Which ArrayBuffer owns each live own block, by (segment, offset): a view Python makes of
-    /// shared memory comes back as a view of that same ArrayBuffer.
+    /// Which ArrayBuffer owns each live own block that crossed to the client, by (segment,
+    /// offset): a view Python makes of shared memory comes back as a view of that same ArrayBuffer.
     owners: BTreeMap<(u32, u64), (u64, ObjectId)>,
     /// Bytes of client blocks in use.
     peer_bytes: u64,
@@ -96,23 +109,67 @@ struct Inner {
 }
 
 impl Inner {
-    fn release(&mut self, region: Region) {
+    /// Gives an own block back to the allocator, retiring its segment if it empties out.
+    fn free_own(&mut self, segment: u32, offset: u64, len: u64) {
+        match self.alloc.free(segment, offset, len) {
+            Ok(Some(empty)) => {
+                self.alloc.remove_segment(empty);
+                if let Some(slot) = self.own.get_mut(empty as usize) {
+                    *slot = None;
+                }
+                // Never announced: the client never knew it.
+                if let Some(i) = self.announce.iter().position(|s| *s == empty) {
+                    self.announce.remove(i);
+                } else {
+                    self.retired.push(empty);
+                }
+            }
+            Ok(None) => {}
+            Err(why) => tracing::error!(segment, offset, len, why, "freeing a shared block"),
+        }
+    }
+
+    /// Gives every kept small block back to the allocator, so that segments they alone held
+    /// can retire.
+    fn free_small(&mut self) {
+        for (segment, offset, len) in self.small.drain() {
+            self.free_own(segment, offset, len);
+        }
+    }
+
+    /// A block of `len` bytes of an own segment: a kept small one, else best fit, else in a new
+    /// segment (after the kept ones went back, which may leave room). `None`: no memory.
+    fn place(&mut self, len: u64) -> std::io::Result<(u32, u64)> {
+        if let Some(block) = self.small.take(len) {
+            return Ok(block);
+        }
+        if let Some(block) = self.alloc.alloc(len) {
+            return Ok(block);
+        }
+        if !self.small.is_empty() {
+            self.free_small();
+            if let Some(block) = self.alloc.alloc(len) {
+                return Ok(block);
+            }
+        }
+        let size = alloc::segment_size_for(len);
+        let segment = OwnSegment::create(size)?;
+        let id = self.alloc.add_segment(size);
+        debug_assert_eq!(id as usize, self.own.len(), "segment ids are dense");
+        self.own.resize_with(id as usize + 1, || None);
+        self.own[id as usize] = Some(segment);
+        self.announce.push(id);
+        Ok(self.alloc.alloc(len).expect("a fresh segment fits its block"))
+    }
+
+    fn release(&mut self, region: Region, owner_set: bool) {
         match region.owner {
             SegmentOwner::Host => {
-                self.owners.remove(&(region.segment, region.offset));
-                match self.alloc.free(region.segment, region.offset, region.len) {
-                    Ok(Some(empty)) => {
-                        self.alloc.remove_segment(empty);
-                        self.own.remove(&empty);
-                        // Never announced: the client never knew it.
-                        if let Some(i) = self.announce.iter().position(|s| *s == empty) {
-                            self.announce.remove(i);
-                        } else {
-                            self.retired.push(empty);
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(why) => tracing::error!(?region, why, "freeing a shared block"),
+                if owner_set {
+                    self.owners.remove(&(region.segment, region.offset));
+                }
+                if !self.small.keep(region.segment, region.offset, region.len) {
+                    self.free_own(region.segment, region.offset, region.len);
                 }
             }
             SegmentOwner::Client => {
@@ -153,29 +210,19 @@ impl SharedMemory {
         if inner.unavailable {
             return None;
         }
-        let (seg, off) = match inner.alloc.alloc(len as u64) {
-            Some(b) => b,
-            None => {
-                let size = alloc::segment_size_for(len as u64);
-                match OwnSegment::create(size) {
-                    Ok(s) => {
-                        let id = inner.alloc.add_segment(size);
-                        inner.own.insert(id, s);
-                        inner.announce.push(id);
-                        inner.alloc.alloc(len as u64).expect("a fresh segment fits its block")
-                    }
-                    // Out of memory for this size (a memory limit): this buffer lives in host
-                    // memory, if even that can be had; the next may fit again.
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOMEM | libc::EFBIG | libc::ENOSPC)) => return None,
-                    Err(e) => {
-                        tracing::warn!("shared memory unavailable, buffers will be copied: {e}");
-                        inner.unavailable = true;
-                        return None;
-                    }
-                }
+        let (seg, off) = match inner.place(len as u64) {
+            Ok(b) => b,
+            // Out of memory for this size (a memory limit): this buffer lives in host memory,
+            // if even that can be had; the next may fit again.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOMEM | libc::EFBIG | libc::ENOSPC)) => return None,
+            Err(e) => {
+                tracing::warn!("shared memory unavailable, buffers will be copied: {e}");
+                inner.unavailable = true;
+                return None;
             }
         };
-        let ptr = inner.own[&seg].mapping.range(off, len as u64).expect("the allocator stays inside its segments");
+        let segment = inner.own.get(seg as usize).and_then(Option::as_ref).expect("blocks only of live segments");
+        let ptr = segment.mapping.range(off, len as u64).expect("the allocator stays inside its segments");
         // Reused memory must not show its last owner's bytes: what `init` does not cover is
         // zeroed.
         let copied = init.map_or(0, |src| src.len().min(len));
@@ -188,15 +235,22 @@ impl SharedMemory {
             std::ptr::write_bytes(ptr.add(copied), 0, len - copied);
         }
         let region = Region { owner: SegmentOwner::Host, segment: seg, offset: off, len: len as u64 };
-        Some(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None }))
+        Some(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None, owner_set: Cell::new(false) }))
     }
 
-    /// Records that `buffer` is the ArrayBuffer over `block` (see `owner_of`).
+    /// Records that `buffer` is the ArrayBuffer over `block` (see `owner_of`): done once the
+    /// block's region is sent to the client, which alone names memory by region.
     pub fn set_owner(&self, block: &Block, buffer: ObjectId) {
         let r = block.region;
-        if r.owner == SegmentOwner::Host {
+        if r.owner == SegmentOwner::Host && !block.owner_set.replace(true) {
             self.inner.borrow_mut().owners.insert((r.segment, r.offset), (r.len, buffer));
         }
+    }
+
+    /// Lets go of the small blocks kept for reuse (see `SmallBlocks`): at the start of each
+    /// collection, so that a segment they alone held retires once the collection frees the rest.
+    pub fn free_small_blocks(&self) {
+        self.inner.borrow_mut().free_small();
     }
 
     /// The ArrayBuffer whose own block holds all of `region`, and the region's offset in it.
@@ -230,7 +284,7 @@ impl SharedMemory {
         let ptr = mapping.range(region.offset, region.len).ok_or("an uploaded block lies outside its segment")?;
         let len = usize::try_from(region.len).map_err(|_| "an uploaded block is too large")?;
         inner.peer_bytes += region.len;
-        Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: Some(mapping) }))
+        Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: Some(mapping), owner_set: Cell::new(false) }))
     }
 
     /// Lets the client lend its memory (`Value::Lent`): only a client in this address space.
@@ -253,7 +307,7 @@ impl SharedMemory {
         }
         let ptr = if len == 0 { std::ptr::NonNull::dangling().as_ptr() } else { address as *mut u8 };
         self.inner.borrow_mut().peer_bytes += region.len;
-        Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None }))
+        Ok(Rc::new(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None, owner_set: Cell::new(false) }))
     }
 
     /// Records `buffer` as made over lent memory by the request in progress.
@@ -285,7 +339,7 @@ impl SharedMemory {
         let mut inner = self.inner.borrow_mut();
         let ids = std::mem::take(&mut inner.announce);
         for id in ids {
-            if let Some(seg) = inner.own.get(&id) {
+            if let Some(seg) = inner.own.get(id as usize).and_then(Option::as_ref) {
                 send(Announcement { id, size: seg.mapping.len() as u64, fd: seg.fd.as_fd() });
             }
         }
@@ -305,7 +359,7 @@ impl SharedMemory {
     /// V8 counts external memory.
     pub fn live_bytes(&self) -> u64 {
         let inner = self.inner.borrow();
-        inner.alloc.live_bytes() + inner.peer_bytes
+        inner.alloc.live_bytes() - inner.small.bytes() + inner.peer_bytes
     }
 
     /// Bytes of own segments mapped.
@@ -348,6 +402,37 @@ mod tests {
         assert_eq!(shm.owner_of(Region { offset: r.offset - 8, len: 4, ..r }), None, "before it");
         drop(b);
         assert_eq!(shm.owner_of(r), None, "dead blocks own nothing");
+    }
+
+    #[test]
+    fn small_blocks_are_kept_for_reuse_until_given_back() {
+        let shm = SharedMemory::default();
+        let blocks: Vec<_> = (0..10).map(|_| shm.alloc(5, Some(b"hello")).unwrap()).collect();
+        let regions: Vec<_> = blocks.iter().map(|b| b.region()).collect();
+        drop(blocks);
+        assert_eq!(shm.live_bytes(), 0, "kept blocks are not live");
+        assert_eq!(shm.inner.borrow().alloc.live_bytes(), 640, "but still the allocator's");
+        let again = shm.alloc(3, None).unwrap();
+        assert!(regions.iter().any(|r| r.offset == again.region().offset), "a kept block is reused");
+        assert_eq!(again.bytes(), [0, 0, 0], "zeroed: the last owner's bytes do not show");
+        drop(again);
+        shm.free_small_blocks();
+        assert_eq!(shm.inner.borrow().alloc.live_bytes(), 0, "every kept block went back");
+    }
+
+    #[test]
+    fn a_block_has_an_owner_only_once_set_and_until_it_dies() {
+        let shm = SharedMemory::default();
+        let b = shm.alloc(5, None).unwrap();
+        let r = b.region();
+        assert_eq!(shm.owner_of(r), None, "not crossed yet");
+        let id = ObjectId::from_bits(5);
+        shm.set_owner(&b, id);
+        shm.set_owner(&b, id);
+        assert_eq!(shm.owner_of(r), Some((id, 0)));
+        drop(b);
+        assert_eq!(shm.owner_of(r), None);
+        assert!(shm.inner.borrow().owners.is_empty());
     }
 
     #[test]
