@@ -117,3 +117,44 @@ def test_node_api_object_functions_see_through_proxies(load, module):
 
 def test_node_api_calls_reach_apply_and_construct_traps(load):
     assert_same_as_node(load("functions"), FUNCTION_CASES, addon_path("functions"))
+
+
+# A key on the object shadows the same key on its proxy prototype, enumerable or not; V8 still
+# asks the prototype's getOwnPropertyDescriptor trap for every key it lists, the shadowed one too.
+SHADOWED_BY_OWN_KEY = """(() => {
+  const log = [];
+  const proto = new Proxy({x: 1, y: 2}, {
+    ownKeys(t) { log.push("ownKeys"); return Reflect.ownKeys(t); },
+    getOwnPropertyDescriptor(t, k) { log.push("gopd " + k); return Reflect.getOwnPropertyDescriptor(t, k); },
+  });
+  const o = Object.create(proto);
+  Object.defineProperty(o, "x", {value: 0, enumerable: false});
+  o.w = 4;
+  return [a.propertyNames(o), a.allPropertyNames(o, 0, 2, 1), log];
+})()"""
+
+
+def shadowed_by_own_key(a):
+    g = js.global_this(a)
+    reflect, obj = js.get(g, "Reflect"), js.get(g, "Object")
+    log = []
+
+    def own_keys(target):
+        log.append("ownKeys")
+        return js.get(reflect, "ownKeys")(target)
+
+    def descriptor(target, key):
+        log.append(f"gopd {key}")
+        return js.get(reflect, "getOwnPropertyDescriptor")(target, key)
+
+    traps = {"ownKeys": own_keys, "getOwnPropertyDescriptor": descriptor}
+    proto = js.new(js.get(g, "Proxy"), js.object(a, {"x": 1, "y": 2}), traps)
+    o = js.get(obj, "create")(proto)
+    js.get(obj, "defineProperty")(o, "x", {"value": 0, "enumerable": False})
+    js.set(o, "w", 4)
+    return [a.propertyNames(o), a.allPropertyNames(o, 0, 2, 1), log]
+
+
+def test_keys_shadowed_on_a_proxy_prototype_are_listed_once_as_in_v8(load):
+    cases = [Case("shadowed by an own key", SHADOWED_BY_OWN_KEY, shadowed_by_own_key)]
+    assert_same_as_node(load("objects"), cases, addon_path("objects"))

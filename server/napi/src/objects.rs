@@ -339,16 +339,22 @@ pub unsafe extern "C" fn napi_define_properties(
 
 /// `napi_get_all_property_names`: own (or inherited too) keys that pass the filter, shadowed
 /// keys listed once, indices converted to strings unless asked to keep numbers.
+///
+/// A key shadows the same key further up the chain whether or not it passes the filter, so each
+/// object's keys are remembered while a prototype follows it; an object's own keys are distinct,
+/// so only keys from further up are looked up, and only those that pass. (Serde-style readers call
+/// this on every options object: remembering and looking up every key, `Object.prototype`'s dozen
+/// non-enumerable ones included, was about a tenth of a napi-rs options call.)
 fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i32) -> NapiResult<Vec<Value>> {
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<PropertyKey> = HashSet::new();
     let mut names = Vec::new();
     let mut cur = Some(obj);
+    let mut first = true;
     while let Some(o) = cur {
         // A trap that throws leaves napi_pending_exception, as V8's key collection does.
-        for key in cx.rt.own_keys(o)? {
-            if !seen.insert(key.clone()) {
-                continue;
-            }
+        let keys = cx.rt.own_keys(o)?;
+        let next = if mode == keys::OWN_ONLY { None } else { cx.rt.prototype_of(o)? };
+        for key in keys {
             let Some(p) = cx.rt.get_own_property(o, &key)? else { continue };
             let skip = match &key {
                 PropertyKey::Symbol(_) => filter & keys::SKIP_SYMBOLS != 0,
@@ -356,15 +362,19 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
             } || (filter & keys::ENUMERABLE != 0 && !p.enumerable)
                 || (filter & keys::CONFIGURABLE != 0 && !p.configurable)
                 || (filter & keys::WRITABLE != 0 && !(p.writable && matches!(p.slot, Slot::Data(_))));
-            if skip {
-                continue;
+            let shadowed = !first && seen.contains(&key);
+            if !shadowed && !skip {
+                names.push(match (&key, conversion) {
+                    (PropertyKey::Index(i), keys::KEEP_NUMBERS) => Value::Number(*i as f64),
+                    _ => key.to_value(),
+                });
             }
-            names.push(match (&key, conversion) {
-                (PropertyKey::Index(i), keys::KEEP_NUMBERS) => Value::Number(*i as f64),
-                _ => key.to_value(),
-            });
+            if next.is_some() && !shadowed {
+                seen.insert(key);
+            }
         }
-        cur = if mode == keys::OWN_ONLY { None } else { cx.rt.prototype_of(o)? };
+        first = false;
+        cur = next;
     }
     Ok(names)
 }
