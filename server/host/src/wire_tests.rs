@@ -86,6 +86,13 @@ fn in_place_memory_must_be_a_live_buffers() {
         _ => unreachable!(),
     };
     let inside = Region { offset: whole.offset + 8, len: 16, ..whole };
+    // The client can name only memory it was sent: until the buffer crosses, its region is nobody's.
+    assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::Uint16, region: inside }).contains("not a live buffer"));
+    let held = RefCell::new(Held::default());
+    let Ok(proto::Value::Shared { region: sent, .. }) = ToWire::new(&rt, &held, &Default::default()).value(&Value::Object(ab)) else {
+        panic!("not sent as shared memory")
+    };
+    assert_eq!(sent, whole);
     let Ok(Value::Object(view)) = from_wire(&rt, &Default::default(), &proto::Value::InPlace { kind: BufferKind::Uint16, region: inside })
     else {
         panic!("refused")
