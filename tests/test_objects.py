@@ -10,6 +10,8 @@ Statuses and results were recorded under node 20.
 from __future__ import annotations
 
 import pytest
+from conftest import addon_path
+from node_oracle import Case, assert_same_as_node
 
 from napi_python import JSObject, js
 
@@ -412,3 +414,74 @@ def test_an_object_of_functions_stays_in_the_host_so_its_functions_get_it_as_thi
     assert api.name == "api"
     # Data-only objects are still copied.
     assert isinstance(addon.makeObject(), dict)
+
+
+# Ordinary chains and a typed array, against node: a key shadows the same key further up whether
+# or not it is enumerable, integer keys sort first on each object, and a typed array's elements
+# come before its prototype's keys. (An ordinary object's keys are read in place, a typed array's
+# asked key by key: both routes are compared here.)
+CHAIN = """(() => {
+  const top = {x: 1, y: 2, 5: "n"};
+  const mid = Object.create(top);
+  Object.defineProperty(mid, "x", {value: 0, enumerable: false});
+  Object.defineProperty(mid, "ro", {value: 0, enumerable: true, writable: false});
+  mid.z = 3;
+  const o = Object.create(mid);
+  o.w = 4;
+  o[2] = 1;
+  return o;
+})()"""
+
+TYPED = """(() => {
+  const p = Object.create(Uint8Array.prototype);
+  p.k = 1;
+  p[0] = "shadowed";
+  const t = new Uint8Array(2);
+  Object.setPrototypeOf(t, p);
+  return t;
+})()"""
+
+
+def chain(a):
+    g = js.global_this(a)
+    obj = js.get(g, "Object")
+    create, define = js.get(obj, "create"), js.get(obj, "defineProperty")
+    top = js.object(a, {"x": 1, "y": 2, "5": "n"})
+    mid = create(top)
+    define(mid, "x", {"value": 0, "enumerable": False})
+    define(mid, "ro", {"value": 0, "enumerable": True, "writable": False})
+    js.set(mid, "z", 3)
+    o = create(mid)
+    js.set(o, "w", 4)
+    js.set(o, "2", 1)
+    return o
+
+
+def typed(a):
+    g = js.global_this(a)
+    obj, u8 = js.get(g, "Object"), js.get(g, "Uint8Array")
+    p = js.get(obj, "create")(js.get(u8, "prototype"))
+    js.set(p, "k", 1)
+    js.set(p, "0", "shadowed")
+    t = js.new(u8, 2)
+    js.get(obj, "setPrototypeOf")(t, p)
+    return t
+
+
+def test_names_of_ordinary_chains_and_typed_arrays_are_nodes(load):
+    # With prototypes, only filters that keep out the built-ins' non-enumerable keys: the order
+    # of Object.prototype's own keys is not what is compared here.
+    filters = [(OWN_ONLY, f) for f in (ALL, ENUMERABLE, WRITABLE, SKIP_STRINGS)] + [
+        (INCLUDE_PROTOTYPES, f) for f in (ENUMERABLE, ENUMERABLE | WRITABLE, ENUMERABLE | SKIP_STRINGS)
+    ]
+    calls = [("a.propertyNames(OBJ)", lambda a, o: a.propertyNames(o))] + [
+        (f"a.allPropertyNames(OBJ, {m}, {f}, {c})", lambda a, o, m=m, f=f, c=c: a.allPropertyNames(o, m, f, c))
+        for m, f in filters
+        for c in (KEEP_NUMBERS, NUMBERS_TO_STRINGS)
+    ]
+    cases = [
+        Case(label.replace("OBJ", name), label.replace("OBJ", source), lambda a, make=make, call=call: call(a, make(a)))
+        for name, source, make in (("chain", CHAIN, chain), ("typed", TYPED, typed))
+        for label, call in calls
+    ]
+    assert_same_as_node(load("objects"), cases, addon_path("objects"))

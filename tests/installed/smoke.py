@@ -115,7 +115,10 @@ def main() -> None:
             check("sandbox refused under qemu-user", False)
     else:
         with load_addon(ADDONS / "sandbox.node", sandbox=True) as boxed:
-            check(f"sandbox ({', '.join(sorted(boxed.protections))})", boxed.add(2, 3) == 5 and boxed.fork() == "EPERM")
+            check(
+                f"sandbox ({', '.join(sorted(napi_python.addon_info(boxed).protections))})",
+                boxed.add(2, 3) == 5 and boxed.fork() == "EPERM",
+            )
     with load_addon(ADDONS / "bench.node", isolated=False) as local:
         check("in-process", local.add(1, 2) == 3)
 

@@ -11,7 +11,7 @@ use super::pointers::{self, In, Out};
 use super::strings::read_key;
 use super::types::*;
 use napi_runtime::object::ObjectClass;
-use napi_runtime::property::{Descriptor, PropertyKey, Slot};
+use napi_runtime::property::{Descriptor, Property, PropertyKey, Slot};
 use napi_runtime::props::hash_of;
 use napi_runtime::{JsResult, ObjectId, Thrown, Value};
 
@@ -351,19 +351,13 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
     let mut cur = Some(obj);
     let mut first = true;
     while let Some(o) = cur {
-        // A trap that throws leaves napi_pending_exception, as V8's key collection does.
-        let keys = cx.rt.own_keys(o)?;
-        let next = if mode == keys::OWN_ONLY { None } else { cx.rt.prototype_of(o)? };
-        for key in keys {
-            let Some(p) = cx.rt.get_own_property(o, &key)? else { continue };
-            let skip = match &key {
-                PropertyKey::Symbol(_) => filter & keys::SKIP_SYMBOLS != 0,
-                _ => filter & keys::SKIP_STRINGS != 0,
-            } || (filter & keys::ENUMERABLE != 0 && !p.enumerable)
-                || (filter & keys::CONFIGURABLE != 0 && !p.configurable)
-                || (filter & keys::WRITABLE != 0 && !(p.writable && matches!(p.slot, Slot::Data(_))));
-            let shadowed = !first && seen.contains(&key);
-            if !shadowed && !skip {
+        let (keys, next) = match stored_keys(cx, o, mode, filter) {
+            Some(stored) => stored,
+            None => asked_keys(cx, o, mode, filter)?,
+        };
+        for (key, passes) in keys {
+            let shadowed = passes && !first && seen.contains(&key);
+            if passes && !shadowed {
                 names.push(match (&key, conversion) {
                     (PropertyKey::Index(i), keys::KEEP_NUMBERS) => Value::Number(*i as f64),
                     _ => key.to_value(),
@@ -377,6 +371,60 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
         cur = next;
     }
     Ok(names)
+}
+
+/// One object's own keys in order, each with whether it passes `filter`, and the prototype that
+/// follows it (none when `mode` is own-only). A key that does not pass is left out unless a
+/// prototype follows, whose same key it shadows.
+type KeysAndNext = (Vec<(PropertyKey, bool)>, Option<ObjectId>);
+
+/// [`KeysAndNext`] of an ordinary object, read in place from its stored properties: nothing there
+/// can run JS. `None` for a proxy (its traps answer) or a typed array (its elements are not
+/// stored), which [`asked_keys`] serves.
+fn stored_keys(cx: &Cx, o: ObjectId, mode: i32, filter: i32) -> Option<KeysAndNext> {
+    let heap = cx.rt.heap();
+    let object = heap.get(o)?;
+    if object.is_proxy() || matches!(object.class, ObjectClass::View(_)) {
+        return None;
+    }
+    let next = if mode == keys::OWN_ONLY { None } else { object.proto };
+    let keys = object
+        .own_properties()
+        .filter_map(|(key, p)| {
+            let passes = passes_filter(key, p, filter);
+            (passes || next.is_some()).then(|| (key.clone(), passes))
+        })
+        .collect();
+    Some((keys, next))
+}
+
+/// [`KeysAndNext`] asked of the object as JS would ask it, in V8's order: its keys (a proxy's
+/// `ownKeys` trap), its prototype, then each key's descriptor. A trap that throws leaves
+/// napi_pending_exception, as V8's key collection does.
+fn asked_keys(cx: &Cx, o: ObjectId, mode: i32, filter: i32) -> NapiResult<KeysAndNext> {
+    let own = cx.rt.own_keys(o)?;
+    let next = if mode == keys::OWN_ONLY { None } else { cx.rt.prototype_of(o)? };
+    let mut keys = Vec::with_capacity(own.len());
+    for key in own {
+        let Some(p) = cx.rt.get_own_property(o, &key)? else { continue };
+        let passes = passes_filter(&key, &p, filter);
+        if passes || next.is_some() {
+            keys.push((key, passes));
+        }
+    }
+    Ok((keys, next))
+}
+
+/// Whether a property passes a `napi_key_filter`.
+fn passes_filter(key: &PropertyKey, p: &Property, filter: i32) -> bool {
+    let skipped_kind = match key {
+        PropertyKey::Symbol(_) => filter & keys::SKIP_SYMBOLS != 0,
+        _ => filter & keys::SKIP_STRINGS != 0,
+    };
+    !(skipped_kind
+        || (filter & keys::ENUMERABLE != 0 && !p.enumerable)
+        || (filter & keys::CONFIGURABLE != 0 && !p.configurable)
+        || (filter & keys::WRITABLE != 0 && !(p.writable && matches!(p.slot, Slot::Data(_)))))
 }
 
 #[no_mangle]
