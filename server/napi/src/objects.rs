@@ -29,10 +29,9 @@ pub unsafe extern "C" fn napi_create_array(env: napi_env, result: Out<napi_value
 pub unsafe extern "C" fn napi_create_array_with_length(env: napi_env, length: usize, result: Out<napi_value>) -> napi_status {
     entry::plain(env, "napi_create_array_with_length", |cx| {
         let slot = result.required()?;
-        let arr = cx.rt.new_array(Vec::new());
         // V8 takes the length as an int; negative (huge size_t) lengths become 0.
         let len = i32::try_from(length as isize).unwrap_or(0).max(0);
-        cx.rt.set_named(&Value::Object(arr), "length", Value::Number(len as f64))?;
+        let arr = cx.rt.new_array_of_length(len as u32, 0);
         slot.write(cx.handle(Value::Object(arr)));
         Ok(())
     })

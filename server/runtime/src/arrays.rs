@@ -4,21 +4,33 @@
 use super::object::ObjectClass;
 use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey};
+use super::props::hash_of;
 use super::value::Value;
 use super::{JsResult, Runtime};
 
 impl Runtime {
     /// A new array holding `items`.
     pub fn new_array(&self, items: Vec<Value>) -> ObjectId {
+        let id = self.new_array_of_length(items.len() as u32, items.len());
+        let mut heap = self.heap.borrow_mut();
+        let props = &mut heap.obj_mut(id).props;
+        for (i, v) in items.into_iter().enumerate() {
+            let key = PropertyKey::Index(i as u32);
+            props.push_new_data(hash_of(&key), key, v);
+        }
+        id
+    }
+
+    /// A new array of `length` holes (`new Array(length)`), with room for `capacity` elements.
+    pub fn new_array_of_length(&self, length: u32, capacity: usize) -> ObjectId {
         let mut heap = self.heap.borrow_mut();
         let id = heap.new_object(ObjectClass::Array, Some(self.realm.array_prototype));
-        let len = Property { enumerable: false, configurable: false, ..Property::data(Value::Number(items.len() as f64)) };
-        let o = heap.obj_mut(id);
-        o.props.reserve(items.len() + 1);
-        o.props.insert(PropertyKey::name("length"), len);
-        for (i, v) in items.into_iter().enumerate() {
-            o.props.insert(PropertyKey::Index(i as u32), Property::data(v));
-        }
+        let len = Property { enumerable: false, configurable: false, ..Property::data(Value::Number(f64::from(length))) };
+        let props = &mut heap.obj_mut(id).props;
+        props.reserve(capacity + 1);
+        // A new object's keys are new: `length`, then the distinct indices.
+        let (hash, key) = self.length_key.clone();
+        props.push_new(hash, key, len);
         id
     }
 

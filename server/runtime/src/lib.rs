@@ -62,6 +62,7 @@ pub use value::{Type, Value};
 
 use handles::HandleStack;
 use native::{Callback, Finalize};
+use property::PropertyKey;
 use realm::Realm;
 use references::RefTable;
 
@@ -167,6 +168,8 @@ pub struct Runtime {
     /// The argument vector of the last native call, emptied, for the next: an allocation and
     /// a free were a tenth of an in-process call (`args_vec`).
     spare_args: RefCell<Vec<Value>>,
+    /// The key `length` with its hash, made once: every array is made with it (`new_array`).
+    length_key: (u64, PropertyKey),
     /// The world outside (Python), set once the host is made (`set_outside`).
     outside: RefCell<Option<Rc<dyn Outside>>>,
     /// `Symbol.for` registry (symbol.rs).
@@ -254,6 +257,10 @@ impl Runtime {
             refs: RefCell::new(RefTable::default()),
             frames: RefCell::new(Vec::new()),
             spare_args: RefCell::new(Vec::new()),
+            length_key: {
+                let key = PropertyKey::name("length");
+                (props::hash_of(&key), key)
+            },
             outside: RefCell::new(None),
             symbol_registry: RefCell::new(HashMap::new()),
             depth: Cell::new(0),

@@ -64,9 +64,7 @@ fn array_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<ObjectI
             if !(*n >= 0.0 && n.fract() == 0.0 && *n <= u32::MAX as f64) {
                 return Err(rt.range_error("Invalid array length".into()));
             }
-            let arr = rt.new_array(Vec::new());
-            rt.set_named(&Value::Object(arr), "length", Value::Number(*n))?;
-            arr
+            rt.new_array_of_length(*n as u32, 0)
         }
         _ => rt.new_array(args.to_vec()),
     };
