@@ -23,6 +23,7 @@ _SHT_DYNAMIC, _SHT_DYNSYM = 6, 11
 _SHT_GNU_VERNEED, _SHT_GNU_VERSYM = 0x6FFFFFFE, 0x6FFFFFFF
 _DT_NEEDED, _DT_RPATH, _DT_RUNPATH = 1, 15, 29
 _STB_WEAK = 2
+_STT_SECTION = 3
 _STT_NAMES = {0: "notype", 1: "object", 2: "func", 3: "section", 4: "file", 5: "common", 6: "tls", 10: "ifunc"}
 _SHF_EXECINSTR = 0x4
 _MACHINES = {3: "x86", 40: "arm", 62: "x86-64", 183: "aarch64", 243: "riscv", 22: "s390", 21: "ppc64"}
@@ -204,6 +205,9 @@ def _symbols(
             name, info, _, shndx, _, _ = struct.unpack_from(r.endian + "IBBHQQ", table, i * entsize)
         else:
             name, _, _, info, _, shndx = struct.unpack_from(r.endian + "IIIBBH", table, i * entsize)
+        # aarch64 linkers put local section symbols (no name) in .dynsym; nm -D leaves them out.
+        if info & 0xF == _STT_SECTION:
+            continue
         version = library = None
         if indices:
             (vi,) = struct.unpack_from(r.endian + "H", indices, 2 * i)
