@@ -413,6 +413,22 @@ impl InProcess {
         loop_due
     }
 
+    /// The host thread, between turns of events: lets the callers queued for the JS lock make
+    /// their calls first (serving what they relay meanwhile). It lets go of the lock only when
+    /// it idles, and a native thread's stream of threadsafe-function calls can keep it from ever
+    /// idling: a Python thread's call then waited until the stream ended.
+    pub(crate) fn let_queued_callers_in(&self, host: &Host) {
+        if self.js.turn.queued() == 0 {
+            return;
+        }
+        self.js.hand_over_serving(
+            || self.relay.posted(),
+            || {
+                host.serve_relayed(&self.relay);
+            },
+        );
+    }
+
     /// A direct call changed the libuv loop (a timer, a descriptor to poll, a handle closing):
     /// wakes the host thread if it idles, to take that into its wait (`Host::after_direct_call`).
     pub(crate) fn loop_changed(&self) {
@@ -568,6 +584,14 @@ impl JsLock {
     /// Takes the lock as `lock` does, running `errand` whenever `due` (see `TurnLock::take_or`).
     fn take_serving(&self, due: impl Fn() -> bool, errand: impl FnMut()) {
         self.turn.take_or(due, errand);
+        self.owner.store(this_thread(), Ordering::Relaxed);
+    }
+
+    /// Lets the threads queued for the lock have it, then takes it back as `take_serving` does
+    /// (`TurnLock::hand_over_or`).
+    fn hand_over_serving(&self, due: impl Fn() -> bool, errand: impl FnMut()) {
+        self.owner.store(0, Ordering::Relaxed);
+        self.turn.hand_over_or(due, errand);
         self.owner.store(this_thread(), Ordering::Relaxed);
     }
 

@@ -88,6 +88,9 @@ impl Host {
                 // Top level, no request running: what other threads posted (async-work
                 // completions, threadsafe-function calls) runs here, as Node runs it from its loop.
                 self.run_events();
+                if let Some(shared) = &self.in_process {
+                    shared.let_queued_callers_in(self);
+                }
                 continue;
             }
             match self.recv() {

@@ -20,6 +20,9 @@ pub struct TurnLock {
     /// Threads queued in [`TurnLock::take`]: [`TurnLock::try_take`] and [`TurnLock::wait_free`]
     /// leave the lock to them, so that a thread taking it in a loop cannot starve them.
     wanted: AtomicUsize,
+    /// Turns taken by threads that queued for them (counted off the path of a free lock): how
+    /// [`TurnLock::hand_over_or`] knows that a queued thread had its turn.
+    queued_turns: AtomicUsize,
     /// Threads asleep in [`TurnLock::wait_until`].
     sleepers: AtomicUsize,
     /// A sleeper went to sleep since the last wake-up: a release wakes the sleepers only then,
@@ -73,7 +76,30 @@ impl TurnLock {
             }
             errand();
         }
+        self.queued_turns.fetch_add(1, Ordering::SeqCst);
         self.wanted.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Lets go of the lock for the threads queued for it and takes it back once one of them
+    /// took it (or none queues any more), running `errand` whenever `due` meanwhile (as
+    /// [`TurnLock::take_or`]). A holder that let go and took the lock back at once would win it
+    /// again and again over queued threads still waking up.
+    pub fn hand_over_or(&self, due: impl Fn() -> bool, mut errand: impl FnMut()) {
+        let turns = self.queued_turns.load(Ordering::SeqCst);
+        self.release();
+        loop {
+            let mut handed = false;
+            // Woken by the taker's release, or by `wake_waiters` for an errand.
+            self.wait_until(|| {
+                handed = self.queued_turns.load(Ordering::SeqCst) != turns || self.wanted.load(Ordering::SeqCst) == 0;
+                handed || due()
+            });
+            if handed {
+                break;
+            }
+            errand();
+        }
+        self.take_or(due, errand);
     }
 
     /// Wakes the threads asleep on the lock to look again at what they wait for (after the
@@ -137,6 +163,30 @@ impl TurnLock {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn a_holder_handing_over_takes_the_lock_back_only_after_a_queued_thread_had_its_turn() {
+        let turn = Arc::new(TurnLock::default());
+        let turns = Arc::new(AtomicUsize::new(0));
+        assert!(turn.try_take());
+        for round in 1..=100 {
+            let (theirs, their_turns) = (turn.clone(), turns.clone());
+            let queued = std::thread::spawn(move || {
+                theirs.take();
+                their_turns.fetch_add(1, Ordering::SeqCst);
+                theirs.release();
+            });
+            while turn.queued() == 0 {
+                std::thread::yield_now();
+            }
+            // Taking it back at once would win it over the queued thread, asleep or waking.
+            turn.hand_over_or(|| false, || {});
+            assert_eq!(turns.load(Ordering::SeqCst), round, "taken back before the queued thread's turn");
+            queued.join().unwrap();
+        }
+        turn.release();
+        assert!(turn.is_free());
+    }
 
     #[test]
     fn a_wait_for_the_lock_to_be_free_ends_at_its_release() {
