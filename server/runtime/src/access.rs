@@ -278,7 +278,7 @@ impl Runtime {
         }
         let grows = grows_array(o, &key);
         o.props.push_new_data(hash, key, value);
-        grow_array_length(o, grows);
+        grow_array_length(o, grows, &self.length_key.1);
         Ok(true)
     }
 
@@ -294,16 +294,16 @@ impl Runtime {
         }
         let mut heap = self.heap.borrow_mut();
         let o = heap.obj_mut(obj);
-        let key = PropertyKey::name("length");
+        let key = &self.length_key.1;
         // Only a shorter length deletes elements: growing (every push) must not walk them all.
-        let shrinks = match o.props.get(&key) {
+        let shrinks = match o.props.get(key) {
             Some(Property { slot: Slot::Data(Value::Number(old)), .. }) => n < *old,
             _ => true,
         };
         if shrinks {
             o.props.retain(|k, _| !matches!(k, PropertyKey::Index(i) if *i as f64 >= n));
         }
-        if let Some(p) = o.props.get_mut(&key) {
+        if let Some(p) = o.props.get_mut(key) {
             if !p.writable {
                 return Ok(false);
             }
@@ -314,7 +314,7 @@ impl Runtime {
 
     /// An array's `length` as stored (0 for anything without a numeric one); runs no getter.
     pub fn array_length(&self, obj: ObjectId) -> u32 {
-        match self.heap.borrow().get(obj).and_then(|o| o.props.get(&PropertyKey::name("length"))) {
+        match self.heap.borrow().get(obj).and_then(|o| o.props.get(&self.length_key.1)) {
             Some(Property { slot: Slot::Data(Value::Number(n)), .. }) => *n as u32,
             _ => 0,
         }
@@ -379,7 +379,7 @@ impl Runtime {
                 }
             }
         };
-        insert_property(o, key, new);
+        insert_property(o, key, new, &self.length_key.1);
         Ok(true)
     }
 
@@ -588,11 +588,11 @@ impl Runtime {
     }
 }
 
-/// Puts `prop` under `key` in `o`, growing an array's `length` past a new index.
-fn insert_property(o: &mut Object, key: PropertyKey, prop: Property) {
+/// Puts `prop` under `key` in `o`, growing an array's `length` (the key `length`) past a new index.
+fn insert_property(o: &mut Object, key: PropertyKey, prop: Property, length: &PropertyKey) {
     let grows = grows_array(o, &key);
     o.props.insert(key, prop);
-    grow_array_length(o, grows);
+    grow_array_length(o, grows, length);
 }
 
 /// The index `key` names when `o` is an array, whose `length` may have to grow past it.
@@ -603,10 +603,10 @@ fn grows_array(o: &Object, key: &PropertyKey) -> Option<u32> {
     }
 }
 
-/// Makes array `o`'s `length` at least one past index `index`, just put.
-fn grow_array_length(o: &mut Object, index: Option<u32>) {
+/// Makes array `o`'s `length` (the key `length`) at least one past index `index`, just put.
+fn grow_array_length(o: &mut Object, index: Option<u32>, length: &PropertyKey) {
     let Some(i) = index else { return };
-    if let Some(Property { slot: Slot::Data(Value::Number(n)), .. }) = o.props.get_mut(&PropertyKey::name("length")) {
+    if let Some(Property { slot: Slot::Data(Value::Number(n)), .. }) = o.props.get_mut(length) {
         if (i as f64) >= *n {
             *n = i as f64 + 1.0;
         }

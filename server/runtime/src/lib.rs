@@ -168,7 +168,8 @@ pub struct Runtime {
     /// The argument vector of the last native call, emptied, for the next: an allocation and
     /// a free were a tenth of an in-process call (`args_vec`).
     spare_args: RefCell<Vec<Value>>,
-    /// The key `length` with its hash, made once: every array is made with it (`new_array`).
+    /// The key `length` with its hash, made once: every array is made with it (`new_array`), and
+    /// its length read and grown by it (access.rs).
     length_key: (u64, PropertyKey),
     /// The world outside (Python), set once the host is made (`set_outside`).
     outside: RefCell<Option<Rc<dyn Outside>>>,
