@@ -3,7 +3,8 @@ whose rounds take turns, so that every build meets the same moments of a noisy m
 
 Each build is a directory holding a `napi_python` package (a copy of `client-py/python` with its
 extension, and `bin/napi-hostd` for isolated runs); copy each build twice, as where a `.so` lands
-moves it by about 5% (docs/performance.md, Method).
+moves it by about 5% (docs/performance.md, Method). `rust_add` and `rust_callback` call the
+napi-rs test addon (relayed to the host thread in-process, D37).
 
     .venv/bin/python tests/bench/bench_ab.py old=/tmp/old,new=/tmp/new [inprocess,isolated] [noop,add,...]
 
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OPS = ["noop", "add", "echo", "callback", "method", "object16"]
+OPS = ["noop", "add", "echo", "callback", "method", "object16", "rust_add", "rust_callback"]
 CALLS = 20_000
 
 CHILD = f"""
@@ -34,7 +35,10 @@ from conftest import addon_path
 from napi_python import load_addon
 a = load_addon(addon_path("bench"), isolated=(sys.argv[1] == "isolated"))
 c = a.Counter()
+# The napi-rs test addon: its calls are relayed to the host thread in-process.
+r = load_addon(addon_path("rust_addon"), isolated=(sys.argv[1] == "isolated"))
 one = lambda: 1
+same = lambda x: x
 ops = {{
     "noop": lambda: a.noop(),
     "add": lambda: a.add(1, 2),
@@ -42,6 +46,8 @@ ops = {{
     "callback": lambda: a.callback(one),
     "method": lambda: c.increment(),
     "object16": lambda: a.makeObject16(),
+    "rust_add": lambda: r.addI32(1, 2),
+    "rust_callback": lambda: r.callWith(same, 1),
 }}
 for line in sys.stdin:
     op, n = line.split()

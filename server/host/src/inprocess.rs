@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crossbeam_utils::CachePadded;
 use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
@@ -75,8 +76,10 @@ enum ClientNews {
 
 /// What an in-process host and its client share.
 pub struct InProcess {
-    /// Held by whoever runs JS: the host thread, or a caller making a direct call.
-    js: JsLock,
+    /// Held by whoever runs JS: the host thread, or a caller making a direct call. It and the
+    /// line and flag below are written on every call a caller makes: each on a cache line of
+    /// its own, away from what the host thread looks at while it waits for the next call.
+    js: CachePadded<JsLock>,
     /// The host while it serves (set and cleared under `js`).
     host: AtomicPtr<Host>,
     /// A library with thread-local storage was loaded (or is being loaded): every request goes
@@ -85,9 +88,9 @@ pub struct InProcess {
     /// Where callers post the calls the host thread runs for them (`relay`).
     relay: Relay,
     /// Where they wait for their turn to (ahead of the JS lock, which the turn's holder takes).
-    line: RelayLine,
+    line: CachePadded<RelayLine>,
     /// The JS lock's holder relays its calls (set and read by that holder only).
-    relaying: AtomicBool,
+    relaying: CachePadded<AtomicBool>,
     client_news: Mutex<Vec<ClientNews>>,
     /// Whether `client_news` has anything, looked at without the lock on every request.
     has_client_news: AtomicBool,
@@ -108,12 +111,12 @@ pub struct InProcess {
 impl InProcess {
     pub fn new(sink: Box<dyn NewsSink>) -> std::io::Result<Arc<InProcess>> {
         Ok(Arc::new(InProcess {
-            js: JsLock::default(),
+            js: CachePadded::default(),
             host: AtomicPtr::new(std::ptr::null_mut()),
             calls_stay_on_host_thread: AtomicBool::new(false),
             relay: Relay::default(),
-            line: RelayLine::default(),
-            relaying: AtomicBool::new(false),
+            line: CachePadded::default(),
+            relaying: CachePadded::new(AtomicBool::new(false)),
             client_news: Mutex::new(Vec::new()),
             has_client_news: AtomicBool::new(false),
             sink,

@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::thread::Thread;
 
+use crossbeam_utils::CachePadded;
+
 use napi_link::spin::{spin_until, SPIN};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, ObjectId, PyRef, TraceAnswer};
@@ -48,21 +50,22 @@ pub(crate) enum Message {
     Ran,
     /// To the caller: run this on your thread, then answer `Ran`.
     Run(*mut (dyn FnMut() + 'static)),
-    /// To the caller: your call was served.
-    Served,
+    /// To the caller: your call was served, and this is what it answered (written beside the
+    /// turn, on the line that crosses anyway, rather than into the caller's stack).
+    Served(Served),
 }
 
 /// A call posted to the host thread. Lifetimes erased: its poster waits until it is served.
 pub(crate) struct Job {
     op: Direct<'static>,
     caller: *const (dyn Caller + 'static),
-    out: *mut Served,
 }
 
 /// The mailbox between an in-process host thread and the thread whose calls it runs.
 pub(crate) struct Relay {
-    baton: AtomicU8,
-    message: UnsafeCell<Option<Message>>,
+    /// The turn and its message, on a cache line of their own: the one line that crosses
+    /// between the two threads each way.
+    post: CachePadded<Post>,
     /// How the caller waiting for its turn sleeps, and is woken.
     caller: Sleeper,
     /// How the host thread waiting for a Python call it handed back sleeps (while it idles it
@@ -70,6 +73,17 @@ pub(crate) struct Relay {
     host: Sleeper,
     /// Calls served so far, nested ones included, and steps handed back to their callers (for
     /// tests: each step is two hand-offs).
+    counts: CachePadded<Counts>,
+}
+
+struct Post {
+    baton: AtomicU8,
+    message: UnsafeCell<Option<Message>>,
+}
+
+/// Written by the host thread only, on a line the callers' waits do not read.
+#[derive(Default)]
+struct Counts {
     served: AtomicU64,
     handed_back: AtomicU64,
 }
@@ -84,12 +98,10 @@ unsafe impl Send for Relay {}
 impl Default for Relay {
     fn default() -> Self {
         Relay {
-            baton: AtomicU8::new(CALLER),
-            message: UnsafeCell::new(None),
+            post: CachePadded::new(Post { baton: AtomicU8::new(CALLER), message: UnsafeCell::new(None) }),
             caller: Sleeper::default(),
             host: Sleeper::default(),
-            served: AtomicU64::new(0),
-            handed_back: AtomicU64::new(0),
+            counts: CachePadded::default(),
         }
     }
 }
@@ -99,7 +111,7 @@ impl Relay {
     /// the caller's ring, see `InProcess::idle`).
     #[inline]
     pub(crate) fn posted(&self) -> bool {
-        self.baton.load(Ordering::SeqCst) == HOST
+        self.post.baton.load(Ordering::SeqCst) == HOST
     }
 
     /// Caller: serves `op` on the host thread, answering here what the host thread hands back,
@@ -112,7 +124,6 @@ impl Relay {
             Job {
                 op: std::mem::transmute::<Direct<'_>, Direct<'static>>(op),
                 caller: std::mem::transmute::<&dyn Caller, &'static dyn Caller>(caller),
-                out,
             }
         };
         if !self.pass_to_host(Message::Serve(job)) {
@@ -120,8 +131,8 @@ impl Relay {
         }
         posted();
         loop {
-            self.caller.wait(|| self.baton.load(Ordering::Acquire) != HOST);
-            if self.baton.load(Ordering::Acquire) == CLOSED {
+            self.caller.wait(|| self.post.baton.load(Ordering::Acquire) != HOST);
+            if self.post.baton.load(Ordering::Acquire) == CLOSED {
                 return false;
             }
             match self.take() {
@@ -136,8 +147,8 @@ impl Relay {
                     }
                     self.pass_to_host(Message::Ran);
                 }
-                Message::Served => {
-                    self.served.fetch_add(1, Ordering::Relaxed);
+                Message::Served(served) => {
+                    *out = served;
                     return true;
                 }
                 Message::Serve(_) | Message::Ran => unreachable!("a message for the host thread on the caller's turn"),
@@ -148,7 +159,7 @@ impl Relay {
     /// How many calls were served so far, and how many steps the host thread handed back to
     /// their callers.
     pub(crate) fn counts(&self) -> (u64, u64) {
-        (self.served.load(Ordering::Relaxed), self.handed_back.load(Ordering::Relaxed))
+        (self.counts.served.load(Ordering::Relaxed), self.counts.handed_back.load(Ordering::Relaxed))
     }
 
     /// Host thread: the call posted, if any.
@@ -166,21 +177,21 @@ impl Relay {
     /// refused (its caller sends it over the rings, which say the host is gone), and so is every
     /// call posted later.
     pub(crate) fn close(&self) {
-        self.baton.store(CLOSED, Ordering::SeqCst);
+        self.post.baton.store(CLOSED, Ordering::SeqCst);
         self.caller.wake();
     }
 
     /// Posts `message` for the host thread and wakes it if it sleeps waiting for a Python call
     /// to run. False: closed.
     fn pass_to_host(&self, message: Message) -> bool {
-        if self.baton.load(Ordering::Acquire) == CLOSED {
+        if self.post.baton.load(Ordering::Acquire) == CLOSED {
             return false;
         }
         // SAFETY: the caller's turn: the host thread does not touch the message.
-        unsafe { *self.message.get() = Some(message) };
-        if self.baton.compare_exchange(CALLER, HOST, Ordering::SeqCst, Ordering::Acquire).is_err() {
+        unsafe { *self.post.message.get() = Some(message) };
+        if self.post.baton.compare_exchange(CALLER, HOST, Ordering::SeqCst, Ordering::Acquire).is_err() {
             // SAFETY: closed meanwhile, so nobody reads the message any more.
-            unsafe { *self.message.get() = None };
+            unsafe { *self.post.message.get() = None };
             return false;
         }
         self.host.wake();
@@ -190,8 +201,8 @@ impl Relay {
     /// Host thread: passes `message` to the caller, waking it if it sleeps.
     fn pass_to_caller(&self, message: Message) {
         // SAFETY: the host thread's turn: the caller does not touch the message.
-        unsafe { *self.message.get() = Some(message) };
-        self.baton.store(CALLER, Ordering::SeqCst);
+        unsafe { *self.post.message.get() = Some(message) };
+        self.post.baton.store(CALLER, Ordering::SeqCst);
         self.caller.wake();
     }
 
@@ -199,7 +210,7 @@ impl Relay {
     fn take(&self) -> Message {
         // SAFETY: this side's turn, seen with acquire: the other side wrote it before passing
         // the turn, and touches it no more until the turn comes back.
-        unsafe { (*self.message.get()).take() }.expect("a turn passed with its message")
+        unsafe { (*self.post.message.get()).take() }.expect("a turn passed with its message")
     }
 }
 
@@ -215,10 +226,12 @@ impl Host {
     fn serve_job(&self, relay: &Relay, job: Job) {
         let caller = Relayed { relay, host: self, inner: job.caller };
         self.relayed_calls.set(self.relayed_calls.get() + 1);
-        // SAFETY: the poster waits until `Served`, keeping `out` and what `op` borrows alive.
-        self.serve_direct(job.op, &caller, unsafe { &mut *job.out });
+        let mut served = Served::default();
+        // The poster waits until `Served`, keeping what `op` borrows alive.
+        self.serve_direct(job.op, &caller, &mut served);
         self.relayed_calls.set(self.relayed_calls.get() - 1);
-        relay.pass_to_caller(Message::Served);
+        relay.counts.served.fetch_add(1, Ordering::Relaxed);
+        relay.pass_to_caller(Message::Served(served));
     }
 }
 
@@ -246,14 +259,14 @@ impl Relayed<'_> {
         let run: &mut dyn FnMut() = &mut run;
         // SAFETY: only the lifetime is erased: this waits below until the caller ran it.
         let run = unsafe { std::mem::transmute::<*mut dyn FnMut(), *mut (dyn FnMut() + 'static)>(run) };
-        self.relay.handed_back.fetch_add(1, Ordering::Relaxed);
+        self.relay.counts.handed_back.fetch_add(1, Ordering::Relaxed);
         self.relay.pass_to_caller(Message::Run(run));
         loop {
             self.relay.host.wait(|| self.relay.posted());
             match self.relay.take() {
                 Message::Ran => break,
                 Message::Serve(job) => self.host.serve_job(self.relay, job),
-                Message::Run(_) | Message::Served => unreachable!("a message for the caller on the host thread's turn"),
+                Message::Run(_) | Message::Served(_) => unreachable!("a message for the caller on the host thread's turn"),
             }
         }
         result.expect("the caller ran it")
