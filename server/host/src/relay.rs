@@ -50,15 +50,15 @@ pub(crate) enum Message {
     Ran,
     /// To the caller: run this on your thread, then answer `Ran`.
     Run(*mut (dyn FnMut() + 'static)),
-    /// To the caller: your call was served, and this is what it answered (written beside the
-    /// turn, on the line that crosses anyway, rather than into the caller's stack).
-    Served(Served),
+    /// To the caller: your call was served.
+    Served,
 }
 
 /// A call posted to the host thread. Lifetimes erased: its poster waits until it is served.
 pub(crate) struct Job {
     op: Direct<'static>,
     caller: *const (dyn Caller + 'static),
+    out: *mut Served,
 }
 
 /// The mailbox between an in-process host thread and the thread whose calls it runs.
@@ -124,6 +124,7 @@ impl Relay {
             Job {
                 op: std::mem::transmute::<Direct<'_>, Direct<'static>>(op),
                 caller: std::mem::transmute::<&dyn Caller, &'static dyn Caller>(caller),
+                out,
             }
         };
         if !self.pass_to_host(Message::Serve(job)) {
@@ -147,10 +148,7 @@ impl Relay {
                     }
                     self.pass_to_host(Message::Ran);
                 }
-                Message::Served(served) => {
-                    *out = served;
-                    return true;
-                }
+                Message::Served => return true,
                 Message::Serve(_) | Message::Ran => unreachable!("a message for the host thread on the caller's turn"),
             }
         }
@@ -226,12 +224,11 @@ impl Host {
     fn serve_job(&self, relay: &Relay, job: Job) {
         let caller = Relayed { relay, host: self, inner: job.caller };
         self.relayed_calls.set(self.relayed_calls.get() + 1);
-        let mut served = Served::default();
-        // The poster waits until `Served`, keeping what `op` borrows alive.
-        self.serve_direct(job.op, &caller, &mut served);
+        // SAFETY: the poster waits until `Served`, keeping `out` and what `op` borrows alive.
+        self.serve_direct(job.op, &caller, unsafe { &mut *job.out });
         self.relayed_calls.set(self.relayed_calls.get() - 1);
         relay.counts.served.fetch_add(1, Ordering::Relaxed);
-        relay.pass_to_caller(Message::Served(served));
+        relay.pass_to_caller(Message::Served);
     }
 }
 
@@ -266,7 +263,7 @@ impl Relayed<'_> {
             match self.relay.take() {
                 Message::Ran => break,
                 Message::Serve(job) => self.host.serve_job(self.relay, job),
-                Message::Run(_) | Message::Served(_) => unreachable!("a message for the caller on the host thread's turn"),
+                Message::Run(_) | Message::Served => unreachable!("a message for the caller on the host thread's turn"),
             }
         }
         result.expect("the caller ran it")
