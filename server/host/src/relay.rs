@@ -81,6 +81,10 @@ struct Post {
     message: UnsafeCell<Option<Message>>,
 }
 
+// The turn and its message cross as one cache line: a message spilling onto a second line cost
+// a relayed Python callback a tenth more (two lines to fetch at each of its four hand-offs).
+const _: () = assert!(std::mem::size_of::<Post>() <= 64);
+
 /// Written by the host thread only, on a line the callers' waits do not read.
 #[derive(Default)]
 struct Counts {
