@@ -5,7 +5,8 @@
 //! - [`streams`]: the rings as byte streams, with the socket beside them for wake-ups,
 //!   descriptors and the hang-up.
 //! - [`frames`]: frames read from and written to those streams.
-//! - [`spin`]: a short look before sleeping.
+//! - [`spin`]: a short look before sleeping, and [`shared_cpu`]: a waiting thread moving off
+//!   its peer's CPU when the two were placed on one.
 //!
 //! And the little else both ends share, the lowest crate both build on:
 //!
@@ -22,6 +23,7 @@ pub mod frames;
 pub mod panics;
 pub mod process_tree;
 pub mod recent;
+pub mod shared_cpu;
 pub mod shm;
 pub mod spin;
 pub mod streams;

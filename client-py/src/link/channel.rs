@@ -18,7 +18,8 @@
 //! for a reply keeping the GIL), `waiting` (leader/follower reading without it), `filing` (what
 //! the reader does with each message), `events` (the event ring), `between_requests` (what goes
 //! with the next request) and `ending` (how a host ends). Beneath them, with no channel of their
-//! own: `sleepers`, `busy`, `ids`, `dead` and `shared_cpu` (a caller moving off its host's CPU).
+//! own: `sleepers`, `busy`, `ids` and `dead` (and `napi_link::shared_cpu`, a caller moving off its
+//! host's CPU).
 
 mod between_requests;
 mod busy;
@@ -29,7 +30,6 @@ mod filing;
 mod ids;
 mod looking;
 mod sending;
-mod shared_cpu;
 mod sleepers;
 mod waiting;
 

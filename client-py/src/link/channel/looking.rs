@@ -5,10 +5,11 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
+use napi_link::shared_cpu;
 use napi_link::spin::spin_until;
 use napi_protocol::ChainId;
 
-use super::{shared_cpu, Channel, Dead, State};
+use super::{Channel, Dead, State};
 use crate::link::inbound::Incoming;
 
 impl Channel {

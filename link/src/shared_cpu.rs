@@ -1,20 +1,26 @@
-//! A calling thread that finds itself on its host's CPU while another CPU it may use is idle
-//! moves there.
+//! A thread that finds itself on the CPU of the peer it hands work to, while another CPU it may
+//! use is idle, moves there. Two pairs meet this: a Python thread calling an isolated host (the
+//! host's serving thread, a process of its own), and an in-process host thread woken by the
+//! Python thread that relays a call to it.
 //!
-//! Both sides of a round trip spin, so each needs a CPU of its own. When several Python threads
-//! take turns with the GIL, the kernel often wakes the thread that gets it on the CPU where the
-//! host spins (every CPU is busy at that moment), and the thread that let go of the GIL goes to
-//! sleep: the other CPU idles while the caller and the host hand one CPU to each other with a
-//! yield per message, several microseconds a round trip instead of one. The kernel's balancing
-//! left such pairs together until the next change of GIL holder, up to 5 ms (16 threads making
-//! `add`s: a CPU idle 27% of the time, and 0.8x one thread's calls).
+//! Both sides of a round trip spin, so each needs a CPU of its own. The kernel often places a
+//! woken thread on its waker's CPU: the Python thread that gets the GIL on the CPU where its host
+//! spins (every CPU is busy at that moment, and the thread that let go of the GIL goes to
+//! sleep), an in-process host thread rung awake on its caller's. The other CPU then idles while
+//! the two hand one CPU to each other with a yield per message, several microseconds a round
+//! trip instead of one, and the kernel's balancing leaves them so (it moves no thread that ran a
+//! moment ago): until the next change of GIL holder, up to 5 ms (16 threads making `add`s: a CPU
+//! idle 27% of the time, and 0.8x one thread's calls), and for a relayed pair as long as the calls
+//! come (rounds of 2,000 napi-rs `addI32` calls 10 ms apart: 1.7-2.1 µs a call once paired,
+//! against 0.95 apart).
 //!
-//! The sign is a reply that came right after the look's first pause (`ClientEnd::poll`): the
-//! yield let the host run here. It is checked (the host's CPU, from `/proc`, is this thread's,
-//! and no more threads are runnable than this thread may use CPUs) before the thread moves: its
-//! allowed CPUs are narrowed to the others for a moment, which the kernel obeys at once, and
-//! restored. Each check costs some microseconds, so after one a thread lets the next signs pass
-//! (`PASS`, more after checks that found no CPU idle).
+//! A calling thread looks for a sign, a reply that came right after the look's first pause
+//! (`ClientEnd::poll`): the yield let the host run here ([`after_pause`]). An in-process host
+//! thread knows its waker's CPU and checks once it is awake ([`after_woken_by`]). Either checks
+//! that the two share a CPU and that no more threads are runnable than it may use CPUs before
+//! it moves: its allowed CPUs are narrowed to the others for a moment, which the kernel obeys
+//! at once, and restored. Each check costs some microseconds, so after one a calling thread lets
+//! the next signs pass (`PASS`, more after checks that found no CPU idle).
 
 use std::cell::Cell;
 use std::mem::{size_of, zeroed};
@@ -80,7 +86,7 @@ fn passed(found: Found, last: u32) -> u32 {
 
 /// A reply came right after the look's first pause: checks, unless this thread lets the sign
 /// pass, whether it shares its CPU with host `pid` while another is idle, and if so moves.
-pub(super) fn after_pause(pid: u32) {
+pub fn after_pause(pid: u32) {
     let (passing, last) = PASSING.with(Cell::get);
     if passing > 0 {
         PASSING.with(|p| p.set((passing - 1, last)));
@@ -90,14 +96,25 @@ pub(super) fn after_pause(pid: u32) {
     PASSING.with(|p| p.set((pass, pass)));
 }
 
+/// This thread was woken by a peer that runs on CPU `peer_cpu` and will wait for it, spinning:
+/// the kernel often places a thread woken so on its waker's CPU, though another is idle. Moves
+/// off if it shares the peer's CPU and another CPU it may use is idle; answers whether it moved.
+pub fn after_woken_by(peer_cpu: usize) -> bool {
+    settle(Some(peer_cpu)) == Found::Moved
+}
+
 fn check(pid: u32) -> Found {
-    let (Some(ours), Some(hosts), Some(runnable)) = (this_cpu(), cpu_of(pid), runnable()) else {
+    settle(cpu_of(pid))
+}
+
+/// Moves this thread off its CPU if `peers` (the peer's CPU) is that one and another is idle.
+fn settle(peers: Option<usize>) -> Found {
+    let (Some(ours), Some(peers), Some(runnable), Some(mut allowed)) = (this_cpu(), peers, runnable(), allowed_cpus()) else {
         return Found::NoRoom;
     };
-    let Some(mut allowed) = allowed_cpus() else { return Found::NoRoom };
     // SAFETY: counts the bits of an initialised set.
     let count = unsafe { libc::CPU_COUNT(&allowed) } as u32;
-    match verdict(ours, hosts, runnable, count) {
+    match verdict(ours, peers, runnable, count) {
         Verdict::Apart => Found::Apart,
         Verdict::NoRoom => Found::NoRoom,
         Verdict::Move(cpu) => {
@@ -127,12 +144,14 @@ fn move_off(cpu: usize, allowed: &mut libc::cpu_set_t) -> Option<usize> {
     // to the CPUs the process may use), and a thread left narrower would stay so for its life.
     // SAFETY: as above.
     if unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &whole) } != 0 {
-        tracing::warn!("could not give a calling thread its allowed CPUs back: {}", std::io::Error::last_os_error());
+        tracing::warn!("could not give a thread its allowed CPUs back: {}", std::io::Error::last_os_error());
     }
     moved_to
 }
 
-fn this_cpu() -> Option<usize> {
+/// The CPU this thread runs on (a read of the vDSO or of the rseq area, no system call on
+/// current kernels and C libraries).
+pub fn this_cpu() -> Option<usize> {
     // SAFETY: no arguments.
     usize::try_from(unsafe { libc::sched_getcpu() }).ok()
 }
@@ -199,19 +218,26 @@ mod tests {
         assert_eq!(stat_cpu(stat), Some(5));
         assert_eq!(loadavg_runnable("0.52 0.61 0.70 3/187 4242\n"), Some(3));
         // This process's own line, read while this thread is held on one CPU.
-        let mut one: libc::cpu_set_t = unsafe { zeroed() };
         let whole = allowed_cpus().unwrap();
-        let cpu = (0..libc::CPU_SETSIZE as usize).find(|&c| unsafe { libc::CPU_ISSET(c, &whole) }).unwrap();
-        unsafe { libc::CPU_SET(cpu, &mut one) };
-        unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &one) };
-        let read = std::fs::read_to_string("/proc/thread-self/stat").ok().and_then(|s| stat_cpu(&s));
-        unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &whole) };
-        assert_eq!(read, Some(cpu));
+        // SAFETY: sets and bits of valid cpu_set_t values, CPU numbers below CPU_SETSIZE; the
+        // affinity calls are for this thread, with the size of the set given.
+        let read = unsafe {
+            let mut one: libc::cpu_set_t = zeroed();
+            let cpu = (0..libc::CPU_SETSIZE as usize).find(|&c| libc::CPU_ISSET(c, &whole)).unwrap();
+            libc::CPU_SET(cpu, &mut one);
+            libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &one);
+            let read = std::fs::read_to_string("/proc/thread-self/stat").ok().and_then(|s| stat_cpu(&s));
+            libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &whole);
+            read.map(|r| (r, cpu))
+        };
+        let (read, cpu) = read.unwrap();
+        assert_eq!(read, cpu);
     }
 
     #[test]
     fn a_move_leaves_the_cpu_and_gives_the_allowed_set_back() {
         let whole = allowed_cpus().unwrap();
+        // SAFETY: counts the bits of a valid set.
         if unsafe { libc::CPU_COUNT(&whole) } < 2 {
             return; // nowhere to move to
         }
@@ -219,8 +245,18 @@ mod tests {
         let mut allowed = whole;
         let moved_to = move_off(cpu, &mut allowed).unwrap();
         assert_ne!(moved_to, cpu);
-        assert!(unsafe { libc::CPU_ISSET(moved_to, &whole) });
         let after = allowed_cpus().unwrap();
-        assert!(unsafe { libc::CPU_EQUAL(&after, &whole) }, "the allowed set is whole again");
+        // SAFETY: reads bits of valid sets; `moved_to` is a CPU number the kernel gave.
+        let (was_allowed, whole_again) = unsafe { (libc::CPU_ISSET(moved_to, &whole), libc::CPU_EQUAL(&after, &whole)) };
+        assert!(was_allowed);
+        assert!(whole_again, "the allowed set is whole again");
+    }
+
+    #[test]
+    fn a_thread_woken_by_a_peer_on_another_cpu_stays_where_it_is() {
+        // A CPU number no machine here has: never this thread's.
+        let elsewhere = 1 << 20;
+        assert!(!after_woken_by(elsewhere));
+        assert_eq!(settle(Some(elsewhere)), Found::Apart);
     }
 }
