@@ -171,7 +171,7 @@ impl Looked {
     /// Whether the message came right after the look's first pause: between its first look and
     /// its second, which follow each other within nanoseconds unless a yield (or the kernel)
     /// let another thread run here between them. A host that answers then most likely ran on
-    /// this thread's CPU (`channel/shared_cpu.rs`).
+    /// this thread's CPU (`napi_link::shared_cpu`).
     pub fn after_pause(self) -> bool {
         self.0 == 2
     }
