@@ -419,12 +419,8 @@ impl InProcess {
         }
         // Taking the lock back from a caller that holds it, the calls it relays are served
         // meanwhile: it waits for them.
-        self.js.take_serving(
-            || self.relay.posted(),
-            || {
-                host.serve_relayed(&self.relay);
-            },
-        );
+        let (due, serve) = self.relayed_errand(host);
+        self.js.take_serving(due, serve);
         loop_due
     }
 
@@ -452,12 +448,19 @@ impl InProcess {
         if self.js.turn.queued() == 0 {
             return;
         }
-        self.js.hand_over_serving(
+        let (due, serve) = self.relayed_errand(host);
+        self.js.hand_over_serving(due, serve);
+    }
+
+    /// The host thread's errand while it waits for the JS lock: whether a call was relayed to it
+    /// (by the lock's holder, which waits for it), and serving it.
+    fn relayed_errand<'a>(&'a self, host: &'a Host) -> (impl Fn() -> bool + 'a, impl FnMut() + 'a) {
+        (
             || self.relay.posted(),
             || {
                 host.serve_relayed(&self.relay);
             },
-        );
+        )
     }
 
     /// A direct call changed the libuv loop (a timer, a descriptor to poll, a handle closing):
