@@ -341,11 +341,13 @@ pub unsafe extern "C" fn napi_define_properties(
 ///
 /// A key shadows the same key further up the chain whether or not it passes the filter, so each
 /// object's keys are remembered while a prototype follows it; an object's own keys are distinct,
-/// so only keys from further up are looked up, and only those that pass. (Serde-style readers call
-/// this on every options object: remembering and looking up every key, `Object.prototype`'s dozen
-/// non-enumerable ones included, was about a tenth of a napi-rs options call.)
+/// so only keys from further up are looked up, and only those that pass. They are hashed only
+/// once such a key comes: a napi-rs options object's prototype is `Object.prototype`, whose keys
+/// are not enumerable, so nothing is. (Serde-style readers call this on every options object:
+/// remembering and looking up every key, `Object.prototype`'s dozen included, was about a tenth
+/// of a napi-rs options call.)
 fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i32) -> NapiResult<Vec<Value>> {
-    let mut seen: HashSet<PropertyKey> = HashSet::new();
+    let mut seen = Seen::default();
     let mut names = Vec::new();
     let mut cur = Some(obj);
     let mut first = true;
@@ -363,13 +365,37 @@ fn property_names(cx: &Cx, obj: ObjectId, mode: i32, filter: i32, conversion: i3
                 });
             }
             if next.is_some() && !shadowed {
-                seen.insert(key);
+                seen.remember(key);
             }
         }
         first = false;
         cur = next;
     }
     Ok(names)
+}
+
+/// The keys met so far on a prototype chain: listed as they come, hashed the first time one is
+/// looked up.
+#[derive(Default)]
+struct Seen {
+    listed: Vec<PropertyKey>,
+    hashed: Option<HashSet<PropertyKey>>,
+}
+
+impl Seen {
+    fn remember(&mut self, key: PropertyKey) {
+        match &mut self.hashed {
+            Some(set) => {
+                set.insert(key);
+            }
+            None => self.listed.push(key),
+        }
+    }
+
+    fn contains(&mut self, key: &PropertyKey) -> bool {
+        let listed = &mut self.listed;
+        self.hashed.get_or_insert_with(|| listed.drain(..).collect()).contains(key)
+    }
 }
 
 /// One object's own keys in order, each with whether it passes `filter`, and the prototype that
