@@ -156,11 +156,23 @@ def cpu_ticks(stat: str) -> int:
     return int(fields[11]) + int(fields[12])
 
 
+def status_counts(task: Path) -> dict[str, int]:
+    """The `/proc` status fields of a thread (its task directory) that are counts, by name."""
+    fields = (line.split(":", 1) for line in (task / "status").read_text().splitlines())
+    return {name: int(value) for name, value in fields if value.strip().isdigit()}
+
+
 def sleeps(task: Path) -> int:
     """How many times a thread (its /proc task directory) went to sleep so far: its voluntary
     context switches."""
-    status = (task / "status").read_text()
-    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+    return status_counts(task)["voluntary_ctxt_switches"]
+
+
+def switches(task: Path) -> int:
+    """How many times a thread was switched off its CPU so far: asleep, or yielding to (or
+    preempted by) another thread there."""
+    counts = status_counts(task)
+    return counts["voluntary_ctxt_switches"] + counts["nonvoluntary_ctxt_switches"]
 
 
 def load_in_mode(path: str, **kwargs):

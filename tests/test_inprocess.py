@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import addon_path, each_task, fresh_copy, sleeps
+from conftest import addon_path, each_task, fresh_copy, sleeps, switches
 from test_hosts import CONSUMER, PROVIDER, node_log, python_steps
 
 import napi_python
@@ -219,12 +219,6 @@ def test_threads_waiting_to_relay_get_their_turns_in_the_order_they_came(addons)
     assert waiting() == 0
 
 
-def switches() -> int:
-    """How many times this thread was switched off its CPU so far (it yields to a peer there)."""
-    status = Path("/proc/thread-self/status").read_text()
-    return sum(int(line.split()[1]) for line in status.splitlines() if "ctxt_switches:" in line)
-
-
 def idle_cpus() -> int:
     """CPUs this thread may use, less two (this thread and a host thread) and less the threads of
     other processes runnable now: above zero, a CPU is idle for a pair of ours."""
@@ -246,14 +240,15 @@ def test_bursts_of_relayed_calls_run_on_two_cpus_after_the_host_thread_slept(add
     if idle_cpus() < 0:
         pytest.skip("no CPU idle: the pair may share one")
     rounds, calls = 20, 2_000
-    before = switches()
+    this_thread = Path("/proc/thread-self")
+    before = switches(this_thread)
     for _ in range(rounds):
         # Not a wait for anything: the pause between two bursts, long enough for the host thread
         # to go to sleep (it looks for the next call for 50 µs).
         time.sleep(0.02)
         for _ in range(calls):
             rust.addI32(1, 2)
-    switched = switches() - before
+    switched = switches(this_thread) - before
     if switched >= rounds * calls // 4 and idle_cpus() < 0:
         pytest.skip(f"the machine got busy meanwhile ({switched} switches)")
     # Paired, nearly every call switches (32,000 of 40,000 before the move); apart, the pauses

@@ -410,10 +410,10 @@ impl InProcess {
             self.host_idle.store(false, Ordering::SeqCst);
             if sleeps && self.relay.posted() {
                 self.after_rung_for_relay();
-            }
-            // Rung for a relayed call, and nothing else to do: serve it and idle on.
-            if sleeps && self.relay.posted() && !loop_due && !own_work() {
-                continue;
+                // Rung for a relayed call, and nothing else to do: serve it and idle on.
+                if !loop_due && !own_work() {
+                    continue;
+                }
             }
             break;
         }
@@ -425,11 +425,9 @@ impl InProcess {
     }
 
     /// The host thread, woken from its sleep by a caller that relays a call and waits for it,
-    /// spinning: the kernel often wakes a thread on its waker's CPU, and the two would then hand
-    /// each call to each other by a switch for as long as the calls come (it leaves threads that
-    /// ran a moment ago where they are): rounds of 2,000 napi-rs calls 10 ms apart took 1.7-2.1
-    /// µs a call once paired, against 0.95 apart. The host thread moves to an idle CPU, if there
-    /// is one (`shared_cpu`).
+    /// spinning: the kernel often wakes a thread on its waker's CPU, where the two would hand
+    /// each call to each other by a switch for as long as the calls come. The host thread moves
+    /// to an idle CPU, if there is one (`shared_cpu` says why, and what it cost).
     #[cold]
     fn after_rung_for_relay(&self) {
         match self.ringer_cpu.swap(usize::MAX, Ordering::Relaxed) {

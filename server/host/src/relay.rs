@@ -36,11 +36,11 @@ use crate::wire::{CopyInto, Stop};
 use crate::Host;
 
 /// How long a caller that rang the host thread awake looks for its answer before it sleeps: a
-/// thread woken from `poll` takes tens of microseconds to run on these VMs, and a caller that
-/// slept meanwhile is woken by the host thread, which the kernel often does by placing it on
-/// the host thread's CPU, where the two then hand each call to each other by a switch for as long
-/// as the calls come (rounds of 2,000 napi-rs calls 10 ms apart: 1.7-2.1 µs a call once paired,
-/// 0.95 apart). Spent once per burst of calls, on the call that found the host asleep.
+/// thread woken from `poll` takes tens of microseconds to run on these VMs (and moves off its
+/// caller's CPU, `InProcess::after_rung_for_relay`), and a caller that slept meanwhile would be
+/// woken by the host thread onto the host thread's CPU, pairing the two on one CPU again
+/// (`napi_link::shared_cpu`). Spent once per burst of calls, on the call that found the host
+/// asleep.
 const WAKING_HOST: Duration = Duration::from_millis(1);
 
 /// The caller's turn: nothing is posted for the host thread.
