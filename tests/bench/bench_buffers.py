@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from conftest import addon_path  # noqa: E402
+from report import node  # noqa: E402
 
 import napi_python  # noqa: E402
 from napi_python import js, load_addon  # noqa: E402
@@ -43,7 +44,7 @@ for (let r = 0; r < {rounds}; r++) {{
 }}
 console.log(JSON.stringify(samples));
 """
-    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([node(), "-e", script], capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

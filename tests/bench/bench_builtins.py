@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from conftest import addon_path  # noqa: E402
+from report import node  # noqa: E402
 
 from napi_python import js, load_addon  # noqa: E402
 
@@ -48,7 +49,7 @@ def node_round(n: int) -> dict[str, float]:
         + script
         + "console.log(JSON.stringify(Object.fromEntries(Object.entries(cases).map(([k, f]) => [k, f()]))));"
     )
-    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([node(), "-e", script], capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE.parent))
 import floor_ext  # noqa: E402
 from bench_calls import raw_ping, start_socket_echo  # noqa: E402
 from conftest import addon_path  # noqa: E402
-from report import Goals  # noqa: E402
+from report import Goals, node  # noqa: E402
 
 import napi_python  # noqa: E402
 from napi_python import load_addon  # noqa: E402
@@ -141,7 +141,7 @@ lines.on("line", (line) => {
             "bench_async": json.dumps(addon_path("bench_async")),
             "sync": sync,
         }
-        super().__init__(["node", *NODE_FLAGS, "-e", script])
+        super().__init__([node(), *NODE_FLAGS, "-e", script])
 
 
 def repeat(f: Callable[[], Any]) -> Callable[[int], None]:

@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from report import node  # noqa: E402
 from test_real_addons import BCRYPT  # noqa: E402
 
 from napi_python import AddonPool, load_addon  # noqa: E402
@@ -128,7 +129,7 @@ run(passwords.slice(0, 4)).then(async () => {
 def node_threads(passwords: list[str], workers: int) -> float:
     """Includes each run's worker start-up, as a node program spreading one batch would."""
     args = json.dumps([NODE_WORKER, str(BCRYPT), COST, workers, passwords])
-    out = subprocess.run(["node", "-e", NODE_MAIN, args], capture_output=True, text=True, timeout=3600, check=True)
+    out = subprocess.run([node(), "-e", NODE_MAIN, args], capture_output=True, text=True, timeout=3600, check=True)
     return float(out.stdout.strip())
 
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench_modes import NODE_FLAGS, TimedChild, per_call, repeat  # noqa: E402
 from conftest import addon_path  # noqa: E402
-from report import Goals  # noqa: E402
+from report import Goals, node  # noqa: E402
 
 from napi_python import load_addon  # noqa: E402
 
@@ -87,7 +87,7 @@ lines.on("line", (line) => {
             "sheet": json.dumps(CSS.decode()),
             "ops": ",".join(f"{json.dumps(k)}: {v}" for k, v in NODE_OPS.items()),
         }
-        super().__init__(["node", *NODE_FLAGS, "-e", script])
+        super().__init__([node(), *NODE_FLAGS, "-e", script])
 
 
 def python_ops(isolated: bool) -> dict[str, Callable[[int], None]]:

@@ -6,11 +6,25 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
+from pathlib import Path
 
 
 def load_average() -> float:
     """The machine's 1-minute load average."""
     return os.getloadavg()[0]
+
+
+def node() -> str:
+    """The node the benchmarks set beside napi_python: the one the tests take as the authority
+    (Node 26 LTS from build/node26), never whatever node the machine has on its PATH, whose
+    version decides how fast it is."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from oracle_node import NODE, ORACLE_MAJOR
+
+    if not os.access(NODE, os.X_OK):
+        sys.exit(f"{NODE} is absent: run scripts/setup (it installs Node {ORACLE_MAJOR})")
+    return NODE
 
 
 def median_and_spread(samples: list[float], digits: int = 2, unit: str = "") -> str:
