@@ -42,7 +42,19 @@ impl Heap {
 
     /// A new object of `class` with prototype `proto` and no properties.
     pub fn new_object(&mut self, class: ObjectClass, proto: Option<ObjectId>) -> ObjectId {
-        self.alloc(Object { class, proto, props: Props::default(), extensible: true, ..Object::default() })
+        // Every field named: `..Object::default()` made a whole default object and then dropped
+        // the fields it did not use (a call to drop its class), for each object made.
+        let object = Object {
+            class,
+            proto,
+            props: Props::default(),
+            extensible: true,
+            wrap: None,
+            type_tag: None,
+            by_reference: false,
+            finalizers: Vec::new(),
+        };
+        self.alloc(object)
     }
 
     /// The object `id` names, if it is alive.
