@@ -202,13 +202,13 @@ impl Runtime {
         {
             let mut heap = self.heap.borrow_mut();
             for id in &dead.ids {
-                let Some(o) = heap.free(*id) else { continue };
-                if let Some(w) = o.wrap {
+                let Some((wrap, finalizers)) = heap.free(*id, |o| (o.wrap.take(), std::mem::take(&mut o.finalizers))) else { continue };
+                if let Some(w) = wrap {
                     if let Some(Finalizer { cb, hint }) = w.finalize {
                         due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: w.seq });
                     }
                 }
-                due.extend(o.finalizers);
+                due.extend(finalizers);
             }
             heap.shrink_free_end(FEWEST_BETWEEN_COLLECTIONS);
         }

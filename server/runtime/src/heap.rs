@@ -86,16 +86,20 @@ impl Heap {
         self.get_mut(id).expect("live object id")
     }
 
-    /// Frees an object; its id (and every copy of it) stops resolving.
-    pub fn free(&mut self, id: ObjectId) -> Option<Object> {
+    /// Frees an object, once `take` has taken what is to outlive it (what `take` answers); its
+    /// id (and every copy of it) stops resolving. The rest is dropped where it lies: moved out
+    /// whole to be dropped, each object a collection freed was copied first (a `memcpy` call of
+    /// the large `Object` for each).
+    pub fn free<T>(&mut self, id: ObjectId, take: impl FnOnce(&mut Object) -> T) -> Option<T> {
         let e = self.entries.get_mut(id.index() as usize)?;
         if e.generation != id.generation() {
             return None;
         }
-        let obj = e.object.take()?;
+        let taken = take(e.object.as_mut()?);
+        e.object = None;
         e.generation = e.generation.wrapping_add(1).max(1);
         self.free.push(id.index());
-        Some(obj)
+        Some(taken)
     }
 
     /// Gives back the free slots at the end of the arena, and their memory, when they are many
@@ -161,7 +165,9 @@ mod tests {
         let mut heap = Heap::default();
         let kept = heap.new_object(ObjectClass::Plain, None);
         let ids: Vec<_> = (0..2 * SHRINK_AT_LEAST).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
-        ids.iter().for_each(|id| drop(heap.free(*id)));
+        ids.iter().for_each(|id| {
+            heap.free(*id, |_| ());
+        });
         heap.shrink_free_end(0);
         assert_eq!(heap.capacity(), 1, "only the kept object's slot is left");
         assert!(heap.get(kept).is_some());
@@ -176,7 +182,9 @@ mod tests {
         let mut heap = Heap::default();
         let ids: Vec<_> = (0..DUE).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
         let room = (heap.entries.as_ptr(), heap.entries.capacity());
-        ids.iter().for_each(|id| drop(heap.free(*id)));
+        ids.iter().for_each(|id| {
+            heap.free(*id, |_| ());
+        });
         heap.shrink_free_end(DUE);
         assert_eq!(heap.capacity(), 0, "the free end went");
         assert_eq!((heap.entries.as_ptr(), heap.entries.capacity()), room, "but not its room");
@@ -185,7 +193,9 @@ mod tests {
         }
         assert_eq!(heap.entries.as_ptr(), room.0, "the next objects fit where the last ones were");
         let burst: Vec<_> = (0..4 * DUE).map(|_| heap.new_object(ObjectClass::Plain, None)).collect();
-        heap.live_ids().collect::<Vec<_>>().into_iter().chain(burst).for_each(|id| drop(heap.free(id)));
+        heap.live_ids().collect::<Vec<_>>().into_iter().chain(burst).for_each(|id| {
+            heap.free(id, |_| ());
+        });
         heap.shrink_free_end(DUE);
         assert_eq!(heap.entries.capacity(), 0, "a burst's memory all went back");
     }
