@@ -167,6 +167,30 @@ def test_a_relayed_call_hands_back_only_its_python_calls(addons):
     assert handed_back(rust) - before == 3 + 3 + 1
 
 
+def given_back(addon) -> int:
+    """How many relayed calls' answers their callers gave back to the host thread to free."""
+    return napi_python.addon_info(addon).exports._napi_conn._wakeups["given_back"]
+
+
+def test_a_relayed_calls_copied_answer_goes_back_to_the_host_thread_to_be_freed(addons):
+    """Counted, not timed: a relayed call's answer that is a list or an object is made into
+    Python objects where it lies, and what is left of it (containers, keys, strings) goes back
+    to the host thread, which allocated it, to be freed there; a number leaves nothing."""
+    rust = addons("rust_addon")
+    before = given_back(rust)
+    assert rust.addI32(1, 2) == 3
+    assert rust.greet("Ann") == "Hello, Ann!"
+    assert given_back(rust) == before
+    bob = {"name": "Bob", "age": 40, "address": {"city": "Rome", "zip": "00100"}, "tags": ["a", "b"]}
+    assert rust.birthday(bob) == {**bob, "age": 41, "tags": ["a", "b", "birthday"]}
+    assert rust.scalePoints([{"x": 1, "y": 2}, {"x": -1, "y": 0.5}], 2) == [{"x": 2, "y": 4}, {"x": -2, "y": 1}]
+    assert rust.splitWords("a bb  ccc") == ["a", "bb", "ccc"]
+    assert given_back(rust) == before + 3
+    for _ in range(1_000):
+        rust.wordLengths(["a", "bcd"])
+    assert given_back(rust) == before + 1_003
+
+
 def test_calls_relayed_from_many_threads_each_get_their_own_answers(addons):
     rust = addons("rust_addon")
     results: dict[int, list[int]] = {}

@@ -295,6 +295,51 @@ pub fn feed<S: ValueSink>(mut v: Value, sink: &mut S) -> Result<(), S::Error> {
     }
 }
 
+/// Feeds `v` to `sink` in pre-order as [`feed`] does, but leaves what it allocated where it
+/// lies: strings and keys are lent to the sink, and the containers keep their buffers (their
+/// other leaves are moved out). An in-process client converts a relayed call's answer so, then
+/// gives what is left back to the host thread that allocated it, to be freed there: freed by the
+/// client's thread, each allocation went back to the other thread's arena (its lock, and lines
+/// moved between CPUs), about a tenth of a call that returns an object.
+pub fn feed_in_place<S: ValueSink>(v: &mut Value, sink: &mut S) -> Result<(), S::Error> {
+    enum Rest<'a> {
+        Items(std::slice::IterMut<'a, Value>),
+        Props(std::slice::IterMut<'a, (String, Value)>),
+    }
+    let mut rest: SmallVec<[Rest<'_>; SHALLOW]> = SmallVec::new();
+    let mut next = v;
+    loop {
+        match next {
+            Value::Array(items) => {
+                sink.open_array(items.len())?;
+                rest.push(Rest::Items(items.iter_mut()));
+            }
+            Value::Object(props) => {
+                sink.open_object(props.len())?;
+                rest.push(Rest::Props(props.iter_mut()));
+            }
+            Value::String(text) => sink.text(text)?,
+            leaf => sink.leaf(std::mem::replace(leaf, Value::Undefined))?,
+        }
+        next = loop {
+            match rest.last_mut() {
+                None => return Ok(()),
+                Some(Rest::Items(items)) => match items.next() {
+                    Some(v) => break v,
+                    None => drop(rest.pop()),
+                },
+                Some(Rest::Props(props)) => match props.next() {
+                    Some((k, v)) => {
+                        sink.key(k)?;
+                        break v;
+                    }
+                    None => drop(rest.pop()),
+                },
+            }
+        };
+    }
+}
+
 impl Drop for TreeBuilder {
     fn drop(&mut self) {
         // A value abandoned half built: its containers go as values, without recursion.
@@ -584,5 +629,40 @@ impl<T: fmt::Debug> fmt::Debug for ShownList<T> {
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Shown(self, 0).fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested() -> Value {
+        let leaf_list = Value::Array(vec![Value::Number(1.0), Value::String("two".into()), Value::Null]);
+        let inner = Value::Object(vec![
+            ("code".into(), Value::Bytes { kind: crate::BufferKind::Buffer, data: b"a{}".to_vec() }),
+            ("list".into(), leaf_list),
+        ]);
+        Value::Array(vec![inner, Value::Array(Vec::new()), Value::String("end".into()), Value::Object(Vec::new())])
+    }
+
+    fn built(feed_with: impl FnOnce(&mut TreeBuilder)) -> Value {
+        let mut tree = TreeBuilder::default();
+        feed_with(&mut tree);
+        tree.take().expect("a finished value")
+    }
+
+    /// Fed in place, a tree reaches a sink as it does moved, and what stays behind is its
+    /// skeleton: every container and key, every string, the other leaves taken out.
+    #[test]
+    fn fed_in_place_a_tree_reaches_the_sink_whole_and_its_skeleton_stays() {
+        let moved = built(|t| feed(nested(), t).unwrap());
+        let mut v = nested();
+        assert_eq!(built(|t| feed_in_place(&mut v, t).unwrap()), moved);
+        let Value::Array(top) = &v else { panic!("{v:?}") };
+        let Value::Object(props) = &top[0] else { panic!("{v:?}") };
+        assert_eq!(props.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["code", "list"]);
+        assert_eq!(props[0].1, Value::Undefined, "the buffer was taken");
+        assert_eq!(props[1].1, Value::Array(vec![Value::Undefined, Value::String("two".into()), Value::Undefined]));
+        assert_eq!(top[2], Value::String("end".into()));
     }
 }

@@ -281,7 +281,16 @@ pub fn served(
             _ => taken,
         };
     }
-    answered(conn, cx, id, served.outcome)
+    let mut outcome = served.outcome;
+    if let (Outcome::Ok(v @ (Value::Array(_) | Value::Object(_))), Some(host)) = (&mut outcome, conn.channel.in_process()) {
+        // A copied container, which a relayed call's host thread allocated: made into Python
+        // objects where it lies, the rest given back to that thread to free (`give_back`).
+        conn.handle_drops();
+        let value = cx.to_python_in_place(v);
+        host.give_back(outcome);
+        return value;
+    }
+    answered(conn, cx, id, outcome)
 }
 
 /// What a direct call's host sent ahead of its reply: a settlement of the promise the reply

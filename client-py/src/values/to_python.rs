@@ -1,7 +1,7 @@
 //! Values from the host as Python objects: a protocol `Value` converted with a connection's
 //! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
 
-use napi_protocol::value_tree::{feed, ValueSink};
+use napi_protocol::value_tree::{feed, feed_in_place, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, ErrorInfo, JsRef, ObjectId, Outcome, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -150,6 +150,16 @@ impl<'py> Cx<'_, 'py> {
             }
             _ => feed(v, &mut sink)?,
         }
+        Ok(sink.take().expect("a walk ends with its value finished"))
+    }
+
+    /// A container `v` as a Python object, made from where its parts lie: what is left of `v`
+    /// (its containers, keys and strings) stays for whoever allocated it to free
+    /// (`napi_protocol::value_tree::feed_in_place`).
+    pub fn to_python_in_place(&self, v: &mut Value) -> PyResult<Py<PyAny>> {
+        TREES_CONVERTED.with(|c| c.set(c.get() + 1));
+        let mut sink = PySink::new(self);
+        feed_in_place(v, &mut sink)?;
         Ok(sink.take().expect("a walk ends with its value finished"))
     }
 

@@ -29,12 +29,13 @@ use napi_link::shared_cpu;
 use napi_link::spin::{spin_until, SPIN};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
+use napi_protocol::{ClientMessage, Outcome, PyRef, Region, ServerMessage};
 use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::sync::lock;
 
 use crate::caller::{Caller, Direct, Served};
 use crate::event_calls::EventCalls;
+use crate::given_back::GivenBack;
 use crate::port::{News, Port, Woke};
 use crate::relay::Relay;
 use crate::relay_line::RelayLine;
@@ -109,6 +110,8 @@ pub struct InProcess {
     host_thread: AtomicUsize,
     /// The host thread's event turns calling Python themselves, in order with the dispatcher.
     event_calls: EventCalls,
+    /// Relayed calls' answers their callers are done with, for the host thread to free.
+    given_back: CachePadded<GivenBack>,
 }
 
 impl InProcess {
@@ -130,6 +133,7 @@ impl InProcess {
             bell: Doorbell::new()?,
             host_thread: AtomicUsize::new(0),
             event_calls: EventCalls::default(),
+            given_back: CachePadded::default(),
         }))
     }
 
@@ -188,6 +192,12 @@ impl InProcess {
         self.relay.counts()
     }
 
+    /// How many relayed calls' answers their callers gave back to the host thread to free (for
+    /// tests).
+    pub fn answers_given_back(&self) -> u64 {
+        self.given_back.given()
+    }
+
     /// How many threads wait in line to relay a call now (for tests).
     pub fn waiting_to_relay(&self) -> usize {
         self.line.waiting()
@@ -195,6 +205,14 @@ impl InProcess {
 
     /// Whether a library with thread-local storage was loaded: calls are relayed from then on.
     #[inline]
+    /// A relayed call's answer its caller has made its Python objects of (what is left of it):
+    /// freed by the host thread, which allocated it, when the host relays its calls.
+    pub fn give_back(&self, outcome: Outcome) {
+        if self.relays() {
+            self.given_back.give(outcome);
+        }
+    }
+
     fn relays(&self) -> bool {
         self.calls_stay_on_host_thread.load(Ordering::Acquire)
     }
@@ -380,9 +398,16 @@ impl InProcess {
                     loop_due = true;
                     break;
                 }
-                spin_until(|| self.relay.posted() || own_work(), SPIN);
+                // What the caller gives back of the call's answer once it converted it comes
+                // meanwhile: freed here, where it was allocated (`given_back`).
+                let next = || {
+                    self.given_back.free();
+                    self.relay.posted() || own_work()
+                };
+                spin_until(next, SPIN);
                 continue;
             }
+            self.given_back.free();
             // The bell is cleared before the flag goes up, never after: a ring that follows the
             // flag must stay heard.
             self.bell.clear();

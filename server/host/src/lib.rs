@@ -10,7 +10,8 @@
 //!
 //! - [`serve`]: the loop, and a request's way from message to reply.
 //! - [`direct`]: a request served on its caller's thread (in-process); [`relay`]: one served on
-//!   the host thread for its caller, with the caller's part run on the caller's thread.
+//!   the host thread for its caller, with the caller's part run on the caller's thread, and
+//!   [`given_back`]: what is left of its answer, freed on the host thread that allocated it.
 //! - [`uv_loop`], [`pump`]: the host's libuv loop and its turns among the host's work.
 //! - [`python`]: calls into Python, exceptions and settlements on their way out; [`event_calls`]:
 //!   an in-process host thread's event turns calling Python themselves.
@@ -25,6 +26,7 @@ mod cycles;
 mod direct;
 mod dispatch;
 pub mod event_calls;
+mod given_back;
 pub mod inline_python;
 pub mod inprocess;
 pub mod logging;
