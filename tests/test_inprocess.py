@@ -191,6 +191,20 @@ def test_a_relayed_calls_copied_answer_goes_back_to_the_host_thread_to_be_freed(
     assert given_back(rust) == before + 1_003
 
 
+def test_an_answer_given_back_is_not_kept_while_the_host_thread_sleeps(addons):
+    """A large answer takes its caller longer to convert than the host thread waits for the next
+    call before it sleeps: what the caller gives back is then freed by the caller itself, or by
+    the host thread on its way to sleep, and nothing of it stays while the host idles."""
+    rust = addons("rust_addon")
+    conn = napi_python.addon_info(rust).exports._napi_conn
+    for n in (10, 100_000, 3, 200_000):
+        assert rust.rangeU32(n)[-1] == n - 1
+        deadline = time.monotonic() + 10
+        while conn._wakeups["given_back_waiting"] and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert conn._wakeups["given_back_waiting"] == 0
+
+
 def test_calls_relayed_from_many_threads_each_get_their_own_answers(addons):
     rust = addons("rust_addon")
     results: dict[int, list[int]] = {}

@@ -670,11 +670,12 @@ impl Connection {
     }
 
     /// How often threads waiting for this host were woken, as `{"rung": n, "woken": n,
-    /// "held_back": n, "relayed": n, "handed_back": n, "given_back": n, "in_line": n}`: bells
-    /// rung for them, wake-ups from sleep (rung or not), top-level requests that waited to be
-    /// sent while the host was busy, calls an in-process host thread ran for their callers
-    /// (relayed), the steps of those it handed back to the callers' threads, the answers the
-    /// callers gave back to it to free, and the threads waiting in line to relay a call now. For tests that a message wakes its own thread only, that a new request does
+    /// "held_back": n, "relayed": n, "handed_back": n, "given_back": n, "given_back_waiting": n,
+    /// "in_line": n}`: bells rung for them, wake-ups from sleep (rung or not), top-level requests
+    /// that waited to be sent while the host was busy, calls an in-process host thread ran for
+    /// their callers (relayed), the steps of those it handed back to the callers' threads, the
+    /// answers the callers gave back to it to free (and those not freed yet), and the threads
+    /// waiting in line to relay a call now. For tests that a message wakes its own thread only, that a new request does
     /// not queue behind another thread's, and of which calls are relayed and how.
     #[getter]
     fn _wakeups(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
@@ -686,7 +687,9 @@ impl Connection {
         let (relayed, handed_back) = self.channel.in_process().map_or((0, 0), |host| host.relayed_calls());
         d.set_item("relayed", relayed)?;
         d.set_item("handed_back", handed_back)?;
-        d.set_item("given_back", self.channel.in_process().map_or(0, |host| host.answers_given_back()))?;
+        let (given_back, waiting) = self.channel.in_process().map_or((0, 0), |host| host.answers_given_back());
+        d.set_item("given_back", given_back)?;
+        d.set_item("given_back_waiting", waiting)?;
         d.set_item("in_line", self.channel.in_process().map_or(0, |host| host.waiting_to_relay()))?;
         Ok(d.unbind())
     }

@@ -33,27 +33,32 @@ impl GivenBack {
             return;
         }
         waiting.push(outcome);
-        self.any.store(true, Ordering::Release);
+        // SeqCst: see `InProcess::give_back`.
+        self.any.store(true, Ordering::SeqCst);
         self.given.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// How many answers callers left to the host thread so far.
-    pub(crate) fn given(&self) -> u64 {
-        self.given.load(Ordering::Relaxed)
+    /// How many answers callers left to the host thread so far, and how many wait to be freed.
+    pub(crate) fn counts(&self) -> (u64, usize) {
+        (self.given.load(Ordering::Relaxed), self.waiting.lock().unwrap_or_else(|p| p.into_inner()).len())
     }
 
-    /// Host thread: frees what callers gave back, if anything.
+    /// Frees what callers gave back, if anything (the host thread; a caller that finds it asleep).
     #[inline]
     pub(crate) fn free(&self) {
-        if self.any.load(Ordering::Acquire) {
+        if self.any.load(Ordering::SeqCst) {
             self.free_waiting();
         }
     }
 
     #[cold]
     fn free_waiting(&self) {
-        self.any.store(false, Ordering::Relaxed);
-        let waiting = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|p| p.into_inner()));
+        let waiting = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+            self.any.store(false, Ordering::Relaxed);
+            std::mem::take(&mut *waiting)
+        };
+        // Freed with the lock let go: a caller giving back meanwhile does not wait for it.
         drop(waiting);
     }
 }
@@ -68,9 +73,10 @@ mod tests {
         let given = GivenBack::default();
         let answer = || Outcome::Ok(Value::Object(vec![("code".into(), Value::String("a{color:red}".into()))]));
         given.give(answer());
-        assert_eq!(given.waiting.lock().unwrap().len(), 1);
+        assert_eq!(given.counts(), (1, 1));
         given.free();
-        assert!(given.waiting.lock().unwrap().is_empty() && !given.any.load(Ordering::Relaxed));
+        assert_eq!(given.counts(), (1, 0));
+        assert!(!given.any.load(Ordering::Relaxed));
         for _ in 0..MOST_WAITING + 10 {
             given.give(answer());
         }

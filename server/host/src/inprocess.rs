@@ -192,10 +192,10 @@ impl InProcess {
         self.relay.counts()
     }
 
-    /// How many relayed calls' answers their callers gave back to the host thread to free (for
-    /// tests).
-    pub fn answers_given_back(&self) -> u64 {
-        self.given_back.given()
+    /// How many relayed calls' answers their callers gave back to the host thread to free so
+    /// far, and how many wait to be freed now (for tests).
+    pub fn answers_given_back(&self) -> (u64, usize) {
+        self.given_back.counts()
     }
 
     /// How many threads wait in line to relay a call now (for tests).
@@ -207,9 +207,16 @@ impl InProcess {
     #[inline]
     /// A relayed call's answer its caller has made its Python objects of (what is left of it):
     /// freed by the host thread, which allocated it, when the host relays its calls.
+    /// Freed by the caller itself if the host thread sleeps, or is gone: nothing waits for a
+    /// wake-up that may be hours away.
     pub fn give_back(&self, outcome: Outcome) {
-        if self.relays() {
-            self.given_back.give(outcome);
+        if !self.relays() || self.host.load(Ordering::Acquire).is_null() {
+            return;
+        }
+        self.given_back.give(outcome);
+        // SeqCst against the host thread's store of `host_idle` then look at what was given.
+        if self.host_idle.load(Ordering::SeqCst) {
+            self.given_back.free();
         }
     }
 
@@ -407,11 +414,14 @@ impl InProcess {
                 spin_until(next, SPIN);
                 continue;
             }
-            self.given_back.free();
             // The bell is cleared before the flag goes up, never after: a ring that follows the
             // flag must stay heard.
             self.bell.clear();
             self.host_idle.store(true, Ordering::SeqCst);
+            // After the flag (SeqCst, as the caller's side in `give_back`): an answer given back
+            // from now on is freed by its caller, one given back before is freed here, and none
+            // waits through the sleep.
+            self.given_back.free();
             if self.relay.posted() {
                 self.host_idle.store(false, Ordering::SeqCst);
                 continue;
