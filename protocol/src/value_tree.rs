@@ -255,47 +255,7 @@ impl ValueSink for TreeBuilder {
     }
 }
 
-/// Feeds `v` to `sink` in pre-order, moving its leaves out, with a stack of its own.
-pub fn feed<S: ValueSink>(mut v: Value, sink: &mut S) -> Result<(), S::Error> {
-    enum Rest {
-        Items(std::vec::IntoIter<Value>),
-        Props(std::vec::IntoIter<(String, Value)>),
-    }
-    let mut rest: SmallVec<[Rest; SHALLOW]> = SmallVec::new();
-    loop {
-        match &mut v {
-            Value::Array(items) => {
-                let items = std::mem::take(items);
-                sink.open_array(items.len())?;
-                rest.push(Rest::Items(items.into_iter()));
-            }
-            Value::Object(props) => {
-                let props = std::mem::take(props);
-                sink.open_object(props.len())?;
-                rest.push(Rest::Props(props.into_iter()));
-            }
-            _ => sink.leaf(std::mem::replace(&mut v, Value::Undefined))?,
-        }
-        v = loop {
-            match rest.last_mut() {
-                None => return Ok(()),
-                Some(Rest::Items(items)) => match items.next() {
-                    Some(v) => break v,
-                    None => drop(rest.pop()),
-                },
-                Some(Rest::Props(props)) => match props.next() {
-                    Some((k, v)) => {
-                        sink.key(&k)?;
-                        break v;
-                    }
-                    None => drop(rest.pop()),
-                },
-            }
-        };
-    }
-}
-
-/// Feeds `v` to `sink` in pre-order as [`feed`] does, but leaves what it allocated where it
+/// Feeds `v` to `sink` in pre-order, with a stack of its own, leaving what it allocated where it
 /// lies: strings and keys are lent to the sink, and the containers keep their buffers (their
 /// other leaves are moved out). An in-process client converts a relayed call's answer so, then
 /// gives what is left back to the host thread that allocated it, to be freed there: freed by the
@@ -651,13 +611,12 @@ mod tests {
         tree.take().expect("a finished value")
     }
 
-    /// Fed in place, a tree reaches a sink as it does moved, and what stays behind is its
-    /// skeleton: every container and key, every string, the other leaves taken out.
+    /// Fed in place, a tree reaches a sink whole, and what stays behind is its skeleton: every
+    /// container and key, every string, the other leaves taken out.
     #[test]
     fn fed_in_place_a_tree_reaches_the_sink_whole_and_its_skeleton_stays() {
-        let moved = built(|t| feed(nested(), t).unwrap());
         let mut v = nested();
-        assert_eq!(built(|t| feed_in_place(&mut v, t).unwrap()), moved);
+        assert_eq!(built(|t| feed_in_place(&mut v, t).unwrap()), nested());
         let Value::Array(top) = &v else { panic!("{v:?}") };
         let Value::Object(props) = &top[0] else { panic!("{v:?}") };
         assert_eq!(props.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["code", "list"]);

@@ -1,7 +1,7 @@
 //! Values from the host as Python objects: a protocol `Value` converted with a connection's
 //! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
 
-use napi_protocol::value_tree::{feed, feed_in_place, ValueSink};
+use napi_protocol::value_tree::{feed_in_place, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, ErrorInfo, JsRef, ObjectId, Outcome, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -148,7 +148,7 @@ impl<'py> Cx<'_, 'py> {
             Value::Array(items) if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) => {
                 sink.leaves(std::mem::take(items))?
             }
-            _ => feed(v, &mut sink)?,
+            _ => feed_in_place(&mut v, &mut sink)?,
         }
         Ok(sink.take().expect("a walk ends with its value finished"))
     }
