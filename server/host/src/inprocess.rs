@@ -203,12 +203,10 @@ impl InProcess {
         self.line.waiting()
     }
 
-    /// Whether a library with thread-local storage was loaded: calls are relayed from then on.
-    #[inline]
-    /// A relayed call's answer its caller has made its Python objects of (what is left of it):
-    /// freed by the host thread, which allocated it, when the host relays its calls.
-    /// Freed by the caller itself if the host thread sleeps, or is gone: nothing waits for a
-    /// wake-up that may be hours away.
+    /// A relayed call's answer, what is left of it once its caller made its Python objects:
+    /// freed by the host thread, which allocated it; by the caller itself when calls are not
+    /// relayed, or the host thread sleeps or is gone (nothing waits for a wake-up that may be
+    /// hours away).
     pub fn give_back(&self, outcome: Outcome) {
         if !self.relays() || self.host.load(Ordering::Acquire).is_null() {
             return;
@@ -220,6 +218,8 @@ impl InProcess {
         }
     }
 
+    /// Whether a library with thread-local storage was loaded: calls are relayed from then on.
+    #[inline]
     fn relays(&self) -> bool {
         self.calls_stay_on_host_thread.load(Ordering::Acquire)
     }
