@@ -116,14 +116,19 @@ def test_calls_run_on_the_calling_thread_whoever_holds_the_lock(addons):
     assert isolation.threadId() in host_threads()
 
 
+def wakeup_count(addon, key: str) -> int:
+    """One count of the addon's connection's `_wakeups`, read now."""
+    return napi_python.addon_info(addon).exports._napi_conn._wakeups[key]
+
+
 def relayed(addon) -> int:
     """How many calls the addon's in-process host thread has run for their callers so far."""
-    return napi_python.addon_info(addon).exports._napi_conn._wakeups["relayed"]
+    return wakeup_count(addon, "relayed")
 
 
 def handed_back(addon) -> int:
     """How many steps of relayed calls the addon's host thread handed back to their callers."""
-    return napi_python.addon_info(addon).exports._napi_conn._wakeups["handed_back"]
+    return wakeup_count(addon, "handed_back")
 
 
 def test_a_rust_addons_calls_are_relayed_with_their_callbacks_on_the_callers_thread(addons):
@@ -169,7 +174,7 @@ def test_a_relayed_call_hands_back_only_its_python_calls(addons):
 
 def given_back(addon) -> int:
     """How many relayed calls' answers their callers gave back to the host thread to free."""
-    return napi_python.addon_info(addon).exports._napi_conn._wakeups["given_back"]
+    return wakeup_count(addon, "given_back")
 
 
 def test_a_relayed_calls_copied_answer_goes_back_to_the_host_thread_to_be_freed(addons):
@@ -196,13 +201,12 @@ def test_an_answer_given_back_is_not_kept_while_the_host_thread_sleeps(addons):
     call before it sleeps: what the caller gives back is then freed by the caller itself, or by
     the host thread on its way to sleep, and nothing of it stays while the host idles."""
     rust = addons("rust_addon")
-    conn = napi_python.addon_info(rust).exports._napi_conn
     for n in (10, 100_000, 3, 200_000):
         assert rust.rangeU32(n)[-1] == n - 1
         deadline = time.monotonic() + 10
-        while conn._wakeups["given_back_waiting"] and time.monotonic() < deadline:
+        while wakeup_count(rust, "given_back_waiting") and time.monotonic() < deadline:
             time.sleep(0.001)
-        assert conn._wakeups["given_back_waiting"] == 0
+        assert wakeup_count(rust, "given_back_waiting") == 0
 
 
 def test_calls_relayed_from_many_threads_each_get_their_own_answers(addons):
@@ -227,7 +231,7 @@ def test_threads_waiting_to_relay_get_their_turns_in_the_order_they_came(addons)
     rust = addons("rust_addon")
     entered, go_on = threading.Event(), threading.Event()
     order: list[int] = []
-    waiting = lambda: napi_python.addon_info(rust).exports._napi_conn._wakeups["in_line"]  # noqa: E731
+    waiting = lambda: wakeup_count(rust, "in_line")  # noqa: E731
 
     def first(x: int) -> int:
         entered.set()

@@ -19,7 +19,9 @@ def node() -> str:
     """The node the benchmarks set beside napi_python: the one the tests take as the authority
     (Node 26 LTS from build/node26), never whatever node the machine has on its PATH, whose
     version decides how fast it is."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    tests = str(Path(__file__).resolve().parent.parent)
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
     from oracle_node import NODE, ORACLE_MAJOR
 
     if not os.access(NODE, os.X_OK):

@@ -138,26 +138,26 @@ impl<'py> Cx<'_, 'py> {
         if is_primitive(&v) {
             return self.primitive_value(&v);
         }
-        if matches!(v, Value::Array(_) | Value::Object(_)) {
-            TREES_CONVERTED.with(|c| c.set(c.get() + 1));
-        }
         let mut v = v;
-        let mut sink = PySink::new(self);
         match &mut v {
             // A list of values that are no containers, the commonest copy: made directly.
             Value::Array(items) if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) => {
-                sink.leaves(std::mem::take(items))?
+                TREES_CONVERTED.with(|c| c.set(c.get() + 1));
+                let mut sink = PySink::new(self);
+                sink.leaves(std::mem::take(items))?;
+                Ok(sink.take().expect("a walk ends with its value finished"))
             }
-            _ => feed_in_place(&mut v, &mut sink)?,
+            _ => self.to_python_in_place(&mut v),
         }
-        Ok(sink.take().expect("a walk ends with its value finished"))
     }
 
-    /// A container `v` as a Python object, made from where its parts lie: what is left of `v`
+    /// `v`, no primitive, as a Python object, made from where its parts lie: what is left of `v`
     /// (its containers, keys and strings) stays for whoever allocated it to free
     /// (`napi_protocol::value_tree::feed_in_place`).
     pub fn to_python_in_place(&self, v: &mut Value) -> PyResult<Py<PyAny>> {
-        TREES_CONVERTED.with(|c| c.set(c.get() + 1));
+        if matches!(v, Value::Array(_) | Value::Object(_)) {
+            TREES_CONVERTED.with(|c| c.set(c.get() + 1));
+        }
         let mut sink = PySink::new(self);
         feed_in_place(v, &mut sink)?;
         Ok(sink.take().expect("a walk ends with its value finished"))
