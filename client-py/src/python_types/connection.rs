@@ -690,7 +690,9 @@ impl Connection {
         let (given_back, waiting) = self.channel.in_process().map_or((0, 0), |host| host.answers_given_back());
         d.set_item("given_back", given_back)?;
         d.set_item("given_back_waiting", waiting)?;
-        d.set_item("in_line", self.channel.in_process().map_or(0, |host| host.waiting_to_relay()))?;
+        let (in_line, handed_in_line) = self.channel.in_process().map_or((0, 0), |host| host.relay_line());
+        d.set_item("in_line", in_line)?;
+        d.set_item("handed_in_line", handed_in_line)?;
         Ok(d.unbind())
     }
 

@@ -198,9 +198,10 @@ impl InProcess {
         self.given_back.counts()
     }
 
-    /// How many threads wait in line to relay a call now (for tests).
-    pub fn waiting_to_relay(&self) -> usize {
-        self.line.waiting()
+    /// How many threads wait in line to relay a call now, and how many turns went to a thread
+    /// asleep in the line so far (for tests).
+    pub fn relay_line(&self) -> (usize, u64) {
+        (self.line.waiting(), self.line.handed())
     }
 
     /// A relayed call's answer, what is left of it once its caller made its Python objects:
@@ -268,11 +269,15 @@ impl InProcess {
         self.js.held_here()
     }
 
-    /// Serves `op` as a direct call of this thread if the JS lock is free now (or held here, by
-    /// an outer direct call), answering whether it did (see [`InProcess::serve`]). `None`: busy.
+    /// Serves `op` as a direct call of this thread, which holds the GIL, if the JS lock is free
+    /// now (or held here, by an outer direct call), answering whether it did (see
+    /// [`InProcess::serve`]). A call to relay looks for its turn in the line a moment first
+    /// (`RelayLine::try_enter_holding_gil`), unless the call that has the turn hands steps
+    /// back to its caller (`Relay::calls_step`): its caller may wait for the GIL this thread
+    /// holds.
     pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Option<bool> {
         if self.joins_line() {
-            let _turn = self.line.try_enter()?;
+            let _turn = self.line.try_enter_holding_gil(|| self.relay.calls_step())?;
             return self.js.try_hold().map(|held| self.serve_held(held, op, caller, out));
         }
         let held = self.js.try_hold()?;

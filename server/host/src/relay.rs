@@ -99,6 +99,9 @@ const _: () = assert!(std::mem::size_of::<Post>() <= 64);
 struct Counts {
     served: AtomicU64,
     handed_back: AtomicU64,
+    /// The call served hands steps back to its caller, or the last one did: its caller may
+    /// wait for the GIL before it is over (`Relay::calls_step`).
+    steps: AtomicBool,
 }
 
 // SAFETY: `message` is touched only by the side whose turn `baton` gives, and each side reads it
@@ -175,6 +178,14 @@ impl Relay {
         (self.counts.served.load(Ordering::Relaxed), self.counts.handed_back.load(Ordering::Relaxed))
     }
 
+    /// Whether the call served hands steps back to its caller, or the last one did (then, most
+    /// likely, this one will too): Python code a step runs may let go of the GIL, as CPython
+    /// does at its switch interval, and its caller then waits for it before the call is over
+    /// (`RelayLine::try_enter_holding_gil`).
+    pub(crate) fn calls_step(&self) -> bool {
+        self.counts.steps.load(Ordering::Relaxed)
+    }
+
     /// Host thread: the call posted, if any.
     pub(crate) fn take_posted(&self) -> Option<Job> {
         if !self.posted() {
@@ -238,11 +249,16 @@ impl Host {
 
     fn serve_job(&self, relay: &Relay, job: Job) {
         let caller = Relayed { relay, host: self, inner: job.caller };
+        let counts = &relay.counts;
+        let steps_before = counts.handed_back.load(Ordering::Relaxed);
         self.relayed_calls.set(self.relayed_calls.get() + 1);
         // SAFETY: the poster waits until `Served`, keeping `out` and what `op` borrows alive.
         self.serve_direct(job.op, &caller, unsafe { &mut *job.out });
         self.relayed_calls.set(self.relayed_calls.get() - 1);
-        relay.counts.served.fetch_add(1, Ordering::Relaxed);
+        counts.served.fetch_add(1, Ordering::Relaxed);
+        if self.relayed_calls.get() == 0 && counts.handed_back.load(Ordering::Relaxed) == steps_before {
+            counts.steps.store(false, Ordering::Relaxed);
+        }
         relay.pass_to_caller(Message::Served);
     }
 }
@@ -271,7 +287,9 @@ impl Relayed<'_> {
         let run: &mut dyn FnMut() = &mut run;
         // SAFETY: only the lifetime is erased: this waits below until the caller ran it.
         let run = unsafe { std::mem::transmute::<*mut dyn FnMut(), *mut (dyn FnMut() + 'static)>(run) };
-        self.relay.counts.handed_back.fetch_add(1, Ordering::Relaxed);
+        let counts = &self.relay.counts;
+        counts.handed_back.fetch_add(1, Ordering::Relaxed);
+        counts.steps.store(true, Ordering::Relaxed);
         self.relay.pass_to_caller(Message::Run(run));
         loop {
             self.relay.host.wait(|| self.relay.posted(), SPIN);
