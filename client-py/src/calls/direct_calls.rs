@@ -19,7 +19,7 @@ use napi_host::event_calls::Settlement;
 use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use napi_host::inprocess::{InProcess, Route};
 use napi_host::wire::{CopyInto, Stop};
-use napi_host::Caller;
+use napi_host::{Busy, Caller};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
@@ -188,22 +188,28 @@ pub fn serve_here(
         let first = quick::ticks();
         let mut start = first;
         loop {
-            if let Some(served) = host.try_serve(op, &caller, out) {
-                took = quick::ticks().wrapping_sub(start);
-                break served;
-            }
+            let busy = match host.try_serve(op, &caller, out) {
+                Ok(served) => {
+                    took = quick::ticks().wrapping_sub(start);
+                    break served;
+                }
+                Err(busy) => busy,
+            };
             // A call to relay waits in the host's line for its turn, without the GIL (a turn
-            // lasts longer than a direct call, and the line wakes only the next in it).
-            if host.joins_line() || quick::ticks().wrapping_sub(first) >= quick::KEEP_TRYING.as_nanos() as u64 {
+            // lasts longer than a direct call, and the line wakes only the next in it), unless
+            // the call that has the turn may wait for the GIL this thread holds.
+            let holder_needs_gil = busy == Busy::HolderMayNeedGil;
+            if (host.joins_line() && !holder_needs_gil) || quick::ticks().wrapping_sub(first) >= quick::KEEP_TRYING.as_nanos() as u64 {
                 break wait_and_serve(py, host, op, &caller, out, &mut took)?;
             }
-            // Busy: wait without the GIL for the lock to be free, then try again with it. Taking
-            // the lock without the GIL instead (`wait_and_serve`) leaves this thread holding it
-            // while it waits for the GIL to make its answer, and the thread that has the GIL
-            // then finds the lock busy in turn: every call of many threads became a hand-over
-            // of both (docs/performance.md).
+            // Busy: wait without the GIL for the lock to be free (the turn to be let go), then
+            // try again with it. Taking the lock without the GIL instead (`wait_and_serve`)
+            // leaves this thread holding it while it waits for the GIL to make its answer, and
+            // the thread that has the GIL then finds the lock busy in turn: every call of many
+            // threads became a hand-over of both (docs/performance.md).
             caller.here.gate.enter();
-            exit_gate::allow_threads_inside(py, || host.wait_free()).ok_or_else(exiting_error)?;
+            let wait = || if holder_needs_gil { host.wait_let_go(quick::KEEP_TRYING) } else { host.wait_free() };
+            exit_gate::allow_threads_inside(py, wait).ok_or_else(exiting_error)?;
             start = quick::ticks();
         }
     } else {

@@ -22,7 +22,7 @@ use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 use napi_link::shared_cpu;
@@ -38,7 +38,7 @@ use crate::event_calls::EventCalls;
 use crate::given_back::GivenBack;
 use crate::port::{News, Port, Woke};
 use crate::relay::Relay;
-use crate::relay_line::RelayLine;
+use crate::relay_line::{Busy, RelayLine};
 use crate::rings::RingsPort;
 use crate::turn_lock::TurnLock;
 use crate::Host;
@@ -274,14 +274,15 @@ impl InProcess {
     /// [`InProcess::serve`]). A call to relay looks for its turn in the line a moment first
     /// (`RelayLine::try_enter_holding_gil`), unless the call that has the turn hands steps
     /// back to its caller (`Relay::calls_step`): its caller may wait for the GIL this thread
-    /// holds.
-    pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Option<bool> {
+    /// holds (`Busy::HolderMayNeedGil`: let the GIL go, `wait_let_go`, and try again).
+    pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Result<bool, Busy> {
         if self.joins_line() {
             let _turn = self.line.try_enter_holding_gil(|| self.relay.calls_step())?;
-            return self.js.try_hold().map(|held| self.serve_held(held, op, caller, out));
+            let held = self.js.try_hold().ok_or(Busy::Taken)?;
+            return Ok(self.serve_held(held, op, caller, out));
         }
-        let held = self.js.try_hold()?;
-        Some(self.serve_held(held, op, caller, out))
+        let held = self.js.try_hold().ok_or(Busy::Taken)?;
+        Ok(self.serve_held(held, op, caller, out))
     }
 
     /// Whether a call made now on this thread waits its turn in the relayed callers' line: a
@@ -295,6 +296,12 @@ impl InProcess {
     /// the GIL: the holder may be waiting for a Python call).
     pub fn wait_free(&self) {
         self.js.wait_free();
+    }
+
+    /// Waits, without the GIL, until the relayed callers' turn taken now is let go, `at_most`
+    /// (`Busy::HolderMayNeedGil`).
+    pub fn wait_let_go(&self, at_most: Duration) {
+        self.line.wait_let_go(at_most);
     }
 
     /// Serves `op` as a direct call of this thread, waiting for the JS lock as long as another

@@ -66,6 +66,7 @@ use wire::Held;
 
 pub use caller::{Caller, Served};
 pub use inprocess::NewsSink;
+pub use relay_line::Busy;
 
 pub struct Host {
     rt: Rc<Runtime>,

@@ -12,13 +12,18 @@
 //! Handing every turn to a sleeper formed a convoy of its own: a caller that found the line
 //! busy let the GIL go to sleep in it, the thread that took the GIL then found it busy in turn,
 //! and soon every call of every thread paid a wake-up in the line and a hand-over of the GIL
-//! (16 threads made a fifth of one thread's calls again). So the caller that holds the GIL
-//! looks for the turn for a moment before it joins the line (`try_enter_holding_gil`), and a
-//! turn that ends while it looks goes to it rather than to a sleeper: it is the one thread that
-//! can use the turn at once, without waiting for the GIL after it. The sleepers still get a turn
-//! at least every `LINE_TURN_EVERY`, as CPython's own switch interval bounds a GIL waiter's wait,
-//! and each then waits for the GIL as a CPython thread does: the line empties into the GIL's
-//! queue, the one a Python program's threads wait in anyway.
+//! (16 threads made a tenth of one thread's calls). So the caller that holds the GIL looks for
+//! the turn for a moment before it joins the line (`try_enter_holding_gil`), and a turn that ends
+//! while it looks goes to it rather than to a sleeper: it is the one thread that can use the turn
+//! at once, without waiting for the GIL after it. The sleepers still get a turn at least every
+//! `LINE_TURN_EVERY`, as CPython's own switch interval bounds a GIL waiter's wait, and each then
+//! waits for the GIL as a CPython thread does: the line empties into the GIL's queue, the one a
+//! Python program's threads wait in anyway.
+//!
+//! A turn whose call runs Python code on its caller's thread (callbacks) may need the GIL back
+//! before it ends: CPython makes that code let the GIL go at its switch interval. The caller
+//! that holds the GIL then does not look: it lets the GIL go and sleeps until the turn is let go
+//! (`wait_let_go`), then looks again with the GIL; it joins the line only after 5 ms of that.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,14 +55,33 @@ struct LineState {
     line_served: Instant,
     /// Turns handed to a caller asleep in the line, so far.
     handed: u64,
+    /// Callers asleep until the turn is let go (`wait_let_go`), to look for it again, in the
+    /// order they came.
+    until_let_go: VecDeque<Arc<Waiter>>,
 }
 
 impl Default for RelayLine {
     fn default() -> Self {
-        let state =
-            LineState { taken: false, waiting: VecDeque::new(), holder_of_gil_looks: false, line_served: Instant::now(), handed: 0 };
+        let state = LineState {
+            taken: false,
+            waiting: VecDeque::new(),
+            holder_of_gil_looks: false,
+            line_served: Instant::now(),
+            handed: 0,
+            until_let_go: VecDeque::new(),
+        };
         RelayLine { state: Mutex::new(state), busy: AtomicBool::new(false) }
     }
+}
+
+/// Why a caller holding the GIL did not get the turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Busy {
+    /// Taken, for longer than a look: the caller is to wait in the line without the GIL.
+    Taken,
+    /// Taken by a call whose Python code may wait for the GIL: the caller is to let the GIL go
+    /// until the turn is let go (`RelayLine::wait_let_go`), then look again.
+    HolderMayNeedGil,
 }
 
 /// A caller asleep in the line, and how the one before it hands it the turn.
@@ -100,25 +124,27 @@ impl RelayLine {
     /// Takes the turn for a caller holding the GIL, looking for it a moment if it is taken (a
     /// turn ending meanwhile goes to this caller before those asleep in the line), unless
     /// `holder_may_need_gil`. None: still taken; the caller is to let the GIL go and `enter`.
-    pub fn try_enter_holding_gil(&self, holder_may_need_gil: impl Fn() -> bool) -> Option<Turn<'_>> {
+    pub fn try_enter_holding_gil(&self, holder_may_need_gil: impl Fn() -> bool) -> Result<Turn<'_>, Busy> {
         self.look_for_turn(SPIN, holder_may_need_gil)
     }
 
-    fn look_for_turn(&self, budget: Duration, holder_may_need_gil: impl Fn() -> bool) -> Option<Turn<'_>> {
+    fn look_for_turn(&self, budget: Duration, holder_may_need_gil: impl Fn() -> bool) -> Result<Turn<'_>, Busy> {
         {
             let mut state = lock(&self.state);
             if state.take(&self.busy) {
-                return Some(Turn(self));
+                return Ok(Turn(self));
             }
             state.holder_of_gil_looks = true;
         }
         let mut took = false;
+        let mut needs_gil = false;
         spin_until(
             || {
                 if self.busy.load(Ordering::Relaxed) {
                     // Python code the turn's holder runs may let the GIL go (at CPython's switch
                     // interval) and wait for it back: this looks no longer.
-                    return holder_may_need_gil();
+                    needs_gil = holder_may_need_gil();
+                    return needs_gil;
                 }
                 let mut state = lock(&self.state);
                 took = state.take(&self.busy);
@@ -128,10 +154,10 @@ impl RelayLine {
             budget,
         );
         if took {
-            return Some(Turn(self));
+            return Ok(Turn(self));
         }
         self.stop_looking();
-        None
+        Err(if needs_gil { Busy::HolderMayNeedGil } else { Busy::Taken })
     }
 
     /// The GIL's holder gives up looking: a turn left free for it goes to the line instead.
@@ -181,20 +207,50 @@ impl RelayLine {
         lock(&self.state).handed
     }
 
-    /// Hands the turn to the GIL's holder if it looks for it (and the line had a turn lately),
-    /// else to the first caller waiting, or leaves it free.
-    fn leave(&self) {
-        let next = {
+    /// Sleeps until the turn taken now is let go (at once if it is free), `at_most`, without
+    /// taking it: for a caller that let the GIL go to the turn's holder (`Busy::HolderMayNeedGil`)
+    /// and will look for the turn again with the GIL. A turn let go wakes one such caller, the
+    /// first: all of them woke to fight over the GIL and found the turn taken again, two or three
+    /// sleeps a call. Each caller woken takes a turn or sleeps again while one is taken, so a
+    /// turn's end wakes the next; `at_most` bounds the wait should a caller woken do neither.
+    pub fn wait_let_go(&self, at_most: Duration) {
+        let me = {
             let mut state = lock(&self.state);
+            if !state.taken {
+                return;
+            }
+            let me = Arc::new(Waiter { turn: AtomicBool::new(false), thread: std::thread::current() });
+            state.until_let_go.push_back(me.clone());
+            me
+        };
+        let deadline = Instant::now() + at_most;
+        while !me.turn.load(Ordering::Acquire) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                lock(&self.state).until_let_go.retain(|w| !Arc::ptr_eq(w, &me));
+                return;
+            }
+            std::thread::park_timeout(left);
+        }
+    }
+
+    /// Hands the turn to the GIL's holder if it looks for it (and the line had a turn lately),
+    /// else to the first caller waiting, or leaves it free; wakes the first caller waiting for
+    /// it to be let go.
+    fn leave(&self) {
+        let (next, let_go) = {
+            let mut state = lock(&self.state);
+            let let_go = state.until_let_go.pop_front();
             if state.holder_of_gil_looks && state.line_served.elapsed() < LINE_TURN_EVERY {
                 state.taken = false;
                 self.busy.store(false, Ordering::Relaxed);
-                None
+                (None, let_go)
             } else {
-                state.pass_on(&self.busy)
+                (state.pass_on(&self.busy), let_go)
             }
         };
         hand_turn(next);
+        hand_turn(let_go);
     }
 }
 
@@ -222,7 +278,7 @@ mod tests {
             panic!("a call that unwinds");
         });
         assert!(unwound.join().is_err());
-        assert!(line.try_enter_holding_gil(|| false).is_some(), "the turn was left taken");
+        assert!(line.try_enter_holding_gil(|| false).is_ok(), "the turn was left taken");
     }
 
     #[test]
@@ -234,7 +290,7 @@ mod tests {
                 let (line, inside) = (line.clone(), inside.clone());
                 std::thread::spawn(move || {
                     for i in 0..5_000 {
-                        let turn = if (t + i) % 3 == 0 { line.try_enter_holding_gil(|| false) } else { Some(line.enter()) };
+                        let turn = if (t + i) % 3 == 0 { line.try_enter_holding_gil(|| false).ok() } else { Some(line.enter()) };
                         let Some(_turn) = turn else { continue };
                         assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two callers had the turn");
                         inside.fetch_sub(1, Ordering::SeqCst);
@@ -244,7 +300,7 @@ mod tests {
             .collect();
         // A lost hand-over would leave a thread asleep and hang its join.
         threads.into_iter().for_each(|t| t.join().unwrap());
-        assert!(line.try_enter_holding_gil(|| false).is_some(), "the turn is free once everyone left");
+        assert!(line.try_enter_holding_gil(|| false).is_ok(), "the turn is free once everyone left");
     }
 
     #[test]
@@ -264,7 +320,7 @@ mod tests {
                 std::thread::yield_now();
             }
         }
-        assert!(line.try_enter_holding_gil(|| false).is_none(), "taken while callers wait");
+        assert!(line.try_enter_holding_gil(|| false).is_err(), "taken while callers wait");
         drop(first);
         threads.into_iter().for_each(|t| t.join().unwrap());
         assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3]);
@@ -345,9 +401,48 @@ mod tests {
         let line = RelayLine::default();
         let _held = line.try_enter_holding_gil(|| false).expect("a free line");
         let start = Instant::now();
-        assert!(line.look_for_turn(Duration::from_secs(60), || true).is_none());
+        assert_eq!(line.look_for_turn(Duration::from_secs(60), || true).err(), Some(Busy::HolderMayNeedGil));
         assert!(start.elapsed() < Duration::from_secs(30), "it looked on");
         assert!(!lock(&line.state).holder_of_gil_looks);
+    }
+
+    #[test]
+    fn each_turn_let_go_wakes_one_caller_waiting_for_it_in_the_order_they_came() {
+        let line = Arc::new(RelayLine::default());
+        let held = line.try_enter_holding_gil(|| false).expect("a free line");
+        let woken = Arc::new(AtomicUsize::new(0));
+        let waiters: Vec<_> = (0..2)
+            .map(|n| {
+                let (theirs, woken) = (line.clone(), woken.clone());
+                let waiter = std::thread::spawn(move || {
+                    theirs.wait_let_go(Duration::from_secs(600));
+                    woken.fetch_add(1, Ordering::SeqCst);
+                });
+                while lock(&line.state).until_let_go.len() < n + 1 {
+                    std::thread::yield_now();
+                }
+                waiter
+            })
+            .collect();
+        drop(held);
+        let mut waiters = waiters.into_iter();
+        waiters.next().unwrap().join().unwrap();
+        assert_eq!(woken.load(Ordering::SeqCst), 1, "a turn let go woke more than the first");
+        assert_eq!(lock(&line.state).until_let_go.len(), 1);
+        // The next turn's end wakes the second.
+        drop(line.try_enter_holding_gil(|| false).expect("a free line"));
+        waiters.next().unwrap().join().unwrap();
+        assert_eq!(woken.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_caller_waiting_for_the_turn_to_be_let_go_leaves_at_its_deadline() {
+        let line = RelayLine::default();
+        let _held = line.try_enter_holding_gil(|| false).expect("a free line");
+        line.wait_let_go(Duration::from_millis(10));
+        assert!(lock(&line.state).until_let_go.is_empty(), "the caller gone stayed in the queue");
+        let free = RelayLine::default();
+        free.wait_let_go(Duration::from_secs(600));
     }
 
     #[test]
@@ -363,6 +458,6 @@ mod tests {
         assert_eq!(line.waiting(), 1, "the turn left free was handed to the line");
         line.stop_looking();
         sleeper.join().unwrap();
-        assert!(line.try_enter_holding_gil(|| false).is_some(), "the turn is free once everyone left");
+        assert!(line.try_enter_holding_gil(|| false).is_ok(), "the turn is free once everyone left");
     }
 }
