@@ -261,21 +261,31 @@ def test_threads_waiting_to_relay_get_their_turns_in_the_order_they_came(addons)
     assert waiting() == 0
 
 
-def relay_from_threads(call, threads: int = 16, per_thread: int = 2_000) -> None:
-    """`call()` from many threads at once, each `per_thread` times."""
-    start = threading.Barrier(threads)
+def relay_from_threads(call, threads: int = 16, per_thread: int = 2_000, seconds: float = 20) -> int:
+    """`call()` (true when its answer is right) from many threads at once, each `per_thread`
+    times or until `seconds` pass; answers how many calls were made, every answer checked. (On a
+    machine with more runnable threads than CPUs, each hand-over between threads waits for a
+    time slice, milliseconds: 32,000 calls handed over in a line took two minutes beside two
+    busy loops on 2 CPUs.)"""
+    start, deadline = threading.Barrier(threads), time.monotonic() + seconds
+    made, wrong = [0] * threads, []
 
-    def calls() -> None:
+    def calls(t: int) -> None:
         start.wait(30)
-        for _ in range(per_thread):
-            call()
+        while made[t] < per_thread and time.monotonic() < deadline:
+            for _ in range(50):
+                if not call():
+                    wrong.append(t)
+            made[t] += 50
 
-    workers = [threading.Thread(target=calls) for _ in range(threads)]
+    workers = [threading.Thread(target=calls, args=(t,)) for t in range(threads)]
     for t in workers:
         t.start()
     for t in workers:
-        t.join(60)
+        t.join(seconds + 60)
         assert not t.is_alive()
+    assert not wrong
+    return sum(made)
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: a caller holding the GIL does not look")
@@ -292,11 +302,14 @@ def test_many_threads_relaying_calls_take_turns_with_the_gil_rather_than_in_the_
     double = lambda x: 2 * x  # noqa: E731
     call = (lambda: rust.addI32(1, 2) == 3) if kind == "quick" else (lambda: rust.callWith(double, 21) == 42)
     assert call()
-    failed: list[int] = []
+    if idle_cpus() < 0:
+        pytest.skip("no CPU idle: a look for the turn outlasts its holder's wait for a CPU")
     handed_before, relayed_before = wakeup_count(rust, "handed_in_line"), relayed(rust)
-    relay_from_threads(lambda: call() or failed.append(1))
-    handed, made = wakeup_count(rust, "handed_in_line") - handed_before, relayed(rust) - relayed_before
-    assert not failed and made == 16 * 2_000
+    made = relay_from_threads(call)
+    handed = wakeup_count(rust, "handed_in_line") - handed_before
+    assert relayed(rust) - relayed_before == made
+    if handed >= made // 10 and idle_cpus() < 0:
+        pytest.skip(f"the machine got busy meanwhile ({handed} of {made} calls handed in the line)")
     # With every turn handed on in the line, 26,000-32,000 of the 32,000 calls went through it
     # (with a callback, 30,000-32,000 when the GIL's holder joined the line whenever the turn's
     # call ran Python code); with the GIL's holder first, 1-20 (with a callback, 200-270).
