@@ -94,7 +94,8 @@ struct Post {
 // a relayed Python callback a tenth more (two lines to fetch at each of its four hand-offs).
 const _: () = assert!(std::mem::size_of::<Post>() <= 64);
 
-/// Written by the host thread only, on a line the callers' waits do not read.
+/// Written by the host thread only, on a line the callers' waits do not read (but for `steps`,
+/// read by a caller looking for the relay line's turn).
 #[derive(Default)]
 struct Counts {
     served: AtomicU64,
@@ -256,7 +257,9 @@ impl Host {
         self.serve_direct(job.op, &caller, unsafe { &mut *job.out });
         self.relayed_calls.set(self.relayed_calls.get() - 1);
         counts.served.fetch_add(1, Ordering::Relaxed);
-        if self.relayed_calls.get() == 0 && counts.handed_back.load(Ordering::Relaxed) == steps_before {
+        let stepped = counts.handed_back.load(Ordering::Relaxed) != steps_before;
+        // Stored on change only: a caller looking for the turn reads the line.
+        if self.relayed_calls.get() == 0 && !stepped && counts.steps.load(Ordering::Relaxed) {
             counts.steps.store(false, Ordering::Relaxed);
         }
         relay.pass_to_caller(Message::Served);
@@ -289,7 +292,9 @@ impl Relayed<'_> {
         let run = unsafe { std::mem::transmute::<*mut dyn FnMut(), *mut (dyn FnMut() + 'static)>(run) };
         let counts = &self.relay.counts;
         counts.handed_back.fetch_add(1, Ordering::Relaxed);
-        counts.steps.store(true, Ordering::Relaxed);
+        if !counts.steps.load(Ordering::Relaxed) {
+            counts.steps.store(true, Ordering::Relaxed);
+        }
         self.relay.pass_to_caller(Message::Run(run));
         loop {
             self.relay.host.wait(|| self.relay.posted(), SPIN);

@@ -123,7 +123,7 @@ fn hand_turn(next: Option<Arc<Waiter>>) {
 impl RelayLine {
     /// Takes the turn for a caller holding the GIL, looking for it a moment if it is taken (a
     /// turn ending meanwhile goes to this caller before those asleep in the line), unless
-    /// `holder_may_need_gil`. None: still taken; the caller is to let the GIL go and `enter`.
+    /// `holder_may_need_gil`. Err: still taken, and what the caller is to do (`Busy`).
     pub fn try_enter_holding_gil(&self, holder_may_need_gil: impl Fn() -> bool) -> Result<Turn<'_>, Busy> {
         self.look_for_turn(SPIN, holder_may_need_gil)
     }
