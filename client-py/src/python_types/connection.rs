@@ -671,12 +671,14 @@ impl Connection {
 
     /// How often threads waiting for this host were woken, as `{"rung": n, "woken": n,
     /// "held_back": n, "relayed": n, "handed_back": n, "given_back": n, "given_back_waiting": n,
-    /// "in_line": n}`: bells rung for them, wake-ups from sleep (rung or not), top-level requests
-    /// that waited to be sent while the host was busy, calls an in-process host thread ran for
-    /// their callers (relayed), the steps of those it handed back to the callers' threads, the
-    /// answers the callers gave back to it to free (and those not freed yet), and the threads
-    /// waiting in line to relay a call now. For tests that a message wakes its own thread only, that a new request does
-    /// not queue behind another thread's, and of which calls are relayed and how.
+    /// "in_line": n, "handed_in_line": n}`: bells rung for them, wake-ups from sleep (rung or
+    /// not), top-level requests that waited to be sent while the host was busy, calls an
+    /// in-process host thread ran for their callers (relayed), the steps of those it handed back
+    /// to the callers' threads, the answers the callers gave back to it to free (and those not
+    /// freed yet), the threads waiting in line to relay a call now, and the turns handed so far
+    /// to a thread asleep in that line. For tests that a message wakes its own thread only, that
+    /// a new request does not queue behind another thread's, and of which calls are relayed and
+    /// how.
     #[getter]
     fn _wakeups(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let d = PyDict::new(py);
