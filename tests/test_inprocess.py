@@ -353,6 +353,33 @@ def test_bursts_of_relayed_calls_run_on_two_cpus_after_the_host_thread_slept(add
     assert switched < rounds * calls // 4, f"{switched} switches in {rounds * calls} calls"
 
 
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: the host thread does not look for calls")
+def test_a_loop_of_a_rust_addons_awaits_keeps_the_host_thread_awake(addons):
+    """The host thread looks for the next relayed call before it sleeps, and in a loop of awaits
+    of a napi-rs async function it finds it. It used to look only right after serving a call,
+    and napi-rs releases the function's threadsafe function once it settled the promise: the
+    closing came as an event just after the reply, the host thread ran it and slept, and every
+    await of the loop rang it awake (half the awaits a second on a VM, where a thread woken
+    takes tens of microseconds to run). Counted, not timed: the host thread's sleeps."""
+    before_threads = host_threads()
+    rust = addons("rust_addon")
+    (host,) = host_threads() - before_threads
+    task = Path(f"/proc/self/task/{host}")
+    assert rust.asyncSumBytes(b"abc").result(timeout=10) == 294
+    if idle_cpus() < 0:
+        pytest.skip("no CPU idle: a caller waiting for a CPU outlasts the host thread's look")
+    awaits = 2_000
+    before = sleeps(task)
+    for _ in range(awaits):
+        assert rust.asyncSumBytes(b"abc").result(timeout=10) == 294
+    slept = sleeps(task) - before
+    if slept >= awaits // 4 and idle_cpus() < 0:
+        pytest.skip(f"the machine got busy meanwhile (the host thread slept {slept} times)")
+    # Looking only after a call, it slept 2,000 times in 2,000 awaits; looking after the event
+    # too, 1-5 times.
+    assert slept < awaits // 4, f"the host thread slept {slept} times in {awaits} awaits"
+
+
 def test_closing_a_host_ends_the_calls_other_threads_are_relaying(addons):
     """Threads calling a relaying host in a loop while it closes each end with AddonClosedError:
     none is left waiting for a host thread that stopped serving."""

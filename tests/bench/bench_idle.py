@@ -9,9 +9,10 @@ fail a test run on a busy machine, and each goal is printed beside its figure.
   this process and its host share: a load of 2 on 2 CPUs); goal (issue 43): at most 5 µs, the
   median of `--rounds` rounds of `--calls` calls.
 - In-process, host-thread wake-ups per 1,000 direct calls, per 1,000 calls with a Python callback
-  (answers read by the caller), and per 1,000 awaits of `bench_async.asyncAdd` (the
-  completion a worker posts while the call lingers does not ring the host thread); goal: 0 for
-  direct calls, under 20 per 1,000 awaits.
+  (answers read by the caller), per 1,000 awaits of `bench_async.asyncAdd` (the completion a
+  worker posts while the call lingers does not ring the host thread), and per 1,000 awaits of
+  the napi-rs addon's `asyncSumBytes`, relayed to the host thread (which looks for the next
+  call before it sleeps); goal: 0 for direct calls, under 20 per 1,000 awaits.
 - In-process, the host thread's CPU while Python callbacks of direct calls run; goal: at
   most a fifth of the time.
 - Async-work worker sleeps per 1,000 awaits in turn (a worker looks for the next item
@@ -165,6 +166,21 @@ def wake_ups_in_process(goals: Goals, calls: int) -> None:
     awaits = (sleeps(task) - before) * per
     goals.check("in-process host-thread wake-ups per 1,000 awaits of asyncAdd < 20", f"{awaits:.1f}", awaits < 20)
     napi_python.close(addon)
+
+    # A Rust addon's calls are relayed to the host thread, which looks for the next one.
+    rust, host, task = load_in_process_with_host_thread("rust_addon")
+    for _ in range(200):
+        rust.asyncSumBytes(b"abc").result(timeout=10)
+    before = sleeps(task)
+    for _ in range(calls):
+        rust.asyncSumBytes(b"abc").result(timeout=10)
+    awaits = (sleeps(task) - before) * per
+    goals.check(
+        "in-process host-thread wake-ups per 1,000 awaits of napi-rs asyncSumBytes (relayed) < 20",
+        f"{awaits:.1f}",
+        awaits < 20,
+    )
+    napi_python.close(rust)
 
 
 def worker_sleeps(goals: Goals, calls: int) -> None:

@@ -410,20 +410,16 @@ impl InProcess {
         let mut loop_due = false;
         loop {
             if host.serve_relayed(&self.relay) {
+                host.relayed_lately.set(true);
                 // What the call left for the loop (a due timer, ready I/O) is looked at now and
-                // then, as between requests; the next call, in a loop of calls, is looked for
-                // before sleeping, and finds the host thread awake, spared the ring.
+                // then, as between requests.
                 if host.loop_due_while_busy() {
                     loop_due = true;
                     break;
                 }
-                // What the caller gives back of the call's answer once it converted it comes
-                // meanwhile: freed here, where it was allocated (`given_back`).
-                let next = || {
-                    self.given_back.free();
-                    self.relay.posted() || own_work()
-                };
-                spin_until(next, SPIN);
+                continue;
+            }
+            if host.relayed_lately.get() && self.look_for_relayed_call(&own_work) {
                 continue;
             }
             // The bell is cleared before the flag goes up, never after: a ring that follows the
@@ -442,6 +438,7 @@ impl InProcess {
             // thread idles on only when it slept and was rung for a relayed call alone.
             let sleeps = !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty();
             if sleeps {
+                host.relayed_lately.set(false);
                 let mut fds = [
                     libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
                     libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
@@ -469,6 +466,25 @@ impl InProcess {
         let (due, serve) = self.relayed_errand(host);
         self.js.take_serving(due, serve);
         loop_due
+    }
+
+    /// The host thread, idle after serving relayed calls: looks for the next call before it
+    /// sleeps, answering whether one came. In a loop of calls it comes within microseconds, and
+    /// finds the host thread awake, spared the ring: a host thread woken from `poll` takes tens
+    /// of microseconds to run on these VMs. What else wakes it meanwhile (`own_work`) ends the
+    /// look but not the calls' burst: the host thread looks again once it has done that work,
+    /// as it idles next. Work that follows every call would otherwise have it sleep between
+    /// any two: napi-rs's async functions release a threadsafe function after their
+    /// settlement, whose closing comes as an event just after the reply, and a loop of awaits
+    /// rang the host thread awake at every call (half the awaits a second).
+    fn look_for_relayed_call(&self, own_work: &impl Fn() -> bool) -> bool {
+        // What the caller gives back of a call's answer once it converted it comes meanwhile:
+        // freed here, where it was allocated (`given_back`).
+        let next = || {
+            self.given_back.free();
+            self.relay.posted() || own_work()
+        };
+        spin_until(next, SPIN) && self.relay.posted()
     }
 
     /// The host thread, woken from its sleep by a caller that relays a call and waits for it,

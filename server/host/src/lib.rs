@@ -98,6 +98,9 @@ pub struct Host {
     inline_event_calls: Cell<u32>,
     /// Relayed calls being served on the in-process host thread, nested ones included (`relay`).
     relayed_calls: Cell<u32>,
+    /// The in-process host thread served a relayed call since it last slept: it looks for the
+    /// next one before it sleeps (`InProcess::idle`).
+    relayed_lately: Cell<bool>,
     /// In-process, drop notices held back until the dispatcher has finished the events sent
     /// before them (`Host::drops_due`).
     withheld_drops: RefCell<Vec<serve::WithheldDrops>>,
@@ -169,6 +172,7 @@ impl Host {
             uv,
             inline_event_calls: Cell::new(0),
             relayed_calls: Cell::new(0),
+            relayed_lately: Cell::new(false),
             withheld_drops: RefCell::new(Vec::new()),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
