@@ -84,6 +84,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(python_types::connection::hosts_with_output, m)?)?;
     m.add_function(wrap_pyfunction!(_protocol_containers_built, m)?)?;
     m.add_function(wrap_pyfunction!(_protocol_strings_made, m)?)?;
+    m.add_function(wrap_pyfunction!(_cpus_contended, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     // Bytes each of a host's rings holds: larger messages stream through (tests send them).
     m.add("RING_CAPACITY", napi_link::shm::ring::RING_CAPACITY)?;
@@ -107,6 +108,13 @@ fn _protocol_containers_built() -> u64 {
 #[pyfunction]
 fn _protocol_strings_made() -> u64 {
     napi_protocol::value_tree::strings_made()
+}
+
+/// For tests: whether this process's waits found the CPUs contended lately, and sleep instead of
+/// yielding for a while (`napi_link::spin::contended`): counts of sleeps and switches then differ.
+#[pyfunction]
+fn _cpus_contended() -> bool {
+    napi_link::spin::contended()
 }
 
 /// Reports `exc` through `sys.unraisablehook`, as CPython reports exceptions it cannot raise.

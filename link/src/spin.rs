@@ -6,6 +6,7 @@
 
 use std::cell::Cell;
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long a side looks before it sleeps: a few exchanges' worth, so an idle peer costs a
@@ -40,6 +41,9 @@ pub fn one_cpu() -> bool {
 /// When the last wait ended right after a yield that let another thread run briefly, the peer
 /// shares this CPU (the other CPUs are taken): looks before it has run are wasted, so the next
 /// wait yields at once (see [`Yielding`]).
+///
+/// While the CPUs are contended (see `Contention`) it does not yield: where it would, it
+/// answers false, and its caller sleeps.
 pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
     if ready() {
         return true;
@@ -66,9 +70,13 @@ pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
             return false;
         }
         if yield_now || spent >= BACK_TO_BACK {
+            if CONTENTION.now() {
+                return false;
+            }
             // SAFETY: no arguments; lets a runnable peer on this CPU go first.
             unsafe { libc::sched_yield() };
             let yielded = now.elapsed();
+            CONTENTION.after_yield(yielded);
             if ready() {
                 YIELDING.with(|y| y.set(Yielding::after_yield(yielded)));
                 return true;
@@ -79,11 +87,83 @@ pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
     }
 }
 
+/// Whether the CPUs are contended: more threads runnable than CPUs, busy ones that do not answer
+/// our waits (another process's, or a Python thread running Python code), so that a yield hands
+/// one of them a whole time slice (milliseconds), where a sleep costs a wake-up: a woken thread
+/// preempts a CPU-bound one, a yielding thread waits behind it. Beside two busy loops on 2 CPUs,
+/// 16 threads relaying calls to an in-process host made 260 calls a second, each waiting for a
+/// slice. Found from the yields of this process's threads: a few within a short while, each
+/// letting another thread run for a millisecond or more (a peer of ours answering runs for
+/// microseconds; one busy that long now and then does not make a few); the waits then yield no
+/// more for a while, and find out again after it.
+struct Contention {
+    /// Yields that gave a time slice away since `run_started_at`.
+    slices_given: AtomicU32,
+    /// When (the coarse clock, ms) the first of them came.
+    run_started_at: AtomicU64,
+    /// When the last `CONTENDED_AFTER` of them came within `CONTENDED_WITHIN_MS`; 0: never.
+    seen_at: AtomicU64,
+}
+
+/// A yield that took this long gave a time slice away (a busy thread's slice is a few ms).
+const SLICE_GIVEN: Duration = Duration::from_millis(1);
+
+/// How many such yields, within `CONTENDED_WITHIN_MS`, find the CPUs contended.
+const CONTENDED_AFTER: u32 = 3;
+const CONTENDED_WITHIN_MS: u64 = 100;
+
+/// How long the CPUs count as contended after that (then waits yield again, and find out).
+const CONTENDED_FOR_MS: u64 = 500;
+
+static CONTENTION: Contention = Contention::new();
+
+impl Contention {
+    const fn new() -> Contention {
+        Contention { slices_given: AtomicU32::new(0), run_started_at: AtomicU64::new(0), seen_at: AtomicU64::new(0) }
+    }
+
+    /// Whether the CPUs were found contended lately.
+    fn now(&self) -> bool {
+        let at = self.seen_at.load(Ordering::Relaxed);
+        at != 0 && coarse_ms().saturating_sub(at) < CONTENDED_FOR_MS
+    }
+
+    /// Learns from a yield that took `yielded`. Threads racing here may miscount a yield: the
+    /// figures are rough by nature.
+    fn after_yield(&self, yielded: Duration) {
+        if yielded < SLICE_GIVEN {
+            return;
+        }
+        let now = coarse_ms();
+        if now.saturating_sub(self.run_started_at.load(Ordering::Relaxed)) >= CONTENDED_WITHIN_MS {
+            self.run_started_at.store(now, Ordering::Relaxed);
+            self.slices_given.store(1, Ordering::Relaxed);
+        } else if self.slices_given.fetch_add(1, Ordering::Relaxed) + 1 >= CONTENDED_AFTER {
+            self.seen_at.store(now, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Whether this process's waits found the CPUs contended lately (they then sleep instead of
+/// yielding; see `Contention`).
+pub fn contended() -> bool {
+    CONTENTION.now()
+}
+
+/// The coarse monotonic clock in milliseconds (a read of a shared page, no system call), never 0.
+fn coarse_ms() -> u64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: writes the time into a valid timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut now) };
+    (now.tv_sec as u64) * 1000 + (now.tv_nsec as u64) / 1_000_000 + 1
+}
+
 /// How a thread's waits yield the CPU, from how its last wait ended.
 ///
-/// A long yield teaches nothing: not yielding after one, or sleeping at once, would spare
-/// CPU-bound threads their slices, but a peer busy for that long (a Python thread between two
-/// awaits) looks the same, and a worker that slept at once left the awaits' settlements late.
+/// A long yield teaches the wait nothing: not yielding after one, or sleeping at once, would
+/// spare CPU-bound threads their slices, but a peer busy for that long (a Python thread between
+/// two awaits) looks the same, and a worker that slept at once left the awaits' settlements
+/// late. (A run of them across the process does teach something: `Contention`.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Yielding {
     /// Looks first, yields once they found nothing for a few microseconds: the peer answered
@@ -168,11 +248,35 @@ mod tests {
     }
 
     #[test]
+    fn a_few_yields_that_give_time_slices_away_make_the_cpus_contended_for_a_while() {
+        let slice = Duration::from_millis(3);
+        let c = Contention::new();
+        c.after_yield(slice);
+        c.after_yield(slice);
+        // Peers of ours answering, or busy a moment: no slice given away.
+        c.after_yield(Duration::from_micros(2));
+        c.after_yield(Duration::from_micros(300));
+        assert!(!c.now(), "two slices given away");
+        c.after_yield(slice);
+        assert!(c.now(), "three");
+        c.seen_at.store(coarse_ms() - CONTENDED_FOR_MS, Ordering::Relaxed);
+        assert!(!c.now(), "found out long enough ago: the waits yield again");
+        // Slices given away far apart do not add up.
+        let c = Contention::new();
+        c.after_yield(slice);
+        c.after_yield(slice);
+        c.run_started_at.store(coarse_ms() - CONTENDED_WITHIN_MS, Ordering::Relaxed);
+        c.after_yield(slice);
+        assert!(!c.now(), "the first two came too long before");
+    }
+
+    #[test]
     fn sees_data_and_gives_up_without_it() {
         let (mut a, b) = UnixStream::pair().unwrap();
         let start = Instant::now();
         assert!(!spin_until_readable(&[b.as_raw_fd()], Duration::from_micros(200)));
-        if several_cpus() {
+        // A busy machine (this process's yields giving time slices away) ends the look early.
+        if several_cpus() && !contended() {
             assert!(start.elapsed() >= Duration::from_micros(200));
         }
         a.write_all(b"x").unwrap();
