@@ -14,7 +14,10 @@ both modes and every workload (no collapse); for `add` and the mix, the ratio of
 least as fast as 16 isolated ones.
 
     .venv/bin/python tests/bench/bench_threads.py [--rounds R] [--seconds S] [--threads 1,2,4,16]
-        [--modes isolated,in-process] [--workloads add,mix,callback]
+        [--modes isolated,in-process] [--workloads add,mix,callback] [--busy N]
+
+`--busy N` runs N busy loops (processes) beside the timed rounds: a machine with more work than
+CPUs, where a thread that yields its CPU waits a time slice behind them.
 
 (`callback` alone, not in the default workloads, shows most plainly whether a Python call waits
 for its thread: the host serves nothing else meanwhile.)
@@ -23,6 +26,7 @@ for its thread: the host serves nothing else meanwhile.)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -32,7 +36,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +188,18 @@ def waits_per_op(calls, threads: int, seconds: float, pids: list[int], perf: boo
     return (resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - before) / ops
 
 
+@contextlib.contextmanager
+def busy_loops(n: int) -> Iterator[None]:
+    """`n` processes spinning in a loop meanwhile: other work on a busy machine."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in loops:
+            p.kill()
+            p.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -191,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", default="1,2,4,16", help="thread counts, comma-separated")
     parser.add_argument("--no-waits", action="store_true", help="leave out the pass counting futex calls")
     parser.add_argument("--modes", default="isolated,in-process", help="modes, comma-separated")
+    parser.add_argument("--busy", type=int, default=0, help="busy loops (processes) running beside the timed rounds")
     parser.add_argument(
         "--workloads",
         default="add,mix,rust",
@@ -217,10 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     calls["python"] = {"call": [one]}
     cells += [("python", "call", n) for n in counts]
     rates: dict[tuple[str, str, int], list[float]] = {cell: [] for cell in cells}
-    for r in range(args.rounds):
-        # A rotating order, so that drift spreads over every cell.
-        for mode, work, n in cells[r % len(cells) :] + cells[: r % len(cells)]:
-            rates[(mode, work, n)].append(throughput(calls[mode][work], n, args.seconds))
+    with busy_loops(args.busy):
+        for r in range(args.rounds):
+            # A rotating order, so that drift spreads over every cell.
+            for mode, work, n in cells[r % len(cells) :] + cells[: r % len(cells)]:
+                rates[(mode, work, n)].append(throughput(calls[mode][work], n, args.seconds))
     waits: dict[tuple[str, str, int], float] = {}
     perf = perf_usable()
     if not args.no_waits:
@@ -229,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     what = "futex calls" if perf else "voluntary context switches (this process)"
     print(
         f"operations per second, all threads together: medians of {args.rounds} interleaved rounds of {args.seconds} s"
+        + (f", beside {args.busy} busy loops" if args.busy else "")
     )
     if waits:
         print(f"and {what} per operation, from one more run of each")
