@@ -35,6 +35,17 @@ def host_threads() -> set[int]:
     return {tid for tid, comm in each_task("comm") if comm.startswith("napi-host-")}
 
 
+def newest_host_thread() -> Path:
+    """The /proc task directory of the in-process host thread started last (they are numbered in
+    the order they start; an earlier test's may still be ending)."""
+    numbered = {
+        int(comm.strip().removeprefix("napi-host-")): tid
+        for tid, comm in each_task("comm")
+        if comm.startswith("napi-host-")
+    }
+    return Path(f"/proc/self/task/{numbered[max(numbered)]}")
+
+
 def test_the_extension_exports_every_node_api_function():
     """An addon dlopen'ed into Python resolves its napi_* imports against the extension."""
     listed = {
@@ -374,10 +385,8 @@ def test_a_loop_of_a_rust_addons_awaits_keeps_the_host_thread_awake(addons):
     closing came as an event just after the reply, the host thread ran it and slept, and every
     await of the loop rang it awake (half the awaits a second on a VM, where a thread woken
     takes tens of microseconds to run). Counted, not timed: the host thread's sleeps."""
-    before_threads = host_threads()
     rust = addons("rust_addon")
-    (host,) = host_threads() - before_threads
-    task = Path(f"/proc/self/task/{host}")
+    task = newest_host_thread()
     assert rust.asyncSumBytes(b"abc").result(timeout=10) == 294
     if idle_cpus() < 0:
         pytest.skip("no CPU idle: a caller waiting for a CPU outlasts the host thread's look")
@@ -675,10 +684,8 @@ def test_direct_calls_and_their_callbacks_never_wake_the_host_thread(addons):
     """A direct call runs on its caller's thread and its Python callbacks run inline there:
     nothing is sent to the host thread, which sleeps through them all (it wakes only for the
     rings and for events). Counted, not timed: its voluntary context switches do not change."""
-    before_threads = host_threads()
     addon = addons("bench")
-    (host,) = host_threads() - before_threads
-    task = Path(f"/proc/self/task/{host}")
+    task = newest_host_thread()
     deadline = time.monotonic() + 10
     while (task / "stat").read_text().rsplit(")", 1)[1].split()[0] != "S":  # asleep after the load
         assert time.monotonic() < deadline, "the host thread never went to sleep"
