@@ -338,6 +338,7 @@ mod tests {
             order.lock().unwrap().push("line");
         });
         while line.waiting() < 1 {
+            assert!(!sleeper.is_finished(), "the sleeper left without waiting in the line");
             std::thread::yield_now();
         }
         (held, sleeper)
@@ -359,6 +360,8 @@ mod tests {
             }
         });
         while !lock(&line.state).holder_of_gil_looks {
+            // A looker that stopped (it panicked) would leave this waiting for ever.
+            assert!(!looker.is_finished(), "the GIL's holder stopped looking");
             std::thread::yield_now();
         }
         looker
