@@ -318,7 +318,7 @@ def test_many_threads_relaying_calls_take_turns_with_the_gil_rather_than_in_the_
     made = relay_from_threads(call)
     handed = wakeup_count(rust, "handed_in_line") - handed_before
     assert relayed(rust) - relayed_before == made
-    if handed >= made // 10 and idle_cpus() < 0:
+    if handed >= made // 10 and got_busy():
         pytest.skip(f"the machine got busy meanwhile ({handed} of {made} calls handed in the line)")
     # With every turn handed on in the line, 26,000-32,000 of the 32,000 calls went through it
     # (with a callback, 30,000-32,000 when the GIL's holder joined the line whenever the turn's
@@ -330,13 +330,20 @@ def idle_cpus() -> int:
     """CPUs this thread may use, less two (this thread and a host thread) and less the threads of
     other processes runnable now: above zero, a CPU is idle for a pair of ours. -1 while this
     process's waits find the CPUs contended (they sleep instead of yielding then): a test with
-    many threads before this one leaves them so for half a second, which this waits out."""
+    many threads before this one leaves them so for half a second, which this waits out before a
+    test measures."""
     deadline = time.monotonic() + 2
     while napi_python._native._cpus_contended():
         if time.monotonic() > deadline:
             return -1
         time.sleep(0.01)
     return len(os.sched_getaffinity(0)) - 2 - min(others_runnable() for _ in range(3))
+
+
+def got_busy() -> bool:
+    """After a test measured: whether the machine was busy meanwhile. Its waits found the CPUs
+    contended (then slept instead of yielding, for half a second), or no CPU is idle now."""
+    return napi_python._native._cpus_contended() or idle_cpus() < 0
 
 
 def others_runnable() -> int:
@@ -370,7 +377,7 @@ def test_bursts_of_relayed_calls_run_on_two_cpus_after_the_host_thread_slept(add
         for _ in range(calls):
             rust.addI32(1, 2)
     switched = switches(this_thread) - before
-    if switched >= rounds * calls // 4 and idle_cpus() < 0:
+    if switched >= rounds * calls // 4 and got_busy():
         pytest.skip(f"the machine got busy meanwhile ({switched} switches)")
     # Paired, nearly every call switches (32,000 of 40,000 before the move); apart, the pauses
     # and the odd preemption do (30-3,000).
@@ -395,7 +402,7 @@ def test_a_loop_of_a_rust_addons_awaits_keeps_the_host_thread_awake(addons):
     for _ in range(awaits):
         assert rust.asyncSumBytes(b"abc").result(timeout=10) == 294
     slept = sleeps(task) - before
-    if slept >= awaits // 4 and idle_cpus() < 0:
+    if slept >= awaits // 4 and got_busy():
         pytest.skip(f"the machine got busy meanwhile (the host thread slept {slept} times)")
     # Looking only after a call, it slept 2,000 times in 2,000 awaits; looking after the event
     # too, 1-5 times.
