@@ -217,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     idle_isolated(goals, args.idle)
     idle_in_process(goals, args.idle)
     busy_isolated(goals, args.rounds, args.calls)
+    # The busy loops just now left this process's waits sleeping instead of yielding for half a
+    # second (the CPUs found contended): counts of wake-ups wait until that is over.
+    deadline = time.monotonic() + 5
+    while napi_python._native._cpus_contended() and time.monotonic() < deadline:
+        time.sleep(0.05)
     wake_ups_in_process(goals, args.calls)
     worker_sleeps(goals, args.calls)
     goals.print()
