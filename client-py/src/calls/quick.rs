@@ -22,15 +22,10 @@ const QUICK_TICKS: u64 = 1_000_000;
 /// could keep losing to threads that take the host while it waits for the GIL.
 pub const KEEP_TRYING: Duration = Duration::from_millis(5);
 
-/// The coarse monotonic clock, in nanoseconds. A read is a few loads from the vDSO's page:
-/// about half what the time-stamp counter costs here (`rdtsc`, 10 ns on these VMs), and two
-/// reads are on every direct call's path.
+/// The coarse monotonic clock, in nanoseconds (`napi_link::spin::coarse_nanos`): two reads are
+/// on every direct call's path (on failure it reads 0, and the call reads as quick).
 pub fn ticks() -> u64 {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `t` is a valid timespec to write; CLOCK_MONOTONIC_COARSE exists on every Linux
-    // since 2.6.32 (on failure `t` stays zero, and the call reads as quick).
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut t) };
-    (t.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(t.tv_nsec as u64)
+    napi_link::spin::coarse_nanos()
 }
 
 /// How a function's last direct call went.

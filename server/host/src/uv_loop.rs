@@ -44,7 +44,7 @@ pub(crate) struct UvLoop {
     /// changed it, and the host thread's timeout with it.
     timers_at_sleep: Cell<u64>,
     /// When the loop last had a turn while the host was busy (coarse clock ticks).
-    busy_tick: Cell<i64>,
+    busy_tick: Cell<u64>,
 }
 
 /// The memory of a host's loop and of its keep-alive handle, sized by libuv.
@@ -178,10 +178,7 @@ impl UvLoop {
     /// Whether a busy host should look at the loop now: once per tick of the coarse clock
     /// (1-4 ms), a read of a shared page, no system call.
     pub(crate) fn busy_tick_passed(&self) -> bool {
-        let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: writes the time into a valid timespec.
-        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut now) };
-        let tick = now.tv_sec * 1000 + now.tv_nsec / 1_000_000;
+        let tick = napi_link::spin::coarse_nanos() / 1_000_000;
         if tick == self.busy_tick.get() {
             return false;
         }
