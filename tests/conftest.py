@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -160,6 +161,18 @@ def status_counts(task: Path) -> dict[str, int]:
     """The `/proc` status fields of a thread (its task directory) that are counts, by name."""
     fields = (line.split(":", 1) for line in (task / "status").read_text().splitlines())
     return {name: int(value) for name, value in fields if value.strip().isdigit()}
+
+
+def uncontended(seconds: float) -> bool:
+    """Waits up to `seconds` until this process's waits no longer find the CPUs contended (for half
+    a second after they did, they sleep instead of yielding, and counts of sleeps and switches
+    differ); answers whether they no longer do."""
+    deadline = time.monotonic() + seconds
+    while napi_python._native._cpus_contended():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def sleeps(task: Path) -> int:

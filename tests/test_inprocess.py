@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import addon_path, each_task, fresh_copy, sleeps, switches
+from conftest import addon_path, each_task, fresh_copy, sleeps, switches, uncontended
 from test_hosts import CONSUMER, PROVIDER, node_log, python_steps
 
 import napi_python
@@ -332,11 +332,8 @@ def idle_cpus() -> int:
     process's waits find the CPUs contended (they sleep instead of yielding then): a test with
     many threads before this one leaves them so for half a second, which this waits out before a
     test measures."""
-    deadline = time.monotonic() + 2
-    while napi_python._native._cpus_contended():
-        if time.monotonic() > deadline:
-            return -1
-        time.sleep(0.01)
+    if not uncontended(2):
+        return -1
     return len(os.sched_getaffinity(0)) - 2 - min(others_runnable() for _ in range(3))
 
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from bench_modes import per_call, repeat  # noqa: E402
-from conftest import addon_path, await_in_turn, cpu_ticks, each_task, fresh_copy, sleeps  # noqa: E402
+from conftest import addon_path, await_in_turn, cpu_ticks, each_task, fresh_copy, sleeps, uncontended  # noqa: E402
 from report import Goals  # noqa: E402
 
 import napi_python  # noqa: E402
@@ -219,9 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     busy_isolated(goals, args.rounds, args.calls)
     # The busy loops just now left this process's waits sleeping instead of yielding for half a
     # second (the CPUs found contended): counts of wake-ups wait until that is over.
-    deadline = time.monotonic() + 5
-    while napi_python._native._cpus_contended() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    uncontended(5)
     wake_ups_in_process(goals, args.calls)
     worker_sleeps(goals, args.calls)
     goals.print()
