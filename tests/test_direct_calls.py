@@ -297,6 +297,53 @@ def test_strings_are_copied_once_between_python_objects_and_the_heap(addons):
     assert made_there > 0, "over the rings, the strings the frames carry"
 
 
+def _bytes_seen(shared) -> list:
+    """What an addon sees of a few bytes, what it keeps of them, and what Python sees after it
+    wrote into its copy."""
+    data = bytes(range(100))
+    seen = [shared.kind(data), shared.sum(data), shared.sum(b""), shared.fill(data, 7), data == bytes(range(100))]
+    shared.hold(data)
+    shared.poke(0, 9)
+    seen += [shared.peek(0), shared.peek(99), bytes(shared.held())[:2], data[:2]]
+    shared.release()
+    return seen
+
+
+def test_a_few_bytes_go_from_their_object_into_the_addons_buffer(addons):
+    """In-process, a `bytes` argument of a few bytes goes from its object into the new Buffer the
+    addon is given, copied once, with no protocol bytes made between: in a direct call and in one
+    relayed to the host thread of a host with a Rust library. The addon's writes stay in its copy,
+    which it may keep after the call; over the rings the frames carry the bytes, and everything
+    the addon and Python see is the same."""
+    from conftest import addon_path, fresh_copy
+
+    from napi_python import _native, load_addon
+
+    def bytes_made(shared) -> tuple[list, int]:
+        before = _native._protocol_bytes_made()
+        seen = _bytes_seen(shared)
+        return seen, _native._protocol_bytes_made() - before
+
+    here, made_here = bytes_made(addons("shared"))
+    relaying = addons("isolation")
+    host = napi_python.addon_info(relaying).host
+    host.load(fresh_copy(addon_path("rust_addon")))
+    shared_relayed = host.load(fresh_copy(addon_path("shared")))
+    assert not host.direct_calls
+    relayed_before = napi_python.addon_info(relaying).exports._napi_conn._wakeups["relayed"]
+    relayed, made_relayed = bytes_made(shared_relayed)
+    assert napi_python.addon_info(relaying).exports._napi_conn._wakeups["relayed"] > relayed_before
+    isolated = load_addon(addon_path("shared"))
+    try:
+        there, made_there = bytes_made(isolated)
+    finally:
+        napi_python.close(isolated)
+    assert here == relayed == there
+    assert here == ["Uint8Array", sum(range(100)), 0, None, True, 9, 99, bytes([9, 1]), bytes([0, 1])]
+    assert made_here == made_relayed == 0, "in-process, no protocol bytes"
+    assert made_there > 0, "over the rings, the bytes the frames carry"
+
+
 def test_a_promise_settled_during_its_call_is_kept_made_into_python_objects(addons):
     """In-process, the promise a direct call answers with, settled while that call lingers for it
     (async work the pool finishes within the linger), is kept for its claim made already into

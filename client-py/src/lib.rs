@@ -84,6 +84,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(python_types::connection::hosts_with_output, m)?)?;
     m.add_function(wrap_pyfunction!(_protocol_containers_built, m)?)?;
     m.add_function(wrap_pyfunction!(_protocol_strings_made, m)?)?;
+    m.add_function(wrap_pyfunction!(_protocol_bytes_made, m)?)?;
     m.add_function(wrap_pyfunction!(_cpus_contended, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     // Bytes each of a host's rings holds: larger messages stream through (tests send them).
@@ -108,6 +109,14 @@ fn _protocol_containers_built() -> u64 {
 #[pyfunction]
 fn _protocol_strings_made() -> u64 {
     napi_protocol::value_tree::strings_made()
+}
+
+/// For tests: how many protocol byte strings this thread has made of a Python object's bytes.
+/// In-process, a few bytes a direct call is given go from their `bytes` object into the host's
+/// new Buffer, copied once.
+#[pyfunction]
+fn _protocol_bytes_made() -> u64 {
+    napi_protocol::value_tree::bytes_made()
 }
 
 /// For tests: whether this process's waits found the CPUs contended lately, and sleep instead of

@@ -100,6 +100,8 @@ thread_local! {
     static CONTAINERS_BUILT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// How many protocol strings this thread has made of another side's text.
     static STRINGS_MADE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// How many protocol byte strings this thread has made of another side's bytes.
+    static BYTES_MADE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// How many protocol arrays and objects this thread has built (by a [`TreeBuilder`], or whole
@@ -124,6 +126,19 @@ pub fn strings_made() -> u64 {
 pub fn string_value(text: String) -> Value {
     STRINGS_MADE.with(|c| c.set(c.get() + 1));
     Value::String(text)
+}
+
+/// How many protocol byte strings this thread has made of a Python object's bytes (through
+/// [`bytes_value`]): tests check that in-process calls make none for a `bytes` argument.
+pub fn bytes_made() -> u64 {
+    BYTES_MADE.with(|c| c.get())
+}
+
+/// A buffer leaf holding a copy of one side's bytes, counted (see [`bytes_made`]).
+#[inline]
+pub fn bytes_value(kind: crate::BufferKind, data: &[u8]) -> Value {
+    BYTES_MADE.with(|c| c.set(c.get() + 1));
+    Value::Bytes { kind, data: data.to_vec() }
 }
 
 /// A container being filled by a [`TreeBuilder`].

@@ -24,7 +24,7 @@ use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyBytes, PyString};
 use smallvec::SmallVec;
 
 use crate::calls::by_message;
@@ -104,8 +104,13 @@ pub fn call_here(
                         Arg::Later
                     }
                 }
-                // Neither a number, a string nor a container: a callable, a proxy, a buffer.
-                Err(_) => Arg::Value(cx.value_of(a)?),
+                // A few bytes are lent as they lie in their object (immutable), copied once,
+                // into the host's Buffer; more go as `value_of` sends them (shared memory).
+                Err(_) => match a.cast::<PyBytes>() {
+                    Ok(b) if b.as_bytes().len() < from_python::INLINE_BYTES => Arg::Bytes(b.as_bytes()),
+                    // Neither a number, a string nor a container: a callable, a proxy, a buffer.
+                    _ => Arg::Value(cx.value_of(a)?),
+                },
             },
         });
     }
@@ -136,7 +141,7 @@ pub fn call_here(
                 .zip(args)
                 .map(|(m, a)| match m {
                     Arg::Value(v) => Ok(v),
-                    Arg::Text(_) | Arg::Later => cx.to_value(a),
+                    Arg::Text(_) | Arg::Bytes(_) | Arg::Later => cx.to_value(a),
                 })
                 .collect::<PyResult<_>>()?;
             let op = Op::Call { func: cx.proxy_value(func_id), this, args: values };

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 
-use napi_protocol::value_tree::{string_value, Ancestors, TreeBuilder, ValueSink};
+use napi_protocol::value_tree::{bytes_value, string_value, Ancestors, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -26,7 +26,7 @@ pub const SAFE: f64 = 9007199254740992.0;
 
 /// Buffers below this size travel inside the message when Python need not see the addon's
 /// writes: cheaper than a shared block and its return for a few bytes.
-const INLINE_BYTES: usize = 4096;
+pub const INLINE_BYTES: usize = 4096;
 
 /// In-process, writable buffers from this size on are lent to the host in place; smaller
 /// ones are copied, which costs less than the marking that ends a lend.
@@ -129,7 +129,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     /// (pinned for a copy back into `writable`), or in the message when that cannot be had.
     fn send_bytes(&self, kind: BufferKind, bytes: &[u8], writable: Option<&Bound<'py, PyAny>>) -> Value {
         if bytes.len() < INLINE_BYTES && writable.is_none() {
-            return Value::Bytes { kind, data: bytes.to_vec() };
+            return bytes_value(kind, bytes);
         }
         let channel = &self.conn.get().channel;
         match channel.shm.upload(bytes, writable.is_some(), |id, size, fd| channel.announce_segment(id, size, fd)) {
@@ -139,7 +139,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
                 Value::Upload { kind, region }
             }
-            None => Value::Bytes { kind, data: bytes.to_vec() },
+            None => bytes_value(kind, bytes),
         }
     }
 

@@ -8,7 +8,7 @@ use napi_protocol::{self as proto, ErrorInfo, Failure, FailureKind, Op, Outcome}
 
 use super::caller::{Arg, ArgsStopped, Call};
 use super::inline_python::Refused;
-use super::wire::{from_wire, held_value, primitive, CopyInto, HeapBuilder, Looking, Stop, ToWire, TooLarge};
+use super::wire::{bytes_to_object, from_wire, held_value, primitive, CopyInto, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
@@ -187,6 +187,7 @@ impl Host {
         match a {
             Arg::Value(v) => self.arg(v),
             Arg::Text(text) => Ok(Value::String((*text).into())),
+            Arg::Bytes(data) => Ok(self.keep(Value::Object(bytes_to_object(&self.rt, proto::BufferKind::Buffer, data)?))),
             Arg::Later => Err(bad("an argument left to the host out of turn")),
         }
     }

@@ -1021,7 +1021,8 @@ pub fn new_buffer(rt: &Runtime, kind: BufferKind, len: usize) -> JsResult<Object
     Ok(view_over(rt, ab, kind, 0, len))
 }
 
-fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> Result<ObjectId, Failure> {
+/// A new buffer of `kind` holding a copy of `data`.
+pub(crate) fn bytes_to_object(rt: &Runtime, kind: BufferKind, data: &[u8]) -> Result<ObjectId, Failure> {
     let memory =
         rt.new_backing(data.len(), Some(data)).map_err(|_| bad_request(format!("no memory for a buffer of {} bytes", data.len())))?;
     Ok(view_over(rt, new_arraybuffer(rt, kind, memory), kind, 0, data.len()))
