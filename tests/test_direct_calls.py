@@ -298,21 +298,24 @@ def test_strings_are_copied_once_between_python_objects_and_the_heap(addons):
 
 
 def _bytes_seen(shared) -> list:
-    """What an addon sees of a few bytes, what it keeps of them, and what Python sees after it
-    wrote into its copy."""
-    data = bytes(range(100))
-    seen = [shared.kind(data), shared.sum(data), shared.sum(b""), shared.fill(data, 7), data == bytes(range(100))]
-    shared.hold(data)
-    shared.poke(0, 9)
-    seen += [shared.peek(0), shared.peek(99), bytes(shared.held())[:2], data[:2]]
-    shared.release()
+    """What an addon sees of bytes (a few, and more than go inline), what it keeps of them, and
+    what Python sees after it wrote into its copy."""
+    seen = [shared.sum(b"")]
+    for n in (100, 10_000):
+        data = bytes(i % 251 for i in range(n))
+        seen += [shared.kind(data), shared.sum(data), shared.fill(data, 7), data == bytes(i % 251 for i in range(n))]
+        shared.hold(data)
+        shared.poke(0, 9)
+        seen += [shared.peek(0), shared.peek(99), bytes(shared.held())[:2], data[:2]]
+        shared.release()
     return seen
 
 
-def test_a_few_bytes_go_from_their_object_into_the_addons_buffer(addons):
-    """In-process, a `bytes` argument of a few bytes goes from its object into the new Buffer the
-    addon is given, copied once, with no protocol bytes made between: in a direct call and in one
-    relayed to the host thread of a host with a Rust library. The addon's writes stay in its copy,
+def test_bytes_go_from_their_object_into_the_addons_buffer(addons):
+    """In-process, a `bytes` argument goes from its object into the new Buffer the addon is given,
+    copied once, with no protocol bytes made between: in a direct call (more than a few bytes
+    through shared memory) and in one relayed to the host thread of a host with a Rust library
+    (copied there by the host thread, which reads it next). The addon's writes stay in its copy,
     which it may keep after the call; over the rings the frames carry the bytes, and everything
     the addon and Python see is the same."""
     from conftest import addon_path, fresh_copy
@@ -339,7 +342,10 @@ def test_a_few_bytes_go_from_their_object_into_the_addons_buffer(addons):
     finally:
         napi_python.close(isolated)
     assert here == relayed == there
-    assert here == ["Uint8Array", sum(range(100)), 0, None, True, 9, 99, bytes([9, 1]), bytes([0, 1])]
+    expected = [0]
+    for n in (100, 10_000):
+        expected += ["Uint8Array", sum(i % 251 for i in range(n)), None, True, 9, 99, bytes([9, 1]), bytes([0, 1])]
+    assert here == expected
     assert made_here == made_relayed == 0, "in-process, no protocol bytes"
     assert made_there > 0, "over the rings, the bytes the frames carry"
 

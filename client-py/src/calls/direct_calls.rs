@@ -104,10 +104,13 @@ pub fn call_here(
                         Arg::Later
                     }
                 }
-                // A few bytes are lent as they lie in their object (immutable), copied once,
-                // into the host's Buffer; more go as `value_of` sends them (shared memory).
+                // Bytes are lent as they lie in their object (immutable), copied once, into the
+                // host's Buffer: a few always; more only when relayed, so that the host thread
+                // copies them and its addon then reads lines of its own CPU, where a copy into
+                // shared memory made here would cross line by line. Otherwise more go as
+                // `value_of` sends them (shared memory, copied there once).
                 Err(_) => match a.cast::<PyBytes>() {
-                    Ok(b) if b.as_bytes().len() < from_python::INLINE_BYTES => Arg::Bytes(b.as_bytes()),
+                    Ok(b) if direct.relayed || b.as_bytes().len() < from_python::INLINE_BYTES => Arg::Bytes(b.as_bytes()),
                     // Neither a number, a string nor a container: a callable, a proxy, a buffer.
                     _ => Arg::Value(cx.value_of(a)?),
                 },

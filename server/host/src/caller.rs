@@ -83,7 +83,7 @@ pub enum Arg<'a> {
     Value(Value),
     /// A string's text, lent by the caller's object for the call: copied once, into the heap.
     Text(&'a str),
-    /// A `bytes` object's few bytes, lent likewise: copied once, into a new Buffer.
+    /// A `bytes` object's bytes, lent likewise: copied once, into a new Buffer.
     Bytes(&'a [u8]),
     /// A list, tuple or dict, which the caller walks into the heap under the lock
     /// ([`Caller::later_args`]).
