@@ -112,8 +112,8 @@ fn _protocol_strings_made() -> u64 {
 }
 
 /// For tests: how many protocol byte strings this thread has made of a Python object's bytes.
-/// In-process, a few bytes a direct call is given go from their `bytes` object into the host's
-/// new Buffer, copied once.
+/// In-process, a direct call's `bytes` argument goes from its object into the host's new Buffer,
+/// copied once (a large one by way of shared memory, unless the call is relayed).
 #[pyfunction]
 fn _protocol_bytes_made() -> u64 {
     napi_protocol::value_tree::bytes_made()
