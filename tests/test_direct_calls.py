@@ -319,6 +319,7 @@ def test_bytes_go_from_their_object_into_the_addons_buffer(addons):
     which it may keep after the call; over the rings the frames carry the bytes, and everything
     the addon and Python see is the same."""
     from conftest import addon_path, fresh_copy
+    from test_inprocess import relayed
 
     from napi_python import _native, load_addon
 
@@ -333,15 +334,15 @@ def test_bytes_go_from_their_object_into_the_addons_buffer(addons):
     host.load(fresh_copy(addon_path("rust_addon")))
     shared_relayed = host.load(fresh_copy(addon_path("shared")))
     assert not host.direct_calls
-    relayed_before = napi_python.addon_info(relaying).exports._napi_conn._wakeups["relayed"]
-    relayed, made_relayed = bytes_made(shared_relayed)
-    assert napi_python.addon_info(relaying).exports._napi_conn._wakeups["relayed"] > relayed_before
+    relayed_before = relayed(relaying)
+    seen_relayed, made_relayed = bytes_made(shared_relayed)
+    assert relayed(relaying) > relayed_before
     isolated = load_addon(addon_path("shared"))
     try:
         there, made_there = bytes_made(isolated)
     finally:
         napi_python.close(isolated)
-    assert here == relayed == there
+    assert here == seen_relayed == there
     expected = [0]
     for n in (100, 10_000):
         expected += ["Uint8Array", sum(i % 251 for i in range(n)), None, True, 9, 99, bytes([9, 1]), bytes([0, 1])]
