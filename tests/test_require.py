@@ -23,6 +23,10 @@ from napi_python import AddonLoadError, AddonNotFoundError, current_platform, re
 
 NPM = ROOT / "tests" / "npm"
 HERE = current_platform()
+OS, ARCH = HERE.split("-")[:2]
+LIBC = "musl" if HERE.endswith("musl") else "glibc"
+OTHER_LIBC = "glibc" if LIBC == "musl" else "musl"
+OTHER_ARCH = "arm64" if ARCH != "arm64" else "x64"
 
 
 def package(root: Path, name: str, meta: dict | None = None, files: dict[str, str] | None = None) -> Path:
@@ -137,6 +141,64 @@ def test_optional_dependency_platform_packages_with_the_node_file_in_a_subfolder
     package(nm, "imgpkg", {"optionalDependencies": {f"@img/imgpkg-{os_arch}": "1.0.0", "@img/imgpkg-wasm32": "1.0.0"}})
     package(nm, f"@img/imgpkg-{os_arch}", {"main": "lib/index.js"}, {f"lib/imgpkg-{os_arch}.node": "bench"})
     assert which(require("imgpkg")) == "bench"
+
+
+def fields(os_name: str = OS, cpu: str = ARCH, libc: str | None = LIBC) -> dict:
+    """package.json's platform fields, as npm reads them."""
+    return {"os": [os_name], "cpu": [cpu], **({"libc": [libc]} if libc else {})}
+
+
+def test_a_platform_package_named_by_its_scope_is_chosen_by_its_os_cpu_and_libc(project, require):
+    """node-llama-cpp's layout (issue 68): `@node-llama-cpp/linux-x64`, the scope carrying the
+    name and the package named by the platform alone; `-cuda` fits this machine too, and npm
+    installs both: the one whose name is the platform is taken."""
+    nm = project / "node_modules"
+    optional = [f"@llama/{OS}-{ARCH}-cuda", f"@llama/{OS}-{ARCH}", f"@llama/{OS}-{OTHER_ARCH}", "@llama/mac-arm64"]
+    package(nm, "llama", {"main": "dist/index.js", "optionalDependencies": dict.fromkeys(optional, "1.0.0")})
+    package(nm, f"@llama/{OS}-{ARCH}-cuda", fields(), {f"bins/{OS}-{ARCH}-cuda/llama-addon.node": "strings"})
+    pkg = package(nm, f"@llama/{OS}-{ARCH}", fields(), {f"bins/{OS}-{ARCH}/llama-addon.node": "bench"})
+    with require("llama") as addon:
+        assert napi_python.addon_info(addon).path == str(pkg / f"bins/{OS}-{ARCH}/llama-addon.node")
+        assert addon.add(2, 3) == 5
+
+
+def test_installed_platform_packages_that_do_not_fit_are_refused_with_npms_reasons(project, require):
+    """The name says this platform, the package.json does not: refused, whatever the name; `!`
+    negates as in npm (`cpu: ["!arm64"]`); a package without `libc` whose name says the other
+    libc is refused (packages older than the field)."""
+    nm = project / "node_modules"
+    wrong = {
+        f"picky-{HERE}": fields(cpu=OTHER_ARCH),
+        f"picky-{OS}-{ARCH}": fields(libc=OTHER_LIBC),
+        f"@picky/{OS}-{ARCH}": fields(os_name="darwin"),
+        f"picky-{OS}-{ARCH}-{'musl' if LIBC == 'glibc' else 'gnu'}": fields(libc=None),
+        f"@picky/not-{ARCH}": {"os": [OS], "cpu": [f"!{ARCH}"]},
+    }
+    package(nm, "picky", {"optionalDependencies": dict.fromkeys(wrong, "1.0.0")})
+    for name, meta in wrong.items():
+        package(nm, name, meta, {"lib/picky.node": "strings"})
+    with pytest.raises(AddonNotFoundError) as e:
+        resolve("picky")
+    said = str(e.value)
+    reasons = {
+        f"picky-{HERE}": f'its cpu is ["{OTHER_ARCH}"], this machine\'s {ARCH}',
+        f"picky-{OS}-{ARCH}": f'its libc is ["{OTHER_LIBC}"], this machine\'s {LIBC}',
+        f"@picky/{OS}-{ARCH}": f'its os is ["darwin"], this machine\'s {OS}',
+        f"picky-{OS}-{ARCH}-{'musl' if LIBC == 'glibc' else 'gnu'}": "its name says",
+        f"@picky/not-{ARCH}": f'its cpu is ["!{ARCH}"], this machine\'s {ARCH}',
+    }
+    for name, reason in reasons.items():
+        assert f"{nm / name}: {name} is not for {HERE}: {reason}" in said, said
+    # One that fits by a negation: taken, though its name names no platform.
+    package(nm, "loose", {"optionalDependencies": {"@loose/any-but-other": "1.0.0", "@loose/js-helper": "1.0.0"}})
+    package(nm, "@loose/js-helper", {"main": "index.js"}, {"lib/helper.node": "strings"})
+    package(nm, "@loose/any-but-other", {"cpu": [f"!{OTHER_ARCH}"]}, {"lib/loose.node": "bench"})
+    assert which(require("loose")) == "bench"
+    # A dependency that declares no platform and whose name names none is JavaScript.
+    package(nm, "js-only", {"optionalDependencies": {"@loose/js-helper": "1.0.0"}})
+    with pytest.raises(AddonNotFoundError) as e:
+        resolve("js-only")
+    assert "@loose/js-helper declares no os/cpu/libc and its name names no platform" in str(e.value)
 
 
 def test_node_gyp_build_release_then_debug(project, require):
@@ -258,8 +320,6 @@ def test_nothing_found_lists_every_place_looked(project, require):
     pkg = nm / "empty-pkg"
     expected = [
         f"{pkg}/e.{HERE}.node: no such file",
-        f"{pkg}/node_modules/empty-pkg-{HERE}: no such package",
-        f"{nm}/empty-pkg-{HERE}: no such package",
         f"{pkg}/build/Release: no such folder",
         f"{pkg}/build/Debug: no such folder",
         f"{pkg}/prebuilds/{'-'.join(HERE.split('-')[:2])}.node: no such file",
@@ -269,6 +329,10 @@ def test_nothing_found_lists_every_place_looked(project, require):
         assert place in err.searched
         assert place in str(err)
     assert str(err).startswith(f"cannot find a Node-API binary of 'empty-pkg' for {HERE}; looked at:")
+    # A platform package that is not installed: one line, not one per node_modules folder.
+    [missing] = [p for p in err.searched if p.startswith(f"empty-pkg-{HERE}:")]
+    assert missing.startswith(f"empty-pkg-{HERE}: not installed (looked in ")
+    assert f"empty-pkg-{HERE}: no such package" not in str(err)
 
     # A package that is nowhere: every node_modules folder from the current directory to /.
     with pytest.raises(AddonNotFoundError) as e:

@@ -9,8 +9,12 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
   ``<name>-<platform>`` (``@node-rs/crc32-linux-x64-gnu``) that npm installed from the
   package's ``optionalDependencies``, found from the package's directory upwards as Node finds
   it. The names come from package.json's ``napi`` field (``binaryName``/``packageName`` in
-  napi-rs 3, ``name``/``package.name`` in napi-rs 2); other platform packages named in
-  ``optionalDependencies`` (``@img/sharp-linux-x64``) are searched too;
+  napi-rs 3, ``name``/``package.name`` in napi-rs 2); the other packages of
+  ``optionalDependencies`` are searched too (``@img/sharp-linux-x64``,
+  ``@node-llama-cpp/linux-x64``). A platform package is taken when its own package.json's
+  ``os``/``cpu``/``libc`` say it runs here, as npm chose it (``npm.platforms.Target``), not by
+  the shape of its name, which only orders the candidates; the error says why each installed
+  one was refused;
 - node-gyp: ``build/Release/*.node``, then ``build/Debug/*.node``;
 - prebuilds: ``prebuilds/<os>-<arch>.node`` (better-sqlite3), and node-gyp-build's
   ``prebuilds/<os>-<arch>/*.node``, choosing among the files by their tags
@@ -48,6 +52,7 @@ from .addon import Addon
 from .errors import AddonNotFoundError
 from .host import load_addon
 from .machine import Platform, current_platform
+from .npm.platforms import Target
 from .package_cache import node_modules as installed_packages
 
 __all__ = ["require", "resolve", "current_platform"]
@@ -58,10 +63,10 @@ class _Platform(Platform):
 
     @property
     def suffixes(self) -> list[str]:
-        """How platform packages end, most specific first: ``-linux-x64-gnu`` (napi-rs),
-        ``-linux-x64-glibc`` (@parcel/watcher), ``-linuxmusl-x64`` (sharp on musl),
+        """How the names of platform packages end, most specific first: ``-linux-x64-gnu``
+        (napi-rs), ``-linux-x64-glibc`` (@parcel/watcher), ``-linuxmusl-x64`` (sharp on musl),
         ``-linux-x64`` (sharp's ``@img/sharp-linux-x64``; lmdb's, which holds builds for both
-        libcs)."""
+        libcs). A scoped name may be the platform alone (``@node-llama-cpp/linux-x64``)."""
         out = [f"-{self.name}"]
         if self.libc == "glibc":
             out.append(f"-{self.os}-{self.arch}-glibc")
@@ -180,18 +185,57 @@ def _napi_field(meta: dict[str, Any]) -> dict[str, Any]:
     return _object_field(meta, "napi")
 
 
+def _named_for(dep: str, plat: _Platform) -> int:
+    """How closely a package's name names ``plat``: the index of the first of its suffixes that
+    ends it (``-linux-x64-gnu``; ``@node-llama-cpp/linux-x64``, whose scope carries the name),
+    else the number of suffixes (it names no platform, or another)."""
+    base = dep.rsplit("/", 1)[-1]
+    for rank, suffix in enumerate(plat.suffixes):
+        if dep.endswith(suffix) or base == suffix[1:]:
+            return rank
+    return len(plat.suffixes)
+
+
 def _platform_packages(pkg: Path, meta: dict[str, Any], plat: _Platform) -> list[str]:
-    """The names of the packages that may hold ``pkg``'s binary for ``plat``, most likely
-    first: napi-rs's ``<packageName>-<platform>``, then its ``optionalDependencies`` whose
-    names end in one of the platform's suffixes."""
+    """The packages that may hold ``pkg``'s binary, most likely first: napi-rs's
+    ``<packageName>-<platform>``, then its ``optionalDependencies``, those whose names end in
+    this platform (``-linux-x64-gnu``, ``/linux-x64``) before the others (``/linux-x64-cuda``),
+    each in the order package.json lists them. Which of them fit is for their own package.json
+    to say (``_fits``), as npm chose them."""
     napi = _napi_field(meta)
     name = _name_field(pkg, meta)
     legacy_package = _object_field(napi, "package")
     package_name = napi.get("packageName") or legacy_package.get("name") or name
     names = [f"{package_name}-{plat.name}"] if napi else []
-    optional = _object_field(meta, "optionalDependencies")
-    names += [dep for suffix in plat.suffixes for dep in optional if dep.endswith(suffix)]
+    optional = list(_object_field(meta, "optionalDependencies"))
+    names += sorted(optional, key=lambda dep: _named_for(dep, plat))
     return list(dict.fromkeys(names))
+
+
+def _fits(dep: str, found: Path, dep_meta: dict[str, Any], plat: _Platform, search: _Search) -> bool:
+    """Whether npm would have installed the platform package ``dep`` (found at ``found``) on
+    ``plat``, by its package.json's ``os``/``cpu``/``libc``. One that declares none of them is
+    a platform package only when its name says so (older packages), else it is JavaScript."""
+    target = Target(plat.os, plat.arch, plat.libc)
+    if not target.declares_platform(dep_meta):
+        if _named_for(dep, plat) < len(plat.suffixes):
+            return True
+        search.note(found, f"{dep} declares no os/cpu/libc and its name names no platform: not a platform package")
+        return False
+    why = target.refusal(dep, dep_meta)
+    if why is not None:
+        search.note(found, f"{dep} is not for {plat.name}: {why}")
+    return why is None
+
+
+def _installed_platform_package(dep: str, pkg: Path, search: _Search) -> Path | None:
+    """``dep`` as Node finds it from ``pkg``; one line in the search when it is not installed
+    (not one per folder: a package names a dozen platforms)."""
+    quiet = _Search()
+    found = _find_package(dep, [pkg], quiet)
+    if found is None:
+        search.note(Path(dep), f"not installed (looked in {len(quiet.places)} node_modules folders)")
+    return found
 
 
 def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) -> Path | None:
@@ -203,10 +247,12 @@ def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) 
             return local
         search.note(local, "no such file")
     for dep in _platform_packages(pkg, meta, plat):
-        found = _find_package(dep, [pkg], search)
+        found = _installed_platform_package(dep, pkg, search)
         if found is None:
             continue
         dep_meta = _read_package_json(found)
+        if not _fits(dep, found, dep_meta, plat, search):
+            continue
         hit = _main_node(found, dep_meta, search)
         if hit is None and isinstance(binary, str) and (found / f"{binary}.{plat.name}.node").is_file():
             hit = found / f"{binary}.{plat.name}.node"
@@ -434,8 +480,11 @@ def _install_hint(name: str, pkg: Path | None, plat: _Platform) -> str | None:
         return f"{name} is not installed; to install it (no node needed), run:\n  {_INSTALL} {name}"
     meta = _read_package_json(pkg)
     optional = _object_field(meta, "optionalDependencies")
+    # Not installed, their package.json cannot be read: their names are all there is to go by.
     wanted = [
-        (dep, str(optional[dep])) for dep in _platform_packages(pkg, meta, plat) if isinstance(optional.get(dep), str)
+        (dep, str(optional[dep]))
+        for dep in _platform_packages(pkg, meta, plat)
+        if isinstance(optional.get(dep), str) and _named_for(dep, plat) < len(plat.suffixes)
     ]
     if not wanted:
         return None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,12 +54,27 @@ class Target:
 
     def accepts(self, name: str, manifest: dict[str, Any]) -> bool:
         """Whether npm would install package ``name`` (a version's manifest) here."""
-        if not _check_list(self.os, manifest.get("os")) or not _check_list(self.cpu, manifest.get("cpu")):
-            return False
+        return self.refusal(name, manifest) is None
+
+    def refusal(self, name: str, manifest: dict[str, Any]) -> str | None:
+        """Why npm would not install package ``name`` (a version's manifest) here, as a phrase
+        (``its cpu is ["arm64"], this machine's x64``); None when it would."""
+        for field, value in (("os", self.os), ("cpu", self.cpu)):
+            if not _check_list(value, manifest.get(field)):
+                return f"its {field} is {_shown(manifest.get(field))}, this machine's {value}"
         libc = manifest.get("libc")
         if libc:
-            return self.libc is not None and _check_list(self.libc, libc)
+            if self.libc is None or not _check_list(self.libc, libc):
+                return f"its libc is {_shown(libc)}, this machine's {self.libc or 'none (not Linux)'}"
+            return None
         # Packages older than the `libc` field say it in their names only.
         if self.libc == "glibc" and ("-musl" in name or "linuxmusl" in name):
-            return False
-        return not (self.libc == "musl" and name.endswith(("-gnu", "-glibc", "-gnueabihf")))
+            return "its name says musl, this machine's libc is glibc"
+        if self.libc == "musl" and name.endswith(("-gnu", "-glibc", "-gnueabihf")):
+            return "its name says glibc, this machine's libc is musl"
+        return None
+
+
+def _shown(value: Any) -> str:
+    """A package.json field as its JSON (as the user would find it in the file)."""
+    return json.dumps(value)
