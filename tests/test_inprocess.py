@@ -202,9 +202,15 @@ def test_a_relayed_calls_copied_answer_goes_back_to_the_host_thread_to_be_freed(
     assert rust.scalePoints([{"x": 1, "y": 2}, {"x": -1, "y": 0.5}], 2) == [{"x": 2, "y": 4}, {"x": -2, "y": 1}]
     assert rust.splitWords("a bb  ccc") == ["a", "bb", "ccc"]
     assert given_back(rust) == before + 3
+    # Counted call by call, against what holds on a busy machine too: past 64 answers waiting
+    # (a host thread kept off its CPU), the caller frees the next one itself and gives back
+    # nothing; below that, every answer goes back. Only this thread gives back, and the host
+    # thread only takes, so a count of waiting ones read before a call bounds it at the call.
     for _ in range(1_000):
+        waiting, given = wakeup_count(rust, "given_back_waiting"), given_back(rust)
         rust.wordLengths(["a", "bcd"])
-    assert given_back(rust) == before + 1_003
+        went_back = given_back(rust) - given
+        assert (went_back == 1) if waiting < 64 else (went_back in (0, 1)), f"{went_back} went back, {waiting} waiting"
 
 
 def test_an_answer_given_back_is_not_kept_while_the_host_thread_sleeps(addons):
