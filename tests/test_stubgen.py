@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import IN_PROCESS, ROOT, napi_python_cli
 
+from napi_python.stubgen import stub_module_name
+
 NPM = ROOT / "tests" / "npm"
 TYPINGS = ROOT / "examples" / "typings"
 VENV_BIN = Path(sys.executable).parent
@@ -159,10 +161,15 @@ def mapping(tmp_path_factory) -> str:
 @pytest.mark.parametrize(
     "line",
     [
-        # const enums: the values' Literal, and the enum object (a dict) a TypedDict of them.
+        # const enums: the values' Literal, and the enum object (a JSObject or a dict) read by
+        # subscription.
         "Color: TypeAlias = Literal[0, 1, 2]",
         "Mode: TypeAlias = Literal['fast', 'safe']",
-        "class _ColorMembers(TypedDict):\n    Red: Literal[0]\n    Green: Literal[1]\n    Blue: Literal[2]",
+        "class _ColorMembers(Protocol):\n"
+        '    """The members of the enum Color, read as ``Color["Member"]`` (the object is a JSObject or a dict)."""\n'
+        "    @overload\n    def __getitem__(self, key: Literal['Red'], /) -> Literal[0]: ...\n"
+        "    @overload\n    def __getitem__(self, key: Literal['Green'], /) -> Literal[1]: ...\n"
+        "    @overload\n    def __getitem__(self, key: Literal['Blue'], /) -> Literal[2]: ...",
         # interfaces of data: TypedDicts (functional when a key is no identifier).
         "Point = TypedDict('Point', {'x': float, 'y': NotRequired[float], 'label': str | None, 'data-id': NotRequired[str]})",
         "Pair: TypeAlias = list[float | str]",
@@ -341,3 +348,115 @@ def test_names_like_pythons_helpers_are_declared_and_type_check_as_named(tool, t
     first = NAMES_USE.count("\n") + 1
     assert bad.returncode != 0, bad.stdout
     assert f"use.py:{first}:" in bad.stdout and f"use.py:{first + 1}:" in bad.stdout, bad.stdout
+
+
+# What users meet on real napi-rs 3 packages (issue 68): the same file type-checked with the
+# generated stubs and run against the addons.
+AGREE_USE = """\
+from typing import TYPE_CHECKING, cast
+
+from napi_python import close, require
+
+if TYPE_CHECKING:
+    from napi_rs_pinyin import Exports as Pinyin
+    from napi_rs_simple_git import Exports as Git
+
+NPM = {npm!r}
+p = cast("Pinyin", require("@napi-rs/pinyin", paths=[NPM]))
+tone = p.PINYIN_STYLE["WithTone"]
+words = p.pinyin("中文", {{"style": tone}})
+assert words == ["zhōng", "wén"], words
+letters: str = p.pinyinString("中文", {{"style": p.PINYIN_STYLE["FirstLetter"], "separator": ""}})
+assert letters == "zw", letters
+close(p)
+g = cast("Git", require("@napi-rs/simple-git", paths=[NPM]))
+repo = g.Repository.init({repo!r})
+assert repo.isEmpty() is True
+clean: int = g.RepositoryState["Clean"]
+assert repo.state() == clean == 0
+with open({repo!r} + "/new.txt", "w") as f:
+    f.write("x")
+[status] = repo.statuses()
+untracked: bool = status["isWtNew"]
+assert status.get("path") == "new.txt" and untracked, status
+assert g.BranchType["Remote"] == 1
+close(g)
+print("ran")
+"""
+# What the TypedDict stubs allowed and the objects do not do.
+AGREE_WRONG = 'p.PINYIN_STYLE.get("WithTone")\n'
+
+
+@pytest.fixture(scope="module")
+def napi_rs_3_stubs() -> dict[str, str]:
+    return {"napi_rs_pinyin": stub_of("@napi-rs/pinyin"), "napi_rs_simple_git": stub_of("@napi-rs/simple-git")}
+
+
+def run(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "use.py"], cwd=folder, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.mark.needs_input((NPM / "node_modules/@napi-rs/simple-git").is_dir(), "run scripts/npm-install")
+def test_the_stubs_type_check_what_runs_and_reject_what_fails(tmp_path, napi_rs_3_stubs):
+    """mypy --strict and Python on the same file: what the stubs accept runs, and reading an
+    enum object as a dict (``.get``), which the TypedDict stubs accepted, is rejected, as it
+    fails when run (the object arrives as a JSObject)."""
+    use = AGREE_USE.format(npm=str(NPM), repo=str(tmp_path / "repo"))
+    typed = check("mypy", tmp_path / "right", use, napi_rs_3_stubs)
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    ran = run(tmp_path / "right")
+    assert (ran.returncode, ran.stdout) == (0, "ran\n"), ran.stderr
+    wrong = use.replace("close(p)\n", AGREE_WRONG + "close(p)\n")
+    rejected = check("mypy", tmp_path / "wrong", wrong, napi_rs_3_stubs)
+    assert rejected.returncode != 0 and '"_PINYIN_STYLEMembers" has no attribute "get"' in rejected.stdout, (
+        rejected.stdout
+    )
+    failed = run(tmp_path / "wrong")
+    assert failed.returncode == 1 and "AttributeError" in failed.stderr, failed.stderr
+
+
+def _enum_members(protocol: ast.ClassDef) -> dict[str, object]:
+    """An enum members Protocol's ``__getitem__`` overloads: key -> value."""
+    out: dict[str, object] = {}
+    for member in protocol.body:
+        if isinstance(member, ast.FunctionDef) and member.name == "__getitem__":
+            key = ast.literal_eval(member.args.posonlyargs[1].annotation.slice)
+            out[key] = ast.literal_eval(member.returns.slice)
+    return out
+
+
+@pytest.mark.needs_input((NPM / "node_modules/@napi-rs/simple-git").is_dir(), "run scripts/npm-install")
+@pytest.mark.parametrize("package", ["@napi-rs/pinyin", "@napi-rs/simple-git"])
+def test_every_export_arrives_as_the_stub_types_it(package, napi_rs_3_stubs):
+    """Each member of ``Exports`` against what the addon gives: a function is a function, a class
+    a class, every member of every enum object reads by subscription as its Literal says."""
+    from napi_python import JSFunction, js, require
+
+    tree = ast.parse(napi_rs_3_stubs[stub_module_name(package)])
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+    kinds: dict[str, int] = {}
+    with require(package, paths=[NPM]) as addon:
+        for member in classes["Exports"].body:
+            if not isinstance(member, ast.FunctionDef):
+                continue
+            value = addon[member.name]
+            # The addon's functions come bound to its exports (as JS's `addon.f()` passes them).
+            function = getattr(value, "__func__", value)
+            returns = ast.unparse(member.returns) if member.returns else ""
+            is_property = any(ast.unparse(d) == "property" for d in member.decorator_list)
+            if not is_property:
+                kind = "function"
+                assert isinstance(function, JSFunction) and not js.is_class(function), member.name
+            elif returns.startswith("type["):
+                kind = "class"
+                assert isinstance(function, JSFunction) and js.is_class(function), member.name
+            elif returns.endswith("Members"):
+                kind = "enum"
+                members = _enum_members(classes[returns])
+                assert members and {k: value[k] for k in members} == members, member.name
+            else:
+                raise AssertionError(f"{member.name}: an export of a kind this test does not check: {returns}")
+            kinds[kind] = kinds.get(kind, 0) + 1
+    assert set(kinds) == ({"function", "enum"} if package.endswith("pinyin") else {"function", "class", "enum"})

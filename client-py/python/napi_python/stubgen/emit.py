@@ -13,7 +13,9 @@ What a declaration becomes (the types themselves: ``types``):
 - a class: a class with its constructor as ``__init__``, its methods, static methods, getters
   and setters, and ``Exports.C`` is ``type[C]`` (calling the class constructs);
 - an enum (napi-rs ``const enum``): its values' ``Literal`` type, and ``Exports.E`` is a
-  ``TypedDict`` of the members (the enum object crosses as a dict);
+  ``Protocol`` reading each member by subscription, ``E["Red"]``: the enum object arrives as a
+  ``JSObject`` when its members are not enumerable (napi-rs 3) and as a dict when they are
+  plain properties, and subscription is what both answer alike (``_enum_members``);
 - a namespace: a ``Protocol`` of its exports, and ``Exports.N`` is that;
 - a type alias: a ``TypeAlias``.
 """
@@ -285,15 +287,7 @@ class _Stub:
         literal = f"Literal[{', '.join(dict.fromkeys(v for _, v in values))}]" if values else "int"
         self.blocks[py] = [f"{py}: TypeAlias = {literal}"]
         members = f"_{py}Members"
-        fields = [(k, f"Literal[{v}]") for k, v in values]
-        if all(is_identifier(k) for k, _ in fields):
-            self.blocks[members] = [
-                f"class {members}(TypedDict):",
-                *_indent([f"{k}: {t}" for k, t in fields] or ["..."]),
-            ]
-        else:
-            items = ", ".join(f"{k!r}: {t}" for k, t in fields)
-            self.blocks[members] = [f"{members} = TypedDict({members!r}, {{{items}}})"]
+        self.blocks[members] = [f"class {members}(Protocol):", *_indent(_enum_members(py, values))]
 
     def _class(self, py: str, decl: Node) -> list[str]:
         with self._members(_name(m.get("key")) for m in decl["body"]["body"]):
@@ -509,6 +503,19 @@ class _TypeParameters:
             if n:
                 self.mapper.declared.pop(n, None)
         self.mapper.declared.update(self.saved)
+
+
+def _enum_members(enum: str, values: list[tuple[str, str]]) -> list[str]:
+    """The body of an enum object's type: its members read by subscription, ``E["Red"]``, the one
+    reading that works on whatever arrives. Members that are not enumerable (napi-rs 3's, as in
+    @napi-rs/pinyin) make the object no plain data: it arrives as a ``JSObject`` (``E.Red``
+    works, ``E.get`` does not); members that are plain properties make it a dict (``E.Red``
+    does not work)."""
+    doc = f'"""The members of the enum {enum}, read as ``{enum}["Member"]`` (the object is a JSObject or a dict)."""'
+    overload = "@overload\n" if len(values) > 1 else ""
+    return [doc] + [
+        f"{overload}def __getitem__(self, key: Literal[{key!r}], /) -> Literal[{value}]: ..." for key, value in values
+    ]
 
 
 def _property(name: str, type_: str, doc: str | None) -> list[str]:
