@@ -1,7 +1,7 @@
 """Type stubs for the private extension module ``napi_python._native``."""
 
 from collections.abc import Callable, Mapping
-from typing import Any, final
+from typing import Any, SupportsIndex, final, overload
 
 from typing_extensions import disjoint_base
 
@@ -127,6 +127,12 @@ class JSBuffer:
     @property
     def _napi_conn(self) -> Connection | None: ...
     def __len__(self) -> int: ...
+    # As on memoryview(buf): an element of its kind (an int, a float), or a view of its bytes.
+    @overload
+    def __getitem__(self, key: SupportsIndex, /) -> Any: ...
+    @overload
+    def __getitem__(self, key: slice, /) -> memoryview: ...
+    def __setitem__(self, key: SupportsIndex | slice, value: Any, /) -> None: ...
     # It has the buffer protocol: bytes(), memoryview() and typing's Buffer take it (typeshed
     # declares __buffer__ for every version, as for bytes; Python has the method from 3.12).
     def __buffer__(self, flags: int, /) -> memoryview: ...

@@ -16,6 +16,7 @@ use napi_protocol::BufferKind;
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::types::PyMemoryView;
 
 use crate::link::shared_memory::Memory;
 use crate::python_types::connection::Connection;
@@ -234,6 +235,21 @@ impl JSBuffer {
 
     fn __len__(&self) -> usize {
         self.bytes().len() / self.kind.element_size()
+    }
+
+    /// `buf[i]` and `buf[a:b:c]` as on `memoryview(buf)`: an element of its kind, or a
+    /// memoryview over the same bytes (no copy; writes through it reach the buffer).
+    fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        Ok(PyMemoryView::from(slf.as_any())?.get_item(key)?.unbind())
+    }
+
+    /// `buf[i] = x` and `buf[a:b] = data` as on `memoryview(buf)`.
+    fn __setitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let view = PyMemoryView::from(slf.as_any())?;
+        let set = view.set_item(key, value);
+        // Released now rather than when collected: a view of local bytes pins them.
+        view.call_method0("release")?;
+        set
     }
 
     fn __repr__(&self) -> String {
