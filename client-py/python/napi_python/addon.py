@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, final
 
 from . import _native
 from .errors import AddonClosedError
-from .proxy import JSFunction
+from .proxy import JSFunction, member_of
 
 __all__ = ["Addon", "AddonHost", "AddonInfo", "TypedAddon", "addon_info", "close"]
 
@@ -110,8 +110,12 @@ class Addon(_native.ExportHolder):
         *,
         recipe: Callable[[], Addon],
         owns_host: bool = False,
+        setup: Callable[[Addon], object] | None = None,
     ) -> None:
         self._napi_host = host
+        # What the program does to every fresh load of the addon before it serves (the
+        # `setup=` of `load_addon`): the host runs it after the first load and every reload.
+        self._napi_setup = setup
         # Loads this addon again in another process (a picklable callable, see `__reduce__`).
         self._napi_recipe = recipe
         self._napi_path = path
@@ -122,10 +126,18 @@ class Addon(_native.ExportHolder):
         self._napi_down = False
         self._napi_closed = False
         self._napi_adopt(exports, members)
+        self._napi_publish()
 
     def _napi_adopt(self, exports: Any, members: dict[str, Any]) -> None:
+        """Takes the exports of a fresh load, not yet published: until ``_napi_publish``, every
+        use of an export goes through the host (``_napi_ensure_usable``), whose lock holds other
+        threads back while the setup runs on the thread that restarted it."""
         self._napi_exports = exports
         self._napi_members = members
+
+    def _napi_publish(self) -> None:
+        """Makes the adopted exports the addon's attributes."""
+        exports, members = self._napi_exports, self._napi_members
         self._napi_down = False
         # Exports live in the instance dict, so `addon.f` is a plain attribute read (it is on
         # every call's path), and an export wins over anything of the class (the native base
@@ -137,9 +149,7 @@ class Addon(_native.ExportHolder):
         bind = isinstance(exports, _native.JSRef)
         for name, value in members.items():
             if not _is_own_name(name):
-                if bind and isinstance(value, JSFunction) and value._napi_kind == "function":
-                    value = _native.JSMethod(exports, value)
-                self.__dict__[sys.intern(name)] = value
+                self.__dict__[sys.intern(name)] = member_of(exports, value) if bind else value
 
     def _napi_drop_exports(self) -> None:
         """Forgets the exports (the host died, or this handle was closed)."""
@@ -156,7 +166,13 @@ class Addon(_native.ExportHolder):
 
     @property
     def _napi_conn(self) -> _native.Connection:
-        # What `js.*` functions taking an addon use to reach its host.
+        # The connection to the process that runs the addon now, whether alive or not.
+        return self._napi_host._conn
+
+    def _napi_live_conn(self) -> _native.Connection:
+        """The connection `js` helpers given this addon use, its host restarted first if it died
+        (as the next use of an export would)."""
+        self._napi_ensure_usable()
         return self._napi_host._conn
 
     @property
@@ -185,13 +201,15 @@ class Addon(_native.ExportHolder):
     def __getitem__(self, name: str) -> Any:
         """The export ``name``, whatever it is called (``addon["lambda"]``, ``addon["__init__"]``)."""
         self._napi_ensure_usable()
-        if name in self._napi_members:
-            return self._napi_members[name]
         exports = self._napi_exports
-        conn = self._napi_conn
-        if isinstance(exports, _native.JSRef) and conn.has(exports, name):
-            return conn.get(exports, name)
-        raise KeyError(name)
+        if name in self._napi_members:
+            value = self._napi_members[name]
+        elif isinstance(exports, _native.JSRef) and self._napi_conn.has(exports, name):
+            value = self._napi_conn.get(exports, name)
+        else:
+            raise KeyError(name)
+        # Bound to the exports, as `addon.f` is: `addon["f"]()` is JS's `addon["f"]()`.
+        return member_of(exports, value) if isinstance(exports, _native.JSRef) else value
 
     def __dir__(self) -> list[str]:
         return sorted(self._napi_members)

@@ -17,9 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["ElfError", "Symbol", "SharedObject", "read", "find_library", "provided_by", "c_strings"]
+__all__ = [
+    "ElfError",
+    "Symbol",
+    "SharedObject",
+    "read",
+    "find_library",
+    "provided_by",
+    "c_strings",
+    "node_registration",
+    "node_module_version",
+    "node_release",
+]
 
-_SHT_DYNAMIC, _SHT_DYNSYM = 6, 11
+_SHT_RELA, _SHT_NOBITS, _SHT_DYNAMIC, _SHT_DYNSYM = 4, 8, 6, 11
 _SHT_GNU_VERNEED, _SHT_GNU_VERSYM = 0x6FFFFFFE, 0x6FFFFFFF
 _DT_NEEDED, _DT_RPATH, _DT_RUNPATH = 1, 15, 29
 _STB_WEAK = 2
@@ -27,6 +38,8 @@ _STT_SECTION = 3
 _STT_NAMES = {0: "notype", 1: "object", 2: "func", 3: "section", 4: "file", 5: "common", 6: "tls", 10: "ifunc"}
 _SHF_EXECINSTR = 0x4
 _MACHINES = {3: "x86", 40: "arm", 62: "x86-64", 183: "aarch64", 243: "riscv", 22: "s390", 21: "ppc64"}
+# R_X86_64_RELATIVE and R_AARCH64_RELATIVE: a pointer to the library's own address plus addend.
+_RELATIVE = {62: 8, 183: 1027}
 
 
 class ElfError(ValueError):
@@ -57,6 +70,9 @@ class SharedObject:
     symbols: list[Symbol] = field(default_factory=list[Symbol])
     # (offset, size) of the read-only data sections, where C strings live.
     rodata: list[tuple[int, int]] = field(default_factory=list[tuple[int, int]])
+    # What a V8-ABI addon's `struct node_module` says: NODE_MODULE_VERSION (see
+    # `node_module_version`), read with the rest because it needs the section headers.
+    node_module_versions: list[int] = field(default_factory=list[int])
 
     @property
     def defined(self) -> set[str]:
@@ -97,6 +113,7 @@ class _Section:
     name: str
     type: int
     flags: int
+    addr: int
     offset: int
     size: int
     link: int
@@ -138,15 +155,17 @@ def read(path: str | os.PathLike[str]) -> SharedObject:
             versions = _needed_versions(r, sections)
             versym = next((s for s in sections if s.type == _SHT_GNU_VERSYM), None)
             so.symbols = list(_symbols(r, dynsym, sections, versions, versym))
+        if node_registration(so) is not None and bits == 64 and machine in _RELATIVE:
+            so.node_module_versions = _node_modules(r, sections, _RELATIVE[machine])
     return so
 
 
 def _section(r: _Reader, offset: int) -> _Section:
     if r.bits == 64:
-        name, type_, flags, _, off, size, link, _, _, entsize = r.unpack("IIQQQQIIQQ", offset)
+        name, type_, flags, addr, off, size, link, _, _, entsize = r.unpack("IIQQQQIIQQ", offset)
     else:
-        name, type_, flags, _, off, size, link, _, _, entsize = r.unpack("IIIIIIIIII", offset)
-    return _Section(str(name), type_, flags, off, size, link, entsize)
+        name, type_, flags, addr, off, size, link, _, _, entsize = r.unpack("IIIIIIIIII", offset)
+    return _Section(str(name), type_, flags, addr, off, size, link, entsize)
 
 
 def _dynamic(r: _Reader, s: _Section, sections: list[_Section], so: SharedObject) -> None:
@@ -221,6 +240,111 @@ def _symbols(
             version=version,
             library=library if shndx == 0 else None,
         )
+
+
+def node_registration(so: SharedObject) -> str | None:
+    """How an addon built against node's own C++ API (V8's ABI: ``NODE_MODULE``, nan) registers
+    with node, or None for anything else (Node-API addons, other libraries): the symbol node
+    looks up (``node_register_module_vN``, ``NODE_MODULE_INIT``), or the call of
+    ``node_module_register`` from a library constructor (``NODE_MODULE``). Node-API's own
+    registrations win: such an addon may name node's too."""
+    defined = so.defined
+    imported = {s.name for s in so.undefined}
+    if "napi_register_module_v1" in defined or "napi_module_register" in imported:
+        return None
+    initializer = next((n for n in sorted(defined) if _NODE_INITIALIZER.fullmatch(n)), None)
+    if initializer is not None:
+        return initializer
+    if "node_module_register" in imported:
+        return "node_module_register"
+    return None
+
+
+_NODE_INITIALIZER = re.compile(r"node_register_module_v(\d+)")
+
+
+def node_module_version(so: SharedObject) -> int | None:
+    """The NODE_MODULE_VERSION a V8-ABI addon was built for (each node major has its own: 115
+    is node 20), when the file says: in the name of its ``node_register_module_vN``, or in the
+    ``struct node_module`` that ``NODE_MODULE`` hands ``node_module_register`` (64-bit x86-64
+    and aarch64 builds)."""
+    found = {int(m.group(1)) for n in so.defined if (m := _NODE_INITIALIZER.fullmatch(n))}
+    found.update(so.node_module_versions)
+    return found.pop() if len(found) == 1 else None
+
+
+# NODE_MODULE_VERSION -> node's major release (node's doc/abi_version_registry.json).
+_NODE_RELEASES = {
+    46: 4,
+    47: 5,
+    48: 6,
+    51: 7,
+    57: 8,
+    59: 9,
+    64: 10,
+    67: 11,
+    72: 12,
+    79: 13,
+    83: 14,
+    88: 15,
+    93: 16,
+    102: 17,
+    108: 18,
+    111: 19,
+    115: 20,
+    120: 21,
+    127: 22,
+    131: 23,
+    137: 24,
+    141: 25,
+}
+
+
+def node_release(version: int) -> str:
+    """The node release NODE_MODULE_VERSION ``version`` belongs to, in words."""
+    major = _NODE_RELEASES.get(version)
+    release = f"node {major}" if major is not None else "a node release this napi_python does not know"
+    return f"{release} (NODE_MODULE_VERSION {version})"
+
+
+def _node_modules(r: _Reader, sections: list[_Section], relative: int) -> list[int]:
+    """The ``nm_version`` of each ``struct node_module`` in the data (node.h: an int version,
+    an int of flags, then pointers: dso handle, file name, register function, context register
+    function, module name, ...). Such a struct is where the dynamic linker points two pointers
+    at C strings 24 bytes apart (``__FILE__`` and the module name) and one of the two between
+    them at code: that shape, not a symbol (the struct is static), finds it."""
+    pointers: dict[int, int] = {}
+    for s in sections:
+        if s.type == _SHT_RELA and s.entsize == 24:
+            table = r.blob(s.offset, s.size)
+            for offset, info, addend in struct.iter_unpack(r.endian + "QQq", table[: len(table) // 24 * 24]):
+                if info & 0xFFFFFFFF == relative:
+                    pointers[offset] = addend
+
+    def string_at(addr: int | None) -> bool:
+        data = _bytes_at(r, sections, addr, 256) if addr is not None else b""
+        end = data.find(b"\0")
+        return end > 0 and all(0x20 <= c < 0x7F for c in data[:end])
+
+    versions: list[int] = []
+    for filename, target in pointers.items():
+        start = filename - 16
+        functions = (start + 24 in pointers) + (start + 32 in pointers)
+        if functions == 1 and string_at(target) and string_at(pointers.get(start + 40)):
+            head = _bytes_at(r, sections, start, 8)
+            if len(head) == 8:
+                version, flags = struct.unpack(r.endian + "iI", head)
+                if 0 < version < 10_000 and flags == 0:
+                    versions.append(version)
+    return versions
+
+
+def _bytes_at(r: _Reader, sections: list[_Section], addr: int, size: int) -> bytes:
+    """Up to ``size`` bytes of the file at virtual address ``addr`` (within one section)."""
+    for s in sections:
+        if s.type != _SHT_NOBITS and s.addr and s.addr <= addr < s.addr + s.size:
+            return r.blob(s.offset + addr - s.addr, min(size, s.addr + s.size - addr))
+    return b""
 
 
 def c_strings(so: SharedObject, pattern: bytes) -> set[str]:

@@ -10,6 +10,7 @@ __all__ = [
     "AddonLoadError",
     "AddonNotFoundError",
     "AddonInitError",
+    "AddonSetupError",
     "AddonCrashedError",
     "AddonTimeoutError",
     "AddonRestartLimitError",
@@ -51,6 +52,12 @@ class AddonInitError(AddonLoadError):
     def __init__(self, message: str, error: JSError) -> None:
         super().__init__(message)
         self.error = error
+
+
+class AddonSetupError(AddonLoadError):
+    """The ``setup`` given to ``load_addon`` (or ``Host.load``, ``require``, ``AddonPool``)
+    raised, after the first load or after a restart loaded the addon again: the addon is not
+    served without it. The exception it raised is the ``__cause__``."""
 
 
 class AddonCrashedError(AddonError):

@@ -19,11 +19,11 @@ import shutil
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import _native, cycles, errors, host_output
+from . import _native, cycles, elf, errors, host_output
 from .addon import Addon
 from .errors import (
     AddonClosedError,
@@ -32,6 +32,7 @@ from .errors import (
     AddonInitError,
     AddonLoadError,
     AddonRestartLimitError,
+    AddonSetupError,
     JSError,
     SandboxUnavailableError,
     StaleObjectError,
@@ -77,13 +78,36 @@ def _runnable(path: str, source: str) -> str:
 
 
 def _addon_file(path: str | os.PathLike[str]) -> str:
-    """The absolute path of an addon file that exists (``AddonLoadError`` otherwise)."""
+    """The absolute path of an addon file that exists and is not node's alone
+    (``AddonLoadError`` otherwise)."""
     p: str = os.path.abspath(os.fspath(path))
     if not os.path.exists(p):
         raise AddonLoadError(f"no such file: {p}")
     if not os.path.isfile(p):
         raise AddonLoadError(f"not a file: {p}")
+    _refuse_node_only(p)
     return p
+
+
+def _refuse_node_only(path: str) -> None:
+    """``AddonLoadError`` for an addon built against node's own C++ API, told from the file
+    before any loader sees it: its library constructor calls ``node_module_register``, which
+    nothing outside node defines, so the dynamic linker would end the process that opened it
+    (Python itself, in-process) instead of failing the load."""
+    try:
+        so = elf.read(path)
+    except (elf.ElfError, OSError):
+        return  # not an ELF file this can read: the loader's own error says what it is
+    registration = elf.node_registration(so)
+    if registration is None:
+        return
+    version = elf.node_module_version(so)
+    built = f"built for {elf.node_release(version)}" if version is not None else "for a node version it does not record"
+    raise AddonLoadError(
+        f"{path} is a V8-ABI addon {built}, not a Node-API one: it registers with node's {registration} "
+        "and uses V8's and node's C++ API (NODE_MODULE, nan), which exist only inside node, so it cannot run "
+        "outside node. A Node-API build of the package (napi-rs, node-addon-api) would load here"
+    )
 
 
 def _beneath(path: str, directory: str) -> bool:
@@ -217,15 +241,20 @@ class Host:
         if self._policy is not None:
             _supervised[self._conn.pid] = weakref.ref(self)
 
-    def load(self, path: str | os.PathLike[str]) -> Addon:
-        """Loads the addon at ``path`` into this host, with an env of its own.
+    def load(self, path: str | os.PathLike[str], *, setup: Setup | None = None) -> Addon:
+        """Loads the addon at ``path`` into this host, with an env of its own. ``setup(addon)``
+        runs before it is returned and again whenever a restart loads it again (see
+        ``load_addon``).
 
         Raises ``AddonLoadError`` when it cannot be loaded (the host and its other addons go
-        on), ``AddonInitError`` when its init function threw.
+        on), ``AddonInitError`` when its init function threw, ``AddonSetupError`` when
+        ``setup`` raised (this handle is then closed).
         """
-        return self._load(_addon_file(path))
+        return self._load(_addon_file(path), setup=setup)
 
-    def _load(self, path: str, owns_host: bool = False) -> Addon:
+    def _load(self, path: str, owns_host: bool = False, setup: Setup | None = None) -> Addon:
+        if setup is not None and not callable(setup):
+            raise TypeError(f"setup must be a callable that takes the addon, not {type(setup).__name__}")
         with self._lock:
             if self._closed:
                 raise AddonClosedError("the host was closed")
@@ -233,10 +262,17 @@ class Host:
             if self._down:
                 self._revive()
             exports, members, module = _load_into(self._conn, path)
-            recipe = functools.partial(load_addon, path, **self._load_options())
-            addon = Addon(self, path, exports, members, module, recipe=recipe, owns_host=owns_host)
+            options = self._load_options() if setup is None else {**self._load_options(), "setup": setup}
+            recipe = functools.partial(load_addon, path, **options)
+            addon = Addon(self, path, exports, members, module, recipe=recipe, owns_host=owns_host, setup=setup)
             self._loaded.append((path, weakref.ref(addon)))
-            return addon
+        if setup is not None:
+            try:
+                _set_up(addon, setup, "loading it")
+            except BaseException:
+                addon._napi_close()
+                raise
+        return addon
 
     def _load_options(self) -> dict[str, Any]:
         """The ``load_addon`` options that make a host like this one (for an addon's recipe: an
@@ -302,10 +338,25 @@ class Host:
             self._down = False
             self._forked = False
             self._supervise()
-            for ref, (exports, members, _) in reloaded:
-                addon = ref()
-                if addon is not None:
-                    addon._napi_adopt(exports, members)
+            addons = [(a, exports, members) for a, (exports, members, _) in ((r(), e) for r, e in reloaded) if a]
+            for addon, exports, members in addons:
+                addon._napi_adopt(exports, members)
+            self._set_up_again([addon for addon, _, _ in addons])
+            for addon, _, _ in addons:
+                addon._napi_publish()
+
+    def _set_up_again(self, addons: list[Addon]) -> None:
+        """Runs each reloaded addon's setup, in load order, before any call but the setups' own
+        (the others wait for this host's lock); a setup that fails leaves the host down."""
+        try:
+            for addon in addons:
+                if addon._napi_setup is not None:
+                    _set_up(addon, addon._napi_setup, "a restart loaded it again")
+        except BaseException:
+            _supervised.pop(self._conn.pid, None)
+            self._down = True
+            self._conn.close(0)
+            raise
 
     def _count_restart(self, old: int) -> None:
         """Counts a restart after a crash of process ``old``, or raises when the policy allows
@@ -342,6 +393,12 @@ class Host:
         self._down = True
         for addon in self.addons:
             addon._napi_drop_exports()
+
+    def _napi_live_conn(self) -> _native.Connection:
+        """The connection `js` helpers given this host use, the process restarted first if it
+        died (as the next use of an export would)."""
+        self._revive()
+        return self._conn
 
     @property
     def isolated(self) -> bool:
@@ -458,6 +515,19 @@ def _check_in_process(
         )
 
 
+# What a program does to a fresh load of an addon before it serves: ``setup(addon)``.
+Setup = Callable[[Addon], object]
+
+
+def _set_up(addon: Addon, setup: Setup, when: str) -> None:
+    """Runs ``setup(addon)``; ``AddonSetupError`` saying so if it raises."""
+    try:
+        setup(addon)
+    except Exception as e:
+        name = os.path.basename(addon._napi_path)
+        raise AddonSetupError(f"the setup of {name} failed after {when}: {type(e).__name__}: {e}") from e
+
+
 def _load_into(conn: _native.Connection, path: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Loads ``path`` into the process of ``conn``; answers its exports, their members and how
     the module registered (``{"version": 8, "registration": "napi_register_module_v1"}``)."""
@@ -477,6 +547,7 @@ def load_addon(
     path: str | os.PathLike[str],
     *,
     host: Host | None = None,
+    setup: Setup | None = None,
     isolated: bool = True,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
@@ -489,15 +560,18 @@ def load_addon(
 
     With ``host``, the addon joins that ``Host`` (the options are the host's). Otherwise it gets
     a host of its own, made with these options (see ``Host``); closing the addon ends it.
+    ``setup(addon)`` is what the program does to the addon before using it (an ``initialize``
+    call, a library to open, types to declare): it runs before ``load_addon`` returns, and again
+    each time a restart loads the addon into a fresh process, before any other call reaches it.
     ``AddonInitError`` (an ``AddonLoadError``) means the addon's init threw: its ``.error`` is
-    the thrown value, and a host of its own lives on while that is referenced. Any other load
-    failure leaves no process behind.
+    the thrown value, and a host of its own lives on while that is referenced.
+    ``AddonSetupError`` means ``setup`` raised. Any other load failure leaves no process behind.
     """
     if host is not None:
         defaults = (isolated, env, timeout, restart, sandbox, output, distinct_nulls)
         if defaults != (True, None, None, True, None, "stdio", False):
             raise TypeError("load_addon(path, host=...) takes its options from the Host")
-        return host.load(path)
+        return host.load(path, setup=setup)
     p = _addon_file(path)
     own = Host._for_addon(
         p,
@@ -510,7 +584,7 @@ def load_addon(
         distinct_nulls=distinct_nulls,
     )
     try:
-        return own._load(p, owns_host=True)
+        return own._load(p, owns_host=True, setup=setup)
     except AddonInitError:
         # The error's proxies hold the connection: the process ends when they are dropped.
         raise

@@ -77,9 +77,14 @@ def _registration(so: elf.SharedObject) -> str:
         return "napi_register_module_v1"
     if "napi_module_register" in imported:
         return "napi_module_register"
-    if any(n.startswith("node_register_module_v") for n in defined) or "node_module_register" in imported:
-        return "node (V8 ABI: NODE_MODULE, not Node-API)"
+    if elf.node_registration(so) is not None:
+        return f"node (V8 ABI: NODE_MODULE, not Node-API{_built_for(so)})"
     return "none found"
+
+
+def _built_for(so: elf.SharedObject) -> str:
+    version = elf.node_module_version(so)
+    return "" if version is None else f"; built for {elf.node_release(version)}"
 
 
 def _static(path: Path) -> dict[str, Any]:

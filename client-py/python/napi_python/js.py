@@ -1,7 +1,8 @@
 """What Python syntax cannot say about JavaScript values.
 
 Functions that take a proxy ask that proxy's host. Functions that create host-side values take
-the ``Addon`` whose host should hold them.
+an anchor that says which host should hold them: a proxy of that host, an ``Addon`` of it, or
+the ``Host`` itself.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def _conn(*values: Any) -> _native.Connection | None:
     for v in values:
         if isinstance(v, _native.JSRef):
             return v._napi_conn
-        c = getattr(v, "_napi_conn", None)
+        live = getattr(v, "_napi_live_conn", None)  # an Addon or a Host
+        if live is not None:
+            return cast(_native.Connection, live())
+        c = getattr(v, "_napi_conn", None)  # a JSBuffer, a JSMethod
         if isinstance(c, _native.Connection):
             return c
     return None
@@ -61,7 +65,7 @@ def _conn(*values: Any) -> _native.Connection | None:
 def _require_conn(what: str, *values: Any) -> _native.Connection:
     conn = _conn(*values)
     if conn is None:
-        raise TypeError(f"{what} needs a JavaScript object (a proxy) or an Addon to know which host to ask")
+        raise TypeError(f"{what} needs a JavaScript object (a proxy), an Addon or a Host to know which host to ask")
     return conn
 
 

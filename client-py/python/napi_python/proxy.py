@@ -43,7 +43,10 @@ class JSObject(_native.JSRef):
         self._napi_conn.delete(self, name)
 
     def __getitem__(self, key: Any) -> Any:
-        return self._napi_conn.get(self, key)
+        """``obj[key]``, a function bound to ``obj``: ``obj["f"](...)`` is JS's member call
+        ``obj["f"](...)``, with ``obj`` as ``this``, as ``obj.f(...)`` is (``js.get`` reads the
+        bare function)."""
+        return member_of(self, self._napi_conn.get(self, key))
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._napi_conn.set(self, key, value)
@@ -129,6 +132,14 @@ class JSObject(_native.JSRef):
 
     def __repr__(self) -> str:
         return f"<JSObject {self._napi_label or self._napi_kind}>"
+
+
+def member_of(this: _native.JSRef, value: Any) -> Any:
+    """``value`` read from ``this``: a plain function comes bound to it, as a Python method
+    comes bound to its instance (a class constructs, whatever its ``this``)."""
+    if isinstance(value, _native.JSRef) and value._napi_kind == "function":
+        return _native.JSMethod(this, value)
+    return value
 
 
 def _steps(conn: Any, iterator: Any) -> Iterator[Any]:
