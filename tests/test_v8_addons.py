@@ -68,6 +68,15 @@ def test_in_process_load_raises_instead_of_ending_python():
     assert "finally ran" in proc.stdout
 
 
+def test_an_addon_that_only_exports_node_s_initializer_is_refused_too():
+    # NODE_MODULE_INIT: node_register_module_v127 names node 22's version.
+    with pytest.raises(
+        AddonLoadError, match=r"is a V8-ABI addon built for node 22 \(NODE_MODULE_VERSION 127\)"
+    ) as info:
+        load_addon(addon_path("v8_abi_init"))
+    assert "node_register_module_v127" in str(info.value)
+
+
 def test_inspect_names_the_node_release():
     report = inspect_addon(V8_ADDON)
     assert (

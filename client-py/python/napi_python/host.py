@@ -105,7 +105,7 @@ def _refuse_node_only(path: str) -> None:
     built = f"built for {elf.node_release(version)}" if version is not None else "for a node version it does not record"
     raise AddonLoadError(
         f"{path} is a V8-ABI addon {built}, not a Node-API one: it registers with node's {registration} "
-        "and uses V8's and node's C++ API (NODE_MODULE, nan), which exist only inside node, so it cannot run "
+        "and uses V8's and node's C++ API (node.h, nan), which exist only inside node, so it cannot run "
         "outside node. A Node-API build of the package (napi-rs, node-addon-api) would load here"
     )
 
