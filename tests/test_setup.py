@@ -9,12 +9,12 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from conftest import IN_PROCESS, addon_path, load_in_mode
+from conftest import IN_PROCESS, ROOT, addon_path, fresh_copy, load_in_mode
 from test_koffi import koffi_path
 from test_lifecycle import assert_no_host_left, host_children
 
 import napi_python
-from napi_python import AddonCrashedError, AddonLoadError, AddonPool, AddonSetupError, Host, js, load_addon
+from napi_python import AddonCrashedError, AddonLoadError, AddonPool, AddonSetupError, Host, js, load_addon, require
 
 ISOLATION = addon_path("isolation")
 
@@ -26,6 +26,10 @@ def mark_configured(addon) -> None:
 
 def configured(addon) -> bool:
     return js.has(js.global_this(addon), "configured")
+
+
+def declare_point(koffi) -> None:
+    koffi.struct("Point", {"x": "int32_t", "y": "int32_t"})
 
 
 def test_setup_runs_before_load_addon_returns_in_either_mode():
@@ -157,10 +161,7 @@ def test_an_addon_pickles_with_its_setup():
 def test_koffi_types_declared_in_the_setup_survive_a_crash():
     # koffi keeps the types a program declares in its host: after a restart, `Point` is an
     # unknown type unless the setup declares it again.
-    def declare(koffi):
-        koffi.struct("Point", {"x": "int32_t", "y": "int32_t"})
-
-    koffi = load_in_mode(koffi_path(), setup=declare)
+    koffi = load_in_mode(koffi_path(), setup=declare_point)
     try:
         assert koffi.sizeof("Point") == 8
         if IN_PROCESS:
@@ -171,6 +172,26 @@ def test_koffi_types_declared_in_the_setup_survive_a_crash():
         assert koffi.sizeof("Point") == 8
     finally:
         napi_python.close(koffi)
+
+
+@pytest.mark.needs_input(
+    (ROOT / "tests" / "npm" / "node_modules").is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install"
+)
+def test_require_passes_the_setup_on():
+    seen = []
+    crc = require("@node-rs/crc32", paths=[str(ROOT / "tests" / "npm")], setup=seen.append, isolated=not IN_PROCESS)
+    with crc:
+        assert seen == [crc]
+        assert crc.crc32c(b"hello") == 2591144780
+
+
+def test_a_failed_setup_in_a_shared_host_closes_that_handle_only():
+    with Host(isolated=not IN_PROCESS) as host:
+        other = host.load(fresh_copy(ISOLATION) if IN_PROCESS else ISOLATION)
+        with pytest.raises(AddonSetupError):
+            host.load(addon_path("values"), setup=lambda addon: addon.noSuchExport())
+        assert host.alive and other.add(1, 2) == 3
+        assert [napi_python.addon_info(a).path for a in host.addons] == [napi_python.addon_info(other).path]
 
 
 @pytest.mark.isolated_only
