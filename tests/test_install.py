@@ -48,6 +48,47 @@ def platform_manifest(platform: str) -> dict:
     return manifest
 
 
+def publish_llama(server, addon: bytes) -> None:
+    """node-llama-cpp's layout (issue 68): the scope carries the name, each platform package is
+    named by its platform alone and says where it runs in os/cpu/libc; -cuda fits this machine
+    too, and npm installs it as well."""
+    other_arch = "arm64" if ARCH != "arm64" else "x64"
+    libc = {"libc": [LIBC]} if OS == "linux" else {}
+    fits = {f"@llama/{OS}-{ARCH}": "llama-addon", f"@llama/{OS}-{ARCH}-cuda": "llama-addon-cuda"}
+    for name, binary in fits.items():
+        server.publish(name, "1.0.0", {"os": [OS], "cpu": [ARCH], **libc}, {f"bins/{name[7:]}/{binary}.node": addon})
+    server.publish(f"@llama/{OS}-{other_arch}", "1.0.0", {"os": [OS], "cpu": [other_arch]}, {"bins/x.node": addon})
+    server.publish("@llama/mac-arm64", "1.0.0", {"os": ["darwin"], "cpu": ["arm64"]}, {"bins/x.node": addon})
+    optional = [f"@llama/{OS}-{other_arch}", "@llama/mac-arm64", *fits]
+    server.publish(
+        "llama", "1.0.0", {"main": "dist/index.js", "optionalDependencies": dict.fromkeys(optional, "1.0.0")}
+    )
+
+
+GITHUB = {"repository": {"type": "git", "url": "git+https://github.com/fixture/native.git"}}
+SOURCES = {"binding.gyp": b"{'targets': []}", "src/binding.cc": b"// C++"}
+# Packages whose binary comes only from an install script, as re2, canvas and cpu-features ship.
+SCRIPTED = {
+    "like-cpu-features": (
+        {"scripts": {"install": "node buildcheck.js > buildcheck.gypi && node-gyp rebuild"}, **GITHUB},
+        SOURCES,
+    ),
+    "like-canvas": ({"scripts": {"install": "prebuild-install -r napi || node-gyp rebuild"}, **GITHUB}, SOURCES),
+    "like-re2": (
+        {
+            "scripts": {
+                "install": "install-from-cache --artifact build/Release/re2.node --host-var RE2_DOWNLOAD_MIRROR "
+                "|| node-gyp -j max rebuild"
+            },
+            **GITHUB,
+        },
+        SOURCES,
+    ),
+    # No script: npm runs `node-gyp rebuild` for a package with a binding.gyp.
+    "gyp-by-default": ({}, SOURCES),
+}
+
+
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
     """Verdaccio with the test packages published; stopped after the module's tests."""
@@ -111,7 +152,18 @@ def registry(tmp_path_factory):
         server.publish("links-out", "1.0.0", files={"lib": Link("../../.."), "etc-passwd": Link("/etc/passwd")})
         server.publish("hard-links-out", "1.0.0", files={"passwd": Link("../../../etc/passwd", hard=True)})
         server.publish("links-in", "1.0.0", files={"real.txt": b"real", "alias.txt": Link("real.txt")})
-        server.publish("@private/secret", "1.0.0", files={"secret.txt": b"for members"})
+        server.publish(
+            "@private/secret", "1.0.0", files={"secret.txt": b"for members", "build/Release/secret.node": addon}
+        )
+        publish_llama(server, addon)
+        for name, (manifest, files) in SCRIPTED.items():
+            server.publish(name, "1.0.0", manifest, {**files, "index.js": b"module.exports = require('bindings')"})
+        server.publish(
+            "with-prebuilds",
+            "1.0.0",
+            {"scripts": {"install": "node-gyp-build"}, "repository": "https://github.com/fixture/with-prebuilds"},
+            {"binding.gyp": b"{}", f"prebuilds/{OS}-{ARCH}/node.napi.node": addon},
+        )
         yield server
     finally:
         stop_registry(server)
@@ -382,6 +434,90 @@ def test_require_says_what_to_install(tmp_path, registry, npm_env, monkeypatch):
     proc = cli(["install", f"@fixture/adder-{HERE}@1.0.0", "--dir", str(project)], npm_env)
     assert proc.returncode == 0, proc.stderr
     assert resolve("@fixture/adder", paths=[project]).endswith(f"adder.{HERE}.node")
+
+
+def test_a_platform_package_named_by_its_scope_is_installed_and_required(tmp_path, npm_env):
+    """Issue 68: npm installs `@llama/linux-x64` for its os/cpu/libc, and so does `install`;
+    `require` chooses it by the same fields, not by the shape of its name."""
+    proc = cli(["install", "llama", "--dir", str(tmp_path)], npm_env)
+    assert proc.returncode == 0, proc.stderr
+    nm = tmp_path / "node_modules"
+    assert installed_names(nm) == {"llama", f"@llama/{OS}-{ARCH}", f"@llama/{OS}-{ARCH}-cuda"}
+    with require("llama", paths=[tmp_path], isolated=not IN_PROCESS) as addon:
+        assert napi_python.addon_info(addon).path == str(nm / f"@llama/{OS}-{ARCH}/bins/{OS}-{ARCH}/llama-addon.node")
+        assert addon.add(20, 22) == 42
+
+
+@pytest.mark.parametrize(
+    ("name", "effect"),
+    [
+        (
+            "like-cpu-features",
+            "`node buildcheck.js > buildcheck.gypi && node-gyp rebuild` would run `node buildcheck.js > "
+            "buildcheck.gypi`, then build the binary from its C/C++ sources with node-gyp (a compiler, Python and "
+            "node's headers)",
+        ),
+        (
+            "like-canvas",
+            "`prebuild-install -r napi || node-gyp rebuild` would download a prebuilt binary with prebuild-install "
+            "from https://github.com/fixture/native/releases, else build the binary from its C/C++ sources with "
+            "node-gyp (a compiler, Python and node's headers)",
+        ),
+        (
+            "like-re2",
+            "`install-from-cache --artifact build/Release/re2.node --host-var RE2_DOWNLOAD_MIRROR || node-gyp -j max "
+            "rebuild` would download a prebuilt binary with install-from-cache from "
+            "https://github.com/fixture/native/releases, else build the binary from its C/C++ sources with node-gyp "
+            "(a compiler, Python and node's headers)",
+        ),
+        (
+            "gyp-by-default",
+            "`node-gyp rebuild` would build the binary from its C/C++ sources with node-gyp (a compiler, Python and "
+            "node's headers) (npm's default)",
+        ),
+    ],
+)
+@mode_independent
+def test_a_package_whose_binary_only_its_install_script_makes_is_reported_and_fails(tmp_path, npm_env, name, effect):
+    """Issue 68: re2, canvas and cpu-features get their binary from an install script, which
+    napi_python does not run: `install` says so, what the script would have done, and exits 1."""
+    proc = cli(["install", name, "--dir", str(tmp_path)], npm_env)
+    pkg = tmp_path / "node_modules" / name
+    assert proc.stdout == f"installed {name}@1.0.0 in {pkg}\n"
+    assert proc.stderr == (
+        f"napi_python install: {name}@1.0.0: its install script was not run (napi_python runs no package "
+        f"scripts): {effect}\n"
+        f"napi_python install: {name}@1.0.0 has no Node-API binary for {HERE}: its binary would come from the "
+        f"install script above; require({name!r}) will fail (its files are in {pkg})\n"
+    )
+    assert proc.returncode == 1
+    # Installed again, it says the same: the files are there, the binary still is not.
+    again = cli(["install", name, "--dir", str(tmp_path)], npm_env)
+    assert again.returncode == 1 and again.stderr == proc.stderr
+
+
+@mode_independent
+def test_a_script_that_finds_a_prebuild_is_named_and_the_install_succeeds(tmp_path, npm_env):
+    proc = cli(["install", "with-prebuilds", "--dir", str(tmp_path)], npm_env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (
+        "napi_python install: with-prebuilds@1.0.0: its install script was not run (napi_python runs no package "
+        "scripts): `node-gyp-build` would take a prebuild for this platform from its prebuilds/ folder, else build "
+        "the binary with node-gyp\n"
+    )
+    assert resolve("with-prebuilds", paths=[tmp_path]).endswith(f"prebuilds/{OS}-{ARCH}/node.napi.node")
+
+
+@mode_independent
+def test_a_package_without_any_binary_installs_but_fails(tmp_path, npm_env):
+    proc = cli(["install", "links-in", "--dir", str(tmp_path)], npm_env)
+    pkg = tmp_path / "node_modules" / "links-in"
+    assert (pkg / "real.txt").is_file()
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        f"napi_python install: links-in@1.0.0 has no Node-API binary for {HERE}: it ships no .node file for this "
+        f"platform, nor a platform package that does; require('links-in') will fail (its files are in {pkg})\n",
+    )
 
 
 @mode_independent

@@ -343,6 +343,25 @@ def test_nothing_found_lists_every_place_looked(project, require):
         assert f"{folder}/not-installed: no such package" in e.value.searched
 
 
+def test_a_package_whose_binary_its_install_script_makes_says_so(project):
+    """canvas's layout (issue 68): sources and a script that downloads or builds the binary,
+    which napi_python never runs; the error says which script and what it would have done."""
+    package(
+        project / "node_modules",
+        "scripted",
+        {"scripts": {"install": "prebuild-install -r napi || node-gyp rebuild"}, "repository": "github:o/scripted"},
+    )
+    (project / "node_modules/scripted/binding.gyp").write_text("{}")
+    with pytest.raises(AddonNotFoundError) as e:
+        resolve("scripted")
+    assert str(e.value).endswith(
+        "\nscripted gets its binary from a script npm runs at install, which napi_python does not run: its install "
+        "script `prebuild-install -r napi || node-gyp rebuild` would download a prebuilt binary with "
+        "prebuild-install from https://github.com/o/scripted/releases, else build the binary from its C/C++ "
+        "sources with node-gyp (a compiler, Python and node's headers)"
+    )
+
+
 def test_options_pass_through_to_load_addon(project, require):
     package(project / "node_modules", "boxed", {}, {"build/Release/boxed.node": "bench"})
     with require("boxed", sandbox=True, timeout=10, restart=False) as addon:

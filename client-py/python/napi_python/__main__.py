@@ -4,7 +4,9 @@
   the addon loaded, 1 when it did not, 2 when the file cannot be read as an ELF shared library,
   the package's binary cannot be found, or napi-hostd cannot be run.
 - ``install NAME[@RANGE]... [--dir DIR]``: see ``npm.install``. Exit status: 0 when every package
-  is in place, 1 when one could not be installed (the message says why).
+  is in place with a Node-API binary ``require`` finds, 1 when one could not be installed or has
+  no such binary (the message says why: an install script napi_python did not run, what it
+  would have fetched or built).
 - ``stubs PACKAGE [-o OUT] [--path DIR] [--parser-path DIR]``: see ``stubgen``. Writes a ``.pyi``
   of the package's exports from its TypeScript declarations (to standard output, or OUT: a
   ``.pyi`` file, else a folder to write ``<module>.pyi`` into). Exit status 2 when the package,
@@ -20,9 +22,10 @@ import sys
 from pathlib import Path
 
 from .elf import ElfError
-from .errors import AddonLoadError, InstallError
+from .errors import AddonLoadError, AddonNotFoundError, InstallError
 from .inspection import format_report, inspect_addon
-from .npm import install
+from .machine import current_platform
+from .npm import Installed, install
 from .require import resolve
 from .stubgen import ParseError, generate_stub, stub_module_name
 
@@ -93,6 +96,7 @@ def _inspect(target: str, as_json: bool, sandbox: bool) -> int:
 
 
 def _install(packages: list[str], folder: str | None, platform: str | None) -> int:
+    status = 0
     for spec in packages:
         try:
             done = install(spec, dir=folder, platform=platform)
@@ -108,7 +112,36 @@ def _install(packages: list[str], folder: str | None, platform: str | None) -> i
                 print(f"installed {what} in {item.path}")
             else:
                 print(f"{what} is already installed in {item.path}: nothing to do")
-    return 0
+            for script in item.scripts:
+                print(
+                    f"napi_python install: {item.name}@{item.version}: its {script.stage} script was not run "
+                    f"(napi_python runs no package scripts): `{script.command}` would {script.effect}",
+                    file=sys.stderr,
+                )
+        if not _has_binary(done[0], platform):
+            status = 1
+    return status
+
+
+def _has_binary(item: Installed, platform: str | None) -> bool:
+    """Whether ``require`` finds a Node-API binary of the package just installed; if not, says so:
+    its files are in place, but there is nothing to load."""
+    try:
+        resolve(str(item.path), platform=platform)
+    except AddonNotFoundError:
+        where = platform or current_platform()
+        why = (
+            "its binary would come from the install script above"
+            if item.scripts
+            else "it ships no .node file for this platform, nor a platform package that does"
+        )
+        print(
+            f"napi_python install: {item.name}@{item.version} has no Node-API binary for {where}: {why}; "
+            f"require({item.name!r}) will fail (its files are in {item.path})",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def _stubs(args: argparse.Namespace) -> int:

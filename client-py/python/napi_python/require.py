@@ -53,6 +53,7 @@ from .errors import AddonNotFoundError
 from .host import load_addon
 from .machine import Platform, current_platform
 from .npm.platforms import Target
+from .npm.scripts import skipped_scripts
 from .package_cache import node_modules as installed_packages
 
 __all__ = ["require", "resolve", "current_platform"]
@@ -487,12 +488,22 @@ def _install_hint(name: str, pkg: Path | None, plat: _Platform) -> str | None:
         if isinstance(optional.get(dep), str) and _named_for(dep, plat) < len(plat.suffixes)
     ]
     if not wanted:
-        return None
+        return _script_hint(name, pkg, meta)
     dep, version = wanted[0]
     return (
         f"its binary for {plat.name} is in the platform package {dep}@{version} (in its optionalDependencies), "
         f"which is not installed; to install it, run:\n  {_INSTALL} {dep}@{version}{_dir_option(pkg, meta)}"
     )
+
+
+def _script_hint(name: str, pkg: Path, meta: dict[str, Any]) -> str | None:
+    """For a package whose binary comes from its install script (re2, canvas): that script, which
+    napi_python did not run, and what it would have done."""
+    scripts = skipped_scripts(pkg, meta)
+    if not scripts:
+        return None
+    said = "; ".join(f"its {s.stage} script `{s.command}` would {s.effect}" for s in scripts)
+    return f"{name} gets its binary from a script npm runs at install, which napi_python does not run: {said}"
 
 
 def _dir_option(pkg: Path, meta: dict[str, Any]) -> str:

@@ -7,5 +7,6 @@ from __future__ import annotations
 
 from ..package_cache import cache_dir
 from .install import Installed, install
+from .scripts import SkippedScript
 
-__all__ = ["install", "Installed", "cache_dir"]
+__all__ = ["install", "Installed", "SkippedScript", "cache_dir"]

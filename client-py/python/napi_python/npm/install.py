@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +37,7 @@ from .config import DEFAULT_REGISTRY, NpmConfig
 from .integrity import Integrity
 from .platforms import Target
 from .registry import Registry
+from .scripts import SkippedScript, skipped_scripts
 from .unpack import unpack
 from .versions import Spec, check_name, pick_version
 
@@ -55,13 +56,15 @@ _PARALLEL_DOCUMENTS = 8
 @dataclass(frozen=True)
 class Installed:
     """One package in place: ``downloaded`` is False when it was there already; ``platform_of``
-    names the package whose optionalDependencies brought it (None for the one asked for)."""
+    names the package whose optionalDependencies brought it (None for the one asked for);
+    ``scripts`` are the install scripts npm would have run and napi_python did not."""
 
     name: str
     version: str
     path: Path
     downloaded: bool
     platform_of: str | None = None
+    scripts: tuple[SkippedScript, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,12 @@ def install(
         state = _State.load(root)
         exact = spec.exact
         if exact is not None and state.complete(spec.name, exact):
-            return state.as_installed(spec.name)
+            return _with_scripts(state.as_installed(spec.name))
         registry = Registry(config)
         document = registry.document(spec.name)
         version = pick_version(spec, document)
         if state.complete(spec.name, version):
-            return state.as_installed(spec.name)
+            return _with_scripts(state.as_installed(spec.name))
         manifest = _manifest(document, version, spec.name)
         plan = [
             _Planned(spec.name, version, manifest, None),
@@ -121,7 +124,13 @@ def install(
             done.append(Installed(item.name, item.version, root / item.name, downloaded, item.platform_of))
         state.record_platform_packages(spec.name, [item.name for item in plan[1:]])
         state.save()
-        return done
+        return _with_scripts(done)
+
+
+def _with_scripts(done: list[Installed]) -> list[Installed]:
+    """``done`` with the install scripts each package declares (from its package.json as
+    installed), which napi_python does not run."""
+    return [replace(item, scripts=tuple(skipped_scripts(item.path, _package_json(item.path)))) for item in done]
 
 
 def _manifest(document: dict[str, Any], version: str, name: str) -> dict[str, Any]:
@@ -283,12 +292,16 @@ class _State:
         os.replace(tmp, path)
 
 
-def _version_on_disk(folder: Path) -> str | None:
+def _package_json(folder: Path) -> dict[str, Any]:
     try:
         meta = json.loads((folder / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    version = meta.get("version") if isinstance(meta, dict) else None
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _version_on_disk(folder: Path) -> str | None:
+    version = _package_json(folder).get("version")
     return version if isinstance(version, str) else None
 
 
