@@ -46,6 +46,9 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 # Where a host's output can go (Host(output=...)).
 _OUTPUTS = ("stdio", "logging")
 
+# What a program does to each fresh load of an addon before it serves (`load_addon(setup=...)`).
+Setup = Callable[[Addon], object]
+
 
 def hostd_path() -> str:
     """Where the ``napi-hostd`` binary is: ``$NAPI_HOSTD``, else the one installed with this
@@ -338,11 +341,14 @@ class Host:
             self._down = False
             self._forked = False
             self._supervise()
-            addons = [(a, exports, members) for a, (exports, members, _) in ((r(), e) for r, e in reloaded) if a]
-            for addon, exports, members in addons:
-                addon._napi_adopt(exports, members)
-            self._set_up_again([addon for addon, _, _ in addons])
-            for addon, _, _ in addons:
+            addons: list[Addon] = []
+            for ref, (exports, members, _) in reloaded:
+                addon = ref()
+                if addon is not None:
+                    addon._napi_adopt(exports, members)
+                    addons.append(addon)
+            self._set_up_again(addons)
+            for addon in addons:
                 addon._napi_publish()
 
     def _set_up_again(self, addons: list[Addon]) -> None:
@@ -513,10 +519,6 @@ def _check_in_process(
             f"isolated=False runs the addon on a thread of this process, which {', '.join(named)} cannot apply to "
             "(no process to confine, kill or restart; a crash in the addon ends Python): use isolated=True"
         )
-
-
-# What a program does to a fresh load of an addon before it serves: ``setup(addon)``.
-Setup = Callable[[Addon], object]
 
 
 def _set_up(addon: Addon, setup: Setup, when: str) -> None:
