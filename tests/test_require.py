@@ -181,11 +181,11 @@ def test_installed_platform_packages_that_do_not_fit_are_refused_with_npms_reaso
         resolve("picky")
     said = str(e.value)
     reasons = {
-        f"picky-{HERE}": f'its cpu is ["{OTHER_ARCH}"], this machine\'s {ARCH}',
-        f"picky-{OS}-{ARCH}": f'its libc is ["{OTHER_LIBC}"], this machine\'s {LIBC}',
-        f"@picky/{OS}-{ARCH}": f'its os is ["darwin"], this machine\'s {OS}',
-        f"picky-{OS}-{ARCH}-{'musl' if LIBC == 'glibc' else 'gnu'}": "its name says",
-        f"@picky/not-{ARCH}": f'its cpu is ["!{ARCH}"], this machine\'s {ARCH}',
+        f"picky-{HERE}": f'its cpu is ["{OTHER_ARCH}"], not {ARCH}',
+        f"picky-{OS}-{ARCH}": f'its libc is ["{OTHER_LIBC}"], not {LIBC}',
+        f"@picky/{OS}-{ARCH}": f'its os is ["darwin"], not {OS}',
+        f"picky-{OS}-{ARCH}-{'musl' if LIBC == 'glibc' else 'gnu'}": f"its name says {OTHER_LIBC}, not {LIBC}",
+        f"@picky/not-{ARCH}": f'its cpu is ["!{ARCH}"], not {ARCH}',
     }
     for name, reason in reasons.items():
         assert f"{nm / name}: {name} is not for {HERE}: {reason}" in said, said

@@ -58,20 +58,20 @@ class Target:
 
     def refusal(self, name: str, manifest: dict[str, Any]) -> str | None:
         """Why npm would not install package ``name`` (a version's manifest) here, as a phrase
-        (``its cpu is ["arm64"], this machine's x64``); None when it would."""
+        (``its cpu is ["arm64"], not x64``); None when it would."""
         for field, value in (("os", self.os), ("cpu", self.cpu)):
             if not _check_list(value, manifest.get(field)):
-                return f"its {field} is {_shown(manifest.get(field))}, this machine's {value}"
+                return f"its {field} is {_shown(manifest.get(field))}, not {value}"
         libc = manifest.get("libc")
         if libc:
             if self.libc is None or not _check_list(self.libc, libc):
-                return f"its libc is {_shown(libc)}, this machine's {self.libc or 'none (not Linux)'}"
+                return f"its libc is {_shown(libc)}, " + (f"not {self.libc}" if self.libc else "which only Linux has")
             return None
         # Packages older than the `libc` field say it in their names only.
         if self.libc == "glibc" and ("-musl" in name or "linuxmusl" in name):
-            return "its name says musl, this machine's libc is glibc"
+            return "its name says musl, not glibc"
         if self.libc == "musl" and name.endswith(("-gnu", "-glibc", "-gnueabihf")):
-            return "its name says glibc, this machine's libc is musl"
+            return "its name says glibc, not musl"
         return None
 
 
