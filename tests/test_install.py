@@ -28,6 +28,7 @@ from napi_python import (
 from napi_python.errors import InstallError
 from napi_python.npm import install
 from napi_python.npm.config import NpmConfig
+from napi_python.npm.scripts import skipped_scripts
 from napi_python.npm.versions import Spec, pick_version
 
 HERE = current_platform()
@@ -473,7 +474,7 @@ def test_a_platform_package_named_by_its_scope_is_installed_and_required(tmp_pat
         (
             "gyp-by-default",
             "`node-gyp rebuild` would build the binary from its C/C++ sources with node-gyp (a compiler, Python and "
-            "node's headers) (npm's default)",
+            "node's headers)",
         ),
     ],
 )
@@ -484,8 +485,9 @@ def test_a_package_whose_binary_only_its_install_script_makes_is_reported_and_fa
     proc = cli(["install", name, "--dir", str(tmp_path)], npm_env)
     pkg = tmp_path / "node_modules" / name
     assert proc.stdout == f"installed {name}@1.0.0 in {pkg}\n"
+    which = "install script (npm's default for a binding.gyp)" if name == "gyp-by-default" else "install script"
     assert proc.stderr == (
-        f"napi_python install: {name}@1.0.0: its install script was not run (napi_python runs no package "
+        f"napi_python install: {name}@1.0.0: its {which} was not run (napi_python runs no package "
         f"scripts): {effect}\n"
         f"napi_python install: {name}@1.0.0 has no Node-API binary for {HERE}: its binary would come from the "
         f"install script above; require({name!r}) will fail (its files are in {pkg})\n"
@@ -494,6 +496,20 @@ def test_a_package_whose_binary_only_its_install_script_makes_is_reported_and_fa
     # Installed again, it says the same: the files are there, the binary still is not.
     again = cli(["install", name, "--dir", str(tmp_path)], npm_env)
     assert again.returncode == 1 and again.stderr == proc.stderr
+
+
+@mode_independent
+def test_a_script_is_shown_with_its_control_characters_escaped(tmp_path):
+    """A package's script goes to the user's terminal: an escape sequence in it is shown, not
+    obeyed (the registry is trusted no more than a host)."""
+    scripts = skipped_scripts(tmp_path, {"scripts": {"postinstall": "node x.js \x1b[2J\x1b]0;pwned\x07 ;"}})
+    assert [(s.stage, s.command, s.effect) for s in scripts] == [
+        (
+            "postinstall",
+            "node x.js \\x1b[2J\\x1b]0;pwned\\x07 ;",
+            "run `node x.js \\x1b[2J\\x1b]0`, then run `pwned\\x07`",
+        )
+    ]
 
 
 @mode_independent

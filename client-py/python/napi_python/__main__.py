@@ -113,8 +113,9 @@ def _install(packages: list[str], folder: str | None, platform: str | None) -> i
             else:
                 print(f"{what} is already installed in {item.path}: nothing to do")
             for script in item.scripts:
+                which = f"{script.stage} script" + (" (npm's default for a binding.gyp)" if script.implied else "")
                 print(
-                    f"napi_python install: {item.name}@{item.version}: its {script.stage} script was not run "
+                    f"napi_python install: {item.name}@{item.version}: its {which} was not run "
                     f"(napi_python runs no package scripts): `{script.command}` would {script.effect}",
                     file=sys.stderr,
                 )

@@ -26,11 +26,15 @@ _GYP_DEFAULT = "node-gyp rebuild"
 @dataclass(frozen=True)
 class SkippedScript:
     """A script npm would have run: its stage (``install``), its command line and what it
-    would have done, as a phrase (``build the binary from C/C++ sources with node-gyp``)."""
+    would have done, as a phrase (``build the binary from C/C++ sources with node-gyp``);
+    ``implied`` when the package declares none and npm runs ``node-gyp rebuild`` for its
+    ``binding.gyp``. The command is as the package has it, control characters escaped (it is
+    shown on a terminal)."""
 
     stage: str
     command: str
     effect: str
+    implied: bool = False
 
 
 def skipped_scripts(folder: Path, meta: dict[str, Any]) -> list[SkippedScript]:
@@ -38,13 +42,18 @@ def skipped_scripts(folder: Path, meta: dict[str, Any]) -> list[SkippedScript]:
     scripts = meta.get("scripts")
     declared = scripts if isinstance(scripts, dict) else {}
     found = [
-        SkippedScript(stage, command, _effect(command, meta))
+        SkippedScript(stage, _printable(command), _printable(_effect(command, meta)))
         for stage in _STAGES
         if isinstance(command := declared.get(stage), str) and command.strip()
     ]
     if (folder / "binding.gyp").is_file() and not any(s.stage in ("preinstall", "install") for s in found):
-        found.insert(0, SkippedScript("install", _GYP_DEFAULT, _effect(_GYP_DEFAULT, meta) + " (npm's default)"))
+        found.insert(0, SkippedScript("install", _GYP_DEFAULT, _effect(_GYP_DEFAULT, meta), implied=True))
     return found
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a terminal's escape sequences) written as escapes."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _effect(command: str, meta: dict[str, Any]) -> str:
@@ -52,7 +61,8 @@ def _effect(command: str, meta: dict[str, Any]) -> str:
     parts = re.split(r"(\|\||&&|;)", command)
     out = _step(parts[0], meta)
     for joint, step in zip(parts[1::2], parts[2::2], strict=False):
-        out += (", else " if joint == "||" else ", then ") + _step(step, meta)
+        if step.strip():
+            out += (", else " if joint == "||" else ", then ") + _step(step, meta)
     return out
 
 
