@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 from conftest import IN_PROCESS, ROOT, napi_python_cli
 
-from napi_python.stubgen import stub_module_name
-
 NPM = ROOT / "tests" / "npm"
 TYPINGS = ROOT / "examples" / "typings"
 VENV_BIN = Path(sys.executable).parent
@@ -427,16 +425,31 @@ def _enum_members(protocol: ast.ClassDef) -> dict[str, object]:
     return out
 
 
+# Each real package's stub, and the kinds of export it has.
+EXPORT_KINDS = {
+    "@napi-rs/pinyin": {"function", "enum"},
+    "@napi-rs/simple-git": {"function", "class", "enum"},
+    "@node-rs/bcrypt": {"function", "constant"},
+    "@node-rs/crc32": {"function"},
+    "@napi-rs/webcodecs": {"function", "class"},
+}
+
+
+# What a constant's annotation promises, as isinstance reads it.
+CONSTANT_TYPES: dict[str, type | tuple[type, ...]] = {"int | float": (int, float), "str": str, "bool": bool}
+
+
 @pytest.mark.needs_input((NPM / "node_modules/@napi-rs/simple-git").is_dir(), "run scripts/npm-install")
-@pytest.mark.parametrize("package", ["@napi-rs/pinyin", "@napi-rs/simple-git"])
-def test_every_export_arrives_as_the_stub_types_it(package, napi_rs_3_stubs):
+@pytest.mark.parametrize("package", list(EXPORT_KINDS))
+def test_every_export_arrives_as_the_stub_types_it(package):
     """Each member of ``Exports`` against what the addon gives: a function is a function, a class
-    a class, every member of every enum object reads by subscription as its Literal says."""
+    a class, a constant of the type its property says, every member of every enum object reads by
+    subscription as its Literal says."""
     from napi_python import JSFunction, js, require
 
-    tree = ast.parse(napi_rs_3_stubs[stub_module_name(package)])
+    tree = ast.parse(stub_of(package))
     classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
-    kinds: dict[str, int] = {}
+    kinds: set[str] = set()
     with require(package, paths=[NPM]) as addon:
         for member in classes["Exports"].body:
             if not isinstance(member, ast.FunctionDef):
@@ -445,18 +458,17 @@ def test_every_export_arrives_as_the_stub_types_it(package, napi_rs_3_stubs):
             # The addon's functions come bound to its exports (as JS's `addon.f()` passes them).
             function = getattr(value, "__func__", value)
             returns = ast.unparse(member.returns) if member.returns else ""
-            is_property = any(ast.unparse(d) == "property" for d in member.decorator_list)
-            if not is_property:
-                kind = "function"
+            if not any(ast.unparse(d) == "property" for d in member.decorator_list):
+                kinds.add("function")
                 assert isinstance(function, JSFunction) and not js.is_class(function), member.name
             elif returns.startswith("type["):
-                kind = "class"
+                kinds.add("class")
                 assert isinstance(function, JSFunction) and js.is_class(function), member.name
             elif returns.endswith("Members"):
-                kind = "enum"
+                kinds.add("enum")
                 members = _enum_members(classes[returns])
                 assert members and {k: value[k] for k in members} == members, member.name
             else:
-                raise AssertionError(f"{member.name}: an export of a kind this test does not check: {returns}")
-            kinds[kind] = kinds.get(kind, 0) + 1
-    assert set(kinds) == ({"function", "enum"} if package.endswith("pinyin") else {"function", "class", "enum"})
+                kinds.add("constant")
+                assert isinstance(value, CONSTANT_TYPES[returns]), (member.name, returns, value)
+    assert kinds == EXPORT_KINDS[package]
