@@ -70,7 +70,7 @@ def test_a_restart_after_a_crash_replays_the_setup_before_the_call_that_restarte
 @pytest.mark.isolated_only
 def test_a_timeout_restart_replays_it_too(load):
     runs = []
-    addon = load("isolation", timeout=0.5, setup=lambda a: runs.append(a.hostPid()))
+    addon = load("isolation", timeout=1.0, setup=lambda a: runs.append(a.hostPid()))
     with pytest.raises(napi_python.AddonTimeoutError):
         addon.pause()
     assert addon.add(1, 2) == 3
