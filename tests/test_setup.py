@@ -7,6 +7,7 @@ crashes on demand; koffi from tests/npm, whose declared types live in its host).
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import pytest
 from conftest import IN_PROCESS, ROOT, addon_path, fresh_copy, load_in_mode
@@ -204,3 +205,15 @@ def test_koffi_without_the_setup_forgets_its_types():
             libc.func("void abort()")()
         with pytest.raises(napi_python.JSError, match="Point"):
             koffi.sizeof("Point")
+
+
+@pytest.mark.isolated_only
+def test_a_forked_child_sets_up_the_host_of_its_own(load):
+    from test_fork import in_child
+
+    with warnings.catch_warnings():  # a fork with threads is what is tested
+        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+        addon = load("isolation", setup=mark_configured)
+        parent = addon.hostPid()
+        answer = in_child(lambda: (addon.hostPid() != parent, configured(addon)))
+    assert answer == "(True, True)"
