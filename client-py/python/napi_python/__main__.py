@@ -25,6 +25,7 @@ from .elf import ElfError
 from .errors import AddonLoadError, AddonNotFoundError, InstallError
 from .inspection import format_report, inspect_addon
 from .machine import current_platform
+from .macho import MachOError
 from .npm import Installed, install
 from .require import resolve
 from .stubgen import ParseError, generate_stub, stub_module_name
@@ -88,7 +89,7 @@ def _inspect(target: str, as_json: bool, sandbox: bool) -> int:
         if not os.path.exists(target) and not target.startswith((".", "/")) and not target.endswith(".node"):
             target = resolve(target)
         report = inspect_addon(target, sandbox=sandbox)
-    except (ElfError, OSError, AddonLoadError) as e:
+    except (ElfError, MachOError, OSError, AddonLoadError) as e:
         print(f"napi_python inspect: {e}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2) if as_json else format_report(report))

@@ -73,6 +73,8 @@ class SharedObject:
     # What a V8-ABI addon's `struct node_module` says: NODE_MODULE_VERSION (see
     # `node_module_version`), read with the rest because it needs the section headers.
     node_module_versions: list[int] = field(default_factory=list[int])
+    # What kind of file it is, for display: the Mach-O reader (macho.py) fills this in too.
+    file_format: str = "ELF"
 
     @property
     def defined(self) -> set[str]:

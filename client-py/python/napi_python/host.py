@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import _native, cycles, elf, errors, host_output
+from . import _native, cycles, elf, errors, host_output, macho
 from .addon import Addon
 from .errors import (
     AddonClosedError,
@@ -98,9 +98,9 @@ def _refuse_node_only(path: str) -> None:
     nothing outside node defines, so the dynamic linker would end the process that opened it
     (Python itself, in-process) instead of failing the load."""
     try:
-        so = elf.read(path)
-    except (elf.ElfError, OSError):
-        return  # not an ELF file this can read: the loader's own error says what it is
+        so = macho.read_binary(path)
+    except (elf.ElfError, macho.MachOError, OSError):
+        return  # not a file this can read: the loader's own error says what it is
     registration = elf.node_registration(so)
     if registration is None:
         return

@@ -17,10 +17,11 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, cast
 
-from . import elf, js
+from . import elf, js, macho
 from .addon import addon_info
 from .errors import AddonError, AddonLoadError
 from .host import hostd_path, load_addon
@@ -88,7 +89,7 @@ def _built_for(so: elf.SharedObject) -> str:
 
 
 def _static(path: Path) -> dict[str, Any]:
-    so = elf.read(path)
+    so = macho.read_binary(path)
     implemented = host_exports()
     imported = {s.name for s in so.undefined if _NAPI.match(s.name)}
     looked_up = elf.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+") - imported
@@ -102,8 +103,14 @@ def _static(path: Path) -> dict[str, Any]:
             {"name": name, "how": "imported" if name in imported else "dlsym", "state": _ALWAYS_FAILS.get(name, state)}
         )
     host = elf.read(hostd_path())
-    provided, _, missing_libs = elf.provided_by([host, so])
-    _, libraries, _ = elf.provided_by([so])
+    if so.file_format == "ELF":
+        provided, _, missing_libs = elf.provided_by([host, so])
+        _, libraries, _ = elf.provided_by([so])
+    else:
+        # Mach-O binds each import to the dylib that provides it (macOS's own, not searched for
+        # here), but for those looked up in the loading process (`-undefined dynamic_lookup`):
+        # node's, or the host's.
+        provided, libraries, missing_libs = host.defined | {s.name for s in so.undefined if s.library}, [], []
     unresolved = sorted(
         s.name for s in so.undefined if not s.weak and not _NAPI.match(s.name) and s.name not in provided
     )
@@ -113,6 +120,7 @@ def _static(path: Path) -> dict[str, Any]:
         needs.setdefault(_category(name), []).append(readable.get(name, name))
     return {
         "path": str(path),
+        "format": so.file_format,
         "machine": so.machine,
         "bits": so.bits,
         "registration": _registration(so),
@@ -209,12 +217,18 @@ def inspect_addon(path: str | Path, *, sandbox: bool = True) -> dict[str, Any]:
     """Everything ``inspect`` prints, as a dict (``--json`` prints it as is)."""
     p = Path(path).resolve()
     report = _static(p)
-    report["load"] = _loaded(p, sandbox, report["library_dirs"])
+    if report["format"] == "ELF" or sys.platform == "darwin":
+        report["load"] = _loaded(p, sandbox, report["library_dirs"])
+    else:
+        report["load"] = {
+            "loaded": False,
+            "error": f"it is built for macOS ({report['format']}), this is {sys.platform}",
+        }
     return report
 
 
 def format_report(r: dict[str, Any]) -> str:
-    lines = [f"{r['path']}", f"  ELF {r['bits']}-bit {r['machine']}"]
+    lines = [f"{r['path']}", f"  {r['format']}, {r['bits']}-bit {r['machine']}"]
     lines.append(f"  registration: {r['registration']}")
     load = r["load"]
     version = f"{load['napi_version']}" if load.get("loaded") else "unknown (not loaded)"

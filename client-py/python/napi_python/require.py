@@ -339,15 +339,31 @@ def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     if flat.is_file():
         return flat
     search.note(flat, "no such file")
-    folder = pkg / "prebuilds" / f"{plat.os}-{plat.arch}"
-    if not folder.is_dir():
-        search.note(folder, "no such folder")
+    folder = _prebuild_folder(pkg / "prebuilds", plat)
+    if folder is None:
+        search.note(pkg / "prebuilds" / f"{plat.os}-{plat.arch}", "no such folder")
         return None
     files = _node_files(folder)
     if not files:
         search.note(folder, "no .node file")
         return None
     return _best_prebuild(files, folder, plat, search)
+
+
+def _prebuild_folder(prebuilds: Path, plat: _Platform) -> Path | None:
+    """The folder node-gyp-build takes: ``OS-ARCH``, or a universal build's ``OS-ARCH+ARCH``
+    (``darwin-x64+arm64``) naming this architecture; of several, the one naming the fewest."""
+    try:
+        names = sorted(d.name for d in prebuilds.iterdir() if d.is_dir())
+    except OSError:
+        return None
+    fits: list[tuple[int, str]] = []
+    for name in names:
+        parts = name.split("-")
+        architectures = parts[1].split("+") if len(parts) == 2 else []
+        if parts[0] == plat.os and all(architectures) and plat.arch in architectures:
+            fits.append((len(architectures), name))
+    return prebuilds / min(fits)[1] if fits else None
 
 
 # Other names for an architecture in file and folder names (Node's are the keys).
