@@ -9,14 +9,20 @@ What a declaration becomes (the types themselves: ``types``):
   has ``f``'s signature;
 - an interface or object type with properties only (napi-rs ``#[napi(object)]``): a
   ``TypedDict``, since such objects cross as dicts; one with methods or call signatures: a
-  ``Protocol``;
+  ``Protocol``; one with a property that is or may be a function is a ``TypedDict`` as a
+  parameter (a dict passes, its callables becoming functions) and, where it arrives, a
+  ``Protocol`` read by subscription (``_keyed``): such an object is no plain data, a
+  ``JSObject``, unless its optional function is absent;
 - a class: a class with its constructor as ``__init__``, its methods, static methods, getters
   and setters, and ``Exports.C`` is ``type[C]`` (calling the class constructs);
 - an enum (napi-rs ``const enum``): its values' ``Literal`` type, and ``Exports.E`` is a
   ``Protocol`` reading each member by subscription, ``E["Red"]``: the enum object arrives as a
   ``JSObject`` when its members are not enumerable (napi-rs 3) and as a dict when they are
-  plain properties, and subscription is what both answer alike (``_enum_members``);
-- a namespace: a ``Protocol`` of its exports, and ``Exports.N`` is that;
+  plain properties, and subscription is what both answer alike (``_getitem``);
+- a namespace: a ``Protocol`` of its exports, and ``Exports.N`` is that: its members as
+  attributes when one is a function (the object is then a ``JSObject``), read by subscription
+  when all are constants (a plain object of constants arrives as a dict, napi-rs's among them;
+  one whose constants are not enumerable as a ``JSObject``);
 - a type alias: a ``TypeAlias``.
 """
 
@@ -27,7 +33,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .docs import Docs, docstring
-from .types import DATA, IN, OUT, Node, TypeMapper, child, children, is_identifier, union
+from .types import DATA, IN, OUT, Node, TypeMapper, child, children, is_identifier, may_be_jsobject, union
 
 __all__ = ["write_stub"]
 
@@ -144,6 +150,9 @@ class _Stub:
                 self.exports[name] = decl
             if kind != "TSModuleDeclaration":
                 self.declared.setdefault(name, name if is_identifier(name) and name not in _IMPORTS else f"{name}_")
+                members = _object_members(decl)
+                if members is not None and _properties_only(members) and may_be_jsobject(members):
+                    self.mapper.arriving[self.declared[name]] = f"_{self.declared[name]}Object"
         # export { a as b }: the value `a` under the name `b`.
         for statement in self.program["body"]:
             if statement["type"] == "ExportNamedDeclaration" and not statement.get("source"):
@@ -199,6 +208,7 @@ class _Stub:
             if kind == "TSTypeAliasDeclaration" and py not in self.blocks:
                 with self._generic(decl):
                     value = self.mapper.map(decl["typeAnnotation"], DATA, py)
+                    self._arriving(py, decl)
                 self.blocks[py] = [f"{py}: TypeAlias = {value}"]
             elif kind == "TSInterfaceDeclaration" and py not in self.blocks:
                 with self._generic(decl):
@@ -208,6 +218,7 @@ class _Stub:
                         if b in self.declared
                     ]
                     self.blocks[py] = self._object(py, decl["body"]["body"], bases, self.doc_of.get(id(decl)))
+                    self._arriving(py, decl)
             elif kind == "ClassDeclaration":
                 with self._generic(decl):
                     self.blocks[py] = self._class(py, decl)
@@ -217,7 +228,7 @@ class _Stub:
     def _generic(self, decl: Node) -> _TypeParameters:
         return _TypeParameters(self.mapper, decl)
 
-    def _hoist(self, members: list[Node], hint: str) -> str:
+    def _hoist(self, members: list[Node], hint: str, way: str) -> str:
         """Declares an inline object type under a name made from where it appears."""
         base = "_" + _camel(hint)
         name, n = base, 1
@@ -225,18 +236,50 @@ class _Stub:
             n += 1
             name = f"{base}{n}"
         self.blocks[name] = []  # reserved before its members (which may hoist more)
-        self.blocks[name] = self._object(name, members, [])
+        if way == OUT and _properties_only(members) and may_be_jsobject(members):
+            self.blocks[name] = self._keyed(name, members, None)
+        else:
+            self.blocks[name] = self._object(name, members, [])
         return name
+
+    def _arriving(self, py: str, decl: Node) -> None:
+        """The type of the object ``decl`` declares where it arrives, if that is not its
+        TypedDict (``TypeMapper.arriving``)."""
+        name = self.mapper.arriving.get(py)
+        members = _object_members(decl)
+        if name is not None and members is not None:
+            self.blocks[name] = []
+            self.blocks[name] = self._keyed(name, members, self.doc_of.get(id(decl)))
+
+    def _keyed(self, name: str, members: list[Node], doc: str | None) -> list[str]:
+        """A Protocol reading the properties ``members`` by subscription, ``obj["key"]``, which a
+        ``JSObject`` and a dict both answer (an optional one a JSObject lacks reads as None)."""
+        pairs: list[tuple[str, str]] = []
+        for m in members:
+            key = _name(m.get("key") or m)  # a property's key, or a constant's own name
+            if key is not None:
+                t = self._type(m, OUT, f"{name}{_camel(key)}")
+                pairs.append((key, union([t, "None"]) if m.get("optional") else t))
+        note = 'Read as ``obj["key"]`` (the object is a JSObject or a dict).'
+        return [
+            f"class {name}(Protocol):",
+            *_indent([docstring(f"{doc}\n\n{note}" if doc else note), *_getitem(pairs)]),
+        ]
 
     def _object(self, name: str, members: list[Node], bases: list[str], doc: str | None = None) -> list[str]:
         """A TypedDict when every member is a property (data crossing as a dict), else a Protocol."""
-        if all(m["type"] == "TSPropertySignature" and not m.get("computed") for m in members):
+        if _properties_only(members):
             return self._typed_dict(name, members, bases, doc)
         with self._members(_name(m.get("key")) for m in members):
             return self._protocol(name, members, bases, doc)
 
     def _protocol(self, name: str, members: list[Node], bases: list[str], doc: str | None) -> list[str]:
         body: list[str] = [docstring(doc)] if doc else []
+        signatures = _counts(
+            "__call__" if m["type"] == "TSCallSignatureDeclaration" else _name(m.get("key"))
+            for m in members
+            if m["type"] in ("TSMethodSignature", "TSCallSignatureDeclaration")
+        )
         for m in members:
             key = _name(m.get("key"))
             if m["type"] == "TSPropertySignature" and key and is_identifier(key):
@@ -248,9 +291,10 @@ class _Stub:
                 else:
                     body.append(f"{key}: {t}")
             elif m["type"] == "TSMethodSignature" and key and is_identifier(key) and m.get("kind") == "method":
-                body.append(self._def(key, m, f"{name}{_camel(key)}", doc=self.docs.before(m)))
+                overload = signatures[key] > 1
+                body.append(self._def(key, m, f"{name}{_camel(key)}", overload=overload, doc=self.docs.before(m)))
             elif m["type"] == "TSCallSignatureDeclaration":
-                body.append(self._def("__call__", m, f"{name}Call"))
+                body.append(self._def("__call__", m, f"{name}Call", overload=signatures["__call__"] > 1))
         return [f"class {name}({', '.join([*bases, 'Protocol'])}):", *_indent(body or ["..."])]
 
     def _typed_dict(self, name: str, members: list[Node], bases: list[str], doc: str | None) -> list[str]:
@@ -287,7 +331,12 @@ class _Stub:
         literal = f"Literal[{', '.join(dict.fromkeys(v for _, v in values))}]" if values else "int"
         self.blocks[py] = [f"{py}: TypeAlias = {literal}"]
         members = f"_{py}Members"
-        self.blocks[members] = [f"class {members}(Protocol):", *_indent(_enum_members(py, values))]
+        # Members that are not enumerable (napi-rs 3's, as in @napi-rs/pinyin) make the object a
+        # JSObject (`E.Red` works, `E.get` does not); plain properties make it a dict (`E.Red`
+        # does not work): subscription is the reading that works on either.
+        doc = f'"""The members of the enum {py}, read as ``{py}["Member"]`` (the object is a JSObject or a dict)."""'
+        typed = [(key, f"Literal[{value}]") for key, value in values]
+        self.blocks[members] = [f"class {members}(Protocol):", *_indent([doc, *_getitem(typed)])]
 
     def _class(self, py: str, decl: Node) -> list[str]:
         with self._members(_name(m.get("key")) for m in decl["body"]["body"]):
@@ -446,19 +495,27 @@ class _Stub:
     def _namespace(self, name: str, decl: Node) -> str:
         py = f"_{_camel(name)}Namespace"
         statements = children(child(decl, "body"), "body")
-        names = (_name(child(child(s, "declaration") or s, "id")) for s in statements)
+        inner = [child(s, "declaration") if s["type"] == "ExportNamedDeclaration" else s for s in statements]
+        constants = [d for i in inner if i and i["type"] == "VariableDeclaration" for d in i["declarations"]]
+        if not any(i and i["type"] in ("TSDeclareFunction", "ClassDeclaration") for i in inner):
+            # Constants only: a plain object (napi-rs sets them as enumerable properties), which
+            # arrives as a dict, unless they are not enumerable.
+            self.blocks[py] = []
+            self.blocks[py] = self._keyed(py, [d["id"] for d in constants], self.doc_of.get(id(decl)))
+            return py
+        names = (_name(child(i, "id")) for i in inner)
         with self._members(names):
-            self.blocks[py] = [f"class {py}(Protocol):", *_indent(self._namespace_body(py, statements) or ["..."])]
+            self.blocks[py] = [f"class {py}(Protocol):", *_indent(self._namespace_body(py, inner) or ["..."])]
         return py
 
-    def _namespace_body(self, py: str, statements: list[Node]) -> list[str]:
+    def _namespace_body(self, py: str, statements: list[Node | None]) -> list[str]:
         body: list[str] = []
-        for statement in statements:
-            inner = child(statement, "declaration") if statement["type"] == "ExportNamedDeclaration" else statement
+        functions = _counts(_name(child(i, "id")) for i in statements if i and i["type"] == "TSDeclareFunction")
+        for inner in statements:
             if inner and inner["type"] == "TSDeclareFunction":
                 fname = _name(inner["id"])
                 if fname and is_identifier(fname):
-                    body.append(self._def(fname, inner, f"{py}{_camel(fname)}"))
+                    body.append(self._def(fname, inner, f"{py}{_camel(fname)}", overload=functions[fname] > 1))
             elif inner and inner["type"] == "VariableDeclaration":
                 for d in inner["declarations"]:
                     vname = _name(d["id"])
@@ -505,17 +562,25 @@ class _TypeParameters:
         self.mapper.declared.update(self.saved)
 
 
-def _enum_members(enum: str, values: list[tuple[str, str]]) -> list[str]:
-    """The body of an enum object's type: its members read by subscription, ``E["Red"]``, the one
-    reading that works on whatever arrives. Members that are not enumerable (napi-rs 3's, as in
-    @napi-rs/pinyin) make the object no plain data: it arrives as a ``JSObject`` (``E.Red``
-    works, ``E.get`` does not); members that are plain properties make it a dict (``E.Red``
-    does not work)."""
-    doc = f'"""The members of the enum {enum}, read as ``{enum}["Member"]`` (the object is a JSObject or a dict)."""'
-    overload = "@overload\n" if len(values) > 1 else ""
-    return [doc] + [
-        f"{overload}def __getitem__(self, key: Literal[{key!r}], /) -> Literal[{value}]: ..." for key, value in values
-    ]
+def _getitem(pairs: list[tuple[str, str]]) -> list[str]:
+    """``__getitem__`` of each key (its ``Literal``) to its type, overloaded when several."""
+    overload = "@overload\n" if len(pairs) > 1 else ""
+    return [f"{overload}def __getitem__(self, key: Literal[{key!r}], /) -> {t}: ..." for key, t in pairs]
+
+
+def _object_members(decl: Node) -> list[Node] | None:
+    """The members of an interface, or of a type alias of an object type (``type T = {...}``)."""
+    if decl["type"] == "TSInterfaceDeclaration":
+        return children(child(decl, "body"), "body")
+    value = child(decl, "typeAnnotation")
+    if decl["type"] == "TSTypeAliasDeclaration" and value is not None and value["type"] == "TSTypeLiteral":
+        return children(value, "members")
+    return None
+
+
+def _properties_only(members: list[Node]) -> bool:
+    """Whether the object type is written as a TypedDict: properties only."""
+    return all(m["type"] == "TSPropertySignature" and not m.get("computed") for m in members)
 
 
 def _property(name: str, type_: str, doc: str | None) -> list[str]:
@@ -561,7 +626,8 @@ def write_stub(program: Node, header: str, comments: list[Node] | None = None, s
     stub.collect()
     stub.declare_types()
     exports = stub.exports_protocol()
-    blocks = [lines for lines in stub.blocks.values() if lines]
+    unused = set(stub.mapper.arriving.values()) - stub.mapper.arrived
+    blocks = [lines for name, lines in stub.blocks.items() if lines and name not in unused]
     if stub.aliases:
         blocks.append(list(stub.aliases.values()))
     body = "\n\n".join("\n".join(b) for b in [*blocks, exports]) + "\n"

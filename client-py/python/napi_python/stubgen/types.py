@@ -15,7 +15,7 @@ import keyword
 from collections.abc import Callable
 from typing import Any, cast
 
-__all__ = ["IN", "OUT", "DATA", "TypeMapper", "child", "children", "flip", "is_identifier"]
+__all__ = ["IN", "OUT", "DATA", "TypeMapper", "child", "children", "flip", "is_identifier", "may_be_jsobject"]
 
 IN = "in"
 OUT = "out"
@@ -108,13 +108,18 @@ class TypeMapper:
     """Maps TS type nodes to Python type expressions, in the context of one declarations file.
 
     ``declared`` maps the file's type names (interfaces, aliases, classes, enums) to their Python
-    names; ``hoist(members, hint)`` declares an inline object type (``{ a: number }``) as a named
-    TypedDict or Protocol and returns its name. Names the file does not declare (DOM types,
-    other packages' types) become ``Any`` and are collected in ``unknown``."""
+    names; ``hoist(members, hint, way)`` declares an inline object type (``{ a: number }``) as a
+    named TypedDict or Protocol and returns its name. ``arriving`` maps the Python name of an
+    object type that may arrive as a ``JSObject`` (``may_be_jsobject``) to the type it has when it
+    arrives (OUT). Names the file does not declare (DOM types, other packages' types) become
+    ``Any`` and are collected in ``unknown``."""
 
-    def __init__(self, declared: dict[str, str], hoist: Callable[[list[Node], str], str]) -> None:
+    def __init__(self, declared: dict[str, str], hoist: Callable[[list[Node], str, str], str]) -> None:
         self.declared = declared
         self.hoist = hoist
+        self.arriving: dict[str, str] = {}
+        # The arriving types a stub refers to (the others are left out).
+        self.arrived: set[str] = set()
         self.unknown: set[str] = set()
         # What the file's `export declare function f` names are, for `typeof f`.
         self.functions: dict[str, Node] = {}
@@ -197,7 +202,7 @@ class TypeMapper:
         inner = flip(way)
         params = children(node, "params")
         result = self.annotation(node.get("returnType"), flip(inner), f"{hint}Result")
-        if result == "None":
+        if result == "None" and way != OUT:
             # A JS caller ignores the result of a `=> void` callback: any Python result goes.
             result = "object"
         if any(p["type"] == "RestElement" or p.get("optional") for p in params):
@@ -215,7 +220,7 @@ class TypeMapper:
             return f"Mapping[str, {value}]" if way == IN else f"dict[str, {value}]"
         if not members:
             return "dict[str, Any]"
-        return self.hoist(members, hint)
+        return self.hoist(members, hint, way)
 
     def _TSTypeQuery(self, node: Node, way: str, hint: str) -> str:
         # `typeof f`: handled where a constant is declared that way (it becomes f's signature).
@@ -225,7 +230,11 @@ class TypeMapper:
         name = _qualified(node["typeName"])
         args = children(child(node, "typeArguments"), "params")
         if name in self.declared:
-            return self.declared[name]
+            py = self.declared[name]
+            if way == OUT and py in self.arriving:
+                self.arrived.add(self.arriving[py])
+                return self.arriving[py]
+            return py
         if name in _BYTES_ARRAYS:
             return "Buffer" if way in (IN, DATA) else "JSBuffer"
         if name in _OTHER_BINARY:
@@ -252,6 +261,26 @@ class TypeMapper:
             return self.map(args[0], way, hint)
         self.unknown.add(name)
         return "Any"
+
+
+def may_be_jsobject(members: list[Node]) -> bool:
+    """Whether an object type of these properties may arrive as a ``JSObject`` although it has
+    no methods: a property that is (or may be) a function makes the object no plain data, so
+    it does not arrive as a dict (a dict goes the other way, its callables becoming functions)."""
+    return any(_may_be_function(child(m.get("typeAnnotation"), "typeAnnotation")) for m in members)
+
+
+def _may_be_function(node: Node | None) -> bool:
+    if node is None:
+        return False
+    kind = node["type"]
+    if kind in ("TSFunctionType", "TSConstructorType"):
+        return True
+    if kind == "TSParenthesizedType":
+        return _may_be_function(child(node, "typeAnnotation"))
+    if kind == "TSUnionType":
+        return any(_may_be_function(t) for t in children(node, "types"))
+    return kind == "TSTypeReference" and _qualified(node["typeName"]) == "Function"
 
 
 def _tuple_element(node: Node) -> Node:
