@@ -28,8 +28,10 @@ def isolation():
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    # The dashboard on a free port: None means dask's 8787, and a second run of the suite on the
+    # machine (the other mode, another checkout's) holding it made the cluster fail to start.
     with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         distributed.Client(cluster) as client,
     ):
         yield client
