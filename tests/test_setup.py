@@ -7,6 +7,9 @@ crashes on demand; koffi from tests/npm, whose declared types live in its host).
 from __future__ import annotations
 
 import pickle
+import sys
+import threading
+import time
 import warnings
 
 import pytest
@@ -217,3 +220,33 @@ def test_a_forked_child_sets_up_the_host_of_its_own(load):
         parent = addon.hostPid()
         answer = in_child(lambda: (addon.hostPid() != parent, configured(addon)))
     assert answer == "(True, True)"
+
+
+def waiting_in(thread: threading.Thread, function: str) -> bool:
+    """Whether ``thread`` is inside ``function`` now (its innermost Python frame)."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    return frame is not None and frame.f_code.co_name == function
+
+
+@pytest.mark.isolated_only
+def test_another_threads_call_waits_for_the_setup_of_a_restarted_host(load):
+    events = []
+    other = threading.Thread(target=lambda: events.append(("other", addon.add(1, 2))))
+
+    def setup(addon):
+        if other.ident is None and events:  # the restart: another thread calls meanwhile
+            other.start()
+            deadline = time.monotonic() + 30
+            # It reaches the host's lock, held for this setup, and waits there.
+            while not waiting_in(other, "_revive"):
+                assert time.monotonic() < deadline, "the other thread's call did not wait for the setup"
+                time.sleep(0.001)
+        events.append("set up")
+
+    addon = load("isolation", setup=setup)
+    with pytest.raises(AddonCrashedError):
+        addon.exitZero()
+    events.append(("restarting", addon.add(2, 2)))
+    other.join(30)
+    assert events[:2] == ["set up", "set up"]
+    assert sorted(map(str, events[2:])) == ["('other', 3)", "('restarting', 4)"]
