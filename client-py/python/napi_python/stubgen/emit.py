@@ -43,7 +43,6 @@ _IMPORTS = {
     "Callable": "collections.abc",
     "Mapping": "collections.abc",
     "Sequence": "collections.abc",
-    "AbstractSet": "collections.abc",
     "datetime": "datetime",
     "Any": "typing",
     "ClassVar": "typing",
@@ -611,9 +610,8 @@ def _imports(body: str) -> list[str]:
     # Grouped as isort has it: the standard library, typing_extensions, napi_python.
     groups: list[list[str]] = [[], [], []]
     for module in sorted(by_module):
-        # isort's order by type: CONSTANTS, Classes, functions; `Set as AbstractSet` as `Set`.
-        imported = ["Set as AbstractSet" if n == "AbstractSet" else n for n in by_module[module]]
-        names = sorted(imported, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+        # isort's order by type: CONSTANTS, Classes, functions.
+        names = sorted(by_module[module], key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
         group = 2 if module == "napi_python" else 1 if module == "typing_extensions" else 0
         groups[group].append(f"from {module} import {', '.join(names)}")
     return ["\n".join(g) for g in groups if g]

@@ -247,13 +247,11 @@ class TypeMapper:
         if name == "Record" and len(args) == 2:
             value = self.map(args[1], way, hint)
             return f"Mapping[str, {value}]" if way == IN else f"dict[str, {value}]"
-        if name == "Set" and args:
-            element = self.map(args[0], way, hint)
-            return f"AbstractSet[{element}]" if way == IN else f"set[{element}]"
         if name == "Date":
             return "datetime"
-        if name in ("Map", "WeakMap", "WeakSet", "Object", "Error", "TypeError", "RangeError"):
-            # Objects that stay in the host: proxies.
+        if name in ("Map", "Set", "WeakMap", "WeakSet", "Object", "Error", "TypeError", "RangeError"):
+            # Objects that stay in the host: proxies (a Python set passes as an opaque object, not
+            # a Set; make one with js.new).
             return "JSObject"
         if name == "Function":
             return "Callable[..., Any]" if way == IN else "JSFunction"
