@@ -19,7 +19,7 @@ import pytest
 from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval, oracle_node
 
 import napi_python
-from napi_python import Sandbox, js
+from napi_python import AddonCrashedError, JSError, Sandbox, js, load_addon
 
 KOFFI = ROOT / "tests" / "npm" / "node_modules" / "@koromix" / "koffi-linux-x64" / "linux_x64" / "koffi.node"
 WORDS = ["foo", "bar", "123", "foobar", "Foo", ""]
@@ -126,3 +126,37 @@ def test_variadic_printf_to_a_pipe_matches_node(mode):
         check=True,
     )
     assert proc.stdout == node.stdout == "42-x-1.50|   ab|\nreturned 17\n"
+
+
+# A setup declares what a program declares once (issue 68): koffi keeps declared types in its
+# host, which a restart replaces (the setup itself: tests/test_setup.py).
+def declare_point(koffi) -> None:
+    koffi.struct("Point", {"x": "int32_t", "y": "int32_t"})
+
+
+def test_koffi_types_declared_in_the_setup_survive_a_crash():
+    # koffi keeps the types a program declares in its host: after a restart, `Point` is an
+    # unknown type unless the setup declares it again.
+    koffi = load_in_mode(koffi_path(), setup=declare_point)
+    try:
+        assert koffi.sizeof("Point") == 8
+        if IN_PROCESS:
+            return  # no restart in-process
+        libc = koffi.load("libc.so.6")
+        with pytest.raises(AddonCrashedError):
+            libc.func("void abort()")()
+        assert koffi.sizeof("Point") == 8
+    finally:
+        napi_python.close(koffi)
+
+
+@pytest.mark.isolated_only
+def test_koffi_without_the_setup_forgets_its_types():
+    koffi = load_addon(koffi_path())
+    with koffi:
+        koffi.struct("Point", {"x": "int32_t", "y": "int32_t"})
+        libc = koffi.load("libc.so.6")
+        with pytest.raises(AddonCrashedError):
+            libc.func("void abort()")()
+        with pytest.raises(JSError, match="Point"):
+            koffi.sizeof("Point")

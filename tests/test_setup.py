@@ -2,7 +2,7 @@
 (an `initialize(...)`, a library to open, types to declare) is run again whenever a restart
 loads the addon into a fresh process, before any other call reaches it; a setup that raises is
 an `AddonSetupError`, never a silently unconfigured addon (addons: addons/c/isolation.c, which
-crashes on demand; koffi from tests/npm, whose declared types live in its host)."""
+crashes on demand; koffi's own, whose declared types live in its host, are in test_koffi.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import warnings
 
 import pytest
 from conftest import IN_PROCESS, ROOT, addon_path, fresh_copy, load_in_mode
-from test_koffi import koffi_path
 from test_lifecycle import assert_no_host_left, host_children
 
 import napi_python
@@ -30,10 +29,6 @@ def mark_configured(addon) -> None:
 
 def configured(addon) -> bool:
     return js.has(js.global_this(addon), "configured")
-
-
-def declare_point(koffi) -> None:
-    koffi.struct("Point", {"x": "int32_t", "y": "int32_t"})
 
 
 def test_setup_runs_before_load_addon_returns_in_either_mode():
@@ -162,22 +157,6 @@ def test_an_addon_pickles_with_its_setup():
             assert napi_python.addon_info(copy).pid != napi_python.addon_info(addon).pid
 
 
-def test_koffi_types_declared_in_the_setup_survive_a_crash():
-    # koffi keeps the types a program declares in its host: after a restart, `Point` is an
-    # unknown type unless the setup declares it again.
-    koffi = load_in_mode(koffi_path(), setup=declare_point)
-    try:
-        assert koffi.sizeof("Point") == 8
-        if IN_PROCESS:
-            return  # no restart in-process
-        libc = koffi.load("libc.so.6")
-        with pytest.raises(AddonCrashedError):
-            libc.func("void abort()")()
-        assert koffi.sizeof("Point") == 8
-    finally:
-        napi_python.close(koffi)
-
-
 @pytest.mark.needs_input(
     (ROOT / "tests" / "npm" / "node_modules").is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install"
 )
@@ -196,18 +175,6 @@ def test_a_failed_setup_in_a_shared_host_closes_that_handle_only():
             host.load(addon_path("values"), setup=lambda addon: addon.noSuchExport())
         assert host.alive and other.add(1, 2) == 3
         assert [napi_python.addon_info(a).path for a in host.addons] == [napi_python.addon_info(other).path]
-
-
-@pytest.mark.isolated_only
-def test_koffi_without_the_setup_forgets_its_types():
-    koffi = load_addon(koffi_path())
-    with koffi:
-        koffi.struct("Point", {"x": "int32_t", "y": "int32_t"})
-        libc = koffi.load("libc.so.6")
-        with pytest.raises(AddonCrashedError):
-            libc.func("void abort()")()
-        with pytest.raises(napi_python.JSError, match="Point"):
-            koffi.sizeof("Point")
 
 
 @pytest.mark.isolated_only
