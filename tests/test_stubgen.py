@@ -6,8 +6,11 @@ binding.d.ts, @napi-rs/webcodecs' classes) and a file covering the type mapping:
 signatures, valid Python, mypy and pyright accepting a right use and rejecting a wrong one (which
 pass without the stub), and the stubs committed in examples/typings being what it writes today.
 Stubs and addons agree (issue 68): mypy --strict and Python run one file over @napi-rs/pinyin and
-@napi-rs/simple-git, whose enum objects arrive as JSObjects, and every export of five packages'
-stubs is checked against the loaded addon. The generator runs as users run it, in a subprocess.
+@napi-rs/simple-git, whose enum objects arrive as JSObjects, every export of five packages'
+stubs is checked against the loaded addon, and so, isolated and in-process, are objects with a
+function-valued property (objects.node), namespaces of constants and overloads (koffi), Sets, and
+each kind napi-rs declares for the Rust test addon. The generator runs as users run it, in a
+subprocess.
 """
 
 from __future__ import annotations
