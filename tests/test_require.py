@@ -143,6 +143,18 @@ def test_optional_dependency_platform_packages_with_the_node_file_in_a_subfolder
     assert which(require("imgpkg")) == "bench"
 
 
+def test_a_platform_package_with_a_build_per_libc_takes_the_folder_naming_this_platform(project, require):
+    # koffi 3's layout: `@koromix/koffi-linux-x64/{linux_x64,musl_x64}/koffi.node`, no `napi` field.
+    nm = project / "node_modules"
+    os_arch = "-".join(HERE.split("-")[:2])
+    folder = os_arch.replace("-", "_")
+    package(nm, "ffipkg", {"optionalDependencies": {f"@ffi/ffipkg-{os_arch}": "1.0.0"}})
+    # The project's Linux builds are glibc's: the musl folder is the one to pass over.
+    files = {f"{folder}/ffipkg.node": "bench", f"musl_{folder.split('_', 1)[1]}/ffipkg.node": "strings"}
+    package(nm, f"@ffi/ffipkg-{os_arch}", {"main": "index.js", **fields()}, files)
+    assert which(require("ffipkg")) == "bench"
+
+
 def fields(os_name: str = OS, cpu: str = ARCH, libc: str | None = LIBC) -> dict:
     """package.json's platform fields, as npm reads them."""
     return {"os": [os_name], "cpu": [cpu], **({"libc": [libc]} if libc else {})}
@@ -372,7 +384,7 @@ def test_options_pass_through_to_load_addon(project, require):
 
 
 @pytest.mark.needs_input((NPM / "node_modules").is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install")
-@pytest.mark.parametrize("name", ["@node-rs/crc32", "@node-rs/bcrypt"])
+@pytest.mark.parametrize("name", ["@node-rs/crc32", "@node-rs/bcrypt", "koffi"])
 def test_real_packages_resolve_to_the_binary_node_loads(name, require):
     # What node's own require loads for the package: the .node file in its module cache.
     script = (

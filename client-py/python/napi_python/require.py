@@ -259,6 +259,10 @@ def _napi_rs(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Search) 
             hit = found / f"{binary}.{plat.name}.node"
         if hit is None:
             hit = _pick(_all_node_files(found), dep, found, plat, search)
+        if hit is None:
+            # koffi 3's package holds one build per libc (`linux_x64/`, `musl_x64/`): the folder
+            # names which one is this platform's.
+            hit = _platform_named(found, plat, search)
         if hit is not None:
             return hit
     return None
