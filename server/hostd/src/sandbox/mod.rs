@@ -12,6 +12,7 @@ mod capabilities;
 mod defaults;
 mod filesystem;
 mod limits;
+mod seatbelt;
 mod syscalls;
 
 use std::path::PathBuf;
