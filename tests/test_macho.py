@@ -181,10 +181,23 @@ def test_inspect_and_load_tell_a_v8_abi_darwin_addon(darwin_npm):
     path = v8_addon(darwin_npm)
     report = inspect_json(path)
     assert report["format"] == "Mach-O bundle" and report["machine"] == "x86-64"
-    assert report["registration"].startswith("node (V8 ABI: NODE_MODULE, not Node-API")
+    assert (
+        report["registration"] == "node (V8 ABI: NODE_MODULE, not Node-API; built for node 12 (NODE_MODULE_VERSION 72))"
+    )
     assert report["napi_functions"] == [] and len(report["unresolved"]["V8"]) > 10
-    with pytest.raises(AddonLoadError, match=r"is a V8-ABI addon .* registers with node's node_module_register"):
+    with pytest.raises(
+        AddonLoadError, match=r"is a V8-ABI addon built for node 12 .* registers with node's node_module_register"
+    ):
         load_addon(path)
+
+
+def test_the_node_release_of_each_v8_abi_prebuild_is_read(darwin_npm):
+    """prebuildify names each file after the NODE_MODULE_VERSION it was built for
+    (`node.abi72.node`); the reader finds the same number in its `struct node_module`."""
+    files = sorted(v8_addon(darwin_npm).parent.glob("*.abi*.node"))
+    assert len(files) > 20
+    for file in files:
+        assert elf.node_module_version(macho.read(file)) == int(file.name.split(".abi")[1].split(".")[0]), file.name
 
 
 @pytest.mark.parametrize("platform", DARWIN)

@@ -35,6 +35,7 @@ _FILE_TYPES = {1: "object", 2: "executable", 6: "dylib", 8: "bundle", 9: "dylib 
 _MH_TWOLEVEL = 0x80
 
 _LC_SEGMENT_64, _LC_SYMTAB, _LC_ID_DYLIB, _LC_RPATH = 0x19, 0x2, 0xD, 0x8000001C
+_LC_DYLD_CHAINED_FIXUPS = 0x80000034
 # The commands that link a dylib, in the order two-level library ordinals count them.
 _LINKING = {0xC: "load", 0x80000018: "weak", 0x8000001F: "reexport", 0x20: "lazy", 0x80000023: "upward"}
 
@@ -44,6 +45,12 @@ _N_WEAK_REF, _N_WEAK_DEF = 0x40, 0x80
 _SELF_LIBRARY_ORDINAL, _DYNAMIC_LOOKUP_ORDINAL, _EXECUTABLE_ORDINAL = 0, 0xFE, 0xFF
 _S_ATTR_PURE_INSTRUCTIONS, _S_ATTR_SOME_INSTRUCTIONS = 0x80000000, 0x400
 _S_ZEROFILL_TYPES = {0x1, 0xC, 0x12}  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL
+_S_CSTRING_LITERALS = 0x2
+# A rebase in a chain of fixups keeps its target's address in its low 36 bits (bit 63: a bind).
+_CHAINED_TARGET = (1 << 36) - 1
+# `struct node_module` (node.h): version, flags, dso handle, file name, register function,
+# context register function, module name.
+_NODE_MODULE = struct.Struct("<iIQQQQQ")
 # Where C strings live: napi-rs names the Node-API functions it looks up with dlsym there.
 _STRING_SECTIONS = {("__TEXT", "__cstring"), ("__TEXT", "__const"), ("__DATA_CONST", "__const")}
 
@@ -133,6 +140,7 @@ def slices(path: str | os.PathLike[str]) -> list[Slice]:
 class _Section:
     segment: str
     name: str
+    addr: int
     offset: int
     size: int
     flags: int
@@ -176,8 +184,8 @@ def _segment_sections(command: bytes, region: _Region) -> list[_Section]:
     for i in range(nsects):
         base = 72 + i * 80
         sectname, segname = _name16(command[base : base + 16]), _name16(command[base + 16 : base + 32])
-        _, size, offset, _, _, _, flags = struct.unpack_from("<QQIIIII", command, base + 32)
-        out.append(_Section(segname, sectname, offset, size, flags))
+        addr, size, offset, _, _, _, flags = struct.unpack_from("<QQIIIII", command, base + 32)
+        out.append(_Section(segname, sectname, addr, offset, size, flags))
     return out
 
 
@@ -241,6 +249,7 @@ def _image(f: BinaryIO, path: Path, piece: Slice, universal: list[Slice]) -> elf
         so.file_format += f" ({', '.join(s.cpu for s in universal)})"
     sections: list[_Section] = []
     symtab: bytes | None = None
+    chained = False
     for cmd, command in _commands(region, ncmds, sizeofcmds):
         if cmd == _LC_SEGMENT_64:
             sections += _segment_sections(command, region)
@@ -250,14 +259,56 @@ def _image(f: BinaryIO, path: Path, piece: Slice, universal: list[Slice]) -> elf
             so.runpath.append(_lc_str(command, _u32(command, 8, region), region, "an rpath"))
         elif cmd == _LC_SYMTAB:
             symtab = command
+        elif cmd == _LC_DYLD_CHAINED_FIXUPS:
+            chained = True
     if symtab is not None:
         so.symbols = list(_symbols(region, symtab, sections, so.needed, bool(flags & _MH_TWOLEVEL)))
+    if elf.node_registration(so) is not None:
+        so.node_module_versions = _node_modules(region, sections, chained)
     for s in sections:
         if (s.segment, s.name) in _STRING_SECTIONS and s.flags & 0xFF not in _S_ZEROFILL_TYPES:
             if s.offset + s.size > region.size:
                 raise MachOError(f"{path}: section {s.segment},{s.name} runs past the end of the file")
             so.rodata.append((piece.offset + s.offset, s.size))
     return so
+
+
+def _node_modules(region: _Region, sections: list[_Section], chained: bool) -> list[int]:
+    """The ``nm_version`` of each ``struct node_module`` a V8-ABI addon hands node, found by its
+    shape as ``elf`` finds it: ``__FILE__`` and the module name are C strings, and one of the
+    two register functions between them is code. On disk a pointer holds its target's address
+    before the slide (with chained fixups, in its low bits)."""
+    strings = [
+        (s.addr, region.blob(s.offset, s.size, f"section {s.segment},{s.name}"))
+        for s in sections
+        if s.flags & 0xFF == _S_CSTRING_LITERALS
+    ]
+    code = [(s.addr, s.addr + s.size) for s in sections if s.flags & _S_ATTR_PURE_INSTRUCTIONS]
+
+    def target(raw: int) -> int:
+        return -1 if chained and raw >> 63 else raw & _CHAINED_TARGET if chained else raw
+
+    def is_string(addr: int) -> bool:
+        for start, data in strings:
+            if start <= addr < start + len(data):
+                end = data.find(b"\0", addr - start)
+                return end > addr - start and all(0x20 <= c < 0x7F for c in data[addr - start : end])
+        return False
+
+    def is_code(addr: int) -> bool:
+        return any(start <= addr < end for start, end in code)
+
+    versions: list[int] = []
+    for s in sections:
+        if s.segment != "__DATA" or s.flags & 0xFF in _S_ZEROFILL_TYPES:
+            continue
+        data = region.blob(s.offset, s.size, f"section {s.segment},{s.name}")
+        for at in range(0, len(data) - _NODE_MODULE.size + 1, 8):
+            version, flags, _, filename, register, context, name = _NODE_MODULE.unpack_from(data, at)
+            if 0 < version < 10_000 and flags == 0 and is_string(target(filename)) and is_string(target(name)):
+                if is_code(target(register)) + is_code(target(context)) == 1:
+                    versions.append(version)
+    return versions
 
 
 def _u32(command: bytes, offset: int, region: _Region) -> int:
