@@ -109,6 +109,14 @@ def test_thread_runner_counts_calls_and_reports_errors():
         bench_threads.run_threads([fail], 2, 0.02, lambda: None)
 
 
+def test_thread_runner_counts_a_batch_of_each_thread_that_first_ran_after_the_deadline():
+    """On a busy machine a thread may get a CPU only after its round ended: a round of no
+    operations made the benchmark divide by zero. A round over at once stands for that."""
+    calls = []
+    ops, _ = bench_threads.run_threads([lambda: calls.append(1)], 3, 0.0, lambda: None)
+    assert ops == len(calls) == 3 * bench_threads.BATCH
+
+
 @pytest.mark.parametrize(
     "main, argv",
     [
