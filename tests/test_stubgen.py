@@ -493,6 +493,14 @@ KOFFI_DTS = """\
 export declare namespace os { const errno: Record<string, number> }
 export declare namespace node { const env: unknown; function poll(fd: number, callback: () => void): unknown }
 """
+# A plain object holding one with a function property: a dict, whose value arrives as a JSObject
+# (functions.node's call(fn, recv, ...args) answers fn's result).
+HOLDERS_DTS = """\
+export interface Api { name: string; getName: () => string }
+export interface Holder { api: Api; label: string }
+export type Held = Holder
+export declare function call(fn: Function, recv: null, ...args: unknown[]): Held
+"""
 # A Set arrives as a JSObject, and a Python set would go as an opaque object, not a Set.
 SETS_DTS = "export declare function defineAll(target: Set<number>, key: string): Set<number>\n"
 KOFFI = NPM / "node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node"
@@ -500,15 +508,18 @@ ARRIVE_USE = """\
 import sys
 from typing import TYPE_CHECKING, cast
 
-from napi_python import close, js, load_addon
+from napi_python import Host, close, js, load_addon
 
 if TYPE_CHECKING:
+    from holders import Exports as Holders
     from koffi_ns import Exports as Koffi
     from objects import Exports as Objects
     from sets import Exports as Sets
 
 isolated = sys.argv[1] == "isolated"
-o = cast("Objects", load_addon({objects!r}, isolated=isolated))
+# One host for both test addons: one's object is passed to the other.
+host = Host(isolated=isolated)
+o = cast("Objects", host.load({objects!r}))
 api = o.makeApi()
 name: str = api["getName"]()
 assert name == api["name"] == "api", name
@@ -518,11 +529,14 @@ hidden: int | float = defined["value_0e0"]
 assert hidden == 3 and defined["method"]()[1] == "m"
 numbers = cast("Sets", o).defineAll(js.new(js.global_this(o)["Set"], [1, 2]), "k")
 assert 2 in numbers and len(numbers) == 2 and sorted(numbers) == [1, 2]
+f = cast("Holders", host.load({functions!r}))
+held = f.call(lambda api: {{"api": api, "label": "kept"}}, None, api)
+assert type(held).__name__ == "dict" and held["label"] == "kept" and held["api"]["getName"]() == "api"
 k = cast("Koffi", load_addon({koffi!r}, isolated=isolated))
 errno: int | float = k.os["errno"]["EACCES"]
 assert errno == 13
 assert callable(k.node.poll)
-close(o)
+host.close()
 close(k)
 print("ran")
 """
@@ -537,6 +551,7 @@ ARRIVE_WRONG = {
     ),
     "a namespace of constants read by attribute": ("k.os.errno", "has no attribute", "AttributeError"),
     "a Set used as a Python set": ("numbers | {3}", "Unsupported left operand", "TypeError"),
+    "what a dict holds read as a dict": ('held["api"].get("name")', "has no attribute", "AttributeError"),
 }
 
 
@@ -548,14 +563,19 @@ def test_objects_that_arrive_as_jsobjects_or_dicts_are_typed_as_they_arrive(tmp_
     namespace of constants read by attribute) is rejected, as it fails when run."""
     (tmp_path / "dts").mkdir()
     stubs: dict[str, str] = {}
-    for module, text in (("objects", OBJECTS_DTS), ("koffi_ns", KOFFI_DTS), ("sets", SETS_DTS)):
+    for module, text in (
+        ("objects", OBJECTS_DTS),
+        ("koffi_ns", KOFFI_DTS),
+        ("sets", SETS_DTS),
+        ("holders", HOLDERS_DTS),
+    ):
         (tmp_path / "dts" / f"{module}.d.ts").write_text(text)
         stubs[module] = stub_of(tmp_path / "dts" / f"{module}.d.ts")
-    use = ARRIVE_USE.format(objects=addon_path("objects"), koffi=str(KOFFI))
+    use = ARRIVE_USE.format(objects=addon_path("objects"), functions=addon_path("functions"), koffi=str(KOFFI))
     typed = check("mypy", tmp_path / "right", use, stubs)
     assert typed.returncode == 0, typed.stdout + typed.stderr
     line, refusal, error = ARRIVE_WRONG[wrong]
-    bad = use.replace("close(o)\n", line + "\nclose(o)\n")
+    bad = use.replace("host.close()\n", line + "\nhost.close()\n")
     rejected = check("mypy", tmp_path / "wrong", bad, stubs)
     assert rejected.returncode != 0 and refusal in rejected.stdout, rejected.stdout
     for mode in ("isolated", "inprocess"):

@@ -33,7 +33,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from .docs import Docs, docstring
-from .types import DATA, IN, OUT, Node, TypeMapper, child, children, is_identifier, may_be_jsobject, union
+from .types import (
+    DATA,
+    IN,
+    OUT,
+    Node,
+    TypeMapper,
+    child,
+    children,
+    is_identifier,
+    may_be_jsobject,
+    qualified_name,
+    type_names,
+    union,
+)
 
 __all__ = ["write_stub"]
 
@@ -122,6 +135,8 @@ class _Stub:
                 yield statement, False
 
     def collect(self) -> None:
+        objects: dict[str, list[Node]] = {}
+        aliases: dict[str, str] = {}
         for statement in self.program["body"]:
             decl = child(statement, "declaration") if statement["type"] == "ExportNamedDeclaration" else statement
             if decl is not None:
@@ -150,8 +165,11 @@ class _Stub:
             if kind != "TSModuleDeclaration":
                 self.declared.setdefault(name, name if is_identifier(name) and name not in _IMPORTS else f"{name}_")
                 members = _object_members(decl)
-                if members is not None and _properties_only(members) and may_be_jsobject(members):
-                    self.mapper.arriving[self.declared[name]] = f"_{self.declared[name]}Object"
+                if members is not None and _properties_only(members):
+                    objects[name] = members
+                elif kind == "TSTypeAliasDeclaration" and decl["typeAnnotation"]["type"] == "TSTypeReference":
+                    aliases[name] = qualified_name(decl["typeAnnotation"]["typeName"])
+        self._mark_arriving(objects, aliases)
         # export { a as b }: the value `a` under the name `b`.
         for statement in self.program["body"]:
             if statement["type"] == "ExportNamedDeclaration" and not statement.get("source"):
@@ -160,6 +178,29 @@ class _Stub:
                     target = self._value(local)
                     if exported_name and target is not None:
                         self.exports[exported_name] = target
+
+    def _mark_arriving(self, objects: dict[str, list[Node]], aliases: dict[str, str]) -> None:
+        """Gives an arriving type (``TypeMapper.arriving``) to each object type of properties that
+        may arrive as a ``JSObject``, to each whose properties hold one (a dict arrives, but what
+        it holds is typed as it arrives), and to the aliases of those (``type A = B``)."""
+        arriving = self.mapper.arriving
+        marked = True
+        while marked:
+            marked = False
+            for name, members in objects.items():
+                py = self.declared[name]
+                if py not in arriving and (may_be_jsobject(members) or self._holds_arriving(members)):
+                    arriving[py] = f"_{py}Object"
+                    marked = True
+            for name, target in aliases.items():
+                py, of = self.declared[name], self.declared.get(target)
+                if py not in arriving and of in arriving:
+                    arriving[py] = arriving[of]
+                    marked = True
+
+    def _holds_arriving(self, members: list[Node]) -> bool:
+        arriving = {name for name, py in self.declared.items() if py in self.mapper.arriving}
+        return any(name in arriving for m in members for name in type_names(m.get("typeAnnotation")))
 
     def _value(self, name: str | None) -> Node | None:
         for decl, _ in self._top_level():
@@ -235,7 +276,7 @@ class _Stub:
             n += 1
             name = f"{base}{n}"
         self.blocks[name] = []  # reserved before its members (which may hoist more)
-        if way == OUT and _properties_only(members) and may_be_jsobject(members):
+        if way == OUT and _properties_only(members) and (may_be_jsobject(members) or self._holds_arriving(members)):
             self.blocks[name] = self._keyed(name, members, None)
         else:
             self.blocks[name] = self._object(name, members, [])

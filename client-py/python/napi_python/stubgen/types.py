@@ -12,10 +12,21 @@ result goes back, so a function type flips the way.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-__all__ = ["IN", "OUT", "DATA", "TypeMapper", "child", "children", "flip", "is_identifier", "may_be_jsobject"]
+__all__ = [
+    "IN",
+    "OUT",
+    "DATA",
+    "TypeMapper",
+    "child",
+    "children",
+    "flip",
+    "is_identifier",
+    "may_be_jsobject",
+    "type_names",
+]
 
 IN = "in"
 OUT = "out"
@@ -227,7 +238,7 @@ class TypeMapper:
         return "Any"
 
     def _TSTypeReference(self, node: Node, way: str, hint: str) -> str:
-        name = _qualified(node["typeName"])
+        name = qualified_name(node["typeName"])
         args = children(child(node, "typeArguments"), "params")
         if name in self.declared:
             py = self.declared[name]
@@ -268,6 +279,19 @@ def may_be_jsobject(members: list[Node]) -> bool:
     return any(_may_be_function(child(m.get("typeAnnotation"), "typeAnnotation")) for m in members)
 
 
+def type_names(node: object) -> Iterator[str]:
+    """The names of the types a type node refers to, at any depth (``Array<Api>``: Array, Api)."""
+    if isinstance(node, dict):
+        item = cast(Node, node)
+        if item.get("type") == "TSTypeReference":
+            yield qualified_name(item["typeName"])
+        for value in item.values():
+            yield from type_names(value)
+    elif isinstance(node, list):
+        for value in cast("list[object]", node):
+            yield from type_names(value)
+
+
 def _may_be_function(node: Node | None) -> bool:
     if node is None:
         return False
@@ -278,7 +302,7 @@ def _may_be_function(node: Node | None) -> bool:
         return _may_be_function(child(node, "typeAnnotation"))
     if kind == "TSUnionType":
         return any(_may_be_function(t) for t in children(node, "types"))
-    return kind == "TSTypeReference" and _qualified(node["typeName"]) == "Function"
+    return kind == "TSTypeReference" and qualified_name(node["typeName"]) == "Function"
 
 
 def _tuple_element(node: Node) -> Node:
@@ -292,9 +316,9 @@ def _tuple_element(node: Node) -> Node:
     return node
 
 
-def _qualified(name: Node) -> str:
+def qualified_name(name: Node) -> str:
     if name["type"] == "TSQualifiedName":
-        return f"{_qualified(name['left'])}.{name['right']['name']}"
+        return f"{qualified_name(name['left'])}.{name['right']['name']}"
     return str(name.get("name", "?"))
 
 
