@@ -354,8 +354,9 @@ def test_names_like_pythons_helpers_are_declared_and_type_check_as_named(tool, t
 
 
 # What users meet on real napi-rs 3 packages (issue 68): the same file type-checked with the
-# generated stubs and run against the addons.
+# generated stubs and run against the addons, isolated and in-process.
 AGREE_USE = """\
+import sys
 from typing import TYPE_CHECKING, cast
 
 from napi_python import close, require
@@ -365,19 +366,21 @@ if TYPE_CHECKING:
     from napi_rs_simple_git import Exports as Git
 
 NPM = {npm!r}
-p = cast("Pinyin", require("@napi-rs/pinyin", paths=[NPM]))
+REPO = {repo!r} + "-" + sys.argv[1]
+isolated = sys.argv[1] == "isolated"
+p = cast("Pinyin", require("@napi-rs/pinyin", paths=[NPM], isolated=isolated))
 tone = p.PINYIN_STYLE["WithTone"]
 words = p.pinyin("中文", {{"style": tone}})
 assert words == ["zhōng", "wén"], words
 letters: str = p.pinyinString("中文", {{"style": p.PINYIN_STYLE["FirstLetter"], "separator": ""}})
 assert letters == "zw", letters
 close(p)
-g = cast("Git", require("@napi-rs/simple-git", paths=[NPM]))
-repo = g.Repository.init({repo!r})
+g = cast("Git", require("@napi-rs/simple-git", paths=[NPM], isolated=isolated))
+repo = g.Repository.init(REPO)
 assert repo.isEmpty() is True
 clean: int = g.RepositoryState["Clean"]
 assert repo.state() == clean == 0
-with open({repo!r} + "/new.txt", "w") as f:
+with open(REPO + "/new.txt", "w") as f:
     f.write("x")
 [status] = repo.statuses()
 untracked: bool = status["isWtNew"]
@@ -403,21 +406,22 @@ def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.needs_input((NPM / "node_modules/@napi-rs/simple-git").is_dir(), "run scripts/npm-install")
 def test_the_stubs_type_check_what_runs_and_reject_what_fails(tmp_path, napi_rs_3_stubs):
-    """mypy --strict and Python on the same file: what the stubs accept runs, and reading an
-    enum object as a dict (``.get``), which the TypedDict stubs accepted, is rejected, as it
-    fails when run (the object arrives as a JSObject)."""
+    """mypy --strict and Python, isolated and in-process, on the same file: what the stubs accept
+    runs, and reading an enum object as a dict (``.get``), which the TypedDict stubs accepted, is
+    rejected, as it fails when run (the object arrives as a JSObject)."""
     use = AGREE_USE.format(npm=str(NPM), repo=str(tmp_path / "repo"))
     typed = check("mypy", tmp_path / "right", use, napi_rs_3_stubs)
     assert typed.returncode == 0, typed.stdout + typed.stderr
-    ran = run(tmp_path / "right")
-    assert (ran.returncode, ran.stdout) == (0, "ran\n"), ran.stderr
     wrong = use.replace("close(p)\n", AGREE_WRONG + "close(p)\n")
     rejected = check("mypy", tmp_path / "wrong", wrong, napi_rs_3_stubs)
     assert rejected.returncode != 0 and '"_PINYIN_STYLEMembers" has no attribute "get"' in rejected.stdout, (
         rejected.stdout
     )
-    failed = run(tmp_path / "wrong")
-    assert failed.returncode == 1 and "AttributeError" in failed.stderr, failed.stderr
+    for mode in ("isolated", "inprocess"):
+        ran = run(tmp_path / "right", mode)
+        assert (ran.returncode, ran.stdout) == (0, "ran\n"), (mode, ran.stderr)
+        failed = run(tmp_path / "wrong", mode)
+        assert failed.returncode == 1 and "AttributeError" in failed.stderr, (mode, failed.stderr)
 
 
 def _enum_members(protocol: ast.ClassDef) -> dict[str, object]:
