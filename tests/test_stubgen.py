@@ -119,6 +119,7 @@ def test_webcodecs_classes_have_constructors_methods_and_properties(webcodecs):
 MAPPING_DTS = """\
 export declare const enum Color { Red = 0, Green = 1, Blue }
 export declare const enum Mode { Fast = 'fast', Safe = 'safe' }
+export declare enum Level { Low = 1, High }
 export interface Point { x: number; y?: number; label: string | null; 'data-id'?: string }
 export type Pair = [number, string]
 export declare function big(a: bigint): bigint
@@ -168,6 +169,9 @@ def mapping(tmp_path_factory) -> str:
         # subscription.
         "Color: TypeAlias = Literal[0, 1, 2]",
         "Mode: TypeAlias = Literal['fast', 'safe']",
+        # An enum that is not `const` is the same object at run time (napi-rs makes both alike).
+        "Level: TypeAlias = Literal[1, 2]",
+        "    @property\n    def Level(self) -> _LevelMembers: ...",
         "class _ColorMembers(Protocol):\n"
         '    """The members of the enum Color, read as ``Color["Member"]`` (the object is a JSObject or a dict)."""\n'
         "    @overload\n    def __getitem__(self, key: Literal['Red'], /) -> Literal[0]: ...\n"
