@@ -12,7 +12,8 @@ What a declaration becomes (the types themselves: ``types``):
   ``Protocol``; one with a property that is or may be a function is a ``TypedDict`` as a
   parameter (a dict passes, its callables becoming functions) and, where it arrives, a
   ``Protocol`` read by subscription (``_keyed``): such an object is no plain data, a
-  ``JSObject``, unless its optional function is absent;
+  ``JSObject``, unless its optional function is absent; so is one holding such an object (a
+  dict arrives, what it holds as it arrives), and an alias of either;
 - a class: a class with its constructor as ``__init__``, its methods, static methods, getters
   and setters, and ``Exports.C`` is ``type[C]`` (calling the class constructs);
 - an enum (napi-rs ``const enum``): its values' ``Literal`` type, and ``Exports.E`` is a
@@ -23,7 +24,8 @@ What a declaration becomes (the types themselves: ``types``):
   attributes when one is a function (the object is then a ``JSObject``), read by subscription
   when all are constants (a plain object of constants arrives as a dict, napi-rs's among them;
   one whose constants are not enumerable as a ``JSObject``);
-- a type alias: a ``TypeAlias``.
+- a type alias: a ``TypeAlias``;
+- ``export default``: nothing (a JavaScript module's; the binary ``require`` loads has none).
 """
 
 from __future__ import annotations
