@@ -491,8 +491,9 @@ def test_every_export_arrives_as_the_stub_types_it(package):
 # that arrives as a dict (issue 68): no package in tests/npm declares these kinds, so these are
 # declarations of the test addon objects.node and of koffi's binary, as a package would write them.
 OBJECTS_DTS = """\
+interface Named { name: string }
 /** What makeApi returns: a name, and a function that reads it from its object. */
-export interface Api { name: string; getName: () => string }
+export interface Api extends Named { getName: () => string }
 export declare function makeApi(): Api
 export declare function getNamed(target: Api, key: string): unknown[]
 export declare function defineAll(target: {}, key: string): { value_0e0: number; method: () => unknown[] }

@@ -166,7 +166,7 @@ class _Stub:
                 self.exports[name] = decl
             if kind != "TSModuleDeclaration":
                 self.declared.setdefault(name, name if is_identifier(name) and name not in _IMPORTS else f"{name}_")
-                members = _object_members(decl)
+                members = self._members_of(decl)
                 if members is not None and _properties_only(members):
                     objects[name] = members
                 elif kind == "TSTypeAliasDeclaration" and decl["typeAnnotation"]["type"] == "TSTypeReference":
@@ -199,6 +199,22 @@ class _Stub:
                 if py not in arriving and of in arriving:
                     arriving[py] = arriving[of]
                     marked = True
+
+    def _members_of(self, decl: Node, seen: frozenset[str] = frozenset()) -> list[Node] | None:
+        """The members of an interface with those of the interfaces it extends, or of a type
+        alias of an object type (``type T = {...}``)."""
+        members = _object_members(decl)
+        if members is None:
+            return None
+        inherited: list[Node] = []
+        for base in (_name(e["expression"]) for e in children(decl, "extends")):
+            found = next(
+                (d for d, _ in self._top_level() if d["type"] == "TSInterfaceDeclaration" and _name(d["id"]) == base),
+                None,
+            )
+            if base and found is not None and base not in seen:
+                inherited += self._members_of(found, seen | {base}) or []
+        return inherited + members
 
     def _holds_arriving(self, members: list[Node]) -> bool:
         arriving = {name for name, py in self.declared.items() if py in self.mapper.arriving}
@@ -288,7 +304,7 @@ class _Stub:
         """The type of the object ``decl`` declares where it arrives, if that is not its
         TypedDict (``TypeMapper.arriving``)."""
         name = self.mapper.arriving.get(py)
-        members = _object_members(decl)
+        members = self._members_of(decl)
         if name is not None and members is not None:
             self.blocks[name] = []
             self.blocks[name] = self._keyed(name, members, self.doc_of.get(id(decl)))
