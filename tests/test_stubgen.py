@@ -510,6 +510,12 @@ export interface Holder { api: Api; label: string }
 export type Held = Holder
 export declare function call(fn: Function, recv: null, ...args: unknown[]): Held
 """
+# An object type with methods is passed as a dict of callables (a Python object with those
+# methods would pass as an opaque object, which has none).
+READERS_DTS = """\
+export interface Reader { name: string; read(): string }
+export declare function getNamed(target: Reader, key: string): unknown[]
+"""
 # A Set arrives as a JSObject, and a Python set would go as an opaque object, not a Set.
 SETS_DTS = "export declare function defineAll(target: Set<number>, key: string): Set<number>\n"
 KOFFI = NPM / "node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node"
@@ -523,6 +529,7 @@ if TYPE_CHECKING:
     from holders import Exports as Holders
     from koffi_ns import Exports as Koffi
     from objects import Exports as Objects
+    from readers import Exports as Readers
     from sets import Exports as Sets
 
 isolated = sys.argv[1] == "isolated"
@@ -536,6 +543,7 @@ assert o.getNamed({{"name": "sent", "getName": lambda: "sent"}}, "name")[1] == "
 defined = o.defineAll({{}}, "k")
 hidden: int | float = defined["value_0e0"]
 assert hidden == 3 and defined["method"]()[1] == "m"
+assert cast("Readers", o).getNamed({{"name": "dict", "read": lambda: "read"}}, "name")[1] == "dict"
 numbers = cast("Sets", o).defineAll(js.new(js.global_this(o)["Set"], [1, 2]), "k")
 assert 2 in numbers and len(numbers) == 2 and sorted(numbers) == [1, 2]
 f = cast("Holders", host.load({functions!r}))
@@ -577,6 +585,7 @@ def test_objects_that_arrive_as_jsobjects_or_dicts_are_typed_as_they_arrive(tmp_
         ("koffi_ns", KOFFI_DTS),
         ("sets", SETS_DTS),
         ("holders", HOLDERS_DTS),
+        ("readers", READERS_DTS),
     ):
         (tmp_path / "dts" / f"{module}.d.ts").write_text(text)
         stubs[module] = stub_of(tmp_path / "dts" / f"{module}.d.ts")
@@ -724,3 +733,25 @@ def test_each_kind_of_napi_rs_export_arrives_as_its_stub_types_it(tmp_path):
     for mode in ("isolated", "inprocess"):
         ran = run(tmp_path / "right", mode)
         assert (ran.returncode, ran.stdout) == (0, "ran\n"), (mode, ran.stderr)
+
+
+# Every package in tests/npm whose declarations the generator reads.
+PACKAGES = {
+    "koffi": "koffi",
+    "lightningcss": "lightningcss",
+    "napi_rs_pinyin": "@napi-rs/pinyin",
+    "napi_rs_simple_git": "@napi-rs/simple-git",
+    "napi_rs_webcodecs": "@napi-rs/webcodecs",
+    "node_rs_bcrypt": "@node-rs/bcrypt",
+    "node_rs_crc32": "@node-rs/crc32",
+    "tailwindcss_oxide": "@tailwindcss/oxide",
+}
+
+
+def test_every_packages_stub_passes_mypy_strict_itself(tmp_path):
+    """A stub mypy refuses types nothing: interfaces extending an alias (lightningcss's
+    ``BundleAsyncOptions``) or mixing TypedDicts and Protocols, overloaded methods (koffi)."""
+    stubs = {module: stub_of(package) for module, package in PACKAGES.items()}
+    use = "".join(f"import {module}\n" for module in PACKAGES)
+    typed = check("mypy", tmp_path / "all", use, stubs)
+    assert typed.returncode == 0, typed.stdout + typed.stderr

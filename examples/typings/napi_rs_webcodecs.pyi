@@ -30,6 +30,17 @@ class CanvasLike(Protocol):
     def data(self) -> JSBuffer:
         """Returns raw RGBA pixel data as a Buffer"""
 
+class _CanvasLikeDict(TypedDict):
+    """Interface for Canvas-like objects compatible with VideoFrame constructor.
+    Compatible with @napi-rs/canvas Canvas class.
+
+    @napi-rs/canvas is an optional peer dependency. If installed, Canvas objects
+    can be used as VideoFrame sources. The Canvas pixel data is copied (RGBA format).
+    """
+    width: float
+    height: float
+    data: Callable[[], Buffer]
+
 DemuxerState: TypeAlias = Literal['unloaded', 'ready', 'demuxing', 'ended', 'closed']
 
 MuxerState: TypeAlias = Literal['configuring', 'muxing', 'finalized', 'closed']
@@ -981,7 +992,7 @@ class VideoFrame:
 
     This is a WebCodecs-compliant VideoFrame implementation backed by FFmpeg.
     """
-    def __init__(self, source: VideoFrame | Buffer | CanvasLike, init: Any = ..., /) -> None:
+    def __init__(self, source: VideoFrame | Buffer | CanvasLike | _CanvasLikeDict, init: Any = ..., /) -> None:
         """Create a new VideoFrame from buffer data, another VideoFrame, or a Canvas (W3C WebCodecs spec)
 
         Constructor forms per W3C spec:

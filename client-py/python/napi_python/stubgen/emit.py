@@ -9,7 +9,8 @@ What a declaration becomes (the types themselves: ``types``):
   has ``f``'s signature;
 - an interface or object type with properties only (napi-rs ``#[napi(object)]``): a
   ``TypedDict``, since such objects cross as dicts; one with methods or call signatures: a
-  ``Protocol``; one with a property that is or may be a function is a ``TypedDict`` as a
+  ``Protocol``, which a parameter also accepts as a dict of its methods' callables (``_passed``;
+  an interface of both kinds has the members it extends); one with a property that is or may be a function is a ``TypedDict`` as a
   parameter (a dict passes, its callables becoming functions) and, where it arrives, a
   ``Protocol`` read by subscription (``_keyed``): such an object is no plain data, a
   ``JSObject``, unless its optional function is absent; so is one holding such an object (a
@@ -169,6 +170,8 @@ class _Stub:
                 members = self._members_of(decl)
                 if members is not None and _properties_only(members):
                     objects[name] = members
+                elif members is not None and _dict_can_pass(members):
+                    self.mapper.passed[self.declared[name]] = f"_{self.declared[name]}Dict"
                 elif kind == "TSTypeAliasDeclaration" and decl["typeAnnotation"]["type"] == "TSTypeReference":
                     aliases[name] = qualified_name(decl["typeAnnotation"]["typeName"])
         self._mark_arriving(objects, aliases)
@@ -208,13 +211,17 @@ class _Stub:
             return None
         inherited: list[Node] = []
         for base in (_name(e["expression"]) for e in children(decl, "extends")):
-            found = next(
-                (d for d, _ in self._top_level() if d["type"] == "TSInterfaceDeclaration" and _name(d["id"]) == base),
-                None,
-            )
+            found = self._interface(base)
             if base and found is not None and base not in seen:
                 inherited += self._members_of(found, seen | {base}) or []
         return inherited + members
+
+    def _interface(self, name: str | None) -> Node | None:
+        """The file's interface of that name."""
+        return next(
+            (d for d, _ in self._top_level() if d["type"] == "TSInterfaceDeclaration" and _name(d["id"]) == name),
+            None,
+        )
 
     def _holds_arriving(self, members: list[Node]) -> bool:
         arriving = {name for name, py in self.declared.items() if py in self.mapper.arriving}
@@ -270,13 +277,20 @@ class _Stub:
                 self.blocks[py] = [f"{py}: TypeAlias = {value}"]
             elif kind == "TSInterfaceDeclaration" and py not in self.blocks:
                 with self._generic(decl):
+                    # Only an interface is a base a TypedDict can have (an alias may be Any).
                     bases = [
                         self.declared[b]
                         for b in (_name(e["expression"]) for e in children(decl, "extends"))
-                        if b in self.declared
+                        if b in self.declared and self._interface(b) is not None
                     ]
-                    self.blocks[py] = self._object(py, decl["body"]["body"], bases, self.doc_of.get(id(decl)))
+                    members = decl["body"]["body"]
+                    inherited = self._members_of(decl) or members
+                    if not _properties_only(inherited):
+                        # A Protocol cannot extend a TypedDict: it has the members it inherits.
+                        members, bases = inherited, []
+                    self.blocks[py] = self._object(py, members, bases, self.doc_of.get(id(decl)))
                     self._arriving(py, decl)
+                    self._passed(py, decl)
             elif kind == "ClassDeclaration":
                 with self._generic(decl):
                     self.blocks[py] = self._class(py, decl)
@@ -363,11 +377,30 @@ class _Stub:
                 continue
             t = self._type(m, DATA, f"{name}{_camel(key)}")
             fields.append((key, f"NotRequired[{t}]" if m.get("optional") else t))
-        if all(is_identifier(k) for k, _ in fields):
-            body = ([docstring(doc)] if doc else []) + [f"{k}: {t}" for k, t in fields]
-            return [f"class {name}({', '.join(bases or ['TypedDict'])}):", *_indent(body or ["..."])]
-        items = ", ".join(f"{k!r}: {t}" for k, t in fields)
-        return [f"{name} = TypedDict({name!r}, {{{items}}})"]
+        return _typed_dict_lines(name, fields, bases, doc)
+
+    def _passed(self, py: str, decl: Node) -> None:
+        """The dict that passes for the object with methods ``decl`` declares (``TypeMapper.passed``):
+        its methods as callables, which a dict carries as functions; a Python object with those
+        methods would pass as an opaque object instead."""
+        name = self.mapper.passed.get(py)
+        members = self._members_of(decl)
+        if name is None or members is None:
+            return
+        self.blocks[name] = []
+        overloaded = _counts(_name(m.get("key")) for m in members if m["type"] == "TSMethodSignature")
+        fields: list[tuple[str, str]] = []
+        for m in members:
+            key = _name(m["key"])
+            if key is None or (m["type"] == "TSMethodSignature" and overloaded[key] > 1 and key in dict(fields)):
+                continue
+            hint = f"{name}{_camel(key)}"
+            if m["type"] != "TSMethodSignature":
+                t = self._type(m, DATA, hint)
+            else:
+                t = "Callable[..., Any]" if overloaded[key] > 1 else self.mapper.map(m, DATA, hint)
+            fields.append((key, f"NotRequired[{t}]" if m.get("optional") else t))
+        self.blocks[name] = _typed_dict_lines(name, fields, [], self.doc_of.get(id(decl)))
 
     def _enum(self, py: str, decl: Node) -> None:
         values: list[tuple[str, str]] = []
@@ -626,6 +659,15 @@ def _getitem(pairs: list[tuple[str, str]]) -> list[str]:
     return [f"{overload}def __getitem__(self, key: Literal[{key!r}], /) -> {t}: ..." for key, t in pairs]
 
 
+def _typed_dict_lines(name: str, fields: list[tuple[str, str]], bases: list[str], doc: str | None) -> list[str]:
+    """A TypedDict of ``fields`` (functional when a key is no identifier)."""
+    if all(is_identifier(k) for k, _ in fields):
+        body = ([docstring(doc)] if doc else []) + [f"{k}: {t}" for k, t in fields]
+        return [f"class {name}({', '.join(bases or ['TypedDict'])}):", *_indent(body or ["..."])]
+    items = ", ".join(f"{k!r}: {t}" for k, t in fields)
+    return [f"{name} = TypedDict({name!r}, {{{items}}})"]
+
+
 def _object_members(decl: Node) -> list[Node] | None:
     """The members of an interface, or of a type alias of an object type (``type T = {...}``)."""
     if decl["type"] == "TSInterfaceDeclaration":
@@ -634,6 +676,12 @@ def _object_members(decl: Node) -> list[Node] | None:
     if decl["type"] == "TSTypeAliasDeclaration" and value is not None and value["type"] == "TSTypeLiteral":
         return children(value, "members")
     return None
+
+
+def _dict_can_pass(members: list[Node]) -> bool:
+    """Whether a dict can stand for an object type with methods: properties and methods only (a
+    call signature needs the object itself to be a function)."""
+    return all(m["type"] in ("TSPropertySignature", "TSMethodSignature") and not m.get("computed") for m in members)
 
 
 def _properties_only(members: list[Node]) -> bool:
@@ -683,7 +731,7 @@ def write_stub(program: Node, header: str, comments: list[Node] | None = None, s
     stub.collect()
     stub.declare_types()
     exports = stub.exports_protocol()
-    unused = set(stub.mapper.arriving.values()) - stub.mapper.arrived
+    unused = {*stub.mapper.arriving.values(), *stub.mapper.passed.values()} - stub.mapper.arrived
     blocks = [lines for name, lines in stub.blocks.items() if lines and name not in unused]
     if stub.aliases:
         blocks.append(list(stub.aliases.values()))

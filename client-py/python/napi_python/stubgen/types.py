@@ -122,14 +122,17 @@ class TypeMapper:
     names; ``hoist(members, hint, way)`` declares an inline object type (``{ a: number }``) as a
     named TypedDict or Protocol and returns its name. ``arriving`` maps the Python name of an
     object type that may arrive as a ``JSObject`` (``may_be_jsobject``) to the type it has when it
-    arrives (OUT). Names the file does not declare (DOM types, other packages' types) become
+    arrives (OUT), and ``passed`` the name of an object type with methods to the dict that passes
+    for it (IN, DATA). Names the file does not declare (DOM types, other packages' types) become
     ``Any`` and are collected in ``unknown``."""
 
     def __init__(self, declared: dict[str, str], hoist: Callable[[list[Node], str, str], str]) -> None:
         self.declared = declared
         self.hoist = hoist
         self.arriving: dict[str, str] = {}
-        # The arriving types a stub refers to (the others are left out).
+        # Likewise, for an object type with methods, the dict that passes for it (IN, DATA).
+        self.passed: dict[str, str] = {}
+        # The arriving and passed types a stub refers to (the others are left out).
         self.arrived: set[str] = set()
         self.unknown: set[str] = set()
         # What the file's `export declare function f` names are, for `typeof f`.
@@ -222,6 +225,8 @@ class TypeMapper:
         return f"Callable[[{', '.join(types)}], {result}]"
 
     _TSConstructorType = _TSFunctionType
+    # A method of an object type, as the function its property holds.
+    _TSMethodSignature = _TSFunctionType
 
     def _TSTypeLiteral(self, node: Node, way: str, hint: str) -> str:
         members = node["members"]
@@ -245,6 +250,9 @@ class TypeMapper:
             if way == OUT and py in self.arriving:
                 self.arrived.add(self.arriving[py])
                 return self.arriving[py]
+            if way != OUT and py in self.passed:
+                self.arrived.add(self.passed[py])
+                return f"{py} | {self.passed[py]}"
             return py
         if name in _BYTES_ARRAYS:
             return "Buffer" if way in (IN, DATA) else "JSBuffer"
