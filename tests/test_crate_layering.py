@@ -231,7 +231,9 @@ def test_the_client_graph_sees_its_imports():
     graph = module_graph(CLIENT_SRC)
     # A folder is one module, whichever of its files imports (`use crate::link::channel::..`).
     assert {"python_types", "values", "events", "exit_gate"} <= graph["calls"]
-    assert module_graph(CORE_SRC)["link"] == {"exit_gate"}, "the link imports only the exit gate (its files: one another)"
+    assert module_graph(CORE_SRC)["link"] == {"exit_gate"}, (
+        "the link imports only the exit gate (its files: one another)"
+    )
     # A test module in a file of its own is left out with its parent's tests.
     assert "wire_tests" not in module_graph(ROOT / "server" / "host" / "src")
     assert file_of_test_module(CORE_SRC / "link/inbound.rs", "tests.rs", False) == CORE_SRC / "link/inbound/tests.rs"
