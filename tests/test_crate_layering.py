@@ -29,7 +29,8 @@ LAYERS = [
     {"napi-functions"},  # every extern "C" Node-API function
     {"napi-host"},  # serving requests on the JS thread
     {"napi-hostd"},  # the host process
-    {"napi-python"},  # the Python extension
+    {"napi-client"},  # the client with no language binding: starting a host, the link, sessions
+    {"napi-python"},  # the Python extension, a binding on napi-client
     # Tools nothing depends on: the fuzz targets (frame decoder, client), the napi-rs test addon.
     {"napi-link-fuzz", "napi-client-fuzz", "napi-test-addon"},
 ]
@@ -88,9 +89,19 @@ def code_of(path: Path) -> str:
 # Crates whose source files import one another without cycles (issue 32). The runtime is checked
 # by the tests of its own below: its built-ins and the realm that installs them import each other.
 # The client is checked by its layers of folders (`CLIENT_LAYERS`).
-ACYCLIC_CRATES = ["protocol", "link", "server/napi", "server/host", "server/hostd"]
+ACYCLIC_CRATES = ["protocol", "link", "server/napi", "server/host", "server/hostd", "client"]
 
 CLIENT_SRC = ROOT / "client-py" / "src"
+CORE_SRC = ROOT / "client" / "src"
+
+# The client's core (napi-client), lowest first (issue 66): the link knows nothing of starting
+# hosts for a caller or of sessions; a session is made of the others.
+CORE_LAYERS = [
+    {"exit_gate"},  # Rust threads and the end of the program
+    {"link"},  # the link to one host: starting it, its rings and memory, what it may send
+    {"start"},  # a host started and greeted, in either mode
+    {"session"},  # requests of a program with no binding
+]
 
 # The client's top-level modules (folders, and the files at the root of src/), lowest first: a
 # module imports only modules of its own layer or of lower ones (issue 40). The layer above the
@@ -99,8 +110,7 @@ CLIENT_SRC = ROOT / "client-py" / "src"
 # events convert values and run Python code. A type keeps its methods in its own file; the
 # folders say what each file is for, and the layers below them say what never reaches up.
 CLIENT_LAYERS = [
-    {"exit_gate"},  # Rust threads and interpreter exit
-    {"link"},  # the link to one host: starting it, its rings and memory, what it may send
+    {"exit_gate"},  # Rust threads and interpreter exit: the GIL's side of napi_client's gate
     {"python_types", "values", "calls", "events"},  # Python's side of a host
 ]
 
@@ -220,13 +230,13 @@ def a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_client_graph_sees_its_imports():
     graph = module_graph(CLIENT_SRC)
     # A folder is one module, whichever of its files imports (`use crate::link::channel::..`).
-    assert {"python_types", "values", "events", "exit_gate", "link"} <= graph["calls"]
-    assert graph["link"] == {"exit_gate"}, "the link imports only the exit gate (its files: one another)"
+    assert {"python_types", "values", "events", "exit_gate"} <= graph["calls"]
+    assert module_graph(CORE_SRC)["link"] == {"exit_gate"}, (
+        "the link imports only the exit gate (its files: one another)"
+    )
     # A test module in a file of its own is left out with its parent's tests.
     assert "wire_tests" not in module_graph(ROOT / "server" / "host" / "src")
-    assert (
-        file_of_test_module(CLIENT_SRC / "link/inbound.rs", "tests.rs", False) == CLIENT_SRC / "link/inbound/tests.rs"
-    )
+    assert file_of_test_module(CORE_SRC / "link/inbound.rs", "tests.rs", False) == CORE_SRC / "link/inbound/tests.rs"
 
 
 def test_super_paths_name_the_crate_root_only_from_the_top(tmp_path):
@@ -261,6 +271,48 @@ def test_every_client_module_has_a_layer():
 def test_the_client_folders_import_downwards():
     upwards = imports_upwards(module_graph(CLIENT_SRC), CLIENT_LAYERS)
     assert upwards == [], "client modules that import a module of a higher layer: " + ", ".join(upwards)
+
+
+def test_every_core_module_has_a_layer():
+    assert set(module_graph(CORE_SRC)) == set().union(*CORE_LAYERS), "core modules missing from CORE_LAYERS"
+
+
+def test_the_core_imports_downwards():
+    graph = module_graph(CORE_SRC)
+    assert {"start", "link", "exit_gate"} <= graph["session"], "the graph sees the core's imports"
+    upwards = imports_upwards(graph, CORE_LAYERS)
+    assert upwards == [], "core modules that import a module of a higher layer: " + ", ".join(upwards)
+
+
+def test_the_core_has_no_python_in_it():
+    """napi-client is usable, and tested, where no Python runs (issue 66): neither it nor any
+    crate it depends on names PyO3, and its source never mentions it."""
+    manifest = ROOT / "client" / "Cargo.toml"
+    meta = json.loads(
+        subprocess.run(
+            ["cargo", "metadata", "--format-version", "1", "--offline", "--manifest-path", str(manifest)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    nodes = {node["id"]: node for node in meta["resolve"]["nodes"]}
+    names = {package["id"]: package["name"] for package in meta["packages"]}
+    core = next(pid for pid, name in names.items() if name == "napi-client")
+    seen, todo = set(), [core]
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        # Normal and build dependencies only: what links into a program that uses the crate.
+        todo += [d["pkg"] for d in nodes[pid]["deps"] if any(k["kind"] != "dev" for k in d["dep_kinds"])]
+    reached = {names[pid] for pid in seen}
+    assert "napi-host" in reached, "the walk follows dependencies"
+    assert not {name for name in reached if name.startswith("pyo3")}, sorted(reached)
+    mentions = sorted(str(p.relative_to(CORE_SRC)) for p in CORE_SRC.rglob("*.rs") if "pyo3" in code_of(p))
+    assert mentions == [], f"core files that name pyo3: {mentions}"
 
 
 def test_the_cycle_finder_finds_cycles():

@@ -1,106 +1,21 @@
-//! Rust threads and interpreter exit. CPython 3.11 ends a thread that takes the GIL once
-//! finalization has begun with `pthread_exit`, and a Rust thread cannot survive that forced
-//! unwind: the process aborts ("FATAL: exception not rethrown"). So threads of ours take the GIL
-//! only through `with_gil` here, and Python threads that release it in our code (to wait for a
-//! host) do so through `allow_threads` here, since getting it back during finalization ends them
-//! the same way. An `atexit` hook (registered when the package is imported, so it runs before
-//! finalization) closes the gate: threads not yet inside stay out for good, and the hook waits,
-//! without the GIL, for those inside to leave.
+//! The Python side of the exit gate (`napi_client::exit_gate`, which counts the threads inside
+//! it). CPython 3.11 ends a thread that takes the GIL once finalization has begun with
+//! `pthread_exit`, and a Rust thread cannot survive that forced unwind: the process aborts
+//! ("FATAL: exception not rethrown"). So threads of ours take the GIL only through `with_gil`
+//! here, and Python threads that release it in our code (to wait for a host) do so through
+//! `allow_threads` here, since getting it back during finalization ends them the same way. An
+//! `atexit` hook (registered when the package is imported, so it runs before finalization)
+//! closes the gate: threads not yet inside stay out for good, and the hook waits, without the
+//! GIL, for those inside to leave.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+pub use napi_client::exit_gate::{inside, is_open, Late};
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-/// How many threads are inside, plus `CLOSED` once the gate is closed: one atomic, since every
-/// request passes the gate (twice), and a lock or a wake-up there would cost a request more
-/// than everything else it does in-process.
-static STATE: AtomicUsize = AtomicUsize::new(0);
-const CLOSED: usize = 1 << (usize::BITS - 1);
-/// Where exit waits for the last thread to leave.
-static WAITING: Mutex<()> = Mutex::new(());
-static LEFT: Condvar = Condvar::new();
-
 /// How long exit waits for a thread inside (a callback that never returns must not hang exit).
 const EXIT_WAIT: Duration = Duration::from_secs(2);
-
-thread_local! {
-    /// How many times this thread is counted in `STATE`: what a forked child, where this is the
-    /// only thread, counts inside (`after_fork_in_child`).
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
-}
-
-fn arrive() -> usize {
-    DEPTH.with(|d| d.set(d.get() + 1));
-    STATE.fetch_add(1, Ordering::SeqCst)
-}
-
-/// In a forked child: only the forking thread exists, so only its own entries are inside (the
-/// others' would keep exit waiting for threads that are not there).
-pub fn after_fork_in_child() {
-    let mine = DEPTH.with(Cell::get);
-    let closed = STATE.load(Ordering::SeqCst) & CLOSED;
-    STATE.store(closed | mine, Ordering::SeqCst);
-}
-
-/// Runs `f` inside the gate, or answers `None` once the interpreter is exiting: for code that
-/// takes the GIL by other means than `with_gil`.
-pub fn inside<R>(f: impl FnOnce() -> R) -> Option<R> {
-    if arrive() & CLOSED != 0 {
-        leave();
-        return None;
-    }
-    let result = f();
-    leave();
-    Some(result)
-}
-
-/// Whether the gate is open: a plain look, for a direct call that keeps the GIL until it enters
-/// (`Late`), or never releases it at all.
-pub fn is_open() -> bool {
-    STATE.load(Ordering::Relaxed) & CLOSED == 0
-}
-
-/// A thread counted inside the gate until this drops, entered late: by a call that found the
-/// gate open (`is_open`) and has kept the GIL since, as it enters only to run something that may
-/// release it (a Python callback, a wait). Exit closes the gate from the `atexit` hook, which
-/// needs the GIL, so it cannot have closed in between; and a thread that keeps the GIL cannot
-/// be ended by finalization. A call that runs no Python code and never waits never enters, and
-/// spends no locked instruction on the gate, a cost a quick call would feel.
-#[derive(Default)]
-pub struct Late(Cell<bool>);
-
-impl Late {
-    /// Counts this thread inside, unless it is already (through this `Late`). A `Late` is one
-    /// call's, on one thread: a plain flag says whether it entered.
-    pub fn enter(&self) {
-        if !self.0.get() {
-            arrive();
-            self.0.set(true);
-        }
-    }
-}
-
-impl Drop for Late {
-    fn drop(&mut self) {
-        if self.0.get() {
-            leave();
-        }
-    }
-}
-
-fn leave() {
-    DEPTH.with(|d| d.set(d.get() - 1));
-    if STATE.fetch_sub(1, Ordering::SeqCst) & CLOSED != 0 {
-        // Exit is waiting: under its lock, so the wake-up cannot fall between its look at the
-        // count and its wait.
-        let _g = WAITING.lock().unwrap_or_else(|p| p.into_inner());
-        LEFT.notify_all();
-    }
-}
 
 /// Runs `f` with the GIL (from a thread of ours), or answers `None` once the interpreter is
 /// exiting.
@@ -117,7 +32,7 @@ pub fn allow_threads<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Send) -> O
 /// `allow_threads` for a thread already inside the gate (a request): it is counted once
 /// already, so this only refuses to start once exit has begun.
 pub fn allow_threads_inside<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Send) -> Option<R> {
-    if STATE.load(Ordering::SeqCst) & CLOSED != 0 {
+    if napi_client::exit_gate::is_closed() {
         return None;
     }
     Some(py.detach(f))
@@ -163,18 +78,7 @@ pub fn wait_without_gil(wait: &mut dyn FnMut()) {
 /// The `atexit` hook: closes the gate and waits for the threads inside.
 #[pyfunction]
 pub fn interpreter_exiting(py: Python<'_>) {
-    py.detach(|| {
-        let deadline = Instant::now() + EXIT_WAIT;
-        let mut g = WAITING.lock().unwrap_or_else(|p| p.into_inner());
-        STATE.fetch_or(CLOSED, Ordering::SeqCst);
-        while STATE.load(Ordering::SeqCst) & !CLOSED > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            g = LEFT.wait_timeout(g, left).unwrap_or_else(|p| p.into_inner()).0;
-        }
-    });
+    py.detach(|| napi_client::exit_gate::close_and_wait(EXIT_WAIT));
 }
 
 /// What a call made once the interpreter is exiting raises.
@@ -211,7 +115,7 @@ impl Drop for KeptThreadState {
         // level as if the GIL had been held keeps it held; releasing the first level then
         // deletes the state and gives the GIL back, as a plain Ensure/Release pair would.
         // Once the interpreter is exiting the state is left as it is: taking the GIL then would
-        // end the thread by force (see crate::exit_gate).
+        // end the thread by force (see this file's head).
         inside(|| unsafe {
             ffi::PyGILState_Ensure();
             ffi::PyGILState_Release(ffi::PyGILState_STATE::PyGILState_LOCKED);

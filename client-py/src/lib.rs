@@ -1,35 +1,20 @@
-//! `napi_python._native`: the private extension behind the `napi_python` package. It starts and
-//! talks to hosts (`napi-hostd`, or in-process the host runtime it carries), converts values, and
-//! runs the hosts' calls into Python.
+//! `napi_python._native`: the private extension behind the `napi_python` package. It talks to
+//! hosts through `napi_client` (which starts them and links to them: `napi-hostd`, or in-process
+//! the host runtime it carries), converts values, and runs the hosts' calls into Python.
 //!
 //! Its folders, lowest first; each imports only its own layer or lower ones
 //! (`tests/test_crate_layering.py`), and a type keeps its methods in its own file.
 
-/// Rust threads and interpreter exit: the gate every thread of ours passes to take the GIL.
+/// Rust threads and interpreter exit: the Python side of the gate every thread of ours passes
+/// to take the GIL (`napi_client::exit_gate`).
 mod exit_gate;
-
-/// The link to one host: starting and ending it, its rings and sockets, the channel every
-/// Python thread waits on, what the client accepts from it, and shared memory. No Python class,
-/// call or conversion: those are above.
-mod link {
-    pub mod channel;
-    pub mod client_end;
-    pub mod forks;
-    pub mod host_output;
-    pub mod host_process;
-    pub mod host_thread;
-    pub mod inbound;
-    pub mod lends;
-    pub mod pending;
-    pub mod posix_spawn;
-    pub mod shared_memory;
-}
 
 // Python's side of a host: one layer of four folders, which import one another (a proxy's call
 // is a request, and a request converts proxies).
 
 /// Python objects as protocol values for a host, and back.
 mod values {
+    pub mod buffer_view;
     pub mod dict_keys;
     pub mod from_python;
     pub mod to_python;
@@ -71,7 +56,8 @@ use pyo3::prelude::*;
 // the objects they name. None of that has been audited for threads running at once.
 #[pymodule(gil_used = true)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    link::forks::count_forks();
+    napi_client::link::forks::count_forks();
+    napi_client::exit_gate::set_blocking_wait(exit_gate::wait_without_gil);
     m.add_class::<python_types::connection::Connection>()?;
     m.add_class::<python_types::proxies::JSRef>()?;
     m.add_class::<python_types::proxies::JSCallable>()?;

@@ -10,7 +10,7 @@ use napi_link::frames::FrameReader;
 use napi_protocol::{ChainId, RequestId, ServerMessage};
 
 #[allow(dead_code, reason = "the client uses parts of the module this target does not")]
-#[path = "../../src/link/inbound.rs"]
+#[path = "../../../client/src/link/inbound.rs"]
 mod inbound;
 
 /// The client's own frame cap is larger; a small one keeps each run quick and still covers the

@@ -13,10 +13,10 @@ use crate::calls::{python_calls, trace};
 use crate::events::handling;
 use crate::events::subscriptions::Subscriptions;
 use crate::exit_gate::{self, exiting_error};
-use crate::link::channel::{Channel, Incoming};
 use crate::python_types::connection::Connection;
 use crate::python_types::hooks::dead_error;
 use crate::values::from_python::Cx;
+use napi_client::link::channel::{Channel, Incoming};
 
 /// How long a caller looks for its reply keeping the GIL before it waits without it: some
 /// round trips of a small request (30 µs did better than 10 with 16 threads). With other

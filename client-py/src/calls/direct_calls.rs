@@ -33,11 +33,11 @@ use crate::calls::quick::{self, Quick};
 use crate::calls::requests::{answered, protocol_broken};
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error, Late};
-use crate::link::channel::Channel;
 use crate::python_types::connection::Connection;
 use crate::python_types::proxies::JSRef;
 use crate::values::from_python::{self, Cx, Keeping};
 use crate::values::to_python::{self, PySink};
+use napi_client::link::channel::Channel;
 
 /// An in-process host that serves a request made now on this thread as a direct call, and
 /// whether it relays it to its own thread (`InProcess::route`).
@@ -117,7 +117,7 @@ pub fn call_here(
             },
         });
     }
-    let id = channel.next_id(slf.py());
+    let id = channel.next_id_exclusive();
     let top = chain.is_none();
     let chain = chain.unwrap_or(id);
     let func_id = ObjectId(func.get().id);

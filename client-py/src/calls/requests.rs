@@ -14,12 +14,12 @@ use crate::calls::by_message;
 use crate::calls::direct_calls::{self, direct_host};
 use crate::calls::quick::Quick;
 use crate::exit_gate::{self, exiting_error, Late};
-use crate::link::channel::Channel;
-use crate::link::inbound::Violation;
 use crate::python_types::connection::Connection;
 use crate::python_types::hooks::{caught, dead_error};
 use crate::python_types::proxies::JSRef;
 use crate::values::from_python::Cx;
+use napi_client::link::channel::Channel;
+use napi_client::link::inbound::Violation;
 
 /// The method table of class prototype `proto`, asking the host the first time.
 pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyDict>> {
@@ -139,7 +139,7 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     if active.is_none() && channel.in_process().is_none() {
         by_message::before_top_request(slf.py(), channel)?;
     }
-    let id = channel.next_id(slf.py());
+    let id = channel.next_id_exclusive();
     let chain = active.map_or(id, |(c, _)| c);
     let mut request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
     let left = operands.left.take();

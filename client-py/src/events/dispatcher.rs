@@ -14,10 +14,10 @@ use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
 use crate::events::handling;
 use crate::events::subscriptions::Subscriptions;
-use crate::link::channel::{Channel, Incoming};
-use crate::link::inbound::Violation;
 use crate::python_types::connection::Connection;
 use crate::python_types::hooks::dead_error;
+use napi_client::link::channel::{Channel, Incoming};
+use napi_client::link::inbound::Violation;
 
 /// The dispatcher's stack: what a Python thread gets (glibc's default, 8 MiB of address space,
 /// touched only as deep as it is used). It runs Python callbacks and converts values as deep as

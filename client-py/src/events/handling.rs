@@ -19,9 +19,9 @@ use crate::calls::python_calls::{self, CameBy};
 use crate::calls::requests::protocol_broken;
 use crate::events::subscriptions::{self, Subscriptions};
 use crate::exit_gate::KeptThreadState;
-use crate::link::channel::Incoming;
 use crate::python_types::connection::Connection;
 use crate::values::from_python::Cx;
+use napi_client::link::channel::Incoming;
 
 /// Runs `events` in order on the event chain (the dispatcher's turn), then lets go of the
 /// Python objects the host dropped. A failing event is reported as unraisable; the next

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use napi_protocol::Outcome;
 use pyo3::prelude::*;
 
-use crate::link::inbound::{Incoming, Violation};
+use napi_client::link::inbound::{Incoming, Violation};
 
 #[derive(Default)]
 struct Table {

@@ -17,16 +17,15 @@ use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
 use rustc_hash::FxHashMap;
 
+use napi_client::link::channel::Channel;
+use napi_client::link::host_process::Spawn;
+use napi_client::start::{self, StartError};
+
 use crate::calls::python_calls::CameBy;
 use crate::calls::requests;
 use crate::events::dispatcher::{self, Finished};
 use crate::events::handling::HostThreadCalls;
 use crate::events::subscriptions::Subscriptions;
-use crate::link::channel::Channel;
-use crate::link::client_end::ClientEnd;
-use crate::link::host_process;
-use crate::link::pending::Pending;
-use crate::link::shared_memory::ClientShm;
 use crate::python_types::hooks::{dead_error, hooks};
 use crate::python_types::proxies::JSRef;
 use crate::values::from_python::Cx;
@@ -136,7 +135,7 @@ impl Connection {
     #[cold]
     fn release_lends(&self) {
         // Called with the GIL held (after a request's answer).
-        Python::attach(|py| self.channel.shm.lends.release_back(py));
+        Python::attach(|_| self.channel.shm.lends.release_back());
     }
 
     #[cold]
@@ -325,27 +324,15 @@ fn shrink_if_sparse<K: std::hash::Hash + Eq, V>(map: &mut FxHashMap<K, V>) -> bo
     sparse
 }
 
-/// What an in-process connection shares with its host: the host itself, the client's shared
-/// memory, and the queue of Python objects the host let go.
-type InProcessParts = (Arc<napi_host::inprocess::InProcess>, Arc<ClientShm>, Arc<Pending<(PyRef, u64)>>);
-
 impl Connection {
-    /// Greets a host just started and starts its event dispatcher.
-    fn open(
-        py: Python<'_>,
-        host: host_process::HostProcess,
-        sockets: host_process::Sockets,
-        in_process: Option<InProcessParts>,
-        timeout: Option<Duration>,
-    ) -> PyResult<Py<Connection>> {
-        let end = ClientEnd::new(sockets, in_process.as_ref().map(|(shared, ..)| shared.clone()));
-        let (shared, shm, drops) = match in_process {
-            Some((shared, shm, drops)) => (Some(shared), shm, drops),
-            None => (None, Arc::new(ClientShm::new(true)), Arc::default()),
-        };
+    /// Wraps a host started and greeted (`started`) and starts its event dispatcher.
+    fn open(py: Python<'_>, started: Result<Arc<Channel>, StartError>) -> PyResult<Py<Connection>> {
+        let channel = started.map_err(|e| match e {
+            StartError::Os(message) => PyOSError::new_err(message),
+            StartError::Greeting(d) => dead_error(py, &d),
+        })?;
         // An in-process host is this process's own code; an isolated one is checked.
-        let strict = shared.is_none();
-        let channel = py.detach(|| Channel::open(host, end, shared, shm, drops, timeout)).map_err(|d| dead_error(py, &d))?;
+        let strict = channel.in_process().is_none();
         let conn = Py::new(py, Connection::new(channel, strict))?;
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
@@ -380,31 +367,18 @@ impl Connection {
         args: Option<Vec<String>>,
         timeout: Option<f64>,
     ) -> PyResult<Py<Connection>> {
-        let what = host_process::Spawn {
-            program: program.clone(),
-            args: args.unwrap_or_default(),
-            env: env.unwrap_or_default().into_iter().collect(),
-        };
-        let (proc_, sockets) =
-            py.detach(|| host_process::spawn(what)).map_err(|e| PyOSError::new_err(format!("cannot start {program}: {e}")))?;
-        Self::open(py, proc_, sockets, None, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))
+        let what = Spawn { program, args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
+        let timeout = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
+        let started = py.detach(|| start::isolated(what, timeout));
+        Self::open(py, started)
     }
 
     /// Starts a host on a thread of this process (`isolated=False`) and greets it. Its
     /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
     #[staticmethod]
     fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
-        crate::link::host_thread::export_napi_symbols().map_err(PyOSError::new_err)?;
-        let failed = |e: std::io::Error| PyOSError::new_err(format!("cannot start an in-process host: {e}"));
-        let shm = Arc::new(ClientShm::new(false));
-        let drops = Arc::new(Pending::default());
-        let news = crate::link::host_thread::News { shm: shm.clone(), drops: drops.clone() };
-        let shared = napi_host::inprocess::InProcess::new(Box::new(news)).map_err(failed)?;
-        let theirs = shared.clone();
-        let (host, sockets) =
-            host_process::start_thread(move |main, events, rings| crate::link::host_thread::serve(main, events, rings, theirs))
-                .map_err(failed)?;
-        Self::open(py, host, sockets, Some((shared, shm, drops)), None)
+        let started = py.detach(start::in_process);
+        Self::open(py, started)
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.
@@ -421,7 +395,7 @@ impl Connection {
     /// then (for a promise that did not come as a request's answer, which is subscribed already).
     fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         // Request ids and subscriptions share one counter: the host subscribes under request ids.
-        let subscription = slf.get().channel.next_id(slf.py());
+        let subscription = slf.get().channel.next_id_exclusive();
         let cx = Cx::new(slf)?;
         slf.get().subscriptions.claim(slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
         requests::request(slf, Op::Subscribe { promise: requests::value_of(slf, promise)?, subscription })
@@ -710,7 +684,7 @@ impl Connection {
 #[pyfunction]
 pub fn hosts_with_output(py: Python<'_>, timeout: f64) -> PyResult<Option<Vec<u64>>> {
     let wait = Duration::from_secs_f64(timeout.max(0.0));
-    crate::exit_gate::allow_threads(py, || crate::link::host_output::ready_outputs(wait))
+    crate::exit_gate::allow_threads(py, || napi_client::link::host_output::ready_outputs(wait))
         .transpose()
         .map_err(|e| PyOSError::new_err(e.to_string()))
 }

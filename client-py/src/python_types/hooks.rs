@@ -17,8 +17,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyInt, PyType};
 use pyo3::PyTypeInfo;
 
-use crate::link::channel::Dead;
 use crate::python_types::proxies::{JSCallable, JSRef};
+use napi_client::link::channel::Dead;
 
 pub struct Hooks {
     /// Proxy classes (subclasses of `JSRef`) by kind.

@@ -18,8 +18,8 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyMemoryView;
 
-use crate::link::shared_memory::Memory;
 use crate::python_types::connection::Connection;
+use napi_client::link::shared_memory::Memory;
 
 /// A host object's memory, shared with the host.
 struct Shared {

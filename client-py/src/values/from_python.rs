@@ -4,7 +4,6 @@
 //! `to_python.rs` converts the other way.
 
 use std::cell::{Cell, RefCell};
-use std::ffi::c_int;
 
 use napi_protocol::value_tree::{bytes_value, string_value, Ancestors, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
@@ -15,6 +14,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use smallvec::SmallVec;
 
 use crate::calls::quick::Quick;
+use crate::values::buffer_view::RawBuffer;
 
 use crate::python_types::connection::Connection;
 use crate::python_types::hooks::{dead_error, hooks, Hooks};
@@ -506,63 +506,6 @@ impl<'a, 'py> Cx<'a, 'py> {
             owner.channel.process.name(),
             self.conn.get().channel.process.name()
         ))
-    }
-}
-
-/// A contiguous buffer-protocol view of a Python object, released when dropped.
-struct RawBuffer(Box<ffi::Py_buffer>);
-
-impl RawBuffer {
-    fn get(obj: &Bound<'_, PyAny>, flags: c_int) -> PyResult<RawBuffer> {
-        let mut view: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
-        // SAFETY: a zeroed Py_buffer to fill; on success it is released in Drop.
-        if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, flags) } != 0 {
-            return Err(PyErr::fetch(obj.py()));
-        }
-        Ok(RawBuffer(view))
-    }
-
-    fn raw(&self) -> (*const u8, usize) {
-        (self.0.buf as *const u8, self.0.len.max(0) as usize)
-    }
-
-    fn readonly(&self) -> bool {
-        self.0.readonly != 0
-    }
-
-    /// The view as a pin that holds it until released (its `Drop` here is skipped).
-    fn into_pin(self) -> crate::link::lends::Pin {
-        let view = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `view` is never used again nor dropped, so the box is moved out exactly once.
-        crate::link::lends::Pin::new(unsafe { std::ptr::read(&view.0) })
-    }
-
-    fn bytes(&self) -> &[u8] {
-        let (ptr, len) = self.raw();
-        if len == 0 {
-            return &[];
-        }
-        // SAFETY: a contiguous exporter guarantees `len` bytes at `buf` while the view is held.
-        unsafe { std::slice::from_raw_parts(ptr, len) }
-    }
-
-    fn bytes_mut(&mut self) -> Option<&mut [u8]> {
-        let (ptr, len) = self.raw();
-        if self.readonly() {
-            return None;
-        }
-        if len == 0 {
-            return Some(&mut []);
-        }
-        // SAFETY: as in `bytes`, and the exporter granted a writable view.
-        Some(unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) })
-    }
-}
-
-impl Drop for RawBuffer {
-    fn drop(&mut self) {
-        // SAFETY: releases the view `get` obtained, once.
-        unsafe { ffi::PyBuffer_Release(&mut *self.0) };
     }
 }
 

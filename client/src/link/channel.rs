@@ -1,4 +1,4 @@
-//! The link to one host, shared by every Python thread using it.
+//! The link to one host, shared by every thread using it.
 //!
 //! There is no reader thread: a thread waiting for its answer reads the link itself when no
 //! other thread is reading (leader/follower), and files messages for other chains in their
@@ -43,7 +43,7 @@ use napi_protocol::{ChainId, PyRef, RequestId, ServerMessage, PROTOCOL_VERSION};
 use napi_host::inprocess::InProcess;
 
 use self::busy::Busy;
-pub use self::dead::Dead;
+pub use self::dead::{Dead, DeathKind};
 use self::ids::IdBlock;
 use self::sleepers::Sleepers;
 use crate::link::client_end::ClientEnd;
@@ -166,11 +166,16 @@ impl Channel {
         self.timeout.map(|t| Instant::now() + t)
     }
 
-    /// A fresh request id. Only a caller holding the GIL makes one, which keeps every other such
-    /// caller out: ids come from a block reserved with one locked add per 64, not one per id (a
-    /// locked add was a tenth of an in-process call's time). The module does not declare
-    /// itself free of the GIL (`gil_used`), so even a free-threaded CPython re-enables it.
-    pub fn next_id(&self, _gil: pyo3::Python<'_>) -> RequestId {
+    /// A fresh request id, for any caller on any thread.
+    pub fn next_id(&self) -> RequestId {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A fresh request id for a caller that keeps every other caller of this out (a binding
+    /// holding its lock, the GIL): ids come from a block reserved with one locked add per 64,
+    /// not one per id (a locked add was a tenth of an in-process call's time). Two callers at
+    /// once could be handed one id.
+    pub fn next_id_exclusive(&self) -> RequestId {
         self.ids.next(|n| self.next_id.fetch_add(n, Ordering::Relaxed))
     }
 

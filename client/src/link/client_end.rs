@@ -47,7 +47,7 @@ impl RoomWait for ClientRoomWait {
         if let Some(host) = &self.in_process {
             host.mail();
         }
-        exit_gate::wait_without_gil(wait);
+        exit_gate::blocking_wait(wait);
     }
 }
 
@@ -80,7 +80,7 @@ impl ClientEnd {
             return w;
         }
         let mut taken = None;
-        exit_gate::wait_without_gil(&mut || taken = Some(self.writer.lock().unwrap()));
+        exit_gate::blocking_wait(&mut || taken = Some(self.writer.lock().unwrap()));
         taken.expect("the wait ran")
     }
 

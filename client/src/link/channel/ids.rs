@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Ids reserved a block at a time, handed out one by one by a caller that keeps every other
-/// caller out (`Channel::next_id`, under the GIL): plain loads and stores, `[next, end)`.
+/// caller out (`Channel::next_id_exclusive`, under the GIL): plain loads and stores, `[next, end)`.
 #[derive(Default)]
 pub(super) struct IdBlock {
     next: AtomicU64,

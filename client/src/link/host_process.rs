@@ -67,6 +67,7 @@ pub struct HostProcess {
 }
 
 /// What to start.
+#[derive(Clone)]
 pub struct Spawn {
     pub program: String,
     pub args: Vec<String>,

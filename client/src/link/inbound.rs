@@ -154,6 +154,11 @@ impl Chains {
         self.mailboxes.len()
     }
 
+    /// Whether no chain has a mailbox.
+    pub fn is_empty(&self) -> bool {
+        self.mailboxes.is_empty()
+    }
+
     /// How many requests are sent and not answered (their waiters' or given up).
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()

@@ -43,6 +43,12 @@ pub fn count_forks() {
 /// may be held by a thread that does not exist there).
 pub struct PerProcess<T>(std::sync::Mutex<Option<(u64, T)>>);
 
+impl<T: Clone> Default for PerProcess<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: Clone> PerProcess<T> {
     pub const fn new() -> PerProcess<T> {
         PerProcess(std::sync::Mutex::new(None))

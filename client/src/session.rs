@@ -1,0 +1,246 @@
+//! A session with one host for a program with no language binding: requests by message, each
+//! waited for on its caller's thread; the host's calls back into the program's own objects
+//! (`LocalObjects`), to any depth, on the chain of the request that caused them; events on a
+//! dispatcher thread of the session's; promises waited for; close, crash and restart.
+
+mod error;
+mod events;
+mod local;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi_protocol::{CallId, ChainId, ClientMessage, Op, PyException, PyRef, Request, TraceAnswer, Value};
+
+use self::error::answer;
+pub use self::error::Error;
+use self::events::Settlements;
+pub use self::local::{LocalError, LocalObjects, NoLocalObjects};
+use crate::exit_gate;
+use crate::link::channel::{Channel, Incoming};
+use crate::link::host_process::Spawn;
+use crate::start;
+
+/// Which host a session starts.
+#[derive(Clone)]
+pub enum Mode {
+    /// `napi-hostd` as a process of its own; `timeout` bounds each wait for it.
+    Isolated { what: Spawn, timeout: Option<Duration> },
+    /// The host on a thread of this process (see `start::in_process`).
+    InProcess,
+}
+
+/// A host and the link to it; clones share it. The last clone dropped closes the host.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    channel: Arc<Channel>,
+    mode: Mode,
+    local: Arc<dyn LocalObjects>,
+    settlements: Settlements,
+    /// The last id given to a local object.
+    local_ids: AtomicU64,
+}
+
+/// An addon loaded: its exports, and their own data properties as they were when it loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Addon {
+    /// The exports object, by reference.
+    pub exports: Value,
+    /// The exports' own data properties, each by value (a function by reference).
+    pub properties: Vec<(String, Value)>,
+    /// What the host knows of the module (its Node-API version, how it registered).
+    pub info: Value,
+}
+
+impl Addon {
+    /// The answer to a load: `[exports, properties, info]` (`server/host/src/ops/load.rs`).
+    fn from_answer(mut answer: Value) -> Result<Addon, Error> {
+        let unknown = Error::Unknown("the host answered a load with something other than [exports, properties, info]");
+        let Value::Array(parts) = &mut answer else { return Err(unknown) };
+        let (Some(info), Some(mut properties), Some(exports), None) = (parts.pop(), parts.pop(), parts.pop(), parts.pop()) else {
+            return Err(unknown);
+        };
+        let Value::Object(properties) = &mut properties else { return Err(unknown) };
+        Ok(Addon { exports, properties: std::mem::take(properties), info })
+    }
+
+    /// The exports' property `name` as it was when the addon loaded.
+    pub fn property(&self, name: &str) -> Option<&Value> {
+        self.properties.iter().find(|(key, _)| key == name).map(|(_, value)| value)
+    }
+}
+
+/// How long `close` lets a host end by itself before it is killed.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// The event dispatcher's stack: local calls run on it, and may nest requests.
+const DISPATCHER_STACK: usize = 8 << 20;
+
+impl Session {
+    /// Starts a host as `mode` says, whose calls into the program go to `local`.
+    pub fn start(mode: Mode, local: Arc<dyn LocalObjects>) -> Result<Session, Error> {
+        let channel = match &mode {
+            Mode::Isolated { what, timeout } => start::isolated(what.clone(), *timeout),
+            Mode::InProcess => start::in_process(),
+        }
+        .map_err(Error::Start)?;
+        let inner = Arc::new(Inner { channel, mode, local, settlements: Settlements::default(), local_ids: AtomicU64::new(0) });
+        let (weak, channel) = (Arc::downgrade(&inner), inner.channel.clone());
+        let dispatcher = std::thread::Builder::new()
+            .name(format!("napi-events-{}", channel.process.pid))
+            .stack_size(DISPATCHER_STACK)
+            .spawn(move || events::dispatch(weak, channel));
+        if let Err(e) = dispatcher {
+            return Err(Error::Start(start::StartError::Os(format!("cannot start the event dispatcher: {e}"))));
+        }
+        Ok(Session { inner })
+    }
+
+    /// Starts `napi-hostd` as `what` says, with no local objects.
+    pub fn isolated(what: Spawn, timeout: Option<Duration>) -> Result<Session, Error> {
+        Self::start(Mode::Isolated { what, timeout }, Arc::new(NoLocalObjects))
+    }
+
+    /// Starts a host on a thread of this process, with no local objects.
+    pub fn in_process() -> Result<Session, Error> {
+        Self::start(Mode::InProcess, Arc::new(NoLocalObjects))
+    }
+
+    /// A new host like this one (same mode, same local objects), as after a crash.
+    pub fn restart(&self) -> Result<Session, Error> {
+        Self::start(self.inner.mode.clone(), self.inner.local.clone())
+    }
+
+    /// The link to the host, for what the session does not offer.
+    pub fn channel(&self) -> &Arc<Channel> {
+        &self.inner.channel
+    }
+
+    /// A new id for a local object, to send as `Value::Py`; `LocalObjects` answers its calls.
+    pub fn new_local(&self) -> PyRef {
+        let id = self.inner.local_ids.fetch_add(1, Ordering::Relaxed) + 1;
+        // Drop notices may name it from now on.
+        self.inner.channel.exported.fetch_max(id, Ordering::Relaxed);
+        PyRef(id)
+    }
+
+    /// Loads the addon at `path`.
+    pub fn load(&self, path: &str) -> Result<Addon, Error> {
+        Addon::from_answer(self.request(Op::Load { path: path.into() })?)
+    }
+
+    /// `func.call(this, ...args)`.
+    pub fn call(&self, func: &Value, this: Value, args: Vec<Value>) -> Result<Value, Error> {
+        self.request(Op::Call { func: func.clone(), this, args })
+    }
+
+    /// `new ctor(...args)`.
+    pub fn construct(&self, ctor: &Value, args: Vec<Value>) -> Result<Value, Error> {
+        self.request(Op::Construct { ctor: ctor.clone(), args })
+    }
+
+    /// `target[key]`.
+    pub fn get(&self, target: &Value, key: &str) -> Result<Value, Error> {
+        self.request(Op::Get { target: target.clone(), key: Value::String(key.into()) })
+    }
+
+    /// `target[key] = value`.
+    pub fn set(&self, target: &Value, key: &str, value: Value) -> Result<(), Error> {
+        self.request(Op::Set { target: target.clone(), key: Value::String(key.into()), value }).map(drop)
+    }
+
+    /// Waits for `promise` to settle: its value, or `Error::Thrown` with its reason.
+    pub fn await_promise(&self, promise: &Value) -> Result<Value, Error> {
+        let subscription = self.inner.channel.next_id();
+        self.inner.settlements.expect(subscription);
+        if let Err(e) = self.request(Op::Subscribe { promise: promise.clone(), subscription }) {
+            self.inner.settlements.forget(subscription);
+            return Err(e);
+        }
+        answer(self.inner.settlements.wait(subscription).map_err(Error::Dead)?)
+    }
+
+    /// Sends `op` and waits for its answer, running the host's calls into local objects that
+    /// come first. Made during a local call, it goes on that call's chain.
+    pub fn request(&self, op: Op) -> Result<Value, Error> {
+        exit_gate::inside(|| self.request_inside(op)).unwrap_or(Err(Error::Exiting))
+    }
+
+    fn request_inside(&self, op: Op) -> Result<Value, Error> {
+        let channel = &*self.inner.channel;
+        let id = channel.next_id();
+        let active = local::active_chain(self.key());
+        let chain = active.unwrap_or(id);
+        let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+        channel.begin(id, chain).map_err(Error::Dead)?;
+        let _in_flight = InFlight { channel, id, chain, top: active.is_none() };
+        channel.send(ClientMessage::Request(request), channel.deadline()).map_err(Error::Dead)?;
+        let answered = loop {
+            match channel.wait(chain, channel.deadline()).map_err(Error::Dead)? {
+                Incoming::Reply { id: rid, outcome } if rid == id => break answer(outcome),
+                // The reply of a nested request whose waiter gave up.
+                Incoming::Reply { .. } => {}
+                Incoming::Call { call, func, this, args } => self.run_local(chain, call, func, this, args),
+                // The session lends no proxies a collection could ask about.
+                Incoming::Trace { .. } => {
+                    channel.send(ClientMessage::Traced(TraceAnswer::Live), channel.deadline()).map_err(Error::Dead)?;
+                }
+                // On the event chain (a request made by an event's local call): in order.
+                event => self.event(event),
+            }
+        };
+        if channel.has_drops() {
+            channel.forget(self.inner.local.dropped(channel.take_drops()));
+        }
+        answered
+    }
+
+    /// Runs the host's call `call` of local object `func` for `chain`, and answers it.
+    fn run_local(&self, chain: ChainId, call: CallId, func: PyRef, this: Value, args: Vec<Value>) {
+        let result = local::in_chain(self.key(), chain, || self.inner.local.call(self, func, this, args));
+        let result = result.map_err(|e| PyException { exception: PyRef(0), type_name: e.type_name, message: e.message });
+        let channel = &*self.inner.channel;
+        // A host gone meanwhile waits for no answer; the request's wait learns of its end.
+        let _ = channel.send(ClientMessage::CallbackResult { call, result }, channel.deadline());
+    }
+
+    /// This session's channel, as the key of its chains on a thread.
+    fn key(&self) -> usize {
+        Arc::as_ptr(&self.inner.channel) as usize
+    }
+
+    /// Whether the host still answers.
+    pub fn alive(&self) -> bool {
+        self.inner.channel.dead().is_none()
+    }
+
+    /// Ends the host: it is asked to exit, then killed after a grace period.
+    pub fn close(&self) {
+        self.inner.channel.close(CLOSE_GRACE);
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.channel.close(CLOSE_GRACE);
+    }
+}
+
+/// A request sent, however its wait ends: its reply is no longer waited for.
+struct InFlight<'a> {
+    channel: &'a Channel,
+    id: u64,
+    chain: ChainId,
+    top: bool,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.channel.end(self.id, self.chain, self.top);
+    }
+}

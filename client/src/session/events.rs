@@ -1,0 +1,92 @@
+//! What the host sends that no request of the program caused: the event dispatcher thread of a
+//! session (threadsafe-function calls, async-work completions, timers: local calls on the event
+//! chain; promise settlements; uncaught exceptions), and the promises the program waits for.
+
+use std::sync::{Arc, Condvar, Mutex, Weak};
+
+use napi_protocol::{Outcome, EVENT_CHAIN};
+use rustc_hash::FxHashMap;
+
+use super::{Inner, Session};
+use crate::link::channel::{Channel, Dead, Incoming};
+
+/// The settlements the program waits for, by subscription id. A settlement nobody subscribed
+/// to (the host subscribes on its own to a promise a reply carries) is dropped: nothing the
+/// host sends is kept unasked.
+#[derive(Default)]
+pub struct Settlements {
+    table: Mutex<Table>,
+    came: Condvar,
+}
+
+#[derive(Default)]
+struct Table {
+    waiting: FxHashMap<u64, Option<Outcome>>,
+    gone: Option<Arc<Dead>>,
+}
+
+impl Settlements {
+    /// A subscription is about to be made: its settlement is kept when it comes.
+    pub fn expect(&self, subscription: u64) {
+        self.table.lock().unwrap().waiting.insert(subscription, None);
+    }
+
+    fn settled(&self, subscription: u64, outcome: Outcome) {
+        let mut table = self.table.lock().unwrap();
+        if let Some(slot @ None) = table.waiting.get_mut(&subscription) {
+            *slot = Some(outcome);
+            self.came.notify_all();
+        }
+    }
+
+    /// Waits for the settlement of `subscription`, or for the host's end.
+    pub fn wait(&self, subscription: u64) -> Result<Outcome, Arc<Dead>> {
+        let mut table = self.table.lock().unwrap();
+        loop {
+            if let Some(Some(_)) = table.waiting.get(&subscription) {
+                return Ok(table.waiting.remove(&subscription).flatten().expect("looked at"));
+            }
+            if let Some(dead) = table.gone.clone() {
+                table.waiting.remove(&subscription);
+                return Err(dead);
+            }
+            table = self.came.wait(table).unwrap();
+        }
+    }
+
+    /// The host is gone: every wait ends with why.
+    fn gone(&self, dead: Arc<Dead>) {
+        self.table.lock().unwrap().gone = Some(dead);
+        self.came.notify_all();
+    }
+
+    /// Gives up on `subscription` (its request failed).
+    pub fn forget(&self, subscription: u64) {
+        self.table.lock().unwrap().waiting.remove(&subscription);
+    }
+}
+
+/// Runs the session's events until its host is gone, then ends the waits for settlements.
+pub fn dispatch(inner: Weak<Inner>, channel: Arc<Channel>) {
+    while let Some(event) = channel.next_event() {
+        let Some(inner) = inner.upgrade() else { return };
+        Session { inner }.event(event);
+    }
+    let dead = channel.wait_dead();
+    if let Some(inner) = inner.upgrade() {
+        inner.settlements.gone(dead);
+    }
+}
+
+impl Session {
+    /// Runs one event, on the dispatcher's thread (or on a request's thread that runs on the
+    /// event chain, made by a local call of an event).
+    pub(super) fn event(&self, event: Incoming) {
+        match event {
+            Incoming::Call { call, func, this, args } => self.run_local(EVENT_CHAIN, call, func, this, args),
+            Incoming::Settled { subscription, outcome } => self.inner.settlements.settled(subscription, outcome),
+            Incoming::Uncaught(thrown) => self.inner.local.uncaught(&thrown),
+            Incoming::Reply { .. } | Incoming::Trace { .. } => {}
+        }
+    }
+}

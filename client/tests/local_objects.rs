@@ -1,0 +1,130 @@
+//! The host's calls into the program's own objects (`LocalObjects`), to any depth, from
+//! requests and from the addon's threads, and promises waited for: in both modes, no Python.
+
+mod common;
+
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use napi_client::session::{Error, LocalError, LocalObjects, Session};
+use napi_protocol::{PyRef, Value};
+
+use common::{addon, both, both_with};
+
+/// A local function `f(n)` that answers `recurse(f, n)`: each level a request made inside the
+/// host's call of the level above, on its chain.
+#[derive(Default)]
+struct Recursing {
+    recurse: Mutex<Option<Value>>,
+}
+
+impl LocalObjects for Recursing {
+    fn call(&self, session: &Session, func: PyRef, _: Value, args: Vec<Value>) -> Result<Value, LocalError> {
+        let recurse = self.recurse.lock().unwrap().clone().expect("set before the call");
+        let me = Value::Py { id: func, callable: true };
+        session
+            .call(&recurse, Value::Undefined, vec![me, args[0].clone()])
+            .map_err(|e| LocalError { type_name: "RuntimeError".into(), message: e.to_string() })
+    }
+}
+
+#[test]
+fn callbacks_nest_to_any_depth() {
+    let local = Arc::new(Recursing::default());
+    both_with(local.clone(), |session| {
+        let exports = session.load(&addon("functions")).unwrap().exports;
+        let recurse = session.get(&exports, "recurse").unwrap();
+        *local.recurse.lock().unwrap() = Some(recurse.clone());
+        let f = Value::Py { id: session.new_local(), callable: true };
+        // recurse(f, d) = f(d - 1) + 1, and f(k) = recurse(f, k): d levels of nested calls.
+        let depth = 40.0;
+        assert_eq!(session.call(&recurse, Value::Undefined, vec![f, Value::Number(depth)]).unwrap(), Value::Number(depth));
+    });
+}
+
+/// A local function that raises.
+struct Raising;
+
+impl LocalObjects for Raising {
+    fn call(&self, _: &Session, _: PyRef, _: Value, _: Vec<Value>) -> Result<Value, LocalError> {
+        Err(LocalError { type_name: "ValueError".into(), message: "no such thing".into() })
+    }
+}
+
+#[test]
+fn a_local_error_is_thrown_in_the_host() {
+    both_with(Arc::new(Raising), |session| {
+        let exports = session.load(&addon("functions")).unwrap().exports;
+        let call = session.get(&exports, "call").unwrap();
+        let f = Value::Py { id: session.new_local(), callable: true };
+        // call(fn, this) -> fn.call(this): the error goes through the addon back to the caller.
+        match session.call(&call, Value::Undefined, vec![f, Value::Undefined]) {
+            Err(Error::Thrown(thrown)) => {
+                let message = thrown.error.map(|e| e.message).unwrap_or_default();
+                assert!(message.contains("no such thing"), "{message}");
+            }
+            other => panic!("a raising callback answered {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn promises_settle_into_values_and_errors() {
+    both(|session| {
+        let exports = session.load(&addon("promises")).unwrap().exports;
+        let (deferred, resolve, reject) = (
+            session.get(&exports, "deferred").unwrap(),
+            session.get(&exports, "resolveLast").unwrap(),
+            session.get(&exports, "rejectLast").unwrap(),
+        );
+        let promise = session.call(&deferred, Value::Undefined, vec![]).unwrap();
+        session.call(&resolve, Value::Undefined, vec![Value::Number(7.0)]).unwrap();
+        assert_eq!(session.await_promise(&promise).unwrap(), Value::Number(7.0));
+        let promise = session.call(&deferred, Value::Undefined, vec![]).unwrap();
+        session.call(&reject, Value::Undefined, vec![Value::String("refused".into())]).unwrap();
+        match session.await_promise(&promise) {
+            Err(Error::Thrown(thrown)) => assert_eq!(thrown.value, Value::String("refused".into())),
+            other => panic!("a rejected promise answered {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_promise_waited_for_before_it_settles() {
+    both(|session| {
+        let exports = session.load(&addon("promises")).unwrap().exports;
+        let promise = session.call(&session.get(&exports, "deferred").unwrap(), Value::Undefined, vec![]).unwrap();
+        let resolve = session.get(&exports, "resolveLast").unwrap();
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| session.await_promise(&promise));
+            session.call(&resolve, Value::Undefined, vec![Value::String("later".into())]).unwrap();
+            assert_eq!(waiter.join().unwrap().unwrap(), Value::String("later".into()));
+        });
+    });
+}
+
+/// Counts its calls on a channel.
+struct Counting(Mutex<Sender<()>>);
+
+impl LocalObjects for Counting {
+    fn call(&self, _: &Session, _: PyRef, _: Value, _: Vec<Value>) -> Result<Value, LocalError> {
+        self.0.lock().unwrap().send(()).unwrap();
+        Ok(Value::Undefined)
+    }
+}
+
+#[test]
+fn threadsafe_calls_from_the_addons_threads_reach_local_objects() {
+    let (sender, calls) = channel();
+    both_with(Arc::new(Counting(Mutex::new(sender))), |session| {
+        let exports = session.load(&addon("tsfn")).unwrap().exports;
+        let default_call = session.get(&exports, "defaultCall").unwrap();
+        let f = Value::Py { id: session.new_local(), callable: true };
+        // A thread of the addon's calls f 25 times through a threadsafe function.
+        session.call(&default_call, Value::Undefined, vec![Value::Number(25.0), f]).unwrap();
+        for n in 0..25 {
+            calls.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|e| panic!("call {n} of 25 never came: {e}"));
+        }
+    });
+}

@@ -1,0 +1,73 @@
+//! The client's core with no Python: a session loads the test addons (`build/addons/`, made by
+//! scripts/build) into a host, in each mode, and calls them.
+
+mod common;
+
+use napi_client::link::channel::DeathKind;
+use napi_client::session::Error;
+use napi_protocol::{FailureKind, Value};
+
+use common::{addon, both, root};
+
+#[test]
+fn loads_an_addon_and_calls_its_functions() {
+    both(|session| {
+        let addon = session.load(&addon("bench")).unwrap();
+        let add = session.get(&addon.exports, "add").unwrap();
+        assert!(matches!(add, Value::Js(_)), "a function stays in the host: {add:?}");
+        assert_eq!(addon.property("add"), Some(&add), "the load's answer names the same function");
+        let exports = addon.exports;
+        assert_eq!(session.call(&add, Value::Undefined, vec![Value::Number(1.5), Value::Number(2.0)]).unwrap(), Value::Number(3.5));
+        let echo = session.get(&exports, "echo").unwrap();
+        let text = Value::String("héllo, wörld".into());
+        assert_eq!(session.call(&echo, Value::Undefined, vec![text.clone()]).unwrap(), text);
+    });
+}
+
+#[test]
+fn sets_and_gets_properties_of_host_objects() {
+    both(|session| {
+        let exports = session.load(&addon("bench")).unwrap().exports;
+        session.set(&exports, "answer", Value::Number(42.0)).unwrap();
+        assert_eq!(session.get(&exports, "answer").unwrap(), Value::Number(42.0));
+        assert_eq!(session.get(&exports, "nothing here").unwrap(), Value::Undefined);
+    });
+}
+
+#[test]
+fn a_missing_addon_fails_to_load() {
+    both(|session| {
+        let missing = root().join("build/addons/no-such-addon.node");
+        match session.load(&missing.to_string_lossy()) {
+            Err(Error::Failed(failure)) => assert_eq!(failure.kind, FailureKind::Load, "{}", failure.message),
+            other => panic!("loading a missing file answered {other:?}"),
+        }
+        assert!(session.alive(), "a failed load leaves the host serving");
+    });
+}
+
+#[test]
+fn a_javascript_throw_is_an_error() {
+    both(|session| {
+        let exports = session.load(&addon("bench")).unwrap().exports;
+        // Calling a number throws a TypeError in the host.
+        match session.call(&Value::Number(1.0), Value::Undefined, Vec::new()) {
+            Err(Error::Thrown(thrown)) => assert_eq!(thrown.error.as_ref().map(|e| e.name.as_str()), Some("TypeError")),
+            other => panic!("calling a number answered {other:?}"),
+        }
+        assert!(session.get(&exports, "add").is_ok(), "the host serves on after a throw");
+    });
+}
+
+#[test]
+fn a_closed_session_refuses_requests() {
+    both(|session| {
+        let exports = session.load(&addon("bench")).unwrap().exports;
+        session.close();
+        assert!(!session.alive());
+        match session.get(&exports, "add") {
+            Err(Error::Dead(dead)) => assert_eq!(dead.kind, DeathKind::Closed),
+            other => panic!("a request to a closed host answered {other:?}"),
+        }
+    });
+}
