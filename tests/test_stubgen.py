@@ -748,10 +748,27 @@ PACKAGES = {
 }
 
 
+# Interfaces extending interfaces of the other kind, declaring again what they inherit (as
+# @napi-rs/canvas's DOMMatrix does its DOMMatrixReadOnly's members).
+EXTENDS_DTS = """\
+interface Point { x: number; y: number }
+interface Shape extends Point { x: 0 | 1; area(): number }
+export interface Square extends Shape { side: number; area(): number; area(scale: number): number }
+export declare function square(s: Square): Square
+"""
+
+
 def test_every_packages_stub_passes_mypy_strict_itself(tmp_path):
     """A stub mypy refuses types nothing: interfaces extending an alias (lightningcss's
-    ``BundleAsyncOptions``) or mixing TypedDicts and Protocols, overloaded methods (koffi)."""
+    ``BundleAsyncOptions``), extending one of the other kind (a Protocol cannot extend a TypedDict)
+    and declaring again what they inherit, overloaded methods (koffi)."""
+    (tmp_path / "extends.d.ts").write_text(EXTENDS_DTS)
     stubs = {module: stub_of(package) for module, package in PACKAGES.items()}
-    use = "".join(f"import {module}\n" for module in PACKAGES)
+    stubs["extends"] = stub_of(tmp_path / "extends.d.ts")
+    assert (
+        "class Square(Protocol):\n    y: float\n    x: Literal[0, 1]\n    side: float\n    @overload"
+        in stubs["extends"]
+    )
+    use = "".join(f"import {module}\n" for module in stubs)
     typed = check("mypy", tmp_path / "all", use, stubs)
     assert typed.returncode == 0, typed.stdout + typed.stderr

@@ -213,8 +213,8 @@ class _Stub:
         for base in (_name(e["expression"]) for e in children(decl, "extends")):
             found = self._interface(base)
             if base and found is not None and base not in seen:
-                inherited += self._members_of(found, seen | {base}) or []
-        return inherited + members
+                inherited = _overridden(inherited, self._members_of(found, seen | {base}) or [])
+        return _overridden(inherited, members)
 
     def _interface(self, name: str | None) -> Node | None:
         """The file's interface of that name."""
@@ -657,6 +657,12 @@ def _getitem(pairs: list[tuple[str, str]]) -> list[str]:
     """``__getitem__`` of each key (its ``Literal``) to its type, overloaded when several."""
     overload = "@overload\n" if len(pairs) > 1 else ""
     return [f"{overload}def __getitem__(self, key: Literal[{key!r}], /) -> {t}: ..." for key, t in pairs]
+
+
+def _overridden(inherited: list[Node], members: list[Node]) -> list[Node]:
+    """``members`` after the ``inherited`` ones they do not declare again."""
+    keys = {_name(m.get("key")) for m in members}
+    return [m for m in inherited if _name(m.get("key")) not in keys] + members
 
 
 def _typed_dict_lines(name: str, fields: list[tuple[str, str]], bases: list[str], doc: str | None) -> list[str]:
