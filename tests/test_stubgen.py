@@ -518,12 +518,12 @@ export declare function getNamed(target: Reader, key: string): unknown[]
 """
 # A Set arrives as a JSObject, and a Python set would go as an opaque object, not a Set.
 SETS_DTS = "export declare function defineAll(target: Set<number>, key: string): Set<number>\n"
-KOFFI = NPM / "node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node"
+KOFFI = NPM / "node_modules/koffi"
 ARRIVE_USE = """\
 import sys
 from typing import TYPE_CHECKING, cast
 
-from napi_python import Host, close, js, load_addon
+from napi_python import Host, close, js, require
 
 if TYPE_CHECKING:
     from holders import Exports as Holders
@@ -549,7 +549,7 @@ assert 2 in numbers and len(numbers) == 2 and sorted(numbers) == [1, 2]
 f = cast("Holders", host.load({functions!r}))
 held = f.call(lambda api: {{"api": api, "label": "kept"}}, None, api)
 assert type(held).__name__ == "dict" and held["label"] == "kept" and held["api"]["getName"]() == "api"
-k = cast("Koffi", load_addon({koffi!r}, isolated=isolated))
+k = cast("Koffi", require("koffi", paths=[{npm!r}], isolated=isolated))
 errno: int | float = k.os["errno"]["EACCES"]
 assert errno == 13
 assert callable(k.node.poll)
@@ -572,7 +572,7 @@ ARRIVE_WRONG = {
 }
 
 
-@pytest.mark.needs_input(KOFFI.is_file(), "run scripts/npm-install")
+@pytest.mark.needs_input(KOFFI.is_dir(), "run scripts/npm-install")
 @pytest.mark.parametrize("wrong", list(ARRIVE_WRONG))
 def test_objects_that_arrive_as_jsobjects_or_dicts_are_typed_as_they_arrive(tmp_path, wrong):
     """mypy --strict and Python, isolated and in-process, on the same file: what the stubs accept
@@ -589,7 +589,7 @@ def test_objects_that_arrive_as_jsobjects_or_dicts_are_typed_as_they_arrive(tmp_
     ):
         (tmp_path / "dts" / f"{module}.d.ts").write_text(text)
         stubs[module] = stub_of(tmp_path / "dts" / f"{module}.d.ts")
-    use = ARRIVE_USE.format(objects=addon_path("objects"), functions=addon_path("functions"), koffi=str(KOFFI))
+    use = ARRIVE_USE.format(objects=addon_path("objects"), functions=addon_path("functions"), npm=str(NPM))
     typed = check("mypy", tmp_path / "right", use, stubs)
     assert typed.returncode == 0, typed.stdout + typed.stderr
     line, refusal, error = ARRIVE_WRONG[wrong]
@@ -607,12 +607,12 @@ KOFFI_USE = """\
 import sys
 from typing import TYPE_CHECKING, cast
 
-from napi_python import close, load_addon
+from napi_python import close, require
 
 if TYPE_CHECKING:
     from koffi import Exports
 
-k = cast("Exports", load_addon({koffi!r}, isolated=sys.argv[1] == "isolated"))
+k = cast("Exports", require("koffi", paths=[{npm!r}], isolated=sys.argv[1] == "isolated"))
 size: int | float = k.sizeof("int")
 libc = k.load("libc.so.6", {{}})
 assert (size, libc.func("int abs(int)")(-5), libc.func("abs", "int", ["int"])(-7)) == (4, 5, 7)
@@ -624,18 +624,17 @@ print("ran")
 """
 
 
-@pytest.mark.needs_input(KOFFI.is_file(), "run scripts/npm-install")
+@pytest.mark.needs_input(KOFFI.is_dir(), "run scripts/npm-install")
 def test_overloaded_methods_of_interfaces_and_namespaces_type_check_and_run(tmp_path):
     """koffi's own declarations overload the methods of an interface (``LibraryHandle.func``), the
     call signatures of one (``decode``) and a namespace's functions (``node.poll``): each is an
     ``@overload``, else mypy refuses the stub itself. Its ``export default`` (of its JavaScript
-    module) is no export of the binary, nor of the stub. (The binary is loaded by path: ``require``
-    does not find it in @koromix/koffi-linux-x64, which holds a glibc and a musl build.)"""
+    module) is no export of the binary, nor of the stub."""
     stub = stub_of("koffi")
     assert "def default" not in stub
     assert "    @overload\n    def func(self, definition: str, /) -> KoffiFunction: ..." in stub
     assert "    @overload\n    def poll(self, fd: float, callback: Callable[[Any], object], /) -> Any: ..." in stub
-    use = KOFFI_USE.format(koffi=str(KOFFI))
+    use = KOFFI_USE.format(npm=str(NPM))
     typed = check("mypy", tmp_path / "right", use, {"koffi": stub})
     assert typed.returncode == 0, typed.stdout + typed.stderr
     for mode in ("isolated", "inprocess"):
