@@ -3,7 +3,7 @@
 //! - [`shm`]: shared memory both processes map: sealed `memfd` segments, the bookkeeping of
 //!   blocks inside them, descriptor passing over the socket, and the byte rings calls travel in.
 //! - [`streams`]: the rings as byte streams, with the socket beside them for wake-ups,
-//!   descriptors and the hang-up.
+//!   descriptors and the hang-up (on Windows a named pipe and two events: `streams/pipe_bell.rs`).
 //! - [`frames`]: frames read from and written to those streams.
 //! - [`spin`]: a short look before sleeping, and [`shared_cpu`]: a waiting thread moving off
 //!   its peer's CPU when the two were placed on one.
@@ -23,6 +23,10 @@ pub mod frames;
 pub mod panics;
 pub mod process_tree;
 pub mod recent;
+#[cfg(unix)]
+pub mod shared_cpu;
+#[cfg(windows)]
+#[path = "shared_cpu_windows.rs"]
 pub mod shared_cpu;
 pub mod shm;
 pub mod spin;

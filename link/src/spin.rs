@@ -5,6 +5,7 @@
 //! peer needs that CPU to answer, and the looks would only delay it.
 
 use std::cell::Cell;
+#[cfg(unix)]
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +20,12 @@ thread_local! {
     static SEVERAL_CPUS: bool = several_cpus();
 }
 
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows::{coarse_nanos_windows as coarse_nanos_os, several_cpus, yield_cpu};
+
+#[cfg(unix)]
 fn several_cpus() -> bool {
     // SAFETY: a zeroed cpu_set_t is valid, and the call writes at most its size.
     unsafe {
@@ -73,8 +80,7 @@ pub fn spin_until(mut ready: impl FnMut() -> bool, budget: Duration) -> bool {
             if CONTENTION.now() && !WHOLE_BUDGET.with(Cell::get) {
                 return false;
             }
-            // SAFETY: no arguments; lets a runnable peer on this CPU go first.
-            unsafe { libc::sched_yield() };
+            yield_cpu();
             let yielded = now.elapsed();
             CONTENTION.after_yield(yielded);
             if ready() {
@@ -169,6 +175,18 @@ pub fn contended() -> bool {
 /// about half what the time-stamp counter costs on these VMs (`rdtsc`, 10 ns). Its ticks are
 /// 1-4 ms apart. On failure (no such clock: Linux before 2.6.32) it reads 0.
 pub fn coarse_nanos() -> u64 {
+    coarse_nanos_os()
+}
+
+/// Lets a runnable peer on this CPU go first.
+#[cfg(unix)]
+fn yield_cpu() {
+    // SAFETY: no arguments.
+    unsafe { libc::sched_yield() };
+}
+
+#[cfg(unix)]
+fn coarse_nanos_os() -> u64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: writes the time into a valid timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut t) };
@@ -227,6 +245,7 @@ const LOOKS_PER_CLOCK: u32 = 16;
 
 /// Whether any of `fds` became readable (or hung up) within `budget`, looking without blocking
 /// (at once `false` on a thread confined to one CPU).
+#[cfg(unix)]
 pub fn spin_until_readable(fds: &[RawFd], budget: Duration) -> bool {
     let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
     // Readable, or an error the caller's blocking read will report. SAFETY: valid pollfd
@@ -241,9 +260,6 @@ pub fn spin_until_readable(fds: &[RawFd], budget: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::os::fd::AsRawFd;
-    use std::os::unix::net::UnixStream;
 
     #[test]
     fn a_wait_that_ended_in_a_short_yield_that_let_a_thread_run_makes_the_next_yield_at_once() {
@@ -291,7 +307,11 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn sees_data_and_gives_up_without_it() {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::net::UnixStream;
         let (mut a, b) = UnixStream::pair().unwrap();
         let start = Instant::now();
         assert!(!spin_until_readable(&[b.as_raw_fd()], Duration::from_micros(200)));

@@ -12,17 +12,27 @@
 //! announces it is written to the ring; the reader takes it from what the socket brought.
 
 use std::io::{self, Read, Write};
-use std::net::Shutdown;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::shm::fdpass::recv_keeping_fds;
 use crate::shm::ring::{Consumer, Direction, Producer, Rings};
-use crate::shm::{send_with_fd, FdQueue};
+use crate::shm::{BorrowedDescriptor, OwnedDescriptor};
 use crate::spin::{spin_until, SPIN};
+
+#[cfg(windows)]
+mod pipe_bell;
+#[cfg(unix)]
+mod socket_bell;
+#[cfg(unix)]
+use crate::shm::FdQueue;
+#[cfg(windows)]
+use pipe_bell::Bell;
+#[cfg(windows)]
+pub use pipe_bell::{Connection, FdQueue, HandleCarrier, RawDescriptor};
+#[cfg(unix)]
+use socket_bell::Bell;
+#[cfg(unix)]
+pub use socket_bell::{Connection, RawDescriptor};
 
 /// What ended a wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,11 +45,12 @@ pub enum Woken {
     TimedOut,
 }
 
-/// Something else a wait ends for: a descriptor to poll, and a cheap look at the same
-/// condition for the spin (the host's event queue).
+/// Something else a wait ends for: a descriptor to poll (on Windows, a handle to wait on that
+/// stays signalled while the thing is ready: a manual-reset event), and a cheap look at the
+/// same condition for the spin (the host's event queue).
 #[derive(Clone, Copy)]
 pub struct Also<'a> {
-    pub fd: RawFd,
+    pub fd: RawDescriptor,
     pub ready: &'a dyn Fn() -> bool,
 }
 
@@ -53,114 +64,16 @@ pub trait Inbound: Read + Send {
     fn ready(&mut self) -> bool;
 
     /// The descriptor sent with the announcement just read, if it came.
-    fn take_fd(&mut self) -> Option<OwnedFd>;
+    fn take_fd(&mut self) -> Option<OwnedDescriptor>;
 }
 
 /// Where frames go.
 pub trait Outbound: Write + Send {
     /// Writes `frame` so that `fd` reaches the reader before the frame can be read.
-    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedFd<'_>) -> io::Result<()>;
+    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedDescriptor<'_>) -> io::Result<()>;
 
     /// Tells the peer nothing more will come (it reads what was sent, then the end).
     fn hang_up(&self) -> io::Result<()>;
-}
-
-/// Polls `fds` for input until `deadline`: which of them are ready (empty on timeout).
-fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>> {
-    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
-    loop {
-        let ms = match deadline {
-            None => -1,
-            // Rounded up: a poll that returns a little early would only loop.
-            Some(d) => d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32,
-        };
-        // SAFETY: valid pollfd entries for the duration of the call.
-        let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
-        if n > 0 {
-            // A hang-up or an error counts as ready: the read that follows reports it.
-            return Ok(pfds.iter().map(|p| p.revents != 0).collect());
-        }
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(Vec::new());
-        }
-    }
-}
-
-/// The socket beside rings: wake-up bytes and descriptors each way, and the hang-up.
-struct Bell {
-    socket: UnixStream,
-    fds: FdQueue,
-    hung_up: AtomicBool,
-}
-
-/// The most a wake-up reads off the socket: a peer flooding it cannot keep a reader here.
-const DRAIN_LIMIT: usize = 64 << 10;
-
-impl Bell {
-    fn beside(socket: UnixStream) -> Arc<Bell> {
-        Arc::new(Bell { socket, fds: FdQueue::default(), hung_up: AtomicBool::new(false) })
-    }
-
-    /// Wakes the peer; never blocks. A full socket already holds a wake-up the peer has not
-    /// read, and a dead peer needs none.
-    fn ring(&self) {
-        // SAFETY: sends one byte from a live buffer on our own socket.
-        unsafe { libc::send(self.socket.as_raw_fd(), [1u8].as_ptr().cast(), 1, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-    }
-
-    /// Reads what the socket holds: wake-up bytes are dropped, descriptors queued, and the end
-    /// of the stream remembered. `block`: waits for the first byte, the sleep of a reader that
-    /// waits for nothing else (one system call, where `poll` and a read would be two).
-    fn drain(&self, block: bool) -> io::Result<()> {
-        let mut buf = [0u8; 512];
-        let mut flags = if block { 0 } else { libc::MSG_DONTWAIT };
-        let mut total = 0;
-        loop {
-            match recv_keeping_fds(&self.socket, &mut buf, flags, &self.fds) {
-                Ok(0) => {
-                    self.hung_up.store(true, Ordering::SeqCst);
-                    break;
-                }
-                // A short read took what there was; bytes arriving meanwhile only end the next
-                // sleep early.
-                Ok(n) if n < buf.len() => break,
-                Ok(n) => {
-                    total += n;
-                    if total >= DRAIN_LIMIT {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::InvalidData => return Err(e),
-                Err(_) => {
-                    // A failed socket (reset by a peer that died) is a hang-up too.
-                    self.hung_up.store(true, Ordering::SeqCst);
-                    break;
-                }
-            }
-            flags = libc::MSG_DONTWAIT;
-        }
-        Ok(())
-    }
-
-    fn hung_up(&self) -> bool {
-        self.hung_up.load(Ordering::SeqCst)
-    }
-
-    /// Whether the peer is gone or stopped sending, without reading anything.
-    fn peer_gone(&self) -> bool {
-        let mut pfd = libc::pollfd { fd: self.socket.as_raw_fd(), events: libc::POLLRDHUP, revents: 0 };
-        // SAFETY: one valid pollfd; timeout 0 never blocks.
-        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
-        self.hung_up() || (n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
-    }
 }
 
 /// Frames read from a ring.
@@ -223,7 +136,7 @@ pub enum Side {
 }
 
 /// This side's ends of `rings`, with `socket` (connected to the peer) beside them.
-pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, RingOut) {
+pub fn over_rings(rings: &Rings, side: Side, socket: Connection) -> (RingIn, RingOut) {
     let (inbound, outbound) = match side {
         Side::Client => (Direction::ToClient, Direction::ToHost),
         Side::Host => (Direction::ToHost, Direction::ToClient),
@@ -234,12 +147,12 @@ pub fn over_rings(rings: &Rings, side: Side, socket: UnixStream) -> (RingIn, Rin
 
 /// The client's end of the event ring, with the event socket beside it: what the event
 /// dispatcher reads.
-pub fn events_in(rings: &Rings, socket: UnixStream) -> RingIn {
+pub fn events_in(rings: &Rings, socket: Connection) -> RingIn {
     RingIn::new(rings.consumer(Direction::Events), Bell::beside(socket))
 }
 
 /// The host's end of the event ring, with the event socket beside it.
-pub fn events_out(rings: &Rings, socket: UnixStream) -> RingOut {
+pub fn events_out(rings: &Rings, socket: Connection) -> RingOut {
     RingOut::new(rings.producer(Direction::Events), Bell::beside(socket))
 }
 
@@ -273,8 +186,7 @@ impl RingIn {
 
     /// Sleeps on the socket (and `also`) until the ring has bytes, the peer hangs up, `also`
     /// is ready, or `deadline` passes.
-    fn sleep(&mut self, deadline: Option<Instant>, also: Option<RawFd>) -> io::Result<Woken> {
-        let fds: Vec<RawFd> = std::iter::once(self.bell.socket.as_raw_fd()).chain(also).collect();
+    fn sleep(&mut self, deadline: Option<Instant>, also: Option<RawDescriptor>) -> io::Result<Woken> {
         let only_the_socket = also.is_none() && deadline.is_none();
         loop {
             if self.consumer.prepare_sleep()? {
@@ -289,7 +201,7 @@ impl RingIn {
                 }
                 continue;
             }
-            let ready = poll_until(&fds, deadline);
+            let ready = self.bell.sleep(also, deadline);
             self.consumer.awake();
             let ready = ready?;
             if ready.first() == Some(&true) {
@@ -347,7 +259,7 @@ impl Inbound for RingIn {
         self.readable() || self.bell.peer_gone()
     }
 
-    fn take_fd(&mut self) -> Option<OwnedFd> {
+    fn take_fd(&mut self) -> Option<OwnedDescriptor> {
         // The descriptor went before the announcement was written: it is on the socket by now.
         if self.bell.fds.lock().unwrap().is_empty() {
             self.bell.drain(false).ok()?;
@@ -434,13 +346,13 @@ impl Write for RingOut {
 }
 
 impl Outbound for RingOut {
-    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedFd<'_>) -> io::Result<()> {
-        send_with_fd(&self.bell.socket, &[0], fd)?;
+    fn write_with_fd(&mut self, frame: &[u8], fd: BorrowedDescriptor<'_>) -> io::Result<()> {
+        self.bell.send_descriptor(fd)?;
         self.write_all(frame)
     }
 
     fn hang_up(&self) -> io::Result<()> {
-        self.bell.socket.shutdown(Shutdown::Write)
+        self.bell.hang_up()
     }
 }
 

@@ -1,7 +1,10 @@
 //! Makes napi-hostd's dynamic symbol table hold every function of `napi-exports.txt` (the one
 //! list of exported Node-API symbols, in the napi-functions crate) and of `libuv-exports.txt`
 //! (libuv's): an executable exports only what its dynamic list names, and napi-rs addons
-//! look each one up with `dlsym` when they load.
+//! look each one up with `dlsym` when they load. On Windows the same names go into the exe's
+//! export table through a module-definition (`.def`) file: napi-rs addons look them up with
+//! `GetProcAddress` on the main module, node-gyp addons import them from `node.exe` through a
+//! delay-load hook that answers the main module.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -17,13 +20,23 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let functions = exported_functions(&list);
     let uv = libuv_functions(&libuv);
+    let names = || functions.iter().map(|(name, _)| *name).chain(uv.iter().copied());
+    keep_all(names(), "bin=napi-hostd");
+    if std::env::var("CARGO_CFG_TARGET_OS").unwrap() == "windows" {
+        let mut def = String::from("EXPORTS\n");
+        for name in names() {
+            writeln!(def, "  {name}").unwrap();
+        }
+        std::fs::write(out.join("exports.def"), def).unwrap();
+        println!("cargo:rustc-link-arg-bin=napi-hostd={}", out.join("exports.def").display());
+        return;
+    }
     let mut dynamic = String::from("{\n");
-    for name in functions.iter().map(|(name, _)| *name).chain(uv.iter().copied()) {
+    for name in names() {
         writeln!(dynamic, "  {name};").unwrap();
     }
     dynamic.push_str("};\n");
     std::fs::write(out.join("exports.list"), dynamic).unwrap();
-    keep_all(functions.iter().map(|(name, _)| *name).chain(uv.iter().copied()), "bin=napi-hostd");
     if linked_by_zig() {
         // zig's linker (release wheels, `maturin --zig`) takes no dynamic list: every global
         // symbol goes into the dynamic table instead, these among them.

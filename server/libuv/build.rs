@@ -44,8 +44,37 @@ const UNIX: &[&str] = &[
     "unix/udp.c",
 ];
 
+/// Windows' (CMakeLists.txt's WIN32 branch).
+const WINDOWS: &[&str] = &[
+    "win/async.c",
+    "win/core.c",
+    "win/detect-wakeup.c",
+    "win/dl.c",
+    "win/error.c",
+    "win/fs.c",
+    "win/fs-event.c",
+    "win/getaddrinfo.c",
+    "win/getnameinfo.c",
+    "win/handle.c",
+    "win/loop-watcher.c",
+    "win/pipe.c",
+    "win/thread.c",
+    "win/poll.c",
+    "win/process.c",
+    "win/process-stdio.c",
+    "win/signal.c",
+    "win/snprintf.c",
+    "win/stream.c",
+    "win/tcp.c",
+    "win/tty.c",
+    "win/udp.c",
+    "win/util.c",
+    "win/winapi.c",
+    "win/winsock.c",
+];
+
 fn main() {
-    for path in ["build.rs", "libuv", "src/uv.rs", "src/loop_state.c", "src/loop_state.h"] {
+    for path in ["build.rs", "libuv", "src/uv.rs", "src/loop_state.c", "src/loop_state_win.c", "src/loop_state.h"] {
         println!("cargo:rerun-if-changed={path}");
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
@@ -67,11 +96,18 @@ fn main() {
         .flag("-Wno-unused-parameter");
     add(&mut build, COMMON);
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap();
-    match os.as_str() {
-        "linux" => linux(&mut build),
+    let loop_state = match os.as_str() {
+        "linux" => {
+            linux(&mut build);
+            "src/loop_state.c"
+        }
+        "windows" => {
+            windows(&mut build);
+            "src/loop_state_win.c"
+        }
         other => panic!("napi-libuv's build.rs has no libuv source list for {other} yet (see linux())"),
-    }
-    build.file("src/loop_state.c").file(&checks).compile("uv");
+    };
+    build.file(loop_state).file(&checks).compile("uv");
     println!("cargo:include={}", std::fs::canonicalize("libuv/include").unwrap().display());
 }
 
@@ -81,6 +117,16 @@ fn linux(build: &mut cc::Build) {
     build.define("_GNU_SOURCE", None).define("_POSIX_C_SOURCE", "200112");
     add(build, &["unix/linux.c", "unix/procfs-exepath.c", "unix/proctitle.c", "unix/random-getrandom.c", "unix/random-sysctl-linux.c"]);
     for lib in ["pthread", "dl", "rt", "m"] {
+        println!("cargo:rustc-link-lib={lib}");
+    }
+}
+
+/// Windows x86-64 by mingw-w64's gcc: CMakeLists.txt's WIN32 branch, its definitions (Windows 10's
+/// API, as libuv 1.53 requires) and system libraries.
+fn windows(build: &mut cc::Build) {
+    build.define("WIN32_LEAN_AND_MEAN", None).define("_WIN32_WINNT", "0x0A00");
+    add(build, WINDOWS);
+    for lib in ["psapi", "user32", "advapi32", "iphlpapi", "userenv", "ws2_32", "dbghelp", "ole32", "shell32"] {
         println!("cargo:rustc-link-lib={lib}");
     }
 }

@@ -18,11 +18,7 @@ pub type FdQueue = Arc<Mutex<VecDeque<OwnedFd>>>;
 /// at most the data of one sender's message carrying them).
 const MAX_FDS: usize = 8;
 
-/// Descriptors received and not yet claimed, at most: one arrives ahead of each announcement and
-/// is claimed when the announcement is read, so a few are queued at a time. More is a peer
-/// flooding the socket with descriptors (each one an open file of this process), and a read
-/// that brings them fails with `InvalidData` (the descriptors it brought are closed).
-pub const MAX_QUEUED_FDS: usize = 64;
+use super::MAX_QUEUED_FDS;
 
 /// One `recvmsg` into `buf` (with `flags`, e.g. `MSG_DONTWAIT`), queueing the descriptors that
 /// arrive with the bytes on `fds`.

@@ -18,11 +18,11 @@
 //! publishing, looks at the flag and reports that the consumer needs a wake-up.
 
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::segment::{Mapping, OwnSegment};
+use super::BorrowedDescriptor;
 
 /// Bytes each ring holds: messages are small (bulk bytes travel in segments), so this is
 /// room for thousands of them; a larger frame streams through.
@@ -91,8 +91,8 @@ impl Rings {
     }
 
     /// Maps the rings the peer made, with the checks of any peer segment (sealed, large enough).
-    pub fn of_peer(fd: BorrowedFd<'_>) -> io::Result<Rings> {
-        Ok(Rings { mapping: Arc::new(Mapping::of_peer(fd.as_fd(), RINGS_LEN)?) })
+    pub fn of_peer(fd: BorrowedDescriptor<'_>) -> io::Result<Rings> {
+        Ok(Rings { mapping: Arc::new(Mapping::of_peer(fd, RINGS_LEN)?) })
     }
 
     fn ring(&self, direction: Direction) -> Ring {
@@ -397,7 +397,7 @@ mod tests {
     #[test]
     fn a_peer_mapping_of_the_file_shares_the_rings() {
         let (rings, file) = Rings::create().unwrap();
-        let peer = Rings::of_peer(file.fd.as_fd()).unwrap();
+        let peer = Rings::of_peer(file.descriptor()).unwrap();
         let mut p = rings.producer(Direction::ToClient);
         let mut c = peer.consumer(Direction::ToClient);
         p.push(b"over").unwrap();

@@ -3,28 +3,23 @@ use crate::frames::{read_message, write_message};
 use crate::shm::ring::RING_CAPACITY;
 use crate::shm::OwnSegment;
 use napi_protocol::frame::FrameError;
-use std::os::fd::AsFd;
+use std::sync::atomic::Ordering;
 use std::thread;
+
+#[cfg(unix)]
+#[path = "tests/unix.rs"]
+mod os;
+#[cfg(windows)]
+#[path = "tests/windows.rs"]
+mod os;
+use os::{connection_pair, nothing_to_wait_on, on_one_cpu, ready_descriptor};
 
 /// A client's and a host's ends over one pair of rings (the host maps the client's file).
 fn ends() -> ((RingIn, RingOut), (RingIn, RingOut)) {
     let (rings, file) = Rings::create().unwrap();
-    let peer = Rings::of_peer(file.fd.as_fd()).unwrap();
-    let (a, b) = UnixStream::pair().unwrap();
+    let peer = Rings::of_peer(file.descriptor()).unwrap();
+    let (a, b) = connection_pair();
     (over_rings(&rings, Side::Client, a), over_rings(&peer, Side::Host, b))
-}
-
-/// Runs `f` on a thread allowed on CPU 0 only, where waits skip the spin and always sleep.
-fn on_one_cpu<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> thread::JoinHandle<T> {
-    thread::spawn(move || {
-        // SAFETY: a zeroed cpu_set_t is valid; the calls write inside it.
-        unsafe {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            libc::CPU_SET(0, &mut set);
-            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-        }
-        f()
-    })
 }
 
 #[test]
@@ -130,9 +125,8 @@ fn a_wait_ends_at_its_deadline_or_for_the_other_descriptor() {
     let start = Instant::now();
     assert_eq!(from_host.wait(Some(start + Duration::from_millis(30)), None).unwrap(), Woken::TimedOut);
     assert!(start.elapsed() >= Duration::from_millis(30));
-    let (mut x, y) = UnixStream::pair().unwrap();
-    x.write_all(b"!").unwrap();
-    let also = Also { fd: y.as_raw_fd(), ready: &|| false };
+    let ready = ready_descriptor();
+    let also = Also { fd: ready.raw(), ready: &|| false };
     assert_eq!(from_host.wait(None, Some(also)).unwrap(), Woken::Also);
 }
 
@@ -140,7 +134,7 @@ fn a_wait_ends_at_its_deadline_or_for_the_other_descriptor() {
 fn a_hang_up_ends_a_wait_whose_other_thing_is_always_ready() {
     // The host's events, posted without pause: its waits must still see the client leave.
     let ((_, to_host), (mut from_client, _)) = ends();
-    let also = Also { fd: -1, ready: &|| true };
+    let also = Also { fd: nothing_to_wait_on(), ready: &|| true };
     assert_eq!(from_client.wait(None, Some(also)).unwrap(), Woken::Also);
     to_host.hang_up().unwrap();
     assert_eq!(from_client.wait(None, Some(also)).unwrap(), Woken::Readable);
@@ -179,13 +173,13 @@ fn descriptors_reach_the_reader_before_their_announcement() {
         .collect();
     for (i, s) in segments.iter().enumerate() {
         write_message(&mut to_host, &(i as u32)).unwrap();
-        to_host.write_with_fd(&napi_protocol::frame::encode(&(100 + i as u32)).unwrap(), s.fd.as_fd()).unwrap();
+        to_host.write_with_fd(&napi_protocol::frame::encode(&(100 + i as u32)).unwrap(), s.descriptor()).unwrap();
     }
     for i in 0..3u32 {
         assert_eq!(read_message::<u32>(&mut from_client, 64).unwrap(), i);
         assert_eq!(read_message::<u32>(&mut from_client, 64).unwrap(), 100 + i);
         let fd = from_client.take_fd().expect("the descriptor came first");
-        let m = crate::shm::Mapping::of_peer(fd.as_fd(), 4096).unwrap();
+        let m = crate::shm::Mapping::of_peer(crate::shm::borrow_descriptor(&fd), 4096).unwrap();
         // SAFETY: inside the mapping.
         assert_eq!(unsafe { *m.as_ptr() }, i as u8 + 10);
     }
@@ -195,7 +189,7 @@ fn descriptors_reach_the_reader_before_their_announcement() {
 #[test]
 fn impossible_indices_fail_the_read_instead_of_reading_out_of_bounds() {
     let (rings, file) = Rings::create().unwrap();
-    let (a, _b) = UnixStream::pair().unwrap();
+    let (a, _b) = connection_pair();
     let (mut from_host, _) = over_rings(&rings, Side::Client, a);
     // A hostile host claims more than a ring's worth of bytes.
     // SAFETY: the write index of the ring to the client is the first word of its control block,
@@ -242,7 +236,7 @@ fn a_flood_of_descriptors_fails_the_wait_and_closes_them() {
     let ((mut from_host, _), (_, to_client)) = ends();
     let seg = OwnSegment::create(4096).unwrap();
     for _ in 0..crate::shm::MAX_QUEUED_FDS + 8 {
-        crate::shm::send_with_fd(&to_client.bell.socket, &[0], seg.fd.as_fd()).unwrap();
+        to_client.bell.send_descriptor(seg.descriptor()).unwrap();
     }
     let e = from_host.wait(Some(Instant::now() + Duration::from_secs(10)), None).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
@@ -252,9 +246,9 @@ fn a_flood_of_descriptors_fails_the_wait_and_closes_them() {
 #[test]
 fn the_event_ring_carries_events_and_their_descriptors_beside_the_main_rings() {
     let (rings, file) = Rings::create().unwrap();
-    let peer = Rings::of_peer(file.fd.as_fd()).unwrap();
-    let (main_client, main_host) = UnixStream::pair().unwrap();
-    let (events_client, events_host) = UnixStream::pair().unwrap();
+    let peer = Rings::of_peer(file.descriptor()).unwrap();
+    let (main_client, main_host) = connection_pair();
+    let (events_client, events_host) = connection_pair();
     let (mut from_host, _) = over_rings(&rings, Side::Client, main_client);
     let (_, mut to_client) = over_rings(&peer, Side::Host, main_host);
     let mut events = events_in(&rings, events_client);
@@ -264,14 +258,14 @@ fn the_event_ring_carries_events_and_their_descriptors_beside_the_main_rings() {
     unsafe { *segment.mapping.as_ptr() = 77 };
     write_message(&mut to_client, &1u32).unwrap();
     write_message(&mut to_events, &2u32).unwrap();
-    to_events.write_with_fd(&napi_protocol::frame::encode(&3u32).unwrap(), segment.fd.as_fd()).unwrap();
+    to_events.write_with_fd(&napi_protocol::frame::encode(&3u32).unwrap(), segment.descriptor()).unwrap();
     // Each ring holds its own frames: the event ring does not overlap the ring to the client.
     assert_eq!(read_message::<u32>(&mut from_host, 64).unwrap(), 1);
     assert_eq!(read_message::<u32>(&mut events, 64).unwrap(), 2);
     assert_eq!(read_message::<u32>(&mut events, 64).unwrap(), 3);
     assert!(from_host.take_fd().is_none(), "the event's descriptor came on the event socket");
     let fd = events.take_fd().expect("the descriptor came ahead of its announcement");
-    let m = crate::shm::Mapping::of_peer(fd.as_fd(), 4096).unwrap();
+    let m = crate::shm::Mapping::of_peer(crate::shm::borrow_descriptor(&fd), 4096).unwrap();
     // SAFETY: inside the mapping.
     assert_eq!(unsafe { *m.as_ptr() }, 77);
     // A host that ends closes the event socket: the dispatcher's wait (a sleep at once, on one

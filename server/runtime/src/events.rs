@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::io;
+#[cfg(unix)]
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -19,10 +20,18 @@ use super::{Runtime, Value};
 /// `napi::callback::call_into_module`).
 pub type Task = Box<dyn FnOnce(&Runtime) + Send>;
 
+#[cfg(windows)]
+#[path = "events/doorbell_windows.rs"]
+mod doorbell_windows;
+#[cfg(windows)]
+pub use doorbell_windows::Doorbell;
+
 /// An eventfd a thread sleeps on in `poll`, beside other descriptors: readable once rung, until
-/// cleared. Any thread may ring it.
+/// cleared. Any thread may ring it. (On Windows, a manual-reset event: `doorbell_windows.rs`.)
+#[cfg(unix)]
 pub struct Doorbell(OwnedFd);
 
+#[cfg(unix)]
 impl Doorbell {
     /// A new doorbell, not rung.
     pub fn new() -> io::Result<Doorbell> {
@@ -55,6 +64,21 @@ impl Doorbell {
     /// The descriptor to poll.
     pub fn fd(&self) -> RawFd {
         self.0.as_raw_fd()
+    }
+
+    /// Blocks until rung or `timeout` passes.
+    pub fn wait(&self, timeout: Duration) {
+        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: polls one valid pollfd structure.
+        unsafe { libc::poll(&mut pfd, 1, ms) };
+    }
+
+    /// Whether it is rung, without waiting.
+    pub fn is_rung(&self) -> bool {
+        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: polls one valid pollfd without waiting.
+        unsafe { libc::poll(&mut pfd, 1, 0) == 1 }
     }
 }
 
@@ -115,8 +139,8 @@ impl EventQueue {
         Hushed { queue: self, outer }
     }
 
-    /// The descriptor the JS thread polls for readability.
-    pub fn fd(&self) -> RawFd {
+    /// The descriptor the JS thread polls for readability (on Windows, the event it waits on).
+    pub fn fd(&self) -> napi_link::streams::RawDescriptor {
         self.wake.fd()
     }
 
@@ -142,10 +166,7 @@ impl EventQueue {
 
     /// Blocks the JS thread until a task is posted or `timeout` passes.
     pub fn wait(&self, timeout: Duration) {
-        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
-        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: polls one valid pollfd structure.
-        unsafe { libc::poll(&mut pfd, 1, ms) };
+        self.wake.wait(timeout);
     }
 
     /// Something (async work in flight, a referenced threadsafe function) starts keeping the
@@ -213,9 +234,7 @@ mod tests {
     use std::sync::Arc;
 
     fn readable(q: &EventQueue) -> bool {
-        let mut pfd = libc::pollfd { fd: q.fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: polls one valid pollfd without waiting.
-        unsafe { libc::poll(&mut pfd, 1, 0) == 1 }
+        q.wake.is_rung()
     }
 
     #[test]

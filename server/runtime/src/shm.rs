@@ -18,11 +18,10 @@ use std::collections::{BTreeMap, HashMap};
 
 mod small_blocks;
 use small_blocks::SmallBlocks;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
-use napi_link::shm::{alloc, Allocator, Mapping, OwnSegment};
+use napi_link::shm::{alloc, borrow_descriptor, Allocator, BorrowedDescriptor, Mapping, OwnSegment, OwnedDescriptor};
 use napi_protocol::{Region, SegmentOwner, LENT_SEGMENT};
 
 use super::object_id::ObjectId;
@@ -199,7 +198,19 @@ pub struct Announcement<'a> {
     /// Its size in bytes.
     pub size: u64,
     /// Its memfd, for the client to map.
-    pub fd: BorrowedFd<'a>,
+    pub fd: BorrowedDescriptor<'a>,
+}
+
+/// Whether making a segment failed for want of memory (a memory limit), not for good.
+#[cfg(unix)]
+fn out_of_memory(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOMEM | libc::EFBIG | libc::ENOSPC))
+}
+
+/// The same on Windows: `ERROR_NOT_ENOUGH_MEMORY`, `ERROR_OUTOFMEMORY`, `ERROR_COMMITMENT_LIMIT`.
+#[cfg(windows)]
+fn out_of_memory(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(8 | 14 | 1455))
 }
 
 impl SharedMemory {
@@ -214,7 +225,7 @@ impl SharedMemory {
             Ok(b) => b,
             // Out of memory for this size (a memory limit): this buffer lives in host memory,
             // if even that can be had; the next may fit again.
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOMEM | libc::EFBIG | libc::ENOSPC)) => return None,
+            Err(e) if out_of_memory(&e) => return None,
             Err(e) => {
                 tracing::warn!("shared memory unavailable, buffers will be copied: {e}");
                 inner.unavailable = true;
@@ -262,8 +273,8 @@ impl SharedMemory {
     }
 
     /// Maps a segment the client announced (its descriptor just arrived).
-    pub fn add_peer(&self, id: u32, size: u64, fd: OwnedFd) -> std::io::Result<()> {
-        let mapping = Mapping::of_peer(fd.as_fd(), size)?;
+    pub fn add_peer(&self, id: u32, size: u64, fd: OwnedDescriptor) -> std::io::Result<()> {
+        let mapping = Mapping::of_peer(borrow_descriptor(&fd), size)?;
         self.inner.borrow_mut().peer.insert(id, Arc::new(mapping));
         Ok(())
     }
@@ -340,7 +351,7 @@ impl SharedMemory {
         let ids = std::mem::take(&mut inner.announce);
         for id in ids {
             if let Some(seg) = inner.own.get(id as usize).and_then(Option::as_ref) {
-                send(Announcement { id, size: seg.mapping.len() as u64, fd: seg.fd.as_fd() });
+                send(Announcement { id, size: seg.mapping.len() as u64, fd: seg.descriptor() });
             }
         }
     }

@@ -1,0 +1,55 @@
+//! The event queue's doorbell on Windows, the twin of the eventfd on Linux: a manual-reset event,
+//! signalled once rung until cleared, which a thread waits on beside other handles.
+
+use std::io;
+use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
+use std::time::Duration;
+
+use windows_sys::Win32::Foundation::WAIT_OBJECT_0;
+use windows_sys::Win32::System::Threading::{CreateEventW, ResetEvent, SetEvent, WaitForSingleObject};
+
+pub struct Doorbell(OwnedHandle);
+
+impl Doorbell {
+    /// A new doorbell, not rung.
+    pub fn new() -> io::Result<Doorbell> {
+        // SAFETY: an unnamed manual-reset event, not signalled, not inheritable.
+        let raw = unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
+        if raw.is_null() {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: just made; nothing else owns it.
+        Ok(Doorbell(unsafe { OwnedHandle::from_raw_handle(raw) }))
+    }
+
+    /// Signals the event (from any thread).
+    pub fn ring(&self) {
+        // SAFETY: an event we hold.
+        unsafe { SetEvent(self.0.as_raw_handle()) };
+    }
+
+    /// Unsignals it (rings since are forgotten: clear before looking at the state the rings
+    /// announce, so a ring racing with the look is not lost).
+    pub fn clear(&self) {
+        // SAFETY: an event we hold.
+        unsafe { ResetEvent(self.0.as_raw_handle()) };
+    }
+
+    /// The handle to wait on.
+    pub fn fd(&self) -> RawHandle {
+        self.0.as_raw_handle()
+    }
+
+    /// Blocks until rung or `timeout` passes.
+    pub fn wait(&self, timeout: Duration) {
+        let ms = timeout.as_millis().min(u128::from(u32::MAX - 1)) as u32;
+        // SAFETY: an event we hold.
+        unsafe { WaitForSingleObject(self.0.as_raw_handle(), ms) };
+    }
+
+    /// Whether it is rung, without waiting.
+    pub fn is_rung(&self) -> bool {
+        // SAFETY: an event we hold; no wait.
+        unsafe { WaitForSingleObject(self.0.as_raw_handle(), 0) == WAIT_OBJECT_0 }
+    }
+}
