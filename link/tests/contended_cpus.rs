@@ -1,7 +1,9 @@
 //! Waits beside CPU-bound threads that do not answer them: once their yields have given a few
 //! time slices away in a row, they stop yielding and give up at once, so their callers sleep and
 //! are woken ahead of the busy threads, instead of waiting a time slice at every yield. A test
-//! binary of its own: what it teaches the waits lasts a while, for the whole process.
+//! binary of its own: what it teaches the waits lasts a while, for the whole process. Unix only:
+//! the busy processes are shells.
+#![cfg(unix)]
 
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
