@@ -46,12 +46,12 @@ pub mod wire;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::os::fd::OwnedFd;
-use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use napi_functions::lifecycle::LoadedModule;
+use napi_link::shm::OwnedDescriptor;
+use napi_link::streams::Connection;
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, Request};
 use napi_runtime::{Outside, Runtime};
@@ -138,13 +138,13 @@ impl Host {
     /// A host serving a client in another process over `rings` (the client's), with
     /// `stream` beside them for wake-ups, descriptors and the hang-up, and `events` for what no
     /// request asked for.
-    pub fn over_rings(stream: UnixStream, events: UnixStream, rings: &napi_link::shm::Rings) -> Rc<Host> {
+    pub fn over_rings(stream: Connection, events: Connection, rings: &napi_link::shm::Rings) -> Rc<Host> {
         Host::new(Box::new(RingsPort::new(stream, events, rings)), None)
     }
 
     /// A host serving a client in this process: over rings as [`Host::over_rings`] for what
     /// comes to its thread, and directly for what its callers serve themselves (`shared`).
-    pub fn in_process(stream: UnixStream, events: UnixStream, rings: &napi_link::shm::Rings, shared: Arc<InProcess>) -> Rc<Host> {
+    pub fn in_process(stream: Connection, events: Connection, rings: &napi_link::shm::Rings, shared: Arc<InProcess>) -> Rc<Host> {
         let port = InProcessPort::new(RingsPort::new(stream, events, rings), shared.clone());
         Host::new(Box::new(port), Some(shared))
     }
@@ -184,7 +184,7 @@ impl Host {
     }
 
     /// Maps a segment of the client's, announced with its descriptor.
-    fn add_client_segment(&self, id: u32, size: u64, fd: OwnedFd) {
+    fn add_client_segment(&self, id: u32, size: u64, fd: OwnedDescriptor) {
         if let Err(e) = self.rt.shm().add_peer(id, size, fd) {
             tracing::warn!(id, "cannot map the client's segment: {e}");
         }

@@ -2,9 +2,9 @@
 //! ([`crate::rings::RingsPort`]), or of one in this process, whose news go to it directly
 //! ([`crate::inprocess::InProcessPort`]).
 
-use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::Instant;
 
+use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
@@ -12,7 +12,7 @@ use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
 /// What the client must take in before any value that needs it.
 pub enum News<'a> {
     /// A new segment of the host's, `size` bytes.
-    Segment { id: u32, size: u64, fd: BorrowedFd<'a> },
+    Segment { id: u32, size: u64, fd: BorrowedDescriptor<'a> },
     /// The host unmapped its segment: nothing of it is in use any more.
     SegmentRetired(u32),
     /// Blocks of the client's segments the host no longer uses.
@@ -59,5 +59,5 @@ pub trait Port {
     fn recv(&mut self) -> Result<ClientMessage, FrameError>;
 
     /// The descriptor of the segment the client just announced.
-    fn take_fd(&mut self) -> Option<OwnedFd>;
+    fn take_fd(&mut self) -> Option<OwnedDescriptor>;
 }

@@ -5,13 +5,11 @@
 //! The JS thread is the only reader and writer: a request is read, served and answered on one
 //! thread, with no hand-off between threads on the call path.
 
-use std::os::fd::{BorrowedFd, OwnedFd};
-use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
 use napi_link::frames::{FrameReader, FrameWriter};
-use napi_link::shm::Rings;
-use napi_link::streams::{events_out, over_rings, Also, Inbound, Outbound, RingIn, RingOut, Side, Woken};
+use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor, Rings};
+use napi_link::streams::{events_out, over_rings, Also, Connection, Inbound, Outbound, RingIn, RingOut, Side, Woken};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
@@ -28,7 +26,7 @@ pub struct RingsPort {
 
 impl RingsPort {
     /// Frames over `rings`; `stream` only wakes, carries descriptors and hangs up.
-    pub fn new(stream: UnixStream, events: UnixStream, rings: &Rings) -> RingsPort {
+    pub fn new(stream: Connection, events: Connection, rings: &Rings) -> RingsPort {
         let (inbound, outbound) = over_rings(rings, Side::Host, stream);
         RingsPort {
             reader: FrameReader::new(inbound, 64 << 10, DEFAULT_MAX_FRAME),
@@ -40,7 +38,7 @@ impl RingsPort {
 
     /// The descriptor goes ahead of the frame, on both streams: whichever reader first meets a
     /// value in the segment knows it by then.
-    fn announce(&mut self, id: u32, size: u64, fd: BorrowedFd<'_>) -> Result<(), FrameError> {
+    fn announce(&mut self, id: u32, size: u64, fd: BorrowedDescriptor<'_>) -> Result<(), FrameError> {
         let frame = encode(&ServerMessage::Segment { id, size })?;
         self.writer.flush()?;
         self.writer.get_mut().write_with_fd(&frame, fd)?;
@@ -51,7 +49,7 @@ impl RingsPort {
 }
 
 impl Port for RingsPort {
-    fn take_fd(&mut self) -> Option<OwnedFd> {
+    fn take_fd(&mut self) -> Option<OwnedDescriptor> {
         self.reader.get_mut().take_fd()
     }
 

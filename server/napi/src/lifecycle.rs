@@ -44,7 +44,7 @@ fn remembered_legacy(path: &Path) -> *const napi_module {
 
 /// A loaded module: its library (kept loaded), env and exports, and how it registered.
 pub struct LoadedModule {
-    pub library: libloading::os::unix::Library,
+    pub library: Library,
     pub env: EnvId,
     pub exports: Value,
     /// The Node-API version it runs as: what `node_api_module_get_api_version_v1` declared, or 8.
@@ -74,11 +74,38 @@ pub fn load_module(rt: &Rc<Runtime>, path: &Path) -> Result<LoadedModule, LoadEr
 
 /// A library whose entry point was found and whose env exists, before its init has run.
 struct OpenedModule {
-    library: libloading::os::unix::Library,
+    library: Library,
     init: unsafe extern "C" fn(napi_env, napi_value) -> napi_value,
     env: EnvId,
     version: i32,
     registration: &'static str,
+}
+
+/// An addon's library, kept loaded.
+#[cfg(unix)]
+pub type Library = libloading::os::unix::Library;
+/// An addon's DLL, kept loaded.
+#[cfg(windows)]
+pub type Library = libloading::os::windows::Library;
+
+/// Loads `path`. RTLD_LAZY, as node opens addons (issue 29): a function the addon imports is
+/// resolved at its first call, so an addon that never calls what the host lacks still loads (a
+/// missing one ends the host at that call, with the dynamic linker's message naming it). Data
+/// symbols, and every symbol of a library linked with `-z now`, still fail here.
+#[cfg(unix)]
+fn open_library(path: &Path) -> Result<Library, libloading::Error> {
+    // SAFETY: loading a library runs its constructors; running the addon's code is the point.
+    unsafe { Library::open(Some(path), libc::RTLD_LAZY | libc::RTLD_LOCAL) }
+}
+
+/// Loads `path` with `LoadLibraryExW`. A napi-rs addon then looks each `napi_*` up in the main
+/// module (`GetProcAddress`), a node-gyp one imports them from `node.exe` through its delay-load
+/// hook, which answers the main module: napi-hostd.exe exports them all (server/hostd/build.rs).
+#[cfg(windows)]
+fn open_library(path: &Path) -> Result<Library, libloading::Error> {
+    // SAFETY: loading a DLL runs its DllMain and static constructors; running the addon's code
+    // is the point.
+    unsafe { Library::new(path) }
 }
 
 fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
@@ -86,12 +113,7 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
         return Err(format!("no such file: {}", path.display()));
     }
     LEGACY_MODULE.with(|m| m.set(std::ptr::null()));
-    // RTLD_LAZY, as node opens addons (issue 29): a function the addon imports is resolved at
-    // its first call, so an addon that never calls what the host lacks still loads (a missing
-    // one ends the host at that call, with the dynamic linker's message naming it). Data
-    // symbols, and every symbol of a library linked with `-z now`, still fail here.
-    // SAFETY: loading a library runs its constructors; running the addon's code is the point.
-    let library = unsafe { libloading::os::unix::Library::open(Some(path), libc::RTLD_LAZY | libc::RTLD_LOCAL) }
+    let library = open_library(path)
         .map_err(|e| format!("cannot load {} as a shared library: {}", path.display(), explain_load_error(&e.to_string())))?;
     let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let legacy = match LEGACY_MODULE.with(|m| m.replace(std::ptr::null())) {
@@ -187,10 +209,24 @@ fn explain_load_error(message: &str) -> String {
 
 /// The `file://` URL of an absolute path, percent-encoded as Node's `url.pathToFileURL` does
 /// (what `node_api_get_module_file_name` reports).
+#[cfg(unix)]
 fn file_url(path: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
-    let mut url = String::from("file://");
-    for &b in path.as_os_str().as_bytes() {
+    percent_encoded("file://", path.as_os_str().as_bytes())
+}
+
+/// The same on Windows, where node writes `file:///C:/dir/addon.node`.
+#[cfg(windows)]
+fn file_url(path: &Path) -> String {
+    let path = path.to_string_lossy();
+    let path = path.strip_prefix(r"\\?\").unwrap_or(&path).replace('\\', "/");
+    percent_encoded("file:///", path.as_bytes())
+}
+
+/// `prefix` followed by `bytes`, percent-encoded as `url.pathToFileURL` does.
+fn percent_encoded(prefix: &str, bytes: &[u8]) -> String {
+    let mut url = String::from(prefix);
+    for &b in bytes {
         let plain = b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@[]|^".contains(&b);
         if plain {
             url.push(b as char);
