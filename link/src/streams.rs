@@ -10,6 +10,10 @@
 //! once: its end of the socket hangs up, which wakes the sleeper (and the host's watchdog).
 //! A descriptor (a segment's) goes on the socket, with one byte, before the frame that
 //! announces it is written to the ring; the reader takes it from what the socket brought.
+//!
+//! The socket is the bell's on Linux (`streams/socket_bell.rs`); on Windows the bell is a named
+//! pipe that carries handles and the hang-up, with an event each way for the wake-ups
+//! (`streams/pipe_bell.rs`, D34). Everything else here is the same on both.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
