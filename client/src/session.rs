@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi_protocol::{CallId, ChainId, ClientMessage, Op, PyException, PyRef, Request, TraceAnswer, Value};
+use napi_protocol::{BufferKind, CallId, ChainId, ClientMessage, JsRef, Op, PyException, PyRef, RefKind, Request, TraceAnswer, Value};
 
 use self::error::answer;
 pub use self::error::Error;
@@ -20,6 +20,7 @@ pub use self::local::{LocalError, LocalObjects, NoLocalObjects};
 use crate::exit_gate;
 use crate::link::channel::{Channel, Incoming};
 use crate::link::host_process::Spawn;
+use crate::link::shared_memory::Memory;
 use crate::start;
 
 /// Which host a session starts.
@@ -44,6 +45,15 @@ struct Inner {
     settlements: Settlements,
     /// The last id given to a local object.
     local_ids: AtomicU64,
+}
+
+/// `value` as a request names it: a buffer the host sent by its shared memory is named by its
+/// object (`Value::Shared` goes one way only); any other value is itself.
+pub fn by_reference(value: &Value) -> Value {
+    match value {
+        Value::Shared { object, .. } => Value::Js(JsRef { id: *object, kind: RefKind::Object, class_proto: None, label: String::new() }),
+        other => other.clone(),
+    }
 }
 
 /// An addon loaded: its exports, and their own data properties as they were when it loaded.
@@ -152,6 +162,25 @@ impl Session {
     /// `target[key] = value`.
     pub fn set(&self, target: &Value, key: &str, value: Value) -> Result<(), Error> {
         self.request(Op::Set { target: target.clone(), key: Value::String(key.into()), value }).map(drop)
+    }
+
+    /// A new zero-filled buffer of `len` bytes and type `kind` in shared memory, and its bytes
+    /// mapped here (`Value::Shared`).
+    pub fn new_buffer(&self, kind: BufferKind, len: u64) -> Result<(Value, Memory), Error> {
+        let buffer = self.request(Op::NewBuffer { kind, len })?;
+        match self.map(&buffer) {
+            Some(memory) => Ok((buffer, memory)),
+            None => Err(Error::Unknown("the host answered a new buffer with memory this client cannot map")),
+        }
+    }
+
+    /// The bytes of a buffer the host sent by its shared memory, mapped here for as long as the
+    /// `Memory` lives; `None` for any other value, or a region of no segment the host announced.
+    pub fn map(&self, buffer: &Value) -> Option<Memory> {
+        match buffer {
+            Value::Shared { region, .. } => self.inner.channel.shm.memory(*region),
+            _ => None,
+        }
     }
 
     /// Waits for `promise` to settle: its value, or `Error::Thrown` with its reason.

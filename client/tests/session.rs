@@ -4,8 +4,8 @@
 mod common;
 
 use napi_client::link::channel::DeathKind;
-use napi_client::session::Error;
-use napi_protocol::{FailureKind, Value};
+use napi_client::session::{by_reference, Error};
+use napi_protocol::{BufferKind, FailureKind, Value};
 
 use common::{addon, both, root};
 
@@ -69,5 +69,21 @@ fn a_closed_session_refuses_requests() {
             Err(Error::Dead(dead)) => assert_eq!(dead.kind, DeathKind::Closed),
             other => panic!("a request to a closed host answered {other:?}"),
         }
+    });
+}
+
+#[test]
+fn buffers_share_their_bytes_with_the_host() {
+    both(|session| {
+        let (shared, memory) = session.new_buffer(BufferKind::Uint8, 16).unwrap();
+        assert_eq!(memory.len, 16);
+        let buffer = by_reference(&shared);
+        // SAFETY: `memory` maps the buffer's 16 bytes while it lives; no JS runs meanwhile.
+        unsafe { std::ptr::copy_nonoverlapping(b"hello".as_ptr(), memory.ptr, 5) };
+        assert_eq!(session.get(&buffer, "0").unwrap(), Value::Number(f64::from(b'h')), "the host reads what was written here");
+        session.set(&buffer, "15", Value::Number(7.0)).unwrap();
+        // SAFETY: as above.
+        assert_eq!(unsafe { memory.ptr.add(15).read_volatile() }, 7, "the host's write is seen here");
+        assert!(session.map(&Value::Number(1.0)).is_none(), "a number maps nothing");
     });
 }
