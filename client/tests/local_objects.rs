@@ -128,3 +128,35 @@ fn threadsafe_calls_from_the_addons_threads_reach_local_objects() {
         }
     });
 }
+
+/// Answers each call by calling the host's `add(n, 1)` from inside it, sending the sum.
+struct AddingInside {
+    add: Mutex<Option<Value>>,
+    sums: Mutex<Sender<Value>>,
+}
+
+impl LocalObjects for AddingInside {
+    fn call(&self, session: &Session, _: PyRef, _: Value, _: Vec<Value>) -> Result<Value, LocalError> {
+        let add = self.add.lock().unwrap().clone().expect("set before the calls");
+        let sum = session.call(&add, Value::Undefined, vec![Value::Number(41.0), Value::Number(1.0)]);
+        self.sums.lock().unwrap().send(sum.map_err(|e| e.to_string()).unwrap_or_else(Value::String)).unwrap();
+        Ok(Value::Undefined)
+    }
+}
+
+#[test]
+fn an_events_local_call_makes_requests_of_its_own() {
+    let (sender, sums) = channel();
+    let local = Arc::new(AddingInside { add: Mutex::default(), sums: Mutex::new(sender) });
+    both_with(local.clone(), |session| {
+        let add = session.load(&addon("bench")).unwrap().property("add").cloned().unwrap();
+        *local.add.lock().unwrap() = Some(add);
+        let default_call = session.load(&addon("tsfn")).unwrap().property("defaultCall").cloned().unwrap();
+        let f = Value::Py { id: session.new_local(), callable: true };
+        session.call(&default_call, Value::Undefined, vec![Value::Number(3.0), f]).unwrap();
+        for n in 0..3 {
+            let sum = sums.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|e| panic!("call {n} of 3 never came: {e}"));
+            assert_eq!(sum, Value::Number(42.0));
+        }
+    });
+}
