@@ -33,6 +33,8 @@ console.log(JSON.stringify({{
   exportByItemThisIsTheExports: f["getThis"]() === f,
   classMethodByItem: counter["increment"](),
   bareClassMethod: bareThrew,
+  functionNameByItem: api["getName"]["name"],
+  prototypeConstructorName: Object.getPrototypeOf(api)["constructor"]["name"],
 }}));
 """
 
@@ -81,3 +83,15 @@ def test_a_class_method_read_by_item_gets_its_instance(load, node):
     with pytest.raises(JSError) as info:
         js.get(counter, "increment")()
     assert info.value.name == node["bareClassMethod"] == "TypeError"
+
+
+def test_a_function_read_by_item_keeps_its_own_properties_by_item(load, node):
+    # The conformance suite reads `Object.getPrototypeOf(o).constructor.name` so: a bound
+    # method answered neither `["name"]` nor took a property.
+    api = load("objects").makeApi()
+    assert api["getName"]["name"] == node["functionNameByItem"]
+    assert js.get_prototype(api)["constructor"]["name"] == node["prototypeConstructorName"] == "Object"
+    api["getName"]["tag"] = 5
+    assert js.get(api, "getName")["tag"] == 5
+    del api["getName"]["tag"]
+    assert "tag" not in js.get(api, "getName")

@@ -341,6 +341,20 @@ impl JSMethod {
         Ok(self.func.bind(py).as_any().getattr(name)?.unbind())
     }
 
+    /// `obj["f"]["name"]`: items too are the function's own, so a function read by item or
+    /// attribute stays the object it is in JS, only called with its `this`.
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        Ok(self.func.bind(py).as_any().get_item(key)?.unbind())
+    }
+
+    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.func.bind(py).as_any().set_item(key, value)
+    }
+
+    fn __delitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.func.bind(py).as_any().del_item(key)
+    }
+
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         match other.cast::<JSMethod>() {
             Ok(o) => Ok(o.get().this.bind(py).as_any().eq(self.this.bind(py))? && o.get().func.get().id == self.func.get().id),
