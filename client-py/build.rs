@@ -10,16 +10,10 @@ include!("../server/napi/exports_list.rs");
 mod bundle_hostd;
 
 fn main() {
-    let list = std::fs::read_to_string("../server/napi/napi-exports.txt").expect("server/napi/napi-exports.txt");
-    let libuv = std::fs::read_to_string("../server/napi/libuv-exports.txt").expect("server/napi/libuv-exports.txt");
-    for file in ["napi-exports.txt", "libuv-exports.txt", "exports_list.rs"] {
-        println!("cargo:rerun-if-changed=../server/napi/{file}");
-    }
+    let (napi, uv) = read_export_lists("../server/napi");
     // rustc exports the `#[no_mangle]` functions of the crates a cdylib links (its version
     // script); this makes sure each is linked in.
-    let functions = exported_functions(&list);
-    let uv = libuv_functions(&libuv);
-    keep_all(functions.iter().map(|(name, _)| *name).chain(uv.iter().copied()), "cdylib");
+    keep_all(napi.iter().chain(&uv).map(String::as_str), "cdylib");
     // libuv's functions are C, from a static library, which rustc's version script hides: a
     // second version script makes them global. lld merges the two; GNU ld refuses a second
     // anonymous version tag, so the extension is linked by lld, as rustup's x86-64 toolchain

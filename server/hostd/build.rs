@@ -12,15 +12,9 @@ use std::path::PathBuf;
 include!("../napi/exports_list.rs");
 
 fn main() {
-    let list = std::fs::read_to_string("../napi/napi-exports.txt").expect("../napi/napi-exports.txt");
-    let libuv = std::fs::read_to_string("../napi/libuv-exports.txt").expect("../napi/libuv-exports.txt");
-    for file in ["../napi/napi-exports.txt", "../napi/libuv-exports.txt", "../napi/exports_list.rs"] {
-        println!("cargo:rerun-if-changed={file}");
-    }
+    let (napi, libuv) = read_export_lists("../napi");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    let functions = exported_functions(&list);
-    let uv = libuv_functions(&libuv);
-    let names = || functions.iter().map(|(name, _)| *name).chain(uv.iter().copied());
+    let names = || napi.iter().chain(&libuv).map(String::as_str);
     keep_all(names(), "bin=napi-hostd");
     if std::env::var("CARGO_CFG_TARGET_OS").unwrap() == "windows" {
         let mut def = String::from("EXPORTS\n");
@@ -31,12 +25,7 @@ fn main() {
         println!("cargo:rustc-link-arg-bin=napi-hostd={}", out.join("exports.def").display());
         return;
     }
-    let mut dynamic = String::from("{\n");
-    for name in names() {
-        writeln!(dynamic, "  {name};").unwrap();
-    }
-    dynamic.push_str("};\n");
-    std::fs::write(out.join("exports.list"), dynamic).unwrap();
+    std::fs::write(out.join("exports.list"), dynamic_list(names())).unwrap();
     if linked_by_zig() {
         // zig's linker (release wheels, `maturin --zig`) takes no dynamic list: every global
         // symbol goes into the dynamic table instead, these among them.

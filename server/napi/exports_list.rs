@@ -28,3 +28,31 @@ fn keep_all<'a>(names: impl IntoIterator<Item = &'a str>, target: &str) {
         println!("cargo:rustc-link-arg-{target}=-Wl,-u,{name}");
     }
 }
+
+/// The two lists read from `napi_dir` (the napi-functions crate's folder, as the build script's
+/// crate reaches it), cargo told to build again when either list or this file changes: Node-API's
+/// names, then libuv's.
+#[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
+fn read_export_lists(napi_dir: &str) -> (Vec<String>, Vec<String>) {
+    let read = |file: &str| {
+        let path = format!("{napi_dir}/{file}");
+        println!("cargo:rerun-if-changed={path}");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    println!("cargo:rerun-if-changed={napi_dir}/exports_list.rs");
+    let napi = exported_functions(&read("napi-exports.txt")).iter().map(|(name, _)| name.to_string()).collect();
+    let libuv = libuv_functions(&read("libuv-exports.txt")).iter().map(|name| name.to_string()).collect();
+    (napi, libuv)
+}
+
+/// A linker dynamic list (`--dynamic-list`) naming `names`: what an executable's dynamic symbol
+/// table holds.
+#[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
+fn dynamic_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut list = String::from("{\n");
+    for name in names {
+        list.push_str(&format!("  {name};\n"));
+    }
+    list.push_str("};\n");
+    list
+}
