@@ -388,8 +388,9 @@ def got_busy(meanwhile: OtherWork) -> str | None:
         return "its waits found the CPUs contended"
     if idle_cpus() < 0:
         return "no CPU idle"
-    if meanwhile.cpus() > OtherWork.BUSY:
-        return f"other work took {meanwhile.cpus():.2f} CPUs"
+    other = meanwhile.cpus()
+    if other > OtherWork.BUSY:
+        return f"other work took {other:.2f} CPUs"
     return None
 
 
