@@ -18,6 +18,7 @@ import atexit
 from . import _native, cycles, errors, host, js, promise
 from ._native import JSBuffer, JSMethod
 from .addon import Addon, AddonInfo, TypedAddon, addon_info, close
+from .cycles import CyclesCollected
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
@@ -38,7 +39,7 @@ from .errors import (
     StaleObjectError,
     UnsafeArchiveError,
 )
-from .host import CyclesCollected, Host, hostd_path, load_addon
+from .host import Host, hostd_path, load_addon
 from .pool import AddonPool
 from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSExternal, JSFunction, JSObject, JSSymbol

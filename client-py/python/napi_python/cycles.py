@@ -19,7 +19,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 # How many collections the callback asked for, and how many the collector finished.
 _asked = 0
@@ -94,3 +94,14 @@ def _after_fork_in_child() -> None:
 
 gc.callbacks.append(_after_collection)
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class CyclesCollected(NamedTuple):
+    """What ``Host.collect_cycles`` did."""
+
+    #: Proxies of JS objects let go of because only cycles held them.
+    proxies: int
+    #: Python objects the host no longer holds (the callables of those cycles among them).
+    python: int
+    #: JS objects freed.
+    freed: int

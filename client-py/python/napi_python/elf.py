@@ -122,17 +122,32 @@ class _Section:
     entsize: int
 
 
+def _reader(f: BinaryIO, p: Path) -> _Reader:
+    """A reader of the ELF file open as ``f``, in its class and byte order (``ElfError`` for a
+    file that is not ELF)."""
+    ident = f.read(16)
+    if len(ident) < 16 or ident[:4] != b"\x7fELF":
+        raise ElfError(f"{p} is not an ELF file")
+    if ident[4] not in (1, 2) or ident[5] not in (1, 2):
+        raise ElfError(f"{p}: unknown ELF class or byte order")
+    return _Reader(f, "<" if ident[5] == 1 else ">", 64 if ident[4] == 2 else 32)
+
+
+def machine(path: str | os.PathLike[str]) -> str:
+    """The CPU the ELF file at ``path`` is built for (``x86-64``, ``aarch64``...), read from its
+    header alone (``read`` reads the whole file)."""
+    p = Path(path)
+    with open(p, "rb") as f:
+        (number,) = _reader(f, p).unpack("H", 18)
+    return _MACHINES.get(number, str(number))
+
+
 def read(path: str | os.PathLike[str]) -> SharedObject:
     """The dynamic section and dynamic symbols of the ELF file at ``path``."""
     p = Path(path)
     with open(p, "rb") as f:
-        ident = f.read(16)
-        if len(ident) < 16 or ident[:4] != b"\x7fELF":
-            raise ElfError(f"{p} is not an ELF file")
-        if ident[4] not in (1, 2) or ident[5] not in (1, 2):
-            raise ElfError(f"{p}: unknown ELF class or byte order")
-        bits = 64 if ident[4] == 2 else 32
-        r = _Reader(f, "<" if ident[5] == 1 else ">", bits)
+        r = _reader(f, p)
+        bits = r.bits
         if bits == 64:
             _, machine, _, _, _, shoff, _, _, _, _, shentsize, shnum, shstrndx = r.unpack("HHIQQQIHHHHHH", 16)
         else:

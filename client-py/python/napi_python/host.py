@@ -11,111 +11,29 @@ and loads every addon again in its original order (``RestartPolicy``).
 
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import os
-import shutil
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any
 
-from . import _native, cycles, elf, errors, host_output, macho
+from . import _native, addon_file, addon_loading, cycles, host_options, host_output, supervision
 from .addon import Addon
+from .addon_loading import Setup
 from .errors import (
     AddonClosedError,
     AddonCrashedError,
-    AddonError,
     AddonInitError,
     AddonLoadError,
-    AddonRestartLimitError,
-    AddonSetupError,
-    JSError,
     SandboxUnavailableError,
-    StaleObjectError,
 )
+from .hostd_binary import hostd_path
 from .sandbox import RestartPolicy, Sandbox
 
 __all__ = ["Host", "load_addon", "hostd_path"]
-
-_PACKAGE_DIR = Path(__file__).resolve().parent
-
-# Where a host's output can go (Host(output=...)).
-_OUTPUTS = ("stdio", "logging")
-
-# What a program does to each fresh load of an addon before it serves (`load_addon(setup=...)`).
-Setup = Callable[[Addon], object]
-
-
-def hostd_path() -> str:
-    """Where the ``napi-hostd`` binary is: ``$NAPI_HOSTD``, else the one installed with this
-    package (a wheel carries it in ``napi_python/bin/``), else the first on ``PATH``.
-
-    Raises ``AddonLoadError`` naming the path when the binary chosen is missing or cannot be run.
-    """
-    explicit = os.environ.get("NAPI_HOSTD")
-    if explicit:
-        return _runnable(explicit, "$NAPI_HOSTD")
-    bundled = _PACKAGE_DIR / "bin" / "napi-hostd"
-    if bundled.exists():
-        return _runnable(str(bundled), "the host installed with napi_python")
-    found = shutil.which("napi-hostd")
-    if found:
-        return found
-    raise AddonLoadError(
-        f"napi-hostd not found: looked in $NAPI_HOSTD, {bundled} and PATH "
-        "(reinstall napi-python with pip; in a checkout, run scripts/build)"
-    )
-
-
-def _runnable(path: str, source: str) -> str:
-    """``path`` when it is an executable file; ``AddonLoadError`` saying which and why otherwise."""
-    if not os.path.isfile(path):
-        raise AddonLoadError(f"napi-hostd {path} ({source}) is not a file")
-    if not os.access(path, os.X_OK):
-        raise AddonLoadError(f"napi-hostd {path} ({source}) is not executable")
-    return path
-
-
-def _addon_file(path: str | os.PathLike[str]) -> str:
-    """The absolute path of an addon file that exists and is not node's alone
-    (``AddonLoadError`` otherwise)."""
-    p: str = os.path.abspath(os.fspath(path))
-    if not os.path.exists(p):
-        raise AddonLoadError(f"no such file: {p}")
-    if not os.path.isfile(p):
-        raise AddonLoadError(f"not a file: {p}")
-    _refuse_node_only(p)
-    return p
-
-
-def _refuse_node_only(path: str) -> None:
-    """``AddonLoadError`` for an addon built against node's own C++ API, told from the file
-    before any loader sees it: its library constructor calls ``node_module_register``, which
-    nothing outside node defines, so the dynamic linker would end the process that opened it
-    (Python itself, in-process) instead of failing the load."""
-    try:
-        so = macho.read_binary(path)
-    except (elf.ElfError, macho.MachOError, OSError):
-        return  # not a file this can read: the loader's own error says what it is
-    registration = elf.node_registration(so)
-    if registration is None:
-        return
-    version = elf.node_module_version(so)
-    built = f"built for {elf.node_release(version)}" if version is not None else "for a node version it does not record"
-    raise AddonLoadError(
-        f"{path} is a V8-ABI addon {built}, not a Node-API one: it registers with node's {registration} "
-        "and uses V8's and node's C++ API (node.h, nan), which exist only inside node, so it cannot run "
-        "outside node. A Node-API build of the package (napi-rs, node-addon-api) would load here"
-    )
-
-
-def _beneath(path: str, directory: str) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(directory)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 class Host:
@@ -172,22 +90,19 @@ class Host:
         distinct_nulls: bool,
         readable: list[str],
     ) -> None:
-        if output not in _OUTPUTS:
-            raise ValueError(f"output must be one of {', '.join(map(repr, _OUTPUTS))}, not {output!r}")
+        self._sandbox = host_options.checked_sandbox(isolated, env, timeout, restart, sandbox, output)
         if not isolated:
-            _check_in_process(env, timeout, restart, sandbox, output)
             restart = False
         self._isolated = isolated
         self._env = dict(env) if env else None
         self._timeout = timeout
-        self._sandbox = Sandbox() if sandbox is True else sandbox or None
         self._readable = readable
         self._output = output
         self._distinct_nulls = distinct_nulls
         # Set once the running process's output was all forwarded (None in-process).
         self._output_done: threading.Event | None = None
         self._policy = RestartPolicy() if restart is True else restart or None
-        self._restarts: collections.deque[float] = collections.deque()
+        self._restarts = supervision.Restarts(self._policy) if self._policy is not None else None
         # Reentrant: a crash noticed while this thread loads an addon reaches _host_died.
         self._lock = threading.RLock()
         self._down = False
@@ -195,7 +110,6 @@ class Host:
         # Set in a forked child: the parent's process is not this one's to use (see
         # `_after_fork_in_child`); the next use of an export loads the addons again.
         self._forked = False
-        self._gave_up: AddonError | None = None
         # Every addon loaded, in order, with its handle: weak, as each Addon holds its host and a
         # cycle would keep the process running until Python's cycle collector ran. A restart
         # loads each path again, handle or not, to rebuild the same heap.
@@ -242,7 +156,7 @@ class Host:
 
     def _supervise(self) -> None:
         if self._policy is not None:
-            _supervised[self._conn.pid] = weakref.ref(self)
+            supervision.supervise(self._conn.pid, self)
 
     def load(self, path: str | os.PathLike[str], *, setup: Setup | None = None) -> Addon:
         """Loads the addon at ``path`` into this host, with an env of its own. ``setup(addon)``
@@ -253,7 +167,7 @@ class Host:
         on), ``AddonInitError`` when its init function threw, ``AddonSetupError`` when
         ``setup`` raised (this handle is then closed).
         """
-        return self._load(_addon_file(path), setup=setup)
+        return self._load(addon_file.checked(path), setup=setup)
 
     def _load(self, path: str, owns_host: bool = False, setup: Setup | None = None) -> Addon:
         if setup is not None and not callable(setup):
@@ -264,14 +178,14 @@ class Host:
             self._check_readable(path)
             if self._down:
                 self._revive()
-            exports, members, module = _load_into(self._conn, path)
+            exports, members, module = addon_loading.load_into(self._conn, path)
             options = self._load_options() if setup is None else {**self._load_options(), "setup": setup}
             recipe = functools.partial(load_addon, path, **options)
             addon = Addon(self, path, exports, members, module, recipe=recipe, owns_host=owns_host, setup=setup)
             self._loaded.append((path, weakref.ref(addon)))
         if setup is not None:
             try:
-                _set_up(addon, setup, "loading it")
+                addon_loading.set_up(addon, setup, "loading it")
             except BaseException:
                 addon._napi_close()
                 raise
@@ -302,7 +216,7 @@ class Host:
         if box is None or not box.confine:
             return
         allowed = [*self._readable, *box.read]
-        if not any(_beneath(path, d) for d in allowed):
+        if not any(addon_file.beneath(path, d) for d in allowed):
             raise AddonLoadError(
                 f"{path} is outside what this host's sandbox may read ({', '.join(allowed) or 'nothing'}): "
                 "add its directory to Sandbox(read=...)"
@@ -331,12 +245,11 @@ class Host:
                 self._count_restart(old)
             conn = self._spawn()
             try:
-                reloaded = [(ref, _load_into(conn, path)) for path, ref in self._loaded]
+                reloaded = [(ref, addon_loading.load_into(conn, path)) for path, ref in self._loaded]
             except BaseException:
                 conn.close()
                 raise
-            _supervised.pop(old, None)
-            _superseded[old] = conn.pid
+            supervision.replaced(old, conn.pid)
             self._conn = conn
             self._down = False
             self._forked = False
@@ -357,9 +270,9 @@ class Host:
         try:
             for addon in addons:
                 if addon._napi_setup is not None:
-                    _set_up(addon, addon._napi_setup, "a restart loaded it again")
+                    addon_loading.set_up(addon, addon._napi_setup, "a restart loaded it again")
         except BaseException:
-            _supervised.pop(self._conn.pid, None)
+            supervision.release(self._conn.pid)
             self._down = True
             self._conn.close(0)
             raise
@@ -367,22 +280,8 @@ class Host:
     def _count_restart(self, old: int) -> None:
         """Counts a restart after a crash of process ``old``, or raises when the policy allows
         no more."""
-        if self._gave_up is not None:
-            raise self._gave_up
-        policy = self._policy
-        assert policy is not None, "only supervised hosts go down"
-        now = time.monotonic()
-        while self._restarts and now - self._restarts[0] > policy.period:
-            self._restarts.popleft()
-        if len(self._restarts) >= policy.max_restarts:
-            self._gave_up = AddonRestartLimitError(
-                f"{self._names()}: napi-hostd died again after {len(self._restarts)} restarts "
-                f"within {policy.period:g} s; not restarting it any more",
-                pid=old,
-            )
-            _supervised.pop(old, None)
-            raise self._gave_up
-        self._restarts.append(now)
+        assert self._restarts is not None, "only supervised hosts go down"
+        self._restarts.count(old, self._names())
 
     def _after_fork_in_child(self) -> None:
         """In a forked child: the host process is the parent's, and so are the objects of it.
@@ -394,7 +293,7 @@ class Host:
         self._lock = threading.RLock()
         if not self._isolated or self._closed:
             return
-        _supervised.pop(self._conn.pid, None)
+        supervision.release(self._conn.pid)
         self._forked = True
         self._down = True
         for addon in self.addons:
@@ -438,7 +337,7 @@ class Host:
         """False once the process has died or the host was closed."""
         return self._conn.alive
 
-    def collect_cycles(self) -> CyclesCollected:
+    def collect_cycles(self) -> cycles.CyclesCollected:
         """Collects the cycles that pass through Python (a callable given to a JS object that
         refers to that object's proxy), then everything else the host no longer references, and
         runs the finalizers that came due. napi_python runs this for every open host after each
@@ -449,10 +348,10 @@ class Host:
             if self._closed:
                 raise AddonClosedError("the host was closed")
             if self._down:
-                return CyclesCollected(0, 0, 0)
+                return cycles.CyclesCollected(0, 0, 0)
             conn = self._conn
         proxies, python, freed = conn.collect_cycles()
-        return CyclesCollected(int(proxies), int(python), int(freed))
+        return cycles.CyclesCollected(int(proxies), int(python), int(freed))
 
     def _collect_cycles_quietly(self) -> int:
         """``collect_cycles`` for the collector thread, answering how many Python objects the
@@ -474,7 +373,7 @@ class Host:
         """`close`, killing a process still tearing down after `grace` seconds."""
         with self._lock:
             self._closed = True
-            _supervised.pop(self._conn.pid, None)
+            supervision.release(self._conn.pid)
         started = time.monotonic()
         self._conn.close(grace)
         # The process's last output reaches sys.stdout (or logging) before close returns.
@@ -495,54 +394,6 @@ class Host:
         state = "" if self._conn.alive else " (closed)" if self._closed else " (down)"
         where = f"pid={self.pid}" if self._isolated else "in-process"
         return f"<Host {where} [{self._names()}]{state}>"
-
-
-def _check_in_process(
-    env: Mapping[str, str] | None,
-    timeout: float | None,
-    restart: bool | RestartPolicy,
-    sandbox: bool | Sandbox | None,
-    output: str,
-) -> None:
-    """Refuses the options that need a process of the host's own."""
-    refused = {
-        "env": env is not None,
-        "timeout": timeout is not None,
-        "restart": restart is not True and restart is not False,
-        "sandbox": sandbox is not None and sandbox is not False,
-        # An in-process addon writes to this process's own stdout and stderr.
-        "output": output != "stdio",
-    }
-    named = [name for name, given in refused.items() if given]
-    if named:
-        raise ValueError(
-            f"isolated=False runs the addon on a thread of this process, which {', '.join(named)} cannot apply to "
-            "(no process to confine, kill or restart; a crash in the addon ends Python): use isolated=True"
-        )
-
-
-def _set_up(addon: Addon, setup: Setup, when: str) -> None:
-    """Runs ``setup(addon)``; ``AddonSetupError`` saying so if it raises."""
-    try:
-        setup(addon)
-    except Exception as e:
-        name = os.path.basename(addon._napi_path)
-        raise AddonSetupError(f"the setup of {name} failed after {when}: {type(e).__name__}: {e}") from e
-
-
-def _load_into(conn: _native.Connection, path: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """Loads ``path`` into the process of ``conn``; answers its exports, their members and how
-    the module registered (``{"version": 8, "registration": "napi_register_module_v1"}``)."""
-    was_alive = conn.alive
-    try:
-        exports, members, module = conn.load(path)
-    except JSError as e:
-        raise AddonInitError(f"{path}: the module's initialisation threw: {e}", e) from None
-    except AddonCrashedError as e:
-        if not was_alive:
-            raise  # it had died before: not this addon's doing
-        raise AddonLoadError(f"the host crashed while loading {path}: {e}") from e
-    return exports, members, module
 
 
 def load_addon(
@@ -574,7 +425,7 @@ def load_addon(
         if defaults != (True, None, None, True, None, "stdio", False):
             raise TypeError("load_addon(path, host=...) takes its options from the Host")
         return host.load(path, setup=setup)
-    p = _addon_file(path)
+    p = addon_file.checked(path)
     own = Host._for_addon(
         p,
         isolated=isolated,
@@ -604,17 +455,6 @@ _host_numbers = itertools.count()
 cycles._hosts = lambda: list(_open_hosts.values())
 
 
-class CyclesCollected(NamedTuple):
-    """What ``Host.collect_cycles`` did."""
-
-    #: Proxies of JS objects let go of because only cycles held them.
-    proxies: int
-    #: Python objects the host no longer holds (the callables of those cycles among them).
-    python: int
-    #: JS objects freed.
-    freed: int
-
-
 # Seconds a host may take to tear down when closed, before its process is killed.
 CLOSE_GRACE = 2.0
 
@@ -627,31 +467,6 @@ def close_open_hosts() -> None:
     deadline = time.monotonic() + CLOSE_GRACE
     for host in reversed(list(_open_hosts.values())):
         host._close(max(0.0, deadline - time.monotonic()))
-
-
-# Hosts that restart, by pid; and processes replaced by a restart (old pid -> new).
-_supervised: dict[int, weakref.ref[Host]] = {}
-_superseded: dict[int, int] = {}
-
-
-def _on_host_death(pid: int) -> AddonError | None:
-    """The exception hook's listener: objects of a replaced process are stale; a supervised
-    host learns that its process died (so that the next use of an export restarts it)."""
-    new = _superseded.get(pid)
-    if new is not None:
-        return StaleObjectError(
-            f"this object belonged to napi-hostd pid {pid}, which died; its addons now run in pid {new}"
-        )
-    ref = _supervised.get(pid)
-    host = ref() if ref is not None else None
-    if host is not None:
-        host._host_died(pid)
-    elif ref is not None:
-        _supervised.pop(pid, None)
-    return None
-
-
-errors._death_listener = _on_host_death
 
 
 def _after_fork_in_child() -> None:

@@ -17,11 +17,10 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, cast
 
-from . import elf, js, macho
+from . import elf, js, machine, macho
 from .addon import addon_info
 from .errors import AddonError, AddonLoadError
 from .host import hostd_path, load_addon
@@ -217,12 +216,12 @@ def inspect_addon(path: str | Path, *, sandbox: bool = True) -> dict[str, Any]:
     """Everything ``inspect`` prints, as a dict (``--json`` prints it as is)."""
     p = Path(path).resolve()
     report = _static(p)
-    if report["format"] == "ELF" or sys.platform == "darwin":
+    if report["format"] == "ELF" or machine.this_os() == "darwin":
         report["load"] = _loaded(p, sandbox, report["library_dirs"])
     else:
         report["load"] = {
             "loaded": False,
-            "error": f"it is built for macOS ({report['format']}), this is {sys.platform}",
+            "error": f"it is built for macOS ({report['format']}), this is {machine.this_os()}",
         }
     return report
 

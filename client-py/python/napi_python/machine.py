@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Platform", "current_platform"]
+__all__ = ["Platform", "current_platform", "this_arch", "this_os"]
 
 # Node's process.arch for Python's platform.machine().
 _ARCH = {
@@ -28,22 +28,32 @@ _ARCH = {
 }
 
 
+def this_os() -> str:
+    """This machine's OS as node's ``process.platform`` names it: ``linux``, ``darwin``,
+    ``win32``, ``freebsd``... The one place the package asks which OS it runs on (tests fake
+    another OS by replacing it)."""
+    system = sys.platform
+    if system.startswith("linux"):
+        return "linux"
+    # Python names some OSes with their major version (freebsd14, sunos5); node does not.
+    return system if system == "win32" else system.rstrip("0123456789")
+
+
 def current_platform() -> str:
     """This machine as napi-rs names platforms: ``linux-x64-gnu``, ``linux-arm64-musl``,
     ``linux-arm-gnueabihf``, ``darwin-arm64``..."""
-    system = sys.platform
-    if system.startswith("linux"):
-        system = "linux"
-    elif system == "win32":
-        return f"win32-{_arch()}-msvc"
-    arch = _arch()
+    system = this_os()
+    if system == "win32":
+        return f"win32-{this_arch()}-msvc"
+    arch = this_arch()
     if system != "linux":
         return f"{system}-{arch}"
     libc = "gnu" if _is_glibc() else "musl"
     return f"linux-{arch}-{libc}eabihf" if arch == "arm" else f"linux-{arch}-{libc}"
 
 
-def _arch() -> str:
+def this_arch() -> str:
+    """This machine's CPU as node's ``process.arch`` names it: ``x64``, ``arm64``..."""
     machine = _platform.machine().lower()
     return _ARCH.get(machine, machine)
 

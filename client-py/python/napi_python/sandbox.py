@@ -9,6 +9,11 @@ enter no new namespace, and holds no capability (run as root too). Limits are of
 given. The host applies all of it to itself before it loads the addon and before it starts any
 thread, and reports what is in force; ``load_addon`` refuses to go on if something asked for is
 missing (``SandboxUnavailableError``).
+
+Only Linux's sandbox has been run and tested. Elsewhere ``sandbox=`` raises
+``SandboxUnavailableError`` before any host starts, rather than promise a confinement no one
+has checked: on Windows always; on macOS unless ``Sandbox(untested_seatbelt=True)`` accepts the
+Seatbelt profile generated from the same policy, which has not yet run on a Mac.
 """
 
 from __future__ import annotations
@@ -17,10 +22,29 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import machine
+from .errors import SandboxUnavailableError
+
 __all__ = ["Sandbox", "RestartPolicy"]
 
-# What the host reports for each part of the confinement (server/hostd/src/sandbox).
-_CONFINEMENT = ("landlock_filesystem", "landlock_network", "landlock_scopes", "no_capabilities", "seccomp")
+# What the host reports for each part of the confinement (server/hostd/src/sandbox), by OS.
+_CONFINEMENT = {
+    "linux": ("landlock_filesystem", "landlock_network", "landlock_scopes", "no_capabilities", "seccomp"),
+    "darwin": ("seatbelt",),
+}
+
+# Why an OS has no sandbox to offer (macOS: unless the user accepts the untested one).
+_WINDOWS = (
+    "sandbox= is refused on Windows: no Windows sandbox has been built or checked (napi-python's "
+    "Windows host is tested under wine, which confines nothing). One would need a restricted token, "
+    "an AppContainer and a job object's limits. Load without sandbox= to run the addon in a process "
+    "of its own, unconfined"
+)
+_MACOS = (
+    "sandbox= on macOS would apply a Seatbelt profile generated from the Linux sandbox's policy that "
+    "has not yet run on a Mac (nor have the limits): pass Sandbox(untested_seatbelt=True) to use it "
+    "anyway, or load without sandbox="
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,8 @@ class Sandbox:
     and write. ``memory``: bytes of address space; ``cpu``: seconds of CPU time; ``open_files``:
     file descriptors. ``confine=False`` applies only the limits (no Landlock, no seccomp).
     ``require``: the protections that must be in force, or True for all that were asked for.
+    ``untested_seatbelt=True``: on macOS, accept the Seatbelt profile and limits that have not yet
+    run on a Mac (without it, macOS refuses ``sandbox=``); it changes nothing elsewhere.
     """
 
     read: Sequence[str] = ()
@@ -40,11 +66,27 @@ class Sandbox:
     open_files: int | None = None
     confine: bool = True
     require: bool | Sequence[str] = True
+    untested_seatbelt: bool = False
+
+    def check_platform(self) -> None:
+        """``SandboxUnavailableError`` saying why, on an OS whose sandbox has not been tested
+        (or, on macOS, not accepted untested)."""
+        system = machine.this_os()
+        if system == "linux" or (system == "darwin" and self.untested_seatbelt):
+            return
+        if system == "darwin":
+            raise SandboxUnavailableError(_MACOS, list(self.required()))
+        reason = (
+            _WINDOWS if system == "win32" else f"sandbox= is refused on {system}: napi-python has no sandbox for it"
+        )
+        raise SandboxUnavailableError(reason, list(self.required()))
 
     def host_args(self, readable: Sequence[str] = ()) -> list[str]:
         """The host's command-line options for this sandbox; ``readable``: directories to allow
         reading besides ``read`` (an addon's own)."""
         args: list[str] = []
+        if self.untested_seatbelt and machine.this_os() == "darwin":
+            args.append("--sandbox-untested-seatbelt")
         if self.confine:
             args.append("--sandbox")
             for p in [*readable, *self.read]:
@@ -62,7 +104,7 @@ class Sandbox:
             return []
         if self.require is not True:
             return list(self.require)
-        names = list(_CONFINEMENT) if self.confine else []
+        names = list(_CONFINEMENT.get(machine.this_os(), ())) if self.confine else []
         names += [
             n
             for n, v in (("memory_limit", self.memory), ("cpu_limit", self.cpu), ("open_files_limit", self.open_files))
