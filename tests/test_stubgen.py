@@ -183,13 +183,13 @@ def mapping(tmp_path_factory) -> str:
         "def big(self, a: BigInt, /) -> BigInt: ...",
         "def later(self, p: Awaitable[str], /) -> JSPromise[list[int | float]]: ...",
         # A callback gets JS values (OUT) and its result is ignored (void: object).
-        "def each(self, items: Sequence[float], cb: Callable[[JSObject | None, int | float], object], /) -> None: ...",
+        "def each(self, items: list[float] | builtins.tuple[float, ...], cb: Callable[[JSObject | None, int | float], object], /) -> None: ...",
         # Exports' member `Color` hides the type `Color` in its class body: an alias reaches it.
         "def pick(self, c: _Type_Color, m: _Type_Mode | None = ..., /) -> Point: ...",
         "_Type_Color: TypeAlias = Color",
         "def tuple(self, p: Pair, /) -> Pair: ...",
         "def bytes(self, a: JSBuffer, b: JSBuffer, c: Buffer, /) -> JSBuffer: ...",
-        "def record(self, r: Mapping[str, bool], /) -> dict[str, Any]: ...",
+        "def record(self, r: dict[str, bool], /) -> dict[str, Any]: ...",
         "def when(self, d: datetime, /) -> datetime: ...",
         "def variadic(self, first: str, /, *rest: float) -> None: ...",
         "@overload\n    def over(self, a: str, /) -> str: ...\n    @overload\n    def over(self, a: float, b: float, /) -> int | float: ...",

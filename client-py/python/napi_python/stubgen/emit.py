@@ -9,7 +9,8 @@ What a declaration becomes (the types themselves: ``types``):
   has ``f``'s signature;
 - an interface or object type with properties only (napi-rs ``#[napi(object)]``): a
   ``TypedDict``, since such objects cross as dicts; one with methods or call signatures: a
-  ``Protocol``, which a parameter also accepts as a dict of its methods' callables (``_passed``;
+  ``Protocol`` (its optional members read by subscription, an absent one being no attribute),
+  which a parameter also accepts as a dict of its methods' callables (``_passed``;
   an interface of both kinds has the members it extends); one with a property that is or may be a function is a ``TypedDict`` as a
   parameter (a dict passes, its callables becoming functions) and, where it arrives, a
   ``Protocol`` read by subscription (``_keyed``): such an object is no plain data, a
@@ -124,7 +125,8 @@ def _imports(body: str) -> list[str]:
         if name in used:
             by_module.setdefault(module, []).append(name)
     # Grouped as isort has it: the standard library, typing_extensions, napi_python.
-    groups: list[list[str]] = [[], [], []]
+    # `import builtins` (a builtin a member hides, read as builtins.tuple) before any `from`.
+    groups: list[list[str]] = [["import builtins"] if "builtins" in used else [], [], []]
     for module in sorted(by_module):
         # isort's order by type: CONSTANTS, Classes, functions.
         names = sorted(by_module[module], key=lambda n: (not n.isupper(), not n[:1].isupper(), n))

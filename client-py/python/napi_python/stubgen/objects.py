@@ -59,7 +59,13 @@ class ObjectWriter(Collector):
             return self._protocol(name, members, bases, doc)
 
     def _protocol(self, name: str, members: list[Node], bases: list[str], doc: str | None) -> list[str]:
-        body: list[str] = [docstring(doc)] if doc else []
+        """A Protocol of the members: its properties as attributes and its methods as methods;
+        its optional members (``x?:``, ``f?()``) read by subscription, ``obj["x"]``, which
+        answers None for an absent one, where reading an absent attribute raises
+        ``AttributeError`` (no stub could type that)."""
+        body: list[str] = []
+        # Key -> type (an overloaded optional method is read as its first declaration says).
+        optional: dict[str, str] = {}
         signatures = _counts(
             "__call__" if m["type"] == "TSCallSignatureDeclaration" else _name(m.get("key"))
             for m in members
@@ -67,10 +73,13 @@ class ObjectWriter(Collector):
         )
         for m in members:
             key = _name(m.get("key"))
-            if m["type"] == "TSPropertySignature" and key and is_identifier(key):
+            if m.get("optional") and key and m["type"] in ("TSPropertySignature", "TSMethodSignature"):
+                hint = f"{name}{_camel(key)}"
+                # A method arrives as the function its property holds.
+                read = self._type(m, OUT, hint) if m["type"] == "TSPropertySignature" else self.mapper.map(m, OUT, hint)
+                optional.setdefault(key, union([self._unshadow(read), "None"]))
+            elif m["type"] == "TSPropertySignature" and key and is_identifier(key):
                 t = self._type(m, OUT if m.get("readonly") else DATA, f"{name}{_camel(key)}")
-                if m.get("optional"):
-                    t = union([t, "None"])
                 if m.get("readonly"):
                     body += ["@property", f"def {key}(self) -> {t}: ..."]
                 else:
@@ -80,6 +89,11 @@ class ObjectWriter(Collector):
                 body.append(self._def(key, m, f"{name}{_camel(key)}", overload=overload, doc=self.docs.before(m)))
             elif m["type"] == "TSCallSignatureDeclaration":
                 body.append(self._def("__call__", m, f"{name}Call", overload=signatures["__call__"] > 1))
+        if optional:
+            note = 'Its optional members are read as ``obj["key"]``, None when absent (an absent one is no attribute).'
+            doc = f"{doc}\n\n{note}" if doc else note
+            body += _getitem(list(optional.items()))
+        body = ([docstring(doc)] if doc else []) + body
         return [f"class {name}({', '.join([*bases, 'Protocol'])}):", *_indent(body or ["..."])]
 
     def _typed_dict(self, name: str, members: list[Node], bases: list[str], doc: str | None) -> list[str]:

@@ -5,6 +5,7 @@ names, or inside a generic declaration whose type parameters read as Any."""
 from __future__ import annotations
 
 import ast
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
@@ -47,18 +48,17 @@ class StubBase(ABC):
     def _unshadow(self, text: str) -> str:
         """``text`` with the names that the class being written defines as members (a method
         ``Color`` of ``Exports`` hides the module's type ``Color`` from annotations after it)
-        read through module-level aliases (``_Type_Color: TypeAlias = Color``)."""
+        read through module-level aliases (``_Type_Color: TypeAlias = Color``), or a builtin's
+        through its module (``builtins.tuple``: an alias of a generic builtin takes no type
+        arguments)."""
         if not self.shadow:
             return text
-        tree = ast.parse(text, mode="eval")
-        renamed = False
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in self.shadow:
-                alias = f"_Type_{node.id}"
-                self.aliases.setdefault(alias, f"{alias}: TypeAlias = {node.id}")
-                node.id = alias
-                renamed = True
-        return ast.unparse(tree) if renamed else text
+        renamer = _Renamer(self.shadow)
+        tree = renamer.visit(ast.parse(text, mode="eval"))
+        for name in renamer.aliased:
+            alias = f"_Type_{name}"
+            self.aliases.setdefault(alias, f"{alias}: TypeAlias = {name}")
+        return ast.unparse(tree) if renamer.renamed else text
 
     def _members(self, names: Iterator[str | None]) -> _Shadow:
         return _Shadow(self, frozenset(n for n in names if n))
@@ -88,8 +88,7 @@ class StubBase(ABC):
                 if p["type"] == "TSParameterProperty":
                     p = p["parameter"]
                 if p["type"] == "RestElement":
-                    t = self._type(p, IN, f"{hint}{i}")
-                    element = t[len("Sequence[") : -1] if t.startswith("Sequence[") else "Any"
+                    element = self._unshadow(self.mapper.rest_element(p, f"{hint}{i}"))
                     rest = f"*{_py_name(_name(p['argument']) or 'args')}: {element}"
                     continue
                 pname = _name(p) if p["type"] == "Identifier" else None
@@ -109,6 +108,25 @@ class StubBase(ABC):
         decorators = ("@staticmethod\n" if static else "") + ("@overload\n" if overload else "")
         signature = f"{decorators}def {name}({', '.join(params)}) -> {returns}"
         return f"{signature}:\n    {docstring(doc, '    ')}" if doc else f"{signature}: ..."
+
+
+class _Renamer(ast.NodeTransformer):
+    """Renames the ``shadow`` names of a type expression: a builtin to ``builtins.name``, any
+    other to its alias ``_Type_name`` (listed in ``aliased``)."""
+
+    def __init__(self, shadow: frozenset[str]) -> None:
+        self.shadow = shadow
+        self.aliased: list[str] = []
+        self.renamed = False
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id not in self.shadow:
+            return node
+        self.renamed = True
+        if node.id in vars(builtins):
+            return ast.copy_location(ast.Attribute(ast.Name("builtins", ast.Load()), node.id, ast.Load()), node)
+        self.aliased.append(node.id)
+        return ast.copy_location(ast.Name(f"_Type_{node.id}", ast.Load()), node)
 
 
 class _Shadow:

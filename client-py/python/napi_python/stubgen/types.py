@@ -194,8 +194,24 @@ class TypeMapper:
         return self._sequence(self.map(node["elementType"], way, hint), way)
 
     def _sequence(self, element: str, way: str) -> str:
-        # A list or tuple passes as an array; an array arrives as a list.
-        return f"Sequence[{element}]" if way == IN else f"list[{element}]"
+        # A list or tuple (or a subclass) passes as an array, and nothing else does: a range or
+        # another Sequence passes as an opaque object. An array arrives as a list.
+        return f"list[{element}] | tuple[{element}, ...]" if way == IN else f"list[{element}]"
+
+    def rest_element(self, param: Node, hint: str) -> str:
+        """The type of each argument a rest parameter (``...rest: T[]``) takes: ``T`` as it
+        passes; Any when the parameter's type is not written as an array."""
+        node = child(param.get("typeAnnotation"), "typeAnnotation")
+        while node is not None and node["type"] in ("TSParenthesizedType", "TSTypeOperator"):
+            node = node["typeAnnotation"] if node.get("operator", "readonly") == "readonly" else None
+        if node is not None and node["type"] == "TSArrayType":
+            return self.map(node["elementType"], IN, hint)
+        if node is not None and node["type"] == "TSTypeReference":
+            name = qualified_name(node["typeName"])
+            args = children(child(node, "typeArguments"), "params")
+            if (name in _ARRAYS or name == "Iterable") and name not in self.declared:
+                return self.map(args[0], IN, hint) if args else "Any"
+        return "Any"
 
     def _TSTupleType(self, node: Node, way: str, hint: str) -> str:
         elements = [self.map(_tuple_element(e), way, hint) for e in node["elementTypes"]]
@@ -233,7 +249,9 @@ class TypeMapper:
         if len(members) == 1 and members[0]["type"] == "TSIndexSignature":
             # { [key: string]: T }: a dict.
             value = self.annotation(members[0], way, hint)
-            return f"Mapping[str, {value}]" if way == IN else f"dict[str, {value}]"
+            # Both ways a dict: only a dict (or a subclass) passes as a plain object; another
+            # Mapping passes as an opaque object.
+            return f"dict[str, {value}]"
         if not members:
             return "dict[str, Any]"
         return self.hoist(members, hint, way)
@@ -265,7 +283,7 @@ class TypeMapper:
             return self._sequence(self.map(args[0], way, hint) if args else "Any", way)
         if name == "Record" and len(args) == 2:
             value = self.map(args[1], way, hint)
-            return f"Mapping[str, {value}]" if way == IN else f"dict[str, {value}]"
+            return f"dict[str, {value}]"
         if name == "Date":
             return "datetime"
         if name in ("Map", "Set", "WeakMap", "WeakSet", "Object", "Error", "TypeError", "RangeError"):
