@@ -13,6 +13,7 @@ import pytest
 from conftest import addon_path
 
 from napi_python import Host, Sandbox, SandboxUnavailableError, load_addon, machine
+from napi_python.inspection import inspect_addon
 
 SANDBOXES = [True, Sandbox(), Sandbox(confine=False, memory=1 << 30), Sandbox(read=["/tmp"], require=False)]
 
@@ -98,3 +99,10 @@ def test_no_sandbox_asked_for_is_never_refused(monkeypatch, started):
 def test_this_os_names_the_os_as_node_does(monkeypatch, platform, name):
     monkeypatch.setattr(sys, "platform", platform)
     assert machine.this_os() == name
+
+
+def test_inspect_says_how_to_load_unconfined_where_the_sandbox_is_refused(monkeypatch):
+    """(inspect reads the real host's exports: no fake host here.)"""
+    fake_os(monkeypatch, "win32")
+    load = inspect_addon(addon_path("values"))["load"]
+    assert not load["loaded"] and "refused on Windows" in load["error"] and "--no-sandbox" in load["error"]

@@ -47,7 +47,8 @@ class Host:
     for it; past that the process is killed and the call raises ``AddonTimeoutError``.
     ``restart``: after the process died, the next use of an export starts a new one and loads
     every addon again, in load order (``RestartPolicy()``, the default, allows 3 restarts within
-    5 s; ``False`` never restarts). ``sandbox``: ``True`` or a ``Sandbox`` confines it; a
+    5 s; ``False`` never restarts). ``sandbox``: ``True`` or a ``Sandbox`` confines it (on Linux;
+    elsewhere ``SandboxUnavailableError`` before the process starts, see ``Sandbox``); a
     confined host reads only the directories in ``Sandbox(read=...)`` (and the system
     libraries), so the addons must live beneath them. ``output``: where the process's stdout
     and stderr go, line by line: ``"stdio"`` (the default) writes them to ``sys.stdout`` and

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from . import elf, js, machine, macho
 from .addon import addon_info
-from .errors import AddonError, AddonLoadError
+from .errors import AddonError, AddonLoadError, SandboxUnavailableError
 from .host import hostd_path, load_addon
 from .proxy import JSFunction, JSObject, JSSymbol
 from .sandbox import Sandbox
@@ -191,6 +191,8 @@ def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any
     box = Sandbox(read=library_dirs) if sandbox else None
     try:
         addon = load_addon(path, sandbox=box, restart=False, timeout=60)
+    except SandboxUnavailableError as e:
+        return {"loaded": False, "error": f"{e} (--no-sandbox loads it unconfined)"}
     except AddonError as e:
         return {"loaded": False, "error": str(e)}
     with addon:
