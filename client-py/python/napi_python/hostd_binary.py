@@ -16,7 +16,15 @@ __all__ = ["hostd_path"]
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 # This machine's CPU (node's name for it, machine.py) as ELF and Mach-O headers name it.
-_ELF_CPU = {"x64": "x86-64", "arm64": "aarch64", "arm": "arm", "ia32": "x86", "riscv64": "riscv", "s390x": "s390"}
+_ELF_CPU = {
+    "x64": "x86-64",
+    "arm64": "aarch64",
+    "arm": "arm",
+    "ia32": "x86",
+    "riscv64": "riscv",
+    "s390x": "s390",
+    "ppc64": "ppc64",
+}
 _MACHO_CPU = {"x64": "x86-64", "arm64": "arm64"}
 
 
