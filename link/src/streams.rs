@@ -32,7 +32,7 @@ use crate::shm::FdQueue;
 #[cfg(windows)]
 use pipe_bell::Bell;
 #[cfg(windows)]
-pub use pipe_bell::{Connection, FdQueue, HandleCarrier, RawDescriptor};
+pub use pipe_bell::{new_event, Connection, FdQueue, HandleCarrier, RawDescriptor};
 #[cfg(unix)]
 use socket_bell::Bell;
 #[cfg(unix)]

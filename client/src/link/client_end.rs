@@ -7,13 +7,12 @@
 //! Reads and writes end at their deadline, and a frame begun must keep coming: a host that
 //! pauses inside one for `STALL` is broken (`napi_link::streams`).
 
-use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use napi_host::inprocess::InProcess;
 use napi_link::frames::{FrameReader, FrameWriter};
-use napi_link::shm::FdQueue;
+use napi_link::shm::{BorrowedDescriptor, FdQueue, OwnedDescriptor};
 use napi_link::spin::spin_until;
 use napi_link::streams::{events_in, over_rings, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Woken, STALL};
 use napi_protocol::frame::{encode, FrameError};
@@ -92,7 +91,7 @@ impl ClientEnd {
         w.flush().map_err(FrameError::Io)
     }
 
-    pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedFd<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
+    pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedDescriptor<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
         let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut w = self.writer();
         w.get_mut().set_deadline(deadline);
@@ -139,7 +138,7 @@ impl ClientEnd {
         Some(events.read::<ServerMessage>())
     }
 
-    pub fn take_fd(&self, events: bool) -> Option<OwnedFd> {
+    pub fn take_fd(&self, events: bool) -> Option<OwnedDescriptor> {
         if events {
             self.events.lock().unwrap().get_mut().take_fd()
         } else {

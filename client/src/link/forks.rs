@@ -10,6 +10,7 @@
 //! again in fresh hosts of the child's own (`Host._after_fork_in_child`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(unix)]
 use std::sync::Once;
 
 /// How many forks this process is into: 0 in the process that imported the module, one more
@@ -23,14 +24,18 @@ pub fn generation() -> u64 {
 }
 
 /// Runs in a new child, on the forking thread, before `fork()` returns there.
+#[cfg(unix)]
 extern "C" fn in_child() {
     GENERATION.fetch_add(1, Ordering::Relaxed);
     crate::exit_gate::after_fork_in_child();
 }
 
-/// Counts forks from now on (once per process; children inherit the handler).
+/// Counts forks from now on (once per process; children inherit the handler). Windows has no
+/// fork: its generation stays 0.
 pub fn count_forks() {
+    #[cfg(unix)]
     static ONCE: Once = Once::new();
+    #[cfg(unix)]
     ONCE.call_once(|| {
         // SAFETY: registers a handler that only touches atomics and this thread's own state.
         unsafe { libc::pthread_atfork(None, None, Some(in_child)) };

@@ -6,9 +6,13 @@
 //! waiting are named to one Python thread that forwards them all (`hosts_with_output`): the
 //! threads a process has do not grow with its hosts.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+#[cfg(unix)]
+use std::collections::HashMap;
+use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
+#[cfg(unix)]
 use std::io::{ErrorKind, Read};
+#[cfg(unix)]
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -198,7 +202,14 @@ struct Pipe {
     partial: Vec<u8>,
 }
 
-/// The thread reading every host's pipes, woken by epoll.
+#[cfg(windows)]
+#[path = "host_output/reader_windows.rs"]
+mod reader_windows;
+#[cfg(windows)]
+use reader_windows::Reader;
+
+/// The thread reading every host's pipes, woken by epoll (Windows: `host_output/reader_windows.rs`).
+#[cfg(unix)]
 struct Reader {
     epoll: OwnedFd,
     pipes: Mutex<HashMap<u64, Pipe>>,
@@ -206,6 +217,7 @@ struct Reader {
 
 static READER: PerProcess<Arc<Reader>> = PerProcess::new();
 
+#[cfg(unix)]
 impl Reader {
     fn start() -> std::io::Result<Arc<Reader>> {
         // SAFETY: epoll_create1 with a flag only.

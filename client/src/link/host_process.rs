@@ -3,7 +3,9 @@
 //! started, goes with it (issue 6). Or, for `isolated=False`, running the same host on a
 //! thread of this process, over the same rings and sockets.
 
+#[cfg(unix)]
 use std::os::fd::AsFd;
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -11,29 +13,45 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use napi_link::shm::Rings;
+use napi_link::shm::{borrow_descriptor, Rings};
+use napi_link::streams::Connection;
 
 use crate::link::forks::PerProcess;
-use crate::link::host_output::{Output, Stream};
+use crate::link::host_output::Output;
+#[cfg(unix)]
+use crate::link::host_output::Stream;
+#[cfg(unix)]
 use crate::link::posix_spawn;
 
+#[cfg(windows)]
+#[path = "host_process/windows.rs"]
+mod windows;
+#[cfg(windows)]
+pub use windows::describe;
+#[cfg(windows)]
+use windows::spawn_here;
+
 /// The file descriptor number the host finds its socket at.
+#[cfg(unix)]
 const HOST_FD: i32 = 3;
 
 /// The file descriptor number the host finds its event socket at: the doorbell of the event
 /// ring, where messages no request asked for (event-chain calls, promise settlements, uncaught
 /// exceptions) come, so the client's event dispatcher can always read them without taking
 /// replies off the calling threads.
+#[cfg(unix)]
 const EVENTS_FD: i32 = 4;
 
 /// The file descriptor number the host finds its rings at (`--ring 5`).
+#[cfg(unix)]
 const RINGS_FD: i32 = 5;
 
 /// What the client keeps of the connection: the rings (requests and replies), the main socket
-/// beside them (wake-ups, descriptors and the hang-up), and the event socket.
+/// beside them (wake-ups, descriptors and the hang-up), and the event socket (on Windows, a
+/// named pipe and two events each: `napi_link::streams`).
 pub struct Sockets {
-    pub main: UnixStream,
-    pub events: UnixStream,
+    pub main: Connection,
+    pub events: Connection,
     pub rings: Rings,
 }
 
@@ -47,7 +65,11 @@ pub struct Exit {
 /// Where the host runs.
 enum Runner {
     /// `napi-hostd`, our child.
+    #[cfg(unix)]
     Child,
+    /// `napi-hostd.exe`, in its job.
+    #[cfg(windows)]
+    Child(crate::link::job_object::HostJob),
     /// A thread of this process (its number, and its handle until it is joined): the thread
     /// answers the wait status `napi-hostd` would have exited with.
     Thread(u64, Mutex<Option<JoinHandle<i32>>>),
@@ -98,6 +120,7 @@ pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     answer.recv().map_err(|_| gone())?
 }
 
+#[cfg(unix)]
 fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     let (ours, theirs) = UnixStream::pair()?;
     let (our_events, their_events) = UnixStream::pair()?;
@@ -134,13 +157,13 @@ fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
 /// Starts a host on a new thread of this process, with the same rings and sockets a
 /// `napi-hostd` gets: `serve(main, events, rings)` runs the host on its ends and answers the
 /// wait status the process would have exited with.
-pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream, Rings) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {
+pub fn start_thread(serve: impl FnOnce(Connection, Connection, Rings) -> i32 + Send + 'static) -> std::io::Result<(HostProcess, Sockets)> {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let number = NEXT.fetch_add(1, Ordering::Relaxed);
-    let (ours, theirs) = UnixStream::pair()?;
-    let (our_events, their_events) = UnixStream::pair()?;
+    let (ours, theirs) = connection_pair()?;
+    let (our_events, their_events) = connection_pair()?;
     let (rings, rings_file) = Rings::create()?;
-    let their_rings = Rings::of_peer(std::os::fd::AsFd::as_fd(&rings_file.fd))?;
+    let their_rings = Rings::of_peer(borrow_descriptor(&rings_file.fd))?;
     let thread = std::thread::Builder::new().name(format!("napi-host-{number}")).spawn(move || serve(theirs, their_events, their_rings))?;
     let output = Output::none();
     let runner = Runner::Thread(number, Mutex::new(Some(thread)));
@@ -148,12 +171,20 @@ pub fn start_thread(serve: impl FnOnce(UnixStream, UnixStream, Rings) -> i32 + S
     Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 
+/// Both ends of a new connection in this process.
+fn connection_pair() -> std::io::Result<(Connection, Connection)> {
+    #[cfg(unix)]
+    return UnixStream::pair();
+    #[cfg(windows)]
+    return Connection::pair();
+}
+
 impl HostProcess {
     /// How messages name the host: "napi-hostd (pid 12)", "the in-process host 3".
     pub fn name(&self) -> String {
         match &self.runner {
-            Runner::Child => format!("napi-hostd (pid {})", self.pid),
             Runner::Thread(number, _) => format!("the in-process host {number}"),
+            _ => format!("napi-hostd (pid {})", self.pid),
         }
     }
 
@@ -166,12 +197,24 @@ impl HostProcess {
         if let Some(e) = *exit {
             return e;
         }
-        if let Runner::Thread(_, handle) = &self.runner {
-            return match join_by(handle, deadline) {
-                Some(status) => *exit.insert(Exit { status, max_rss_kib: 0 }),
-                None => Exit { status: STILL_RUNNING, max_rss_kib: 0 },
-            };
-        }
+        let e = match &self.runner {
+            Runner::Thread(_, handle) => {
+                return match join_by(handle, deadline) {
+                    Some(status) => *exit.insert(Exit { status, max_rss_kib: 0 }),
+                    None => Exit { status: STILL_RUNNING, max_rss_kib: 0 },
+                };
+            }
+            #[cfg(unix)]
+            Runner::Child => self.reap_child(deadline),
+            #[cfg(windows)]
+            Runner::Child(job) => windows::reap(job, deadline),
+        };
+        *exit.insert(e)
+    }
+
+    /// `reap` of `napi-hostd`, then of its process group.
+    #[cfg(unix)]
+    fn reap_child(&self, deadline: Instant) -> Exit {
         let mut pause = Duration::from_micros(200);
         let e = loop {
             if let Some(e) = self.wait4(libc::WNOHANG) {
@@ -188,7 +231,6 @@ impl HostProcess {
         // The group id cannot be reused while any member lives, so this reaches only ours.
         // SAFETY: kill with integer arguments.
         unsafe { libc::kill(-(self.pid as i32), libc::SIGKILL) };
-        *exit = Some(e);
         e
     }
 
@@ -199,6 +241,16 @@ impl HostProcess {
         if let Runner::Thread(..) = self.runner {
             return; // nothing can stop a thread from outside; isolated=False takes no timeout
         }
+        #[cfg(windows)]
+        if let Runner::Child(job) = &self.runner {
+            return job.kill();
+        }
+        #[cfg(unix)]
+        self.kill_group();
+    }
+
+    #[cfg(unix)]
+    fn kill_group(&self) {
         let group = -(self.pid as i32);
         // SAFETY: kill with integer arguments; the pid is our unreaped child, so it is ours.
         unsafe { libc::kill(group, libc::SIGSTOP) };
@@ -211,6 +263,7 @@ impl HostProcess {
         unsafe { libc::kill(group, libc::SIGKILL) };
     }
 
+    #[cfg(unix)]
     fn wait4(&self, flags: i32) -> Option<Exit> {
         let mut status = 0;
         // SAFETY: rusage is plain data, written by wait4.
@@ -257,6 +310,7 @@ pub struct Ending {
     pub exit_code: Option<i32>,
 }
 
+#[cfg(unix)]
 pub fn describe(exit: Exit) -> Ending {
     let s = exit.status;
     if libc::WIFSIGNALED(s) {
@@ -268,6 +322,7 @@ pub fn describe(exit: Exit) -> Ending {
     }
 }
 
+#[cfg(unix)]
 fn signal_name(sig: i32) -> String {
     let name = match sig {
         libc::SIGSEGV => "SIGSEGV",

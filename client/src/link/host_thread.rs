@@ -6,14 +6,16 @@
 //! thread and is left out. The Python calls of the host thread's own event turns are
 //! `events/handling.rs`'s.
 
+#[cfg(unix)]
 use std::ffi::c_void;
-use std::os::fd::OwnedFd;
-use std::os::unix::net::UnixStream;
-use std::sync::{Arc, Once, OnceLock};
+#[cfg(unix)]
+use std::sync::OnceLock;
+use std::sync::{Arc, Once};
 
 use napi_host::inprocess::InProcess;
 use napi_host::{Host, NewsSink, Stop};
-use napi_link::shm::Rings;
+use napi_link::shm::{OwnedDescriptor, Rings};
+use napi_link::streams::Connection;
 use napi_protocol::{PyRef, Region};
 
 use crate::link::pending::Pending;
@@ -22,7 +24,7 @@ use crate::link::shared_memory::{ClientShm, Stream};
 /// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
 /// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
 /// have exited with, for crash reports.
-pub fn serve(main: UnixStream, events: UnixStream, rings: Rings, shared: Arc<InProcess>) -> i32 {
+pub fn serve(main: Connection, events: Connection, rings: Rings, shared: Arc<InProcess>) -> i32 {
     // The host's log, as `napi-hostd` writes it (see napi_host::logging): the process's, since
     // direct calls run host code on Python's threads too. Nothing else here logs.
     static LOG: Once = Once::new();
@@ -48,7 +50,7 @@ pub struct News {
 }
 
 impl NewsSink for News {
-    fn segment(&self, id: u32, size: u64, fd: OwnedFd) {
+    fn segment(&self, id: u32, size: u64, fd: OwnedDescriptor) {
         if let Err(e) = self.shm.host_segment(id, size, fd, Stream::Main) {
             tracing::warn!(id, "the in-process host's segment: {e}");
         }
@@ -75,6 +77,7 @@ impl NewsSink for News {
 /// in-process host loads an addon: Python loads extensions with `RTLD_LOCAL`, and an addon's
 /// `napi_*` imports resolve only against the global scope. Loading the extension again with `RTLD_NOLOAD | RTLD_GLOBAL`
 /// promotes the copy already loaded instead of mapping another.
+#[cfg(unix)]
 pub fn export_napi_symbols() -> Result<(), String> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     DONE.get_or_init(|| {
@@ -96,4 +99,12 @@ pub fn export_napi_symbols() -> Result<(), String> {
         Ok(())
     })
     .clone()
+}
+
+/// In-process hosts on Windows are refused (issue 65, item 5): an addon there looks its Node-API
+/// functions up in the main module (`GetModuleHandle(NULL)`), which is `python.exe` and exports
+/// none, and node-gyp addons import them from `node.exe` by name.
+#[cfg(windows)]
+pub fn export_napi_symbols() -> Result<(), String> {
+    Err("in-process hosts (isolated=False) are not available on Windows: an addon looks its Node-API functions up in the program's main module (python.exe), which exports none; use an isolated host".into())
 }

@@ -11,10 +11,9 @@
 //! [`Violation`].
 
 use std::collections::{HashMap, HashSet};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
-use napi_link::shm::{alloc, Allocator, Mapping, OwnSegment};
+use napi_link::shm::{alloc, borrow_descriptor, Allocator, BorrowedDescriptor, Mapping, OwnSegment, OwnedDescriptor};
 use napi_protocol::{Region, SegmentOwner, LENT_SEGMENT};
 
 use crate::link::inbound::Violation;
@@ -106,7 +105,7 @@ impl ClientShm {
     }
 
     /// A segment the host announced on `stream` (its descriptor just arrived).
-    pub fn host_segment(&self, id: u32, size: u64, fd: OwnedFd, stream: Stream) -> Result<(), Violation> {
+    pub fn host_segment(&self, id: u32, size: u64, fd: OwnedDescriptor, stream: Stream) -> Result<(), Violation> {
         let mut host = self.host.lock().unwrap();
         let highest = &mut host.highest[stream as usize];
         if highest.is_some_and(|h| id <= h) {
@@ -126,7 +125,8 @@ impl ClientShm {
                 MAX_HOST_MAPPED >> 30
             ));
         }
-        let mapping = Mapping::of_peer(fd.as_fd(), size).map_err(|e| Violation(format!("segment {id}, which cannot be mapped ({e})")))?;
+        let mapping =
+            Mapping::of_peer(borrow_descriptor(&fd), size).map_err(|e| Violation(format!("segment {id}, which cannot be mapped ({e})")))?;
         host.mapped += size;
         host.live.insert(id, Arc::new(mapping));
         Ok(())
@@ -199,7 +199,7 @@ impl ClientShm {
         &self,
         bytes: &[u8],
         pin: bool,
-        announce: impl FnOnce(u32, u64, BorrowedFd<'_>) -> std::io::Result<()>,
+        announce: impl FnOnce(u32, u64, BorrowedDescriptor<'_>) -> std::io::Result<()>,
     ) -> Option<Region> {
         let mut own = self.own.lock().unwrap();
         if own.unavailable {
@@ -214,7 +214,7 @@ impl ClientShm {
                     let id = own.alloc.add_segment(size);
                     // Under the lock: no other thread can use the segment before the host has
                     // its descriptor.
-                    announce(id, size, seg.fd.as_fd())?;
+                    announce(id, size, borrow_descriptor(&seg.fd))?;
                     own.segments.insert(id, seg);
                     Ok(id)
                 });
@@ -290,7 +290,7 @@ impl ClientShm {
 mod tests {
     use super::*;
 
-    fn segment(size: u64) -> OwnedFd {
+    fn segment(size: u64) -> OwnedDescriptor {
         OwnSegment::create(size).unwrap().fd
     }
 

@@ -18,7 +18,6 @@
 //! once, through [`NewsSink`], and the client's own segment news reach the host through a queue
 //! the host takes in before anything else it reads.
 
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,8 +25,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 use napi_link::shared_cpu;
+use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::spin::{spin_until, SPIN};
-use napi_link::streams::Also;
+use napi_link::streams::{Also, RawDescriptor};
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, Outcome, PyRef, Region, ServerMessage};
 use napi_runtime::events::{Doorbell, EventQueue};
@@ -43,11 +43,15 @@ use crate::rings::RingsPort;
 use crate::turn_lock::TurnLock;
 use crate::Host;
 
+#[path = "inprocess/platform.rs"]
+mod platform;
+use platform::this_thread;
+
 /// How the host's news reach an in-process client: called on whichever thread holds the JS
 /// lock, before the host sends anything that may need them.
 pub trait NewsSink: Send + Sync {
     /// A new segment of the host's, `size` bytes, to map from `fd`.
-    fn segment(&self, id: u32, size: u64, fd: OwnedFd);
+    fn segment(&self, id: u32, size: u64, fd: OwnedDescriptor);
     /// The host unmapped its segment `id`.
     fn segment_retired(&self, id: u32);
     /// Blocks of the client's segments the host no longer uses.
@@ -72,7 +76,7 @@ pub enum Route {
 
 /// News of the client's own segments, queued for the host.
 enum ClientNews {
-    Segment { id: u32, size: u64, fd: OwnedFd },
+    Segment { id: u32, size: u64, fd: OwnedDescriptor },
     Retired(u32),
 }
 
@@ -106,7 +110,7 @@ pub struct InProcess {
     bell: Doorbell,
     /// The CPU the thread that last rang the host thread awake ran on (`usize::MAX`: none).
     ringer_cpu: AtomicUsize,
-    /// The host thread (`pthread_self`), 0 until it begins to serve.
+    /// The host thread (`this_thread`), 0 until it begins to serve.
     host_thread: AtomicUsize,
     /// The host thread's event turns calling Python themselves, in order with the dispatcher.
     event_calls: EventCalls,
@@ -358,7 +362,7 @@ impl InProcess {
 
     /// Queues the news of a client segment for the host, which takes it in before anything it
     /// reads or serves next.
-    pub fn client_segment(&self, id: u32, size: u64, fd: OwnedFd) {
+    pub fn client_segment(&self, id: u32, size: u64, fd: OwnedDescriptor) {
         self.queue(ClientNews::Segment { id, size, fd });
     }
 
@@ -404,7 +408,7 @@ impl InProcess {
     /// passes; then takes the lock back. Meanwhile it serves the calls relayed to it. Answers
     /// whether the loop wants a turn (I/O or a timer). What woke it may be gone by then (a
     /// direct call read it, or ran the tasks): the host thread looks again under the lock.
-    pub(crate) fn idle(&self, host: &Host, events: &EventQueue, uv: RawFd, deadline: Option<Instant>) -> bool {
+    pub(crate) fn idle(&self, host: &Host, events: &EventQueue, uv: RawDescriptor, deadline: Option<Instant>) -> bool {
         self.js.unlock();
         let own_work = || self.mail.load(Ordering::SeqCst) || self.loop_changed.load(Ordering::SeqCst) || !events.is_empty();
         let mut loop_due = false;
@@ -439,17 +443,8 @@ impl InProcess {
             let sleeps = !self.mail.swap(false, Ordering::SeqCst) && !self.loop_changed.swap(false, Ordering::SeqCst) && events.is_empty();
             if sleeps {
                 host.relayed_lately.set(false);
-                let mut fds = [
-                    libc::pollfd { fd: self.bell.fd(), events: libc::POLLIN, revents: 0 },
-                    libc::pollfd { fd: events.fd(), events: libc::POLLIN, revents: 0 },
-                    libc::pollfd { fd: uv, events: libc::POLLIN, revents: 0 },
-                ];
-                let ms = deadline
-                    .map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
-                // SAFETY: three valid pollfd entries live for the call. EINTR only returns early;
-                // the caller looks again.
-                let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
-                loop_due = fds[2].revents != 0 || (n == 0 && deadline.is_some());
+                let slept = platform::sleep_on([self.bell.fd(), events.fd(), uv], deadline);
+                loop_due = slept.last_ready || (slept.timed_out && deadline.is_some());
             }
             self.host_idle.store(false, Ordering::SeqCst);
             if sleeps && self.relay.posted() {
@@ -602,13 +597,20 @@ impl Port for InProcessPort {
         self.rings.recv()
     }
 
-    fn take_fd(&mut self) -> Option<OwnedFd> {
+    fn take_fd(&mut self) -> Option<OwnedDescriptor> {
         self.rings.take_fd()
     }
 }
 
-fn dup(fd: BorrowedFd<'_>) -> Result<OwnedFd, FrameError> {
+fn dup(fd: BorrowedDescriptor<'_>) -> Result<OwnedDescriptor, FrameError> {
     Ok(fd.try_clone_to_owned()?)
+}
+
+/// On Windows every addon counts as having thread-local storage (its PE TLS directory is not
+/// read yet): its calls stay on the host thread, the safe side of `has_thread_locals`.
+#[cfg(windows)]
+pub fn has_thread_locals(_path: &Path) -> bool {
+    true
 }
 
 /// Who runs JS: the host thread, or a caller making a direct call. Re-entrant for the thread
@@ -616,7 +618,7 @@ fn dup(fd: BorrowedFd<'_>) -> Result<OwnedFd, FrameError> {
 #[derive(Default)]
 pub struct JsLock {
     turn: TurnLock,
-    /// The holder (`pthread_self`), 0 when none. Only the holder writes it; another thread only
+    /// The holder (`this_thread`), 0 when none. Only the holder writes it; another thread only
     /// ever compares it with its own id, which it alone can have written.
     owner: AtomicUsize,
 }
@@ -633,13 +635,6 @@ impl Drop for Held<'_> {
             self.lock.unlock();
         }
     }
-}
-
-/// This thread's id for `JsLock::owner`: never 0 (a pthread_t is the address of the thread's
-/// control block), and one call into libc, no thread-local look-up.
-fn this_thread() -> usize {
-    // SAFETY: pthread_self has no preconditions.
-    unsafe { libc::pthread_self() as usize }
 }
 
 impl JsLock {
@@ -709,6 +704,7 @@ impl JsLock {
 /// Whether the ELF file at `path` has thread-local storage (a `PT_TLS` program header): its code
 /// may then tell threads apart, so its calls must stay on the host thread. Unreadable or
 /// unfamiliar files count as having it.
+#[cfg(unix)]
 pub fn has_thread_locals(path: &Path) -> bool {
     use std::os::unix::fs::FileExt;
     const PT_TLS: u32 = 7;
@@ -843,7 +839,7 @@ mod tests {
     struct NoNews;
 
     impl NewsSink for NoNews {
-        fn segment(&self, _: u32, _: u64, _: OwnedFd) {}
+        fn segment(&self, _: u32, _: u64, _: OwnedDescriptor) {}
         fn segment_retired(&self, _: u32) {}
         fn returned(&self, _: Vec<Region>) {}
         fn drop_python(&self, _: Vec<(PyRef, u64)>) {}

@@ -153,7 +153,7 @@ impl Host {
     fn new(port: Box<dyn Port>, in_process: Option<Arc<InProcess>>) -> Rc<Host> {
         let rt = napi_functions::layer::new_runtime();
         Runtime::install(rt.clone());
-        let uv = UvLoop::new(rt.events().fd()).expect("a libuv loop for the host");
+        let uv = UvLoop::new(rt.events()).expect("a libuv loop for the host");
         rt.set_uv_loop(uv.as_ptr() as usize);
         let host = Rc::new(Host {
             rt,

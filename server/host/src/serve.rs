@@ -51,7 +51,7 @@ impl Host {
                     if !ready && self.rt.events().is_empty() {
                         let Ok(deadline) = self.loop_before_sleep() else { continue };
                         // Callers may serve requests themselves meanwhile.
-                        if shared.idle(self, self.rt.events(), self.uv.backend_fd(), deadline) {
+                        if shared.idle(self, self.rt.events(), self.uv.io_signal(), deadline) {
                             self.run_loop_turn();
                         }
                         continue;
@@ -65,6 +65,7 @@ impl Host {
                     // The spin looks at the event queue and at the loop's asyncs (the pool's
                     // completions), so that work done while it spins runs at once instead of
                     // after the spin, when the sleep would find the descriptor readable.
+                    self.uv.before_sleep();
                     let ready = || !self.rt.events().is_empty() || self.uv.async_pending();
                     let also = Also { fd: self.uv.wake_fd(), ready: &ready };
                     let woke = self.conn.borrow_mut().wait_readable(also, deadline);
@@ -264,8 +265,7 @@ impl Host {
                 // than sleeping on the event queue and being woken by the post (which, on one
                 // CPU, also preempts the worker before it is done).
                 if self.rt.events().is_empty() {
-                    // SAFETY: no arguments.
-                    unsafe { libc::sched_yield() };
+                    std::thread::yield_now();
                     continue;
                 }
             } else if !napi_link::spin::spin_until(|| !self.rt.events().is_empty(), left) {

@@ -15,13 +15,21 @@
 use std::cell::Cell;
 use std::io;
 use std::mem::ManuallyDrop;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use napi_libuv as uv;
 use napi_libuv::UvMemory;
+use napi_link::streams::RawDescriptor;
+use napi_runtime::events::EventQueue;
+
+#[cfg(unix)]
+#[path = "uv_loop/epoll_wake.rs"]
+mod wake;
+#[cfg(windows)]
+#[path = "uv_loop/completion_port.rs"]
+mod wake;
 
 /// Whether an in-process host already runs `uv_default_loop()`: there is one per process, and
 /// the first host takes it (as node's main thread has it); later hosts get loops of their own,
@@ -37,9 +45,11 @@ pub(crate) struct UvLoop {
     closed: Cell<bool>,
     /// The loop closed cleanly: its memory and the keep-alive handle's may be freed.
     released: Cell<bool>,
-    /// Readable when the event queue has tasks or the loop has I/O: an epoll set of the two, for
-    /// waits that take one extra descriptor.
-    wake: OwnedFd,
+    /// Readable (signalled) when the event queue has tasks or the loop has I/O, for waits that
+    /// take one extra descriptor: an epoll set of the two on Linux (`uv_loop/epoll_wake.rs`), an
+    /// event a watcher of the loop's completion port signals on Windows
+    /// (`uv_loop/completion_port.rs`).
+    wake: wake::LoopWake,
     /// `timer_counter` when the host thread last slept: a direct call that started a timer
     /// changed it, and the host thread's timeout with it.
     timers_at_sleep: Cell<u64>,
@@ -60,8 +70,8 @@ struct LoopMemory {
 
 impl UvLoop {
     /// A loop for a new host: the default loop if nobody has it, else one of its own; `events`
-    /// is the descriptor of the host's event queue.
-    pub(crate) fn new(events: RawFd) -> io::Result<UvLoop> {
+    /// is the host's event queue.
+    pub(crate) fn new(events: &EventQueue) -> io::Result<UvLoop> {
         let default = !DEFAULT_LOOP_TAKEN.swap(true, Ordering::AcqRel);
         let (raw, own) = if default {
             // SAFETY: initialises (once) and answers libuv's static default loop.
@@ -82,22 +92,7 @@ impl UvLoop {
         let keepalive = UvMemory::for_handle(uv::UV_ASYNC);
         // SAFETY: a handle's memory that stays put until it is closed; no callback.
         check(unsafe { uv::uv_async_init(raw, keepalive.as_ptr(), None) })?;
-        // SAFETY: epoll_create1 takes a flag and answers a new descriptor or -1.
-        let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if epoll < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: a fresh descriptor nobody else owns.
-        let wake = unsafe { OwnedFd::from_raw_fd(epoll) };
-        // SAFETY: the loop is initialised.
-        let backend = unsafe { uv::uv_backend_fd(raw) };
-        for fd in [events, backend] {
-            let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
-            // SAFETY: adds an open descriptor to our epoll set, with a valid event.
-            if unsafe { libc::epoll_ctl(wake.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } < 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
+        let wake = wake::LoopWake::new(events, raw)?;
         Ok(UvLoop {
             raw,
             memory: ManuallyDrop::new(LoopMemory { own, keepalive }),
@@ -114,15 +109,20 @@ impl UvLoop {
         self.raw
     }
 
-    /// Readable when the event queue has tasks or the loop has I/O.
-    pub(crate) fn wake_fd(&self) -> RawFd {
-        self.wake.as_raw_fd()
+    /// Readable when the event queue has tasks or the loop has I/O; `before_sleep` first.
+    pub(crate) fn wake_fd(&self) -> RawDescriptor {
+        self.wake.fd()
     }
 
-    /// The loop's backend (epoll) descriptor, readable when it has I/O.
-    pub(crate) fn backend_fd(&self) -> RawFd {
-        // SAFETY: the loop is initialised.
-        unsafe { uv::uv_backend_fd(self.raw) }
+    /// Readable when the loop has I/O: its backend (epoll) descriptor on Linux, the watcher's
+    /// event on Windows.
+    pub(crate) fn io_signal(&self) -> RawDescriptor {
+        self.wake.io_signal()
+    }
+
+    /// Called before the host looks at its work one last time and sleeps on `wake_fd`.
+    pub(crate) fn before_sleep(&self) {
+        self.wake.before_sleep();
     }
 
     /// Whether the loop needs a turn before the host may sleep: watchers to register with the
@@ -165,14 +165,12 @@ impl UvLoop {
         // SAFETY: the loop is initialised, and its list of async handles changes only on the
         // thread holding the JS lock (`uv_async_init`, `uv_close`), which is this one; the
         // senders' threads write each handle's flag atomically (server/libuv/src/loop_state.c).
-        unsafe { uv::napi_libuv_async_pending(self.raw) != 0 }
+        unsafe { uv::napi_libuv_async_pending(self.raw) != 0 || self.wake.io_flagged() }
     }
 
     /// Whether the loop has I/O ready now (a system call).
     pub(crate) fn has_io(&self) -> bool {
-        let mut pfd = libc::pollfd { fd: self.backend_fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: polls one valid pollfd without waiting.
-        unsafe { libc::poll(&mut pfd, 1, 0) == 1 }
+        self.wake.has_io()
     }
 
     /// Whether a busy host should look at the loop now: once per tick of the coarse clock
@@ -191,6 +189,7 @@ impl UvLoop {
     pub(crate) fn run_once(&self) {
         // SAFETY: the loop is initialised; this thread is its only runner and not inside it.
         unsafe { uv::uv_run(self.raw, uv::UV_RUN_NOWAIT) };
+        self.wake.after_turn();
     }
 
     /// At teardown, after the envs' cleanup hooks and finalizers (where addons close their
@@ -201,6 +200,7 @@ impl UvLoop {
         if self.closed.replace(true) {
             return;
         }
+        self.wake.stop();
         // SAFETY: the loop is initialised; `close_open` only closes handles not already closing.
         unsafe { uv::uv_walk(self.raw, Some(close_open), ptr::null_mut()) };
         // SAFETY: as in `run_once`; UV_RUN_DEFAULT returns once nothing is active: every handle

@@ -4,4 +4,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+// Windows' twin is the client's job object, which holds the host and everything it starts and
+// is ended when the host is (client/src/link/job_object.rs).
+#[cfg(unix)]
 pub mod teardown;

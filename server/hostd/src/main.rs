@@ -8,16 +8,26 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(windows)]
+#[path = "main_windows.rs"]
+mod main_windows;
+#[cfg(unix)]
 mod sandbox;
+#[cfg(unix)]
 mod watchdog;
 
+#[cfg(unix)]
 use std::os::fd::{FromRawFd, OwnedFd};
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
+#[cfg(unix)]
 use napi_host::{Host, Stop};
+#[cfg(unix)]
 use sandbox::Settings;
 
+#[cfg(unix)]
 const USAGE: &str = "usage: napi-hostd [--fd N] --ring N [--parent PID] [--sandbox] [--read PATH]... [--write PATH]... [--memory BYTES] [--cpu SECONDS] [--open-files N]\n  (--fd: a connected socket from napi_python, default 3, and the event socket after it; --ring: its shared-memory rings; --parent: the client's process, which it dies with)\n       napi-hostd --exports  (prints the Node-API functions it exports, each with its state)";
 
 /// The one list of exported Node-API functions, as built into this binary: what
@@ -26,6 +36,7 @@ const EXPORTS: &str = include_str!("../../napi/napi-exports.txt");
 
 /// What the command line asks for: the socket, the rings' descriptor, the process it dies
 /// with, the confinement.
+#[cfg(unix)]
 struct Args {
     fd: i32,
     ring: i32,
@@ -33,6 +44,7 @@ struct Args {
     settings: Settings,
 }
 
+#[cfg(unix)]
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let (mut fd, mut ring, mut parent, mut settings) = (3, None, None, Settings::default());
@@ -57,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
 
 /// Maps the client's rings from descriptor `fd` (then closed: the mapping keeps the memory),
 /// with the checks of any segment the client sends (sealed, large enough).
+#[cfg(unix)]
 fn map_rings(fd: i32) -> std::io::Result<napi_link::shm::Rings> {
     // SAFETY: fcntl only reads the descriptor's flags.
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
@@ -68,6 +81,7 @@ fn map_rings(fd: i32) -> std::io::Result<napi_link::shm::Rings> {
 }
 
 /// Whether `fd` is an open socket.
+#[cfg(unix)]
 fn is_socket(fd: i32) -> bool {
     // SAFETY: `stat` is plain integers, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -81,6 +95,16 @@ fn main() -> ExitCode {
         EXPORTS.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).for_each(|l| println!("{l}"));
         return ExitCode::SUCCESS;
     }
+    #[cfg(windows)]
+    return main_windows::main();
+    #[cfg(unix)]
+    serve_unix()
+}
+
+/// Linux's start (the sockets and rings by descriptor number, the sandbox); Windows' is
+/// `main_windows.rs`.
+#[cfg(unix)]
+fn serve_unix() -> ExitCode {
     // The only subscriber of this process, so setting it cannot fail.
     let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
     let Args { fd, ring, parent, settings } = match parse_args() {

@@ -15,5 +15,12 @@ mod uv;
 pub use memory::UvMemory;
 pub use uv::*;
 
+// Windows' alone, so not in `uv.rs`, whose declarations build.rs checks on every system.
+#[cfg(windows)]
+extern "C" {
+    /// The loop's I/O completion port (`src/loop_state_win.c`).
+    pub fn napi_libuv_iocp(event_loop: *const uv_loop_t) -> *mut std::ffi::c_void;
+}
+
 #[cfg(test)]
 mod tests;

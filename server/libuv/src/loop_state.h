@@ -21,4 +21,9 @@ uint64_t napi_libuv_timer_counter(const uv_loop_t* loop);
 /* Whether a uv_async_send waits for the loop, its write to the loop's descriptor done. */
 int napi_libuv_async_pending(uv_loop_t* loop);
 
+#ifdef _WIN32
+/* The loop's I/O completion port (loop_state_win.c). */
+HANDLE napi_libuv_iocp(const uv_loop_t* loop);
+#endif
+
 #endif

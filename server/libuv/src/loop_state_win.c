@@ -24,3 +24,10 @@ int napi_libuv_async_pending(uv_loop_t* loop) {
   (void) loop;
   return 0;
 }
+
+/* The loop's completion port, which napi-host's watcher thread waits on (server/host/src/uv_loop/
+ * completion_port.rs): a port is no handle a wait can join, so a thread takes each packet from it
+ * and gives it back, as Electron does with node's loop. */
+HANDLE napi_libuv_iocp(const uv_loop_t* loop) {
+  return loop->iocp;
+}

@@ -144,6 +144,12 @@ impl EventQueue {
         self.wake.fd()
     }
 
+    /// Makes every wake-up of this queue signal `event` too (Windows: see `Doorbell::also_ring`).
+    #[cfg(windows)]
+    pub fn also_wake(&self, event: std::os::windows::io::OwnedHandle) -> io::Result<()> {
+        self.wake.also_ring(event)
+    }
+
     /// Resets the wake-up and returns every queued task, oldest first.
     pub fn take(&self) -> Vec<Task> {
         // Reset before draining, so a post racing with us wakes the poller again.

@@ -63,7 +63,7 @@ impl Channel {
     /// Sends a segment of ours to the host, its descriptor with the announcement (an in-process
     /// host takes it from its queue before anything else it reads or serves). A full ring waits
     /// for room for the timeout at most.
-    pub fn announce_segment(&self, id: u32, size: u64, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
+    pub fn announce_segment(&self, id: u32, size: u64, fd: napi_link::shm::BorrowedDescriptor<'_>) -> std::io::Result<()> {
         match &self.in_process {
             Some(host) => {
                 host.client_segment(id, size, fd.try_clone_to_owned()?);

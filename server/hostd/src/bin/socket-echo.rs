@@ -11,14 +11,19 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(unix)]
 use std::io::{ErrorKind, Read, Write};
+#[cfg(unix)]
 use std::os::fd::FromRawFd;
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
 /// Larger frames mean a confused client, not a benchmark.
+#[cfg(unix)]
 const MAX_FRAME: usize = 16 << 20;
 
+#[cfg(unix)]
 fn echo(stream: &mut UnixStream, spin: bool) -> std::io::Result<()> {
     let mut frame = Vec::new();
     loop {
@@ -45,6 +50,14 @@ fn echo(stream: &mut UnixStream, spin: bool) -> std::io::Result<()> {
     }
 }
 
+/// The benchmark's baseline is a Unix socket's: nothing to echo on Windows.
+#[cfg(windows)]
+fn main() -> ExitCode {
+    eprintln!("socket-echo: the call benchmark's Unix-socket baseline; Windows has none");
+    ExitCode::from(2)
+}
+
+#[cfg(unix)]
 fn main() -> ExitCode {
     // SAFETY: `stat` is plain integers, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };

@@ -3,12 +3,13 @@
 
 use std::io;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use windows_sys::Win32::Foundation::WAIT_OBJECT_0;
 use windows_sys::Win32::System::Threading::{CreateEventW, ResetEvent, SetEvent, WaitForSingleObject};
 
-pub struct Doorbell(OwnedHandle);
+pub struct Doorbell(OwnedHandle, OnceLock<OwnedHandle>);
 
 impl Doorbell {
     /// A new doorbell, not rung.
@@ -19,13 +20,24 @@ impl Doorbell {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: just made; nothing else owns it.
-        Ok(Doorbell(unsafe { OwnedHandle::from_raw_handle(raw) }))
+        Ok(Doorbell(unsafe { OwnedHandle::from_raw_handle(raw) }, OnceLock::new()))
     }
 
-    /// Signals the event (from any thread).
+    /// Signals the event (from any thread), and the event `also_ring` added.
     pub fn ring(&self) {
         // SAFETY: an event we hold.
         unsafe { SetEvent(self.0.as_raw_handle()) };
+        if let Some(also) = self.1.get() {
+            // SAFETY: an event we hold (our own duplicate of it).
+            unsafe { SetEvent(also.as_raw_handle()) };
+        }
+    }
+
+    /// Makes every later ring signal `event` too (once; a second call is refused): a thread
+    /// waits on one handle, and Windows cannot merge two events into one as epoll merges
+    /// descriptors (the host's wake-up for the event queue and the libuv loop's I/O).
+    pub fn also_ring(&self, event: OwnedHandle) -> io::Result<()> {
+        self.1.set(event).map_err(|_| io::Error::other("the doorbell already rings another event"))
     }
 
     /// Unsignals it (rings since are forgotten: clear before looking at the state the rings
