@@ -264,9 +264,13 @@ impl Inbound for RingIn {
     }
 
     fn take_fd(&mut self) -> Option<OwnedDescriptor> {
-        // The descriptor went before the announcement was written: it is on the socket by now.
+        // The descriptor went before the announcement was written: it is on the socket by now
+        // (on Windows, written to the pipe, whose read completes a moment later).
         if self.bell.fds.lock().unwrap().is_empty() {
+            #[cfg(unix)]
             self.bell.drain(false).ok()?;
+            #[cfg(windows)]
+            self.bell.await_handle(STALL).ok()?;
         }
         self.bell.fds.lock().unwrap().pop_front()
     }

@@ -20,7 +20,7 @@ use std::io;
 use std::os::windows::io::{AsRawHandle, BorrowedHandle, FromRawHandle, OwnedHandle, RawHandle};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{
     DuplicateHandle, GetLastError, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, GENERIC_READ,
@@ -30,7 +30,9 @@ use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, ReadFile, WriteFile, FILE_FLAG_FIRST_PIPE_INSTANCE, FILE_FLAG_OVERLAPPED, OPEN_EXISTING, PIPE_ACCESS_DUPLEX,
 };
 use windows_sys::Win32::System::Pipes::{CreateNamedPipeW, PIPE_READMODE_BYTE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_WAIT};
-use windows_sys::Win32::System::Threading::{CreateEventW, GetCurrentProcess, SetEvent, WaitForMultipleObjects, INFINITE};
+use windows_sys::Win32::System::Threading::{
+    CreateEventW, GetCurrentProcess, SetEvent, WaitForMultipleObjects, WaitForSingleObject, INFINITE,
+};
 use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED};
 
 use crate::shm::MAX_QUEUED_FDS;
@@ -199,6 +201,24 @@ impl Bell {
             ));
         }
         Ok(())
+    }
+
+    /// Takes in the handle sent ahead of an announcement just read, waiting up to `patience` for
+    /// the pipe's read to complete: the peer wrote the handle before the announcement, but the
+    /// read that brings it completes on its own time (under wine, once wineserver relayed it).
+    pub(super) fn await_handle(&self, patience: Duration) -> io::Result<()> {
+        let deadline = Instant::now() + patience;
+        loop {
+            self.drain(false)?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !self.fds.lock().unwrap().is_empty() || self.hung_up() || left.is_zero() {
+                return Ok(());
+            }
+            let done = self.read.lock().unwrap().done.as_raw_handle();
+            let ms = left.as_micros().div_ceil(1000).min(u128::from(INFINITE - 1)) as u32;
+            // SAFETY: the read's event, which this side holds; signalled when the read completes.
+            unsafe { WaitForSingleObject(done, ms) };
+        }
     }
 
     pub(super) fn hung_up(&self) -> bool {
