@@ -189,11 +189,14 @@ fn an_abort_is_named() {
 #[test]
 fn a_hung_host_is_killed_at_the_timeout_and_a_restart_serves() {
     let session = start(&[], Duration::from_secs(3)).unwrap();
+    let host = session.channel().process.pid;
     let started = Instant::now();
     // Catastrophic backtracking: 2^40 ways to split the a's, as long in node.
     let dead = dead(run(&session, "/(a+)+$/.test('a'.repeat(40) + '!')"));
     assert_eq!(dead.kind, DeathKind::Timeout, "{}", dead.message);
     assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    // Killed through its job, stuck in addon code as it was.
+    assert!(ends_within(host, 0), "napi-hostd.exe (pid {host}) still runs after the timeout");
     let restarted = session.restart().unwrap();
     assert_eq!(run(&restarted, "6 * 7").unwrap(), Value::Number(42.0));
 }
@@ -210,4 +213,45 @@ fn in_process_hosts_are_refused_with_the_reason() {
     let refused = Session::start(Mode::InProcess, Arc::new(NoLocalObjects)).err().expect("no in-process host on Windows");
     let message = refused.to_string();
     assert!(message.contains("not available on Windows"), "{message}");
+}
+
+/// Set in the environment of this test binary when a test starts it again as a client.
+const CLIENT_ROLE: &str = "NAPI_WINDOWS_TEST_CLIENT";
+
+#[test]
+fn a_host_dies_with_its_client() {
+    if std::env::var_os(CLIENT_ROLE).is_some() {
+        // The client: a host serving, then this process ends without closing anything.
+        let session = session();
+        println!("host pid {}", session.channel().process.pid);
+        std::process::exit(0);
+    }
+    let me = std::env::current_exe().unwrap();
+    let client = std::process::Command::new(me)
+        .args(["--exact", "a_host_dies_with_its_client", "--nocapture", "--test-threads=1"])
+        .env(CLIENT_ROLE, "1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&client.stdout);
+    // The harness prints the test's name first, on the same line.
+    let named = out.split("host pid ").nth(1).map(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>());
+    let pid: u32 =
+        named.unwrap_or_else(|| panic!("the client named no host: {out}\n{}", String::from_utf8_lossy(&client.stderr))).parse().unwrap();
+    assert!(ends_within(pid, 20_000), "napi-hostd.exe (pid {pid}) outlived its client by 20 s");
+}
+
+/// Whether process `pid` has ended, or ends within `ms` milliseconds.
+fn ends_within(pid: u32, ms: u32) -> bool {
+    use windows_sys::Win32::Foundation::{CloseHandle, WAIT_OBJECT_0};
+    use windows_sys::Win32::System::Threading::{OpenProcess, WaitForSingleObject, PROCESS_SYNCHRONIZE};
+    // SAFETY: asks only to wait on the process; a null answer means it is gone already.
+    let process = unsafe { OpenProcess(PROCESS_SYNCHRONIZE, 0, pid) };
+    if process.is_null() {
+        return true;
+    }
+    // SAFETY: a process handle we hold, closed once waited on.
+    let ended = unsafe { WaitForSingleObject(process, ms) };
+    // SAFETY: as above.
+    unsafe { CloseHandle(process) };
+    ended == WAIT_OBJECT_0
 }

@@ -1,0 +1,102 @@
+//! Real npm Windows binaries in napi-hostd.exe under wine (issue 65): `@node-rs/crc32`'s
+//! win32-x64-msvc build (napi-rs, MSVC: it looks every Node-API function up with `GetProcAddress`
+//! on the main module) and `sodium-native`'s `prebuilds/win32-x64` (cmake-napi: the same
+//! look-ups, and `uv_queue_work` for its async calls). `scripts/windows npm` installs them, with
+//! the versions `tests/npm/package.json` pins, into build/windows/npm. The expected values are
+//! node's: node 26 on Linux running the same calls on the same versions' linux-x64 binaries
+//! (`tests/test_uv_packages.py` makes the sodium calls there against node at every run).
+
+#![cfg(windows)]
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use napi_client::link::host_process::Spawn;
+use napi_client::link::shared_memory::Memory;
+use napi_client::session::{by_reference, LocalError, LocalObjects, Mode, Session};
+use napi_protocol::{BufferKind, PyRef, Value};
+
+/// A package's file in build/windows/npm/node_modules.
+fn npm_file(path: &str) -> String {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../build/windows/npm/node_modules").join(path);
+    assert!(file.exists(), "{} is not installed: run scripts/windows npm", file.display());
+    file.to_string_lossy().into_owned()
+}
+
+/// A local function that sends the arguments of each call it gets.
+struct Recording(Mutex<Sender<Vec<Value>>>);
+
+impl LocalObjects for Recording {
+    fn call(&self, _: &Session, _: PyRef, _: Value, args: Vec<Value>) -> Result<Value, LocalError> {
+        self.0.lock().unwrap().send(args).unwrap();
+        Ok(Value::Undefined)
+    }
+}
+
+fn session(local: Arc<dyn LocalObjects>) -> Session {
+    let hostd = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../build/windows/target/x86_64-pc-windows-gnu/debug/napi-hostd.exe");
+    let what = Spawn { program: hostd.to_string_lossy().into_owned(), args: Vec::new(), env: Vec::new() };
+    Session::start(Mode::Isolated { what, timeout: Some(Duration::from_secs(60)) }, local).expect("napi-hostd.exe starts")
+}
+
+/// A buffer of `kind` in shared memory holding `bytes`, as a request names it, and its memory.
+fn buffer(session: &Session, kind: BufferKind, bytes: &[u8]) -> (Value, Memory) {
+    let (shared, memory) = session.new_buffer(kind, bytes.len() as u64).unwrap();
+    // SAFETY: `memory` maps the buffer's bytes while it lives; no JS runs meanwhile.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.ptr, bytes.len()) };
+    (by_reference(&shared), memory)
+}
+
+fn hex(memory: &Memory) -> String {
+    // SAFETY: as in `buffer`; the host's writes are done (its call returned, or its callback came).
+    let bytes = unsafe { std::slice::from_raw_parts(memory.ptr, memory.len) };
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn node_rs_crc32_msvc_build_answers_as_node() {
+    let (sender, _) = channel();
+    let session = session(Arc::new(Recording(Mutex::new(sender))));
+    let crc = session.load(&npm_file("@node-rs/crc32-win32-x64-msvc/crc32.win32-x64-msvc.node")).unwrap();
+    let call = |name: &str, args: Vec<Value>| session.call(crc.property(name).unwrap(), Value::Undefined, args).unwrap();
+    let hello = || Value::String("hello world".into());
+    // node: [crc32('hello world'), crc32c('hello world'), crc32('world', crc32('hello '))]
+    assert_eq!(call("crc32", vec![hello()]), Value::Number(222_957_957.0));
+    assert_eq!(call("crc32c", vec![hello()]), Value::Number(3_381_945_770.0));
+    let first = call("crc32", vec![Value::String("hello ".into())]);
+    assert_eq!(call("crc32", vec![Value::String("world".into()), first]), Value::Number(222_957_957.0));
+}
+
+#[test]
+fn sodium_native_prebuild_hashes_as_node_sync_and_on_the_libuv_pool() {
+    let (sender, calls) = channel();
+    let session = session(Arc::new(Recording(Mutex::new(sender))));
+    let sodium = session.load(&npm_file("sodium-native/prebuilds/win32-x64/sodium-native.node")).unwrap();
+    let call = |name: &str, args: Vec<Value>| session.call(sodium.property(name).unwrap(), Value::Undefined, args).unwrap();
+    // node, with pw = 'correct horse', salt = 16 bytes of 7, ops 2, mem 8192, alg 2 (argon2id).
+    let node = "bed572dccbf47feda422d319111870a34a3756888cc14f30bac9392e4cc30d09";
+    assert_eq!(sodium.property("crypto_pwhash_SALTBYTES"), Some(&Value::Number(16.0)));
+    let (pw, salt) = (b"correct horse", [7u8; 16]);
+    let n = |v: usize| Value::Number(v as f64);
+
+    let (sync, sync_memory) = buffer(&session, BufferKind::Uint8, &[0; 32]);
+    let (pw_view, _pw) = buffer(&session, BufferKind::Uint8, pw);
+    let (salt_view, _salt) = buffer(&session, BufferKind::Uint8, &salt);
+    call("crypto_pwhash", vec![sync, pw_view, salt_view, n(2), n(8192), n(2)]);
+    assert_eq!(hex(&sync_memory), node, "crypto_pwhash");
+
+    // crypto_pwhash_async(out, offset, length, pw, offset, length, salt, offset, length, ops,
+    // mem, alg, callback): the hash is computed by uv_queue_work on the pool, and the callback
+    // runs on the host's loop once the pool's completion reached it.
+    let (out, out_memory) = buffer(&session, BufferKind::ArrayBuffer, &[0; 32]);
+    let (pw_buffer, _pw_buffer) = buffer(&session, BufferKind::ArrayBuffer, pw);
+    let (salt_buffer, _salt_buffer) = buffer(&session, BufferKind::ArrayBuffer, &salt);
+    let done = Value::Py { id: session.new_local(), callable: true };
+    let args = vec![out, n(0), n(32), pw_buffer, n(0), n(pw.len()), salt_buffer, n(0), n(16), n(2), n(8192), n(2), done];
+    call("crypto_pwhash_async", args);
+    let err = calls.recv_timeout(Duration::from_secs(30)).expect("the callback comes");
+    assert!(matches!(err.first(), None | Some(Value::Null | Value::Undefined | Value::Number(0.0))), "error {err:?}");
+    assert_eq!(hex(&out_memory), node, "crypto_pwhash_async");
+}
