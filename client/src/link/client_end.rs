@@ -12,8 +12,13 @@ use std::time::{Duration, Instant};
 
 use napi_host::inprocess::InProcess;
 use napi_link::frames::{FrameReader, FrameWriter};
-use napi_link::shm::{BorrowedDescriptor, FdQueue, OwnedDescriptor};
+#[cfg(unix)]
+use napi_link::shm::FdQueue;
+use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
+// Windows' queue of handles received is the pipe bell's (napi_link::streams).
 use napi_link::spin::spin_until;
+#[cfg(windows)]
+use napi_link::streams::FdQueue;
 use napi_link::streams::{events_in, over_rings, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Woken, STALL};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};

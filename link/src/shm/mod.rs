@@ -9,9 +9,6 @@ pub mod fdpass;
 pub mod ring;
 pub mod segment;
 
-/// Windows' queue of handles received (`streams/pipe_bell.rs`), where Linux's is `fdpass`'s.
-#[cfg(windows)]
-pub use crate::streams::FdQueue;
 pub use alloc::Allocator;
 #[cfg(unix)]
 pub use fdpass::{send_with_fd, FdQueue};
