@@ -2,7 +2,10 @@
 //! win32-x64-msvc build (napi-rs, MSVC: it looks every Node-API function up with `GetProcAddress`
 //! on the main module) and `sodium-native`'s `prebuilds/win32-x64` (cmake-napi: the same
 //! look-ups, and `uv_queue_work` for its async calls). `scripts/windows npm` installs them, with
-//! the versions `tests/npm/package.json` pins, into build/windows/npm. The expected values are
+//! the versions `tests/npm/package.json` pins, into build/windows/npm; and `bufferutil`'s
+//! `prebuilds/win32-x64` (node-gyp: Node-API delay-loaded from `node.exe`, which its delay-load
+//! hook answers with the main module, and registered by `napi_module_register` as the DLL loads).
+//! The expected values are
 //! node's: node 26 on Linux running the same calls on the same versions' linux-x64 binaries
 //! (`tests/test_uv_packages.py` makes the sodium calls there against node at every run).
 
@@ -51,8 +54,7 @@ fn buffer(session: &Session, kind: BufferKind, bytes: &[u8]) -> (Value, Memory) 
 
 fn hex(memory: &Memory) -> String {
     // SAFETY: as in `buffer`; the host's writes are done (its call returned, or its callback came).
-    let bytes = unsafe { std::slice::from_raw_parts(memory.ptr, memory.len) };
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex_of(unsafe { std::slice::from_raw_parts(memory.ptr, memory.len) })
 }
 
 #[test]
@@ -99,4 +101,28 @@ fn sodium_native_prebuild_hashes_as_node_sync_and_on_the_libuv_pool() {
     let err = calls.recv_timeout(Duration::from_secs(30)).expect("the callback comes");
     assert!(matches!(err.first(), None | Some(Value::Null | Value::Undefined | Value::Number(0.0))), "error {err:?}");
     assert_eq!(hex(&out_memory), node, "crypto_pwhash_async");
+}
+
+#[test]
+fn bufferutil_node_gyp_prebuild_masks_as_node() {
+    let (sender, _) = channel();
+    let session = session(Arc::new(Recording(Mutex::new(sender))));
+    let bufferutil = session.load(&npm_file("bufferutil/prebuilds/win32-x64/bufferutil.node")).unwrap();
+    let call = |name: &str, args: Vec<Value>| session.call(bufferutil.property(name).unwrap(), Value::Undefined, args).unwrap();
+    let mask = [1u8, 2, 3, 4];
+    let (source, _source) = buffer(&session, BufferKind::Buffer, b"hello world");
+    let (mask_view, _mask) = buffer(&session, BufferKind::Buffer, &mask);
+    let (out, out_memory) = buffer(&session, BufferKind::Buffer, &[0; 13]);
+    // node: mask(Buffer.from('hello world'), [1, 2, 3, 4], out (13 zero bytes), 2, 11)
+    call("mask", vec![source, mask_view.clone(), out, Value::Number(2.0), Value::Number(11.0)]);
+    assert_eq!(hex(&out_memory), "000069676f686e22746b736e67");
+    // SAFETY: as in `buffer`; the call returned.
+    let masked = unsafe { std::slice::from_raw_parts(out_memory.ptr.add(2), 11) }.to_vec();
+    let (in_place, in_place_memory) = buffer(&session, BufferKind::Buffer, &masked);
+    call("unmask", vec![in_place, mask_view]);
+    assert_eq!(hex(&in_place_memory), hex_of(b"hello world"));
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
