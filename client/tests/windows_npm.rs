@@ -12,13 +12,13 @@
 #![cfg(windows)]
 
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Sender};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use napi_client::link::host_process::Spawn;
 use napi_client::link::shared_memory::Memory;
-use napi_client::session::{by_reference, LocalError, LocalObjects, Mode, Session};
+use napi_client::session::{by_reference, Addon, LocalError, LocalObjects, Mode, Session};
 use napi_protocol::{BufferKind, PyRef, Value};
 
 /// A package's file in build/windows/npm/node_modules.
@@ -36,6 +36,20 @@ impl LocalObjects for Recording {
         self.0.lock().unwrap().send(args).unwrap();
         Ok(Value::Undefined)
     }
+}
+
+/// A session with napi-hostd.exe whose local function records its calls, the binary `file` of
+/// build/windows/npm loaded in it, and the calls.
+fn loaded(file: &str) -> (Session, Addon, Receiver<Vec<Value>>) {
+    let (sender, calls) = channel();
+    let session = session(Arc::new(Recording(Mutex::new(sender))));
+    let addon = session.load(&npm_file(file)).unwrap();
+    (session, addon, calls)
+}
+
+/// Calls export `name` of `addon` with `args`: its answer.
+fn call(session: &Session, addon: &Addon, name: &str, args: Vec<Value>) -> Value {
+    session.call(addon.property(name).unwrap(), Value::Undefined, args).unwrap()
 }
 
 fn session(local: Arc<dyn LocalObjects>) -> Session {
@@ -59,10 +73,8 @@ fn hex(memory: &Memory) -> String {
 
 #[test]
 fn node_rs_crc32_msvc_build_answers_as_node() {
-    let (sender, _) = channel();
-    let session = session(Arc::new(Recording(Mutex::new(sender))));
-    let crc = session.load(&npm_file("@node-rs/crc32-win32-x64-msvc/crc32.win32-x64-msvc.node")).unwrap();
-    let call = |name: &str, args: Vec<Value>| session.call(crc.property(name).unwrap(), Value::Undefined, args).unwrap();
+    let (session, crc, _) = loaded("@node-rs/crc32-win32-x64-msvc/crc32.win32-x64-msvc.node");
+    let call = |name: &str, args: Vec<Value>| call(&session, &crc, name, args);
     let hello = || Value::String("hello world".into());
     // node: [crc32('hello world'), crc32c('hello world'), crc32('world', crc32('hello '))]
     assert_eq!(call("crc32", vec![hello()]), Value::Number(222_957_957.0));
@@ -73,10 +85,8 @@ fn node_rs_crc32_msvc_build_answers_as_node() {
 
 #[test]
 fn sodium_native_prebuild_hashes_as_node_sync_and_on_the_libuv_pool() {
-    let (sender, calls) = channel();
-    let session = session(Arc::new(Recording(Mutex::new(sender))));
-    let sodium = session.load(&npm_file("sodium-native/prebuilds/win32-x64/sodium-native.node")).unwrap();
-    let call = |name: &str, args: Vec<Value>| session.call(sodium.property(name).unwrap(), Value::Undefined, args).unwrap();
+    let (session, sodium, calls) = loaded("sodium-native/prebuilds/win32-x64/sodium-native.node");
+    let call = |name: &str, args: Vec<Value>| call(&session, &sodium, name, args);
     // node, with pw = 'correct horse', salt = 16 bytes of 7, ops 2, mem 8192, alg 2 (argon2id).
     let node = "bed572dccbf47feda422d319111870a34a3756888cc14f30bac9392e4cc30d09";
     assert_eq!(sodium.property("crypto_pwhash_SALTBYTES"), Some(&Value::Number(16.0)));
@@ -105,10 +115,8 @@ fn sodium_native_prebuild_hashes_as_node_sync_and_on_the_libuv_pool() {
 
 #[test]
 fn bufferutil_node_gyp_prebuild_masks_as_node() {
-    let (sender, _) = channel();
-    let session = session(Arc::new(Recording(Mutex::new(sender))));
-    let bufferutil = session.load(&npm_file("bufferutil/prebuilds/win32-x64/bufferutil.node")).unwrap();
-    let call = |name: &str, args: Vec<Value>| session.call(bufferutil.property(name).unwrap(), Value::Undefined, args).unwrap();
+    let (session, bufferutil, _) = loaded("bufferutil/prebuilds/win32-x64/bufferutil.node");
+    let call = |name: &str, args: Vec<Value>| call(&session, &bufferutil, name, args);
     let mask = [1u8, 2, 3, 4];
     let (source, _source) = buffer(&session, BufferKind::Buffer, b"hello world");
     let (mask_view, _mask) = buffer(&session, BufferKind::Buffer, &mask);
