@@ -30,7 +30,8 @@ _MACHO_CPU = {"x64": "x86-64", "arm64": "arm64"}
 
 def hostd_path() -> str:
     """Where the ``napi-hostd`` binary is: ``$NAPI_HOSTD``, else the one installed with this
-    package (a wheel carries it in ``napi_python/bin/``), else the first on ``PATH``.
+    package (a wheel carries it in ``napi_python/bin/``, as ``napi-hostd.exe`` on Windows), else
+    the first on ``PATH``.
 
     Raises ``AddonLoadError`` naming the path when the binary chosen is missing, cannot be run,
     or is built for another CPU than this machine's.
@@ -38,14 +39,15 @@ def hostd_path() -> str:
     explicit = os.environ.get("NAPI_HOSTD")
     if explicit:
         return _runnable(explicit, "$NAPI_HOSTD")
-    bundled = _PACKAGE_DIR / "bin" / "napi-hostd"
+    name = "napi-hostd.exe" if machine.this_os() == "win32" else "napi-hostd"
+    bundled = _PACKAGE_DIR / "bin" / name
     if bundled.exists():
         return _runnable(str(bundled), "the host installed with napi_python")
-    found = shutil.which("napi-hostd")
+    found = shutil.which(name)
     if found:
         return _runnable(found, "found on PATH")
     raise AddonLoadError(
-        f"napi-hostd not found: looked in $NAPI_HOSTD, {bundled} and PATH "
+        f"{name} not found: looked in $NAPI_HOSTD, {bundled} and PATH "
         "(reinstall napi-python with pip; in a checkout, run scripts/build)"
     )
 
