@@ -377,7 +377,9 @@ def file_graph(src: Path) -> dict[Path, set[Path]]:
             named += [[*up, *p] for p in full_paths(code, "::".join(["super"] * depth)) if p[0] != "super"]
         for segments in named:
             segments = [s for s in segments if s != "self"]
-            owner = next((files[tuple(segments[:n])] for n in range(len(segments), 0, -1) if tuple(segments[:n]) in files), None)
+            owner = next(
+                (files[tuple(segments[:n])] for n in range(len(segments), 0, -1) if tuple(segments[:n]) in files), None
+            )
             if owner is not None and owner != path:
                 graph[path].add(owner)
     return graph
