@@ -157,7 +157,7 @@ pub fn call_here(
             by_message::send(slf, &cx, request, top)
         }
     };
-    cx.uploads.write_back()?;
+    cx.write_back()?;
     result
 }
 

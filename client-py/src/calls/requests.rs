@@ -254,7 +254,7 @@ fn callee_requested<'py>(
     let (callee, quick) = cx.callee(callee)?;
     let op = op(&operands, callee)?;
     let result = request_with(slf, &operands, op, quick);
-    cx.uploads.write_back()?;
+    cx.write_back()?;
     result
 }
 

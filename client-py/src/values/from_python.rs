@@ -26,7 +26,7 @@ pub struct Cx<'a, 'py> {
     pub conn: &'a Bound<'py, Connection>,
     pub hooks: &'a Hooks,
     /// The buffers it sent.
-    pub uploads: Uploads<'a, 'py>,
+    uploads: Uploads<'py>,
     /// The values this context may still send (`MAX_VALUES` a message, as the host decodes).
     budget: Cell<ValueBudget>,
 }
@@ -60,11 +60,23 @@ enum Converted<'py> {
     Container(Sending<'py>, usize),
 }
 
+impl Drop for Cx<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.uploads.end(&self.conn.get().channel);
+    }
+}
+
 impl<'a, 'py> Cx<'a, 'py> {
+    /// Copies what the addon wrote into the writable buffers this context sent.
+    #[inline(always)]
+    pub fn write_back(&self) -> PyResult<()> {
+        self.uploads.write_back(&self.conn.get().channel)
+    }
+
     pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
         let py = conn.py();
-        let uploads = Uploads::new(py, &conn.get().channel);
-        Ok(Cx { py, conn, hooks: hooks(py)?, uploads, budget: Cell::new(ValueBudget::default()) })
+        Ok(Cx { py, conn, hooks: hooks(py)?, uploads: Uploads::default(), budget: Cell::new(ValueBudget::default()) })
     }
 
     /// A buffer made in Python (`js.buffer`, `js.typedarray`, `js.arraybuffer`) at its first
@@ -88,7 +100,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
             }
         }
-        Ok(self.uploads.send_bytes(buf.kind, buf.bytes(), Some(obj)))
+        Ok(self.uploads.send_bytes(&self.conn.get().channel, buf.kind, buf.bytes(), Some(obj)))
     }
 
     /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
@@ -339,14 +351,14 @@ impl<'a, 'py> Cx<'a, 'py> {
             return self.send_local_buffer(obj, b);
         }
         if let Ok(b) = obj.cast::<PyBytes>() {
-            return Ok(self.uploads.send_bytes(BufferKind::Buffer, b.as_bytes(), None));
+            return Ok(self.uploads.send_bytes(&self.conn.get().channel, BufferKind::Buffer, b.as_bytes(), None));
         }
         if obj.is_instance(h.datetime_cls.bind(self.py))? {
             let seconds: f64 = obj.call_method0("timestamp")?.extract()?;
             return Ok(Value::Date((seconds * 1000.0).round()));
         }
         if is_buffer(obj) {
-            return self.uploads.send_buffer(obj);
+            return self.uploads.send_buffer(&self.conn.get().channel, obj);
         }
         if obj.is_instance(h.addon_cls.bind(self.py))? {
             // An addon stands for its exports, as `require()` gives them in JS (it is callable

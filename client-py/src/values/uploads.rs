@@ -24,33 +24,28 @@ pub const INLINE_BYTES: usize = 4096;
 /// ones are copied, which costs less than the marking that ends a lend.
 const LEND_BYTES: usize = 64 << 10;
 
-/// The buffers one converter sent to the host of `channel`.
-pub struct Uploads<'a, 'py> {
-    py: Python<'py>,
-    channel: &'a Channel,
+/// The buffers one converter sent to the host of a channel, which each method is given (the
+/// converter holds it: kept here too, it would make every converter larger, on every call).
+#[derive(Default)]
+pub struct Uploads<'py> {
     /// Writable Python buffers sent as copies, with their upload blocks: the addon's writes are
     /// copied back into them when the call returns.
     writebacks: RefCell<Vec<(Bound<'py, PyAny>, Region)>>,
 }
 
-impl Drop for Uploads<'_, '_> {
+impl<'py> Uploads<'py> {
+    /// Lets go of the blocks kept for copies back, when the converter is dropped.
     #[inline(always)]
-    fn drop(&mut self) {
+    pub fn end(&mut self, channel: &Channel) {
         // Nearly always nothing to unpin: a call of plain values sends no buffer.
         if !self.writebacks.get_mut().is_empty() {
-            self.unpin_all();
+            self.unpin_all(channel);
         }
-    }
-}
-
-impl<'a, 'py> Uploads<'a, 'py> {
-    pub fn new(py: Python<'py>, channel: &'a Channel) -> Self {
-        Uploads { py, channel, writebacks: RefCell::new(Vec::new()) }
     }
 
     #[cold]
-    fn unpin_all(&mut self) {
-        let shm = &self.channel.shm;
+    fn unpin_all(&mut self, channel: &Channel) {
+        let shm = &channel.shm;
         for (_, region) in self.writebacks.get_mut().drain(..) {
             shm.unpin(region);
         }
@@ -58,16 +53,16 @@ impl<'a, 'py> Uploads<'a, 'py> {
 
     /// Copies what the addon wrote into the writable buffers this context sent.
     #[inline(always)]
-    pub fn write_back(&self) -> PyResult<()> {
+    pub fn write_back(&self, channel: &Channel) -> PyResult<()> {
         if self.writebacks.borrow().is_empty() {
             return Ok(());
         }
-        self.write_back_now()
+        self.write_back_now(channel)
     }
 
     #[cold]
-    fn write_back_now(&self) -> PyResult<()> {
-        let shm = &self.channel.shm;
+    fn write_back_now(&self, channel: &Channel) -> PyResult<()> {
+        let shm = &channel.shm;
         let mut result = Ok(());
         for (target, region) in self.writebacks.take() {
             if let Some(bytes) = shm.pinned_bytes(region) {
@@ -87,11 +82,10 @@ impl<'a, 'py> Uploads<'a, 'py> {
 
     /// Bytes for the host: in the message when small, else copied once into shared memory
     /// (pinned for a copy back into `writable`), or in the message when that cannot be had.
-    pub fn send_bytes(&self, kind: BufferKind, bytes: &[u8], writable: Option<&Bound<'py, PyAny>>) -> Value {
+    pub fn send_bytes(&self, channel: &Channel, kind: BufferKind, bytes: &[u8], writable: Option<&Bound<'py, PyAny>>) -> Value {
         if bytes.len() < INLINE_BYTES && writable.is_none() {
             return bytes_value(kind, bytes);
         }
-        let channel = self.channel;
         match channel.shm.upload(bytes, writable.is_some(), |id, size, fd| channel.announce_segment(id, size, fd)) {
             Some(region) => {
                 if let Some(target) = writable {
@@ -106,37 +100,37 @@ impl<'a, 'py> Uploads<'a, 'py> {
     /// Any other object with the buffer protocol (memoryview, array.array, numpy...) as a
     /// Buffer: in place when its memory is already the host's, else a copy (written back when
     /// it is writable).
-    pub fn send_buffer(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+    pub fn send_buffer(&self, channel: &Channel, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         let Ok(view) = RawBuffer::get(obj, ffi::PyBUF_C_CONTIGUOUS) else {
             // Not contiguous: a copy of its bytes in order, which the addon cannot write back.
-            let mv = self.py.import("builtins")?.getattr("memoryview")?.call1((obj,))?;
+            let mv = obj.py().import("builtins")?.getattr("memoryview")?.call1((obj,))?;
             let bytes = mv.call_method0("tobytes")?;
-            return Ok(self.send_bytes(BufferKind::Buffer, bytes.cast::<PyBytes>()?.as_bytes(), None));
+            return Ok(self.send_bytes(channel, BufferKind::Buffer, bytes.cast::<PyBytes>()?.as_bytes(), None));
         };
         let (ptr, len) = view.raw();
         if len > 0 {
-            if let Some(region) = self.channel.shm.locate(ptr, len) {
+            if let Some(region) = channel.shm.locate(ptr, len) {
                 return Ok(Value::InPlace { kind: BufferKind::Buffer, region });
             }
         }
-        if len >= LEND_BYTES && !view.readonly() && self.channel.in_process().is_some() {
-            if let Some(lent) = self.lend(obj, ptr) {
+        if len >= LEND_BYTES && !view.readonly() && channel.in_process().is_some() {
+            if let Some(lent) = Self::lend(channel, obj, ptr) {
                 return Ok(lent);
             }
         }
         let writable = (!view.readonly()).then_some(obj);
-        Ok(self.send_bytes(BufferKind::Buffer, view.bytes(), writable))
+        Ok(self.send_bytes(channel, BufferKind::Buffer, view.bytes(), writable))
     }
 
     /// A writable buffer lent to this in-process host in place: pinned by a writable view
     /// of its own until the host gives it back. `None` when no writable view can be had.
-    fn lend(&self, obj: &Bound<'py, PyAny>, ptr: *const u8) -> Option<Value> {
+    fn lend(channel: &Channel, obj: &Bound<'py, PyAny>, ptr: *const u8) -> Option<Value> {
         let pin = RawBuffer::get(obj, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).ok()?;
         // The same memory (an exporter hands every view the same buffer).
         if pin.raw().0 != ptr {
             return None;
         }
-        let region = self.channel.shm.lends.lend(pin.into_pin());
+        let region = channel.shm.lends.lend(pin.into_pin());
         Some(Value::Lent { kind: BufferKind::Buffer, address: ptr as u64, region })
     }
 }
