@@ -16,14 +16,20 @@ mod exit_gate;
 mod values {
     pub mod buffer_view;
     pub mod dict_keys;
+    pub mod exported;
     pub mod from_python;
+    pub mod keeping;
+    pub mod primitives;
+    pub mod proxy_table;
     pub mod to_python;
+    pub mod uploads;
 }
 
 /// The requests and calls Python makes of a host, the two ways they go (directly on the
 /// caller's thread in-process, or by message), and the Python calls a host makes back.
 mod calls {
     pub mod by_message;
+    pub mod chains;
     pub mod direct_calls;
     pub mod python_calls;
     pub mod quick;

@@ -16,6 +16,7 @@ pub mod link {
     pub mod channel;
     pub mod client_end;
     pub mod forks;
+    pub mod host_exit;
     pub mod host_output;
     pub mod host_process;
     pub mod host_thread;

@@ -5,6 +5,7 @@
 
 mod error;
 mod events;
+mod held;
 mod local;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +17,8 @@ use napi_protocol::{BufferKind, CallId, ChainId, ClientMessage, JsRef, Op, PyExc
 use self::error::answer;
 pub use self::error::Error;
 use self::events::Settlements;
+use self::held::release_outcome;
+pub use self::held::Held;
 pub use self::local::{LocalError, LocalObjects, NoLocalObjects};
 use crate::exit_gate;
 use crate::link::channel::{Channel, Incoming};
@@ -57,31 +60,49 @@ pub fn by_reference(value: &Value) -> Value {
 }
 
 /// An addon loaded: its exports, and their own data properties as they were when it loaded.
-#[derive(Clone, Debug, PartialEq)]
+/// It holds the host objects it names until it is dropped.
+#[derive(Debug)]
 pub struct Addon {
-    /// The exports object, by reference.
-    pub exports: Value,
-    /// The exports' own data properties, each by value (a function by reference).
-    pub properties: Vec<(String, Value)>,
-    /// What the host knows of the module (its Node-API version, how it registered).
-    pub info: Value,
+    /// The answer to the load: `[exports, {name: value}, info]` (`server/host/src/ops/load.rs`).
+    answer: Held,
 }
 
 impl Addon {
-    /// The answer to a load: `[exports, properties, info]` (`server/host/src/ops/load.rs`).
-    fn from_answer(mut answer: Value) -> Result<Addon, Error> {
-        let unknown = Error::Unknown("the host answered a load with something other than [exports, properties, info]");
-        let Value::Array(parts) = &mut answer else { return Err(unknown) };
-        let (Some(info), Some(mut properties), Some(exports), None) = (parts.pop(), parts.pop(), parts.pop(), parts.pop()) else {
-            return Err(unknown);
-        };
-        let Value::Object(properties) = &mut properties else { return Err(unknown) };
-        Ok(Addon { exports, properties: std::mem::take(properties), info })
+    fn from_answer(answer: Held) -> Result<Addon, Error> {
+        match answer.value() {
+            Value::Array(parts) if parts.len() == 3 && matches!(parts[1], Value::Object(_)) => Ok(Addon { answer }),
+            _ => Err(Error::Unknown("the host answered a load with something other than [exports, properties, info]")),
+        }
+    }
+
+    fn part(&self, n: usize) -> &Value {
+        match self.answer.value() {
+            Value::Array(parts) => &parts[n],
+            _ => unreachable!("checked by from_answer"),
+        }
+    }
+
+    /// The exports object, by reference.
+    pub fn exports(&self) -> &Value {
+        self.part(0)
+    }
+
+    /// The exports' own data properties, each by value (a function by reference).
+    pub fn properties(&self) -> &[(String, Value)] {
+        match self.part(1) {
+            Value::Object(properties) => properties,
+            _ => unreachable!("checked by from_answer"),
+        }
+    }
+
+    /// What the host knows of the module (its Node-API version, how it registered).
+    pub fn info(&self) -> &Value {
+        self.part(2)
     }
 
     /// The exports' property `name` as it was when the addon loaded.
     pub fn property(&self, name: &str) -> Option<&Value> {
-        self.properties.iter().find(|(key, _)| key == name).map(|(_, value)| value)
+        self.properties().iter().find(|(key, _)| key == name).map(|(_, value)| value)
     }
 }
 
@@ -145,17 +166,17 @@ impl Session {
     }
 
     /// `func.call(this, ...args)`.
-    pub fn call(&self, func: &Value, this: Value, args: Vec<Value>) -> Result<Value, Error> {
+    pub fn call(&self, func: &Value, this: Value, args: Vec<Value>) -> Result<Held, Error> {
         self.request(Op::Call { func: func.clone(), this, args })
     }
 
     /// `new ctor(...args)`.
-    pub fn construct(&self, ctor: &Value, args: Vec<Value>) -> Result<Value, Error> {
+    pub fn construct(&self, ctor: &Value, args: Vec<Value>) -> Result<Held, Error> {
         self.request(Op::Construct { ctor: ctor.clone(), args })
     }
 
     /// `target[key]`.
-    pub fn get(&self, target: &Value, key: &str) -> Result<Value, Error> {
+    pub fn get(&self, target: &Value, key: &str) -> Result<Held, Error> {
         self.request(Op::Get { target: target.clone(), key: Value::String(key.into()) })
     }
 
@@ -164,9 +185,9 @@ impl Session {
         self.request(Op::Set { target: target.clone(), key: Value::String(key.into()), value }).map(drop)
     }
 
-    /// A new zero-filled buffer of `len` bytes and type `kind` in shared memory, and its bytes
-    /// mapped here (`Value::Shared`).
-    pub fn new_buffer(&self, kind: BufferKind, len: u64) -> Result<(Value, Memory), Error> {
+    /// A new zero-filled buffer of `len` bytes and type `kind` in shared memory (`Value::Shared`),
+    /// and its bytes mapped here: they are the buffer's while the `Held` lives.
+    pub fn new_buffer(&self, kind: BufferKind, len: u64) -> Result<(Held, Memory), Error> {
         let buffer = self.request(Op::NewBuffer { kind, len })?;
         match self.map(&buffer) {
             Some(memory) => Ok((buffer, memory)),
@@ -184,23 +205,23 @@ impl Session {
     }
 
     /// Waits for `promise` to settle: its value, or `Error::Thrown` with its reason.
-    pub fn await_promise(&self, promise: &Value) -> Result<Value, Error> {
+    pub fn await_promise(&self, promise: &Value) -> Result<Held, Error> {
         let subscription = self.inner.channel.next_id();
         self.inner.settlements.expect(subscription);
         if let Err(e) = self.request(Op::Subscribe { promise: promise.clone(), subscription }) {
             self.inner.settlements.forget(subscription);
             return Err(e);
         }
-        answer(self.inner.settlements.wait(subscription).map_err(Error::Dead)?)
+        answer(self.inner.settlements.wait(subscription).map_err(Error::Dead)?, &self.inner.channel)
     }
 
     /// Sends `op` and waits for its answer, running the host's calls into local objects that
     /// come first. Made during a local call, it goes on that call's chain.
-    pub fn request(&self, op: Op) -> Result<Value, Error> {
+    pub fn request(&self, op: Op) -> Result<Held, Error> {
         exit_gate::inside(|| self.request_inside(op)).unwrap_or(Err(Error::Exiting))
     }
 
-    fn request_inside(&self, op: Op) -> Result<Value, Error> {
+    fn request_inside(&self, op: Op) -> Result<Held, Error> {
         let channel = &*self.inner.channel;
         let id = channel.next_id();
         let active = local::active_chain(self.key());
@@ -211,9 +232,9 @@ impl Session {
         channel.send(ClientMessage::Request(request), channel.deadline()).map_err(Error::Dead)?;
         let answered = loop {
             match channel.wait(chain, channel.deadline()).map_err(Error::Dead)? {
-                Incoming::Reply { id: rid, outcome } if rid == id => break answer(outcome),
+                Incoming::Reply { id: rid, outcome } if rid == id => break answer(outcome, &self.inner.channel),
                 // The reply of a nested request whose waiter gave up.
-                Incoming::Reply { .. } => {}
+                Incoming::Reply { outcome, .. } => release_outcome(&outcome, channel),
                 Incoming::Call { call, func, this, args } => self.run_local(chain, call, func, this, args),
                 // The session lends no proxies a collection could ask about.
                 Incoming::Trace { .. } => {
@@ -231,9 +252,10 @@ impl Session {
 
     /// Runs the host's call `call` of local object `func` for `chain`, and answers it.
     fn run_local(&self, chain: ChainId, call: CallId, func: PyRef, this: Value, args: Vec<Value>) {
+        let channel = &self.inner.channel;
+        let (this, args) = (Held::new(this, channel), args.into_iter().map(|a| Held::new(a, channel)).collect());
         let result = local::in_chain(self.key(), chain, || self.inner.local.call(self, func, this, args));
         let result = result.map_err(|e| PyException { exception: PyRef(0), type_name: e.type_name, message: e.message });
-        let channel = &*self.inner.channel;
         // A host gone meanwhile waits for no answer; the request's wait learns of its end.
         let _ = channel.send(ClientMessage::CallbackResult { call, result }, channel.deadline());
     }

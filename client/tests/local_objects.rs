@@ -7,8 +7,8 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_client::session::{Error, LocalError, LocalObjects, Session};
-use napi_protocol::{PyRef, Value};
+use napi_client::session::{Error, Held, LocalError, LocalObjects, Session};
+use napi_protocol::{Op, PyRef, Value};
 
 use common::{addon, both, both_with};
 
@@ -20,11 +20,12 @@ struct Recursing {
 }
 
 impl LocalObjects for Recursing {
-    fn call(&self, session: &Session, func: PyRef, _: Value, args: Vec<Value>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, func: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
         let recurse = self.recurse.lock().unwrap().clone().expect("set before the call");
         let me = Value::Py { id: func, callable: true };
         session
-            .call(&recurse, Value::Undefined, vec![me, args[0].clone()])
+            .call(&recurse, Value::Undefined, vec![me, args[0].value().clone()])
+            .map(Held::into_value)
             .map_err(|e| LocalError { type_name: "RuntimeError".into(), message: e.to_string() })
     }
 }
@@ -33,9 +34,10 @@ impl LocalObjects for Recursing {
 fn callbacks_nest_to_any_depth() {
     let local = Arc::new(Recursing::default());
     both_with(local.clone(), |session| {
-        let exports = session.load(&addon("functions")).unwrap().exports;
-        let recurse = session.get(&exports, "recurse").unwrap();
-        *local.recurse.lock().unwrap() = Some(recurse.clone());
+        let addon = session.load(&addon("functions")).unwrap();
+        let exports = addon.exports();
+        let recurse = session.get(exports, "recurse").unwrap();
+        *local.recurse.lock().unwrap() = Some(recurse.value().clone());
         let f = Value::Py { id: session.new_local(), callable: true };
         // recurse(f, d) = f(d - 1) + 1, and f(k) = recurse(f, k): d levels of nested calls.
         let depth = 40.0;
@@ -47,7 +49,7 @@ fn callbacks_nest_to_any_depth() {
 struct Raising;
 
 impl LocalObjects for Raising {
-    fn call(&self, _: &Session, _: PyRef, _: Value, _: Vec<Value>) -> Result<Value, LocalError> {
+    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
         Err(LocalError { type_name: "ValueError".into(), message: "no such thing".into() })
     }
 }
@@ -55,8 +57,9 @@ impl LocalObjects for Raising {
 #[test]
 fn a_local_error_is_thrown_in_the_host() {
     both_with(Arc::new(Raising), |session| {
-        let exports = session.load(&addon("functions")).unwrap().exports;
-        let call = session.get(&exports, "call").unwrap();
+        let addon = session.load(&addon("functions")).unwrap();
+        let exports = addon.exports();
+        let call = session.get(exports, "call").unwrap();
         let f = Value::Py { id: session.new_local(), callable: true };
         // call(fn, this) -> fn.call(this): the error goes through the addon back to the caller.
         match session.call(&call, Value::Undefined, vec![f, Value::Undefined]) {
@@ -72,11 +75,12 @@ fn a_local_error_is_thrown_in_the_host() {
 #[test]
 fn promises_settle_into_values_and_errors() {
     both(|session| {
-        let exports = session.load(&addon("promises")).unwrap().exports;
+        let addon = session.load(&addon("promises")).unwrap();
+        let exports = addon.exports();
         let (deferred, resolve, reject) = (
-            session.get(&exports, "deferred").unwrap(),
-            session.get(&exports, "resolveLast").unwrap(),
-            session.get(&exports, "rejectLast").unwrap(),
+            session.get(exports, "deferred").unwrap(),
+            session.get(exports, "resolveLast").unwrap(),
+            session.get(exports, "rejectLast").unwrap(),
         );
         let promise = session.call(&deferred, Value::Undefined, vec![]).unwrap();
         session.call(&resolve, Value::Undefined, vec![Value::Number(7.0)]).unwrap();
@@ -93,9 +97,10 @@ fn promises_settle_into_values_and_errors() {
 #[test]
 fn a_promise_waited_for_before_it_settles() {
     both(|session| {
-        let exports = session.load(&addon("promises")).unwrap().exports;
-        let promise = session.call(&session.get(&exports, "deferred").unwrap(), Value::Undefined, vec![]).unwrap();
-        let resolve = session.get(&exports, "resolveLast").unwrap();
+        let addon = session.load(&addon("promises")).unwrap();
+        let exports = addon.exports();
+        let promise = session.call(&session.get(exports, "deferred").unwrap(), Value::Undefined, vec![]).unwrap();
+        let resolve = session.get(exports, "resolveLast").unwrap();
         std::thread::scope(|s| {
             let waiter = s.spawn(|| session.await_promise(&promise));
             session.call(&resolve, Value::Undefined, vec![Value::String("later".into())]).unwrap();
@@ -108,7 +113,7 @@ fn a_promise_waited_for_before_it_settles() {
 struct Counting(Mutex<Sender<()>>);
 
 impl LocalObjects for Counting {
-    fn call(&self, _: &Session, _: PyRef, _: Value, _: Vec<Value>) -> Result<Value, LocalError> {
+    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
         self.0.lock().unwrap().send(()).unwrap();
         Ok(Value::Undefined)
     }
@@ -118,8 +123,9 @@ impl LocalObjects for Counting {
 fn threadsafe_calls_from_the_addons_threads_reach_local_objects() {
     let (sender, calls) = channel();
     both_with(Arc::new(Counting(Mutex::new(sender))), |session| {
-        let exports = session.load(&addon("tsfn")).unwrap().exports;
-        let default_call = session.get(&exports, "defaultCall").unwrap();
+        let addon = session.load(&addon("tsfn")).unwrap();
+        let exports = addon.exports();
+        let default_call = session.get(exports, "defaultCall").unwrap();
         let f = Value::Py { id: session.new_local(), callable: true };
         // A thread of the addon's calls f 25 times through a threadsafe function.
         session.call(&default_call, Value::Undefined, vec![Value::Number(25.0), f]).unwrap();
@@ -136,9 +142,9 @@ struct AddingInside {
 }
 
 impl LocalObjects for AddingInside {
-    fn call(&self, session: &Session, _: PyRef, _: Value, _: Vec<Value>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
         let add = self.add.lock().unwrap().clone().expect("set before the calls");
-        let sum = session.call(&add, Value::Undefined, vec![Value::Number(41.0), Value::Number(1.0)]);
+        let sum = session.call(&add, Value::Undefined, vec![Value::Number(41.0), Value::Number(1.0)]).map(Held::into_value);
         self.sums.lock().unwrap().send(sum.map_err(|e| e.to_string()).unwrap_or_else(Value::String)).unwrap();
         Ok(Value::Undefined)
     }
@@ -149,14 +155,47 @@ fn an_events_local_call_makes_requests_of_its_own() {
     let (sender, sums) = channel();
     let local = Arc::new(AddingInside { add: Mutex::default(), sums: Mutex::new(sender) });
     both_with(local.clone(), |session| {
-        let add = session.load(&addon("bench")).unwrap().property("add").cloned().unwrap();
-        *local.add.lock().unwrap() = Some(add);
-        let default_call = session.load(&addon("tsfn")).unwrap().property("defaultCall").cloned().unwrap();
+        let bench = session.load(&addon("bench")).unwrap();
+        *local.add.lock().unwrap() = Some(bench.property("add").cloned().unwrap());
+        let tsfn = session.load(&addon("tsfn")).unwrap();
+        let default_call = tsfn.property("defaultCall").unwrap();
         let f = Value::Py { id: session.new_local(), callable: true };
-        session.call(&default_call, Value::Undefined, vec![Value::Number(3.0), f]).unwrap();
+        session.call(default_call, Value::Undefined, vec![Value::Number(3.0), f]).unwrap();
         for n in 0..3 {
             let sum = sums.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|e| panic!("call {n} of 3 never came: {e}"));
             assert_eq!(sum, Value::Number(42.0));
         }
+    });
+}
+
+/// A local function that lets go of what it is called with.
+struct Dropping;
+
+impl LocalObjects for Dropping {
+    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+        Ok(Value::Undefined)
+    }
+}
+
+#[test]
+fn what_a_local_call_is_given_is_released_when_it_lets_go() {
+    both_with(Arc::new(Dropping), |session| {
+        let addon = session.load(&addon("functions")).unwrap();
+        let call = addon.property("call").unwrap();
+        let collect = || session.request(Op::Gc).unwrap().into_value();
+        // call(fn, this) -> fn.call(this): the host sends `this` to the local call.
+        let call_on = |this: Value| {
+            let f = Value::Py { id: session.new_local(), callable: true };
+            session.call(call, Value::Undefined, vec![f, this]).unwrap();
+        };
+        collect();
+        // What a call leaves to collect by itself (the local function's stand-in).
+        call_on(Value::Number(1.0));
+        let alone = collect();
+        let array = session.request(Op::NewArray { items: Vec::new() }).unwrap();
+        call_on(array.value().clone());
+        drop(array);
+        let Value::Number(alone) = alone else { panic!("the collection answered {alone:?}") };
+        assert_eq!(collect(), Value::Number(alone + 1.0), "neither the program nor the local call holds the array");
     });
 }

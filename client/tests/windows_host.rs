@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use napi_client::link::channel::DeathKind;
 use napi_client::link::host_process::Spawn;
-use napi_client::session::{by_reference, Error, LocalError, LocalObjects, Mode, NoLocalObjects, Session};
+use napi_client::session::{by_reference, Error, Held, LocalError, LocalObjects, Mode, NoLocalObjects, Session};
 use napi_protocol::{BufferKind, PyRef, Value};
 
 fn windows_build() -> PathBuf {
@@ -47,8 +47,8 @@ fn start(args: &[&str], timeout: Duration) -> Result<Session, Error> {
 struct Recording(Mutex<Sender<Vec<Value>>>);
 
 impl LocalObjects for Recording {
-    fn call(&self, _: &Session, _: PyRef, _: Value, args: Vec<Value>) -> Result<Value, LocalError> {
-        self.0.lock().unwrap().send(args).unwrap();
+    fn call(&self, _: &Session, _: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
+        self.0.lock().unwrap().send(args.into_iter().map(Held::into_value).collect()).unwrap();
         Ok(Value::Undefined)
     }
 }
@@ -76,7 +76,7 @@ fn session() -> Session {
 /// Calls export `name` of the addon `file` with `args`.
 fn call(session: &Session, file: &str, name: &str, args: Vec<Value>) -> Result<Value, Error> {
     let addon = session.load(&addon(file)).unwrap();
-    session.call(addon.property(name).expect("the addon exports it"), Value::Undefined, args)
+    session.call(addon.property(name).expect("the addon exports it"), Value::Undefined, args).map(Held::into_value)
 }
 
 /// Runs `source` with napi_run_script in the host (the scripts addon).

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use napi_client::link::host_process::Spawn;
 use napi_client::link::shared_memory::Memory;
-use napi_client::session::{by_reference, Addon, LocalError, LocalObjects, Mode, Session};
+use napi_client::session::{by_reference, Addon, Held, LocalError, LocalObjects, Mode, Session};
 use napi_protocol::{BufferKind, PyRef, Value};
 
 /// A package's file in build/windows/npm/node_modules.
@@ -32,8 +32,8 @@ fn npm_file(path: &str) -> String {
 struct Recording(Mutex<Sender<Vec<Value>>>);
 
 impl LocalObjects for Recording {
-    fn call(&self, _: &Session, _: PyRef, _: Value, args: Vec<Value>) -> Result<Value, LocalError> {
-        self.0.lock().unwrap().send(args).unwrap();
+    fn call(&self, _: &Session, _: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
+        self.0.lock().unwrap().send(args.into_iter().map(Held::into_value).collect()).unwrap();
         Ok(Value::Undefined)
     }
 }
@@ -49,7 +49,7 @@ fn loaded(file: &str) -> (Session, Addon, Receiver<Vec<Value>>) {
 
 /// Calls export `name` of `addon` with `args`: its answer.
 fn call(session: &Session, addon: &Addon, name: &str, args: Vec<Value>) -> Value {
-    session.call(addon.property(name).unwrap(), Value::Undefined, args).unwrap()
+    session.call(addon.property(name).unwrap(), Value::Undefined, args).unwrap().into_value()
 }
 
 fn session(local: Arc<dyn LocalObjects>) -> Session {
@@ -63,7 +63,8 @@ fn buffer(session: &Session, kind: BufferKind, bytes: &[u8]) -> (Value, Memory) 
     let (shared, memory) = session.new_buffer(kind, bytes.len() as u64).unwrap();
     // SAFETY: `memory` maps the buffer's bytes while it lives; no JS runs meanwhile.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.ptr, bytes.len()) };
-    (by_reference(&shared), memory)
+    // Held until the host closes: `memory` maps the buffer's bytes only while the buffer lives.
+    (by_reference(&shared.into_value()), memory)
 }
 
 fn hex(memory: &Memory) -> String {

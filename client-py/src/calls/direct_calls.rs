@@ -28,15 +28,19 @@ use pyo3::types::{PyBytes, PyString};
 use smallvec::SmallVec;
 
 use crate::calls::by_message;
-use crate::calls::python_calls::{self, CameBy};
+use crate::calls::chains::CameBy;
+use crate::calls::python_calls;
 use crate::calls::quick::{self, Quick};
 use crate::calls::requests::{answered, protocol_broken};
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error, Late};
 use crate::python_types::connection::Connection;
 use crate::python_types::proxies::JSRef;
-use crate::values::from_python::{self, Cx, Keeping};
+use crate::values::from_python::Cx;
+use crate::values::keeping::Keeping;
+use crate::values::primitives;
 use crate::values::to_python::{self, PySink};
+use crate::values::uploads;
 use napi_client::link::channel::Channel;
 
 /// An in-process host that serves a request made now on this thread as a direct call, and
@@ -86,7 +90,7 @@ pub fn call_here(
         // object; other values that own no copy of anything are made now (a proxy's id, a
         // buffer's region); lists, tuples and dicts go into the heap under the JS lock,
         // straight from the Python objects.
-        made.push(match from_python::number(a) {
+        made.push(match primitives::number(a) {
             Some(n) => Arg::Value(Value::Number(n)),
             None => match a.cast::<PyString>() {
                 Ok(s) => match s.to_str() {
@@ -110,7 +114,7 @@ pub fn call_here(
                 // shared memory made here would cross line by line. Otherwise more go as
                 // `value_of` sends them (shared memory, copied there once).
                 Err(_) => match a.cast::<PyBytes>() {
-                    Ok(b) if direct.relayed || b.as_bytes().len() < from_python::INLINE_BYTES => Arg::Bytes(b.as_bytes()),
+                    Ok(b) if direct.relayed || b.as_bytes().len() < uploads::INLINE_BYTES => Arg::Bytes(b.as_bytes()),
                     // Neither a number, a string nor a container: a callable, a proxy, a buffer.
                     _ => Arg::Value(cx.value_of(a)?),
                 },

@@ -12,18 +12,11 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use crate::calls::chains::{self, CameBy};
 use crate::python_types::connection::Connection;
-use crate::values::from_python::{Cx, Keeping};
+use crate::values::from_python::Cx;
+use crate::values::keeping::Keeping;
 use crate::values::to_python::PySink;
-
-/// How a Python call reached this thread, and so how the requests it makes go.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum CameBy {
-    /// By message: the host waits on its link for the answer, serving the chain's requests.
-    Message,
-    /// Inline, inside a direct call that holds the JS lock on this thread.
-    Inline,
-}
 
 /// Runs a Python call made inline, on the thread making a direct call or on the in-process host
 /// thread in an event turn: its arguments walked by the host straight into Python objects,
@@ -41,7 +34,7 @@ pub fn run_walked(
     // How the call failed if not by a Python exception.
     let mut failed = None;
     let call = || -> PyResult<()> {
-        let f = conn.exported(py, func.0)?;
+        let f = conn.exported.get(py, func.0)?;
         // `js.function(f, receives_this=True)` wraps callables that take `this` first.
         let with_this = cx.hooks.receives_this(f.bind(py));
         let mut objects = PySink::new(&cx);
@@ -63,7 +56,7 @@ pub fn run_walked(
         }
         sent
     };
-    let called = conn.running(chain, CameBy::Inline, call);
+    let called = chains::running(conn, chain, CameBy::Inline, call);
     if let Some(failed) = failed {
         return Err(failed);
     }
@@ -106,7 +99,7 @@ fn run(
 ) -> Result<Value, PyException> {
     let py = cx.py;
     let call = || -> PyResult<Value> {
-        let f = conn.exported(py, func.0)?;
+        let f = conn.exported.get(py, func.0)?;
         let mut py_args = Vec::with_capacity(args.len() + 1);
         // `js.function(f, receives_this=True)` wraps callables that take `this` first.
         if cx.hooks.receives_this(f.bind(py)) {
@@ -118,7 +111,7 @@ fn run(
         let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
         cx.to_value(&r)
     };
-    let result = conn.running(chain, came, call);
+    let result = chains::running(conn, chain, came, call);
     result.map_err(|e| as_js_error(conn, py, e))
 }
 
@@ -127,6 +120,6 @@ fn as_js_error(conn: &Connection, py: Python<'_>, e: PyErr) -> PyException {
     let exc = e.value(py);
     let type_name = exc.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
     let message = exc.str().map(|s| s.to_string()).unwrap_or_default();
-    let exception = PyRef(conn.export(py, exc.as_any()).unwrap_or(0));
+    let exception = PyRef(conn.exported.export(py, exc.as_any(), &conn.channel).unwrap_or(0));
     PyException { exception, type_name, message }
 }

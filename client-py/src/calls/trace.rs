@@ -29,7 +29,7 @@ use crate::python_types::proxies::JSRef;
 /// answered; else nothing is, and the answer is `Live`.
 pub fn answer(conn: &Bound<'_, Connection>, unreached: &[(PyRef, u64)], let_go: &[ObjectId]) -> TraceAnswer {
     let py = conn.py();
-    let candidates = conn.get().on_trial(py, unreached);
+    let candidates = conn.get().exported.on_trial(py, unreached);
     let suspects = match suspect_proxies(conn, &candidates) {
         Ok(s) => s,
         Err(_) => return TraceAnswer::Live,
@@ -45,7 +45,7 @@ pub fn answer(conn: &Bound<'_, Connection>, unreached: &[(PyRef, u64)], let_go: 
         return TraceAnswer::Live;
     }
     let proxies: Vec<&Bound<'_, JSRef>> = let_go.iter().map(|id| by_id[&id.0]).collect();
-    TraceAnswer::Garbage(conn.get().let_go(py, &proxies))
+    TraceAnswer::Garbage(conn.get().proxies.let_go(py, &proxies))
 }
 
 /// The graph a trial runs over: each object (by address) with the references to it from

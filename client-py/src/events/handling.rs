@@ -14,8 +14,9 @@ use napi_protocol::{Failure, Outcome, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
+use crate::calls::chains::{self, CameBy};
 use crate::calls::direct_calls;
-use crate::calls::python_calls::{self, CameBy};
+use crate::calls::python_calls;
 use crate::calls::requests::protocol_broken;
 use crate::events::subscriptions::{self, Subscriptions};
 use crate::exit_gate::KeptThreadState;
@@ -29,7 +30,7 @@ use napi_client::link::channel::Incoming;
 pub fn run_turn(slf: &Bound<'_, Connection>, events: impl IntoIterator<Item = Incoming>) {
     let py = slf.py();
     let conn = slf.get();
-    conn.running(EVENT_CHAIN, CameBy::Message, || {
+    chains::running(conn, EVENT_CHAIN, CameBy::Message, || {
         for event in events {
             if let Err(e) = Cx::new(slf).and_then(|cx| run_event(conn, &cx, event)) {
                 e.write_unraisable(py, Some(slf.as_any()));
@@ -102,7 +103,7 @@ impl HostThreadCalls {
     /// reported as unraisable.
     fn deliver(&self, deliver: impl FnOnce(&Cx<'_, '_>) -> PyResult<()>) -> Option<()> {
         self.with_connection(|conn| {
-            let delivered = Cx::new(conn).and_then(|cx| conn.get().running(EVENT_CHAIN, CameBy::Inline, || deliver(&cx)));
+            let delivered = Cx::new(conn).and_then(|cx| chains::running(conn.get(), EVENT_CHAIN, CameBy::Inline, || deliver(&cx)));
             if let Err(e) = delivered {
                 e.write_unraisable(conn.py(), Some(conn.as_any()));
             }

@@ -3,17 +3,15 @@
 //! chains this thread is running. Its Python methods start a host and make the requests the
 //! package asks for (`calls/requests.rs`).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_protocol::{ChainId, Descriptor, JsRef, ObjectId, Op, PyRef, RefKind, Value};
-use pyo3::exceptions::{PyKeyError, PyOSError};
-use pyo3::intern;
+use napi_protocol::{Descriptor, Op, Value};
+use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyWeakrefMethods, PyWeakrefReference};
+use pyo3::types::{PyDict, PyTuple, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
 use rustc_hash::FxHashMap;
 
@@ -21,42 +19,22 @@ use napi_client::link::channel::Channel;
 use napi_client::link::host_process::Spawn;
 use napi_client::start::{self, StartError};
 
-use crate::calls::python_calls::CameBy;
 use crate::calls::requests;
 use crate::events::dispatcher::{self, Finished};
 use crate::events::handling::HostThreadCalls;
 use crate::events::subscriptions::Subscriptions;
-use crate::python_types::hooks::{dead_error, hooks};
-use crate::python_types::proxies::JSRef;
+use crate::python_types::hooks::dead_error;
+use crate::values::exported::Exported;
 use crate::values::from_python::Cx;
-
-thread_local! {
-    /// The chains this thread is running Python calls of, innermost last, per channel, each with
-    /// whether it came by message (from the rings or the event socket) or inline (a direct
-    /// call's): a request made from inside a callback continues that chain, the same way.
-    static ACTIVE: RefCell<Vec<(usize, ChainId, CameBy)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Identity of an exported object: its address, or a bound method's function and instance
-/// (Python makes a new bound method on every attribute access).
-type Identity = (usize, usize);
-
-/// Python objects the host holds, by the id it knows them by.
-#[derive(Default)]
-struct Exported {
-    /// The object, its identity, and how many times it was sent.
-    by_id: FxHashMap<u64, (Py<PyAny>, Identity, u64)>,
-    /// The id of each exported object, by identity.
-    by_identity: FxHashMap<Identity, u64>,
-    next: u64,
-}
+use crate::values::proxy_table::Proxies;
 
 #[pyclass(frozen, weakref, module = "napi_python._native")]
 pub struct Connection {
     pub channel: Arc<Channel>,
-    exported: Mutex<Exported>,
+    /// The Python objects the host holds.
+    pub exported: Exported,
     /// Live proxies by object id (weak), so one JS object is one Python proxy.
-    proxies: Mutex<FxHashMap<u64, Py<PyWeakrefReference>>>,
+    pub proxies: Proxies,
     /// Method tables of class prototypes, fetched once each (`{name: function | "accessor" |
     /// "data"}`).
     class_members: Mutex<FxHashMap<u64, Py<PyDict>>>,
@@ -75,47 +53,13 @@ impl Connection {
     pub fn new(channel: Arc<Channel>, strict: bool) -> Connection {
         Connection {
             channel,
-            exported: Mutex::new(Exported::default()),
-            proxies: Mutex::new(FxHashMap::default()),
+            exported: Exported::default(),
+            proxies: Proxies::default(),
             class_members: Mutex::new(FxHashMap::default()),
             subscriptions: Arc::new(Subscriptions::new(strict)),
             dispatched: Arc::default(),
             distinct_nulls: AtomicBool::new(false),
         }
-    }
-
-    fn key(&self) -> usize {
-        Arc::as_ptr(&self.channel) as usize
-    }
-
-    /// The chain this thread runs a Python callback of, innermost, if any, and how it came: a
-    /// request made now continues it.
-    pub fn active_chain(&self) -> Option<(ChainId, CameBy)> {
-        let key = self.key();
-        ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _, _)| *k == key).map(|(_, c, r)| (*c, *r)))
-    }
-
-    /// The id the host knows `obj` by, exporting it on first sight.
-    pub fn export(&self, py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
-        // A bound method is made anew at each attribute access: it is known by its object and
-        // function. (The type is compared first: a failed attribute lookup builds an exception.)
-        let identity = if obj.get_type().is(hooks(py)?.method_type.bind(py)) {
-            (obj.getattr(intern!(py, "__self__"))?.as_ptr() as usize, obj.getattr(intern!(py, "__func__"))?.as_ptr() as usize)
-        } else {
-            (obj.as_ptr() as usize, 0)
-        };
-        let mut ex = self.exported.lock().unwrap();
-        if let Some(id) = ex.by_identity.get(&identity).copied() {
-            ex.by_id.get_mut(&id).expect("both maps agree").2 += 1;
-            return Ok(id);
-        }
-        ex.next += 1;
-        let id = ex.next;
-        ex.by_identity.insert(identity, id);
-        ex.by_id.insert(id, (obj.clone().unbind(), identity, 1));
-        // Drop notices may name it from now on.
-        self.channel.exported.store(id, std::sync::atomic::Ordering::Relaxed);
-        Ok(id)
     }
 
     /// Forgets the Python objects the host let go, unless they were sent again since (those
@@ -124,7 +68,7 @@ impl Connection {
     pub fn handle_drops(&self) {
         // A look first: nearly always there are none, and this follows every request.
         if self.channel.has_drops() {
-            self.forget_dropped();
+            self.exported.forget_dropped(&self.channel);
         }
         // Python buffers an in-process host gave back are Python's alone again.
         if self.channel.shm.lends.any_back() {
@@ -136,88 +80,6 @@ impl Connection {
     fn release_lends(&self) {
         // Called with the GIL held (after a request's answer).
         Python::attach(|_| self.channel.shm.lends.release_back());
-    }
-
-    #[cold]
-    fn forget_dropped(&self) {
-        let drops = self.channel.take_drops();
-        let mut forgotten = Vec::new();
-        let mut released = Vec::new();
-        {
-            let mut ex = self.exported.lock().unwrap();
-            for (py, seen) in drops {
-                if ex.by_id.get(&py.0).is_some_and(|e| e.2 == seen) {
-                    let (obj, identity, _) = ex.by_id.remove(&py.0).expect("checked");
-                    ex.by_identity.remove(&identity);
-                    released.push(obj);
-                    forgotten.push(py);
-                }
-            }
-        }
-        // The objects are dropped here, after the lock: their destructors may run Python.
-        drop(released);
-        self.channel.forget(forgotten);
-    }
-
-    pub fn exported(&self, py: Python<'_>, id: u64) -> PyResult<Py<PyAny>> {
-        let ex = self.exported.lock().unwrap();
-        ex.by_id
-            .get(&id)
-            .map(|o| o.0.clone_ref(py))
-            .ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
-    }
-
-    /// The proxy for a host object: the live one if there is one, else a new one.
-    pub fn proxy(&self, conn: &Bound<'_, Connection>, r: JsRef) -> PyResult<Py<PyAny>> {
-        let py = conn.py();
-        if let Some(existing) = self.live_proxy(py, r.id.0) {
-            // The host counted this send as another hold; the proxy we reuse holds once.
-            self.channel.queue_release(r.id);
-            return Ok(existing);
-        }
-        let h = hooks(py)?;
-        let (cls, kind) = match r.kind {
-            RefKind::Function => (&h.function_cls, "function"),
-            RefKind::Class => (&h.function_cls, "class"),
-            RefKind::Symbol => (&h.symbol_cls, "symbol"),
-            RefKind::Array => (&h.object_cls, "array"),
-            RefKind::Error => (&h.object_cls, "error"),
-            RefKind::External => (&h.external_cls, "external"),
-            RefKind::Promise => (&h.promise_cls, "promise"),
-            _ => (&h.object_cls, "object"),
-        };
-        // No lock is held while Python runs (it may switch threads, which then need the lock).
-        // Allocating may start Python's collector, which runs Python (its callbacks, `__del__`),
-        // so the weak reference too is made before the lock: made under it, a collection that
-        // let another thread take the GIL left that thread waiting for this lock while this one
-        // waited for the GIL.
-        let obj = cls.bind(py).call1((conn, r.id.0, kind, r.class_proto.map(|p| p.0), r.label))?;
-        let weak = PyWeakrefReference::new(&obj)?.unbind();
-        let mut proxies = self.proxies.lock().unwrap();
-        if let Some(existing) = proxies.get(&r.id.0).and_then(|w| w.bind(py).upgrade()) {
-            // Another thread made one meanwhile; ours is dropped and releases its hold.
-            return Ok(existing.unbind());
-        }
-        if proxies.len() > 1024 && proxies.len().is_power_of_two() {
-            proxies.retain(|_, w| w.bind(py).upgrade().is_some());
-        }
-        proxies.insert(r.id.0, weak);
-        Ok(obj.unbind())
-    }
-
-    fn live_proxy(&self, py: Python<'_>, id: u64) -> Option<Py<PyAny>> {
-        let proxies = self.proxies.lock().unwrap();
-        proxies.get(&id).and_then(|w| w.bind(py).upgrade()).map(Bound::unbind)
-    }
-
-    /// Runs `f` as a Python call of `chain` that reached this thread as `came`: requests it
-    /// makes continue the chain.
-    #[inline]
-    pub fn running<T>(&self, chain: ChainId, came: CameBy, f: impl FnOnce() -> T) -> T {
-        ACTIVE.with(|a| a.borrow_mut().push((self.key(), chain, came)));
-        let result = f();
-        ACTIVE.with(|a| a.borrow_mut().pop());
-        result
     }
 
     /// The method table of class prototype `proto`, if fetched already.
@@ -239,54 +101,10 @@ impl Connection {
         self.distinct_nulls.store(on, Ordering::Relaxed);
     }
 
-    /// How many Python objects the host currently holds.
-    pub fn held_objects(&self) -> usize {
-        self.exported.lock().unwrap().by_id.len()
-    }
-
-    /// The exported objects a cycle collection asks about, each with how many times the
-    /// host received it: those this client sent exactly as often (one sent again meanwhile is
-    /// on its way, so live whatever the host found).
-    /// Each once, however often the host names it.
-    pub fn on_trial<'py>(&self, py: Python<'py>, asked: &[(PyRef, u64)]) -> Vec<Bound<'py, PyAny>> {
-        let ex = self.exported.lock().unwrap();
-        let mut seen = rustc_hash::FxHashSet::default();
-        asked
-            .iter()
-            .filter(|(py_ref, _)| seen.insert(py_ref.0))
-            .filter_map(|(py_ref, sends)| ex.by_id.get(&py_ref.0).filter(|e| e.2 == *sends).map(|e| e.0.bind(py).clone()))
-            .collect()
-    }
-
-    /// Lets go of `proxies` for a cycle collection: each stops being its object's proxy, and
-    /// its hold is released by the host at once instead of when it dies. Answers their ids.
-    pub fn let_go(&self, py: Python<'_>, proxies: &[&Bound<'_, JSRef>]) -> Vec<ObjectId> {
-        let mut map = self.proxies.lock().unwrap();
-        proxies
-            .iter()
-            .map(|p| {
-                let id = p.get().id;
-                p.get().let_go.store(true, Ordering::Relaxed);
-                if map.get(&id).and_then(|w| w.bind(py).upgrade()).is_some_and(|live| live.is(p.as_any())) {
-                    map.remove(&id);
-                }
-                ObjectId(id)
-            })
-            .collect()
-    }
-
     /// After a collection: forgets the proxies that died and gives back the room the tables
     /// grew to, so that a burst of objects made and dropped leaves no trace.
     fn tidy(&self, py: Python<'_>, trim: bool) {
-        let shrank = {
-            let mut proxies = self.proxies.lock().unwrap();
-            proxies.retain(|_, w| w.bind(py).upgrade().is_some());
-            shrink_if_sparse(&mut proxies)
-        };
-        let shrank = {
-            let mut ex = self.exported.lock().unwrap();
-            shrink_if_sparse(&mut ex.by_id) | shrink_if_sparse(&mut ex.by_identity) | shrank
-        };
+        let shrank = self.proxies.tidy(py) | self.exported.shrink();
         if shrank || trim {
             // The room given back is glibc's until it is asked to return its free pages.
             #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -296,32 +114,12 @@ impl Connection {
             }
         }
     }
-
-    /// Lets go of every exported object (the host ended): dropped after the lock, as their
-    /// destructors may run Python.
-    fn release_exported(&self) {
-        let released = {
-            let mut ex = self.exported.lock().unwrap();
-            ex.by_identity.clear();
-            std::mem::take(&mut ex.by_id)
-        };
-        drop(released);
-    }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
         self.channel.hang_up();
     }
-}
-
-/// Gives back a table's room when it holds less than a quarter of what it has room for.
-fn shrink_if_sparse<K: std::hash::Hash + Eq, V>(map: &mut FxHashMap<K, V>) -> bool {
-    let sparse = map.capacity() > 1024 && map.len() < map.capacity() / 4;
-    if sparse {
-        map.shrink_to_fit();
-    }
-    sparse
 }
 
 impl Connection {
@@ -474,7 +272,7 @@ impl Connection {
             }
         });
         // Nothing calls them any more: the host that held them is gone.
-        self.release_exported();
+        self.exported.release_all();
     }
 
     /// Loads an addon; answers `[exports, {name: value}]`.
@@ -613,21 +411,14 @@ impl Connection {
     }
 
     /// What Python's collector should know this connection holds: the exported objects.
-    /// A table busy on another thread is not looked at: a reference not reported only keeps
-    /// its object.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        if let Ok(ex) = self.exported.try_lock() {
-            for (obj, _, _) in ex.by_id.values() {
-                visit.call(obj)?;
-            }
-        }
-        Ok(())
+        self.exported.visit(&visit)
     }
 
     /// How many Python objects the host currently holds (for tests of their release).
     #[getter]
     fn exported_count(&self) -> usize {
-        self.held_objects()
+        self.exported.len()
     }
 
     /// What the client keeps for this host (`{name: count}`): mailboxes, requests in flight,

@@ -3,42 +3,30 @@
 //! message, in shared memory or (in-process) lent in place, other Python objects by reference.
 //! `to_python.rs` converts the other way.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
-use napi_protocol::value_tree::{bytes_value, string_value, Ancestors, TreeBuilder, ValueSink};
-use napi_protocol::{BigIntValue, BufferKind, JsRef, ObjectId, PyRef, RefKind, Region, Value, ValueBudget};
+use napi_protocol::value_tree::{Ancestors, TreeBuilder, ValueSink};
+use napi_protocol::{BufferKind, JsRef, ObjectId, PyRef, RefKind, Value, ValueBudget};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
-use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 use smallvec::SmallVec;
 
 use crate::calls::quick::Quick;
-use crate::values::buffer_view::RawBuffer;
+use crate::values::primitives::{bigint_words, int_number, primitive};
+use crate::values::uploads::Uploads;
 
 use crate::python_types::connection::Connection;
 use crate::python_types::hooks::{dead_error, hooks, Hooks};
 use crate::python_types::js_buffer::JSBuffer;
 use crate::python_types::proxies::{JSMethod, JSRef};
 
-/// 2^53: up to it, every integer has a double of its own.
-pub const SAFE: f64 = 9007199254740992.0;
-
-/// Buffers below this size travel inside the message when Python need not see the addon's
-/// writes: cheaper than a shared block and its return for a few bytes.
-pub const INLINE_BYTES: usize = 4096;
-
-/// In-process, writable buffers from this size on are lent to the host in place; smaller
-/// ones are copied, which costs less than the marking that ends a lend.
-const LEND_BYTES: usize = 64 << 10;
-
 pub struct Cx<'a, 'py> {
     pub py: Python<'py>,
     pub conn: &'a Bound<'py, Connection>,
     pub hooks: &'a Hooks,
-    /// Writable Python buffers sent as copies, with their upload blocks: the addon's writes are
-    /// copied back into them when the call returns.
-    writebacks: RefCell<Vec<(Bound<'py, PyAny>, Region)>>,
+    /// The buffers it sent.
+    uploads: Uploads<'py>,
     /// The values this context may still send (`MAX_VALUES` a message, as the host decodes).
     budget: Cell<ValueBudget>,
 }
@@ -75,97 +63,20 @@ enum Converted<'py> {
 impl Drop for Cx<'_, '_> {
     #[inline(always)]
     fn drop(&mut self) {
-        // Nearly always nothing to unpin: a call of plain values sends no buffer.
-        if !self.writebacks.get_mut().is_empty() {
-            self.unpin_all();
-        }
+        self.uploads.end(&self.conn.get().channel);
     }
 }
 
 impl<'a, 'py> Cx<'a, 'py> {
-    pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
-        let py = conn.py();
-        Ok(Cx { py, conn, hooks: hooks(py)?, writebacks: RefCell::new(Vec::new()), budget: Cell::new(ValueBudget::default()) })
-    }
-
-    #[cold]
-    fn unpin_all(&mut self) {
-        let shm = &self.conn.get().channel.shm;
-        for (_, region) in self.writebacks.get_mut().drain(..) {
-            shm.unpin(region);
-        }
-    }
-
     /// Copies what the addon wrote into the writable buffers this context sent.
     #[inline(always)]
     pub fn write_back(&self) -> PyResult<()> {
-        if self.writebacks.borrow().is_empty() {
-            return Ok(());
-        }
-        self.write_back_now()
+        self.uploads.write_back(&self.conn.get().channel)
     }
 
-    #[cold]
-    fn write_back_now(&self) -> PyResult<()> {
-        let shm = &self.conn.get().channel.shm;
-        let mut result = Ok(());
-        for (target, region) in self.writebacks.take() {
-            if let Some(bytes) = shm.pinned_bytes(region) {
-                if result.is_ok() {
-                    result = RawBuffer::get(&target, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).and_then(|mut b| {
-                        let dst = b.bytes_mut().ok_or_else(|| PyTypeError::new_err("the buffer became read-only during the call"))?;
-                        let n = dst.len().min(bytes.len());
-                        dst[..n].copy_from_slice(&bytes[..n]);
-                        Ok(())
-                    });
-                }
-            }
-            shm.unpin(region);
-        }
-        result
-    }
-
-    /// Bytes for the host: in the message when small, else copied once into shared memory
-    /// (pinned for a copy back into `writable`), or in the message when that cannot be had.
-    fn send_bytes(&self, kind: BufferKind, bytes: &[u8], writable: Option<&Bound<'py, PyAny>>) -> Value {
-        if bytes.len() < INLINE_BYTES && writable.is_none() {
-            return bytes_value(kind, bytes);
-        }
-        let channel = &self.conn.get().channel;
-        match channel.shm.upload(bytes, writable.is_some(), |id, size, fd| channel.announce_segment(id, size, fd)) {
-            Some(region) => {
-                if let Some(target) = writable {
-                    self.writebacks.borrow_mut().push((target.clone(), region));
-                }
-                Value::Upload { kind, region }
-            }
-            None => bytes_value(kind, bytes),
-        }
-    }
-
-    /// Any other object with the buffer protocol (memoryview, array.array, numpy...) as a
-    /// Buffer: in place when its memory is already the host's, else a copy (written back when
-    /// it is writable).
-    fn send_buffer(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
-        let Ok(view) = RawBuffer::get(obj, ffi::PyBUF_C_CONTIGUOUS) else {
-            // Not contiguous: a copy of its bytes in order, which the addon cannot write back.
-            let mv = self.py.import("builtins")?.getattr("memoryview")?.call1((obj,))?;
-            let bytes = mv.call_method0("tobytes")?;
-            return Ok(self.send_bytes(BufferKind::Buffer, bytes.cast::<PyBytes>()?.as_bytes(), None));
-        };
-        let (ptr, len) = view.raw();
-        if len > 0 {
-            if let Some(region) = self.conn.get().channel.shm.locate(ptr, len) {
-                return Ok(Value::InPlace { kind: BufferKind::Buffer, region });
-            }
-        }
-        if len >= LEND_BYTES && !view.readonly() && self.conn.get().channel.in_process().is_some() {
-            if let Some(lent) = self.lend(obj, ptr) {
-                return Ok(lent);
-            }
-        }
-        let writable = (!view.readonly()).then_some(obj);
-        Ok(self.send_bytes(BufferKind::Buffer, view.bytes(), writable))
+    pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
+        let py = conn.py();
+        Ok(Cx { py, conn, hooks: hooks(py)?, uploads: Uploads::default(), budget: Cell::new(ValueBudget::default()) })
     }
 
     /// A buffer made in Python (`js.buffer`, `js.typedarray`, `js.arraybuffer`) at its first
@@ -189,19 +100,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 }
             }
         }
-        Ok(self.send_bytes(buf.kind, buf.bytes(), Some(obj)))
-    }
-
-    /// A writable buffer lent to this in-process host in place: pinned by a writable view
-    /// of its own until the host gives it back. `None` when no writable view can be had.
-    fn lend(&self, obj: &Bound<'py, PyAny>, ptr: *const u8) -> Option<Value> {
-        let pin = RawBuffer::get(obj, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS).ok()?;
-        // The same memory (an exporter hands every view the same buffer).
-        if pin.raw().0 != ptr {
-            return None;
-        }
-        let region = self.conn.get().channel.shm.lends.lend(pin.into_pin());
-        Some(Value::Lent { kind: BufferKind::Buffer, address: ptr as u64, region })
+        Ok(self.uploads.send_bytes(&self.conn.get().channel, buf.kind, buf.bytes(), Some(obj)))
     }
 
     /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
@@ -428,7 +327,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         // SAFETY: a type check of a live object. A plain function (a lambda, a callback) is
         // nothing else below: it skips the class checks on its way to the export.
         if unsafe { pyo3::ffi::PyFunction_Check(obj.as_ptr()) } != 0 {
-            return Ok(Value::Py { id: PyRef(self.conn.get().export(self.py, obj)?), callable: true });
+            return Ok(Value::Py { id: PyRef(self.conn.get().exported.export(self.py, obj, &self.conn.get().channel)?), callable: true });
         }
         if let Ok(r) = obj.cast::<JSRef>() {
             return self.proxy(r);
@@ -452,14 +351,14 @@ impl<'a, 'py> Cx<'a, 'py> {
             return self.send_local_buffer(obj, b);
         }
         if let Ok(b) = obj.cast::<PyBytes>() {
-            return Ok(self.send_bytes(BufferKind::Buffer, b.as_bytes(), None));
+            return Ok(self.uploads.send_bytes(&self.conn.get().channel, BufferKind::Buffer, b.as_bytes(), None));
         }
         if obj.is_instance(h.datetime_cls.bind(self.py))? {
             let seconds: f64 = obj.call_method0("timestamp")?.extract()?;
             return Ok(Value::Date((seconds * 1000.0).round()));
         }
         if is_buffer(obj) {
-            return self.send_buffer(obj);
+            return self.uploads.send_buffer(&self.conn.get().channel, obj);
         }
         if obj.is_instance(h.addon_cls.bind(self.py))? {
             // An addon stands for its exports, as `require()` gives them in JS (it is callable
@@ -474,7 +373,7 @@ impl<'a, 'py> Cx<'a, 'py> {
                 return self.value_of(&promise);
             }
         }
-        let id = self.conn.get().export(self.py, obj)?;
+        let id = self.conn.get().exported.export(self.py, obj, &self.conn.get().channel)?;
         Ok(Value::Py { id: PyRef(id), callable })
     }
 
@@ -509,148 +408,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     }
 }
 
-/// `obj` as a JS primitive if it is one that needs no lookup to cross: None (undefined), the
-/// `undefined` and `null` sentinels, a bool, a float, a str, or an int (not `BigInt`) in the
-/// safe integer range. `None` for anything else (which `to_value` goes on to convert).
-#[inline(always)]
-pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
-    if obj.is_none() || obj.is(&h.undefined) {
-        return Some(Value::Undefined);
-    }
-    if obj.is(&h.null) {
-        return Some(Value::Null);
-    }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Some(Value::Bool(b.is_true()));
-    }
-    if let Some(n) = number(obj) {
-        return Some(Value::Number(n));
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Some(string_value(s.to_string_lossy().into_owned()));
-    }
-    None
-}
-
-/// A float, or an int (not a bool or a `BigInt`) of at most 2^53 in magnitude, as a JS number.
-/// Beyond, an int is a `BigInt` (`to_value`).
-#[inline(always)]
-pub fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
-    if obj.is_exact_instance_of::<PyInt>() {
-        // PyLong_AsDouble reads an int of one digit straight out (its fast path), where an
-        // `i64` extraction went through PyLong_AsLong and its overflow checks: about 40
-        // instructions an argument.
-        // SAFETY: a live int object, with the GIL held.
-        let d = unsafe { ffi::PyLong_AsDouble(obj.as_ptr()) };
-        if d.abs() < SAFE && (d != -1.0 || !has_error(obj.py())) {
-            // Below 2^53 in magnitude, the double is the int itself.
-            return Some(d);
-        }
-        // Too large for a double, or at 2^53, which 2^53 + 1 rounds to as well: exactly.
-        return int_number(obj);
-    }
-    obj.cast::<PyFloat>().ok().map(|f| f.value())
-}
-
-/// An int as a JS number if it is at most 2^53 in magnitude, where every integer has a double
-/// of its own (2^53 + 1 would cross as 2^53).
-fn int_number(obj: &Bound<'_, PyAny>) -> Option<f64> {
-    let v = obj.extract::<i64>().ok()?;
-    (v.unsigned_abs() <= SAFE as u64).then_some(v as f64)
-}
-
-/// Whether an exception is set; the failure of a C-API call that answers -1 only then is
-/// taken (cleared) here.
-#[cold]
-fn has_error(_py: Python<'_>) -> bool {
-    // SAFETY: the GIL is held (`_py`).
-    unsafe {
-        if ffi::PyErr_Occurred().is_null() {
-            return false;
-        }
-        ffi::PyErr_Clear();
-    }
-    true
-}
-
 fn is_buffer(obj: &Bound<'_, PyAny>) -> bool {
     // SAFETY: PyObject_CheckBuffer only inspects the object's type.
     unsafe { pyo3::ffi::PyObject_CheckBuffer(obj.as_ptr()) != 0 }
-}
-
-fn bigint_words(i: &Bound<'_, PyInt>) -> PyResult<BigIntValue> {
-    // `int`'s own methods, not the object's: a subclass may define its `__abs__`, `bit_length`
-    // or `to_bytes` to answer anything. `int.__abs__` answers a plain int.
-    let py = i.py();
-    let int = py.get_type::<PyInt>();
-    let negative = int.call_method1("__lt__", (i, 0))?.is_truthy()?;
-    let abs = int.call_method1("__abs__", (i,))?;
-    let bits: usize = abs.call_method0("bit_length")?.extract()?;
-    let nbytes = bits.div_ceil(64) * 8;
-    let bytes = abs.call_method1("to_bytes", (nbytes, "little"))?;
-    let bytes = bytes.cast::<PyBytes>()?.as_bytes();
-    if bytes.len() != nbytes {
-        return Err(PyTypeError::new_err(format!("int.to_bytes answered {} bytes where {nbytes} were asked for", bytes.len())));
-    }
-    let words = bytes.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect();
-    Ok(BigIntValue { negative, words })
-}
-
-/// A sink whose refusals are kept here, its user told only that it refused (`refused()`).
-pub struct Keeping<'s, S: ValueSink + ?Sized, E> {
-    sink: &'s mut S,
-    pub kept: Option<S::Error>,
-    refused: fn() -> E,
-}
-
-impl<'s, S: ValueSink + ?Sized, E> Keeping<'s, S, E> {
-    pub fn new(sink: &'s mut S, refused: fn() -> E) -> Self {
-        Keeping { sink, kept: None, refused }
-    }
-
-    fn kept(&mut self, r: Result<(), S::Error>) -> Result<(), E> {
-        r.map_err(|e| {
-            self.kept = Some(e);
-            (self.refused)()
-        })
-    }
-}
-
-impl<S: ValueSink + ?Sized, E> ValueSink for Keeping<'_, S, E> {
-    type Error = E;
-
-    fn leaf(&mut self, v: Value) -> Result<(), E> {
-        let r = self.sink.leaf(v);
-        self.kept(r)
-    }
-
-    fn text(&mut self, text: &str) -> Result<(), E> {
-        let r = self.sink.text(text);
-        self.kept(r)
-    }
-
-    fn open_array(&mut self, len: usize) -> Result<(), E> {
-        let r = self.sink.open_array(len);
-        self.kept(r)
-    }
-
-    fn open_object(&mut self, len: usize) -> Result<(), E> {
-        let r = self.sink.open_object(len);
-        self.kept(r)
-    }
-
-    fn key(&mut self, key: &str) -> Result<(), E> {
-        let r = self.sink.key(key);
-        self.kept(r)
-    }
-
-    fn leaves(&mut self, items: Vec<Value>) -> Result<(), E> {
-        let r = self.sink.leaves(items);
-        self.kept(r)
-    }
-
-    fn leaf_object(&mut self, keys: &[&str], values: Vec<Value>) -> Result<(), E> {
-        let r = self.sink.leaf_object(keys, values);
-        self.kept(r)
-    }
 }

@@ -11,7 +11,8 @@ use smallvec::SmallVec;
 
 use crate::python_types::js_buffer::{self, JSBuffer};
 use crate::values::dict_keys;
-use crate::values::from_python::{Cx, SAFE};
+use crate::values::from_python::Cx;
+use crate::values::primitives::SAFE;
 
 /// A list or dict being filled by a [`PySink`], and how many elements are still to come.
 enum Filling<'py> {
@@ -202,8 +203,8 @@ impl<'py> Cx<'_, 'py> {
                     }
                 }
             }
-            Value::Js(r) => self.conn.get().proxy(self.conn, std::mem::replace(r, empty_ref()))?,
-            Value::Py { id, .. } => self.conn.get().exported(py, id.0)?,
+            Value::Js(r) => self.conn.get().proxies.proxy(self.conn, std::mem::replace(r, empty_ref()))?,
+            Value::Py { id, .. } => self.conn.get().exported.get(py, id.0)?,
             _ => return Err(PyTypeError::new_err("the host sent a value this client does not know")),
         })
     }
@@ -235,7 +236,7 @@ impl<'py> Cx<'_, 'py> {
             Outcome::Ok(v) => self.to_python(v),
             Outcome::Thrown(t) => {
                 if let Some(id) = t.python {
-                    if let Ok(exc) = self.conn.get().exported(py, id.0) {
+                    if let Ok(exc) = self.conn.get().exported.get(py, id.0) {
                         return Err(PyErr::from_value(exc.into_bound(py)));
                     }
                 }

@@ -55,12 +55,7 @@ pub struct Sockets {
     pub rings: Rings,
 }
 
-/// How the host ended: its wait status and its peak resident memory.
-#[derive(Clone, Copy)]
-pub struct Exit {
-    pub status: i32,
-    pub max_rss_kib: i64,
-}
+pub use crate::link::host_exit::Exit;
 
 /// Where the host runs.
 enum Runner {

@@ -23,7 +23,7 @@ use windows_sys::Win32::System::JobObjects::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetExitCodeProcess, WaitForSingleObject};
 
-use crate::link::host_process::Exit;
+use crate::link::host_exit::Exit;
 
 /// The exit code `TerminateJobObject` gives a host the client killed (a customer code, which no
 /// exception of the system has).

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use napi_protocol::{Failure, Outcome, Thrown, Value};
+use napi_protocol::{Failure, Outcome, Thrown};
 
-use crate::link::channel::Dead;
+use super::held::{release, Held};
+use crate::link::channel::{Channel, Dead};
 use crate::start::StartError;
 
 /// Why a request has no value to answer.
@@ -14,7 +15,8 @@ pub enum Error {
     Start(StartError),
     /// The host can no longer answer: closed, crashed, timed out, or this is a fork.
     Dead(Arc<Dead>),
-    /// JavaScript threw.
+    /// JavaScript threw. An error object thrown by reference is released: `error` carries its
+    /// name, message and code.
     Thrown(Box<Thrown>),
     /// The host could not carry the request out (not a JS exception).
     Failed(Failure),
@@ -42,11 +44,14 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// A request's outcome as a value or an error.
-pub fn answer(outcome: Outcome) -> Result<Value, Error> {
+/// A request's outcome as a value that holds what it names, or an error.
+pub fn answer(outcome: Outcome, channel: &Arc<Channel>) -> Result<Held, Error> {
     match outcome {
-        Outcome::Ok(value) => Ok(value),
-        Outcome::Thrown(thrown) => Err(Error::Thrown(thrown)),
+        Outcome::Ok(value) => Ok(Held::new(value, channel)),
+        Outcome::Thrown(thrown) => {
+            release(&thrown.value, channel);
+            Err(Error::Thrown(thrown))
+        }
         Outcome::Failed(failure) => Err(Error::Failed(failure)),
         _ => Err(Error::Unknown("the host sent an outcome this client does not know")),
     }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, Weak};
 use napi_protocol::{Outcome, EVENT_CHAIN};
 use rustc_hash::FxHashMap;
 
+use super::held::{release, release_outcome};
 use super::{Inner, Session};
 use crate::link::channel::{Channel, Dead, Incoming};
 
@@ -31,11 +32,16 @@ impl Settlements {
         self.table.lock().unwrap().waiting.insert(subscription, None);
     }
 
-    fn settled(&self, subscription: u64, outcome: Outcome) {
+    /// Keeps the settlement of `subscription` for its waiter; one nobody waits for gives its
+    /// holds back.
+    fn settled(&self, subscription: u64, outcome: Outcome, channel: &Channel) {
         let mut table = self.table.lock().unwrap();
-        if let Some(slot @ None) = table.waiting.get_mut(&subscription) {
-            *slot = Some(outcome);
-            self.came.notify_all();
+        match table.waiting.get_mut(&subscription) {
+            Some(slot @ None) => {
+                *slot = Some(outcome);
+                self.came.notify_all();
+            }
+            _ => release_outcome(&outcome, channel),
         }
     }
 
@@ -84,8 +90,11 @@ impl Session {
     pub(super) fn event(&self, event: Incoming) {
         match event {
             Incoming::Call { call, func, this, args } => self.run_local(EVENT_CHAIN, call, func, this, args),
-            Incoming::Settled { subscription, outcome } => self.inner.settlements.settled(subscription, outcome),
-            Incoming::Uncaught(thrown) => self.inner.local.uncaught(&thrown),
+            Incoming::Settled { subscription, outcome } => self.inner.settlements.settled(subscription, outcome, &self.inner.channel),
+            Incoming::Uncaught(thrown) => {
+                self.inner.local.uncaught(&thrown);
+                release(&thrown.value, &self.inner.channel);
+            }
             Incoming::Reply { .. } | Incoming::Trace { .. } => {}
         }
     }

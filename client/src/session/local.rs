@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use napi_protocol::{ChainId, PyRef, Thrown, Value};
 
-use super::Session;
+use super::{Held, Session};
 
 /// An error a local object raised, sent to the host as the exception the addon sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,9 +19,10 @@ pub struct LocalError {
 
 /// What the program's own objects do when the host calls them.
 pub trait LocalObjects: Send + Sync {
-    /// Calls local function `func` with `this` and `args`. Requests made through `session`
-    /// during the call go on the calling request's chain.
-    fn call(&self, session: &Session, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, LocalError>;
+    /// Calls local function `func` with `this` and `args`, which hold the host objects they name
+    /// for as long as the program keeps them. Requests made through `session` during the call
+    /// go on the calling request's chain.
+    fn call(&self, session: &Session, func: PyRef, this: Held, args: Vec<Held>) -> Result<Value, LocalError>;
 
     /// The host let go of these objects, each with how many times it had received it: answers
     /// the ones the program forgets (not sent again since), which the host may then forget too.
@@ -37,7 +38,7 @@ pub trait LocalObjects: Send + Sync {
 pub struct NoLocalObjects;
 
 impl LocalObjects for NoLocalObjects {
-    fn call(&self, _: &Session, func: PyRef, _: Value, _: Vec<Value>) -> Result<Value, LocalError> {
+    fn call(&self, _: &Session, func: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
         Err(LocalError { type_name: "TypeError".into(), message: format!("this session has no local object {}", func.0) })
     }
 }
