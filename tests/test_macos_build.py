@@ -1,0 +1,147 @@
+"""What `scripts/macos build` made for each Mac (build/macos/TARGET), checked by reading it: no
+macOS program runs here. Each file is read with napi_python's Mach-O reader (what `inspect` and
+`require` use) and its exports with LIEF (the export trie, which is what dyld binds against):
+
+- napi-hostd exports every function of the one export list (server/napi/napi-exports.txt and
+  libuv-exports.txt), as the Linux host does: an addon linked `-undefined dynamic_lookup` finds
+  them in the executable, napi-rs addons with dlsym; it links libSystem alone.
+- the extension (`_native.so`) exports PyInit__native and, for in-process hosts, the same list;
+  it links libSystem alone and takes Python's functions from the interpreter that loads it;
+- the test addons are bundles or dylibs for the right CPU that import Node-API from whatever
+  loads them (the C ones) or look it up at run time (napi-rs, `dyn-symbols`: no import at all).
+
+Also here, what the Python side does about macOS's sandbox, which can run on Linux: `sandbox=`
+on a Mac is refused unless the user opts in to the untested Seatbelt profile.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import IN_PROCESS, ROOT, missing_input
+from test_macho import lief_reads
+
+from napi_python import host, macho
+from napi_python.errors import SandboxUnavailableError
+
+pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
+
+TARGETS = {"aarch64-apple-darwin": "arm64", "x86_64-apple-darwin": "x86-64"}
+LIBSYSTEM = "/usr/lib/libSystem.B.dylib"
+NAPI_DIR = ROOT / "server" / "napi"
+
+
+def _export_list() -> set[str]:
+    napi = {
+        line.split("\t")[0]
+        for line in (NAPI_DIR / "napi-exports.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    uv = {
+        line.strip()
+        for line in (NAPI_DIR / "libuv-exports.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    return napi | uv
+
+
+def _built(target: str, name: str) -> Path:
+    path = ROOT / "build" / "macos" / target / name
+    if not path.is_file():
+        missing_input(f"{path} is missing: scripts/macos build makes it")
+    return path
+
+
+def _exports(path: Path) -> set[str]:
+    (arch,) = lief_reads(path)
+    return set(arch["exported"])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_host_exports_every_listed_function_and_links_libsystem_alone(target):
+    path = _built(target, "napi-hostd")
+    host_file = macho.read(path)
+    assert host_file.machine == TARGETS[target]
+    assert "executable" in host_file.file_format
+    assert host_file.needed == [LIBSYSTEM]
+    missing = _export_list() - _exports(path)
+    assert not missing, f"{len(missing)} listed functions not exported, e.g. {sorted(missing)[:5]}"
+    # Every function the list names is defined in the host itself, not imported from elsewhere.
+    assert not {s.name for s in host_file.undefined} & _export_list()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_extension_exports_its_module_and_the_listed_functions(target):
+    path = _built(target, "_native.so")
+    module = macho.read(path)
+    assert module.machine == TARGETS[target]
+    assert "dylib" in module.file_format or "bundle" in module.file_format
+    assert module.needed == [LIBSYSTEM]
+    exported = _exports(path)
+    assert "PyInit__native" in exported
+    missing = _export_list() - exported
+    assert not missing, f"{len(missing)} listed functions not exported, e.g. {sorted(missing)[:5]}"
+    # Python's own functions come from the interpreter that loads it (-undefined dynamic_lookup):
+    # bound to no library, never to a libpython of the build machine.
+    python_imports = [s for s in module.undefined if s.name.startswith("Py")]
+    assert python_imports, "the module calls into Python"
+    assert all(s.library is None for s in python_imports)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_test_addons_import_node_api_from_whatever_loads_them(target):
+    c_addon = macho.read(_built(target, "addons/values.node"))
+    assert c_addon.machine == TARGETS[target]
+    assert c_addon.needed == [LIBSYSTEM]
+    node_api = [s for s in c_addon.undefined if s.name.startswith("napi_")]
+    assert node_api and all(s.library is None for s in node_api)
+    assert "napi_register_module_v1" in c_addon.defined
+    # napi-rs with `dyn-symbols` links no Node-API function: it looks each up with dlsym.
+    rust_addon = macho.read(_built(target, "addons/rust_addon.node"))
+    assert rust_addon.machine == TARGETS[target]
+    assert not [s for s in rust_addon.undefined if s.name.startswith("napi_")]
+    assert "napi_register_module_v1" in rust_addon.defined
+
+
+def _spawn_args(monkeypatch) -> list[str]:
+    """The host's command line `load_addon(sandbox=True)` would start on a Mac: sys.platform
+    says darwin, and the spawn is caught before any process starts."""
+    seen: list[list[str]] = []
+
+    def spawn(hostd, env, args, timeout):
+        seen.append(list(args))
+        raise OSError("not started: the test only looks at the command line")
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setattr(host._native.Connection, "spawn", spawn)
+    with pytest.raises(Exception) as caught:
+        host.load_addon(str(ROOT / "build" / "addons" / "values.node"), sandbox=True)
+    return seen[0] if seen else [repr(caught.value)]
+
+
+def test_a_sandbox_on_macos_is_refused_unless_the_untested_profile_is_asked_for(monkeypatch):
+    monkeypatch.delenv("NAPI_PYTHON_UNTESTED_SEATBELT", raising=False)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    with pytest.raises(SandboxUnavailableError, match="NAPI_PYTHON_UNTESTED_SEATBELT=1") as refused:
+        host.load_addon(str(ROOT / "build" / "addons" / "values.node"), sandbox=True)
+    assert refused.value.missing == ["seatbelt"]
+    monkeypatch.setenv("NAPI_PYTHON_UNTESTED_SEATBELT", "1")
+    args = _spawn_args(monkeypatch)
+    assert "--sandbox" in args and "--untested-seatbelt" in args, args
+
+
+def test_on_linux_the_host_is_never_told_of_seatbelt(monkeypatch):
+    monkeypatch.setenv("NAPI_PYTHON_UNTESTED_SEATBELT", "1")
+    seen: list[list[str]] = []
+
+    def spawn(hostd, env, args, timeout):
+        seen.append(list(args))
+        raise OSError("not started")
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(host._native.Connection, "spawn", spawn)
+    with pytest.raises(Exception):
+        host.load_addon(str(ROOT / "build" / "addons" / "values.node"), sandbox=True)
+    assert seen and "--sandbox" in seen[0] and "--untested-seatbelt" not in seen[0]
