@@ -6,7 +6,7 @@ macOS program runs here. Each file is read with napi_python's Mach-O reader (wha
   libuv-exports.txt), as the Linux host does: an addon linked `-undefined dynamic_lookup` finds
   them in the executable, napi-rs addons with dlsym; it links libSystem alone.
 - the extension (`_native.so`) exports PyInit__native and, for in-process hosts, the same list;
-  it links libSystem alone and takes Python's functions from the interpreter that loads it;
+  it links macOS's own libraries alone and takes Python's functions from the interpreter that loads it;
 - the test addons are bundles or dylibs for the right CPU that import Node-API from whatever
   loads them (the C ones) or look it up at run time (napi-rs, `dyn-symbols`: no import at all).
 
@@ -20,16 +20,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, ROOT, missing_input
+from conftest import ADDONS, IN_PROCESS, ROOT, missing_input
 from test_macho import lief_reads
 
 from napi_python import host, macho
-from napi_python.errors import SandboxUnavailableError
+from napi_python.errors import AddonLoadError, SandboxUnavailableError
 
 pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
 
 TARGETS = {"aarch64-apple-darwin": "arm64", "x86_64-apple-darwin": "x86-64"}
 LIBSYSTEM = "/usr/lib/libSystem.B.dylib"
+# What Rust's standard library links on a Mac besides libSystem: libiconv (the libc crate's
+# `#[link(name = "iconv")]`), whose stub has zig link libcharset too. Both are macOS's own, in
+# every Mac's /usr/lib; nothing else (no libpython, nothing of Homebrew's) may be linked.
+CORE_FOUNDATION = "/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation"
+SYSTEM_DYLIBS = {LIBSYSTEM, "/usr/lib/libiconv.2.dylib", "/usr/lib/libcharset.1.dylib"}
 NAPI_DIR = ROOT / "server" / "napi"
 
 
@@ -60,12 +65,12 @@ def _exports(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_the_host_exports_every_listed_function_and_links_libsystem_alone(target):
+def test_the_host_exports_every_listed_function_and_links_system_libraries_alone(target):
     path = _built(target, "napi-hostd")
     host_file = macho.read(path)
     assert host_file.machine == TARGETS[target]
     assert "executable" in host_file.file_format
-    assert host_file.needed == [LIBSYSTEM]
+    assert LIBSYSTEM in host_file.needed and set(host_file.needed) <= SYSTEM_DYLIBS, host_file.needed
     missing = _export_list() - _exports(path)
     assert not missing, f"{len(missing)} listed functions not exported, e.g. {sorted(missing)[:5]}"
     # Every function the list names is defined in the host itself, not imported from elsewhere.
@@ -78,7 +83,7 @@ def test_the_extension_exports_its_module_and_the_listed_functions(target):
     module = macho.read(path)
     assert module.machine == TARGETS[target]
     assert "dylib" in module.file_format or "bundle" in module.file_format
-    assert module.needed == [LIBSYSTEM]
+    assert LIBSYSTEM in module.needed and set(module.needed) <= SYSTEM_DYLIBS, module.needed
     exported = _exports(path)
     assert "PyInit__native" in exported
     missing = _export_list() - exported
@@ -103,45 +108,42 @@ def test_the_test_addons_import_node_api_from_whatever_loads_them(target):
     assert rust_addon.machine == TARGETS[target]
     assert not [s for s in rust_addon.undefined if s.name.startswith("napi_")]
     assert "napi_register_module_v1" in rust_addon.defined
+    # It reads the time zone through CoreFoundation (chrono): each function it calls is bound to
+    # the framework, as a Mac's SDK would bind it, none left to be looked up anywhere.
+    assert set(rust_addon.needed) <= SYSTEM_DYLIBS | {CORE_FOUNDATION}, rust_addon.needed
+    core_foundation = [s for s in rust_addon.undefined if s.name.startswith("CF")]
+    assert core_foundation and all(s.library == CORE_FOUNDATION for s in core_foundation)
 
 
-def _spawn_args(monkeypatch) -> list[str]:
-    """The host's command line `load_addon(sandbox=True)` would start on a Mac: sys.platform
-    says darwin, and the spawn is caught before any process starts."""
+def _host_args(monkeypatch, platform: str) -> list[str]:
+    """The host's command line `load_addon(sandbox=True)` starts when sys.platform says
+    `platform`; the spawn is caught before any process starts."""
     seen: list[list[str]] = []
 
     def spawn(hostd, env, args, timeout):
         seen.append(list(args))
         raise OSError("not started: the test only looks at the command line")
 
-    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", platform)
     monkeypatch.setattr(host._native.Connection, "spawn", spawn)
-    with pytest.raises(Exception) as caught:
-        host.load_addon(str(ROOT / "build" / "addons" / "values.node"), sandbox=True)
-    return seen[0] if seen else [repr(caught.value)]
+    with pytest.raises(AddonLoadError, match="not started"):
+        host.load_addon(str(ADDONS / "values.node"), sandbox=True)
+    (args,) = seen
+    return args
 
 
 def test_a_sandbox_on_macos_is_refused_unless_the_untested_profile_is_asked_for(monkeypatch):
     monkeypatch.delenv("NAPI_PYTHON_UNTESTED_SEATBELT", raising=False)
     monkeypatch.setattr(sys, "platform", "darwin")
     with pytest.raises(SandboxUnavailableError, match="NAPI_PYTHON_UNTESTED_SEATBELT=1") as refused:
-        host.load_addon(str(ROOT / "build" / "addons" / "values.node"), sandbox=True)
+        host.load_addon(str(ADDONS / "values.node"), sandbox=True)
     assert refused.value.missing == ["seatbelt"]
     monkeypatch.setenv("NAPI_PYTHON_UNTESTED_SEATBELT", "1")
-    args = _spawn_args(monkeypatch)
+    args = _host_args(monkeypatch, "darwin")
     assert "--sandbox" in args and "--untested-seatbelt" in args, args
 
 
 def test_on_linux_the_host_is_never_told_of_seatbelt(monkeypatch):
     monkeypatch.setenv("NAPI_PYTHON_UNTESTED_SEATBELT", "1")
-    seen: list[list[str]] = []
-
-    def spawn(hostd, env, args, timeout):
-        seen.append(list(args))
-        raise OSError("not started")
-
-    monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.setattr(host._native.Connection, "spawn", spawn)
-    with pytest.raises(Exception):
-        host.load_addon(str(ROOT / "build" / "addons" / "values.node"), sandbox=True)
-    assert seen and "--sandbox" in seen[0] and "--untested-seatbelt" not in seen[0]
+    args = _host_args(monkeypatch, "linux")
+    assert "--sandbox" in args and "--untested-seatbelt" not in args, args
