@@ -9,22 +9,17 @@ macOS program runs here. Each file is read with napi_python's Mach-O reader (wha
   it links macOS's own libraries alone and takes Python's functions from the interpreter that loads it;
 - the test addons are bundles or dylibs for the right CPU that import Node-API from whatever
   loads them (the C ones) or look it up at run time (napi-rs, `dyn-symbols`: no import at all).
-
-Also here, what the Python side does about macOS's sandbox, which can run on Linux: `sandbox=`
-on a Mac is refused unless the user opts in to the untested Seatbelt profile.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ADDONS, IN_PROCESS, ROOT, missing_input
+from conftest import IN_PROCESS, ROOT, missing_input
 from test_macho import lief_reads
 
-from napi_python import host, macho
-from napi_python.errors import AddonLoadError, SandboxUnavailableError
+from napi_python import macho
 
 pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
 
@@ -113,37 +108,3 @@ def test_the_test_addons_import_node_api_from_whatever_loads_them(target):
     assert set(rust_addon.needed) <= SYSTEM_DYLIBS | {CORE_FOUNDATION}, rust_addon.needed
     core_foundation = [s for s in rust_addon.undefined if s.name.startswith("CF")]
     assert core_foundation and all(s.library == CORE_FOUNDATION for s in core_foundation)
-
-
-def _host_args(monkeypatch, platform: str) -> list[str]:
-    """The host's command line `load_addon(sandbox=True)` starts when sys.platform says
-    `platform`; the spawn is caught before any process starts."""
-    seen: list[list[str]] = []
-
-    def spawn(hostd, env, args, timeout):
-        seen.append(list(args))
-        raise OSError("not started: the test only looks at the command line")
-
-    monkeypatch.setattr(sys, "platform", platform)
-    monkeypatch.setattr(host._native.Connection, "spawn", spawn)
-    with pytest.raises(AddonLoadError, match="not started"):
-        host.load_addon(str(ADDONS / "values.node"), sandbox=True)
-    (args,) = seen
-    return args
-
-
-def test_a_sandbox_on_macos_is_refused_unless_the_untested_profile_is_asked_for(monkeypatch):
-    monkeypatch.delenv("NAPI_PYTHON_UNTESTED_SEATBELT", raising=False)
-    monkeypatch.setattr(sys, "platform", "darwin")
-    with pytest.raises(SandboxUnavailableError, match="NAPI_PYTHON_UNTESTED_SEATBELT=1") as refused:
-        host.load_addon(str(ADDONS / "values.node"), sandbox=True)
-    assert refused.value.missing == ["seatbelt"]
-    monkeypatch.setenv("NAPI_PYTHON_UNTESTED_SEATBELT", "1")
-    args = _host_args(monkeypatch, "darwin")
-    assert "--sandbox" in args and "--untested-seatbelt" in args, args
-
-
-def test_on_linux_the_host_is_never_told_of_seatbelt(monkeypatch):
-    monkeypatch.setenv("NAPI_PYTHON_UNTESTED_SEATBELT", "1")
-    args = _host_args(monkeypatch, "linux")
-    assert "--sandbox" in args and "--untested-seatbelt" not in args, args

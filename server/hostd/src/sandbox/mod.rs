@@ -34,7 +34,7 @@ pub struct Settings {
     pub write: Vec<PathBuf>,
     pub limits: limits::Limits,
     /// Apply the Seatbelt profile on macOS although it has not yet run on a Mac
-    /// (`--untested-seatbelt`, macOS's only); without it `--sandbox` there refuses to start.
+    /// (`--sandbox-untested-seatbelt`, macOS's only); without it `--sandbox` there refuses to start.
     #[cfg(target_os = "macos")]
     pub untested_seatbelt: bool,
 }
@@ -48,7 +48,7 @@ impl Settings {
         match flag {
             "--sandbox" => self.sandbox = true,
             #[cfg(target_os = "macos")]
-            "--untested-seatbelt" => self.untested_seatbelt = true,
+            "--sandbox-untested-seatbelt" => self.untested_seatbelt = true,
             "--read" => self.read.push(value("a path")?.into()),
             "--write" => self.write.push(value("a path")?.into()),
             "--memory" => self.limits.memory = Some(number(value("a size in bytes")?)?),
@@ -81,7 +81,7 @@ impl Settings {
     #[cfg(target_os = "macos")]
     fn confine(&self, active: &mut Vec<String>) -> Result<(), String> {
         if !self.untested_seatbelt {
-            return Err("the macOS sandbox (Seatbelt) has not yet run on a Mac; --untested-seatbelt applies its profile anyway".into());
+            return Err("the macOS sandbox (Seatbelt) has not yet run on a Mac; --sandbox-untested-seatbelt (Sandbox(untested_seatbelt=True)) applies its profile anyway".into());
         }
         seatbelt::apply(&self.read, &self.write, active)
     }

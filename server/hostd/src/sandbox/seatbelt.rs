@@ -1,7 +1,7 @@
 //! macOS's sandbox (Seatbelt): the policy Landlock and seccomp apply on Linux, written as a
 //! profile for `sandbox_init` in SBPL, the Scheme dialect of Apple's sandbox. Generated and
 //! checked on every OS; it has not yet run on a Mac (docs/platforms.md), which is why the macOS
-//! host applies it only when the client passes `--untested-seatbelt` ([`apply`]).
+//! host applies it only when the client passes `--sandbox-untested-seatbelt` ([`apply`]).
 //!
 //! The policy, rule for rule with Linux: reads beneath the system's library, loader and time
 //! zone folders and the `--read` paths (mapping code from them too: Landlock's read rights
