@@ -41,3 +41,34 @@ pub fn no_sigpipe(fd: std::os::fd::RawFd) -> std::io::Result<()> {
     let _ = fd;
     Ok(())
 }
+
+/// Adds `fd` to kqueue `queue`, reported readable (level-triggered, as epoll's `EPOLLIN`) with
+/// `key` as its `udata`: the kqueue twin of `epoll_ctl(EPOLL_CTL_ADD)` for macOS's waits.
+#[cfg(target_os = "macos")]
+pub fn kqueue_add_readable(queue: std::os::fd::RawFd, fd: std::os::fd::RawFd, key: u64) -> std::io::Result<()> {
+    let change = libc::kevent {
+        ident: fd as libc::uintptr_t,
+        filter: libc::EVFILT_READ,
+        flags: libc::EV_ADD,
+        fflags: 0,
+        data: 0,
+        udata: key as usize as *mut libc::c_void,
+    };
+    // SAFETY: one change read from `change`, no events asked back.
+    if unsafe { libc::kevent(queue, &change, 1, std::ptr::null_mut(), 0, std::ptr::null()) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// A new kqueue (never inherited by a child: kqueues do not cross fork).
+#[cfg(target_os = "macos")]
+pub fn new_kqueue() -> std::io::Result<std::os::fd::OwnedFd> {
+    // SAFETY: kqueue has no arguments and answers a new descriptor or -1.
+    let queue = unsafe { libc::kqueue() };
+    if queue < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a fresh descriptor nobody else owns.
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(queue) })
+}

@@ -2,6 +2,7 @@
 //! `no_new_privs` (macOS grants no privileges through exec that the host could ask it not to).
 
 use std::io::Error;
+use std::os::fd::AsRawFd;
 
 use super::check;
 
@@ -20,11 +21,8 @@ pub fn apply_defaults() -> Result<Vec<String>, String> {
 /// a thread's: the host outlives a client thread that ends while the client lives. A client that
 /// died before the watch was set left this process to another parent: it exits at once.
 pub fn die_with(parent: i32) -> Result<(), String> {
-    // SAFETY: kqueue has no arguments; the descriptor is the watching thread's for its life.
-    let queue = unsafe { libc::kqueue() };
-    if queue < 0 {
-        return Err(format!("parent-death watch: {}", Error::last_os_error()));
-    }
+    // The watching thread's for its life.
+    let queue = napi_link::posix::new_kqueue().map_err(|e| format!("parent-death watch: {e}"))?;
     let watch = libc::kevent {
         ident: parent as libc::uintptr_t,
         filter: libc::EVFILT_PROC,
@@ -34,7 +32,7 @@ pub fn die_with(parent: i32) -> Result<(), String> {
         udata: std::ptr::null_mut(),
     };
     // SAFETY: one change read from `watch`, no events asked back.
-    if unsafe { libc::kevent(queue, &watch, 1, std::ptr::null_mut(), 0, std::ptr::null()) } != 0 {
+    if unsafe { libc::kevent(queue.as_raw_fd(), &watch, 1, std::ptr::null_mut(), 0, std::ptr::null()) } != 0 {
         // ESRCH: the parent is gone already.
         return Err(format!("the client (pid {parent}) exited while napi-hostd started: {}", Error::last_os_error()));
     }
@@ -45,8 +43,8 @@ pub fn die_with(parent: i32) -> Result<(), String> {
     let waiter = move || loop {
         // SAFETY: an event written into a valid, zeroed struct; no timeout.
         let mut event: libc::kevent = unsafe { std::mem::zeroed() };
-        // SAFETY: as above; `queue` stays open (nothing else closes it).
-        let n = unsafe { libc::kevent(queue, std::ptr::null(), 0, &mut event, 1, std::ptr::null()) };
+        // SAFETY: as above; `queue` stays open, owned by this closure.
+        let n = unsafe { libc::kevent(queue.as_raw_fd(), std::ptr::null(), 0, &mut event, 1, std::ptr::null()) };
         if n > 0 {
             // SAFETY: kill with integer arguments, of this very process.
             unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
