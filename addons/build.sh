@@ -4,7 +4,8 @@
 #   addons/rust (napi-rs)   -> build/addons/rust_addon.node
 # Node-API symbols stay undefined in each .node file: the host (or node) provides them.
 # For another CPU (scripts/arm64): CC names the C compiler, CARGO_BUILD_TARGET the Rust target
-# (cargo reads it), ADDONS_OUT the folder instead of build/addons.
+# (cargo reads it), ADDONS_OUT the folder instead of build/addons. ADDONS_SKIP names C addons
+# (space-separated) to leave out: those that probe Linux alone, on macOS (scripts/macos).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${ADDONS_OUT:-$root/build/addons}
@@ -16,6 +17,7 @@ mkdir -p "$out"
 node_headers=${NODE_HEADERS:-/usr/include/node}
 for src in "$root"/addons/c/*.c; do
   name=$(basename "$src" .c)
+  [[ " ${ADDONS_SKIP:-} " == *" $name "* ]] && continue
   dst="$out/$name.node"
   if [[ ! -f $dst || $src -nt $dst || -n $(find "$root/addons/c" -name "*.h" -newer "$dst") ]]; then
     "$cc" -std=gnu11 -O1 -g -fPIC -shared -Wall -Werror=implicit-function-declaration \

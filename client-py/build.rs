@@ -19,6 +19,7 @@ fn main() {
         // The win_amd64 wheels (mingw's ld, no version scripts): in-process hosts are refused on
         // Windows (an addon looks Node-API up in python.exe), so libuv need not be exported.
         "windows" => import_private_python(&out),
+        "macos" => macos_exports(&uv, &out),
         _ => elf_exports(&uv, &out),
     }
     if std::env::var_os("CARGO_FEATURE_BUNDLED_HOSTD").is_some() {
@@ -48,6 +49,18 @@ fn import_private_python(out: &std::path::Path) {
     assert!(status.success(), "x86_64-w64-mingw32-dlltool failed ({status}) making the import library of {dll}");
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static=python_private");
+}
+
+/// libuv's functions are C, from a static library, which rustc's exported-symbols list (ld64's
+/// `-exported_symbols_list`, the names of Rust's `#[no_mangle]` functions) leaves out: a second
+/// list, which the linker adds to the first, names them, with Mach-O's leading underscore.
+fn macos_exports(uv: &[String], out: &std::path::Path) {
+    let list: String = uv.iter().map(|name| format!("_{name}\n")).collect();
+    std::fs::write(out.join("libuv.exports"), list).unwrap();
+    println!("cargo:rustc-link-arg-cdylib=-Wl,-exported_symbols_list,{}", out.join("libuv.exports").display());
+    // Python's own functions are found in the interpreter that loads the module, as macOS's
+    // extension modules all do (maturin passes the same on a Mac).
+    println!("cargo:rustc-link-arg-cdylib=-Wl,-undefined,dynamic_lookup");
 }
 
 fn elf_exports(uv: &[String], out: &std::path::Path) {

@@ -21,9 +21,15 @@
 
 pub mod frames;
 pub mod panics;
+#[cfg(unix)]
+pub mod posix;
+#[cfg_attr(target_os = "macos", path = "process_tree_macos.rs")]
 pub mod process_tree;
 pub mod recent;
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
+pub mod shared_cpu;
+#[cfg(target_os = "macos")]
+#[path = "shared_cpu_macos.rs"]
 pub mod shared_cpu;
 #[cfg(windows)]
 #[path = "shared_cpu_windows.rs"]

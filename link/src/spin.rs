@@ -25,7 +25,12 @@ mod windows;
 #[cfg(windows)]
 use windows::{coarse_nanos_windows as coarse_nanos_os, several_cpus, yield_cpu};
 
-#[cfg(unix)]
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(target_os = "macos")]
+use macos::{coarse_nanos_macos as coarse_nanos_os, several_cpus};
+
+#[cfg(target_os = "linux")]
 fn several_cpus() -> bool {
     // SAFETY: a zeroed cpu_set_t is valid, and the call writes at most its size.
     unsafe {
@@ -185,7 +190,7 @@ fn yield_cpu() {
     unsafe { libc::sched_yield() };
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn coarse_nanos_os() -> u64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: writes the time into a valid timespec.

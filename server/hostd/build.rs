@@ -4,7 +4,8 @@
 //! look each one up with `dlsym` when they load. On Windows the same names go into the exe's
 //! export table through a module-definition (`.def`) file: napi-rs addons look them up with
 //! `GetProcAddress` on the main module, node-gyp addons import them from `node.exe` through a
-//! delay-load hook that answers the main module.
+//! delay-load hook that answers the main module. On macOS each name's `-u` is enough: a Mach-O
+//! executable exports its global symbols, and addons are linked `-undefined dynamic_lookup`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -23,6 +24,11 @@ fn main() {
         }
         std::fs::write(out.join("exports.def"), def).unwrap();
         println!("cargo:rustc-link-arg-bin=napi-hostd={}", out.join("exports.def").display());
+        return;
+    }
+    if std::env::var("CARGO_CFG_TARGET_OS").unwrap() == "macos" {
+        // A Mach-O executable exports its global symbols: the `-u` of each name above keeps
+        // every one through `-dead_strip`, which is all ld64 needs.
         return;
     }
     std::fs::write(out.join("exports.list"), dynamic_list(names())).unwrap();

@@ -101,6 +101,10 @@ fn main() {
             linux(&mut build);
             "src/loop_state.c"
         }
+        "macos" => {
+            darwin(&mut build);
+            "src/loop_state.c"
+        }
         "windows" => {
             windows(&mut build);
             "src/loop_state_win.c"
@@ -119,6 +123,27 @@ fn linux(build: &mut cc::Build) {
     for lib in ["pthread", "dl", "rt", "m"] {
         println!("cargo:rustc-link-lib={lib}");
     }
+}
+
+/// macOS, arm64 and x86-64 (zig cc with its macOS headers): CMakeLists.txt's Unix branch and its
+/// APPLE ones (kqueue, FSEvents, darwin's proctitle, getentropy). Nothing else is linked: libuv
+/// opens CoreFoundation, CoreServices and IOKit itself with dlopen when a watch or a CPU's speed
+/// needs them, and everything else is libSystem's.
+fn darwin(build: &mut cc::Build) {
+    unix(build);
+    build.define("_DARWIN_UNLIMITED_SELECT", "1").define("_DARWIN_USE_64_BIT_INODE", "1");
+    add(
+        build,
+        &[
+            "unix/darwin-proctitle.c",
+            "unix/darwin.c",
+            "unix/fsevents.c",
+            "unix/proctitle.c",
+            "unix/bsd-ifaddrs.c",
+            "unix/kqueue.c",
+            "unix/random-getentropy.c",
+        ],
+    );
 }
 
 /// Windows x86-64 by mingw-w64's gcc: CMakeLists.txt's WIN32 branch, its definitions (Windows 10's

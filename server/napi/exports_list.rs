@@ -23,9 +23,13 @@ fn libuv_functions(list: &str) -> Vec<&str> {
 /// calls it.
 #[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
 fn keep_all<'a>(names: impl IntoIterator<Item = &'a str>, target: &str) {
+    // Mach-O's symbol names carry C's leading underscore; ld64 (and zig's Mach-O linker) want
+    // it spelled out, and there `-u` of each name is also what keeps it in an executable's
+    // export trie (`-rdynamic` alone leaves out what nothing calls).
+    let prefix = if std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "macos") { "_" } else { "" };
     for name in names {
         // `-u NAME` (GNU ld's `--undefined=NAME`) in the spelling zig's linker also takes.
-        println!("cargo:rustc-link-arg-{target}=-Wl,-u,{name}");
+        println!("cargo:rustc-link-arg-{target}=-Wl,-u,{prefix}{name}");
     }
 }
 

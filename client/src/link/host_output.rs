@@ -13,12 +13,19 @@ use std::fs::File;
 #[cfg(unix)]
 use std::io::{ErrorKind, Read};
 #[cfg(unix)]
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::link::forks::PerProcess;
+
+#[cfg(unix)]
+#[cfg_attr(target_os = "linux", path = "host_output/readiness_epoll.rs")]
+#[cfg_attr(target_os = "macos", path = "host_output/readiness_kqueue.rs")]
+mod readiness;
+#[cfg(unix)]
+use readiness::Readiness;
 
 /// How much of the host's stderr is kept for crash reports.
 const STDERR_TAIL: usize = 16 << 10;
@@ -208,10 +215,11 @@ mod reader_windows;
 #[cfg(windows)]
 use reader_windows::Reader;
 
-/// The thread reading every host's pipes, woken by epoll (Windows: `host_output/reader_windows.rs`).
+/// The thread reading every host's pipes, woken by epoll (kqueue on macOS; Windows:
+/// `host_output/reader_windows.rs`).
 #[cfg(unix)]
 struct Reader {
-    epoll: OwnedFd,
+    ready: Readiness,
     pipes: Mutex<HashMap<u64, Pipe>>,
 }
 
@@ -220,13 +228,7 @@ static READER: PerProcess<Arc<Reader>> = PerProcess::new();
 #[cfg(unix)]
 impl Reader {
     fn start() -> std::io::Result<Arc<Reader>> {
-        // SAFETY: epoll_create1 with a flag only.
-        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if fd == -1 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: a new descriptor owned by nothing else.
-        let reader = Arc::new(Reader { epoll: unsafe { OwnedFd::from_raw_fd(fd) }, pipes: Mutex::default() });
+        let reader = Arc::new(Reader { ready: Readiness::new()?, pipes: Mutex::default() });
         let theirs = reader.clone();
         std::thread::Builder::new().name("napi-hostd-output".into()).spawn(move || theirs.run())?;
         Ok(reader)
@@ -241,11 +243,7 @@ impl Reader {
         }
         let key = next_id();
         let mut pipes = self.pipes.lock().unwrap();
-        let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: key };
-        // SAFETY: valid epoll and pipe descriptors and event.
-        if unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) } == -1 {
-            return Err(std::io::Error::last_os_error());
-        }
+        self.ready.add(fd, key)?;
         pipes.insert(key, pipe);
         Ok(())
     }
@@ -253,20 +251,17 @@ impl Reader {
     /// Reads each pipe as it has bytes, at most a buffer at a time (level-triggered: the rest
     /// comes on the next turn, after the other hosts'), until it ends.
     fn run(&self) {
-        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
+        let mut keys = Vec::with_capacity(64);
         let mut buf = vec![0u8; 64 << 10];
         loop {
-            // SAFETY: valid epoll descriptor and a buffer of `events.len()` events.
-            let n = unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), events.as_mut_ptr(), events.len() as i32, -1) };
-            if n == -1 {
-                if std::io::Error::last_os_error().kind() == ErrorKind::Interrupted {
+            if let Err(e) = self.ready.wait(&mut keys) {
+                if e.kind() == ErrorKind::Interrupted {
                     continue;
                 }
-                tracing::error!("the host output reader stopped: {}", std::io::Error::last_os_error());
+                tracing::error!("the host output reader stopped: {e}");
                 return;
             }
-            for event in &events[..n as usize] {
-                let key = event.u64;
+            for &key in &keys {
                 let mut pipes = self.pipes.lock().unwrap();
                 let Some(pipe) = pipes.get_mut(&key) else { continue };
                 match pipe.file.read(&mut buf) {

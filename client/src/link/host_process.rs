@@ -116,9 +116,19 @@ pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
 }
 
 #[cfg(unix)]
+/// A connected pair of sockets whose writes to a closed peer fail with EPIPE and raise no SIGPIPE
+/// on macOS, which has no `MSG_NOSIGNAL` (the option crosses into the host with the socket).
+fn socket_pair() -> std::io::Result<(UnixStream, UnixStream)> {
+    let (a, b) = UnixStream::pair()?;
+    napi_link::posix::no_sigpipe(std::os::fd::AsRawFd::as_raw_fd(&a))?;
+    napi_link::posix::no_sigpipe(std::os::fd::AsRawFd::as_raw_fd(&b))?;
+    Ok((a, b))
+}
+
+#[cfg(unix)]
 fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
-    let (ours, theirs) = UnixStream::pair()?;
-    let (our_events, their_events) = UnixStream::pair()?;
+    let (ours, theirs) = socket_pair()?;
+    let (our_events, their_events) = socket_pair()?;
     let (rings, rings_file) = Rings::create()?;
     let mut args = what.args.clone();
     // The host arms its parent-death signal itself, and exits if this process is gone by then.
@@ -169,7 +179,7 @@ pub fn start_thread(serve: impl FnOnce(Connection, Connection, Rings) -> i32 + S
 /// Both ends of a new connection in this process.
 fn connection_pair() -> std::io::Result<(Connection, Connection)> {
     #[cfg(unix)]
-    return UnixStream::pair();
+    return socket_pair();
     #[cfg(windows)]
     return Connection::pair();
 }

@@ -92,11 +92,26 @@ fn environment(env: &[(String, String)]) -> Result<Vec<CString>> {
 fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into `fds`.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+    #[cfg(target_os = "linux")]
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    // macOS has no pipe2: close-on-exec is set just after, a window in which another thread's
+    // fork and exec could carry the ends along (into a child that then holds a host's output).
+    // SAFETY: pipe writes two descriptors into `fds`.
+    #[cfg(target_os = "macos")]
+    let rc = unsafe { libc::pipe(fds.as_mut_ptr()) };
+    if rc == -1 {
         return Err(Error::last_os_error());
     }
     // SAFETY: two new descriptors owned by nothing else.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    #[cfg(target_os = "macos")]
+    for fd in fds {
+        // SAFETY: fcntl on a descriptor `ends` owns.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == -1 {
+            return Err(Error::last_os_error());
+        }
+    }
+    Ok(ends)
 }
 
 /// A close-on-exec copy of `fd` numbered above every descriptor number a child is given.

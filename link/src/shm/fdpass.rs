@@ -34,7 +34,7 @@ pub fn recv_keeping_fds(stream: &UnixStream, buf: &mut [u8], flags: i32, fds: &F
     msg.msg_controllen = std::mem::size_of_val(&control) as _;
     // SAFETY: every pointer in `msg` is valid for the call; the kernel writes at most the
     // lengths given.
-    let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC | flags) };
+    let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, crate::posix::RECV_CLOEXEC | flags) };
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -47,7 +47,10 @@ pub fn recv_keeping_fds(stream: &UnixStream, buf: &mut [u8], flags: i32, fds: &F
                 let count = ((*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / std::mem::size_of::<RawFd>();
                 let mut q = fds.lock().unwrap();
                 for i in 0..count {
-                    q.push_back(OwnedFd::from_raw_fd(data.add(i).read_unaligned()));
+                    let fd = data.add(i).read_unaligned();
+                    #[cfg(target_os = "macos")]
+                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+                    q.push_back(OwnedFd::from_raw_fd(fd));
                 }
             }
             cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
@@ -88,7 +91,7 @@ pub fn send_with_fd(stream: &UnixStream, data: &[u8], fd: BorrowedFd<'_>) -> io:
         (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
         (libc::CMSG_DATA(cmsg) as *mut RawFd).write_unaligned(raw);
         loop {
-            let n = libc::sendmsg(stream.as_raw_fd(), &msg, libc::MSG_NOSIGNAL);
+            let n = libc::sendmsg(stream.as_raw_fd(), &msg, crate::posix::NO_SIGPIPE);
             if n >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
                 break n;
             }

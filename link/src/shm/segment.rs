@@ -1,5 +1,6 @@
 //! Shared-memory segments: anonymous memory mapped by both processes, `memfd` files on Linux
-//! (`segment/memfd.rs`), pagefile-backed file mappings on Windows (`segment/section.rs`).
+//! (`segment/memfd.rs`), unlinked POSIX shared-memory objects on macOS (`segment/posix_shm.rs`),
+//! pagefile-backed file mappings on Windows (`segment/section.rs`).
 //!
 //! The receiver of a segment checks, before it maps it, that no peer can make a page of the
 //! mapping fault on access afterwards (a memfd that shrank raises SIGBUS; a section page never
@@ -10,8 +11,12 @@ use std::ptr::NonNull;
 
 use super::{BorrowedDescriptor, OwnedDescriptor};
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 mod memfd;
+#[cfg(unix)]
+mod mmap;
+#[cfg(target_os = "macos")]
+mod posix_shm;
 #[cfg(windows)]
 mod section;
 

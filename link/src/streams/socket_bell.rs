@@ -64,7 +64,7 @@ impl Bell {
     /// read, and a dead peer needs none.
     pub(super) fn ring(&self) {
         // SAFETY: sends one byte from a live buffer on our own socket.
-        unsafe { libc::send(self.socket.as_raw_fd(), [1u8].as_ptr().cast(), 1, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+        unsafe { libc::send(self.socket.as_raw_fd(), [1u8].as_ptr().cast(), 1, libc::MSG_DONTWAIT | crate::posix::NO_SIGPIPE) };
     }
 
     /// Reads what the socket holds: wake-up bytes are dropped, descriptors queued, and the end
@@ -109,10 +109,10 @@ impl Bell {
 
     /// Whether the peer is gone or stopped sending, without reading anything.
     pub(super) fn peer_gone(&self) -> bool {
-        let mut pfd = libc::pollfd { fd: self.socket.as_raw_fd(), events: libc::POLLRDHUP, revents: 0 };
+        let mut pfd = libc::pollfd { fd: self.socket.as_raw_fd(), events: crate::posix::PEER_HUNG_UP, revents: 0 };
         // SAFETY: one valid pollfd; timeout 0 never blocks.
         let n = unsafe { libc::poll(&mut pfd, 1, 0) };
-        self.hung_up() || (n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
+        self.hung_up() || (n > 0 && pfd.revents & (crate::posix::PEER_HUNG_UP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
     }
 
     /// Sleeps until the socket or `also` is ready or `deadline` passes: which of the two are

@@ -12,11 +12,11 @@ const GRACE: Duration = Duration::from_secs(2);
 pub fn watch(fd: i32) -> std::io::Result<()> {
     std::thread::Builder::new().name("napi-hostd-watchdog".into()).spawn(move || {
         // Only hang-up events: POLLIN would wake for every request the JS thread will read.
-        let mut pfd = libc::pollfd { fd, events: libc::POLLRDHUP, revents: 0 };
+        let mut pfd = libc::pollfd { fd, events: napi_link::posix::PEER_HUNG_UP, revents: 0 };
         loop {
             // SAFETY: one valid pollfd, for as long as the call.
             let n = unsafe { libc::poll(&mut pfd, 1, -1) };
-            if n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            if n > 0 && pfd.revents & (napi_link::posix::PEER_HUNG_UP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
                 break;
             }
         }

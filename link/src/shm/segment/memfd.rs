@@ -2,53 +2,24 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::ptr::NonNull;
 
 use super::{Mapping, OwnSegment};
 
 impl Mapping {
-    /// Maps all `len` bytes of `fd` read-write, shared.
-    fn map(fd: BorrowedFd<'_>, len: usize) -> io::Result<Mapping> {
-        if len == 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty segment"));
-        }
-        // SAFETY: a fresh mapping chosen by the kernel; nothing else refers to that range.
-        let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd.as_raw_fd(), 0) };
-        if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(Mapping { ptr: NonNull::new(p.cast()).expect("mmap never answers null on success"), len })
-    }
-
     /// Maps a segment a peer sent, after checking that it cannot shrink under the mapping and
     /// holds at least `len` bytes.
     pub fn of_peer(fd: BorrowedFd<'_>, len: u64) -> io::Result<Mapping> {
         let invalid = |why: &str| io::Error::new(io::ErrorKind::InvalidData, why.to_string());
         let len = usize::try_from(len).map_err(|_| invalid("segment too large"))?;
-        // SAFETY: fcntl/fstat on a descriptor we own, with a valid out-pointer.
+        // SAFETY: fcntl on a descriptor we own.
         let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
         if seals < 0 || seals & libc::F_SEAL_SHRINK == 0 {
             return Err(invalid("the segment is not sealed against shrinking"));
         }
-        let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
-        // SAFETY: as above.
-        if unsafe { libc::fstat(fd.as_raw_fd(), st.as_mut_ptr()) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: fstat succeeded, so it filled the struct.
-        let size = unsafe { st.assume_init() }.st_size;
-        if (size as u64) < len as u64 {
+        if super::mmap::file_size(fd)? < len as u64 {
             return Err(invalid("the segment is smaller than announced"));
         }
         Mapping::map(fd, len)
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly the range `map` mapped; no reference into it outlives `self`
-        // (users hold the mapping itself, through an `Arc`, for as long as they use the memory).
-        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
     }
 }
 

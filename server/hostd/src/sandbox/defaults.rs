@@ -4,7 +4,20 @@
 
 use std::io::Error;
 
+#[cfg(target_os = "macos")]
+#[path = "defaults_macos.rs"]
+mod macos;
+#[cfg(target_os = "macos")]
+pub use macos::{apply_defaults, die_with};
+
+/// Where this process's open descriptors are listed: procfs on Linux, fdescfs on macOS.
+#[cfg(target_os = "linux")]
+const OPEN_DESCRIPTORS: &str = "/proc/self/fd";
+#[cfg(target_os = "macos")]
+const OPEN_DESCRIPTORS: &str = "/dev/fd";
+
 /// Applies the defaults; answers their names.
+#[cfg(target_os = "linux")]
 pub fn apply_defaults() -> Result<Vec<String>, String> {
     let mut active = Vec::new();
     // A crashing addon must not leave core files of the host (they may hold the caller's data).
@@ -28,6 +41,7 @@ pub fn apply_defaults() -> Result<Vec<String>, String> {
 /// Dies with the client, process `parent`: SIGKILL when the thread that started this process
 /// exits (the client starts hosts from a thread that lives as long as it does). A client that
 /// died before the signal was armed left this process to another parent: it exits at once.
+#[cfg(target_os = "linux")]
 pub fn die_with(parent: i32) -> Result<(), String> {
     // SAFETY: prctl with integer arguments only.
     check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) }, "parent-death signal")?;
@@ -43,7 +57,7 @@ pub fn die_with(parent: i32) -> Result<(), String> {
 /// must not reach addon code. Done here, after exec, because the client starts hosts with
 /// `posix_spawn`, whose portable file actions cannot close a range.
 pub fn close_inherited(keep: &[i32]) -> Result<(), String> {
-    let listed = std::fs::read_dir("/proc/self/fd").map_err(|e| format!("cannot list its descriptors: {e}"))?;
+    let listed = std::fs::read_dir(OPEN_DESCRIPTORS).map_err(|e| format!("cannot list its descriptors: {e}"))?;
     let open: Vec<i32> = listed.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
     for fd in open.into_iter().filter(|fd| *fd > 2 && !keep.contains(fd)) {
         // SAFETY: a descriptor nothing in this process owns yet (the listing's own is closed

@@ -23,13 +23,13 @@ impl Limits {
     }
 }
 
-fn set(
-    resource: libc::__rlimit_resource_t,
-    soft: Option<u64>,
-    hard: Option<u64>,
-    name: &str,
-    active: &mut Vec<String>,
-) -> Result<(), String> {
+/// The type of `setrlimit`'s resource: glibc's enum, an int elsewhere.
+#[cfg(target_os = "linux")]
+type Resource = libc::__rlimit_resource_t;
+#[cfg(not(target_os = "linux"))]
+type Resource = libc::c_int;
+
+fn set(resource: Resource, soft: Option<u64>, hard: Option<u64>, name: &str, active: &mut Vec<String>) -> Result<(), String> {
     let Some(soft) = soft else { return Ok(()) };
     let limit = libc::rlimit { rlim_cur: soft, rlim_max: hard.unwrap_or(soft) };
     // SAFETY: setrlimit reads the struct it is given.

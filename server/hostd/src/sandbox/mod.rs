@@ -7,12 +7,16 @@
 //! [`capabilities`] all dropped, [`syscalls`] with seccomp) plus resource limits ([`limits`]). Each layer names what it applied; the names
 //! travel to the client in the handshake so that it can insist on them.
 
+#[cfg(target_os = "linux")]
 mod arch;
+#[cfg(target_os = "linux")]
 mod capabilities;
 mod defaults;
+#[cfg(target_os = "linux")]
 mod filesystem;
 mod limits;
 mod seatbelt;
+#[cfg(target_os = "linux")]
 mod syscalls;
 
 use std::path::PathBuf;
@@ -29,6 +33,10 @@ pub struct Settings {
     /// Paths the addon may read and write (beneath).
     pub write: Vec<PathBuf>,
     pub limits: limits::Limits,
+    /// Apply the Seatbelt profile on macOS although it has not yet run on a Mac
+    /// (`--sandbox-untested-seatbelt`, macOS's only); without it `--sandbox` there refuses to start.
+    #[cfg(target_os = "macos")]
+    pub untested_seatbelt: bool,
 }
 
 impl Settings {
@@ -39,6 +47,8 @@ impl Settings {
         let number = |s: String| s.parse::<u64>().map_err(|_| format!("{flag} takes a number, not {s:?}"));
         match flag {
             "--sandbox" => self.sandbox = true,
+            #[cfg(target_os = "macos")]
+            "--sandbox-untested-seatbelt" => self.untested_seatbelt = true,
             "--read" => self.read.push(value("a path")?.into()),
             "--write" => self.write.push(value("a path")?.into()),
             "--memory" => self.limits.memory = Some(number(value("a size in bytes")?)?),
@@ -55,10 +65,24 @@ impl Settings {
     pub fn apply(&self, mut active: Vec<String>) -> Result<Vec<String>, String> {
         self.limits.apply(&mut active)?;
         if self.sandbox {
-            filesystem::restrict(&self.read, &self.write, &mut active)?;
-            capabilities::drop_all(&mut active)?;
-            syscalls::restrict(&mut active)?;
+            self.confine(&mut active)?;
         }
         Ok(active)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn confine(&self, active: &mut Vec<String>) -> Result<(), String> {
+        filesystem::restrict(&self.read, &self.write, active)?;
+        capabilities::drop_all(active)?;
+        syscalls::restrict(active)
+    }
+
+    /// Seatbelt, once the caller said it takes the profile untested (docs/platforms.md).
+    #[cfg(target_os = "macos")]
+    fn confine(&self, active: &mut Vec<String>) -> Result<(), String> {
+        if !self.untested_seatbelt {
+            return Err("the macOS sandbox (Seatbelt) has not yet run on a Mac; --sandbox-untested-seatbelt (Sandbox(untested_seatbelt=True)) applies its profile anyway".into());
+        }
+        seatbelt::apply(&self.read, &self.write, active)
     }
 }

@@ -1,7 +1,7 @@
 //! macOS's sandbox (Seatbelt): the policy Landlock and seccomp apply on Linux, written as a
 //! profile for `sandbox_init` in SBPL, the Scheme dialect of Apple's sandbox. Generated and
-//! checked on every OS; it has not yet run on a Mac (docs/platforms.md), which is why nothing
-//! applies it yet.
+//! checked on every OS; it has not yet run on a Mac (docs/platforms.md), which is why the macOS
+//! host applies it only when the client passes `--sandbox-untested-seatbelt` ([`apply`]).
 //!
 //! The policy, rule for rule with Linux: reads beneath the system's library, loader and time
 //! zone folders and the `--read` paths (mapping code from them too: Landlock's read rights
@@ -15,7 +15,7 @@
 //! Seatbelt compares resolved paths (`/private/tmp`, not `/tmp`): the caller passes paths
 //! through `std::fs::canonicalize` first. An operation name macOS does not know makes
 //! `sandbox_init` fail with an error, never a weaker profile.
-#![cfg_attr(not(test), allow(dead_code))] // applied once the macOS host is built (issue 67)
+#![cfg_attr(not(any(test, target_os = "macos")), allow(dead_code))] // applied by the macOS host alone
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -111,6 +111,40 @@ fn string_literal(path: &Path) -> Result<String, String> {
     }
     out.push('"');
     Ok(out)
+}
+
+#[cfg(target_os = "macos")]
+extern "C" {
+    /// `<sandbox.h>`: confines this process, every thread of it, with `profile`, SBPL source when
+    /// `flags` is 0; on failure `*errorbuf` holds a message to free with `sandbox_free_error`.
+    fn sandbox_init(profile: *const libc::c_char, flags: u64, errorbuf: *mut *mut libc::c_char) -> libc::c_int;
+    fn sandbox_free_error(errorbuf: *mut libc::c_char);
+}
+
+/// Confines this process with the profile for `read` and `write` (resolved first, as Seatbelt
+/// compares resolved paths); adds `seatbelt` to `active`. A path that does not exist is left out
+/// (nothing beneath it can be opened then either).
+#[cfg(target_os = "macos")]
+pub fn apply(read: &[PathBuf], write: &[PathBuf], active: &mut Vec<String>) -> Result<(), String> {
+    let resolved = |paths: &[PathBuf]| paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect::<Vec<_>>();
+    let text = profile(&resolved(read), &resolved(write))?;
+    let text = std::ffi::CString::new(text).map_err(|_| "the profile holds a NUL byte".to_string())?;
+    let mut error: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: a NUL-terminated profile and a valid out-pointer for the message.
+    if unsafe { sandbox_init(text.as_ptr(), 0, &mut error) } != 0 {
+        let why = if error.is_null() {
+            "no reason given".to_string()
+        } else {
+            // SAFETY: sandbox_init wrote a NUL-terminated message, ours to free once read.
+            let why = unsafe { std::ffi::CStr::from_ptr(error) }.to_string_lossy().into_owned();
+            // SAFETY: the message sandbox_init gave, freed once.
+            unsafe { sandbox_free_error(error) };
+            why
+        };
+        return Err(format!("sandbox_init refused the profile: {why}"));
+    }
+    active.push("seatbelt".into());
+    Ok(())
 }
 
 #[cfg(test)]
