@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import addon_path
 
-from napi_python import Host, Sandbox, SandboxUnavailableError, load_addon, machine
+from napi_python import Host, Sandbox, SandboxUnavailableError, hostd_path, load_addon, machine
 from napi_python.inspection import inspect_addon
 
 SANDBOXES = [True, Sandbox(), Sandbox(confine=False, memory=1 << 30), Sandbox(read=["/tmp"], require=False)]
@@ -102,7 +102,9 @@ def test_this_os_names_the_os_as_node_does(monkeypatch, platform, name):
 
 
 def test_inspect_says_how_to_load_unconfined_where_the_sandbox_is_refused(monkeypatch):
-    """(inspect reads the real host's exports: no fake host here.)"""
+    """(inspect reads the real host's exports: no fake host here. The Linux host is named
+    outright, as a faked Windows looks for napi-hostd.exe.)"""
+    monkeypatch.setenv("NAPI_HOSTD", hostd_path())
     fake_os(monkeypatch, "win32")
     load = inspect_addon(addon_path("values"))["load"]
     assert not load["loaded"] and "refused on Windows" in load["error"] and "--no-sandbox" in load["error"]
