@@ -4,10 +4,12 @@
 //! look-ups, and `uv_queue_work` for its async calls). `scripts/windows npm` installs them, with
 //! the versions `tests/npm/package.json` pins, into build/windows/npm; and `bufferutil`'s
 //! `prebuilds/win32-x64` (node-gyp: Node-API delay-loaded from `node.exe`, which its delay-load
-//! hook answers with the main module, and registered by `napi_module_register` as the DLL loads).
-//! The expected values are
-//! node's: node 26 on Linux running the same calls on the same versions' linux-x64 binaries
-//! (`tests/test_uv_packages.py` makes the sodium calls there against node at every run).
+//! hook answers with the main module, and registered by `napi_module_register` as the DLL loads);
+//! node-addon-api (C++): `@serialport/bindings-cpp`'s `prebuilds/win32-x64` (its exceptions and an
+//! `AsyncWorker`) and `@parcel/watcher-win32-x64` (its watcher thread calls back into JS through a
+//! threadsafe function), `@parcel/watcher` pinned in `scripts/windows` like bufferutil. The
+//! expected values are node's: node 26 on Linux running the same calls on the same versions'
+//! linux-x64 binaries (`tests/test_uv_packages.py` makes the sodium calls there against node at every run).
 
 #![cfg(windows)]
 
@@ -18,7 +20,7 @@ use std::time::Duration;
 
 use napi_client::link::host_process::Spawn;
 use napi_client::link::shared_memory::Memory;
-use napi_client::session::{by_reference, Addon, Held, LocalError, LocalObjects, Mode, Session};
+use napi_client::session::{by_reference, Addon, Error, Held, LocalError, LocalObjects, Mode, Session};
 use napi_protocol::{BufferKind, PyRef, Value};
 
 /// A package's file in build/windows/npm/node_modules.
@@ -130,6 +132,85 @@ fn bufferutil_node_gyp_prebuild_masks_as_node() {
     let (in_place, in_place_memory) = buffer(&session, BufferKind::Buffer, &masked);
     call("unmask", vec![in_place, mask_view]);
     assert_eq!(hex(&in_place_memory), hex_of(b"hello world"));
+}
+
+/// The name and message of what export `name` of `addon` threw when called with `args`.
+fn thrown(session: &Session, addon: &Addon, name: &str, args: Vec<Value>) -> (String, String) {
+    match session.call(addon.property(name).unwrap(), Value::Undefined, args) {
+        Err(Error::Thrown(thrown)) => {
+            let error = thrown.error.expect("an Error is thrown");
+            (error.name, error.message)
+        }
+        other => panic!("{name} threw nothing: {:?}", other.map(Held::into_value)),
+    }
+}
+
+/// A folder of its own in the temporary folder, made empty.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("napi-python-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn serialport_node_addon_api_prebuild_checks_and_opens_as_node() {
+    let (session, serial, calls) = loaded("@serialport/bindings-cpp/prebuilds/win32-x64/@serialport+bindings-cpp.node");
+    let type_error = |message: &str| ("TypeError".to_string(), message.to_string());
+    let path = || Value::String("no-such-port".into());
+    // node: open(1), open('no-such-port'), open('no-such-port', {}): the TypeErrors of the code both
+    // platforms share, thrown by node-addon-api.
+    assert_eq!(thrown(&session, &serial, "open", vec![Value::Number(1.0)]), type_error("First argument must be a string"));
+    assert_eq!(thrown(&session, &serial, "open", vec![path()]), type_error("Second argument must be an object"));
+    let empty = || Value::Object(Vec::new());
+    assert_eq!(thrown(&session, &serial, "open", vec![path(), empty()]), type_error("Third argument must be a function"));
+
+    // open(path, options, callback) opens on an AsyncWorker. node on Linux, for a port that does
+    // not exist: callback(Error('No such file or directory, cannot open /nonexistent/tty'));
+    // serialport_win.cpp opens \\.\COM99 and words the same failure (ERROR_FILE_NOT_FOUND) so.
+    let n = |v: f64| Value::Number(v);
+    let options = Value::Object(vec![
+        ("baudRate".into(), n(9600.0)),
+        ("dataBits".into(), n(8.0)),
+        ("parity".into(), Value::String("none".into())),
+        ("stopBits".into(), n(1.0)),
+        ("rtscts".into(), Value::Bool(false)),
+        ("xon".into(), Value::Bool(false)),
+        ("xoff".into(), Value::Bool(false)),
+        ("xany".into(), Value::Bool(false)),
+        ("hupcl".into(), Value::Bool(true)),
+        ("lock".into(), Value::Bool(true)),
+    ]);
+    let done = Value::Py { id: session.new_local(), callable: true };
+    call(&session, &serial, "open", vec![Value::String("COM99".into()), options, done]);
+    let args = calls.recv_timeout(Duration::from_secs(30)).expect("the callback comes");
+    let message = session.get(&args[0], "message").unwrap().into_value();
+    assert_eq!(message, Value::String("Opening COM99: File not found".into()));
+}
+
+#[test]
+fn parcel_watcher_thread_calls_back_through_a_threadsafe_function_as_node() {
+    let (session, watcher, calls) = loaded("@parcel/watcher-win32-x64/watcher.node");
+    let dir = fresh_dir("watcher");
+    let folder = Value::String(dir.to_string_lossy().into_owned());
+    let listener = Value::Py { id: session.new_local(), callable: true };
+    // node: await subscribe(dir, fn, {}) answers null; writing dir/hello.txt then calls
+    // fn(null, [{path: dir/hello.txt, type: 'create'}]) from the watcher's thread.
+    let subscribed = call(&session, &watcher, "subscribe", vec![folder.clone(), listener.clone(), Value::Object(Vec::new())]);
+    assert_eq!(session.await_promise(&subscribed).unwrap().into_value(), Value::Null);
+    let file = dir.join("hello.txt");
+    std::fs::write(&file, "hi").unwrap();
+    let created = Value::Object(vec![
+        ("path".into(), Value::String(file.to_string_lossy().into_owned())),
+        ("type".into(), Value::String("create".into())),
+    ]);
+    // Windows may report the write as a second event, after the creation or in the same batch.
+    let args = calls.recv_timeout(Duration::from_secs(30)).expect("the listener is called");
+    assert_eq!(args[0], Value::Null, "error");
+    assert!(matches!(&args[1], Value::Array(events) if events.first() == Some(&created)), "events {:?}", args[1]);
+    let unsubscribed = call(&session, &watcher, "unsubscribe", vec![folder, listener, Value::Object(Vec::new())]);
+    assert_eq!(session.await_promise(&unsubscribed).unwrap().into_value(), Value::Null);
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 fn hex_of(bytes: &[u8]) -> String {
