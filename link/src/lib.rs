@@ -28,11 +28,8 @@ pub mod process_tree;
 pub mod recent;
 #[cfg(target_os = "linux")]
 pub mod shared_cpu;
-#[cfg(target_os = "macos")]
-#[path = "shared_cpu_macos.rs"]
-pub mod shared_cpu;
-#[cfg(windows)]
-#[path = "shared_cpu_windows.rs"]
+#[cfg(not(target_os = "linux"))]
+#[path = "shared_cpu_elsewhere.rs"]
 pub mod shared_cpu;
 pub mod shm;
 pub mod spin;
