@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import AddonNotFoundError
-from ..require import _find_package, _read_package_json, _Search, _search_roots
+from ..package_search import _find_package, _read_package_json, _Search, _search_roots
 from .emit import write_stub
 from .parse import ParseError, parse_declarations
 
