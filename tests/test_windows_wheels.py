@@ -11,24 +11,25 @@ build/windows/wheels by an earlier build may predate the checkout's files."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
-import re
-import subprocess
 import zipfile
 from pathlib import Path
 
 import lief
 import pytest
-from conftest import ROOT
+from wheel_files import (
+    built_wheels,
+    check_every_tag_built,
+    check_files,
+    check_name_and_wheel_file,
+    check_record,
+    export_names,
+    tag_of,
+)
 
 from napi_python import AddonLoadError, hostd_binary, machine
 
-WHEELS = os.environ.get("NAPI_PYTHON_WINDOWS_WHEELS")
-FOUND = sorted(Path(WHEELS).glob("napi_python-*-win_amd64.whl")) if WHEELS else []
-VERSION = re.search(r'^version = "(.+)"', (ROOT / "Cargo.toml").read_text(), re.M)[1]  # type: ignore[index]
-PACKAGE = "client-py/python/napi_python"
+PLATFORM = "win_amd64"
+FOUND = built_wheels("NAPI_PYTHON_WINDOWS_WHEELS", PLATFORM)
 
 # Windows' own DLLs (system32, present on every Windows 10 and later), which Rust's standard
 # library, tokio and libuv built by mingw import. Anything else (a mingw runtime DLL, a
@@ -57,15 +58,6 @@ def is_windows_dll(name: str) -> bool:
     return name in WINDOWS_DLLS or name.startswith(("api-ms-win-", "ext-ms-win-"))
 
 
-def export_names(list_file: str) -> set[str]:
-    lines = (ROOT / "server" / "napi" / list_file).read_text().splitlines()
-    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
-
-
-def tag_of(wheel: Path) -> str:
-    return wheel.name.split("-")[2]
-
-
 def pe(wheel: Path, name: str) -> lief.PE.Binary:
     with zipfile.ZipFile(wheel) as zf:
         binary = lief.PE.parse(list(zf.read(name)))
@@ -83,11 +75,7 @@ def exports(binary: lief.PE.Binary) -> set[str]:
 
 
 def test_wheels_were_built_for_every_cpython():
-    if not WHEELS:
-        pytest.skip("scripts/windows wheels builds the Windows wheels and checks them")
-    tags = {tag_of(wheel) for wheel in FOUND}
-    wanted = os.environ.get("NAPI_PYTHON_WINDOWS_WHEEL_TAGS", "cp311 cp312 cp313 cp314 cp315").split()
-    assert set(wanted) <= tags, f"{WHEELS} lacks {sorted(set(wanted) - tags)}"
+    check_every_tag_built("NAPI_PYTHON_WINDOWS_WHEELS", "NAPI_PYTHON_WINDOWS_WHEEL_TAGS", PLATFORM)
 
 
 wheels = pytest.mark.parametrize("wheel", FOUND, ids=[w.name for w in FOUND])
@@ -95,43 +83,17 @@ wheels = pytest.mark.parametrize("wheel", FOUND, ids=[w.name for w in FOUND])
 
 @wheels
 def test_the_name_and_wheel_file_carry_the_same_tag(wheel):
-    tag = tag_of(wheel)
-    assert re.fullmatch(r"cp3\d+", tag)
-    assert wheel.name == f"napi_python-{VERSION}-{tag}-{tag}-win_amd64.whl"
-    with zipfile.ZipFile(wheel) as zf:
-        info = zf.read(f"napi_python-{VERSION}.dist-info/WHEEL").decode().splitlines()
-        meta = zf.read(f"napi_python-{VERSION}.dist-info/METADATA").decode()
-    assert f"Tag: {tag}-{tag}-win_amd64" in info
-    assert "Root-Is-Purelib: false" in info
-    assert f"\nVersion: {VERSION}\n" in meta and meta.startswith("Metadata-Version: 2.4\nName: napi-python\n")
+    check_name_and_wheel_file(wheel, PLATFORM)
 
 
 @wheels
 def test_record_lists_every_file_once_with_its_hash_and_size(wheel):
-    record_name = f"napi_python-{VERSION}.dist-info/RECORD"
-    with zipfile.ZipFile(wheel) as zf:
-        names = zf.namelist()
-        rows = [line.split(",") for line in zf.read(record_name).decode().splitlines()]
-        assert sorted(row[0] for row in rows) == sorted(names)
-        for name, digest, size in rows:
-            if name == record_name:
-                assert (digest, size) == ("", "")
-                continue
-            data = zf.read(name)
-            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            assert (digest, size) == (f"sha256={expected}", str(len(data))), name
+    check_record(wheel)
 
 
 @wheels
 def test_the_files_are_the_package_the_extension_and_the_host(wheel):
-    tag = tag_of(wheel)
-    tracked = subprocess.run(["git", "ls-files", PACKAGE], cwd=ROOT, capture_output=True, text=True, check=True)
-    dist_info = f"napi_python-{VERSION}.dist-info"
-    expected = {"napi_python/" + name.removeprefix(PACKAGE + "/") for name in tracked.stdout.split()}
-    expected |= {f"napi_python/_native.{tag}-win_amd64.pyd", "napi_python/bin/napi-hostd.exe"}
-    expected |= {f"{dist_info}/{name}" for name in ("METADATA", "WHEEL", "RECORD", "licenses/LICENSE")}
-    with zipfile.ZipFile(wheel) as zf:
-        assert set(zf.namelist()) == expected
+    check_files(wheel, f"_native.{tag_of(wheel)}-win_amd64.pyd", "bin/napi-hostd.exe")
 
 
 @wheels
