@@ -136,8 +136,26 @@ def test_load_addon_with_host_joins_it(host):
     c = load_addon(CONSUMER, host=host)
     assert napi_python.addon_info(p).pid == napi_python.addon_info(c).pid == host.pid
     assert c.thingName(p.makeThing("x")) == "x"
-    with pytest.raises(TypeError, match="takes its options from the Host"):
-        load_addon(PROVIDER, host=host, timeout=1.0)
+    # Any option given, even one that only restates what a host does anyway (`restart=False`,
+    # `sandbox=False`, an empty `env`), is refused: the host's own options apply.
+    given = {"isolated": False, "env": {}, "timeout": 1.0, "restart": False, "sandbox": False, "output": "logging"}
+    for name, value in {**given, "distinct_nulls": True}.items():
+        with pytest.raises(TypeError, match="takes its options from the Host"):
+            load_addon(PROVIDER, host=host, **{name: value})
+    assert [a.path for a in map(napi_python.addon_info, host.addons)] == [PROVIDER, CONSUMER]
+
+
+def test_an_output_other_than_stdio_or_logging_is_refused_before_a_process_starts():
+    before = host_children()
+    message = "output must be one of 'stdio', 'logging', not 'stderr'"
+    with pytest.raises(ValueError, match=message):
+        Host(output="stderr")
+    with pytest.raises(ValueError, match=message):
+        load_addon(PROVIDER, output="stderr")
+    # Checked before the in-process refusals: the value is wrong whatever the mode.
+    with pytest.raises(ValueError, match=message):
+        Host(isolated=False, output="stderr")
+    assert_no_host_left(before)
 
 
 def test_an_object_of_another_host_is_refused_with_a_clear_error(host):

@@ -674,8 +674,9 @@ def test_several_in_process_hosts_run_side_by_side_with_isolated_ones():
         {"sandbox": Sandbox()},
         {"restart": RestartPolicy(1, 1.0)},
         {"env": {"A": "1"}},
+        {"output": "logging"},
     ],
-    ids=["timeout", "sandbox", "Sandbox", "restart", "env"],
+    ids=["timeout", "sandbox", "Sandbox", "restart", "env", "output"],
 )
 def test_options_that_need_a_process_are_refused(options):
     before = len(host_threads())

@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from . import _native, addon_file, addon_loading, cycles, host_options, host_output, supervision
+from . import _native, addon_file, addon_loading, cycles, host_output, supervision
 from .addon import Addon
 from .addon_loading import Setup
 from .errors import (
@@ -30,6 +30,7 @@ from .errors import (
     AddonLoadError,
     SandboxUnavailableError,
 )
+from .host_options import HostOptions
 from .hostd_binary import hostd_path
 from .sandbox import RestartPolicy, Sandbox
 
@@ -70,36 +71,25 @@ class Host:
         output: str = "stdio",
         distinct_nulls: bool = False,
     ) -> None:
-        self._setup(isolated, env, timeout, restart, sandbox, output, distinct_nulls, readable=[])
+        self._setup(HostOptions(isolated, env, timeout, restart, sandbox, output, distinct_nulls), readable=[])
 
     @classmethod
-    def _for_addon(cls, path: str, **options: Any) -> Host:
+    def _for_addon(cls, path: str, options: HostOptions) -> Host:
         """The host ``load_addon(path)`` makes for one addon: its sandbox may read the addon's
         own directory."""
         host = cls.__new__(cls)
-        host._setup(readable=[os.path.dirname(path)], **options)
+        host._setup(options, readable=[os.path.dirname(path)])
         return host
 
-    def _setup(
-        self,
-        isolated: bool,
-        env: Mapping[str, str] | None,
-        timeout: float | None,
-        restart: bool | RestartPolicy,
-        sandbox: bool | Sandbox | None,
-        output: str,
-        distinct_nulls: bool,
-        readable: list[str],
-    ) -> None:
-        self._sandbox = host_options.checked_sandbox(isolated, env, timeout, restart, sandbox, output)
-        if not isolated:
-            restart = False
-        self._isolated = isolated
-        self._env = dict(env) if env else None
-        self._timeout = timeout
+    def _setup(self, options: HostOptions, readable: list[str]) -> None:
+        self._sandbox = options.checked_sandbox()
+        restart = options.restart if options.isolated else False
+        self._isolated = options.isolated
+        self._env = dict(options.env) if options.env else None
+        self._timeout = options.timeout
         self._readable = readable
-        self._output = output
-        self._distinct_nulls = distinct_nulls
+        self._output = options.output
+        self._distinct_nulls = options.distinct_nulls
         # Set once the running process's output was all forwarded (None in-process).
         self._output_done: threading.Event | None = None
         self._policy = RestartPolicy() if restart is True else restart or None
@@ -421,22 +411,13 @@ def load_addon(
     the thrown value, and a host of its own lives on while that is referenced.
     ``AddonSetupError`` means ``setup`` raised. Any other load failure leaves no process behind.
     """
+    options = HostOptions(isolated, env, timeout, restart, sandbox, output, distinct_nulls)
     if host is not None:
-        defaults = (isolated, env, timeout, restart, sandbox, output, distinct_nulls)
-        if defaults != (True, None, None, True, None, "stdio", False):
+        if options != HostOptions():
             raise TypeError("load_addon(path, host=...) takes its options from the Host")
         return host.load(path, setup=setup)
     p = addon_file.checked(path)
-    own = Host._for_addon(
-        p,
-        isolated=isolated,
-        env=env,
-        timeout=timeout,
-        restart=restart,
-        sandbox=sandbox,
-        output=output,
-        distinct_nulls=distinct_nulls,
-    )
+    own = Host._for_addon(p, options)
     try:
         return own._load(p, owns_host=True, setup=setup)
     except AddonInitError:
