@@ -188,6 +188,14 @@ def switches(task: Path) -> int:
     return counts["voluntary_ctxt_switches"] + counts["nonvoluntary_ctxt_switches"]
 
 
+def rss_mib(pid: int | str = "self") -> float:
+    """The resident memory of process `pid` (this one by default), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
 def load_in_mode(path: str, **kwargs):
     """`load_addon(path, **kwargs)` isolated; in-process (from a fresh copy) when
     NAPI_PYTHON_TEST_MODE=inprocess, skipping the test when it asks for what only a process of

@@ -28,6 +28,17 @@ class _Null:
 NULL = _Null()
 
 
+def js_number(v: float) -> str:
+    """The JavaScript literal for a float: NaN, the infinities and -0 spelled as JS spells them."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    if v == 0 and math.copysign(1.0, v) < 0:
+        return "-0"
+    return repr(v)
+
+
 def js_literal(v: Any) -> str:
     """The JavaScript literal for a Python argument, following the Python -> JS value mapping."""
     if v is NULL:
@@ -39,13 +50,7 @@ def js_literal(v: Any) -> str:
     if isinstance(v, int):
         return str(v) if abs(v) < 2**53 else f"{v}n"
     if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        if v == 0 and math.copysign(1.0, v) < 0:
-            return "-0"
-        return repr(v)
+        return js_number(v)
     if isinstance(v, str):
         return json.dumps(v)
     if isinstance(v, (bytes, bytearray)):

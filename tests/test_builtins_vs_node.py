@@ -18,7 +18,7 @@ import tempfile
 
 import pytest
 from conftest import oracle_node
-from node_oracle import NODE_PRELUDE, _normalize, tag
+from node_oracle import NODE_PRELUDE, _normalize, js_number, tag
 
 from napi_python import JSError, js
 
@@ -84,13 +84,7 @@ def lit(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        if v == 0 and math.copysign(1, v) < 0:
-            return "-0"
-        return repr(v)
+        return js_number(v)
     if isinstance(v, int):
         return str(v)
     if isinstance(v, str):

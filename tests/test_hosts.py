@@ -75,6 +75,18 @@ def node_log(tmp_path: Path) -> tuple[list, list[str]]:
     return results, log.read_text().splitlines()
 
 
+def assert_torn_down_at_exit(log: Path) -> None:
+    """The provider's log (HOSTS_LOG) of a process that loaded it, made a thing "kept" and
+    exited without closing it: its teardown ran, in node's order."""
+    lines = log.read_text().splitlines()
+    assert lines == [
+        "provider: init",
+        "provider: cleanup hook",
+        "provider: finalize thing kept",
+        "provider: instance data",
+    ], lines
+
+
 @pytest.fixture
 def host():
     with Host() as h:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import addon_path, each_task, fresh_copy, sleeps, switches, uncontended
-from test_hosts import CONSUMER, PROVIDER, node_log, python_steps
+from test_hosts import CONSUMER, PROVIDER, assert_torn_down_at_exit, node_log, python_steps
 
 import napi_python
 from napi_python import AddonClosedError, Host, JSError, JSPromise, RestartPolicy, Sandbox, js, load_addon
@@ -714,13 +714,7 @@ inside.wait()
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "provider"]
-    lines = log.read_text().splitlines()
-    assert lines == [
-        "provider: init",
-        "provider: cleanup hook",
-        "provider: finalize thing kept",
-        "provider: instance data",
-    ], lines
+    assert_torn_down_at_exit(log)
 
 
 @pytest.mark.parametrize("level", ["debug", None])

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import addon_path, node_eval
+from conftest import addon_path, node_eval, rss_mib
 
 import napi_python
 from napi_python import AddonCrashedError, js
@@ -38,14 +38,6 @@ KINDS = [
 
 def pattern(n: int) -> bytes:
     return bytes(i & 0xFF for i in range(n))
-
-
-def rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def test_a_buffer_from_js_is_shared_memory_written_on_both_sides(load):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+
+from conftest import rss_mib
 
 import napi_python
 from napi_python import js
@@ -15,17 +16,10 @@ THREADS = 8
 OPERATIONS = 10_000
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for {pid}")
-
-
 def test_eight_threads_of_mixed_calls_callbacks_and_promises(load):
     addon = load("bench")
     Promise = js.global_this(addon).Promise
-    before = rss_mb(napi_python.addon_info(addon).pid)
+    before = rss_mib(napi_python.addon_info(addon).pid)
 
     def worker(t: int) -> list[int]:
         results = []
@@ -52,4 +46,4 @@ def test_eight_threads_of_mixed_calls_callbacks_and_promises(load):
     for t, results in enumerate(outcomes):
         assert results == [i + t * 1_000_000 for i in range(OPERATIONS)]
     js.gc(addon)
-    assert rss_mb(napi_python.addon_info(addon).pid) - before < 100, "the host's memory kept growing"
+    assert rss_mib(napi_python.addon_info(addon).pid) - before < 100, "the host's memory kept growing"

@@ -23,19 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import addon_path, fresh_copy  # noqa: E402
+from conftest import addon_path, fresh_copy, rss_mib  # noqa: E402
 
 import napi_python  # noqa: E402
 from napi_python import cycles, js, load_addon  # noqa: E402
 
 LIMIT_MB = 10
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def make_cycle(Counted, i: int) -> None:
@@ -70,14 +63,14 @@ def run(mode: str, loop: str, count: int) -> bool:
             make(Counted, i)
         settle(addon)
         base = addon.finalizedCount()
-        host0, py0 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
+        host0, py0 = rss_mib(napi_python.addon_info(addon).pid), rss_mib(os.getpid())
         start = time.perf_counter()
         for i in range(count):
             make(Counted, i)
         made = time.perf_counter() - start
-        host1, py1 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
+        host1, py1 = rss_mib(napi_python.addon_info(addon).pid), rss_mib(os.getpid())
         took = settle(addon)
-        host2, py2 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
+        host2, py2 = rss_mib(napi_python.addon_info(addon).pid), rss_mib(os.getpid())
         finalized = addon.finalizedCount() - base
     ok = finalized == count and py2 - py0 <= LIMIT_MB and (host2 - host0 <= LIMIT_MB or not isolated)
     print(

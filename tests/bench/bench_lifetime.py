@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import addon_path  # noqa: E402
+from conftest import addon_path, rss_mib  # noqa: E402
 from report import node  # noqa: E402
 
 import napi_python  # noqa: E402
@@ -34,13 +34,6 @@ from napi_python import js, load_addon  # noqa: E402
 LIMIT_MB = 50
 SCOPES = 100_000
 SCOPES_GOAL = 20.0
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def main() -> int:
@@ -55,7 +48,7 @@ def main() -> int:
         js.gc(addon)
         gc.collect()
         base = addon.finalizedCount()
-        host0, py0 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
+        host0, py0 = rss_mib(napi_python.addon_info(addon).pid), rss_mib(os.getpid())
         start = time.perf_counter()
         for i in range(args.count):
             Counted(i)
@@ -63,7 +56,7 @@ def main() -> int:
         js.gc(addon)
         gc.collect()
         finalized = addon.finalizedCount() - base
-        host1, py1 = rss_mb(napi_python.addon_info(addon).pid), rss_mb(os.getpid())
+        host1, py1 = rss_mib(napi_python.addon_info(addon).pid), rss_mib(os.getpid())
     rows = [
         ("host RSS (MB)", host0, host1),
         ("Python RSS (MB)", py0, py1),
