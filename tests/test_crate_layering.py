@@ -420,13 +420,19 @@ def test_the_clients_files_import_without_a_circle(src):
     assert cycle is None, f"files that import one another in a circle: {' -> '.join(cycle or [])}"
 
 
+def long_files(root: Path, suffixes: set[str]) -> list[str]:
+    """The files below `root` whose name ends in one of `suffixes` and that are longer than
+    `CLIENT_FILE_LINES`, each as `path (lines)`, the path relative to `root`."""
+    return sorted(
+        f"{path.relative_to(root)} ({n})"
+        for path in root.rglob("*")
+        if path.suffix in suffixes and (n := len(path.read_text().splitlines())) > CLIENT_FILE_LINES
+    )
+
+
 @pytest.mark.parametrize("src", CLIENT_CRATES, ids=lambda src: src.parent.name)
 def test_no_file_of_the_client_is_long(src):
-    long = sorted(
-        f"{path.relative_to(src)} ({n})"
-        for path in src.rglob("*.rs")
-        if (n := len(path.read_text().splitlines())) > CLIENT_FILE_LINES
-    )
+    long = long_files(src, {".rs"})
     assert long == [], f"files of over {CLIENT_FILE_LINES} lines (split them by responsibility): {long}"
 
 

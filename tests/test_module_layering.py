@@ -3,7 +3,8 @@
 A cycle (``addon`` and ``host`` once imported each other) means two modules that only make sense
 together, loaded in an order that happens to work. Every import statement counts, wherever it
 is: inside a function, or under ``if TYPE_CHECKING:`` (a type checker follows it too), so
-neither a local import nor a typing-only one hides a cycle.
+neither a local import nor a typing-only one hides a cycle. No file of the package is longer than
+the Rust client's files may be (test_crate_layering.py counts both the same way).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import ast
 import importlib
 import pkgutil
 from pathlib import Path
+
+from test_crate_layering import CLIENT_FILE_LINES, long_files
 
 import napi_python
 
@@ -115,3 +118,15 @@ def test_imports_of_every_form_are_edges(tmp_path):
         f"{PACKAGE}.errors",
         PACKAGE,
     }
+
+
+def test_no_file_of_the_package_is_long(tmp_path):
+    """The package's files stay under the line limit the client's Rust crates keep: one
+    responsibility a file."""
+    # Not vacuous: a file over the limit is seen, at any depth, and only source files count.
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "long.py").write_text("x = 1\n" * (CLIENT_FILE_LINES + 1))
+    (tmp_path / "long.txt").write_text("x\n" * (CLIENT_FILE_LINES + 1))
+    assert long_files(tmp_path, {".py", ".pyi"}) == [f"deep/long.py ({CLIENT_FILE_LINES + 1})"]
+    long = long_files(Path(napi_python.__file__).parent, {".py", ".pyi"})
+    assert long == [], f"files of over {CLIENT_FILE_LINES} lines (split them by responsibility): {long}"
