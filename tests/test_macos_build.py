@@ -59,11 +59,10 @@ def _exports(path: Path) -> set[str]:
     return set(arch["exported"])
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_the_host_exports_every_listed_function_and_links_system_libraries_alone(target):
-    path = _built(target, "napi-hostd")
+def check_host(path: Path, cpu: str) -> None:
+    """The host for `cpu` (also in each macOS wheel, tests/test_macos_wheels.py)."""
     host_file = macho.read(path)
-    assert host_file.machine == TARGETS[target]
+    assert host_file.machine == cpu
     assert "executable" in host_file.file_format
     assert LIBSYSTEM in host_file.needed and set(host_file.needed) <= SYSTEM_DYLIBS, host_file.needed
     missing = _export_list() - _exports(path)
@@ -72,11 +71,10 @@ def test_the_host_exports_every_listed_function_and_links_system_libraries_alone
     assert not {s.name for s in host_file.undefined} & _export_list()
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_the_extension_exports_its_module_and_the_listed_functions(target):
-    path = _built(target, "_native.so")
+def check_extension(path: Path, cpu: str) -> None:
+    """The extension for `cpu` (also in each macOS wheel, tests/test_macos_wheels.py)."""
     module = macho.read(path)
-    assert module.machine == TARGETS[target]
+    assert module.machine == cpu
     assert "dylib" in module.file_format or "bundle" in module.file_format
     assert LIBSYSTEM in module.needed and set(module.needed) <= SYSTEM_DYLIBS, module.needed
     exported = _exports(path)
@@ -88,6 +86,16 @@ def test_the_extension_exports_its_module_and_the_listed_functions(target):
     python_imports = [s for s in module.undefined if s.name.startswith("Py")]
     assert python_imports, "the module calls into Python"
     assert all(s.library is None for s in python_imports)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_host_exports_every_listed_function_and_links_system_libraries_alone(target):
+    check_host(_built(target, "napi-hostd"), TARGETS[target])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_extension_exports_its_module_and_the_listed_functions(target):
+    check_extension(_built(target, "_native.so"), TARGETS[target])
 
 
 @pytest.mark.parametrize("target", TARGETS)
