@@ -2,25 +2,39 @@
 //! hosts through `napi_client` (which starts them and links to them: `napi-hostd`, or in-process
 //! the host runtime it carries), converts values, and runs the hosts' calls into Python.
 //!
-//! Its folders, lowest first; each imports only its own layer or lower ones
-//! (`tests/test_crate_layering.py`), and a type keeps its methods in its own file.
+//! Its folders, lowest first; each imports only its own folder or lower ones, and no two files
+//! import each other around a circle (`tests/test_crate_layering.py`). A Python type's data is
+//! in `state/`, below everything that holds or converts it; its methods are in `python_types/`,
+//! on top.
 
 /// Rust threads and interpreter exit: the Python side of the gate every thread of ours passes
 /// to take the GIL (`napi_client::exit_gate`).
 mod exit_gate;
 
-// Python's side of a host: one layer of four folders, which import one another (a proxy's call
-// is a request, and a request converts proxies).
+/// What the client keeps for a host, as data: a connection, the proxies of its objects, its
+/// buffers, the Python objects it holds, its promise subscriptions; and the package's hooks.
+/// Below everything that converts or calls, so that none of it reaches up (the classes'
+/// Python methods are `python_types/`'s).
+mod state {
+    pub mod connection;
+    pub mod exported;
+    pub mod finished;
+    pub mod hooks;
+    pub mod js_buffer;
+    pub mod proxies;
+    pub mod proxy_table;
+    pub mod quick;
+    pub mod subscriptions;
+}
 
 /// Python objects as protocol values for a host, and back.
 mod values {
     pub mod buffer_view;
+    pub mod copies;
     pub mod dict_keys;
-    pub mod exported;
     pub mod from_python;
     pub mod keeping;
     pub mod primitives;
-    pub mod proxy_table;
     pub mod to_python;
     pub mod uploads;
 }
@@ -28,30 +42,31 @@ mod values {
 /// The requests and calls Python makes of a host, the two ways they go (directly on the
 /// caller's thread in-process, or by message), and the Python calls a host makes back.
 mod calls {
+    pub mod answers;
     pub mod by_message;
+    pub mod chain_events;
     pub mod chains;
     pub mod direct_calls;
     pub mod python_calls;
-    pub mod quick;
     pub mod requests;
     pub mod trace;
 }
 
-/// The classes of `_native`, each with all its methods, and the package's hooks.
-mod python_types {
-    pub mod connection;
-    pub mod export_holder;
-    pub mod hooks;
-    pub mod js_buffer;
-    pub mod proxies;
-}
-
-/// What a host sends that no request caused: the event dispatcher, its turns, and the promise
-/// subscriptions its settlements answer.
+/// What a host sends that no request caused: the event dispatcher and its turns, and in-process
+/// the host thread's own.
 mod events {
     pub mod dispatcher;
     pub mod handling;
-    pub mod subscriptions;
+}
+
+/// The classes' Python methods (`_native.Connection`, the proxies, `JSBuffer`, `ExportHolder`),
+/// and `configure`, which registers the package's hooks.
+mod python_types {
+    pub mod configure;
+    pub mod connection;
+    pub mod export_holder;
+    pub mod js_buffer;
+    pub mod proxies;
 }
 
 use pyo3::prelude::*;
@@ -64,13 +79,13 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     napi_client::link::forks::count_forks();
     napi_client::exit_gate::set_blocking_wait(exit_gate::wait_without_gil);
-    m.add_class::<python_types::connection::Connection>()?;
-    m.add_class::<python_types::proxies::JSRef>()?;
-    m.add_class::<python_types::proxies::JSCallable>()?;
-    m.add_class::<python_types::proxies::JSMethod>()?;
-    m.add_class::<python_types::js_buffer::JSBuffer>()?;
+    m.add_class::<state::connection::Connection>()?;
+    m.add_class::<state::proxies::JSRef>()?;
+    m.add_class::<state::proxies::JSCallable>()?;
+    m.add_class::<state::proxies::JSMethod>()?;
+    m.add_class::<state::js_buffer::JSBuffer>()?;
     python_types::export_holder::add_to(m)?;
-    m.add_function(wrap_pyfunction!(python_types::hooks::configure, m)?)?;
+    m.add_function(wrap_pyfunction!(python_types::configure::configure, m)?)?;
     m.add_function(wrap_pyfunction!(write_unraisable, m)?)?;
     m.add_function(wrap_pyfunction!(exit_gate::interpreter_exiting, m)?)?;
     m.add_function(wrap_pyfunction!(python_types::connection::hosts_with_output, m)?)?;

@@ -6,6 +6,7 @@
 mod error;
 mod events;
 mod held;
+mod in_flight;
 mod local;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +20,7 @@ pub use self::error::Error;
 use self::events::Settlements;
 use self::held::release_outcome;
 pub use self::held::Held;
+pub use self::in_flight::InFlight;
 pub use self::local::{LocalError, LocalObjects, NoLocalObjects};
 use crate::exit_gate;
 use crate::link::channel::{Channel, Incoming};
@@ -33,6 +35,16 @@ pub enum Mode {
     Isolated { what: Spawn, timeout: Option<Duration> },
     /// The host on a thread of this process (see `start::in_process`).
     InProcess,
+}
+
+impl Mode {
+    /// Starts the host and greets it: the one way a session, or a binding, starts one.
+    pub fn start(&self) -> Result<Arc<Channel>, start::StartError> {
+        match self {
+            Mode::Isolated { what, timeout } => start::isolated(what.clone(), *timeout),
+            Mode::InProcess => start::in_process(),
+        }
+    }
 }
 
 /// A host and the link to it; clones share it. The last clone dropped closes the host.
@@ -115,11 +127,7 @@ const DISPATCHER_STACK: usize = 8 << 20;
 impl Session {
     /// Starts a host as `mode` says, whose calls into the program go to `local`.
     pub fn start(mode: Mode, local: Arc<dyn LocalObjects>) -> Result<Session, Error> {
-        let channel = match &mode {
-            Mode::Isolated { what, timeout } => start::isolated(what.clone(), *timeout),
-            Mode::InProcess => start::in_process(),
-        }
-        .map_err(Error::Start)?;
+        let channel = mode.start().map_err(Error::Start)?;
         let inner = Arc::new(Inner { channel, mode, local, settlements: Settlements::default(), local_ids: AtomicU64::new(0) });
         let (weak, channel) = (Arc::downgrade(&inner), inner.channel.clone());
         let dispatcher = std::thread::Builder::new()
@@ -227,8 +235,7 @@ impl Session {
         let active = local::active_chain(self.key());
         let chain = active.unwrap_or(id);
         let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
-        channel.begin(id, chain).map_err(Error::Dead)?;
-        let _in_flight = InFlight { channel, id, chain, top: active.is_none() };
+        let _in_flight = InFlight::begin(channel, id, chain, active.is_none(), |_| {}).map_err(Error::Dead)?;
         channel.send(ClientMessage::Request(request), channel.deadline()).map_err(Error::Dead)?;
         let answered = loop {
             match channel.wait(chain, channel.deadline()).map_err(Error::Dead)? {
@@ -279,19 +286,5 @@ impl Session {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.channel.close(CLOSE_GRACE);
-    }
-}
-
-/// A request sent, however its wait ends: its reply is no longer waited for.
-struct InFlight<'a> {
-    channel: &'a Channel,
-    id: u64,
-    chain: ChainId,
-    top: bool,
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.channel.end(self.id, self.chain, self.top);
     }
 }

@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 use napi_protocol::{ChainId, ClientMessage, Request, RequestId};
 use pyo3::prelude::*;
 
-use crate::calls::requests::answered;
+use crate::calls::answers::answered;
+use crate::calls::chain_events;
 use crate::calls::{python_calls, trace};
-use crate::events::handling;
-use crate::events::subscriptions::Subscriptions;
 use crate::exit_gate::{self, exiting_error};
-use crate::python_types::connection::Connection;
-use crate::python_types::hooks::dead_error;
+use crate::state::connection::Connection;
+use crate::state::hooks::dead_error;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::{Channel, Incoming};
+use napi_client::session::InFlight;
 
 /// How long a caller looks for its reply keeping the GIL before it waits without it: some
 /// round trips of a small request (30 µs did better than 10 with 16 threads). With other
@@ -46,24 +46,6 @@ pub fn before_top_request(py: Python<'_>, channel: &Channel) -> PyResult<()> {
     Ok(())
 }
 
-/// A request sent over the rings, however it ends: its reply is no longer waited for (one that
-/// still comes is dropped), a top-level chain's mailbox closes, and a settlement nobody claimed
-/// for it is dropped.
-struct InFlight<'a> {
-    channel: &'a Channel,
-    subscriptions: &'a Subscriptions,
-    id: RequestId,
-    chain: ChainId,
-    top: bool,
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.channel.end(self.id, self.chain, self.top);
-        self.subscriptions.done(self.id);
-    }
-}
-
 /// Sends `request` over the rings and waits for its reply. `top`: it starts its chain.
 /// The timeout runs from here: sending waits for room in the ring within it too.
 pub fn send(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<Py<PyAny>> {
@@ -72,9 +54,10 @@ pub fn send(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, request: Request, top:
     let channel = &*this.channel;
     let deadline = channel.deadline();
     let (id, chain) = (request.id, request.chain);
-    channel.begin(id, chain).map_err(|d| dead_error(py, &d))?;
-    this.subscriptions.expect(id);
-    let _in_flight = InFlight { channel, subscriptions: &this.subscriptions, id, chain, top };
+    // However its wait ends, a settlement nobody claimed for it is dropped.
+    let subscriptions = &this.subscriptions;
+    let _in_flight = InFlight::begin(channel, id, chain, top, |id| subscriptions.done(id)).map_err(|d| dead_error(py, &d))?;
+    subscriptions.expect(id);
     channel.send(ClientMessage::Request(request), deadline).map_err(|d| dead_error(py, &d))?;
     await_reply(slf, cx, chain, id, deadline)
 }
@@ -118,7 +101,7 @@ fn await_reply(
             }
             // Events reach a request only when it runs on the event chain (made from inside
             // an event callback): handle them in order, as the dispatcher would.
-            Ok(event) => handling::run_event(this, cx, event)?,
+            Ok(event) => chain_events::run_event(this, cx, event)?,
         }
         deadline = channel.deadline();
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use napi_protocol::ChainId;
 
-use crate::python_types::connection::Connection;
+use crate::state::connection::Connection;
 
 /// How a Python call reached this thread, and so how the requests it makes go.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -27,19 +27,20 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use smallvec::SmallVec;
 
+use crate::calls::answers::{answered, protocol_broken};
 use crate::calls::by_message;
 use crate::calls::chains::CameBy;
 use crate::calls::python_calls;
-use crate::calls::quick::{self, Quick};
-use crate::calls::requests::{answered, protocol_broken};
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error, Late};
-use crate::python_types::connection::Connection;
-use crate::python_types::proxies::JSRef;
+use crate::state::connection::Connection;
+use crate::state::proxies::JSRef;
+use crate::state::quick::{self, Quick};
+use crate::values::copies::{copied_into_python, settlement_made};
 use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
 use crate::values::primitives;
-use crate::values::to_python::{self, PySink};
+use crate::values::to_python;
 use crate::values::uploads;
 use napi_client::link::channel::Channel;
 
@@ -420,31 +421,5 @@ impl Caller for InlineCalls<'_, '_, '_> {
                 Err(Stop::TooLarge) => Err(Stop::TooLarge),
             }
         })
-    }
-}
-
-/// A promise's settlement as `(fulfilled, value or exception)`: a fulfilled value walked by the
-/// host straight into Python objects (the exception why, when a part of it could not be made);
-/// a rejection, or a value too large to copy, from its protocol outcome.
-pub fn settlement_made(cx: &Cx<'_, '_>, settlement: Settlement<'_>) -> (bool, Py<PyAny>) {
-    if settlement.fulfilled {
-        match copied_into_python(cx, settlement.walk) {
-            Ok(value) => return (true, value),
-            Err(Stop::Sink(e)) => return (false, e.into_value(cx.py).into_any()),
-            Err(Stop::TooLarge) => {}
-        }
-    }
-    cx.settlement((settlement.outcome)())
-}
-
-/// What `copy` walks, the host's values, as new Python objects: the value made, or the exception
-/// of the part that could not be made (`Stop::Sink`), or `Stop::TooLarge`.
-pub fn copied_into_python(cx: &Cx<'_, '_>, copy: &mut CopyInto<'_, Refused>) -> Result<Py<PyAny>, Stop<PyErr>> {
-    let mut objects = PySink::new(cx);
-    let mut python = Keeping::new(&mut objects, || Refused);
-    match copy(&mut python) {
-        Ok(()) => Ok(objects.take().expect("a copy ends with its value finished")),
-        Err(Stop::Sink(Refused)) => Err(Stop::Sink(python.kept.take().expect("a refusal keeps its exception"))),
-        Err(Stop::TooLarge) => Err(Stop::TooLarge),
     }
 }

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::calls::chains::{self, CameBy};
-use crate::python_types::connection::Connection;
+use crate::state::connection::Connection;
 use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
 use crate::values::to_python::PySink;

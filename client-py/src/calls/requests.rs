@@ -6,21 +6,20 @@ use std::cell::RefCell;
 use std::ops::Deref;
 
 use napi_host::caller::{Direct, Served};
-use napi_protocol::{ObjectId, Op, Outcome, RefKind, Request, RequestId, Value};
+use napi_protocol::{ObjectId, Op, Request, Value};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::calls::by_message;
 use crate::calls::chains;
 use crate::calls::direct_calls::{self, direct_host};
-use crate::calls::quick::Quick;
 use crate::exit_gate::{self, exiting_error, Late};
-use crate::python_types::connection::Connection;
-use crate::python_types::hooks::{caught, dead_error};
-use crate::python_types::proxies::JSRef;
+use crate::state::connection::Connection;
+use crate::state::hooks::{caught, dead_error};
+use crate::state::proxies::JSRef;
+use crate::state::quick::Quick;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::Channel;
-use napi_client::link::inbound::Violation;
 
 /// The method table of class prototype `proto`, asking the host the first time.
 pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyDict>> {
@@ -261,25 +260,6 @@ fn callee_requested<'py>(
 /// `v` as a value for the host.
 pub fn value_of(slf: &Bound<'_, Connection>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     caught(slf.py(), || Cx::new(slf)?.to_value(v))
-}
-
-/// The value of request `id`'s reply, however it came.
-pub fn answered(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
-    let py = cx.py;
-    conn.handle_drops();
-    // The host subscribed to a promise it answers with, under this request's id.
-    let promise = matches!(&outcome, Outcome::Ok(Value::Js(r)) if r.kind == RefKind::Promise);
-    let value = cx.outcome(outcome)?;
-    if promise {
-        let settlement = cx.hooks.claimed.bind(py).call1((&value,))?;
-        conn.subscriptions.claim(py, id, &settlement, &|o| cx.settlement(o))?;
-    }
-    Ok(value)
-}
-
-/// The host broke the protocol: it is ended, and the caller raises why.
-pub fn protocol_broken(channel: &Channel, py: Python<'_>, v: Violation) -> PyErr {
-    dead_error(py, &channel.violation(v))
 }
 
 /// What a call of a forked child raises for a connection of its parent.

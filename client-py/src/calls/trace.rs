@@ -13,6 +13,7 @@
 
 use std::collections::hash_map::Entry;
 use std::os::raw::{c_int, c_void};
+use std::sync::atomic::Ordering;
 
 use napi_protocol::{ObjectId, PyRef, TraceAnswer};
 use pyo3::ffi;
@@ -20,8 +21,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::python_types::connection::Connection;
-use crate::python_types::proxies::JSRef;
+use crate::state::connection::Connection;
+use crate::state::proxies::JSRef;
 
 /// Answers a question of a cycle collection. With `let_go` empty: the proxies only the objects
 /// in `unreached` reach. Otherwise the host's last word: the proxies in `let_go` are let go of
@@ -44,8 +45,16 @@ pub fn answer(conn: &Bound<'_, Connection>, unreached: &[(PyRef, u64)], let_go: 
     if !let_go.iter().all(|id| by_id.contains_key(&id.0)) {
         return TraceAnswer::Live;
     }
-    let proxies: Vec<&Bound<'_, JSRef>> = let_go.iter().map(|id| by_id[&id.0]).collect();
-    TraceAnswer::Garbage(conn.get().proxies.let_go(py, &proxies))
+    // Each is let go of: its hold is released by the host at once instead of when it dies.
+    let proxies: Vec<(u64, &Bound<'_, PyAny>)> = let_go
+        .iter()
+        .map(|id| {
+            let proxy = by_id[&id.0];
+            proxy.get().let_go.store(true, Ordering::Relaxed);
+            (id.0, proxy.as_any())
+        })
+        .collect();
+    TraceAnswer::Garbage(conn.get().proxies.forget(py, &proxies))
 }
 
 /// The graph a trial runs over: each object (by address) with the references to it from

@@ -5,17 +5,16 @@
 
 use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use std::thread::ThreadId;
-use std::time::Duration;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
 use crate::events::handling;
-use crate::events::subscriptions::Subscriptions;
-use crate::python_types::connection::Connection;
-use crate::python_types::hooks::dead_error;
+use crate::state::connection::Connection;
+use crate::state::finished::{Finished, MarkFinished};
+use crate::state::hooks::dead_error;
+use crate::state::subscriptions::Subscriptions;
 use napi_client::link::channel::{Channel, Incoming};
 use napi_client::link::inbound::Violation;
 
@@ -89,44 +88,4 @@ fn run_until_gone(channel: &Channel, subscriptions: &Subscriptions, conn: &Py<Py
         }
     }
     true
-}
-
-/// Whether a dispatcher has run its last event, for `close` to wait on: what the host sent
-/// before it ended (the report of an uncaught exception, a settlement) is run before `close`
-/// returns, not at some later moment while the caller already goes on.
-#[derive(Default)]
-pub struct Finished {
-    done: Mutex<bool>,
-    changed: Condvar,
-    /// The dispatcher's thread, which must not wait for itself (an event that closes its host).
-    thread: OnceLock<ThreadId>,
-}
-
-impl Finished {
-    /// Waits up to `limit` for the dispatcher to finish, unless this is its own thread.
-    pub fn wait(&self, limit: Duration) {
-        if self.thread.get() == Some(&std::thread::current().id()) {
-            return;
-        }
-        let done = self.done.lock().unwrap();
-        drop(self.changed.wait_timeout_while(done, limit, |done| !*done).unwrap());
-    }
-}
-
-/// Marks the dispatcher finished however its thread ends.
-pub struct MarkFinished(Arc<Finished>);
-
-impl MarkFinished {
-    /// Marks `finished` as the current thread's dispatcher, finished when this is dropped.
-    pub fn on_this_thread(finished: Arc<Finished>) -> MarkFinished {
-        let _ = finished.thread.set(std::thread::current().id());
-        MarkFinished(finished)
-    }
-}
-
-impl Drop for MarkFinished {
-    fn drop(&mut self) {
-        *self.0.done.lock().unwrap() = true;
-        self.0.changed.notify_all();
-    }
 }

@@ -10,17 +10,17 @@ use std::sync::Arc;
 use napi_host::event_calls::{EventCaller, Settlement};
 use napi_host::inline_python::{PythonArgs, PythonCallFailed};
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{Failure, Outcome, PyRef, Thrown, EVENT_CHAIN};
+use napi_protocol::{Failure, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
+use crate::calls::chain_events::{self, report_uncaught};
 use crate::calls::chains::{self, CameBy};
-use crate::calls::direct_calls;
 use crate::calls::python_calls;
-use crate::calls::requests::protocol_broken;
-use crate::events::subscriptions::{self, Subscriptions};
 use crate::exit_gate::KeptThreadState;
-use crate::python_types::connection::Connection;
+use crate::state::connection::Connection;
+use crate::state::subscriptions::{self, Subscriptions};
+use crate::values::copies;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::Incoming;
 
@@ -32,37 +32,12 @@ pub fn run_turn(slf: &Bound<'_, Connection>, events: impl IntoIterator<Item = In
     let conn = slf.get();
     chains::running(conn, EVENT_CHAIN, CameBy::Message, || {
         for event in events {
-            if let Err(e) = Cx::new(slf).and_then(|cx| run_event(conn, &cx, event)) {
+            if let Err(e) = Cx::new(slf).and_then(|cx| chain_events::run_event(conn, &cx, event)) {
                 e.write_unraisable(py, Some(slf.as_any()));
             }
         }
     });
     conn.handle_drops();
-}
-
-/// Runs one event on the current thread (the dispatcher's, or a request's on the event chain).
-pub fn run_event(conn: &Connection, cx: &Cx<'_, '_>, event: Incoming) -> PyResult<()> {
-    let py = cx.py;
-    match event {
-        Incoming::Call { call, func, this, args } => python_calls::run_by_message(conn, cx, EVENT_CHAIN, call, func, this, args),
-        Incoming::Settled { subscription, outcome } => conn
-            .subscriptions
-            .settled(py, subscription, outcome, &|o| cx.settlement(o))
-            .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, py, v))),
-        Incoming::Uncaught(thrown) => report_uncaught(cx, thrown),
-        // Asked only of a request's chain, which handles it itself.
-        Incoming::Reply { .. } | Incoming::Trace { .. } => Ok(()),
-    }
-}
-
-/// Hands an exception nothing caught to the uncaught hook.
-fn report_uncaught(cx: &Cx<'_, '_>, thrown: Box<Thrown>) -> PyResult<()> {
-    let exc = match cx.outcome(Outcome::Thrown(thrown)) {
-        Ok(v) => v,
-        Err(e) => e.into_value(cx.py).into_any(),
-    };
-    cx.hooks.uncaught.bind(cx.py).call1((exc,))?;
-    Ok(())
 }
 
 /// What runs the Python calls of the host thread's event turns, and delivers their settlements
@@ -138,7 +113,7 @@ impl EventCaller for HostThreadCalls {
                 // Abandoned meanwhile (the host is gone): nobody waits any more.
                 return Ok(());
             };
-            let (ok, value) = direct_calls::settlement_made(cx, s);
+            let (ok, value) = copies::settlement_made(cx, s);
             subscriptions::settle(waiter.bind(cx.py), ok, value)
         })
     }

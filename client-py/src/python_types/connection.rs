@@ -1,11 +1,9 @@
-//! `Connection` (`_native.Connection`): one host, and what the client keeps for it: the channel
-//! to it, the Python objects it holds, the proxies of its objects, and which Python calls of its
-//! chains this thread is running. Its Python methods start a host and make the requests the
-//! package asks for (`calls/requests.rs`).
+//! `Connection`'s Python methods (`_native.Connection`): starting a host and making the
+//! requests the package asks for (`calls/requests.rs`). What it keeps for its host is
+//! `state/connection.rs`'s.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use napi_protocol::{Descriptor, Op, Value};
@@ -13,114 +11,18 @@ use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
-use rustc_hash::FxHashMap;
 
 use napi_client::link::channel::Channel;
 use napi_client::link::host_process::Spawn;
-use napi_client::start::{self, StartError};
+use napi_client::session::Mode;
+use napi_client::start::StartError;
 
 use crate::calls::requests;
-use crate::events::dispatcher::{self, Finished};
+use crate::events::dispatcher;
 use crate::events::handling::HostThreadCalls;
-use crate::events::subscriptions::Subscriptions;
-use crate::python_types::hooks::dead_error;
-use crate::values::exported::Exported;
+use crate::state::connection::Connection;
+use crate::state::hooks::dead_error;
 use crate::values::from_python::Cx;
-use crate::values::proxy_table::Proxies;
-
-#[pyclass(frozen, weakref, module = "napi_python._native")]
-pub struct Connection {
-    pub channel: Arc<Channel>,
-    /// The Python objects the host holds.
-    pub exported: Exported,
-    /// Live proxies by object id (weak), so one JS object is one Python proxy.
-    pub proxies: Proxies,
-    /// Method tables of class prototypes, fetched once each (`{name: function | "accessor" |
-    /// "data"}`).
-    class_members: Mutex<FxHashMap<u64, Py<PyDict>>>,
-    /// Which settlement waits for which promise subscription.
-    pub(crate) subscriptions: Arc<Subscriptions>,
-    /// Set when the event dispatcher has run its last event.
-    pub(crate) dispatched: Arc<Finished>,
-    /// JS undefined and null arrive as `js.undefined` and `js.null` instead of both as `None`
-    /// (`Host(distinct_nulls=True)`).
-    distinct_nulls: AtomicBool,
-}
-
-impl Connection {
-    /// The connection to the host behind `channel`. `strict`: settlements are accepted only for
-    /// requests in flight (an isolated host, which may be hostile).
-    pub fn new(channel: Arc<Channel>, strict: bool) -> Connection {
-        Connection {
-            channel,
-            exported: Exported::default(),
-            proxies: Proxies::default(),
-            class_members: Mutex::new(FxHashMap::default()),
-            subscriptions: Arc::new(Subscriptions::new(strict)),
-            dispatched: Arc::default(),
-            distinct_nulls: AtomicBool::new(false),
-        }
-    }
-
-    /// Forgets the Python objects the host let go, unless they were sent again since (those
-    /// sends are still in flight and the host will count them).
-    #[inline]
-    pub fn handle_drops(&self) {
-        // A look first: nearly always there are none, and this follows every request.
-        if self.channel.has_drops() {
-            self.exported.forget_dropped(&self.channel);
-        }
-        // Python buffers an in-process host gave back are Python's alone again.
-        if self.channel.shm.lends.any_back() {
-            self.release_lends();
-        }
-    }
-
-    #[cold]
-    fn release_lends(&self) {
-        // Called with the GIL held (after a request's answer).
-        Python::attach(|_| self.channel.shm.lends.release_back());
-    }
-
-    /// The method table of class prototype `proto`, if fetched already.
-    pub fn cached_members(&self, py: Python<'_>, proto: u64) -> Option<Py<PyDict>> {
-        self.class_members.lock().unwrap().get(&proto).map(|m| m.clone_ref(py))
-    }
-
-    /// Keeps `members` as the method table of `proto` (the first kept wins).
-    pub fn cache_members(&self, py: Python<'_>, proto: u64, members: Py<PyDict>) -> Py<PyDict> {
-        self.class_members.lock().unwrap().entry(proto).or_insert(members).clone_ref(py)
-    }
-
-    /// Whether JS undefined and null arrive as `js.undefined` and `js.null` (else both as `None`).
-    pub fn nulls_distinct(&self) -> bool {
-        self.distinct_nulls.load(Ordering::Relaxed)
-    }
-
-    pub fn set_nulls_distinct(&self, on: bool) {
-        self.distinct_nulls.store(on, Ordering::Relaxed);
-    }
-
-    /// After a collection: forgets the proxies that died and gives back the room the tables
-    /// grew to, so that a burst of objects made and dropped leaves no trace.
-    fn tidy(&self, py: Python<'_>, trim: bool) {
-        let shrank = self.proxies.tidy(py) | self.exported.shrink();
-        if shrank || trim {
-            // The room given back is glibc's until it is asked to return its free pages.
-            #[cfg(all(target_os = "linux", target_env = "gnu"))]
-            // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.
-            unsafe {
-                libc::malloc_trim(0);
-            }
-        }
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.channel.hang_up();
-    }
-}
 
 impl Connection {
     /// Wraps a host started and greeted (`started`) and starts its event dispatcher.
@@ -167,7 +69,8 @@ impl Connection {
     ) -> PyResult<Py<Connection>> {
         let what = Spawn { program, args: args.unwrap_or_default(), env: env.unwrap_or_default().into_iter().collect() };
         let timeout = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
-        let started = py.detach(|| start::isolated(what, timeout));
+        let mode = Mode::Isolated { what, timeout };
+        let started = py.detach(|| mode.start());
         Self::open(py, started)
     }
 
@@ -175,7 +78,7 @@ impl Connection {
     /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
     #[staticmethod]
     fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
-        let started = py.detach(start::in_process);
+        let started = py.detach(|| Mode::InProcess.start());
         Self::open(py, started)
     }
 
@@ -291,7 +194,7 @@ impl Connection {
 
     /// A zero-filled buffer of `nbytes` bytes and JS type `kind` in the host's shared memory.
     fn new_buffer(slf: &Bound<'_, Self>, kind: &str, nbytes: u64) -> PyResult<Py<PyAny>> {
-        let kind = crate::python_types::js_buffer::kind_named(kind)?;
+        let kind = crate::state::js_buffer::kind_named(kind)?;
         requests::request(slf, Op::NewBuffer { kind, len: nbytes })
     }
 

@@ -1,71 +1,19 @@
-//! The proxies of host objects: `JSRef`, the native base of every one, and its callable kinds
-//! (`JSCallable`, `JSMethod`), with what they do when Python uses them: attribute reads and
-//! calls, made as requests over their connection (`calls/requests.rs`). When a proxy dies, its
-//! id is queued for release and rides along with the next request.
+//! The proxies of host objects as Python uses them: `JSRef`'s attribute reads and the calls of
+//! its callable kinds (`JSCallable`, `JSMethod`), made as requests over their connection
+//! (`calls/requests.rs`). Their data is `state/proxies.rs`'s.
 
 use std::sync::atomic::AtomicBool;
 
-use napi_protocol::ObjectId;
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::calls::quick::Quick;
 use crate::calls::requests;
-use crate::python_types::connection::Connection;
-
-#[pyclass(subclass, weakref, frozen, module = "napi_python._native")]
-pub struct JSRef {
-    pub conn: Py<Connection>,
-    pub id: u64,
-    /// "object", "array", "function", "class", "error", "symbol", "external", "promise".
-    pub kind: String,
-    pub class_proto: Option<u64>,
-    pub label: String,
-    /// Whether a call of this function keeps the GIL (its last call was quick).
-    pub quick: Quick,
-    /// Set when a cycle collection let go of the object for this proxy: its hold is
-    /// released already, and it is no longer the object's proxy.
-    pub let_go: AtomicBool,
-}
-
-/// The native base of `JSFunction`: its instances are callable, other proxies are not. A call
-/// reaches `__call__` through the type's call slot, with no method lookup or argument copy on
-/// the way (a `__call__` assigned in the Python class cost about 7% of an in-process call),
-/// and from a type's second call on, `vectorcall_call` with no tuple at all.
-#[pyclass(extends = JSRef, subclass, frozen, module = "napi_python._native")]
-pub struct JSCallable {
-    /// How CPython calls the proxy with its arguments as they lie on its stack (vectorcall,
-    /// PEP 590): in every instance, at the offset `announce_vectorcall` gives its type.
-    pub(crate) vectorcall: ffi::vectorcallfunc,
-}
-
-/// A function read from an object, bound to it as `this` (like `obj.f()` in JS). Passed back to
-/// JavaScript it is the function itself, as `obj.f` is in JS.
-#[pyclass(frozen, module = "napi_python._native")]
-pub struct JSMethod {
-    pub this: Py<JSRef>,
-    pub func: Py<JSRef>,
-    /// Its vectorcall, as `JSCallable`'s: a method call makes no tuple either.
-    pub(crate) vectorcall: ffi::vectorcallfunc,
-}
-
-unsafe extern "C" {
-    /// CPython's lookup of a name along a type's MRO, through the type attribute cache.
-    /// Private but exported by every CPython 3 (pyo3-ffi leaves it out): the public way,
-    /// `PyObject_GenericGetAttr`, raises an AttributeError for each name it does not find.
-    pub(crate) fn _PyType_Lookup(t: *mut pyo3::ffi::PyTypeObject, name: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject;
-}
-
-impl Drop for JSRef {
-    fn drop(&mut self) {
-        if !*self.let_go.get_mut() {
-            self.conn.get().channel.queue_release(ObjectId(self.id));
-        }
-    }
-}
+use crate::state::connection::Connection;
+use crate::state::proxies::{_PyType_Lookup, JSCallable, JSMethod, JSRef};
+use crate::state::quick::Quick;
 
 #[pymethods]
 impl JSRef {
@@ -136,7 +84,7 @@ impl JSRef {
         let value = requests::get_property(conn, slf.as_any(), name.as_any())?;
         let bound = value.bind(py);
         // Undefined: a missing property (JS's `in` says no), or one whose value is undefined.
-        if (bound.is_none() || bound.is(&crate::python_types::hooks::hooks(py)?.undefined))
+        if (bound.is_none() || bound.is(&crate::state::hooks::hooks(py)?.undefined))
             && !requests::has_property(conn, slf.as_any(), name.as_any())?.bind(py).is_truthy()?
         {
             if on_type(slf.as_any(), name) {
@@ -190,7 +138,7 @@ impl JSCallable {
     #[pyo3(signature = (*args))]
     fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
-        crate::python_types::hooks::caught(slf.py(), || call_proxy(slf, args.as_slice()))
+        crate::state::hooks::caught(slf.py(), || call_proxy(slf, args.as_slice()))
     }
 }
 
@@ -267,7 +215,7 @@ unsafe fn vectorcall_with(
         }
         // Never unwind into CPython, and never as a `PanicException` (`hooks::caught`).
         Err(panic) => {
-            crate::python_types::hooks::internal_error(py, &*panic).restore(py);
+            crate::state::hooks::internal_error(py, &*panic).restore(py);
             std::ptr::null_mut()
         }
     }
@@ -323,7 +271,7 @@ impl JSMethod {
     #[pyo3(signature = (*args))]
     fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         announce_vectorcall(slf.as_any(), &slf.get().vectorcall);
-        crate::python_types::hooks::caught(slf.py(), || slf.get().call(slf.py(), args.as_slice()))
+        crate::state::hooks::caught(slf.py(), || slf.get().call(slf.py(), args.as_slice()))
     }
 
     #[getter]

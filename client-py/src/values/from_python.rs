@@ -12,14 +12,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 use smallvec::SmallVec;
 
-use crate::calls::quick::Quick;
+use crate::state::quick::Quick;
 use crate::values::primitives::{bigint_words, int_number, primitive};
 use crate::values::uploads::Uploads;
 
-use crate::python_types::connection::Connection;
-use crate::python_types::hooks::{dead_error, hooks, Hooks};
-use crate::python_types::js_buffer::JSBuffer;
-use crate::python_types::proxies::{JSMethod, JSRef};
+use crate::state::connection::Connection;
+use crate::state::hooks::{dead_error, hooks, Hooks};
+use crate::state::js_buffer::JSBuffer;
+use crate::state::proxies::{JSMethod, JSRef};
 
 pub struct Cx<'a, 'py> {
     pub py: Python<'py>,
@@ -87,9 +87,8 @@ impl<'a, 'py> Cx<'a, 'py> {
     fn send_local_buffer(&self, obj: &Bound<'py, PyAny>, buf: &JSBuffer) -> PyResult<Value> {
         if buf.local_views() == 0 {
             let nbytes = buf.bytes().len();
-            let fresh = self
-                .conn
-                .call_method1(pyo3::intern!(self.py, "new_buffer"), (crate::python_types::js_buffer::kind_name(buf.kind), nbytes))?;
+            let fresh =
+                self.conn.call_method1(pyo3::intern!(self.py, "new_buffer"), (crate::state::js_buffer::kind_name(buf.kind), nbytes))?;
             // (The request let go of the GIL: another thread may have moved it, or taken a view.)
             if let Ok(fresh) = fresh.cast_into::<JSBuffer>() {
                 buf.move_into(fresh.unbind());

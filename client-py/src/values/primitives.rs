@@ -9,7 +9,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
 
-use crate::python_types::hooks::Hooks;
+use crate::state::hooks::Hooks;
 
 /// 2^53: up to it, every integer has a double of its own.
 pub const SAFE: f64 = 9007199254740992.0;

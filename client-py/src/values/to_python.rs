@@ -9,7 +9,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 use smallvec::SmallVec;
 
-use crate::python_types::js_buffer::{self, JSBuffer};
+use crate::state::js_buffer::{self, JSBuffer};
 use crate::values::dict_keys;
 use crate::values::from_python::Cx;
 use crate::values::primitives::SAFE;
@@ -203,7 +203,9 @@ impl<'py> Cx<'_, 'py> {
                     }
                 }
             }
-            Value::Js(r) => self.conn.get().proxies.proxy(self.conn, std::mem::replace(r, empty_ref()))?,
+            Value::Js(r) => {
+                self.conn.get().proxies.proxy(self.conn.as_any(), &self.conn.get().channel, std::mem::replace(r, empty_ref()))?
+            }
             Value::Py { id, .. } => self.conn.get().exported.get(py, id.0)?,
             _ => return Err(PyTypeError::new_err("the host sent a value this client does not know")),
         })

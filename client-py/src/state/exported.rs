@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use napi_client::link::channel::Channel;
 
-use crate::python_types::hooks::hooks;
+use crate::state::hooks::hooks;
 
 /// Identity of an exported object: its address, or a bound method's function and instance
 /// (Python makes a new bound method on every attribute access).

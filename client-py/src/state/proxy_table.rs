@@ -2,7 +2,6 @@
 //! Python proxy: a value that names an object whose proxy lives answers that proxy. A
 //! connection keeps one table.
 
-use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use napi_protocol::{JsRef, ObjectId, RefKind};
@@ -10,10 +9,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 use rustc_hash::FxHashMap;
 
-use crate::python_types::connection::Connection;
-use crate::python_types::hooks::hooks;
-use crate::python_types::proxies::JSRef;
-use crate::values::exported::shrink_if_sparse;
+use crate::state::exported::shrink_if_sparse;
+use crate::state::hooks::hooks;
+use napi_client::link::channel::Channel;
 
 #[derive(Default)]
 pub struct Proxies {
@@ -21,12 +19,13 @@ pub struct Proxies {
 }
 
 impl Proxies {
-    /// The proxy for a host object of `conn`: the live one if there is one, else a new one.
-    pub fn proxy(&self, conn: &Bound<'_, Connection>, r: JsRef) -> PyResult<Py<PyAny>> {
+    /// The proxy for a host object of `conn` (the connection whose `channel` this table is
+    /// kept for): the live one if there is one, else a new one.
+    pub fn proxy(&self, conn: &Bound<'_, PyAny>, channel: &Channel, r: JsRef) -> PyResult<Py<PyAny>> {
         let py = conn.py();
         if let Some(existing) = self.live(py, r.id.0) {
             // The host counted this send as another hold; the proxy we reuse holds once.
-            conn.get().channel.queue_release(r.id);
+            channel.queue_release(r.id);
             return Ok(existing);
         }
         let h = hooks(py)?;
@@ -64,16 +63,14 @@ impl Proxies {
         proxies.get(&id).and_then(|w| w.bind(py).upgrade()).map(Bound::unbind)
     }
 
-    /// Lets go of `proxies` for a cycle collection: each stops being its object's proxy, and
-    /// its hold is released by the host at once instead of when it dies. Answers their ids.
-    pub fn let_go(&self, py: Python<'_>, proxies: &[&Bound<'_, JSRef>]) -> Vec<ObjectId> {
+    /// Forgets `proxies` (each with its object's id) for a cycle collection: each stops being
+    /// its object's proxy. Answers their ids.
+    pub fn forget(&self, py: Python<'_>, proxies: &[(u64, &Bound<'_, PyAny>)]) -> Vec<ObjectId> {
         let mut map = self.map.lock().unwrap();
         proxies
             .iter()
-            .map(|p| {
-                let id = p.get().id;
-                p.get().let_go.store(true, Ordering::Relaxed);
-                if map.get(&id).and_then(|w| w.bind(py).upgrade()).is_some_and(|live| live.is(p.as_any())) {
+            .map(|&(id, p)| {
+                if map.get(&id).and_then(|w| w.bind(py).upgrade()).is_some_and(|live| live.is(p)) {
                     map.remove(&id);
                 }
                 ObjectId(id)
