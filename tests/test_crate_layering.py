@@ -317,7 +317,9 @@ CORE_ONLY = {
 
 
 def test_the_binding_starts_hosts_and_guards_requests_through_the_core():
-    core = {name: [p for p in CORE_SRC.rglob("*.rs") if pattern.search(code_of(p))] for name, pattern in CORE_ONLY.items()}
+    core = {
+        name: [p for p in CORE_SRC.rglob("*.rs") if pattern.search(code_of(p))] for name, pattern in CORE_ONLY.items()
+    }
     assert all(core.values()), f"the patterns find the core's own: {core}"
     found = sorted(
         f"{path.relative_to(CLIENT_SRC)} {what}"
