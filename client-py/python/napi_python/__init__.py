@@ -104,7 +104,7 @@ __all__ = [
 ]
 
 # The classes and factories the native layer builds values with, each by name (documented and
-# type-checked in client-py/src/python_types/hooks.rs).
+# type-checked in client-py/src/python_types/configure.rs).
 _native.configure(
     object_cls=JSObject,
     function_cls=JSFunction,
