@@ -2,7 +2,7 @@
  * win_delay_load_hook into a node addon: Node-API is imported from node.exe, delay-loaded, and
  * this hook answers node.exe with the program's main module, which holds Node-API there
  * (napi-hostd.exe exports it; an in-process host gives the program's main module those exports,
- * D93). The delay-load helper then looks each function up there as it is first called. */
+ * D94). The delay-load helper then looks each function up there as it is first called. */
 #include <windows.h>
 #include <delayimp.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 //! What the Windows tests share (issue 65): the files `scripts/windows` makes, sessions of
 //! either mode, and a local function that records its calls. These test programs export
 //! nothing, as `python.exe` does (`scripts/windows test` checks): an in-process host gives the
-//! program's main module the Node-API exports it lacks (D93).
+//! program's main module the Node-API exports it lacks (D94).
 
 #![allow(dead_code, reason = "each test file uses some of these helpers")]
 

@@ -1,4 +1,4 @@
-//! A PE export directory for a program's main module (in-process hosts on Windows, D93): what
+//! A PE export directory for a program's main module (in-process hosts on Windows, D94): what
 //! the module exported already, read as the loader reads it, with the Node-API and libuv
 //! functions added, laid out to be placed anywhere within 4 GiB above the module (every address
 //! in it is an RVA, a 32-bit offset from the module's base). Plain bytes in and out, so that it
