@@ -190,7 +190,7 @@ unsafe fn publish(entry: *mut IMAGE_DATA_DIRECTORY, new: IMAGE_DATA_DIRECTORY) -
     if unsafe { VirtualProtect(entry.cast(), size_of::<IMAGE_DATA_DIRECTORY>(), PAGE_READWRITE, &mut old) } == 0 {
         return Err(format!("the main module's headers cannot be written: {}", std::io::Error::last_os_error()));
     }
-    if entry as usize % 8 == 0 {
+    if entry.cast::<u64>().is_aligned() {
         let both = u64::from(new.VirtualAddress) | u64::from(new.Size) << 32;
         // SAFETY: 8 aligned, writable bytes; other threads only read them.
         unsafe { AtomicU64::from_ptr(entry.cast()) }.store(both, Ordering::Release);
