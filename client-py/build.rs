@@ -16,8 +16,8 @@ fn main() {
     keep_all(napi.iter().chain(&uv).map(String::as_str), "cdylib");
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
     match std::env::var("CARGO_CFG_TARGET_OS").unwrap().as_str() {
-        // The win_amd64 wheels (mingw's ld, no version scripts): in-process hosts are refused on
-        // Windows (an addon looks Node-API up in python.exe), so libuv need not be exported.
+        // The win_amd64 wheels (mingw's ld, no version scripts): nothing need be exported, since an
+        // addon looks Node-API up in python.exe, which in-process hosts give napi-client's table (D94).
         "windows" => import_private_python(&out),
         "macos" => macos_exports(&uv, &out),
         _ => elf_exports(&uv, &out),

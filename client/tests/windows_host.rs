@@ -1,76 +1,34 @@
-//! napi-hostd.exe driven from Rust under wine (issue 65): a session starts the Windows host,
-//! links to it over named pipes and file mappings, loads the C test addons built by mingw
-//! (`scripts/windows addons`) and calls them. The expected values are node's: the same calls'
-//! results on Linux (`tests/session.rs`, `tests/host_failures.rs`, and node's own answers to the
-//! scripts run here). Run by `scripts/windows test`.
+//! napi-hostd.exe, and in-process hosts, driven from Rust under wine (issue 65): a session
+//! starts a host (the Windows host over named pipes and file mappings, or a thread of this
+//! program), loads the test addons built for Windows (`scripts/windows addons`: the C ones by
+//! mingw, the napi-rs one by cargo) and calls them. What both kinds of host do runs in each; a
+//! crash, a timeout and a client's death are napi-hostd.exe's. The expected values are node's:
+//! the same calls' results on Linux (`tests/session.rs`, `tests/host_failures.rs`, and node's
+//! own answers to the scripts and the napi-rs addon's calls run there). Run by `scripts/windows test`.
 
 #![cfg(windows)]
 
-use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+mod windows_common;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use napi_client::link::channel::DeathKind;
-use napi_client::link::host_process::Spawn;
-use napi_client::session::{by_reference, Error, Held, LocalError, LocalObjects, Mode, NoLocalObjects, Session};
-use napi_protocol::{BufferKind, PyRef, Value};
+use napi_client::session::{by_reference, Error, Held, NoLocalObjects, Session};
+use napi_protocol::{BufferKind, Value};
 
-fn windows_build() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../build/windows")
-}
-
-/// napi-hostd.exe as `scripts/windows build` makes it.
-fn hostd() -> String {
-    let path = windows_build().join("target/x86_64-pc-windows-gnu/debug/napi-hostd.exe");
-    assert!(path.exists(), "{} is not built: run scripts/windows build", path.display());
-    path.to_string_lossy().into_owned()
-}
-
-/// The C test addon `name`, built by mingw (`scripts/windows addons`).
-fn addon(name: &str) -> String {
-    let path = windows_build().join("addons").join(format!("{name}.node"));
-    assert!(path.exists(), "{} is not built: run scripts/windows addons", path.display());
-    path.to_string_lossy().into_owned()
-}
-
-fn start_with(local: Arc<dyn LocalObjects>, args: &[&str], timeout: Duration) -> Result<Session, Error> {
-    let what = Spawn { program: hostd(), args: args.iter().map(|a| a.to_string()).collect(), env: Vec::new() };
-    Session::start(Mode::Isolated { what, timeout: Some(timeout) }, local)
-}
-
-fn start(args: &[&str], timeout: Duration) -> Result<Session, Error> {
-    start_with(Arc::new(NoLocalObjects), args, timeout)
-}
-
-/// A local function that sends the arguments of each call it gets.
-struct Recording(Mutex<Sender<Vec<Value>>>);
-
-impl LocalObjects for Recording {
-    fn call(&self, _: &Session, _: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
-        self.0.lock().unwrap().send(args.into_iter().map(Held::into_value).collect()).unwrap();
-        Ok(Value::Undefined)
-    }
-}
-
-/// A session whose local function records its calls, the function, and its calls.
-fn recording() -> (Session, Value, Receiver<Vec<Value>>) {
-    let (sender, calls) = channel();
-    let session = start_with(Arc::new(Recording(Mutex::new(sender))), &[], Duration::from_secs(60)).expect("napi-hostd.exe starts");
-    let f = Value::Py { id: session.new_local(), callable: true };
-    (session, f, calls)
-}
-
-fn next(calls: &Receiver<Vec<Value>>) -> Vec<Value> {
-    calls.recv_timeout(Duration::from_secs(30)).expect("the call comes")
-}
+use windows_common::{addon, both, each_host, isolated_with, local_function, next, recording};
 
 fn tagged(tag: &str, values: &[f64]) -> Vec<Value> {
     std::iter::once(Value::String(tag.into())).chain(values.iter().map(|&v| Value::Number(v))).collect()
 }
 
+fn isolated(args: &[&str], timeout: Duration) -> Result<Session, Error> {
+    isolated_with(Arc::new(NoLocalObjects), args, timeout)
+}
+
 fn session() -> Session {
-    start(&[], Duration::from_secs(60)).expect("napi-hostd.exe starts")
+    isolated(&[], Duration::from_secs(60)).expect("napi-hostd.exe starts")
 }
 
 /// Calls export `name` of the addon `file` with `args`.
@@ -93,77 +51,138 @@ fn dead(result: Result<Value, Error>) -> Arc<napi_client::link::channel::Dead> {
 
 #[test]
 fn loads_an_addon_and_calls_it() {
-    let session = session();
-    let addon = session.load(&addon("bench")).unwrap();
-    let add = addon.property("add").unwrap();
-    assert_eq!(session.call(add, Value::Undefined, vec![Value::Number(1.5), Value::Number(2.0)]).unwrap(), Value::Number(3.5));
-    let text = Value::String("héllo, wörld".into());
-    assert_eq!(session.call(addon.property("echo").unwrap(), Value::Undefined, vec![text.clone()]).unwrap(), text);
-    // node: [3, 2, 1].sort().join() === "1,2,3", and (0.1 + 0.2).toFixed(20)
-    assert_eq!(run(&session, "[3, 2, 1].sort().join()").unwrap(), Value::String("1,2,3".into()));
-    assert_eq!(run(&session, "(0.1 + 0.2).toFixed(20)").unwrap(), Value::String("0.30000000000000004441".into()));
+    both(|session| {
+        let addon = session.load(&addon("bench")).unwrap();
+        let add = addon.property("add").unwrap();
+        assert_eq!(session.call(add, Value::Undefined, vec![Value::Number(1.5), Value::Number(2.0)]).unwrap(), Value::Number(3.5));
+        let text = Value::String("héllo, wörld".into());
+        assert_eq!(session.call(addon.property("echo").unwrap(), Value::Undefined, vec![text.clone()]).unwrap(), text);
+        // node: [3, 2, 1].sort().join() === "1,2,3", and (0.1 + 0.2).toFixed(20)
+        assert_eq!(run(&session, "[3, 2, 1].sort().join()").unwrap(), Value::String("1,2,3".into()));
+        assert_eq!(run(&session, "(0.1 + 0.2).toFixed(20)").unwrap(), Value::String("0.30000000000000004441".into()));
+    });
 }
 
 #[test]
-fn buffers_share_their_bytes_through_file_mappings() {
-    let session = session();
-    let (shared, memory) = session.new_buffer(BufferKind::Uint8, 16).unwrap();
-    let buffer = by_reference(&shared);
-    // SAFETY: `memory` maps the buffer's 16 bytes while it lives; no JS runs meanwhile.
-    unsafe { std::ptr::copy_nonoverlapping(b"hello".as_ptr(), memory.ptr, 5) };
-    assert_eq!(session.get(&buffer, "0").unwrap(), Value::Number(f64::from(b'h')), "the host reads what was written here");
-    session.set(&buffer, "15", Value::Number(7.0)).unwrap();
-    // SAFETY: as above.
-    assert_eq!(unsafe { memory.ptr.add(15).read_volatile() }, 7, "the host's write is seen here");
+fn a_legacy_addon_registers_as_its_dll_loads() {
+    both(|session| {
+        // lifecycle_legacy registers with napi_module_register from a static constructor, which
+        // runs inside LoadLibraryExW (as bufferutil's does), so Node-API is looked up then.
+        let hello = call(&session, "lifecycle_legacy", "hello", Vec::new()).unwrap();
+        assert_eq!(hello, Value::String("registered by napi_module_register".into()));
+    });
+}
+
+#[test]
+fn the_napi_rs_addon_answers_as_node() {
+    each_host(|host| {
+        let (session, calls) = recording(host);
+        // napi-rs looks each Node-API function up with GetProcAddress on the main module.
+        let rust = session.load(&addon("rust_addon")).unwrap();
+        let export = |name: &str| rust.property(name).unwrap_or_else(|| panic!("no export {name}"));
+        let call = |f: &Value, this: Value, args: Vec<Value>| session.call(f, this, args).map(Held::into_value);
+        let n = Value::Number;
+        // node: addI32(2147483647, 1), greet('wine')
+        assert_eq!(call(export("addI32"), Value::Undefined, vec![n(2_147_483_647.0), n(1.0)]).unwrap(), n(-2_147_483_648.0));
+        assert_eq!(
+            call(export("greet"), Value::Undefined, vec![Value::String("wine".into())]).unwrap(),
+            Value::String("Hello, wine!".into())
+        );
+        // node: const c = new Counter(40); c.increment(); c.add(1) === 42
+        let counter = session.construct(export("Counter"), vec![n(40.0)]).unwrap();
+        let method = |name: &str| session.get(&counter, name).unwrap();
+        call(&method("increment"), counter.value().clone(), Vec::new()).unwrap();
+        assert_eq!(call(&method("add"), counter.value().clone(), vec![n(1.0)]).unwrap(), n(42.0));
+        // node: failPlain('x') throws Error('x')
+        match call(export("failPlain"), Value::Undefined, vec![Value::String("x".into())]) {
+            Err(Error::Thrown(thrown)) => {
+                let error = thrown.error.expect("an Error is thrown");
+                assert_eq!((error.name.as_str(), error.message.as_str()), ("Error", "x"));
+            }
+            other => panic!("failPlain answered {other:?}"),
+        }
+        // node: await sleepAdd(40, 2, 5) (a tokio delay), await fib(20) (an AsyncTask on libuv's pool)
+        let promise = call(export("sleepAdd"), Value::Undefined, vec![n(40.0), n(2.0), n(5.0)]).unwrap();
+        assert_eq!(session.await_promise(&promise).unwrap().into_value(), n(42.0));
+        let promise = call(export("fib"), Value::Undefined, vec![n(20.0)]).unwrap();
+        assert_eq!(session.await_promise(&promise).unwrap().into_value(), n(6765.0));
+        // node: callFromThread(cb, 5) calls cb(null, 0) .. cb(null, 4) from a Rust thread
+        call(export("callFromThread"), Value::Undefined, vec![local_function(&session), n(5.0)]).unwrap();
+        for i in 0..5 {
+            assert_eq!(next(&calls), vec![Value::Null, n(f64::from(i))]);
+        }
+    });
+}
+
+#[test]
+fn buffers_share_their_bytes_between_client_and_host() {
+    both(|session| {
+        let (shared, memory) = session.new_buffer(BufferKind::Uint8, 16).unwrap();
+        let buffer = by_reference(&shared);
+        // SAFETY: `memory` maps the buffer's 16 bytes while it lives; no JS runs meanwhile.
+        unsafe { std::ptr::copy_nonoverlapping(b"hello".as_ptr(), memory.ptr, 5) };
+        assert_eq!(session.get(&buffer, "0").unwrap(), Value::Number(f64::from(b'h')), "the host reads what was written here");
+        session.set(&buffer, "15", Value::Number(7.0)).unwrap();
+        // SAFETY: as above.
+        assert_eq!(unsafe { memory.ptr.add(15).read_volatile() }, 7, "the host's write is seen here");
+    });
 }
 
 #[test]
 fn async_work_settles_its_promise() {
-    let session = session();
-    let promise = call(&session, "bench_async", "asyncAdd", vec![Value::Number(40.0), Value::Number(2.0)]).unwrap();
-    assert_eq!(session.await_promise(&promise).unwrap(), Value::Number(42.0));
+    both(|session| {
+        let promise = call(&session, "bench_async", "asyncAdd", vec![Value::Number(40.0), Value::Number(2.0)]).unwrap();
+        assert_eq!(session.await_promise(&promise).unwrap(), Value::Number(42.0));
+    });
 }
 
 #[test]
 fn threads_of_the_addon_call_back_in_order() {
-    let (session, f, calls) = recording();
-    // stream(n, fn): a native thread calls fn(0) .. fn(n - 1) through a threadsafe function.
-    call(&session, "bench_async", "stream", vec![Value::Number(20.0), f]).unwrap();
-    for n in 0..20 {
-        assert_eq!(next(&calls), vec![Value::Number(f64::from(n))]);
-    }
+    each_host(|host| {
+        let (session, calls) = recording(host);
+        // stream(n, fn): a native thread calls fn(0) .. fn(n - 1) through a threadsafe function.
+        call(&session, "bench_async", "stream", vec![Value::Number(20.0), local_function(&session)]).unwrap();
+        for n in 0..20 {
+            assert_eq!(next(&calls), vec![Value::Number(f64::from(n))]);
+        }
+    });
 }
 
 #[test]
 fn libuv_timers_fire_on_the_hosts_loop() {
-    let (session, f, calls) = recording();
-    // timer(timeout, repeat, times, cb): cb("tick", n, ms) per tick, then cb("closed", n).
-    call(&session, "uv", "timer", vec![Value::Number(5.0), Value::Number(5.0), Value::Number(3.0), f]).unwrap();
-    for n in 1..=3 {
-        let tick = next(&calls);
-        assert_eq!(tick[..2], tagged("tick", &[f64::from(n)])[..], "{tick:?}");
-    }
-    assert_eq!(next(&calls), tagged("closed", &[3.0]));
+    each_host(|host| {
+        let (session, calls) = recording(host);
+        // timer(timeout, repeat, times, cb): cb("tick", n, ms) per tick, then cb("closed", n).
+        let args = vec![Value::Number(5.0), Value::Number(5.0), Value::Number(3.0), local_function(&session)];
+        call(&session, "uv", "timer", args).unwrap();
+        for n in 1..=3 {
+            let tick = next(&calls);
+            assert_eq!(tick[..2], tagged("tick", &[f64::from(n)])[..], "{tick:?}");
+        }
+        assert_eq!(next(&calls), tagged("closed", &[3.0]));
+    });
 }
 
 #[test]
 fn uv_async_send_from_a_thread_wakes_the_loop() {
-    let (session, f, calls) = recording();
-    // asyncSends(n, cb): a thread calls uv_async_send n times; cb("send", last seen) per
-    // delivery (libuv coalesces sends), cb("closed", deliveries) once the last was seen. The
-    // sends are packets on the loop's completion port, which the host's watcher hands back.
-    call(&session, "uv", "asyncSends", vec![Value::Number(50.0), f]).unwrap();
-    let mut deliveries = 0.0;
-    loop {
-        let got = next(&calls);
-        if got[0] == Value::String("closed".into()) {
-            assert_eq!(got, tagged("closed", &[deliveries]));
-            break;
+    each_host(|host| {
+        let (session, calls) = recording(host);
+        // asyncSends(n, cb): a thread calls uv_async_send n times; cb("send", last seen) per
+        // delivery (libuv coalesces sends), cb("closed", deliveries) once the last was seen. The
+        // sends are packets on the loop's completion port, which the host's watcher hands back.
+        call(&session, "uv", "asyncSends", vec![Value::Number(50.0), local_function(&session)]).unwrap();
+        let mut deliveries = 0.0;
+        loop {
+            let got = next(&calls);
+            if got[0] == Value::String("closed".into()) {
+                assert_eq!(got, tagged("closed", &[deliveries]));
+                break;
+            }
+            deliveries += 1.0;
+            assert_eq!(got[0], Value::String("send".into()), "{got:?}");
         }
-        deliveries += 1.0;
-        assert_eq!(got[0], Value::String("send".into()), "{got:?}");
-    }
-    assert!(deliveries >= 1.0);
+        assert!(deliveries >= 1.0);
+    });
 }
 
 #[test]
@@ -188,7 +207,7 @@ fn an_abort_is_named() {
 
 #[test]
 fn a_hung_host_is_killed_at_the_timeout_and_a_restart_serves() {
-    let session = start(&[], Duration::from_secs(3)).unwrap();
+    let session = isolated(&[], Duration::from_secs(3)).unwrap();
     let host = session.channel().process.pid;
     let started = Instant::now();
     // Catastrophic backtracking: 2^40 ways to split the a's, as long in node.
@@ -203,16 +222,9 @@ fn a_hung_host_is_killed_at_the_timeout_and_a_restart_serves() {
 
 #[test]
 fn a_sandbox_is_refused_with_the_reason() {
-    let refused = start(&["--sandbox"], Duration::from_secs(60)).err().expect("no sandbox on Windows");
+    let refused = isolated(&["--sandbox"], Duration::from_secs(60)).err().expect("no sandbox on Windows");
     let message = refused.to_string();
     assert!(message.contains("no sandbox on Windows"), "{message}");
-}
-
-#[test]
-fn in_process_hosts_are_refused_with_the_reason() {
-    let refused = Session::start(Mode::InProcess, Arc::new(NoLocalObjects)).err().expect("no in-process host on Windows");
-    let message = refused.to_string();
-    assert!(message.contains("not available on Windows"), "{message}");
 }
 
 /// Set in the environment of this test binary when a test starts it again as a client.

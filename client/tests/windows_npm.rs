@@ -1,4 +1,4 @@
-//! Real npm Windows binaries in napi-hostd.exe under wine (issue 65): `@node-rs/crc32`'s
+//! Real npm Windows binaries in napi-hostd.exe and in in-process hosts under wine (issue 65): `@node-rs/crc32`'s
 //! win32-x64-msvc build (napi-rs, MSVC: it looks every Node-API function up with `GetProcAddress`
 //! on the main module) and `sodium-native`'s `prebuilds/win32-x64` (cmake-napi: the same
 //! look-ups, and `uv_queue_work` for its async calls). `scripts/windows npm` installs them, with
@@ -10,54 +10,33 @@
 //! threadsafe function), `@parcel/watcher` pinned in `scripts/windows` like bufferutil. The
 //! expected values are node's: node 26 on Linux running the same calls on the same versions'
 //! linux-x64 binaries (`tests/test_uv_packages.py` makes the sodium calls there against node at every run).
+//! Each test runs against a host of each kind (`BOTH`).
 
 #![cfg(windows)]
 
+mod windows_common;
+
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use napi_client::link::host_process::Spawn;
 use napi_client::link::shared_memory::Memory;
-use napi_client::session::{by_reference, Addon, Error, Held, LocalError, LocalObjects, Mode, Session};
-use napi_protocol::{BufferKind, PyRef, Value};
+use napi_client::session::{by_reference, Addon, Error, Held, Session};
+use napi_protocol::{BufferKind, Value};
 
-/// A package's file in build/windows/npm/node_modules.
-fn npm_file(path: &str) -> String {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../build/windows/npm/node_modules").join(path);
-    assert!(file.exists(), "{} is not installed: run scripts/windows npm", file.display());
-    file.to_string_lossy().into_owned()
-}
+use windows_common::{each_host, local_function, npm_file, recording, Host};
 
-/// A local function that sends the arguments of each call it gets.
-struct Recording(Mutex<Sender<Vec<Value>>>);
-
-impl LocalObjects for Recording {
-    fn call(&self, _: &Session, _: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
-        self.0.lock().unwrap().send(args.into_iter().map(Held::into_value).collect()).unwrap();
-        Ok(Value::Undefined)
-    }
-}
-
-/// A session with napi-hostd.exe whose local function records its calls, the binary `file` of
+/// A host of kind `host` whose local functions record their calls, the binary `file` of
 /// build/windows/npm loaded in it, and the calls.
-fn loaded(file: &str) -> (Session, Addon, Receiver<Vec<Value>>) {
-    let (sender, calls) = channel();
-    let session = session(Arc::new(Recording(Mutex::new(sender))));
-    let addon = session.load(&npm_file(file)).unwrap();
+fn loaded(host: Host, file: &str) -> (Session, Addon, Receiver<Vec<Value>>) {
+    let (session, calls) = recording(host);
+    let addon = session.load(&npm_file(file)).unwrap_or_else(|e| panic!("{host:?}: {file} does not load: {e:?}"));
     (session, addon, calls)
 }
 
 /// Calls export `name` of `addon` with `args`: its answer.
 fn call(session: &Session, addon: &Addon, name: &str, args: Vec<Value>) -> Value {
     session.call(addon.property(name).unwrap(), Value::Undefined, args).unwrap().into_value()
-}
-
-fn session(local: Arc<dyn LocalObjects>) -> Session {
-    let hostd = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../build/windows/target/x86_64-pc-windows-gnu/debug/napi-hostd.exe");
-    let what = Spawn { program: hostd.to_string_lossy().into_owned(), args: Vec::new(), env: Vec::new() };
-    Session::start(Mode::Isolated { what, timeout: Some(Duration::from_secs(60)) }, local).expect("napi-hostd.exe starts")
 }
 
 /// A buffer of `kind` in shared memory holding `bytes`, as a request names it, and its memory.
@@ -76,62 +55,68 @@ fn hex(memory: &Memory) -> String {
 
 #[test]
 fn node_rs_crc32_msvc_build_answers_as_node() {
-    let (session, crc, _) = loaded("@node-rs/crc32-win32-x64-msvc/crc32.win32-x64-msvc.node");
-    let call = |name: &str, args: Vec<Value>| call(&session, &crc, name, args);
-    let hello = || Value::String("hello world".into());
-    // node: [crc32('hello world'), crc32c('hello world'), crc32('world', crc32('hello '))]
-    assert_eq!(call("crc32", vec![hello()]), Value::Number(222_957_957.0));
-    assert_eq!(call("crc32c", vec![hello()]), Value::Number(3_381_945_770.0));
-    let first = call("crc32", vec![Value::String("hello ".into())]);
-    assert_eq!(call("crc32", vec![Value::String("world".into()), first]), Value::Number(222_957_957.0));
+    each_host(|host| {
+        let (session, crc, _) = loaded(host, "@node-rs/crc32-win32-x64-msvc/crc32.win32-x64-msvc.node");
+        let call = |name: &str, args: Vec<Value>| call(&session, &crc, name, args);
+        let hello = || Value::String("hello world".into());
+        // node: [crc32('hello world'), crc32c('hello world'), crc32('world', crc32('hello '))]
+        assert_eq!(call("crc32", vec![hello()]), Value::Number(222_957_957.0));
+        assert_eq!(call("crc32c", vec![hello()]), Value::Number(3_381_945_770.0));
+        let first = call("crc32", vec![Value::String("hello ".into())]);
+        assert_eq!(call("crc32", vec![Value::String("world".into()), first]), Value::Number(222_957_957.0));
+    });
 }
 
 #[test]
 fn sodium_native_prebuild_hashes_as_node_sync_and_on_the_libuv_pool() {
-    let (session, sodium, calls) = loaded("sodium-native/prebuilds/win32-x64/sodium-native.node");
-    let call = |name: &str, args: Vec<Value>| call(&session, &sodium, name, args);
-    // node, with pw = 'correct horse', salt = 16 bytes of 7, ops 2, mem 8192, alg 2 (argon2id).
-    let node = "bed572dccbf47feda422d319111870a34a3756888cc14f30bac9392e4cc30d09";
-    assert_eq!(sodium.property("crypto_pwhash_SALTBYTES"), Some(&Value::Number(16.0)));
-    let (pw, salt) = (b"correct horse", [7u8; 16]);
-    let n = |v: usize| Value::Number(v as f64);
+    each_host(|host| {
+        let (session, sodium, calls) = loaded(host, "sodium-native/prebuilds/win32-x64/sodium-native.node");
+        let call = |name: &str, args: Vec<Value>| call(&session, &sodium, name, args);
+        // node, with pw = 'correct horse', salt = 16 bytes of 7, ops 2, mem 8192, alg 2 (argon2id).
+        let node = "bed572dccbf47feda422d319111870a34a3756888cc14f30bac9392e4cc30d09";
+        assert_eq!(sodium.property("crypto_pwhash_SALTBYTES"), Some(&Value::Number(16.0)));
+        let (pw, salt) = (b"correct horse", [7u8; 16]);
+        let n = |v: usize| Value::Number(v as f64);
 
-    let (sync, sync_memory) = buffer(&session, BufferKind::Uint8, &[0; 32]);
-    let (pw_view, _pw) = buffer(&session, BufferKind::Uint8, pw);
-    let (salt_view, _salt) = buffer(&session, BufferKind::Uint8, &salt);
-    call("crypto_pwhash", vec![sync, pw_view, salt_view, n(2), n(8192), n(2)]);
-    assert_eq!(hex(&sync_memory), node, "crypto_pwhash");
+        let (sync, sync_memory) = buffer(&session, BufferKind::Uint8, &[0; 32]);
+        let (pw_view, _pw) = buffer(&session, BufferKind::Uint8, pw);
+        let (salt_view, _salt) = buffer(&session, BufferKind::Uint8, &salt);
+        call("crypto_pwhash", vec![sync, pw_view, salt_view, n(2), n(8192), n(2)]);
+        assert_eq!(hex(&sync_memory), node, "crypto_pwhash");
 
-    // crypto_pwhash_async(out, offset, length, pw, offset, length, salt, offset, length, ops,
-    // mem, alg, callback): the hash is computed by uv_queue_work on the pool, and the callback
-    // runs on the host's loop once the pool's completion reached it.
-    let (out, out_memory) = buffer(&session, BufferKind::ArrayBuffer, &[0; 32]);
-    let (pw_buffer, _pw_buffer) = buffer(&session, BufferKind::ArrayBuffer, pw);
-    let (salt_buffer, _salt_buffer) = buffer(&session, BufferKind::ArrayBuffer, &salt);
-    let done = Value::Py { id: session.new_local(), callable: true };
-    let args = vec![out, n(0), n(32), pw_buffer, n(0), n(pw.len()), salt_buffer, n(0), n(16), n(2), n(8192), n(2), done];
-    call("crypto_pwhash_async", args);
-    let err = calls.recv_timeout(Duration::from_secs(30)).expect("the callback comes");
-    assert!(matches!(err.first(), None | Some(Value::Null | Value::Undefined | Value::Number(0.0))), "error {err:?}");
-    assert_eq!(hex(&out_memory), node, "crypto_pwhash_async");
+        // crypto_pwhash_async(out, offset, length, pw, offset, length, salt, offset, length, ops,
+        // mem, alg, callback): the hash is computed by uv_queue_work on the pool, and the callback
+        // runs on the host's loop once the pool's completion reached it.
+        let (out, out_memory) = buffer(&session, BufferKind::ArrayBuffer, &[0; 32]);
+        let (pw_buffer, _pw_buffer) = buffer(&session, BufferKind::ArrayBuffer, pw);
+        let (salt_buffer, _salt_buffer) = buffer(&session, BufferKind::ArrayBuffer, &salt);
+        let done = local_function(&session);
+        let args = vec![out, n(0), n(32), pw_buffer, n(0), n(pw.len()), salt_buffer, n(0), n(16), n(2), n(8192), n(2), done];
+        call("crypto_pwhash_async", args);
+        let err = calls.recv_timeout(Duration::from_secs(30)).expect("the callback comes");
+        assert!(matches!(err.first(), None | Some(Value::Null | Value::Undefined | Value::Number(0.0))), "error {err:?}");
+        assert_eq!(hex(&out_memory), node, "crypto_pwhash_async");
+    });
 }
 
 #[test]
 fn bufferutil_node_gyp_prebuild_masks_as_node() {
-    let (session, bufferutil, _) = loaded("bufferutil/prebuilds/win32-x64/bufferutil.node");
-    let call = |name: &str, args: Vec<Value>| call(&session, &bufferutil, name, args);
-    let mask = [1u8, 2, 3, 4];
-    let (source, _source) = buffer(&session, BufferKind::Buffer, b"hello world");
-    let (mask_view, _mask) = buffer(&session, BufferKind::Buffer, &mask);
-    let (out, out_memory) = buffer(&session, BufferKind::Buffer, &[0; 13]);
-    // node: mask(Buffer.from('hello world'), [1, 2, 3, 4], out (13 zero bytes), 2, 11)
-    call("mask", vec![source, mask_view.clone(), out, Value::Number(2.0), Value::Number(11.0)]);
-    assert_eq!(hex(&out_memory), "000069676f686e22746b736e67");
-    // SAFETY: as in `buffer`; the call returned.
-    let masked = unsafe { std::slice::from_raw_parts(out_memory.ptr.add(2), 11) }.to_vec();
-    let (in_place, in_place_memory) = buffer(&session, BufferKind::Buffer, &masked);
-    call("unmask", vec![in_place, mask_view]);
-    assert_eq!(hex(&in_place_memory), hex_of(b"hello world"));
+    each_host(|host| {
+        let (session, bufferutil, _) = loaded(host, "bufferutil/prebuilds/win32-x64/bufferutil.node");
+        let call = |name: &str, args: Vec<Value>| call(&session, &bufferutil, name, args);
+        let mask = [1u8, 2, 3, 4];
+        let (source, _source) = buffer(&session, BufferKind::Buffer, b"hello world");
+        let (mask_view, _mask) = buffer(&session, BufferKind::Buffer, &mask);
+        let (out, out_memory) = buffer(&session, BufferKind::Buffer, &[0; 13]);
+        // node: mask(Buffer.from('hello world'), [1, 2, 3, 4], out (13 zero bytes), 2, 11)
+        call("mask", vec![source, mask_view.clone(), out, Value::Number(2.0), Value::Number(11.0)]);
+        assert_eq!(hex(&out_memory), "000069676f686e22746b736e67");
+        // SAFETY: as in `buffer`; the call returned.
+        let masked = unsafe { std::slice::from_raw_parts(out_memory.ptr.add(2), 11) }.to_vec();
+        let (in_place, in_place_memory) = buffer(&session, BufferKind::Buffer, &masked);
+        call("unmask", vec![in_place, mask_view]);
+        assert_eq!(hex(&in_place_memory), hex_of(b"hello world"));
+    });
 }
 
 /// The name and message of what export `name` of `addon` threw when called with `args`.
@@ -155,62 +140,66 @@ fn fresh_dir(name: &str) -> PathBuf {
 
 #[test]
 fn serialport_node_addon_api_prebuild_checks_and_opens_as_node() {
-    let (session, serial, calls) = loaded("@serialport/bindings-cpp/prebuilds/win32-x64/@serialport+bindings-cpp.node");
-    let type_error = |message: &str| ("TypeError".to_string(), message.to_string());
-    let path = || Value::String("no-such-port".into());
-    // node: open(1), open('no-such-port'), open('no-such-port', {}): the TypeErrors of the code both
-    // platforms share, thrown by node-addon-api.
-    assert_eq!(thrown(&session, &serial, "open", vec![Value::Number(1.0)]), type_error("First argument must be a string"));
-    assert_eq!(thrown(&session, &serial, "open", vec![path()]), type_error("Second argument must be an object"));
-    let empty = || Value::Object(Vec::new());
-    assert_eq!(thrown(&session, &serial, "open", vec![path(), empty()]), type_error("Third argument must be a function"));
+    each_host(|host| {
+        let (session, serial, calls) = loaded(host, "@serialport/bindings-cpp/prebuilds/win32-x64/@serialport+bindings-cpp.node");
+        let type_error = |message: &str| ("TypeError".to_string(), message.to_string());
+        let path = || Value::String("no-such-port".into());
+        // node: open(1), open('no-such-port'), open('no-such-port', {}): the TypeErrors of the code both
+        // platforms share, thrown by node-addon-api.
+        assert_eq!(thrown(&session, &serial, "open", vec![Value::Number(1.0)]), type_error("First argument must be a string"));
+        assert_eq!(thrown(&session, &serial, "open", vec![path()]), type_error("Second argument must be an object"));
+        let empty = || Value::Object(Vec::new());
+        assert_eq!(thrown(&session, &serial, "open", vec![path(), empty()]), type_error("Third argument must be a function"));
 
-    // open(path, options, callback) opens on an AsyncWorker. node on Linux, for a port that does
-    // not exist: callback(Error('No such file or directory, cannot open /nonexistent/tty'));
-    // serialport_win.cpp opens \\.\COM99 and words the same failure (ERROR_FILE_NOT_FOUND) so.
-    let n = |v: f64| Value::Number(v);
-    let options = Value::Object(vec![
-        ("baudRate".into(), n(9600.0)),
-        ("dataBits".into(), n(8.0)),
-        ("parity".into(), Value::String("none".into())),
-        ("stopBits".into(), n(1.0)),
-        ("rtscts".into(), Value::Bool(false)),
-        ("xon".into(), Value::Bool(false)),
-        ("xoff".into(), Value::Bool(false)),
-        ("xany".into(), Value::Bool(false)),
-        ("hupcl".into(), Value::Bool(true)),
-        ("lock".into(), Value::Bool(true)),
-    ]);
-    let done = Value::Py { id: session.new_local(), callable: true };
-    call(&session, &serial, "open", vec![Value::String("COM99".into()), options, done]);
-    let args = calls.recv_timeout(Duration::from_secs(30)).expect("the callback comes");
-    let message = session.get(&args[0], "message").unwrap().into_value();
-    assert_eq!(message, Value::String("Opening COM99: File not found".into()));
+        // open(path, options, callback) opens on an AsyncWorker. node on Linux, for a port that does
+        // not exist: callback(Error('No such file or directory, cannot open /nonexistent/tty'));
+        // serialport_win.cpp opens \\.\COM99 and words the same failure (ERROR_FILE_NOT_FOUND) so.
+        let n = |v: f64| Value::Number(v);
+        let options = Value::Object(vec![
+            ("baudRate".into(), n(9600.0)),
+            ("dataBits".into(), n(8.0)),
+            ("parity".into(), Value::String("none".into())),
+            ("stopBits".into(), n(1.0)),
+            ("rtscts".into(), Value::Bool(false)),
+            ("xon".into(), Value::Bool(false)),
+            ("xoff".into(), Value::Bool(false)),
+            ("xany".into(), Value::Bool(false)),
+            ("hupcl".into(), Value::Bool(true)),
+            ("lock".into(), Value::Bool(true)),
+        ]);
+        let done = local_function(&session);
+        call(&session, &serial, "open", vec![Value::String("COM99".into()), options, done]);
+        let args = calls.recv_timeout(Duration::from_secs(30)).expect("the callback comes");
+        let message = session.get(&args[0], "message").unwrap().into_value();
+        assert_eq!(message, Value::String("Opening COM99: File not found".into()));
+    });
 }
 
 #[test]
 fn parcel_watcher_thread_calls_back_through_a_threadsafe_function_as_node() {
-    let (session, watcher, calls) = loaded("@parcel/watcher-win32-x64/watcher.node");
-    let dir = fresh_dir("watcher");
-    let folder = Value::String(dir.to_string_lossy().into_owned());
-    let listener = Value::Py { id: session.new_local(), callable: true };
-    // node: await subscribe(dir, fn, {}) answers null; writing dir/hello.txt then calls
-    // fn(null, [{path: dir/hello.txt, type: 'create'}]) from the watcher's thread.
-    let subscribed = call(&session, &watcher, "subscribe", vec![folder.clone(), listener.clone(), Value::Object(Vec::new())]);
-    assert_eq!(session.await_promise(&subscribed).unwrap().into_value(), Value::Null);
-    let file = dir.join("hello.txt");
-    std::fs::write(&file, "hi").unwrap();
-    let created = Value::Object(vec![
-        ("path".into(), Value::String(file.to_string_lossy().into_owned())),
-        ("type".into(), Value::String("create".into())),
-    ]);
-    // Windows may report the write as a second event, after the creation or in the same batch.
-    let args = calls.recv_timeout(Duration::from_secs(30)).expect("the listener is called");
-    assert_eq!(args[0], Value::Null, "error");
-    assert!(matches!(&args[1], Value::Array(events) if events.first() == Some(&created)), "events {:?}", args[1]);
-    let unsubscribed = call(&session, &watcher, "unsubscribe", vec![folder, listener, Value::Object(Vec::new())]);
-    assert_eq!(session.await_promise(&unsubscribed).unwrap().into_value(), Value::Null);
-    std::fs::remove_dir_all(dir).unwrap();
+    each_host(|host| {
+        let (session, watcher, calls) = loaded(host, "@parcel/watcher-win32-x64/watcher.node");
+        let dir = fresh_dir("watcher");
+        let folder = Value::String(dir.to_string_lossy().into_owned());
+        let listener = local_function(&session);
+        // node: await subscribe(dir, fn, {}) answers null; writing dir/hello.txt then calls
+        // fn(null, [{path: dir/hello.txt, type: 'create'}]) from the watcher's thread.
+        let subscribed = call(&session, &watcher, "subscribe", vec![folder.clone(), listener.clone(), Value::Object(Vec::new())]);
+        assert_eq!(session.await_promise(&subscribed).unwrap().into_value(), Value::Null);
+        let file = dir.join("hello.txt");
+        std::fs::write(&file, "hi").unwrap();
+        let created = Value::Object(vec![
+            ("path".into(), Value::String(file.to_string_lossy().into_owned())),
+            ("type".into(), Value::String("create".into())),
+        ]);
+        // Windows may report the write as a second event, after the creation or in the same batch.
+        let args = calls.recv_timeout(Duration::from_secs(30)).expect("the listener is called");
+        assert_eq!(args[0], Value::Null, "error");
+        assert!(matches!(&args[1], Value::Array(events) if events.first() == Some(&created)), "events {:?}", args[1]);
+        let unsubscribed = call(&session, &watcher, "unsubscribe", vec![folder, listener, Value::Object(Vec::new())]);
+        assert_eq!(session.await_promise(&unsubscribed).unwrap().into_value(), Value::Null);
+        std::fs::remove_dir_all(dir).unwrap();
+    });
 }
 
 fn hex_of(bytes: &[u8]) -> String {

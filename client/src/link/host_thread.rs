@@ -21,6 +21,13 @@ use napi_protocol::{PyRef, Region};
 use crate::link::pending::Pending;
 use crate::link::shared_memory::{ClientShm, Stream};
 
+#[cfg(any(windows, test))]
+mod export_directory;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::export_napi_symbols;
+
 /// Runs a host on this thread until the client hangs up, then tears its addons down (cleanup
 /// hooks, finalizers, instance data; newest first). Answers the wait status `napi-hostd` would
 /// have exited with, for crash reports.
@@ -99,12 +106,4 @@ pub fn export_napi_symbols() -> Result<(), String> {
         Ok(())
     })
     .clone()
-}
-
-/// In-process hosts on Windows are refused (issue 65, item 5): an addon there looks its Node-API
-/// functions up in the main module (`GetModuleHandle(NULL)`), which is `python.exe` and exports
-/// none, and node-gyp addons import them from `node.exe` by name.
-#[cfg(windows)]
-pub fn export_napi_symbols() -> Result<(), String> {
-    Err("in-process hosts (isolated=False) are not available on Windows: an addon looks its Node-API functions up in the program's main module (python.exe), which exports none; use an isolated host".into())
 }
