@@ -35,7 +35,7 @@ from wheel_files import (
 pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
 
 # Each wheel's platform tag: the CPU napi_python.macho names and the oldest macOS it runs on.
-PLATFORMS = {"macosx_11_0_arm64": ("arm64", [11, 0, 0]), "macosx_10_12_x86_64": ("x86-64", [10, 12, 0])}
+PLATFORMS = {"macosx_11_0_arm64": ("arm64", [11, 0, 0]), "macosx_11_0_x86_64": ("x86-64", [11, 0, 0])}
 FOUND = [wheel for platform in PLATFORMS for wheel in built_wheels("NAPI_PYTHON_MACOS_WHEELS", platform)]
 HOST = "bin/napi-hostd"
 
@@ -122,7 +122,7 @@ def test_a_wheel_whose_record_or_binaries_lie_fails(tmp_path):
     """The checks above fail on a wheel with a file changed after RECORD was written, and on one
     tagged for the other Mac (packed right, with the other CPU's binaries)."""
     arm64 = [w for w in FOUND if platform_of(w) == "macosx_11_0_arm64"]
-    x86_64 = [w for w in FOUND if platform_of(w) == "macosx_10_12_x86_64"]
+    x86_64 = [w for w in FOUND if platform_of(w) == "macosx_11_0_x86_64"]
     if not (arm64 and x86_64):
         pytest.skip("needs a wheel for each Mac: scripts/macos wheels builds them")
     changed = tmp_path / "changed" / arm64[0].name
