@@ -465,6 +465,70 @@ def test_no_file_of_the_client_is_long(src):
     assert long == [], f"files of over {CLIENT_FILE_LINES} lines (split them by responsibility): {long}"
 
 
+VALUES_SRC = CLIENT_SRC / "values"
+
+# The files of the client's values/, lowest first (issue 66): a file imports only files of earlier
+# layers. A Python object's conversion is decided in one file, the dispatch (`from_python.rs`:
+# primitives, numbers, proxies, what goes by reference, and the recursion into containers); it
+# hands an object down to the two files that only make values (a buffer's, `buffers.rs`; a
+# container's walk, `containers.rs`), which never hand it back up. The other direction
+# (`to_python.rs`) and an in-process host's copies (`copies.rs`) sit above the converter they use.
+VALUES_LAYERS = [
+    {"keeping.rs", "dict_keys.rs"},  # a sink that keeps refusals; dicts made and read
+    {"buffers.rs", "containers.rs"},  # a buffer's value; a container walked element by element
+    {"from_python.rs"},  # the converter, `Cx`, and what each Python object becomes
+    {"to_python.rs"},  # values from the host as Python objects
+    {"copies.rs"},  # an in-process host's values walked straight into Python objects
+]
+
+# What the rest of the client may name in values/: the converter and the other direction. What a
+# Python object becomes is asked of the converter, `Cx`, alone.
+VALUES_DOORS = {
+    "from_python.rs": {"Cx"},
+    "to_python.rs": None,  # None: anything
+    "copies.rs": None,
+    "keeping.rs": None,
+}
+
+
+def test_every_values_file_has_a_layer():
+    files = {p.name for p in VALUES_SRC.glob("*.rs")}
+    assert files == set().union(*VALUES_LAYERS), "values/ files missing from VALUES_LAYERS, or gone"
+
+
+def test_the_values_files_import_downwards_in_their_order():
+    """A Python object's conversion goes down through values/ and never back: a reader reads
+    the files bottom up, and each (the dispatch above, the files that make a buffer's or a
+    container's value below it) is entered once on an argument's way. A split of the dispatch
+    into two files that call each other, or a helper below it that calls back up, fails here."""
+    layer = {name: i for i, names in enumerate(VALUES_LAYERS) for name in names}
+    graph = file_graph(CLIENT_SRC)
+    imports = {
+        (p.name, q.name) for p, qs in graph.items() for q in qs if p.parent == VALUES_SRC and q.parent == VALUES_SRC
+    }
+    assert ("from_python.rs", "buffers.rs") in imports, "the graph sees values/'s imports"
+    not_down = sorted(f"{a} -> {b}" for a, b in imports if layer[b] >= layer[a])
+    assert not_down == [], "values/ files that import a file of their own or a higher layer: " + ", ".join(not_down)
+
+
+def test_the_rest_of_the_client_converts_python_objects_through_the_converter():
+    """An argument enters values/ through one door, the converter (`Cx`): the call that once made
+    its numbers itself (`primitives::number`) before handing the rest to the converter went back
+    and forth between the two (issue 66). No file outside values/ names a file of values/ that
+    is not a door, nor anything of `from_python.rs` but `Cx`."""
+    found = []
+    for path in CLIENT_SRC.rglob("*.rs"):
+        if path.parent == VALUES_SRC:
+            continue
+        for segments in full_paths(without_tests(code_of(path))[0], "crate"):
+            if segments[:1] != ["values"] or len(segments) < 2:
+                continue
+            file, names = f"{segments[1]}.rs", segments[2:3]
+            if file not in VALUES_DOORS or (VALUES_DOORS[file] is not None and not set(names) <= VALUES_DOORS[file]):
+                found.append(f"{path.relative_to(CLIENT_SRC)}: crate::{'::'.join(segments)}")
+    assert found == [], f"files that convert Python objects around the converter: {sorted(found)}"
+
+
 def runtime_core_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """The runtime's module graph (`builtins` one module of it), and the same without
     `builtins`: the core's."""

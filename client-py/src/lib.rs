@@ -29,14 +29,13 @@ mod state {
 
 /// Python objects as protocol values for a host, and back.
 mod values {
-    pub mod buffer_view;
+    pub mod buffers;
+    pub mod containers;
     pub mod copies;
     pub mod dict_keys;
     pub mod from_python;
     pub mod keeping;
-    pub mod primitives;
     pub mod to_python;
-    pub mod uploads;
 }
 
 /// The requests and calls Python makes of a host, the two ways they go (directly on the

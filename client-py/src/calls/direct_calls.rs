@@ -24,7 +24,7 @@ use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::PyString;
 use smallvec::SmallVec;
 
 use crate::calls::answers::{answered, protocol_broken};
@@ -39,9 +39,7 @@ use crate::state::quick::{self, Quick};
 use crate::values::copies::{copied_into_python, settlement_made};
 use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
-use crate::values::primitives;
 use crate::values::to_python;
-use crate::values::uploads;
 use napi_client::link::channel::Channel;
 
 /// An in-process host that serves a request made now on this thread as a direct call, and
@@ -85,42 +83,12 @@ pub fn call_here(
     // leave nothing to the host.
     let mut later = Vec::new();
     for (i, a) in args.iter().enumerate() {
-        // Numbers, the commonest arguments, made where they go: a value handed back from a
-        // function (not inlined) is read in wider loads than it was written with, a
-        // store-forwarding stall per argument. A string's text is lent as it lies in its
-        // object; other values that own no copy of anything are made now (a proxy's id, a
-        // buffer's region); lists, tuples and dicts go into the heap under the JS lock,
-        // straight from the Python objects.
-        made.push(match primitives::number(a) {
-            Some(n) => Arg::Value(Value::Number(n)),
-            None => match a.cast::<PyString>() {
-                Ok(s) => match s.to_str() {
-                    Ok(text) => Arg::Text(text),
-                    // Lone surrogates: the text as every other conversion makes it.
-                    Err(_) => Arg::Value(cx.to_value(a)?),
-                },
-                Err(_) if Cx::is_container(a) => {
-                    // A relayed call's are made here as trees: left to the host, their walk
-                    // would be one more hand-off between this thread and the host's (`relay`).
-                    if direct.relayed {
-                        Arg::Value(cx.to_value(a)?)
-                    } else {
-                        later.push(i);
-                        Arg::Later
-                    }
-                }
-                // Bytes are lent as they lie in their object (immutable), copied once, into the
-                // host's Buffer: a few always; more only when relayed, so that the host thread
-                // copies them and its addon then reads lines of its own CPU, where a copy into
-                // shared memory made here would cross line by line. Otherwise more go as
-                // `value_of` sends them (shared memory, copied there once).
-                Err(_) => match a.cast::<PyBytes>() {
-                    Ok(b) if direct.relayed || b.as_bytes().len() < uploads::INLINE_BYTES => Arg::Bytes(b.as_bytes()),
-                    // Neither a number, a string nor a container: a callable, a proxy, a buffer.
-                    _ => Arg::Value(cx.value_of(a)?),
-                },
-            },
-        });
+        // The containers it leaves to the host are walked into its heap under the JS lock.
+        let arg = cx.arg(a, direct.relayed)?;
+        if let Arg::Later = arg {
+            later.push(i);
+        }
+        made.push(arg);
     }
     let id = channel.next_id_exclusive();
     let top = chain.is_none();
@@ -149,6 +117,7 @@ pub fn call_here(
                 .zip(args)
                 .map(|(m, a)| match m {
                     Arg::Value(v) => Ok(v),
+                    // Back to values/ for what was lent: the host turned the call away, so it goes as a message.
                     Arg::Text(_) | Arg::Bytes(_) | Arg::Later => cx.to_value(a),
                 })
                 .collect::<PyResult<_>>()?;

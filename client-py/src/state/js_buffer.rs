@@ -6,7 +6,7 @@
 //! seen by the other, and it holds the host object (released when it dies) and the mapping (so
 //! the memory stays readable after the host dies). One Python made (`js.buffer(...)`) owns its
 //! bytes until its first pass to an addon moves them into that host's shared memory
-//! (`values/from_python.rs`): from then on it is that host object, as a host-made one is.
+//! (`values/buffers.rs`): from then on it is that host object, as a host-made one is.
 
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicUsize, Ordering};

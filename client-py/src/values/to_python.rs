@@ -11,8 +11,7 @@ use smallvec::SmallVec;
 
 use crate::state::js_buffer::{self, JSBuffer};
 use crate::values::dict_keys;
-use crate::values::from_python::Cx;
-use crate::values::primitives::SAFE;
+use crate::values::from_python::{Cx, SAFE};
 
 /// A list or dict being filled by a [`PySink`], and how many elements are still to come.
 enum Filling<'py> {
