@@ -471,7 +471,8 @@ VALUES_SRC = CLIENT_SRC / "values"
 # layers. A Python object's conversion is decided in one file, the dispatch (`from_python.rs`:
 # primitives, numbers, proxies, what goes by reference, and the recursion into containers); it
 # hands an object down to the two files that only make values (a buffer's, `buffers.rs`; a
-# container's walk, `containers.rs`), which never hand it back up. The other direction
+# container's walk, `containers.rs`, given the dispatch's choice for each element), which import
+# nothing above them. The other direction
 # (`to_python.rs`) and an in-process host's copies (`copies.rs`) sit above the converter they use.
 VALUES_LAYERS = [
     {"keeping.rs", "dict_keys.rs"},  # a sink that keeps refusals; dicts made and read
@@ -497,10 +498,10 @@ def test_every_values_file_has_a_layer():
 
 
 def test_the_values_files_import_downwards_in_their_order():
-    """A Python object's conversion goes down through values/ and never back: a reader reads
-    the files bottom up, and each (the dispatch above, the files that make a buffer's or a
-    container's value below it) is entered once on an argument's way. A split of the dispatch
-    into two files that call each other, or a helper below it that calls back up, fails here."""
+    """A Python object's conversion goes down through values/: a reader reads the files bottom
+    up, the dispatch above the files that make a buffer's or a container's value. A helper below
+    the dispatch that imports it back, or a dispatch split into files that import each other,
+    fails here; a new file must be given its place."""
     layer = {name: i for i, names in enumerate(VALUES_LAYERS) for name in names}
     graph = file_graph(CLIENT_SRC)
     imports = {
