@@ -162,3 +162,23 @@ def test_a_build_run_by_a_build_under_the_lock_does_not_wait_for_it(checkout):
     assert done.returncode == 2
     assert "waiting" not in done.stderr
     assert "--arch takes x64 or arm64" in done.stderr
+
+
+def dispatched_commands(script: str) -> list[str]:
+    """The commands `scripts/SCRIPT` dispatches: the words of its last `case ${1:-} in`."""
+    source = (ROOT / "scripts" / script).read_text()
+    dispatch = source[source.rindex("\ncase ${1:-} in") :]
+    return re.findall(r"^  ([a-z][a-z-]*)\)", dispatch, re.MULTILINE)
+
+
+@pytest.mark.parametrize("script", ["windows", "macos"])
+def test_each_command_of_a_cross_script_is_in_its_usage(script):
+    commands = dispatched_commands(script)
+    assert "clippy" in commands
+    shown = subprocess.run([ROOT / "scripts" / script, "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    for command in commands:
+        assert re.search(rf"^  scripts/{script} {command}\b", shown.stderr, re.MULTILINE), (command, shown.stderr)
+    wrong = subprocess.run([ROOT / "scripts" / script, "lint"], capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2
+    assert wrong.stderr == shown.stderr

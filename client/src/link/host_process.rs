@@ -243,15 +243,14 @@ impl HostProcess {
     /// still its children: it is their subreaper while it lives). Stopped first, so none forks
     /// while the tree is walked.
     pub fn kill_all(&self) {
-        if let Runner::Thread(..) = self.runner {
-            return; // nothing can stop a thread from outside; isolated=False takes no timeout
+        match &self.runner {
+            // Nothing can stop a thread from outside; isolated=False takes no timeout.
+            Runner::Thread(..) => {}
+            #[cfg(unix)]
+            Runner::Child => self.kill_group(),
+            #[cfg(windows)]
+            Runner::Child(job) => job.kill(),
         }
-        #[cfg(windows)]
-        if let Runner::Child(job) = &self.runner {
-            return job.kill();
-        }
-        #[cfg(unix)]
-        self.kill_group();
     }
 
     #[cfg(unix)]

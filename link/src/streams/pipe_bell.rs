@@ -340,9 +340,10 @@ impl Bell {
     /// and fails.
     fn received(&self, value: HANDLE) -> Option<OwnedHandle> {
         let raw = match &self.link.handles {
-            // SAFETY: GetCurrentProcess is a pseudo-handle; DuplicateHandle checks the value.
             HandleCarrier::Holder(peer) => {
-                duplicate(peer.as_raw_handle(), value, unsafe { GetCurrentProcess() }, DUPLICATE_CLOSE_SOURCE).ok()?
+                // SAFETY: GetCurrentProcess returns a pseudo-handle; DuplicateHandle checks the value.
+                let this_process = unsafe { GetCurrentProcess() };
+                duplicate(peer.as_raw_handle(), value, this_process, DUPLICATE_CLOSE_SOURCE).ok()?
             }
             HandleCarrier::Held => value,
         };

@@ -1,5 +1,5 @@
-//! What the streams' tests need of Linux: a connected pair, a descriptor that is ready, a thread
-//! held on one CPU.
+//! What the streams' tests need of Linux and macOS: a connected pair, a descriptor that is
+//! ready, a thread held on one CPU.
 
 use std::io::Write;
 use std::os::fd::{AsRawFd, RawFd};
@@ -33,9 +33,12 @@ pub fn nothing_to_wait_on() -> RawFd {
     -1
 }
 
-/// Runs `f` on a thread allowed on CPU 0 only, where waits skip the spin and always sleep.
+/// Runs `f` on a thread allowed on CPU 0 only, where waits skip the spin and always sleep. macOS
+/// binds no thread to a CPU (its affinity tags are hints, which Apple silicon ignores): there `f`
+/// runs on a thread of its own, whose waits may spin before they sleep.
 pub fn on_one_cpu<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> thread::JoinHandle<T> {
     thread::spawn(move || {
+        #[cfg(target_os = "linux")]
         // SAFETY: a zeroed cpu_set_t is valid; the calls write inside it.
         unsafe {
             let mut set: libc::cpu_set_t = std::mem::zeroed();
