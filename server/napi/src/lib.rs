@@ -21,6 +21,7 @@ pub mod finalizers;
 pub mod functions;
 pub mod layer;
 pub mod lifecycle;
+mod load_error;
 pub mod missing;
 pub mod objects;
 pub mod pointers;

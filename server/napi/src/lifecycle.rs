@@ -114,7 +114,7 @@ fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
     }
     LEGACY_MODULE.with(|m| m.set(std::ptr::null()));
     let library = open_library(path)
-        .map_err(|e| format!("cannot load {} as a shared library: {}", path.display(), explain_load_error(&e.to_string())))?;
+        .map_err(|e| format!("cannot load {} as a shared library: {}", path.display(), super::load_error::describe(&e)))?;
     let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let legacy = match LEGACY_MODULE.with(|m| m.replace(std::ptr::null())) {
         fresh if !fresh.is_null() => fresh,
@@ -187,24 +187,6 @@ impl OpenedModule {
         };
         Ok(LoadedModule { library, env, exports, version, registration })
     }
-}
-
-/// The dynamic linker's message, with the library a missing symbol belongs to when only node
-/// has it: V8's C++ API and node's own are linked into the `node` executable, not into any
-/// library this host could provide.
-fn explain_load_error(message: &str) -> String {
-    let Some(symbol) = message.rsplit("undefined symbol: ").next().filter(|_| message.contains("undefined symbol: ")) else {
-        return message.to_string();
-    };
-    let symbol = symbol.split_whitespace().next().unwrap_or(symbol);
-    let owner = if symbol.starts_with("_ZN2v8") || symbol.starts_with("_ZNK2v8") || symbol.starts_with("_ZTVN2v8") {
-        "V8's C++ API (v8.h)"
-    } else if symbol.starts_with("_ZN4node") || symbol.starts_with("_ZNK4node") || symbol.starts_with("_ZTVN4node") {
-        "node's C++ API (node.h)"
-    } else {
-        return message.to_string();
-    };
-    format!("{message} (a symbol of {owner}, which exists only inside the node executable: an addon that calls it cannot run outside node)")
 }
 
 /// The `file://` URL of an absolute path, percent-encoded as Node's `url.pathToFileURL` does
