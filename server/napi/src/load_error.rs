@@ -58,7 +58,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("napi-load-error-{}.node", std::process::id()));
         std::fs::write(&path, "this is not a shared library\n").unwrap();
         // SAFETY: the file is no library, so nothing of it runs.
-        let error = unsafe { libloading::os::unix::Library::open(Some(&path), libc::RTLD_LAZY) }.err().expect("text is no library");
+        let error = unsafe { libloading::os::unix::Library::open(Some(&path), libc::RTLD_LAZY) }.expect_err("text is no library");
         std::fs::remove_file(&path).unwrap();
         (path, error)
     }
