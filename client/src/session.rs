@@ -5,6 +5,7 @@
 
 mod error;
 mod events;
+pub mod exchange;
 mod held;
 mod in_flight;
 mod local;
@@ -13,17 +14,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi_protocol::{BufferKind, CallId, ChainId, ClientMessage, JsRef, Op, PyException, PyRef, RefKind, Request, TraceAnswer, Value};
+use napi_protocol::{BufferKind, ChainId, JsRef, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, Value};
 
 use self::error::answer;
 pub use self::error::Error;
 use self::events::Settlements;
-use self::held::release_outcome;
+use self::exchange::Exchange;
 pub use self::held::Held;
 pub use self::in_flight::InFlight;
 pub use self::local::{LocalError, LocalObjects, NoLocalObjects};
 use crate::exit_gate;
-use crate::link::channel::{Channel, Incoming};
+use crate::link::channel::{Channel, Dead};
 use crate::link::host_process::Spawn;
 use crate::link::shared_memory::Memory;
 use crate::start;
@@ -235,36 +236,15 @@ impl Session {
         let active = local::active_chain(self.key());
         let chain = active.unwrap_or(id);
         let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
-        let _in_flight = InFlight::begin(channel, id, chain, active.is_none(), |_| {}).map_err(Error::Dead)?;
-        channel.send(ClientMessage::Request(request), channel.deadline()).map_err(Error::Dead)?;
-        let answered = loop {
-            match channel.wait(chain, channel.deadline()).map_err(Error::Dead)? {
-                Incoming::Reply { id: rid, outcome } if rid == id => break answer(outcome, &self.inner.channel),
-                // The reply of a nested request whose waiter gave up.
-                Incoming::Reply { outcome, .. } => release_outcome(&outcome, channel),
-                Incoming::Call { call, func, this, args } => self.run_local(chain, call, func, this, args),
-                // The session lends no proxies a collection could ask about.
-                Incoming::Trace { .. } => {
-                    channel.send(ClientMessage::Traced(TraceAnswer::Live), channel.deadline()).map_err(Error::Dead)?;
-                }
-                // On the event chain (a request made by an event's local call): in order.
-                event => self.event(event),
-            }
-        };
-        if channel.has_drops() {
-            channel.forget(self.inner.local.dropped(channel.take_drops()));
-        }
-        answered
+        exchange::exchange(channel, &Requesting(self), request, active.is_none())
     }
 
-    /// Runs the host's call `call` of local object `func` for `chain`, and answers it.
-    fn run_local(&self, chain: ChainId, call: CallId, func: PyRef, this: Value, args: Vec<Value>) {
+    /// Runs the host's call of local object `func` for `chain`.
+    fn run_local(&self, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
         let channel = &self.inner.channel;
         let (this, args) = (Held::new(this, channel), args.into_iter().map(|a| Held::new(a, channel)).collect());
         let result = local::in_chain(self.key(), chain, || self.inner.local.call(self, func, this, args));
-        let result = result.map_err(|e| PyException { exception: PyRef(0), type_name: e.type_name, message: e.message });
-        // A host gone meanwhile waits for no answer; the request's wait learns of its end.
-        let _ = channel.send(ClientMessage::CallbackResult { call, result }, channel.deadline());
+        result.map_err(|e| PyException { exception: PyRef(0), type_name: e.type_name, message: e.message })
     }
 
     /// This session's channel, as the key of its chains on a thread.
@@ -280,6 +260,30 @@ impl Session {
     /// Ends the host: it is asked to exit, then killed after a grace period.
     pub fn close(&self) {
         self.inner.channel.close(CLOSE_GRACE);
+    }
+}
+
+/// A session's requests and events, as the exchange drives them.
+struct Requesting<'a>(&'a Session);
+
+impl Exchange for Requesting<'_> {
+    type Answer = Held;
+
+    fn reply(&self, _: RequestId, outcome: Outcome) -> Result<Held, Error> {
+        let channel = &self.0.inner.channel;
+        let answered = answer(outcome, channel);
+        if channel.has_drops() {
+            channel.forget(self.0.inner.local.dropped(channel.take_drops()));
+        }
+        answered
+    }
+
+    fn dead(&self, dead: &Arc<Dead>) -> Error {
+        Error::Dead(dead.clone())
+    }
+
+    fn exiting(&self) -> Error {
+        Error::Exiting
     }
 }
 

@@ -1,22 +1,23 @@
 //! Requests that go by message: written into the rings (to a host process, or to an in-process
 //! host's thread), their reply waited for without the GIL. The Python calls of the request's
 //! chain arrive on the way and run on the waiting thread, which may send nested requests on the
-//! chain, to any depth.
+//! chain, to any depth. The exchange itself is the core's (`napi_client::session::exchange`):
+//! here is how Python waits, and what a reply becomes.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use napi_protocol::{ChainId, ClientMessage, Request, RequestId};
+use napi_protocol::{ObjectId, Outcome, PyRef, Request, RequestId, TraceAnswer};
 use pyo3::prelude::*;
 
 use crate::calls::answers::answered;
-use crate::calls::chain_events;
-use crate::calls::{python_calls, trace};
+use crate::calls::chain_events::Served;
+use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error};
-use crate::state::connection::Connection;
 use crate::state::hooks::dead_error;
 use crate::values::from_python::Cx;
-use napi_client::link::channel::{Channel, Incoming};
-use napi_client::session::InFlight;
+use napi_client::link::channel::{Channel, Dead};
+use napi_client::session::exchange::{exchange, Exchange};
 
 /// How long a caller looks for its reply keeping the GIL before it waits without it: some
 /// round trips of a small request (30 µs did better than 10 with 16 threads). With other
@@ -46,63 +47,50 @@ pub fn before_top_request(py: Python<'_>, channel: &Channel) -> PyResult<()> {
     Ok(())
 }
 
-/// Sends `request` over the rings and waits for its reply. `top`: it starts its chain.
-/// The timeout runs from here: sending waits for room in the ring within it too.
-pub fn send(slf: &Bound<'_, Connection>, cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<Py<PyAny>> {
-    let py = slf.py();
-    let this = slf.get();
-    let channel = &*this.channel;
-    let deadline = channel.deadline();
-    let (id, chain) = (request.id, request.chain);
-    // However its wait ends, a settlement nobody claimed for it is dropped.
-    let subscriptions = &this.subscriptions;
-    let _in_flight = InFlight::begin(channel, id, chain, top, |id| subscriptions.done(id)).map_err(|d| dead_error(py, &d))?;
-    subscriptions.expect(id);
-    channel.send(ClientMessage::Request(request), deadline).map_err(|d| dead_error(py, &d))?;
-    await_reply(slf, cx, chain, id, deadline)
+/// Sends `request` over the rings and waits for its reply, through the core's exchange.
+/// `top`: it starts its chain.
+#[inline]
+pub fn send(cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<Py<PyAny>> {
+    exchange(&cx.conn.get().channel, &Served(cx), request, top)
 }
 
-/// Waits for the reply to request `id` of `chain`, running the Python calls of the chain
-/// that come first. The host has until `deadline` for its first message, and the timeout
-/// afresh for each one after a Python call (time spent in Python is not the host's).
-fn await_reply(
-    slf: &Bound<'_, Connection>,
-    cx: &Cx<'_, '_>,
-    chain: ChainId,
-    id: RequestId,
-    deadline: Option<Instant>,
-) -> PyResult<Py<PyAny>> {
-    let py = slf.py();
-    let this = slf.get();
-    let channel = &*this.channel;
-    let mut deadline = deadline;
-    loop {
-        let waited = match channel.poll(chain, KEEP_GIL_FOR) {
-            Some(polled) => polled,
-            None => match exit_gate::allow_threads_inside(py, || channel.wait(chain, deadline)) {
-                Some(waited) => waited,
-                None => {
-                    // A look that read left the reading to this wait: a sleeper takes it.
-                    channel.hand_on_reading();
-                    return Err(exiting_error());
-                }
-            },
-        };
-        match waited {
-            Err(d) => return Err(dead_error(py, &d)),
-            Ok(Incoming::Reply { id: rid, outcome }) if rid == id => return answered(this, cx, id, outcome),
-            // The reply of a nested request whose waiter gave up (an exception on its way).
-            Ok(Incoming::Reply { .. }) => continue,
-            Ok(Incoming::Call { call, func, this: t, args }) => python_calls::run_by_message(this, cx, chain, call, func, t, args)?,
-            Ok(Incoming::Trace { unreached, let_go }) => {
-                let answer = trace::answer(slf, &unreached, &let_go);
-                // A host gone meanwhile waits for no answer; the wait above learns of its end.
-                let _ = channel.send(ClientMessage::Traced(answer), channel.deadline());
-            }
-            // Events reach a request only when it runs on the event chain (made from inside
-            // an event callback): handle them in order, as the dispatcher would.
-            Ok(event) => chain_events::run_event(this, cx, event)?,
-        }
-        deadline = channel.deadline();
+/// A request of Python's by message: its reply waited for without the GIL (after a short look
+/// with it), the Python calls of its chain run on the way, its promise's settlement kept for it.
+impl Exchange for Served<'_, '_, '_> {
+    type Answer = Py<PyAny>;
+
+    const LOOK_FIRST: Option<Duration> = Some(KEEP_GIL_FOR);
+
+    #[inline]
+    fn unblocked<R: Send>(&self, wait: impl FnOnce() -> R + Send) -> Option<R> {
+        exit_gate::allow_threads_inside(self.0.py, wait)
+    }
+
+    #[inline]
+    fn reply(&self, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
+        answered(self.0.conn.get(), self.0, id, outcome)
+    }
+
+    fn dead(&self, dead: &Arc<Dead>) -> PyErr {
+        dead_error(self.0.py, dead)
+    }
+
+    fn exiting(&self) -> PyErr {
+        exiting_error()
+    }
+
+    fn trace(&self, unreached: &[(PyRef, u64)], let_go: &[ObjectId]) -> TraceAnswer {
+        trace::answer(self.0.conn, unreached, let_go)
+    }
+
+    #[inline]
+    fn began(&self, id: RequestId) {
+        self.0.conn.get().subscriptions.expect(id);
+    }
+
+    /// However its wait ends, a settlement nobody claimed for it is dropped.
+    #[inline]
+    fn ended(&self, id: RequestId) {
+        self.0.conn.get().subscriptions.done(id);
     }
 }

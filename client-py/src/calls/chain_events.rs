@@ -1,29 +1,36 @@
-//! One event a host sent that no request caused (a Python call of the event chain, a promise's
-//! settlement, an uncaught exception), run on the current thread: the event dispatcher's, or a
-//! request's that runs on the event chain (made from inside an event callback) and meets them
-//! while it waits for its reply.
+//! What the host sends on a chain, served on the current thread for Python (the core's
+//! `Serve`): a Python call of the chain, a promise's settlement, an uncaught exception. The
+//! thread is the event dispatcher's, or a request's that waits for its reply and meets them
+//! (a Python call of its chain; on the event chain, when made from inside an event callback,
+//! the events; a settlement ahead of the reply that makes its promise).
 
-use napi_protocol::{Outcome, Thrown, EVENT_CHAIN};
+use napi_client::session::exchange::Serve;
+use napi_protocol::{ChainId, Outcome, PyException, PyRef, Thrown, Value};
 use pyo3::prelude::*;
 
 use crate::calls::answers::protocol_broken;
 use crate::calls::python_calls;
-use crate::state::connection::Connection;
 use crate::values::from_python::Cx;
-use napi_client::link::channel::Incoming;
 
-/// Runs one event on the current thread (the dispatcher's, or a request's on the event chain).
-pub fn run_event(conn: &Connection, cx: &Cx<'_, '_>, event: Incoming) -> PyResult<()> {
-    let py = cx.py;
-    match event {
-        Incoming::Call { call, func, this, args } => python_calls::run_by_message(conn, cx, EVENT_CHAIN, call, func, this, args),
-        Incoming::Settled { subscription, outcome } => conn
-            .subscriptions
-            .settled(py, subscription, outcome, &|o| cx.settlement(o))
-            .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, py, v))),
-        Incoming::Uncaught(thrown) => report_uncaught(cx, thrown),
-        // Asked only of a request's chain, which handles it itself.
-        Incoming::Reply { .. } | Incoming::Trace { .. } => Ok(()),
+/// A connection's chain served for Python, in the context `0`.
+pub struct Served<'c, 'a, 'py>(pub &'c Cx<'a, 'py>);
+
+impl Serve for Served<'_, '_, '_> {
+    type Error = PyErr;
+
+    fn call(&self, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+        python_calls::run_by_message(self.0, chain, func, this, args)
+    }
+
+    fn settled(&self, subscription: u64, outcome: Outcome) -> PyResult<()> {
+        let (cx, conn) = (self.0, self.0.conn.get());
+        conn.subscriptions
+            .settled(cx.py, subscription, outcome, &|o| cx.settlement(o))
+            .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, cx.py, v)))
+    }
+
+    fn uncaught(&self, thrown: Box<Thrown>) -> PyResult<()> {
+        report_uncaught(self.0, thrown)
     }
 }
 

@@ -124,7 +124,7 @@ pub fn call_here(
             let op = Op::Call { func: cx.proxy_value(func_id), this, args: values };
             let request = Request { id, chain, releases, forgotten, op };
             gate.enter();
-            by_message::send(slf, &cx, request, top)
+            by_message::send(&cx, request, top)
         }
     };
     cx.write_back()?;

@@ -2,12 +2,13 @@
 //! to a chain, the request whose run made it (or the event chain), and runs on the thread
 //! serving that chain: inline, on a direct call's own thread or the in-process host thread, or by
 //! message, on the thread waiting on the rings for the chain's reply, which sends the answer.
-//! Requests made from inside continue the chain, the same way (`CameBy`).
+//! Requests made from inside continue the chain, the same way (`CameBy`). The core's exchange
+//! sends the answers of calls by message (`napi_client::session::exchange`).
 
 use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use napi_host::wire::Stop;
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{CallId, ChainId, ClientMessage, Failure, PyException, PyRef, Value};
+use napi_protocol::{ChainId, Failure, PyException, PyRef, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -63,41 +64,10 @@ pub fn run_walked(
     called.map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))
 }
 
-/// Runs a Python call the host asked for by message and sends its answer.
-pub fn run_by_message(
-    conn: &Connection,
-    cx: &Cx<'_, '_>,
-    chain: ChainId,
-    call: CallId,
-    func: PyRef,
-    this: Value,
-    args: Vec<Value>,
-) -> PyResult<()> {
-    if conn.channel.gone() {
-        // Sent before the host ended or was closed: nobody would get the answer, and no
-        // Python code of an addon's runs once its closing has begun.
-        return Ok(());
-    }
-    let result = run(conn, cx, chain, CameBy::Message, func, this, args);
-    // A host that ended meanwhile (closed by the callback itself, say) waits for no answer:
-    // the failed send is no error of the callback's, and whoever waits on the chain learns
-    // of the end from the channel.
-    let _ = conn.channel.send(ClientMessage::CallbackResult { call, result }, conn.channel.deadline());
-    Ok(())
-}
-
-/// Runs the Python call `func(this?, *args)` of `chain`, which reached this thread as `came`.
+/// Runs the Python call `func(this?, *args)` of `chain`, which the host asked for by message.
 /// A Python exception is answered as a JS error that remembers the exception.
-fn run(
-    conn: &Connection,
-    cx: &Cx<'_, '_>,
-    chain: ChainId,
-    came: CameBy,
-    func: PyRef,
-    this: Value,
-    args: Vec<Value>,
-) -> Result<Value, PyException> {
-    let py = cx.py;
+pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+    let (py, conn) = (cx.py, cx.conn.get());
     let call = || -> PyResult<Value> {
         let f = conn.exported.get(py, func.0)?;
         let mut py_args = Vec::with_capacity(args.len() + 1);
@@ -111,7 +81,7 @@ fn run(
         let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
         cx.to_value(&r)
     };
-    let result = chains::running(conn, chain, came, call);
+    let result = chains::running(conn, chain, CameBy::Message, call);
     result.map_err(|e| as_js_error(conn, py, e))
 }
 

@@ -156,7 +156,7 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     if !left.is_empty() {
         make_walked(&mut request.op, cx, &left)?;
     }
-    by_message::send(slf, cx, request, active.is_none())
+    by_message::send(cx, request, active.is_none())
 }
 
 /// The operands of `op` left to the host (`left`), made now: the request goes by message.

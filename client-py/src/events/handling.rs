@@ -14,7 +14,7 @@ use napi_protocol::{Failure, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
-use crate::calls::chain_events::{self, report_uncaught};
+use crate::calls::chain_events::{report_uncaught, Served};
 use crate::calls::chains::{self, CameBy};
 use crate::calls::python_calls;
 use crate::exit_gate::KeptThreadState;
@@ -23,6 +23,7 @@ use crate::state::subscriptions::{self, Subscriptions};
 use crate::values::copies;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::Incoming;
+use napi_client::session::exchange::serve_event;
 
 /// Runs `events` in order on the event chain (the dispatcher's turn), then lets go of the
 /// Python objects the host dropped. A failing event is reported as unraisable; the next
@@ -32,7 +33,7 @@ pub fn run_turn(slf: &Bound<'_, Connection>, events: impl IntoIterator<Item = In
     let conn = slf.get();
     chains::running(conn, EVENT_CHAIN, CameBy::Message, || {
         for event in events {
-            if let Err(e) = Cx::new(slf).and_then(|cx| chain_events::run_event(conn, &cx, event)) {
+            if let Err(e) = Cx::new(slf).and_then(|cx| serve_event(&conn.channel, &Served(&cx), event)) {
                 e.write_unraisable(py, Some(slf.as_any()));
             }
         }

@@ -4,12 +4,13 @@
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 
-use napi_protocol::{Outcome, EVENT_CHAIN};
+use napi_protocol::{ChainId, Outcome, PyException, PyRef, Thrown, Value};
 use rustc_hash::FxHashMap;
 
+use super::exchange::{serve_event, Serve};
 use super::held::{release, release_outcome};
-use super::{Inner, Session};
-use crate::link::channel::{Channel, Dead, Incoming};
+use super::{Error, Inner, Requesting, Session};
+use crate::link::channel::{Channel, Dead};
 
 /// The settlements the program waits for, by subscription id. A settlement nobody subscribed
 /// to (the host subscribes on its own to a promise a reply carries) is dropped: nothing the
@@ -76,7 +77,7 @@ impl Settlements {
 pub fn dispatch(inner: Weak<Inner>, channel: Arc<Channel>) {
     while let Some(event) = channel.next_event() {
         let Some(inner) = inner.upgrade() else { return };
-        Session { inner }.event(event);
+        let _ = serve_event(&channel, &Requesting(&Session { inner }), event);
     }
     let dead = channel.wait_dead();
     if let Some(inner) = inner.upgrade() {
@@ -84,18 +85,21 @@ pub fn dispatch(inner: Weak<Inner>, channel: Arc<Channel>) {
     }
 }
 
-impl Session {
-    /// Runs one event, on the dispatcher's thread (or on a request's thread that runs on the
-    /// event chain, made by a local call of an event).
-    pub(super) fn event(&self, event: Incoming) {
-        match event {
-            Incoming::Call { call, func, this, args } => self.run_local(EVENT_CHAIN, call, func, this, args),
-            Incoming::Settled { subscription, outcome } => self.inner.settlements.settled(subscription, outcome, &self.inner.channel),
-            Incoming::Uncaught(thrown) => {
-                self.inner.local.uncaught(&thrown);
-                release(&thrown.value, &self.inner.channel);
-            }
-            Incoming::Reply { .. } | Incoming::Trace { .. } => {}
-        }
+impl Serve for Requesting<'_> {
+    type Error = Error;
+
+    fn call(&self, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+        self.0.run_local(chain, func, this, args)
+    }
+
+    fn settled(&self, subscription: u64, outcome: Outcome) -> Result<(), Error> {
+        self.0.inner.settlements.settled(subscription, outcome, &self.0.inner.channel);
+        Ok(())
+    }
+
+    fn uncaught(&self, thrown: Box<Thrown>) -> Result<(), Error> {
+        self.0.inner.local.uncaught(&thrown);
+        release(&thrown.value, &self.0.inner.channel);
+        Ok(())
     }
 }

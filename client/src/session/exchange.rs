@@ -1,0 +1,139 @@
+//! One request's exchange with its host, and what the host sends on a chain that no request
+//! asked for: the one machinery of both the session and a language binding. The protocol is
+//! read and written here alone; a caller says, through `Serve` and `Exchange`, how it waits and
+//! what it does with each thing the host sends: run a local object's call, answer a cycle
+//! collection's question, take a settlement or an uncaught exception, make a reply its answer.
+//! Static dispatch throughout: this is every request's path.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi_protocol::{
+    CallId, ChainId, ClientMessage, ObjectId, Outcome, PyException, PyRef, Request, RequestId, Thrown, TraceAnswer, Value, EVENT_CHAIN,
+};
+
+use super::held::release_outcome;
+use super::in_flight::InFlight;
+use crate::link::channel::{Channel, Dead, Incoming};
+
+/// What a caller does with the host's calls and events, on the chain it serves.
+pub trait Serve {
+    /// What ends a wait early (a dead host, an exiting program, an event that failed).
+    type Error;
+
+    /// Runs the host's call of local object `func` for `chain`; the exchange sends the answer.
+    fn call(&self, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException>;
+
+    /// The promise of `subscription` settled.
+    fn settled(&self, subscription: u64, outcome: Outcome) -> Result<(), Self::Error>;
+
+    /// An exception nothing in the host caught (an event's callback threw).
+    fn uncaught(&self, thrown: Box<Thrown>) -> Result<(), Self::Error>;
+}
+
+/// How a caller waits for its request's reply, and what the reply becomes.
+pub trait Exchange: Serve {
+    /// What a request answers.
+    type Answer;
+
+    /// How long to look for the reply on this thread before waiting in `unblocked` (a binding
+    /// keeps its interpreter's lock that long: handing it over costs more than a round trip).
+    const LOOK_FIRST: Option<Duration> = None;
+
+    /// Runs `wait` as this caller blocks (a binding lets its interpreter's lock go); `None`
+    /// when the program is exiting and the wait may not run.
+    fn unblocked<R: Send>(&self, wait: impl FnOnce() -> R + Send) -> Option<R> {
+        Some(wait())
+    }
+
+    /// The reply to request `id`, as the caller answers it.
+    fn reply(&self, id: RequestId, outcome: Outcome) -> Result<Self::Answer, Self::Error>;
+
+    /// The host can no longer answer.
+    fn dead(&self, dead: &Arc<Dead>) -> Self::Error;
+
+    /// The program is exiting: the wait ended unfinished.
+    fn exiting(&self) -> Self::Error;
+
+    /// Answers a cycle collection's question about the local objects in `unreached` (see
+    /// `TraceAnswer`); a caller that lends no proxies answers that all are live.
+    fn trace(&self, _unreached: &[(PyRef, u64)], _let_go: &[ObjectId]) -> TraceAnswer {
+        TraceAnswer::Live
+    }
+
+    /// Request `id` is about to be sent (a promise its reply makes may settle first).
+    fn began(&self, _id: RequestId) {}
+
+    /// Request `id` is over, however its wait ended.
+    fn ended(&self, _id: RequestId) {}
+}
+
+/// Sends `request` and waits for its reply, serving the host's calls, questions and events of
+/// its chain that come first, to any depth. `top`: the request starts its chain. The timeout
+/// runs from here (sending waits for room within it too), and afresh after each message the
+/// caller handled (time spent in the caller is not the host's).
+#[inline]
+pub fn exchange<X: Exchange>(channel: &Channel, x: &X, request: Request, top: bool) -> Result<X::Answer, X::Error> {
+    let mut deadline = channel.deadline();
+    let (id, chain) = (request.id, request.chain);
+    let _in_flight = InFlight::begin(channel, id, chain, top, |id| x.ended(id)).map_err(|d| x.dead(&d))?;
+    x.began(id);
+    channel.send(ClientMessage::Request(request), deadline).map_err(|d| x.dead(&d))?;
+    loop {
+        let waited = match X::LOOK_FIRST.and_then(|budget| channel.poll(chain, budget)) {
+            Some(polled) => polled,
+            None => match x.unblocked(|| channel.wait(chain, deadline)) {
+                Some(waited) => waited,
+                None => {
+                    // A look that read left the reading to this wait: a sleeper takes it.
+                    channel.hand_on_reading();
+                    return Err(x.exiting());
+                }
+            },
+        };
+        match waited.map_err(|d| x.dead(&d))? {
+            Incoming::Reply { id: rid, outcome } if rid == id => return x.reply(id, outcome),
+            // The reply of a nested request whose waiter gave up (an error on its way).
+            Incoming::Reply { outcome, .. } => release_outcome(&outcome, channel),
+            Incoming::Call { call, func, this, args } => answer_call(channel, x, chain, call, func, this, args),
+            Incoming::Trace { unreached, let_go } => {
+                let answer = x.trace(&unreached, &let_go);
+                // A host gone meanwhile waits for no answer; the wait learns of its end.
+                let _ = channel.send(ClientMessage::Traced(answer), channel.deadline());
+            }
+            // On the event chain (a request made by an event's local call), or a settlement
+            // ahead of the reply that makes its promise: in order.
+            event => serve_event(channel, x, event)?,
+        }
+        deadline = channel.deadline();
+    }
+}
+
+/// Runs one event the host sent on the event chain: on a dispatcher's thread, or on a
+/// request's that runs on the event chain and meets them while it waits.
+#[inline]
+pub fn serve_event<S: Serve>(channel: &Channel, serve: &S, event: Incoming) -> Result<(), S::Error> {
+    match event {
+        Incoming::Call { call, func, this, args } => {
+            answer_call(channel, serve, EVENT_CHAIN, call, func, this, args);
+            Ok(())
+        }
+        Incoming::Settled { subscription, outcome } => serve.settled(subscription, outcome),
+        Incoming::Uncaught(thrown) => serve.uncaught(thrown),
+        // Asked only of a request's chain, which handles it itself.
+        Incoming::Reply { .. } | Incoming::Trace { .. } => Ok(()),
+    }
+}
+
+/// Runs the host's call `call` for `chain` and sends its answer.
+fn answer_call<S: Serve>(channel: &Channel, serve: &S, chain: ChainId, call: CallId, func: PyRef, this: Value, args: Vec<Value>) {
+    if channel.gone() {
+        // Sent before the host ended or was closed: nobody would get the answer, and no code
+        // of the program's runs for a host whose closing has begun.
+        return;
+    }
+    let result = serve.call(chain, func, this, args);
+    // A host that ended meanwhile (closed by the call itself, say) waits for no answer: the
+    // failed send is no error of the call's, and whoever waits on the chain learns of the end.
+    let _ = channel.send(ClientMessage::CallbackResult { call, result }, channel.deadline());
+}
