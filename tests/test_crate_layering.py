@@ -308,8 +308,9 @@ def test_the_core_imports_downwards():
 
 # What only the core does (issue 66): starting a host, the life of a request on its channel
 # (begun, then ended however its wait ends), and the exchange of protocol messages (a request
-# sent, its chain's messages waited for, the host's calls and questions answered). The binding
-# asks the core for all of them, and knows no message's layout.
+# sent, its chain's messages waited for, the host's calls and questions answered, the event
+# ring read and each event told apart). The binding asks the core for all of them, and knows no
+# message's layout.
 CORE_ONLY = {
     "starts a host itself": re.compile(r"\bstart::(isolated|in_process)\b"),
     "begins a request on the channel": re.compile(r"\.begin\(\s*id\b"),
@@ -317,6 +318,8 @@ CORE_ONLY = {
     "guards a request's life with its own type": re.compile(r"\bstruct\s+InFlight\b"),
     "sends protocol messages": re.compile(r"\bClientMessage\b"),
     "waits on a chain for the host's messages": re.compile(r"\.(wait|poll)\(\s*chain\b"),
+    "reads the event ring": re.compile(r"\b(next_event|buffered_event)\("),
+    "matches what the host sent": re.compile(r"\bIncoming\b"),
 }
 
 

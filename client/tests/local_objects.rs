@@ -199,3 +199,28 @@ fn what_a_local_call_is_given_is_released_when_it_lets_go() {
         assert_eq!(collect(), Value::Number(alone + 1.0), "neither the program nor the local call holds the array");
     });
 }
+
+/// A local function with a bug: it panics.
+struct Panicking;
+
+impl LocalObjects for Panicking {
+    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+        panic!("a local object's bug")
+    }
+}
+
+/// Isolated only: in-process the violation marks the host dead but cannot stop its thread, and
+/// a wait already reading its rings was seen not to wake.
+#[test]
+fn an_event_the_program_panics_on_ends_the_host_with_why() {
+    let session = common::isolated(Arc::new(Panicking));
+    let tsfn = session.load(&addon("tsfn")).unwrap();
+    let f = Value::Py { id: session.new_local(), callable: true };
+    // A thread of the addon's calls f once, an event on the session's dispatcher.
+    session.call(tsfn.property("defaultCall").unwrap(), Value::Undefined, vec![Value::Number(1.0), f]).unwrap();
+    let (sender, ended) = channel();
+    let link = session.channel().clone();
+    std::thread::spawn(move || sender.send(link.wait_dead()));
+    let dead = ended.recv_timeout(Duration::from_secs(30)).expect("the host is ended, not left with a dead dispatcher");
+    assert!(dead.message.contains("internal error: a local object's bug"), "{}", dead.message);
+}

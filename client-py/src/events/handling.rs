@@ -22,18 +22,17 @@ use crate::state::connection::Connection;
 use crate::state::subscriptions::{self, Subscriptions};
 use crate::values::copies;
 use crate::values::from_python::Cx;
-use napi_client::link::channel::Incoming;
-use napi_client::session::exchange::serve_event;
+use napi_client::session::dispatching::Event;
 
 /// Runs `events` in order on the event chain (the dispatcher's turn), then lets go of the
 /// Python objects the host dropped. A failing event is reported as unraisable; the next
 /// one still runs.
-pub fn run_turn(slf: &Bound<'_, Connection>, events: impl IntoIterator<Item = Incoming>) {
+pub fn run_turn(slf: &Bound<'_, Connection>, events: &mut dyn Iterator<Item = Event>) {
     let py = slf.py();
     let conn = slf.get();
     chains::running(conn, EVENT_CHAIN, CameBy::Message, || {
         for event in events {
-            if let Err(e) = Cx::new(slf).and_then(|cx| serve_event(&conn.channel, &Served(&cx), event)) {
+            if let Err(e) = Cx::new(slf).and_then(|cx| event.serve(&conn.channel, &Served(&cx))) {
                 e.write_unraisable(py, Some(slf.as_any()));
             }
         }

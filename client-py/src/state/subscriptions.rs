@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use napi_protocol::Outcome;
 use pyo3::prelude::*;
 
-use napi_client::link::inbound::{Incoming, Violation};
+use napi_client::link::inbound::Violation;
 
 #[derive(Default)]
 struct Table {
@@ -92,20 +92,15 @@ impl Subscriptions {
         }
     }
 
-    /// The dispatcher's first look at an event, without the GIL: a settlement nobody claimed
-    /// yet is kept for its claim (`None`); anything else is handed back to run in Python.
-    pub fn triage(&self, event: Incoming) -> Result<Option<Incoming>, Violation> {
-        match event {
-            Incoming::Settled { subscription, outcome } => {
-                let mut t = self.table.lock().unwrap();
-                if t.waiting.contains_key(&subscription) {
-                    return Ok(Some(Incoming::Settled { subscription, outcome }));
-                }
-                t.keep_early(subscription, outcome, self.strict)?;
-                Ok(None)
-            }
-            other => Ok(Some(other)),
+    /// The dispatcher's first look at a settlement, without the GIL: one nobody claimed yet is
+    /// kept for its claim (`None`); one a settlement waits for is handed back to settle in Python.
+    pub fn early(&self, subscription: u64, outcome: Outcome) -> Result<Option<Outcome>, Violation> {
+        let mut t = self.table.lock().unwrap();
+        if t.waiting.contains_key(&subscription) {
+            return Ok(Some(outcome));
         }
+        t.keep_early(subscription, outcome, self.strict)?;
+        Ok(None)
     }
 
     /// `settlement` waits for subscription `sub`; settled at once if its outcome came first.

@@ -7,7 +7,8 @@ use std::sync::{Arc, Condvar, Mutex, Weak};
 use napi_protocol::{ChainId, Outcome, PyException, PyRef, Thrown, Value};
 use rustc_hash::FxHashMap;
 
-use super::exchange::{serve_event, Serve};
+use super::dispatching::{self, Dispatch, Event};
+use super::exchange::Serve;
 use super::held::{release, release_outcome};
 use super::{Error, Inner, Requesting, Session};
 use crate::link::channel::{Channel, Dead};
@@ -75,13 +76,27 @@ impl Settlements {
 
 /// Runs the session's events until its host is gone, then ends the waits for settlements.
 pub fn dispatch(inner: Weak<Inner>, channel: Arc<Channel>) {
-    while let Some(event) = channel.next_event() {
-        let Some(inner) = inner.upgrade() else { return };
-        let _ = serve_event(&channel, &Requesting(&Session { inner }), event);
+    dispatching::dispatch(&channel, &Dispatcher(inner));
+}
+
+/// A session's events; the session is weak (a dropped one must still end its host).
+struct Dispatcher(Weak<Inner>);
+
+impl Dispatch for Dispatcher {
+    fn turn(&self, events: &mut dyn Iterator<Item = Event>) -> bool {
+        let Some(inner) = self.0.upgrade() else { return false };
+        let session = Session { inner };
+        for event in events {
+            // A session's events fail only by a dead host, which the dispatcher learns of next.
+            let _ = event.serve(&session.inner.channel, &Requesting(&session));
+        }
+        true
     }
-    let dead = channel.wait_dead();
-    if let Some(inner) = inner.upgrade() {
-        inner.settlements.gone(dead);
+
+    fn gone(&self, dead: Arc<Dead>) {
+        if let Some(inner) = self.0.upgrade() {
+            inner.settlements.gone(dead);
+        }
     }
 }
 
