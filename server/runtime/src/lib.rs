@@ -248,7 +248,7 @@ impl Runtime {
     /// A new runtime with its realm, running native code through `native`.
     pub fn new(native: Box<dyn Native>) -> Rc<Runtime> {
         let mut heap = Heap::default();
-        let realm = Realm::create(&mut heap);
+        let realm = Realm::create(&mut heap, builtins::install);
         Rc::new(Runtime {
             heap: RefCell::new(heap),
             realm,

@@ -16,6 +16,12 @@ use super::Runtime;
 /// What a host built-in does when called: `(runtime, this, args, new_target)`.
 pub type BuiltinFn = fn(&Runtime, Value, &[Value], Option<ObjectId>) -> super::JsResult<Value>;
 
+/// The built-in that does nothing: `Function.prototype` itself (realm.rs), and node's `Timeout`
+/// and `Immediate` constructors.
+pub fn noop(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> super::JsResult<Value> {
+    Ok(Value::Undefined)
+}
+
 /// The native side of a function.
 #[derive(Clone, Debug)]
 pub enum Callable {

@@ -4,10 +4,13 @@
 //! prototypes (for `instanceof`, `napi_get_prototype`, error names), the constructors real addons
 //! look up on the global (`Object`, `Error`, `TypeError`, `RangeError`, `Symbol`, `JSON`), and the
 //! few methods napi-rs calls (`Symbol.for`, `JSON.stringify`, `Reflect.getOwnPropertyDescriptor`).
+//!
+//! This file makes the intrinsic objects and the [`Builder`] that fills them; the built-ins
+//! (`builtins/`) sit above it and fill them, handed in by whoever makes the realm
+//! (`Runtime::new`), so that this layer never imports the one above.
 
-use super::builtins;
 use super::heap::Heap;
-use super::object::{BuiltinFn, Callable, Function, ObjectClass, TypedArrayKind};
+use super::object::{noop, BuiltinFn, Callable, Function, ObjectClass, TypedArrayKind};
 use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey, Slot};
 use super::value::Value;
@@ -109,12 +112,13 @@ impl Builder<'_> {
 }
 
 impl Realm {
-    pub fn create(heap: &mut Heap) -> Realm {
+    /// Makes the intrinsics in `heap` and lets `install` put the built-ins on them (the
+    /// prototypes' methods, the constructors on the global); then names every object reachable
+    /// from the global (`intrinsic_names`), which must come after.
+    pub fn create(heap: &mut Heap, install: impl FnOnce(&mut Builder, &Realm)) -> Realm {
         let object_prototype = heap.new_object(ObjectClass::Plain, None);
-        let function_prototype = heap.new_object(
-            ObjectClass::Function(Function { callable: Callable::Builtin(builtins::noop), is_class: false }),
-            Some(object_prototype),
-        );
+        let function_prototype =
+            heap.new_object(ObjectClass::Function(Function { callable: Callable::Builtin(noop), is_class: false }), Some(object_prototype));
         let mut b = Builder { heap, function_prototype };
         let global = b.heap.new_object(ObjectClass::Plain, Some(object_prototype));
         let proto = |b: &mut Builder, class: ObjectClass| b.heap.new_object(class, Some(object_prototype));
@@ -217,7 +221,7 @@ impl Realm {
             symbol_unscopables,
             intrinsic_names: std::collections::HashMap::new(),
         };
-        builtins::install(&mut b, &realm);
+        install(&mut b, &realm);
         realm.intrinsic_names = name_intrinsics(b.heap, global);
         realm
     }

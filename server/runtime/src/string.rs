@@ -83,6 +83,21 @@ impl JsString {
     }
 }
 
+/// The code point at unit `k` of `s` (a surrogate pair read whole, a lone surrogate as itself),
+/// and how many units it takes: ECMA-262's `CodePointAt`, which the string, its iterator and
+/// regular expressions' unicode mode step by.
+pub fn code_point(s: &[u16], k: usize) -> (u32, usize) {
+    let first = s[k];
+    if (0xd800..0xdc00).contains(&first) {
+        if let Some(&second) = s.get(k + 1) {
+            if (0xdc00..0xe000).contains(&second) {
+                return (0x10000 + ((u32::from(first) - 0xd800) << 10) + (u32::from(second) - 0xdc00), 2);
+            }
+        }
+    }
+    (u32::from(first), 1)
+}
+
 impl PartialEq for JsString {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {

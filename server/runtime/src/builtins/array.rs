@@ -9,8 +9,11 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
-use super::coerce::{get_index, has_index, index_key, is_array, length_of, put, relative_index, this_object, to_integer, MAX_SAFE};
+use super::coerce::{
+    adopt_prototype, arg, get_index, has_index, index_key, is_array, length_of, put, relative_index, require_callable, this_object,
+    to_integer, MAX_SAFE,
+};
+use super::define::species_getter;
 use super::iterator::iterate;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
@@ -18,7 +21,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(array, "isArray", 1, array_is_array);
     b.method(array, "from", 1, array_from);
     b.method(array, "of", 0, array_of);
-    super::species_getter(b, realm, array);
+    species_getter(b, realm, array);
     let p = realm.array_prototype;
     b.method(p, "at", 1, at);
     b.method(p, "concat", 1, concat);
@@ -69,7 +72,7 @@ fn array_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<ObjectI
         _ => rt.new_array(args.to_vec()),
     };
     if let Some(nt) = new_target {
-        super::adopt_prototype(rt, arr, nt)?;
+        adopt_prototype(rt, arr, nt)?;
     }
     Ok(Value::Object(arr))
 }
@@ -84,7 +87,7 @@ fn array_from(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> Js
     let map = arg(args, 1);
     let this_arg = arg(args, 2);
     if !matches!(map, Value::Undefined) {
-        super::require_callable(rt, &map)?;
+        require_callable(rt, &map)?;
     }
     let mapping = rt.is_callable(&map);
     let mut out = Vec::new();

@@ -8,9 +8,8 @@ use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
 use super::array::{flatten_into, this_array_like};
-use super::coerce::{get_index, has_index, index_key, put};
+use super::coerce::{arg, get_index, has_index, index_key, put, require_callable};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let p = realm.array_prototype;
@@ -31,7 +30,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
 /// The callback argument, or V8's "number 5 is not a function".
 pub(super) fn callback(rt: &Runtime, args: &[Value]) -> JsResult<Value> {
     let f = arg(args, 0);
-    super::require_callable(rt, &f)?;
+    require_callable(rt, &f)?;
     Ok(f)
 }
 

@@ -7,9 +7,8 @@ use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
 use super::array::this_array_like;
-use super::coerce::{delete_or_throw, get_index, has_index, index_key, put, relative_index, to_integer, MAX_SAFE};
+use super::coerce::{arg, delete_or_throw, get_index, has_index, index_key, put, relative_index, to_integer, MAX_SAFE};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let p = realm.array_prototype;

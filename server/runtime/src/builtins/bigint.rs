@@ -13,8 +13,8 @@ use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
-use super::coerce::to_integer;
+use super::coerce::{arg, class_of, to_integer};
+use super::define::to_string_tag;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let bigint = b.constructor(realm.global, "BigInt", 1, bigint_ctor, realm.bigint_prototype);
@@ -24,7 +24,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(p, "toString", 0, to_string);
     b.method(p, "toLocaleString", 0, to_locale_string);
     b.method(p, "valueOf", 0, value_of);
-    super::to_string_tag(b, realm, p, "BigInt");
+    to_string_tag(b, realm, p, "BigInt");
 }
 
 fn bigint_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
@@ -101,7 +101,7 @@ fn as_uint_n(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
 fn this_bigint(rt: &Runtime, this: &Value, method: &str) -> JsResult<Rc<BigInt>> {
     match this {
         Value::BigInt(b) => Ok(b.clone()),
-        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
+        Value::Object(id) => match class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::BigInt(b))) => Ok(b.clone()),
             _ => Err(rt.type_error(format!("BigInt.prototype.{method} requires that 'this' be a BigInt"))),
         },

@@ -5,7 +5,7 @@ use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{adopt_prototype, arg, class_of};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     b.constructor(realm.global, "Boolean", 1, boolean_ctor, realm.boolean_prototype);
@@ -19,7 +19,7 @@ fn boolean_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) ->
         None => Ok(v),
         Some(nt) => {
             let id = rt.to_object(&v).expect("booleans box");
-            super::adopt_prototype(rt, id, nt)?;
+            adopt_prototype(rt, id, nt)?;
             Ok(Value::Object(id))
         }
     }
@@ -28,7 +28,7 @@ fn boolean_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) ->
 fn this_boolean(rt: &Runtime, this: &Value, method: &str) -> JsResult<bool> {
     match this {
         Value::Bool(b) => Ok(*b),
-        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
+        Value::Object(id) => match class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::Bool(b))) => Ok(*b),
             _ => Err(rt.type_error(format!("Boolean.prototype.{method} requires that 'this' be a Boolean"))),
         },

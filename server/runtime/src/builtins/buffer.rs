@@ -8,20 +8,22 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
+use super::coerce::describe;
+use super::define::getter;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(realm.buffer_prototype, "toJSON", 0, buffer_to_json);
-    super::getter(b, realm.arraybuffer_prototype, "byteLength", arraybuffer_byte_length);
-    super::getter(b, realm.sharedarraybuffer_prototype, "byteLength", sharedarraybuffer_byte_length);
+    getter(b, realm.arraybuffer_prototype, "byteLength", arraybuffer_byte_length);
+    getter(b, realm.sharedarraybuffer_prototype, "byteLength", sharedarraybuffer_byte_length);
     // The typed arrays' are on %TypedArray%.prototype (typed_array_methods.rs).
     let proto = realm.dataview_prototype;
-    super::getter(b, proto, "buffer", view_buffer);
-    super::getter(b, proto, "byteLength", view_byte_length);
-    super::getter(b, proto, "byteOffset", view_byte_offset);
+    getter(b, proto, "buffer", view_buffer);
+    getter(b, proto, "byteLength", view_byte_length);
+    getter(b, proto, "byteOffset", view_byte_offset);
 }
 
 fn incompatible(rt: &Runtime, what: &str, this: &Value) -> super::super::Thrown {
-    rt.type_error(format!("Method get {what} called on incompatible receiver {}", super::describe(rt, this)))
+    rt.type_error(format!("Method get {what} called on incompatible receiver {}", describe(rt, this)))
 }
 
 /// `byteLength` of an ArrayBuffer (`shared` false) or a SharedArrayBuffer: each getter refuses

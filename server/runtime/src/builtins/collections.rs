@@ -7,8 +7,9 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
+use super::coerce::{arg, class_of, describe, require_callable};
+use super::define::{getter, to_string_tag};
 use super::iterator::{iterate, new_iterator};
-use super::{arg, describe, getter, require_callable, to_string_tag};
 
 /// Which of the two collections a method belongs to.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -61,7 +62,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
 
 /// The table of `this`, or V8's incompatible-receiver TypeError naming `method`.
 fn table(rt: &Runtime, this: &Value, kind: Kind, method: &str) -> JsResult<(ObjectId, OrderedTable)> {
-    match (super::class_of(rt, this), this) {
+    match (class_of(rt, this), this) {
         (Some(ObjectClass::Set(t)), Value::Object(id)) if kind == Kind::Set => Ok((*id, t)),
         (Some(ObjectClass::Map(t)), Value::Object(id)) if kind == Kind::Map => Ok((*id, t)),
         _ => {

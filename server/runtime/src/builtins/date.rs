@@ -9,7 +9,7 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{adopt_prototype, arg, class_of};
 use super::date_time::*;
 
 const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -83,7 +83,7 @@ fn date_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> Js
     let t = match args {
         [] => now_ms(),
         [v] => {
-            let tv = match super::class_of(rt, v) {
+            let tv = match class_of(rt, v) {
                 Some(ObjectClass::Date(t)) => t,
                 _ => match rt.to_primitive(v, None)? {
                     Value::String(s) => super::date_parse::parse(&s.to_rust_string()),
@@ -95,7 +95,7 @@ fn date_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> Js
         _ => time_clip(utc(from_components(rt, args)?)),
     };
     let id = rt.new_date(t);
-    super::adopt_prototype(rt, id, nt)?;
+    adopt_prototype(rt, id, nt)?;
     Ok(Value::Object(id))
 }
 
@@ -114,7 +114,7 @@ fn date_utc(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
 
 /// The time value of `this`, or V8's TypeError.
 fn this_time(rt: &Runtime, this: &Value) -> JsResult<f64> {
-    match super::class_of(rt, this) {
+    match class_of(rt, this) {
         Some(ObjectClass::Date(t)) => Ok(t),
         _ => Err(rt.type_error("this is not a Date object.".into())),
     }

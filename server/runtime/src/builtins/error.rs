@@ -10,7 +10,7 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{adopt_prototype, arg};
 use super::iterator::iterate;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
@@ -49,7 +49,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
 fn construct(rt: &Runtime, kind: ErrorKind, message: &Value, options: &Value, new_target: Option<ObjectId>) -> JsResult<ObjectId> {
     let id = rt.new_error(kind, "".into(), None);
     if let Some(target) = new_target {
-        super::adopt_prototype(rt, id, target)?;
+        adopt_prototype(rt, id, target)?;
     }
     rt.heap.borrow_mut().obj_mut(id).props.clear();
     let message = match message {

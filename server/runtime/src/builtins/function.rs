@@ -12,7 +12,7 @@ use super::super::property::{Property, PropertyKey, Slot};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{arg, describe};
 
 /// V8's message when code generation from strings is disallowed.
 pub const NO_CODE_GENERATION: &str = "Code generation from strings disallowed for this context";
@@ -56,7 +56,7 @@ fn require_function(rt: &Runtime, this: &Value, method: &str) -> JsResult<()> {
     if rt.is_callable(this) {
         return Ok(());
     }
-    let shown = super::describe(rt, this);
+    let shown = describe(rt, this);
     Err(rt.type_error(match this {
         Value::Object(_) | Value::Undefined | Value::Null => {
             format!("Function.prototype.{method} was called on {shown}, which is {} and not a function", article(rt, this))

@@ -6,9 +6,11 @@ use super::super::object::{BuiltinFn, ObjectClass};
 use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
+use super::super::string::code_point;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::{describe, describe_operand, symbol_method, to_string_tag};
+use super::coerce::{class_of, describe, describe_operand};
+use super::define::{return_this, symbol_method, to_string_tag};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     // %IteratorPrototype%[Symbol.iterator] returns `this`, which makes every iterator iterable.
@@ -30,10 +32,6 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     let values = b.method(proto, "values", 0, array_values);
     // Array.prototype[Symbol.iterator] is the very `values` function, as in V8.
     b.heap.put(proto, PropertyKey::Symbol(realm.symbol_iterator), Property::hidden(Value::Object(values)));
-}
-
-fn return_this(_: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(this)
 }
 
 /// A new iterator over `target` with the prototype `proto` (one of the realm's iterator
@@ -78,7 +76,7 @@ fn set_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>
 }
 
 fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let state = match super::class_of(rt, &this) {
+    let state = match class_of(rt, &this) {
         Some(ObjectClass::Iterator(state)) if state.kind == IterationKind::CodePoints => state,
         _ => {
             return Err(
@@ -88,13 +86,13 @@ fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<Object
     };
     let Value::Object(iter) = this else { unreachable!("only objects have a class") };
     let Some(target) = state.target else { return Ok(iterator_result(rt, Value::Undefined, true)) };
-    let units = match super::class_of(rt, &Value::Object(target)) {
+    let units = match class_of(rt, &Value::Object(target)) {
         Some(ObjectClass::Primitive(Value::String(s))) => s.to_utf16(),
         _ => Vec::new(),
     };
     let at = state.position;
     let (value, next) = if at < units.len() {
-        let (_, n) = super::string::code_point(&units, at);
+        let (_, n) = code_point(&units, at);
         (Some(super::coerce::units_value(&units[at..at + n])), at + n)
     } else {
         (None, at)
@@ -118,13 +116,13 @@ fn map_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>
 /// One step of any host iterator. Sets and Maps are walked by table slot, so entries added during
 /// iteration are visited and deleted ones skipped, as the spec's iterators do.
 fn iterator_next(rt: &Runtime, this: Value, tag: &str) -> JsResult<Value> {
-    let state = match super::class_of(rt, &this) {
+    let state = match class_of(rt, &this) {
         Some(ObjectClass::Iterator(state)) => state,
         _ => return Err(rt.type_error(format!("Method {tag}.prototype.next called on incompatible receiver {}", describe(rt, &this)))),
     };
     let Value::Object(iter) = this else { unreachable!("only objects have a class") };
     let Some(target) = state.target else { return Ok(iterator_result(rt, Value::Undefined, true)) };
-    let step = match super::class_of(rt, &Value::Object(target)) {
+    let step = match class_of(rt, &Value::Object(target)) {
         Some(ObjectClass::Set(table) | ObjectClass::Map(table)) => table.next_entry(state.position).map(|(slot, k, v)| (slot + 1, k, v)),
         _ => {
             let length = rt.get_named(&Value::Object(target), "length")?;

@@ -8,7 +8,8 @@ use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime, MAX_DEPTH};
-use super::{arg, to_string_tag};
+use super::coerce::{arg, class_of};
+use super::define::to_string_tag;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let json = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
@@ -55,7 +56,7 @@ fn allowed_keys(rt: &Runtime, replacer: &Value) -> JsResult<Option<Vec<PropertyK
     let mut keys = Vec::new();
     for i in 0..super::coerce::length_of(rt, replacer)? as u32 {
         let item = rt.get(replacer, &PropertyKey::Index(i))?;
-        let wrapped = matches!(super::class_of(rt, &item), Some(ObjectClass::Primitive(Value::String(_) | Value::Number(_))));
+        let wrapped = matches!(class_of(rt, &item), Some(ObjectClass::Primitive(Value::String(_) | Value::Number(_))));
         if matches!(item, Value::String(_) | Value::Number(_)) || wrapped {
             let key = PropertyKey::from_string(rt.to_string(&item)?);
             if !keys.contains(&key) {
@@ -69,7 +70,7 @@ fn allowed_keys(rt: &Runtime, replacer: &Value) -> JsResult<Option<Vec<PropertyK
 /// The indentation unit from `space`: up to 10 spaces for a number, the first 10 code units of a
 /// string (Number and String wrappers count as their primitives).
 fn gap(rt: &Runtime, space: &Value) -> JsResult<String> {
-    let space = match super::class_of(rt, space) {
+    let space = match class_of(rt, space) {
         Some(ObjectClass::Primitive(Value::Number(_))) => Value::Number(rt.to_number(space)?),
         Some(ObjectClass::Primitive(Value::String(_))) => Value::String(rt.to_string(space)?),
         _ => space.clone(),
@@ -149,7 +150,7 @@ impl Serializer<'_> {
             value = rt.call(replacer, Value::Object(holder), &[key.to_value(), value])?;
         }
         // Wrappers serialise as their primitives (read through valueOf/toString, as the spec does).
-        value = match super::class_of(rt, &value) {
+        value = match class_of(rt, &value) {
             Some(ObjectClass::Primitive(Value::Number(_))) => Value::Number(rt.to_number(&value)?),
             Some(ObjectClass::Primitive(Value::String(_))) => Value::String(rt.to_string(&value)?),
             Some(ObjectClass::Primitive(p @ (Value::Bool(_) | Value::BigInt(_)))) => p,

@@ -6,7 +6,7 @@ use super::super::property::{Descriptor, Property, PropertyKey};
 use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime, Thrown, MAX_DEPTH};
-use super::arg;
+use super::coerce::arg;
 
 /// V8's `kMaxContextCharacters`: how much source an "Unexpected token" message quotes on each
 /// side of the token once the source is too long to quote whole.

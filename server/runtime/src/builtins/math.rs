@@ -11,7 +11,8 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::arg;
+use super::define::to_string_tag;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let math = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
@@ -70,7 +71,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(math, "min", 2, min);
     b.method(math, "random", 0, random);
     b.method(math, "f16round", 1, f16round);
-    super::to_string_tag(b, realm, math, "Math");
+    to_string_tag(b, realm, math, "Math");
 }
 
 fn num(rt: &Runtime, args: &[Value], i: usize) -> JsResult<f64> {

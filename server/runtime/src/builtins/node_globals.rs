@@ -4,14 +4,15 @@
 
 use std::time::Duration;
 
-use super::super::object::ObjectClass;
+use super::super::object::{noop, ObjectClass};
 use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::timers::Timer;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{arg, describe_operand};
+use super::define::{symbol_method, to_string_tag};
 
 /// Node 26.10.0's answers (the release `napi_get_node_version` reports), with `napi` the
 /// Node-API version this host implements.
@@ -62,7 +63,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         let func = b.function(name, length, f);
         data(b, name, Value::Object(func));
     }
-    super::to_string_tag(b, realm, process, "process");
+    to_string_tag(b, realm, process, "process");
 
     let timeout_proto = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
     let immediate_proto = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
@@ -71,11 +72,11 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         b.method(proto, "unref", 0, timer_unref);
         b.method(proto, "hasRef", 0, timer_has_ref);
     }
-    super::symbol_method(b, timeout_proto, realm.symbol_to_primitive, "[Symbol.toPrimitive]", 0, timer_id);
-    let timeout_ctor = b.function("Timeout", 0, super::noop);
+    symbol_method(b, timeout_proto, realm.symbol_to_primitive, "[Symbol.toPrimitive]", 0, timer_id);
+    let timeout_ctor = b.function("Timeout", 0, noop);
     b.value(timeout_proto, "constructor", Value::Object(timeout_ctor));
     b.heap.put(timeout_ctor, PropertyKey::name("prototype"), Property::hidden(Value::Object(timeout_proto)));
-    let immediate_ctor = b.function("Immediate", 0, super::noop);
+    let immediate_ctor = b.function("Immediate", 0, noop);
     b.value(immediate_proto, "constructor", Value::Object(immediate_ctor));
     b.heap.put(immediate_ctor, PropertyKey::name("prototype"), Property::hidden(Value::Object(immediate_proto)));
     // The prototypes are found again through the functions' `prototype`.
@@ -95,7 +96,7 @@ fn callback(rt: &Runtime, v: &Value) -> JsResult<()> {
     if rt.is_callable(v) {
         return Ok(());
     }
-    let e = rt.type_error(format!("The \"callback\" argument must be of type function. Received {}", super::describe_operand(rt, v)));
+    let e = rt.type_error(format!("The \"callback\" argument must be of type function. Received {}", describe_operand(rt, v)));
     if let Value::Object(id) = &e.0 {
         rt.heap.borrow_mut().put(*id, PropertyKey::name("code"), Property::data(Value::str("ERR_INVALID_ARG_TYPE")));
     }

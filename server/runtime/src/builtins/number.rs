@@ -14,8 +14,7 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
-use super::coerce::to_integer;
+use super::coerce::{adopt_prototype, arg, class_of, to_integer};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let number = b.constructor(realm.global, "Number", 1, number_ctor, realm.number_prototype);
@@ -68,7 +67,7 @@ fn number_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
         None => Ok(Value::Number(n)),
         Some(nt) => {
             let id = rt.to_object(&Value::Number(n)).expect("numbers box");
-            super::adopt_prototype(rt, id, nt)?;
+            adopt_prototype(rt, id, nt)?;
             Ok(Value::Object(id))
         }
     }
@@ -78,7 +77,7 @@ fn number_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
 fn this_number(rt: &Runtime, this: &Value, method: &str) -> JsResult<f64> {
     match this {
         Value::Number(n) => Ok(*n),
-        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
+        Value::Object(id) => match class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::Number(n))) => Ok(*n),
             _ => Err(rt.type_error(format!("Number.prototype.{method} requires that 'this' be a Number"))),
         },

@@ -8,8 +8,8 @@ use super::super::property::{Descriptor, Property, PropertyKey, Slot};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
+use super::coerce::{adopt_prototype, arg, describe};
 use super::iterator::iterate;
-use super::{arg, describe};
 
 /// Installs these and returns the `Object` constructor, for the other files' statics.
 pub fn install(b: &mut Builder, realm: &Realm) -> ObjectId {
@@ -46,7 +46,7 @@ fn object_ctor(rt: &Runtime, _: Value, args: &[Value], new_target: Option<Object
         // `new Object()` from a subclass gets the subclass's prototype (only when nothing was
         // passed: an object argument is answered as it is).
         if v.is_nullish() && nt != object_ctor_id(rt) {
-            super::adopt_prototype(rt, obj, nt)?;
+            adopt_prototype(rt, obj, nt)?;
         }
     }
     Ok(Value::Object(obj))

@@ -6,8 +6,8 @@ use super::super::property::{Descriptor, PropertyKey};
 use super::super::realm::Builder;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
+use super::coerce::{arg, describe};
 use super::object::require_object;
-use super::{arg, describe};
 
 pub fn install(b: &mut Builder, object: ObjectId) {
     b.method(object, "defineProperty", 3, define_property);

@@ -7,7 +7,7 @@ use super::super::property::Slot;
 use super::super::realm::Builder;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::{arg, describe};
+use super::coerce::{arg, describe};
 
 pub fn install(b: &mut Builder, object: ObjectId) {
     b.method(object, "freeze", 1, freeze);

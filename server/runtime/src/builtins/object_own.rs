@@ -6,8 +6,8 @@ use super::super::property::PropertyKey;
 use super::super::realm::Builder;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
+use super::coerce::{arg, describe};
 use super::object::require_object;
-use super::{arg, describe};
 
 pub fn install(b: &mut Builder, object: ObjectId) {
     b.method(object, "getOwnPropertyNames", 1, get_own_property_names);

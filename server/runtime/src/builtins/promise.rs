@@ -7,7 +7,8 @@ use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime, Thrown};
-use super::{arg, to_string_tag};
+use super::coerce::arg;
+use super::define::{species_getter, to_string_tag};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let proto = realm.promise_prototype;
@@ -15,7 +16,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(promise, "resolve", 1, promise_resolve);
     b.method(promise, "reject", 1, promise_reject);
     super::promise_combinators::install(b, promise);
-    super::species_getter(b, realm, promise);
+    species_getter(b, realm, promise);
     b.method(proto, "then", 2, promise_then);
     b.method(proto, "catch", 1, promise_catch);
     b.method(proto, "finally", 1, promise_finally);

@@ -11,7 +11,7 @@ use super::super::property::PropertyKey;
 use super::super::realm::Builder;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime, Thrown};
-use super::arg;
+use super::coerce::arg;
 use super::iterator::iterate;
 
 pub fn install(b: &mut Builder, promise: ObjectId) {

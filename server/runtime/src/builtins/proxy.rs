@@ -9,7 +9,7 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::arg;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let proxy = b.function("Proxy", 2, proxy_ctor);

@@ -6,7 +6,8 @@ use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{adopt_prototype, arg, describe};
+use super::define::to_string_tag;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let reflect = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
@@ -24,7 +25,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(reflect, "preventExtensions", 1, prevent_extensions);
     b.method(reflect, "set", 3, set);
     b.method(reflect, "setPrototypeOf", 2, set_prototype_of);
-    super::to_string_tag(b, realm, reflect, "Reflect");
+    to_string_tag(b, realm, reflect, "Reflect");
 }
 
 /// The target argument, which must be an object.
@@ -40,7 +41,7 @@ fn apply(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResul
     if !rt.is_callable(&f) {
         return Err(rt.type_error(format!(
             "Function.prototype.apply was called on {}, which is {} and not a function",
-            super::describe(rt, &f),
+            describe(rt, &f),
             match &f {
                 Value::Object(_) => "an object".to_string(),
                 Value::Undefined => "an undefined".to_string(),
@@ -57,12 +58,12 @@ fn construct(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
     let f = arg(args, 0);
     let is_ctor = matches!(f, Value::Object(id) if rt.is_constructor(id));
     if !is_ctor {
-        return Err(rt.type_error(format!("{} is not a constructor", super::describe(rt, &f))));
+        return Err(rt.type_error(format!("{} is not a constructor", describe(rt, &f))));
     }
     if args.len() > 2 {
         let nt = &args[2];
         if !matches!(nt, Value::Object(id) if rt.is_constructor(*id)) {
-            return Err(rt.type_error(format!("{} is not a constructor", super::describe(rt, nt))));
+            return Err(rt.type_error(format!("{} is not a constructor", describe(rt, nt))));
         }
     }
     let list = rt.list_from_array_like(&arg(args, 1))?;
@@ -70,7 +71,7 @@ fn construct(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
     // A different new.target gives the instance that target's prototype, as `super()` would.
     if let (Some(Value::Object(nt)), Value::Object(obj)) = (args.get(2), &made) {
         if !rt.strict_equals(&args[2], &f) {
-            super::adopt_prototype(rt, *obj, *nt)?;
+            adopt_prototype(rt, *obj, *nt)?;
         }
     }
     Ok(made)
@@ -140,7 +141,7 @@ fn set_prototype_of(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>)
     let proto = match arg(args, 1) {
         Value::Object(p) => Some(p),
         Value::Null => None,
-        other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", super::describe(rt, &other)))),
+        other => return Err(rt.type_error(format!("Object prototype may only be an Object or null: {}", describe(rt, &other)))),
     };
     Ok(Value::Bool(rt.set_prototype(obj, proto)?))
 }

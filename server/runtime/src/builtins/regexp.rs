@@ -12,17 +12,17 @@ use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::regexp::RegExpData;
-use super::super::string::JsString;
+use super::super::string::{code_point, JsString};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
-use super::coerce::{put, to_length, units_value};
+use super::coerce::{arg, class_of, describe, put, to_length, units_value};
+use super::define::{getter, species_getter, symbol_method, to_string_tag};
 use super::iterator::{iterator_result, new_iterator};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let p = realm.regexp_prototype;
     let ctor = b.constructor(realm.global, "RegExp", 2, regexp_ctor, p);
-    super::species_getter(b, realm, ctor);
+    species_getter(b, realm, ctor);
     b.method(p, "exec", 1, exec);
     b.method(p, "test", 1, test);
     b.method(p, "toString", 0, to_string);
@@ -39,16 +39,16 @@ pub fn install(b: &mut Builder, realm: &Realm) {
         ("unicode", unicode),
         ("unicodeSets", unicode_sets),
     ] {
-        super::getter(b, p, name, f);
+        getter(b, p, name, f);
     }
-    super::symbol_method(b, p, realm.symbol_match, "[Symbol.match]", 1, symbol_match);
-    super::symbol_method(b, p, realm.symbol_match_all, "[Symbol.matchAll]", 1, symbol_match_all);
-    super::symbol_method(b, p, realm.symbol_replace, "[Symbol.replace]", 2, symbol_replace);
-    super::symbol_method(b, p, realm.symbol_search, "[Symbol.search]", 1, symbol_search);
-    super::symbol_method(b, p, realm.symbol_split, "[Symbol.split]", 2, symbol_split);
+    symbol_method(b, p, realm.symbol_match, "[Symbol.match]", 1, symbol_match);
+    symbol_method(b, p, realm.symbol_match_all, "[Symbol.matchAll]", 1, symbol_match_all);
+    symbol_method(b, p, realm.symbol_replace, "[Symbol.replace]", 2, symbol_replace);
+    symbol_method(b, p, realm.symbol_search, "[Symbol.search]", 1, symbol_search);
+    symbol_method(b, p, realm.symbol_split, "[Symbol.split]", 2, symbol_split);
     let it = realm.regexp_string_iterator_prototype;
     b.method(it, "next", 0, string_iterator_next);
-    super::to_string_tag(b, realm, it, "RegExp String Iterator");
+    to_string_tag(b, realm, it, "RegExp String Iterator");
 }
 
 /// The compiled pattern of `v`, if it is a RegExp object.
@@ -142,7 +142,7 @@ fn compile(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> Js
 }
 
 fn incompatible(rt: &Runtime, method: &str, this: &Value) -> super::super::Thrown {
-    rt.type_error(format!("Method {method} called on incompatible receiver {}", super::describe(rt, this)))
+    rt.type_error(format!("Method {method} called on incompatible receiver {}", describe(rt, this)))
 }
 
 /// A match: the ranges of the whole match and each group (in UTF-16 units), and the names.
@@ -394,7 +394,7 @@ fn source(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResu
 /// `flags`: generic, built from the flag properties of any object.
 fn flags(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     if !matches!(this, Value::Object(_)) {
-        return Err(rt.type_error(format!("RegExp.prototype.flags getter called on non-object {}", super::describe(rt, &this))));
+        return Err(rt.type_error(format!("RegExp.prototype.flags getter called on non-object {}", describe(rt, &this))));
     }
     let mut out = String::new();
     for (c, name) in [
@@ -424,7 +424,7 @@ fn advance(units: &[u16], i: usize, unicode: bool) -> usize {
     if !unicode || i + 1 >= units.len() {
         return i + 1;
     }
-    i + super::string::code_point(units, i).1
+    i + code_point(units, i).1
 }
 
 fn this_object(rt: &Runtime, this: &Value, method: &str) -> JsResult<()> {
@@ -486,7 +486,7 @@ fn symbol_match_all(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
 }
 
 fn string_iterator_next(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let state = match super::class_of(rt, &this) {
+    let state = match class_of(rt, &this) {
         Some(ObjectClass::Iterator(s)) if matches!(s.kind, IterationKind::RegExpMatches { .. }) => s,
         _ => return Err(incompatible(rt, "%RegExpStringIterator%.prototype.next", &this)),
     };

@@ -9,11 +9,11 @@ use super::super::collections::IterationKind;
 use super::super::object::ObjectClass;
 use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
-use super::super::string::JsString;
+use super::super::string::{code_point, JsString};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
-use super::coerce::{relative_index, this_string, to_integer, units_value};
+use super::coerce::{adopt_prototype, arg, class_of, relative_index, this_string, to_integer, units_value};
+use super::define::symbol_method;
 use super::iterator::new_iterator;
 
 /// The longest string V8 makes (2^29 - 24 units); longer is "Invalid string length".
@@ -57,7 +57,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.value(p, "trimRight", Value::Object(end));
     b.method(p, "isWellFormed", 0, is_well_formed);
     b.method(p, "toWellFormed", 0, to_well_formed);
-    super::symbol_method(b, p, realm.symbol_iterator, "[Symbol.iterator]", 0, iterator);
+    symbol_method(b, p, realm.symbol_iterator, "[Symbol.iterator]", 0, iterator);
     for (name, length) in [
         ("anchor", 1),
         ("big", 0),
@@ -87,7 +87,7 @@ fn string_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
         None => Ok(Value::String(s)),
         Some(nt) => {
             let id = rt.to_object(&Value::String(s)).expect("strings box");
-            super::adopt_prototype(rt, id, nt)?;
+            adopt_prototype(rt, id, nt)?;
             Ok(Value::Object(id))
         }
     }
@@ -97,7 +97,7 @@ fn string_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
 fn this_string_value(rt: &Runtime, this: &Value, method: &str) -> JsResult<JsString> {
     match this {
         Value::String(s) => Ok(s.clone()),
-        Value::Object(id) => match super::class_of(rt, &Value::Object(*id)).as_ref() {
+        Value::Object(id) => match class_of(rt, &Value::Object(*id)).as_ref() {
             Some(ObjectClass::Primitive(Value::String(s))) => Ok(s.clone()),
             _ => Err(rt.type_error(format!("String.prototype.{method} requires that 'this' be a String"))),
         },
@@ -189,19 +189,6 @@ fn char_code_at(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) 
     let s = units(rt, &this, "charCodeAt")?;
     let k = to_integer(rt, &arg(args, 0))?;
     Ok(Value::Number(if k < 0.0 || k >= s.len() as f64 { f64::NAN } else { f64::from(s[k as usize]) }))
-}
-
-/// The code point at unit `k` (a pair read whole), and how many units it takes.
-pub(super) fn code_point(s: &[u16], k: usize) -> (u32, usize) {
-    let first = s[k];
-    if (0xd800..0xdc00).contains(&first) {
-        if let Some(&second) = s.get(k + 1) {
-            if (0xdc00..0xe000).contains(&second) {
-                return (0x10000 + ((u32::from(first) - 0xd800) << 10) + (u32::from(second) - 0xdc00), 2);
-            }
-        }
-    }
-    (u32::from(first), 1)
 }
 
 fn code_point_at(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {

@@ -8,8 +8,7 @@ use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
-use super::coerce::{this_string, units_value};
+use super::coerce::{arg, describe, this_string, units_value};
 use super::string::find_units;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
@@ -32,7 +31,7 @@ fn delegate(rt: &Runtime, v: &Value, symbol: ObjectId) -> JsResult<Option<Value>
         return Ok(None);
     }
     if !rt.is_callable(&m) {
-        return Err(rt.type_error(format!("{} is not a function", super::describe(rt, &m))));
+        return Err(rt.type_error(format!("{} is not a function", describe(rt, &m))));
     }
     Ok(Some(m))
 }

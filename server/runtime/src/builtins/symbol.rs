@@ -7,7 +7,8 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
+use super::coerce::{arg, class_of, describe};
+use super::define::{getter, to_string_tag};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let symbol = b.constructor(realm.global, "Symbol", 0, symbol_ctor, realm.symbol_prototype);
@@ -40,11 +41,11 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     let p = realm.symbol_prototype;
     b.method(p, "toString", 0, symbol_to_string);
     b.method(p, "valueOf", 0, symbol_value_of);
-    super::getter(b, p, "description", symbol_description);
+    getter(b, p, "description", symbol_description);
     let to_primitive = b.function("[Symbol.toPrimitive]", 1, symbol_value_of);
     let fixed = Property { writable: false, ..Property::hidden(Value::Object(to_primitive)) };
     b.heap.put(p, PropertyKey::Symbol(realm.symbol_to_primitive), fixed);
-    super::to_string_tag(b, realm, p, "Symbol");
+    to_string_tag(b, realm, p, "Symbol");
 }
 
 fn symbol_description(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -70,7 +71,7 @@ fn symbol_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> Js
 
 fn symbol_key_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let Value::Symbol(sym) = arg(args, 0) else {
-        return Err(rt.type_error(format!("{} is not a symbol", super::describe(rt, &arg(args, 0)))));
+        return Err(rt.type_error(format!("{} is not a symbol", describe(rt, &arg(args, 0)))));
     };
     Ok(rt.symbol_key(sym).map_or(Value::Undefined, Value::String))
 }
@@ -79,13 +80,12 @@ fn symbol_key_for(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -
 fn this_symbol(rt: &Runtime, this: Value, method: &str) -> JsResult<ObjectId> {
     match this {
         Value::Symbol(s) => Ok(s),
-        Value::Object(id) => match super::class_of(rt, &Value::Object(id)) {
+        Value::Object(id) => match class_of(rt, &Value::Object(id)) {
             Some(ObjectClass::Primitive(Value::Symbol(s))) => Ok(s),
             _ => Err(rt.type_error(format!("Symbol.prototype.{method} requires that 'this' be a Symbol"))),
         },
         _ if method == "description" => {
-            Err(rt
-                .type_error(format!("Method Symbol.prototype.description called on incompatible receiver {}", super::describe(rt, &this))))
+            Err(rt.type_error(format!("Method Symbol.prototype.description called on incompatible receiver {}", describe(rt, &this))))
         }
         _ => Err(rt.type_error(format!("Symbol.prototype.{method} requires that 'this' be a Symbol"))),
     }

@@ -13,19 +13,19 @@ use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::arg;
-use super::coerce::{get_index, length_of, relative_index, to_integer};
+use super::coerce::{adopt_prototype, arg, class_of, describe, describe_operand, get_index, length_of, relative_index, to_integer};
+use super::define::{species_getter, to_string_tag};
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let ab = b.constructor(realm.global, "ArrayBuffer", 1, arraybuffer_ctor, realm.arraybuffer_prototype);
     b.method(ab, "isView", 1, is_view);
-    super::species_getter(b, realm, ab);
+    species_getter(b, realm, ab);
     b.method(realm.arraybuffer_prototype, "slice", 2, arraybuffer_slice);
-    super::to_string_tag(b, realm, realm.arraybuffer_prototype, "ArrayBuffer");
+    to_string_tag(b, realm, realm.arraybuffer_prototype, "ArrayBuffer");
     b.constructor(realm.global, "SharedArrayBuffer", 1, shared_ctor, realm.sharedarraybuffer_prototype);
-    super::to_string_tag(b, realm, realm.sharedarraybuffer_prototype, "SharedArrayBuffer");
+    to_string_tag(b, realm, realm.sharedarraybuffer_prototype, "SharedArrayBuffer");
     b.constructor(realm.global, "DataView", 1, dataview_ctor, realm.dataview_prototype);
-    super::to_string_tag(b, realm, realm.dataview_prototype, "DataView");
+    to_string_tag(b, realm, realm.dataview_prototype, "DataView");
     // Node 24's order: Float16 came last.
     for kind in ["Int8", "Uint8", "Int16", "Uint16", "Int32", "Uint32", "Float32", "Float64", "BigInt64", "BigUint64", "Float16"] {
         b.method(realm.dataview_prototype, &format!("get{kind}"), 1, dataview_method(kind, false));
@@ -98,7 +98,7 @@ fn arraybuffer_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>
         return Err(rt.range_error("Array buffer allocation failed".into()));
     }
     let id = new_buffer(rt, len, false)?;
-    super::adopt_prototype(rt, id, nt)?;
+    adopt_prototype(rt, id, nt)?;
     Ok(Value::Object(id))
 }
 
@@ -106,12 +106,12 @@ fn shared_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> 
     let Some(nt) = nt else { return Err(rt.type_error("Constructor SharedArrayBuffer requires 'new'".into())) };
     let len = to_index(rt, &arg(args, 0), "Invalid array buffer length")?;
     let id = new_buffer(rt, len, true)?;
-    super::adopt_prototype(rt, id, nt)?;
+    adopt_prototype(rt, id, nt)?;
     Ok(Value::Object(id))
 }
 
 fn is_view(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(Value::Bool(matches!(super::class_of(rt, &arg(args, 0)), Some(ObjectClass::View(_)))))
+    Ok(Value::Bool(matches!(class_of(rt, &arg(args, 0)), Some(ObjectClass::View(_)))))
 }
 
 /// The bytes of an ArrayBuffer (`None` for anything else).
@@ -125,9 +125,7 @@ fn buffer_bytes(rt: &Runtime, id: ObjectId) -> Option<(Vec<u8>, bool, bool)> {
 fn arraybuffer_slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let bytes = this.as_object().and_then(|id| buffer_bytes(rt, id)).filter(|(_, shared, _)| !shared);
     let Some((bytes, _, detached)) = bytes else {
-        return Err(
-            rt.type_error(format!("Method ArrayBuffer.prototype.slice called on incompatible receiver {}", super::describe(rt, &this)))
-        );
+        return Err(rt.type_error(format!("Method ArrayBuffer.prototype.slice called on incompatible receiver {}", describe(rt, &this))));
     };
     if detached {
         return Err(rt.type_error("Cannot perform ArrayBuffer.prototype.slice on a detached ArrayBuffer".into()));
@@ -165,19 +163,19 @@ fn dataview_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -
     };
     let view = View { buffer: buffer.as_object().expect("checked"), kind: None, is_buffer: false, byte_offset: offset, length };
     let id = rt.heap.borrow_mut().new_object(ObjectClass::View(view), Some(rt.realm.dataview_prototype));
-    super::adopt_prototype(rt, id, nt)?;
+    adopt_prototype(rt, id, nt)?;
     Ok(Value::Object(id))
 }
 
 /// `DataView.prototype.get<Kind>(offset, littleEndian)` / `set<Kind>(offset, value, littleEndian)`.
 fn dataview_access(rt: &Runtime, this: &Value, args: &[Value], kind: TypedArrayKind, set: bool, name: &str) -> JsResult<Value> {
-    let view = match super::class_of(rt, this) {
+    let view = match class_of(rt, this) {
         Some(ObjectClass::View(v)) if v.kind.is_none() => v,
         _ => {
             return Err(rt.type_error(format!(
                 "Method DataView.prototype.{}{name} called on incompatible receiver {}",
                 if set { "set" } else { "get" },
-                super::describe(rt, this)
+                describe(rt, this)
             )))
         }
     };
@@ -341,7 +339,7 @@ fn construct_typed(rt: &Runtime, kind: TypedArrayKind, args: &[Value], nt: Optio
             new_typed_array(rt, kind, ab, 0, n as usize, false)
         }
     };
-    super::adopt_prototype(rt, id, nt)?;
+    adopt_prototype(rt, id, nt)?;
     Ok(Value::Object(id))
 }
 
@@ -365,7 +363,7 @@ fn make_buffer(rt: &Runtime, bytes: &[u8]) -> JsResult<Value> {
 
 /// The bytes of a view (a Buffer, a typed array, a DataView).
 fn view_bytes(rt: &Runtime, v: &Value) -> Option<Vec<u8>> {
-    let ObjectClass::View(view) = super::class_of(rt, v)? else { return None };
+    let ObjectClass::View(view) = class_of(rt, v)? else { return None };
     let (bytes, _, _) = buffer_bytes(rt, view.buffer)?;
     let len = view.length * view.kind.map_or(1, TypedArrayKind::element_size);
     bytes.get(view.byte_offset..view.byte_offset + len).map(<[u8]>::to_vec)
@@ -511,7 +509,7 @@ fn buffer_from(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> J
 /// The `size` argument of `alloc`/`allocUnsafe`, with node's RangeError.
 fn size_arg(rt: &Runtime, v: &Value) -> JsResult<usize> {
     let Value::Number(n) = v else {
-        let e = rt.type_error(format!("The \"size\" argument must be of type number. Received {}", super::describe_operand(rt, v)));
+        let e = rt.type_error(format!("The \"size\" argument must be of type number. Received {}", describe_operand(rt, v)));
         if let Value::Object(id) = &e.0 {
             rt.heap.borrow_mut().put(*id, PropertyKey::name("code"), Property::data(Value::str("ERR_INVALID_ARG_TYPE")));
         }
@@ -560,7 +558,7 @@ fn buffer_alloc_unsafe(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectI
 }
 
 fn is_buffer_value(rt: &Runtime, v: &Value) -> bool {
-    matches!(super::class_of(rt, v), Some(ObjectClass::View(View { is_buffer: true, .. })))
+    matches!(class_of(rt, v), Some(ObjectClass::View(View { is_buffer: true, .. })))
 }
 
 fn buffer_is_buffer(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
@@ -603,7 +601,7 @@ fn buffer_byte_length(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId
     }
     Err(rt.type_error(format!(
         "The \"string\" argument must be of type string or an instance of Buffer or ArrayBuffer. Received {}",
-        super::describe_operand(rt, &v)
+        describe_operand(rt, &v)
     )))
 }
 
@@ -675,14 +673,13 @@ fn buffer_to_string(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
 /// `buf.write(string, offset, length, encoding)`: the bytes written (never a partial character
 /// in utf8).
 fn buffer_write(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    let Some(ObjectClass::View(view)) = super::class_of(rt, &this) else {
+    let Some(ObjectClass::View(view)) = class_of(rt, &this) else {
         return Err(rt.type_error("argument must be a buffer".into()));
     };
     let Value::String(s) = arg(args, 0) else {
-        return Err(rt.type_error(format!(
-            "The \"string\" argument must be of type string. Received {}",
-            super::describe_operand(rt, &arg(args, 0))
-        )));
+        return Err(
+            rt.type_error(format!("The \"string\" argument must be of type string. Received {}", describe_operand(rt, &arg(args, 0))))
+        );
     };
     let (mut offset_v, mut length_v, mut enc_v) = (arg(args, 1), arg(args, 2), arg(args, 3));
     if matches!(offset_v, Value::String(_)) {

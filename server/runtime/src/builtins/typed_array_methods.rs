@@ -13,9 +13,10 @@ use super::super::property::PropertyKey;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::coerce::{get_index, length_of, relative_index, to_integer};
+use super::coerce::{arg, class_of, describe, get_index, length_of, relative_index, require_callable, to_integer};
+use super::define::{getter, species_getter};
 use super::typed_array::new_typed_array;
-use super::{arg, array, array_callbacks, array_mutate, iterator};
+use super::{array, array_callbacks, array_mutate, iterator};
 
 /// The two ways V8 refuses a receiver that is not a typed array.
 #[derive(Clone, Copy)]
@@ -64,7 +65,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     let base = b.heap.obj(realm.typed_array_prototype(TypedArrayKind::Int8)).proto.expect("typed arrays share a prototype");
     // `constructor` stays first; the rest in V8's order (Object.getOwnPropertyNames shows it).
     for (name, f) in [("buffer", buffer as BuiltinFn), ("byteLength", byte_length), ("byteOffset", byte_offset), ("length", length)] {
-        super::getter(b, base, name, f);
+        getter(b, base, name, f);
     }
     let methods: [(&str, u32, BuiltinFn); 30] = [
         ("entries", 0, ta_entries),
@@ -119,7 +120,7 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     };
     b.method(typed_array, "of", 0, of);
     b.method(typed_array, "from", 1, from);
-    super::species_getter(b, realm, typed_array);
+    species_getter(b, realm, typed_array);
 }
 
 /// `ValidateTypedArray`: the view `this` is, its kind, and its current length.
@@ -128,7 +129,7 @@ fn this_typed(rt: &Runtime, this: &Value, method: &str, refusal: Refusal) -> JsR
         return Err(rt.type_error(match refusal {
             Refusal::NotTyped => "this is not a typed array.".into(),
             Refusal::Incompatible => {
-                format!("Method %TypedArray%.prototype.{method} called on incompatible receiver {}", super::describe(rt, this))
+                format!("Method %TypedArray%.prototype.{method} called on incompatible receiver {}", describe(rt, this))
             }
         }));
     };
@@ -321,7 +322,7 @@ fn slice(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRe
 fn subarray(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let Some((view, kind)) = typed_view(rt, &this) else {
         return Err(
-            rt.type_error(format!("Method %TypedArray%.prototype.subarray called on incompatible receiver {}", super::describe(rt, &this)))
+            rt.type_error(format!("Method %TypedArray%.prototype.subarray called on incompatible receiver {}", describe(rt, &this)))
         );
     };
     let len = if rt.is_view_detached(&view) { 0.0 } else { view.length as f64 };
@@ -397,7 +398,7 @@ fn view_getter(rt: &Runtime, this: &Value, what: &str) -> JsResult<(View, bool)>
             let detached = rt.is_view_detached(&view);
             Ok((view, detached))
         }
-        None => Err(rt.type_error(format!("Method get {what} called on incompatible receiver {}", super::describe(rt, this)))),
+        None => Err(rt.type_error(format!("Method get {what} called on incompatible receiver {}", describe(rt, this)))),
     }
 }
 
@@ -423,7 +424,7 @@ fn length(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResu
 
 /// `get %TypedArray%.prototype[Symbol.toStringTag]`: the kind's name, undefined otherwise.
 fn to_string_tag(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    Ok(match super::class_of(rt, &this) {
+    Ok(match class_of(rt, &this) {
         Some(ObjectClass::View(View { kind: Some(k), .. })) => Value::str(k.name()),
         _ => Value::Undefined,
     })
@@ -432,25 +433,25 @@ fn to_string_tag(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) ->
 /// `new C(len)` for `from`/`of`, which must give a typed array of at least `len` elements.
 fn create(rt: &Runtime, ctor: &Value, len: usize, method: &str) -> JsResult<Value> {
     if !matches!(ctor, Value::Object(c) if rt.is_constructor(*c)) {
-        return Err(rt.type_error(format!("{} is not a constructor", super::describe(rt, ctor))));
+        return Err(rt.type_error(format!("{} is not a constructor", describe(rt, ctor))));
     }
     let made = rt.construct(ctor, &[Value::Number(len as f64)])?;
-    match super::class_of(rt, &made) {
+    match class_of(rt, &made) {
         Some(ObjectClass::View(View { kind: Some(_), length, .. })) if length >= len => Ok(made),
         Some(ObjectClass::View(View { kind: Some(_), .. })) => {
             Err(rt.type_error("Derived TypedArray constructor created an array which was too small".into()))
         }
-        _ => Err(rt.type_error(format!("Method %TypedArray%.{method} called on incompatible receiver {}", super::describe(rt, &made)))),
+        _ => Err(rt.type_error(format!("Method %TypedArray%.{method} called on incompatible receiver {}", describe(rt, &made)))),
     }
 }
 
 fn from(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     if !matches!(this, Value::Object(c) if rt.is_constructor(c)) {
-        return Err(rt.type_error(format!("{} is not a constructor", super::describe(rt, &this))));
+        return Err(rt.type_error(format!("{} is not a constructor", describe(rt, &this))));
     }
     let map_fn = arg(args, 1);
     if !matches!(map_fn, Value::Undefined) {
-        super::require_callable(rt, &map_fn)?;
+        require_callable(rt, &map_fn)?;
     }
     let source = arg(args, 0);
     let items: Vec<Value> = if rt.get(&source, &PropertyKey::Symbol(rt.realm.symbol_iterator))?.is_nullish() {
@@ -475,7 +476,7 @@ fn from(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsRes
 
 fn of(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     if !matches!(this, Value::Object(c) if rt.is_constructor(c)) {
-        return Err(rt.type_error(format!("{} is not a constructor", super::describe(rt, &this))));
+        return Err(rt.type_error(format!("{} is not a constructor", describe(rt, &this))));
     }
     let out = create(rt, &this, args.len(), "of")?;
     for (k, v) in args.iter().enumerate() {

@@ -10,8 +10,9 @@ use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
+use super::coerce::{arg, describe, held_weakly_as};
 use super::collections::construct_collection;
-use super::{arg, describe, held_weakly_as, to_string_tag};
+use super::define::to_string_tag;
 
 /// Which collection a method belongs to, by its constructor's name.
 const WEAK_MAP: &str = "WeakMap";

@@ -11,18 +11,19 @@ use super::super::object_id::ObjectId;
 use super::super::realm::{Builder, Realm};
 use super::super::value::Value;
 use super::super::{JsResult, Runtime};
-use super::{arg, held_weakly_as};
+use super::coerce::{adopt_prototype, arg, class_of, describe, held_weakly_as};
+use super::define::to_string_tag;
 
 pub fn install(b: &mut Builder, realm: &Realm) {
     let weak_ref = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
     b.constructor(realm.global, "WeakRef", 1, weak_ref_ctor, weak_ref);
     b.method(weak_ref, "deref", 0, deref);
-    super::to_string_tag(b, realm, weak_ref, "WeakRef");
+    to_string_tag(b, realm, weak_ref, "WeakRef");
     let registry = b.heap.new_object(ObjectClass::Plain, Some(realm.object_prototype));
     b.constructor(realm.global, "FinalizationRegistry", 1, registry_ctor, registry);
     b.method(registry, "register", 2, register);
     b.method(registry, "unregister", 1, unregister);
-    super::to_string_tag(b, realm, registry, "FinalizationRegistry");
+    to_string_tag(b, realm, registry, "FinalizationRegistry");
 }
 
 fn weak_ref_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -> JsResult<Value> {
@@ -31,18 +32,18 @@ fn weak_ref_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -
         return Err(rt.type_error("WeakRef: invalid target".into()));
     };
     let id = rt.heap.borrow_mut().new_object(ObjectClass::WeakRef(Some(target)), None);
-    super::adopt_prototype(rt, id, nt)?;
+    adopt_prototype(rt, id, nt)?;
     Ok(Value::Object(id))
 }
 
 fn deref(rt: &Runtime, this: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
-    match super::class_of(rt, &this) {
+    match class_of(rt, &this) {
         Some(ObjectClass::WeakRef(target)) => Ok(match target {
-            Some(t) if matches!(super::class_of(rt, &Value::Object(t)), Some(ObjectClass::Symbol { .. })) => Value::Symbol(t),
+            Some(t) if matches!(class_of(rt, &Value::Object(t)), Some(ObjectClass::Symbol { .. })) => Value::Symbol(t),
             Some(t) => Value::Object(t),
             None => Value::Undefined,
         }),
-        _ => Err(rt.type_error(format!("Method WeakRef.prototype.deref called on incompatible receiver {}", super::describe(rt, &this)))),
+        _ => Err(rt.type_error(format!("Method WeakRef.prototype.deref called on incompatible receiver {}", describe(rt, &this)))),
     }
 }
 
@@ -54,17 +55,16 @@ fn registry_ctor(rt: &Runtime, _: Value, args: &[Value], nt: Option<ObjectId>) -
     }
     let cells = RegistryCells { cells: Vec::new(), cleanup: cleanup.as_object() };
     let id = rt.heap.borrow_mut().new_object(ObjectClass::FinalizationRegistry(Rc::new(RefCell::new(cells))), None);
-    super::adopt_prototype(rt, id, nt)?;
+    adopt_prototype(rt, id, nt)?;
     Ok(Value::Object(id))
 }
 
 fn cells_of(rt: &Runtime, this: &Value, method: &str) -> JsResult<Rc<RefCell<RegistryCells>>> {
-    match super::class_of(rt, this) {
+    match class_of(rt, this) {
         Some(ObjectClass::FinalizationRegistry(r)) => Ok(r),
-        _ => Err(rt.type_error(format!(
-            "Method FinalizationRegistry.prototype.{method} called on incompatible receiver {}",
-            super::describe(rt, this)
-        ))),
+        _ => Err(
+            rt.type_error(format!("Method FinalizationRegistry.prototype.{method} called on incompatible receiver {}", describe(rt, this)))
+        ),
     }
 }
 
@@ -82,9 +82,7 @@ fn register(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> J
         t => match held_weakly_as(rt, &t) {
             Some(t) => Some(t),
             None => {
-                return Err(
-                    rt.type_error(format!("FinalizationRegistry.prototype.register: invalid unregister token {}", super::describe(rt, &t)))
-                )
+                return Err(rt.type_error(format!("FinalizationRegistry.prototype.register: invalid unregister token {}", describe(rt, &t))))
             }
         },
     };
@@ -124,7 +122,7 @@ mod tests {
         assert!(collected.freed.contains(&dropped));
         assert!(rt.strict_equals(&method(&rt, &to_kept, "deref", &[]).unwrap(), &Value::Object(kept)));
         assert!(matches!(method(&rt, &to_dropped, "deref", &[]).unwrap(), Value::Undefined));
-        let Some(ObjectClass::FinalizationRegistry(cells)) = super::super::class_of(&rt, &registry) else { panic!("a registry") };
+        let Some(ObjectClass::FinalizationRegistry(cells)) = super::super::coerce::class_of(&rt, &registry) else { panic!("a registry") };
         let cells = &cells.borrow().cells;
         assert_eq!((cells.len(), cells[0].target, cells[0].token), (1, kept, None));
         let ticks = rt.ticks.borrow();
