@@ -10,20 +10,22 @@ pub mod exchange;
 mod held;
 mod in_flight;
 mod local;
+pub mod subscriptions;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi_protocol::{BufferKind, ChainId, JsRef, Op, Outcome, PyException, PyRef, RefKind, Request, RequestId, Value};
+use napi_protocol::{BufferKind, ChainId, JsRef, Op, Outcome, PyException, PyRef, RefKind, RequestId, Value};
 
 use self::error::answer;
 pub use self::error::Error;
-use self::events::Settlements;
+use self::events::{Settlements, Slot, Waiter};
 use self::exchange::Exchange;
 pub use self::held::Held;
 pub use self::in_flight::InFlight;
 pub use self::local::{LocalError, LocalObjects, NoLocalObjects};
+use self::subscriptions::subscribed_by_reply;
 use crate::exit_gate;
 use crate::link::channel::{Channel, Dead};
 use crate::link::host_process::Spawn;
@@ -59,6 +61,7 @@ struct Inner {
     channel: Arc<Channel>,
     mode: Mode,
     local: Arc<dyn LocalObjects>,
+    /// The promise settlements waited for, and kept for waiters to come.
     settlements: Settlements,
     /// The last id given to a local object.
     local_ids: AtomicU64,
@@ -130,7 +133,9 @@ impl Session {
     /// Starts a host as `mode` says, whose calls into the program go to `local`.
     pub fn start(mode: Mode, local: Arc<dyn LocalObjects>) -> Result<Session, Error> {
         let channel = mode.start().map_err(Error::Start)?;
-        let inner = Arc::new(Inner { channel, mode, local, settlements: Settlements::default(), local_ids: AtomicU64::new(0) });
+        // An in-process host is this process's own code; an isolated one is checked.
+        let settlements = Settlements::new(channel.in_process().is_none());
+        let inner = Arc::new(Inner { channel, mode, local, settlements, local_ids: AtomicU64::new(0) });
         let (weak, channel) = (Arc::downgrade(&inner), inner.channel.clone());
         let dispatcher = std::thread::Builder::new()
             .name(format!("napi-events-{}", channel.process.pid))
@@ -216,13 +221,15 @@ impl Session {
 
     /// Waits for `promise` to settle: its value, or `Error::Thrown` with its reason.
     pub fn await_promise(&self, promise: &Value) -> Result<Held, Error> {
-        let subscription = self.inner.channel.next_id();
-        self.inner.settlements.expect(subscription);
+        let (channel, settlements) = (&self.inner.channel, &self.inner.settlements);
+        let subscription = channel.next_id();
+        let slot = Arc::new(Slot::default());
+        events::claim(settlements, subscription, Waiter::Thread(slot.clone()), channel);
         if let Err(e) = self.request(Op::Subscribe { promise: promise.clone(), subscription }) {
-            self.inner.settlements.forget(subscription);
+            settlements.take_waiter(subscription);
             return Err(e);
         }
-        answer(self.inner.settlements.wait(subscription).map_err(Error::Dead)?, &self.inner.channel)
+        answer(slot.wait().map_err(Error::Dead)?, channel)
     }
 
     /// Sends `op` and waits for its answer, running the host's calls into local objects that
@@ -233,10 +240,8 @@ impl Session {
 
     fn request_inside(&self, op: Op) -> Result<Held, Error> {
         let channel = &*self.inner.channel;
-        let id = channel.next_id();
         let active = local::active_chain(self.key());
-        let chain = active.unwrap_or(id);
-        let request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+        let request = exchange::new_request(channel, channel.next_id(), active, op);
         exchange::exchange(channel, &Requesting(self), request, active.is_none())
     }
 
@@ -251,6 +256,14 @@ impl Session {
     /// This session's channel, as the key of its chains on a thread.
     fn key(&self) -> usize {
         Arc::as_ptr(&self.inner.channel) as usize
+    }
+
+    /// What the client keeps for this host, by name (`Channel::bookkeeping`, and the
+    /// settlements kept for waiters to come): for tests that a host cannot make it grow.
+    pub fn bookkeeping(&self) -> Vec<(&'static str, u64)> {
+        let mut kept = self.inner.channel.bookkeeping();
+        kept.push(("kept_settlements", self.inner.settlements.kept() as u64));
+        kept
     }
 
     /// Whether the host still answers.
@@ -270,8 +283,12 @@ struct Requesting<'a>(&'a Session);
 impl Exchange for Requesting<'_> {
     type Answer = Held;
 
-    fn reply(&self, _: RequestId, outcome: Outcome) -> Result<Held, Error> {
+    fn reply(&self, id: RequestId, outcome: Outcome) -> Result<Held, Error> {
         let channel = &self.0.inner.channel;
+        if subscribed_by_reply(&outcome) {
+            // The host's own subscription, which nobody here waits on: its settlement is let go.
+            events::claim(&self.0.inner.settlements, id, Waiter::Nobody, channel);
+        }
         let answered = answer(outcome, channel);
         if channel.has_drops() {
             channel.forget(self.0.inner.local.dropped(channel.take_drops()));
@@ -285,6 +302,16 @@ impl Exchange for Requesting<'_> {
 
     fn exiting(&self) -> Error {
         Error::Exiting
+    }
+
+    fn began(&self, id: RequestId) {
+        self.0.inner.settlements.expect(id);
+    }
+
+    fn ended(&self, id: RequestId) {
+        if let Some(early) = self.0.inner.settlements.done(id) {
+            early.let_go(&self.0.inner.channel);
+        }
     }
 }
 

@@ -8,9 +8,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use napi_client::link::channel::{Channel, Dead};
-use napi_client::session::exchange::{exchange, Exchange, Serve};
+use napi_client::session::exchange::{exchange, new_request, Exchange, Serve};
 use napi_client::session::{NoLocalObjects, Session};
-use napi_protocol::{ChainId, Op, Outcome, PyException, PyRef, Request, RequestId, Thrown, Value};
+use napi_protocol::{ChainId, Op, Outcome, PyException, PyRef, RequestId, Thrown, Value};
 
 use common::{addon, both, isolated};
 
@@ -76,10 +76,9 @@ impl Exchange for Recorder {
 
 /// `func(...args)` as a top-level request of its own chain, through `exchange`.
 fn call_through(channel: &Channel, recorder: &Recorder, func: &Value, args: Vec<Value>) -> (RequestId, Result<Outcome, String>) {
-    let id = channel.next_id();
     let op = Op::Call { func: func.clone(), this: Value::Undefined, args };
-    let request = Request { id, chain: id, releases: Vec::new(), forgotten: Vec::new(), op };
-    (id, exchange(channel, recorder, request, true))
+    let request = new_request(channel, channel.next_id(), None, op);
+    (request.id, exchange(channel, recorder, request, true))
 }
 
 #[test]

@@ -1,25 +1,27 @@
 //! What a request's reply becomes, however the request went (by message, or served on this
 //! thread): its value, or the exception of a host that broke the protocol.
 
-use napi_protocol::{Outcome, RefKind, RequestId, Value};
+use napi_protocol::{Outcome, RequestId};
 use pyo3::prelude::*;
 
 use crate::state::connection::Connection;
 use crate::state::hooks::dead_error;
+use crate::state::subscriptions;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::Channel;
 use napi_client::link::inbound::Violation;
+use napi_client::session::subscriptions::subscribed_by_reply;
 
 /// The value of request `id`'s reply, however it came.
 pub fn answered(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
     let py = cx.py;
     conn.handle_drops();
     // The host subscribed to a promise it answers with, under this request's id.
-    let promise = matches!(&outcome, Outcome::Ok(Value::Js(r)) if r.kind == RefKind::Promise);
+    let promise = subscribed_by_reply(&outcome);
     let value = cx.outcome(outcome)?;
     if promise {
         let settlement = cx.hooks.claimed.bind(py).call1((&value,))?;
-        conn.subscriptions.claim(py, id, &settlement, &|o| cx.settlement(o))?;
+        subscriptions::claim(&conn.subscriptions, py, id, &settlement, &|o| cx.settlement(o))?;
     }
     Ok(value)
 }

@@ -88,9 +88,13 @@ impl Exchange for Served<'_, '_, '_> {
         self.0.conn.get().subscriptions.expect(id);
     }
 
-    /// However its wait ends, a settlement nobody claimed for it is dropped.
+    /// However its wait ends, a settlement nobody claimed for it is let go.
     #[inline]
     fn ended(&self, id: RequestId) {
-        self.0.conn.get().subscriptions.done(id);
+        // An early outcome nobody claimed gives its holds back; one made here is dropped.
+        let conn = self.0.conn.get();
+        if let Some(early) = conn.subscriptions.done(id) {
+            drop(early.let_go(&conn.channel));
+        }
     }
 }

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 use crate::calls::answers::protocol_broken;
 use crate::calls::python_calls;
+use crate::state::subscriptions;
 use crate::values::from_python::Cx;
 
 /// A connection's chain served for Python, in the context `0`.
@@ -24,8 +25,7 @@ impl Serve for Served<'_, '_, '_> {
 
     fn settled(&self, subscription: u64, outcome: Outcome) -> PyResult<()> {
         let (cx, conn) = (self.0, self.0.conn.get());
-        conn.subscriptions
-            .settled(cx.py, subscription, outcome, &|o| cx.settlement(o))
+        subscriptions::settled(&conn.subscriptions, cx.py, subscription, outcome, &|o| cx.settlement(o))
             .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, cx.py, v)))
     }
 

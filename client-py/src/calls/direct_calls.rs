@@ -14,14 +14,14 @@
 
 use std::cell::{Cell, RefCell};
 
-use napi_host::caller::{Arg, ArgsStopped, Call, Direct, Served};
+use napi_host::caller::{Arg, ArgsStopped, Direct, Served};
 use napi_host::event_calls::Settlement;
 use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use napi_host::inprocess::{InProcess, Route};
 use napi_host::wire::{CopyInto, Stop};
 use napi_host::{Busy, Caller};
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, Request, RequestId, ServerMessage, TraceAnswer, Value};
+use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, RequestId, ServerMessage, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -36,11 +36,13 @@ use crate::exit_gate::{self, exiting_error, Late};
 use crate::state::connection::Connection;
 use crate::state::proxies::JSRef;
 use crate::state::quick::{self, Quick};
+use crate::state::subscriptions;
 use crate::values::copies::{copied_into_python, settlement_made};
 use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
 use crate::values::to_python;
 use napi_client::link::channel::Channel;
+use napi_client::session::exchange::{new_call, turned_away};
 
 /// An in-process host that serves a request made now on this thread as a direct call, and
 /// whether it relays it to its own thread (`InProcess::route`).
@@ -90,27 +92,19 @@ pub fn call_here(
         }
         made.push(arg);
     }
+    // Exclusive: the GIL keeps every other caller of this connection out.
     let id = channel.next_id_exclusive();
     let top = chain.is_none();
-    let chain = chain.unwrap_or(id);
     let func_id = ObjectId(func.get().id);
     let this_id = this.map(|t| ObjectId(t.get().id));
-    let call = Call {
-        id,
-        chain,
-        func: func_id,
-        this: this_id,
-        args: &made,
-        releases: channel.take_releases(),
-        forgotten: channel.take_forgotten(),
-    };
+    let call = new_call(channel, id, chain, func_id, this_id, &made);
     let mut out = Served::default();
     let mut taken = RefCell::new(None);
     let here = Here { cx: &cx, args, later: &later, quick: Some(&func.get().quick), gate, taken: &taken };
     let result = match serve_here(slf, direct.host, Direct::Call(&call), &here, &mut out)? {
         true => served(conn, &cx, id, out, taken.get_mut()),
         false => {
-            let Call { releases, forgotten, .. } = call;
+            let unsent = turned_away(call);
             let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
             let values = made
                 .into_iter()
@@ -122,9 +116,8 @@ pub fn call_here(
                 })
                 .collect::<PyResult<_>>()?;
             let op = Op::Call { func: cx.proxy_value(func_id), this, args: values };
-            let request = Request { id, chain, releases, forgotten, op };
             gate.enter();
-            by_message::send(&cx, request, top)
+            by_message::send(&cx, unsent.request(op), top)
         }
     };
     cx.write_back()?;
@@ -285,10 +278,10 @@ pub fn served(
 /// makes, kept until the promise is claimed.
 fn take_early(conn: &Connection, cx: &Cx<'_, '_>, early: ServerMessage) -> PyResult<()> {
     match early {
-        ServerMessage::Settled { subscription, outcome } => conn
-            .subscriptions
-            .settled(cx.py, subscription, outcome, &|o| cx.settlement(o))
-            .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, cx.py, v))),
+        ServerMessage::Settled { subscription, outcome } => {
+            subscriptions::settled(&conn.subscriptions, cx.py, subscription, outcome, &|o| cx.settlement(o))
+                .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, cx.py, v)))
+        }
         _ => Ok(()),
     }
 }
@@ -370,7 +363,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
         self.with_gil(|py| {
             let sub = settlement.subscription;
             let (ok, value) = settlement_made(self.here.cx, settlement);
-            self.conn.bind(py).get().subscriptions.keep_made(sub, ok, value);
+            self.conn.bind(py).get().subscriptions.keep_made(sub, (ok, value));
         });
         true
     }

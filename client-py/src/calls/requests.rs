@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::ops::Deref;
 
 use napi_host::caller::{Direct, Served};
-use napi_protocol::{ObjectId, Op, Request, Value};
+use napi_protocol::{ObjectId, Op, Value};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -20,6 +20,7 @@ use crate::state::proxies::JSRef;
 use crate::state::quick::Quick;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::Channel;
+use napi_client::session::exchange::new_request;
 
 /// The method table of class prototype `proto`, asking the host the first time.
 pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyDict>> {
@@ -139,9 +140,9 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     if active.is_none() && channel.in_process().is_none() {
         by_message::before_top_request(slf.py(), channel)?;
     }
+    // Exclusive: the GIL keeps every other caller of this connection out.
     let id = channel.next_id_exclusive();
-    let chain = active.map_or(id, |(c, _)| c);
-    let mut request = Request { id, chain, releases: channel.take_releases(), forgotten: channel.take_forgotten(), op };
+    let mut request = new_request(channel, id, active.map(|(chain, _)| chain), op);
     let left = operands.left.take();
     if let Some(direct) = direct_host(channel, active.map(|(_, came)| came)) {
         // Inside the gate already (`request_with`).

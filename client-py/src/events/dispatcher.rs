@@ -11,8 +11,7 @@ use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 use crate::events::handling;
 use crate::state::connection::Connection;
 use crate::state::finished::{Finished, MarkFinished};
-use crate::state::hooks::dead_error;
-use crate::state::subscriptions::Subscriptions;
+use crate::state::subscriptions::{self, Subscriptions};
 use napi_client::link::channel::{Channel, Dead};
 use napi_client::link::inbound::Violation;
 use napi_client::session::dispatching::{dispatch, Dispatch, Event};
@@ -61,6 +60,6 @@ impl Dispatch for ForPython<'_> {
 
     /// The promises still waited for fail, as they will never settle.
     fn gone(&self, dead: Arc<Dead>) {
-        crate::exit_gate::with_gil(|py| self.subscriptions.abandon(py, dead_error(py, &dead).into_value(py).into_any()));
+        crate::exit_gate::with_gil(|py| subscriptions::abandon(self.subscriptions, py, &dead));
     }
 }

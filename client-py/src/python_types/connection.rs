@@ -22,6 +22,7 @@ use crate::events::dispatcher;
 use crate::events::handling::HostThreadCalls;
 use crate::state::connection::Connection;
 use crate::state::hooks::dead_error;
+use crate::state::subscriptions;
 use crate::values::from_python::Cx;
 
 impl Connection {
@@ -98,7 +99,7 @@ impl Connection {
         // Request ids and subscriptions share one counter: the host subscribes under request ids.
         let subscription = slf.get().channel.next_id_exclusive();
         let cx = Cx::new(slf)?;
-        slf.get().subscriptions.claim(slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
+        subscriptions::claim(&slf.get().subscriptions, slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
         requests::request(slf, Op::Subscribe { promise: requests::value_of(slf, promise)?, subscription })
     }
 

@@ -1,56 +1,32 @@
-//! Promise subscriptions of one connection: which Python settlement (a `promise._Settlement`)
-//! waits for which `Settled` event.
+//! Promise subscriptions of one connection, for Python: the core's bookkeeping
+//! (`napi_client::session::subscriptions`: what is kept, for how long, what an isolated host
+//! may settle) with Python settlements (a `promise._Settlement`) as its waiters, and here what
+//! is Python's: converting an outcome and settling a waiter, outside the core's lock (settling
+//! runs Python: callbacks, other threads' waits).
 //!
-//! The host subscribes on its own to a promise it answers a request with, under the request's
-//! id, so the event often reaches the dispatcher before the calling thread has even made
-//! the `JSPromise` and claimed the id. Such an early outcome is kept as it came from the host,
-//! without the GIL (the dispatcher would otherwise contend for it with the very thread that is
-//! about to claim), and converted by the claim; in-process, one settled during the direct call
-//! whose reply makes the promise is kept already made by the calling thread, which holds the
-//! GIL (`keep_made`). When the host is gone, every waiter fails with
-//! the error that says why, and so does every later claim.
-//!
-//! An isolated host is not believed: an early outcome is kept only for a request in
-//! flight (`expect`), once, and dropped when the request ends unclaimed; a settlement of
-//! anything else is a `Violation`. So what is kept is bounded by the requests in flight. An
-//! in-process host is this process's own code, and its direct calls are not tracked.
+//! An outcome that came before its claim is kept as the host sent it, without the GIL (the
+//! dispatcher would otherwise contend for it with the very thread that is about to claim), and
+//! converted by the claim; in-process, one settled during the direct call whose reply makes
+//! the promise is kept already made by the calling thread, which holds the GIL (`keep_made`).
 
-use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use napi_protocol::Outcome;
 use pyo3::prelude::*;
 
+use crate::state::hooks::dead_error;
+use napi_client::link::channel::Dead;
 use napi_client::link::inbound::Violation;
+use napi_client::session::subscriptions::{Claim, Early};
 
-#[derive(Default)]
-struct Table {
-    /// Settlements waiting for their event, by subscription id.
-    waiting: FxHashMap<u64, Py<PyAny>>,
-    /// Outcomes that came before their claim.
-    early: FxHashMap<u64, Early>,
-    /// Requests in flight (isolated): their replies may make promises whose outcomes come first.
-    expecting: FxHashSet<u64>,
-    /// The exception every settlement gets once the host is gone.
-    gone: Option<Py<PyAny>>,
-}
+/// An outcome made into Python objects: `(fulfilled, value or exception)`.
+pub type Made = (bool, Py<PyAny>);
 
-pub struct Subscriptions {
-    table: Mutex<Table>,
-    /// Whether settlements are checked against the requests in flight (an isolated host).
-    strict: bool,
-}
-
-/// An outcome that came before its claim: as the host sent it, or (in-process, settled during
-/// the direct call whose reply makes the promise) already made into `(fulfilled, value or
-/// exception)` by the calling thread.
-enum Early {
-    Sent(Outcome),
-    Made(bool, Py<PyAny>),
-}
+/// A connection's subscriptions: Python settlements wait, and outcomes may come made.
+pub type Subscriptions = napi_client::session::subscriptions::Subscriptions<Py<PyAny>, Made>;
 
 /// Turns an outcome the host sent into `(fulfilled, value or exception)`.
-pub type Convert<'a> = &'a dyn Fn(Outcome) -> (bool, Py<PyAny>);
+pub type Convert<'a> = &'a dyn Fn(Outcome) -> Made;
 
 /// Settles `settlement` (a `promise._Settler`): runs the promise's done callbacks on this thread.
 pub fn settle(settlement: &Bound<'_, PyAny>, ok: bool, value: Py<PyAny>) -> PyResult<()> {
@@ -58,147 +34,47 @@ pub fn settle(settlement: &Bound<'_, PyAny>, ok: bool, value: Py<PyAny>) -> PyRe
     Ok(())
 }
 
-impl Table {
-    /// Keeps the outcome of `sub`, which nobody claimed yet, if it may be kept.
-    fn keep_early(&mut self, sub: u64, outcome: Outcome, strict: bool) -> Result<(), Violation> {
-        if strict && (!self.expecting.contains(&sub) || self.early.contains_key(&sub)) {
-            return Err(Violation(format!("a settlement of subscription {sub}, which this client did not make or had settled already")));
+/// `settlement` waits for subscription `sub`; settled at once if its outcome came first, or
+/// the host is gone.
+pub fn claim(subs: &Subscriptions, py: Python<'_>, sub: u64, settlement: &Bound<'_, PyAny>, convert: Convert<'_>) -> PyResult<()> {
+    match subs.claim(sub, settlement.clone().unbind()) {
+        Claim::Waiting => Ok(()),
+        Claim::Came(_, Early::Sent(outcome)) => {
+            let (ok, value) = convert(outcome);
+            settle(settlement, ok, value)
         }
-        self.early.insert(sub, Early::Sent(outcome));
-        Ok(())
+        Claim::Came(_, Early::Made((ok, value))) => settle(settlement, ok, value),
+        Claim::Gone(_, dead) => settle(settlement, false, gone_error(py, &dead)),
     }
 }
 
-impl Subscriptions {
-    /// `strict`: settlements are checked (a host in another process).
-    pub fn new(strict: bool) -> Subscriptions {
-        Subscriptions { table: Mutex::default(), strict }
-    }
+/// The outcome of subscription `sub` arrived: settles its waiter, or keeps it for the claim
+/// that is still to come; a settlement an isolated host may not send is a violation.
+pub fn settled(subs: &Subscriptions, py: Python<'_>, sub: u64, outcome: Outcome, convert: Convert<'_>) -> Result<PyResult<()>, Violation> {
+    Ok(match subs.settled(sub, outcome)? {
+        Some((waiter, outcome)) => {
+            let (ok, value) = convert(outcome);
+            settle(waiter.bind(py), ok, value)
+        }
+        None => Ok(()),
+    })
+}
 
-    /// Request `id` is about to be sent: its promise's outcome may come before its reply.
-    pub fn expect(&self, id: u64) {
-        if self.strict {
-            self.table.lock().unwrap().expecting.insert(id);
+/// The host is gone: its promises will never settle, so every waiter fails with why now
+/// (every later claim fails at once).
+pub fn abandon(subs: &Subscriptions, py: Python<'_>, dead: &Arc<Dead>) {
+    let abandoned = subs.abandon(dead.clone());
+    // A Python object's last reference may run Python code: let go outside the core's lock.
+    drop(abandoned.early);
+    let error = gone_error(py, dead);
+    for s in abandoned.waiters {
+        if let Err(e) = settle(s.bind(py), false, error.clone_ref(py)) {
+            e.write_unraisable(py, Some(s.bind(py)));
         }
     }
+}
 
-    /// Request `id` is over: an outcome nobody claimed for it is dropped (its reply made no
-    /// promise, or the claim failed).
-    pub fn done(&self, id: u64) {
-        if self.strict {
-            let mut t = self.table.lock().unwrap();
-            t.expecting.remove(&id);
-            t.early.remove(&id);
-        }
-    }
-
-    /// The dispatcher's first look at a settlement, without the GIL: one nobody claimed yet is
-    /// kept for its claim (`None`); one a settlement waits for is handed back to settle in Python.
-    pub fn early(&self, subscription: u64, outcome: Outcome) -> Result<Option<Outcome>, Violation> {
-        let mut t = self.table.lock().unwrap();
-        if t.waiting.contains_key(&subscription) {
-            return Ok(Some(outcome));
-        }
-        t.keep_early(subscription, outcome, self.strict)?;
-        Ok(None)
-    }
-
-    /// `settlement` waits for subscription `sub`; settled at once if its outcome came first.
-    pub fn claim(&self, py: Python<'_>, sub: u64, settlement: &Bound<'_, PyAny>, convert: Convert<'_>) -> PyResult<()> {
-        let (early, gone) = {
-            let mut t = self.table.lock().unwrap();
-            let early = t.early.remove(&sub);
-            let gone = t.gone.as_ref().map(|g| g.clone_ref(py));
-            if early.is_none() && gone.is_none() {
-                t.waiting.insert(sub, settlement.clone().unbind());
-            }
-            (early, gone)
-        };
-        // Settled outside the lock: settling runs Python (callbacks, other threads' waits).
-        match (early, gone) {
-            (Some(Early::Sent(outcome)), _) => {
-                let (ok, value) = convert(outcome);
-                settle(settlement, ok, value)
-            }
-            (Some(Early::Made(ok, value)), _) => settle(settlement, ok, value),
-            (None, Some(gone)) => settle(settlement, false, gone),
-            (None, None) => Ok(()),
-        }
-    }
-
-    /// The outcome of subscription `sub` arrived: settles its waiter, or keeps it for the claim
-    /// that is still to come.
-    pub fn settled(&self, py: Python<'_>, sub: u64, outcome: Outcome, convert: Convert<'_>) -> Result<PyResult<()>, Violation> {
-        let waiter = {
-            let mut t = self.table.lock().unwrap();
-            match t.waiting.remove(&sub) {
-                Some(w) => Some((w, outcome)),
-                None => {
-                    t.keep_early(sub, outcome, self.strict)?;
-                    None
-                }
-            }
-        };
-        Ok(match waiter {
-            Some((w, outcome)) => {
-                let (ok, value) = convert(outcome);
-                settle(w.bind(py), ok, value)
-            }
-            None => Ok(()),
-        })
-    }
-
-    /// Whether a settlement waits for subscription `sub`: an in-process host thread's look before
-    /// it takes the GIL to settle it.
-    pub fn waited(&self, sub: u64) -> bool {
-        self.table.lock().unwrap().waiting.contains_key(&sub)
-    }
-
-    /// Keeps the outcome of `sub`, made into Python objects by the thread whose direct call's
-    /// reply makes its promise, for the claim to come (an in-process host's, whose settlements
-    /// are not checked).
-    pub fn keep_made(&self, sub: u64, ok: bool, value: Py<PyAny>) {
-        self.table.lock().unwrap().early.insert(sub, Early::Made(ok, value));
-    }
-
-    /// Takes the settlement waiting for `sub`, if one does.
-    pub fn take_waiter(&self, sub: u64) -> Option<Py<PyAny>> {
-        self.table.lock().unwrap().waiting.remove(&sub)
-    }
-
-    /// Keeps the outcome of `sub` for its claim still to come, or hands it back with the
-    /// settlement that claimed it meanwhile (an in-process host, whose settlements are not checked).
-    pub fn keep_unless_waited(&self, sub: u64, outcome: Outcome) -> Option<(Py<PyAny>, Outcome)> {
-        let mut t = self.table.lock().unwrap();
-        match t.waiting.remove(&sub) {
-            Some(w) => Some((w, outcome)),
-            None => {
-                t.early.insert(sub, Early::Sent(outcome));
-                None
-            }
-        }
-    }
-
-    /// The host is gone: its promises will never settle, so every waiter fails with `error`
-    /// now and every later claim at once.
-    pub fn abandon(&self, py: Python<'_>, error: Py<PyAny>) {
-        let (waiting, early) = {
-            let mut t = self.table.lock().unwrap();
-            t.gone = Some(error.clone_ref(py));
-            t.expecting.clear();
-            (std::mem::take(&mut t.waiting), std::mem::take(&mut t.early))
-        };
-        // Outside the lock: a Python object's last reference may run Python code.
-        drop(early);
-        for (_, s) in waiting {
-            if let Err(e) = settle(s.bind(py), false, error.clone_ref(py)) {
-                e.write_unraisable(py, Some(s.bind(py)));
-            }
-        }
-    }
-
-    /// How many outcomes are kept for claims to come (for tests of the bound).
-    pub fn kept(&self) -> usize {
-        self.table.lock().unwrap().early.len()
-    }
+/// The exception a settlement of a host gone gets.
+fn gone_error(py: Python<'_>, dead: &Dead) -> Py<PyAny> {
+    dead_error(py, dead).into_value(py).into_any()
 }

@@ -2,75 +2,74 @@
 //! session (threadsafe-function calls, async-work completions, timers: local calls on the event
 //! chain; promise settlements; uncaught exceptions), and the promises the program waits for.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Condvar, Mutex, Weak};
 
 use napi_protocol::{ChainId, Outcome, PyException, PyRef, Thrown, Value};
-use rustc_hash::FxHashMap;
 
 use super::dispatching::{self, Dispatch, Event};
 use super::exchange::Serve;
 use super::held::{release, release_outcome};
+use super::subscriptions::{Claim, Early, Subscriptions};
 use super::{Error, Inner, Requesting, Session};
 use crate::link::channel::{Channel, Dead};
 
-/// The settlements the program waits for, by subscription id. A settlement nobody subscribed
-/// to (the host subscribes on its own to a promise a reply carries) is dropped: nothing the
-/// host sends is kept unasked.
+/// A session's promise subscriptions: its waiters are threads (nothing is made early).
+pub type Settlements = Subscriptions<Waiter, Infallible>;
+
+/// Who waits for a settlement: a thread in `Session::await_promise`, or nobody (the host's own
+/// subscription to a promise a reply carried, which the session does not wait on: its outcome
+/// gives its holds back).
+pub enum Waiter {
+    Thread(Arc<Slot>),
+    Nobody,
+}
+
+/// Where a waiting thread finds its promise's outcome, or why it will never come.
 #[derive(Default)]
-pub struct Settlements {
-    table: Mutex<Table>,
+pub struct Slot {
+    outcome: Mutex<Option<Result<Outcome, Arc<Dead>>>>,
     came: Condvar,
 }
 
-#[derive(Default)]
-struct Table {
-    waiting: FxHashMap<u64, Option<Outcome>>,
-    gone: Option<Arc<Dead>>,
+impl Slot {
+    /// Waits for the outcome.
+    pub fn wait(&self) -> Result<Outcome, Arc<Dead>> {
+        let mut outcome = self.outcome.lock().unwrap();
+        loop {
+            if let Some(outcome) = outcome.take() {
+                return outcome;
+            }
+            outcome = self.came.wait(outcome).unwrap();
+        }
+    }
 }
 
-impl Settlements {
-    /// A subscription is about to be made: its settlement is kept when it comes.
-    pub fn expect(&self, subscription: u64) {
-        self.table.lock().unwrap().waiting.insert(subscription, None);
-    }
-
-    /// Keeps the settlement of `subscription` for its waiter; one nobody waits for gives its
-    /// holds back.
-    fn settled(&self, subscription: u64, outcome: Outcome, channel: &Channel) {
-        let mut table = self.table.lock().unwrap();
-        match table.waiting.get_mut(&subscription) {
-            Some(slot @ None) => {
-                *slot = Some(outcome);
-                self.came.notify_all();
+impl Waiter {
+    /// Hands `waiter` its outcome (or why none comes).
+    fn settle(self, outcome: Result<Outcome, Arc<Dead>>, channel: &Channel) {
+        match self {
+            Waiter::Thread(slot) => {
+                *slot.outcome.lock().unwrap() = Some(outcome);
+                slot.came.notify_all();
             }
-            _ => release_outcome(&outcome, channel),
+            Waiter::Nobody => {
+                if let Ok(outcome) = outcome {
+                    release_outcome(&outcome, channel);
+                }
+            }
         }
     }
+}
 
-    /// Waits for the settlement of `subscription`, or for the host's end.
-    pub fn wait(&self, subscription: u64) -> Result<Outcome, Arc<Dead>> {
-        let mut table = self.table.lock().unwrap();
-        loop {
-            if let Some(Some(_)) = table.waiting.get(&subscription) {
-                return Ok(table.waiting.remove(&subscription).flatten().expect("looked at"));
-            }
-            if let Some(dead) = table.gone.clone() {
-                table.waiting.remove(&subscription);
-                return Err(dead);
-            }
-            table = self.came.wait(table).unwrap();
-        }
-    }
-
-    /// The host is gone: every wait ends with why.
-    fn gone(&self, dead: Arc<Dead>) {
-        self.table.lock().unwrap().gone = Some(dead);
-        self.came.notify_all();
-    }
-
-    /// Gives up on `subscription` (its request failed).
-    pub fn forget(&self, subscription: u64) {
-        self.table.lock().unwrap().waiting.remove(&subscription);
+/// `waiter` claims `subscription` in `settlements`: settled at once if its outcome came first,
+/// or the host is gone.
+pub fn claim(settlements: &Settlements, subscription: u64, waiter: Waiter, channel: &Channel) {
+    match settlements.claim(subscription, waiter) {
+        Claim::Waiting => {}
+        Claim::Came(waiter, Early::Sent(outcome)) => waiter.settle(Ok(outcome), channel),
+        Claim::Came(_, Early::Made(never)) => match never {},
+        Claim::Gone(waiter, dead) => waiter.settle(Err(dead), channel),
     }
 }
 
@@ -95,7 +94,13 @@ impl Dispatch for Dispatcher {
 
     fn gone(&self, dead: Arc<Dead>) {
         if let Some(inner) = self.0.upgrade() {
-            inner.settlements.gone(dead);
+            let abandoned = inner.settlements.abandon(dead.clone());
+            for waiter in abandoned.waiters {
+                waiter.settle(Err(dead.clone()), &inner.channel);
+            }
+            for early in abandoned.early {
+                early.let_go(&inner.channel);
+            }
         }
     }
 }
@@ -107,8 +112,14 @@ impl Serve for Requesting<'_> {
         self.0.run_local(chain, func, this, args)
     }
 
+    /// A settlement of a subscription nobody made, from an isolated host, ends it.
     fn settled(&self, subscription: u64, outcome: Outcome) -> Result<(), Error> {
-        self.0.inner.settlements.settled(subscription, outcome, &self.0.inner.channel);
+        let channel = &self.0.inner.channel;
+        match self.0.inner.settlements.settled(subscription, outcome) {
+            Ok(Some((waiter, outcome))) => waiter.settle(Ok(outcome), channel),
+            Ok(None) => {}
+            Err(v) => return Err(Error::Dead(channel.violation(v))),
+        }
         Ok(())
     }
 

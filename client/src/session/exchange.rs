@@ -8,8 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use napi_host::caller::{Arg, Call};
 use napi_protocol::{
-    CallId, ChainId, ClientMessage, ObjectId, Outcome, PyException, PyRef, Request, RequestId, Thrown, TraceAnswer, Value, EVENT_CHAIN,
+    CallId, ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, Thrown, TraceAnswer, Value, EVENT_CHAIN,
 };
 
 use super::held::release_outcome;
@@ -136,4 +137,50 @@ fn answer_call<S: Serve>(channel: &Channel, serve: &S, chain: ChainId, call: Cal
     // A host that ended meanwhile (closed by the call itself, say) waits for no answer: the
     // failed send is no error of the call's, and whoever waits on the chain learns of the end.
     let _ = channel.send(ClientMessage::CallbackResult { call, result }, channel.deadline());
+}
+
+/// A request of `op` made now, with id `id` (`Channel::next_id`, or `next_id_exclusive` for a
+/// caller that keeps every other out): on `active`, the chain of the local call that makes it,
+/// or else on a chain of its own; carrying the news the host is owed, the host objects let go
+/// and the local objects forgotten since the last request. The one place requests are made.
+#[inline]
+pub fn new_request(channel: &Channel, id: RequestId, active: Option<ChainId>, op: Op) -> Request {
+    Request { id, chain: active.unwrap_or(id), releases: channel.take_releases(), forgotten: channel.take_forgotten(), op }
+}
+
+/// A direct call made now, of `func` on `this` with `args` (an in-process host serves it on the
+/// calling thread), as `new_request` makes a request.
+#[inline]
+pub fn new_call<'a>(
+    channel: &Channel,
+    id: RequestId,
+    active: Option<ChainId>,
+    func: ObjectId,
+    this: Option<ObjectId>,
+    args: &'a [Arg<'a>],
+) -> Call<'a> {
+    Call { id, chain: active.unwrap_or(id), func, this, args, releases: channel.take_releases(), forgotten: channel.take_forgotten() }
+}
+
+/// A direct call the host turned away, to go by message instead: what its request carries
+/// besides the op (the call made of values, `Unsent::request`).
+pub struct Unsent {
+    id: RequestId,
+    chain: ChainId,
+    releases: Vec<ObjectId>,
+    forgotten: Vec<PyRef>,
+}
+
+impl Unsent {
+    /// The request of `op` that goes in the call's stead.
+    pub fn request(self, op: Op) -> Request {
+        let Unsent { id, chain, releases, forgotten } = self;
+        Request { id, chain, releases, forgotten, op }
+    }
+}
+
+/// `call`, which the host turned away, as a request still to be made of values.
+pub fn turned_away(call: Call<'_>) -> Unsent {
+    let Call { id, chain, releases, forgotten, .. } = call;
+    Unsent { id, chain, releases, forgotten }
 }

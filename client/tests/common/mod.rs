@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses some of these helpers")]
 
+pub mod link_waits;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
