@@ -3,13 +3,15 @@
 
 mod common;
 
-use std::sync::mpsc::{channel, Sender};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use napi_client::session::{Error, Held, LocalError, LocalObjects, Session};
 use napi_protocol::{Op, PyRef, Value};
 
+use common::link_waits::until_a_thread_reads_the_link;
 use common::{addon, both, both_with};
 
 /// A local function `f(n)` that answers `recurse(f, n)`: each level a request made inside the
@@ -200,27 +202,70 @@ fn what_a_local_call_is_given_is_released_when_it_lets_go() {
     });
 }
 
-/// A local function with a bug: it panics.
-struct Panicking;
+/// A local function with a bug: it panics, once a thread waits on the link (`go`, then reading it).
+struct Panicking {
+    go: Mutex<Receiver<()>>,
+}
 
 impl LocalObjects for Panicking {
-    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+        self.go.lock().unwrap().recv_timeout(Duration::from_secs(30)).expect("the test starts a waiter");
+        until_a_thread_reads_the_link(session);
         panic!("a local object's bug")
     }
 }
 
-/// Isolated only: in-process the violation marks the host dead but cannot stop its thread, and
-/// a wait already reading its rings was seen not to wake.
+/// The dispatcher's violation wakes a thread already reading the link: in-process too, where
+/// no kill ends the host's end of it.
 #[test]
 fn an_event_the_program_panics_on_ends_the_host_with_why() {
-    let session = common::isolated(Arc::new(Panicking));
-    let tsfn = session.load(&addon("tsfn")).unwrap();
-    let f = Value::Py { id: session.new_local(), callable: true };
-    // A thread of the addon's calls f once, an event on the session's dispatcher.
-    session.call(tsfn.property("defaultCall").unwrap(), Value::Undefined, vec![Value::Number(1.0), f]).unwrap();
-    let (sender, ended) = channel();
-    let link = session.channel().clone();
-    std::thread::spawn(move || sender.send(link.wait_dead()));
-    let dead = ended.recv_timeout(Duration::from_secs(30)).expect("the host is ended, not left with a dead dispatcher");
-    assert!(dead.message.contains("internal error: a local object's bug"), "{}", dead.message);
+    let (go, gate) = channel();
+    both_with(Arc::new(Panicking { go: Mutex::new(gate) }), |session| {
+        let tsfn = session.load(&addon("tsfn")).unwrap();
+        let f = Value::Py { id: session.new_local(), callable: true };
+        // A thread of the addon's calls f once, an event on the session's dispatcher.
+        session.call(tsfn.property("defaultCall").unwrap(), Value::Undefined, vec![Value::Number(1.0), f]).unwrap();
+        let (sender, ended) = channel();
+        let link = session.channel().clone();
+        std::thread::spawn(move || sender.send(link.wait_dead()));
+        go.send(()).unwrap();
+        let dead = ended.recv_timeout(Duration::from_secs(30)).expect("the waiter is woken by the host's end");
+        assert!(dead.message.contains("internal error: a local object's bug"), "{}", dead.message);
+    });
+}
+
+/// A local function that closes its own session, then says so.
+struct Closing(Mutex<Sender<()>>);
+
+impl LocalObjects for Closing {
+    fn call(&self, session: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+        session.close();
+        self.0.lock().unwrap().send(()).unwrap();
+        Ok(Value::Number(42.0))
+    }
+}
+
+/// A local call of the addon's thread closes its own session; a second close, from the test's
+/// thread, returns once the host has torn down (the addon's finalizer has run). The core runs
+/// local calls off the host thread; a binding that runs them on it (Python, in-process) needs the
+/// second close to wait, as `tests/test_tsfn.py` checks.
+#[test]
+fn a_local_call_may_close_its_own_session() {
+    let (sender, closed) = channel();
+    both_with(Arc::new(Closing(Mutex::new(sender))), |session| {
+        static RUN: AtomicUsize = AtomicUsize::new(0);
+        let run = RUN.fetch_add(1, Ordering::Relaxed);
+        let marker = std::env::temp_dir().join(format!("napi-client-finalized-{}-{run}", std::process::id()));
+        let tsfn = session.load(&addon("tsfn")).unwrap();
+        let f = Value::Py { id: session.new_local(), callable: true };
+        let path = Value::String(marker.to_string_lossy().into_owned());
+        // A thread of the addon's calls f 1000 times; the first call closes the session.
+        session.call(tsfn.property("defaultCall").unwrap(), Value::Undefined, vec![Value::Number(1000.0), f, path]).unwrap();
+        closed.recv_timeout(Duration::from_secs(30)).expect("the first call came");
+        session.close();
+        assert!(!session.alive());
+        let finalized = std::fs::read_to_string(&marker).unwrap_or_else(|e| panic!("no teardown before close returned: {e}"));
+        std::fs::remove_file(&marker).unwrap();
+        assert_eq!(finalized.lines().collect::<Vec<_>>(), ["finalized, received 0"]);
+    });
 }

@@ -14,9 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use napi_client::link::channel::DeathKind;
+use napi_client::link::inbound::Violation;
 use napi_client::session::{by_reference, Error, Held, NoLocalObjects, Session};
 use napi_protocol::{BufferKind, Value};
 
+use windows_common::link_waits::until_a_thread_reads_the_link;
 use windows_common::{addon, both, each_host, isolated_with, local_function, next, recording};
 
 fn tagged(tag: &str, values: &[f64]) -> Vec<Value> {
@@ -225,6 +227,21 @@ fn a_sandbox_is_refused_with_the_reason() {
     let refused = isolated(&["--sandbox"], Duration::from_secs(60)).err().expect("no sandbox on Windows");
     let message = refused.to_string();
     assert!(message.contains("no sandbox on Windows"), "{message}");
+}
+
+/// A violation raised on one thread wakes another already reading the link: in-process, where
+/// nothing kills the host, by the client cutting its end of the pipe.
+#[test]
+fn a_violation_wakes_a_thread_reading_the_link() {
+    both(|session| {
+        let link = session.channel().clone();
+        let (sender, ended) = std::sync::mpsc::channel();
+        std::thread::spawn(move || sender.send(link.wait_dead()));
+        until_a_thread_reads_the_link(&session);
+        session.channel().violation(Violation("a test's own".into()));
+        let dead = ended.recv_timeout(Duration::from_secs(30)).expect("the reader is woken by the host's end");
+        assert!(dead.message.contains("broke the protocol: a test's own"), "{}", dead.message);
+    });
 }
 
 /// Set in the environment of this test binary when a test starts it again as a client.

@@ -248,6 +248,11 @@ impl Channel {
         (st.sleepers.rung, st.sleepers.woken, self.busy.held_back.load(Ordering::Relaxed))
     }
 
+    /// Whether a thread reads the rings now (for tests: a wait is then under way).
+    pub fn reading(&self) -> bool {
+        self.reading.load(Ordering::SeqCst)
+    }
+
     /// Whether the host has requests to answer or waits for a Python call's answer (`Busy`).
     pub fn busy(&self) -> bool {
         self.busy.busy()

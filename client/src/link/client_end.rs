@@ -19,7 +19,7 @@ use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::spin::spin_until;
 #[cfg(windows)]
 use napi_link::streams::FdQueue;
-use napi_link::streams::{events_in, over_rings, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Woken, STALL};
+use napi_link::streams::{events_in, over_rings, Connection, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Woken, STALL};
 use napi_protocol::frame::{encode, FrameError};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
@@ -36,6 +36,8 @@ pub struct ClientEnd {
     /// Descriptors that came on the main socket and on the event socket, not yet claimed.
     main_fds: FdQueue,
     events_fds: FdQueue,
+    /// The main socket and the event socket, to cut once the host is gone (`cut`).
+    sockets: [SocketEnd; 2],
 }
 
 /// How a client thread waits for room in the ring to its host (a frame larger than the room left
@@ -60,6 +62,7 @@ impl ClientEnd {
     /// process.
     pub fn new(sockets: Sockets, in_process: Option<Arc<InProcess>>) -> ClientEnd {
         let Sockets { main: stream, events, rings } = sockets;
+        let sockets = [SocketEnd::of(&stream), SocketEnd::of(&events)];
         let (reader, mut writer) = over_rings(&rings, Side::Client, stream);
         writer.set_room_wait(Arc::new(ClientRoomWait { in_process }));
         let main_fds = reader.fds();
@@ -74,6 +77,7 @@ impl ClientEnd {
             events: Mutex::new(FrameReader::new(events, 64 << 10, DEFAULT_MAX_FRAME)),
             main_fds,
             events_fds,
+            sockets,
         }
     }
 
@@ -164,6 +168,50 @@ impl ClientEnd {
 
     pub fn hang_up(&self) {
         let _ = self.writer().get_ref().hang_up();
+    }
+
+    /// Cuts both sockets, both ways, once the host is gone: every thread asleep on them wakes to
+    /// their end (a caller reading the replies, the event dispatcher, a writer waiting for room),
+    /// and the host reads the end too. A killed host's exit does this by itself; an in-process
+    /// host is a thread nothing kills, whose ends stay open while it lives.
+    pub fn cut(&self) {
+        self.sockets.iter().for_each(SocketEnd::cut);
+    }
+}
+
+/// A socket of ours beside the rings, by its descriptor (on Windows, the handle of our end of
+/// the pipe, which is the pipe's server end): the bells of this `ClientEnd` own it, so it is
+/// open as long as the `ClientEnd`.
+struct SocketEnd(RawSocket);
+
+#[cfg(unix)]
+type RawSocket = std::os::fd::RawFd;
+/// A handle's value: a raw handle is a pointer, which no `Sync` struct may hold.
+#[cfg(windows)]
+type RawSocket = usize;
+
+impl SocketEnd {
+    fn of(connection: &Connection) -> SocketEnd {
+        #[cfg(unix)]
+        return SocketEnd(std::os::fd::AsRawFd::as_raw_fd(connection));
+        #[cfg(windows)]
+        return SocketEnd(std::os::windows::io::AsRawHandle::as_raw_handle(&connection.pipe) as usize);
+    }
+
+    /// Ends the connection both ways, for both sides.
+    fn cut(&self) {
+        // SAFETY: a socket this end's bells own, open while `self` is (see `SocketEnd`).
+        #[cfg(unix)]
+        unsafe {
+            libc::shutdown(self.0, libc::SHUT_RDWR)
+        };
+        // Disconnecting the server end fails every read and write pending at either end, and
+        // every one that follows: each bell takes that for a hang-up.
+        // SAFETY: as above, our end of the pipe.
+        #[cfg(windows)]
+        unsafe {
+            windows_sys::Win32::System::Pipes::DisconnectNamedPipe(self.0 as windows_sys::Win32::Foundation::HANDLE)
+        };
     }
 }
 

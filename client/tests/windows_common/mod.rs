@@ -5,6 +5,9 @@
 
 #![allow(dead_code, reason = "each test file uses some of these helpers")]
 
+#[path = "../common/link_waits.rs"]
+pub mod link_waits;
+
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};

@@ -17,9 +17,10 @@ use crate::link::inbound::Violation;
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 impl Channel {
-    /// Records why the host is gone, under the state lock, and wakes every sleeper; the first
-    /// reason stands. The descriptors and mappings the host sent are let go with it (its
-    /// buffers keep theirs).
+    /// Records why the host is gone, under the state lock, and wakes every waiter: the sleepers,
+    /// and the threads reading the sockets, which are cut (an in-process host's thread, which no
+    /// kill ends, is told to stop with it). The first reason stands. The descriptors and
+    /// mappings the host sent are let go with it (its buffers keep theirs).
     pub(super) fn record_death(&self, st: &mut State, dead: Arc<Dead>) -> Arc<Dead> {
         let d = st.dead.get_or_insert(dead).clone();
         st.sleepers.ring_all();
@@ -27,6 +28,11 @@ impl Channel {
         if !self.died.swap(true, Ordering::AcqRel) {
             self.end.release();
             self.shm.release();
+            // After `dead` and `died`: a thread woken by the cut finds why.
+            self.end.cut();
+            if let Some(host) = &self.in_process {
+                host.mail();
+            }
         }
         // After `died`: a thread waiting for the host to be free looks at it as it wakes.
         self.busy.wake_all();
@@ -83,6 +89,11 @@ impl Channel {
     /// Records why the host stopped answering, from how the stream ended. A read that timed out
     /// did so at `deadline` (the call's), or because the host paused inside a frame.
     pub(super) fn death(&self, e: FrameError, deadline: Option<Instant>) -> Arc<Dead> {
+        // The stream ended because the host is gone already (its sockets cut): that end stands,
+        // and is not waited for again.
+        if let Some(dead) = self.dead() {
+            return dead;
+        }
         let stopping = self.stopping.lock().unwrap().clone();
         if let Some(why) = stopping {
             self.die(why)
@@ -191,9 +202,14 @@ impl Channel {
     }
 
     /// Ends the host: closing our end lets it run its cleanup hooks and exit; it is killed if it
-    /// takes longer than `grace`. (In a forked child, nothing: the host is the parent's.)
+    /// takes longer than `grace`. (In a forked child, nothing: the host is the parent's.) A host
+    /// already dead is waited for all the same, up to `grace`: an in-process host closed by a
+    /// call its own thread made tears down only once that call returns, and a close from another
+    /// thread returns after its teardown, as the first close would have from there.
     pub fn close(&self, grace: Duration) {
         if self.dead().is_some() {
+            // Reaped already, unless it is a host thread still tearing down.
+            self.process.reap(grace);
             return;
         }
         self.hang_up_socket();

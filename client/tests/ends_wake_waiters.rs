@@ -1,0 +1,89 @@
+//! Every end of a host wakes the threads already waiting on its link, whichever thread raises
+//! it: a violation or a close while a call waits for a host stuck in it. An isolated host's end
+//! is its process's, which the kernel tells every waiter; an in-process host is a thread that
+//! nothing kills, and only the client can tell them.
+
+// The in-process host is stuck on a socket of the test's.
+#![cfg(unix)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi_client::link::channel::{Dead, DeathKind};
+use napi_client::link::inbound::Violation;
+use napi_client::session::{Error, Held, NoLocalObjects, Session};
+use napi_protocol::Value;
+
+use common::link_waits::until_a_thread_reads_the_link;
+use common::{addon, both_with};
+
+/// A call on a thread of its own that the host is stuck in, that thread reading the link for
+/// the reply: in-process, `signalThenWait` on a socket of ours, which `release` lets go of;
+/// isolated, `pause`, which only the host's end ends.
+struct StuckCall {
+    reply: Receiver<Result<Held, Error>>,
+    ours: Option<UnixStream>,
+}
+
+impl StuckCall {
+    fn start(session: &Session) -> StuckCall {
+        let isolation = session.load(&addon("isolation")).unwrap();
+        let (name, args, ours) = if session.channel().in_process().is_some() {
+            let (ours, theirs) = UnixStream::pair().unwrap();
+            ours.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let fd = Value::Number(f64::from(theirs.as_raw_fd()));
+            // The host thread may read it after this test is done with it.
+            std::mem::forget(theirs);
+            ("signalThenWait", vec![fd.clone(), fd, Value::Number(0.0)], Some(ours))
+        } else {
+            ("pause", vec![], None)
+        };
+        let func = isolation.property(name).unwrap().clone();
+        let (sender, reply) = channel();
+        let caller = session.clone();
+        std::thread::spawn(move || sender.send(caller.call(&func, Value::Undefined, args)));
+        if let Some(mut ours) = ours.as_ref() {
+            ours.read_exact(&mut [0]).expect("the host thread is in the call");
+        }
+        until_a_thread_reads_the_link(session);
+        StuckCall { reply, ours }
+    }
+
+    /// Why the host is gone, as the stuck call was told.
+    fn ended(self) -> Arc<Dead> {
+        let reply = self.reply.recv_timeout(Duration::from_secs(30)).expect("the call waiting on the link is woken by the host's end");
+        if let Some(mut ours) = self.ours {
+            ours.write_all(&[0]).unwrap();
+        }
+        match reply {
+            Err(Error::Dead(dead)) => dead,
+            other => panic!("the stuck call answered {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_violation_on_another_thread_wakes_a_call_waiting_on_the_link() {
+    both_with(Arc::new(NoLocalObjects), |session| {
+        let stuck = StuckCall::start(&session);
+        session.channel().violation(Violation("a test's own".into()));
+        let dead = stuck.ended();
+        assert_eq!(dead.kind, DeathKind::Crashed);
+        assert!(dead.message.contains("broke the protocol: a test's own"), "{}", dead.message);
+    });
+}
+
+#[test]
+fn a_close_on_another_thread_wakes_a_call_waiting_on_the_link() {
+    both_with(Arc::new(NoLocalObjects), |session| {
+        let stuck = StuckCall::start(&session);
+        session.close();
+        assert_eq!(stuck.ended().kind, DeathKind::Closed);
+    });
+}
