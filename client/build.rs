@@ -1,5 +1,5 @@
-//! This crate's tests load addons into in-process hosts: an addon's `napi_*` imports resolve
-//! against the test program, so its dynamic symbol table holds every Node-API and libuv function
+//! This crate's tests and examples load addons into in-process hosts: an addon's `napi_*` imports
+//! resolve against the program, so its dynamic symbol table holds every Node-API and libuv function
 //! the host exports (`server/napi/napi-exports.txt`, `libuv-exports.txt`), as napi-hostd's does.
 //! On Windows, where the tests export nothing (as python.exe does), the crate carries a table
 //! of those functions by name instead, which in-process hosts give the program's main module
@@ -17,10 +17,12 @@ fn main() {
     }
     let (napi, libuv) = read_export_lists("../server/napi");
     let names = || napi.iter().chain(&libuv).map(String::as_str);
-    keep_all(names(), "tests");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out.join("exports.list"), dynamic_list(names())).unwrap();
-    println!("cargo:rustc-link-arg-tests=-Wl,--dynamic-list={}", out.join("exports.list").display());
+    for target in ["tests", "examples"] {
+        keep_all(names(), target);
+        println!("cargo:rustc-link-arg-{target}=-Wl,--dynamic-list={}", out.join("exports.list").display());
+    }
 }
 
 /// `node_api_functions.rs`: every function of the two lists declared, and
