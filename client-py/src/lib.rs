@@ -92,6 +92,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_protocol_strings_made, m)?)?;
     m.add_function(wrap_pyfunction!(_protocol_bytes_made, m)?)?;
     m.add_function(wrap_pyfunction!(_cpus_contended, m)?)?;
+    m.add_function(wrap_pyfunction!(_times_cpus_found_contended, m)?)?;
     m.add("PROTOCOL_VERSION", napi_protocol::PROTOCOL_VERSION)?;
     // Bytes each of a host's rings holds: larger messages stream through (tests send them).
     m.add("RING_CAPACITY", napi_link::shm::ring::RING_CAPACITY)?;
@@ -130,6 +131,14 @@ fn _protocol_bytes_made() -> u64 {
 #[pyfunction]
 fn _cpus_contended() -> bool {
     napi_link::spin::contended()
+}
+
+/// For tests: how many times so far this process's waits found the CPUs contended
+/// (`napi_link::spin::times_found_contended`): a measurement whose count moved while it ran was
+/// taken partly with its waits sleeping, even if they no longer do at its end.
+#[pyfunction]
+fn _times_cpus_found_contended() -> u64 {
+    napi_link::spin::times_found_contended()
 }
 
 /// Reports `exc` through `sys.unraisablehook`, as CPython reports exceptions it cannot raise.

@@ -114,6 +114,9 @@ struct Contention {
     run_started_at: AtomicU64,
     /// When the last `CONTENDED_AFTER` of them came within `CONTENDED_WITHIN_MS`; 0: never.
     seen_at: AtomicU64,
+    /// How many times that happened: a look at `now` after a while misses a contention that
+    /// began and ended meanwhile, a difference of two readings of this does not.
+    times_found: AtomicU64,
 }
 
 /// A yield that took this long gave a time slice away (a busy thread's slice is a few ms).
@@ -130,7 +133,12 @@ static CONTENTION: Contention = Contention::new();
 
 impl Contention {
     const fn new() -> Contention {
-        Contention { slices_given: AtomicU32::new(0), run_started_at: AtomicU64::new(0), seen_at: AtomicU64::new(0) }
+        Contention {
+            slices_given: AtomicU32::new(0),
+            run_started_at: AtomicU64::new(0),
+            seen_at: AtomicU64::new(0),
+            times_found: AtomicU64::new(0),
+        }
     }
 
     /// Whether the CPUs were found contended lately.
@@ -151,6 +159,7 @@ impl Contention {
             self.slices_given.store(1, Ordering::Relaxed);
         } else if self.slices_given.fetch_add(1, Ordering::Relaxed) + 1 >= CONTENDED_AFTER {
             self.seen_at.store(now, Ordering::Relaxed);
+            self.times_found.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -174,6 +183,13 @@ pub fn looking_whole_budget<R>(f: impl FnOnce() -> R) -> R {
 /// yielding; see `Contention`).
 pub fn contended() -> bool {
     CONTENTION.now()
+}
+
+/// How many times so far this process's waits found the CPUs contended: for a measurement, which
+/// holds only if the count did not move while it ran (`contended` at its end sees only the last
+/// `CONTENDED_FOR_MS`).
+pub fn times_found_contended() -> u64 {
+    CONTENTION.times_found.load(Ordering::Relaxed)
 }
 
 /// The coarse monotonic clock, in nanoseconds: a few loads from the vDSO's page, no system call,
@@ -298,8 +314,10 @@ mod tests {
         c.after_yield(Duration::from_micros(2));
         c.after_yield(Duration::from_micros(300));
         assert!(!c.now(), "two slices given away");
+        assert_eq!(c.times_found.load(Ordering::Relaxed), 0);
         c.after_yield(slice);
         assert!(c.now(), "three");
+        assert_eq!(c.times_found.load(Ordering::Relaxed), 1);
         c.seen_at.store(coarse_ms() - CONTENDED_FOR_MS, Ordering::Relaxed);
         assert!(!c.now(), "found out long enough ago: the waits yield again");
         // Slices given away far apart do not add up.
