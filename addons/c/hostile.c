@@ -243,8 +243,8 @@ static napi_value PartialFrame(napi_env env, napi_callback_info info) {
   return hold();
 }
 
-/* unknownSettlements(count): settlements of promises the client never subscribed to. */
-static napi_value UnknownSettlements(napi_env env, napi_callback_info info) {
+/* Settlements of promises the client never subscribed to, `count` of them, on `ring`. */
+static napi_value SettleUnknown(napi_env env, napi_callback_info info, Ring ring) {
   uint32_t count = uint_arg(env, info);
   if (!find_rings()) return takeover_failed(env);
   for (uint32_t i = 0; i < count; i++) {
@@ -259,10 +259,16 @@ static napi_value UnknownSettlements(napi_env env, napi_callback_info info) {
     memset(s, 'x', 65536);
     put(&p, s, 65536);
     free(s);
-    ring_frame(TO_CLIENT, &p);
+    ring_frame(ring, &p);
   }
   return hold();
 }
+
+/* unknownSettlements(count): such settlements on the main stream, ahead of the call's reply. */
+static napi_value UnknownSettlements(napi_env env, napi_callback_info info) { return SettleUnknown(env, info, TO_CLIENT); }
+
+/* unknownEventSettlements(count): such settlements on the event ring. */
+static napi_value UnknownEventSettlements(napi_env env, napi_callback_info info) { return SettleUnknown(env, info, EVENTS); }
 
 /* bogusFree(): frees a block of the client's segments the host was never given. */
 static napi_value BogusFree(napi_env env, napi_callback_info info) {
@@ -327,6 +333,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("forgedReply", ForgedReply),
       DECLARE_METHOD("partialFrame", PartialFrame),
       DECLARE_METHOD("unknownSettlements", UnknownSettlements),
+      DECLARE_METHOD("unknownEventSettlements", UnknownEventSettlements),
       DECLARE_METHOD("bogusFree", BogusFree),
       DECLARE_METHOD("fdFlood", FdFlood),
       DECLARE_METHOD("segmentFlood", SegmentFlood),
