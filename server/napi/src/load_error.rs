@@ -53,9 +53,10 @@ fn explain(message: String, error: &libloading::Error) -> String {
 mod tests {
     use super::{describe, explain};
 
-    /// What loading a file that is no library fails with.
-    fn not_a_library() -> (std::path::PathBuf, libloading::Error) {
-        let path = std::env::temp_dir().join(format!("napi-load-error-{}.node", std::process::id()));
+    /// What loading a file that is no library fails with. `name` keeps each test's file its own,
+    /// as the tests of one process run in parallel and one's removal would race the other's load.
+    fn not_a_library(name: &str) -> (std::path::PathBuf, libloading::Error) {
+        let path = std::env::temp_dir().join(format!("napi-load-error-{}-{name}.node", std::process::id()));
         std::fs::write(&path, "this is not a shared library\n").unwrap();
         // SAFETY: the file is no library, so nothing of it runs.
         let error = unsafe { libloading::os::unix::Library::open(Some(&path), libc::RTLD_LAZY) }.expect_err("text is no library");
@@ -65,7 +66,7 @@ mod tests {
 
     #[test]
     fn a_unix_load_error_is_dlerrors_text_alone() {
-        let (path, error) = not_a_library();
+        let (path, error) = not_a_library("dlerror");
         let message = describe(&error);
         assert_eq!(message, error.to_string());
         // glibc: "PATH: invalid ELF header"; macOS: "dlopen(PATH, 0x0001): ..."
@@ -74,7 +75,7 @@ mod tests {
 
     #[test]
     fn a_symbol_only_node_has_is_named_as_nodes() {
-        let (_, error) = not_a_library();
+        let (_, error) = not_a_library("v8");
         let message = "addon.node: undefined symbol: _ZN2v87Isolate10GetCurrentEv".to_string();
         let explained = explain(message.clone(), &error);
         assert!(explained.starts_with(&message) && explained.contains("V8's C++ API (v8.h)"), "{explained}");
