@@ -106,7 +106,7 @@ def compare(
     for op in ops:
         best = {name: pick(times[(op, name)]) for name in names}
         row = "  ".join(f"{n} {best[n]:6.3f} ({best[n] / best[names[0]]:4.2f})" for n in names)
-        print(f"  {op:9} {row}")
+        print(f"  {op:13} {row}")
 
 
 if __name__ == "__main__":
