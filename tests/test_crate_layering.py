@@ -4,11 +4,11 @@ Crates: each depends only on crates of lower layers (its `path` dependencies of 
 `cargo metadata` reads them). Files: inside each crate but the client, no two modules import
 each other, directly or around a circle (`use crate::...` and `super::`). Inside napi-runtime,
 the core (the heap and JS semantics) never reaches into `builtins/`, which sits above it: only
-`realm.rs` (which installs the built-ins) and `testing.rs` may; the built-ins themselves are one
-module there, whose files may import one another. The client's folders import in layers (issue
-40), and no two of its files import each other, directly or around a circle (issue 66): a
-Python type's data lies below what converts and calls, its methods on top. Python's own
-modules are checked by test_module_layering.py.
+`testing.rs` may, and the crate root hands the built-ins to the realm it makes, so the realm
+they fill knows nothing of them. The client's folders import in layers (issue 40), and no two
+of its files import each other, directly or around a circle (issue 66): a Python type's data
+lies below what converts and calls, its methods on top. Python's own modules are checked by
+test_module_layering.py.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ LAYERS = [
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 
 RUNTIME_SRC = ROOT / "server" / "runtime" / "src"
-# The core modules of the runtime allowed to name `builtins`: the realm installs them; the test
-# helpers build realms.
-MAY_USE_BUILTINS = {"realm", "testing"}
+# The core modules of the runtime allowed to name `builtins`: the test helpers. The crate root
+# (`Runtime::new`), above every module, hands `builtins::install` to `Realm::create`.
+MAY_USE_BUILTINS = {"testing"}
 
 
 def crates() -> dict[str, tuple[Path, set[str]]]:
@@ -87,10 +87,10 @@ def code_of(path: Path) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
-# Crates whose source files import one another without cycles (issue 32). The runtime is checked
-# by the tests of its own below: its built-ins and the realm that installs them import each other.
-# The client is checked by its layers of folders (`CLIENT_LAYERS`).
-ACYCLIC_CRATES = ["protocol", "link", "server/napi", "server/host", "server/hostd", "client"]
+# Crates whose source files import one another without cycles (issue 32); the runtime's with its
+# built-ins as one module, which the realm below them does not import. The client is checked by
+# its layers of folders (`CLIENT_LAYERS`).
+ACYCLIC_CRATES = ["protocol", "link", "server/runtime", "server/napi", "server/host", "server/hostd", "client"]
 
 CLIENT_SRC = ROOT / "client-py" / "src"
 CORE_SRC = ROOT / "client" / "src"
@@ -306,10 +306,11 @@ def test_the_core_imports_downwards():
     assert upwards == [], "core modules that import a module of a higher layer: " + ", ".join(upwards)
 
 
-# What only the core does (issue 66): starting a host, the life of a request on its channel
-# (begun, then ended however its wait ends), and the exchange of protocol messages (a request
-# sent, its chain's messages waited for, the host's calls and questions answered, the event
-# ring read and each event told apart). The binding asks the core for all of them, and knows no
+# What only the core does (issue 66): starting a host, making a request (its id's chain and the
+# news it carries), the life of a request on its channel (begun, then ended however its wait
+# ends), the exchange of protocol messages (a request sent, its chain's messages waited for, the
+# host's calls and questions answered, the event ring read and each event told apart), and the
+# bookkeeping of promise settlements. The binding asks the core for all of them, and knows no
 # message's layout.
 CORE_ONLY = {
     "starts a host itself": re.compile(r"\bstart::(isolated|in_process)\b"),
@@ -320,6 +321,10 @@ CORE_ONLY = {
     "waits on a chain for the host's messages": re.compile(r"\.(wait|poll)\(\s*chain\b"),
     "reads the event ring": re.compile(r"\b(next_event|buffered_event)\("),
     "matches what the host sent": re.compile(r"\bIncoming\b"),
+    # A request's or a direct call's id, chain and news for the host (`session::exchange::new_request`).
+    "makes a request or a direct call itself": re.compile(r"(?<![:\w])(Request|Call)\s*\{"),
+    # What a settlement waits for and what is kept for a claim (`session::subscriptions`).
+    "keeps promise settlements' tables itself": re.compile(r"\bstruct\s+(Subscriptions|Settlements)\b"),
 }
 
 
@@ -400,9 +405,10 @@ def module_files(src: Path) -> dict[tuple[str, ...], Path]:
     return {module: path for module, path in files.items() if path not in tests}
 
 
-def file_graph(src: Path) -> dict[Path, set[Path]]:
+def file_graph(src: Path, submodules: bool = False) -> dict[Path, set[Path]]:
     """Which of the crate's files each one names (`crate::a::b::X` names `a/b.rs`; `super::x`
-    is resolved from the file's own module), itself aside."""
+    is resolved from the file's own module), itself aside; with `submodules`, also the files of
+    its own submodules that it names by a bare path (`object::install` in `builtins/mod.rs`)."""
     files = module_files(src)
     graph: dict[Path, set[Path]] = {path: set() for path in files.values()}
     for module, path in files.items():
@@ -411,6 +417,9 @@ def file_graph(src: Path) -> dict[Path, set[Path]]:
         for depth in range(1, len(module) + 1):
             up = module[: len(module) - depth]
             named += [[*up, *p] for p in full_paths(code, "::".join(["super"] * depth)) if p[0] != "super"]
+        if submodules:
+            children = {m[-1] for m in files if m[:-1] == module and len(m) == len(module) + 1}
+            named += [[*module, child, *p] for child in sorted(children) for p in full_paths(code, child)]
         for segments in named:
             segments = [s for s in segments if s != "self"]
             owner = next(
@@ -419,6 +428,13 @@ def file_graph(src: Path) -> dict[Path, set[Path]]:
             if owner is not None and owner != path:
                 graph[path].add(owner)
     return graph
+
+
+def named_file_graph(src: Path, submodules: bool = False) -> dict[str, set[str]]:
+    """`file_graph(src)` with each file named by its path under `src`."""
+    graph = file_graph(src, submodules=submodules)
+    names = {path: str(path.relative_to(src)) for path in graph}
+    return {names[p]: {names[q] for q in qs} for p, qs in graph.items()}
 
 
 # The client's crates.
@@ -440,8 +456,7 @@ def test_the_file_graph_resolves_paths_to_files(tmp_path):
     (tmp_path / "d.rs").write_text("pub struct Y; use super::a::c;")
     graph = {p.name: {q.name for q in names} for p, names in file_graph(tmp_path).items()}
     assert graph == {"lib.rs": set(), "b.rs": {"c.rs", "d.rs"}, "c.rs": set(), "d.rs": {"c.rs"}}
-    names = {path: str(path.relative_to(CLIENT_SRC)) for path in file_graph(CLIENT_SRC)}
-    binding = {names[p]: {names[q] for q in qs} for p, qs in file_graph(CLIENT_SRC).items()}
+    binding = named_file_graph(CLIENT_SRC)
     # A type's data and its Python methods are two files, the methods' above the data's.
     assert "state/connection.rs" in binding["python_types/connection.rs"], binding["python_types/connection.rs"]
     assert {"calls/by_message.rs", "calls/direct_calls.rs"} <= binding["calls/requests.rs"]
@@ -449,11 +464,31 @@ def test_the_file_graph_resolves_paths_to_files(tmp_path):
 
 @pytest.mark.parametrize("src", FILES_WITHOUT_CIRCLES, ids=lambda src: src.parent.name)
 def test_the_clients_files_import_without_a_circle(src):
-    graph = file_graph(src)
+    graph = named_file_graph(src)
     assert sum(map(len, graph.values())) > 20, "the graph sees the files' imports"
-    names = {path: str(path.relative_to(src)) for path in graph}
-    cycle = a_cycle({names[p]: {names[q] for q in qs} for p, qs in graph.items()})
+    cycle = a_cycle(graph)
     assert cycle is None, f"files that import one another in a circle: {' -> '.join(cycle or [])}"
+
+
+def test_the_file_graph_sees_a_module_name_its_submodules(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "lib.rs").write_text("mod a; mod b;")
+    (tmp_path / "a.rs").write_text("mod c; pub fn f() { c::g(); b::h(); }")
+    (tmp_path / "a/c.rs").write_text("pub fn g() { super::super::b::h(); }")
+    (tmp_path / "b.rs").write_text("pub fn h() {}")
+    graph = {p.name: {q.name for q in names} for p, names in file_graph(tmp_path, submodules=True).items()}
+    # `b::h()` in a.rs is no path of a submodule of a's: an external crate's, as far as a.rs says.
+    assert graph == {"lib.rs": set(), "a.rs": {"c.rs"}, "c.rs": {"b.rs"}, "b.rs": set()}
+
+
+def test_the_runtimes_files_import_without_a_circle():
+    """A folder's own file stands above the submodules it names (`builtins/mod.rs` installs each
+    chapter of the built-ins): what the chapters share lies below them (`coerce.rs`, `define.rs`),
+    and the realm they fill below that."""
+    named = named_file_graph(RUNTIME_SRC, submodules=True)
+    assert {"builtins/object.rs", "realm.rs"} <= named["builtins/mod.rs"], "the graph sees mod.rs name its chapters"
+    cycle = a_cycle(named)
+    assert cycle is None, f"runtime files that import one another in a circle: {' -> '.join(cycle or [])}"
 
 
 def long_files(root: Path, suffixes: set[str]) -> list[str]:
@@ -548,9 +583,9 @@ def runtime_core_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 def test_the_runtime_core_does_not_reach_into_builtins():
     graph, core = runtime_core_graph()
     assert len(core) > 20
-    # The graph sees a use where there is one: the realm installs the built-ins, which build on
-    # the core (`super::super::realm` from builtins/, `super::realm` from builtins/mod.rs).
-    assert "builtins" in graph["realm"] and {"object", "realm", "value"} <= graph["builtins"]
+    # The graph sees the built-ins build on the core (`super::super::realm` from builtins/,
+    # `super::realm` from builtins/mod.rs).
+    assert {"object", "realm", "value"} <= graph["builtins"]
     upwards = sorted(m for m in core if "builtins" in graph[m] and m not in MAY_USE_BUILTINS)
     assert upwards == [], f"core runtime modules that reach into builtins/: {upwards}"
 
