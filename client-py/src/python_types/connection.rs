@@ -339,11 +339,12 @@ impl Connection {
     }
 
     /// How often threads waiting for this host were woken, as `{"rung": n, "woken": n,
-    /// "held_back": n, "relayed": n, "handed_back": n, "given_back": n, "given_back_waiting": n,
-    /// "in_line": n, "handed_in_line": n}`: bells rung for them, wake-ups from sleep (rung or
-    /// not), top-level requests that waited to be sent while the host was busy, calls an
-    /// in-process host thread ran for their callers (relayed), the steps of those it handed back
-    /// to the callers' threads, the answers the callers gave back to it to free (and those not
+    /// "held_back": n, "relayed": n, "handed_back": n, "host_woken": n, "given_back": n,
+    /// "given_back_waiting": n, "in_line": n, "handed_in_line": n}`: bells rung for them,
+    /// wake-ups from sleep (rung or not), top-level requests that waited to be sent while the
+    /// host was busy, calls an in-process host thread ran for their callers (relayed), the steps
+    /// of those it handed back to the callers' threads, the times it was woken from its sleep
+    /// to serve one, the answers the callers gave back to it to free (and those not
     /// freed yet), the threads waiting in line to relay a call now, and the turns handed so far
     /// to a thread asleep in that line. For tests that a message wakes its own thread only, that
     /// a new request does not queue behind another thread's, and of which calls are relayed and
@@ -358,6 +359,7 @@ impl Connection {
         let (relayed, handed_back) = self.channel.in_process().map_or((0, 0), |host| host.relayed_calls());
         d.set_item("relayed", relayed)?;
         d.set_item("handed_back", handed_back)?;
+        d.set_item("host_woken", self.channel.in_process().map_or(0, |host| host.woken_for_relayed_calls()))?;
         let (given_back, waiting) = self.channel.in_process().map_or((0, 0), |host| host.answers_given_back());
         d.set_item("given_back", given_back)?;
         d.set_item("given_back_waiting", waiting)?;

@@ -19,7 +19,7 @@
 //! the host takes in before anything else it reads.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -110,6 +110,8 @@ pub struct InProcess {
     bell: Doorbell,
     /// The CPU the thread that last rang the host thread awake ran on (`usize::MAX`: none).
     ringer_cpu: AtomicUsize,
+    /// How many times the host thread was woken from its sleep to serve a relayed call.
+    woken_for_relay: AtomicU64,
     /// The host thread (`this_thread`), 0 until it begins to serve.
     host_thread: AtomicUsize,
     /// The host thread's event turns calling Python themselves, in order with the dispatcher.
@@ -134,6 +136,7 @@ impl InProcess {
             loop_changed: AtomicBool::new(false),
             host_idle: AtomicBool::new(false),
             ringer_cpu: AtomicUsize::new(usize::MAX),
+            woken_for_relay: AtomicU64::new(0),
             bell: Doorbell::new()?,
             host_thread: AtomicUsize::new(0),
             event_calls: EventCalls::default(),
@@ -194,6 +197,12 @@ impl InProcess {
     /// theirs (Python calls, walks of Python objects) it handed back to their callers (for tests).
     pub fn relayed_calls(&self) -> (u64, u64) {
         self.relay.counts()
+    }
+
+    /// How many times so far the host thread was woken from its sleep to serve a relayed call
+    /// (for tests: a loop of calls that keeps it awake wakes it seldom).
+    pub fn woken_for_relayed_calls(&self) -> u64 {
+        self.woken_for_relay.load(Ordering::Relaxed)
     }
 
     /// How many relayed calls' answers their callers gave back to the host thread to free so
@@ -488,6 +497,7 @@ impl InProcess {
     /// to an idle CPU, if there is one (`shared_cpu` says why, and what it cost).
     #[cold]
     fn after_rung_for_relay(&self) {
+        self.woken_for_relay.fetch_add(1, Ordering::Relaxed);
         match self.ringer_cpu.swap(usize::MAX, Ordering::Relaxed) {
             usize::MAX => {}
             cpu => {
