@@ -182,20 +182,48 @@ fn parcel_watcher_thread_calls_back_through_a_threadsafe_function_as_node() {
         let dir = fresh_dir("watcher");
         let folder = Value::String(dir.to_string_lossy().into_owned());
         let listener = local_function(&session);
-        // node: await subscribe(dir, fn, {}) answers null; writing dir/hello.txt then calls
-        // fn(null, [{path: dir/hello.txt, type: 'create'}]) from the watcher's thread.
+        // node: await subscribe(dir, fn, {}) answers null; writing dir/hello-0.txt then calls
+        // fn(null, [{path: dir/hello-0.txt, type: 'create'}]) from the watcher's thread.
         let subscribed = call(&session, &watcher, "subscribe", vec![folder.clone(), listener.clone(), Value::Object(Vec::new())]);
         assert_eq!(session.await_promise(&subscribed).unwrap().into_value(), Value::Null);
-        let file = dir.join("hello.txt");
-        std::fs::write(&file, "hi").unwrap();
-        let created = Value::Object(vec![
-            ("path".into(), Value::String(file.to_string_lossy().into_owned())),
-            ("type".into(), Value::String("create".into())),
-        ]);
-        // Windows may report the write as a second event, after the creation or in the same batch.
-        let args = calls.recv_timeout(Duration::from_secs(30)).expect("the listener is called");
-        assert_eq!(args[0], Value::Null, "error");
-        assert!(matches!(&args[1], Value::Array(events) if events.first() == Some(&created)), "events {:?}", args[1]);
+        // The promise settles before the watcher asks Windows for the folder's changes: its
+        // subscribe queues that to its thread (an APC) and returns, and a change made before
+        // goes unreported, under node as here (beside other tests, 2 runs in 10 under wine saw
+        // no event, or the content's update alone). So a new file is written, a few hundred
+        // milliseconds apart, until one's creation is reported; every event reported is the
+        // creation or the update of one of them.
+        let event = |path: &std::path::Path, kind: &str| {
+            Value::Object(vec![
+                ("path".into(), Value::String(path.to_string_lossy().into_owned())),
+                ("type".into(), Value::String(kind.into())),
+            ])
+        };
+        let mut written = Vec::new();
+        let write_next = |written: &mut Vec<std::path::PathBuf>| {
+            assert!(written.len() < 100, "{host:?}: no creation reported in 30 s of writes");
+            let file = dir.join(format!("hello-{}.txt", written.len()));
+            std::fs::write(&file, "hi").unwrap();
+            written.push(file);
+        };
+        write_next(&mut written);
+        let mut created = false;
+        while !created {
+            let Ok(args) = calls.recv_timeout(Duration::from_millis(300)) else {
+                write_next(&mut written);
+                continue;
+            };
+            assert_eq!(args[0], Value::Null, "error");
+            let Value::Array(events) = &args[1] else { panic!("events {:?}", args[1]) };
+            for e in events {
+                let ours = |kind| written.iter().any(|f| *e == event(f, kind));
+                assert!(ours("create") || ours("update"), "event {e:?}");
+                created |= ours("create");
+            }
+        }
+        // Quiet first: the watcher's unsubscribe, on the JS thread, frees the buffers its thread
+        // may still be reading a batch of changes from (parcel's own race: an access violation
+        // in its processEvent, 2 runs in about 100 under wine; none in 250 once quiet).
+        while calls.recv_timeout(Duration::from_millis(300)).is_ok() {}
         let unsubscribed = call(&session, &watcher, "unsubscribe", vec![folder, listener, Value::Object(Vec::new())]);
         assert_eq!(session.await_promise(&unsubscribed).unwrap().into_value(), Value::Null);
         std::fs::remove_dir_all(dir).unwrap();
