@@ -363,9 +363,10 @@ class OtherWork:
 
     def found_contended(self) -> bool:
         """Whether this process's waits found the CPUs contended since this was made, and slept
-        instead of yielding for a while. A look at the end sees only its last half second: a CI
-        run's loop of awaits had the host thread sleep 3,515 times in 2,000 awaits, contended
-        until shortly before the loop ended."""
+        instead of yielding for a while. A look at the end sees only its last half second:
+        contention that began and ended while a test measured went unseen (a probe beside a
+        neighbour busy for its first 0.3 s only: 13,000-15,000 host-thread sleeps in 20,000
+        awaits, the end quiet every time)."""
         return napi_python._native._times_cpus_found_contended() != self.contended
 
     @staticmethod
