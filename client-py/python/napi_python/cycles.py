@@ -15,11 +15,12 @@ its own collects. ``settle()`` waits for that, for tests and benchmarks.
 from __future__ import annotations
 
 import gc
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
+
+from . import fork_hooks
 
 # How many collections the callback asked for, and how many the collector finished.
 _asked = 0
@@ -93,7 +94,7 @@ def _after_fork_in_child() -> None:
 
 
 gc.callbacks.append(_after_collection)
-os.register_at_fork(after_in_child=_after_fork_in_child)
+fork_hooks.after_fork_in_child(_after_fork_in_child)
 
 
 class CyclesCollected(NamedTuple):

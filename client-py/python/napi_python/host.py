@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from . import _native, addon_file, addon_loading, cycles, host_output, supervision
+from . import _native, addon_file, addon_loading, cycles, fork_hooks, host_output, supervision
 from .addon import Addon
 from .addon_loading import Setup
 from .errors import (
@@ -457,4 +457,4 @@ def _after_fork_in_child() -> None:
         host._after_fork_in_child()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+fork_hooks.after_fork_in_child(_after_fork_in_child)

@@ -6,13 +6,12 @@ thread costs nothing per host, and the threads a process has do not grow with it
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import weakref
 from typing import NamedTuple
 
-from . import _native
+from . import _native, fork_hooks
 
 # With output="logging", the host's stdout (INFO) and stderr (WARNING) arrive here, one record
 # per line.
@@ -104,4 +103,4 @@ def _after_fork_in_child() -> None:
     _thread = None
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+fork_hooks.after_fork_in_child(_after_fork_in_child)

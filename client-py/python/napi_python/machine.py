@@ -59,6 +59,9 @@ def this_arch() -> str:
 
 
 def _is_glibc() -> bool:
+    # Asked on Linux alone; Windows' os has no confstr (and mypy --platform win32 says so).
+    if sys.platform == "win32":
+        return False
     try:
         return bool(os.confstr("CS_GNU_LIBC_VERSION"))
     except (ValueError, OSError):
