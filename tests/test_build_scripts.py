@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ("arm64", "sid-root", "build-lock", "wheels", "node-tests")
+SCRIPTS = ("arm64", "sid-root", "build-lock", "cargo-cache", "wheels", "node-tests")
 BUNDLED = Path("client-py/python/napi_python/bin/napi-hostd")
 
 pytestmark = pytest.mark.skipif(
@@ -58,12 +58,27 @@ def checkout(tmp_path):
         shutil.copy2(ROOT / "scripts" / name, checkout / "scripts" / name)
     (checkout / BUNDLED).parent.mkdir(parents=True)
     (checkout / BUNDLED).write_text("the x86-64 host\n")
+    tiny_workspace(checkout)
     tiny_root(checkout / "build/sid-cross")
     return checkout
 
 
+def tiny_workspace(checkout: Path) -> None:
+    """A one-crate workspace: what scripts/cargo-cache reads of a checkout (its crates, Cargo.lock)."""
+    (checkout / "src").mkdir(parents=True, exist_ok=True)
+    (checkout / "src/lib.rs").write_text("")
+    (checkout / "Cargo.toml").write_text('[package]\nname = "tiny-crate"\nversion = "0.1.0"\nedition = "2021"\n')
+    (checkout / "Cargo.lock").write_text("version = 4\n")
+
+
+def script_env(cache: Path) -> dict[str, str]:
+    """The environment the scripts run with: no lock held, a cache folder of the test's own."""
+    held = ("NAPI_PYTHON_BUILD_LOCK", "NAPI_PYTHON_CARGO_CACHE")
+    return {**{k: v for k, v in os.environ.items() if k not in held}, "NAPI_PYTHON_CACHE": str(cache)}
+
+
 def run(checkout: Path, *command: str, **kwargs) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NAPI_PYTHON_BUILD_LOCK"}
+    env = script_env(checkout.parent / "cache")
     return subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=60, **kwargs)
 
 
@@ -75,7 +90,7 @@ BUNDLE = f"printf 'the arm64 host\\n' > {BUNDLED} && echo bundled && read line"
 
 def cross_build(checkout: Path, *options: str) -> subprocess.Popen[str]:
     """A cross build started in the checkout, in a session of its own, once it bundled its host."""
-    env = {k: v for k, v in os.environ.items() if k != "NAPI_PYTHON_BUILD_LOCK"}
+    env = script_env(checkout.parent / "cache")
     command = ("scripts/arm64", "cross", *options, "sh", "-c", BUNDLE)
     build = subprocess.Popen(
         command, cwd=checkout, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
@@ -116,7 +131,7 @@ def held(checkout: Path):
 
 def started_waiting(checkout: Path, *command: str) -> subprocess.Popen[str]:
     """`command` started in the checkout, once it said it waits for the build lock."""
-    env = {k: v for k, v in os.environ.items() if k != "NAPI_PYTHON_BUILD_LOCK"}
+    env = script_env(checkout.parent / "cache")
     process = subprocess.Popen(command, cwd=checkout, env=env, stderr=subprocess.PIPE, text=True)
     assert process.stderr
     line = process.stderr.readline()

@@ -23,7 +23,7 @@ pub fn windows_build() -> PathBuf {
 
 /// napi-hostd.exe as `scripts/windows build` makes it.
 pub fn hostd() -> String {
-    let path = windows_build().join("target/x86_64-pc-windows-gnu/debug/napi-hostd.exe");
+    let path = windows_build().join("napi-hostd.exe");
     assert!(path.exists(), "{} is not built: run scripts/windows build", path.display());
     path.to_string_lossy().into_owned()
 }
