@@ -2,13 +2,18 @@
 holding only the wheel, from a directory outside the checkout).
 
 Usage: python smoke.py ADDONS_DIR. Checks what a user gets from `pip install`: the host inside the
-package, load, call, callback, promise, buffer, crash and restart, sandbox, in-process, the
-`inspect` command, the version, and clear errors for a missing or broken host with nothing
-printed at exit. Prints one line per check; exits non-zero on the first failure.
+package, load, call, callback, promise (waited for and awaited under asyncio), buffer, each in both
+kinds of host (isolated and in-process), crash and restart, sandbox, the `inspect` command, the
+version, and clear errors for a missing or broken host with nothing printed at exit. Prints one line
+per check; exits non-zero on the first failure.
+
+On Windows (scripts/windows-python runs it under wine with python.org's CPython) the sandbox is
+refused, with its reason, and `inspect` is left out: it reads ELF and Mach-O files, not yet PE.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import subprocess
@@ -24,6 +29,8 @@ ADDONS = Path(sys.argv[1]).resolve()
 # scripts/arm64 runs this under qemu-user, which cannot confine a program: no sandbox there.
 UNDER_QEMU_USER = os.environ.get("NAPI_PYTHON_EMULATED") == "qemu-user"
 SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"]).resolve()
+WINDOWS = sys.platform == "win32"
+HOSTD_NAME = "napi-hostd.exe" if WINDOWS else "napi-hostd"
 
 
 def check(what: str, ok: bool, detail: object = "") -> None:
@@ -82,29 +89,34 @@ def main() -> None:
     check_metadata(importlib.metadata.metadata("napi-python"))
     hostd = Path(napi_python.hostd_path()).resolve()
     check(
-        f"napi-hostd inside the package ({hostd})",
-        hostd.is_relative_to(SITE_PACKAGES) and "NAPI_HOSTD" not in os.environ,
+        f"{HOSTD_NAME} inside the package ({hostd})",
+        hostd.is_relative_to(SITE_PACKAGES) and hostd.name == HOSTD_NAME and "NAPI_HOSTD" not in os.environ,
     )
 
-    with load_addon(ADDONS / "bench.node") as bench:
-        check("load and call", bench.add(1, 2) == 3)
-        check("callback", bench.callback(lambda: bench.add(20, 22)) == 42)
-    with load_addon(ADDONS / "promises.node") as promises:
-        p = promises.deferred()
-        promises.resolveLast(42)
-        check("promise", isinstance(p, JSPromise) and p.result(timeout=10) == 42)
-    with load_addon(ADDONS / "buffers.node") as buffers:
-        check("buffer", bytes(buffers.externalBuffer()) == b"hello, external")
+    check_calls(isolated=True)
+    check_calls(isolated=False)
     # faults.node is built on every platform (isolation.node probes Linux alone).
     with load_addon(ADDONS / "faults.node") as faults:
-        first = napi_python.addon_info(faults).pid
+        pids = [napi_python.addon_info(faults).pid]
+        try:
+            faults.segfault()
+        except AddonCrashedError as e:
+            # Windows names the exception (its code is the exit code); POSIX the signal.
+            named = "access violation" in str(e) if WINDOWS else e.signal == "SIGSEGV"
+            check(f"a bad write raises AddonCrashedError naming it ({e})", named, repr(e))
+        else:
+            check("a bad write raises AddonCrashedError", False)
+        check("restarted after the bad write", faults.add(1, 2) == 3)
+        pids.append(napi_python.addon_info(faults).pid)
         try:
             faults.abort()
         except AddonCrashedError:
             pass
         else:
-            check("crash raises AddonCrashedError", False)
-        check("crash and restart", faults.add(1, 2) == 3 and napi_python.addon_info(faults).pid != first)
+            check("abort() raises AddonCrashedError", False)
+        check("restarted after abort()", faults.add(1, 2) == 3)
+        pids.append(napi_python.addon_info(faults).pid)
+        check("each restart a new host", len(set(pids)) == 3, pids)
     if UNDER_QEMU_USER:
         # qemu-user refuses a program's seccomp filter and Landlock rules (docs/platforms.md):
         # the host must say so rather than run unconfined.
@@ -114,6 +126,14 @@ def main() -> None:
             check(f"sandbox refused under qemu-user ({e})", "landlock" in str(e))
         else:
             check("sandbox refused under qemu-user", False)
+    elif WINDOWS:
+        # No Windows sandbox exists (wine confines nothing, so none could be tested): refused, saying so.
+        try:
+            load_addon(ADDONS / "values.node", sandbox=True)
+        except SandboxUnavailableError as e:
+            check(f"sandbox refused on Windows ({e})", "refused on Windows" in str(e))
+        else:
+            check("sandbox refused on Windows", False)
     elif sys.platform == "darwin":
         # The Seatbelt profile has not run on a Mac yet: refused unless the user opts in
         # (scripts/macos-first-run tries the opt-in on its own).
@@ -129,9 +149,43 @@ def main() -> None:
                 f"sandbox ({', '.join(sorted(napi_python.addon_info(boxed).protections))})",
                 boxed.add(2, 3) == 5 and boxed.fork() == "EPERM",
             )
-    with load_addon(ADDONS / "bench.node", isolated=False) as local:
-        check("in-process", local.add(1, 2) == 3)
+    if not WINDOWS:
+        check_inspect()
 
+    bad_host("/nonexistent/napi-hostd", "is not a file")
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = Path(tmp) / HOSTD_NAME
+        broken.write_bytes(b"\x7fELF truncated")
+        broken.chmod(0o755)
+        # Started without a shell (posix_spawn; CreateProcessW on Windows): the system's refusal is
+        # the error itself. qemu-user runs posix_spawn's vfork as a fork, so there the refusal
+        # arrives as the child's status 127.
+        bad_host(str(broken), "exited with status 127" if UNDER_QEMU_USER else "could not be run: cannot start")
+    print("installed package: all checks passed")
+
+
+def check_calls(*, isolated: bool) -> None:
+    """Load, call, callback, promise and buffer in one kind of host."""
+    mode = "isolated" if isolated else "in-process"
+    with load_addon(ADDONS / "bench.node", isolated=isolated) as bench:
+        check(f"{mode}: load and call", bench.add(1, 2) == 3)
+        check(f"{mode}: callback", bench.callback(lambda: bench.add(20, 22)) == 42)
+    with load_addon(ADDONS / "promises.node", isolated=isolated) as promises:
+        p = promises.deferred()
+        promises.resolveLast(42)
+        check(f"{mode}: promise", isinstance(p, JSPromise) and p.result(timeout=10) == 42)
+
+        async def settled_later() -> object:
+            later = promises.deferred()
+            asyncio.get_running_loop().call_soon(promises.resolveLast, 7)
+            return await later
+
+        check(f"{mode}: promise awaited under asyncio", asyncio.run(settled_later()) == 7)
+    with load_addon(ADDONS / "buffers.node", isolated=isolated) as buffers:
+        check(f"{mode}: buffer", bytes(buffers.externalBuffer()) == b"hello, external")
+
+
+def check_inspect() -> None:
     inspect = subprocess.run(
         [sys.executable, "-m", "napi_python", "inspect", str(ADDONS / "bench.node")]
         + (["--no-sandbox"] if UNDER_QEMU_USER else []),
@@ -143,16 +197,6 @@ def main() -> None:
     check(
         "python -m napi_python inspect", inspect.returncode == 0 and "add           function" in inspect.stdout, inspect
     )
-
-    bad_host("/nonexistent/napi-hostd", "is not a file")
-    with tempfile.TemporaryDirectory() as tmp:
-        broken = Path(tmp) / "napi-hostd"
-        broken.write_bytes(b"\x7fELF truncated")
-        broken.chmod(0o755)
-        # Started without a shell (posix_spawn): the kernel's refusal is the error itself. qemu-user
-        # runs posix_spawn's vfork as a fork, so there the refusal arrives as the child's status 127.
-        bad_host(str(broken), "exited with status 127" if UNDER_QEMU_USER else "could not be run: cannot start")
-    print("installed package: all checks passed")
 
 
 if __name__ == "__main__":
