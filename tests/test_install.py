@@ -617,3 +617,21 @@ def test_npm_configuration_is_read_as_npm_reads_it(tmp_path):
     assert config.auth_header("http://user-scoped.test/@b%2fx") == "Bearer u"
     with pytest.raises(InstallError, match=r"\.npmrc: \$\{TOK\} is not set in the environment"):
         NpmConfig.load(project, {k: v for k, v in base.items() if k != "TOK"})
+
+
+@mode_independent
+@pytest.mark.parametrize(
+    "platform, folder", [(None, f"jpeg-turbo-{OS}-{ARCH}"), ("win32-x64-msvc", "jpeg-turbo-win32-x64")]
+)
+def test_a_pkg_prebuilds_package_from_the_public_registry_installs_with_its_binary(tmp_path, platform, folder):
+    """@julusian/jpeg-turbo ships prebuilds/<NAME>-<platform>-<arch>/node-napi-v<N>.node, which its
+    install script (pkg-prebuilds-verify) only checks for: install succeeds, require finds it."""
+    args = ["install", "@julusian/jpeg-turbo@3.0.1", "--dir", str(tmp_path)]
+    proc = cli([*args, "--platform", platform] if platform else args, dict(os.environ))
+    if proc.returncode and "cannot reach" in proc.stderr:
+        pytest.skip(f"the npm registry cannot be reached: {proc.stderr}")
+    assert proc.returncode == 0, proc.stderr
+    assert "has no Node-API binary" not in proc.stderr
+    found = resolve("@julusian/jpeg-turbo", paths=[tmp_path], platform=platform)
+    pkg = tmp_path / "node_modules" / "@julusian" / "jpeg-turbo"
+    assert found == str(pkg / "prebuilds" / folder / "node-napi-v10.node")

@@ -460,3 +460,114 @@ def test_the_platform_fallback_names_what_it_looked_for(project, require):
         require("only-mac")
     os_name, arch = HERE.split("-")[:2]
     assert f"{project / 'node_modules/only-mac'}: no .node file whose path names {os_name}-{arch}" in e.value.searched
+
+
+# node's loader, asked which file it would open for another platform: pkg-prebuilds reads
+# os.platform()/os.arch(), node-hid's own JS process.platform; dlopen is recorded, not run.
+_LOADER_PATH = """
+const [name, os_name, arch, call] = JSON.parse(process.argv[1]);
+const os = require('os');
+os.platform = () => os_name; os.arch = () => arch;
+Object.defineProperty(process, 'platform', {value: os_name});
+process.dlopen = (module, file) => { console.log(JSON.stringify(file)); process.exit(0); };
+const m = require(name);
+if (call) m[call]();
+"""
+
+
+@pytest.mark.needs_input((NPM / "node_modules").is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install")
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        # node-hid's JS names the build (HID_hidraw on Linux, HID elsewhere), loaded lazily.
+        ("node-hid", "devices"),
+        ("@julusian/jpeg-turbo", None),
+    ],
+)
+@pytest.mark.parametrize("platform", [HERE, "linux-arm64-gnu", "darwin-arm64", "win32-x64-msvc", "win32-ia32-msvc"])
+def test_pkg_prebuilds_packages_resolve_to_the_file_their_loader_opens(name, call, platform):
+    os_name, arch = platform.split("-")[:2]
+    proc = subprocess.run(
+        [oracle_node(), "-e", _LOADER_PATH, json.dumps([name, os_name, arch, call])],
+        cwd=NPM,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(proc.stdout) == resolve(name, paths=[NPM], platform=platform)
+
+
+@pytest.mark.needs_input((NPM / "node_modules").is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install")
+def test_a_pkg_prebuilds_binary_loads_and_answers_as_under_node(require):
+    options = {"format": 0, "width": 8, "height": 8, "quality": 90, "subsampling": 0}
+    pixels = bytes(range(192))
+    script = (
+        "const b = require(process.argv[1]); const o = JSON.parse(process.argv[2]);"
+        "o.format = b.FORMAT_RGB; o.subsampling = b.SAMP_444;"
+        "const r = b.compressSync(Buffer.from(JSON.parse(process.argv[3])), o);"
+        "console.log(r.data.subarray(0, r.size).toString('hex'))"
+    )
+    path = resolve("@julusian/jpeg-turbo", paths=[NPM])
+    node = subprocess.run(
+        [oracle_node(), "-e", script, path, json.dumps(options), json.dumps(list(pixels))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    jpeg = require("@julusian/jpeg-turbo", paths=[NPM])
+    result = jpeg.compressSync(pixels, {**options, "format": jpeg.FORMAT_RGB, "subsampling": jpeg.SAMP_444})
+    assert bytes(result["data"][: result["size"]]).hex() == node.stdout.strip()
+
+
+def test_pkg_prebuilds_takes_the_first_napi_version_listed_and_a_build_of_the_name(project, require):
+    os_arch = "-".join(HERE.split("-")[:2]) + ("-musl" if LIBC == "musl" else "")
+    nm = project / "node_modules"
+    files = {
+        f"prebuilds/thing-{os_arch}/node-napi-v8.node": "bench",
+        f"prebuilds/thing-{os_arch}/node-napi-v3.node": "strings",
+        f"prebuilds/thing_other-{os_arch}/node-napi-v8.node": "strings",
+    }
+    pkg = package(nm, "thing-js", {"scripts": {"install": "pkg-prebuilds-verify ./opts.js || node-gyp rebuild"}}, files)
+    (pkg / "opts.js").write_text("module.exports = {\n  name: 'thing',\n  napi_versions: [8, 3],\n}\n")
+    assert which(require("thing-js")) == "bench"
+    # The package's JS picks another name on this OS, as node-hid does.
+    (pkg / "index.js").write_text(
+        f"if (process.platform === '{OS}' && !driver) {{\n  options.name = 'thing_other';\n}}\nload(options)\n"
+    )
+    assert which(require("thing-js")) == "strings"
+    # A build of the name takes precedence, build/Debug first, as pkg-prebuilds looks.
+    for kind, addon in (("Release", "bench"), ("Debug", "strings")):
+        (pkg / "build" / kind).mkdir(parents=True)
+        shutil.copy(ADDONS / f"{addon}.node", pkg / "build" / kind / "thing_other.node")
+    assert resolve("thing-js") == str(pkg / "build/Debug/thing_other.node")
+    # Nothing of the name: the error names the candidates and the builds of other names.
+    shutil.rmtree(pkg / "build")
+    (pkg / "index.js").unlink()
+    shutil.rmtree(pkg / "prebuilds" / f"thing-{os_arch}")
+    with pytest.raises(AddonNotFoundError) as e:
+        require("thing-js")
+    assert (
+        f"{pkg / 'prebuilds' / f'thing-{os_arch}' / 'node-napi-v3.node'}: no such file (pkg-prebuilds' candidate)"
+        in (e.value.searched)
+    )
+    assert f"{pkg / 'prebuilds'}: it ships other builds for {os_arch}, not the one its loader takes: thing_other" in (
+        e.value.searched
+    )
+
+
+def test_node_pre_gyp_module_path_filled_in_as_node_pre_gyp_does(project, require):
+    nm = project / "node_modules"
+    template = "./lib/binding/napi-v{napi_build_version}-{platform}-{libc}-{arch}"
+    folder = f"lib/binding/napi-v{{}}-{OS}-{LIBC}-{ARCH}"
+    binary = {"module_name": "pregyp", "module_path": template, "napi_versions": [3, 6, 99]}
+    files = {f"{folder.format(3)}/pregyp.node": "strings", f"{folder.format(6)}/pregyp.node": "bench"}
+    package(nm, "pregyp", {"binary": binary}, files)
+    # The highest Node-API version this host implements (99 is beyond it).
+    assert which(require("pregyp")) == "bench"
+    v8 = {"module_name": "v8only", "module_path": "./lib/binding/{node_abi}-{platform}-{arch}"}
+    package(nm, "v8only", {"binary": v8}, {f"lib/binding/node-v115-{OS}-{ARCH}/v8only.node": "bench"})
+    with pytest.raises(AddonNotFoundError) as e:
+        require("v8only")
+    assert "node-pre-gyp's module_path names a build for one Node release's V8 ABI, not for Node-API" in str(e.value)

@@ -15,6 +15,9 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
   ``os``/``cpu``/``libc`` say it runs here, as npm chose it (``npm.platforms.Target``), not by
   the shape of its name, which only orders the candidates; the error says why each installed
   one was refused;
+- the packages whose loader computes the path from what the package tells it
+  (``prebuild_loaders``): pkg-prebuilds' ``prebuilds/<NAME>-<platform>-<arch>/node-napi-v<N>.node``
+  (node-hid, @julusian/jpeg-turbo), node-pre-gyp's ``binary.module_path``;
 - node-gyp: ``build/Release/*.node``, then ``build/Debug/*.node``;
 - prebuilds: ``prebuilds/<os>-<arch>.node`` (better-sqlite3), and node-gyp-build's
   ``prebuilds/<os>-<arch>/*.node``, choosing among the files by their tags
@@ -34,6 +37,7 @@ from typing import Any
 from .npm.platforms import Target
 from .package_search import _find_package, _name_field, _object_field, _read_package_json, _Search
 from .platform_names import _is_tagged, _named_for, _names_platform, _path_words, _Platform, _prebuild_tags
+from .prebuild_loaders import declares_module_path, node_pre_gyp, pkg_prebuilds
 
 
 def _node_files(folder: Path) -> list[Path]:
@@ -246,7 +250,11 @@ def _package_binary(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     return (
         _main_node(pkg, meta, search)
         or _napi_rs(pkg, meta, plat, search)
+        or pkg_prebuilds(pkg, meta, plat, search)
+        or node_pre_gyp(pkg, meta, plat, search)
         or _node_gyp(pkg, plat, search)
         or _prebuilds(pkg, plat, search)
-        or _platform_named(pkg, plat, search)
+        # node-pre-gyp's loader names its file: another one whose path names the platform
+        # (a build for a Node release's V8 ABI in the same folders) is not what it loads.
+        or (None if declares_module_path(meta) else _platform_named(pkg, plat, search))
     )
