@@ -133,6 +133,13 @@ class JSObject(_native.JSRef):
     def __repr__(self) -> str:
         return f"<JSObject {self._napi_label or self._napi_kind}>"
 
+    def __str__(self) -> str:
+        """What JS's ``String(value)`` gives: the object's ``Symbol.toPrimitive``, ``toString``
+        or ``valueOf`` (an array's items joined, ``[object Map]``, a class's own
+        ``toString()``), run in the host; an object with none of them raises the host's
+        ``TypeError``, as ``String`` throws it. ``repr`` is the proxy's description."""
+        return _js_string(self)
+
 
 def member_of(this: _native.JSRef, value: Any) -> Any:
     """``value`` read from ``this``: a plain function comes bound to it, as a Python method
@@ -234,6 +241,17 @@ class JSSymbol(_native.JSRef):
 
     def __repr__(self) -> str:
         return f"JSSymbol({self._napi_label!r})"
+
+    def __str__(self) -> str:
+        """``Symbol(description)``, as JS's ``String(symbol)``."""
+        return _js_string(self)
+
+
+def _js_string(value: _native.JSRef) -> str:
+    """JS's ``String(value)``, called in the value's host (its coercions are the host's)."""
+    conn = value._napi_conn
+    text = conn.call(conn.get(conn.global_this(), "String"), None, (value,))
+    return str(text)
 
 
 def _refuse_pickle(proxy: Any) -> NoReturn:
