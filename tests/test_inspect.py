@@ -156,3 +156,21 @@ def test_json_output_and_no_sandbox_and_not_an_elf_file(tmp_path):
     junk.write_text("not a library")
     bad = run_inspect(str(junk))
     assert bad.returncode == 2 and "is not an ELF file" in bad.stderr
+
+
+def test_a_load_that_fails_in_the_sandbox_says_it_may_be_the_cause_and_how_to_go_without():
+    path = addon_path("load_init_throws")
+    out = run_inspect(path)
+    assert out.returncode == 1
+    assert "  loading it failed: " in out.stdout and "initialisation threw: Error: init failed" in out.stdout
+    assert (
+        "  it was loaded in inspect's sandbox, which may be the cause: there the addon may read only its own folder "
+        "and the system's libraries, write nowhere, open no socket and start no process, and an addon that needs "
+        "any of that while it loads fails as above. To inspect it without the sandbox (only an addon you trust: it "
+        f"runs unconfined), run: python -m napi_python inspect --no-sandbox {path}\n"
+    ) in out.stdout
+    assert "sandbox_note" in inspect_addon(path)["load"]
+    # Unconfined, or failing for a cause the sandbox has no part in (symbols only node has): no note.
+    assert "sandbox_note" not in inspect_addon(path, sandbox=False)["load"]
+    assert "inspect's sandbox" not in run_inspect(path, "--no-sandbox").stdout
+    assert "sandbox_note" not in inspect_addon(addon_path("inspect_node_only"))["load"]

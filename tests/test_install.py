@@ -165,6 +165,13 @@ def registry(tmp_path_factory):
             {"scripts": {"install": "node-gyp-build"}, "repository": "https://github.com/fixture/with-prebuilds"},
             {"binding.gyp": b"{}", f"prebuilds/{OS}-{ARCH}/node.napi.node": addon},
         )
+        # @datadog/pprof's layout: prebuilds for Node releases' V8 ABI only, no install script.
+        v8 = (ADDONS / "v8_abi.node").read_bytes()
+        server.publish(
+            "v8-only",
+            "1.0.0",
+            files={f"prebuilds/{OS}-{ARCH}/v8_only.node.abi{abi}.node": v8 for abi in (127, 115, 137)},
+        )
         yield server
     finally:
         stop_registry(server)
@@ -534,6 +541,20 @@ def test_a_package_without_any_binary_installs_but_fails(tmp_path, npm_env):
         f"napi_python install: links-in@1.0.0 has no Node-API binary for {HERE}: it ships no .node file for this "
         f"platform, nor a platform package that does; require('links-in') will fail (its files are in {pkg})\n",
     )
+
+
+@mode_independent
+def test_a_package_of_v8_abi_builds_only_is_said_to_be_for_node_releases(tmp_path, npm_env):
+    proc = cli(["install", "v8-only", "--dir", str(tmp_path)], npm_env)
+    pkg = tmp_path / "node_modules" / "v8-only"
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        f"napi_python install: v8-only@1.0.0 has no Node-API binary for {HERE}: its builds for this platform are "
+        "for specific Node releases (abi115, abi127, abi137), made against V8 and node's C++ ABI, not Node-API, "
+        f"which is all napi-hostd implements; require('v8-only') will fail (its files are in {pkg})\n",
+    )
+    with pytest.raises(AddonNotFoundError, match=r"built for one Node release's V8 ABI \(abi115\), not for Node-API"):
+        resolve("v8-only", paths=[tmp_path])
 
 
 @mode_independent

@@ -24,6 +24,7 @@ from pathlib import Path
 from .elf import ElfError
 from .errors import AddonLoadError, AddonNotFoundError, InstallError
 from .inspection import format_report, inspect_addon
+from .install_hints import no_binary_reason
 from .machine import current_platform
 from .macho import MachOError
 from .npm import Installed, install
@@ -130,13 +131,9 @@ def _has_binary(item: Installed, platform: str | None) -> bool:
     its files are in place, but there is nothing to load."""
     try:
         resolve(str(item.path), platform=platform)
-    except AddonNotFoundError:
+    except AddonNotFoundError as e:
         where = platform or current_platform()
-        why = (
-            "its binary would come from the install script above"
-            if item.scripts
-            else "it ships no .node file for this platform, nor a platform package that does"
-        )
+        why = no_binary_reason(e.searched, bool(item.scripts))
         print(
             f"napi_python install: {item.name}@{item.version} has no Node-API binary for {where}: {why}; "
             f"require({item.name!r}) will fail (its files are in {item.path})",

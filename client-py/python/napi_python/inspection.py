@@ -185,6 +185,16 @@ def _member(key: str, value: Any) -> str:
     return key
 
 
+# A load that fails in the sandbox may fail because of it: an addon that opens a socket, a
+# device or a file outside its folder while it loads is refused that, and fails as if broken.
+_SANDBOX_NOTE = (
+    "it was loaded in inspect's sandbox, which may be the cause: there the addon may read only its own "
+    "folder and the system's libraries, write nowhere, open no socket and start no process, and an addon "
+    "that needs any of that while it loads fails as above. To inspect it without the sandbox (only an addon "
+    "you trust: it runs unconfined), run: python -m napi_python inspect --no-sandbox {path}"
+)
+
+
 def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any]:
     # The sandbox lets the addon read its own folder and the system's libraries; libraries it
     # ships elsewhere (sharp's libvips, in a sibling package) must be readable too.
@@ -220,6 +230,9 @@ def inspect_addon(path: str | Path, *, sandbox: bool = True) -> dict[str, Any]:
     report = _static(p)
     if report["format"] == "ELF" or machine.this_os() == "darwin":
         report["load"] = _loaded(p, sandbox, report["library_dirs"])
+        # Symbols only node has, or a library that is nowhere, fail the load in or out of it.
+        if sandbox and not report["load"]["loaded"] and not report["unresolved"] and not report["missing_libraries"]:
+            report["load"]["sandbox_note"] = _SANDBOX_NOTE.format(path=p)
     else:
         report["load"] = {
             "loaded": False,
@@ -259,6 +272,8 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"  libraries not found: {', '.join(r['missing_libraries'])}")
     if not load.get("loaded"):
         lines.append(f"  loading it failed: {load['error']}")
+        if load.get("sandbox_note"):
+            lines.append(f"  {load['sandbox_note']}")
         return "\n".join(lines)
     where = (
         f"a sandboxed napi-hostd ({', '.join(load['protections'])})"

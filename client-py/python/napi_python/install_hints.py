@@ -4,6 +4,7 @@ napi_python did not run."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,25 @@ def _dir_option(pkg: Path, meta: dict[str, Any]) -> str:
     if node_modules.name != "node_modules" or node_modules == installed_packages().resolve():
         return ""
     return f" --dir {node_modules.parent}"
+
+
+# How the search notes a build for one Node release (binary_layouts, prebuild_loaders).
+_V8_BUILD = re.compile(r"one Node release's V8 ABI(?: \((abi\d+)\))?")
+
+
+def no_binary_reason(searched: list[str], scripted: bool) -> str:
+    """Why a package just installed has no binary ``require`` loads, from the places its search
+    looked at (``AddonNotFoundError.searched``): builds for specific Node releases only (V8's
+    ABI, which napi-hostd does not have), a binary only its install script would make, or no
+    ``.node`` file for the platform at all."""
+    found = [m for m in map(_V8_BUILD.search, searched) if m]
+    if found:
+        releases = sorted({m[1] for m in found if m[1]}, key=lambda abi: int(abi[3:]))
+        which = f" ({', '.join(releases)})" if releases else ""
+        return (
+            f"its builds for this platform are for specific Node releases{which}, made against V8 and node's "
+            "C++ ABI, not Node-API, which is all napi-hostd implements"
+        )
+    if scripted:
+        return "its binary would come from the install script above"
+    return "it ships no .node file for this platform, nor a platform package that does"
