@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import ROOT, addon_path
+import pytest
+from conftest import IN_PROCESS, ROOT, addon_path, oracle_node
 from test_hosts import assert_torn_down_at_exit
 
 
@@ -121,3 +123,51 @@ keep = provider.makeThing("kept")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert_torn_down_at_exit(log)
+
+
+def exit_holding_open(how: str, log: Path, node: bool = False) -> subprocess.CompletedProcess[str]:
+    """A program that loads addons/c/async_cleanup.c, registers its async cleanup hook of kind
+    `how` and ends, under node or through napi_python in the suite's mode; the hook's log goes
+    to `log`."""
+    path = addon_path("async_cleanup")
+    if node:
+        command = [oracle_node(), "-e", f"require({path!r}).holdOpen({how!r}, {str(log)!r})"]
+    else:
+        script = f"""
+from napi_python import load_addon
+addon = load_addon({path!r}, isolated={not IN_PROCESS})
+addon.holdOpen({how!r}, {str(log)!r})
+"""
+        command = [sys.executable, "-c", script]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+@pytest.mark.parametrize("how", ["work", "async", "timer"])
+def test_exit_runs_the_loop_until_an_async_cleanup_hook_removes_itself(how, tmp_path):
+    """RocksDB's hook closes its database on libuv's pool and removes itself in the work's
+    completion, on the loop (issue 79): teardown used to wait on the event queue alone, so the
+    hook never finished and the host was killed 2 s later ("the addon did not return", in-process
+    the close gave up after as long). Now the loop runs until the hook is gone, as in node: the
+    same log, the hook done before the teardown goes on to the instance data."""
+    expected = tmp_path / "node.log"
+    assert exit_holding_open(how, expected, node=True).returncode == 0
+    log = tmp_path / "napi_python.log"
+    done = exit_holding_open(how, log)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "did not" not in done.stderr, done.stderr[-2000:]
+    assert log.read_text() == expected.read_text()
+    assert f"hook done ({how})" in log.read_text()
+
+
+def test_exit_gives_up_on_an_async_cleanup_hook_that_never_removes_itself(tmp_path):
+    """node waits for ever; the host waits a bounded time (below the 2 s after which it would be
+    killed), says which addon's hook it gave up on, and finishes its teardown itself."""
+    log = tmp_path / "napi_python.log"
+    done = exit_holding_open("never", log)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (
+        "async cleanup hook(s) of file://" in done.stderr
+        and "async_cleanup.node did not remove themselves" in done.stderr
+    )
+    assert "did not return" not in done.stderr
+    assert log.read_text() == "hook called (never)\ninstance data\n"

@@ -44,7 +44,7 @@ use crate::turn_lock::TurnLock;
 use crate::Host;
 
 #[path = "inprocess/platform.rs"]
-mod platform;
+pub(crate) mod platform;
 use platform::this_thread;
 
 /// How the host's news reach an in-process client: called on whichever thread holds the JS

@@ -3,7 +3,10 @@
 
 use std::time::Instant;
 
+use napi_functions::async_cleanup::TeardownLoop;
 use napi_functions::callback::run_outside_js;
+
+use crate::inprocess::platform::sleep_on;
 
 use crate::{Host, TurnKind};
 
@@ -63,5 +66,31 @@ impl Host {
         self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || {
             run_outside_js(&self.rt, || self.uv.close_all());
         });
+    }
+}
+
+/// The host's loop and event queue as teardown drives them while it waits for async cleanup
+/// hooks to remove themselves (`Host::shutdown`): a hook typically finishes in a threadpool
+/// completion, an async handle's or a timer's callback, all of which run on the loop.
+pub(crate) struct AtTeardown<'a>(pub(crate) &'a Host);
+
+impl TeardownLoop for AtTeardown<'_> {
+    fn run_ready(&self) {
+        self.0.run_events();
+        self.0.run_loop_turn();
+    }
+
+    fn sleep(&self, until: Instant) {
+        let host = self.0;
+        // A turn's callbacks may have posted tasks or started watchers the kernel does not know
+        // of yet: those want another turn, not a sleep.
+        if !host.rt.events().is_empty() || host.uv.needs_turn() {
+            return;
+        }
+        let deadline = host.uv.deadline().map_or(until, |timer| timer.min(until));
+        host.uv.before_sleep();
+        // The event queue's descriptor (a removal from another thread posts a task) and the
+        // loop's I/O (a pool completion or uv_async_send writes its async descriptor).
+        sleep_on([host.rt.events().fd(), host.uv.io_signal()], Some(deadline));
     }
 }

@@ -9,11 +9,19 @@ use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerM
 use napi_runtime::ObjectId;
 
 use crate::port::{News, Woke};
+use crate::pump::AtTeardown;
 use crate::{Host, Stop, TurnKind};
 
 /// How long a reply waits for its promise's work to finish (see `Host::linger`): a few thread
 /// wake-ups, far below what the client would pay to be woken for the settlement later.
 const LINGER: Duration = Duration::from_micros(50);
+
+/// How long teardown waits, all envs together, for async cleanup hooks to remove themselves
+/// while it runs their loop (node waits for ever): below the 2 s a host gets after its client
+/// hung up (`napi-hostd`'s watchdog, the client's wait in `close`), so that the rest of teardown
+/// (cleanup hooks, finalizers) still runs and the host ends by itself, saying which addon's hook
+/// it gave up on, rather than killed.
+const ASYNC_CLEANUP_LIMIT: Duration = Duration::from_millis(1500);
 
 impl Host {
     /// Greets the client (naming the `protections` in force), then serves requests until it
@@ -348,9 +356,10 @@ impl Host {
         // From here on, as in Node's environment teardown, nothing may run JS.
         self.rt.forbid_calling_js();
         let modules = std::mem::take(&mut *self.modules.borrow_mut());
+        let until = Instant::now() + ASYNC_CLEANUP_LIMIT;
         for m in modules.iter().rev() {
             if let Some(env) = self.rt.env(m.env) {
-                teardown_env(&self.rt, env);
+                teardown_env(&self.rt, env, &AtTeardown(self), until);
             }
         }
         // Then the libuv loop, as node runs its loop once more after the environment's cleanup:

@@ -4,7 +4,7 @@
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::Instant;
 
 use super::entry::{self, fail};
 use super::pointers::Out;
@@ -69,29 +69,53 @@ pub unsafe extern "C" fn napi_remove_async_cleanup_hook(remove_handle: napi_asyn
     }
 }
 
+/// What teardown drives while it waits for async cleanup hooks to remove themselves: the host's
+/// event queue and its libuv loop, where a hook's work usually finishes (RocksDB's closes its
+/// database on libuv's threadpool and removes itself in the completion, which runs on the loop).
+pub trait TeardownLoop {
+    /// Runs what is ready: what other threads posted (async-work completions, removals) and one
+    /// turn of the loop that does not wait.
+    fn run_ready(&self);
+    /// Sleeps until the event queue or the loop has work, the loop's next timer is due, or
+    /// `until` passes, whichever comes first.
+    fn sleep(&self, until: Instant);
+}
+
 /// Teardown, before the synchronous cleanup hooks: each async hook of `env` is called (newest
-/// first) with its handle, and the loop keeps running until every one has been removed, as
-/// Node's `RunCleanup` does.
-pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId) {
+/// first) with its handle, and the event queue and the loop (`driven`) keep running until every
+/// one has been removed, as Node's `RunCleanup` runs its loop while a hook is pending. Node waits
+/// for ever; this waits until `until` (shared by the host's envs, so that teardown ends before
+/// the host is killed), then warns and goes on: a hook still running then is the addon's to
+/// finish, or not, as the process ends.
+pub fn run_async_cleanup_hooks(rt: &Runtime, env: EnvId, driven: &dyn TeardownLoop, until: Instant) {
     let owner = Arc::as_ptr(rt.events()) as usize;
     let mine = |hooks: &Vec<(usize, AsyncHook)>| -> Vec<(usize, HookFn, usize)> {
         hooks.iter().filter(|(_, h)| h.owner == owner && h.env == env).map(|(id, h)| (*id, h.hook, h.arg)).rev().collect()
     };
     let started = mine(&lock(&ASYNC_HOOKS));
+    if started.is_empty() {
+        return;
+    }
     for (id, hook, arg) in started {
         // SAFETY: the hook the addon registered, with its handle and argument.
         unsafe { hook(id as napi_async_cleanup_hook_handle, arg as *mut c_void) };
     }
-    let mut waited = 0u32;
+    let began = Instant::now();
     loop {
-        rt.run_tasks();
-        if mine(&lock(&ASYNC_HOOKS)).is_empty() {
-            break;
+        driven.run_ready();
+        let left = mine(&lock(&ASYNC_HOOKS)).len();
+        if left == 0 {
+            return;
         }
-        waited += 1;
-        if waited.is_multiple_of(50) {
-            tracing::warn!("teardown is waiting for an async cleanup hook to call napi_remove_async_cleanup_hook");
+        if Instant::now() >= until {
+            let module = rt.env(env).map(|e| e.filename.to_string_lossy().into_owned()).unwrap_or_default();
+            let waited = began.elapsed();
+            tracing::warn!(
+                "{left} async cleanup hook(s) of {module} did not remove themselves in {waited:.1?} \
+                 (napi_remove_async_cleanup_hook); teardown goes on without them"
+            );
+            return;
         }
-        rt.events().wait(Duration::from_millis(100));
+        driven.sleep(until);
     }
 }

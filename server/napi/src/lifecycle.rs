@@ -282,12 +282,12 @@ pub unsafe extern "C" fn napi_remove_env_cleanup_hook(
 }
 
 /// Tears an env down as Node does when the environment exits: async cleanup hooks (waited for
-/// until removed), cleanup hooks in reverse order of registration, then its threadsafe functions
+/// until removed, the event queue and the loop driven meanwhile, but not past `until`), cleanup hooks in reverse order of registration, then its threadsafe functions
 /// close and pending async work completes, then the finalizers its live objects still hold
 /// (newest first), then the instance-data finalizer.
-pub fn teardown_env(rt: &Runtime, env: &Env) {
+pub fn teardown_env(rt: &Runtime, env: &Env, driven: &dyn super::async_cleanup::TeardownLoop, until: std::time::Instant) {
     // Async cleanup hooks first, the loop running until each has removed itself (Node).
-    super::async_cleanup::run_async_cleanup_hooks(rt, env.id);
+    super::async_cleanup::run_async_cleanup_hooks(rt, env.id, driven, until);
     loop {
         let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
         // SAFETY: a `NativeFn<CleanupHook>` is the address of a callable function of this
