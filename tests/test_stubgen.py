@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, ROOT, addon_path, napi_python_cli
+from conftest import IN_PROCESS, ROOT, addon_path, napi_python_cli, oracle_node
 
 NPM = ROOT / "tests" / "npm"
 TYPINGS = ROOT / "examples" / "typings"
@@ -771,3 +771,79 @@ def test_every_packages_stub_passes_mypy_strict_itself(tmp_path):
     use = "".join(f"import {module}\n" for module in stubs)
     typed = check("mypy", tmp_path / "all", use, stubs)
     assert typed.returncode == 0, typed.stdout + typed.stderr
+
+
+MAGIC = NPM / "node_modules/@napi-rs/magic-string"
+
+# What require("@napi-rs/magic-string") gives, used as its binding stub types it: the binding's
+# generateDecodedMap answers a JSON string (the wrapper parses it; index.d.ts types the parsed
+# object), toSourcemapString is there (the wrapper hides it; index.d.ts leaves it out).
+MAGIC_USE = """\
+import json
+import sys
+from typing import TYPE_CHECKING, Any, cast
+
+from napi_python import close, require
+
+if TYPE_CHECKING:
+    from napi_rs_magic_string import Exports
+
+m = cast("Exports", require("@napi-rs/magic-string", paths=[{npm!r}], isolated=sys.argv[1] == "isolated"))
+s = m.MagicString("var answer = 42")
+s.overwrite(4, 10, "result", {{"contentOnly": False}})
+options = {{"hires": False, "includeContent": True, "source": "in.js", "file": "out.js"}}
+decoded: Any = s.generateDecodedMap(options)
+assert isinstance(decoded, str) and json.loads(decoded)["sources"] == ["in.js"], decoded
+mapped: Any = s.toSourcemapString(options)
+assert json.loads(mapped)["version"] == 3
+print(s.toString(), type(decoded).__name__, type(mapped).__name__)
+close(m)
+"""
+
+
+@pytest.mark.needs_input(MAGIC.is_dir(), "run scripts/npm-install")
+def test_declarations_of_a_js_wrapper_say_so_and_the_binding_is_typed_as_loaded(tmp_path):
+    stub = stub_of("@napi-rs/magic-string")
+    assert (
+        "@napi-rs/magic-string@0.3.4's declarations (index.d.ts) describe its JavaScript wrapper (index.js,\n"
+        "around ./binding), not the binding require() loads"
+    ) in stub
+    assert "    def generateDecodedMap(self, *args: Any) -> Any: ...\n" in stub
+    assert "    def toSourcemapString(self, *args: Any) -> Any: ...\n" in stub
+    assert "-> DecodedMap" not in stub and "class DecodedMap" not in stub
+    # Under node, the same binding answers as the stub says, and the wrapper as index.d.ts says.
+    node = subprocess.run(
+        [
+            oracle_node(),
+            "-e",
+            "const {MagicString: B} = require('@napi-rs/magic-string/binding');"
+            "const {MagicString: W} = require('@napi-rs/magic-string');"
+            "const o = {hires: false, includeContent: true, source: 'in.js', file: 'out.js'};"
+            "const b = new B('var answer = 42'); b.overwrite(4, 10, 'result', {contentOnly: false});"
+            "console.log(b.toString(), typeof b.generateDecodedMap(o), typeof b.toSourcemapString(o),"
+            " typeof new W('x').generateDecodedMap(), typeof new W('x').toSourcemapString)",
+        ],
+        cwd=NPM,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert node.stdout == "var result = 42 string string object function\n"
+    use = MAGIC_USE.format(npm=str(NPM))
+    typed = check("mypy", tmp_path / "right", use, {"napi_rs_magic_string": stub})
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    for mode in ("isolated", "inprocess"):
+        ran = run(tmp_path / "right", mode)
+        assert (ran.returncode, ran.stdout) == (0, "var result = 42 str str\n"), (mode, ran.stderr)
+
+
+def test_a_module_that_only_passes_the_binding_on_is_no_wrapper(tmp_path):
+    """koffi's index.cjs is `module.exports = require("./src/koffi/index.cjs")`, the module that
+    loads the binary: its declarations are the binding's."""
+    from napi_python.stubgen import declarations_file
+    from napi_python.stubgen.binding_exports import js_wrapper
+
+    koffi = NPM / "node_modules/koffi"
+    assert js_wrapper(koffi, declarations_file(str(koffi))[0]) is None
+    assert js_wrapper(MAGIC, declarations_file(str(MAGIC))[0]) is not None

@@ -9,11 +9,14 @@ conversions give (``types``) and written as a module with an ``Exports`` protoco
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import AddonNotFoundError
 from ..package_search import _find_package, _read_package_json, _Search, _search_roots
+from ..require import resolve
+from .binding_exports import JSWrapper, binding_stub, js_wrapper
 from .emit import write_stub
 from .parse import ParseError, parse_declarations
 
@@ -32,14 +35,7 @@ def declarations_file(package: str, paths: Sequence[str | os.PathLike[str]] | No
         if not path.is_file():
             raise FileNotFoundError(f"no such declarations file: {package}")
         return path.resolve(), path.name
-    search = _Search()
-    if package.startswith((".", "/")):
-        pkg: Path | None = Path(package).resolve() if Path(package).is_dir() else None
-    else:
-        pkg = _find_package(package, _search_roots(paths), search)
-    if pkg is None:
-        where = "\n  ".join(search.places)
-        raise AddonNotFoundError(f"cannot find the npm package {package!r}; looked at:\n  {where}", search.places)
+    pkg = _package_folder(package, paths)
     meta = _read_package_json(pkg)
     candidates = ["binding.d.ts", meta.get("types"), meta.get("typings"), "index.d.ts"]
     for candidate in candidates:
@@ -50,6 +46,19 @@ def declarations_file(package: str, paths: Sequence[str | os.PathLike[str]] | No
         f"{package} ({pkg}) ships no TypeScript declarations: no binding.d.ts, index.d.ts, or "
         "package.json types/typings; pass a .d.ts file instead"
     )
+
+
+def _package_folder(package: str, paths: Sequence[str | os.PathLike[str]] | None) -> Path:
+    """The folder of the package ``package`` names, found as ``require`` finds it."""
+    search = _Search()
+    if package.startswith((".", "/")):
+        pkg: Path | None = Path(package).resolve() if Path(package).is_dir() else None
+    else:
+        pkg = _find_package(package, _search_roots(paths), search)
+    if pkg is None:
+        where = "\n  ".join(search.places)
+        raise AddonNotFoundError(f"cannot find the npm package {package!r}; looked at:\n  {where}", search.places)
+    return pkg
 
 
 def stub_module_name(package: str) -> str:
@@ -69,6 +78,9 @@ def generate_stub(
     ``.d.ts`` file), found as ``require`` finds it (``paths`` first). The parser, oxc-parser, is
     looked for from ``parser_paths``, then ``paths``, then as ``parse_declarations`` says."""
     dts, label = declarations_file(package, paths)
+    wrapper = None if package.endswith(".d.ts") else js_wrapper(_package_folder(package, paths), dts)
+    if wrapper is not None:
+        return _binding_stub(package, paths, label, dts, wrapper)
     # oxc-parser is often installed beside the package: look where the package was looked for.
     program, comments, source = parse_declarations(dts, [*parser_paths, *(paths or ())])
     header = (
@@ -79,3 +91,26 @@ def generate_stub(
         f'    addon = cast("Exports", require("{package}"))'
     )
     return write_stub(program, header, comments, source)
+
+
+def _binding_stub(
+    package: str, paths: Sequence[str | os.PathLike[str]] | None, label: str, dts: Path, wrapper: JSWrapper
+) -> str:
+    """The stub of a binding whose package declares only its JavaScript wrapper: read from the
+    binding's exports (names and kinds; nothing declares its types), its docstring saying why."""
+    why = textwrap.fill(
+        f"{label}'s declarations ({dts.name}) describe its JavaScript wrapper ({wrapper.main}, around "
+        f"{wrapper.loader}), not the binding require() loads: the wrapper's methods may take and return other "
+        "things than the binding's (JSON the wrapper parses, options it fills in), and the binding may have "
+        "members the declarations leave out. Nothing declares the binding itself, so these are its exports as "
+        "loaded: their names and kinds, every argument and result Any.",
+        width=100,
+    )
+    header = (
+        f"Types of the exports of {label}, read from its binding.\n\n{why}\n\n"
+        f"Written by `python -m napi_python stubs {package}`. Use:\n\n"
+        "    if TYPE_CHECKING:\n"
+        f"        from {stub_module_name(package)} import Exports\n"
+        f'    addon = cast("Exports", require("{package}"))'
+    )
+    return binding_stub(resolve(package, paths), header)
