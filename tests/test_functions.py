@@ -7,6 +7,10 @@ Statuses and results were recorded under node 20.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import threading
+
 import pytest
 
 from napi_python import JSError, JSFunction, JSObject, js
@@ -251,3 +255,78 @@ def test_python_callables_keep_their_identity_as_js_functions(load):
     assert same(f, f) is True
     assert same(f, lambda: 1) is False
     assert addon.call(c.step, None) == 1
+
+
+def test_a_callable_called_with_fewer_arguments_gets_none_for_its_missing_parameters(load):
+    """A JS function called with fewer arguments than it declares sees undefined for the rest;
+    a Python callable's required positional parameters are filled with None the same way, and
+    its defaults stay its own (issue 79: a binding calls `onwork(err)`, `def onwork(err,
+    result)` raised TypeError)."""
+    addon = load("functions")
+
+    def two(a, b):
+        return [a, b]
+
+    def defaulted(a, b, c=5):
+        return [a, b, c]
+
+    class Counter:
+        def add(self, a, b):
+            return [a, b]
+
+        def __call__(self, a, b, /):
+            return [a, b]
+
+    assert addon.call(two, None, 1) == [1, None]
+    assert addon.call(two, None) == [None, None]
+    assert addon.call(two, None, 1, 2) == [1, 2]
+    assert addon.call(defaulted, None, 1) == [1, None, 5]
+    assert addon.call(lambda a, *rest: [a, list(rest)], None) == [None, []]
+    assert addon.call(Counter().add, None, 1) == [1, None]
+    assert addon.call(Counter(), None, 1) == [1, None]
+    assert addon.call(functools.partial(defaulted, 1), None) == [1, None, 5]
+    assert addon.call(functools.wraps(two)(lambda *args: two(*args)), None, 1) == [1, None]
+    # `this` first: the callable's own count includes it.
+    obj = js.object(addon, tag=1)
+    assert addon.call(js.function(lambda this, a, b: [this.tag, a, b], receives_this=True), obj, 1) == [1, 1, None]
+    # More arguments than it takes is still Python's TypeError, as the callable said.
+    with pytest.raises(TypeError):
+        addon.call(two, None, 1, 2, 3)
+
+
+def test_a_callables_signature_is_read_once_when_it_first_crosses(load):
+    """The signature is read when the callable is first sent, not at each call."""
+    addon = load("functions")
+    reads = []
+
+    class Callee:
+        @property
+        def __signature__(self):
+            reads.append(1)
+            return inspect.Signature([inspect.Parameter("a", inspect.Parameter.POSITIONAL_ONLY)])
+
+        def __call__(self, a=None):
+            return a
+
+    callee = Callee()
+    for _ in range(3):
+        assert addon.call(callee, None) is None
+    assert len(reads) == 1
+
+
+def test_a_completion_calling_back_with_fewer_arguments_reaches_the_callable(load):
+    """No JS caller can receive what a callback of a libuv completion raises (uv.c's
+    queueWork calls cb("done", status, sum) and then cb("thread", off_pool)): the second call
+    used to raise TypeError into sys.unraisablehook and a program waiting for it waited for
+    ever. It gets None for the missing parameter."""
+    uv = load("uv")
+    calls, finished = [], threading.Event()
+
+    def cb(tag, a, b):
+        calls.append([tag, a, b])
+        if tag == "thread":
+            finished.set()
+
+    assert uv.queueWork(100, cb) == 0
+    assert finished.wait(60)
+    assert calls == [["done", 0, 5050], ["thread", 1, None]]

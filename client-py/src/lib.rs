@@ -16,6 +16,7 @@ mod exit_gate;
 /// Below everything that converts or calls, so that none of it reaches up (the classes'
 /// Python methods are `python_types/`'s).
 mod state {
+    pub mod arity;
     pub mod connection;
     pub mod exported;
     pub mod finished;

@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::calls::chains::{self, CameBy};
+use crate::state::arity::fill_missing;
 use crate::state::connection::Connection;
 use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
@@ -35,7 +36,7 @@ pub fn run_walked(
     // How the call failed if not by a Python exception.
     let mut failed = None;
     let call = || -> PyResult<()> {
-        let f = conn.exported.get(py, func.0)?;
+        let (f, required) = conn.exported.callable(py, func.0)?;
         // `js.function(f, receives_this=True)` wraps callables that take `this` first.
         let with_this = cx.hooks.receives_this(f.bind(py));
         let mut objects = PySink::new(&cx);
@@ -48,7 +49,10 @@ pub fn run_walked(
                 return Ok(());
             }
         }
-        let r = f.bind(py).call1(PyTuple::new(py, objects.take_all())?)?;
+        let mut given = objects.take_all();
+        let n = given.len();
+        fill_missing(&mut given, n, required, || undefined(&cx));
+        let r = f.bind(py).call1(PyTuple::new(py, given)?)?;
         let mut host = Keeping::new(result, || PyRuntimeError::new_err("refused by the host"));
         let sent = cx.send_to(&r, &mut host);
         if let Some(f) = host.kept.take() {
@@ -69,8 +73,8 @@ pub fn run_walked(
 pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
     let (py, conn) = (cx.py, cx.conn.get());
     let call = || -> PyResult<Value> {
-        let f = conn.exported.get(py, func.0)?;
-        let mut py_args = Vec::with_capacity(args.len() + 1);
+        let (f, required) = conn.exported.callable(py, func.0)?;
+        let mut py_args = Vec::with_capacity(required.max(args.len() + 1));
         // `js.function(f, receives_this=True)` wraps callables that take `this` first.
         if cx.hooks.receives_this(f.bind(py)) {
             py_args.push(cx.to_python(this)?);
@@ -78,11 +82,18 @@ pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value,
         for a in args {
             py_args.push(cx.to_python(a)?);
         }
+        let n = py_args.len();
+        fill_missing(&mut py_args, n, required, || undefined(cx));
         let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
         cx.to_value(&r)
     };
     let result = chains::running(conn, chain, CameBy::Message, call);
     result.map_err(|e| as_js_error(conn, py, e))
+}
+
+/// What JS's `undefined` is in Python for this host: a missing argument's value.
+fn undefined(cx: &Cx<'_, '_>) -> Py<PyAny> {
+    cx.primitive_value(&Value::Undefined).unwrap_or_else(|_| cx.py.None())
 }
 
 /// A Python exception as the host gets it: it becomes a JS error that remembers it.

@@ -14,16 +14,20 @@ use rustc_hash::FxHashMap;
 
 use napi_client::link::channel::Channel;
 
+use crate::state::arity::required_positional;
 use crate::state::hooks::hooks;
 
 /// Identity of an exported object: its address, or a bound method's function and instance
 /// (Python makes a new bound method on every attribute access).
 type Identity = (usize, usize);
 
+/// An exported object: the object, its identity, how many times it was sent, and how many
+/// positional arguments it requires (`arity.rs`, read when it was first sent).
+type Entry = (Py<PyAny>, Identity, u64, usize);
+
 #[derive(Default)]
 struct Table {
-    /// The object, its identity, and how many times it was sent.
-    by_id: FxHashMap<u64, (Py<PyAny>, Identity, u64)>,
+    by_id: FxHashMap<u64, Entry>,
     /// The id of each exported object, by identity.
     by_identity: FxHashMap<Identity, u64>,
     next: u64,
@@ -45,7 +49,13 @@ impl Exported {
         } else {
             (obj.as_ptr() as usize, 0)
         };
+        if let Some(id) = self.sent_again(identity) {
+            return Ok(id);
+        }
+        // First sight: its signature is read now, without the lock (`inspect` runs Python).
+        let required = required_positional(hooks(py)?, obj);
         let mut ex = self.table.lock().unwrap();
+        // Another thread may have sent it meanwhile (the GIL can change hands in `inspect`).
         if let Some(id) = ex.by_identity.get(&identity).copied() {
             ex.by_id.get_mut(&id).expect("both maps agree").2 += 1;
             return Ok(id);
@@ -53,10 +63,18 @@ impl Exported {
         ex.next += 1;
         let id = ex.next;
         ex.by_identity.insert(identity, id);
-        ex.by_id.insert(id, (obj.clone().unbind(), identity, 1));
+        ex.by_id.insert(id, (obj.clone().unbind(), identity, 1, required));
         // Drop notices may name it from now on.
         channel.exported.store(id, Ordering::Relaxed);
         Ok(id)
+    }
+
+    /// The id of an object sent before, counted as sent once more.
+    fn sent_again(&self, identity: Identity) -> Option<u64> {
+        let mut ex = self.table.lock().unwrap();
+        let id = ex.by_identity.get(&identity).copied()?;
+        ex.by_id.get_mut(&id).expect("both maps agree").2 += 1;
+        Some(id)
     }
 
     /// Forgets the Python objects the host let go, unless they were sent again since (those
@@ -70,7 +88,7 @@ impl Exported {
             let mut ex = self.table.lock().unwrap();
             for (py, seen) in drops {
                 if ex.by_id.get(&py.0).is_some_and(|e| e.2 == seen) {
-                    let (obj, identity, _) = ex.by_id.remove(&py.0).expect("checked");
+                    let (obj, identity, _, _) = ex.by_id.remove(&py.0).expect("checked");
                     ex.by_identity.remove(&identity);
                     released.push(obj);
                     forgotten.push(py);
@@ -84,10 +102,15 @@ impl Exported {
 
     /// The object the host names `id`.
     pub fn get(&self, py: Python<'_>, id: u64) -> PyResult<Py<PyAny>> {
+        self.callable(py, id).map(|(obj, _)| obj)
+    }
+
+    /// The object the host names `id`, to call, with how many positional arguments it requires.
+    pub fn callable(&self, py: Python<'_>, id: u64) -> PyResult<(Py<PyAny>, usize)> {
         let ex = self.table.lock().unwrap();
         ex.by_id
             .get(&id)
-            .map(|o| o.0.clone_ref(py))
+            .map(|o| (o.0.clone_ref(py), o.3))
             .ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
     }
 
@@ -131,7 +154,7 @@ impl Exported {
     /// looked at: a reference not reported only keeps its object.
     pub fn visit(&self, visit: &PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         if let Ok(ex) = self.table.try_lock() {
-            for (obj, _, _) in ex.by_id.values() {
+            for (obj, _, _, _) in ex.by_id.values() {
                 visit.call(obj)?;
             }
         }
