@@ -44,7 +44,8 @@ ADDER_VERSIONS = ["1.0.0", "1.1.0", "1.2.0-beta.1", "2.0.0"]
 def platform_manifest(platform: str) -> dict:
     os_name, cpu, *abi = platform.split("-")
     manifest = {"os": [os_name], "cpu": [cpu], "main": f"adder.{platform}.node"}
-    if abi:
+    # Only Linux has a libc field: npm refuses a package with one elsewhere (win32's -msvc is no libc).
+    if abi and os_name == "linux":
         manifest["libc"] = ["musl" if abi[0].startswith("musl") else "glibc"]
     return manifest
 
@@ -642,7 +643,12 @@ def test_npm_configuration_is_read_as_npm_reads_it(tmp_path):
 
 @mode_independent
 @pytest.mark.parametrize(
-    "platform, folder", [(None, f"jpeg-turbo-{OS}-{ARCH}"), ("win32-x64-msvc", "jpeg-turbo-win32-x64")]
+    "platform, folder",
+    [
+        (None, f"jpeg-turbo-{OS}-{ARCH}"),
+        ("win32-x64-msvc", "jpeg-turbo-win32-x64"),
+        ("win32-x64", "jpeg-turbo-win32-x64"),
+    ],
 )
 def test_a_pkg_prebuilds_package_from_the_public_registry_installs_with_its_binary(tmp_path, platform, folder):
     """@julusian/jpeg-turbo ships prebuilds/<NAME>-<platform>-<arch>/node-napi-v<N>.node, which its
@@ -652,7 +658,24 @@ def test_a_pkg_prebuilds_package_from_the_public_registry_installs_with_its_bina
     if proc.returncode and "cannot reach" in proc.stderr:
         pytest.skip(f"the npm registry cannot be reached: {proc.stderr}")
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.endswith(
+        "`pkg-prebuilds-verify ./binding-options.js || cmake-js compile --target jpeg-turbo` would check that its "
+        "prebuilds/ folder holds a build for this platform (pkg-prebuilds), else build the binary from its sources "
+        "with cmake-js (CMake and a compiler)\n"
+    )
     assert "has no Node-API binary" not in proc.stderr
     found = resolve("@julusian/jpeg-turbo", paths=[tmp_path], platform=platform)
     pkg = tmp_path / "node_modules" / "@julusian" / "jpeg-turbo"
     assert found == str(pkg / "prebuilds" / folder / "node-napi-v10.node")
+
+
+@mode_independent
+@pytest.mark.parametrize("platform", ["win32-x64", "win32-x64-msvc"])
+def test_installing_for_windows_takes_the_msvc_platform_package(tmp_path, npm_env, platform):
+    """``--platform win32-x64`` (node's name) and napi-rs's ``win32-x64-msvc`` choose alike: by
+    the platform package's os and cpu (issue 76, item 3)."""
+    proc = cli(["install", "@fixture/adder@1.0.0", "--dir", str(tmp_path), "--platform", platform], npm_env)
+    assert proc.returncode == 0, proc.stderr
+    assert installed_names(tmp_path / "node_modules") == {"@fixture/adder", "@fixture/adder-win32-x64-msvc"}
+    found = resolve("@fixture/adder", paths=[tmp_path], platform=platform)
+    assert found == str(tmp_path / "node_modules/@fixture/adder-win32-x64-msvc/adder.win32-x64-msvc.node")

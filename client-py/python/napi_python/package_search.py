@@ -4,7 +4,8 @@ Packages are looked for in the ``node_modules`` folders from the ``paths`` given
 directory of the script that calls ``require`` (as Node resolves from the requiring module),
 then from the current directory, each upwards (``_search_roots``), and last in the cache that
 ``python -m napi_python install NAME`` installs into (``napi_python.npm.cache_dir()``:
-``$NAPI_PYTHON_CACHE``, else ``$XDG_CACHE_HOME/napi-python``, else ``~/.cache/napi-python``).
+``$NAPI_PYTHON_CACHE``, else ``%LOCALAPPDATA%\\napi-python`` on Windows, else
+``$XDG_CACHE_HOME/napi-python``, else ``~/.cache/napi-python``).
 Every place looked at goes into a ``_Search``, for the error when nothing is found.
 """
 

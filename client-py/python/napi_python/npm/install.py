@@ -17,13 +17,11 @@ at all.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import shutil
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,6 +33,7 @@ from ..errors import InstallError, RegistryError
 from ..machine import current_platform
 from .config import DEFAULT_REGISTRY, NpmConfig
 from .integrity import Integrity
+from .lock import InstallLock
 from .platforms import Target
 from .registry import Registry
 from .scripts import SkippedScript, skipped_scripts
@@ -98,7 +97,7 @@ def install(
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise InstallError(f"cannot create {root}: {e}") from e
-    with _Lock(root / _LOCK_FILE):
+    with InstallLock(root / _LOCK_FILE, LOCK_WAIT):
         state = _State.load(root)
         exact = spec.exact
         if exact is not None and state.complete(spec.name, exact):
@@ -303,30 +302,3 @@ def _package_json(folder: Path) -> dict[str, Any]:
 def _version_on_disk(folder: Path) -> str | None:
     version = _package_json(folder).get("version")
     return version if isinstance(version, str) else None
-
-
-class _Lock:
-    """An exclusive ``flock`` on a file beside the packages, waited for up to ``LOCK_WAIT`` s."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd = -1
-
-    def __enter__(self) -> _Lock:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(self._fd)
-                    raise InstallError(
-                        f"another install into {self.path.parent} has held {self.path.name} for {LOCK_WAIT:g} s"
-                    ) from None
-                time.sleep(0.1)
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)

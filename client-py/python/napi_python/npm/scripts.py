@@ -79,6 +79,8 @@ def _step(step: str, meta: dict[str, Any]) -> str:
         return "build the binary from its C/C++ sources with node-gyp (a compiler, Python and node's headers)"
     if tool == "node-gyp-build":
         return "take a prebuild for this platform from its prebuilds/ folder, else build the binary with node-gyp"
+    if tool == "pkg-prebuilds-verify":
+        return "check that its prebuilds/ folder holds a build for this platform (pkg-prebuilds)"
     if tool == "prebuild-install":
         return f"download a prebuilt binary with prebuild-install{releases}"
     if tool in ("install-from-cache", "install-artifact-from-github"):
