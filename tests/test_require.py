@@ -571,3 +571,19 @@ def test_node_pre_gyp_module_path_filled_in_as_node_pre_gyp_does(project, requir
     with pytest.raises(AddonNotFoundError) as e:
         require("v8only")
     assert "node-pre-gyp's module_path names a build for one Node release's V8 ABI, not for Node-API" in str(e.value)
+
+
+def test_pkg_prebuilds_options_written_in_js_take_the_one_name_at_the_highest_version_here(project, require):
+    os_arch = "-".join(HERE.split("-")[:2]) + ("-musl" if LIBC == "musl" else "")
+    files = {
+        f"prebuilds/inline-{os_arch}/node-napi-v3.node": "strings",
+        f"prebuilds/inline-{os_arch}/node-napi-v9.node": "bench",
+        f"prebuilds/inline-{os_arch}/node-napi-v99.node": "strings",
+    }
+    pkg = package(project / "node_modules", "inline", {"dependencies": {"pkg-prebuilds": "^1.0.0"}}, files)
+    assert which(require("inline")) == "bench"
+    assert resolve("inline") == str(pkg / "prebuilds" / f"inline-{os_arch}" / "node-napi-v9.node")
+    # Without pkg-prebuilds among its dependencies the folder's shape says nothing.
+    package(project / "node_modules", "lookalike", {}, files)
+    with pytest.raises(AddonNotFoundError):
+        require("lookalike")

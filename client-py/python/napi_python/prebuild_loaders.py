@@ -8,7 +8,9 @@
   JavaScript may change the name before it calls the loader: node-hid takes ``HID_hidraw`` on
   Linux (``if (process.platform === "linux" ...) options.name = 'HID_hidraw'``); such an
   assignment for this OS is read from the package's main file, and the other names the package
-  ships for this platform are listed in the search (each loads with ``load_addon(path)``).
+  ships for this platform are listed in the search (each loads with ``load_addon(path)``). A
+  package that depends on pkg-prebuilds but writes its options in its JS has its one build name
+  taken, at the highest Node-API version this host implements.
 - **node-pre-gyp**: package.json's ``binary.module_path`` template (``./lib/binding/napi-v{napi_build_version}-{platform}-{libc}-{arch}``)
   filled in as node-pre-gyp fills it, with ``binary.module_name``; ``napi_build_version`` is the
   highest of ``binary.napi_versions`` this host implements, as node-pre-gyp takes the highest the
@@ -86,14 +88,23 @@ def pkg_prebuilds(pkg: Path, meta: dict[str, Any], plat: _Platform, search: _Sea
     options = _options_file(pkg, meta)
     text = _js_text(options)
     declared = re.search(r"\bname\s*:\s*['\"]([\w.-]+)['\"]", text)
-    if declared is None:
-        return None
     suffix = f"{plat.os}-{plat.arch}" + ("-musl" if plat.libc == "musl" else "")
     prebuilds = pkg / "prebuilds"
     shipped = {d.name[: -len(suffix) - 1] for d in prebuilds.glob(f"*-{suffix}") if d.is_dir()}
-    name = _name_for_os(pkg, meta, plat, shipped) or declared[1]
+    if declared is not None:
+        name = _name_for_os(pkg, meta, plat, shipped) or declared[1]
+        versions = _napi_versions(text, meta)
+    elif "pkg-prebuilds" in _object_field(meta, "dependencies") and len(shipped) == 1:
+        # Options written in the package's JS, not in a file of their own: the one name it
+        # ships builds of, and the highest Node-API version this host implements.
+        (name,) = shipped
+        search.note(options, f"no pkg-prebuilds options here: taking its one build name, {name}")
+        found = (re.fullmatch(r"node-napi-v(\d+)\.node", f.name) for f in (prebuilds / f"{name}-{suffix}").iterdir())
+        versions = sorted((int(m[1]) for m in found if m and int(m[1]) <= HOST_NAPI_VERSION), reverse=True)
+    else:
+        return None
     candidates = [pkg / "build" / kind / f"{name}.node" for kind in ("Debug", "Release")]
-    candidates += [prebuilds / f"{name}-{suffix}" / f"node-napi-v{v}.node" for v in _napi_versions(text, meta)]
+    candidates += [prebuilds / f"{name}-{suffix}" / f"node-napi-v{v}.node" for v in versions]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
