@@ -796,7 +796,10 @@ decoded: Any = s.generateDecodedMap(options)
 assert isinstance(decoded, str) and json.loads(decoded)["sources"] == ["in.js"], decoded
 mapped: Any = s.toSourcemapString(options)
 assert json.loads(mapped)["version"] == 3
-print(s.toString(), type(decoded).__name__, type(mapped).__name__)
+empty: bool = s.isEmpty()
+text: str = s.toString()
+assert empty is False
+print(text, type(decoded).__name__, type(mapped).__name__)
 close(m)
 """
 
@@ -808,9 +811,17 @@ def test_declarations_of_a_js_wrapper_say_so_and_the_binding_is_typed_as_loaded(
         "@napi-rs/magic-string@0.3.4's declarations (index.d.ts) describe its JavaScript wrapper (index.js,\n"
         "around ./binding), not the binding require() loads"
     ) in stub
+    assert (
+        "binding has them): MagicString.overwrite, MagicString.generateMap, MagicString.generateDecodedMap,\n"
+        "MagicString.toSourcemapString, MagicString.toSourcemapUrl."
+    ) in stub
+    # The wrapper's own redefinitions and what only the binding has are Any; the members the
+    # wrapper inherits keep their declared types.
     assert "    def generateDecodedMap(self, *args: Any) -> Any: ...\n" in stub
     assert "    def toSourcemapString(self, *args: Any) -> Any: ...\n" in stub
-    assert "-> DecodedMap" not in stub and "class DecodedMap" not in stub
+    assert "-> DecodedMap" not in stub
+    assert "    def isEmpty(self) -> bool: ...\n" in stub and "    def toString(self) -> str: ...\n" in stub
+    assert "    def remove(self, start: float, end: float, /) -> Any: ...\n" in stub
     # Under node, the same binding answers as the stub says, and the wrapper as index.d.ts says.
     node = subprocess.run(
         [
@@ -845,5 +856,7 @@ def test_a_module_that_only_passes_the_binding_on_is_no_wrapper(tmp_path):
     from napi_python.stubgen.binding_exports import js_wrapper
 
     koffi = NPM / "node_modules/koffi"
+    wrapper = js_wrapper(MAGIC, declarations_file(str(MAGIC))[0])
+    assert wrapper is not None and (wrapper.main, wrapper.loader) == ("index.js", "./binding")
+    assert {"generateDecodedMap", "overwrite", "toSourcemapString"} <= wrapper.members
     assert js_wrapper(koffi, declarations_file(str(koffi))[0]) is None
-    assert js_wrapper(MAGIC, declarations_file(str(MAGIC))[0]) is not None

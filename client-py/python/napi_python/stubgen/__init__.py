@@ -16,9 +16,9 @@ from pathlib import Path
 from ..errors import AddonNotFoundError
 from ..package_search import _find_package, _read_package_json, _Search, _search_roots
 from ..require import resolve
-from .binding_exports import JSWrapper, binding_stub, js_wrapper
+from .binding_exports import UNTYPED_TEMPLATE, JSWrapper, binding_exports, fit_to_binding, js_wrapper
 from .emit import write_stub
-from .parse import ParseError, parse_declarations
+from .parse import ParseError, parse_declarations, parse_text
 
 __all__ = ["ParseError", "declarations_file", "generate_stub", "stub_module_name"]
 
@@ -78,13 +78,20 @@ def generate_stub(
     ``.d.ts`` file), found as ``require`` finds it (``paths`` first). The parser, oxc-parser, is
     looked for from ``parser_paths``, then ``paths``, then as ``parse_declarations`` says."""
     dts, label = declarations_file(package, paths)
-    wrapper = None if package.endswith(".d.ts") else js_wrapper(_package_folder(package, paths), dts)
-    if wrapper is not None:
-        return _binding_stub(package, paths, label, dts, wrapper)
     # oxc-parser is often installed beside the package: look where the package was looked for.
-    program, comments, source = parse_declarations(dts, [*parser_paths, *(paths or ())])
+    parser_search = [*parser_paths, *(paths or ())]
+    program, comments, source = parse_declarations(dts, parser_search)
+    wrapper = None if package.endswith(".d.ts") else js_wrapper(_package_folder(package, paths), dts)
+    about = f"from its {dts.name}"
+    why = ""
+    if wrapper is not None:
+        template, _, _ = parse_text(UNTYPED_TEMPLATE, dts.with_name("untyped.d.ts"), parser_search)
+        exports = binding_exports(resolve(package, paths))
+        program, untyped, dropped = fit_to_binding(program, exports, wrapper, template)
+        about = f"from its {dts.name} fitted to its binding"
+        why = "\n\n" + _wrapper_note(label, dts, wrapper, untyped, dropped)
     header = (
-        f"Types of the exports of {label}, from its {dts.name}.\n\n"
+        f"Types of the exports of {label}, {about}.{why}\n\n"
         f"Written by `python -m napi_python stubs {package}`. Use:\n\n"
         "    if TYPE_CHECKING:\n"
         f"        from {stub_module_name(package)} import Exports\n"
@@ -93,24 +100,19 @@ def generate_stub(
     return write_stub(program, header, comments, source)
 
 
-def _binding_stub(
-    package: str, paths: Sequence[str | os.PathLike[str]] | None, label: str, dts: Path, wrapper: JSWrapper
-) -> str:
-    """The stub of a binding whose package declares only its JavaScript wrapper: read from the
-    binding's exports (names and kinds; nothing declares its types), its docstring saying why."""
-    why = textwrap.fill(
+def _wrapper_note(label: str, dts: Path, wrapper: JSWrapper, untyped: list[str], dropped: list[str]) -> str:
+    """What the docstring says of declarations that describe a JavaScript wrapper."""
+    parts = [
         f"{label}'s declarations ({dts.name}) describe its JavaScript wrapper ({wrapper.main}, around "
-        f"{wrapper.loader}), not the binding require() loads: the wrapper's methods may take and return other "
-        "things than the binding's (JSON the wrapper parses, options it fills in), and the binding may have "
-        "members the declarations leave out. Nothing declares the binding itself, so these are its exports as "
-        "loaded: their names and kinds, every argument and result Any.",
-        width=100,
-    )
-    header = (
-        f"Types of the exports of {label}, read from its binding.\n\n{why}\n\n"
-        f"Written by `python -m napi_python stubs {package}`. Use:\n\n"
-        "    if TYPE_CHECKING:\n"
-        f"        from {stub_module_name(package)} import Exports\n"
-        f'    addon = cast("Exports", require("{package}"))'
-    )
-    return binding_stub(resolve(package, paths), header)
+        f"{wrapper.loader}), not the binding require() loads, which may take and return other things (JSON the "
+        "wrapper parses, options it fills in). Fitted to the binding, loaded: the members the wrapper leaves "
+        "alone keep their declared types (they are the binding's)."
+    ]
+    if untyped:
+        parts.append(
+            "Typed Any, as nothing declares the binding's own (the wrapper defines them again, or only the "
+            f"binding has them): {', '.join(untyped)}."
+        )
+    if dropped:
+        parts.append(f"Left out, the wrapper's own (the binding has none): {', '.join(dropped)}.")
+    return "\n\n".join(textwrap.fill(p, width=100) for p in parts)

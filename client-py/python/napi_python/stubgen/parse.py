@@ -12,7 +12,7 @@ from typing import Any, cast
 from ..errors import AddonNotFoundError
 from ..require import require
 
-__all__ = ["ParseError", "parse_declarations"]
+__all__ = ["ParseError", "parse_declarations", "parse_text"]
 
 # The package whose binding parses (its platform package, @oxc-parser/binding-<platform>, is
 # what `require` finds and loads).
@@ -39,6 +39,14 @@ def parse_declarations(
     oxc-parser is looked for from ``parser_paths``, then from the declarations' own folder
     upwards (a project that installed the addon package usually has it beside), then as
     ``require`` looks (the calling script's and the current directory)."""
+    return parse_text(path.read_text(encoding="utf-8"), path, parser_paths)
+
+
+def parse_text(
+    source: str, path: Path, parser_paths: Sequence[str | os.PathLike[str]] = ()
+) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """``parse_declarations`` of ``source``, as the text of a file at ``path`` (which names it
+    in errors and is where oxc-parser is looked for from)."""
     try:
         parser = require(PARSER_PACKAGE, [*parser_paths, path.parent], isolated=False)
     except AddonNotFoundError as e:
@@ -50,7 +58,6 @@ def parse_declarations(
         ) from None
     try:
         # lang "dts": declarations only (no bodies), as tsc reads a .d.ts file.
-        source = path.read_text(encoding="utf-8")
         result = parser.parseSync(path.name, source, {"lang": "dts", "sourceType": "module"})
         errors = result.errors
         comments: list[dict[str, Any]] = list(result.comments)
