@@ -20,7 +20,8 @@ from oracle_node import NODE
 import napi_python
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = ROOT / "build" / "addons"
+# On Windows (scripts/windows-python suite, under wine) the addons scripts/windows built with mingw.
+ADDONS = ROOT / "build" / ("windows/addons" if sys.platform == "win32" else "addons")
 
 # NAPI_PYTHON_TEST_MODE=inprocess runs the suite's `load` fixture with isolated=False;
 # tests marked `isolated_only` (crashes, pids, sandbox, timeouts, restarts) are skipped then.
