@@ -22,22 +22,24 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "host_sockets.h"
 
 /* The host's descriptors (server/hostd/src/main.rs): the socket beside the rings, and the
  * event socket (beside the event ring) after it. */
-#define MAIN_SOCKET 3
-#define EVENT_SOCKET 4
+#define MAIN_SOCKET host_socket(0)
+#define EVENT_SOCKET host_socket(1)
 
 #define RING_CAPACITY (1u << 20)
 
-/* A ring the host writes: its control words, its bytes and the socket that wakes its reader. */
+/* A ring the host writes: its control words, its bytes and which of the host's sockets wakes
+ * its reader (host_socket's `which`). */
 typedef struct {
   size_t control, data;
   int bell;
 } Ring;
 
-static const Ring TO_CLIENT = {384, 4096 + RING_CAPACITY, MAIN_SOCKET};
-static const Ring EVENTS = {2 * 384, 4096 + 2 * RING_CAPACITY, EVENT_SOCKET};
+static const Ring TO_CLIENT = {384, 4096 + RING_CAPACITY, 0};
+static const Ring EVENTS = {2 * 384, 4096 + 2 * RING_CAPACITY, 1};
 
 /* ---- encoding ---- */
 
@@ -127,7 +129,7 @@ static void ring_write(Ring ring, const uint8_t* p, size_t n) {
     atomic_store(head, h + chunk);
     p += chunk;
     n -= chunk;
-    if (atomic_exchange(sleeping, 0)) send(ring.bell, "\1", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (atomic_exchange(sleeping, 0)) send(host_socket(ring.bell), "\1", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (chunk == 0) usleep(1000); /* the client reads or gives up: its business */
   }
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "host_sockets.h"
 
 static int32_t arg_int(napi_env env, napi_value v) {
   int32_t n = 0;
@@ -44,11 +45,11 @@ static napi_value ExitZero(napi_env env, napi_callback_info info) {
   exit(0);
 }
 
-/* Shuts the host's end of the socket (fd 3) down, as a misbehaving addon closing random fds
- * would; the host can then neither read nor answer. */
+/* Shuts the host's end of the socket down, as a misbehaving addon closing random fds would;
+ * the host can then neither read nor answer. */
 static napi_value CloseSocket(napi_env env, napi_callback_info info) {
   (void)info;
-  shutdown(3, SHUT_RDWR);
+  shutdown(host_socket(0), SHUT_RDWR);
   return make_undefined(env);
 }
 
@@ -214,7 +215,7 @@ static napi_value BreakRing(napi_env env, napi_callback_info info) {
   }
   *word = (uint64_t)1 << 40;
   if (head) {
-    send(3, "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    send(host_socket(0), "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     for (;;) pause();
   }
   return make_undefined(env);

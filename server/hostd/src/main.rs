@@ -8,6 +8,8 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(target_os = "linux")]
+mod descriptors;
 #[cfg(windows)]
 #[path = "main_windows.rs"]
 mod main_windows;
@@ -126,6 +128,18 @@ fn serve_unix() -> ExitCode {
         eprintln!("napi-hostd: file descriptor {bad} is not a socket; napi-hostd is started by napi_python");
         return ExitCode::from(2);
     }
+    // Before anything of the host is made, so that none of its own descriptors has a number a
+    // program's descriptor could have (issue 79).
+    #[cfg(target_os = "linux")]
+    let [fd, events_fd, ring] = match descriptors::keep_low_numbers_free([fd, fd + 1, ring], settings.limits.open_files) {
+        Ok(moved) => moved,
+        Err(e) => {
+            eprintln!("napi-hostd: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    #[cfg(not(target_os = "linux"))]
+    let events_fd = fd + 1;
     // Confinement comes before any thread and before any addon code (issue 6).
     let protections = match sandbox::apply_defaults().and_then(|active| settings.apply(active)) {
         Ok(p) => p,
@@ -143,7 +157,7 @@ fn serve_unix() -> ExitCode {
     // wraps it (the watchdog only polls the number).
     let stream = unsafe { UnixStream::from_raw_fd(fd) };
     // SAFETY: the event socket (checked above), which this process owns and nothing else wraps.
-    let events = unsafe { UnixStream::from_raw_fd(fd + 1) };
+    let events = unsafe { UnixStream::from_raw_fd(events_fd) };
     let rings = match map_rings(ring) {
         Ok(r) => r,
         Err(e) => {
