@@ -21,8 +21,9 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// `BufferKind::Float16`. 11: `Op::CollectCycles`, its `ServerMessage::Trace` questions and
 /// `ClientMessage::Traced` answers. 12: values nest to any depth, bounded by their number
 /// (`MAX_VALUES`), and `TooDeep` is `TooLarge`. 13: once a host has sent events, its
-/// `DropPython` notices travel on the event stream, behind those events.
-pub const PROTOCOL_VERSION: u32 = 13;
+/// `DropPython` notices travel on the event stream, behind those events. 14:
+/// `ClientMessage::Descriptor`, `Op::AdoptDescriptor` and `Op::CloseDescriptor` (`js.descriptor`).
+pub const PROTOCOL_VERSION: u32 = 14;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
@@ -61,6 +62,11 @@ pub enum ClientMessage {
     },
     /// The answer to a [`ServerMessage::Trace`].
     Traced(TraceAnswer),
+    /// A descriptor of the client's, riding on this frame, for an addon (`js.descriptor`): the
+    /// host keeps it as `id` until [`Op::AdoptDescriptor`] gives it a number of its own.
+    Descriptor {
+        id: u32,
+    },
 }
 
 /// What the client answers about the Python objects a cycle collection asks about.
@@ -161,6 +167,12 @@ pub enum Op {
     /// [`ServerMessage::Trace`] on the request's chain, then collects; answers `[proxies let go,
     /// Python objects dropped, objects freed]`.
     CollectCycles,
+    /// The descriptor the client sent as `id` ([`ClientMessage::Descriptor`]) becomes one of the
+    /// host's own: answers its number there, which the addon may use until
+    /// [`Op::CloseDescriptor`] or the host's end.
+    AdoptDescriptor { id: u32 },
+    /// Closes a descriptor [`Op::AdoptDescriptor`] answered; answers whether it was one.
+    CloseDescriptor { fd: i64 },
 }
 
 impl Op {
@@ -223,7 +235,9 @@ impl Op {
             | Op::GlobalThis
             | Op::NewDeferred
             | Op::NewBuffer { .. }
-            | Op::CollectCycles => Ok(()),
+            | Op::CollectCycles
+            | Op::AdoptDescriptor { .. }
+            | Op::CloseDescriptor { .. } => Ok(()),
         }
     }
 }

@@ -66,6 +66,8 @@ pub(crate) fn sample_ops() -> Vec<Op> {
         Op::SettleDeferred { deferred: 3, fulfilled: false, value: v() },
         Op::NewBuffer { kind: BufferKind::Float32, len: 64 },
         Op::CollectCycles,
+        Op::AdoptDescriptor { id: 7 },
+        Op::CloseDescriptor { fd: 300 },
     ]
 }
 
@@ -107,6 +109,7 @@ pub(crate) fn sample_client_messages() -> Vec<ClientMessage> {
     msgs.push(ClientMessage::CallbackResult { call: 1, result: Ok(Value::Null) });
     msgs.push(ClientMessage::Segment { id: 0, size: 4096 });
     msgs.push(ClientMessage::SegmentRetired { id: 0 });
+    msgs.push(ClientMessage::Descriptor { id: 7 });
     msgs.push(ClientMessage::Traced(TraceAnswer::Live));
     msgs.push(ClientMessage::Traced(TraceAnswer::Garbage(vec![ObjectId(8)])));
     msgs.push(ClientMessage::CallbackResult {
@@ -140,7 +143,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 13);
+    assert_eq!(PROTOCOL_VERSION, 14);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
     // Version 8's Value::Lent: variant 15, kind, address, then the region naming LENT_SEGMENT.
     let region = Region { owner: SegmentOwner::Client, segment: LENT_SEGMENT, offset: 3, len: 16 };
@@ -156,6 +159,12 @@ fn golden_bytes_pin_the_wire_format() {
     assert_eq!(encode(&trace).unwrap(), vec![7, 0, 0, 0, 9, 2, 1, 3, 1, 1, 8]);
     let answer = ClientMessage::Traced(TraceAnswer::Garbage(vec![ObjectId(8)]));
     assert_eq!(encode(&answer).unwrap(), vec![4, 0, 0, 0, 4, 1, 1, 8]);
+    // Version 14's descriptors: the announcement (variant 5, its id), adopting (op 28: the id)
+    // and closing one (op 29: its number, zigzag).
+    assert_eq!(encode(&ClientMessage::Descriptor { id: 7 }).unwrap(), vec![2, 0, 0, 0, 5, 7]);
+    let request = |op| ClientMessage::Request(Request { id: 1, chain: 1, releases: vec![], forgotten: vec![], op });
+    assert_eq!(encode(&request(Op::AdoptDescriptor { id: 7 })).unwrap(), vec![7, 0, 0, 0, 0, 1, 1, 0, 0, 28, 7]);
+    assert_eq!(encode(&request(Op::CloseDescriptor { fd: 300 })).unwrap(), vec![9, 0, 0, 0, 0, 1, 1, 0, 0, 29, 251, 88, 2]);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! `state/connection.rs`'s.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,23 @@ use crate::state::connection::Connection;
 use crate::state::hooks::dead_error;
 use crate::state::subscriptions;
 use crate::values::from_python::Cx;
+
+/// `fd` of this process, checked open (a Python file's `fileno()`, `os.open`'s number).
+#[cfg(unix)]
+fn borrowed_descriptor<'a>(fd: i32) -> PyResult<std::os::fd::BorrowedFd<'a>> {
+    // SAFETY: fcntl only reads the descriptor's flags.
+    if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return Err(PyOSError::new_err((libc::EBADF, format!("descriptor {fd} is not open in this process"))));
+    }
+    // SAFETY: open (checked above); the caller's object keeps it open for this call, which only
+    // duplicates it (into the host's queue or over the socket).
+    Ok(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) })
+}
+
+#[cfg(windows)]
+fn borrowed_descriptor<'a>(_: i32) -> PyResult<napi_link::shm::BorrowedDescriptor<'a>> {
+    Err(pyo3::exceptions::PyNotImplementedError::new_err("descriptors are passed to addons on POSIX systems only"))
+}
 
 impl Connection {
     /// Wraps a host started and greeted (`started`) and starts its event dispatcher.
@@ -301,6 +319,21 @@ impl Connection {
     /// Collects the host's garbage now; answers how many objects were freed.
     fn gc(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::Gc)
+    }
+
+    /// Passes this process's descriptor `fd` to the host (`js.descriptor`): the host gets a
+    /// descriptor of its own on the same open file, whose number this answers.
+    fn adopt_descriptor(slf: &Bound<'_, Self>, fd: i32) -> PyResult<Py<PyAny>> {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        slf.get().channel.pass_descriptor(id, borrowed_descriptor(fd)?)?;
+        requests::request(slf, Op::AdoptDescriptor { id })
+    }
+
+    /// Closes the host's descriptor `fd` that `adopt_descriptor` answered; answers whether it
+    /// was one (False: closed already, or never adopted).
+    fn close_descriptor(slf: &Bound<'_, Self>, fd: i64) -> PyResult<Py<PyAny>> {
+        requests::request(slf, Op::CloseDescriptor { fd })
     }
 
     /// Collects the cycles through Python, then the host's garbage; answers `[proxies let

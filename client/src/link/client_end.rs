@@ -101,7 +101,12 @@ impl ClientEnd {
     }
 
     pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedDescriptor<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
-        let frame = encode(&ClientMessage::Segment { id, size }).map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.send_with_descriptor(&ClientMessage::Segment { id, size }, fd, deadline)
+    }
+
+    /// Sends `msg` with the descriptor `fd` riding on it (SCM_RIGHTS), after what is queued.
+    pub fn send_with_descriptor(&self, msg: &ClientMessage, fd: BorrowedDescriptor<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
+        let frame = encode(msg).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut w = self.writer();
         w.get_mut().set_deadline(deadline);
         w.flush()?;

@@ -481,6 +481,8 @@ impl Host {
             Op::NewDeferred => self.new_deferred(),
             Op::SettleDeferred { deferred, fulfilled, value } => self.settle_deferred(*deferred, *fulfilled, value),
             Op::Subscribe { promise, subscription } => self.subscribe_op(promise, *subscription),
+            Op::AdoptDescriptor { id } => self.adopt_descriptor(*id),
+            Op::CloseDescriptor { fd } => self.close_descriptor(*fd),
             _ => Err(bad("unsupported request")),
         }
     }

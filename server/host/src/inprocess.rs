@@ -78,6 +78,7 @@ pub enum Route {
 enum ClientNews {
     Segment { id: u32, size: u64, fd: OwnedDescriptor },
     Retired(u32),
+    Descriptor { id: u32, fd: OwnedDescriptor },
 }
 
 /// What an in-process host and its client share.
@@ -375,6 +376,11 @@ impl InProcess {
         self.queue(ClientNews::Segment { id, size, fd });
     }
 
+    /// Queues a descriptor the client passes for its addons (`js.descriptor`), as `id`.
+    pub fn client_descriptor(&self, id: u32, fd: OwnedDescriptor) {
+        self.queue(ClientNews::Descriptor { id, fd });
+    }
+
     /// Queues the news that the client unmapped its segment `id`.
     pub fn client_segment_retired(&self, id: u32) {
         self.queue(ClientNews::Retired(id));
@@ -552,6 +558,7 @@ impl InProcess {
             match news {
                 ClientNews::Segment { id, size, fd } => host.add_client_segment(id, size, fd),
                 ClientNews::Retired(id) => host.rt.shm().remove_peer(id),
+                ClientNews::Descriptor { id, fd } => host.add_client_descriptor(id, fd),
             }
         }
     }

@@ -23,6 +23,7 @@
 
 pub mod caller;
 mod cycles;
+mod descriptors;
 mod direct;
 mod dispatch;
 pub mod event_calls;
@@ -104,6 +105,8 @@ pub struct Host {
     /// In-process, drop notices held back until the dispatcher has finished the events sent
     /// before them (`Host::drops_due`).
     withheld_drops: RefCell<Vec<serve::WithheldDrops>>,
+    /// Descriptors the client sent for its addons (`descriptors`).
+    descriptors: descriptors::Descriptors,
 }
 
 /// A turn of the JS thread: a request of a chain, or what no request caused.
@@ -174,6 +177,7 @@ impl Host {
             relayed_calls: Cell::new(0),
             relayed_lately: Cell::new(false),
             withheld_drops: RefCell::new(Vec::new()),
+            descriptors: Default::default(),
         });
         host.rt.set_outside(Rc::new(PythonBridge(Rc::downgrade(&host))));
         if host.in_process.is_some() {

@@ -146,6 +146,14 @@ impl Host {
                 self.add_client_segment(id, size, fd);
                 Ok(None)
             }
+            ClientMessage::Descriptor { id } => {
+                let Some(fd) = conn.take_fd() else {
+                    return Err(FrameError::Malformed(format!("descriptor {id} announced without itself")));
+                };
+                drop(conn);
+                self.add_client_descriptor(id, fd);
+                Ok(None)
+            }
             ClientMessage::SegmentRetired { id } => {
                 drop(conn);
                 self.rt.shm().remove_peer(id);

@@ -73,6 +73,19 @@ impl Channel {
         }
     }
 
+    /// Passes a descriptor of this process to the host for its addons, as `id` (`js.descriptor`):
+    /// over the socket, or handed to an in-process host as a duplicate, so that in both modes
+    /// the host holds a descriptor of its own on the same open file.
+    pub fn pass_descriptor(&self, id: u32, fd: napi_link::shm::BorrowedDescriptor<'_>) -> std::io::Result<()> {
+        match &self.in_process {
+            Some(host) => {
+                host.client_descriptor(id, fd.try_clone_to_owned()?);
+                Ok(())
+            }
+            None => self.end.send_with_descriptor(&ClientMessage::Descriptor { id }, fd, self.deadline()),
+        }
+    }
+
     /// A call for a chain nobody waits for any more: answer it so the host does not hang.
     pub(super) fn refuse_stray(&self, call: napi_protocol::CallId) {
         let result = Err(PyException {
