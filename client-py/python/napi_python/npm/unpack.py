@@ -103,7 +103,9 @@ def _write(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> N
         raise UnsafeArchiveError(f"cannot read the entry {member.name!r}")
     mode = 0o755 if member.mode & 0o111 else 0o644
     # O_NOFOLLOW: the folder holds only what this function made, but a link there is never followed.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    # Windows has neither flag (nor links an archive could have made: links are skipped above).
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | nofollow | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(target, flags, mode)
     with source, os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(source, out, _CHUNK)
