@@ -63,8 +63,12 @@ class AddonSetupError(AddonLoadError):
 class AddonCrashedError(AddonError):
     """The host process died (the addon crashed it, or it was killed).
 
-    ``signal`` names the signal that killed it (``"SIGSEGV"``) or is None; ``exit_code`` is its
-    exit status when it exited; ``stderr`` is the tail of what it wrote to standard error;
+    ``signal`` says what killed it, or is None. On Linux and macOS it is the signal's name
+    (``"SIGSEGV"``, ``"SIGABRT"``). Windows has no signals: there it names the exception that ended
+    the host, with its code, as the crash report does (``"an access violation (0xC0000005)"``,
+    ``"a stack overflow (0xC00000FD)"``, a fail-fast ``"0xC0000409"``), or ``"abort() (exit code
+    3)"`` for ``abort()``, which exits with code 3 there. ``exit_code`` is its exit status when it
+    exited; ``stderr`` is the tail of what it wrote to standard error;
     ``limit`` is ``"memory"`` or ``"cpu"`` when the host most likely died of that resource limit;
     ``pid`` is the host's process id.
     """
