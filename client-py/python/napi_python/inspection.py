@@ -1,7 +1,7 @@
 """``python -m napi_python inspect FILE.node``: what an addon is and what it needs, before
 trusting it with real work.
 
-Read from the file itself (``elf``): how it registers (an exported ``napi_register_module_v1``,
+Read from the file itself (``elf``, ``macho``, ``pe``: ELF, Mach-O or a Windows DLL): how it registers (an exported ``napi_register_module_v1``,
 or a library constructor calling ``napi_module_register``, or neither: a V8 addon), whether it
 declares a Node-API version, the Node-API functions it imports or names for ``dlsym`` (napi-rs
 looks every one up by name at load) and whether ``napi-hostd`` implements each (the host says,
@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, cast
 
-from . import elf, js, machine, macho
+from . import elf, js, machine, macho, pe
 from .addon import addon_info
 from .errors import AddonError, AddonLoadError, SandboxUnavailableError
 from .host import hostd_path, load_addon
@@ -37,9 +37,13 @@ _ALWAYS_FAILS = {
 }
 _CATEGORIES = [
     ("libuv", re.compile(r"^uv_")),
-    ("V8", re.compile(r"^_Z(?:N[VKRO]*|T[VIS]N)2v8")),
-    ("Node C++ API", re.compile(r"^_Z(?:N[VKRO]*|T[VIS]N)4node|^node_module_register$")),
+    # Itanium C++ names (Linux, macOS, mingw), then MSVC's (``?New@String@v8@@...``).
+    ("V8", re.compile(r"^_Z(?:N[VKRO]*|T[VIS]N)2v8|^\?[^@]*@(?:[^@]+@)*v8@@")),
+    ("Node C++ API", re.compile(r"^_Z(?:N[VKRO]*|T[VIS]N)4node|^\?[^@]*@(?:[^@]+@)*node@@|^node_module_register$")),
 ]
+# The DLL a Windows addon imports Node-API and node's own functions from (node-gyp links against
+# node.lib; the host or the in-process client answers for it).
+_NODE_DLL = "node.exe"
 
 
 def host_exports() -> dict[str, str]:
@@ -87,24 +91,43 @@ def _built_for(so: elf.SharedObject) -> str:
     return "" if version is None else f"; built for {elf.node_release(version)}"
 
 
+def _read_binary(path: Path) -> elf.SharedObject:
+    """An addon (or the host) read as what it is: a Windows DLL, ELF or Mach-O."""
+    return pe.read(path) if pe.is_pe(path) else macho.read_binary(path)
+
+
+def _how(so: elf.SharedObject, name: str, imported: set[str]) -> str:
+    """How the addon reaches a Node-API function: imported (on Windows, ``delay`` when
+    delay-loaded), or looked up by name (``dlsym``; ``GetProcAddress`` on Windows)."""
+    if name not in imported:
+        return "GetProcAddress" if so.file_format == "PE" else "dlsym"
+    delayed = any(s.name == name and s.version == "delay-load" for s in so.undefined)
+    return "delay" if delayed else "imported"
+
+
 def _static(path: Path) -> dict[str, Any]:
-    so = macho.read_binary(path)
+    so = _read_binary(path)
     implemented = host_exports()
     imported = {s.name for s in so.undefined if _NAPI.match(s.name)}
     looked_up = elf.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+") - imported
+    if so.file_format == "PE":
+        looked_up |= pe.names_in_rodata(so, implemented) - imported
     functions: list[dict[str, str]] = []
     for name in sorted(imported | looked_up):
         state = implemented.get(name, "not exported by napi-hostd")
         if name in looked_up and state == "not exported by napi-hostd":
             # A string that only looks like a function name (napi-rs's own identifiers).
             continue
-        functions.append(
-            {"name": name, "how": "imported" if name in imported else "dlsym", "state": _ALWAYS_FAILS.get(name, state)}
-        )
-    host = elf.read(hostd_path())
+        functions.append({"name": name, "how": _how(so, name, imported), "state": _ALWAYS_FAILS.get(name, state)})
+    host = _read_binary(Path(hostd_path()))
     if so.file_format == "ELF":
         provided, _, missing_libs = elf.provided_by([host, so])
         _, libraries, _ = elf.provided_by([so])
+    elif so.file_format == "PE":
+        # Each import names its DLL: Windows' own are taken as there (their folders are not
+        # searched for here); what comes from node.exe the host must provide.
+        provided = host.defined | {s.name for s in so.undefined if (s.library or "").lower() != _NODE_DLL}
+        libraries, missing_libs = [], []
     else:
         # Mach-O binds each import to the dylib that provides it (macOS's own, not searched for
         # here), but for those looked up in the loading process (`-undefined dynamic_lookup`):
@@ -224,11 +247,16 @@ def _loaded(path: Path, sandbox: bool, library_dirs: list[str]) -> dict[str, Any
         }
 
 
+_BUILT_FOR = {"ELF": "Linux", "PE": "Windows"}
+
+
 def inspect_addon(path: str | Path, *, sandbox: bool = True) -> dict[str, Any]:
     """Everything ``inspect`` prints, as a dict (``--json`` prints it as is)."""
     p = Path(path).resolve()
     report = _static(p)
-    if report["format"] == "ELF" or machine.this_os() == "darwin":
+    here, built = machine.this_os(), report["format"]
+    # A Windows DLL loads on Windows alone; ELF and Mach-O (macOS loads both kinds) elsewhere.
+    if built == "PE" if here == "win32" else built != "PE" and (built == "ELF" or here == "darwin"):
         report["load"] = _loaded(p, sandbox, report["library_dirs"])
         # Symbols only node has, or a library that is nowhere, fail the load in or out of it.
         if sandbox and not report["load"]["loaded"] and not report["unresolved"] and not report["missing_libraries"]:
@@ -236,7 +264,7 @@ def inspect_addon(path: str | Path, *, sandbox: bool = True) -> dict[str, Any]:
     else:
         report["load"] = {
             "loaded": False,
-            "error": f"it is built for macOS ({report['format']}), this is {machine.this_os()}",
+            "error": f"it is built for {_BUILT_FOR.get(report['format'], 'macOS')} ({report['format']}), this is {here}",
         }
     return report
 
