@@ -193,16 +193,15 @@ def names_in_rodata(so: elf.SharedObject, names: Iterable[str]) -> set[str]:
     as C keeps it, or packed one after another with no terminator, as Rust keeps string
     literals (napi-rs built by MSVC names what it looks up with ``GetProcAddress`` so, adding the
     NUL only when it calls)."""
-    wanted = sorted(set(names), key=len, reverse=True)
-    if not wanted:
-        return set()
-    # A name ends where another begins or at anything that cannot continue it.
-    regex = re.compile(
-        rb"(" + b"|".join(re.escape(n.encode()) for n in wanted) + rb")(?=napi_|node_api_|[^a-z0-9_]|\Z)"
-    )
+    wanted = set(names)
+    # Each run of name characters starting as a Node-API name does, cut where another begins (no
+    # Node-API name holds "napi_" or "node_api_" past its start): one pass, however many names.
+    run = re.compile(rb"(?:napi|node_api)_[a-z0-9_]*")
+    cut = re.compile(r"(?=napi_|node_api_)")
     found: set[str] = set()
     with open(so.path, "rb") as f:
         for offset, size in so.rodata:
             f.seek(offset)
-            found.update(m.group(1).decode("ascii") for m in regex.finditer(f.read(size)))
+            for m in run.finditer(f.read(size)):
+                found.update(piece for piece in cut.split(m.group().decode("ascii")) if piece in wanted)
     return found
