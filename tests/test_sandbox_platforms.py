@@ -102,9 +102,10 @@ def test_this_os_names_the_os_as_node_does(monkeypatch, platform, name):
 
 
 def test_inspect_says_how_to_load_unconfined_where_the_sandbox_is_refused(monkeypatch):
-    """(inspect reads the real host's exports: no fake host here. The Linux host is named
-    outright, as a faked Windows looks for napi-hostd.exe.)"""
+    """(inspect reads the real host's exports: no fake host here.) A faked macOS, which loads an
+    ELF addon as it loads Mach-O ones and refuses the default sandbox; a faked Windows inspects
+    only Windows DLLs, where test_pe.py checks the same refusal under wine."""
     monkeypatch.setenv("NAPI_HOSTD", hostd_path())
-    fake_os(monkeypatch, "win32")
+    fake_os(monkeypatch, "darwin")
     load = inspect_addon(addon_path("values"))["load"]
-    assert not load["loaded"] and "refused on Windows" in load["error"] and "--no-sandbox" in load["error"]
+    assert not load["loaded"] and "macOS" in load["error"] and "--no-sandbox" in load["error"], load
