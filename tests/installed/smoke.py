@@ -65,6 +65,16 @@ def bad_host(path: str, expected: str) -> None:
     )
 
 
+def check_sandbox_refused(where: str, reason: str) -> None:
+    """The default sandbox is refused `where` it cannot confine, with an error naming `reason`."""
+    try:
+        load_addon(ADDONS / "values.node", sandbox=True)
+    except SandboxUnavailableError as e:
+        check(f"sandbox refused {where} ({e})", reason in str(e).lower())
+    else:
+        check(f"sandbox refused {where}", False)
+
+
 def check_metadata(meta: importlib.metadata.PackageMetadata) -> None:
     """What PyPI shows: the licence, the readme, the supported Pythons (pyproject.toml)."""
     check("metadata: licence MIT", meta.get("License-Expression") == "MIT", meta.get("License-Expression"))
@@ -120,29 +130,14 @@ def main() -> None:
     if UNDER_QEMU_USER:
         # qemu-user refuses a program's seccomp filter and Landlock rules (docs/platforms.md):
         # the host must say so rather than run unconfined.
-        try:
-            load_addon(ADDONS / "values.node", sandbox=True)
-        except SandboxUnavailableError as e:
-            check(f"sandbox refused under qemu-user ({e})", "landlock" in str(e))
-        else:
-            check("sandbox refused under qemu-user", False)
+        check_sandbox_refused("under qemu-user", "landlock")
     elif WINDOWS:
         # No Windows sandbox exists (wine confines nothing, so none could be tested): refused, saying so.
-        try:
-            load_addon(ADDONS / "values.node", sandbox=True)
-        except SandboxUnavailableError as e:
-            check(f"sandbox refused on Windows ({e})", "refused on Windows" in str(e))
-        else:
-            check("sandbox refused on Windows", False)
+        check_sandbox_refused("on Windows", "refused on windows")
     elif sys.platform == "darwin":
         # The Seatbelt profile has not run on a Mac yet: refused unless the user opts in
         # (scripts/macos-first-run tries the opt-in on its own).
-        try:
-            load_addon(ADDONS / "values.node", sandbox=True)
-        except SandboxUnavailableError as e:
-            check(f"sandbox refused on macOS without the opt-in ({e})", "untested" in str(e).lower())
-        else:
-            check("sandbox refused on macOS without the opt-in", False)
+        check_sandbox_refused("on macOS without the opt-in", "untested")
     else:
         with load_addon(ADDONS / "sandbox.node", sandbox=True) as boxed:
             check(
