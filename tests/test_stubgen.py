@@ -408,6 +408,15 @@ def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def typed_and_run(folder: Path, use: str, stubs: dict[str, str], printed: str) -> None:
+    """`use`, with `stubs`, passes mypy --strict, then runs in both modes and prints `printed`."""
+    typed = check("mypy", folder, use, stubs)
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    for mode in ("isolated", "inprocess"):
+        ran = run(folder, mode)
+        assert (ran.returncode, ran.stdout) == (0, printed), (mode, ran.stderr)
+
+
 @pytest.mark.needs_input((NPM / "node_modules/@napi-rs/simple-git").is_dir(), "run scripts/npm-install")
 def test_the_stubs_type_check_what_runs_and_reject_what_fails(tmp_path, napi_rs_3_stubs):
     """mypy --strict and Python, isolated and in-process, on the same file: what the stubs accept
@@ -634,12 +643,7 @@ def test_overloaded_methods_of_interfaces_and_namespaces_type_check_and_run(tmp_
     assert "def default" not in stub
     assert "    @overload\n    def func(self, definition: str, /) -> KoffiFunction: ..." in stub
     assert "    @overload\n    def poll(self, fd: float, callback: Callable[[Any], object], /) -> Any: ..." in stub
-    use = KOFFI_USE.format(npm=str(NPM))
-    typed = check("mypy", tmp_path / "right", use, {"koffi": stub})
-    assert typed.returncode == 0, typed.stdout + typed.stderr
-    for mode in ("isolated", "inprocess"):
-        ran = run(tmp_path / "right", mode)
-        assert (ran.returncode, ran.stdout) == (0, "ran\n"), (mode, ran.stderr)
+    typed_and_run(tmp_path / "right", KOFFI_USE.format(npm=str(NPM)), {"koffi": stub}, "ran\n")
 
 
 # The declarations napi-rs 3 writes for the test addon rust_addon.node (addons/rust), and a file
@@ -841,12 +845,9 @@ def test_declarations_of_a_js_wrapper_say_so_and_the_binding_is_typed_as_loaded(
         check=True,
     )
     assert node.stdout == "var result = 42 string string object function\n"
-    use = MAGIC_USE.format(npm=str(NPM))
-    typed = check("mypy", tmp_path / "right", use, {"napi_rs_magic_string": stub})
-    assert typed.returncode == 0, typed.stdout + typed.stderr
-    for mode in ("isolated", "inprocess"):
-        ran = run(tmp_path / "right", mode)
-        assert (ran.returncode, ran.stdout) == (0, "var result = 42 str str\n"), (mode, ran.stderr)
+    typed_and_run(
+        tmp_path / "right", MAGIC_USE.format(npm=str(NPM)), {"napi_rs_magic_string": stub}, "var result = 42 str str\n"
+    )
 
 
 def test_a_module_that_only_passes_the_binding_on_is_no_wrapper(tmp_path):
