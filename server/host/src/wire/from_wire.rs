@@ -1,0 +1,207 @@
+//! Client values into the runtime: [`from_wire`] and the [`HeapBuilder`] that makes host
+//! objects of a walk.
+
+use smallvec::SmallVec;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use napi_protocol as proto;
+use proto::value_tree::{walk, Step, ValueSink};
+use proto::{Failure, FailureKind};
+
+use napi_runtime::bigint::BigInt;
+use napi_runtime::object::ObjectClass;
+use napi_runtime::property::{Property, PropertyKey};
+use napi_runtime::{ObjectId, Runtime, Value};
+
+use super::buffers::{bytes_to_object, lent_to_object, shared_to_object};
+use crate::python_objects::PythonObjects;
+
+pub(super) fn stale(id: proto::ObjectId) -> Failure {
+    Failure { kind: FailureKind::StaleObject, message: format!("the host no longer has object {:#x}", id.0) }
+}
+
+/// The object or symbol a client names by id (its proxy's); a stale id is a bad request.
+pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
+    let object = ObjectId::from_bits(id.0);
+    match rt.heap().get(object) {
+        Some(o) if matches!(o.class, ObjectClass::Symbol { .. }) => Ok(Value::Symbol(object)),
+        Some(_) => Ok(Value::Object(object)),
+        None => Err(stale(id)),
+    }
+}
+
+/// Converts a client value into the runtime, creating host objects for copied containers and
+/// for Python objects seen for the first time (kept in `python`). Inlined for the scalars, the commonest values:
+/// handed back from a call, a value is read in wider loads than it was written with, a
+/// store-forwarding stall on every argument of every call.
+#[inline(always)]
+pub fn from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
+    Ok(match v {
+        proto::Value::Undefined => Value::Undefined,
+        proto::Value::Null => Value::Null,
+        proto::Value::Bool(b) => Value::Bool(*b),
+        proto::Value::Number(n) => Value::Number(*n),
+        _ => return from_wire_other(rt, python, v),
+    })
+}
+
+/// `from_wire` for everything but the scalars.
+pub(super) fn from_wire_other(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
+    Ok(match v {
+        proto::Value::Undefined | proto::Value::Null | proto::Value::Bool(_) | proto::Value::Number(_) => from_wire(rt, python, v)?,
+        proto::Value::String(s) => Value::String(s.as_str().into()),
+        proto::Value::BigInt(b) => Value::BigInt(Rc::new(BigInt::new(b.negative, b.words.clone()))),
+        // An array of values that are no containers, the commonest copy: made directly.
+        proto::Value::Array(items) if items.iter().all(|i| !is_container(i)) => {
+            let items = items.iter().map(|i| from_wire(rt, python, i)).collect::<Result<Vec<_>, _>>()?;
+            Value::Object(rt.new_array(items))
+        }
+        proto::Value::Array(_) | proto::Value::Object(_) => containers_from_wire(rt, python, v)?,
+        proto::Value::Date(t) => Value::Object(rt.new_date(*t)),
+        proto::Value::Bytes { kind, data } => Value::Object(bytes_to_object(rt, *kind, data)?),
+        proto::Value::Upload { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, true)?),
+        proto::Value::InPlace { kind, region } => Value::Object(shared_to_object(rt, *kind, *region, false)?),
+        proto::Value::Lent { kind, address, region } => Value::Object(lent_to_object(rt, *kind, *address, *region)?),
+        proto::Value::Js(r) => held_value(rt, r.id)?,
+        proto::Value::Py { id, callable } => Value::Object(python.borrow_mut().received(rt, id.0, *callable)),
+        _ => return Err(Failure { kind: FailureKind::BadRequest, message: "unsupported value".into() }),
+    })
+}
+
+pub(super) fn is_container(v: &proto::Value) -> bool {
+    matches!(v, proto::Value::Array(_) | proto::Value::Object(_))
+}
+
+/// A container and everything in it as new host objects, to any depth, in a loop, so
+/// the thread's stack does not grow with the depth.
+pub(super) fn containers_from_wire(rt: &Runtime, python: &RefCell<PythonObjects>, v: &proto::Value) -> Result<Value, Failure> {
+    let mut heap = HeapBuilder::new(rt, python, false);
+    walk(v, |step| match step {
+        Step::Array(items) => heap.open_array(items.len()),
+        Step::Object(props) => heap.open_object(props.len()),
+        Step::Key(k) => {
+            heap.key_str(k);
+            Ok(())
+        }
+        Step::Leaf(v) => heap.leaf_ref(v),
+    })?;
+    Ok(heap.finished.pop().expect("a walk ends with its value finished"))
+}
+
+/// A container being filled by a [`HeapBuilder`]: an array's elements so far (it is made once
+/// they all are), or an object made at once and the key of its next property; and how many
+/// are to come.
+pub(super) enum Filling {
+    Array(Vec<Value>),
+    Object(ObjectId, PropertyKey),
+}
+
+/// Makes host values of a pre-order walk (a [`ValueSink`]): the protocol values a client sent,
+/// or, in-process, the Python objects of a direct call's arguments as the client walks them.
+/// The containers being filled wait on a stack of their own.
+pub struct HeapBuilder<'a> {
+    rt: &'a Runtime,
+    python: &'a RefCell<PythonObjects>,
+    open: SmallVec<[(Filling, usize); 8]>,
+    /// The values finished, in order.
+    pub finished: SmallVec<[Value; 4]>,
+    /// Keep each object made in the current handle scope: Python code runs between the steps
+    /// of a walk of Python objects, and a request it makes meanwhile must find them alive.
+    keep: bool,
+}
+
+impl<'a> HeapBuilder<'a> {
+    pub fn new(rt: &'a Runtime, python: &'a RefCell<PythonObjects>, keep: bool) -> Self {
+        HeapBuilder { rt, python, open: SmallVec::new(), finished: SmallVec::new(), keep }
+    }
+
+    /// A leaf converted where it lies.
+    pub fn leaf_ref(&mut self, v: &proto::Value) -> Result<(), Failure> {
+        let v = from_wire(self.rt, self.python, v)?;
+        self.add(v);
+        Ok(())
+    }
+
+    pub fn key_str(&mut self, k: &str) {
+        if let Some((Filling::Object(_, key), _)) = self.open.last_mut() {
+            *key = PropertyKey::name(k);
+        }
+    }
+
+    fn made(&self, id: ObjectId) -> Value {
+        if self.keep {
+            self.rt.handles_mut().push(Value::Object(id));
+        }
+        Value::Object(id)
+    }
+
+    /// Adds a finished value to the innermost container, finishing those it fills.
+    fn add(&mut self, mut v: Value) {
+        loop {
+            let Some((filling, left)) = self.open.last_mut() else {
+                self.finished.push(v);
+                return;
+            };
+            match filling {
+                Filling::Array(items) => items.push(v),
+                Filling::Object(obj, key) => self.rt.heap_mut().put(*obj, std::mem::replace(key, PropertyKey::Index(0)), Property::data(v)),
+            }
+            *left -= 1;
+            if *left > 0 {
+                return;
+            }
+            v = match self.open.pop() {
+                Some((Filling::Array(items), _)) => self.made(self.rt.new_array(items)),
+                Some((Filling::Object(obj, _), _)) => Value::Object(obj),
+                None => unreachable!("the container just filled"),
+            };
+        }
+    }
+}
+
+impl ValueSink for HeapBuilder<'_> {
+    type Error = Failure;
+
+    fn leaf(&mut self, v: proto::Value) -> Result<(), Failure> {
+        self.leaf_ref(&v)
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), Failure> {
+        self.add(Value::String(text.into()));
+        Ok(())
+    }
+
+    fn open_array(&mut self, len: usize) -> Result<(), Failure> {
+        if len == 0 {
+            let empty = self.made(self.rt.new_array(Vec::new()));
+            self.add(empty);
+        } else {
+            self.open.push((Filling::Array(Vec::with_capacity(len)), len));
+        }
+        Ok(())
+    }
+
+    fn open_object(&mut self, len: usize) -> Result<(), Failure> {
+        let obj = self.rt.new_plain_object();
+        let made = self.made(obj);
+        if len == 0 {
+            self.add(made);
+        } else {
+            self.open.push((Filling::Object(obj, PropertyKey::Index(0)), len));
+        }
+        Ok(())
+    }
+
+    fn key(&mut self, key: &str) -> Result<(), Failure> {
+        self.key_str(key);
+        Ok(())
+    }
+
+    fn leaves(&mut self, items: Vec<proto::Value>) -> Result<(), Failure> {
+        let items = items.iter().map(|i| from_wire(self.rt, self.python, i)).collect::<Result<Vec<_>, _>>()?;
+        let array = self.made(self.rt.new_array(items));
+        self.add(array);
+        Ok(())
+    }
+}
