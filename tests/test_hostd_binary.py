@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, addon_path
 
-from napi_python import AddonLoadError, elf, hostd_path, load_addon, machine
+from napi_python import AddonLoadError, hostd_path, load_addon, machine
+from napi_python.binary import elf
 
 # The other CPU of the two napi-python is built for, as ELF and Mach-O headers number and name it.
 OTHER = {"x64": (183, "aarch64", 0x0100000C, "arm64"), "arm64": (62, "x86-64", 0x01000007, "x86-64")}

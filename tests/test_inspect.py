@@ -16,7 +16,8 @@ import subprocess
 import pytest
 from conftest import ROOT, addon_path, napi_python_cli, node_eval
 
-from napi_python import elf, hostd_path
+from napi_python import hostd_path
+from napi_python.binary import elf
 from napi_python.inspection import host_exports, inspect_addon
 
 CRC32 = ROOT / "tests" / "npm" / "node_modules" / "@node-rs" / "crc32-linux-x64-gnu" / "crc32.linux-x64-gnu.node"

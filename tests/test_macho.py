@@ -1,4 +1,4 @@
-"""The Mach-O reader (napi_python.macho) on real macOS addons from npm, fetched for darwin-arm64
+"""The Mach-O reader (napi_python.binary.macho) on real macOS addons from npm, fetched for darwin-arm64
 and darwin-x64 by `python -m napi_python install --platform` during the run: napi-rs
 (@node-rs/crc32's platform packages), node-addon-api (@serialport/bindings-cpp's universal
 prebuild, sodium-native 5's prebuilds) and V8's ABI (sodium-native 2.4.9's node.abi72.node).
@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import IN_PROCESS, missing_input, napi_python_cli
 
-from napi_python import elf, load_addon, macho, resolve
+from napi_python import load_addon, resolve
+from napi_python.binary import elf, macho
 from napi_python.errors import AddonLoadError, RegistryError
 from napi_python.npm import install
 

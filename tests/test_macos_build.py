@@ -19,7 +19,7 @@ import pytest
 from conftest import IN_PROCESS, ROOT, missing_input
 from test_macho import lief_reads
 
-from napi_python import macho
+from napi_python.binary import macho
 
 pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
 

@@ -34,7 +34,7 @@ from wheel_files import (
 
 pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
 
-# Each wheel's platform tag: the CPU napi_python.macho names and the oldest macOS it runs on.
+# Each wheel's platform tag: the CPU napi_python.binary.macho names and the oldest macOS it runs on.
 PLATFORMS = {"macosx_11_0_arm64": ("arm64", [11, 0, 0]), "macosx_11_0_x86_64": ("x86-64", [11, 0, 0])}
 FOUND = [wheel for platform in PLATFORMS for wheel in built_wheels("NAPI_PYTHON_MACOS_WHEELS", platform)]
 HOST = "bin/napi-hostd"

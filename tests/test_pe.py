@@ -1,4 +1,4 @@
-"""The PE reader (napi_python.pe) and ``inspect`` on Windows addons: the C test addons mingw builds
+"""The PE reader (napi_python.binary.pe) and ``inspect`` on Windows addons: the C test addons mingw builds
 (build/windows/addons, `scripts/windows addons`) and real npm Windows binaries
 (build/windows/npm, `scripts/windows npm`): napi-rs built by MSVC, node-gyp's and
 node-addon-api's prebuilds. On Linux the files are read only, their imports and exports checked
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, missing_input
 
-from napi_python import pe
+from napi_python.binary import pe
 from napi_python.inspection import host_exports, inspect_addon
 
 ADDONS = ROOT / "build" / "windows" / "addons"

@@ -13,7 +13,8 @@ import pytest
 from conftest import ROOT, addon_path, load_in_mode, missing_input
 
 import napi_python
-from napi_python import SandboxUnavailableError, elf, load_addon
+from napi_python import SandboxUnavailableError, load_addon
+from napi_python.binary import elf
 from napi_python.machine import current_platform
 
 NPM = ROOT / "tests" / "npm"

@@ -15,7 +15,8 @@ import pytest
 from conftest import addon_path, oracle_node
 from test_lifecycle import assert_no_host_left, host_children
 
-from napi_python import AddonLoadError, Host, elf, load_addon
+from napi_python import AddonLoadError, Host, load_addon
+from napi_python.binary import elf
 from napi_python.inspection import inspect_addon
 
 V8_ADDON = addon_path("v8_abi")

@@ -21,12 +21,12 @@ import os
 import sys
 from pathlib import Path
 
-from .elf import ElfError
+from .binary.elf import ElfError
+from .binary.macho import MachOError
 from .errors import AddonLoadError, AddonNotFoundError, InstallError
 from .inspection import format_report, inspect_addon
 from .install_hints import no_binary_reason
 from .machine import current_platform
-from .macho import MachOError
 from .npm import Installed, install
 from .require import resolve
 from .stubgen import ParseError, generate_stub, stub_module_name

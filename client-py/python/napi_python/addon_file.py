@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from . import elf, macho
+from .binary import elf, macho
 from .errors import AddonLoadError
 
 __all__ = ["checked", "beneath"]

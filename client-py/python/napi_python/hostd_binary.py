@@ -8,7 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
-from . import elf, machine, macho
+from . import machine
+from .binary import elf, macho
 from .errors import AddonLoadError
 
 __all__ = ["hostd_path"]

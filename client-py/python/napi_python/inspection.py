@@ -20,8 +20,9 @@ import subprocess
 from pathlib import Path
 from typing import Any, cast
 
-from . import elf, js, machine, macho, pe
+from . import js, machine
 from .addon import addon_info
+from .binary import elf, macho, pe
 from .errors import AddonError, AddonLoadError, SandboxUnavailableError
 from .host import hostd_path, load_addon
 from .proxy import JSFunction, JSObject, JSSymbol

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ..machine import current_platform
 from . import elf
-from .machine import current_platform
 
 __all__ = ["MachOError", "Slice", "slices", "read", "read_binary", "is_macho"]
 
