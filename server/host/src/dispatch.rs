@@ -6,10 +6,9 @@ use std::cell::RefCell;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{self as proto, ErrorInfo, Failure, FailureKind, Op, Outcome};
 
-use super::caller::{Arg, ArgsStopped, Call};
-use super::inline_python::Refused;
 use super::wire::{bytes_to_object, from_wire, held_value, primitive, CopyInto, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
+use crate::inprocess::{Arg, ArgsStopped, Call, Refused};
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{push_made, JsString, ObjectId, Value};

@@ -9,26 +9,21 @@
 //! running finishes, so calls from different Python threads never interleave inside the addon.
 //!
 //! - [`serve`]: the loop, and a request's way from message to reply.
-//! - [`direct`]: a request served on its caller's thread (in-process); [`relay`]: one served on
-//!   the host thread for its caller, with the caller's part run on the caller's thread, and
-//!   [`given_back`]: what is left of its answer, freed on the host thread that allocated it.
+//! - [`inprocess`]: in-process mode behind one door: a request served on its caller's thread
+//!   (`direct`) or on the host thread for its caller (`relay`), the JS lock, the host thread's
+//!   idling, the news handed over directly, and the Python calls made inline (event turns
+//!   included). [`caller`], [`event_calls`] and [`inline_python`] name its items by the paths
+//!   other crates use.
 //! - [`uv_loop`], [`pump`]: the host's libuv loop and its turns among the host's work.
-//! - [`python`]: calls into Python, exceptions and settlements on their way out; [`event_calls`]:
-//!   an in-process host thread's event turns calling Python themselves.
+//! - [`python`]: calls into Python, exceptions and settlements on their way out.
 //! - [`dispatch`]: what each operation does; [`wire`]: values in and out.
-//! - [`port`], [`rings`], [`inprocess`]: the client's end; [`turn_lock`]: the lock the in-process
-//!   host's JS is run under.
+//! - [`port`], [`rings`]: the client's end.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-pub mod caller;
 mod cycles;
 mod descriptors;
-mod direct;
 mod dispatch;
-pub mod event_calls;
-mod given_back;
-pub mod inline_python;
 pub mod inprocess;
 pub mod logging;
 mod mirrors;
@@ -37,11 +32,8 @@ pub mod port;
 mod pump;
 mod python;
 mod python_objects;
-mod relay;
-mod relay_line;
 pub mod rings;
 mod serve;
-pub mod turn_lock;
 mod uv_loop;
 pub mod wire;
 
@@ -57,17 +49,29 @@ use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, Request};
 use napi_runtime::{Outside, Runtime};
 
-use direct::DirectFrames;
-use inprocess::{InProcess, InProcessPort};
+use inprocess::{DirectFrames, InProcess, InProcessPort};
 use port::Port;
 use python_objects::PythonObjects;
 use rings::RingsPort;
 use uv_loop::UvLoop;
 use wire::Held;
 
-pub use caller::{Caller, Served};
-pub use inprocess::NewsSink;
-pub use relay_line::Busy;
+pub use inprocess::{Busy, Caller, NewsSink, Served};
+
+/// The paths other crates name the in-process door's items by (`napi_host::caller::Direct`).
+pub mod caller {
+    pub use crate::inprocess::{Arg, ArgsStopped, Call, Caller, Direct, Served};
+}
+
+/// As [`caller`]: `napi_host::event_calls::Settlement`.
+pub mod event_calls {
+    pub use crate::inprocess::{EventCaller, EventCalls, Settlement};
+}
+
+/// As [`caller`]: `napi_host::inline_python::Refused`.
+pub mod inline_python {
+    pub use crate::inprocess::{PythonArgs, PythonCallFailed, Refused};
+}
 
 pub struct Host {
     rt: Rc<Runtime>,

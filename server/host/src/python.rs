@@ -9,8 +9,7 @@ use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
-use crate::event_calls::{EventCaller, Settlement};
-use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
+use crate::inprocess::{EventCaller, PythonArgs, PythonCallFailed, Refused, Settlement};
 use crate::wire::{self, HeapBuilder, Looking, ToWire, TooLarge};
 use crate::{Host, TurnKind};
 

@@ -197,7 +197,7 @@ impl Host {
     }
 
     /// `answer` for a direct call (in-process), which comes without a `Request`.
-    pub(crate) fn answer_call(&self, call: &crate::caller::Call<'_>) -> Outcome {
+    pub(crate) fn answer_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
         self.take_notices(&call.releases, &call.forgotten);
         self.safe_point();
         let outcome = self.in_turn(call.chain, TurnKind::Direct, || self.dispatch_call(call));

@@ -29,9 +29,9 @@ use napi_protocol::{Failure, ObjectId, PyRef, TraceAnswer};
 use napi_runtime::sync::lock;
 use napi_runtime::Runtime;
 
-use crate::caller::{ArgsStopped, Caller, Direct, Served};
-use crate::event_calls::Settlement;
-use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
+use super::caller::{ArgsStopped, Caller, Direct, Served};
+use super::event_calls::Settlement;
+use super::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::{CopyInto, Stop};
 use crate::Host;
 

@@ -52,6 +52,7 @@ impl TurnLock {
     }
 
     /// Queues for the lock until it has it: those that only try it keep off meanwhile.
+    #[cfg(test)]
     pub fn take(&self) {
         self.take_or(|| false, || {});
     }
@@ -121,7 +122,8 @@ impl TurnLock {
         self.wanted.load(Ordering::SeqCst)
     }
 
-    /// How many threads sleep in [`TurnLock::wait_until`].
+    /// How many threads sleep in [`TurnLock::wait_until`] (for tests).
+    #[cfg(test)]
     pub fn sleepers(&self) -> usize {
         self.sleepers.load(Ordering::SeqCst)
     }

@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use napi_protocol::{RequestId, ServerMessage};
 use napi_runtime::Runtime;
 
-use crate::caller::{Caller, Direct, Served};
+use super::caller::{Caller, Direct, Served};
 use crate::{Host, TurnKind};
 
 /// A direct call in progress: its caller, and the messages kept for it.

@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, Outcome, PyRef, Thrown};
 
-use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
+use super::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::CopyInto;
 
 /// What runs an event turn's Python calls on the host thread, and delivers its settlements and

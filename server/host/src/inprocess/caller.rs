@@ -6,8 +6,8 @@
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Outcome, PyRef, Request, RequestId, ServerMessage, Value};
 
-use crate::event_calls::Settlement;
-use crate::inline_python::{PythonArgs, PythonCallFailed, Refused};
+use super::event_calls::Settlement;
+use super::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::{CopyInto, Stop};
 
 /// What the thread making a direct call provides while the host serves it.

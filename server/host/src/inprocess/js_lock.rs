@@ -1,0 +1,220 @@
+//! The JS lock ([`JsLock`]): who runs JS, the host thread or a caller making a direct call.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::platform::this_thread;
+use super::turn_lock::TurnLock;
+
+/// Who runs JS: the host thread, or a caller making a direct call. Re-entrant for the thread
+/// that holds it (a Python callback of a direct call calling into the same host).
+#[derive(Default)]
+pub(crate) struct JsLock {
+    pub(super) turn: TurnLock,
+    /// The holder (`this_thread`), 0 when none. Only the holder writes it; another thread only
+    /// ever compares it with its own id, which it alone can have written.
+    owner: AtomicUsize,
+}
+
+/// A hold on a `JsLock`, let go when dropped unless it is `nested` in an outer hold.
+pub(super) struct Held<'a> {
+    lock: &'a JsLock,
+    pub(super) nested: bool,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if !self.nested {
+            self.lock.unlock();
+        }
+    }
+}
+
+impl JsLock {
+    pub(super) fn held_here(&self) -> bool {
+        self.owner.load(Ordering::Relaxed) == this_thread()
+    }
+
+    /// Takes the lock if it is free and nobody queues for it (so that a caller calling in a loop
+    /// cannot starve the host thread's events), or finds it held by this thread.
+    pub(super) fn try_hold(&self) -> Option<Held<'_>> {
+        if self.held_here() {
+            return Some(Held { lock: self, nested: true });
+        }
+        // `then`, not `then_some`: a `Held` made and dropped on failure would unlock the holder's lock.
+        self.turn.try_take().then(|| self.took())
+    }
+
+    /// Takes the lock, queueing as long as another thread holds it, or finds it held here.
+    pub(super) fn hold(&self) -> Held<'_> {
+        if self.held_here() {
+            return Held { lock: self, nested: true };
+        }
+        self.lock();
+        Held { lock: self, nested: false }
+    }
+
+    fn took(&self) -> Held<'_> {
+        self.owner.store(this_thread(), Ordering::Relaxed);
+        Held { lock: self, nested: false }
+    }
+
+    /// Takes the lock, queueing as long as another thread holds it.
+    pub(super) fn lock(&self) {
+        self.take_serving(|| false, || {});
+    }
+
+    /// Takes the lock as `lock` does, running `errand` whenever `due` (see `TurnLock::take_or`).
+    pub(super) fn take_serving(&self, due: impl Fn() -> bool, errand: impl FnMut()) {
+        self.turn.take_or(due, errand);
+        self.owner.store(this_thread(), Ordering::Relaxed);
+    }
+
+    /// Lets the threads queued for the lock have it, then takes it back as `take_serving` does
+    /// (`TurnLock::hand_over_or`).
+    pub(super) fn hand_over_serving(&self, due: impl Fn() -> bool, errand: impl FnMut()) {
+        self.owner.store(0, Ordering::Relaxed);
+        self.turn.hand_over_or(due, errand);
+        self.owner.store(this_thread(), Ordering::Relaxed);
+    }
+
+    /// Wakes the threads waiting for the lock to look again (`TurnLock::wake_waiters`).
+    pub(super) fn wake_waiters(&self) {
+        self.turn.wake_waiters();
+    }
+
+    /// Waits until the lock is free and nobody queues for it, without taking it.
+    pub(super) fn wait_free(&self) {
+        self.turn.wait_free();
+    }
+
+    pub(super) fn unlock(&self) {
+        self.owner.store(0, Ordering::Relaxed);
+        self.turn.release();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicI64;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_caller_only_tries_a_lock_nobody_waits_for() {
+        let js = Arc::new(JsLock::default());
+        let first = js.try_hold().expect("free");
+        assert!(!first.nested);
+        assert!(js.try_hold().is_some_and(|h| h.nested), "held by this thread: nested");
+        let theirs = js.clone();
+        let (took, taken) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let host = std::thread::spawn(move || {
+            assert!(theirs.try_hold().is_none(), "held by another thread");
+            theirs.lock();
+            took.send(()).unwrap();
+            // Held until this thread is told: a timed hold let a descheduled caller find the lock
+            // free at last and fail the check below.
+            released.recv().unwrap();
+            theirs.unlock();
+        });
+        while js.turn.queued() == 0 {
+            std::thread::yield_now();
+        }
+        drop(first);
+        // Free, but wanted: callers that only try keep off until the waiter has had its turn.
+        while taken.try_recv().is_err() {
+            assert!(js.try_hold().is_none(), "a caller took the lock another thread waits for");
+        }
+        release.send(()).unwrap();
+        host.join().unwrap();
+        assert!(js.try_hold().is_some_and(|h| !h.nested), "free again once the other thread lets go");
+    }
+
+    #[test]
+    fn a_thread_asleep_on_the_lock_is_woken_when_it_is_freed() {
+        let js = Arc::new(JsLock::default());
+        let held = js.try_hold().unwrap();
+        let theirs = js.clone();
+        let waiter = std::thread::spawn(move || drop(theirs.hold()));
+        while js.turn.sleepers() == 0 {
+            std::thread::yield_now();
+        }
+        drop(held);
+        waiter.join().unwrap();
+        assert!(js.try_hold().is_some(), "let go by the waiter");
+    }
+
+    #[test]
+    fn a_thread_waiting_for_the_lock_to_be_free_leaves_it_free() {
+        let js = Arc::new(JsLock::default());
+        let held = js.try_hold().unwrap();
+        let theirs = js.clone();
+        let (saw, seen) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            theirs.wait_free();
+            saw.send(()).unwrap();
+        });
+        while js.turn.sleepers() == 0 {
+            std::thread::yield_now();
+        }
+        assert!(seen.try_recv().is_err(), "done waiting while the lock was held");
+        drop(held);
+        waiter.join().unwrap();
+        assert!(seen.try_recv().is_ok());
+        assert!(js.try_hold().is_some_and(|h| !h.nested), "free: the waiter did not take it");
+    }
+
+    #[test]
+    fn threads_asleep_on_the_lock_each_get_it_in_turn() {
+        // Freed once with eight threads asleep on it: each of them gets it in turn, none left asleep.
+        const SLEEPERS: usize = 8;
+        let js = Arc::new(JsLock::default());
+        let held = js.try_hold().unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let threads: Vec<_> = (0..SLEEPERS)
+            .map(|i| {
+                let (theirs, done) = (js.clone(), done.clone());
+                std::thread::spawn(move || {
+                    let hold = theirs.hold();
+                    done.send(i).unwrap();
+                    drop(hold);
+                })
+            })
+            .collect();
+        while js.turn.sleepers() < SLEEPERS {
+            std::thread::yield_now();
+        }
+        drop(held);
+        let mut got: Vec<usize> =
+            (0..SLEEPERS).map(|_| finished.recv_timeout(std::time::Duration::from_secs(30)).expect("a sleeper was never woken")).collect();
+        got.sort();
+        assert_eq!(got, (0..SLEEPERS).collect::<Vec<_>>());
+        threads.into_iter().for_each(|t| t.join().unwrap());
+    }
+
+    #[test]
+    fn one_holder_at_a_time_under_contention() {
+        let js = Arc::new(JsLock::default());
+        let inside = Arc::new(AtomicI64::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let (js, inside) = (js.clone(), inside.clone());
+                std::thread::spawn(move || {
+                    for i in 0..20_000 {
+                        let held = if (t + i) % 3 == 0 { js.try_hold() } else { Some(js.hold()) };
+                        let Some(held) = held else { continue };
+                        assert!(!held.nested);
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
+                        assert!(js.held_here());
+                        let nested = js.hold();
+                        assert!(nested.nested);
+                        drop(nested);
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        drop(held);
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+    }
+}

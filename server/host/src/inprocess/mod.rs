@@ -1,0 +1,61 @@
+//! In-process hosts (`isolated=False`): the host runs on a thread of the Python process, and a
+//! Python thread's request runs directly on that Python thread while it holds the host's JS
+//! lock, with the Python calls the addon makes meanwhile run inline on the same thread. A call
+//! costs a compare-and-swap on the lock instead of two hand-offs between threads.
+//!
+//! JS is still run by one thread at a time, which is all the Node-API contract asks of an env,
+//! but not always by the same thread. An addon that keeps thread-local state could tell, and
+//! napi-rs does (it files its classes under the registering thread's id), so a library whose
+//! ELF file has thread-local storage ([`has_thread_locals`]) loads on the host thread, and from
+//! then on every request of that host runs there: still made as a direct call by its caller,
+//! whose Python calls still run inline on its thread, but with its JS run by the host thread on
+//! its behalf (`relay`). Which way a request goes is decided in one place, [`InProcess::route`].
+//! The host thread also runs what no request caused (async-work completions, threadsafe
+//! functions), taking the lock for each turn and letting go of it while it idles.
+//!
+//! Host and client share one address space here, so what the host tells the client beside
+//! replies (segments, retirements, returned blocks, objects let go) reaches it directly, at
+//! once, through [`NewsSink`], and the client's own segment news reach the host through a queue
+//! the host takes in before anything else it reads.
+//!
+//! This module is the door: its `pub` items are what the rest of the crate and other crates use;
+//! what is behind it is its own.
+//!
+//! - [`InProcess`] (`share`): what host and client share; `calls`: a caller's way in, routed
+//!   ([`Route`]) and served under the JS lock (`js_lock`, made of `turn_lock`), on its own
+//!   thread (`direct`) or relayed to the host thread (`relay`, callers waiting in `relay_line`,
+//!   answers freed there through `given_back`); `host_thread`: the host thread's side (its idle
+//!   sleep through `platform`).
+//! - [`Caller`], [`Direct`], [`Served`] (`caller`): what a direct call is made of;
+//!   [`EventCaller`] (`event_calls`): the host thread's event turns calling Python themselves;
+//!   [`PythonArgs`], [`Refused`] (`inline_python`): a Python call made inline.
+//! - [`NewsSink`] (`news`): news handed over directly; `port`: the host's end of the client.
+//! - `thread_locals`: which libraries keep their calls on the host thread.
+
+mod caller;
+mod calls;
+mod direct;
+mod event_calls;
+mod given_back;
+mod host_thread;
+mod inline_python;
+mod js_lock;
+mod news;
+pub(crate) mod platform;
+mod port;
+mod relay;
+mod relay_line;
+mod share;
+mod thread_locals;
+mod turn_lock;
+
+pub use caller::{Arg, ArgsStopped, Call, Caller, Direct, Served};
+pub use calls::Route;
+pub use event_calls::{EventCaller, EventCalls, Settlement};
+pub use inline_python::{PythonArgs, PythonCallFailed, Refused};
+pub use news::NewsSink;
+pub use relay_line::Busy;
+pub use share::InProcess;
+
+pub(crate) use direct::DirectFrames;
+pub(crate) use port::InProcessPort;
