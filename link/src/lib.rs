@@ -3,7 +3,7 @@
 //! - [`shm`]: shared memory both processes map: sealed `memfd` segments, the bookkeeping of
 //!   blocks inside them, descriptor passing over the socket, and the byte rings calls travel in.
 //! - [`streams`]: the rings as byte streams, with the socket beside them for wake-ups,
-//!   descriptors and the hang-up (on Windows a named pipe and two events: `streams/pipe_bell.rs`).
+//!   descriptors and the hang-up (on Windows a named pipe and two events: `streams/bell/windows.rs`).
 //! - [`frames`]: frames read from and written to those streams.
 //! - [`spin`]: a short look before sleeping, and [`shared_cpu`]: a waiting thread moving off
 //!   its peer's CPU when the two were placed on one.
@@ -23,13 +23,8 @@ pub mod frames;
 pub mod panics;
 #[cfg(unix)]
 pub mod posix;
-#[cfg_attr(target_os = "macos", path = "process_tree_macos.rs")]
 pub mod process_tree;
 pub mod recent;
-#[cfg(target_os = "linux")]
-pub mod shared_cpu;
-#[cfg(not(target_os = "linux"))]
-#[path = "shared_cpu_elsewhere.rs"]
 pub mod shared_cpu;
 pub mod shm;
 pub mod spin;

@@ -11,9 +11,9 @@
 //! A descriptor (a segment's) goes on the socket, with one byte, before the frame that
 //! announces it is written to the ring; the reader takes it from what the socket brought.
 //!
-//! The socket is the bell's on Linux (`streams/socket_bell.rs`); on Windows the bell is a named
-//! pipe that carries handles and the hang-up, with an event each way for the wake-ups
-//! (`streams/pipe_bell.rs`, D34). Everything else here is the same on both.
+//! The socket is the bell's on Linux and macOS (`streams/bell/unix.rs`); on Windows the bell is
+//! a named pipe that carries handles and the hang-up, with an event each way for the wake-ups
+//! (`streams/bell/windows.rs`, D34). Everything else here is the same on both.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
@@ -23,20 +23,13 @@ use crate::shm::ring::{Consumer, Direction, Producer, Rings};
 use crate::shm::{BorrowedDescriptor, OwnedDescriptor};
 use crate::spin::{spin_until, SPIN};
 
-#[cfg(windows)]
-mod pipe_bell;
-#[cfg(unix)]
-mod socket_bell;
+mod bell;
 #[cfg(unix)]
 use crate::shm::FdQueue;
+use bell::Bell;
 #[cfg(windows)]
-use pipe_bell::Bell;
-#[cfg(windows)]
-pub use pipe_bell::{new_event, Connection, FdQueue, HandleCarrier, RawDescriptor};
-#[cfg(unix)]
-use socket_bell::Bell;
-#[cfg(unix)]
-pub use socket_bell::{Connection, RawDescriptor};
+pub use bell::{new_event, FdQueue, HandleCarrier};
+pub use bell::{Connection, RawDescriptor};
 
 /// What ended a wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,12 +7,13 @@ use std::sync::atomic::Ordering;
 use std::thread;
 
 #[cfg(unix)]
-#[path = "tests/unix.rs"]
-mod os;
+mod unix;
+#[cfg(unix)]
+use unix::{connection_pair, nothing_to_wait_on, on_one_cpu, ready_descriptor};
 #[cfg(windows)]
-#[path = "tests/windows.rs"]
-mod os;
-use os::{connection_pair, nothing_to_wait_on, on_one_cpu, ready_descriptor};
+mod windows;
+#[cfg(windows)]
+use windows::{connection_pair, nothing_to_wait_on, on_one_cpu, ready_descriptor};
 
 /// A client's and a host's ends over one pair of rings (the host maps the client's file).
 fn ends() -> ((RingIn, RingOut), (RingIn, RingOut)) {

@@ -7,7 +7,7 @@ use std::thread;
 
 use windows_sys::Win32::System::Threading::{GetCurrentThread, SetEvent, SetThreadAffinityMask};
 
-use crate::streams::pipe_bell::new_event;
+use crate::streams::new_event;
 use crate::streams::Connection;
 
 pub fn connection_pair() -> (Connection, Connection) {

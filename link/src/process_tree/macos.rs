@@ -1,4 +1,4 @@
-//! `process_tree.rs` on macOS, which has no `/proc`: each process's children are asked of the
+//! `linux.rs`'s twin on macOS, which has no `/proc`: each process's children are asked of the
 //! kernel (`proc_listpids` with `PROC_PPID_ONLY`, libproc's call).
 
 /// The most children one process is asked for at a time; more are found on the next round of

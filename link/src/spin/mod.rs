@@ -20,24 +20,26 @@ thread_local! {
     static SEVERAL_CPUS: bool = several_cpus();
 }
 
-#[cfg(windows)]
-mod windows;
-#[cfg(windows)]
-use windows::{coarse_nanos_windows as coarse_nanos_os, several_cpus, yield_cpu};
+// The system calls that differ by platform: each platform's file names what it has.
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+use linux::{coarse_nanos_linux as coarse_nanos_os, several_cpus};
 
 #[cfg(target_os = "macos")]
 mod macos;
 #[cfg(target_os = "macos")]
 use macos::{coarse_nanos_macos as coarse_nanos_os, several_cpus};
 
-#[cfg(target_os = "linux")]
-fn several_cpus() -> bool {
-    // SAFETY: a zeroed cpu_set_t is valid, and the call writes at most its size.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 && libc::CPU_COUNT(&set) > 1
-    }
-}
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use unix::yield_cpu;
+
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows::{coarse_nanos_windows as coarse_nanos_os, several_cpus, yield_cpu};
 
 /// Whether this thread may run on one CPU only (so a peer it waits for needs that CPU).
 pub fn one_cpu() -> bool {
@@ -197,21 +199,6 @@ pub fn times_found_contended() -> u64 {
 /// 1-4 ms apart. On failure (no such clock: Linux before 2.6.32) it reads 0.
 pub fn coarse_nanos() -> u64 {
     coarse_nanos_os()
-}
-
-/// Lets a runnable peer on this CPU go first.
-#[cfg(unix)]
-fn yield_cpu() {
-    // SAFETY: no arguments.
-    unsafe { libc::sched_yield() };
-}
-
-#[cfg(target_os = "linux")]
-fn coarse_nanos_os() -> u64 {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: writes the time into a valid timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut t) };
-    (t.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(t.tv_nsec as u64)
 }
 
 /// The coarse monotonic clock in milliseconds, never 0.

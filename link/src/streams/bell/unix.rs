@@ -1,5 +1,5 @@
-//! The bell beside the rings on Linux: a Unix socket carrying wake-up bytes, descriptors
-//! (`SCM_RIGHTS`) and the hang-up; its Windows twin is `pipe_bell.rs`.
+//! The bell beside the rings on Linux and macOS: a Unix socket carrying wake-up bytes, descriptors
+//! (`SCM_RIGHTS`) and the hang-up; its Windows twin is `windows.rs`.
 
 use std::io;
 use std::net::Shutdown;
@@ -46,9 +46,9 @@ fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>>
 }
 
 /// The socket beside rings: wake-up bytes and descriptors each way, and the hang-up.
-pub(super) struct Bell {
+pub(in crate::streams) struct Bell {
     socket: UnixStream,
-    pub(super) fds: FdQueue,
+    pub(in crate::streams) fds: FdQueue,
     hung_up: AtomicBool,
 }
 
@@ -56,13 +56,13 @@ pub(super) struct Bell {
 const DRAIN_LIMIT: usize = 64 << 10;
 
 impl Bell {
-    pub(super) fn beside(socket: UnixStream) -> Arc<Bell> {
+    pub(in crate::streams) fn beside(socket: UnixStream) -> Arc<Bell> {
         Arc::new(Bell { socket, fds: FdQueue::default(), hung_up: AtomicBool::new(false) })
     }
 
     /// Wakes the peer; never blocks. A full socket already holds a wake-up the peer has not
     /// read, and a dead peer needs none.
-    pub(super) fn ring(&self) {
+    pub(in crate::streams) fn ring(&self) {
         // SAFETY: sends one byte from a live buffer on our own socket.
         unsafe { libc::send(self.socket.as_raw_fd(), [1u8].as_ptr().cast(), 1, libc::MSG_DONTWAIT | crate::posix::NO_SIGPIPE) };
     }
@@ -70,7 +70,7 @@ impl Bell {
     /// Reads what the socket holds: wake-up bytes are dropped, descriptors queued, and the end
     /// of the stream remembered. `block`: waits for the first byte, the sleep of a reader that
     /// waits for nothing else (one system call, where `poll` and a read would be two).
-    pub(super) fn drain(&self, block: bool) -> io::Result<()> {
+    pub(in crate::streams) fn drain(&self, block: bool) -> io::Result<()> {
         let mut buf = [0u8; 512];
         let mut flags = if block { 0 } else { libc::MSG_DONTWAIT };
         let mut total = 0;
@@ -103,12 +103,12 @@ impl Bell {
         Ok(())
     }
 
-    pub(super) fn hung_up(&self) -> bool {
+    pub(in crate::streams) fn hung_up(&self) -> bool {
         self.hung_up.load(Ordering::SeqCst)
     }
 
     /// Whether the peer is gone or stopped sending, without reading anything.
-    pub(super) fn peer_gone(&self) -> bool {
+    pub(in crate::streams) fn peer_gone(&self) -> bool {
         let mut pfd = libc::pollfd { fd: self.socket.as_raw_fd(), events: crate::posix::PEER_HUNG_UP, revents: 0 };
         // SAFETY: one valid pollfd; timeout 0 never blocks.
         let n = unsafe { libc::poll(&mut pfd, 1, 0) };
@@ -117,18 +117,18 @@ impl Bell {
 
     /// Sleeps until the socket or `also` is ready or `deadline` passes: which of the two are
     /// ready (empty on timeout).
-    pub(super) fn sleep(&self, also: Option<RawFd>, deadline: Option<Instant>) -> io::Result<Vec<bool>> {
+    pub(in crate::streams) fn sleep(&self, also: Option<RawFd>, deadline: Option<Instant>) -> io::Result<Vec<bool>> {
         let fds: Vec<RawFd> = std::iter::once(self.socket.as_raw_fd()).chain(also).collect();
         poll_until(&fds, deadline)
     }
 
     /// Sends `fd` with one byte, ahead of the frame that announces it.
-    pub(super) fn send_descriptor(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+    pub(in crate::streams) fn send_descriptor(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
         send_with_fd(&self.socket, &[0], fd)
     }
 
     /// Nothing more will come from this side.
-    pub(super) fn hang_up(&self) -> io::Result<()> {
+    pub(in crate::streams) fn hang_up(&self) -> io::Result<()> {
         self.socket.shutdown(Shutdown::Write)
     }
 }

@@ -1,4 +1,4 @@
-//! `shared_cpu.rs` on Windows and macOS: the move off a peer's CPU is not made there. The
+//! `linux.rs`'s twin on Windows and macOS: the move off a peer's CPU is not made there. The
 //! heuristic reads Linux's `/proc` and sets Linux affinities; macOS also names no CPU a thread
 //! may be bound to (its affinity tags are hints, which Apple silicon ignores) and tells no thread
 //! which CPU it runs on. The checks find nothing to do and the spin-waits stay as they are.

@@ -16,7 +16,7 @@ impl Mapping {
         if seals < 0 || seals & libc::F_SEAL_SHRINK == 0 {
             return Err(invalid("the segment is not sealed against shrinking"));
         }
-        if super::mmap::file_size(fd)? < len as u64 {
+        if super::unix::file_size(fd)? < len as u64 {
             return Err(invalid("the segment is smaller than announced"));
         }
         Mapping::map(fd, len)

@@ -1,6 +1,7 @@
 //! Shared-memory segments: anonymous memory mapped by both processes, `memfd` files on Linux
-//! (`segment/memfd.rs`), unlinked POSIX shared-memory objects on macOS (`segment/posix_shm.rs`),
-//! pagefile-backed file mappings on Windows (`segment/section.rs`).
+//! (`segment/linux.rs`), unlinked POSIX shared-memory objects on macOS (`segment/macos.rs`),
+//! pagefile-backed file mappings on Windows (`segment/windows.rs`); mapping a descriptor is the
+//! same on every Unix (`segment/unix.rs`).
 //!
 //! The receiver of a segment checks, before it maps it, that no peer can make a page of the
 //! mapping fault on access afterwards (a memfd that shrank raises SIGBUS; a section page never
@@ -12,13 +13,13 @@ use std::ptr::NonNull;
 use super::{BorrowedDescriptor, OwnedDescriptor};
 
 #[cfg(target_os = "linux")]
-mod memfd;
-#[cfg(unix)]
-mod mmap;
+mod linux;
 #[cfg(target_os = "macos")]
-mod posix_shm;
+mod macos;
+#[cfg(unix)]
+mod unix;
 #[cfg(windows)]
-mod section;
+mod windows;
 
 /// One mapping of a segment, unmapped when dropped. The memory stays valid for as long as the
 /// mapping lives, whatever the peer does (it cannot shrink the sealed file).

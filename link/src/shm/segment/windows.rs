@@ -1,5 +1,5 @@
 //! Segments on Windows: file mappings backed by the paging file (sections), the twin of
-//! `memfd.rs`.
+//! `linux.rs`.
 //!
 //! A section's size is fixed when it is made: nothing shrinks it, so it needs no seal. What a
 //! peer could still do is send a section whose pages are only reserved (`SEC_RESERVE`), and a

@@ -31,7 +31,7 @@ impl Mapping {
         if !is_shared_memory_object(fd) {
             return Err(invalid("the segment is not a shared-memory object (a file could shrink)"));
         }
-        if super::mmap::file_size(fd)? < len as u64 {
+        if super::unix::file_size(fd)? < len as u64 {
             return Err(invalid("the segment is smaller than announced"));
         }
         Mapping::map(fd, len)

@@ -1,4 +1,4 @@
-//! The bell beside the rings on Windows, the twin of `socket_bell.rs`: a named pipe that carries
+//! The bell beside the rings on Windows, the twin of `unix.rs`: a named pipe that carries
 //! the handles of segments and the hang-up, and a pair of auto-reset events for the wake-ups.
 //!
 //! A wake-up is an event set (`SetEvent` never blocks, and a set event that the peer has not
@@ -130,10 +130,10 @@ struct PendingRead {
     partial: Vec<u8>,
 }
 
-pub(super) struct Bell {
+pub(in crate::streams) struct Bell {
     link: Connection,
     read: Mutex<Box<PendingRead>>,
-    pub(super) fds: FdQueue,
+    pub(in crate::streams) fds: FdQueue,
     hung_up: AtomicBool,
 }
 
@@ -163,7 +163,7 @@ fn duplicate(from: HANDLE, handle: HANDLE, to: HANDLE, options: u32) -> io::Resu
 }
 
 impl Bell {
-    pub(super) fn beside(link: Connection) -> Arc<Bell> {
+    pub(in crate::streams) fn beside(link: Connection) -> Arc<Bell> {
         let done = new_event(true).expect("an event for the pipe's reads");
         let read = Box::new(PendingRead {
             // SAFETY: OVERLAPPED is plain data; zero is its documented start.
@@ -179,14 +179,14 @@ impl Bell {
     }
 
     /// Wakes the peer; never blocks.
-    pub(super) fn ring(&self) {
+    pub(in crate::streams) fn ring(&self) {
         // SAFETY: sets an event we hold a handle to.
         unsafe { SetEvent(self.link.wake_out.as_raw_handle()) };
     }
 
     /// Takes what the pipe brought (handles queued, the hang-up remembered) and keeps a read
     /// pending. `block`: first waits for a wake-up or the pipe.
-    pub(super) fn drain(&self, block: bool) -> io::Result<()> {
+    pub(in crate::streams) fn drain(&self, block: bool) -> io::Result<()> {
         if block {
             self.wait_for(None, None)?;
         }
@@ -206,7 +206,7 @@ impl Bell {
     /// Takes in the handle sent ahead of an announcement just read, waiting up to `patience` for
     /// the pipe's read to complete: the peer wrote the handle before the announcement, but the
     /// read that brings it completes on its own time (under wine, once wineserver relayed it).
-    pub(super) fn await_handle(&self, patience: Duration) -> io::Result<()> {
+    pub(in crate::streams) fn await_handle(&self, patience: Duration) -> io::Result<()> {
         let deadline = Instant::now() + patience;
         loop {
             self.drain(false)?;
@@ -221,19 +221,19 @@ impl Bell {
         }
     }
 
-    pub(super) fn hung_up(&self) -> bool {
+    pub(in crate::streams) fn hung_up(&self) -> bool {
         self.hung_up.load(Ordering::SeqCst)
     }
 
     /// Whether the peer is gone or stopped sending (what the pipe brought is taken in first).
-    pub(super) fn peer_gone(&self) -> bool {
+    pub(in crate::streams) fn peer_gone(&self) -> bool {
         self.collect();
         self.hung_up()
     }
 
     /// Sleeps until a wake-up, the pipe or `also` is ready or `deadline` passes: whether the
     /// bell and `also` are ready (empty on timeout).
-    pub(super) fn sleep(&self, also: Option<RawHandle>, deadline: Option<Instant>) -> io::Result<Vec<bool>> {
+    pub(in crate::streams) fn sleep(&self, also: Option<RawHandle>, deadline: Option<Instant>) -> io::Result<Vec<bool>> {
         match self.wait_for(also, deadline)? {
             None => Ok(Vec::new()),
             Some(2) => Ok(vec![false, true]),
@@ -352,7 +352,7 @@ impl Bell {
     }
 
     /// Sends `handle`, ahead of the frame that announces it.
-    pub(super) fn send_descriptor(&self, handle: BorrowedHandle<'_>) -> io::Result<()> {
+    pub(in crate::streams) fn send_descriptor(&self, handle: BorrowedHandle<'_>) -> io::Result<()> {
         // SAFETY: pseudo-handle of this process.
         let this = unsafe { GetCurrentProcess() };
         let value = match &self.link.handles {
@@ -364,7 +364,7 @@ impl Bell {
     }
 
     /// Nothing more will come from this side.
-    pub(super) fn hang_up(&self) -> io::Result<()> {
+    pub(in crate::streams) fn hang_up(&self) -> io::Result<()> {
         self.write(HANG_UP)
     }
 
