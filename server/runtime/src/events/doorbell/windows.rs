@@ -1,4 +1,4 @@
-//! The event queue's doorbell on Windows, the twin of the eventfd on Linux: a manual-reset event,
+//! The event queue's doorbell on Windows, the twin of `unix.rs`'s eventfd: a manual-reset event,
 //! signalled once rung until cleared, which a thread waits on beside other handles.
 
 use std::io;
