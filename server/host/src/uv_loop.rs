@@ -24,11 +24,6 @@ use napi_libuv::UvMemory;
 use napi_link::streams::RawDescriptor;
 use napi_runtime::events::EventQueue;
 
-#[cfg(unix)]
-#[path = "uv_loop/epoll_wake.rs"]
-mod wake;
-#[cfg(windows)]
-#[path = "uv_loop/completion_port.rs"]
 mod wake;
 
 /// Whether an in-process host already runs `uv_default_loop()`: there is one per process, and
@@ -46,9 +41,9 @@ pub(crate) struct UvLoop {
     /// The loop closed cleanly: its memory and the keep-alive handle's may be freed.
     released: Cell<bool>,
     /// Readable (signalled) when the event queue has tasks or the loop has I/O, for waits that
-    /// take one extra descriptor: an epoll set of the two on Linux (`uv_loop/epoll_wake.rs`), an
+    /// take one extra descriptor: an epoll set of the two on Linux (`uv_loop/wake/linux.rs`), an
     /// event a watcher of the loop's completion port signals on Windows
-    /// (`uv_loop/completion_port.rs`).
+    /// (`uv_loop/wake/windows.rs`).
     wake: wake::LoopWake,
     /// `timer_counter` when the host thread last slept: a direct call that started a timer
     /// changed it, and the host thread's timeout with it.

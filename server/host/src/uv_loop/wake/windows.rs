@@ -1,4 +1,4 @@
-//! The host's wake-up for its libuv loop on Windows, the twin of `epoll_wake.rs`. A loop there
+//! The host's wake-up for its libuv loop on Windows, the twin of `unix.rs`. A loop there
 //! is an I/O completion port, which no wait can join: a watcher thread takes each packet from the
 //! port and posts it back (as Electron pumps node's loop on Windows), then flags the I/O and
 //! signals the host's wake-up event, and parks until the host has had a turn of the loop (which
@@ -23,7 +23,7 @@ use windows_sys::Win32::System::IO::{GetQueuedCompletionStatus, PostQueuedComple
 /// libuv skips if it takes it instead).
 const STOP_KEY: usize = usize::MAX;
 
-pub(super) struct LoopWake {
+pub(in crate::uv_loop) struct LoopWake {
     shared: Arc<Shared>,
     watcher: Mutex<Option<JoinHandle<()>>>,
 }
@@ -43,7 +43,7 @@ struct Shared {
 }
 
 impl LoopWake {
-    pub(super) fn new(events: &EventQueue, raw: *mut uv::uv_loop_t) -> io::Result<LoopWake> {
+    pub(in crate::uv_loop) fn new(events: &EventQueue, raw: *mut uv::uv_loop_t) -> io::Result<LoopWake> {
         // SAFETY: the loop is initialised; its port lives until uv_loop_close, after `stop`.
         let port = unsafe { uv::napi_libuv_iocp(raw) } as usize;
         let shared = Arc::new(Shared {
@@ -64,33 +64,33 @@ impl LoopWake {
     }
 
     /// Signalled when the event queue has tasks or the loop has I/O (reset by `before_sleep`).
-    pub(super) fn fd(&self) -> RawHandle {
+    pub(in crate::uv_loop) fn fd(&self) -> RawHandle {
         self.shared.wake.as_raw_handle()
     }
 
     /// Signalled while the loop has I/O the host has not turned for.
-    pub(super) fn io_signal(&self) -> RawHandle {
+    pub(in crate::uv_loop) fn io_signal(&self) -> RawHandle {
         self.shared.io.as_raw_handle()
     }
 
-    pub(super) fn has_io(&self) -> bool {
+    pub(in crate::uv_loop) fn has_io(&self) -> bool {
         self.io_flagged()
     }
 
     /// Whether the watcher flagged I/O: a look at memory, for the spin.
-    pub(super) fn io_flagged(&self) -> bool {
+    pub(in crate::uv_loop) fn io_flagged(&self) -> bool {
         self.shared.io_pending.load(Ordering::SeqCst)
     }
 
     /// Unsignals the wake-up before the host looks at what it announces (the event queue, the
     /// I/O flag) and sleeps: a signal that follows the look stays heard.
-    pub(super) fn before_sleep(&self) {
+    pub(in crate::uv_loop) fn before_sleep(&self) {
         // SAFETY: an event we hold.
         unsafe { ResetEvent(self.shared.wake.as_raw_handle()) };
     }
 
     /// The loop had a turn, which took the packets the watcher posted back: it may wait again.
-    pub(super) fn after_turn(&self) {
+    pub(in crate::uv_loop) fn after_turn(&self) {
         if self.shared.io_pending.swap(false, Ordering::SeqCst) {
             // SAFETY: events we hold.
             unsafe {
@@ -102,7 +102,7 @@ impl LoopWake {
 
     /// Ends the watcher, before the loop's last run and close (only the host thread runs the
     /// loop, so the stop packet reaches the watcher, not libuv).
-    pub(super) fn stop(&self) {
+    pub(in crate::uv_loop) fn stop(&self) {
         let Some(watcher) = self.watcher.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
         self.shared.stop.store(true, Ordering::SeqCst);
         // SAFETY: the loop's open port; a packet with no OVERLAPPED, which libuv skips. The
