@@ -1,4 +1,4 @@
-//! `napi-hostd.exe`'s start on Windows, the twin of `main`'s on Linux.
+//! `napi-hostd.exe`'s start on Windows, the twin of `unix.rs`.
 //!
 //! Windows has no descriptors to inherit by number: the client starts the host with its standard
 //! input a pipe, duplicates the host's handles into it (D34: only the client holds a handle to
@@ -17,8 +17,11 @@ use std::time::Duration;
 
 use napi_host::{Host, Stop};
 use napi_link::streams::{Connection, HandleCarrier};
-use windows_sys::Win32::Foundation::GetHandleInformation;
-use windows_sys::Win32::System::Threading::{OpenProcess, WaitForSingleObject, INFINITE, PROCESS_SYNCHRONIZE};
+use windows_sys::Win32::Foundation::{GetHandleInformation, EXCEPTION_STACK_OVERFLOW};
+use windows_sys::Win32::System::Diagnostics::Debug::{AddVectoredExceptionHandler, EXCEPTION_CONTINUE_SEARCH, EXCEPTION_POINTERS};
+use windows_sys::Win32::System::Threading::{
+    GetCurrentProcess, OpenProcess, TerminateProcess, WaitForSingleObject, INFINITE, PROCESS_SYNCHRONIZE,
+};
 
 const USAGE: &str = "usage: napi-hostd.exe [--parent PID]  (started by napi_python, which writes its handles to standard input)\n       napi-hostd.exe --exports  (prints the Node-API functions it exports, each with its state)";
 
@@ -29,6 +32,7 @@ const SANDBOX_OPTIONS: [&str; 6] = ["--sandbox", "--read", "--write", "--memory"
 const GRACE: Duration = Duration::from_secs(2);
 
 pub(crate) fn main() -> ExitCode {
+    end_on_stack_overflow();
     let _ = tracing::dispatcher::set_global_default(napi_host::logging::dispatch());
     let parent = match parse_args(std::env::args().skip(1)) {
         Ok(parent) => parent,
@@ -114,6 +118,25 @@ fn read_handles(mut input: impl BufRead) -> Result<[OwnedHandle; 7], String> {
 
 fn borrow(handle: &OwnedHandle) -> BorrowedHandle<'_> {
     std::os::windows::io::AsHandle::as_handle(handle)
+}
+
+/// An addon's stack overflow ends the host at once with the exception's code (0xC00000FD), which
+/// the client names in `AddonCrashedError`. Left to the unhandled-exception path, the handlers run
+/// on what is left of the stack: under wine 10 the overflow then reaches the stack's last page and
+/// only the overflowing thread is ended, so the host, its JS thread gone, never answers again.
+/// First in line, so an addon's own handler cannot catch the overflow either (none is expected to:
+/// node does not recover from one).
+fn end_on_stack_overflow() {
+    unsafe extern "system" fn on_exception(info: *mut EXCEPTION_POINTERS) -> i32 {
+        // SAFETY: the system passes a valid record for the exception being dispatched.
+        if unsafe { (*(*info).ExceptionRecord).ExceptionCode } == EXCEPTION_STACK_OVERFLOW {
+            // SAFETY: ends this process; the pseudo-handle needs no closing.
+            unsafe { TerminateProcess(GetCurrentProcess(), EXCEPTION_STACK_OVERFLOW as u32) };
+        }
+        EXCEPTION_CONTINUE_SEARCH
+    }
+    // SAFETY: registers a handler that lives as long as the program.
+    unsafe { AddVectoredExceptionHandler(1, Some(on_exception)) };
 }
 
 /// Exits `GRACE` after the client's process `pid` ends, whatever the JS thread is doing.

@@ -1,10 +1,13 @@
-//! `defaults.rs`'s twins on macOS, which has no parent-death signal, no subreaper and no
+//! `linux.rs`'s twins on macOS, which has no parent-death signal, no subreaper and no
 //! `no_new_privs` (macOS grants no privileges through exec that the host could ask it not to).
 
 use std::io::Error;
 use std::os::fd::AsRawFd;
 
 use super::check;
+
+/// Where this process's open descriptors are listed: fdescfs.
+pub(super) const OPEN_DESCRIPTORS: &str = "/dev/fd";
 
 /// Applies the defaults macOS has; answers their names: no core files. The client's kill of the
 /// host's process group stands in for the subreaper (teardown.rs finds the host's children
