@@ -6,26 +6,13 @@
 //! waiting are named to one Python thread that forwards them all (`hosts_with_output`): the
 //! threads a process has do not grow with its hosts.
 
-#[cfg(unix)]
-use std::collections::HashMap;
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
-#[cfg(unix)]
-use std::io::{ErrorKind, Read};
-#[cfg(unix)]
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::link::forks::PerProcess;
-
-#[cfg(unix)]
-#[cfg_attr(target_os = "linux", path = "host_output/readiness_epoll.rs")]
-#[cfg_attr(target_os = "macos", path = "host_output/readiness_kqueue.rs")]
-mod readiness;
-#[cfg(unix)]
-use readiness::Readiness;
 
 /// How much of the host's stderr is kept for crash reports.
 const STDERR_TAIL: usize = 16 << 10;
@@ -209,75 +196,7 @@ struct Pipe {
     partial: Vec<u8>,
 }
 
-#[cfg(windows)]
-#[path = "host_output/reader_windows.rs"]
-mod reader_windows;
-#[cfg(windows)]
-use reader_windows::Reader;
-
-/// The thread reading every host's pipes, woken by epoll (kqueue on macOS; Windows:
-/// `host_output/reader_windows.rs`).
-#[cfg(unix)]
-struct Reader {
-    ready: Readiness,
-    pipes: Mutex<HashMap<u64, Pipe>>,
-}
+mod reader;
+use reader::Reader;
 
 static READER: PerProcess<Arc<Reader>> = PerProcess::new();
-
-#[cfg(unix)]
-impl Reader {
-    fn start() -> std::io::Result<Arc<Reader>> {
-        let reader = Arc::new(Reader { ready: Readiness::new()?, pipes: Mutex::default() });
-        let theirs = reader.clone();
-        std::thread::Builder::new().name("napi-hostd-output".into()).spawn(move || theirs.run())?;
-        Ok(reader)
-    }
-
-    fn add(&self, pipe: Pipe) -> std::io::Result<()> {
-        let fd = pipe.file.as_raw_fd();
-        // SAFETY: fcntl on a descriptor `pipe` owns; non-blocking, so that a wake-up that finds
-        // nothing (another reader of an inherited copy took it) never stalls the other hosts.
-        if unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) } == -1 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let key = next_id();
-        let mut pipes = self.pipes.lock().unwrap();
-        self.ready.add(fd, key)?;
-        pipes.insert(key, pipe);
-        Ok(())
-    }
-
-    /// Reads each pipe as it has bytes, at most a buffer at a time (level-triggered: the rest
-    /// comes on the next turn, after the other hosts'), until it ends.
-    fn run(&self) {
-        let mut keys = Vec::with_capacity(64);
-        let mut buf = vec![0u8; 64 << 10];
-        loop {
-            if let Err(e) = self.ready.wait(&mut keys) {
-                if e.kind() == ErrorKind::Interrupted {
-                    continue;
-                }
-                tracing::error!("the host output reader stopped: {e}");
-                return;
-            }
-            for &key in &keys {
-                let mut pipes = self.pipes.lock().unwrap();
-                let Some(pipe) = pipes.get_mut(&key) else { continue };
-                match pipe.file.read(&mut buf) {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        pipe.output.push(pipe.stream, &buf[..n], &mut pipe.partial);
-                        continue;
-                    }
-                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => continue,
-                    Err(_) => {}
-                }
-                // Ended: closing the pipe takes it out of the epoll set.
-                let Pipe { output, stream, partial, .. } = pipes.remove(&key).expect("just found");
-                drop(pipes);
-                output.end(stream, partial);
-            }
-        }
-    }
-}

@@ -1,5 +1,5 @@
 //! Starting `napi-hostd.exe` and ending it on Windows, the twin of `posix_spawn.rs` and of the
-//! process group's kill in `host_process.rs` (D89).
+//! process group's kill in `host_process/mod.rs` (D89).
 //!
 //! The host runs in a job object of its own that kills every process in it when its last handle
 //! closes (`JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`): the client holds the only handle, so the host

@@ -3,10 +3,6 @@
 //! started, goes with it (issue 6). Or, for `isolated=False`, running the same host on a
 //! thread of this process, over the same rings and sockets.
 
-#[cfg(unix)]
-use std::os::fd::AsFd;
-#[cfg(unix)]
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -18,33 +14,20 @@ use napi_link::streams::Connection;
 
 use crate::link::forks::PerProcess;
 use crate::link::host_output::Output;
+
 #[cfg(unix)]
-use crate::link::host_output::Stream;
+mod unix;
 #[cfg(unix)]
-use crate::link::posix_spawn;
+pub use unix::describe;
+#[cfg(unix)]
+use unix::{socket_pair, spawn_here};
 
 #[cfg(windows)]
-#[path = "host_process/windows.rs"]
 mod windows;
 #[cfg(windows)]
 pub use windows::describe;
 #[cfg(windows)]
 use windows::spawn_here;
-
-/// The file descriptor number the host finds its socket at.
-#[cfg(unix)]
-const HOST_FD: i32 = 3;
-
-/// The file descriptor number the host finds its event socket at: the doorbell of the event
-/// ring, where messages no request asked for (event-chain calls, promise settlements, uncaught
-/// exceptions) come, so the client's event dispatcher can always read them without taking
-/// replies off the calling threads.
-#[cfg(unix)]
-const EVENTS_FD: i32 = 4;
-
-/// The file descriptor number the host finds its rings at (`--ring 5`).
-#[cfg(unix)]
-const RINGS_FD: i32 = 5;
 
 /// What the client keeps of the connection: the rings (requests and replies), the main socket
 /// beside them (wake-ups, descriptors and the hang-up), and the event socket (on Windows, a
@@ -113,50 +96,6 @@ pub fn spawn(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     let (reply, answer) = mpsc::channel();
     tx.send((what, reply)).map_err(|_| gone())?;
     answer.recv().map_err(|_| gone())?
-}
-
-#[cfg(unix)]
-/// A connected pair of sockets whose writes to a closed peer fail with EPIPE and raise no SIGPIPE
-/// on macOS, which has no `MSG_NOSIGNAL` (the option crosses into the host with the socket).
-fn socket_pair() -> std::io::Result<(UnixStream, UnixStream)> {
-    let (a, b) = UnixStream::pair()?;
-    napi_link::posix::no_sigpipe(std::os::fd::AsRawFd::as_raw_fd(&a))?;
-    napi_link::posix::no_sigpipe(std::os::fd::AsRawFd::as_raw_fd(&b))?;
-    Ok((a, b))
-}
-
-#[cfg(unix)]
-fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
-    let (ours, theirs) = socket_pair()?;
-    let (our_events, their_events) = socket_pair()?;
-    let (rings, rings_file) = Rings::create()?;
-    let mut args = what.args.clone();
-    // The host arms its parent-death signal itself, and exits if this process is gone by then.
-    args.extend(["--ring".into(), RINGS_FD.to_string(), "--parent".into(), std::process::id().to_string()]);
-    let pass = [theirs.as_fd(), their_events.as_fd(), rings_file.fd.as_fd()];
-    debug_assert_eq!([HOST_FD, EVENTS_FD, RINGS_FD], [3, 4, 5], "posix_spawn places the descriptors from 3 on, in order");
-    let output = Output::new()?;
-    let child = posix_spawn::spawn(&what.program, &args, &what.env, &pass)?;
-    drop(theirs);
-    drop(their_events);
-    drop(rings_file);
-    let limit = |flag: &str| what.args.iter().position(|a| a == flag).and_then(|i| what.args.get(i + 1)).and_then(|v| v.parse().ok());
-    let process = HostProcess {
-        pid: child.pid,
-        output,
-        memory_limit: limit("--memory"),
-        cpu_limit: limit("--cpu"),
-        exit: Mutex::new(None),
-        runner: Runner::Child,
-    };
-    let output = &process.output;
-    if let Err(e) = output.drain(Stream::Stdout, child.stdout).and_then(|()| output.drain(Stream::Stderr, child.stderr)) {
-        // A host whose output nobody reads would block on it: it goes at once.
-        process.kill_all();
-        process.reap(Duration::ZERO);
-        return Err(e);
-    }
-    Ok((process, Sockets { main: ours, events: our_events, rings }))
 }
 
 /// Starts a host on a new thread of this process, with the same rings and sockets a
@@ -312,37 +251,4 @@ fn join_by(handle: &Mutex<Option<JoinHandle<i32>>>, deadline: Instant) -> Option
 pub struct Ending {
     pub signal: Option<String>,
     pub exit_code: Option<i32>,
-}
-
-#[cfg(unix)]
-pub fn describe(exit: Exit) -> Ending {
-    let s = exit.status;
-    if libc::WIFSIGNALED(s) {
-        Ending { signal: Some(signal_name(libc::WTERMSIG(s))), exit_code: None }
-    } else if libc::WIFEXITED(s) {
-        Ending { signal: None, exit_code: Some(libc::WEXITSTATUS(s)) }
-    } else {
-        Ending { signal: None, exit_code: None }
-    }
-}
-
-#[cfg(unix)]
-fn signal_name(sig: i32) -> String {
-    let name = match sig {
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGILL => "SIGILL",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGINT => "SIGINT",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGTRAP => "SIGTRAP",
-        libc::SIGXCPU => "SIGXCPU",
-        libc::SIGXFSZ => "SIGXFSZ",
-        libc::SIGSYS => "SIGSYS",
-        other => return format!("signal {other}"),
-    };
-    name.to_string()
 }

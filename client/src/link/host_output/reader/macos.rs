@@ -1,5 +1,5 @@
 //! The output reader's wait for readable pipes on macOS: kqueue's `EVFILT_READ`, level-triggered
-//! as epoll is on Linux (`readiness_epoll.rs`).
+//! as epoll is on Linux (`linux.rs`).
 
 use std::io::Result;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
