@@ -45,7 +45,6 @@ mod calls {
     pub mod answers;
     pub mod by_message;
     pub mod chain_events;
-    pub mod chains;
     pub mod direct_calls;
     pub mod python_calls;
     pub mod requests;

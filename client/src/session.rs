@@ -3,6 +3,7 @@
 //! (`LocalObjects`), to any depth, on the chain of the request that caused them; events on a
 //! dispatcher thread of the session's; promises waited for; close, crash and restart.
 
+pub mod chains;
 pub mod dispatching;
 mod error;
 mod events;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use napi_protocol::{BufferKind, ChainId, JsRef, Op, Outcome, PyException, PyRef, RefKind, RequestId, Value};
 
+use self::chains::CameBy;
 use self::error::answer;
 pub use self::error::Error;
 use self::events::{Settlements, Slot, Waiter};
@@ -240,7 +242,7 @@ impl Session {
 
     fn request_inside(&self, op: Op) -> Result<Held, Error> {
         let channel = &*self.inner.channel;
-        let active = local::active_chain(self.key());
+        let active = chains::active(channel).map(|(chain, _)| chain);
         let request = exchange::new_request(channel, channel.next_id(), active, op);
         exchange::exchange(channel, &Requesting(self), request, active.is_none())
     }
@@ -249,13 +251,8 @@ impl Session {
     fn run_local(&self, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
         let channel = &self.inner.channel;
         let (this, args) = (Held::new(this, channel), args.into_iter().map(|a| Held::new(a, channel)).collect());
-        let result = local::in_chain(self.key(), chain, || self.inner.local.call(self, func, this, args));
+        let result = chains::running(channel, chain, CameBy::Message, || self.inner.local.call(self, func, this, args));
         result.map_err(|e| PyException { exception: PyRef(0), type_name: e.type_name, message: e.message })
-    }
-
-    /// This session's channel, as the key of its chains on a thread.
-    fn key(&self) -> usize {
-        Arc::as_ptr(&self.inner.channel) as usize
     }
 
     /// What the client keeps for this host, by name (`Channel::bookkeeping`, and the

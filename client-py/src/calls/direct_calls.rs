@@ -29,7 +29,6 @@ use smallvec::SmallVec;
 
 use crate::calls::answers::{answered, protocol_broken};
 use crate::calls::by_message;
-use crate::calls::chains::CameBy;
 use crate::calls::python_calls;
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error, Late};
@@ -42,6 +41,7 @@ use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
 use crate::values::to_python;
 use napi_client::link::channel::Channel;
+use napi_client::session::chains::CameBy;
 use napi_client::session::exchange::{new_call, turned_away};
 
 /// An in-process host that serves a request made now on this thread as a direct call, and

@@ -13,7 +13,8 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::calls::chains::{self, CameBy};
+use napi_client::session::chains::{self, CameBy};
+
 use crate::state::arity::fill_missing;
 use crate::state::connection::Connection;
 use crate::values::from_python::Cx;
@@ -61,7 +62,7 @@ pub fn run_walked(
         }
         sent
     };
-    let called = chains::running(conn, chain, CameBy::Inline, call);
+    let called = chains::running(&conn.channel, chain, CameBy::Inline, call);
     if let Some(failed) = failed {
         return Err(failed);
     }
@@ -87,7 +88,7 @@ pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value,
         let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
         cx.to_value(&r)
     };
-    let result = chains::running(conn, chain, CameBy::Message, call);
+    let result = chains::running(&conn.channel, chain, CameBy::Message, call);
     result.map_err(|e| as_js_error(conn, py, e))
 }
 

@@ -11,7 +11,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::calls::by_message;
-use crate::calls::chains;
 use crate::calls::direct_calls::{self, direct_host};
 use crate::exit_gate::{self, exiting_error, Late};
 use crate::state::connection::Connection;
@@ -20,6 +19,7 @@ use crate::state::proxies::JSRef;
 use crate::state::quick::Quick;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::Channel;
+use napi_client::session::chains;
 use napi_client::session::exchange::new_request;
 
 /// The method table of class prototype `proto`, asking the host the first time.
@@ -77,7 +77,7 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
     /// Operands for a request of `slf` made now, by `cx`.
     fn new(slf: &Bound<'py, Connection>, cx: &'c Cx<'a, 'py>) -> Self {
         let conn = slf.get();
-        let came = chains::active(conn).map(|(_, came)| came);
+        let came = chains::active(&conn.channel).map(|(_, came)| came);
         // Not to a relayed request: their walk would be one more hand-off between this thread
         // and the host's (`relay`).
         let leave = direct_host(&conn.channel, came).is_some_and(|direct| !direct.relayed);
@@ -136,7 +136,7 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     if channel.forked() {
         return Err(forked_error(channel, slf.py()));
     }
-    let active = chains::active(this);
+    let active = chains::active(channel);
     if active.is_none() && channel.in_process().is_none() {
         by_message::before_top_request(slf.py(), channel)?;
     }
@@ -212,7 +212,7 @@ pub fn call_ref(
         return Err(forked_error(&conn.channel, slf.py()));
     }
     let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
-    let active = chains::active(conn);
+    let active = chains::active(&conn.channel);
     if let Some(direct) = direct_host(&conn.channel, active.map(|(_, came)| came)) {
         if mine(func) && this.is_none_or(mine) {
             if !exit_gate::is_open() {

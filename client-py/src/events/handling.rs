@@ -15,13 +15,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
 use crate::calls::chain_events::{report_uncaught, Served};
-use crate::calls::chains::{self, CameBy};
 use crate::calls::python_calls;
 use crate::exit_gate::KeptThreadState;
 use crate::state::connection::Connection;
 use crate::state::subscriptions::{self, Subscriptions};
 use crate::values::copies;
 use crate::values::from_python::Cx;
+use napi_client::session::chains::{self, CameBy};
 use napi_client::session::dispatching::Event;
 
 /// Runs `events` in order on the event chain (the dispatcher's turn), then lets go of the
@@ -30,7 +30,7 @@ use napi_client::session::dispatching::Event;
 pub fn run_turn(slf: &Bound<'_, Connection>, events: &mut dyn Iterator<Item = Event>) {
     let py = slf.py();
     let conn = slf.get();
-    chains::running(conn, EVENT_CHAIN, CameBy::Message, || {
+    chains::running(&conn.channel, EVENT_CHAIN, CameBy::Message, || {
         for event in events {
             if let Err(e) = Cx::new(slf).and_then(|cx| event.serve(&conn.channel, &Served(&cx))) {
                 e.write_unraisable(py, Some(slf.as_any()));
@@ -78,7 +78,7 @@ impl HostThreadCalls {
     /// reported as unraisable.
     fn deliver(&self, deliver: impl FnOnce(&Cx<'_, '_>) -> PyResult<()>) -> Option<()> {
         self.with_connection(|conn| {
-            let delivered = Cx::new(conn).and_then(|cx| chains::running(conn.get(), EVENT_CHAIN, CameBy::Inline, || deliver(&cx)));
+            let delivered = Cx::new(conn).and_then(|cx| chains::running(&conn.get().channel, EVENT_CHAIN, CameBy::Inline, || deliver(&cx)));
             if let Err(e) = delivered {
                 e.write_unraisable(conn.py(), Some(conn.as_any()));
             }
