@@ -5,14 +5,15 @@
 //! Its folders, lowest first; each imports only its own folder or lower ones, and no two files
 //! import each other around a circle (`tests/test_crate_layering.py`). A Python type's data is
 //! in `state/`, below everything that holds or converts it; its methods are in `python_types/`,
-//! on top.
+//! on top. The proxies of JS objects are the exception: one folder of their own (`proxy`), whose
+//! files lie in those layers.
 
 /// Rust threads and interpreter exit: the Python side of the gate every thread of ours passes
 /// to take the GIL (`napi_client::exit_gate`).
 mod exit_gate;
 
-/// What the client keeps for a host, as data: a connection, the proxies of its objects, its
-/// buffers, the Python objects it holds, its promise subscriptions; and the package's hooks.
+/// What the client keeps for a host, as data: a connection, its buffers, the Python objects it
+/// holds, its promise subscriptions; and the package's hooks.
 /// Below everything that converts or calls, so that none of it reaches up (the classes'
 /// Python methods are `python_types/`'s).
 mod state {
@@ -22,8 +23,6 @@ mod state {
     pub mod finished;
     pub mod hooks;
     pub mod js_buffer;
-    pub mod proxies;
-    pub mod proxy_table;
     pub mod quick;
     pub mod subscriptions;
 }
@@ -58,14 +57,27 @@ mod events {
     pub mod handling;
 }
 
-/// The classes' Python methods (`_native.Connection`, the proxies, `JSBuffer`, `ExportHolder`),
-/// and `configure`, which registers the package's hooks.
+/// The classes' Python methods (`_native.Connection`, `JSBuffer`, `ExportHolder`), and
+/// `configure`, which registers the package's hooks.
 mod python_types {
     pub mod configure;
     pub mod connection;
     pub mod export_holder;
     pub mod js_buffer;
-    pub mod proxies;
+}
+
+/// How a JS object behaves in Python, the native half (the Python half, the classes users see,
+/// is `napi_python/proxy.py`): start here to change it. Its files lie in the layers above, each
+/// where what it uses is: the data of `JSRef`, `JSCallable` and `JSMethod` (`object`) and the
+/// table that keeps one proxy per object (`table`) beside `state/`; the requests of a proxy's
+/// property operations, which `Connection`'s Python methods of those names make (`operations`),
+/// beside `calls/`; and the proxies' Python methods: attribute lookup, calls and their
+/// vectorcalls (`methods`), on top.
+mod proxy {
+    pub mod methods;
+    pub mod object;
+    pub mod operations;
+    pub mod table;
 }
 
 use pyo3::prelude::*;
@@ -79,9 +91,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     napi_client::link::forks::count_forks();
     napi_client::exit_gate::set_blocking_wait(exit_gate::wait_without_gil);
     m.add_class::<state::connection::Connection>()?;
-    m.add_class::<state::proxies::JSRef>()?;
-    m.add_class::<state::proxies::JSCallable>()?;
-    m.add_class::<state::proxies::JSMethod>()?;
+    m.add_class::<proxy::object::JSRef>()?;
+    m.add_class::<proxy::object::JSCallable>()?;
+    m.add_class::<proxy::object::JSMethod>()?;
     m.add_class::<state::js_buffer::JSBuffer>()?;
     python_types::export_holder::add_to(m)?;
     m.add_function(wrap_pyfunction!(python_types::configure::configure, m)?)?;

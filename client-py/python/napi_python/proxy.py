@@ -5,6 +5,11 @@ per class and cached, so ``obj.method(x)`` costs one round trip.
 
 A proxy does not pickle (``TypeError`` saying what to pass instead): the object it stands for
 lives in one host, which another process cannot reach. A ``JSBuffer`` pickles as its bytes.
+
+This is the Python half of how a JS object behaves; the native half, the base classes ``JSRef``,
+``JSCallable`` and ``JSMethod`` (attribute lookup, calls) and the requests each operation makes,
+is the extension's ``src/proxy/`` folder (docs/architecture.md, "Where to change how a proxy
+behaves"). A promise's ``await`` is ``JSPromise``'s, in ``promise.py``.
 """
 
 from __future__ import annotations

@@ -6,43 +6,20 @@ use std::cell::RefCell;
 use std::ops::Deref;
 
 use napi_host::caller::{Direct, Served};
-use napi_protocol::{ObjectId, Op, Value};
+use napi_protocol::{Op, Value};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use crate::calls::by_message;
 use crate::calls::direct_calls::{self, direct_host};
 use crate::exit_gate::{self, exiting_error, Late};
+use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
 use crate::state::hooks::{caught, dead_error};
-use crate::state::proxies::JSRef;
 use crate::state::quick::Quick;
 use crate::values::from_python::Cx;
 use napi_client::link::channel::Channel;
 use napi_client::session::chains;
 use napi_client::session::exchange::new_request;
-
-/// The method table of class prototype `proto`, asking the host the first time.
-pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyDict>> {
-    let py = slf.py();
-    if let Some(m) = slf.get().cached_members(py, proto) {
-        return Ok(m);
-    }
-    // No lock while the request runs: it may call into Python.
-    let fetched = request(slf, Op::DescribeClass { proto: ObjectId(proto) })?;
-    let dict = fetched.into_bound(py).cast_into::<PyDict>()?.unbind();
-    Ok(slf.get().cache_members(py, proto, dict))
-}
-
-/// A property of `target`: `target[key]`.
-pub fn get_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    request_of(slf, |cx| Ok(Op::Get { target: cx.to_value(target)?, key: cx.to_value(key)? }))
-}
-
-/// JS's `key in target`.
-pub fn has_property(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    request_of(slf, |cx| Ok(Op::Has { target: cx.to_value(target)?, key: cx.to_value(key)? }))
-}
 
 /// Loads the addon at `path`; answers `[exports, {name: value}]`.
 pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<Py<PyAny>> {

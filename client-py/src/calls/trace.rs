@@ -21,8 +21,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
-use crate::state::proxies::JSRef;
 
 /// Answers a question of a cycle collection. With `let_go` empty: the proxies only the objects
 /// in `unreached` reach. Otherwise the host's last word: the proxies in `let_go` are let go of

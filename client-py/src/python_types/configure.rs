@@ -6,8 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyType};
 use pyo3::PyTypeInfo;
 
+use crate::proxy::object::{JSCallable, JSRef};
 use crate::state::hooks::{register, Hooks};
-use crate::state::proxies::{JSCallable, JSRef};
 
 /// Registers the Python classes and factories the native layer builds values with; called once,
 /// by `napi_python/__init__.py`. Every hook is named (keyword-only) and checked here, so a hook

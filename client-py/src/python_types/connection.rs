@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi_protocol::{Descriptor, Op, Value};
+use napi_protocol::Op;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyWeakrefReference};
@@ -21,6 +21,7 @@ use napi_client::start::StartError;
 use crate::calls::requests;
 use crate::events::dispatcher;
 use crate::events::handling::HostThreadCalls;
+use crate::proxy::operations;
 use crate::state::connection::Connection;
 use crate::state::hooks::dead_error;
 use crate::state::subscriptions;
@@ -217,28 +218,30 @@ impl Connection {
         requests::request(slf, Op::NewBuffer { kind, len: nbytes })
     }
 
+    // A proxy's property operations, and JS's operators on values: `proxy/operations.rs`.
+
     fn get(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::get_property(slf, target, key)
+        operations::get(slf, target, key)
     }
 
     fn set(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request_of(slf, |o| Ok(Op::Set { target: o.to_value(target)?, key: o.to_value(key)?, value: o.operand(value)? }))
+        operations::set(slf, target, key, value)
     }
 
     fn has(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::has_property(slf, target, key)
+        operations::has(slf, target, key)
     }
 
     fn delete(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request_of(slf, |cx| Ok(Op::Delete { target: cx.to_value(target)?, key: cx.to_value(key)? }))
+        operations::delete(slf, target, key)
     }
 
     fn own_keys(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request_of(slf, |cx| Ok(Op::OwnKeys { target: cx.to_value(target)? }))
+        operations::own_keys(slf, target)
     }
 
     fn own_property_descriptors(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request_of(slf, |cx| Ok(Op::OwnPropertyDescriptors { target: cx.to_value(target)? }))
+        operations::own_property_descriptors(slf, target)
     }
 
     /// `descriptor` holds only the fields that are present.
@@ -248,41 +251,28 @@ impl Connection {
         key: &Bound<'_, PyAny>,
         descriptor: &Bound<'_, PyDict>,
     ) -> PyResult<Py<PyAny>> {
-        let flag = |name: &str| -> PyResult<Option<bool>> { descriptor.get_item(name)?.map(|v| v.is_truthy()).transpose() };
-        requests::request_of(slf, |o| {
-            let value = descriptor.get_item("value")?.map(|v| o.operand(&v)).transpose()?;
-            let accessor = |name: &str| -> PyResult<Option<Value>> { descriptor.get_item(name)?.map(|v| o.to_value(&v)).transpose() };
-            let d = Descriptor {
-                value,
-                get: accessor("get")?,
-                set: accessor("set")?,
-                writable: flag("writable")?,
-                enumerable: flag("enumerable")?,
-                configurable: flag("configurable")?,
-            };
-            Ok(Op::DefineProperty { target: o.to_value(target)?, key: o.to_value(key)?, descriptor: Box::new(d) })
-        })
+        operations::define_property(slf, target, key, descriptor)
     }
 
     fn get_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request(slf, Op::GetPrototype { target: requests::value_of(slf, target)? })
+        operations::get_prototype(slf, target)
     }
 
     fn set_prototype(slf: &Bound<'_, Self>, target: &Bound<'_, PyAny>, proto: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request(slf, Op::SetPrototype { target: requests::value_of(slf, target)?, proto: requests::value_of(slf, proto)? })
+        operations::set_prototype(slf, target, proto)
     }
 
     #[pyo3(name = "typeof")]
     fn type_of(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request(slf, Op::TypeOf { value: requests::value_of(slf, value)? })
+        operations::type_of(slf, value)
     }
 
     fn instanceof(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, ctor: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request(slf, Op::InstanceOf { value: requests::value_of(slf, value)?, ctor: requests::value_of(slf, ctor)? })
+        operations::instance_of(slf, value, ctor)
     }
 
     fn strict_equals(slf: &Bound<'_, Self>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        requests::request(slf, Op::StrictEquals { a: requests::value_of(slf, a)?, b: requests::value_of(slf, b)? })
+        operations::strict_equals(slf, a, b)
     }
 
     /// A host-side object from `(key, value)` pairs, returned by reference.
@@ -308,7 +298,7 @@ impl Connection {
 
     /// `{name: method | "accessor" | "data"}` for a class prototype chain (cached).
     fn describe_class(slf: &Bound<'_, Self>, proto: u64) -> PyResult<Py<PyDict>> {
-        requests::class_members(slf, proto)
+        operations::class_members(slf, proto)
     }
 
     /// `globalThis` of the host, by reference.

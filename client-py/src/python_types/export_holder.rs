@@ -50,7 +50,7 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
         let py = Python::assume_attached();
         let lookup_error = PyErr::take(py);
         let method = ffi::PyUnicode_InternFromString(c"_napi_missing_attribute".as_ptr());
-        let fallback = if method.is_null() { ptr::null_mut() } else { crate::state::proxies::_PyType_Lookup(ffi::Py_TYPE(obj), method) };
+        let fallback = if method.is_null() { ptr::null_mut() } else { crate::proxy::object::_PyType_Lookup(ffi::Py_TYPE(obj), method) };
         if !method.is_null() {
             ffi::Py_DECREF(method);
         }

@@ -12,9 +12,9 @@ use rustc_hash::FxHashMap;
 
 use napi_client::link::channel::Channel;
 
+use crate::proxy::table::Proxies;
 use crate::state::exported::Exported;
 use crate::state::finished::Finished;
-use crate::state::proxy_table::Proxies;
 use crate::state::subscriptions::Subscriptions;
 
 #[pyclass(frozen, weakref, module = "napi_python._native")]

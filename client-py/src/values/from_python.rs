@@ -12,9 +12,9 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
+use crate::proxy::object::{JSMethod, JSRef};
 use crate::state::connection::Connection;
 use crate::state::hooks::{dead_error, hooks, Hooks};
-use crate::state::proxies::{JSMethod, JSRef};
 use crate::state::quick::Quick;
 use crate::values::buffers::{Uploads, INLINE_BYTES};
 use crate::values::containers::{self, Budget, Converted, Sending};

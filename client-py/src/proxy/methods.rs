@@ -11,8 +11,9 @@ use pyo3::types::{PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::calls::requests;
+use crate::proxy::object::{_PyType_Lookup, JSCallable, JSMethod, JSRef};
+use crate::proxy::operations;
 use crate::state::connection::Connection;
-use crate::state::proxies::{_PyType_Lookup, JSCallable, JSMethod, JSRef};
 use crate::state::quick::Quick;
 
 #[pymethods]
@@ -74,18 +75,18 @@ impl JSRef {
         let this = slf.get();
         let conn = this.conn.bind(py);
         if let Some(proto) = this.class_proto {
-            let members = requests::class_members(conn, proto)?;
+            let members = operations::class_members(conn, proto)?;
             if let Some(m) = members.bind(py).get_item(name)? {
                 if let Ok(f) = m.cast_into::<JSRef>() {
                     return Ok(Py::new(py, JSMethod::new(slf.clone().unbind(), f.unbind()))?.into_any());
                 }
             }
         }
-        let value = requests::get_property(conn, slf.as_any(), name.as_any())?;
+        let value = operations::get(conn, slf.as_any(), name.as_any())?;
         let bound = value.bind(py);
         // Undefined: a missing property (JS's `in` says no), or one whose value is undefined.
         if (bound.is_none() || bound.is(&crate::state::hooks::hooks(py)?.undefined))
-            && !requests::has_property(conn, slf.as_any(), name.as_any())?.bind(py).is_truthy()?
+            && !operations::has(conn, slf.as_any(), name.as_any())?.bind(py).is_truthy()?
         {
             if on_type(slf.as_any(), name) {
                 return generic_getattr(slf.as_any(), name);
