@@ -98,6 +98,11 @@ impl Output {
                 continue;
             }
             keep(partial, line);
+            // A Windows host's C runtime ends its lines with "\r\n" (text mode): the line is
+            // what comes before either ending.
+            if partial.last() == Some(&b'\r') {
+                partial.pop();
+            }
             s.lines.push_back((stream, String::from_utf8_lossy(partial).into_owned()));
             partial.clear();
             queued = true;
@@ -200,3 +205,19 @@ mod reader;
 use reader::Reader;
 
 static READER: PerProcess<Arc<Reader>> = PerProcess::new();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_ends_at_a_newline_or_a_carriage_return_and_newline() {
+        let output = Output::none();
+        let mut partial = Vec::new();
+        output.push(Stream::Stdout, b"unix\nwindows\r", &mut partial);
+        output.push(Stream::Stdout, b"\nkept\rinside\r\n", &mut partial);
+        let lines = output.take_lines(Duration::ZERO).unwrap();
+        let texts: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(texts, ["unix", "windows", "kept\rinside"]);
+    }
+}
