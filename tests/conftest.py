@@ -16,6 +16,7 @@ from typing import NoReturn
 
 import pytest
 from oracle_node import NODE
+from processes import gone  # noqa: F401  (the tests import it from here)
 
 import napi_python
 
@@ -82,15 +83,6 @@ def addon_path(name: str) -> str:
     if not path.exists():
         raise FileNotFoundError(f"{path} is not built: run addons/build.sh")
     return str(path)
-
-
-def gone(pid: int) -> bool:
-    """True when `pid` no longer runs (absent, or a zombie nobody has reaped yet)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def oracle_node() -> str:

@@ -13,40 +13,20 @@ NAPI_VERSION_EXPERIMENTAL, which node 20 treats the same way.
 from __future__ import annotations
 
 import gc
-import os
 import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from conftest import addon_path
+from processes import host_children
 
 import napi_python
 from napi_python import AddonClosedError, AddonInitError, AddonLoadError, js, load_addon
 
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
-
-
-def host_children() -> list[int]:
-    """Child processes of this test process named napi-hostd (zombies included)."""
-    me = os.getpid()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...; comm may contain spaces, so split after the last ")"
-        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        if ppid == me and comm == "napi-hostd":
-            found.append(int(entry.name))
-    return found
 
 
 def assert_no_host_left(before: list[int]) -> None:

@@ -157,12 +157,19 @@ def test_an_addon_pickles_with_its_setup():
             assert napi_python.addon_info(copy).pid != napi_python.addon_info(addon).pid
 
 
-@pytest.mark.needs_input(
-    (ROOT / "tests" / "npm" / "node_modules").is_dir(), "tests/npm/node_modules is absent: run scripts/npm-install"
+# The npm packages installed for this platform: on Windows their win32-x64 binaries, which
+# `scripts/windows npm` installs.
+NPM, INSTALL_NPM = (
+    (ROOT / "build" / "windows" / "npm", "scripts/windows npm")
+    if sys.platform == "win32"
+    else (ROOT / "tests" / "npm", "scripts/npm-install")
 )
+
+
+@pytest.mark.needs_input((NPM / "node_modules").is_dir(), f"{NPM}/node_modules is absent: run {INSTALL_NPM}")
 def test_require_passes_the_setup_on():
     seen = []
-    crc = require("@node-rs/crc32", paths=[str(ROOT / "tests" / "npm")], setup=seen.append, isolated=not IN_PROCESS)
+    crc = require("@node-rs/crc32", paths=[str(NPM)], setup=seen.append, isolated=not IN_PROCESS)
     with crc:
         assert seen == [crc]
         assert crc.crc32c(b"hello") == 2591144780

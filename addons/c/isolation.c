@@ -1,18 +1,48 @@
 /* Chapter "isolation" (issue 6): faults an addon can inflict on the process that runs it --
  * stack overflow, exit(0), closing the host's socket, napi_fatal_error, hangs, a malloc bomb,
  * a fork bomb, floods of output -- each a function, so tests can inject one and check that
- * Python survives with the right exception and that nothing is left behind. */
+ * Python survives with the right exception and that nothing is left behind.
+ *
+ * Built for Windows too (scripts/windows addons): there the waits are Win32's, and what has no
+ * Windows counterpart here (fork, the host's Unix socket, the rings found in /proc/self/maps)
+ * throws "not on Windows", so a test that calls it fails saying so. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+#else
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common.h"
 #include "host_sockets.h"
+#endif
+
+#include "common.h"
+
+#ifdef _WIN32
+static void sleep_ms(int32_t ms) { Sleep((DWORD)ms); }
+static void sleep_forever(void) {
+  for (;;) Sleep(INFINITE);
+}
+
+/* Throws for a function this addon does not have on Windows (see above). */
+static napi_value not_on_windows(napi_env env, const char* what) {
+  char message[160];
+  snprintf(message, sizeof message, "isolation.c: %s: not on Windows", what);
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+#else
+static void sleep_ms(int32_t ms) { usleep((useconds_t)ms * 1000); }
+static void sleep_forever(void) {
+  for (;;) pause();
+}
+#endif
 
 static int32_t arg_int(napi_env env, napi_value v) {
   int32_t n = 0;
@@ -49,8 +79,12 @@ static napi_value ExitZero(napi_env env, napi_callback_info info) {
  * the host can then neither read nor answer. */
 static napi_value CloseSocket(napi_env env, napi_callback_info info) {
   (void)info;
+#ifdef _WIN32
+  return not_on_windows(env, "closeSocket");
+#else
   shutdown(host_socket(0), SHUT_RDWR);
   return make_undefined(env);
+#endif
 }
 
 static napi_value FatalError(napi_env env, napi_callback_info info) {
@@ -70,7 +104,7 @@ static napi_value Spin(napi_env env, napi_callback_info info) {
 
 static napi_value Pause(napi_env env, napi_callback_info info) {
   (void)env, (void)info;
-  for (;;) pause();
+  sleep_forever();
   return NULL;
 }
 
@@ -78,7 +112,7 @@ static napi_value Pause(napi_env env, napi_callback_info info) {
 static napi_value SleepMs(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
-  usleep((useconds_t)arg_int(env, argv[0]) * 1000);
+  sleep_ms(arg_int(env, argv[0]));
   return make_undefined(env);
 }
 
@@ -88,7 +122,7 @@ static napi_value SignalThenWait(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!get_args(env, info, 3, argv, NULL)) return NULL;
   int out = arg_int(env, argv[0]), in = arg_int(env, argv[1]);
-  usleep((useconds_t)arg_int(env, argv[2]) * 1000);
+  sleep_ms(arg_int(env, argv[2]));
   char byte = 1;
   if (write(out, &byte, 1) != 1 || read(in, &byte, 1) != 1) {
     napi_throw_error(env, NULL, "signalThenWait: the pipe failed");
@@ -120,6 +154,10 @@ static napi_value ForkBomb(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
   int32_t n = arg_int(env, argv[0]);
+#ifdef _WIN32
+  (void)n;
+  return not_on_windows(env, "forkBomb");
+#else
   int32_t started = 0;
   for (int32_t i = 0; i < n; i++) {
     pid_t pid = fork();
@@ -137,6 +175,7 @@ static napi_value ForkBomb(napi_env env, napi_callback_info info) {
     if (pid > 0) started++;
   }
   return make_int32(env, started);
+#endif
 }
 
 /* spew(bytes, toStderr): writes that many bytes of numbered lines to stdout or stderr. */
@@ -161,13 +200,17 @@ static napi_value Spew(napi_env env, napi_callback_info info) {
 /* say(text, toStderr): one line. */
 static napi_value Say(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  char text[512];
+  char text[512 + 1]; /* the line and its newline */
   size_t len = 0;
   bool to_stderr = false;
   if (!get_args(env, info, 2, argv, NULL)) return NULL;
-  NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[0], text, sizeof text, &len));
+  NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[0], text, sizeof text - 1, &len));
   NODE_API_CALL(env, napi_get_value_bool(env, argv[1], &to_stderr));
-  dprintf(to_stderr ? 2 : 1, "%s\n", text);
+  text[len] = '\n';
+  if (write(to_stderr ? 2 : 1, text, (unsigned)len + 1) != (int)len + 1) {
+    napi_throw_error(env, NULL, "say: the write failed");
+    return NULL;
+  }
   return make_undefined(env);
 }
 
@@ -184,6 +227,7 @@ static napi_value Call(napi_env env, napi_callback_info info) {
  * file "napi-rings", whose control page holds per ring, at 384-byte steps, the write index, the
  * read index (128 bytes on) and the consumer's sleeping flag. Ring 0 carries the client's bytes
  * to the host, ring 1 the host's to the client. */
+#ifndef _WIN32
 static volatile uint64_t* ring_word(size_t offset) {
   FILE* maps = fopen("/proc/self/maps", "r");
   char line[512];
@@ -197,6 +241,7 @@ static volatile uint64_t* ring_word(size_t offset) {
   if (maps) fclose(maps);
   return start ? (volatile uint64_t*)(start + offset) : NULL;
 }
+#endif
 
 /* breakRing(which) writes an impossible index into the rings, as a hostile or corrupted host
  * could: "head" claims the ring to the client holds far more than it can, then wakes the client
@@ -207,6 +252,9 @@ static napi_value BreakRing(napi_env env, napi_callback_info info) {
   char which[8];
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
   arg_string(env, argv[0], which, sizeof which);
+#ifdef _WIN32
+  return not_on_windows(env, "breakRing");
+#else
   int head = strcmp(which, "head") == 0;
   volatile uint64_t* word = ring_word(head ? 384 : 128);
   if (word == NULL) {
@@ -216,21 +264,31 @@ static napi_value BreakRing(napi_env env, napi_callback_info info) {
   *word = (uint64_t)1 << 40;
   if (head) {
     send(host_socket(0), "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-    for (;;) pause();
+    sleep_forever();
   }
   return make_undefined(env);
+#endif
 }
 
 static napi_value Pid(napi_env env, napi_callback_info info) {
   (void)info;
+#ifdef _WIN32
+  return make_int32(env, (int32_t)GetCurrentProcessId());
+#else
   return make_int32(env, (int32_t)getpid());
+#endif
 }
 
 /* The kernel's id of the thread running the call: in-process direct calls run on the
- * calling Python thread (threading.get_native_id()), the others on the host's thread. */
+ * calling Python thread (threading.get_native_id(), GetCurrentThreadId on Windows), the others
+ * on the host's thread. */
 static napi_value ThreadId(napi_env env, napi_callback_info info) {
   (void)info;
+#ifdef _WIN32
+  return make_int32(env, (int32_t)GetCurrentThreadId());
+#else
   return make_int32(env, (int32_t)gettid());
+#endif
 }
 
 NAPI_MODULE_INIT() {

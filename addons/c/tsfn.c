@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <fcntl.h>
+#endif
 
 #include "common.h"
 
@@ -200,33 +204,53 @@ static napi_value QueueFull(napi_env env, napi_callback_info info) {
   return make_list(env, 5, items);
 }
 
+/* A thread's scheduler state as Linux's stat file of that thread says it ("tid (comm) S ...":
+ * S, asleep: waiting on a lock or a condition variable, here the full queue's), opened by the
+ * thread itself so that another thread can read it. On Windows that is the Linux thread wine runs
+ * it on, opened through wine's Z: drive: wine's process list reports no thread states, and
+ * Windows has no other way to ask; without wine the file is missing, and the caller says so. */
+#ifdef _WIN32
+typedef HANDLE ThreadStat;
+#define NO_THREAD_STAT INVALID_HANDLE_VALUE
+static ThreadStat open_own_stat(void) {
+  return CreateFileA("Z:\\proc\\thread-self\\stat", GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+}
+static int read_stat(ThreadStat f, char* buf, size_t size) {
+  OVERLAPPED at_start = {0};
+  DWORD n = 0;
+  return ReadFile(f, buf, (DWORD)size, &n, &at_start) ? (int)n : -1;
+}
+static void close_stat(ThreadStat f) { CloseHandle(f); }
+#else
+typedef int ThreadStat;
+#define NO_THREAD_STAT (-1)
+static ThreadStat open_own_stat(void) { return open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC); }
+static int read_stat(ThreadStat f, char* buf, size_t size) { return (int)pread(f, buf, size, 0); }
+static void close_stat(ThreadStat f) { close(f); }
+#endif
+
+static int asleep(ThreadStat f) {
+  char stat[512];
+  int n = read_stat(f, stat, sizeof stat - 1);
+  if (n <= 0) return 0;
+  stat[n] = 0;
+  const char* end = strrchr(stat, ')'); /* comm may hold anything */
+  return end != NULL && end[1] == ' ' && end[2] == 'S';
+}
+
 typedef struct {
   Scenario* s;
   atomic_int* started;
-  atomic_int tid;
+  ThreadStat stat;
   napi_status status;
 } Blocked;
 
 static void* ProduceBlocked(void* arg) {
   Blocked* b = arg;
-  atomic_store(&b->tid, (int)syscall(SYS_gettid));
+  b->stat = open_own_stat();
   atomic_fetch_add(b->started, 1);
   b->status = napi_call_threadsafe_function(b->s->tsfn, (void*)(intptr_t)7, napi_tsfn_blocking);
   return NULL;
-}
-
-/* Whether thread `tid` of this process is asleep (state S in /proc: waiting on a lock or a
- * condition variable, here the full queue's). */
-static int asleep(int tid) {
-  char path[64], stat[512];
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-  FILE* f = fopen(path, "r");
-  if (f == NULL) return 0;
-  size_t n = fread(stat, 1, sizeof stat - 1, f);
-  fclose(f);
-  stat[n] = 0;
-  const char* end = strrchr(stat, ')'); /* "tid (comm) S ...": comm may hold anything */
-  return end != NULL && end[1] == ' ' && end[2] == 'S';
 }
 
 /* abortBlocked(threads) -> [id, abort status, each producer's status]. The queue (size 1) is
@@ -246,28 +270,35 @@ static napi_value AbortBlocked(napi_env env, napi_callback_info info) {
   Blocked blocked[MAX_THREADS];
   pthread_t threads[MAX_THREADS];
   for (int i = 0; i < n; i++) {
-    blocked[i] = (Blocked){s, &started, napi_ok};
+    blocked[i] = (Blocked){s, &started, NO_THREAD_STAT, napi_ok};
     pthread_create(&threads[i], NULL, ProduceBlocked, &blocked[i]);
   }
+  const char* failure = NULL;
   for (int waited_ms = 0;; waited_ms++) {
-    int sleeping = 0;
-    for (int i = 0; atomic_load(&started) == n && i < n; i++) sleeping += asleep(atomic_load(&blocked[i].tid));
-    if (sleeping == n) break;
-    if (waited_ms == 10000) {
-      napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort); /* lets the producers go */
-      for (int i = 0; i < n; i++) pthread_join(threads[i], NULL);
-      napi_throw_error(env, NULL, "the producers did not block within 10 s");
-      return NULL;
+    int sleeping = 0, unseen = 0;
+    for (int i = 0; atomic_load(&started) == n && i < n; i++) {
+      unseen += blocked[i].stat == NO_THREAD_STAT;
+      sleeping += blocked[i].stat != NO_THREAD_STAT && asleep(blocked[i].stat);
     }
+    if (sleeping == n) break;
+    if (unseen) failure = "a producer cannot read its own state (no /proc/thread-self/stat)";
+    if (waited_ms == 10000) failure = "the producers did not block within 10 s";
+    if (failure) break;
     usleep(1000);
   }
   napi_value items[2 + MAX_THREADS];
-  items[0] = register_scenario(env, s);
-  items[1] = make_status(env, napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort));
+  napi_status aborted = napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort); /* lets them go */
   for (int i = 0; i < n; i++) {
     pthread_join(threads[i], NULL);
+    if (blocked[i].stat != NO_THREAD_STAT) close_stat(blocked[i].stat);
     items[2 + i] = make_status(env, blocked[i].status);
   }
+  if (failure) {
+    napi_throw_error(env, NULL, failure);
+    return NULL;
+  }
+  items[0] = register_scenario(env, s);
+  items[1] = make_status(env, aborted);
   return make_list(env, 2 + n, items);
 }
 
