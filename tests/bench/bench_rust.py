@@ -1,6 +1,6 @@
 """The speed of the addons people use: most Node-API addons on npm are Rust (napi-rs), and a
 Rust library has thread-local storage, so in-process its calls run on the host thread (relayed,
-`server/host/src/relay.rs`) where a C addon's run on the caller's. Timed side by side in one
+`server/host/src/inprocess/relay.rs`) where a C addon's run on the caller's. Timed side by side in one
 run, each against node calling the same `.node`:
 
 - `add` and `callback`: the C benchmark addon (build/addons/bench.node) against the napi-rs test

@@ -6,7 +6,7 @@
 //! and whatever the addon started die with the client, however it ends, and a timeout or a close
 //! ends them all with `TerminateJobObject`, as Linux kills the host's process group and its
 //! descendants. The host learns its handles on its standard input (`server/hostd/src/
-//! main_windows.rs`): the client duplicates its ends of the pipes, the wake-up events and the
+//! start/windows.rs`): the client duplicates its ends of the pipes, the wake-up events and the
 //! rings' section into the host (D34: only the client holds a handle to the other process) once
 //! the host is in the job, before it can run any addon code.
 
