@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from conftest import each_task
+from conftest import IN_PROCESS, each_task
 
 import napi_python
 from napi_python import JSError, js
@@ -106,19 +106,21 @@ def test_argument_checks_answer_nodes_statuses(load):
             addon.createWith(resource, "x")
 
 
-def test_an_exception_thrown_by_complete_is_reported_and_the_host_goes_on(load, monkeypatch):
-    """An exception `complete` leaves pending is uncaught (node: the process dies with it); the
-    host reports it — to sys.unraisablehook by default — and keeps serving."""
+def test_an_exception_thrown_by_complete_is_reported_and_ends_the_host(load, monkeypatch):
+    """An exception `complete` leaves pending is uncaught: node's process dies with it; the
+    host reports it (to sys.unraisablehook by default) and ends, as whatever waits on it is
+    told (test_uncaught.py)."""
     reported = []
     monkeypatch.setattr(sys, "unraisablehook", reported.append)
-    addon = load("async_work")
+    addon = load("async_work", **({} if IN_PROCESS else {"restart": False}))
+    host = napi_python.addon_info(addon).host
     assert addon.queue(0, False, True, None) == NAPI_OK
-    wait_for(lambda: addon.state(0)[0] == 1, "the completion")
     wait_for(lambda: reported, "the report of the uncaught exception")
     assert isinstance(reported[0].exc_value, JSError) and reported[0].exc_value.message == "thrown by complete"
-    assert addon.state(0) == [1, NAPI_OK, True, True]
-    assert addon.queue(1, False, False, None) == NAPI_OK
-    wait_for(lambda: addon.state(1)[0] == 1, "the next completion")
+    wait_for(lambda: not host.alive, "the end of the host")
+    with pytest.raises(napi_python.AddonCrashedError, match="thrown by complete") as ended:
+        addon.state(0)
+    assert ended.value.__cause__ is reported[0].exc_value
 
 
 def test_closing_returns_after_the_dispatcher_ran_what_the_host_sent(load, monkeypatch):

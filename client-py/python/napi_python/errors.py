@@ -230,4 +230,21 @@ def _dead(
             return instead
     if kind == "timeout":
         return AddonTimeoutError(message)
-    return AddonCrashedError(message, signal=signal, exit_code=exit_code, stderr=stderr, limit=limit, pid=pid)
+    crashed = AddonCrashedError(message, signal=signal, exit_code=exit_code, stderr=stderr, limit=limit, pid=pid)
+    if kind == "uncaught":
+        crashed.__cause__ = _ended_by.get((pid, message))
+    return crashed
+
+
+# The exceptions that ended hosts (promise.py's `_uncaught`), by the pid and message their waiters are
+# told: the cause of each AddonCrashedError raised for them. The last few are kept: a traceback
+# holds its frames alive.
+_ended_by: dict[tuple[int, str], BaseException] = {}
+_ENDED_BY_KEPT = 16
+
+
+def _remember_cause(pid: int, message: str, exc: BaseException) -> None:
+    """Makes ``exc`` the cause of what the waiters of host ``pid``, ended with ``message``, raise."""
+    while len(_ended_by) >= _ENDED_BY_KEPT:
+        del _ended_by[next(iter(_ended_by))]
+    _ended_by[(pid, message)] = exc

@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures._base import FINISHED, RUNNING
 from typing import Any, TypeVar, cast
 
-from . import _native
+from . import _native, errors
 from .proxy import JSObject
 
 __all__ = ["JSPromise", "uncaught_hook"]
@@ -164,10 +164,16 @@ _log = logging.getLogger("napi_python")
 
 
 def uncaught_hook(exc: BaseException) -> None:
-    """Receives exceptions nothing in the host caught: thrown from an async-work completion, a
-    threadsafe-function call or a finalizer (a Python exception raised by a callback there comes
-    back as itself). By default they go to ``sys.unraisablehook``, which prints them with their
-    traceback; ``napi_python.set_uncaught_hook`` installs another handler."""
+    """The default for exceptions nothing in the host caught: thrown from an async-work
+    completion, a threadsafe-function call, a libuv callback or a finalizer (a Python exception
+    raised by a callback there comes back as itself). Such an exception ends node's process; here
+    it goes to ``sys.unraisablehook``, which prints it with its traceback, and then ends its host:
+    whatever waits on the host (a call, a promise's future) and each later use raises
+    ``AddonCrashedError`` with the exception as its ``__cause__``, and an isolated host with a
+    restart policy starts again on the next use, as after a crash. Nothing is left waiting for a
+    host that will not answer. ``napi_python.set_uncaught_hook(handler)`` takes such exceptions
+    instead, as a ``process.on("uncaughtException")`` listener does in node: the host then
+    keeps running."""
     _native.write_unraisable(exc)
 
 
@@ -175,10 +181,22 @@ _hook: Callable[[BaseException], Any] = uncaught_hook
 
 
 def set_uncaught_hook(hook: Callable[[BaseException], Any] | None) -> None:
-    """Installs ``hook`` for uncaught addon exceptions (None restores the default)."""
+    """Installs ``hook`` for uncaught addon exceptions, keeping their hosts running (None
+    restores the default, which reports them and ends their hosts: see ``uncaught_hook``)."""
     global _hook
     _hook = hook if hook is not None else uncaught_hook
 
 
-def _uncaught(exc: BaseException) -> None:
-    _hook(exc)
+def _uncaught(exc: BaseException, conn: Any) -> None:
+    """Called by the native layer with an exception nothing caught in the host of ``conn``."""
+    hook = _hook
+    hook(exc)
+    if hook is uncaught_hook:
+        # A JS error's str() names it already ("TypeError: ...").
+        what = str(exc) if isinstance(exc, errors.JSError) else f"{type(exc).__name__}: {exc}"
+        message = (
+            f"the host was ended by an exception nothing caught, as node ends its process: {what} "
+            "(napi_python.set_uncaught_hook installs a handler that keeps hosts running)"
+        )
+        errors._remember_cause(conn.pid, message, exc)
+        conn.close(uncaught=message)

@@ -34,12 +34,13 @@ impl Serve for Served<'_, '_, '_> {
     }
 }
 
-/// Hands an exception nothing caught to the uncaught hook.
+/// Hands an exception nothing caught to the uncaught hook, with the connection it came from
+/// (which the package's default hook ends, as node ends its process).
 pub fn report_uncaught(cx: &Cx<'_, '_>, thrown: Box<Thrown>) -> PyResult<()> {
     let exc = match cx.outcome(Outcome::Thrown(thrown)) {
         Ok(v) => v,
         Err(e) => e.into_value(cx.py).into_any(),
     };
-    cx.hooks.uncaught.bind(cx.py).call1((exc,))?;
+    cx.hooks.uncaught.bind(cx.py).call1((exc, cx.conn))?;
     Ok(())
 }

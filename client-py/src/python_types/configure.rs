@@ -37,13 +37,14 @@ use crate::state::hooks::{register, Hooks};
 ///   the value is not an Error);
 /// - `failure(kind, message)`: for a request the host refused (`kind`: "Load", "StaleObject"...);
 /// - `dead(kind, pid, message, signal, exit_code, stderr, limit)`: for a host that cannot answer
-///   (`kind`: "closed", "timeout" or "crashed").
+///   (`kind`: "closed", "timeout", "crashed", "forked" or "uncaught").
 ///
 /// Promises:
 ///
 /// - `claimed(promise)`: the settlement of a promise the host subscribed to on its own (a
 ///   promise that answered a call); its `settle(ok, value)` is called when the promise settles;
-/// - `uncaught(exception)`: an exception nothing in the host caught;
+/// - `uncaught(exception, connection)`: an exception nothing in the host caught, and the
+///   connection of the host it came from;
 /// - `awaitable(connection, object)`: a JS promise for a Python awaitable, or None if `object`
 ///   is not one.
 #[pyfunction]

@@ -178,16 +178,21 @@ impl Connection {
 
     /// Ends the host, giving it `grace` seconds to run its cleanup hooks, then waits (as long
     /// again, at most) for the event dispatcher to run what the host sent before it ended: a
-    /// report of an uncaught exception, a settlement, is run before this returns.
-    #[pyo3(signature = (grace=2.0))]
-    fn close(&self, py: Python<'_>, grace: f64) {
+    /// report of an uncaught exception, a settlement, is run before this returns. With
+    /// `uncaught`, the host is ended for an exception nothing caught: waiters are told that
+    /// message (the `_dead` hook's kind "uncaught").
+    #[pyo3(signature = (grace=2.0, uncaught=None))]
+    fn close(&self, py: Python<'_>, grace: f64, uncaught: Option<String>) {
         if self.channel.forked() {
             // The parent's host: nothing to close here, and no dispatcher to wait for.
             return;
         }
         let grace = Duration::from_secs_f64(grace.max(0.0));
         py.detach(|| {
-            self.channel.close(grace);
+            match uncaught {
+                Some(message) => self.channel.end_for_uncaught(grace, message),
+                None => self.channel.close(grace),
+            }
             // On the host thread (a Python call of its event turn closing its own host), the
             // dispatcher cannot finish before this call returns.
             if !self.channel.in_process().is_some_and(|shared| shared.on_host_thread()) {

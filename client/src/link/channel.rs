@@ -105,6 +105,9 @@ pub struct Channel {
     /// Set when the client ends the host on purpose: its end of the socket then means "closed",
     /// to whichever thread reads it first (the event dispatcher may, see `wait_dead`).
     closing: AtomicBool,
+    /// How the client ends it, once `closing` is set: closed, or ended for an exception nothing
+    /// caught; what the end of its socket then means.
+    closing_as: Mutex<Option<(DeathKind, String)>>,
     /// Why the client is stopping the host, once it is: the end of the host's streams that the
     /// kill causes then means that, to whichever thread reads it first.
     stopping: Mutex<Option<String>>,
@@ -141,6 +144,7 @@ impl Channel {
             exported: AtomicU64::new(0),
             forgotten: Pending::default(),
             closing: AtomicBool::new(false),
+            closing_as: Mutex::new(None),
             stopping: Mutex::new(None),
         };
         // The greeting comes from napi-hostd itself, before any addon code runs; a timeout

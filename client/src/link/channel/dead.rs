@@ -12,6 +12,8 @@ pub enum DeathKind {
     Timeout,
     /// This process is a fork of the one the host serves (`crate::link::forks`).
     Forked,
+    /// The client ended it, as node ends its process, for an exception nothing caught.
+    Uncaught,
 }
 
 /// Why the host can no longer answer.
@@ -36,6 +38,7 @@ impl Dead {
             DeathKind::Crashed => "crashed",
             DeathKind::Timeout => "timeout",
             DeathKind::Forked => "forked",
+            DeathKind::Uncaught => "uncaught",
         };
         (kind, self.pid, self.message.clone(), self.signal.clone(), self.exit_code, self.stderr.clone(), self.limit)
     }

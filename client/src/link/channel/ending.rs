@@ -106,7 +106,8 @@ impl Channel {
         } else if broken_by_host(&e) {
             self.invalid(e)
         } else if self.closing.load(Ordering::SeqCst) {
-            self.mark_dead(Arc::new(self.closed(CLOSE_GRACE)))
+            let (kind, message) = self.closing_as.lock().unwrap().clone().unwrap_or_else(closed_on_purpose);
+            self.mark_dead(Arc::new(self.ended(CLOSE_GRACE, kind, message)))
         } else {
             self.crashed("napi-hostd stopped answering")
         }
@@ -207,17 +208,30 @@ impl Channel {
     /// call its own thread made tears down only once that call returns, and a close from another
     /// thread returns after its teardown, as the first close would have from there.
     pub fn close(&self, grace: Duration) {
+        let (kind, message) = closed_on_purpose();
+        self.end_with(grace, kind, message);
+    }
+
+    /// Ends the host as `close` does, for an exception nothing caught (node ends its process
+    /// for one): waiters are told `message`, as `DeathKind::Uncaught`.
+    pub fn end_for_uncaught(&self, grace: Duration, message: String) {
+        self.end_with(grace, DeathKind::Uncaught, message);
+    }
+
+    fn end_with(&self, grace: Duration, kind: DeathKind, message: String) {
         if self.dead().is_some() {
             // Reaped already, unless it is a host thread still tearing down.
             self.process.reap(grace);
             return;
         }
-        self.hang_up_socket();
-        let dead = self.closed(grace);
+        self.hang_up_socket(kind, message.clone());
+        let dead = self.ended(grace, kind, message);
         self.mark_dead(Arc::new(dead));
     }
 
-    fn hang_up_socket(&self) {
+    fn hang_up_socket(&self, kind: DeathKind, message: String) {
+        // The first reason stands, as for `die`.
+        self.closing_as.lock().unwrap().get_or_insert((kind, message));
         self.closing.store(true, Ordering::SeqCst);
         self.end.hang_up();
         if let Some(host) = &self.in_process {
@@ -225,13 +239,13 @@ impl Channel {
         }
     }
 
-    /// How a host the client closed ended (waiting up to `grace` for it, then killing it).
-    fn closed(&self, grace: Duration) -> Dead {
+    /// How a host the client ended ended (waiting up to `grace` for it, then killing it).
+    fn ended(&self, grace: Duration, kind: DeathKind, message: String) -> Dead {
         let ending = describe(self.process.reap(grace));
         Dead {
-            kind: DeathKind::Closed,
+            kind,
             pid: self.process.pid,
-            message: "the addon was closed".into(),
+            message,
             signal: ending.signal,
             exit_code: ending.exit_code,
             stderr: self.process.output.stderr_tail(Duration::from_millis(50)),
@@ -245,10 +259,16 @@ impl Channel {
         if self.dead().is_some() {
             return;
         }
-        self.hang_up_socket();
+        let (kind, message) = closed_on_purpose();
+        self.hang_up_socket(kind, message);
         let channel = self.clone();
         let _ = std::thread::Builder::new().name("napi-hostd-reaper".into()).spawn(move || channel.close(CLOSE_GRACE));
     }
+}
+
+/// How a host the client closed on purpose ended, to its waiters.
+fn closed_on_purpose() -> (DeathKind, String) {
+    (DeathKind::Closed, "the addon was closed".into())
 }
 
 /// Whether the stream failed by the host's doing (a bad frame, a ring index it broke, an
