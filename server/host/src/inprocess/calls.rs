@@ -177,7 +177,7 @@ impl InProcess {
 
 #[cfg(test)]
 mod tests {
-    use super::super::news::tests::NoNews;
+    use super::super::share::tests::NoNews;
     use super::super::thread_locals::tests::elf;
     use super::*;
 

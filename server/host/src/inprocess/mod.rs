@@ -29,7 +29,7 @@
 //! - [`Caller`], [`Direct`], [`Served`] (`caller`): what a direct call is made of;
 //!   [`EventCaller`] (`event_calls`): the host thread's event turns calling Python themselves;
 //!   [`PythonArgs`], [`Refused`] (`inline_python`): a Python call made inline.
-//! - [`NewsSink`] (`news`): news handed over directly; `port`: the host's end of the client.
+//! - `news`: news handed over directly ([`NewsSink`], beside [`InProcess`] in `share`); `port`: the host's end of the client.
 //! - `thread_locals`: which libraries keep their calls on the host thread.
 
 mod caller;
@@ -53,9 +53,8 @@ pub use caller::{Arg, ArgsStopped, Call, Caller, Direct, Served};
 pub use calls::Route;
 pub use event_calls::{EventCaller, EventCalls, Settlement};
 pub use inline_python::{PythonArgs, PythonCallFailed, Refused};
-pub use news::NewsSink;
 pub use relay_line::Busy;
-pub use share::InProcess;
+pub use share::{InProcess, NewsSink};
 
 pub(crate) use direct::DirectFrames;
 pub(crate) use port::InProcessPort;

@@ -1,35 +1,15 @@
 //! News between an in-process host and its client, handed over directly: the host's through
-//! [`NewsSink`], the client's own segments and descriptors queued for the host to take in.
+//! [`NewsSink`](super::NewsSink), the client's own segments and descriptors queued here for the
+//! host to take in.
 
 use std::sync::atomic::Ordering;
 
 use napi_link::shm::OwnedDescriptor;
-use napi_protocol::{PyRef, Region};
 use napi_runtime::sync::lock;
 
 use crate::Host;
 
-use super::share::InProcess;
-
-/// How the host's news reach an in-process client: called on whichever thread holds the JS
-/// lock, before the host sends anything that may need them.
-pub trait NewsSink: Send + Sync {
-    /// A new segment of the host's, `size` bytes, to map from `fd`.
-    fn segment(&self, id: u32, size: u64, fd: OwnedDescriptor);
-    /// The host unmapped its segment `id`.
-    fn segment_retired(&self, id: u32);
-    /// Blocks of the client's segments the host no longer uses.
-    fn returned(&self, blocks: Vec<Region>);
-    /// Python objects the host let go, each with how many times it received it.
-    fn drop_python(&self, objects: Vec<(PyRef, u64)>);
-}
-
-/// News of the client's own segments, queued for the host.
-pub(super) enum ClientNews {
-    Segment { id: u32, size: u64, fd: OwnedDescriptor },
-    Retired(u32),
-    Descriptor { id: u32, fd: OwnedDescriptor },
-}
+use super::share::{ClientNews, InProcess};
 
 impl InProcess {
     /// Queues the news of a client segment for the host, which takes it in before anything it
@@ -79,20 +59,5 @@ impl InProcess {
                 ClientNews::Descriptor { id, fd } => host.add_client_descriptor(id, fd),
             }
         }
-    }
-}
-
-#[cfg(test)]
-pub(super) mod tests {
-    use super::*;
-
-    /// Where an in-process host's news would go: nowhere (no host serves here).
-    pub(in crate::inprocess) struct NoNews;
-
-    impl NewsSink for NoNews {
-        fn segment(&self, _: u32, _: u64, _: OwnedDescriptor) {}
-        fn segment_retired(&self, _: u32) {}
-        fn returned(&self, _: Vec<Region>) {}
-        fn drop_python(&self, _: Vec<(PyRef, u64)>) {}
     }
 }

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_utils::CachePadded;
 use napi_link::shared_cpu;
-use napi_protocol::Outcome;
+use napi_link::shm::OwnedDescriptor;
+use napi_protocol::{Outcome, PyRef, Region};
 use napi_runtime::events::Doorbell;
 
 use crate::Host;
@@ -14,10 +15,29 @@ use crate::Host;
 use super::event_calls::EventCalls;
 use super::given_back::GivenBack;
 use super::js_lock::JsLock;
-use super::news::{ClientNews, NewsSink};
 use super::platform::this_thread;
 use super::relay::Relay;
 use super::relay_line::RelayLine;
+
+/// How the host's news reach an in-process client: called on whichever thread holds the JS
+/// lock, before the host sends anything that may need them.
+pub trait NewsSink: Send + Sync {
+    /// A new segment of the host's, `size` bytes, to map from `fd`.
+    fn segment(&self, id: u32, size: u64, fd: OwnedDescriptor);
+    /// The host unmapped its segment `id`.
+    fn segment_retired(&self, id: u32);
+    /// Blocks of the client's segments the host no longer uses.
+    fn returned(&self, blocks: Vec<Region>);
+    /// Python objects the host let go, each with how many times it received it.
+    fn drop_python(&self, objects: Vec<(PyRef, u64)>);
+}
+
+/// News of the client's own segments, queued for the host.
+pub(super) enum ClientNews {
+    Segment { id: u32, size: u64, fd: OwnedDescriptor },
+    Retired(u32),
+    Descriptor { id: u32, fd: OwnedDescriptor },
+}
 
 /// What an in-process host and its client share.
 pub struct InProcess {
@@ -158,5 +178,20 @@ impl InProcess {
     /// is nested in that call).
     pub fn held_here(&self) -> bool {
         self.js.held_here()
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    /// Where an in-process host's news would go: nowhere (no host serves here).
+    pub(in crate::inprocess) struct NoNews;
+
+    impl NewsSink for NoNews {
+        fn segment(&self, _: u32, _: u64, _: OwnedDescriptor) {}
+        fn segment_retired(&self, _: u32) {}
+        fn returned(&self, _: Vec<Region>) {}
+        fn drop_python(&self, _: Vec<(PyRef, u64)>) {}
     }
 }
