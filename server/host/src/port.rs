@@ -1,6 +1,6 @@
 //! What the host needs of its client's end: the rings and sockets of a client in another process
 //! ([`crate::rings::RingsPort`]), or of one in this process, whose news go to it directly
-//! ([`crate::inprocess::InProcessPort`]).
+//! (`inprocess::InProcessPort`).
 
 use std::time::Instant;
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 use napi_functions::async_cleanup::TeardownLoop;
 use napi_functions::callback::run_outside_js;
 
-use crate::inprocess::platform::sleep_on;
+use crate::inprocess::sleep_on;
 
 use crate::{Host, TurnKind};
 

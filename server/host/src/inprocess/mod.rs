@@ -6,7 +6,7 @@
 //! JS is still run by one thread at a time, which is all the Node-API contract asks of an env,
 //! but not always by the same thread. An addon that keeps thread-local state could tell, and
 //! napi-rs does (it files its classes under the registering thread's id), so a library whose
-//! ELF file has thread-local storage ([`has_thread_locals`]) loads on the host thread, and from
+//! ELF file has thread-local storage (`thread_locals`) loads on the host thread, and from
 //! then on every request of that host runs there: still made as a direct call by its caller,
 //! whose Python calls still run inline on its thread, but with its JS run by the host thread on
 //! its behalf (`relay`). Which way a request goes is decided in one place, [`InProcess::route`].
@@ -29,7 +29,8 @@
 //! - [`Caller`], [`Direct`], [`Served`] (`caller`): what a direct call is made of;
 //!   [`EventCaller`] (`event_calls`): the host thread's event turns calling Python themselves;
 //!   [`PythonArgs`], [`Refused`] (`inline_python`): a Python call made inline.
-//! - `news`: news handed over directly ([`NewsSink`], beside [`InProcess`] in `share`); `port`: the host's end of the client.
+//! - `news`: news handed over directly ([`NewsSink`], beside [`InProcess`] in `share`); `port`:
+//!   the host's end of the client.
 //! - `thread_locals`: which libraries keep their calls on the host thread.
 
 mod caller;
@@ -41,7 +42,7 @@ mod host_thread;
 mod inline_python;
 mod js_lock;
 mod news;
-pub(crate) mod platform;
+mod platform;
 mod port;
 mod relay;
 mod relay_line;
@@ -57,4 +58,5 @@ pub use relay_line::Busy;
 pub use share::{InProcess, NewsSink};
 
 pub(crate) use direct::DirectFrames;
+pub(crate) use platform::sleep_on;
 pub(crate) use port::InProcessPort;

@@ -17,7 +17,7 @@ use napi_link::spin::{spin_until, SPIN};
 #[derive(Default)]
 pub struct TurnLock {
     held: AtomicBool,
-    /// Threads queued in [`TurnLock::take`]: [`TurnLock::try_take`] and [`TurnLock::wait_free`]
+    /// Threads queued in `TurnLock::take`: [`TurnLock::try_take`] and [`TurnLock::wait_free`]
     /// leave the lock to them, so that a thread taking it in a loop cannot starve them.
     wanted: AtomicUsize,
     /// Turns taken by threads that queued for them (counted off the path of a free lock): how
@@ -117,7 +117,7 @@ impl TurnLock {
         self.wait_until(|| self.is_free());
     }
 
-    /// How many threads queue in [`TurnLock::take`].
+    /// How many threads queue in `TurnLock::take`.
     pub fn queued(&self) -> usize {
         self.wanted.load(Ordering::SeqCst)
     }

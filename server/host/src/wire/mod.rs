@@ -9,10 +9,10 @@
 //! bounds a copy is its size: more than `napi_protocol::MAX_VALUES` values is [`TooLarge`], a
 //! clear error for the caller (D78).
 //!
-//! - [`to_wire`]: runtime values for the client ([`ToWire`]), containers copied; [`objects`]:
+//! - `to_wire`: runtime values for the client ([`ToWire`]), containers copied; `objects`:
 //!   objects by reference, as plain data or as their bytes.
-//! - [`from_wire`]: the client's values into the runtime ([`HeapBuilder`]).
-//! - [`buffers`]: buffers both ways; [`held`]: what the client holds; [`sinks`]: why a copy
+//! - `from_wire`: the client's values into the runtime ([`HeapBuilder`]).
+//! - `buffers`: buffers both ways; `held`: what the client holds; `sinks`: why a copy
 //!   stops, and the sinks it goes through.
 
 mod buffers;

@@ -22,7 +22,7 @@ impl From<TooLarge> for Failure {
     }
 }
 
-/// A copy of a container into the sink it is given ([`ToWire::value_or_copy`]).
+/// A copy of a container into the sink it is given ([`ToWire::value_or_copy`](super::ToWire::value_or_copy)).
 pub type CopyInto<'a, E> = dyn FnMut(&mut dyn ValueSink<Error = E>) -> Result<(), Stop<E>> + 'a;
 
 /// A sink whose leaves `before` sees first.
