@@ -133,6 +133,7 @@ class Host:
             if box is not None:
                 raise SandboxUnavailableError(f"napi-hostd could not set up the sandbox: {e}") from e
             raise AddonLoadError(f"napi-hostd {hostd} did not start: {e}") from e
+        supervision.started(conn.pid)
         conn.set_distinct_nulls(self._distinct_nulls)
         self._output_done = host_output.forward(conn, self._output)
         if box is not None:

@@ -64,10 +64,18 @@ def release(pid: int) -> None:
     _supervised.pop(pid, None)
 
 
+def started(pid: int) -> None:
+    """Process ``pid`` is a host just started: not the process of that number a restart once
+    replaced (Windows gives a new process the number of one that ended moments before, and
+    that host's death would otherwise be taken for a stale object's)."""
+    _superseded.pop(pid, None)
+
+
 def replaced(old: int, new: int) -> None:
     """Process ``new`` took over the addons of process ``old``, which died."""
     release(old)
-    _superseded[old] = new
+    if new != old:  # the new process may have the dead one's number (see `started`)
+        _superseded[old] = new
 
 
 def _on_host_death(pid: int) -> AddonError | None:
