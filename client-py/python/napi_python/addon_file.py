@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
 
-from .binary import elf, macho
+from .binary import elf, macho, pe
 from .errors import AddonLoadError
 
-__all__ = ["checked", "beneath"]
+__all__ = ["checked", "beneath", "unfound_dlls"]
 
 
 def checked(path: str | os.PathLike[str]) -> str:
@@ -47,3 +48,43 @@ def beneath(path: str, directory: str) -> bool:
     """Whether ``path`` is ``directory`` or lies beneath it, links resolved."""
     real, top = os.path.realpath(path), os.path.realpath(directory)
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def unfound_dlls(path: str) -> list[str]:
+    """The DLLs the Windows addon at ``path`` imports that Windows' loader cannot find where it
+    looks for them when node loads an addon (LOAD_WITH_ALTERED_SEARCH_PATH: the addon's own
+    folder first, then the program's, the system's and PATH); delay-loaded ones and API sets
+    (``api-ms-win-*``, which Windows maps rather than finds) left out. Empty elsewhere, or when
+    the file cannot be read: Windows names none of them when a load fails for want of one."""
+    if sys.platform != "win32":
+        return []
+    try:
+        imports = pe.read(path)
+    except (elf.ElfError, OSError):
+        return []
+    delay_loaded = {s.library for s in imports.symbols if s.version == "delay-load"}
+    return [
+        dll
+        for dll in dict.fromkeys(imports.needed)
+        if dll not in delay_loaded
+        and not dll.lower().startswith(("api-ms-win-", "ext-ms-"))
+        and not _findable(dll, os.path.dirname(path))
+    ]
+
+
+def _findable(dll: str, beside: str) -> bool:
+    """Whether Windows finds ``dll`` in ``beside`` or on its standard search path, read as data
+    (nothing of it runs)."""
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
+    kernel32.LoadLibraryExW.restype = ctypes.c_void_p
+    kernel32.LoadLibraryExW.argtypes = [ctypes.c_wchar_p, ctypes.c_void_p, ctypes.c_uint32]
+    kernel32.FreeLibrary.argtypes = [ctypes.c_void_p]
+    load_library_as_datafile = 0x2
+    for candidate in (os.path.join(beside, dll), dll):
+        handle = kernel32.LoadLibraryExW(candidate, None, load_library_as_datafile)
+        if handle:
+            kernel32.FreeLibrary(handle)
+            return True
+    return False

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from . import _native
+from . import _native, addon_file
 from .addon import Addon
 from .errors import AddonCrashedError, AddonInitError, AddonLoadError, AddonSetupError, JSError
 
@@ -37,4 +37,13 @@ def load_into(conn: _native.Connection, path: str) -> tuple[Any, dict[str, Any],
         if not was_alive:
             raise  # it had died before: not this addon's doing
         raise AddonLoadError(f"the host crashed while loading {path}: {e}") from e
+    except AddonLoadError as e:
+        unfound = addon_file.unfound_dlls(path) if "(os error 126)" in str(e) else []
+        if not unfound:
+            raise
+        raise AddonLoadError(
+            f"{e}; it imports from {', '.join(unfound)}, which Windows finds neither beside it nor on "
+            "its search path (the program's folder, the system's, PATH): install what provides it, "
+            "or put it beside the addon"
+        ) from None
     return exports, members, module

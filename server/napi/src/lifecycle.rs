@@ -98,14 +98,17 @@ fn open_library(path: &Path) -> Result<Library, libloading::Error> {
     unsafe { Library::open(Some(path), libc::RTLD_LAZY | libc::RTLD_LOCAL) }
 }
 
-/// Loads `path` with `LoadLibraryExW`. A napi-rs addon then looks each `napi_*` up in the main
-/// module (`GetProcAddress`), a node-gyp one imports them from `node.exe` through its delay-load
-/// hook, which answers the main module: napi-hostd.exe exports them all (server/hostd/build.rs).
+/// Loads `path` with `LoadLibraryExW`, with node's flag (libuv's `uv_dlopen`):
+/// LOAD_WITH_ALTERED_SEARCH_PATH, so that the DLLs an addon ships beside its `.node` file are
+/// found first (Windows' default looks in the program's folder, napi-hostd.exe's or python.exe's,
+/// instead). A napi-rs addon then looks each `napi_*` up in the main module (`GetProcAddress`), a
+/// node-gyp one imports them from `node.exe` through its delay-load hook, which answers the main
+/// module: napi-hostd.exe exports them all (server/hostd/build.rs).
 #[cfg(windows)]
 fn open_library(path: &Path) -> Result<Library, libloading::Error> {
     // SAFETY: loading a DLL runs its DllMain and static constructors; running the addon's code
     // is the point.
-    unsafe { Library::new(path) }
+    unsafe { Library::load_with_flags(path, libloading::os::windows::LOAD_WITH_ALTERED_SEARCH_PATH) }
 }
 
 fn open_module(rt: &Rc<Runtime>, path: &Path) -> Result<OpenedModule, String> {
