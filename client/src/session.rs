@@ -3,6 +3,7 @@
 //! (`LocalObjects`), to any depth, on the chain of the request that caused them; events on a
 //! dispatcher thread of the session's; promises waited for; close, crash and restart.
 
+pub mod buffers;
 pub mod chains;
 pub mod dispatching;
 mod error;

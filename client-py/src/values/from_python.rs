@@ -4,6 +4,7 @@
 //! element, proxies as the host objects they stand for, other Python objects by reference;
 //! buffers are made by `buffers.rs`. `to_python.rs` converts the other way.
 
+use napi_client::session::buffers::fits_inline;
 use napi_host::caller::Arg;
 use napi_protocol::value_tree::{string_value, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, JsRef, ObjectId, PyRef, RefKind, Value};
@@ -16,7 +17,7 @@ use crate::proxy::object::{JSMethod, JSRef};
 use crate::state::connection::Connection;
 use crate::state::hooks::{dead_error, hooks, Hooks};
 use crate::state::quick::Quick;
-use crate::values::buffers::{Uploads, INLINE_BYTES};
+use crate::values::buffers::Uploads;
 use crate::values::containers::{self, Budget, Converted, Sending};
 
 pub struct Cx<'a, 'py> {
@@ -75,7 +76,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         // would cross line by line. Otherwise more go as `to_value` sends them (shared memory,
         // copied there once).
         if let Ok(b) = obj.cast::<PyBytes>() {
-            if relayed || b.as_bytes().len() < INLINE_BYTES {
+            if relayed || fits_inline(b.as_bytes().len()) {
                 return Ok(Arg::Bytes(b.as_bytes()));
             }
         }
