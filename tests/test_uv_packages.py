@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sodium_calls
 from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval, oracle_node
 
 import napi_python
@@ -95,33 +96,8 @@ def test_sodium_native_sync_calls_and_crypto_pwhash_async_awaited_from_asyncio(l
           sync.toString('hex'), err === null || err === undefined || err === 0 ? 'ok' : String(err), out.toString('hex')]))""",
     )
     sodium = load_package(path)
-    pw, salt = b"correct horse", bytes([7]) * 16
-    sync = bytearray(32)
-    sodium.crypto_pwhash(sync, pw, salt, 2, 8192, 2)
-    out = js.alloc(sodium, 32, "ArrayBuffer")
-
-    async def pwhash_async():
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        sodium.crypto_pwhash_async(
-            out,
-            0,
-            32,
-            js.arraybuffer(pw),
-            0,
-            len(pw),
-            js.arraybuffer(salt),
-            0,
-            16,
-            2,
-            8192,
-            2,
-            lambda err=None: loop.call_soon_threadsafe(done.set_result, err),
-        )
-        return await asyncio.wait_for(done, DEADLINE)
-
-    err = asyncio.run(pwhash_async())
-    ours = [sodium.crypto_pwhash_SALTBYTES, sync.hex(), "ok" if err in (None, 0) else str(err), bytes(out).hex()]
+    err, hashed = sodium_calls.pwhash_async(sodium, DEADLINE)
+    ours = [sodium.crypto_pwhash_SALTBYTES, sodium_calls.pwhash(sodium), "ok" if err in (None, 0) else str(err), hashed]
     assert ours == node
     assert node[1] == node[3], "the same hash, sync and async"
 

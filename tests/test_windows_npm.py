@@ -13,7 +13,6 @@ tests/test_install.py and tests/test_require.py.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -22,7 +21,11 @@ import threading
 from pathlib import Path
 
 import pytest
+import sodium_calls
 from conftest import IN_PROCESS
+
+import napi_python
+from napi_python import JSTypeError
 
 pytestmark = pytest.mark.skipif(sys.platform != "win32", reason="npm as a Windows CPython runs it")
 
@@ -64,8 +67,6 @@ def local_app_data(tmp_path_factory):
 
 
 def require(name: str):
-    import napi_python
-
     return napi_python.require(name, isolated=not IN_PROCESS)
 
 
@@ -85,8 +86,6 @@ def test_install_picks_what_npm_picks_on_windows_into_local_app_data(local_app_d
 
 
 def test_require_finds_each_windows_build(local_app_data):
-    import napi_python
-
     for name, binary in [
         ("@node-rs/crc32", "crc32.win32-x64-msvc.node"),
         ("sodium-native", "sodium-native.node"),
@@ -109,56 +108,23 @@ def test_crc32_answers_as_node(local_app_data):
         assert crc.crc32("world", crc.crc32("hello ")) == 222_957_957
         assert crc.crc32c(b"hello world") == 3_381_945_770
     finally:
-        import napi_python
-
         napi_python.close(crc)
 
 
 def test_sodium_hashes_as_node_in_the_call_and_on_the_libuv_pool_awaited_from_asyncio(local_app_data):
-    import napi_python
-    from napi_python import js
-
     node = "bed572dccbf47feda422d319111870a34a3756888cc14f30bac9392e4cc30d09"
     sodium = require("sodium-native")
     try:
         assert sodium.crypto_pwhash_SALTBYTES == 16
-        password, salt = b"correct horse", bytes([7] * 16)
-        sync = bytearray(32)
-        sodium.crypto_pwhash(sync, password, salt, 2, 8192, 2)
-        assert sync.hex() == node
-        # The async form takes ArrayBuffers with offsets and calls back from the libuv pool; the
-        # callback resolves a future of the running loop (Windows' default, the proactor loop).
-        out = js.alloc(sodium, 32, "ArrayBuffer")
-
-        async def pwhash_async():
-            loop = asyncio.get_running_loop()
-            done = loop.create_future()
-            sodium.crypto_pwhash_async(
-                out,
-                0,
-                32,
-                js.arraybuffer(password),
-                0,
-                len(password),
-                js.arraybuffer(salt),
-                0,
-                16,
-                2,
-                8192,
-                2,
-                lambda err=None: loop.call_soon_threadsafe(done.set_result, err),
-            )
-            return await asyncio.wait_for(done, DEADLINE)
-
-        assert asyncio.run(pwhash_async()) in (None, 0)
-        assert bytes(out).hex() == node
+        assert sodium_calls.pwhash(sodium) == node
+        err, hashed = sodium_calls.pwhash_async(sodium, DEADLINE)
+        assert err in (None, 0)
+        assert hashed == node
     finally:
         napi_python.close(sodium)
 
 
 def test_bufferutil_masks_as_node(local_app_data):
-    import napi_python
-
     bufferutil = require("bufferutil")
     try:
         out = bytearray(13)
@@ -172,8 +138,6 @@ def test_bufferutil_masks_as_node(local_app_data):
 
 
 def test_serialport_checks_and_opens_as_node(local_app_data):
-    import napi_python
-    from napi_python import JSTypeError
 
     serial = require("@serialport/bindings-cpp")
     try:
