@@ -218,7 +218,10 @@ fn wait_and_serve(
 }
 
 /// The value of a request served on this thread: what the host sent ahead of its reply, then
-/// the reply's, or what the caller made of it itself (`taken`).
+/// the reply's, or what the caller made of it itself (`taken`). The reply goes to `answered`, as
+/// a reply by message does; what is done first here only a call served on this thread has: the
+/// messages ahead of its reply, the caller's own objects, a container left in the host thread's
+/// memory, and a primitive read where it lies (the commonest answer, whose drop is skipped).
 pub fn served(
     conn: &Connection,
     cx: &Cx<'_, '_>,

@@ -5,6 +5,8 @@
 //! Requests made from inside continue the chain, the same way (`CameBy`). The core's exchange
 //! sends the answers of calls by message (`napi_client::session::exchange`).
 
+use std::cell::Cell;
+
 use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use napi_host::wire::Stop;
 use napi_protocol::value_tree::ValueSink;
@@ -12,6 +14,7 @@ use napi_protocol::{ChainId, Failure, PyException, PyRef, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use smallvec::SmallVec;
 
 use napi_client::session::chains::{self, CameBy};
 
@@ -21,12 +24,15 @@ use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
 use crate::values::to_python::PySink;
 
+/// A call's arguments as Python objects: a few, on the stack.
+type PyObjects = SmallVec<[Py<PyAny>; 4]>;
+
 /// Runs a Python call made inline, on the thread making a direct call or on the in-process host
 /// thread in an event turn: its arguments walked by the host straight into Python objects,
 /// and its result walked into the host's heap. A Python exception is answered as a JS error
 /// that remembers the exception.
-pub fn run_walked(
-    slf: &Bound<'_, Connection>,
+pub fn run_walked<'py>(
+    slf: &Bound<'py, Connection>,
     chain: ChainId,
     func: PyRef,
     args: &mut PythonArgs<'_>,
@@ -34,36 +40,31 @@ pub fn run_walked(
 ) -> Result<(), PythonCallFailed> {
     let (conn, py) = (slf.get(), slf.py());
     let cx = Cx::new(slf).map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))?;
-    // How the call failed if not by a Python exception.
-    let mut failed = None;
-    let call = || -> PyResult<()> {
-        let (f, required) = conn.exported.callable(py, func.0)?;
-        // `js.function(f, receives_this=True)` wraps callables that take `this` first.
-        let with_this = cx.hooks.receives_this(f.bind(py));
+    // How the call failed if not by a Python exception (then the `PyErr` returned is not read).
+    let failed = Cell::new(None);
+    let given = |with_this: bool| -> PyResult<PyObjects> {
         let mut objects = PySink::new(&cx);
         let mut python = Keeping::new(&mut objects, || Refused);
         match args(with_this, &mut python) {
-            Ok(()) => {}
-            Err(Stop::Sink(Refused)) => return Err(python.kept.take().expect("a refusal keeps its exception")),
+            Ok(()) => Ok(objects.take_all()),
+            Err(Stop::Sink(Refused)) => Err(python.kept.take().expect("a refusal keeps its exception")),
             Err(Stop::TooLarge) => {
-                failed = Some(PythonCallFailed::TooLarge);
-                return Ok(());
+                failed.set(Some(PythonCallFailed::TooLarge));
+                Err(PyRuntimeError::new_err("the arguments are too large"))
             }
         }
-        let mut given = objects.take_all();
-        let n = given.len();
-        fill_missing(&mut given, n, required, || undefined(&cx));
-        let r = f.bind(py).call1(PyTuple::new(py, given)?)?;
+    };
+    let answer = |r: &Bound<'py, PyAny>| -> PyResult<()> {
         let mut host = Keeping::new(result, || PyRuntimeError::new_err("refused by the host"));
-        let sent = cx.send_to(&r, &mut host);
+        let sent = cx.send_to(r, &mut host);
         if let Some(f) = host.kept.take() {
-            failed = Some(PythonCallFailed::Failed(f));
+            failed.set(Some(PythonCallFailed::Failed(f)));
             return Ok(());
         }
         sent
     };
-    let called = chains::running(&conn.channel, chain, CameBy::Inline, call);
-    if let Some(failed) = failed {
+    let called = run(&cx, chain, CameBy::Inline, func, given, answer);
+    if let Some(failed) = failed.into_inner() {
         return Err(failed);
     }
     called.map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))
@@ -72,24 +73,42 @@ pub fn run_walked(
 /// Runs the Python call `func(this?, *args)` of `chain`, which the host asked for by message.
 /// A Python exception is answered as a JS error that remembers the exception.
 pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
-    let (py, conn) = (cx.py, cx.conn.get());
-    let call = || -> PyResult<Value> {
-        let (f, required) = conn.exported.callable(py, func.0)?;
-        let mut py_args = Vec::with_capacity(required.max(args.len() + 1));
-        // `js.function(f, receives_this=True)` wraps callables that take `this` first.
-        if cx.hooks.receives_this(f.bind(py)) {
+    let given = |with_this: bool| -> PyResult<PyObjects> {
+        let mut py_args = PyObjects::with_capacity(args.len() + 1);
+        if with_this {
             py_args.push(cx.to_python(this)?);
         }
         for a in args {
             py_args.push(cx.to_python(a)?);
         }
+        Ok(py_args)
+    };
+    run(cx, chain, CameBy::Message, func, given, |r| cx.to_value(r)).map_err(|e| as_js_error(cx.conn.get(), cx.py, e))
+}
+
+/// A Python call of `chain` in either way it came: `func` looked up, called with what `given`
+/// makes of its arguments (told whether `this` comes first) and `undefined` for those missing,
+/// its result handed to `answer`.
+#[inline(always)]
+fn run<'py, R>(
+    cx: &Cx<'_, 'py>,
+    chain: ChainId,
+    came: CameBy,
+    func: PyRef,
+    given: impl FnOnce(bool) -> PyResult<PyObjects>,
+    answer: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<R>,
+) -> PyResult<R> {
+    let (py, conn) = (cx.py, cx.conn.get());
+    let call = || -> PyResult<R> {
+        let (f, required) = conn.exported.callable(py, func.0)?;
+        // `js.function(f, receives_this=True)` wraps callables that take `this` first.
+        let mut py_args = given(cx.hooks.receives_this(f.bind(py)))?;
         let n = py_args.len();
         fill_missing(&mut py_args, n, required, || undefined(cx));
         let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
-        cx.to_value(&r)
+        answer(&r)
     };
-    let result = chains::running(&conn.channel, chain, CameBy::Message, call);
-    result.map_err(|e| as_js_error(conn, py, e))
+    chains::running(&conn.channel, chain, came, call)
 }
 
 /// What JS's `undefined` is in Python for this host: a missing argument's value.

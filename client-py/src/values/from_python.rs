@@ -56,7 +56,9 @@ impl<'a, 'py> Cx<'a, 'py> {
     /// other values that own no copy of anything are made now (a proxy's id, a buffer's region);
     /// lists, tuples and dicts are left to the host (`Arg::Later`), to go into its heap under the
     /// JS lock straight from the Python objects, unless the call is `relayed` to the host's
-    /// thread: their walk would then be one more hand-off between the two threads.
+    /// thread: their walk would then be one more hand-off between the two threads. Anything
+    /// else is `to_value`'s, as by message: the two differ only in the forms a host reading this
+    /// thread's objects in place can take (a message must carry a finished tree).
     #[inline(always)]
     pub fn arg<'o>(&self, obj: &'o Bound<'py, PyAny>, relayed: bool) -> PyResult<Arg<'o>> {
         if let Some(n) = number(obj) {
