@@ -73,8 +73,8 @@ pub fn run_walked<'py>(
 /// Runs the Python call `func(this?, *args)` of `chain`, which the host asked for by message.
 /// A Python exception is answered as a JS error that remembers the exception.
 pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
-    let given = |with_this: bool| -> PyResult<PyObjects> {
-        let mut py_args = PyObjects::with_capacity(args.len() + 1);
+    let given = |with_this: bool| -> PyResult<Vec<Py<PyAny>>> {
+        let mut py_args = Vec::with_capacity(args.len() + 1);
         if with_this {
             py_args.push(cx.to_python(this)?);
         }
@@ -89,21 +89,27 @@ pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value,
 /// A Python call of `chain` in either way it came: `func` looked up, called with what `given`
 /// makes of its arguments (told whether `this` comes first) and `undefined` for those missing,
 /// its result handed to `answer`.
+/// (`A`, the arguments' container, is each way's own: one use of `PyTuple::new` for each, which
+/// the compiler then inlines into the commonest call's path.)
 #[inline(always)]
-fn run<'py, R>(
+fn run<'py, A, R>(
     cx: &Cx<'_, 'py>,
     chain: ChainId,
     came: CameBy,
     func: PyRef,
-    given: impl FnOnce(bool) -> PyResult<PyObjects>,
+    given: impl FnOnce(bool) -> PyResult<A>,
     answer: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<R>,
-) -> PyResult<R> {
+) -> PyResult<R>
+where
+    A: AsRef<[Py<PyAny>]> + Extend<Py<PyAny>> + IntoIterator<Item = Py<PyAny>>,
+    A::IntoIter: ExactSizeIterator,
+{
     let (py, conn) = (cx.py, cx.conn.get());
     let call = || -> PyResult<R> {
         let (f, required) = conn.exported.callable(py, func.0)?;
         // `js.function(f, receives_this=True)` wraps callables that take `this` first.
         let mut py_args = given(cx.hooks.receives_this(f.bind(py)))?;
-        let n = py_args.len();
+        let n = py_args.as_ref().len();
         fill_missing(&mut py_args, n, required, || undefined(cx));
         let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
         answer(&r)
