@@ -33,11 +33,10 @@ def test_a_dll_the_addon_needs_and_windows_cannot_find_is_named():
 
 
 def test_a_dll_beside_the_addon_is_found_as_node_finds_it(tmp_path):
-    # addons/beside/ holds missing_dependency.node with the DLL it imports from.
-    beside = ADDONS / "beside"
+    # addons/beside/ holds beside_dependency.node with the DLL it imports from.
     folder = tmp_path / "an addon's folder"
-    shutil.copytree(beside, folder)
-    addon = napi_python.load_addon(str(folder / "missing_dependency.node"), isolated=not IN_PROCESS)
+    shutil.copytree(ADDONS / "beside", folder)
+    addon = napi_python.load_addon(str(folder / "beside_dependency.node"), isolated=not IN_PROCESS)
     try:
         assert addon.answer == 42
     finally:

@@ -54,11 +54,11 @@ fn a_file_that_is_no_dll_says_so_with_the_code() {
 
 #[test]
 fn a_dll_beside_the_addon_is_found_as_node_finds_it() {
-    // addons/beside/ holds missing_dependency.node with the DLL it imports from: node's loader
+    // addons/beside/ holds beside_dependency.node with the DLL it imports from: node's loader
     // (LOAD_WITH_ALTERED_SEARCH_PATH) finds it there; Windows' default search would look in
     // napi-hostd.exe's folder, or the test program's, instead.
     both(|session| {
-        let path = addon("beside/missing_dependency");
+        let path = addon("beside/beside_dependency");
         let addon = session.load(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(addon.property("answer"), Some(&napi_protocol::Value::Number(42.0)));
     });
