@@ -176,7 +176,7 @@ def configure(
     # Promises: the settlement of one the host subscribed to, an uncaught exception, a JS
     # promise for a Python awaitable (None if the object is not one).
     claimed: Callable[[Any], Any],
-    uncaught: Callable[[BaseException], object],
+    uncaught: Callable[[BaseException, Connection], object],
     awaitable: Callable[[Connection, Any], Any],
 ) -> None:
     """Registers the classes and factories the native layer builds values with (once, from

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from .binary import elf, macho, pe
 from .errors import AddonLoadError
@@ -77,7 +78,9 @@ def _findable(dll: str, beside: str) -> bool:
     (nothing of it runs)."""
     import ctypes
 
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
+    # Looked up by name: the type checkers, reading this as Linux code, know no WinDLL.
+    win_dll: Any = getattr(ctypes, "WinDLL")  # noqa: B009
+    kernel32 = win_dll("kernel32", use_last_error=True)
     kernel32.LoadLibraryExW.restype = ctypes.c_void_p
     kernel32.LoadLibraryExW.argtypes = [ctypes.c_wchar_p, ctypes.c_void_p, ctypes.c_uint32]
     kernel32.FreeLibrary.argtypes = [ctypes.c_void_p]
