@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import npm_calls
 import pytest
-import sodium_calls
 from conftest import IN_PROCESS, ROOT, load_in_mode, missing_input, node_eval, oracle_node
 
 import napi_python
@@ -96,27 +96,15 @@ def test_sodium_native_sync_calls_and_crypto_pwhash_async_awaited_from_asyncio(l
           sync.toString('hex'), err === null || err === undefined || err === 0 ? 'ok' : String(err), out.toString('hex')]))""",
     )
     sodium = load_package(path)
-    err, hashed = sodium_calls.pwhash_async(sodium, DEADLINE)
-    ours = [sodium.crypto_pwhash_SALTBYTES, sodium_calls.pwhash(sodium), "ok" if err in (None, 0) else str(err), hashed]
+    err, hashed = npm_calls.pwhash_async(sodium, DEADLINE)
+    ours = [sodium.crypto_pwhash_SALTBYTES, npm_calls.pwhash(sodium), "ok" if err in (None, 0) else str(err), hashed]
     assert ours == node
     assert node[1] == node[3], "the same hash, sync and async"
 
 
 # ---- @serialport/bindings-cpp: a pseudo-terminal through its poller --------------------------
 
-OPEN_OPTIONS = {
-    "baudRate": 9600,
-    "dataBits": 8,
-    "parity": "none",
-    "stopBits": 1,
-    "rtscts": False,
-    "xon": False,
-    "xoff": False,
-    "xany": False,
-    "hupcl": True,
-    "lock": False,
-    "rtsMode": "handshake",
-}
+OPEN_OPTIONS = {**npm_calls.SERIAL_OPEN_OPTIONS, "lock": False, "rtsMode": "handshake"}
 
 
 def test_serialport_lists_no_ports_in_its_binding_on_linux(load_package):

@@ -20,8 +20,8 @@ import sys
 import threading
 from pathlib import Path
 
+import npm_calls
 import pytest
-import sodium_calls
 from conftest import IN_PROCESS
 
 import napi_python
@@ -116,8 +116,8 @@ def test_sodium_hashes_as_node_in_the_call_and_on_the_libuv_pool_awaited_from_as
     sodium = require("sodium-native")
     try:
         assert sodium.crypto_pwhash_SALTBYTES == 16
-        assert sodium_calls.pwhash(sodium) == node
-        err, hashed = sodium_calls.pwhash_async(sodium, DEADLINE)
+        assert npm_calls.pwhash(sodium) == node
+        err, hashed = npm_calls.pwhash_async(sodium, DEADLINE)
         assert err in (None, 0)
         assert hashed == node
     finally:
@@ -138,7 +138,6 @@ def test_bufferutil_masks_as_node(local_app_data):
 
 
 def test_serialport_checks_and_opens_as_node(local_app_data):
-
     serial = require("@serialport/bindings-cpp")
     try:
         with pytest.raises(JSTypeError, match="First argument must be a string"):
@@ -152,19 +151,7 @@ def test_serialport_checks_and_opens_as_node(local_app_data):
             opened.append(err)
             called.set()
 
-        options = {
-            "baudRate": 9600,
-            "dataBits": 8,
-            "parity": "none",
-            "stopBits": 1,
-            "rtscts": False,
-            "xon": False,
-            "xoff": False,
-            "xany": False,
-            "hupcl": True,
-            "lock": True,
-        }
-        serial.open("COM99", options, done)
+        serial.open("COM99", npm_calls.SERIAL_OPEN_OPTIONS, done)
         assert called.wait(DEADLINE), "the callback did not come"
         assert opened[0].message == "Opening COM99: File not found"
     finally:

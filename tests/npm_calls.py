@@ -1,5 +1,5 @@
-"""sodium-native's password hash as its README shows it, through the raw binding: the calls the
-Linux test (test_uv_packages.py, against node) and the Windows one (test_windows_npm.py) make."""
+"""Real npm packages' calls as their READMEs show them, through the raw bindings: what the Linux
+tests (test_uv_packages.py, against node) and the Windows ones (test_windows_npm.py) both make."""
 
 from __future__ import annotations
 
@@ -37,3 +37,18 @@ def pwhash_async(sodium: Any, deadline: float) -> tuple[Any, str]:
 
     err = asyncio.run(run())
     return err, bytes(out).hex()
+
+
+# @serialport/bindings-cpp's `open` options, as its JS wrapper fills them in by default.
+SERIAL_OPEN_OPTIONS = {
+    "baudRate": 9600,
+    "dataBits": 8,
+    "parity": "none",
+    "stopBits": 1,
+    "rtscts": False,
+    "xon": False,
+    "xoff": False,
+    "xany": False,
+    "hupcl": True,
+    "lock": True,
+}
