@@ -13,12 +13,12 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use napi_client::link::channel::{Dead, DeathKind};
 use napi_client::link::inbound::Violation;
 use napi_client::session::{Error, Held, NoLocalObjects, Session};
-use napi_protocol::Value;
+use napi_protocol::{Op, Value};
 
 use common::link_waits::until_a_thread_reads_the_link;
 use common::{addon, both_with};
@@ -47,7 +47,9 @@ impl StuckCall {
         let func = isolation.property(name).unwrap().clone();
         let (sender, reply) = channel();
         let caller = session.clone();
-        std::thread::spawn(move || sender.send(caller.call(&func, Value::Undefined, args)));
+        // By message: in-process, a direct call would run on its own thread, not wait on the link.
+        let call = Op::Call { func, this: Value::Undefined, args };
+        std::thread::spawn(move || sender.send(caller.request_by_message(call)));
         if let Some(mut ours) = ours.as_ref() {
             ours.read_exact(&mut [0]).expect("the host thread is in the call");
         }
@@ -85,5 +87,29 @@ fn a_close_on_another_thread_wakes_a_call_waiting_on_the_link() {
         let stuck = StuckCall::start(&session);
         session.close();
         assert_eq!(stuck.ended().kind, DeathKind::Closed);
+    });
+}
+
+/// Two ends at once, an uncaught exception's and a close: whichever records the host's end, it is
+/// the first one's reason. (The close waits for the first end's wait for the host, then the two
+/// race to record it.)
+#[test]
+fn a_close_while_an_uncaught_exception_ends_the_host_reports_the_exception() {
+    both_with(Arc::new(NoLocalObjects), |session| {
+        let stuck = StuckCall::start(&session);
+        // The uncaught end hangs up, then waits up to 2 s for the host stuck in the call to go.
+        let channel = session.channel().clone();
+        let uncaught = std::thread::spawn(move || channel.end_for_uncaught(Duration::from_secs(2), "Error: thrown".into()));
+        let by = Instant::now() + Duration::from_secs(30);
+        while !session.channel().gone() {
+            assert!(Instant::now() < by, "the uncaught end did not hang up within 30 s");
+            std::thread::yield_now();
+        }
+        session.channel().close(Duration::ZERO);
+        let dead = stuck.ended();
+        assert_eq!(dead.kind, DeathKind::Uncaught, "{}", dead.message);
+        assert_eq!(dead.message, "Error: thrown");
+        uncaught.join().unwrap();
+        assert_eq!(session.channel().dead().unwrap().kind, DeathKind::Uncaught);
     });
 }

@@ -224,19 +224,22 @@ impl Channel {
             self.process.reap(grace);
             return;
         }
-        self.hang_up_socket(kind, message.clone());
+        // A close racing an uncaught exception's end (or the other way round) reports the end
+        // that came first, as the reader thread's end of the socket does.
+        let (kind, message) = self.hang_up_socket(kind, message);
         let dead = self.ended(grace, kind, message);
         self.mark_dead(Arc::new(dead));
     }
 
-    fn hang_up_socket(&self, kind: DeathKind, message: String) {
-        // The first reason stands, as for `die`.
-        self.closing_as.lock().unwrap().get_or_insert((kind, message));
+    /// Hangs up the host's link; returns the reason that stands for this end: the first given.
+    fn hang_up_socket(&self, kind: DeathKind, message: String) -> (DeathKind, String) {
+        let standing = self.closing_as.lock().unwrap().get_or_insert((kind, message)).clone();
         self.closing.store(true, Ordering::SeqCst);
         self.end.hang_up();
         if let Some(host) = &self.in_process {
             host.mail();
         }
+        standing
     }
 
     /// How a host the client ended ended (waiting up to `grace` for it, then killing it).
