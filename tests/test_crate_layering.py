@@ -344,6 +344,13 @@ CORE_ONLY = {
     "makes a request or a direct call itself": re.compile(r"(?<![:\w])(Request|Call)\s*\{"),
     # What a settlement waits for and what is kept for a claim (`session::subscriptions`).
     "keeps promise settlements' tables itself": re.compile(r"\bstruct\s+(Subscriptions|Settlements)\b"),
+    # The direct path of in-process hosts (`session::direct`, issue 78): which way a request
+    # goes, the JS lock's tries and waits, the fallback of a call turned away, and what the host
+    # sent ahead of a direct call's reply.
+    "routes a request to an in-process host itself": re.compile(r"\.route\("),
+    "tries or waits for the JS lock itself": re.compile(r"\.(try_serve|wait_let_go|joins_line|held_here)\("),
+    "turns a direct call into a request itself": re.compile(r"\bturned_away\("),
+    "reads the host's messages": re.compile(r"\bServerMessage\b"),
 }
 
 
@@ -359,6 +366,17 @@ def test_the_binding_leaves_hosts_requests_and_messages_to_the_core():
         if pattern.search(code_of(path))
     )
     assert found == [], f"binding files that do the core's part: {found}"
+
+
+def test_the_binding_depends_on_the_host_only_through_the_core():
+    """In-process calls go through the core (issue 78): client-py lists no napi-host, and names
+    none of its items but what `napi_client::inprocess` re-exports; the Node-API functions the
+    addons it loads need still reach the extension's exports (tests/test_symbols.py)."""
+    found = crates()
+    assert "napi-host" in found["napi-client"][1], "cargo metadata named the core's path dependencies"
+    assert "napi-host" not in found["napi-python"][1], "client-py depends on napi-host itself"
+    naming = sorted(str(p.relative_to(CLIENT_SRC)) for p in CLIENT_SRC.rglob("*.rs") if "napi_host" in code_of(p))
+    assert naming == [], f"binding files that name napi_host: {naming}"
 
 
 def test_the_core_has_no_python_in_it():

@@ -33,5 +33,16 @@ pub mod link {
 /// Starting a host and greeting it: what both modes answer is a channel to it.
 pub mod start;
 
-/// A session with one host for a program with no language binding.
+/// A session with one host for a program with no language binding, and the direct calls of
+/// in-process hosts (`session::direct`), which a binding makes through it too.
 pub mod session;
+
+/// What a direct call is made of, and what its caller provides (in-process hosts): the host
+/// library's types a binding names to make direct calls and to run the host's calls back
+/// (`session::direct`), so that it need not depend on the host itself.
+pub mod inprocess {
+    pub use napi_host::caller::{Arg, ArgsStopped, Call, Caller, Direct, Served};
+    pub use napi_host::event_calls::{EventCaller, EventCalls, Settlement};
+    pub use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
+    pub use napi_host::wire::{CopyInto, Stop};
+}

@@ -5,6 +5,7 @@
 
 pub mod buffers;
 pub mod chains;
+pub mod direct;
 pub mod dispatching;
 mod error;
 mod events;
@@ -180,6 +181,7 @@ impl Session {
 
     /// Loads the addon at `path`.
     pub fn load(&self, path: &str) -> Result<Addon, Error> {
+        direct::loading(&self.inner.channel, path);
         Addon::from_answer(self.request(Op::Load { path: path.into() })?)
     }
 
@@ -241,10 +243,29 @@ impl Session {
         exit_gate::inside(|| self.request_inside(op)).unwrap_or(Err(Error::Exiting))
     }
 
+    /// `request`, sent by message even to an in-process host, whose own thread then serves it
+    /// (as a request made from a local call that came by message goes): a request that waits on
+    /// the link in either mode.
+    pub fn request_by_message(&self, op: Op) -> Result<Held, Error> {
+        exit_gate::inside(|| {
+            let channel = &*self.inner.channel;
+            let active = chains::active(channel).map(|(chain, _)| chain);
+            let request = exchange::new_request(channel, channel.next_id(), active, op);
+            exchange::exchange(channel, &Requesting(self), request, active.is_none())
+        })
+        .unwrap_or(Err(Error::Exiting))
+    }
+
     fn request_inside(&self, op: Op) -> Result<Held, Error> {
         let channel = &*self.inner.channel;
-        let active = chains::active(channel).map(|(chain, _)| chain);
-        let request = exchange::new_request(channel, channel.next_id(), active, op);
+        let active = chains::active(channel);
+        let request = exchange::new_request(channel, channel.next_id(), active.map(|(chain, _)| chain), op);
+        // In-process, served on this thread as a direct call unless the host turns it away.
+        if let Some(direct) = direct::direct_host(channel, active.map(|(_, came)| came)) {
+            if let Some(answer) = direct::session_request(self, direct.host, &request)? {
+                return Ok(answer);
+            }
+        }
         exchange::exchange(channel, &Requesting(self), request, active.is_none())
     }
 

@@ -1,69 +1,44 @@
-//! Direct calls: in-process requests and calls served on the calling Python thread
-//! (`napi_host::inprocess`). The thread takes the host's JS lock and runs the request itself,
-//! running the Python calls the addon makes meanwhile inline, on this same thread; what the host
-//! answers is written where the caller keeps it (`Served`) and converted from there. Which
-//! requests come here is the host's one decision (`InProcess::route`), asked by `direct_host`.
+//! Direct calls for Python: in-process requests and calls served on the calling Python thread.
+//! The path is the core's (`napi_client::session::direct`: which requests come here, the wait
+//! for the JS lock, the fallback to the rings, the settlements sent ahead of a reply); here is
+//! what Python brings to it (`InlineCalls`, its `DirectCaller`): the Python calls the addon
+//! makes meanwhile, run inline on this same thread, and the conversions of what the host
+//! answers, written where the caller keeps it (`Served`).
 //!
 //! The one rule about the GIL: never wait for the JS lock while holding it, since the lock's
 //! holder may be waiting for a Python call. A function whose last call was quick (`Quick`)
 //! tries the lock with the GIL held and keeps it through the call, as CPython lets a
-//! thread run its switch interval; anything else lets the GIL go first.
+//! thread run its switch interval (`DirectCaller::keeps_lock`); anything else lets the GIL go
+//! first.
 //!
 //! Values go between the Python objects and the host's heap directly, one walked into the other
 //! under the JS lock, with no protocol tree between: no bytes leave the process (D81).
 
 use std::cell::{Cell, RefCell};
 
-use napi_host::caller::{Arg, ArgsStopped, Direct, Served};
-use napi_host::event_calls::Settlement;
-use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
-use napi_host::inprocess::{InProcess, Route};
-use napi_host::wire::{CopyInto, Stop};
-use napi_host::{Busy, Caller};
+use napi_client::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
+use napi_client::session::direct::{self, DirectCaller, DirectHost};
 use napi_protocol::value_tree::ValueSink;
-use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, RequestId, ServerMessage, TraceAnswer, Value};
+use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, RequestId, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use smallvec::SmallVec;
 
-use crate::calls::answers::{answered, protocol_broken};
+use crate::calls::answers::answered;
 use crate::calls::by_message;
+use crate::calls::chain_events;
 use crate::calls::python_calls;
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error, Late};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
-use crate::state::quick::{self, Quick};
-use crate::state::subscriptions;
+use crate::state::quick::Quick;
 use crate::values::copies::{copied_into_python, settlement_made};
 use crate::values::from_python::Cx;
 use crate::values::keeping::Keeping;
 use crate::values::to_python;
-use napi_client::link::channel::Channel;
-use napi_client::session::chains::CameBy;
-use napi_client::session::exchange::{new_call, turned_away};
-
-/// An in-process host that serves a request made now on this thread as a direct call, and
-/// whether it relays it to its own thread (`InProcess::route`).
-#[derive(Clone, Copy)]
-pub struct DirectHost<'a> {
-    pub host: &'a InProcess,
-    pub relayed: bool,
-}
-
-/// The in-process host that serves a request made now on this thread as a direct call, if it
-/// does: `None` for an isolated host, and where the host routes it over the rings. `from`: how
-/// the Python call the request is made from reached this thread, if it is made from one.
-#[inline]
-pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<DirectHost<'_>> {
-    let host = channel.in_process()?;
-    match host.route(from == Some(CameBy::Message)) {
-        Route::Here => Some(DirectHost { host, relayed: false }),
-        Route::Relayed => Some(DirectHost { host, relayed: true }),
-        Route::HostThread => None,
-    }
-}
+use napi_client::session::exchange::new_call;
 
 /// `call_ref` as a direct call; over the rings if the host turns it away (its calls came to
 /// stay on its thread meanwhile, or it is gone: the rings then say how).
@@ -98,13 +73,13 @@ pub fn call_here(
     let func_id = ObjectId(func.get().id);
     let this_id = this.map(|t| ObjectId(t.get().id));
     let call = new_call(channel, id, chain, func_id, this_id, &made);
+    let call_chain = call.chain;
     let mut out = Served::default();
     let mut taken = RefCell::new(None);
     let here = Here { cx: &cx, args, later: &later, quick: Some(&func.get().quick), gate, taken: &taken };
-    let result = match serve_here(slf, direct.host, Direct::Call(&call), &here, &mut out)? {
-        true => served(conn, &cx, id, out, taken.get_mut()),
-        false => {
-            let unsent = turned_away(call);
+    let result = match direct::call(direct.host, call, &InlineCalls::new(slf, call_chain, &here), &mut out)? {
+        None => served(conn, &cx, id, out, taken.get_mut()),
+        Some(unsent) => {
             let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
             let values = made
                 .into_iter()
@@ -141,80 +116,19 @@ pub struct Here<'c, 'a, 'py> {
     pub taken: &'c RefCell<Option<PyResult<Py<PyAny>>>>,
 }
 
-/// Serves `op` on this thread, running the Python calls the addon makes meanwhile inline on the
-/// op's chain, into `out` (or `here.taken`). False: the host cannot take it here (its calls came to stay
-/// on its thread, or it is gone); it is then sent to the host thread.
+/// Serves `op` on this thread (the core's `direct::serve`), running the Python calls the addon
+/// makes meanwhile inline on the op's chain, into `out` (or `here.taken`). False: the host
+/// cannot take it here (its calls came to stay on its thread, or it is gone); it is then sent
+/// to the host thread.
+#[inline]
 pub fn serve_here(
     slf: &Bound<'_, Connection>,
-    host: &InProcess,
+    host: DirectHost<'_>,
     op: Direct<'_>,
     here: &Here<'_, '_, '_>,
     out: &mut Served,
 ) -> PyResult<bool> {
-    let py = slf.py();
-    let caller = InlineCalls { conn: slf.as_unbound(), chain: op.chain(), here, gil_kept: Cell::new(true) };
-    // The time the call itself took, for `Quick`: not the waits for the JS lock to be free nor
-    // for the GIL after it. Those grow with the threads calling, and counted as the call's they
-    // made the next call let go of the GIL, whose waits made that call slow again: 16 threads
-    // relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
-    let mut took = 0;
-    let served = if here.quick.is_some_and(Quick::keeps_gil) || host.held_here() {
-        // Held here already (a Python call of an outer direct call): no wait, whatever the GIL.
-        let first = quick::ticks();
-        let mut start = first;
-        loop {
-            let busy = match host.try_serve(op, &caller, out) {
-                Ok(served) => {
-                    took = quick::ticks().wrapping_sub(start);
-                    break served;
-                }
-                Err(busy) => busy,
-            };
-            // A call to relay waits in the host's line for its turn, without the GIL (a turn
-            // lasts longer than a direct call, and the line wakes only the next in it), unless
-            // the call that has the turn may wait for the GIL this thread holds.
-            let holder_needs_gil = busy == Busy::HolderMayNeedGil;
-            if (host.joins_line() && !holder_needs_gil) || quick::ticks().wrapping_sub(first) >= quick::KEEP_TRYING.as_nanos() as u64 {
-                break wait_and_serve(py, host, op, &caller, out, &mut took)?;
-            }
-            // Busy: wait without the GIL for the lock to be free (the turn to be let go), then
-            // try again with it. Taking the lock without the GIL instead (`wait_and_serve`)
-            // leaves this thread holding it while it waits for the GIL to make its answer, and
-            // the thread that has the GIL then finds the lock busy in turn: every call of many
-            // threads became a hand-over of both (docs/performance.md).
-            caller.here.gate.enter();
-            let wait = || if holder_needs_gil { host.wait_let_go(quick::KEEP_TRYING) } else { host.wait_free() };
-            exit_gate::allow_threads_inside(py, wait).ok_or_else(exiting_error)?;
-            start = quick::ticks();
-        }
-    } else {
-        wait_and_serve(py, host, op, &caller, out, &mut took)?
-    };
-    if let Some(q) = here.quick {
-        q.record(took);
-    }
-    Ok(served)
-}
-
-/// `host.serve` without the GIL: the addon may run long, and the JS lock's holder may need the
-/// GIL before it lets go. `took`: the time it took, the GIL taken back after it left out.
-fn wait_and_serve(
-    py: Python<'_>,
-    host: &InProcess,
-    op: Direct<'_>,
-    caller: &InlineCalls<'_, '_, '_>,
-    out: &mut Served,
-    took: &mut u64,
-) -> PyResult<bool> {
-    caller.here.gate.enter();
-    caller.gil_kept.set(false);
-    exit_gate::allow_threads_inside(py, || {
-        let start = quick::ticks();
-        let served = host.serve(op, caller, out);
-        *took = quick::ticks().wrapping_sub(start);
-        served
-    })
-    .ok_or_else(exiting_error)
+    direct::serve(host.host, op, &InlineCalls::new(slf, op.chain(), here), out)
 }
 
 /// The value of a request served on this thread: what the host sent ahead of its reply, then
@@ -246,9 +160,7 @@ pub fn served(
             }
         }
     }
-    for early in served.before {
-        take_early(conn, cx, early)?;
-    }
+    direct::settle_before(&chain_events::Served(cx), served.before)?;
     if let Some(taken) = taken.take() {
         conn.handle_drops();
         return match served.outcome {
@@ -277,18 +189,6 @@ pub fn served(
     answered(conn, cx, id, outcome)
 }
 
-/// What a direct call's host sent ahead of its reply: a settlement of the promise the reply
-/// makes, kept until the promise is claimed.
-fn take_early(conn: &Connection, cx: &Cx<'_, '_>, early: ServerMessage) -> PyResult<()> {
-    match early {
-        ServerMessage::Settled { subscription, outcome } => {
-            subscriptions::settled(&conn.subscriptions, cx.py, subscription, outcome, &|o| cx.settlement(o))
-                .unwrap_or_else(|v| Err(protocol_broken(&conn.channel, cx.py, v)))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// What a direct call's host calls back, on this thread: Python functions run inline, with the
 /// GIL, and the conversions of the call's arguments and answer.
 struct InlineCalls<'c, 'a, 'py> {
@@ -308,7 +208,11 @@ struct InlineCalls<'c, 'a, 'py> {
 // are used only with the GIL, taken again where it was let go.
 unsafe impl Sync for InlineCalls<'_, '_, '_> {}
 
-impl InlineCalls<'_, '_, '_> {
+impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
+    fn new(slf: &'c Bound<'_, Connection>, chain: ChainId, here: &'c Here<'c, 'a, 'py>) -> Self {
+        InlineCalls { conn: slf.as_unbound(), chain, here, gil_kept: Cell::new(true) }
+    }
+
     /// Runs `f` with the GIL, taken again if this call let go of it.
     fn with_gil<R>(&self, f: impl FnOnce(Python<'_>) -> R) -> R {
         // Python code may let go of the GIL.
@@ -317,6 +221,33 @@ impl InlineCalls<'_, '_, '_> {
             return f(self.here.cx.py);
         }
         Python::attach(f)
+    }
+}
+
+impl DirectCaller for InlineCalls<'_, '_, '_> {
+    type Error = PyErr;
+
+    #[inline]
+    fn keeps_lock(&self) -> bool {
+        self.here.quick.is_some_and(Quick::keeps_gil)
+    }
+
+    #[inline]
+    fn unblocked<R: Send>(&self, wait: impl FnOnce() -> R + Send) -> PyResult<R> {
+        self.here.gate.enter();
+        exit_gate::allow_threads_inside(self.here.cx.py, wait).ok_or_else(exiting_error)
+    }
+
+    #[inline]
+    fn serving_unblocked(&self) {
+        self.gil_kept.set(false);
+    }
+
+    #[inline]
+    fn took(&self, ticks: u64) {
+        if let Some(q) = self.here.quick {
+            q.record(ticks);
+        }
     }
 }
 

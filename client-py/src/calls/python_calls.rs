@@ -7,8 +7,7 @@
 
 use std::cell::Cell;
 
-use napi_host::inline_python::{PythonArgs, PythonCallFailed, Refused};
-use napi_host::wire::Stop;
+use napi_client::inprocess::{PythonArgs, PythonCallFailed, Refused, Stop};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, PyException, PyRef, Value};
 use pyo3::exceptions::PyRuntimeError;

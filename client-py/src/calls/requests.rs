@@ -5,28 +5,27 @@
 use std::cell::RefCell;
 use std::ops::Deref;
 
-use napi_host::caller::{Direct, Served};
 use napi_protocol::{Op, Value};
 use pyo3::prelude::*;
 
 use crate::calls::by_message;
-use crate::calls::direct_calls::{self, direct_host};
+use crate::calls::direct_calls;
 use crate::exit_gate::{self, exiting_error, Late};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
 use crate::state::hooks::{caught, dead_error};
 use crate::state::quick::Quick;
 use crate::values::from_python::Cx;
+use napi_client::inprocess::{Direct, Served};
 use napi_client::link::channel::Channel;
 use napi_client::session::chains;
+use napi_client::session::direct::{self, direct_host};
 use napi_client::session::exchange::new_request;
 
 /// Loads the addon at `path`; answers `[exports, {name: value}]`.
 pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<Py<PyAny>> {
     // An in-process host decides now where this load and what follows it run.
-    if let Some(host) = slf.get().channel.in_process() {
-        host.loading(std::path::Path::new(&path));
-    }
+    direct::loading(&slf.get().channel, &path);
     request(slf, Op::Load { path })
 }
 
@@ -127,7 +126,7 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
         let mut taken = RefCell::new(None);
         let later: Vec<usize> = (0..left.len()).collect();
         let here = direct_calls::Here { cx, args: &left, later: &later, quick, gate: &Late::default(), taken: &taken };
-        if direct_calls::serve_here(slf, direct.host, Direct::Request(&request), &here, &mut out)? {
+        if direct_calls::serve_here(slf, direct, Direct::Request(&request), &here, &mut out)? {
             return direct_calls::served(this, cx, id, out, taken.get_mut());
         }
     }

@@ -7,8 +7,7 @@ use std::cell::OnceCell;
 
 use std::sync::Arc;
 
-use napi_host::event_calls::{EventCaller, Settlement};
-use napi_host::inline_python::{PythonArgs, PythonCallFailed};
+use napi_client::inprocess::{EventCaller, PythonArgs, PythonCallFailed, Settlement};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;

@@ -7,26 +7,14 @@
 //! Python threads up twice in a row.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-/// Calls shorter than this keep the GIL next time. Measured by the coarse clock (`ticks`), it
+/// Calls shorter than this keep the GIL next time. Measured by the coarse clock
+/// (`napi_client::session::direct::ticks`, which times the call for `DirectCaller::took`), it
 /// means a call that crossed none of that clock's steps (1-4 ms, the kernel's tick): a call
 /// longer than a step is always seen slow, a shorter one only when it happens to cross a step
 /// (a call of 1 ms keeps the GIL at least three times in four, well within CPython's own 5 ms
 /// switch interval; a call of a microsecond is seen slow once in thousands).
 const QUICK_TICKS: u64 = 1_000_000;
-
-/// How long a call that keeps the GIL, finding the host busy, keeps waiting for it to be free
-/// and trying again with the GIL before it queues for the host as any call would: CPython's
-/// switch interval, the time a thread keeps the GIL while others wait for it. Trying only, a call
-/// could keep losing to threads that take the host while it waits for the GIL.
-pub const KEEP_TRYING: Duration = Duration::from_millis(5);
-
-/// The coarse monotonic clock, in nanoseconds (`napi_link::spin::coarse_nanos`): two reads are
-/// on every direct call's path (on failure it reads 0, and the call reads as quick).
-pub fn ticks() -> u64 {
-    napi_link::spin::coarse_nanos()
-}
 
 /// How a function's last direct call went.
 #[derive(Default)]
@@ -60,13 +48,5 @@ mod tests {
         assert!(q.keeps_gil());
         q.record(QUICK_TICKS);
         assert!(!q.keeps_gil(), "a slow call makes the next one let go");
-    }
-
-    #[test]
-    fn ticks_advance() {
-        let a = ticks();
-        // Past a step of the coarse clock (at most 4 ms; a kernel tick at 250 Hz).
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        assert!(ticks() > a);
     }
 }

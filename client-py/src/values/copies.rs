@@ -1,9 +1,7 @@
 //! Values an in-process host walks straight from its heap into new Python objects, with no
 //! protocol tree between: a direct call's copied answer, a promise's settlement.
 
-use napi_host::event_calls::Settlement;
-use napi_host::inline_python::Refused;
-use napi_host::wire::{CopyInto, Stop};
+use napi_client::inprocess::{CopyInto, Refused, Settlement, Stop};
 use pyo3::prelude::*;
 
 use crate::values::from_python::Cx;

@@ -4,8 +4,8 @@
 //! element, proxies as the host objects they stand for, other Python objects by reference;
 //! buffers are made by `buffers.rs`. `to_python.rs` converts the other way.
 
+use napi_client::inprocess::Arg;
 use napi_client::session::buffers::fits_inline;
-use napi_host::caller::Arg;
 use napi_protocol::value_tree::{string_value, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, JsRef, ObjectId, PyRef, RefKind, Value};
 use pyo3::exceptions::PyTypeError;

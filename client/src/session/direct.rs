@@ -1,0 +1,193 @@
+//! Direct calls (in-process hosts, `InProcess`): a request or call served on the calling thread
+//! under the host's JS lock, or relayed to the host thread, the calls back into the program run
+//! inline on the calling thread meanwhile. The path of both the session and a language binding,
+//! as `exchange` is for requests by message: which requests come here (`direct_host`, the
+//! host's one decision), the wait for the JS lock (`serve`), the fallback to the rings when the
+//! host turns a call away (`call`, `Unsent`), and what the host sent ahead of the reply
+//! (`settle_before`). A caller says through [`DirectCaller`] how it waits and what it does with
+//! the host's calls back (napi-host's `Caller`, re-exported as `crate::inprocess`).
+//!
+//! The one rule about a binding's interpreter lock (Python's GIL): never wait for the JS lock
+//! while holding it, since the lock's holder may be waiting for it. A caller that keeps it
+//! (`DirectCaller::keeps_lock`) only tries the JS lock, waiting without it between tries.
+
+mod local_calls;
+
+use std::time::Duration;
+
+use napi_host::caller::{Call, Caller, Direct, Served};
+use napi_host::inprocess::{InProcess, Route};
+use napi_host::Busy;
+use napi_protocol::ServerMessage;
+
+use super::chains::CameBy;
+use super::exchange::{turned_away, Serve, Unsent};
+use crate::link::channel::Channel;
+
+pub(super) use local_calls::request as session_request;
+
+/// How long a caller that keeps its interpreter's lock, finding the host busy, keeps waiting for
+/// it to be free and trying again before it queues for the host as any call would: CPython's
+/// switch interval, the time a thread keeps the GIL while others wait for it. Trying only, a call
+/// could keep losing to threads that take the host while it waits for the lock.
+pub const KEEP_TRYING: Duration = Duration::from_millis(5);
+
+/// The coarse monotonic clock, in nanoseconds (`napi_link::spin::coarse_nanos`), which times a
+/// direct call for [`DirectCaller::took`]: two reads are on every direct call's path (on
+/// failure it reads 0, and the call reads as quick).
+#[inline]
+pub fn ticks() -> u64 {
+    napi_link::spin::coarse_nanos()
+}
+
+/// An in-process host that serves a request made now on this thread as a direct call, and
+/// whether it relays it to its own thread (`InProcess::route`).
+#[derive(Clone, Copy)]
+pub struct DirectHost<'a> {
+    pub host: &'a InProcess,
+    pub relayed: bool,
+}
+
+/// The in-process host that serves a request made now on this thread as a direct call, if it
+/// does: `None` for an isolated host, and where the host routes it over the rings. `from`: how
+/// the local call the request is made from reached this thread, if it is made from one.
+#[inline]
+pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<DirectHost<'_>> {
+    let host = channel.in_process()?;
+    match host.route(from == Some(CameBy::Message)) {
+        Route::Here => Some(DirectHost { host, relayed: false }),
+        Route::Relayed => Some(DirectHost { host, relayed: true }),
+        Route::HostThread => None,
+    }
+}
+
+/// An addon at `path` is about to be loaded: an in-process host decides now where the load and
+/// what follows it run (a library with thread-local storage keeps them on its thread).
+pub fn loading(channel: &Channel, path: &str) {
+    if let Some(host) = channel.in_process() {
+        host.loading(std::path::Path::new(path));
+    }
+}
+
+/// What the thread making a direct call provides besides the host's calls back (`Caller`): how
+/// it waits, and what it learns of the call's time. The direct twin of `exchange::Exchange`.
+pub trait DirectCaller: Caller + Sync {
+    /// What ends a wait early (the program exiting).
+    type Error;
+
+    /// Whether this call tries the JS lock keeping the caller's own lock (a binding's interpreter
+    /// lock, kept after a quick call as CPython lets a thread run its switch interval): it then
+    /// never waits for the JS lock holding it. False: it waits for the JS lock in `unblocked`.
+    fn keeps_lock(&self) -> bool {
+        false
+    }
+
+    /// Runs `wait` as this caller blocks (a binding lets its interpreter's lock go); an error
+    /// when the program is exiting and the wait may not run.
+    fn unblocked<R: Send>(&self, wait: impl FnOnce() -> R + Send) -> Result<R, Self::Error> {
+        Ok(wait())
+    }
+
+    /// The host is about to serve the call inside `unblocked`: the calls back take the caller's
+    /// lock again.
+    fn serving_unblocked(&self) {}
+
+    /// The call itself took `ticks` of [`ticks`]'s clock, the waits for the JS lock and for
+    /// the caller's own lock after it left out.
+    fn took(&self, _ticks: u64) {}
+}
+
+/// Serves `op` on this thread (or relayed), into `out`, running the calls back the host makes
+/// meanwhile through `caller`. False: the host cannot take it here (its calls came to stay on
+/// its thread, or it is gone); it goes by message instead.
+#[inline]
+pub fn serve<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served) -> Result<bool, C::Error> {
+    // The time the call itself took: not the waits for the JS lock to be free nor for the
+    // caller's lock after it. Those grow with the threads calling, and counted as the call's they
+    // made the next call let go of the GIL, whose waits made that call slow again: 16 threads
+    // relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
+    let mut took = 0;
+    let served = if caller.keeps_lock() || host.held_here() {
+        // Held here already (a call back of an outer direct call): no wait, whatever the lock.
+        let first = ticks();
+        let mut start = first;
+        loop {
+            let busy = match host.try_serve(op, caller, out) {
+                Ok(served) => {
+                    took = ticks().wrapping_sub(start);
+                    break served;
+                }
+                Err(busy) => busy,
+            };
+            // A call to relay waits in the host's line for its turn, unblocked (a turn lasts
+            // longer than a direct call, and the line wakes only the next in it), unless the call
+            // that has the turn may wait for the lock this thread holds.
+            let holder_needs_lock = busy == Busy::HolderMayNeedGil;
+            if (host.joins_line() && !holder_needs_lock) || ticks().wrapping_sub(first) >= KEEP_TRYING.as_nanos() as u64 {
+                break wait_and_serve(host, op, caller, out, &mut took)?;
+            }
+            // Busy: wait unblocked for the JS lock to be free (the turn to be let go), then try
+            // again keeping the caller's lock. Taking the JS lock unblocked instead
+            // (`wait_and_serve`) leaves this thread holding it while it waits for its own lock
+            // to make its answer, and the thread that has that lock then finds the JS lock busy
+            // in turn: every call of many threads became a hand-over of both
+            // (docs/performance.md).
+            caller.unblocked(|| if holder_needs_lock { host.wait_let_go(KEEP_TRYING) } else { host.wait_free() })?;
+            start = ticks();
+        }
+    } else {
+        wait_and_serve(host, op, caller, out, &mut took)?
+    };
+    caller.took(took);
+    Ok(served)
+}
+
+/// `host.serve` unblocked: the addon may run long, and the JS lock's holder may need the
+/// caller's lock before it lets go. `took`: the time it took, the lock taken back after it left out.
+fn wait_and_serve<C: DirectCaller>(
+    host: &InProcess,
+    op: Direct<'_>,
+    caller: &C,
+    out: &mut Served,
+    took: &mut u64,
+) -> Result<bool, C::Error> {
+    caller.serving_unblocked();
+    caller.unblocked(|| {
+        let start = ticks();
+        let served = host.serve(op, caller, out);
+        *took = ticks().wrapping_sub(start);
+        served
+    })
+}
+
+/// `call` as a direct call, into `out`; `Some`: the host turned it away (see `serve`), and what
+/// its request carries besides the op, to be made of values and sent by message.
+#[inline]
+pub fn call<C: DirectCaller>(host: &InProcess, call: Call<'_>, caller: &C, out: &mut Served) -> Result<Option<Unsent>, C::Error> {
+    match serve(host, Direct::Call(&call), caller, out)? {
+        true => Ok(None),
+        false => Ok(Some(turned_away(call))),
+    }
+}
+
+/// Hands what the host sent a direct call ahead of its reply (a settlement of the promise the
+/// reply makes) to `serve`, as the exchange hands it when it comes over the rings.
+pub fn settle_before<S: Serve>(serve: &S, before: Vec<ServerMessage>) -> Result<(), S::Error> {
+    for early in before {
+        if let ServerMessage::Settled { subscription, outcome } = early {
+            serve.settled(subscription, outcome)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ticks_advance() {
+        let a = super::ticks();
+        // Past a step of the coarse clock (at most 4 ms; a kernel tick at 250 Hz).
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        assert!(super::ticks() > a);
+    }
+}
