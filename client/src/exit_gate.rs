@@ -103,12 +103,28 @@ fn leave() {
     }
 }
 
+/// What wakes the threads that wait inside the gate for something else (the binding's output
+/// thread waits for hosts' lines): exit would otherwise wait for their waits to time out.
+static WAKE_AT_CLOSE: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Has `wake` called when the gate closes. It must take the lock its waiters look at the gate
+/// under (`is_closed`) before it wakes them, so that no waiter looks, then sleeps through it.
+pub fn wake_at_close(wake: fn()) {
+    let mut wakers = WAKE_AT_CLOSE.lock().unwrap_or_else(|p| p.into_inner());
+    if !wakers.contains(&wake) {
+        wakers.push(wake);
+    }
+}
+
 /// Closes the gate and waits, at most `at_most`, for the threads inside to leave (a callback
 /// that never returns must not hang exit). The binding's exit hook calls it, without its lock.
 pub fn close_and_wait(at_most: Duration) {
     let deadline = Instant::now() + at_most;
     let mut g = WAITING.lock().unwrap_or_else(|p| p.into_inner());
     STATE.fetch_or(CLOSED, Ordering::SeqCst);
+    for wake in WAKE_AT_CLOSE.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        wake();
+    }
     while STATE.load(Ordering::SeqCst) & !CLOSED > 0 {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {

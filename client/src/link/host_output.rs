@@ -9,9 +9,10 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Once};
 use std::time::Duration;
 
+use crate::exit_gate;
 use crate::link::forks::PerProcess;
 
 /// How much of the host's stderr is kept for crash reports.
@@ -174,7 +175,17 @@ static READY: PerProcess<Arc<Ready>> = PerProcess::new();
 impl Ready {
     /// This process's set (a forked child makes its own).
     fn of_process() -> std::io::Result<Arc<Ready>> {
+        static WAKER: Once = Once::new();
+        WAKER.call_once(|| exit_gate::wake_at_close(Ready::wake_at_exit));
         READY.get(|| Ok(Arc::default()))
+    }
+
+    /// Wakes the threads waiting for lines: the program is exiting (they look at the gate).
+    fn wake_at_exit() {
+        if let Ok(ready) = Ready::of_process() {
+            let _ids = ready.ids.lock().unwrap();
+            ready.marked.notify_all();
+        }
     }
 
     fn mark(&self, id: u64) {
@@ -184,11 +195,12 @@ impl Ready {
 }
 
 /// The ids of the outputs of this process's hosts that have lines (or ended) since the last
-/// call, waiting up to `wait` for one.
+/// call, waiting up to `wait` for one; none at once when the program is exiting (its exit waits
+/// for this thread, inside the exit gate, to leave).
 pub fn ready_outputs(wait: Duration) -> std::io::Result<Vec<u64>> {
     let ready = Ready::of_process()?;
     let ids = ready.ids.lock().unwrap();
-    let (mut ids, _) = ready.marked.wait_timeout_while(ids, wait, |ids| ids.is_empty()).unwrap();
+    let (mut ids, _) = ready.marked.wait_timeout_while(ids, wait, |ids| ids.is_empty() && !exit_gate::is_closed()).unwrap();
     Ok(std::mem::take(&mut *ids).into_iter().collect())
 }
 
