@@ -75,6 +75,11 @@ pub fn each_host(test: impl Fn(Host)) {
     }
 }
 
+/// Runs `test` against a host of each kind, with `local` as its local objects.
+pub fn both_with(local: Arc<dyn LocalObjects>, test: impl Fn(Session)) {
+    each_host(|host| test(start(host, local.clone())));
+}
+
 /// Runs `test` against a host of each kind, with no local objects.
 pub fn both(test: impl Fn(Session)) {
     each_host(|host| test(start(host, Arc::new(NoLocalObjects))));
