@@ -75,6 +75,118 @@ if sys.platform == "win32":
         finally:
             _kernel32.CloseHandle(handle)
 
+    class _MemoryCounters(ctypes.Structure):
+        _fields_ = [
+            ("cb", wintypes.DWORD),
+            ("PageFaultCount", wintypes.DWORD),
+            ("PeakWorkingSetSize", ctypes.c_size_t),
+            ("WorkingSetSize", ctypes.c_size_t),
+            ("QuotaPeakPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+            ("PagefileUsage", ctypes.c_size_t),
+            ("PeakPagefileUsage", ctypes.c_size_t),
+            ("PrivateUsage", ctypes.c_size_t),
+        ]
+
+    class _MemoryBasicInformation(ctypes.Structure):
+        _fields_ = [
+            ("BaseAddress", ctypes.c_void_p),
+            ("AllocationBase", ctypes.c_void_p),
+            ("AllocationProtect", wintypes.DWORD),
+            ("PartitionId", wintypes.WORD),
+            ("RegionSize", ctypes.c_size_t),
+            ("State", wintypes.DWORD),
+            ("Protect", wintypes.DWORD),
+            ("Type", wintypes.DWORD),
+        ]
+
+    _MEM_MAPPED = 0x40000
+    _kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    _kernel32.GetProcessHandleCount.argtypes = [wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD)]
+    _kernel32.K32GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.POINTER(_MemoryCounters), wintypes.DWORD]
+    _kernel32.VirtualQuery.restype = ctypes.c_size_t
+    _kernel32.VirtualQuery.argtypes = [ctypes.c_void_p, ctypes.POINTER(_MemoryBasicInformation), ctypes.c_size_t]
+
+    class _HandleEntry(ctypes.Structure):
+        _fields_ = [
+            ("UniqueProcessId", wintypes.USHORT),
+            ("CreatorBackTraceIndex", wintypes.USHORT),
+            ("ObjectTypeIndex", ctypes.c_ubyte),
+            ("HandleAttributes", ctypes.c_ubyte),
+            ("HandleValue", wintypes.USHORT),
+            ("Object", ctypes.c_void_p),
+            ("GrantedAccess", wintypes.ULONG),
+        ]
+
+    _ntdll = ctypes.WinDLL("ntdll")
+    _ntdll.NtQuerySystemInformation.restype = wintypes.LONG
+    _ntdll.NtQuerySystemInformation.argtypes = [
+        wintypes.ULONG,
+        ctypes.c_void_p,
+        wintypes.ULONG,
+        ctypes.POINTER(wintypes.ULONG),
+    ]
+    _SYSTEM_HANDLE_INFORMATION = 16
+    _STATUS_INFO_LENGTH_MISMATCH = -1073741820
+
+    _ntdll.NtQueryObject.restype = wintypes.LONG
+    _ntdll.NtQueryObject.argtypes = [
+        wintypes.HANDLE,
+        ctypes.c_int,
+        ctypes.c_void_p,
+        wintypes.ULONG,
+        ctypes.POINTER(wintypes.ULONG),
+    ]
+    _OBJECT_TYPE_INFORMATION = 2
+
+    def _type_name(handle: int) -> str:
+        """The kind of object `handle` of this process names (Event, File, Semaphore...)."""
+        answer = ctypes.create_string_buffer(1024)
+        if _ntdll.NtQueryObject(handle, _OBJECT_TYPE_INFORMATION, answer, len(answer), None) < 0:
+            return ""
+        # A UNICODE_STRING first: its length in bytes, then (aligned) a pointer to the name.
+        length = ctypes.c_ushort.from_buffer(answer).value
+        name = ctypes.c_void_p.from_buffer(answer, ctypes.sizeof(ctypes.c_void_p)).value
+        return ctypes.wstring_at(name, length // 2) if name else ""
+
+    def own_handles() -> int:
+        """How many handles this process holds (Linux: descriptors), from the system's list of
+        every process's handles (GetProcessHandleCount answers 0 under wine). Semaphores are
+        left out: wine's critical sections each make one the first time two threads meet in it
+        and keep it for good, and nothing of napi_python's makes one."""
+        size = 1 << 20
+        while True:
+            buffer = ctypes.create_string_buffer(size)
+            status = _ntdll.NtQuerySystemInformation(_SYSTEM_HANDLE_INFORMATION, buffer, size, None)
+            if status != _STATUS_INFO_LENGTH_MISMATCH:
+                break
+            size *= 2
+        if status < 0:
+            raise OSError(f"NtQuerySystemInformation failed: {status & 0xFFFFFFFF:#x}")
+        count = ctypes.c_ulong.from_buffer(buffer).value
+        entries = (_HandleEntry * count).from_buffer(buffer, ctypes.sizeof(ctypes.c_void_p))
+        me = os.getpid() & 0xFFFF  # the list's process ids are 16 bits wide
+        return sum(1 for e in entries if e.UniqueProcessId == me and _type_name(e.HandleValue) != "Semaphore")
+
+    def own_mappings() -> int:
+        """How many views of file mappings this process has mapped (Linux: mappings of any kind)."""
+        info = _MemoryBasicInformation()
+        views, at = 0, 0
+        while _kernel32.VirtualQuery(at, ctypes.byref(info), ctypes.sizeof(info)):
+            if info.Type == _MEM_MAPPED and info.BaseAddress == info.AllocationBase:
+                views += 1
+            at = (info.BaseAddress or 0) + info.RegionSize
+        return views
+
+    def own_memory_mib() -> int:
+        """This process's working set (as Linux's resident memory), in MiB."""
+        counters = _MemoryCounters(cb=ctypes.sizeof(_MemoryCounters))
+        if not _kernel32.K32GetProcessMemoryInfo(_kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
+            raise ctypes.WinError(ctypes.get_last_error())
+        return counters.WorkingSetSize >> 20
+
 else:
 
     def host_children() -> list[int]:
@@ -102,3 +214,20 @@ else:
                 return f.read().rsplit(")", 1)[1].split()[0] == "Z"
         except FileNotFoundError:
             return True
+
+    def own_handles() -> int:
+        """How many descriptors this process holds."""
+        return len(os.listdir("/proc/self/fd"))
+
+    def own_mappings() -> int:
+        """How many mappings this process has, of any kind."""
+        with open("/proc/self/maps") as f:
+            return sum(1 for _ in f)
+
+    def own_memory_mib() -> int:
+        """This process's resident memory, in MiB."""
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) // 1024
+        raise RuntimeError("no VmRSS in /proc/self/status")
