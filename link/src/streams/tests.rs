@@ -245,6 +245,23 @@ fn a_flood_of_descriptors_fails_the_wait_and_closes_them() {
 }
 
 #[test]
+fn descriptors_sent_far_ahead_of_the_reader_each_with_its_announcement_are_no_flood() {
+    // A peer that makes segments faster than the reader reads them: on Windows one read of the
+    // pipe brings many handles, and taking the first ones took them all, then failed as a flood
+    // past MAX_QUEUED_FDS (test_hostile_host.py's segment flood met it).
+    let ((mut from_host, _), (_, mut to_client)) = ends();
+    let seg = OwnSegment::create(4096).unwrap();
+    let count = 2 * crate::shm::MAX_QUEUED_FDS as u32 + 8;
+    for i in 0..count {
+        to_client.write_with_fd(&napi_protocol::frame::encode(&i).unwrap(), seg.descriptor()).unwrap();
+    }
+    for i in 0..count {
+        assert_eq!(read_message::<u32>(&mut from_host, 64).unwrap(), i);
+        assert!(from_host.take_fd().is_some(), "segment {i}'s descriptor");
+    }
+}
+
+#[test]
 fn the_event_ring_carries_events_and_their_descriptors_beside_the_main_rings() {
     let (rings, file) = Rings::create().unwrap();
     let peer = Rings::of_peer(file.descriptor()).unwrap();

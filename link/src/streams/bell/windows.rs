@@ -185,16 +185,25 @@ impl Bell {
     }
 
     /// Takes what the pipe brought (handles queued, the hang-up remembered) and keeps a read
-    /// pending. `block`: first waits for a wake-up or the pipe.
+    /// pending. `block`: first waits for a wake-up or the pipe (see `wait_for`).
     pub(in crate::streams) fn drain(&self, block: bool) -> io::Result<()> {
         if block {
             self.wait_for(None, None)?;
         }
         self.collect();
-        let queued = self.fds.lock().unwrap().len();
-        if queued > MAX_QUEUED_FDS {
+        Ok(())
+    }
+
+    /// Fails when more than MAX_QUEUED_FDS handles wait for their announcements as the reader
+    /// goes to sleep: its ring is empty then, so they have none (a peer writes each handle just
+    /// before the frame that announces it). Not when it wakes: a read of the pipe brings many
+    /// handles at once (one of a socket brings one), and the announcements of those may be
+    /// in the ring by then, behind the bytes the wake-up was for.
+    fn check_queued(&self) -> io::Result<()> {
+        let mut queued = self.fds.lock().unwrap();
+        if queued.len() > MAX_QUEUED_FDS {
             // Closed here: nothing will ever claim them.
-            self.fds.lock().unwrap().clear();
+            queued.clear();
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("more than {MAX_QUEUED_FDS} handles arrived without their announcements"),
@@ -244,6 +253,7 @@ impl Bell {
     /// Waits on the wake-up event, the pipe's read and `also`: the index of the one that ended
     /// the wait, `None` at the deadline.
     fn wait_for(&self, also: Option<RawHandle>, deadline: Option<Instant>) -> io::Result<Option<usize>> {
+        self.check_queued()?;
         let done = self.read.lock().unwrap().done.as_raw_handle();
         let handles: Vec<HANDLE> = [self.link.wake_in.as_raw_handle(), done].into_iter().chain(also).collect();
         loop {
@@ -268,8 +278,11 @@ impl Bell {
         }
     }
 
-    /// Takes in every read that completed and starts the next, until one is left pending or the
-    /// pipe ends.
+    /// Takes in every read that completed and starts the next, until one is left pending, the
+    /// pipe ends, or more than MAX_QUEUED_FDS handles wait (then the rest stays in the pipe,
+    /// whose writer blocks once it is full, as a socket's would: a read of the pipe brings many
+    /// handles at once where one of a socket brings one, and a peer writing without pause
+    /// would otherwise keep this loop taking them forever).
     fn collect(&self) {
         let mut read = self.read.lock().unwrap();
         loop {
@@ -289,7 +302,7 @@ impl Bell {
                 }
                 self.took(&mut read, n as usize);
             }
-            if self.hung_up() {
+            if self.hung_up() || self.fds.lock().unwrap().len() > MAX_QUEUED_FDS {
                 return;
             }
             let read = &mut **read;
