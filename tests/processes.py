@@ -185,7 +185,7 @@ if sys.platform == "win32":
         counters = _MemoryCounters(cb=ctypes.sizeof(_MemoryCounters))
         if not _kernel32.K32GetProcessMemoryInfo(_kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
             raise ctypes.WinError(ctypes.get_last_error())
-        return counters.WorkingSetSize >> 20
+        return int(counters.WorkingSetSize) >> 20
 
 else:
 
