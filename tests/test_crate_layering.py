@@ -351,6 +351,10 @@ CORE_ONLY = {
     "tries or waits for the JS lock itself": re.compile(r"\.(try_serve|wait_let_go|joins_line|held_here)\("),
     "turns a direct call into a request itself": re.compile(r"\bturned_away\("),
     "reads the host's messages": re.compile(r"\bServerMessage\b"),
+    # The in-process host's share (`Channel::in_process`): what a binding needs of it has a
+    # name of its own in the core (`isolated`, `on_host_thread`, `set_event_caller`,
+    # `relay_counts`, `direct::takes_direct_calls`, `direct::give_back`).
+    "asks the channel for its in-process host": re.compile(r"\.in_process\(\)"),
 }
 
 

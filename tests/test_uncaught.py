@@ -49,21 +49,44 @@ def test_a_python_callback_raising_with_no_js_caller_ends_what_waits_on_its_host
         pending.result(DEADLINE)
     assert ended.value.__cause__ is boom
     assert [r.exc_value for r in reported] == [boom], "the exception is reported with its traceback"
-    # The pending wait ends as the host starts to end; its teardown (cleanup hooks, finalizers)
-    # then runs on, up to the close grace.
-    host = napi_python.addon_info(promises).host
-    deadline = time.monotonic() + DEADLINE
-    while host.alive and time.monotonic() < deadline:
-        time.sleep(0.01)
     if IN_PROCESS:
         # No process to start again: each later use says why the host ended.
         with pytest.raises(AddonCrashedError) as later:
             promises.isPromise(1)
         assert later.value.__cause__ is boom
     else:
-        # As after a crash, the restart policy starts a new process on the next use.
+        # The pending wait ends as the host starts to end; its teardown (cleanup hooks,
+        # finalizers) then runs on, up to the close grace. Once it is gone, as after a crash, the
+        # restart policy starts a new process on the next use.
+        host = napi_python.addon_info(promises).host
+        deadline = time.monotonic() + DEADLINE
+        while host.alive and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert promises.isPromise(promises.deferred()) is True
         assert napi_python.addon_info(promises).pid != pid
+
+
+def test_a_call_made_as_the_host_starts_to_end_is_refused_with_the_exception(load, monkeypatch):
+    """Nothing of the program's runs on a host once an exception nothing caught has begun ending
+    it, as node runs nothing after one: a call made as soon as the pending wait ends, while the
+    host may still tear down, is refused with that exception. (In-process, a direct call would
+    find the JS lock free and run.)"""
+    monkeypatch.setattr(sys, "unraisablehook", lambda _: None)
+    promises = load("promises") if IN_PROCESS else load("promises", restart=False)
+    tsfn = load("tsfn", host=napi_python.addon_info(promises).host)
+    pending = promises.deferred()
+    boom = Boom("nobody catches this")
+
+    def raising(*_args):
+        raise boom
+
+    tsfn.defaultCall(1, raising)
+    with pytest.raises(AddonCrashedError):
+        pending.result(DEADLINE)
+    # No wait for the host to be gone: the end has begun, and that is enough.
+    with pytest.raises(AddonCrashedError, match=r"ended by an exception nothing caught.*Boom: nobody") as refused:
+        promises.isPromise(1)
+    assert refused.value.__cause__ is boom
 
 
 def test_an_addons_fatal_exception_ends_its_host_too(load, monkeypatch):
@@ -71,7 +94,8 @@ def test_an_addons_fatal_exception_ends_its_host_too(load, monkeypatch):
     errors = load("errors") if IN_PROCESS else load("errors", restart=False)
     host = napi_python.addon_info(errors).host
     assert errors.fatalException("nobody catches this") == 0
-    # The report runs on the event dispatcher (in-process, often before the call returns).
+    # The report runs on the event dispatcher (in-process, often before the call returns): the
+    # wait is for the end to begin, which nothing else tells.
     deadline = time.monotonic() + DEADLINE
     while host.alive and time.monotonic() < deadline:
         time.sleep(0.01)

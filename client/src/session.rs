@@ -258,6 +258,11 @@ impl Session {
 
     fn request_inside(&self, op: Op) -> Result<Held, Error> {
         let channel = &*self.inner.channel;
+        // Once the host has started to end, nothing more runs on it: an in-process host's JS
+        // lock is free while it ends, and a direct call would take it.
+        if channel.refusing() {
+            return Err(Error::Dead(channel.refusal()));
+        }
         let active = chains::active(channel);
         let request = exchange::new_request(channel, channel.next_id(), active.map(|(chain, _)| chain), op);
         // In-process, served on this thread as a direct call unless the host turns it away.

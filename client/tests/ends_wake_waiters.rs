@@ -100,11 +100,7 @@ fn a_close_while_an_uncaught_exception_ends_the_host_reports_the_exception() {
         // The uncaught end hangs up, then waits up to 2 s for the host stuck in the call to go.
         let channel = session.channel().clone();
         let uncaught = std::thread::spawn(move || channel.end_for_uncaught(Duration::from_secs(2), "Error: thrown".into()));
-        let by = Instant::now() + Duration::from_secs(30);
-        while !session.channel().gone() {
-            assert!(Instant::now() < by, "the uncaught end did not hang up within 30 s");
-            std::thread::yield_now();
-        }
+        until_hung_up(&session);
         session.channel().close(Duration::ZERO);
         let dead = stuck.ended();
         assert_eq!(dead.kind, DeathKind::Uncaught, "{}", dead.message);
@@ -112,4 +108,46 @@ fn a_close_while_an_uncaught_exception_ends_the_host_reports_the_exception() {
         uncaught.join().unwrap();
         assert_eq!(session.channel().dead().unwrap().kind, DeathKind::Uncaught);
     });
+}
+
+/// A call made once an uncaught exception's end has hung up, while the host still runs (stuck in
+/// a call, it takes the whole grace to go): refused at once with the exception, as node runs
+/// nothing after one. In-process the JS lock is the stuck call's, and a direct call would wait
+/// for it; isolated, the request would wait for a host that will not answer.
+#[test]
+fn a_call_made_while_an_uncaught_exception_ends_the_host_is_refused() {
+    // The uncaught end's wait for the host (stuck, it takes all of it).
+    const GRACE: Duration = Duration::from_secs(6);
+    both_with(Arc::new(NoLocalObjects), |session| {
+        let stuck = StuckCall::start(&session);
+        let ending = session.channel().clone();
+        let uncaught = std::thread::spawn(move || ending.end_for_uncaught(GRACE, "Error: thrown".into()));
+        until_hung_up(&session);
+        assert!(session.alive(), "the host is still ending");
+        let caller = session.clone();
+        let (sender, answer) = channel();
+        std::thread::spawn(move || sender.send(caller.request(Op::Ping)));
+        // Well within the grace: the end that records the host's death comes after it.
+        let refused = answer.recv_timeout(GRACE / 2).expect("the call is answered without waiting for the host to end");
+        match refused {
+            Err(Error::Dead(dead)) => {
+                assert_eq!(dead.kind, DeathKind::Uncaught, "{}", dead.message);
+                assert_eq!(dead.message, "Error: thrown");
+            }
+            other => panic!("the call made while the host ends answered {other:?}"),
+        }
+        // Let the host go now (the uncaught end's reason stands).
+        session.channel().close(Duration::ZERO);
+        assert_eq!(stuck.ended().kind, DeathKind::Uncaught);
+        uncaught.join().unwrap();
+    });
+}
+
+/// Waits until the host's end has begun (`Channel::gone`): its link is hung up.
+fn until_hung_up(session: &Session) {
+    let by = Instant::now() + Duration::from_secs(30);
+    while !session.channel().gone() {
+        assert!(Instant::now() < by, "the end did not hang up within 30 s");
+        std::thread::yield_now();
+    }
 }

@@ -178,12 +178,12 @@ pub fn served(
         };
     }
     let mut outcome = served.outcome;
-    if let (Outcome::Ok(v @ (Value::Array(_) | Value::Object(_))), Some(host)) = (&mut outcome, conn.channel.in_process()) {
+    if let Outcome::Ok(v @ (Value::Array(_) | Value::Object(_))) = &mut outcome {
         // A copied container, which a relayed call's host thread allocated: made into Python
         // objects where it lies, the rest given back to that thread to free (`give_back`).
         conn.handle_drops();
         let value = cx.to_python_in_place(v);
-        host.give_back(outcome);
+        direct::give_back(&conn.channel, outcome);
         return value;
     }
     answered(conn, cx, id, outcome)

@@ -109,11 +109,11 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     let this = slf.get();
     let cx = operands.cx;
     let channel = &*this.channel;
-    if channel.forked() {
-        return Err(forked_error(channel, slf.py()));
+    if channel.refusing() {
+        return Err(refused_error(channel, slf.py()));
     }
     let active = chains::active(channel);
-    if active.is_none() && channel.in_process().is_none() {
+    if active.is_none() && channel.isolated() {
         by_message::before_top_request(slf.py(), channel)?;
     }
     // Exclusive: the GIL keeps every other caller of this connection out.
@@ -184,8 +184,8 @@ pub fn call_ref(
     args: &[Bound<'_, PyAny>],
 ) -> PyResult<Py<PyAny>> {
     let conn = slf.get();
-    if conn.channel.forked() {
-        return Err(forked_error(&conn.channel, slf.py()));
+    if conn.channel.refusing() {
+        return Err(refused_error(&conn.channel, slf.py()));
     }
     let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
     let active = chains::active(&conn.channel);
@@ -239,11 +239,9 @@ pub fn value_of(slf: &Bound<'_, Connection>, v: &Bound<'_, PyAny>) -> PyResult<V
     caught(slf.py(), || Cx::new(slf)?.to_value(v))
 }
 
-/// What a call of a forked child raises for a connection of its parent.
+/// What a call raises once its host has started to end, or for a connection of a forked
+/// child's parent (`Channel::refusing`).
 #[cold]
-fn forked_error(channel: &Channel, py: Python<'_>) -> PyErr {
-    match channel.dead() {
-        Some(d) => dead_error(py, &d),
-        None => pyo3::exceptions::PyRuntimeError::new_err("internal error: a forked connection is alive"),
-    }
+fn refused_error(channel: &Channel, py: Python<'_>) -> PyErr {
+    dead_error(py, &channel.refusal())
 }

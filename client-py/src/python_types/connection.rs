@@ -52,16 +52,14 @@ impl Connection {
             StartError::Greeting(d) => dead_error(py, &d),
         })?;
         // An in-process host is this process's own code; an isolated one is checked.
-        let strict = channel.in_process().is_none();
+        let strict = channel.isolated();
         let conn = Py::new(py, Connection::new(channel, strict))?;
         // Weak: a dropped connection must still end its host.
         let events = PyWeakrefReference::new(conn.bind(py).as_any())?.unbind();
         let channel = conn.get().channel.clone();
-        if let Some(shared) = channel.in_process() {
-            let subscriptions = conn.get().subscriptions.clone();
-            shared.event_calls().set_caller(Box::new(HostThreadCalls { conn: events.clone_ref(py), subscriptions }));
-        }
         let subscriptions = conn.get().subscriptions.clone();
+        // In-process, the host thread runs its event turns' Python calls itself at times.
+        channel.set_event_caller(Box::new(HostThreadCalls { conn: events.clone_ref(py), subscriptions: subscriptions.clone() }));
         let finished = conn.get().dispatched.clone();
         std::thread::Builder::new()
             .name(format!("napi-events-{}", channel.process.pid))
@@ -126,7 +124,7 @@ impl Connection {
     /// library with thread-local storage is loaded.
     #[getter]
     fn direct_calls(&self) -> bool {
-        self.channel.in_process().is_some_and(|host| host.takes_direct_calls())
+        napi_client::session::direct::takes_direct_calls(&self.channel)
     }
 
     #[getter]
@@ -195,7 +193,7 @@ impl Connection {
             }
             // On the host thread (a Python call of its event turn closing its own host), the
             // dispatcher cannot finish before this call returns.
-            if !self.channel.in_process().is_some_and(|shared| shared.on_host_thread()) {
+            if !self.channel.on_host_thread() {
                 self.dispatched.wait(grace);
             }
         });
@@ -384,16 +382,9 @@ impl Connection {
         d.set_item("rung", rung)?;
         d.set_item("woken", woken)?;
         d.set_item("held_back", held_back)?;
-        let (relayed, handed_back) = self.channel.in_process().map_or((0, 0), |host| host.relayed_calls());
-        d.set_item("relayed", relayed)?;
-        d.set_item("handed_back", handed_back)?;
-        d.set_item("host_woken", self.channel.in_process().map_or(0, |host| host.woken_for_relayed_calls()))?;
-        let (given_back, waiting) = self.channel.in_process().map_or((0, 0), |host| host.answers_given_back());
-        d.set_item("given_back", given_back)?;
-        d.set_item("given_back_waiting", waiting)?;
-        let (in_line, handed_in_line) = self.channel.in_process().map_or((0, 0), |host| host.relay_line());
-        d.set_item("in_line", in_line)?;
-        d.set_item("handed_in_line", handed_in_line)?;
+        for (name, count) in self.channel.relay_counts() {
+            d.set_item(name, count)?;
+        }
         Ok(d.unbind())
     }
 

@@ -53,6 +53,9 @@ pub use crate::link::inbound::Incoming;
 use crate::link::pending::Pending;
 use crate::link::shared_memory::ClientShm;
 
+/// What `calls_in` holds once the host has started to end: a fork generation no process reaches.
+const NO_CALLS: u64 = u64::MAX;
+
 #[derive(Default)]
 struct State {
     /// The chains threads wait on, their mailboxes, and the requests the host may answer.
@@ -83,6 +86,10 @@ pub struct Channel {
     /// The fork generation this channel was made in (`crate::link::forks`): in a forked child it is
     /// dead, and nothing of it is touched.
     generation: u64,
+    /// `generation` while the host takes calls; [`NO_CALLS`] from when it starts to end (closed,
+    /// ended for an exception nothing caught, or dead), so that one load, the one the fork's
+    /// check makes anyway, says whether a call may go ahead (`refusing`).
+    calls_in: AtomicU64,
     /// Shared memory with this host.
     pub shm: Arc<ClientShm>,
     pub process: HostProcess,
@@ -133,6 +140,7 @@ impl Channel {
             busy: Busy::default(),
             died: AtomicBool::new(false),
             generation: crate::link::forks::generation(),
+            calls_in: AtomicU64::new(crate::link::forks::generation()),
             shm,
             process,
             timeout,
@@ -189,6 +197,14 @@ impl Channel {
         crate::link::forks::generation() != self.generation
     }
 
+    /// Whether a call made now is refused: the host has started to end (or is dead), or this
+    /// process is a fork of the one that made the channel. What it is told: `refusal`. Every
+    /// call asks, the direct ones included: the loads of the fork's check, no more.
+    #[inline]
+    pub fn refusing(&self) -> bool {
+        crate::link::forks::generation() != self.calls_in.load(Ordering::Relaxed)
+    }
+
     pub fn dead(&self) -> Option<Arc<Dead>> {
         if self.forked() {
             return Some(self.forked_death());
@@ -205,10 +221,11 @@ impl Channel {
     }
 
     /// Request `id` of `chain` is about to be sent over the rings: its reply is expected (and
-    /// `top`: it starts its chain, whose mailbox opens). Refused once the host is dead.
+    /// `top`: it starts its chain, whose mailbox opens). Refused once the host has started to
+    /// end (`refusing`).
     pub fn begin(&self, id: RequestId, chain: ChainId) -> Result<(), Arc<Dead>> {
-        if self.forked() {
-            return Err(self.forked_death());
+        if self.refusing() {
+            return Err(self.refusal());
         }
         let mut st = self.state.lock().unwrap();
         if let Some(d) = &st.dead {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use napi_host::caller::{Call, Caller, Direct, Served};
 use napi_host::inprocess::{InProcess, Route};
 use napi_host::Busy;
-use napi_protocol::ServerMessage;
+use napi_protocol::{Outcome, ServerMessage};
 
 use super::chains::CameBy;
 use super::exchange::{turned_away, Serve, Unsent};
@@ -66,6 +66,21 @@ pub fn direct_host(channel: &Channel, from: Option<CameBy>) -> Option<DirectHost
 pub fn loading(channel: &Channel, path: &str) {
     if let Some(host) = channel.in_process() {
         host.loading(std::path::Path::new(path));
+    }
+}
+
+/// Whether a call made now by a thread outside any call of the host runs on that thread
+/// (in-process, until a library with thread-local storage is loaded; never for an isolated host).
+pub fn takes_direct_calls(channel: &Channel) -> bool {
+    channel.in_process().is_some_and(|host| host.takes_direct_calls())
+}
+
+/// Gives what was left of a direct call's answer (a container the caller made its own values
+/// of where it lay, the host's memory) back to the in-process host to free: a relayed call's
+/// was allocated by the host thread. (An isolated host's answers are the caller's: dropped.)
+pub fn give_back(channel: &Channel, outcome: Outcome) {
+    if let Some(host) = channel.in_process() {
+        host.give_back(outcome);
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use napi_protocol::frame::FrameError;
 
 use super::dead::{Dead, DeathKind};
-use super::{Channel, State};
+use super::{Channel, State, NO_CALLS};
 use crate::link::host_process::{describe, Exit};
 use crate::link::inbound::Violation;
 
@@ -34,9 +34,25 @@ impl Channel {
                 host.mail();
             }
         }
+        // After `died`: a call refused now finds why (`refusal`).
+        self.calls_in.store(NO_CALLS, Ordering::Release);
         // After `died`: a thread waiting for the host to be free looks at it as it wakes.
         self.busy.wake_all();
         d
+    }
+
+    /// What a call made once the host has started to end is told (`refusing`): why it died, or
+    /// the reason its end was begun for (closed, an exception nothing caught) while it ends.
+    #[cold]
+    pub fn refusal(&self) -> Arc<Dead> {
+        // Pairs with the release that stored `NO_CALLS`, which `refusing` loads relaxed: what was
+        // recorded before it is seen here.
+        std::sync::atomic::fence(Ordering::Acquire);
+        if let Some(dead) = self.dead() {
+            return dead;
+        }
+        let (kind, message) = self.closing_as.lock().unwrap().clone().unwrap_or_else(closed_on_purpose);
+        Arc::new(Dead { kind, pid: self.process.pid, message, signal: None, exit_code: None, stderr: String::new(), limit: None })
     }
 
     /// What a forked child's channel answers: the host belongs to the parent.
@@ -235,6 +251,10 @@ impl Channel {
     fn hang_up_socket(&self, kind: DeathKind, message: String) -> (DeathKind, String) {
         let standing = self.closing_as.lock().unwrap().get_or_insert((kind, message)).clone();
         self.closing.store(true, Ordering::SeqCst);
+        // From now on nothing of the program's runs on the host: a call made now (a direct one
+        // would find the JS lock free) is refused with the reason that stands (`refusal`), as
+        // node runs nothing after an exception nothing caught.
+        self.calls_in.store(NO_CALLS, Ordering::Release);
         self.end.hang_up();
         if let Some(host) = &self.in_process {
             host.mail();

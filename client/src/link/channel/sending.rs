@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use napi_host::event_calls::EventCaller;
 use napi_host::inprocess::InProcess;
 use napi_protocol::frame::FrameError;
 use napi_protocol::{ClientMessage, PyException, PyRef};
@@ -47,9 +48,55 @@ impl Channel {
         retired.into_iter().map(|id| ClientMessage::SegmentRetired { id }).collect()
     }
 
-    /// The in-process host's share, for requests served on their callers' threads.
+    /// The in-process host's share, for requests served on their callers' threads. The core's
+    /// alone: a binding asks what it needs to know of it through the methods below and
+    /// `session::direct`.
     pub fn in_process(&self) -> Option<&Arc<InProcess>> {
         self.in_process.as_ref()
+    }
+
+    /// Whether the host runs in a process of its own (not on a thread of this one): its
+    /// messages are then checked strictly, and a top-level request waits for it to be free.
+    #[inline]
+    pub fn isolated(&self) -> bool {
+        self.in_process.is_none()
+    }
+
+    /// Whether this thread is an in-process host's own (a call of its event turn, say).
+    pub fn on_host_thread(&self) -> bool {
+        self.in_process.as_ref().is_some_and(|host| host.on_host_thread())
+    }
+
+    /// Gives an in-process host what runs its event turns' calls into the program on its own
+    /// thread (`EventCalls`), when the event dispatcher has nothing in hand; an isolated host
+    /// has no such thread, and takes nothing.
+    pub fn set_event_caller(&self, caller: Box<dyn EventCaller>) {
+        if let Some(host) = &self.in_process {
+            host.event_calls().set_caller(caller);
+        }
+    }
+
+    /// An in-process host's counts of the calls it relayed, by name (zero for an isolated
+    /// host): `relayed` calls, the steps of those `handed_back` to their callers' threads, the
+    /// times the host thread was woken for one (`host_woken`), the answers callers gave back to
+    /// it to free (`given_back`, `given_back_waiting` not freed yet), the threads waiting in
+    /// the relayed callers' line (`in_line`) and the turns handed to one asleep there
+    /// (`handed_in_line`). For tests of which calls are relayed, and how.
+    pub fn relay_counts(&self) -> [(&'static str, u64); 7] {
+        let host = self.in_process.as_deref();
+        let (relayed, handed_back) = host.map_or((0, 0), InProcess::relayed_calls);
+        let woken = host.map_or(0, InProcess::woken_for_relayed_calls);
+        let (given_back, waiting) = host.map_or((0, 0), InProcess::answers_given_back);
+        let (in_line, handed_in_line) = host.map_or((0, 0), InProcess::relay_line);
+        [
+            ("relayed", relayed),
+            ("handed_back", handed_back),
+            ("host_woken", woken),
+            ("given_back", given_back),
+            ("given_back_waiting", waiting as u64),
+            ("in_line", in_line as u64),
+            ("handed_in_line", handed_in_line),
+        ]
     }
 
     /// Tells an in-process host of the segments this client retired (their notices go ahead of
