@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from conftest import addon_path, node_eval
+from conftest import addon_path, load_in_mode, node_eval
 
 import napi_python
 
@@ -80,6 +80,22 @@ def test_unbounded_queue(load):
     sid = addon.startProducers(4, 500, 0, True)
     state = wait_state(addon, sid, finalized, "the finalizer")
     assert state == [2000, 1, 2000, 0, True, True, False, 0]
+
+
+def test_producers_that_end_at_once_each_make_their_call_and_release():
+    """4 threads of one call each, in 20 fresh loads of the addon (a host or a copy of its own,
+    so the addon's thread library starts afresh each time): each call arrives and the finalizer
+    runs once. tsfn.c starts its threads detached: started then detached, a thread that had
+    already ended left its record to winpthreads' pool while its exit still used it, and under
+    wine about one load in six then had a producer that never ran (no release: the function was
+    never finalized) or ran without its argument (an access violation)."""
+    for _ in range(20):
+        addon = load_in_mode(addon_path("tsfn"))
+        try:
+            sid = addon.startProducers(4, 1, 0, True)
+            assert wait_state(addon, sid, finalized, "the finalizer") == [4, 1, 4, 0, True, True, False, 0]
+        finally:
+            napi_python.close(addon)
 
 
 def test_non_blocking_producers_see_queue_full_and_retry(load):

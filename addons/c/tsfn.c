@@ -108,6 +108,23 @@ typedef struct {
   int index;
 } Producer;
 
+/* Starts fn(arg) on a thread of its own, detached from the start: never pthread_create then
+ * pthread_detach. mingw-w64's winpthreads (the Windows build links it in) recycles a thread's
+ * record when pthread_detach finds the thread ended, while that thread's exit (its TLS callback)
+ * may still be about to read the record: a thread created meanwhile gets the same record, and
+ * under wine one of 4 short producers then never ran (no call, no release: the function was never
+ * finalized) or ran with a NULL argument (an access violation in Produce). A thread detached from
+ * the start frees its own record on the way out. Returns pthread_create's error number. */
+static int start_detached(void* (*fn)(void*), void* arg) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t t;
+  int rc = pthread_create(&t, &attr, fn, arg);
+  pthread_attr_destroy(&attr);
+  return rc;
+}
+
 static void* Produce(void* arg) {
   Producer* p = arg;
   Scenario* s = p->s;
@@ -155,9 +172,7 @@ static napi_value StartProducers(napi_env env, napi_callback_info info) {
     Producer* p = malloc(sizeof *p);
     p->s = s;
     p->index = i;
-    pthread_t t;
-    pthread_create(&t, NULL, Produce, p);
-    pthread_detach(t);
+    NODE_API_ASSERT(env, start_detached(Produce, p) == 0, "cannot start a producer");
   }
   return register_scenario(env, s);
 }
@@ -375,9 +390,7 @@ static napi_value DefaultCall(napi_env env, napi_callback_info info) {
   Producer* p = malloc(sizeof *p);
   p->s = s;
   p->index = 0;
-  pthread_t t;
-  pthread_create(&t, NULL, Produce, p);
-  pthread_detach(t);
+  NODE_API_ASSERT(env, start_detached(Produce, p) == 0, "cannot start the producer");
   return register_scenario(env, s);
 }
 
@@ -414,9 +427,7 @@ static napi_value StartFlood(napi_env env, napi_callback_info info) {
   if (!get_utf8(env, argv[0], s->marker, sizeof s->marker)) return NULL;
   NODE_API_CALL(env, create(env, NULL, FLOOD_QUEUE, 1, Record, s));
   NODE_API_CALL(env, napi_unref_threadsafe_function(env, s->tsfn));
-  pthread_t t;
-  pthread_create(&t, NULL, Flood, s);
-  pthread_detach(t);
+  NODE_API_ASSERT(env, start_detached(Flood, s) == 0, "cannot start the producer");
   for (int waited_ms = 0; atomic_load(&s->calls_begun) <= FLOOD_QUEUE; waited_ms++) {
     NODE_API_ASSERT(env, waited_ms < 10000, "the producer did not fill the queue within 10 s");
     usleep(1000);
@@ -511,9 +522,7 @@ static napi_value CallWithDeepArray(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "napi-python:deep-call", NAPI_AUTO_LENGTH, &name);
   NODE_API_CALL(env, napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, d,
                                                      CallDeep, &d->tsfn));
-  pthread_t thread;
-  NODE_API_ASSERT(env, pthread_create(&thread, NULL, AskForDeepCall, d) == 0, "pthread_create");
-  pthread_detach(thread);
+  NODE_API_ASSERT(env, start_detached(AskForDeepCall, d) == 0, "pthread_create");
   deep_calls[deep_call_count] = d;
   return make_int32(env, deep_call_count++);
 }
