@@ -15,7 +15,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use napi_client::link::channel::{Dead, DeathKind};
+use napi_client::link::channel::{Channel, Dead, DeathKind};
 use napi_client::link::inbound::Violation;
 use napi_client::session::{Error, Held, NoLocalObjects, Session};
 use napi_protocol::{Op, Value};
@@ -112,16 +112,29 @@ fn a_close_while_an_uncaught_exception_ends_the_host_reports_the_exception() {
 
 /// A call made once an uncaught exception's end has hung up, while the host still runs (stuck in
 /// a call, it takes the whole grace to go): refused at once with the exception, as node runs
-/// nothing after one. In-process the JS lock is the stuck call's, and a direct call would wait
-/// for it; isolated, the request would wait for a host that will not answer.
+/// nothing after one.
 #[test]
 fn a_call_made_while_an_uncaught_exception_ends_the_host_is_refused() {
-    // The uncaught end's wait for the host (stuck, it takes all of it).
+    refused_while_ending(|channel, grace| channel.end_for_uncaught(grace, "Error: thrown".into()), DeathKind::Uncaught, "Error: thrown");
+}
+
+/// The same for a close: the call is told the host was closed, as a call after the close is.
+#[test]
+fn a_call_made_while_a_close_ends_the_host_is_refused() {
+    refused_while_ending(Channel::close, DeathKind::Closed, "the addon was closed");
+}
+
+/// Starts `end` on another thread while a call holds the host, then makes a call once the link is
+/// hung up: it must be refused at once, as `kind` with `message`. In-process the JS lock is the
+/// stuck call's, and a direct call would wait for it; isolated, the request would wait for a host
+/// that will not answer.
+fn refused_while_ending(end: fn(&Channel, Duration), kind: DeathKind, message: &str) {
+    // The end's wait for the host (stuck, it takes all of it).
     const GRACE: Duration = Duration::from_secs(6);
     both_with(Arc::new(NoLocalObjects), |session| {
         let stuck = StuckCall::start(&session);
         let ending = session.channel().clone();
-        let uncaught = std::thread::spawn(move || ending.end_for_uncaught(GRACE, "Error: thrown".into()));
+        let ended = std::thread::spawn(move || end(&ending, GRACE));
         until_hung_up(&session);
         assert!(session.alive(), "the host is still ending");
         let caller = session.clone();
@@ -131,15 +144,15 @@ fn a_call_made_while_an_uncaught_exception_ends_the_host_is_refused() {
         let refused = answer.recv_timeout(GRACE / 2).expect("the call is answered without waiting for the host to end");
         match refused {
             Err(Error::Dead(dead)) => {
-                assert_eq!(dead.kind, DeathKind::Uncaught, "{}", dead.message);
-                assert_eq!(dead.message, "Error: thrown");
+                assert_eq!(dead.kind, kind, "{}", dead.message);
+                assert_eq!(dead.message, message);
             }
             other => panic!("the call made while the host ends answered {other:?}"),
         }
-        // Let the host go now (the uncaught end's reason stands).
+        // Let the host go now (the first end's reason stands).
         session.channel().close(Duration::ZERO);
-        assert_eq!(stuck.ended().kind, DeathKind::Uncaught);
-        uncaught.join().unwrap();
+        assert_eq!(stuck.ended().kind, kind);
+        ended.join().unwrap();
     });
 }
 
