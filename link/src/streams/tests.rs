@@ -154,6 +154,22 @@ fn a_peer_that_dies_ends_the_stream_after_what_it_wrote() {
 }
 
 #[test]
+fn ends_made_on_a_thread_that_has_ended_stay_linked() {
+    // Windows cancels the I/O a thread left pending when the thread ends: the read each end keeps
+    // pending on its pipe was started by the thread that made the ends, and its cancellation
+    // must not read as the peer hanging up (a host started from a Python thread that then ended
+    // was killed as one that hung up).
+    let ((mut from_host, mut to_host), (mut from_client, mut to_client)) = thread::spawn(ends).join().unwrap();
+    let soon = || Some(Instant::now() + Duration::from_millis(30));
+    assert_eq!(from_host.wait(soon(), None).unwrap(), Woken::TimedOut);
+    assert_eq!(from_client.wait(soon(), None).unwrap(), Woken::TimedOut);
+    write_message(&mut to_client, &7u32).unwrap();
+    assert_eq!(read_message::<u32>(&mut from_host, 1 << 10).unwrap(), 7);
+    write_message(&mut to_host, &8u32).unwrap();
+    assert_eq!(read_message::<u32>(&mut from_client, 1 << 10).unwrap(), 8);
+}
+
+#[test]
 fn a_writer_facing_a_full_ring_gives_up_when_the_peer_is_gone() {
     let ((_, mut to_host), host) = ends();
     drop(host);

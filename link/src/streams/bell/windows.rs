@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{
-    DuplicateHandle, GetLastError, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, GENERIC_READ,
-    GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE, WAIT_OBJECT_0, WAIT_TIMEOUT,
+    DuplicateHandle, GetLastError, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING,
+    ERROR_OPERATION_ABORTED, GENERIC_READ, GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE, WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, ReadFile, WriteFile, FILE_FLAG_FIRST_PIPE_INSTANCE, FILE_FLAG_OVERLAPPED, OPEN_EXISTING, PIPE_ACCESS_DUPLEX,
@@ -295,6 +295,14 @@ impl Bell {
                     return;
                 }
                 read.in_flight = false;
+                // SAFETY: no arguments.
+                if !ok && unsafe { GetLastError() } == ERROR_OPERATION_ABORTED {
+                    // The thread that started the read ended, and Windows cancels the I/O a
+                    // thread leaves pending as it ends (only `Drop` cancels it otherwise, and
+                    // reads nothing after): the pipe is fine, read again. A host started from a
+                    // Python thread that then ended was killed as one that hung up.
+                    continue;
+                }
                 if !ok {
                     // Broken pipe (the peer died or closed) or any other failure: a hang-up.
                     self.hung_up.store(true, Ordering::SeqCst);
