@@ -147,7 +147,8 @@ def test_every_waiting_thread_raises_when_the_host_dies(load):
 
 def test_a_host_spawned_from_a_thread_that_exits_stays_alive(load):
     """The host's parent-death signal (SIGKILL) is tied to Python's process, not to the thread
-    that started it: that thread ending leaves the host running."""
+    that started it: that thread ending leaves the host running. On Windows the thread's end
+    cancels the pipe read it started on the link, which must not read as the host hanging up."""
     box: list = []
 
     def spawn() -> None:
