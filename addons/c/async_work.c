@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "detached_thread.h"
 
 #define SLOTS 64
 
@@ -290,9 +291,7 @@ static void AsyncHook(napi_async_cleanup_hook_handle handle, void* arg) {
     fputs("async hook called\n", f);
     fclose(f);
   }
-  pthread_t t;
-  pthread_create(&t, NULL, FinishHookLater, h);
-  pthread_detach(t);
+  start_detached(FinishHookLater, h);
 }
 
 static void NeverCalledHook(napi_async_cleanup_hook_handle handle, void* arg) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "detached_thread.h"
 
 typedef struct {
   napi_async_work work;
@@ -112,9 +113,7 @@ static napi_value StreamCalls(napi_env env, napi_callback_info info) {
   }
   NODE_API_CALL(env, napi_create_string_utf8(env, "stream", NAPI_AUTO_LENGTH, &name));
   NODE_API_CALL(env, napi_create_threadsafe_function(env, argv[1], NULL, name, 1024, 1, NULL, NULL, NULL, CallJs, &s->tsfn));
-  pthread_t thread;
-  NODE_API_ASSERT(env, pthread_create(&thread, NULL, Produce, s) == 0, "cannot start the producer");
-  pthread_detach(thread);
+  NODE_API_ASSERT(env, start_detached(Produce, s) == 0, "cannot start the producer");
   return make_undefined(env);
 }
 

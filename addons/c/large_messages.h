@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "detached_thread.h"
 
 /* A string of `n` copies of `fill`. */
 static napi_value repeated(napi_env env, size_t n, char fill) {
@@ -115,9 +116,7 @@ static napi_value EmitLater(napi_env env, napi_callback_info info) {
   }
   NODE_API_CALL(env, napi_create_string_utf8(env, "emitLater", NAPI_AUTO_LENGTH, &name));
   NODE_API_CALL(env, napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, e, EmitDone, e, EmitCall, &e->tsfn));
-  pthread_t thread;
-  NODE_API_ASSERT(env, pthread_create(&thread, NULL, EmitFromThread, e) == 0, "pthread_create");
-  pthread_detach(thread);
+  NODE_API_ASSERT(env, start_detached(EmitFromThread, e) == 0, "pthread_create");
   return make_undefined(env);
 }
 
