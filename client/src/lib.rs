@@ -21,12 +21,8 @@ pub mod link {
     pub mod host_process;
     pub mod host_thread;
     pub mod inbound;
-    #[cfg(windows)]
-    pub mod job_object;
     pub mod lends;
     pub mod pending;
-    #[cfg(unix)]
-    pub mod posix_spawn;
     pub mod shared_memory;
 }
 

@@ -1,5 +1,5 @@
 //! How a host process ended, which each platform's way of waiting for it answers
-//! (`host_process/`, and on Windows `job_object.rs`).
+//! (`host_process/`, on Windows its `job_object.rs`).
 
 /// How the host ended: its wait status and its peak resident memory.
 #[derive(Clone, Copy)]

@@ -5,6 +5,6 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 // Windows' twin is the client's job object, which holds the host and everything it starts and
-// is ended when the host is (client/src/link/job_object.rs).
+// is ended when the host is (client/src/link/host_process/job_object.rs).
 #[cfg(unix)]
 pub mod teardown;

@@ -15,6 +15,13 @@ use napi_link::streams::Connection;
 use crate::link::forks::PerProcess;
 use crate::link::host_output::Output;
 
+// How each platform starts a process without copying this one: glibc's posix_spawn, or a
+// Windows job object that ends everything the host started with it.
+#[cfg(windows)]
+mod job_object;
+#[cfg(unix)]
+mod posix_spawn;
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
@@ -47,7 +54,7 @@ enum Runner {
     Child,
     /// `napi-hostd.exe`, in its job.
     #[cfg(windows)]
-    Child(crate::link::job_object::HostJob),
+    Child(job_object::HostJob),
     /// A thread of this process (its number, and its handle until it is joined): the thread
     /// answers the wait status `napi-hostd` would have exited with.
     Thread(u64, Mutex<Option<JoinHandle<i32>>>),

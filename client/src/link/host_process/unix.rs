@@ -6,9 +6,9 @@ use std::os::unix::net::UnixStream;
 
 use napi_link::shm::Rings;
 
+use super::posix_spawn;
 use super::*;
 use crate::link::host_output::Stream;
-use crate::link::posix_spawn;
 
 /// The file descriptor number the host finds its socket at.
 const HOST_FD: i32 = 3;

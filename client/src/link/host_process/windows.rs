@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use napi_link::shm::Rings;
 use napi_link::streams::{Connection, HandleCarrier};
 
+use super::job_object::{self, HostJob};
 use super::{Ending, Exit, HostProcess, Runner, Sockets, Spawn};
 use crate::link::host_output::{Output, Stream};
-use crate::link::job_object::{self, HostJob};
 
 pub(super) fn spawn_here(what: Spawn) -> std::io::Result<(HostProcess, Sockets)> {
     let (mut ours, theirs) = Connection::pair()?;

@@ -72,7 +72,7 @@ pub(crate) fn main() -> ExitCode {
         Stop::Closed => ExitCode::SUCCESS,
         Stop::Protocol(e) => {
             eprintln!("napi-hostd: protocol error from the client: {e}");
-            // Not 3, as on Linux: 3 is the C runtime's abort() here (client/src/link/job_object.rs).
+            // Not 3, as on Linux: 3 is the C runtime's abort() here (client/src/link/host_process/job_object.rs).
             ExitCode::from(6)
         }
     }
