@@ -187,6 +187,60 @@ if sys.platform == "win32":
             raise ctypes.WinError(ctypes.get_last_error())
         return int(counters.WorkingSetSize) >> 20
 
+    class _ThreadEntry(ctypes.Structure):
+        _fields_ = [
+            ("dwSize", wintypes.DWORD),
+            ("cntUsage", wintypes.DWORD),
+            ("th32ThreadID", wintypes.DWORD),
+            ("th32OwnerProcessID", wintypes.DWORD),
+            ("tpBasePri", wintypes.LONG),
+            ("tpDeltaPri", wintypes.LONG),
+            ("dwFlags", wintypes.DWORD),
+        ]
+
+    _TH32CS_SNAPTHREAD = 0x4
+    _THREAD_QUERY_LIMITED_INFORMATION = 0x800
+    _kernel32.Thread32First.argtypes = [wintypes.HANDLE, ctypes.POINTER(_ThreadEntry)]
+    _kernel32.Thread32Next.argtypes = [wintypes.HANDLE, ctypes.POINTER(_ThreadEntry)]
+    _kernel32.OpenThread.restype = wintypes.HANDLE
+    _kernel32.OpenThread.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+    _kernel32.GetThreadDescription.restype = ctypes.c_long
+    _kernel32.GetThreadDescription.argtypes = [wintypes.HANDLE, ctypes.POINTER(wintypes.LPWSTR)]
+    _kernel32.LocalFree.argtypes = [ctypes.c_void_p]
+
+    def _thread_description(tid: int) -> str | None:
+        handle = _kernel32.OpenThread(_THREAD_QUERY_LIMITED_INFORMATION, False, tid)
+        if not handle:
+            return None  # ended since the snapshot
+        try:
+            text = wintypes.LPWSTR()
+            if _kernel32.GetThreadDescription(handle, ctypes.byref(text)) < 0:
+                return None
+            try:
+                return text.value or ""
+            finally:
+                _kernel32.LocalFree(text)
+        finally:
+            _kernel32.CloseHandle(handle)
+
+    def thread_names(pid: int) -> list[str]:
+        """The names of process `pid`'s threads (Windows: their descriptions, which Rust's named
+        threads set), those still there to read."""
+        snapshot = _kernel32.CreateToolhelp32Snapshot(_TH32CS_SNAPTHREAD, 0)
+        if snapshot == _INVALID_HANDLE_VALUE:
+            raise ctypes.WinError(ctypes.get_last_error())
+        tids = []
+        try:
+            entry = _ThreadEntry(dwSize=ctypes.sizeof(_ThreadEntry))
+            more = _kernel32.Thread32First(snapshot, ctypes.byref(entry))
+            while more:
+                if entry.th32OwnerProcessID == pid:
+                    tids.append(entry.th32ThreadID)
+                more = _kernel32.Thread32Next(snapshot, ctypes.byref(entry))
+        finally:
+            _kernel32.CloseHandle(snapshot)
+        return [name for name in map(_thread_description, tids) if name is not None]
+
 else:
 
     def host_children() -> list[int]:
@@ -231,3 +285,13 @@ else:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) // 1024
         raise RuntimeError("no VmRSS in /proc/self/status")
+
+    def thread_names(pid: int) -> list[str]:
+        """The names (comm) of process `pid`'s threads, those still there to read."""
+        names = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                names.append((task / "comm").read_text().rstrip("\n"))
+            except OSError:
+                pass
+        return names

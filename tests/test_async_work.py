@@ -15,7 +15,8 @@ import threading
 import time
 
 import pytest
-from conftest import IN_PROCESS, each_task
+from conftest import IN_PROCESS
+from processes import thread_names
 
 import napi_python
 from napi_python import JSError, js
@@ -40,7 +41,7 @@ def wait_for(predicate, what: str):
 def pool_threads(pid: int) -> int:
     """How many async-work threads process `pid` has (the pool starts all of them at its first
     use, and they never end)."""
-    return sum(1 for _, comm in each_task("comm", pid) if comm.startswith("napi-worker-"))
+    return sum(1 for name in thread_names(pid) if name.startswith("napi-worker-"))
 
 
 def run_gated(addon, pool_size: int):
