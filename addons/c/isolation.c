@@ -207,7 +207,17 @@ static napi_value Say(napi_env env, napi_callback_info info) {
   NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[0], text, sizeof text - 1, &len));
   NODE_API_CALL(env, napi_get_value_bool(env, argv[1], &to_stderr));
   text[len] = '\n';
+#ifdef _WIN32
+  /* By the process's standard handle, not msvcrt's descriptor: mingw-w64 links this addon to
+   * msvcrt.dll, whose descriptor table is not Python's (the UCRT's). In-process, pytest's capture
+   * moves Python's descriptors 1 and 2 (the UCRT sets the standard handles to match) and closes
+   * the handles msvcrt's still name; an MSVC-built addon shares Python's table, as this does. */
+  DWORD written = 0;
+  HANDLE out = GetStdHandle(to_stderr ? STD_ERROR_HANDLE : STD_OUTPUT_HANDLE);
+  if (!WriteFile(out, text, (DWORD)len + 1, &written, NULL) || written != (DWORD)len + 1) {
+#else
   if (write(to_stderr ? 2 : 1, text, (unsigned)len + 1) != (int)len + 1) {
+#endif
     napi_throw_error(env, NULL, "say: the write failed");
     return NULL;
   }
