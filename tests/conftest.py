@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import shutil
@@ -64,14 +63,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-_copies = itertools.count()
-
-
 def fresh_copy(path: str) -> str:
     """A copy of the addon at `path` under a new name: one library `dlopen`ed twice in one process
     is one library with one set of static variables, so each in-process load gets its own."""
-    directory = Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}" / str(next(_copies))
-    directory.mkdir(parents=True)
+    session = Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}"
+    session.mkdir(parents=True, exist_ok=True)
+    # A directory of a name no other has: on Windows the session's copies stay behind (a loaded
+    # DLL cannot be deleted), and a later session may get the same process id (wine reuses them).
+    directory = Path(tempfile.mkdtemp(dir=session))
     copy = directory / os.path.basename(path)
     shutil.copy2(path, copy)
     return str(copy)

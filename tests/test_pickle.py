@@ -11,7 +11,7 @@ import pickle
 
 import pytest
 from conftest import IN_PROCESS, addon_path
-from test_real_addons import NODE_MODULES
+from test_setup import INSTALL_NPM, NPM
 
 import napi_python
 from napi_python import AddonPool, Host, js, require
@@ -71,9 +71,9 @@ def test_an_addon_of_a_shared_host_travels_alone():
             pickle.dumps(host)
 
 
-@pytest.mark.skipif(not NODE_MODULES.is_dir(), reason="tests/npm/node_modules is absent: run scripts/npm-install")
+@pytest.mark.skipif(not (NPM / "node_modules").is_dir(), reason=f"{NPM}/node_modules is absent: run {INSTALL_NPM}")
 def test_a_required_addon_pickles_as_its_package_name():
-    crc = require("@node-rs/crc32", [NODE_MODULES.parent], isolated=not IN_PROCESS)
+    crc = require("@node-rs/crc32", [NPM], isolated=not IN_PROCESS)
     data = pickle.dumps(crc)
     try:
         assert b"@node-rs/crc32" in data and b".node" not in data
