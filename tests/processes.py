@@ -41,21 +41,27 @@ if sys.platform == "win32":
     _kernel32.GetExitCodeProcess.argtypes = [wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD)]
     _kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
 
-    def _processes() -> list[tuple[int, int, str]]:
-        """(pid, parent's pid, program's file name) of each running process."""
-        snapshot = _kernel32.CreateToolhelp32Snapshot(_TH32CS_SNAPPROCESS, 0)
+    def _walk_snapshot(kind: int, entry_type, first, following):
+        """Each entry of a system snapshot of `kind` (processes, threads), one `entry_type`
+        refilled in turn: read its fields before taking the next."""
+        snapshot = _kernel32.CreateToolhelp32Snapshot(kind, 0)
         if snapshot == _INVALID_HANDLE_VALUE:
             raise ctypes.WinError(ctypes.get_last_error())
-        found = []
         try:
-            entry = _ProcessEntry(dwSize=ctypes.sizeof(_ProcessEntry))
-            more = _kernel32.Process32FirstW(snapshot, ctypes.byref(entry))
+            entry = entry_type(dwSize=ctypes.sizeof(entry_type))
+            more = first(snapshot, ctypes.byref(entry))
             while more:
-                found.append((entry.th32ProcessID, entry.th32ParentProcessID, entry.szExeFile))
-                more = _kernel32.Process32NextW(snapshot, ctypes.byref(entry))
+                yield entry
+                more = following(snapshot, ctypes.byref(entry))
         finally:
             _kernel32.CloseHandle(snapshot)
-        return found
+
+    def _processes() -> list[tuple[int, int, str]]:
+        """(pid, parent's pid, program's file name) of each running process."""
+        entries = _walk_snapshot(
+            _TH32CS_SNAPPROCESS, _ProcessEntry, _kernel32.Process32FirstW, _kernel32.Process32NextW
+        )
+        return [(e.th32ProcessID, e.th32ParentProcessID, e.szExeFile) for e in entries]
 
     def host_children() -> list[int]:
         """Running child processes of this test process that are napi-hostd.exe."""
@@ -226,19 +232,8 @@ if sys.platform == "win32":
     def thread_names(pid: int) -> list[str]:
         """The names of process `pid`'s threads (Windows: their descriptions, which Rust's named
         threads set), those still there to read."""
-        snapshot = _kernel32.CreateToolhelp32Snapshot(_TH32CS_SNAPTHREAD, 0)
-        if snapshot == _INVALID_HANDLE_VALUE:
-            raise ctypes.WinError(ctypes.get_last_error())
-        tids = []
-        try:
-            entry = _ThreadEntry(dwSize=ctypes.sizeof(_ThreadEntry))
-            more = _kernel32.Thread32First(snapshot, ctypes.byref(entry))
-            while more:
-                if entry.th32OwnerProcessID == pid:
-                    tids.append(entry.th32ThreadID)
-                more = _kernel32.Thread32Next(snapshot, ctypes.byref(entry))
-        finally:
-            _kernel32.CloseHandle(snapshot)
+        entries = _walk_snapshot(_TH32CS_SNAPTHREAD, _ThreadEntry, _kernel32.Thread32First, _kernel32.Thread32Next)
+        tids = [e.th32ThreadID for e in entries if e.th32OwnerProcessID == pid]
         return [name for name in map(_thread_description, tids) if name is not None]
 
 else:
