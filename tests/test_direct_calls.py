@@ -8,7 +8,6 @@ thread: each test checks the addon ran on the caller's thread.
 from __future__ import annotations
 
 import asyncio
-import resource
 import threading
 
 import pytest
@@ -166,6 +165,8 @@ def test_threads_calling_at_once_do_not_sleep_call_by_call(addons):
     holding it while it waited for the GIL to make its answer, and the thread that had the GIL
     found the lock busy in turn: every call slept.) Voluntary context switches are counted
     rather than time, which a loaded machine would distort."""
+    import resource  # POSIX's alone
+
     bench = addons("bench")
     text = "0123456789abcdefghijklmnopqrstuv"
     one = lambda: 1  # noqa: E731

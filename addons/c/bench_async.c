@@ -1,7 +1,6 @@
 /* The addon the async benchmark drives: a Promise-returning add on async work (and an echo, for
  * tests of settled values), and a native thread that streams calls through a threadsafe
  * function. */
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "common.h"

@@ -2,15 +2,45 @@
 #ifndef DETACHED_THREAD_H
 #define DETACHED_THREAD_H
 
+#ifdef _WIN32
+#include <errno.h>
+#include <stdlib.h>
+#include <windows.h>
+
+/* A Windows thread, not winpthreads': linking winpthreads brings mingw-w64's TLS support along,
+ * which gives the addon a TLS directory (scripts/windows builds the addons without one). */
+struct detached_start {
+  void* (*fn)(void*);
+  void* arg;
+};
+
+static DWORD WINAPI detached_run(LPVOID start) {
+  struct detached_start s = *(struct detached_start*)start;
+  free(start);
+  s.fn(s.arg);
+  return 0;
+}
+
+/* Starts fn(arg) on a thread of its own that nobody joins. Returns 0, or an error number. */
+static inline int start_detached(void* (*fn)(void*), void* arg) {
+  struct detached_start* start = malloc(sizeof *start);
+  if (start == NULL) return ENOMEM;
+  start->fn = fn;
+  start->arg = arg;
+  HANDLE thread = CreateThread(NULL, 0, detached_run, start, 0, NULL);
+  if (thread == NULL) {
+    free(start);
+    return EAGAIN;
+  }
+  CloseHandle(thread);
+  return 0;
+}
+#else
 #include <pthread.h>
 
-/* Starts fn(arg) on a thread of its own, detached from the start: never pthread_create then
- * pthread_detach. mingw-w64's winpthreads (the Windows build links it in) recycles a thread's
- * record when pthread_detach finds the thread ended, while that thread's exit (its TLS callback)
- * may still be about to read the record: a thread created meanwhile gets the same record, and
- * under wine one of 4 short producers then never ran or ran with a NULL argument (an access
- * violation). A thread detached from the start frees its own record on the way out. Returns
- * pthread_create's error number. */
+/* Starts fn(arg) on a thread of its own, detached from the start (not pthread_create then
+ * pthread_detach, which may find the thread ended), so that it frees its own record on the way
+ * out. Returns pthread_create's error number. */
 static inline int start_detached(void* (*fn)(void*), void* arg) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -20,5 +50,6 @@ static inline int start_detached(void* (*fn)(void*), void* arg) {
   pthread_attr_destroy(&attr);
   return rc;
 }
+#endif
 
 #endif

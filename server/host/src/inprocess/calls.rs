@@ -80,7 +80,7 @@ impl InProcess {
 
     /// The library at `path` is about to be loaded: if it has thread-local storage, its load
     /// and every request after it go to the host thread (its constructors and init must run on
-    /// the thread that will use its thread-local state). Its ELF header is read here, once.
+    /// the thread that will use its thread-local state). Its headers (ELF or PE) are read here, once.
     pub fn loading(&self, path: &Path) {
         if !self.calls_stay_on_host_thread.load(Ordering::Acquire) && has_thread_locals(path) {
             self.calls_stay_on_host_thread.store(true, Ordering::Release);

@@ -2,11 +2,48 @@
 
 use std::path::Path;
 
-/// On Windows every addon counts as having thread-local storage (its PE TLS directory is not
-/// read yet): its calls stay on the host thread, the safe side of `has_thread_locals`.
+/// Whether the PE file at `path` has a TLS directory (thread-local storage, and the callbacks that
+/// run as threads start and end): its code may then tell threads apart, so its calls must stay
+/// on the host thread. Unreadable or unfamiliar files count as having one.
 #[cfg(windows)]
-pub(crate) fn has_thread_locals(_path: &Path) -> bool {
-    true
+pub(crate) fn has_thread_locals(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else { return true };
+    // Only the first 4 KiB are read, not the library: the headers of a PE file from a usual
+    // linker lie there (one whose do not counts as having thread-local storage).
+    let mut headers = Vec::with_capacity(4096);
+    if file.take(4096).read_to_end(&mut headers).is_err() {
+        return true;
+    }
+    pe_has_tls_directory(&headers).unwrap_or(true)
+}
+
+/// Whether the PE32+ headers `headers` name a TLS directory, or None when they are no PE32+
+/// headers or end before that entry.
+#[cfg(any(windows, test))]
+fn pe_has_tls_directory(headers: &[u8]) -> Option<bool> {
+    const PE32_PLUS: u16 = 0x20b;
+    const TLS_DIRECTORY: usize = 9;
+    let u16_at = |at: usize| Some(u16::from_le_bytes(headers.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(headers.get(at..at + 4)?.try_into().ok()?));
+    if headers.get(..2)? != b"MZ" {
+        return None;
+    }
+    let pe = usize::try_from(u32_at(0x3c)?).ok()?;
+    if headers.get(pe..pe + 4)? != b"PE\0\0" {
+        return None;
+    }
+    // The optional header follows the 4-byte signature and the 20-byte COFF header.
+    let optional = pe + 24;
+    if u16_at(optional)? != PE32_PLUS {
+        return None;
+    }
+    // PE32+: NumberOfRvaAndSizes at 108, then the data directories (RVA, size) from 112.
+    if u32_at(optional + 108)? <= TLS_DIRECTORY as u32 {
+        return Some(false);
+    }
+    let entry = optional + 112 + 8 * TLS_DIRECTORY;
+    Some(u32_at(entry)? != 0 || u32_at(entry + 4)? != 0)
 }
 
 /// Whether the ELF file at `path` has thread-local storage (a `PT_TLS` program header): its code
@@ -49,6 +86,38 @@ pub(super) mod tests {
         b
     }
 
+    /// Minimal PE32+ headers whose TLS directory entry is (`rva`, `size`).
+    fn pe(rva: u32, size: u32) -> Vec<u8> {
+        let mut b = vec![0u8; 0x80 + 24 + 112 + 16 * 8];
+        b[..2].copy_from_slice(b"MZ");
+        b[0x3c..0x40].copy_from_slice(&0x80u32.to_le_bytes());
+        b[0x80..0x84].copy_from_slice(b"PE\0\0");
+        let optional = 0x80 + 24;
+        b[optional..optional + 2].copy_from_slice(&0x20bu16.to_le_bytes());
+        b[optional + 108..optional + 112].copy_from_slice(&16u32.to_le_bytes());
+        let tls = optional + 112 + 9 * 8;
+        b[tls..tls + 4].copy_from_slice(&rva.to_le_bytes());
+        b[tls + 4..tls + 8].copy_from_slice(&size.to_le_bytes());
+        b
+    }
+
+    #[test]
+    fn a_tls_directory_is_found_in_pe_headers() {
+        assert_eq!(pe_has_tls_directory(&pe(0xb540, 0x28)), Some(true));
+        assert_eq!(pe_has_tls_directory(&pe(0, 0)), Some(false));
+        let mut fewer = pe(0xb540, 0x28);
+        fewer[0x80 + 24 + 108] = 9; // no TLS entry among 9 directories
+        assert_eq!(pe_has_tls_directory(&fewer), Some(false));
+        let mut pe32 = pe(0, 0);
+        pe32[0x80 + 24] = 0x0b;
+        pe32[0x80 + 25] = 0x01;
+        assert_eq!(pe_has_tls_directory(&pe32), None, "PE32 is not this host's");
+        assert_eq!(pe_has_tls_directory(b"MZ"), None);
+        assert_eq!(pe_has_tls_directory(&elf(7)), None);
+        assert_eq!(pe_has_tls_directory(&pe(0, 0)[..0x80 + 24 + 112 + 9 * 8 + 4]), None, "cut in the entry");
+    }
+
+    #[cfg(unix)]
     #[test]
     fn thread_local_storage_is_found_in_elf_program_headers() {
         let dir = std::env::temp_dir().join(format!("napi-tls-{}", std::process::id()));
