@@ -5,6 +5,9 @@
 #ifdef _WIN32
 #include <errno.h>
 #include <stdlib.h>
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN /* no winspool.h, whose AddJob would clash with an addon's name */
+#endif
 #include <windows.h>
 
 /* A Windows thread, not winpthreads': linking winpthreads brings mingw-w64's TLS support along,

@@ -3,9 +3,10 @@
  * a fork bomb, floods of output -- each a function, so tests can inject one and check that
  * Python survives with the right exception and that nothing is left behind.
  *
- * Built for Windows too (scripts/windows addons): there the waits are Win32's, and what has no
- * Windows counterpart here (fork, the host's Unix socket, the rings found in /proc/self/maps)
- * throws "not on Windows", so a test that calls it fails saying so. */
+ * Built for Windows too (scripts/windows addons): there the waits are Win32's, the host's link
+ * (its pipe, wake-up events and rings) is found as host_link_windows.h finds it, and what has no
+ * Windows counterpart here (fork) throws "not on Windows", so a test that calls it fails saying
+ * so. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
+
+#include "host_link_windows.h"
 #else
 #include <signal.h>
 #include <sys/socket.h>
@@ -36,6 +39,21 @@ static napi_value not_on_windows(napi_env env, const char* what) {
   snprintf(message, sizeof message, "isolation.c: %s: not on Windows", what);
   napi_throw_error(env, NULL, message);
   return NULL;
+}
+
+/* The host's link, found from inside (host_link_windows.h), or NULL after throwing what was
+ * found instead. */
+static HostLink* host_link(napi_env env) {
+  static HostLink link;
+  static int found;
+  if (!found && !host_link_find(&link)) {
+    char message[160];
+    snprintf(message, sizeof message, "isolation.c: no host link in this process: %s", link.found);
+    napi_throw_error(env, NULL, message);
+    return NULL;
+  }
+  found = 1;
+  return &link;
 }
 #else
 static void sleep_ms(int32_t ms) { usleep((useconds_t)ms * 1000); }
@@ -76,11 +94,16 @@ static napi_value ExitZero(napi_env env, napi_callback_info info) {
 }
 
 /* Shuts the host's end of the socket down, as a misbehaving addon closing random fds would;
- * the host can then neither read nor answer. */
+ * the host can then neither read nor answer. On Windows it closes the host's end of the main
+ * pipe (its pending read cancelled first), which the client then finds broken. */
 static napi_value CloseSocket(napi_env env, napi_callback_info info) {
   (void)info;
 #ifdef _WIN32
-  return not_on_windows(env, "closeSocket");
+  HostLink* link = host_link(env);
+  if (link == NULL) return NULL;
+  CancelIoEx(link->pipe[0], NULL);
+  CloseHandle(link->pipe[0]);
+  return make_undefined(env);
 #else
   shutdown(host_socket(0), SHUT_RDWR);
   return make_undefined(env);
@@ -262,10 +285,18 @@ static napi_value BreakRing(napi_env env, napi_callback_info info) {
   char which[8];
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
   arg_string(env, argv[0], which, sizeof which);
-#ifdef _WIN32
-  return not_on_windows(env, "breakRing");
-#else
   int head = strcmp(which, "head") == 0;
+#ifdef _WIN32
+  HostLink* link = host_link(env);
+  if (link == NULL) return NULL;
+  *(volatile uint64_t*)(link->rings + (head ? 384 : 128)) = (uint64_t)1 << 40;
+  if (head) {
+    /* The client's wake-up is one of the four (host_link_windows.h). */
+    for (int i = 0; i < 4; i++) SetEvent(link->wake[i]);
+    sleep_forever();
+  }
+  return make_undefined(env);
+#else
   volatile uint64_t* word = ring_word(head ? 384 : 128);
   if (word == NULL) {
     napi_throw_error(env, NULL, "no napi-rings mapping in this process");

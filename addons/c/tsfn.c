@@ -3,7 +3,6 @@
  * Each scenario keeps what it saw in C (no Python callable is called from call_js_cb): the
  * values delivered and their order, calls made with a NULL env (teardown leftovers), how often
  * the finalizer ran and how much had been delivered by then. Getters read it back. */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <windows.h>
 #else
 #include <fcntl.h>
+#include <pthread.h>
 #endif
 
 #include "common.h"
@@ -252,6 +252,30 @@ static void* ProduceBlocked(void* arg) {
   return NULL;
 }
 
+/* A blocked producer's thread, joined: Windows' own there (winpthreads would give the addon a TLS
+ * directory, and an in-process host then relays its calls, scripts/windows addons). */
+#ifdef _WIN32
+typedef HANDLE BlockedThread;
+
+static DWORD WINAPI produce_blocked_thread(LPVOID blocked) {
+  ProduceBlocked(blocked);
+  return 0;
+}
+
+static void start_blocked(BlockedThread* t, Blocked* blocked) { *t = CreateThread(NULL, 0, produce_blocked_thread, blocked, 0, NULL); }
+
+static void join_blocked(BlockedThread t) {
+  WaitForSingleObject(t, INFINITE);
+  CloseHandle(t);
+}
+#else
+typedef pthread_t BlockedThread;
+
+static void start_blocked(BlockedThread* t, Blocked* blocked) { pthread_create(t, NULL, ProduceBlocked, blocked); }
+
+static void join_blocked(BlockedThread t) { pthread_join(t, NULL); }
+#endif
+
 /* abortBlocked(threads) -> [id, abort status, each producer's status]. The queue (size 1) is
  * full; the producers block (the abort waits until every one of them sleeps, 10 s at most); an
  * abort from the JS thread must wake them all (else the join hangs). The queued item is never
@@ -267,10 +291,10 @@ static napi_value AbortBlocked(napi_env env, napi_callback_info info) {
   NODE_API_CALL(env, napi_call_threadsafe_function(s->tsfn, (void*)(intptr_t)1, napi_tsfn_nonblocking));
   atomic_int started = 0;
   Blocked blocked[MAX_THREADS];
-  pthread_t threads[MAX_THREADS];
+  BlockedThread threads[MAX_THREADS];
   for (int i = 0; i < n; i++) {
     blocked[i] = (Blocked){s, &started, NO_THREAD_STAT, napi_ok};
-    pthread_create(&threads[i], NULL, ProduceBlocked, &blocked[i]);
+    start_blocked(&threads[i], &blocked[i]);
   }
   const char* failure = NULL;
   for (int waited_ms = 0;; waited_ms++) {
@@ -288,7 +312,7 @@ static napi_value AbortBlocked(napi_env env, napi_callback_info info) {
   napi_value items[2 + MAX_THREADS];
   napi_status aborted = napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort); /* lets them go */
   for (int i = 0; i < n; i++) {
-    pthread_join(threads[i], NULL);
+    join_blocked(threads[i]);
     if (blocked[i].stat != NO_THREAD_STAT) close_stat(blocked[i].stat);
     items[2 + i] = make_status(env, blocked[i].status);
   }
