@@ -1,8 +1,8 @@
 //! The direct-call cases both platforms run (`direct_calls.rs` on Linux, `windows_direct_calls.rs`
 //! under wine): a local call inline on the calling thread, what the host copies to its caller made
 //! whole, a napi-rs addon's calls relayed to the host thread. Each answer is checked against the
-//! isolated host's, which serves the same requests by message. On Windows every addon's calls
-//! are relayed (its thread-local storage is not looked for), so there they check the relay.
+//! isolated host's, which serves the same requests by message. On Windows a DLL's TLS directory
+//! stands for Linux's `PT_TLS`: the mingw C test addons have none, napi-rs's has one.
 
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
