@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 if sys.platform == "win32":
@@ -229,12 +230,26 @@ if sys.platform == "win32":
         finally:
             _kernel32.CloseHandle(handle)
 
-    def thread_names(pid: int) -> list[str]:
-        """The names of process `pid`'s threads (Windows: their descriptions, which Rust's named
-        threads set), those still there to read."""
+    def named_threads(pid: int) -> dict[int, str]:
+        """Process `pid`'s threads, those still there to read: thread id -> name (Windows: its
+        description, which Rust's named threads set)."""
         entries = _walk_snapshot(_TH32CS_SNAPTHREAD, _ThreadEntry, _kernel32.Thread32First, _kernel32.Thread32Next)
         tids = [e.th32ThreadID for e in entries if e.th32OwnerProcessID == pid]
-        return [name for name in map(_thread_description, tids) if name is not None]
+        named = {tid: _thread_description(tid) for tid in tids}
+        return {tid: name for tid, name in named.items() if name is not None}
+
+    def child_processes() -> set[int]:
+        """The running child processes of this process."""
+        me = os.getpid()
+        return {pid for pid, parent, _ in _processes() if parent == me}
+
+    def usable_cpus() -> int:
+        """How many CPUs this process may run on."""
+        return os.cpu_count() or 1
+
+    def thread_name() -> str:
+        """The name of the thread that asks (its description, which Rust's named threads set)."""
+        return _thread_description(threading.get_native_id()) or ""
 
 else:
 
@@ -281,12 +296,35 @@ else:
                     return int(line.split()[1]) // 1024
         raise RuntimeError("no VmRSS in /proc/self/status")
 
-    def thread_names(pid: int) -> list[str]:
-        """The names (comm) of process `pid`'s threads, those still there to read."""
-        names = []
+    def named_threads(pid: int) -> dict[int, str]:
+        """Process `pid`'s threads, those still there to read: thread id -> name (comm)."""
+        named = {}
         for task in Path(f"/proc/{pid}/task").iterdir():
             try:
-                names.append((task / "comm").read_text().rstrip("\n"))
+                named[int(task.name)] = (task / "comm").read_text().rstrip("\n")
             except OSError:
                 pass
-        return names
+        return named
+
+    def child_processes() -> set[int]:
+        """The child processes of this process (from every thread's child list)."""
+        children = set()
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                children.update(int(pid) for pid in (task / "children").read_text().split())
+            except OSError:
+                pass
+        return children
+
+    def usable_cpus() -> int:
+        """How many CPUs this process may run on (its affinity mask's)."""
+        return len(os.sched_getaffinity(0))
+
+    def thread_name() -> str:
+        """The name (comm) of the thread that asks."""
+        return Path(f"/proc/self/task/{threading.get_native_id()}/comm").read_text().rstrip("\n")
+
+
+def thread_names(pid: int) -> list[str]:
+    """The names of process `pid`'s threads, those still there to read."""
+    return list(named_threads(pid).values())

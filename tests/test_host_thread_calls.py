@@ -4,23 +4,20 @@ loop's thread, instead of crossing to the event dispatcher and back. They keep t
 order with what the dispatcher runs (settlements, uncaught exceptions): a call that comes while
 the dispatcher has events in hand goes to the dispatcher, behind them.
 
-Threads are told apart by their kernel names: the host thread is `napi-host-N`, the event
-dispatcher `napi-events-PID`."""
+Threads are told apart by their names (tests/processes.py's thread_name): the host thread is
+`napi-host-N`, the event dispatcher `napi-events-PID`."""
 
 from __future__ import annotations
 
 import queue
 import threading
 import time
-from pathlib import Path
+
+from processes import thread_name
 
 import napi_python
 
 DEADLINE = 10.0
-
-
-def thread_name() -> str:
-    return Path(f"/proc/self/task/{threading.get_native_id()}/comm").read_text().strip()
 
 
 def test_a_libuv_completion_calls_python_on_the_host_thread_and_may_call_back_in(addons):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import addon_path, each_task, fresh_copy, sleeps, switches, uncontended
+from processes import child_processes, named_threads, usable_cpus
 from test_hosts import CONSUMER, PROVIDER, assert_torn_down_at_exit, node_log, python_steps
 
 import napi_python
@@ -31,8 +33,9 @@ NAPI_INVALID_ARG = 1
 
 
 def host_threads() -> set[int]:
-    """The kernel thread ids of this process's in-process host threads."""
-    return {tid for tid, comm in each_task("comm") if comm.startswith("napi-host-")}
+    """The thread ids of this process's in-process host threads, `napi-host-N` (a Windows host
+    has a `napi-host-uv-port` beside its own)."""
+    return {tid for tid, name in named_threads(os.getpid()).items() if re.fullmatch(r"napi-host-\d+", name)}
 
 
 def newest_host_thread() -> Path:
@@ -46,13 +49,26 @@ def newest_host_thread() -> Path:
     return Path(f"/proc/self/task/{numbered[max(numbered)]}")
 
 
-def test_the_extension_exports_every_node_api_function():
-    """An addon dlopen'ed into Python resolves its napi_* imports against the extension."""
+def test_the_extension_exports_every_node_api_function(addons):
+    """An addon dlopen'ed into Python resolves its napi_* imports against the extension. On
+    Windows an addon finds them in the main module, which the client gives the extension's
+    exports before the first in-process load (D94)."""
     listed = {
         line.split("\t")[0]
         for line in (Path(__file__).parent.parent / "server" / "napi" / "napi-exports.txt").read_text().splitlines()
         if line and not line.startswith("#")
     }
+    if sys.platform == "win32":
+        import ctypes
+
+        addons("functions")
+        kernel32 = ctypes.WinDLL("kernel32")
+        kernel32.GetModuleHandleW.restype = ctypes.c_void_p
+        kernel32.GetProcAddress.restype = ctypes.c_void_p
+        kernel32.GetProcAddress.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        main = kernel32.GetModuleHandleW(None)
+        assert listed - {name for name in listed if kernel32.GetProcAddress(main, name.encode())} == set()
+        return
     nm = subprocess.run(
         ["nm", "-D", "--defined-only", napi_python._native.__file__], capture_output=True, text=True, check=True
     )
@@ -64,16 +80,11 @@ def test_the_extension_exports_every_node_api_function():
     assert listed - exported == set()
 
 
-def children() -> set[int]:
-    """This process's child processes (from every thread's child list)."""
-    return {int(c) for _, listed in each_task("children") for c in listed.split()}
-
-
 def test_no_process_is_started_and_the_pid_is_ours(addons):
-    before = children()
+    before = child_processes()
     addon = addons("functions")
     assert addon.makeCounter()() == 1
-    assert children() - before == set(), "an in-process load started a process"
+    assert child_processes() - before == set(), "an in-process load started a process"
     assert napi_python.addon_info(addon).pid == napi_python.addon_info(addon).host.pid == os.getpid()
     assert repr(addon).endswith("in-process>") and not napi_python.addon_info(addon).host.isolated
 
@@ -304,7 +315,7 @@ def relay_from_threads(call, threads: int = 16, per_thread: int = 2_000, seconds
     return sum(made)
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: a caller holding the GIL does not look")
+@pytest.mark.skipif(usable_cpus() < 2, reason="one CPU: a caller holding the GIL does not look")
 @pytest.mark.parametrize("kind", ["quick", "with a callback"])
 def test_many_threads_relaying_calls_take_turns_with_the_gil_rather_than_in_the_line(addons, kind):
     """Sixteen threads calling a Rust addon at once. A caller that found the relay line busy let
@@ -343,7 +354,7 @@ def idle_cpus() -> int:
     test measures."""
     if not uncontended(2):
         return -1
-    return len(os.sched_getaffinity(0)) - 2 - min(others_runnable() for _ in range(3))
+    return usable_cpus() - 2 - min(others_runnable() for _ in range(3))
 
 
 class OtherWork:
@@ -416,7 +427,7 @@ def others_runnable() -> int:
     return max(runnable - pair, 0)
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: a caller and its host thread share it anyway")
+@pytest.mark.skipif(usable_cpus() < 2, reason="one CPU: a caller and its host thread share it anyway")
 def test_bursts_of_relayed_calls_run_on_two_cpus_after_the_host_thread_slept(addons):
     """A host thread idle for a moment sleeps, and the call that rings it awake has the kernel
     place it, often, on the caller's CPU (where its waker runs): the two then handed each call to
@@ -445,7 +456,7 @@ def test_bursts_of_relayed_calls_run_on_two_cpus_after_the_host_thread_slept(add
     assert switched < rounds * calls // 4, f"{switched} switches in {rounds * calls} calls"
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: the host thread does not look for calls")
+@pytest.mark.skipif(usable_cpus() < 2, reason="one CPU: the host thread does not look for calls")
 def test_a_loop_of_a_rust_addons_awaits_keeps_the_host_thread_awake(addons):
     """The host thread looks for the next relayed call before it sleeps, and in a loop of awaits
     of a napi-rs async function it finds it: the caller's next call does not have to wake it.

@@ -12,30 +12,38 @@ import json
 import subprocess
 
 import pytest
-from conftest import ROOT, load_in_mode, oracle_node
+from conftest import load_in_mode, oracle_node
+from test_setup import INSTALL_NPM, NPM
 
 from napi_python import close, js, resolve
 
-NPM = ROOT / "tests" / "npm"
 MESSAGE = hashlib.sha256(b"napi-python").digest()
 KEY = bytes(range(1, 33))
 
 pytestmark = pytest.mark.needs_input(
-    (NPM / "node_modules/secp256k1").is_dir(), "tests/npm/node_modules/secp256k1 is absent: run scripts/npm-install"
+    (NPM / "node_modules/secp256k1").is_dir(), f"{NPM}/node_modules/secp256k1 is absent: run {INSTALL_NPM}"
 )
 
 
 @pytest.fixture(scope="module")
-def under_node() -> dict:
+def binding() -> str:
+    """The path of secp256k1's binary for this platform (its prebuilds/ folder's)."""
+    return resolve("secp256k1", paths=[NPM])
+
+
+@pytest.fixture(scope="module")
+def under_node(binding) -> dict:
+    # The binding itself, called as Python calls it (no JS wrapper: on Windows, the packages
+    # scripts/windows npm installs come without their JS dependencies).
     script = (
-        "const s = require('secp256k1');"
-        "const [m, k] = JSON.parse(process.argv[1]).map(x => Uint8Array.from(x));"
-        "const out = s.ecdsaSign(m, k);"
+        "const s = new (require(process.argv[1]).Secp256k1)();"
+        "const [m, k] = JSON.parse(process.argv[2]).map(x => Uint8Array.from(x));"
+        "const out = {signature: new Uint8Array(64), recid: null};"
+        "if (s.ecdsaSign(out, m, k, undefined, undefined) !== 0) throw new Error('ecdsaSign failed');"
         "console.log(JSON.stringify({signature: Buffer.from(out.signature).toString('hex'), recid: out.recid}))"
     )
     proc = subprocess.run(
-        [oracle_node(), "-e", script, json.dumps([list(MESSAGE), list(KEY)])],
-        cwd=NPM,
+        [oracle_node(), "-e", script, binding, json.dumps([list(MESSAGE), list(KEY)])],
         capture_output=True,
         text=True,
         timeout=60,
@@ -45,10 +53,10 @@ def under_node() -> dict:
 
 
 @pytest.fixture
-def secp():
-    binding = load_in_mode(resolve("secp256k1", paths=[NPM]))
-    yield js.new(binding.Secp256k1)
-    close(binding)
+def secp(binding):
+    addon = load_in_mode(binding)
+    yield js.new(addon.Secp256k1)
+    close(addon)
 
 
 def test_a_dict_crosses_as_a_copy_its_buffer_written_back_its_new_property_not(secp, under_node):
