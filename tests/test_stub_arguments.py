@@ -14,11 +14,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, ROOT, napi_python_cli
+from conftest import IN_PROCESS, napi_python_cli
+from test_setup import INSTALL_NPM, NPM
 
 from napi_python import js
 
-NPM = ROOT / "tests" / "npm"
 # makeApi is objects.node's: {name: "api", getName() reads this.name}; nothing else is set. An
 # export named `tuple` hides the builtin in the Exports class, whose parameters still use it.
 DTS = """\
@@ -62,7 +62,7 @@ WRONG = {
 @pytest.fixture(scope="module")
 def stub(tmp_path_factory) -> str:
     if not (NPM / "node_modules" / "oxc-parser").is_dir():
-        pytest.skip("tests/npm/node_modules/oxc-parser is absent: run scripts/npm-install")
+        pytest.skip(f"{NPM}/node_modules/oxc-parser is absent: run {INSTALL_NPM}")
     dts = tmp_path_factory.mktemp("dts") / "api.d.ts"
     dts.write_text(DTS)
     proc = napi_python_cli("stubs", dts, "--parser-path", NPM, timeout=120)
