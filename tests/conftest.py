@@ -92,13 +92,25 @@ def oracle_node() -> str:
     return NODE
 
 
-def node_eval(script: str) -> object:
+def node_eval(script: str, env: dict[str, str] | None = None) -> object:
     """Runs `script` under node (`oracle_node()`) and returns the JSON it prints on its last line.
 
     Used to record what Node itself answers, so expected values come from Node, not from us.
-    The script may `require()` test addons by absolute path (see `addon_path`).
+    The script may `require()` test addons by absolute path (see `addon_path`). It reaches node
+    on its standard input (`node -` evaluates it as `-e` does): a Windows command line holds at
+    most 32,767 characters, fewer than some tests' scripts. Both ways are UTF-8, node's encoding,
+    whatever the locale's (Windows' cp1252). `env` adds variables to node's environment from its
+    start: a Windows addon's C runtime reads its own copy, which `process.env` does not change.
     """
-    proc = subprocess.run([oracle_node(), "-e", script], capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [oracle_node(), "-"],
+        input=script,
+        capture_output=True,
+        encoding="utf-8",
+        env=None if env is None else {**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
     if proc.returncode != 0:
         raise AssertionError(f"node failed ({proc.returncode}):\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -71,7 +71,7 @@ def python_steps(p, c) -> tuple[list, list]:
 def node_log(tmp_path: Path) -> tuple[list, list[str]]:
     """Runs NODE_STEPS under node with $HOSTS_LOG set: its results and the addons' log."""
     log = tmp_path / "node.log"
-    results = node_eval(f"process.env.HOSTS_LOG = {json.dumps(str(log))};\n{NODE_STEPS}")
+    results = node_eval(NODE_STEPS, env={"HOSTS_LOG": str(log)})
     return results, log.read_text().splitlines()
 
 
