@@ -12,6 +12,7 @@ The whole suite also runs in-process: `NAPI_PYTHON_TEST_MODE=inprocess` (see con
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -757,7 +758,9 @@ def test_the_host_log_is_written_as_napi_hostd_writes_it(level):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False, env=env
     )
     assert done.returncode == 0, done.stderr
-    logged = [line for line in done.stderr.splitlines() if "loaded" in line and path in line]
+    # The log quotes the path as Rust's Debug does (a Windows path's backslashes doubled).
+    quoted = f"path={json.dumps(path, ensure_ascii=False)}"
+    logged = [line for line in done.stderr.splitlines() if "loaded" in line and quoted in line]
     assert len(logged) == (1 if level else 0), done.stderr
 
 
