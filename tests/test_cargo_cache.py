@@ -86,18 +86,42 @@ def test_one_checkout_keeps_what_it_built(tmp_path):
     assert "Fresh tiny-crate" in done.stderr, done.stderr
 
 
-def test_a_changed_cargo_lock_takes_a_folder_of_its_own_and_old_ones_go(tmp_path):
+def registry_package(version: str) -> str:
+    """A package of the registry as Cargo.lock lists it (nothing here fetches or builds it)."""
+    return (
+        f'\n[[package]]\nname = "some-dependency"\nversion = "{version}"\n'
+        'source = "registry+https://github.com/rust-lang/crates.io-index"\n'
+        f'checksum = "{version.replace(".", "") * 8}"\n'
+    )
+
+
+def folder_for(at: Path, cache: Path) -> Path:
+    done = cached(at, cache, "sh", "-c", 'echo "$NAPI_PYTHON_CARGO_CACHE"')
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.strip())
+
+
+def test_changed_registry_packages_take_a_folder_of_their_own_and_old_ones_go(tmp_path):
     cache = tmp_path / "cache"
-    folders = []
-    for n in range(4):
-        at = checkout(tmp_path / f"c{n}", n, lock=f"{LOCK}# {n}\n")
-        done = cached(at, cache, "sh", "-c", 'echo "$NAPI_PYTHON_CARGO_CACHE"')
-        assert done.returncode == 0, done.stderr
-        folders.append(Path(done.stdout.strip()))
+    folders = [
+        folder_for(checkout(tmp_path / f"c{n}", n, lock=LOCK + registry_package(f"1.0.{n}")), cache) for n in range(4)
+    ]
     assert len(set(folders)) == 4
     assert all(f.parent == cache and f.name.startswith("cargo-tiny-") for f in folders)
     # The two used last are kept.
     assert sorted(p.name for p in cache.iterdir()) == sorted(f.name for f in folders[2:])
+
+
+def test_a_change_of_the_workspaces_own_packages_keeps_the_folder(tmp_path):
+    """What the folder keeps is the registry's crates: a crate of the workspace added, or an edge
+    between two, must not make every cross target compile them again."""
+    cache = tmp_path / "cache"
+    dependency = registry_package("1.2.3")
+    first = folder_for(checkout(tmp_path / "first", 1, lock=LOCK + dependency), cache)
+    grown = LOCK.replace('version = "0.1.0"\n', 'version = "0.1.0"\ndependencies = [\n "another-crate",\n]\n')
+    grown += '\n[[package]]\nname = "another-crate"\nversion = "0.2.0"\n' + dependency
+    assert folder_for(checkout(tmp_path / "second", 2, lock=grown), cache) == first
+    assert folder_for(checkout(tmp_path / "third", 3, lock=LOCK + registry_package("1.2.4")), cache) != first
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
