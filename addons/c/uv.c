@@ -172,6 +172,9 @@ static napi_value BlockPool(napi_env env, napi_callback_info info) {
 /* gate() -> [blockers running now, blockers completed] */
 static napi_value Gate(napi_env env, napi_callback_info info) {
   (void)info;
+  /* The lock is made by the first of blockPool, gate and openGate: a zeroed Windows critical
+   * section (libuv's mutex there) reads as held, so one never made would wait for good. */
+  uv_once(&gate_once, gate_init);
   uv_mutex_lock(&gate_lock);
   int running = gate_running;
   uv_mutex_unlock(&gate_lock);
@@ -184,6 +187,7 @@ static napi_value Gate(napi_env env, napi_callback_info info) {
 
 static napi_value OpenGate(napi_env env, napi_callback_info info) {
   (void)info;
+  uv_once(&gate_once, gate_init);
   uv_mutex_lock(&gate_lock);
   gate_open = 1;
   uv_cond_broadcast(&gate_cond);

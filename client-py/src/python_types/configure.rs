@@ -92,7 +92,9 @@ pub fn configure(
     }
     let datetime = py.import("datetime")?;
     let datetime_cls = datetime.getattr("datetime")?.cast_into::<PyType>()?.unbind();
-    let utc = datetime.getattr("timezone")?.getattr("utc")?.unbind();
+    let utc = datetime.getattr("timezone")?.getattr("utc")?;
+    let epoch = datetime_cls.bind(py).call1((1970, 1, 1, 0, 0, 0, 0, utc))?.unbind();
+    let timedelta_cls = datetime.getattr("timedelta")?.cast_into::<PyType>()?.unbind();
     let method_type = py.import("types")?.getattr("MethodType")?.cast_into::<PyType>()?.unbind();
     let hooks = Hooks {
         object_cls: subclass_of::<JSRef>("object_cls", object_cls)?,
@@ -111,7 +113,8 @@ pub fn configure(
         failure: callable("failure", failure)?,
         dead: callable("dead", dead)?,
         datetime_cls,
-        utc,
+        timedelta_cls,
+        epoch,
         method_type,
         receives_this_cls: receives_this_cls.unbind(),
     };

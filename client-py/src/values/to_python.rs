@@ -180,7 +180,9 @@ impl<'py> Cx<'_, 'py> {
                 if ms.is_nan() {
                     py.None()
                 } else {
-                    self.hooks.datetime_cls.bind(py).call_method1("fromtimestamp", (ms / 1000.0, self.hooks.utc.bind(py)))?.unbind()
+                    // timedelta(days, seconds, microseconds, milliseconds)
+                    let since_epoch = self.hooks.timedelta_cls.bind(py).call1((0, 0, 0, ms))?;
+                    self.hooks.epoch.bind(py).add(since_epoch)?.unbind()
                 }
             }
             Value::Bytes { kind, data } => {
