@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from conftest import load_in_mode, node_eval
+from test_setup import INSTALL_NPM, NPM
 
 import napi_python
 from napi_python._native import RING_CAPACITY
@@ -137,26 +137,27 @@ def test_many_threads_sending_large_requests_at_once(addon):
     assert results == [True] * 12
 
 
-NPM = Path(__file__).resolve().parent / "npm"
-OXIDE = NPM / "node_modules" / "@tailwindcss" / "oxide-linux-x64-gnu" / "tailwindcss-oxide.linux-x64-gnu.node"
-
-
-@pytest.mark.needs_input(OXIDE.is_file(), "@tailwindcss/oxide is absent: run scripts/npm-install")
+@pytest.mark.needs_input(
+    (NPM / "node_modules/@tailwindcss/oxide").is_dir(),
+    f"{NPM}/node_modules/@tailwindcss/oxide is absent: run {INSTALL_NPM}",
+)
 def test_tailwind_oxide_scans_a_megabyte_of_content_as_node_does(tmp_path):
-    """The report that found the in-process hang: 20,000 lines of classes (about 1 MB)."""
+    """The report that found the in-process hang: 20,000 lines of classes (about 1 MB). The
+    binary is the platform's, found as node finds it (its napi-rs platform package)."""
+    binary = napi_python.resolve("@tailwindcss/oxide", paths=[NPM])
     (tmp_path / "page.html").write_text('<p class="underline">\n')
     options = {"sources": [{"base": str(tmp_path), "pattern": "**/*", "negated": False}]}
     content = "".join(f'<p class="w-{i} h-[{i}px] hover:bg-red-{i} md:p-{i}">\n' for i in range(20000))
     assert len(content.encode()) > RING_CAPACITY
     # The same content made under node (too large for a command line).
     expected = node_eval(
-        f"const oxide = require({json.dumps(str(OXIDE))});"
+        f"const oxide = require({json.dumps(binary)});"
         f"const scanner = new oxide.Scanner({json.dumps(options)});"
         "let content = '';"
         'for (let i = 0; i < 20000; i++) content += `<p class="w-${i} h-[${i}px] hover:bg-red-${i} md:p-${i}">\\n`;'
         "console.log(JSON.stringify(scanner.scanFiles([{content, extension: 'html'}])));"
     )
-    oxide = load_in_mode(str(OXIDE))
+    oxide = load_in_mode(binary)
     try:
         scanner = oxide.Scanner(options)
         candidates = scanner.scanFiles([{"content": content, "extension": "html"}])
