@@ -142,4 +142,10 @@ static inline int host_link_find(HostLink* link) {
   return 1;
 }
 
+/* Wakes the client's reader of every stream: which of the four events is whose is not known from
+ * inside, so all are set (a woken reader finding nothing for it sleeps again). */
+static inline void host_link_wake_all(const HostLink* link) {
+  for (int i = 0; i < 4; i++) SetEvent(link->wake[i]);
+}
+
 #endif

@@ -120,7 +120,7 @@ static int find_rings(void) {
  * host_link_windows.h). */
 static void ring_bell(int stream) {
   (void)stream;
-  for (int i = 0; i < 4; i++) SetEvent(link.wake[i]);
+  host_link_wake_all(&link);
 }
 
 static void pause_a_moment(void) { Sleep(1); }

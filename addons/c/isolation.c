@@ -291,8 +291,7 @@ static napi_value BreakRing(napi_env env, napi_callback_info info) {
   if (link == NULL) return NULL;
   *(volatile uint64_t*)(link->rings + (head ? 384 : 128)) = (uint64_t)1 << 40;
   if (head) {
-    /* The client's wake-up is one of the four (host_link_windows.h). */
-    for (int i = 0; i < 4; i++) SetEvent(link->wake[i]);
+    host_link_wake_all(link);
     sleep_forever();
   }
   return make_undefined(env);
