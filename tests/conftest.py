@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+import session_folder
 from oracle_node import NODE
 from processes import gone  # noqa: F401  (the tests import it from here)
 
@@ -35,7 +36,9 @@ PROCESS_OPTIONS = ("env", "timeout", "restart", "sandbox", "output")
 REQUIRE_INPUTS = os.environ.get("NAPI_PYTHON_REQUIRE_TEST_INPUTS") == "1"
 # require() searches the packages `python -m napi_python install` put in its cache last: the
 # suite's is empty (removed with the session's copies), whatever the developer installed.
-os.environ["NAPI_PYTHON_CACHE"] = str(Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}" / "npm-cache")
+# The session's folder (tests/session_folder.py): addon copies and that npm cache.
+SESSION = session_folder.make()
+os.environ["NAPI_PYTHON_CACHE"] = str(SESSION / "npm-cache")
 
 
 def missing_input(reason: str) -> NoReturn:
@@ -66,11 +69,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def fresh_copy(path: str) -> str:
     """A copy of the addon at `path` under a new name: one library `dlopen`ed twice in one process
     is one library with one set of static variables, so each in-process load gets its own."""
-    session = Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}"
-    session.mkdir(parents=True, exist_ok=True)
-    # A directory of a name no other has: on Windows the session's copies stay behind (a loaded
-    # DLL cannot be deleted), and a later session may get the same process id (wine reuses them).
-    directory = Path(tempfile.mkdtemp(dir=session))
+    directory = Path(tempfile.mkdtemp(dir=SESSION))
     copy = directory / os.path.basename(path)
     shutil.copy2(path, copy)
     return str(copy)
@@ -253,4 +252,5 @@ def load():
 @pytest.fixture(scope="session", autouse=True)
 def _remove_copies():
     yield
-    shutil.rmtree(Path(tempfile.gettempdir()) / f"napi-python-tests-{os.getpid()}", ignore_errors=True)
+    # On Windows the loaded copies stay: the next session removes them (tests/session_folder.py).
+    shutil.rmtree(SESSION, ignore_errors=True)

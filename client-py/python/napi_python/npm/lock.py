@@ -22,8 +22,9 @@ from ..machine import this_os
 __all__ = ["InstallLock", "lock_functions"]
 
 # The errnos of Windows' C runtime for a byte locked by another process: EACCES, and
-# EDEADLOCK, which LK_NBLCK gives after its one try (Linux numbers EDEADLOCK otherwise).
-_WINDOWS_HELD = (13, 36)
+# EDEADLOCK, which LK_NBLCK gives after its one try (Linux numbers EDEADLOCK otherwise); and 0,
+# wine's: its C runtime fails LK_NBLCK on a held byte without setting errno.
+_WINDOWS_HELD = (0, 13, 36)
 
 
 def _flock() -> tuple[Callable[[int], None], Callable[[int], None]]:
