@@ -7,6 +7,8 @@ runs the generator as users do (oxc-parser's addon)."""
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 import types
@@ -72,8 +74,8 @@ def stub(tmp_path_factory) -> str:
 
 def mypy(folder: Path, text: str, stub: str) -> subprocess.CompletedProcess[str]:
     folder.mkdir()
-    (folder / "use.py").write_text(text)
-    (folder / "api.pyi").write_text(stub)
+    (folder / "use.py").write_text(text, encoding="utf-8")
+    (folder / "api.pyi").write_text(stub, encoding="utf-8")
     cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file=", "use.py"]
     return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
 
@@ -122,3 +124,22 @@ def test_an_absent_optional_member_is_no_attribute_and_reads_as_none_by_subscrip
         api.nickname
     with pytest.raises(AttributeError):
         api.rename("x")
+
+
+@pytest.mark.skipif(IN_PROCESS, reason="independent of NAPI_PYTHON_TEST_MODE: runs in the isolated pass")
+def test_a_path_with_backslashes_makes_a_stub_python_reads(tmp_path):
+    """A Windows path (C:\\users\\...) in the stub's docstring and its example: each backslash
+    escaped, or `\\u` begins a unicode escape and the stub is no Python at all. On Linux a
+    folder's name may hold a backslash too."""
+    if not (NPM / "node_modules" / "oxc-parser").is_dir():
+        pytest.skip(f"{NPM}/node_modules/oxc-parser is absent: run {INSTALL_NPM}")
+    folder = tmp_path / ("users" if sys.platform == "win32" else "C:\\users\\new")
+    folder.mkdir()
+    dts = folder / "api.d.ts"
+    dts.write_text(DTS)
+    proc = napi_python_cli("stubs", dts, "--parser-path", NPM, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    doc = ast.get_docstring(ast.parse(proc.stdout), clean=False)
+    assert doc is not None and f"napi_python stubs {dts}`" in doc
+    example = re.search(r'require\((".*")\)\)', doc)
+    assert example is not None and ast.literal_eval(example.group(1)) == str(dts)

@@ -7,7 +7,12 @@
 #define NAPI_PYTHON_TEST_HOSTS_SHARED_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -31,10 +36,24 @@ typedef struct {
   char addon[16];
 } Who;
 
+/* The variable `name` of the process's environment into `out`; false when unset (or longer
+ * than `size`). On Windows it is read from the process's own block: getenv of mingw's msvcrt.dll
+ * reads the copy that C runtime took when it loaded, which a variable Python sets later (through
+ * its own C runtime, into the process's block) never reaches. */
+static inline bool hosts_env(const char* name, char* out, size_t size) {
+#ifdef _WIN32
+  DWORD n = GetEnvironmentVariableA(name, out, (DWORD)size);
+  return n > 0 && n < size;
+#else
+  const char* value = getenv(name);
+  return value != NULL && (size_t)snprintf(out, size, "%s", value) < size;
+#endif
+}
+
 /* Appends "<addon>: <event>" to $HOSTS_LOG (nothing when it is unset). */
 static inline void hosts_log(const char* addon, const char* fmt, ...) {
-  const char* path = getenv("HOSTS_LOG");
-  if (path == NULL) return;
+  char path[4096];
+  if (!hosts_env("HOSTS_LOG", path, sizeof path)) return;
   FILE* f = fopen(path, "a");
   if (f == NULL) return;
   va_list ap;
@@ -49,8 +68,8 @@ static inline void hosts_log(const char* addon, const char* fmt, ...) {
 /* Logs; first sleeps $HOSTS_SLOW_CLEANUP_MS milliseconds when set (a teardown that takes time,
  * which exit must wait for). */
 static void hosts_log_cleanup_hook(void* arg) {
-  const char* slow = getenv("HOSTS_SLOW_CLEANUP_MS");
-  if (slow != NULL) usleep((useconds_t)atoi(slow) * 1000);
+  char slow[16];
+  if (hosts_env("HOSTS_SLOW_CLEANUP_MS", slow, sizeof slow)) usleep((useconds_t)atoi(slow) * 1000);
   hosts_log((const char*)arg, "cleanup hook");
 }
 

@@ -8,6 +8,7 @@ conversions give (``types``) and written as a module with an ``Exports`` protoco
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from collections.abc import Sequence
@@ -95,7 +96,8 @@ def generate_stub(
         f"Written by `python -m napi_python stubs {package}`. Use:\n\n"
         "    if TYPE_CHECKING:\n"
         f"        from {stub_module_name(package)} import Exports\n"
-        f'    addon = cast("Exports", require("{package}"))'
+        # A string literal of the name or path (a Windows path's backslashes doubled).
+        f'    addon = cast("Exports", require({json.dumps(package, ensure_ascii=False)}))'
     )
     return write_stub(program, header, comments, source)
 

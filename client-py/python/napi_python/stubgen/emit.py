@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 
 from .declarations import DeclarationWriter
-from .docs import Docs
+from .docs import Docs, docstring
 from .text import _IMPORTS, _camel, _counts, _indent, _name, _property
 from .types import OUT, Node, child, children, is_identifier
 
@@ -149,5 +149,6 @@ def write_stub(program: Node, header: str, comments: list[Node] | None = None, s
     body = "\n\n".join("\n".join(b) for b in [*blocks, exports]) + "\n"
     if stub.mapper.unknown:
         header += "\n\nNot declared in the file, so typed Any: " + ", ".join(sorted(stub.mapper.unknown)) + "."
-    parts = [f'"""{header}\n"""', *_imports(body), body]
+    # Escaped as any docstring: a Windows path in it (C:\users...) would begin a \u escape.
+    parts = [docstring(header), *_imports(body), body]
     return "\n\n".join(p for p in parts if p)
