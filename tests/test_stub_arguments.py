@@ -61,15 +61,20 @@ WRONG = {
 }
 
 
-@pytest.fixture(scope="module")
-def stub(tmp_path_factory) -> str:
+def stub_of(folder: Path) -> tuple[Path, str]:
+    """DTS written as `folder`/api.d.ts, and the stub `python -m napi_python stubs` writes of it."""
     if not (NPM / "node_modules" / "oxc-parser").is_dir():
         pytest.skip(f"{NPM}/node_modules/oxc-parser is absent: run {INSTALL_NPM}")
-    dts = tmp_path_factory.mktemp("dts") / "api.d.ts"
+    dts = folder / "api.d.ts"
     dts.write_text(DTS)
     proc = napi_python_cli("stubs", dts, "--parser-path", NPM, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    return dts, proc.stdout
+
+
+@pytest.fixture(scope="module")
+def stub(tmp_path_factory) -> str:
+    return stub_of(tmp_path_factory.mktemp("dts"))[1]
 
 
 def mypy(folder: Path, text: str, stub: str) -> subprocess.CompletedProcess[str]:
@@ -131,15 +136,10 @@ def test_a_path_with_backslashes_makes_a_stub_python_reads(tmp_path):
     """A Windows path (C:\\users\\...) in the stub's docstring and its example: each backslash
     escaped, or `\\u` begins a unicode escape and the stub is no Python at all. On Linux a
     folder's name may hold a backslash too."""
-    if not (NPM / "node_modules" / "oxc-parser").is_dir():
-        pytest.skip(f"{NPM}/node_modules/oxc-parser is absent: run {INSTALL_NPM}")
     folder = tmp_path / ("users" if sys.platform == "win32" else "C:\\users\\new")
     folder.mkdir()
-    dts = folder / "api.d.ts"
-    dts.write_text(DTS)
-    proc = napi_python_cli("stubs", dts, "--parser-path", NPM, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    doc = ast.get_docstring(ast.parse(proc.stdout), clean=False)
+    dts, stub = stub_of(folder)
+    doc = ast.get_docstring(ast.parse(stub), clean=False)
     assert doc is not None and f"napi_python stubs {dts}`" in doc
     example = re.search(r'require\((".*")\)\)', doc)
     assert example is not None and ast.literal_eval(example.group(1)) == str(dts)
