@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import InstallError
 from ..machine import Platform
+from ..platform_names import _named_for, _Platform
 
 __all__ = ["Target"]
 
@@ -51,6 +52,13 @@ class Target:
     def declares_platform(self, manifest: dict[str, Any]) -> bool:
         """Whether a package is a platform package: one that says where it runs."""
         return any(manifest.get(key) for key in ("os", "cpu", "libc"))
+
+    def named_here(self, name: str) -> bool:
+        """Whether a package's name ends in this platform's name as platform packages' names do
+        (``-linux-x64-gnu``, ``-linux-x64``; ``platform_names``)."""
+        abi = {"glibc": "gnu", "musl": "musl"}.get(self.libc or "", "")
+        plat = _Platform.parse("-".join(p for p in (self.os, self.cpu, abi) if p))
+        return _named_for(name, plat) < len(plat.suffixes)
 
     def accepts(self, name: str, manifest: dict[str, Any]) -> bool:
         """Whether npm would install package ``name`` (a version's manifest) here."""
