@@ -138,7 +138,7 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
     """`import napi_python` stays quick (about 50 ms of CPU, a tenth of a second less than with
     them): the npm installer's registry client, version ranges and unpacker, asyncio and the
     binary readers are imported by the calls that use them."""
-    heavy = ["asyncio", "urllib.request", "ssl", "nodesemver", "tarfile", "napi_python.binary.elf"]
+    heavy = ["asyncio", "urllib.request", "ssl", "nodesemver", "tarfile", "napi_python.npm", "napi_python.binary.elf"]
     code = f"import sys, napi_python; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
   napi-rs 3, ``name``/``package.name`` in napi-rs 2); the other packages of
   ``optionalDependencies`` are searched too (``@img/sharp-linux-x64``,
   ``@node-llama-cpp/linux-x64``). A platform package is taken when its own package.json's
-  ``os``/``cpu``/``libc`` say it runs here, as npm chose it (``npm.platforms.Target``), not by
+  ``os``/``cpu``/``libc`` say it runs here, as npm chose it (``platform_fit.Target``), not by
   the shape of its name, which only orders the candidates; the error says why each installed
   one was refused;
 - the packages whose loader computes the path from what the package tells it
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .package_search import _find_package, _name_field, _object_field, _read_package_json, _Search
+from .platform_fit import Target
 from .platform_names import _is_tagged, _named_for, _names_platform, _path_words, _Platform, _prebuild_tags
 from .prebuild_loaders import declares_module_path, node_pre_gyp, pkg_prebuilds
 
@@ -103,9 +104,6 @@ def _fits(dep: str, found: Path, dep_meta: dict[str, Any], plat: _Platform, sear
     """Whether npm would have installed the platform package ``dep`` (found at ``found``) on
     ``plat``, by its package.json's ``os``/``cpu``/``libc``. One that declares none of them is
     a platform package only when its name says so (older packages), else it is JavaScript."""
-    # Imported here: the npm package brings the installer (urllib, ssl), which require() needs not.
-    from .npm.platforms import Target
-
     target = Target(plat.os, plat.arch, plat.libc)
     if not target.declares_platform(dep_meta):
         if _named_for(dep, plat) < len(plat.suffixes):
