@@ -166,6 +166,13 @@ def registry(tmp_path_factory):
             {"scripts": {"install": "node ./scripts/install.js"}},
             {f"prebuilds/{OS}{LIBC}-{ARCH}/node-napi.node": addon, "scripts/install.js": b"// keeps the binary"},
         )
+        # @sentry/node-cpu-profiler's: Node-API registration, V8 imports, one build per ABI.
+        half = (ADDONS / "inspect_node_only.node").read_bytes()
+        server.publish(
+            "v8-half",
+            "1.0.0",
+            files={f"lib/v8_half-{OS}-{ARCH}-{LIBC}-{abi}.node": half for abi in (115, 137, 147)},
+        )
         # @nomicfoundation/solidity-analyzer's: platform packages that say nothing of where they
         # run but in their names.
         for p in (HERE, OTHER_LIBC_PLATFORM, "darwin-arm64"):
@@ -565,6 +572,19 @@ def test_a_libc_tagged_prebuild_is_found_and_a_script_of_the_packages_own_goes_u
     assert resolve("libc-tagged", paths=[tmp_path]).endswith(f"prebuilds/{OS}{LIBC}-{ARCH}/node-napi.node")
     with napi_python.require("libc-tagged", paths=[tmp_path], isolated=not IN_PROCESS) as addon:
         assert addon.add(20, 22) == 42
+
+
+@mode_independent
+def test_a_binary_that_imports_v8_is_said_to_be_for_node_at_install(tmp_path, npm_env):
+    """Installed without a word, such a package failed only at its first require()."""
+    proc = cli(["install", "v8-half", "--dir", str(tmp_path)], npm_env)
+    pkg = tmp_path / "node_modules" / "v8-half"
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(
+        f"napi_python install: v8-half@1.0.0: {pkg}/lib/v8_half-{OS}-{ARCH}-{LIBC}-147.node registers through "
+        "Node-API but also imports V8's or node's C++ API ("
+    )
+    assert proc.stderr.endswith("its name says it was built for node 26 (NODE_MODULE_VERSION 147)\n")
 
 
 @mode_independent

@@ -21,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import addon_file
 from .binary.elf import ElfError
 from .binary.macho import MachOError
 from .errors import AddonLoadError, AddonNotFoundError, InstallError
@@ -135,7 +136,7 @@ def _has_binary(item: Installed, platform: str | None, quiet: bool = False) -> b
     """Whether ``require`` finds a Node-API binary of the package just installed; if not, says so
     (unless ``quiet``): its files are in place, but there is nothing to load."""
     try:
-        resolve(str(item.path), platform=platform)
+        path = resolve(str(item.path), platform=platform)
     except AddonNotFoundError as e:
         if quiet:
             return False
@@ -147,6 +148,15 @@ def _has_binary(item: Installed, platform: str | None, quiet: bool = False) -> b
             file=sys.stderr,
         )
         return False
+    if platform is None or platform == current_platform():
+        # A binary for node alone (V8's ABI, or Node-API with V8 imports) is refused at load:
+        # said now, not at the first require().
+        try:
+            addon_file.checked(path)
+        except AddonLoadError as e:
+            if not quiet:
+                print(f"napi_python install: {item.name}@{item.version}: {e}", file=sys.stderr)
+            return False
     return True
 
 
