@@ -118,15 +118,17 @@ static napi_value FatalError(napi_env env, napi_callback_info info) {
   napi_fatal_error("isolation.c:FatalError", NAPI_AUTO_LENGTH, message, NAPI_AUTO_LENGTH);
 }
 
-/* assertWithBacktrace(message): what aws-crt's fatal assert prints (its message, then a
- * backtrace of frame addresses), then abort. */
+/* assertWithBacktrace(message): what aws-crt's fatal assert prints (its message, aws-c-common's
+ * notices, then a backtrace of frame addresses), then abort. */
 static napi_value AssertWithBacktrace(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   char message[256];
   if (!get_args(env, info, 1, argv, NULL)) return NULL;
   arg_string(env, argv[0], message, sizeof message);
   fprintf(stderr,
-          "Fatal error condition occurred in isolation.c:1: %s\n"
+          "N-API call failed: %s\n"
+          "Exiting Application\n"
+          "Signal received: 1470833200, errno: 32718\n"
           "################################################################################\n"
           "Stack trace:\n"
           "################################################################################\n"

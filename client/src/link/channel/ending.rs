@@ -306,7 +306,8 @@ fn broken_by_host(e: &FrameError) -> bool {
 
 /// The last line of stderr that says something: an addon that asserts prints its message and
 /// then a backtrace (aws-crt: `Stack trace:`, a rule of `#`, `file(symbol+0x4c) [0x7f...]`
-/// lines), whose addresses say nothing to the reader.
+/// lines), whose addresses say nothing to the reader, and aws-c-common's fixed notices between
+/// the two (`Exiting Application`, its signal handler's `Signal received: 6, errno: 0`).
 fn last_message(stderr: &str) -> Option<&str> {
     let lines: Vec<&str> = stderr.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
     lines.iter().rev().find(|l| !is_backtrace_line(l)).or(lines.last()).copied()
@@ -318,7 +319,8 @@ fn is_backtrace_line(line: &str) -> bool {
     let rule = t.len() >= 8 && t.chars().all(|c| matches!(c, '#' | '=' | '-' | '*'));
     let numbered = t.starts_with('#') && t[1..].trim_start().starts_with(|c: char| c.is_ascii_digit()) && t.contains("0x");
     let header = matches!(t.trim_end_matches(':').to_ascii_lowercase().as_str(), "stack trace" | "backtrace");
-    frame || rule || numbered || header
+    let notice = t == "Exiting Application" || t.starts_with("Signal received: ");
+    frame || rule || numbered || header || notice
 }
 
 #[cfg(test)]
@@ -327,11 +329,12 @@ mod last_message_tests {
 
     #[test]
     fn an_asserts_message_is_found_above_its_backtrace() {
-        let stderr = "Fatal error condition occurred in /w/source/napi.c:42: status == napi_ok\nExiting Application\n\
+        let stderr = "N-API call failed: napi_create_threadsafe_function(env, node_rawdebug)\nExiting Application\n\
+            Signal received: 1470833200, errno: 32718\n\
             ################################################################################\nStack trace:\n\
             ################################################################################\n\
             /m/aws-crt-nodejs.node(aws_backtrace_print+0x4d) [0x7f4f5c2a1e8d]\n/lib/libc.so.6(+0x45250) [0x7f4f5f845250]\n";
-        assert_eq!(last_message(stderr), Some("Exiting Application"));
+        assert_eq!(last_message(stderr), Some("N-API call failed: napi_create_threadsafe_function(env, node_rawdebug)"));
     }
 
     #[test]
