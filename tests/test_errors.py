@@ -8,7 +8,10 @@ Statuses and messages were recorded under node 20.
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from conftest import addon_path, node_eval
 
 from napi_python import JSError, JSObject, JSRangeError, JSTypeError, js
 
@@ -143,6 +146,18 @@ def test_last_error_info_describes_the_previous_call(load):
     addon = load("errors")
     assert addon.lastErrorInfo("s") == [NAPI_NUMBER_EXPECTED, "A number was expected", NAPI_OK, None]
     assert addon.lastErrorInfo(1) == [NAPI_OK, None, NAPI_OK, None]
+
+
+def test_the_last_error_record_is_the_envs_own_and_each_call_rewrites_it_as_in_node(load):
+    """node hands out a pointer to the env's record: a later call's status shows through it
+    (node-addon-api reads `error_code` after `napi_is_exception_pending` and makes a plain
+    `Error` of a number query's failure: keccak). Which calls answer napi_pending_exception
+    while one is pending, and which run regardless, is node's too."""
+    expected = node_eval(
+        f"const a = require({json.dumps(addon_path('errors'))});"
+        "console.log(JSON.stringify(a.heldErrorInfo('s', () => 1)))"
+    )
+    assert load("errors").heldErrorInfo("s", lambda: 1) == expected
 
 
 def test_misuse_statuses(load):

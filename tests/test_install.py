@@ -158,6 +158,37 @@ def registry(tmp_path_factory):
             "@private/secret", "1.0.0", files={"secret.txt": b"for members", "build/Release/secret.node": addon}
         )
         publish_llama(server, addon)
+        # @datadog/native-appsec's layout: prebuildify's libc-tagged folder, and an install
+        # script of the package's own, which keeps the shipped binary.
+        server.publish(
+            "libc-tagged",
+            "1.0.0",
+            {"scripts": {"install": "node ./scripts/install.js"}},
+            {f"prebuilds/{OS}{LIBC}-{ARCH}/node-napi.node": addon, "scripts/install.js": b"// keeps the binary"},
+        )
+        # @sentry/node-cpu-profiler's: Node-API registration, V8 imports, one build per ABI.
+        half = (ADDONS / "inspect_node_only.node").read_bytes()
+        server.publish(
+            "v8-half",
+            "1.0.0",
+            files={f"lib/v8_half-{OS}-{ARCH}-{LIBC}-{abi}.node": half for abi in (115, 137, 147)},
+        )
+        # @nomicfoundation/solidity-analyzer's: platform packages that say nothing of where they
+        # run but in their names.
+        for p in (HERE, OTHER_LIBC_PLATFORM, "darwin-arm64"):
+            server.publish(
+                f"named-only-{p}", "1.0.0", {"main": f"named-only.{p}.node"}, {f"named-only.{p}.node": addon}
+            )
+        server.publish(
+            "named-only",
+            "1.0.0",
+            {
+                "napi": {"name": "named-only"},
+                "optionalDependencies": {
+                    f"named-only-{p}": "1.0.0" for p in (HERE, OTHER_LIBC_PLATFORM, "darwin-arm64")
+                },
+            },
+        )
         for name, (manifest, files) in SCRIPTED.items():
             server.publish(name, "1.0.0", manifest, {**files, "index.js": b"module.exports = require('bindings')"})
         server.publish(
@@ -530,6 +561,38 @@ def test_a_script_that_finds_a_prebuild_is_named_and_the_install_succeeds(tmp_pa
         "the binary with node-gyp\n"
     )
     assert resolve("with-prebuilds", paths=[tmp_path]).endswith(f"prebuilds/{OS}-{ARCH}/node.napi.node")
+
+
+@mode_independent
+def test_a_libc_tagged_prebuild_is_found_and_a_script_of_the_packages_own_goes_unsaid(tmp_path, npm_env):
+    """prebuildify's `prebuilds/linuxglibc-x64/`, which node-gyp-build takes first; the
+    package's `node ./scripts/install.js` would not make what is there already: nothing to say."""
+    proc = cli(["install", "libc-tagged", "--dir", str(tmp_path)], npm_env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert resolve("libc-tagged", paths=[tmp_path]).endswith(f"prebuilds/{OS}{LIBC}-{ARCH}/node-napi.node")
+    with napi_python.require("libc-tagged", paths=[tmp_path], isolated=not IN_PROCESS) as addon:
+        assert addon.add(20, 22) == 42
+
+
+@mode_independent
+def test_a_binary_that_imports_v8_is_said_to_be_for_node_at_install(tmp_path, npm_env):
+    """Installed without a word, such a package failed only at its first require()."""
+    proc = cli(["install", "v8-half", "--dir", str(tmp_path)], npm_env)
+    pkg = tmp_path / "node_modules" / "v8-half"
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(
+        f"napi_python install: v8-half@1.0.0: {pkg}/lib/v8_half-{OS}-{ARCH}-{LIBC}-147.node registers through "
+        "Node-API but also imports V8's or node's C++ API ("
+    )
+    assert proc.stderr.endswith("its name says it was built for node 26 (NODE_MODULE_VERSION 147)\n")
+
+
+@mode_independent
+def test_a_platform_package_named_for_the_platform_without_os_cpu_libc_is_installed(tmp_path, npm_env):
+    proc = cli(["install", "named-only", "--dir", str(tmp_path)], npm_env)
+    assert proc.returncode == 0, proc.stderr
+    assert installed_names(tmp_path / "node_modules") == {"named-only", f"named-only-{HERE}"}
+    assert resolve("named-only", paths=[tmp_path]).endswith(f"named-only-{HERE}/named-only.{HERE}.node")
 
 
 @mode_independent

@@ -92,6 +92,15 @@ def test_napi_fatal_error_carries_the_addons_message(load):
     assert "FATAL ERROR: isolation.c:FatalError the widget is broken" in error.stderr
 
 
+def test_an_abort_reports_the_addons_last_message_not_its_backtrace(load):
+    """aws-crt's assert prints its message, then frame addresses: the message is the news."""
+    addon = load("isolation", restart=False)
+    error = crash(addon.assertWithBacktrace, "napi_create_threadsafe_function(env, node_rawdebug)")
+    assert str(error).endswith(
+        "last stderr line: N-API call failed: napi_create_threadsafe_function(env, node_rawdebug)"
+    )
+
+
 @pytest.mark.parametrize("function", ["spin", "pause"])
 def test_hang_raises_timeout_error_not_before_the_timeout_and_kills_the_group(load, function):
     addon = load("isolation", timeout=1.0, restart=False)

@@ -44,6 +44,16 @@ def test_proxies_from_the_old_host_are_stale_after_the_restart(load):
         held.x
 
 
+def test_a_buffer_of_the_old_host_is_stale_after_the_restart(load):
+    addon = load("isolation")
+    held = js.alloc(addon, 8)
+    with pytest.raises(AddonCrashedError):
+        addon.exitZero()
+    assert addon.add(2, 3) == 5
+    with pytest.raises(StaleObjectError):
+        addon.add(held, 1)
+
+
 def test_a_timeout_restarts_too(load):
     addon = load("isolation", timeout=0.3)
     with pytest.raises(AddonTimeoutError):

@@ -162,6 +162,52 @@ static napi_value LastErrorInfo(napi_env env, napi_callback_info info) {
   return make_list(env, ARRAY_LENGTH(items), items);
 }
 
+/* heldErrorInfo(v, fn) -> for each call of a sequence, [its status, the error_code of the
+ * napi_extended_error_info pointer taken once at the start, whether an exception is pending]:
+ * the record the pointer names is the env's own, which each later call rewrites (node-addon-api
+ * reads it after further calls to choose between Error and TypeError). The sequence fails a
+ * number query on v, asks whether an exception is pending, makes a string, fails again, throws,
+ * queries and creates and calls fn while the exception is pending, then clears it. */
+static napi_value HeldErrorInfo(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out, global, cleared;
+  const napi_extended_error_info* held;
+  int32_t ignored;
+  bool pending;
+  napi_status statuses[9];
+  napi_status seen[9];
+  bool pendings[9];
+  int n = 0;
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
+  NODE_API_CALL(env, napi_get_global(env, &global));
+#define STEP(call)                                   \
+  do {                                               \
+    statuses[n] = (call);                            \
+    seen[n] = held->error_code;                      \
+    napi_is_exception_pending(env, &pending);        \
+    pendings[n] = pending;                           \
+    n++;                                             \
+  } while (0)
+  napi_get_value_int32(env, argv[0], &ignored);
+  NODE_API_CALL(env, napi_get_last_error_info(env, &held));
+  STEP(napi_get_value_int32(env, argv[0], &ignored));
+  STEP(napi_is_exception_pending(env, &pending));
+  STEP(napi_create_string_utf8(env, "x", 1, &out));
+  STEP(napi_get_value_uint32(env, argv[0], (uint32_t*)&ignored));
+  STEP(napi_throw_error(env, NULL, "thrown"));
+  STEP(napi_get_value_int32(env, argv[0], &ignored));
+  STEP(napi_create_object(env, &out));
+  STEP(napi_call_function(env, global, argv[1], 0, NULL, &out));
+  STEP(napi_get_and_clear_last_exception(env, &cleared));
+#undef STEP
+  napi_value items[27];
+  for (int i = 0; i < n; i++) {
+    items[3 * i] = make_status(env, statuses[i]);
+    items[3 * i + 1] = make_status(env, seen[i]);
+    items[3 * i + 2] = make_bool(env, pendings[i]);
+  }
+  return make_list(env, 3 * n, items);
+}
+
 /* callAndRethrow(fn) -> calls fn(); if it threw, clears the exception and throws it again
  * with napi_throw (the value must survive the round trip unchanged). */
 static napi_value CallAndRethrow(napi_env env, napi_callback_info info) {
@@ -232,6 +278,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("statusesWhilePending", StatusesWhilePending),
       DECLARE_METHOD("clearWhenNothingPending", ClearWhenNothingPending),
       DECLARE_METHOD("lastErrorInfo", LastErrorInfo),
+      DECLARE_METHOD("heldErrorInfo", HeldErrorInfo),
       DECLARE_METHOD("callAndRethrow", CallAndRethrow),
       DECLARE_METHOD("catchFrom", CatchFrom),
       DECLARE_METHOD("statusesOfBadErrors", StatusesOfBadErrors),

@@ -118,6 +118,28 @@ static napi_value FatalError(napi_env env, napi_callback_info info) {
   napi_fatal_error("isolation.c:FatalError", NAPI_AUTO_LENGTH, message, NAPI_AUTO_LENGTH);
 }
 
+/* assertWithBacktrace(message): what aws-crt's fatal assert prints (its message, aws-c-common's
+ * notices, then a backtrace of frame addresses), then abort. */
+static napi_value AssertWithBacktrace(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char message[256];
+  if (!get_args(env, info, 1, argv, NULL)) return NULL;
+  arg_string(env, argv[0], message, sizeof message);
+  fprintf(stderr,
+          "N-API call failed: %s\n"
+          "Exiting Application\n"
+          "Signal received: 1470833200, errno: 32718\n"
+          "################################################################################\n"
+          "Stack trace:\n"
+          "################################################################################\n"
+          "/x/isolation.node(aws_backtrace_print+0x41) [0x7fc13a2c4df1]\n"
+          "/lib/x86_64-linux-gnu/libc.so.6(+0x3c050) [0x7fc16177a050]\n"
+          "[0x33b1b81004e9]\n",
+          message);
+  fflush(stderr);
+  abort();
+}
+
 static napi_value Spin(napi_env env, napi_callback_info info) {
   (void)env, (void)info;
   for (volatile unsigned long i = 0;; i++) {
@@ -338,6 +360,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("exitZero", ExitZero),
       DECLARE_METHOD("closeSocket", CloseSocket),
       DECLARE_METHOD("fatalError", FatalError),
+      DECLARE_METHOD("assertWithBacktrace", AssertWithBacktrace),
       DECLARE_METHOD("spin", Spin),
       DECLARE_METHOD("pause", Pause),
       DECLARE_METHOD("sleepMs", SleepMs),

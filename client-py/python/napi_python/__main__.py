@@ -21,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import addon_file
 from .binary.elf import ElfError
 from .binary.macho import MachOError
 from .errors import AddonLoadError, AddonNotFoundError, InstallError
@@ -114,7 +115,12 @@ def _install(packages: list[str], folder: str | None, platform: str | None) -> i
                 print(f"installed {what} in {item.path}")
             else:
                 print(f"{what} is already installed in {item.path}: nothing to do")
+            binary = _has_binary(item, platform, quiet=True) if item is done[0] else True
             for script in item.scripts:
+                # A script of the package's own whose work is not known is worth a word only
+                # when the binary is missing: it may be what makes it.
+                if not script.known and binary:
+                    continue
                 which = f"{script.stage} script" + (" (npm's default for a binding.gyp)" if script.implied else "")
                 print(
                     f"napi_python install: {item.name}@{item.version}: its {which} was not run "
@@ -126,12 +132,14 @@ def _install(packages: list[str], folder: str | None, platform: str | None) -> i
     return status
 
 
-def _has_binary(item: Installed, platform: str | None) -> bool:
-    """Whether ``require`` finds a Node-API binary of the package just installed; if not, says so:
-    its files are in place, but there is nothing to load."""
+def _has_binary(item: Installed, platform: str | None, quiet: bool = False) -> bool:
+    """Whether ``require`` finds a Node-API binary of the package just installed; if not, says so
+    (unless ``quiet``): its files are in place, but there is nothing to load."""
     try:
-        resolve(str(item.path), platform=platform)
+        path = resolve(str(item.path), platform=platform)
     except AddonNotFoundError as e:
+        if quiet:
+            return False
         where = platform or current_platform()
         why = no_binary_reason(e.searched, bool(item.scripts))
         print(
@@ -140,6 +148,15 @@ def _has_binary(item: Installed, platform: str | None) -> bool:
             file=sys.stderr,
         )
         return False
+    if platform is None or platform == current_platform():
+        # A binary for node alone (V8's ABI, or Node-API with V8 imports) is refused at load:
+        # said now, not at the first require().
+        try:
+            addon_file.checked(path)
+        except AddonLoadError as e:
+            if not quiet:
+                print(f"napi_python install: {item.name}@{item.version}: {e}", file=sys.stderr)
+            return False
     return True
 
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .binary import elf, macho, pe
 from .errors import AddonLoadError
+
+if TYPE_CHECKING:
+    from .binary import elf
+
+# The binary readers are imported when an addon is first checked: `import napi_python` needs
+# none of them.
 
 __all__ = ["checked", "beneath", "unfound_dlls"]
 
@@ -29,12 +35,15 @@ def _refuse_node_only(path: str) -> None:
     before any loader sees it: its library constructor calls ``node_module_register``, which
     nothing outside node defines, so the dynamic linker would end the process that opened it
     (Python itself, in-process) instead of failing the load."""
+    from .binary import elf, macho
+
     try:
         so = macho.read_binary(path)
     except (elf.ElfError, macho.MachOError, OSError):
         return  # not a file this can read: the loader's own error says what it is
     registration = elf.node_registration(so)
     if registration is None:
+        _refuse_v8_imports(path, so)
         return
     version = elf.node_module_version(so)
     built = f"built for {elf.node_release(version)}" if version is not None else "for a node version it does not record"
@@ -42,6 +51,34 @@ def _refuse_node_only(path: str) -> None:
         f"{path} is a V8-ABI addon {built}, not a Node-API one: it registers with node's {registration} "
         "and uses V8's and node's C++ API (node.h, nan), which exist only inside node, so it cannot run "
         "outside node. A Node-API build of the package (napi-rs, node-addon-api) would load here"
+    )
+
+
+# Mangled names of V8's and node's C++ API, as ELF and Mach-O (one more leading underscore)
+# spell them: `v8::Isolate::GetCurrent()` is `_ZN2v87Isolate10GetCurrentEv`.
+_V8_SYMBOL = re.compile(r"_?_ZN(?:K|St)?(?:2v8|4node)\d")
+# An ABI number closing a file's name: `sentry_cpu_profiler-linux-x64-glibc-137.node`.
+_ABI_IN_NAME = re.compile(r"[-_.](?:abi)?(\d{2,3})\.node$")
+
+
+def _refuse_v8_imports(path: str, so: elf.SharedObject) -> None:
+    """``AddonLoadError`` for an addon that registers through Node-API but also calls V8's or
+    node's C++ API (``v8::Isolate::GetCurrent``: GC statistics, CPU profiles, node's event
+    loop). Nothing outside node defines those, so its first call that reaches one would end the
+    host (the dynamic linker's "undefined symbol") rather than fail."""
+    imported = sorted({s.name for s in so.undefined if not s.weak and _V8_SYMBOL.match(s.name)})
+    if not imported:
+        return
+    from .binary import elf
+
+    readable = elf.demangle(imported)
+    shown = ", ".join(readable.get(n, n) for n in imported[:3])
+    more = f" and {len(imported) - 3} more" if len(imported) > 3 else ""
+    abi = _ABI_IN_NAME.search(os.path.basename(path))
+    built = f"; its name says it was built for {elf.node_release(int(abi[1]))}" if abi else ""
+    raise AddonLoadError(
+        f"{path} registers through Node-API but also imports V8's or node's C++ API ({shown}{more}), "
+        f"which exist only inside node, so it cannot run outside node{built}"
     )
 
 
@@ -59,6 +96,8 @@ def unfound_dlls(path: str) -> list[str]:
     the file cannot be read: Windows names none of them when a load fails for want of one."""
     if sys.platform != "win32":
         return []
+    from .binary import elf, pe
+
     try:
         imports = pe.read(path)
     except (elf.ElfError, OSError):

@@ -12,7 +12,7 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
   napi-rs 3, ``name``/``package.name`` in napi-rs 2); the other packages of
   ``optionalDependencies`` are searched too (``@img/sharp-linux-x64``,
   ``@node-llama-cpp/linux-x64``). A platform package is taken when its own package.json's
-  ``os``/``cpu``/``libc`` say it runs here, as npm chose it (``npm.platforms.Target``), not by
+  ``os``/``cpu``/``libc`` say it runs here, as npm chose it (``platform_fit.Target``), not by
   the shape of its name, which only orders the candidates; the error says why each installed
   one was refused;
 - the packages whose loader computes the path from what the package tells it
@@ -20,7 +20,8 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
   (node-hid, @julusian/jpeg-turbo), node-pre-gyp's ``binary.module_path``;
 - node-gyp: ``build/Release/*.node``, then ``build/Debug/*.node``;
 - prebuilds: ``prebuilds/<os>-<arch>.node`` (better-sqlite3), and node-gyp-build's
-  ``prebuilds/<os>-<arch>/*.node``, choosing among the files by their tags
+  ``prebuilds/<os>-<arch>/*.node`` or ``prebuilds/<os><libc>-<arch>/*.node`` (``linuxglibc-x64``),
+  choosing among the files by their tags
   (``node.napi.glibc.node``) as node-gyp-build does; builds for one Node release's V8 ABI
   (``abi115`` without ``napi``) are not Node-API and are passed over. Platform packages that
   hold such tagged files (node-gyp-build-optional-packages: ``@lmdb/lmdb-linux-x64``) are read
@@ -31,11 +32,12 @@ Packages ship their ``.node`` file in one of a few layouts, each tried in this o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from .npm.platforms import Target
 from .package_search import _find_package, _name_field, _object_field, _read_package_json, _Search
+from .platform_fit import Target
 from .platform_names import _is_tagged, _named_for, _names_platform, _path_words, _Platform, _prebuild_tags
 from .prebuild_loaders import declares_module_path, node_pre_gyp, pkg_prebuilds
 
@@ -213,18 +215,25 @@ def _prebuilds(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
 
 def _prebuild_folder(prebuilds: Path, plat: _Platform) -> Path | None:
     """The folder node-gyp-build takes: ``OS-ARCH``, or a universal build's ``OS-ARCH+ARCH``
-    (``darwin-x64+arm64``) naming this architecture; of several, the one naming the fewest."""
+    (``darwin-x64+arm64``) naming this architecture; of several, the one naming the fewest.
+    prebuildify's ``--tag-libc`` folders (``linuxglibc-x64``, ``linuxmusl-x64``: Datadog's
+    addons) come first when they name this system's libc, as node-gyp-build 3 and 4 try the
+    most specific name first."""
     try:
         names = sorted(d.name for d in prebuilds.iterdir() if d.is_dir())
     except OSError:
         return None
-    fits: list[tuple[int, str]] = []
+    fits: list[tuple[int, int, str]] = []
     for name in names:
         parts = name.split("-")
         architectures = parts[1].split("+") if len(parts) == 2 else []
-        if parts[0] == plat.os and all(architectures) and plat.arch in architectures:
-            fits.append((len(architectures), name))
-    return prebuilds / min(fits)[1] if fits else None
+        if not (all(architectures) and plat.arch in architectures):
+            continue
+        if parts[0] == plat.os:
+            fits.append((1, len(architectures), name))
+        elif plat.libc and parts[0] == plat.os + plat.libc:
+            fits.append((0, len(architectures), name))
+    return prebuilds / min(fits)[2] if fits else None
 
 
 def _platform_named(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
@@ -241,8 +250,55 @@ def _platform_named(pkg: Path, plat: _Platform, search: _Search) -> Path | None:
     if not files:
         search.note(pkg, f"no .node file whose path names {plat.os}-{plat.arch}")
         return None
+    files = _for_node_release(files, pkg, search)
     files.sort(key=lambda f: (len(_path_words(f.relative_to(pkg))), str(f)))
     return files[0]
+
+
+# The node release napi-hostd answers as (server/runtime/src/builtins/node_globals.rs, VERSIONS).
+HOST_NODE_RELEASE = (26, 10)
+_NODE_RELEASE_FOLDER = re.compile(r"(?:^|[/_-])node-(\d+)(?:\.(\d+))?(?:/|$)")
+
+
+# A NODE_MODULE_VERSION closing a file's name: `sentry_cpu_profiler-linux-x64-glibc-147.node`.
+_ABI_IN_NAME = re.compile(r"-(\d{2,3})\.node$")
+
+
+def _node_release(file: Path) -> tuple[int, int | None] | None:
+    m = _NODE_RELEASE_FOLDER.search(file.as_posix())
+    return (int(m[1]), int(m[2]) if m[2] else None) if m else None
+
+
+def _abi_release(file: Path) -> tuple[int, int | None] | None:
+    from .binary import elf
+
+    m = _ABI_IN_NAME.search(file.name)
+    major = elf.node_major(int(m[1])) if m else None
+    return None if major is None else (major, None)
+
+
+def _for_node_release(files: list[Path], pkg: Path, search: _Search) -> list[Path]:
+    """Of builds kept one per node release, in folders (deasync's ``bin/linux-x64-node-26/``)
+    or by NODE_MODULE_VERSION (``sentry_cpu_profiler-linux-x64-glibc-147.node``), the ones the
+    package's loader takes under the release the host answers as: ``node-26.10``, else
+    ``node-26``; when there is none, the newest, which the search says."""
+    releases = {f: _node_release(f.relative_to(pkg)) for f in files}
+    if not any(releases.values()):
+        by_abi = {f: _abi_release(f) for f in files}
+        # Two at least: one name ending in a number is no series of builds.
+        if len({r for r in by_abi.values() if r}) >= 2:
+            releases = by_abi
+    tagged = [f for f, r in releases.items() if r is not None]
+    if not tagged:
+        return files
+    major, minor = HOST_NODE_RELEASE
+    for wanted in ((major, minor), (major, None)):
+        hits = [f for f in tagged if releases[f] == wanted]
+        if hits:
+            return hits
+    newest = max(tagged, key=lambda f: (releases[f][0], releases[f][1] or 0))  # type: ignore[index]
+    search.note(newest, f"no build for node {major}: the newest release's taken")
+    return [newest]
 
 
 def _package_binary(pkg: Path, plat: _Platform, search: _Search) -> Path | None:

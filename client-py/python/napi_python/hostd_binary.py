@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 from . import machine
-from .binary import elf, macho
 from .errors import AddonLoadError
 
 __all__ = ["hostd_path"]
@@ -74,6 +73,8 @@ def _cpus(path: str) -> tuple[list[str] | None, str | None]:
     """The CPUs the program at ``path`` is built for and this machine's, both named as its
     format names them; None for what cannot be told (a script wrapping the host, an unknown
     CPU), which is then left to the system to judge."""
+    from .binary import elf, macho  # read only when a host is started
+
     arch = machine.this_arch()
     try:
         with open(path, "rb") as f:

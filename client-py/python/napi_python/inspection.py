@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, cast
@@ -59,20 +58,6 @@ def host_exports() -> dict[str, str]:
 
 def _category(name: str) -> str:
     return next((label for label, pattern in _CATEGORIES if pattern.search(name)), "other")
-
-
-def _demangle(names: list[str]) -> dict[str, str]:
-    """Readable C++ names, when binutils' c++filt is there (only for display)."""
-    tool = shutil.which("c++filt")
-    if not tool or not names:
-        return {}
-    proc = subprocess.run([tool], input="\n".join(names), capture_output=True, text=True, timeout=30, check=False)
-    readable = proc.stdout.splitlines()
-    return (
-        {n: r for n, r in zip(names, readable, strict=False) if r != n}
-        if proc.returncode == 0 and len(readable) == len(names)
-        else {}
-    )
 
 
 def _registration(so: elf.SharedObject) -> str:
@@ -137,7 +122,7 @@ def _static(path: Path) -> dict[str, Any]:
     unresolved = sorted(
         s.name for s in so.undefined if not s.weak and not _NAPI.match(s.name) and s.name not in provided
     )
-    readable = _demangle(unresolved)
+    readable = elf.demangle(unresolved)
     needs: dict[str, list[str]] = {}
     for name in unresolved:
         needs.setdefault(_category(name), []).append(readable.get(name, name))

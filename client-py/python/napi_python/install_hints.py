@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from .binary_layouts import _platform_packages
-from .npm.scripts import skipped_scripts
 from .package_cache import node_modules as installed_packages
 from .package_search import _name_field, _object_field, _read_package_json
 from .platform_names import _named_for, _Platform
@@ -44,6 +43,8 @@ def _install_hint(name: str, pkg: Path | None, plat: _Platform) -> str | None:
 def _script_hint(name: str, pkg: Path, meta: dict[str, Any]) -> str | None:
     """For a package whose binary comes from its install script (re2, canvas): that script, which
     napi_python did not run, and what it would have done."""
+    from .npm.scripts import skipped_scripts  # the npm package brings the installer along
+
     scripts = skipped_scripts(pkg, meta)
     if not scripts:
         return None

@@ -16,10 +16,10 @@ JS work, whose outcome is then ignored).
 
 from __future__ import annotations
 
-import asyncio
+import collections.abc
 import concurrent.futures
-import inspect
 import logging
+import types
 from collections.abc import Callable, Generator
 from concurrent.futures._base import FINISHED, RUNNING
 from typing import Any, TypeVar, cast
@@ -115,6 +115,10 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
         # Settled already (quick async work often is): no asyncio future, no loop turn.
         if self.done():
             return self.result()
+        # Imported here: asyncio takes a tenth of a second to import, and most programs never
+        # await a promise (an awaiting one has imported it already).
+        import asyncio
+
         return (yield from asyncio.wrap_future(self).__await__())
 
     def __repr__(self) -> str:
@@ -124,6 +128,14 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
         return f"<JSPromise {'rejected' if d.get('_exception') is not None else 'fulfilled'}>"
 
 
+def _is_awaitable(obj: Any) -> bool:
+    """``inspect.isawaitable`` (whose module takes 20 ms to import): a coroutine, a generator
+    made a coroutine by ``types.coroutine``, or an object with ``__await__``."""
+    if isinstance(obj, (types.CoroutineType, collections.abc.Awaitable)):
+        return True
+    return isinstance(obj, types.GeneratorType) and bool(obj.gi_code.co_flags & 0x100)  # CO_ITERABLE_COROUTINE
+
+
 def _awaitable(conn: Any, obj: Any) -> JSPromise[Any] | None:
     """A JS promise that settles when the Python awaitable ``obj`` does (None if ``obj`` is not
     one). Coroutines are scheduled on the running event loop, so they can only be passed from
@@ -131,7 +143,9 @@ def _awaitable(conn: Any, obj: Any) -> JSPromise[Any] | None:
     future: Any
     if isinstance(obj, concurrent.futures.Future):
         future = cast("concurrent.futures.Future[object]", obj)
-    elif inspect.isawaitable(obj):  # asyncio futures and coroutines included
+    elif _is_awaitable(obj):  # asyncio futures and coroutines included
+        import asyncio  # imported already by whoever made the awaitable
+
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -146,6 +160,8 @@ def _awaitable(conn: Any, obj: Any) -> JSPromise[Any] | None:
 
     def settle(done: Any) -> None:
         if done.cancelled():
+            import asyncio
+
             ok, value = False, asyncio.CancelledError("the Python awaitable was cancelled")
         elif done.exception() is not None:
             ok, value = False, done.exception()

@@ -49,6 +49,10 @@ impl<'py> Uploads<'py> {
             // A buffer from this host goes back as the very object it is.
             if let Some((object, owner)) = b.host_object() {
                 if !owner.is(conn) {
+                    // A buffer of a host that died: stale after a restart, as proxies are.
+                    if let Some(dead) = owner.get().channel.dead() {
+                        return Err(crate::state::hooks::dead_error(obj.py(), &dead));
+                    }
                     return Err(PyTypeError::new_err(format!(
                         "{} belongs to another addon host and cannot be passed to this one",
                         obj.repr()?

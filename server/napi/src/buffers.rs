@@ -201,7 +201,13 @@ pub unsafe extern "C" fn napi_get_typedarray_info(
 ) -> napi_status {
     entry::plain(env, "napi_get_typedarray_info", |cx| {
         let v = cx.value(typedarray)?;
-        let view = cx.rt.view_of(&v).filter(|view| view.kind.is_some()).or_status(status::INVALID_ARG)?;
+        let Some(view) = cx.rt.view_of(&v).filter(|view| view.kind.is_some()) else {
+            // node writes nothing here; addons that read the length without checking the status
+            // (quickbit-native's libjs glue, given a plain array) then find whatever their stack
+            // held, which under node happens to be 0. An empty view is the answer that holds.
+            empty_view(length, data, Some(byte_offset));
+            return fail(status::INVALID_ARG);
+        };
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if let Some(type_) = type_.optional() {
             type_.write(view.kind.expect("filtered") as i32);
@@ -337,7 +343,11 @@ pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result
 pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: Out<*mut c_void>, length: Out<usize>) -> napi_status {
     entry::plain(env, "napi_get_buffer_info", |cx| {
         let v = cx.value(value)?;
-        let view = cx.rt.view_of(&v).or_status(status::INVALID_ARG)?;
+        let Some(view) = cx.rt.view_of(&v) else {
+            // As napi_get_typedarray_info: no view, an empty one for those who read it anyway.
+            empty_view(length, data, None);
+            return fail(status::INVALID_ARG);
+        };
         let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
         if let Some(data) = data.optional() {
             data.write(if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void);
@@ -448,4 +458,17 @@ pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi
         });
         Ok(())
     })
+}
+
+/// Writes an empty view (no elements, no data, at offset 0) into the outputs given.
+fn empty_view(length: Out<usize>, data: Out<*mut c_void>, byte_offset: Option<Out<usize>>) {
+    if let Some(length) = length.optional() {
+        length.write(0);
+    }
+    if let Some(data) = data.optional() {
+        data.write(std::ptr::null_mut());
+    }
+    if let Some(byte_offset) = byte_offset.and_then(Out::optional) {
+        byte_offset.write(0);
+    }
 }

@@ -87,12 +87,26 @@ impl Env {
     pub fn clear_last_error(&self) {
         self.last_status.set(0);
         self.last_message_current.set(false);
+        self.show_status(0);
+    }
+
+    /// Keeps the struct `napi_get_last_error_info` handed out current, as node's is (it points
+    /// at the env's own record): node-addon-api reads the pointer's `error_code` after further
+    /// calls and, finding `napi_ok` there, makes a plain `Error` rather than a `TypeError`.
+    fn show_status(&self, status: i32) {
+        if let Ok(mut info) = self.error_info.try_borrow_mut() {
+            info.error_code = status;
+            if status == 0 {
+                info.error_message = std::ptr::null();
+            }
+        }
     }
 
     /// Records the last call's status, and for host-specific failures its message.
     pub fn set_last_error(&self, status: i32, message: Option<String>) {
         self.last_status.set(status);
         self.last_message_current.set(message.is_some());
+        self.show_status(status);
         if let Some(m) = message {
             *self.last_message.borrow_mut() = Some(CString::new(m.replace('\0', " ")).expect("NULs replaced"));
         }

@@ -318,6 +318,28 @@ _NODE_RELEASES = {
 }
 
 
+def demangle(names: list[str]) -> dict[str, str]:
+    """Readable C++ names, when binutils' c++filt is there (only for display)."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("c++filt")
+    if not tool or not names:
+        return {}
+    proc = subprocess.run([tool], input="\n".join(names), capture_output=True, text=True, timeout=30, check=False)
+    readable = proc.stdout.splitlines()
+    return (
+        {n: r for n, r in zip(names, readable, strict=False) if r != n}
+        if proc.returncode == 0 and len(readable) == len(names)
+        else {}
+    )
+
+
+def node_major(version: int) -> int | None:
+    """The node major release NODE_MODULE_VERSION ``version`` belongs to, when known."""
+    return _NODE_RELEASES.get(version)
+
+
 def node_release(version: int) -> str:
     """The node release NODE_MODULE_VERSION ``version`` belongs to, in words."""
     major = _NODE_RELEASES.get(version)

@@ -2,7 +2,8 @@
 registry, without node or npm.
 
 A package is installed with the platform packages among its ``optionalDependencies`` (those that
-say where they run: ``os``/``cpu``/``libc``) that fit this machine, and theirs in turn (sharp's
+say where they run: ``os``/``cpu``/``libc``, or whose name names this platform) that fit this
+machine, and theirs in turn (sharp's
 ``@img/sharp-linux-x64`` brings ``@img/sharp-libvips-linux-x64``): napi-rs's
 ``@node-rs/xxhash-linux-x64-gnu``, ``-musl`` on a musl system, as npm would choose. Its other
 dependencies are JavaScript, which napi_python does not run, and are not installed.
@@ -25,7 +26,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import package_cache
@@ -35,10 +36,14 @@ from .config import DEFAULT_REGISTRY, NpmConfig
 from .integrity import Integrity
 from .lock import InstallLock
 from .platforms import Target
-from .registry import Registry
 from .scripts import SkippedScript, skipped_scripts
-from .unpack import unpack
-from .versions import Spec, check_name, pick_version
+
+if TYPE_CHECKING:
+    from .registry import Registry
+    from .versions import Spec
+
+# The registry client (urllib, ssl), the version ranges (nodesemver) and the unpacker (tarfile)
+# are imported by the functions that use them: `import napi_python` and require() need none.
 
 __all__ = ["install", "Installed"]
 
@@ -87,6 +92,9 @@ def install(
     read as npm reads it in ``dir`` (or the current folder) unless ``config`` is given. Answers
     what is in place, the package asked for first; raises ``InstallError`` (with subclasses for
     the registry, a digest that does not match, and unsafe archives)."""
+    from .registry import Registry
+    from .versions import Spec, pick_version
+
     if not isinstance(spec, Spec):
         spec = Spec.parse(spec)
     root = Path(dir).resolve() / "node_modules" if dir is not None else package_cache.node_modules()
@@ -146,6 +154,8 @@ def _integrity(item: _Planned) -> Integrity:
 def _platform_packages(registry: Registry, manifest: dict[str, Any], name: str, target: Target) -> list[_Planned]:
     """The platform packages among ``manifest``'s optionalDependencies (and theirs) that npm
     would install on ``target``, at the versions npm would pick."""
+    from .versions import Spec, check_name, pick_version
+
     found: list[_Planned] = []
     seen = {name}
     pending = [(manifest, name)]
@@ -173,11 +183,22 @@ def _platform_packages(registry: Registry, manifest: dict[str, Any], name: str, 
                     # When it was this machine's, require() names it as missing.
                     _log.info("optional dependency %s of %s left out: %s", dep, parent, e)
                     continue
-                if not target.declares_platform(dep_manifest) or not target.accepts(dep.name, dep_manifest):
+                if not _is_platform_package(target, dep.name, dep_manifest):
                     continue
                 found.append(_Planned(dep.name, version, dep_manifest, parent))
                 pending.append((dep_manifest, dep.name))
     return found
+
+
+def _is_platform_package(target: Target, name: str, manifest: dict[str, Any]) -> bool:
+    """Whether npm would install ``name`` here as a platform package: one that says where it
+    runs and fits; or, declaring no ``os``/``cpu``/``libc`` (older napi-rs packages such as
+    ``@nomicfoundation/solidity-analyzer-linux-x64-gnu``), one whose name names this platform,
+    which npm installs as it installs every optional dependency. Other optional dependencies
+    are JavaScript."""
+    if target.declares_platform(manifest):
+        return target.accepts(name, manifest)
+    return target.named_here(name) and target.accepts(name, manifest)
 
 
 def _document_or_none(registry: Registry, name: str) -> dict[str, Any] | None:
@@ -210,6 +231,8 @@ def _tarball_url(item: _Planned, config: NpmConfig) -> str:
 def _fetch(registry: Registry, root: Path, item: _Planned) -> Integrity:
     """Downloads, checks and unpacks one package, then renames it into ``root/name``; answers
     the integrity it was checked against."""
+    from .unpack import unpack
+
     what = f"{item.name}@{item.version}"
     integrity = _integrity(item)
     url = _tarball_url(item, registry.config)

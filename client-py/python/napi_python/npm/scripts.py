@@ -35,6 +35,9 @@ class SkippedScript:
     command: str
     effect: str
     implied: bool = False
+    # Whether a step of it runs a tool named here (node-gyp, prebuild-install...): a script of
+    # the package's own alone (`node ./scripts/install.js`) says nothing of what it does.
+    known: bool = True
 
 
 def skipped_scripts(folder: Path, meta: dict[str, Any]) -> list[SkippedScript]:
@@ -42,7 +45,7 @@ def skipped_scripts(folder: Path, meta: dict[str, Any]) -> list[SkippedScript]:
     scripts = meta.get("scripts")
     declared = scripts if isinstance(scripts, dict) else {}
     found = [
-        SkippedScript(stage, _printable(command), _printable(_effect(command, meta)))
+        SkippedScript(stage, _printable(command), _printable(_effect(command, meta)), known=_known(command))
         for stage in _STAGES
         if isinstance(command := declared.get(stage), str) and command.strip()
     ]
@@ -64,6 +67,11 @@ def _effect(command: str, meta: dict[str, Any]) -> str:
         if step.strip():
             out += (", else " if joint == "||" else ", then ") + _step(step, meta)
     return out
+
+
+def _known(command: str) -> bool:
+    """Whether a step of ``command`` runs a tool whose effect ``_step`` names."""
+    return any(not _step(step, {}).startswith("run `") for step in re.split(r"\|\||&&|;", command) if step.strip())
 
 
 def _step(step: str, meta: dict[str, Any]) -> str:

@@ -153,7 +153,7 @@ impl Channel {
         if let Some(note) = self.limit_note(exit) {
             message.push_str(&note);
         }
-        if let Some(last) = stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+        if let Some(last) = last_message(&stderr) {
             message.push_str(&format!("; last stderr line: {last}"));
         }
         let dead = Arc::new(Dead {
@@ -301,5 +301,46 @@ fn broken_by_host(e: &FrameError) -> bool {
         FrameError::Closed | FrameError::Truncated => false,
         FrameError::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
         FrameError::TooLarge { .. } | FrameError::Malformed(_) => true,
+    }
+}
+
+/// The last line of stderr that says something: an addon that asserts prints its message and
+/// then a backtrace (aws-crt: `Stack trace:`, a rule of `#`, `file(symbol+0x4c) [0x7f...]`
+/// lines), whose addresses say nothing to the reader, and aws-c-common's fixed notices between
+/// the two (`Exiting Application`, its signal handler's `Signal received: 6, errno: 0`).
+fn last_message(stderr: &str) -> Option<&str> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
+    lines.iter().rev().find(|l| !is_backtrace_line(l)).or(lines.last()).copied()
+}
+
+fn is_backtrace_line(line: &str) -> bool {
+    let t = line.trim();
+    let frame = t.ends_with(']') && t.rfind("[0x").is_some_and(|i| t[i + 3..t.len() - 1].chars().all(|c| c.is_ascii_hexdigit()));
+    let rule = t.len() >= 8 && t.chars().all(|c| matches!(c, '#' | '=' | '-' | '*'));
+    let numbered = t.starts_with('#') && t[1..].trim_start().starts_with(|c: char| c.is_ascii_digit()) && t.contains("0x");
+    let header = matches!(t.trim_end_matches(':').to_ascii_lowercase().as_str(), "stack trace" | "backtrace");
+    let notice = t == "Exiting Application" || t.starts_with("Signal received: ");
+    frame || rule || numbered || header || notice
+}
+
+#[cfg(test)]
+mod last_message_tests {
+    use super::last_message;
+
+    #[test]
+    fn an_asserts_message_is_found_above_its_backtrace() {
+        let stderr = "N-API call failed: napi_create_threadsafe_function(env, node_rawdebug)\nExiting Application\n\
+            Signal received: 1470833200, errno: 32718\n\
+            ################################################################################\nStack trace:\n\
+            ################################################################################\n\
+            /m/aws-crt-nodejs.node(aws_backtrace_print+0x4d) [0x7f4f5c2a1e8d]\n/lib/libc.so.6(+0x45250) [0x7f4f5f845250]\n";
+        assert_eq!(last_message(stderr), Some("N-API call failed: napi_create_threadsafe_function(env, node_rawdebug)"));
+    }
+
+    #[test]
+    fn a_plain_last_line_stands() {
+        assert_eq!(last_message("one\ntwo\n\n"), Some("two"));
+        assert_eq!(last_message("[0x7f00]\n"), Some("[0x7f00]"));
+        assert_eq!(last_message(""), None);
     }
 }

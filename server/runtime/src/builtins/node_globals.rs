@@ -1,9 +1,14 @@
 //! node's globals that addons read: `process` (`versions`, `version`, `platform`, `arch`, `env`,
-//! `pid`, `argv`, `cwd()`, `nextTick`), the timers (`setTimeout`, `setInterval`, `setImmediate`
+//! `pid`, `argv`, `execArgv`, `title`, `cwd()`, `nextTick`, `emitWarning`, `_rawDebug`,
+//! `hrtime`, `hrtime.bigint`, `uptime`), the timers (`setTimeout`, `setInterval`, `setImmediate`
 //! and their `clear*`, run by the host's event loop: see timers.rs) and `queueMicrotask`.
 
-use std::time::Duration;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
+use super::super::bigint::BigInt;
 use super::super::object::{noop, ObjectClass};
 use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
@@ -57,11 +62,25 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     let len = Property { enumerable: false, configurable: false, ..Property::data(Value::Number(0.0)) };
     b.heap.put(argv, PropertyKey::name("length"), len);
     data(b, "argv", Value::Object(argv));
-    for (name, length, f) in
-        [("nextTick", 1, next_tick as super::super::object::BuiltinFn), ("cwd", 0, cwd), ("emitWarning", 1, emit_warning)]
-    {
+    data(b, "title", Value::str("node"));
+    let exec_argv = b.heap.new_object(ObjectClass::Array, Some(realm.array_prototype));
+    let len = Property { enumerable: false, configurable: false, ..Property::data(Value::Number(0.0)) };
+    b.heap.put(exec_argv, PropertyKey::name("length"), len);
+    data(b, "execArgv", Value::Object(exec_argv));
+    let _ = START.get_or_init(Instant::now);
+    for (name, length, f) in [
+        ("nextTick", 1, next_tick as super::super::object::BuiltinFn),
+        ("cwd", 0, cwd),
+        ("emitWarning", 1, emit_warning),
+        ("_rawDebug", 0, raw_debug),
+        ("hrtime", 1, hrtime),
+        ("uptime", 0, uptime),
+    ] {
         let func = b.function(name, length, f);
         data(b, name, Value::Object(func));
+        if name == "hrtime" {
+            b.method(func, "bigint", 0, hrtime_bigint);
+        }
     }
     to_string_tag(b, realm, process, "process");
 
@@ -118,6 +137,63 @@ fn cwd(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Valu
 fn emit_warning(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     tracing::warn!("(node) Warning: {}", rt.describe_thrown(&arg(args, 0)));
     Ok(Value::Undefined)
+}
+
+/// `process._rawDebug(...args)`: the arguments, joined by spaces, on a line of stderr, at once
+/// (node's debugging channel, which aws-crt's init hands to a threadsafe function for its log).
+fn raw_debug(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let mut line = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        line.push_str(&match a {
+            Value::Object(_) => rt.describe_thrown(a),
+            other => rt.to_string(other)?.to_rust_string(),
+        });
+    }
+    line.push('\n');
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(line.as_bytes());
+    let _ = err.flush();
+    Ok(Value::Undefined)
+}
+
+/// When the host started: `process.uptime()` counts from it, and `hrtime()` too (node's origin
+/// is arbitrary).
+static START: OnceLock<Instant> = OnceLock::new();
+
+fn since_start() -> Duration {
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// `process.hrtime([previous])`: `[seconds, nanoseconds]`, less `previous` when given.
+fn hrtime(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let now = since_start();
+    let mut secs = now.as_secs() as f64;
+    let mut nanos = f64::from(now.subsec_nanos());
+    if let prev @ Value::Object(_) = arg(args, 0) {
+        let ps = rt.to_number(&rt.get_named(&prev, "0")?)?;
+        let pn = rt.to_number(&rt.get_named(&prev, "1")?)?;
+        secs -= ps;
+        nanos -= pn;
+        if nanos < 0.0 {
+            secs -= 1.0;
+            nanos += 1e9;
+        }
+    }
+    Ok(Value::Object(rt.new_array(vec![Value::Number(secs), Value::Number(nanos)])))
+}
+
+/// `process.hrtime.bigint()`: nanoseconds as a BigInt.
+fn hrtime_bigint(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    let ns = u64::try_from(since_start().as_nanos()).unwrap_or(u64::MAX);
+    Ok(Value::BigInt(Rc::new(BigInt::from_u64(ns))))
+}
+
+/// `process.uptime()`: seconds since the host started.
+fn uptime(_: &Runtime, _: Value, _: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    Ok(Value::Number(since_start().as_secs_f64()))
 }
 
 fn queue_microtask(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
