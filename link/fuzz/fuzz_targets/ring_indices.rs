@@ -13,9 +13,9 @@ use libfuzzer_sys::fuzz_target;
 use napi_link::shm::ring::{Consumer, Direction, Producer, RINGS_LEN, RING_CAPACITY};
 use napi_link::shm::{OwnSegment, Rings};
 
-/// The control words of all three rings lie in the first part of the control page, at 128-byte
-/// steps; the peer's writes land at 64-byte steps across twice that, so most hit a word and
-/// some land between or past them.
+/// The control words of the three rings lie in the control page's first 1,152 bytes, 128 apart;
+/// the peer's writes land 64 bytes apart across its first 2 KiB, so many hit a word and the rest
+/// land between or past them.
 const CONTROL_WRITES: usize = 2048;
 
 const DIRECTIONS: [Direction; 3] = [Direction::ToHost, Direction::ToClient, Direction::Events];
