@@ -32,8 +32,8 @@ LAYERS = [
     {"napi-hostd"},  # the host process
     {"napi-client"},  # the client with no language binding: starting a host, the link, sessions
     {"napi-python"},  # the Python extension, a binding on napi-client
-    # Tools nothing depends on: the fuzz targets (frame decoder, client), the napi-rs test addon.
-    {"napi-link-fuzz", "napi-client-fuzz", "napi-test-addon"},
+    # Tools nothing depends on: the fuzz targets (scripts/fuzz), the napi-rs test addon.
+    {"napi-protocol-fuzz", "napi-link-fuzz", "napi-client-fuzz", "napi-test-addon"},
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 

@@ -51,6 +51,23 @@ def test_elf_reader_ties_versioned_imports_to_their_library():
         elf.read(ROOT / "README.md")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Offsets and sizes the file gives: past 2**63 (seek raised ValueError), before the start
+        # (OSError), a table of petabytes (read raised MemoryError), a string table that is no
+        # section (IndexError). The fuzz target's finds (scripts/fuzz, binary_readers).
+        "found-elf-offset-past-2-63.node",
+        "found-elf-negative-seek.node",
+        "found-elf-huge-table.node",
+        "found-elf-link-out-of-range.node",
+    ],
+)
+def test_elf_files_whose_tables_lie_are_refused_with_elf_error(name):
+    with pytest.raises(elf.ElfError):
+        elf.read(ROOT / "client-py" / "fuzz" / "corpus" / "binary_readers" / name)
+
+
 def test_host_reports_every_function_it_exports():
     exports = host_exports()
     assert exports["napi_create_object"] == "implemented"

@@ -29,6 +29,7 @@ from napi_python.errors import InstallError
 from napi_python.npm import install
 from napi_python.npm.config import NpmConfig
 from napi_python.npm.scripts import skipped_scripts
+from napi_python.npm.unpack import unpack
 from napi_python.npm.versions import Spec, pick_version
 
 HERE = current_platform()
@@ -365,6 +366,25 @@ def test_a_tampered_tarball_is_refused_before_unpacking(tmp_path, registry, npm_
     assert proc.returncode == 1
     assert proc.stderr.startswith("napi_python install: tampered@1.0.0: the tarball downloaded has sha512-")
     assert "Traceback" not in proc.stderr
+
+
+@mode_independent
+def test_a_latest_tag_naming_no_version_is_passed_over():
+    # satisfies() raised ValueError for it: the fuzz target's find (scripts/fuzz, npm_metadata).
+    document = {"versions": {"^1": {}, "1.0.0": {}}, "dist-tags": {"latest": "^1"}}
+    assert pick_version(Spec.parse("a@^1"), document) == "1.0.0"
+    with pytest.raises(InstallError, match="no version of a satisfies"):
+        pick_version(Spec.parse("a@^1"), {"versions": {"^1": {}}, "dist-tags": {"latest": "^1"}})
+
+
+@mode_independent
+def test_a_gzip_header_cut_short_is_refused_as_no_archive(tmp_path):
+    # The streaming reader raised TypeError for it (ord() of an empty read): the fuzz target's find
+    # (scripts/fuzz, npm_unpack).
+    tarball = tmp_path / "cut.tgz"
+    tarball.write_bytes(b"\x1f\x8b\x08")
+    with pytest.raises(UnsafeArchiveError, match="cut: not a gzipped tar archive"):
+        unpack(tarball, tmp_path / "dest", "cut")
 
 
 @pytest.mark.parametrize(

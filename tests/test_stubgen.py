@@ -23,6 +23,9 @@ from pathlib import Path
 import pytest
 from conftest import IN_PROCESS, ROOT, addon_path, napi_python_cli, oracle_node
 
+from napi_python.stubgen.emit import write_stub
+from napi_python.stubgen.parse import parse_text
+
 NPM = ROOT / "tests" / "npm"
 TYPINGS = ROOT / "examples" / "typings"
 VENV_BIN = Path(sys.executable).parent
@@ -244,6 +247,18 @@ def test_clear_errors_for_a_missing_package_and_bad_typescript(tmp_path):
     proc = stubs(bad, "--parser-path", NPM)
     assert proc.returncode == 2
     assert "bad.d.ts" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_declared_name_python_refuses_is_renamed_and_parsing_does_not_warn():
+    # `$x` is a TS name: the stub named its alias `$x_`, and the class of an object parameter
+    # `$x` of `add` `_Add$x`, and did not parse; and the parser was closed through the deprecated
+    # Addon.close, which warned (an error under pytest). The fuzz target's finds (scripts/fuzz,
+    # dts_reader).
+    source = "export type $x = number;\nexport declare function add(a: number, $x: { b: number }): number;"
+    program, comments, source = parse_text(source, NPM / "names.d.ts", [NPM])
+    stub = write_stub(program, "Names.", comments, source)
+    ast.parse(stub)
+    assert "__x_: TypeAlias = float" in stub and "class _AddX(" in stub
 
 
 TYPED = """\

@@ -1,7 +1,7 @@
 //! What the client accepts from a host (everything the host sends is treated as hostile, since
 //! it runs code nobody here wrote: D57). Decoding already bounds sizes and nesting (napi-protocol);
 //! this is the rest, with no I/O and no Python, so that a fuzz target and a randomized test can
-//! drive it (`client-py/fuzz`, `tests`):
+//! drive it (`client/fuzz`, `tests`):
 //!
 //! - a reply is accepted only for a request this client sent and has not had answered, on the
 //!   chain it was sent on, and only as the answer of the innermost request of that chain still

@@ -6,8 +6,8 @@
 use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
-use napi_protocol::frame::{decode};
 use napi_link::frames::{read_message, FrameReader};
+use napi_protocol::frame::decode;
 use napi_protocol::{ClientMessage, ServerMessage};
 
 /// A small cap, so that claimed lengths above it are refused before anything is allocated.

@@ -88,16 +88,17 @@ class SharedObject:
 class _Reader:
     def __init__(self, f: BinaryIO, endian: str, bits: int) -> None:
         self.f, self.endian, self.bits = f, endian, bits
+        self.size = os.fstat(f.fileno()).st_size
 
     def unpack(self, fmt: str, offset: int) -> tuple[Any, ...]:
         fmt = self.endian + fmt
-        self.f.seek(offset)
-        data = self.f.read(struct.calcsize(fmt))
-        if len(data) != struct.calcsize(fmt):
-            raise ElfError("truncated ELF file")
-        return struct.unpack(fmt, data)
+        return struct.unpack(fmt, self.blob(offset, struct.calcsize(fmt)))
 
     def blob(self, offset: int, size: int) -> bytes:
+        # Offsets and sizes come from the file: one past its end is refused before any seek or
+        # read (a seek beyond 2**63 raised ValueError, a read of a claimed 2**60 bytes MemoryError).
+        if offset < 0 or size < 0 or offset + size > self.size:
+            raise ElfError("truncated ELF file")
         self.f.seek(offset)
         data = self.f.read(size)
         if len(data) != size:
@@ -161,8 +162,11 @@ def read(path: str | os.PathLike[str]) -> SharedObject:
             for s in sections:
                 s.name = _c_string(names, int(s.name))
         so = SharedObject(p, _MACHINES.get(machine, str(machine)), bits)
+        # Only what lies in the file: c_strings reads these without the reader's checks.
         so.rodata = [
-            (s.offset, s.size) for s in sections if s.name.startswith(".rodata") and not s.flags & _SHF_EXECINSTR
+            (s.offset, s.size)
+            for s in sections
+            if s.name.startswith(".rodata") and not s.flags & _SHF_EXECINSTR and s.offset + s.size <= r.size
         ]
         for s in sections:
             if s.type == _SHT_DYNAMIC:
@@ -177,6 +181,13 @@ def read(path: str | os.PathLike[str]) -> SharedObject:
     return so
 
 
+def _linked(sections: list[_Section], s: _Section) -> _Section:
+    """The section ``s`` names as its string table (``sh_link``)."""
+    if s.link >= len(sections):
+        raise ElfError(f"a section links to section {s.link} of {len(sections)}")
+    return sections[s.link]
+
+
 def _section(r: _Reader, offset: int) -> _Section:
     if r.bits == 64:
         name, type_, flags, addr, off, size, link, _, _, entsize = r.unpack("IIQQQQIIQQ", offset)
@@ -186,7 +197,8 @@ def _section(r: _Reader, offset: int) -> _Section:
 
 
 def _dynamic(r: _Reader, s: _Section, sections: list[_Section], so: SharedObject) -> None:
-    strings = r.blob(sections[s.link].offset, sections[s.link].size)
+    linked = _linked(sections, s)
+    strings = r.blob(linked.offset, linked.size)
     fmt, size = ("qQ", 16) if r.bits == 64 else ("iI", 8)
     for i in range(s.size // size):
         tag, val = r.unpack(fmt, s.offset + i * size)
@@ -206,7 +218,8 @@ def _needed_versions(r: _Reader, sections: list[_Section]) -> dict[int, tuple[st
     for s in sections:
         if s.type != _SHT_GNU_VERNEED:
             continue
-        strings = r.blob(sections[s.link].offset, sections[s.link].size)
+        linked = _linked(sections, s)
+        strings = r.blob(linked.offset, linked.size)
         offset = s.offset
         while True:
             _, count, file_, aux, next_ = r.unpack("HHIII", offset)
@@ -231,8 +244,11 @@ def _symbols(
     versions: dict[int, tuple[str, str]],
     versym: _Section | None,
 ) -> Iterator[Symbol]:
-    strings = r.blob(sections[dynsym.link].offset, sections[dynsym.link].size)
+    linked = _linked(sections, dynsym)
+    strings = r.blob(linked.offset, linked.size)
     entsize = dynsym.entsize or (24 if r.bits == 64 else 16)
+    if entsize < (24 if r.bits == 64 else 16):
+        raise ElfError(f"dynamic symbols of {entsize} bytes each are too small to be symbols")
     count = dynsym.size // entsize
     indices = r.blob(versym.offset, 2 * count) if versym is not None else b""
     table = r.blob(dynsym.offset, count * entsize)

@@ -63,7 +63,9 @@ def unpack(tarball: str | os.PathLike[str], dest: str | os.PathLike[str], what: 
     total = 0
     try:
         archive = tarfile.open(tarball, mode="r|gz")
-    except (tarfile.TarError, OSError) as e:
+    except (tarfile.TarError, OSError, TypeError) as e:
+        # TypeError: the streaming reader takes ord() of the gzip header's bytes, and of an
+        # empty read when the header is cut short (b"\x1f\x8b\x08" alone).
         raise UnsafeArchiveError(f"{what}: not a gzipped tar archive: {e}") from e
     with archive:
         try:

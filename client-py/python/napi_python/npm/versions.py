@@ -80,7 +80,13 @@ def pick_version(spec: Spec, packument: dict[str, Any]) -> str:
             raise InstallError(f"{spec.name} has no dist-tag {wanted!r} (its tags: {known})")
         return tagged
     latest = tags.get("latest")
-    if isinstance(latest, str) and latest in versions and nodesemver.satisfies(latest, wanted, loose=True):
+    # A tag may name a key of `versions` that is no version: satisfies() raises ValueError for it.
+    if (
+        isinstance(latest, str)
+        and latest in versions
+        and nodesemver.valid(latest, True)
+        and nodesemver.satisfies(latest, wanted, loose=True)
+    ):
         return latest
     usable = [v for v in versions if nodesemver.valid(v, True)]
     fresh = [v for v in usable if not _deprecated(versions[v])]

@@ -60,7 +60,7 @@ class Collector(StubBase):
             if kind in ("ClassDeclaration", "TSModuleDeclaration", "TSEnumDeclaration") and exported:
                 self.exports[name] = decl
             if kind != "TSModuleDeclaration":
-                self.declared.setdefault(name, name if is_identifier(name) and name not in _IMPORTS else f"{name}_")
+                self.declared.setdefault(name, _type_name(name))
                 members = self._members_of(decl)
                 if members is not None and _properties_only(members):
                     objects[name] = members
@@ -131,6 +131,16 @@ class Collector(StubBase):
                 if decl["type"] != "TSTypeAliasDeclaration":
                     return dict(decl)
         return None
+
+
+def _type_name(name: str) -> str:
+    """The Python name of a declared type: its own, else with ``_`` after it (a keyword, a name the
+    stub imports), else with every character Python refuses as ``_`` (``$x``, a valid TS name)."""
+    if is_identifier(name) and name not in _IMPORTS:
+        return name
+    if is_identifier(f"{name}_"):
+        return f"{name}_"
+    return "_" + "".join(c if f"_{c}".isidentifier() else "_" for c in name) + "_"
 
 
 def _overridden(inherited: list[Node], members: list[Node]) -> list[Node]:

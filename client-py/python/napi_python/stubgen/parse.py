@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from ..addon import close
 from ..errors import AddonNotFoundError
 from ..require import require
 
@@ -65,7 +66,8 @@ def parse_text(
         # RegExp literals into values, which declarations do not need.
         program: dict[str, Any] = json.loads(result.program)["node"]
     finally:
-        parser.close()
+        # Not parser.close(): that attribute is deprecated (an export could hide it) and warns.
+        close(parser)
     if errors:
         messages = "; ".join(_message(e) for e in errors)
         raise ParseError(f"{path}: {messages}")

@@ -51,7 +51,10 @@ def _py_name(name: str) -> str:
 
 
 def _camel(text: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in text.replace("-", "_").split("_") if part)
+    """``text`` (a TS name, a file's) as a part of a class name: what Python refuses in a name
+    (``-``, ``$``) separates words."""
+    words = "".join(c if f"_{c}".isidentifier() else "_" for c in text).split("_")
+    return "".join(part[:1].upper() + part[1:] for part in words if part)
 
 
 def _getitem(pairs: list[tuple[str, str]]) -> list[str]:

@@ -1,0 +1,1 @@
+export declare function add(add: number, $x: { add: number; }): [];

@@ -1,0 +1,2 @@
+export declare function _(): number;
+export type $x = number;
