@@ -183,14 +183,19 @@ def test_sentry_cpu_profiler_resolves_to_the_build_for_the_hosts_node_abi():
 
 def test_quickbit_calls_on_plain_arrays_and_wrong_types_answer_as_node(open_addon):
     q = open_addon(QUICKBIT)
+    # On a plain array quickbit reads the length of a typed-array query that failed without
+    # looking at the status: node writes nothing there, so its answer is whatever the stack held
+    # (0 in most runs, 1 in some). The host writes an empty view, so a field of no bits: 0, every
+    # time. The other calls are compared with node's answers.
+    assert q.quickbit_napi_get([1, 2], 0) == 0
     expected = node_json(
         f"const q = require({json.dumps(str(QUICKBIT))});"
-        "const r = [q.quickbit_napi_get([1, 2], 0), q.quickbit_napi_get(Buffer.from([1]), 'x'),"
+        "q.quickbit_napi_get([1, 2], 0);"
+        "const r = [q.quickbit_napi_get(Buffer.from([1]), 'x'),"
         " q.quickbit_napi_clear(Buffer.from([1]), [{field: 1}]), q.quickbit_napi_get(Buffer.from([0x80]), 0)];"
         "console.log(JSON.stringify(r.map(x => x === undefined ? '<undefined>' : x)))"
     )
     got = [
-        q.quickbit_napi_get([1, 2], 0),
         q.quickbit_napi_get(js.buffer(b"\x01"), "x"),
         q.quickbit_napi_clear(js.buffer(b"\x01"), [{"field": 1}]),
         q.quickbit_napi_get(js.buffer(b"\x80"), 0),
