@@ -43,7 +43,7 @@ pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> na
     }
     let value = in_handle_scope(rt, || {
         let ret = f(env_handle(rt, env));
-        rt.handles().get(ret as usize).map_or(Value::Undefined, Value::clone_inline)
+        rt.handles().get(ret as usize).cloned().unwrap_or(Value::Undefined)
     });
     match rt.take_exception() {
         Some(exc) => Err(Thrown(exc)),

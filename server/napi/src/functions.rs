@@ -97,12 +97,10 @@ pub unsafe extern "C" fn napi_get_cb_info(
             // SAFETY: with `argv` given, Node-API makes `argc` in-out: the addon set it to the
             // room at `argv`.
             let capacity = unsafe { argc.read() }?;
-            let mut handles = cx.rt.handles_mut();
             for i in 0..capacity {
-                // Made in its handle's slot from the frame's argument where it lies.
-                let handle = handles.push_with(|| frame.args.get(i).map_or(Value::Undefined, Value::clone_inline));
+                let v = frame.args.get(i).cloned().unwrap_or(Value::Undefined);
                 // SAFETY: Node-API: `argv` (non-null) has room for `capacity` handles.
-                unsafe { argv.add(i).write(handle as napi_value) };
+                unsafe { argv.add(i).write(cx.handle(v)) };
             }
         }
         if let Some(argc) = argc.optional() {

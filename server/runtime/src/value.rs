@@ -38,18 +38,6 @@ pub enum Type {
 }
 
 impl Value {
-    /// A clone made inline: numbers, objects and undefined (nearly every value a call passes)
-    /// copied as they are, the rest through `clone`, whose derived form is a call with a match
-    /// over every kind of value.
-    #[inline(always)]
-    pub fn clone_inline(&self) -> Value {
-        match *self {
-            Value::Number(n) => Value::Number(n),
-            Value::Object(id) => Value::Object(id),
-            Value::Undefined => Value::Undefined,
-            _ => self.clone(),
-        }
-    }
     pub fn str(s: &str) -> Value {
         Value::String(s.into())
     }
