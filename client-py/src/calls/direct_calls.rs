@@ -85,6 +85,7 @@ pub fn call_here(
                 .into_iter()
                 .zip(args)
                 .map(|(m, a)| match m {
+                    Arg::Number(n) => Ok(Value::Number(n)),
                     Arg::Value(v) => Ok(v),
                     // Back to values/ for what was lent: the host turned the call away, so it goes as a message.
                     Arg::Text(_) | Arg::Bytes(_) | Arg::Later => cx.to_value(a),

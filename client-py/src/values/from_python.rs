@@ -62,7 +62,7 @@ impl<'a, 'py> Cx<'a, 'py> {
     #[inline(always)]
     pub fn arg<'o>(&self, obj: &'o Bound<'py, PyAny>, relayed: bool) -> PyResult<Arg<'o>> {
         if let Some(n) = number(obj) {
-            return Ok(Arg::Value(Value::Number(n)));
+            return Ok(Arg::Number(n));
         }
         if let Ok(s) = obj.cast::<PyString>() {
             // Unless it holds lone surrogates: its text as every other conversion makes it.

@@ -161,7 +161,7 @@ impl Host {
         let mut values = self.rt.args_vec(args.len());
         for (i, a) in args.iter().enumerate() {
             match a {
-                Arg::Value(proto::Value::Number(n)) => push_made(&mut values, || Value::Number(*n)),
+                Arg::Number(n) => push_made(&mut values, || Value::Number(*n)),
                 Arg::Later => return self.with_later_args(values, &args[i..]),
                 _ => values.push(self.direct_arg(a)?),
             }
@@ -186,6 +186,7 @@ impl Host {
     /// A direct call's argument that the caller did not leave to the host.
     fn direct_arg(&self, a: &Arg<'_>) -> Result<Value, Error> {
         match a {
+            Arg::Number(n) => Ok(Value::Number(*n)),
             Arg::Value(v) => self.arg(v),
             Arg::Text(text) => Ok(Value::String((*text).into())),
             Arg::Bytes(data) => Ok(self.keep(Value::Object(bytes_to_object(&self.rt, proto::BufferKind::Buffer, data)?))),

@@ -79,7 +79,10 @@ pub struct Call<'a> {
 
 /// One argument of a direct call, as its caller made it before taking the JS lock.
 pub enum Arg<'a> {
-    /// A value that owns no copy of anything: a number, a proxy's id, a buffer's region.
+    /// A number, the commonest argument: owns nothing, so a call's arguments that are all
+    /// numbers are dropped without a call of a value's drop glue for each.
+    Number(f64),
+    /// Any other value that owns no copy of anything: a proxy's id, a buffer's region.
     Value(Value),
     /// A string's text, lent by the caller's object for the call: copied once, into the heap.
     Text(&'a str),
