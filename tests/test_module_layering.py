@@ -137,8 +137,19 @@ def test_no_file_of_the_package_is_long(tmp_path):
 def test_importing_the_package_leaves_out_what_only_some_calls_need():
     """`import napi_python` stays quick (about 50 ms of CPU, a tenth of a second less than with
     them): the npm installer's registry client, version ranges and unpacker, asyncio and the
-    binary readers are imported by the calls that use them."""
-    heavy = ["asyncio", "urllib.request", "ssl", "nodesemver", "tarfile", "napi_python.npm", "napi_python.binary.elf"]
+    binary readers are imported by the calls that use them, and so is shutil, which imports the
+    compression modules (lzma, bz2) at once."""
+    heavy = [
+        "asyncio",
+        "urllib.request",
+        "ssl",
+        "nodesemver",
+        "tarfile",
+        "shutil",
+        "lzma",
+        "napi_python.npm",
+        "napi_python.binary.elf",
+    ]
     code = f"import sys, napi_python; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"

@@ -5,7 +5,6 @@ otherwise fail with an error that names neither CPU)."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from . import machine
@@ -43,6 +42,10 @@ def hostd_path() -> str:
     bundled = _PACKAGE_DIR / "bin" / name
     if bundled.exists():
         return _runnable(str(bundled), "the host installed with napi_python")
+    # shutil is imported only here: it imports the compression modules (lzma, bz2) at once,
+    # which an installed package, whose host is bundled, never needs.
+    import shutil
+
     found = shutil.which(name)
     if found:
         return _runnable(found, "found on PATH")
