@@ -181,11 +181,11 @@ def read(path: str | os.PathLike[str]) -> SharedObject:
     return so
 
 
-def _linked(sections: list[_Section], s: _Section) -> _Section:
-    """The section ``s`` names as its string table (``sh_link``)."""
+def _linked_strings(r: _Reader, sections: list[_Section], s: _Section) -> bytes:
+    """The bytes of the section ``s`` names as its string table (``sh_link``)."""
     if s.link >= len(sections):
         raise ElfError(f"a section links to section {s.link} of {len(sections)}")
-    return sections[s.link]
+    return r.blob(sections[s.link].offset, sections[s.link].size)
 
 
 def _section(r: _Reader, offset: int) -> _Section:
@@ -197,8 +197,7 @@ def _section(r: _Reader, offset: int) -> _Section:
 
 
 def _dynamic(r: _Reader, s: _Section, sections: list[_Section], so: SharedObject) -> None:
-    linked = _linked(sections, s)
-    strings = r.blob(linked.offset, linked.size)
+    strings = _linked_strings(r, sections, s)
     fmt, size = ("qQ", 16) if r.bits == 64 else ("iI", 8)
     for i in range(s.size // size):
         tag, val = r.unpack(fmt, s.offset + i * size)
@@ -218,8 +217,7 @@ def _needed_versions(r: _Reader, sections: list[_Section]) -> dict[int, tuple[st
     for s in sections:
         if s.type != _SHT_GNU_VERNEED:
             continue
-        linked = _linked(sections, s)
-        strings = r.blob(linked.offset, linked.size)
+        strings = _linked_strings(r, sections, s)
         offset = s.offset
         while True:
             _, count, file_, aux, next_ = r.unpack("HHIII", offset)
@@ -244,8 +242,7 @@ def _symbols(
     versions: dict[int, tuple[str, str]],
     versym: _Section | None,
 ) -> Iterator[Symbol]:
-    linked = _linked(sections, dynsym)
-    strings = r.blob(linked.offset, linked.size)
+    strings = _linked_strings(r, sections, dynsym)
     entsize = dynsym.entsize or (24 if r.bits == 64 else 16)
     if entsize < (24 if r.bits == 64 else 16):
         raise ElfError(f"dynamic symbols of {entsize} bytes each are too small to be symbols")
