@@ -307,7 +307,10 @@ fn broken_by_host(e: &FrameError) -> bool {
 /// The last line of stderr that says something: an addon that asserts prints its message and
 /// then a backtrace (aws-crt: `Stack trace:`, a rule of `#`, `file(symbol+0x4c) [0x7f...]`
 /// lines), whose addresses say nothing to the reader, and aws-c-common's fixed notices between
-/// the two (`Exiting Application`, its signal handler's `Signal received: 6, errno: 0`).
+/// the two (`Exiting Application`, its signal handler's `Signal received: 6, errno: 0`). Under
+/// qemu-user (a host of another CPU run by binfmt_misc) the emulator adds its own line when the
+/// program dies of a signal (`qemu: uncaught target signal 6 (Aborted) - core dumped`), which
+/// names the signal the report already gives.
 fn last_message(stderr: &str) -> Option<&str> {
     let lines: Vec<&str> = stderr.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
     lines.iter().rev().find(|l| !is_backtrace_line(l)).or(lines.last()).copied()
@@ -319,7 +322,7 @@ fn is_backtrace_line(line: &str) -> bool {
     let rule = t.len() >= 8 && t.chars().all(|c| matches!(c, '#' | '=' | '-' | '*'));
     let numbered = t.starts_with('#') && t[1..].trim_start().starts_with(|c: char| c.is_ascii_digit()) && t.contains("0x");
     let header = matches!(t.trim_end_matches(':').to_ascii_lowercase().as_str(), "stack trace" | "backtrace");
-    let notice = t == "Exiting Application" || t.starts_with("Signal received: ");
+    let notice = t == "Exiting Application" || t.starts_with("Signal received: ") || t.starts_with("qemu: uncaught target signal ");
     frame || rule || numbered || header || notice
 }
 
@@ -335,6 +338,8 @@ mod last_message_tests {
             ################################################################################\n\
             /m/aws-crt-nodejs.node(aws_backtrace_print+0x4d) [0x7f4f5c2a1e8d]\n/lib/libc.so.6(+0x45250) [0x7f4f5f845250]\n";
         assert_eq!(last_message(stderr), Some("N-API call failed: napi_create_threadsafe_function(env, node_rawdebug)"));
+        let emulated = format!("{stderr}qemu: uncaught target signal 6 (Aborted) - core dumped\n");
+        assert_eq!(last_message(&emulated), Some("N-API call failed: napi_create_threadsafe_function(env, node_rawdebug)"));
     }
 
     #[test]
