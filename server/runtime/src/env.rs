@@ -85,9 +85,12 @@ impl Env {
 
     /// Records `napi_ok` as the last call's status, as every Node-API call does first.
     pub fn clear_last_error(&self) {
-        self.last_status.set(0);
+        // Every change of the status goes through `show_status`, so after a call that succeeded
+        // the record says `napi_ok` already: only a failure's record needs rewriting.
+        if self.last_status.replace(0) != 0 {
+            self.show_status(0);
+        }
         self.last_message_current.set(false);
-        self.show_status(0);
     }
 
     /// Keeps the struct `napi_get_last_error_info` handed out current, as node's is (it points
