@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent / "bench"))
 import bench_hosts
 import bench_modes
 import bench_rust
+import bench_startup
 import bench_threads
 import bench_uv
 import floor_ext
@@ -124,8 +125,10 @@ def test_thread_runner_counts_a_batch_of_each_thread_that_first_ran_after_the_de
         (bench_hosts.main, ["--hosts", "3", "--window", "1"]),
         # Checks every call's answer in both modes before it times them (python_ops).
         (bench_rust.main, ["--rounds", "1", "--calls", "5"]),
+        # Its programs check crc32c's answer, in both modes, before they exit.
+        (bench_startup.main, ["--rounds", "1"]),
     ],
-    ids=["bench_threads", "bench_hosts", "bench_rust"],
+    ids=["bench_threads", "bench_hosts", "bench_rust", "bench_startup"],
 )
 def test_benchmark_prints_its_goals(main, argv, capsys):
     assert main(argv) == 0

@@ -37,8 +37,9 @@ def median_and_spread(samples: list[float], digits: int = 2, unit: str = "") -> 
 def print_medians(title: str, samples: dict[str, list[float]], digits: int = 2) -> None:
     """`title`, then a line per name: the median of its samples and their spread."""
     print(title)
+    width = max(11, *(len(name) for name in samples))
     for name, ss in samples.items():
-        print(f"  {name:<11} {median_and_spread(ss, digits)}")
+        print(f"  {name:<{width}} {median_and_spread(ss, digits)}")
 
 
 class Goals:

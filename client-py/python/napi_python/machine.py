@@ -4,7 +4,6 @@ libc), for choosing a package's binary (``require``) and its platform packages (
 from __future__ import annotations
 
 import os
-import platform as _platform
 import sys
 from dataclasses import dataclass
 from typing import TypeVar
@@ -54,8 +53,18 @@ def current_platform() -> str:
 
 def this_arch() -> str:
     """This machine's CPU as node's ``process.arch`` names it: ``x64``, ``arm64``..."""
-    machine = _platform.machine().lower()
+    machine = _machine_name().lower()
     return _ARCH.get(machine, machine)
+
+
+def _machine_name() -> str:
+    # os.uname answers what platform.machine() would on POSIX without importing `platform`
+    # (a millisecond of every start-up); Windows has no uname.
+    if sys.platform != "win32":
+        return os.uname().machine
+    import platform
+
+    return platform.machine()
 
 
 def _is_glibc() -> bool:
