@@ -5,7 +5,7 @@ what only a process of the host's own can honour, and a sandbox this OS has none
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .sandbox import RestartPolicy, Sandbox
 
@@ -15,8 +15,7 @@ __all__ = ["HostOptions"]
 _OUTPUTS = ("stdio", "logging")
 
 
-@dataclass(frozen=True)
-class HostOptions:
+class HostOptions(NamedTuple):
     """The options of ``Host(...)`` and ``load_addon(...)``, as given (see ``Host`` for each);
     the defaults are theirs."""
 

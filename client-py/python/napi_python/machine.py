@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 __all__ = ["Platform", "current_platform", "this_arch", "this_os"]
 
@@ -80,8 +79,7 @@ def _is_glibc() -> bool:
 _P = TypeVar("_P", bound="Platform")
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     """A napi-rs platform name taken apart: ``linux-x64-gnu`` -> linux, x64, gnu."""
 
     name: str

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from .errors import InstallError
 from .machine import Platform
@@ -34,8 +33,7 @@ def _check_list(value: str, entries: Any) -> bool:
     return match or negated == len(items)
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A machine as npm sees it: ``process.platform``, ``process.arch`` and the libc family."""
 
     os: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import machine
 from .errors import SandboxUnavailableError
@@ -47,8 +47,7 @@ _MACOS = (
 )
 
 
-@dataclass(frozen=True)
-class Sandbox:
+class Sandbox(NamedTuple):
     """Confinement and limits for an addon's host.
 
     ``read``/``write``: extra paths (and everything beneath them) the addon may read, or read
@@ -113,8 +112,7 @@ class Sandbox:
         return names
 
 
-@dataclass(frozen=True)
-class RestartPolicy:
+class RestartPolicy(NamedTuple):
     """How a host that died comes back: its addons are reloaded on the next call, at most
     ``max_restarts`` times within any ``period`` seconds; one more crash inside that window and
     it stays down (``AddonRestartLimitError``), as an OTP supervisor would."""

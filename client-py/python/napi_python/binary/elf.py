@@ -13,9 +13,8 @@ import os
 import re
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 __all__ = [
     "ElfError",
@@ -46,8 +45,7 @@ class ElfError(ValueError):
     """The file is not an ELF shared library this module can read."""
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(NamedTuple):
     """One dynamic symbol. ``library`` is the DT_NEEDED file its GNU version names, for an
     undefined symbol that carries one (``memcpy@GLIBC_2.14`` -> ``libc.so.6``)."""
 
@@ -59,22 +57,26 @@ class Symbol:
     library: str | None = None
 
 
-@dataclass
 class SharedObject:
-    path: Path
-    machine: str
-    bits: int
-    needed: list[str] = field(default_factory=list[str])
-    rpath: list[str] = field(default_factory=list[str])
-    runpath: list[str] = field(default_factory=list[str])
-    symbols: list[Symbol] = field(default_factory=list[Symbol])
-    # (offset, size) of the read-only data sections, where C strings live.
-    rodata: list[tuple[int, int]] = field(default_factory=list[tuple[int, int]])
-    # What a V8-ABI addon's `struct node_module` says: NODE_MODULE_VERSION (see
-    # `node_module_version`), read with the rest because it needs the section headers.
-    node_module_versions: list[int] = field(default_factory=list[int])
-    # What kind of file it is, for display: the Mach-O reader (macho.py) fills this in too.
-    file_format: str = "ELF"
+    """What a reader found in a shared library (ELF here; macho.py and pe.py fill in the same),
+    filled in as it reads."""
+
+    def __init__(self, path: Path, machine: str, bits: int) -> None:
+        self.path, self.machine, self.bits = path, machine, bits
+        self.needed: list[str] = []
+        self.rpath: list[str] = []
+        self.runpath: list[str] = []
+        self.symbols: list[Symbol] = []
+        # (offset, size) of the read-only data sections, where C strings live.
+        self.rodata: list[tuple[int, int]] = []
+        # What a V8-ABI addon's `struct node_module` says: NODE_MODULE_VERSION (see
+        # `node_module_version`), read with the rest because it needs the section headers.
+        self.node_module_versions: list[int] = []
+        # What kind of file it is, for display: the Mach-O reader (macho.py) fills this in too.
+        self.file_format = "ELF"
+
+    def __repr__(self) -> str:
+        return f"SharedObject({str(self.path)!r}, {self.machine!r}, {self.bits}, {len(self.symbols)} symbols)"
 
     @property
     def defined(self) -> set[str]:
@@ -111,8 +113,7 @@ def _c_string(table: bytes, offset: int) -> str:
     return table[offset : end if end >= 0 else len(table)].decode("utf-8", "replace")
 
 
-@dataclass
-class _Section:
+class _Section(NamedTuple):
     name: str
     type: int
     flags: int
@@ -159,8 +160,7 @@ def read(path: str | os.PathLike[str]) -> SharedObject:
         if shstrndx < len(sections):
             table = sections[int(shstrndx)]
             names = r.blob(table.offset, table.size)
-            for s in sections:
-                s.name = _c_string(names, int(s.name))
+            sections = [s._replace(name=_c_string(names, int(s.name))) for s in sections]
         so = SharedObject(p, _MACHINES.get(machine, str(machine)), bits)
         # Only what lies in the file: c_strings reads these without the reader's checks.
         so.rodata = [

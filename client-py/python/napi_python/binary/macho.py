@@ -19,9 +19,8 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from ..machine import current_platform
 from . import elf
@@ -64,8 +63,7 @@ class MachOError(ValueError):
     """The file is not a Mach-O file this module can read, or it contradicts itself."""
 
 
-@dataclass(frozen=True)
-class Slice:
+class Slice(NamedTuple):
     """One architecture's image inside a file: where it starts and how long it is (the whole
     file for a thin one)."""
 
@@ -136,8 +134,7 @@ def slices(path: str | os.PathLike[str]) -> list[Slice]:
         return _slices(f, str(path))
 
 
-@dataclass
-class _Section:
+class _Section(NamedTuple):
     segment: str
     name: str
     addr: int
