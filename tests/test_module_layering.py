@@ -139,7 +139,8 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
     them): the npm installer's registry client, version ranges and unpacker, asyncio and the
     binary readers are imported by the calls that use them, and so is shutil, which imports the
     compression modules (lzma, bz2) at once; the machine's CPU comes from os.uname, not from
-    `platform`. tests/bench/bench_startup.py times what is left."""
+    `platform`; records are named tuples, as `dataclasses` imports inspect, dis, ast and tokenize
+    (a fifth of the import's instructions). tests/bench/bench_startup.py times what is left."""
     heavy = [
         "asyncio",
         "urllib.request",
@@ -151,6 +152,8 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
         "napi_python.npm",
         "napi_python.binary.elf",
         "platform",
+        "dataclasses",
+        "inspect",
     ]
     code = f"import sys, napi_python; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
