@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 if sys.platform == "win32":
@@ -328,3 +329,15 @@ else:
 def thread_names(pid: int) -> list[str]:
     """The names of process `pid`'s threads, those still there to read."""
     return list(named_threads(pid).values())
+
+
+def assert_no_host_left(before: list[int]) -> None:
+    """Waits up to ten seconds for the napi-hostd children not in `before` to be gone; fails
+    naming those left."""
+    deadline = time.monotonic() + 10
+    while True:
+        left = sorted(set(host_children()) - set(before))
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert left == [], f"napi-hostd processes left behind: {left}"
