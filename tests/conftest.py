@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+import platform_lists
 import pytest
 import session_folder
 from node_oracle import node_eval, oracle_node  # noqa: F401  (the tests import them from here)
@@ -30,6 +31,10 @@ NPM, INSTALL_NPM = (
     else (ROOT / "tests" / "npm", "scripts/npm-install")
 )
 
+# The platform this run is on, and the tests left out there (tests/platforms.toml; none on Linux
+# x86-64).
+PLATFORM = platform_lists.current()
+LEFT_OUT = platform_lists.left_out(PLATFORM) if PLATFORM else []
 # NAPI_PYTHON_TEST_MODE=inprocess runs the suite's `load` fixture with isolated=False;
 # tests marked `isolated_only` (crashes, pids, sandbox, timeouts, restarts) are skipped then.
 IN_PROCESS = os.environ.get("NAPI_PYTHON_TEST_MODE", "isolated") == "inprocess"
@@ -63,13 +68,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             missing_input(reason)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # A file left out on this platform whole (tests/platforms.toml) is not even imported there.
+    if PLATFORM is None or collection_path.suffix != ".py":
+        return None
+    relative = collection_path.resolve().relative_to(ROOT).as_posix()
+    return True if any(left.whole_file and left.covers(relative) for left in LEFT_OUT) else None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if PLATFORM is None:
+        return []
+    files = [f"  {left.pattern}: {left.why}" for left in LEFT_OUT if left.whole_file]
+    return [f"platform {PLATFORM} (tests/platforms.toml): its tests left out are skipped; files left out:", *files]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not IN_PROCESS:
-        return
-    skip = pytest.mark.skip(reason="needs a host process of its own (NAPI_PYTHON_TEST_MODE=inprocess)")
+    process_only = pytest.mark.skip(reason="needs a host process of its own (NAPI_PYTHON_TEST_MODE=inprocess)")
     for item in items:
-        if item.get_closest_marker("isolated_only"):
-            item.add_marker(skip)
+        if IN_PROCESS and item.get_closest_marker("isolated_only"):
+            item.add_marker(process_only)
+        why = next((left.why for left in LEFT_OUT if left.covers(item.nodeid)), None)
+        if why is not None:
+            item.add_marker(pytest.mark.skip(reason=f"left out on {PLATFORM}: {why} (tests/platforms.toml)"))
 
 
 def fresh_copy(path: str) -> str:
