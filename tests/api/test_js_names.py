@@ -6,8 +6,8 @@ addon's `Connection`, a class made only by a static factory `new` with methods `
 `bind`, `close` and `path`; and addons/c/js_names.c, whose exports are named as `Addon`'s
 attributes were (`close`, `path`, `pid`, `exports`...) and whose `tool` function has properties
 `new`, `call` and `is_class`. Each is called by its natural spelling and compared with node on the
-same .node file; the deprecated helpers still answer, with a warning, where no JS name takes
-their place; and what napi_python offers itself (`addon_info`, `close`, `js.call`, `js.new`,
+same .node file; the helpers those names once were are gone, so a name no export or property
+has is missing as in JS; and what napi_python offers itself (`addon_info`, `close`, `js.call`, `js.new`,
 `js.is_class`) cannot be hidden.
 """
 
@@ -125,25 +125,22 @@ def test_what_napi_python_offers_cannot_be_hidden(load):
         napi_python.close(tool)  # type: ignore[arg-type]
 
 
-def test_the_old_helpers_answer_with_a_warning_where_no_js_name_takes_their_place(load):
+def test_the_names_of_the_old_helpers_are_js_names_alone(load):
+    """What `Addon` and `JSFunction` once answered themselves (the package's first API) is now
+    only what JS has under that name: nothing for an addon without such an export, JS's own
+    `Function.prototype.call` for a function."""
     functions = load("functions")
-    with pytest.warns(DeprecationWarning, match=r"napi_python\.addon_info\(addon\)\.path"):
-        assert functions.path == napi_python.addon_info(functions).path
-    with pytest.warns(DeprecationWarning, match=r"napi_python\.addon_info\(addon\)\.pid"):
-        assert functions.pid == napi_python.addon_info(functions).pid
+    for name in ("path", "pid", "host", "protections", "napi_version", "registration", "exports", "close"):
+        with pytest.raises(AttributeError, match=f"has no export '{name}'"):
+            getattr(functions, name)
     rust = load("rust_addon")
-    with pytest.warns(DeprecationWarning, match=r"js\.is_class\(f\)"):
-        assert rust.Counter.is_class
-    with pytest.warns(DeprecationWarning, match=r"js\.new\(f, \*args\)"):
-        assert rust.Counter.new(5).value == 5
-    with pytest.warns(DeprecationWarning, match=r"napi_python\.close\(addon\)"):
-        functions.close()
-    assert napi_python.addon_info(functions).closed
-    # Where the JS name exists, it answers, unwarned.
-    names = load("js_names")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert names.path == "the addon's own path" and names.close()[0] == "close"
+    for name in ("is_class", "new"):
+        with pytest.raises(AttributeError):
+            getattr(rust.Counter, name)
+    get_this = js.get(napi_python.addon_info(functions).exports, "getThis")
+    o = js.object(functions, {"a": 1})
+    assert js.strict_equals(get_this.call(o), o)  # JS's Function.prototype.call
+    assert js.is_class(rust.Counter) and js.new(rust.Counter, 5).value == 5
 
 
 @pytest.mark.skipif(IN_PROCESS, reason="crashes its host")
@@ -159,14 +156,9 @@ def test_an_export_named_as_an_old_attribute_comes_back_after_a_restart(load):
 
 def test_every_python_attribute_is_a_dunder_or_a_napi_name():
     """The convention that keeps JS names free: on a proxy or an Addon, a Python attribute is a
-    dunder or starts with `_napi_`, or is one of the deprecated helpers (which JS names win
-    over). A new helper named otherwise would hide a JS property."""
-    deprecated = {
-        Addon: {"path", "host", "pid", "protections", "napi_version", "registration", "exports", "close"},
-        JSFunction: {"call", "new", "is_class"},
-        JSSymbol: {"description"},  # JS's own Symbol.prototype.description
-    }
+    dunder or starts with `_napi_`. A new helper named otherwise would hide a JS property."""
+    own_names = {JSSymbol: {"description"}}  # JS's own Symbol.prototype.description
     for cls in (JSObject, JSFunction, JSExternal, JSSymbol, Addon):
-        allowed = set().union(*(deprecated.get(c, set()) for c in cls.__mro__))
+        allowed = set().union(*(own_names.get(c, set()) for c in cls.__mro__))
         own = {n for n in dir(cls) if not (n.startswith("__") and n.endswith("__")) and not n.startswith("_napi_")}
         assert own <= allowed, (cls.__name__, sorted(own - allowed))
