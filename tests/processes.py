@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import napi_python
+
 if sys.platform == "win32":
     import ctypes
     from ctypes import wintypes
@@ -341,3 +343,9 @@ def assert_no_host_left(before: list[int]) -> None:
             break
         time.sleep(0.02)
     assert left == [], f"napi-hostd processes left behind: {left}"
+
+
+def host_pid(addon: napi_python.Addon) -> int:
+    """The process id of `addon`'s host: a function of a module, so that a process pool's worker
+    can be handed it."""
+    return napi_python.addon_info(addon).pid

@@ -113,7 +113,7 @@ def test_ray_tasks_use_one_copy_per_worker(ray_session, isolation):
 
     @ray.remote
     def add(a: int, b: int) -> tuple[int, int]:
-        return addon().add(a, b), addon().pid
+        return addon().add(a, b), napi_python.addon_info(addon()).pid
 
     results = ray.get([add.remote(i, 1) for i in range(200)], timeout=120)
     assert [r for r, _ in results] == [i + 1 for i in range(200)]

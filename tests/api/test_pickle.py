@@ -9,6 +9,7 @@ import operator
 import os
 import pickle
 
+import processes
 import pytest
 from conftest import IN_PROCESS, INSTALL_NPM, NPM, addon_path
 
@@ -37,7 +38,7 @@ def test_a_spawned_process_pool_worker_gets_its_own_copy(load):
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as ex:
         assert ex.submit(operator.methodcaller("add", 40, 2), addon).result(timeout=120) == 42
         worker_pid = ex.submit(os.getpid).result(timeout=60)
-        host_pid = ex.submit(operator.attrgetter("pid"), addon).result(timeout=60)
+        host_pid = ex.submit(processes.host_pid, addon).result(timeout=60)
     assert worker_pid != os.getpid()
     # Isolated, the worker's copy has a napi-hostd of its own; in-process, it runs in the worker.
     assert host_pid == worker_pid if IN_PROCESS else host_pid not in (worker_pid, napi_python.addon_info(addon).pid)

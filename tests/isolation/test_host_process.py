@@ -152,10 +152,10 @@ def test_the_host_ends_when_python_is_killed_with_calls_pending(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys, threading
-        from napi_python import load_addon
+        from napi_python import addon_info, load_addon
         addon = load_addon({addon_path("isolation")!r})
         threading.Thread(target=addon.pause, daemon=True).start()
-        print(addon.pid, flush=True)
+        print(addon_info(addon).pid, flush=True)
         threading.Event().wait()
         """
     )
@@ -173,7 +173,7 @@ def test_the_host_ends_when_python_is_killed_while_the_connection_stays_open(tmp
     script = textwrap.dedent(
         f"""
         import os, sys, time
-        from napi_python import load_addon
+        from napi_python import addon_info, load_addon
         addon = load_addon({addon_path("isolation")!r})
         def socket(fd):
             try:
@@ -185,7 +185,7 @@ def test_the_host_ends_when_python_is_killed_while_the_connection_stays_open(tmp
         if child == 0:
             time.sleep(60)
             os._exit(0)
-        print(addon.pid, child, flush=True)
+        print(addon_info(addon).pid, child, flush=True)
         time.sleep(60)
         """
     )

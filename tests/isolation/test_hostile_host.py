@@ -23,7 +23,7 @@ pytestmark = pytest.mark.isolated_only
 # The child: loads the hostile addon, plays one attack, and reports what Python saw.
 CHILD = r"""
 import gc, json, logging, sys, threading, time
-from napi_python import AddonError, load_addon
+from napi_python import AddonError, close, load_addon
 
 hostile_path, fresh_path, attack, args, timeout, tests = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]), sys.argv[6]
 # tests/ for processes.py (Windows' embeddable CPython ignores PYTHONPATH).
@@ -77,7 +77,7 @@ try:
     later = addon.add(1, 2)
 except AddonError as e:
     later = type(e).__name__
-addon.close()
+close(addon)
 if "staller" in globals():
     staller.join(timeout=10)
 # The connection's own two sockets go with the Addon object (the thread forwarding every

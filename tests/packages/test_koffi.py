@@ -89,14 +89,14 @@ def test_qsort_calls_back_into_python_as_node_calls_back_into_js(koffi):
 
 CHILD = """
 import sys
-from napi_python import load_addon
+from napi_python import close, load_addon
 koffi = load_addon(sys.argv[1], isolated=sys.argv[2] == "isolated")
 libc = koffi.load("libc.so.6")
 printf = libc.func("int printf(const char *fmt, ...)")
 fflush = libc.func("int fflush(void *)")
 written = printf(*{printf})
 fflush(None)
-koffi.close()
+close(koffi)
 print("returned", written)
 """
 
