@@ -8,7 +8,7 @@ is redone below, minimally: keyword options instead of an options object, and th
 InvalidArg errors raised as `OutOfRange` (a ValueError with code ERR_OUT_OF_RANGE, where
 api.cjs throws a RangeError with that code). api.cjs's own type checks and abort signals are
 left out. examples/node/bcrypt_hash.js makes the same calls through the package under node;
-tests/test_examples.py checks that both print the same lines.
+tests/packages/test_examples.py checks that both print the same lines.
 
 The binding is typed by examples/typings/node_rs_bcrypt.pyi, which `python -m napi_python stubs
 @node-rs/bcrypt` wrote from the package's binding.d.ts (the binding's own declarations, not

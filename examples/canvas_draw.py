@@ -8,7 +8,7 @@ of it this example needs are redone here, minimally: `createCanvas(w, h)` is `ne
 CanvasElement(w, h)`, and at load the package lets Skia find the system's fonts
 (`GlobalFonts.enableSystemFonts`). The argument checks and Chrome-style wrappers of index.js are
 not reproduced. examples/node/canvas_draw.js makes the same calls under node;
-tests/test_examples.py checks that both print the same lines and write the same PNG.
+tests/packages/test_examples.py checks that both print the same lines and write the same PNG.
 
 Untyped on purpose: the package's index.d.ts describes its JavaScript (index.js), not the binding
 `require` loads (CanvasElement, Path), so a stub from it would not fit; the binding's exports

@@ -4,7 +4,7 @@
 
 The package's index.js only re-exports its binding's `crc32` and `crc32c`, so `require` gives
 the package's whole API. examples/node/crc32_checksums.js makes the same calls under node;
-tests/test_examples.py checks that both print the same lines.
+tests/packages/test_examples.py checks that both print the same lines.
 
 The exports are typed by examples/typings/node_rs_crc32.pyi, which `python -m napi_python stubs
 @node-rs/crc32` wrote from the package's index.d.ts: mypy and pyright check the calls below.

@@ -10,7 +10,7 @@ threads: napi_python runs those callbacks on the addon's event dispatcher thread
 the addon made them, while this thread awaits the promises (`demuxAsync`, `flush`, `copyTo`).
 Decoded frames are copied into shared memory made with `js.alloc`, which the decoder's worker
 fills in place after `copyTo` has returned its promise. examples/node/webcodecs_demux.js makes
-the same calls under node; tests/test_examples.py checks that both print the same lines.
+the same calls under node; tests/packages/test_examples.py checks that both print the same lines.
 
 The exports are typed by examples/typings/napi_rs_webcodecs.pyi, which `python -m napi_python
 stubs @napi-rs/webcodecs` wrote from the package's index.d.ts.

@@ -18,8 +18,8 @@ Steps, in build/windows-first-run/:
      pytest at requirements-dev.txt's pins
   2. tests/installed/smoke.py from outside the checkout: a real npm addon, a crash arriving as
      AddonCrashedError and a restart, an asyncio call, in both modes
-  3. the Windows suite, isolated and in-process: the files and left-out tests scripts/windows-python
-     names (SUITE, LEFT_OUT), against ADDONS, which build/windows/addons must be (copied there)
+  3. the Windows suite, isolated and in-process: tests/platforms.toml's `windows` files, its left-out
+     tests skipped with their reasons, against ADDONS, which build/windows/addons must be (copied there)
 
 What a first run must look at besides the results, as wine cannot show it: that a job object ends
 napi-hostd.exe when Python is killed (test_host_process.py's check, if it runs); that npm's
@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,17 +46,11 @@ WORK = ROOT / "build" / "windows-first-run"
 STEPS = ("install", "smoke", "suite")
 
 
-def suite_lists() -> tuple[list[str], list[str]]:
-    """The test files of the Windows suite and the test ids left out of them, as
-    scripts/windows-python names them (its SUITE and LEFT_OUT arrays)."""
-    text = (ROOT / "scripts" / "windows-python").read_text(encoding="utf-8")
-    suite = re.search(r"^SUITE=\((.*?)\)", text, re.S | re.M)
-    left = re.search(r"^LEFT_OUT=\((.*?)^\)", text, re.S | re.M)
-    if suite is None or left is None:
-        raise SystemExit("scripts/windows-python names no SUITE or LEFT_OUT: this script reads them from there")
-    files = suite.group(1).split()
-    left_out = [m.group(1) for m in re.finditer(r'^\s*"([^"|]+)\|', left.group(1), re.M)]
-    return files, [t for t in left_out if "::" in t and t.split("::")[0] in files]
+def suite_files() -> list[str]:
+    """The test files of the Windows suite, tests/platforms.toml's `windows` list (the tests left
+    out of them tests/conftest.py skips on Windows, each with its reason)."""
+    with open(ROOT / "tests" / "platforms.toml", "rb") as f:
+        return list(tomllib.load(f)["windows"]["run"])
 
 
 class Run:
@@ -125,13 +119,10 @@ def main() -> int:
         where = ROOT / "build" / "windows" / "addons"
         if args.addons.resolve() != where.resolve():
             shutil.copytree(args.addons, where, dirs_exist_ok=True)
-        files, left_out = suite_lists()
-        deselect = [a for test in left_out for a in ("--deselect", test)]
+        files = suite_files()
         for mode in ("isolated", "inprocess"):
             mode_env = {**env, "NAPI_PYTHON_TEST_MODE": mode}
-            run.step(
-                f"suite {mode}", python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files, *deselect, env=mode_env
-            )
+            run.step(f"suite {mode}", python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files, env=mode_env)
     if run.failed:
         print(f"failed: {', '.join(run.failed)}; the logs are in {WORK}")
         return 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import subprocess
@@ -13,9 +12,10 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+import platform_lists
 import pytest
 import session_folder
-from oracle_node import NODE
+from node_oracle import node_eval, oracle_node  # noqa: F401  (the tests import them from here)
 from processes import gone  # noqa: F401  (the tests import it from here)
 
 import napi_python
@@ -23,7 +23,18 @@ import napi_python
 ROOT = Path(__file__).resolve().parent.parent
 # On Windows (scripts/windows-python suite, under wine) the addons scripts/windows built with mingw.
 ADDONS = ROOT / "build" / ("windows/addons" if sys.platform == "win32" else "addons")
+# The npm packages installed for this platform: on Windows their win32-x64 binaries, which
+# `scripts/windows npm` installs.
+NPM, INSTALL_NPM = (
+    (ROOT / "build" / "windows" / "npm", "scripts/windows npm")
+    if sys.platform == "win32"
+    else (ROOT / "tests" / "npm", "scripts/npm-install")
+)
 
+# The platform this run is on, and the tests left out there (tests/platforms.toml; none on Linux
+# x86-64).
+PLATFORM = platform_lists.current()
+LEFT_OUT = platform_lists.left_out(PLATFORM) if PLATFORM else []
 # NAPI_PYTHON_TEST_MODE=inprocess runs the suite's `load` fixture with isolated=False;
 # tests marked `isolated_only` (crashes, pids, sandbox, timeouts, restarts) are skipped then.
 IN_PROCESS = os.environ.get("NAPI_PYTHON_TEST_MODE", "isolated") == "inprocess"
@@ -57,13 +68,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             missing_input(reason)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # A file left out on this platform whole (tests/platforms.toml) is not even imported there.
+    if PLATFORM is None or collection_path.suffix != ".py":
+        return None
+    relative = collection_path.resolve().relative_to(ROOT).as_posix()
+    return True if any(left.whole_file and left.covers(relative) for left in LEFT_OUT) else None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if PLATFORM is None:
+        return []
+    files = [f"  {left.pattern}: {left.why}" for left in LEFT_OUT if left.whole_file]
+    return [f"platform {PLATFORM} (tests/platforms.toml): its tests left out are skipped; files left out:", *files]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not IN_PROCESS:
-        return
-    skip = pytest.mark.skip(reason="needs a host process of its own (NAPI_PYTHON_TEST_MODE=inprocess)")
+    process_only = pytest.mark.skip(reason="needs a host process of its own (NAPI_PYTHON_TEST_MODE=inprocess)")
     for item in items:
-        if item.get_closest_marker("isolated_only"):
-            item.add_marker(skip)
+        if IN_PROCESS and item.get_closest_marker("isolated_only"):
+            item.add_marker(process_only)
+        why = next((left.why for left in LEFT_OUT if left.covers(item.nodeid)), None)
+        if why is not None:
+            item.add_marker(pytest.mark.skip(reason=f"left out on {PLATFORM}: {why} (tests/platforms.toml)"))
 
 
 def fresh_copy(path: str) -> str:
@@ -81,38 +108,6 @@ def addon_path(name: str) -> str:
     if not path.exists():
         raise FileNotFoundError(f"{path} is not built: run addons/build.sh")
     return str(path)
-
-
-def oracle_node() -> str:
-    """The node to ask (tests/oracle_node.py: Node 26 from build/node26); `missing_input` when
-    scripts/node-oracle has not installed it."""
-    if not os.access(NODE, os.X_OK):
-        missing_input(f"{NODE} is absent: run scripts/node-oracle (scripts/build does) to install it")
-    return NODE
-
-
-def node_eval(script: str, env: dict[str, str] | None = None) -> object:
-    """Runs `script` under node (`oracle_node()`) and returns the JSON it prints on its last line.
-
-    Used to record what Node itself answers, so expected values come from Node, not from us.
-    The script may `require()` test addons by absolute path (see `addon_path`). It reaches node
-    on its standard input (`node -` evaluates it as `-e` does): a Windows command line holds at
-    most 32,767 characters, fewer than some tests' scripts. Both ways are UTF-8, node's encoding,
-    whatever the locale's (Windows' cp1252). `env` adds variables to node's environment from its
-    start: a Windows addon's C runtime reads its own copy, which `process.env` does not change.
-    """
-    proc = subprocess.run(
-        [oracle_node(), "-"],
-        input=script,
-        capture_output=True,
-        encoding="utf-8",
-        env=None if env is None else {**os.environ, **env},
-        timeout=60,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"node failed ({proc.returncode}):\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def await_in_turn(addon, n: int) -> None:

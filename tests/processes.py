@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
+
+import napi_python
 
 if sys.platform == "win32":
     import ctypes
@@ -328,3 +331,21 @@ else:
 def thread_names(pid: int) -> list[str]:
     """The names of process `pid`'s threads, those still there to read."""
     return list(named_threads(pid).values())
+
+
+def assert_no_host_left(before: list[int]) -> None:
+    """Waits up to ten seconds for the napi-hostd children not in `before` to be gone; fails
+    naming those left."""
+    deadline = time.monotonic() + 10
+    while True:
+        left = sorted(set(host_children()) - set(before))
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert left == [], f"napi-hostd processes left behind: {left}"
+
+
+def host_pid(addon: napi_python.Addon) -> int:
+    """The process id of `addon`'s host: a function of a module, so that a process pool's worker
+    can be handed it."""
+    return napi_python.addon_info(addon).pid

@@ -1,5 +1,5 @@
 """What every wheel scripts/pack-wheel writes must hold, whatever its platform (the Windows and
-macOS wheels, tests/test_windows_wheels.py and tests/test_macos_wheels.py): its name and WHEEL
+macOS wheels, tests/platforms/test_windows_wheels.py and tests/platforms/test_macos_wheels.py): its name and WHEEL
 file carry one tag, RECORD lists every file once with its hash and size, and its files are the
 package's tracked ones, the extension, the host and the dist-info. Each check raises
 AssertionError naming what is wrong."""

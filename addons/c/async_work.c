@@ -1,5 +1,5 @@
 /* Node-API chapters "Simple asynchronous operations", "Custom asynchronous operations" and
- * the asynchronous cleanup hooks (tests/test_async_work.py). Every observation is kept in C
+ * the asynchronous cleanup hooks (tests/napi/test_async_work.py). Every observation is kept in C
  * and read back with synchronous getters, so no JS callback runs from `complete`.
  *
  * Work items live in numbered slots. A "gate" holds `execute` callbacks until it is opened,

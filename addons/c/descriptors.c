@@ -1,5 +1,5 @@
 /* File descriptors handed to an addon by number (issue 79), as fs-native-extensions' tryLock and
- * setAttr take them: tests/test_descriptors.py checks that a number that names none of the
+ * setAttr take them: tests/napi/test_descriptors.py checks that a number that names none of the
  * host's descriptors fails (EBADF) instead of naming one of the host's own, and that a
  * descriptor passed with js.descriptor is the program's open file in the host. */
 #include "common.h"

@@ -1,5 +1,5 @@
 /* napi-hostd.exe's link, found from inside the host as an addon going through its process
- * would (hostile.c plays such an addon), the Windows twin of host_sockets.h.
+ * would (hostile_host.c plays such an addon), the Windows twin of host_sockets.h.
  *
  * The client duplicates seven handles into the host and writes their values on its standard
  * input (server/hostd/src/start/windows.rs, client/src/link/job_object.rs's hand_over): per

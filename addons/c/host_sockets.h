@@ -1,4 +1,4 @@
-/* The host's own sockets, found as an addon going through its descriptors would (hostile.c and
+/* The host's own sockets, found as an addon going through its descriptors would (hostile_host.c and
  * isolation.c play such an addon): napi-hostd keeps its descriptors above the numbers a
  * program's have (server/hostd/src/descriptors.rs), the socket beside the rings first and the
  * event socket after it, so they are the first two sockets from fd 3 on. */

@@ -1,4 +1,4 @@
-/* For `python -m napi_python inspect` (tests/test_inspect.py): an addon that also uses what
+/* For `python -m napi_python inspect` (tests/platforms/test_inspect.py): an addon that also uses what
  * exists only inside node — V8's C++ API and node's — as addons written against <v8.h>/<node.h>
  * do, besides libuv, which the host provides. Those symbols stay undefined. Functions are
  * bound lazily (RTLD_LAZY, as node does), but a V8 constant is data, which the dynamic linker

@@ -1,4 +1,4 @@
-/* Messages larger than the rings they cross (tests/test_large_messages.py): every way a value
+/* Messages larger than the rings they cross (tests/isolation/test_large_messages.py): every way a value
  * goes between Python and the host, each able to carry a string of any length. A request and its
  * reply (`echo`, `Echoer.prototype.echo`, `length`, `text`), a call into Python and its answer
  * (`callLength`), an event-turn call into Python (`emitLater`, a threadsafe function called from

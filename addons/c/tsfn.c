@@ -1,4 +1,4 @@
-/* Node-API chapter "Asynchronous thread-safe function calls" (tests/test_tsfn.py).
+/* Node-API chapter "Asynchronous thread-safe function calls" (tests/napi/test_tsfn.py).
  *
  * Each scenario keeps what it saw in C (no Python callable is called from call_js_cb): the
  * values delivered and their order, calls made with a NULL env (teardown leftovers), how often

@@ -1,4 +1,4 @@
-/* A V8-ABI addon, for tests/test_v8_addons.py: what node's NODE_MODULE macro (node.h, which nan
+/* A V8-ABI addon, for tests/napi/test_v8_abi.py: what node's NODE_MODULE macro (node.h, which nan
  * and node-gyp addons use) makes of a C++ addon, written in C. A static `struct node_module`
  * naming NODE_MODULE_VERSION 115 (node 20) is handed to node_module_register by a library
  * constructor, which runs as the file is opened. Only node defines node_module_register: opened

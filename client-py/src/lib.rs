@@ -3,7 +3,7 @@
 //! the host runtime it carries), converts values, and runs the hosts' calls into Python.
 //!
 //! Its folders, lowest first; each imports only its own folder or lower ones, and no two files
-//! import each other around a circle (`tests/test_crate_layering.py`). A Python type's data is
+//! import each other around a circle (`tests/tools/test_crate_layering.py`). A Python type's data is
 //! in `state/`, below everything that holds or converts it; its methods are in `python_types/`,
 //! on top. The proxies of JS objects are the exception: one folder of their own (`proxy`), whose
 //! files lie in those layers.

@@ -4,7 +4,7 @@
 //! (`client-py`) is a binding on it; a Rust program (its tests, a platform checked under
 //! emulation) uses it directly.
 //!
-//! Its modules, lowest first; each imports only lower ones (`tests/test_crate_layering.py`).
+//! Its modules, lowest first; each imports only lower ones (`tests/tools/test_crate_layering.py`).
 
 /// Rust threads and the end of the program: the gate every thread of ours passes to block or
 /// to call into the binding.

@@ -47,7 +47,7 @@ fn a_hung_host_is_killed_at_the_timeout() {
 fn a_forged_reply_is_a_protocol_error() {
     let session = isolated(Arc::new(NoLocalObjects));
     let started = Instant::now();
-    assert_eq!(death(call(&session, "hostile", "forgedReply", vec![Value::Number(123_456.0)])), DeathKind::Crashed);
+    assert_eq!(death(call(&session, "hostile_host", "forgedReply", vec![Value::Number(123_456.0)])), DeathKind::Crashed);
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }
 
@@ -55,6 +55,6 @@ fn a_forged_reply_is_a_protocol_error() {
 fn a_malformed_event_ends_the_host() {
     let session = isolated(Arc::new(NoLocalObjects));
     let started = Instant::now();
-    assert_eq!(death(call(&session, "hostile", "garbageEvent", vec![])), DeathKind::Crashed);
+    assert_eq!(death(call(&session, "hostile_host", "garbageEvent", vec![])), DeathKind::Crashed);
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }

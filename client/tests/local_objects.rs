@@ -248,7 +248,7 @@ impl LocalObjects for Closing {
 /// A local call of the addon's thread closes its own session; a second close, from the test's
 /// thread, returns once the host has torn down (the addon's finalizer has run). The core runs
 /// local calls off the host thread; a binding that runs them on it (Python, in-process) needs the
-/// second close to wait, as `tests/test_tsfn.py` checks.
+/// second close to wait, as `tests/napi/test_tsfn.py` checks.
 #[test]
 fn a_local_call_may_close_its_own_session() {
     let (sender, closed) = channel();

@@ -112,7 +112,7 @@ fn kept(session: &Session) -> u64 {
 #[test]
 fn an_isolated_host_that_settles_what_nobody_subscribed_to_is_stopped() {
     let session = Session::start(isolated_mode(Duration::from_secs(30)), Arc::new(NoLocalObjects)).unwrap();
-    let hostile = session.load(&addon("hostile")).unwrap();
+    let hostile = session.load(&addon("hostile_host")).unwrap();
     let started = Instant::now();
     // 2,000 settlements of 64 KiB each on the event ring (on the main stream the link refuses
     // them itself): the first ends the host, and nothing of them is kept.

@@ -41,7 +41,7 @@ fn call(session: &Session, file: &str, name: &str, args: Vec<Value>) -> Result<V
 
 /// Runs `source` with napi_run_script in the host (the scripts addon).
 fn run(session: &Session, source: &str) -> Result<Value, Error> {
-    call(session, "scripts", "run", vec![Value::String(source.into())])
+    call(session, "run_script", "run", vec![Value::String(source.into())])
 }
 
 fn dead(result: Result<Value, Error>) -> Arc<napi_client::link::channel::Dead> {

@@ -9,7 +9,7 @@
 //! `AsyncWorker`) and `@parcel/watcher-win32-x64` (its watcher thread calls back into JS through a
 //! threadsafe function), `@parcel/watcher` pinned in `scripts/windows` like bufferutil. The
 //! expected values are node's: node 26 on Linux running the same calls on the same versions'
-//! linux-x64 binaries (`tests/test_uv_packages.py` makes the sodium calls there against node at every run).
+//! linux-x64 binaries (`tests/packages/test_uv_packages.py` makes the sodium calls there against node at every run).
 //! Each test runs against a host of each kind (`BOTH`).
 
 #![cfg(windows)]

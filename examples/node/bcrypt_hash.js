@@ -1,5 +1,5 @@
 // examples/bcrypt_hash.py's calls under node, through the @node-rs/bcrypt package itself, for
-// tests/test_examples.py to compare with: node examples/node/bcrypt_hash.js
+// tests/packages/test_examples.py to compare with: node examples/node/bcrypt_hash.js
 const path = require('path')
 const bcrypt = require(path.join(__dirname, '../../tests/npm/node_modules/@node-rs/bcrypt'))
 

@@ -1,5 +1,5 @@
 // examples/canvas_draw.py's calls under node, through the @napi-rs/canvas package itself, for
-// tests/test_examples.py to compare with: node examples/node/canvas_draw.js OUT.png
+// tests/packages/test_examples.py to compare with: node examples/node/canvas_draw.js OUT.png
 const { createHash } = require('crypto')
 const { writeFileSync } = require('fs')
 const path = require('path')

@@ -1,5 +1,5 @@
 // examples/crc32_checksums.py's calls under node, through the @node-rs/crc32 package, for
-// tests/test_examples.py to compare with: node examples/node/crc32_checksums.js FILE
+// tests/packages/test_examples.py to compare with: node examples/node/crc32_checksums.js FILE
 const { readFileSync } = require('fs')
 const path = require('path')
 const { crc32, crc32c } = require(path.join(__dirname, '../../tests/npm/node_modules/@node-rs/crc32'))

@@ -1,5 +1,5 @@
 // examples/webcodecs_demux.py's calls under node, through the @napi-rs/webcodecs package, for
-// tests/test_examples.py to compare with: node examples/node/webcodecs_demux.js VIDEO.mp4
+// tests/packages/test_examples.py to compare with: node examples/node/webcodecs_demux.js VIDEO.mp4
 const { createHash } = require('crypto')
 const path = require('path')
 const codecs = require(path.join(__dirname, '../../tests/npm/node_modules/@napi-rs/webcodecs'))

@@ -1,19 +1,23 @@
-// Shared by the build scripts of napi-functions, napi-hostd and the Python extension (all
+// Shared by the build scripts of napi-hostd, napi-client and the Python extension (all
 // `include!` it): the names in `napi-exports.txt`, the one list of exported Node-API functions,
 // and in `libuv-exports.txt`, libuv's, and the linker arguments that keep every
 // one of them in the artifact.
 
-/// Each `(name, state)` line of the list, comments and blank lines skipped.
-fn exported_functions(list: &str) -> Vec<(&str, &str)> {
+/// The name of each line of the list, comments and blank lines skipped. Every function listed is
+/// implemented: its state, `implemented`, is what `napi-hostd --exports` tells `inspect`.
+fn exported_functions(list: &str) -> Vec<&str> {
     list.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split_once('\t').expect("name<TAB>state"))
+        .map(|l| match l.split_once('\t') {
+            Some((name, "implemented")) => name,
+            _ => panic!("napi-exports.txt: {l:?} is not `name<TAB>implemented`"),
+        })
         .collect()
 }
 
 /// The names in `libuv-exports.txt`: libuv's public functions, exported as node exports them
 /// (issue 29).
-#[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
+#[allow(dead_code, reason = "each build script that includes this file uses some of it")]
 fn libuv_functions(list: &str) -> Vec<&str> {
     list.lines().map(str::trim).filter(|l| !l.starts_with('#') && !l.is_empty()).collect()
 }
@@ -21,7 +25,7 @@ fn libuv_functions(list: &str) -> Vec<&str> {
 /// Tells the linker, for the artifacts `target` names (`bin=napi-hostd`, `cdylib`), to pull
 /// each function's definition out of the library archive even though nothing in the artifact
 /// calls it.
-#[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
+#[allow(dead_code, reason = "each build script that includes this file uses some of it")]
 fn keep_all<'a>(names: impl IntoIterator<Item = &'a str>, target: &str) {
     // Mach-O's symbol names carry C's leading underscore; ld64 (and zig's Mach-O linker) want
     // it spelled out, and there `-u` of each name is also what keeps it in an executable's
@@ -36,7 +40,7 @@ fn keep_all<'a>(names: impl IntoIterator<Item = &'a str>, target: &str) {
 /// The two lists read from `napi_dir` (the napi-functions crate's folder, as the build script's
 /// crate reaches it), cargo told to build again when either list or this file changes: Node-API's
 /// names, then libuv's.
-#[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
+#[allow(dead_code, reason = "each build script that includes this file uses some of it")]
 fn read_export_lists(napi_dir: &str) -> (Vec<String>, Vec<String>) {
     let read = |file: &str| {
         let path = format!("{napi_dir}/{file}");
@@ -44,14 +48,14 @@ fn read_export_lists(napi_dir: &str) -> (Vec<String>, Vec<String>) {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     };
     println!("cargo:rerun-if-changed={napi_dir}/exports_list.rs");
-    let napi = exported_functions(&read("napi-exports.txt")).iter().map(|(name, _)| name.to_string()).collect();
+    let napi = exported_functions(&read("napi-exports.txt")).iter().map(|name| name.to_string()).collect();
     let libuv = libuv_functions(&read("libuv-exports.txt")).iter().map(|name| name.to_string()).collect();
     (napi, libuv)
 }
 
 /// A linker dynamic list (`--dynamic-list`) naming `names`: what an executable's dynamic symbol
 /// table holds.
-#[allow(dead_code, reason = "napi-functions' own build script only makes stubs")]
+#[allow(dead_code, reason = "each build script that includes this file uses some of it")]
 fn dynamic_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut list = String::from("{\n");
     for name in names {

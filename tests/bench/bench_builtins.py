@@ -3,7 +3,7 @@ time per call.
 
     .venv/bin/python tests/bench/bench_builtins.py [--rounds R] [--calls N]
 
-The test addon's `repeat(fn, this, args, n)` (addons/c/builtins_bench.c) calls the built-in n
+The test addon's `repeat(fn, this, args, n)` (addons/c/bench_builtins.c) calls the built-in n
 times through `napi_call_function` and times the loop natively, so node and napi_python run the
 very same loop over the same .node file; the rounds take turns and the median is reported.
 """
@@ -43,7 +43,7 @@ const cases = {
 
 
 def node_round(n: int) -> dict[str, float]:
-    script = NODE_CASES % {"path": json.dumps(addon_path("builtins_bench")), "object": json.dumps(OBJECT)}
+    script = NODE_CASES % {"path": json.dumps(addon_path("bench_builtins")), "object": json.dumps(OBJECT)}
     script = (
         f"const N = {n};\n"
         + script
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=20000)
     args = parser.parse_args(argv)
-    addon = load_addon(addon_path("builtins_bench"), isolated=False)
+    addon = load_addon(addon_path("bench_builtins"), isolated=False)
     node_runs, our_runs = [], []
     for _ in range(args.rounds):
         node_runs.append(node_round(args.calls))

@@ -1,5 +1,5 @@
 """How fast faults are noticed (issue 6's bounds), each goal printed beside its figure. The
-functional suite checks what happens (tests/test_faults.py, test_isolation.py, test_fast_path.py,
+functional suite checks what happens (tests/isolation/test_faults.py, test_isolation.py, test_fast_path.py,
 test_host_process.py, test_rust_async.py); this measures how long it takes:
 
 - a crash (segfault, abort, stack overflow, exit(0), napi_fatal_error) to AddonCrashedError;

@@ -23,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "packages"))
 
 from report import node  # noqa: E402
 from test_real_addons import BCRYPT  # noqa: E402

@@ -22,7 +22,7 @@ def node() -> str:
     tests = str(Path(__file__).resolve().parent.parent)
     if tests not in sys.path:
         sys.path.insert(0, tests)
-    from oracle_node import NODE, ORACLE_MAJOR
+    from node_oracle import NODE, ORACLE_MAJOR
 
     if not os.access(NODE, os.X_OK):
         sys.exit(f"{NODE} is absent: run scripts/setup (it installs Node {ORACLE_MAJOR})")

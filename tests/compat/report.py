@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from cases import BY_NAME, PACKAGES, Package  # noqa: E402
-from oracle_node import NODE  # noqa: E402
+from node_oracle import NODE  # noqa: E402
 
 from napi_python import AddonError, AddonNotFoundError, BigInt, JSBuffer, JSError, JSObject, js, load_addon, resolve  # noqa: E402
 from napi_python.inspection import inspect_addon  # noqa: E402

@@ -1,7 +1,7 @@
 //! Names that Python wrappers like to use for themselves: a class made only by a static factory
 //! named `new` (Rust's constructor idiom, so the class has no JS constructor), with methods named
 //! `call`, `apply`, `bind`, `close` and `path`, as database and file-handle libraries have them.
-//! Each is reached by its JS spelling from Python (`tests/test_js_names.py`).
+//! Each is reached by its JS spelling from Python (`tests/api/test_js_names.py`).
 
 use napi_derive::napi;
 

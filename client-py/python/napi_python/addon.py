@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, final
 
@@ -68,25 +67,6 @@ class TypedAddon(Protocol):
     def __getitem__(self, name: str) -> Any: ...
     def __enter__(self: _Self) -> _Self: ...
     def __exit__(self, *exc: object) -> None: ...
-
-
-def _deprecated(name: str, replacement: str, read: Callable[[Addon], Any]) -> Any:
-    """A property of ``Addon`` kept a while from before every export was reached by its name:
-    an export of that name wins (it is in the instance dict); without one, the old answer comes
-    with a ``DeprecationWarning`` naming the replacement."""
-
-    def get(self: Addon) -> Any:
-        members = self.__dict__["_napi_members"]
-        if name in members:  # the export, its host down: reached as exports are
-            return self._napi_missing_attribute(name)
-        warnings.warn(
-            f"Addon.{name} is deprecated (an export named {name!r} would hide it): use {replacement}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return read(self)
-
-    return property(get, doc=f"Deprecated: use ``{replacement}``.")
 
 
 class Addon(_native.ExportHolder):
@@ -226,22 +206,6 @@ class Addon(_native.ExportHolder):
         else:
             self._napi_closed = True
             self._napi_drop_exports()
-
-    # Before every export was reached by its own name, these were the addon's attributes.
-    path = _deprecated("path", "napi_python.addon_info(addon).path", lambda a: a._napi_path)
-    host = _deprecated("host", "napi_python.addon_info(addon).host", lambda a: a._napi_host)
-    pid = _deprecated("pid", "napi_python.addon_info(addon).pid", lambda a: a._napi_host.pid)
-    protections = _deprecated(
-        "protections", "napi_python.addon_info(addon).protections", lambda a: a._napi_host.protections
-    )
-    napi_version = _deprecated(
-        "napi_version", "napi_python.addon_info(addon).napi_version", lambda a: AddonInfo(a).napi_version
-    )
-    registration = _deprecated(
-        "registration", "napi_python.addon_info(addon).registration", lambda a: AddonInfo(a).registration
-    )
-    exports = _deprecated("exports", "napi_python.addon_info(addon).exports", lambda a: a._napi_export_value)
-    close = _deprecated("close", "napi_python.close(addon)", lambda a: a._napi_close)
 
     def __reduce__(self) -> tuple[Callable[[], Addon], tuple[()]]:
         # The recipe is picklable by construction: a functools.partial of a module-level loader

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copyreg
 import os
-import warnings
 from collections.abc import Iterator
 from typing import Any, NoReturn, cast
 
@@ -177,36 +176,9 @@ class JSFunction(JSObject, _native.JSCallable):
 
     __slots__ = ()
 
-    # Before every property was reached by its name, these were the proxy's own; now only a
-    # function without such a property (JS gives every function `call`) reaches them, warned.
-
-    @property
-    def is_class(self) -> bool:
-        """Deprecated: use ``js.is_class(f)``."""
-        _warn_deprecated("JSFunction.is_class", "js.is_class(f)")
-        return self._napi_kind == "class"
-
-    def call(self, this: Any, *args: Any) -> Any:
-        """Deprecated: use ``js.call(f, this, *args)``."""
-        _warn_deprecated("JSFunction.call", "js.call(f, this, *args)")
-        return self._napi_conn.call(self, this, args)
-
-    def new(self, *args: Any) -> Any:
-        """Deprecated: use ``js.new(f, *args)``."""
-        _warn_deprecated("JSFunction.new", "js.new(f, *args)")
-        return self._napi_conn.construct(self, args)
-
     def __repr__(self) -> str:
         what = "class" if self._napi_kind == "class" else "function"
         return f"<JSFunction {what} {self._napi_label or '(anonymous)'}>"
-
-
-def _warn_deprecated(name: str, replacement: str) -> None:
-    warnings.warn(
-        f"{name} is deprecated (a JS property of that name would hide it): use {replacement}",
-        DeprecationWarning,
-        stacklevel=3,
-    )
 
 
 class JSExternal(JSObject):

@@ -60,7 +60,7 @@ impl Host {
 
     /// At teardown, after every env's cleanup hooks and finalizers: the close callbacks the
     /// hooks asked for run, what the addons left open is closed, work under way completes, and
-    /// the loop closes (node's order: `tests/test_uv.py` compares).
+    /// the loop closes (node's order: `tests/napi/test_uv.py` compares).
     pub(crate) fn close_loop(&self) {
         self.rt.set_uv_loop(0);
         self.in_turn(napi_protocol::EVENT_CHAIN, TurnKind::Event, || {

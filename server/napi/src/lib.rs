@@ -2,8 +2,9 @@
 //! folder, one file per chapter of the Node-API documentation. Bodies go through
 //! [`entry`] and then read like the docs: check the arguments, do the thing, return.
 //!
-//! `napi-exports.txt` at the crate root is the one list of exported names; the build makes the
-//! linker's export list and the stubs of `missing` from it.
+//! `napi-exports.txt` at the crate root is the one list of exported names; the builds of the
+//! artifacts that export them (napi-hostd, the Python extension) make the linker's export list
+//! from it.
 
 #![allow(clippy::missing_safety_doc, reason = "the safety contract of each function is Node-API's")]
 #![allow(non_camel_case_types, reason = "names mirror the C headers")]
@@ -22,7 +23,6 @@ pub mod functions;
 pub mod layer;
 pub mod lifecycle;
 mod load_error;
-pub mod missing;
 pub mod objects;
 pub mod pointers;
 pub mod promises;

@@ -1,5 +1,5 @@
 //! The reader of the hosts' pipes, per platform: on Linux and macOS one thread woken when a pipe
-//! is readable (`unix.rs`, its wait `Readiness`: epoll in `linux.rs`, kqueue in `macos.rs`); on
+//! is readable (`unix.rs`, its wait `Readiness`: epoll in `linux.rs`, kqueue in `kqueue.rs`); on
 //! Windows a thread per pipe (`windows.rs`), since an anonymous pipe cannot be waited on with
 //! others.
 
@@ -9,9 +9,9 @@ mod linux;
 use linux::Readiness;
 
 #[cfg(target_os = "macos")]
-mod macos;
+mod kqueue;
 #[cfg(target_os = "macos")]
-use macos::Readiness;
+use kqueue::Readiness;
 
 #[cfg(unix)]
 mod unix;

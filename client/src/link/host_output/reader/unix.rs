@@ -1,5 +1,5 @@
 //! The reader of the hosts' pipes on Linux and macOS: one thread, woken when a pipe is readable
-//! (`Readiness`: epoll on Linux, `linux.rs`; kqueue on macOS, `macos.rs`); the twin of
+//! (`Readiness`: epoll on Linux, `linux.rs`; kqueue on macOS, `kqueue.rs`); the twin of
 //! `windows.rs`.
 
 use std::collections::HashMap;

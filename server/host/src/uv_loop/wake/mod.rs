@@ -1,6 +1,6 @@
 //! What the host sleeps on beside its libuv loop, per platform: one descriptor readable when the
 //! event queue or the loop's backend is, on Linux and macOS (`unix.rs`, with the set made by
-//! `linux.rs` or `macos.rs`); a watcher thread of the loop's completion port on Windows
+//! `linux.rs` or `kqueue.rs`); a watcher thread of the loop's completion port on Windows
 //! (`windows.rs`, D88).
 
 #[cfg(target_os = "linux")]
@@ -9,9 +9,9 @@ mod linux;
 use linux::readable_set;
 
 #[cfg(target_os = "macos")]
-mod macos;
+mod kqueue;
 #[cfg(target_os = "macos")]
-use macos::readable_set;
+use kqueue::readable_set;
 
 #[cfg(unix)]
 mod unix;

@@ -1,6 +1,6 @@
 //! The host's wake-up for its libuv loop on Linux and macOS: one descriptor readable when the
 //! event queue's descriptor or the loop's backend is (`readable_set`: an epoll set on Linux,
-//! `linux.rs`; a kqueue on macOS, `macos.rs`). The twin of `windows.rs`.
+//! `linux.rs`; a kqueue on macOS, `kqueue.rs`, named for what the BSDs share with it). The twin of `windows.rs`.
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
