@@ -299,7 +299,7 @@ pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
 /// A float, or an int (not a bool or a `BigInt`) of at most 2^53 in magnitude, as a JS number.
 /// Beyond, an int is a `BigInt` (`to_value`).
 #[inline(always)]
-fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
+pub fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
     if obj.is_exact_instance_of::<PyInt>() {
         // PyLong_AsDouble reads an int of one digit straight out (its fast path), where an
         // `i64` extraction went through PyLong_AsLong and its overflow checks: about 40

@@ -6,9 +6,10 @@
 //! Static dispatch throughout: this is every request's path.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use napi_host::caller::{Arg, Call};
+use napi_protocol::quick::QuickFrame;
 use napi_protocol::{
     CallId, ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, Thrown, TraceAnswer, Value, EVENT_CHAIN,
 };
@@ -75,11 +76,38 @@ pub trait Exchange: Serve {
 /// caller handled (time spent in the caller is not the host's).
 #[inline]
 pub fn exchange<X: Exchange>(channel: &Channel, x: &X, request: Request, top: bool) -> Result<X::Answer, X::Error> {
-    let mut deadline = channel.deadline();
     let (id, chain) = (request.id, request.chain);
+    exchange_sending(channel, x, id, chain, top, |deadline| channel.send(ClientMessage::Request(request), deadline))
+}
+
+/// `exchange` of a compact call (`napi_protocol::quick`): request `id` of `chain`, its frame
+/// named so already (`QuickFrame::request`).
+#[inline]
+pub fn exchange_quick<X: Exchange>(
+    channel: &Channel,
+    x: &X,
+    frame: &QuickFrame,
+    id: RequestId,
+    chain: ChainId,
+    top: bool,
+) -> Result<X::Answer, X::Error> {
+    exchange_sending(channel, x, id, chain, top, |deadline| channel.send_quick(frame, deadline))
+}
+
+/// `exchange` of request `id` of `chain`, which `send` sends.
+#[inline(always)]
+fn exchange_sending<X: Exchange>(
+    channel: &Channel,
+    x: &X,
+    id: RequestId,
+    chain: ChainId,
+    top: bool,
+    send: impl FnOnce(Option<Instant>) -> Result<(), Arc<Dead>>,
+) -> Result<X::Answer, X::Error> {
+    let mut deadline = channel.deadline();
     let _in_flight = InFlight::begin(channel, id, chain, top, |id| x.ended(id)).map_err(|d| x.dead(&d))?;
     x.began(id);
-    channel.send(ClientMessage::Request(request), deadline).map_err(|d| x.dead(&d))?;
+    send(deadline).map_err(|d| x.dead(&d))?;
     loop {
         let waited = match X::LOOK_FIRST.and_then(|budget| channel.poll(chain, budget)) {
             Some(polled) => polled,
