@@ -98,6 +98,8 @@ pub struct Channel {
     /// The protections the host reported in its greeting.
     pub protections: Vec<String>,
     next_id: AtomicU64,
+    /// How many compact calls were sent (`send_quick`), for tests of which calls go so.
+    quick_sent: AtomicU64,
     /// The block of ids `next_id` hands out, touched only under the GIL.
     ids: IdBlock,
     /// Host objects whose last proxy died; sent with the next request.
@@ -146,6 +148,7 @@ impl Channel {
             timeout,
             protections: Vec::new(),
             next_id: AtomicU64::new(1),
+            quick_sent: AtomicU64::new(0),
             ids: IdBlock::default(),
             releases: Pending::default(),
             drops,

@@ -1,6 +1,7 @@
 //! What goes to the host: messages written into the ring (the segments retired since the last
 //! one ahead of them), and segments of the client's announced.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -32,7 +33,14 @@ impl Channel {
             return Err(d);
         }
         let sent = self.end.send_frame(self.retired(), frame.as_bytes(), deadline);
+        // Not a locked add: the count is for tests, whose callers take turns (the GIL).
+        self.quick_sent.store(self.quick_sent.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         self.sent(sent)
+    }
+
+    /// How many compact calls were sent so far.
+    pub fn quick_calls(&self) -> u64 {
+        self.quick_sent.load(Ordering::Relaxed)
     }
 
     /// What a send's outcome means for the caller.
