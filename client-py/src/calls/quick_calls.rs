@@ -6,10 +6,9 @@
 
 use napi_client::session::chains;
 use napi_client::session::exchange::exchange_quick;
-use napi_protocol::quick::{QuickArg, QuickFrame, QUICK_ARGS, QUICK_ITEM};
+use napi_protocol::quick::{QuickArg, QuickFrame, QUICK_ARGS};
 use napi_protocol::ObjectId;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyString};
 use smallvec::SmallVec;
 
 use crate::calls::by_message;
@@ -17,8 +16,8 @@ use crate::calls::chain_events::Served;
 use crate::exit_gate::{self, exiting_error};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
-use crate::state::hooks::{caught, hooks, Hooks};
-use crate::values::from_python::{number, Cx};
+use crate::state::hooks::{caught, hooks};
+use crate::values::from_python::Cx;
 
 /// `func(*args)` on `this` as a compact call, if it has that form (the caller checked that the
 /// host is isolated and both proxies are its own); `None` if it has not, and the caller makes
@@ -36,7 +35,7 @@ pub fn call_quick(
     let h = hooks(slf.py()).ok()?;
     let mut quick = SmallVec::<[QuickArg<'_>; QUICK_ARGS]>::new();
     for a in args {
-        quick.push(quick_arg(h, a)?);
+        quick.push(Cx::quick_arg(h, a)?);
     }
     let frame = QuickFrame::call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), &quick)?;
     // Inside the exit gate as any request is (`requests::request_with`), Python callbacks
@@ -57,33 +56,4 @@ fn send(slf: &Bound<'_, Connection>, mut frame: QuickFrame) -> PyResult<Py<PyAny
     frame.request(id, chain);
     let cx = Cx::new(slf)?;
     exchange_quick(channel, &Served(&cx), &frame, id, chain, active.is_none())
-}
-
-/// `obj` as a compact argument: a primitive as a request would make it (`primitive`, in its
-/// order), a `str` of at most `QUICK_ITEM` bytes of UTF-8 (one with lone surrogates is made as
-/// a request makes it), or a `bytes` (not a subclass) of at most `QUICK_ITEM` bytes, which
-/// becomes a `Buffer` as a request's would; `None` for anything else.
-#[inline(always)]
-fn quick_arg<'o>(h: &Hooks, obj: &'o Bound<'_, PyAny>) -> Option<QuickArg<'o>> {
-    if obj.is_none() || obj.is(&h.undefined) {
-        return Some(QuickArg::Undefined);
-    }
-    if obj.is(&h.null) {
-        return Some(QuickArg::Null);
-    }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Some(QuickArg::Bool(b.is_true()));
-    }
-    if let Some(n) = number(obj) {
-        return Some(QuickArg::Number(n));
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        let text = s.to_str().ok()?;
-        return (text.len() <= QUICK_ITEM).then_some(QuickArg::Text(text));
-    }
-    if obj.is_exact_instance_of::<PyBytes>() {
-        let bytes = obj.cast::<PyBytes>().ok()?.as_bytes();
-        return (bytes.len() <= QUICK_ITEM).then_some(QuickArg::Bytes(bytes));
-    }
-    None
 }

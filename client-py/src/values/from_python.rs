@@ -6,6 +6,7 @@
 
 use napi_client::inprocess::Arg;
 use napi_client::session::buffers::fits_inline;
+use napi_protocol::quick::{QuickArg, QUICK_ITEM};
 use napi_protocol::value_tree::{string_value, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, JsRef, ObjectId, PyRef, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
@@ -84,6 +85,35 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
         // A callable, a proxy, a buffer; or a relayed call's container, made here as a tree.
         Ok(Arg::Value(self.to_value(obj)?))
+    }
+
+    /// `obj` as a compact argument: a primitive as a request would make it (`primitive`, in its
+    /// order), a `str` of at most `QUICK_ITEM` bytes of UTF-8 (one with lone surrogates is made as
+    /// a request makes it), or a `bytes` (not a subclass) of at most `QUICK_ITEM` bytes, which
+    /// becomes a `Buffer` as a request's would; `None` for anything else.
+    #[inline(always)]
+    pub fn quick_arg<'o>(h: &Hooks, obj: &'o Bound<'_, PyAny>) -> Option<QuickArg<'o>> {
+        if obj.is_none() || obj.is(&h.undefined) {
+            return Some(QuickArg::Undefined);
+        }
+        if obj.is(&h.null) {
+            return Some(QuickArg::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Some(QuickArg::Bool(b.is_true()));
+        }
+        if let Some(n) = number(obj) {
+            return Some(QuickArg::Number(n));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            let text = s.to_str().ok()?;
+            return (text.len() <= QUICK_ITEM).then_some(QuickArg::Text(text));
+        }
+        if obj.is_exact_instance_of::<PyBytes>() {
+            let bytes = obj.cast::<PyBytes>().ok()?.as_bytes();
+            return (bytes.len() <= QUICK_ITEM).then_some(QuickArg::Bytes(bytes));
+        }
+        None
     }
 
     /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
@@ -299,7 +329,7 @@ pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
 /// A float, or an int (not a bool or a `BigInt`) of at most 2^53 in magnitude, as a JS number.
 /// Beyond, an int is a `BigInt` (`to_value`).
 #[inline(always)]
-pub fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
+fn number(obj: &Bound<'_, PyAny>) -> Option<f64> {
     if obj.is_exact_instance_of::<PyInt>() {
         // PyLong_AsDouble reads an int of one digit straight out (its fast path), where an
         // `i64` extraction went through PyLong_AsLong and its overflow checks: about 40

@@ -15,12 +15,14 @@
 //!
 //! Here are the channel's state and its opening; what it does is in the files below, each an
 //! `impl Channel` over that state: `sending` (what goes to the host), `looking` (a short look
-//! for a reply keeping the GIL), `waiting` (leader/follower reading without it), `filing` (what
+//! for a reply keeping the GIL), `alone` (a request that reads its own reply, registered only if
+//! it must wait), `waiting` (leader/follower reading without it), `filing` (what
 //! the reader does with each message), `events` (the event ring), `between_requests` (what goes
 //! with the next request) and `ending` (how a host ends). Beneath them, with no channel of their
 //! own: `sleepers`, `busy`, `ids` and `dead` (and `napi_link::shared_cpu`, a caller moving off its
 //! host's CPU).
 
+mod alone;
 mod between_requests;
 mod busy;
 mod dead;
@@ -42,6 +44,7 @@ use napi_protocol::{ChainId, PyRef, RequestId, ServerMessage, PROTOCOL_VERSION};
 
 use napi_host::inprocess::InProcess;
 
+pub use self::alone::Alone;
 use self::busy::Busy;
 pub use self::dead::{Dead, DeathKind};
 use self::ids::IdBlock;

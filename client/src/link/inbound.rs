@@ -59,6 +59,13 @@ pub fn decode_main(payload: &[u8]) -> Result<ServerMessage, FrameError> {
     }
 }
 
+/// Whether the host subscribed on its own to what `outcome` answers: a promise, under the id of
+/// the request it answers.
+#[inline]
+pub fn subscribed_by_reply(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Ok(Value::Js(r)) if r.kind == napi_protocol::RefKind::Promise)
+}
+
 /// A message for a waiting chain.
 #[derive(Debug)]
 pub enum Incoming {

@@ -16,7 +16,7 @@ use napi_protocol::{
 
 use super::held::release_outcome;
 use super::in_flight::InFlight;
-use crate::link::channel::{Channel, Dead, Incoming};
+use crate::link::channel::{Alone, Channel, Dead, Incoming};
 
 /// What a caller does with the host's calls and events, on the chain it serves.
 pub trait Serve {
@@ -81,7 +81,9 @@ pub fn exchange<X: Exchange>(channel: &Channel, x: &X, request: Request, top: bo
 }
 
 /// `exchange` of a compact call (`napi_protocol::quick`): request `id` of `chain`, its frame
-/// named so already (`QuickFrame::request`).
+/// named so already (`QuickFrame::request`). A top-level one of a caller that looks first,
+/// alone with its host, reads its own reply with no bookkeeping unless it must wait
+/// (`Channel::read_alone`).
 #[inline]
 pub fn exchange_quick<X: Exchange>(
     channel: &Channel,
@@ -91,6 +93,20 @@ pub fn exchange_quick<X: Exchange>(
     chain: ChainId,
     top: bool,
 ) -> Result<X::Answer, X::Error> {
+    if let Some(budget) = X::LOOK_FIRST.filter(|_| top && channel.read_alone()) {
+        let deadline = channel.deadline();
+        if let Err(d) = channel.send_quick(frame, deadline) {
+            channel.leave_alone();
+            return Err(x.dead(&d));
+        }
+        return match channel.look_alone(id, budget, || x.began(id)) {
+            Alone::Reply(outcome) => x.reply(id, outcome),
+            Alone::Registered(first) => {
+                let _in_flight = InFlight::registered(channel, id, chain, top, |id| x.ended(id));
+                wait_for_reply(channel, x, id, chain, first, deadline)
+            }
+        };
+    }
     exchange_sending(channel, x, id, chain, top, |deadline| channel.send_quick(frame, deadline))
 }
 
@@ -104,12 +120,28 @@ fn exchange_sending<X: Exchange>(
     top: bool,
     send: impl FnOnce(Option<Instant>) -> Result<(), Arc<Dead>>,
 ) -> Result<X::Answer, X::Error> {
-    let mut deadline = channel.deadline();
+    let deadline = channel.deadline();
     let _in_flight = InFlight::begin(channel, id, chain, top, |id| x.ended(id)).map_err(|d| x.dead(&d))?;
     x.began(id);
     send(deadline).map_err(|d| x.dead(&d))?;
+    wait_for_reply(channel, x, id, chain, None, deadline)
+}
+
+/// Waits for the reply of request `id` of `chain`, sent and registered, serving what comes
+/// first until `deadline` (afresh after each message served); `first`: a message for the chain
+/// read already.
+#[inline(always)]
+fn wait_for_reply<X: Exchange>(
+    channel: &Channel,
+    x: &X,
+    id: RequestId,
+    chain: ChainId,
+    mut first: Option<Result<Incoming, Arc<Dead>>>,
+    mut deadline: Option<Instant>,
+) -> Result<X::Answer, X::Error> {
     loop {
-        let waited = match X::LOOK_FIRST.and_then(|budget| channel.poll(chain, budget)) {
+        let looked = first.take().or_else(|| X::LOOK_FIRST.and_then(|budget| channel.poll(chain, budget)));
+        let waited = match looked {
             Some(polled) => polled,
             None => match x.unblocked(|| channel.wait(chain, deadline)) {
                 Some(waited) => waited,
