@@ -166,26 +166,16 @@ impl QuickFrame {
     }
 }
 
-/// Where one argument of a received compact call lies.
-#[derive(Clone, Copy, Debug)]
-enum Slot {
-    Undefined,
-    Null,
-    Bool(bool),
-    Number(f64),
-    Text { at: u16, len: u8 },
-    Bytes { at: u16, len: u8 },
-}
-
 /// A compact call as the host received it: checked, with its own copy of the payload (the
-/// reader's buffer is needed again while the call runs, for the Python calls it makes).
+/// reader's buffer is needed again while the call runs, for the Python calls it makes) and
+/// where each argument's kind byte lies in it. Kept small, since it is moved on its way up.
 pub struct QuickCall {
     pub id: RequestId,
     pub chain: ChainId,
     pub func: ObjectId,
     pub this: Option<ObjectId>,
     count: u8,
-    slots: [Slot; QUICK_ARGS],
+    at: [u8; QUICK_ARGS],
     bytes: [u8; QUICK_MAX],
 }
 
@@ -209,32 +199,30 @@ impl QuickCall {
         if !has_this && this != 0 {
             return Err(malformed("a compact call without a receiver names one"));
         }
-        let mut slots = [Slot::Undefined; QUICK_ARGS];
-        for slot in &mut slots[..count as usize] {
-            *slot = match r.byte()? {
-                kind::UNDEFINED => Slot::Undefined,
-                kind::NULL => Slot::Null,
-                kind::FALSE => Slot::Bool(false),
-                kind::TRUE => Slot::Bool(true),
-                kind::NUMBER => Slot::Number(f64::from_bits(r.word()?)),
+        let mut at = [0; QUICK_ARGS];
+        for place in &mut at[..count as usize] {
+            // Below `QUICK_MAX` (256): a byte holds it.
+            *place = r.at as u8;
+            match r.byte()? {
+                kind::UNDEFINED | kind::NULL | kind::FALSE | kind::TRUE => {}
+                kind::NUMBER => {
+                    r.word()?;
+                }
                 kind::TEXT => {
-                    let (at, len) = r.item()?;
-                    std::str::from_utf8(&payload[at as usize..][..len as usize])
-                        .map_err(|_| malformed("a compact string that is no UTF-8"))?;
-                    Slot::Text { at, len }
+                    let (start, len) = r.item()?;
+                    std::str::from_utf8(&payload[start..][..len]).map_err(|_| malformed("a compact string that is no UTF-8"))?;
                 }
                 kind::BYTES => {
-                    let (at, len) = r.item()?;
-                    Slot::Bytes { at, len }
+                    r.item()?;
                 }
                 k => return Err(malformed(&format!("a compact argument of unknown kind {k}"))),
-            };
+            }
         }
         r.end()?;
         let mut bytes = [0; QUICK_MAX];
         bytes[..payload.len()].copy_from_slice(payload);
         let this = has_this.then_some(ObjectId(this));
-        Ok(QuickCall { id, chain, func: ObjectId(func), this, count, slots, bytes })
+        Ok(QuickCall { id, chain, func: ObjectId(func), this, count, at, bytes })
     }
 
     /// How many arguments it has.
@@ -249,17 +237,18 @@ impl QuickCall {
     /// Its `i`th argument (`i < len()`).
     #[inline]
     pub fn arg(&self, i: usize) -> QuickArg<'_> {
-        match self.slots[i] {
-            Slot::Undefined => QuickArg::Undefined,
-            Slot::Null => QuickArg::Null,
-            Slot::Bool(b) => QuickArg::Bool(b),
-            Slot::Number(n) => QuickArg::Number(n),
-            Slot::Text { at, len } => {
-                let text = &self.bytes[at as usize..][..len as usize];
-                // SAFETY: `decode` checked that these bytes are UTF-8, and they are not written since.
-                QuickArg::Text(unsafe { std::str::from_utf8_unchecked(text) })
-            }
-            Slot::Bytes { at, len } => QuickArg::Bytes(&self.bytes[at as usize..][..len as usize]),
+        let at = self.at[i] as usize;
+        // The lengths and kinds were checked by `decode`.
+        let item = || &self.bytes[at + 2..][..self.bytes[at + 1] as usize];
+        match self.bytes[at] {
+            kind::NULL => QuickArg::Null,
+            kind::FALSE => QuickArg::Bool(false),
+            kind::TRUE => QuickArg::Bool(true),
+            kind::NUMBER => QuickArg::Number(f64::from_le_bytes(self.bytes[at + 1..at + 9].try_into().expect("8 bytes"))),
+            // SAFETY: `decode` checked that these bytes are UTF-8, and they are not written since.
+            kind::TEXT => QuickArg::Text(unsafe { std::str::from_utf8_unchecked(item()) }),
+            kind::BYTES => QuickArg::Bytes(item()),
+            _ => QuickArg::Undefined,
         }
     }
 
@@ -335,13 +324,13 @@ impl<'a> Reader<'a> {
     }
 
     /// A string's or bytes' place and length.
-    fn item(&mut self) -> Result<(u16, u8), FrameError> {
-        let len = self.byte()?;
-        if len as usize > QUICK_ITEM {
+    fn item(&mut self) -> Result<(usize, usize), FrameError> {
+        let len = self.byte()? as usize;
+        if len > QUICK_ITEM {
             return Err(malformed("a compact string or bytes longer than its limit"));
         }
-        let at = self.at as u16;
-        self.take(len as usize)?;
+        let at = self.at;
+        self.take(len)?;
         Ok((at, len))
     }
 
