@@ -95,12 +95,20 @@ pub fn exchange_quick<X: Exchange>(
 ) -> Result<X::Answer, X::Error> {
     if let Some(budget) = X::LOOK_FIRST.filter(|_| top && channel.read_alone()) {
         let deadline = channel.deadline();
+        // Before the send, as for any request: a promise the reply makes may settle, on the
+        // event stream, before the reply is read.
+        x.began(id);
         if let Err(d) = channel.send_quick(frame, deadline) {
             channel.leave_alone();
+            x.ended(id);
             return Err(x.dead(&d));
         }
-        return match channel.look_alone(id, budget, || x.began(id)) {
-            Alone::Reply(outcome) => x.reply(id, outcome),
+        return match channel.look_alone(id, budget) {
+            Alone::Reply(outcome) => {
+                let answer = x.reply(id, outcome);
+                x.ended(id);
+                answer
+            }
             Alone::Registered(first) => {
                 let _in_flight = InFlight::registered(channel, id, chain, top, |id| x.ended(id));
                 wait_for_reply(channel, x, id, chain, first, deadline)

@@ -49,10 +49,9 @@ impl Channel {
     }
 
     /// After `read_alone` and the send of request `id` (of chain `id`): its reply if it comes
-    /// first within `budget`, else the request registered (`registering` runs first, as the
-    /// caller's `began` runs before a send) and the first message for its chain, if any. The
-    /// reading is given up either way.
-    pub fn look_alone(&self, id: RequestId, budget: Duration, registering: impl FnOnce()) -> Alone {
+    /// first within `budget`, else the request registered and the first message for its chain,
+    /// if any. The reading is given up either way.
+    pub fn look_alone(&self, id: RequestId, budget: Duration) -> Alone {
         let polled = self.end.poll(budget);
         let after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
         let read = match polled {
@@ -66,7 +65,6 @@ impl Channel {
             Some((read, _)) => Some(read.map(Some).map_err(|e| self.death(e, None))),
             None => None,
         };
-        registering();
         let mut st = self.state.lock().unwrap();
         st.chains.begin(id, id);
         self.busy.set_in_flight(st.chains.outstanding());
