@@ -46,6 +46,7 @@ mod calls {
     pub mod chain_events;
     pub mod direct_calls;
     pub mod python_calls;
+    pub mod quick_calls;
     pub mod requests;
     pub mod trace;
 }

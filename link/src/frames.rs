@@ -116,6 +116,13 @@ impl<R: Read> FrameReader<R> {
     /// Reads and decodes the next message. Its end before a frame begins is
     /// [`FrameError::Closed`]; inside one, [`FrameError::Truncated`].
     pub fn read<T: Wire>(&mut self) -> Result<T, FrameError> {
+        self.read_with(decode)
+    }
+
+    /// Reads the next frame and hands its payload, where it lies, to `decode` (a reader that
+    /// tells compact frames from messages, `napi_protocol::quick`).
+    #[inline]
+    pub fn read_with<T>(&mut self, decode: impl FnOnce(&[u8]) -> Result<T, FrameError>) -> Result<T, FrameError> {
         self.fill(HEADER_LEN)?;
         let len = Self::claimed(self.buffered()) as usize;
         if len > self.max {
@@ -123,7 +130,7 @@ impl<R: Read> FrameReader<R> {
         }
         let whole = HEADER_LEN + len;
         if whole > self.buf.len() {
-            return self.read_large(len);
+            return self.read_large(len, decode);
         }
         self.fill(whole)?;
         let at = self.start + HEADER_LEN;
@@ -133,7 +140,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// A frame larger than the buffer, in a buffer of its own (the header is buffered).
-    fn read_large<T: Wire>(&mut self, len: usize) -> Result<T, FrameError> {
+    fn read_large<T>(&mut self, len: usize, decode: impl FnOnce(&[u8]) -> Result<T, FrameError>) -> Result<T, FrameError> {
         self.take(HEADER_LEN);
         let mut payload = vec![0u8; len];
         let have = self.buffered().len().min(len);
@@ -237,6 +244,17 @@ impl<W: Write> FrameWriter<W> {
     pub fn send<T: Wire>(&mut self, msg: &T) -> Result<(), FrameError> {
         self.queue(msg)?;
         Ok(self.flush()?)
+    }
+
+    /// Sends a frame encoded already (header included), after what is queued.
+    pub fn send_frame(&mut self, frame: &[u8]) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.buf.extend_from_slice(frame);
+            return self.flush();
+        }
+        // Nothing queued: written where it lies, not copied into the buffer first.
+        self.inner.write_all(frame)?;
+        self.inner.flush()
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod codec;
 pub mod frame;
 pub mod message;
+pub mod quick;
 pub mod value;
 pub mod value_tree;
 

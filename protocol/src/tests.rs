@@ -1,4 +1,5 @@
 use crate::frame::{decode, encode, FrameError};
+use crate::quick::*;
 use crate::*;
 
 pub(crate) fn sample_values() -> Vec<Value> {
@@ -143,7 +144,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 14);
+    assert_eq!(PROTOCOL_VERSION, 15);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
     // Version 8's Value::Lent: variant 15, kind, address, then the region naming LENT_SEGMENT.
     let region = Region { owner: SegmentOwner::Client, segment: LENT_SEGMENT, offset: 3, len: 16 };
@@ -165,6 +166,16 @@ fn golden_bytes_pin_the_wire_format() {
     let request = |op| ClientMessage::Request(Request { id: 1, chain: 1, releases: vec![], forgotten: vec![], op });
     assert_eq!(encode(&request(Op::AdoptDescriptor { id: 7 })).unwrap(), vec![7, 0, 0, 0, 0, 1, 1, 0, 0, 28, 7]);
     assert_eq!(encode(&request(Op::CloseDescriptor { fd: 300 })).unwrap(), vec![9, 0, 0, 0, 0, 1, 1, 0, 0, 29, 251, 88, 2]);
+    // Version 15's compact frames (`quick`): a call of function 5 on nothing with `true` and
+    // "ok", and its reply of undefined.
+    let mut call = QuickFrame::call(ObjectId(5), None, &[QuickArg::Bool(true), QuickArg::Text("ok")]).unwrap();
+    call.request(1, 1);
+    let mut expected = vec![40, 0, 0, 0, QUICK_CALL, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 5];
+    expected.extend_from_slice(&[0; 15]);
+    expected.extend_from_slice(&[3, 5, 2, b'o', b'k']);
+    assert_eq!(call.as_bytes(), expected);
+    let reply = QuickFrame::reply(1, 1, &Value::Undefined).unwrap();
+    assert_eq!(reply.as_bytes(), [18, 0, 0, 0, QUICK_REPLY, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
 }
 
 #[test]

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 use crate::calls::by_message;
 use crate::calls::direct_calls;
+use crate::calls::quick_calls;
 use crate::exit_gate::{self, exiting_error, Late};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
@@ -198,6 +199,10 @@ pub fn call_ref(
             // exit could catch it: entering costs time, and most calls do neither.
             let gate = Late::default();
             return direct_calls::call_here(slf, direct, active.map(|(c, _)| c), &gate, func, this, args);
+        }
+    } else if conn.channel.isolated() && mine(func) && this.is_none_or(mine) {
+        if let Some(answer) = quick_calls::call_quick(slf, func, this, args) {
+            return answer;
         }
     }
     let none = slf.py().None().into_bound(slf.py());

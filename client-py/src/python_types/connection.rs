@@ -388,6 +388,13 @@ impl Connection {
         Ok(d.unbind())
     }
 
+    /// How many calls went to the host in the compact form (`napi_protocol::quick`): for tests
+    /// of which calls go so.
+    #[getter]
+    fn _compact_calls(&self) -> u64 {
+        self.channel.quick_calls()
+    }
+
     /// One round trip that does nothing (for benchmarks).
     fn ping(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         requests::request(slf, Op::Ping)

@@ -6,6 +6,7 @@
 
 use napi_client::inprocess::Arg;
 use napi_client::session::buffers::fits_inline;
+use napi_protocol::quick::{QuickArg, QUICK_ITEM};
 use napi_protocol::value_tree::{string_value, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, JsRef, ObjectId, PyRef, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
@@ -84,6 +85,30 @@ impl<'a, 'py> Cx<'a, 'py> {
         }
         // A callable, a proxy, a buffer; or a relayed call's container, made here as a tree.
         Ok(Arg::Value(self.to_value(obj)?))
+    }
+
+    /// `obj` as a compact argument: a primitive as a request would make it (`primitive`, in its
+    /// order), a `str` of at most `QUICK_ITEM` bytes of UTF-8 (one with lone surrogates is made as
+    /// a request makes it), or a `bytes` (not a subclass) of at most `QUICK_ITEM` bytes, which
+    /// becomes a `Buffer` as a request's would; `None` for anything else.
+    #[inline(always)]
+    pub fn quick_arg<'o>(h: &Hooks, obj: &'o Bound<'_, PyAny>) -> Option<QuickArg<'o>> {
+        match scalar(h, obj) {
+            Some(Scalar::Undefined) => return Some(QuickArg::Undefined),
+            Some(Scalar::Null) => return Some(QuickArg::Null),
+            Some(Scalar::Bool(b)) => return Some(QuickArg::Bool(b)),
+            Some(Scalar::Number(n)) => return Some(QuickArg::Number(n)),
+            Some(Scalar::Str(s)) => {
+                let text = s.to_str().ok()?;
+                return (text.len() <= QUICK_ITEM).then_some(QuickArg::Text(text));
+            }
+            None => {}
+        }
+        if obj.is_exact_instance_of::<PyBytes>() {
+            let bytes = obj.cast::<PyBytes>().ok()?.as_bytes();
+            return (bytes.len() <= QUICK_ITEM).then_some(QuickArg::Bytes(bytes));
+        }
+        None
     }
 
     /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
@@ -278,22 +303,40 @@ pub const SAFE: f64 = 9007199254740992.0;
 /// safe integer range. `None` for anything else (which `to_value` goes on to convert).
 #[inline(always)]
 pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
+    Some(match scalar(h, obj)? {
+        Scalar::Undefined => Value::Undefined,
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Number(n) => Value::Number(n),
+        Scalar::Str(s) => string_value(s.to_string_lossy().into_owned()),
+    })
+}
+
+/// A primitive as `primitive` finds it, before it is made a value of either form (a protocol
+/// value, a compact argument): one order of checks for both.
+enum Scalar<'a, 'py> {
+    Undefined,
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(&'a Bound<'py, PyString>),
+}
+
+#[inline(always)]
+fn scalar<'a, 'py>(h: &Hooks, obj: &'a Bound<'py, PyAny>) -> Option<Scalar<'a, 'py>> {
     if obj.is_none() || obj.is(&h.undefined) {
-        return Some(Value::Undefined);
+        return Some(Scalar::Undefined);
     }
     if obj.is(&h.null) {
-        return Some(Value::Null);
+        return Some(Scalar::Null);
     }
     if let Ok(b) = obj.cast::<PyBool>() {
-        return Some(Value::Bool(b.is_true()));
+        return Some(Scalar::Bool(b.is_true()));
     }
     if let Some(n) = number(obj) {
-        return Some(Value::Number(n));
+        return Some(Scalar::Number(n));
     }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Some(string_value(s.to_string_lossy().into_owned()));
-    }
-    None
+    obj.cast::<PyString>().ok().map(Scalar::Str)
 }
 
 /// A float, or an int (not a bool or a `BigInt`) of at most 2^53 in magnitude, as a JS number.

@@ -1,7 +1,8 @@
 //! Plays a hostile host against the client's filing of what it receives: the input's first
 //! bytes say which requests the client has in flight on which chains, the rest is a stream of
 //! frames for the main stream and then for the event stream. Every frame must be decoded or
-//! refused, and every decoded message filed, dropped or refused as a violation: never a panic,
+//! refused (a compact reply as the reply it stands for), and every decoded message filed,
+//! dropped or refused as a violation: never a panic,
 //! never an allocation of a size the input merely claims (libFuzzer's -malloc_limit_mb).
 #![no_main]
 
@@ -28,7 +29,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut main = FrameReader::new(frames, 64, MAX);
     let mut filed = 0usize;
-    while let Ok(msg) = main.read::<ServerMessage>() {
+    // As the client reads its main stream: compact replies among the messages.
+    while let Ok(msg) = main.read_with(inbound::decode_main) {
         match chains.file(msg) {
             Ok(inbound::Filed::For(chain, incoming)) => {
                 if chains.deliver(chain, incoming).is_err() {

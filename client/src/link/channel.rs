@@ -15,12 +15,14 @@
 //!
 //! Here are the channel's state and its opening; what it does is in the files below, each an
 //! `impl Channel` over that state: `sending` (what goes to the host), `looking` (a short look
-//! for a reply keeping the GIL), `waiting` (leader/follower reading without it), `filing` (what
+//! for a reply keeping the GIL), `alone` (a request that reads its own reply, registered only if
+//! it must wait), `waiting` (leader/follower reading without it), `filing` (what
 //! the reader does with each message), `events` (the event ring), `between_requests` (what goes
 //! with the next request) and `ending` (how a host ends). Beneath them, with no channel of their
 //! own: `sleepers`, `busy`, `ids` and `dead` (and `napi_link::shared_cpu`, a caller moving off its
 //! host's CPU).
 
+mod alone;
 mod between_requests;
 mod busy;
 mod dead;
@@ -42,6 +44,7 @@ use napi_protocol::{ChainId, PyRef, RequestId, ServerMessage, PROTOCOL_VERSION};
 
 use napi_host::inprocess::InProcess;
 
+pub use self::alone::Alone;
 use self::busy::Busy;
 pub use self::dead::{Dead, DeathKind};
 use self::ids::IdBlock;
@@ -98,6 +101,8 @@ pub struct Channel {
     /// The protections the host reported in its greeting.
     pub protections: Vec<String>,
     next_id: AtomicU64,
+    /// How many compact calls were sent (`send_quick`), for tests of which calls go so.
+    quick_sent: AtomicU64,
     /// The block of ids `next_id` hands out, touched only under the GIL.
     ids: IdBlock,
     /// Host objects whose last proxy died; sent with the next request.
@@ -146,6 +151,7 @@ impl Channel {
             timeout,
             protections: Vec::new(),
             next_id: AtomicU64::new(1),
+            quick_sent: AtomicU64::new(0),
             ids: IdBlock::default(),
             releases: Pending::default(),
             drops,

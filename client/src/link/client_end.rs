@@ -25,6 +25,7 @@ use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 use crate::exit_gate;
 use crate::link::host_process::Sockets;
+use crate::link::inbound::decode_main;
 
 /// The client's end of one host's rings and sockets: the writer of requests, the reader of
 /// replies, and the event ring's reader.
@@ -100,6 +101,14 @@ impl ClientEnd {
         w.flush().map_err(FrameError::Io)
     }
 
+    /// Sends `before`, then a frame encoded already (a compact call); as `send`.
+    pub fn send_frame(&self, before: Vec<ClientMessage>, frame: &[u8], deadline: Option<Instant>) -> Result<(), FrameError> {
+        let mut w = self.writer();
+        before.iter().try_for_each(|m| w.queue(m))?;
+        w.get_mut().set_deadline(deadline);
+        w.send_frame(frame).map_err(FrameError::Io)
+    }
+
     pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedDescriptor<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
         self.send_with_descriptor(&ClientMessage::Segment { id, size }, fd, deadline)
     }
@@ -123,7 +132,7 @@ impl ClientEnd {
             return Ok(None);
         }
         reader.get_mut().set_limits(deadline, Some(STALL));
-        reader.read::<ServerMessage>().map(Some)
+        reader.read_with(decode_main).map(Some)
     }
 
     /// The next message if a whole one comes within `budget` (`None`: none did), looking
@@ -246,5 +255,5 @@ fn poll_reader(reader: &Mutex<FrameReader<RingIn>>, budget: Duration) -> Option<
     if !spin_until(&mut ready, budget) {
         return None;
     }
-    Some((reader.read::<ServerMessage>(), Looked(looks)))
+    Some((reader.read_with(decode_main), Looked(looks)))
 }

@@ -20,6 +20,8 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use napi_protocol::frame::{decode, FrameError};
+use napi_protocol::quick::{decode_reply, is_quick, QUICK_REPLY};
 use napi_protocol::{CallId, ChainId, ObjectId, Outcome, PyRef, RequestId, ServerMessage, Thrown, Value, EVENT_CHAIN};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -45,6 +47,23 @@ impl fmt::Display for Violation {
 
 fn violation<T>(why: String) -> Result<T, Violation> {
     Err(Violation(why))
+}
+
+/// A frame's payload on the main stream as the message it is or stands for: a compact reply
+/// (`napi_protocol::quick`) as the reply it stands for, filed by the same rules.
+#[inline]
+pub fn decode_main(payload: &[u8]) -> Result<ServerMessage, FrameError> {
+    match is_quick(payload, QUICK_REPLY) {
+        true => decode_reply(payload),
+        false => decode(payload),
+    }
+}
+
+/// Whether the host subscribed on its own to what `outcome` answers: a promise, under the id of
+/// the request it answers.
+#[inline]
+pub fn subscribed_by_reply(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Ok(Value::Js(r)) if r.kind == napi_protocol::RefKind::Promise)
 }
 
 /// A message for a waiting chain.

@@ -6,16 +6,17 @@
 //! Static dispatch throughout: this is every request's path.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use napi_host::caller::{Arg, Call};
+use napi_protocol::quick::QuickFrame;
 use napi_protocol::{
     CallId, ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, Thrown, TraceAnswer, Value, EVENT_CHAIN,
 };
 
 use super::held::release_outcome;
 use super::in_flight::InFlight;
-use crate::link::channel::{Channel, Dead, Incoming};
+use crate::link::channel::{Alone, Channel, Dead, Incoming};
 
 /// What a caller does with the host's calls and events, on the chain it serves.
 pub trait Serve {
@@ -75,13 +76,80 @@ pub trait Exchange: Serve {
 /// caller handled (time spent in the caller is not the host's).
 #[inline]
 pub fn exchange<X: Exchange>(channel: &Channel, x: &X, request: Request, top: bool) -> Result<X::Answer, X::Error> {
-    let mut deadline = channel.deadline();
     let (id, chain) = (request.id, request.chain);
+    exchange_sending(channel, x, id, chain, top, |deadline| channel.send(ClientMessage::Request(request), deadline))
+}
+
+/// `exchange` of a compact call (`napi_protocol::quick`): request `id` of `chain`, its frame
+/// named so already (`QuickFrame::request`). A top-level one of a caller that looks first,
+/// alone with its host, reads its own reply with no bookkeeping unless it must wait
+/// (`Channel::read_alone`).
+#[inline]
+pub fn exchange_quick<X: Exchange>(
+    channel: &Channel,
+    x: &X,
+    frame: &QuickFrame,
+    id: RequestId,
+    chain: ChainId,
+    top: bool,
+) -> Result<X::Answer, X::Error> {
+    if let Some(budget) = X::LOOK_FIRST.filter(|_| top && channel.read_alone()) {
+        let deadline = channel.deadline();
+        // Before the send, as for any request: a promise the reply makes may settle, on the
+        // event stream, before the reply is read.
+        x.began(id);
+        if let Err(d) = channel.send_quick(frame, deadline) {
+            channel.leave_alone();
+            x.ended(id);
+            return Err(x.dead(&d));
+        }
+        return match channel.look_alone(id, budget) {
+            Alone::Reply(outcome) => {
+                let answer = x.reply(id, outcome);
+                x.ended(id);
+                answer
+            }
+            Alone::Registered(first) => {
+                let _in_flight = InFlight::registered(channel, id, chain, top, |id| x.ended(id));
+                wait_for_reply(channel, x, id, chain, first, deadline)
+            }
+        };
+    }
+    exchange_sending(channel, x, id, chain, top, |deadline| channel.send_quick(frame, deadline))
+}
+
+/// `exchange` of request `id` of `chain`, which `send` sends.
+#[inline(always)]
+fn exchange_sending<X: Exchange>(
+    channel: &Channel,
+    x: &X,
+    id: RequestId,
+    chain: ChainId,
+    top: bool,
+    send: impl FnOnce(Option<Instant>) -> Result<(), Arc<Dead>>,
+) -> Result<X::Answer, X::Error> {
+    let deadline = channel.deadline();
     let _in_flight = InFlight::begin(channel, id, chain, top, |id| x.ended(id)).map_err(|d| x.dead(&d))?;
     x.began(id);
-    channel.send(ClientMessage::Request(request), deadline).map_err(|d| x.dead(&d))?;
+    send(deadline).map_err(|d| x.dead(&d))?;
+    wait_for_reply(channel, x, id, chain, None, deadline)
+}
+
+/// Waits for the reply of request `id` of `chain`, sent and registered, serving what comes
+/// first until `deadline` (afresh after each message served); `first`: a message for the chain
+/// read already.
+#[inline(always)]
+fn wait_for_reply<X: Exchange>(
+    channel: &Channel,
+    x: &X,
+    id: RequestId,
+    chain: ChainId,
+    mut first: Option<Result<Incoming, Arc<Dead>>>,
+    mut deadline: Option<Instant>,
+) -> Result<X::Answer, X::Error> {
     loop {
-        let waited = match X::LOOK_FIRST.and_then(|budget| channel.poll(chain, budget)) {
+        let looked = first.take().or_else(|| X::LOOK_FIRST.and_then(|budget| channel.poll(chain, budget)));
+        let waited = match looked {
             Some(polled) => polled,
             None => match x.unblocked(|| channel.wait(chain, deadline)) {
                 Some(waited) => waited,

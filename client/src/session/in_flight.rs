@@ -26,6 +26,12 @@ impl<'a, F: FnMut(RequestId)> InFlight<'a, F> {
         channel.begin(id, chain)?;
         Ok(InFlight { channel, id, chain, top, then })
     }
+
+    /// The guard of request `id`, registered already (`Channel::look_alone`).
+    #[inline]
+    pub fn registered(channel: &'a Channel, id: RequestId, chain: ChainId, top: bool, then: F) -> Self {
+        InFlight { channel, id, chain, top, then }
+    }
 }
 
 impl<F: FnMut(RequestId)> Drop for InFlight<'_, F> {

@@ -17,19 +17,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use napi_protocol::{Outcome, RefKind, Value};
+use napi_protocol::Outcome;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::held::release_outcome;
 use crate::link::channel::{Channel, Dead};
 use crate::link::inbound::Violation;
 
-/// Whether the host subscribed on its own to what `outcome` answers: a promise, under the id of
-/// the request it answers.
-#[inline]
-pub fn subscribed_by_reply(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Ok(Value::Js(r)) if r.kind == RefKind::Promise)
-}
+pub use crate::link::inbound::subscribed_by_reply;
 
 /// An outcome that came before its claim: as the host sent it, or made already by the caller
 /// (`M`: in-process, settled during the direct call whose reply makes the promise).

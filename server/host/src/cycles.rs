@@ -12,6 +12,7 @@
 //! of the suspect proxies, and an ordinary collection frees the rest, the Python objects going
 //! back to the client as any other stand-in's do.
 
+use napi_protocol::quick::Received;
 use napi_protocol::{ClientMessage, ObjectId as WireId, PyRef, ServerMessage, TraceAnswer};
 use napi_runtime::ObjectId;
 use rustc_hash::FxHashSet;
@@ -100,10 +101,11 @@ impl Host {
                         return TraceAnswer::Live;
                     }
                     match self.recv() {
-                        Ok(ClientMessage::Traced(answer)) => return answer,
+                        Ok(Received::Message(ClientMessage::Traced(answer))) => return answer,
                         // The client asks nothing while it answers: a request now is another
                         // chain's, which waits as during a Python call.
-                        Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
+                        Ok(Received::Message(ClientMessage::Request(req))) => self.backlog.borrow_mut().push_back(req),
+                        Ok(Received::Call(call)) => self.backlog.borrow_mut().push_back(call.to_request()),
                         Ok(_) => tracing::warn!("a message nobody waits for during a cycle collection"),
                         Err(_) => self.client_gone(),
                     }

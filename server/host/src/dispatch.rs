@@ -75,9 +75,10 @@ impl Host {
         outcome
     }
 
-    /// A direct call (in-process): its function and receiver, held by the client, kept for the
-    /// call, then called with its arguments.
-    pub(super) fn dispatch_call(&self, call: &Call<'_>) -> Outcome {
+    /// A call that came without a `Request` (in-process a direct one, `direct`; or a compact
+    /// one over the rings): its function and receiver, held by the client, kept for the call,
+    /// then called with its arguments.
+    pub(super) fn dispatch_call(&self, call: &Call<'_>, direct: bool) -> Outcome {
         let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| {
             let f = self.keep(held_value(&self.rt, call.func)?);
@@ -88,7 +89,7 @@ impl Host {
             let args = self.direct_args(call.args)?;
             Ok(Answer::Value(self.rt.call_owned(&f, this, args)?))
         });
-        let outcome = self.outcome(result, self.copies_to_caller());
+        let outcome = self.outcome(result, direct && self.copies_to_caller());
         self.end_lends(lent);
         outcome
     }

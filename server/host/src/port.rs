@@ -7,7 +7,8 @@ use std::time::Instant;
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
+use napi_protocol::quick::{QuickFrame, Received};
+use napi_protocol::{PyRef, Region, ServerMessage};
 
 /// What the client must take in before any value that needs it.
 pub enum News<'a> {
@@ -55,8 +56,13 @@ pub trait Port {
     /// Whether `recv` would answer without waiting: a message is here, or the client's end.
     fn ready(&mut self) -> bool;
 
-    /// The next message; `Err` once the client is gone or sent something undecodable.
-    fn recv(&mut self) -> Result<ClientMessage, FrameError>;
+    /// Sends a compact reply (`napi_protocol::quick`), with anything `send_later` buffered
+    /// ahead of it.
+    fn send_quick(&mut self, reply: &QuickFrame) -> Result<(), FrameError>;
+
+    /// The next message or compact call; `Err` once the client is gone or sent something
+    /// undecodable.
+    fn recv(&mut self) -> Result<Received, FrameError>;
 
     /// The descriptor of the segment the client just announced.
     fn take_fd(&mut self) -> Option<OwnedDescriptor>;

@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::sync::MutexGuard;
 
+use napi_protocol::quick::Received;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ClientMessage, ErrorInfo, Outcome, PyException, PyRef, ServerMessage};
 use napi_runtime::convert::ErrorKind;
@@ -141,10 +142,14 @@ impl Host {
                 return Err(client_left(&self.rt));
             }
             match self.recv() {
-                Ok(ClientMessage::CallbackResult { call: c, result }) if c == call => return Ok(result),
-                Ok(ClientMessage::CallbackResult { call: c, .. }) => tracing::warn!(call = c, "answer to a Python call nobody waits for"),
-                Ok(ClientMessage::Request(req)) if req.chain == chain => self.serve_request(&req),
-                Ok(ClientMessage::Request(req)) => self.backlog.borrow_mut().push_back(req),
+                Ok(Received::Message(ClientMessage::CallbackResult { call: c, result })) if c == call => return Ok(result),
+                Ok(Received::Message(ClientMessage::CallbackResult { call: c, .. })) => {
+                    tracing::warn!(call = c, "answer to a Python call nobody waits for")
+                }
+                Ok(Received::Message(ClientMessage::Request(req))) if req.chain == chain => self.serve_request(&req),
+                Ok(Received::Message(ClientMessage::Request(req))) => self.backlog.borrow_mut().push_back(req),
+                Ok(Received::Call(c)) if c.chain == chain => self.serve_quick(&c),
+                Ok(Received::Call(c)) => self.backlog.borrow_mut().push_back(c.to_request()),
                 Ok(_) => tracing::warn!("unknown message"),
                 Err(_) => self.client_gone(),
             }

@@ -10,8 +10,9 @@ use std::time::Instant;
 use napi_link::frames::{FrameReader, FrameWriter};
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor, Rings};
 use napi_link::streams::{events_out, over_rings, Also, Connection, Inbound, Outbound, RingIn, RingOut, Side, Woken};
-use napi_protocol::frame::{encode, FrameError};
-use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
+use napi_protocol::frame::{decode, encode, FrameError};
+use napi_protocol::quick::{is_quick, QuickCall, QuickFrame, Received, QUICK_CALL};
+use napi_protocol::{ServerMessage, DEFAULT_MAX_FRAME};
 
 use crate::port::{News, Port, Woke};
 
@@ -91,12 +92,19 @@ impl Port for RingsPort {
         !self.reader.buffered().is_empty() || self.reader.get_mut().ready()
     }
 
-    fn recv(&mut self) -> Result<ClientMessage, FrameError> {
+    fn recv(&mut self) -> Result<Received, FrameError> {
         if self.reader.buffered().is_empty() {
             // A Python callback's answer usually comes within microseconds: look before sleeping.
             self.reader.get_mut().wait(None, None)?;
         }
-        self.reader.read()
+        self.reader.read_with(|payload| match is_quick(payload, QUICK_CALL) {
+            true => QuickCall::decode(payload).map(Received::Call),
+            false => decode(payload).map(Received::Message),
+        })
+    }
+
+    fn send_quick(&mut self, reply: &QuickFrame) -> Result<(), FrameError> {
+        Ok(self.writer.send_frame(reply.as_bytes())?)
     }
 
     /// Written in one go with the next `send`.

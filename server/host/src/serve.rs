@@ -5,12 +5,15 @@ use std::time::{Duration, Instant};
 use napi_functions::lifecycle::teardown_env;
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
+use napi_protocol::quick::Received;
 use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerMessage, PROTOCOL_VERSION};
 use napi_runtime::ObjectId;
 
 use crate::port::{News, Woke};
 use crate::pump::AtTeardown;
 use crate::{Host, Stop, TurnKind};
+
+mod quick;
 
 /// How long a reply waits for its promise's work to finish (see `Host::linger`): a few thread
 /// wake-ups, far below what the client would pay to be woken for the settlement later.
@@ -103,8 +106,9 @@ impl Host {
                 continue;
             }
             match self.recv() {
-                Ok(ClientMessage::Request(req)) => self.serve_request(&req),
-                Ok(ClientMessage::CallbackResult { call, .. }) => {
+                Ok(Received::Call(call)) => self.serve_quick(&call),
+                Ok(Received::Message(ClientMessage::Request(req))) => self.serve_request(&req),
+                Ok(Received::Message(ClientMessage::CallbackResult { call, .. })) => {
                     tracing::warn!(call, "answer to a Python call nobody waits for");
                 }
                 Ok(_) => tracing::warn!("unknown message"),
@@ -122,7 +126,7 @@ impl Host {
     /// The next client message, taking in the segments it announces on the way. Inside a direct
     /// call (an event turn of its linger waiting for the dispatcher), the wait lets go of what
     /// the caller holds.
-    pub(crate) fn recv(&self) -> Result<ClientMessage, FrameError> {
+    pub(crate) fn recv(&self) -> Result<Received, FrameError> {
         loop {
             let mut got = None;
             self.while_waiting(&mut || got = Some(self.recv_one()));
@@ -133,10 +137,17 @@ impl Host {
     }
 
     /// Reads one client message (waiting for it); segment news are taken in here (`None`).
-    fn recv_one(&self) -> Result<Option<ClientMessage>, FrameError> {
+    fn recv_one(&self) -> Result<Option<Received>, FrameError> {
         self.take_in_client_news();
         let mut conn = self.conn.borrow_mut();
-        let msg = conn.recv()?;
+        let msg = match conn.recv()? {
+            Received::Message(msg) => msg,
+            call => {
+                drop(conn);
+                self.before_acting();
+                return Ok(Some(call));
+            }
+        };
         match msg {
             ClientMessage::Segment { id, size } => {
                 let Some(fd) = conn.take_fd() else {
@@ -161,13 +172,18 @@ impl Host {
             }
             other => {
                 drop(conn);
-                // The client's news queued meanwhile (in-process), and Python's writes to
-                // mirrored external buffers, before the host acts.
-                self.take_in_client_news();
-                self.held.borrow_mut().mirrors.take_in(&self.rt);
-                Ok(Some(other))
+                self.before_acting();
+                Ok(Some(Received::Message(other)))
             }
         }
+    }
+
+    /// The client's news queued meanwhile (in-process), and Python's writes to mirrored
+    /// external buffers, before the host acts on what it read.
+    #[inline]
+    fn before_acting(&self) {
+        self.take_in_client_news();
+        self.held.borrow_mut().mirrors.take_in(&self.rt);
     }
 
     /// What an in-process client queued for the host (its segments), taken in before anything
@@ -196,11 +212,12 @@ impl Host {
         outcome
     }
 
-    /// `answer` for a direct call (in-process), which comes without a `Request`.
-    pub(crate) fn answer_call(&self, call: &crate::inprocess::Call<'_>) -> Outcome {
+    /// `answer` for a call that comes without a `Request`: a direct call (in-process, `kind`
+    /// `Direct`), or a compact one read from the rings (`Request`).
+    pub(crate) fn answer_call(&self, call: &crate::inprocess::Call<'_>, kind: TurnKind) -> Outcome {
         self.take_notices(&call.releases, &call.forgotten);
         self.safe_point();
-        let outcome = self.in_turn(call.chain, TurnKind::Direct, || self.dispatch_call(call));
+        let outcome = self.in_turn(call.chain, kind, || self.dispatch_call(call, kind == TurnKind::Direct));
         self.subscribe_if_promise(call.id, &outcome);
         outcome
     }
@@ -249,7 +266,7 @@ impl Host {
 
     /// Sends the reply to request `id` of `chain`, then runs the promise jobs a top-level
     /// request queued.
-    fn reply(&self, id: RequestId, chain: ChainId, outcome: Outcome) {
+    pub(crate) fn reply(&self, id: RequestId, chain: ChainId, outcome: Outcome) {
         self.send(ServerMessage::Reply { id, chain, outcome });
         if self.at_top() {
             self.run_microtasks();

@@ -19,11 +19,13 @@ impl Channel {
     /// a bell for a thread that is not asleep. A reply within microseconds then costs no hand-off
     /// of the GIL to another thread and back, which is what made many threads slower than one.
     /// Only whole frames are read, so a host pausing inside one holds up nobody.
+    ///
+    /// The clock is read here only when a first look did not find the message (`LookBudget`).
     pub fn poll(&self, chain: ChainId, budget: Duration) -> Option<Result<Incoming, Arc<Dead>>> {
         if self.forked() {
             return Some(Err(self.forked_death()));
         }
-        let start = Instant::now();
+        let mut look = LookBudget::new(budget);
         let mut st = self.state.lock().unwrap();
         loop {
             if let Some(m) = st.chains.take(chain) {
@@ -32,35 +34,34 @@ impl Channel {
             if let Some(d) = &st.dead {
                 return Some(Err(d.clone()));
             }
-            let left = budget.saturating_sub(start.elapsed());
-            if left.is_zero() || self.busy.owed() {
+            if look.spent() || self.busy.owed() {
                 return None;
             }
             if !self.reading.load(Ordering::SeqCst) {
-                return self.poll_reading(st, chain, start, budget);
+                return self.poll_reading(st, chain, look);
             }
             // Another thread reads: the mailbox is looked at again when it files something or
             // leaves.
             let filed = self.filed.load(Ordering::SeqCst);
             drop(st);
+            let left = look.left();
             spin_until(|| self.filed.load(Ordering::SeqCst) != filed || !self.reading.load(Ordering::SeqCst) || self.busy.owed(), left);
             st = self.state.lock().unwrap();
         }
     }
 
-    /// `poll` as the reader, from `start` until `budget` is spent.
+    /// `poll` as the reader, until `look` is spent.
     fn poll_reading<'a>(
         &'a self,
         mut st: MutexGuard<'a, State>,
         chain: ChainId,
-        start: Instant,
-        budget: Duration,
+        mut look: LookBudget,
     ) -> Option<Result<Incoming, Arc<Dead>>> {
         self.reading.store(true, Ordering::SeqCst);
         let mut after_pause;
         let got = loop {
             drop(st);
-            let polled = self.end.poll(budget.saturating_sub(start.elapsed()));
+            let polled = self.end.poll(look.left());
             after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
             let read = polled.map(|(r, _)| r.map(Some).map_err(|e| self.death(e, None)));
             st = self.state.lock().unwrap();
@@ -73,7 +74,7 @@ impl Channel {
             if let Some(d) = &st.dead {
                 break Some(Err(d.clone()));
             }
-            if start.elapsed() >= budget || self.busy.owed() {
+            if look.spent() || self.busy.owed() {
                 break None;
             }
         };
@@ -89,5 +90,41 @@ impl Channel {
             }
         }
         got
+    }
+}
+
+/// A look's budget, the clock read only from its second need on: the first look has the whole
+/// budget without a reading, and what follows one more budget from then (a look lasts at most
+/// twice `budget`).
+struct LookBudget {
+    budget: Duration,
+    first: bool,
+    since: Option<Instant>,
+}
+
+impl LookBudget {
+    fn new(budget: Duration) -> Self {
+        LookBudget { budget, first: true, since: None }
+    }
+
+    /// What the next look may take.
+    #[inline]
+    fn left(&mut self) -> Duration {
+        if std::mem::take(&mut self.first) {
+            return self.budget;
+        }
+        match self.since {
+            Some(s) => self.budget.saturating_sub(s.elapsed()),
+            None => {
+                self.since = Some(Instant::now());
+                self.budget
+            }
+        }
+    }
+
+    /// Whether the budget is spent (never before the clock was read).
+    #[inline]
+    fn spent(&self) -> bool {
+        self.budget.is_zero() || self.since.is_some_and(|s| s.elapsed() >= self.budget)
     }
 }

@@ -1,12 +1,14 @@
 //! What goes to the host: messages written into the ring (the segments retired since the last
 //! one ahead of them), and segments of the client's announced.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
 use napi_host::event_calls::EventCaller;
 use napi_host::inprocess::InProcess;
 use napi_protocol::frame::FrameError;
+use napi_protocol::quick::QuickFrame;
 use napi_protocol::{ClientMessage, PyException, PyRef};
 
 use super::{Channel, Dead};
@@ -22,6 +24,27 @@ impl Channel {
         }
         // Taken before the transport's lock: uploads lock the shared memory, then the transport.
         let sent = self.end.send(self.retired(), msg, deadline);
+        self.sent(sent)
+    }
+
+    /// Sends a compact call (`napi_protocol::quick`), as `send` sends a message.
+    pub fn send_quick(&self, frame: &QuickFrame, deadline: Option<Instant>) -> Result<(), Arc<Dead>> {
+        if let Some(d) = self.dead() {
+            return Err(d);
+        }
+        let sent = self.end.send_frame(self.retired(), frame.as_bytes(), deadline);
+        // Not a locked add: the count is for tests, whose callers take turns (the GIL).
+        self.quick_sent.store(self.quick_sent.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        self.sent(sent)
+    }
+
+    /// How many compact calls were sent so far.
+    pub fn quick_calls(&self) -> u64 {
+        self.quick_sent.load(Ordering::Relaxed)
+    }
+
+    /// What a send's outcome means for the caller.
+    fn sent(&self, sent: Result<(), FrameError>) -> Result<(), Arc<Dead>> {
         if let Some(host) = &self.in_process {
             host.mail();
         }
@@ -35,6 +58,13 @@ impl Channel {
             Err(FrameError::Io(_)) => Ok(()),
             Err(e) => Err(self.die(format!("cannot encode a request: {e}"))),
         }
+    }
+
+    /// Whether the next request carries notices (proxies released, Python objects forgotten),
+    /// which a compact call has no room for.
+    #[inline]
+    pub fn owes_notices(&self) -> bool {
+        !self.releases.is_empty() || !self.forgotten.is_empty()
     }
 
     /// The notices of the segments we retired since the last message: to be sent ahead of it,

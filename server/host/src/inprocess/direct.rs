@@ -67,7 +67,7 @@ impl Host {
         let unlink = Unlink(&self.direct, outer);
         out.set_outcome(match op {
             Direct::Request(req) => self.answer(req, TurnKind::Direct),
-            Direct::Call(call) => self.answer_call(call),
+            Direct::Call(call) => self.answer_call(call, TurnKind::Direct),
         });
         // What a reply would carry ahead of it (the addon's writes to mirrored buffers above
         // all), and the promise jobs that follow a top-level request.

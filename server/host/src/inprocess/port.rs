@@ -6,7 +6,8 @@ use std::time::Instant;
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ClientMessage, ServerMessage};
+use napi_protocol::quick::{QuickFrame, Received};
+use napi_protocol::ServerMessage;
 
 use crate::port::{News, Port, Woke};
 use crate::rings::RingsPort;
@@ -59,7 +60,11 @@ impl Port for InProcessPort {
         self.rings.ready()
     }
 
-    fn recv(&mut self) -> Result<ClientMessage, FrameError> {
+    fn send_quick(&mut self, reply: &QuickFrame) -> Result<(), FrameError> {
+        self.rings.send_quick(reply)
+    }
+
+    fn recv(&mut self) -> Result<Received, FrameError> {
         self.rings.recv()
     }
 

@@ -1,0 +1,59 @@
+//! Isolated calls in the compact form (`napi_protocol::quick`): a call of a function proxy on
+//! a proxy (or on nothing) whose arguments are all primitives, short strings or short `bytes`
+//! is written straight into the ring from the Python objects, with no `Request` or value tree
+//! built, and its primitive answer is read where it lies. Every other call goes as a request.
+//! The exchange is the core's (`exchange_quick`), as for any request.
+
+use napi_client::session::chains;
+use napi_client::session::exchange::exchange_quick;
+use napi_protocol::quick::{QuickArg, QuickFrame, QUICK_ARGS};
+use napi_protocol::ObjectId;
+use pyo3::prelude::*;
+use smallvec::SmallVec;
+
+use crate::calls::by_message;
+use crate::calls::chain_events::Served;
+use crate::exit_gate::{self, exiting_error};
+use crate::proxy::object::JSRef;
+use crate::state::connection::Connection;
+use crate::state::hooks::{caught, hooks};
+use crate::values::from_python::Cx;
+
+/// `func(*args)` on `this` as a compact call, if it has that form (the caller checked that the
+/// host is isolated and both proxies are its own); `None` if it has not, and the caller makes
+/// it as a request.
+#[inline]
+pub fn call_quick(
+    slf: &Bound<'_, Connection>,
+    func: &Bound<'_, JSRef>,
+    this: Option<&Bound<'_, JSRef>>,
+    args: &[Bound<'_, PyAny>],
+) -> Option<PyResult<Py<PyAny>>> {
+    if args.len() > QUICK_ARGS || slf.get().channel.owes_notices() {
+        return None;
+    }
+    let h = hooks(slf.py()).ok()?;
+    let mut quick = SmallVec::<[QuickArg<'_>; QUICK_ARGS]>::new();
+    for a in args {
+        quick.push(Cx::quick_arg(h, a)?);
+    }
+    let frame = QuickFrame::call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), &quick)?;
+    // Inside the exit gate as any request is (`requests::request_with`), Python callbacks
+    // included; a panic on the way is an ordinary exception.
+    Some(caught(slf.py(), || exit_gate::inside(|| send(slf, frame)).unwrap_or_else(|| Err(exiting_error()))))
+}
+
+/// Names the call's request, sends it and waits for its answer.
+fn send(slf: &Bound<'_, Connection>, mut frame: QuickFrame) -> PyResult<Py<PyAny>> {
+    let channel = &*slf.get().channel;
+    let active = chains::active(channel);
+    if active.is_none() {
+        by_message::before_top_request(slf.py(), channel)?;
+    }
+    // Exclusive: the GIL keeps every other caller of this connection out.
+    let id = channel.next_id_exclusive();
+    let chain = active.map_or(id, |(chain, _)| chain);
+    frame.request(id, chain);
+    let cx = Cx::new(slf)?;
+    exchange_quick(channel, &Served(&cx), &frame, id, chain, active.is_none())
+}

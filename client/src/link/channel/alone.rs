@@ -1,0 +1,90 @@
+//! A top-level request of a thread alone with its host: nothing else in flight and nobody
+//! reading, the thread keeping every other caller out (the GIL). It reads its own reply, and
+//! the bookkeeping a wait among many threads needs (its chain's mailbox, the request's place in
+//! it, the host's busy state) is made only if something other than that reply comes first, or
+//! nothing within the look: then the request is registered as `begin` registers one, and what
+//! came is filed by the usual rules, before any other thread may read.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi_link::shared_cpu;
+use napi_protocol::{Outcome, RequestId, ServerMessage};
+
+use super::{Channel, Dead};
+use crate::link::inbound::{subscribed_by_reply, Incoming};
+
+/// What a lone look found.
+pub enum Alone {
+    /// The request's reply.
+    Reply(Outcome),
+    /// Something else came first, or nothing within the look, or the host's end: the request is
+    /// registered now, and this is its chain's first message if one came.
+    Registered(Option<Result<Incoming, Arc<Dead>>>),
+}
+
+impl Channel {
+    /// Claims the reading of the rings for a top-level request about to be sent alone (see the
+    /// module): `false` when another request is in flight, another thread reads, or the host is
+    /// gone or refusing; the request then goes as any other.
+    #[inline]
+    pub fn read_alone(&self) -> bool {
+        if self.refusing() {
+            return false;
+        }
+        let st = self.state.lock().unwrap();
+        if st.dead.is_some() || st.chains.outstanding() != 0 || self.reading.load(Ordering::SeqCst) {
+            return false;
+        }
+        self.reading.store(true, Ordering::SeqCst);
+        true
+    }
+
+    /// Gives up the reading `read_alone` claimed (its request was not sent).
+    pub fn leave_alone(&self) {
+        let st = self.state.lock().unwrap();
+        self.reading.store(false, Ordering::SeqCst);
+        self.leave_reading(st);
+    }
+
+    /// After `read_alone` and the send of request `id` (of chain `id`): its reply if it comes
+    /// first within `budget`, else the request registered and the first message for its chain,
+    /// if any. The reading is given up either way.
+    pub fn look_alone(&self, id: RequestId, budget: Duration) -> Alone {
+        let polled = self.end.poll(budget);
+        let after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
+        let read = match polled {
+            // A promise's settlement may follow its reply, kept for the claim the reply makes:
+            // that reply is filed as any other, once the request is registered.
+            Some((Ok(ServerMessage::Reply { id: r, chain: c, outcome }), _)) if r == id && c == id && !subscribed_by_reply(&outcome) => {
+                self.leave_alone();
+                self.after_look(after_pause);
+                return Alone::Reply(outcome);
+            }
+            Some((read, _)) => Some(read.map(Some).map_err(|e| self.death(e, None))),
+            None => None,
+        };
+        let mut st = self.state.lock().unwrap();
+        st.chains.begin(id, id);
+        self.busy.set_in_flight(st.chains.outstanding());
+        let mut got = None;
+        if let Some(read) = read {
+            let (back, filed_for) = self.file(st, id, read);
+            st = back;
+            got = filed_for.map(Ok).or_else(|| st.dead.clone().map(Err));
+        }
+        self.reading.store(false, Ordering::SeqCst);
+        self.leave_reading(st);
+        self.after_look(after_pause);
+        Alone::Registered(got)
+    }
+
+    /// The host may have answered on this thread's CPU: a move, if one is due, comes after the
+    /// reading is left, so that no other thread waits for it (as `poll` does).
+    fn after_look(&self, after_pause: bool) {
+        if after_pause && self.in_process.is_none() {
+            shared_cpu::after_pause(self.process.pid);
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The compact call: the commonest request (a call of a function the client holds, on an
+//! object it holds or on nothing, with a few primitives, short strings or short `bytes` as its
+//! arguments) and the commonest reply (a primitive), in a fixed layout read and written where
+//! it lies, with no value tree, no allocation and no varints. Every other request and reply
+//! goes as a bincode message ([`crate::codec`]); a compact frame is told apart by its first
+//! byte, which no message of the protocol starts with (bincode writes an enum's variant index
+//! first, and neither side's message type has as many variants).
+//!
+//! A call's payload: [`QUICK_CALL`], the argument count (at most [`QUICK_ARGS`]), whether a
+//! receiver follows (0 or 1), then the request id, its chain, the function's object id and the
+//! receiver's (0 when none) as little-endian `u64`s, then each argument: its [`kind`](kind),
+//! and for a number its `f64`, for a string or bytes a length byte (at most [`QUICK_ITEM`])
+//! and that many bytes (a string's UTF-8; bytes become a `Buffer`). A reply's payload:
+//! [`QUICK_REPLY`], the value's kind (no string or bytes), the request id and its chain, and
+//! for a number its `f64`. The whole payload is at most [`QUICK_MAX`] bytes.
+//!
+//! Decoding trusts nothing: the kinds, lengths, counts, the UTF-8 and the exact end are checked
+//! (`protocol/fuzz`'s `message_decode` feeds it arbitrary bytes).
+
+use crate::frame::{FrameError, HEADER_LEN};
+use crate::{ChainId, ObjectId, Outcome, RequestId, ServerMessage, Value};
+
+/// The first byte of a compact call's payload.
+pub const QUICK_CALL: u8 = 0xC8;
+/// The first byte of a compact reply's payload.
+pub const QUICK_REPLY: u8 = 0xC9;
+/// The most bytes of a compact frame's payload.
+pub const QUICK_MAX: usize = 256;
+/// The most arguments of a compact call.
+pub const QUICK_ARGS: usize = 8;
+/// The most bytes of one string (its UTF-8) or `bytes` argument of a compact call.
+pub const QUICK_ITEM: usize = 128;
+
+/// The kind byte of a compact value.
+pub mod kind {
+    pub const UNDEFINED: u8 = 0;
+    pub const NULL: u8 = 1;
+    pub const FALSE: u8 = 2;
+    pub const TRUE: u8 = 3;
+    pub const NUMBER: u8 = 4;
+    pub const TEXT: u8 = 5;
+    pub const BYTES: u8 = 6;
+}
+
+/// One argument of a compact call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum QuickArg<'a> {
+    Undefined,
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(&'a str),
+    /// A `Buffer` of these bytes.
+    Bytes(&'a [u8]),
+}
+
+impl QuickArg<'_> {
+    /// The value a request by message would carry for it.
+    pub fn to_value(self) -> Value {
+        match self {
+            QuickArg::Undefined => Value::Undefined,
+            QuickArg::Null => Value::Null,
+            QuickArg::Bool(b) => Value::Bool(b),
+            QuickArg::Number(n) => Value::Number(n),
+            QuickArg::Text(t) => Value::String(t.to_owned()),
+            QuickArg::Bytes(b) => Value::Bytes { kind: crate::BufferKind::Buffer, data: b.to_vec() },
+        }
+    }
+}
+
+/// A compact call's frame (header included) as it is written, on the writer's stack.
+pub struct QuickFrame {
+    bytes: [u8; HEADER_LEN + QUICK_MAX],
+    len: usize,
+}
+
+impl QuickFrame {
+    /// The frame of a call of `func` on `this` (or on nothing) with `args`, its request still
+    /// to be named (`QuickFrame::request`); `None` when the call has no compact form (too many
+    /// arguments, a string or bytes too long, or all of it too long together).
+    #[inline]
+    pub fn call(func: ObjectId, this: Option<ObjectId>, args: &[QuickArg<'_>]) -> Option<QuickFrame> {
+        if args.len() > QUICK_ARGS {
+            return None;
+        }
+        let mut f = QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN };
+        f.put(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
+        for word in [0, 0, func.0, this.map_or(0, |t| t.0)] {
+            f.put(&word.to_le_bytes());
+        }
+        for a in args {
+            let fits = match *a {
+                QuickArg::Undefined => f.put(&[kind::UNDEFINED]),
+                QuickArg::Null => f.put(&[kind::NULL]),
+                QuickArg::Bool(b) => f.put(&[if b { kind::TRUE } else { kind::FALSE }]),
+                QuickArg::Number(n) => f.put(&[kind::NUMBER]) && f.put(&n.to_le_bytes()),
+                QuickArg::Text(t) => f.item(kind::TEXT, t.as_bytes()),
+                QuickArg::Bytes(b) => f.item(kind::BYTES, b),
+            };
+            if !fits {
+                return None;
+            }
+        }
+        f.finish();
+        Some(f)
+    }
+
+    /// The frame of the reply to request `id` of `chain` with `value`; `None` when it has no
+    /// compact form (anything but undefined, null, a boolean or a number).
+    #[inline]
+    pub fn reply(id: RequestId, chain: ChainId, value: &Value) -> Option<QuickFrame> {
+        let (k, number) = match *value {
+            Value::Undefined => (kind::UNDEFINED, None),
+            Value::Null => (kind::NULL, None),
+            Value::Bool(b) => (if b { kind::TRUE } else { kind::FALSE }, None),
+            Value::Number(n) => (kind::NUMBER, Some(n)),
+            _ => return None,
+        };
+        let mut f = QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN };
+        f.put(&[QUICK_REPLY, k]);
+        f.put(&id.to_le_bytes());
+        f.put(&chain.to_le_bytes());
+        if let Some(n) = number {
+            f.put(&n.to_le_bytes());
+        }
+        f.finish();
+        Some(f)
+    }
+
+    /// Names the request a call's frame is: `id`, of `chain`. Made once the call is known to
+    /// have a compact form, just before it is sent.
+    #[inline]
+    pub fn request(&mut self, id: RequestId, chain: ChainId) {
+        let at = HEADER_LEN + 3;
+        self.bytes[at..at + 8].copy_from_slice(&id.to_le_bytes());
+        self.bytes[at + 8..at + 16].copy_from_slice(&chain.to_le_bytes());
+    }
+
+    /// The whole frame: its length, then its payload.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The payload alone.
+    pub fn payload(&self) -> &[u8] {
+        &self.bytes[HEADER_LEN..self.len]
+    }
+
+    /// A string's or bytes' length and bytes, if short enough.
+    fn item(&mut self, k: u8, data: &[u8]) -> bool {
+        data.len() <= QUICK_ITEM && self.put(&[k, data.len() as u8]) && self.put(data)
+    }
+
+    /// Appends `data`, if it fits.
+    #[inline(always)]
+    fn put(&mut self, data: &[u8]) -> bool {
+        let Some(room) = self.bytes.get_mut(self.len..self.len + data.len()) else { return false };
+        room.copy_from_slice(data);
+        self.len += data.len();
+        true
+    }
+
+    fn finish(&mut self) {
+        let payload = (self.len - HEADER_LEN) as u32;
+        self.bytes[..HEADER_LEN].copy_from_slice(&payload.to_le_bytes());
+    }
+}
+
+/// A compact call as the host received it: checked, with its own copy of the payload (the
+/// reader's buffer is needed again while the call runs, for the Python calls it makes) and
+/// where each argument's kind byte lies in it. Kept small, since it is moved on its way up.
+pub struct QuickCall {
+    pub id: RequestId,
+    pub chain: ChainId,
+    pub func: ObjectId,
+    pub this: Option<ObjectId>,
+    count: u8,
+    at: [u8; QUICK_ARGS],
+    bytes: [u8; QUICK_MAX],
+}
+
+impl QuickCall {
+    /// Checks and copies a compact call's payload; anything but a well-formed one is refused.
+    pub fn decode(payload: &[u8]) -> Result<QuickCall, FrameError> {
+        let mut r = Reader::new(payload)?;
+        if r.byte()? != QUICK_CALL {
+            return Err(malformed("not a compact call"));
+        }
+        let count = r.byte()?;
+        if count as usize > QUICK_ARGS {
+            return Err(malformed("a compact call of too many arguments"));
+        }
+        let has_this = match r.byte()? {
+            0 => false,
+            1 => true,
+            _ => return Err(malformed("a compact call's receiver flag is neither 0 nor 1")),
+        };
+        let (id, chain, func, this) = (r.word()?, r.word()?, r.word()?, r.word()?);
+        if !has_this && this != 0 {
+            return Err(malformed("a compact call without a receiver names one"));
+        }
+        let mut at = [0; QUICK_ARGS];
+        for place in &mut at[..count as usize] {
+            // Below `QUICK_MAX` (256): a byte holds it.
+            *place = r.at as u8;
+            match r.byte()? {
+                kind::UNDEFINED | kind::NULL | kind::FALSE | kind::TRUE => {}
+                kind::NUMBER => {
+                    r.word()?;
+                }
+                kind::TEXT => {
+                    let (start, len) = r.item()?;
+                    std::str::from_utf8(&payload[start..][..len]).map_err(|_| malformed("a compact string that is no UTF-8"))?;
+                }
+                kind::BYTES => {
+                    r.item()?;
+                }
+                k => return Err(malformed(&format!("a compact argument of unknown kind {k}"))),
+            }
+        }
+        r.end()?;
+        let mut bytes = [0; QUICK_MAX];
+        bytes[..payload.len()].copy_from_slice(payload);
+        let this = has_this.then_some(ObjectId(this));
+        Ok(QuickCall { id, chain, func: ObjectId(func), this, count, at, bytes })
+    }
+
+    /// How many arguments it has.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Its `i`th argument (`i < len()`).
+    #[inline]
+    pub fn arg(&self, i: usize) -> QuickArg<'_> {
+        let at = self.at[i] as usize;
+        // The lengths and kinds were checked by `decode`.
+        let item = || &self.bytes[at + 2..][..self.bytes[at + 1] as usize];
+        match self.bytes[at] {
+            kind::NULL => QuickArg::Null,
+            kind::FALSE => QuickArg::Bool(false),
+            kind::TRUE => QuickArg::Bool(true),
+            kind::NUMBER => QuickArg::Number(f64::from_le_bytes(self.bytes[at + 1..at + 9].try_into().expect("8 bytes"))),
+            // SAFETY: `decode` checked that these bytes are UTF-8, and they are not written since.
+            kind::TEXT => QuickArg::Text(unsafe { std::str::from_utf8_unchecked(item()) }),
+            kind::BYTES => QuickArg::Bytes(item()),
+            _ => QuickArg::Undefined,
+        }
+    }
+
+    /// Its arguments, in order.
+    pub fn args(&self) -> impl Iterator<Item = QuickArg<'_>> {
+        (0..self.len()).map(|i| self.arg(i))
+    }
+
+    /// The same call as a request by message (for a host that puts it aside to serve later).
+    pub fn to_request(&self) -> crate::Request {
+        let held = |id: ObjectId| Value::Js(crate::JsRef { id, kind: crate::RefKind::Object, class_proto: None, label: String::new() });
+        let op = crate::Op::Call {
+            func: held(self.func),
+            this: self.this.map_or(Value::Undefined, held),
+            args: self.args().map(QuickArg::to_value).collect(),
+        };
+        crate::Request { id: self.id, chain: self.chain, releases: Vec::new(), forgotten: Vec::new(), op }
+    }
+}
+
+/// A compact reply's payload as the message it stands for.
+pub fn decode_reply(payload: &[u8]) -> Result<ServerMessage, FrameError> {
+    let mut r = Reader::new(payload)?;
+    if r.byte()? != QUICK_REPLY {
+        return Err(malformed("not a compact reply"));
+    }
+    let k = r.byte()?;
+    let (id, chain) = (r.word()?, r.word()?);
+    let value = match k {
+        kind::UNDEFINED => Value::Undefined,
+        kind::NULL => Value::Null,
+        kind::FALSE => Value::Bool(false),
+        kind::TRUE => Value::Bool(true),
+        kind::NUMBER => Value::Number(f64::from_bits(r.word()?)),
+        k => return Err(malformed(&format!("a compact reply of kind {k}"))),
+    };
+    r.end()?;
+    Ok(ServerMessage::Reply { id, chain, outcome: Outcome::Ok(value) })
+}
+
+/// Whether `payload` is a compact frame of `tag`'s.
+#[inline(always)]
+pub fn is_quick(payload: &[u8], tag: u8) -> bool {
+    payload.first() == Some(&tag)
+}
+
+/// A bounds-checked reader of a compact payload.
+struct Reader<'a> {
+    payload: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(payload: &'a [u8]) -> Result<Self, FrameError> {
+        if payload.len() > QUICK_MAX {
+            return Err(malformed("a compact frame longer than its limit"));
+        }
+        Ok(Reader { payload, at: 0 })
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], FrameError> {
+        let got = self.payload.get(self.at..self.at + n).ok_or_else(|| malformed("a compact frame cut short"))?;
+        self.at += n;
+        Ok(got)
+    }
+
+    fn byte(&mut self) -> Result<u8, FrameError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn word(&mut self) -> Result<u64, FrameError> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+
+    /// A string's or bytes' place and length.
+    fn item(&mut self) -> Result<(usize, usize), FrameError> {
+        let len = self.byte()? as usize;
+        if len > QUICK_ITEM {
+            return Err(malformed("a compact string or bytes longer than its limit"));
+        }
+        let at = self.at;
+        self.take(len)?;
+        Ok((at, len))
+    }
+
+    fn end(&self) -> Result<(), FrameError> {
+        match self.payload.len() - self.at {
+            0 => Ok(()),
+            n => Err(malformed(&format!("{n} trailing bytes after a compact frame"))),
+        }
+    }
+}
+
+fn malformed(why: &str) -> FrameError {
+    FrameError::Malformed(why.to_owned())
+}
+
+/// What the host reads from its client: a message, or a compact call (unboxed: moved rather
+/// than allocated, as the call's arguments are read where they lie).
+#[allow(clippy::large_enum_variant)]
+pub enum Received {
+    Message(crate::ClientMessage),
+    Call(QuickCall),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,61 @@
+//! A compact call read from the rings (`napi_protocol::quick`): served as a direct call is,
+//! its arguments made into the heap from where they lie, and answered by a compact reply when
+//! its answer is a primitive (by the usual reply otherwise).
+
+use napi_protocol::quick::{QuickArg, QuickCall, QuickFrame, QUICK_ARGS};
+use napi_protocol::{Outcome, Value};
+use smallvec::SmallVec;
+
+use crate::inprocess::{Arg, Call};
+use crate::{Host, TurnKind};
+
+impl Host {
+    /// Serves `call`, read from the rings, and answers it.
+    pub(crate) fn serve_quick(&self, call: &QuickCall) {
+        let args: SmallVec<[Arg<'_>; QUICK_ARGS]> = call.args().map(arg).collect();
+        let c = Call {
+            id: call.id,
+            chain: call.chain,
+            func: call.func,
+            this: call.this,
+            args: &args,
+            releases: Vec::new(),
+            forgotten: Vec::new(),
+        };
+        let outcome = self.answer_call(&c, TurnKind::Request);
+        let quick = match &outcome {
+            Outcome::Ok(v) => QuickFrame::reply(call.id, call.chain, v),
+            _ => None,
+        };
+        match quick {
+            Some(reply) => {
+                self.send_quick(&reply);
+                if self.at_top() {
+                    self.run_microtasks();
+                }
+            }
+            None => self.reply(call.id, call.chain, outcome),
+        }
+    }
+
+    /// Sends a compact reply on the main stream.
+    fn send_quick(&self, reply: &QuickFrame) {
+        self.share_news();
+        if self.conn.borrow_mut().send_quick(reply).is_err() {
+            self.client_gone();
+        }
+    }
+}
+
+/// A compact call's argument as a direct call's.
+#[inline(always)]
+fn arg(a: QuickArg<'_>) -> Arg<'_> {
+    match a {
+        QuickArg::Number(n) => Arg::Number(n),
+        QuickArg::Text(t) => Arg::Text(t),
+        QuickArg::Bytes(b) => Arg::Bytes(b),
+        QuickArg::Undefined => Arg::Value(Value::Undefined),
+        QuickArg::Null => Arg::Value(Value::Null),
+        QuickArg::Bool(b) => Arg::Value(Value::Bool(b)),
+    }
+}
