@@ -121,13 +121,17 @@ static bool scope_open[MAX_SCOPE_IDS];
 static int scope_depth_of[MAX_SCOPE_IDS];
 static int next_scope_id;
 static bool allow_stale;
+static bool used_stale; /* the current operation was handed a stale napi_value */
 
 static int current_scope(void) { return depth == 0 ? 0 : scopes[depth - 1].id; }
 
 static napi_value reg(uint8_t operand) {
   int r = operand % REGS;
   if (regs[r] == NULL) return NULL;
-  if (!scope_open[reg_scope[r]] && !allow_stale) return NULL;
+  if (!scope_open[reg_scope[r]]) {
+    if (!allow_stale) return NULL;
+    used_stale = true;
+  }
   return regs[r];
 }
 
@@ -174,14 +178,14 @@ static void render_bytes(const void* data, size_t len) {
 }
 
 static void render_string(napi_env env, napi_value v) {
-  char16_t units[64];
+  char16_t units[120];
   size_t len = 0, total = 0;
   napi_status s = napi_get_value_string_utf16(env, v, NULL, 0, &total);
   if (s != napi_ok) {
     emit("string!%d", s);
     return;
   }
-  s = napi_get_value_string_utf16(env, v, units, 64, &len);
+  s = napi_get_value_string_utf16(env, v, units, 120, &len);
   if (s != napi_ok) {
     emit("string!%d", s);
     return;
@@ -399,8 +403,9 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   reset(env);
   for (int n = 0; pc < prog_len && n < MAX_OPS; n++) {
     emit("%d ", n);
+    used_stale = false;
     step(env);
-    emit("\n");
+    emit(used_stale ? " stale\n" : "\n");
   }
   finish(env);
   free(copy);

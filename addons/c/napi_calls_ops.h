@@ -460,29 +460,4 @@ static void op_describe(napi_env env, const operands* o) {
   emit(n > 8 ? ", ..%u}" : "}", n);
 }
 
-/* An object this run did not make, which the operation would change (see reg_fresh). */
-static bool shared(napi_env env, uint8_t operand) {
-  napi_value v = reg(operand);
-  napi_valuetype t;
-  if (v == NULL || reg_fresh[operand % REGS] || napi_typeof(env, v, &t) != napi_ok) return false;
-  return t == napi_object || t == napi_function || t == napi_external;
-}
-
-static bool uncallable(napi_env env, napi_value f) {
-  napi_value global = NULL, g = NULL;
-  bool same = false;
-  if (f == NULL || napi_get_global(env, &global) != napi_ok) return false;
-  for (size_t i = 0; i < ARRAY_LENGTH(uncalled); i++) {
-    if (napi_get_named_property(env, global, uncalled[i], &g) == napi_ok && napi_strict_equals(env, f, g, &same) == napi_ok && same) return true;
-  }
-  return false;
-}
-
-/* Whether an object's keys would be listed with its prototypes': a typed array's are node's
- * Buffer.prototype methods, node's library, which napi_python does not carry. */
-static bool lists_buffer_methods(napi_env env, napi_value v, bool with_prototypes) {
-  bool is = false;
-  return with_prototypes && v != NULL && napi_is_typedarray(env, v, &is) == napi_ok && is;
-}
-
 #include "napi_calls_step.h"

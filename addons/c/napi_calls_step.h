@@ -7,6 +7,64 @@ static const char* const op_names[] = {OPS(OP_NAME)};
 #define OP_LETTERS(name, letters) letters,
 static const char* const op_letters[] = {OPS(OP_LETTERS)};
 
+/* ---- calls not made: where node's answer is no behaviour to follow ---- */
+
+/* An object this run did not make, which the operation would change (see reg_fresh). */
+static bool shared(napi_env env, uint8_t operand) {
+  napi_value v = reg(operand);
+  napi_valuetype t;
+  if (v == NULL || reg_fresh[operand % REGS] || napi_typeof(env, v, &t) != napi_ok) return false;
+  return t == napi_object || t == napi_function || t == napi_external;
+}
+
+static bool uncallable(napi_env env, napi_value f) {
+  napi_value global = NULL, g = NULL;
+  bool same = false;
+  if (f == NULL || napi_get_global(env, &global) != napi_ok) return false;
+  for (size_t i = 0; i < ARRAY_LENGTH(uncalled); i++) {
+    if (napi_get_named_property(env, global, uncalled[i], &g) == napi_ok && napi_strict_equals(env, f, g, &same) == napi_ok && same) return true;
+  }
+  return false;
+}
+
+/* Whether a write sets a prototype (`__proto__`, by name or by a string key) to anything but null
+ * or a plain object this run made: V8 crashes node reshaping some objects made prototypes (an
+ * external's read-only map; others seen crash it too), so only those are compared. */
+static bool odd_prototype(napi_env env, const char* name, napi_value key, uint8_t value_reg) {
+  napi_valuetype t;
+  char text[16] = "";
+  size_t len = 0;
+  bool is = false;
+  napi_value value = reg(value_reg);
+  if (name == NULL && (key == NULL || napi_typeof(env, key, &t) != napi_ok || t != napi_string ||
+                       napi_get_value_string_utf8(env, key, text, sizeof text, &len) != napi_ok)) {
+    return false;
+  }
+  if (strcmp(name != NULL ? name : text, "__proto__") != 0 || value == NULL) return false;
+  if (napi_typeof(env, value, &t) != napi_ok || t == napi_null) return false;
+  if (t != napi_object || !reg_fresh[value_reg % REGS]) return true;
+  if ((napi_is_arraybuffer(env, value, &is) == napi_ok && is) || (napi_is_typedarray(env, value, &is) == napi_ok && is)) return true;
+  return napi_is_dataview(env, value, &is) == napi_ok && is;
+}
+
+/* Buffer and Buffer.prototype: node's library, whose keys napi_python does not have. */
+static bool node_library(napi_env env, napi_value v) {
+  napi_value global = NULL, buffer = NULL, proto = NULL;
+  bool same = false;
+  if (v == NULL || napi_get_global(env, &global) != napi_ok) return false;
+  if (napi_get_named_property(env, global, "Buffer", &buffer) != napi_ok) return false;
+  if (napi_strict_equals(env, v, buffer, &same) == napi_ok && same) return true;
+  if (napi_get_named_property(env, buffer, "prototype", &proto) != napi_ok) return false;
+  return napi_strict_equals(env, v, proto, &same) == napi_ok && same;
+}
+
+/* Whether an object's keys would be listed with its prototypes': a typed array's are node's
+ * Buffer.prototype methods, node's library, which napi_python does not carry. */
+static bool lists_buffer_methods(napi_env env, napi_value v, bool with_prototypes) {
+  bool is = false;
+  return with_prototypes && v != NULL && napi_is_typedarray(env, v, &is) == napi_ok && is;
+}
+
 static napi_value make_error(napi_env env, int kind, napi_value code, napi_value msg, napi_status* s) {
   napi_value v = NULL;
   switch (kind % 4) {
@@ -127,6 +185,11 @@ static void step(napi_env env) {
   decode(op_letters[op], &o);
   uint8_t d = (uint8_t)o.v[0];
   fresh_result = (op <= OP_dataview && op != OP_builtin) || op == OP_promise || op == OP_define_class;
+  if ((op == OP_set_named || op == OP_set_property) &&
+      odd_prototype(env, op == OP_set_named ? prop_name(o.v[1]) : NULL, reg(o.v[1]), (uint8_t)o.v[2])) {
+    emit(" node crashes");
+    return;
+  }
   switch (op) {
     case OP_set_property: case OP_delete_property: case OP_set_named: case OP_set_element: case OP_delete_element:
     case OP_freeze: case OP_seal: case OP_define_properties: case OP_wrap: case OP_remove_wrap: case OP_type_tag:
@@ -143,9 +206,15 @@ static void step(napi_env env) {
         return;
       }
       break;
+    case OP_describe:
+      if (node_library(env, reg(o.v[0]))) {
+        emit(" library");
+        return;
+      }
+      break;
     case OP_property_names:
     case OP_all_property_names:
-      if (lists_buffer_methods(env, reg(o.v[1]), op == OP_property_names || o.v[2] % 2 == 0)) {
+      if (node_library(env, reg(o.v[1])) || lists_buffer_methods(env, reg(o.v[1]), op == OP_property_names || o.v[2] % 2 == 0)) {
         emit(" buffer");
         return;
       }
@@ -265,11 +334,22 @@ static void step(napi_env env) {
       FLAG(napi_delete_element(env, reg(o.v[0]), indices[o.v[1] % ARRAY_LENGTH(indices)], &b));
       break;
     case OP_property_names: RESULT(napi_get_property_names(env, reg(o.v[1]), &v)); break;
-    case OP_all_property_names:
-      s = napi_get_all_property_names(env, reg(o.v[1]), (napi_key_collection_mode)(o.v[2] % 2),
-                                      (napi_key_filter)(o.v[3] % 32), (napi_key_conversion)(o.v[4] % 2), &v);
+    case OP_all_property_names: {
+      /* The built-ins' non-enumerable keys (their methods) are the JS library's, listed in an
+       * order of the engine's own: only enumerable keys are asked for where they could come. */
+      napi_key_filter filter = (napi_key_filter)(o.v[3] % 32);
+      if (o.v[2] % 2 == napi_key_include_prototypes || shared(env, o.v[1])) filter |= napi_key_enumerable;
+      /* V8 lists a string's indices whatever the writable and configurable filters say (they are
+       * neither); napi_python follows the filters: not compared. */
+      napi_valuetype t = napi_undefined;
+      if (reg(o.v[1]) != NULL && napi_typeof(env, reg(o.v[1]), &t) == napi_ok && t == napi_string) {
+        filter &= ~(napi_key_writable | napi_key_configurable);
+      }
+      s = napi_get_all_property_names(env, reg(o.v[1]), (napi_key_collection_mode)(o.v[2] % 2), filter,
+                                      (napi_key_conversion)(o.v[4] % 2), &v);
       RESULT(s);
       break;
+    }
     case OP_array_length: {
       uint32_t n = 0;
       s = napi_get_array_length(env, reg(o.v[0]), &n);
@@ -312,7 +392,9 @@ static void step(napi_env env) {
       break;
     case OP_escape: op_escape(env, &o); break;
     case OP_wrap: {
-      napi_ref* ref = returned_ref((uint8_t)o.v[2]);
+      /* No reference asked for: deleting it before the finalizer ran leaves node's wrap pointing
+       * at freed memory (napi_unwrap then reads it), and programs delete references at will. */
+      napi_ref* ref = NULL;
       napi_value target = reg(o.v[0]);
       napi_valuetype t = napi_undefined;
       if (target != NULL && napi_typeof(env, target, &t) == napi_ok && t == napi_external) {
