@@ -8,8 +8,7 @@ use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::types::*;
 use napi_runtime::convert::ErrorKind;
-use napi_runtime::native::Finalizer;
-use napi_runtime::object::{ArrayBufferData, Backing, ObjectClass, TypedArrayKind, View, Wrap};
+use napi_runtime::object::{ArrayBufferData, Backing, Finalization, ObjectClass, TypedArrayKind, View};
 use napi_runtime::{ObjectId, Value};
 
 /// Node's `buffer.constants.MAX_LENGTH` on 64-bit targets (2^32).
@@ -37,16 +36,18 @@ impl Cx<'_> {
         let backing = if data.is_null() && !shared { Backing::Detached(None) } else { Backing::External { ptr: data as usize, len } };
         let id = self.rt.new_arraybuffer(ArrayBufferData { shared, ..ArrayBufferData::new(backing) });
         if let Some(cb) = finalize {
+            // A finalizer of its own, not a wrap: the buffer can still be wrapped, as in node.
             let seq = self.rt.next_seq();
-            let wrap = Wrap {
-                env: self.env.id,
-                data: data as usize,
-                finalize: Some(Finalizer { cb: native_finalizer(cb), hint: hint as usize }),
-                seq,
-            };
-            self.rt.heap_mut().obj_mut(id).wrap = Some(wrap);
+            let f = Finalization { env: self.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq };
+            self.rt.heap_mut().obj_mut(id).finalizers.push(f);
         }
         id
+    }
+
+    /// The memory the info functions report: as `arraybuffer_memory`, with no address for an
+    /// empty buffer (V8 gives an empty backing store no memory: node's `data` is NULL there).
+    pub(super) fn reported_memory(&self, id: ObjectId) -> Option<(*mut u8, usize)> {
+        self.arraybuffer_memory(id).map(|(ptr, len)| (if len == 0 { std::ptr::null_mut() } else { ptr }, len))
     }
 
     /// Base address and length of an ArrayBuffer or SharedArrayBuffer (null and 0 once
@@ -125,7 +126,7 @@ pub unsafe extern "C" fn napi_get_arraybuffer_info(
     entry::plain(env, "napi_get_arraybuffer_info", |cx| {
         // Either kind: Node-API's SharedArrayBuffer functions read its memory through this.
         let Value::Object(ab) = cx.value(arraybuffer)? else { return fail(status::INVALID_ARG) };
-        let Some((ptr, len)) = cx.arraybuffer_memory(ab) else { return fail(status::INVALID_ARG) };
+        let Some((ptr, len)) = cx.reported_memory(ab) else { return fail(status::INVALID_ARG) };
         if let Some(data) = data.optional() {
             data.write(ptr as *mut c_void);
         }
@@ -208,7 +209,7 @@ pub unsafe extern "C" fn napi_get_typedarray_info(
             empty_view(length, data, Some(byte_offset));
             return fail(status::INVALID_ARG);
         };
-        let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
+        let (base, _) = cx.reported_memory(view.buffer).expect("views hold buffers");
         if let Some(type_) = type_.optional() {
             type_.write(view.kind.expect("filtered") as i32);
         }
@@ -278,7 +279,7 @@ pub unsafe extern "C" fn napi_get_dataview_info(
     entry::plain(env, "napi_get_dataview_info", |cx| {
         let v = cx.value(dataview)?;
         let view = cx.rt.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
-        let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
+        let (base, _) = cx.reported_memory(view.buffer).expect("views hold buffers");
         if let Some(bytelength) = bytelength.optional() {
             bytelength.write(view.length);
         }
@@ -348,7 +349,7 @@ pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, 
             empty_view(length, data, None);
             return fail(status::INVALID_ARG);
         };
-        let (base, _) = cx.arraybuffer_memory(view.buffer).expect("views hold buffers");
+        let (base, _) = cx.reported_memory(view.buffer).expect("views hold buffers");
         if let Some(data) = data.optional() {
             data.write(if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void);
         }

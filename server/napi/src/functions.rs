@@ -62,7 +62,8 @@ pub unsafe extern "C" fn napi_create_function(
     data: *mut c_void,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::plain(env, "napi_create_function", |cx| {
+    // Node's NAPI_PREAMBLE: refused while an exception is pending.
+    entry::js(env, "napi_create_function", |cx| {
         let slot = result.required()?;
         let Some(cb) = cb else { return fail(status::INVALID_ARG) };
         // SAFETY: Node-API: `utf8name` is null, or holds `length` bytes, or is NUL-terminated for

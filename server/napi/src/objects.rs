@@ -321,19 +321,33 @@ pub unsafe extern "C" fn napi_define_properties(
     entry::js(env, "napi_define_properties", |cx| {
         // SAFETY: Node-API: `properties` holds `property_count` descriptors.
         let props = unsafe { pointers::array(properties, property_count) }?;
-        // Unlike property access, Node does not box primitives here (recorded under node 20).
-        let obj = cx.object(object)?;
+        // A primitive is boxed, as for property access (node's CHECK_TO_OBJECT): the properties
+        // land on a wrapper no one holds.
+        let obj = cx.to_object(object)?;
         for p in props {
             // SAFETY: Node-API: a descriptor's `utf8name` is null or NUL-terminated.
             let key = unsafe { descriptor_key(cx, p) }?;
+            // Node makes a writable, enumerable, configurable data property with V8's
+            // CreateDataProperty, which refuses an array's `length` before reading the value.
+            let all = attr::WRITABLE | attr::ENUMERABLE | attr::CONFIGURABLE;
+            let plain_data = p.method.is_none() && p.getter.is_none() && p.setter.is_none();
+            if plain_data && p.attributes & all == all && is_array_length(cx, obj, &key) {
+                return fail(status::INVALID_ARG);
+            }
             let desc = to_descriptor(cx, p, None)?;
-            if !cx.rt.define_own_property(obj, key.clone(), desc)? {
-                let name = cx.rt.to_string(&key.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
-                return Err(cx.rt.type_error(format!("Cannot redefine property: {name}")).into());
+            // Refused (a non-configurable property, an object not extensible), V8's
+            // DefineProperty answers false without throwing: a status, no exception; a method's
+            // refusal is node's generic failure, a value's or an accessor's an invalid argument.
+            if !cx.rt.define_own_property(obj, key, desc)? {
+                return fail(if p.method.is_some() { status::GENERIC_FAILURE } else { status::INVALID_ARG });
             }
         }
         Ok(())
     })
+}
+
+fn is_array_length(cx: &Cx, obj: ObjectId, key: &PropertyKey) -> bool {
+    matches!(key, PropertyKey::String(s) if s.as_str() == Some("length")) && cx.rt.heap().get(obj).is_some_and(|o| o.is_array())
 }
 
 /// `napi_get_all_property_names`: own (or inherited too) keys that pass the filter, shadowed
@@ -557,11 +571,19 @@ pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, cons
             cx.rt.throw(Value::Object(cx.rt.new_error(
                 napi_runtime::convert::ErrorKind::TypeError,
                 "Constructor must be a function".into(),
-                None,
+                Some(Value::String("ERR_NAPI_CONS_FUNCTION".into())),
             )));
             return fail(status::FUNCTION_EXPECTED);
         }
-        slot.write(cx.rt.instance_of(&v, &Value::Object(ctor))?);
+        // A throw from the check (a prototype that is no object, a throwing getter) stays
+        // pending, and the status is node's generic failure, not napi_pending_exception.
+        match cx.rt.instance_of(&v, &Value::Object(ctor)) {
+            Ok(is) => slot.write(is),
+            Err(Thrown(e)) => {
+                cx.rt.throw(e);
+                return fail(status::GENERIC_FAILURE);
+            }
+        }
         Ok(())
     })
 }
@@ -585,10 +607,17 @@ pub unsafe extern "C" fn napi_object_seal(env: napi_env, object: napi_value) -> 
     })
 }
 
+/// The object a type tag is set on or checked: null and undefined leave V8's TypeError pending
+/// and answer napi_pending_exception (node's CHECK_TO_OBJECT_WITH_PREAMBLE), not the
+/// napi_object_expected of property access.
+fn tag_target(cx: &Cx, value: napi_value) -> NapiResult<ObjectId> {
+    cx.to_object(value).map_err(|e| if cx.rt.is_exception_pending() { Fail::Status(status::PENDING_EXCEPTION) } else { e })
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, type_tag: In<napi_type_tag>) -> napi_status {
     entry::js(env, "napi_type_tag_object", |cx| {
-        let obj = cx.to_object(value)?;
+        let obj = tag_target(cx, value)?;
         let tag = type_tag.get()?;
         let mut heap = cx.rt.heap_mut();
         let o = heap.obj_mut(obj);
@@ -608,7 +637,7 @@ pub unsafe extern "C" fn napi_check_object_type_tag(
     result: Out<bool>,
 ) -> napi_status {
     entry::js(env, "napi_check_object_type_tag", |cx| {
-        let obj = cx.to_object(value)?;
+        let obj = tag_target(cx, value)?;
         let tag = type_tag.get()?;
         let slot = result.required()?;
         slot.write(cx.rt.heap().obj(obj).type_tag == Some((tag.lower, tag.upper)));

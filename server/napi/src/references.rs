@@ -55,9 +55,13 @@ pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, 
     entry::plain(env, "napi_reference_ref", |cx| {
         let mut refs = cx.rt.references_mut();
         let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
-        r.count += 1;
+        // A reference whose value is gone (collected, or a primitive let go at count 0) stays
+        // at 0, as node's Reference::Ref answers.
+        if !r.collected {
+            r.count += 1;
+        }
         if let Some(result) = result.optional() {
-            result.write(r.count);
+            result.write(if r.collected { 0 } else { r.count });
         }
         Ok(())
     })

@@ -9,9 +9,8 @@ use super::pointers::{self, Out};
 use super::strings::read_utf8;
 use super::types::*;
 use napi_runtime::bigint::BigInt;
-use napi_runtime::native::Finalizer;
 use napi_runtime::number::{to_int32, to_uint32};
-use napi_runtime::object::ObjectClass;
+use napi_runtime::object::{Finalization, ObjectClass};
 use napi_runtime::{Type, Value};
 
 #[no_mangle]
@@ -401,15 +400,19 @@ pub unsafe extern "C" fn napi_create_external(
     finalize_hint: *mut c_void,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::plain(env, "napi_create_external", |cx| {
+    // Node's NAPI_PREAMBLE: refused while an exception is pending.
+    entry::js(env, "napi_create_external", |cx| {
         let slot = result.required()?;
         let class = ObjectClass::External { env: cx.env.id, data: data as usize };
         let id = cx.rt.heap_mut().new_object(class, None);
+        // V8's externals take no properties: a write is ignored, a definition refused.
+        cx.rt.heap_mut().obj_mut(id).extensible = false;
         if let Some(cb) = finalize_cb {
-            let f = Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize };
+            // A finalizer of its own, not a wrap: napi_wrap, napi_unwrap and napi_remove_wrap
+            // see no wrap on an external, as in node.
             let seq = cx.rt.next_seq();
-            cx.rt.heap_mut().obj_mut(id).wrap =
-                Some(napi_runtime::object::Wrap { env: cx.env.id, data: data as usize, finalize: Some(f), seq });
+            let f = Finalization { env: cx.env.id, cb: native_finalizer(cb), data: data as usize, hint: finalize_hint as usize, seq };
+            cx.rt.heap_mut().obj_mut(id).finalizers.push(f);
         }
         slot.write(cx.handle(Value::Object(id)));
         Ok(())

@@ -182,7 +182,7 @@ impl Runtime {
             Lookup::Found(Property { writable: false, .. }, _) => Ok(false),
             Lookup::Found(own, true) => match target {
                 Value::Object(obj) => {
-                    self.put_value(*obj, key, value, own);
+                    self.put_value(*obj, key, value, own)?;
                     Ok(true)
                 }
                 _ => Ok(false),
@@ -257,14 +257,16 @@ impl Runtime {
         self.set(target, PropertyKey::name(name), value)
     }
 
-    /// Replaces the value of an existing own data property (keeping its attributes).
-    fn put_value(&self, obj: ObjectId, key: PropertyKey, value: Value, own: Property) {
+    /// Replaces the value of an existing own data property (keeping its attributes); an array's
+    /// `length` set to no valid length throws V8's RangeError.
+    fn put_value(&self, obj: ObjectId, key: PropertyKey, value: Value, own: Property) -> JsResult<()> {
         if self.is_array_length(obj, &key) {
-            let _ = self.set_array_length(obj, &value);
-            return;
+            self.set_array_length(obj, &value)?;
+            return Ok(());
         }
         let mut heap = self.heap.borrow_mut();
         heap.obj_mut(obj).props.insert(key, Property { slot: Slot::Data(value), ..own });
+        Ok(())
     }
 
     /// A property `obj` does not have yet (no own one, no typed element: the caller looked),
@@ -288,10 +290,20 @@ impl Runtime {
 
     /// Sets an array's `length`, deleting elements at and above it.
     fn set_array_length(&self, obj: ObjectId, value: &Value) -> JsResult<bool> {
+        let n = self.valid_array_length(value)?;
+        Ok(self.store_array_length(obj, n))
+    }
+
+    /// `value` as an array length: a RangeError for anything that is none.
+    fn valid_array_length(&self, value: &Value) -> JsResult<f64> {
         let n = self.to_number(value)?;
         if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
             return Err(self.range_error("Invalid array length".into()));
         }
+        Ok(n)
+    }
+
+    fn store_array_length(&self, obj: ObjectId, n: f64) -> bool {
         let mut heap = self.heap.borrow_mut();
         let o = heap.obj_mut(obj);
         let key = &self.length_key.1;
@@ -305,11 +317,11 @@ impl Runtime {
         }
         if let Some(p) = o.props.get_mut(key) {
             if !p.writable {
-                return Ok(false);
+                return false;
             }
             p.slot = Slot::Data(Value::Number(n));
         }
-        Ok(true)
+        true
     }
 
     /// An array's `length` as stored (0 for anything without a numeric one); runs no getter.
@@ -338,8 +350,14 @@ impl Runtime {
             return Ok(true);
         }
         if self.is_array_length(obj, &key) {
-            if let Some(v) = &desc.value {
-                return self.set_array_length(obj, v);
+            // As V8's ArraySetLength: the value first (a RangeError for no valid length), then
+            // `length` is found never configurable, enumerable or an accessor: refused.
+            let n = desc.value.as_ref().map(|v| self.valid_array_length(v)).transpose()?;
+            if desc.configurable == Some(true) || desc.enumerable == Some(true) || desc.is_accessor() {
+                return Ok(false);
+            }
+            if let Some(n) = n {
+                return Ok(self.store_array_length(obj, n));
             }
         }
         let existing = self.get_own_property(obj, &key)?;
@@ -533,7 +551,13 @@ impl Runtime {
         if self.is_proxy(obj) {
             return self.proxy_integrity(obj, freeze);
         }
-        // Typed-array elements cannot be frozen (a non-empty one throws in V8: the caller's).
+        // The host keeps typed array elements in the buffer, not as properties, so they cannot be
+        // made read-only or non-configurable; V8 refuses the same case.
+        let has_elements = matches!(self.heap.borrow().get(obj).map(|o| &o.class), Some(ObjectClass::View(view)) if view.kind.is_some() && view.length > 0);
+        if has_elements {
+            let what = if freeze { "freeze" } else { "seal" };
+            return Err(self.type_error(format!("Cannot {what} array buffer views with elements")));
+        }
         let mut heap = self.heap.borrow_mut();
         let Some(o) = heap.get_mut(obj) else { return Ok(true) };
         o.extensible = false;

@@ -1,7 +1,6 @@
 //! Extensibility and integrity levels: `Object.preventExtensions`, `Object.seal`,
 //! `Object.freeze`, their `is*` tests, and `Object.setPrototypeOf` (which extensibility governs).
 
-use super::super::object::ObjectClass;
 use super::super::object_id::ObjectId;
 use super::super::property::Slot;
 use super::super::realm::Builder;
@@ -23,13 +22,6 @@ pub fn install(b: &mut Builder, object: ObjectId) {
 fn set_integrity(rt: &Runtime, args: &[Value], freeze: bool) -> JsResult<Value> {
     let v = arg(args, 0);
     if let Value::Object(obj) = v {
-        // The host keeps typed array elements in the buffer, not as properties, so they cannot be
-        // made read-only; V8 refuses the same case.
-        let has_elements =
-            matches!(rt.heap.borrow().get(obj).map(|o| &o.class), Some(ObjectClass::View(view)) if view.kind.is_some() && view.length > 0);
-        if freeze && has_elements {
-            return Err(rt.type_error("Cannot freeze array buffer views with elements".into()));
-        }
         if !rt.integrity(obj, freeze)? {
             return Err(rt.type_error("'preventExtensions' on proxy: trap returned falsish".into()));
         }

@@ -6,13 +6,14 @@
 
 use base64::Engine;
 
+use super::super::convert::ErrorKind;
 use super::super::object::{ObjectClass, TypedArrayKind, View};
 use super::super::object_id::ObjectId;
 use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
 use super::super::value::Value;
-use super::super::{JsResult, Runtime};
+use super::super::{JsResult, Runtime, Thrown};
 use super::coerce::{adopt_prototype, arg, class_of, describe, describe_operand, get_index, length_of, relative_index, to_integer};
 use super::define::{species_getter, to_string_tag};
 
@@ -650,9 +651,14 @@ fn buffer_equals(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>)
     }
 }
 
+/// node's refusal of a `this` that is no buffer, with its code.
+fn not_a_buffer(rt: &Runtime) -> Thrown {
+    Thrown(Value::Object(rt.new_error(ErrorKind::TypeError, "argument must be a buffer".into(), Some(Value::str("ERR_INVALID_ARG_TYPE")))))
+}
+
 fn buffer_to_string(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let Some(bytes) = view_bytes(rt, &this) else {
-        return Err(rt.type_error("argument must be a buffer".into()));
+        return Err(not_a_buffer(rt));
     };
     let Some(enc) = encoding(rt, &arg(args, 0))? else { return Err(unknown_encoding(rt, &arg(args, 0))) };
     let len = bytes.len() as f64;
@@ -674,7 +680,7 @@ fn buffer_to_string(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
 /// in utf8).
 fn buffer_write(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
     let Some(ObjectClass::View(view)) = class_of(rt, &this) else {
-        return Err(rt.type_error("argument must be a buffer".into()));
+        return Err(not_a_buffer(rt));
     };
     let Value::String(s) = arg(args, 0) else {
         return Err(

@@ -1,0 +1,68 @@
+"""Node-API against node 26: programs of Node-API calls (values of each type, objects and their
+properties, arrays, references and their counts, handle scopes, wraps and type tags, errors
+thrown and caught, buffers and typed arrays, promises, finalizers, instance data) run by the
+napi_calls test addon under node and under napi_python, isolated and in-process, and what each
+call answered compared line by line (napi_calls.py). The kept corpus is replayed (every program
+that once differed, named found-WHAT), then a burst of programs from a seed: 20 a Hypothesis
+example (``NAPI_PYTHON_FUZZ_EXAMPLES``), from ``--hypothesis-seed`` (0 unless scripts/fuzz gives
+another), the same programs each time. The same programs then pass handles whose scope closed
+(undefined behaviour in node, so run under napi_python alone, isolated): each must end in a
+transcript or a crash of the host, never a hang."""
+
+from __future__ import annotations
+
+import pytest
+from fuzz_support import EXAMPLES
+from napi_calls import ADDON, CORPUS, NODE, Hosts, burst, differences, kept_corpus, save, shrink, stale_outcomes
+
+pytestmark = pytest.mark.skipif(
+    not (ADDON.is_file() and NODE.is_file()), reason=f"{ADDON} or {NODE} is absent: run scripts/build"
+)
+PROGRAMS = 20 * EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def hosts():
+    h = Hosts()
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="module")
+def programs(request: pytest.FixtureRequest) -> list[bytes]:
+    seed = request.config.getoption("hypothesis_seed", None)
+    return burst(int(seed or 0), PROGRAMS)
+
+
+def _fail_with(found: list, hosts: Hosts) -> None:
+    d = shrink(found[0], hosts)
+    path = save(d.program)
+    pytest.fail(
+        f"{len(found)} programs differ; the first, shrunk:\n{d}\n"
+        f"saved as {path}: once fixed, copy it into {CORPUS} as found-WHAT",
+        pytrace=False,
+    )
+
+
+def test_kept_corpus_answers_as_node_does(hosts):
+    kept = kept_corpus()
+    assert kept, f"{CORPUS} is empty"
+    found = differences([p.read_bytes() for p in kept], hosts)
+    if found:
+        names = {d.program: p.name for p in kept for d in found if p.read_bytes() == d.program}
+        pytest.fail("\n\n".join(f"{names.get(d.program)}: {d}" for d in found), pytrace=False)
+
+
+@pytest.mark.skipif(EXAMPLES == 0, reason="replaying the kept corpus only (NAPI_PYTHON_FUZZ_EXAMPLES=0)")
+def test_programs_from_a_seed_answer_as_node_does(hosts, programs):
+    found = differences(programs, hosts)
+    if found:
+        _fail_with(found, hosts)
+
+
+def test_stale_handles_give_a_status_or_a_clean_crash(hosts, programs):
+    kept = [p.read_bytes() for p in kept_corpus()]
+    bad, stale = stale_outcomes(kept + programs, hosts)
+    assert not bad, f"{bad[0][1]}: {bad[0][0].hex()} (saved as {save(bad[0][0])})"
+    # The programs did pass stale handles: the addon marks each call that got one.
+    assert stale > len(programs) // 50
