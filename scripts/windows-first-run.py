@@ -1,4 +1,4 @@
-"""The first run of napi-python on a Windows machine (issue 76).
+"""The first run of napi-python on a Windows machine.
 
 Everything for Windows is built on Linux and run there under wine 10, with python.org's embeddable
 CPython 3.11-3.13 (scripts/windows, scripts/windows-python); nothing has run on a Windows machine

@@ -1,4 +1,4 @@
-/* The speed of built-ins as addons call them (issue 30): repeat(fn, this, args, n) calls
+/* The speed of built-ins as addons call them: repeat(fn, this, args, n) calls
  * fn.apply(this, args) n times through napi_call_function and answers the nanoseconds per call,
  * timed inside the addon, so node and napi_python are measured on the same native loop. */
 #include <time.h>

@@ -1,4 +1,4 @@
-/* Values nested deep, made and measured by an addon (issue 42.3): JavaScript allows any depth
+/* Values nested deep, made and measured by an addon: JavaScript allows any depth
  * napi builds, so every way a value crosses to and from Python must carry it whole.
  *
  * Nesting is "arrays" ([[[...[]]]], the next level at element 0) or "objects" ({k: {k: ...{}}}).

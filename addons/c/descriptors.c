@@ -1,4 +1,4 @@
-/* File descriptors handed to an addon by number (issue 79), as fs-native-extensions' tryLock and
+/* File descriptors handed to an addon by number, as fs-native-extensions' tryLock and
  * setAttr take them: tests/napi/test_descriptors.py checks that a number that names none of the
  * host's descriptors fails (EBADF) instead of naming one of the host's own, and that a
  * descriptor passed with js.descriptor is the program's open file in the host. */

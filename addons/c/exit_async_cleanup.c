@@ -1,4 +1,4 @@
-/* Asynchronous cleanup hooks that finish on the libuv loop (issue 79): RocksDB's hook closes its
+/* Asynchronous cleanup hooks that finish on the libuv loop: RocksDB's hook closes its
  * database with work on libuv's threadpool and removes itself in that work's completion, which
  * runs on the loop. Teardown must keep the loop running until the hook has removed itself, as
  * node does, and still end when a hook never does. tests/isolation/test_exit.py runs each under node and

@@ -1,4 +1,4 @@
-/* A compromised host (issue 33): once called, the addon takes over the host's streams -- the
+/* A compromised host: once called, the addon takes over the host's streams -- the
  * shared-memory ring to the client, the socket beside it, the event ring -- and plays an
  * attack on the client, then keeps the JS thread (so nothing of the real host answers after it).
  * tests/isolation/test_hostile_host.py asserts that Python raises, in bounded time, memory and

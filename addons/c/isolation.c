@@ -1,4 +1,4 @@
-/* Chapter "isolation" (issue 6): faults an addon can inflict on the process that runs it --
+/* Chapter "isolation": faults an addon can inflict on the process that runs it --
  * stack overflow, exit(0), closing the host's socket, napi_fatal_error, hangs, a malloc bomb,
  * a fork bomb, floods of output -- each a function, so tests can inject one and check that
  * Python survives with the right exception and that nothing is left behind.

@@ -1,5 +1,5 @@
-/* Chapter "scripts": napi_run_script, as koffi and others use it for one-line feature tests
- * (issue 30). run(source) returns the script's value; a script that throws throws. */
+/* Chapter "scripts": napi_run_script, as koffi and others use it for one-line feature tests.
+ * run(source) returns the script's value; a script that throws throws. */
 #include "common.h"
 
 static napi_value Run(napi_env env, napi_callback_info info) {

@@ -1,4 +1,4 @@
-/* Chapter "sandbox" (issue 6): probes that try what a sandboxed addon must not do -- open
+/* Chapter "sandbox": probes that try what a sandboxed addon must not do -- open
  * sockets, start processes, trace or signal other processes, use io_uring, read or write
  * outside its allow-list (also while the library loads) -- and answer "ok" or the errno name,
  * so a test can assert each denial and, without the sandbox, that the probe itself works. */

@@ -1,4 +1,4 @@
-/* libuv from an addon, as real addons use it besides Node-API (issue 29): tests/napi/test_uv.py runs
+/* libuv from an addon, as real addons use it besides Node-API: tests/napi/test_uv.py runs
  * each function under node and through napi_python and compares. Compiled against node 20's
  * <uv.h>; the uv_* symbols stay undefined, provided by node or by the host.
  *

@@ -1,4 +1,4 @@
-//! Direct calls under wine (issue 78): the cases Linux runs (`direct_calls/cases.rs`) against
+//! Direct calls under wine: the cases Linux runs (`direct_calls/cases.rs`) against
 //! the test addons built for Windows (`scripts/windows addons`), in-process and isolated. Run by
 //! `scripts/windows test`.
 

@@ -1,4 +1,4 @@
-//! napi-hostd.exe, and in-process hosts, driven from Rust under wine (issue 65): a session
+//! napi-hostd.exe, and in-process hosts, driven from Rust under wine: a session
 //! starts a host (the Windows host over named pipes and file mappings, or a thread of this
 //! program), loads the test addons built for Windows (`scripts/windows addons`: the C ones by
 //! mingw, the napi-rs one by cargo) and calls them. What both kinds of host do runs in each; a

@@ -1,4 +1,4 @@
-//! Real npm Windows binaries in napi-hostd.exe and in in-process hosts under wine (issue 65): `@node-rs/crc32`'s
+//! Real npm Windows binaries in napi-hostd.exe and in in-process hosts under wine: `@node-rs/crc32`'s
 //! win32-x64-msvc build (napi-rs, MSVC: it looks every Node-API function up with `GetProcAddress`
 //! on the main module) and `sodium-native`'s `prebuilds/win32-x64` (cmake-napi: the same
 //! look-ups, and `uv_queue_work` for its async calls). `scripts/windows npm` installs them, with

@@ -17,7 +17,7 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// request's id. 7: frames travel over shared-memory rings (`crate::link`), a segment's
 /// descriptor ahead of its announcement on the socket. 8: `Value::Lent`, a Python buffer an
 /// in-process client lends for a call. 9: `FailureKind::TooDeep`, and the client ends a host whose
-/// messages name requests, subscriptions, blocks or segments it never issued (issue 33). 10:
+/// messages name requests, subscriptions, blocks or segments it never issued. 10:
 /// `BufferKind::Float16`. 11: `Op::CollectCycles`, its `ServerMessage::Trace` questions and
 /// `ClientMessage::Traced` answers. 12: values nest to any depth, bounded by their number
 /// (`MAX_VALUES`), and `TooDeep` is `TooLarge`. 13: once a host has sent events, its

@@ -15,8 +15,7 @@ fn exported_functions(list: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The names in `libuv-exports.txt`: libuv's public functions, exported as node exports them
-/// (issue 29).
+/// The names in `libuv-exports.txt`: libuv's public functions, exported as node exports them.
 #[allow(dead_code, reason = "each build script that includes this file uses some of it")]
 fn libuv_functions(list: &str) -> Vec<&str> {
     list.lines().map(str::trim).filter(|l| !l.starts_with('#') && !l.is_empty()).collect()

@@ -1,4 +1,4 @@
-"""A `JSBuffer` indexes, slices and measures as a `memoryview` of the same bytes does (issue 68):
+"""A `JSBuffer` indexes, slices and measures as a `memoryview` of the same bytes does:
 an element of its kind for an index, a view for a slice (no copy: writes through it reach the
 addon, and the addon's writes show in it), the same errors for bad keys (addon:
 addons/c/shared.c, whose make/typed/sum/fill read and write a buffer's memory as an addon does)."""

@@ -1,6 +1,6 @@
 """`_native.configure`: the package hands the extension its classes and factories by name, and
 a hook of the wrong kind is refused when it is registered, not misused at the first call that
-needs it (issue 32)."""
+needs it."""
 
 from __future__ import annotations
 

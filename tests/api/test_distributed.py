@@ -1,4 +1,4 @@
-"""Dask and Ray as their users use them (issue 34): a real local cluster of worker processes, each
+"""Dask and Ray as their users use them: a real local cluster of worker processes, each
 loading its own copy of the addon from its recipe; a worker whose host crashes mid-batch
 completes the batch through the restart policy."""
 

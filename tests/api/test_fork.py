@@ -1,4 +1,4 @@
-"""``os.fork()`` after an addon is loaded (issue 31, point 4; issue 33): the parent is never
+"""``os.fork()`` after an addon is loaded: the parent is never
 affected; in the child an isolated addon loads itself again in a fresh host on first use and its
 old proxies raise ``StaleObjectError``; an in-process host raises a clear error instead of
 hanging; a ``multiprocessing`` fork ``Pool`` maps an addon function."""

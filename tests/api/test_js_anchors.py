@@ -1,5 +1,5 @@
 """Every `js` helper that makes a value in a host, or asks one, is told which host by an anchor:
-a proxy of that host, an `Addon` loaded into it, or the `Host` itself (issue 68). Each helper is
+a proxy of that host, an `Addon` loaded into it, or the `Host` itself. Each helper is
 called with each kind, and what it made or answered must belong to that very host (addon:
 addons/c/values.c)."""
 

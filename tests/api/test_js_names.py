@@ -1,5 +1,5 @@
 """A JS name is reached by its own spelling: no attribute of napi_python's hides an export or a
-property (issue 56).
+property.
 
 Two addons export what Python wrappers like to name their own attributes: the napi-rs test
 addon's `Connection`, a class made only by a static factory `new` with methods `call`, `apply`,

@@ -1,6 +1,6 @@
 """`str()` of a JS proxy is JS's `String(value)` (the object's own `toString`, `valueOf` or
 `Symbol.toPrimitive`), compared with node running the same expressions on the same addon; `repr`
-stays the proxy's description (issue 79, item 7)."""
+stays the proxy's description."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`obj["name"](...)` is JS's member call, as `obj.name(...)` is (issue 68): a function read from
+"""`obj["name"](...)` is JS's member call, as `obj.name(...)` is: a function read from
 an object by item, as by attribute, calls with that object as `this`, and keeps it when held
 (`f = obj["f"]; f()`, as a Python bound method). `js.get` reads the bare function, JS's
 `const g = obj.f; g()`. Expected values come from node running the same calls on the same files

@@ -2,8 +2,7 @@
 secp256k1's binding fills the object it is given (`ecdsaSign(output, msg32, seckey, data,
 noncefn)` writes `output.recid` and into `output.signature`). A dict crosses as a copy: the
 bytes of its buffer come back, the property the addon sets does not; an object made with
-`js.object` is the addon's to fill. Node's answer, on the same binding, is the reference
-(issue 79, item 8)."""
+`js.object` is the addon's to fill. Node's answer, on the same binding, is the reference."""
 
 from __future__ import annotations
 

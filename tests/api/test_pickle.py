@@ -1,4 +1,4 @@
-"""Pickling by recipe (issue 31, point 5): an Addon pickles as what loads it again, a JSBuffer as
+"""Pickling by recipe: an Addon pickles as what loads it again, a JSBuffer as
 its bytes, and every other proxy refuses with a TypeError saying what to pass instead."""
 
 from __future__ import annotations

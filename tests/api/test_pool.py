@@ -1,6 +1,6 @@
 """AddonPool: the same addon in several hosts, calls handed to idle members, objects routed to
 the member that owns them, crashed members replaced; and the pool as a
-``concurrent.futures.Executor`` (issue 34)."""
+``concurrent.futures.Executor``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Values, proxies and promises behave as Python users expect (issue 31): BigInts print as
+"""Values, proxies and promises behave as Python users expect: BigInts print as
 digits, buffers made in Python move into their host's memory on their first pass, an addon
 passed as a value is its exports, externals have a type of their own, proxies follow Python's
 data model (missing attributes raise), promises are ``concurrent.futures.Future``s, a host's

@@ -1,4 +1,4 @@
-"""`load_addon(path, setup=fn)` (issue 68): what the program does to an addon after loading it
+"""`load_addon(path, setup=fn)`: what the program does to an addon after loading it
 (an `initialize(...)`, a library to open, types to declare) is run again whenever a restart
 loads the addon into a fresh process, before any other call reaches it; a setup that raises is
 an `AddonSetupError`, never a silently unconfigured addon (addons: addons/c/isolation.c, which

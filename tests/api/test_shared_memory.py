@@ -1,4 +1,4 @@
-"""Buffers cross through memory both processes map (issue 5): no copies from JS to Python,
+"""Buffers cross through memory both processes map: no copies from JS to Python,
 one copy (or none) from Python to JS, writes seen on both sides, memory that outlives the host
 and is freed when both sides let go."""
 

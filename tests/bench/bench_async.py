@@ -1,4 +1,4 @@
-"""The asynchronous paths (issue 43's goals), measured side by side in one run:
+"""The asynchronous paths and their goals, measured side by side in one run:
 
 - `await asyncAdd(1, 2)` (a Promise resolved from async work) under node, and through
   napi_python in-process and isolated, in interleaved rounds (node in the warm child of

@@ -1,4 +1,4 @@
-"""Built-ins as addons call them, in-process beside node (issue 30); goal: each at most 5x node's
+"""Built-ins as addons call them, in-process beside node; goal: each at most 5x node's
 time per call.
 
     .venv/bin/python tests/bench/bench_builtins.py [--rounds R] [--calls N]

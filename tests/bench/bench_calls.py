@@ -1,4 +1,4 @@
-"""The call benchmark of issue 2, point 10: what one Python call into an addon costs, beside the
+"""The call benchmark: what one Python call into an addon costs, beside the
 cheapest round trip the socket pair allows.
 
     .venv/bin/python tests/bench/bench_calls.py [--rounds 7] [--calls 5000] [--cpu N] [--check]
@@ -16,8 +16,8 @@ class instance, for the C addon build/addons/bench.node and the same kinds of ca
 addon build/addons/rust_addon.node. The measurements are interleaved: each round runs every
 operation `--calls` times, in a rotating order, so drift (CPU frequency, other load) spreads over
 all of them; the table shows the median over the rounds. Goals: each call at most 1.5x the raw
-round trip per exchange (issue 2); `add`, `echo`, `callback` and `increment` of the C addon at
-most 0.35x (issue 7, the shared-memory fast path). `--check` exits 1 when a goal is missed. `--cpu N` pins everything to one CPU: on
+round trip per exchange; `add`, `echo`, `callback` and `increment` of the C addon at
+most 0.35x (the shared-memory fast path). `--check` exits 1 when a goal is missed. `--cpu N` pins everything to one CPU: on
 small VMs a wake-up across CPUs can cost more than the work being measured.
 
 The name does not match pytest's `test_*.py`, so the test run does not collect it.
@@ -40,9 +40,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ADDONS = ROOT / "build" / "addons"
 SOCKET_ECHO = ROOT / "target" / "release" / "socket-echo"
 GOAL = 1.5
-# Issue 7's goal for the isolated fast path, per call (a callback round included).
-ISSUE7_GOAL = 0.35
-ISSUE7_OPS = ["bench add(1, 2)", "bench echo(32-char str)", "bench callback(fn)", "bench Counter.increment()"]
+# The goal for the isolated fast path, per call (a callback round included).
+FAST_PATH_GOAL = 0.35
+FAST_PATH_OPS = ["bench add(1, 2)", "bench echo(32-char str)", "bench callback(fn)", "bench Counter.increment()"]
 
 Op = Callable[[int], None]  # runs the operation n times
 
@@ -237,11 +237,11 @@ def main() -> int:
     print(f"x raw: against the faster raw round trip ({base:.2f} µs).")
     if missed:
         print(f"{missed} operation(s) above {GOAL}x the raw round trip")
-    for name in ISSUE7_OPS:
+    for name in FAST_PATH_OPS:
         ratio = medians[name] / base
-        ok = ratio <= ISSUE7_GOAL
+        ok = ratio <= FAST_PATH_GOAL
         missed += not ok
-        print(f"goal (issue 7): {name} <= {ISSUE7_GOAL}x raw: {ratio:.2f}x  {'PASS' if ok else 'MISS'}")
+        print(f"goal: {name} <= {FAST_PATH_GOAL}x raw: {ratio:.2f}x  {'PASS' if ok else 'MISS'}")
     return 1 if missed and args.check else 0
 
 

@@ -6,7 +6,7 @@ objects and callables without the cycle. Both modes.
 
     .venv/bin/python tests/bench/bench_cycles.py [--count N] [--mode isolated|inprocess|both]
 
-Goal (issue 42.2): after `gc.collect()` (and the host collection napi_python runs after Python's
+Goal: after `gc.collect()` (and the host collection napi_python runs after Python's
 full collections, without being asked), both processes within 10 MB of where they started and
 every object finalized, for the cycles as for the control loop.
 """

@@ -1,4 +1,4 @@
-"""How fast faults are noticed (issue 6's bounds), each goal printed beside its figure. The
+"""How fast faults are noticed (the bounds the isolation promises), each goal printed beside its figure. The
 functional suite checks what happens (tests/isolation/test_faults.py, test_isolation.py, test_fast_path.py,
 test_host_process.py, test_rust_async.py); this measures how long it takes:
 

@@ -1,4 +1,4 @@
-"""Many isolated hosts in one Python process (issue 43): loads `--hosts` (500) isolated hosts of
+"""Many isolated hosts in one Python process: loads `--hosts` (500) isolated hosts of
 the benchmark addon (build/addons/bench.node) one after another, keeping them all, and prints
 
 - the time to load each (from `load_addon` to its first answer, host start included), the

@@ -4,9 +4,9 @@ fail a test run on a busy machine, and each goal is printed beside its figure.
 
 - CPU used by an idle host (after calls, past every spin), isolated (the host process, and this
   one: the event dispatcher) and in-process (this process, host thread included); goal: at most
-  one clock tick (issue 43: no CPU burnt while idle).
+  one clock tick (no CPU burnt while idle).
 - Isolated `add(1, 2)` with the other CPUs busy (a spinning process on each CPU but one, which
-  this process and its host share: a load of 2 on 2 CPUs); goal (issue 43): at most 5 µs, the
+  this process and its host share: a load of 2 on 2 CPUs); goal: at most 5 µs, the
   median of `--rounds` rounds of `--calls` calls.
 - In-process, host-thread wake-ups per 1,000 direct calls, per 1,000 calls with a Python callback
   (answers read by the caller), per 1,000 awaits of `bench_async.asyncAdd` (the completion a

@@ -4,7 +4,7 @@ not move with the load of a shared VM, for comparing one change to the next.
 Each operation runs in a child Python under callgrind twice, with two loop lengths; the
 difference, divided by the difference in calls, is the cost of one call with start-up and
 loading taken out (the loop's own few bytecodes stay in). `floor` is the same loop calling the
-no-op C function of the floor extension (floor_ext.py): Python's own share. Goal (issue 43): at
+no-op C function of the floor extension (floor_ext.py): Python's own share. Goal: at
 most 1,000 per in-process no-op call.
 
 `rust_callback` is a RELAYED in-process call: the napi-rs test addon's `callWith(f, 1)`, whose
@@ -48,7 +48,7 @@ from napi_python import hostd_path  # noqa: E402
 
 SHORT, LONG = 2_000, 6_000
 NOOP_GOAL = 1_000
-# Issue 54's: what a no-op call costs beyond the same loop calling a C extension's no-op.
+# The goal for what a no-op call costs beyond the same loop calling a C extension's no-op.
 SHARE_GOAL = 1_100
 
 # Run in the child: loads the C bench addon, or for `rust_` ops the napi-rs test addon (in-process,
@@ -173,7 +173,7 @@ def main() -> None:
         if "floor" in counts:
             ours = noop - counts["floor"]
             goals.check(
-                f"our share of a noop call above the floor <= {SHARE_GOAL:,} (issue 54)",
+                f"our share of a noop call above the floor <= {SHARE_GOAL:,}",
                 f"{ours:,.0f}",
                 ours <= SHARE_GOAL,
             )

@@ -5,7 +5,7 @@ time of 100,000 handle scopes opened and closed around three new values each, in
 
     .venv/bin/python tests/bench/bench_lifetime.py [--count N]
 
-Goals: (issue 3) both processes stay within 50 MB of where they started, and every instance is
+Goals: both processes stay within 50 MB of where they started, and every instance is
 finalized exactly once; the scope loop within 20x node's time (a slot leaked per value or per
 scope shows up as a slope far beyond that).
 """

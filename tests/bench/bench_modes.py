@@ -1,4 +1,4 @@
-"""Issue 7's benchmark, with issue 43's goals: the same C benchmark addons
+"""The modes' benchmark, with its goals: the same C benchmark addons
 (build/addons/bench.node, bench_async.node) driven side by side in one run by
 
 - node itself (V8 calling the C functions), from a child process whose rounds take turns with
@@ -309,9 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     for op in ("add", "echo", "method"):
         ratio(f"isolated {op} <= 2x the shared-memory round trip", 2, "isolated", op, "raw", "shm")
     ratio("isolated callback <= 3x the shared-memory round trip", 3, "isolated", "callback", "raw", "shm")
-    ratio("isolated add <= 4x the shared-memory round trip (issue 54)", 4, "isolated", "add", "raw", "shm")
+    ratio("isolated add <= 4x the shared-memory round trip", 4, "isolated", "add", "raw", "shm")
     load_ms = statistics.median(load_time_ms() for _ in range(args.rounds * 3))
-    goals.check("loading a small addon isolated <= 20 ms (issue 7)", f"{load_ms:.1f} ms", load_ms <= 20)
+    goals.check("loading a small addon isolated <= 20 ms", f"{load_ms:.1f} ms", load_ms <= 20)
     print("\nratios: the medians (and spreads) of the rounds, ours / the baseline's")
     goals.print()
     bridge.close()

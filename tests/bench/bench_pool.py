@@ -1,4 +1,4 @@
-"""Scaling bcrypt out (issue 34): `@node-rs/bcrypt`'s hashSync at cost 10 over the same passwords
+"""Scaling bcrypt out: `@node-rs/bcrypt`'s hashSync at cost 10 over the same passwords
 with one host, `AddonPool(size=N)` (its `map`), a Dask `LocalCluster` of N worker processes, Ray
 with N CPUs, and node's own `worker_threads` (N workers) doing the same, measured side by side in
 one run. Goal: each parallel form at least 1.7x one host with two cores.

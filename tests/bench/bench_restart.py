@@ -1,4 +1,4 @@
-"""Restart latency (issue 6: at most 50 ms for a small addon): the time from a crash being
+"""Restart latency (at most 50 ms for a small addon): the time from a crash being
 reported to the next call answered by a fresh host (spawn, handshake, load, call).
 
     .venv/bin/python tests/bench/bench_restart.py

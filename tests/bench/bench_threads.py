@@ -1,4 +1,4 @@
-"""Many Python threads calling one host (issues 43, 54): 1, 2, 4 and 16 threads calling the same
+"""Many Python threads calling one host: 1, 2, 4 and 16 threads calling the same
 addon at once for a fixed time, isolated and in-process, and, for CPython's own ceiling, a
 Python function that returns 1 (mode `python`). The workloads: `add(1, 2)` and a mix with
 callbacks (`add`, `callback(fn)` and `echo` in turn) on the C addon (build/addons/bench.node),
@@ -56,7 +56,7 @@ from napi_python import load_addon  # noqa: E402
 BATCH = 30
 
 
-# How far 16 threads' ratio to 1 thread may fall short of CPython's own (issue 54).
+# How far 16 threads' ratio to 1 thread may fall short of CPython's own.
 CPYTHON_MARGIN = 0.05
 
 

@@ -1,10 +1,10 @@
-"""libuv from an addon (addons/c/uv.c, issue 29), measured side by side in one run:
+"""libuv from an addon (addons/c/uv.c), measured side by side in one run:
 
 - a `uv_queue_work` round trip ending in a Python callback: queueWork(10, cb), cb awaited, under
-  node (a JS callback) and through napi_python isolated and in-process; goal (issue 54):
+  node (a JS callback) and through napi_python isolated and in-process; goal:
   in-process at most 2.5x node, isolated at most 1.5x node;
 - 10,000 `uv_async_send`s from a native thread delivered to Python (coalesced as libuv does),
-  until the handle's close callback; goal (issue 29): within 2x node plus one raw socket-pair
+  until the handle's close callback; goal: within 2x node plus one raw socket-pair
   round trip.
 
 node runs in a child kept warm for the whole run, its rounds taking turns with ours.
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     for mode in modes:
         ours, budget = statistics.median(sends[mode]), 2 * ns + rt / 1e3
         goals.check(
-            f"{args.sends:,} uv_async_send {mode} <= 2x node + raw (issue 29)",
+            f"{args.sends:,} uv_async_send {mode} <= 2x node + raw",
             f"{ours:.2f} ms (budget {budget:.2f} ms)",
             ours <= budget,
         )

@@ -1,4 +1,4 @@
-"""What converting a container costs, by shape (issue 42.3): a flat 10,000-element array and one
+"""What converting a container costs, by shape: a flat 10,000-element array and one
 nested 500 deep, from the addon to Python and from Python to the addon, in both modes.
 
     .venv/bin/python tests/bench/bench_value_shapes.py [--rounds 30] [--calls 200]

@@ -1,4 +1,4 @@
-"""The host's JavaScript built-ins, called as an addon reaches them, against node 20 (issue 30).
+"""The host's JavaScript built-ins, called as an addon reaches them, against node 20.
 
 Each case is a built-in function found by its path from the global object, a receiver and
 arguments. It runs through napi_python (the `js` helpers: `global_this`, `get`, `new` and the

@@ -2,7 +2,7 @@
 `process.versions` entries addons read (node, v8, uv, modules) are what the oracle node
 (tests/node_oracle.py, Node 24) answers; napi_get_node_version's side is checked by the
 conformance driver of node-api/test_general against `process.version`, and napi-rs choosing its
-newer code paths by it here (issue 41, point 4)."""
+newer code paths by it here."""
 
 from __future__ import annotations
 

@@ -145,7 +145,7 @@ addon.holdOpen({how!r}, {str(log)!r})
 @pytest.mark.parametrize("how", ["work", "async", "timer"])
 def test_exit_runs_the_loop_until_an_async_cleanup_hook_removes_itself(how, tmp_path):
     """RocksDB's hook closes its database on libuv's pool and removes itself in the work's
-    completion, on the loop (issue 79): teardown used to wait on the event queue alone, so the
+    completion, on the loop: teardown used to wait on the event queue alone, so the
     hook never finished and the host was killed 2 s later ("the addon did not return", in-process
     the close gave up after as long). Now the loop runs until the hook is gone, as in node: the
     same log, the hook done before the teardown goes on to the instance data."""

@@ -1,4 +1,4 @@
-"""The isolated fast path (issue 7): requests and replies travel through shared-memory rings,
+"""The isolated fast path: requests and replies travel through shared-memory rings,
 with the socket kept for wake-ups, descriptors and hang-ups. Performance must not weaken isolation:
 a host that dies mid-call raises what tests/isolation/test_faults.py expects, whichever phase of waiting the
 caller is in (spinning on the ring or asleep on the socket); a host that writes impossible ring

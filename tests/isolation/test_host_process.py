@@ -1,4 +1,4 @@
-"""Defaults for every host (issue 6; addon: addons/c/isolation.c): its output reaches Python
+"""Defaults for every host (addon: addons/c/isolation.c): its output reaches Python
 (`sys.stdout`/`sys.stderr`, or `logging`) without ever blocking it, nothing it started survives its teardown, it dies with the
 Python process, it may not dump core or gain privileges, and it holds only the descriptors it
 needs."""
@@ -148,7 +148,7 @@ def assert_ends_soon(host: int) -> None:
 
 
 def test_the_host_ends_when_python_is_killed_with_calls_pending(tmp_path):
-    """By its parent-death signal (within 100 ms, issue 6: tests/bench/bench_faults.py)."""
+    """By its parent-death signal (within 100 ms: tests/bench/bench_faults.py)."""
     script = textwrap.dedent(
         f"""
         import sys, threading

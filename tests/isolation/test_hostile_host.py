@@ -1,4 +1,4 @@
-"""A compromised host (issue 33; addon: addons/c/hostile_host.c): an addon that takes over its host's
+"""A compromised host (addon: addons/c/hostile_host.c): an addon that takes over its host's
 ring, socket and event socket (on Windows: the rings' file mapping, its pipes and wake-up
 events) and sends forged, deep, partial and flooding frames. Python must raise an ordinary
 exception in bounded time, stay within bounded descriptors (handles), mappings and memory, free
@@ -137,7 +137,7 @@ def crashed(report: dict) -> str:
 
 
 def test_a_reply_nested_100000_deep_decodes_in_a_loop_not_a_stack_overflow():
-    # Values nest to any depth (issue 42.3): the deep reply decodes whole, and is then judged
+    # Values nest to any depth: the deep reply decodes whole, and is then judged
     # for what it is, a reply to a request the client did not send.
     report = attack("deepReply", 100_000)
     assert "a reply to request 1" in crashed(report)

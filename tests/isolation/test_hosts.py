@@ -1,4 +1,4 @@
-"""Several addons in one host (issue 9; addons: addons/c/hosts_provider.c, hosts_consumer.c,
+"""Several addons in one host (addons: addons/c/hosts_provider.c, hosts_consumer.c,
 which share hosts_shared.h as tree-sitter shares a type tag with its grammars).
 
 In Node every addon has its own env (instance data, cleanup hooks) but all share one heap, so

@@ -1,4 +1,4 @@
-"""Faults survived (issue 6; addon: addons/c/isolation.c): whatever the addon does to the host
+"""Faults survived (addon: addons/c/isolation.c): whatever the addon does to the host
 process, Python lives on and the pending call raises the right exception, with the signal or exit
 status and the tail of the host's stderr. How fast (the issue's bounds: 500 ms for a crash, the
 timeout plus 200 ms for a hang) is measured by tests/bench/bench_faults.py.

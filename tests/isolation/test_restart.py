@@ -1,4 +1,4 @@
-"""The restart policy (issue 6; addon: addons/c/isolation.c): an Addon whose host died comes
+"""The restart policy (addon: addons/c/isolation.c): an Addon whose host died comes
 back on the next call in a fresh host; proxies from the old host raise StaleObjectError; more
 than `max_restarts` restarts within `period` seconds and it stays down, as an OTP supervisor
 gives up; `restart=False` turns restarting off."""

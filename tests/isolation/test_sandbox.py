@@ -1,4 +1,4 @@
-"""The sandbox (issue 6; addon: addons/c/sandbox.c): sandboxed, an addon reaches no network,
+"""The sandbox (addon: addons/c/sandbox.c): sandboxed, an addon reaches no network,
 starts no process, neither traces nor signals other processes, uses no io_uring, and reads or
 writes nothing outside its allow-list, including from code that runs while it loads. Each probe
 is first run unsandboxed, to show that it works and that the denial is the sandbox's doing.
@@ -162,7 +162,7 @@ def test_a_shared_host_refuses_an_addon_outside_what_it_may_read():
             h.load(addon_path("sandbox"))
 
 
-# Issue 33: the holes an attack found. Each probe changes something to what it already is, so
+# The holes an attack found. Each probe changes something to what it already is, so
 # that it is harmless where it works (unsandboxed, shown first).
 
 

@@ -1,4 +1,4 @@
-"""Values nested deep cross whole, both ways (issue 42.3; addon: addons/c/deep.c).
+"""Values nested deep cross whole, both ways (addon: addons/c/deep.c).
 
 JavaScript allows any depth napi builds (node's own callbacks get a 100,000-deep array whole),
 so a return value, a callback's argument and result, and a promise's value reach Python at any

@@ -1,4 +1,4 @@
-"""File descriptors and addons that take them by number (issue 79; addons/c/descriptors.c).
+"""File descriptors and addons that take them by number (addons/c/descriptors.c).
 
 Isolated, a number Python's `os.open` gave names nothing of the program's in the host: it must
 not name one of the host's own descriptors either (fs-native-extensions' `tryLock` of "fd 6"

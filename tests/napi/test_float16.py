@@ -1,4 +1,4 @@
-"""Float16Array (Node 24, `napi_float16_array`, issue 42 point 4) against node: storing numbers
+"""Float16Array (Node 24, `napi_float16_array`) against node: storing numbers
 rounds them to IEEE 754 binary16 as ECMAScript says (ties to even, straight from the double;
 past 65504 to ±Infinity; subnormals; -0; NaN), element reads, `Math.f16round` and
 `DataView.prototype.getFloat16`/`setFloat16` answer what node answers, and in Python the array

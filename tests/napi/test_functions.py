@@ -260,7 +260,7 @@ def test_python_callables_keep_their_identity_as_js_functions(load):
 def test_a_callable_called_with_fewer_arguments_gets_none_for_its_missing_parameters(load):
     """A JS function called with fewer arguments than it declares sees undefined for the rest;
     a Python callable's required positional parameters are filled with None the same way, and
-    its defaults stay its own (issue 79: a binding calls `onwork(err)`, `def onwork(err,
+    its defaults stay its own (a binding calls `onwork(err)`, `def onwork(err,
     result)` raised TypeError)."""
     addon = load("functions")
 

@@ -1,4 +1,4 @@
-"""Node-API functions on proxies, against node 20 (issue 30).
+"""Node-API functions on proxies, against node 20.
 
 An addon's `napi_get_property`, `napi_has_property`, `napi_delete_property`,
 `napi_get_property_names`, `napi_get_all_property_names`, `napi_get_prototype`, `napi_is_array`,

@@ -1,6 +1,6 @@
 """napi_run_script (addons/c/run_script.c) against node: the expressions addons pass it evaluate as
-node evaluates them, and what the host does not evaluate throws a SyntaxError naming it
-(issue 30). koffi 3 runs the first four in its init."""
+node evaluates them, and what the host does not evaluate throws a SyntaxError naming it.
+koffi 3 runs the first four in its init."""
 
 from __future__ import annotations
 

@@ -169,7 +169,7 @@ def depth_of(v) -> int:
 
 
 def test_a_callback_given_a_5000_deep_array_gets_it_as_node_does(load):
-    """Issue 33, then 42.3: a threadsafe call handing a Python callback an array 5,000 deep
+    """A threadsafe call handing a Python callback an array 5,000 deep
     (node's JS callback takes it: `node` below) overflowed the event thread's stack, then threw
     a RecursionError into the addon; now the callback gets it whole, as node's does."""
     under_node = node_eval(

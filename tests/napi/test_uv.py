@@ -1,4 +1,4 @@
-"""libuv from addons (issue 29; addon: addons/c/uv.c, compiled against node 20's uv.h).
+"""libuv from addons (addon: addons/c/uv.c, compiled against node 20's uv.h).
 
 Each facility real addons use runs under node and through napi_python, and the results are
 compared: `uv_queue_work` completing into a Python callback, `uv_cancel` of queued work,

@@ -1,5 +1,5 @@
 """Addons built against node's own C++ API (V8's ABI: `NODE_MODULE`, nan) are refused with an
-`AddonLoadError` in both modes (issue 68), told from the file before any loader opens it: their
+`AddonLoadError` in both modes, told from the file before any loader opens it: their
 library constructor calls `node_module_register`, which only node defines, so the dynamic
 linker used to end the process that opened it (Python itself, in-process, with status 127).
 Addon: addons/c/v8_abi.c, what `NODE_MODULE` makes, for NODE_MODULE_VERSION 115 (node 20);

@@ -342,7 +342,7 @@ def test_objects_of_scalars_and_objects_walked_come_back_alike(load):
 
 def test_a_value_nested_1000_deep_by_json_parse_arrives_whole(load):
     # JS allows it (JSON.parse makes it), and Python gets it whole: values cross in loops, to
-    # any depth (issue 42.3, tests/napi/test_deep_values.py; it was a RecursionError, issue 33).
+    # any depth (tests/napi/test_deep_values.py; it was a RecursionError).
     addon = load("values")
     parse = js.get(js.get(js.global_this(addon), "JSON"), "parse")
     deep = parse("[" * 1000 + "]" * 1000)
@@ -353,7 +353,7 @@ def test_a_value_nested_1000_deep_by_json_parse_arrives_whole(load):
 
 
 class _LyingInt(int):
-    """An int whose own methods answer nonsense (issue 33: a Rust panic, PanicException, came
+    """An int whose own methods answer nonsense (a Rust panic, PanicException, came
     out of the conversion)."""
 
     def __abs__(self):

@@ -52,7 +52,7 @@ def platform_manifest(platform: str) -> dict:
 
 
 def publish_llama(server, addon: bytes) -> None:
-    """node-llama-cpp's layout (issue 68): the scope carries the name, each platform package is
+    """node-llama-cpp's layout: the scope carries the name, each platform package is
     named by its platform alone and says where it runs in os/cpu/libc; -cuda fits this machine
     too, and npm installs it as well."""
     other_arch = "arm64" if ARCH != "arm64" else "x64"
@@ -497,7 +497,7 @@ def test_require_says_what_to_install(tmp_path, registry, npm_env, monkeypatch):
 
 
 def test_a_platform_package_named_by_its_scope_is_installed_and_required(tmp_path, npm_env):
-    """Issue 68: npm installs `@llama/linux-x64` for its os/cpu/libc, and so does `install`;
+    """npm installs `@llama/linux-x64` for its os/cpu/libc, and so does `install`;
     `require` chooses it by the same fields, not by the shape of its name."""
     proc = cli(["install", "llama", "--dir", str(tmp_path)], npm_env)
     assert proc.returncode == 0, proc.stderr
@@ -539,7 +539,7 @@ def test_a_platform_package_named_by_its_scope_is_installed_and_required(tmp_pat
 )
 @mode_independent
 def test_a_package_whose_binary_only_its_install_script_makes_is_reported_and_fails(tmp_path, npm_env, name, effect):
-    """Issue 68: re2, canvas and cpu-features get their binary from an install script, which
+    """re2, canvas and cpu-features get their binary from an install script, which
     napi_python does not run: `install` says so, what the script would have done, and exits 1."""
     proc = cli(["install", name, "--dir", str(tmp_path)], npm_env)
     pkg = tmp_path / "node_modules" / name
@@ -756,7 +756,7 @@ def test_a_pkg_prebuilds_package_from_the_public_registry_installs_with_its_bina
 @pytest.mark.parametrize("platform", ["win32-x64", "win32-x64-msvc"])
 def test_installing_for_windows_takes_the_msvc_platform_package(tmp_path, npm_env, platform):
     """``--platform win32-x64`` (node's name) and napi-rs's ``win32-x64-msvc`` choose alike: by
-    the platform package's os and cpu (issue 76, item 3)."""
+    the platform package's os and cpu."""
     proc = cli(["install", "@fixture/adder@1.0.0", "--dir", str(tmp_path), "--platform", platform], npm_env)
     assert proc.returncode == 0, proc.stderr
     assert installed_names(tmp_path / "node_modules") == {"@fixture/adder", "@fixture/adder-win32-x64-msvc"}

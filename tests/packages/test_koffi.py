@@ -1,5 +1,5 @@
 """koffi (npm, pinned in tests/npm), a C FFI built on Node-API: it loads and its basic calls into
-libc answer as under node (issue 30), isolated, in-process (NAPI_PYTHON_TEST_MODE=inprocess) and
+libc answer as under node, isolated, in-process (NAPI_PYTHON_TEST_MODE=inprocess) and
 sandboxed.
 
 koffi 3 runs feature-test scripts in its init (tests/napi/test_run_script.py) and tells node from other
@@ -104,7 +104,7 @@ print("returned", written)
 @pytest.mark.parametrize("mode", ["inprocess" if IN_PROCESS else "isolated"])
 def test_variadic_printf_to_a_pipe_matches_node(mode):
     """printf through koffi's variadic call, in a child whose stdout is a pipe: the isolated
-    host's output reaches the child's sys.stdout (issue 31), the in-process addon writes to the
+    host's output reaches the child's sys.stdout, the in-process addon writes to the
     child's own descriptor."""
     child = CHILD.replace("{printf}", repr(PRINTF))
     proc = subprocess.run(
@@ -128,7 +128,7 @@ def test_variadic_printf_to_a_pipe_matches_node(mode):
     assert proc.stdout == node.stdout == "42-x-1.50|   ab|\nreturned 17\n"
 
 
-# A setup declares what a program declares once (issue 68): koffi keeps declared types in its
+# A setup declares what a program declares once: koffi keeps declared types in its
 # host, which a restart replaces (the setup itself: tests/api/test_setup.py).
 def declare_point(koffi) -> None:
     koffi.struct("Point", {"x": "int32_t", "y": "int32_t"})

@@ -1,7 +1,6 @@
 """The installer's pieces that differ on Windows, tested by their functions here (another
 helper runs them under wine): the package cache's folder, and the install lock, `flock` on
-Linux and macOS, `msvcrt.locking` on Windows, whose module is imported only there (issue 76,
-item 3). The lock itself is real on this OS; Windows' msvcrt is played by a fake that keeps its
+Linux and macOS, `msvcrt.locking` on Windows, whose module is imported only there. The lock itself is real on this OS; Windows' msvcrt is played by a fake that keeps its
 documented rules (a byte range from the file's current position; EDEADLOCK when LK_NBLCK finds
 it locked by another handle)."""
 

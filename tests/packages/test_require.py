@@ -161,7 +161,7 @@ def fields(os_name: str = OS, cpu: str = ARCH, libc: str | None = LIBC) -> dict:
 
 
 def test_a_platform_package_named_by_its_scope_is_chosen_by_its_os_cpu_and_libc(project, require):
-    """node-llama-cpp's layout (issue 68): `@node-llama-cpp/linux-x64`, the scope carrying the
+    """node-llama-cpp's layout: `@node-llama-cpp/linux-x64`, the scope carrying the
     name and the package named by the platform alone; `-cuda` fits this machine too, and npm
     installs both: the one whose name is the platform is taken."""
     nm = project / "node_modules"
@@ -356,7 +356,7 @@ def test_nothing_found_lists_every_place_looked(project, require):
 
 
 def test_a_package_whose_binary_its_install_script_makes_says_so(project):
-    """canvas's layout (issue 68): sources and a script that downloads or builds the binary,
+    """canvas's layout: sources and a script that downloads or builds the binary,
     which napi_python never runs; the error says which script and what it would have done."""
     package(
         project / "node_modules",
@@ -400,7 +400,7 @@ def test_real_packages_resolve_to_the_binary_node_loads(name, require):
 
 
 def test_packages_are_found_from_the_calling_scripts_directory(tmp_path, monkeypatch, require):
-    """Issue 31: as node resolves from the requiring module, a script finds the packages beside
+    """As node resolves from the requiring module, a script finds the packages beside
     it wherever it is run from (before, only the current directory was searched)."""
     app = tmp_path / "app"
     package(app / "node_modules", "beside-the-script", {}, {"build/Release/beside.node": "bench"})

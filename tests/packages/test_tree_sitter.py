@@ -2,7 +2,7 @@
 by scripts/npm-install), loaded into one Host, parse JSON documents as they do under node.
 
 tree-sitter's binding recognises the grammar's `language` external by its type tag and reads its
-pointer, so the two addons must share a host (issue 9). Its JavaScript glue is done in Python by
+pointer, so the two addons must share a host. Its JavaScript glue is done in Python by
 examples/tree_sitter_glue.py (including writing nodes into the binding's transfer array in the
 host). Expected output comes from node at test time, requiring the same packages:
 `tree.rootNode.toString()` and, node by node, type, text and depth of a walk of the tree, which

@@ -1,4 +1,4 @@
-"""Real npm packages that call libuv besides Node-API (issue 29), compared with node:
+"""Real npm packages that call libuv besides Node-API, compared with node:
 sqlite3 (uv_async, uv_mutex), sodium-native (uv_queue_work) and @serialport/bindings-cpp (uv_poll
 on the port's descriptor).
 

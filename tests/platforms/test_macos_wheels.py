@@ -1,4 +1,4 @@
-"""The macOS wheels `scripts/macos wheels` builds (issue 67): built and checked here, never run (no
+"""The macOS wheels `scripts/macos wheels` builds: built and checked here, never run (no
 Mac can be had on this machine). In each wheel, read as tests/platforms/test_macos_build.py reads the build
 (napi_python's Mach-O reader, LIEF for the export trie and the minimum macOS): the extension
 exports PyInit__native, links macOS's own libraries alone and takes Python's functions from the

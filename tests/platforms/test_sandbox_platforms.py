@@ -1,4 +1,4 @@
-"""`sandbox=` where no sandbox has been tested (issues 65 and 67): on Windows it is refused, on
+"""`sandbox=` where no sandbox has been tested: on Windows it is refused, on
 macOS unless the user accepts the untested Seatbelt profile, and on any other OS but Linux;
 refused with the reason, before a host starts. The OS is faked (`machine.this_os`, the one
 place the package asks), the host is a script that records each start and its arguments."""

@@ -1,4 +1,4 @@
-"""The win_amd64 wheels `scripts/windows wheels` builds (issue 65): built and checked here, never
+"""The win_amd64 wheels `scripts/windows wheels` builds: built and checked here, never
 run (no Windows CPython can be had on this machine). Each wheel's extension imports only its
 own python3XX.dll and Windows' own DLLs and exports its module's init function; its napi-hostd.exe
 exports every Node-API and libuv function of the shared lists and imports only Windows' DLLs; the

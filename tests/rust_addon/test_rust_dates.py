@@ -1,5 +1,5 @@
 """napi-rs's chrono dates (addons/rust/src/dates.rs) round-trip as under node: napi-rs converts a
-JS Date by calling `Date.prototype.toISOString` on it (issue 30)."""
+JS Date by calling `Date.prototype.toISOString` on it."""
 
 from __future__ import annotations
 

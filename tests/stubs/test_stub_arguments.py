@@ -1,4 +1,4 @@
-"""Generated stubs say what the conversions do (issues 65/67's session defects): an array
+"""Generated stubs say what the conversions do: an array
 parameter takes a list or a tuple and a record a dict, as only those cross as an array or a
 plain object (a `range` or another Mapping crosses as an opaque object); an optional member of
 an object with methods, which is no attribute when absent, is read by subscription, which

@@ -5,7 +5,7 @@ Over the real declarations of installed packages (@node-rs/crc32's index.d.ts, @
 binding.d.ts, @napi-rs/webcodecs' classes) and a file covering the type mapping: specific
 signatures, valid Python, mypy and pyright accepting a right use and rejecting a wrong one (which
 pass without the stub), and the stubs committed in examples/typings being what it writes today.
-Stubs and addons agree (issue 68): mypy --strict and Python run one file over @napi-rs/pinyin and
+Stubs and addons agree: mypy --strict and Python run one file over @napi-rs/pinyin and
 @napi-rs/simple-git, whose enum objects arrive as JSObjects, every export of five packages'
 stubs is checked against the loaded addon, and so, isolated and in-process, are objects with a
 function-valued property (objects.node), namespaces of constants and overloads (koffi), Sets, and
@@ -372,7 +372,7 @@ def test_names_like_pythons_helpers_are_declared_and_type_check_as_named(tool, t
     assert f"use.py:{first}:" in bad.stdout and f"use.py:{first + 1}:" in bad.stdout, bad.stdout
 
 
-# What users meet on real napi-rs 3 packages (issue 68): the same file type-checked with the
+# What users meet on real napi-rs 3 packages: the same file type-checked with the
 # generated stubs and run against the addons, isolated and in-process.
 AGREE_USE = """\
 import sys
@@ -512,7 +512,7 @@ def test_every_export_arrives_as_the_stub_types_it(package):
 
 
 # Objects whose types have properties only that arrive as JSObjects, and a namespace of constants
-# that arrives as a dict (issue 68): no package in tests/npm declares these kinds, so these are
+# that arrives as a dict: no package in tests/npm declares these kinds, so these are
 # declarations of the test addon objects.node and of koffi's binary, as a package would write them.
 OBJECTS_DTS = """\
 interface Named { name: string }

@@ -1,12 +1,12 @@
-"""The Rust crates import one another in layers, downwards only (issue 32).
+"""The Rust crates import one another in layers, downwards only.
 
 Crates: each depends only on crates of lower layers (its `path` dependencies of every kind, as
 `cargo metadata` reads them). Files: inside each crate but the client, no two modules import
 each other, directly or around a circle (`use crate::...` and `super::`). Inside napi-runtime,
 the core (the heap and JS semantics) never reaches into `builtins/`, which sits above it: only
 `testing.rs` may, and the crate root hands the built-ins to the realm it makes, so the realm
-they fill knows nothing of them. The client's folders import in layers (issue 40), and no two
-of its files import each other, directly or around a circle (issue 66): a Python type's data
+they fill knows nothing of them. The client's folders import in layers, and no two
+of its files import each other, directly or around a circle: a Python type's data
 lies below what converts and calls, its methods on top. Python's own modules are checked by
 test_module_layering.py.
 """
@@ -87,7 +87,7 @@ def code_of(path: Path) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
-# Crates whose source files import one another without cycles (issue 32); the runtime's with its
+# Crates whose source files import one another without cycles; the runtime's with its
 # built-ins as one module, which the realm below them does not import. The client is checked by
 # its layers of folders (`CLIENT_LAYERS`).
 ACYCLIC_CRATES = ["protocol", "link", "server/runtime", "server/napi", "server/host", "server/hostd", "client"]
@@ -95,7 +95,7 @@ ACYCLIC_CRATES = ["protocol", "link", "server/runtime", "server/napi", "server/h
 CLIENT_SRC = ROOT / "client-py" / "src"
 CORE_SRC = ROOT / "client" / "src"
 
-# The client's core (napi-client), lowest first (issue 66): the link knows nothing of starting
+# The client's core (napi-client), lowest first: the link knows nothing of starting
 # hosts for a caller or of sessions; a session is made of the others.
 CORE_LAYERS = [
     {"exit_gate"},  # Rust threads and the end of the program
@@ -105,7 +105,7 @@ CORE_LAYERS = [
 ]
 
 # The client's top-level modules (folders, and the files at the root of src/), lowest first: a
-# module imports only modules of its own layer or of lower ones (issues 40, 66). What the
+# module imports only modules of its own layer or of lower ones. What the
 # client keeps for a host (the data of its Python types) is below the conversions, which are
 # below the calls; the events run calls, and the Python types' methods are the top, the only
 # place that makes requests for Python. A type's data and its methods are two files: one below
@@ -325,7 +325,7 @@ def test_the_core_imports_downwards():
     assert upwards == [], "core modules that import a module of a higher layer: " + ", ".join(upwards)
 
 
-# What only the core does (issue 66): starting a host, making a request (its id's chain and the
+# What only the core does: starting a host, making a request (its id's chain and the
 # news it carries), the life of a request on its channel (begun, then ended however its wait
 # ends), the exchange of protocol messages (a request sent, its chain's messages waited for, the
 # host's calls and questions answered, the event ring read and each event told apart), and the
@@ -344,7 +344,7 @@ CORE_ONLY = {
     "makes a request or a direct call itself": re.compile(r"(?<![:\w])(Request|Call)\s*\{"),
     # What a settlement waits for and what is kept for a claim (`session::subscriptions`).
     "keeps promise settlements' tables itself": re.compile(r"\bstruct\s+(Subscriptions|Settlements)\b"),
-    # The direct path of in-process hosts (`session::direct`, issue 78): which way a request
+    # The direct path of in-process hosts (`session::direct`): which way a request
     # goes, the JS lock's tries and waits, the fallback of a call turned away, and what the host
     # sent ahead of a direct call's reply.
     "routes a request to an in-process host itself": re.compile(r"\.route\("),
@@ -373,7 +373,7 @@ def test_the_binding_leaves_hosts_requests_and_messages_to_the_core():
 
 
 def test_the_binding_depends_on_the_host_only_through_the_core():
-    """In-process calls go through the core (issue 78): client-py lists no napi-host, and names
+    """In-process calls go through the core: client-py lists no napi-host, and names
     none of its items but what `napi_client::inprocess` re-exports; the Node-API functions the
     addons it loads need still reach the extension's exports (tests/napi/test_symbols.py)."""
     found = crates()
@@ -384,7 +384,7 @@ def test_the_binding_depends_on_the_host_only_through_the_core():
 
 
 def test_the_core_has_no_python_in_it():
-    """napi-client is usable, and tested, where no Python runs (issue 66): neither it nor any
+    """napi-client is usable, and tested, where no Python runs: neither it nor any
     crate it depends on names PyO3, and its source never mentions it."""
     manifest = ROOT / "client" / "Cargo.toml"
     meta = json.loads(
@@ -481,7 +481,7 @@ def named_file_graph(src: Path, submodules: bool = False) -> dict[str, set[str]]
 # The client's crates.
 CLIENT_CRATES = [CORE_SRC, CLIENT_SRC]
 
-# Crates of the client whose files import one another without a circle (issue 66): a reader can
+# Crates of the client whose files import one another without a circle: a reader can
 # tell which file owns what, and read each before those that use it.
 FILES_WITHOUT_CIRCLES = [CORE_SRC, CLIENT_SRC]
 
@@ -550,7 +550,7 @@ def test_no_file_of_the_client_is_long(src):
 
 VALUES_SRC = CLIENT_SRC / "values"
 
-# The files of the client's values/, lowest first (issue 66): a file imports only files of earlier
+# The files of the client's values/, lowest first: a file imports only files of earlier
 # layers. A Python object's conversion is decided in one file, the dispatch (`from_python.rs`:
 # primitives, numbers, proxies, what goes by reference, and the recursion into containers); it
 # hands an object down to the two files that only make values (a buffer's, `buffers.rs`; a
@@ -598,7 +598,7 @@ def test_the_values_files_import_downwards_in_their_order():
 def test_the_rest_of_the_client_converts_python_objects_through_the_converter():
     """An argument enters values/ through one door, the converter (`Cx`): the call that once made
     its numbers itself (`primitives::number`) before handing the rest to the converter went back
-    and forth between the two (issue 66). No file outside values/ names a file of values/ that
+    and forth between the two. No file outside values/ names a file of values/ that
     is not a door, nor anything of `from_python.rs` but `Cx`."""
     found = []
     for path in CLIENT_SRC.rglob("*.rs"):

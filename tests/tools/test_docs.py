@@ -1,4 +1,4 @@
-"""The docs point at what is there (issue 40).
+"""The docs point at what is there.
 
 `docs/architecture.md` walks a contributor through the code, so every path and code name it puts
 in backticks must exist in this checkout, and every decision `Dnn` cited in a tracked file must be

@@ -1,4 +1,4 @@
-"""The package's modules import one another in layers, without cycles (issue 32).
+"""The package's modules import one another in layers, without cycles.
 
 A cycle (``addon`` and ``host`` once imported each other) means two modules that only make sense
 together, loaded in an order that happens to work. Every import statement counts, wherever it

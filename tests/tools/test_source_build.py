@@ -1,5 +1,5 @@
 """A source build (`pip install ./client-py`, a cargo build of the workspace) needs a Rust
-toolchain and a C compiler, nothing more (issue 53, D63): libuv is compiled from its vendored
+toolchain and a C compiler, nothing more (D63): libuv is compiled from its vendored
 sources by napi-libuv's build script (`server/libuv/build.rs`) with the cc crate, and its
 declarations are written by hand, so no crate of the build runs bindgen, which loads libclang.
 

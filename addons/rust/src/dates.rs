@@ -1,5 +1,5 @@
 //! Dates through napi-rs's `chrono_date` support: a JS `Date` becomes a `DateTime` by calling
-//! `Date.prototype.toISOString` on it (issue 30: "Call toISOString on Date Object failed" when
+//! `Date.prototype.toISOString` on it ("Call toISOString on Date Object failed" when
 //! the host's Date lacked it), and a `DateTime` becomes a `Date` again.
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -1,7 +1,7 @@
 //! How many positional arguments a Python callable the host holds requires: a JS function called
 //! with fewer arguments than it declares sees `undefined` for the rest, so the host's calls of a
 //! Python callable fill its missing required positional parameters with `None` the same way
-//! (issue 79: a binding calls `onwork(err)`, a `def onwork(err, result)` raised TypeError where
+//! (a binding calls `onwork(err)`, a `def onwork(err, result)` raised TypeError where
 //! no caller could see it). Read once, when the callable is first sent, not at every call.
 
 use pyo3::intern;

@@ -1,4 +1,4 @@
-//! `os.fork()` and the connections a process made before it (issue 31, point 4).
+//! `os.fork()` and the connections a process made before it.
 //!
 //! A forked child inherits every connection: the rings and segments are shared memory, the
 //! sockets are the same sockets, the hosts are the parent's. A child that used one would take

@@ -1,4 +1,4 @@
-//! The client's side of shared memory (issue 5): the host's segments, mapped as they are
+//! The client's side of shared memory: the host's segments, mapped as they are
 //! announced, and the client's own upload segments, where bytes Python sends are copied once
 //! for the host to use in place.
 //!

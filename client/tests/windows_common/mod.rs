@@ -1,4 +1,4 @@
-//! What the Windows tests share (issue 65): the files `scripts/windows` makes, sessions of
+//! What the Windows tests share: the files `scripts/windows` makes, sessions of
 //! either mode, and a local function that records its calls. These test programs export
 //! nothing, as `python.exe` does (`scripts/windows test` checks): an in-process host gives the
 //! program's main module the Node-API exports it lacks (D94).

@@ -1,4 +1,4 @@
-//! Byte rings in shared memory: the isolated fast path's channel (issue 7, D34).
+//! Byte rings in shared memory: the isolated fast path's channel (D34).
 //!
 //! One sealed memory file holds three rings (client to host, host to client, and the host's
 //! events to the client's event dispatcher), each a single-producer single-consumer byte

@@ -1,4 +1,4 @@
-//! Descriptors a program passes to its addons (`js.descriptor`, issue 79): the client sends its
+//! Descriptors a program passes to its addons (`js.descriptor`): the client sends its
 //! descriptor itself (`ClientMessage::Descriptor`, over the socket as a segment's is, or handed
 //! over in-process), so that the addon gets a number of the host's that is the same open file
 //! (its offset, its status flags, the locks `flock` takes on it). The host keeps it as the

@@ -1,4 +1,4 @@
-//! The host's libuv loop (issue 29, D63): one real libuv loop per host, which addons reach through
+//! The host's libuv loop (D63): one real libuv loop per host, which addons reach through
 //! `napi_get_uv_event_loop` or `uv_default_loop()` and drive with `uv_*` calls of their own.
 //!
 //! It runs on the JS thread, pumped as Electron pumps node's loop inside Chromium's: the loop's

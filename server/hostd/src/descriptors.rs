@@ -1,4 +1,4 @@
-//! The host's own descriptors kept out of the numbers a program's use (issue 79). A Python
+//! The host's own descriptors kept out of the numbers a program's use. A Python
 //! program that hands an addon the number `os.open` gave it (say 6) names, in an isolated host,
 //! whatever the host's descriptor 6 is: its own epoll, which an addon asked to lock "its file"
 //! locked silently. So before anything of the host is made, its sockets move to numbers of

@@ -1,6 +1,6 @@
 //! Ending what the addon started: as the subreaper of everything it forked, the host still
 //! has every descendant below it (daemons that left its process group included) until it
-//! exits, so it kills them all on the way out (issue 6: nothing survives the teardown).
+//! exits, so it kills them all on the way out (nothing survives the teardown).
 
 use napi_link::process_tree::descendants;
 

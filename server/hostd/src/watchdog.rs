@@ -1,5 +1,5 @@
 //! The socket watchdog: a host whose client has hung up ends even when its JS thread is stuck in
-//! addon code and will never read the socket again (issue 6). The parent-death signal covers a
+//! addon code and will never read the socket again. The parent-death signal covers a
 //! client process that dies; this covers a client that closed the connection and went on.
 
 use std::time::Duration;

@@ -317,7 +317,7 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
     }
 }
 
-/// The host's libuv loop (issue 29): the same loop for every env of a host, run on its JS
+/// The host's libuv loop: the same loop for every env of a host, run on its JS
 /// thread. A runtime without a host (Rust unit tests) has none.
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: Out<*mut c_void>) -> napi_status {

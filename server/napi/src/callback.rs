@@ -53,7 +53,7 @@ pub fn call_into_module(rt: &Runtime, env: EnvId, f: impl FnOnce(napi_env) -> na
 
 /// Runs native code that no JS called, in a turn of the host's libuv loop (a callback the addon
 /// gave libuv: after-work, async, timer, poll, close): inside a fresh handle scope, with what it
-/// leaves pending reported as uncaught, as an exception no JS frame catches (issue 29).
+/// leaves pending reported as uncaught, as an exception no JS frame catches.
 pub fn run_outside_js(rt: &Runtime, f: impl FnOnce()) {
     in_handle_scope(rt, f);
     if let Some(exc) = rt.take_exception() {

@@ -183,7 +183,7 @@ pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, resu
         result.required()?;
         let Value::String(source) = cx.value(script)? else { return fail(status::STRING_EXPECTED) };
         // Expressions over globals, parsed by a real parser and evaluated over the host's
-        // values (napi-script); anything else throws a SyntaxError naming it (issue 30).
+        // values (napi-script); anything else throws a SyntaxError naming it.
         let v = napi_script::run(cx.rt, &source.to_rust_string())?;
         cx.ret(result, v)
     })

@@ -88,7 +88,7 @@ pub type Library = libloading::os::unix::Library;
 #[cfg(windows)]
 pub type Library = libloading::os::windows::Library;
 
-/// Loads `path`. RTLD_LAZY, as node opens addons (issue 29): a function the addon imports is
+/// Loads `path`. RTLD_LAZY, as node opens addons: a function the addon imports is
 /// resolved at its first call, so an addon that never calls what the host lacks still loads (a
 /// missing one ends the host at that call, with the dynamic linker's message naming it). Data
 /// symbols, and every symbol of a library linked with `-z now`, still fail here.

@@ -106,7 +106,7 @@ fn get(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<napi_value>) 
     let obj = cx.to_object(object)?;
     let v = accessed(cx, cx.rt.get(&Value::Object(obj), key))?;
     if cx.rt.records_missing() && matches!(v, Value::Undefined) {
-        // Recording what addons read and the realm lacks (issue 30; off unless asked for).
+        // Recording what addons read and the realm lacks (off unless asked for).
         cx.rt.note_missing(obj, key);
     }
     cx.ret(result, v)

@@ -205,7 +205,7 @@ pub struct Runtime {
     /// refused then, without an exception (Node's `can_call_into_js`).
     can_call_js: Cell<bool>,
     /// The address of the host's libuv loop (`uv_loop_t*`), 0 without one: what
-    /// `napi_get_uv_event_loop` answers (issue 29).
+    /// `napi_get_uv_event_loop` answers.
     uv_loop: Cell<usize>,
     /// Tasks other threads post for this (the JS) thread: async-work completions, threadsafe
     /// function calls.

@@ -1,4 +1,4 @@
-//! The recording of built-ins addons read and the realm lacks (issue 30): with
+//! The recording of built-ins addons read and the realm lacks: with
 //! `NAPI_PYTHON_RECORD_MISSING=<file>` in the host's environment, every property read through
 //! Node-API (`napi_get_property`, `napi_get_named_property`) that finds nothing on the global
 //! object, an intrinsic, or an instance of a built-in class is appended to the file once, named by

@@ -1,4 +1,4 @@
-//! ArrayBuffer memory shared with the client (issue 5).
+//! ArrayBuffer memory shared with the client.
 //!
 //! The host allocates backing stores in its own segments (sealed memfd files the client maps
 //! too), so a buffer crosses to Python as coordinates, not bytes. Bytes Python sends arrive in

@@ -1,4 +1,4 @@
-"""Generates cases.json, the test262 cases that fit the built-in differential table (issue 30).
+"""Generates cases.json, the test262 cases that fit the built-in differential table.
 
 test262 (tc39/test262, the ECMAScript conformance suite) writes most of its checks as
 `assert.sameValue(<call>, <expected>)`. Where <call> is a built-in reached by a path from the
@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-# The built-ins the host has (issue 30), as test262's directories name them.
+# The built-ins the host has, as test262's directories name them.
 DIRECTORIES = [
     "Array", "ArrayBuffer", "BigInt", "Boolean", "DataView", "Date", "Error", "JSON", "Map", "Math",
     "Number", "Object", "Proxy", "Reflect", "RegExp", "Set", "String", "Symbol", "TypedArray",

@@ -13,7 +13,7 @@ use crate::link::inbound::Incoming;
 
 impl Channel {
     /// The next message for `chain`, reading the rings when no other thread is, until
-    /// `deadline`: past it the host is killed (issue 6), and so is a host that sent what the
+    /// `deadline`: past it the host is killed, and so is a host that sent what the
     /// protocol does not allow. The reader keeps reading until its own message comes, ringing
     /// the thread of each chain it files a message for; then it rings one sleeper to read next.
     pub fn wait(&self, chain: ChainId, deadline: Option<Instant>) -> Result<Incoming, Arc<Dead>> {

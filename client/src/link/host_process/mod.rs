@@ -1,6 +1,6 @@
 //! Starting `napi-hostd` over an anonymous socket pair and a pair of shared-memory rings,
 //! in a process group of its own, and ending it: the whole group, and whatever the addon
-//! started, goes with it (issue 6). Or, for `isolated=False`, running the same host on a
+//! started, goes with it. Or, for `isolated=False`, running the same host on a
 //! thread of this process, over the same rings and sockets.
 
 use std::sync::atomic::{AtomicU64, Ordering};

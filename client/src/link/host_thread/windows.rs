@@ -1,4 +1,4 @@
-//! In-process hosts on Windows (issue 65, D94): an addon finds Node-API in the program's main
+//! In-process hosts on Windows (D94): an addon finds Node-API in the program's main
 //! module, the one `GetModuleHandle(NULL)` answers. napi-rs calls `GetProcAddress` on it;
 //! node-gyp addons import from `node.exe` through a delay-load hook that answers it, and the
 //! delay-load helper then calls `GetProcAddress`; a legacy addon does so from its DLL's static

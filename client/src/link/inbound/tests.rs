@@ -1,5 +1,5 @@
 //! What a hostile host's messages meet: each rule of the module, then a randomized run of
-//! mutated frames through the decoder and the filing (issue 33).
+//! mutated frames through the decoder and the filing.
 
 use napi_protocol::frame::{decode, encode};
 use napi_protocol::{Failure, FailureKind, Outcome, PyRef, ServerMessage, Value, EVENT_CHAIN};

@@ -3,7 +3,7 @@
 //! Takes a connected socket as file descriptor 3 (as `napi-hostd` does) and sends every frame it
 //! reads straight back: a u32 little-endian length, then that many bytes. One Python ping through
 //! it is the cheapest round trip the socket pair allows, the floor a Python call into an addon is
-//! compared against (issue 2, point 10). It exits when the other end closes.
+//! compared against. It exits when the other end closes.
 //!
 //! `--spin`: before each blocking read, look for the next frame without blocking for a while,
 //! as napi-hostd's socket path does, so that an unpinned baseline does not pay the

@@ -89,7 +89,7 @@ pub(crate) fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     // Before anything of the host is made, so that none of its own descriptors has a number a
-    // program's descriptor could have (issue 79).
+    // program's descriptor could have.
     #[cfg(target_os = "linux")]
     let [fd, events_fd, ring] = match descriptors::keep_low_numbers_free([fd, fd + 1, ring], settings.limits.open_files) {
         Ok(moved) => moved,
@@ -100,7 +100,7 @@ pub(crate) fn main() -> ExitCode {
     };
     #[cfg(not(target_os = "linux"))]
     let events_fd = fd + 1;
-    // Confinement comes before any thread and before any addon code (issue 6).
+    // Confinement comes before any thread and before any addon code.
     let protections = match sandbox::apply_defaults().and_then(|active| settings.apply(active)) {
         Ok(p) => p,
         Err(e) => {

@@ -1,4 +1,4 @@
-//! What every host gets, sandbox or not (issue 6, "defaults for every host"). None of it needs
+//! What every host gets, sandbox or not. None of it needs
 //! privileges. The process group is set by the client as it starts the host; the parent-death
 //! signal the host arms itself, first thing (`die_with`).
 
