@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ("arm64", "sid-root", "build-lock", "cargo-cache", "wheels", "node-tests")
+SCRIPTS = ("arm64", "sid-root", "build-lock", "cargo-cache", "wheels", "node-tests", "stamp.sh")
 BUNDLED = Path("client-py/python/napi_python/bin/napi-hostd")
 
 pytestmark = pytest.mark.skipif(

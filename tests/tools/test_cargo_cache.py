@@ -28,9 +28,11 @@ version = "0.1.0"
 
 
 def checkout(at: Path, answer: int, lock: str = LOCK) -> Path:
-    """A checkout with scripts/cargo-cache and a one-crate workspace whose program prints `answer`."""
+    """A checkout with scripts/cargo-cache (and the stamps it sources) and a one-crate workspace
+    whose program prints `answer`."""
     (at / "scripts").mkdir(parents=True)
-    shutil.copy2(ROOT / "scripts/cargo-cache", at / "scripts/cargo-cache")
+    for script in ("cargo-cache", "stamp.sh"):
+        shutil.copy2(ROOT / "scripts" / script, at / "scripts" / script)
     (at / "src").mkdir()
     (at / "src/main.rs").write_text(f'fn main() {{ println!("{answer}"); }}\n')
     (at / "Cargo.toml").write_text('[package]\nname = "tiny-crate"\nversion = "0.1.0"\nedition = "2021"\n')
