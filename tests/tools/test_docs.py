@@ -368,3 +368,21 @@ def test_decisions_stay_a_short_read():
     """The records are read whole by whoever changes what they decide: under 900 lines."""
     lines = len(DECISIONS.read_text().splitlines())
     assert lines < 900, f"docs/decisions.md has {lines} lines; fold or tighten records (figures go to performance.md)"
+
+
+# The project's tracker's issue numbers mean nothing to a reader of the repository: a comment
+# says its reason. Another project's tracker, named, may be cited.
+ISSUE_CITED = re.compile(r"(?<!rust-clippy )\b[Ii]ssues? \d+")
+# Vendored code cites its own tracker, and decisions.md's headings name the issue that asked.
+ISSUES_MAY_BE_CITED = ("server/libuv/libuv/", "docs/decisions.md", "client-py/python/")
+
+
+def test_no_comment_cites_an_issue_number():
+    cited = [
+        f"{name}:{number}: {line.strip()}"
+        for name, text in tracked_text_files()
+        if not str(name).startswith(ISSUES_MAY_BE_CITED)
+        for number, line in enumerate(text.splitlines(), 1)
+        if ISSUE_CITED.search(line)
+    ]
+    assert cited == [], "say the reason instead of the issue:\n" + "\n".join(cited)
