@@ -212,6 +212,9 @@ def proxy_cases() -> list:
             case("Reflect.construct", None, r, []),
         ]
     cases += [
+        # String.prototype is a String wrapper of "": it has a length.
+        case("Reflect.getOwnPropertyDescriptor", None, Ref("String.prototype"), "length"),
+        case("Reflect.get", None, Ref("String.prototype"), "length"),
         case("Reflect.construct", None, Ref("Proxy"), [{}, 1]),
         case("Reflect.construct", None, Ref("Proxy"), [1, {}]),
         case("Proxy", None, {}, {}),
