@@ -94,10 +94,49 @@ impl Connection {
 
     /// Starts a host on a thread of this process (`isolated=False`) and greets it. Its
     /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
+    /// `js_thread_here`: this thread becomes the host's JS thread (`js_thread="current"`).
     #[staticmethod]
-    fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
-        let started = py.detach(|| Mode::InProcess.start());
+    #[pyo3(signature = (js_thread_here=false))]
+    fn start_in_process(py: Python<'_>, js_thread_here: bool) -> PyResult<Py<Connection>> {
+        let mode = if js_thread_here { Mode::InProcessJsHere } else { Mode::InProcess };
+        let started = py.detach(|| mode.start());
         Self::open(py, started)
+    }
+
+    /// Whether this thread is the JS thread of a host started with `js_thread_here`: the
+    /// host's work waits for it, and its waits for the host run that work.
+    #[getter]
+    fn on_js_thread(&self) -> bool {
+        self.channel.in_process().is_some_and(|host| host.js_thread_is_callers() && host.on_host_thread())
+    }
+
+    /// On the JS thread (`on_js_thread`): runs what waits for it, first waiting up to `timeout`
+    /// seconds (None: until woken) for something if nothing does. Elsewhere, nothing.
+    #[pyo3(signature = (timeout=None))]
+    fn run_js_events(&self, py: Python<'_>, timeout: Option<f64>) {
+        let Some(host) = self.channel.in_process().filter(|host| host.js_thread_is_callers() && host.on_host_thread()) else {
+            return;
+        };
+        let deadline = timeout.map(|t| std::time::Instant::now() + Duration::from_secs_f64(t.max(0.0)));
+        py.detach(|| host.wait_on_js_thread(deadline));
+    }
+
+    /// The descriptor that is readable while work waits for the JS thread (`run_js_events`
+    /// makes it unreadable again): for an asyncio loop on that thread to watch. None elsewhere
+    /// (and on Windows, whose loops watch sockets only).
+    #[getter]
+    fn js_thread_fd(&self) -> Option<i64> {
+        #[cfg(unix)]
+        return self.channel.in_process().filter(|host| host.js_thread_is_callers()).map(|host| i64::from(host.js_bell_fd()));
+        #[cfg(not(unix))]
+        return None;
+    }
+
+    /// Wakes the JS thread from `run_js_events` (a promise it waits for settled).
+    fn wake_js_thread(&self) {
+        if let Some(host) = self.channel.in_process() {
+            host.wake_js_thread();
+        }
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.

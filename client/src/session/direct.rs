@@ -122,6 +122,10 @@ pub fn serve<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out:
     // made the next call let go of the GIL, whose waits made that call slow again: 16 threads
     // relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
     let mut took = 0;
+    if host.js_work_due() && !host.held_here() {
+        // The host's JS thread (`js_thread`), outside any call: what waited for it runs first.
+        caller.unblocked(|| host.run_due_work())?;
+    }
     let served = if caller.keeps_lock() || host.held_here() {
         // Held here already (a call back of an outer direct call): no wait, whatever the lock.
         let first = ticks();

@@ -43,6 +43,10 @@ impl Host {
 
     fn serve_until_stopped(&self, protections: Vec<String>) -> Stop {
         self.send(ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
+        if let Some(shared) = self.in_process.as_ref().filter(|shared| shared.js_thread_is_callers()) {
+            // Its JS runs on the thread that started it: this one only watches for it.
+            return self.watch_for_js_thread(shared);
+        }
         loop {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
