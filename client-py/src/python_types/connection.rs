@@ -107,18 +107,18 @@ impl Connection {
     /// host's work waits for it, and its waits for the host run that work.
     #[getter]
     fn on_js_thread(&self) -> bool {
-        self.channel.in_process().is_some_and(|host| host.js_thread_is_callers() && host.on_host_thread())
+        napi_client::session::direct::on_js_thread(&self.channel)
     }
 
     /// On the JS thread (`on_js_thread`): runs what waits for it, first waiting up to `timeout`
     /// seconds (None: until woken) for something if nothing does. Elsewhere, nothing.
     #[pyo3(signature = (timeout=None))]
     fn run_js_events(&self, py: Python<'_>, timeout: Option<f64>) {
-        let Some(host) = self.channel.in_process().filter(|host| host.js_thread_is_callers() && host.on_host_thread()) else {
+        if !napi_client::session::direct::on_js_thread(&self.channel) {
             return;
-        };
+        }
         let deadline = timeout.map(|t| std::time::Instant::now() + Duration::from_secs_f64(t.max(0.0)));
-        py.detach(|| host.wait_on_js_thread(deadline));
+        py.detach(|| napi_client::session::direct::run_js_events(&self.channel, deadline));
     }
 
     /// The descriptor that is readable while work waits for the JS thread (`run_js_events`
@@ -127,16 +127,14 @@ impl Connection {
     #[getter]
     fn js_thread_fd(&self) -> Option<i64> {
         #[cfg(unix)]
-        return self.channel.in_process().filter(|host| host.js_thread_is_callers()).map(|host| i64::from(host.js_bell_fd()));
+        return napi_client::session::direct::js_thread_descriptor(&self.channel).map(i64::from);
         #[cfg(not(unix))]
         return None;
     }
 
     /// Wakes the JS thread from `run_js_events` (a promise it waits for settled).
     fn wake_js_thread(&self) {
-        if let Some(host) = self.channel.in_process() {
-            host.wake_js_thread();
-        }
+        napi_client::session::direct::wake_js_thread(&self.channel);
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.
