@@ -15,7 +15,6 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use napi_link::streams::RawDescriptor;
-use napi_protocol::frame::FrameError;
 use napi_protocol::quick::Received;
 use napi_protocol::ClientMessage;
 use napi_runtime::events::EventQueue;
@@ -136,16 +135,13 @@ impl Host {
         loop {
             self.take_in_client_news();
             while self.conn.borrow_mut().ready() {
-                match self.recv() {
-                    Ok(Received::Call(call)) => self.backlog.borrow_mut().push_back(call.to_request()),
-                    Ok(Received::Message(ClientMessage::Request(req))) => self.backlog.borrow_mut().push_back(req),
-                    Ok(Received::Message(ClientMessage::CallbackResult { call, .. })) => {
-                        tracing::warn!(call, "answer to a Python call nobody waits for");
-                    }
-                    Ok(_) => tracing::warn!("unknown message"),
-                    Err(FrameError::Closed) => return Stop::Closed,
-                    Err(e) => return Stop::Protocol(e),
-                }
+                let request = match self.recv_work() {
+                    Ok(Some(Received::Call(call))) => call.to_request(),
+                    Ok(Some(Received::Message(ClientMessage::Request(req)))) => req,
+                    Ok(_) => continue,
+                    Err(stop) => return stop,
+                };
+                self.backlog.borrow_mut().push_back(request);
             }
             if self.closed.get() {
                 return Stop::Closed;
