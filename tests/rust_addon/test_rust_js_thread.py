@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -119,6 +121,28 @@ def test_closing_and_loading_again_on_the_same_thread(host):
         assert again.Counter.withStep(2, 3).increment() == 5
     finally:
         napi_python.close(again)
+
+
+def test_a_js_thread_that_is_not_the_main_thread_ends_cleanly():
+    """A worker thread as the JS thread: an async function's settlement comes to it inline,
+    and the thread ends after closing its host (Python deletes its thread state first)."""
+    script = f"""
+import sys, threading
+sys.path.insert(0, {os.path.dirname(os.path.dirname(__file__))!r})
+from conftest import addon_path, fresh_copy
+from napi_python import Host
+def worker():
+    host = Host(isolated=False, js_thread="current")
+    rust = host.load(fresh_copy(addon_path("rust_addon")))
+    print(rust.sleepAdd(1, 1, 1).result(30), rust.Counter.withStep(1, 1).increment())
+    host.close()
+t = threading.Thread(target=worker)
+t.start()
+t.join()
+print("ended")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "2 2\nended\n"), done.stderr[-2000:]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")

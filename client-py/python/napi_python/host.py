@@ -317,7 +317,8 @@ class Host:
     def direct_calls(self) -> bool:
         """True while calls may run on the calling thread instead of the host's: an in-process
         host none of whose addons has thread-local storage (such an addon may tell threads apart,
-        as napi-rs addons do). A call runs directly when no other runs at that moment."""
+        as napi-rs addons do), or, on its JS thread, a ``js_thread="current"`` host. A call runs
+        directly when no other runs at that moment."""
         return self._conn.direct_calls
 
     def run_events(self, timeout: float | None = 0.0) -> None:
