@@ -102,6 +102,15 @@ def test_another_threads_call_is_served_by_the_js_thread(host, rust):
     assert got == [9]
 
 
+def test_run_events_inside_a_callback_of_the_host_is_refused(host, rust):
+    def wait_inside(x: int) -> int:
+        host.run_events(None)
+        return x
+
+    with pytest.raises(RuntimeError, match="inside a call of this host's"):
+        rust.callWith(wait_inside, 1)
+
+
 def test_run_events_elsewhere_returns_at_once():
     h = Host(isolated=False)
     try:

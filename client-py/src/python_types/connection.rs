@@ -112,13 +112,21 @@ impl Connection {
 
     /// On the JS thread (`on_js_thread`): runs what waits for it, first waiting up to `timeout`
     /// seconds (None: until woken) for something if nothing does. Elsewhere, nothing.
+    /// Inside a call of the host's (a callback the addon made), a `RuntimeError`: that work
+    /// waits for the call to return, and a wait for it here would never end.
     #[pyo3(signature = (timeout=None))]
-    fn run_js_events(&self, py: Python<'_>, timeout: Option<f64>) {
+    fn run_js_events(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
         if !napi_client::session::direct::on_js_thread(&self.channel) {
-            return;
+            return Ok(());
+        }
+        if napi_client::session::direct::inside_a_call(&self.channel) {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "run_events inside a call of this host's (a callback the addon made): the host's other work waits for that call to return",
+            ));
         }
         let deadline = timeout.map(|t| std::time::Instant::now() + Duration::from_secs_f64(t.max(0.0)));
         py.detach(|| napi_client::session::direct::run_js_events(&self.channel, deadline));
+        Ok(())
     }
 
     /// The descriptor that is readable while work waits for the JS thread (`run_js_events`

@@ -94,6 +94,12 @@ pub fn run_js_events(channel: &Channel, deadline: Option<std::time::Instant>) {
     }
 }
 
+/// Whether this thread is inside a call of its in-process host's (a Python call the addon made
+/// inline): the host's other work waits for that call to return.
+pub fn inside_a_call(channel: &Channel) -> bool {
+    channel.in_process().is_some_and(|host| host.held_here())
+}
+
 /// Wakes the host's JS thread from `run_js_events` (what it waits for came).
 pub fn wake_js_thread(channel: &Channel) {
     if let Some(host) = channel.in_process() {
