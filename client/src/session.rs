@@ -43,6 +43,8 @@ pub enum Mode {
     Isolated { what: Spawn, timeout: Option<Duration> },
     /// The host on a thread of this process (see `start::in_process`).
     InProcess,
+    /// The host on a thread of this process, its JS run on the thread that starts it.
+    InProcessJsHere,
 }
 
 impl Mode {
@@ -50,7 +52,8 @@ impl Mode {
     pub fn start(&self) -> Result<Arc<Channel>, start::StartError> {
         match self {
             Mode::Isolated { what, timeout } => start::isolated(what.clone(), *timeout),
-            Mode::InProcess => start::in_process(),
+            Mode::InProcess => start::in_process(false),
+            Mode::InProcessJsHere => start::in_process(true),
         }
     }
 }

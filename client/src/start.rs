@@ -45,13 +45,18 @@ pub fn isolated(what: Spawn, timeout: Option<Duration>) -> Result<Arc<Channel>, 
 /// Starts a host on a thread of this process and greets it. It takes no timeout, since nothing
 /// can stop a thread that does not answer. The program must export the Node-API functions for
 /// the addons it loads (the Python extension does, and so do this crate's tests: build.rs).
-pub fn in_process() -> Result<Arc<Channel>, StartError> {
+/// `js_thread_here`: the calling thread becomes the host's JS thread (`js_thread` in
+/// napi-host's `inprocess`), the host thread only watching for the work that waits for it.
+pub fn in_process(js_thread_here: bool) -> Result<Arc<Channel>, StartError> {
     host_thread::export_napi_symbols().map_err(StartError::Os)?;
     let failed = |e: std::io::Error| StartError::Os(format!("cannot start an in-process host: {e}"));
     let shm = Arc::new(ClientShm::new(false));
     let drops = Arc::new(Pending::default());
     let news = News { shm: shm.clone(), drops: drops.clone() };
     let shared = InProcess::new(Box::new(news)).map_err(failed)?;
+    if js_thread_here {
+        shared.make_this_the_js_thread();
+    }
     let theirs = shared.clone();
     let (host, sockets) =
         host_process::start_thread(move |main, events, rings| host_thread::serve(main, events, rings, theirs)).map_err(failed)?;

@@ -18,6 +18,12 @@ under callgrind a relayed call's hand-offs are slow enough that some calls do, m
 machine (three counts at load 7 spread over 5,666-5,988); so it is counted three times and
 printed as the median with the range: a change shows only beyond that spread.
 
+`rust_add` is the napi-rs test addon's `addI32(1, 2)`, relayed the same way, and counted on
+every thread of the process (the host thread's share in, its idle looks too), median of three;
+`rust_add_here` and `rust_callback_here` are the same calls to a host made with
+`js_thread="current"` (the calling thread is the host's JS thread, no relay), counted on the
+calling thread.
+
 `--isolated` counts a call to an isolated host instead, on each side: the host's JS thread
 (the `napi-hostd` napi_python would run, under callgrind through `$NAPI_HOSTD`, the client
 native) and the calling thread (the client under callgrind, the host native), each in runs of
@@ -65,6 +71,8 @@ isolated = sys.argv[3] == "isolated"
 # filters would refuse valgrind.
 options = dict(sandbox=False, timeout=600) if isolated else {{}}
 op, n = sys.argv[1], int(sys.argv[2])
+if op.endswith("_here"):
+    options = dict(js_thread="current")
 a = load_addon(addon_path("rust_addon" if op.startswith("rust_") else "bench"), isolated=isolated, **options)
 f = module()
 one = lambda: 1
@@ -78,14 +86,18 @@ call = {{
     "callback": lambda: a.callback(one),
     "object16": lambda: a.makeObject16(),
     "rust_callback": lambda: a.callWith(same, 1),
-}}[op]
+    "rust_add": lambda: a.addI32(1, 2),
+}}[op.removesuffix("_here")]
 for _ in range(n):
     call()
 """
-OPS = ["floor", "noop", "add", "echo", "bytes", "callback", "object16", "rust_callback"]
+OPS = ["floor", "noop", "add", "echo", "bytes", "callback", "object16", "rust_callback", "rust_add"]
+OPS += ["rust_add_here", "rust_callback_here"]
 # Relayed in-process: their path moves with time under callgrind (the docstring), so they are
 # counted this many times.
-RELAYED = {"rust_callback"}
+RELAYED = {"rust_callback", "rust_add"}
+# Counted on every thread of the process: the relayed call's host thread share in.
+ALL_THREADS = {"rust_add"}
 RELAYED_RUNS = 3
 
 
@@ -116,11 +128,12 @@ def instructions(op: str, calls: int, script: Path, side: str) -> int:
         )
         # One file per thread, numbered in order of creation: the first is the main thread (the
         # host's JS thread).
-        first = sorted(Path(out).glob("host.*-01" if side == "host" else "cg-01"))
-        found = re.search(r"^totals: (\d+)", first[0].read_text(), re.M) if first else None
-    if found is None:
+        pattern = "host.*-01" if side == "host" else "cg-*" if op in ALL_THREADS else "cg-01"
+        files = sorted(Path(out).glob(pattern))
+        found = [re.search(r"^totals: (\d+)", f.read_text(), re.M) for f in files]
+    if not found or None in found:
         raise RuntimeError(f"callgrind wrote no count for the {side} thread of {op}:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
+    return sum(int(m.group(1)) for m in found if m is not None)
 
 
 def per_call(op: str, script: Path, side: str) -> float:
@@ -135,7 +148,8 @@ def counted(op: str, script: Path) -> tuple[float, str]:
         return count, f"{count:8.0f}"
     runs = sorted(per_call(op, script, "inprocess") for _ in range(RELAYED_RUNS))
     median = statistics.median(runs)
-    return median, f"{median:8.0f}  ({runs[0]:,.0f}-{runs[-1]:,.0f} in {RELAYED_RUNS} runs)"
+    threads = ", every thread" if op in ALL_THREADS else ""
+    return median, f"{median:8.0f}  ({runs[0]:,.0f}-{runs[-1]:,.0f} in {RELAYED_RUNS} runs{threads})"
 
 
 def main() -> None:
@@ -143,7 +157,7 @@ def main() -> None:
     isolated = "--isolated" in args
     # By default `--isolated` leaves out the floor (no host) and the relayed ops (relayed only in-process).
     ops = [a for a in args if a != "--isolated"] or [
-        op for op in OPS if not (isolated and (op == "floor" or op in RELAYED))
+        op for op in OPS if not (isolated and (op == "floor" or op in RELAYED or op.endswith("_here")))
     ]
     unknown = [op for op in ops if op not in OPS]
     if unknown:

@@ -1,7 +1,9 @@
 """The speed of the addons people use, beside node calling the same `.node` files. Most Node-API
 addons on npm are Rust (napi-rs), and a Rust library has thread-local storage, so in-process its
 calls run on the host thread (relayed, `server/host/src/inprocess/relay.rs`) where a C addon's run
-on the caller's. Timed side by side in one run, in both modes:
+on the caller's, unless the host's JS thread is the caller's (`js_thread="current"`, the `js
+thread` column: this thread made the hosts and calls them, no relay). Timed side by side in one
+run, in the three modes:
 
 - `c add`, `c callback`: the C benchmark addon (build/addons/bench.node); `rust add`, `rust
   callback`: the napi-rs test addon (build/addons/rust_addon.node, `addI32`, `callWith`), the
@@ -108,10 +110,11 @@ lines.on("line", (line) => {
         super().__init__([node(), *NODE_FLAGS, "-e", script])
 
 
-def python_ops(isolated: bool) -> dict[str, Callable[[int], None]]:
+def python_ops(isolated: bool, js_thread: str = "host") -> dict[str, Callable[[int], None]]:
     """The operations through addons loaded in one mode, each checked once, then a function that
     runs it n times."""
-    lib = {name: load_addon(str(path), isolated=isolated) for name, path in LIBRARIES.items()}
+    thread = {"js_thread": js_thread} if js_thread != "host" else {}
+    lib = {name: load_addon(str(path), isolated=isolated, **thread) for name, path in LIBRARIES.items()}
     one = lambda *_: 1  # noqa: E731
     same = lambda x: x  # noqa: E731
     options = {"filename": "a.css", "code": CSS, "minify": True}
@@ -160,10 +163,11 @@ def measure(modes: dict[str, dict[str, Callable[[int], None]]], node: NodeChild,
 def print_table(title: str, samples: Samples) -> None:
     m = {k: statistics.median(v) for k, v in samples.items()}
     print(title)
-    print(f"{'operation':<15}{'node':>9}{'in-process':>12}{'x node':>8}{'isolated':>10}{'x node':>8}")
+    head = f"{'operation':<15}{'node':>9}{'in-process':>12}{'x node':>8}{'js thread':>11}{'x node':>8}"
+    print(f"{head}{'isolated':>10}{'x node':>8}")
     for op in OPS:
-        n, here, iso = m[("node", op)], m[("in-process", op)], m[("isolated", op)]
-        print(f"{op:<15}{n:9.3f}{here:12.3f}{here / n:8.1f}{iso:10.3f}{iso / n:8.1f}")
+        n, here, js, iso = m[("node", op)], m[("in-process", op)], m[("js thread", op)], m[("isolated", op)]
+        print(f"{op:<15}{n:9.3f}{here:12.3f}{here / n:8.1f}{js:11.3f}{js / n:8.1f}{iso:10.3f}{iso / n:8.1f}")
 
 
 def busy_beside() -> subprocess.Popen[bytes]:
@@ -178,7 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy", action="store_true", help="measure again with one busy process beside")
     args = parser.parse_args(argv)
     goals = Goals()
-    modes = {"in-process": python_ops(isolated=False), "isolated": python_ops(isolated=True)}
+    modes = {
+        "in-process": python_ops(isolated=False),
+        "js thread": python_ops(isolated=False, js_thread="current"),
+        "isolated": python_ops(isolated=True),
+    }
     node = NodeChild()
     samples = measure(modes, node, args.rounds, args.calls)
     busy: Samples = {}
@@ -208,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for op in ("rust add", "rust callback", "xxh32", "crc32c", "crc32c 64k", "snappy", "css"):
         ratio(f"in-process {op} never slower than isolated", 1, "in-process", op, "isolated", op)
-    for mode, tiny_limit, work_limit in (("in-process", 3, 1.2), ("isolated", 6, 1.5)):
+    for mode, tiny_limit, work_limit in (("in-process", 3, 1.2), ("js thread", 3, 1.2), ("isolated", 6, 1.5)):
         for op in TINY:
             ratio(f"{mode} {op} (a tiny call) <= {tiny_limit}x node", tiny_limit, mode, op, "node", op)
         for op in REAL_WORK:

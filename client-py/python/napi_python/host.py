@@ -58,6 +58,14 @@ class Host:
     and ``null`` arrive as ``js.undefined`` and ``js.null`` instead of both as ``None``. ``close()`` (or leaving a ``with`` block)
     tears the addons down newest first: each addon's cleanup hooks, finalizers and instance
     data, then the next.
+
+    ``js_thread`` (in-process only): which thread runs the host's JavaScript. ``"host"`` (the
+    default), a thread of the host's own: a library with thread-local storage (every Rust addon)
+    has every call relayed to it. ``"current"``, the thread that makes the host, as Node's one
+    JS thread: its calls run directly, Rust addons too; what else runs JS (threadsafe-function
+    calls, async work's completions, timers, promise settlements, other threads' calls, which go
+    by message) waits until that thread is inside a call of the host's, ``run_events`` or a
+    ``JSPromise``'s ``result()``/``exception()``, and runs there (see docs/python-api.md).
     """
 
     def __init__(
@@ -70,8 +78,10 @@ class Host:
         sandbox: bool | Sandbox | None = None,
         output: str = "stdio",
         distinct_nulls: bool = False,
+        js_thread: str = "host",
     ) -> None:
-        self._setup(HostOptions(isolated, env, timeout, restart, sandbox, output, distinct_nulls), readable=[])
+        options = HostOptions(isolated, env, timeout, restart, sandbox, output, distinct_nulls, js_thread)
+        self._setup(options, readable=[])
 
     @classmethod
     def _for_addon(cls, path: str, options: HostOptions) -> Host:
@@ -90,6 +100,7 @@ class Host:
         self._readable = readable
         self._output = options.output
         self._distinct_nulls = options.distinct_nulls
+        self._js_thread = options.js_thread
         # Set once the running process's output was all forwarded (None in-process).
         self._output_done: threading.Event | None = None
         self._policy = RestartPolicy() if restart is True else restart or None
@@ -116,7 +127,7 @@ class Host:
         a host thread."""
         if not self._isolated:
             try:
-                conn = _native.Connection.start_in_process()
+                conn = _native.Connection.start_in_process(self._js_thread == "current")
             except AddonCrashedError as e:
                 raise AddonLoadError(f"the in-process host did not start: {e}") from e
             conn.set_distinct_nulls(self._distinct_nulls)
@@ -187,7 +198,7 @@ class Host:
         """The ``load_addon`` options that make a host like this one (for an addon's recipe: an
         addon of a shared host travels alone, into a host of its own)."""
         if not self._isolated:
-            return {"isolated": False, "distinct_nulls": self._distinct_nulls}
+            return {"isolated": False, "distinct_nulls": self._distinct_nulls, "js_thread": self._js_thread}
         return {
             "env": self._env,
             "timeout": self._timeout,
@@ -306,8 +317,16 @@ class Host:
     def direct_calls(self) -> bool:
         """True while calls may run on the calling thread instead of the host's: an in-process
         host none of whose addons has thread-local storage (such an addon may tell threads apart,
-        as napi-rs addons do). A call runs directly when no other runs at that moment."""
+        as napi-rs addons do), or, on its JS thread, a ``js_thread="current"`` host. A call runs
+        directly when no other runs at that moment."""
         return self._conn.direct_calls
+
+    def run_events(self, timeout: float | None = 0.0) -> None:
+        """On the JS thread of a ``js_thread="current"`` host: runs what waits for that thread
+        (threadsafe-function calls, completions, due timers, other threads' calls), first
+        waiting up to ``timeout`` seconds (``None``: until something comes) if nothing does.
+        Anywhere else, returns at once: the host's own thread runs those."""
+        self._conn.run_js_events(timeout)
 
     @property
     def pid(self) -> int:
@@ -400,6 +419,7 @@ def load_addon(
     sandbox: bool | Sandbox | None = None,
     output: str = "stdio",
     distinct_nulls: bool = False,
+    js_thread: str = "host",
 ) -> Addon:
     """Loads the Node-API addon at ``path`` and returns its exports as an ``Addon``.
 
@@ -412,7 +432,7 @@ def load_addon(
     the thrown value, and a host of its own lives on while that is referenced.
     ``AddonSetupError`` means ``setup`` raised. Any other load failure leaves no process behind.
     """
-    options = HostOptions(isolated, env, timeout, restart, sandbox, output, distinct_nulls)
+    options = HostOptions(isolated, env, timeout, restart, sandbox, output, distinct_nulls, js_thread)
     if host is not None:
         if options != HostOptions():
             raise TypeError("load_addon(path, host=...) takes its options from the Host")

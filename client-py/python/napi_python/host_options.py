@@ -13,6 +13,8 @@ __all__ = ["HostOptions"]
 
 # Where a host's output can go (Host(output=...)).
 _OUTPUTS = ("stdio", "logging")
+# Which thread runs an in-process host's JS (Host(js_thread=...)).
+_JS_THREADS = ("host", "current")
 
 
 class HostOptions(NamedTuple):
@@ -26,6 +28,7 @@ class HostOptions(NamedTuple):
     sandbox: bool | Sandbox | None = None
     output: str = "stdio"
     distinct_nulls: bool = False
+    js_thread: str = "host"
 
     def checked_sandbox(self) -> Sandbox | None:
         """The sandbox the options ask for, once they are known to be honourable here: a
@@ -33,6 +36,13 @@ class HostOptions(NamedTuple):
         this OS has not got."""
         if self.output not in _OUTPUTS:
             raise ValueError(f"output must be one of {', '.join(map(repr, _OUTPUTS))}, not {self.output!r}")
+        if self.js_thread not in _JS_THREADS:
+            raise ValueError(f"js_thread must be one of {', '.join(map(repr, _JS_THREADS))}, not {self.js_thread!r}")
+        if self.isolated and self.js_thread != "host":
+            raise ValueError(
+                "js_thread='current' makes this thread an in-process host's JS thread; an isolated host runs its JS "
+                "in its own process: use isolated=False"
+            )
         if not self.isolated:
             self._check_in_process()
         box = Sandbox() if self.sandbox is True else self.sandbox or None

@@ -19,10 +19,11 @@ from __future__ import annotations
 import collections.abc
 import concurrent.futures
 import logging
+import time
 import types
 from collections.abc import Callable, Generator
 from concurrent.futures._base import FINISHED, RUNNING
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from . import _native, errors
 from .proxy import JSObject
@@ -106,6 +107,29 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
             else:
                 self.set_exception(value)
 
+    def result(self, timeout: float | None = None) -> _T:
+        self._run_js_thread(timeout)
+        return concurrent.futures.Future.result(self, timeout)
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self._run_js_thread(timeout)
+        return concurrent.futures.Future.exception(self, timeout)
+
+    def _run_js_thread(self, timeout: float | None) -> None:
+        """On the JS thread of a ``js_thread="current"`` host, whose work (this promise's
+        settlement among it) runs only when that thread is in the host: runs it while waiting,
+        up to ``timeout``, woken by the settlement whichever thread it comes on."""
+        conn = self._napi_conn
+        if self.done() or not conn.on_js_thread:
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.add_done_callback(lambda _: conn.wake_js_thread())
+        while not self.done():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            conn.run_js_events(left)
+
     def cancel(self) -> bool:
         """Returns False: the JS work behind a promise cannot be stopped (its promise is a
         running future). To stop waiting, use ``result(timeout)`` or ``asyncio.wait_for``."""
@@ -119,13 +143,43 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
         # await a promise (an awaiting one has imported it already).
         import asyncio
 
-        return (yield from asyncio.wrap_future(self).__await__())
+        conn = self._napi_conn
+        if not conn.on_js_thread or conn.js_thread_fd is None:
+            return (yield from asyncio.wrap_future(self).__await__())
+        # The loop runs on the host's JS thread, whose work (this settlement among it) runs only
+        # there: the loop watches the descriptor that says work waits, and runs it.
+        with _JsThreadWatch(asyncio.get_running_loop(), conn):
+            return (yield from asyncio.wrap_future(self).__await__())
 
     def __repr__(self) -> str:
         d = self.__dict__
         if d.get(_STATE) != FINISHED:
             return "<JSPromise pending>"
         return f"<JSPromise {'rejected' if d.get('_exception') is not None else 'fulfilled'}>"
+
+
+class _JsThreadWatch:
+    """An asyncio loop on a ``js_thread="current"`` host's JS thread runs the host's work while
+    it waits: one reader of the host's descriptor per loop and host, however many awaits."""
+
+    _counts: ClassVar[dict[tuple[int, int], int]] = {}
+
+    def __init__(self, loop: Any, conn: Any) -> None:
+        self.loop, self.conn, self.fd = loop, conn, conn.js_thread_fd
+        self.key = (id(loop), self.fd)
+
+    def __enter__(self) -> None:
+        n = self._counts.get(self.key, 0)
+        if n == 0:
+            self.loop.add_reader(self.fd, self.conn.run_js_events, 0.0)
+        self._counts[self.key] = n + 1
+
+    def __exit__(self, *_exc: object) -> None:
+        n = self._counts.pop(self.key) - 1
+        if n:
+            self._counts[self.key] = n
+        else:
+            self.loop.remove_reader(self.fd)
 
 
 def _is_awaitable(obj: Any) -> bool:

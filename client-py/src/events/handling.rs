@@ -60,7 +60,12 @@ impl HostThreadCalls {
     fn with_connection<R>(&self, f: impl FnOnce(&Bound<'_, Connection>) -> R) -> Option<R> {
         crate::exit_gate::inside(|| {
             PYTHON_STATE.with(|state| {
-                state.get_or_init(KeptThreadState::for_this_thread);
+                // Not on a thread of Python's own (a host's JS thread that is the program's,
+                // `js_thread`): Python deletes its state as it ends, before this would let go.
+                // SAFETY: reads this thread's state, if it has one; the GIL is not needed.
+                if state.get().is_none() && unsafe { pyo3::ffi::PyGILState_GetThisThreadState() }.is_null() {
+                    state.get_or_init(KeptThreadState::for_this_thread);
+                }
             });
             Python::attach(|py| {
                 let conn = self.conn.bind(py).upgrade()?.cast_into::<Connection>().ok()?;

@@ -94,10 +94,55 @@ impl Connection {
 
     /// Starts a host on a thread of this process (`isolated=False`) and greets it. Its
     /// `pid` is ours; it takes no timeout, since nothing can stop a thread that does not answer.
+    /// `js_thread_here`: this thread becomes the host's JS thread (`js_thread="current"`).
     #[staticmethod]
-    fn start_in_process(py: Python<'_>) -> PyResult<Py<Connection>> {
-        let started = py.detach(|| Mode::InProcess.start());
+    #[pyo3(signature = (js_thread_here=false))]
+    fn start_in_process(py: Python<'_>, js_thread_here: bool) -> PyResult<Py<Connection>> {
+        let mode = if js_thread_here { Mode::InProcessJsHere } else { Mode::InProcess };
+        let started = py.detach(|| mode.start());
         Self::open(py, started)
+    }
+
+    /// Whether this thread is the JS thread of a host started with `js_thread_here`: the
+    /// host's work waits for it, and its waits for the host run that work.
+    #[getter]
+    fn on_js_thread(&self) -> bool {
+        napi_client::session::direct::on_js_thread(&self.channel)
+    }
+
+    /// On the JS thread (`on_js_thread`): runs what waits for it, first waiting up to `timeout`
+    /// seconds (None: until woken) for something if nothing does. Elsewhere, nothing.
+    /// Inside a call of the host's (a callback the addon made), a `RuntimeError`: that work
+    /// waits for the call to return, and a wait for it here would never end.
+    #[pyo3(signature = (timeout=None))]
+    fn run_js_events(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
+        if !napi_client::session::direct::on_js_thread(&self.channel) {
+            return Ok(());
+        }
+        if napi_client::session::direct::inside_a_call(&self.channel) {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "run_events inside a call of this host's (a callback the addon made): the host's other work waits for that call to return",
+            ));
+        }
+        let deadline = timeout.map(|t| std::time::Instant::now() + Duration::from_secs_f64(t.max(0.0)));
+        py.detach(|| napi_client::session::direct::run_js_events(&self.channel, deadline));
+        Ok(())
+    }
+
+    /// The descriptor that is readable while work waits for the JS thread (`run_js_events`
+    /// makes it unreadable again): for an asyncio loop on that thread to watch. None elsewhere
+    /// (and on Windows, whose loops watch sockets only).
+    #[getter]
+    fn js_thread_fd(&self) -> Option<i64> {
+        #[cfg(unix)]
+        return napi_client::session::direct::js_thread_descriptor(&self.channel).map(i64::from);
+        #[cfg(not(unix))]
+        return None;
+    }
+
+    /// Wakes the JS thread from `run_js_events` (a promise it waits for settled).
+    fn wake_js_thread(&self) {
+        napi_client::session::direct::wake_js_thread(&self.channel);
     }
 
     /// A new pending JS promise Python will settle: `[promise, deferred id]`.

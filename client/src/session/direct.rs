@@ -75,6 +75,43 @@ pub fn takes_direct_calls(channel: &Channel) -> bool {
     channel.in_process().is_some_and(|host| host.takes_direct_calls())
 }
 
+/// The in-process host whose JS thread this thread is (`js_thread="current"`), if it is one.
+fn js_thread_host(channel: &Channel) -> Option<&InProcess> {
+    channel.in_process().map(|host| &**host).filter(|host| host.js_thread_is_callers() && host.on_host_thread())
+}
+
+/// Whether this thread is the JS thread of its in-process host (started with `js_thread_here`):
+/// the host's work waits for it, and its waits for the host run that work.
+pub fn on_js_thread(channel: &Channel) -> bool {
+    js_thread_host(channel).is_some()
+}
+
+/// On the host's JS thread: runs what waits for it, first waiting until `deadline` (`None`: until
+/// woken) if nothing does (`InProcess::wait_on_js_thread`). Elsewhere, nothing.
+pub fn run_js_events(channel: &Channel, deadline: Option<std::time::Instant>) {
+    if let Some(host) = js_thread_host(channel) {
+        host.wait_on_js_thread(deadline);
+    }
+}
+
+/// Whether this thread is inside a call of its in-process host's (a Python call the addon made
+/// inline): the host's other work waits for that call to return.
+pub fn inside_a_call(channel: &Channel) -> bool {
+    channel.in_process().is_some_and(|host| host.held_here())
+}
+
+/// Wakes the host's JS thread from `run_js_events` (what it waits for came).
+pub fn wake_js_thread(channel: &Channel) {
+    if let Some(host) = channel.in_process() {
+        host.wake_js_thread();
+    }
+}
+
+/// The descriptor readable while work waits for the host's JS thread, if the host has one.
+pub fn js_thread_descriptor(channel: &Channel) -> Option<napi_link::streams::RawDescriptor> {
+    channel.in_process().filter(|host| host.js_thread_is_callers()).map(|host| host.js_bell_fd())
+}
+
 /// Gives what was left of a direct call's answer (a container the caller made its own values
 /// of where it lay, the host's memory) back to the in-process host to free: a relayed call's
 /// was allocated by the host thread. (An isolated host's answers are the caller's: dropped.)
@@ -122,6 +159,10 @@ pub fn serve<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out:
     // made the next call let go of the GIL, whose waits made that call slow again: 16 threads
     // relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
     let mut took = 0;
+    if host.js_work_due() && !host.held_here() {
+        // The host's JS thread (`js_thread`), outside any call: what waited for it runs first.
+        caller.unblocked(|| host.run_due_work())?;
+    }
     let served = if caller.keeps_lock() || host.held_here() {
         // Held here already (a call back of an outer direct call): no wait, whatever the lock.
         let first = ticks();

@@ -43,6 +43,10 @@ impl Host {
 
     fn serve_until_stopped(&self, protections: Vec<String>) -> Stop {
         self.send(ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
+        if let Some(shared) = self.in_process.as_ref().filter(|shared| shared.js_thread_is_callers()) {
+            // Its JS runs on the thread that started it: this one only watches for it.
+            return self.watch_for_js_thread(shared);
+        }
         loop {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
@@ -105,21 +109,35 @@ impl Host {
                 }
                 continue;
             }
-            match self.recv() {
-                Ok(Received::Call(call)) => self.serve_quick(&call),
-                Ok(Received::Message(ClientMessage::Request(req))) => self.serve_request(&req),
-                Ok(Received::Message(ClientMessage::CallbackResult { call, .. })) => {
-                    tracing::warn!(call, "answer to a Python call nobody waits for");
-                }
-                Ok(_) => tracing::warn!("unknown message"),
-                Err(FrameError::Closed) => return Stop::Closed,
-                Err(e) => return Stop::Protocol(e),
+            match self.recv_work() {
+                Ok(Some(Received::Call(call))) => self.serve_quick(&call),
+                Ok(Some(Received::Message(ClientMessage::Request(req)))) => self.serve_request(&req),
+                Ok(_) => {}
+                Err(stop) => return stop,
             }
             if self.closed.get() {
                 return Stop::Closed;
             }
             self.run_events();
             self.loop_turn_if_busy();
+        }
+    }
+
+    /// The next client message the host acts on, a call or a request (`None`: another, logged
+    /// and left); a hang-up or a broken frame ends the host (`Err`).
+    pub(crate) fn recv_work(&self) -> Result<Option<Received>, Stop> {
+        match self.recv() {
+            Ok(work @ (Received::Call(_) | Received::Message(ClientMessage::Request(_)))) => Ok(Some(work)),
+            Ok(Received::Message(ClientMessage::CallbackResult { call, .. })) => {
+                tracing::warn!(call, "answer to a Python call nobody waits for");
+                Ok(None)
+            }
+            Ok(_) => {
+                tracing::warn!("unknown message");
+                Ok(None)
+            }
+            Err(FrameError::Closed) => Err(Stop::Closed),
+            Err(e) => Err(Stop::Protocol(e)),
         }
     }
 

@@ -36,9 +36,11 @@ impl InProcess {
     ///   its own runs what it asks for itself.
     /// - Everything else runs on this thread, until a library with thread-local storage is
     ///   loaded; from then on it is relayed to the host thread.
+    /// - A host whose JS thread is its starter's (`js_thread`) runs that thread's requests here
+    ///   whatever is loaded, and takes other threads' by message, for that thread to serve.
     #[inline]
     pub fn route(&self, from_message: bool) -> Route {
-        if from_message {
+        if from_message || (self.js_thread_is_callers() && !self.on_host_thread()) {
             Route::HostThread
         } else if self.relayed_here() {
             Route::Relayed
@@ -50,7 +52,7 @@ impl InProcess {
     /// Whether a call made now by a thread outside any call of this host runs on that thread
     /// (`Host.direct_calls`): until a library with thread-local storage is loaded.
     pub fn takes_direct_calls(&self) -> bool {
-        !self.relays()
+        !self.relays() && (!self.js_thread_is_callers() || self.on_host_thread())
     }
 
     /// Whether a library with thread-local storage was loaded: calls are relayed from then on.
@@ -81,7 +83,11 @@ impl InProcess {
     /// The library at `path` is about to be loaded: if it has thread-local storage, its load
     /// and every request after it go to the host thread (its constructors and init must run on
     /// the thread that will use its thread-local state). Its headers (ELF or PE) are read here, once.
+    /// A host whose JS thread is its starter's runs everything there already.
     pub fn loading(&self, path: &Path) {
+        if self.js_thread_is_callers() {
+            return;
+        }
         if !self.calls_stay_on_host_thread.load(Ordering::Acquire) && has_thread_locals(path) {
             self.calls_stay_on_host_thread.store(true, Ordering::Release);
         }

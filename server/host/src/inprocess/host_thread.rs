@@ -17,7 +17,9 @@ use super::share::InProcess;
 impl InProcess {
     /// The host thread begins to serve `host`: it holds the lock from here on, but while it idles.
     pub(crate) fn begin(&self, host: &Host) {
-        self.host_thread.store(this_thread(), Ordering::Relaxed);
+        if !self.js_thread_is_callers() {
+            self.host_thread.store(this_thread(), Ordering::Relaxed);
+        }
         self.js.lock();
         self.host.store(host as *const Host as *mut Host, Ordering::Release);
     }

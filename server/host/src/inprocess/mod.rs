@@ -32,6 +32,8 @@
 //! - `news`: news handed over directly ([`NewsSink`], beside [`InProcess`] in `share`); `port`:
 //!   the host's end of the client.
 //! - `thread_locals`: which libraries keep their calls on the host thread.
+//! - `js_thread`: a host whose JS thread is the thread that started it (no relay), the host
+//!   thread only watching for the work that waits for it.
 
 mod caller;
 mod calls;
@@ -41,6 +43,7 @@ mod given_back;
 mod host_thread;
 mod inline_python;
 mod js_lock;
+mod js_thread;
 mod news;
 mod platform;
 mod port;

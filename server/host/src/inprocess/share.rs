@@ -77,6 +77,12 @@ pub struct InProcess {
     pub(super) event_calls: EventCalls,
     /// Relayed calls' answers their callers are done with, for the host thread to free.
     pub(super) given_back: CachePadded<GivenBack>,
+    /// The host's JS thread is the thread that started it (`js_thread`), set before it starts.
+    pub(super) js_thread_is_callers: AtomicBool,
+    /// Work waits for that JS thread; looked at before each of its top-level calls.
+    pub(super) js_due: CachePadded<AtomicBool>,
+    /// Where that JS thread sleeps while it waits in a wait of the host's.
+    pub(super) js_bell: Doorbell,
 }
 
 impl InProcess {
@@ -100,6 +106,9 @@ impl InProcess {
             host_thread: AtomicUsize::new(0),
             event_calls: EventCalls::default(),
             given_back: CachePadded::default(),
+            js_thread_is_callers: AtomicBool::new(false),
+            js_due: CachePadded::new(AtomicBool::new(false)),
+            js_bell: Doorbell::new()?,
         }))
     }
 
