@@ -23,9 +23,9 @@ from . import js, machine
 from .addon import addon_info
 from .binary import elf, macho, pe
 from .errors import AddonError, AddonLoadError, SandboxUnavailableError
-from .host import hostd_path, load_addon
+from .hosts.host import hostd_path, load_addon
+from .hosts.sandbox import Sandbox
 from .proxy import JSFunction, JSObject, JSSymbol
-from .sandbox import Sandbox
 from .values import BigInt
 
 __all__ = ["inspect_addon", "format_report", "host_exports"]

@@ -7,10 +7,10 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .errors import AddonLoadError
+from ..errors import AddonLoadError
 
 if TYPE_CHECKING:
-    from .binary import elf
+    from ..binary import elf
 
 # The binary readers are imported when an addon is first checked: `import napi_python` needs
 # none of them.
@@ -35,7 +35,7 @@ def _refuse_node_only(path: str) -> None:
     before any loader sees it: its library constructor calls ``node_module_register``, which
     nothing outside node defines, so the dynamic linker would end the process that opened it
     (Python itself, in-process) instead of failing the load."""
-    from .binary import elf, macho
+    from ..binary import elf, macho
 
     try:
         so = macho.read_binary(path)
@@ -69,7 +69,7 @@ def _refuse_v8_imports(path: str, so: elf.SharedObject) -> None:
     imported = sorted({s.name for s in so.undefined if not s.weak and _V8_SYMBOL.match(s.name)})
     if not imported:
         return
-    from .binary import elf
+    from ..binary import elf
 
     readable = elf.demangle(imported)
     shown = ", ".join(readable.get(n, n) for n in imported[:3])
@@ -96,7 +96,7 @@ def unfound_dlls(path: str) -> list[str]:
     the file cannot be read: Windows names none of them when a load fails for want of one."""
     if sys.platform != "win32":
         return []
-    from .binary import elf, pe
+    from ..binary import elf, pe
 
     try:
         imports = pe.read(path)

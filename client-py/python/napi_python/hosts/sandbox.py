@@ -22,8 +22,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from . import machine
-from .errors import SandboxUnavailableError
+from .. import machine
+from ..errors import SandboxUnavailableError
 
 __all__ = ["Sandbox", "RestartPolicy"]
 
