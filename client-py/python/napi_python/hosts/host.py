@@ -1,4 +1,4 @@
-"""A ``napi-hostd`` process and the addons loaded into it (issue 9).
+"""A ``napi-hostd`` process and the addons loaded into it.
 
 A ``Host`` is one process with one JavaScript heap. Every addon loaded into it gets its own
 ``napi_env`` (instance data, cleanup hooks, module version), as Node gives each addon, while

@@ -1,4 +1,4 @@
-"""What an addon's host may do: the sandbox and resource limits (issue 6).
+"""What an addon's host may do: the sandbox and resource limits.
 
 ``Sandbox()`` with no arguments is what ``load_addon(path, sandbox=True)`` uses: the addon may
 read its own directory (the addons of a shared ``Host``: the directories in ``read``) and the

@@ -1,5 +1,5 @@
 """One loaded copy of an addon per worker process, for engines that ship functions and their
-arguments to other processes (``multiprocessing``, Dask, Ray; issue 34).
+arguments to other processes (``multiprocessing``, Dask, Ray).
 
 An ``Addon`` passed to a task pickles as its recipe, so each task would load it again in a host
 of its own. ``PerProcess(addon)`` pickles as the same recipe but loads it once per process, on

@@ -1,4 +1,4 @@
-"""``AddonPool``: the same addon in several hosts, so that calls run in parallel (issues 7, 34).
+"""``AddonPool``: the same addon in several hosts, so that calls run in parallel.
 
 One host runs one call at a time, as Node's main thread does; CPU-bound synchronous exports
 (hashing, compression, image codecs) therefore scale with hosts, not threads. A pool hands each
