@@ -270,10 +270,10 @@ def _node_release(file: Path) -> tuple[int, int | None] | None:
 
 
 def _abi_release(file: Path) -> tuple[int, int | None] | None:
-    from ..binary import elf
+    from ..binary import node_abi
 
     m = _ABI_IN_NAME.search(file.name)
-    major = elf.node_major(int(m[1])) if m else None
+    major = node_abi.node_major(int(m[1])) if m else None
     return None if major is None else (major, None)
 
 
