@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import ROOT
 from test_crate_layering import CLIENT_FILE_LINES, long_files
 
 import napi_python
@@ -218,3 +219,16 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
     code = f"import sys, napi_python; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_finding_a_package_leaves_out_what_only_a_failed_search_needs():
+    """`require` of a package that is there reads its layouts, but not the hints for a package
+    that is not (they read install scripts, with shlex and `dataclasses`), nor the installer."""
+    heavy = ["dataclasses", "inspect", "shlex", "napi_python.packages.install_hints", "napi_python.npm"]
+    code = (
+        "import sys, napi_python\n"
+        f"napi_python.resolve('@node-rs/crc32', [{str(ROOT / 'tests' / 'npm')!r}])\n"
+        f"print('napi_python.packages.layouts' in sys.modules, [m for m in {heavy!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "True []"

@@ -44,7 +44,6 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
     """
     # Imported by the first call, not by `import napi_python`: a program that loads addons by
     # path never reads a package's layout.
-    from .install_hints import _install_hint
     from .layouts import _package_binary
     from .platform_names import _Platform
 
@@ -63,6 +62,9 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
         found = _package_binary(pkg, plat, search)
         if found is not None:
             return str(found)
+    # Only when nothing was found: the hints read install scripts, with shlex and dataclasses.
+    from .install_hints import _install_hint
+
     where = "\n  ".join(search.places)
     hint = _install_hint(name, pkg, plat)
     raise AddonNotFoundError(
