@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 
-from . import _native, cycles, errors, hosts, js, promise
+from . import _native, cycles, errors, js, promise
 from ._native import JSBuffer, JSMethod
 from .addon import Addon, AddonInfo, TypedAddon, addon_info, close
 from .cycles import CyclesCollected
@@ -40,6 +40,7 @@ from .errors import (
     UnsafeArchiveError,
 )
 from .hosts.host import Host, hostd_path, load_addon
+from .hosts.host import close_open_hosts as _close_open_hosts
 from .hosts.sandbox import RestartPolicy, Sandbox
 from .js.makers import _ReceivesThis
 from .machine import current_platform
@@ -53,7 +54,7 @@ from .workers.pool import AddonPool
 atexit.register(_native.interpreter_exiting)
 # Runs first (atexit is last in, first out): open hosts tear their addons down while our
 # threads may still take the GIL.
-atexit.register(hosts.host.close_open_hosts)
+atexit.register(_close_open_hosts)
 
 # The version of the package, as its metadata has it (both come from the workspace's Cargo.toml).
 __version__: str = _native.__version__
