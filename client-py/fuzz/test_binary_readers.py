@@ -14,7 +14,7 @@ from fuzz_support import corpus, corpus_params, damaged, failure_kept, fuzzed
 from hypothesis import given
 from hypothesis import strategies as st
 
-from napi_python.binary import elf, macho, pe
+from napi_python.binary import elf, macho, node_abi, pe, shared_object
 from napi_python.inspection import _read_binary
 
 SEEDS = [p.read_bytes() for p in corpus("binary_readers")]
@@ -30,9 +30,9 @@ def check(data: bytes) -> None:
             so = _read_binary(path)
         except (elf.ElfError, macho.MachOError):
             return
-        elf.node_registration(so)
-        elf.node_module_version(so)
-        elf.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+")
+        node_abi.node_registration(so)
+        node_abi.node_module_version(so)
+        shared_object.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+")
         if so.file_format == "PE":
             pe.names_in_rodata(so, NAMES)
 

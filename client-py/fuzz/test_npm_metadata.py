@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from napi_python.errors import InstallError
 from napi_python.npm.config import NpmConfig
 from napi_python.npm.install import _integrity, _manifest, _Planned, _tarball_url
-from napi_python.npm.platforms import Target
-from napi_python.npm.scripts import skipped_scripts
 from napi_python.npm.versions import Spec, check_name, pick_version
+from napi_python.packages.install_scripts import skipped_scripts
+from napi_python.packages.platform_fit import Target
 
 CONFIG = NpmConfig.load(env={"npm_config_registry": "http://127.0.0.1:9/"})
 PLATFORMS = ["linux-x64-gnu", "linux-arm64-musl", "darwin-arm64", "win32-x64-msvc"]

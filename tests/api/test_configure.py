@@ -21,6 +21,7 @@ from napi_python import (
     js,
     promise,
 )
+from napi_python.js.makers import _ReceivesThis
 
 
 def package_hooks() -> dict[str, Any]:
@@ -35,7 +36,7 @@ def package_hooks() -> dict[str, Any]:
         "bigint_cls": BigInt,
         "null": js.null,
         "undefined": js.undefined,
-        "receives_this_cls": js._ReceivesThis,
+        "receives_this_cls": _ReceivesThis,
         "js_error": errors._js_error,
         "failure": errors._failure,
         "dead": errors._dead,
@@ -68,7 +69,7 @@ def test_configure_requires_every_hook():
         ("promise_cls", object, "promise_cls must be a subclass of JSRef"),
         ("external_cls", dict, "external_cls must be a subclass of JSRef, not dict"),
         ("bigint_cls", float, "bigint_cls must be a subclass of int, not float"),
-        ("receives_this_cls", js._ReceivesThis(print), "receives_this_cls"),
+        ("receives_this_cls", _ReceivesThis(print), "receives_this_cls"),
         ("js_error", errors.JSError("not a factory"), "js_error must be callable, not JSError"),
         ("failure", None, "failure must be callable, not NoneType"),
         ("dead", "errors._dead", "dead must be callable, not str"),

@@ -148,7 +148,7 @@ def test_an_event_may_close_its_own_host(load, monkeypatch):
     """`close` waits for the event dispatcher (up to its grace, made an hour here), but not
     when the dispatcher itself closes the host from an event (here the uncaught-exception
     hook): it returns without waiting for the thread it runs on."""
-    monkeypatch.setattr(napi_python.host, "CLOSE_GRACE", 3600.0)
+    monkeypatch.setattr(napi_python.hosts.host, "CLOSE_GRACE", 3600.0)
     addon = load("async_work")
     closed = threading.Event()
 

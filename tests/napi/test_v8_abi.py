@@ -16,7 +16,7 @@ from conftest import addon_path, oracle_node
 from processes import assert_no_host_left, host_children
 
 from napi_python import AddonLoadError, Host, load_addon
-from napi_python.binary import elf
+from napi_python.binary import elf, node_abi
 from napi_python.inspection import inspect_addon
 
 V8_ADDON = addon_path("v8_abi")
@@ -31,7 +31,7 @@ def test_node_says_which_node_the_file_was_built_for():
     )
     found = re.search(r"compiled against a different Node\.js version using\s+NODE_MODULE_VERSION (\d+)", proc.stderr)
     assert found, proc.stderr
-    assert elf.node_module_version(elf.read(V8_ADDON)) == int(found.group(1)) == 115
+    assert node_abi.node_module_version(elf.read(V8_ADDON)) == int(found.group(1)) == 115
 
 
 def test_isolated_load_is_refused_before_a_host_starts():
@@ -91,5 +91,5 @@ def test_inspect_names_the_node_release():
 @pytest.mark.parametrize("name", ["values", "lifecycle_legacy", "rust_addon", "inspect_node_only"])
 def test_node_api_addons_are_not_taken_for_v8_ones(name):
     so = elf.read(addon_path(name))
-    assert elf.node_registration(so) is None
-    assert elf.node_module_version(so) is None
+    assert node_abi.node_registration(so) is None
+    assert node_abi.node_module_version(so) is None

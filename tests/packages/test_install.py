@@ -28,9 +28,9 @@ from napi_python import (
 from napi_python.errors import InstallError
 from napi_python.npm import install
 from napi_python.npm.config import NpmConfig
-from napi_python.npm.scripts import skipped_scripts
 from napi_python.npm.unpack import unpack
 from napi_python.npm.versions import Spec, pick_version
+from napi_python.packages.install_scripts import skipped_scripts
 
 HERE = current_platform()
 OS, ARCH = HERE.split("-")[:2]

@@ -263,7 +263,7 @@ def test_install_takes_an_optional_dependency_named_for_the_platform_that_declar
     """@nomicfoundation/solidity-analyzer's platform packages say nothing of where they run: npm
     installs them all; napi_python the one named for this platform."""
     from napi_python.npm.install import _platform_packages
-    from napi_python.npm.platforms import Target
+    from napi_python.packages.platform_fit import Target
 
     name = "@nomicfoundation/solidity-analyzer"
     manifest = _Documents().document(name)["versions"]["0.1.2"]
@@ -278,7 +278,7 @@ def test_install_takes_an_optional_dependency_named_for_the_platform_that_declar
 def test_the_install_scripts_of_aws_crt_and_deasync_are_not_of_a_known_tool():
     """aws-crt's `node ./scripts/install.js` and deasync's `node ./build.js` keep the binary
     they ship: `install` says nothing of them (tests/packages/test_install.py checks the CLI)."""
-    from napi_python.npm.scripts import skipped_scripts
+    from napi_python.packages.install_scripts import skipped_scripts
 
     for name in ("aws-crt", "deasync"):
         pkg = NODE_MODULES / name

@@ -16,7 +16,7 @@ import pytest
 from conftest import IN_PROCESS
 
 import napi_python.npm.lock as lock_module
-import napi_python.package_cache as package_cache
+import napi_python.packages.cache as package_cache
 from napi_python.errors import InstallError
 from napi_python.npm.lock import InstallLock, lock_functions
 

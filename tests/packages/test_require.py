@@ -424,10 +424,21 @@ def test_packages_are_found_from_the_calling_scripts_directory(tmp_path, monkeyp
 
 
 def test_the_calling_scripts_directory_comes_after_paths_and_before_the_current_directory(tmp_path, monkeypatch):
-    from napi_python.require import _search_roots
+    from napi_python.packages.search import _search_roots
 
     monkeypatch.chdir(tmp_path)
     assert _search_roots(["/given"]) == [Path("/given"), Path(__file__).parent, tmp_path]
+
+
+def test_the_calling_script_is_found_past_the_package_frames_of_every_folder(tmp_path, monkeypatch):
+    """The stub generator (napi_python/stubgen/) searches from its caller's folder too, not its
+    own: every folder of the package is the package's."""
+    from napi_python.stubgen import declarations_file
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AddonNotFoundError) as e:
+        declarations_file("no-such-package-anywhere")
+    assert e.value.searched[0] == f"{Path(__file__).parent}/node_modules/no-such-package-anywhere: no such package"
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ import pytest
 from conftest import IN_PROCESS, missing_input, napi_python_cli
 
 from napi_python import load_addon, resolve
-from napi_python.binary import elf, macho
+from napi_python.binary import macho, node_abi, shared_object
 from napi_python.errors import AddonLoadError, RegistryError
 from napi_python.npm import install
 
@@ -145,11 +145,11 @@ def test_universal_files_name_every_architecture(darwin_npm):
 
 def test_c_strings_are_read_from_the_string_sections(darwin_npm):
     """`inspect` finds the Node-API names an addon looks up with dlsym among its C strings
-    (`elf.c_strings`, over the sections the reader lists): each printable string of
+    (`shared_object.c_strings`, over the sections the reader lists): each printable string of
     `__TEXT,__cstring` as LIEF reads it is found, in each architecture's own slice."""
     path = Path(resolve("@serialport/bindings-cpp", [darwin_npm["darwin-arm64"]], platform="darwin-arm64"))
     for arch in lief_reads(path):
-        found = elf.c_strings(macho.read(path, arch["cpu"]), rb"[\x20-\x7e]+")
+        found = shared_object.c_strings(macho.read(path, arch["cpu"]), rb"[\x20-\x7e]+")
         assert len(arch["cstrings"]) > 20 and set(arch["cstrings"]) <= found
 
 
@@ -198,7 +198,9 @@ def test_the_node_release_of_each_v8_abi_prebuild_is_read(darwin_npm):
     files = sorted(v8_addon(darwin_npm).parent.glob("*.abi*.node"))
     assert len(files) > 20
     for file in files:
-        assert elf.node_module_version(macho.read(file)) == int(file.name.split(".abi")[1].split(".")[0]), file.name
+        assert node_abi.node_module_version(macho.read(file)) == int(file.name.split(".abi")[1].split(".")[0]), (
+            file.name
+        )
 
 
 @pytest.mark.parametrize("platform", DARWIN)

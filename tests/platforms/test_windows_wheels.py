@@ -26,7 +26,8 @@ from wheel_files import (
     tag_of,
 )
 
-from napi_python import AddonLoadError, hostd_binary, machine
+from napi_python import AddonLoadError, machine
+from napi_python.hosts import hostd_program
 
 PLATFORM = "win_amd64"
 FOUND = built_wheels("NAPI_PYTHON_WINDOWS_WHEELS", PLATFORM)
@@ -124,13 +125,13 @@ def test_the_package_finds_napi_hostd_exe_on_windows(tmp_path, monkeypatch):
     """The wheel carries bin/napi-hostd.exe: on Windows that is the name looked for, on Linux not."""
     monkeypatch.delenv("NAPI_HOSTD", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.setattr(hostd_binary, "_PACKAGE_DIR", tmp_path)
+    monkeypatch.setattr(hostd_program, "_PACKAGE_DIR", tmp_path)
     host = tmp_path / "bin" / "napi-hostd.exe"
     host.parent.mkdir()
     host.write_bytes(b"MZ")
     host.chmod(0o755)
     monkeypatch.setattr(machine, "this_os", lambda: "win32")
-    assert hostd_binary.hostd_path() == str(host)
+    assert hostd_program.hostd_path() == str(host)
     monkeypatch.setattr(machine, "this_os", lambda: "linux")
     with pytest.raises(AddonLoadError, match=r"napi-hostd not found: looked in \$NAPI_HOSTD, .*/bin/napi-hostd and"):
-        hostd_binary.hostd_path()
+        hostd_program.hostd_path()

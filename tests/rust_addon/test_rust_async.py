@@ -239,7 +239,7 @@ def test_closing_with_tokio_futures_pending_neither_hangs_nor_leaves_promises_wa
     instead of waiting forever."""
     from napi_python import AddonClosedError
 
-    monkeypatch.setattr(napi_python.host, "CLOSE_GRACE", 3600.0)
+    monkeypatch.setattr(napi_python.hosts.host, "CLOSE_GRACE", 3600.0)
     hour_ms = 3_600_000
     for _ in range(5):
         addon = load(ADDON)

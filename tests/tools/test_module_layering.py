@@ -1,7 +1,10 @@
-"""The package's modules import one another in layers, without cycles.
+"""The package's modules import one another in layers, downwards, without cycles.
 
-A cycle (``addon`` and ``host`` once imported each other) means two modules that only make sense
-together, loaded in an order that happens to work. Every import statement counts, wherever it
+The package is folders by concern (``LAYERS``, lowest first): a module imports the modules of its
+own folder and those of lower layers, never those of its own layer's other folders or of a
+higher one, so each folder can be read knowing only what lies below it. A cycle (``addon`` and
+``host`` once imported each other) means two modules that only make sense together, loaded in an
+order that happens to work. Every import statement counts, wherever it
 is: inside a function, or under ``if TYPE_CHECKING:`` (a type checker follows it too), so
 neither a local import nor a typing-only one hides a cycle. No file of the package is longer than
 the Rust client's files may be (test_crate_layering.py counts both the same way).
@@ -16,18 +19,58 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import ROOT
 from test_crate_layering import CLIENT_FILE_LINES, long_files
 
 import napi_python
 
 PACKAGE = napi_python.__name__
 
+# The package's parts, lowest first: a module or a folder (subpackage) of the package, by name.
+LAYERS: list[set[str]] = [
+    # What every layer uses: the native extension, exceptions, stand-ins for JS values with no
+    # Python word, this machine's platform, what a forked child resets.
+    {"_native", "errors", "values", "machine", "fork_hooks"},
+    # Reading binaries without loading them; a JS object's proxy; cycles through Python and JS.
+    {"binary", "proxy", "cycles"},
+    # The rest of the API of values: promises, an addon's exports, the js helpers.
+    {"promise", "addon", "js"},
+    # Host processes (or threads) and loading addons into them.
+    {"hosts"},
+    # npm packages on disk and require(); an addon across threads and processes.
+    {"packages", "workers"},
+    # The installer, stub generation, `inspect`, and the integrations that name their library.
+    {"npm", "stubgen", "inspection", "dask", "ray"},
+    # The package's public names, and the command line.
+    {"__init__", "__main__"},
+]
+
+
+def part_of(module: str) -> str:
+    """The part of the package (a name of ``LAYERS``) that ``module`` is or lies in."""
+    return "__init__" if module == PACKAGE else module.removeprefix(PACKAGE + ".").split(".")[0]
+
+
+def layer_of(module: str) -> int:
+    part = part_of(module)
+    return next(i for i, parts in enumerate(LAYERS) if part in parts)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """The imports of ``graph`` that go to another part of the same layer or to a higher one."""
+    return sorted(
+        f"{a} -> {b}"
+        for a, targets in graph.items()
+        for b in targets
+        if part_of(a) != part_of(b) and layer_of(b) >= layer_of(a)
+    )
+
 
 def package_modules() -> dict[str, Path | None]:
-    """Every module of the package, imported (each must import on its own), by name, with its
-    source (None for the native extension, which imports none of them)."""
+    """Every module of the package, in every folder, imported (each must import on its own), by
+    name, with its source (None for the native extension, which imports none of them)."""
     found: dict[str, Path | None] = {PACKAGE: Path(napi_python.__file__)}
-    for info in pkgutil.iter_modules(napi_python.__path__, PACKAGE + "."):
+    for info in pkgutil.walk_packages(napi_python.__path__, PACKAGE + "."):
         file = importlib.import_module(info.name).__file__
         found[info.name] = Path(file) if file is not None and file.endswith(".py") else None
     return found
@@ -88,11 +131,26 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_package_modules_import_one_another_without_cycles():
     graph = import_graph()
     # Not vacuous: the graph holds the package's real imports.
-    assert {"napi_python", "napi_python._native", "napi_python.addon", "napi_python.host"} <= graph.keys()
-    assert "napi_python.addon" in graph["napi_python.host"]
+    assert {"napi_python", "napi_python._native", "napi_python.addon", "napi_python.hosts.host"} <= graph.keys()
+    assert "napi_python.addon" in graph["napi_python.hosts.host"]
     assert {"napi_python._native", "napi_python.proxy"} <= graph["napi_python.addon"]
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_package_modules_import_downwards():
+    graph = import_graph()
+    # Not vacuous: modules in folders are there, and every part of the package has its layer.
+    assert {"napi_python.npm.install", "napi_python.js.reflection", "napi_python.packages.require"} <= graph.keys()
+    assert {part_of(m) for m in graph} == set().union(*LAYERS)
+    assert upward_imports(graph) == []
+
+
+def test_an_upward_or_sideways_import_is_seen():
+    host, addon, require = f"{PACKAGE}.hosts.host", f"{PACKAGE}.addon", f"{PACKAGE}.packages.require"
+    assert upward_imports({addon: {host}}) == [f"{addon} -> {host}"]
+    assert upward_imports({f"{PACKAGE}.workers.pool": {require}}) == [f"{PACKAGE}.workers.pool -> {require}"]
+    assert upward_imports({host: {addon, f"{PACKAGE}.hosts.sandbox"}, PACKAGE: {host}}) == []
 
 
 def test_the_cycle_finder_sees_cycles_of_every_form():
@@ -136,8 +194,9 @@ def test_no_file_of_the_package_is_long(tmp_path):
 
 def test_importing_the_package_leaves_out_what_only_some_calls_need():
     """`import napi_python` stays quick (about 50 ms of CPU, a tenth of a second less than with
-    them): the npm installer's registry client, version ranges and unpacker, asyncio and the
-    binary readers are imported by the calls that use them, and so is shutil, which imports the
+    them): the npm installer's registry client, version ranges and unpacker, asyncio, pickle,
+    the binary readers and the layouts of a package's binary are imported by the calls that use
+    them, and so is shutil, which imports the
     compression modules (lzma, bz2) at once; the machine's CPU comes from os.uname, not from
     `platform`; records are named tuples, as `dataclasses` imports inspect, dis, ast and tokenize
     (a fifth of the import's instructions). tests/bench/bench_startup.py times what is left."""
@@ -147,10 +206,12 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
         "ssl",
         "nodesemver",
         "tarfile",
+        "pickle",
         "shutil",
         "lzma",
         "napi_python.npm",
         "napi_python.binary.elf",
+        "napi_python.packages.layouts",
         "platform",
         "dataclasses",
         "inspect",
@@ -158,3 +219,16 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
     code = f"import sys, napi_python; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_finding_a_package_leaves_out_what_only_a_failed_search_needs():
+    """`require` of a package that is there reads its layouts, but not the hints for a package
+    that is not (they read install scripts, with shlex and `dataclasses`), nor the installer."""
+    heavy = ["dataclasses", "inspect", "shlex", "napi_python.packages.install_hints", "napi_python.npm"]
+    code = (
+        "import sys, napi_python\n"
+        f"napi_python.resolve('@node-rs/crc32', [{str(ROOT / 'tests' / 'npm')!r}])\n"
+        f"print('napi_python.packages.layouts' in sys.modules, [m for m in {heavy!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "True []"

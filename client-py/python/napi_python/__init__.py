@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 
-from . import _native, cycles, errors, host, js, promise
+from . import _native, cycles, errors, js, promise
 from ._native import JSBuffer, JSMethod
 from .addon import Addon, AddonInfo, TypedAddon, addon_info, close
 from .cycles import CyclesCollected
@@ -39,19 +39,22 @@ from .errors import (
     StaleObjectError,
     UnsafeArchiveError,
 )
-from .host import Host, hostd_path, load_addon
-from .pool import AddonPool
+from .hosts.host import Host, hostd_path, load_addon
+from .hosts.host import close_open_hosts as _close_open_hosts
+from .hosts.sandbox import RestartPolicy, Sandbox
+from .js.makers import _ReceivesThis
+from .machine import current_platform
+from .packages.require import require, resolve
 from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSExternal, JSFunction, JSObject, JSSymbol
-from .require import current_platform, require, resolve
-from .sandbox import RestartPolicy, Sandbox
 from .values import BigInt
+from .workers.pool import AddonPool
 
 # Before finalization: our Rust threads stop taking the GIL (see client-py/src/exit_gate.rs).
 atexit.register(_native.interpreter_exiting)
 # Runs first (atexit is last in, first out): open hosts tear their addons down while our
 # threads may still take the GIL.
-atexit.register(host.close_open_hosts)
+atexit.register(_close_open_hosts)
 
 # The version of the package, as its metadata has it (both come from the workspace's Cargo.toml).
 __version__: str = _native.__version__
@@ -115,7 +118,7 @@ _native.configure(
     bigint_cls=BigInt,
     null=js.null,
     undefined=js.undefined,
-    receives_this_cls=js._ReceivesThis,
+    receives_this_cls=_ReceivesThis,
     js_error=errors._js_error,
     failure=errors._failure,
     dead=errors._dead,

@@ -21,15 +21,15 @@ import os
 import sys
 from pathlib import Path
 
-from . import addon_file
 from .binary.elf import ElfError
 from .binary.macho import MachOError
 from .errors import AddonLoadError, AddonNotFoundError, InstallError
+from .hosts import file_checks
 from .inspection import format_report, inspect_addon
-from .install_hints import no_binary_reason
 from .machine import current_platform
 from .npm import Installed, install
-from .require import resolve
+from .packages.install_hints import no_binary_reason
+from .packages.require import resolve
 from .stubgen import ParseError, generate_stub, stub_module_name
 
 
@@ -152,7 +152,7 @@ def _has_binary(item: Installed, platform: str | None, quiet: bool = False) -> b
         # A binary for node alone (V8's ABI, or Node-API with V8 imports) is refused at load:
         # said now, not at the first require().
         try:
-            addon_file.checked(path)
+            file_checks.checked(path)
         except AddonLoadError as e:
             if not quiet:
                 print(f"napi_python install: {item.name}@{item.version}: {e}", file=sys.stderr)

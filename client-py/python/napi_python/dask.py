@@ -1,4 +1,4 @@
-"""Dask: each worker process gets one loaded copy of an addon (issue 34).
+"""Dask: each worker process gets one loaded copy of an addon.
 
     from dask.distributed import Client, LocalCluster
     from napi_python import require

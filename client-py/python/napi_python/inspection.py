@@ -21,11 +21,11 @@ from typing import Any, cast
 
 from . import js, machine
 from .addon import addon_info
-from .binary import elf, macho, pe
+from .binary import elf, macho, node_abi, pe, shared_object
 from .errors import AddonError, AddonLoadError, SandboxUnavailableError
-from .host import hostd_path, load_addon
+from .hosts.host import hostd_path, load_addon
+from .hosts.sandbox import Sandbox
 from .proxy import JSFunction, JSObject, JSSymbol
-from .sandbox import Sandbox
 from .values import BigInt
 
 __all__ = ["inspect_addon", "format_report", "host_exports"]
@@ -60,29 +60,29 @@ def _category(name: str) -> str:
     return next((label for label, pattern in _CATEGORIES if pattern.search(name)), "other")
 
 
-def _registration(so: elf.SharedObject) -> str:
+def _registration(so: shared_object.SharedObject) -> str:
     defined = so.defined
     imported = {s.name for s in so.undefined}
     if "napi_register_module_v1" in defined:
         return "napi_register_module_v1"
     if "napi_module_register" in imported:
         return "napi_module_register"
-    if elf.node_registration(so) is not None:
+    if node_abi.node_registration(so) is not None:
         return f"node (V8 ABI: NODE_MODULE, not Node-API{_built_for(so)})"
     return "none found"
 
 
-def _built_for(so: elf.SharedObject) -> str:
-    version = elf.node_module_version(so)
-    return "" if version is None else f"; built for {elf.node_release(version)}"
+def _built_for(so: shared_object.SharedObject) -> str:
+    version = node_abi.node_module_version(so)
+    return "" if version is None else f"; built for {node_abi.node_release(version)}"
 
 
-def _read_binary(path: Path) -> elf.SharedObject:
+def _read_binary(path: Path) -> shared_object.SharedObject:
     """An addon (or the host) read as what it is: a Windows DLL, ELF or Mach-O."""
     return pe.read(path) if pe.is_pe(path) else macho.read_binary(path)
 
 
-def _how(so: elf.SharedObject, name: str, imported: set[str]) -> str:
+def _how(so: shared_object.SharedObject, name: str, imported: set[str]) -> str:
     """How the addon reaches a Node-API function: imported (on Windows, ``delay`` when
     delay-loaded), or looked up by name (``dlsym``; ``GetProcAddress`` on Windows)."""
     if name not in imported:
@@ -95,7 +95,7 @@ def _static(path: Path) -> dict[str, Any]:
     so = _read_binary(path)
     implemented = host_exports()
     imported = {s.name for s in so.undefined if _NAPI.match(s.name)}
-    looked_up = elf.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+") - imported
+    looked_up = shared_object.c_strings(so, rb"(?:napi|node_api)_[a-z0-9_]+") - imported
     if so.file_format == "PE":
         looked_up |= pe.names_in_rodata(so, implemented) - imported
     functions: list[dict[str, str]] = []
@@ -122,7 +122,7 @@ def _static(path: Path) -> dict[str, Any]:
     unresolved = sorted(
         s.name for s in so.undefined if not s.weak and not _NAPI.match(s.name) and s.name not in provided
     )
-    readable = elf.demangle(unresolved)
+    readable = shared_object.demangle(unresolved)
     needs: dict[str, list[str]] = {}
     for name in unresolved:
         needs.setdefault(_category(name), []).append(readable.get(name, name))

@@ -1,5 +1,5 @@
 """Ray: tasks that use one loaded copy of an addon per worker process, and an actor wrapping a
-host of its own whose exports are remote calls and which keeps the JS objects it made (issue 34).
+host of its own whose exports are remote calls and which keeps the JS objects it made.
 
     import ray
     from napi_python import require

@@ -10,24 +10,15 @@ it. Both ELF classes and byte orders are understood.
 from __future__ import annotations
 
 import os
-import re
 import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-__all__ = [
-    "ElfError",
-    "Symbol",
-    "SharedObject",
-    "read",
-    "find_library",
-    "provided_by",
-    "c_strings",
-    "node_registration",
-    "node_module_version",
-    "node_release",
-]
+from .node_abi import node_registration
+from .shared_object import SharedObject, Symbol
+
+__all__ = ["ElfError", "read", "find_library", "provided_by"]
 
 _SHT_RELA, _SHT_NOBITS, _SHT_DYNAMIC, _SHT_DYNSYM = 4, 8, 6, 11
 _SHT_GNU_VERNEED, _SHT_GNU_VERSYM = 0x6FFFFFFE, 0x6FFFFFFF
@@ -43,48 +34,6 @@ _RELATIVE = {62: 8, 183: 1027}
 
 class ElfError(ValueError):
     """The file is not an ELF shared library this module can read."""
-
-
-class Symbol(NamedTuple):
-    """One dynamic symbol. ``library`` is the DT_NEEDED file its GNU version names, for an
-    undefined symbol that carries one (``memcpy@GLIBC_2.14`` -> ``libc.so.6``)."""
-
-    name: str
-    defined: bool
-    weak: bool
-    kind: str
-    version: str | None = None
-    library: str | None = None
-
-
-class SharedObject:
-    """What a reader found in a shared library (ELF here; macho.py and pe.py fill in the same),
-    filled in as it reads."""
-
-    def __init__(self, path: Path, machine: str, bits: int) -> None:
-        self.path, self.machine, self.bits = path, machine, bits
-        self.needed: list[str] = []
-        self.rpath: list[str] = []
-        self.runpath: list[str] = []
-        self.symbols: list[Symbol] = []
-        # (offset, size) of the read-only data sections, where C strings live.
-        self.rodata: list[tuple[int, int]] = []
-        # What a V8-ABI addon's `struct node_module` says: NODE_MODULE_VERSION (see
-        # `node_module_version`), read with the rest because it needs the section headers.
-        self.node_module_versions: list[int] = []
-        # What kind of file it is, for display: the Mach-O reader (macho.py) fills this in too.
-        self.file_format = "ELF"
-
-    def __repr__(self) -> str:
-        return f"SharedObject({str(self.path)!r}, {self.machine!r}, {self.bits}, {len(self.symbols)} symbols)"
-
-    @property
-    def defined(self) -> set[str]:
-        return {s.name for s in self.symbols if s.defined}
-
-    @property
-    def undefined(self) -> list[Symbol]:
-        return [s for s in self.symbols if not s.defined]
 
 
 class _Reader:
@@ -272,94 +221,6 @@ def _symbols(
         )
 
 
-def node_registration(so: SharedObject) -> str | None:
-    """How an addon built against node's own C++ API (V8's ABI: ``NODE_MODULE``, nan) registers
-    with node, or None for anything else (Node-API addons, other libraries): the symbol node
-    looks up (``node_register_module_vN``, ``NODE_MODULE_INIT``), or the call of
-    ``node_module_register`` from a library constructor (``NODE_MODULE``). Node-API's own
-    registrations win: such an addon may name node's too."""
-    defined = so.defined
-    imported = {s.name for s in so.undefined}
-    if "napi_register_module_v1" in defined or "napi_module_register" in imported:
-        return None
-    initializer = next((n for n in sorted(defined) if _NODE_INITIALIZER.fullmatch(n)), None)
-    if initializer is not None:
-        return initializer
-    if "node_module_register" in imported:
-        return "node_module_register"
-    return None
-
-
-_NODE_INITIALIZER = re.compile(r"node_register_module_v(\d+)")
-
-
-def node_module_version(so: SharedObject) -> int | None:
-    """The NODE_MODULE_VERSION a V8-ABI addon was built for (each node major has its own: 115
-    is node 20), when the file says: in the name of its ``node_register_module_vN``, or in the
-    ``struct node_module`` that ``NODE_MODULE`` hands ``node_module_register`` (64-bit x86-64
-    and aarch64 builds)."""
-    found = {int(m.group(1)) for n in so.defined if (m := _NODE_INITIALIZER.fullmatch(n))}
-    found.update(so.node_module_versions)
-    return found.pop() if len(found) == 1 else None
-
-
-# NODE_MODULE_VERSION -> node's major release (node's doc/abi_version_registry.json).
-_NODE_RELEASES = {
-    46: 4,
-    47: 5,
-    48: 6,
-    51: 7,
-    57: 8,
-    59: 9,
-    64: 10,
-    67: 11,
-    72: 12,
-    79: 13,
-    83: 14,
-    88: 15,
-    93: 16,
-    102: 17,
-    108: 18,
-    111: 19,
-    115: 20,
-    120: 21,
-    127: 22,
-    131: 23,
-    137: 24,
-    141: 25,
-    147: 26,
-}
-
-
-def demangle(names: list[str]) -> dict[str, str]:
-    """Readable C++ names, when binutils' c++filt is there (only for display)."""
-    import shutil
-    import subprocess
-
-    tool = shutil.which("c++filt")
-    if not tool or not names:
-        return {}
-    proc = subprocess.run([tool], input="\n".join(names), capture_output=True, text=True, timeout=30, check=False)
-    readable = proc.stdout.splitlines()
-    return (
-        {n: r for n, r in zip(names, readable, strict=False) if r != n}
-        if proc.returncode == 0 and len(readable) == len(names)
-        else {}
-    )
-
-
-def node_major(version: int) -> int | None:
-    """The node major release NODE_MODULE_VERSION ``version`` belongs to, when known."""
-    return _NODE_RELEASES.get(version)
-
-
-def node_release(version: int) -> str:
-    """The node release NODE_MODULE_VERSION ``version`` belongs to, in words."""
-    major = _NODE_RELEASES.get(version)
-    release = f"node {major}" if major is not None else "a node release this napi_python does not know"
-    return f"{release} (NODE_MODULE_VERSION {version})"
-
-
 def _node_modules(r: _Reader, sections: list[_Section], relative: int) -> list[int]:
     """The ``nm_version`` of each ``struct node_module`` in the data (node.h: an int version,
     an int of flags, then pointers: dso handle, file name, register function, context register
@@ -398,18 +259,6 @@ def _bytes_at(r: _Reader, sections: list[_Section], addr: int, size: int) -> byt
         if s.type != _SHT_NOBITS and s.addr and s.addr <= addr < s.addr + s.size:
             return r.blob(s.offset + addr - s.addr, min(size, s.addr + s.size - addr))
     return b""
-
-
-def c_strings(so: SharedObject, pattern: bytes) -> set[str]:
-    """The NUL-terminated strings in the read-only data that match ``pattern`` whole (napi-rs
-    keeps the names of the Node-API functions it looks up with ``dlsym`` there)."""
-    regex = re.compile(rb"(?<![\x21-\x7e])(" + pattern + rb")\0")
-    found: set[str] = set()
-    with open(so.path, "rb") as f:
-        for offset, size in so.rodata:
-            f.seek(offset)
-            found.update(m.group(1).decode("ascii", "replace") for m in regex.finditer(f.read(size)))
-    return found
 
 
 # Where the dynamic linker looks when nothing else says (Debian's multiarch folders first).

@@ -8,7 +8,7 @@ rpaths, and the external symbols of ``LC_SYMTAB`` (defined: what it exports; und
 imports, each bound to the dylib its two-level namespace ordinal names, or to none when it is
 looked up in every loaded image, ``-undefined dynamic_lookup``, as addons import Node-API).
 Names are given as C spells them: the leading underscore Mach-O adds to each is taken off, so
-the ELF reader's helpers (``elf.node_registration``, ``elf.c_strings``) work on the result.
+what every format's reader answers (``shared_object``: ``c_strings``; ``node_abi``) works on the result.
 
 Every offset and count is checked against the slice it lies in before it is used: a truncated
 or inconsistent file raises ``MachOError``, never an IndexError or a read past its end.
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from ..machine import current_platform
-from . import elf
+from . import elf, node_abi, shared_object
 
 __all__ = ["MachOError", "Slice", "slices", "read", "read_binary", "is_macho"]
 
@@ -188,7 +188,7 @@ def _segment_sections(command: bytes, region: _Region) -> list[_Section]:
 
 def _symbols(
     region: _Region, symtab: bytes, sections: list[_Section], dylibs: list[str], two_level: bool
-) -> Iterator[elf.Symbol]:
+) -> Iterator[shared_object.Symbol]:
     if len(symtab) < 24:
         raise MachOError(f"{region.name}: the symbol table command is cut short")
     symoff, nsyms, stroff, strsize = struct.unpack_from("<IIII", symtab, 8)
@@ -212,7 +212,7 @@ def _symbols(
                 library = dylibs[ordinal - 1]
             elif ordinal not in (_SELF_LIBRARY_ORDINAL, _DYNAMIC_LOOKUP_ORDINAL, _EXECUTABLE_ORDINAL):
                 raise MachOError(f"{region.name}: symbol {raw} names library {ordinal} of {len(dylibs)}")
-        yield elf.Symbol(
+        yield shared_object.Symbol(
             name=name,
             defined=not undefined,
             weak=bool(desc & (_N_WEAK_REF if undefined else _N_WEAK_DEF)),
@@ -230,7 +230,7 @@ def _kind(type_: int, sect: int, sections: list[_Section], undefined: bool) -> s
     return "func" if flags & (_S_ATTR_PURE_INSTRUCTIONS | _S_ATTR_SOME_INSTRUCTIONS) else "object"
 
 
-def _image(f: BinaryIO, path: Path, piece: Slice, universal: list[Slice]) -> elf.SharedObject:
+def _image(f: BinaryIO, path: Path, piece: Slice, universal: list[Slice]) -> shared_object.SharedObject:
     region = _Region(f, str(path), piece.offset, piece.size)
     header = region.blob(0, 32, "the Mach-O header")
     (magic,) = struct.unpack_from("<I", header)
@@ -240,7 +240,7 @@ def _image(f: BinaryIO, path: Path, piece: Slice, universal: list[Slice]) -> elf
         raise MachOError(f"{path}: not a little-endian 64-bit Mach-O image (magic 0x{magic:08x})")
     _, _, _, filetype, ncmds, sizeofcmds, flags, _ = struct.unpack_from("<IiiIIIII", header)
     kind = "Mach-O universal" if len(universal) > 1 else "Mach-O"
-    so = elf.SharedObject(path, piece.cpu, 64)
+    so = shared_object.SharedObject(path, piece.cpu, 64)
     so.file_format = f"{kind} {_FILE_TYPES.get(filetype, f'file type {filetype}')}"
     if len(universal) > 1:
         so.file_format += f" ({', '.join(s.cpu for s in universal)})"
@@ -260,7 +260,7 @@ def _image(f: BinaryIO, path: Path, piece: Slice, universal: list[Slice]) -> elf
             chained = True
     if symtab is not None:
         so.symbols = list(_symbols(region, symtab, sections, so.needed, bool(flags & _MH_TWOLEVEL)))
-    if elf.node_registration(so) is not None:
+    if node_abi.node_registration(so) is not None:
         so.node_module_versions = _node_modules(region, sections, chained)
     for s in sections:
         if (s.segment, s.name) in _STRING_SECTIONS and s.flags & 0xFF not in _S_ZEROFILL_TYPES:
@@ -314,7 +314,7 @@ def _u32(command: bytes, offset: int, region: _Region) -> int:
     return int(struct.unpack_from("<I", command, offset)[0])
 
 
-def read(path: str | os.PathLike[str], cpu: str | None = None) -> elf.SharedObject:
+def read(path: str | os.PathLike[str], cpu: str | None = None) -> shared_object.SharedObject:
     """The linked dylibs and external symbols of the Mach-O file at ``path``; of a universal
     file, the slice for ``cpu`` (``arm64``, ``x86-64``), by default this machine's if it holds
     one, else its first. ``file_format`` says which kind of file it is and, for a universal one,
@@ -338,7 +338,7 @@ def _this_cpu() -> str:
     return {"x64": "x86-64", "arm64": "arm64"}.get(arch, arch)
 
 
-def read_binary(path: str | os.PathLike[str]) -> elf.SharedObject:
+def read_binary(path: str | os.PathLike[str]) -> shared_object.SharedObject:
     """An addon's file read as what it is, ELF or Mach-O (``SharedObject.file_format`` says
     which); ``elf.ElfError`` or ``MachOError`` for anything else."""
     with open(path, "rb") as f:

@@ -4,7 +4,7 @@ PE headers, without loading it (for ``python -m napi_python inspect``), on any O
 Only what the loader uses is read: the COFF header, the optional header's data directories, the
 section table, the export directory (names), the import directory and the delay-load import
 directory (node-gyp addons import Node-API from ``node.exe`` delay-loaded), each import tied to
-the DLL it names. PE32 and PE32+ are understood. The result is an ``elf.SharedObject`` (its
+the DLL it names. PE32 and PE32+ are understood. The result is a ``SharedObject`` (its
 ``file_format`` ``"PE"``), so ``inspect`` reads it as it reads ELF and Mach-O: exports are the
 defined symbols, imports the undefined ones with their DLL as ``library``; ``needed`` lists the
 DLLs, delay-loaded ones included; ``rodata`` is the read-only data, where napi-rs keeps the names
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from . import elf
+from . import elf, shared_object
 
 __all__ = ["PEError", "is_pe", "read", "names_in_rodata"]
 
@@ -87,7 +87,7 @@ class _Image:
         return data[:end].decode("ascii", "replace")
 
 
-def read(path: str | os.PathLike[str]) -> elf.SharedObject:
+def read(path: str | os.PathLike[str]) -> shared_object.SharedObject:
     """The DLL at ``path``: its machine, exports, imports (by DLL) and read-only data; ``PEError``
     for a file that is not a PE image."""
     p = Path(path)
@@ -118,16 +118,20 @@ def read(path: str | os.PathLike[str]) -> elf.SharedObject:
             name, vsize, va, raw_size, raw = struct.unpack("<8sIIII", img.at(optional + optional_size + 40 * i, 24))
             flags = struct.unpack("<I", img.at(optional + optional_size + 40 * i + 36, 4))[0]
             img.sections.append((name.rstrip(b"\0"), va, vsize, raw, raw_size, flags))
-        so = elf.SharedObject(path=p, machine=_MACHINES.get(machine, f"0x{machine:x}"), bits=64 if plus else 32)
+        so = shared_object.SharedObject(
+            path=p, machine=_MACHINES.get(machine, f"0x{machine:x}"), bits=64 if plus else 32
+        )
         so.file_format = "PE"
-        so.symbols.extend(elf.Symbol(n, True, False, "func") for n in _exports(img, *directories[_EXPORT]))
+        so.symbols.extend(shared_object.Symbol(n, True, False, "func") for n in _exports(img, *directories[_EXPORT]))
         width = 8 if plus else 4
         for dll, names in _imports(img, directories[_IMPORT][0], width):
             so.needed.append(dll)
-            so.symbols.extend(elf.Symbol(n, False, False, "func", library=dll) for n in names)
+            so.symbols.extend(shared_object.Symbol(n, False, False, "func", library=dll) for n in names)
         for dll, names in _delay_imports(img, directories[_DELAY_IMPORT][0], width, image_base):
             so.needed.append(dll)
-            so.symbols.extend(elf.Symbol(n, False, False, "func", version="delay-load", library=dll) for n in names)
+            so.symbols.extend(
+                shared_object.Symbol(n, False, False, "func", version="delay-load", library=dll) for n in names
+            )
         so.rodata.extend(
             (raw, min(raw_size, vsize) if vsize else raw_size)
             for _, _, vsize, raw, raw_size, flags in img.sections
@@ -188,7 +192,7 @@ def _delay_imports(img: _Image, rva: int, width: int, image_base: int) -> list[t
     raise PEError(f"{img.path}: more delay-loaded DLLs than this reader accepts")
 
 
-def names_in_rodata(so: elf.SharedObject, names: Iterable[str]) -> set[str]:
+def names_in_rodata(so: shared_object.SharedObject, names: Iterable[str]) -> set[str]:
     """Which of ``names`` (Node-API functions) the read-only data holds as a name: NUL-terminated,
     as C keeps it, or packed one after another with no terminator, as Rust keeps string
     literals (napi-rs built by MSVC names what it looks up with ``GetProcAddress`` so, adding the

@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import package_cache
 from ..errors import InstallError, RegistryError
 from ..machine import current_platform
+from ..packages import cache
+from ..packages.install_scripts import SkippedScript, skipped_scripts
+from ..packages.platform_fit import Target
 from .config import DEFAULT_REGISTRY, NpmConfig
 from .integrity import Integrity
 from .lock import InstallLock
-from .platforms import Target
-from .scripts import SkippedScript, skipped_scripts
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -88,7 +88,7 @@ def install(
 ) -> list[Installed]:
     """Installs ``spec`` (``NAME[@RANGE|@VERSION|@TAG]``) and its platform packages for this
     machine (or for ``platform``, napi-rs's name of another) into ``dir/node_modules``, or into
-    the cache ``require()`` searches by default (``package_cache.node_modules()``). npm's configuration is
+    the cache ``require()`` searches by default (``cache.node_modules()``). npm's configuration is
     read as npm reads it in ``dir`` (or the current folder) unless ``config`` is given. Answers
     what is in place, the package asked for first; raises ``InstallError`` (with subclasses for
     the registry, a digest that does not match, and unsafe archives)."""
@@ -97,7 +97,7 @@ def install(
 
     if not isinstance(spec, Spec):
         spec = Spec.parse(spec)
-    root = Path(dir).resolve() / "node_modules" if dir is not None else package_cache.node_modules()
+    root = Path(dir).resolve() / "node_modules" if dir is not None else cache.node_modules()
     if config is None:
         config = NpmConfig.load(dir)
     target = Target.parse(platform or current_platform())

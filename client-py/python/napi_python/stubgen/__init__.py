@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import AddonNotFoundError
-from ..package_search import _find_package, _read_package_json, _Search, _search_roots
-from ..require import resolve
+from ..packages.require import resolve
+from ..packages.search import _find_package, _read_package_json, _Search, _search_roots
 from .binding_exports import UNTYPED_TEMPLATE, JSWrapper, binding_exports, fit_to_binding, js_wrapper
 from .emit import write_stub
 from .parse import ParseError, parse_declarations, parse_text

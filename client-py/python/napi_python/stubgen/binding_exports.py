@@ -25,8 +25,8 @@ from typing import Any, cast
 
 from .. import js
 from ..addon import addon_info
-from ..host import load_addon
-from ..package_search import _read_package_json
+from ..hosts.host import load_addon
+from ..packages.search import _read_package_json
 from ..proxy import JSFunction, JSObject
 from .text import _name
 from .types import Node, child, children

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from ..addon import close
 from ..errors import AddonNotFoundError
-from ..require import require
+from ..packages.require import require
 
 __all__ = ["ParseError", "parse_declarations", "parse_text"]
 

@@ -1,9 +1,9 @@
 """Finding an npm package's Node-API binary in ``node_modules`` and loading it, as ``require``
 does under Node.
 
-``package_search`` finds the package's folder (from the ``paths`` given, the calling script's
+``search`` finds the package's folder (from the ``paths`` given, the calling script's
 directory, the current directory, then the cache ``python -m napi_python install`` fills);
-``binary_layouts`` finds the binary in it, in each layout packages ship one (napi-rs, node-gyp,
+``layouts`` finds the binary in it, in each layout packages ship one (napi-rs, node-gyp,
 prebuilds...); when nothing is found, the error lists every place looked at and
 ``install_hints`` says what to install: the package, or the platform package holding its
 binary, by name and version.
@@ -20,17 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .addon import Addon
-from .binary_layouts import _package_binary
-from .errors import AddonNotFoundError
-from .host import load_addon
-from .install_hints import _install_hint
-from .machine import current_platform
-from .package_search import _find_package, _Search, _search_roots
-from .package_search import node_modules_dirs as node_modules_dirs
-from .platform_names import _Platform
+from ..addon import Addon
+from ..errors import AddonNotFoundError
+from ..hosts.host import load_addon
+from ..machine import current_platform
+from .search import _find_package, _Search, _search_roots
+from .search import node_modules_dirs as node_modules_dirs
 
-__all__ = ["require", "resolve", "current_platform"]
+__all__ = ["require", "resolve"]
 
 
 def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *, platform: str | None = None) -> str:
@@ -45,6 +42,11 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
     default is this machine's (``current_platform()``). Raises ``AddonNotFoundError`` listing
     every place it looked.
     """
+    # Imported by the first call, not by `import napi_python`: a program that loads addons by
+    # path never reads a package's layout.
+    from .layouts import _package_binary
+    from .platform_names import _Platform
+
     plat = _Platform.parse(platform or current_platform())
     search = _Search()
     if name.startswith((".", "/")):
@@ -60,6 +62,9 @@ def resolve(name: str, paths: Sequence[str | os.PathLike[str]] | None = None, *,
         found = _package_binary(pkg, plat, search)
         if found is not None:
             return str(found)
+    # Only when nothing was found: the hints read install scripts, with shlex and dataclasses.
+    from .install_hints import _install_hint
+
     where = "\n  ".join(search.places)
     hint = _install_hint(name, pkg, plat)
     raise AddonNotFoundError(

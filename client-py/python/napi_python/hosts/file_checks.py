@@ -7,10 +7,10 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .errors import AddonLoadError
+from ..errors import AddonLoadError
 
 if TYPE_CHECKING:
-    from .binary import elf
+    from ..binary import shared_object
 
 # The binary readers are imported when an addon is first checked: `import napi_python` needs
 # none of them.
@@ -35,18 +35,22 @@ def _refuse_node_only(path: str) -> None:
     before any loader sees it: its library constructor calls ``node_module_register``, which
     nothing outside node defines, so the dynamic linker would end the process that opened it
     (Python itself, in-process) instead of failing the load."""
-    from .binary import elf, macho
+    from ..binary import elf, macho, node_abi
 
     try:
         so = macho.read_binary(path)
     except (elf.ElfError, macho.MachOError, OSError):
         return  # not a file this can read: the loader's own error says what it is
-    registration = elf.node_registration(so)
+    registration = node_abi.node_registration(so)
     if registration is None:
         _refuse_v8_imports(path, so)
         return
-    version = elf.node_module_version(so)
-    built = f"built for {elf.node_release(version)}" if version is not None else "for a node version it does not record"
+    version = node_abi.node_module_version(so)
+    built = (
+        f"built for {node_abi.node_release(version)}"
+        if version is not None
+        else "for a node version it does not record"
+    )
     raise AddonLoadError(
         f"{path} is a V8-ABI addon {built}, not a Node-API one: it registers with node's {registration} "
         "and uses V8's and node's C++ API (node.h, nan), which exist only inside node, so it cannot run "
@@ -61,7 +65,7 @@ _V8_SYMBOL = re.compile(r"_?_ZN(?:K|St)?(?:2v8|4node)\d")
 _ABI_IN_NAME = re.compile(r"[-_.](?:abi)?(\d{2,3})\.node$")
 
 
-def _refuse_v8_imports(path: str, so: elf.SharedObject) -> None:
+def _refuse_v8_imports(path: str, so: shared_object.SharedObject) -> None:
     """``AddonLoadError`` for an addon that registers through Node-API but also calls V8's or
     node's C++ API (``v8::Isolate::GetCurrent``: GC statistics, CPU profiles, node's event
     loop). Nothing outside node defines those, so its first call that reaches one would end the
@@ -69,13 +73,13 @@ def _refuse_v8_imports(path: str, so: elf.SharedObject) -> None:
     imported = sorted({s.name for s in so.undefined if not s.weak and _V8_SYMBOL.match(s.name)})
     if not imported:
         return
-    from .binary import elf
+    from ..binary import node_abi, shared_object
 
-    readable = elf.demangle(imported)
+    readable = shared_object.demangle(imported)
     shown = ", ".join(readable.get(n, n) for n in imported[:3])
     more = f" and {len(imported) - 3} more" if len(imported) > 3 else ""
     abi = _ABI_IN_NAME.search(os.path.basename(path))
-    built = f"; its name says it was built for {elf.node_release(int(abi[1]))}" if abi else ""
+    built = f"; its name says it was built for {node_abi.node_release(int(abi[1]))}" if abi else ""
     raise AddonLoadError(
         f"{path} registers through Node-API but also imports V8's or node's C++ API ({shown}{more}), "
         f"which exist only inside node, so it cannot run outside node{built}"
@@ -96,7 +100,7 @@ def unfound_dlls(path: str) -> list[str]:
     the file cannot be read: Windows names none of them when a load fails for want of one."""
     if sys.platform != "win32":
         return []
-    from .binary import elf, pe
+    from ..binary import elf, pe
 
     try:
         imports = pe.read(path)

@@ -1,7 +1,7 @@
 """What the names of npm packages and ``.node`` files say about the platform they were built for:
 how platform packages' names end (``-linux-x64-gnu``), node-gyp-build's prebuild tags
 (``node.napi.glibc.node``), and the words of a path (``build/koffi/linux_x64/koffi.node``).
-Names only: which files and packages there are is ``binary_layouts``'s business."""
+Names only: which files and packages there are is ``layouts``'s business."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .machine import Platform
+from ..machine import Platform
 
 
 class _Platform(Platform):

@@ -1,4 +1,4 @@
-"""Finding the Node-API binary inside an npm package's folder (found by ``package_search``).
+"""Finding the Node-API binary inside an npm package's folder (found by ``search``).
 
 Packages ship their ``.node`` file in one of a few layouts, each tried in this order
 (``_package_binary``):
@@ -36,10 +36,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .package_search import _find_package, _name_field, _object_field, _read_package_json, _Search
 from .platform_fit import Target
 from .platform_names import _is_tagged, _named_for, _names_platform, _path_words, _Platform, _prebuild_tags
 from .prebuild_loaders import declares_module_path, node_pre_gyp, pkg_prebuilds
+from .search import _find_package, _name_field, _object_field, _read_package_json, _Search
 
 
 def _node_files(folder: Path) -> list[Path]:
@@ -270,10 +270,10 @@ def _node_release(file: Path) -> tuple[int, int | None] | None:
 
 
 def _abi_release(file: Path) -> tuple[int, int | None] | None:
-    from .binary import elf
+    from ..binary import node_abi
 
     m = _ABI_IN_NAME.search(file.name)
-    major = elf.node_major(int(m[1])) if m else None
+    major = node_abi.node_major(int(m[1])) if m else None
     return None if major is None else (major, None)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .search import _object_field
+
 __all__ = ["SkippedScript", "skipped_scripts"]
 
 _STAGES = ("preinstall", "install", "postinstall")
@@ -42,8 +44,7 @@ class SkippedScript:
 
 def skipped_scripts(folder: Path, meta: dict[str, Any]) -> list[SkippedScript]:
     """The install scripts of the package in ``folder`` (its package.json ``meta``)."""
-    scripts = meta.get("scripts")
-    declared = scripts if isinstance(scripts, dict) else {}
+    declared = _object_field(meta, "scripts")
     found = [
         SkippedScript(stage, _printable(command), _printable(_effect(command, meta)), known=_known(command))
         for stage in _STAGES
@@ -94,8 +95,7 @@ def _step(step: str, meta: dict[str, Any]) -> str:
     if tool in ("install-from-cache", "install-artifact-from-github"):
         return f"download a prebuilt binary with {tool}{releases}"
     if tool == "node-pre-gyp":
-        binary = meta.get("binary")
-        host = binary.get("host") if isinstance(binary, dict) else None
+        host = _object_field(meta, "binary").get("host")
         return "download a prebuilt binary with node-pre-gyp" + (f" from {host}" if isinstance(host, str) else "")
     if tool == "cmake-js":
         return "build the binary from its sources with cmake-js (CMake and a compiler)"
@@ -105,8 +105,8 @@ def _step(step: str, meta: dict[str, Any]) -> str:
 def _releases(meta: dict[str, Any]) -> str:
     """`` from https://github.com/o/r/releases`` for a package whose repository is on GitHub (where
     prebuild-install and install-artifact-from-github download from), else nothing."""
-    repository = meta.get("repository")
-    url = repository.get("url") if isinstance(repository, dict) else repository
+    repository: Any = meta.get("repository")
+    url: Any = _object_field(meta, "repository").get("url") if isinstance(repository, dict) else repository
     if not isinstance(url, str):
         return ""
     match = re.search(r"github\.com[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", url) or re.fullmatch(

@@ -9,8 +9,8 @@ import time
 import weakref
 from typing import Protocol
 
-from . import errors
-from .errors import AddonError, AddonRestartLimitError, StaleObjectError
+from .. import errors
+from ..errors import AddonError, AddonRestartLimitError, StaleObjectError
 from .sandbox import RestartPolicy
 
 __all__ = ["Restarts", "supervise", "release", "replaced"]

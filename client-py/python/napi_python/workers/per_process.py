@@ -1,5 +1,5 @@
 """One loaded copy of an addon per worker process, for engines that ship functions and their
-arguments to other processes (``multiprocessing``, Dask, Ray; issue 34).
+arguments to other processes (``multiprocessing``, Dask, Ray).
 
 An ``Addon`` passed to a task pickles as its recipe, so each task would load it again in a host
 of its own. ``PerProcess(addon)`` pickles as the same recipe but loads it once per process, on
@@ -8,12 +8,11 @@ first use, and hands every later task in that process the same addon.
 
 from __future__ import annotations
 
-import pickle
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from .addon import Addon
+from ..addon import Addon
 
 __all__ = ["PerProcess"]
 
@@ -28,6 +27,8 @@ class PerProcess:
 
     def __init__(self, addon: Addon) -> None:
         self._recipe: Callable[[], Addon] = addon._napi_recipe
+        import pickle  # here, not at `import napi_python`, which imports this module for the pool
+
         self._key = pickle.dumps(self._recipe)
 
     def __call__(self) -> Addon:
@@ -48,6 +49,8 @@ class PerProcess:
 
 def _from_recipe(key: bytes) -> PerProcess:
     made = PerProcess.__new__(PerProcess)
+    import pickle
+
     made._recipe = pickle.loads(key)
     made._key = key
     return made

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from .package_cache import node_modules as installed_packages
+from .cache import node_modules as installed_packages
 
 
 class _Search:
@@ -88,7 +88,9 @@ def _name_field(pkg: Path, meta: dict[str, Any]) -> str:
     return name if isinstance(name, str) else pkg.name
 
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+# The package's folder (napi_python/; this file lies in packages/): a caller inside it is not the
+# program's script.
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def _calling_script_dir() -> Path | None:

@@ -11,7 +11,7 @@ import threading
 import weakref
 from typing import NamedTuple
 
-from . import _native, fork_hooks
+from .. import _native, fork_hooks
 
 # With output="logging", the host's stdout (INFO) and stderr (WARNING) arrive here, one record
 # per line.

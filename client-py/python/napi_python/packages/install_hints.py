@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .binary_layouts import _platform_packages
-from .package_cache import node_modules as installed_packages
-from .package_search import _name_field, _object_field, _read_package_json
+from .cache import node_modules as installed_packages
+from .install_scripts import skipped_scripts
+from .layouts import _platform_packages
 from .platform_names import _named_for, _Platform
+from .search import _name_field, _object_field, _read_package_json
 
 _INSTALL = "python -m napi_python install"
 
@@ -43,8 +44,6 @@ def _install_hint(name: str, pkg: Path | None, plat: _Platform) -> str | None:
 def _script_hint(name: str, pkg: Path, meta: dict[str, Any]) -> str | None:
     """For a package whose binary comes from its install script (re2, canvas): that script, which
     napi_python did not run, and what it would have done."""
-    from .npm.scripts import skipped_scripts  # the npm package brings the installer along
-
     scripts = skipped_scripts(pkg, meta)
     if not scripts:
         return None
@@ -60,7 +59,7 @@ def _dir_option(pkg: Path, meta: dict[str, Any]) -> str:
     return f" --dir {node_modules.parent}"
 
 
-# How the search notes a build for one Node release (binary_layouts, prebuild_loaders).
+# How the search notes a build for one Node release (layouts, prebuild_loaders).
 _V8_BUILD = re.compile(r"one Node release's V8 ABI(?: \((abi\d+)\))?")
 
 

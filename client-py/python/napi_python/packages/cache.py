@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .machine import this_os
+from ..machine import this_os
 
 __all__ = ["cache_dir", "node_modules"]
 

@@ -1,4 +1,4 @@
-"""What an addon's host may do: the sandbox and resource limits (issue 6).
+"""What an addon's host may do: the sandbox and resource limits.
 
 ``Sandbox()`` with no arguments is what ``load_addon(path, sandbox=True)`` uses: the addon may
 read its own directory (the addons of a shared ``Host``: the directories in ``read``) and the
@@ -22,8 +22,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from . import machine
-from .errors import SandboxUnavailableError
+from .. import machine
+from ..errors import SandboxUnavailableError
 
 __all__ = ["Sandbox", "RestartPolicy"]
 

@@ -1,4 +1,4 @@
-"""A ``napi-hostd`` process and the addons loaded into it (issue 9).
+"""A ``napi-hostd`` process and the addons loaded into it.
 
 A ``Host`` is one process with one JavaScript heap. Every addon loaded into it gets its own
 ``napi_env`` (instance data, cleanup hooks, module version), as Node gives each addon, while
@@ -20,18 +20,13 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from . import _native, addon_file, addon_loading, cycles, fork_hooks, host_output, supervision
-from .addon import Addon
-from .addon_loading import Setup
-from .errors import (
-    AddonClosedError,
-    AddonCrashedError,
-    AddonInitError,
-    AddonLoadError,
-    SandboxUnavailableError,
-)
-from .host_options import HostOptions
-from .hostd_binary import hostd_path
+from .. import _native, cycles, fork_hooks
+from ..addon import Addon
+from ..errors import AddonClosedError, AddonCrashedError, AddonInitError, AddonLoadError, SandboxUnavailableError
+from . import file_checks, loading, output_forwarding, supervision
+from .hostd_program import hostd_path
+from .loading import Setup
+from .options import HostOptions
 from .sandbox import RestartPolicy, Sandbox
 
 __all__ = ["Host", "load_addon", "hostd_path"]
@@ -146,7 +141,7 @@ class Host:
             raise AddonLoadError(f"napi-hostd {hostd} did not start: {e}") from e
         supervision.started(conn.pid)
         conn.set_distinct_nulls(self._distinct_nulls)
-        self._output_done = host_output.forward(conn, self._output)
+        self._output_done = output_forwarding.forward(conn, self._output)
         if box is not None:
             missing = [p for p in box.required() if p not in conn.protections]
             if missing:
@@ -170,7 +165,7 @@ class Host:
         on), ``AddonInitError`` when its init function threw, ``AddonSetupError`` when
         ``setup`` raised (this handle is then closed).
         """
-        return self._load(addon_file.checked(path), setup=setup)
+        return self._load(file_checks.checked(path), setup=setup)
 
     def _load(self, path: str, owns_host: bool = False, setup: Setup | None = None) -> Addon:
         if setup is not None and not callable(setup):
@@ -181,14 +176,14 @@ class Host:
             self._check_readable(path)
             if self._down:
                 self._revive()
-            exports, members, module = addon_loading.load_into(self._conn, path)
+            exports, members, module = loading.load_into(self._conn, path)
             options = self._load_options() if setup is None else {**self._load_options(), "setup": setup}
             recipe = functools.partial(load_addon, path, **options)
             addon = Addon(self, path, exports, members, module, recipe=recipe, owns_host=owns_host, setup=setup)
             self._loaded.append((path, weakref.ref(addon)))
         if setup is not None:
             try:
-                addon_loading.set_up(addon, setup, "loading it")
+                loading.set_up(addon, setup, "loading it")
             except BaseException:
                 addon._napi_close()
                 raise
@@ -219,7 +214,7 @@ class Host:
         if box is None or not box.confine:
             return
         allowed = [*self._readable, *box.read]
-        if not any(addon_file.beneath(path, d) for d in allowed):
+        if not any(file_checks.beneath(path, d) for d in allowed):
             raise AddonLoadError(
                 f"{path} is outside what this host's sandbox may read ({', '.join(allowed) or 'nothing'}): "
                 "add its directory to Sandbox(read=...)"
@@ -248,7 +243,7 @@ class Host:
                 self._count_restart(old)
             conn = self._spawn()
             try:
-                reloaded = [(ref, addon_loading.load_into(conn, path)) for path, ref in self._loaded]
+                reloaded = [(ref, loading.load_into(conn, path)) for path, ref in self._loaded]
             except BaseException:
                 conn.close()
                 raise
@@ -273,7 +268,7 @@ class Host:
         try:
             for addon in addons:
                 if addon._napi_setup is not None:
-                    addon_loading.set_up(addon, addon._napi_setup, "a restart loaded it again")
+                    loading.set_up(addon, addon._napi_setup, "a restart loaded it again")
         except BaseException:
             supervision.release(self._conn.pid)
             self._down = True
@@ -389,7 +384,7 @@ class Host:
         self._conn.close(grace)
         # The process's last output reaches sys.stdout (or logging) before close returns.
         done = self._output_done
-        if done is not None and not host_output.forwarding_here():
+        if done is not None and not output_forwarding.forwarding_here():
             done.wait(max(0.0, grace - (time.monotonic() - started)))
 
     def __enter__(self) -> Host:
@@ -437,7 +432,7 @@ def load_addon(
         if options != HostOptions():
             raise TypeError("load_addon(path, host=...) takes its options from the Host")
         return host.load(path, setup=setup)
-    p = addon_file.checked(path)
+    p = file_checks.checked(path)
     own = Host._for_addon(p, options)
     try:
         return own._load(p, owns_host=True, setup=setup)

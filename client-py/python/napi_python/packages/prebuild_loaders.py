@@ -1,5 +1,5 @@
 """The layouts a package's own loader computes a path for, read as that loader reads them
-(``binary_layouts`` tries these among the others):
+(``layouts`` tries these among the others):
 
 - **pkg-prebuilds** (node-hid, @julusian/jpeg-turbo): the package hands the loader an options
   object (``binding-options.js``: ``{name: 'HID', napi_versions: [4]}``), and the loader tries
@@ -27,8 +27,8 @@ import re
 from pathlib import Path
 from typing import Any, cast
 
-from .package_search import _object_field, _Search
 from .platform_names import _Platform
+from .search import _object_field, _Search
 
 # The Node-API version napi-hostd implements (server/napi/src/lifecycle.rs, HOST_NAPI_VERSION).
 HOST_NAPI_VERSION = 10

@@ -1,7 +1,7 @@
 """Which platform packages fit this machine: npm's ``os``/``cpu``/``libc`` checks
 (``npm-install-checks``), for the platform napi_python runs on (``current_platform()``). Kept
-outside the ``npm`` package so that ``require`` asks it without importing the installer;
-``npm.platforms`` is this module under its old name."""
+outside the ``npm`` package so that ``require`` asks it without importing the installer, which
+asks it too."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from .errors import InstallError
-from .machine import Platform
+from ..errors import InstallError
+from ..machine import Platform
 from .platform_names import _named_for, _Platform
 
 __all__ = ["Target"]

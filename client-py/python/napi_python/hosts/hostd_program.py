@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import machine
-from .errors import AddonLoadError
+from .. import machine
+from ..errors import AddonLoadError
 
 __all__ = ["hostd_path"]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+# The package's folder (napi_python/), where the wheel puts the program: this file lies in hosts/.
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 # This machine's CPU (node's name for it, machine.py) as ELF and Mach-O headers name it.
 _ELF_CPU = {
@@ -76,7 +77,7 @@ def _cpus(path: str) -> tuple[list[str] | None, str | None]:
     """The CPUs the program at ``path`` is built for and this machine's, both named as its
     format names them; None for what cannot be told (a script wrapping the host, an unknown
     CPU), which is then left to the system to judge."""
-    from .binary import elf, macho  # read only when a host is started
+    from ..binary import elf, macho  # read only when a host is started
 
     arch = machine.this_arch()
     try:

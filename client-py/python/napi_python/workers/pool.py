@@ -1,4 +1,4 @@
-"""``AddonPool``: the same addon in several hosts, so that calls run in parallel (issues 7, 34).
+"""``AddonPool``: the same addon in several hosts, so that calls run in parallel.
 
 One host runs one call at a time, as Node's main thread does; CPU-bound synchronous exports
 (hashing, compression, image codecs) therefore scale with hosts, not threads. A pool hands each
@@ -26,10 +26,11 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from . import _native, addon_file
-from .addon import Addon, addon_info, close
-from .errors import AddonClosedError, AddonCrashedError, AddonTimeoutError, StaleObjectError
-from .host import load_addon
+from .. import _native
+from ..addon import Addon, addon_info, close
+from ..errors import AddonClosedError, AddonCrashedError, AddonTimeoutError, StaleObjectError
+from ..hosts import file_checks
+from ..hosts.host import load_addon
 
 __all__ = ["AddonPool"]
 
@@ -56,7 +57,7 @@ class AddonPool(concurrent.futures.Executor):
         size = (os.cpu_count() or 1) if size is None else size
         if size < 1:
             raise ValueError(f"size must be at least 1, not {size}")
-        self._path = addon_file.checked(path)
+        self._path = file_checks.checked(path)
         self._options = options
         self._closed = False
         self._shutdown = False

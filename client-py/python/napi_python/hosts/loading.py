@@ -6,9 +6,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from . import _native, addon_file
-from .addon import Addon
-from .errors import AddonCrashedError, AddonInitError, AddonLoadError, AddonSetupError, JSError
+from .. import _native
+from ..addon import Addon
+from ..errors import AddonCrashedError, AddonInitError, AddonLoadError, AddonSetupError, JSError
+from . import file_checks
 
 __all__ = ["Setup", "load_into", "set_up"]
 
@@ -38,7 +39,7 @@ def load_into(conn: _native.Connection, path: str) -> tuple[Any, dict[str, Any],
             raise  # it had died before: not this addon's doing
         raise AddonLoadError(f"the host crashed while loading {path}: {e}") from e
     except AddonLoadError as e:
-        unfound = addon_file.unfound_dlls(path) if "(os error 126)" in str(e) else []
+        unfound = file_checks.unfound_dlls(path) if "(os error 126)" in str(e) else []
         if not unfound:
             raise
         raise AddonLoadError(
