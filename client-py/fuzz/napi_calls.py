@@ -57,6 +57,12 @@ DELIBERATE: list[tuple[str, str, str]] = [
         r'name="TypeError" message="#<\w+> ',
         "V8 names some objects in a message as [object Date], napi_python's runtime as #<Date>",
     ),
+    (
+        r'name="TypeError" message="addon\.run is not a constructor"',
+        r'name="TypeError" message="[^"]* is not a constructor"',
+        "napi_new_instance of what is no constructor throws a TypeError in both; V8 names the JS"
+        " expression of the call into the addon (`addon.run`), a host without JS source names the function",
+    ),
 ]
 
 # ---- reading programs ----
@@ -188,7 +194,9 @@ class Writer:
             return bytes([rng.randrange(2), n]) + b"".join(struct.pack("<Q", rng.choice(_U64)) for _ in range(n))
         if letter == "D":
             n = rng.randrange(4)
-            items = [[rng.randrange(256), rng.randrange(8), self._register(filled) | (0x80 * (rng.random() < 0.2))]
+            # A quarter accessors (attributes' 0x08), half of them with a setter (0x10).
+            items = [[rng.randrange(256), rng.randrange(8) | rng.choice((0, 0, 0, 0, 0, 0, 0x08, 0x18)),
+                      self._register(filled) | (0x80 * (rng.random() < 0.2))]
                      for _ in range(n)]  # fmt: skip
             return bytes([n] + [b for item in items for b in item])
         return bytes([rng.randrange(8) if letter in "npx" and rng.random() < 0.8 else rng.randrange(256)])
@@ -367,8 +375,18 @@ def _report(found: list[Difference], hosts: Hosts, say: Callable[[str], None]) -
     say(f"saved as {path}: once fixed, copy it to {CORPUS}/found-WHAT; or list it in DELIBERATE with the reason")
 
 
-def _programs(args: list[str]) -> list[bytes]:
-    return [Path(a).read_bytes() if Path(a).is_file() else bytes.fromhex(a) for a in args]
+def programs_named(args: list[str]) -> list[bytes]:
+    """Each argument's program: the file it names, else its bytes as hex."""
+    return [_program(a) for a in args]
+
+
+def _program(arg: str) -> bytes:
+    try:
+        if Path(arg).is_file():
+            return Path(arg).read_bytes()
+    except OSError:  # a name too long for a file: a program as hex
+        pass
+    return bytes.fromhex(arg)
 
 
 def main(argv: list[str]) -> int:
@@ -376,12 +394,12 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     if argv[0] == "show":
-        print(show(_programs(argv[1:2])[0]))
+        print(show(programs_named(argv[1:2])[0]))
         return 0
     hosts = Hosts()
     try:
         if argv[0] == "replay":
-            found = differences(_programs(argv[1:]), hosts)
+            found = differences(programs_named(argv[1:]), hosts)
             for d in found:
                 print(d)
             return 1 if found else 0

@@ -13,7 +13,19 @@ from __future__ import annotations
 
 import pytest
 from fuzz_support import EXAMPLES
-from napi_calls import ADDON, CORPUS, NODE, Hosts, burst, differences, kept_corpus, save, shrink, stale_outcomes
+from napi_calls import (
+    ADDON,
+    CORPUS,
+    NODE,
+    Hosts,
+    burst,
+    differences,
+    kept_corpus,
+    programs_named,
+    save,
+    shrink,
+    stale_outcomes,
+)
 
 pytestmark = pytest.mark.skipif(
     not (ADDON.is_file() and NODE.is_file()), reason=f"{ADDON} or {NODE} is absent: run scripts/build"
@@ -66,3 +78,11 @@ def test_stale_handles_give_a_status_or_a_clean_crash(hosts, programs):
     assert not bad, f"{bad[0][1]}: {bad[0][0].hex()} (saved as {save(bad[0][0])})"
     # The programs did pass stale handles: the addon marks each call that got one.
     assert stale > len(programs) // 50
+
+
+def test_a_program_is_named_by_its_file_or_as_hex_however_long(tmp_path):
+    # A long program's hex is no file name the system takes (ENAMETOOLONG), not a crash of replay.
+    program = bytes(range(256)) * 2
+    kept = tmp_path / "found-example"
+    kept.write_bytes(b"\x01\x02")
+    assert programs_named([program.hex(), str(kept), "0aff"]) == [program, b"\x01\x02", b"\x0a\xff"]
