@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 import shutil
@@ -32,6 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDON = ROOT / "build" / "addons" / "napi_calls.node"
+# What the isolated host loads: under the sanitizer lane (scripts/sanitize) the addon built with
+# AddressSanitizer and UBSan, which only its host can load; node and the in-process host keep ADDON.
+ISOLATED_ADDON = Path(os.environ.get("NAPI_PYTHON_TEST_ADDONS") or ADDON.parent) / ADDON.name
 NODE = ROOT / "build" / "node26" / "bin" / "node"
 CORPUS = Path(__file__).resolve().parent / "corpus" / "napi_calls"
 FAILURES = ROOT / "build" / "fuzz" / "crashes" / "napi_calls"
@@ -252,7 +256,7 @@ class Hosts:
         from napi_python import load_addon
 
         if isolated:
-            return load_addon(str(ADDON), timeout=TIMEOUT, restart=False)
+            return load_addon(str(ISOLATED_ADDON), timeout=TIMEOUT, restart=False)
         # One library dlopen'ed twice is one set of statics: each in-process load gets a copy.
         copy = Path(tempfile.mkdtemp(dir=self.copy_dir)) / ADDON.name
         shutil.copy2(ADDON, copy)
