@@ -251,6 +251,10 @@ class Hosts:
         self.copy_dir = Path(tempfile.mkdtemp(prefix="napi_calls-"))
         self.isolated = self._load(True)
         self.inprocess = self._load(False)
+        # Programs with stale handles run in a host of their own: what a stale handle reaches it
+        # may change (a tag on a built-in's prototype), which would carry into the programs
+        # compared with node.
+        self.stale = None
 
     def _load(self, isolated: bool):  # an Addon
         from napi_python import load_addon
@@ -267,12 +271,19 @@ class Hosts:
         is loaded again for the next program."""
         from napi_python import AddonCrashedError, close
 
-        addon = self.isolated if isolated else self.inprocess
+        if allow_stale:
+            self.stale = self.stale or self._load(True)
+            addon = self.stale
+        else:
+            addon = self.isolated if isolated else self.inprocess
         try:
             return str(addon.run(program, allow_stale))
         except AddonCrashedError as e:
             close(addon)
-            self.isolated = self._load(True)
+            if allow_stale:
+                self.stale = None
+            else:
+                self.isolated = self._load(True)
             return f"crashed: {type(e).__name__}"
 
     def close(self) -> None:
@@ -280,6 +291,8 @@ class Hosts:
 
         close(self.isolated)
         close(self.inprocess)
+        if self.stale is not None:
+            close(self.stale)
         shutil.rmtree(self.copy_dir, ignore_errors=True)
 
 

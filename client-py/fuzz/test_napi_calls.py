@@ -86,3 +86,21 @@ def test_a_program_is_named_by_its_file_or_as_hex_however_long(tmp_path):
     kept = tmp_path / "found-example"
     kept.write_bytes(b"\x01\x02")
     assert programs_named([program.hex(), str(kept), "0aff"]) == [program, b"\x01\x02", b"\x0a\xff"]
+
+
+# A program that, with stale handles passed on, tags Buffer.prototype with {0, 0} (a stale
+# register reaches it), and one that then checks that tag (found by `napi_calls.py run --seed 100`).
+TAGS_A_PROTOTYPE_WHEN_STALE = bytes.fromhex(
+    "261031020231130101030000000000000000ffffffffffffff7f00000000000000000b0c85ffff00d800d8ffffe9002c"
+    "05050c21010f0516044b0561f09f9880060d010000000000200052064613030103ffffffffffffff7f01000000000000"
+    "000100000000000000380adefa1238130a000300000000000020000000008000000000000000000000200016014b8f5f"
+    "5f70726f746f5f5f5f5f70726f741207ffffffffffffffff4a0a07d54101052522d65401024b020a0102ffff0000480d"
+    "0c04f09f9880020b6348370a010e0e300145e643013d0100620d07e974e9f09f988030cc370d4d01da"
+)
+CHECKS_THE_BUFFER_PROTOTYPES_TAG = bytes.fromhex("190f096162636c656e6774683a010f4e012e")
+
+
+def test_stale_programs_leave_the_hosts_compared_with_node_as_they_were(hosts):
+    hosts.run(TAGS_A_PROTOTYPE_WHEN_STALE, isolated=True, allow_stale=True)
+    transcript = hosts.run(CHECKS_THE_BUFFER_PROTOTYPES_TAG, isolated=True).splitlines()
+    assert transcript[2] == "2 check_tag s=0 false"
