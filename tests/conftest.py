@@ -22,7 +22,11 @@ import napi_python
 
 ROOT = Path(__file__).resolve().parent.parent
 # On Windows (scripts/windows-python suite, under wine) the addons scripts/windows built with mingw.
-ADDONS = ROOT / "build" / ("windows/addons" if sys.platform == "win32" else "addons")
+# The sanitizer lane (scripts/sanitize) names its own, built with AddressSanitizer and UBSan.
+ADDONS = Path(
+    os.environ.get("NAPI_PYTHON_TEST_ADDONS")
+    or ROOT / "build" / ("windows/addons" if sys.platform == "win32" else "addons")
+)
 # The npm packages installed for this platform: on Windows their win32-x64 binaries, which
 # `scripts/windows npm` installs.
 NPM, INSTALL_NPM = (

@@ -1,6 +1,7 @@
 /* Chapter "faults": functions that crash the process that runs them (a write through a NULL
- * pointer, abort()), next to ordinary functions, so tests can check that a crash in the host
- * surfaces as an exception and leaves the caller alive. */
+ * pointer, abort(); built with sanitizers, a use of freed memory and a signed overflow), next to
+ * ordinary functions, so tests can check that a crash in the host surfaces as an exception and
+ * leaves the caller alive. */
 #include <stdlib.h>
 
 #include "common.h"
@@ -20,6 +21,27 @@ static napi_value Abort(napi_env env, napi_callback_info info) {
   abort();
 }
 
+/* Faults only the sanitizer lane (scripts/sanitize) sees, which its builds report and stop at:
+ * a write to a heap block just freed (harmless to malloc otherwise), and a signed overflow. The
+ * volatile pointer and operand keep the compiler from seeing either. */
+static char* volatile freed;
+static volatile int int_max = 2147483647;
+
+static napi_value UseAfterFree(napi_env env, napi_callback_info info) {
+  (void)env, (void)info;
+  freed = malloc(64);
+  free(freed);
+  if (freed) freed[32] = 1;
+  return NULL;
+}
+
+static napi_value OverflowInt(napi_env env, napi_callback_info info) {
+  napi_value result;
+  int sum = int_max + 8;
+  (void)info;
+  NODE_API_CALL(env, napi_create_int32(env, sum, &result));
+  return result;
+}
 
 /* callback(fn, x) -> fn(x) */
 static napi_value Callback(napi_env env, napi_callback_info info) {
@@ -34,6 +56,8 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("segfault", Segfault),
       DECLARE_METHOD("abort", Abort),
+      DECLARE_METHOD("useAfterFree", UseAfterFree),
+      DECLARE_METHOD("overflowInt", OverflowInt),
       DECLARE_METHOD("add", AddNumbers),
       DECLARE_METHOD("callback", Callback),
   };

@@ -396,7 +396,8 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   /* A copy: the program's own buffer is a JS value a program could detach or change. */
   uint8_t* copy = malloc(len + 1);
   NODE_API_ASSERT(env, copy != NULL, "out of memory");
-  memcpy(copy, data, len);
+  /* An empty buffer's data is NULL (as in node), which memcpy may not be given even for 0 bytes. */
+  if (len > 0) memcpy(copy, data, len);
   prog = copy;
   prog_len = len;
   pc = 0;

@@ -8,8 +8,9 @@
  *   n  a reference slot          p  a deferred slot          x  a native slot
  *   a  arguments: a count byte (0-3), then that many registers
  *   W  bigint words: a sign byte, a count byte (0-3), then 8 bytes a word
- *   D  descriptors: a count byte (0-3), then per property a name byte, an attributes byte and a
- *      register byte (0x80 set: a method, the low bits its callback) */
+ *   D  descriptors: a count byte (0-3), then per property a name byte, an attributes byte (its
+ *      low 3 bits napi's; 0x08: an accessor, with a setter when 0x10 is set too) and a register
+ *      byte (0x80 set: a method, the low bits its callback; an accessor's callbacks) */
 #define OPS(OP)                                  \
   OP(undefined, "d")                             \
   OP(null, "d")                                  \

@@ -122,8 +122,15 @@ static void op_define_properties(napi_env env, const operands* o) {
   for (size_t i = 0; i < o->desc_count; i++) {
     descs[i].utf8name = prop_name(o->desc[i][0]);
     descs[i].attributes = (napi_property_attributes)(o->desc[i][1] & 7);
-    if (o->desc[i][2] & 0x80) descs[i].method = pick_callback(o->desc[i][2]);
-    else descs[i].value = or_undefined(env, reg(o->desc[i][2]));
+    if (o->desc[i][1] & 0x08) {
+      /* An accessor: the register byte picks its getter, and its setter when 0x10 is set. */
+      descs[i].getter = pick_callback(o->desc[i][2]);
+      if (o->desc[i][1] & 0x10) descs[i].setter = pick_callback(o->desc[i][2] >> 3);
+    } else if (o->desc[i][2] & 0x80) {
+      descs[i].method = pick_callback(o->desc[i][2]);
+    } else {
+      descs[i].value = or_undefined(env, reg(o->desc[i][2]));
+    }
   }
   report(env, napi_define_properties(env, reg(o->v[0]), o->desc_count, descs), NULL);
 }

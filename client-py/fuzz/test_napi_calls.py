@@ -13,7 +13,19 @@ from __future__ import annotations
 
 import pytest
 from fuzz_support import EXAMPLES
-from napi_calls import ADDON, CORPUS, NODE, Hosts, burst, differences, kept_corpus, save, shrink, stale_outcomes
+from napi_calls import (
+    ADDON,
+    CORPUS,
+    NODE,
+    Hosts,
+    burst,
+    differences,
+    kept_corpus,
+    programs_named,
+    save,
+    shrink,
+    stale_outcomes,
+)
 
 pytestmark = pytest.mark.skipif(
     not (ADDON.is_file() and NODE.is_file()), reason=f"{ADDON} or {NODE} is absent: run scripts/build"
@@ -66,3 +78,29 @@ def test_stale_handles_give_a_status_or_a_clean_crash(hosts, programs):
     assert not bad, f"{bad[0][1]}: {bad[0][0].hex()} (saved as {save(bad[0][0])})"
     # The programs did pass stale handles: the addon marks each call that got one.
     assert stale > len(programs) // 50
+
+
+def test_a_program_is_named_by_its_file_or_as_hex_however_long(tmp_path):
+    # A long program's hex is no file name the system takes (ENAMETOOLONG), not a crash of replay.
+    program = bytes(range(256)) * 2
+    kept = tmp_path / "found-example"
+    kept.write_bytes(b"\x01\x02")
+    assert programs_named([program.hex(), str(kept), "0aff"]) == [program, b"\x01\x02", b"\x0a\xff"]
+
+
+# A program that, with stale handles passed on, tags Buffer.prototype with {0, 0} (a stale
+# register reaches it), and one that then checks that tag (found by `napi_calls.py run --seed 100`).
+TAGS_A_PROTOTYPE_WHEN_STALE = bytes.fromhex(
+    "261031020231130101030000000000000000ffffffffffffff7f00000000000000000b0c85ffff00d800d8ffffe9002c"
+    "05050c21010f0516044b0561f09f9880060d010000000000200052064613030103ffffffffffffff7f01000000000000"
+    "000100000000000000380adefa1238130a000300000000000020000000008000000000000000000000200016014b8f5f"
+    "5f70726f746f5f5f5f5f70726f741207ffffffffffffffff4a0a07d54101052522d65401024b020a0102ffff0000480d"
+    "0c04f09f9880020b6348370a010e0e300145e643013d0100620d07e974e9f09f988030cc370d4d01da"
+)
+CHECKS_THE_BUFFER_PROTOTYPES_TAG = bytes.fromhex("190f096162636c656e6774683a010f4e012e")
+
+
+def test_stale_programs_leave_the_hosts_compared_with_node_as_they_were(hosts):
+    hosts.run(TAGS_A_PROTOTYPE_WHEN_STALE, isolated=True, allow_stale=True)
+    transcript = hosts.run(CHECKS_THE_BUFFER_PROTOTYPES_TAG, isolated=True).splitlines()
+    assert transcript[2] == "2 check_tag s=0 false"

@@ -31,7 +31,13 @@ fn main() {
         // every one through `-dead_strip`, which is all ld64 needs.
         return;
     }
-    std::fs::write(out.join("exports.list"), dynamic_list(names())).unwrap();
+    let mut list = dynamic_list(names());
+    if std::env::var("CARGO_CFG_SANITIZE").is_ok_and(|s| s.split(',').any(|s| s == "address")) {
+        // The sanitizer lane (scripts/sanitize): addons compiled with AddressSanitizer and UBSan
+        // call the runtime linked into this executable, so it exports that runtime too.
+        list = list.replacen("{\n", "{\n  __asan_*;\n  __ubsan_*;\n  __sanitizer_*;\n  __lsan_*;\n", 1);
+    }
+    std::fs::write(out.join("exports.list"), list).unwrap();
     if linked_by_zig() {
         // zig's linker (release wheels, `maturin --zig`) takes no dynamic list: every global
         // symbol goes into the dynamic table instead, these among them.

@@ -9,6 +9,7 @@ with one line per suite, `conformance node20: N passed, M failed`, counting driv
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,9 +66,12 @@ class Suite:
             )
 
 
+# The folder holding both trees: build/, or the sanitizer lane's (scripts/sanitize), whose
+# addons are built with AddressSanitizer and UBSan.
+TREES = Path(os.environ.get("NAPI_PYTHON_TEST_NODE_SUITES") or ROOT / "build")
 SUITES = (
-    Suite("node20", "20.19.2", ROOT / "build" / "node-tests", 94),
-    Suite("node24", "24.21.0", ROOT / "build" / "node24-tests", 102),
+    Suite("node20", "20.19.2", TREES / "node-tests", 94),
+    Suite("node24", "24.21.0", TREES / "node24-tests", 102),
 )
 
 

@@ -133,6 +133,12 @@ impl Realm {
         let boolean_prototype = proto(&mut b, ObjectClass::Primitive(Value::Bool(false)));
         let number_prototype = proto(&mut b, ObjectClass::Primitive(Value::Number(0.0)));
         let string_prototype = proto(&mut b, ObjectClass::Primitive(Value::str("")));
+        // String.prototype is itself the String wrapper of "", whose own `length` is 0.
+        b.heap.put(
+            string_prototype,
+            PropertyKey::name("length"),
+            Property { writable: false, enumerable: false, configurable: false, ..Property::hidden(Value::Number(0.0)) },
+        );
         let bigint_prototype = proto(&mut b, ObjectClass::Plain);
         let date_prototype = proto(&mut b, ObjectClass::Plain);
         let promise_prototype = proto(&mut b, ObjectClass::Plain);
