@@ -8,7 +8,6 @@ use unicode_normalization::UnicodeNormalization;
 use super::super::collections::IterationKind;
 use super::super::object::ObjectClass;
 use super::super::object_id::ObjectId;
-use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::string::{code_point, JsString};
 use super::super::value::Value;
@@ -26,9 +25,6 @@ pub fn install(b: &mut Builder, realm: &Realm) {
     b.method(string, "fromCodePoint", 1, from_code_point);
     b.method(string, "raw", 1, raw);
     let p = realm.string_prototype;
-    // String.prototype is itself a String wrapper, of "": its length is 0, fixed.
-    let length = Property { writable: false, configurable: false, ..Property::hidden(Value::Number(0.0)) };
-    b.heap.put(p, PropertyKey::name("length"), length);
     b.method(p, "toString", 0, to_string);
     b.method(p, "valueOf", 0, value_of);
     b.method(p, "at", 1, at);
