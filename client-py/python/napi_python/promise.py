@@ -109,11 +109,11 @@ class JSPromise(JSObject, concurrent.futures.Future[_T]):
 
     def result(self, timeout: float | None = None) -> _T:
         self._run_js_thread(timeout)
-        return concurrent.futures.Future.result(self, timeout)
+        return concurrent.futures.Future[_T].result(self, timeout)
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         self._run_js_thread(timeout)
-        return concurrent.futures.Future.exception(self, timeout)
+        return concurrent.futures.Future[_T].exception(self, timeout)
 
     def _run_js_thread(self, timeout: float | None) -> None:
         """On the JS thread of a ``js_thread="current"`` host, whose work (this promise's
