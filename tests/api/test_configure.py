@@ -30,8 +30,8 @@ def package_hooks() -> dict[str, Any]:
         "object_cls": JSObject,
         "function_cls": JSFunction,
         "symbol_cls": JSSymbol,
-        "promise_cls": JSPromise,
         "external_cls": JSExternal,
+        "promise_class": lambda: JSPromise,
         "addon_cls": Addon,
         "bigint_cls": BigInt,
         "null": js.null,
@@ -66,7 +66,7 @@ def test_configure_requires_every_hook():
         # Functions are called through JSCallable's native call slot.
         ("function_cls", JSObject, "function_cls must be a subclass of JSCallable, not JSObject"),
         ("symbol_cls", str, "symbol_cls must be a subclass of JSRef"),
-        ("promise_cls", object, "promise_cls must be a subclass of JSRef"),
+        ("promise_class", JSPromise.__name__, "promise_class must be callable, not str"),
         ("external_cls", dict, "external_cls must be a subclass of JSRef, not dict"),
         ("bigint_cls", float, "bigint_cls must be a subclass of int, not float"),
         ("receives_this_cls", _ReceivesThis(print), "receives_this_cls"),

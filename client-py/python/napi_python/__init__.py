@@ -14,8 +14,13 @@ one ``Host``.
 from __future__ import annotations
 
 import atexit
+import collections.abc
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from . import _native, cycles, errors, js, promise
+from . import _native, cycles, errors, js
 from ._native import JSBuffer, JSMethod
 from .addon import Addon, AddonInfo, TypedAddon, addon_info, close
 from .cycles import CyclesCollected
@@ -45,10 +50,33 @@ from .hosts.sandbox import RestartPolicy, Sandbox
 from .js.makers import _ReceivesThis
 from .machine import current_platform
 from .packages.require import require, resolve
-from .promise import JSPromise, set_uncaught_hook
 from .proxy import JSExternal, JSFunction, JSObject, JSSymbol
 from .values import BigInt
-from .workers.pool import AddonPool
+
+if TYPE_CHECKING:
+    from .promise import JSPromise, set_uncaught_hook
+    from .workers.pool import AddonPool
+
+# Imported at their first use: promises and the pool are `concurrent.futures` classes, and that
+# module (with `logging`, `traceback` and `tokenize`) is a seventh of `import napi_python`, which
+# a program that meets no promise and makes no pool need not pay.
+_FIRST_USE = {
+    "JSPromise": "promise",
+    "set_uncaught_hook": "promise",
+    "promise": "",
+    "AddonPool": "workers.pool",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _FIRST_USE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{where or name}")
+    value = module if not where else getattr(module, name)
+    globals()[name] = value
+    return value
+
 
 # Before finalization: our Rust threads stop taking the GIL (see client-py/src/exit_gate.rs).
 atexit.register(_native.interpreter_exiting)
@@ -106,14 +134,27 @@ __all__ = [
     "UnsafeArchiveError",
 ]
 
+
+def _awaitable(conn: Any, obj: Any) -> Any:
+    """A JS promise for the Python awaitable ``obj``, or None if it is not one: an object that is
+    no awaitable and no ``concurrent.futures.Future`` (none can exist before that module is
+    imported) is answered here, without importing the promise module."""
+    futures = sys.modules.get("concurrent.futures")
+    if isinstance(obj, (collections.abc.Awaitable, types.GeneratorType)) or (
+        futures is not None and isinstance(obj, futures.Future)
+    ):
+        return __getattr__("promise")._awaitable(conn, obj)
+    return None
+
+
 # The classes and factories the native layer builds values with, each by name (documented and
 # type-checked in client-py/src/python_types/configure.rs).
 _native.configure(
     object_cls=JSObject,
     function_cls=JSFunction,
     symbol_cls=JSSymbol,
-    promise_cls=JSPromise,
     external_cls=JSExternal,
+    promise_class=lambda: __getattr__("JSPromise"),
     addon_cls=Addon,
     bigint_cls=BigInt,
     null=js.null,
@@ -122,7 +163,7 @@ _native.configure(
     js_error=errors._js_error,
     failure=errors._failure,
     dead=errors._dead,
-    claimed=promise._claimed,
-    uncaught=promise._uncaught,
-    awaitable=promise._awaitable,
+    claimed=lambda p: __getattr__("promise")._claimed(p),
+    uncaught=lambda exc, conn: __getattr__("promise")._uncaught(exc, conn),
+    awaitable=_awaitable,
 )

@@ -165,8 +165,9 @@ def configure(
     object_cls: type[JSRef],
     function_cls: type[JSCallable],
     symbol_cls: type[JSRef],
-    promise_cls: type[JSRef],
     external_cls: type[JSRef],
+    # Called at the first promise: the class of promises.
+    promise_class: Callable[[], type[JSRef]],
     # The class of loaded addons: one passed to JavaScript is sent as its exports.
     addon_cls: type,
     # Values Python has no word for: BigInt, js.null, js.undefined, and the class of what

@@ -36,7 +36,7 @@ impl Proxies {
             RefKind::Array => (&h.object_cls, "array"),
             RefKind::Error => (&h.object_cls, "error"),
             RefKind::External => (&h.external_cls, "external"),
-            RefKind::Promise => (&h.promise_cls, "promise"),
+            RefKind::Promise => (h.promise_cls(py)?, "promise"),
             _ => (&h.object_cls, "object"),
         };
         // No lock is held while Python runs (it may switch threads, which then need the lock).

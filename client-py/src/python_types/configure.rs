@@ -3,6 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyInt, PyType};
 use pyo3::PyTypeInfo;
 
@@ -18,8 +19,9 @@ use crate::state::hooks::{register, Hooks};
 /// - `object_cls`: objects, arrays, errors, externals (a subclass of `JSRef`);
 /// - `function_cls`: functions and classes (a subclass of `JSCallable`);
 /// - `symbol_cls`: symbols (a subclass of `JSRef`);
-/// - `promise_cls`: promises (a subclass of `JSRef`);
-/// - `external_cls`: externals (a subclass of `JSRef`).
+/// - `external_cls`: externals (a subclass of `JSRef`);
+/// - `promise_class`: called with no arguments at the first promise, answers the class of
+///   promises (a subclass of `JSRef`).
 ///
 /// `addon_cls`: the class of loaded addons; one passed to JavaScript is sent as its `exports`.
 ///
@@ -53,8 +55,8 @@ use crate::state::hooks::{register, Hooks};
     object_cls,
     function_cls,
     symbol_cls,
-    promise_cls,
     external_cls,
+    promise_class,
     addon_cls,
     bigint_cls,
     null,
@@ -73,8 +75,8 @@ pub fn configure(
     object_cls: Bound<'_, PyType>,
     function_cls: Bound<'_, PyType>,
     symbol_cls: Bound<'_, PyType>,
-    promise_cls: Bound<'_, PyType>,
     external_cls: Bound<'_, PyType>,
+    promise_class: Bound<'_, PyAny>,
     addon_cls: Bound<'_, PyType>,
     bigint_cls: Bound<'_, PyType>,
     null: Bound<'_, PyAny>,
@@ -100,8 +102,9 @@ pub fn configure(
         object_cls: subclass_of::<JSRef>("object_cls", object_cls)?,
         function_cls: subclass_of::<JSCallable>("function_cls", function_cls)?,
         symbol_cls: subclass_of::<JSRef>("symbol_cls", symbol_cls)?,
-        promise_cls: subclass_of::<JSRef>("promise_cls", promise_cls)?,
         external_cls: subclass_of::<JSRef>("external_cls", external_cls)?,
+        promise_class: callable("promise_class", promise_class)?,
+        promise_cls: PyOnceLock::new(),
         addon_cls: addon_cls.unbind(),
         claimed: callable("claimed", claimed)?,
         uncaught: callable("uncaught", uncaught)?,

@@ -5,17 +5,12 @@ thread costs nothing per host, and the threads a process has do not grow with it
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 import weakref
 from typing import NamedTuple
 
 from .. import _native, fork_hooks
-
-# With output="logging", the host's stdout (INFO) and stderr (WARNING) arrive here, one record
-# per line.
-_host_log = logging.getLogger("napi_python.host")
 
 
 class _Forwarded(NamedTuple):
@@ -85,8 +80,12 @@ def _forward_lines(host: _Forwarded) -> bool:
 def _write(host: _Forwarded, lines: list[tuple[str, str]]) -> None:
     for stream, line in lines:
         if host.output == "logging":
+            # The logger "napi_python.host": the host's stdout at INFO, its stderr at WARNING, a
+            # record a line. `logging` is imported by the first host that asks for it.
+            import logging
+
             level = logging.INFO if stream == "stdout" else logging.WARNING
-            _host_log.log(level, "napi-hostd %d %s: %s", host.pid, stream, line)
+            logging.getLogger("napi_python.host").log(level, "napi-hostd %d %s: %s", host.pid, stream, line)
             continue
         target = sys.stdout if stream == "stdout" else sys.stderr
         try:
