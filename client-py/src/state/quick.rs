@@ -1,4 +1,4 @@
-//! Whether a direct in-process call keeps the GIL (D58).
+//! Whether a direct in-process call keeps the GIL (D37).
 //!
 //! Releasing and retaking the GIL costs about a tenth of a quick in-process call. A function
 //! whose last call was quick keeps the GIL for the next one, as CPython itself lets a thread
