@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from functools import cache
 
 import pytest
 from conftest import ROOT, addon_path, node_eval
@@ -20,11 +21,30 @@ CALLS = [
 ]
 
 
-def run_example(*args: str) -> subprocess.CompletedProcess[str]:
+@cache
+def example_program() -> str:
+    """client/examples/call.rs, built with the features `cargo test --workspace --exclude
+    napi-test-addon` resolves (scripts/test runs it first), so that it reuses that build: `cargo
+    run -p napi-client` alone resolves fewer (napi-runtime's `testing`, syn's `visit-mut`) and
+    compiled again most of the debug workspace (1.6 GB) for this one program."""
     cargo = shutil.which("cargo")
     assert cargo, "cargo is not on PATH (scripts/setup installs Rust)"
-    cmd = [cargo, "run", "--quiet", "-p", "napi-client", "--example", "call", "--", *args]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    cmd = [cargo, "build", "--quiet", "--workspace", "--exclude", "napi-test-addon", "--example", "call"]
+    built = subprocess.run(
+        [*cmd, "--message-format=json"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert built.returncode == 0, built.stderr
+    messages = [json.loads(line) for line in built.stdout.splitlines() if line.startswith("{")]
+    (program,) = [
+        m["executable"] for m in messages if m.get("target", {}).get("name") == "call" and m.get("executable")
+    ]
+    return program
+
+
+def run_example(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [example_program(), *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 @pytest.mark.parametrize("mode", [[], ["--in-process"]], ids=["isolated", "in-process"])
