@@ -76,6 +76,16 @@ static bool own_length_read(napi_env env, napi_value v) {
   return napi_has_own_property(env, v, key, &own) == napi_ok && own;
 }
 
+/* An array of more than 2**16 elements (a sparse one: an element set at 2**31-1, a length of
+ * 2**32-1) made a string, as a key or a coercion does: V8 joins every hole, for minutes; napi_python
+ * answers at once. Not compared. */
+static bool slow_join(napi_env env, napi_value v) {
+  bool is = false;
+  uint32_t n = 0;
+  if (v == NULL || napi_is_array(env, v, &is) != napi_ok || !is) return false;
+  return napi_get_array_length(env, v, &n) == napi_ok && n > 65536;
+}
+
 static napi_value make_error(napi_env env, int kind, napi_value code, napi_value msg, napi_status* s) {
   napi_value v = NULL;
   switch (kind % 4) {
@@ -208,6 +218,13 @@ static void step(napi_env env) {
   if ((op == OP_set_named || op == OP_set_property) &&
       odd_prototype(env, op == OP_set_named ? prop_name(o.v[1]) : NULL, reg(o.v[1]), (uint8_t)o.v[2])) {
     emit(" node crashes");
+    return;
+  }
+  uint8_t key = op == OP_get_property || op == OP_coerce ? (uint8_t)o.v[2] : (uint8_t)o.v[1];
+  if ((op == OP_set_property || op == OP_get_property || op == OP_has_property || op == OP_delete_property ||
+       op == OP_coerce) &&
+      slow_join(env, reg(key))) {
+    emit(" slow join");
     return;
   }
   if (op == OP_set_element && own_length_read(env, reg(o.v[0]))) {
