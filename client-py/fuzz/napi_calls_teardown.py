@@ -38,7 +38,8 @@ def _read_log(path: Path) -> str:
 def teardown_node(program: bytes, log: Path) -> str:
     """The program's transcript under node, then what node's exit ran (a process a program)."""
     proc = subprocess.run(
-        [str(NODE), "-e", _NODE_TEARDOWN, str(ADDON), program.hex(), str(log)],
+        # A promise a program rejected has no handler: node would end the process for it.
+        [str(NODE), "--unhandled-rejections=none", "-e", _NODE_TEARDOWN, str(ADDON), program.hex(), str(log)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
