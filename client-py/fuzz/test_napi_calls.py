@@ -1,8 +1,10 @@
 """Node-API against node 26: programs of Node-API calls (values of each type, objects and their
 properties, arrays, references and their counts, handle scopes, wraps and type tags, errors
-thrown and caught, buffers and typed arrays, promises, finalizers, instance data) run by the
-napi_calls test addon under node and under napi_python, isolated and in-process, and what each
-call answered compared line by line (napi_calls.py). The kept corpus is replayed (every program
+thrown and caught, buffers and typed arrays, promises, finalizers, instance data, scripts, async
+work, threadsafe functions) run by the napi_calls test addon under node and under napi_python,
+isolated and in-process, and what each call answered compared line by line, then what the works
+and functions did after the program (napi_calls.py); and programs that end their env, compared
+by what its end ran, in order (napi_calls_teardown.py: cleanup hooks, finalizers). The kept corpus is replayed (every program
 that once differed, named found-WHAT), then a burst of programs from a seed: 20 a Hypothesis
 example (``NAPI_PYTHON_FUZZ_EXAMPLES``), from ``--hypothesis-seed`` (0 unless scripts/fuzz gives
 another), the same programs each time. The same programs then pass handles whose scope closed
