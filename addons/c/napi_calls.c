@@ -152,11 +152,6 @@ static const char* native_name(const void* p, char* buf, size_t size) {
   return "ptr";
 }
 
-static void count_finalized(node_api_basic_env env, void* data, void* hint) {
-  (void)env, (void)data, (void)hint;
-  finalized++;
-}
-
 /* ---- rendering: calls that need no exception to be clear, and that change nothing ---- */
 
 static void render_double(double d) {
@@ -362,10 +357,13 @@ static void reset(napi_env env) {
   out_len = 0;
   if (out != NULL) out[0] = 0;
   napi_set_instance_data(env, NULL, NULL, NULL);
+  reset_async();
+  finalizer_serial = 0;
 }
 
 static void finish(napi_env env) {
   while (depth > 0) close_innermost(env);
+  finish_async(env);
   for (int i = 0; i < REFS; i++) {
     if (refs[i] != NULL) napi_delete_reference(env, refs[i]);
     refs[i] = NULL;
@@ -381,13 +379,24 @@ static void finish(napi_env env) {
   }
 }
 
-static napi_value Run(napi_env env, napi_callback_info info) {
+/* run(program, allowStale), or teardown(program, path) (napi_calls_teardown.h). */
+static napi_value run_program(napi_env env, napi_callback_info info, bool teardown) {
   napi_value argv[2];
   void* data = NULL;
   size_t len = 0;
   if (!get_args(env, info, 2, argv, NULL)) return NULL;
   NODE_API_CALL(env, napi_get_buffer_info(env, argv[0], &data, &len));
-  NODE_API_CALL(env, napi_get_value_bool(env, argv[1], &allow_stale));
+  allow_stale = false;
+  if (teardown) {
+    size_t path_len = 0;
+    NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[1], NULL, 0, &path_len));
+    free(teardown_path);
+    teardown_path = malloc(path_len + 1);
+    NODE_API_ASSERT(env, teardown_path != NULL, "out of memory");
+    NODE_API_CALL(env, napi_get_value_string_utf8(env, argv[1], teardown_path, path_len + 1, &path_len));
+  } else {
+    NODE_API_CALL(env, napi_get_value_bool(env, argv[1], &allow_stale));
+  }
   if (out == NULL) {
     out_cap = 4096;
     out = malloc(out_cap);
@@ -416,6 +425,10 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value Run(napi_env env, napi_callback_info info) { return run_program(env, info, false); }
+
+static napi_value Teardown(napi_env env, napi_callback_info info) { return run_program(env, info, true); }
+
 /* The finalizers run so far: not compared (the collector decides when), a sanity figure. */
 static napi_value Finalized(napi_env env, napi_callback_info info) {
   (void)info;
@@ -426,6 +439,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor descs[] = {
       DECLARE_METHOD("run", Run),
       DECLARE_METHOD("finalized", Finalized),
+      DECLARE_METHOD("settle", Settle),
+      DECLARE_METHOD("teardown", Teardown),
   };
   return EXPORT_METHODS(env, exports, descs);
 }

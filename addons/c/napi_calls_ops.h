@@ -5,7 +5,8 @@
  *   i  4 bytes (a u32)           q  8 bytes (a u64)          f  8 bytes (a double)
  *   s  a string: a length byte (its low 4 bits the length; 0x80: passed as NAPI_AUTO_LENGTH, NUL
  *      ended), then that many bytes      w  the same with 2 bytes a UTF-16 unit
- *   n  a reference slot          p  a deferred slot          x  a native slot
+ *   n  a reference slot          p  a deferred, work or threadsafe-function slot
+ *   x  a native slot
  *   a  arguments: a count byte (0-3), then that many registers
  *   W  bigint words: a sign byte, a count byte (0-3), then 8 bytes a word
  *   D  descriptors: a count byte (0-3), then per property a name byte, an attributes byte (its
@@ -101,7 +102,18 @@
   OP(add_finalizer, "rxb")                       \
   OP(set_instance_data, "x")                     \
   OP(get_instance_data, "")                      \
-  OP(describe, "r")
+  OP(describe, "r")                              \
+  OP(async_create, "pbr")                        \
+  OP(async_queue, "p")                           \
+  OP(async_cancel, "p")                          \
+  OP(async_delete, "p")                          \
+  OP(tsfn_create, "prbb")                        \
+  OP(tsfn_call, "pb")                            \
+  OP(tsfn_thread, "pb")                          \
+  OP(tsfn_acquire, "p")                          \
+  OP(tsfn_release, "pb")                         \
+  OP(run_script, "dbr")                          \
+  OP(cleanup_hook, "bx")
 
 /* One operation's operands, decoded by its letters: numbers in v (in order), the one string, the
  * argument registers, the descriptors. */
@@ -327,16 +339,12 @@ static void note_returned_ref(napi_env env, napi_ref* ref, napi_value target) {
   if (ref != NULL && *ref != NULL) new_reference(env, (int)(ref - refs), target, 0);
 }
 
+#include "napi_calls_teardown.h"
+
 /* ---- buffers ---- */
 
 static void fill(void* data, size_t len) {
   for (size_t i = 0; data != NULL && i < len; i++) ((uint8_t*)data)[i] = (uint8_t)(i * 7 + 1);
-}
-
-static void free_external(node_api_basic_env env, void* data, void* hint) {
-  (void)env, (void)hint;
-  free(data);
-  finalized++;
 }
 
 static void op_external_memory(napi_env env, const operands* o, bool buffer) {
@@ -344,10 +352,11 @@ static void op_external_memory(napi_env env, const operands* o, bool buffer) {
   napi_value v = NULL;
   if (data == NULL) return;
   memset(data, 0x40 + (int)(o->v[1] % NATIVES), 16);
-  napi_status s = buffer ? napi_create_external_buffer(env, 16, data, free_external, NULL, &v)
-                         : napi_create_external_arraybuffer(env, data, 16, free_external, NULL, &v);
+  napi_status s = buffer ? napi_create_external_buffer(env, 16, data, logged_free, next_hint(), &v)
+                         : napi_create_external_arraybuffer(env, data, 16, logged_free, next_hint(), &v);
   if (s != napi_ok) free(data);
   result(env, o->v[0], s, v);
+  if (s == napi_ok) hold(env, v);
 }
 
 static void op_info(napi_env env, const operands* o, int kind) {

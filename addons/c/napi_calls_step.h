@@ -65,6 +65,27 @@ static bool lists_buffer_methods(napi_env env, napi_value v, bool with_prototype
   return with_prototypes && v != NULL && napi_is_typedarray(env, v, &is) == napi_ok && is;
 }
 
+/* A typed array with a `length` of its own: V8's napi_set_element of it reads that property (a
+ * getter runs, and what it throws is pending), where a store in JS (`a[7] = 1`) does not, nor
+ * does napi_python. */
+static bool own_length_read(napi_env env, napi_value v) {
+  bool is = false, own = false;
+  napi_value key = NULL;
+  if (v == NULL || napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_create_string_utf8(env, "length", NAPI_AUTO_LENGTH, &key) != napi_ok) return false;
+  return napi_has_own_property(env, v, key, &own) == napi_ok && own;
+}
+
+/* An array of more than 2**16 elements (a sparse one: an element set at 2**31-1, a length of
+ * 2**32-1) made a string, as a key or a coercion does: V8 joins every hole, for minutes; napi_python
+ * answers at once. Not compared. */
+static bool slow_join(napi_env env, napi_value v) {
+  bool is = false;
+  uint32_t n = 0;
+  if (v == NULL || napi_is_array(env, v, &is) != napi_ok || !is) return false;
+  return napi_get_array_length(env, v, &n) == napi_ok && n > 65536;
+}
+
 static napi_value make_error(napi_env env, int kind, napi_value code, napi_value msg, napi_status* s) {
   napi_value v = NULL;
   switch (kind % 4) {
@@ -170,6 +191,8 @@ static void op_settle(napi_env env, const operands* o, bool resolve) {
   report(env, s, NULL);
 }
 
+#include "napi_calls_async.h"
+
 /* The call first, then its outputs read: C leaves the order of a call's arguments open. */
 #define RESULT(call)          \
   do {                        \
@@ -191,10 +214,29 @@ static void step(napi_env env) {
   emit("%s", op_names[op]);
   decode(op_letters[op], &o);
   uint8_t d = (uint8_t)o.v[0];
-  fresh_result = (op <= OP_dataview && op != OP_builtin) || op == OP_promise || op == OP_define_class;
+  fresh_result = (op <= OP_dataview && op != OP_builtin) || op == OP_promise || op == OP_define_class || op == OP_run_script;
   if ((op == OP_set_named || op == OP_set_property) &&
       odd_prototype(env, op == OP_set_named ? prop_name(o.v[1]) : NULL, reg(o.v[1]), (uint8_t)o.v[2])) {
     emit(" node crashes");
+    return;
+  }
+  uint8_t key = op == OP_get_property || op == OP_coerce ? (uint8_t)o.v[2] : (uint8_t)o.v[1];
+  if ((op == OP_set_property || op == OP_get_property || op == OP_has_property || op == OP_delete_property ||
+       op == OP_coerce) &&
+      (slow_join(env, reg(key)) || own_length_read(env, reg(key)))) {
+    /* A typed array with its own `length` made a string: node's Buffer.prototype.toString reads
+     * that property, napi_python's the buffer's length. */
+    emit(slow_join(env, reg(key)) ? " slow join" : " length read");
+    return;
+  }
+  if (op == OP_detach && teardown_path != NULL) {
+    /* node runs a detached external buffer's finalizer at once (before the env's end), napi_python
+     * when the buffer dies: not followed yet, so not compared where finalizers are. */
+    emit(" teardown");
+    return;
+  }
+  if (op == OP_set_element && own_length_read(env, reg(o.v[0]))) {
+    emit(" length read");
     return;
   }
   switch (op) {
@@ -275,7 +317,8 @@ static void step(napi_env env) {
       RESULT(napi_create_function(env, str, len, pick_callback(o.v[1]), NULL, &v));
       break;
     case OP_external:
-      RESULT(napi_create_external(env, &natives[o.v[1] % NATIVES], count_finalized, NULL, &v));
+      RESULT(napi_create_external(env, &natives[o.v[1] % NATIVES], logged_finalizer, next_hint(), &v));
+      if (s == napi_ok) hold(env, v);
       break;
     case OP_buffer: {
       void* data = NULL;
@@ -408,9 +451,9 @@ static void step(napi_env env) {
         emit(" skipped"); /* node aborts: V8 refuses a private property on an external's read-only map */
         break;
       }
-      s = napi_wrap(env, target, &natives[o.v[1] % NATIVES], count_finalized, NULL, ref);
+      s = napi_wrap(env, target, &natives[o.v[1] % NATIVES], logged_finalizer, next_hint(), ref);
       report(env, s, NULL);
-      if (s == napi_ok) note_returned_ref(env, ref, target);
+      if (s == napi_ok) note_returned_ref(env, ref, target), hold(env, target);
       else if (ref != NULL) *ref = NULL;
       break;
     }
@@ -449,14 +492,14 @@ static void step(napi_env env) {
     case OP_add_finalizer: {
       napi_ref* ref = returned_ref((uint8_t)o.v[2]);
       napi_value target = reg(o.v[0]);
-      s = napi_add_finalizer(env, target, &natives[o.v[1] % NATIVES], count_finalized, NULL, ref);
+      s = napi_add_finalizer(env, target, &natives[o.v[1] % NATIVES], logged_finalizer, next_hint(), ref);
       report(env, s, NULL);
-      if (s == napi_ok) note_returned_ref(env, ref, target);
+      if (s == napi_ok) note_returned_ref(env, ref, target), hold(env, target);
       else if (ref != NULL) *ref = NULL;
       break;
     }
     case OP_set_instance_data:
-      report(env, napi_set_instance_data(env, &natives[o.v[0] % NATIVES], count_finalized, NULL), NULL);
+      report(env, napi_set_instance_data(env, &natives[o.v[0] % NATIVES], logged_finalizer, next_hint()), NULL);
       break;
     case OP_get_instance_data: {
       void* data = NULL;
@@ -467,5 +510,16 @@ static void step(napi_env env) {
       break;
     }
     case OP_describe: op_describe(env, &o); break;
+    case OP_async_create: op_async_create(env, &o); break;
+    case OP_async_queue: op_async_queue(env, &o); break;
+    case OP_async_cancel: op_async_cancel(env, &o); break;
+    case OP_async_delete: op_async_delete(env, &o); break;
+    case OP_tsfn_create: op_tsfn_create(env, &o); break;
+    case OP_tsfn_call: op_tsfn_call(env, &o, false); break;
+    case OP_tsfn_thread: op_tsfn_call(env, &o, true); break;
+    case OP_tsfn_acquire: op_tsfn_acquire(env, &o); break;
+    case OP_tsfn_release: op_tsfn_release(env, &o); break;
+    case OP_run_script: op_run_script(env, &o); break;
+    case OP_cleanup_hook: op_cleanup_hook(env, &o); break;
   }
 }

@@ -8,6 +8,10 @@ is the same each time.
     python client-py/fuzz/napi_calls.py replay HEX|FILE...         run programs, show where they differ
     python client-py/fuzz/napi_calls.py show HEX|FILE              a program, an operation a line
 
+A program's async work and threadsafe functions end after it returned: settle() gives their logs,
+compared too. Programs that end their env (cleanup hooks, finalizers at teardown) are run by
+napi_calls_teardown.py, and `run` draws some of them each round.
+
 A difference is shrunk (operations removed while it stays) and printed with its program as hex;
 its bytes are saved in build/fuzz/crashes/napi_calls/. Once fixed in the host, copy that file into
 client-py/fuzz/corpus/napi_calls/ as found-WHAT; if node's behaviour is not to be followed, list it
@@ -66,6 +70,12 @@ DELIBERATE: list[tuple[str, str, str]] = [
         r'name="TypeError" message="[^"]* is not a constructor"',
         "napi_new_instance of what is no constructor throws a TypeError in both; V8 names the JS"
         " expression of the call into the addon (`addon.run`), a host without JS source names the function",
+    ),
+    (
+        r'name="SyntaxError" message="(Invalid or unexpected token|Unexpected |missing |Unterminated |Invalid regular)',
+        r'name="SyntaxError" message=',
+        "napi_run_script of what is no JS expression throws a SyntaxError in both; the message is V8's"
+        " parser's wording, napi_python's host parses with a parser of its own",
     ),
 ]
 
@@ -141,16 +151,19 @@ _UNITS = [0x41, 0xE9, 0xD800, 0xDC00, 0xD83D, 0xDE00, 0, 0xFFFF, 0x30]
 # Operations a program makes more of: values to work on, and catching what was thrown.
 _WEIGHTS = {"object": 4, "array": 2, "int32": 2, "string_utf8": 3, "double": 2, "catch": 3, "open_scope": 2,
             "close_scope": 2, "set_named": 3, "get_named": 3, "set_property": 2, "get_property": 2, "call": 2,
-            "function": 2, "create_reference": 2, "reference_value": 2, "describe": 2, "wrap": 2}  # fmt: skip
+            "function": 2, "create_reference": 2, "reference_value": 2, "describe": 2, "wrap": 2,
+            "async_create": 2, "async_queue": 2, "tsfn_create": 2, "tsfn_call": 2}  # fmt: skip
+
+_FOLLOW = {"async_create": ("async_queue", "async_cancel"), "tsfn_create": ("tsfn_call", "tsfn_thread", "tsfn_release")}
 
 
 class Writer:
     """Programs from one seed: mostly registers that hold values, some that do not."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, weights: dict[str, int] | None = None) -> None:
         self.rng = random.Random(seed)
         self.names = [name for name, _ in OPS]
-        self.weights = [_WEIGHTS.get(name, 1) for name in self.names]
+        self.weights = [(weights or _WEIGHTS).get(name, 1) for name in self.names]
 
     def program(self) -> bytes:
         rng, out = self.rng, bytearray()
@@ -158,8 +171,15 @@ class Writer:
         for _ in range(rng.randint(3, 40)):
             op = rng.choices(range(len(OPS)), self.weights)[0]
             out.append(op if rng.random() < 0.95 else op + len(OPS) * rng.randint(0, 255 // len(OPS) - 1))
+            start = len(out)
             for letter in OPS[op][1]:
                 out += self._operand(letter, filled)
+            # A work made is mostly queued, a function made mostly called: the same slot next.
+            for then in _FOLLOW.get(OPS[op][0], ()):
+                if rng.random() < 0.6:
+                    out += bytes([OP_INDEX[then], out[start]]) + b"".join(
+                        self._operand(letter, filled) for letter in OPS[OP_INDEX[then]][1][1:]
+                    )
         if rng.random() < 0.05 and out:  # cut short: the addon reads zeros past the end
             del out[rng.randrange(len(out)) :]
         return bytes(out)
@@ -203,17 +223,24 @@ class Writer:
                       self._register(filled) | (0x80 * (rng.random() < 0.2))]
                      for _ in range(n)]  # fmt: skip
             return bytes([n] + [b for item in items for b in item])
+        if letter == "p" and rng.random() < 0.6:  # the same work or function again, mostly
+            return b"\0"
         return bytes([rng.randrange(8) if letter in "npx" and rng.random() < 0.8 else rng.randrange(256)])
 
 
 # ---- running programs ----
 
+# Each program's transcript, then the logs of its async work and threadsafe functions, which
+# settle() resolves with once the last of them ended (after the program returned to the loop).
 _NODE_BATCH = """
 const addon = require(process.argv[1]);
 const programs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-for (const hex of programs) {
-  process.stdout.write(JSON.stringify(addon.run(Buffer.from(hex, 'hex'), false)) + '\\n');
-}
+(async () => {
+  for (const hex of programs) {
+    const transcript = addon.run(Buffer.from(hex, 'hex'), false);
+    process.stdout.write(JSON.stringify(transcript + await addon.settle()) + '\\n');
+  }
+})();
 """
 
 
@@ -277,7 +304,11 @@ class Hosts:
         else:
             addon = self.isolated if isolated else self.inprocess
         try:
-            return str(addon.run(program, allow_stale))
+            transcript = str(addon.run(program, allow_stale))
+            try:
+                return transcript + str(addon.settle().result(timeout=TIMEOUT))
+            except TimeoutError:
+                return transcript + "settle() did not resolve"
         except AddonCrashedError as e:
             close(addon)
             if allow_stale:
@@ -428,6 +459,10 @@ def main(argv: list[str]) -> int:
             found = differences(programs, hosts)
             bad, _ = stale_outcomes(programs, hosts)
             total += len(programs)
+            if not found:  # and programs that end their env (a node and two hosts each)
+                from napi_calls_teardown import teardown_burst, teardown_differences
+
+                found = teardown_differences(teardown_burst(seed + rounds, 10))
             if found:
                 print(f"seed {seed + rounds}:")
                 _report(found, hosts, print)

@@ -1,8 +1,10 @@
 """Node-API against node 26: programs of Node-API calls (values of each type, objects and their
 properties, arrays, references and their counts, handle scopes, wraps and type tags, errors
-thrown and caught, buffers and typed arrays, promises, finalizers, instance data) run by the
-napi_calls test addon under node and under napi_python, isolated and in-process, and what each
-call answered compared line by line (napi_calls.py). The kept corpus is replayed (every program
+thrown and caught, buffers and typed arrays, promises, finalizers, instance data, scripts, async
+work, threadsafe functions) run by the napi_calls test addon under node and under napi_python,
+isolated and in-process, and what each call answered compared line by line, then what the works
+and functions did after the program (napi_calls.py); and programs that end their env, compared
+by what its end ran, in order (napi_calls_teardown.py: cleanup hooks, finalizers). The kept corpus is replayed (every program
 that once differed, named found-WHAT), then a burst of programs from a seed: 20 a Hypothesis
 example (``NAPI_PYTHON_FUZZ_EXAMPLES``), from ``--hypothesis-seed`` (0 unless scripts/fuzz gives
 another), the same programs each time. The same programs then pass handles whose scope closed
@@ -17,6 +19,7 @@ from napi_calls import (
     ADDON,
     CORPUS,
     NODE,
+    OP_INDEX,
     Hosts,
     burst,
     differences,
@@ -26,11 +29,14 @@ from napi_calls import (
     shrink,
     stale_outcomes,
 )
+from napi_calls_teardown import kept_teardown_corpus, teardown_burst, teardown_differences
 
 pytestmark = pytest.mark.skipif(
     not (ADDON.is_file() and NODE.is_file()), reason=f"{ADDON} or {NODE} is absent: run scripts/build"
 )
 PROGRAMS = 20 * EXAMPLES
+# Programs that end their env: a node process and two hosts each.
+TEARDOWN_PROGRAMS = EXAMPLES // 5
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +110,30 @@ def test_stale_programs_leave_the_hosts_compared_with_node_as_they_were(hosts):
     hosts.run(TAGS_A_PROTOTYPE_WHEN_STALE, isolated=True, allow_stale=True)
     transcript = hosts.run(CHECKS_THE_BUFFER_PROTOTYPES_TAG, isolated=True).splitlines()
     assert transcript[2] == "2 check_tag s=0 false"
+
+
+def test_teardown_programs_end_their_env_as_node_does(request: pytest.FixtureRequest):
+    seed = int(request.config.getoption("hypothesis_seed", None) or 0)
+    kept = [p.read_bytes() for p in kept_teardown_corpus()]
+    assert kept, "the teardown corpus is empty"
+    found = teardown_differences(kept + teardown_burst(seed, TEARDOWN_PROGRAMS))
+    if found:
+        pytest.fail(
+            f"{len(found)} teardown programs differ; the first:\n{found[0]}\n(saved as {save(found[0].program)})"
+        )
+
+
+def _ops(*ops: tuple) -> bytes:
+    return b"".join(bytes([OP_INDEX[name], *operands]) for name, *operands in ops)
+
+
+def test_a_work_queued_behind_a_busy_pool_is_cancelled_and_completes_as_cancelled(hosts):
+    # Five works queued (the fifth in slot 0 again, the first going on): the pool's four threads
+    # wait at the gate in the first four, so the fifth is cancelled and completes with
+    # napi_cancelled (11), and the second cannot be (napi_generic_failure, 9).
+    queued = [op for slot in (0, 1, 2, 3, 0) for op in (("async_create", slot, 0, 0), ("async_queue", slot))]
+    program = _ops(*queued, ("async_cancel", 0), ("async_cancel", 1))
+    transcript = hosts.run(program, isolated=True)
+    assert "async_cancel s=0" in transcript and "async_cancel s=9" in transcript
+    assert "complete s=11 executed=0" in transcript and transcript.count("complete s=0 executed=1") == 4
+    assert not differences([program], hosts)

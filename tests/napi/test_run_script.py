@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import addon_path
-from node_oracle import assert_same_as_node, call
+from node_oracle import assert_same_as_node, call, node_eval
 
 from napi_python import JSError
 
@@ -130,3 +130,12 @@ def test_a_script_that_is_refused_runs_no_part_of_it(load):
 def test_a_script_that_is_not_a_string_is_refused_with_napi_string_expected(load):
     addon = load("run_script")
     assert addon.status(1) == 3  # napi_string_expected, as node answers
+
+
+@pytest.mark.parametrize("source", ["nope + 1", "1 +", "Symbol() + ''", "1 + 1"])
+def test_a_script_that_throws_answers_the_status_node_answers(load, source):
+    # napi_generic_failure (9) with the exception pending, as node's V8 compile or run gives
+    # nothing, not napi_pending_exception.
+    addon = load("run_script")
+    expected = node_eval(f"console.log(require({addon_path('run_script')!r}).status({source!r}))")
+    assert addon.status(source) == expected

@@ -38,7 +38,8 @@ impl Cx<'_> {
         if let Some(cb) = finalize {
             // A finalizer of its own, not a wrap: the buffer can still be wrapped, as in node.
             let seq = self.rt.next_seq();
-            let f = Finalization { env: self.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq };
+            let f =
+                Finalization { env: self.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq, memory: !shared };
             self.rt.heap_mut().obj_mut(id).finalizers.push(f);
         }
         id

@@ -9,7 +9,7 @@ use super::pointers::Out;
 use super::strings::read_utf8;
 use super::types::*;
 use napi_runtime::convert::ErrorKind;
-use napi_runtime::{Env, JsString, Value};
+use napi_runtime::{Env, JsString, Thrown, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_throw(env: napi_env, error: napi_value) -> napi_status {
@@ -183,9 +183,16 @@ pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, resu
         result.required()?;
         let Value::String(source) = cx.value(script)? else { return fail(status::STRING_EXPECTED) };
         // Expressions over globals, parsed by a real parser and evaluated over the host's
-        // values (napi-script); anything else throws a SyntaxError naming it.
-        let v = napi_script::run(cx.rt, &source.to_rust_string())?;
-        cx.ret(result, v)
+        // values (napi-script); anything else throws a SyntaxError naming it. A script that
+        // throws leaves its exception pending and answers node's generic failure (V8's compile
+        // or run gave nothing), not napi_pending_exception.
+        match napi_script::run(cx.rt, &source.to_rust_string()) {
+            Ok(v) => cx.ret(result, v),
+            Err(Thrown(e)) => {
+                cx.rt.throw(e);
+                fail(status::GENERIC_FAILURE)
+            }
+        }
     })
 }
 

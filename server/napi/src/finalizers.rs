@@ -24,7 +24,14 @@ pub unsafe extern "C" fn napi_add_finalizer(
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
         let Value::Object(obj) = v else { return fail(status::INVALID_ARG) };
         let seq = cx.rt.next_seq();
-        let f = Finalization { env: cx.env.id, cb: native_finalizer(cb), data: finalize_data as usize, hint: finalize_hint as usize, seq };
+        let f = Finalization {
+            env: cx.env.id,
+            cb: native_finalizer(cb),
+            data: finalize_data as usize,
+            hint: finalize_hint as usize,
+            seq,
+            memory: false,
+        };
         cx.rt.heap_mut().obj_mut(obj).finalizers.push(f);
         if let Some(result) = result.optional() {
             // The reference owns the finalizer: deleting it cancels it.
@@ -52,6 +59,7 @@ pub unsafe extern "C" fn node_api_post_finalizer(
             data: finalize_data as usize,
             hint: finalize_hint as usize,
             seq: cx.rt.next_seq(),
+            memory: false,
         };
         cx.rt.post_finalizer(f);
         Ok(())

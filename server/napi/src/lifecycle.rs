@@ -263,7 +263,7 @@ pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: Ou
 pub unsafe extern "C" fn napi_add_env_cleanup_hook(env: napi_env, fun: Option<CleanupHookFn>, arg: *mut std::ffi::c_void) -> napi_status {
     entry::plain(env, "napi_add_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
-        cx.env.cleanup_hooks.borrow_mut().push((native_cleanup_hook(f), arg as usize));
+        cx.env.cleanup_hooks.borrow_mut().push((native_cleanup_hook(f), arg as usize, cx.rt.next_seq()));
         Ok(())
     })
 }
@@ -277,28 +277,22 @@ pub unsafe extern "C" fn napi_remove_env_cleanup_hook(
     entry::plain(env, "napi_remove_env_cleanup_hook", |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
         let mut hooks = cx.env.cleanup_hooks.borrow_mut();
-        if let Some(i) = hooks.iter().rposition(|h| *h == (native_cleanup_hook(f), arg as usize)) {
+        if let Some(i) = hooks.iter().rposition(|h| (h.0, h.1) == (native_cleanup_hook(f), arg as usize)) {
             hooks.remove(i);
         }
         Ok(())
     })
 }
 
-/// Tears an env down as Node does when the environment exits: async cleanup hooks (waited for
-/// until removed, the event queue and the loop driven meanwhile, but not past `until`), cleanup hooks in reverse order of registration, then its threadsafe functions
-/// close and pending async work completes, then the finalizers its live objects still hold
-/// (newest first), then the instance-data finalizer.
+/// Tears an env down as Node does when the environment exits: the finalizers that free external
+/// buffers' memory (newest first: node's cleanables), the cleanup hooks, synchronous and async
+/// in one order, newest registration first (async ones waited for until removed, the event
+/// queue and the loop driven meanwhile, but not past `until`), then its threadsafe functions
+/// close and pending async work completes, then the finalizers its live objects still hold and
+/// the instance data's, newest first.
 pub fn teardown_env(rt: &Runtime, env: &Env, driven: &dyn super::async_cleanup::TeardownLoop, until: std::time::Instant) {
-    // Async cleanup hooks first, the loop running until each has removed itself (Node).
-    super::async_cleanup::run_async_cleanup_hooks(rt, env.id, driven, until);
-    loop {
-        let Some((f, arg)) = env.cleanup_hooks.borrow_mut().pop() else { break };
-        // SAFETY: a `NativeFn<CleanupHook>` is the address of a callable function of this
-        // signature (`NativeFn::new`'s contract).
-        let hook = unsafe { std::mem::transmute::<usize, CleanupHookFn>(f.addr()) };
-        // SAFETY: running the addon's hook with its own argument.
-        unsafe { hook(arg as *mut std::ffi::c_void) };
-    }
+    run_finalizers(rt, rt.take_env_finalizers(env.id, true));
+    super::async_cleanup::run_cleanup_hooks(rt, env, driven, until);
     // What Node's cleanup hooks and the loop turns after them do: threadsafe functions close
     // (finalizer once, leftovers to call_js_cb with a NULL env; closed first, so a producer that
     // keeps feeding one cannot keep teardown busy), and pending async work completes.
@@ -307,11 +301,19 @@ pub fn teardown_env(rt: &Runtime, env: &Env, driven: &dyn super::async_cleanup::
     // Nothing runs after teardown, so what was posted runs now, and what a finalizer posts runs
     // right after it.
     rt.run_post_finalizers();
-    rt.queue_finalizers(rt.take_env_finalizers(env.id));
-    while rt.run_next_finalizer() {
-        rt.run_post_finalizers();
-    }
+    let due = rt.take_env_finalizers(env.id, false);
+    let (newer, older): (Vec<_>, Vec<_>) = due.into_iter().partition(|f| f.seq > env.instance_data_seq.get());
+    run_finalizers(rt, newer);
     if let Some((data, Some(fin))) = env.instance_data.take() {
         super::callback::finalize(rt, env.id, fin.cb, data, fin.hint);
+    }
+    run_finalizers(rt, older);
+}
+
+/// Runs `due` in its order, and what each posts right after it.
+fn run_finalizers(rt: &Runtime, due: Vec<napi_runtime::object::Finalization>) {
+    rt.queue_finalizers(due);
+    while rt.run_next_finalizer() {
+        rt.run_post_finalizers();
     }
 }

@@ -115,6 +115,7 @@ pub unsafe extern "C" fn napi_set_instance_data(
     entry::plain(env, "napi_set_instance_data", |cx| {
         let f = finalize_cb.map(|cb| Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize });
         cx.env.instance_data.set(Some((data as usize, f)));
+        cx.env.instance_data_seq.set(cx.rt.next_seq());
         Ok(())
     })
 }

@@ -215,8 +215,14 @@ fn create_external(
             copied.write(false);
         }
         if let (Some(cb), data, hint) = finalize {
-            let f =
-                Finalization { env: cx.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq: cx.rt.next_seq() };
+            let f = Finalization {
+                env: cx.env.id,
+                cb: native_finalizer(cb),
+                data: data as usize,
+                hint: hint as usize,
+                seq: cx.rt.next_seq(),
+                memory: false,
+            };
             cx.rt.post_finalizer(f);
         }
         Ok(())

@@ -50,8 +50,13 @@ pub struct Env {
     pub error_info: RefCell<Box<ExtendedErrorInfo>>,
     /// `napi_set_instance_data`'s pointer and its finalizer, run at teardown.
     pub instance_data: Cell<Option<(usize, Option<Finalizer>)>>,
+    /// When `instance_data` was set, in the order of finalizer registrations (`next_seq`): node
+    /// finalizes it at teardown among the objects' finalizers, newest first.
+    pub instance_data_seq: Cell<u64>,
     /// `napi_add_env_cleanup_hook` registrations, in order: the hook and its argument's address.
-    pub cleanup_hooks: RefCell<Vec<(NativeFn<CleanupHook>, usize)>>,
+    /// Each with its registration number (`next_seq`): node runs them and the async cleanup
+    /// hooks in one queue, newest registration first.
+    pub cleanup_hooks: RefCell<Vec<(NativeFn<CleanupHook>, usize, u64)>>,
     /// Running total of `napi_adjust_external_memory`.
     pub external_memory: Cell<i64>,
 }
@@ -73,6 +78,7 @@ impl Env {
                 error_code: 0,
             })),
             instance_data: Cell::new(None),
+            instance_data_seq: Cell::new(0),
             external_memory: Cell::new(0),
             cleanup_hooks: RefCell::new(Vec::new()),
         }

@@ -205,7 +205,7 @@ impl Runtime {
                 let Some((wrap, finalizers)) = heap.free(*id, |o| (o.wrap.take(), std::mem::take(&mut o.finalizers))) else { continue };
                 if let Some(w) = wrap {
                     if let Some(Finalizer { cb, hint }) = w.finalize {
-                        due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: w.seq });
+                        due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: w.seq, memory: false });
                     }
                 }
                 due.extend(finalizers);
@@ -301,20 +301,22 @@ impl Runtime {
         }
     }
 
-    /// Takes every finalizer the env's objects still hold, newest registration first: what
-    /// Node runs when the environment is torn down.
-    pub fn take_env_finalizers(&self, env: super::EnvId) -> Vec<Finalization> {
+    /// Takes every finalizer the env's objects still hold (or, `memory_only`, those that free
+    /// external buffers' memory), newest registration first: what Node runs when the
+    /// environment is torn down.
+    pub fn take_env_finalizers(&self, env: super::EnvId, memory_only: bool) -> Vec<Finalization> {
         let mut heap = self.heap.borrow_mut();
         let mut due = Vec::new();
         let live: Vec<ObjectId> = heap.live_ids().collect();
         for id in live {
             let o = heap.obj_mut(id);
-            if o.wrap.as_ref().is_some_and(|w| w.env == env && w.finalize.is_some()) {
+            if !memory_only && o.wrap.as_ref().is_some_and(|w| w.env == env && w.finalize.is_some()) {
                 let w = o.wrap.as_mut().expect("checked");
                 let Finalizer { cb, hint } = w.finalize.take().expect("checked");
-                due.push(Finalization { env, cb, data: w.data, hint, seq: w.seq });
+                due.push(Finalization { env, cb, data: w.data, hint, seq: w.seq, memory: false });
             }
-            let (mine, others): (Vec<Finalization>, Vec<Finalization>) = o.finalizers.drain(..).partition(|f| f.env == env);
+            let (mine, others): (Vec<Finalization>, Vec<Finalization>) =
+                o.finalizers.drain(..).partition(|f| f.env == env && (f.memory || !memory_only));
             o.finalizers = others;
             due.extend(mine);
         }

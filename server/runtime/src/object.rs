@@ -310,7 +310,8 @@ pub struct Object {
 }
 
 /// A finalizer due when its object dies (or at teardown): `cb(env, data, hint)`. `seq` orders
-/// registrations, so teardown can run them newest first.
+/// registrations, so teardown can run them newest first. `memory`: it frees an external
+/// ArrayBuffer's or Buffer's memory, which node does at teardown before any cleanup hook runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Finalization {
     pub env: EnvId,
@@ -318,6 +319,7 @@ pub struct Finalization {
     pub data: usize,
     pub hint: usize,
     pub seq: u64,
+    pub memory: bool,
 }
 
 impl Object {
