@@ -6,11 +6,11 @@ use std::sync::Mutex;
 
 use napi_protocol::{JsRef, ObjectId, RefKind};
 use pyo3::prelude::*;
-use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
+use pyo3::types::{PyType, PyWeakrefMethods, PyWeakrefReference};
 use rustc_hash::FxHashMap;
 
 use crate::state::exported::shrink_if_sparse;
-use crate::state::hooks::hooks;
+use crate::state::hooks::{hooks, Hooks};
 use napi_client::link::channel::Channel;
 
 #[derive(Default)]
@@ -36,7 +36,7 @@ impl Proxies {
             RefKind::Array => (&h.object_cls, "array"),
             RefKind::Error => (&h.object_cls, "error"),
             RefKind::External => (&h.external_cls, "external"),
-            RefKind::Promise => (h.promise_cls(py)?, "promise"),
+            RefKind::Promise => (promise_cls(py, h)?, "promise"),
             _ => (&h.object_cls, "object"),
         };
         // No lock is held while Python runs (it may switch threads, which then need the lock).
@@ -85,4 +85,10 @@ impl Proxies {
         proxies.retain(|_, w| w.bind(py).upgrade().is_some());
         shrink_if_sparse(&mut proxies)
     }
+}
+
+/// The promise class, from the package's `promise_class` the first time a promise arrives
+/// (`configure` wrapped it in its check that the answer derives from `JSRef`).
+fn promise_cls<'h>(py: Python<'_>, h: &'h Hooks) -> PyResult<&'h Py<PyType>> {
+    h.promise_cls.get_or_try_init(py, || Ok(h.promise_class.bind(py).call0()?.cast_into::<PyType>()?.unbind()))
 }

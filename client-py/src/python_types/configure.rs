@@ -4,7 +4,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyInt, PyType};
+use pyo3::types::{PyCFunction, PyInt, PyType};
 use pyo3::PyTypeInfo;
 
 use crate::proxy::object::{JSCallable, JSRef};
@@ -103,7 +103,7 @@ pub fn configure(
         function_cls: subclass_of::<JSCallable>("function_cls", function_cls)?,
         symbol_cls: subclass_of::<JSRef>("symbol_cls", symbol_cls)?,
         external_cls: subclass_of::<JSRef>("external_cls", external_cls)?,
-        promise_class: callable("promise_class", promise_class)?,
+        promise_class: checked_class_maker::<JSRef>(py, "promise_class", callable("promise_class", promise_class)?)?,
         promise_cls: PyOnceLock::new(),
         addon_cls: addon_cls.unbind(),
         claimed: callable("claimed", claimed)?,
@@ -132,6 +132,22 @@ fn subclass_of<T: PyTypeInfo>(hook: &str, cls: Bound<'_, PyType>) -> PyResult<Py
     }
     let base = T::type_object(cls.py()).name()?;
     Err(PyTypeError::new_err(format!("configure: {hook} must be a subclass of {base}, not {}", cls.name()?)))
+}
+
+/// `make` (called with no arguments, answering a class), wrapped so that the class it answers is
+/// checked as `subclass_of` checks a class given at once: a hook whose class is wanted only when
+/// first used (the promise class, whose module Python need not import before).
+fn checked_class_maker<T: PyTypeInfo>(py: Python<'_>, hook: &'static str, make: Py<PyAny>) -> PyResult<Py<PyAny>> {
+    let checked = PyCFunction::new_closure(py, None, None, move |args, _kwargs| -> PyResult<Py<PyType>> {
+        let made = make.bind(args.py()).call0()?;
+        match made.cast_into::<PyType>() {
+            Ok(cls) => subclass_of::<T>(hook, cls),
+            Err(e) => {
+                Err(PyTypeError::new_err(format!("configure: {hook} must return a class, not {}", e.into_inner().get_type().name()?)))
+            }
+        }
+    })?;
+    Ok(checked.into_any().unbind())
 }
 
 /// `f`, if it can be called.

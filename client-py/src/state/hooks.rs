@@ -11,14 +11,11 @@
 
 use std::panic::AssertUnwindSafe;
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
 use napi_client::link::channel::Dead;
-
-use crate::proxy::object::JSRef;
 
 pub struct Hooks {
     /// Proxy classes (subclasses of `JSRef`) by kind.
@@ -30,6 +27,7 @@ pub struct Hooks {
     /// it is a `concurrent.futures.Future`, whose module (with `logging`) is a seventh of
     /// `import napi_python`, which a program that meets no promise need not pay.
     pub promise_class: Py<PyAny>,
+    /// What `promise_class` answered, once checked (`proxy/table.rs`, `promise_cls`).
     pub promise_cls: PyOnceLock<Py<PyType>>,
     /// `napi_python.Addon`: passed as a value, an addon is its exports (its `exports`).
     pub addon_cls: Py<PyType>,
@@ -65,22 +63,6 @@ pub struct Hooks {
 }
 
 impl Hooks {
-    /// The promise class, from `promise_class` the first time; checked as `configure` checks the
-    /// other classes, so a wrong one is a `TypeError` naming the hook.
-    pub fn promise_cls(&self, py: Python<'_>) -> PyResult<&Py<PyType>> {
-        self.promise_cls.get_or_try_init(py, || {
-            let cls = self.promise_class.bind(py).call0()?;
-            let name = cls.get_type().name()?;
-            match cls.cast_into::<PyType>() {
-                Ok(cls) if cls.is_subclass_of::<JSRef>()? => Ok(cls.unbind()),
-                Ok(cls) => {
-                    Err(PyTypeError::new_err(format!("configure: promise_class must return a subclass of JSRef, not {}", cls.name()?)))
-                }
-                Err(_) => Err(PyTypeError::new_err(format!("configure: promise_class must return a class, not a {name}"))),
-            }
-        })
-    }
-
     /// Whether the host calls `f` with `this` first (`js.function(f, receives_this=True)`).
     /// A look at the type's bases: `isinstance` first looks for an `__instancecheck__` on the
     /// class: about 250 instructions, 3% of the client's part of an isolated callback.
