@@ -32,6 +32,7 @@ mod values {
     pub mod buffers;
     pub mod containers;
     pub mod copies;
+    mod dates;
     pub mod dict_keys;
     pub mod from_python;
     pub mod keeping;

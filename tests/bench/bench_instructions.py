@@ -4,8 +4,9 @@ not move with the load of a shared VM, for comparing one change to the next.
 Each operation runs in a child Python under callgrind twice, with two loop lengths; the
 difference, divided by the difference in calls, is the cost of one call with start-up and
 loading taken out (the loop's own few bytecodes stay in). `floor` is the same loop calling the
-no-op C function of the floor extension (floor_ext.py): Python's own share. Goal: at
-most 1,000 per in-process no-op call.
+no-op C function of the floor extension (floor_ext.py): Python's own share. Goals: at most
+1,000 per in-process no-op call and 1,100 above the floor; for the common shapes at most
+1,500 (`noop`), 1,900 (`add`), 3,400 (`bytes`) and 4,000 (`callback`).
 
 `rust_callback` is a RELAYED in-process call: the napi-rs test addon's `callWith(f, 1)`, whose
 JS part an in-process host serves on its own thread (a Rust addon has thread-local storage,
@@ -54,6 +55,9 @@ from napi_python import hostd_path  # noqa: E402
 
 SHORT, LONG = 2_000, 6_000
 NOOP_GOAL = 1_000
+# Each common call shape's goal: a few hundred instructions of ours beyond what Python and the
+# addon's own Node-API calls need.
+SHAPE_GOALS = {"noop": 1_500, "add": 1_900, "bytes": 3_400, "callback": 4_000}
 # The goal for what a no-op call costs beyond the same loop calling a C extension's no-op.
 SHARE_GOAL = 1_100
 
@@ -191,6 +195,10 @@ def main() -> None:
                 f"{ours:,.0f}",
                 ours <= SHARE_GOAL,
             )
+    for op, goal in SHAPE_GOALS.items():
+        if op in counts:
+            goals.check(f"instructions per in-process {op} call <= {goal:,}", f"{counts[op]:,.0f}", counts[op] <= goal)
+    if goals.rows:
         goals.print()
 
 

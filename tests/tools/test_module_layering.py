@@ -200,8 +200,8 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
     compression modules (lzma, bz2) at once; the machine's CPU comes from os.uname, not from
     `platform`; records are named tuples, as `dataclasses` imports inspect, dis, ast and tokenize
     (a fifth of the import's instructions); promises and the pool, `concurrent.futures` classes
-    whose module imports logging (a seventh), arrive with the first promise or pool.
-    tests/bench/bench_startup.py times what is left."""
+    whose module imports logging (a seventh), arrive with the first promise or pool, and
+    `datetime` with the first date. tests/bench/bench_startup.py times what is left."""
     heavy = [
         "asyncio",
         "urllib.request",
@@ -220,6 +220,7 @@ def test_importing_the_package_leaves_out_what_only_some_calls_need():
         "concurrent.futures",
         "logging",
         "napi_python.promise",
+        "datetime",
     ]
     code = f"import sys, napi_python; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

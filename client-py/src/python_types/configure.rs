@@ -92,11 +92,6 @@ pub fn configure(
     if null.is_none() || undefined.is_none() || null.is(&undefined) {
         return Err(PyTypeError::new_err("configure: null and undefined must be two objects, neither of them None"));
     }
-    let datetime = py.import("datetime")?;
-    let datetime_cls = datetime.getattr("datetime")?.cast_into::<PyType>()?.unbind();
-    let utc = datetime.getattr("timezone")?.getattr("utc")?;
-    let epoch = datetime_cls.bind(py).call1((1970, 1, 1, 0, 0, 0, 0, utc))?.unbind();
-    let timedelta_cls = datetime.getattr("timedelta")?.cast_into::<PyType>()?.unbind();
     let method_type = py.import("types")?.getattr("MethodType")?.cast_into::<PyType>()?.unbind();
     let hooks = Hooks {
         object_cls: subclass_of::<JSRef>("object_cls", object_cls)?,
@@ -115,9 +110,6 @@ pub fn configure(
         js_error: callable("js_error", js_error)?,
         failure: callable("failure", failure)?,
         dead: callable("dead", dead)?,
-        datetime_cls,
-        timedelta_cls,
-        epoch,
         method_type,
         receives_this_cls: receives_this_cls.unbind(),
     };

@@ -49,13 +49,6 @@ pub struct Hooks {
     pub failure: Py<PyAny>,
     /// `(kind, pid, message, signal, exit_code, stderr, limit) -> exception` for a dead host.
     pub dead: Py<PyAny>,
-    /// `datetime.datetime`.
-    pub datetime_cls: Py<PyType>,
-    /// `datetime.timedelta` and 1970-01-01 in UTC: a JS Date arrives as the epoch plus its
-    /// milliseconds, which works for every date Python holds (Windows' `fromtimestamp` refuses
-    /// those before 1970).
-    pub timedelta_cls: Py<PyType>,
-    pub epoch: Py<PyAny>,
     /// `types.MethodType`: a bound method is exported as its object and function.
     pub method_type: Py<PyType>,
     /// What `js.function(f, receives_this=True)` makes: called with `this` first.

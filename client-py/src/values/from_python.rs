@@ -20,6 +20,7 @@ use crate::state::hooks::{dead_error, hooks, Hooks};
 use crate::state::quick::Quick;
 use crate::values::buffers::Uploads;
 use crate::values::containers::{self, Budget, Converted, Sending};
+use crate::values::dates::py_to_date;
 
 pub struct Cx<'a, 'py> {
     pub py: Python<'py>,
@@ -233,14 +234,14 @@ impl<'a, 'py> Cx<'a, 'py> {
             // too, and would otherwise become a new function that calls it).
             return self.to_value(&obj.getattr(pyo3::intern!(self.py, "_napi_export_value"))?);
         }
-        if obj.is_instance(h.datetime_cls.bind(self.py))? {
-            let seconds: f64 = obj.call_method0("timestamp")?.extract()?;
-            return Ok(Value::Date((seconds * 1000.0).round()));
+        // Buffers first: no date is one, and the look for a date may search `sys.modules`.
+        if is_buffer(obj) {
+            return self.uploads.buffer_value(self.conn, obj);
         }
-        if !is_buffer(obj) {
-            return self.by_reference(obj);
+        if let Some(ms) = py_to_date(obj)? {
+            return Ok(Value::Date(ms));
         }
-        self.uploads.buffer_value(self.conn, obj)
+        self.by_reference(obj)
     }
 
     /// An object that stays in Python, held by the host by reference: a function, or an object

@@ -10,6 +10,7 @@ use pyo3::IntoPyObjectExt;
 use smallvec::SmallVec;
 
 use crate::state::js_buffer::{self, JSBuffer};
+use crate::values::dates::date_to_py;
 use crate::values::dict_keys;
 use crate::values::from_python::{Cx, SAFE};
 
@@ -180,9 +181,7 @@ impl<'py> Cx<'_, 'py> {
                 if ms.is_nan() {
                     py.None()
                 } else {
-                    // timedelta(days, seconds, microseconds, milliseconds)
-                    let since_epoch = self.hooks.timedelta_cls.bind(py).call1((0, 0, 0, ms))?;
-                    self.hooks.epoch.bind(py).add(since_epoch)?.unbind()
+                    date_to_py(py, ms)?
                 }
             }
             Value::Bytes { kind, data } => {
