@@ -4,9 +4,13 @@ needs it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import IN_PROCESS, ROOT, addon_path
 
 from napi_python import (
     Addon,
@@ -98,3 +102,45 @@ def test_a_second_configure_leaves_the_first_in_place(load):
     _native.configure(**{**package_hooks(), "object_cls": OtherObject})
     api = load("objects").makeApi()
     assert type(api) is JSObject
+
+
+# Imports the extension alone and wraps its `configure`, so that the package's own registration
+# passes `maker` as its `promise_class`; then imports the package and makes a promise.
+FIRST_CONFIGURE = """
+import sys, types
+sys.modules["napi_python"] = stub = types.ModuleType("napi_python")
+stub.__path__ = [{package!r}]
+from napi_python import _native
+del sys.modules["napi_python"]
+configure = _native.configure
+_native.configure = lambda **hooks: configure(**{{**hooks, "promise_class": {maker}}})
+import napi_python
+addon = napi_python.load_addon({addon!r}, isolated={isolated})
+try:
+    addon.deferred()
+except TypeError as e:
+    print(e)
+"""
+
+
+@pytest.mark.parametrize(
+    ("maker", "complaint"),
+    [
+        ("lambda: 'JSPromise'", "configure: promise_class must return a class, not str"),
+        ("lambda: dict", "configure: promise_class must be a subclass of JSRef, not dict"),
+    ],
+)
+def test_a_promise_class_of_the_wrong_kind_is_refused_at_the_first_promise(maker, complaint):
+    """The promise class is asked for at the first promise (its module is not imported before):
+    what the hook answers is checked then, as the other classes are at registration."""
+    import napi_python
+
+    code = FIRST_CONFIGURE.format(
+        package=str(Path(napi_python.__file__).parent),
+        maker=maker,
+        addon=addon_path("promises"),
+        isolated=not IN_PROCESS,
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == complaint
