@@ -372,6 +372,21 @@ def test_the_binding_leaves_hosts_requests_and_messages_to_the_core():
     assert found == [], f"binding files that do the core's part: {found}"
 
 
+# The host's modules that serve a turn: what they need of a direct caller (in-process) comes
+# with the turn (`turn`), and they name nothing of the in-process door, which only hands them
+# its calls; the door names none of them.
+HOST_TURN_SERVING = {"serve", "dispatch", "python", "cycles", "turn"}
+
+
+def test_the_host_serves_a_turn_without_naming_the_inprocess_door():
+    graph = module_graph(ROOT / "server" / "host" / "src")
+    assert "turn" in graph["dispatch"] and "turn" in graph["inprocess"], "the graph sees the host's imports"
+    naming = sorted(m for m in HOST_TURN_SERVING if "inprocess" in graph[m])
+    assert naming == [], f"host modules serving a turn that import the in-process door: {naming}"
+    named = sorted(graph["inprocess"] & (HOST_TURN_SERVING - {"turn"}))
+    assert named == [], f"what the in-process door imports of the modules serving a turn: {named}"
+
+
 def test_the_binding_depends_on_the_host_only_through_the_core():
     """In-process calls go through the core: client-py lists no napi-host, and names
     none of its items but what `napi_client::inprocess` re-exports; the Node-API functions the

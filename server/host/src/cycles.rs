@@ -17,7 +17,8 @@ use napi_protocol::{ClientMessage, ObjectId as WireId, PyRef, ServerMessage, Tra
 use napi_runtime::ObjectId;
 use rustc_hash::FxHashSet;
 
-use crate::{Host, TurnKind};
+use crate::turn::TurnKind;
+use crate::Host;
 
 /// What a cycle collection did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -84,14 +85,14 @@ impl Host {
     /// a direct call, by message otherwise. An event turn asks nothing (its Python calls are
     /// another thread's): the cycles wait for a collection asked from a request.
     fn ask_trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<WireId>) -> TraceAnswer {
-        let Some(turn) = self.turns.borrow().last().copied() else { return TraceAnswer::Live };
+        let Some(turn) = self.turn() else { return TraceAnswer::Live };
         if self.closed.get() {
             return TraceAnswer::Live;
         }
         match turn.kind {
             TurnKind::Direct => {
                 self.share_news();
-                self.with_direct_caller(|caller| caller.trace(unreached, let_go))
+                self.with_turn_caller(|caller| caller.trace(unreached, let_go))
             }
             TurnKind::Event => TraceAnswer::Live,
             TurnKind::Request => {

@@ -8,7 +8,7 @@ use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::wire::{bytes_to_object, from_wire, held_value, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
-use crate::inprocess::{Arg, ArgsStopped, Call, Refused};
+use crate::turn::{Arg, ArgsStopped, Call, Refused};
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{push_made, ObjectId, Value};
@@ -115,7 +115,7 @@ impl Host {
                 self.take_in_client_news();
             }
         };
-        let made = self.with_direct_caller(|caller| caller.later_args(&mut Looking { sink: &mut heap, before: news_first }));
+        let made = self.with_turn_caller(|caller| caller.later_args(&mut Looking { sink: &mut heap, before: news_first }));
         match made {
             Ok(()) => Ok(std::mem::take(&mut heap.finished)),
             Err(ArgsStopped::Failed(f)) => Err(Error::Failed(f)),

@@ -9,11 +9,13 @@
 //! running finishes, so calls from different Python threads never interleave inside the addon.
 //!
 //! - [`serve`]: the loop, and a request's way from message to reply.
-//! - [`inprocess`]: in-process mode behind one door: a request served on its caller's thread
-//!   (`direct`) or on the host thread for its caller (`relay`), the JS lock, the host thread's
-//!   idling, the news handed over directly, and the Python calls made inline (event turns
-//!   included). [`caller`], [`event_calls`] and [`inline_python`] name its items by the paths
-//!   other crates use.
+//! - `turn`: a turn and what serving it needs of whoever asked: a direct caller's (in-process)
+//!   Python calls, answers and waits go through the turn. [`caller`], [`event_calls`] and
+//!   [`inline_python`] name its items by the paths other crates use.
+//! - [`inprocess`]: in-process mode behind one door: a call routed to its caller's thread or
+//!   to the host thread for its caller (`relay`) and handed to `Host::serve_direct`, the JS lock,
+//!   the host thread's idling, the news handed over directly, and the event turns' inline
+//!   Python calls kept in order.
 //! - [`uv_loop`], [`pump`]: the host's libuv loop and its turns among the host's work.
 //! - [`python`]: calls into Python, exceptions and settlements on their way out.
 //! - [`dispatch`]: what each operation does; [`wire`]: values in and out.
@@ -34,6 +36,7 @@ mod python;
 mod python_objects;
 pub mod rings;
 mod serve;
+mod turn;
 mod uv_loop;
 pub mod wire;
 
@@ -46,31 +49,33 @@ use napi_functions::lifecycle::LoadedModule;
 use napi_link::shm::OwnedDescriptor;
 use napi_link::streams::Connection;
 use napi_protocol::frame::FrameError;
-use napi_protocol::{ChainId, Request};
+use napi_protocol::Request;
 use napi_runtime::{Outside, Runtime};
 
-use inprocess::{DirectFrames, InProcess, InProcessPort};
+use inprocess::{InProcess, InProcessPort};
 use port::Port;
 use python_objects::PythonObjects;
 use rings::RingsPort;
 use uv_loop::UvLoop;
 use wire::Held;
 
-pub use inprocess::{Busy, Caller, NewsSink, Served};
+pub use inprocess::{Busy, NewsSink};
+pub use turn::{Caller, Served};
 
 /// The paths other crates name the in-process door's items by (`napi_host::caller::Direct`).
 pub mod caller {
-    pub use crate::inprocess::{Arg, ArgsStopped, Call, Caller, Direct, Served};
+    pub use crate::turn::{Arg, ArgsStopped, Call, Caller, Direct, Served};
 }
 
 /// As [`caller`]: `napi_host::event_calls::Settlement`.
 pub mod event_calls {
-    pub use crate::inprocess::{EventCaller, EventCalls, Settlement};
+    pub use crate::inprocess::EventCalls;
+    pub use crate::turn::{EventCaller, Settlement};
 }
 
 /// As [`caller`]: `napi_host::inline_python::Refused`.
 pub mod inline_python {
-    pub use crate::inprocess::{PythonArgs, PythonCallFailed, Refused};
+    pub use crate::turn::{PythonArgs, PythonCallFailed, Refused};
 }
 
 pub struct Host {
@@ -82,10 +87,8 @@ pub struct Host {
     python: RefCell<PythonObjects>,
     /// Requests of other chains that arrived while a chain was running.
     backlog: RefCell<VecDeque<Request>>,
-    /// The turns being served, innermost last.
-    turns: RefCell<Vec<Turn>>,
-    /// The direct calls being served (in-process).
-    direct: DirectFrames,
+    /// The turns being served, and the direct call in progress on this thread (in-process).
+    turns: turn::Turns,
     /// The operands of the direct requests being served that their callers walk into the heap
     /// (`Value::Walked`), innermost last: made when one is first needed.
     walked: dispatch::WalkedOperands,
@@ -111,26 +114,6 @@ pub struct Host {
     withheld_drops: RefCell<Vec<serve::WithheldDrops>>,
     /// Descriptors the client sent for its addons (`descriptors`).
     descriptors: descriptors::Descriptors,
-}
-
-/// A turn of the JS thread: a request of a chain, or what no request caused.
-#[derive(Clone, Copy)]
-struct Turn {
-    chain: ChainId,
-    kind: TurnKind,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TurnKind {
-    /// A request read from the client: its Python calls are sent, and answered, on the rings.
-    Request,
-    /// Events (completions, threadsafe functions, promise jobs): Python calls go on the event
-    /// ring, to the client's dispatcher, or run on the in-process host thread (as node runs them
-    /// on its loop's thread, with no hand-off).
-    Event,
-    /// A request its caller serves on its own thread (in-process): Python calls are made
-    /// there, through the innermost `DirectFrame`.
-    Direct,
 }
 
 /// Why the host stopped serving.
@@ -169,8 +152,7 @@ impl Host {
             held: RefCell::new(Held::default()),
             python: RefCell::new(PythonObjects::default()),
             backlog: RefCell::new(VecDeque::new()),
-            turns: RefCell::new(Vec::new()),
-            direct: DirectFrames::default(),
+            turns: Default::default(),
             walked: Default::default(),
             next_call: Cell::new(1),
             closed: Cell::new(false),
@@ -196,19 +178,6 @@ impl Host {
         if let Err(e) = self.rt.shm().add_peer(id, size, fd) {
             tracing::warn!(id, "cannot map the client's segment: {e}");
         }
-    }
-
-    /// Runs `f` as a turn of `chain`.
-    fn in_turn<R>(&self, chain: ChainId, kind: TurnKind, f: impl FnOnce() -> R) -> R {
-        self.turns.borrow_mut().push(Turn { chain, kind });
-        let r = f();
-        self.turns.borrow_mut().pop();
-        r
-    }
-
-    /// Whether no turn is being served (the top level, between requests).
-    fn at_top(&self) -> bool {
-        self.turns.borrow().is_empty()
     }
 }
 

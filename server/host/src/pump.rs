@@ -8,7 +8,8 @@ use napi_functions::callback::run_outside_js;
 
 use crate::inprocess::sleep_on;
 
-use crate::{Host, TurnKind};
+use crate::turn::TurnKind;
+use crate::Host;
 
 impl Host {
     /// A turn of the loop, as an event turn: what libuv calls back (after-work, async, timer,

@@ -10,9 +10,9 @@ use napi_runtime::convert::ErrorKind;
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{JsResult, ObjectId, Runtime, Thrown, Value};
 
-use crate::inprocess::{EventCaller, PythonArgs, PythonCallFailed, Refused, Settlement};
+use crate::turn::{EventCaller, PythonArgs, PythonCallFailed, Refused, Settlement, Turn, TurnKind};
 use crate::wire::{self, HeapBuilder, Looking, ToWire, TooLarge};
-use crate::{Host, TurnKind};
+use crate::Host;
 
 impl Host {
     /// Calls a Python function on the client: inline, on a direct call's own thread or on the
@@ -20,7 +20,7 @@ impl Host {
     /// the same chain until its answer arrives.
     pub(crate) fn call_python(&self, func: u64, this: Value, args: Vec<Value>) -> JsResult<Value> {
         let rt = &self.rt;
-        let Some(turn) = self.turns.borrow().last().copied() else {
+        let Some(turn) = self.turn() else {
             return Err(rt.error(ErrorKind::Error, "Python functions can only be called while Python is calling into the addon".into()));
         };
         if self.closed.get() {
@@ -33,9 +33,8 @@ impl Host {
         let func = PyRef(func);
         match turn.kind {
             TurnKind::Direct => {
-                return self.call_python_inline(&this, &args, |args, heap| {
-                    Some(self.with_direct_caller(|caller| caller.call_python(func, args, heap)))
-                })
+                let caller = turn.caller().expect("a direct turn has its caller").caller;
+                return self.call_python_inline(&this, &args, |args, heap| Some(caller.call_python(func, args, heap)));
             }
             TurnKind::Event => {
                 if let Some(inline) = self.inline_event_call() {
@@ -106,7 +105,7 @@ impl Host {
         if self.relayed_calls.get() > 0 {
             return None;
         }
-        if self.turns.borrow().last().is_none_or(|turn| turn.kind != TurnKind::Event) {
+        if self.turn().is_none_or(|turn| turn.kind != TurnKind::Event) {
             return None;
         }
         let calls = shared.event_calls();
@@ -213,14 +212,17 @@ impl Host {
         let mut w = ToWire::new(&self.rt, &self.held, &self.python);
         let mut walk = |sink: &mut dyn ValueSink<Error = Refused>| w.value_into(&value, &mut Looking { sink, before: news_first });
         if self.replying_to.get() == Some(subscription) {
-            // Settled while the reply that makes its promise waits: kept by the direct caller
-            // that waits for that reply, or else ahead of the reply, on the same stream and in
-            // the same write.
-            if self.direct_request() == Some(subscription) {
+            // Settled while the reply that makes its promise waits: taken by the direct caller
+            // that waits for that reply (this turn's), or kept for it with the reply, or else
+            // sent ahead of the reply, on the same stream and in the same write.
+            let turn = self.turn();
+            if let Some(direct) = turn.as_ref().and_then(Turn::caller).filter(|d| d.request == subscription) {
                 let settlement = Settlement { subscription, fulfilled, walk: &mut walk, outcome: &mut outcome };
-                if self.with_direct_caller(|caller| caller.settled_early(settlement)) {
-                    return;
+                if !direct.caller.settled_early(settlement) {
+                    self.share_news();
+                    direct.keep(ServerMessage::Settled { subscription, outcome: outcome() });
                 }
+                return;
             }
             self.send_later(ServerMessage::Settled { subscription, outcome: outcome() });
             return;

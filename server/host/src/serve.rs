@@ -11,8 +11,10 @@ use napi_runtime::ObjectId;
 
 use crate::port::{News, Woke};
 use crate::pump::AtTeardown;
-use crate::{Host, Stop, TurnKind};
+use crate::turn::{Call, Turn, TurnKind};
+use crate::{Host, Stop};
 
+mod js_thread;
 mod quick;
 
 /// How long a reply waits for its promise's work to finish (see `Host::linger`): a few thread
@@ -43,9 +45,9 @@ impl Host {
 
     fn serve_until_stopped(&self, protections: Vec<String>) -> Stop {
         self.send(ServerMessage::Hello { version: PROTOCOL_VERSION, pid: std::process::id(), protections });
-        if let Some(shared) = self.in_process.as_ref().filter(|shared| shared.js_thread_is_callers()) {
+        if self.in_process.as_ref().is_some_and(|shared| shared.js_thread_is_callers()) {
             // Its JS runs on the thread that started it: this one only watches for it.
-            return self.watch_for_js_thread(shared);
+            return self.watch_for_js_thread();
         }
         loop {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
@@ -147,7 +149,12 @@ impl Host {
     pub(crate) fn recv(&self) -> Result<Received, FrameError> {
         loop {
             let mut got = None;
-            self.while_waiting(&mut || got = Some(self.recv_one()));
+            let mut wait = || got = Some(self.recv_one());
+            // The turn's direct caller lets go of what it holds meanwhile (the GIL).
+            match self.turn().as_ref().and_then(Turn::caller) {
+                Some(direct) => direct.caller.waiting(&mut wait),
+                None => wait(),
+            }
             if let Some(msg) = got.expect("the wait ran")? {
                 return Ok(msg);
             }
@@ -232,7 +239,7 @@ impl Host {
 
     /// `answer` for a call that comes without a `Request`: a direct call (in-process, `kind`
     /// `Direct`), or a compact one read from the rings (`Request`).
-    pub(crate) fn answer_call(&self, call: &crate::inprocess::Call<'_>, kind: TurnKind) -> Outcome {
+    pub(crate) fn answer_call(&self, call: &Call<'_>, kind: TurnKind) -> Outcome {
         self.take_notices(&call.releases, &call.forgotten);
         self.safe_point();
         let outcome = self.in_turn(call.chain, kind, || self.dispatch_call(call, kind == TurnKind::Direct));
@@ -422,10 +429,9 @@ impl Host {
         }
     }
 
-    /// Sends `msg` on the main stream, or hands it to the direct call it answers.
+    /// Sends `msg` on the main stream.
     pub(crate) fn send(&self, msg: ServerMessage) {
         self.share_news();
-        let Some(msg) = self.keep_for_direct_caller(msg) else { return };
         if self.conn.borrow_mut().send(msg).is_err() {
             self.client_gone();
         }
@@ -434,7 +440,6 @@ impl Host {
     /// `send`, buffered for the next one (a settlement ahead of the reply that makes its promise).
     pub(crate) fn send_later(&self, msg: ServerMessage) {
         self.share_news();
-        let Some(msg) = self.keep_for_direct_caller(msg) else { return };
         if self.conn.borrow_mut().send_later(msg).is_err() {
             self.client_gone();
         }

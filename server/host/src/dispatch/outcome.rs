@@ -4,7 +4,7 @@
 use napi_protocol::{self as proto, ErrorInfo, Outcome};
 
 use super::{Answer, Error, Walk};
-use crate::inprocess::Refused;
+use crate::turn::Refused;
 use crate::wire::{primitive, CopyInto, Looking, Stop, ToWire, TooLarge};
 use crate::Host;
 use napi_runtime::{JsString, Value};
@@ -146,9 +146,9 @@ impl Host {
     /// Hands `text` to the direct caller, which makes its own string of it.
     fn to_caller_text(&self, text: &JsString) {
         match text.as_str() {
-            Some(t) => self.with_direct_caller(|caller| caller.take_text(t)),
+            Some(t) => self.with_turn_caller(|caller| caller.take_text(t)),
             // Lone surrogates as U+FFFD, as everywhere text leaves the host.
-            None => self.with_direct_caller(|caller| caller.take_text(&text.to_rust_string())),
+            None => self.with_turn_caller(|caller| caller.take_text(&text.to_rust_string())),
         }
     }
 
@@ -156,7 +156,7 @@ impl Host {
     fn to_caller(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
         // A buffer reaches the client as it is made, ahead of the news a reply would follow.
         let news_first = |v: &proto::Value| self.share_news_before_buffer(v);
-        self.with_direct_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
+        self.with_turn_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
     }
 }
 

@@ -5,11 +5,11 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::caller::{Caller, Direct, Served};
-use super::js_lock::Held;
+use super::js_lock::JsLockHeld;
 use super::relay_line::Busy;
 use super::share::InProcess;
 use super::thread_locals::has_thread_locals;
+use crate::turn::{Caller, Direct, Served};
 
 /// Which way a request to an in-process host goes ([`InProcess::route`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +142,7 @@ impl InProcess {
         self.serve_held(held, op, caller, out)
     }
 
-    fn serve_held(&self, held: Held<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+    fn serve_held(&self, held: JsLockHeld<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
         // Under the lock: a library with thread-local storage may have loaded while this thread
         // waited, and a nested call goes as its outer one went.
         if self.relayed_when(held.nested) {
@@ -160,7 +160,7 @@ impl InProcess {
     /// Has the host thread serve `op` for this thread, which holds the JS lock: the host thread
     /// idles meanwhile (or waits for the lock, or, for a nested call, for the Python call it is
     /// nested in), and serves what is posted there without the lock, which its poster holds.
-    fn relay_held(&self, held: Held<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+    fn relay_held(&self, held: JsLockHeld<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
         let outer = !held.nested;
         if outer {
             self.relaying.store(true, Ordering::Relaxed);

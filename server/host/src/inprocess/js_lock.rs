@@ -16,12 +16,12 @@ pub(crate) struct JsLock {
 }
 
 /// A hold on a `JsLock`, let go when dropped unless it is `nested` in an outer hold.
-pub(super) struct Held<'a> {
+pub(super) struct JsLockHeld<'a> {
     lock: &'a JsLock,
     pub(super) nested: bool,
 }
 
-impl Drop for Held<'_> {
+impl Drop for JsLockHeld<'_> {
     fn drop(&mut self) {
         if !self.nested {
             self.lock.unlock();
@@ -36,26 +36,26 @@ impl JsLock {
 
     /// Takes the lock if it is free and nobody queues for it (so that a caller calling in a loop
     /// cannot starve the host thread's events), or finds it held by this thread.
-    pub(super) fn try_hold(&self) -> Option<Held<'_>> {
+    pub(super) fn try_hold(&self) -> Option<JsLockHeld<'_>> {
         if self.held_here() {
-            return Some(Held { lock: self, nested: true });
+            return Some(JsLockHeld { lock: self, nested: true });
         }
-        // `then`, not `then_some`: a `Held` made and dropped on failure would unlock the holder's lock.
+        // `then`, not `then_some`: a `JsLockHeld` made and dropped on failure would unlock the holder's lock.
         self.turn.try_take().then(|| self.took())
     }
 
     /// Takes the lock, queueing as long as another thread holds it, or finds it held here.
-    pub(super) fn hold(&self) -> Held<'_> {
+    pub(super) fn hold(&self) -> JsLockHeld<'_> {
         if self.held_here() {
-            return Held { lock: self, nested: true };
+            return JsLockHeld { lock: self, nested: true };
         }
         self.lock();
-        Held { lock: self, nested: false }
+        JsLockHeld { lock: self, nested: false }
     }
 
-    fn took(&self) -> Held<'_> {
+    fn took(&self) -> JsLockHeld<'_> {
         self.owner.store(this_thread(), Ordering::Relaxed);
-        Held { lock: self, nested: false }
+        JsLockHeld { lock: self, nested: false }
     }
 
     /// Takes the lock, queueing as long as another thread holds it.

@@ -4,7 +4,7 @@
 //! everything else that runs JS runs on it too, whenever it is inside a call of the host's or
 //! one of the host's waits ([`InProcess::run_due_work`], [`InProcess::wait_on_js_thread`]).
 //!
-//! The host thread then runs no JS: it watches (`Host::watch_for_js_thread`) what would have
+//! The host thread then runs no JS: it watches (`Host::watch_for_js_thread`, in `serve`) what would have
 //! given it a turn (a request by message, a task another thread posted, the libuv loop's I/O or
 //! next timer), files the requests in the backlog, and tells the JS thread there is work
 //! (`js_due`, and its bell rung, for a JS thread asleep in a wait of the host's). Until that
@@ -15,12 +15,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use napi_link::streams::RawDescriptor;
-use napi_protocol::quick::Received;
-use napi_protocol::ClientMessage;
 use napi_runtime::events::EventQueue;
-use napi_runtime::Runtime;
-
-use crate::{Host, Stop};
 
 use super::platform::{self, this_thread};
 use super::share::InProcess;
@@ -124,58 +119,5 @@ impl InProcess {
     fn tell_js_thread(&self) {
         self.js_due.store(true, Ordering::SeqCst);
         self.js_bell.ring();
-    }
-}
-
-impl Host {
-    /// The host thread of a host whose JS thread is its starter's: reads what the client sends
-    /// (requests wait in the backlog for the JS thread; a hang-up ends the host) and tells the JS
-    /// thread when work waits for it, running none itself.
-    pub(crate) fn watch_for_js_thread(&self, shared: &InProcess) -> Stop {
-        loop {
-            self.take_in_client_news();
-            while self.conn.borrow_mut().ready() {
-                let request = match self.recv_work() {
-                    Ok(Some(Received::Call(call))) => call.to_request(),
-                    Ok(Some(Received::Message(ClientMessage::Request(req)))) => req,
-                    Ok(_) => continue,
-                    Err(stop) => return stop,
-                };
-                self.backlog.borrow_mut().push_back(request);
-            }
-            if self.closed.get() {
-                return Stop::Closed;
-            }
-            let due = !self.backlog.borrow().is_empty() || !self.rt.events().is_empty() || self.uv.needs_turn();
-            let deadline = if due { None } else { self.uv.deadline() };
-            shared.watch(due, self.rt.events(), self.uv.io_signal(), deadline);
-        }
-    }
-
-    /// The JS thread's round of what waited for it, under the JS lock: the requests by message
-    /// and the tasks other threads posted, each followed by its promise jobs, until none is
-    /// left, and one turn of the loop if it has a due timer or ready I/O (one: a descriptor
-    /// nobody reads stays ready), then what that turn posted.
-    pub(crate) fn run_for_js_thread(&self) {
-        let _current = Runtime::enter(&self.rt);
-        let mut turned = false;
-        loop {
-            self.take_in_client_news();
-            let waiting = self.backlog.borrow_mut().pop_front();
-            if let Some(req) = waiting {
-                self.serve_request(&req);
-                continue;
-            }
-            if !self.rt.events().is_empty() {
-                self.run_events();
-                continue;
-            }
-            if !turned && (self.uv.needs_turn() || self.uv.has_io()) {
-                turned = true;
-                self.run_loop_turn();
-                continue;
-            }
-            break;
-        }
     }
 }

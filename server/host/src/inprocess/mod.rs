@@ -23,25 +23,22 @@
 //!
 //! - [`InProcess`] (`share`): what host and client share; `calls`: a caller's way in, routed
 //!   ([`Route`]) and served under the JS lock (`js_lock`, made of `turn_lock`), on its own
-//!   thread (`direct`) or relayed to the host thread (`relay`, callers waiting in `relay_line`,
-//!   answers freed there through `given_back`); `host_thread`: the host thread's side (its idle
-//!   sleep through `platform`).
-//! - [`Caller`], [`Direct`], [`Served`] (`caller`): what a direct call is made of;
-//!   [`EventCaller`] (`event_calls`): the host thread's event turns calling Python themselves;
-//!   [`PythonArgs`], [`Refused`] (`inline_python`): a Python call made inline.
+//!   thread or relayed to the host thread (`relay`, callers waiting in `relay_line`, answers
+//!   freed there through `given_back`), each handed to `Host::serve_direct` (`turn`, which
+//!   defines what a direct call is made of and what its caller provides); `host_thread`: the
+//!   host thread's side (its idle sleep through `platform`).
+//! - [`EventCalls`] (`event_calls`): the host thread's event turns calling Python themselves
+//!   (through the client's `turn::EventCaller`), in order with the client's dispatcher.
 //! - `news`: news handed over directly ([`NewsSink`], beside [`InProcess`] in `share`); `port`:
 //!   the host's end of the client.
 //! - `thread_locals`: which libraries keep their calls on the host thread.
 //! - `js_thread`: a host whose JS thread is the thread that started it (no relay), the host
 //!   thread only watching for the work that waits for it.
 
-mod caller;
 mod calls;
-mod direct;
 mod event_calls;
 mod given_back;
 mod host_thread;
-mod inline_python;
 mod js_lock;
 mod js_thread;
 mod news;
@@ -53,13 +50,10 @@ mod share;
 mod thread_locals;
 mod turn_lock;
 
-pub use caller::{Arg, ArgsStopped, Call, Caller, Direct, Served};
 pub use calls::Route;
-pub use event_calls::{EventCaller, EventCalls, Settlement};
-pub use inline_python::{PythonArgs, PythonCallFailed, Refused};
+pub use event_calls::EventCalls;
 pub use relay_line::Busy;
 pub use share::{InProcess, NewsSink};
 
-pub(crate) use direct::DirectFrames;
 pub(crate) use platform::sleep_on;
 pub(crate) use port::InProcessPort;

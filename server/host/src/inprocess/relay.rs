@@ -29,9 +29,7 @@ use napi_protocol::{Failure, ObjectId, PyRef, TraceAnswer};
 use napi_runtime::sync::lock;
 use napi_runtime::Runtime;
 
-use super::caller::{ArgsStopped, Caller, Direct, Served};
-use super::event_calls::Settlement;
-use super::inline_python::{PythonArgs, PythonCallFailed, Refused};
+use crate::turn::{ArgsStopped, Caller, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement};
 use crate::wire::{CopyInto, Stop};
 use crate::Host;
 
@@ -60,7 +58,7 @@ pub(crate) enum Message {
     /// To the caller: run this on your thread, then answer `Ran`.
     Run(*mut (dyn FnMut() + 'static)),
     /// To the caller: your call was served.
-    Served,
+    Finished,
 }
 
 /// A call posted to the host thread. Lifetimes erased: its poster waits until it is served.
@@ -167,7 +165,7 @@ impl Relay {
                     }
                     self.pass_to_host(Message::Ran);
                 }
-                Message::Served => return true,
+                Message::Finished => return true,
                 Message::Serve(_) | Message::Ran => unreachable!("a message for the host thread on the caller's turn"),
             }
         }
@@ -253,7 +251,7 @@ impl Host {
         let counts = &relay.counts;
         let steps_before = counts.handed_back.load(Ordering::Relaxed);
         self.relayed_calls.set(self.relayed_calls.get() + 1);
-        // SAFETY: the poster waits until `Served`, keeping `out` and what `op` borrows alive.
+        // SAFETY: the poster waits until `Finished`, keeping `out` and what `op` borrows alive.
         self.serve_direct(job.op, &caller, unsafe { &mut *job.out });
         self.relayed_calls.set(self.relayed_calls.get() - 1);
         counts.served.fetch_add(1, Ordering::Relaxed);
@@ -262,7 +260,7 @@ impl Host {
         if self.relayed_calls.get() == 0 && !stepped && counts.steps.load(Ordering::Relaxed) {
             counts.steps.store(false, Ordering::Relaxed);
         }
-        relay.pass_to_caller(Message::Served);
+        relay.pass_to_caller(Message::Finished);
     }
 }
 
@@ -301,7 +299,7 @@ impl Relayed<'_> {
             match self.relay.take() {
                 Message::Ran => break,
                 Message::Serve(job) => self.host.serve_job(self.relay, job),
-                Message::Run(_) | Message::Served => unreachable!("a message for the caller on the host thread's turn"),
+                Message::Run(_) | Message::Finished => unreachable!("a message for the caller on the host thread's turn"),
             }
         }
         result.expect("the caller ran it")

@@ -6,8 +6,8 @@ use napi_protocol::quick::{QuickArg, QuickCall, QuickFrame, QUICK_ARGS};
 use napi_protocol::{Outcome, Value};
 use smallvec::SmallVec;
 
-use crate::inprocess::{Arg, Call};
-use crate::{Host, TurnKind};
+use crate::turn::{Arg, Call, TurnKind};
+use crate::Host;
 
 impl Host {
     /// Serves `call`, read from the rings, and answers it.

@@ -1,12 +1,12 @@
 //! What a direct call is made of (in-process hosts): the op its caller asks for ([`Direct`]),
 //! what the caller provides while the host serves it ([`Caller`]), and where the answer goes
-//! ([`Served`]). Served on the caller's thread (`direct`) or relayed to the host thread
-//! (`relay`); which of the two is `inprocess`'s decision.
+//! ([`Served`]). Served on the caller's thread or relayed to the host thread (`inprocess::relay`);
+//! which of the two is `inprocess`'s decision.
 
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Outcome, PyRef, Request, RequestId, ServerMessage, Value};
 
-use super::event_calls::Settlement;
+use super::event_caller::Settlement;
 use super::inline_python::{PythonArgs, PythonCallFailed, Refused};
 use crate::wire::{CopyInto, Stop};
 

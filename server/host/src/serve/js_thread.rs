@@ -1,0 +1,63 @@
+//! The serving loop of an in-process host whose JS thread is the thread that started it
+//! (`inprocess::js_thread`): the host thread only watches for work and files it, and the JS thread
+//! runs it when it comes by.
+
+use napi_protocol::quick::Received;
+use napi_protocol::ClientMessage;
+use napi_runtime::Runtime;
+
+use crate::{Host, Stop};
+
+impl Host {
+    /// The host thread of a host whose JS thread is its starter's: reads what the client sends
+    /// (requests wait in the backlog for the JS thread; a hang-up ends the host) and tells the JS
+    /// thread when work waits for it, running none itself.
+    pub(super) fn watch_for_js_thread(&self) -> Stop {
+        let shared = self.in_process.as_deref().expect("an in-process host");
+        loop {
+            self.take_in_client_news();
+            while self.conn.borrow_mut().ready() {
+                let request = match self.recv_work() {
+                    Ok(Some(Received::Call(call))) => call.to_request(),
+                    Ok(Some(Received::Message(ClientMessage::Request(req)))) => req,
+                    Ok(_) => continue,
+                    Err(stop) => return stop,
+                };
+                self.backlog.borrow_mut().push_back(request);
+            }
+            if self.closed.get() {
+                return Stop::Closed;
+            }
+            let due = !self.backlog.borrow().is_empty() || !self.rt.events().is_empty() || self.uv.needs_turn();
+            let deadline = if due { None } else { self.uv.deadline() };
+            shared.watch(due, self.rt.events(), self.uv.io_signal(), deadline);
+        }
+    }
+
+    /// The JS thread's round of what waited for it, under the JS lock: the requests by message
+    /// and the tasks other threads posted, each followed by its promise jobs, until none is
+    /// left, and one turn of the loop if it has a due timer or ready I/O (one: a descriptor
+    /// nobody reads stays ready), then what that turn posted.
+    pub(crate) fn run_for_js_thread(&self) {
+        let _current = Runtime::enter(&self.rt);
+        let mut turned = false;
+        loop {
+            self.take_in_client_news();
+            let waiting = self.backlog.borrow_mut().pop_front();
+            if let Some(req) = waiting {
+                self.serve_request(&req);
+                continue;
+            }
+            if !self.rt.events().is_empty() {
+                self.run_events();
+                continue;
+            }
+            if !turned && (self.uv.needs_turn() || self.uv.has_io()) {
+                turned = true;
+                self.run_loop_turn();
+                continue;
+            }
+            break;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! A direct call served on its caller's thread, which holds the JS lock (in-process hosts; the
+//! host thread serves a relayed one the same way, for its caller): served as the host thread
+//! would serve a request, but the Python calls it makes run inline through its caller, and what
+//! would go out ahead of its reply is kept for the caller with its answer.
+//!
+//! The direct calls in progress (a Python callback of one may call in again, nested) live on
+//! their callers' own stacks, the innermost named by `Turns`: a call costs no allocation and is
+//! written where it stays (one made and then moved into a vector was read back in wider loads
+//! than it was written with, a stall on every call).
+
+use std::cell::RefCell;
+
+use napi_runtime::Runtime;
+
+use super::caller::{Caller, Direct, Served};
+use super::{DirectCall, DirectRef, EndDirectCall, TurnKind};
+use crate::Host;
+
+impl Host {
+    /// Serves `op` on this thread, which holds the JS lock, writing what it answers to `out`.
+    pub(crate) fn serve_direct(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) {
+        let _current = Runtime::enter(&self.rt);
+        // Tasks posted meanwhile are this thread's to run (a reply lingering for its promise
+        // runs them), or the host thread's once the lock is let go: waking it now would only
+        // have it wait for the lock.
+        let _hushed = self.rt.events().hush();
+        // What the client sent before this request (its segments), and Python's writes to
+        // mirrored external buffers, as the host thread takes them in before a request.
+        self.take_in_client_news();
+        self.held.borrow_mut().mirrors.take_in(&self.rt);
+        let call = DirectCall { request: op.id(), caller, kept: RefCell::default() };
+        let erased = DirectRef(std::ptr::from_ref(&call).cast());
+        let end = EndDirectCall(&self.turns.direct, self.turns.direct.replace(Some(erased)));
+        out.set_outcome(match op {
+            Direct::Request(req) => self.answer(req, TurnKind::Direct),
+            Direct::Call(call) => self.answer_call(call, TurnKind::Direct),
+        });
+        // What a reply would carry ahead of it (the addon's writes to mirrored buffers above
+        // all), and the promise jobs that follow a top-level request.
+        self.share_news();
+        if self.at_top() {
+            self.run_microtasks();
+        }
+        drop(end);
+        out.before = call.kept.into_inner();
+        self.after_direct_call();
+    }
+}
