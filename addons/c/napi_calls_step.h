@@ -223,16 +223,8 @@ static void step(napi_env env) {
   uint8_t key = op == OP_get_property || op == OP_coerce ? (uint8_t)o.v[2] : (uint8_t)o.v[1];
   if ((op == OP_set_property || op == OP_get_property || op == OP_has_property || op == OP_delete_property ||
        op == OP_coerce) &&
-      (slow_join(env, reg(key)) || own_length_read(env, reg(key)))) {
-    /* A typed array with its own `length` made a string: node's Buffer.prototype.toString reads
-     * that property, napi_python's the buffer's length. */
-    emit(slow_join(env, reg(key)) ? " slow join" : " length read");
-    return;
-  }
-  if (op == OP_detach && teardown_path != NULL) {
-    /* node runs a detached external buffer's finalizer at once (before the env's end), napi_python
-     * when the buffer dies: not followed yet, so not compared where finalizers are. */
-    emit(" teardown");
+      slow_join(env, reg(key))) {
+    emit(" slow join");
     return;
   }
   if (op == OP_set_element && own_length_read(env, reg(o.v[0]))) {
