@@ -47,11 +47,14 @@ static bool odd_prototype(napi_env env, const char* name, napi_value key, uint8_
   return napi_is_dataview(env, value, &is) == napi_ok && is;
 }
 
-/* Buffer and Buffer.prototype: node's library, whose keys napi_python does not have. */
+/* Buffer, Buffer.prototype and the global object (a callback's `this` when called on undefined),
+ * whose enumerable keys are node's library (timers, fetch, crypto, navigator...): keys napi_python
+ * does not have. */
 static bool node_library(napi_env env, napi_value v) {
   napi_value global = NULL, buffer = NULL, proto = NULL;
   bool same = false;
   if (v == NULL || napi_get_global(env, &global) != napi_ok) return false;
+  if (napi_strict_equals(env, v, global, &same) == napi_ok && same) return true;
   if (napi_get_named_property(env, global, "Buffer", &buffer) != napi_ok) return false;
   if (napi_strict_equals(env, v, buffer, &same) == napi_ok && same) return true;
   if (napi_get_named_property(env, buffer, "prototype", &proto) != napi_ok) return false;
