@@ -88,6 +88,14 @@ CASES = {
         ("external_buffer", 2, 3),
         ("cleanup_hook", HOOK, 4),
     ),
+    # Both on one turn: node runs its immediates (the posted finalizer) before its thread-safe
+    # ones (the detached buffer's), whichever came first.
+    "posted before detached": program(
+        ("external_arraybuffer", 1, 1),
+        ("detach", 1),
+        ("cleanup_hook", POST, 2),
+        ("cleanup_hook", HOOK, 3),
+    ),
 }
 
 
