@@ -1,5 +1,6 @@
 /* Collection and finalizers: a wrapped class whose finalizer counts, weak and strong
- * references, napi_add_finalizer and node_api_post_finalizer, and a log of the order in which
+ * references, napi_add_finalizer and node_api_post_finalizer (from a finalizer and from a plain
+ * call, watched against promise jobs and immediates), and a log of the order in which
  * finalizers run (written to a file, so it can be read after the host has exited). */
 #define NAPI_EXPERIMENTAL
 #include <stdio.h>
@@ -96,6 +97,66 @@ static void FinalizeAdded(node_api_basic_env env, void* data, void* hint) {
   if (s != napi_ok) log_line("post_finalizer_failed", s);
 }
 
+/* What postFinalizerWatched saw: the post-finalized count in the posting call, in a promise job
+ * it queued and in an immediate it set, and the promise answering them. */
+static int32_t watched[3], watch_base;
+static napi_deferred watching = NULL;
+
+static napi_value SeenByPromiseJob(napi_env env, napi_callback_info info) {
+  (void)info;
+  watched[1] = post_finalized - watch_base;
+  return make_undefined(env);
+}
+
+static napi_value SeenByImmediate(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value counts, count;
+  watched[2] = post_finalized - watch_base;
+  NODE_API_CALL(env, napi_create_array_with_length(env, 3, &counts));
+  for (uint32_t i = 0; i < 3; i++) {
+    NODE_API_CALL(env, napi_create_int32(env, watched[i], &count));
+    NODE_API_CALL(env, napi_set_element(env, counts, i, count));
+  }
+  NODE_API_CALL(env, napi_resolve_deferred(env, watching, counts));
+  watching = NULL;
+  return make_undefined(env);
+}
+
+/* Calls globalThis[name] (or `this_arg`'s method) with a native function as its one argument. */
+static bool call_with_native(napi_env env, napi_value this_arg, const char* name, napi_callback cb) {
+  napi_value method, fn;
+  return napi_get_named_property(env, this_arg, name, &method) == napi_ok &&
+         napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok &&
+         napi_call_function(env, this_arg, method, 1, &fn, NULL) == napi_ok;
+}
+
+/* postFinalizerWatched(tag): node_api_post_finalizer from a plain call (PostFinalize logs "post
+ * tag"), then a promise job queued and an immediate set; answers a promise of how many posted
+ * finalizers had run since the post: in the call, in the job and in the immediate. */
+static napi_value PostFinalizerWatched(napi_env env, napi_callback_info info) {
+  napi_value argv[1], global, resolved, promise, undefined;
+  napi_deferred now;
+  int32_t tag;
+  if (watching != NULL) {
+    napi_throw_error(env, NULL, "one watch at a time");
+    return NULL;
+  }
+  if (!get_args(env, info, 1, argv, NULL) || !get_int32(env, argv[0], &tag)) return NULL;
+  watch_base = post_finalized; /* earlier tests of an in-process host count too */
+  NODE_API_CALL(env, node_api_post_finalizer(env, PostFinalize, (void*)(intptr_t)tag, NULL));
+  watched[0] = post_finalized - watch_base;
+  NODE_API_CALL(env, napi_get_undefined(env, &undefined));
+  NODE_API_CALL(env, napi_create_promise(env, &now, &resolved));
+  NODE_API_CALL(env, napi_resolve_deferred(env, now, undefined));
+  NODE_API_CALL(env, napi_get_global(env, &global));
+  if (!call_with_native(env, resolved, "then", SeenByPromiseJob) ||
+      !call_with_native(env, global, "setImmediate", SeenByImmediate)) {
+    return NULL;
+  }
+  NODE_API_CALL(env, napi_create_promise(env, &watching, &promise));
+  return promise;
+}
+
 /* addFinalizer(obj, tag): napi_add_finalizer with a finalizer that logs and posts a follow-up */
 static napi_value AddFinalizer(napi_env env, napi_callback_info info) {
   napi_value argv[2];
@@ -171,6 +232,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("finalizedCount", FinalizedCount),
       DECLARE_METHOD("postFinalizedCount", PostFinalizedCount),
+      DECLARE_METHOD("postFinalizerWatched", PostFinalizerWatched),
       DECLARE_METHOD("setLog", SetLog),
       DECLARE_METHOD("weakRefTo", WeakRefTo),
       DECLARE_METHOD("weakTarget", WeakTarget),

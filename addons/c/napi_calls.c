@@ -18,6 +18,13 @@
  * of a run (node aborts when a callback returns with a scope open), so that one run leaves
  * nothing behind for the next: each program's transcript is its own. */
 #define NAPI_VERSION 10
+#ifdef __MINGW32__
+/* C99's printf (%zu), not msvcrt's, for the transcript on Windows. */
+#define __USE_MINGW_ANSI_STDIO 1
+#define PRINTF_LIKE(fmt, first) __attribute__((format(gnu_printf, fmt, first)))
+#else
+#define PRINTF_LIKE(fmt, first) __attribute__((format(printf, fmt, first)))
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +34,8 @@
 /* Node-API 10's, declared only under NAPI_EXPERIMENTAL by the headers of node 20. */
 NAPI_EXTERN napi_status NAPI_CDECL node_api_create_property_key_utf16(napi_env env, const char16_t* str,
                                                                       size_t length, napi_value* result);
+NAPI_EXTERN napi_status NAPI_CDECL node_api_post_finalizer(node_api_basic_env env, napi_finalize finalize_cb,
+                                                           void* finalize_data, void* finalize_hint);
 
 #define REGS 16
 #define REFS 8
@@ -41,7 +50,7 @@ NAPI_EXTERN napi_status NAPI_CDECL node_api_create_property_key_utf16(napi_env e
 static char* out;
 static size_t out_len, out_cap;
 
-static void emit(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char* fmt, ...) PRINTF_LIKE(1, 2);
 #include <stdarg.h>
 static void emit(const char* fmt, ...) {
   va_list ap;
@@ -359,6 +368,7 @@ static void reset(napi_env env) {
   napi_set_instance_data(env, NULL, NULL, NULL);
   reset_async();
   finalizer_serial = 0;
+  posted = false;
 }
 
 static void finish(napi_env env) {

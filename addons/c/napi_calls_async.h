@@ -12,8 +12,7 @@
  * have started. A threadsafe function's calls made during the program are not taken off its
  * queue before the program returns (the JS thread is running it), so a full queue is full in
  * node and in napi_python alike; a call that would block on it is not made. */
-#include <pthread.h>
-#include <time.h>
+#include "napi_calls_threads.h"
 
 #define WORKS 4
 #define TSFNS 4
@@ -40,8 +39,8 @@ static int tsfn_slot[TSFNS];
 static int pending; /* works queued and functions made whose end has not come yet */
 static napi_deferred settling;
 
-static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_changed = PTHREAD_COND_INITIALIZER;
+static gate_mutex gate_lock = GATE_MUTEX_INIT;
+static gate_cond gate_changed = GATE_COND_INIT;
 static bool gate_open = true;
 static int started; /* executes that reached the gate */
 
@@ -67,10 +66,10 @@ static source* new_source(bool tsfn) {
 static void reset_async(void) {
   for (int i = 0; i < WORKS; i++) work_slot[i] = -1;
   for (int i = 0; i < TSFNS; i++) tsfn_slot[i] = -1;
-  pthread_mutex_lock(&gate_lock);
+  gate_mutex_lock(&gate_lock);
   gate_open = false;
   started = 0;
-  pthread_mutex_unlock(&gate_lock);
+  gate_mutex_unlock(&gate_lock);
 }
 
 /* settle()'s answer: every log, in the order its work or function was made. */
@@ -106,11 +105,11 @@ static void source_done(napi_env env, source* s) {
 
 static void work_execute(napi_env env, void* data) {
   (void)env;
-  pthread_mutex_lock(&gate_lock);
+  gate_mutex_lock(&gate_lock);
   started++;
-  pthread_cond_broadcast(&gate_changed);
-  while (!gate_open) pthread_cond_wait(&gate_changed, &gate_lock);
-  pthread_mutex_unlock(&gate_lock);
+  gate_cond_broadcast(&gate_changed);
+  while (!gate_open) gate_cond_wait(&gate_changed, &gate_lock);
+  gate_mutex_unlock(&gate_lock);
   sources[(intptr_t)data].executed = true;
 }
 
@@ -131,14 +130,12 @@ static bool pool_settled(void) {
   int live = 0;
   for (int i = 0; i < source_count; i++) live += !sources[i].tsfn && sources[i].queued && !sources[i].cancelled;
   int want = live < POOL_THREADS ? live : POOL_THREADS;
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += 2;
-  pthread_mutex_lock(&gate_lock);
-  int rc = 0;
-  while (started < want && rc == 0) rc = pthread_cond_timedwait(&gate_changed, &gate_lock, &until);
+  gate_deadline until = gate_deadline_in(2);
+  gate_mutex_lock(&gate_lock);
+  while (started < want && gate_cond_wait_until(&gate_changed, &gate_lock, until)) {
+  }
   bool ok = started >= want;
-  pthread_mutex_unlock(&gate_lock);
+  gate_mutex_unlock(&gate_lock);
   return ok;
 }
 
@@ -332,12 +329,12 @@ static void op_tsfn_call(napi_env env, const operands* o, bool from_thread) {
   }
   /* The thread's calls never block, so the JS thread waits for it here. */
   caller c = {s, (int)(o->v[1] % 4) + 1, {0}};
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, call_from_thread, &c) != 0) {
+  joinable_thread thread;
+  if (start_thread(&thread, call_from_thread, &c) != 0) {
     emit(" no thread");
     return;
   }
-  pthread_join(thread, NULL);
+  join_thread(&thread);
   emit(" s=");
   for (int i = 0; i < c.count; i++) emit("%s%d", i ? "," : "", (int)c.statuses[i]), note_call(s, c.statuses[i]);
 }
@@ -381,10 +378,10 @@ static void finish_async(napi_env env) {
       emit("\n");
     }
   }
-  pthread_mutex_lock(&gate_lock);
+  gate_mutex_lock(&gate_lock);
   gate_open = true;
-  pthread_cond_broadcast(&gate_changed);
-  pthread_mutex_unlock(&gate_lock);
+  gate_cond_broadcast(&gate_changed);
+  gate_mutex_unlock(&gate_lock);
 }
 
 /* A promise of the logs, resolved once every work completed and every function was finalized. */

@@ -47,11 +47,14 @@ static bool odd_prototype(napi_env env, const char* name, napi_value key, uint8_
   return napi_is_dataview(env, value, &is) == napi_ok && is;
 }
 
-/* Buffer and Buffer.prototype: node's library, whose keys napi_python does not have. */
+/* Buffer, Buffer.prototype and the global object (a callback's `this` when called on undefined),
+ * whose enumerable keys are node's library (timers, fetch, crypto, navigator...): keys napi_python
+ * does not have. */
 static bool node_library(napi_env env, napi_value v) {
   napi_value global = NULL, buffer = NULL, proto = NULL;
   bool same = false;
   if (v == NULL || napi_get_global(env, &global) != napi_ok) return false;
+  if (napi_strict_equals(env, v, global, &same) == napi_ok && same) return true;
   if (napi_get_named_property(env, global, "Buffer", &buffer) != napi_ok) return false;
   if (napi_strict_equals(env, v, buffer, &same) == napi_ok && same) return true;
   if (napi_get_named_property(env, buffer, "prototype", &proto) != napi_ok) return false;
@@ -223,16 +226,8 @@ static void step(napi_env env) {
   uint8_t key = op == OP_get_property || op == OP_coerce ? (uint8_t)o.v[2] : (uint8_t)o.v[1];
   if ((op == OP_set_property || op == OP_get_property || op == OP_has_property || op == OP_delete_property ||
        op == OP_coerce) &&
-      (slow_join(env, reg(key)) || own_length_read(env, reg(key)))) {
-    /* A typed array with its own `length` made a string: node's Buffer.prototype.toString reads
-     * that property, napi_python's the buffer's length. */
-    emit(slow_join(env, reg(key)) ? " slow join" : " length read");
-    return;
-  }
-  if (op == OP_detach && teardown_path != NULL) {
-    /* node runs a detached external buffer's finalizer at once (before the env's end), napi_python
-     * when the buffer dies: not followed yet, so not compared where finalizers are. */
-    emit(" teardown");
+      slow_join(env, reg(key))) {
+    emit(" slow join");
     return;
   }
   if (op == OP_set_element && own_length_read(env, reg(o.v[0]))) {

@@ -10,8 +10,9 @@ static char* teardown_path; /* set for a teardown program */
 static bool hook_added[NATIVES];
 static napi_async_cleanup_hook_handle async_hooks[NATIVES];
 static int finalizer_serial; /* a finalizer's hint: the order it was given in */
+static bool posted;          /* a program posts one finalizer at most */
 
-static void teardown_log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+static void teardown_log(const char* fmt, ...) PRINTF_LIKE(1, 2);
 static void teardown_log(const char* fmt, ...) {
   if (teardown_path == NULL) return;
   FILE* f = fopen(teardown_path, "a");
@@ -45,6 +46,12 @@ static void logged_free(node_api_basic_env env, void* data, void* hint) {
 
 static void* next_hint(void) { return (void*)(intptr_t)finalizer_serial++; }
 
+/* What node_api_post_finalizer runs on the loop's next turn (after the program returned). */
+static void posted_finalizer(napi_env env, void* data, void* hint) {
+  (void)env;
+  teardown_log("posted #%d native#%d\n", (int)(intptr_t)hint, native_index(data));
+}
+
 /* In a teardown program, `v` (given a finalizer) is held until the env ends. */
 static void hold(napi_env env, napi_value v) {
   napi_ref ref = NULL;
@@ -60,11 +67,23 @@ static void async_cleanup_hook(napi_async_cleanup_hook_handle handle, void* arg)
   teardown_log("async cleanup native#%d removed s=%d\n", i, (int)s);
 }
 
-/* Operands: the hook (0: add, 1: remove, 2: add async, 3: remove async), a native slot. */
+/* Operands: the hook (0: add, 1: remove, 2: add async, 3: remove async; 4 posts a finalizer
+ * instead, 5-7 are 1-3), a native slot. */
 static void op_cleanup_hook(napi_env env, const operands* o) {
   int i = (int)(o->v[1] % NATIVES);
-  int kind = (int)(o->v[0] % 4);
+  int kind = (int)(o->v[0] % 8);
   napi_status s;
+  if (kind == 4) {
+    if (posted) {
+      emit(" post skipped"); /* node runs those posted together in its hash set's order */
+      return;
+    }
+    posted = true;
+    emit(" post");
+    report(env, node_api_post_finalizer(env, posted_finalizer, &natives[i], next_hint()), NULL);
+    return;
+  }
+  kind %= 4;
   if (teardown_path == NULL) {
     emit(" teardown only"); /* hooks added by every program of a run would pile up */
     return;

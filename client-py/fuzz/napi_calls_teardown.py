@@ -21,7 +21,7 @@ from napi_calls import ADDON, ISOLATED_ADDON, NODE, TIMEOUT, Difference, Writer,
 CORPUS = Path(__file__).resolve().parent / "corpus" / "napi_calls_teardown"
 # What a teardown program draws more of: hooks, and objects given finalizers.
 _WEIGHTS = {"cleanup_hook": 6, "object": 4, "wrap": 4, "add_finalizer": 4, "external": 3, "external_buffer": 3,
-            "external_arraybuffer": 3, "set_instance_data": 2}  # fmt: skip
+            "external_arraybuffer": 3, "set_instance_data": 2, "detach": 2}  # fmt: skip
 
 _NODE_TEARDOWN = """
 const addon = require(process.argv[1]);

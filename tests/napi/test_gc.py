@@ -69,6 +69,18 @@ def test_added_finalizers_and_post_finalizers_run_on_collection(load, tmp_path):
     assert log.read_text().splitlines() == ["added 7", "post 7"]
 
 
+def test_a_finalizer_posted_from_a_call_runs_on_the_next_turn_as_in_node(load):
+    # How many posted finalizers had run: in the posting call, in a promise job it queued, in an
+    # immediate it set. node runs it after the call and its promise jobs, before that immediate
+    # (napi_python ran it only at the next collection or at the env's end).
+    script = f"require({str(addon_path('gc'))!r}).postFinalizerWatched(5).then((c) => console.log(JSON.stringify(c)))"
+    out = subprocess.run([oracle_node(), "-e", script], capture_output=True, text=True, timeout=60, check=True)
+    expected = json.loads(out.stdout)
+    assert expected == [0, 0, 1]
+    addon = load("gc")
+    assert addon.postFinalizerWatched(5).result(timeout=10) == expected
+
+
 def test_teardown_runs_remaining_finalizers_newest_first_then_instance_data(load, tmp_path):
     addon = load("gc")
     log = tmp_path / "log"

@@ -376,6 +376,35 @@ def test_sealed_object_allows_writes_but_not_new_keys_or_deletes(load):
     assert js.keys(obj) == ["a"] and obj.a == 5
 
 
+def test_seal_and_freeze_of_a_typed_array_with_elements_go_as_far_as_v8s(load):
+    # V8 refuses both, a seal after making the array non-extensible (so a second seal passes)
+    # and a freeze after making its named properties read-only and non-configurable.
+    steps = ["seal", "seal", "freeze", "seal"]
+    expected = node_eval(
+        f"const a = require({addon_path('objects')!r}); const out = [];"
+        "for (const first of ['seal', 'freeze']) {"
+        "  const t = new Uint8Array(4); t.x = 1; const seen = [];"
+        f"  for (const f of [first, ...{json.dumps(steps)}]) {{"
+        "    const [status, , thrown] = a[f](t); seen.push([status, thrown ? thrown.message : null]); }"
+        "  const d = Object.getOwnPropertyDescriptor(t, 'x');"
+        "  out.push([seen, Object.isExtensible(t), d.writable, d.configurable]); }"
+        "console.log(JSON.stringify(out))"
+    )
+    addon = load("objects")
+    got = []
+    for first in ["seal", "freeze"]:
+        t = js.new(js.get(js.global_this(addon), "Uint8Array"), 4)
+        js.set(t, "x", 1)
+        seen = []
+        for f in [first, *steps]:
+            status, _, thrown = getattr(addon, f)(t)
+            seen.append([status, thrown and thrown.message])
+        d = js.own_property_descriptors(t)["x"]
+        got.append([seen, js.get(js.global_this(addon), "Object").isExtensible(t), d["writable"], d["configurable"]])
+    assert got == expected
+    assert expected[0][0][:2] == [[10, "Cannot seal array buffer views with elements"], [0, None]]
+
+
 def test_freeze_and_seal_of_primitives_succeed(load):
     addon = load("objects")
     assert addon.freeze(5) == OK

@@ -282,6 +282,39 @@ def test_coerce_to_string_of_symbol_returns_string_expected_and_throws(load):
     assert thrown.name == "TypeError"
 
 
+# `length`s given a Buffer of "hello" as its own property, as JavaScript and as Python (None is
+# undefined): node's Buffer.prototype.toString() (what a coercion calls) slices up to it, taking it
+# as an index (truncated, NaN as 0) and throwing a RangeError below 0 or past the bytes; undefined
+# means the whole buffer.
+OWN_LENGTHS = {
+    "2": 2, "2.5": 2.5, "'3'": "3", "undefined": None, "true": True, "-0.5": -0.5, "5": 5,
+    "-1": -1, "6": 6, "NaN": math.nan, "Infinity": math.inf,
+}  # fmt: skip
+
+
+def test_coerce_to_string_of_a_buffer_with_its_own_length_slices_as_node(load):
+    expected = node_eval(
+        f"const a = require({addon_path('values')!r}); const out = [];"
+        f"for (const v of [{', '.join(OWN_LENGTHS)}]) {{"
+        "  const b = Buffer.from('hello'); Object.defineProperty(b, 'length', {value: v});"
+        "  const [status, text, thrown] = a.coerceToString(b);"
+        "  out.push([status, text ?? null, thrown && [thrown.name, thrown.code, thrown.message]]);"
+        "}"
+        "console.log(JSON.stringify(out))"
+    )
+    addon = load("values")
+    g = js.global_this(addon)
+    got = []
+    for v in OWN_LENGTHS.values():
+        b = js.get(js.get(g, "Buffer"), "from")("hello")
+        js.get(g, "Object").defineProperty(b, "length", {"value": v})
+        status, text, thrown = addon.coerceToString(b)
+        got.append([status, text, thrown and [thrown.name, thrown.code, thrown.message]])
+    assert got == expected
+    assert [row[1] for row in expected[:5]] == ["he", "he", "hel", "hello", "h"]
+    assert expected[7][2] == ["RangeError", "ERR_OUT_OF_RANGE", "Index out of range"]
+
+
 def test_coerce_to_object_wraps_primitives_and_rejects_null_and_undefined(load):
     addon = load("values")
     for value in [1, "s", True]:

@@ -434,16 +434,27 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
 pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: napi_value) -> napi_status {
     entry::plain(env, "napi_detach_arraybuffer", |cx| {
         let Value::Object(id) = cx.value(arraybuffer)? else { return fail(status::ARRAYBUFFER_EXPECTED) };
-        let mut heap = cx.rt.heap_mut();
-        match &mut heap.get_mut(id).map(|o| &mut o.class) {
-            Some(ObjectClass::ArrayBuffer(data)) if !data.shared => {
-                // External memory stays the addon's until the finalizer, which still runs when
-                // the object dies.
-                data.detach();
-                Ok(())
+        let memory = {
+            let mut heap = cx.rt.heap_mut();
+            match heap.get_mut(id) {
+                Some(object) => match &mut object.class {
+                    ObjectClass::ArrayBuffer(data) if !data.shared => {
+                        data.detach();
+                        // Node frees a detached buffer's memory: an external one's finalizer
+                        // runs on the loop's next turn, not when the object dies.
+                        let (memory, kept): (Vec<_>, Vec<_>) = object.finalizers.drain(..).partition(|f| f.memory);
+                        object.finalizers = kept;
+                        memory
+                    }
+                    _ => return fail(status::ARRAYBUFFER_EXPECTED),
+                },
+                None => return fail(status::ARRAYBUFFER_EXPECTED),
             }
-            _ => fail(status::ARRAYBUFFER_EXPECTED),
+        };
+        for f in memory {
+            cx.rt.post_finalizer(f);
         }
+        Ok(())
     })
 }
 

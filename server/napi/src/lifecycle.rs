@@ -291,6 +291,8 @@ pub unsafe extern "C" fn napi_remove_env_cleanup_hook(
 /// close and pending async work completes, then the finalizers its live objects still hold and
 /// the instance data's, newest first.
 pub fn teardown_env(rt: &Runtime, env: &Env, driven: &dyn super::async_cleanup::TeardownLoop, until: std::time::Instant) {
+    // What was posted for the loop's next turn (node's loop turns once more before its env ends).
+    rt.run_post_finalizers();
     run_finalizers(rt, rt.take_env_finalizers(env.id, true));
     super::async_cleanup::run_cleanup_hooks(rt, env, driven, until);
     // What Node's cleanup hooks and the loop turns after them do: threadsafe functions close

@@ -552,20 +552,26 @@ impl Runtime {
             return self.proxy_integrity(obj, freeze);
         }
         // The host keeps typed array elements in the buffer, not as properties, so they cannot be
-        // made read-only or non-configurable; V8 refuses the same case.
+        // made read-only or non-configurable; V8 refuses the same case, as it does it: a freeze
+        // after doing the rest, a seal after making the object non-extensible, and a seal of one
+        // already non-extensible it lets through.
         let has_elements = matches!(self.heap.borrow().get(obj).map(|o| &o.class), Some(ObjectClass::View(view)) if view.kind.is_some() && view.length > 0);
-        if has_elements {
-            let what = if freeze { "freeze" } else { "seal" };
-            return Err(self.type_error(format!("Cannot {what} array buffer views with elements")));
-        }
         let mut heap = self.heap.borrow_mut();
         let Some(o) = heap.get_mut(obj) else { return Ok(true) };
-        o.extensible = false;
+        let was_extensible = std::mem::replace(&mut o.extensible, false);
+        if has_elements && !freeze && was_extensible {
+            drop(heap);
+            return Err(self.type_error("Cannot seal array buffer views with elements".into()));
+        }
         for p in o.props.values_mut() {
             p.configurable = false;
             if freeze && matches!(p.slot, Slot::Data(_)) {
                 p.writable = false;
             }
+        }
+        if has_elements && freeze {
+            drop(heap);
+            return Err(self.type_error("Cannot freeze array buffer views with elements".into()));
         }
         Ok(true)
     }

@@ -288,14 +288,17 @@ impl Runtime {
         self.pending_finalizers.borrow_mut().retain(|f| f.seq != seq);
     }
 
-    /// Runs what `node_api_post_finalizer` queued, including what those finalizers queue.
+    /// Runs what `node_api_post_finalizer` queued, including what those finalizers queue, and
+    /// then the finalizers of detached external buffers: node runs its immediates before its
+    /// thread-safe ones, which the freeing of a detached buffer's memory sets.
     pub fn run_post_finalizers(&self) {
         loop {
             let queued = std::mem::take(&mut *self.post_finalizers.borrow_mut());
             if queued.is_empty() {
                 break;
             }
-            for f in queued {
+            let (posted, detached): (Vec<_>, Vec<_>) = queued.into_iter().partition(|f| !f.memory);
+            for f in posted.into_iter().chain(detached) {
                 self.native.finalize(self, f.env, f.cb, f.data, f.hint);
             }
         }

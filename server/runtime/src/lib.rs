@@ -192,7 +192,8 @@ pub struct Runtime {
     microtasks: RefCell<microtasks::JobQueue>,
     /// Finalizers of dead objects (or, at teardown, of an env's objects) due to run, in order.
     pending_finalizers: RefCell<std::collections::VecDeque<object::Finalization>>,
-    /// `node_api_post_finalizer` callbacks waiting for the current collection to finish.
+    /// `node_api_post_finalizer` callbacks (and the finalizers of detached external buffers)
+    /// waiting for the loop's next turn, or for the current collection to finish.
     post_finalizers: RefCell<Vec<object::Finalization>>,
     /// The last registration number `next_seq` gave, ordering finalizers for teardown.
     finalizer_seq: Cell<u64>,
@@ -493,10 +494,17 @@ impl Runtime {
         self.in_gc_finalizer.get()
     }
 
-    /// Queues a finalizer (`node_api_post_finalizer`, or one a basic finalizer may not run in
-    /// the collection) to run once the current collection is over.
+    /// Queues a finalizer (`node_api_post_finalizer`, one a basic finalizer may not run in the
+    /// collection, a detached external buffer's) to run once the current collection is over, or
+    /// else on the loop's next turn: after the call that posted it returned and the promise jobs
+    /// it queued ran, as node's `SetImmediate` runs it. (The order among those posted together
+    /// is node's hash set's, no order to follow: these run in the order they were posted.)
     pub fn post_finalizer(&self, f: object::Finalization) {
-        self.post_finalizers.borrow_mut().push(f);
+        let mut queued = self.post_finalizers.borrow_mut();
+        if queued.is_empty() {
+            self.events.post(Box::new(|rt| rt.run_post_finalizers()));
+        }
+        queued.push(f);
     }
 
     /// Whether promise jobs are waiting for the JS stack to empty.

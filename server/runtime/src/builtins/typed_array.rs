@@ -657,6 +657,9 @@ fn not_a_buffer(rt: &Runtime) -> Thrown {
 }
 
 fn buffer_to_string(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectId>) -> JsResult<Value> {
+    if args.is_empty() {
+        return utf8_prefix(rt, &this);
+    }
     let Some(bytes) = view_bytes(rt, &this) else {
         return Err(not_a_buffer(rt));
     };
@@ -674,6 +677,26 @@ fn buffer_to_string(rt: &Runtime, this: Value, args: &[Value], _: Option<ObjectI
         return Ok(Value::str(""));
     }
     Ok(Value::String(decode(&bytes[start as usize..end as usize], enc)))
+}
+
+/// `buf.toString()` without arguments, as node's: UTF-8 up to the buffer's `length` property, which
+/// an own `length` shadows (node passes `this.length` to its slicing binding, which takes an index
+/// as V8's IntegerValue does and refuses one below 0 or past the bytes). The bytes are read after
+/// `length`, whose getter may change them.
+fn utf8_prefix(rt: &Runtime, this: &Value) -> JsResult<Value> {
+    let length = rt.get(this, &PropertyKey::name("length"))?;
+    let Some(bytes) = view_bytes(rt, this) else {
+        return Err(not_a_buffer(rt));
+    };
+    let end = match length {
+        Value::Undefined => bytes.len() as f64,
+        v => to_integer(rt, &v)?,
+    };
+    if !(0.0..=bytes.len() as f64).contains(&end) {
+        let e = rt.new_error(ErrorKind::RangeError, "Index out of range".into(), Some(Value::str("ERR_OUT_OF_RANGE")));
+        return Err(Thrown(Value::Object(e)));
+    }
+    Ok(Value::String(decode(&bytes[..end as usize], "utf8")))
 }
 
 /// `buf.write(string, offset, length, encoding)`: the bytes written (never a partial character
