@@ -573,7 +573,7 @@ VALUES_SRC = CLIENT_SRC / "values"
 # nothing above them. The other direction
 # (`to_python.rs`) and an in-process host's copies (`copies.rs`) sit above the converter they use.
 VALUES_LAYERS = [
-    {"keeping.rs", "dict_keys.rs"},  # a sink that keeps refusals; dicts made and read
+    {"keeping.rs", "dict_keys.rs", "dates.rs"},  # a sink that keeps refusals; dicts made and read; dates
     {"buffers.rs", "containers.rs"},  # a buffer's value; a container walked element by element
     {"from_python.rs"},  # the converter, `Cx`, and what each Python object becomes
     {"to_python.rs"},  # values from the host as Python objects
