@@ -53,6 +53,10 @@ REQUIRE_INPUTS = os.environ.get("NAPI_PYTHON_REQUIRE_TEST_INPUTS") == "1"
 # suite's is empty (removed with the session's copies), whatever the developer installed.
 # The session's folder (tests/session_folder.py): addon copies and that npm cache.
 SESSION = session_folder.make()
+# mypy's cache for the session's type checks of stubs (tests/stubs): each check reads only what
+# changed since the last (its use and stubs), not typeshed's standard library again; mypy
+# judges each module by its file's hash and the options, so a check answers as with no cache.
+MYPY_CACHE = SESSION / "mypy-cache"
 os.environ["NAPI_PYTHON_CACHE"] = str(SESSION / "npm-cache")
 
 
