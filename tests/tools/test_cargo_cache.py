@@ -158,8 +158,9 @@ def checkout_with_dependency(at: Path, answer: int, dependency: Path) -> Path:
         '[package]\nname = "tiny-crate"\nversion = "0.1.0"\nedition = "2021"\n\n'
         f'[dependencies]\nsome-dependency = {{ path = "{dependency}" }}\n\n[workspace]\n'
     )
-    (at / "Cargo.lock").unlink()
     (at / "src/main.rs").write_text(f'fn main() {{ println!("{{}}", some_dependency::twice({answer})); }}\n')
+    (at / "Cargo.lock").unlink()
+    subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=at, capture_output=True, timeout=120, check=True)
     return at
 
 
