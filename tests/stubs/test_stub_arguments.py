@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, INSTALL_NPM, NPM, napi_python_cli
+from conftest import IN_PROCESS, INSTALL_NPM, MYPY_CACHE, NPM, napi_python_cli
 
 from napi_python import js
 
@@ -80,7 +80,7 @@ def mypy(folder: Path, text: str, stub: str) -> subprocess.CompletedProcess[str]
     folder.mkdir()
     (folder / "use.py").write_text(text, encoding="utf-8")
     (folder / "api.pyi").write_text(stub, encoding="utf-8")
-    cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file=", "use.py"]
+    cmd = [sys.executable, "-m", "mypy", "--strict", f"--cache-dir={MYPY_CACHE}", "--config-file=", "use.py"]
     return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
 
 

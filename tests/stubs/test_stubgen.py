@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, ROOT, addon_path, napi_python_cli, oracle_node
+from conftest import IN_PROCESS, MYPY_CACHE, ROOT, addon_path, napi_python_cli, oracle_node
 
 from napi_python.stubgen.emit import write_stub
 from napi_python.stubgen.parse import parse_text
@@ -297,7 +297,7 @@ def check(tool: str, folder: Path, text: str, stubs: dict[str, str] | None = Non
     for module, stub in (stubs or {"node_rs_crc32": (TYPINGS / "node_rs_crc32.pyi").read_text()}).items():
         (folder / f"{module}.pyi").write_text(stub)
     if tool == "mypy":
-        cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file=", "use.py"]
+        cmd = [sys.executable, "-m", "mypy", "--strict", f"--cache-dir={MYPY_CACHE}", "--config-file=", "use.py"]
     else:
         (folder / "pyrightconfig.json").write_text('{"typeCheckingMode": "strict"}')
         cmd = [str(VENV_BIN / "pyright"), "--pythonpath", sys.executable, "use.py"]

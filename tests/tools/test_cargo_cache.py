@@ -148,3 +148,64 @@ def test_a_second_build_waits_for_the_first(tmp_path):
             out, _ = waiter.communicate(timeout=60)
             assert waiter.returncode == 0
             assert out == "ran\n"
+
+
+def checkout_with_dependency(at: Path, answer: int, dependency: Path) -> Path:
+    """`checkout` whose crate depends on `dependency`, a crate outside the workspace that stands
+    for one of the registry (cargo judges both by their own fingerprints)."""
+    checkout(at, answer)
+    (at / "Cargo.toml").write_text(
+        '[package]\nname = "tiny-crate"\nversion = "0.1.0"\nedition = "2021"\n\n'
+        f'[dependencies]\nsome-dependency = {{ path = "{dependency}" }}\n\n[workspace]\n'
+    )
+    (at / "src/main.rs").write_text(f'fn main() {{ println!("{{}}", some_dependency::twice({answer})); }}\n')
+    (at / "Cargo.lock").unlink()
+    subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=at, capture_output=True, timeout=120, check=True)
+    return at
+
+
+def dependency_crate(at: Path) -> Path:
+    (at / "src").mkdir(parents=True)
+    (at / "Cargo.toml").write_text('[package]\nname = "some-dependency"\nversion = "1.0.0"\nedition = "2021"\n')
+    (at / "src/lib.rs").write_text("pub fn twice(n: i32) -> i32 { 2 * n }\n")
+    return at
+
+
+def build_between_take_and_keep(at: Path, cache: Path) -> str:
+    """scripts/build's and scripts/test's order: --take, the build, --keep; cargo's -v output."""
+    env = {**os.environ, "NAPI_PYTHON_CACHE": str(cache)}
+    env.pop("CARGO_TARGET_DIR", None)
+    steps = [["scripts/cargo-cache", "--take", "debug"], ["cargo", "build", "-v", "--offline"]]
+    steps.append(["scripts/cargo-cache", "--keep", "debug"])
+    out = ""
+    for step in steps:
+        done = subprocess.run(step, cwd=at, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        out += done.stderr
+    return out
+
+
+def test_a_fresh_target_starts_with_the_kept_dependencies_and_compiles_its_own_crates(tmp_path):
+    cache = tmp_path / "cache"
+    dependency = dependency_crate(tmp_path / "dependency")
+    first = checkout_with_dependency(tmp_path / "first", 41, dependency)
+    assert "Compiling some-dependency" in build_between_take_and_keep(first, cache)
+    (kept,) = cache.glob("target-debug-*")
+    names = [p.name for p in kept.rglob("*")]
+    assert any(name.startswith("some-dependency-") for name in names)
+    assert not [name for name in names if "tiny" in name]
+
+    second = checkout_with_dependency(tmp_path / "second", 42, dependency)
+    out = build_between_take_and_keep(second, cache)
+    assert "Fresh some-dependency" in out and "Compiling tiny-crate" in out, out
+    ran = subprocess.run([second / "target/debug/tiny-crate"], capture_output=True, text=True, timeout=60, check=True)
+    assert ran.stdout == "84\n"
+
+
+def test_a_target_built_before_take_is_not_kept(tmp_path):
+    """An old target folder holds the units of every version it built: it is never kept."""
+    cache = tmp_path / "cache"
+    at = checkout_with_dependency(tmp_path / "old", 1, dependency_crate(tmp_path / "dependency"))
+    subprocess.run(["cargo", "build", "-q", "--offline"], cwd=at, capture_output=True, timeout=300, check=True)
+    build_between_take_and_keep(at, cache)
+    assert not cache.exists() or not list(cache.glob("target-*"))
