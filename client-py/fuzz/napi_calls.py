@@ -72,7 +72,7 @@ DELIBERATE: list[tuple[str, str, str]] = [
         " expression of the call into the addon (`addon.run`), a host without JS source names the function",
     ),
     (
-        r'name="SyntaxError" message="(Invalid or unexpected token|Unexpected |missing |Unterminated |Invalid regular)',
+        r'name="SyntaxError" message="(Invalid or unexpected token|Unexpected |missing |Unterminated |Invalid regular|Only one underscore |Numeric separator)',
         r'name="SyntaxError" message=',
         "napi_run_script of what is no JS expression throws a SyntaxError in both; the message is V8's"
         " parser's wording, napi_python's host parses with a parser of its own",
