@@ -91,35 +91,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"platform {PLATFORM} (tests/platforms.toml): its tests left out are skipped; files left out:", *files]
 
 
-# Checks of the checkout itself (its scripts, docs, caches and code's shape) that load no addon:
-# the same in either mode, so the isolated pass alone runs them (tests/tools' benchmarks and
-# Rust example do load addons, in the mode, and run in both).
-CHECKOUT_CHECKS = frozenset(
-    f"tests/tools/test_{name}.py"
-    for name in (
-        "build_scripts",
-        "cargo_cache",
-        "crate_layering",
-        "disk_preflight",
-        "docs",
-        "module_layering",
-        "platform_lists",
-        "session_folder",
-        "source_build",
-        "stamps",
-    )
-)
-assert all((ROOT / name).is_file() for name in CHECKOUT_CHECKS), "a file of CHECKOUT_CHECKS was renamed"
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     process_only = pytest.mark.skip(reason="needs a host process of its own (NAPI_PYTHON_TEST_MODE=inprocess)")
-    either_mode = pytest.mark.skip(reason="loads no addon: runs in the isolated pass")
+    # A test that does the same whatever NAPI_PYTHON_TEST_MODE says (`either_mode`: it loads no
+    # addon, or the programs it starts choose their mode themselves) runs in one pass.
+    once = pytest.mark.skip(reason="the same in either mode: runs in the isolated pass")
     for item in items:
         if IN_PROCESS and item.get_closest_marker("isolated_only"):
             item.add_marker(process_only)
-        if IN_PROCESS and item.nodeid.split("::")[0] in CHECKOUT_CHECKS:
-            item.add_marker(either_mode)
+        if IN_PROCESS and item.get_closest_marker("either_mode"):
+            item.add_marker(once)
         why = next((left.why for left in LEFT_OUT if left.covers(item.nodeid)), None)
         if why is not None:
             item.add_marker(pytest.mark.skip(reason=f"left out on {PLATFORM}: {why} (tests/platforms.toml)"))

@@ -184,6 +184,7 @@ def test_a_promise_works_with_asyncio_wrap_future_and_wait(load):
 # --- 6. typing ------------------------------------------------------------------------------
 
 
+@pytest.mark.either_mode
 def test_mypy_strict_accepts_exports_as_attributes(tmp_path):
     script = tmp_path / "uses_addon.py"
     script.write_text(

@@ -15,6 +15,9 @@ import pytest
 import napi_python
 from napi_python import JSError, JSFunction, JSPromise
 
+# Every test loads in-process whatever NAPI_PYTHON_TEST_MODE says.
+pytestmark = pytest.mark.either_mode
+
 
 @pytest.fixture
 def isolation(addons):

@@ -43,6 +43,7 @@ assert writing.wait(30)
 """
 
 
+@pytest.mark.either_mode
 def test_exiting_while_a_call_is_in_flight_does_not_abort():
     # Without the hook this aborted in about 9 runs of 10 on the development machine.
     assert_exits_cleanly(SCRIPT, runs=3)
@@ -67,12 +68,14 @@ print("leaving")
 """
 
 
+@pytest.mark.either_mode
 def test_exiting_while_the_dispatcher_runs_callbacks_does_not_abort():
     # Before the exit gate this aborted in about a quarter of the runs (webcodecs' demuxer did
     # the same at the end of a script).
     assert_exits_cleanly(BUSY_DISPATCHER, runs=8, stdout="leaving\n")
 
 
+@pytest.mark.either_mode
 def test_exiting_while_an_in_process_host_thread_runs_callbacks_does_not_abort():
     """The same stream in-process, where the host thread runs the calls itself: it takes
     the GIL through the exit gate, and stops calling Python once the gate is closed."""
@@ -101,6 +104,7 @@ inside.wait()
 """
 
 
+@pytest.mark.either_mode
 def test_exiting_while_a_callback_is_about_to_return_does_not_abort():
     # Before requests were inside the exit gate this aborted in 5 runs of 5: the callback
     # returned into our frames while the interpreter finalized. Exit now waits for it.

@@ -29,6 +29,9 @@ from test_hosts import CONSUMER, PROVIDER, assert_torn_down_at_exit, node_log, p
 import napi_python
 from napi_python import AddonClosedError, Host, JSError, JSPromise, RestartPolicy, Sandbox, js, load_addon
 
+# Every test loads in-process whatever NAPI_PYTHON_TEST_MODE says.
+pytestmark = pytest.mark.either_mode
+
 NAPI_OK = 0
 NAPI_INVALID_ARG = 1
 

@@ -37,8 +37,6 @@ OS, ARCH = HERE.split("-")[:2]
 LIBC = "musl" if HERE.endswith("musl") else "glibc"
 OTHER_LIBC_PLATFORM = f"{OS}-{ARCH}-{'gnu' if LIBC == 'musl' else 'musl'}"
 # The installer and its errors do not depend on NAPI_PYTHON_TEST_MODE: only the tests that load
-# what they installed run in both modes.
-mode_independent = pytest.mark.skipif(IN_PROCESS, reason="does not load an addon: run in the isolated pass")
 ADDER_VERSIONS = ["1.0.0", "1.1.0", "1.2.0-beta.1", "2.0.0"]
 
 
@@ -258,7 +256,7 @@ def test_installs_the_package_and_its_platform_package_which_require_loads(tmp_p
         assert addon.add(2, 3) == 5
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_second_install_of_the_same_version_is_a_no_op(tmp_path, npm_env):
     first = cli(["install", "@fixture/adder@1.1.0", "--dir", str(tmp_path / "proj")], npm_env)
     assert first.returncode == 0, first.stderr
@@ -278,7 +276,7 @@ def test_a_second_install_of_the_same_version_is_a_no_op(tmp_path, npm_env):
     assert json.loads((pkg / "package.json").read_text())["version"] == "2.0.0"
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_installs_into_one_folder_at_once_take_turns(tmp_path, npm_env):
     """Two installs started together: one downloads, the other waits for its lock, then finds
     the package in place."""
@@ -310,7 +308,7 @@ def test_installs_into_one_folder_at_once_take_turns(tmp_path, npm_env):
         "<=1.1.0",
     ],
 )
-@mode_independent
+@pytest.mark.either_mode
 def test_versions_are_picked_as_npm_picks_them(registry, wanted):
     """The same choice as npm's own semver (from Verdaccio's node_modules) with npm-pick-manifest's
     rule: a dist-tag names its version, `latest` wins when it satisfies the range."""
@@ -327,7 +325,7 @@ def test_versions_are_picked_as_npm_picks_them(registry, wanted):
     assert pick_version(Spec("@fixture/adder", wanted), document) == node
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_range_is_resolved_against_the_registry(tmp_path, registry, npm_env):
     done = install("@fixture/adder@^1.0.0", dir=tmp_path, config=config_for(npm_env))
     assert [(i.name, i.version) for i in done] == [("@fixture/adder", "1.1.0"), (f"@fixture/adder-{HERE}", "1.1.0")]
@@ -335,7 +333,7 @@ def test_a_range_is_resolved_against_the_registry(tmp_path, registry, npm_env):
     assert done[0].version == "1.2.0-beta.1" and done[0].downloaded
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_platform_package_brings_its_own_platform_packages(tmp_path, registry, npm_env):
     done = install("@fixture/img", dir=tmp_path, config=config_for(npm_env))
     assert [(i.name, i.platform_of) for i in done] == [
@@ -348,13 +346,13 @@ def test_a_platform_package_brings_its_own_platform_packages(tmp_path, registry,
     )
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_the_other_libc_gets_its_own_platform_package(tmp_path, registry, npm_env):
     done = install("@fixture/adder", dir=tmp_path, config=config_for(npm_env), platform=OTHER_LIBC_PLATFORM)
     assert [i.name for i in done] == ["@fixture/adder", f"@fixture/adder-{OTHER_LIBC_PLATFORM}"]
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_tampered_tarball_is_refused_before_unpacking(tmp_path, registry, npm_env):
     with pytest.raises(IntegrityError, match=r"tampered@1\.0\.0: the tarball downloaded has sha512-.*not unpacked"):
         install("tampered", dir=tmp_path, config=config_for(npm_env))
@@ -368,7 +366,7 @@ def test_a_tampered_tarball_is_refused_before_unpacking(tmp_path, registry, npm_
     assert "Traceback" not in proc.stderr
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_latest_tag_naming_no_version_is_passed_over():
     # satisfies() raised ValueError for it: the fuzz target's find (scripts/fuzz, npm_metadata).
     document = {"versions": {"^1": {}, "1.0.0": {}}, "dist-tags": {"latest": "^1"}}
@@ -377,7 +375,7 @@ def test_a_latest_tag_naming_no_version_is_passed_over():
         pick_version(Spec.parse("a@^1"), {"versions": {"^1": {}}, "dist-tags": {"latest": "^1"}})
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_gzip_header_cut_short_is_refused_as_no_archive(tmp_path):
     # The streaming reader raised TypeError for it (ord() of an empty read): the fuzz target's find
     # (scripts/fuzz, npm_unpack).
@@ -398,7 +396,7 @@ def test_a_gzip_header_cut_short_is_refused_as_no_archive(tmp_path):
         ),
     ],
 )
-@mode_independent
+@pytest.mark.either_mode
 def test_archives_that_escape_are_refused_whole(tmp_path, registry, npm_env, name, why):
     target = tmp_path / "proj"
     with pytest.raises(UnsafeArchiveError, match=why):
@@ -412,7 +410,7 @@ def test_archives_that_escape_are_refused_whole(tmp_path, registry, npm_env, nam
     assert proc.stderr.startswith(f"napi_python install: {name}@1.0.0: the entry")
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_links_inside_the_package_are_left_out_as_npm_does(tmp_path, registry, npm_env):
     install("links-in", dir=tmp_path, config=config_for(npm_env))
     pkg = tmp_path / "node_modules" / "links-in"
@@ -420,7 +418,7 @@ def test_links_inside_the_package_are_left_out_as_npm_does(tmp_path, registry, n
     assert not (pkg / "alias.txt").exists() and not (pkg / "alias.txt").is_symlink()
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_the_auth_token_comes_from_the_project_npmrc(tmp_path, registry, npm_env):
     project = tmp_path / "proj"
     project.mkdir()
@@ -444,7 +442,7 @@ def test_the_auth_token_comes_from_the_project_npmrc(tmp_path, registry, npm_env
     assert proc.returncode == 1 and "401 Unauthorized" in proc.stderr
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_scope_has_its_own_registry(tmp_path, registry, npm_env):
     env = {**npm_env, "NPM_CONFIG_REGISTRY": "http://127.0.0.1:1/"}
     (tmp_path / "home" / ".npmrc").write_text(f"@fixture:registry={registry.url}\n")
@@ -464,13 +462,13 @@ def test_a_scope_has_its_own_registry(tmp_path, registry, npm_env):
         ("Not A Name", "napi_python install: not a valid npm package name: 'Not A Name'\n"),
     ],
 )
-@mode_independent
+@pytest.mark.either_mode
 def test_bad_input_is_a_clean_exit_with_a_message(tmp_path, registry, npm_env, spec, message):
     proc = cli(["install", spec, "--dir", str(tmp_path)], npm_env)
     assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", message.format(url=registry.url))
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_require_says_what_to_install(tmp_path, registry, npm_env, monkeypatch):
     monkeypatch.setenv("NAPI_PYTHON_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
@@ -537,7 +535,7 @@ def test_a_platform_package_named_by_its_scope_is_installed_and_required(tmp_pat
         ),
     ],
 )
-@mode_independent
+@pytest.mark.either_mode
 def test_a_package_whose_binary_only_its_install_script_makes_is_reported_and_fails(tmp_path, npm_env, name, effect):
     """re2, canvas and cpu-features get their binary from an install script, which
     napi_python does not run: `install` says so, what the script would have done, and exits 1."""
@@ -557,7 +555,7 @@ def test_a_package_whose_binary_only_its_install_script_makes_is_reported_and_fa
     assert again.returncode == 1 and again.stderr == proc.stderr
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_script_is_shown_with_its_control_characters_escaped(tmp_path):
     """A package's script goes to the user's terminal: an escape sequence in it is shown, not
     obeyed (the registry is trusted no more than a host)."""
@@ -571,7 +569,7 @@ def test_a_script_is_shown_with_its_control_characters_escaped(tmp_path):
     ]
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_script_that_finds_a_prebuild_is_named_and_the_install_succeeds(tmp_path, npm_env):
     proc = cli(["install", "with-prebuilds", "--dir", str(tmp_path)], npm_env)
     assert proc.returncode == 0, proc.stderr
@@ -583,7 +581,7 @@ def test_a_script_that_finds_a_prebuild_is_named_and_the_install_succeeds(tmp_pa
     assert resolve("with-prebuilds", paths=[tmp_path]).endswith(f"prebuilds/{OS}-{ARCH}/node.napi.node")
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_libc_tagged_prebuild_is_found_and_a_script_of_the_packages_own_goes_unsaid(tmp_path, npm_env):
     """prebuildify's `prebuilds/linuxglibc-x64/`, which node-gyp-build takes first; the
     package's `node ./scripts/install.js` would not make what is there already: nothing to say."""
@@ -594,7 +592,7 @@ def test_a_libc_tagged_prebuild_is_found_and_a_script_of_the_packages_own_goes_u
         assert addon.add(20, 22) == 42
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_binary_that_imports_v8_is_said_to_be_for_node_at_install(tmp_path, npm_env):
     """Installed without a word, such a package failed only at its first require()."""
     proc = cli(["install", "v8-half", "--dir", str(tmp_path)], npm_env)
@@ -607,7 +605,7 @@ def test_a_binary_that_imports_v8_is_said_to_be_for_node_at_install(tmp_path, np
     assert proc.stderr.endswith("its name says it was built for node 26 (NODE_MODULE_VERSION 147)\n")
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_platform_package_named_for_the_platform_without_os_cpu_libc_is_installed(tmp_path, npm_env):
     proc = cli(["install", "named-only", "--dir", str(tmp_path)], npm_env)
     assert proc.returncode == 0, proc.stderr
@@ -615,7 +613,7 @@ def test_a_platform_package_named_for_the_platform_without_os_cpu_libc_is_instal
     assert resolve("named-only", paths=[tmp_path]).endswith(f"named-only-{HERE}/named-only.{HERE}.node")
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_package_without_any_binary_installs_but_fails(tmp_path, npm_env):
     proc = cli(["install", "links-in", "--dir", str(tmp_path)], npm_env)
     pkg = tmp_path / "node_modules" / "links-in"
@@ -627,7 +625,7 @@ def test_a_package_without_any_binary_installs_but_fails(tmp_path, npm_env):
     )
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_a_package_of_v8_abi_builds_only_is_said_to_be_for_node_releases(tmp_path, npm_env):
     proc = cli(["install", "v8-only", "--dir", str(tmp_path)], npm_env)
     pkg = tmp_path / "node_modules" / "v8-only"
@@ -641,7 +639,7 @@ def test_a_package_of_v8_abi_builds_only_is_said_to_be_for_node_releases(tmp_pat
         resolve("v8-only", paths=[tmp_path])
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_inspect_takes_a_package_name(tmp_path, registry, npm_env):
     install("@fixture/adder@1.0.0", dir=tmp_path, config=config_for(npm_env))
     proc = cli(["inspect", "@fixture/adder", "--json"], npm_env, cwd=tmp_path)
@@ -689,7 +687,7 @@ def test_the_public_registry_serves_node_rs_xxhash(tmp_path):
     assert got == expected
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_npm_configuration_is_read_as_npm_reads_it(tmp_path):
     """Registries from the environment, the project's .npmrc (found upwards from a package.json)
     and the user's, compared with what npm itself says; credentials keyed by registry."""
@@ -724,7 +722,7 @@ def test_npm_configuration_is_read_as_npm_reads_it(tmp_path):
         NpmConfig.load(project, {k: v for k, v in base.items() if k != "TOK"})
 
 
-@mode_independent
+@pytest.mark.either_mode
 @pytest.mark.parametrize(
     "platform, folder",
     [
@@ -752,7 +750,7 @@ def test_a_pkg_prebuilds_package_from_the_public_registry_installs_with_its_bina
     assert found == str(pkg / "prebuilds" / folder / "node-napi-v10.node")
 
 
-@mode_independent
+@pytest.mark.either_mode
 @pytest.mark.parametrize("platform", ["win32-x64", "win32-x64-msvc"])
 def test_installing_for_windows_takes_the_msvc_platform_package(tmp_path, npm_env, platform):
     """``--platform win32-x64`` (node's name) and napi-rs's ``win32-x64-msvc`` choose alike: by

@@ -247,8 +247,6 @@ def test_an_addon_that_imports_v8_is_refused_at_load_naming_the_symbols(name, sy
 # install: what npm installs, and what a skipped script is worth saying
 # ---------------------------------------------------------------------------------------------
 
-mode_independent = pytest.mark.skipif(IN_PROCESS, reason="does not load an addon: run in the isolated pass")
-
 
 class _Documents:
     """A registry of package documents made from the installed packages' package.json files."""
@@ -258,7 +256,7 @@ class _Documents:
         return {"name": name, "dist-tags": {"latest": meta["version"]}, "versions": {meta["version"]: meta}}
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_install_takes_an_optional_dependency_named_for_the_platform_that_declares_no_os_cpu_libc():
     """@nomicfoundation/solidity-analyzer's platform packages say nothing of where they run: npm
     installs them all; napi_python the one named for this platform."""
@@ -274,7 +272,7 @@ def test_install_takes_an_optional_dependency_named_for_the_platform_that_declar
     assert [p.name for p in planned] == ["@nomicfoundation/solidity-analyzer-linux-x64-gnu"]
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_the_install_scripts_of_aws_crt_and_deasync_are_not_of_a_known_tool():
     """aws-crt's `node ./scripts/install.js` and deasync's `node ./build.js` keep the binary
     they ship: `install` says nothing of them (tests/packages/test_install.py checks the CLI)."""

@@ -13,18 +13,14 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS
 
 import napi_python.npm.lock as lock_module
 import napi_python.packages.cache as package_cache
 from napi_python.errors import InstallError
 from napi_python.npm.lock import InstallLock, lock_functions
 
-# Nothing here loads an addon: it runs in the isolated pass only.
-mode_independent = pytest.mark.skipif(IN_PROCESS, reason="does not load an addon: run in the isolated pass")
 
-
-@mode_independent
+@pytest.mark.either_mode
 def test_the_cache_is_in_localappdata_on_windows_and_in_xdg_or_dot_cache_elsewhere(tmp_path, monkeypatch):
     monkeypatch.delenv("NAPI_PYTHON_CACHE", raising=False)
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
@@ -48,7 +44,7 @@ def test_the_cache_is_in_localappdata_on_windows_and_in_xdg_or_dot_cache_elsewhe
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_the_package_imports_where_python_has_no_fcntl():
     """Windows' Python has no fcntl: `import napi_python` (which imports the installer) and the
     command line must not need it."""
@@ -57,7 +53,7 @@ def test_the_package_imports_where_python_has_no_fcntl():
     assert proc.returncode == 0, proc.stderr
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_the_lock_keeps_a_second_install_out_until_the_first_is_done(tmp_path):
     """This OS's own lock: flock, or msvcrt.locking on Windows (run under wine by
     scripts/windows-python, whose C runtime says a held byte with errno 0)."""
@@ -108,7 +104,7 @@ def windows(monkeypatch):
     return fake
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_on_windows_the_lock_is_msvcrt_locking_of_the_first_byte(tmp_path, windows):
     path = tmp_path / ".napi-python-install.lock"
     with InstallLock(path, wait=10) as held:
@@ -123,7 +119,7 @@ def test_on_windows_the_lock_is_msvcrt_locking_of_the_first_byte(tmp_path, windo
         pass
 
 
-@mode_independent
+@pytest.mark.either_mode
 def test_on_windows_a_locking_failure_other_than_held_is_raised_not_waited_on(tmp_path, windows):
     windows.fail_with = 9  # EBADF
     with pytest.raises(OSError) as e:
@@ -132,7 +128,7 @@ def test_on_windows_a_locking_failure_other_than_held_is_raised_not_waited_on(tm
     assert e.value.errno == 9 and not isinstance(e.value, BlockingIOError)
 
 
-@mode_independent
+@pytest.mark.either_mode
 @pytest.mark.skipif(sys.platform == "win32", reason="fcntl is Linux's and macOS's")
 def test_elsewhere_the_lock_is_flock():
     take, _ = lock_functions("linux")

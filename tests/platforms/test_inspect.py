@@ -20,6 +20,8 @@ from napi_python import hostd_path
 from napi_python.binary import elf
 from napi_python.inspection import host_exports, inspect_addon
 
+pytestmark = pytest.mark.either_mode
+
 CRC32 = ROOT / "tests" / "npm" / "node_modules" / "@node-rs" / "crc32-linux-x64-gnu" / "crc32.linux-x64-gnu.node"
 
 

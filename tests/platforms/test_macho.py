@@ -20,14 +20,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, missing_input, napi_python_cli
+from conftest import missing_input, napi_python_cli
 
 from napi_python import load_addon, resolve
 from napi_python.binary import macho, node_abi, shared_object
 from napi_python.errors import AddonLoadError, RegistryError
 from napi_python.npm import install
 
-pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
+pytestmark = pytest.mark.either_mode
 
 DARWIN = ("darwin-arm64", "darwin-x64")
 # Node-API packages with macOS builds, each in a folder per platform.

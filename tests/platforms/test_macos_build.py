@@ -16,12 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, ROOT, missing_input
+from conftest import ROOT, missing_input
 from test_macho import lief_reads
 
 from napi_python.binary import macho
 
-pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
+pytestmark = pytest.mark.either_mode
 
 TARGETS = {"aarch64-apple-darwin": "arm64", "x86_64-apple-darwin": "x86-64"}
 LIBSYSTEM = "/usr/lib/libSystem.B.dylib"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import lief
 import pytest
-from conftest import IN_PROCESS, ROOT
+from conftest import ROOT
 from test_macos_build import check_extension, check_host
 from wheel_files import (
     built_wheels,
@@ -32,7 +32,7 @@ from wheel_files import (
     tag_of,
 )
 
-pytestmark = pytest.mark.skipif(IN_PROCESS, reason="loads no addon: runs in the isolated pass")
+pytestmark = pytest.mark.either_mode
 
 # Each wheel's platform tag: the CPU napi_python.binary.macho names and the oldest macOS it runs on.
 PLATFORMS = {"macosx_11_0_arm64": ("arm64", [11, 0, 0]), "macosx_11_0_x86_64": ("x86-64", [11, 0, 0])}

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, INSTALL_NPM, MYPY_CACHE, NPM, napi_python_cli
+from conftest import INSTALL_NPM, MYPY_CACHE, NPM, napi_python_cli
 
 from napi_python import js
 
@@ -84,13 +84,13 @@ def mypy(folder: Path, text: str, stub: str) -> subprocess.CompletedProcess[str]
     return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
 
 
-@pytest.mark.skipif(IN_PROCESS, reason="independent of NAPI_PYTHON_TEST_MODE: runs in the isolated pass")
+@pytest.mark.either_mode
 def test_right_uses_type_check(stub, tmp_path):
     ok = mypy(tmp_path / "right", USE, stub)
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
 
-@pytest.mark.skipif(IN_PROCESS, reason="independent of NAPI_PYTHON_TEST_MODE: runs in the isolated pass")
+@pytest.mark.either_mode
 @pytest.mark.parametrize("wrong", list(WRONG))
 def test_what_the_conversion_or_the_object_does_not_do_is_rejected(stub, tmp_path, wrong):
     line, refusal = WRONG[wrong]
@@ -130,7 +130,7 @@ def test_an_absent_optional_member_is_no_attribute_and_reads_as_none_by_subscrip
         api.rename("x")
 
 
-@pytest.mark.skipif(IN_PROCESS, reason="independent of NAPI_PYTHON_TEST_MODE: runs in the isolated pass")
+@pytest.mark.either_mode
 def test_a_path_with_backslashes_makes_a_stub_python_reads(tmp_path):
     """A Windows path (C:\\users\\...) in the stub's docstring and its example: each backslash
     escaped, or `\\u` begins a unicode escape and the stub is no Python at all. On Linux a

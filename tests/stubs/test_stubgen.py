@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_PROCESS, MYPY_CACHE, ROOT, addon_path, napi_python_cli, oracle_node
+from conftest import MYPY_CACHE, ROOT, addon_path, napi_python_cli, oracle_node
 
 from napi_python.stubgen.emit import write_stub
 from napi_python.stubgen.parse import parse_text
@@ -37,7 +37,7 @@ pytestmark = [
     ),
     # The generator runs in subprocesses and loads its parser in-process whatever the suite's
     # mode: the in-process pass would run the very same thing again.
-    pytest.mark.skipif(IN_PROCESS, reason="independent of NAPI_PYTHON_TEST_MODE: runs in the isolated pass"),
+    pytest.mark.either_mode,
 ]
 
 

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import napi_python
+
+pytestmark = pytest.mark.either_mode
 
 
 def test_native_stub_matches_the_extension():

@@ -13,7 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(not shutil.which("cargo") or not shutil.which("flock"), reason="needs cargo and flock")
+pytestmark = [
+    pytest.mark.either_mode,
+    pytest.mark.skipif(not shutil.which("cargo") or not shutil.which("flock"), reason="needs cargo and flock"),
+]
 
 
 # The lock file cargo writes for the crate below (a key of the cache: cargo must not rewrite it).

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.either_mode
+
 # Lowest first. A crate may depend on crates of earlier layers only.
 LAYERS = [
     {"napi-protocol", "napi-libuv"},  # messages, values, the codec: no I/O; libuv, built from its C sources

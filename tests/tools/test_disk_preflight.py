@@ -7,6 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.either_mode
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.either_mode
 
 DOCS = ROOT / "docs"
 ARCHITECTURE = DOCS / "architecture.md"

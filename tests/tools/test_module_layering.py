@@ -19,10 +19,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 from test_crate_layering import CLIENT_FILE_LINES, long_files
 
 import napi_python
+
+pytestmark = pytest.mark.either_mode
 
 PACKAGE = napi_python.__name__
 

@@ -13,6 +13,8 @@ import platform_lists
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.either_mode
+
 PLATFORMS_DOC = (ROOT / "docs" / "platforms.md").read_text()
 
 

@@ -11,7 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import session_folder
+
+pytestmark = pytest.mark.either_mode
 
 # tests/, where session_folder.py is
 HERE = Path(__file__).resolve().parents[1]

@@ -15,7 +15,10 @@ import shutil
 import subprocess
 import textwrap
 
+import pytest
 from conftest import ROOT, missing_input
+
+pytestmark = pytest.mark.either_mode
 
 # The crates that load libclang: bindgen and its loader, clang-sys (which declares `links = "clang"`).
 NEED_LIBCLANG = {"bindgen", "clang-sys"}

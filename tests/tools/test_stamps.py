@@ -8,6 +8,10 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.either_mode
+
 ROOT = Path(__file__).resolve().parents[2]
 STAMP = ROOT / "scripts/stamp.sh"
 
