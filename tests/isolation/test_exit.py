@@ -16,7 +16,11 @@ from test_hosts import assert_torn_down_at_exit
 
 def assert_exits_cleanly(script: str, runs: int, stdout: str | None = None) -> None:
     """Runs `script` `runs` times: each must exit with status 0, no abort message (and print
-    `stdout` when given)."""
+    `stdout` when given). The runs are for a race: glibc's `pthread_exit` unwinds the thread it
+    ends, and unwinding into Rust frames aborts. Windows' CPython ends such a thread without
+    unwinding it, so there two runs check the exit is clean (each is seconds of wine's start-up)."""
+    if sys.platform == "win32":
+        runs = min(runs, 2)
     for _ in range(runs):
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
         assert done.returncode == 0, done.stderr[-2000:]
