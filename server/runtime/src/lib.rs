@@ -375,7 +375,11 @@ impl Runtime {
     /// every Node-API call was a tenth of a simple one's work.
     #[inline(always)]
     pub fn env(&self, id: EnvId) -> Option<&Env> {
-        let envs = self.envs.borrow();
+        // Unguarded: the vector is read for one pointer, with no borrow flag counted up and
+        // down on every Node-API call. Nothing runs while it is read, so nothing can push.
+        // SAFETY: the reference is dropped before this function returns or calls anything that
+        // could borrow `envs` mutably; a mutable borrow in force answers an error instead.
+        let envs = unsafe { self.envs.try_borrow_unguarded() }.ok()?;
         let env: *const Env = Rc::as_ptr(envs.get(id.0 as usize)?);
         // SAFETY: envs are only ever added to (`add_env`), each in an allocation of its own that
         // never moves, and dropped only with the runtime: the env outlives the borrow of `self`,
