@@ -185,8 +185,7 @@ pub unsafe extern "C" fn napi_create_typedarray(
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_typedarray", |cx| {
-        let v = cx.value(value)?;
-        result.write(cx.rt.view_of(&v).is_some_and(|view| view.kind.is_some()))?;
+        result.write(cx.read(value, |v| cx.rt.view_of(v))?.is_some_and(|view| view.kind.is_some()))?;
         Ok(())
     })
 }
@@ -202,8 +201,7 @@ pub unsafe extern "C" fn napi_get_typedarray_info(
     byte_offset: Out<usize>,
 ) -> napi_status {
     entry::plain(env, "napi_get_typedarray_info", |cx| {
-        let v = cx.value(typedarray)?;
-        let Some(view) = cx.rt.view_of(&v).filter(|view| view.kind.is_some()) else {
+        let Some(view) = cx.read(typedarray, |v| cx.rt.view_of(v))?.filter(|view| view.kind.is_some()) else {
             // node writes nothing here; addons that read the length without checking the status
             // (quickbit-native's libjs glue, given a plain array) then find whatever their stack
             // held, which under node happens to be 0. An empty view is the answer that holds.
@@ -335,8 +333,7 @@ pub unsafe extern "C" fn napi_create_buffer_copy(
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_buffer", |cx| {
-        let v = cx.value(value)?;
-        result.write(cx.rt.view_of(&v).is_some())?;
+        result.write(cx.read(value, |v| cx.rt.view_of(v))?.is_some())?;
         Ok(())
     })
 }
@@ -344,8 +341,7 @@ pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: Out<*mut c_void>, length: Out<usize>) -> napi_status {
     entry::plain(env, "napi_get_buffer_info", |cx| {
-        let v = cx.value(value)?;
-        let Some(view) = cx.rt.view_of(&v) else {
+        let Some(view) = cx.read(value, |v| cx.rt.view_of(v))? else {
             // As napi_get_typedarray_info: no view, an empty one for those who read it anyway.
             empty_view(length, data, None);
             return fail(status::INVALID_ARG);

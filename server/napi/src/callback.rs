@@ -91,21 +91,28 @@ pub struct CallbackInfo {
 }
 
 /// Calls an addon's callback with the innermost frame (just pushed) as its callback info; pops
-/// it after.
+/// it after. `call_into_module`'s steps, written out: the scope opened with the receiver's
+/// handle and closed with the answer read in one borrow of the handles each.
 pub fn invoke(rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value> {
     // SAFETY: a `NativeFn<Callback>` is the address of a callable function of this signature
     // (`NativeFn::new`'s contract).
     let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(cb.addr()) };
     let (frame, this) = rt.innermost_frame().unwrap_or((0, Value::Undefined));
-    let result = call_into_module(rt, env, |e| {
-        let mut info = CallbackInfo { frame, this: rt.handles_mut().push(this) as napi_value };
-        let info: *mut CallbackInfo = &mut info;
-        // SAFETY: calling the addon's callback with a live env and callback info is the contract
-        // of Node-API; what it does with them is the addon's code.
-        unsafe { callback(e, info.cast()) }
-    });
+    if let Some(e) = rt.env(env) {
+        e.clear_last_error();
+    }
+    let scope = rt.handles_mut().enter_callback(this);
+    let mut info = CallbackInfo { frame, this: scope.this as napi_value };
+    let info: *mut CallbackInfo = &mut info;
+    // SAFETY: calling the addon's callback with a live env and callback info is the contract of
+    // Node-API; what it does with them is the addon's code.
+    let ret = unsafe { callback(env_handle(rt, env), info.cast()) };
+    let value = rt.handles_mut().leave_callback(scope, ret as usize);
     rt.pop_frame();
-    result
+    match rt.take_exception() {
+        Some(exc) => Err(Thrown(exc)),
+        None => Ok(value),
+    }
 }
 
 /// Calls an addon's finalizer for `data` with `hint`.

@@ -98,10 +98,12 @@ pub unsafe extern "C" fn napi_get_cb_info(
             // SAFETY: with `argv` given, Node-API makes `argc` in-out: the addon set it to the
             // room at `argv`.
             let capacity = unsafe { argc.read() }?;
+            // One borrow of the handles for all the arguments, not one each.
+            let mut handles = cx.rt.handles_mut();
             for i in 0..capacity {
                 let v = frame.args.get(i).cloned().unwrap_or(Value::Undefined);
                 // SAFETY: Node-API: `argv` (non-null) has room for `capacity` handles.
-                unsafe { argv.add(i).write(cx.handle(v)) };
+                unsafe { argv.add(i).write(handles.push(v) as napi_value) };
             }
         }
         if let Some(argc) = argc.optional() {

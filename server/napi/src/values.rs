@@ -116,8 +116,7 @@ pub unsafe extern "C" fn napi_get_value_bool(env: napi_env, value: napi_value, r
 #[no_mangle]
 pub unsafe extern "C" fn napi_typeof(env: napi_env, value: napi_value, result: Out<i32>) -> napi_status {
     entry::plain(env, "napi_typeof", |cx| {
-        let v = cx.value(value)?;
-        result.write(match cx.rt.type_of(&v) {
+        result.write(match cx.read(value, |v| cx.rt.type_of(v))? {
             Type::Undefined => valuetype::UNDEFINED,
             Type::Null => valuetype::NULL,
             Type::Boolean => valuetype::BOOLEAN,

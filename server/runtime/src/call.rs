@@ -52,7 +52,7 @@ impl Runtime {
 
     fn invoke(&self, callable: Callable, this: Value, args: Cow<'_, [Value]>, new_target: Option<ObjectId>) -> JsResult<Value> {
         let depth = self.depth.get();
-        if depth >= MAX_DEPTH {
+        if self.out_of_stack(depth) {
             return Err(self.too_deep());
         }
         self.depth.set(depth + 1);
@@ -159,9 +159,16 @@ impl Runtime {
         }
     }
 
+    /// Whether a recursion `depth` calls deep must stop: at the depth cap, or where the thread's
+    /// stack has only its reserve left (a small thread's stack ends long before the cap).
+    #[inline(always)]
+    pub(crate) fn out_of_stack(&self, depth: usize) -> bool {
+        depth >= MAX_DEPTH || self.stack.get().reached()
+    }
+
     #[cold]
     #[inline(never)]
-    fn too_deep(&self) -> super::Thrown {
+    pub(crate) fn too_deep(&self) -> super::Thrown {
         self.range_error("Maximum call stack size exceeded".into())
     }
 

@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use super::stack::StackReserve;
 use super::Runtime;
 
 thread_local! {
@@ -44,6 +45,8 @@ fn set_current(rt: *const Runtime) -> *const Runtime {
 pub struct Entered<'a> {
     entered: *const Runtime,
     before: Option<Rc<Runtime>>,
+    /// The stack the entered runtime checked before (its JS thread's), put back on leaving.
+    stack_before: StackReserve,
     _runtime: std::marker::PhantomData<&'a Rc<Runtime>>,
 }
 
@@ -60,6 +63,8 @@ impl Drop for Entered<'_> {
         if !std::ptr::eq(set_current(back), self.entered) {
             fatal("Runtime::enter's guards were dropped out of order");
         }
+        // SAFETY: `entered` is the runtime of the `Rc` this guard borrows, alive for its life.
+        unsafe { (*self.entered).stack.set(self.stack_before) };
     }
 }
 
@@ -88,6 +93,7 @@ impl Runtime {
             let mut installed = i.0.borrow_mut();
             assert!(installed.is_none(), "a thread is the JS thread of one runtime");
             set_current(Rc::as_ptr(&rt));
+            rt.stack.set(StackReserve::of_this_thread());
             *installed = Some(rt);
         });
     }
@@ -103,7 +109,9 @@ impl Runtime {
             Rc::increment_strong_count(before);
             Rc::from_raw(before)
         });
-        Entered { entered: Rc::as_ptr(rt), before, _runtime: std::marker::PhantomData }
+        // Its recursion is limited by this thread's stack while it runs here.
+        let stack_before = rt.stack.replace(StackReserve::of_this_thread());
+        Entered { entered: Rc::as_ptr(rt), before, stack_before, _runtime: std::marker::PhantomData }
     }
 
     /// The runtime of this thread, if this is the JS thread.

@@ -20,6 +20,15 @@ pub struct Scope {
     pub escaped: bool,
 }
 
+/// What `HandleStack::enter_callback` made: the depth to unwind to, the floor to put back, and
+/// the receiver's handle.
+#[derive(Clone, Copy, Debug)]
+pub struct CallbackScope {
+    depth: usize,
+    floor: (usize, usize),
+    pub this: usize,
+}
+
 /// The handles and the scopes they live in, innermost last.
 #[derive(Default)]
 pub struct HandleStack {
@@ -133,6 +142,28 @@ impl HandleStack {
     /// Gives the addon back the scopes `raise_floor` made the host's.
     pub fn restore_floor(&mut self, saved: (usize, usize)) {
         (self.floor, self.closed_early) = saved;
+    }
+
+    /// Opens a native callback's scope, makes it the host's (`raise_floor`), and makes the
+    /// handle of its receiver there, in one borrow of the stack; `leave_callback` takes the
+    /// answer back to undo it.
+    #[inline(always)]
+    pub fn enter_callback(&mut self, this: Value) -> CallbackScope {
+        let depth = self.scopes.len();
+        self.scopes.push(Scope { start: self.top, escape_slot: None, escaped: false });
+        let floor = self.raise_floor();
+        let this = self.push(this);
+        CallbackScope { depth, floor, this }
+    }
+
+    /// Closes a native callback's scope and every scope it left open, and gives the addon back
+    /// the scopes below it; answers the value of the callback's answer handle `ret`.
+    #[inline(always)]
+    pub fn leave_callback(&mut self, scope: CallbackScope, ret: usize) -> Value {
+        let value = self.get(ret).cloned().unwrap_or(Value::Undefined);
+        self.restore_floor(scope.floor);
+        self.unwind_to(scope.depth);
+        value
     }
 
     /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.

@@ -38,6 +38,7 @@ pub mod realm;
 pub mod references;
 pub mod regexp;
 pub mod shm;
+pub mod stack;
 pub mod string;
 pub mod symbol;
 pub mod sync;
@@ -188,6 +189,9 @@ pub struct Runtime {
     /// How deep native calls are nested, to refuse runaway recursion with a RangeError as V8 does
     /// instead of overflowing the stack.
     depth: Cell<usize>,
+    /// The end of the stack of the thread running this runtime now (set where a thread installs
+    /// or enters it), where recursion stops however few calls deep it is.
+    stack: Cell<stack::StackReserve>,
     /// Promise jobs waiting for the JS stack to empty.
     microtasks: RefCell<microtasks::JobQueue>,
     /// Finalizers of dead objects (or, at teardown, of an env's objects) due to run, in order.
@@ -226,7 +230,8 @@ pub struct Runtime {
 /// `napi_env` handles each runtime may hand out.
 pub const ENVS_PER_RUNTIME: usize = 1 << 20;
 
-/// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`.
+/// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`, and so does
+/// any nesting that reaches the end of the thread's stack first (`Runtime::out_of_stack`).
 pub const MAX_DEPTH: usize = 2000;
 
 /// `values.push(make())`, with the value made where it goes: `push` makes it in a local before
@@ -266,6 +271,7 @@ impl Runtime {
             outside: RefCell::new(None),
             symbol_registry: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
+            stack: Cell::new(stack::StackReserve::of_this_thread()),
             join_stack: RefCell::new(Vec::new()),
             random_state: Cell::new((0, 0)),
             timers: timers::Timers::default(),
@@ -369,7 +375,11 @@ impl Runtime {
     /// every Node-API call was a tenth of a simple one's work.
     #[inline(always)]
     pub fn env(&self, id: EnvId) -> Option<&Env> {
-        let envs = self.envs.borrow();
+        // Unguarded: the vector is read for one pointer, with no borrow flag counted up and
+        // down on every Node-API call. Nothing runs while it is read, so nothing can push.
+        // SAFETY: the reference is dropped before this function returns or calls anything that
+        // could borrow `envs` mutably; a mutable borrow in force answers an error instead.
+        let envs = unsafe { self.envs.try_borrow_unguarded() }.ok()?;
         let env: *const Env = Rc::as_ptr(envs.get(id.0 as usize)?);
         // SAFETY: envs are only ever added to (`add_env`), each in an allocation of its own that
         // never moves, and dropped only with the runtime: the env outlives the borrow of `self`,

@@ -7,7 +7,7 @@ use super::super::property::{Property, PropertyKey};
 use super::super::realm::{Builder, Realm};
 use super::super::string::JsString;
 use super::super::value::Value;
-use super::super::{JsResult, Runtime, MAX_DEPTH};
+use super::super::{JsResult, Runtime};
 use super::coerce::{arg, class_of};
 use super::define::to_string_tag;
 
@@ -175,9 +175,9 @@ impl Serializer<'_> {
         if self.stack.contains(&id) {
             return Err(self.rt.type_error("Converting circular structure to JSON".into()));
         }
-        // The walk recurses, as V8's does, and stops where the host's call depth does.
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(self.rt.range_error("Maximum call stack size exceeded".into()));
+        // The walk recurses, as V8's does, and stops where the host's calls do.
+        if self.rt.out_of_stack(self.stack.len()) {
+            return Err(self.rt.too_deep());
         }
         self.stack.push(id);
         let stepback = self.indent.clone();

@@ -5,7 +5,7 @@ use super::super::object_id::ObjectId;
 use super::super::property::{Descriptor, Property, PropertyKey};
 use super::super::string::JsString;
 use super::super::value::Value;
-use super::super::{JsResult, Runtime, Thrown, MAX_DEPTH};
+use super::super::{JsResult, Runtime, Thrown};
 use super::coerce::arg;
 
 /// V8's `kMaxContextCharacters`: how much source an "Unexpected token" message quotes on each
@@ -321,8 +321,8 @@ impl Parser<'_> {
 /// as V8's does, and stops at the host's call depth with V8's RangeError (node stops too: a
 /// reviver over a 5,000-deep text overflows its stack).
 fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value, depth: usize) -> JsResult<Value> {
-    if depth >= MAX_DEPTH {
-        return Err(rt.range_error("Maximum call stack size exceeded".into()));
+    if rt.out_of_stack(depth) {
+        return Err(rt.too_deep());
     }
     let val = rt.get(&Value::Object(holder), &key)?;
     if let Value::Object(obj) = val {
