@@ -344,6 +344,9 @@ CORE_ONLY = {
     "matches what the host sent": re.compile(r"\bIncoming\b"),
     # A request's or a direct call's id, chain and news for the host (`session::exchange::new_request`).
     "makes a request or a direct call itself": re.compile(r"(?<![:\w])(Request|Call)\s*\{"),
+    # A call of a function proxy is the core's whole (`session::direct::call_function`): its
+    # id, chain and news, the JS lock, the fallback by message; the binding makes its values.
+    "makes a direct call's parts itself": re.compile(r"\bnew_call\("),
     # What a settlement waits for and what is kept for a claim (`session::subscriptions`).
     "keeps promise settlements' tables itself": re.compile(r"\bstruct\s+(Subscriptions|Settlements)\b"),
     # The direct path of in-process hosts (`session::direct`): which way a request
@@ -577,15 +580,15 @@ VALUES_SRC = CLIENT_SRC / "values"
 VALUES_LAYERS = [
     {"keeping.rs", "dict_keys.rs", "dates.rs"},  # a sink that keeps refusals; dicts made and read; dates
     {"buffers.rs", "containers.rs"},  # a buffer's value; a container walked element by element
-    {"from_python.rs"},  # the converter, `Cx`, and what each Python object becomes
+    {"from_python.rs"},  # the converter, `Converter`, and what each Python object becomes
     {"to_python.rs"},  # values from the host as Python objects
     {"copies.rs"},  # an in-process host's values walked straight into Python objects
 ]
 
 # What the rest of the client may name in values/: the converter and the other direction. What a
-# Python object becomes is asked of the converter, `Cx`, alone.
+# Python object becomes is asked of the converter, `Converter`, alone.
 VALUES_DOORS = {
-    "from_python.rs": {"Cx"},
+    "from_python.rs": {"Converter"},
     "to_python.rs": None,  # None: anything
     "copies.rs": None,
     "keeping.rs": None,
@@ -613,10 +616,10 @@ def test_the_values_files_import_downwards_in_their_order():
 
 
 def test_the_rest_of_the_client_converts_python_objects_through_the_converter():
-    """An argument enters values/ through one door, the converter (`Cx`): the call that once made
+    """An argument enters values/ through one door, the converter (`Converter`): the call that once made
     its numbers itself (`primitives::number`) before handing the rest to the converter went back
     and forth between the two. No file outside values/ names a file of values/ that
-    is not a door, nor anything of `from_python.rs` but `Cx`."""
+    is not a door, nor anything of `from_python.rs` but `Converter`."""
     found = []
     for path in CLIENT_SRC.rglob("*.rs"):
         if path.parent == VALUES_SRC:

@@ -7,13 +7,13 @@ use pyo3::prelude::*;
 use crate::state::connection::Connection;
 use crate::state::hooks::dead_error;
 use crate::state::subscriptions;
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 use napi_client::link::channel::Channel;
 use napi_client::link::inbound::Violation;
 use napi_client::session::subscriptions::subscribed_by_reply;
 
 /// The value of request `id`'s reply, however it came.
-pub fn answered(conn: &Connection, cx: &Cx<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
+pub fn answered(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
     let py = cx.py;
     conn.handle_drops();
     // The host subscribed to a promise it answers with, under this request's id.

@@ -15,7 +15,7 @@ use crate::calls::chain_events::Served;
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error};
 use crate::state::hooks::dead_error;
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 use napi_client::link::channel::{Channel, Dead};
 use napi_client::session::exchange::{exchange, Exchange};
 
@@ -50,7 +50,7 @@ pub fn before_top_request(py: Python<'_>, channel: &Channel) -> PyResult<()> {
 /// Sends `request` over the rings and waits for its reply, through the core's exchange.
 /// `top`: it starts its chain.
 #[inline]
-pub fn send(cx: &Cx<'_, '_>, request: Request, top: bool) -> PyResult<Py<PyAny>> {
+pub fn send(cx: &Converter<'_, '_>, request: Request, top: bool) -> PyResult<Py<PyAny>> {
     exchange(&cx.conn.get().channel, &Served(cx), request, top)
 }
 

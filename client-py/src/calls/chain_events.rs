@@ -11,10 +11,10 @@ use pyo3::prelude::*;
 use crate::calls::answers::protocol_broken;
 use crate::calls::python_calls;
 use crate::state::subscriptions;
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 
-/// A connection's chain served for Python, in the context `0`.
-pub struct Served<'c, 'a, 'py>(pub &'c Cx<'a, 'py>);
+/// A connection's chain served for Python, by the converter `0`.
+pub struct Served<'c, 'a, 'py>(pub &'c Converter<'a, 'py>);
 
 impl Serve for Served<'_, '_, '_> {
     type Error = PyErr;
@@ -36,7 +36,7 @@ impl Serve for Served<'_, '_, '_> {
 
 /// Hands an exception nothing caught to the uncaught hook, with the connection it came from
 /// (which the package's default hook ends, as node ends its process).
-pub fn report_uncaught(cx: &Cx<'_, '_>, thrown: Box<Thrown>) -> PyResult<()> {
+pub fn report_uncaught(cx: &Converter<'_, '_>, thrown: Box<Thrown>) -> PyResult<()> {
     let exc = match cx.outcome(Outcome::Thrown(thrown)) {
         Ok(v) => v,
         Err(e) => e.into_value(cx.py).into_any(),

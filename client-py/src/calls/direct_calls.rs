@@ -1,9 +1,10 @@
 //! Direct calls for Python: in-process requests and calls served on the calling Python thread.
 //! The path is the core's (`napi_client::session::direct`: which requests come here, the wait
-//! for the JS lock, the fallback to the rings, the settlements sent ahead of a reply); here is
-//! what Python brings to it (`InlineCalls`, its `DirectCaller`): the Python calls the addon
-//! makes meanwhile, run inline on this same thread, and the conversions of what the host
-//! answers, written where the caller keeps it (`Served`).
+//! for the JS lock, the fallback to the rings, the settlements sent ahead of a reply; a call of
+//! a function proxy taken whole, `call_function`); here is what Python brings to it: the call's
+//! arguments and answer made (`FunctionHere`, its `FunctionCall`), and the Python calls the
+//! addon makes meanwhile, run inline on this same thread, with the conversions the host asks for
+//! on the way (`InlineCalls`, its `DirectCaller`).
 //!
 //! The one rule about the GIL: never wait for the JS lock while holding it, since the lock's
 //! holder may be waiting for a Python call. A function whose last call was quick (`Quick`)
@@ -17,16 +18,15 @@
 use std::cell::{Cell, RefCell};
 
 use napi_client::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
-use napi_client::session::direct::{self, DirectCaller, DirectHost};
+use napi_client::session::direct::{self, Args, DirectCaller, DirectHost, FunctionCall};
+use napi_client::session::exchange::Serve;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, RequestId, TraceAnswer, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use smallvec::SmallVec;
 
 use crate::calls::answers::answered;
-use crate::calls::by_message;
 use crate::calls::chain_events;
 use crate::calls::python_calls;
 use crate::calls::trace;
@@ -35,69 +35,109 @@ use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
 use crate::state::quick::Quick;
 use crate::values::copies::{copied_into_python, settlement_made};
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 use crate::values::keeping::Keeping;
 use crate::values::to_python;
-use napi_client::session::exchange::new_call;
 
-/// `call_ref` as a direct call; over the rings if the host turns it away (its calls came to
-/// stay on its thread meanwhile, or it is gone: the rings then say how).
-#[allow(clippy::too_many_arguments, reason = "the call's parts, as call_ref has them")]
+/// `call_ref` handed to the core whole (`direct::call_function`): `None` when the host takes no
+/// calls made here (an isolated host, or a route by message), which the caller then makes its
+/// other way.
 pub fn call_here(
     slf: &Bound<'_, Connection>,
-    direct: DirectHost<'_>,
-    chain: Option<ChainId>,
-    gate: &Late,
     func: &Bound<'_, JSRef>,
     this: Option<&Bound<'_, JSRef>>,
     args: &[Bound<'_, PyAny>],
-) -> PyResult<Py<PyAny>> {
-    let conn = slf.get();
-    let channel = &*conn.channel;
-    let cx = Cx::new(slf)?;
-    let mut made = SmallVec::<[Arg<'_>; 4]>::with_capacity(args.len());
-    // A `Vec`, not a `SmallVec`: nothing to set up or drop for the commonest calls, which
-    // leave nothing to the host.
-    let mut later = Vec::new();
-    for (i, a) in args.iter().enumerate() {
-        // The containers it leaves to the host are walked into its heap under the JS lock.
-        let arg = cx.arg(a, direct.relayed)?;
-        if let Arg::Later = arg {
-            later.push(i);
-        }
-        made.push(arg);
-    }
-    // Exclusive: the GIL keeps every other caller of this connection out.
-    let id = channel.next_id_exclusive();
-    let top = chain.is_none();
-    let func_id = ObjectId(func.get().id);
-    let this_id = this.map(|t| ObjectId(t.get().id));
-    let call = new_call(channel, id, chain, func_id, this_id, &made);
-    let call_chain = call.chain;
-    let mut out = Served::default();
-    let mut taken = RefCell::new(None);
-    let here = Here { cx: &cx, args, later: &later, quick: Some(&func.get().quick), gate, taken: &taken };
-    let result = match direct::call(direct.host, call, &InlineCalls::new(slf, call_chain, &here), &mut out)? {
-        None => served(conn, &cx, id, out, taken.get_mut()),
-        Some(unsent) => {
-            let this = this_id.map_or(Value::Undefined, |t| cx.proxy_value(t));
-            let values = made
-                .into_iter()
-                .zip(args)
-                .map(|(m, a)| match m {
-                    Arg::Number(n) => Ok(Value::Number(n)),
-                    Arg::Value(v) => Ok(v),
-                    // Back to values/ for what was lent: the host turned the call away, so it goes as a message.
-                    Arg::Text(_) | Arg::Bytes(_) | Arg::Later => cx.to_value(a),
-                })
-                .collect::<PyResult<_>>()?;
-            let op = Op::Call { func: cx.proxy_value(func_id), this, args: values };
-            gate.enter();
-            by_message::send(&cx, unsent.request(op), top)
-        }
+) -> PyResult<Option<Py<PyAny>>> {
+    let cx = Converter::new(slf)?;
+    // Entered only if the call lets go of the GIL or runs Python code, the only times exit
+    // could catch it: entering costs time, and most calls do neither.
+    let gate = Late::default();
+    let (later, taken) = (RefCell::new(Vec::new()), RefCell::new(None));
+    let here = Here { cx: &cx, args, later: &later, quick: Some(&func.get().quick), gate: &gate, taken: &taken };
+    let call = FunctionHere {
+        calls: InlineCalls::new(slf, &here),
+        func: ObjectId(func.get().id),
+        this: this.map(|t| ObjectId(t.get().id)),
+        events: chain_events::Served(&cx),
     };
+    let result = direct::call_function(&slf.get().channel, &call);
     cx.write_back()?;
     result
+}
+
+/// A call of a function proxy as the core takes it whole (`FunctionCall`): the arguments made
+/// for the way it goes, the answer made of the host's outcome, the values of a call sent by
+/// message.
+struct FunctionHere<'c, 'a, 'py> {
+    calls: InlineCalls<'c, 'a, 'py>,
+    func: ObjectId,
+    this: Option<ObjectId>,
+    /// What serves the chain's events and waits for a reply by message.
+    events: chain_events::Served<'c, 'a, 'py>,
+}
+
+impl<'c, 'a, 'py> FunctionCall for FunctionHere<'c, 'a, 'py> {
+    type Error = PyErr;
+    type Answer = Py<PyAny>;
+    type Caller = InlineCalls<'c, 'a, 'py>;
+    type ByMessage = chain_events::Served<'c, 'a, 'py>;
+
+    fn target(&self) -> (ObjectId, Option<ObjectId>) {
+        (self.func, self.this)
+    }
+
+    #[inline(always)]
+    fn args<'s>(&'s self, relayed: bool, made: &mut Args<'s>) -> PyResult<()> {
+        if !exit_gate::is_open() {
+            return Err(exiting_error());
+        }
+        let here = self.calls.here;
+        let mut later = here.later.borrow_mut();
+        for (i, a) in here.args.iter().enumerate() {
+            // The containers it leaves to the host are walked into its heap under the JS lock.
+            let arg = here.cx.arg(a, relayed)?;
+            if let Arg::Later = arg {
+                later.push(i);
+            }
+            made.push(arg);
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn caller(&self, chain: ChainId) -> &Self::Caller {
+        self.calls.chain.set(chain);
+        &self.calls
+    }
+
+    fn settled(&self, subscription: u64, outcome: Outcome) -> PyResult<()> {
+        self.events.settled(subscription, outcome)
+    }
+
+    #[inline(always)]
+    fn answer(&self, id: RequestId, outcome: &mut Outcome) -> PyResult<Py<PyAny>> {
+        let here = self.calls.here;
+        answer_of(self.calls.conn.get(), here.cx, id, outcome, &mut here.taken.borrow_mut())
+    }
+
+    #[cold]
+    fn by_message(&self, made: Args<'_>) -> PyResult<(Op, &Self::ByMessage)> {
+        let here = self.calls.here;
+        let cx = here.cx;
+        let this = self.this.map_or(Value::Undefined, |t| cx.proxy_value(t));
+        let values = made
+            .into_iter()
+            .zip(here.args)
+            .map(|(m, a)| match m {
+                Arg::Number(n) => Ok(Value::Number(n)),
+                Arg::Value(v) => Ok(v),
+                // Back to values/ for what was lent: the host turned the call away, so it goes as a message.
+                Arg::Text(_) | Arg::Bytes(_) | Arg::Later => cx.to_value(a),
+            })
+            .collect::<PyResult<_>>()?;
+        here.gate.enter();
+        Ok((Op::Call { func: cx.proxy_value(self.func), this, args: values }, &self.events))
+    }
 }
 
 /// What a direct caller brings besides its op: its converter, the arguments or operands it left
@@ -105,11 +145,11 @@ pub fn call_here(
 /// it keeps the GIL), and the exit gate it enters before anything that may let go of the GIL or
 /// run Python code (`exit_gate::Late`).
 pub struct Here<'c, 'a, 'py> {
-    pub cx: &'c Cx<'a, 'py>,
+    pub cx: &'c Converter<'a, 'py>,
     /// The call's arguments (a request's operands left to the host), and which of them are
     /// left to the host.
     pub args: &'c [Bound<'py, PyAny>],
-    pub later: &'c [usize],
+    pub later: &'c RefCell<Vec<usize>>,
     pub quick: Option<&'c Quick>,
     pub gate: &'c Late,
     /// Where a copied answer, made straight into Python objects, or the exception raised on the
@@ -129,42 +169,52 @@ pub fn serve_here(
     here: &Here<'_, '_, '_>,
     out: &mut Served,
 ) -> PyResult<bool> {
-    direct::serve(host.host, op, &InlineCalls::new(slf, op.chain(), here), out)
+    let calls = InlineCalls::new(slf, here);
+    calls.chain.set(op.chain());
+    direct::serve(host.host, op, &calls, out)
 }
 
 /// The value of a request served on this thread: what the host sent ahead of its reply, then
-/// the reply's, or what the caller made of it itself (`taken`). The reply goes to `answered`, as
-/// a reply by message does; what is done first here only a call served on this thread has: the
-/// messages ahead of its reply, the caller's own objects, a container left in the host thread's
-/// memory, and a primitive read where it lies (the commonest answer, whose drop is skipped).
+/// the reply's (`answer_of`), what is left of it given back to the host to free.
 pub fn served(
     conn: &Connection,
-    cx: &Cx<'_, '_>,
+    cx: &Converter<'_, '_>,
     id: RequestId,
     served: Served,
     taken: &mut Option<PyResult<Py<PyAny>>>,
 ) -> PyResult<Py<PyAny>> {
-    if served.before.is_empty() && taken.is_none() {
-        // The commonest answer, a primitive with nothing ahead of it, converted where it lies.
-        if let Outcome::Ok(v) = &served.outcome {
+    direct::settle_before(&chain_events::Served(cx), served.before)?;
+    let mut outcome = served.outcome;
+    let value = answer_of(conn, cx, id, &mut outcome, taken);
+    direct::give_back(&conn.channel, outcome);
+    value
+}
+
+/// The value of the host's answer to request `id` served on this thread, or what the caller
+/// made of it itself (`taken`), taken from `outcome`, where a container left in the host
+/// thread's memory stays for the host to free. The reply goes to `answered`, as a reply by
+/// message does; what is done first here only a call served on this thread has: the caller's
+/// own objects, a container made where it lies, and a primitive read where it lies (the
+/// commonest answer).
+#[inline]
+pub fn answer_of(
+    conn: &Connection,
+    cx: &Converter<'_, '_>,
+    id: RequestId,
+    outcome: &mut Outcome,
+    taken: &mut Option<PyResult<Py<PyAny>>>,
+) -> PyResult<Py<PyAny>> {
+    if taken.is_none() {
+        if let Outcome::Ok(v) = &*outcome {
             if to_python::is_primitive(v) {
                 conn.handle_drops();
-                let value = cx.primitive_value(v);
-                if !matches!(v, Value::String(_)) {
-                    // Owns nothing on the heap (an empty `before` has no buffer), so nothing is
-                    // lost by not dropping it; the outcome's drop glue is a call with a match
-                    // over every kind of value and outcome, 2% of the commonest call's
-                    // instructions.
-                    std::mem::forget(served);
-                }
-                return value;
+                return cx.primitive_value(v);
             }
         }
     }
-    direct::settle_before(&chain_events::Served(cx), served.before)?;
     if let Some(taken) = taken.take() {
         conn.handle_drops();
-        return match served.outcome {
+        return match std::mem::replace(outcome, Outcome::Ok(Value::Undefined)) {
             Outcome::Thrown(t) => {
                 let taken = taken?;
                 Err(match t.error {
@@ -178,23 +228,21 @@ pub fn served(
             _ => taken,
         };
     }
-    let mut outcome = served.outcome;
-    if let Outcome::Ok(v @ (Value::Array(_) | Value::Object(_))) = &mut outcome {
+    if let Outcome::Ok(v @ (Value::Array(_) | Value::Object(_))) = outcome {
         // A copied container, which a relayed call's host thread allocated: made into Python
-        // objects where it lies, the rest given back to that thread to free (`give_back`).
+        // objects where it lies, the rest left for the host to free.
         conn.handle_drops();
-        let value = cx.to_python_in_place(v);
-        direct::give_back(&conn.channel, outcome);
-        return value;
+        return cx.to_python_in_place(v);
     }
-    answered(conn, cx, id, outcome)
+    answered(conn, cx, id, std::mem::replace(outcome, Outcome::Ok(Value::Undefined)))
 }
 
 /// What a direct call's host calls back, on this thread: Python functions run inline, with the
 /// GIL, and the conversions of the call's arguments and answer.
 struct InlineCalls<'c, 'a, 'py> {
     conn: &'c Py<Connection>,
-    chain: ChainId,
+    /// The chain of the call or request (set as the core makes it).
+    chain: Cell<ChainId>,
     /// The call's converter, the arguments it left to the host, its exit gate, and where the
     /// answer made into Python objects, or the exception raised converting the arguments or
     /// the answer, is put.
@@ -210,8 +258,8 @@ struct InlineCalls<'c, 'a, 'py> {
 unsafe impl Sync for InlineCalls<'_, '_, '_> {}
 
 impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
-    fn new(slf: &'c Bound<'_, Connection>, chain: ChainId, here: &'c Here<'c, 'a, 'py>) -> Self {
-        InlineCalls { conn: slf.as_unbound(), chain, here, gil_kept: Cell::new(true) }
+    fn new(slf: &'c Bound<'_, Connection>, here: &'c Here<'c, 'a, 'py>) -> Self {
+        InlineCalls { conn: slf.as_unbound(), chain: Cell::new(0), here, gil_kept: Cell::new(true) }
     }
 
     /// Runs `f` with the GIL, taken again if this call let go of it.
@@ -259,7 +307,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
         args: &mut PythonArgs<'_>,
         result: &mut dyn ValueSink<Error = Failure>,
     ) -> Result<(), PythonCallFailed> {
-        self.with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain, func, args, result))
+        self.with_gil(|py| python_calls::run_walked(self.conn.bind(py), self.chain.get(), func, args, result))
     }
 
     fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> TraceAnswer {
@@ -274,7 +322,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
         self.with_gil(|_| {
             let mut host = Keeping::new(sink, || PyRuntimeError::new_err("refused by the host"));
-            match self.here.later.iter().try_for_each(|&i| self.here.cx.send_to(&self.here.args[i], &mut host)) {
+            match self.here.later.borrow().iter().try_for_each(|&i| self.here.cx.send_to(&self.here.args[i], &mut host)) {
                 Ok(()) => Ok(()),
                 Err(e) => match host.kept.take() {
                     Some(failure) => Err(ArgsStopped::Failed(failure)),

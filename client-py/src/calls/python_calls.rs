@@ -19,7 +19,7 @@ use napi_client::session::chains::{self, CameBy};
 
 use crate::state::arity::fill_missing;
 use crate::state::connection::Connection;
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 use crate::values::keeping::Keeping;
 use crate::values::to_python::PySink;
 
@@ -38,7 +38,7 @@ pub fn run_walked<'py>(
     result: &mut dyn ValueSink<Error = Failure>,
 ) -> Result<(), PythonCallFailed> {
     let (conn, py) = (slf.get(), slf.py());
-    let cx = Cx::new(slf).map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))?;
+    let cx = Converter::new(slf).map_err(|e| PythonCallFailed::Raised(as_js_error(conn, py, e)))?;
     // How the call failed if not by a Python exception (then the `PyErr` returned is not read).
     let failed = Cell::new(None);
     let given = |with_this: bool| -> PyResult<PyObjects> {
@@ -71,7 +71,7 @@ pub fn run_walked<'py>(
 
 /// Runs the Python call `func(this?, *args)` of `chain`, which the host asked for by message.
 /// A Python exception is answered as a JS error that remembers the exception.
-pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
+pub fn run_by_message(cx: &Converter<'_, '_>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
     let given = |with_this: bool| -> PyResult<Vec<Py<PyAny>>> {
         let mut py_args = Vec::with_capacity(args.len() + 1);
         if with_this {
@@ -92,7 +92,7 @@ pub fn run_by_message(cx: &Cx<'_, '_>, chain: ChainId, func: PyRef, this: Value,
 /// the compiler then inlines into the commonest call's path.)
 #[inline(always)]
 fn run<'py, A, R>(
-    cx: &Cx<'_, 'py>,
+    cx: &Converter<'_, 'py>,
     chain: ChainId,
     came: CameBy,
     func: PyRef,
@@ -117,7 +117,7 @@ where
 }
 
 /// What JS's `undefined` is in Python for this host: a missing argument's value.
-fn undefined(cx: &Cx<'_, '_>) -> Py<PyAny> {
+fn undefined(cx: &Converter<'_, '_>) -> Py<PyAny> {
     cx.primitive_value(&Value::Undefined).unwrap_or_else(|_| cx.py.None())
 }
 

@@ -17,7 +17,7 @@ use crate::exit_gate::{self, exiting_error};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
 use crate::state::hooks::{caught, hooks};
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 
 /// `func(*args)` on `this` as a compact call, if it has that form (the caller checked that the
 /// host is isolated and both proxies are its own); `None` if it has not, and the caller makes
@@ -35,7 +35,7 @@ pub fn call_quick(
     let h = hooks(slf.py()).ok()?;
     let mut quick = SmallVec::<[QuickArg<'_>; QUICK_ARGS]>::new();
     for a in args {
-        quick.push(Cx::quick_arg(h, a)?);
+        quick.push(Converter::quick_arg(h, a)?);
     }
     let frame = QuickFrame::call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), &quick)?;
     // Inside the exit gate as any request is (`requests::request_with`), Python callbacks
@@ -54,6 +54,6 @@ fn send(slf: &Bound<'_, Connection>, mut frame: QuickFrame) -> PyResult<Py<PyAny
     let id = channel.next_id_exclusive();
     let chain = active.map_or(id, |(chain, _)| chain);
     frame.request(id, chain);
-    let cx = Cx::new(slf)?;
+    let cx = Converter::new(slf)?;
     exchange_quick(channel, &Served(&cx), &frame, id, chain, active.is_none())
 }

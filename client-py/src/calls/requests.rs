@@ -16,7 +16,7 @@ use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
 use crate::state::hooks::{caught, dead_error};
 use crate::state::quick::Quick;
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 use napi_client::inprocess::{Direct, Served};
 use napi_client::link::channel::Channel;
 use napi_client::session::chains;
@@ -36,23 +36,23 @@ pub fn load(slf: &Bound<'_, Connection>, path: String) -> PyResult<Py<PyAny>> {
 /// walks straight from the Python objects into its heap under the JS lock; the rest, and
 /// everything of a request sent by message, is made now.
 pub struct Operands<'c, 'a, 'py> {
-    cx: &'c Cx<'a, 'py>,
+    cx: &'c Converter<'a, 'py>,
     /// Whether containers are left to the host: it serves the request on this thread, not relayed.
     leave: bool,
     left: RefCell<Vec<Bound<'py, PyAny>>>,
 }
 
 impl<'a, 'py> Deref for Operands<'_, 'a, 'py> {
-    type Target = Cx<'a, 'py>;
+    type Target = Converter<'a, 'py>;
 
-    fn deref(&self) -> &Cx<'a, 'py> {
+    fn deref(&self) -> &Converter<'a, 'py> {
         self.cx
     }
 }
 
 impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
     /// Operands for a request of `slf` made now, by `cx`.
-    fn new(slf: &Bound<'py, Connection>, cx: &'c Cx<'a, 'py>) -> Self {
+    fn new(slf: &Bound<'py, Connection>, cx: &'c Converter<'a, 'py>) -> Self {
         let conn = slf.get();
         let came = chains::active(&conn.channel).map(|(_, came)| came);
         // Not to a relayed request: their walk would be one more hand-off between this thread
@@ -64,7 +64,7 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
     /// A value the op takes (a property's value, an argument, an item): a container or a string
     /// is left to the host when it serves the request here.
     pub fn operand(&self, v: &Bound<'py, PyAny>) -> PyResult<Value> {
-        if self.leave && Cx::is_walked(v) {
+        if self.leave && Converter::is_walked(v) {
             let mut left = self.left.borrow_mut();
             left.push(v.clone());
             return Ok(Value::Walked((left.len() - 1) as u32));
@@ -84,7 +84,7 @@ impl<'c, 'a, 'py> Operands<'c, 'a, 'py> {
 /// Sends the `Op` that `op` makes of Python values (a request of references and keys: nothing
 /// of theirs is written back).
 pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Operands<'_, '_, 'py>) -> PyResult<Op>) -> PyResult<Py<PyAny>> {
-    let cx = Cx::new(slf)?;
+    let cx = Converter::new(slf)?;
     let operands = Operands::new(slf, &cx);
     let op = caught(slf.py(), || op(&operands))?;
     request_with(slf, &operands, op, None)
@@ -92,7 +92,7 @@ pub fn request_of<'py>(slf: &Bound<'py, Connection>, op: impl FnOnce(&Operands<'
 
 /// Sends `op` and waits for its reply, running the Python calls it causes on the way.
 pub fn request(slf: &Bound<'_, Connection>, op: Op) -> PyResult<Py<PyAny>> {
-    let cx = Cx::new(slf)?;
+    let cx = Converter::new(slf)?;
     request_with(slf, &Operands { cx: &cx, leave: false, left: RefCell::default() }, op, None)
 }
 
@@ -125,7 +125,7 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
         // Inside the gate already (`request_with`).
         let mut out = Served::default();
         let mut taken = RefCell::new(None);
-        let later: Vec<usize> = (0..left.len()).collect();
+        let later = RefCell::new((0..left.len()).collect());
         let here = direct_calls::Here { cx, args: &left, later: &later, quick, gate: &Late::default(), taken: &taken };
         if direct_calls::serve_here(slf, direct, Direct::Request(&request), &here, &mut out)? {
             return direct_calls::served(this, cx, id, out, taken.get_mut());
@@ -138,7 +138,7 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
 }
 
 /// The operands of `op` left to the host (`left`), made now: the request goes by message.
-fn make_walked<'py>(op: &mut Op, cx: &Cx<'_, 'py>, left: &[Bound<'py, PyAny>]) -> PyResult<()> {
+fn make_walked<'py>(op: &mut Op, cx: &Converter<'_, 'py>, left: &[Bound<'py, PyAny>]) -> PyResult<()> {
     op.values_mut(|v| {
         if let Value::Walked(n) = *v {
             *v = cx.to_value(&left[n as usize])?;
@@ -189,20 +189,13 @@ pub fn call_ref(
         return Err(refused_error(&conn.channel, slf.py()));
     }
     let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
-    let active = chains::active(&conn.channel);
-    if let Some(direct) = direct_host(&conn.channel, active.map(|(_, came)| came)) {
-        if mine(func) && this.is_none_or(mine) {
-            if !exit_gate::is_open() {
-                return Err(exiting_error());
+    if mine(func) && this.is_none_or(mine) {
+        if conn.channel.isolated() {
+            if let Some(answer) = quick_calls::call_quick(slf, func, this, args) {
+                return answer;
             }
-            // Entered only if the call lets go of the GIL or runs Python code, the only times
-            // exit could catch it: entering costs time, and most calls do neither.
-            let gate = Late::default();
-            return direct_calls::call_here(slf, direct, active.map(|(c, _)| c), &gate, func, this, args);
-        }
-    } else if conn.channel.isolated() && mine(func) && this.is_none_or(mine) {
-        if let Some(answer) = quick_calls::call_quick(slf, func, this, args) {
-            return answer;
+        } else if let Some(answer) = direct_calls::call_here(slf, func, this, args)? {
+            return Ok(answer);
         }
     }
     let none = slf.py().None().into_bound(slf.py());
@@ -230,7 +223,7 @@ fn callee_requested<'py>(
     callee: &Bound<'py, PyAny>,
     op: impl FnOnce(&Operands<'_, '_, 'py>, Value) -> PyResult<Op>,
 ) -> PyResult<Py<PyAny>> {
-    let cx = Cx::new(slf)?;
+    let cx = Converter::new(slf)?;
     let operands = Operands::new(slf, &cx);
     let (callee, quick) = cx.callee(callee)?;
     let op = op(&operands, callee)?;
@@ -241,7 +234,7 @@ fn callee_requested<'py>(
 
 /// `v` as a value for the host.
 pub fn value_of(slf: &Bound<'_, Connection>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
-    caught(slf.py(), || Cx::new(slf)?.to_value(v))
+    caught(slf.py(), || Converter::new(slf)?.to_value(v))
 }
 
 /// What a call raises once its host has started to end, or for a connection of a forked

@@ -19,7 +19,7 @@ use crate::exit_gate::KeptThreadState;
 use crate::state::connection::Connection;
 use crate::state::subscriptions::{self, Subscriptions};
 use crate::values::copies;
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 use napi_client::session::chains::{self, CameBy};
 use napi_client::session::dispatching::Event;
 
@@ -31,7 +31,7 @@ pub fn run_turn(slf: &Bound<'_, Connection>, events: &mut dyn Iterator<Item = Ev
     let conn = slf.get();
     chains::running(&conn.channel, EVENT_CHAIN, CameBy::Message, || {
         for event in events {
-            if let Err(e) = Cx::new(slf).and_then(|cx| event.serve(&conn.channel, &Served(&cx))) {
+            if let Err(e) = Converter::new(slf).and_then(|cx| event.serve(&conn.channel, &Served(&cx))) {
                 e.write_unraisable(py, Some(slf.as_any()));
             }
         }
@@ -80,9 +80,10 @@ impl HostThreadCalls {
 
     /// Runs `deliver` as the dispatcher runs an event, on the event chain; a failure is
     /// reported as unraisable.
-    fn deliver(&self, deliver: impl FnOnce(&Cx<'_, '_>) -> PyResult<()>) -> Option<()> {
+    fn deliver(&self, deliver: impl FnOnce(&Converter<'_, '_>) -> PyResult<()>) -> Option<()> {
         self.with_connection(|conn| {
-            let delivered = Cx::new(conn).and_then(|cx| chains::running(&conn.get().channel, EVENT_CHAIN, CameBy::Inline, || deliver(&cx)));
+            let delivered =
+                Converter::new(conn).and_then(|cx| chains::running(&conn.get().channel, EVENT_CHAIN, CameBy::Inline, || deliver(&cx)));
             if let Err(e) = delivered {
                 e.write_unraisable(conn.py(), Some(conn.as_any()));
             }

@@ -10,7 +10,7 @@ use pyo3::types::PyDict;
 use crate::calls::requests::{request, request_of, value_of};
 use crate::state::connection::Connection;
 
-type Answer = PyResult<Py<PyAny>>;
+type OpResult = PyResult<Py<PyAny>>;
 
 /// The method table of class prototype `proto`, asking the host the first time.
 pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyDict>> {
@@ -25,32 +25,32 @@ pub fn class_members(slf: &Bound<'_, Connection>, proto: u64) -> PyResult<Py<PyD
 }
 
 /// A property of `target`: `target[key]`.
-pub fn get(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> Answer {
+pub fn get(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> OpResult {
     request_of(slf, |cx| Ok(Op::Get { target: cx.to_value(target)?, key: cx.to_value(key)? }))
 }
 
 /// `target[key] = value`.
-pub fn set(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> Answer {
+pub fn set(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> OpResult {
     request_of(slf, |o| Ok(Op::Set { target: o.to_value(target)?, key: o.to_value(key)?, value: o.operand(value)? }))
 }
 
 /// JS's `key in target`.
-pub fn has(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> Answer {
+pub fn has(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> OpResult {
     request_of(slf, |cx| Ok(Op::Has { target: cx.to_value(target)?, key: cx.to_value(key)? }))
 }
 
 /// `delete target[key]`.
-pub fn delete(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> Answer {
+pub fn delete(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> OpResult {
     request_of(slf, |cx| Ok(Op::Delete { target: cx.to_value(target)?, key: cx.to_value(key)? }))
 }
 
 /// `Reflect.ownKeys(target)`.
-pub fn own_keys(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>) -> Answer {
+pub fn own_keys(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>) -> OpResult {
     request_of(slf, |cx| Ok(Op::OwnKeys { target: cx.to_value(target)? }))
 }
 
 /// `Object.getOwnPropertyDescriptors(target)`.
-pub fn own_property_descriptors(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>) -> Answer {
+pub fn own_property_descriptors(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>) -> OpResult {
     request_of(slf, |cx| Ok(Op::OwnPropertyDescriptors { target: cx.to_value(target)? }))
 }
 
@@ -61,7 +61,7 @@ pub fn define_property(
     target: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     descriptor: &Bound<'_, PyDict>,
-) -> Answer {
+) -> OpResult {
     let flag = |name: &str| -> PyResult<Option<bool>> { descriptor.get_item(name)?.map(|v| v.is_truthy()).transpose() };
     request_of(slf, |o| {
         let value = descriptor.get_item("value")?.map(|v| o.operand(&v)).transpose()?;
@@ -79,26 +79,26 @@ pub fn define_property(
 }
 
 /// `Object.getPrototypeOf(target)`.
-pub fn get_prototype(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>) -> Answer {
+pub fn get_prototype(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>) -> OpResult {
     request(slf, Op::GetPrototype { target: value_of(slf, target)? })
 }
 
 /// `Object.setPrototypeOf(target, proto)`.
-pub fn set_prototype(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, proto: &Bound<'_, PyAny>) -> Answer {
+pub fn set_prototype(slf: &Bound<'_, Connection>, target: &Bound<'_, PyAny>, proto: &Bound<'_, PyAny>) -> OpResult {
     request(slf, Op::SetPrototype { target: value_of(slf, target)?, proto: value_of(slf, proto)? })
 }
 
 /// `typeof value`.
-pub fn type_of(slf: &Bound<'_, Connection>, value: &Bound<'_, PyAny>) -> Answer {
+pub fn type_of(slf: &Bound<'_, Connection>, value: &Bound<'_, PyAny>) -> OpResult {
     request(slf, Op::TypeOf { value: value_of(slf, value)? })
 }
 
 /// `value instanceof ctor`.
-pub fn instance_of(slf: &Bound<'_, Connection>, value: &Bound<'_, PyAny>, ctor: &Bound<'_, PyAny>) -> Answer {
+pub fn instance_of(slf: &Bound<'_, Connection>, value: &Bound<'_, PyAny>, ctor: &Bound<'_, PyAny>) -> OpResult {
     request(slf, Op::InstanceOf { value: value_of(slf, value)?, ctor: value_of(slf, ctor)? })
 }
 
 /// `a === b`.
-pub fn strict_equals(slf: &Bound<'_, Connection>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> Answer {
+pub fn strict_equals(slf: &Bound<'_, Connection>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> OpResult {
     request(slf, Op::StrictEquals { a: value_of(slf, a)?, b: value_of(slf, b)? })
 }

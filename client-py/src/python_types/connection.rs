@@ -25,7 +25,7 @@ use crate::proxy::operations;
 use crate::state::connection::Connection;
 use crate::state::hooks::dead_error;
 use crate::state::subscriptions;
-use crate::values::from_python::Cx;
+use crate::values::from_python::Converter;
 
 /// `fd` of this process, checked open (a Python file's `fileno()`, `os.open`'s number).
 #[cfg(unix)]
@@ -160,7 +160,7 @@ impl Connection {
     fn subscribe(slf: &Bound<'_, Self>, promise: &Bound<'_, PyAny>, settlement: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         // Request ids and subscriptions share one counter: the host subscribes under request ids.
         let subscription = slf.get().channel.next_id_exclusive();
-        let cx = Cx::new(slf)?;
+        let cx = Converter::new(slf)?;
         subscriptions::claim(&slf.get().subscriptions, slf.py(), subscription, settlement, &|o| cx.settlement(o))?;
         requests::request(slf, Op::Subscribe { promise: requests::value_of(slf, promise)?, subscription })
     }

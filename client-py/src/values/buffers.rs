@@ -1,4 +1,4 @@
-//! A Python buffer as a value for a host, as a converter (`Cx`) sends it: a `JSBuffer` of this
+//! A Python buffer as a value for a host, as a converter (`Converter`) sends it: a `JSBuffer` of this
 //! host as the object it is, one made in Python moved into the host's shared memory at its first
 //! pass; any other the way the core's transport policy (`napi_client::session::buffers`) sends
 //! its bytes, given them, whether they are writable, and how to pin their object (here, a

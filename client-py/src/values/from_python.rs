@@ -1,5 +1,5 @@
 //! Python objects as values for a host (`napi_protocol::Value`), by a connection's converter
-//! (`Cx`): what each object becomes is decided here, to any depth: primitives as they are (ints
+//! (`Converter`): what each object becomes is decided here, to any depth: primitives as they are (ints
 //! as JS numbers up to 2^53 in magnitude, `BigInt`s beyond), lists, tuples and dicts element by
 //! element, proxies as the host objects they stand for, other Python objects by reference;
 //! buffers are made by `buffers.rs`. `to_python.rs` converts the other way.
@@ -22,25 +22,27 @@ use crate::values::buffers::Uploads;
 use crate::values::containers::{self, Budget, Converted, Sending};
 use crate::values::dates::py_to_date;
 
-pub struct Cx<'a, 'py> {
+/// A connection's converter of Python objects into values for its host and back, for one
+/// request or call: the buffers it sent are written back and ended with it.
+pub struct Converter<'a, 'py> {
     pub py: Python<'py>,
     pub conn: &'a Bound<'py, Connection>,
     pub hooks: &'a Hooks,
     /// The buffers it sent.
     uploads: Uploads<'py>,
-    /// The values this context may still send (`MAX_VALUES` a message, as the host decodes).
+    /// The values this converter may still send (`MAX_VALUES` a message, as the host decodes).
     budget: Budget,
 }
 
-impl Drop for Cx<'_, '_> {
+impl Drop for Converter<'_, '_> {
     #[inline(always)]
     fn drop(&mut self) {
         self.uploads.end(&self.conn.get().channel);
     }
 }
 
-impl<'a, 'py> Cx<'a, 'py> {
-    /// Copies what the addon wrote into the writable buffers this context sent.
+impl<'a, 'py> Converter<'a, 'py> {
+    /// Copies what the addon wrote into the writable buffers this converter sent.
     #[inline(always)]
     pub fn write_back(&self) -> PyResult<()> {
         self.uploads.write_back(&self.conn.get().channel)
@@ -48,7 +50,7 @@ impl<'a, 'py> Cx<'a, 'py> {
 
     pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
         let py = conn.py();
-        Ok(Cx { py, conn, hooks: hooks(py)?, uploads: Uploads::default(), budget: Budget::default() })
+        Ok(Converter { py, conn, hooks: hooks(py)?, uploads: Uploads::default(), budget: Budget::default() })
     }
 
     /// `obj` as an argument of a direct call, served in-process under the JS lock (D81). Numbers,
@@ -112,7 +114,7 @@ impl<'a, 'py> Cx<'a, 'py> {
         None
     }
 
-    /// `obj` as a value for the host (a protocol tree, for the rings): see [`Cx::send_to`].
+    /// `obj` as a value for the host (a protocol tree, for the rings): see [`Converter::send_to`].
     pub fn to_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         // The commonest value, handed back as it is, with no builder to go through.
         if let Some(v) = primitive(self.hooks, obj) {

@@ -1,5 +1,5 @@
 //! Values from the host as Python objects: a protocol `Value` converted with a connection's
-//! converter (`Cx`), and the outcome of a request or a promise as a value or an exception.
+//! converter (`Converter`), and the outcome of a request or a promise as a value or an exception.
 
 use napi_protocol::value_tree::{feed_in_place, ValueSink};
 use napi_protocol::{BigIntValue, BufferKind, ErrorInfo, JsRef, ObjectId, Outcome, RefKind, Value};
@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 use crate::state::js_buffer::{self, JSBuffer};
 use crate::values::dates::date_to_py;
 use crate::values::dict_keys;
-use crate::values::from_python::{Cx, SAFE};
+use crate::values::from_python::{Converter, SAFE};
 
 /// A list or dict being filled by a [`PySink`], and how many elements are still to come.
 enum Filling<'py> {
@@ -26,14 +26,14 @@ enum Filling<'py> {
 /// depth. What came over the rings holds no more values than the decoder allows; an
 /// in-process host's walk makes no more than its converter counts.
 pub struct PySink<'c, 'a, 'py> {
-    cx: &'c Cx<'a, 'py>,
+    cx: &'c Converter<'a, 'py>,
     open: Vec<Filling<'py>>,
     /// The objects finished, in order.
     finished: SmallVec<[Py<PyAny>; 4]>,
 }
 
 impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
-    pub fn new(cx: &'c Cx<'a, 'py>) -> Self {
+    pub fn new(cx: &'c Converter<'a, 'py>) -> Self {
         PySink { cx, open: Vec::new(), finished: SmallVec::new() }
     }
 
@@ -132,7 +132,7 @@ impl ValueSink for PySink<'_, '_, '_> {
     }
 }
 
-impl<'py> Cx<'_, 'py> {
+impl<'py> Converter<'_, 'py> {
     /// `v` as a Python object, to any depth (see [`PySink`]).
     #[allow(clippy::wrong_self_convention, reason = "converts a protocol value, with this context's connection")]
     pub fn to_python(&self, v: Value) -> PyResult<Py<PyAny>> {
@@ -265,7 +265,7 @@ pub fn trees_converted() -> u64 {
     TREES_CONVERTED.with(|c| c.get())
 }
 
-impl Cx<'_, '_> {
+impl Converter<'_, '_> {
     /// The exception Python raises for thrown `value`, with what the host tells of it when it
     /// is an error.
     pub fn raised(&self, value: Py<PyAny>, error: Option<ErrorInfo>) -> PyErr {

@@ -2,28 +2,31 @@
 //! under the host's JS lock, or relayed to the host thread, the calls back into the program run
 //! inline on the calling thread meanwhile. The path of both the session and a language binding,
 //! as `exchange` is for requests by message: which requests come here (`direct_host`, the
-//! host's one decision), the wait for the JS lock (`serve`), the fallback to the rings when the
-//! host turns a call away (`call`, `Unsent`), and what the host sent ahead of the reply
-//! (`settle_before`). A caller says through [`DirectCaller`] how it waits and what it does with
+//! host's one decision), the wait for the JS lock (`serve`), a binding's call of a function
+//! taken whole (`call_function`: its way, the call, the fallback to the rings when the host
+//! turns it away, what the host sent ahead of the answer), and what the host sent ahead of a
+//! request's reply (`settle_before`). A caller says through [`DirectCaller`] how it waits and what it does with
 //! the host's calls back (napi-host's `Caller`, re-exported as `crate::inprocess`).
 //!
 //! The one rule about a binding's interpreter lock (Python's GIL): never wait for the JS lock
 //! while holding it, since the lock's holder may be waiting for it. A caller that keeps it
 //! (`DirectCaller::keeps_lock`) only tries the JS lock, waiting without it between tries.
 
+mod function_calls;
 mod local_calls;
 
 use std::time::Duration;
 
-use napi_host::caller::{Call, Caller, Direct, Served};
+use napi_host::caller::{Caller, Direct, Served};
 use napi_host::inprocess::{InProcess, Route};
 use napi_host::Busy;
 use napi_protocol::{Outcome, ServerMessage};
 
 use super::chains::CameBy;
-use super::exchange::{turned_away, Serve, Unsent};
+use super::exchange::Serve;
 use crate::link::channel::Channel;
 
+pub use function_calls::{call_function, Args, FunctionCall};
 pub(super) use local_calls::request as session_request;
 
 /// How long a caller that keeps its interpreter's lock, finding the host busy, keeps waiting for
@@ -214,16 +217,6 @@ fn wait_and_serve<C: DirectCaller>(
         *took = ticks().wrapping_sub(start);
         served
     })
-}
-
-/// `call` as a direct call, into `out`; `Some`: the host turned it away (see `serve`), and what
-/// its request carries besides the op, to be made of values and sent by message.
-#[inline]
-pub fn call<C: DirectCaller>(host: &InProcess, call: Call<'_>, caller: &C, out: &mut Served) -> Result<Option<Unsent>, C::Error> {
-    match serve(host, Direct::Call(&call), caller, out)? {
-        true => Ok(None),
-        false => Ok(Some(turned_away(call))),
-    }
 }
 
 /// Hands what the host sent a direct call ahead of its reply (a settlement of the promise the
