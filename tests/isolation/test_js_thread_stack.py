@@ -15,6 +15,9 @@ from conftest import addon_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The children choose their mode (in-process) themselves.
+pytestmark = pytest.mark.either_mode
+
 # The child: runs `body` on a thread with a 256 KiB stack that makes the host and loads the
 # functions addon (addons/c/functions.c) as `f`, then prints what it recorded.
 PROGRAM = """
