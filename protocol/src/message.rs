@@ -348,6 +348,9 @@ pub enum FailureKind {
     BadRequest,
     /// The answer holds more values than one message carries (`MAX_VALUES`).
     TooLarge,
+    /// An in-process host's JS thread (`js_thread="current"`) ended without closing it: no
+    /// thread runs its JS any more. Sent by in-process hosts only.
+    JsThreadEnded,
 }
 
 /// A Python exception raised by a callback, as the host sees it.
