@@ -203,7 +203,7 @@ def test_calls_after_the_js_thread_ended_without_closing_fail_and_close_still_wo
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired as hung:
         pytest.fail(f"hung after: {hung.stdout!r}")
-    why = "AddonClosedError: this in-process host's JS thread (the thread that made it, js_thread=\"current\") has ended"
+    why = 'AddonClosedError: this in-process host\'s JS thread (the thread that made it, js_thread="current") has ended'
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr[-2000:]
     assert lines[0] == "own call 3"
