@@ -23,8 +23,8 @@ use crate::value::{BufferKind, ObjectId, PyRef, Region, Value};
 /// (`MAX_VALUES`), and `TooDeep` is `TooLarge`. 13: once a host has sent events, its
 /// `DropPython` notices travel on the event stream, behind those events. 14:
 /// `ClientMessage::Descriptor`, `Op::AdoptDescriptor` and `Op::CloseDescriptor` (`js.descriptor`).
-/// 15: the compact call and reply (`crate::quick`).
-pub const PROTOCOL_VERSION: u32 = 15;
+/// 15: the compact call and reply (`crate::quick`). 16: `FailureKind::JsThreadEnded`.
+pub const PROTOCOL_VERSION: u32 = 16;
 
 /// The chain of calls that no Python request caused (async-work completions, threadsafe-function
 /// calls, promise jobs): the host sends them, with settlements and uncaught exceptions, on the
@@ -348,6 +348,9 @@ pub enum FailureKind {
     BadRequest,
     /// The answer holds more values than one message carries (`MAX_VALUES`).
     TooLarge,
+    /// An in-process host's JS thread (`js_thread="current"`) ended without closing it: no
+    /// thread runs its JS any more. Sent by in-process hosts only.
+    JsThreadEnded,
 }
 
 /// A Python exception raised by a callback, as the host sees it.

@@ -144,7 +144,7 @@ fn every_server_message_round_trips() {
 fn golden_bytes_pin_the_wire_format() {
     let m = ServerMessage::Reply { id: 300, chain: 2, outcome: Outcome::Ok(Value::String("ok".into())) };
     let frame = encode(&m).unwrap();
-    assert_eq!(PROTOCOL_VERSION, 15);
+    assert_eq!(PROTOCOL_VERSION, 16);
     assert_eq!(frame, vec![10, 0, 0, 0, 1, 251, 44, 1, 2, 0, 4, 2, b'o', b'k']);
     // Version 8's Value::Lent: variant 15, kind, address, then the region naming LENT_SEGMENT.
     let region = Region { owner: SegmentOwner::Client, segment: LENT_SEGMENT, offset: 3, len: 16 };
@@ -176,6 +176,9 @@ fn golden_bytes_pin_the_wire_format() {
     assert_eq!(call.as_bytes(), expected);
     let reply = QuickFrame::reply(1, 1, &Value::Undefined).unwrap();
     assert_eq!(reply.as_bytes(), [18, 0, 0, 0, QUICK_REPLY, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    // Version 16's failure for an ended JS thread: outcome 2 (`Failed`), kind 4.
+    let ended = Outcome::Failed(Failure { kind: FailureKind::JsThreadEnded, message: "x".into() });
+    assert_eq!(encode(&ServerMessage::Reply { id: 1, chain: 2, outcome: ended }).unwrap(), vec![7, 0, 0, 0, 1, 1, 2, 2, 4, 1, b'x']);
 }
 
 #[test]

@@ -154,6 +154,65 @@ print("ended")
     assert (done.returncode, done.stdout) == (0, "2 2\nended\n"), done.stderr[-2000:]
 
 
+ENDED_JS_THREAD = """
+import select, sys, threading
+sys.path.insert(0, {tests!r})
+from conftest import addon_path, fresh_copy
+from napi_python import Host
+from napi_python.errors import AddonClosedError
+
+def outcome(call):
+    try:
+        return repr(call())
+    except AddonClosedError as e:
+        return "AddonClosedError: " + str(e)
+
+made = {{}}
+seen = {{}}
+third = threading.Thread(target=lambda: seen.update(third=outcome(lambda: made["rust"].addI32(3, 4))), daemon=True)
+
+def js_thread():
+    host = Host(isolated=False, js_thread="current")
+    made.update(host=host, rust=host.load(fresh_copy(addon_path("rust_addon"))))
+    print("own call", made["rust"].addI32(1, 2), flush=True)
+    host.run_events(0.0)  # runs what is due, leaving the descriptor below unreadable
+    third.start()
+    # Ends once the third thread's call waits for it (the descriptor readable: work is due; on
+    # Windows, where there is none, the call may come before or after the end).
+    fd = host._conn.js_thread_fd
+    if fd is not None:
+        select.select([fd], [], [], 30)
+
+worker = threading.Thread(target=js_thread)
+worker.start()
+worker.join()
+third.join(30)
+print("waiting call:", seen.get("third", "still waiting"), flush=True)
+print("later call:", outcome(lambda: made["rust"].addI32(5, 6)), flush=True)
+made["host"].close()
+print("closed", flush=True)
+"""
+
+
+def test_calls_after_the_js_thread_ended_without_closing_fail_and_close_still_works():
+    """A worker thread as the JS thread, ending without closing its host: the call another
+    thread made that waits for it, and the calls made after, fail at once, naming why, rather
+    than wait for ever; `close()` still tears the host down (on the host's own thread)."""
+    script = ENDED_JS_THREAD.format(tests=os.path.dirname(os.path.dirname(__file__)))
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired as hung:
+        pytest.fail(f"hung after: {hung.stdout!r}")
+    why = 'AddonClosedError: this in-process host\'s JS thread (the thread that made it, js_thread="current") has ended'
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lines[0] == "own call 3"
+    assert lines[1].startswith(f"waiting call: {why}")
+    assert "close() the host before its thread ends, or make a host per thread" in lines[1]
+    assert lines[2].startswith(f"later call: {why}")
+    assert lines[3:] == ["closed"]
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 def test_a_forked_child_finds_the_host_stale(rust):
     pid = os.fork()

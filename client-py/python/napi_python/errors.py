@@ -203,6 +203,9 @@ def _failure(kind: str, message: str) -> Exception:
         return AddonLoadError(message)
     if kind == "StaleObject":
         return StaleObjectError(message)
+    if kind == "JsThreadEnded":
+        # No thread runs the in-process host's JS any more: closed to every call but close().
+        return AddonClosedError(message)
     if kind == "TooLarge":
         # As sending one to JS does: a value over napi_python's size limit (MAX_VALUES).
         return ValueError(message)

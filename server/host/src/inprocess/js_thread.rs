@@ -10,8 +10,15 @@
 //! (`js_due`, and its bell rung, for a JS thread asleep in a wait of the host's). Until that
 //! thread comes, the work waits, as a Node callback waits for the JS thread to go back to its
 //! loop. A call made on another thread goes by message, so it too waits for the JS thread.
+//!
+//! Should the JS thread end without closing the host, nothing would run that work: the thread
+//! tells its hosts as it ends ([`JsThreadOf`]), and the host thread refuses, at once, what waits
+//! for it and what comes after (`Host::watch_for_js_thread`). The teardown runs as before, on
+//! the host thread, once the host is closed.
 
+use std::cell::RefCell;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use napi_link::streams::RawDescriptor;
@@ -20,11 +27,49 @@ use napi_runtime::events::EventQueue;
 use super::platform::{self, this_thread};
 use super::share::InProcess;
 
+thread_local! {
+    /// The hosts this thread is the JS thread of, told when it ends.
+    static JS_THREAD_OF: RefCell<JsThreadOf> = const { RefCell::new(JsThreadOf(Vec::new())) };
+}
+
+/// The hosts a thread is the JS thread of; dropped as the thread ends (its thread-local's
+/// destructor), which tells each host still alive.
+struct JsThreadOf(Vec<Weak<InProcess>>);
+
+impl Drop for JsThreadOf {
+    fn drop(&mut self) {
+        for host in self.0.drain(..) {
+            if let Some(host) = host.upgrade() {
+                host.js_thread_ends();
+            }
+        }
+    }
+}
+
 impl InProcess {
     /// Makes the calling thread this host's JS thread, before the host thread starts.
-    pub fn make_this_the_js_thread(&self) {
+    pub fn make_this_the_js_thread(self: &Arc<Self>) {
         self.host_thread.store(this_thread(), Ordering::Relaxed);
         self.js_thread_is_callers.store(true, Ordering::Release);
+        JS_THREAD_OF.with(|hosts| {
+            let mut hosts = hosts.borrow_mut();
+            hosts.0.retain(|host| host.strong_count() > 0);
+            hosts.0.push(Arc::downgrade(self));
+        });
+    }
+
+    /// The JS thread ends: no thread is it from now on (a thread made later may be given the
+    /// ended one's id), so every call goes by message, and the host thread, woken, refuses them.
+    fn js_thread_ends(&self) {
+        self.host_thread.store(0, Ordering::SeqCst);
+        // Before the ring, SeqCst: the host thread clears its bell, then looks (`watch`).
+        self.js_thread_ended.store(true, Ordering::SeqCst);
+        self.bell.ring();
+    }
+
+    /// Whether the JS thread ended without closing the host (`js_thread_ends`).
+    pub(crate) fn js_thread_has_ended(&self) -> bool {
+        self.js_thread_ended.load(Ordering::SeqCst)
     }
 
     /// Whether the host's JS thread is the thread that started it (`make_this_the_js_thread`).
@@ -97,6 +142,15 @@ impl InProcess {
             self.bell.clear();
             self.host_idle.store(true, Ordering::SeqCst);
             if self.mail.swap(false, Ordering::SeqCst) || self.loop_changed.swap(false, Ordering::SeqCst) {
+                break;
+            }
+            if self.js_thread_has_ended() {
+                // The work `due` is refused now (`Host::watch_for_js_thread`). Nothing runs the
+                // loop's work or the tasks any more: only the client's mail (requests to
+                // refuse, the hang-up) wakes it.
+                if !due && !self.mail.load(Ordering::SeqCst) {
+                    platform::sleep_on([self.bell.fd()], None);
+                }
                 break;
             }
             if self.js_due.load(Ordering::SeqCst) {

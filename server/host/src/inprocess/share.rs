@@ -83,6 +83,8 @@ pub struct InProcess {
     pub(super) js_due: CachePadded<AtomicBool>,
     /// Where that JS thread sleeps while it waits in a wait of the host's.
     pub(super) js_bell: Doorbell,
+    /// That JS thread ended without closing the host: what waits for it is refused.
+    pub(super) js_thread_ended: AtomicBool,
 }
 
 impl InProcess {
@@ -109,6 +111,7 @@ impl InProcess {
             js_thread_is_callers: AtomicBool::new(false),
             js_due: CachePadded::new(AtomicBool::new(false)),
             js_bell: Doorbell::new()?,
+            js_thread_ended: AtomicBool::new(false),
         }))
     }
 

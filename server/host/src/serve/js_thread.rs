@@ -3,7 +3,7 @@
 //! runs it when it comes by.
 
 use napi_protocol::quick::Received;
-use napi_protocol::ClientMessage;
+use napi_protocol::{ClientMessage, Failure, FailureKind, Outcome, ServerMessage};
 use napi_runtime::Runtime;
 
 use crate::{Host, Stop};
@@ -28,9 +28,31 @@ impl Host {
             if self.closed.get() {
                 return Stop::Closed;
             }
+            if shared.js_thread_has_ended() {
+                self.refuse_backlog();
+                shared.watch(false, self.rt.events(), self.uv.io_signal(), None);
+                continue;
+            }
             let due = !self.backlog.borrow().is_empty() || !self.rt.events().is_empty() || self.uv.needs_turn();
             let deadline = if due { None } else { self.uv.deadline() };
             shared.watch(due, self.rt.events(), self.uv.io_signal(), deadline);
+        }
+    }
+
+    /// The JS thread ended without closing the host: the requests waiting for it are answered
+    /// with a failure, running no JS (`reply` would run the microtasks).
+    fn refuse_backlog(&self) {
+        loop {
+            let waiting = self.backlog.borrow_mut().pop_front();
+            let Some(req) = waiting else { return };
+            let failure = Failure {
+                kind: FailureKind::JsThreadEnded,
+                message: "this in-process host's JS thread (the thread that made it, js_thread=\"current\") has ended \
+                          without closing it, so nothing can run its calls: close() the host before its thread ends, \
+                          or make a host per thread"
+                    .into(),
+            };
+            self.send(ServerMessage::Reply { id: req.id, chain: req.chain, outcome: Outcome::Failed(failure) });
         }
     }
 
