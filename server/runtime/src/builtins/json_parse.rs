@@ -318,8 +318,9 @@ impl Parser<'_> {
 
 /// `InternalizeJSONProperty`: revives children first (deleting those the reviver turns into
 /// `undefined`), then calls the reviver on `holder[key]` with `holder` as `this`. It recurses,
-/// as V8's does, and stops at the host's call depth with V8's RangeError (node stops too: a
-/// reviver over a 5,000-deep text overflows its stack).
+/// as V8's does, and stops where the host's calls do (the depth cap, or the thread's stack
+/// down to its reserve) with V8's RangeError (node stops too: a reviver over a 5,000-deep text
+/// overflows its stack).
 fn internalize(rt: &Runtime, holder: ObjectId, key: PropertyKey, reviver: &Value, depth: usize) -> JsResult<Value> {
     if rt.out_of_stack(depth) {
         return Err(rt.too_deep());
