@@ -19,8 +19,10 @@ import napi_python.packages.cache as package_cache
 from napi_python.errors import InstallError
 from napi_python.npm.lock import InstallLock, lock_functions
 
+# No test here loads an addon: each does the same in either mode.
+pytestmark = pytest.mark.either_mode
 
-@pytest.mark.either_mode
+
 def test_the_cache_is_in_localappdata_on_windows_and_in_xdg_or_dot_cache_elsewhere(tmp_path, monkeypatch):
     monkeypatch.delenv("NAPI_PYTHON_CACHE", raising=False)
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
@@ -44,7 +46,6 @@ def test_the_cache_is_in_localappdata_on_windows_and_in_xdg_or_dot_cache_elsewhe
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
 
-@pytest.mark.either_mode
 def test_the_package_imports_where_python_has_no_fcntl():
     """Windows' Python has no fcntl: `import napi_python` (which imports the installer) and the
     command line must not need it."""
@@ -53,7 +54,6 @@ def test_the_package_imports_where_python_has_no_fcntl():
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.either_mode
 def test_the_lock_keeps_a_second_install_out_until_the_first_is_done(tmp_path):
     """This OS's own lock: flock, or msvcrt.locking on Windows (run under wine by
     scripts/windows-python, whose C runtime says a held byte with errno 0)."""
@@ -104,7 +104,6 @@ def windows(monkeypatch):
     return fake
 
 
-@pytest.mark.either_mode
 def test_on_windows_the_lock_is_msvcrt_locking_of_the_first_byte(tmp_path, windows):
     path = tmp_path / ".napi-python-install.lock"
     with InstallLock(path, wait=10) as held:
@@ -119,7 +118,6 @@ def test_on_windows_the_lock_is_msvcrt_locking_of_the_first_byte(tmp_path, windo
         pass
 
 
-@pytest.mark.either_mode
 def test_on_windows_a_locking_failure_other_than_held_is_raised_not_waited_on(tmp_path, windows):
     windows.fail_with = 9  # EBADF
     with pytest.raises(OSError) as e:
@@ -128,7 +126,6 @@ def test_on_windows_a_locking_failure_other_than_held_is_raised_not_waited_on(tm
     assert e.value.errno == 9 and not isinstance(e.value, BlockingIOError)
 
 
-@pytest.mark.either_mode
 @pytest.mark.skipif(sys.platform == "win32", reason="fcntl is Linux's and macOS's")
 def test_elsewhere_the_lock_is_flock():
     take, _ = lock_functions("linux")
