@@ -193,5 +193,7 @@ def test_ticks_a_call_queues_run_once_it_returns(load):
     before the next call, as node runs its tick queue when a callback from its loop returns: also
     when no promise job is queued with them (the host looks for both queues after each call)."""
     addon = load("run_script")
-    addon.run("globalThis.ticks = []; process.nextTick(ticks.push.bind(ticks, 't')); queueMicrotask(ticks.push.bind(ticks, 'm'))")
+    addon.run(
+        "globalThis.ticks = []; process.nextTick(ticks.push.bind(ticks, 't')); queueMicrotask(ticks.push.bind(ticks, 'm'))"
+    )
     assert addon.run("ticks.join()") == "t,m"

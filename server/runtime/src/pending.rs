@@ -109,10 +109,10 @@ mod tests {
             rt.resolve_promise(p, Value::Object(q));
         });
         queued("process.nextTick", &|| {
-            call(&rt, "process.nextTick", &[f.clone()]).unwrap();
+            call(&rt, "process.nextTick", std::slice::from_ref(&f)).unwrap();
         });
         queued("queueMicrotask", &|| {
-            call(&rt, "queueMicrotask", &[f.clone()]).unwrap();
+            call(&rt, "queueMicrotask", std::slice::from_ref(&f)).unwrap();
         });
     }
 
