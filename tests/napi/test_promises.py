@@ -186,3 +186,14 @@ def test_a_coroutine_outside_a_loop_is_refused_clearly(load):
     with pytest.raises(TypeError, match="running asyncio event loop"):
         js.global_this(addon).Promise.resolve(coro)
     coro.close()
+
+
+def test_ticks_a_call_queues_run_once_it_returns(load):
+    """`process.nextTick` and `queueMicrotask` callbacks a top-level call queues run as it returns,
+    before the next call, as node runs its tick queue when a callback from its loop returns: also
+    when no promise job is queued with them (the host looks for both queues after each call)."""
+    addon = load("run_script")
+    addon.run(
+        "globalThis.ticks = []; process.nextTick(ticks.push.bind(ticks, 't')); queueMicrotask(ticks.push.bind(ticks, 'm'))"
+    )
+    assert addon.run("ticks.join()") == "t,m"

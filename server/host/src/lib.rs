@@ -141,7 +141,10 @@ impl Host {
 
     /// Makes this thread the JS thread of a new runtime, served through `port`.
     fn new(port: Box<dyn Port>, in_process: Option<Arc<InProcess>>) -> Rc<Host> {
-        let rt = napi_functions::layer::new_runtime();
+        let rt = match &in_process {
+            Some(shared) => napi_functions::layer::new_runtime_flagging(shared.pending.clone()),
+            None => napi_functions::layer::new_runtime(),
+        };
         Runtime::install(rt.clone());
         let uv = UvLoop::new(rt.events()).expect("a libuv loop for the host");
         rt.set_uv_loop(uv.as_ptr() as usize);

@@ -16,6 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::rc::Rc;
 
 use napi_runtime::object::{Backing, ObjectClass};
+use napi_runtime::pending;
 use napi_runtime::shm::Block;
 use napi_runtime::{ObjectId, Runtime};
 
@@ -67,6 +68,8 @@ impl Mirrors {
                 });
             }
         }
+        // From now on each call's edges reconcile the mirrors (until none is left).
+        rt.pending().set(pending::MIRRORS);
         let mirror = self.by_buffer.get_mut(&buffer).expect("made above");
         mirror.users.insert(user);
         self.user_of.insert(user, buffer);
@@ -158,7 +161,23 @@ fn merge(from: &[u8], to: &mut [u8], snapshot: &mut [u8]) {
 
 #[cfg(test)]
 mod tests {
-    use super::merge;
+    use super::{merge, Mirrors};
+    use napi_runtime::{pending, NoNative, ObjectId, Runtime};
+
+    /// A mirror made sets the word's `MIRRORS`: a direct call reconciles mirrors only then.
+    #[test]
+    fn a_mirror_made_is_flagged_until_none_is_left() {
+        let rt = Runtime::new(Box::new(NoNative));
+        let memory = [5u8; 32];
+        let mut mirrors = Mirrors::default();
+        let (buffer, user) = (ObjectId::from_bits(1 << 32 | 7), ObjectId::from_bits(1 << 32 | 8));
+        assert!(!rt.pending().any(pending::MIRRORS));
+        let block = mirrors.block_for(&rt, buffer, (memory.as_ptr() as usize, memory.len()), user).unwrap();
+        assert!(rt.pending().any(pending::MIRRORS));
+        assert_eq!(block.bytes(), memory);
+        mirrors.released(user);
+        assert!(mirrors.is_empty(), "the bit stays until a look finds none (`Host::share_news`)");
+    }
 
     #[test]
     fn merge_carries_only_the_changed_bytes() {

@@ -7,7 +7,7 @@ use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
 use napi_protocol::quick::Received;
 use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerMessage, PROTOCOL_VERSION};
-use napi_runtime::ObjectId;
+use napi_runtime::{pending, ObjectId};
 
 use crate::port::{News, Woke};
 use crate::pump::AtTeardown;
@@ -208,7 +208,16 @@ impl Host {
     #[inline]
     fn before_acting(&self) {
         self.take_in_client_news();
-        self.held.borrow_mut().mirrors.take_in(&self.rt);
+        self.take_in_mirrors();
+    }
+
+    /// Python's writes to mirrored external buffers, taken into the addon's memory (while any
+    /// mirror exists: the word's `MIRRORS`).
+    #[inline]
+    pub(crate) fn take_in_mirrors(&self) {
+        if self.rt.pending().any(pending::MIRRORS) {
+            self.held.borrow_mut().mirrors.take_in(&self.rt);
+        }
     }
 
     /// What an in-process client queued for the host (its segments), taken in before anything
@@ -463,7 +472,22 @@ impl Host {
     /// it may mention), segments retired and client blocks the host is done with.
     #[inline]
     pub(crate) fn share_news(&self) {
-        // Nearly always none, and this comes before every reply and every direct call's answer.
+        // Nearly always none, and this comes before every reply and every direct call's answer:
+        // one look at the word.
+        if self.rt.pending().any(pending::MIRRORS | pending::SHM_NEWS) {
+            self.share_flagged_news();
+        }
+    }
+
+    /// `share_news` once the word says there may be some: its bits cleared first (news made
+    /// meanwhile sets them again), `MIRRORS` only once no mirror is left.
+    #[cold]
+    fn share_flagged_news(&self) {
+        let word = self.rt.pending();
+        word.take(pending::SHM_NEWS);
+        if self.held.borrow().mirrors.is_empty() {
+            word.take(pending::MIRRORS);
+        }
         if !self.held.borrow().mirrors.is_empty() || self.rt.shm().has_news() {
             self.share_some_news();
         }

@@ -148,9 +148,9 @@ impl UvLoop {
     /// Whether a direct call changed the loop so that the sleeping host thread must look at it:
     /// a timer started, a descriptor to watch, a callback to run.
     pub(crate) fn changed_while_asleep(&self) -> bool {
-        // SAFETY: read by the JS lock's holder; see `needs_turn`.
-        let timers = unsafe { uv::napi_libuv_timer_counter(self.raw) };
-        timers != self.timers_at_sleep.get() || self.needs_turn()
+        // SAFETY: read by the JS lock's holder; see `needs_turn`. One call on every direct
+        // call's way out (the counter, the watchers and `uv_backend_timeout` were three).
+        unsafe { uv::napi_libuv_changed_since(self.raw, self.timers_at_sleep.get()) != 0 }
     }
 
     /// Whether a `uv_async_send` (the pool's completions among them: libuv's `wq_async`) wait for

@@ -18,6 +18,12 @@ int napi_libuv_has_new_watchers(const uv_loop_t* loop);
 /* How many timers were ever started on the loop: a change means a new deadline. */
 uint64_t napi_libuv_timer_counter(const uv_loop_t* loop);
 
+/* Whether the loop changed since the host thread went to sleep with `timers_at_sleep` timers
+ * started: a timer started, watchers to hand to the kernel, or what has uv_backend_timeout answer
+ * 0 (callbacks pending, idle or closing handles, a stop, nothing alive), in one call. A timer
+ * already due by the loop's own clock needs no look: the host thread slept until the first one. */
+int napi_libuv_changed_since(const uv_loop_t* loop, uint64_t timers_at_sleep);
+
 /* Whether a uv_async_send waits for the loop, its write to the loop's descriptor done. */
 int napi_libuv_async_pending(uv_loop_t* loop);
 

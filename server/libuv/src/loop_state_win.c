@@ -18,6 +18,11 @@ uint64_t napi_libuv_timer_counter(const uv_loop_t* loop) {
   return loop->timer_counter; /* uv_timer_start takes its next value */
 }
 
+int napi_libuv_changed_since(const uv_loop_t* loop, uint64_t timers_at_sleep) {
+  /* No watcher queue here; uv_backend_timeout's tests (src/win/core.c) read as they are. */
+  return loop->timer_counter != timers_at_sleep || uv_backend_timeout(loop) == 0;
+}
+
 /* uv_async_send posts a packet to the completion port (src/win/async.c): it waits in the kernel,
  * not in memory a spin could read, so the spin never sees it and the host's wait on the port does. */
 int napi_libuv_async_pending(uv_loop_t* loop) {

@@ -63,5 +63,6 @@ extern "C" {
     pub fn napi_libuv_alignment() -> usize;
     pub fn napi_libuv_has_new_watchers(event_loop: *const uv_loop_t) -> c_int;
     pub fn napi_libuv_timer_counter(event_loop: *const uv_loop_t) -> u64;
+    pub fn napi_libuv_changed_since(event_loop: *const uv_loop_t, timers_at_sleep: u64) -> c_int;
     pub fn napi_libuv_async_pending(event_loop: *mut uv_loop_t) -> c_int;
 }

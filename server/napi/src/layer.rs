@@ -31,6 +31,12 @@ pub fn new_runtime() -> Rc<Runtime> {
     Runtime::new(Box::new(NapiLayer::default()))
 }
 
+/// [`new_runtime`] whose "anything pending" word is `pending` (an in-process client's side
+/// sets it too).
+pub fn new_runtime_flagging(pending: std::sync::Arc<napi_runtime::pending::PendingWork>) -> Rc<Runtime> {
+    Runtime::flagging(Box::new(NapiLayer::default()), pending)
+}
+
 /// The async-work tables of `rt`, a runtime made by [`new_runtime`].
 pub fn async_tables(rt: &Runtime) -> &RefCell<AsyncTables> {
     let layer: &dyn std::any::Any = rt.native();

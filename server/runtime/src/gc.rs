@@ -250,6 +250,7 @@ impl Runtime {
         }
         for (cleanup, held) in due {
             self.ticks.borrow_mut().push_back((Value::Object(cleanup), vec![held]));
+            self.microtask_queued();
         }
     }
 

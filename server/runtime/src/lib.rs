@@ -30,6 +30,7 @@ pub mod native;
 pub mod number;
 pub mod object;
 pub mod object_id;
+pub mod pending;
 pub mod promise;
 pub mod property;
 pub mod props;
@@ -221,6 +222,8 @@ pub struct Runtime {
     shm: shm::SharedMemory,
     /// Shared-memory bytes in use after the last collection (paces automatic collections).
     last_shm_live: Cell<u64>,
+    /// The "anything pending" word (`pending`): what waits between calls, looked at once.
+    pending: Arc<pending::PendingWork>,
     /// Where this runtime's `napi_env` handles start: runtimes of one process (in-process hosts)
     /// hand out distinct envs, as Node's worker threads do, so an addon library shared by
     /// two of them can tell its instances apart, and an env of one is refused by another.
@@ -253,6 +256,12 @@ static RUNTIMES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize
 impl Runtime {
     /// A new runtime with its realm, running native code through `native`.
     pub fn new(native: Box<dyn Native>) -> Rc<Runtime> {
+        Runtime::flagging(native, pending::PendingWork::new())
+    }
+
+    /// A new runtime whose "anything pending" word is `pending`, which others (an in-process
+    /// client's side) set too.
+    pub fn flagging(native: Box<dyn Native>, pending: Arc<pending::PendingWork>) -> Rc<Runtime> {
         let mut heap = Heap::default();
         let realm = Realm::create(&mut heap, builtins::install);
         Rc::new(Runtime {
@@ -287,8 +296,9 @@ impl Runtime {
             uv_loop: Cell::new(0),
             events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
             native,
-            shm: shm::SharedMemory::default(),
+            shm: shm::SharedMemory::flagging(pending.clone()),
             last_shm_live: Cell::new(0),
+            pending,
             env_base: RUNTIMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * ENVS_PER_RUNTIME,
         })
     }
@@ -517,10 +527,32 @@ impl Runtime {
         queued.push(f);
     }
 
-    /// Whether promise jobs are waiting for the JS stack to empty.
+    /// Whether promise jobs or `process.nextTick` callbacks are waiting for the JS stack to
+    /// empty: nothing to look at while the word's `MICROTASKS` is clear.
     #[inline(always)]
     pub fn has_microtasks(&self) -> bool {
-        !self.microtasks.borrow().is_empty()
+        self.pending.any(pending::MICROTASKS) && self.microtasks_queued()
+    }
+
+    #[inline(never)]
+    fn microtasks_queued(&self) -> bool {
+        let queued = !self.microtasks.borrow().is_empty() || !self.ticks.borrow().is_empty();
+        if !queued {
+            self.pending.take(pending::MICROTASKS);
+        }
+        queued
+    }
+
+    /// The "anything pending" word (`pending`).
+    #[inline(always)]
+    pub fn pending(&self) -> &Arc<pending::PendingWork> {
+        &self.pending
+    }
+
+    /// A promise job or tick callback was queued.
+    #[inline(always)]
+    pub(crate) fn microtask_queued(&self) {
+        self.pending.set(pending::MICROTASKS);
     }
 
     /// The address of the host's libuv loop (`uv_loop_t*`), 0 without one: what

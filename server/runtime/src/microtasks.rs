@@ -82,6 +82,7 @@ impl Runtime {
                 Ok(then) if self.is_callable(&then) => {
                     self.with_promise(p, |d| d.locked = true);
                     self.microtasks.borrow_mut().push_back(Job::Adopt { promise: p, thenable: value, then });
+                    self.microtask_queued();
                 }
                 Ok(_) => self.settle(p, true, value),
             }
@@ -106,10 +107,15 @@ impl Runtime {
                 std::mem::take(&mut d.reactions)
             })
             .unwrap_or_default();
+        if reactions.is_empty() {
+            return;
+        }
         let mut q = self.microtasks.borrow_mut();
         for reaction in reactions {
             q.push_back(Job::React { reaction, fulfilled, argument: value.clone() });
         }
+        drop(q);
+        self.microtask_queued();
     }
 
     /// `promise.then(...)` with a reaction: queued now if the promise already settled.
@@ -124,6 +130,7 @@ impl Runtime {
         });
         if let Some(Some((fulfilled, argument))) = settled {
             self.microtasks.borrow_mut().push_back(Job::React { reaction, fulfilled, argument });
+            self.microtask_queued();
         }
     }
 

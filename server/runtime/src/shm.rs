@@ -25,6 +25,7 @@ use napi_link::shm::{alloc, borrow_descriptor, Allocator, BorrowedDescriptor, Ma
 use napi_protocol::{Region, SegmentOwner, LENT_SEGMENT};
 
 use super::object_id::ObjectId;
+use super::pending::{self, PendingWork};
 
 /// A range of shared memory backing one ArrayBuffer.
 #[derive(Debug)]
@@ -105,6 +106,8 @@ struct Inner {
     /// Set when memfd segments cannot be made (no memfd, a memory limit): buffers then live in
     /// host memory and cross by copy.
     unavailable: bool,
+    /// The runtime's "anything pending" word: `SHM_NEWS` is set with each piece of news above.
+    pending: Arc<PendingWork>,
 }
 
 impl Inner {
@@ -121,6 +124,7 @@ impl Inner {
                     self.announce.remove(i);
                 } else {
                     self.retired.push(empty);
+                    self.pending.set(pending::SHM_NEWS);
                 }
             }
             Ok(None) => {}
@@ -158,6 +162,7 @@ impl Inner {
         self.own.resize_with(id as usize + 1, || None);
         self.own[id as usize] = Some(segment);
         self.announce.push(id);
+        self.pending.set(pending::SHM_NEWS);
         Ok(self.alloc.alloc(len).expect("a fresh segment fits its block"))
     }
 
@@ -174,6 +179,7 @@ impl Inner {
             SegmentOwner::Client => {
                 self.peer_bytes -= region.len;
                 self.returned.push(region);
+                self.pending.set(pending::SHM_NEWS);
             }
         }
     }
@@ -188,6 +194,8 @@ pub struct SharedMemory {
     lending: Cell<bool>,
     /// The ArrayBuffers over lent memory made by the requests in progress, innermost last.
     lent: RefCell<Vec<ObjectId>>,
+    /// The runtime's "anything pending" word (`LENT`; `Inner` sets `SHM_NEWS`).
+    pending: Arc<PendingWork>,
 }
 
 /// A segment to announce: its id, size and descriptor (valid while the segment lives, which it
@@ -214,6 +222,13 @@ fn out_of_memory(e: &std::io::Error) -> bool {
 }
 
 impl SharedMemory {
+    /// Shared memory whose news (and lends) are flagged in `pending`, the runtime's word.
+    pub fn flagging(pending: Arc<PendingWork>) -> SharedMemory {
+        let shm = SharedMemory { pending: pending.clone(), ..SharedMemory::default() };
+        shm.inner.borrow_mut().pending = pending;
+        shm
+    }
+
     /// A block of `len` bytes holding a copy of `init` (also `len` bytes), or zeroed; `None`
     /// when shared memory cannot be had (the caller falls back to host memory).
     pub fn alloc(&self, len: usize, init: Option<&[u8]>) -> Option<Rc<Block>> {
@@ -324,19 +339,31 @@ impl SharedMemory {
     /// Records `buffer` as made over lent memory by the request in progress.
     pub fn note_lent(&self, buffer: ObjectId) {
         self.lent.borrow_mut().push(buffer);
+        self.pending.set(pending::LENT);
     }
 
-    /// Where a request's lends start (see `take_lent_since`).
+    /// Where a request's lends start (see `take_lent_since`): none are noted while the word's
+    /// `LENT` is clear.
     #[inline(always)]
     pub fn lent_mark(&self) -> usize {
+        if !self.pending.any(pending::LENT) {
+            return 0;
+        }
         self.lent.borrow().len()
     }
 
     /// The buffers over lent memory made since `mark` (the request that took it ends).
     #[inline(always)]
     pub fn take_lent_since(&self, mark: usize) -> Option<Vec<ObjectId>> {
+        if !self.pending.any(pending::LENT) {
+            return None;
+        }
         let mut lent = self.lent.borrow_mut();
-        (lent.len() > mark).then(|| lent.split_off(mark))
+        let taken = (lent.len() > mark).then(|| lent.split_off(mark));
+        if lent.is_empty() {
+            self.pending.take(pending::LENT);
+        }
+        taken
     }
 
     /// Whether there are segments to announce, segments retired or client blocks to send back.

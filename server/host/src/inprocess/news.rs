@@ -2,9 +2,8 @@
 //! [`NewsSink`](super::NewsSink), the client's own segments and descriptors queued here for the
 //! host to take in.
 
-use std::sync::atomic::Ordering;
-
 use napi_link::shm::OwnedDescriptor;
+use napi_runtime::pending;
 use napi_runtime::sync::lock;
 
 use crate::Host;
@@ -29,13 +28,16 @@ impl InProcess {
     }
 
     fn queue(&self, news: ClientNews) {
-        lock(&self.client_news).push(news);
-        self.has_client_news.store(true, Ordering::Release);
+        let mut queued = lock(&self.client_news);
+        queued.push(news);
+        // Set while the list is locked: a taker clears the bit before it locks the list, so it
+        // either takes this news or finds the bit set again.
+        self.pending.set(pending::CLIENT_NEWS);
     }
 
     /// The client's news, for the JS lock's holder.
     fn take_client_news(&self) -> Vec<ClientNews> {
-        if !self.has_client_news.swap(false, Ordering::AcqRel) {
+        if !self.pending.take(pending::CLIENT_NEWS) {
             return Vec::new();
         }
         std::mem::take(&mut *lock(&self.client_news))
@@ -45,7 +47,7 @@ impl InProcess {
     #[inline]
     pub(crate) fn take_in_client_news(&self, host: &Host) {
         // A look first: nearly always there is nothing, and this is on every request.
-        if self.has_client_news.load(Ordering::Acquire) {
+        if self.pending.any(pending::CLIENT_NEWS) {
             self.take_in_queued_news(host);
         }
     }
@@ -59,5 +61,26 @@ impl InProcess {
                 ClientNews::Descriptor { id, fd } => host.add_client_descriptor(id, fd),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::share::tests::NoNews;
+    use super::*;
+
+    /// The client's news sets the word's `CLIENT_NEWS` (from the client's thread): a direct
+    /// call takes news in only when it is set.
+    #[test]
+    fn client_news_is_flagged_until_taken() {
+        let shared = InProcess::new(Box::new(NoNews)).unwrap();
+        assert!(!shared.pending.any(pending::CLIENT_NEWS));
+        std::thread::scope(|s| {
+            s.spawn(|| shared.client_segment_retired(3));
+        });
+        assert!(shared.pending.any(pending::CLIENT_NEWS));
+        assert_eq!(shared.take_client_news().len(), 1);
+        assert!(!shared.pending.any(pending::CLIENT_NEWS), "cleared as it is taken");
+        assert!(shared.take_client_news().is_empty());
     }
 }

@@ -9,6 +9,7 @@ use napi_link::shared_cpu;
 use napi_link::shm::OwnedDescriptor;
 use napi_protocol::{Outcome, PyRef, Region};
 use napi_runtime::events::Doorbell;
+use napi_runtime::pending::PendingWork;
 
 use crate::Host;
 
@@ -57,8 +58,9 @@ pub struct InProcess {
     /// The JS lock's holder relays its calls (set and read by that holder only).
     pub(super) relaying: CachePadded<AtomicBool>,
     pub(super) client_news: Mutex<Vec<ClientNews>>,
-    /// Whether `client_news` has anything, looked at without the lock on every request.
-    pub(super) has_client_news: AtomicBool,
+    /// The host runtime's "anything pending" word: `CLIENT_NEWS` says `client_news` has
+    /// anything, looked at without the lock on every request, beside the host's own sources.
+    pub(crate) pending: Arc<PendingWork>,
     pub(super) sink: Box<dyn NewsSink>,
     /// The client wrote to the rings (or hung up) since the host thread last looked.
     pub(super) mail: AtomicBool,
@@ -97,7 +99,7 @@ impl InProcess {
             line: CachePadded::default(),
             relaying: CachePadded::new(AtomicBool::new(false)),
             client_news: Mutex::new(Vec::new()),
-            has_client_news: AtomicBool::new(false),
+            pending: PendingWork::new(),
             sink,
             mail: AtomicBool::new(false),
             loop_changed: AtomicBool::new(false),

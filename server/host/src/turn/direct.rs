@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 
-use napi_runtime::Runtime;
+use napi_runtime::{pending, Runtime};
 
 use super::caller::{Caller, Direct, Served};
 use super::{DirectCall, DirectRef, EndDirectCall, TurnKind};
@@ -25,9 +25,13 @@ impl Host {
         // have it wait for the lock.
         let _hushed = self.rt.events().hush();
         // What the client sent before this request (its segments), and Python's writes to
-        // mirrored external buffers, as the host thread takes them in before a request.
-        self.take_in_client_news();
-        self.held.borrow_mut().mirrors.take_in(&self.rt);
+        // mirrored external buffers, as the host thread takes them in before a request: one
+        // look at the "anything pending" word while there are none.
+        let word = self.rt.pending();
+        if word.any(pending::CLIENT_NEWS | pending::MIRRORS) {
+            self.take_in_client_news();
+            self.take_in_mirrors();
+        }
         let call = DirectCall { request: op.id(), caller, kept: RefCell::default() };
         let erased = DirectRef(std::ptr::from_ref(&call).cast());
         let end = EndDirectCall(&self.turns.direct, self.turns.direct.replace(Some(erased)));
@@ -36,10 +40,13 @@ impl Host {
             Direct::Call(call) => self.answer_call(call, TurnKind::Direct),
         });
         // What a reply would carry ahead of it (the addon's writes to mirrored buffers above
-        // all), and the promise jobs that follow a top-level request.
-        self.share_news();
-        if self.at_top() {
-            self.run_microtasks();
+        // all), and the promise jobs that follow a top-level request: the word looked at once
+        // for both, clear after nearly every call.
+        if word.get() != 0 {
+            self.share_news();
+            if self.rt.has_microtasks() && self.at_top() {
+                self.run_microtasks();
+            }
         }
         drop(end);
         out.before = call.kept.into_inner();

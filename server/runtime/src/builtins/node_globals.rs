@@ -126,6 +126,7 @@ fn next_tick(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) -> JsR
     let f = arg(args, 0);
     callback(rt, &f)?;
     rt.ticks.borrow_mut().push_back((f, args.get(1..).unwrap_or(&[]).to_vec()));
+    rt.microtask_queued();
     Ok(Value::Undefined)
 }
 
@@ -200,6 +201,7 @@ fn queue_microtask(rt: &Runtime, _: Value, args: &[Value], _: Option<ObjectId>) 
     let f = arg(args, 0);
     callback(rt, &f)?;
     rt.ticks.borrow_mut().push_back((f, Vec::new()));
+    rt.microtask_queued();
     Ok(Value::Undefined)
 }
 
