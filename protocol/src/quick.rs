@@ -78,12 +78,25 @@ impl QuickFrame {
     /// The frame of a call of `func` on `this` (or on nothing) with `args`, its request still
     /// to be named (`QuickFrame::request`); `None` when the call has no compact form (too many
     /// arguments, a string or bytes too long, or all of it too long together).
-    #[inline]
     pub fn call(func: ObjectId, this: Option<ObjectId>, args: &[QuickArg<'_>]) -> Option<QuickFrame> {
+        let mut f = QuickFrame::empty();
+        f.write_call(func, this, args).then_some(f)
+    }
+
+    /// A frame to write into, holding nothing yet.
+    #[inline(always)]
+    pub fn empty() -> QuickFrame {
+        QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN }
+    }
+
+    /// `call`, written into this empty frame where it lies (a writer's frame on its stack is then
+    /// never moved); `false` when the call has no compact form.
+    #[inline]
+    pub fn write_call(&mut self, func: ObjectId, this: Option<ObjectId>, args: &[QuickArg<'_>]) -> bool {
         if args.len() > QUICK_ARGS {
-            return None;
+            return false;
         }
-        let mut f = QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN };
+        let f = self;
         f.put(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
         for word in [0, 0, func.0, this.map_or(0, |t| t.0)] {
             f.put(&word.to_le_bytes());
@@ -98,11 +111,11 @@ impl QuickFrame {
                 QuickArg::Bytes(b) => f.item(kind::BYTES, b),
             };
             if !fits {
-                return None;
+                return false;
             }
         }
         f.finish();
-        Some(f)
+        true
     }
 
     /// The frame of the reply to request `id` of `chain` with `value`; `None` when it has no
@@ -116,7 +129,7 @@ impl QuickFrame {
             Value::Number(n) => (kind::NUMBER, Some(n)),
             _ => return None,
         };
-        let mut f = QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN };
+        let mut f = QuickFrame::empty();
         f.put(&[QUICK_REPLY, k]);
         f.put(&id.to_le_bytes());
         f.put(&chain.to_le_bytes());
