@@ -534,7 +534,8 @@ const TRIM_AFTER: usize = 10_000;
 const _: () = assert!(napi_runtime::gc::FEWEST_BETWEEN_COLLECTIONS < TRIM_AFTER);
 
 /// What one read brought the host: a message, a compact call (in the reader's slot), or news
-/// taken in already, nothing to act on.
+/// taken in already, nothing to act on. Unboxed, as `Received` is: moved, not allocated.
+#[allow(clippy::large_enum_variant)]
 enum Read {
     Message(ClientMessage),
     Call,
