@@ -78,12 +78,25 @@ impl QuickFrame {
     /// The frame of a call of `func` on `this` (or on nothing) with `args`, its request still
     /// to be named (`QuickFrame::request`); `None` when the call has no compact form (too many
     /// arguments, a string or bytes too long, or all of it too long together).
-    #[inline]
     pub fn call(func: ObjectId, this: Option<ObjectId>, args: &[QuickArg<'_>]) -> Option<QuickFrame> {
+        let mut f = QuickFrame::empty();
+        f.write_call(func, this, args).then_some(f)
+    }
+
+    /// A frame to write into, holding nothing yet.
+    #[inline(always)]
+    pub fn empty() -> QuickFrame {
+        QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN }
+    }
+
+    /// `call`, written into this empty frame where it lies (a writer's frame on its stack is then
+    /// never moved); `false` when the call has no compact form.
+    #[inline]
+    pub fn write_call(&mut self, func: ObjectId, this: Option<ObjectId>, args: &[QuickArg<'_>]) -> bool {
         if args.len() > QUICK_ARGS {
-            return None;
+            return false;
         }
-        let mut f = QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN };
+        let f = self;
         f.put(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
         for word in [0, 0, func.0, this.map_or(0, |t| t.0)] {
             f.put(&word.to_le_bytes());
@@ -98,11 +111,11 @@ impl QuickFrame {
                 QuickArg::Bytes(b) => f.item(kind::BYTES, b),
             };
             if !fits {
-                return None;
+                return false;
             }
         }
         f.finish();
-        Some(f)
+        true
     }
 
     /// The frame of the reply to request `id` of `chain` with `value`; `None` when it has no
@@ -116,7 +129,7 @@ impl QuickFrame {
             Value::Number(n) => (kind::NUMBER, Some(n)),
             _ => return None,
         };
-        let mut f = QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN };
+        let mut f = QuickFrame::empty();
         f.put(&[QUICK_REPLY, k]);
         f.put(&id.to_le_bytes());
         f.put(&chain.to_le_bytes());
@@ -168,7 +181,8 @@ impl QuickFrame {
 
 /// A compact call as the host received it: checked, with its own copy of the payload (the
 /// reader's buffer is needed again while the call runs, for the Python calls it makes) and
-/// where each argument's kind byte lies in it. Kept small, since it is moved on its way up.
+/// where each argument's kind byte lies in it. The host's loop reads each call into one slot
+/// of its own (`QuickCall::read`), so that the call is never moved on its way up.
 pub struct QuickCall {
     pub id: RequestId,
     pub chain: ChainId,
@@ -179,34 +193,52 @@ pub struct QuickCall {
     bytes: [u8; QUICK_MAX],
 }
 
+/// A compact call's fixed part: its tag, count and receiver flag, then four words.
+const CALL_HEAD: usize = 3 + 4 * 8;
+
 impl QuickCall {
+    /// A slot for calls to be read into (`read`), holding none yet.
+    pub const fn slot() -> QuickCall {
+        QuickCall { id: 0, chain: 0, func: ObjectId(0), this: None, count: 0, at: [0; QUICK_ARGS], bytes: [0; QUICK_MAX] }
+    }
+
     /// Checks and copies a compact call's payload; anything but a well-formed one is refused.
     pub fn decode(payload: &[u8]) -> Result<QuickCall, FrameError> {
-        let mut r = Reader::new(payload)?;
-        if r.byte()? != QUICK_CALL {
+        let mut call = QuickCall::slot();
+        call.read(payload)?;
+        Ok(call)
+    }
+
+    /// `decode` into this slot, in place. A refused payload leaves the slot holding no call
+    /// that may be served (its caller ends the host).
+    #[inline]
+    pub fn read(&mut self, payload: &[u8]) -> Result<(), FrameError> {
+        if payload.len() > QUICK_MAX {
+            return Err(malformed("a compact frame longer than its limit"));
+        }
+        let Some(head) = payload.get(..CALL_HEAD) else { return Err(malformed("a compact frame cut short")) };
+        let word = |i: usize| u64::from_le_bytes(head[3 + 8 * i..][..8].try_into().expect("8 bytes"));
+        if head[0] != QUICK_CALL {
             return Err(malformed("not a compact call"));
         }
-        let count = r.byte()?;
+        let count = head[1];
         if count as usize > QUICK_ARGS {
             return Err(malformed("a compact call of too many arguments"));
         }
-        let has_this = match r.byte()? {
-            0 => false,
-            1 => true,
+        let this = match (head[2], word(3)) {
+            (0, 0) => None,
+            (0, _) => return Err(malformed("a compact call without a receiver names one")),
+            (1, this) => Some(ObjectId(this)),
             _ => return Err(malformed("a compact call's receiver flag is neither 0 nor 1")),
         };
-        let (id, chain, func, this) = (r.word()?, r.word()?, r.word()?, r.word()?);
-        if !has_this && this != 0 {
-            return Err(malformed("a compact call without a receiver names one"));
-        }
-        let mut at = [0; QUICK_ARGS];
-        for place in &mut at[..count as usize] {
+        let mut r = Reader { payload, at: CALL_HEAD };
+        for place in &mut self.at[..count as usize] {
             // Below `QUICK_MAX` (256): a byte holds it.
             *place = r.at as u8;
             match r.byte()? {
                 kind::UNDEFINED | kind::NULL | kind::FALSE | kind::TRUE => {}
                 kind::NUMBER => {
-                    r.word()?;
+                    r.take(8)?;
                 }
                 kind::TEXT => {
                     let (start, len) = r.item()?;
@@ -219,10 +251,9 @@ impl QuickCall {
             }
         }
         r.end()?;
-        let mut bytes = [0; QUICK_MAX];
-        bytes[..payload.len()].copy_from_slice(payload);
-        let this = has_this.then_some(ObjectId(this));
-        Ok(QuickCall { id, chain, func: ObjectId(func), this, count, at, bytes })
+        self.bytes[..payload.len()].copy_from_slice(payload);
+        (self.id, self.chain, self.func, self.this, self.count) = (word(0), word(1), ObjectId(word(2)), this, count);
+        Ok(())
     }
 
     /// How many arguments it has.

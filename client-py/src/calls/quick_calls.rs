@@ -37,14 +37,18 @@ pub fn call_quick(
     for a in args {
         quick.push(Converter::quick_arg(h, a)?);
     }
-    let frame = QuickFrame::call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), &quick)?;
+    // Written where it lies and lent from there on: never moved.
+    let mut frame = QuickFrame::empty();
+    if !frame.write_call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), &quick) {
+        return None;
+    }
     // Inside the exit gate as any request is (`requests::request_with`), Python callbacks
     // included; a panic on the way is an ordinary exception.
-    Some(caught(slf.py(), || exit_gate::inside(|| send(slf, frame)).unwrap_or_else(|| Err(exiting_error()))))
+    Some(caught(slf.py(), || exit_gate::inside(|| send(slf, &mut frame)).unwrap_or_else(|| Err(exiting_error()))))
 }
 
 /// Names the call's request, sends it and waits for its answer.
-fn send(slf: &Bound<'_, Connection>, mut frame: QuickFrame) -> PyResult<Py<PyAny>> {
+fn send(slf: &Bound<'_, Connection>, frame: &mut QuickFrame) -> PyResult<Py<PyAny>> {
     let channel = &*slf.get().channel;
     let active = chains::active(channel);
     if active.is_none() {
@@ -55,5 +59,5 @@ fn send(slf: &Bound<'_, Connection>, mut frame: QuickFrame) -> PyResult<Py<PyAny
     let chain = active.map_or(id, |(chain, _)| chain);
     frame.request(id, chain);
     let cx = Converter::new(slf)?;
-    exchange_quick(channel, &Served(&cx), &frame, id, chain, active.is_none())
+    exchange_quick(channel, &Served(&cx), frame, id, chain, active.is_none())
 }

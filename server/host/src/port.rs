@@ -7,8 +7,8 @@ use std::time::Instant;
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::quick::{QuickFrame, Received};
-use napi_protocol::{PyRef, Region, ServerMessage};
+use napi_protocol::quick::{QuickCall, QuickFrame, Received};
+use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
 
 /// What the client must take in before any value that needs it.
 pub enum News<'a> {
@@ -63,6 +63,18 @@ pub trait Port {
     /// The next message or compact call; `Err` once the client is gone or sent something
     /// undecodable.
     fn recv(&mut self) -> Result<Received, FrameError>;
+
+    /// `recv`, a compact call read into `call` (answered `None`) rather than moved up: the
+    /// serving loop's read, into a slot of its own.
+    fn recv_into(&mut self, call: &mut QuickCall) -> Result<Option<ClientMessage>, FrameError> {
+        match self.recv()? {
+            Received::Message(msg) => Ok(Some(msg)),
+            Received::Call(c) => {
+                *call = c;
+                Ok(None)
+            }
+        }
+    }
 
     /// The descriptor of the segment the client just announced.
     fn take_fd(&mut self) -> Option<OwnedDescriptor>;

@@ -12,7 +12,7 @@ use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor, Rings};
 use napi_link::streams::{events_out, over_rings, Also, Connection, Inbound, Outbound, RingIn, RingOut, Side, Woken};
 use napi_protocol::frame::{decode, encode, FrameError};
 use napi_protocol::quick::{is_quick, QuickCall, QuickFrame, Received, QUICK_CALL};
-use napi_protocol::{ServerMessage, DEFAULT_MAX_FRAME};
+use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 use crate::port::{News, Port, Woke};
 
@@ -92,14 +92,21 @@ impl Port for RingsPort {
         !self.reader.buffered().is_empty() || self.reader.get_mut().ready()
     }
 
+    /// The ring's read waits for the bytes, looking before it sleeps (a Python callback's
+    /// answer usually comes within microseconds).
     fn recv(&mut self) -> Result<Received, FrameError> {
-        if self.reader.buffered().is_empty() {
-            // A Python callback's answer usually comes within microseconds: look before sleeping.
-            self.reader.get_mut().wait(None, None)?;
-        }
         self.reader.read_with(|payload| match is_quick(payload, QUICK_CALL) {
             true => QuickCall::decode(payload).map(Received::Call),
             false => decode(payload).map(Received::Message),
+        })
+    }
+
+    /// As `recv`, a compact call checked where it lies in the reader's buffer and copied once,
+    /// into `call`.
+    fn recv_into(&mut self, call: &mut QuickCall) -> Result<Option<ClientMessage>, FrameError> {
+        self.reader.read_with(|payload| match is_quick(payload, QUICK_CALL) {
+            true => call.read(payload).map(|()| None),
+            false => decode(payload).map(Some),
         })
     }
 

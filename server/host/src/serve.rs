@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use napi_functions::lifecycle::teardown_env;
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::quick::Received;
+use napi_protocol::quick::{QuickCall, Received};
 use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerMessage, PROTOCOL_VERSION};
 use napi_runtime::{pending, ObjectId};
 
@@ -49,6 +49,8 @@ impl Host {
             // Its JS runs on the thread that started it: this one only watches for it.
             return self.watch_for_js_thread();
         }
+        // Each compact call is read into this slot and served from it: never moved.
+        let mut call = QuickCall::slot();
         loop {
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
@@ -111,9 +113,9 @@ impl Host {
                 }
                 continue;
             }
-            match self.recv_work() {
-                Ok(Some(Received::Call(call))) => self.serve_quick(&call),
-                Ok(Some(Received::Message(ClientMessage::Request(req)))) => self.serve_request(&req),
+            match self.recv_work_into(&mut call) {
+                Ok(Some(None)) => self.serve_quick(&call),
+                Ok(Some(Some(ClientMessage::Request(req)))) => self.serve_request(&req),
                 Ok(_) => {}
                 Err(stop) => return stop,
             }
@@ -128,9 +130,16 @@ impl Host {
     /// The next client message the host acts on, a call or a request (`None`: another, logged
     /// and left); a hang-up or a broken frame ends the host (`Err`).
     pub(crate) fn recv_work(&self) -> Result<Option<Received>, Stop> {
-        match self.recv() {
-            Ok(work @ (Received::Call(_) | Received::Message(ClientMessage::Request(_)))) => Ok(Some(work)),
-            Ok(Received::Message(ClientMessage::CallbackResult { call, .. })) => {
+        let mut call = QuickCall::slot();
+        Ok(self.recv_work_into(&mut call)?.map(|work| work.map_or(Received::Call(call), Received::Message)))
+    }
+
+    /// `recv_work`, a compact call read into `call` (`Some(None)`) rather than moved up.
+    fn recv_work_into(&self, call: &mut QuickCall) -> Result<Option<Option<ClientMessage>>, Stop> {
+        match self.recv_into(call) {
+            Ok(None) => Ok(Some(None)),
+            Ok(Some(req @ ClientMessage::Request(_))) => Ok(Some(Some(req))),
+            Ok(Some(ClientMessage::CallbackResult { call, .. })) => {
                 tracing::warn!(call, "answer to a Python call nobody waits for");
                 Ok(None)
             }
@@ -147,31 +156,40 @@ impl Host {
     /// call (an event turn of its linger waiting for the dispatcher), the wait lets go of what
     /// the caller holds.
     pub(crate) fn recv(&self) -> Result<Received, FrameError> {
+        let mut call = QuickCall::slot();
+        Ok(match self.recv_into(&mut call)? {
+            Some(msg) => Received::Message(msg),
+            None => Received::Call(call),
+        })
+    }
+
+    /// `recv`, a compact call read into `call` (answered `None`) rather than moved up.
+    pub(crate) fn recv_into(&self, call: &mut QuickCall) -> Result<Option<ClientMessage>, FrameError> {
         loop {
             let mut got = None;
-            let mut wait = || got = Some(self.recv_one());
+            let mut wait = || got = Some(self.recv_one(call));
             // The turn's direct caller lets go of what it holds meanwhile (the GIL).
             match self.turn().as_ref().and_then(Turn::caller) {
                 Some(direct) => direct.caller.waiting(&mut wait),
                 None => wait(),
             }
-            if let Some(msg) = got.expect("the wait ran")? {
-                return Ok(msg);
+            match got.expect("the wait ran")? {
+                Read::Message(msg) => return Ok(Some(msg)),
+                Read::Call => return Ok(None),
+                Read::News => {}
             }
         }
     }
 
-    /// Reads one client message (waiting for it); segment news are taken in here (`None`).
-    fn recv_one(&self) -> Result<Option<Received>, FrameError> {
+    /// Reads one client message (waiting for it), or a compact call into `call`; segment news
+    /// are taken in here.
+    fn recv_one(&self, call: &mut QuickCall) -> Result<Read, FrameError> {
         self.take_in_client_news();
         let mut conn = self.conn.borrow_mut();
-        let msg = match conn.recv()? {
-            Received::Message(msg) => msg,
-            call => {
-                drop(conn);
-                self.before_acting();
-                return Ok(Some(call));
-            }
+        let Some(msg) = conn.recv_into(call)? else {
+            drop(conn);
+            self.before_acting();
+            return Ok(Read::Call);
         };
         match msg {
             ClientMessage::Segment { id, size } => {
@@ -180,7 +198,7 @@ impl Host {
                 };
                 drop(conn);
                 self.add_client_segment(id, size, fd);
-                Ok(None)
+                Ok(Read::News)
             }
             ClientMessage::Descriptor { id } => {
                 let Some(fd) = conn.take_fd() else {
@@ -188,17 +206,17 @@ impl Host {
                 };
                 drop(conn);
                 self.add_client_descriptor(id, fd);
-                Ok(None)
+                Ok(Read::News)
             }
             ClientMessage::SegmentRetired { id } => {
                 drop(conn);
                 self.rt.shm().remove_peer(id);
-                Ok(None)
+                Ok(Read::News)
             }
             other => {
                 drop(conn);
                 self.before_acting();
-                Ok(Some(Received::Message(other)))
+                Ok(Read::Message(other))
             }
         }
     }
@@ -538,6 +556,15 @@ const TRIM_AFTER: usize = 10_000;
 // this, so that what such a collection frees stays in the allocator for the next objects instead
 // of being given back and faulted in again.
 const _: () = assert!(napi_runtime::gc::FEWEST_BETWEEN_COLLECTIONS < TRIM_AFTER);
+
+/// What one read brought the host: a message, a compact call (in the reader's slot), or news
+/// taken in already, nothing to act on. Unboxed, as `Received` is: moved, not allocated.
+#[allow(clippy::large_enum_variant)]
+enum Read {
+    Message(ClientMessage),
+    Call,
+    News,
+}
 
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -12,7 +12,10 @@ use crate::Host;
 impl Host {
     /// Serves `call`, read from the rings, and answers it.
     pub(crate) fn serve_quick(&self, call: &QuickCall) {
-        let args: SmallVec<[Arg<'_>; QUICK_ARGS]> = call.args().map(arg).collect();
+        let mut args = SmallVec::<[Arg<'_>; QUICK_ARGS]>::new();
+        for i in 0..call.len() {
+            args.push(arg(call.arg(i)));
+        }
         let c = Call {
             id: call.id,
             chain: call.chain,
