@@ -61,6 +61,21 @@ fn an_early_outcome_nobody_claims_goes_with_its_request() {
 }
 
 #[test]
+fn a_lone_requests_early_settlement_is_kept_once_and_goes_with_it() {
+    let subs = Named::new(true);
+    subs.expect_alone(9);
+    assert!(subs.settled(9, sent(1.0)).unwrap().is_none(), "kept for the lone request in flight");
+    assert!(subs.early(9, sent(2.0)).is_err(), "once");
+    assert!(subs.settled(10, sent(3.0)).is_err(), "only for that request");
+    assert!(matches!(subs.done(9), Some(Early::Sent(_))), "handed back when it ends unclaimed");
+    assert_eq!(subs.kept(), 0);
+    assert!(subs.settled(9, sent(4.0)).is_err(), "nothing more is kept for it once it is over");
+    subs.expect_alone(11);
+    assert!(subs.done(11).is_none(), "a lone request that met no settlement ends with nothing");
+    assert!(subs.settled(11, sent(5.0)).is_err());
+}
+
+#[test]
 fn a_claim_made_first_is_settled_by_the_outcome() {
     let subs = Named::new(true);
     assert!(matches!(subs.claim(7, "waiter"), Claim::Waiting));
