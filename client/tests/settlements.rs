@@ -76,6 +76,21 @@ fn a_lone_requests_early_settlement_is_kept_once_and_goes_with_it() {
 }
 
 #[test]
+fn a_lone_request_keeps_its_expectation_until_it_ends_whoever_is_sent_alone_next() {
+    // A lone request whose reply made a promise leaves the reading before its claim is made:
+    // another thread may be sent alone meanwhile, and the first one's settlement must still
+    // be kept, not taken for a host's lie.
+    let subs = Named::new(true);
+    subs.expect_alone(21);
+    subs.expect_alone(22);
+    assert!(subs.settled(21, sent(1.0)).unwrap().is_none(), "the first lone request still expects");
+    assert!(subs.settled(22, sent(2.0)).unwrap().is_none(), "and so does the second");
+    assert!(matches!(subs.done(22), Some(Early::Sent(_))));
+    assert!(matches!(subs.done(21), Some(Early::Sent(_))));
+    assert_eq!(subs.kept(), 0);
+}
+
+#[test]
 fn a_claim_made_first_is_settled_by_the_outcome() {
     let subs = Named::new(true);
     assert!(matches!(subs.claim(7, "waiter"), Claim::Waiting));

@@ -79,8 +79,8 @@ struct Table<W, M> {
 /// The subscriptions of one host, waited for by `W`s.
 pub struct Subscriptions<W, M> {
     table: Mutex<Table<W, M>>,
-    /// The request in flight alone (`expect_alone`), expected without the table's lock; 0 when
-    /// none. At most one: a lone request has the host to itself.
+    /// The request sent alone (`expect_alone`), expected without the table's lock until it
+    /// ends; 0 when none. At most one: a second lone request expects in the table.
     alone: AtomicU64,
     /// Set under the lock before a settlement is checked against `alone`: the lone request's
     /// end takes the lock only when it is set (a sequentially consistent pair with `alone`,
@@ -127,11 +127,14 @@ impl<W, M> Subscriptions<W, M> {
     }
 
     /// `expect` of a request sent alone (see `alone`), with no lock: what it expects is seen by
-    /// whoever reads its settlement, since that was sent after the request was read.
+    /// whoever reads its settlement, since that was sent after the request was read. The place
+    /// is held until its request ends (`done`), not until it leaves the reading: a reply that
+    /// made a promise is claimed after the reading is left, and another thread sent alone
+    /// meanwhile expects in the table instead.
     #[inline]
     pub fn expect_alone(&self, id: u64) {
-        if self.strict {
-            self.alone.store(id, Ordering::Release);
+        if self.strict && self.alone.compare_exchange(0, id, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+            self.expect(id);
         }
     }
 
