@@ -61,6 +61,36 @@ fn an_early_outcome_nobody_claims_goes_with_its_request() {
 }
 
 #[test]
+fn a_lone_requests_early_settlement_is_kept_once_and_goes_with_it() {
+    let subs = Named::new(true);
+    subs.expect_alone(9);
+    assert!(subs.settled(9, sent(1.0)).unwrap().is_none(), "kept for the lone request in flight");
+    assert!(subs.early(9, sent(2.0)).is_err(), "once");
+    assert!(subs.settled(10, sent(3.0)).is_err(), "only for that request");
+    assert!(matches!(subs.done(9), Some(Early::Sent(_))), "handed back when it ends unclaimed");
+    assert_eq!(subs.kept(), 0);
+    assert!(subs.settled(9, sent(4.0)).is_err(), "nothing more is kept for it once it is over");
+    subs.expect_alone(11);
+    assert!(subs.done(11).is_none(), "a lone request that met no settlement ends with nothing");
+    assert!(subs.settled(11, sent(5.0)).is_err());
+}
+
+#[test]
+fn a_lone_request_keeps_its_expectation_until_it_ends_whoever_is_sent_alone_next() {
+    // A lone request whose reply made a promise leaves the reading before its claim is made:
+    // another thread may be sent alone meanwhile, and the first one's settlement must still
+    // be kept, not taken for a host's lie.
+    let subs = Named::new(true);
+    subs.expect_alone(21);
+    subs.expect_alone(22);
+    assert!(subs.settled(21, sent(1.0)).unwrap().is_none(), "the first lone request still expects");
+    assert!(subs.settled(22, sent(2.0)).unwrap().is_none(), "and so does the second");
+    assert!(matches!(subs.done(22), Some(Early::Sent(_))));
+    assert!(matches!(subs.done(21), Some(Early::Sent(_))));
+    assert_eq!(subs.kept(), 0);
+}
+
+#[test]
 fn a_claim_made_first_is_settled_by_the_outcome() {
     let subs = Named::new(true);
     assert!(matches!(subs.claim(7, "waiter"), Claim::Waiting));

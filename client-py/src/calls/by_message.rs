@@ -88,6 +88,11 @@ impl Exchange for Served<'_, '_, '_> {
         self.0.conn.get().subscriptions.expect(id);
     }
 
+    #[inline]
+    fn began_alone(&self, id: RequestId) {
+        self.0.conn.get().subscriptions.expect_alone(id);
+    }
+
     /// However its wait ends, a settlement nobody claimed for it is let go.
     #[inline]
     fn ended(&self, id: RequestId) {

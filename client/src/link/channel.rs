@@ -76,8 +76,11 @@ pub struct Channel {
     /// An in-process host's share with this client (its JS lock, its news queue).
     in_process: Option<Arc<InProcess>>,
     state: Mutex<State>,
-    /// Whether a thread reads the rings (leader/follower). Set and cleared under `state`'s lock.
+    /// Whether a thread reads the rings (leader/follower): claimed by an exchange
+    /// (`claim_reading`), under `state`'s lock except by a lone request (`read_alone`).
     reading: AtomicBool,
+    /// Threads inside `wait`, which a lone request leaving the reading rings (`leave_alone`).
+    waiting: AtomicU64,
     /// How many messages the reader filed for other threads, and deaths: a thread that looks
     /// for its message keeping the GIL (`poll`) looks at its mailbox again when this moves.
     filed: AtomicU64,
@@ -141,6 +144,7 @@ impl Channel {
             in_process,
             state: Mutex::new(State::default()),
             reading: AtomicBool::new(false),
+            waiting: AtomicU64::new(0),
             filed: AtomicU64::new(0),
             busy: Busy::default(),
             died: AtomicBool::new(false),

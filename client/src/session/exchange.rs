@@ -66,6 +66,12 @@ pub trait Exchange: Serve {
     /// Request `id` is about to be sent (a promise its reply makes may settle first).
     fn began(&self, _id: RequestId) {}
 
+    /// `began` of a request sent alone (`Channel::read_alone`): no other is in flight until it
+    /// ends.
+    fn began_alone(&self, id: RequestId) {
+        self.began(id);
+    }
+
     /// Request `id` is over, however its wait ended.
     fn ended(&self, _id: RequestId) {}
 }
@@ -97,7 +103,7 @@ pub fn exchange_quick<X: Exchange>(
         let deadline = channel.deadline();
         // Before the send, as for any request: a promise the reply makes may settle, on the
         // event stream, before the reply is read.
-        x.began(id);
+        x.began_alone(id);
         if let Err(d) = channel.send_quick(frame, deadline) {
             channel.leave_alone();
             x.ended(id);

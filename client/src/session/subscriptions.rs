@@ -15,6 +15,7 @@
 //! of anything else is a `Violation`. So what is kept is bounded by the requests in flight. An
 //! in-process host is this process's own code, and its direct calls are not tracked.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use napi_protocol::Outcome;
@@ -78,20 +79,18 @@ struct Table<W, M> {
 /// The subscriptions of one host, waited for by `W`s.
 pub struct Subscriptions<W, M> {
     table: Mutex<Table<W, M>>,
+    /// The request sent alone (`expect_alone`), expected without the table's lock until it
+    /// ends; 0 when none. At most one: a second lone request expects in the table.
+    alone: AtomicU64,
+    /// Set under the lock before a settlement is checked against `alone`: the lone request's
+    /// end takes the lock only when it is set (a sequentially consistent pair with `alone`,
+    /// so that an outcome kept for it is never missed).
+    looked_alone: AtomicBool,
     /// Whether settlements are checked against the requests in flight (an isolated host).
     strict: bool,
 }
 
 impl<W, M> Table<W, M> {
-    /// Whether the outcome of `sub`, which nobody claimed yet, may be kept: from a `strict`
-    /// (isolated) host, only for a request in flight, and once.
-    fn may_keep(&self, sub: u64, strict: bool) -> Result<(), Violation> {
-        if strict && (!self.expecting.contains(&sub) || self.early.contains_key(&sub)) {
-            return Err(Violation(format!("a settlement of subscription {sub}, which this client did not make or had settled already")));
-        }
-        Ok(())
-    }
-
     /// Hands back the waiter of `sub` with its outcome, or keeps the outcome for the claim to
     /// come (`None`).
     fn hand_or_keep(&mut self, sub: u64, outcome: Outcome) -> Option<(W, Outcome)> {
@@ -109,7 +108,46 @@ impl<W, M> Subscriptions<W, M> {
     /// `strict`: settlements are checked (a host in another process).
     pub fn new(strict: bool) -> Self {
         let table = Table { waiting: FxHashMap::default(), early: FxHashMap::default(), expecting: FxHashSet::default(), gone: None };
-        Subscriptions { table: Mutex::new(table), strict }
+        Subscriptions { table: Mutex::new(table), alone: AtomicU64::new(0), looked_alone: AtomicBool::new(false), strict }
+    }
+
+    /// Whether the outcome of `sub`, which nobody claimed yet, may be kept (`t` the table, its
+    /// lock held): from a `strict` (isolated) host, only for a request in flight, and once.
+    fn may_keep(&self, t: &Table<W, M>, sub: u64) -> Result<(), Violation> {
+        if !self.strict || (!t.early.contains_key(&sub) && (t.expecting.contains(&sub) || self.expected_alone(sub))) {
+            return Ok(());
+        }
+        Err(Violation(format!("a settlement of subscription {sub}, which this client did not make or had settled already")))
+    }
+
+    /// Whether `sub` is the lone request's (the table's lock held).
+    fn expected_alone(&self, sub: u64) -> bool {
+        self.looked_alone.store(true, Ordering::SeqCst);
+        self.alone.load(Ordering::SeqCst) == sub
+    }
+
+    /// `expect` of a request sent alone (see `alone`), with no lock: what it expects is seen by
+    /// whoever reads its settlement, since that was sent after the request was read. The place
+    /// is held until its request ends (`done`), not until it leaves the reading: a reply that
+    /// made a promise is claimed after the reading is left, and another thread sent alone
+    /// meanwhile expects in the table instead.
+    #[inline]
+    pub fn expect_alone(&self, id: u64) {
+        if self.strict && self.alone.compare_exchange(0, id, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+            self.expect(id);
+        }
+    }
+
+    /// `done` of the request sent alone: the lock only if a settlement was looked at meanwhile.
+    #[inline]
+    fn done_alone(&self, id: u64) -> Option<Early<M>> {
+        self.alone.store(0, Ordering::SeqCst);
+        if !self.looked_alone.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut t = self.table.lock().unwrap();
+        self.looked_alone.store(false, Ordering::Relaxed);
+        t.early.remove(&id)
     }
 
     /// Request `id` is about to be sent: its promise's outcome may come before its reply.
@@ -127,6 +165,9 @@ impl<W, M> Subscriptions<W, M> {
         if !self.strict {
             return None;
         }
+        if self.alone.load(Ordering::Relaxed) == id {
+            return self.done_alone(id);
+        }
         let mut t = self.table.lock().unwrap();
         t.expecting.remove(&id);
         t.early.remove(&id)
@@ -139,7 +180,7 @@ impl<W, M> Subscriptions<W, M> {
         if t.waiting.contains_key(&sub) {
             return Ok(Some(outcome));
         }
-        t.may_keep(sub, self.strict)?;
+        self.may_keep(&t, sub)?;
         t.early.insert(sub, Early::Sent(outcome));
         Ok(None)
     }
@@ -162,7 +203,7 @@ impl<W, M> Subscriptions<W, M> {
     pub fn settled(&self, sub: u64, outcome: Outcome) -> Result<Option<(W, Outcome)>, Violation> {
         let mut t = self.table.lock().unwrap();
         if !t.waiting.contains_key(&sub) {
-            t.may_keep(sub, self.strict)?;
+            self.may_keep(&t, sub)?;
         }
         Ok(t.hand_or_keep(sub, outcome))
     }
@@ -197,6 +238,7 @@ impl<W, M> Subscriptions<W, M> {
         let mut t = self.table.lock().unwrap();
         t.gone = Some(dead);
         t.expecting.clear();
+        self.alone.store(0, Ordering::SeqCst);
         Abandoned { waiters: t.waiting.drain().map(|(_, w)| w).collect(), early: t.early.drain().map(|(_, e)| e).collect() }
     }
 

@@ -27,25 +27,22 @@ pub enum Alone {
 impl Channel {
     /// Claims the reading of the rings for a top-level request about to be sent alone (see the
     /// module): `false` when another request is in flight, another thread reads, or the host is
-    /// gone or refusing; the request then goes as any other.
+    /// gone or refusing; the request then goes as any other. One locked instruction, no lock:
+    /// the readers that take the lock claim the reading by the same exchange (`claim_reading`).
     #[inline]
     pub fn read_alone(&self) -> bool {
-        if self.refusing() {
-            return false;
-        }
-        let st = self.state.lock().unwrap();
-        if st.dead.is_some() || st.chains.outstanding() != 0 || self.reading.load(Ordering::SeqCst) {
-            return false;
-        }
-        self.reading.store(true, Ordering::SeqCst);
-        true
+        !self.refusing() && !self.died.load(Ordering::Acquire) && self.busy.in_flight() == 0 && self.claim_reading()
     }
 
-    /// Gives up the reading `read_alone` claimed (its request was not sent).
+    /// Gives up the reading `read_alone` claimed, taking the lock only when a thread is inside
+    /// `wait`, which may sleep until a reader leaves: its count is raised before it looks at
+    /// the reading (both sequentially consistent), so either it sees the reading free or this
+    /// sees it counted and rings it.
     pub fn leave_alone(&self) {
-        let st = self.state.lock().unwrap();
         self.reading.store(false, Ordering::SeqCst);
-        self.leave_reading(st);
+        if self.waiting.load(Ordering::SeqCst) != 0 {
+            self.leave_reading(self.state.lock().unwrap());
+        }
     }
 
     /// After `read_alone` and the send of request `id` (of chain `id`): its reply if it comes

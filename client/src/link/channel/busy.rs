@@ -39,6 +39,12 @@ impl Busy {
         self.owed() || self.in_flight.load(Ordering::SeqCst) > 0
     }
 
+    /// Requests sent and not answered.
+    #[inline]
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
     pub fn owe(&self) {
         self.owed.fetch_add(1, Ordering::SeqCst);
     }

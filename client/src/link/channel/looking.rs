@@ -37,7 +37,7 @@ impl Channel {
             if look.spent() || self.busy.owed() {
                 return None;
             }
-            if !self.reading.load(Ordering::SeqCst) {
+            if self.claim_reading() {
                 return self.poll_reading(st, chain, look);
             }
             // Another thread reads: the mailbox is looked at again when it files something or
@@ -50,14 +50,13 @@ impl Channel {
         }
     }
 
-    /// `poll` as the reader, until `look` is spent.
+    /// `poll` as the reader (claimed), until `look` is spent.
     fn poll_reading<'a>(
         &'a self,
         mut st: MutexGuard<'a, State>,
         chain: ChainId,
         mut look: LookBudget,
     ) -> Option<Result<Incoming, Arc<Dead>>> {
-        self.reading.store(true, Ordering::SeqCst);
         let mut after_pause;
         let got = loop {
             drop(st);

@@ -21,6 +21,9 @@ impl Channel {
             return Err(self.forked_death());
         }
         let mut st = self.state.lock().unwrap();
+        // Counted before the reading is looked at: a lone reader leaving without the lock
+        // rings a thread counted here (`leave_alone`).
+        self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut reader = false;
         let got = loop {
             if let Some(m) = st.chains.take(chain) {
@@ -30,11 +33,10 @@ impl Channel {
                 break Err(d.clone());
             }
             if !reader {
-                if self.reading.load(Ordering::SeqCst) {
+                if !self.claim_reading() {
                     st = self.sleep(st, chain, deadline);
                     continue;
                 }
-                self.reading.store(true, Ordering::SeqCst);
                 reader = true;
             }
             let (read, filed_for) = self.read_and_file(st, chain, deadline);
@@ -46,10 +48,18 @@ impl Channel {
         if reader {
             self.reading.store(false, Ordering::SeqCst);
         }
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
         // Whoever leaves with nobody reading rings a sleeper to read (a reader leaving, or a
         // sleeper rung to read that found its mail instead).
         self.leave_reading(st);
         got
+    }
+
+    /// Claims the reading of the rings if nobody reads: by an exchange, since a lone request
+    /// claims it without the lock (`read_alone`).
+    #[inline]
+    pub(super) fn claim_reading(&self) -> bool {
+        self.reading.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_ok()
     }
 
     /// Rings a sleeper to read if nobody reads: for a caller that looked (`poll`) and then does
