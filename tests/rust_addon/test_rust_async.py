@@ -232,6 +232,28 @@ def test_async_calls_from_many_threads_block_on_result(rust):
     assert errors == []
 
 
+def test_promises_settling_at_once_beside_other_threads_calls_are_kept_for_their_claims(rust):
+    """A promise settled at once may be read before the call that made it claims it, while
+    another thread's call is sent alone: its settlement is still the first call's, not a host's
+    lie (which would stop the host)."""
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        try:
+            for i in range(400):
+                assert rust.sleepAdd(i, k, 0).result(10) == i + k
+                assert rust.addI32(i, k) == i + k
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
 def test_closing_with_tokio_futures_pending_neither_hangs_nor_leaves_promises_waiting(load, monkeypatch):
     """napi-rs's cleanup hook shuts its tokio runtime down while futures still sleep (for an hour)
     and hold threadsafe functions: the host exits by itself (`close()`'s grace, made an hour
