@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -209,49 +210,49 @@ def test_many_async_calls_in_flight_settle_each_with_its_own_result(rust):
     assert asyncio.run(main()) == [2 * i for i in range(300)]
 
 
-def test_async_calls_from_many_threads_block_on_result(rust):
-    """`result()` without an event loop, from 8 threads at once, tasks and tokio futures mixed."""
+def errors_of_threads(count: int, worker: Callable[[int], None]) -> list[BaseException]:
+    """Runs `worker(k)` on `count` threads at once; what they raised, for the main thread."""
     errors: list[BaseException] = []
 
-    def worker(k: int) -> None:
+    def run(k: int) -> None:
         try:
-            for i in range(50):
-                assert rust.sleepAdd(k, i, i % 3).result(10) == k + i
-                assert (
-                    rust.fib(i % 20).result(10)
-                    == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181][i % 20]
-                )
+            worker(k)
         except BaseException as e:  # reported by the main thread
             errors.append(e)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
+    return errors
+
+
+def test_async_calls_from_many_threads_block_on_result(rust):
+    """`result()` without an event loop, from 8 threads at once, tasks and tokio futures mixed."""
+
+    def worker(k: int) -> None:
+        for i in range(50):
+            assert rust.sleepAdd(k, i, i % 3).result(10) == k + i
+            assert (
+                rust.fib(i % 20).result(10)
+                == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181][i % 20]
+            )
+
+    assert errors_of_threads(8, worker) == []
 
 
 def test_promises_settling_at_once_beside_other_threads_calls_are_kept_for_their_claims(rust):
     """A promise settled at once may be read before the call that made it claims it, while
     another thread's call is sent alone: its settlement is still the first call's, not a host's
     lie (which would stop the host)."""
-    errors: list[BaseException] = []
 
     def worker(k: int) -> None:
-        try:
-            for i in range(400):
-                assert rust.sleepAdd(i, k, 0).result(10) == i + k
-                assert rust.addI32(i, k) == i + k
-        except BaseException as e:  # reported by the main thread
-            errors.append(e)
+        for i in range(400):
+            assert rust.sleepAdd(i, k, 0).result(10) == i + k
+            assert rust.addI32(i, k) == i + k
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert errors_of_threads(6, worker) == []
 
 
 def test_closing_with_tokio_futures_pending_neither_hangs_nor_leaves_promises_waiting(load, monkeypatch):
