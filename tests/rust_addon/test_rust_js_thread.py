@@ -213,6 +213,51 @@ def test_calls_after_the_js_thread_ended_without_closing_fail_and_close_still_wo
     assert lines[3:] == ["closed"]
 
 
+ENDED_WITH_A_PROMISE = """
+import sys, threading, time
+sys.path.insert(0, {tests!r})
+from conftest import addon_path, fresh_copy
+from napi_python import Host
+from napi_python.errors import AddonClosedError
+
+made = {{}}
+
+def js_thread():
+    host = Host(isolated=False, js_thread="current")
+    rust = host.load(fresh_copy(addon_path("rust_addon")))
+    made.update(host=host, promise=rust.sleepAdd(1, 2, 100))
+
+worker = threading.Thread(target=js_thread)
+worker.start()
+worker.join()
+began = time.monotonic()
+try:
+    print("result:", made["promise"].result(30), flush=True)
+except AddonClosedError as e:
+    print("AddonClosedError:", e, flush=True)
+except TimeoutError:
+    print("still waiting after", round(time.monotonic() - began), "s", flush=True)
+made["host"].close()
+print("closed", flush=True)
+"""
+
+
+def test_a_promise_of_a_js_thread_that_ended_without_closing_fails_rather_than_waits():
+    """The JS thread makes a promise whose work needs that thread to settle it (napi-rs
+    settles through a threadsafe function), then ends without closing its host: another
+    thread's `result()` fails, naming why, instead of waiting for ever."""
+    script = ENDED_WITH_A_PROMISE.format(tests=os.path.dirname(os.path.dirname(__file__)))
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired as hung:
+        pytest.fail(f"hung after: {hung.stdout!r}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    why = 'AddonClosedError: this in-process host\'s JS thread (the thread that made it, js_thread="current") has ended'
+    assert lines[0].startswith(why), lines
+    assert lines[1:] == ["closed"]
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 def test_a_forked_child_finds_the_host_stale(rust):
     pid = os.fork()

@@ -95,6 +95,8 @@ pub struct Host {
     next_call: Cell<u64>,
     /// Set when the client is gone: every wait ends.
     closed: Cell<bool>,
+    /// Set once the subscriptions of a host whose JS thread ended were answered (`serve::js_thread`).
+    subscriptions_answered: Cell<bool>,
     /// The request whose reply waits while its promise may settle (`linger`).
     replying_to: Cell<Option<u64>>,
     /// An in-process host's share with its client: the JS lock, which the host thread lets go
@@ -159,6 +161,7 @@ impl Host {
             walked: Default::default(),
             next_call: Cell::new(1),
             closed: Cell::new(false),
+            subscriptions_answered: Cell::new(false),
             replying_to: Cell::new(None),
             in_process,
             uv,

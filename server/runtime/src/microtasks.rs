@@ -38,6 +38,16 @@ impl Job {
 /// Microtasks waiting to run.
 pub type JobQueue = VecDeque<Job>;
 
+/// The notices to the client a runtime still owed when it stopped running JS
+/// ([`Runtime::take_notices`]).
+#[derive(Debug, Default)]
+pub struct Notices {
+    /// Subscriptions whose promise settled, with how (fulfilled) and the value.
+    pub settled: Vec<(u64, bool, Value)>,
+    /// Subscriptions whose promise is yet to settle.
+    pub pending: Vec<u64>,
+}
+
 impl Runtime {
     /// A new pending promise.
     pub fn new_promise(&self) -> ObjectId {
@@ -176,6 +186,35 @@ impl Runtime {
         }
     }
 
+    /// Takes out every notice to the client still to come (`Handler::Notify`), for a runtime
+    /// that will run no JS again (its JS thread ended), whose client would otherwise wait for
+    /// them for ever: those of the reactions queued to run, with the settlement each carries, and
+    /// the subscriptions of the promises yet to settle.
+    pub fn take_notices(&self) -> Notices {
+        let notice = |r: &Reaction| match (&r.on_fulfilled, &r.on_rejected) {
+            (Handler::Notify(sub), _) | (_, Handler::Notify(sub)) => Some(*sub),
+            _ => None,
+        };
+        let mut notices = Notices::default();
+        let mut heap = self.heap.borrow_mut();
+        let ids: Vec<ObjectId> = heap.live_ids().collect();
+        for id in ids {
+            if let Some(ObjectClass::Promise(data)) = heap.get_mut(id).map(|o| &mut o.class) {
+                data.reactions.retain(|r| notice(r).map(|sub| notices.pending.push(sub)).is_none());
+            }
+        }
+        let mut queue = self.microtasks.borrow_mut();
+        let (noticed, rest): (JobQueue, JobQueue) =
+            queue.drain(..).partition(|job| matches!(job, Job::React { reaction, .. } if notice(reaction).is_some()));
+        *queue = rest;
+        for job in noticed {
+            if let Job::React { reaction, fulfilled, argument } = job {
+                notices.settled.extend(notice(&reaction).map(|sub| (sub, fulfilled, argument)));
+            }
+        }
+        notices
+    }
+
     fn react(&self, reaction: Reaction, fulfilled: bool, argument: Value) {
         let handler = if fulfilled { reaction.on_fulfilled } else { reaction.on_rejected };
         let outcome: JsResult<Value> = match handler {
@@ -196,5 +235,39 @@ impl Runtime {
                 Err(Thrown(e)) => self.reject_promise(d, e),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoNative;
+
+    fn notify(rt: &Runtime, promise: ObjectId, subscription: u64) {
+        let handler = Handler::Notify(subscription);
+        rt.add_reaction(promise, Reaction { on_fulfilled: handler.clone(), on_rejected: handler, derived: None });
+    }
+
+    /// What a runtime owed its client when it stopped: a settlement queued is taken with its
+    /// value, a promise yet to settle by its subscription, and neither is left to come later; a
+    /// JS reaction stays where it was.
+    #[test]
+    fn the_notices_still_to_come_are_taken_out_with_what_they_carry() {
+        let rt = Runtime::new(Box::new(NoNative));
+        let (settled, pending, other) = (rt.new_promise(), rt.new_promise(), rt.new_promise());
+        notify(&rt, settled, 7);
+        notify(&rt, pending, 8);
+        let derived = rt.promise_then(other, Value::Undefined, Value::Undefined);
+        rt.reject_promise(settled, Value::Number(3.0));
+        rt.resolve_promise(other, Value::Number(4.0));
+
+        let notices = rt.take_notices();
+        assert_eq!(notices.pending, [8]);
+        let settled: Vec<_> = notices.settled.iter().map(|(sub, fulfilled, v)| (*sub, *fulfilled, v.clone())).collect();
+        assert!(matches!(settled.as_slice(), [(7, false, Value::Number(n))] if *n == 3.0), "{settled:?}");
+        assert!(rt.take_notices().pending.is_empty() && rt.take_notices().settled.is_empty(), "taken once");
+
+        rt.run_microtasks();
+        assert!(matches!(rt.promise_state(derived), Some(PromiseState::Fulfilled(Value::Number(n))) if n == 4.0));
     }
 }

@@ -30,6 +30,7 @@ impl Host {
             }
             if shared.js_thread_has_ended() {
                 self.refuse_backlog();
+                self.answer_subscriptions();
                 shared.watch(false, self.rt.events(), self.uv.io_signal(), None);
                 continue;
             }
@@ -45,14 +46,25 @@ impl Host {
         loop {
             let waiting = self.backlog.borrow_mut().pop_front();
             let Some(req) = waiting else { return };
-            let failure = Failure {
-                kind: FailureKind::JsThreadEnded,
-                message: "this in-process host's JS thread (the thread that made it, js_thread=\"current\") has ended \
-                          without closing it, so nothing can run its calls: close() the host before its thread ends, \
-                          or make a host per thread"
-                    .into(),
-            };
-            self.send(ServerMessage::Reply { id: req.id, chain: req.chain, outcome: Outcome::Failed(failure) });
+            self.send(ServerMessage::Reply { id: req.id, chain: req.chain, outcome: Outcome::Failed(js_thread_ended()) });
+        }
+    }
+
+    /// The JS thread ended without closing the host: the promises Python waits on will never
+    /// settle, as nothing runs their work, and each subscription is answered so (a settlement
+    /// already queued is delivered as it came). Once: no JS runs after the end, so none
+    /// subscribes again.
+    fn answer_subscriptions(&self) {
+        if self.subscriptions_answered.replace(true) {
+            return;
+        }
+        let notices = self.rt.take_notices();
+        for (subscription, fulfilled, value) in notices.settled {
+            self.settled(subscription, fulfilled, value);
+        }
+        for subscription in notices.pending {
+            let outcome = Outcome::Failed(js_thread_ended());
+            self.send_event(ServerMessage::Settled { subscription, outcome });
         }
     }
 
@@ -81,5 +93,16 @@ impl Host {
             }
             break;
         }
+    }
+}
+
+/// Why a call or a promise of a host whose JS thread ended fails.
+fn js_thread_ended() -> Failure {
+    Failure {
+        kind: FailureKind::JsThreadEnded,
+        message: "this in-process host's JS thread (the thread that made it, js_thread=\"current\") has ended without \
+                  closing it, so nothing can run its calls: close() the host before its thread ends, or make a host per \
+                  thread"
+            .into(),
     }
 }
