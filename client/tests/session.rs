@@ -117,3 +117,24 @@ fn a_host_object_lives_while_its_handle_does() {
         assert_eq!(session.get(&kept, "0").unwrap(), Value::Number(1.0));
     });
 }
+
+#[test]
+fn threads_calling_at_once_each_get_their_own_replies() {
+    // Threads with no GIL between them wait for their replies at once: one at a time reads the
+    // rings for all (the reading claim, which is also the reader's only lock: a second thread
+    // reading beside it would tear the frames both read), filing each reply for its thread.
+    let session = common::isolated(std::sync::Arc::new(napi_client::session::NoLocalObjects));
+    let addon = session.load(&addon("bench")).unwrap();
+    let add = session.get(addon.exports(), "add").unwrap();
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (session, add) = (&session, &add);
+            s.spawn(move || {
+                for i in 0..400 {
+                    let args = vec![Value::Number(f64::from(i)), Value::Number(f64::from(t * 1000))];
+                    assert_eq!(session.call(add, Value::Undefined, args).unwrap(), Value::Number(f64::from(i + t * 1000)));
+                }
+            });
+        }
+    });
+}

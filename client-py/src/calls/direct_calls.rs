@@ -26,7 +26,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::calls::answers::answered;
+use crate::calls::answers::{answered, primitive_answer};
 use crate::calls::chain_events;
 use crate::calls::python_calls;
 use crate::calls::trace;
@@ -37,7 +37,6 @@ use crate::state::quick::Quick;
 use crate::values::copies::{copied_into_python, settlement_made};
 use crate::values::from_python::Converter;
 use crate::values::keeping::Keeping;
-use crate::values::to_python;
 
 /// `call_ref` handed to the core whole (`direct::call_function`): `None` when the host takes no
 /// calls made here (an isolated host, or a route by message), which the caller then makes its
@@ -205,11 +204,8 @@ pub fn answer_of(
     taken: &mut Option<PyResult<Py<PyAny>>>,
 ) -> PyResult<Py<PyAny>> {
     if taken.is_none() {
-        if let Outcome::Ok(v) = &*outcome {
-            if to_python::is_primitive(v) {
-                conn.handle_drops();
-                return cx.primitive_value(v);
-            }
+        if let Some(value) = primitive_answer(conn, cx, outcome) {
+            return value;
         }
     }
     if let Some(taken) = taken.take() {

@@ -77,7 +77,8 @@ pub struct Channel {
     in_process: Option<Arc<InProcess>>,
     state: Mutex<State>,
     /// Whether a thread reads the rings (leader/follower): claimed by an exchange
-    /// (`claim_reading`), under `state`'s lock except by a lone request (`read_alone`).
+    /// (`claim_reading`), under `state`'s lock except by a lone request (`read_alone`). It is
+    /// also the reader's only lock: only its holder touches `end`'s reader.
     reading: AtomicBool,
     /// Threads inside `wait`, which a lone request leaving the reading rings (`leave_alone`).
     waiting: AtomicU64,
@@ -167,7 +168,9 @@ impl Channel {
         };
         // The greeting comes from napi-hostd itself, before any addon code runs; a timeout
         // bounds it all the same.
-        let hello = channel.end.read(channel.deadline()).and_then(|m| m.ok_or(FrameError::Io(std::io::ErrorKind::TimedOut.into())));
+        // SAFETY: no other thread has the channel yet: this one reads as if it held the claim.
+        let hello =
+            unsafe { channel.end.read(channel.deadline()) }.and_then(|m| m.ok_or(FrameError::Io(std::io::ErrorKind::TimedOut.into())));
         match hello {
             Ok(ServerMessage::Hello { version, protections, .. }) if version == PROTOCOL_VERSION => {
                 channel.protections = protections;

@@ -7,6 +7,7 @@
 //! Reads and writes end at their deadline, and a frame begun must keep coming: a host that
 //! pauses inside one for `STALL` is broken (`napi_link::streams`).
 
+use std::cell::UnsafeCell;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,7 @@ use crate::link::inbound::decode_main;
 /// replies, and the event ring's reader.
 pub struct ClientEnd {
     writer: Mutex<FrameWriter<RingOut>>,
-    reader: Mutex<FrameReader<RingIn>>,
+    reader: ClaimedReader,
     /// The event ring: only the event dispatcher reads it.
     events: Mutex<FrameReader<RingIn>>,
     /// Descriptors that came on the main socket and on the event socket, not yet claimed.
@@ -39,6 +40,30 @@ pub struct ClientEnd {
     events_fds: FdQueue,
     /// The main socket and the event socket, to cut once the host is gone (`cut`).
     sockets: [SocketEnd; 2],
+}
+
+/// The reader of replies, which only the thread holding its channel's reading claim touches
+/// (`Channel::claim_reading`, `Channel::read_alone`; the channel's greeting is read before any
+/// other thread has the channel): that claim, an exchange of a flag that only its holder gives
+/// back (SeqCst, so acquire when claimed and release when left), is the reader's lock, and a
+/// mutex here cost every read two locked instructions more (D130).
+struct ClaimedReader(UnsafeCell<FrameReader<RingIn>>);
+
+// SAFETY: the reader is touched by one thread at a time, the holder of the reading claim (see
+// `ClaimedReader`), and moves between threads as a `Mutex` would hand it on.
+unsafe impl Sync for ClaimedReader where FrameReader<RingIn>: Send {}
+
+impl ClaimedReader {
+    /// The reader.
+    ///
+    /// # Safety
+    /// The caller holds its channel's reading claim (or no other thread has the channel yet),
+    /// and lets go of the reader before it gives the claim back.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn claimed(&self) -> &mut FrameReader<RingIn> {
+        // SAFETY: the claim makes this the only reference (the caller's contract).
+        unsafe { &mut *self.0.get() }
+    }
 }
 
 /// How a client thread waits for room in the ring to its host (a frame larger than the room left
@@ -74,7 +99,7 @@ impl ClientEnd {
         let events_fds = events.fds();
         ClientEnd {
             writer: Mutex::new(FrameWriter::new(writer)),
-            reader: Mutex::new(FrameReader::new(reader, 64 << 10, DEFAULT_MAX_FRAME)),
+            reader: ClaimedReader(UnsafeCell::new(FrameReader::new(reader, 64 << 10, DEFAULT_MAX_FRAME))),
             events: Mutex::new(FrameReader::new(events, 64 << 10, DEFAULT_MAX_FRAME)),
             main_fds,
             events_fds,
@@ -125,8 +150,12 @@ impl ClientEnd {
     /// The next message, waiting for it until `deadline` (`None`: nothing came by then). The
     /// rest of a frame whose first bytes came must come by then too, without a pause of
     /// `STALL` (else `TimedOut`).
-    pub fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
-        let mut reader = self.reader.lock().unwrap();
+    ///
+    /// # Safety
+    /// The caller holds the channel's reading claim (see `ClaimedReader`).
+    pub unsafe fn read(&self, deadline: Option<Instant>) -> Result<Option<ServerMessage>, FrameError> {
+        // SAFETY: the caller's contract.
+        let reader = unsafe { self.reader.claimed() };
         // The answer usually comes within microseconds: the wait looks for it before sleeping.
         if reader.buffered().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
             return Ok(None);
@@ -138,8 +167,12 @@ impl ClientEnd {
     /// The next message if a whole one comes within `budget` (`None`: none did), looking
     /// without sleeping; never waits on a frame begun, so a caller holding the GIL can afford it.
     /// With it, whether it came right after the look's first pause (`Looked::after_pause`).
-    pub fn poll(&self, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
-        poll_reader(&self.reader, budget)
+    ///
+    /// # Safety
+    /// The caller holds the channel's reading claim (see `ClaimedReader`).
+    pub unsafe fn poll(&self, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
+        // SAFETY: the caller's contract.
+        poll_reader(unsafe { self.reader.claimed() }, budget)
     }
 
     /// The next message on the event ring, waiting for it as long as it takes (a spin, since
@@ -161,12 +194,19 @@ impl ClientEnd {
         Some(events.read::<ServerMessage>())
     }
 
-    pub fn take_fd(&self, events: bool) -> Option<OwnedDescriptor> {
-        if events {
-            self.events.lock().unwrap().get_mut().take_fd()
-        } else {
-            self.reader.lock().unwrap().get_mut().take_fd()
-        }
+    /// The next descriptor that came on the event socket.
+    pub fn take_event_fd(&self) -> Option<OwnedDescriptor> {
+        self.events.lock().unwrap().get_mut().take_fd()
+    }
+
+    /// The next descriptor that came on the main socket.
+    ///
+    /// # Safety
+    /// The caller holds the channel's reading claim (see `ClaimedReader`): the descriptor may
+    /// have to be read from the socket first.
+    pub unsafe fn take_main_fd(&self) -> Option<OwnedDescriptor> {
+        // SAFETY: the caller's contract.
+        unsafe { self.reader.claimed() }.get_mut().take_fd()
     }
 
     /// How many descriptors the host sent that nothing claimed yet.
@@ -244,8 +284,7 @@ impl Looked {
 }
 
 /// The next message of `reader` if a whole one comes within `budget`, looking without sleeping.
-fn poll_reader(reader: &Mutex<FrameReader<RingIn>>, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
-    let mut reader = reader.lock().unwrap();
+fn poll_reader(reader: &mut FrameReader<RingIn>, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
     let mut looks = 0;
     let mut ready = || {
         looks += 1;

@@ -49,7 +49,8 @@ impl Channel {
     /// first within `budget`, else the request registered and the first message for its chain,
     /// if any. The reading is given up either way.
     pub fn look_alone(&self, id: RequestId, budget: Duration) -> Alone {
-        let polled = self.end.poll(budget);
+        // SAFETY: `read_alone` claimed the reading, given back below once the reader is done.
+        let polled = unsafe { self.end.poll(budget) };
         let after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
         let read = match polled {
             // A promise's settlement may follow its reply, kept for the claim the reply makes:

@@ -14,14 +14,23 @@ use crate::link::shared_memory::Stream;
 
 impl Channel {
     /// Takes in news of the host's (segments, returned blocks, dropped Python objects) that
-    /// came on `stream`.
+    /// came on `stream`: the main stream's only from the reader, which holds the reading claim
+    /// (`file`), the event stream's from the event dispatcher.
     pub(super) fn take_news(&self, news: ServerMessage, stream: Stream) -> Result<(), Violation> {
         match news {
             ServerMessage::Segment { id, size } => {
-                let fd = self
-                    .end
-                    .take_fd(stream == Stream::Events)
-                    .ok_or_else(|| Violation(format!("segment {id} announced without its descriptor")))?;
+                let fd = match stream {
+                    Stream::Events => self.end.take_event_fd(),
+                    Stream::Main => {
+                        debug_assert!(
+                            self.reading.load(Ordering::Relaxed),
+                            "main news taken in by a thread that has not claimed the reading"
+                        );
+                        // SAFETY: the main stream's news come from the reader (see above).
+                        unsafe { self.end.take_main_fd() }
+                    }
+                }
+                .ok_or_else(|| Violation(format!("segment {id} announced without its descriptor")))?;
                 self.shm.host_segment(id, size, fd, stream)
             }
             ServerMessage::SegmentRetired { id } => self.shm.host_retired(id),
@@ -46,7 +55,9 @@ impl Channel {
         drop(st);
         // How the stream failed is found out before the lock is taken again: it may wait a
         // moment for the process to end.
-        let read = self.end.read(deadline).map_err(|e| self.death(e, deadline));
+        debug_assert!(self.reading.load(Ordering::Relaxed), "read by a thread that has not claimed the reading");
+        // SAFETY: called by the reader (the holder of the reading claim), as `wait`'s reader.
+        let read = unsafe { self.end.read(deadline) }.map_err(|e| self.death(e, deadline));
         self.file(self.state.lock().unwrap(), chain, read)
     }
 

@@ -60,7 +60,8 @@ impl Channel {
         let mut after_pause;
         let got = loop {
             drop(st);
-            let polled = self.end.poll(look.left());
+            // SAFETY: the caller claimed the reading, given back below once the reader is done.
+            let polled = unsafe { self.end.poll(look.left()) };
             after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
             let read = polled.map(|(r, _)| r.map(Some).map_err(|e| self.death(e, None)));
             st = self.state.lock().unwrap();
