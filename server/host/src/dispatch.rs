@@ -87,7 +87,8 @@ impl Host {
                 None => Value::Undefined,
             };
             let args = self.direct_args(call.args)?;
-            Ok(Answer::Value(self.rt.call_owned(&f, this, args)?))
+            // This scope is the call's alone: the callback's handles go in it too.
+            Ok(Answer::Value(self.rt.call_in_scope(&f, this, args)?))
         });
         let outcome = self.outcome(result, direct && self.copies_to_caller());
         self.end_lends(lent);
@@ -227,8 +228,11 @@ impl Host {
     /// while it runs.
     fn scoped<R>(&self, f: impl FnOnce() -> R) -> R {
         let rt = &self.rt;
-        let depth = rt.handles().depth();
-        rt.handles_mut().open(false);
+        let depth = {
+            let mut handles = rt.handles_mut();
+            handles.open(false);
+            handles.depth() - 1
+        };
         let result = f();
         rt.handles_mut().unwind_to(depth);
         result

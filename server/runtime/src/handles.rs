@@ -7,6 +7,7 @@
 //! `Napi::HandleScope` that closes before the host reads the result (node-pty's `open`). Those
 //! stale slots are not roots, and are dropped once every scope is closed.
 
+use super::native::CallScope;
 use super::value::Value;
 
 /// An open handle scope.
@@ -20,11 +21,11 @@ pub struct Scope {
     pub escaped: bool,
 }
 
-/// What `HandleStack::enter_callback` made: the depth to unwind to, the floor to put back, and
-/// the receiver's handle.
+/// What `HandleStack::enter_callback` made: the depth to unwind to (none when the caller's scope
+/// is the callback's, which the caller closes), the floor to put back, and the receiver's handle.
 #[derive(Clone, Copy, Debug)]
 pub struct CallbackScope {
-    depth: usize,
+    depth: Option<usize>,
     floor: (usize, usize),
     pub this: usize,
 }
@@ -144,25 +145,35 @@ impl HandleStack {
         (self.floor, self.closed_early) = saved;
     }
 
-    /// Opens a native callback's scope, makes it the host's (`raise_floor`), and makes the
+    /// Opens a native callback's scope (or, for [`CallScope::Callers`], takes the innermost
+    /// one, which its caller opened for it), makes it the host's (`raise_floor`), and makes the
     /// handle of its receiver there, in one borrow of the stack; `leave_callback` takes the
     /// answer back to undo it.
     #[inline(always)]
-    pub fn enter_callback(&mut self, this: Value) -> CallbackScope {
-        let depth = self.scopes.len();
-        self.scopes.push(Scope { start: self.top, escape_slot: None, escaped: false });
+    pub fn enter_callback(&mut self, this: Value, scope: CallScope) -> CallbackScope {
+        let depth = match scope {
+            CallScope::Own => {
+                let depth = self.scopes.len();
+                self.scopes.push(Scope { start: self.top, escape_slot: None, escaped: false });
+                Some(depth)
+            }
+            CallScope::Callers => None,
+        };
         let floor = self.raise_floor();
         let this = self.push(this);
         CallbackScope { depth, floor, this }
     }
 
-    /// Closes a native callback's scope and every scope it left open, and gives the addon back
-    /// the scopes below it; answers the value of the callback's answer handle `ret`.
+    /// Closes a native callback's scope and every scope it left open (its caller's closes them
+    /// when the scope was the caller's), and gives the addon back the scopes below it; answers
+    /// the value of the callback's answer handle `ret`.
     #[inline(always)]
     pub fn leave_callback(&mut self, scope: CallbackScope, ret: usize) -> Value {
         let value = self.get(ret).cloned().unwrap_or(Value::Undefined);
         self.restore_floor(scope.floor);
-        self.unwind_to(scope.depth);
+        if let Some(depth) = scope.depth {
+            self.unwind_to(depth);
+        }
         value
     }
 
