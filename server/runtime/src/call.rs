@@ -120,7 +120,7 @@ impl Runtime {
         // SAFETY: `slot` is the vector's first spare slot, valid for writes; each field is
         // written once, and only then does `set_len` make the frame part of the vector.
         unsafe {
-            std::ptr::addr_of_mut!((*slot).this).write(Value::Object(this));
+            std::ptr::addr_of_mut!((*slot).this).write(this);
             std::ptr::addr_of_mut!((*slot).args).write(args);
             std::ptr::addr_of_mut!((*slot).new_target).write(new_target);
             std::ptr::addr_of_mut!((*slot).data).write(data);

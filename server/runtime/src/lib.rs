@@ -134,8 +134,9 @@ pub trait Outside {
 
 /// The arguments of the native callback being run, for `napi_get_cb_info`.
 pub struct CallFrame {
-    /// The receiver (already an object: native functions are sloppy-mode).
-    pub this: Value,
+    /// The receiver (an object: native functions are sloppy-mode, so a primitive one is boxed):
+    /// kept as its id, so that a frame owns nothing but its arguments.
+    pub this: ObjectId,
     /// The arguments, as many as the caller passed.
     pub args: Vec<Value>,
     /// `new.target`: the constructor `new` was applied to, `None` for a plain call.

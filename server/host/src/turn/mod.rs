@@ -20,6 +20,7 @@ use std::cell::{Cell, RefCell};
 
 use napi_protocol::{ChainId, RequestId, ServerMessage};
 
+pub(crate) use caller::set_outcome;
 pub use caller::{Arg, ArgsStopped, Call, Caller, Direct, Served};
 pub use event_caller::{EventCaller, Settlement};
 pub use inline_python::{PythonArgs, PythonCallFailed, Refused};
@@ -81,13 +82,23 @@ impl Turn {
     }
 }
 
-/// Pops the innermost turn, however its run ends.
-struct EndTurn<'a>(&'a RefCell<Vec<Turn>>);
+/// A turn being served, on the stack of the `in_turn` that serves it, and the turn it is nested
+/// in: the turns in progress are a list through the stacks of their `in_turn`s, innermost
+/// first, which a turn joins and leaves with one store each (a vector behind a `RefCell` was a
+/// borrow, a capacity check and a store per field on every call, and a borrow to look at it).
+struct TurnEntry {
+    turn: Turn,
+    outer: *const TurnEntry,
+}
+
+/// Makes the turn a finished one was nested in (or none) the innermost again, however its run
+/// ends.
+struct EndTurn<'a>(&'a Cell<*const TurnEntry>, *const TurnEntry);
 
 impl Drop for EndTurn<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.0.borrow_mut().pop();
+        self.0.set(self.1);
     }
 }
 
@@ -102,12 +113,17 @@ impl Drop for EndDirectCall<'_> {
     }
 }
 
-/// The turns being served, innermost last, and the direct call in progress on this thread (the
-/// innermost), which the turns begun meanwhile run within.
-#[derive(Default)]
+/// The turns being served (the innermost's entry, null at the top level), and the direct call
+/// in progress on this thread (the innermost), which the turns begun meanwhile run within.
 pub(crate) struct Turns {
-    stack: RefCell<Vec<Turn>>,
+    innermost: Cell<*const TurnEntry>,
     direct: Cell<Option<DirectRef>>,
+}
+
+impl Default for Turns {
+    fn default() -> Self {
+        Turns { innermost: Cell::new(std::ptr::null()), direct: Cell::new(None) }
+    }
 }
 
 impl Host {
@@ -115,15 +131,20 @@ impl Host {
     #[inline]
     pub(crate) fn in_turn<R>(&self, chain: ChainId, kind: TurnKind, f: impl FnOnce() -> R) -> R {
         let turns = &self.turns;
-        turns.stack.borrow_mut().push(Turn { chain, kind, direct: turns.direct.get() });
-        let _end = EndTurn(&turns.stack);
+        let entry = TurnEntry { turn: Turn { chain, kind, direct: turns.direct.get() }, outer: turns.innermost.get() };
+        // Made the innermost until `_end` is dropped, before `entry` is: turns nest as the
+        // `in_turn`s that serve them.
+        turns.innermost.set(&entry);
+        let _end = EndTurn(&turns.innermost, entry.outer);
         f()
     }
 
     /// The turn being served (the innermost), if any.
     #[inline]
     pub(crate) fn turn(&self) -> Option<Turn> {
-        self.turns.stack.borrow().last().copied()
+        // SAFETY: a set pointer is the entry of a turn on the stack of the `in_turn` serving it,
+        // which makes the turn's outer one the innermost again before it returns or unwinds.
+        unsafe { self.turns.innermost.get().as_ref() }.map(|entry| entry.turn)
     }
 
     /// Runs `f` with the caller of the direct turn being served (its arguments, answer and
@@ -137,6 +158,6 @@ impl Host {
     /// Whether no turn is being served (the top level, between requests).
     #[inline]
     pub(crate) fn at_top(&self) -> bool {
-        self.turns.stack.borrow().is_empty()
+        self.turns.innermost.get().is_null()
     }
 }
