@@ -35,7 +35,7 @@ fn env_index(rt: &Runtime, env: napi_env) -> Option<EnvId> {
     const _: () = assert!(ENVS_PER_RUNTIME <= u32::MAX as usize);
     let index = (env as usize).wrapping_sub(rt.env_base() + 1);
     // Lossless: below `ENVS_PER_RUNTIME`, which a `u32` holds.
-    (index < ENVS_PER_RUNTIME).then(|| EnvId(index as u32))
+    (index < ENVS_PER_RUNTIME).then_some(EnvId(index as u32))
 }
 
 /// The env of `rt` behind the handle `env`, if it is a live one, borrowed for as long as `rt`.
