@@ -226,6 +226,36 @@ mod tests {
         assert_eq!(h.close(outer), Err(ScopeError::Mismatch));
     }
 
+    /// A callback's scope, its own or its caller's: the addon cannot close the scopes below it,
+    /// what it leaves open is closed (by the callback's end, or by the caller's when the scope
+    /// was the caller's), and its answer is read before that.
+    #[test]
+    fn a_callback_in_its_own_or_its_callers_scope_leaves_the_stack_as_it_found_it() {
+        for scope in [CallScope::Own, CallScope::Callers] {
+            let mut h = HandleStack::default();
+            let depth = h.depth();
+            h.open(false);
+            let kept = h.push(Value::Number(1.0));
+            let cb = h.enter_callback(Value::Bool(true), scope);
+            assert!(matches!(h.get(cb.this), Some(Value::Bool(true))));
+            let callers = h.depth();
+            assert_eq!(h.close(callers), Err(ScopeError::Mismatch), "{scope:?}: the host's scopes are not the addon's to close");
+            // The addon opens a scope and returns a value made in it without closing it.
+            h.open(false);
+            let answer = h.push(Value::Number(2.0));
+            let value = h.leave_callback(cb, answer);
+            assert!(matches!(value, Value::Number(n) if n == 2.0));
+            match scope {
+                CallScope::Own => assert_eq!(h.depth(), depth + 1, "the callback closed its own scope and the one it left"),
+                CallScope::Callers => assert_eq!(h.depth(), depth + 2, "the scope left open is the caller's to close"),
+            }
+            assert!(matches!(h.get(kept), Some(Value::Number(n)) if *n == 1.0));
+            h.unwind_to(depth);
+            assert!(h.is_empty(), "{scope:?}");
+            assert_eq!(h.floor, 0, "{scope:?}: the floor is put back");
+        }
+    }
+
     #[test]
     fn a_value_made_in_place_replaces_a_stale_one_and_releases_it() {
         use crate::string::JsString;
