@@ -144,6 +144,10 @@ impl Host {
     pub(crate) fn turn(&self) -> Option<Turn> {
         // SAFETY: a set pointer is the entry of a turn on the stack of the `in_turn` serving it,
         // which makes the turn's outer one the innermost again before it returns or unwinds.
+        // Turns nest across threads too: a thread serves turns only holding the JS lock (or, for
+        // a relayed call, the host thread while the caller holding it waits), and no thread lets
+        // the lock go inside a turn (`idle` and `watch` let it go at the serving loop's top), so
+        // an inner turn on another thread ends before the turn it nests in.
         unsafe { self.turns.innermost.get().as_ref() }.map(|entry| entry.turn)
     }
 
