@@ -82,23 +82,13 @@ impl Turn {
     }
 }
 
-/// A turn being served, on the stack of the `in_turn` that serves it, and the turn it is nested
-/// in: the turns in progress are a list through the stacks of their `in_turn`s, innermost
-/// first, which a turn joins and leaves with one store each (a vector behind a `RefCell` was a
-/// borrow, a capacity check and a store per field on every call, and a borrow to look at it).
-struct TurnEntry {
-    turn: Turn,
-    outer: *const TurnEntry,
-}
-
-/// Makes the turn a finished one was nested in (or none) the innermost again, however its run
-/// ends.
-struct EndTurn<'a>(&'a Cell<*const TurnEntry>, *const TurnEntry);
+/// Pops the innermost turn, however its run ends.
+struct EndTurn<'a>(&'a RefCell<Vec<Turn>>);
 
 impl Drop for EndTurn<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.0.set(self.1);
+        self.0.borrow_mut().pop();
     }
 }
 
@@ -113,17 +103,12 @@ impl Drop for EndDirectCall<'_> {
     }
 }
 
-/// The turns being served (the innermost's entry, null at the top level), and the direct call
-/// in progress on this thread (the innermost), which the turns begun meanwhile run within.
+/// The turns being served, innermost last, and the direct call in progress on this thread (the
+/// innermost), which the turns begun meanwhile run within.
+#[derive(Default)]
 pub(crate) struct Turns {
-    innermost: Cell<*const TurnEntry>,
+    stack: RefCell<Vec<Turn>>,
     direct: Cell<Option<DirectRef>>,
-}
-
-impl Default for Turns {
-    fn default() -> Self {
-        Turns { innermost: Cell::new(std::ptr::null()), direct: Cell::new(None) }
-    }
 }
 
 impl Host {
@@ -131,24 +116,15 @@ impl Host {
     #[inline]
     pub(crate) fn in_turn<R>(&self, chain: ChainId, kind: TurnKind, f: impl FnOnce() -> R) -> R {
         let turns = &self.turns;
-        let entry = TurnEntry { turn: Turn { chain, kind, direct: turns.direct.get() }, outer: turns.innermost.get() };
-        // Made the innermost until `_end` is dropped, before `entry` is: turns nest as the
-        // `in_turn`s that serve them.
-        turns.innermost.set(&entry);
-        let _end = EndTurn(&turns.innermost, entry.outer);
+        turns.stack.borrow_mut().push(Turn { chain, kind, direct: turns.direct.get() });
+        let _end = EndTurn(&turns.stack);
         f()
     }
 
     /// The turn being served (the innermost), if any.
     #[inline]
     pub(crate) fn turn(&self) -> Option<Turn> {
-        // SAFETY: a set pointer is the entry of a turn on the stack of the `in_turn` serving it,
-        // which makes the turn's outer one the innermost again before it returns or unwinds.
-        // Turns nest across threads too: a thread serves turns only holding the JS lock (or, for
-        // a relayed call, the host thread while the caller holding it waits), and no thread lets
-        // the lock go inside a turn (`idle` and `watch` let it go at the serving loop's top), so
-        // an inner turn on another thread ends before the turn it nests in.
-        unsafe { self.turns.innermost.get().as_ref() }.map(|entry| entry.turn)
+        self.turns.stack.borrow().last().copied()
     }
 
     /// Runs `f` with the caller of the direct turn being served (its arguments, answer and
@@ -162,6 +138,6 @@ impl Host {
     /// Whether no turn is being served (the top level, between requests).
     #[inline]
     pub(crate) fn at_top(&self) -> bool {
-        self.turns.innermost.get().is_null()
+        self.turns.stack.borrow().is_empty()
     }
 }
