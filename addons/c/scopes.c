@@ -146,6 +146,21 @@ static napi_value ReturnFromClosedScope(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+/* leaveScopeOpen(n) -> n, made in a scope the callback opens and leaves open: node aborts on
+ * that; the host closes the scope after the call (server/napi/src/callback.rs), and the next
+ * calls find the scopes as they were. */
+static napi_value LeaveScopeOpen(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], answer;
+  int32_t n;
+  napi_handle_scope scope;
+  NODE_API_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NODE_API_CALL(env, napi_get_value_int32(env, argv[0], &n));
+  NODE_API_CALL(env, napi_open_handle_scope(env, &scope));
+  NODE_API_CALL(env, napi_create_int32(env, n, &answer));
+  return answer;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("loopScopes", LoopScopes),
@@ -156,6 +171,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("statusesOfNullScopes", StatusesOfNullScopes),
       DECLARE_METHOD("valuesSurviveInnerScope", ValuesSurviveInnerScope),
       DECLARE_METHOD("returnFromClosedScope", ReturnFromClosedScope),
+      DECLARE_METHOD("leaveScopeOpen", LeaveScopeOpen),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

@@ -68,3 +68,16 @@ def test_a_value_returned_from_a_scope_the_callback_closed_reads_as_under_node(l
     )
     addon = load("scopes")
     assert addon.returnFromClosedScope() == expected == {"answer": "made in a closed scope"}
+
+
+def test_a_scope_a_callback_leaves_open_is_closed_after_each_call(load):
+    """A callback that opens a scope and returns without closing it (node aborts on that; the
+    host closes it), called many times: its answer, made in that scope, is read before the host
+    closes the scope (in-process, the scope
+    is left inside the call's own, closed with it; the unwinding itself is
+    `handles::tests::a_callback_in_its_own_or_its_callers_scope_leaves_the_stack_as_it_found_it`),
+    and scopes opened and closed by the calls after it still balance."""
+    addon = load("scopes")
+    assert [addon.leaveScopeOpen(i) for i in range(1000)] == list(range(1000))
+    assert addon.loopScopes(10) == 10
+    assert addon.closeOutOfOrder() == [NAPI_OK, NAPI_OK]

@@ -8,7 +8,7 @@ use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
 use super::wire::{bytes_to_object, from_wire, held_value, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
-use crate::turn::{Arg, ArgsStopped, Call, Refused};
+use crate::turn::{set_outcome, Arg, ArgsStopped, Call, Refused};
 use napi_runtime::object::{Backing, ObjectClass};
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{push_made, ObjectId, Value};
@@ -78,7 +78,7 @@ impl Host {
     /// A call that came without a `Request` (in-process a direct one, `direct`; or a compact
     /// one over the rings): its function and receiver, held by the client, kept for the call,
     /// then called with its arguments.
-    pub(super) fn dispatch_call(&self, call: &Call<'_>, direct: bool) -> Outcome {
+    pub(super) fn dispatch_call(&self, call: &Call<'_>, direct: bool, out: &mut Outcome) {
         let lent = self.rt.shm().lent_mark();
         let result = self.scoped(|| {
             let f = self.keep(held_value(&self.rt, call.func)?);
@@ -87,11 +87,11 @@ impl Host {
                 None => Value::Undefined,
             };
             let args = self.direct_args(call.args)?;
-            Ok(Answer::Value(self.rt.call_owned(&f, this, args)?))
+            // This scope is the call's alone: the callback's handles go in it too.
+            Ok(Answer::Value(self.rt.call_in_scope(&f, this, args)?))
         });
-        let outcome = self.outcome(result, direct && self.copies_to_caller());
+        set_outcome(out, self.outcome(result, direct && self.copies_to_caller()));
         self.end_lends(lent);
-        outcome
     }
 
     /// Whether the direct call being served takes its answer (a container, a string, an error)
@@ -227,8 +227,11 @@ impl Host {
     /// while it runs.
     fn scoped<R>(&self, f: impl FnOnce() -> R) -> R {
         let rt = &self.rt;
-        let depth = rt.handles().depth();
-        rt.handles_mut().open(false);
+        let depth = {
+            let mut handles = rt.handles_mut();
+            handles.open(false);
+            handles.depth() - 1
+        };
         let result = f();
         rt.handles_mut().unwind_to(depth);
         result

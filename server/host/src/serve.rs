@@ -265,13 +265,14 @@ impl Host {
     }
 
     /// `answer` for a call that comes without a `Request`: a direct call (in-process, `kind`
-    /// `Direct`), or a compact one read from the rings (`Request`).
-    pub(crate) fn answer_call(&self, call: &Call<'_>, kind: TurnKind) -> Outcome {
+    /// `Direct`), or a compact one read from the rings (`Request`). Its outcome is written over
+    /// `out`'s, where the caller keeps it (`set_outcome`): returned, the 56-byte outcome was
+    /// copied on its way up through each return.
+    pub(crate) fn answer_call(&self, call: &Call<'_>, kind: TurnKind, out: &mut Outcome) {
         self.take_notices(&call.releases, &call.forgotten);
         self.safe_point();
-        let outcome = self.in_turn(call.chain, kind, || self.dispatch_call(call, kind == TurnKind::Direct));
-        self.subscribe_if_promise(call.id, &outcome);
-        outcome
+        self.in_turn(call.chain, kind, || self.dispatch_call(call, kind == TurnKind::Direct, out));
+        self.subscribe_if_promise(call.id, out);
     }
 
     /// Subscribes to the promise request `id` answers with, if it does (and waits a moment for

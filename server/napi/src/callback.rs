@@ -6,7 +6,7 @@ use std::ffi::c_void;
 
 use super::entry::env_handle;
 use super::types::*;
-use napi_runtime::native::{Callback, CleanupHook, Finalize, NativeFn};
+use napi_runtime::native::{Callback, CleanupHook, Finalize, NativeCall, NativeFn};
 use napi_runtime::{EnvId, JsResult, Runtime, Thrown, Value};
 
 /// A `napi_callback` that is not null.
@@ -90,18 +90,19 @@ pub struct CallbackInfo {
     pub this: napi_value,
 }
 
-/// Calls an addon's callback with the innermost frame (just pushed) as its callback info; pops
-/// it after. `call_into_module`'s steps, written out: the scope opened with the receiver's
-/// handle and closed with the answer read in one borrow of the handles each.
-pub fn invoke(rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value> {
+/// Makes `call`, an addon's callback with the frame just pushed as its callback info; pops the
+/// frame after. `call_into_module`'s steps, written out: the scope opened (or the caller's
+/// taken, `CallScope::Callers`) with the receiver's handle and closed with the answer read in
+/// one borrow of the handles each.
+pub fn invoke(rt: &Runtime, call: NativeCall) -> JsResult<Value> {
+    let NativeCall { env, cb, frame, this, scope } = call;
     // SAFETY: a `NativeFn<Callback>` is the address of a callable function of this signature
     // (`NativeFn::new`'s contract).
     let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(cb.addr()) };
-    let (frame, this) = rt.innermost_frame().unwrap_or((0, Value::Undefined));
     if let Some(e) = rt.env(env) {
         e.clear_last_error();
     }
-    let scope = rt.handles_mut().enter_callback(this);
+    let scope = rt.handles_mut().enter_callback(Value::Object(this), scope);
     let mut info = CallbackInfo { frame, this: scope.this as napi_value };
     let info: *mut CallbackInfo = &mut info;
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of

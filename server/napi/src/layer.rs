@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi_runtime::native::{Callback, Finalize};
+use napi_runtime::native::{Finalize, NativeCall};
 use napi_runtime::{EnvId, JsResult, Native, NativeFn, Runtime, Value};
 
 use crate::async_tables::AsyncTables;
@@ -17,8 +17,8 @@ struct NapiLayer {
 }
 
 impl Native for NapiLayer {
-    fn invoke(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value> {
-        crate::callback::invoke(rt, env, cb)
+    fn invoke(&self, rt: &Runtime, call: NativeCall) -> JsResult<Value> {
+        crate::callback::invoke(rt, call)
     }
 
     fn finalize(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Finalize>, data: usize, hint: usize) {

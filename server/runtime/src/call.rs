@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::native::{CallScope, NativeCall};
 use super::object::{Callable, ObjectClass};
 use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey, Slot};
@@ -40,17 +41,33 @@ impl Runtime {
     /// `func.call(this, ...args)`.
     pub fn call(&self, func: &Value, this: Value, args: &[Value]) -> JsResult<Value> {
         let (_, callable) = self.callable_of(func)?;
-        self.invoke(callable, this, Cow::Borrowed(args), None)
+        self.invoke(callable, this, Cow::Borrowed(args), None, CallScope::Own)
     }
 
     /// `call` with arguments the caller no longer needs: a native callback's frame takes them
     /// as they are, with no copy.
     pub fn call_owned(&self, func: &Value, this: Value, args: Vec<Value>) -> JsResult<Value> {
         let (_, callable) = self.callable_of(func)?;
-        self.invoke(callable, this, Cow::Owned(args), None)
+        self.invoke(callable, this, Cow::Owned(args), None, CallScope::Own)
     }
 
-    fn invoke(&self, callable: Callable, this: Value, args: Cow<'_, [Value]>, new_target: Option<ObjectId>) -> JsResult<Value> {
+    /// `call_owned` for a caller that opened the innermost handle scope for this call alone and
+    /// closes it after: a native function's handles go there ([`CallScope::Callers`]), with no
+    /// scope of its own opened and closed inside it. Another function it calls in turn opens
+    /// its own.
+    pub fn call_in_scope(&self, func: &Value, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        let (_, callable) = self.callable_of(func)?;
+        self.invoke(callable, this, Cow::Owned(args), None, CallScope::Callers)
+    }
+
+    fn invoke(
+        &self,
+        callable: Callable,
+        this: Value,
+        args: Cow<'_, [Value]>,
+        new_target: Option<ObjectId>,
+        scope: CallScope,
+    ) -> JsResult<Value> {
         let depth = self.depth.get();
         if self.out_of_stack(depth) {
             return Err(self.too_deep());
@@ -81,8 +98,8 @@ impl Runtime {
                         owned
                     }
                 };
-                self.push_frame(this, args, new_target, data);
-                self.native.invoke(self, env, cb)
+                let frame = self.push_frame(this, args, new_target, data);
+                self.native.invoke(self, NativeCall { env, cb, frame, this, scope })
             }
             other => self.invoke_other(other, this, args, new_target),
         };
@@ -92,9 +109,10 @@ impl Runtime {
 
     /// Pushes a native call's frame, written field by field where it goes: made whole first and
     /// then moved in, the frame (its receiver above all, made just before) was written in pieces
-    /// and read back in wider loads, two store-forwarding stalls on every call.
+    /// and read back in wider loads, two store-forwarding stalls on every call. Answers its
+    /// place, counted from 1.
     #[inline(always)]
-    fn push_frame(&self, this: ObjectId, args: Vec<Value>, new_target: Option<ObjectId>, data: usize) {
+    fn push_frame(&self, this: ObjectId, args: Vec<Value>, new_target: Option<ObjectId>, data: usize) -> usize {
         let mut frames = self.frames.borrow_mut();
         frames.reserve(1);
         let len = frames.len();
@@ -102,12 +120,13 @@ impl Runtime {
         // SAFETY: `slot` is the vector's first spare slot, valid for writes; each field is
         // written once, and only then does `set_len` make the frame part of the vector.
         unsafe {
-            std::ptr::addr_of_mut!((*slot).this).write(Value::Object(this));
+            std::ptr::addr_of_mut!((*slot).this).write(this);
             std::ptr::addr_of_mut!((*slot).args).write(args);
             std::ptr::addr_of_mut!((*slot).new_target).write(new_target);
             std::ptr::addr_of_mut!((*slot).data).write(data);
             frames.set_len(len + 1);
         }
+        len + 1
     }
 
     /// `invoke` for the callables that are not an addon's functions.
@@ -186,11 +205,11 @@ impl Runtime {
         }
         if let Callable::Builtin(_) | Callable::Bound(_) | Callable::Proxy(_) = callable {
             // Built-in constructors make their own instances (an Error, a wrapper...).
-            return self.invoke(callable, Value::Undefined, Cow::Borrowed(args), Some(id));
+            return self.invoke(callable, Value::Undefined, Cow::Borrowed(args), Some(id), CallScope::Own);
         }
         let proto = self.constructor_prototype(id);
         let this = self.heap.borrow_mut().new_object(ObjectClass::Plain, Some(proto));
-        let result = self.invoke(callable, Value::Object(this), Cow::Borrowed(args), Some(id))?;
+        let result = self.invoke(callable, Value::Object(this), Cow::Borrowed(args), Some(id), CallScope::Own)?;
         Ok(match result {
             Value::Object(_) => result,
             _ => Value::Object(this),

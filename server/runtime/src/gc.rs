@@ -171,7 +171,7 @@ impl Runtime {
         self.realm.roots().into_iter().chain(extra_roots.iter().copied()).for_each(|id| m.object(id));
         self.handles.borrow().values().iter().for_each(|v| m.value(v));
         for f in self.frames.borrow().iter() {
-            m.value(&f.this);
+            m.object(f.this);
             f.args.iter().for_each(|a| m.value(a));
             f.new_target.iter().for_each(|t| m.object(*t));
         }

@@ -7,6 +7,7 @@
 //! `Napi::HandleScope` that closes before the host reads the result (node-pty's `open`). Those
 //! stale slots are not roots, and are dropped once every scope is closed.
 
+use super::native::CallScope;
 use super::value::Value;
 
 /// An open handle scope.
@@ -20,11 +21,11 @@ pub struct Scope {
     pub escaped: bool,
 }
 
-/// What `HandleStack::enter_callback` made: the depth to unwind to, the floor to put back, and
-/// the receiver's handle.
+/// What `HandleStack::enter_callback` made: the depth to unwind to (none when the caller's scope
+/// is the callback's, which the caller closes), the floor to put back, and the receiver's handle.
 #[derive(Clone, Copy, Debug)]
 pub struct CallbackScope {
-    depth: usize,
+    depth: Option<usize>,
     floor: (usize, usize),
     pub this: usize,
 }
@@ -144,25 +145,35 @@ impl HandleStack {
         (self.floor, self.closed_early) = saved;
     }
 
-    /// Opens a native callback's scope, makes it the host's (`raise_floor`), and makes the
+    /// Opens a native callback's scope (or, for [`CallScope::Callers`], takes the innermost
+    /// one, which its caller opened for it), makes it the host's (`raise_floor`), and makes the
     /// handle of its receiver there, in one borrow of the stack; `leave_callback` takes the
     /// answer back to undo it.
     #[inline(always)]
-    pub fn enter_callback(&mut self, this: Value) -> CallbackScope {
-        let depth = self.scopes.len();
-        self.scopes.push(Scope { start: self.top, escape_slot: None, escaped: false });
+    pub fn enter_callback(&mut self, this: Value, scope: CallScope) -> CallbackScope {
+        let depth = match scope {
+            CallScope::Own => {
+                let depth = self.scopes.len();
+                self.scopes.push(Scope { start: self.top, escape_slot: None, escaped: false });
+                Some(depth)
+            }
+            CallScope::Callers => None,
+        };
         let floor = self.raise_floor();
         let this = self.push(this);
         CallbackScope { depth, floor, this }
     }
 
-    /// Closes a native callback's scope and every scope it left open, and gives the addon back
-    /// the scopes below it; answers the value of the callback's answer handle `ret`.
+    /// Closes a native callback's scope and every scope it left open (its caller's closes them
+    /// when the scope was the caller's), and gives the addon back the scopes below it; answers
+    /// the value of the callback's answer handle `ret`.
     #[inline(always)]
     pub fn leave_callback(&mut self, scope: CallbackScope, ret: usize) -> Value {
         let value = self.get(ret).cloned().unwrap_or(Value::Undefined);
         self.restore_floor(scope.floor);
-        self.unwind_to(scope.depth);
+        if let Some(depth) = scope.depth {
+            self.unwind_to(depth);
+        }
         value
     }
 
@@ -213,6 +224,36 @@ mod tests {
         assert!(h.is_empty());
         assert!(h.get(inner_handle).is_none(), "dropped once every scope is closed");
         assert_eq!(h.close(outer), Err(ScopeError::Mismatch));
+    }
+
+    /// A callback's scope, its own or its caller's: the addon cannot close the scopes below it,
+    /// what it leaves open is closed (by the callback's end, or by the caller's when the scope
+    /// was the caller's), and its answer is read before that.
+    #[test]
+    fn a_callback_in_its_own_or_its_callers_scope_leaves_the_stack_as_it_found_it() {
+        for scope in [CallScope::Own, CallScope::Callers] {
+            let mut h = HandleStack::default();
+            let depth = h.depth();
+            h.open(false);
+            let kept = h.push(Value::Number(1.0));
+            let cb = h.enter_callback(Value::Bool(true), scope);
+            assert!(matches!(h.get(cb.this), Some(Value::Bool(true))));
+            let callers = h.depth();
+            assert_eq!(h.close(callers), Err(ScopeError::Mismatch), "{scope:?}: the host's scopes are not the addon's to close");
+            // The addon opens a scope and returns a value made in it without closing it.
+            h.open(false);
+            let answer = h.push(Value::Number(2.0));
+            let value = h.leave_callback(cb, answer);
+            assert!(matches!(value, Value::Number(n) if n == 2.0));
+            match scope {
+                CallScope::Own => assert_eq!(h.depth(), depth + 1, "the callback closed its own scope and the one it left"),
+                CallScope::Callers => assert_eq!(h.depth(), depth + 2, "the scope left open is the caller's to close"),
+            }
+            assert!(matches!(h.get(kept), Some(Value::Number(n)) if *n == 1.0));
+            h.unwind_to(depth);
+            assert!(h.is_empty(), "{scope:?}");
+            assert_eq!(h.floor, 0, "{scope:?}: the floor is put back");
+        }
     }
 
     #[test]

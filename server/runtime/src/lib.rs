@@ -57,13 +57,13 @@ use std::sync::Arc;
 
 pub use env::{Env, EnvId};
 pub use heap::Heap;
-pub use native::NativeFn;
+pub use native::{CallScope, NativeCall, NativeFn};
 pub use object_id::ObjectId;
 pub use string::JsString;
 pub use value::{Type, Value};
 
 use handles::HandleStack;
-use native::{Callback, Finalize};
+use native::Finalize;
 use property::PropertyKey;
 use realm::Realm;
 use references::RefTable;
@@ -94,10 +94,10 @@ impl Runtime {
 /// That layer (`napi_functions`) hands one to [`Runtime::new`] and keeps its own per-runtime
 /// state in it, which it finds again through [`Runtime::native`].
 pub trait Native: std::any::Any {
-    /// Calls the native callback `cb` of env `env`, with the frame [`Runtime`] just pushed (its
+    /// Makes `call`: calls its native callback with the frame [`Runtime`] just pushed (its
     /// receiver, arguments and data), which this pops when the callback returns
     /// ([`Runtime::pop_frame`]).
-    fn invoke(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Callback>) -> JsResult<Value>;
+    fn invoke(&self, rt: &Runtime, call: NativeCall) -> JsResult<Value>;
 
     /// Calls the finalizer `cb` of env `env` for `data` with `hint`.
     fn finalize(&self, rt: &Runtime, env: EnvId, cb: NativeFn<Finalize>, data: usize, hint: usize);
@@ -107,7 +107,7 @@ pub trait Native: std::any::Any {
 pub struct NoNative;
 
 impl Native for NoNative {
-    fn invoke(&self, rt: &Runtime, _: EnvId, _: NativeFn<Callback>) -> JsResult<Value> {
+    fn invoke(&self, rt: &Runtime, _: NativeCall) -> JsResult<Value> {
         Err(rt.error(convert::ErrorKind::Error, "this runtime runs no native code".into()))
     }
 
@@ -134,8 +134,9 @@ pub trait Outside {
 
 /// The arguments of the native callback being run, for `napi_get_cb_info`.
 pub struct CallFrame {
-    /// The receiver (already an object: native functions are sloppy-mode).
-    pub this: Value,
+    /// The receiver (an object: native functions are sloppy-mode, so a primitive one is boxed):
+    /// kept as its id, so that a frame owns nothing but its arguments.
+    pub this: ObjectId,
     /// The arguments, as many as the caller passed.
     pub args: Vec<Value>,
     /// `new.target`: the constructor `new` was applied to, `None` for a plain call.
@@ -469,22 +470,6 @@ impl Runtime {
         // Frame 0 wraps to an index past any end.
         let i = n.wrapping_sub(1);
         (i < frames.len()).then(|| Ref::map(frames, |frames| &frames[i]))
-    }
-
-    /// The innermost native call's number (as `frame` takes it) and its receiver: what the call
-    /// being invoked gets as its callback info.
-    #[inline(always)]
-    pub fn innermost_frame(&self) -> Option<(usize, Value)> {
-        let frames = self.frames.borrow();
-        // The receiver is an object (`push_frame`): made again from its id, not cloned through
-        // the value's clone, a call with a match over every kind of value.
-        frames.last().map(|f| {
-            let this = match &f.this {
-                &Value::Object(id) => Value::Object(id),
-                other => other.clone(),
-            };
-            (frames.len(), this)
-        })
     }
 }
 

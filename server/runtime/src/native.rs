@@ -18,6 +18,35 @@ pub struct NativeFn<K>(usize, PhantomData<K>);
 /// `napi_callback`: `napi_value (*)(napi_env, napi_callback_info)`, a function's native side.
 pub enum Callback {}
 
+/// A native function's call, as the runtime hands it to the [`Native`] layer: the callback, and
+/// the frame the runtime just pushed for it (its receiver and arguments), which the layer pops
+/// when the callback returns ([`Runtime::pop_frame`](crate::Runtime::pop_frame)).
+///
+/// [`Native`]: crate::Native
+#[derive(Clone, Copy)]
+pub struct NativeCall {
+    pub env: crate::EnvId,
+    pub cb: NativeFn<Callback>,
+    /// The call's frame in the runtime's frames, counted from 1.
+    pub frame: usize,
+    /// The frame's receiver (always an object: a native function's receiver is boxed).
+    pub this: crate::ObjectId,
+    pub scope: CallScope,
+}
+
+/// Which handle scope a native call's handles (its receiver's, and those the callback makes) go
+/// in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallScope {
+    /// A scope of its own, opened for the call and closed after it: a call from JS, or from
+    /// another native function.
+    Own,
+    /// The innermost one, which the caller opened for this call alone and closes after it
+    /// ([`Runtime::call_in_scope`](crate::Runtime::call_in_scope)): one scope opened and
+    /// closed for a call from the host instead of two.
+    Callers,
+}
+
 /// `napi_finalize`: `void (*)(napi_env, void* data, void* hint)`.
 pub enum Finalize {}
 

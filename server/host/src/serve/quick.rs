@@ -25,7 +25,8 @@ impl Host {
             releases: Vec::new(),
             forgotten: Vec::new(),
         };
-        let outcome = self.answer_call(&c, TurnKind::Request);
+        let mut outcome = Outcome::Ok(Value::Undefined);
+        self.answer_call(&c, TurnKind::Request, &mut outcome);
         let quick = match &outcome {
             Outcome::Ok(v) => QuickFrame::reply(call.id, call.chain, v),
             _ => None,

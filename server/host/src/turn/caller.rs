@@ -131,16 +131,15 @@ impl Default for Served {
     }
 }
 
-impl Served {
-    /// Writes the reply's outcome over the one there, the default's in a fresh `Served`: that
-    /// one owns nothing, and is overwritten without a call of the outcome's drop glue (a match
-    /// over every kind of outcome and value, on every direct call).
-    pub(crate) fn set_outcome(&mut self, outcome: Outcome) {
-        if let Outcome::Ok(Value::Undefined) = self.outcome {
-            // Forgotten, not dropped: it owns nothing.
-            std::mem::forget(std::mem::replace(&mut self.outcome, outcome));
-        } else {
-            self.outcome = outcome;
-        }
+/// Writes `outcome` over the one in `slot`, nearly always a fresh one's `Ok(Undefined)`: that
+/// one owns nothing, and is overwritten without a call of the outcome's drop glue (a match over
+/// every kind of outcome and value, on every direct call).
+#[inline(always)]
+pub(crate) fn set_outcome(slot: &mut Outcome, outcome: Outcome) {
+    if let Outcome::Ok(Value::Undefined) = slot {
+        // SAFETY: `slot` is a valid outcome, which owns nothing: written over, not dropped.
+        unsafe { std::ptr::write(slot, outcome) };
+    } else {
+        *slot = outcome;
     }
 }

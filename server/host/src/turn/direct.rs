@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use napi_runtime::{pending, Runtime};
 
 use super::caller::{Caller, Direct, Served};
-use super::{DirectCall, DirectRef, EndDirectCall, TurnKind};
+use super::{set_outcome, DirectCall, DirectRef, EndDirectCall, TurnKind};
 use crate::Host;
 
 impl Host {
@@ -35,10 +35,10 @@ impl Host {
         let call = DirectCall { request: op.id(), caller, kept: RefCell::default() };
         let erased = DirectRef(std::ptr::from_ref(&call).cast());
         let end = EndDirectCall(&self.turns.direct, self.turns.direct.replace(Some(erased)));
-        out.set_outcome(match op {
-            Direct::Request(req) => self.answer(req, TurnKind::Direct),
-            Direct::Call(call) => self.answer_call(call, TurnKind::Direct),
-        });
+        match op {
+            Direct::Request(req) => set_outcome(&mut out.outcome, self.answer(req, TurnKind::Direct)),
+            Direct::Call(call) => self.answer_call(call, TurnKind::Direct, &mut out.outcome),
+        }
         // What a reply would carry ahead of it (the addon's writes to mirrored buffers above
         // all), and the promise jobs that follow a top-level request: the word looked at once
         // for both, clear after nearly every call.

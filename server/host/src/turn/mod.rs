@@ -20,6 +20,7 @@ use std::cell::{Cell, RefCell};
 
 use napi_protocol::{ChainId, RequestId, ServerMessage};
 
+pub(crate) use caller::set_outcome;
 pub use caller::{Arg, ArgsStopped, Call, Caller, Direct, Served};
 pub use event_caller::{EventCaller, Settlement};
 pub use inline_python::{PythonArgs, PythonCallFailed, Refused};
