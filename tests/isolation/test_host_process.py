@@ -264,3 +264,22 @@ def test_a_malloc_bomb_under_a_memory_limit_names_the_limit(load):
         addon.mallocBomb(4096)
     assert info.value.limit == "memory"
     assert "memory limit of 256 MiB" in str(info.value)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for napi-hostd")
+def test_a_host_slower_to_start_than_the_call_timeout_still_starts(tmp_path, monkeypatch):
+    """The call timeout bounds calls, not the host's start: a host that takes longer than it to
+    greet (a loaded machine, wine, an emulator) starts all the same, and a call that outlasts the
+    timeout still ends in `AddonTimeoutError`."""
+    wrapper = tmp_path / "slow-napi-hostd"
+    wrapper.write_text(f'#!/bin/sh\nsleep 1\nexec "{hostd_path()}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("NAPI_HOSTD", str(wrapper))
+    host = napi_python.Host(isolated=True, timeout=0.3)
+    try:
+        addon = host.load(addon_path("isolation"))
+        assert addon.add(20, 22) == 42
+        with pytest.raises(napi_python.AddonTimeoutError):
+            addon.pause()
+    finally:
+        host.close()

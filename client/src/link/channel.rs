@@ -59,6 +59,11 @@ use crate::link::shared_memory::ClientShm;
 /// What `calls_in` holds once the host has started to end: a fork generation no process reaches.
 const NO_CALLS: u64 = u64::MAX;
 
+/// The least time a host is given to greet once started (exec, the dynamic loader, the sandbox,
+/// a Windows host's handles): 2-3 ms on a quiet Linux machine, but seconds under emulation, a
+/// sanitizer or a loaded machine's wine. It also bounds a start with no call timeout.
+const GREETING_WITHIN: Duration = Duration::from_secs(30);
+
 #[derive(Default)]
 struct State {
     /// The chains threads wait on, their mailboxes, and the requests the host may answer.
@@ -166,11 +171,14 @@ impl Channel {
             closing_as: Mutex::new(None),
             stopping: Mutex::new(None),
         };
-        // The greeting comes from napi-hostd itself, before any addon code runs; a timeout
-        // bounds it all the same.
+        // The greeting comes from napi-hostd itself, before any addon code runs, once the
+        // process has started: bounded by the call timeout, but never by less than
+        // `GREETING_WITHIN`, since a start on a loaded machine (or wine's) outlasts a short one.
+        let greeting_within = channel.timeout.map_or(GREETING_WITHIN, |t| t.max(GREETING_WITHIN));
+        let greeting_deadline = Instant::now() + greeting_within;
         // SAFETY: no other thread has the channel yet: this one reads as if it held the claim.
         let hello =
-            unsafe { channel.end.read(channel.deadline()) }.and_then(|m| m.ok_or(FrameError::Io(std::io::ErrorKind::TimedOut.into())));
+            unsafe { channel.end.read(Some(greeting_deadline)) }.and_then(|m| m.ok_or(FrameError::Io(std::io::ErrorKind::TimedOut.into())));
         match hello {
             Ok(ServerMessage::Hello { version, protections, .. }) if version == PROTOCOL_VERSION => {
                 channel.protections = protections;
@@ -181,6 +189,10 @@ impl Channel {
                 Err((*d).clone())
             }
             Ok(_) => Err((*channel.die("napi-hostd did not greet the client".into())).clone()),
+            Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+                let d = channel.die(format!("napi-hostd did not greet the client within {} s of its start", greeting_within.as_secs_f64()));
+                Err((*d).clone())
+            }
             Err(e) => Err((*channel.death(e, None)).clone()),
         }
     }
