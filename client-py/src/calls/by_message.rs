@@ -11,7 +11,7 @@ use napi_protocol::{ObjectId, Outcome, PyRef, Request, RequestId, TraceAnswer};
 use pyo3::prelude::*;
 
 use crate::calls::answers::answered;
-use crate::calls::chain_events::Served;
+use crate::calls::chain_events::ChainServer;
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error};
 use crate::state::hooks::dead_error;
@@ -51,12 +51,12 @@ pub fn before_top_request(py: Python<'_>, channel: &Channel) -> PyResult<()> {
 /// `top`: it starts its chain.
 #[inline]
 pub fn send(cx: &Converter<'_, '_>, request: Request, top: bool) -> PyResult<Py<PyAny>> {
-    exchange(&cx.conn.get().channel, &Served(cx), request, top)
+    exchange(&cx.conn.get().channel, &ChainServer(cx), request, top)
 }
 
 /// A request of Python's by message: its reply waited for without the GIL (after a short look
 /// with it), the Python calls of its chain run on the way, its promise's settlement kept for it.
-impl Exchange for Served<'_, '_, '_> {
+impl Exchange for ChainServer<'_, '_, '_> {
     type Answer = Py<PyAny>;
 
     const LOOK_FIRST: Option<Duration> = Some(KEEP_GIL_FOR);

@@ -14,9 +14,9 @@ use crate::state::subscriptions;
 use crate::values::from_python::Converter;
 
 /// A connection's chain served for Python, by the converter `0`.
-pub struct Served<'c, 'a, 'py>(pub &'c Converter<'a, 'py>);
+pub struct ChainServer<'c, 'a, 'py>(pub &'c Converter<'a, 'py>);
 
-impl Serve for Served<'_, '_, '_> {
+impl Serve for ChainServer<'_, '_, '_> {
     type Error = PyErr;
 
     fn call(&self, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {

@@ -57,7 +57,7 @@ pub fn call_here(
         calls: InlineCalls::new(slf, &here),
         func: ObjectId(func.get().id),
         this: this.map(|t| ObjectId(t.get().id)),
-        events: chain_events::Served(&cx),
+        events: chain_events::ChainServer(&cx),
     };
     let result = direct::call_function(&slf.get().channel, &call);
     cx.write_back()?;
@@ -72,14 +72,14 @@ struct FunctionHere<'c, 'a, 'py> {
     func: ObjectId,
     this: Option<ObjectId>,
     /// What serves the chain's events and waits for a reply by message.
-    events: chain_events::Served<'c, 'a, 'py>,
+    events: chain_events::ChainServer<'c, 'a, 'py>,
 }
 
 impl<'c, 'a, 'py> FunctionCall for FunctionHere<'c, 'a, 'py> {
     type Error = PyErr;
     type Answer = Py<PyAny>;
     type Caller = InlineCalls<'c, 'a, 'py>;
-    type ByMessage = chain_events::Served<'c, 'a, 'py>;
+    type ByMessage = chain_events::ChainServer<'c, 'a, 'py>;
 
     fn target(&self) -> (ObjectId, Option<ObjectId>) {
         (self.func, self.this)
@@ -182,7 +182,7 @@ pub fn served(
     served: Served,
     taken: &mut Option<PyResult<Py<PyAny>>>,
 ) -> PyResult<Py<PyAny>> {
-    direct::settle_before(&chain_events::Served(cx), served.before)?;
+    direct::settle_before(&chain_events::ChainServer(cx), served.before)?;
     let mut outcome = served.outcome;
     let value = answer_of(conn, cx, id, &mut outcome, taken);
     direct::give_back(&conn.channel, outcome);

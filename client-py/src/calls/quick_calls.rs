@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use smallvec::SmallVec;
 
 use crate::calls::by_message;
-use crate::calls::chain_events::Served;
+use crate::calls::chain_events::ChainServer;
 use crate::exit_gate::{self, exiting_error};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
@@ -59,5 +59,5 @@ fn send(slf: &Bound<'_, Connection>, frame: &mut QuickFrame) -> PyResult<Py<PyAn
     let chain = active.map_or(id, |(chain, _)| chain);
     frame.request(id, chain);
     let cx = Converter::new(slf)?;
-    exchange_quick(channel, &Served(&cx), frame, id, chain, active.is_none())
+    exchange_quick(channel, &ChainServer(&cx), frame, id, chain, active.is_none())
 }

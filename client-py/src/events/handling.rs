@@ -13,7 +13,7 @@ use napi_protocol::{Failure, PyRef, Thrown, EVENT_CHAIN};
 use pyo3::prelude::*;
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
-use crate::calls::chain_events::{report_uncaught, Served};
+use crate::calls::chain_events::{report_uncaught, ChainServer};
 use crate::calls::python_calls;
 use crate::exit_gate::KeptThreadState;
 use crate::state::connection::Connection;
@@ -31,7 +31,7 @@ pub fn run_turn(slf: &Bound<'_, Connection>, events: &mut dyn Iterator<Item = Ev
     let conn = slf.get();
     chains::running(&conn.channel, EVENT_CHAIN, CameBy::Message, || {
         for event in events {
-            if let Err(e) = Converter::new(slf).and_then(|cx| event.serve(&conn.channel, &Served(&cx))) {
+            if let Err(e) = Converter::new(slf).and_then(|cx| event.serve(&conn.channel, &ChainServer(&cx))) {
                 e.write_unraisable(py, Some(slf.as_any()));
             }
         }

@@ -57,7 +57,7 @@ use port::Port;
 use python_objects::PythonObjects;
 use rings::RingsPort;
 use uv_loop::UvLoop;
-use wire::Held;
+use wire::ClientHolds;
 
 pub use inprocess::{Busy, NewsSink};
 pub use turn::{Caller, Served};
@@ -82,7 +82,7 @@ pub struct Host {
     rt: Rc<Runtime>,
     conn: RefCell<Box<dyn Port>>,
     modules: RefCell<Vec<LoadedModule>>,
-    held: RefCell<Held>,
+    held: RefCell<ClientHolds>,
     /// The Python objects the host holds, and the JS objects standing for them.
     python: RefCell<PythonObjects>,
     /// Requests of other chains that arrived while a chain was running.
@@ -154,7 +154,7 @@ impl Host {
             rt,
             conn: RefCell::new(port),
             modules: RefCell::new(Vec::new()),
-            held: RefCell::new(Held::default()),
+            held: RefCell::new(ClientHolds::default()),
             python: RefCell::new(PythonObjects::default()),
             backlog: RefCell::new(VecDeque::new()),
             turns: Default::default(),

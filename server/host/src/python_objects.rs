@@ -1,4 +1,4 @@
-//! The Python objects the host holds, the mirror of [`Held`](crate::wire::Held) (the JS objects
+//! The Python objects the host holds, the mirror of [`ClientHolds`](crate::wire::ClientHolds) (the JS objects
 //! the client holds): for each, the JS object standing for it (one per Python object, so identity
 //! holds both ways), which of those are errors standing for Python exceptions, and how many times
 //! the client sent it.

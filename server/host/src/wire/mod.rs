@@ -12,20 +12,20 @@
 //! - `to_wire`: runtime values for the client ([`ToWire`]), containers copied; `objects`:
 //!   objects by reference, as plain data or as their bytes.
 //! - `from_wire`: the client's values into the runtime ([`HeapBuilder`]).
-//! - `buffers`: buffers both ways; `held`: what the client holds; `sinks`: why a copy
+//! - `buffers`: buffers both ways; `client_holds`: what the client holds; `sinks`: why a copy
 //!   stops, and the sinks it goes through.
 
 mod buffers;
+mod client_holds;
 mod from_wire;
-mod held;
 mod objects;
 mod sinks;
 mod to_wire;
 
 pub(crate) use buffers::bytes_to_object;
 pub use buffers::new_buffer;
+pub use client_holds::ClientHolds;
 pub use from_wire::{from_wire, held_value, HeapBuilder};
-pub use held::Held;
 pub use objects::is_class_prototype;
 pub(crate) use sinks::Looking;
 pub use sinks::{CopyInto, Stop, TooLarge};

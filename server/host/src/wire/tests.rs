@@ -8,7 +8,7 @@ use napi_protocol::{self as proto, BufferKind, FailureKind, Region, SegmentOwner
 
 use std::cell::RefCell;
 
-use super::{from_wire, HeapBuilder, Held, ToWire, TooLarge};
+use super::{from_wire, ClientHolds, HeapBuilder, ToWire, TooLarge};
 use napi_protocol::ValueBudget;
 use napi_runtime::object::ObjectClass;
 use napi_runtime::property::{Property, PropertyKey, Slot};
@@ -88,7 +88,7 @@ fn in_place_memory_must_be_a_live_buffers() {
     let inside = Region { offset: whole.offset + 8, len: 16, ..whole };
     // The client can name only memory it was sent: until the buffer crosses, its region is nobody's.
     assert!(refused(&rt, proto::Value::InPlace { kind: BufferKind::Uint16, region: inside }).contains("not a live buffer"));
-    let held = RefCell::new(Held::default());
+    let held = RefCell::new(ClientHolds::default());
     let Ok(proto::Value::Shared { region: sent, .. }) = ToWire::new(&rt, &held, &Default::default()).value(&Value::Object(ab)) else {
         panic!("not sent as shared memory")
     };
@@ -145,7 +145,7 @@ fn depth_of(rt: &Runtime, v: &Value) -> u32 {
 fn a_copy_100000_deep_crosses_both_ways_in_a_loop() {
     on_small_stack(|| {
         let rt = runtime();
-        let held = RefCell::new(Held::default());
+        let held = RefCell::new(ClientHolds::default());
         let deep = nested_arrays(&rt, 100_000);
         let v = ToWire::new(&rt, &held, &Default::default()).value(&deep).unwrap();
         let msg = proto::ServerMessage::Reply { id: 1, chain: 1, outcome: proto::Outcome::Ok(v) };
@@ -163,7 +163,7 @@ fn a_copy_100000_deep_crosses_both_ways_in_a_loop() {
 fn a_copy_into_another_sink_builds_no_protocol_value_at_any_depth() {
     on_small_stack(|| {
         let rt = runtime();
-        let (held, python) = (RefCell::new(Held::default()), RefCell::default());
+        let (held, python) = (RefCell::new(ClientHolds::default()), RefCell::default());
         let deep = nested_arrays(&rt, 100_000);
         let before = napi_protocol::value_tree::containers_built();
         // A host value walked straight into a heap builder, as in-process the client's Python
@@ -185,7 +185,7 @@ fn a_copy_into_another_sink_builds_no_protocol_value_at_any_depth() {
 #[test]
 fn a_copy_larger_than_its_budget_is_refused_and_takes_no_holds() {
     let rt = runtime();
-    let held = RefCell::new(Held::default());
+    let held = RefCell::new(ClientHolds::default());
     let python = Default::default();
     // An error inside, sent by reference: its hold is given back with the refusal.
     let error = Value::Object(rt.new_error(napi_runtime::convert::ErrorKind::Error, "x".into(), None));

@@ -11,7 +11,7 @@ use proto::{BigIntValue, RefKind, ValueBudget};
 use napi_runtime::property::{Property, PropertyKey, Slot};
 use napi_runtime::{JsString, ObjectId, Runtime, Value};
 
-use super::held::Held;
+use super::client_holds::ClientHolds;
 use super::sinks::{CopyInto, Stop, TooLarge};
 use crate::python_objects::PythonObjects;
 
@@ -81,7 +81,7 @@ pub struct ToWire<'a> {
     pub rt: &'a Runtime,
     /// Borrowed only for a moment at a time: in-process, Python code runs between the steps of
     /// a copy into the client's objects, and a request it makes converts too.
-    pub held: &'a RefCell<Held>,
+    pub held: &'a RefCell<ClientHolds>,
     /// The Python objects the host holds: a stand-in crosses back as its Python object.
     pub(super) python: &'a RefCell<PythonObjects>,
     /// Containers being copied, to send a cyclic one by reference instead of looping; as many
@@ -94,7 +94,7 @@ pub struct ToWire<'a> {
 }
 
 impl<'a> ToWire<'a> {
-    pub fn new(rt: &'a Runtime, held: &'a RefCell<Held>, python: &'a RefCell<PythonObjects>) -> Self {
+    pub fn new(rt: &'a Runtime, held: &'a RefCell<ClientHolds>, python: &'a RefCell<PythonObjects>) -> Self {
         ToWire { rt, held, python, copying: Ancestors::default(), budget: ValueBudget::default(), added: SmallVec::new() }
     }
 

@@ -9,12 +9,12 @@ use crate::mirrors::Mirrors;
 /// What the client holds: how many times each object was sent and not yet released. These are
 /// roots for the collector. Also the mirrors of the external buffers among them.
 #[derive(Default)]
-pub struct Held {
+pub struct ClientHolds {
     counts: FxHashMap<ObjectId, u32>,
     pub mirrors: Mirrors,
 }
 
-impl Held {
+impl ClientHolds {
     pub fn add(&mut self, id: ObjectId) {
         *self.counts.entry(id).or_insert(0) += 1;
     }
