@@ -38,8 +38,9 @@ impl Cx<'_> {
         if let Some(cb) = finalize {
             // A finalizer of its own, not a wrap: the buffer can still be wrapped, as in node.
             let seq = self.rt.next_seq();
+            // It frees the buffer's memory, which node does at teardown before the cleanup hooks.
             let f =
-                Finalization { env: self.env.id, cb: native_finalizer(cb), data: data as usize, hint: hint as usize, seq, memory: !shared };
+                Finalization { memory: !shared, ..Finalization::new(self.env.id, native_finalizer(cb), data as usize, hint as usize, seq) };
             self.rt.heap_mut().obj_mut(id).finalizers.push(f);
         }
         id

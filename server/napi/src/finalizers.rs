@@ -24,14 +24,7 @@ pub unsafe extern "C" fn napi_add_finalizer(
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
         let Value::Object(obj) = v else { return fail(status::INVALID_ARG) };
         let seq = cx.rt.next_seq();
-        let f = Finalization {
-            env: cx.env.id,
-            cb: native_finalizer(cb),
-            data: finalize_data as usize,
-            hint: finalize_hint as usize,
-            seq,
-            memory: false,
-        };
+        let f = Finalization::new(cx.env.id, native_finalizer(cb), finalize_data as usize, finalize_hint as usize, seq);
         cx.rt.heap_mut().obj_mut(obj).finalizers.push(f);
         if let Some(result) = result.optional() {
             // The reference owns the finalizer: deleting it cancels it.
@@ -53,14 +46,7 @@ pub unsafe extern "C" fn node_api_post_finalizer(
 ) -> napi_status {
     entry::plain(env, "node_api_post_finalizer", |cx| {
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
-        let f = Finalization {
-            env: cx.env.id,
-            cb: native_finalizer(cb),
-            data: finalize_data as usize,
-            hint: finalize_hint as usize,
-            seq: cx.rt.next_seq(),
-            memory: false,
-        };
+        let f = Finalization::new(cx.env.id, native_finalizer(cb), finalize_data as usize, finalize_hint as usize, cx.rt.next_seq());
         cx.rt.post_finalizer(f);
         Ok(())
     })

@@ -215,14 +215,7 @@ fn create_external(
             copied.write(false);
         }
         if let (Some(cb), data, hint) = finalize {
-            let f = Finalization {
-                env: cx.env.id,
-                cb: native_finalizer(cb),
-                data: data as usize,
-                hint: hint as usize,
-                seq: cx.rt.next_seq(),
-                memory: false,
-            };
+            let f = Finalization::new(cx.env.id, native_finalizer(cb), data as usize, hint as usize, cx.rt.next_seq());
             cx.rt.post_finalizer(f);
         }
         Ok(())

@@ -410,14 +410,7 @@ pub unsafe extern "C" fn napi_create_external(
             // A finalizer of its own, not a wrap: napi_wrap, napi_unwrap and napi_remove_wrap
             // see no wrap on an external, as in node.
             let seq = cx.rt.next_seq();
-            let f = Finalization {
-                env: cx.env.id,
-                cb: native_finalizer(cb),
-                data: data as usize,
-                hint: finalize_hint as usize,
-                seq,
-                memory: false,
-            };
+            let f = Finalization::new(cx.env.id, native_finalizer(cb), data as usize, finalize_hint as usize, seq);
             cx.rt.heap_mut().obj_mut(id).finalizers.push(f);
         }
         slot.write(cx.handle(Value::Object(id)));

@@ -202,10 +202,14 @@ impl Runtime {
         {
             let mut heap = self.heap.borrow_mut();
             for id in &dead.ids {
-                let Some((wrap, finalizers)) = heap.free(*id, |o| (o.wrap.take(), std::mem::take(&mut o.finalizers))) else { continue };
+                let taken = heap.free(*id, |o| (o.wrap.take(), std::mem::take(&mut o.finalizers), o.take_block()));
+                let Some((wrap, finalizers, block)) = taken else { continue };
+                if let Some(block) = block {
+                    self.shm.recycle(block);
+                }
                 if let Some(w) = wrap {
                     if let Some(Finalizer { cb, hint }) = w.finalize {
-                        due.push(Finalization { env: w.env, cb, data: w.data, hint, seq: w.seq, memory: false });
+                        due.push(Finalization::new(w.env, cb, w.data, hint, w.seq));
                     }
                 }
                 due.extend(finalizers);
@@ -317,7 +321,7 @@ impl Runtime {
             if !memory_only && o.wrap.as_ref().is_some_and(|w| w.env == env && w.finalize.is_some()) {
                 let w = o.wrap.as_mut().expect("checked");
                 let Finalizer { cb, hint } = w.finalize.take().expect("checked");
-                due.push(Finalization { env, cb, data: w.data, hint, seq: w.seq, memory: false });
+                due.push(Finalization::new(env, cb, w.data, hint, w.seq));
             }
             let (mine, others): (Vec<Finalization>, Vec<Finalization>) =
                 o.finalizers.drain(..).partition(|f| f.env == env && (f.memory || !memory_only));
@@ -381,7 +385,10 @@ pub const FEWEST_BETWEEN_COLLECTIONS: usize = 2_000;
 
 #[cfg(test)]
 mod tests {
+    use std::rc::Rc;
+
     use super::FEWEST_BETWEEN_COLLECTIONS;
+    use crate::object::{ArrayBufferData, Backing, ObjectClass};
     use crate::{NoNative, Runtime};
 
     #[test]
@@ -397,6 +404,21 @@ mod tests {
         assert!(rt.wants_collection());
         rt.collect(&[], || {});
         assert!(!rt.wants_collection(), "the unreachable objects went, and the count starts again");
+    }
+
+    #[test]
+    fn a_collected_buffers_block_goes_back_and_its_rc_houses_the_next() {
+        let rt = Runtime::new(Box::new(NoNative));
+        let block_of = |id| match &rt.heap().obj(id).class {
+            ObjectClass::ArrayBuffer(ArrayBufferData { backing: Backing::Shared(b), .. }) => Rc::as_ptr(b),
+            _ => panic!("not over shared memory"),
+        };
+        let dead = rt.new_arraybuffer(rt.new_backing(5, Some(b"hello")).unwrap());
+        let shell = block_of(dead);
+        rt.collect(&[], || {});
+        assert_eq!(rt.shm().live_bytes(), 0, "the block went back");
+        let next = rt.new_arraybuffer(rt.new_backing(5, None).unwrap());
+        assert_eq!(block_of(next), shell);
     }
 
     #[test]

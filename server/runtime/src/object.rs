@@ -322,7 +322,27 @@ pub struct Finalization {
     pub memory: bool,
 }
 
+impl Finalization {
+    /// A finalizer that frees no external buffer's memory (`memory` false): all but those of
+    /// external buffers.
+    pub fn new(env: EnvId, cb: NativeFn<Finalize>, data: usize, hint: usize, seq: u64) -> Finalization {
+        Finalization { env, cb, data, hint, seq, memory: false }
+    }
+}
+
 impl Object {
+    /// The shared block of an ArrayBuffer that dies, taken out of it (see `SharedMemory::recycle`).
+    pub fn take_block(&mut self) -> Option<Rc<Block>> {
+        let ObjectClass::ArrayBuffer(data) = &mut self.class else { return None };
+        match std::mem::replace(&mut data.backing, Backing::Detached(None)) {
+            Backing::Shared(block) | Backing::Detached(Some(block)) => Some(block),
+            other => {
+                data.backing = other;
+                None
+            }
+        }
+    }
+
     pub fn function(&self) -> Option<&Function> {
         match &self.class {
             ObjectClass::Function(f) => Some(f),
