@@ -19,6 +19,7 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use crate::shm::ring::Take;
 use crate::shm::ring::{Consumer, Direction, Producer, Rings};
 use crate::shm::{BorrowedDescriptor, OwnedDescriptor};
 use crate::spin::{spin_until, SPIN};
@@ -173,6 +174,13 @@ impl RingIn {
     /// Whether bytes are ready to read (never waiting); an error when the ring is broken.
     pub fn has_bytes(&mut self) -> io::Result<bool> {
         Ok(self.consumer.available()? > 0)
+    }
+
+    /// The next frame's payload copied straight from the ring into `room`, if the whole frame
+    /// is ready and fits (`Consumer::take_frame`); else nothing is taken.
+    #[inline]
+    pub fn take_frame(&mut self, room: &mut [u8]) -> io::Result<Take> {
+        self.consumer.take_frame(room)
     }
 
     /// Bytes ready, or the end (or a broken ring, which the read reports).
