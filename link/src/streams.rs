@@ -331,6 +331,7 @@ impl RingOut {
 }
 
 impl Write for RingOut {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -346,6 +347,17 @@ impl Write for RingOut {
                 }
             }
         }
+    }
+
+    /// A frame that fits goes in one `write`; `write` never answers 0 (it waits for room) nor
+    /// `Interrupted`, so this needs none of the default's handling of them.
+    #[inline]
+    fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(buf)?;
+            buf = &buf[n..];
+        }
+        Ok(())
     }
 
     /// Every write is published at once.

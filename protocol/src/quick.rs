@@ -379,21 +379,25 @@ impl<'a> Reader<'a> {
         Ok(Reader { payload, at: 0 })
     }
 
+    #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'a [u8], FrameError> {
         let got = self.payload.get(self.at..self.at + n).ok_or_else(|| malformed("a compact frame cut short"))?;
         self.at += n;
         Ok(got)
     }
 
+    #[inline(always)]
     fn byte(&mut self) -> Result<u8, FrameError> {
         Ok(self.take(1)?[0])
     }
 
+    #[inline(always)]
     fn word(&mut self) -> Result<u64, FrameError> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
     }
 
     /// A string's or bytes' place and length.
+    #[inline(always)]
     fn item(&mut self) -> Result<(usize, usize), FrameError> {
         let len = self.byte()? as usize;
         if len > QUICK_ITEM {
@@ -404,6 +408,7 @@ impl<'a> Reader<'a> {
         Ok((at, len))
     }
 
+    #[inline(always)]
     fn end(&self) -> Result<(), FrameError> {
         match self.payload.len() - self.at {
             0 => Ok(()),
@@ -412,6 +417,7 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[cold]
 fn malformed(why: &str) -> FrameError {
     FrameError::Malformed(why.to_owned())
 }

@@ -98,7 +98,13 @@ impl Rings {
     }
 
     fn ring(&self, direction: Direction) -> Ring {
-        Ring { mapping: self.mapping.clone(), direction }
+        let base = self.mapping.as_ptr();
+        // SAFETY: the mapping holds RINGS_LEN bytes (checked when mapped): the control page,
+        // then every ring.
+        let (control, data) = unsafe {
+            (base.add(direction.index() * CONTROL_PER_RING), base.add(CONTROL_LEN as usize + direction.index() * RING_CAPACITY as usize))
+        };
+        Ring { _mapping: self.mapping.clone(), direction, control, data }
     }
 
     pub fn producer(&self, direction: Direction) -> Producer {
@@ -110,41 +116,55 @@ impl Rings {
     }
 }
 
-/// One ring's words and bytes inside the mapping.
+/// One ring's words and bytes inside the mapping, their addresses worked out once (every look
+/// at the ring reads a word).
 #[derive(Debug)]
 struct Ring {
-    mapping: Arc<Mapping>,
+    /// Keeps `control` and `data` mapped: held, never read.
+    _mapping: Arc<Mapping>,
     direction: Direction,
+    /// This ring's control words, in the control page.
+    control: *mut u8,
+    /// This ring's bytes.
+    data: *mut u8,
 }
 
+// SAFETY: the two pointers are addresses inside `mapping`, which `Mapping` shares between
+// threads (see its own `Send` and `Sync`); what they point at is accessed as `Mapping`'s bytes
+// are: the words atomically, the bytes by the one producer or consumer that owns this `Ring`.
+unsafe impl Send for Ring {}
+// SAFETY: as for `Send`; `&Ring` hands out only the atomic words and the address of the bytes.
+unsafe impl Sync for Ring {}
+
 impl Ring {
+    #[inline(always)]
     fn word64(&self, which: usize) -> &AtomicU64 {
-        let offset = self.direction.index() * CONTROL_PER_RING + which;
-        // SAFETY: the offset lies in the control page (asserted below), 8-aligned in a
+        // SAFETY: the offset lies in this ring's control words (asserted below), 8-aligned in a
         // page-aligned mapping that lives as long as `self`; both processes only ever access
         // these words atomically.
-        unsafe { AtomicU64::from_ptr(self.mapping.as_ptr().add(offset).cast()) }
+        unsafe { AtomicU64::from_ptr(self.control.add(which).cast()) }
     }
 
+    #[inline(always)]
     fn head(&self) -> &AtomicU64 {
         self.word64(HEAD)
     }
 
+    #[inline(always)]
     fn tail(&self) -> &AtomicU64 {
         self.word64(TAIL)
     }
 
+    #[inline(always)]
     fn sleeping(&self) -> &AtomicU32 {
-        let offset = self.direction.index() * CONTROL_PER_RING + SLEEPING;
         // SAFETY: as in `word64`.
-        unsafe { AtomicU32::from_ptr(self.mapping.as_ptr().add(offset).cast()) }
+        unsafe { AtomicU32::from_ptr(self.control.add(SLEEPING).cast()) }
     }
 
     /// The ring's bytes.
+    #[inline(always)]
     fn data(&self) -> *mut u8 {
-        let offset = CONTROL_LEN as usize + self.direction.index() * RING_CAPACITY as usize;
-        // SAFETY: the mapping holds RINGS_LEN bytes (checked when mapped), so every ring.
-        unsafe { self.mapping.as_ptr().add(offset) }
+        self.data
     }
 
     /// The parts of the ring `len` bytes from `index` cover: up to the end, then from the start.
@@ -154,6 +174,8 @@ impl Ring {
         [(at, first), (0, len - first)]
     }
 
+    #[cold]
+    #[inline(never)]
     fn broken(&self, what: &str) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, format!("the peer broke {}: {what}", self.direction.name()))
     }
@@ -177,15 +199,23 @@ impl Producer {
         let tail = self.ring.tail().load(Ordering::Acquire);
         // It only moves forward, and never past what was written.
         if tail.wrapping_sub(self.tail) > self.head.wrapping_sub(self.tail) {
-            return Err(self.ring.broken(&format!("read index {tail} outside {}..={}", self.tail, self.head)));
+            return Err(self.bad_tail(tail));
         }
         self.tail = tail;
         Ok(RING_CAPACITY - (self.head - tail))
     }
 
+    /// The error of an impossible read index, out of the way of the writes.
+    #[cold]
+    #[inline(never)]
+    fn bad_tail(&self, tail: u64) -> io::Error {
+        self.ring.broken(&format!("read index {tail} outside {}..={}", self.tail, self.head))
+    }
+
     /// Copies as much of `bytes` as fits and publishes it. Answers how many bytes went in and
     /// whether the consumer was asleep (it must then be woken; its flag is lowered here, so
     /// one wake-up answers one sleep).
+    #[inline]
     pub fn push(&mut self, bytes: &[u8]) -> io::Result<(usize, bool)> {
         // The consumer's index is read only when the room known from its last value is short:
         // the line it lives on then stays with the consumer, and the look costs no miss.
@@ -239,13 +269,21 @@ pub struct Consumer {
 
 impl Consumer {
     /// Bytes ready to read; an error when the producer's write index is impossible.
+    #[inline]
     pub fn available(&mut self) -> io::Result<u64> {
         let head = self.ring.head().load(Ordering::Acquire);
         if head.wrapping_sub(self.head) > RING_CAPACITY || head.wrapping_sub(self.tail) > RING_CAPACITY {
-            return Err(self.ring.broken(&format!("write index {head} outside {}..={}", self.head, self.tail + RING_CAPACITY)));
+            return Err(self.bad_head(head));
         }
         self.head = head;
         Ok(head - self.tail)
+    }
+
+    /// The error of an impossible write index, out of the way of every look at a good one.
+    #[cold]
+    #[inline(never)]
+    fn bad_head(&self, head: u64) -> io::Error {
+        self.ring.broken(&format!("write index {head} outside {}..={}", self.head, self.tail + RING_CAPACITY))
     }
 
     /// Reads (and discards) the first two lines where the next bytes will land. A consumer
