@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use napi_protocol::frame::{decode, encode, encode_into, FrameError, HEADER_LEN, TYPICAL_FRAME};
 use napi_protocol::Wire;
 
-use crate::streams::RingIn;
+use crate::streams::{RingIn, Take};
 
 /// Writes one message as a frame.
 pub fn write_message<T: Wire>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
@@ -179,6 +179,18 @@ impl<R: Read> FrameReader<R> {
 }
 
 impl FrameReader<RingIn> {
+    /// The next frame's payload copied from the ring straight into `room`, never into the
+    /// buffer, when nothing is buffered, the whole frame is ready and its payload fits `room`
+    /// ([`Take::Frame`]). Otherwise nothing is taken (`Take::Otherwise` when bytes are buffered
+    /// or ready): `fill_ready` and `read_with` read it as usual.
+    #[inline]
+    pub fn take_ready(&mut self, room: &mut [u8]) -> Result<Take, FrameError> {
+        if self.start != self.end {
+            return Ok(Take::Otherwise);
+        }
+        Ok(self.inner.take_frame(room)?)
+    }
+
     /// Takes in the bytes the ring has ready, never waiting for more, as far as the buffer holds;
     /// answers whether a whole frame is buffered, which `read` then decodes without waiting (a
     /// caller that must not wait, even on a peer pausing inside a frame, reads only then).

@@ -19,6 +19,7 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use crate::shm::ring::Take;
 use crate::shm::ring::{Consumer, Direction, Producer, Rings};
 use crate::shm::{BorrowedDescriptor, OwnedDescriptor};
 use crate::spin::{spin_until, SPIN};
@@ -175,6 +176,13 @@ impl RingIn {
         Ok(self.consumer.available()? > 0)
     }
 
+    /// The next frame's payload copied straight from the ring into `room`, if the whole frame
+    /// is ready and fits (`Consumer::take_frame`); else nothing is taken.
+    #[inline]
+    pub fn take_frame(&mut self, room: &mut [u8]) -> io::Result<Take> {
+        self.consumer.take_frame(room)
+    }
+
     /// Bytes ready, or the end (or a broken ring, which the read reports).
     fn readable(&mut self) -> bool {
         self.consumer.touch_next();
@@ -323,6 +331,7 @@ impl RingOut {
 }
 
 impl Write for RingOut {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -338,6 +347,17 @@ impl Write for RingOut {
                 }
             }
         }
+    }
+
+    /// A frame that fits goes in one `write`; `write` never answers 0 (it waits for room) nor
+    /// `Interrupted`, so this needs none of the default's handling of them.
+    #[inline]
+    fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(buf)?;
+            buf = &buf[n..];
+        }
+        Ok(())
     }
 
     /// Every write is published at once.

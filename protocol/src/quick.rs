@@ -180,9 +180,10 @@ impl QuickFrame {
 }
 
 /// A compact call as the host received it: checked, with its own copy of the payload (the
-/// reader's buffer is needed again while the call runs, for the Python calls it makes) and
-/// where each argument's kind byte lies in it. The host's loop reads each call into one slot
-/// of its own (`QuickCall::read`), so that the call is never moved on its way up.
+/// ring and the reader's buffer are needed again while the call runs, for the Python calls it
+/// makes) and where each argument's kind byte lies in it. The host's loop reads each call into
+/// one slot of its own, copied from the ring straight into it (`room`, then `read_in_place`)
+/// or from a reader's buffer (`read`), so that the call is never moved on its way up.
 pub struct QuickCall {
     pub id: RequestId,
     pub chain: ChainId,
@@ -213,47 +214,38 @@ impl QuickCall {
     /// that may be served (its caller ends the host).
     #[inline]
     pub fn read(&mut self, payload: &[u8]) -> Result<(), FrameError> {
-        if payload.len() > QUICK_MAX {
-            return Err(malformed("a compact frame longer than its limit"));
-        }
-        let Some(head) = payload.get(..CALL_HEAD) else { return Err(malformed("a compact frame cut short")) };
-        let word = |i: usize| u64::from_le_bytes(head[3 + 8 * i..][..8].try_into().expect("8 bytes"));
-        if head[0] != QUICK_CALL {
-            return Err(malformed("not a compact call"));
-        }
-        let count = head[1];
-        if count as usize > QUICK_ARGS {
-            return Err(malformed("a compact call of too many arguments"));
-        }
-        let this = match (head[2], word(3)) {
-            (0, 0) => None,
-            (0, _) => return Err(malformed("a compact call without a receiver names one")),
-            (1, this) => Some(ObjectId(this)),
-            _ => return Err(malformed("a compact call's receiver flag is neither 0 nor 1")),
-        };
-        let mut r = Reader { payload, at: CALL_HEAD };
-        for place in &mut self.at[..count as usize] {
-            // Below `QUICK_MAX` (256): a byte holds it.
-            *place = r.at as u8;
-            match r.byte()? {
-                kind::UNDEFINED | kind::NULL | kind::FALSE | kind::TRUE => {}
-                kind::NUMBER => {
-                    r.take(8)?;
-                }
-                kind::TEXT => {
-                    let (start, len) = r.item()?;
-                    std::str::from_utf8(&payload[start..][..len]).map_err(|_| malformed("a compact string that is no UTF-8"))?;
-                }
-                kind::BYTES => {
-                    r.item()?;
-                }
-                k => return Err(malformed(&format!("a compact argument of unknown kind {k}"))),
-            }
-        }
-        r.end()?;
+        // No argument is readable until the payload passed: `check` writes their places.
+        self.count = 0;
+        let (count, this) = check(payload, &mut self.at)?;
         self.bytes[..payload.len()].copy_from_slice(payload);
-        (self.id, self.chain, self.func, self.this, self.count) = (word(0), word(1), ObjectId(word(2)), this, count);
+        self.took(count, this);
         Ok(())
+    }
+
+    /// Where a reader copies a frame's payload of at most [`QUICK_MAX`] bytes (a compact call
+    /// or another message) for `read_in_place` to check where it lies: the one copy of a call.
+    #[inline]
+    pub fn room(&mut self) -> &mut [u8; QUICK_MAX] {
+        // What is written there is unchecked: no argument is readable until `read_in_place`.
+        self.count = 0;
+        &mut self.bytes
+    }
+
+    /// `read` of the payload of `len` bytes copied into `room` already, checked where it lies.
+    /// A refused payload leaves the slot holding no call that may be served.
+    #[inline]
+    pub fn read_in_place(&mut self, len: usize) -> Result<(), FrameError> {
+        let Some(payload) = self.bytes.get(..len) else { return Err(malformed("a compact frame longer than its limit")) };
+        let (count, this) = check(payload, &mut self.at)?;
+        self.took(count, this);
+        Ok(())
+    }
+
+    /// The fixed part of the call checked into `bytes`, its `count` arguments' places in `at`.
+    #[inline(always)]
+    fn took(&mut self, count: u8, this: Option<ObjectId>) {
+        let word = |i: usize| u64::from_le_bytes(self.bytes[3 + 8 * i..][..8].try_into().expect("8 bytes"));
+        (self.id, self.chain, self.func, self.this, self.count) = (word(0), word(1), ObjectId(word(2)), this, count);
     }
 
     /// How many arguments it has.
@@ -265,10 +257,12 @@ impl QuickCall {
         self.count == 0
     }
 
-    /// Its `i`th argument (`i < len()`).
+    /// Its `i`th argument; panics unless `i < len()`.
     #[inline]
     pub fn arg(&self, i: usize) -> QuickArg<'_> {
-        let at = self.at[i] as usize;
+        // Only the places `check` wrote for the bytes it passed: a stale one may point at bytes
+        // of another payload, unchecked.
+        let at = self.at[..self.count as usize][i] as usize;
         // The lengths and kinds were checked by `decode`.
         let item = || &self.bytes[at + 2..][..self.bytes[at + 1] as usize];
         match self.bytes[at] {
@@ -298,6 +292,51 @@ impl QuickCall {
         };
         crate::Request { id: self.id, chain: self.chain, releases: Vec::new(), forgotten: Vec::new(), op }
     }
+}
+
+/// Checks a compact call's payload: its argument count and receiver, each argument's place
+/// written into `at`.
+#[inline(always)]
+fn check(payload: &[u8], at: &mut [u8; QUICK_ARGS]) -> Result<(u8, Option<ObjectId>), FrameError> {
+    if payload.len() > QUICK_MAX {
+        return Err(malformed("a compact frame longer than its limit"));
+    }
+    let Some(head) = payload.get(..CALL_HEAD) else { return Err(malformed("a compact frame cut short")) };
+    if head[0] != QUICK_CALL {
+        return Err(malformed("not a compact call"));
+    }
+    let count = head[1];
+    if count as usize > QUICK_ARGS {
+        return Err(malformed("a compact call of too many arguments"));
+    }
+    let receiver = u64::from_le_bytes(head[3 + 8 * 3..][..8].try_into().expect("8 bytes"));
+    let this = match (head[2], receiver) {
+        (0, 0) => None,
+        (0, _) => return Err(malformed("a compact call without a receiver names one")),
+        (1, this) => Some(ObjectId(this)),
+        _ => return Err(malformed("a compact call's receiver flag is neither 0 nor 1")),
+    };
+    let mut r = Reader { payload, at: CALL_HEAD };
+    for place in &mut at[..count as usize] {
+        // Below `QUICK_MAX` (256): a byte holds it.
+        *place = r.at as u8;
+        match r.byte()? {
+            kind::UNDEFINED | kind::NULL | kind::FALSE | kind::TRUE => {}
+            kind::NUMBER => {
+                r.take(8)?;
+            }
+            kind::TEXT => {
+                let (start, len) = r.item()?;
+                std::str::from_utf8(&payload[start..][..len]).map_err(|_| malformed("a compact string that is no UTF-8"))?;
+            }
+            kind::BYTES => {
+                r.item()?;
+            }
+            k => return Err(malformed(&format!("a compact argument of unknown kind {k}"))),
+        }
+    }
+    r.end()?;
+    Ok((count, this))
 }
 
 /// A compact reply's payload as the message it stands for.
@@ -340,21 +379,25 @@ impl<'a> Reader<'a> {
         Ok(Reader { payload, at: 0 })
     }
 
+    #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'a [u8], FrameError> {
         let got = self.payload.get(self.at..self.at + n).ok_or_else(|| malformed("a compact frame cut short"))?;
         self.at += n;
         Ok(got)
     }
 
+    #[inline(always)]
     fn byte(&mut self) -> Result<u8, FrameError> {
         Ok(self.take(1)?[0])
     }
 
+    #[inline(always)]
     fn word(&mut self) -> Result<u64, FrameError> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
     }
 
     /// A string's or bytes' place and length.
+    #[inline(always)]
     fn item(&mut self) -> Result<(usize, usize), FrameError> {
         let len = self.byte()? as usize;
         if len > QUICK_ITEM {
@@ -365,6 +408,7 @@ impl<'a> Reader<'a> {
         Ok((at, len))
     }
 
+    #[inline(always)]
     fn end(&self) -> Result<(), FrameError> {
         match self.payload.len() - self.at {
             0 => Ok(()),
@@ -373,6 +417,7 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[cold]
 fn malformed(why: &str) -> FrameError {
     FrameError::Malformed(why.to_owned())
 }

@@ -20,8 +20,8 @@ use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::spin::spin_until;
 #[cfg(windows)]
 use napi_link::streams::FdQueue;
-use napi_link::streams::{events_in, over_rings, Connection, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Woken, STALL};
-use napi_protocol::frame::{encode, FrameError};
+use napi_link::streams::{events_in, over_rings, Connection, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Take, Woken, STALL};
+use napi_protocol::frame::{encode, FrameError, TYPICAL_FRAME};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 use crate::exit_gate;
@@ -160,6 +160,10 @@ impl ClientEnd {
         if reader.buffered().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
             return Ok(None);
         }
+        let mut room = [0u8; TYPICAL_FRAME];
+        if let Take::Frame(len) = reader.take_ready(&mut room)? {
+            return decode_main(&room[..len]).map(Some);
+        }
         reader.get_mut().set_limits(deadline, Some(STALL));
         reader.read_with(decode_main).map(Some)
     }
@@ -284,15 +288,31 @@ impl Looked {
 }
 
 /// The next message of `reader` if a whole one comes within `budget`, looking without sleeping.
+/// A short frame is copied from the ring straight into the stack and decoded there (a hostile
+/// host's bytes are checked once copied, out of its reach); any other is read as usual.
 fn poll_reader(reader: &mut FrameReader<RingIn>, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
     let mut looks = 0;
+    let mut room = [0u8; TYPICAL_FRAME];
+    let mut taken = None;
     let mut ready = || {
         looks += 1;
-        // A broken ring ends the look: the read reports it.
-        reader.fill_ready().unwrap_or(true)
+        match reader.take_ready(&mut room) {
+            Ok(Take::Empty) => false,
+            Ok(Take::Frame(len)) => {
+                taken = Some(len);
+                true
+            }
+            // A broken ring ends the look: the read reports it.
+            Ok(Take::Otherwise) => reader.fill_ready().unwrap_or(true),
+            Err(_) => true,
+        }
     };
     if !spin_until(&mut ready, budget) {
         return None;
     }
-    Some((reader.read_with(decode_main), Looked(looks)))
+    let read = match taken {
+        Some(len) => decode_main(&room[..len]),
+        None => reader.read_with(decode_main),
+    };
+    Some((read, Looked(looks)))
 }

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use libfuzzer_sys::fuzz_target;
-use napi_link::shm::ring::{Consumer, Direction, Producer, RINGS_LEN, RING_CAPACITY};
+use napi_link::shm::ring::{Consumer, Direction, Producer, Take, RINGS_LEN, RING_CAPACITY};
 use napi_link::shm::{OwnSegment, Rings};
 
 /// The control words of the three rings lie in the control page's first 1,152 bytes, 128 apart;
@@ -73,7 +73,12 @@ fuzz_target!(|input: &[u8]| {
                 }
                 1 => {
                     let len = number(&mut data, 2) as usize % buf.len();
-                    if let Ok(n) = consumers[i].pop(&mut buf[..len]) {
+                    // A whole frame taken into a room of `len` bytes, on the peer's length word.
+                    if which & 0x80 != 0 {
+                        if let Ok(Take::Frame(n)) = consumers[i].take_frame(&mut buf[..len]) {
+                            assert!(n <= len);
+                        }
+                    } else if let Ok(n) = consumers[i].pop(&mut buf[..len]) {
                         assert!(n <= len);
                     }
                 }

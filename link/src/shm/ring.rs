@@ -21,6 +21,8 @@ use std::io;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use napi_protocol::frame::HEADER_LEN;
+
 use super::segment::{Mapping, OwnSegment};
 use super::BorrowedDescriptor;
 
@@ -96,7 +98,13 @@ impl Rings {
     }
 
     fn ring(&self, direction: Direction) -> Ring {
-        Ring { mapping: self.mapping.clone(), direction }
+        let base = self.mapping.as_ptr();
+        // SAFETY: the mapping holds RINGS_LEN bytes (checked when mapped): the control page,
+        // then every ring.
+        let (control, data) = unsafe {
+            (base.add(direction.index() * CONTROL_PER_RING), base.add(CONTROL_LEN as usize + direction.index() * RING_CAPACITY as usize))
+        };
+        Ring { _mapping: self.mapping.clone(), direction, control, data }
     }
 
     pub fn producer(&self, direction: Direction) -> Producer {
@@ -108,41 +116,55 @@ impl Rings {
     }
 }
 
-/// One ring's words and bytes inside the mapping.
+/// One ring's words and bytes inside the mapping, their addresses worked out once (every look
+/// at the ring reads a word).
 #[derive(Debug)]
 struct Ring {
-    mapping: Arc<Mapping>,
+    /// Keeps `control` and `data` mapped: held, never read.
+    _mapping: Arc<Mapping>,
     direction: Direction,
+    /// This ring's control words, in the control page.
+    control: *mut u8,
+    /// This ring's bytes.
+    data: *mut u8,
 }
 
+// SAFETY: the two pointers are addresses inside `mapping`, which `Mapping` shares between
+// threads (see its own `Send` and `Sync`); what they point at is accessed as `Mapping`'s bytes
+// are: the words atomically, the bytes by the one producer or consumer that owns this `Ring`.
+unsafe impl Send for Ring {}
+// SAFETY: as for `Send`; `&Ring` hands out only the atomic words and the address of the bytes.
+unsafe impl Sync for Ring {}
+
 impl Ring {
+    #[inline(always)]
     fn word64(&self, which: usize) -> &AtomicU64 {
-        let offset = self.direction.index() * CONTROL_PER_RING + which;
-        // SAFETY: the offset lies in the control page (asserted below), 8-aligned in a
+        // SAFETY: the offset lies in this ring's control words (asserted below), 8-aligned in a
         // page-aligned mapping that lives as long as `self`; both processes only ever access
         // these words atomically.
-        unsafe { AtomicU64::from_ptr(self.mapping.as_ptr().add(offset).cast()) }
+        unsafe { AtomicU64::from_ptr(self.control.add(which).cast()) }
     }
 
+    #[inline(always)]
     fn head(&self) -> &AtomicU64 {
         self.word64(HEAD)
     }
 
+    #[inline(always)]
     fn tail(&self) -> &AtomicU64 {
         self.word64(TAIL)
     }
 
+    #[inline(always)]
     fn sleeping(&self) -> &AtomicU32 {
-        let offset = self.direction.index() * CONTROL_PER_RING + SLEEPING;
         // SAFETY: as in `word64`.
-        unsafe { AtomicU32::from_ptr(self.mapping.as_ptr().add(offset).cast()) }
+        unsafe { AtomicU32::from_ptr(self.control.add(SLEEPING).cast()) }
     }
 
     /// The ring's bytes.
+    #[inline(always)]
     fn data(&self) -> *mut u8 {
-        let offset = CONTROL_LEN as usize + self.direction.index() * RING_CAPACITY as usize;
-        // SAFETY: the mapping holds RINGS_LEN bytes (checked when mapped), so every ring.
-        unsafe { self.mapping.as_ptr().add(offset) }
+        self.data
     }
 
     /// The parts of the ring `len` bytes from `index` cover: up to the end, then from the start.
@@ -152,6 +174,8 @@ impl Ring {
         [(at, first), (0, len - first)]
     }
 
+    #[cold]
+    #[inline(never)]
     fn broken(&self, what: &str) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, format!("the peer broke {}: {what}", self.direction.name()))
     }
@@ -175,15 +199,23 @@ impl Producer {
         let tail = self.ring.tail().load(Ordering::Acquire);
         // It only moves forward, and never past what was written.
         if tail.wrapping_sub(self.tail) > self.head.wrapping_sub(self.tail) {
-            return Err(self.ring.broken(&format!("read index {tail} outside {}..={}", self.tail, self.head)));
+            return Err(self.bad_tail(tail));
         }
         self.tail = tail;
         Ok(RING_CAPACITY - (self.head - tail))
     }
 
+    /// The error of an impossible read index, out of the way of the writes.
+    #[cold]
+    #[inline(never)]
+    fn bad_tail(&self, tail: u64) -> io::Error {
+        self.ring.broken(&format!("read index {tail} outside {}..={}", self.tail, self.head))
+    }
+
     /// Copies as much of `bytes` as fits and publishes it. Answers how many bytes went in and
     /// whether the consumer was asleep (it must then be woken; its flag is lowered here, so
     /// one wake-up answers one sleep).
+    #[inline]
     pub fn push(&mut self, bytes: &[u8]) -> io::Result<(usize, bool)> {
         // The consumer's index is read only when the room known from its last value is short:
         // the line it lives on then stays with the consumer, and the look costs no miss.
@@ -214,6 +246,17 @@ impl Producer {
     }
 }
 
+/// What `Consumer::take_frame` found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Take {
+    /// A whole frame, its payload (of this many bytes) copied out and its room freed.
+    Frame(usize),
+    /// No bytes ready.
+    Empty,
+    /// Bytes ready, but not a whole frame that fits: nothing was taken, they are read as usual.
+    Otherwise,
+}
+
 /// The reading end of a ring.
 #[derive(Debug)]
 pub struct Consumer {
@@ -226,13 +269,21 @@ pub struct Consumer {
 
 impl Consumer {
     /// Bytes ready to read; an error when the producer's write index is impossible.
+    #[inline]
     pub fn available(&mut self) -> io::Result<u64> {
         let head = self.ring.head().load(Ordering::Acquire);
         if head.wrapping_sub(self.head) > RING_CAPACITY || head.wrapping_sub(self.tail) > RING_CAPACITY {
-            return Err(self.ring.broken(&format!("write index {head} outside {}..={}", self.head, self.tail + RING_CAPACITY)));
+            return Err(self.bad_head(head));
         }
         self.head = head;
         Ok(head - self.tail)
+    }
+
+    /// The error of an impossible write index, out of the way of every look at a good one.
+    #[cold]
+    #[inline(never)]
+    fn bad_head(&self, head: u64) -> io::Error {
+        self.ring.broken(&format!("write index {head} outside {}..={}", self.head, self.tail + RING_CAPACITY))
     }
 
     /// Reads (and discards) the first two lines where the next bytes will land. A consumer
@@ -257,20 +308,55 @@ impl Consumer {
         if n == 0 {
             return Ok(0);
         }
-        let data = self.ring.data();
-        let mut to = buf.as_mut_ptr();
-        for (at, len) in Ring::spans(self.tail, n) {
-            // SAFETY: `at + len` stays inside the ring, `to` inside `buf`. The producer does not
-            // write these bytes again before the read index below frees them (a hostile one
-            // may, which only changes what the decoder is given).
-            unsafe {
-                std::ptr::copy_nonoverlapping(data.add(at), to, len);
-                to = to.add(len);
-            }
-        }
+        self.copy_out(self.tail, &mut buf[..n]);
         self.tail += n as u64;
         self.ring.tail().store(self.tail, Ordering::Release);
         Ok(n)
+    }
+
+    /// Takes the next frame (a little-endian `u32` payload length, then the payload) when the
+    /// whole of it is ready and its payload fits `room`: the payload is copied from the ring
+    /// straight into `room` ([`Take::Frame`]). Otherwise nothing is taken, and the caller reads
+    /// through `pop`. The length is the peer's word, checked against what is ready and against
+    /// `room` before any byte is copied.
+    #[inline]
+    pub fn take_frame(&mut self, room: &mut [u8]) -> io::Result<Take> {
+        let ready = self.available()?;
+        if ready == 0 {
+            return Ok(Take::Empty);
+        }
+        if ready < HEADER_LEN as u64 {
+            return Ok(Take::Otherwise);
+        }
+        let mut header = [0u8; HEADER_LEN];
+        self.copy_out(self.tail, &mut header);
+        let len = u32::from_le_bytes(header) as usize;
+        // `ready` is at most the ring's capacity (`available`): the sum cannot overflow.
+        if len > room.len() || (HEADER_LEN + len) as u64 > ready {
+            return Ok(Take::Otherwise);
+        }
+        self.copy_out(self.tail + HEADER_LEN as u64, &mut room[..len]);
+        self.tail += (HEADER_LEN + len) as u64;
+        self.ring.tail().store(self.tail, Ordering::Release);
+        Ok(Take::Frame(len))
+    }
+
+    /// Copies the ring's bytes from `index` on into `to` (bytes the producer published: at most
+    /// `available()` from the read index).
+    #[inline(always)]
+    fn copy_out(&self, index: u64, to: &mut [u8]) {
+        let data = self.ring.data();
+        let mut at_to = to.as_mut_ptr();
+        for (at, len) in Ring::spans(index, to.len()) {
+            // SAFETY: `at + len` stays inside the ring (`spans`), `at_to` inside `to`. The
+            // producer does not write these bytes again before the read index frees them (a
+            // hostile one may, which only changes the bytes copied: they are checked once
+            // copied, in memory the peer cannot reach).
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.add(at), at_to, len);
+                at_to = at_to.add(len);
+            }
+        }
     }
 
     /// Raises the sleeping flag before sleeping; answers whether bytes arrived meanwhile (the
@@ -367,6 +453,74 @@ mod tests {
         assert!(p.free().is_err());
         // A push looks at the read index when the room it knows of is short.
         assert!(p.push(&vec![0u8; RING_CAPACITY as usize]).is_err());
+    }
+
+    /// A frame as a writer sends it: its payload's length, then the payload.
+    fn frame(payload: &[u8]) -> Vec<u8> {
+        let mut f = (payload.len() as u32).to_le_bytes().to_vec();
+        f.extend_from_slice(payload);
+        f
+    }
+
+    #[test]
+    fn a_whole_frame_is_taken_straight_into_the_room_even_across_the_wrap_around() {
+        let (mut p, mut c) = pair();
+        let mut room = [0u8; 64];
+        assert_eq!(c.take_frame(&mut room).unwrap(), Take::Empty);
+        // Move the indices so that the next frames straddle the ring's end: the header in one
+        // frame, the payload in the next.
+        let mut sink = vec![0u8; RING_CAPACITY as usize];
+        for skip in [RING_CAPACITY as usize - 6, RING_CAPACITY as usize - 2] {
+            let pad = skip - (p.head as usize % RING_CAPACITY as usize);
+            assert_eq!(p.push(&vec![9u8; pad]).unwrap().0, pad);
+            assert_eq!(c.pop(&mut sink[..pad]).unwrap(), pad);
+            let payload: Vec<u8> = (1..=40).collect();
+            p.push(&frame(&payload)).unwrap();
+            assert_eq!(c.take_frame(&mut room).unwrap(), Take::Frame(40));
+            assert_eq!(&room[..40], &payload[..]);
+            assert_eq!(c.available().unwrap(), 0, "the frame's room is freed");
+            assert_eq!(p.free().unwrap(), RING_CAPACITY);
+        }
+    }
+
+    #[test]
+    fn a_frame_cut_short_or_too_long_for_the_room_is_left_whole_for_pop() {
+        let (mut p, mut c) = pair();
+        let mut room = [0u8; 8];
+        let whole = frame(b"0123456789");
+        // Part of the header, then part of the payload: nothing taken.
+        for part in [2, 7] {
+            let (mut p, mut c) = pair();
+            p.push(&whole[..part]).unwrap();
+            assert_eq!(c.take_frame(&mut room).unwrap(), Take::Otherwise);
+            assert_eq!(c.available().unwrap(), part as u64);
+        }
+        // Longer than the room: left for `pop`, byte for byte.
+        p.push(&whole).unwrap();
+        assert_eq!(c.take_frame(&mut room).unwrap(), Take::Otherwise);
+        let mut out = [0u8; 32];
+        assert_eq!(c.pop(&mut out).unwrap(), whole.len());
+        assert_eq!(&out[..whole.len()], &whole[..]);
+    }
+
+    #[test]
+    fn a_length_past_the_ring_copies_nothing() {
+        // A hostile peer's claims: beyond the ring, beyond what it wrote, the largest word.
+        for claim in [RING_CAPACITY as u32 + 1, 100, u32::MAX] {
+            let (mut p, mut c) = pair();
+            let mut bytes = claim.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&[7; 20]);
+            p.push(&bytes).unwrap();
+            let mut room = vec![0u8; RING_CAPACITY as usize + 8];
+            assert_eq!(c.take_frame(&mut room).unwrap(), Take::Otherwise, "claim {claim}");
+            assert!(room.iter().all(|&b| b == 0), "nothing copied for claim {claim}");
+            assert_eq!(c.available().unwrap(), 24);
+        }
+        // A write index past the ring is refused before the header is looked at.
+        let (mut p, mut c) = pair();
+        p.push(&frame(b"x")).unwrap();
+        c.ring.head().store(RING_CAPACITY + 9, Ordering::Relaxed);
+        assert_eq!(c.take_frame(&mut [0u8; 8]).unwrap_err().kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]

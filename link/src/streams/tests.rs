@@ -328,3 +328,33 @@ fn a_reader_that_must_not_wait_takes_only_whole_frames() {
     assert!(!reader.fill_ready().unwrap());
     assert_eq!(reader.read::<Vec<u8>>().unwrap(), vec![1u8; 200]);
 }
+
+#[test]
+fn a_frame_reader_takes_whole_frames_from_the_ring_only_when_nothing_is_buffered() {
+    use crate::frames::FrameReader;
+    let ((_, mut to_host), (from_client, _)) = ends();
+    let mut reader = FrameReader::new(from_client, 1024, 1 << 20);
+    let mut room = [0u8; 16];
+    assert_eq!(reader.take_ready(&mut room).unwrap(), Take::Empty);
+    // Two frames in one write: taken from the ring one at a time.
+    to_host.write_all(&[2, 0, 0, 0, b'a', b'b', 1, 0, 0, 0, b'c']).unwrap();
+    assert_eq!(reader.take_ready(&mut room).unwrap(), Take::Frame(2));
+    assert_eq!(&room[..2], b"ab");
+    // Once the reader has buffered bytes, they go first: nothing more is taken from the ring.
+    to_host.write_all(&[1, 0, 0, 0, b'd']).unwrap();
+    assert!(reader.fill_ready().unwrap());
+    assert_eq!(reader.take_ready(&mut room).unwrap(), Take::Otherwise);
+    assert_eq!(reader.read_with(|p| Ok(p.to_vec())).unwrap(), b"c");
+    assert_eq!(reader.read_with(|p| Ok(p.to_vec())).unwrap(), b"d");
+    // A frame longer than the room, and one cut short, are read as before.
+    to_host.write_all(&[20, 0, 0, 0]).unwrap();
+    to_host.write_all(&[5; 20]).unwrap();
+    assert_eq!(reader.take_ready(&mut room).unwrap(), Take::Otherwise);
+    assert_eq!(reader.read_with(|p| Ok(p.to_vec())).unwrap(), [5; 20]);
+    to_host.write_all(&[3, 0, 0, 0, b'e']).unwrap();
+    assert_eq!(reader.take_ready(&mut room).unwrap(), Take::Otherwise);
+    assert!(!reader.fill_ready().unwrap());
+    to_host.write_all(b"fg").unwrap();
+    assert_eq!(reader.take_ready(&mut room).unwrap(), Take::Otherwise, "its start is buffered now");
+    assert_eq!(reader.read_with(|p| Ok(p.to_vec())).unwrap(), b"efg");
+}

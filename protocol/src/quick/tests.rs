@@ -134,3 +134,43 @@ fn no_message_is_taken_for_a_compact_frame() {
         assert!(!is_quick(&crate::frame::encode(&m).unwrap()[4..], QUICK_CALL));
     }
 }
+
+/// `payload` copied into the slot's room, as the host's reader copies it from the ring.
+fn read_in_place(slot: &mut QuickCall, payload: &[u8]) -> Result<(), FrameError> {
+    slot.room()[..payload.len()].copy_from_slice(payload);
+    slot.read_in_place(payload.len())
+}
+
+#[test]
+fn a_call_copied_into_the_slot_is_checked_where_it_lies() {
+    let args = every_kind();
+    let frame = named(7, 3, ObjectId(11), Some(ObjectId(12)), &args).unwrap();
+    let mut slot = QuickCall::slot();
+    read_in_place(&mut slot, frame.payload()).unwrap();
+    assert_eq!((slot.id, slot.chain, slot.func, slot.this), (7, 3, ObjectId(11), Some(ObjectId(12))));
+    assert_eq!(slot.args().count(), args.len());
+    assert_eq!(slot.arg(5), QuickArg::Text("ü"));
+    // A payload no longer than the room, claimed longer: refused, never read past the room.
+    assert!(matches!(slot.read_in_place(QUICK_MAX + 1), Err(FrameError::Malformed(_))));
+}
+
+#[test]
+fn no_argument_of_a_refused_or_overwritten_payload_is_readable() {
+    let text = named(1, 1, ObjectId(2), None, &[QuickArg::Null, QuickArg::Text("ok")]).unwrap();
+    let mut slot = QuickCall::slot();
+    read_in_place(&mut slot, text.payload()).unwrap();
+    assert_eq!(slot.arg(1), QuickArg::Text("ok"));
+    // A refused payload over it (its string no UTF-8): the old places must not read the new bytes.
+    let mut bad = text.payload().to_vec();
+    let at = bad.len() - 2;
+    bad[at..].copy_from_slice(&[0xff, 0xfe]);
+    assert!(read_in_place(&mut slot, &bad).is_err());
+    assert!(slot.is_empty());
+    assert!(std::panic::catch_unwind(|| slot.arg(1)).is_err(), "a stale argument is read");
+    // The same through `read`, and through the room alone (a message copied there).
+    read_in_place(&mut slot, text.payload()).unwrap();
+    assert!(slot.read(&bad).is_err() && slot.is_empty());
+    read_in_place(&mut slot, text.payload()).unwrap();
+    slot.room()[0] = 0;
+    assert!(slot.is_empty());
+}

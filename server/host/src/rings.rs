@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use napi_link::frames::{FrameReader, FrameWriter};
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor, Rings};
-use napi_link::streams::{events_out, over_rings, Also, Connection, Inbound, Outbound, RingIn, RingOut, Side, Woken};
+use napi_link::streams::{events_out, over_rings, Also, Connection, Inbound, Outbound, RingIn, RingOut, Side, Take, Woken};
 use napi_protocol::frame::{decode, encode, FrameError};
 use napi_protocol::quick::{is_quick, QuickCall, QuickFrame, Received, QUICK_CALL};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
@@ -101,9 +101,16 @@ impl Port for RingsPort {
         })
     }
 
-    /// As `recv`, a compact call checked where it lies in the reader's buffer and copied once,
-    /// into `call`.
+    /// As `recv`, a compact call copied once, into `call`, and checked there: from the ring
+    /// straight into it when the whole frame is there (a short message too, decoded from
+    /// there), else checked where it lies in the reader's buffer first.
     fn recv_into(&mut self, call: &mut QuickCall) -> Result<Option<ClientMessage>, FrameError> {
+        if let Take::Frame(len) = self.reader.take_ready(call.room())? {
+            return match is_quick(&call.room()[..len], QUICK_CALL) {
+                true => call.read_in_place(len).map(|()| None),
+                false => decode(&call.room()[..len]).map(Some),
+            };
+        }
         self.reader.read_with(|payload| match is_quick(payload, QUICK_CALL) {
             true => call.read(payload).map(|()| None),
             false => decode(payload).map(Some),
