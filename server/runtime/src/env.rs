@@ -3,6 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 
+use super::current::EnvSlot;
 use super::native::{CleanupHook, Finalizer, NativeFn};
 
 /// Index of an env in the runtime's env table.
@@ -59,6 +60,8 @@ pub struct Env {
     pub cleanup_hooks: RefCell<Vec<(NativeFn<CleanupHook>, usize, u64)>>,
     /// Running total of `napi_adjust_external_memory`.
     pub external_memory: Cell<i64>,
+    /// The `napi_env` handle the addon is given: where it leads (`Runtime::add_env` sets it).
+    handle: Cell<*const EnvSlot>,
 }
 
 impl Env {
@@ -81,7 +84,18 @@ impl Env {
             instance_data_seq: Cell::new(0),
             external_memory: Cell::new(0),
             cleanup_hooks: RefCell::new(Vec::new()),
+            handle: Cell::new(std::ptr::null()),
         }
+    }
+
+    /// The `napi_env` handle the addon is given for this env (null for one no runtime added).
+    #[inline(always)]
+    pub fn handle(&self) -> *const EnvSlot {
+        self.handle.get()
+    }
+
+    pub(crate) fn set_handle(&self, slot: &'static EnvSlot) {
+        self.handle.set(slot);
     }
 
     /// Node-API 10 behaviours (references to any value, `napi_cannot_run_js`) apply.
