@@ -4,7 +4,7 @@
 //! a `cdylib`, where each read is a `__tls_get_addr` call). The JS thread installs its runtime
 //! for good; a caller's thread running a direct call enters one for the call's length.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -15,7 +15,7 @@ use super::Runtime;
 /// The threads that may use a runtime, by [`this_thread`]'s id (0: none): the one inside it now
 /// (`Runtime::enter`) and its JS thread (`Runtime::install`), which may use it while no other
 /// is inside. Never freed (`EnvSlot`). Only the thread named writes its id into `entered`, and
-/// one that ends while named there (a leaked `Entered`) ends the process (`EnteredCount`), so
+/// one that ends while named there (a leaked `Entered`) ends the process (`EnteredHere`), so
 /// no later thread given the same id can pass for it.
 #[derive(Default)]
 pub(crate) struct Presence {
@@ -100,8 +100,8 @@ impl EnvSlot {
 thread_local! {
     /// The JS thread's own runtime (`install`), kept alive for the thread's life.
     static INSTALLED: Installed = const { Installed(RefCell::new(None)) };
-    /// How many `Entered` guards this thread holds.
-    static ENTERED: EnteredCount = const { EnteredCount(Cell::new(0)) };
+    /// The runtimes this thread has entered (their presences).
+    static ENTERED: EnteredHere = const { EnteredHere(RefCell::new(Vec::new())) };
 }
 
 /// The JS thread's runtime. When the thread ends, it stops being the runtime's JS thread before
@@ -116,13 +116,25 @@ impl Drop for Installed {
     }
 }
 
-/// The guards a thread holds: one that ends holding one leaves its id in a runtime's presence,
-/// where a thread started later with the same id would pass for it.
-struct EnteredCount(Cell<usize>);
+/// The presences of the runtimes a thread has entered, looked at when it ends: one that still
+/// names it (its `Entered` leaked) would let a thread started later with the same id pass for
+/// it. Noted on entering only; leaving looks at no thread-local.
+struct EnteredHere(RefCell<Vec<&'static Presence>>);
 
-impl Drop for EnteredCount {
+impl EnteredHere {
+    #[inline(always)]
+    fn note(&self, presence: &'static Presence) {
+        let mut entered = self.0.borrow_mut();
+        if !entered.iter().any(|p| std::ptr::eq(*p, presence)) {
+            entered.push(presence);
+        }
+    }
+}
+
+impl Drop for EnteredHere {
     fn drop(&mut self) {
-        if self.0.get() != 0 {
+        let me = this_thread();
+        if self.0.borrow().iter().any(|p| p.entered.load(Relaxed) == me) {
             fatal("a thread ended inside Runtime::enter (its guard leaked)");
         }
     }
@@ -147,7 +159,6 @@ impl Drop for Entered<'_> {
         if self.rt.presence.entered.swap(self.before, Relaxed) != this_thread() {
             fatal("Runtime::enter's guards were dropped out of order");
         }
-        let _ = ENTERED.try_with(|n| n.0.set(n.0.get() - 1));
     }
 }
 
@@ -185,7 +196,8 @@ impl Runtime {
     /// inside before again: a caller's thread running a direct call.
     pub fn enter(rt: &Rc<Runtime>) -> Entered<'_> {
         let rt: &Runtime = rt;
-        let _ = ENTERED.try_with(|n| n.0.set(n.0.get() + 1));
+        // Not noted on a thread whose thread-locals are being destroyed: it is ending anyway.
+        let _ = ENTERED.try_with(|e| e.note(rt.presence));
         let before = rt.presence.entered.swap(this_thread(), Relaxed);
         // Its recursion is limited by this thread's stack while it runs here.
         let stack_before = rt.stack.replace(StackReserve::of_this_thread());
