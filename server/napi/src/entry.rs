@@ -238,3 +238,39 @@ impl Cx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CString;
+
+    use super::super::pointers::Out;
+    use super::super::values::napi_create_int32;
+    use super::*;
+
+    /// `napi_create_int32` with `env` on this thread: its status.
+    fn create_int32(env: usize) -> napi_status {
+        let mut handle: napi_value = std::ptr::null_mut();
+        // SAFETY: `env` is null or a handle `env_handle` gave; the out-pointer is a live local.
+        unsafe { napi_create_int32(env as napi_env, 7, Out::from_raw(&mut handle)) }
+    }
+
+    #[test]
+    fn a_call_is_served_only_on_a_thread_inside_the_envs_runtime_and_never_after_its_end() {
+        let rt = super::super::layer::new_runtime();
+        let id = rt.add_env(8, CString::new("file:///test.node").unwrap());
+        let env = env_handle(&rt, id) as usize;
+        assert_eq!(create_int32(env), status::INVALID_ARG, "no thread has entered the runtime");
+        assert_eq!(create_int32(0), status::INVALID_ARG, "a null env");
+        {
+            let _entered = Runtime::enter(&rt);
+            let handles = rt.handles_mut().open(false);
+            assert_eq!(create_int32(env), status::OK);
+            let elsewhere = std::thread::spawn(move || create_int32(env)).join().unwrap();
+            assert_eq!(elsewhere, status::INVALID_ARG, "a thread that has not entered it");
+            rt.handles_mut().close(handles).unwrap();
+        }
+        assert_eq!(create_int32(env), status::INVALID_ARG, "left");
+        drop(rt);
+        assert_eq!(create_int32(env), status::INVALID_ARG, "after the runtime's end");
+    }
+}
