@@ -156,9 +156,11 @@ impl Drop for Entered<'_> {
         self.rt.stack.set(self.stack_before);
         // Guards of one runtime nest as the scopes that hold them: one dropped before a guard
         // made after it would leave this thread named inside after both.
-        if self.rt.presence.entered.swap(self.before, Relaxed) != this_thread() {
+        let entered = &self.rt.presence.entered;
+        if entered.load(Relaxed) != this_thread() {
             fatal("Runtime::enter's guards were dropped out of order");
         }
+        entered.store(self.before, Relaxed);
     }
 }
 
@@ -198,7 +200,10 @@ impl Runtime {
         let rt: &Runtime = rt;
         // Not noted on a thread whose thread-locals are being destroyed: it is ending anyway.
         let _ = ENTERED.try_with(|e| e.note(rt.presence));
-        let before = rt.presence.entered.swap(this_thread(), Relaxed);
+        // A load and a store, not a swap (a locked instruction): only the thread that may use
+        // the runtime writes here, and the JS lock or a hand-off orders those threads.
+        let before = rt.presence.entered.load(Relaxed);
+        rt.presence.entered.store(this_thread(), Relaxed);
         // Its recursion is limited by this thread's stack while it runs here.
         let stack_before = rt.stack.replace(StackReserve::of_this_thread());
         Entered { rt, before, stack_before }

@@ -391,7 +391,6 @@ impl Runtime {
         // whatever is added meanwhile.
         Some(unsafe { &*env })
     }
-
 }
 
 /// The exception on its way up, between a throw and whoever catches it.
