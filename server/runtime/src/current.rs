@@ -4,7 +4,7 @@
 //! a `cdylib`, where each read is a `__tls_get_addr` call). The JS thread installs its runtime
 //! for good; a caller's thread running a direct call enters one for the call's length.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -101,7 +101,7 @@ thread_local! {
     /// The JS thread's own runtime (`install`), kept alive for the thread's life.
     static INSTALLED: Installed = const { Installed(RefCell::new(None)) };
     /// The runtimes this thread has entered (their presences).
-    static ENTERED: EnteredHere = const { EnteredHere(RefCell::new(Vec::new())) };
+    static ENTERED: EnteredHere = const { EnteredHere { last: Cell::new(None), others: RefCell::new(Vec::new()) } };
 }
 
 /// The JS thread's runtime. When the thread ends, it stops being the runtime's JS thread before
@@ -118,15 +118,29 @@ impl Drop for Installed {
 
 /// The presences of the runtimes a thread has entered, looked at when it ends: one that still
 /// names it (its `Entered` leaked) would let a thread started later with the same id pass for
-/// it. Noted on entering only; leaving looks at no thread-local.
-struct EnteredHere(RefCell<Vec<&'static Presence>>);
+/// it. Noted on entering only (leaving looks at no thread-local), the last one apart: a thread
+/// enters the same runtime call after call.
+struct EnteredHere {
+    last: Cell<Option<&'static Presence>>,
+    others: RefCell<Vec<&'static Presence>>,
+}
 
 impl EnteredHere {
     #[inline(always)]
     fn note(&self, presence: &'static Presence) {
-        let mut entered = self.0.borrow_mut();
-        if !entered.iter().any(|p| std::ptr::eq(*p, presence)) {
-            entered.push(presence);
+        if !self.last.get().is_some_and(|last| std::ptr::eq(last, presence)) {
+            self.note_new(presence);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn note_new(&self, presence: &'static Presence) {
+        if let Some(last) = self.last.replace(Some(presence)) {
+            let mut others = self.others.borrow_mut();
+            if !others.iter().any(|p| std::ptr::eq(*p, last)) {
+                others.push(last);
+            }
         }
     }
 }
@@ -134,7 +148,9 @@ impl EnteredHere {
 impl Drop for EnteredHere {
     fn drop(&mut self) {
         let me = this_thread();
-        if self.0.borrow().iter().any(|p| p.entered.load(Relaxed) == me) {
+        let mut entered = self.others.borrow().clone();
+        entered.extend(self.last.get());
+        if entered.iter().any(|p| p.entered.load(Relaxed) == me) {
             fatal("a thread ended inside Runtime::enter (its guard leaked)");
         }
     }
@@ -152,6 +168,7 @@ pub struct Entered<'a> {
 }
 
 impl Drop for Entered<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.rt.stack.set(self.stack_before);
         // Guards of one runtime nest as the scopes that hold them: one dropped before a guard
@@ -196,6 +213,7 @@ impl Runtime {
 
     /// Makes this thread the one inside `rt` until the answer is dropped, which names the one
     /// inside before again: a caller's thread running a direct call.
+    #[inline]
     pub fn enter(rt: &Rc<Runtime>) -> Entered<'_> {
         let rt: &Runtime = rt;
         // Not noted on a thread whose thread-locals are being destroyed: it is ending anyway.
