@@ -15,8 +15,8 @@ use super::Runtime;
 /// The threads that may use a runtime, by [`this_thread`]'s id (0: none): the one inside it now
 /// (`Runtime::enter`) and its JS thread (`Runtime::install`), which may use it while no other
 /// is inside. Never freed (`EnvSlot`). Only the thread named writes its id into `entered`, and
-/// one that ends while named there (a leaked `Entered`) ends the process (`EnteredHere`), so
-/// no later thread given the same id can pass for it.
+/// a thread that ends while named (a leaked `Entered`, an `exit` inside a call) is forgotten
+/// (`EnteredHere`, `Installed`), so no later thread given the same id can pass for it.
 #[derive(Default)]
 pub(crate) struct Presence {
     entered: AtomicUsize,
@@ -27,6 +27,12 @@ impl Presence {
     /// A presence for a new runtime, kept for the process's life.
     pub(crate) fn leaked() -> &'static Presence {
         Box::leak(Box::default())
+    }
+
+    /// Names `thread` no more, as it ends: a thread started later may get its id.
+    fn forget(&self, thread: usize) {
+        let _ = self.entered.compare_exchange(thread, 0, Relaxed, Relaxed);
+        let _ = self.installed.compare_exchange(thread, 0, Relaxed, Relaxed);
     }
 
     /// Whether this thread may use the runtime now: it entered it, or it is its JS thread and
@@ -128,15 +134,16 @@ struct Installed(RefCell<Option<Rc<Runtime>>>);
 impl Drop for Installed {
     fn drop(&mut self) {
         if let Some(rt) = self.0.borrow().as_ref() {
-            let _ = rt.presence.installed.compare_exchange(this_thread(), 0, Relaxed, Relaxed);
+            rt.presence.forget(this_thread());
         }
     }
 }
 
 /// The presences of the runtimes a thread has entered, looked at when it ends: one that still
-/// names it (its `Entered` leaked) would let a thread started later with the same id pass for
-/// it. Noted on entering only (leaving looks at no thread-local), the last one apart: a thread
-/// enters the same runtime call after call.
+/// names it (its `Entered` leaked, or the process is exiting from inside a call) must stop, or a
+/// thread started later with the same id would pass for it. Noted on entering only (leaving
+/// looks at no thread-local), the last one apart: a thread enters the same runtime call after
+/// call.
 struct EnteredHere {
     last: Cell<Option<&'static Presence>>,
     others: RefCell<Vec<&'static Presence>>,
@@ -165,10 +172,8 @@ impl EnteredHere {
 impl Drop for EnteredHere {
     fn drop(&mut self) {
         let me = this_thread();
-        let mut entered = self.others.borrow().clone();
-        entered.extend(self.last.get());
-        if entered.iter().any(|p| p.entered.load(Relaxed) == me) {
-            fatal("a thread ended inside Runtime::enter (its guard leaked)");
+        for presence in self.others.borrow().iter().copied().chain(self.last.get()) {
+            presence.forget(me);
         }
     }
 }
@@ -269,12 +274,8 @@ mod tests {
 
     #[test]
     fn an_entered_runtime_is_this_threads_until_left_and_holds_no_count_of_its_own() {
-        let installed = Runtime::new(Box::new(NoNative));
-        let (env, other_env) = (new_env(&installed), {
-            let other = Runtime::new(Box::new(NoNative));
-            (new_env(&other), other)
-        });
-        let (other_env, other) = other_env;
+        let (installed, other) = (Runtime::new(Box::new(NoNative)), Runtime::new(Box::new(NoNative)));
+        let (env, other_env) = (new_env(&installed), new_env(&other));
         assert!(!finds(env, &installed), "not yet installed");
         Runtime::install(installed.clone());
         assert!(finds(env, &installed) && !finds(other_env, &other));
@@ -291,6 +292,7 @@ mod tests {
         }
         assert!(!finds(other_env, &other), "leaving names the thread inside before: none");
         assert!(finds(env, &installed));
+        // SAFETY: null, which it refuses.
         assert!(unsafe { EnvSlot::with_entered(std::ptr::null(), |found| found.is_none()) }, "a null env");
     }
 
@@ -327,6 +329,22 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn a_thread_that_ends_inside_a_runtime_is_no_longer_named_there() {
+        let env = std::thread::spawn(|| {
+            let rt = Runtime::new(Box::new(NoNative));
+            let env = new_env(&rt);
+            std::mem::forget(Runtime::enter(&rt));
+            std::mem::forget(rt); // dropped while named inside, it would end the process
+            env as usize
+        })
+        .join()
+        .unwrap();
+        // SAFETY: a slot `Env::handle` gave, never freed.
+        let presence = unsafe { (*(env as *const EnvSlot)).presence };
+        assert_eq!(presence.entered.load(Relaxed), 0, "a later thread given its id would pass for it");
     }
 
     #[test]
