@@ -9,7 +9,7 @@ use super::pointers::Out;
 pub use super::result::{fail, Fail, NapiResult, OrStatus};
 use super::types::*;
 use napi_link::panics::panic_message;
-use napi_runtime::current::EnvSlot;
+use napi_runtime::env::EnvSlot;
 use napi_runtime::{Env, EnvId, ObjectId, Runtime, Value};
 
 /// The runtime and env of the current call, borrowed for it.

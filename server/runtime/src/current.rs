@@ -8,7 +8,6 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use super::env::Env;
 use super::stack::StackReserve;
 use super::Runtime;
 
@@ -19,7 +18,7 @@ use super::Runtime;
 /// (`EnteredHere`, `Installed`), so no later thread given the same id can pass for it.
 #[derive(Default)]
 pub(crate) struct Presence {
-    entered: AtomicUsize,
+    pub(crate) entered: AtomicUsize,
     installed: AtomicUsize,
 }
 
@@ -39,7 +38,7 @@ impl Presence {
     /// no other thread is inside. Two loads and a compare; relaxed, as only this thread writes
     /// its own id, and what the runtime holds is passed between threads by the JS lock.
     #[inline(always)]
-    fn is_here(&self) -> bool {
+    pub(crate) fn is_here(&self) -> bool {
         let me = this_thread();
         match self.entered.load(Relaxed) {
             0 => self.installed.load(Relaxed) == me,
@@ -78,45 +77,6 @@ fn this_thread() -> usize {
     {
         // SAFETY: takes nothing, fails never.
         unsafe { windows_sys::Win32::System::Threading::GetCurrentThreadId() as usize }
-    }
-}
-
-/// What a `napi_env` handle points to: the env, its runtime and that runtime's `Presence`.
-/// Made once for each env (`Runtime::add_env`) and never freed (24 bytes), so that a handle an
-/// addon kept after its runtime's end is still readable, and refused: its presence names no
-/// thread any more.
-#[repr(C)]
-pub struct EnvSlot {
-    presence: &'static Presence,
-    rt: *const Runtime,
-    env: *const Env,
-}
-
-impl EnvSlot {
-    /// The slot for `env` of `rt`, kept for the process's life.
-    pub(crate) fn leaked(rt: &Runtime, env: &Env) -> &'static EnvSlot {
-        Box::leak(Box::new(EnvSlot { presence: rt.presence, rt, env }))
-    }
-
-    /// Runs `f` with the runtime and env behind `slot` if this thread may use that runtime now
-    /// (`None` for a null slot, a call from a thread that has not entered it, or one after its
-    /// end), borrowed.
-    ///
-    /// # Safety
-    /// `slot` is null or a handle [`Env::handle`] gave (Node-API's contract: an addon passes
-    /// the env it was given; any other pointer is undefined behaviour there too).
-    #[inline(always)]
-    pub unsafe fn with_entered<R>(slot: *const EnvSlot, f: impl FnOnce(Option<(&Runtime, &Env)>) -> R) -> R {
-        // SAFETY: null or a slot, never freed (the caller's promise).
-        let Some(slot) = (unsafe { slot.as_ref() }) else { return f(None) };
-        if !slot.presence.is_here() {
-            return f(None);
-        }
-        // SAFETY: this thread installed or entered the runtime, whose `Rc` the `Installed` or
-        // the `Entered` keeps alive while `f` runs (a runtime dropped while named in its
-        // presence ends the process); its envs live as long as it (`Runtime::env`). Nothing
-        // `f` does can end them: a runtime entered inside it is left again before it goes on.
-        f(Some(unsafe { (&*slot.rt, &*slot.env) }))
     }
 }
 
@@ -258,6 +218,7 @@ impl Runtime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::EnvSlot;
     use crate::NoNative;
     use std::ffi::CString;
 

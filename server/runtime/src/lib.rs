@@ -1,7 +1,7 @@
 //! The value heap and JavaScript semantics, in safe Rust.
 //!
 //! One [`Runtime`] lives on the JS thread. Node-API functions (in `crate::napi`) reach it through
-//! the env they are given ([`current::EnvSlot`]); the dispatcher reaches it when it serves a client request. Nothing here
+//! the env they are given ([`env::EnvSlot`]); the dispatcher reaches it when it serves a client request. Nothing here
 //! holds a `RefCell` borrow across a call into native code, a built-in or Python, so those may
 //! re-enter the runtime freely.
 
@@ -371,7 +371,7 @@ impl Runtime {
         let mut envs = self.envs.borrow_mut();
         let id = EnvId(u32::try_from(envs.len()).expect("fewer than 2^32 envs"));
         let env = Rc::new(Env::new(id, module_version, filename));
-        env.set_handle(current::EnvSlot::leaked(self, &env));
+        env.set_handle(env::EnvSlot::leaked(self, &env));
         envs.push(env);
         id
     }
