@@ -56,8 +56,9 @@ pub(crate) struct DirectCall<'a> {
     /// The request id it stands for (its promise's settlement is kept under it).
     pub request: RequestId,
     pub caller: &'a dyn Caller,
-    /// The messages its answer carries ahead of it (a settlement of the promise it answers).
-    kept: RefCell<Vec<ServerMessage>>,
+    /// The messages its answer carries ahead of it (a settlement of the promise it answers):
+    /// the caller's `Served::before`, written where it lies.
+    kept: RefCell<&'a mut Vec<ServerMessage>>,
 }
 
 impl DirectCall<'_> {
@@ -77,8 +78,10 @@ impl Turn {
     #[inline]
     pub(crate) fn caller(&self) -> Option<&DirectCall<'_>> {
         // SAFETY: a turn is copied out of `Turns` only by what runs inside it, while its direct
-        // call is served (see `DirectRef`).
-        self.direct.map(|d| unsafe { &*d.0 })
+        // call is served (see `DirectRef`). The lifetime given is the copy's, no longer than
+        // the call's; the one field that names it, `kept`, is only pushed to (`keep`), never
+        // pointed elsewhere, so a shorter one cannot leave it dangling.
+        self.direct.map(|d| unsafe { &*d.0.cast::<DirectCall<'_>>() })
     }
 }
 
