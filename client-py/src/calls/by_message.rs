@@ -39,7 +39,16 @@ const WAIT_FREE_ROUNDS: u32 = 4;
 /// a top-level request (see `link/channel/busy.rs`). Bounded: a slow call lets the request go
 /// after `WAIT_FREE_ROUNDS` waits, to queue in the host. Each wait passes the exit gate on its
 /// own: a compact call is not inside it yet (`exchange_quick` enters late).
+#[inline]
 pub fn before_top_request(py: Python<'_>, channel: &Channel) -> PyResult<()> {
+    if !channel.busy() {
+        return Ok(());
+    }
+    wait_until_free(py, channel)
+}
+
+#[cold]
+fn wait_until_free(py: Python<'_>, channel: &Channel) -> PyResult<()> {
     for _ in 0..WAIT_FREE_ROUNDS {
         if !channel.busy() {
             return Ok(());
