@@ -83,6 +83,17 @@ impl Late {
             self.0.set(true);
         }
     }
+
+    /// `enter`, answering whether the gate is still open: for a call that may have let the
+    /// binding's lock go since it found the gate open (through a wait that passed the gate on
+    /// its own), which must then start nothing that lets it go again. Counted first, looked at
+    /// second (both sequentially consistent): either this sees the gate closed, or the closer
+    /// sees this thread counted and waits for it.
+    #[must_use]
+    pub fn enter_open(&self) -> bool {
+        self.enter();
+        !is_closed()
+    }
 }
 
 impl Drop for Late {

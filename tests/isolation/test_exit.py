@@ -179,3 +179,41 @@ def test_exit_gives_up_on_an_async_cleanup_hook_that_never_removes_itself(tmp_pa
     )
     assert "did not return" not in done.stderr
     assert log.read_text() == "hook called (never)\ninstance data\n"
+
+
+# The same, the callback called by a compact call (`callKept(1)`: a primitive argument), which
+# enters the exit gate only once it must wait or serve the host's Python call
+# (`exchange_quick`). The callback lets the GIL go once more after exit began, and the
+# finalizer of a cycle collected at finalization lets it go for longer then: a thread that took
+# it back in that window with our frames on its stack, not counted inside the gate, aborted the
+# process. Inside the gate, exit waits for the callback to return instead. The two sleeps only
+# make that window certain.
+COMPACT_CALL_CALLBACK_RETURNING_AT_EXIT = f"""
+import atexit, os, threading, time
+from napi_python import addon_info, load_addon
+fns = load_addon({str(addon_path("functions"))!r})
+inside, exiting = threading.Event(), threading.Event()
+atexit.register(exiting.set)
+def callback(x):
+    inside.set()
+    exiting.wait()
+    time.sleep(0.2)
+    return x
+class SlowToGo:
+    def __del__(self, sleep=time.sleep):
+        sleep(0.6)
+fns.keep(callback)
+conn = addon_info(fns).exports._napi_conn
+before = conn._compact_calls
+threading.Thread(target=fns.callKept, args=(1,), daemon=True).start()
+inside.wait()
+assert conn._compact_calls == before + 1, "callKept(1) went as a request"
+print("compact")
+cycle = SlowToGo()
+cycle.me = cycle
+del cycle
+"""
+
+
+def test_exiting_while_a_compact_calls_callback_is_about_to_return_does_not_abort():
+    assert_exits_cleanly(COMPACT_CALL_CALLBACK_RETURNING_AT_EXIT, runs=3, stdout="compact\n")

@@ -16,6 +16,7 @@ use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error};
 use crate::state::hooks::dead_error;
 use crate::values::from_python::Converter;
+use crate::values::to_python::is_primitive;
 use napi_client::link::channel::{Channel, Dead};
 use napi_client::session::exchange::{exchange, Exchange};
 
@@ -36,13 +37,23 @@ const WAIT_FREE_ROUNDS: u32 = 4;
 
 /// Lets the threads whose requests the host is busy with have the GIL before this thread sends
 /// a top-level request (see `link/channel/busy.rs`). Bounded: a slow call lets the request go
-/// after `WAIT_FREE_ROUNDS` waits, to queue in the host.
+/// after `WAIT_FREE_ROUNDS` waits, to queue in the host. Each wait passes the exit gate on its
+/// own: a compact call is not inside it yet (`exchange_quick` enters late).
+#[inline]
 pub fn before_top_request(py: Python<'_>, channel: &Channel) -> PyResult<()> {
+    if !channel.busy() {
+        return Ok(());
+    }
+    wait_until_free(py, channel)
+}
+
+#[cold]
+fn wait_until_free(py: Python<'_>, channel: &Channel) -> PyResult<()> {
     for _ in 0..WAIT_FREE_ROUNDS {
         if !channel.busy() {
             return Ok(());
         }
-        exit_gate::allow_threads_inside(py, || channel.wait_free(WAIT_FREE_AT_MOST)).ok_or_else(exiting_error)?;
+        exit_gate::allow_threads(py, || channel.wait_free(WAIT_FREE_AT_MOST)).ok_or_else(exiting_error)?;
     }
     Ok(())
 }
@@ -69,6 +80,13 @@ impl Exchange for ChainServer<'_, '_, '_> {
     #[inline]
     fn reply(&self, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
         answered(self.0.conn.get(), self.0, id, outcome)
+    }
+
+    /// A primitive (`answers::primitive_answer`; the drops it handles pass the exit gate on
+    /// their own, `Connection::handle_drops`).
+    #[inline]
+    fn plain_reply(&self, outcome: &Outcome) -> bool {
+        matches!(outcome, Outcome::Ok(v) if is_primitive(v))
     }
 
     fn dead(&self, dead: &Arc<Dead>) -> PyErr {

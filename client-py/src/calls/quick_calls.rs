@@ -42,9 +42,13 @@ pub fn call_quick(
     if !frame.write_call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), &quick) {
         return None;
     }
-    // Inside the exit gate as any request is (`requests::request_with`), Python callbacks
-    // included; a panic on the way is an ordinary exception.
-    Some(caught(slf.py(), || exit_gate::inside(|| send(slf, &mut frame)).unwrap_or_else(|| Err(exiting_error()))))
+    // The exchange enters the exit gate only if the call waits, runs Python code or fails
+    // (`exchange_quick`): a lone call answered at once keeps the GIL throughout, and spends no
+    // locked instruction on the gate. A panic on the way is an ordinary exception.
+    if !exit_gate::is_open() {
+        return Some(Err(exiting_error()));
+    }
+    Some(caught(slf.py(), || send(slf, &mut frame)))
 }
 
 /// Names the call's request, sends it and waits for its answer.

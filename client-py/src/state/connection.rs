@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 
 use napi_client::link::channel::Channel;
 
+use crate::exit_gate;
 use crate::proxy::table::Proxies;
 use crate::state::exported::Exported;
 use crate::state::finished::Finished;
@@ -52,16 +53,19 @@ impl Connection {
     }
 
     /// Forgets the Python objects the host let go, unless they were sent again since (those
-    /// sends are still in flight and the host will count them).
+    /// sends are still in flight and the host will count them). Their destructors, and a lent
+    /// buffer's release, may run Python code that lets the GIL go: that runs inside the exit
+    /// gate, as a call answered without entering it (a lone compact call's, a direct call's)
+    /// is not, and once exit has begun it is left undone.
     #[inline]
     pub fn handle_drops(&self) {
         // A look first: nearly always there are none, and this follows every request.
         if self.channel.has_drops() {
-            self.exported.forget_dropped(&self.channel);
+            exit_gate::inside(|| self.exported.forget_dropped(&self.channel));
         }
         // Python buffers an in-process host gave back are Python's alone again.
         if self.channel.shm.lends.any_back() {
-            self.release_lends();
+            exit_gate::inside(|| self.release_lends());
         }
     }
 

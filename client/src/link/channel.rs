@@ -230,7 +230,17 @@ impl Channel {
         crate::link::forks::generation() != self.calls_in.load(Ordering::Relaxed)
     }
 
+    /// The host's end, if it came (or this process is a fork): two loads when it did not.
+    #[inline]
     pub fn dead(&self) -> Option<Arc<Dead>> {
+        if !self.forked() && !self.died.load(Ordering::Acquire) {
+            return None;
+        }
+        self.how_dead()
+    }
+
+    #[cold]
+    fn how_dead(&self) -> Option<Arc<Dead>> {
         if self.forked() {
             return Some(self.forked_death());
         }
@@ -300,6 +310,7 @@ impl Channel {
     }
 
     /// Whether the host has requests to answer or waits for a Python call's answer (`Busy`).
+    #[inline]
     pub fn busy(&self) -> bool {
         self.busy.busy()
     }

@@ -16,6 +16,7 @@ use napi_protocol::{
 
 use super::held::release_outcome;
 use super::in_flight::InFlight;
+use crate::exit_gate::Late;
 use crate::link::channel::{Alone, Channel, Dead, Incoming};
 
 /// What a caller does with the host's calls and events, on the chain it serves.
@@ -50,6 +51,13 @@ pub trait Exchange: Serve {
 
     /// The reply to request `id`, as the caller answers it.
     fn reply(&self, id: RequestId, outcome: Outcome) -> Result<Self::Answer, Self::Error>;
+
+    /// Whether `reply` makes `outcome` its answer without letting the caller's lock go or
+    /// running the caller's code (a binding's primitive): a lone compact call answered so never
+    /// enters the exit gate (`exchange_quick`). No, unless the caller says so.
+    fn plain_reply(&self, _outcome: &Outcome) -> bool {
+        false
+    }
 
     /// The host can no longer answer.
     fn dead(&self, dead: &Arc<Dead>) -> Self::Error;
@@ -90,6 +98,14 @@ pub fn exchange<X: Exchange>(channel: &Channel, x: &X, request: Request, top: bo
 /// named so already (`QuickFrame::request`). A top-level one of a caller that looks first,
 /// alone with its host, reads its own reply with no bookkeeping unless it must wait
 /// (`Channel::read_alone`).
+///
+/// The caller found the exit gate open (`exit_gate::is_open`) and has kept its lock since; the
+/// exchange enters the gate (`exit_gate::Late`) before anything that may let that lock go or run
+/// the caller's code: a wait, a call or event served, an answer other than a plain one, a dead
+/// host's error. A lone call answered plainly (`Exchange::plain_reply`) does none of these and
+/// never enters: from the gate's look to its answer this thread keeps the lock, so exit cannot
+/// finalize the interpreter under it (the writer's lock, if another thread holds it, is waited
+/// for through `exit_gate::blocking_wait`, which passes the gate on its own).
 #[inline]
 pub fn exchange_quick<X: Exchange>(
     channel: &Channel,
@@ -107,21 +123,55 @@ pub fn exchange_quick<X: Exchange>(
         if let Err(d) = channel.send_quick(frame, deadline) {
             channel.leave_alone();
             x.ended(id);
+            let _gate = inside_gate(x)?;
             return Err(x.dead(&d));
         }
         return match channel.look_alone(id, budget) {
             Alone::Reply(outcome) => {
-                let answer = x.reply(id, outcome);
+                let answer = if x.plain_reply(&outcome) { x.reply(id, outcome) } else { reply_inside(channel, x, id, outcome) };
+                // A reply that made no promise (`look_alone`) leaves at most a settlement the
+                // host sent to let go, nothing of the caller's: no code of the caller's runs.
                 x.ended(id);
                 answer
             }
             Alone::Registered(first) => {
-                let _in_flight = InFlight::registered(channel, id, chain, top, |id| x.ended(id));
-                wait_for_reply(channel, x, id, chain, first, deadline)
+                let in_flight = InFlight::registered(channel, id, chain, top, |id| x.ended(id));
+                let _gate = inside_gate(x)?;
+                let answer = wait_for_reply(channel, x, id, chain, first, deadline);
+                // Inside the gate: `ended` may let go of a settlement the caller made.
+                drop(in_flight);
+                answer
             }
         };
     }
+    let _gate = inside_gate(x)?;
     exchange_sending(channel, x, id, chain, top, |deadline| channel.send_quick(frame, deadline))
+}
+
+/// This thread inside the exit gate until the guard drops, for what may let the caller's lock
+/// go or run its code: the caller's `exiting` error once exit has begun, as a wait refused
+/// then answers.
+#[inline]
+fn inside_gate<X: Exchange>(x: &X) -> Result<Late, X::Error> {
+    let gate = Late::default();
+    if gate.enter_open() {
+        Ok(gate)
+    } else {
+        Err(x.exiting())
+    }
+}
+
+/// `reply` of a lone call whose answer is not plain, inside the exit gate; once exit has begun,
+/// the outcome's holds are given back and the caller answers `exiting`.
+#[cold]
+fn reply_inside<X: Exchange>(channel: &Channel, x: &X, id: RequestId, outcome: Outcome) -> Result<X::Answer, X::Error> {
+    match inside_gate(x) {
+        Ok(_gate) => x.reply(id, outcome),
+        Err(e) => {
+            release_outcome(&outcome, channel);
+            Err(e)
+        }
+    }
 }
 
 /// `exchange` of request `id` of `chain`, which `send` sends.

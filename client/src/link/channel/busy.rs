@@ -30,11 +30,13 @@ pub(super) struct Busy {
 
 impl Busy {
     /// Whether a Python call (or a cycle question) is owed.
+    #[inline]
     pub fn owed(&self) -> bool {
         self.owed.load(Ordering::SeqCst) > 0
     }
 
     /// Whether the host has a request to answer or waits for a Python call's answer.
+    #[inline]
     pub fn busy(&self) -> bool {
         self.owed() || self.in_flight.load(Ordering::SeqCst) > 0
     }

@@ -44,19 +44,25 @@ impl Channel {
     }
 
     /// What a send's outcome means for the caller.
+    #[inline]
     fn sent(&self, sent: Result<(), FrameError>) -> Result<(), Arc<Dead>> {
         if let Some(host) = &self.in_process {
             host.mail();
         }
-        match sent {
-            Ok(()) => Ok(()),
+        sent.or_else(|e| self.not_sent(e))
+    }
+
+    /// What a failed send means for the caller.
+    #[cold]
+    fn not_sent(&self, e: FrameError) -> Result<(), Arc<Dead>> {
+        match e {
             // The host read nothing of a full ring before the call's deadline.
-            Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => Err(self.expire()),
+            FrameError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => Err(self.expire()),
             // The host broke the index of the ring it reads.
-            Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(self.invalid(FrameError::Io(e))),
+            FrameError::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(self.invalid(FrameError::Io(e))),
             // A broken pipe means the host died: the reader will find out how.
-            Err(FrameError::Io(_)) => Ok(()),
-            Err(e) => Err(self.die(format!("cannot encode a request: {e}"))),
+            FrameError::Io(_) => Ok(()),
+            e => Err(self.die(format!("cannot encode a request: {e}"))),
         }
     }
 
@@ -68,8 +74,18 @@ impl Channel {
     }
 
     /// The notices of the segments we retired since the last message: to be sent ahead of it,
-    /// or told an in-process host at once.
+    /// or told an in-process host at once. A look at a flag when there are none, as there
+    /// nearly always are.
+    #[inline]
     fn retired(&self) -> Vec<ClientMessage> {
+        if !self.shm.has_retired() {
+            return Vec::new();
+        }
+        self.take_retired()
+    }
+
+    #[cold]
+    fn take_retired(&self) -> Vec<ClientMessage> {
         let retired = self.shm.take_retired();
         if let Some(host) = &self.in_process {
             retired.into_iter().for_each(|id| host.client_segment_retired(id));
