@@ -23,7 +23,9 @@ printed as the median with the range: a change shows only beyond that spread.
 every thread of the process (the host thread's share in, its idle looks too), median of three;
 `rust_add_here` and `rust_callback_here` are the same calls to a host made with
 `js_thread="current"` (the calling thread is the host's JS thread, no relay), counted on the
-calling thread.
+calling thread; `xxh32_here` and `microtime_here` likewise call two packages from npm
+(`@node-rs/xxhash`'s `xxh32(b"hello")`, a napi-rs addon; microtime's `now()`, a node-addon-api
+one; installed by `scripts/npm-install`).
 
 `--isolated` counts a call to an isolated host instead, on each side: the host's JS thread
 (the `napi-hostd` napi_python would run, under callgrind through `$NAPI_HOSTD`, the client
@@ -77,7 +79,11 @@ options = dict(sandbox=False, timeout=600) if isolated else {{}}
 op, n = sys.argv[1], int(sys.argv[2])
 if op.endswith("_here"):
     options = dict(js_thread="current")
-a = load_addon(addon_path("rust_addon" if op.startswith("rust_") else "bench"), isolated=isolated, **options)
+npm = {{"xxh32": "@node-rs/xxhash-linux-x64-gnu/xxhash.linux-x64-gnu.node",
+       "microtime": "microtime/prebuilds/linux-x64/node.napi.node"}}
+name = op.removesuffix("_here")
+library = {npm_modules!r} + "/" + npm[name] if name in npm else addon_path("rust_addon" if op.startswith("rust_") else "bench")
+a = load_addon(library, isolated=isolated, **options)
 f = module()
 one = lambda: 1
 same = lambda x: x
@@ -91,12 +97,14 @@ call = {{
     "object16": lambda: a.makeObject16(),
     "rust_callback": lambda: a.callWith(same, 1),
     "rust_add": lambda: a.addI32(1, 2),
-}}[op.removesuffix("_here")]
+    "xxh32": lambda: a.xxh32(b"hello"),
+    "microtime": lambda: a.now(),
+}}[name]
 for _ in range(n):
     call()
 """
 OPS = ["floor", "noop", "add", "echo", "bytes", "callback", "object16", "rust_callback", "rust_add"]
-OPS += ["rust_add_here", "rust_callback_here"]
+OPS += ["rust_add_here", "rust_callback_here", "xxh32_here", "microtime_here"]
 # Relayed in-process: their path moves with time under callgrind (the docstring), so they are
 # counted this many times.
 RELAYED = {"rust_callback", "rust_add"}
@@ -171,7 +179,9 @@ def main() -> None:
     goals = Goals()
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "calls.py"
-        script.write_text(CHILD.format(tests=str(HERE.parent), bench=str(HERE)))
+        script.write_text(
+            CHILD.format(tests=str(HERE.parent), bench=str(HERE), npm_modules=str(HERE.parent / "npm" / "node_modules"))
+        )
         if isolated:
             print("instructions per isolated call: the host's JS thread, the client's calling thread")
             print(f"{'operation':13} {'host':>8} {'client':>8}")
