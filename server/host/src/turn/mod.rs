@@ -56,9 +56,8 @@ pub(crate) struct DirectCall<'a> {
     /// The request id it stands for (its promise's settlement is kept under it).
     pub request: RequestId,
     pub caller: &'a dyn Caller,
-    /// The messages its answer carries ahead of it (a settlement of the promise it answers):
-    /// the caller's `Served::before`, written where it lies.
-    kept: RefCell<&'a mut Vec<ServerMessage>>,
+    /// The messages its answer carries ahead of it (a settlement of the promise it answers).
+    kept: RefCell<Vec<ServerMessage>>,
 }
 
 impl DirectCall<'_> {
@@ -69,7 +68,7 @@ impl DirectCall<'_> {
 }
 
 /// A turn's direct call, its lifetime erased: it lives on the stack of `serve_direct`, and every
-/// turn that names it ends before that returns (`in_turn` ends its turn however its run ends).
+/// turn that names it ends before that returns (`in_turn` pops its turn however it ends).
 #[derive(Clone, Copy)]
 struct DirectRef(*const DirectCall<'static>);
 
@@ -77,21 +76,19 @@ impl Turn {
     /// The direct call this turn runs within (see `Turn::direct`), whose caller is on this thread.
     #[inline]
     pub(crate) fn caller(&self) -> Option<&DirectCall<'_>> {
-        // SAFETY: a turn is copied out of `Turns` only by what runs inside it, while its direct
-        // call is served (see `DirectRef`). The lifetime given is the copy's, no longer than
-        // the call's; the one field that names it, `kept`, is only pushed to (`keep`), never
-        // pointed elsewhere, so a shorter one cannot leave it dangling.
-        self.direct.map(|d| unsafe { &*d.0.cast::<DirectCall<'_>>() })
+        // SAFETY: a turn is copied out of the stack only by what runs inside it, while its direct
+        // call is served (see `DirectRef`).
+        self.direct.map(|d| unsafe { &*d.0 })
     }
 }
 
-/// The turn a new one hid is the innermost again, however the new one's run ends.
-struct EndTurn<'a>(&'a Cell<Option<Turn>>, Option<Turn>);
+/// Pops the innermost turn, however its run ends.
+struct EndTurn<'a>(&'a RefCell<Vec<Turn>>);
 
 impl Drop for EndTurn<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.0.set(self.1);
+        self.0.borrow_mut().pop();
     }
 }
 
@@ -106,13 +103,11 @@ impl Drop for EndDirectCall<'_> {
     }
 }
 
-/// The turn being served (the innermost; each outer one is kept by the `in_turn` of the turn
-/// inside it, on its stack, until that one ends: turns end in the order opposite to their
-/// beginning, so no list of them is needed), and the direct call in progress on this thread
-/// (the innermost), which the turns begun meanwhile run within.
+/// The turns being served, innermost last, and the direct call in progress on this thread (the
+/// innermost), which the turns begun meanwhile run within.
 #[derive(Default)]
 pub(crate) struct Turns {
-    innermost: Cell<Option<Turn>>,
+    stack: RefCell<Vec<Turn>>,
     direct: Cell<Option<DirectRef>>,
 }
 
@@ -121,15 +116,15 @@ impl Host {
     #[inline]
     pub(crate) fn in_turn<R>(&self, chain: ChainId, kind: TurnKind, f: impl FnOnce() -> R) -> R {
         let turns = &self.turns;
-        let outer = turns.innermost.replace(Some(Turn { chain, kind, direct: turns.direct.get() }));
-        let _end = EndTurn(&turns.innermost, outer);
+        turns.stack.borrow_mut().push(Turn { chain, kind, direct: turns.direct.get() });
+        let _end = EndTurn(&turns.stack);
         f()
     }
 
     /// The turn being served (the innermost), if any.
     #[inline]
     pub(crate) fn turn(&self) -> Option<Turn> {
-        self.turns.innermost.get()
+        self.turns.stack.borrow().last().copied()
     }
 
     /// Runs `f` with the caller of the direct turn being served (its arguments, answer and
@@ -143,6 +138,6 @@ impl Host {
     /// Whether no turn is being served (the top level, between requests).
     #[inline]
     pub(crate) fn at_top(&self) -> bool {
-        self.turns.innermost.get().is_none()
+        self.turns.stack.borrow().is_empty()
     }
 }
