@@ -142,3 +142,18 @@ def test_a_promise_a_compact_call_answers_settles_however_soon_it_settles(load):
         return [await bench.asyncAdd(i, 1) for i in range(2000)]
 
     assert asyncio.run(many()) == [i + 1 for i in range(2000)]
+
+
+def test_eight_arguments_of_every_compact_kind_arrive_in_order(load):
+    """A compact call's arguments are made into the direct call's in their order, each of its
+    kind, up to the eighth: `Array.of` gives back what it was called with."""
+    functions = load("functions")
+    array = napi_python.js.global_this(functions).Array
+    args = [1.5, "text", b"\x00\xff", True, False, None, null, -7]
+    before = compact_calls(functions)
+    made = array.of(*args)
+    if not IN_PROCESS:
+        assert compact_calls(functions) - before == 1
+    got = [made[i] for i in range(len(args))]
+    assert bytes(memoryview(got[2])) == b"\x00\xff"
+    assert got[:2] + got[3:] == [1.5, "text", True, False, None, None, -7]

@@ -58,6 +58,24 @@ def test_python_callbacks_run_inline_on_the_calling_thread_nested_included(addon
     assert seen == [(me, me, 1)] * 2
 
 
+def test_a_call_nested_in_a_callback_leaves_the_outer_call_its_turn(addons):
+    """After a call its callback made into the same host returns, the outer call's turn is the
+    one being served again: its answer, a string or a container, is copied straight into its
+    own caller's objects through that turn, twice nested included."""
+    fns = addons("functions")
+
+    def answer(depth):
+        return f"inner {depth}" if depth % 2 else {"n": depth}
+
+    def inner(depth):
+        if depth:
+            assert fns.call(lambda: inner(depth - 1), None) == answer(depth - 1)
+        return answer(depth)
+
+    for depth in range(3):
+        assert fns.call(lambda depth=depth: inner(depth), None) == answer(depth)
+
+
 def test_a_python_exception_in_a_callback_comes_back_as_itself(addons):
     fns = addons("functions")
 

@@ -2,9 +2,10 @@
 //! its arguments made into the heap from where they lie, and answered by a compact reply when
 //! its answer is a primitive (by the usual reply otherwise).
 
+use std::mem::MaybeUninit;
+
 use napi_protocol::quick::{QuickArg, QuickCall, QuickFrame, QUICK_ARGS};
 use napi_protocol::{Outcome, Value};
-use smallvec::SmallVec;
 
 use crate::turn::{Arg, Call, TurnKind};
 use crate::Host;
@@ -12,19 +13,10 @@ use crate::Host;
 impl Host {
     /// Serves `call`, read from the rings, and answers it.
     pub(crate) fn serve_quick(&self, call: &QuickCall) {
-        let mut args = SmallVec::<[Arg<'_>; QUICK_ARGS]>::new();
-        for i in 0..call.len() {
-            args.push(arg(call.arg(i)));
-        }
-        let c = Call {
-            id: call.id,
-            chain: call.chain,
-            func: call.func,
-            this: call.this,
-            args: &args,
-            releases: Vec::new(),
-            forgotten: Vec::new(),
-        };
+        let mut slots = [const { MaybeUninit::<Arg<'_>>::uninit() }; QUICK_ARGS];
+        let args = args_into(call, &mut slots);
+        let c =
+            Call { id: call.id, chain: call.chain, func: call.func, this: call.this, args, releases: Vec::new(), forgotten: Vec::new() };
         let mut outcome = Outcome::Ok(Value::Undefined);
         self.answer_call(&c, TurnKind::Request, &mut outcome);
         let quick = match &outcome {
@@ -49,6 +41,21 @@ impl Host {
             self.client_gone();
         }
     }
+}
+
+/// A compact call's arguments as a direct call's, written into `slots`: a compact argument owns
+/// nothing (a number, a primitive, text or bytes lent by the call's frame), so the slots are
+/// never dropped, and no vector's length and capacity are kept on the way.
+#[inline(always)]
+fn args_into<'a, 'b>(call: &'a QuickCall, slots: &'b mut [MaybeUninit<Arg<'a>>; QUICK_ARGS]) -> &'b [Arg<'a>] {
+    // `QuickCall::arg` checks each index against the count, itself at most QUICK_ARGS.
+    let n = call.len().min(QUICK_ARGS);
+    for (i, slot) in slots[..n].iter_mut().enumerate() {
+        slot.write(arg(call.arg(i)));
+    }
+    // SAFETY: the first `n` slots were written just above, and `MaybeUninit<Arg>` has the
+    // layout of `Arg`; the slice borrows `slots`, which outlives it.
+    unsafe { std::slice::from_raw_parts(slots.as_ptr().cast::<Arg<'a>>(), n) }
 }
 
 /// A compact call's argument as a direct call's.

@@ -32,12 +32,13 @@ impl Host {
             self.take_in_client_news();
             self.take_in_mirrors();
         }
-        let call = DirectCall { request: op.id(), caller, kept: RefCell::default() };
+        let Served { before, outcome } = out;
+        let call = DirectCall { request: op.id(), caller, kept: RefCell::new(before) };
         let erased = DirectRef(std::ptr::from_ref(&call).cast());
         let end = EndDirectCall(&self.turns.direct, self.turns.direct.replace(Some(erased)));
         match op {
-            Direct::Request(req) => set_outcome(&mut out.outcome, self.answer(req, TurnKind::Direct)),
-            Direct::Call(call) => self.answer_call(call, TurnKind::Direct, &mut out.outcome),
+            Direct::Request(req) => set_outcome(outcome, self.answer(req, TurnKind::Direct)),
+            Direct::Call(call) => self.answer_call(call, TurnKind::Direct, outcome),
         }
         // What a reply would carry ahead of it (the addon's writes to mirrored buffers above
         // all), and the promise jobs that follow a top-level request: the word looked at once
@@ -49,7 +50,6 @@ impl Host {
             }
         }
         drop(end);
-        out.before = call.kept.into_inner();
         self.after_direct_call();
     }
 }

@@ -56,8 +56,9 @@ pub(crate) struct DirectCall<'a> {
     /// The request id it stands for (its promise's settlement is kept under it).
     pub request: RequestId,
     pub caller: &'a dyn Caller,
-    /// The messages its answer carries ahead of it (a settlement of the promise it answers).
-    kept: RefCell<Vec<ServerMessage>>,
+    /// The messages its answer carries ahead of it (a settlement of the promise it answers):
+    /// the caller's `Served::before`, written where it lies.
+    kept: RefCell<&'a mut Vec<ServerMessage>>,
 }
 
 impl DirectCall<'_> {
@@ -68,7 +69,7 @@ impl DirectCall<'_> {
 }
 
 /// A turn's direct call, its lifetime erased: it lives on the stack of `serve_direct`, and every
-/// turn that names it ends before that returns (`in_turn` pops its turn however it ends).
+/// turn that names it ends before that returns (`in_turn` ends its turn however its run ends).
 #[derive(Clone, Copy)]
 struct DirectRef(*const DirectCall<'static>);
 
@@ -76,19 +77,21 @@ impl Turn {
     /// The direct call this turn runs within (see `Turn::direct`), whose caller is on this thread.
     #[inline]
     pub(crate) fn caller(&self) -> Option<&DirectCall<'_>> {
-        // SAFETY: a turn is copied out of the stack only by what runs inside it, while its direct
-        // call is served (see `DirectRef`).
-        self.direct.map(|d| unsafe { &*d.0 })
+        // SAFETY: a turn is copied out of `Turns` only by what runs inside it, while its direct
+        // call is served (see `DirectRef`). The lifetime given is the copy's, no longer than
+        // the call's; the one field that names it, `kept`, is only pushed to (`keep`), never
+        // pointed elsewhere, so a shorter one cannot leave it dangling.
+        self.direct.map(|d| unsafe { &*d.0.cast::<DirectCall<'_>>() })
     }
 }
 
-/// Pops the innermost turn, however its run ends.
-struct EndTurn<'a>(&'a RefCell<Vec<Turn>>);
+/// The turn a new one hid is the innermost again, however the new one's run ends.
+struct EndTurn<'a>(&'a Cell<Option<Turn>>, Option<Turn>);
 
 impl Drop for EndTurn<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.0.borrow_mut().pop();
+        self.0.set(self.1);
     }
 }
 
@@ -103,11 +106,13 @@ impl Drop for EndDirectCall<'_> {
     }
 }
 
-/// The turns being served, innermost last, and the direct call in progress on this thread (the
-/// innermost), which the turns begun meanwhile run within.
+/// The turn being served (the innermost; each outer one is kept by the `in_turn` of the turn
+/// inside it, on its stack, until that one ends: turns end in the order opposite to their
+/// beginning, so no list of them is needed), and the direct call in progress on this thread
+/// (the innermost), which the turns begun meanwhile run within.
 #[derive(Default)]
 pub(crate) struct Turns {
-    stack: RefCell<Vec<Turn>>,
+    innermost: Cell<Option<Turn>>,
     direct: Cell<Option<DirectRef>>,
 }
 
@@ -116,15 +121,15 @@ impl Host {
     #[inline]
     pub(crate) fn in_turn<R>(&self, chain: ChainId, kind: TurnKind, f: impl FnOnce() -> R) -> R {
         let turns = &self.turns;
-        turns.stack.borrow_mut().push(Turn { chain, kind, direct: turns.direct.get() });
-        let _end = EndTurn(&turns.stack);
+        let outer = turns.innermost.replace(Some(Turn { chain, kind, direct: turns.direct.get() }));
+        let _end = EndTurn(&turns.innermost, outer);
         f()
     }
 
     /// The turn being served (the innermost), if any.
     #[inline]
     pub(crate) fn turn(&self) -> Option<Turn> {
-        self.turns.stack.borrow().last().copied()
+        self.turns.innermost.get()
     }
 
     /// Runs `f` with the caller of the direct turn being served (its arguments, answer and
@@ -138,6 +143,6 @@ impl Host {
     /// Whether no turn is being served (the top level, between requests).
     #[inline]
     pub(crate) fn at_top(&self) -> bool {
-        self.turns.stack.borrow().is_empty()
+        self.turns.innermost.get().is_none()
     }
 }
