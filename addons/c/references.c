@@ -1,6 +1,8 @@
 /* Chapter "references": napi_create_reference / ref / unref / delete / get_reference_value,
  * references kept across calls, and the global object real addons reach through
  * napi_get_global. */
+#include <stdlib.h>
+
 #include "common.h"
 
 #define MAX_REFS 64
@@ -167,6 +169,48 @@ static napi_value JsonStringify(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* What an env's end lets a finalizer do (node's test_env_teardown_gc does this and returns before
+ * its free): armTeardownProbe(path) wraps a new object, kept alive by a reference until the env
+ * ends, whose finalizer then reads the global's "cleanup" and calls it, appending each call's
+ * status to the file at path ("get_global 0", ...). The probe's memory is freed whatever the
+ * statuses. */
+typedef struct {
+  char path[512];
+  napi_ref keep;
+} TeardownProbe;
+
+static void log_status(const char* path, const char* call, napi_status status) {
+  FILE* f = fopen(path, "a");
+  if (f == NULL) return;
+  fprintf(f, "%s %d\n", call, (int)status);
+  fclose(f);
+}
+
+static void TeardownProbeFinalize(napi_env env, void* data, void* hint) {
+  (void)hint;
+  TeardownProbe* probe = data;
+  napi_value global = NULL, cleanup = NULL;
+  log_status(probe->path, "get_global", napi_get_global(env, &global));
+  log_status(probe->path, "get_named_property", napi_get_named_property(env, global, "cleanup", &cleanup));
+  log_status(probe->path, "call_function", napi_call_function(env, global, cleanup, 0, NULL, NULL));
+  log_status(probe->path, "delete_reference", napi_delete_reference(env, probe->keep));
+  free(probe);
+}
+
+static napi_value ArmTeardownProbe(napi_env env, napi_callback_info info) {
+  napi_value argv[1], object;
+  TeardownProbe* probe = calloc(1, sizeof(*probe));
+  NODE_API_ASSERT(env, probe != NULL, "out of memory");
+  if (!get_args(env, info, 1, argv, NULL) || !get_utf8(env, argv[0], probe->path, sizeof(probe->path))) {
+    free(probe);
+    return NULL;
+  }
+  NODE_API_CALL(env, napi_create_object(env, &object));
+  NODE_API_CALL(env, napi_wrap(env, object, probe, TeardownProbeFinalize, NULL, NULL));
+  NODE_API_CALL(env, napi_create_reference(env, object, 1, &probe->keep));
+  return make_undefined(env);
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       DECLARE_METHOD("createRef", CreateRef),
@@ -181,6 +225,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("globalIsStable", GlobalIsStable),
       DECLARE_METHOD("constructGlobal", ConstructGlobal),
       DECLARE_METHOD("jsonStringify", JsonStringify),
+      DECLARE_METHOD("armTeardownProbe", ArmTeardownProbe),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

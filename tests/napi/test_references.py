@@ -7,8 +7,13 @@ Statuses were recorded under node 20 with a module that declares no Node-API ver
 
 from __future__ import annotations
 
-import pytest
+import subprocess
 
+import pytest
+from conftest import addon_path
+from node_oracle import oracle_node
+
+import napi_python
 from napi_python import JSObject, js
 
 NAPI_OK = 0
@@ -138,3 +143,26 @@ def test_global_error_constructors_make_errors(load, name):
 def test_global_json_stringify(load):
     addon = load("references")
     assert addon.jsonStringify({"a": [1, "x", js.null]}) == '{"a":[1,"x",null]}'
+
+
+def test_a_finalizer_at_the_envs_end_may_not_run_js_as_under_node(load, tmp_path):
+    # The finalizer reads global.cleanup and calls it: an env's end refuses both with
+    # napi_pending_exception (a module of Node-API 8), lets it delete its reference, and the
+    # probe frees its memory after (node's own test_env_teardown_gc returns before its free).
+    log = tmp_path / "log"
+    script = (
+        "require(process.argv[1]).armTeardownProbe(process.argv[2]);"
+        "globalThis.cleanup = () => { throw new Error('ran at teardown'); };"
+    )
+    subprocess.run([oracle_node(), "-e", script, addon_path("references"), str(log)], check=True, timeout=60)
+    under_node = log.read_text().splitlines()
+    log.unlink()
+    assert under_node == ["get_global 0", "get_named_property 10", "call_function 10", "delete_reference 0"]
+
+    ran = []
+    addon = load("references")
+    addon.armTeardownProbe(str(log))
+    js.set(js.global_this(addon), "cleanup", lambda: ran.append("cleanup"))
+    napi_python.close(addon)
+    assert log.read_text().splitlines() == under_node
+    assert ran == []
