@@ -3,7 +3,9 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 
+use super::current::Presence;
 use super::native::{CleanupHook, Finalizer, NativeFn};
+use super::Runtime;
 
 /// Index of an env in the runtime's env table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,6 +61,8 @@ pub struct Env {
     pub cleanup_hooks: RefCell<Vec<(NativeFn<CleanupHook>, usize, u64)>>,
     /// Running total of `napi_adjust_external_memory`.
     pub external_memory: Cell<i64>,
+    /// The `napi_env` handle the addon is given: where it leads (`Runtime::add_env` sets it).
+    handle: Cell<*const EnvSlot>,
 }
 
 impl Env {
@@ -81,7 +85,18 @@ impl Env {
             instance_data_seq: Cell::new(0),
             external_memory: Cell::new(0),
             cleanup_hooks: RefCell::new(Vec::new()),
+            handle: Cell::new(std::ptr::null()),
         }
+    }
+
+    /// The `napi_env` handle the addon is given for this env (null for one no runtime added).
+    #[inline(always)]
+    pub fn handle(&self) -> *const EnvSlot {
+        self.handle.get()
+    }
+
+    pub(crate) fn set_handle(&self, slot: &'static EnvSlot) {
+        self.handle.set(slot);
     }
 
     /// Node-API 10 behaviours (references to any value, `napi_cannot_run_js`) apply.
@@ -119,5 +134,44 @@ impl Env {
         if let Some(m) = message {
             *self.last_message.borrow_mut() = Some(CString::new(m.replace('\0', " ")).expect("NULs replaced"));
         }
+    }
+}
+
+/// What a `napi_env` handle points to: the env, its runtime and that runtime's `Presence`.
+/// Made once for each env (`Runtime::add_env`) and never freed (24 bytes), so that a handle an
+/// addon kept after its runtime's end is still readable, and refused: its presence names no
+/// thread any more.
+#[repr(C)]
+pub struct EnvSlot {
+    pub(crate) presence: &'static Presence,
+    rt: *const Runtime,
+    env: *const Env,
+}
+
+impl EnvSlot {
+    /// The slot for `env` of `rt`, kept for the process's life.
+    pub(crate) fn leaked(rt: &Runtime, env: &Env) -> &'static EnvSlot {
+        Box::leak(Box::new(EnvSlot { presence: rt.presence, rt, env }))
+    }
+
+    /// Runs `f` with the runtime and env behind `slot` if this thread may use that runtime now
+    /// (`None` for a null slot, a call from a thread that has not entered it, or one after its
+    /// end), borrowed.
+    ///
+    /// # Safety
+    /// `slot` is null or a handle [`Env::handle`] gave (Node-API's contract: an addon passes
+    /// the env it was given; any other pointer is undefined behaviour there too).
+    #[inline(always)]
+    pub unsafe fn with_entered<R>(slot: *const EnvSlot, f: impl FnOnce(Option<(&Runtime, &Env)>) -> R) -> R {
+        // SAFETY: null or a slot, never freed (the caller's promise).
+        let Some(slot) = (unsafe { slot.as_ref() }) else { return f(None) };
+        if !slot.presence.is_here() {
+            return f(None);
+        }
+        // SAFETY: this thread installed or entered the runtime, whose `Rc` the `Installed` or
+        // the `Entered` keeps alive while `f` runs (a runtime dropped while named in its
+        // presence ends the process, `current.rs`); its envs live as long as it (`Runtime::env`). Nothing
+        // `f` does can end them: a runtime entered inside it is left again before it goes on.
+        f(Some(unsafe { (&*slot.rt, &*slot.env) }))
     }
 }
