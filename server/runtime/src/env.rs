@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 
-use super::current::Presence;
+use super::current::{kept_for_good, Presence};
 use super::native::{CleanupHook, Finalizer, NativeFn};
 use super::Runtime;
 
@@ -151,7 +151,7 @@ pub struct EnvSlot {
 impl EnvSlot {
     /// The slot for `env` of `rt`, kept for the process's life.
     pub(crate) fn leaked(rt: &Runtime, env: &Env) -> &'static EnvSlot {
-        Box::leak(Box::new(EnvSlot { presence: rt.presence, rt, env }))
+        kept_for_good(EnvSlot { presence: rt.presence, rt, env })
     }
 
     /// Runs `f` with the runtime and env behind `slot` if this thread may use that runtime now
