@@ -101,9 +101,12 @@ pub unsafe extern "C" fn napi_get_cb_info(
             let given = frame.args.len().min(capacity);
             // One borrow of the handles for all the arguments, not one each.
             let mut handles = cx.rt.handles_mut();
-            for (i, v) in frame.args[..given].iter().enumerate() {
+            // The arguments' handles in one go: one look at the room, each clone made in its
+            // slot (a clone made first and moved in went through the stack in pieces).
+            let first = handles.push_cloned(&frame.args[..given]);
+            for i in 0..given {
                 // SAFETY: Node-API: `argv` (non-null) has room for `capacity` handles.
-                unsafe { argv.add(i).write(handles.push(v.clone()) as napi_value) };
+                unsafe { argv.add(i).write((first + i) as napi_value) };
             }
             // The room past the arguments gets `undefined`, one handle for all of it, as V8
             // gives the one undefined there: node-addon-api asks for room for six on every

@@ -46,7 +46,8 @@ pub struct Env {
     /// replaced by the next host-specific message; `last_message_current` says whether it
     /// belongs to the last call.
     pub last_message: RefCell<Option<CString>>,
-    /// Whether `last_message` belongs to the last call.
+    /// Whether `last_message` belongs to the last call; meaningful only while `last_status`
+    /// is a failure (`clear_last_error` leaves it after a success).
     pub last_message_current: Cell<bool>,
     /// What `napi_get_last_error_info` hands out, boxed so its address holds.
     pub error_info: RefCell<Box<ExtendedErrorInfo>>,
@@ -105,12 +106,22 @@ impl Env {
     }
 
     /// Records `napi_ok` as the last call's status, as every Node-API call does first.
+    #[inline(always)]
     pub fn clear_last_error(&self) {
-        // Every change of the status goes through `show_status`, so after a call that succeeded
-        // the record says `napi_ok` already: only a failure's record needs rewriting.
-        if self.last_status.replace(0) != 0 {
-            self.show_status(0);
+        // After a call that succeeded there is nothing to clear: every change of the status
+        // goes through `show_status`, so the record says `napi_ok` already, and
+        // `last_message_current` is read only beside a failure's status, which only
+        // `set_last_error` sets, writing it too. One compare on every Node-API call.
+        if self.last_status.get() != 0 {
+            self.clear_failure();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn clear_failure(&self) {
+        self.last_status.set(0);
+        self.show_status(0);
         self.last_message_current.set(false);
     }
 
