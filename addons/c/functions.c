@@ -30,8 +30,9 @@ static napi_value MakeFunction(napi_env env, napi_callback_info info) {
   return fn;
 }
 
-/* cbInfo(...) -> {argc, types: napi_typeof of argv[0..3], values: argv[0..3], thisType}
- * with room for 4 arguments: argc reports how many were passed, spare slots are undefined. */
+/* cbInfo(...) -> {argc, types: napi_typeof of argv[0..3], values: argv[0..3], thisType,
+ * spareShared} with room for 4 arguments: argc reports how many were passed, spare slots are
+ * undefined, and spareShared says whether they all hold one napi_value (node's one undefined). */
 static napi_value CbInfo(napi_env env, napi_callback_info info) {
   napi_value argv[4], this_arg, result, types, values;
   size_t argc = 4;
@@ -47,6 +48,9 @@ static napi_value CbInfo(napi_env env, napi_callback_info info) {
     NODE_API_CALL(env, napi_set_element(env, types, i, make_int32(env, (int32_t)type)));
     NODE_API_CALL(env, napi_set_element(env, values, i, argv[i]));
   }
+  bool spare_shared = true;
+  for (size_t i = argc + 1; i < 4; i++) spare_shared = spare_shared && argv[i] == argv[argc];
+  NODE_API_CALL(env, napi_set_named_property(env, result, "spareShared", make_bool(env, spare_shared)));
   napi_valuetype this_type;
   NODE_API_CALL(env, napi_typeof(env, this_arg, &this_type));
   NODE_API_CALL(env, napi_set_named_property(env, result, "argc", make_double(env, (double)argc)));

@@ -7,7 +7,7 @@ use std::ffi::c_void;
 use super::entry::env_handle;
 use super::types::*;
 use napi_runtime::native::{Callback, CleanupHook, Finalize, NativeCall, NativeFn};
-use napi_runtime::{EnvId, JsResult, Runtime, Thrown, Value};
+use napi_runtime::{Env, EnvId, JsResult, Runtime, Thrown, Value};
 
 /// A `napi_callback` that is not null.
 pub type CallbackFn = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
@@ -99,15 +99,17 @@ pub fn invoke(rt: &Runtime, call: NativeCall) -> JsResult<Value> {
     // SAFETY: a `NativeFn<Callback>` is the address of a callable function of this signature
     // (`NativeFn::new`'s contract).
     let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(cb.addr()) };
-    if let Some(e) = rt.env(env) {
+    let env = rt.env(env);
+    if let Some(e) = env {
         e.clear_last_error();
     }
+    let env = env.map_or(std::ptr::null(), Env::handle).cast_mut().cast();
     let scope = rt.handles_mut().enter_callback(Value::Object(this), scope);
     let mut info = CallbackInfo { frame, this: scope.this as napi_value };
     let info: *mut CallbackInfo = &mut info;
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of
     // Node-API; what it does with them is the addon's code.
-    let ret = unsafe { callback(env_handle(rt, env), info.cast()) };
+    let ret = unsafe { callback(env, info.cast()) };
     let value = rt.handles_mut().leave_callback(scope, ret as usize);
     rt.pop_frame();
     match rt.take_exception() {

@@ -9,7 +9,8 @@ use super::pointers::Out;
 pub use super::result::{fail, Fail, NapiResult, OrStatus};
 use super::types::*;
 use napi_link::panics::panic_message;
-use napi_runtime::{Env, EnvId, ObjectId, Runtime, Value, ENVS_PER_RUNTIME};
+use napi_runtime::env::EnvSlot;
+use napi_runtime::{Env, EnvId, ObjectId, Runtime, Value};
 
 /// The runtime and env of the current call, borrowed for it.
 pub struct Cx<'a> {
@@ -17,30 +18,16 @@ pub struct Cx<'a> {
     pub env: &'a Env,
 }
 
-/// `napi_env` handles are env ids offset by one (so null is never valid) from the runtime's
-/// `env_base` (so runtimes of one process never share one).
+/// The `napi_env` handle of `rt`'s env `id`: the address of its `EnvSlot`, which leads back to
+/// both (null for an env `rt` does not have, which every call refuses).
 pub fn env_handle(rt: &Runtime, id: EnvId) -> napi_env {
-    (rt.env_base() + id.0 as usize + 1) as napi_env
+    rt.env(id).map_or(std::ptr::null(), Env::handle).cast_mut().cast()
 }
 
-/// Runs `f` with the env behind `env`, if it is a live env of this thread's runtime.
+/// Runs `f` with the env behind `env`, if this thread has entered its runtime.
 pub fn with_env<R>(env: napi_env, f: impl FnOnce(&Env) -> R) -> Option<R> {
-    Runtime::with_current(|rt| Some(f(env_of(rt?, env)?)))
-}
-
-/// The id of `rt`'s env behind the handle `env`, if it is in `rt`'s range: one subtraction and
-/// one comparison, on every Node-API call (a handle below the range wraps to far above it).
-#[inline(always)]
-fn env_index(rt: &Runtime, env: napi_env) -> Option<EnvId> {
-    const _: () = assert!(ENVS_PER_RUNTIME <= u32::MAX as usize);
-    let index = (env as usize).wrapping_sub(rt.env_base() + 1);
-    // Lossless: below `ENVS_PER_RUNTIME`, which a `u32` holds.
-    (index < ENVS_PER_RUNTIME).then_some(EnvId(index as u32))
-}
-
-/// The env of `rt` behind the handle `env`, if it is a live one, borrowed for as long as `rt`.
-fn env_of(rt: &Runtime, env: napi_env) -> Option<&Env> {
-    rt.env(env_index(rt, env)?)
+    // SAFETY: an addon passes the env it was given, or null (Node-API's contract).
+    unsafe { EnvSlot::with_entered(env.cast_const().cast(), |found| found.map(|(_, env)| f(env))) }
 }
 
 /// The status a body's result answers, recorded as the env's last error. A throw (from JS, or
@@ -136,11 +123,13 @@ fn check_gc_access(rt: &Runtime, env: &Env, name: &str, may_run_js: bool) {
 }
 
 fn enter(env: napi_env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
-    Runtime::with_current(|rt| {
-        let Some(rt) = rt else { return status::INVALID_ARG };
-        let Some(env) = env_of(rt, env) else { return status::INVALID_ARG };
-        enter_env(rt, env, name, may_run_js, body)
-    })
+    // SAFETY: an addon passes the env it was given, or null (Node-API's contract).
+    unsafe {
+        EnvSlot::with_entered(env.cast_const().cast(), |found| match found {
+            Some((rt, env)) => enter_env(rt, env, name, may_run_js, body),
+            None => status::INVALID_ARG,
+        })
+    }
 }
 
 fn enter_env(rt: &Runtime, env: &Env, name: &'static str, may_run_js: bool, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
@@ -247,5 +236,41 @@ impl Cx<'_> {
         } else {
             fail(status::INVALID_ARG)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CString;
+
+    use super::super::pointers::Out;
+    use super::super::values::napi_create_int32;
+    use super::*;
+
+    /// `napi_create_int32` with `env` on this thread: its status.
+    fn create_int32(env: usize) -> napi_status {
+        let mut handle: napi_value = std::ptr::null_mut();
+        // SAFETY: `env` is null or a handle `env_handle` gave; the out-pointer is a live local.
+        unsafe { napi_create_int32(env as napi_env, 7, Out::from_raw(&mut handle)) }
+    }
+
+    #[test]
+    fn a_call_is_served_only_on_a_thread_inside_the_envs_runtime_and_never_after_its_end() {
+        let rt = super::super::layer::new_runtime();
+        let id = rt.add_env(8, CString::new("file:///test.node").unwrap());
+        let env = env_handle(&rt, id) as usize;
+        assert_eq!(create_int32(env), status::INVALID_ARG, "no thread has entered the runtime");
+        assert_eq!(create_int32(0), status::INVALID_ARG, "a null env");
+        {
+            let _entered = Runtime::enter(&rt);
+            let handles = rt.handles_mut().open(false);
+            assert_eq!(create_int32(env), status::OK);
+            let elsewhere = std::thread::spawn(move || create_int32(env)).join().unwrap();
+            assert_eq!(elsewhere, status::INVALID_ARG, "a thread that has not entered it");
+            rt.handles_mut().close(handles).unwrap();
+        }
+        assert_eq!(create_int32(env), status::INVALID_ARG, "left");
+        drop(rt);
+        assert_eq!(create_int32(env), status::INVALID_ARG, "after the runtime's end");
     }
 }

@@ -3,7 +3,9 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 
+use super::current::{kept_for_good, Presence};
 use super::native::{CleanupHook, Finalizer, NativeFn};
+use super::Runtime;
 
 /// Index of an env in the runtime's env table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,7 +46,8 @@ pub struct Env {
     /// replaced by the next host-specific message; `last_message_current` says whether it
     /// belongs to the last call.
     pub last_message: RefCell<Option<CString>>,
-    /// Whether `last_message` belongs to the last call.
+    /// Whether `last_message` belongs to the last call; meaningful only while `last_status`
+    /// is a failure (`clear_last_error` leaves it after a success).
     pub last_message_current: Cell<bool>,
     /// What `napi_get_last_error_info` hands out, boxed so its address holds.
     pub error_info: RefCell<Box<ExtendedErrorInfo>>,
@@ -59,6 +62,8 @@ pub struct Env {
     pub cleanup_hooks: RefCell<Vec<(NativeFn<CleanupHook>, usize, u64)>>,
     /// Running total of `napi_adjust_external_memory`.
     pub external_memory: Cell<i64>,
+    /// The `napi_env` handle the addon is given: where it leads (`Runtime::add_env` sets it).
+    handle: Cell<*const EnvSlot>,
 }
 
 impl Env {
@@ -81,7 +86,18 @@ impl Env {
             instance_data_seq: Cell::new(0),
             external_memory: Cell::new(0),
             cleanup_hooks: RefCell::new(Vec::new()),
+            handle: Cell::new(std::ptr::null()),
         }
+    }
+
+    /// The `napi_env` handle the addon is given for this env (null for one no runtime added).
+    #[inline(always)]
+    pub fn handle(&self) -> *const EnvSlot {
+        self.handle.get()
+    }
+
+    pub(crate) fn set_handle(&self, slot: &'static EnvSlot) {
+        self.handle.set(slot);
     }
 
     /// Node-API 10 behaviours (references to any value, `napi_cannot_run_js`) apply.
@@ -90,12 +106,22 @@ impl Env {
     }
 
     /// Records `napi_ok` as the last call's status, as every Node-API call does first.
+    #[inline(always)]
     pub fn clear_last_error(&self) {
-        // Every change of the status goes through `show_status`, so after a call that succeeded
-        // the record says `napi_ok` already: only a failure's record needs rewriting.
-        if self.last_status.replace(0) != 0 {
-            self.show_status(0);
+        // After a call that succeeded there is nothing to clear: every change of the status
+        // goes through `show_status`, so the record says `napi_ok` already, and
+        // `last_message_current` is read only beside a failure's status, which only
+        // `set_last_error` sets, writing it too. One compare on every Node-API call.
+        if self.last_status.get() != 0 {
+            self.clear_failure();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn clear_failure(&self) {
+        self.last_status.set(0);
+        self.show_status(0);
         self.last_message_current.set(false);
     }
 
@@ -119,5 +145,44 @@ impl Env {
         if let Some(m) = message {
             *self.last_message.borrow_mut() = Some(CString::new(m.replace('\0', " ")).expect("NULs replaced"));
         }
+    }
+}
+
+/// What a `napi_env` handle points to: the env, its runtime and that runtime's `Presence`.
+/// Made once for each env (`Runtime::add_env`) and never freed (24 bytes), so that a handle an
+/// addon kept after its runtime's end is still readable, and refused: its presence names no
+/// thread any more.
+#[repr(C)]
+pub struct EnvSlot {
+    pub(crate) presence: &'static Presence,
+    rt: *const Runtime,
+    env: *const Env,
+}
+
+impl EnvSlot {
+    /// The slot for `env` of `rt`, kept for the process's life.
+    pub(crate) fn leaked(rt: &Runtime, env: &Env) -> &'static EnvSlot {
+        kept_for_good(EnvSlot { presence: rt.presence, rt, env })
+    }
+
+    /// Runs `f` with the runtime and env behind `slot` if this thread may use that runtime now
+    /// (`None` for a null slot, a call from a thread that has not entered it, or one after its
+    /// end), borrowed.
+    ///
+    /// # Safety
+    /// `slot` is null or a handle [`Env::handle`] gave (Node-API's contract: an addon passes
+    /// the env it was given; any other pointer is undefined behaviour there too).
+    #[inline(always)]
+    pub unsafe fn with_entered<R>(slot: *const EnvSlot, f: impl FnOnce(Option<(&Runtime, &Env)>) -> R) -> R {
+        // SAFETY: null or a slot, never freed (the caller's promise).
+        let Some(slot) = (unsafe { slot.as_ref() }) else { return f(None) };
+        if !slot.presence.is_here() {
+            return f(None);
+        }
+        // SAFETY: this thread installed or entered the runtime, whose `Rc` the `Installed` or
+        // the `Entered` keeps alive while `f` runs (a runtime dropped while named in its
+        // presence ends the process, `current.rs`); its envs live as long as it (`Runtime::env`). Nothing
+        // `f` does can end them: a runtime entered inside it is left again before it goes on.
+        f(Some(unsafe { (&*slot.rt, &*slot.env) }))
     }
 }

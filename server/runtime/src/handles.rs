@@ -77,6 +77,24 @@ impl HandleStack {
         self.top
     }
 
+    /// Handles for clones of `values`, in order: consecutive, the first's answered. For a
+    /// callback's arguments (`napi_get_cb_info`, on every call): one look at the room for all
+    /// of them, each cloned where its slot is, where `push` looked again for each.
+    #[inline(always)]
+    pub fn push_cloned(&mut self, values: &[Value]) -> usize {
+        let first = self.top + 1;
+        if self.top == self.values.len() {
+            self.values.extend_from_slice(values);
+            self.top += values.len();
+        } else {
+            // Stale slots above the top, rare: each reused in turn.
+            for v in values {
+                self.push_with(|| v.clone());
+            }
+        }
+        first
+    }
+
     /// The value of a handle, live or stale.
     #[inline(always)]
     pub fn get(&self, handle: usize) -> Option<&Value> {
@@ -275,5 +293,25 @@ mod tests {
         assert_eq!(appended, stale + 1);
         assert!(matches!(h.get(appended), Some(Value::Bool(true))));
         assert_eq!(h.len(), 2);
+    }
+
+    #[test]
+    fn cloned_values_get_consecutive_handles_above_the_top_and_over_stale_slots() {
+        let values = [Value::Number(1.0), Value::Bool(true), Value::Null];
+        let same = |h: &HandleStack, first: usize| {
+            (0..values.len()).all(|i| h.get(first + i).is_some_and(|v| format!("{v:?}") == format!("{:?}", values[i])))
+        };
+        let mut h = HandleStack::default();
+        h.open(false);
+        let first = h.push_cloned(&values);
+        assert!(same(&h, first) && h.len() == first - 1 + values.len());
+        // Four stale slots above the top: the clones reuse the first three, in order.
+        let inner = h.open(false);
+        let stale = h.push_cloned(&[Value::Undefined, Value::Undefined, Value::Undefined, Value::Undefined]);
+        h.close(inner).unwrap();
+        let over_stale = h.push_cloned(&values);
+        assert_eq!(over_stale, stale);
+        assert!(same(&h, over_stale) && h.len() == over_stale - 1 + values.len());
+        assert_eq!(h.push(Value::Number(9.0)), over_stale + values.len(), "the top is past them");
     }
 }

@@ -1,7 +1,7 @@
 //! The value heap and JavaScript semantics, in safe Rust.
 //!
 //! One [`Runtime`] lives on the JS thread. Node-API functions (in `crate::napi`) reach it through
-//! [`Runtime::current`]; the dispatcher reaches it when it serves a client request. Nothing here
+//! the env they are given ([`env::EnvSlot`]); the dispatcher reaches it when it serves a client request. Nothing here
 //! holds a `RefCell` borrow across a call into native code, a built-in or Python, so those may
 //! re-enter the runtime freely.
 
@@ -225,14 +225,9 @@ pub struct Runtime {
     last_shm_live: Cell<u64>,
     /// The "anything pending" word (`pending`): what waits between calls, looked at once.
     pending: Arc<pending::PendingWork>,
-    /// Where this runtime's `napi_env` handles start: runtimes of one process (in-process hosts)
-    /// hand out distinct envs, as Node's worker threads do, so an addon library shared by
-    /// two of them can tell its instances apart, and an env of one is refused by another.
-    env_base: usize,
+    /// The threads that may use it now, where its envs' handles lead (`current.rs`).
+    presence: &'static current::Presence,
 }
-
-/// `napi_env` handles each runtime may hand out.
-pub const ENVS_PER_RUNTIME: usize = 1 << 20;
 
 /// Deeper nesting than this throws `RangeError: Maximum call stack size exceeded`, and so does
 /// any nesting that reaches the end of the thread's stack first (`Runtime::out_of_stack`).
@@ -250,9 +245,6 @@ pub fn push_made<T>(values: &mut Vec<T>, make: impl FnOnce() -> T) {
     // SAFETY: the slot at `len` was just initialised.
     unsafe { values.set_len(len + 1) };
 }
-
-/// Runtimes made in this process so far (numbers their `env_base`).
-static RUNTIMES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Runtime {
     /// A new runtime with its realm, running native code through `native`.
@@ -300,7 +292,7 @@ impl Runtime {
             shm: shm::SharedMemory::flagging(pending.clone()),
             last_shm_live: Cell::new(0),
             pending,
-            env_base: RUNTIMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * ENVS_PER_RUNTIME,
+            presence: current::Presence::leaked(),
         })
     }
 }
@@ -377,8 +369,10 @@ impl Runtime {
     /// (its `file://` URL).
     pub fn add_env(&self, module_version: i32, filename: CString) -> EnvId {
         let mut envs = self.envs.borrow_mut();
-        let id = EnvId(u32::try_from(envs.len()).expect("fewer envs than ENVS_PER_RUNTIME"));
-        envs.push(Rc::new(Env::new(id, module_version, filename)));
+        let id = EnvId(u32::try_from(envs.len()).expect("fewer than 2^32 envs"));
+        let env = Rc::new(Env::new(id, module_version, filename));
+        env.set_handle(env::EnvSlot::leaked(self, &env));
+        envs.push(env);
         id
     }
 
@@ -396,13 +390,6 @@ impl Runtime {
         // never moves, and dropped only with the runtime: the env outlives the borrow of `self`,
         // whatever is added meanwhile.
         Some(unsafe { &*env })
-    }
-
-    /// Where this runtime's `napi_env` handles start (`ENVS_PER_RUNTIME` of them): runtimes of
-    /// one process hand out distinct ones.
-    #[inline(always)]
-    pub fn env_base(&self) -> usize {
-        self.env_base
     }
 }
 
