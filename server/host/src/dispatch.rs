@@ -6,15 +6,35 @@ use std::cell::RefCell;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 
-use super::wire::{bytes_to_object, from_wire, held_value, HeapBuilder, Looking, Stop, ToWire, TooLarge};
+use super::wire::{bytes_to_object, from_wire, held_object, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
-use crate::turn::{set_outcome, Arg, ArgsStopped, Call, Refused};
-use napi_runtime::object::{Backing, ObjectClass};
+use crate::turn::{Arg, ArgsStopped, Call, Refused};
+use napi_runtime::handles::HandleStack;
+use napi_runtime::object::{Backing, Callable, ObjectClass};
 use napi_runtime::property::PropertyKey;
 use napi_runtime::{push_made, ObjectId, Value};
 use smallvec::SmallVec;
 
 mod outcome;
+
+/// A call's function and receiver as `held_callee` found them.
+struct Callee {
+    f: Value,
+    this: Value,
+    /// Whether `f` is an addon's function.
+    native: bool,
+}
+
+/// Keeps `v`, an object or a symbol a client holds (nothing else needs keeping), in the
+/// innermost scope of `handles`: made again in its slot from its id, as `Host::keep` makes it.
+#[inline(always)]
+fn keep_held(handles: &mut HandleStack, v: &Value) {
+    match *v {
+        Value::Object(id) => handles.push_with(|| Value::Object(id)),
+        Value::Symbol(id) => handles.push_with(|| Value::Symbol(id)),
+        _ => return,
+    };
+}
 
 /// How a request failed before or instead of running JS.
 pub(crate) enum Error {
@@ -76,22 +96,62 @@ impl Host {
     }
 
     /// A call that came without a `Request` (in-process a direct one, `direct`; or a compact
-    /// one over the rings): its function and receiver, held by the client, kept for the call,
-    /// then called with its arguments.
+    /// one over the rings): its function and receiver, held by the client, kept for the call
+    /// (`open_call_scope`), then called with its arguments.
     pub(super) fn dispatch_call(&self, call: &Call<'_>, direct: bool, out: &mut Outcome) {
         let lent = self.rt.shm().lent_mark();
-        let result = self.scoped(|| {
-            let f = self.keep(held_value(&self.rt, call.func)?);
-            let this = match call.this {
-                Some(id) => self.keep(held_value(&self.rt, id)?),
-                None => Value::Undefined,
-            };
-            let args = self.direct_args(call.args)?;
+        let result = self.held_callee(call).and_then(|callee| {
             // This scope is the call's alone: the callback's handles go in it too.
-            Ok(Answer::Value(self.rt.call_in_scope(&f, this, args)?))
+            let depth = self.open_call_scope(&callee);
+            let Callee { f, this, native } = callee;
+            let unkept = native.then_some(&this);
+            let result = self.direct_args(call.args, unkept).and_then(|args| Ok(self.rt.call_in_scope(&f, this, args)?));
+            self.rt.handles_mut().unwind_to(depth);
+            result
         });
-        set_outcome(out, self.outcome(result, direct && self.copies_to_caller()));
+        self.call_outcome(result, direct, out);
         self.end_lends(lent);
+    }
+
+    /// A call's function and its receiver, held by the client: both looked up in one borrow
+    /// of the heap.
+    #[inline(always)]
+    fn held_callee(&self, call: &Call<'_>) -> Result<Callee, Error> {
+        let heap = self.rt.heap();
+        let (f, function) = held_object(&heap, call.func)?;
+        let this = match call.this {
+            Some(id) => held_object(&heap, id)?.0,
+            None => Value::Undefined,
+        };
+        let native = matches!(&function.class, ObjectClass::Function(f) if matches!(f.callable, Callable::Native { .. }));
+        Ok(Callee { f, this, native })
+    }
+
+    /// Opens a call's handle scope with its function kept there, in one borrow of the handle
+    /// stack; returns the depth that ends the scope. The client may let go of the function
+    /// while Python code runs in the call (and a collection it asks for would free it under
+    /// its callback). Its receiver is kept too, unless it is an addon's function's: the runtime
+    /// roots that from the call's start (its frame has it, and the callback makes its handle in
+    /// this scope), and only Python code run before, as the caller walks an argument in, needs
+    /// it kept (`keep_receiver`).
+    #[inline(always)]
+    fn open_call_scope(&self, callee: &Callee) -> usize {
+        let mut handles = self.rt.handles_mut();
+        let depth = handles.open(false) - 1;
+        keep_held(&mut handles, &callee.f);
+        if !callee.native {
+            keep_held(&mut handles, &callee.this);
+        }
+        depth
+    }
+
+    /// Keeps the receiver `open_call_scope` left to the runtime (`unkept`) before Python code
+    /// runs ahead of the call: the client may let go of it meanwhile.
+    #[cold]
+    fn keep_receiver(&self, unkept: Option<&Value>) {
+        if let Some(this) = unkept {
+            keep_held(&mut self.rt.handles_mut(), this);
+        }
     }
 
     /// Whether the direct call being served takes its answer (a container, a string, an error)
@@ -158,12 +218,20 @@ impl Host {
     /// `call_value`), a string's text copied from its caller's object, and from the first
     /// container the caller left on, `with_later_args`.
     #[inline(always)]
-    fn direct_args(&self, args: &[Arg<'_>]) -> Result<Vec<Value>, Error> {
+    fn direct_args(&self, args: &[Arg<'_>], unkept: Option<&Value>) -> Result<Vec<Value>, Error> {
         let mut values = self.rt.args_vec(args.len());
         for (i, a) in args.iter().enumerate() {
             match a {
                 Arg::Number(n) => push_made(&mut values, || Value::Number(*n)),
-                Arg::Later => return self.with_later_args(values, &args[i..]),
+                Arg::Later => {
+                    self.keep_receiver(unkept);
+                    return self.with_later_args(values, &args[i..]);
+                }
+                // An operand a direct request's caller walks in: the walk runs Python code.
+                Arg::Value(proto::Value::Walked(_)) => {
+                    self.keep_receiver(unkept);
+                    values.push(self.direct_arg(a)?);
+                }
                 _ => values.push(self.direct_arg(a)?),
             }
         }

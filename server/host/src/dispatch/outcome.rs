@@ -4,7 +4,7 @@
 use napi_protocol::{self as proto, ErrorInfo, Outcome};
 
 use super::{Answer, Error, Walk};
-use crate::turn::Refused;
+use crate::turn::{set_outcome, Refused};
 use crate::wire::{primitive, CopyInto, Looking, Stop, ToWire, TooLarge};
 use crate::Host;
 use napi_runtime::{JsString, Value};
@@ -16,20 +16,26 @@ impl Host {
     #[inline(always)]
     pub(super) fn outcome(&self, result: Result<Answer, Error>, direct: bool) -> Outcome {
         match result {
-            Ok(Answer::Value(v)) => {
-                let p = match v {
-                    Value::Undefined => proto::Value::Undefined,
-                    Value::Null => proto::Value::Null,
-                    Value::Bool(b) => proto::Value::Bool(b),
-                    Value::Number(n) => proto::Value::Number(n),
-                    _ => return self.outcome_other(Ok(Answer::Value(v)), direct),
-                };
-                // Owns nothing: not dropped, since the value's drop glue is a call with a match
-                // over every kind of value.
-                std::mem::forget(v);
-                Outcome::Ok(p)
-            }
+            Ok(Answer::Value(v)) => match plain(&v) {
+                Some(p) => owned_nothing(v, p),
+                None => self.outcome_other(Ok(Answer::Value(v)), direct),
+            },
             other => self.outcome_other(other, direct),
+        }
+    }
+
+    /// A call's result written over `out` as what it crosses as: `outcome` for a call's value,
+    /// with no `Answer` made of it and a plain value written where it goes, and whether the
+    /// answer goes straight to a direct caller (`copies_to_caller`) looked at only for an answer
+    /// that is not plain.
+    #[inline(always)]
+    pub(super) fn call_outcome(&self, result: Result<Value, Error>, direct: bool, out: &mut Outcome) {
+        match result {
+            Ok(v) => match plain(&v) {
+                Some(p) => set_outcome(out, owned_nothing(v, p)),
+                None => set_outcome(out, self.outcome_other(Ok(Answer::Value(v)), direct && self.copies_to_caller())),
+            },
+            Err(e) => set_outcome(out, self.outcome_other(Err(e), direct && self.copies_to_caller())),
         }
     }
 
@@ -158,6 +164,26 @@ impl Host {
         let news_first = |v: &proto::Value| self.share_news_before_buffer(v);
         self.with_turn_caller(|caller| caller.take_copy(&mut |sink| copy(&mut Looking { sink, before: news_first })))
     }
+}
+
+/// A plain value as it crosses: undefined, null, a boolean or a number.
+#[inline(always)]
+fn plain(v: &Value) -> Option<proto::Value> {
+    Some(match *v {
+        Value::Undefined => proto::Value::Undefined,
+        Value::Null => proto::Value::Null,
+        Value::Bool(b) => proto::Value::Bool(b),
+        Value::Number(n) => proto::Value::Number(n),
+        _ => return None,
+    })
+}
+
+/// `p`, the plain outcome of `v`, which owns nothing: `v` is not dropped, since a value's drop
+/// glue is a call with a match over every kind of value.
+#[inline(always)]
+fn owned_nothing(v: Value, p: proto::Value) -> Outcome {
+    std::mem::forget(v);
+    Outcome::Ok(p)
 }
 
 /// What a direct answer stands in for once its caller took it: the caller has the value, or the

@@ -10,7 +10,8 @@ use proto::value_tree::{walk, Step, ValueSink};
 use proto::{Failure, FailureKind};
 
 use napi_runtime::bigint::BigInt;
-use napi_runtime::object::ObjectClass;
+use napi_runtime::heap::Heap;
+use napi_runtime::object::{Object, ObjectClass};
 use napi_runtime::property::{Property, PropertyKey};
 use napi_runtime::{ObjectId, Runtime, Value};
 
@@ -23,10 +24,17 @@ pub(super) fn stale(id: proto::ObjectId) -> Failure {
 
 /// The object or symbol a client names by id (its proxy's); a stale id is a bad request.
 pub fn held_value(rt: &Runtime, id: proto::ObjectId) -> Result<Value, Failure> {
+    Ok(held_object(&rt.heap(), id)?.0)
+}
+
+/// `held_value` looked up in `heap`, borrowed once by a caller that names more than one, with
+/// the object it names.
+#[inline(always)]
+pub fn held_object(heap: &Heap, id: proto::ObjectId) -> Result<(Value, &Object), Failure> {
     let object = ObjectId::from_bits(id.0);
-    match rt.heap().get(object) {
-        Some(o) if matches!(o.class, ObjectClass::Symbol { .. }) => Ok(Value::Symbol(object)),
-        Some(_) => Ok(Value::Object(object)),
+    match heap.get(object) {
+        Some(o) if matches!(o.class, ObjectClass::Symbol { .. }) => Ok((Value::Symbol(object), o)),
+        Some(o) => Ok((Value::Object(object), o)),
         None => Err(stale(id)),
     }
 }

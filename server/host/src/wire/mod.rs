@@ -25,7 +25,7 @@ mod to_wire;
 pub(crate) use buffers::bytes_to_object;
 pub use buffers::new_buffer;
 pub use client_holds::ClientHolds;
-pub use from_wire::{from_wire, held_value, HeapBuilder};
+pub use from_wire::{from_wire, held_object, held_value, HeapBuilder};
 pub use objects::is_class_prototype;
 pub(crate) use sinks::Looking;
 pub use sinks::{CopyInto, Stop, TooLarge};
