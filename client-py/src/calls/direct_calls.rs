@@ -26,7 +26,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::calls::answers::{answered, primitive_answer};
+use crate::calls::answers::{answered, primitive, primitive_answer};
 use crate::calls::chain_events;
 use crate::calls::python_calls;
 use crate::calls::trace;
@@ -194,8 +194,8 @@ pub fn served(
 /// thread's memory stays for the host to free. The reply goes to `answered`, as a reply by
 /// message does; what is done first here only a call served on this thread has: the caller's
 /// own objects, a container made where it lies, and a primitive read where it lies (the
-/// commonest answer).
-#[inline]
+/// commonest answer, made inline in the caller: the rest is out of line).
+#[inline(always)]
 pub fn answer_of(
     conn: &Connection,
     cx: &Converter<'_, '_>,
@@ -204,10 +204,22 @@ pub fn answer_of(
     taken: &mut Option<PyResult<Py<PyAny>>>,
 ) -> PyResult<Py<PyAny>> {
     if taken.is_none() {
-        if let Some(value) = primitive_answer(conn, cx, outcome) {
-            return value;
+        if let Some(v) = primitive(outcome) {
+            return primitive_answer(conn, cx, v);
         }
     }
+    answer_not_primitive(conn, cx, id, outcome, taken)
+}
+
+/// `answer_of` for an answer that is not a primitive, or that the caller made itself.
+#[inline(never)]
+fn answer_not_primitive(
+    conn: &Connection,
+    cx: &Converter<'_, '_>,
+    id: RequestId,
+    outcome: &mut Outcome,
+    taken: &mut Option<PyResult<Py<PyAny>>>,
+) -> PyResult<Py<PyAny>> {
     if let Some(taken) = taken.take() {
         conn.handle_drops();
         return match std::mem::replace(outcome, Outcome::Ok(Value::Undefined)) {
