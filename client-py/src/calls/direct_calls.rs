@@ -91,12 +91,11 @@ impl<'c, 'a, 'py> FunctionCall for FunctionHere<'c, 'a, 'py> {
             return Err(exiting_error());
         }
         let here = self.calls.here;
-        let mut later = here.later.borrow_mut();
         for (i, a) in here.args.iter().enumerate() {
             // The containers it leaves to the host are walked into its heap under the JS lock.
             let arg = here.cx.arg(a, relayed)?;
             if let Arg::Later = arg {
-                later.push(i);
+                here.later.borrow_mut().push(i);
             }
             made.push(arg);
         }
