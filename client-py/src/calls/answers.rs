@@ -15,7 +15,8 @@ use napi_client::session::subscriptions::subscribed_by_reply;
 
 /// The value of request `id`'s reply, however it came.
 pub fn answered(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
-    if let Some(value) = primitive_answer(conn, cx, &outcome) {
+    if let Some(v) = primitive(&outcome) {
+        let value = primitive_answer(conn, cx, v);
         // Undefined, null, a bool or a number owns nothing: the outcome's drop glue (a call
         // with a match over every kind of value) is spared, as a direct call's answer spares it.
         if !matches!(outcome, Outcome::Ok(Value::String(_))) {
@@ -35,18 +36,23 @@ pub fn answered(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcom
     Ok(value)
 }
 
-/// A primitive answer (the commonest) made where it lies, by reference (`None`: any other
-/// outcome): taking the outcome apart by value for the general conversion cost an isolated
-/// `add` a third of its answer.
+/// The value of an answer that is a primitive (the commonest), by reference, to be made where
+/// it lies (`primitive_answer`): taking the outcome apart by value for the general conversion
+/// cost an isolated `add` a third of its answer.
 #[inline(always)]
-pub fn primitive_answer(conn: &Connection, cx: &Converter<'_, '_>, outcome: &Outcome) -> Option<PyResult<Py<PyAny>>> {
+pub fn primitive(outcome: &Outcome) -> Option<&Value> {
     match outcome {
-        Outcome::Ok(v) if is_primitive(v) => {
-            conn.handle_drops();
-            Some(cx.primitive_value(v))
-        }
+        Outcome::Ok(v) if is_primitive(v) => Some(v),
         _ => None,
     }
+}
+
+/// A primitive answer (`primitive`) made a Python value. Made as the caller returns it, not
+/// wrapped in an `Option` first: the result (with room for an exception) was copied once more.
+#[inline(always)]
+pub fn primitive_answer(conn: &Connection, cx: &Converter<'_, '_>, v: &Value) -> PyResult<Py<PyAny>> {
+    conn.handle_drops();
+    cx.primitive_value(v)
 }
 
 /// The host broke the protocol: it is ended, and the caller raises why.

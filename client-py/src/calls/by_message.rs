@@ -10,13 +10,12 @@ use std::time::Duration;
 use napi_protocol::{ObjectId, Outcome, PyRef, Request, RequestId, TraceAnswer};
 use pyo3::prelude::*;
 
-use crate::calls::answers::answered;
+use crate::calls::answers::{answered, primitive};
 use crate::calls::chain_events::ChainServer;
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error};
 use crate::state::hooks::dead_error;
 use crate::values::from_python::Converter;
-use crate::values::to_python::is_primitive;
 use napi_client::link::channel::{Channel, Dead};
 use napi_client::session::exchange::{exchange, Exchange};
 
@@ -82,11 +81,11 @@ impl Exchange for ChainServer<'_, '_, '_> {
         answered(self.0.conn.get(), self.0, id, outcome)
     }
 
-    /// A primitive (`answers::primitive_answer`; the drops it handles pass the exit gate on
-    /// their own, `Connection::handle_drops`).
+    /// A primitive (`answers::primitive`; the drops it handles pass the exit gate on their
+    /// own, `Connection::handle_drops`).
     #[inline]
     fn plain_reply(&self, outcome: &Outcome) -> bool {
-        matches!(outcome, Outcome::Ok(v) if is_primitive(v))
+        primitive(outcome).is_some()
     }
 
     fn dead(&self, dead: &Arc<Dead>) -> PyErr {

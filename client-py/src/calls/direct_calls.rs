@@ -26,7 +26,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::calls::answers::{answered, primitive_answer};
+use crate::calls::answers::{answered, primitive, primitive_answer};
 use crate::calls::chain_events;
 use crate::calls::python_calls;
 use crate::calls::trace;
@@ -91,12 +91,11 @@ impl<'c, 'a, 'py> FunctionCall for FunctionHere<'c, 'a, 'py> {
             return Err(exiting_error());
         }
         let here = self.calls.here;
-        let mut later = here.later.borrow_mut();
         for (i, a) in here.args.iter().enumerate() {
             // The containers it leaves to the host are walked into its heap under the JS lock.
             let arg = here.cx.arg(a, relayed)?;
             if let Arg::Later = arg {
-                later.push(i);
+                here.later.borrow_mut().push(i);
             }
             made.push(arg);
         }
@@ -194,8 +193,8 @@ pub fn served(
 /// thread's memory stays for the host to free. The reply goes to `answered`, as a reply by
 /// message does; what is done first here only a call served on this thread has: the caller's
 /// own objects, a container made where it lies, and a primitive read where it lies (the
-/// commonest answer).
-#[inline]
+/// commonest answer, made inline in the caller: the rest is out of line).
+#[inline(always)]
 pub fn answer_of(
     conn: &Connection,
     cx: &Converter<'_, '_>,
@@ -204,10 +203,22 @@ pub fn answer_of(
     taken: &mut Option<PyResult<Py<PyAny>>>,
 ) -> PyResult<Py<PyAny>> {
     if taken.is_none() {
-        if let Some(value) = primitive_answer(conn, cx, outcome) {
-            return value;
+        if let Some(v) = primitive(outcome) {
+            return primitive_answer(conn, cx, v);
         }
     }
+    answer_not_primitive(conn, cx, id, outcome, taken)
+}
+
+/// `answer_of` for an answer that is not a primitive, or that the caller made itself.
+#[inline(never)]
+fn answer_not_primitive(
+    conn: &Connection,
+    cx: &Converter<'_, '_>,
+    id: RequestId,
+    outcome: &mut Outcome,
+    taken: &mut Option<PyResult<Py<PyAny>>>,
+) -> PyResult<Py<PyAny>> {
     if let Some(taken) = taken.take() {
         conn.handle_drops();
         return match std::mem::replace(outcome, Outcome::Ok(Value::Undefined)) {

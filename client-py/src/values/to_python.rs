@@ -335,7 +335,9 @@ pub fn is_primitive(v: &Value) -> bool {
 /// A primitive (undefined, null, a bool, a number, a string) as Python has it. Needs nothing
 /// of a connection: a direct call's primitive answer takes this way. By reference: a
 /// direct call's answer was just written in pieces, and moving it in read it back whole, a
-/// store-forwarding stall.
+/// store-forwarding stall. Inlined: the commonest answer's last step, a call of its own cost
+/// a tenth of its instructions again.
+#[inline(always)]
 pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
     Ok(match *v {
         Value::Undefined | Value::Null => py.None(),

@@ -44,7 +44,15 @@ pub fn running<T>(channel: &Channel, chain: ChainId, came: CameBy, f: impl FnOnc
 }
 
 fn active_on(key: usize) -> Option<(ChainId, CameBy)> {
-    ACTIVE.with(|a| a.borrow().iter().rev().find(|(k, _, _)| *k == key).map(|&(_, chain, came)| (chain, came)))
+    ACTIVE.with(|a| {
+        let active = a.borrow();
+        // Nearly always: a call made from Python code outside any call of a host's. The reverse
+        // walk's bounds, made before it looks, cost more than this look.
+        if active.is_empty() {
+            return None;
+        }
+        active.iter().rev().find(|(k, _, _)| *k == key).map(|&(_, chain, came)| (chain, came))
+    })
 }
 
 #[inline]

@@ -155,68 +155,84 @@ pub trait DirectCaller: Caller + Sync {
 /// Serves `op` on this thread (or relayed), into `out`, running the calls back the host makes
 /// meanwhile through `caller`. False: the host cannot take it here (its calls came to stay on
 /// its thread, or it is gone); it goes by message instead.
-#[inline]
+///
+/// The time the call itself took goes to `caller.took`: not the waits for the JS lock to be free
+/// nor for the caller's lock after it. Those grow with the threads calling, and counted as the
+/// call's they made the next call let go of the GIL, whose waits made that call slow again: 16
+/// threads relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
+#[inline(always)]
 pub fn serve<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served) -> Result<bool, C::Error> {
-    // The time the call itself took: not the waits for the JS lock to be free nor for the
-    // caller's lock after it. Those grow with the threads calling, and counted as the call's they
-    // made the next call let go of the GIL, whose waits made that call slow again: 16 threads
-    // relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
-    let mut took = 0;
     if host.js_work_due() && !host.held_here() {
-        // The host's JS thread (`js_thread`), outside any call: what waited for it runs first.
-        caller.unblocked(|| host.run_due_work())?;
+        run_due_work(host, caller)?;
     }
-    let served = if caller.keeps_lock() || host.held_here() {
-        // Held here already (a call back of an outer direct call): no wait, whatever the lock.
-        let first = ticks();
-        let mut start = first;
-        loop {
-            let busy = match host.try_serve(op, caller, out) {
-                Ok(served) => {
-                    took = ticks().wrapping_sub(start);
-                    break served;
-                }
-                Err(busy) => busy,
-            };
-            // A call to relay waits in the host's line for its turn, unblocked (a turn lasts
-            // longer than a direct call, and the line wakes only the next in it), unless the call
-            // that has the turn may wait for the lock this thread holds.
-            let holder_needs_lock = busy == Busy::HolderMayNeedGil;
-            if (host.joins_line() && !holder_needs_lock) || ticks().wrapping_sub(first) >= KEEP_TRYING.as_nanos() as u64 {
-                break wait_and_serve(host, op, caller, out, &mut took)?;
-            }
-            // Busy: wait unblocked for the JS lock to be free (the turn to be let go), then try
-            // again keeping the caller's lock. Taking the JS lock unblocked instead
-            // (`wait_and_serve`) leaves this thread holding it while it waits for its own lock
-            // to make its answer, and the thread that has that lock then finds the JS lock busy
-            // in turn: every call of many threads became a hand-over of both
-            // (docs/performance.md).
-            caller.unblocked(|| if holder_needs_lock { host.wait_let_go(KEEP_TRYING) } else { host.wait_free() })?;
-            start = ticks();
-        }
-    } else {
-        wait_and_serve(host, op, caller, out, &mut took)?
-    };
-    caller.took(took);
+    if !(caller.keeps_lock() || host.held_here()) {
+        return wait_and_serve(host, op, caller, out);
+    }
+    // Held here already (a call back of an outer direct call): no wait, whatever the lock. The
+    // commonest call: a busy host is out of line, so that this path saves no registers and
+    // makes no thread-local addresses for what it does.
+    match try_timed(host, op, caller, out) {
+        Ok(served) => Ok(served),
+        Err(busy) => serve_busy(host, op, caller, out, busy),
+    }
+}
+
+/// `host.try_serve`, the time it took, if it served, given to `caller.took`.
+#[inline(always)]
+fn try_timed<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served) -> Result<bool, Busy> {
+    let start = ticks();
+    let served = host.try_serve(op, caller, out)?;
+    caller.took(ticks().wrapping_sub(start));
     Ok(served)
 }
 
+/// The host's JS thread (`js_thread`), outside any call: what waited for it runs first.
+#[cold]
+#[inline(never)]
+fn run_due_work<C: DirectCaller>(host: &InProcess, caller: &C) -> Result<(), C::Error> {
+    caller.unblocked(|| host.run_due_work())
+}
+
+/// `serve` for a caller keeping its lock that found the host `busy`: it tries again as the
+/// lock comes free, for `KEEP_TRYING` at most, then waits for it unblocked.
+#[cold]
+#[inline(never)]
+fn serve_busy<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served, mut busy: Busy) -> Result<bool, C::Error> {
+    let first = ticks();
+    loop {
+        // A call to relay waits in the host's line for its turn, unblocked (a turn lasts longer
+        // than a direct call, and the line wakes only the next in it), unless the call that has
+        // the turn may wait for the lock this thread holds.
+        let holder_needs_lock = busy == Busy::HolderMayNeedGil;
+        if (host.joins_line() && !holder_needs_lock) || ticks().wrapping_sub(first) >= KEEP_TRYING.as_nanos() as u64 {
+            return wait_and_serve(host, op, caller, out);
+        }
+        // Busy: wait unblocked for the JS lock to be free (the turn to be let go), then try
+        // again keeping the caller's lock. Taking the JS lock unblocked instead
+        // (`wait_and_serve`) leaves this thread holding it while it waits for its own lock to
+        // make its answer, and the thread that has that lock then finds the JS lock busy in
+        // turn: every call of many threads became a hand-over of both (docs/performance.md).
+        caller.unblocked(|| if holder_needs_lock { host.wait_let_go(KEEP_TRYING) } else { host.wait_free() })?;
+        match try_timed(host, op, caller, out) {
+            Ok(served) => return Ok(served),
+            Err(again) => busy = again,
+        }
+    }
+}
+
 /// `host.serve` unblocked: the addon may run long, and the JS lock's holder may need the
-/// caller's lock before it lets go. `took`: the time it took, the lock taken back after it left out.
-fn wait_and_serve<C: DirectCaller>(
-    host: &InProcess,
-    op: Direct<'_>,
-    caller: &C,
-    out: &mut Served,
-    took: &mut u64,
-) -> Result<bool, C::Error> {
+/// caller's lock before it lets go. The time it took goes to `caller.took`, the lock taken back
+/// after it left out.
+#[inline(never)]
+fn wait_and_serve<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served) -> Result<bool, C::Error> {
     caller.serving_unblocked();
-    caller.unblocked(|| {
+    let (served, took) = caller.unblocked(|| {
         let start = ticks();
         let served = host.serve(op, caller, out);
-        *took = ticks().wrapping_sub(start);
-        served
-    })
+        (served, ticks().wrapping_sub(start))
+    })?;
+    caller.took(took);
+    Ok(served)
 }
 
 /// Hands what the host sent a direct call ahead of its reply (a settlement of the promise the

@@ -5,6 +5,8 @@
 //! the arguments before, the answer after, and the calls back meanwhile (`FunctionCall`), so a
 //! call goes down into the core once and comes back up once.
 
+use std::mem::ManuallyDrop;
+
 use napi_host::caller::{Arg, Direct, Served};
 use napi_host::inprocess::InProcess;
 use napi_protocol::{ChainId, ObjectId, Op, Outcome, RequestId, ServerMessage, Value};
@@ -67,49 +69,70 @@ pub fn call_function<F: FunctionCall>(channel: &Channel, call: &F) -> Result<Opt
     let Some(host) = direct_host(channel, active.map(|(_, came)| came)) else {
         return Ok(None);
     };
-    let mut made = Args::new();
-    call.args(host.relayed, &mut made)?;
+    // Neither the arguments nor what the host served are dropped where they own nothing
+    // (`done_with`, `left_of`): the drop glue is a call with a match over every kind of value,
+    // and moved into a function that forgot them, the arguments (232 bytes) were copied by a
+    // `memcpy` call on every call.
+    let mut made = ManuallyDrop::new(Args::new());
+    if let Err(e) = call.args(host.relayed, &mut made) {
+        done_with(&mut made);
+        return Err(e);
+    }
     let (func, this) = call.target();
     let id = channel.next_id_exclusive();
     let direct = new_call(channel, id, active.map(|(chain, _)| chain), func, this, &made);
-    let mut out = Served::default();
-    if !serve(host.host, Direct::Call(&direct), call.caller(direct.chain), &mut out)? {
+    let mut out = ManuallyDrop::new(Served::default());
+    let served = serve(host.host, Direct::Call(&direct), call.caller(direct.chain), &mut out);
+    if !matches!(served, Ok(true)) {
+        drop(ManuallyDrop::into_inner(out));
         let unsent = turned_away(direct);
-        return by_message(channel, call, unsent, made, active.is_none()).map(Some);
+        let made = ManuallyDrop::into_inner(made);
+        return served.and_then(|_| by_message(channel, call, unsent, made, active.is_none()).map(Some));
     }
-    if !out.before.is_empty() {
-        for early in std::mem::take(&mut out.before) {
-            if let ServerMessage::Settled { subscription, outcome } = early {
-                call.settled(subscription, outcome)?;
-            }
-        }
-    }
-    let answer = call.answer(id, &mut out.outcome);
-    left_of(host.host, out);
+    let answer = settle_early(call, &mut out.before).and_then(|()| call.answer(id, &mut out.outcome));
+    left_of(host.host, &mut out);
     drop(direct);
-    owns_nothing(made);
+    done_with(&mut made);
     answer.map(Some)
 }
 
-/// What an answer left of the host's outcome (`served`, nothing ahead of it any more): a
-/// container a relayed call's host thread allocated goes back to it to free; a primitive that
-/// owns nothing is not dropped (the outcome's drop glue is a call with a match over every kind
-/// of value and outcome, 2% of the commonest call's instructions).
+/// Hands what the host sent ahead of the answer (a settlement of the promise it makes) to
+/// `call`, leaving `before` empty, with nothing allocated.
 #[inline(always)]
-fn left_of(host: &InProcess, served: Served) {
-    match served.outcome {
-        Outcome::Ok(Value::Array(_) | Value::Object(_)) => host.give_back(served.outcome),
-        Outcome::Ok(Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_)) => std::mem::forget(served),
-        _ => drop(served),
+fn settle_early<F: FunctionCall>(call: &F, before: &mut Vec<ServerMessage>) -> Result<(), F::Error> {
+    if before.capacity() == 0 {
+        return Ok(());
+    }
+    for early in std::mem::take(before) {
+        if let ServerMessage::Settled { subscription, outcome } = early {
+            call.settled(subscription, outcome)?;
+        }
+    }
+    Ok(())
+}
+
+/// What an answer left of the host's outcome, where it lies (`served`, nothing ahead of it
+/// any more), made to own nothing so that it may be forgotten: a container a relayed call's
+/// host thread allocated goes back to it to free; a primitive that owns nothing is left as it
+/// is; anything else is dropped here.
+#[inline(always)]
+fn left_of(host: &InProcess, served: &mut Served) {
+    match &served.outcome {
+        Outcome::Ok(Value::Array(_) | Value::Object(_)) => host.give_back(std::mem::replace(&mut served.outcome, OWNS_NOTHING)),
+        Outcome::Ok(Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_)) => {}
+        _ => served.outcome = OWNS_NOTHING,
     }
 }
 
-/// The arguments, done with: not dropped when they own nothing (numbers, lent text and bytes,
-/// nothing inline), which spares the drop glue's walk over them on the commonest calls.
+/// An outcome that owns nothing.
+const OWNS_NOTHING: Outcome = Outcome::Ok(Value::Undefined);
+
+/// The arguments, done with: dropped only when they own something (a value that owns a copy,
+/// or more than fit inline).
 #[inline(always)]
-fn owns_nothing(made: Args<'_>) {
-    if !made.spilled() && made.iter().all(|a| !matches!(a, Arg::Value(_))) {
-        std::mem::forget(made);
+fn done_with(made: &mut Args<'_>) {
+    if made.spilled() || made.iter().any(|a| matches!(a, Arg::Value(_))) {
+        drop(std::mem::take(made));
     }
 }
 
