@@ -66,9 +66,10 @@ pub(crate) fn kept_for_good<T>(value: T) -> &'static T {
 
 /// This thread's id while it lives, never 0: its thread pointer on Linux (one instruction, where
 /// `pthread_self` is a call through the PLT on every Node-API call), `pthread_self` on the
-/// other Unixes, Windows's thread id.
+/// other Unixes, Windows's thread id. Also the in-process host's name for a thread (its JS
+/// lock's owner, its host thread), several times a direct call.
 #[inline(always)]
-fn this_thread() -> usize {
+pub fn this_thread() -> usize {
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     {
         let tp: usize;

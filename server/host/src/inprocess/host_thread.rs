@@ -11,8 +11,9 @@ use napi_runtime::events::EventQueue;
 
 use crate::Host;
 
-use super::platform::{self, this_thread};
+use super::platform;
 use super::share::InProcess;
+use napi_runtime::current::this_thread;
 
 impl InProcess {
     /// The host thread begins to serve `host`: it holds the lock from here on, but while it idles.

@@ -2,8 +2,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::platform::this_thread;
 use super::turn_lock::TurnLock;
+use napi_runtime::current::this_thread;
 
 /// Who runs JS: the host thread, or a caller making a direct call. Re-entrant for the thread
 /// that holds it (a Python callback of a direct call calling into the same host).

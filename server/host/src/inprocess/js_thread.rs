@@ -24,8 +24,9 @@ use std::time::Instant;
 use napi_link::streams::RawDescriptor;
 use napi_runtime::events::EventQueue;
 
-use super::platform::{self, this_thread};
+use super::platform;
 use super::share::InProcess;
+use napi_runtime::current::this_thread;
 
 thread_local! {
     /// The hosts this thread is the JS thread of, told when it ends.

@@ -16,9 +16,9 @@ use crate::Host;
 use super::event_calls::EventCalls;
 use super::given_back::GivenBack;
 use super::js_lock::JsLock;
-use super::platform::this_thread;
 use super::relay::Relay;
 use super::relay_line::RelayLine;
+use napi_runtime::current::this_thread;
 
 /// How the host's news reach an in-process client: called on whichever thread holds the JS
 /// lock, before the host sends anything that may need them.

@@ -22,12 +22,8 @@ pub(super) fn millis_until(deadline: Option<Instant>) -> Option<u128> {
 mod unix;
 #[cfg(unix)]
 pub(crate) use unix::sleep_on;
-#[cfg(unix)]
-pub(super) use unix::this_thread;
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::sleep_on;
-#[cfg(windows)]
-pub(super) use windows::this_thread;

@@ -1,4 +1,4 @@
-//! The in-process host thread's system calls on Linux and macOS: `poll`, `pthread_self`.
+//! The in-process host thread's system call on Linux and macOS: `poll`.
 
 use std::time::Instant;
 
@@ -14,11 +14,4 @@ pub(crate) fn sleep_on<const N: usize>(waits: [RawDescriptor; N], deadline: Opti
     // SAFETY: N valid pollfd entries live for the call.
     let n = unsafe { libc::poll(fds.as_mut_ptr(), N as libc::nfds_t, ms) };
     Slept { last_ready: fds.last().is_some_and(|fd| fd.revents != 0), timed_out: n == 0 }
-}
-
-/// This thread's id for `JsLock::owner`: never 0 (a pthread_t is the address of the thread's
-/// control block), and one call into libc, no thread-local look-up.
-pub(in crate::inprocess) fn this_thread() -> usize {
-    // SAFETY: pthread_self has no preconditions.
-    unsafe { libc::pthread_self() as usize }
 }

@@ -1,16 +1,10 @@
-//! The in-process host thread's system calls on Windows: `WaitForMultipleObjects`, the thread's id.
+//! The in-process host thread's system calls on Windows: `WaitForMultipleObjects`.
 
 use std::time::Instant;
 
 use napi_link::streams::RawDescriptor;
 
 use super::{millis_until, Slept};
-
-/// This thread's id for `JsLock::owner`: Windows never gives a thread the id 0.
-pub(in crate::inprocess) fn this_thread() -> usize {
-    // SAFETY: no preconditions.
-    unsafe { windows_sys::Win32::System::Threading::GetCurrentThreadId() as usize }
-}
 
 pub(crate) fn sleep_on<const N: usize>(waits: [RawDescriptor; N], deadline: Option<Instant>) -> Slept {
     use windows_sys::Win32::Foundation::{WAIT_OBJECT_0, WAIT_TIMEOUT};
