@@ -9,6 +9,7 @@ use napi_protocol::{self as proto, Failure, FailureKind, Op, Outcome};
 use super::wire::{bytes_to_object, from_wire, held_object, HeapBuilder, Looking, Stop, ToWire, TooLarge};
 use super::Host;
 use crate::turn::{Arg, ArgsStopped, Call, Refused};
+use napi_runtime::call::callable_in;
 use napi_runtime::handles::HandleStack;
 use napi_runtime::object::{Backing, Callable, ObjectClass};
 use napi_runtime::property::PropertyKey;
@@ -21,8 +22,15 @@ mod outcome;
 struct Callee {
     f: Value,
     this: Value,
+    /// What calling `f` runs, if it can be called.
+    callable: Option<Callable>,
+}
+
+impl Callee {
     /// Whether `f` is an addon's function.
-    native: bool,
+    fn native(&self) -> bool {
+        matches!(self.callable, Some(Callable::Native { .. }))
+    }
 }
 
 /// Keeps `v`, an object or a symbol a client holds (nothing else needs keeping), in the
@@ -103,9 +111,10 @@ impl Host {
         let result = self.held_callee(call).and_then(|callee| {
             // This scope is the call's alone: the callback's handles go in it too.
             let depth = self.open_call_scope(&callee);
-            let Callee { f, this, native } = callee;
-            let unkept = native.then_some(&this);
-            let result = self.direct_args(call.args, unkept).and_then(|args| Ok(self.rt.call_in_scope(&f, this, args)?));
+            let unkept = callee.native().then_some(&callee.this);
+            let args = self.direct_args(call.args, unkept);
+            let Callee { f, this, callable } = callee;
+            let result = args.and_then(|args| Ok(self.rt.call_found_in_scope(&f, callable, this, args)?));
             self.rt.handles_mut().unwind_to(depth);
             result
         });
@@ -113,8 +122,8 @@ impl Host {
         self.end_lends(lent);
     }
 
-    /// A call's function and its receiver, held by the client: both looked up in one borrow
-    /// of the heap.
+    /// A call's function and its receiver, held by the client, and what calling the function
+    /// runs: looked up in one borrow of the heap.
     #[inline(always)]
     fn held_callee(&self, call: &Call<'_>) -> Result<Callee, Error> {
         let heap = self.rt.heap();
@@ -123,8 +132,11 @@ impl Host {
             Some(id) => held_object(&heap, id)?.0,
             None => Value::Undefined,
         };
-        let native = matches!(&function.class, ObjectClass::Function(f) if matches!(f.callable, Callable::Native { .. }));
-        Ok(Callee { f, this, native })
+        let callable = match f {
+            Value::Object(id) => callable_in(id, function),
+            _ => None,
+        };
+        Ok(Callee { f, this, callable })
     }
 
     /// Opens a call's handle scope with its function kept there, in one borrow of the handle
@@ -139,7 +151,7 @@ impl Host {
         let mut handles = self.rt.handles_mut();
         let depth = handles.open(false) - 1;
         keep_held(&mut handles, &callee.f);
-        if !callee.native {
+        if !callee.native() {
             keep_held(&mut handles, &callee.this);
         }
         depth

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::native::{CallScope, NativeCall};
-use super::object::{Callable, ObjectClass};
+use super::object::{Callable, Object, ObjectClass};
 use super::object_id::ObjectId;
 use super::property::{Property, PropertyKey, Slot};
 use super::value::Value;
@@ -14,19 +14,7 @@ impl Runtime {
     #[inline(always)]
     fn callable_of(&self, func: &Value) -> JsResult<(ObjectId, Callable)> {
         let found = match func {
-            Value::Object(id) => match self.heap.borrow().get(*id).map(|o| &o.class) {
-                // An addon's function (every call from Python) is copied field by field here:
-                // the derived clone was a call with a match over every kind of callable.
-                Some(ObjectClass::Function(f)) => Some((
-                    *id,
-                    match &f.callable {
-                        &Callable::Native { env, cb, data, receiver } => Callable::Native { env, cb, data, receiver },
-                        other => other.clone(),
-                    },
-                )),
-                Some(ObjectClass::Proxy(p)) if p.callable => Some((*id, Callable::Proxy(*id))),
-                _ => None,
-            },
+            Value::Object(id) => self.heap.borrow().get(*id).and_then(|o| callable_in(*id, o)).map(|c| (*id, c)),
             _ => None,
         };
         found.ok_or_else(|| self.not_a_function(func))
@@ -57,6 +45,14 @@ impl Runtime {
     /// its own.
     pub fn call_in_scope(&self, func: &Value, this: Value, args: Vec<Value>) -> JsResult<Value> {
         let (_, callable) = self.callable_of(func)?;
+        self.invoke(callable, this, Cow::Owned(args), None, CallScope::Callers)
+    }
+
+    /// [`Runtime::call_in_scope`] of what its caller found `func` runs (`callable_in`, in a look
+    /// at the heap it made anyway): `None` if `func` cannot be called, which throws here.
+    #[inline(always)]
+    pub fn call_found_in_scope(&self, func: &Value, callable: Option<Callable>, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        let Some(callable) = callable else { return Err(self.not_a_function(func)) };
         self.invoke(callable, this, Cow::Owned(args), None, CallScope::Callers)
     }
 
@@ -329,5 +325,20 @@ impl Runtime {
             }
         };
         self.has_in_prototype_chain(*obj, proto)
+    }
+}
+
+/// What calling `o`, the object `id` names, runs, if it can be called: copied out of the heap.
+#[inline(always)]
+pub fn callable_in(id: ObjectId, o: &Object) -> Option<Callable> {
+    match &o.class {
+        // An addon's function (every call from Python) is copied field by field here: the
+        // derived clone was a call with a match over every kind of callable.
+        ObjectClass::Function(f) => Some(match &f.callable {
+            &Callable::Native { env, cb, data, receiver } => Callable::Native { env, cb, data, receiver },
+            other => other.clone(),
+        }),
+        ObjectClass::Proxy(p) if p.callable => Some(Callable::Proxy(id)),
+        _ => None,
     }
 }
