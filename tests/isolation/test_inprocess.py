@@ -445,21 +445,30 @@ def test_bursts_of_relayed_calls_run_on_two_cpus_after_the_host_thread_slept(add
     assert rust.addI32(1, 2) == 3
     if idle_cpus() < 0:
         pytest.skip("no CPU idle: the pair may share one")
-    rounds, calls = 20, 2_000
+    groups, rounds, calls = 4, 5, 2_000
     this_thread = Path("/proc/thread-self")
-    before, meanwhile = switches(this_thread), OtherWork()
-    for _ in range(rounds):
-        # Not a wait for anything: the pause between two bursts, long enough for the host thread
-        # to go to sleep (it looks for the next call for 50 µs).
-        time.sleep(0.02)
-        for _ in range(calls):
-            rust.addI32(1, 2)
-    switched = switches(this_thread) - before
-    if switched >= rounds * calls // 4 and (busy := got_busy(meanwhile)):
-        pytest.skip(f"the machine got busy meanwhile, {busy} ({switched} switches)")
+    # Judged by groups of bursts, each with the other work of its own tenth of a second: a
+    # fresh clone's run, with the lane beside it busy for part of the test only (under a quarter
+    # of a CPU over the whole), handed a quarter of the bursts in pairs.
+    quiet, busy = [], []
+    for _ in range(groups):
+        before, meanwhile = switches(this_thread), OtherWork()
+        for _ in range(rounds):
+            # Not a wait for anything: the pause between two bursts, long enough for the host
+            # thread to go to sleep (it looks for the next call for 50 µs).
+            time.sleep(0.02)
+            for _ in range(calls):
+                rust.addI32(1, 2)
+        switched = switches(this_thread) - before
+        if switched >= rounds * calls // 4 and (why := got_busy(meanwhile)):
+            busy.append(f"{why} ({switched} switches)")
+        else:
+            quiet.append(switched)
+    if len(quiet) < groups // 2:
+        pytest.skip(f"the machine got busy meanwhile: {'; '.join(busy)}")
     # Paired, nearly every call switches (32,000 of 40,000 before the move); apart, the pauses
-    # and the odd preemption do (30-3,000).
-    assert switched < rounds * calls // 4, f"{switched} switches in {rounds * calls} calls"
+    # and the odd preemption do (30-3,000 in 40,000).
+    assert sum(quiet) < len(quiet) * rounds * calls // 4, f"{quiet} switches in groups of {rounds * calls} calls"
 
 
 @pytest.mark.skipif(usable_cpus() < 2, reason="one CPU: the host thread does not look for calls")
