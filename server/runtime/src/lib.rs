@@ -194,6 +194,8 @@ pub struct Runtime {
     /// The end of the stack of the thread running this runtime now (set where a thread installs
     /// or enters it), where recursion stops however few calls deep it is.
     stack: Cell<stack::StackReserve>,
+    /// The stack of the thread its presence names `regular` (`Runtime::enter`).
+    regular_stack: Cell<stack::StackReserve>,
     /// Promise jobs waiting for the JS stack to empty.
     microtasks: RefCell<microtasks::JobQueue>,
     /// Finalizers of dead objects (or, at teardown, of an env's objects) due to run, in order.
@@ -274,6 +276,7 @@ impl Runtime {
             symbol_registry: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             stack: Cell::new(stack::StackReserve::of_this_thread()),
+            regular_stack: Cell::new(stack::StackReserve::default()),
             join_stack: RefCell::new(Vec::new()),
             random_state: Cell::new((0, 0)),
             timers: timers::Timers::default(),
