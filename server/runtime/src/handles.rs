@@ -95,14 +95,16 @@ impl HandleStack {
 
     /// Handles for clones of `values`, in order: consecutive, the first's answered. For a
     /// callback's arguments (`napi_get_cb_info`, on every call): one look at the room for all
-    /// of them, each cloned where its slot is, where `push` looked again for each.
+    /// of them, each cloned where its slot is, where `push` looked again for each. `own_memory`
+    /// is whether one of them may own memory (`CallFrame::args_own_memory`, known already).
     #[inline(always)]
-    pub fn push_cloned(&mut self, values: &[Value]) -> usize {
+    pub fn push_cloned(&mut self, values: &[Value], own_memory: bool) -> usize {
+        debug_assert!(own_memory || !values.iter().any(Value::owns_memory));
         let first = self.top + 1;
         if self.top == self.values.len() {
             self.values.extend_from_slice(values);
             self.top += values.len();
-            if values.iter().any(Value::owns_memory) {
+            if own_memory {
                 self.owners_end = self.owners_end.max(self.top);
             }
         } else {
@@ -344,7 +346,7 @@ mod tests {
                 h.push(v);
             },
             |h, v| {
-                h.push_cloned(&[Value::Number(1.0), v]);
+                h.push_cloned(&[Value::Number(1.0), v], true);
             },
             |h, v| {
                 let outer = h.depth();
@@ -380,13 +382,13 @@ mod tests {
         };
         let mut h = HandleStack::default();
         h.open(false);
-        let first = h.push_cloned(&values);
+        let first = h.push_cloned(&values, false);
         assert!(same(&h, first) && h.len() == first - 1 + values.len());
         // Four stale slots above the top: the clones reuse the first three, in order.
         let inner = h.open(false);
-        let stale = h.push_cloned(&[Value::Undefined, Value::Undefined, Value::Undefined, Value::Undefined]);
+        let stale = h.push_cloned(&[Value::Undefined, Value::Undefined, Value::Undefined, Value::Undefined], false);
         h.close(inner).unwrap();
-        let over_stale = h.push_cloned(&values);
+        let over_stale = h.push_cloned(&values, false);
         assert_eq!(over_stale, stale);
         assert!(same(&h, over_stale) && h.len() == over_stale - 1 + values.len());
         assert_eq!(h.push(Value::Number(9.0)), over_stale + values.len(), "the top is past them");
