@@ -106,7 +106,7 @@ pub unsafe extern "C" fn napi_get_cb_info(
             if given > 0 {
                 // Their handles in one go: one look at the room, each clone made in its slot (a
                 // clone made first and moved in went through the stack in pieces).
-                let first = handles.push_cloned(args);
+                let first = handles.push_cloned(args, frame.args_own_memory());
                 for i in 0..given {
                     // SAFETY: Node-API: `argv` (non-null) has room for `capacity` handles.
                     unsafe { argv.add(i).write((first + i) as napi_value) };
@@ -212,4 +212,55 @@ pub unsafe extern "C" fn napi_new_instance(
         let r = cx.rt.construct(&ctor, &args)?;
         cx.ret(result, r)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CString;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::entry::{env_handle, with_env};
+    use napi_runtime::Runtime;
+
+    /// The addon's side of the call: its arguments' handles taken, as every addon takes them.
+    unsafe extern "C" fn takes_its_arguments(env: napi_env, info: napi_callback_info) -> napi_value {
+        let (mut argc, mut argv) = (4usize, [std::ptr::null_mut(); 4]);
+        // SAFETY: the env and info of this call; `argv` has room for `argc` handles.
+        let got = unsafe {
+            napi_get_cb_info(
+                env,
+                info,
+                Out::from_raw(&mut argc),
+                argv.as_mut_ptr(),
+                Out::from_raw(std::ptr::null_mut()),
+                Out::from_raw(std::ptr::null_mut()),
+            )
+        };
+        assert_eq!((got, argc), (status::OK, 3));
+        argv[1]
+    }
+
+    /// A call's arguments and their handles are forgotten, not dropped, when none owns memory:
+    /// a string among them must still be let go of once the call and its scope are over.
+    #[test]
+    fn a_string_argument_is_let_go_of_after_the_call_whatever_came_with_it() {
+        let rt = crate::layer::new_runtime();
+        let id = rt.add_env(8, CString::new("file:///test.node").unwrap());
+        let env = env_handle(&rt, id);
+        let _entered = Runtime::enter(&rt);
+        let cb = native_callback(takes_its_arguments);
+        let func = with_env(env, |e| Value::Object(new_function(&Cx { rt: &rt, env: e }, "f", cb, 0, false, None))).unwrap();
+        let text: Rc<str> = "argument".into();
+        for round in 0..2 {
+            let string = || Value::String(JsString::Text(text.clone()));
+            // A string among plain words, then plain words only (forgotten, not dropped).
+            let args = if round == 0 { vec![Value::Number(1.0), string(), Value::Bool(true)] } else { vec![Value::Number(1.0); 3] };
+            let scope = rt.handles_mut().open(false);
+            let answer = rt.call_in_scope(&func, Value::Undefined, args).map_err(|_| "thrown").unwrap();
+            drop(answer);
+            rt.handles_mut().close(scope).unwrap();
+            assert_eq!(Rc::strong_count(&text), 1, "round {round}: the string let go of");
+        }
+    }
 }

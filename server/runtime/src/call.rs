@@ -109,6 +109,8 @@ impl Runtime {
     /// place, counted from 1.
     #[inline(always)]
     fn push_frame(&self, this: ObjectId, args: Vec<Value>, new_target: Option<ObjectId>, data: usize) -> usize {
+        // Without a branch an argument: a call has few, and `any`'s early exit cost more.
+        let args_own_memory = args.iter().fold(false, |owns, v| owns | v.owns_memory());
         let mut frames = self.frames.borrow_mut();
         frames.reserve(1);
         let len = frames.len();
@@ -120,6 +122,7 @@ impl Runtime {
             std::ptr::addr_of_mut!((*slot).args).write(args);
             std::ptr::addr_of_mut!((*slot).new_target).write(new_target);
             std::ptr::addr_of_mut!((*slot).data).write(data);
+            std::ptr::addr_of_mut!((*slot).args_own_memory).write(args_own_memory);
             frames.set_len(len + 1);
         }
         len + 1

@@ -17,10 +17,15 @@ use super::Runtime;
 /// is inside. Never freed (`EnvSlot`). Only the thread named writes its id into `entered`, and
 /// a thread that ends while named (a leaked `Entered`, an `exit` inside a call) is forgotten
 /// (`EnteredHere`, `Installed`), so no later thread given the same id can pass for it.
+///
+/// `regular` names the thread that entered last and has this presence noted in its
+/// `EnteredHere` (so that its end forgets it): while it is that thread that enters again, as a
+/// direct call's caller does call after call, entering reads no thread-local (`Runtime::enter`).
 #[derive(Default)]
 pub(crate) struct Presence {
     pub(crate) entered: AtomicUsize,
     installed: AtomicUsize,
+    regular: AtomicUsize,
 }
 
 impl Presence {
@@ -33,6 +38,7 @@ impl Presence {
     fn forget(&self, thread: usize) {
         let _ = self.entered.compare_exchange(thread, 0, Relaxed, Relaxed);
         let _ = self.installed.compare_exchange(thread, 0, Relaxed, Relaxed);
+        let _ = self.regular.compare_exchange(thread, 0, Relaxed, Relaxed);
     }
 
     /// Whether this thread may use the runtime now: it entered it, or it is its JS thread and
@@ -216,15 +222,33 @@ impl Runtime {
     #[inline]
     pub fn enter(rt: &Rc<Runtime>) -> Entered<'_> {
         let rt: &Runtime = rt;
-        // Not noted on a thread whose thread-locals are being destroyed: it is ending anyway.
-        let _ = ENTERED.try_with(|e| e.note(rt.presence));
+        let me = this_thread();
+        // The thread that entered last, entering again: already noted, and its stack known. A
+        // thread-local read here is a `__tls_get_addr` call (the library is a `cdylib`).
+        let stack = if rt.presence.regular.load(Relaxed) == me { rt.regular_stack.get() } else { rt.enter_anew(me) };
         // A load and a store, not a swap (a locked instruction): only the thread that may use
         // the runtime writes here, and the JS lock or a hand-off orders those threads.
         let before = rt.presence.entered.load(Relaxed);
-        rt.presence.entered.store(this_thread(), Relaxed);
+        rt.presence.entered.store(me, Relaxed);
         // Its recursion is limited by this thread's stack while it runs here.
-        let stack_before = rt.stack.replace(StackReserve::of_this_thread());
+        let stack_before = rt.stack.replace(stack);
         Entered { rt, before, stack_before }
+    }
+
+    /// `enter`'s look at this thread's own state, made when another thread entered last: the
+    /// runtime noted among those this thread entered, and this thread's stack. It becomes the
+    /// regular thread only once noted, so that its end forgets it (`EnteredHere`); a thread
+    /// whose thread-locals are being destroyed is not noted (it is ending anyway) and stays
+    /// irregular.
+    #[cold]
+    #[inline(never)]
+    fn enter_anew(&self, me: usize) -> StackReserve {
+        let stack = StackReserve::of_this_thread();
+        if ENTERED.try_with(|e| e.note(self.presence)).is_ok() {
+            self.regular_stack.set(stack);
+            self.presence.regular.store(me, Relaxed);
+        }
+        stack
     }
 
     /// Whether this thread may use this runtime now (it installed or entered it).
@@ -324,6 +348,30 @@ mod tests {
         // SAFETY: a slot `Env::handle` gave, never freed.
         let presence = unsafe { (*(env as *const EnvSlot)).presence };
         assert_eq!(presence.entered.load(Relaxed), 0, "a later thread given its id would pass for it");
+    }
+
+    /// The thread that entered last enters again without its thread-locals: it must still
+    /// be forgotten at its end, and run on its own stack's reserve while inside.
+    #[test]
+    fn the_thread_that_entered_last_enters_on_its_own_stack_and_is_forgotten_at_its_end() {
+        let presence = std::thread::spawn(|| {
+            let rt = Runtime::new(Box::new(NoNative));
+            let ours = StackReserve::of_this_thread();
+            // As a runtime made on another thread has it.
+            rt.stack.set(StackReserve::default());
+            for _ in 0..2 {
+                let _entered = Runtime::enter(&rt);
+                assert_eq!(rt.stack.get(), ours, "this thread's stack checked while inside");
+                assert_eq!(rt.presence.regular.load(Relaxed), this_thread());
+            }
+            assert_eq!(rt.stack.get(), StackReserve::default(), "the stack before put back on leaving");
+            std::ptr::from_ref(rt.presence) as usize
+        })
+        .join()
+        .unwrap();
+        // SAFETY: a presence is kept for good.
+        let presence = unsafe { &*(presence as *const Presence) };
+        assert_eq!(presence.regular.load(Relaxed), 0, "a later thread given its id would skip being noted");
     }
 
     #[test]

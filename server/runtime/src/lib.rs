@@ -143,6 +143,18 @@ pub struct CallFrame {
     pub new_target: Option<ObjectId>,
     /// The data pointer the function was made with (`napi_create_function`), the addon's.
     pub data: usize,
+    /// Whether an argument owns memory (a string, a BigInt), looked at once as the frame is
+    /// pushed: otherwise the arguments are forgotten when it pops, and their handles when
+    /// their scope closes, where a drop of each was looked at twice a call.
+    args_own_memory: bool,
+}
+
+impl CallFrame {
+    /// Whether an argument may own memory (a string, a BigInt).
+    #[inline(always)]
+    pub fn args_own_memory(&self) -> bool {
+        self.args_own_memory
+    }
 }
 
 /// The JS runtime of one JS thread: the heap and the realm's intrinsics, the handles, references
@@ -194,6 +206,8 @@ pub struct Runtime {
     /// The end of the stack of the thread running this runtime now (set where a thread installs
     /// or enters it), where recursion stops however few calls deep it is.
     stack: Cell<stack::StackReserve>,
+    /// The stack of the thread its presence names `regular` (`Runtime::enter`).
+    regular_stack: Cell<stack::StackReserve>,
     /// Promise jobs waiting for the JS stack to empty.
     microtasks: RefCell<microtasks::JobQueue>,
     /// Finalizers of dead objects (or, at teardown, of an env's objects) due to run, in order.
@@ -274,6 +288,7 @@ impl Runtime {
             symbol_registry: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             stack: Cell::new(stack::StackReserve::of_this_thread()),
+            regular_stack: Cell::new(stack::StackReserve::default()),
             join_stack: RefCell::new(Vec::new()),
             random_state: Cell::new((0, 0)),
             timers: timers::Timers::default(),
@@ -430,15 +445,21 @@ impl Runtime {
     pub fn pop_frame(&self) {
         let frame = self.frames.borrow_mut().pop();
         if let Some(frame) = frame {
-            self.recycle_args(frame.args);
+            self.recycle_args(frame.args, frame.args_own_memory);
         }
     }
 
     /// Takes back a call's argument vector for `args_vec` (a small one: a call with a
     /// thousand arguments does not pin their room).
-    fn recycle_args(&self, mut args: Vec<Value>) {
+    fn recycle_args(&self, mut args: Vec<Value>, own_memory: bool) {
         if args.capacity() <= 16 {
-            args.clear();
+            if own_memory {
+                args.clear();
+            } else {
+                // SAFETY: emptying the vector only forgets its values, which own no memory
+                // (`CallFrame::args_own_memory`, looked at when they came in): nothing leaks.
+                unsafe { args.set_len(0) };
+            }
             let mut spare = self.spare_args.borrow_mut();
             if spare.capacity() == 0 {
                 // The commonest case (`args_vec` took it): nothing to drop, and no call of the

@@ -38,6 +38,13 @@ pub enum Type {
 }
 
 impl Value {
+    /// Whether dropping it lets go of memory (a string's, a BigInt's): the other kinds are
+    /// plain words.
+    #[inline(always)]
+    pub fn owns_memory(&self) -> bool {
+        matches!(self, Value::String(_) | Value::BigInt(_))
+    }
+
     pub fn str(s: &str) -> Value {
         Value::String(s.into())
     }
