@@ -39,10 +39,14 @@ pub enum Type {
 
 impl Value {
     /// Whether dropping it lets go of memory (a string's, a BigInt's): the other kinds are
-    /// plain words.
+    /// plain words. Every kind is named, so that a new one must say which it is: the handle
+    /// stack and a call's frame forget, without dropping, values this answers false for.
     #[inline(always)]
     pub fn owns_memory(&self) -> bool {
-        matches!(self, Value::String(_) | Value::BigInt(_))
+        match self {
+            Value::String(_) | Value::BigInt(_) => true,
+            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::Symbol(_) | Value::Object(_) => false,
+        }
     }
 
     pub fn str(s: &str) -> Value {
