@@ -68,10 +68,53 @@ impl QuickArg<'_> {
     }
 }
 
-/// A compact call's frame (header included) as it is written, on the writer's stack.
-pub struct QuickFrame {
-    bytes: [u8; HEADER_LEN + QUICK_MAX],
+/// A compact frame (header included) of at most `N` bytes as it is written, on the writer's
+/// stack: a call's ([`QuickFrame`]) or a reply's ([`QuickReply`]).
+pub struct CompactFrame<const N: usize> {
+    bytes: [u8; N],
     len: usize,
+}
+
+/// A compact call's frame.
+pub type QuickFrame = CompactFrame<{ HEADER_LEN + QUICK_MAX }>;
+
+/// The longest compact reply's payload: its tag and kind, the request's id and chain, a number.
+const REPLY_MAX: usize = 2 + 8 + 8 + 8;
+
+/// A compact reply's frame: sized for a reply alone, since the host makes one for every compact
+/// call it answers, and one sized as a call's was 260 bytes zeroed and copied out on the way.
+pub type QuickReply = CompactFrame<{ HEADER_LEN + REPLY_MAX }>;
+
+impl<const N: usize> CompactFrame<N> {
+    /// A frame to write into, holding nothing yet.
+    #[inline(always)]
+    pub fn empty() -> CompactFrame<N> {
+        CompactFrame { bytes: [0; N], len: HEADER_LEN }
+    }
+
+    /// The whole frame: its length, then its payload.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The payload alone.
+    pub fn payload(&self) -> &[u8] {
+        &self.bytes[HEADER_LEN..self.len]
+    }
+
+    /// Appends `data`, if it fits.
+    #[inline(always)]
+    fn put(&mut self, data: &[u8]) -> bool {
+        let Some(room) = self.bytes.get_mut(self.len..self.len + data.len()) else { return false };
+        room.copy_from_slice(data);
+        self.len += data.len();
+        true
+    }
+
+    fn finish(&mut self) {
+        let payload = (self.len - HEADER_LEN) as u32;
+        self.bytes[..HEADER_LEN].copy_from_slice(&payload.to_le_bytes());
+    }
 }
 
 impl QuickFrame {
@@ -81,12 +124,6 @@ impl QuickFrame {
     pub fn call(func: ObjectId, this: Option<ObjectId>, args: &[QuickArg<'_>]) -> Option<QuickFrame> {
         let mut f = QuickFrame::empty();
         f.write_call(func, this, args).then_some(f)
-    }
-
-    /// A frame to write into, holding nothing yet.
-    #[inline(always)]
-    pub fn empty() -> QuickFrame {
-        QuickFrame { bytes: [0; HEADER_LEN + QUICK_MAX], len: HEADER_LEN }
     }
 
     /// `call`, written into this empty frame where it lies (a writer's frame on its stack is then
@@ -121,7 +158,7 @@ impl QuickFrame {
     /// The frame of the reply to request `id` of `chain` with `value`; `None` when it has no
     /// compact form (anything but undefined, null, a boolean or a number).
     #[inline]
-    pub fn reply(id: RequestId, chain: ChainId, value: &Value) -> Option<QuickFrame> {
+    pub fn reply(id: RequestId, chain: ChainId, value: &Value) -> Option<QuickReply> {
         let (k, number) = match *value {
             Value::Undefined => (kind::UNDEFINED, None),
             Value::Null => (kind::NULL, None),
@@ -129,7 +166,7 @@ impl QuickFrame {
             Value::Number(n) => (kind::NUMBER, Some(n)),
             _ => return None,
         };
-        let mut f = QuickFrame::empty();
+        let mut f = QuickReply::empty();
         f.put(&[QUICK_REPLY, k]);
         f.put(&id.to_le_bytes());
         f.put(&chain.to_le_bytes());
@@ -149,33 +186,9 @@ impl QuickFrame {
         self.bytes[at + 8..at + 16].copy_from_slice(&chain.to_le_bytes());
     }
 
-    /// The whole frame: its length, then its payload.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-
-    /// The payload alone.
-    pub fn payload(&self) -> &[u8] {
-        &self.bytes[HEADER_LEN..self.len]
-    }
-
     /// A string's or bytes' length and bytes, if short enough.
     fn item(&mut self, k: u8, data: &[u8]) -> bool {
         data.len() <= QUICK_ITEM && self.put(&[k, data.len() as u8]) && self.put(data)
-    }
-
-    /// Appends `data`, if it fits.
-    #[inline(always)]
-    fn put(&mut self, data: &[u8]) -> bool {
-        let Some(room) = self.bytes.get_mut(self.len..self.len + data.len()) else { return false };
-        room.copy_from_slice(data);
-        self.len += data.len();
-        true
-    }
-
-    fn finish(&mut self) {
-        let payload = (self.len - HEADER_LEN) as u32;
-        self.bytes[..HEADER_LEN].copy_from_slice(&payload.to_le_bytes());
     }
 }
 

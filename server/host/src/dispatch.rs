@@ -33,8 +33,9 @@ impl Callee {
     }
 }
 
-/// Keeps `v`, an object or a symbol a client holds (nothing else needs keeping), in the
-/// innermost scope of `handles`: made again in its slot from its id, as `Host::keep` makes it.
+/// Keeps `v` in the innermost scope of `handles` if it is an object or a symbol (nothing else
+/// needs keeping): made again in its slot from its id, where a clone would copy the value whole
+/// just after it was written in pieces.
 #[inline(always)]
 fn keep_held(handles: &mut HandleStack, v: &Value) {
     match *v {
@@ -115,6 +116,9 @@ impl Host {
             let args = self.direct_args(call.args, unkept);
             let Callee { f, this, callable } = callee;
             let result = args.and_then(|args| Ok(self.rt.call_found_in_scope(&f, callable, this, args)?));
+            // An object or a symbol (`held_callee`) owns nothing: forgotten, where its drop was
+            // a match over every kind of value.
+            std::mem::forget(f);
             self.rt.handles_mut().unwind_to(depth);
             result
         });
@@ -232,6 +236,25 @@ impl Host {
     #[inline(always)]
     fn direct_args(&self, args: &[Arg<'_>], unkept: Option<&Value>) -> Result<Vec<Value>, Error> {
         let mut values = self.rt.args_vec(args.len());
+        // The leading numbers (every argument of most calls) are written into the room just
+        // reserved for all of them: no look at the capacity for each, as a push makes.
+        let (len, mut numbers) = (values.len(), 0);
+        for (slot, a) in values.spare_capacity_mut().iter_mut().zip(args) {
+            let Arg::Number(n) = a else { break };
+            slot.write(Value::Number(*n));
+            numbers += 1;
+        }
+        // SAFETY: the `numbers` slots past the vector's length were written just above.
+        unsafe { values.set_len(len + numbers) };
+        match numbers == args.len() {
+            true => Ok(values),
+            false => self.other_args(values, &args[numbers..], unkept),
+        }
+    }
+
+    /// `args`, a direct call's arguments after its leading numbers (in `values`), as
+    /// `direct_args` makes them.
+    fn other_args(&self, mut values: Vec<Value>, args: &[Arg<'_>], unkept: Option<&Value>) -> Result<Vec<Value>, Error> {
         for (i, a) in args.iter().enumerate() {
             match a {
                 Arg::Number(n) => push_made(&mut values, || Value::Number(*n)),
@@ -337,17 +360,12 @@ impl Host {
         })
     }
 
-    /// Keeps `value` alive for the rest of the request. Inlined, as `Cx::handle`, since it is on
-    /// every argument's path.
+    /// Keeps `value` alive for the rest of the request: an object or a symbol, the values that
+    /// live in the collected heap (anything else needs no keeping, and is not pushed). Inlined,
+    /// as `Cx::handle`, since it is on every argument's path.
     #[inline(always)]
     pub(crate) fn keep(&self, value: Value) -> Value {
-        // Objects and symbols, the values kept, are made again in their slot from their id: a
-        // clone copies the value whole, just after it was written in pieces.
-        self.rt.handles_mut().push_with(|| match &value {
-            Value::Object(id) => Value::Object(*id),
-            Value::Symbol(id) => Value::Symbol(*id),
-            other => other.clone(),
-        });
+        keep_held(&mut self.rt.handles_mut(), &value);
         value
     }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::quick::{QuickCall, QuickFrame, Received};
+use napi_protocol::quick::{QuickCall, QuickReply, Received};
 use napi_protocol::{ClientMessage, PyRef, Region, ServerMessage};
 
 /// What the client must take in before any value that needs it.
@@ -58,7 +58,7 @@ pub trait Port {
 
     /// Sends a compact reply (`napi_protocol::quick`), with anything `send_later` buffered
     /// ahead of it.
-    fn send_quick(&mut self, reply: &QuickFrame) -> Result<(), FrameError>;
+    fn send_quick(&mut self, reply: &QuickReply) -> Result<(), FrameError>;
 
     /// The next message or compact call; `Err` once the client is gone or sent something
     /// undecodable.

@@ -11,7 +11,7 @@ use napi_link::frames::{FrameReader, FrameWriter};
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor, Rings};
 use napi_link::streams::{events_out, over_rings, Also, Connection, Inbound, Outbound, RingIn, RingOut, Side, Take, Woken};
 use napi_protocol::frame::{decode, encode, FrameError};
-use napi_protocol::quick::{is_quick, QuickCall, QuickFrame, Received, QUICK_CALL};
+use napi_protocol::quick::{is_quick, QuickCall, QuickReply, Received, QUICK_CALL};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
 use crate::port::{News, Port, Woke};
@@ -117,7 +117,7 @@ impl Port for RingsPort {
         })
     }
 
-    fn send_quick(&mut self, reply: &QuickFrame) -> Result<(), FrameError> {
+    fn send_quick(&mut self, reply: &QuickReply) -> Result<(), FrameError> {
         Ok(self.writer.send_frame(reply.as_bytes())?)
     }
 

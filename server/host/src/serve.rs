@@ -11,7 +11,7 @@ use napi_runtime::{pending, ObjectId};
 
 use crate::port::{News, Woke};
 use crate::pump::AtTeardown;
-use crate::turn::{Call, Turn, TurnKind};
+use crate::turn::{Call, Caller, Turn, TurnKind};
 use crate::{Host, Stop};
 
 mod js_thread;
@@ -166,14 +166,14 @@ impl Host {
     /// `recv`, a compact call read into `call` (answered `None`) rather than moved up.
     pub(crate) fn recv_into(&self, call: &mut QuickCall) -> Result<Option<ClientMessage>, FrameError> {
         loop {
-            let mut got = None;
-            let mut wait = || got = Some(self.recv_one(call));
-            // The turn's direct caller lets go of what it holds meanwhile (the GIL).
-            match self.turn().as_ref().and_then(Turn::caller) {
-                Some(direct) => direct.caller.waiting(&mut wait),
-                None => wait(),
-            }
-            match got.expect("the wait ran")? {
+            // Read where it is returned: through a closure's `Option`, each message was copied
+            // twice more on the way (a compact call's read too, the payload's room being moved
+            // whatever it held).
+            let read = match self.turn().as_ref().and_then(Turn::caller) {
+                Some(direct) => self.recv_one_waiting(direct.caller, call),
+                None => self.recv_one(call),
+            };
+            match read? {
                 Read::Message(msg) => return Ok(Some(msg)),
                 Read::Call => return Ok(None),
                 Read::News => {}
@@ -181,15 +181,28 @@ impl Host {
         }
     }
 
+    /// `recv_one` inside a direct call: its caller lets go of what it holds meanwhile (the GIL).
+    #[cold]
+    fn recv_one_waiting(&self, caller: &dyn Caller, call: &mut QuickCall) -> Result<Read, FrameError> {
+        let mut got = None;
+        caller.waiting(&mut || got = Some(self.recv_one(call)));
+        got.expect("the wait ran")
+    }
+
     /// Reads one client message (waiting for it), or a compact call into `call`; segment news
     /// are taken in here.
     fn recv_one(&self, call: &mut QuickCall) -> Result<Read, FrameError> {
         self.take_in_client_news();
         let mut conn = self.conn.borrow_mut();
-        let Some(msg) = conn.recv_into(call)? else {
-            drop(conn);
-            self.before_acting();
-            return Ok(Read::Call);
+        // Matched where it lies: bound first, the message's room was copied before its look.
+        let msg = match conn.recv_into(call) {
+            Ok(Some(msg)) => msg,
+            Ok(None) => {
+                drop(conn);
+                self.before_acting();
+                return Ok(Read::Call);
+            }
+            Err(e) => return Err(e),
         };
         match msg {
             ClientMessage::Segment { id, size } => {

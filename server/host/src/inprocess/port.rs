@@ -6,7 +6,7 @@ use std::time::Instant;
 use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::streams::Also;
 use napi_protocol::frame::FrameError;
-use napi_protocol::quick::{QuickFrame, Received};
+use napi_protocol::quick::{QuickReply, Received};
 use napi_protocol::ServerMessage;
 
 use crate::port::{News, Port, Woke};
@@ -60,7 +60,7 @@ impl Port for InProcessPort {
         self.rings.ready()
     }
 
-    fn send_quick(&mut self, reply: &QuickFrame) -> Result<(), FrameError> {
+    fn send_quick(&mut self, reply: &QuickReply) -> Result<(), FrameError> {
         self.rings.send_quick(reply)
     }
 

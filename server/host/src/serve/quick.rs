@@ -4,7 +4,7 @@
 
 use std::mem::MaybeUninit;
 
-use napi_protocol::quick::{QuickArg, QuickCall, QuickFrame, QUICK_ARGS};
+use napi_protocol::quick::{QuickArg, QuickCall, QuickFrame, QuickReply, QUICK_ARGS};
 use napi_protocol::{Outcome, Value};
 
 use crate::turn::{Arg, Call, TurnKind};
@@ -35,7 +35,7 @@ impl Host {
     }
 
     /// Sends a compact reply on the main stream.
-    fn send_quick(&self, reply: &QuickFrame) {
+    fn send_quick(&self, reply: &QuickReply) {
         self.share_news();
         if self.conn.borrow_mut().send_quick(reply).is_err() {
             self.client_gone();

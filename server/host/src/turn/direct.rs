@@ -18,6 +18,9 @@ use crate::Host;
 
 impl Host {
     /// Serves `op` on this thread, which holds the JS lock, writing what it answers to `out`.
+    /// Inlined into its two callers (the caller's thread, the host thread for a relayed call):
+    /// one frame less on every direct call's way to `answer_call`.
+    #[inline(always)]
     pub(crate) fn serve_direct(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) {
         let _current = Runtime::enter(&self.rt);
         // Tasks posted meanwhile are this thread's to run (a reply lingering for its promise
