@@ -97,21 +97,20 @@ pub fn call_function<F: FunctionCall>(channel: &Channel, function: Function<'_>,
     if !exit_gate::is_open() {
         return Ok(Called::Exiting);
     }
-    // Entered only if the call lets go of the binding's lock or runs its code, the only times
-    // exit could catch it: entering costs a locked instruction, and most calls do neither.
-    let gate = Late::default();
     let id = channel.next_id_exclusive();
     let chain = active.map_or(id, |(chain, _)| chain);
     let mut spent = Spent::new(host.host);
     call.args(chain, host.relayed, &mut spent.made)?;
     let direct = new_call(channel, id, active.map(|(chain, _)| chain), function.func, function.this, &spent.made);
-    let calls = Gated { call, gate: &gate };
+    // Entered only if the call lets go of the binding's lock or runs its code, the only times
+    // exit could catch it: entering costs a locked instruction, and most calls do neither.
+    let calls = Gated { call, gate: Late::default() };
     let served = serve(host.host, Direct::Call(&direct), Some(function.quick), &calls, &mut spent.served);
     if !matches!(served, Ok(true)) {
         let unsent = turned_away(direct);
         let made = std::mem::take(&mut *spent.made);
         served?;
-        gate.enter();
+        calls.gate.enter();
         return by_message(channel, function, call, unsent, made, active.is_none()).map(Called::Answered);
     }
     call_done(direct);
@@ -232,7 +231,7 @@ fn by_message<F: FunctionCall>(
 /// since (`Late`).
 struct Gated<'c, F> {
     call: &'c F,
-    gate: &'c Late,
+    gate: Late,
 }
 
 // SAFETY: the host calls a direct call's caller back only on the thread that makes the call
