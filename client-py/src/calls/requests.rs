@@ -182,22 +182,25 @@ pub fn call_ref(
     this: Option<&Bound<'_, JSRef>>,
     args: &[Bound<'_, PyAny>],
 ) -> PyResult<Py<PyAny>> {
+    let channel = &slf.get().channel;
     let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
-    if mine(func) && this.is_none_or(mine) {
+    let own = mine(func) && this.is_none_or(mine);
+    if own && !channel.isolated() {
         // The core looks at the host's refusal, its route and the exit gate itself.
         match direct_calls::call_here(slf, func, this, args)? {
             Called::Answered(answer) => return Ok(answer),
-            Called::Refused => return Err(refused_error(&slf.get().channel, slf.py())),
+            Called::Refused => return Err(refused_error(channel, slf.py())),
             Called::Exiting => return Err(exiting_error()),
-            Called::Isolated => {
-                if let Some(answer) = quick_calls::call_quick(slf, func, this, args) {
-                    return answer;
-                }
-            }
-            Called::Requested => {}
+            Called::Isolated | Called::Requested => {}
         }
-    } else if slf.get().channel.refusing() {
-        return Err(refused_error(&slf.get().channel, slf.py()));
+    } else if channel.refusing() {
+        return Err(refused_error(channel, slf.py()));
+    } else if own {
+        // Isolated: looked at first, so that a call by message makes no converter or calls
+        // back it would not use.
+        if let Some(answer) = quick_calls::call_quick(slf, func, this, args) {
+            return answer;
+        }
     }
     let none = slf.py().None().into_bound(slf.py());
     call_requested(slf, func.as_any(), this.map_or(&none, |t| t.as_any()), args)
