@@ -13,7 +13,6 @@
 //! last call was quick ([`Quick`]) keeps it and only tries the JS lock, waiting without it
 //! between tries.
 
-mod call_timer;
 mod function_calls;
 mod local_calls;
 mod quick;
@@ -39,9 +38,9 @@ pub use quick::Quick;
 /// could keep losing to threads that take the host while it waits for the lock.
 pub const KEEP_TRYING: Duration = Duration::from_millis(5);
 
-/// The coarse monotonic clock, in nanoseconds (`napi_link::spin::coarse_nanos`): how long a
-/// caller keeping its lock has tried the JS lock, and a direct call's time where the call timer
-/// has no counter to read (`call_timer`; on failure it reads 0, and the call reads as quick).
+/// The coarse monotonic clock, in nanoseconds (`napi_link::spin::coarse_nanos`), which times a
+/// direct call for its function's [`Quick`]: two reads are on every direct call's path (on
+/// failure it reads 0, and the call reads as quick).
 #[inline]
 pub fn ticks() -> u64 {
     napi_link::spin::coarse_nanos()
@@ -181,13 +180,13 @@ pub fn serve<C: DirectCaller>(
 /// `host.try_serve`, the time it took, if it served, recorded in `quick`.
 #[inline(always)]
 fn try_timed<C: DirectCaller>(host: &InProcess, op: Direct<'_>, quick: Option<&Quick>, caller: &C, out: &mut Served) -> Result<bool, Busy> {
-    let start = call_timer::start();
+    let start = ticks();
     let served = host.try_serve(op, caller, out)?;
-    record(quick, call_timer::elapsed(start));
+    record(quick, ticks().wrapping_sub(start));
     Ok(served)
 }
 
-/// A call of `quick`'s function took `took` nanoseconds, if it calls one.
+/// A call of `quick`'s function took `took` ticks, if it calls one.
 #[inline(always)]
 fn record(quick: Option<&Quick>, took: u64) {
     if let Some(q) = quick {
@@ -249,9 +248,9 @@ fn wait_and_serve<C: DirectCaller>(
 ) -> Result<bool, C::Error> {
     caller.serving_unblocked();
     let (served, took) = caller.unblocked(|| {
-        let start = call_timer::start();
+        let start = ticks();
         let served = host.serve(op, caller, out);
-        (served, call_timer::elapsed(start))
+        (served, ticks().wrapping_sub(start))
     })?;
     record(quick, took);
     Ok(served)

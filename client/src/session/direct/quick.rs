@@ -10,14 +10,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Calls shorter than this, in nanoseconds, keep the GIL next time. Timed by the call timer
-/// (`super::call_timer`, which times the call itself in `super::serve`): by the time-stamp
-/// counter it means a millisecond, a few percent either way; by the coarse clock (before the
-/// counter's rate is known, or without one) a call that crossed none of that clock's steps
-/// (1-4 ms, the kernel's tick): a call longer than a step is always seen slow, a shorter one
-/// only when it happens to cross a step (a call of 1 ms keeps the GIL at least three times in
-/// four, well within CPython's own 5 ms switch interval; a call of a microsecond is seen slow
-/// once in thousands).
+/// Calls shorter than this keep the GIL next time. Measured by the coarse clock
+/// ([`super::ticks`], which times the call itself in `super::serve`), it
+/// means a call that crossed none of that clock's steps (1-4 ms, the kernel's tick): a call
+/// longer than a step is always seen slow, a shorter one only when it happens to cross a step
+/// (a call of 1 ms keeps the GIL at least three times in four, well within CPython's own 5 ms
+/// switch interval; a call of a microsecond is seen slow once in thousands).
 const QUICK_TICKS: u64 = 1_000_000;
 
 /// How a function's last direct call went.
@@ -32,7 +30,7 @@ impl Quick {
         self.0.load(Ordering::Relaxed)
     }
 
-    /// Records a call that took `elapsed` nanoseconds (written only on change: proxies are shared
+    /// Records a call that took `elapsed` ticks (written only on change: proxies are shared
     /// between threads, and a store on every call would bounce the cache line).
     #[inline]
     pub fn record(&self, elapsed: u64) {
