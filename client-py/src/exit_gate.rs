@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-pub use napi_client::exit_gate::{inside, is_open, Late};
+pub use napi_client::exit_gate::{inside, is_open};
 use pyo3::ffi;
 use pyo3::prelude::*;
 

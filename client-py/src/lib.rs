@@ -23,7 +23,6 @@ mod state {
     pub mod finished;
     pub mod hooks;
     pub mod js_buffer;
-    pub mod quick;
     pub mod subscriptions;
 }
 

@@ -10,17 +10,17 @@ use pyo3::prelude::*;
 
 use crate::calls::by_message;
 use crate::calls::direct_calls;
+use crate::calls::direct_calls::InlineCalls;
 use crate::calls::quick_calls;
-use crate::exit_gate::{self, exiting_error, Late};
+use crate::exit_gate::{self, exiting_error};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
 use crate::state::hooks::{caught, dead_error};
-use crate::state::quick::Quick;
 use crate::values::from_python::Converter;
 use napi_client::inprocess::{Direct, Served};
 use napi_client::link::channel::Channel;
 use napi_client::session::chains;
-use napi_client::session::direct::{self, direct_host};
+use napi_client::session::direct::{self, direct_host, Called, Quick};
 use napi_client::session::exchange::new_request;
 
 /// Loads the addon at `path`; answers `[exports, {name: value}]`.
@@ -122,13 +122,11 @@ fn request_inside(slf: &Bound<'_, Connection>, operands: &Operands<'_, '_, '_>, 
     let mut request = new_request(channel, id, active.map(|(chain, _)| chain), op);
     let left = operands.left.take();
     if let Some(direct) = direct_host(channel, active.map(|(_, came)| came)) {
-        // Inside the gate already (`request_with`).
+        // Inside the gate already (`request_with`): the calls back need not enter it.
         let mut out = Served::default();
-        let mut taken = RefCell::new(None);
-        let later = RefCell::new((0..left.len()).collect());
-        let here = direct_calls::Here { cx, args: &left, later: &later, quick, gate: &Late::default(), taken: &taken };
-        if direct_calls::serve_here(slf, direct, Direct::Request(&request), &here, &mut out)? {
-            return direct_calls::served(this, cx, id, out, taken.get_mut());
+        let calls = InlineCalls::new(cx, &left, (0..left.len()).collect());
+        if direct_calls::serve_here(direct, Direct::Request(&request), quick, &calls, &mut out)? {
+            return calls.served(id, out);
         }
     }
     if !left.is_empty() {
@@ -184,18 +182,24 @@ pub fn call_ref(
     this: Option<&Bound<'_, JSRef>>,
     args: &[Bound<'_, PyAny>],
 ) -> PyResult<Py<PyAny>> {
-    let conn = slf.get();
-    if conn.channel.refusing() {
-        return Err(refused_error(&conn.channel, slf.py()));
-    }
+    let channel = &slf.get().channel;
     let mine = |r: &Bound<'_, JSRef>| r.get().conn.is(slf);
-    if mine(func) && this.is_none_or(mine) {
-        if conn.channel.isolated() {
-            if let Some(answer) = quick_calls::call_quick(slf, func, this, args) {
-                return answer;
-            }
-        } else if let Some(answer) = direct_calls::call_here(slf, func, this, args)? {
-            return Ok(answer);
+    let own = mine(func) && this.is_none_or(mine);
+    if own && !channel.isolated() {
+        // The core looks at the host's refusal, its route and the exit gate itself.
+        match direct_calls::call_here(slf, func, this, args)? {
+            Called::Answered(answer) => return Ok(answer),
+            Called::Refused => return Err(refused_error(channel, slf.py())),
+            Called::Exiting => return Err(exiting_error()),
+            Called::Isolated | Called::Requested => {}
+        }
+    } else if channel.refusing() {
+        return Err(refused_error(channel, slf.py()));
+    } else if own {
+        // Isolated: looked at first, so that a call by message makes no converter or calls
+        // back it would not use.
+        if let Some(answer) = quick_calls::call_quick(slf, func, this, args) {
+            return answer;
         }
     }
     let none = slf.py().None().into_bound(slf.py());

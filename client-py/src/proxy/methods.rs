@@ -14,7 +14,7 @@ use crate::calls::requests;
 use crate::proxy::object::{_PyType_Lookup, JSCallable, JSMethod, JSRef};
 use crate::proxy::operations;
 use crate::state::connection::Connection;
-use crate::state::quick::Quick;
+use napi_client::session::direct::Quick;
 
 #[pymethods]
 impl JSRef {

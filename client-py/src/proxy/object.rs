@@ -10,7 +10,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 
 use crate::state::connection::Connection;
-use crate::state::quick::Quick;
+use napi_client::session::direct::Quick;
 
 #[pyclass(subclass, weakref, frozen, module = "napi_python._native")]
 pub struct JSRef {

@@ -57,7 +57,7 @@ impl Connection {
     /// buffer's release, may run Python code that lets the GIL go: that runs inside the exit
     /// gate, as a call answered without entering it (a lone compact call's, a direct call's)
     /// is not, and once exit has begun it is left undone.
-    #[inline]
+    #[inline(always)]
     pub fn handle_drops(&self) {
         // A look first: nearly always there are none, and this follows every request.
         if self.channel.has_drops() {

@@ -17,10 +17,10 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use crate::proxy::object::{JSMethod, JSRef};
 use crate::state::connection::Connection;
 use crate::state::hooks::{dead_error, hooks, Hooks};
-use crate::state::quick::Quick;
 use crate::values::buffers::Uploads;
 use crate::values::containers::{self, Budget, Converted, Sending};
 use crate::values::dates::py_to_date;
+use napi_client::session::direct::Quick;
 
 /// A connection's converter of Python objects into values for its host and back, for one
 /// request or call: the buffers it sent are written back and ended with it.

@@ -4,6 +4,7 @@
 //! binding alike; an entry leaves it however its call ends, a panic included.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use napi_protocol::ChainId;
 
@@ -24,6 +25,12 @@ thread_local! {
     static ACTIVE: RefCell<Vec<(usize, ChainId, CameBy)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// How many entries all threads' `ACTIVE` stacks hold together. A thread reads it before its
+/// own stack, whose thread-local access (`__tls_get_addr` in a shared library) cost a direct
+/// call more than the rest of its look: nearly always no thread is inside a call of a host's.
+/// A thread's own pushes precede its reads of this count, so one that reads 0 has none.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
 /// A channel's key among the chains of a thread: its address.
 fn key(channel: &Channel) -> usize {
     std::ptr::from_ref(channel) as usize
@@ -43,7 +50,17 @@ pub fn running<T>(channel: &Channel, chain: ChainId, came: CameBy, f: impl FnOnc
     running_on(key(channel), chain, came, f)
 }
 
+#[inline(always)]
 fn active_on(key: usize) -> Option<(ChainId, CameBy)> {
+    if RUNNING.load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    active_here(key)
+}
+
+/// `active_on`, looked up in this thread's stack.
+#[inline(never)]
+fn active_here(key: usize) -> Option<(ChainId, CameBy)> {
     ACTIVE.with(|a| {
         let active = a.borrow();
         // Nearly always: a call made from Python code outside any call of a host's. The reverse
@@ -63,8 +80,10 @@ fn running_on<T>(key: usize, chain: ChainId, came: CameBy, f: impl FnOnce() -> T
     impl Drop for Leave {
         fn drop(&mut self) {
             ACTIVE.with(|a| a.borrow_mut().pop());
+            RUNNING.fetch_sub(1, Ordering::Relaxed);
         }
     }
+    RUNNING.fetch_add(1, Ordering::Relaxed);
     ACTIVE.with(|a| a.borrow_mut().push((key, chain, came)));
     let _leave = Leave;
     f()

@@ -9,11 +9,13 @@
 //! the host's calls back (napi-host's `Caller`, re-exported as `crate::inprocess`).
 //!
 //! The one rule about a binding's interpreter lock (Python's GIL): never wait for the JS lock
-//! while holding it, since the lock's holder may be waiting for it. A caller that keeps it
-//! (`DirectCaller::keeps_lock`) only tries the JS lock, waiting without it between tries.
+//! while holding it, since the lock's holder may be waiting for it. A call of a function whose
+//! last call was quick ([`Quick`]) keeps it and only tries the JS lock, waiting without it
+//! between tries.
 
 mod function_calls;
 mod local_calls;
+mod quick;
 
 use std::time::Duration;
 
@@ -26,8 +28,9 @@ use super::chains::CameBy;
 use super::exchange::Serve;
 use crate::link::channel::Channel;
 
-pub use function_calls::{call_function, Args, FunctionCall};
+pub use function_calls::{call_function, Args, Called, Function, FunctionCall};
 pub(super) use local_calls::request as session_request;
+pub use quick::Quick;
 
 /// How long a caller that keeps its interpreter's lock, finding the host busy, keeps waiting for
 /// it to be free and trying again before it queues for the host as any call would: CPython's
@@ -36,7 +39,7 @@ pub(super) use local_calls::request as session_request;
 pub const KEEP_TRYING: Duration = Duration::from_millis(5);
 
 /// The coarse monotonic clock, in nanoseconds (`napi_link::spin::coarse_nanos`), which times a
-/// direct call for [`DirectCaller::took`]: two reads are on every direct call's path (on
+/// direct call for its function's [`Quick`]: two reads are on every direct call's path (on
 /// failure it reads 0, and the call reads as quick).
 #[inline]
 pub fn ticks() -> u64 {
@@ -125,17 +128,10 @@ pub fn give_back(channel: &Channel, outcome: Outcome) {
 }
 
 /// What the thread making a direct call provides besides the host's calls back (`Caller`): how
-/// it waits, and what it learns of the call's time. The direct twin of `exchange::Exchange`.
+/// it waits. The direct twin of `exchange::Exchange`.
 pub trait DirectCaller: Caller + Sync {
     /// What ends a wait early (the program exiting).
     type Error;
-
-    /// Whether this call tries the JS lock keeping the caller's own lock (a binding's interpreter
-    /// lock, kept after a quick call as CPython lets a thread run its switch interval): it then
-    /// never waits for the JS lock holding it. False: it waits for the JS lock in `unblocked`.
-    fn keeps_lock(&self) -> bool {
-        false
-    }
 
     /// Runs `wait` as this caller blocks (a binding lets its interpreter's lock go); an error
     /// when the program is exiting and the wait may not run.
@@ -146,44 +142,56 @@ pub trait DirectCaller: Caller + Sync {
     /// The host is about to serve the call inside `unblocked`: the calls back take the caller's
     /// lock again.
     fn serving_unblocked(&self) {}
-
-    /// The call itself took `ticks` of [`ticks`]'s clock, the waits for the JS lock and for
-    /// the caller's own lock after it left out.
-    fn took(&self, _ticks: u64) {}
 }
 
 /// Serves `op` on this thread (or relayed), into `out`, running the calls back the host makes
 /// meanwhile through `caller`. False: the host cannot take it here (its calls came to stay on
-/// its thread, or it is gone); it goes by message instead.
+/// its thread, or it is gone); it goes by message instead. `quick`: how the last call of the
+/// function `op` calls went, if it calls one; it then keeps the caller's lock if that call
+/// was quick (trying the JS lock only), and this call's time is recorded in it.
 ///
-/// The time the call itself took goes to `caller.took`: not the waits for the JS lock to be free
+/// The time the call itself took goes to `quick`: not the waits for the JS lock to be free
 /// nor for the caller's lock after it. Those grow with the threads calling, and counted as the
 /// call's they made the next call let go of the GIL, whose waits made that call slow again: 16
 /// threads relaying calls to a Rust addon's host thread fell to a fifth of one thread's throughput.
 #[inline(always)]
-pub fn serve<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served) -> Result<bool, C::Error> {
+pub fn serve<C: DirectCaller>(
+    host: &InProcess,
+    op: Direct<'_>,
+    quick: Option<&Quick>,
+    caller: &C,
+    out: &mut Served,
+) -> Result<bool, C::Error> {
     if host.js_work_due() && !host.held_here() {
         run_due_work(host, caller)?;
     }
-    if !(caller.keeps_lock() || host.held_here()) {
-        return wait_and_serve(host, op, caller, out);
+    if !(quick.is_some_and(Quick::keeps_lock) || host.held_here()) {
+        return wait_and_serve(host, op, quick, caller, out);
     }
     // Held here already (a call back of an outer direct call): no wait, whatever the lock. The
     // commonest call: a busy host is out of line, so that this path saves no registers and
     // makes no thread-local addresses for what it does.
-    match try_timed(host, op, caller, out) {
+    match try_timed(host, op, quick, caller, out) {
         Ok(served) => Ok(served),
-        Err(busy) => serve_busy(host, op, caller, out, busy),
+        Err(busy) => serve_busy(host, op, quick, caller, out, busy),
     }
 }
 
-/// `host.try_serve`, the time it took, if it served, given to `caller.took`.
+/// `host.try_serve`, the time it took, if it served, recorded in `quick`.
 #[inline(always)]
-fn try_timed<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served) -> Result<bool, Busy> {
+fn try_timed<C: DirectCaller>(host: &InProcess, op: Direct<'_>, quick: Option<&Quick>, caller: &C, out: &mut Served) -> Result<bool, Busy> {
     let start = ticks();
     let served = host.try_serve(op, caller, out)?;
-    caller.took(ticks().wrapping_sub(start));
+    record(quick, ticks().wrapping_sub(start));
     Ok(served)
+}
+
+/// A call of `quick`'s function took `took` ticks, if it calls one.
+#[inline(always)]
+fn record(quick: Option<&Quick>, took: u64) {
+    if let Some(q) = quick {
+        q.record(took);
+    }
 }
 
 /// The host's JS thread (`js_thread`), outside any call: what waited for it runs first.
@@ -197,7 +205,14 @@ fn run_due_work<C: DirectCaller>(host: &InProcess, caller: &C) -> Result<(), C::
 /// lock comes free, for `KEEP_TRYING` at most, then waits for it unblocked.
 #[cold]
 #[inline(never)]
-fn serve_busy<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served, mut busy: Busy) -> Result<bool, C::Error> {
+fn serve_busy<C: DirectCaller>(
+    host: &InProcess,
+    op: Direct<'_>,
+    quick: Option<&Quick>,
+    caller: &C,
+    out: &mut Served,
+    mut busy: Busy,
+) -> Result<bool, C::Error> {
     let first = ticks();
     loop {
         // A call to relay waits in the host's line for its turn, unblocked (a turn lasts longer
@@ -205,7 +220,7 @@ fn serve_busy<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out
         // the turn may wait for the lock this thread holds.
         let holder_needs_lock = busy == Busy::HolderMayNeedGil;
         if (host.joins_line() && !holder_needs_lock) || ticks().wrapping_sub(first) >= KEEP_TRYING.as_nanos() as u64 {
-            return wait_and_serve(host, op, caller, out);
+            return wait_and_serve(host, op, quick, caller, out);
         }
         // Busy: wait unblocked for the JS lock to be free (the turn to be let go), then try
         // again keeping the caller's lock. Taking the JS lock unblocked instead
@@ -213,7 +228,7 @@ fn serve_busy<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out
         // make its answer, and the thread that has that lock then finds the JS lock busy in
         // turn: every call of many threads became a hand-over of both (docs/performance.md).
         caller.unblocked(|| if holder_needs_lock { host.wait_let_go(KEEP_TRYING) } else { host.wait_free() })?;
-        match try_timed(host, op, caller, out) {
+        match try_timed(host, op, quick, caller, out) {
             Ok(served) => return Ok(served),
             Err(again) => busy = again,
         }
@@ -221,17 +236,23 @@ fn serve_busy<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out
 }
 
 /// `host.serve` unblocked: the addon may run long, and the JS lock's holder may need the
-/// caller's lock before it lets go. The time it took goes to `caller.took`, the lock taken back
+/// caller's lock before it lets go. The time it took goes to `quick`, the lock taken back
 /// after it left out.
 #[inline(never)]
-fn wait_and_serve<C: DirectCaller>(host: &InProcess, op: Direct<'_>, caller: &C, out: &mut Served) -> Result<bool, C::Error> {
+fn wait_and_serve<C: DirectCaller>(
+    host: &InProcess,
+    op: Direct<'_>,
+    quick: Option<&Quick>,
+    caller: &C,
+    out: &mut Served,
+) -> Result<bool, C::Error> {
     caller.serving_unblocked();
     let (served, took) = caller.unblocked(|| {
         let start = ticks();
         let served = host.serve(op, caller, out);
         (served, ticks().wrapping_sub(start))
     })?;
-    caller.took(took);
+    record(quick, took);
     Ok(served)
 }
 

@@ -1,48 +1,68 @@
-//! A binding's call of a function proxy, taken by the core whole (`call_function`): which way it
-//! goes (the host's route), its id and chain, the JS lock and the call served under it, the
-//! settlements the host sent ahead of the answer, what is left of the answer given back, and
-//! the call sent by message when the host turns it away. The binding only makes its values:
-//! the arguments before, the answer after, and the calls back meanwhile (`FunctionCall`), so a
-//! call goes down into the core once and comes back up once.
+//! A binding's call of a function proxy, taken by the core whole (`call_function`): whether the
+//! host takes calls at all (refused, isolated, exiting), which way it goes (the host's route),
+//! its id and chain, the JS lock and the call served under it, the function's `Quick` state,
+//! the exit gate entered late, the settlements the host sent ahead of the answer, what is left
+//! of the answer given back, and the call sent by message when the host turns it away. The
+//! binding only makes its values: the arguments before, the answer after, and the calls back
+//! meanwhile (`FunctionCall`), so a call goes down into the core once and comes back up only to
+//! convert.
 
 use std::mem::ManuallyDrop;
 
-use napi_host::caller::{Arg, Direct, Served};
 use napi_host::inprocess::InProcess;
-use napi_protocol::{ChainId, ObjectId, Op, Outcome, RequestId, ServerMessage, Value};
+use napi_protocol::value_tree::ValueSink;
+use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, RequestId, ServerMessage, TraceAnswer, Value};
 use smallvec::SmallVec;
 
-use super::{direct_host, serve, DirectCaller};
+use super::{direct_host, serve, DirectCaller, Quick};
+use crate::exit_gate::{self, Late};
+use crate::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
 use crate::link::channel::Channel;
 use crate::session::chains;
-use crate::session::exchange::{exchange, new_call, turned_away, Exchange, Unsent};
+use crate::session::exchange::{call_done, exchange, new_call, turned_away, Exchange, Unsent};
 
 /// The arguments of a call, as the binding makes them for the way it goes.
 pub type Args<'s> = SmallVec<[Arg<'s>; 4]>;
 
-/// What a binding brings to a call it hands the core (`call_function`): the function and
-/// receiver, its values made for the host, the calls back (its `DirectCaller`), and its
-/// answer made of what the host sends back. Its calls are serialised by the binding (Python's GIL):
-/// request ids come from a block reserved for such callers (`Channel::next_id_exclusive`).
-pub trait FunctionCall {
-    /// What ends the call early (a Python exception).
-    type Error;
+/// The function a binding calls, as data: its id, the receiver's, and how its last direct call
+/// went (which decides whether this one keeps the binding's lock).
+#[derive(Clone, Copy)]
+pub struct Function<'q> {
+    pub func: ObjectId,
+    pub this: Option<ObjectId>,
+    pub quick: &'q Quick,
+}
+
+/// How `call_function` ended: the answer, or why the binding must make the call its other way
+/// or raise.
+pub enum Called<A> {
+    Answered(A),
+    /// The host takes no more calls: it has started to end, or the connection is a forked
+    /// child's copy of its parent's (`Channel::refusing`; the binding raises `Channel::refusal`).
+    Refused,
+    /// The program is exiting (the exit gate is closed): no more calls into addons.
+    Exiting,
+    /// An isolated host: the call goes by message.
+    Isolated,
+    /// An in-process host that does not take calls made here (its route for this thread is by
+    /// message): the call goes as a request.
+    Requested,
+}
+
+/// What a binding brings to a call it hands the core (`call_function`): its values made for
+/// the host, the calls back (it is the call's `DirectCaller`), and its answer made of what the
+/// host sends back. Its calls are serialised by the binding (Python's GIL): request ids come
+/// from a block reserved for such callers (`Channel::next_id_exclusive`).
+pub trait FunctionCall: DirectCaller {
     /// What the call answers (a Python object).
     type Answer;
-    /// What runs the host's calls back while it serves the call, and how the call waits.
-    type Caller: DirectCaller<Error = Self::Error>;
     /// How the call waits for a reply sent by message (the host turned the direct call away).
     type ByMessage: Exchange<Answer = Self::Answer, Error = Self::Error>;
 
-    /// The function's id and the receiver's, if any.
-    fn target(&self) -> (ObjectId, Option<ObjectId>);
-
-    /// The arguments for a call served on this thread, or relayed to the host's (`relayed`),
-    /// into `made`; an error (the program exiting, a value that cannot go) ends the call.
-    fn args<'s>(&'s self, relayed: bool, made: &mut Args<'s>) -> Result<(), Self::Error>;
-
-    /// The call's `DirectCaller`, which runs the calls back the host makes for it on `chain`.
-    fn caller(&self, chain: ChainId) -> &Self::Caller;
+    /// The arguments for a call on `chain` (whose calls back then run on it), served on this
+    /// thread, or relayed to the host's (`relayed`), into `made`; an error (a value that cannot
+    /// go) ends the call.
+    fn args<'s>(&'s self, chain: ChainId, relayed: bool, made: &mut Args<'s>) -> Result<(), Self::Error>;
 
     /// A settlement the host sent ahead of the answer (of the promise the answer makes).
     fn settled(&self, subscription: u64, outcome: Outcome) -> Result<(), Self::Error>;
@@ -51,49 +71,105 @@ pub trait FunctionCall {
     /// it leaves there is given back to the host to free (a container it copied).
     fn answer(&self, id: RequestId, outcome: &mut Outcome) -> Result<Self::Answer, Self::Error>;
 
-    /// The call made of values, as a message carries it (the arguments `made` gave back to the
-    /// binding's values); the reply is then waited for through the returned exchange.
-    fn by_message(&self, made: Args<'_>) -> Result<(Op, &Self::ByMessage), Self::Error>;
+    /// The call of `function` made of values, as a message carries it (the arguments `made`
+    /// gave back to the binding's values); the reply is then waited for through the returned
+    /// exchange.
+    fn by_message(&self, function: Function<'_>, made: Args<'_>) -> Result<(Op, Self::ByMessage), Self::Error>;
 }
 
-/// `call` served by the in-process host, on this thread or relayed to its own: its answer, or
-/// `None` when the host does not take calls made here (an isolated host, or one whose route for
-/// this thread is by message), which the binding then makes its other way. A call the host turns
-/// away once it holds it (its calls came to stay on its thread, or it is gone) goes by message.
+/// A call of `function` by the binding's `call`: answered by the in-process host, on this
+/// thread or relayed to its own, or why it was not (`Called`). A call the host turns away once
+/// it holds it (its calls came to stay on its thread, or it is gone) goes by message.
 #[inline]
-pub fn call_function<F: FunctionCall>(channel: &Channel, call: &F) -> Result<Option<F::Answer>, F::Error> {
+pub fn call_function<F: FunctionCall>(channel: &Channel, function: Function<'_>, call: &F) -> Result<Called<F::Answer>, F::Error> {
+    if channel.refusing() {
+        return Ok(Called::Refused);
+    }
     if channel.in_process().is_none() {
-        return Ok(None);
+        return Ok(Called::Isolated);
     }
     let active = chains::active(channel);
     let Some(host) = direct_host(channel, active.map(|(_, came)| came)) else {
-        return Ok(None);
+        return Ok(Called::Requested);
     };
-    // Neither the arguments nor what the host served are dropped where they own nothing
-    // (`done_with`, `left_of`): the drop glue is a call with a match over every kind of value,
-    // and moved into a function that forgot them, the arguments (232 bytes) were copied by a
-    // `memcpy` call on every call.
-    let mut made = ManuallyDrop::new(Args::new());
-    if let Err(e) = call.args(host.relayed, &mut made) {
-        done_with(&mut made);
-        return Err(e);
+    // A plain look: the binding's lock is kept from here until the gate is entered (`Late`),
+    // so exit, which closes the gate holding that lock, cannot close it in between.
+    if !exit_gate::is_open() {
+        return Ok(Called::Exiting);
     }
-    let (func, this) = call.target();
     let id = channel.next_id_exclusive();
-    let direct = new_call(channel, id, active.map(|(chain, _)| chain), func, this, &made);
-    let mut out = ManuallyDrop::new(Served::default());
-    let served = serve(host.host, Direct::Call(&direct), call.caller(direct.chain), &mut out);
+    let chain = active.map_or(id, |(chain, _)| chain);
+    let mut spent = Spent::new(host.host);
+    call.args(chain, host.relayed, &mut spent.made)?;
+    let direct = new_call(channel, id, active.map(|(chain, _)| chain), function.func, function.this, &spent.made);
+    // Entered only if the call lets go of the binding's lock or runs its code, the only times
+    // exit could catch it: entering costs a locked instruction, and most calls do neither.
+    let calls = Gated { call, gate: Late::default() };
+    let served = serve(host.host, Direct::Call(&direct), Some(function.quick), &calls, &mut spent.served);
     if !matches!(served, Ok(true)) {
-        drop(ManuallyDrop::into_inner(out));
         let unsent = turned_away(direct);
-        let made = ManuallyDrop::into_inner(made);
-        return served.and_then(|_| by_message(channel, call, unsent, made, active.is_none()).map(Some));
+        let made = std::mem::take(&mut *spent.made);
+        served?;
+        calls.gate.enter();
+        return by_message(channel, function, call, unsent, made, active.is_none()).map(Called::Answered);
     }
-    let answer = settle_early(call, &mut out.before).and_then(|()| call.answer(id, &mut out.outcome));
-    left_of(host.host, &mut out);
-    drop(direct);
-    done_with(&mut made);
-    answer.map(Some)
+    call_done(direct);
+    // Not `and_then`: its closure, which makes the answer, was not inlined.
+    let answer = match settle_early(call, &mut spent.served.before) {
+        Ok(()) => call.answer(id, &mut spent.served.outcome),
+        Err(e) => Err(e),
+    };
+    spent.free();
+    answer.map(Called::Answered)
+}
+
+/// What the host served for a call and the call's arguments, until both are done with: freed
+/// on every way out, a panic's too, and with no drop glue where they own nothing. The glue is a
+/// call with a match over every kind of value, and the arguments (232 bytes) moved into a
+/// function that forgot them were copied by a `memcpy` call on every call.
+struct Spent<'s, 'h> {
+    host: &'h InProcess,
+    served: ManuallyDrop<Served>,
+    made: ManuallyDrop<Args<'s>>,
+    /// Not freed yet (`free`): a way out other than the common one frees them as it drops.
+    armed: bool,
+}
+
+impl<'h> Spent<'_, 'h> {
+    #[inline(always)]
+    fn new(host: &'h InProcess) -> Self {
+        Spent { host, served: ManuallyDrop::new(Served::default()), made: ManuallyDrop::new(Args::new()), armed: true }
+    }
+
+    /// Done with, on the common way out: freed here, inline, and the drop then does nothing.
+    #[inline(always)]
+    fn free(&mut self) {
+        left_of(self.host, &mut self.served);
+        // Nearly always nothing came ahead of the answer, or it was taken (`settle_early`).
+        if self.served.before.capacity() != 0 {
+            drop(std::mem::take(&mut self.served.before));
+        }
+        done_with(&mut self.made);
+        self.armed = false;
+    }
+}
+
+impl Drop for Spent<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.armed {
+            self.free_late();
+        }
+    }
+}
+
+impl Spent<'_, '_> {
+    /// `free`, on a way out that did not (an error, a panic, the call turned away).
+    #[cold]
+    #[inline(never)]
+    fn free_late(&mut self) {
+        self.free();
+    }
 }
 
 /// Hands what the host sent ahead of the answer (a settlement of the promise it makes) to
@@ -111,10 +187,10 @@ fn settle_early<F: FunctionCall>(call: &F, before: &mut Vec<ServerMessage>) -> R
     Ok(())
 }
 
-/// What an answer left of the host's outcome, where it lies (`served`, nothing ahead of it
-/// any more), made to own nothing so that it may be forgotten: a container a relayed call's
-/// host thread allocated goes back to it to free; a primitive that owns nothing is left as it
-/// is; anything else is dropped here.
+/// What an answer left of the host's outcome, where it lies (`served`), made to own nothing
+/// so that it may be forgotten: a container a relayed call's host thread allocated goes back
+/// to it to free; a primitive that owns nothing is left as it is; anything else is dropped
+/// here.
 #[inline(always)]
 fn left_of(host: &InProcess, served: &mut Served) {
     match &served.outcome {
@@ -138,7 +214,84 @@ fn done_with(made: &mut Args<'_>) {
 
 /// The call the host turned away (`unsent`), made of values and sent by message.
 #[cold]
-fn by_message<F: FunctionCall>(channel: &Channel, call: &F, unsent: Unsent, made: Args<'_>, top: bool) -> Result<F::Answer, F::Error> {
-    let (op, waits) = call.by_message(made)?;
-    exchange(channel, waits, unsent.request(op), top)
+fn by_message<F: FunctionCall>(
+    channel: &Channel,
+    function: Function<'_>,
+    call: &F,
+    unsent: Unsent,
+    made: Args<'_>,
+    top: bool,
+) -> Result<F::Answer, F::Error> {
+    let (op, waits) = call.by_message(function, made)?;
+    exchange(channel, &waits, unsent.request(op), top)
+}
+
+/// A call's calls back, each entering the exit gate (`gate`, late) before it runs the binding's
+/// code or lets its lock go: the call found the gate open and has kept the binding's lock
+/// since (`Late`).
+struct Gated<'c, F> {
+    call: &'c F,
+    gate: Late,
+}
+
+// SAFETY: the host calls a direct call's caller back only on the thread that makes the call
+// (it holds the JS lock for it), so the gate's flag is touched by that thread alone; the call
+// is `Sync` itself (a `DirectCaller`).
+unsafe impl<F: Sync> Sync for Gated<'_, F> {}
+
+impl<F: FunctionCall> DirectCaller for Gated<'_, F> {
+    type Error = F::Error;
+
+    #[inline]
+    fn unblocked<R: Send>(&self, wait: impl FnOnce() -> R + Send) -> Result<R, F::Error> {
+        self.gate.enter();
+        self.call.unblocked(wait)
+    }
+
+    #[inline]
+    fn serving_unblocked(&self) {
+        self.call.serving_unblocked();
+    }
+}
+
+impl<F: FunctionCall> Caller for Gated<'_, F> {
+    fn call_python(
+        &self,
+        func: PyRef,
+        args: &mut PythonArgs<'_>,
+        result: &mut dyn ValueSink<Error = Failure>,
+    ) -> Result<(), PythonCallFailed> {
+        self.gate.enter();
+        self.call.call_python(func, args, result)
+    }
+
+    fn trace(&self, unreached: Vec<(PyRef, u64)>, let_go: Vec<ObjectId>) -> TraceAnswer {
+        self.gate.enter();
+        self.call.trace(unreached, let_go)
+    }
+
+    fn waiting(&self, wait: &mut dyn FnMut()) {
+        self.gate.enter();
+        self.call.waiting(wait);
+    }
+
+    fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
+        self.gate.enter();
+        self.call.later_args(sink)
+    }
+
+    fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
+        self.gate.enter();
+        self.call.take_copy(copy)
+    }
+
+    fn take_text(&self, text: &str) {
+        self.gate.enter();
+        self.call.take_text(text);
+    }
+
+    fn settled_early(&self, settlement: Settlement<'_>) -> bool {
+        self.gate.enter();
+        self.call.settled_early(settlement)
+    }
 }

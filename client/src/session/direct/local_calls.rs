@@ -26,7 +26,7 @@ pub(in crate::session) fn request(session: &Session, host: &InProcess, request: 
     let calls = LocalCalls { session, chain: request.chain, taken: RefCell::new(None) };
     let mut out = Served::default();
     requesting.began(request.id);
-    let served = serve(host, Direct::Request(request), &calls, &mut out);
+    let served = serve(host, Direct::Request(request), None, &calls, &mut out);
     let answer = match served {
         Ok(true) => settle_before(&requesting, out.before)
             .and_then(|()| requesting.reply(request.id, with_taken(out.outcome, calls.taken.into_inner()))),
