@@ -168,6 +168,9 @@ impl Ring {
     }
 
     /// The parts of the ring `len` bytes from `index` cover: up to the end, then from the start.
+    /// The second is empty unless the bytes wrap round the ring's end (and the first only when
+    /// `len` is 0): a copy stops at an empty one, which would otherwise cost a call of `memcpy`
+    /// for nothing on nearly every frame.
     fn spans(index: u64, len: usize) -> [(usize, usize); 2] {
         let at = (index & (RING_CAPACITY - 1)) as usize;
         let first = len.min(RING_CAPACITY as usize - at);
@@ -228,6 +231,10 @@ impl Producer {
         let data = self.ring.data();
         let mut from = bytes.as_ptr();
         for (at, len) in Ring::spans(self.head, n) {
+            if len == 0 {
+                // See `Ring::spans`: no call of `memcpy` for nothing.
+                break;
+            }
             // SAFETY: `at + len` stays inside the ring (`spans`), `from` inside `bytes`; the
             // consumer does not read these bytes before the write index below covers them.
             unsafe {
@@ -328,9 +335,7 @@ impl Consumer {
         if ready < HEADER_LEN as u64 {
             return Ok(Take::Otherwise);
         }
-        let mut header = [0u8; HEADER_LEN];
-        self.copy_out(self.tail, &mut header);
-        let len = u32::from_le_bytes(header) as usize;
+        let len = self.header_at(self.tail) as usize;
         // `ready` is at most the ring's capacity (`available`): the sum cannot overflow.
         if len > room.len() || (HEADER_LEN + len) as u64 > ready {
             return Ok(Take::Otherwise);
@@ -341,6 +346,24 @@ impl Consumer {
         Ok(Take::Frame(len))
     }
 
+    /// The length word of the frame that starts at `index` (published bytes): read where it lies
+    /// unless it wraps round the ring's end, where a copy of a length only known at run time
+    /// would cost a call of `memcpy` for its 4 bytes.
+    #[inline(always)]
+    fn header_at(&self, index: u64) -> u32 {
+        let at = (index & (RING_CAPACITY - 1)) as usize;
+        let mut header = [0u8; HEADER_LEN];
+        if at + HEADER_LEN <= RING_CAPACITY as usize {
+            // SAFETY: the `HEADER_LEN` bytes from `at` lie inside the ring (just checked); an
+            // unaligned read of a byte array, as `copy_out` copies them (what a hostile producer
+            // writes there meanwhile only changes the length, which is checked once read).
+            header = unsafe { self.ring.data().add(at).cast::<[u8; HEADER_LEN]>().read_unaligned() };
+        } else {
+            self.copy_out(index, &mut header);
+        }
+        u32::from_le_bytes(header)
+    }
+
     /// Copies the ring's bytes from `index` on into `to` (bytes the producer published: at most
     /// `available()` from the read index).
     #[inline(always)]
@@ -348,6 +371,10 @@ impl Consumer {
         let data = self.ring.data();
         let mut at_to = to.as_mut_ptr();
         for (at, len) in Ring::spans(index, to.len()) {
+            if len == 0 {
+                // See `Ring::spans`: no call of `memcpy` for nothing.
+                break;
+            }
             // SAFETY: `at + len` stays inside the ring (`spans`), `at_to` inside `to`. The
             // producer does not write these bytes again before the read index frees them (a
             // hostile one may, which only changes the bytes copied: they are checked once

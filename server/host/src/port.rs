@@ -56,6 +56,10 @@ pub trait Port {
     /// Whether `recv` would answer without waiting: a message is here, or the client's end.
     fn ready(&mut self) -> bool;
 
+    /// Whether the client's bytes (a message or its start) are here to read, or its ring is
+    /// broken (which `recv` reports): `ready` without its look at a hang-up, a system call.
+    fn has_bytes(&mut self) -> bool;
+
     /// Sends a compact reply (`napi_protocol::quick`), with anything `send_later` buffered
     /// ahead of it.
     fn send_quick(&mut self, reply: &QuickReply) -> Result<(), FrameError>;

@@ -92,6 +92,10 @@ impl Port for RingsPort {
         !self.reader.buffered().is_empty() || self.reader.get_mut().ready()
     }
 
+    fn has_bytes(&mut self) -> bool {
+        !self.reader.buffered().is_empty() || !matches!(self.reader.get_mut().has_bytes(), Ok(false))
+    }
+
     /// The ring's read waits for the bytes, looking before it sleeps (a Python callback's
     /// answer usually comes within microseconds).
     fn recv(&mut self) -> Result<Received, FrameError> {

@@ -78,30 +78,12 @@ impl Host {
                     ready
                 }
                 None => {
-                    let Ok(deadline) = self.loop_before_sleep() else { continue };
-                    // Bound first: a borrow in the `match` itself would live through the turns
-                    // below, whose callbacks send events.
-                    // The spin looks at the event queue and at the loop's asyncs (the pool's
-                    // completions), so that work done while it spins runs at once instead of
-                    // after the spin, when the sleep would find the descriptor readable.
-                    self.uv.before_sleep();
-                    let ready = || !self.rt.events().is_empty() || self.uv.async_pending();
-                    let also = Also { fd: self.uv.wake_fd(), ready: &ready };
-                    let woke = self.conn.borrow_mut().wait_readable(also, deadline);
-                    match woke {
-                        Woke::Client => true,
-                        Woke::Other => {
-                            // Only after a sleep: a look at the loop costs a system call.
-                            if self.uv.has_io() {
-                                self.run_loop_turn();
-                            }
-                            false
-                        }
-                        Woke::TimedOut => {
-                            self.run_loop_turn();
-                            false
-                        }
-                    }
+                    // A message already here is read at once, as an in-process host does: what
+                    // the wait would do first (the loop's look before a sleep, its next timer's
+                    // deadline) is for a wait, and a busy host's loop still has its turn once a
+                    // tick (`loop_turn_if_busy`). Bound first, so the borrow ends before the wait.
+                    let here = self.conn.borrow_mut().has_bytes();
+                    here || self.wait_for_client()
                 }
             };
             if !mail {
@@ -124,6 +106,36 @@ impl Host {
             }
             self.run_events();
             self.loop_turn_if_busy();
+        }
+    }
+
+    /// Waits (an isolated host) for the client's next message, for events or for the loop,
+    /// answering whether the client sent something; the loop's turn runs here if it needs one
+    /// first or its I/O or timer ended the wait.
+    fn wait_for_client(&self) -> bool {
+        let Ok(deadline) = self.loop_before_sleep() else { return false };
+        // The spin looks at the event queue and at the loop's asyncs (the pool's completions),
+        // so that work done while it spins runs at once instead of after the spin, when the
+        // sleep would find the descriptor readable.
+        self.uv.before_sleep();
+        let ready = || !self.rt.events().is_empty() || self.uv.async_pending();
+        let also = Also { fd: self.uv.wake_fd(), ready: &ready };
+        // Bound first: a borrow in the `match` itself would live through the turns below, whose
+        // callbacks send events.
+        let woke = self.conn.borrow_mut().wait_readable(also, deadline);
+        match woke {
+            Woke::Client => true,
+            Woke::Other => {
+                // Only after a sleep: a look at the loop costs a system call.
+                if self.uv.has_io() {
+                    self.run_loop_turn();
+                }
+                false
+            }
+            Woke::TimedOut => {
+                self.run_loop_turn();
+                false
+            }
         }
     }
 

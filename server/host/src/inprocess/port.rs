@@ -60,6 +60,10 @@ impl Port for InProcessPort {
         self.rings.ready()
     }
 
+    fn has_bytes(&mut self) -> bool {
+        self.rings.has_bytes()
+    }
+
     fn send_quick(&mut self, reply: &QuickReply) -> Result<(), FrameError> {
         self.rings.send_quick(reply)
     }

@@ -25,6 +25,9 @@ impl Host {
         };
         match quick {
             Some(reply) => {
+                // A compact reply's answer is a primitive, which owns nothing: forgotten, where
+                // its drop was a call matching over every kind of value.
+                std::mem::forget(outcome);
                 self.send_quick(&reply);
                 if self.at_top() {
                     self.run_microtasks();
