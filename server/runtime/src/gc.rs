@@ -8,7 +8,7 @@
 //! collected they answer empty. A WeakMap keeps each value only while its key is marked (an
 //! ephemeron): marking repeats over the marked WeakMaps until no entry adds anything.
 
-use super::heap::Heap;
+use super::heap::{Heap, Settled};
 use super::native::Finalizer;
 use super::object::{Callable, Finalization, ObjectClass};
 use super::object_id::ObjectId;
@@ -26,19 +26,62 @@ pub struct Collected {
 struct Marker<'h> {
     heap: &'h Heap,
     marked: Vec<bool>,
+    /// How many objects are marked.
+    count: usize,
     work: Vec<ObjectId>,
     /// The marked WeakMaps, whose entries are marked once their keys are.
     weak_maps: Vec<ObjectId>,
     /// The marked objects that hold others weakly (WeakRefs, weak collections, finalization
     /// registries): after marking, only these need looking at for what died.
     weak_holders: Vec<ObjectId>,
+    /// While the realm's roots are marked afresh: what they reach.
+    settling: Option<Settled>,
+    /// What they reached, for the heap to keep (`Heap::settle`).
+    to_settle: Option<Settled>,
 }
 
-impl Marker<'_> {
+impl<'h> Marker<'h> {
+    fn new(heap: &'h Heap) -> Marker<'h> {
+        Marker {
+            heap,
+            marked: vec![false; heap.capacity()],
+            count: 0,
+            work: Vec::new(),
+            weak_maps: Vec::new(),
+            weak_holders: Vec::new(),
+            settling: None,
+            to_settle: None,
+        }
+    }
+
+    /// Marks what the realm's `roots` reach: what the heap kept of the last such marking when
+    /// none of it changed since, else by walking it, kept in `settling` for the heap to keep.
+    fn realm(&mut self, roots: Vec<ObjectId>) {
+        if let Some(settled) = self.heap.settled() {
+            for id in &settled.objects {
+                self.marked[Heap::index_of(*id)] = true;
+            }
+            self.count += settled.objects.len();
+            settled.holders.iter().for_each(|id| self.object(*id));
+            return;
+        }
+        self.settling = Some(Settled::default());
+        roots.into_iter().for_each(|id| self.object(id));
+        self.drain();
+        // The weak holders were only marked: walked now as any other object, outside what
+        // is kept (they are marked already, so pushed as they are).
+        let settled = self.settling.take().expect("set above");
+        self.work.extend_from_slice(&settled.holders);
+        self.to_settle = Some(settled);
+    }
+
     fn object(&mut self, id: ObjectId) {
+        // The mark first: most references lead to what is marked already (the prototypes, the
+        // built-ins), which then needs no look at the heap. A slot past the table holds nothing.
         let i = Heap::index_of(id);
-        if self.heap.get(id).is_some() && !self.marked[i] {
+        if self.marked.get(i) == Some(&false) && self.heap.get(id).is_some() {
             self.marked[i] = true;
+            self.count += 1;
             self.work.push(id);
         }
     }
@@ -76,6 +119,13 @@ impl Marker<'_> {
     fn drain(&mut self) {
         while let Some(id) = self.work.pop() {
             let o = self.heap.obj(id);
+            if let Some(settling) = &mut self.settling {
+                if holds_weakly(&o.class) {
+                    settling.holders.push(id);
+                    continue;
+                }
+                settling.objects.push(id);
+            }
             if let Some(p) = o.proto {
                 self.object(p);
             }
@@ -137,6 +187,12 @@ impl Marker<'_> {
     }
 }
 
+/// Whether objects of `class` hold others weakly: what they hold changes without a change to
+/// the object itself (a registry's cells) or depends on what else is marked.
+fn holds_weakly(class: &ObjectClass) -> bool {
+    matches!(class, ObjectClass::WeakMap(_) | ObjectClass::WeakSet(_) | ObjectClass::WeakRef(_) | ObjectClass::FinalizationRegistry(_))
+}
+
 impl Runtime {
     /// Collects everything unreachable from the roots and `extra_roots`, runs the finalizers of
     /// what died and then the post-finalizers queued meanwhile. `swept` runs between the two,
@@ -151,8 +207,8 @@ impl Runtime {
         self.run_finalizers(due);
         self.in_gc_finalizer.set(false);
         self.run_post_finalizers();
-        self.last_live.set(self.heap.borrow().live_count());
-        self.last_shm_live.set(self.shm.live_bytes());
+        self.collect_past_objects.set(objects_due_past(self.heap.borrow().live_count()));
+        self.collect_past_shm_bytes.set(shm_bytes_due_past(self.shm.live_bytes()));
         collected
     }
 
@@ -166,9 +222,9 @@ impl Runtime {
 
     /// Marks everything reachable from the roots and `extra_roots`.
     fn mark<'h>(&self, heap: &'h Heap, extra_roots: &[ObjectId]) -> Marker<'h> {
-        let mut m =
-            Marker { heap, marked: vec![false; heap.capacity()], work: Vec::new(), weak_maps: Vec::new(), weak_holders: Vec::new() };
-        self.realm.roots().into_iter().chain(extra_roots.iter().copied()).for_each(|id| m.object(id));
+        let mut m = Marker::new(heap);
+        m.realm(self.realm.roots());
+        extra_roots.iter().for_each(|id| m.object(*id));
         self.handles.borrow().values().iter().for_each(|v| m.value(v));
         for f in self.frames.borrow().iter() {
             m.object(f.this);
@@ -191,11 +247,14 @@ impl Runtime {
     }
 
     fn sweep(&self, extra_roots: &[ObjectId]) -> (Collected, Vec<Finalization>) {
-        let (dead, weak_holders) = {
+        let (dead, weak_holders, to_settle) = {
             let heap = self.heap.borrow();
             let m = self.mark(&heap, extra_roots);
-            (Dead::unmarked(&heap, &m.marked), m.weak_holders)
+            (Dead::unmarked(&heap, &m), m.weak_holders, m.to_settle)
         };
+        if let Some(settled) = to_settle {
+            self.heap.borrow_mut().settle(settled);
+        }
         self.refs.borrow_mut().clear_collected(|id| dead.contains(id));
         self.clear_dead_weak_entries(&dead, &weak_holders);
         let mut due = Vec::new();
@@ -344,11 +403,26 @@ impl Runtime {
     /// shared memory grown by half what survived (at least 32 MiB). Memory is paced more tightly
     /// than objects: a few dead buffers can pin much of it, and blocks come back to be reused
     /// only once collected, while fresh memory costs page faults.
+    ///
+    /// Every call's safe point asks, so the thresholds are worked out as each collection ends
+    /// and the look is two counts read and compared.
     pub fn wants_collection(&self) -> bool {
-        let shm_survived = self.last_shm_live.get();
-        self.heap.borrow().live_count() > (2 * self.last_live.get()).max(FEWEST_BETWEEN_COLLECTIONS)
-            || self.shm.live_bytes() > shm_survived + (shm_survived / 2).max(32 << 20)
+        // SAFETY: the heap is only read, for one count, with no call in between that could
+        // borrow it to change it; `try_borrow_unguarded` refuses if it is being changed now.
+        let heap = unsafe { self.heap.try_borrow_unguarded() }.expect("the heap is not being changed at a safe point");
+        heap.live_count() > self.collect_past_objects.get() || self.shm.live_bytes() > self.collect_past_shm_bytes.get()
     }
+}
+
+/// The live objects past which a collection is due once `survivors` survived the last one.
+pub(crate) fn objects_due_past(survivors: usize) -> usize {
+    (2 * survivors).max(FEWEST_BETWEEN_COLLECTIONS)
+}
+
+/// The shared-memory bytes in use past which a collection is due once `survived` were in use
+/// after the last one.
+pub(crate) fn shm_bytes_due_past(survived: u64) -> u64 {
+    survived + (survived / 2).max(32 << 20)
 }
 
 /// The objects a marking left unmarked, and a look-up of them by slot: the generation each dead
@@ -360,9 +434,12 @@ struct Dead {
 }
 
 impl Dead {
-    fn unmarked(heap: &Heap, marked: &[bool]) -> Dead {
+    fn unmarked(heap: &Heap, marking: &Marker<'_>) -> Dead {
         let mut generation = vec![0; heap.capacity()];
-        let ids: Vec<ObjectId> = heap.live_ids().filter(|id| !marked[Heap::index_of(*id)]).collect();
+        // Sized once: grown as found, the list of a collection's hundreds of dead was copied
+        // by each `realloc` on the way.
+        let mut ids = Vec::with_capacity(heap.live_count() - marking.count);
+        ids.extend(heap.live_ids().filter(|id| !marking.marked[Heap::index_of(*id)]));
         ids.iter().for_each(|id| generation[Heap::index_of(*id)] = id.generation());
         Dead { ids, generation }
     }
@@ -389,7 +466,8 @@ mod tests {
 
     use super::FEWEST_BETWEEN_COLLECTIONS;
     use crate::object::{ArrayBufferData, Backing, ObjectClass};
-    use crate::{NoNative, Runtime};
+    use crate::object_id::ObjectId;
+    use crate::{NoNative, Runtime, Value};
 
     #[test]
     fn a_collection_is_due_once_the_live_objects_pass_twice_the_survivors_or_the_fewest() {
@@ -404,6 +482,70 @@ mod tests {
         assert!(rt.wants_collection());
         rt.collect(&[], || {});
         assert!(!rt.wants_collection(), "the unreachable objects went, and the count starts again");
+    }
+
+    #[test]
+    fn a_collection_is_due_once_shared_memory_grows_past_half_again_what_survived_or_32_mib() {
+        let rt = Runtime::new(Box::new(NoNative));
+        rt.collect(&[], || {});
+        let survived = rt.shm().live_bytes();
+        let due_past = survived + (survived / 2).max(32 << 20);
+        let objects = rt.heap().live_count();
+        let _up_to = rt.new_backing((due_past - survived) as usize, None).unwrap();
+        assert!(rt.shm().live_bytes() <= due_past);
+        assert!(!rt.wants_collection(), "{due_past} bytes in use are not too many yet");
+        let _past = rt.new_backing(1, None).unwrap();
+        assert!(rt.wants_collection(), "shared memory alone makes a collection due");
+        assert_eq!(rt.heap().live_count(), objects, "no object was made");
+    }
+
+    /// An object made reachable from the realm.
+    fn on_global(rt: &Runtime, name: &str) -> ObjectId {
+        let id = rt.new_plain_object();
+        rt.set_named(&Value::Object(rt.realm().global), name, Value::Object(id)).unwrap();
+        id
+    }
+
+    #[test]
+    fn what_the_realm_reaches_is_kept_through_a_change_made_after_its_marking_was_settled() {
+        let rt = Runtime::new(Box::new(NoNative));
+        let outer = on_global(&rt, "outer");
+        rt.collect(&[], || {});
+        // `outer` is in the realm's kept marking now; what it is given next must be found.
+        let inner = rt.new_plain_object();
+        rt.set_named(&Value::Object(outer), "inner", Value::Object(inner)).unwrap();
+        rt.collect(&[], || {});
+        assert!(rt.heap().get(inner).is_some(), "given to a settled object, it stays");
+        rt.collect(&[], || {});
+        assert!(rt.heap().get(inner).is_some(), "and stays once settled itself");
+        rt.set_named(&Value::Object(outer), "inner", Value::Undefined).unwrap();
+        rt.collect(&[], || {});
+        assert!(rt.heap().get(inner).is_none(), "let go of, it goes");
+    }
+
+    #[test]
+    fn a_weak_reference_the_realm_reaches_still_lets_its_target_go_after_a_settled_marking() {
+        let rt = Runtime::new(Box::new(NoNative));
+        let target = on_global(&rt, "target");
+        let weak = rt.heap_mut().new_object(ObjectClass::WeakRef(Some(target)), None);
+        rt.set_named(&Value::Object(rt.realm().global), "weak", Value::Object(weak)).unwrap();
+        rt.collect(&[], || {});
+        rt.collect(&[], || {});
+        rt.set_named(&Value::Object(rt.realm().global), "target", Value::Undefined).unwrap();
+        rt.collect(&[], || {});
+        assert!(rt.heap().get(target).is_none());
+        assert!(matches!(rt.heap().obj(weak).class, ObjectClass::WeakRef(None)), "the reference emptied");
+    }
+
+    #[test]
+    fn a_settled_marking_frees_what_nothing_reaches_and_nothing_the_realm_does() {
+        let rt = Runtime::new(Box::new(NoNative));
+        rt.collect(&[], || {});
+        let live = rt.heap().live_count();
+        let dead = rt.new_plain_object();
+        let freed = rt.collect(&[], || {}).freed;
+        assert_eq!(freed, vec![dead]);
+        assert_eq!(rt.heap().live_count(), live);
     }
 
     #[test]

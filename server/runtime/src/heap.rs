@@ -12,7 +12,22 @@ const SHRINK_AT_LEAST: usize = 4096;
 
 struct Entry {
     generation: u32,
+    /// The object is in the settled marking (`Settled`): a change to it makes that stale.
+    settled: bool,
     object: Option<Object>,
+}
+
+/// What marking from the realm's roots reached at a collection (the built-ins, and what they
+/// hold), kept while none of it changes: the next collection marks it as a whole instead of
+/// walking its thousands of properties again. Every change to an object passes `get_mut`,
+/// which makes it stale when the object is in it; the objects that hold others weakly are kept
+/// apart (`holders`) and walked each time, since what they hold changes by other ways.
+#[derive(Default)]
+pub struct Settled {
+    /// The objects reached, but for the weak holders.
+    pub objects: Vec<ObjectId>,
+    /// The weak holders reached (WeakMaps, WeakSets, WeakRefs, finalization registries).
+    pub holders: Vec<ObjectId>,
 }
 
 /// The objects, in slots reused once freed (`ObjectId` names a slot and its generation).
@@ -23,24 +38,40 @@ pub struct Heap {
     /// The highest generation of a slot given back by `shrink_free_end`: a slot made again
     /// starts above it, so that no id of the slot's past objects resolves to its new one.
     retired_generation: u32,
+    /// The realm's marking, while none of its objects changed since (`settle`).
+    settled: Settled,
+    /// Whether `settled` still holds.
+    settled_holds: bool,
 }
 
 impl Heap {
-    /// Stores `object`, in a freed slot when there is one.
+    /// Stores `object`, in a freed slot when there is one. Inline, so that a new object is
+    /// written where it will lie: out of line, each object was built on the stack and copied
+    /// into its slot by a `memcpy` call.
+    #[inline]
     pub fn alloc(&mut self, object: Object) -> ObjectId {
-        if let Some(index) = self.free.pop() {
-            let e = &mut self.entries[index as usize];
-            e.object = Some(object);
-            ObjectId::new(index, e.generation)
-        } else {
-            let index = u32::try_from(self.entries.len()).expect("heap exhausted 2^32 ids");
-            let generation = self.retired_generation.wrapping_add(1).max(1);
-            self.entries.push(Entry { generation, object: Some(object) });
-            ObjectId::new(index, generation)
+        match self.free.pop() {
+            Some(index) => {
+                let e = &mut self.entries[index as usize];
+                e.object = Some(object);
+                ObjectId::new(index, e.generation)
+            }
+            None => self.alloc_at_end(object),
         }
     }
 
+    /// Stores `object` in a new slot at the end (the arena grows until the first collection
+    /// frees some).
+    #[inline(never)]
+    fn alloc_at_end(&mut self, object: Object) -> ObjectId {
+        let index = u32::try_from(self.entries.len()).expect("heap exhausted 2^32 ids");
+        let generation = self.retired_generation.wrapping_add(1).max(1);
+        self.entries.push(Entry { generation, settled: false, object: Some(object) });
+        ObjectId::new(index, generation)
+    }
+
     /// A new object of `class` with prototype `proto` and no properties.
+    #[inline]
     pub fn new_object(&mut self, class: ObjectClass, proto: Option<ObjectId>) -> ObjectId {
         // Every field named: `..Object::default()` made a whole default object and then dropped
         // the fields it did not use (a call to drop its class), for each object made.
@@ -72,7 +103,31 @@ impl Heap {
         if e.generation != id.generation() {
             return None;
         }
+        if e.settled {
+            self.settled_holds = false;
+        }
         e.object.as_mut()
+    }
+
+    /// The realm's marking kept by `settle`, if none of its objects changed since.
+    pub fn settled(&self) -> Option<&Settled> {
+        self.settled_holds.then_some(&self.settled)
+    }
+
+    /// Keeps `settled` as the realm's marking, until one of its objects changes.
+    pub fn settle(&mut self, settled: Settled) {
+        for id in std::mem::take(&mut self.settled.objects) {
+            self.flag_settled(id, false);
+        }
+        settled.objects.iter().for_each(|id| self.flag_settled(*id, true));
+        self.settled = settled;
+        self.settled_holds = true;
+    }
+
+    fn flag_settled(&mut self, id: ObjectId, settled: bool) {
+        if let Some(e) = self.entries.get_mut(id.index() as usize).filter(|e| e.generation == id.generation()) {
+            e.settled = settled;
+        }
     }
 
     /// The object for an id the caller knows is live (an intrinsic, or one it just checked).
@@ -97,6 +152,9 @@ impl Heap {
         }
         let taken = take(e.object.as_mut()?);
         e.object = None;
+        if std::mem::take(&mut e.settled) {
+            self.settled_holds = false;
+        }
         e.generation = e.generation.wrapping_add(1).max(1);
         self.free.push(id.index());
         Some(taken)

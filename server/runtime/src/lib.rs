@@ -217,8 +217,9 @@ pub struct Runtime {
     post_finalizers: RefCell<Vec<object::Finalization>>,
     /// The last registration number `next_seq` gave, ordering finalizers for teardown.
     finalizer_seq: Cell<u64>,
-    /// Objects alive after the last collection (paces automatic collections).
-    last_live: Cell<usize>,
+    /// Live objects past which the next collection is due: twice those the last one left, at
+    /// least `FEWEST_BETWEEN_COLLECTIONS` (`wants_collection`, set as each collection ends).
+    collect_past_objects: Cell<usize>,
     /// Finalizers of dead objects are running: for experimental-version modules these are
     /// "basic" finalizers, which may only call the GC-safe functions.
     in_gc_finalizer: Cell<bool>,
@@ -235,8 +236,9 @@ pub struct Runtime {
     native: Box<dyn Native>,
     /// ArrayBuffer memory shared with the client.
     shm: shm::SharedMemory,
-    /// Shared-memory bytes in use after the last collection (paces automatic collections).
-    last_shm_live: Cell<u64>,
+    /// Shared-memory bytes in use past which the next collection is due: half again what the
+    /// last one left, at least 32 MiB more (`wants_collection`, set as each collection ends).
+    collect_past_shm_bytes: Cell<u64>,
     /// The "anything pending" word (`pending`): what waits between calls, looked at once.
     pending: Arc<pending::PendingWork>,
     /// The threads that may use it now, where its envs' handles lead (`current.rs`).
@@ -298,14 +300,14 @@ impl Runtime {
             post_finalizers: RefCell::new(Vec::new()),
             microtasks: RefCell::new(microtasks::JobQueue::new()),
             finalizer_seq: Cell::new(0),
-            last_live: Cell::new(0),
+            collect_past_objects: Cell::new(gc::objects_due_past(0)),
             in_gc_finalizer: Cell::new(false),
             can_call_js: Cell::new(true),
             uv_loop: Cell::new(0),
             events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
             native,
             shm: shm::SharedMemory::flagging(pending.clone()),
-            last_shm_live: Cell::new(0),
+            collect_past_shm_bytes: Cell::new(gc::shm_bytes_due_past(0)),
             pending,
             presence: current::Presence::leaked(),
         })
