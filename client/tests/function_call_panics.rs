@@ -85,6 +85,10 @@ impl FunctionCall for PanickingAnswer {
         unreachable!("adding numbers settles nothing")
     }
 
+    fn dropped(&self) {
+        unreachable!("the test lends nothing and exports nothing")
+    }
+
     fn answer(&self, _: RequestId, _: &mut Outcome) -> Result<(), String> {
         resume_unwind(Box::new(AnswerPanicked))
     }

@@ -1,11 +1,12 @@
 //! A binding's call of a function proxy, taken by the core whole (`call_function`): whether the
 //! host takes calls at all (refused, isolated, exiting), which way it goes (the host's route),
 //! its id and chain, the JS lock and the call served under it, the function's `Quick` state,
-//! the exit gate entered late, the settlements the host sent ahead of the answer, what is left
-//! of the answer given back, and the call sent by message when the host turns it away. The
-//! binding only makes its values: the arguments before, the answer after, and the calls back
-//! meanwhile (`FunctionCall`), so a call goes down into the core once and comes back up only to
-//! convert.
+//! the exit gate entered late, the settlements the host sent ahead of the answer, the look for
+//! what the host let go of meanwhile, what is left of the answer given back, and the call sent
+//! by message when the host turns it away. The binding only makes its values: the arguments
+//! before, the answer after, and the calls back meanwhile (`FunctionCall`), so a call goes down
+//! into the core once and comes back up only to convert (and, rarely, to forget what the host
+//! dropped).
 
 use std::mem::ManuallyDrop;
 
@@ -67,6 +68,11 @@ pub trait FunctionCall: DirectCaller {
     /// A settlement the host sent ahead of the answer (of the promise the answer makes).
     fn settled(&self, subscription: u64, outcome: Outcome) -> Result<(), Self::Error>;
 
+    /// The host let go of some of the binding's objects, or gave back buffers it lent
+    /// (`Channel::owes_drops`), by the time the call was served: the binding forgets or
+    /// releases them. Called only then, before the answer is made.
+    fn dropped(&self);
+
     /// The answer made of the host's `outcome` to request `id`, taken from where it lies: what
     /// it leaves there is given back to the host to free (a container it copied).
     fn answer(&self, id: RequestId, outcome: &mut Outcome) -> Result<Self::Answer, Self::Error>;
@@ -116,7 +122,12 @@ pub fn call_function<F: FunctionCall>(channel: &Channel, function: Function<'_>,
     call_done(direct);
     // Not `and_then`: its closure, which makes the answer, was not inlined.
     let answer = match settle_early(call, &mut spent.served.before) {
-        Ok(()) => call.answer(id, &mut spent.served.outcome),
+        Ok(()) => {
+            if channel.owes_drops() {
+                call.dropped();
+            }
+            call.answer(id, &mut spent.served.outcome)
+        }
         Err(e) => Err(e),
     };
     spent.free();
