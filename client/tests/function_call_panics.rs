@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use napi_client::inprocess::{Arg, ArgsStopped, Caller, CopyInto, PythonArgs, PythonCallFailed, Refused, Settlement, Stop};
 use napi_client::link::channel::Dead;
+use napi_client::session::buffers::Uploads;
 use napi_client::session::direct::{call_function, Args, DirectCaller, Function, FunctionCall, Quick};
 use napi_client::session::exchange::{Exchange, Serve};
 use napi_client::session::Session;
@@ -65,8 +66,16 @@ unsafe impl GlobalAlloc for Counting {
 static COUNTING: Counting = Counting;
 
 /// A call whose arguments own memory (a string, and more than fit inline), whose answer panics
-/// once the host has served it, and which no host call reaches by message or calls back.
-struct PanickingAnswer;
+/// once the host has served it, and which no host call reaches by message or calls back. It
+/// sends no buffer to write back (`uploads` stays empty).
+#[derive(Default)]
+struct PanickingAnswer {
+    uploads: Uploads<()>,
+}
+
+// SAFETY: a direct call's host calls its caller back only on the thread that makes the call,
+// and the test makes its calls on one thread; `uploads` is never written (no buffer is sent).
+unsafe impl Sync for PanickingAnswer {}
 
 /// The panic's payload, thrown without the panic hook (`resume_unwind`), which would print.
 struct AnswerPanicked;
@@ -74,6 +83,7 @@ struct AnswerPanicked;
 impl FunctionCall for PanickingAnswer {
     type Answer = ();
     type ByMessage = Self;
+    type Upload = ();
 
     fn args<'s>(&'s self, _: ChainId, _: bool, made: &mut Args<'s>) -> Result<(), String> {
         made.extend([1.0, 2.0, 3.0, 4.0].map(Arg::Number));
@@ -87,6 +97,14 @@ impl FunctionCall for PanickingAnswer {
 
     fn dropped(&self) {
         unreachable!("the test lends nothing and exports nothing")
+    }
+
+    fn uploads(&self) -> &Uploads<()> {
+        &self.uploads
+    }
+
+    fn copy_back(&self, _: &(), _: &[u8]) -> Result<(), String> {
+        unreachable!("the test sends no buffer")
     }
 
     fn answer(&self, _: RequestId, _: &mut Outcome) -> Result<(), String> {
@@ -174,7 +192,7 @@ fn an_answer_that_panics_frees_what_the_call_spent() {
     let quick = Quick::default();
     let function = Function { func: add.id, this: None, quick: &quick };
     let panicking_call = || {
-        let caught = catch_unwind(AssertUnwindSafe(|| call_function(session.channel(), function, &PanickingAnswer)));
+        let caught = catch_unwind(AssertUnwindSafe(|| call_function(session.channel(), function, &PanickingAnswer::default())));
         assert!(caught.err().is_some_and(|payload| payload.is::<AnswerPanicked>()), "the answer panicked");
     };
     // The first calls leave what a thread keeps for the next (an id block, the host's stacks).

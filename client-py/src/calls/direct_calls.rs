@@ -18,6 +18,7 @@
 use std::cell::{Cell, RefCell};
 
 use napi_client::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
+use napi_client::session::buffers::Uploads;
 use napi_client::session::direct::{self, Args, Called, DirectCaller, DirectHost, Function, FunctionCall, Quick};
 use napi_client::session::exchange::Serve;
 use napi_protocol::value_tree::ValueSink;
@@ -48,9 +49,8 @@ pub fn call_here(
     let cx = Converter::new(slf)?;
     let f = func.get();
     let function = Function { func: ObjectId(f.id), this: this.map(|t| ObjectId(t.get().id)), quick: &f.quick };
-    let called = direct::call_function(&slf.get().channel, function, &InlineCalls::new(&cx, args, Vec::new()));
-    cx.write_back()?;
-    called
+    // The core writes back what the addon wrote into buffers sent as copies.
+    direct::call_function(&slf.get().channel, function, &InlineCalls::new(&cx, args, Vec::new()))
 }
 
 /// Serves `op` on this thread (the core's `direct::serve`), running the Python calls the addon
@@ -174,6 +174,7 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
 impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
     type Answer = Py<PyAny>;
     type ByMessage = ChainServer<'c, 'a, 'py>;
+    type Upload = Bound<'py, PyAny>;
 
     #[inline(always)]
     fn args<'s>(&'s self, chain: ChainId, relayed: bool, made: &mut Args<'s>) -> PyResult<()> {
@@ -191,6 +192,16 @@ impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
 
     fn settled(&self, subscription: u64, outcome: Outcome) -> PyResult<()> {
         ChainServer(self.cx).settled(subscription, outcome)
+    }
+
+    #[inline(always)]
+    fn uploads(&self) -> &Uploads<Bound<'py, PyAny>> {
+        self.cx.uploads()
+    }
+
+    #[cold]
+    fn copy_back(&self, target: &Bound<'py, PyAny>, written: &[u8]) -> PyResult<()> {
+        self.cx.copy_back(target, written)
     }
 
     #[cold]

@@ -19,6 +19,7 @@ use super::{direct_host, serve, DirectCaller, Quick};
 use crate::exit_gate::{self, Late};
 use crate::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
 use crate::link::channel::Channel;
+use crate::session::buffers::Uploads;
 use crate::session::chains;
 use crate::session::exchange::{call_done, exchange, new_call, turned_away, Exchange, Unsent};
 
@@ -73,6 +74,18 @@ pub trait FunctionCall: DirectCaller {
     /// releases them. Called only then, before the answer is made.
     fn dropped(&self);
 
+    /// The binding's handle on a writable buffer an argument sent as a copy (its `Uploads`).
+    type Upload: Clone;
+
+    /// The buffers the arguments sent as copies for the addon's writes to come back to,
+    /// recorded by the binding as it made them: the core writes them back and ends them when
+    /// the call is done, whichever way it ends.
+    fn uploads(&self) -> &Uploads<Self::Upload>;
+
+    /// Copies the addon's `written` bytes back into `target`, one of `uploads` (called only
+    /// when the call sent such a buffer).
+    fn copy_back(&self, target: &Self::Upload, written: &[u8]) -> Result<(), Self::Error>;
+
     /// The answer made of the host's `outcome` to request `id`, taken from where it lies: what
     /// it leaves there is given back to the host to free (a container it copied).
     fn answer(&self, id: RequestId, outcome: &mut Outcome) -> Result<Self::Answer, Self::Error>;
@@ -86,8 +99,19 @@ pub trait FunctionCall: DirectCaller {
 /// A call of `function` by the binding's `call`: answered by the in-process host, on this
 /// thread or relayed to its own, or why it was not (`Called`). A call the host turns away once
 /// it holds it (its calls came to stay on its thread, or it is gone) goes by message.
+/// The addon's writes into the buffers the arguments sent as copies reach them on every way
+/// out, a thrown exception's too (as node's Buffer keeps them); a failed copy back is the
+/// call's error.
 #[inline]
 pub fn call_function<F: FunctionCall>(channel: &Channel, function: Function<'_>, call: &F) -> Result<Called<F::Answer>, F::Error> {
+    let called = call_unwritten(channel, function, call);
+    call.uploads().write_back(channel, |target, written| call.copy_back(target, written))?;
+    called
+}
+
+/// `call_function` before the copies back.
+#[inline(always)]
+fn call_unwritten<F: FunctionCall>(channel: &Channel, function: Function<'_>, call: &F) -> Result<Called<F::Answer>, F::Error> {
     if channel.refusing() {
         return Ok(Called::Refused);
     }
