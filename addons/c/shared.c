@@ -126,6 +126,16 @@ static napi_value Fill(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* fillThenThrow(buf, byte): every byte of buf set, then an Error thrown (the writes stay, as in
+ * node) */
+static napi_value FillThenThrow(napi_env env, napi_callback_info info) {
+  bool pending;
+  Fill(env, info);
+  NODE_API_CALL(env, napi_is_exception_pending(env, &pending));
+  if (!pending) napi_throw_error(env, NULL, "filled, then thrown");
+  return NULL;
+}
+
 /* address(buf) -> its data pointer as a BigInt (0 for none) */
 static napi_value Address(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
@@ -235,7 +245,7 @@ NAPI_MODULE_INIT() {
       DECLARE_METHOD("sum", Sum),         DECLARE_METHOD("fill", Fill),       DECLARE_METHOD("address", Address),
       DECLARE_METHOD("hold", Hold),       DECLARE_METHOD("held", Held),       DECLARE_METHOD("isHeld", IsHeld),
       DECLARE_METHOD("release", Release), DECLARE_METHOD("poke", Poke),       DECLARE_METHOD("peek", Peek),
-      DECLARE_METHOD("kind", Kind),       DECLARE_METHOD("detachHeld", DetachHeld),
+      DECLARE_METHOD("kind", Kind),       DECLARE_METHOD("detachHeld", DetachHeld), DECLARE_METHOD("fillThenThrow", FillThenThrow),
   };
   return EXPORT_METHODS(env, exports, methods);
 }

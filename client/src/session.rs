@@ -10,7 +10,7 @@ pub mod dispatching;
 mod error;
 mod events;
 pub mod exchange;
-mod held;
+mod host_value;
 mod in_flight;
 mod local;
 pub mod subscriptions;
@@ -26,7 +26,7 @@ use self::error::answer;
 pub use self::error::Error;
 use self::events::{Settlements, Slot, Waiter};
 use self::exchange::Exchange;
-pub use self::held::Held;
+pub use self::host_value::HostValue;
 pub use self::in_flight::InFlight;
 pub use self::local::{LocalError, LocalObjects, NoLocalObjects};
 use self::subscriptions::subscribed_by_reply;
@@ -88,11 +88,11 @@ pub fn by_reference(value: &Value) -> Value {
 #[derive(Debug)]
 pub struct Addon {
     /// The answer to the load: `[exports, {name: value}, info]` (`server/host/src/ops/load.rs`).
-    answer: Held,
+    answer: HostValue,
 }
 
 impl Addon {
-    fn from_answer(answer: Held) -> Result<Addon, Error> {
+    fn from_answer(answer: HostValue) -> Result<Addon, Error> {
         match answer.value() {
             Value::Array(parts) if parts.len() == 3 && matches!(parts[1], Value::Object(_)) => Ok(Addon { answer }),
             _ => Err(Error::Unknown("the host answered a load with something other than [exports, properties, info]")),
@@ -189,17 +189,17 @@ impl Session {
     }
 
     /// `func.call(this, ...args)`.
-    pub fn call(&self, func: &Value, this: Value, args: Vec<Value>) -> Result<Held, Error> {
+    pub fn call(&self, func: &Value, this: Value, args: Vec<Value>) -> Result<HostValue, Error> {
         self.request(Op::Call { func: func.clone(), this, args })
     }
 
     /// `new ctor(...args)`.
-    pub fn construct(&self, ctor: &Value, args: Vec<Value>) -> Result<Held, Error> {
+    pub fn construct(&self, ctor: &Value, args: Vec<Value>) -> Result<HostValue, Error> {
         self.request(Op::Construct { ctor: ctor.clone(), args })
     }
 
     /// `target[key]`.
-    pub fn get(&self, target: &Value, key: &str) -> Result<Held, Error> {
+    pub fn get(&self, target: &Value, key: &str) -> Result<HostValue, Error> {
         self.request(Op::Get { target: target.clone(), key: Value::String(key.into()) })
     }
 
@@ -209,8 +209,8 @@ impl Session {
     }
 
     /// A new zero-filled buffer of `len` bytes and type `kind` in shared memory (`Value::Shared`),
-    /// and its bytes mapped here: they are the buffer's while the `Held` lives.
-    pub fn new_buffer(&self, kind: BufferKind, len: u64) -> Result<(Held, Memory), Error> {
+    /// and its bytes mapped here: they are the buffer's while the `HostValue` lives.
+    pub fn new_buffer(&self, kind: BufferKind, len: u64) -> Result<(HostValue, Memory), Error> {
         let buffer = self.request(Op::NewBuffer { kind, len })?;
         match self.map(&buffer) {
             Some(memory) => Ok((buffer, memory)),
@@ -228,7 +228,7 @@ impl Session {
     }
 
     /// Waits for `promise` to settle: its value, or `Error::Thrown` with its reason.
-    pub fn await_promise(&self, promise: &Value) -> Result<Held, Error> {
+    pub fn await_promise(&self, promise: &Value) -> Result<HostValue, Error> {
         let (channel, settlements) = (&self.inner.channel, &self.inner.settlements);
         let subscription = channel.next_id();
         let slot = Arc::new(Slot::default());
@@ -242,14 +242,14 @@ impl Session {
 
     /// Sends `op` and waits for its answer, running the host's calls into local objects that
     /// come first. Made during a local call, it goes on that call's chain.
-    pub fn request(&self, op: Op) -> Result<Held, Error> {
+    pub fn request(&self, op: Op) -> Result<HostValue, Error> {
         exit_gate::inside(|| self.request_inside(op)).unwrap_or(Err(Error::Exiting))
     }
 
     /// `request`, sent by message even to an in-process host, whose own thread then serves it
     /// (as a request made from a local call that came by message goes): a request that waits on
     /// the link in either mode.
-    pub fn request_by_message(&self, op: Op) -> Result<Held, Error> {
+    pub fn request_by_message(&self, op: Op) -> Result<HostValue, Error> {
         exit_gate::inside(|| {
             let channel = &*self.inner.channel;
             let active = chains::active(channel).map(|(chain, _)| chain);
@@ -259,7 +259,7 @@ impl Session {
         .unwrap_or(Err(Error::Exiting))
     }
 
-    fn request_inside(&self, op: Op) -> Result<Held, Error> {
+    fn request_inside(&self, op: Op) -> Result<HostValue, Error> {
         let channel = &*self.inner.channel;
         // Once the host has started to end, nothing more runs on it: an in-process host's JS
         // lock is free while it ends, and a direct call would take it.
@@ -280,7 +280,7 @@ impl Session {
     /// Runs the host's call of local object `func` for `chain`.
     fn run_local(&self, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
         let channel = &self.inner.channel;
-        let (this, args) = (Held::new(this, channel), args.into_iter().map(|a| Held::new(a, channel)).collect());
+        let (this, args) = (HostValue::new(this, channel), args.into_iter().map(|a| HostValue::new(a, channel)).collect());
         let result = chains::running(channel, chain, CameBy::Message, || self.inner.local.call(self, func, this, args));
         result.map_err(|e| PyException { exception: PyRef(0), type_name: e.type_name, message: e.message })
     }
@@ -308,9 +308,9 @@ impl Session {
 struct Requesting<'a>(&'a Session);
 
 impl Exchange for Requesting<'_> {
-    type Answer = Held;
+    type Answer = HostValue;
 
-    fn reply(&self, id: RequestId, outcome: Outcome) -> Result<Held, Error> {
+    fn reply(&self, id: RequestId, outcome: Outcome) -> Result<HostValue, Error> {
         let channel = &self.0.inner.channel;
         if subscribed_by_reply(&outcome) {
             // The host's own subscription, which nobody here waits on: its settlement is let go.

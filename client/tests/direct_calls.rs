@@ -11,7 +11,7 @@
 mod cases;
 mod common;
 
-use napi_client::session::{Held, Session};
+use napi_client::session::{HostValue, Session};
 use napi_protocol::Value;
 
 use common::addon;
@@ -34,12 +34,12 @@ fn a_direct_call_waits_for_the_js_lock_another_call_holds() {
     let wait = isolation.property("signalThenWait").unwrap().clone();
     let (holder, held) = (session.clone(), channel());
     let args = vec![fd.clone(), fd, Value::Number(0.0)];
-    let holding = std::thread::spawn(move || held.0.send(holder.call(&wait, Value::Undefined, args).map(Held::into_value)));
+    let holding = std::thread::spawn(move || held.0.send(holder.call(&wait, Value::Undefined, args).map(HostValue::into_value)));
     ours.read_exact(&mut [0]).expect("the first call holds the JS lock");
     let add = bench.property("add").unwrap().clone();
     let (adder, added) = (session.clone(), channel());
     let adding = std::thread::spawn(move || {
-        added.0.send(adder.call(&add, Value::Undefined, vec![Value::Number(1.0), Value::Number(2.0)]).map(Held::into_value))
+        added.0.send(adder.call(&add, Value::Undefined, vec![Value::Number(1.0), Value::Number(2.0)]).map(HostValue::into_value))
     });
     assert!(added.1.recv_timeout(Duration::from_millis(200)).is_err(), "a second call waits while the first holds the lock");
     ours.write_all(&[0]).unwrap();

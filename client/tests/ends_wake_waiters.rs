@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use napi_client::link::channel::{Channel, Dead, DeathKind};
 use napi_client::link::inbound::Violation;
-use napi_client::session::{Error, Held, NoLocalObjects, Session};
+use napi_client::session::{Error, HostValue, NoLocalObjects, Session};
 use napi_protocol::{Op, Value};
 
 use common::link_waits::until_a_thread_reads_the_link;
@@ -27,7 +27,7 @@ use common::{addon, both_with};
 /// the reply: in-process, `signalThenWait` on a socket of ours, which `release` lets go of;
 /// isolated, `pause`, which only the host's end ends.
 struct StuckCall {
-    reply: Receiver<Result<Held, Error>>,
+    reply: Receiver<Result<HostValue, Error>>,
     ours: Option<UnixStream>,
 }
 

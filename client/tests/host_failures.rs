@@ -8,18 +8,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use napi_client::link::channel::DeathKind;
-use napi_client::session::{Error, Held, NoLocalObjects, Session};
+use napi_client::session::{Error, HostValue, NoLocalObjects, Session};
 use napi_protocol::Value;
 
 use common::{addon, isolated, isolated_mode};
 
 /// Calls export `name` of the addon `file` with `args`.
-fn call(session: &Session, file: &str, name: &str, args: Vec<Value>) -> Result<Held, Error> {
+fn call(session: &Session, file: &str, name: &str, args: Vec<Value>) -> Result<HostValue, Error> {
     let addon = session.load(&addon(file)).unwrap();
     session.call(addon.property(name).expect("the addon exports it"), Value::Undefined, args)
 }
 
-fn death(result: Result<Held, Error>) -> DeathKind {
+fn death(result: Result<HostValue, Error>) -> DeathKind {
     match result {
         Err(Error::Dead(dead)) => dead.kind,
         other => panic!("the host answered {other:?}"),

@@ -8,7 +8,7 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi_client::session::{Error, Held, LocalError, LocalObjects, Session};
+use napi_client::session::{Error, HostValue, LocalError, LocalObjects, Session};
 use napi_protocol::{Op, PyRef, Value};
 
 use common::link_waits::until_a_thread_reads_the_link;
@@ -22,12 +22,12 @@ struct Recursing {
 }
 
 impl LocalObjects for Recursing {
-    fn call(&self, session: &Session, func: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, func: PyRef, _: HostValue, args: Vec<HostValue>) -> Result<Value, LocalError> {
         let recurse = self.recurse.lock().unwrap().clone().expect("set before the call");
         let me = Value::Py { id: func, callable: true };
         session
             .call(&recurse, Value::Undefined, vec![me, args[0].value().clone()])
-            .map(Held::into_value)
+            .map(HostValue::into_value)
             .map_err(|e| LocalError { type_name: "RuntimeError".into(), message: e.to_string() })
     }
 }
@@ -51,7 +51,7 @@ fn callbacks_nest_to_any_depth() {
 struct Raising;
 
 impl LocalObjects for Raising {
-    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, _: &Session, _: PyRef, _: HostValue, _: Vec<HostValue>) -> Result<Value, LocalError> {
         Err(LocalError { type_name: "ValueError".into(), message: "no such thing".into() })
     }
 }
@@ -115,7 +115,7 @@ fn a_promise_waited_for_before_it_settles() {
 struct Counting(Mutex<Sender<()>>);
 
 impl LocalObjects for Counting {
-    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, _: &Session, _: PyRef, _: HostValue, _: Vec<HostValue>) -> Result<Value, LocalError> {
         self.0.lock().unwrap().send(()).unwrap();
         Ok(Value::Undefined)
     }
@@ -144,9 +144,9 @@ struct AddingInside {
 }
 
 impl LocalObjects for AddingInside {
-    fn call(&self, session: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, _: PyRef, _: HostValue, _: Vec<HostValue>) -> Result<Value, LocalError> {
         let add = self.add.lock().unwrap().clone().expect("set before the calls");
-        let sum = session.call(&add, Value::Undefined, vec![Value::Number(41.0), Value::Number(1.0)]).map(Held::into_value);
+        let sum = session.call(&add, Value::Undefined, vec![Value::Number(41.0), Value::Number(1.0)]).map(HostValue::into_value);
         self.sums.lock().unwrap().send(sum.map_err(|e| e.to_string()).unwrap_or_else(Value::String)).unwrap();
         Ok(Value::Undefined)
     }
@@ -174,7 +174,7 @@ fn an_events_local_call_makes_requests_of_its_own() {
 struct Dropping;
 
 impl LocalObjects for Dropping {
-    fn call(&self, _: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, _: &Session, _: PyRef, _: HostValue, _: Vec<HostValue>) -> Result<Value, LocalError> {
         Ok(Value::Undefined)
     }
 }
@@ -208,7 +208,7 @@ struct Panicking {
 }
 
 impl LocalObjects for Panicking {
-    fn call(&self, session: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, _: PyRef, _: HostValue, _: Vec<HostValue>) -> Result<Value, LocalError> {
         self.go.lock().unwrap().recv_timeout(Duration::from_secs(30)).expect("the test starts a waiter");
         until_a_thread_reads_the_link(session);
         panic!("a local object's bug")
@@ -238,7 +238,7 @@ fn an_event_the_program_panics_on_ends_the_host_with_why() {
 struct Closing(Mutex<Sender<()>>);
 
 impl LocalObjects for Closing {
-    fn call(&self, session: &Session, _: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, _: PyRef, _: HostValue, _: Vec<HostValue>) -> Result<Value, LocalError> {
         session.close();
         self.0.lock().unwrap().send(()).unwrap();
         Ok(Value::Number(42.0))

@@ -4,7 +4,7 @@
 mod common;
 
 use napi_client::link::channel::DeathKind;
-use napi_client::session::{by_reference, Error, Held, Session};
+use napi_client::session::{by_reference, Error, HostValue, Session};
 use napi_protocol::{BufferKind, FailureKind, Op, Value};
 
 use common::{addon, both, root};
@@ -96,7 +96,7 @@ fn collect(session: &Session) -> Value {
     session.request(Op::Gc).unwrap().into_value()
 }
 
-fn new_array(session: &Session) -> Held {
+fn new_array(session: &Session) -> HostValue {
     session.request(Op::NewArray { items: vec![Value::Number(1.0)] }).unwrap()
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use napi_client::link::channel::DeathKind;
 use napi_client::link::inbound::Violation;
-use napi_client::session::{by_reference, Error, Held, NoLocalObjects, Session};
+use napi_client::session::{by_reference, Error, HostValue, NoLocalObjects, Session};
 use napi_protocol::{BufferKind, Value};
 
 use windows_common::link_waits::until_a_thread_reads_the_link;
@@ -36,7 +36,7 @@ fn session() -> Session {
 /// Calls export `name` of the addon `file` with `args`.
 fn call(session: &Session, file: &str, name: &str, args: Vec<Value>) -> Result<Value, Error> {
     let addon = session.load(&addon(file)).unwrap();
-    session.call(addon.property(name).expect("the addon exports it"), Value::Undefined, args).map(Held::into_value)
+    session.call(addon.property(name).expect("the addon exports it"), Value::Undefined, args).map(HostValue::into_value)
 }
 
 /// Runs `source` with napi_run_script in the host (the scripts addon).
@@ -82,7 +82,7 @@ fn the_napi_rs_addon_answers_as_node() {
         // napi-rs looks each Node-API function up with GetProcAddress on the main module.
         let rust = session.load(&addon("rust_addon")).unwrap();
         let export = |name: &str| rust.property(name).unwrap_or_else(|| panic!("no export {name}"));
-        let call = |f: &Value, this: Value, args: Vec<Value>| session.call(f, this, args).map(Held::into_value);
+        let call = |f: &Value, this: Value, args: Vec<Value>| session.call(f, this, args).map(HostValue::into_value);
         let n = Value::Number;
         // node: addI32(2147483647, 1), greet('wine')
         assert_eq!(call(export("addI32"), Value::Undefined, vec![n(2_147_483_647.0), n(1.0)]).unwrap(), n(-2_147_483_648.0));

@@ -21,7 +21,7 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use napi_client::link::shared_memory::Memory;
-use napi_client::session::{by_reference, Addon, Error, Held, Session};
+use napi_client::session::{by_reference, Addon, Error, HostValue, Session};
 use napi_protocol::{BufferKind, Value};
 
 use windows_common::{each_host, local_function, npm_file, recording, Host};
@@ -126,7 +126,7 @@ fn thrown(session: &Session, addon: &Addon, name: &str, args: Vec<Value>) -> (St
             let error = thrown.error.expect("an Error is thrown");
             (error.name, error.message)
         }
-        other => panic!("{name} threw nothing: {:?}", other.map(Held::into_value)),
+        other => panic!("{name} threw nothing: {:?}", other.map(HostValue::into_value)),
     }
 }
 

@@ -114,6 +114,22 @@ def test_the_addons_writes_reach_writable_python_buffers(load, make, n):
     assert bytes(memoryview(target).cast("B")) == b"\x07" * n
 
 
+@pytest.mark.parametrize("n", [16, 1 << 16], ids=["copied", "lent-in-process"])
+def test_the_addons_writes_reach_a_python_buffer_when_the_call_then_throws_as_under_node(load, n):
+    """A call that writes into a writable buffer and then throws: the writes stay, as node's
+    Buffer keeps them (an upload is still written back, a lent buffer was written in place)."""
+    expected = node_eval(
+        f"const a = require({json.dumps(addon_path('shared'))}); const b = Buffer.alloc({n});"
+        "let message = null; try { a.fillThenThrow(b, 7); } catch (e) { message = e.message; }"
+        "console.log(JSON.stringify([message, b.toString('hex')]))"
+    )
+    addon = load("shared")
+    target = bytearray(n)
+    with pytest.raises(napi_python.JSError) as raised:
+        addon.fillThenThrow(target, 7)
+    assert [raised.value.message, target.hex()] == expected
+
+
 def test_memory_python_got_from_the_host_goes_back_without_a_copy(load):
     addon = load("shared")
     jb = js.alloc(addon, MiB)

@@ -18,6 +18,7 @@
 use std::cell::{Cell, RefCell};
 
 use napi_client::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
+use napi_client::session::buffers::Uploads;
 use napi_client::session::direct::{self, Args, Called, DirectCaller, DirectHost, Function, FunctionCall, Quick};
 use napi_client::session::exchange::Serve;
 use napi_protocol::value_tree::ValueSink;
@@ -26,7 +27,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::calls::answers::{answered, primitive, primitive_answer};
+use crate::calls::answers::{answered, primitive};
 use crate::calls::chain_events::ChainServer;
 use crate::calls::python_calls;
 use crate::calls::trace;
@@ -48,9 +49,8 @@ pub fn call_here(
     let cx = Converter::new(slf)?;
     let f = func.get();
     let function = Function { func: ObjectId(f.id), this: this.map(|t| ObjectId(t.get().id)), quick: &f.quick };
-    let called = direct::call_function(&slf.get().channel, function, &InlineCalls::new(&cx, args, Vec::new()));
-    cx.write_back()?;
-    called
+    // The core writes back what the addon wrote into buffers sent as copies.
+    direct::call_function(&slf.get().channel, function, &InlineCalls::new(&cx, args, Vec::new()))
 }
 
 /// Serves `op` on this thread (the core's `direct::serve`), running the Python calls the addon
@@ -105,6 +105,7 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
     /// then the reply's (`answer_of`), what is left of it given back to the host to free.
     pub fn served(&self, id: RequestId, served: Served) -> PyResult<Py<PyAny>> {
         direct::settle_before(&ChainServer(self.cx), served.before)?;
+        self.cx.conn.get().handle_drops();
         let mut outcome = served.outcome;
         let value = self.answer_of(id, &mut outcome);
         direct::give_back(&self.cx.conn.get().channel, outcome);
@@ -116,12 +117,13 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
     /// thread's memory stays for the host to free. The reply goes to `answered`, as a reply by
     /// message does; what is done first here only a call served on this thread has: the
     /// caller's own objects, a container made where it lies, and a primitive read where it lies
-    /// (the commonest answer, made inline in the caller: the rest is out of line).
+    /// (the commonest answer, made inline in the caller: the rest is out of line). The host's
+    /// drops were seen to first (`FunctionCall::dropped`, or `served`).
     #[inline(always)]
     fn answer_of(&self, id: RequestId, outcome: &mut Outcome) -> PyResult<Py<PyAny>> {
         if self.taken.borrow().is_none() {
             if let Some(v) = primitive(outcome) {
-                return primitive_answer(self.cx.conn.get(), self.cx, v);
+                return self.cx.primitive_value(v);
             }
         }
         self.answer_not_primitive(id, outcome)
@@ -132,7 +134,6 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
     fn answer_not_primitive(&self, id: RequestId, outcome: &mut Outcome) -> PyResult<Py<PyAny>> {
         let (cx, conn) = (self.cx, self.cx.conn.get());
         if let Some(taken) = self.taken.take() {
-            conn.handle_drops();
             return match std::mem::replace(outcome, Outcome::Ok(Value::Undefined)) {
                 Outcome::Thrown(t) => {
                     let taken = taken?;
@@ -150,7 +151,6 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
         if let Outcome::Ok(v @ (Value::Array(_) | Value::Object(_))) = outcome {
             // A copied container, which a relayed call's host thread allocated: made into
             // Python objects where it lies, the rest left for the host to free.
-            conn.handle_drops();
             return cx.to_python_in_place(v);
         }
         answered(conn, cx, id, std::mem::replace(outcome, Outcome::Ok(Value::Undefined)))
@@ -174,6 +174,7 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
 impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
     type Answer = Py<PyAny>;
     type ByMessage = ChainServer<'c, 'a, 'py>;
+    type Upload = Bound<'py, PyAny>;
 
     #[inline(always)]
     fn args<'s>(&'s self, chain: ChainId, relayed: bool, made: &mut Args<'s>) -> PyResult<()> {
@@ -191,6 +192,21 @@ impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
 
     fn settled(&self, subscription: u64, outcome: Outcome) -> PyResult<()> {
         ChainServer(self.cx).settled(subscription, outcome)
+    }
+
+    #[inline(always)]
+    fn uploads(&self) -> &Uploads<Bound<'py, PyAny>> {
+        self.cx.uploads()
+    }
+
+    #[cold]
+    fn copy_back(&self, target: &Bound<'py, PyAny>, written: &[u8]) -> PyResult<()> {
+        self.cx.copy_back(target, written)
+    }
+
+    #[cold]
+    fn dropped(&self) {
+        self.cx.conn.get().handle_drops();
     }
 
     #[inline(always)]

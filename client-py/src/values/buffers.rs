@@ -33,12 +33,14 @@ impl<'py> Uploads<'py> {
     /// Copies what the addon wrote into the writable buffers this context sent.
     #[inline(always)]
     pub fn write_back(&self, channel: &Channel) -> PyResult<()> {
-        self.0.write_back(channel, |target, written| {
-            let mut view = RawBuffer::get(target, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS)?;
-            let dst = view.bytes_mut().ok_or_else(|| PyTypeError::new_err("the buffer became read-only during the call"))?;
-            copy_back(dst, written);
-            Ok(())
-        })
+        self.0.write_back(channel, written_back)
+    }
+
+    /// The buffers sent, as the core keeps them: a call of a function proxy's are written back
+    /// by the core (`direct::call_function`), through [`written_back`].
+    #[inline(always)]
+    pub fn sent(&self) -> &buffers::Uploads<Bound<'py, PyAny>> {
+        &self.0
     }
 
     /// `obj`, an object with the buffer protocol, as a value for the host of `conn`.
@@ -114,6 +116,15 @@ impl<'py> Uploads<'py> {
         }
         Some(pin.into_pin())
     }
+}
+
+/// Copies the addon's `written` bytes back into `target`, the writable buffer they were
+/// copied from.
+pub fn written_back(target: &Bound<'_, PyAny>, written: &[u8]) -> PyResult<()> {
+    let mut view = RawBuffer::get(target, ffi::PyBUF_WRITABLE | ffi::PyBUF_C_CONTIGUOUS)?;
+    let dst = view.bytes_mut().ok_or_else(|| PyTypeError::new_err("the buffer became read-only during the call"))?;
+    copy_back(dst, written);
+    Ok(())
 }
 
 /// A contiguous buffer-protocol view of a Python object, released when dropped.

@@ -48,6 +48,18 @@ impl<'a, 'py> Converter<'a, 'py> {
         self.uploads.write_back(&self.conn.get().channel)
     }
 
+    /// The writable buffers this converter sent as copies, for the core to write back.
+    #[inline(always)]
+    pub fn uploads(&self) -> &napi_client::session::buffers::Uploads<Bound<'py, PyAny>> {
+        self.uploads.sent()
+    }
+
+    /// Copies the addon's `written` bytes back into `target`, one of `uploads`.
+    #[inline(always)]
+    pub fn copy_back(&self, target: &Bound<'py, PyAny>, written: &[u8]) -> PyResult<()> {
+        crate::values::buffers::written_back(target, written)
+    }
+
     pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
         let py = conn.py();
         Ok(Converter { py, conn, hooks: hooks(py)?, uploads: Uploads::default(), budget: Budget::default() })

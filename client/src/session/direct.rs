@@ -165,25 +165,82 @@ pub fn serve<C: DirectCaller>(
     if host.js_work_due() && !host.held_here() {
         run_due_work(host, caller)?;
     }
+    let serving = Serving { host, op, quick, caller };
     if !(quick.is_some_and(Quick::keeps_lock) || host.held_here()) {
-        return wait_and_serve(host, op, quick, caller, out);
+        return serving.unblocked(out);
     }
     // Held here already (a call back of an outer direct call): no wait, whatever the lock. The
     // commonest call: a busy host is out of line, so that this path saves no registers and
     // makes no thread-local addresses for what it does.
-    match try_timed(host, op, quick, caller, out) {
+    match serving.try_timed(out) {
         Ok(served) => Ok(served),
-        Err(busy) => serve_busy(host, op, quick, caller, out, busy),
+        Err(busy) => serving.busy(out, busy),
     }
 }
 
-/// `host.try_serve`, the time it took, if it served, recorded in `quick`.
-#[inline(always)]
-fn try_timed<C: DirectCaller>(host: &InProcess, op: Direct<'_>, quick: Option<&Quick>, caller: &C, out: &mut Served) -> Result<bool, Busy> {
-    let start = ticks();
-    let served = host.try_serve(op, caller, out)?;
-    record(quick, ticks().wrapping_sub(start));
-    Ok(served)
+/// One direct call's serving, as `serve` and its ways of waiting for the JS lock share it: the
+/// host, the op, how the last call of the function it calls went (if it calls one), and the
+/// caller.
+struct Serving<'a, 'o, C> {
+    host: &'a InProcess,
+    op: Direct<'o>,
+    quick: Option<&'a Quick>,
+    caller: &'a C,
+}
+
+impl<C: DirectCaller> Serving<'_, '_, C> {
+    /// `host.try_serve`, the time it took, if it served, recorded in `quick`.
+    #[inline(always)]
+    fn try_timed(&self, out: &mut Served) -> Result<bool, Busy> {
+        let start = ticks();
+        let served = self.host.try_serve(self.op, self.caller, out)?;
+        record(self.quick, ticks().wrapping_sub(start));
+        Ok(served)
+    }
+
+    /// The serving of a caller keeping its lock that found the host `busy`: it tries again as
+    /// the lock comes free, for `KEEP_TRYING` at most, then waits for it unblocked.
+    #[cold]
+    #[inline(never)]
+    fn busy(&self, out: &mut Served, mut busy: Busy) -> Result<bool, C::Error> {
+        let (host, first) = (self.host, ticks());
+        loop {
+            // A call to relay waits in the host's line for its turn, unblocked (a turn lasts
+            // longer than a direct call, and the line wakes only the next in it), unless the
+            // call that has the turn may wait for the lock this thread holds.
+            let holder_needs_lock = busy == Busy::HolderMayNeedGil;
+            if (host.joins_line() && !holder_needs_lock) || ticks().wrapping_sub(first) >= KEEP_TRYING.as_nanos() as u64 {
+                return self.unblocked(out);
+            }
+            // Busy: wait unblocked for the JS lock to be free (the turn to be let go), then try
+            // again keeping the caller's lock. Taking the JS lock unblocked instead
+            // (`unblocked`) leaves this thread holding it while it waits for its own lock to
+            // make its answer, and the thread that has that lock then finds the JS lock busy
+            // in turn: every call of many threads became a hand-over of both
+            // (docs/performance.md).
+            self.caller.unblocked(|| if holder_needs_lock { host.wait_let_go(KEEP_TRYING) } else { host.wait_free() })?;
+            match self.try_timed(out) {
+                Ok(served) => return Ok(served),
+                Err(again) => busy = again,
+            }
+        }
+    }
+
+    /// `host.serve` unblocked: the addon may run long, and the JS lock's holder may need the
+    /// caller's lock before it lets go. The time it took goes to `quick`, the lock taken back
+    /// after it left out.
+    #[inline(never)]
+    fn unblocked(&self, out: &mut Served) -> Result<bool, C::Error> {
+        let Serving { host, op, quick, caller } = *self;
+        caller.serving_unblocked();
+        let (served, took) = caller.unblocked(|| {
+            let start = ticks();
+            let served = host.serve(op, caller, out);
+            (served, ticks().wrapping_sub(start))
+        })?;
+        record(quick, took);
+        Ok(served)
+    }
 }
 
 /// A call of `quick`'s function took `took` ticks, if it calls one.
@@ -199,61 +256,6 @@ fn record(quick: Option<&Quick>, took: u64) {
 #[inline(never)]
 fn run_due_work<C: DirectCaller>(host: &InProcess, caller: &C) -> Result<(), C::Error> {
     caller.unblocked(|| host.run_due_work())
-}
-
-/// `serve` for a caller keeping its lock that found the host `busy`: it tries again as the
-/// lock comes free, for `KEEP_TRYING` at most, then waits for it unblocked.
-#[cold]
-#[inline(never)]
-fn serve_busy<C: DirectCaller>(
-    host: &InProcess,
-    op: Direct<'_>,
-    quick: Option<&Quick>,
-    caller: &C,
-    out: &mut Served,
-    mut busy: Busy,
-) -> Result<bool, C::Error> {
-    let first = ticks();
-    loop {
-        // A call to relay waits in the host's line for its turn, unblocked (a turn lasts longer
-        // than a direct call, and the line wakes only the next in it), unless the call that has
-        // the turn may wait for the lock this thread holds.
-        let holder_needs_lock = busy == Busy::HolderMayNeedGil;
-        if (host.joins_line() && !holder_needs_lock) || ticks().wrapping_sub(first) >= KEEP_TRYING.as_nanos() as u64 {
-            return wait_and_serve(host, op, quick, caller, out);
-        }
-        // Busy: wait unblocked for the JS lock to be free (the turn to be let go), then try
-        // again keeping the caller's lock. Taking the JS lock unblocked instead
-        // (`wait_and_serve`) leaves this thread holding it while it waits for its own lock to
-        // make its answer, and the thread that has that lock then finds the JS lock busy in
-        // turn: every call of many threads became a hand-over of both (docs/performance.md).
-        caller.unblocked(|| if holder_needs_lock { host.wait_let_go(KEEP_TRYING) } else { host.wait_free() })?;
-        match try_timed(host, op, quick, caller, out) {
-            Ok(served) => return Ok(served),
-            Err(again) => busy = again,
-        }
-    }
-}
-
-/// `host.serve` unblocked: the addon may run long, and the JS lock's holder may need the
-/// caller's lock before it lets go. The time it took goes to `quick`, the lock taken back
-/// after it left out.
-#[inline(never)]
-fn wait_and_serve<C: DirectCaller>(
-    host: &InProcess,
-    op: Direct<'_>,
-    quick: Option<&Quick>,
-    caller: &C,
-    out: &mut Served,
-) -> Result<bool, C::Error> {
-    caller.serving_unblocked();
-    let (served, took) = caller.unblocked(|| {
-        let start = ticks();
-        let served = host.serve(op, caller, out);
-        (served, ticks().wrapping_sub(start))
-    })?;
-    record(quick, took);
-    Ok(served)
 }
 
 /// Hands what the host sent a direct call ahead of its reply (a settlement of the promise the

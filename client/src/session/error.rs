@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use napi_protocol::{Failure, Outcome, Thrown};
 
-use super::held::{release, Held};
+use super::host_value::{release, HostValue};
 use crate::link::channel::{Channel, Dead};
 use crate::start::StartError;
 
@@ -45,9 +45,9 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// A request's outcome as a value that holds what it names, or an error.
-pub fn answer(outcome: Outcome, channel: &Arc<Channel>) -> Result<Held, Error> {
+pub fn answer(outcome: Outcome, channel: &Arc<Channel>) -> Result<HostValue, Error> {
     match outcome {
-        Outcome::Ok(value) => Ok(Held::new(value, channel)),
+        Outcome::Ok(value) => Ok(HostValue::new(value, channel)),
         Outcome::Thrown(thrown) => {
             release(&thrown.value, channel);
             Err(Error::Thrown(thrown))

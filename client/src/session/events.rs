@@ -9,7 +9,7 @@ use napi_protocol::{ChainId, Outcome, PyException, PyRef, Thrown, Value};
 
 use super::dispatching::{self, Dispatch, Event};
 use super::exchange::Serve;
-use super::held::{release, release_outcome};
+use super::host_value::{release, release_outcome};
 use super::subscriptions::{Claim, Early, Subscriptions};
 use super::{Error, Inner, Requesting, Session};
 use crate::link::channel::{Channel, Dead};

@@ -14,7 +14,7 @@ use napi_protocol::{
     CallId, ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, Thrown, TraceAnswer, Value, EVENT_CHAIN,
 };
 
-use super::held::release_outcome;
+use super::host_value::release_outcome;
 use super::in_flight::InFlight;
 use crate::exit_gate::Late;
 use crate::link::channel::{Alone, Channel, Dead, Incoming};

@@ -5,7 +5,7 @@
 
 use napi_protocol::{PyRef, Thrown, Value};
 
-use super::{Held, Session};
+use super::{HostValue, Session};
 
 /// An error a local object raised, sent to the host as the exception the addon sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub trait LocalObjects: Send + Sync {
     /// Calls local function `func` with `this` and `args`, which hold the host objects they name
     /// for as long as the program keeps them. Requests made through `session` during the call
     /// go on the calling request's chain.
-    fn call(&self, session: &Session, func: PyRef, this: Held, args: Vec<Held>) -> Result<Value, LocalError>;
+    fn call(&self, session: &Session, func: PyRef, this: HostValue, args: Vec<HostValue>) -> Result<Value, LocalError>;
 
     /// The host let go of these objects, each with how many times it had received it: answers
     /// the ones the program forgets (not sent again since), which the host may then forget too.
@@ -36,7 +36,7 @@ pub trait LocalObjects: Send + Sync {
 pub struct NoLocalObjects;
 
 impl LocalObjects for NoLocalObjects {
-    fn call(&self, _: &Session, func: PyRef, _: Held, _: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, _: &Session, func: PyRef, _: HostValue, _: Vec<HostValue>) -> Result<Value, LocalError> {
         Err(LocalError { type_name: "TypeError".into(), message: format!("this session has no local object {}", func.0) })
     }
 }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use napi_protocol::Outcome;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::held::release_outcome;
+use super::host_value::release_outcome;
 use crate::link::channel::{Channel, Dead};
 use crate::link::inbound::Violation;
 

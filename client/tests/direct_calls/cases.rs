@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 
 use napi_client::session::chains::{self, CameBy};
-use napi_client::session::{Error, Held, LocalError, LocalObjects, Session};
+use napi_client::session::{Error, HostValue, LocalError, LocalObjects, Session};
 use napi_protocol::{PyRef, Value};
 
 use crate::common::{addon, both_with};
@@ -21,7 +21,7 @@ struct Recording {
 }
 
 impl LocalObjects for Recording {
-    fn call(&self, session: &Session, _: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
+    fn call(&self, session: &Session, _: PyRef, _: HostValue, args: Vec<HostValue>) -> Result<Value, LocalError> {
         let came = chains::active(session.channel()).map(|(_, came)| came);
         self.calls.lock().unwrap().push((std::thread::current().id(), came));
         let n = match args.first().map(|a| a.value()) {

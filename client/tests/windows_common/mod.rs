@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use napi_client::link::host_process::Spawn;
-use napi_client::session::{Error, Held, LocalError, LocalObjects, Mode, NoLocalObjects, Session};
+use napi_client::session::{Error, HostValue, LocalError, LocalObjects, Mode, NoLocalObjects, Session};
 use napi_protocol::{PyRef, Value};
 
 pub fn windows_build() -> PathBuf {
@@ -89,8 +89,8 @@ pub fn both(test: impl Fn(Session)) {
 struct Recording(Mutex<Sender<Vec<Value>>>);
 
 impl LocalObjects for Recording {
-    fn call(&self, _: &Session, _: PyRef, _: Held, args: Vec<Held>) -> Result<Value, LocalError> {
-        self.0.lock().unwrap().send(args.into_iter().map(Held::into_value).collect()).unwrap();
+    fn call(&self, _: &Session, _: PyRef, _: HostValue, args: Vec<HostValue>) -> Result<Value, LocalError> {
+        self.0.lock().unwrap().send(args.into_iter().map(HostValue::into_value).collect()).unwrap();
         Ok(Value::Undefined)
     }
 }

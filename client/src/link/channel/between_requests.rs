@@ -25,6 +25,13 @@ impl Channel {
         !self.drops.is_empty()
     }
 
+    /// Whether a binding has what the host let go of to see to after a request: its objects
+    /// the host dropped (`has_drops`), or buffers it lent given back (`Lends::any_back`).
+    #[inline]
+    pub fn owes_drops(&self) -> bool {
+        self.has_drops() || self.shm.lends.any_back()
+    }
+
     #[inline]
     pub fn take_drops(&self) -> Vec<(PyRef, u64)> {
         self.drops.take()

@@ -1,11 +1,12 @@
 //! A binding's call of a function proxy, taken by the core whole (`call_function`): whether the
 //! host takes calls at all (refused, isolated, exiting), which way it goes (the host's route),
 //! its id and chain, the JS lock and the call served under it, the function's `Quick` state,
-//! the exit gate entered late, the settlements the host sent ahead of the answer, what is left
-//! of the answer given back, and the call sent by message when the host turns it away. The
-//! binding only makes its values: the arguments before, the answer after, and the calls back
-//! meanwhile (`FunctionCall`), so a call goes down into the core once and comes back up only to
-//! convert.
+//! the exit gate entered late, the settlements the host sent ahead of the answer, the look for
+//! what the host let go of meanwhile, what is left of the answer given back, and the call sent
+//! by message when the host turns it away. The binding only makes its values: the arguments
+//! before, the answer after, and the calls back meanwhile (`FunctionCall`), so a call goes down
+//! into the core once and comes back up only to convert (and, rarely, to forget what the host
+//! dropped).
 
 use std::mem::ManuallyDrop;
 
@@ -18,6 +19,7 @@ use super::{direct_host, serve, DirectCaller, Quick};
 use crate::exit_gate::{self, Late};
 use crate::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
 use crate::link::channel::Channel;
+use crate::session::buffers::Uploads;
 use crate::session::chains;
 use crate::session::exchange::{call_done, exchange, new_call, turned_away, Exchange, Unsent};
 
@@ -67,6 +69,23 @@ pub trait FunctionCall: DirectCaller {
     /// A settlement the host sent ahead of the answer (of the promise the answer makes).
     fn settled(&self, subscription: u64, outcome: Outcome) -> Result<(), Self::Error>;
 
+    /// The host let go of some of the binding's objects, or gave back buffers it lent
+    /// (`Channel::owes_drops`), by the time the call was served: the binding forgets or
+    /// releases them. Called only then, before the answer is made.
+    fn dropped(&self);
+
+    /// The binding's handle on a writable buffer an argument sent as a copy (its `Uploads`).
+    type Upload: Clone;
+
+    /// The buffers the arguments sent as copies for the addon's writes to come back to,
+    /// recorded by the binding as it made them: the core writes them back and ends them when
+    /// the call is done, whichever way it ends.
+    fn uploads(&self) -> &Uploads<Self::Upload>;
+
+    /// Copies the addon's `written` bytes back into `target`, one of `uploads` (called only
+    /// when the call sent such a buffer).
+    fn copy_back(&self, target: &Self::Upload, written: &[u8]) -> Result<(), Self::Error>;
+
     /// The answer made of the host's `outcome` to request `id`, taken from where it lies: what
     /// it leaves there is given back to the host to free (a container it copied).
     fn answer(&self, id: RequestId, outcome: &mut Outcome) -> Result<Self::Answer, Self::Error>;
@@ -80,8 +99,19 @@ pub trait FunctionCall: DirectCaller {
 /// A call of `function` by the binding's `call`: answered by the in-process host, on this
 /// thread or relayed to its own, or why it was not (`Called`). A call the host turns away once
 /// it holds it (its calls came to stay on its thread, or it is gone) goes by message.
+/// The addon's writes into the buffers the arguments sent as copies reach them on every way
+/// out, a thrown exception's too (as node's Buffer keeps them); a failed copy back is the
+/// call's error.
 #[inline]
 pub fn call_function<F: FunctionCall>(channel: &Channel, function: Function<'_>, call: &F) -> Result<Called<F::Answer>, F::Error> {
+    let called = call_unwritten(channel, function, call);
+    call.uploads().write_back(channel, |target, written| call.copy_back(target, written))?;
+    called
+}
+
+/// `call_function` before the copies back.
+#[inline(always)]
+fn call_unwritten<F: FunctionCall>(channel: &Channel, function: Function<'_>, call: &F) -> Result<Called<F::Answer>, F::Error> {
     if channel.refusing() {
         return Ok(Called::Refused);
     }
@@ -116,7 +146,12 @@ pub fn call_function<F: FunctionCall>(channel: &Channel, function: Function<'_>,
     call_done(direct);
     // Not `and_then`: its closure, which makes the answer, was not inlined.
     let answer = match settle_early(call, &mut spent.served.before) {
-        Ok(()) => call.answer(id, &mut spent.served.outcome),
+        Ok(()) => {
+            if channel.owes_drops() {
+                call.dropped();
+            }
+            call.answer(id, &mut spent.served.outcome)
+        }
         Err(e) => Err(e),
     };
     spent.free();

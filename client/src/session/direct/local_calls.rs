@@ -17,11 +17,11 @@ use napi_protocol::{ChainId, Failure, ObjectId, Outcome, PyException, PyRef, Req
 use super::{serve, settle_before, DirectCaller};
 use crate::session::chains::{self, CameBy};
 use crate::session::exchange::Exchange;
-use crate::session::{Error, Held, Requesting, Session};
+use crate::session::{Error, HostValue, Requesting, Session};
 
 /// `request` served by `host` as a direct call of `session`'s: its answer, or `None` when the
 /// host turned it away (it then goes by message).
-pub(in crate::session) fn request(session: &Session, host: &InProcess, request: &Request) -> Result<Option<Held>, Error> {
+pub(in crate::session) fn request(session: &Session, host: &InProcess, request: &Request) -> Result<Option<HostValue>, Error> {
     let requesting = Requesting(session);
     let calls = LocalCalls { session, chain: request.chain, taken: RefCell::new(None) };
     let mut out = Served::default();
@@ -97,10 +97,10 @@ impl Caller for LocalCalls<'_> {
             Err(Stop::Sink(Refused)) => unreachable!("a tree of values refuses nothing"),
         }
         let channel = &self.session.inner.channel;
-        let mut held = given.values.into_iter().map(|v| Held::new(v, channel));
-        let this = held.next().unwrap_or_else(|| Held::new(Value::Undefined, channel));
+        let mut given_values = given.values.into_iter().map(|v| HostValue::new(v, channel));
+        let this = given_values.next().unwrap_or_else(|| HostValue::new(Value::Undefined, channel));
         let local = &self.session.inner.local;
-        let called = chains::running(channel, self.chain, CameBy::Inline, || local.call(self.session, func, this, held.collect()));
+        let called = chains::running(channel, self.chain, CameBy::Inline, || local.call(self.session, func, this, given_values.collect()));
         match called {
             Ok(value) => feed(&value, result).map_err(PythonCallFailed::Failed),
             Err(e) => Err(PythonCallFailed::Raised(PyException { exception: PyRef(0), type_name: e.type_name, message: e.message })),

@@ -1,8 +1,8 @@
 //! Values the host sent, and the host objects they hold. The host counts each reference it
 //! sends (`Value::Js`, or a buffer's object in `Value::Shared`) as one hold on the object; a
-//! `Held` gives its holds back when it is dropped, as the Python binding's proxies do when they
-//! die: a program that runs for long does not keep every object it ever received alive until
-//! the host closes. The releases go with the session's next request.
+//! `HostValue` gives its holds back when it is dropped, as the Python binding's proxies do when
+//! they die: a program that runs for long does not keep every object it ever received alive
+//! until the host closes. The releases go with the session's next request.
 
 use std::fmt;
 use std::ops::Deref;
@@ -14,15 +14,15 @@ use napi_protocol::{Outcome, Value};
 use crate::link::channel::Channel;
 
 /// A value the host sent, holding the host objects it names until it is dropped. A clone of
-/// the value (`Held::value().clone()`) names them only while the `Held` lives.
-pub struct Held {
+/// the value (`HostValue::value().clone()`) names them only while the `HostValue` lives.
+pub struct HostValue {
     value: Value,
     channel: Arc<Channel>,
 }
 
-impl Held {
-    pub(super) fn new(value: Value, channel: &Arc<Channel>) -> Held {
-        Held { value, channel: channel.clone() }
+impl HostValue {
+    pub(super) fn new(value: Value, channel: &Arc<Channel>) -> HostValue {
+        HostValue { value, channel: channel.clone() }
     }
 
     pub fn value(&self) -> &Value {
@@ -35,7 +35,7 @@ impl Held {
     }
 }
 
-impl Deref for Held {
+impl Deref for HostValue {
     type Target = Value;
 
     fn deref(&self) -> &Value {
@@ -43,19 +43,19 @@ impl Deref for Held {
     }
 }
 
-impl Drop for Held {
+impl Drop for HostValue {
     fn drop(&mut self) {
         release(&self.value, &self.channel);
     }
 }
 
-impl fmt::Debug for Held {
+impl fmt::Debug for HostValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.value.fmt(f)
     }
 }
 
-impl PartialEq<Value> for Held {
+impl PartialEq<Value> for HostValue {
     fn eq(&self, other: &Value) -> bool {
         self.value == *other
     }
