@@ -174,3 +174,18 @@ fn no_argument_of_a_refused_or_overwritten_payload_is_readable() {
     slot.room()[0] = 0;
     assert!(slot.is_empty());
 }
+
+#[test]
+fn a_frame_holds_only_the_bytes_written_its_length_word_their_count() {
+    // The frame's bytes past what was written are never zeroed: none of them may show.
+    let empty = QuickFrame::empty();
+    assert_eq!(empty.as_bytes(), &[0; HEADER_LEN]);
+    assert!(empty.payload().is_empty());
+    for args in [&[][..], &[QuickArg::Number(2.5)][..], &every_kind()[..]] {
+        let frame = named(1, 2, ObjectId(3), None, args).unwrap();
+        let (header, payload) = frame.as_bytes().split_at(HEADER_LEN);
+        assert_eq!(u32::from_le_bytes(header.try_into().unwrap()) as usize, payload.len());
+        assert_eq!(payload, frame.payload());
+        assert_eq!(QuickCall::decode(payload).unwrap().len(), args.len());
+    }
+}
