@@ -83,8 +83,8 @@ pub struct CompactFrame<const N: usize> {
 /// A compact call's frame.
 pub type QuickFrame = CompactFrame<{ HEADER_LEN + QUICK_MAX }>;
 
-/// The longest compact reply's payload: its tag and kind, the request's id and chain, a number.
-const REPLY_MAX: usize = 2 + 8 + 8 + 8;
+/// The longest compact reply's payload: its fixed part, then a number.
+const REPLY_MAX: usize = REPLY_HEAD + 8;
 
 /// A compact reply's frame: sized for a reply alone, since the host makes one for every compact
 /// call it answers, and one sized as a call's was 260 bytes zeroed and copied out on the way.
@@ -377,24 +377,28 @@ fn check(payload: &[u8], at: &mut [u8; QUICK_ARGS]) -> Result<(u8, Option<Object
     Ok((count, this))
 }
 
-/// A compact reply's payload as the message it stands for.
+/// A compact reply's fixed part: its tag and kind, the request's id and chain.
+const REPLY_HEAD: usize = 2 + 8 + 8;
+
+/// A compact reply's payload as the message it stands for. Its length says all there is to
+/// check beyond the tag and kind (the fixed part, then a number's 8 bytes or nothing), so it is
+/// read as fixed fields rather than byte by byte.
 pub fn decode_reply(payload: &[u8]) -> Result<ServerMessage, FrameError> {
-    let mut r = Reader::new(payload)?;
-    if r.byte()? != QUICK_REPLY {
+    let Some((head, rest)) = payload.split_first_chunk::<REPLY_HEAD>() else { return Err(malformed("a compact frame cut short")) };
+    if head[0] != QUICK_REPLY {
         return Err(malformed("not a compact reply"));
     }
-    let k = r.byte()?;
-    let (id, chain) = (r.word()?, r.word()?);
-    let value = match k {
-        kind::UNDEFINED => Value::Undefined,
-        kind::NULL => Value::Null,
-        kind::FALSE => Value::Bool(false),
-        kind::TRUE => Value::Bool(true),
-        kind::NUMBER => Value::Number(f64::from_bits(r.word()?)),
-        k => return Err(malformed(&format!("a compact reply of kind {k}"))),
+    let word = |at: usize| u64::from_le_bytes(head[at..at + 8].try_into().expect("8 bytes"));
+    let value = match (head[1], rest) {
+        (kind::UNDEFINED, []) => Value::Undefined,
+        (kind::NULL, []) => Value::Null,
+        (kind::FALSE, []) => Value::Bool(false),
+        (kind::TRUE, []) => Value::Bool(true),
+        (kind::NUMBER, &[a, b, c, d, e, f, g, h]) => Value::Number(f64::from_le_bytes([a, b, c, d, e, f, g, h])),
+        (kind::UNDEFINED..=kind::NUMBER, _) => return Err(malformed("a compact reply of the wrong length for its kind")),
+        (k, _) => return Err(malformed(&format!("a compact reply of kind {k}"))),
     };
-    r.end()?;
-    Ok(ServerMessage::Reply { id, chain, outcome: Outcome::Ok(value) })
+    Ok(ServerMessage::Reply { id: word(2), chain: word(10), outcome: Outcome::Ok(value) })
 }
 
 /// Whether `payload` is a compact frame of `tag`'s.
@@ -410,13 +414,6 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(payload: &'a [u8]) -> Result<Self, FrameError> {
-        if payload.len() > QUICK_MAX {
-            return Err(malformed("a compact frame longer than its limit"));
-        }
-        Ok(Reader { payload, at: 0 })
-    }
-
     #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'a [u8], FrameError> {
         let got = self.payload.get(self.at..self.at + n).ok_or_else(|| malformed("a compact frame cut short"))?;
@@ -427,11 +424,6 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     fn byte(&mut self) -> Result<u8, FrameError> {
         Ok(self.take(1)?[0])
-    }
-
-    #[inline(always)]
-    fn word(&mut self) -> Result<u64, FrameError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
     }
 
     /// A string's or bytes' place and length.

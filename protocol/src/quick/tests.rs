@@ -118,6 +118,12 @@ fn a_hostile_payload_is_refused() {
         assert!(decode_reply(&reply.payload()[..end]).is_err());
     }
     assert!(decode_reply(&[QUICK_REPLY, kind::TEXT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+    // Bytes past the end of a reply of each kind: a number's 8 after a null, one after a number.
+    let null = QuickFrame::reply(1, 2, &Value::Null).unwrap();
+    assert!(decode_reply(null.payload()).is_ok());
+    assert!(decode_reply(&[null.payload(), &[0; 8]].concat()).is_err(), "a null with a number's bytes");
+    assert!(decode_reply(&[reply.payload(), &[0]].concat()).is_err(), "a number with a byte more");
+    assert!(decode_reply(&[reply.payload(), &[0; QUICK_MAX]].concat()).is_err(), "past the frame's limit");
 }
 
 /// The first byte tells a compact frame from a message: no message starts with either tag.
