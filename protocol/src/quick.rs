@@ -158,16 +158,23 @@ impl QuickFrame {
             return false;
         }
         let f = self;
-        f.put(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
-        for word in [0, 0, func.0, this.map_or(0, |t| t.0)] {
-            f.put(&word.to_le_bytes());
-        }
+        // The fixed part in one piece, as a number's kind and bytes below: each `put` checks
+        // the room and moves `len` in memory.
+        let mut head = [0; CALL_HEAD];
+        head[..3].copy_from_slice(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
+        head[3 + 8 * 2..][..8].copy_from_slice(&func.0.to_le_bytes());
+        head[3 + 8 * 3..].copy_from_slice(&this.map_or(0, |t| t.0).to_le_bytes());
+        f.put(&head);
         for a in args {
             let fits = match *a {
                 QuickArg::Undefined => f.put(&[kind::UNDEFINED]),
                 QuickArg::Null => f.put(&[kind::NULL]),
                 QuickArg::Bool(b) => f.put(&[if b { kind::TRUE } else { kind::FALSE }]),
-                QuickArg::Number(n) => f.put(&[kind::NUMBER]) && f.put(&n.to_le_bytes()),
+                QuickArg::Number(n) => {
+                    let mut number = [kind::NUMBER; 9];
+                    number[1..].copy_from_slice(&n.to_le_bytes());
+                    f.put(&number)
+                }
                 QuickArg::Text(t) => f.item(kind::TEXT, t.as_bytes()),
                 QuickArg::Bytes(b) => f.item(kind::BYTES, b),
             };
