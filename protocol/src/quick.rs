@@ -17,6 +17,8 @@
 //! Decoding trusts nothing: the kinds, lengths, counts, the UTF-8 and the exact end are checked
 //! (`protocol/fuzz`'s `message_decode` feeds it arbitrary bytes).
 
+use std::mem::MaybeUninit;
+
 use crate::frame::{FrameError, HEADER_LEN};
 use crate::{ChainId, ObjectId, Outcome, RequestId, ServerMessage, Value};
 
@@ -71,49 +73,71 @@ impl QuickArg<'_> {
 /// A compact frame (header included) of at most `N` bytes as it is written, on the writer's
 /// stack: a call's ([`QuickFrame`]) or a reply's ([`QuickReply`]).
 pub struct CompactFrame<const N: usize> {
-    bytes: [u8; N],
+    /// Its bytes, of which only those before `len` were written (the header's from the start):
+    /// only they are ever read or sent, so the rest is left as it was rather than zeroed (a
+    /// `memset` call of 260 bytes on every compact call, of which an `add` uses 56).
+    bytes: [MaybeUninit<u8>; N],
     len: usize,
 }
 
 /// A compact call's frame.
 pub type QuickFrame = CompactFrame<{ HEADER_LEN + QUICK_MAX }>;
 
-/// The longest compact reply's payload: its tag and kind, the request's id and chain, a number.
-const REPLY_MAX: usize = 2 + 8 + 8 + 8;
+/// The longest compact reply's payload: its fixed part, then a number.
+const REPLY_MAX: usize = REPLY_HEAD + 8;
 
 /// A compact reply's frame: sized for a reply alone, since the host makes one for every compact
 /// call it answers, and one sized as a call's was 260 bytes zeroed and copied out on the way.
 pub type QuickReply = CompactFrame<{ HEADER_LEN + REPLY_MAX }>;
 
 impl<const N: usize> CompactFrame<N> {
-    /// A frame to write into, holding nothing yet.
+    /// A frame to write into, holding nothing yet: its header alone (a length of 0 until
+    /// `finish`), so that every byte before `len` is written from the start.
     #[inline(always)]
     pub fn empty() -> CompactFrame<N> {
-        CompactFrame { bytes: [0; N], len: HEADER_LEN }
+        const { assert!(N >= HEADER_LEN) };
+        let mut f = CompactFrame { bytes: [const { MaybeUninit::uninit() }; N], len: HEADER_LEN };
+        f.write_at(0, &[0; HEADER_LEN]);
+        f
     }
 
     /// The whole frame: its length, then its payload.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        // SAFETY: the first `len` bytes (`len <= N`: `put` only grows it over bytes it wrote)
+        // were written, by `empty` (the header) and `put` (the rest, in order); `MaybeUninit<u8>`
+        // has the layout of `u8`.
+        unsafe { std::slice::from_raw_parts(self.bytes.as_ptr().cast::<u8>(), self.len) }
     }
 
     /// The payload alone.
     pub fn payload(&self) -> &[u8] {
-        &self.bytes[HEADER_LEN..self.len]
+        &self.as_bytes()[HEADER_LEN..]
     }
 
     /// Appends `data`, if it fits.
     #[inline(always)]
     fn put(&mut self, data: &[u8]) -> bool {
-        let Some(room) = self.bytes.get_mut(self.len..self.len + data.len()) else { return false };
-        room.copy_from_slice(data);
-        self.len += data.len();
+        let fits = self.write_at(self.len, data);
+        if fits {
+            self.len += data.len();
+        }
+        fits
+    }
+
+    /// Writes `data` at `at`, if it fits in the frame's bytes (written or not).
+    #[inline(always)]
+    fn write_at(&mut self, at: usize, data: &[u8]) -> bool {
+        let Some(room) = self.bytes.get_mut(at..at + data.len()) else { return false };
+        // SAFETY: `room` holds `data.len()` bytes (just sliced so), a place of this frame's
+        // that `data`, a shared borrow, cannot overlap; any `u8` is a valid `MaybeUninit<u8>`.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), room.as_mut_ptr().cast::<u8>(), data.len()) };
         true
     }
 
     fn finish(&mut self) {
         let payload = (self.len - HEADER_LEN) as u32;
-        self.bytes[..HEADER_LEN].copy_from_slice(&payload.to_le_bytes());
+        self.write_at(0, &payload.to_le_bytes());
     }
 }
 
@@ -134,16 +158,23 @@ impl QuickFrame {
             return false;
         }
         let f = self;
-        f.put(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
-        for word in [0, 0, func.0, this.map_or(0, |t| t.0)] {
-            f.put(&word.to_le_bytes());
-        }
+        // The fixed part in one piece, as a number's kind and bytes below: each `put` checks
+        // the room and moves `len` in memory.
+        let mut head = [0; CALL_HEAD];
+        head[..3].copy_from_slice(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
+        head[3 + 8 * 2..][..8].copy_from_slice(&func.0.to_le_bytes());
+        head[3 + 8 * 3..].copy_from_slice(&this.map_or(0, |t| t.0).to_le_bytes());
+        f.put(&head);
         for a in args {
             let fits = match *a {
                 QuickArg::Undefined => f.put(&[kind::UNDEFINED]),
                 QuickArg::Null => f.put(&[kind::NULL]),
                 QuickArg::Bool(b) => f.put(&[if b { kind::TRUE } else { kind::FALSE }]),
-                QuickArg::Number(n) => f.put(&[kind::NUMBER]) && f.put(&n.to_le_bytes()),
+                QuickArg::Number(n) => {
+                    let mut number = [kind::NUMBER; 9];
+                    number[1..].copy_from_slice(&n.to_le_bytes());
+                    f.put(&number)
+                }
                 QuickArg::Text(t) => f.item(kind::TEXT, t.as_bytes()),
                 QuickArg::Bytes(b) => f.item(kind::BYTES, b),
             };
@@ -181,9 +212,10 @@ impl QuickFrame {
     /// have a compact form, just before it is sent.
     #[inline]
     pub fn request(&mut self, id: RequestId, chain: ChainId) {
+        // Inside the call's fixed part (`write_call` wrote it first), never past the frame.
         let at = HEADER_LEN + 3;
-        self.bytes[at..at + 8].copy_from_slice(&id.to_le_bytes());
-        self.bytes[at + 8..at + 16].copy_from_slice(&chain.to_le_bytes());
+        self.write_at(at, &id.to_le_bytes());
+        self.write_at(at + 8, &chain.to_le_bytes());
     }
 
     /// A string's or bytes' length and bytes, if short enough.
@@ -352,24 +384,28 @@ fn check(payload: &[u8], at: &mut [u8; QUICK_ARGS]) -> Result<(u8, Option<Object
     Ok((count, this))
 }
 
-/// A compact reply's payload as the message it stands for.
+/// A compact reply's fixed part: its tag and kind, the request's id and chain.
+const REPLY_HEAD: usize = 2 + 8 + 8;
+
+/// A compact reply's payload as the message it stands for. Its length says all there is to
+/// check beyond the tag and kind (the fixed part, then a number's 8 bytes or nothing), so it is
+/// read as fixed fields rather than byte by byte.
 pub fn decode_reply(payload: &[u8]) -> Result<ServerMessage, FrameError> {
-    let mut r = Reader::new(payload)?;
-    if r.byte()? != QUICK_REPLY {
+    let Some((head, rest)) = payload.split_first_chunk::<REPLY_HEAD>() else { return Err(malformed("a compact frame cut short")) };
+    if head[0] != QUICK_REPLY {
         return Err(malformed("not a compact reply"));
     }
-    let k = r.byte()?;
-    let (id, chain) = (r.word()?, r.word()?);
-    let value = match k {
-        kind::UNDEFINED => Value::Undefined,
-        kind::NULL => Value::Null,
-        kind::FALSE => Value::Bool(false),
-        kind::TRUE => Value::Bool(true),
-        kind::NUMBER => Value::Number(f64::from_bits(r.word()?)),
-        k => return Err(malformed(&format!("a compact reply of kind {k}"))),
+    let word = |at: usize| u64::from_le_bytes(head[at..at + 8].try_into().expect("8 bytes"));
+    let value = match (head[1], rest) {
+        (kind::UNDEFINED, []) => Value::Undefined,
+        (kind::NULL, []) => Value::Null,
+        (kind::FALSE, []) => Value::Bool(false),
+        (kind::TRUE, []) => Value::Bool(true),
+        (kind::NUMBER, &[a, b, c, d, e, f, g, h]) => Value::Number(f64::from_le_bytes([a, b, c, d, e, f, g, h])),
+        (kind::UNDEFINED..=kind::NUMBER, _) => return Err(malformed("a compact reply of the wrong length for its kind")),
+        (k, _) => return Err(malformed(&format!("a compact reply of kind {k}"))),
     };
-    r.end()?;
-    Ok(ServerMessage::Reply { id, chain, outcome: Outcome::Ok(value) })
+    Ok(ServerMessage::Reply { id: word(2), chain: word(10), outcome: Outcome::Ok(value) })
 }
 
 /// Whether `payload` is a compact frame of `tag`'s.
@@ -385,13 +421,6 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(payload: &'a [u8]) -> Result<Self, FrameError> {
-        if payload.len() > QUICK_MAX {
-            return Err(malformed("a compact frame longer than its limit"));
-        }
-        Ok(Reader { payload, at: 0 })
-    }
-
     #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'a [u8], FrameError> {
         let got = self.payload.get(self.at..self.at + n).ok_or_else(|| malformed("a compact frame cut short"))?;
@@ -402,11 +431,6 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     fn byte(&mut self) -> Result<u8, FrameError> {
         Ok(self.take(1)?[0])
-    }
-
-    #[inline(always)]
-    fn word(&mut self) -> Result<u64, FrameError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
     }
 
     /// A string's or bytes' place and length.

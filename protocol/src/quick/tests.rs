@@ -118,6 +118,12 @@ fn a_hostile_payload_is_refused() {
         assert!(decode_reply(&reply.payload()[..end]).is_err());
     }
     assert!(decode_reply(&[QUICK_REPLY, kind::TEXT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+    // Bytes past the end of a reply of each kind: a number's 8 after a null, one after a number.
+    let null = QuickFrame::reply(1, 2, &Value::Null).unwrap();
+    assert!(decode_reply(null.payload()).is_ok());
+    assert!(decode_reply(&[null.payload(), &[0; 8]].concat()).is_err(), "a null with a number's bytes");
+    assert!(decode_reply(&[reply.payload(), &[0]].concat()).is_err(), "a number with a byte more");
+    assert!(decode_reply(&[reply.payload(), &[0; QUICK_MAX]].concat()).is_err(), "past the frame's limit");
 }
 
 /// The first byte tells a compact frame from a message: no message starts with either tag.
@@ -173,4 +179,19 @@ fn no_argument_of_a_refused_or_overwritten_payload_is_readable() {
     read_in_place(&mut slot, text.payload()).unwrap();
     slot.room()[0] = 0;
     assert!(slot.is_empty());
+}
+
+#[test]
+fn a_frame_holds_only_the_bytes_written_its_length_word_their_count() {
+    // The frame's bytes past what was written are never zeroed: none of them may show.
+    let empty = QuickFrame::empty();
+    assert_eq!(empty.as_bytes(), &[0; HEADER_LEN]);
+    assert!(empty.payload().is_empty());
+    for args in [&[][..], &[QuickArg::Number(2.5)][..], &every_kind()[..]] {
+        let frame = named(1, 2, ObjectId(3), None, args).unwrap();
+        let (header, payload) = frame.as_bytes().split_at(HEADER_LEN);
+        assert_eq!(u32::from_le_bytes(header.try_into().unwrap()) as usize, payload.len());
+        assert_eq!(payload, frame.payload());
+        assert_eq!(QuickCall::decode(payload).unwrap().len(), args.len());
+    }
 }
