@@ -15,7 +15,7 @@ use std::sync::Arc;
 use napi_client::inprocess::{Arg, ArgsStopped, Caller, CopyInto, PythonArgs, PythonCallFailed, Refused, Settlement, Stop};
 use napi_client::link::channel::Dead;
 use napi_client::session::buffers::Uploads;
-use napi_client::session::direct::{call_function, Args, DirectCaller, Function, FunctionCall, Quick};
+use napi_client::session::direct::{call_function, Args, DirectCaller, Function, FunctionCall, MakesCall, Quick};
 use napi_client::session::exchange::{Exchange, Serve};
 use napi_client::session::Session;
 use napi_protocol::value_tree::ValueSink;
@@ -67,22 +67,26 @@ static COUNTING: Counting = Counting;
 
 /// A call whose arguments own memory (a string, and more than fit inline), whose answer panics
 /// once the host has served it, and which no host call reaches by message or calls back. It
-/// sends no buffer to write back (`uploads` stays empty).
-#[derive(Default)]
-struct PanickingAnswer {
-    uploads: Uploads<()>,
-}
+/// sends no buffer to write back.
+struct PanickingAnswer;
 
-// SAFETY: a direct call's host calls its caller back only on the thread that makes the call,
-// and the test makes its calls on one thread; `uploads` is never written (no buffer is sent).
-unsafe impl Sync for PanickingAnswer {}
+impl MakesCall for PanickingAnswer {
+    type Upload = ();
+    type Answer = ();
+    type Error = String;
+    type Call<'u> = Self;
+
+    fn call<'u>(&'u self, _: &'u Uploads<()>) -> Result<Self, String> {
+        Ok(PanickingAnswer)
+    }
+}
 
 /// The panic's payload, thrown without the panic hook (`resume_unwind`), which would print.
 struct AnswerPanicked;
 
 impl FunctionCall for PanickingAnswer {
     type Answer = ();
-    type ByMessage = Self;
+    type ByMessage<'m> = Self;
     type Upload = ();
 
     fn args<'s>(&'s self, _: ChainId, _: bool, made: &mut Args<'s>) -> Result<(), String> {
@@ -97,10 +101,6 @@ impl FunctionCall for PanickingAnswer {
 
     fn dropped(&self) {
         unreachable!("the test lends nothing and exports nothing")
-    }
-
-    fn uploads(&self) -> &Uploads<()> {
-        &self.uploads
     }
 
     fn copy_back(&self, _: &(), _: &[u8]) -> Result<(), String> {
@@ -192,7 +192,7 @@ fn an_answer_that_panics_frees_what_the_call_spent() {
     let quick = Quick::default();
     let function = Function { func: add.id, this: None, quick: &quick };
     let panicking_call = || {
-        let caught = catch_unwind(AssertUnwindSafe(|| call_function(session.channel(), function, &PanickingAnswer::default())));
+        let caught = catch_unwind(AssertUnwindSafe(|| call_function(session.channel(), function, &PanickingAnswer)));
         assert!(caught.err().is_some_and(|payload| payload.is::<AnswerPanicked>()), "the answer panicked");
     };
     // The first calls leave what a thread keeps for the next (an id block, the host's stacks).

@@ -3,7 +3,8 @@
 //! for the JS lock, the fallback to the rings, the settlements sent ahead of a reply; a call of
 //! a function proxy taken whole, `call_function`, with its refusal, its route, its exit gate
 //! and its `Quick` state); here is what Python brings to it, `InlineCalls`: the call's arguments
-//! and answer made (its `FunctionCall`), and the Python calls the addon makes meanwhile, run
+//! and answer made (its `FunctionCall`, made by `CallHere` around the core's record of the
+//! buffers sent as copies), and the Python calls the addon makes meanwhile, run
 //! inline on this same thread, with the conversions the host asks for on the way (its
 //! `DirectCaller`).
 //!
@@ -15,11 +16,14 @@
 //! Values go between the Python objects and the host's heap directly, one walked into the other
 //! under the JS lock, with no protocol tree between: no bytes leave the process (D81).
 
+use std::borrow::Borrow;
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 
 use napi_client::inprocess::{Arg, ArgsStopped, Caller, CopyInto, Direct, PythonArgs, PythonCallFailed, Refused, Served, Settlement, Stop};
 use napi_client::session::buffers::Uploads;
-use napi_client::session::direct::{self, Args, Called, DirectCaller, DirectHost, Function, FunctionCall, Quick};
+use napi_client::session::direct::{self, Args, Called, DirectCaller, DirectHost, Function, FunctionCall, MakesCall, Quick};
 use napi_client::session::exchange::Serve;
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, ObjectId, Op, Outcome, PyRef, RequestId, TraceAnswer, Value};
@@ -46,11 +50,44 @@ pub fn call_here(
     this: Option<&Bound<'_, JSRef>>,
     args: &[Bound<'_, PyAny>],
 ) -> PyResult<Called<Py<PyAny>>> {
-    let cx = Converter::new(slf)?;
     let f = func.get();
     let function = Function { func: ObjectId(f.id), this: this.map(|t| ObjectId(t.get().id)), quick: &f.quick };
-    // The core writes back what the addon wrote into buffers sent as copies.
-    direct::call_function(&slf.get().channel, function, &InlineCalls::new(&cx, args, Vec::new()))
+    direct::call_function(&slf.get().channel, function, &CallHere { conn: slf, args })
+}
+
+/// A call of a function proxy with `args`, made for the core around the record of the buffers
+/// they send as copies, which the core keeps, writes back and ends (`MakesCall`).
+struct CallHere<'s, 'py> {
+    conn: &'s Bound<'py, Connection>,
+    args: &'s [Bound<'py, PyAny>],
+}
+
+impl<'py> MakesCall for CallHere<'_, 'py> {
+    type Upload = Bound<'py, PyAny>;
+    type Answer = Py<PyAny>;
+    type Error = PyErr;
+    type Call<'u>
+        = InlineCalls<'u, 'u, 'py, CallConverter<'u, 'py>>
+    where
+        Self: 'u;
+
+    #[inline(always)]
+    fn call<'u>(&'u self, uploads: &'u Uploads<Bound<'py, PyAny>>) -> PyResult<Self::Call<'u>> {
+        let cx = CallConverter(ManuallyDrop::new(Converter::for_call(self.conn, uploads)?));
+        Ok(InlineCalls::new(cx, self.args, Vec::new()))
+    }
+}
+
+/// A call's converter, owned by its `InlineCalls` and never dropped: it owns nothing (the
+/// record of the buffers it sends is the core's), and its drop glue, a look at a record of its
+/// own it cannot have, was a call out of line on every call.
+struct CallConverter<'a, 'py>(ManuallyDrop<Converter<'a, 'py>>);
+
+impl<'a, 'py> Borrow<Converter<'a, 'py>> for CallConverter<'a, 'py> {
+    #[inline(always)]
+    fn borrow(&self) -> &Converter<'a, 'py> {
+        &self.0
+    }
 }
 
 /// Serves `op` on this thread (the core's `direct::serve`), running the Python calls the addon
@@ -59,11 +96,11 @@ pub fn call_here(
 /// here (its calls came to stay on its thread, or it is gone); it is then sent to the host
 /// thread.
 #[inline]
-pub fn serve_here(
+pub fn serve_here<'a, 'py>(
     host: DirectHost<'_>,
     op: Direct<'_>,
     quick: Option<&Quick>,
-    calls: &InlineCalls<'_, '_, '_>,
+    calls: &InlineCalls<'_, 'a, 'py, &Converter<'a, 'py>>,
     out: &mut Served,
 ) -> PyResult<bool> {
     calls.chain.set(op.chain());
@@ -72,9 +109,12 @@ pub fn serve_here(
 
 /// What a direct call's host calls back, on this thread: Python functions run inline, with the
 /// GIL, and the conversions of the call's arguments and answer. A call of a function proxy is
-/// this (`FunctionCall`); a request served on this thread is served with one.
-pub struct InlineCalls<'c, 'a, 'py> {
-    cx: &'c Converter<'a, 'py>,
+/// this (`FunctionCall`), owning its converter (`C`); a request served on this thread is served
+/// with one that borrows the request's.
+pub struct InlineCalls<'c, 'a, 'py, C: Borrow<Converter<'a, 'py>>> {
+    cx: C,
+    /// Names the converter's lifetime, which `C` alone leaves unnamed.
+    converts: PhantomData<&'a Converter<'a, 'py>>,
     /// The Python objects whose conversion the call left to the host: a call's arguments, or
     /// a request's operands (`Value::Walked`).
     args: &'c [Bound<'py, PyAny>],
@@ -93,22 +133,36 @@ pub struct InlineCalls<'c, 'a, 'py> {
 // SAFETY: the host calls a direct call's caller back only on the thread that makes the call
 // (it holds the JS lock for it), so nothing here is touched by two threads; the Python objects
 // are used only with the GIL, taken again where it was let go.
-unsafe impl Sync for InlineCalls<'_, '_, '_> {}
+unsafe impl<'a, 'py, C: Borrow<Converter<'a, 'py>>> Sync for InlineCalls<'_, 'a, 'py, C> {}
 
-impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
+impl<'c, 'a, 'py, C: Borrow<Converter<'a, 'py>>> InlineCalls<'c, 'a, 'py, C> {
     /// The calls back of a call converted by `cx`, which left `later` of `args` to the host.
-    pub fn new(cx: &'c Converter<'a, 'py>, args: &'c [Bound<'py, PyAny>], later: Vec<usize>) -> Self {
-        InlineCalls { cx, args, later: RefCell::new(later), taken: RefCell::new(None), chain: Cell::new(0), gil_kept: Cell::new(true) }
+    pub fn new(cx: C, args: &'c [Bound<'py, PyAny>], later: Vec<usize>) -> Self {
+        InlineCalls {
+            cx,
+            converts: PhantomData,
+            args,
+            later: RefCell::new(later),
+            taken: RefCell::new(None),
+            chain: Cell::new(0),
+            gil_kept: Cell::new(true),
+        }
+    }
+
+    /// The call's converter.
+    #[inline(always)]
+    fn cx(&self) -> &Converter<'a, 'py> {
+        self.cx.borrow()
     }
 
     /// The value of a request `id` served on this thread: what the host sent ahead of its reply,
     /// then the reply's (`answer_of`), what is left of it given back to the host to free.
     pub fn served(&self, id: RequestId, served: Served) -> PyResult<Py<PyAny>> {
-        direct::settle_before(&ChainServer(self.cx), served.before)?;
-        self.cx.conn.get().handle_drops();
+        direct::settle_before(&ChainServer(self.cx()), served.before)?;
+        self.cx().conn.get().handle_drops();
         let mut outcome = served.outcome;
         let value = self.answer_of(id, &mut outcome);
-        direct::give_back(&self.cx.conn.get().channel, outcome);
+        direct::give_back(&self.cx().conn.get().channel, outcome);
         value
     }
 
@@ -123,7 +177,7 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
     fn answer_of(&self, id: RequestId, outcome: &mut Outcome) -> PyResult<Py<PyAny>> {
         if self.taken.borrow().is_none() {
             if let Some(v) = primitive(outcome) {
-                return self.cx.primitive_value(v);
+                return self.cx().primitive_value(v);
             }
         }
         self.answer_not_primitive(id, outcome)
@@ -132,7 +186,8 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
     /// `answer_of` for an answer that is not a primitive, or that the caller made itself.
     #[inline(never)]
     fn answer_not_primitive(&self, id: RequestId, outcome: &mut Outcome) -> PyResult<Py<PyAny>> {
-        let (cx, conn) = (self.cx, self.cx.conn.get());
+        let cx = self.cx();
+        let conn = cx.conn.get();
         if let Some(taken) = self.taken.take() {
             return match std::mem::replace(outcome, Outcome::Ok(Value::Undefined)) {
                 Outcome::Thrown(t) => {
@@ -160,20 +215,23 @@ impl<'c, 'a, 'py> InlineCalls<'c, 'a, 'py> {
     /// proxy entered the exit gate first: the core's `call_function`; a request is inside it.)
     fn with_gil<R>(&self, f: impl FnOnce(Python<'_>) -> R) -> R {
         if self.gil_kept.get() {
-            return f(self.cx.py);
+            return f(self.cx().py);
         }
         Python::attach(f)
     }
 
     /// The connection, with the GIL `py`.
     fn conn<'b>(&'b self, py: Python<'b>) -> &'b Bound<'b, Connection> {
-        self.cx.conn.as_unbound().bind(py)
+        self.cx().conn.as_unbound().bind(py)
     }
 }
 
-impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
+impl<'a, 'py, C: Borrow<Converter<'a, 'py>>> FunctionCall for InlineCalls<'_, 'a, 'py, C> {
     type Answer = Py<PyAny>;
-    type ByMessage = ChainServer<'c, 'a, 'py>;
+    type ByMessage<'m>
+        = ChainServer<'m, 'a, 'py>
+    where
+        Self: 'm;
     type Upload = Bound<'py, PyAny>;
 
     #[inline(always)]
@@ -181,7 +239,7 @@ impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
         self.chain.set(chain);
         for (i, a) in self.args.iter().enumerate() {
             // The containers it leaves to the host are walked into its heap under the JS lock.
-            let arg = self.cx.arg(a, relayed)?;
+            let arg = self.cx().arg(a, relayed)?;
             if let Arg::Later = arg {
                 self.later.borrow_mut().push(i);
             }
@@ -191,22 +249,17 @@ impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
     }
 
     fn settled(&self, subscription: u64, outcome: Outcome) -> PyResult<()> {
-        ChainServer(self.cx).settled(subscription, outcome)
-    }
-
-    #[inline(always)]
-    fn uploads(&self) -> &Uploads<Bound<'py, PyAny>> {
-        self.cx.uploads()
+        ChainServer(self.cx()).settled(subscription, outcome)
     }
 
     #[cold]
     fn copy_back(&self, target: &Bound<'py, PyAny>, written: &[u8]) -> PyResult<()> {
-        self.cx.copy_back(target, written)
+        self.cx().copy_back(target, written)
     }
 
     #[cold]
     fn dropped(&self) {
-        self.cx.conn.get().handle_drops();
+        self.cx().conn.get().handle_drops();
     }
 
     #[inline(always)]
@@ -215,8 +268,8 @@ impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
     }
 
     #[cold]
-    fn by_message(&self, function: Function<'_>, made: Args<'_>) -> PyResult<(Op, ChainServer<'c, 'a, 'py>)> {
-        let cx = self.cx;
+    fn by_message<'m>(&'m self, function: Function<'_>, made: Args<'_>) -> PyResult<(Op, ChainServer<'m, 'a, 'py>)> {
+        let cx = self.cx();
         let this = function.this.map_or(Value::Undefined, |t| cx.proxy_value(t));
         let values = made
             .into_iter()
@@ -232,12 +285,12 @@ impl<'c, 'a, 'py> FunctionCall for InlineCalls<'c, 'a, 'py> {
     }
 }
 
-impl DirectCaller for InlineCalls<'_, '_, '_> {
+impl<'a, 'py, C: Borrow<Converter<'a, 'py>>> DirectCaller for InlineCalls<'_, 'a, 'py, C> {
     type Error = PyErr;
 
     #[inline]
     fn unblocked<R: Send>(&self, wait: impl FnOnce() -> R + Send) -> PyResult<R> {
-        exit_gate::allow_threads_inside(self.cx.py, wait).ok_or_else(exiting_error)
+        exit_gate::allow_threads_inside(self.cx().py, wait).ok_or_else(exiting_error)
     }
 
     #[inline]
@@ -246,7 +299,7 @@ impl DirectCaller for InlineCalls<'_, '_, '_> {
     }
 }
 
-impl Caller for InlineCalls<'_, '_, '_> {
+impl<'a, 'py, C: Borrow<Converter<'a, 'py>>> Caller for InlineCalls<'_, 'a, 'py, C> {
     fn call_python(
         &self,
         func: PyRef,
@@ -267,7 +320,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
         self.with_gil(|_| {
             let mut host = Keeping::new(sink, || PyRuntimeError::new_err("refused by the host"));
-            match self.later.borrow().iter().try_for_each(|&i| self.cx.send_to(&self.args[i], &mut host)) {
+            match self.later.borrow().iter().try_for_each(|&i| self.cx().send_to(&self.args[i], &mut host)) {
                 Ok(()) => Ok(()),
                 Err(e) => match host.kept.take() {
                     Some(failure) => Err(ArgsStopped::Failed(failure)),
@@ -290,7 +343,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
         }
         self.with_gil(|py| {
             let sub = settlement.subscription;
-            let (ok, value) = settlement_made(self.cx, settlement);
+            let (ok, value) = settlement_made(self.cx(), settlement);
             self.conn(py).get().subscriptions.keep_made(sub, (ok, value));
         });
         true
@@ -299,7 +352,7 @@ impl Caller for InlineCalls<'_, '_, '_> {
     fn take_copy(&self, copy: &mut CopyInto<'_, Refused>) -> Result<(), Stop<Refused>> {
         self.with_gil(|_| {
             let mut taken = self.taken.borrow_mut();
-            match copied_into_python(self.cx, copy) {
+            match copied_into_python(self.cx(), copy) {
                 Ok(value) => {
                     *taken = Some(Ok(value));
                     Ok(())

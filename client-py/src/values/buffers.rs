@@ -20,27 +20,43 @@ use crate::state::js_buffer::{kind_name, JSBuffer};
 
 /// The buffers one converter sent to the host of a channel, which each method is given (the
 /// converter holds it: kept here too, it would make every converter larger, on every call).
-#[derive(Default)]
-pub struct Uploads<'py>(buffers::Uploads<Bound<'py, PyAny>>);
+pub enum Uploads<'a, 'py> {
+    /// Its own, written back by its converter's owner and ended with it (a request's).
+    Own(buffers::Uploads<Bound<'py, PyAny>>),
+    /// A call of a function proxy's, which the core makes, writes back and ends
+    /// (`direct::call_function`), through [`written_back`].
+    Call(&'a buffers::Uploads<Bound<'py, PyAny>>),
+}
 
-impl<'py> Uploads<'py> {
-    /// Lets go of the blocks kept for copies back, when the converter is dropped.
+impl Default for Uploads<'_, '_> {
+    fn default() -> Self {
+        Uploads::Own(buffers::Uploads::default())
+    }
+}
+
+impl<'py> Uploads<'_, 'py> {
+    /// Lets go of the blocks kept for copies back, when the converter is dropped (its own
+    /// only: a call's are the core's).
     #[inline(always)]
     pub fn end(&mut self, channel: &Channel) {
-        self.0.end(channel);
+        if let Uploads::Own(own) = self {
+            own.end(channel);
+        }
     }
 
     /// Copies what the addon wrote into the writable buffers this context sent.
     #[inline(always)]
     pub fn write_back(&self, channel: &Channel) -> PyResult<()> {
-        self.0.write_back(channel, written_back)
+        self.sent().write_back(channel, written_back)
     }
 
-    /// The buffers sent, as the core keeps them: a call of a function proxy's are written back
-    /// by the core (`direct::call_function`), through [`written_back`].
+    /// The buffers sent, as the core keeps them.
     #[inline(always)]
-    pub fn sent(&self) -> &buffers::Uploads<Bound<'py, PyAny>> {
-        &self.0
+    fn sent(&self) -> &buffers::Uploads<Bound<'py, PyAny>> {
+        match self {
+            Uploads::Own(own) => own,
+            Uploads::Call(call) => call,
+        }
     }
 
     /// `obj`, an object with the buffer protocol, as a value for the host of `conn`.
@@ -65,7 +81,7 @@ impl<'py> Uploads<'py> {
             return self.send_local(conn, obj, b);
         }
         if let Ok(b) = obj.cast::<PyBytes>() {
-            return Ok(self.0.send_bytes(&**channel, BufferKind::Buffer, b.as_bytes(), None));
+            return Ok(self.sent().send_bytes(&**channel, BufferKind::Buffer, b.as_bytes(), None));
         }
         self.send_buffer(channel, obj)
     }
@@ -89,7 +105,7 @@ impl<'py> Uploads<'py> {
                 }
             }
         }
-        Ok(self.0.send_bytes(&*conn.get().channel, buf.kind, buf.bytes(), Some(obj)))
+        Ok(self.sent().send_bytes(&*conn.get().channel, buf.kind, buf.bytes(), Some(obj)))
     }
 
     /// Any other object with the buffer protocol (memoryview, array.array, numpy...) as a
@@ -100,10 +116,10 @@ impl<'py> Uploads<'py> {
             // Not contiguous: a copy of its bytes in order, which the addon cannot write back.
             let mv = obj.py().import("builtins")?.getattr("memoryview")?.call1((obj,))?;
             let bytes = mv.call_method0("tobytes")?;
-            return Ok(self.0.send_bytes(channel, BufferKind::Buffer, bytes.cast::<PyBytes>()?.as_bytes(), None));
+            return Ok(self.sent().send_bytes(channel, BufferKind::Buffer, bytes.cast::<PyBytes>()?.as_bytes(), None));
         };
         let writable = (!view.readonly()).then_some(obj);
-        Ok(self.0.send_view(channel, view.bytes(), writable, || Self::pin(obj, view.raw().0)))
+        Ok(self.sent().send_view(channel, view.bytes(), writable, || Self::pin(obj, view.raw().0)))
     }
 
     /// A writable view of `obj` that pins its memory at `ptr` while it is lent. `None` when no

@@ -5,7 +5,7 @@
 //! buffers are made by `buffers.rs`. `to_python.rs` converts the other way.
 
 use napi_client::inprocess::Arg;
-use napi_client::session::buffers::fits_inline;
+use napi_client::session::buffers::{self, fits_inline};
 use napi_protocol::quick::{QuickArg, QUICK_ITEM};
 use napi_protocol::value_tree::{string_value, TreeBuilder, ValueSink};
 use napi_protocol::{BigIntValue, JsRef, ObjectId, PyRef, RefKind, Value};
@@ -29,7 +29,7 @@ pub struct Converter<'a, 'py> {
     pub conn: &'a Bound<'py, Connection>,
     pub hooks: &'a Hooks,
     /// The buffers it sent.
-    uploads: Uploads<'py>,
+    uploads: Uploads<'a, 'py>,
     /// The values this converter may still send (`MAX_VALUES` a message, as the host decodes).
     budget: Budget,
 }
@@ -48,21 +48,29 @@ impl<'a, 'py> Converter<'a, 'py> {
         self.uploads.write_back(&self.conn.get().channel)
     }
 
-    /// The writable buffers this converter sent as copies, for the core to write back.
-    #[inline(always)]
-    pub fn uploads(&self) -> &napi_client::session::buffers::Uploads<Bound<'py, PyAny>> {
-        self.uploads.sent()
-    }
-
     /// Copies the addon's `written` bytes back into `target`, one of `uploads`.
     #[inline(always)]
     pub fn copy_back(&self, target: &Bound<'py, PyAny>, written: &[u8]) -> PyResult<()> {
         crate::values::buffers::written_back(target, written)
     }
 
+    // Inlined as it was before it had `for_call` beside it: out of line, a Python callback's
+    // call (`python_calls::run_walked`) paid a call for it.
+    #[inline(always)]
     pub fn new(conn: &'a Bound<'py, Connection>) -> PyResult<Self> {
+        Self::with_uploads(conn, Uploads::default())
+    }
+
+    /// The converter of a call of a function proxy, recording the buffers it sends as copies
+    /// in the core's `uploads` (`direct::call_function` writes them back and ends them).
+    pub fn for_call(conn: &'a Bound<'py, Connection>, uploads: &'a buffers::Uploads<Bound<'py, PyAny>>) -> PyResult<Self> {
+        Self::with_uploads(conn, Uploads::Call(uploads))
+    }
+
+    #[inline(always)]
+    fn with_uploads(conn: &'a Bound<'py, Connection>, uploads: Uploads<'a, 'py>) -> PyResult<Self> {
         let py = conn.py();
-        Ok(Converter { py, conn, hooks: hooks(py)?, uploads: Uploads::default(), budget: Budget::default() })
+        Ok(Converter { py, conn, hooks: hooks(py)?, uploads, budget: Budget::default() })
     }
 
     /// `obj` as an argument of a direct call, served in-process under the JS lock (D81). Numbers,

@@ -28,7 +28,7 @@ use super::chains::CameBy;
 use super::exchange::Serve;
 use crate::link::channel::Channel;
 
-pub use function_calls::{call_function, Args, Called, Function, FunctionCall};
+pub use function_calls::{call_function, Args, Called, Function, FunctionCall, MakesCall};
 pub(super) use local_calls::request as session_request;
 pub use quick::Quick;
 

@@ -51,15 +51,18 @@ pub enum Called<A> {
     Requested,
 }
 
-/// What a binding brings to a call it hands the core (`call_function`): its values made for
-/// the host, the calls back (it is the call's `DirectCaller`), and its answer made of what the
-/// host sends back. Its calls are serialised by the binding (Python's GIL): request ids come
+/// What a binding brings to a call it hands the core (`call_function`, made by its
+/// `MakesCall`): its values made for the host, the calls back (it is the call's
+/// `DirectCaller`), and its answer made of what the host sends back. Its calls are serialised by the binding (Python's GIL): request ids come
 /// from a block reserved for such callers (`Channel::next_id_exclusive`).
 pub trait FunctionCall: DirectCaller {
     /// What the call answers (a Python object).
     type Answer;
-    /// How the call waits for a reply sent by message (the host turned the direct call away).
-    type ByMessage: Exchange<Answer = Self::Answer, Error = Self::Error>;
+    /// How the call waits for a reply sent by message (the host turned the direct call away),
+    /// borrowing the call (which owns what converts its values).
+    type ByMessage<'m>: Exchange<Answer = Self::Answer, Error = Self::Error>
+    where
+        Self: 'm;
 
     /// The arguments for a call on `chain` (whose calls back then run on it), served on this
     /// thread, or relayed to the host's (`relayed`), into `made`; an error (a value that cannot
@@ -77,13 +80,8 @@ pub trait FunctionCall: DirectCaller {
     /// The binding's handle on a writable buffer an argument sent as a copy (its `Uploads`).
     type Upload: Clone;
 
-    /// The buffers the arguments sent as copies for the addon's writes to come back to,
-    /// recorded by the binding as it made them: the core writes them back and ends them when
-    /// the call is done, whichever way it ends.
-    fn uploads(&self) -> &Uploads<Self::Upload>;
-
-    /// Copies the addon's `written` bytes back into `target`, one of `uploads` (called only
-    /// when the call sent such a buffer).
+    /// Copies the addon's `written` bytes back into `target`, one of the call's uploads (called
+    /// only when the call sent such a buffer).
     fn copy_back(&self, target: &Self::Upload, written: &[u8]) -> Result<(), Self::Error>;
 
     /// The answer made of the host's `outcome` to request `id`, taken from where it lies: what
@@ -93,7 +91,26 @@ pub trait FunctionCall: DirectCaller {
     /// The call of `function` made of values, as a message carries it (the arguments `made`
     /// gave back to the binding's values); the reply is then waited for through the returned
     /// exchange.
-    fn by_message(&self, function: Function<'_>, made: Args<'_>) -> Result<(Op, Self::ByMessage), Self::Error>;
+    fn by_message<'m>(&'m self, function: Function<'_>, made: Args<'_>) -> Result<(Op, Self::ByMessage<'m>), Self::Error>;
+}
+
+/// What a binding hands the core to call a function (`call_function`): its call, made around
+/// the record of the buffers its arguments send as copies, which the core keeps on its stack,
+/// writes back and ends whichever way the call ends.
+pub trait MakesCall {
+    /// The binding's handle on a writable buffer an argument sent as a copy.
+    type Upload: Clone;
+    /// What the call answers.
+    type Answer;
+    /// Why the call failed.
+    type Error;
+    /// The call, recording the buffers it sends as copies in the core's `Uploads`.
+    type Call<'u>: FunctionCall<Upload = Self::Upload, Answer = Self::Answer, Error = Self::Error>
+    where
+        Self: 'u;
+
+    /// The call, its sent buffers recorded in `uploads`.
+    fn call<'u>(&'u self, uploads: &'u Uploads<Self::Upload>) -> Result<Self::Call<'u>, Self::Error>;
 }
 
 /// A call of `function` by the binding's `call`: answered by the in-process host, on this
@@ -103,10 +120,26 @@ pub trait FunctionCall: DirectCaller {
 /// out, a thrown exception's too (as node's Buffer keeps them); a failed copy back is the
 /// call's error.
 #[inline]
-pub fn call_function<F: FunctionCall>(channel: &Channel, function: Function<'_>, call: &F) -> Result<Called<F::Answer>, F::Error> {
-    let called = call_unwritten(channel, function, call);
-    call.uploads().write_back(channel, |target, written| call.copy_back(target, written))?;
+pub fn call_function<M: MakesCall>(channel: &Channel, function: Function<'_>, maker: &M) -> Result<Called<M::Answer>, M::Error> {
+    let uploads = Ending { uploads: Uploads::default(), channel };
+    let call = maker.call(&uploads.uploads)?;
+    let called = call_unwritten(channel, function, &call);
+    uploads.uploads.write_back(channel, |target, written| call.copy_back(target, written))?;
     called
+}
+
+/// A call's record of the buffers its arguments sent as copies, ended (their pins let go of)
+/// on every way out, a panic's too: after `write_back` it holds nothing and ending is a look.
+struct Ending<'c, T: Clone> {
+    uploads: Uploads<T>,
+    channel: &'c Channel,
+}
+
+impl<T: Clone> Drop for Ending<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.uploads.end(self.channel);
+    }
 }
 
 /// `call_function` before the copies back.
