@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use napi_link::shm::OwnedDescriptor;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::dispatch::{bad, Answer, Error};
+use crate::dispatch::{bad, Error, OpOutput};
 use crate::Host;
 use napi_runtime::Value;
 
@@ -27,19 +27,19 @@ impl Host {
         self.descriptors.came.borrow_mut().insert(id, fd);
     }
 
-    pub(crate) fn adopt_descriptor(&self, id: u32) -> Result<Answer, Error> {
+    pub(crate) fn adopt_descriptor(&self, id: u32) -> Result<OpOutput, Error> {
         let fd = self.descriptors.came.borrow_mut().remove(&id).ok_or_else(|| bad(format!("no descriptor {id} came from the client")))?;
         let number = into_number(fd)?;
         self.descriptors.adopted.borrow_mut().insert(number);
-        Ok(Answer::Value(Value::Number(number as f64)))
+        Ok(OpOutput::Value(Value::Number(number as f64)))
     }
 
-    pub(crate) fn close_descriptor(&self, fd: i64) -> Result<Answer, Error> {
+    pub(crate) fn close_descriptor(&self, fd: i64) -> Result<OpOutput, Error> {
         let adopted = self.descriptors.adopted.borrow_mut().remove(&fd);
         if adopted {
             close_number(fd);
         }
-        Ok(Answer::Value(Value::Bool(adopted)))
+        Ok(OpOutput::Value(Value::Bool(adopted)))
     }
 }
 

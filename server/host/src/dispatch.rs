@@ -73,15 +73,16 @@ pub(crate) fn bad(message: impl Into<String>) -> Error {
     Error::Failed(Failure { kind: FailureKind::BadRequest, message: message.into() })
 }
 
-/// What a request produces: a value to send (by the usual rules, or forced by reference), or
-/// an answer the operation walks itself (a list of keys and descriptors, a class's members).
-pub(crate) enum Answer {
+/// What an operation produces, before it is made the request's outcome (its answer): a value
+/// to send (by the usual rules, or forced by reference), or an output the operation walks
+/// itself (a list of keys and descriptors, a class's members).
+pub(crate) enum OpOutput {
     Value(Value),
     Reference(ObjectId),
     Walk(Walk),
 }
 
-/// An answer an operation walks into the sink it is given: a protocol tree to send, or in a
+/// An output an operation walks into the sink it is given: a protocol tree to send, or in a
 /// direct request its caller's own objects. One way of building it for both.
 pub(crate) type Walk = Box<dyn FnOnce(&mut ToWire<'_>, &mut dyn ValueSink<Error = Refused>) -> Result<(), Stop<Refused>>>;
 
@@ -369,8 +370,8 @@ impl Host {
         value
     }
 
-    pub(crate) fn call(&self, f: &Value, this: Value, args: &[proto::Value]) -> Result<Answer, Error> {
-        Ok(Answer::Value(self.call_value(f, this, args)?))
+    pub(crate) fn call(&self, f: &Value, this: Value, args: &[proto::Value]) -> Result<OpOutput, Error> {
+        Ok(OpOutput::Value(self.call_value(f, this, args)?))
     }
 
     /// `call`'s value as it comes, for a caller that looks at it before any wrapping.
@@ -402,9 +403,9 @@ impl Host {
         Ok(self.rt.to_property_key(&k)?)
     }
 
-    fn run(&self, op: &Op) -> Result<Answer, Error> {
+    fn run(&self, op: &Op) -> Result<OpOutput, Error> {
         match op {
-            Op::Ping => Ok(Answer::Value(Value::Undefined)),
+            Op::Ping => Ok(OpOutput::Value(Value::Undefined)),
             Op::Load { path } => self.load_addon(path),
             Op::DescribeClass { proto } => self.describe_class(ObjectId::from_bits(proto.0)),
             Op::Call { func, this, args } => {
@@ -442,9 +443,9 @@ impl Host {
         }
     }
 
-    fn construct(&self, ctor: &proto::Value, args: &[proto::Value]) -> Result<Answer, Error> {
+    fn construct(&self, ctor: &proto::Value, args: &[proto::Value]) -> Result<OpOutput, Error> {
         let c = self.arg(ctor)?;
         let args = args.iter().map(|a| self.arg(a)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Answer::Value(self.rt.construct(&c, &args)?))
+        Ok(OpOutput::Value(self.rt.construct(&c, &args)?))
     }
 }

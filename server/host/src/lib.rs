@@ -144,7 +144,7 @@ impl Host {
     /// Makes this thread the JS thread of a new runtime, served through `port`.
     fn new(port: Box<dyn Port>, in_process: Option<Arc<InProcess>>) -> Rc<Host> {
         let rt = match &in_process {
-            Some(shared) => napi_functions::layer::new_runtime_flagging(shared.pending.clone()),
+            Some(shared) => napi_functions::layer::new_runtime_flagging(shared.pending.clone(), shared.events().clone()),
             None => napi_functions::layer::new_runtime(),
         };
         Runtime::install(rt.clone());

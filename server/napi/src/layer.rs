@@ -32,9 +32,12 @@ pub fn new_runtime() -> Rc<Runtime> {
 }
 
 /// [`new_runtime`] whose "anything pending" word is `pending` (an in-process client's side
-/// sets it too).
-pub fn new_runtime_flagging(pending: std::sync::Arc<napi_runtime::pending::PendingWork>) -> Rc<Runtime> {
-    Runtime::flagging(Box::new(NapiLayer::default()), pending)
+/// sets it too) and whose event queue is `events` (`Runtime::flagging`).
+pub fn new_runtime_flagging(
+    pending: std::sync::Arc<napi_runtime::pending::PendingWork>,
+    events: std::sync::Arc<napi_runtime::events::EventQueue>,
+) -> Rc<Runtime> {
+    Runtime::flagging(Box::new(NapiLayer::default()), pending, events)
 }
 
 /// The async-work tables of `rt`, a runtime made by [`new_runtime`].

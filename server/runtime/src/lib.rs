@@ -265,12 +265,14 @@ pub fn push_made<T>(values: &mut Vec<T>, make: impl FnOnce() -> T) {
 impl Runtime {
     /// A new runtime with its realm, running native code through `native`.
     pub fn new(native: Box<dyn Native>) -> Rc<Runtime> {
-        Runtime::flagging(native, pending::PendingWork::new())
+        let events = Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue"));
+        Runtime::flagging(native, pending::PendingWork::new(), events)
     }
 
     /// A new runtime whose "anything pending" word is `pending`, which others (an in-process
-    /// client's side) set too.
-    pub fn flagging(native: Box<dyn Native>, pending: Arc<pending::PendingWork>) -> Rc<Runtime> {
+    /// client's side) set too, and whose event queue is `events` (hushed by the in-process
+    /// host's JS lock, which the host made it under).
+    pub fn flagging(native: Box<dyn Native>, pending: Arc<pending::PendingWork>, events: Arc<events::EventQueue>) -> Rc<Runtime> {
         let mut heap = Heap::default();
         let realm = Realm::create(&mut heap, builtins::install);
         Rc::new(Runtime {
@@ -304,7 +306,7 @@ impl Runtime {
             in_gc_finalizer: Cell::new(false),
             can_call_js: Cell::new(true),
             uv_loop: Cell::new(0),
-            events: Arc::new(events::EventQueue::new().expect("an eventfd for the JS thread's event queue")),
+            events,
             native,
             shm: shm::SharedMemory::flagging(pending.clone()),
             collect_past_shm_bytes: Cell::new(gc::shm_bytes_due_past(0)),

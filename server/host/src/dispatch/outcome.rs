@@ -3,7 +3,7 @@
 
 use napi_protocol::{self as proto, ErrorInfo, Outcome};
 
-use super::{Answer, Error, Walk};
+use super::{Error, OpOutput, Walk};
 use crate::turn::{set_outcome, Refused};
 use crate::wire::{primitive, CopyInto, Looking, Stop, ToWire, TooLarge};
 use crate::Host;
@@ -14,18 +14,18 @@ impl Host {
     /// answer, a number, a boolean, undefined or null (no held objects needed); the others out
     /// of line.
     #[inline(always)]
-    pub(super) fn outcome(&self, result: Result<Answer, Error>, direct: bool) -> Outcome {
+    pub(super) fn outcome(&self, result: Result<OpOutput, Error>, direct: bool) -> Outcome {
         match result {
-            Ok(Answer::Value(v)) => match plain(&v) {
+            Ok(OpOutput::Value(v)) => match plain(&v) {
                 Some(p) => owned_nothing(v, p),
-                None => self.outcome_other(Ok(Answer::Value(v)), direct),
+                None => self.outcome_other(Ok(OpOutput::Value(v)), direct),
             },
             other => self.outcome_other(other, direct),
         }
     }
 
     /// A call's result written over `out` as what it crosses as: `outcome` for a call's value,
-    /// with no `Answer` made of it and a plain value written where it goes, and whether the
+    /// with no `OpOutput` made of it and a plain value written where it goes, and whether the
     /// answer goes straight to a direct caller (`copies_to_caller`) looked at only for an answer
     /// that is not plain.
     #[inline(always)]
@@ -33,25 +33,25 @@ impl Host {
         match result {
             Ok(v) => match plain(&v) {
                 Some(p) => set_outcome(out, owned_nothing(v, p)),
-                None => set_outcome(out, self.outcome_other(Ok(Answer::Value(v)), direct && self.copies_to_caller())),
+                None => set_outcome(out, self.outcome_other(Ok(OpOutput::Value(v)), direct && self.copies_to_caller())),
             },
             Err(e) => set_outcome(out, self.outcome_other(Err(e), direct && self.copies_to_caller())),
         }
     }
 
     #[inline(never)]
-    fn outcome_other(&self, result: Result<Answer, Error>, direct: bool) -> Outcome {
+    fn outcome_other(&self, result: Result<OpOutput, Error>, direct: bool) -> Outcome {
         let rt = &self.rt;
         match result {
             Ok(answer) => {
                 // A primitive needs nothing of the held objects (most answers of calls). A direct
                 // caller makes its own object of a string's text.
                 match &answer {
-                    Answer::Value(Value::String(text)) if direct => {
+                    OpOutput::Value(Value::String(text)) if direct => {
                         self.to_caller_text(text);
                         return Outcome::Ok(proto::Value::Undefined);
                     }
-                    Answer::Value(v) => {
+                    OpOutput::Value(v) => {
                         if let Some(p) = primitive(v) {
                             return Outcome::Ok(p);
                         }
@@ -60,10 +60,10 @@ impl Host {
                 }
                 let mut w = ToWire::new(rt, &self.held, &self.python);
                 let value = match answer {
-                    Answer::Value(v) if direct => self.direct_answer(&mut w, &v),
-                    Answer::Value(v) => w.value(&v),
-                    Answer::Reference(id) => Ok(w.by_reference(id)),
-                    Answer::Walk(walk) => self.walked_answer(&mut w, walk, direct),
+                    OpOutput::Value(v) if direct => self.direct_answer(&mut w, &v),
+                    OpOutput::Value(v) => w.value(&v),
+                    OpOutput::Reference(id) => Ok(w.by_reference(id)),
+                    OpOutput::Walk(walk) => self.walked_answer(&mut w, walk, direct),
                 };
                 match value {
                     Ok(v) => Outcome::Ok(v),

@@ -1,18 +1,30 @@
 //! The JS lock ([`JsLock`]): who runs JS, the host thread or a caller making a direct call.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use super::turn_lock::TurnLock;
 use napi_runtime::current::this_thread;
+use napi_runtime::events::EventQueue;
 
 /// Who runs JS: the host thread, or a caller making a direct call. Re-entrant for the thread
-/// that holds it (a Python callback of a direct call calling into the same host).
-#[derive(Default)]
+/// that holds it (a Python callback of a direct call calling into the same host). A caller's
+/// hold hushes the host's event queue, made under the lock's word (`JsLockWord` says why and
+/// how); the host thread's own holds do not.
 pub(crate) struct JsLock {
     pub(super) turn: TurnLock,
     /// The holder (`this_thread`), 0 when none. Only the holder writes it; another thread only
     /// ever compares it with its own id, which it alone can have written.
     owner: AtomicUsize,
+    /// The host's event queue, which reads the lock's word: rung at a hush's end if needed.
+    pub(super) events: Arc<EventQueue>,
+}
+
+impl JsLock {
+    /// A lock whose callers' holds hush `events` (a queue made under a word of its own).
+    pub(super) fn new(events: Arc<EventQueue>) -> JsLock {
+        JsLock { turn: TurnLock::on(events.js_lock().clone()), owner: AtomicUsize::new(0), events }
+    }
 }
 
 /// A hold on a `JsLock`, let go when dropped unless it is `nested` in an outer hold.
@@ -41,16 +53,17 @@ impl JsLock {
             return Some(JsLockHeld { lock: self, nested: true });
         }
         // `then`, not `then_some`: a `JsLockHeld` made and dropped on failure would unlock the holder's lock.
-        self.turn.try_take().then(|| self.took())
+        self.turn.try_take(true).then(|| self.took())
     }
 
-    /// Takes the lock, queueing as long as another thread holds it, or finds it held here.
+    /// Takes the lock for a caller, queueing as long as another thread holds it, or finds it
+    /// held here.
     pub(super) fn hold(&self) -> JsLockHeld<'_> {
         if self.held_here() {
             return JsLockHeld { lock: self, nested: true };
         }
-        self.lock();
-        JsLockHeld { lock: self, nested: false }
+        self.turn.take_or(true, || false, || {});
+        self.took()
     }
 
     fn took(&self) -> JsLockHeld<'_> {
@@ -58,14 +71,14 @@ impl JsLock {
         JsLockHeld { lock: self, nested: false }
     }
 
-    /// Takes the lock, queueing as long as another thread holds it.
+    /// Takes the lock for the host thread (no hush), queueing as long as another thread holds it.
     pub(super) fn lock(&self) {
         self.take_serving(|| false, || {});
     }
 
     /// Takes the lock as `lock` does, running `errand` whenever `due` (see `TurnLock::take_or`).
     pub(super) fn take_serving(&self, due: impl Fn() -> bool, errand: impl FnMut()) {
-        self.turn.take_or(due, errand);
+        self.turn.take_or(false, due, errand);
         self.owner.store(this_thread(), Ordering::Relaxed);
     }
 
@@ -89,7 +102,9 @@ impl JsLock {
 
     pub(super) fn unlock(&self) {
         self.owner.store(0, Ordering::Relaxed);
-        self.turn.release();
+        if self.turn.release() {
+            self.events.hush_ended();
+        }
     }
 }
 
@@ -101,7 +116,7 @@ mod tests {
 
     #[test]
     fn a_caller_only_tries_a_lock_nobody_waits_for() {
-        let js = Arc::new(JsLock::default());
+        let js = Arc::new(JsLock::new(Arc::new(EventQueue::new().unwrap())));
         let first = js.try_hold().expect("free");
         assert!(!first.nested);
         assert!(js.try_hold().is_some_and(|h| h.nested), "held by this thread: nested");
@@ -132,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_thread_asleep_on_the_lock_is_woken_when_it_is_freed() {
-        let js = Arc::new(JsLock::default());
+        let js = Arc::new(JsLock::new(Arc::new(EventQueue::new().unwrap())));
         let held = js.try_hold().unwrap();
         let theirs = js.clone();
         let waiter = std::thread::spawn(move || drop(theirs.hold()));
@@ -146,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_thread_waiting_for_the_lock_to_be_free_leaves_it_free() {
-        let js = Arc::new(JsLock::default());
+        let js = Arc::new(JsLock::new(Arc::new(EventQueue::new().unwrap())));
         let held = js.try_hold().unwrap();
         let theirs = js.clone();
         let (saw, seen) = std::sync::mpsc::channel();
@@ -168,7 +183,7 @@ mod tests {
     fn threads_asleep_on_the_lock_each_get_it_in_turn() {
         // Freed once with eight threads asleep on it: each of them gets it in turn, none left asleep.
         const SLEEPERS: usize = 8;
-        let js = Arc::new(JsLock::default());
+        let js = Arc::new(JsLock::new(Arc::new(EventQueue::new().unwrap())));
         let held = js.try_hold().unwrap();
         let (done, finished) = std::sync::mpsc::channel();
         let threads: Vec<_> = (0..SLEEPERS)
@@ -194,7 +209,7 @@ mod tests {
 
     #[test]
     fn one_holder_at_a_time_under_contention() {
-        let js = Arc::new(JsLock::default());
+        let js = Arc::new(JsLock::new(Arc::new(EventQueue::new().unwrap())));
         let inside = Arc::new(AtomicI64::new(0));
         let threads: Vec<_> = (0..8)
             .map(|t| {
@@ -216,5 +231,52 @@ mod tests {
             })
             .collect();
         threads.into_iter().for_each(|t| t.join().unwrap());
+    }
+
+    #[test]
+    fn tasks_posted_while_callers_hold_the_lock_each_reach_the_js_thread() {
+        // A caller taking the lock again and again (each hold hushes the doorbell) while
+        // another thread posts tasks one at a time and waits for each to run: the JS thread
+        // sleeps on the doorbell alone, so a post hushed and never rung at its hold's end
+        // would leave it asleep past the deadline.
+        const TASKS: usize = 2_000;
+        let js = Arc::new(JsLock::new(Arc::new(EventQueue::new().unwrap())));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let caller = {
+            let (js, done) = (js.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut holds = 0u64;
+                while !done.load(Ordering::SeqCst) {
+                    if let Some(held) = js.try_hold() {
+                        holds += 1;
+                        drop(held);
+                    }
+                }
+                holds
+            })
+        };
+        let js_thread = {
+            let (js, done) = (js.clone(), done.clone());
+            std::thread::spawn(move || {
+                let rt = napi_runtime::Runtime::new(Box::new(napi_runtime::NoNative));
+                while !done.load(Ordering::SeqCst) {
+                    js.events.wait(std::time::Duration::from_secs(3600));
+                    js.lock();
+                    js.events.take().into_iter().for_each(|task| task(&rt));
+                    js.unlock();
+                }
+            })
+        };
+        let (ran, runs) = std::sync::mpsc::channel();
+        for i in 0..TASKS {
+            let ran = ran.clone();
+            js.events.post(Box::new(move |_| ran.send(i).unwrap()));
+            let got = runs.recv_timeout(std::time::Duration::from_secs(20)).expect("a task posted under a hush was never run");
+            assert_eq!(got, i);
+        }
+        let stop = done.clone();
+        js.events.post(Box::new(move |_| stop.store(true, Ordering::SeqCst)));
+        js_thread.join().unwrap();
+        assert!(caller.join().unwrap() > 0, "the caller never held the lock");
     }
 }

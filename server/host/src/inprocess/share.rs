@@ -8,7 +8,7 @@ use crossbeam_utils::CachePadded;
 use napi_link::shared_cpu;
 use napi_link::shm::OwnedDescriptor;
 use napi_protocol::{Outcome, PyRef, Region};
-use napi_runtime::events::Doorbell;
+use napi_runtime::events::{Doorbell, EventQueue};
 use napi_runtime::pending::PendingWork;
 
 use crate::Host;
@@ -91,8 +91,11 @@ pub struct InProcess {
 
 impl InProcess {
     pub fn new(sink: Box<dyn NewsSink>) -> std::io::Result<Arc<InProcess>> {
+        // The host's event queue, made here for the JS lock to hush it (the runtime is made
+        // with it later, on the host thread).
+        let events = Arc::new(EventQueue::new()?);
         Ok(Arc::new(InProcess {
-            js: CachePadded::default(),
+            js: CachePadded::new(JsLock::new(events)),
             host: AtomicPtr::new(std::ptr::null_mut()),
             calls_stay_on_host_thread: AtomicBool::new(false),
             relay: Relay::default(),
@@ -115,6 +118,11 @@ impl InProcess {
             js_bell: Doorbell::new()?,
             js_thread_ended: AtomicBool::new(false),
         }))
+    }
+
+    /// The event queue of the host's runtime, which the JS lock hushes ([`JsLock`]).
+    pub(crate) fn events(&self) -> &Arc<EventQueue> {
+        &self.js.events
     }
 
     /// The client wrote to the rings or hung up: wakes the host thread if it idles. (It does not

@@ -8,15 +8,17 @@
 //! The in-process host's JS lock is made of it (`inprocess::JsLock`).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use napi_link::spin::{spin_until, SPIN};
+use napi_runtime::events::JsLockWord;
 
 /// A lock of one holder at a time, with no owner of its own: what holds it and for how long is
 /// its user's to say.
 #[derive(Default)]
 pub struct TurnLock {
-    held: AtomicBool,
+    /// Held, and whether the holder hushes the event queue that reads it too (`JsLockWord`).
+    held: Arc<JsLockWord>,
     /// Threads queued in `TurnLock::take`: [`TurnLock::try_take`] and [`TurnLock::wait_free`]
     /// leave the lock to them, so that a thread taking it in a loop cannot starve them.
     wanted: AtomicUsize,
@@ -33,17 +35,25 @@ pub struct TurnLock {
 }
 
 impl TurnLock {
-    /// Takes the lock if it is free and nobody queues for it.
-    pub fn try_take(&self) -> bool {
-        self.wanted.load(Ordering::SeqCst) == 0 && self.grab()
+    /// A lock made of `held`, a word an event queue reads too.
+    pub fn on(held: Arc<JsLockWord>) -> TurnLock {
+        TurnLock { held, ..TurnLock::default() }
     }
 
-    fn grab(&self) -> bool {
-        self.held.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+    /// Takes the lock if it is free and nobody queues for it, hushing its event queue while
+    /// held if `hush`.
+    #[inline]
+    pub fn try_take(&self, hush: bool) -> bool {
+        self.wanted.load(Ordering::SeqCst) == 0 && self.grab(hush)
+    }
+
+    #[inline]
+    fn grab(&self, hush: bool) -> bool {
+        self.held.take(hush)
     }
 
     pub fn is_held(&self) -> bool {
-        self.held.load(Ordering::SeqCst)
+        self.held.is_held()
     }
 
     /// Whether the lock is free and nobody queues for it.
@@ -54,22 +64,22 @@ impl TurnLock {
     /// Queues for the lock until it has it: those that only try it keep off meanwhile.
     #[cfg(test)]
     pub fn take(&self) {
-        self.take_or(|| false, || {});
+        self.take_or(false, || false, || {});
     }
 
     /// Queues for the lock until it has it, running `errand` whenever `due` says one waits
     /// (those that only try the lock keep off meanwhile): the in-process host thread taking its JS lock back serves
     /// the calls the lock's holder relays to it meanwhile (the holder waits for them, and
-    /// [`TurnLock::wake_waiters`] wakes it for one).
-    pub fn take_or(&self, due: impl Fn() -> bool, mut errand: impl FnMut()) {
-        if self.grab() {
+    /// [`TurnLock::wake_waiters`] wakes it for one). `hush` as in [`TurnLock::try_take`].
+    pub fn take_or(&self, hush: bool, due: impl Fn() -> bool, mut errand: impl FnMut()) {
+        if self.grab(hush) {
             return;
         }
         self.wanted.fetch_add(1, Ordering::SeqCst);
         loop {
             let mut got = false;
             self.wait_until(|| {
-                got = !self.is_held() && self.grab();
+                got = !self.is_held() && self.grab(hush);
                 got || due()
             });
             if got {
@@ -84,10 +94,12 @@ impl TurnLock {
     /// Lets go of the lock for the threads queued for it and takes it back once one of them
     /// took it (or none queues any more), running `errand` whenever `due` meanwhile (as
     /// [`TurnLock::take_or`]). A holder that let go and took the lock back at once would win it
-    /// again and again over queued threads still waking up.
+    /// again and again over queued threads still waking up. For a holder that does not hush
+    /// (the JS thread's own, the one a hush's end would wake).
     pub fn hand_over_or(&self, due: impl Fn() -> bool, mut errand: impl FnMut()) {
         let turns = self.queued_turns.load(Ordering::SeqCst);
-        self.release();
+        let hushed = self.release();
+        debug_assert!(!hushed, "a hushing holder handed the lock over");
         loop {
             let mut handed = false;
             // Woken by the taker's release, or by `wake_waiters` for an errand.
@@ -100,7 +112,7 @@ impl TurnLock {
             }
             errand();
         }
-        self.take_or(due, errand);
+        self.take_or(false, due, errand);
     }
 
     /// Wakes the threads asleep on the lock to look again at what they wait for (after the
@@ -150,14 +162,17 @@ impl TurnLock {
         self.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Lets go of the lock, waking the threads asleep on it. Inlined (every direct call ends
-    /// here), the wake-up out of line: nobody sleeps on the lock after nearly every call.
+    /// Lets go of the lock, waking the threads asleep on it; answers whether the hold hushed
+    /// its event queue (`JsLockWord::release`). Inlined (every direct call ends here), the
+    /// wake-up out of line: nobody sleeps on the lock after nearly every call.
     #[inline]
-    pub fn release(&self) {
-        self.held.store(false, Ordering::SeqCst);
+    #[must_use]
+    pub fn release(&self) -> bool {
+        let hushed = self.held.release();
         if self.sleepers.load(Ordering::SeqCst) > 0 {
             self.wake_sleepers();
         }
+        hushed
     }
 
     #[cold]
@@ -180,13 +195,13 @@ mod tests {
     fn a_holder_handing_over_takes_the_lock_back_only_after_a_queued_thread_had_its_turn() {
         let turn = Arc::new(TurnLock::default());
         let turns = Arc::new(AtomicUsize::new(0));
-        assert!(turn.try_take());
+        assert!(turn.try_take(false));
         for round in 1..=100 {
             let (theirs, their_turns) = (turn.clone(), turns.clone());
             let queued = std::thread::spawn(move || {
                 theirs.take();
                 their_turns.fetch_add(1, Ordering::SeqCst);
-                theirs.release();
+                assert!(!theirs.release());
             });
             while turn.queued() == 0 {
                 std::thread::yield_now();
@@ -196,23 +211,23 @@ mod tests {
             assert_eq!(turns.load(Ordering::SeqCst), round, "taken back before the queued thread's turn");
             queued.join().unwrap();
         }
-        turn.release();
+        assert!(!turn.release());
         assert!(turn.is_free());
     }
 
     #[test]
     fn a_wait_for_the_lock_to_be_free_ends_at_its_release() {
         let turn = Arc::new(TurnLock::default());
-        assert!(turn.try_take());
-        assert!(!turn.try_take(), "one holder at a time");
+        assert!(turn.try_take(false));
+        assert!(!turn.try_take(false), "one holder at a time");
         let theirs = turn.clone();
         let waiter = std::thread::spawn(move || theirs.wait_free());
         while turn.sleepers() == 0 {
             std::thread::yield_now();
         }
-        turn.release();
+        assert!(!turn.release());
         waiter.join().unwrap();
-        assert!(turn.try_take(), "the waiter did not take it");
+        assert!(turn.try_take(false), "the waiter did not take it");
     }
 
     #[test]
@@ -231,13 +246,13 @@ mod tests {
                                 turn.wait_free();
                                 continue;
                             }
-                            1 if !turn.try_take() => continue,
+                            1 if !turn.try_take(false) => continue,
                             1 => {}
                             _ => turn.take(),
                         }
                         assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
                         inside.fetch_sub(1, Ordering::SeqCst);
-                        turn.release();
+                        assert!(!turn.release());
                     }
                 })
             })
@@ -249,7 +264,7 @@ mod tests {
     #[test]
     fn a_queued_thread_keeps_those_that_only_try_off_until_it_had_its_turn() {
         let turn = Arc::new(TurnLock::default());
-        assert!(turn.try_take());
+        assert!(turn.try_take(false));
         let theirs = turn.clone();
         let (took, taken) = std::sync::mpsc::channel();
         let (release, released) = std::sync::mpsc::channel::<()>();
@@ -257,19 +272,19 @@ mod tests {
             theirs.take();
             took.send(()).unwrap();
             released.recv().unwrap();
-            theirs.release();
+            assert!(!theirs.release());
         });
         while turn.queued() == 0 {
             std::thread::yield_now();
         }
-        turn.release();
+        assert!(!turn.release());
         // Free, but wanted: those that only try keep off until the queued thread took it.
         while taken.try_recv().is_err() {
-            assert!(!turn.try_take(), "taken from under a queued thread");
+            assert!(!turn.try_take(false), "taken from under a queued thread");
         }
         release.send(()).unwrap();
         queued.join().unwrap();
         assert!(turn.is_free(), "nobody wants it once the queued thread had its turn");
-        assert!(turn.try_take());
+        assert!(turn.try_take(false));
     }
 }

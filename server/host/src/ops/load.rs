@@ -7,14 +7,14 @@ use napi_protocol::{self as proto, Failure, FailureKind};
 use napi_runtime::property::{PropertyKey, Slot};
 use napi_runtime::{ObjectId, Value};
 
-use crate::dispatch::{Answer, Error};
+use crate::dispatch::{Error, OpOutput};
 use crate::wire::Stop;
 use crate::Host;
 use napi_protocol::value_tree::ValueSink;
 
 impl Host {
     /// Loads the addon at `path` and answers `[exports, {name: value}, module info]`.
-    pub(crate) fn load_addon(&self, path: &str) -> Result<Answer, Error> {
+    pub(crate) fn load_addon(&self, path: &str) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         match load_module(rt, Path::new(path)) {
             Ok(module) => {
@@ -36,7 +36,7 @@ impl Host {
 
     /// `[exports by reference, own data properties by value, module info]`: the client caches
     /// the exports from this one answer.
-    fn exports_answer(&self, exports: Value, info: ModuleInfo) -> Answer {
+    fn exports_answer(&self, exports: Value, info: ModuleInfo) -> OpOutput {
         let rt = &self.rt;
         let props: Vec<(String, Value)> = match &exports {
             Value::Object(id) => rt
@@ -59,7 +59,7 @@ impl Host {
             Value::Object(id) if !rt.is_callable(&exports) => Some(*id),
             _ => None,
         };
-        Answer::Walk(Box::new(move |w, sink| {
+        OpOutput::Walk(Box::new(move |w, sink| {
             sink.open_array(3).map_err(Stop::Sink)?;
             match by_reference {
                 Some(id) => sink.leaf(w.by_reference(id)).map_err(Stop::Sink)?,
@@ -75,7 +75,7 @@ impl Host {
     }
 
     /// The members of a class prototype chain: methods by reference, other members by kind.
-    pub(crate) fn describe_class(&self, proto: ObjectId) -> Result<Answer, Error> {
+    pub(crate) fn describe_class(&self, proto: ObjectId) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         if rt.heap().get(proto).is_none() {
             return Err(Error::Failed(Failure { kind: FailureKind::StaleObject, message: "the class prototype is gone".into() }));
@@ -99,7 +99,7 @@ impl Host {
             }
             cur = rt.prototype_of(p)?;
         }
-        Ok(Answer::Walk(Box::new(move |w, sink| {
+        Ok(OpOutput::Walk(Box::new(move |w, sink| {
             sink.open_object(members.len()).map_err(Stop::Sink)?;
             members.into_iter().try_for_each(|(name, member)| {
                 sink.key(&name).map_err(Stop::Sink)?;

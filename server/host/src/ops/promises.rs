@@ -2,13 +2,13 @@
 
 use napi_protocol as proto;
 
-use crate::dispatch::{bad, Answer, Error};
+use crate::dispatch::{bad, Error, OpOutput};
 use crate::wire::Stop;
 use crate::Host;
 use napi_runtime::Value;
 
 impl Host {
-    pub(crate) fn new_deferred(&self) -> Result<Answer, Error> {
+    pub(crate) fn new_deferred(&self) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         use napi_runtime::references::Reference;
         let p = rt.new_promise();
@@ -16,10 +16,12 @@ impl Host {
         let env = napi_runtime::EnvId(0);
         let id = rt.references_mut().create(Reference::new(env, Value::Object(p), 1));
         // `[promise, the deferred's id]`.
-        Ok(Answer::Walk(Box::new(move |w, sink| sink.leaves(vec![w.by_reference(p), proto::Value::Number(id as f64)]).map_err(Stop::Sink))))
+        Ok(OpOutput::Walk(Box::new(move |w, sink| {
+            sink.leaves(vec![w.by_reference(p), proto::Value::Number(id as f64)]).map_err(Stop::Sink)
+        })))
     }
 
-    pub(crate) fn settle_deferred(&self, deferred: u64, fulfilled: bool, value: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn settle_deferred(&self, deferred: u64, fulfilled: bool, value: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let v = self.arg(value)?;
         let taken = rt.references_mut().delete(deferred as usize);
@@ -31,16 +33,16 @@ impl Host {
         } else {
             rt.reject_promise(p, v);
         }
-        Ok(Answer::Value(Value::Undefined))
+        Ok(OpOutput::Value(Value::Undefined))
     }
 
-    pub(crate) fn subscribe_op(&self, promise: &proto::Value, subscription: u64) -> Result<Answer, Error> {
+    pub(crate) fn subscribe_op(&self, promise: &proto::Value, subscription: u64) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let p = self.object_arg(promise)?;
         if !rt.is_promise(&Value::Object(p)) {
             return Err(bad("only a promise can be subscribed to"));
         }
         self.subscribe(p, subscription);
-        Ok(Answer::Value(Value::Undefined))
+        Ok(OpOutput::Value(Value::Undefined))
     }
 }

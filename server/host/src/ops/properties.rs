@@ -2,37 +2,37 @@
 
 use napi_protocol as proto;
 
-use crate::dispatch::{Answer, Error};
+use crate::dispatch::{Error, OpOutput};
 use crate::wire::Stop;
 use crate::Host;
 use napi_runtime::property::{Descriptor, PropertyKey};
 use napi_runtime::{ObjectId, Value};
 
 impl Host {
-    pub(crate) fn get(&self, target: &proto::Value, key: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn get(&self, target: &proto::Value, key: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.arg(target)?;
         let k = self.key_arg(key)?;
-        Ok(Answer::Value(rt.get(&t, &k)?))
+        Ok(OpOutput::Value(rt.get(&t, &k)?))
     }
 
-    pub(crate) fn set(&self, target: &proto::Value, key: &proto::Value, value: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn set(&self, target: &proto::Value, key: &proto::Value, value: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.arg(target)?;
         let k = self.key_arg(key)?;
         let v = self.arg(value)?;
         rt.set_strict(&t, k, v)?;
-        Ok(Answer::Value(Value::Undefined))
+        Ok(OpOutput::Value(Value::Undefined))
     }
 
-    pub(crate) fn has(&self, target: &proto::Value, key: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn has(&self, target: &proto::Value, key: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let k = self.key_arg(key)?;
-        Ok(Answer::Value(Value::Bool(rt.has(t, &k)?)))
+        Ok(OpOutput::Value(Value::Bool(rt.has(t, &k)?)))
     }
 
-    pub(crate) fn delete(&self, target: &proto::Value, key: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn delete(&self, target: &proto::Value, key: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let k = self.key_arg(key)?;
@@ -41,17 +41,17 @@ impl Host {
             let name = rt.to_string(&k.to_value()).map(|s| s.to_rust_string()).unwrap_or_default();
             return Err(rt.type_error(format!("Cannot delete property '{name}' of #<{}>", rt.class_name(t))).into());
         }
-        Ok(Answer::Value(Value::Bool(true)))
+        Ok(OpOutput::Value(Value::Bool(true)))
     }
 
-    pub(crate) fn own_keys(&self, target: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn own_keys(&self, target: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let keys = rt.own_keys(t)?.iter().map(PropertyKey::to_value).collect();
-        Ok(Answer::Value(Value::Object(rt.new_array(keys))))
+        Ok(OpOutput::Value(Value::Object(rt.new_array(keys))))
     }
 
-    pub(crate) fn own_property_descriptors(&self, target: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn own_property_descriptors(&self, target: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let mut pairs = Vec::new();
@@ -63,7 +63,7 @@ impl Host {
             pairs.push((key.to_value(), desc));
         }
         // `[[key, descriptor], ...]`, each descriptor a dict, even with `get`/`set` functions in it.
-        Ok(Answer::Walk(Box::new(move |w, sink| {
+        Ok(OpOutput::Walk(Box::new(move |w, sink| {
             sink.open_array(pairs.len()).map_err(Stop::Sink)?;
             pairs.into_iter().try_for_each(|(key, desc)| {
                 sink.open_array(2).map_err(Stop::Sink)?;
@@ -78,7 +78,7 @@ impl Host {
         target: &proto::Value,
         key: &proto::Value,
         descriptor: &proto::Descriptor,
-    ) -> Result<Answer, Error> {
+    ) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let k = self.key_arg(key)?;
@@ -87,20 +87,20 @@ impl Host {
         if !rt.define_own_property(t, k, desc)? {
             return Err(rt.type_error(format!("Cannot redefine property: {name}")).into());
         }
-        Ok(Answer::Value(Value::Undefined))
+        Ok(OpOutput::Value(Value::Undefined))
     }
 
-    pub(crate) fn get_prototype(&self, target: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn get_prototype(&self, target: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         // By reference: a prototype is wanted as the object itself, not a copy.
         let t = self.object_arg(target)?;
         Ok(match rt.prototype_of(t)? {
-            Some(p) => Answer::Reference(p),
-            None => Answer::Value(Value::Null),
+            Some(p) => OpOutput::Reference(p),
+            None => OpOutput::Value(Value::Null),
         })
     }
 
-    pub(crate) fn set_prototype(&self, target: &proto::Value, proto: &proto::Value) -> Result<Answer, Error> {
+    pub(crate) fn set_prototype(&self, target: &proto::Value, proto: &proto::Value) -> Result<OpOutput, Error> {
         let rt = &self.rt;
         let t = self.object_arg(target)?;
         let p = match self.arg(proto)? {
@@ -111,7 +111,7 @@ impl Host {
         if !rt.set_prototype(t, p)? {
             return Err(rt.type_error("Cyclic __proto__ value or object is not extensible".into()).into());
         }
-        Ok(Answer::Value(Value::Undefined))
+        Ok(OpOutput::Value(Value::Undefined))
     }
 
     pub(crate) fn descriptor(&self, d: &proto::Descriptor) -> Result<Descriptor, Error> {

@@ -23,10 +23,6 @@ impl Host {
     #[inline(always)]
     pub(crate) fn serve_direct(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) {
         let _current = Runtime::enter(&self.rt);
-        // Tasks posted meanwhile are this thread's to run (a reply lingering for its promise
-        // runs them), or the host thread's once the lock is let go: waking it now would only
-        // have it wait for the lock.
-        let _hushed = self.rt.events().hush();
         // What the client sent before this request (its segments), and Python's writes to
         // mirrored external buffers, as the host thread takes them in before a request: one
         // look at the "anything pending" word while there are none.
