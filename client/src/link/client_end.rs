@@ -20,7 +20,9 @@ use napi_link::shm::{BorrowedDescriptor, OwnedDescriptor};
 use napi_link::spin::spin_until;
 #[cfg(windows)]
 use napi_link::streams::FdQueue;
-use napi_link::streams::{events_in, over_rings, Connection, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Take, Woken, STALL};
+use napi_link::streams::{
+    events_in, over_rings, Connection, FrameRoom, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Take, Woken, STALL,
+};
 use napi_protocol::frame::{encode, FrameError, TYPICAL_FRAME};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
@@ -109,10 +111,18 @@ impl ClientEnd {
 
     /// The writer, waited for without the GIL: its holder may be waiting for room in the ring,
     /// which an in-process host thread makes only once it has had the GIL for its event turn.
+    #[inline(always)]
     fn writer(&self) -> MutexGuard<'_, FrameWriter<RingOut>> {
         if let Ok(w) = self.writer.try_lock() {
             return w;
         }
+        self.writer_waited()
+    }
+
+    /// `writer`, once another thread holds it.
+    #[cold]
+    #[inline(never)]
+    fn writer_waited(&self) -> MutexGuard<'_, FrameWriter<RingOut>> {
         let mut taken = None;
         exit_gate::blocking_wait(&mut || taken = Some(self.writer.lock().unwrap()));
         taken.expect("the wait ran")
@@ -160,9 +170,9 @@ impl ClientEnd {
         if reader.buffered().is_empty() && reader.get_mut().wait(deadline, None)? == Woken::TimedOut {
             return Ok(None);
         }
-        let mut room = [0u8; TYPICAL_FRAME];
-        if let Take::Frame(len) = reader.take_ready(&mut room)? {
-            return decode_main(&room[..len]).map(Some);
+        let mut room = FrameRoom::<TYPICAL_FRAME>::new();
+        if let Take::Frame(_) = reader.take_ready(&mut room)? {
+            return decode_main(room.payload()).map(Some);
         }
         reader.get_mut().set_limits(deadline, Some(STALL));
         reader.read_with(decode_main).map(Some)
@@ -292,14 +302,14 @@ impl Looked {
 /// host's bytes are checked once copied, out of its reach); any other is read as usual.
 fn poll_reader(reader: &mut FrameReader<RingIn>, budget: Duration) -> Option<(Result<ServerMessage, FrameError>, Looked)> {
     let mut looks = 0;
-    let mut room = [0u8; TYPICAL_FRAME];
-    let mut taken = None;
+    let mut room = FrameRoom::<TYPICAL_FRAME>::new();
+    let mut taken = false;
     let mut ready = || {
         looks += 1;
         match reader.take_ready(&mut room) {
             Ok(Take::Empty) => false,
-            Ok(Take::Frame(len)) => {
-                taken = Some(len);
+            Ok(Take::Frame(_)) => {
+                taken = true;
                 true
             }
             // A broken ring ends the look: the read reports it.
@@ -310,9 +320,12 @@ fn poll_reader(reader: &mut FrameReader<RingIn>, budget: Duration) -> Option<(Re
     if !spin_until(&mut ready, budget) {
         return None;
     }
-    let read = match taken {
-        Some(len) => decode_main(&room[..len]),
-        None => reader.read_with(decode_main),
-    };
-    Some((read, Looked(looks)))
+    // Made where it is returned: a message decoded first and moved in cost about 16 a call.
+    Some((
+        match taken {
+            true => decode_main(room.payload()),
+            false => reader.read_with(decode_main),
+        },
+        Looked(looks),
+    ))
 }

@@ -50,8 +50,9 @@ fn violation<T>(why: String) -> Result<T, Violation> {
 }
 
 /// A frame's payload on the main stream as the message it is or stands for: a compact reply
-/// (`napi_protocol::quick`) as the reply it stands for, filed by the same rules.
-#[inline]
+/// (`napi_protocol::quick`) as the reply it stands for, filed by the same rules. Inline
+/// always, so that a compact reply is made where the look for it returns it.
+#[inline(always)]
 pub fn decode_main(payload: &[u8]) -> Result<ServerMessage, FrameError> {
     match is_quick(payload, QUICK_REPLY) {
         true => decode_reply(payload),
