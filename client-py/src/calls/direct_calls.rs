@@ -239,11 +239,9 @@ impl<'a, 'py, C: Borrow<Converter<'a, 'py>>> FunctionCall for InlineCalls<'_, 'a
         self.chain.set(chain);
         for (i, a) in self.args.iter().enumerate() {
             // The containers it leaves to the host are walked into its heap under the JS lock.
-            let arg = self.cx().arg(a, relayed)?;
-            if let Arg::Later = arg {
+            if self.cx().push_arg(a, relayed, made)? {
                 self.later.borrow_mut().push(i);
             }
-            made.push(arg);
         }
         Ok(())
     }
