@@ -255,14 +255,11 @@ impl<'h> Spent<'_, 'h> {
         Spent { host, served: ManuallyDrop::new(Served::default()), made: ManuallyDrop::new(Args::default()), armed: true }
     }
 
-    /// Done with, on the common way out: freed here, inline, and the drop then does nothing.
+    /// Done with, on the common way out, after `settle_early` (which leaves nothing of what
+    /// came ahead of the answer): freed here, inline, and the drop then does nothing.
     #[inline(always)]
     fn free(&mut self) {
         left_of(self.host, &mut self.served);
-        // Nearly always nothing came ahead of the answer, or it was taken (`settle_early`).
-        if self.served.before.capacity() != 0 {
-            drop(std::mem::take(&mut self.served.before));
-        }
         done_with(&mut self.made);
         self.armed = false;
     }
@@ -282,6 +279,7 @@ impl Spent<'_, '_> {
     #[cold]
     #[inline(never)]
     fn free_late(&mut self) {
+        drop(std::mem::take(&mut self.served.before));
         self.free();
     }
 }
