@@ -46,6 +46,17 @@ impl<'s> Args<'s> {
     fn own_memory(&self) -> bool {
         self.owning || self.made.spilled()
     }
+
+    /// Dropped where they lie, left empty: taken out to be dropped, the inline ones (232
+    /// bytes) were copied by a `memcpy` call first.
+    fn free(&mut self) {
+        if self.made.spilled() {
+            drop(std::mem::take(&mut self.made));
+        } else {
+            self.made.clear();
+        }
+        self.owning = false;
+    }
 }
 
 impl<'s> std::ops::Deref for Args<'s> {
@@ -320,7 +331,7 @@ const OWNS_NOTHING: Outcome = Outcome::Ok(Value::Undefined);
 #[inline(always)]
 fn done_with(made: &mut Args<'_>) {
     if made.own_memory() {
-        drop(std::mem::take(made));
+        made.free();
     }
 }
 
