@@ -15,7 +15,7 @@ use napi_client::session::subscriptions::subscribed_by_reply;
 
 /// The value of request `id`'s reply, however it came.
 pub fn answered(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
-    if let Some(v) = primitive(&outcome) {
+    if let Some(v) = primitive_in(&outcome) {
         let value = primitive_answer(conn, cx, v);
         // Undefined, null, a bool or a number owns nothing: the outcome's drop glue (a call
         // with a match over every kind of value) is spared, as a direct call's answer spares it.
@@ -36,18 +36,18 @@ pub fn answered(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcom
     Ok(value)
 }
 
-/// The value of an answer that is a primitive (the commonest), by reference, to be made where
+/// The primitive an outcome answers (the commonest answer), by reference, to be made where
 /// it lies (`primitive_answer`): taking the outcome apart by value for the general conversion
 /// cost an isolated `add` a third of its answer.
 #[inline(always)]
-pub fn primitive(outcome: &Outcome) -> Option<&Value> {
+pub fn primitive_in(outcome: &Outcome) -> Option<&Value> {
     match outcome {
         Outcome::Ok(v) if is_primitive(v) => Some(v),
         _ => None,
     }
 }
 
-/// A primitive answer (`primitive`) made a Python value. Made as the caller returns it, not
+/// A primitive answer (`primitive_in`) made a Python value. Made as the caller returns it, not
 /// wrapped in an `Option` first: the result (with room for an exception) was copied once more.
 #[inline(always)]
 pub fn primitive_answer(conn: &Connection, cx: &Converter<'_, '_>, v: &Value) -> PyResult<Py<PyAny>> {

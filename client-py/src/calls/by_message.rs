@@ -10,7 +10,7 @@ use std::time::Duration;
 use napi_protocol::{ObjectId, Outcome, PyRef, Request, RequestId, TraceAnswer};
 use pyo3::prelude::*;
 
-use crate::calls::answers::{answered, primitive};
+use crate::calls::answers::{answered, primitive_in};
 use crate::calls::chain_events::ChainServer;
 use crate::calls::trace;
 use crate::exit_gate::{self, exiting_error};
@@ -81,11 +81,11 @@ impl Exchange for ChainServer<'_, '_, '_> {
         answered(self.0.conn.get(), self.0, id, outcome)
     }
 
-    /// A primitive (`answers::primitive`; the drops it handles pass the exit gate on their
+    /// A primitive (`answers::primitive_in`; the drops it handles pass the exit gate on their
     /// own, `Connection::handle_drops`).
     #[inline]
     fn plain_reply(&self, outcome: &Outcome) -> bool {
-        primitive(outcome).is_some()
+        primitive_in(outcome).is_some()
     }
 
     fn dead(&self, dead: &Arc<Dead>) -> PyErr {

@@ -31,7 +31,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::calls::answers::{answered, primitive};
+use crate::calls::answers::{answered, primitive_in};
 use crate::calls::chain_events::ChainServer;
 use crate::calls::python_calls;
 use crate::calls::trace;
@@ -176,7 +176,7 @@ impl<'c, 'a, 'py, C: Borrow<Converter<'a, 'py>>> InlineCalls<'c, 'a, 'py, C> {
     #[inline(always)]
     fn answer_of(&self, id: RequestId, outcome: &mut Outcome) -> PyResult<Py<PyAny>> {
         if self.taken.borrow().is_none() {
-            if let Some(v) = primitive(outcome) {
+            if let Some(v) = primitive_in(outcome) {
                 return self.cx().primitive_value(v);
             }
         }
@@ -239,11 +239,9 @@ impl<'a, 'py, C: Borrow<Converter<'a, 'py>>> FunctionCall for InlineCalls<'_, 'a
         self.chain.set(chain);
         for (i, a) in self.args.iter().enumerate() {
             // The containers it leaves to the host are walked into its heap under the JS lock.
-            let arg = self.cx().arg(a, relayed)?;
-            if let Arg::Later = arg {
+            if self.cx().push_arg(a, relayed, made)? {
                 self.later.borrow_mut().push(i);
             }
-            made.push(arg);
         }
         Ok(())
     }

@@ -20,7 +20,7 @@ use crate::state::hooks::{dead_error, hooks, Hooks};
 use crate::values::buffers::Uploads;
 use crate::values::containers::{self, Budget, Converted, Sending};
 use crate::values::dates::py_to_date;
-use napi_client::session::direct::Quick;
+use napi_client::session::direct::{Args, Quick};
 
 /// A connection's converter of Python objects into values for its host and back, for one
 /// request or call: the buffers it sent are written back and ended with it.
@@ -73,7 +73,8 @@ impl<'a, 'py> Converter<'a, 'py> {
         Ok(Converter { py, conn, hooks: hooks(py)?, uploads, budget: Budget::default() })
     }
 
-    /// `obj` as an argument of a direct call, served in-process under the JS lock (D81). Numbers,
+    /// `obj` as an argument of a direct call, served in-process under the JS lock (D81), pushed
+    /// onto the call's arguments (`made`); whether it is left to the host (`Arg::Later`). Numbers,
     /// the commonest arguments, are made where they go (inlined into the caller's loop: a value
     /// handed back from a function is read in wider loads than it was written with, a
     /// store-forwarding stall per argument). A string's text is lent as it lies in its object;
@@ -84,10 +85,22 @@ impl<'a, 'py> Converter<'a, 'py> {
     /// else is `to_value`'s, as by message: the two differ only in the forms a host reading this
     /// thread's objects in place can take (a message must carry a finished tree).
     #[inline(always)]
-    pub fn arg<'o>(&self, obj: &'o Bound<'py, PyAny>, relayed: bool) -> PyResult<Arg<'o>> {
+    pub fn push_arg<'o>(&self, obj: &'o Bound<'py, PyAny>, relayed: bool, made: &mut Args<'o>) -> PyResult<bool> {
         if let Some(n) = number(obj) {
-            return Ok(Arg::Number(n));
+            // Written into its slot as it is read: returned as an `Arg` first, the whole 56-byte
+            // value was built on the stack and then copied into the slot, for every number.
+            made.push(Arg::Number(n));
+            return Ok(false);
         }
+        let arg = self.arg_not_number(obj, relayed)?;
+        let later = matches!(arg, Arg::Later);
+        made.push(arg);
+        Ok(later)
+    }
+
+    /// `push_arg`'s argument that is not a number.
+    #[inline(always)]
+    fn arg_not_number<'o>(&self, obj: &'o Bound<'py, PyAny>, relayed: bool) -> PyResult<Arg<'o>> {
         if let Ok(s) = obj.cast::<PyString>() {
             // Unless it holds lone surrogates: its text as every other conversion makes it.
             if let Ok(text) = s.to_str() {

@@ -353,11 +353,18 @@ pub fn primitive_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
 
 /// A number as the int Python gets for it: integral, at most 2^53 in magnitude, and not -0.
 /// (A round trip through `i64` instead of `f64::fract`, which is a call into libm's `trunc`
-/// on the baseline x86-64 target; out of range or NaN, the cast saturates and the trip fails.)
+/// on the baseline x86-64 target. The range is looked at first, NaN failing it: the
+/// saturating cast's own checks for NaN and the range then need not be made, about 8
+/// instructions of every number answer.)
 #[inline(always)]
 fn integral(n: f64) -> Option<i64> {
-    let i = n as i64;
-    (i as f64 == n && i.unsigned_abs() <= SAFE as u64 && !(i == 0 && n.is_sign_negative())).then_some(i)
+    if n.abs() <= SAFE {
+        // SAFETY: `n` is not NaN (which fails every comparison) and at most 2^53 in magnitude,
+        // so its truncation fits an `i64`.
+        let i = unsafe { n.to_int_unchecked::<i64>() };
+        return (i as f64 == n && !(i == 0 && n.is_sign_negative())).then_some(i);
+    }
+    None
 }
 
 fn bigint_to_py<'py>(py: Python<'py>, b: &BigIntValue) -> PyResult<Bound<'py, PyAny>> {

@@ -165,22 +165,24 @@ pub fn serve<C: DirectCaller>(
     if host.js_work_due() && !host.held_here() {
         run_due_work(host, caller)?;
     }
-    let serving = Serving { host, op, quick, caller };
+    // Made where each way takes it: made once before them, it was written to memory on every
+    // call for the ways out of line.
+    let serving = || Serving { host, op, quick, caller };
     if !(quick.is_some_and(Quick::keeps_lock) || host.held_here()) {
-        return serving.unblocked(out);
+        return serving().unblocked(out);
     }
     // Held here already (a call back of an outer direct call): no wait, whatever the lock. The
     // commonest call: a busy host is out of line, so that this path saves no registers and
     // makes no thread-local addresses for what it does.
-    match serving.try_timed(out) {
+    match serving().try_timed(out) {
         Ok(served) => Ok(served),
-        Err(busy) => serving.busy(out, busy),
+        Err(busy) => serving().busy(out, busy),
     }
 }
 
 /// One direct call's serving, as `serve` and its ways of waiting for the JS lock share it: the
 /// host, the op, how the last call of the function it calls went (if it calls one), and the
-/// caller.
+/// caller. Taken by value by the way every call takes (`try_timed`), kept in registers.
 struct Serving<'a, 'o, C> {
     host: &'a InProcess,
     op: Direct<'o>,
@@ -188,10 +190,19 @@ struct Serving<'a, 'o, C> {
     caller: &'a C,
 }
 
+// Not derived: a derive would ask `C` to be `Copy`, where only a reference to it is held.
+impl<C> Clone for Serving<'_, '_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for Serving<'_, '_, C> {}
+
 impl<C: DirectCaller> Serving<'_, '_, C> {
     /// `host.try_serve`, the time it took, if it served, recorded in `quick`.
     #[inline(always)]
-    fn try_timed(&self, out: &mut Served) -> Result<bool, Busy> {
+    fn try_timed(self, out: &mut Served) -> Result<bool, Busy> {
         let start = ticks();
         let served = self.host.try_serve(self.op, self.caller, out)?;
         record(self.quick, ticks().wrapping_sub(start));

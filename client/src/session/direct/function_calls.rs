@@ -23,8 +23,65 @@ use crate::session::buffers::Uploads;
 use crate::session::chains;
 use crate::session::exchange::{call_done, exchange, new_call, turned_away, Exchange, Unsent};
 
-/// The arguments of a call, as the binding makes them for the way it goes.
-pub type Args<'s> = SmallVec<[Arg<'s>; 4]>;
+/// The arguments of a call, as the binding makes them for the way it goes, and whether one of
+/// them owns something (`Arg::Value`): they are dropped only then, or when more than fit
+/// inline were made, where looking at each argument when they were done with cost every call
+/// about 4 an argument.
+#[derive(Default)]
+pub struct Args<'s> {
+    made: SmallVec<[Arg<'s>; 4]>,
+    owning: bool,
+}
+
+impl<'s> Args<'s> {
+    #[inline(always)]
+    pub fn push(&mut self, arg: Arg<'s>) {
+        // Known at each push for what is pushed: nothing is stored for a number.
+        self.owning |= matches!(arg, Arg::Value(_));
+        self.made.push(arg);
+    }
+
+    /// Whether dropping them may free something: one owns something, or they did not fit inline.
+    #[inline(always)]
+    fn own_memory(&self) -> bool {
+        self.owning || self.made.spilled()
+    }
+
+    /// Dropped where they lie, left empty: taken out to be dropped, the inline ones (232
+    /// bytes) were copied by a `memcpy` call first.
+    fn free(&mut self) {
+        if self.made.spilled() {
+            drop(std::mem::take(&mut self.made));
+        } else {
+            self.made.clear();
+        }
+        self.owning = false;
+    }
+}
+
+impl<'s> std::ops::Deref for Args<'s> {
+    type Target = [Arg<'s>];
+
+    #[inline(always)]
+    fn deref(&self) -> &[Arg<'s>] {
+        &self.made
+    }
+}
+
+impl<'s> Extend<Arg<'s>> for Args<'s> {
+    fn extend<I: IntoIterator<Item = Arg<'s>>>(&mut self, args: I) {
+        args.into_iter().for_each(|arg| self.push(arg));
+    }
+}
+
+impl<'s> IntoIterator for Args<'s> {
+    type Item = Arg<'s>;
+    type IntoIter = smallvec::IntoIter<[Arg<'s>; 4]>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.made.into_iter()
+    }
+}
 
 /// The function a binding calls, as data: its id, the receiver's, and how its last direct call
 /// went (which decides whether this one keeps the binding's lock).
@@ -206,17 +263,14 @@ struct Spent<'s, 'h> {
 impl<'h> Spent<'_, 'h> {
     #[inline(always)]
     fn new(host: &'h InProcess) -> Self {
-        Spent { host, served: ManuallyDrop::new(Served::default()), made: ManuallyDrop::new(Args::new()), armed: true }
+        Spent { host, served: ManuallyDrop::new(Served::default()), made: ManuallyDrop::new(Args::default()), armed: true }
     }
 
-    /// Done with, on the common way out: freed here, inline, and the drop then does nothing.
+    /// Done with, on the common way out, after `settle_early` (which leaves nothing of what
+    /// came ahead of the answer): freed here, inline, and the drop then does nothing.
     #[inline(always)]
     fn free(&mut self) {
         left_of(self.host, &mut self.served);
-        // Nearly always nothing came ahead of the answer, or it was taken (`settle_early`).
-        if self.served.before.capacity() != 0 {
-            drop(std::mem::take(&mut self.served.before));
-        }
         done_with(&mut self.made);
         self.armed = false;
     }
@@ -236,6 +290,7 @@ impl Spent<'_, '_> {
     #[cold]
     #[inline(never)]
     fn free_late(&mut self) {
+        drop(std::mem::take(&mut self.served.before));
         self.free();
     }
 }
@@ -275,8 +330,8 @@ const OWNS_NOTHING: Outcome = Outcome::Ok(Value::Undefined);
 /// or more than fit inline).
 #[inline(always)]
 fn done_with(made: &mut Args<'_>) {
-    if made.spilled() || made.iter().any(|a| matches!(a, Arg::Value(_))) {
-        drop(std::mem::take(made));
+    if made.own_memory() {
+        made.free();
     }
 }
 
