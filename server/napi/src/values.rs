@@ -58,11 +58,7 @@ fn get_number<T>(env: napi_env, name: &'static str, value: napi_value, result: O
     entry::plain(env, name, |cx| {
         // Read where its handle holds it: a copy of the value, made and dropped, cost more than
         // the rest of the getter.
-        let n = match cx.rt.handles().get(value as usize) {
-            Some(&Value::Number(n)) => Some(n),
-            Some(_) => None,
-            None => return fail(status::INVALID_ARG),
-        };
+        let Some(n) = cx.rt.number_at(value as usize) else { return fail(status::INVALID_ARG) };
         let slot = result.required()?;
         match n {
             Some(n) => slot.write(convert(n)),

@@ -346,6 +346,21 @@ impl Runtime {
         self.handles.borrow()
     }
 
+    /// The number a handle holds, live or stale: `None` for no such handle, `Some(None)` for
+    /// one holding something else. For the number getters, on every call: read with no borrow
+    /// flag counted up and down (`Runtime::env`'s way).
+    #[inline(always)]
+    pub fn number_at(&self, handle: usize) -> Option<Option<f64>> {
+        // SAFETY: the reference is dropped before this function returns, and nothing is called
+        // while it lives; a mutable borrow in force answers an error instead, which panics as
+        // `handles()` would.
+        let handles = unsafe { self.handles.try_borrow_unguarded() }.expect("the handles are not being changed");
+        handles.get(handle).map(|v| match v {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        })
+    }
+
     /// The handle scopes, to make handles and open and close scopes.
     #[inline(always)]
     pub fn handles_mut(&self) -> RefMut<'_, HandleStack> {
@@ -447,10 +462,22 @@ impl Runtime {
     /// vector is kept for the next call.
     #[inline(always)]
     pub fn pop_frame(&self) {
-        let frame = self.frames.borrow_mut().pop();
-        if let Some(frame) = frame {
-            self.recycle_args(frame.args, frame.args_own_memory);
-        }
+        // Only the arguments are taken out, where the frame is: `pop` moved the whole frame out
+        // to look at two of its fields.
+        let (args, own_memory) = {
+            let mut frames = self.frames.borrow_mut();
+            let Some(last) = frames.len().checked_sub(1) else { return };
+            let frame: *const CallFrame = &frames[last];
+            // SAFETY: `frame` is the last, initialised frame; its arguments are read out once,
+            // and `set_len` then leaves the frame out of the vector so they are never dropped
+            // there. Its other fields are ids, a number and a flag, with no drop to skip.
+            unsafe {
+                let taken = (std::ptr::read(std::ptr::addr_of!((*frame).args)), (*frame).args_own_memory);
+                frames.set_len(last);
+                taken
+            }
+        };
+        self.recycle_args(args, own_memory);
     }
 
     /// Takes back a call's argument vector for `args_vec` (a small one: a call with a
