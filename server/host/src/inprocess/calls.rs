@@ -5,7 +5,9 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::js_lock::JsLockHeld;
+use napi_runtime::current::this_thread;
+
+use super::js_lock::{Hold, JsLockHeld};
 use super::relay_line::Busy;
 use super::share::InProcess;
 use super::thread_locals::has_thread_locals;
@@ -76,8 +78,15 @@ impl InProcess {
         if nested {
             self.relaying.load(Ordering::Relaxed)
         } else {
-            self.relays() && !self.on_host_thread()
+            self.relayed_for(this_thread())
         }
+    }
+
+    /// [`InProcess::relayed_when`] for a thread `me` (its `this_thread`) outside any call of
+    /// this host.
+    #[inline(always)]
+    fn relayed_for(&self, me: usize) -> bool {
+        self.relays() && !self.is_host_thread(me)
     }
 
     /// The library at `path` is about to be loaded: if it has thread-local storage, its load
@@ -99,14 +108,32 @@ impl InProcess {
     /// (`RelayLine::try_enter_holding_gil`), unless the call that has the turn hands steps
     /// back to its caller (`Relay::calls_step`): its caller may wait for the GIL this thread
     /// holds (`Busy::HolderMayNeedGil`: let the GIL go, `wait_let_go`, and try again).
+    ///
+    /// Inlined into its caller, the thread pointer read once and the hold passed down as a
+    /// flag (`Hold`): as a function of its own, with the thread pointer read for each look at
+    /// the lock's owner, it was about 37 instructions of every direct call's.
+    #[inline(always)]
     pub fn try_serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Result<bool, Busy> {
-        if self.joins_line() {
-            let _turn = self.line.try_enter_holding_gil(|| self.relay.calls_step())?;
-            let held = self.js.try_hold().ok_or(Busy::Taken)?;
-            return Ok(self.serve_held(held, op, caller, out));
+        let me = this_thread();
+        // Two calls of `serve_held`, not one after a choice of hold: the hold merged from two
+        // ways cost its caller about 5 instructions more.
+        if self.js.held_by(me) {
+            return Ok(self.serve_held(self.js.nested_hold(), op, caller, out));
         }
-        let held = self.js.try_hold().ok_or(Busy::Taken)?;
-        Ok(self.serve_held(held, op, caller, out))
+        if self.relayed_for(me) {
+            return self.try_serve_in_line(me, op, caller, out);
+        }
+        let hold = self.js.try_take_as(me).ok_or(Busy::Taken)?;
+        Ok(self.serve_held(hold, op, caller, out))
+    }
+
+    /// `try_serve` of a call to relay by the thread `me`, not nested in one: it takes its turn
+    /// in the line first.
+    #[inline(never)]
+    fn try_serve_in_line(&self, me: usize, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> Result<bool, Busy> {
+        let _turn = self.line.try_enter_holding_gil(|| self.relay.calls_step())?;
+        let hold = self.js.try_take_as(me).ok_or(Busy::Taken)?;
+        Ok(self.serve_held(hold, op, caller, out))
     }
 
     /// Whether a call made now on this thread waits its turn in the relayed callers' line: a
@@ -136,13 +163,15 @@ impl InProcess {
     pub fn serve(&self, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
         if self.joins_line() {
             let _turn = self.line.enter();
-            return self.serve_held(self.js.hold(), op, caller, out);
+            return self.serve_held(self.js.wait_hold(), op, caller, out);
         }
-        let held = self.js.hold();
-        self.serve_held(held, op, caller, out)
+        self.serve_held(self.js.wait_hold(), op, caller, out)
     }
 
-    fn serve_held(&self, held: JsLockHeld<'_>, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+    /// Serves `op` for this thread, which holds the JS lock as `hold` says, and lets go of
+    /// the lock here (unless an outer call holds it), also if the call unwinds.
+    fn serve_held(&self, hold: Hold, op: Direct<'_>, caller: &dyn Caller, out: &mut Served) -> bool {
+        let held = self.js.held(hold);
         // Under the lock: a library with thread-local storage may have loaded while this thread
         // waited, and a nested call goes as its outer one went.
         if self.relayed_when(held.nested) {

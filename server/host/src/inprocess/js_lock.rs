@@ -33,6 +33,19 @@ pub(super) struct JsLockHeld<'a> {
     pub(super) nested: bool,
 }
 
+/// A hold on the JS lock without the lock's address, made only by the lock's takes: what a
+/// direct call passes down to where it becomes a `JsLockHeld` again ([`JsLock::held`]), one
+/// argument fewer than the hold on every direct call's way in (the lock is its host's). It
+/// lets go of nothing itself: one dropped before it became a `JsLockHeld` leaves the lock held.
+#[must_use]
+pub(super) struct Hold {
+    nested: bool,
+}
+
+impl Hold {
+    const NESTED: Hold = Hold { nested: true };
+}
+
 impl Drop for JsLockHeld<'_> {
     fn drop(&mut self) {
         if !self.nested {
@@ -43,32 +56,67 @@ impl Drop for JsLockHeld<'_> {
 
 impl JsLock {
     pub(super) fn held_here(&self) -> bool {
-        self.owner.load(Ordering::Relaxed) == this_thread()
+        self.held_by(this_thread())
+    }
+
+    /// Whether the thread `me` (its `this_thread`) holds the lock: for a caller that reads its
+    /// thread pointer once for all it asks.
+    #[inline(always)]
+    pub(super) fn held_by(&self, me: usize) -> bool {
+        self.owner.load(Ordering::Relaxed) == me
     }
 
     /// Takes the lock if it is free and nobody queues for it (so that a caller calling in a loop
-    /// cannot starve the host thread's events), or finds it held by this thread.
+    /// cannot starve the host thread's events), or finds it held by this thread (the tests'
+    /// way of `try_take_as`).
+    #[cfg(test)]
     pub(super) fn try_hold(&self) -> Option<JsLockHeld<'_>> {
-        if self.held_here() {
-            return Some(JsLockHeld { lock: self, nested: true });
+        let me = this_thread();
+        if self.held_by(me) {
+            return Some(self.held(Hold::NESTED));
         }
-        // `then`, not `then_some`: a `JsLockHeld` made and dropped on failure would unlock the holder's lock.
-        self.turn.try_take(true).then(|| self.took())
+        self.try_take_as(me).map(|hold| self.held(hold))
+    }
+
+    /// `try_hold`'s take, for the thread `me`, which does not hold the lock, as a `Hold`.
+    #[inline(always)]
+    pub(super) fn try_take_as(&self, me: usize) -> Option<Hold> {
+        // `then`, not `then_some`: the owner is written only once the lock is taken.
+        self.turn.try_take(true).then(|| self.took(me))
     }
 
     /// Takes the lock for a caller, queueing as long as another thread holds it, or finds it
     /// held here.
     pub(super) fn hold(&self) -> JsLockHeld<'_> {
-        if self.held_here() {
-            return JsLockHeld { lock: self, nested: true };
-        }
-        self.turn.take_or(true, || false, || {});
-        self.took()
+        self.held(self.wait_hold())
     }
 
-    fn took(&self) -> JsLockHeld<'_> {
-        self.owner.store(this_thread(), Ordering::Relaxed);
-        JsLockHeld { lock: self, nested: false }
+    /// `hold`, as a `Hold`.
+    pub(super) fn wait_hold(&self) -> Hold {
+        let me = this_thread();
+        if self.held_by(me) {
+            return Hold::NESTED;
+        }
+        self.turn.take_or(true, || false, || {});
+        self.took(me)
+    }
+
+    /// The hold of a thread that holds the lock already (`held_by`): let go by the outer hold alone.
+    #[inline(always)]
+    pub(super) fn nested_hold(&self) -> Hold {
+        Hold::NESTED
+    }
+
+    /// The lock held as `hold` says: let go when dropped, unless nested.
+    #[inline(always)]
+    pub(super) fn held(&self, hold: Hold) -> JsLockHeld<'_> {
+        JsLockHeld { lock: self, nested: hold.nested }
+    }
+
+    #[inline(always)]
+    fn took(&self, me: usize) -> Hold {
+        self.owner.store(me, Ordering::Relaxed);
+        Hold { nested: false }
     }
 
     /// Takes the lock for the host thread (no hush), queueing as long as another thread holds it.

@@ -193,7 +193,13 @@ impl InProcess {
 
     /// Whether this is the host thread.
     pub fn on_host_thread(&self) -> bool {
-        self.host_thread.load(Ordering::Relaxed) == this_thread()
+        self.is_host_thread(this_thread())
+    }
+
+    /// Whether `me` (a thread's `this_thread`) is the host thread.
+    #[inline(always)]
+    pub(super) fn is_host_thread(&self, me: usize) -> bool {
+        self.host_thread.load(Ordering::Relaxed) == me
     }
 
     /// Whether this thread holds the JS lock (it is inside a direct call: a request it makes now
