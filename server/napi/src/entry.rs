@@ -59,152 +59,28 @@ fn settle_failure(cx: &Cx<'_>, fail: Fail) -> napi_status {
 /// store-forwarding stall on every Node-API call (D49).
 fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
     // A span per call only when tracing at that level: even a disabled span costs a few
-    // dozen instructions, on every Node-API call. Whether this call has one is kept in memory
-    // (`span::enter` writes it): kept in a register across the body, it took a callee-saved one.
-    let mut traced = false;
-    if tracing::level_enabled!(tracing::Level::TRACE) {
-        span::enter(name, &mut traced);
-    }
+    // dozen instructions, on every Node-API call.
+    let span = tracing::level_enabled!(tracing::Level::TRACE).then(|| traced(name));
     let status = match catch_unwind(AssertUnwindSafe(|| settle(cx, body(cx)))) {
         Ok(s) => s,
         Err(panic) => settle_failure(cx, internal_error(name, panic)),
     };
-    if traced {
-        span::leave();
+    // Dropped only when there is one: the drop of an empty `Option` was a call of its own.
+    if let Some(span) = span {
+        drop(span);
     }
     status
 }
 
-/// The span around each Node-API call when tracing at `TRACE`, kept on a stack of this thread's
-/// (calls nest when JavaScript they run calls an addon) rather than in each call's frame.
-///
-/// Both ends are reached through calls that keep every register as they found it: every Node-API
-/// function inlines `run`, and what a call to an ordinary function (which may change the
-/// caller-saved registers) has to keep, the arguments before the body and the status after it,
-/// took callee-saved registers, saved and restored on every Node-API call though the calls are
-/// made only while tracing.
-mod span {
-    use std::cell::RefCell;
-
-    use tracing::span::EnteredSpan;
-
-    thread_local! {
-        static ENTERED: RefCell<Vec<EnteredSpan>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// Starts the span of a call to `name`, and sets `traced`.
-    #[inline(always)]
-    pub(super) fn enter(name: &'static str, traced: &mut bool) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `enter_keeping_registers` is `enter_raw` with every register kept but the
-        // three arguments, which the asm block declares clobbered (the flags and memory, which
-        // `traced` is, are clobbered by default); they are the parts of a `&'static str` and a
-        // live `&mut bool`, in `enter_raw`'s C ABI registers. The block is not `nostack`, so the
-        // stack is aligned for the call's return address, which is all it pushes below it.
-        unsafe {
-            std::arch::asm!(
-                "call {enter}",
-                enter = sym enter_keeping_registers,
-                inout("rdi") name.as_ptr() => _,
-                inout("rsi") name.len() => _,
-                inout("rdx") std::ptr::from_mut(traced) => _,
-            );
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        // SAFETY: `name` is a `&'static str`, given as its parts; `traced` is a live `&mut`.
-        unsafe {
-            enter_raw(name.as_ptr(), name.len(), traced)
-        }
-    }
-
-    /// Ends the innermost call's span (the one `enter` started for this call: calls nested in
-    /// it ended theirs).
-    #[inline(always)]
-    pub(super) fn leave() {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `leave_keeping_registers` is `leave_raw` with every register kept; the flags
-        // and memory are clobbered by default. The stack as in `enter`.
-        unsafe {
-            std::arch::asm!("call {leave}", leave = sym leave_keeping_registers);
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        leave_raw()
-    }
-
-    /// Starts the span of a call to the function named by the `len` bytes at `name`, and sets
-    /// `*traced`. Not unwinding (`extern "C"`: a panic aborts), as its callers from asm need.
-    ///
-    /// # Safety
-    /// `name` and `len` are the parts of a `&'static str`; `traced` is valid for a write.
-    #[cold]
-    #[inline(never)]
-    unsafe extern "C" fn enter_raw(name: *const u8, len: usize, traced: *mut bool) {
-        // SAFETY: the caller's promise.
-        let name: &'static str = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(name, len)) };
-        let span = tracing::trace_span!("napi", call = name).entered();
-        ENTERED.with_borrow_mut(|entered| entered.push(span));
-        // SAFETY: the caller's promise.
-        unsafe { traced.write(true) };
-    }
-
-    /// Ends the innermost span `enter_raw` started. Not unwinding, as `enter_raw`.
-    #[cold]
-    #[inline(never)]
-    extern "C" fn leave_raw() {
-        let span = ENTERED.with_borrow_mut(Vec::pop);
-        drop(span);
-    }
-
-    /// `keeping_registers!(NAME, TARGET)`: a function `NAME` that calls the `extern "C"` function
-    /// `TARGET` (its arguments in their C ABI registers) and keeps every register it could
-    /// change: the general-purpose registers the C ABI lets a callee change, and `xmm0` to
-    /// `xmm15` (this code uses no wider vectors, so no value lives in their upper halves).
-    /// Entered with the stack 8 past a 16-byte boundary (after the `call`); nine pushes and 256
-    /// bytes put it back on one for `TARGET`.
-    #[cfg(target_arch = "x86_64")]
-    macro_rules! keeping_registers {
-        ($name:ident, $target:path) => {
-            #[unsafe(naked)]
-            unsafe extern "C" fn $name() {
-                std::arch::naked_asm!(
-                    "push rax", "push rcx", "push rdx", "push rsi", "push rdi",
-                    "push r8", "push r9", "push r10", "push r11",
-                    "sub rsp, 256",
-                    "movdqu [rsp], xmm0", "movdqu [rsp + 16], xmm1",
-                    "movdqu [rsp + 32], xmm2", "movdqu [rsp + 48], xmm3",
-                    "movdqu [rsp + 64], xmm4", "movdqu [rsp + 80], xmm5",
-                    "movdqu [rsp + 96], xmm6", "movdqu [rsp + 112], xmm7",
-                    "movdqu [rsp + 128], xmm8", "movdqu [rsp + 144], xmm9",
-                    "movdqu [rsp + 160], xmm10", "movdqu [rsp + 176], xmm11",
-                    "movdqu [rsp + 192], xmm12", "movdqu [rsp + 208], xmm13",
-                    "movdqu [rsp + 224], xmm14", "movdqu [rsp + 240], xmm15",
-                    "call {target}",
-                    "movdqu xmm0, [rsp]", "movdqu xmm1, [rsp + 16]",
-                    "movdqu xmm2, [rsp + 32]", "movdqu xmm3, [rsp + 48]",
-                    "movdqu xmm4, [rsp + 64]", "movdqu xmm5, [rsp + 80]",
-                    "movdqu xmm6, [rsp + 96]", "movdqu xmm7, [rsp + 112]",
-                    "movdqu xmm8, [rsp + 128]", "movdqu xmm9, [rsp + 144]",
-                    "movdqu xmm10, [rsp + 160]", "movdqu xmm11, [rsp + 176]",
-                    "movdqu xmm12, [rsp + 192]", "movdqu xmm13, [rsp + 208]",
-                    "movdqu xmm14, [rsp + 224]", "movdqu xmm15, [rsp + 240]",
-                    "add rsp, 256",
-                    "pop r11", "pop r10", "pop r9", "pop r8",
-                    "pop rdi", "pop rsi", "pop rdx", "pop rcx", "pop rax",
-                    "ret",
-                    target = sym $target,
-                )
-            }
-        };
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    keeping_registers!(enter_keeping_registers, enter_raw);
-    #[cfg(target_arch = "x86_64")]
-    keeping_registers!(leave_keeping_registers, leave_raw);
+// The span and the panic report are out of line and cold: inlined into each of the Node-API
+// functions, their code was most of each one, and spread its few hot instructions over more
+// cache lines than the call itself needs.
+#[cold]
+#[inline(never)]
+fn traced(name: &'static str) -> tracing::span::EnteredSpan {
+    tracing::trace_span!("napi", call = name).entered()
 }
 
-// The panic report is out of line and cold: inlined into each of the Node-API functions, its
-// code was most of each one, and spread its few hot instructions over more cache lines.
 #[cold]
 #[inline(never)]
 fn internal_error(name: &'static str, panic: Box<dyn std::any::Any + Send>) -> Fail {
@@ -445,8 +321,7 @@ mod tests {
 
     /// While tracing at `TRACE`, each call is a `napi` span naming the function, entered for the
     /// call and left at its end, failed calls too; and the call still sees its arguments (the
-    /// span starts through a call that must keep every register, a number's included) and
-    /// records its status.
+    /// span starts out of line, before the body reads them) and records its status.
     #[test]
     fn a_traced_call_is_a_span_around_it_and_keeps_its_arguments() {
         let rt = super::super::layer::new_runtime();
