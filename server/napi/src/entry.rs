@@ -243,8 +243,10 @@ impl Cx<'_> {
 mod tests {
     use std::ffi::CString;
 
+    use std::sync::{Arc, Mutex};
+
     use super::super::pointers::Out;
-    use super::super::values::napi_create_int32;
+    use super::super::values::{napi_create_double, napi_create_int32};
     use super::*;
 
     /// `napi_create_int32` with `env` on this thread: its status.
@@ -272,5 +274,80 @@ mod tests {
         assert_eq!(create_int32(env), status::INVALID_ARG, "left");
         drop(rt);
         assert_eq!(create_int32(env), status::INVALID_ARG, "after the runtime's end");
+    }
+
+    /// What a subscriber saw of spans, in order.
+    #[derive(Clone, Default)]
+    struct SpanLog(Arc<Mutex<Vec<String>>>);
+
+    impl SpanLog {
+        fn push(&self, line: String) {
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    /// The `call` field of a span, as `Debug` shows it.
+    struct CallField(String);
+
+    impl tracing::field::Visit for CallField {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "call" {
+                self.0 = format!("{value:?}");
+            }
+        }
+    }
+
+    impl tracing::Subscriber for SpanLog {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            let mut call = CallField(String::new());
+            span.record(&mut call);
+            let mut lines = self.0.lock().unwrap();
+            lines.push(format!("new {} {}", span.metadata().name(), call.0));
+            tracing::span::Id::from_u64(lines.len() as u64)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, _: &tracing::Event<'_>) {}
+        fn enter(&self, span: &tracing::span::Id) {
+            self.push(format!("enter {}", span.into_u64()));
+        }
+        fn exit(&self, span: &tracing::span::Id) {
+            self.push(format!("exit {}", span.into_u64()));
+        }
+    }
+
+    /// While tracing at `TRACE`, each call is a `napi` span naming the function, entered for the
+    /// call and left at its end, failed calls too; and the call still sees its arguments (the
+    /// span starts out of line, before the body reads them) and records its status.
+    #[test]
+    fn a_traced_call_is_a_span_around_it_and_keeps_its_arguments() {
+        let rt = super::super::layer::new_runtime();
+        let id = rt.add_env(8, CString::new("file:///test.node").unwrap());
+        let env = env_handle(&rt, id);
+        let _entered = Runtime::enter(&rt);
+        let handles = rt.handles_mut().open(false);
+        let log = SpanLog::default();
+        let value = std::hint::black_box(2.5);
+        let (made, failed, handle) = tracing::subscriber::with_default(log.clone(), || {
+            let mut handle: napi_value = std::ptr::null_mut();
+            // SAFETY: `env` is this thread's runtime's env; the out-pointer is a live local, or
+            // null, which the call refuses.
+            unsafe {
+                let made = napi_create_double(env, value, Out::from_raw(&mut handle));
+                let failed = napi_create_double(env, value, Out::from_raw(std::ptr::null_mut()));
+                (made, failed, handle)
+            }
+        });
+        assert_eq!((made, failed), (status::OK, status::INVALID_ARG));
+        assert!(matches!(rt.handles().get(handle as usize), Some(Value::Number(n)) if *n == value));
+        assert_eq!(rt.env(id).unwrap().last_status.get(), status::INVALID_ARG, "the failure recorded");
+        let call = "\"napi_create_double\"";
+        let expected =
+            [format!("new napi {call}"), "enter 1".into(), "exit 1".into(), format!("new napi {call}"), "enter 4".into(), "exit 4".into()];
+        assert_eq!(*log.0.lock().unwrap(), expected);
+        rt.handles_mut().close(handles).unwrap();
     }
 }

@@ -117,8 +117,10 @@ impl Env {
         }
     }
 
-    #[cold]
-    #[inline(never)]
+    // Inlined, though rare: a few stores in a branch of their own. A call here was one that
+    // every Node-API function had to keep its arguments across, in callee-saved registers
+    // saved and restored on each call.
+    #[inline(always)]
     fn clear_failure(&self) {
         self.last_status.set(0);
         self.show_status(0);

@@ -106,12 +106,28 @@ impl HandleStack {
         let v = make();
         self.note_owner(&v, slot + 1);
         if slot < self.values.len() {
-            self.values[slot] = v;
+            if slot < self.owners_end {
+                self.replace_owner(slot, v);
+            } else {
+                // The stale value there owns no memory (none at or past `owners_end` does): it
+                // is forgotten, as closing every scope forgets it. Its drop, a match on its kind
+                // with a call for each kind that owns memory, kept the Node-API functions that
+                // make a value saving registers for those calls.
+                std::mem::forget(std::mem::replace(&mut self.values[slot], v));
+            }
         } else {
             super::push_made(&mut self.values, move || v);
         }
         self.top += 1;
         self.top
+    }
+
+    /// Writes `v` over the stale value at `slot`, which may own memory: dropped here, out of
+    /// the way of every value made.
+    #[cold]
+    #[inline(never)]
+    fn replace_owner(&mut self, slot: usize, v: Value) {
+        self.values[slot] = v;
     }
 
     /// Notes that a value written below slot `end` may own memory, if `v` does.
@@ -289,7 +305,30 @@ impl HandleStack {
 
 #[cfg(test)]
 mod tests {
+    use std::rc::Rc;
+
+    use super::super::string::JsString;
     use super::*;
+
+    /// A stale slot reused for a new handle takes the new value, and lets go of the old: a
+    /// string (below `owners_end`) dropped then, a number (past it) written over.
+    #[test]
+    fn a_reused_stale_slot_drops_a_string_it_held_and_takes_the_new_value() {
+        let text: Rc<str> = Rc::from("stale");
+        let mut h = HandleStack::default();
+        let outer = h.open(false);
+        let inner = h.open(false);
+        let string = h.push(Value::String(JsString::Text(text.clone())));
+        let number = h.push(Value::Number(1.0));
+        h.close(inner).unwrap();
+        assert_eq!(Rc::strong_count(&text), 2, "stale, kept until its slot is reused");
+        assert_eq!(h.push(Value::Number(2.0)), string);
+        assert_eq!(Rc::strong_count(&text), 1, "dropped as its slot was reused");
+        assert_eq!(h.push(Value::Bool(true)), number);
+        assert!(matches!(h.get(string), Some(Value::Number(n)) if *n == 2.0));
+        assert!(matches!(h.get(number), Some(Value::Bool(true))));
+        h.close(outer).unwrap();
+    }
 
     #[test]
     fn closing_a_scope_drops_its_handles_but_keeps_the_escaped_one() {
