@@ -21,7 +21,7 @@ use napi_link::spin::spin_until;
 #[cfg(windows)]
 use napi_link::streams::FdQueue;
 use napi_link::streams::{
-    events_in, over_rings, Connection, FrameRoom, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Take, Woken, STALL,
+    events_in, over_rings, Connection, Deadline, FrameRoom, Inbound, Outbound, RingIn, RingOut, RoomWait, Side, Take, Woken, STALL,
 };
 use napi_protocol::frame::{encode, FrameError, TYPICAL_FRAME};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
@@ -128,20 +128,25 @@ impl ClientEnd {
         taken.expect("the wait ran")
     }
 
-    /// Sends `before`, then `msg`; a full ring is waited on until `deadline`.
-    pub fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage, deadline: Option<Instant>) -> Result<(), FrameError> {
+    /// Sends `before`, then `msg`; a full ring is waited on until `deadline`, which the first
+    /// wait fixes if it is a timeout not started (`Deadline::fix`).
+    pub fn send(&self, before: Vec<ClientMessage>, msg: ClientMessage, deadline: &mut Deadline) -> Result<(), FrameError> {
         let mut w = self.writer();
         before.iter().chain([&msg]).try_for_each(|m| w.queue(m))?;
-        w.get_mut().set_deadline(deadline);
-        w.flush().map_err(FrameError::Io)
+        w.get_mut().set_deadline(*deadline);
+        let sent = w.flush().map_err(FrameError::Io);
+        *deadline = w.get_ref().deadline();
+        sent
     }
 
     /// Sends `before`, then a frame encoded already (a compact call); as `send`.
-    pub fn send_frame(&self, before: Vec<ClientMessage>, frame: &[u8], deadline: Option<Instant>) -> Result<(), FrameError> {
+    pub fn send_frame(&self, before: Vec<ClientMessage>, frame: &[u8], deadline: &mut Deadline) -> Result<(), FrameError> {
         let mut w = self.writer();
         before.iter().try_for_each(|m| w.queue(m))?;
-        w.get_mut().set_deadline(deadline);
-        w.send_frame(frame).map_err(FrameError::Io)
+        w.get_mut().set_deadline(*deadline);
+        let sent = w.send_frame(frame).map_err(FrameError::Io);
+        *deadline = w.get_ref().deadline();
+        sent
     }
 
     pub fn announce_segment(&self, id: u32, size: u64, fd: BorrowedDescriptor<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
@@ -152,7 +157,7 @@ impl ClientEnd {
     pub fn send_with_descriptor(&self, msg: &ClientMessage, fd: BorrowedDescriptor<'_>, deadline: Option<Instant>) -> std::io::Result<()> {
         let frame = encode(msg).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut w = self.writer();
-        w.get_mut().set_deadline(deadline);
+        w.get_mut().set_deadline(deadline.into());
         w.flush()?;
         w.get_mut().write_with_fd(&frame, fd)
     }
