@@ -24,8 +24,8 @@ pub struct RingsPort {
     /// Whether anything went out on `events` yet: from then on drop notices follow it there.
     sent_events: bool,
     /// What `take_call` took from the ring that is no compact call (a short message, or a
-    /// call it refused): what the next `recv_into` answers.
-    taken: Option<Result<Option<ClientMessage>, FrameError>>,
+    /// call it refused): what the next read (`recv_into`, `recv`) answers.
+    taken: Option<Result<ClientMessage, FrameError>>,
 }
 
 impl RingsPort {
@@ -43,14 +43,14 @@ impl RingsPort {
 
     /// `take_call`'s read of a frame that was no compact call, kept for `recv_into`.
     #[cold]
-    fn keep(&mut self, read: Result<Option<ClientMessage>, FrameError>) -> Here {
+    fn keep(&mut self, read: Result<ClientMessage, FrameError>) -> Here {
         self.taken = Some(read);
         Here::Else
     }
 
     /// What `keep` kept.
     #[cold]
-    fn kept(&mut self) -> Result<Option<ClientMessage>, FrameError> {
+    fn kept(&mut self) -> Result<ClientMessage, FrameError> {
         self.taken.take().expect("a read kept")
     }
 
@@ -130,7 +130,8 @@ impl Port for RingsPort {
             Ok(Take::Empty) => Here::Nothing,
             Ok(Take::Frame(len)) => match read_taken(call, len) {
                 Ok(None) => Here::Call,
-                read => self.keep(read),
+                Ok(Some(msg)) => self.keep(Ok(msg)),
+                Err(e) => self.keep(Err(e)),
             },
             // A frame begun or too long for the slot, or bytes buffered: read as usual. A
             // broken ring: `recv_into`'s look reports it.
@@ -141,6 +142,9 @@ impl Port for RingsPort {
     /// The ring's read waits for the bytes, looking before it sleeps (a Python callback's
     /// answer usually comes within microseconds).
     fn recv(&mut self) -> Result<Received, FrameError> {
+        if self.taken.is_some() {
+            return self.kept().map(Received::Message);
+        }
         self.reader.read_with(|payload| match is_quick(payload, QUICK_CALL) {
             true => QuickCall::decode(payload).map(Received::Call),
             false => decode(payload).map(Received::Message),
@@ -152,7 +156,7 @@ impl Port for RingsPort {
     /// there), else checked where it lies in the reader's buffer first.
     fn recv_into(&mut self, call: &mut QuickCall) -> Result<Option<ClientMessage>, FrameError> {
         if self.taken.is_some() {
-            return self.kept();
+            return self.kept().map(Some);
         }
         if let Take::Frame(len) = self.reader.take_ready(call.room())? {
             return read_taken(call, len);
