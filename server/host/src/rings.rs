@@ -41,7 +41,7 @@ impl RingsPort {
         }
     }
 
-    /// `take_call`'s read of a frame that was no compact call, kept for `recv_into`.
+    /// `take_call`'s read of a frame that was no compact call, kept for the next read.
     #[cold]
     fn keep(&mut self, read: Result<ClientMessage, FrameError>) -> Here {
         self.taken = Some(read);
@@ -124,7 +124,7 @@ impl Port for RingsPort {
     }
 
     /// One look at the ring: a frame whole there is taken straight into `call`'s room and, a
-    /// compact call, checked there (`Call`); anything else it took is kept for `recv_into`.
+    /// compact call, checked there (`Call`); anything else it took is kept for the next read.
     fn take_call(&mut self, call: &mut QuickCall) -> Here {
         match self.reader.take_ready(call.room()) {
             Ok(Take::Empty) => Here::Nothing,
