@@ -89,8 +89,9 @@ pub struct RingIn {
 pub struct RingOut {
     producer: Producer,
     bell: Arc<Bell>,
-    /// When a write that finds the ring full gives up ([`io::ErrorKind::TimedOut`]).
-    deadline: Option<Instant>,
+    /// When a write that finds the ring full gives up ([`io::ErrorKind::TimedOut`]): fixed by
+    /// the first wait for room, which every later one shares (a frame streams through in many).
+    deadline: Deadline,
     /// What the writer does around a wait for room (see [`RoomWait`]).
     room_wait: Option<Arc<dyn RoomWait>>,
 }
@@ -113,6 +114,44 @@ pub trait RoomWait: Send + Sync {
 /// is written in one go (one that outgrows the ring streams through as the reader makes room),
 /// so a pause this long means a broken or hostile peer, never a busy one.
 pub const STALL: Duration = Duration::from_secs(5);
+
+/// When a wait gives up: never, at an instant, or a timeout not started yet, counted from the
+/// first wait that asks for its instant (`fix`). A call's bytes that go and come back without a
+/// wait so read no clock (a clock read and the sum cost about 45 instructions a call); a wait
+/// that does begin fixes the instant for every wait after it that shares the deadline, so the
+/// timeout bounds them all together, never each afresh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadline {
+    Never,
+    At(Instant),
+    After(Duration),
+}
+
+impl Deadline {
+    /// A timeout counted from the first wait; none: `Never`.
+    #[inline]
+    pub fn after(timeout: Option<Duration>) -> Deadline {
+        timeout.map_or(Deadline::Never, Deadline::After)
+    }
+
+    /// The instant a wait beginning now gives up at: a timeout not started yet starts now and
+    /// is an instant from then on. A timeout past what an `Instant` can hold never ends.
+    pub fn fix(&mut self) -> Option<Instant> {
+        if let Deadline::After(timeout) = *self {
+            *self = Instant::now().checked_add(timeout).map_or(Deadline::Never, Deadline::At);
+        }
+        match *self {
+            Deadline::At(at) => Some(at),
+            _ => None,
+        }
+    }
+}
+
+impl From<Option<Instant>> for Deadline {
+    fn from(at: Option<Instant>) -> Deadline {
+        at.map_or(Deadline::Never, Deadline::At)
+    }
+}
 
 /// The earlier of two deadlines, either of which may be absent.
 pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
@@ -283,12 +322,20 @@ const FULL_PAUSE: Duration = Duration::from_millis(1);
 
 impl RingOut {
     fn new(producer: Producer, bell: Arc<Bell>) -> RingOut {
-        RingOut { producer, bell, deadline: None, room_wait: None }
+        RingOut { producer, bell, deadline: Deadline::Never, room_wait: None }
     }
 
     /// Bounds the waits of writes that find the ring full: until `deadline`.
-    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+    #[inline]
+    pub fn set_deadline(&mut self, deadline: Deadline) {
         self.deadline = deadline;
+    }
+
+    /// The deadline of the writes' waits: fixed, if one of them waited for room since
+    /// `set_deadline` was given a timeout not started.
+    #[inline]
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
     }
 
     /// What this writer does around every wait for room from now on.
@@ -307,7 +354,7 @@ impl RingOut {
     /// Waits for room in the ring; fails once the peer is gone (it will never make room), or
     /// when the deadline passes.
     fn wait_for_room_now(&mut self) -> io::Result<()> {
-        let deadline = self.deadline;
+        let deadline = self.deadline.fix();
         let mut room = || !matches!(self.producer.free(), Ok(0));
         if spin_until(&mut room, SPIN) {
             return Ok(());

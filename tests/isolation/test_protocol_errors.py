@@ -118,8 +118,10 @@ def test_the_host_refuses_rings_that_could_shrink():
         (struct.pack("<I", 5) + b"\xff\xff\xff\xff\xff", "malformed frame"),
         # A request whose release list claims 2^60 entries in a 12-byte payload.
         (struct.pack("<I", 12) + b"\x00\x01\x01\xfd" + b"\xff" * 7 + b"\x0f", "malformed frame"),
+        # A compact call (0xC8) cut short: the serving loop's look takes it whole and refuses it.
+        (struct.pack("<I", 2) + b"\xc8\x00", "a compact frame cut short"),
     ],
-    ids=["oversized", "garbage", "huge-claimed-vector"],
+    ids=["oversized", "garbage", "huge-claimed-vector", "short-compact-call"],
 )
 def test_bad_frames_end_the_host_with_an_error_not_a_signal(frame, why):
     fd = rings_file()

@@ -7,7 +7,7 @@
 //!
 //! Everything the host sends is checked before it is believed (`inbound`), since the addon owns
 //! its host: a host that breaks the protocol is ended, and every wait ends at the call's deadline
-//! (sending included) or at the host's end.
+//! (sending included; counted from the call's first wait, `call_deadline`) or at the host's end.
 //!
 //! An in-process host's requests mostly run on their callers' threads (`calls/direct_calls.rs`);
 //! its channel carries what goes to its host thread, and the news of both sides go straight to
@@ -43,6 +43,7 @@ use napi_protocol::frame::FrameError;
 use napi_protocol::{ChainId, PyRef, RequestId, ServerMessage, PROTOCOL_VERSION};
 
 use napi_host::inprocess::InProcess;
+use napi_link::streams::Deadline;
 
 pub use self::alone::Alone;
 use self::busy::Busy;
@@ -105,7 +106,8 @@ pub struct Channel {
     /// Shared memory with this host.
     pub shm: Arc<ClientShm>,
     pub process: HostProcess,
-    /// How long a call may wait for the host before the host is killed.
+    /// How long a call may wait for the host before the host is killed, from its first wait
+    /// (`call_deadline`).
     timeout: Option<Duration>,
     /// The protections the host reported in its greeting.
     pub protections: Vec<String>,
@@ -201,6 +203,17 @@ impl Channel {
     #[inline]
     pub fn deadline(&self) -> Option<Instant> {
         self.timeout.map(|t| Instant::now() + t)
+    }
+
+    /// The deadline of a call's waits (its send's for room, its wait for the reply): the
+    /// timeout counted from the first of them to begin, not from the send, so that a call whose
+    /// reply is there at its first look reads no clock. A call's first wait for the reply begins
+    /// after that look (`Exchange::LOOK_FIRST`, tens of µs), so the timeout starts at most that
+    /// much later than at the send; every wait of the call shares the instant the first fixed,
+    /// and a hung host still ends at the timeout.
+    #[inline]
+    pub fn call_deadline(&self) -> Deadline {
+        Deadline::after(self.timeout)
     }
 
     /// A fresh request id, for any caller on any thread.

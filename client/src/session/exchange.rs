@@ -6,9 +6,10 @@
 //! Static dispatch throughout: this is every request's path.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use napi_host::caller::{Arg, Call};
+use napi_link::streams::Deadline;
 use napi_protocol::quick::QuickFrame;
 use napi_protocol::{
     CallId, ChainId, ClientMessage, ObjectId, Op, Outcome, PyException, PyRef, Request, RequestId, Thrown, TraceAnswer, Value, EVENT_CHAIN,
@@ -86,8 +87,10 @@ pub trait Exchange: Serve {
 
 /// Sends `request` and waits for its reply, serving the host's calls, questions and events of
 /// its chain that come first, to any depth. `top`: the request starts its chain. The timeout
-/// runs from here (sending waits for room within it too), and afresh after each message the
-/// caller handled (time spent in the caller is not the host's).
+/// runs from the request's first wait (for room to send, or for the reply once a look found
+/// none: `Channel::call_deadline`), so a reply there at the first look reads no clock; every
+/// wait after shares that deadline, until the caller handled a message, after which it runs
+/// afresh from the next wait (time spent in the caller is not the host's).
 #[inline]
 pub fn exchange<X: Exchange>(channel: &Channel, x: &X, request: Request, top: bool) -> Result<X::Answer, X::Error> {
     let (id, chain) = (request.id, request.chain);
@@ -116,11 +119,12 @@ pub fn exchange_quick<X: Exchange>(
     top: bool,
 ) -> Result<X::Answer, X::Error> {
     if let Some(budget) = X::LOOK_FIRST.filter(|_| top && channel.read_alone()) {
-        let deadline = channel.deadline();
+        // Not started yet: no clock is read unless the send or the reply must wait.
+        let mut deadline = channel.call_deadline();
         // Before the send, as for any request: a promise the reply makes may settle, on the
         // event stream, before the reply is read.
         x.began_alone(id);
-        if let Err(d) = channel.send_quick(frame, deadline) {
+        if let Err(d) = channel.send_quick(frame, &mut deadline) {
             channel.leave_alone();
             x.ended(id);
             let _gate = inside_gate(x)?;
@@ -182,18 +186,18 @@ fn exchange_sending<X: Exchange>(
     id: RequestId,
     chain: ChainId,
     top: bool,
-    send: impl FnOnce(Option<Instant>) -> Result<(), Arc<Dead>>,
+    send: impl FnOnce(&mut Deadline) -> Result<(), Arc<Dead>>,
 ) -> Result<X::Answer, X::Error> {
-    let deadline = channel.deadline();
+    let mut deadline = channel.call_deadline();
     let _in_flight = InFlight::begin(channel, id, chain, top, |id| x.ended(id)).map_err(|d| x.dead(&d))?;
     x.began(id);
-    send(deadline).map_err(|d| x.dead(&d))?;
+    send(&mut deadline).map_err(|d| x.dead(&d))?;
     wait_for_reply(channel, x, id, chain, None, deadline)
 }
 
 /// Waits for the reply of request `id` of `chain`, sent and registered, serving what comes
-/// first until `deadline` (afresh after each message served); `first`: a message for the chain
-/// read already.
+/// first until `deadline` (fixed by the first wait if not yet started, and afresh after each
+/// message served); `first`: a message for the chain read already.
 #[inline(always)]
 fn wait_for_reply<X: Exchange>(
     channel: &Channel,
@@ -201,13 +205,13 @@ fn wait_for_reply<X: Exchange>(
     id: RequestId,
     chain: ChainId,
     mut first: Option<Result<Incoming, Arc<Dead>>>,
-    mut deadline: Option<Instant>,
+    mut deadline: Deadline,
 ) -> Result<X::Answer, X::Error> {
     loop {
         let looked = first.take().or_else(|| X::LOOK_FIRST.and_then(|budget| channel.poll(chain, budget)));
         let waited = match looked {
             Some(polled) => polled,
-            None => match x.unblocked(|| channel.wait(chain, deadline)) {
+            None => match x.unblocked(|| channel.wait(chain, deadline.fix())) {
                 Some(waited) => waited,
                 None => {
                     // A look that read left the reading to this wait: a sleeper takes it.
@@ -224,13 +228,13 @@ fn wait_for_reply<X: Exchange>(
             Incoming::Trace { unreached, let_go } => {
                 let answer = x.trace(&unreached, &let_go);
                 // A host gone meanwhile waits for no answer; the wait learns of its end.
-                let _ = channel.send(ClientMessage::Traced(answer), channel.deadline());
+                let _ = channel.send(ClientMessage::Traced(answer), &mut channel.call_deadline());
             }
             // On the event chain (a request made by an event's local call), or a settlement
             // ahead of the reply that makes its promise: in order.
             event => serve_event(channel, x, event)?,
         }
-        deadline = channel.deadline();
+        deadline = channel.call_deadline();
     }
 }
 
@@ -260,7 +264,7 @@ fn answer_call<S: Serve>(channel: &Channel, serve: &S, chain: ChainId, call: Cal
     let result = serve.call(chain, func, this, args);
     // A host that ended meanwhile (closed by the call itself, say) waits for no answer: the
     // failed send is no error of the call's, and whoever waits on the chain learns of the end.
-    let _ = channel.send(ClientMessage::CallbackResult { call, result }, channel.deadline());
+    let _ = channel.send(ClientMessage::CallbackResult { call, result }, &mut channel.call_deadline());
 }
 
 /// A request of `op` made now, with id `id` (`Channel::next_id`, or `next_id_exclusive` for a

@@ -63,7 +63,7 @@ fn a_frame_larger_than_the_ring_tells_a_reader_that_idles_elsewhere() {
     let room_wait = Arc::new(TellReader { tell: std::sync::Mutex::new(tell), waits: Default::default() });
     to_host.set_room_wait(room_wait.clone());
     // Without being told, the reader would never come, and the write would end at this deadline.
-    to_host.set_deadline(Some(Instant::now() + Duration::from_secs(30)));
+    to_host.set_deadline(Deadline::After(Duration::from_secs(30)));
     write_message(&mut to_host, &vec![1u8; 1000]).unwrap();
     assert_eq!(room_wait.waits.load(Ordering::SeqCst), 0, "a frame that fits waits for nothing");
     let big: Vec<u8> = (0..2 * RING_CAPACITY as usize).map(|i| (i * 13) as u8).collect();
@@ -242,10 +242,39 @@ fn a_writer_facing_a_full_ring_gives_up_at_its_deadline() {
     // The peer lives and reads nothing.
     let ((_, mut to_host), _host) = ends();
     let start = Instant::now();
-    to_host.set_deadline(Some(start + Duration::from_millis(50)));
+    to_host.set_deadline(Deadline::At(start + Duration::from_millis(50)));
     let e = to_host.write_all(&vec![0u8; RING_CAPACITY as usize + 1]).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::TimedOut);
     assert!(start.elapsed() >= Duration::from_millis(50));
+}
+
+#[test]
+fn a_timeout_starts_at_the_first_wait_that_fixes_it_and_stays_there() {
+    let timeout = Duration::from_secs(7);
+    let mut deadline = Deadline::after(Some(timeout));
+    assert_eq!(deadline, Deadline::After(timeout), "not started before a wait");
+    let before = Instant::now();
+    let at = deadline.fix().unwrap();
+    assert!(before + timeout <= at && at <= Instant::now() + timeout);
+    assert_eq!(deadline, Deadline::At(at));
+    assert_eq!(deadline.fix(), Some(at), "a later wait ends at the same instant");
+    assert_eq!(Deadline::after(None).fix(), None);
+    assert_eq!(Deadline::After(Duration::MAX).fix(), None, "past what an Instant holds: never");
+}
+
+#[test]
+fn a_writer_starts_its_timeout_only_when_it_waits_for_room() {
+    // The peer lives and reads nothing.
+    let ((_, mut to_host), _host) = ends();
+    let timeout = Duration::from_millis(50);
+    to_host.set_deadline(Deadline::After(timeout));
+    write_message(&mut to_host, &vec![1u8; 1000]).unwrap();
+    assert_eq!(to_host.deadline(), Deadline::After(timeout), "a write that found room started no timeout");
+    let start = Instant::now();
+    let e = to_host.write_all(&vec![0u8; RING_CAPACITY as usize]).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+    let Deadline::At(at) = to_host.deadline() else { panic!("the wait for room fixed no deadline") };
+    assert!(at >= start + timeout && Instant::now() >= at);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use napi_protocol::frame::{decode, encode, FrameError};
 use napi_protocol::quick::{is_quick, QuickCall, QuickReply, Received, QUICK_CALL};
 use napi_protocol::{ClientMessage, ServerMessage, DEFAULT_MAX_FRAME};
 
-use crate::port::{News, Port, Woke};
+use crate::port::{Here, News, Port, Woke};
 
 pub struct RingsPort {
     reader: FrameReader<RingIn>,
@@ -23,6 +23,9 @@ pub struct RingsPort {
     events: FrameWriter<RingOut>,
     /// Whether anything went out on `events` yet: from then on drop notices follow it there.
     sent_events: bool,
+    /// What `take_call` took from the ring that is no compact call (a short message, or a
+    /// call it refused): what the next read (`recv_into`, `recv`) answers.
+    taken: Option<Result<ClientMessage, FrameError>>,
 }
 
 impl RingsPort {
@@ -34,7 +37,21 @@ impl RingsPort {
             writer: FrameWriter::new(outbound),
             events: FrameWriter::new(events_out(rings, events)),
             sent_events: false,
+            taken: None,
         }
+    }
+
+    /// `take_call`'s read of a frame that was no compact call, kept for the next read.
+    #[cold]
+    fn keep(&mut self, read: Result<ClientMessage, FrameError>) -> Here {
+        self.taken = Some(read);
+        Here::Else
+    }
+
+    /// What `keep` kept.
+    #[cold]
+    fn kept(&mut self) -> Result<ClientMessage, FrameError> {
+        self.taken.take().expect("a read kept")
     }
 
     /// The descriptor goes ahead of the frame, on both streams: whichever reader first meets a
@@ -46,6 +63,16 @@ impl RingsPort {
         self.events.flush()?;
         self.events.get_mut().write_with_fd(&frame, fd)?;
         Ok(())
+    }
+}
+
+/// The read of a frame taken whole into `call`'s room (`len` bytes), checked there: a compact
+/// call (`None`), served from there, or any other message decoded from there.
+#[inline(always)]
+fn read_taken(call: &mut QuickCall, len: usize) -> Result<Option<ClientMessage>, FrameError> {
+    match is_quick(&call.room()[..len], QUICK_CALL) {
+        true => call.read_in_place(len).map(|()| None),
+        false => decode(&call.room()[..len]).map(Some),
     }
 }
 
@@ -76,7 +103,7 @@ impl Port for RingsPort {
     /// A frame already buffered counts as sent, and so does a hang-up or a failure, which
     /// `recv` then reports.
     fn wait_readable(&mut self, also: Also<'_>, deadline: Option<Instant>) -> Woke {
-        if !self.reader.buffered().is_empty() {
+        if !self.reader.buffered().is_empty() || self.taken.is_some() {
             return Woke::Client;
         }
         // The client first: events run at the top of every turn anyway, and threads that post
@@ -89,16 +116,35 @@ impl Port for RingsPort {
     }
 
     fn ready(&mut self) -> bool {
-        !self.reader.buffered().is_empty() || self.reader.get_mut().ready()
+        !self.reader.buffered().is_empty() || self.taken.is_some() || self.reader.get_mut().ready()
     }
 
     fn has_bytes(&mut self) -> bool {
-        !self.reader.buffered().is_empty() || !matches!(self.reader.get_mut().has_bytes(), Ok(false))
+        !self.reader.buffered().is_empty() || self.taken.is_some() || !matches!(self.reader.get_mut().has_bytes(), Ok(false))
+    }
+
+    /// One look at the ring: a frame whole there is taken straight into `call`'s room and, a
+    /// compact call, checked there (`Call`); anything else it took is kept for the next read.
+    fn take_call(&mut self, call: &mut QuickCall) -> Here {
+        match self.reader.take_ready(call.room()) {
+            Ok(Take::Empty) => Here::Nothing,
+            Ok(Take::Frame(len)) => match read_taken(call, len) {
+                Ok(None) => Here::Call,
+                Ok(Some(msg)) => self.keep(Ok(msg)),
+                Err(e) => self.keep(Err(e)),
+            },
+            // A frame begun or too long for the slot, or bytes buffered: read as usual. A
+            // broken ring: `recv_into`'s look reports it.
+            Ok(Take::Otherwise) | Err(_) => Here::Else,
+        }
     }
 
     /// The ring's read waits for the bytes, looking before it sleeps (a Python callback's
     /// answer usually comes within microseconds).
     fn recv(&mut self) -> Result<Received, FrameError> {
+        if self.taken.is_some() {
+            return self.kept().map(Received::Message);
+        }
         self.reader.read_with(|payload| match is_quick(payload, QUICK_CALL) {
             true => QuickCall::decode(payload).map(Received::Call),
             false => decode(payload).map(Received::Message),
@@ -109,11 +155,11 @@ impl Port for RingsPort {
     /// straight into it when the whole frame is there (a short message too, decoded from
     /// there), else checked where it lies in the reader's buffer first.
     fn recv_into(&mut self, call: &mut QuickCall) -> Result<Option<ClientMessage>, FrameError> {
+        if self.taken.is_some() {
+            return self.kept().map(Some);
+        }
         if let Take::Frame(len) = self.reader.take_ready(call.room())? {
-            return match is_quick(&call.room()[..len], QUICK_CALL) {
-                true => call.read_in_place(len).map(|()| None),
-                false => decode(&call.room()[..len]).map(Some),
-            };
+            return read_taken(call, len);
         }
         self.reader.read_with(|payload| match is_quick(payload, QUICK_CALL) {
             true => call.read(payload).map(|()| None),

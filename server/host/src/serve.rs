@@ -9,7 +9,7 @@ use napi_protocol::quick::{QuickCall, Received};
 use napi_protocol::{ChainId, ClientMessage, Outcome, Request, RequestId, ServerMessage, PROTOCOL_VERSION};
 use napi_runtime::{pending, ObjectId};
 
-use crate::port::{News, Woke};
+use crate::port::{Here, News, Woke};
 use crate::pump::AtTeardown;
 use crate::turn::{Call, Caller, Turn, TurnKind};
 use crate::{Host, Stop};
@@ -52,6 +52,8 @@ impl Host {
         // Each compact call is read into this slot and served from it: never moved.
         let mut call = QuickCall::slot();
         loop {
+            // Whether the isolated branch's look read a compact call into `call` already.
+            let mut took_call = false;
             // Bound first: a borrow in the `if let` itself would live through serve_request.
             let waiting = self.backlog.borrow_mut().pop_front();
             if let Some(req) = waiting {
@@ -82,8 +84,9 @@ impl Host {
                     // the wait would do first (the loop's look before a sleep, its next timer's
                     // deadline) is for a wait, and a busy host's loop still has its turn once a
                     // tick (`loop_turn_if_busy`). Bound first, so the borrow ends before the wait.
-                    let here = self.conn.borrow_mut().has_bytes();
-                    here || self.wait_for_client()
+                    let here = self.conn.borrow_mut().take_call(&mut call);
+                    took_call = here == Here::Call;
+                    here != Here::Nothing || self.wait_for_client()
                 }
             };
             if !mail {
@@ -95,11 +98,17 @@ impl Host {
                 }
                 continue;
             }
-            match self.recv_work_into(&mut call) {
-                Ok(Some(None)) => self.serve_quick(&call),
-                Ok(Some(Some(ClientMessage::Request(req)))) => self.serve_request(&req),
-                Ok(_) => {}
-                Err(stop) => return stop,
+            if took_call {
+                // As `recv_one` hands a compact call up.
+                self.before_acting();
+                self.serve_quick(&call);
+            } else {
+                match self.recv_work_into(&mut call) {
+                    Ok(Some(None)) => self.serve_quick(&call),
+                    Ok(Some(Some(ClientMessage::Request(req)))) => self.serve_request(&req),
+                    Ok(_) => {}
+                    Err(stop) => return stop,
+                }
             }
             if self.closed.get() {
                 return Stop::Closed;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use napi_link::shared_cpu;
+use napi_protocol::frame::FrameError;
 use napi_protocol::{Outcome, RequestId, ServerMessage};
 
 use super::{Channel, Dead};
@@ -22,6 +23,14 @@ pub enum Alone {
     /// Something else came first, or nothing within the look, or the host's end: the request is
     /// registered now, and this is its chain's first message if one came.
     Registered(Option<Result<Incoming, Arc<Dead>>>),
+}
+
+/// What the lone look kept of the message it found, with whether it came right after the
+/// look's first pause (`client_end::Looked::after_pause`).
+#[allow(clippy::large_enum_variant)]
+enum LoneLook {
+    Reply(Outcome, bool),
+    Other(Result<ServerMessage, FrameError>, bool),
 }
 
 impl Channel {
@@ -50,18 +59,24 @@ impl Channel {
     /// if any. The reading is given up either way.
     pub fn look_alone(&self, id: RequestId, budget: Duration) -> Alone {
         // SAFETY: `read_alone` claimed the reading, given back below once the reader is done.
-        let polled = unsafe { self.end.poll(budget) };
-        let after_pause = polled.as_ref().is_some_and(|(_, looked)| looked.after_pause());
-        let read = match polled {
-            // A promise's settlement may follow its reply, kept for the claim the reply makes:
-            // that reply is filed as any other, once the request is registered.
-            Some((Ok(ServerMessage::Reply { id: r, chain: c, outcome }), _)) if r == id && c == id && !subscribed_by_reply(&outcome) => {
+        let looked = unsafe {
+            self.end.poll_with(budget, |read, looked| match read {
+                // A promise's settlement may follow its reply, kept for the claim the reply
+                // makes: that reply is filed as any other, once the request is registered.
+                Ok(ServerMessage::Reply { id: r, chain: c, outcome }) if r == id && c == id && !subscribed_by_reply(&outcome) => {
+                    LoneLook::Reply(outcome, looked.after_pause())
+                }
+                read => LoneLook::Other(read, looked.after_pause()),
+            })
+        };
+        let (read, after_pause) = match looked {
+            Some(LoneLook::Reply(outcome, after_pause)) => {
                 self.leave_alone();
                 self.after_look(after_pause);
                 return Alone::Reply(outcome);
             }
-            Some((read, _)) => Some(read.map(Some).map_err(|e| self.death(e, None))),
-            None => None,
+            Some(LoneLook::Other(read, after_pause)) => (Some(read.map(Some).map_err(|e| self.death(e, None))), after_pause),
+            None => (None, false),
         };
         let mut st = self.state.lock().unwrap();
         st.chains.begin(id, id);

@@ -101,7 +101,7 @@ impl Channel {
             Ok(Filed::Dropped) => Ok(()),
             Ok(Filed::StrayTrace) => {
                 drop(st);
-                let _ = self.send(ClientMessage::Traced(napi_protocol::TraceAnswer::Live), self.deadline());
+                let _ = self.send(ClientMessage::Traced(napi_protocol::TraceAnswer::Live), &mut self.call_deadline());
                 st = self.state.lock().unwrap();
                 Ok(())
             }

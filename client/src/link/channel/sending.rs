@@ -3,10 +3,10 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 use napi_host::event_calls::EventCaller;
 use napi_host::inprocess::InProcess;
+use napi_link::streams::Deadline;
 use napi_protocol::frame::FrameError;
 use napi_protocol::quick::QuickFrame;
 use napi_protocol::{ClientMessage, PyException, PyRef};
@@ -14,8 +14,9 @@ use napi_protocol::{ClientMessage, PyException, PyRef};
 use super::{Channel, Dead};
 
 impl Channel {
-    /// Sends `msg`; a full ring waits for room until `deadline`.
-    pub fn send(&self, msg: ClientMessage, deadline: Option<Instant>) -> Result<(), Arc<Dead>> {
+    /// Sends `msg`; a full ring waits for room until `deadline`, which the first such wait fixes
+    /// if it is a timeout not started (`call_deadline`), for the waits after it.
+    pub fn send(&self, msg: ClientMessage, deadline: &mut Deadline) -> Result<(), Arc<Dead>> {
         if let Some(d) = self.dead() {
             return Err(d);
         }
@@ -28,7 +29,7 @@ impl Channel {
     }
 
     /// Sends a compact call (`napi_protocol::quick`), as `send` sends a message.
-    pub fn send_quick(&self, frame: &QuickFrame, deadline: Option<Instant>) -> Result<(), Arc<Dead>> {
+    pub fn send_quick(&self, frame: &QuickFrame, deadline: &mut Deadline) -> Result<(), Arc<Dead>> {
         if let Some(d) = self.dead() {
             return Err(d);
         }
@@ -186,6 +187,6 @@ impl Channel {
             type_name: "RuntimeError".into(),
             message: "no Python thread waits for this call".into(),
         });
-        let _ = self.send(ClientMessage::CallbackResult { call, result }, self.deadline());
+        let _ = self.send(ClientMessage::CallbackResult { call, result }, &mut self.call_deadline());
     }
 }
