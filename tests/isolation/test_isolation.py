@@ -27,7 +27,7 @@ pytestmark = pytest.mark.isolated_only
 
 WINDOWS = sys.platform == "win32"
 # How long past its timeout a hung call may take to raise: the host's group killed and reaped.
-TIMEOUT_MARGIN = 2.0
+TIMEOUT_MARGIN = 4.0
 # Windows has no signals: AddonCrashedError.signal names the exception that ended the host.
 # Rust's guard page handler turns a main-thread overflow on Linux into SIGSEGV or an abort.
 STACK_OVERFLOW = ("a stack overflow (0xC00000FD)",) if WINDOWS else ("SIGSEGV", "SIGABRT")
