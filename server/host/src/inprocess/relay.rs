@@ -103,6 +103,13 @@ struct Counts {
     steps: AtomicBool,
 }
 
+/// Adds one to `count`, which only the host thread writes: a load and a store, where a
+/// `fetch_add` was a locked instruction on the host thread's way to every relayed call's answer.
+#[inline(always)]
+fn count_one(count: &AtomicU64) {
+    count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+
 // SAFETY: `message` is touched only by the side whose turn `baton` gives, and each side reads it
 // only after seeing the turn passed to it (acquire after the other's release); the pointers in
 // a message are used only while their owner waits for the answer.
@@ -254,7 +261,7 @@ impl Host {
         // SAFETY: the poster waits until `Finished`, keeping `out` and what `op` borrows alive.
         self.serve_direct(job.op, &caller, unsafe { &mut *job.out });
         self.relayed_calls.set(self.relayed_calls.get() - 1);
-        counts.served.fetch_add(1, Ordering::Relaxed);
+        count_one(&counts.served);
         let stepped = counts.handed_back.load(Ordering::Relaxed) != steps_before;
         // Stored on change only: a caller looking for the turn reads the line.
         if self.relayed_calls.get() == 0 && !stepped && counts.steps.load(Ordering::Relaxed) {
@@ -289,7 +296,7 @@ impl Relayed<'_> {
         // SAFETY: only the lifetime is erased: this waits below until the caller ran it.
         let run = unsafe { std::mem::transmute::<*mut dyn FnMut(), *mut (dyn FnMut() + 'static)>(run) };
         let counts = &self.relay.counts;
-        counts.handed_back.fetch_add(1, Ordering::Relaxed);
+        count_one(&counts.handed_back);
         if !counts.steps.load(Ordering::Relaxed) {
             counts.steps.store(true, Ordering::Relaxed);
         }
