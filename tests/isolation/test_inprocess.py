@@ -12,6 +12,7 @@ The whole suite also runs in-process: `NAPI_PYTHON_TEST_MODE=inprocess` (see con
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import addon_path, each_task, fresh_copy, sleeps, switches, uncontended
@@ -562,37 +564,69 @@ def test_direct_calls_do_not_starve_the_hosts_events(addons):
     assert state == [4000, 1, 4000, 0, True, True, False, 0]
 
 
-def test_a_call_lets_other_python_threads_run_unless_its_last_call_was_quick(addons):
-    """A function whose last call was quick keeps the GIL for its next one (releasing it
-    costs a large part of a quick call); one never called, or whose last call was slow, lets go,
-    so other Python threads run while it works. The call below waits for this thread to answer
-    through a pipe: were the GIL kept, this thread could not, and the test would hang."""
-    isolation = addons("isolation")
-    assert napi_python.addon_info(isolation).host.direct_calls
+def call_answered_by_this_thread(isolation: Any) -> None:
+    """`isolation.signalThenWait` on another thread, waiting for this one to answer through a
+    pipe: were the GIL kept through the call, this thread could not, and the caller would hang."""
+    started_r, started_w = os.pipe()
+    answer_r, answer_w = os.pipe()
+    try:
+        t = threading.Thread(target=isolation.signalThenWait, args=(started_w, answer_r, 0))
+        t.start()
+        assert os.read(started_r, 1) == b"\x01"  # the call is under way, without the GIL
+        os.write(answer_w, b"!")
+        t.join()
+    finally:
+        for fd in (started_r, started_w, answer_r, answer_w):
+            os.close(fd)
 
-    def call_answered_by_this_thread() -> None:
-        started_r, started_w = os.pipe()
-        answer_r, answer_w = os.pipe()
-        try:
-            t = threading.Thread(target=isolation.signalThenWait, args=(started_w, answer_r, 0))
-            t.start()
-            assert os.read(started_r, 1) == b"\x01"  # the call is under way, without the GIL
-            os.write(answer_w, b"!")
-            t.join()
-        finally:
-            for fd in (started_r, started_w, answer_r, answer_w):
-                os.close(fd)
 
-    call_answered_by_this_thread()  # never called before
-    # Last called slow: 20 ms, past the coarse clock's step, answered at once (the byte is there).
+def answered_at_once(isolation: Any, ms: int) -> None:
+    """`isolation.signalThenWait` answering itself (the byte it writes is the one it reads), after
+    sleeping `ms`: 0 is a quick call, 20 a slow one (past the coarse clock's step)."""
     r, w = os.pipe()
     try:
-        os.write(w, b"!")
-        isolation.signalThenWait(w, r, 20)
+        isolation.signalThenWait(w, r, ms)
     finally:
         os.close(r)
         os.close(w)
-    call_answered_by_this_thread()
+
+
+def test_a_call_lets_other_python_threads_run_unless_its_last_call_was_quick(addons):
+    """A function whose last call was quick keeps the GIL for its next one (releasing it
+    costs a large part of a quick call); one never called, or whose last call was slow, lets go,
+    so other Python threads run while it works."""
+    isolation = addons("isolation")
+    assert napi_python.addon_info(isolation).host.direct_calls
+    call_answered_by_this_thread(isolation)  # never called before
+    answered_at_once(isolation, 20)  # last called slow
+    call_answered_by_this_thread(isolation)
+
+
+def test_every_call_is_timed_not_a_sample():
+    """What decides whether a call keeps the GIL is the time of its function's last call, every
+    call's (D37), not a sample's (the first calls and one in N after): one slow call among many
+    quick ones makes the next let go. Here the slow calls come after a hundred quick ones, then
+    2, 3, ... 9 calls apart: a sample of the first hundred calls and one in N after, whatever N,
+    leaves one of them untimed, and the call after it keeps the GIL and hangs. In a child: a hang
+    holding the GIL would stop this process's own timeout too."""
+    script = "\n".join(
+        [
+            "import os, threading",
+            "from typing import Any",
+            "import napi_python",
+            inspect.getsource(call_answered_by_this_thread),
+            inspect.getsource(answered_at_once),
+            f"isolation = napi_python.load_addon({addon_path('isolation')!r}, isolated=False)",
+            "assert napi_python.addon_info(isolation).host.direct_calls",
+            "for quick_calls in [100, *range(8)]:",
+            "    for _ in range(quick_calls):",
+            "        answered_at_once(isolation, 0)",
+            "    answered_at_once(isolation, 20)",
+            "    call_answered_by_this_thread(isolation)",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_calls_callbacks_and_classes(addons):

@@ -200,7 +200,10 @@ impl<C> Clone for Serving<'_, '_, C> {
 impl<C> Copy for Serving<'_, '_, C> {}
 
 impl<C: DirectCaller> Serving<'_, '_, C> {
-    /// `host.try_serve`, the time it took, if it served, recorded in `quick`.
+    /// `host.try_serve`, the time it took, if it served, recorded in `quick`. Every call, never a
+    /// sample: the next call's choice is this call's time, so a slow call left untimed has its
+    /// successor keep the GIL, which hangs when that call waits for another Python thread (D37;
+    /// `test_every_call_is_timed_not_a_sample`).
     #[inline(always)]
     fn try_timed(self, out: &mut Served) -> Result<bool, Busy> {
         let start = ticks();
