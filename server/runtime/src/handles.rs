@@ -284,15 +284,17 @@ impl HandleStack {
     /// where `clone` went through a jump on its kind.
     #[inline(always)]
     fn answer_of(&self, ret: usize) -> Value {
-        let Some(i) = ret.checked_sub(1).filter(|&i| i < self.values.len()) else { return Value::Undefined };
+        // Handle 0 wraps to an index past any end.
+        let i = ret.wrapping_sub(1);
+        let Some(value) = self.values.get(i) else { return Value::Undefined };
         if i < self.owners_end {
-            return self.values[i].clone();
+            return value.clone();
         }
-        // SAFETY: `i` is in bounds (above), and the value there owns no memory (none at or past
-        // `owners_end` does: `note_owner` is told of every value written). Such a value is plain
-        // words with no drop of its own, so the bitwise copy is a clone, and both copies may be
-        // dropped or forgotten independently.
-        unsafe { std::ptr::read(self.values.as_ptr().add(i)) }
+        // SAFETY: the value at `i` owns no memory (none at or past `owners_end` does:
+        // `note_owner` is told of every value written). Such a value is plain words with no drop
+        // of its own, so the bitwise copy is a clone, and both copies may be dropped or
+        // forgotten independently.
+        unsafe { std::ptr::read(value) }
     }
 
     /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.
