@@ -79,13 +79,7 @@ impl Runtime {
                         return Err(self.illegal_invocation());
                     }
                 }
-                // Native functions are sloppy-mode functions: a nullish receiver is the global
-                // object and a primitive one is boxed.
-                let this = match this {
-                    Value::Undefined | Value::Null => self.realm.global,
-                    Value::Object(id) => id,
-                    prim => self.to_object(&prim).expect("primitives box"),
-                };
+                let this = self.sloppy_receiver(this);
                 let args = match args {
                     Cow::Owned(args) => args,
                     Cow::Borrowed(args) => {
@@ -101,6 +95,19 @@ impl Runtime {
         };
         self.depth.set(depth);
         result
+    }
+
+    /// The object a sloppy-mode function (a native one) gets as `this` for `this`: the global
+    /// object for a nullish one, a primitive boxed. Taken by value and let go of here: matched
+    /// in place in `invoke`, the value lived on past the call, and its drop (a look at its kind)
+    /// came after it, with what that look needed kept across the call.
+    #[inline(always)]
+    fn sloppy_receiver(&self, this: Value) -> ObjectId {
+        match this {
+            Value::Undefined | Value::Null => self.realm.global,
+            Value::Object(id) => id,
+            prim => self.to_object(&prim).expect("primitives box"),
+        }
     }
 
     /// Pushes a native call's frame, written field by field where it goes: made whole first and
@@ -343,5 +350,53 @@ pub fn callable_in(id: ObjectId, o: &Object) -> Option<Callable> {
         }),
         ObjectClass::Proxy(p) if p.callable => Some(Callable::Proxy(id)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::super::string::JsString;
+    use super::super::{NoNative, SPARE_ARGS_ROOM};
+    use super::*;
+
+    /// A vector's allocation: its address and its room.
+    fn allocation(v: &Vec<Value>) -> (*const Value, usize) {
+        (v.as_ptr(), v.capacity())
+    }
+
+    /// Pushes a frame of `args` and pops it: the spare vector's allocation then. It is empty.
+    fn popped(rt: &Runtime, args: Vec<Value>) -> (*const Value, usize) {
+        rt.push_frame(rt.realm.global, args, None, 0);
+        rt.pop_frame();
+        let spare = rt.spare_args.borrow();
+        assert!(spare.is_empty());
+        allocation(&spare)
+    }
+
+    /// A popped frame's argument vector is kept, emptied, for the next call's (`args_vec`): the
+    /// same allocation whether its values own memory (dropped then) or not (forgotten), and
+    /// whether a spare vector was there already or not; a large one is let go.
+    #[test]
+    fn a_popped_frames_arguments_are_let_go_and_their_vector_kept_for_the_next_call() {
+        let rt = Runtime::new(Box::new(NoNative));
+        let text: Rc<str> = Rc::from("argument");
+        let string = || Value::String(JsString::Text(text.clone()));
+        let mut plain = rt.args_vec(2);
+        plain.extend([Value::Number(1.0), Value::Object(rt.realm.global)]);
+        let kept = allocation(&plain);
+        assert_eq!(popped(&rt, plain), kept, "plain, no spare before it");
+        let owning = vec![Value::Number(1.0), string()];
+        let kept = allocation(&owning);
+        assert_eq!(popped(&rt, owning), kept, "owning, with a spare before it");
+        assert_eq!(Rc::strong_count(&text), 1, "the string argument dropped");
+        let plain = vec![Value::Null; 3];
+        let kept = allocation(&plain);
+        assert_eq!(popped(&rt, plain), kept, "plain, with a spare before it");
+        let large = vec![string(); SPARE_ARGS_ROOM + 1];
+        assert_eq!(popped(&rt, large), kept, "a large vector is not kept");
+        assert_eq!(Rc::strong_count(&text), 1, "its strings dropped");
+        assert!(rt.frames.borrow().is_empty());
     }
 }

@@ -271,12 +271,30 @@ impl HandleStack {
     /// the value of the callback's answer handle `ret`.
     #[inline(always)]
     pub fn leave_callback(&mut self, scope: CallbackScope, ret: usize) -> Value {
-        let value = self.get(ret).cloned().unwrap_or(Value::Undefined);
+        let value = self.answer_of(ret);
         self.restore_floor(scope.floor);
         if let Some(depth) = scope.depth {
             self.unwind_to(depth);
         }
         value
+    }
+
+    /// A copy of the value of handle `ret` (live or stale), undefined for no handle: a callback's
+    /// answer. Past `owners_end` (a number or an object, nearly always) its words are copied,
+    /// where `clone` went through a jump on its kind.
+    #[inline(always)]
+    fn answer_of(&self, ret: usize) -> Value {
+        // Handle 0 wraps to an index past any end.
+        let i = ret.wrapping_sub(1);
+        let Some(value) = self.values.get(i) else { return Value::Undefined };
+        if i < self.owners_end {
+            return value.clone();
+        }
+        // SAFETY: the value at `i` owns no memory (none at or past `owners_end` does:
+        // `note_owner` is told of every value written). Such a value is plain words with no drop
+        // of its own, so the bitwise copy is a clone, and both copies may be dropped or
+        // forgotten independently.
+        unsafe { std::ptr::read(value) }
     }
 
     /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.
@@ -380,6 +398,30 @@ mod tests {
             assert!(h.is_empty(), "{scope:?}");
             assert_eq!(h.floor, 0, "{scope:?}: the floor is put back");
         }
+    }
+
+    /// A callback's answer, whatever its slot: a string (which owns memory) comes out as a
+    /// clone that keeps its own count, a number past the last string as itself; no handle, or
+    /// one past every slot, answers undefined.
+    #[test]
+    fn a_callbacks_answer_is_its_handles_value_owned_or_plain() {
+        let text: Rc<str> = Rc::from("answer");
+        let mut h = HandleStack::default();
+        h.open(false);
+        let cb = h.enter_callback(Value::Bool(true), CallScope::Own);
+        let string = h.push(Value::String(JsString::Text(text.clone())));
+        let number = h.push(Value::Number(2.5));
+        assert!(number > h.owners_end && string <= h.owners_end, "the number past the last owner, the string not");
+        let answers = [string, number, 0, number + 1].map(|ret| h.answer_of(ret));
+        assert_eq!(Rc::strong_count(&text), 3, "the answer's clone, the handle's and ours");
+        assert!(matches!(&answers[0], Value::String(JsString::Text(t)) if Rc::ptr_eq(t, &text)));
+        assert!(matches!(answers[1], Value::Number(n) if n == 2.5));
+        assert!(matches!(answers[2..], [Value::Undefined, Value::Undefined]));
+        let value = h.leave_callback(cb, number);
+        assert!(matches!(value, Value::Number(n) if n == 2.5));
+        drop(answers);
+        h.unwind_to(0);
+        assert_eq!(Rc::strong_count(&text), 1, "the handle's let go with its scope, the answer's dropped");
     }
 
     #[test]

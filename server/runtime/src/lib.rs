@@ -447,6 +447,9 @@ impl Runtime {
     }
 }
 
+/// The most arguments a call's vector kept for the next call has room for.
+const SPARE_ARGS_ROOM: usize = 16;
+
 /// The native calls in progress: `Runtime::call` pushes a frame for each before the `Native`
 /// layer's `invoke`, which pops it.
 impl Runtime {
@@ -477,28 +480,32 @@ impl Runtime {
                 taken
             }
         };
-        self.recycle_args(args, own_memory);
+        let mut spare = self.spare_args.borrow_mut();
+        // The commonest case: arguments that own nothing, in a small vector, and no spare one
+        // (`args_vec` took it). Its moves stay in registers: with the drops of the other cases
+        // beside it, the vector went through the stack twice.
+        if !own_memory && args.capacity() <= SPARE_ARGS_ROOM && spare.capacity() == 0 {
+            let mut args = args;
+            // SAFETY: emptying the vector only forgets its values, which own no memory
+            // (`CallFrame::args_own_memory`, looked at when they came in): nothing leaks.
+            unsafe { args.set_len(0) };
+            // The spare vector has no allocation: nothing to drop, and no call of the vector's
+            // drop glue to find that out.
+            std::mem::forget(std::mem::replace(&mut *spare, args));
+        } else {
+            drop(spare);
+            self.recycle_args(args);
+        }
     }
 
-    /// Takes back a call's argument vector for `args_vec` (a small one: a call with a
-    /// thousand arguments does not pin their room).
-    fn recycle_args(&self, mut args: Vec<Value>, own_memory: bool) {
-        if args.capacity() <= 16 {
-            if own_memory {
-                args.clear();
-            } else {
-                // SAFETY: emptying the vector only forgets its values, which own no memory
-                // (`CallFrame::args_own_memory`, looked at when they came in): nothing leaks.
-                unsafe { args.set_len(0) };
-            }
-            let mut spare = self.spare_args.borrow_mut();
-            if spare.capacity() == 0 {
-                // The commonest case (`args_vec` took it): nothing to drop, and no call of the
-                // vector's drop glue to find that out.
-                std::mem::forget(std::mem::replace(&mut *spare, args));
-            } else {
-                *spare = args;
-            }
+    /// Takes back a call's argument vector for `args_vec`, its values dropped (a small one: a
+    /// call with a thousand arguments does not pin their room).
+    #[cold]
+    #[inline(never)]
+    fn recycle_args(&self, mut args: Vec<Value>) {
+        if args.capacity() <= SPARE_ARGS_ROOM {
+            args.clear();
+            *self.spare_args.borrow_mut() = args;
         }
     }
 
