@@ -107,9 +107,6 @@ impl InProcess {
     /// settlement, whose closing comes as an event just after the reply, and a loop of awaits
     /// rang the host thread awake at every call (half the awaits a second).
     fn look_for_relayed_call(&self, own_work: &impl Fn() -> bool) -> bool {
-        if !self.relay.looks_for_next_call() {
-            return false;
-        }
         // What the caller gives back of a call's answer once it converted it comes meanwhile:
         // freed here, where it was allocated (`given_back`).
         let next = || {

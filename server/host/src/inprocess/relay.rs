@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use napi_link::spin::{contended, spin_until, SPIN};
+use napi_link::spin::{spin_until, SPIN};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{Failure, ObjectId, PyRef, TraceAnswer};
 use napi_runtime::sync::lock;
@@ -153,12 +153,9 @@ impl Relay {
         if !self.pass_to_host(Message::Serve(job)) {
             return false;
         }
-        let rang = posted();
-        let mut budget = if rang { WAKING_HOST } else { SPIN };
-        let mut woke_host = rang || self.host.took_woken();
+        let mut budget = if posted() { WAKING_HOST } else { SPIN };
         loop {
-            let looks = Wait { budget, woke_peer: woke_host }.looks();
-            self.caller.wait(|| self.post.baton.load(Ordering::Acquire) != HOST, looks);
+            self.caller.wait(|| self.post.baton.load(Ordering::Acquire) != HOST, budget);
             budget = SPIN;
             if self.post.baton.load(Ordering::Acquire) == CLOSED {
                 return false;
@@ -174,7 +171,6 @@ impl Relay {
                         std::process::abort();
                     }
                     self.pass_to_host(Message::Ran);
-                    woke_host = self.host.took_woken();
                 }
                 Message::Finished => return true,
                 Message::Serve(_) | Message::Ran => unreachable!("a message for the host thread on the caller's turn"),
@@ -205,13 +201,6 @@ impl Relay {
             Message::Serve(job) => Some(job),
             _ => unreachable!("only a call is posted between calls"),
         }
-    }
-
-    /// Host thread, idle after serving: whether it looks for the next call before it sleeps; not
-    /// when its last answer woke its caller from its sleep while the CPUs are contended (see
-    /// [`Wait`]).
-    pub(crate) fn looks_for_next_call(&self) -> bool {
-        Wait { budget: SPIN, woke_peer: self.caller.took_woken() }.looks().is_some()
     }
 
     /// Host thread: the host stopped serving. A call posted and not taken is answered as
@@ -313,8 +302,7 @@ impl Relayed<'_> {
         }
         self.relay.pass_to_caller(Message::Run(run));
         loop {
-            let looks = Wait { budget: SPIN, woke_peer: self.relay.caller.took_woken() }.looks();
-            self.relay.host.wait(|| self.relay.posted(), looks);
+            self.relay.host.wait(|| self.relay.posted(), SPIN);
             match self.relay.take() {
                 Message::Ran => break,
                 Message::Serve(job) => self.host.serve_job(self.relay, job),
@@ -360,48 +348,16 @@ impl Caller for Relayed<'_> {
     }
 }
 
-/// How a side waits for its turn: it looks for `budget` before it sleeps, but for one case.
-///
-/// A side that has just woken its peer from its sleep, while the CPUs are contended (busy
-/// processes beside: `napi_link::spin::contended`), sleeps at once. The woken peer needs a CPU,
-/// most likely this one (the kernel often places a woken thread on its waker's, and the other
-/// ones are busy), and looks here would keep it from it: beside one busy process on 2 CPUs each
-/// side of a relayed call ran 10-13 µs after waking the other, which waited as long for the CPU
-/// they shared (`perf sched timehist`), 25 µs a call. A peer that was awake (looking) answers
-/// within the look as before, and on a quiet machine every wait looks first.
-#[derive(Clone, Copy)]
-struct Wait {
-    budget: Duration,
-    /// This side woke its peer from its sleep as it passed the turn.
-    woke_peer: bool,
-}
-
-impl Wait {
-    /// How long to look before sleeping; `None`: sleep at once.
-    fn looks(self) -> Option<Duration> {
-        self.looks_if_contended(contended())
-    }
-
-    fn looks_if_contended(self, contended: bool) -> Option<Duration> {
-        (!(self.woke_peer && contended)).then_some(self.budget)
-    }
-}
-
 /// A thread that waits for its turn: it looks for a few microseconds, then sleeps until woken.
 #[derive(Default)]
 struct Sleeper {
     asleep: AtomicBool,
     thread: Mutex<Option<Thread>>,
-    /// The last `wake` found this thread asleep and woke it. Written and read by the waking side
-    /// only (the host thread, or the one caller in the relay line at a time): a hint for its next
-    /// wait ([`Wait`]), where a stale one costs one wait its looks: relaxed.
-    woken: AtomicBool,
 }
 
 impl Sleeper {
-    /// Waits until `ready`, looking for `looks` first (`None`: sleeping at once).
-    fn wait(&self, ready: impl Fn() -> bool, looks: Option<Duration>) {
-        if looks.is_some_and(|budget| spin_until(&ready, budget)) {
+    fn wait(&self, ready: impl Fn() -> bool, budget: Duration) {
+        if spin_until(&ready, budget) {
             return;
         }
         *lock(&self.thread) = Some(std::thread::current());
@@ -421,75 +377,6 @@ impl Sleeper {
             if let Some(thread) = lock(&self.thread).as_ref() {
                 thread.unpark();
             }
-            self.woken.store(true, Ordering::Relaxed);
         }
-    }
-
-    /// Whether the last `wake` woke this thread, forgetting it (the waking side calls this). A
-    /// load first: the flag is stored only when a wake found the thread asleep.
-    fn took_woken(&self) -> bool {
-        self.woken.load(Ordering::Relaxed) && {
-            self.woken.store(false, Ordering::Relaxed);
-            true
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cell::Cell;
-    use std::sync::Arc;
-
-    #[test]
-    fn a_side_that_woke_its_peer_sleeps_at_once_only_while_the_cpus_are_contended() {
-        let budget = Duration::from_micros(50);
-        let woke = Wait { budget, woke_peer: true };
-        let did_not = Wait { budget, woke_peer: false };
-        assert_eq!(woke.looks_if_contended(true), None);
-        assert_eq!(woke.looks_if_contended(false), Some(budget));
-        assert_eq!(did_not.looks_if_contended(true), Some(budget));
-        assert_eq!(did_not.looks_if_contended(false), Some(budget));
-    }
-
-    #[test]
-    fn a_wait_that_sleeps_at_once_looks_only_once_marked_asleep() {
-        let sleeper = Sleeper::default();
-        // The park's token, so the wait below returns without another thread.
-        std::thread::current().unpark();
-        let looks = Cell::new(0);
-        let looked_awake = Cell::new(false);
-        let ready = || {
-            looks.set(looks.get() + 1);
-            looked_awake.set(looked_awake.get() || !sleeper.asleep.load(Ordering::SeqCst));
-            looks.get() > 1
-        };
-        sleeper.wait(ready, None);
-        assert_eq!(looks.get(), 2, "one look before the park, one after it");
-        assert!(!looked_awake.get(), "no look before the sleep");
-        assert!(!sleeper.asleep.load(Ordering::SeqCst));
-    }
-
-    #[test]
-    fn a_wake_says_once_whether_it_woke_a_sleeping_thread() {
-        let sleeper = Arc::new(Sleeper::default());
-        sleeper.wake();
-        assert!(!sleeper.took_woken(), "nobody asleep");
-        let turn = Arc::new(AtomicBool::new(false));
-        let waiter = {
-            let (sleeper, turn) = (sleeper.clone(), turn.clone());
-            std::thread::spawn(move || sleeper.wait(|| turn.load(Ordering::SeqCst), None))
-        };
-        // Until the waiter marked itself asleep (it parks right after, or sees its turn).
-        while !sleeper.asleep.load(Ordering::SeqCst) {
-            std::hint::spin_loop();
-        }
-        // Before its turn, so nothing but this wake clears the mark: it finds the waiter asleep.
-        sleeper.wake();
-        assert!(sleeper.took_woken());
-        assert!(!sleeper.took_woken(), "forgotten once told");
-        turn.store(true, Ordering::SeqCst);
-        sleeper.wake();
-        waiter.join().unwrap();
     }
 }
