@@ -100,7 +100,32 @@ pub fn after_pause(pid: u32) {
 /// the kernel often places a thread woken so on its waker's CPU, though another is idle. Moves
 /// off if it shares the peer's CPU and another CPU it may use is idle; answers whether it moved.
 pub fn after_woken_by(peer_cpu: usize) -> bool {
-    settle(Some(peer_cpu)) == Found::Moved
+    unless_no_room_lately(crate::spin::coarse_nanos(), || settle(Some(peer_cpu))) == Found::Moved
+}
+
+/// What `check` finds, unless a check of this thread found no CPU idle less than
+/// `RECHECK_NO_ROOM_NANOS` before `now` (then no room, unchecked): beside a busy process a
+/// relayed call's host thread is rung awake every few calls, and each check read `/proc/loadavg`
+/// and the affinity to find the same again.
+fn unless_no_room_lately(now: u64, check: impl FnOnce() -> Found) -> Found {
+    if now < NO_ROOM_UNTIL.with(Cell::get) {
+        return Found::NoRoom;
+    }
+    let found = check();
+    if found == Found::NoRoom {
+        NO_ROOM_UNTIL.with(|u| u.set(now + RECHECK_NO_ROOM_NANOS));
+    }
+    found
+}
+
+/// How long a thread woken by its peer lets wake-ups pass unchecked after a check found no CPU
+/// idle: some hundreds of a busy machine's rings, while a relayed burst that comes now and then
+/// (and rings once) is checked as before.
+const RECHECK_NO_ROOM_NANOS: u64 = 10_000_000;
+
+thread_local! {
+    /// Until when (the coarse clock, ns) this thread's wake-ups pass unchecked (`after_woken_by`).
+    static NO_ROOM_UNTIL: Cell<u64> = const { Cell::new(0) };
 }
 
 fn check(pid: u32) -> Found {
@@ -109,7 +134,15 @@ fn check(pid: u32) -> Found {
 
 /// Moves this thread off its CPU if `peers` (the peer's CPU) is that one and another is idle.
 fn settle(peers: Option<usize>) -> Found {
-    let (Some(ours), Some(peers), Some(runnable), Some(mut allowed)) = (this_cpu(), peers, runnable(), allowed_cpus()) else {
+    let (Some(ours), Some(peers)) = (this_cpu(), peers) else {
+        return Found::NoRoom;
+    };
+    // Apart: known from two CPU numbers, before the system calls that count runnable threads
+    // and allowed CPUs.
+    if ours != peers {
+        return Found::Apart;
+    }
+    let (Some(runnable), Some(mut allowed)) = (runnable(), allowed_cpus()) else {
         return Found::NoRoom;
     };
     // SAFETY: counts the bits of an initialised set.
@@ -250,6 +283,22 @@ mod tests {
         let (was_allowed, whole_again) = unsafe { (libc::CPU_ISSET(moved_to, &whole), libc::CPU_EQUAL(&after, &whole)) };
         assert!(was_allowed);
         assert!(whole_again, "the allowed set is whole again");
+    }
+
+    #[test]
+    fn a_woken_thread_checks_again_only_a_while_after_a_check_found_no_room() {
+        let mut checks = 0;
+        let mut check = |found| {
+            checks += 1;
+            found
+        };
+        let start = 1_000_000_000;
+        assert_eq!(unless_no_room_lately(start, || check(Found::NoRoom)), Found::NoRoom);
+        assert_eq!(unless_no_room_lately(start + 1, || check(Found::Moved)), Found::NoRoom, "not checked");
+        let later = start + RECHECK_NO_ROOM_NANOS;
+        assert_eq!(unless_no_room_lately(later, || check(Found::Apart)), Found::Apart);
+        assert_eq!(unless_no_room_lately(later + 1, || check(Found::Moved)), Found::Moved, "apart: checked each time");
+        assert_eq!(checks, 3);
     }
 
     #[test]
