@@ -63,7 +63,7 @@ pub unsafe extern "C" fn napi_create_function(
     result: Out<napi_value>,
 ) -> napi_status {
     // Node's NAPI_PREAMBLE: refused while an exception is pending.
-    entry::js(env, "napi_create_function", |cx| {
+    entry::js(env, "napi_create_function", move |cx| {
         let slot = result.required()?;
         let Some(cb) = cb else { return fail(status::INVALID_ARG) };
         // SAFETY: Node-API: `utf8name` is null, or holds `length` bytes, or is NUL-terminated for
@@ -106,7 +106,7 @@ pub unsafe extern "C" fn napi_get_cb_info(
     this_arg: Out<napi_value>,
     data: Out<*mut c_void>,
 ) -> napi_status {
-    entry::plain(env, "napi_get_cb_info", |cx| {
+    entry::plain(env, "napi_get_cb_info", move |cx| {
         if cbinfo.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -159,7 +159,7 @@ pub unsafe extern "C" fn napi_get_cb_info(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_new_target(env: napi_env, cbinfo: napi_callback_info, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_new_target", |cx| {
+    entry::plain(env, "napi_get_new_target", move |cx| {
         if cbinfo.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -203,7 +203,7 @@ pub unsafe extern "C" fn napi_call_function(
     argv: *const napi_value,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_call_function", |cx| {
+    entry::js(env, "napi_call_function", move |cx| {
         let this = cx.value(recv)?;
         // SAFETY: Node-API: `argv` holds `argc` handles.
         let args = unsafe { args(cx, argc, argv) }?;
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn napi_new_instance(
     argv: *const napi_value,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_new_instance", |cx| {
+    entry::js(env, "napi_new_instance", move |cx| {
         cx.value(constructor)?;
         // SAFETY: Node-API: `argv` holds `argc` handles.
         let args = unsafe { args(cx, argc, argv) }?;
