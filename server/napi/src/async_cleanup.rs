@@ -41,7 +41,7 @@ pub unsafe extern "C" fn napi_add_async_cleanup_hook(
     arg: *mut c_void,
     remove_handle: Out<napi_async_cleanup_hook_handle>,
 ) -> napi_status {
-    entry::plain(env, "napi_add_async_cleanup_hook", |cx| {
+    entry::plain(env, "napi_add_async_cleanup_hook", move |cx| {
         let Some(hook) = hook else { return fail(status::INVALID_ARG) };
         let handle = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
         let owner = Arc::as_ptr(cx.rt.events()) as usize;

@@ -15,7 +15,7 @@ pub unsafe extern "C" fn napi_async_init(
     async_resource_name: napi_value,
     result: Out<napi_async_context>,
 ) -> napi_status {
-    entry::plain(env, "napi_async_init", |cx| {
+    entry::plain(env, "napi_async_init", move |cx| {
         cx.value(async_resource_name)?;
         let slot = result.required()?;
         check_resource(cx, async_resource)?;
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn napi_async_init(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_async_destroy(env: napi_env, async_context: napi_async_context) -> napi_status {
-    entry::plain(env, "napi_async_destroy", |cx| {
+    entry::plain(env, "napi_async_destroy", move |cx| {
         if async_context.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn napi_make_callback(
     argv: *const napi_value,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_make_callback", |cx| {
+    entry::js(env, "napi_make_callback", move |cx| {
         // The context only matters to async_hooks, which a host does not have.
         let _ = async_context;
         cx.value(recv)?;
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn napi_open_callback_scope(
     context: napi_async_context,
     result: Out<napi_callback_scope>,
 ) -> napi_status {
-    entry::plain(env, "napi_open_callback_scope", |cx| {
+    entry::plain(env, "napi_open_callback_scope", move |cx| {
         let _ = context;
         let slot = result.required()?;
         cx.to_object(resource_object)?;
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn napi_open_callback_scope(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_close_callback_scope(env: napi_env, scope: napi_callback_scope) -> napi_status {
-    entry::plain(env, "napi_close_callback_scope", |cx| {
+    entry::plain(env, "napi_close_callback_scope", move |cx| {
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }

@@ -214,7 +214,7 @@ pub unsafe extern "C" fn napi_create_async_work(
     data: *mut c_void,
     result: Out<napi_async_work>,
 ) -> napi_status {
-    entry::plain(env, "napi_create_async_work", |cx| {
+    entry::plain(env, "napi_create_async_work", move |cx| {
         let Some(execute) = execute else { return fail(status::INVALID_ARG) };
         let slot = result.required()?;
         check_resource(cx, async_resource)?;
@@ -238,7 +238,7 @@ pub unsafe extern "C" fn napi_create_async_work(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_work) -> napi_status {
-    entry::plain(env, "napi_delete_async_work", |cx| {
+    entry::plain(env, "napi_delete_async_work", move |cx| {
         let w = work_of(cx.rt, work)?;
         crate::layer::async_tables(cx.rt).borrow_mut().works.remove(&(work as usize));
         w.deleted.store(true, Ordering::SeqCst);
@@ -259,7 +259,7 @@ pub unsafe extern "C" fn napi_delete_async_work(env: napi_env, work: napi_async_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_work) -> napi_status {
-    entry::plain(env, "napi_queue_async_work", |cx| {
+    entry::plain(env, "napi_queue_async_work", move |cx| {
         let w = work_of(cx.rt, work)?;
         {
             let mut s = lock(&w.state);
@@ -280,7 +280,7 @@ pub unsafe extern "C" fn napi_queue_async_work(env: napi_env, work: napi_async_w
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_cancel_async_work(env: napi_env, work: napi_async_work) -> napi_status {
-    entry::plain(env, "napi_cancel_async_work", |cx| {
+    entry::plain(env, "napi_cancel_async_work", move |cx| {
         let w = work_of(cx.rt, work)?;
         {
             let mut s = lock(&w.state);
@@ -321,7 +321,7 @@ pub fn drain_env(rt: &Runtime, env: EnvId) {
 /// thread. A runtime without a host (Rust unit tests) has none.
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_uv_event_loop(env: napi_env, result: Out<*mut c_void>) -> napi_status {
-    entry::plain(env, "napi_get_uv_event_loop", |cx| {
+    entry::plain(env, "napi_get_uv_event_loop", move |cx| {
         let slot = result.required()?;
         match cx.rt.uv_loop() {
             0 => Err(Fail::Message(status::GENERIC_FAILURE, "this runtime has no libuv loop".into())),

@@ -104,7 +104,7 @@ pub unsafe extern "C" fn napi_create_arraybuffer(
     data: Out<*mut c_void>,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_create_arraybuffer", |cx| {
+    entry::js(env, "napi_create_arraybuffer", move |cx| {
         let slot = result.required()?;
         if byte_length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
@@ -125,7 +125,7 @@ pub unsafe extern "C" fn napi_get_arraybuffer_info(
     data: Out<*mut c_void>,
     byte_length: Out<usize>,
 ) -> napi_status {
-    entry::plain(env, "napi_get_arraybuffer_info", |cx| {
+    entry::plain(env, "napi_get_arraybuffer_info", move |cx| {
         // Either kind: Node-API's SharedArrayBuffer functions read its memory through this.
         let Value::Object(ab) = cx.value(arraybuffer)? else { return fail(status::INVALID_ARG) };
         let Some((ptr, len)) = cx.reported_memory(ab) else { return fail(status::INVALID_ARG) };
@@ -141,7 +141,7 @@ pub unsafe extern "C" fn napi_get_arraybuffer_info(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_arraybuffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_arraybuffer", |cx| {
+    entry::plain(env, "napi_is_arraybuffer", move |cx| {
         let v = cx.value(value)?;
         result.write(cx.is_arraybuffer(&v, false))?;
         Ok(())
@@ -161,7 +161,7 @@ pub unsafe extern "C" fn napi_create_typedarray(
     byte_offset: usize,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_create_typedarray", |cx| {
+    entry::js(env, "napi_create_typedarray", move |cx| {
         cx.value(arraybuffer)?;
         let slot = result.required()?;
         let ab = cx.arraybuffer_arg(arraybuffer)?;
@@ -185,7 +185,7 @@ pub unsafe extern "C" fn napi_create_typedarray(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_typedarray", |cx| {
+    entry::plain(env, "napi_is_typedarray", move |cx| {
         result.write(cx.read(value, |v| cx.rt.view_of(v))?.is_some_and(|view| view.kind.is_some()))?;
         Ok(())
     })
@@ -201,7 +201,7 @@ pub unsafe extern "C" fn napi_get_typedarray_info(
     arraybuffer: Out<napi_value>,
     byte_offset: Out<usize>,
 ) -> napi_status {
-    entry::plain(env, "napi_get_typedarray_info", |cx| {
+    entry::plain(env, "napi_get_typedarray_info", move |cx| {
         let Some(view) = cx.read(typedarray, |v| cx.rt.view_of(v))?.filter(|view| view.kind.is_some()) else {
             // node writes nothing here; addons that read the length without checking the status
             // (quickbit-native's libjs glue, given a plain array) then find whatever their stack
@@ -239,7 +239,7 @@ pub unsafe extern "C" fn napi_create_dataview(
     byte_offset: usize,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_create_dataview", |cx| {
+    entry::js(env, "napi_create_dataview", move |cx| {
         cx.value(arraybuffer)?;
         let slot = result.required()?;
         let ab = cx.arraybuffer_arg(arraybuffer)?;
@@ -260,7 +260,7 @@ pub unsafe extern "C" fn napi_create_dataview(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_dataview", |cx| {
+    entry::plain(env, "napi_is_dataview", move |cx| {
         let v = cx.value(value)?;
         result.write(cx.rt.view_of(&v).is_some_and(|view| view.kind.is_none()))?;
         Ok(())
@@ -276,7 +276,7 @@ pub unsafe extern "C" fn napi_get_dataview_info(
     arraybuffer: Out<napi_value>,
     byte_offset: Out<usize>,
 ) -> napi_status {
-    entry::plain(env, "napi_get_dataview_info", |cx| {
+    entry::plain(env, "napi_get_dataview_info", move |cx| {
         let v = cx.value(dataview)?;
         let view = cx.rt.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
         let (base, _) = cx.reported_memory(view.buffer).expect("views hold buffers");
@@ -298,7 +298,7 @@ pub unsafe extern "C" fn napi_get_dataview_info(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_buffer(env: napi_env, size: usize, data: Out<*mut c_void>, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_create_buffer", |cx| {
+    entry::js(env, "napi_create_buffer", move |cx| {
         let slot = result.required()?;
         let (buf, ptr) = cx.new_buffer(size, None)?;
         if let Some(data) = data.optional() {
@@ -317,7 +317,7 @@ pub unsafe extern "C" fn napi_create_buffer_copy(
     result_data: Out<*mut c_void>,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_create_buffer_copy", |cx| {
+    entry::js(env, "napi_create_buffer_copy", move |cx| {
         let slot = result.required()?;
         // SAFETY: Node-API: `data` holds `length` bytes.
         let src = unsafe { pointers::array(data as *const u8, length) }?;
@@ -333,7 +333,7 @@ pub unsafe extern "C" fn napi_create_buffer_copy(
 /// Node treats every ArrayBufferView as a Buffer here (`Buffer::HasInstance`).
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_buffer", |cx| {
+    entry::plain(env, "napi_is_buffer", move |cx| {
         result.write(cx.read(value, |v| cx.rt.view_of(v))?.is_some())?;
         Ok(())
     })
@@ -341,7 +341,7 @@ pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: Out<*mut c_void>, length: Out<usize>) -> napi_status {
-    entry::plain(env, "napi_get_buffer_info", |cx| {
+    entry::plain(env, "napi_get_buffer_info", move |cx| {
         let Some(view) = cx.read(value, |v| cx.rt.view_of(v))? else {
             // As napi_get_typedarray_info: no view, an empty one for those who read it anyway.
             empty_view(length, data, None);
@@ -367,7 +367,7 @@ pub unsafe extern "C" fn napi_create_external_arraybuffer(
     finalize_hint: *mut c_void,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_create_external_arraybuffer", |cx| {
+    entry::js(env, "napi_create_external_arraybuffer", move |cx| {
         // Checked before adopting anything: on failure the finalizer must not run.
         let slot = result.required()?;
         let ab = cx.external_arraybuffer(external_data, byte_length, finalize_cb, finalize_hint, false);
@@ -385,7 +385,7 @@ pub unsafe extern "C" fn napi_create_external_buffer(
     finalize_hint: *mut c_void,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_create_external_buffer", |cx| {
+    entry::js(env, "napi_create_external_buffer", move |cx| {
         let slot = result.required()?;
         if length > MAX_BUFFER_LENGTH {
             return Err(cx
@@ -409,7 +409,7 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
     byte_length: usize,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "node_api_create_buffer_from_arraybuffer", |cx| {
+    entry::js(env, "node_api_create_buffer_from_arraybuffer", move |cx| {
         let v = cx.value(arraybuffer)?;
         let slot = result.required()?;
         let ab = match v {
@@ -429,7 +429,7 @@ pub unsafe extern "C" fn node_api_create_buffer_from_arraybuffer(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: napi_value) -> napi_status {
-    entry::plain(env, "napi_detach_arraybuffer", |cx| {
+    entry::plain(env, "napi_detach_arraybuffer", move |cx| {
         let Value::Object(id) = cx.value(arraybuffer)? else { return fail(status::ARRAYBUFFER_EXPECTED) };
         let memory = {
             let mut heap = cx.rt.heap_mut();
@@ -457,7 +457,7 @@ pub unsafe extern "C" fn napi_detach_arraybuffer(env: napi_env, arraybuffer: nap
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_detached_arraybuffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_detached_arraybuffer", |cx| {
+    entry::plain(env, "napi_is_detached_arraybuffer", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         slot.write(match v {

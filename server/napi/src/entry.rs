@@ -57,10 +57,11 @@ fn settle_failure(cx: &Cx<'_>, fail: Fail) -> napi_status {
 /// Runs `body` with panics caught. Only the status comes out of `catch_unwind`: a whole
 /// `NapiResult` came out through memory, written in pieces and read back whole, a
 /// store-forwarding stall on every Node-API call (D49).
-fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
+fn run<B: FnOnce(&Cx<'_>) -> NapiResult>(name: &'static str, cx: &Cx<'_>, body: B) -> napi_status {
     // A span per call only when tracing at that level: even a disabled span costs a few
     // dozen instructions, on every Node-API call.
-    let span = tracing::level_enabled!(tracing::Level::TRACE).then(|| traced(name));
+    let mut span = None;
+    let body = if tracing::level_enabled!(tracing::Level::TRACE) { traced_keeping(name, &mut span, body) } else { body };
     let status = match catch_unwind(AssertUnwindSafe(|| settle(cx, body(cx)))) {
         Ok(s) => s,
         Err(panic) => settle_failure(cx, internal_error(name, panic)),
@@ -70,6 +71,29 @@ fn run(name: &'static str, cx: &Cx<'_>, body: impl FnOnce(&Cx<'_>) -> NapiResult
         drop(span);
     }
     status
+}
+
+/// Starts the call's span in `span` and hands `body` back. A body of two words or less (its
+/// captures: the function's arguments, which the Node-API functions' closures take by value)
+/// goes through the call and back in registers, so that none of it lives across the call:
+/// what lives across a call is kept in a callee-saved register, saved and restored by every
+/// call of the function, though only tracing makes this one. A larger body would go through
+/// the stack, and its every capture with it on the common way too: it stays where it is.
+#[inline(always)]
+fn traced_keeping<B>(name: &'static str, span: &mut Option<tracing::span::EnteredSpan>, body: B) -> B {
+    if size_of::<B>() <= 2 * size_of::<usize>() {
+        traced_passing(name, span, body)
+    } else {
+        *span = Some(traced(name));
+        body
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn traced_passing<B>(name: &'static str, span: &mut Option<tracing::span::EnteredSpan>, body: B) -> B {
+    *span = Some(traced(name));
+    body
 }
 
 // The span and the panic report are out of line and cold: inlined into each of the Node-API
@@ -90,7 +114,9 @@ fn internal_error(name: &'static str, panic: Box<dyn std::any::Any + Send>) -> F
 }
 
 /// The plain form (`CHECK_ENV`): for functions that cannot run JavaScript; they work while an
-/// exception is pending.
+/// exception is pending. The Node-API functions' bodies are `move` closures: a body that
+/// borrowed its arguments would need them in memory once it is passed out of line
+/// (`traced_keeping`).
 pub fn plain(env: napi_env, name: &'static str, body: impl FnOnce(&Cx<'_>) -> NapiResult) -> napi_status {
     enter(env, name, false, body)
 }
@@ -246,7 +272,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::super::pointers::Out;
-    use super::super::values::{napi_create_double, napi_create_int32};
+    use super::super::values::{napi_create_double, napi_create_int32, napi_get_value_int32};
     use super::*;
 
     /// `napi_create_int32` with `env` on this thread: its status.
@@ -321,7 +347,8 @@ mod tests {
 
     /// While tracing at `TRACE`, each call is a `napi` span naming the function, entered for the
     /// call and left at its end, failed calls too; and the call still sees its arguments (the
-    /// span starts out of line, before the body reads them) and records its status.
+    /// span starts out of line, before the body reads them, which a small body passes through)
+    /// and records its status; a getter still converts as it should.
     #[test]
     fn a_traced_call_is_a_span_around_it_and_keeps_its_arguments() {
         let rt = super::super::layer::new_runtime();
@@ -331,22 +358,37 @@ mod tests {
         let handles = rt.handles_mut().open(false);
         let log = SpanLog::default();
         let value = std::hint::black_box(2.5);
-        let (made, failed, handle) = tracing::subscriber::with_default(log.clone(), || {
+        let mut recorded = status::OK;
+        let (made, failed, handle, read, int) = tracing::subscriber::with_default(log.clone(), || {
             let mut handle: napi_value = std::ptr::null_mut();
-            // SAFETY: `env` is this thread's runtime's env; the out-pointer is a live local, or
+            let mut int = 0;
+            // SAFETY: `env` is this thread's runtime's env; the out-pointers are live locals, or
             // null, which the call refuses.
             unsafe {
                 let made = napi_create_double(env, value, Out::from_raw(&mut handle));
                 let failed = napi_create_double(env, value, Out::from_raw(std::ptr::null_mut()));
-                (made, failed, handle)
+                recorded = rt.env(id).unwrap().last_status.get();
+                let read = napi_get_value_int32(env, handle, Out::from_raw(&mut int));
+                (made, failed, handle, read, int)
             }
         });
-        assert_eq!((made, failed), (status::OK, status::INVALID_ARG));
+        assert_eq!((made, failed, read), (status::OK, status::INVALID_ARG, status::OK));
         assert!(matches!(rt.handles().get(handle as usize), Some(Value::Number(n)) if *n == value));
-        assert_eq!(rt.env(id).unwrap().last_status.get(), status::INVALID_ARG, "the failure recorded");
+        assert_eq!(recorded, status::INVALID_ARG, "the failure recorded");
+        assert_eq!(int, value as i32, "the int32 getter's conversion, as untraced");
         let call = "\"napi_create_double\"";
-        let expected =
-            [format!("new napi {call}"), "enter 1".into(), "exit 1".into(), format!("new napi {call}"), "enter 4".into(), "exit 4".into()];
+        let read = "\"napi_get_value_int32\"";
+        let expected = [
+            format!("new napi {call}"),
+            "enter 1".into(),
+            "exit 1".into(),
+            format!("new napi {call}"),
+            "enter 4".into(),
+            "exit 4".into(),
+            format!("new napi {read}"),
+            "enter 7".into(),
+            "exit 7".into(),
+        ];
         assert_eq!(*log.0.lock().unwrap(), expected);
         rt.handles_mut().close(handles).unwrap();
     }

@@ -13,7 +13,7 @@ use napi_runtime::{Env, JsString, Thrown, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_throw(env: napi_env, error: napi_value) -> napi_status {
-    entry::js(env, "napi_throw", |cx| {
+    entry::js(env, "napi_throw", move |cx| {
         let v = cx.value(error)?;
         cx.rt.throw(v);
         Ok(())
@@ -25,7 +25,7 @@ pub unsafe extern "C" fn napi_throw(env: napi_env, error: napi_value) -> napi_st
 /// # Safety
 /// `code` and `msg` are null or NUL-terminated strings, as Node-API asks.
 unsafe fn throw_new(env: napi_env, name: &'static str, kind: ErrorKind, code: *const c_char, msg: *const c_char) -> napi_status {
-    entry::js(env, name, |cx| {
+    entry::js(env, name, move |cx| {
         if msg.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -82,17 +82,17 @@ fn create(cx: &Cx, kind: ErrorKind, code: napi_value, msg: napi_value, result: O
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_error(env: napi_env, code: napi_value, msg: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_error", |cx| create(cx, ErrorKind::Error, code, msg, result))
+    entry::plain(env, "napi_create_error", move |cx| create(cx, ErrorKind::Error, code, msg, result))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_type_error(env: napi_env, code: napi_value, msg: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_type_error", |cx| create(cx, ErrorKind::TypeError, code, msg, result))
+    entry::plain(env, "napi_create_type_error", move |cx| create(cx, ErrorKind::TypeError, code, msg, result))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_range_error(env: napi_env, code: napi_value, msg: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_range_error", |cx| create(cx, ErrorKind::RangeError, code, msg, result))
+    entry::plain(env, "napi_create_range_error", move |cx| create(cx, ErrorKind::RangeError, code, msg, result))
 }
 
 #[no_mangle]
@@ -102,12 +102,12 @@ pub unsafe extern "C" fn node_api_create_syntax_error(
     msg: napi_value,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::plain(env, "node_api_create_syntax_error", |cx| create(cx, ErrorKind::SyntaxError, code, msg, result))
+    entry::plain(env, "node_api_create_syntax_error", move |cx| create(cx, ErrorKind::SyntaxError, code, msg, result))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_error(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_error", |cx| {
+    entry::plain(env, "napi_is_error", move |cx| {
         let v = cx.value(value)?;
         result.write(cx.rt.is_error(&v))?;
         Ok(())
@@ -116,7 +116,7 @@ pub unsafe extern "C" fn napi_is_error(env: napi_env, value: napi_value, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_exception_pending(env: napi_env, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_exception_pending", |cx| {
+    entry::plain(env, "napi_is_exception_pending", move |cx| {
         result.write(cx.rt.is_exception_pending())?;
         Ok(())
     })
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn napi_is_exception_pending(env: napi_env, result: Out<bo
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_and_clear_last_exception(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_and_clear_last_exception", |cx| {
+    entry::plain(env, "napi_get_and_clear_last_exception", move |cx| {
         let slot = result.required()?;
         let exc = cx.rt.take_exception().unwrap_or(Value::Undefined);
         slot.write(cx.handle(exc));
@@ -178,7 +178,7 @@ pub unsafe extern "C" fn napi_fatal_error(location: *const c_char, location_len:
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_run_script", |cx| {
+    entry::js(env, "napi_run_script", move |cx| {
         cx.value(script)?;
         result.required()?;
         let Value::String(source) = cx.value(script)? else { return fail(status::STRING_EXPECTED) };
@@ -201,7 +201,7 @@ pub unsafe extern "C" fn napi_run_script(env: napi_env, script: napi_value, resu
 /// `sys.unraisablehook` by default — and the host goes on.
 #[no_mangle]
 pub unsafe extern "C" fn napi_fatal_exception(env: napi_env, err: napi_value) -> napi_status {
-    entry::plain(env, "napi_fatal_exception", |cx| {
+    entry::plain(env, "napi_fatal_exception", move |cx| {
         let v = cx.value(err)?;
         cx.rt.report_uncaught(v);
         Ok(())

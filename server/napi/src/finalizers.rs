@@ -19,7 +19,7 @@ pub unsafe extern "C" fn napi_add_finalizer(
     finalize_hint: *mut c_void,
     result: Out<napi_ref>,
 ) -> napi_status {
-    entry::plain(env, "napi_add_finalizer", |cx| {
+    entry::plain(env, "napi_add_finalizer", move |cx| {
         let v = cx.value(js_object)?;
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
         let Value::Object(obj) = v else { return fail(status::INVALID_ARG) };
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn node_api_post_finalizer(
     finalize_data: *mut c_void,
     finalize_hint: *mut c_void,
 ) -> napi_status {
-    entry::plain(env, "node_api_post_finalizer", |cx| {
+    entry::plain(env, "node_api_post_finalizer", move |cx| {
         let Some(cb) = finalize_cb else { return fail(status::INVALID_ARG) };
         let f = Finalization::new(cx.env.id, native_finalizer(cb), finalize_data as usize, finalize_hint as usize, cx.rt.next_seq());
         cx.rt.post_finalizer(f);

@@ -230,7 +230,7 @@ pub unsafe extern "C" fn napi_module_register(module: *mut napi_module) {
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_version(env: napi_env, result: Out<u32>) -> napi_status {
-    entry::plain(env, "napi_get_version", |_| {
+    entry::plain(env, "napi_get_version", move |_| {
         result.write(HOST_NAPI_VERSION)?;
         Ok(())
     })
@@ -245,7 +245,7 @@ static NODE_VERSION_INFO: StaticVersion =
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: Out<*const napi_node_version>) -> napi_status {
-    entry::plain(env, "napi_get_node_version", |_| {
+    entry::plain(env, "napi_get_node_version", move |_| {
         result.write(&NODE_VERSION_INFO.0)?;
         Ok(())
     })
@@ -253,7 +253,7 @@ pub unsafe extern "C" fn napi_get_node_version(env: napi_env, result: Out<*const
 
 #[no_mangle]
 pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: Out<*const c_char>) -> napi_status {
-    entry::plain(env, "node_api_get_module_file_name", |cx: &Cx| -> NapiResult {
+    entry::plain(env, "node_api_get_module_file_name", move |cx: &Cx| -> NapiResult {
         result.write(cx.env.filename.as_ptr())?;
         Ok(())
     })
@@ -261,7 +261,7 @@ pub unsafe extern "C" fn node_api_get_module_file_name(env: napi_env, result: Ou
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_add_env_cleanup_hook(env: napi_env, fun: Option<CleanupHookFn>, arg: *mut std::ffi::c_void) -> napi_status {
-    entry::plain(env, "napi_add_env_cleanup_hook", |cx| {
+    entry::plain(env, "napi_add_env_cleanup_hook", move |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
         cx.env.cleanup_hooks.borrow_mut().push((native_cleanup_hook(f), arg as usize, cx.rt.next_seq()));
         Ok(())
@@ -274,7 +274,7 @@ pub unsafe extern "C" fn napi_remove_env_cleanup_hook(
     fun: Option<CleanupHookFn>,
     arg: *mut std::ffi::c_void,
 ) -> napi_status {
-    entry::plain(env, "napi_remove_env_cleanup_hook", |cx| {
+    entry::plain(env, "napi_remove_env_cleanup_hook", move |cx| {
         let Some(f) = fun else { return entry::fail(status::INVALID_ARG) };
         let mut hooks = cx.env.cleanup_hooks.borrow_mut();
         if let Some(i) = hooks.iter().rposition(|h| (h.0, h.1) == (native_cleanup_hook(f), arg as usize)) {

@@ -17,17 +17,17 @@ use napi_runtime::{JsResult, ObjectId, Thrown, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_object(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_object", |cx| cx.ret(result, Value::Object(cx.rt.new_plain_object())))
+    entry::plain(env, "napi_create_object", move |cx| cx.ret(result, Value::Object(cx.rt.new_plain_object())))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_array(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_array", |cx| cx.ret(result, Value::Object(cx.rt.new_array(Vec::new()))))
+    entry::plain(env, "napi_create_array", move |cx| cx.ret(result, Value::Object(cx.rt.new_array(Vec::new()))))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_array_with_length(env: napi_env, length: usize, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_array_with_length", |cx| {
+    entry::plain(env, "napi_create_array_with_length", move |cx| {
         let slot = result.required()?;
         // V8 takes the length as an int; negative (huge size_t) lengths become 0.
         let len = i32::try_from(length as isize).unwrap_or(0).max(0);
@@ -39,7 +39,7 @@ pub unsafe extern "C" fn napi_create_array_with_length(env: napi_env, length: us
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value, result: Out<u32>) -> napi_status {
-    entry::js(env, "napi_get_array_length", |cx| {
+    entry::js(env, "napi_get_array_length", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         match v {
@@ -54,7 +54,7 @@ pub unsafe extern "C" fn napi_get_array_length(env: napi_env, value: napi_value,
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_array(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_array", |cx| {
+    entry::plain(env, "napi_is_array", move |cx| {
         let v = cx.value(value)?;
         result.write(matches!(v, Value::Object(id) if cx.rt.heap().get(id).is_some_and(|o| o.is_array())))?;
         Ok(())
@@ -129,7 +129,7 @@ fn delete(cx: &Cx, object: napi_value, key: &PropertyKey, result: Out<bool>) -> 
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_set_property(env: napi_env, object: napi_value, key: napi_value, value: napi_value) -> napi_status {
-    entry::js(env, "napi_set_property", |cx| {
+    entry::js(env, "napi_set_property", move |cx| {
         cx.value(key)?;
         let v = cx.value(value)?;
         let obj = cx.to_object(object)?;
@@ -140,7 +140,7 @@ pub unsafe extern "C" fn napi_set_property(env: napi_env, object: napi_value, ke
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_property(env: napi_env, object: napi_value, key: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_get_property", |cx| {
+    entry::js(env, "napi_get_property", move |cx| {
         cx.value(key)?;
         result.required()?;
         cx.to_object(object)?;
@@ -151,7 +151,7 @@ pub unsafe extern "C" fn napi_get_property(env: napi_env, object: napi_value, ke
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_has_property(env: napi_env, object: napi_value, key: napi_value, result: Out<bool>) -> napi_status {
-    entry::js(env, "napi_has_property", |cx| {
+    entry::js(env, "napi_has_property", move |cx| {
         result.required()?;
         cx.value(key)?;
         cx.to_object(object)?;
@@ -162,7 +162,7 @@ pub unsafe extern "C" fn napi_has_property(env: napi_env, object: napi_value, ke
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_property(env: napi_env, object: napi_value, key: napi_value, result: Out<bool>) -> napi_status {
-    entry::js(env, "napi_delete_property", |cx| {
+    entry::js(env, "napi_delete_property", move |cx| {
         cx.value(key)?;
         cx.to_object(object)?;
         let k = key_of(cx, key)?;
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn napi_delete_property(env: napi_env, object: napi_value,
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_has_own_property(env: napi_env, object: napi_value, key: napi_value, result: Out<bool>) -> napi_status {
-    entry::js(env, "napi_has_own_property", |cx| {
+    entry::js(env, "napi_has_own_property", move |cx| {
         let k = cx.value(key)?;
         result.required()?;
         let obj = cx.to_object(object)?;
@@ -192,7 +192,7 @@ pub unsafe extern "C" fn napi_set_named_property(
     utf8name: *const c_char,
     value: napi_value,
 ) -> napi_status {
-    entry::js(env, "napi_set_named_property", |cx| {
+    entry::js(env, "napi_set_named_property", move |cx| {
         let v = cx.value(value)?;
         let obj = cx.to_object(object)?;
         // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
@@ -208,7 +208,7 @@ pub unsafe extern "C" fn napi_get_named_property(
     utf8name: *const c_char,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_get_named_property", |cx| {
+    entry::js(env, "napi_get_named_property", move |cx| {
         result.required()?;
         cx.to_object(object)?;
         // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
@@ -223,7 +223,7 @@ pub unsafe extern "C" fn napi_has_named_property(
     utf8name: *const c_char,
     result: Out<bool>,
 ) -> napi_status {
-    entry::js(env, "napi_has_named_property", |cx| {
+    entry::js(env, "napi_has_named_property", move |cx| {
         result.required()?;
         cx.to_object(object)?;
         // SAFETY: Node-API: `utf8name` is null or NUL-terminated.
@@ -233,7 +233,7 @@ pub unsafe extern "C" fn napi_has_named_property(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_set_element(env: napi_env, object: napi_value, index: u32, value: napi_value) -> napi_status {
-    entry::js(env, "napi_set_element", |cx| {
+    entry::js(env, "napi_set_element", move |cx| {
         let v = cx.value(value)?;
         set(cx, cx.to_object(object)?, index_key(index), v)
     })
@@ -241,7 +241,7 @@ pub unsafe extern "C" fn napi_set_element(env: napi_env, object: napi_value, ind
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_element(env: napi_env, object: napi_value, index: u32, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_get_element", |cx| {
+    entry::js(env, "napi_get_element", move |cx| {
         result.required()?;
         get(cx, object, &index_key(index), result)
     })
@@ -249,7 +249,7 @@ pub unsafe extern "C" fn napi_get_element(env: napi_env, object: napi_value, ind
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_has_element(env: napi_env, object: napi_value, index: u32, result: Out<bool>) -> napi_status {
-    entry::js(env, "napi_has_element", |cx| {
+    entry::js(env, "napi_has_element", move |cx| {
         result.required()?;
         has(cx, object, &index_key(index), result)
     })
@@ -257,7 +257,7 @@ pub unsafe extern "C" fn napi_has_element(env: napi_env, object: napi_value, ind
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_element(env: napi_env, object: napi_value, index: u32, result: Out<bool>) -> napi_status {
-    entry::js(env, "napi_delete_element", |cx| delete(cx, object, &index_key(index), result))
+    entry::js(env, "napi_delete_element", move |cx| delete(cx, object, &index_key(index), result))
 }
 
 /// Index 2^32-1 is not an array index; it is the string key "4294967295".
@@ -318,7 +318,7 @@ pub unsafe extern "C" fn napi_define_properties(
     property_count: usize,
     properties: *const napi_property_descriptor,
 ) -> napi_status {
-    entry::js(env, "napi_define_properties", |cx| {
+    entry::js(env, "napi_define_properties", move |cx| {
         // SAFETY: Node-API: `properties` holds `property_count` descriptors.
         let props = unsafe { pointers::array(properties, property_count) }?;
         // A primitive is boxed, as for property access (node's CHECK_TO_OBJECT): the properties
@@ -475,7 +475,7 @@ pub unsafe extern "C" fn napi_get_all_property_names(
     key_conversion: i32,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_get_all_property_names", |cx| {
+    entry::js(env, "napi_get_all_property_names", move |cx| {
         result.required()?;
         let obj = cx.to_object(object)?;
         if !(0..=1).contains(&key_mode) || !(0..=1).contains(&key_conversion) {
@@ -488,7 +488,7 @@ pub unsafe extern "C" fn napi_get_all_property_names(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_property_names(env: napi_env, object: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_get_property_names", |cx| {
+    entry::js(env, "napi_get_property_names", move |cx| {
         result.required()?;
         let obj = cx.to_object(object)?;
         let filter = keys::ENUMERABLE | keys::SKIP_SYMBOLS;
@@ -499,7 +499,7 @@ pub unsafe extern "C" fn napi_get_property_names(env: napi_env, object: napi_val
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_get_prototype", |cx| {
+    entry::js(env, "napi_get_prototype", move |cx| {
         result.required()?;
         let obj = cx.to_object(object)?;
         // V8 reads the object's own [[Prototype]] slot: a proxy's is null, and no trap runs.
@@ -510,7 +510,7 @@ pub unsafe extern "C" fn napi_get_prototype(env: napi_env, object: napi_value, r
 
 #[no_mangle]
 pub unsafe extern "C" fn node_api_set_prototype(env: napi_env, object: napi_value, value: napi_value) -> napi_status {
-    entry::js(env, "node_api_set_prototype", |cx| {
+    entry::js(env, "node_api_set_prototype", move |cx| {
         let obj = cx.to_object(object)?;
         let proto = match cx.value(value)? {
             Value::Object(p) => Some(p),
@@ -534,7 +534,7 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
     property_count: usize,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "node_api_create_object_with_properties", |cx| {
+    entry::js(env, "node_api_create_object_with_properties", move |cx| {
         let slot = result.required()?;
         // A NULL handle is a null prototype too (node 24's test_object passes one).
         let proto = match if prototype_or_null.is_null() { Value::Null } else { cx.value(prototype_or_null)? } {
@@ -562,7 +562,7 @@ pub unsafe extern "C" fn node_api_create_object_with_properties(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, constructor: napi_value, result: Out<bool>) -> napi_status {
-    entry::js(env, "napi_instanceof", |cx| {
+    entry::js(env, "napi_instanceof", move |cx| {
         let v = cx.value(object)?;
         let slot = result.required()?;
         slot.write(false);
@@ -590,7 +590,7 @@ pub unsafe extern "C" fn napi_instanceof(env: napi_env, object: napi_value, cons
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_object_freeze(env: napi_env, object: napi_value) -> napi_status {
-    entry::js(env, "napi_object_freeze", |cx| {
+    entry::js(env, "napi_object_freeze", move |cx| {
         let obj = cx.to_object(object)?;
         // V8 answers napi_pending_exception when a trap threw (not the generic failure of reads).
         cx.rt.integrity(obj, true)?;
@@ -600,7 +600,7 @@ pub unsafe extern "C" fn napi_object_freeze(env: napi_env, object: napi_value) -
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_object_seal(env: napi_env, object: napi_value) -> napi_status {
-    entry::js(env, "napi_object_seal", |cx| {
+    entry::js(env, "napi_object_seal", move |cx| {
         let obj = cx.to_object(object)?;
         cx.rt.integrity(obj, false)?;
         Ok(())
@@ -616,7 +616,7 @@ fn tag_target(cx: &Cx, value: napi_value) -> NapiResult<ObjectId> {
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_type_tag_object(env: napi_env, value: napi_value, type_tag: In<napi_type_tag>) -> napi_status {
-    entry::js(env, "napi_type_tag_object", |cx| {
+    entry::js(env, "napi_type_tag_object", move |cx| {
         let obj = tag_target(cx, value)?;
         let tag = type_tag.get()?;
         let mut heap = cx.rt.heap_mut();
@@ -636,7 +636,7 @@ pub unsafe extern "C" fn napi_check_object_type_tag(
     type_tag: In<napi_type_tag>,
     result: Out<bool>,
 ) -> napi_status {
-    entry::js(env, "napi_check_object_type_tag", |cx| {
+    entry::js(env, "napi_check_object_type_tag", move |cx| {
         let obj = tag_target(cx, value)?;
         let tag = type_tag.get()?;
         let slot = result.required()?;

@@ -10,7 +10,7 @@ use napi_runtime::{ObjectId, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_promise(env: napi_env, deferred: Out<napi_deferred>, promise: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_create_promise", |cx| {
+    entry::js(env, "napi_create_promise", move |cx| {
         let d = deferred.required()?;
         let p = promise.required()?;
         let id = cx.rt.new_promise();
@@ -34,7 +34,7 @@ fn take_deferred(cx: &Cx, deferred: napi_deferred) -> NapiResult<ObjectId> {
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_resolve_deferred(env: napi_env, deferred: napi_deferred, resolution: napi_value) -> napi_status {
-    entry::js(env, "napi_resolve_deferred", |cx| {
+    entry::js(env, "napi_resolve_deferred", move |cx| {
         let v = cx.value(resolution)?;
         let p = take_deferred(cx, deferred)?;
         cx.rt.resolve_promise(p, v);
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn napi_resolve_deferred(env: napi_env, deferred: napi_def
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_reject_deferred(env: napi_env, deferred: napi_deferred, rejection: napi_value) -> napi_status {
-    entry::js(env, "napi_reject_deferred", |cx| {
+    entry::js(env, "napi_reject_deferred", move |cx| {
         let v = cx.value(rejection)?;
         let p = take_deferred(cx, deferred)?;
         cx.rt.reject_promise(p, v);
@@ -54,7 +54,7 @@ pub unsafe extern "C" fn napi_reject_deferred(env: napi_env, deferred: napi_defe
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_promise(env: napi_env, value: napi_value, is_promise: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_promise", |cx| {
+    entry::plain(env, "napi_is_promise", move |cx| {
         let v = cx.value(value)?;
         is_promise.write(cx.rt.is_promise(&v))?;
         Ok(())

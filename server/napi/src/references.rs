@@ -17,7 +17,7 @@ pub unsafe extern "C" fn napi_create_reference(
     initial_refcount: u32,
     result: Out<napi_ref>,
 ) -> napi_status {
-    entry::plain(env, "napi_create_reference", |cx| {
+    entry::plain(env, "napi_create_reference", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         // Before Node-API 10 only objects, functions and symbols may be referenced.
@@ -37,7 +37,7 @@ pub unsafe extern "C" fn napi_create_reference(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_ref) -> napi_status {
-    entry::plain(env, "napi_delete_reference", |cx| {
+    entry::plain(env, "napi_delete_reference", move |cx| {
         let deleted = cx.rt.references_mut().delete(reference as usize);
         match deleted {
             Some(Reference { value, finalizer: Some(seq), .. }) => {
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn napi_delete_reference(env: napi_env, reference: napi_re
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, result: Out<u32>) -> napi_status {
-    entry::plain(env, "napi_reference_ref", |cx| {
+    entry::plain(env, "napi_reference_ref", move |cx| {
         let mut refs = cx.rt.references_mut();
         let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
         // A reference whose value is gone (collected, or a primitive let go at count 0) stays
@@ -69,7 +69,7 @@ pub unsafe extern "C" fn napi_reference_ref(env: napi_env, reference: napi_ref, 
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref, result: Out<u32>) -> napi_status {
-    entry::plain(env, "napi_reference_unref", |cx| {
+    entry::plain(env, "napi_reference_unref", move |cx| {
         let mut refs = cx.rt.references_mut();
         let r = refs.get_mut(reference as usize).or_status(status::INVALID_ARG)?;
         if r.count == 0 {
@@ -90,7 +90,7 @@ pub unsafe extern "C" fn napi_reference_unref(env: napi_env, reference: napi_ref
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_reference_value(env: napi_env, reference: napi_ref, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_reference_value", |cx| {
+    entry::plain(env, "napi_get_reference_value", move |cx| {
         if reference.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -112,7 +112,7 @@ pub unsafe extern "C" fn napi_set_instance_data(
     finalize_cb: napi_finalize,
     finalize_hint: *mut c_void,
 ) -> napi_status {
-    entry::plain(env, "napi_set_instance_data", |cx| {
+    entry::plain(env, "napi_set_instance_data", move |cx| {
         let f = finalize_cb.map(|cb| Finalizer { cb: native_finalizer(cb), hint: finalize_hint as usize });
         cx.env.instance_data.set(Some((data as usize, f)));
         cx.env.instance_data_seq.set(cx.rt.next_seq());
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn napi_set_instance_data(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_instance_data(env: napi_env, data: Out<*mut c_void>) -> napi_status {
-    entry::plain(env, "napi_get_instance_data", |cx| {
+    entry::plain(env, "napi_get_instance_data", move |cx| {
         let slot = data.required()?;
         slot.write(cx.env.instance_data.get().map_or(std::ptr::null_mut(), |(d, _)| d as *mut c_void));
         Ok(())

@@ -14,7 +14,7 @@ fn scope_fail(e: ScopeError) -> entry::Fail {
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_open_handle_scope(env: napi_env, result: Out<napi_handle_scope>) -> napi_status {
-    entry::plain(env, "napi_open_handle_scope", |cx| {
+    entry::plain(env, "napi_open_handle_scope", move |cx| {
         let slot = result.required()?;
         slot.write(cx.rt.handles_mut().open(false) as napi_handle_scope);
         Ok(())
@@ -23,7 +23,7 @@ pub unsafe extern "C" fn napi_open_handle_scope(env: napi_env, result: Out<napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_close_handle_scope(env: napi_env, scope: napi_handle_scope) -> napi_status {
-    entry::plain(env, "napi_close_handle_scope", |cx| {
+    entry::plain(env, "napi_close_handle_scope", move |cx| {
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -33,7 +33,7 @@ pub unsafe extern "C" fn napi_close_handle_scope(env: napi_env, scope: napi_hand
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_open_escapable_handle_scope(env: napi_env, result: Out<napi_escapable_handle_scope>) -> napi_status {
-    entry::plain(env, "napi_open_escapable_handle_scope", |cx| {
+    entry::plain(env, "napi_open_escapable_handle_scope", move |cx| {
         let slot = result.required()?;
         slot.write(cx.rt.handles_mut().open(true) as napi_escapable_handle_scope);
         Ok(())
@@ -42,7 +42,7 @@ pub unsafe extern "C" fn napi_open_escapable_handle_scope(env: napi_env, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_close_escapable_handle_scope(env: napi_env, scope: napi_escapable_handle_scope) -> napi_status {
-    entry::plain(env, "napi_close_escapable_handle_scope", |cx| {
+    entry::plain(env, "napi_close_escapable_handle_scope", move |cx| {
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -57,7 +57,7 @@ pub unsafe extern "C" fn napi_escape_handle(
     escapee: napi_value,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::plain(env, "napi_escape_handle", |cx| {
+    entry::plain(env, "napi_escape_handle", move |cx| {
         if scope.is_null() {
             return fail(status::INVALID_ARG);
         }

@@ -37,7 +37,7 @@ pub unsafe extern "C" fn node_api_create_sharedarraybuffer(
     data: Out<*mut c_void>,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "node_api_create_sharedarraybuffer", |cx| {
+    entry::js(env, "node_api_create_sharedarraybuffer", move |cx| {
         let slot = result.required()?;
         if byte_length > MAX_BUFFER_LENGTH {
             return Err(cx.rt.range_error("Array buffer allocation failed".into()).into());
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn node_api_create_external_sharedarraybuffer(
     finalize_hint: *mut c_void,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "node_api_create_external_sharedarraybuffer", |cx| -> NapiResult<()> {
+    entry::js(env, "node_api_create_external_sharedarraybuffer", move |cx| -> NapiResult<()> {
         // Checked before adopting anything: on failure the finalizer must not run.
         let slot = result.required()?;
         if external_data.is_null() && byte_length > 0 {
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn node_api_create_external_sharedarraybuffer(
 
 #[no_mangle]
 pub unsafe extern "C" fn node_api_is_sharedarraybuffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "node_api_is_sharedarraybuffer", |cx| {
+    entry::plain(env, "node_api_is_sharedarraybuffer", move |cx| {
         let v = cx.value(value)?;
         result.write(cx.is_arraybuffer(&v, true))?;
         Ok(())

@@ -134,7 +134,7 @@ unsafe fn with_name<T>(ptr: *const c_char, length: usize, take: impl FnOnce(&Nam
 }
 
 fn create(env: napi_env, name: &'static str, result: Out<napi_value>, make: impl FnOnce() -> NapiResult<JsString>) -> napi_status {
-    entry::plain(env, name, |cx| {
+    entry::plain(env, name, move |cx| {
         let s = make()?;
         cx.ret(result, Value::String(s))
     })
@@ -208,7 +208,7 @@ fn create_external(
     finalize: (napi_finalize, *mut c_void, *mut c_void),
     make: impl FnOnce() -> NapiResult<JsString>,
 ) -> napi_status {
-    entry::plain(env, name, |cx| {
+    entry::plain(env, name, move |cx| {
         let s = make()?;
         cx.ret(result, Value::String(s))?;
         if let Some(copied) = copied.optional() {
@@ -293,7 +293,7 @@ unsafe fn get_string<T: Copy + Default>(
     encode: impl FnOnce(&JsString, &mut [T]) -> usize,
     full_length: impl FnOnce(&JsString) -> usize,
 ) -> napi_status {
-    entry::plain(env, name, |cx| {
+    entry::plain(env, name, move |cx| {
         cx.value(value)?;
         let s = string(cx, value)?;
         if buf.is_null() {

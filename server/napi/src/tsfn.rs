@@ -347,7 +347,7 @@ pub unsafe extern "C" fn napi_create_threadsafe_function(
     call_js_cb: napi_threadsafe_function_call_js,
     result: Out<napi_threadsafe_function>,
 ) -> napi_status {
-    entry::plain(env, "napi_create_threadsafe_function", |cx| {
+    entry::plain(env, "napi_create_threadsafe_function", move |cx| {
         cx.value(async_resource_name)?;
         if initial_thread_count == 0 {
             return fail(status::INVALID_ARG);

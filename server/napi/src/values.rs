@@ -15,47 +15,50 @@ use napi_runtime::{Type, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_undefined(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_undefined", |cx| cx.ret_with(result, || Value::Undefined))
+    entry::plain(env, "napi_get_undefined", move |cx| cx.ret_with(result, || Value::Undefined))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_null(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_null", |cx| cx.ret_with(result, || Value::Null))
+    entry::plain(env, "napi_get_null", move |cx| cx.ret_with(result, || Value::Null))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_global(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_global", |cx| cx.ret(result, Value::Object(cx.rt.realm().global)))
+    entry::plain(env, "napi_get_global", move |cx| cx.ret(result, Value::Object(cx.rt.realm().global)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_boolean(env: napi_env, value: bool, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_boolean", |cx| cx.ret_with(result, || Value::Bool(value)))
+    entry::plain(env, "napi_get_boolean", move |cx| cx.ret_with(result, || Value::Bool(value)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_int32(env: napi_env, value: i32, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_int32", |cx| cx.ret_with(result, || Value::Number(value as f64)))
+    entry::plain(env, "napi_create_int32", move |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_uint32(env: napi_env, value: u32, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_uint32", |cx| cx.ret_with(result, || Value::Number(value as f64)))
+    entry::plain(env, "napi_create_uint32", move |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_int64(env: napi_env, value: i64, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_int64", |cx| cx.ret_with(result, || Value::Number(value as f64)))
+    entry::plain(env, "napi_create_int64", move |cx| cx.ret_with(result, || Value::Number(value as f64)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_double(env: napi_env, value: f64, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_double", |cx| cx.ret_with(result, || Value::Number(value)))
+    entry::plain(env, "napi_create_double", move |cx| cx.ret_with(result, || Value::Number(value)))
 }
 
 /// The number getters: Node checks the value, then the out-pointer, then the type.
-fn get_number<T>(env: napi_env, name: &'static str, value: napi_value, result: Out<T>, convert: fn(f64) -> T) -> napi_status {
-    entry::plain(env, name, |cx| {
+// `convert` a type of its own for each getter, not a `fn` pointer: the body takes it with the
+// arguments, and a pointer would be called, not inlined, once the body is passed out of line
+// (`entry::traced_keeping`).
+fn get_number<T>(env: napi_env, name: &'static str, value: napi_value, result: Out<T>, convert: impl FnOnce(f64) -> T) -> napi_status {
+    entry::plain(env, name, move |cx| {
         // Read where its handle holds it: a copy of the value, made and dropped, cost more than
         // the rest of the getter.
         let Some(n) = cx.rt.number_at(value as usize) else { return fail(status::INVALID_ARG) };
@@ -100,7 +103,7 @@ pub unsafe extern "C" fn napi_get_value_int64(env: napi_env, value: napi_value, 
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_bool(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_get_value_bool", |cx| {
+    entry::plain(env, "napi_get_value_bool", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         let Value::Bool(b) = v else { return fail(status::BOOLEAN_EXPECTED) };
@@ -111,7 +114,7 @@ pub unsafe extern "C" fn napi_get_value_bool(env: napi_env, value: napi_value, r
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_typeof(env: napi_env, value: napi_value, result: Out<i32>) -> napi_status {
-    entry::plain(env, "napi_typeof", |cx| {
+    entry::plain(env, "napi_typeof", move |cx| {
         result.write(match cx.read(value, |v| cx.rt.type_of(v))? {
             Type::Undefined => valuetype::UNDEFINED,
             Type::Null => valuetype::NULL,
@@ -130,7 +133,7 @@ pub unsafe extern "C" fn napi_typeof(env: napi_env, value: napi_value, result: O
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_strict_equals(env: napi_env, lhs: napi_value, rhs: napi_value, result: Out<bool>) -> napi_status {
-    entry::js(env, "napi_strict_equals", |cx| {
+    entry::js(env, "napi_strict_equals", move |cx| {
         let (a, b) = (cx.value(lhs)?, cx.value(rhs)?);
         result.write(cx.rt.strict_equals(&a, &b))?;
         Ok(())
@@ -148,7 +151,7 @@ fn coerce(cx: &Cx, expected: napi_status, r: Result<Value, napi_runtime::Thrown>
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_coerce_to_bool(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_coerce_to_bool", |cx| {
+    entry::js(env, "napi_coerce_to_bool", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         slot.write(cx.handle(Value::Bool(cx.rt.to_boolean(&v))));
@@ -158,7 +161,7 @@ pub unsafe extern "C" fn napi_coerce_to_bool(env: napi_env, value: napi_value, r
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_coerce_to_number(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_coerce_to_number", |cx| {
+    entry::js(env, "napi_coerce_to_number", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         let n = coerce(cx, status::NUMBER_EXPECTED, cx.rt.to_number(&v).map(Value::Number))?;
@@ -169,7 +172,7 @@ pub unsafe extern "C" fn napi_coerce_to_number(env: napi_env, value: napi_value,
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_coerce_to_string(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_coerce_to_string", |cx| {
+    entry::js(env, "napi_coerce_to_string", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         let s = coerce(cx, status::STRING_EXPECTED, cx.rt.to_string(&v).map(Value::String))?;
@@ -180,7 +183,7 @@ pub unsafe extern "C" fn napi_coerce_to_string(env: napi_env, value: napi_value,
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_coerce_to_object(env: napi_env, value: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_coerce_to_object", |cx| {
+    entry::js(env, "napi_coerce_to_object", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         let o = match cx.rt.to_object(&v) {
@@ -195,7 +198,7 @@ pub unsafe extern "C" fn napi_coerce_to_object(env: napi_env, value: napi_value,
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_symbol(env: napi_env, description: napi_value, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_symbol", |cx| {
+    entry::plain(env, "napi_create_symbol", move |cx| {
         let slot = result.required()?;
         let desc = if description.is_null() {
             None
@@ -217,7 +220,7 @@ pub unsafe extern "C" fn node_api_symbol_for(
     length: usize,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::plain(env, "node_api_symbol_for", |cx| {
+    entry::plain(env, "node_api_symbol_for", move |cx| {
         // SAFETY: Node-API: `utf8description` holds `length` bytes, or is NUL-terminated when
         // `length` is NAPI_AUTO_LENGTH.
         let key = unsafe { read_utf8(utf8description, length) }?;
@@ -227,12 +230,12 @@ pub unsafe extern "C" fn node_api_symbol_for(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_bigint_int64(env: napi_env, value: i64, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_bigint_int64", |cx| cx.ret(result, Value::BigInt(Rc::new(BigInt::from_i64(value)))))
+    entry::plain(env, "napi_create_bigint_int64", move |cx| cx.ret(result, Value::BigInt(Rc::new(BigInt::from_i64(value)))))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_bigint_uint64(env: napi_env, value: u64, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_create_bigint_uint64", |cx| cx.ret(result, Value::BigInt(Rc::new(BigInt::from_u64(value)))))
+    entry::plain(env, "napi_create_bigint_uint64", move |cx| cx.ret(result, Value::BigInt(Rc::new(BigInt::from_u64(value)))))
 }
 
 /// V8's limit on BigInt size: 2^30 bits.
@@ -246,7 +249,7 @@ pub unsafe extern "C" fn napi_create_bigint_words(
     words: *const u64,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_create_bigint_words", |cx| {
+    entry::js(env, "napi_create_bigint_words", move |cx| {
         if words.is_null() {
             return fail(status::INVALID_ARG);
         }
@@ -278,7 +281,7 @@ pub unsafe extern "C" fn napi_get_value_bigint_int64(
     result: Out<i64>,
     lossless: Out<bool>,
 ) -> napi_status {
-    entry::plain(env, "napi_get_value_bigint_int64", |cx| {
+    entry::plain(env, "napi_get_value_bigint_int64", move |cx| {
         cx.value(value)?;
         let (result, lossless) = (result.required()?, lossless.required()?);
         let (n, exact) = bigint(cx, value)?.to_i64();
@@ -295,7 +298,7 @@ pub unsafe extern "C" fn napi_get_value_bigint_uint64(
     result: Out<u64>,
     lossless: Out<bool>,
 ) -> napi_status {
-    entry::plain(env, "napi_get_value_bigint_uint64", |cx| {
+    entry::plain(env, "napi_get_value_bigint_uint64", move |cx| {
         cx.value(value)?;
         let (result, lossless) = (result.required()?, lossless.required()?);
         let (n, exact) = bigint(cx, value)?.to_u64();
@@ -313,7 +316,7 @@ pub unsafe extern "C" fn napi_get_value_bigint_words(
     word_count: Out<usize>,
     words: *mut u64,
 ) -> napi_status {
-    entry::plain(env, "napi_get_value_bigint_words", |cx| {
+    entry::plain(env, "napi_get_value_bigint_words", move |cx| {
         cx.value(value)?;
         let count = word_count.required()?;
         let b = bigint(cx, value)?;
@@ -349,7 +352,7 @@ fn time_clip(t: f64) -> f64 {
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_create_date(env: napi_env, time: f64, result: Out<napi_value>) -> napi_status {
-    entry::js(env, "napi_create_date", |cx| {
+    entry::js(env, "napi_create_date", move |cx| {
         let slot = result.required()?;
         let id = cx.rt.new_date(time_clip(time));
         slot.write(cx.handle(Value::Object(id)));
@@ -370,7 +373,7 @@ fn date_value(cx: &Cx, value: napi_value) -> NapiResult<Option<f64>> {
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_date(env: napi_env, value: napi_value, is_date: Out<bool>) -> napi_status {
-    entry::plain(env, "napi_is_date", |cx| {
+    entry::plain(env, "napi_is_date", move |cx| {
         let d = date_value(cx, value)?;
         is_date.write(d.is_some())?;
         Ok(())
@@ -379,7 +382,7 @@ pub unsafe extern "C" fn napi_is_date(env: napi_env, value: napi_value, is_date:
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_date_value(env: napi_env, value: napi_value, result: Out<f64>) -> napi_status {
-    entry::js(env, "napi_get_date_value", |cx| {
+    entry::js(env, "napi_get_date_value", move |cx| {
         let d = date_value(cx, value)?;
         let slot = result.required()?;
         slot.write(d.or_status(status::DATE_EXPECTED)?);
@@ -396,7 +399,7 @@ pub unsafe extern "C" fn napi_create_external(
     result: Out<napi_value>,
 ) -> napi_status {
     // Node's NAPI_PREAMBLE: refused while an exception is pending.
-    entry::js(env, "napi_create_external", |cx| {
+    entry::js(env, "napi_create_external", move |cx| {
         let slot = result.required()?;
         let class = ObjectClass::External { env: cx.env.id, data: data as usize };
         let id = cx.rt.heap_mut().new_object(class, None);
@@ -416,7 +419,7 @@ pub unsafe extern "C" fn napi_create_external(
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_value_external(env: napi_env, value: napi_value, result: Out<*mut c_void>) -> napi_status {
-    entry::plain(env, "napi_get_value_external", |cx| {
+    entry::plain(env, "napi_get_value_external", move |cx| {
         let v = cx.value(value)?;
         let slot = result.required()?;
         let data = match v {
@@ -433,7 +436,7 @@ pub unsafe extern "C" fn napi_get_value_external(env: napi_env, value: napi_valu
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_adjust_external_memory(env: napi_env, change_in_bytes: i64, adjusted_value: Out<i64>) -> napi_status {
-    entry::plain(env, "napi_adjust_external_memory", |cx| {
+    entry::plain(env, "napi_adjust_external_memory", move |cx| {
         let slot = adjusted_value.required()?;
         // The host has no collector heuristics to feed; it keeps the running total Node reports.
         let total = cx.env.external_memory.get().saturating_add(change_in_bytes).max(0);

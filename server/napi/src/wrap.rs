@@ -25,7 +25,7 @@ pub unsafe extern "C" fn napi_define_class(
     properties: *const napi_property_descriptor,
     result: Out<napi_value>,
 ) -> napi_status {
-    entry::js(env, "napi_define_class", |cx| {
+    entry::js(env, "napi_define_class", move |cx| {
         let slot = result.required()?;
         let Some(ctor_cb) = constructor else { return fail(status::INVALID_ARG) };
         // SAFETY: Node-API: `properties` holds `property_count` descriptors.
@@ -72,7 +72,7 @@ pub unsafe extern "C" fn napi_wrap(
     finalize_hint: *mut c_void,
     result: Out<napi_ref>,
 ) -> napi_status {
-    entry::js(env, "napi_wrap", |cx| {
+    entry::js(env, "napi_wrap", move |cx| {
         let obj = wrappable(cx, js_object)?;
         if cx.rt.heap().obj(obj).wrap.is_some() {
             return fail(status::INVALID_ARG);
@@ -117,7 +117,7 @@ fn unwrap(cx: &Cx, js_object: napi_value, result: Out<*mut c_void>, remove: bool
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_unwrap(env: napi_env, js_object: napi_value, result: Out<*mut c_void>) -> napi_status {
-    entry::js(env, "napi_unwrap", |cx| {
+    entry::js(env, "napi_unwrap", move |cx| {
         cx.value(js_object)?;
         unwrap(cx, js_object, result, false)
     })
@@ -125,7 +125,7 @@ pub unsafe extern "C" fn napi_unwrap(env: napi_env, js_object: napi_value, resul
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_remove_wrap(env: napi_env, js_object: napi_value, result: Out<*mut c_void>) -> napi_status {
-    entry::js(env, "napi_remove_wrap", |cx| {
+    entry::js(env, "napi_remove_wrap", move |cx| {
         cx.value(js_object)?;
         unwrap(cx, js_object, result, true)
     })

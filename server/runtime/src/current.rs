@@ -12,18 +12,21 @@ use std::sync::{Mutex, PoisonError};
 use super::stack::StackReserve;
 use super::Runtime;
 
-/// The threads that may use a runtime, by [`this_thread`]'s id (0: none): the one inside it now
-/// (`Runtime::enter`) and its JS thread (`Runtime::install`), which may use it while no other
-/// is inside. Never freed (`EnvSlot`). Only the thread named writes its id into `entered`, and
-/// a thread that ends while named (a leaked `Entered`, an `exit` inside a call) is forgotten
-/// (`EnteredHere`, `Installed`), so no later thread given the same id can pass for it.
+/// The threads that may use a runtime, by [`this_thread`]'s id (0: none): `here`, the one that
+/// may use it now, is the one inside it (`Runtime::enter`) or, while no other is inside, its JS
+/// thread (`Runtime::install`), which `installed` names. One word, so that every Node-API call
+/// checks its thread by one compare: with the JS thread kept apart, a call looked at whether
+/// any thread was inside, then compared. Never freed (`EnvSlot`). Only the thread named writes
+/// its id into `here` (leaving, it names the one before it again), and a thread that ends while
+/// named (a leaked `Entered`, an `exit` inside a call) is forgotten (`EnteredHere`,
+/// `Installed`), so no later thread given the same id can pass for it.
 ///
 /// `regular` names the thread that entered last and has this presence noted in its
 /// `EnteredHere` (so that its end forgets it): while it is that thread that enters again, as a
 /// direct call's caller does call after call, entering reads no thread-local (`Runtime::enter`).
 #[derive(Default)]
 pub(crate) struct Presence {
-    pub(crate) entered: AtomicUsize,
+    pub(crate) here: AtomicUsize,
     installed: AtomicUsize,
     regular: AtomicUsize,
 }
@@ -36,21 +39,18 @@ impl Presence {
 
     /// Names `thread` no more, as it ends: a thread started later may get its id.
     fn forget(&self, thread: usize) {
-        let _ = self.entered.compare_exchange(thread, 0, Relaxed, Relaxed);
         let _ = self.installed.compare_exchange(thread, 0, Relaxed, Relaxed);
+        // Its JS thread, if another, may use it again, as once no thread is inside.
+        let _ = self.here.compare_exchange(thread, self.installed.load(Relaxed), Relaxed, Relaxed);
         let _ = self.regular.compare_exchange(thread, 0, Relaxed, Relaxed);
     }
 
     /// Whether this thread may use the runtime now: it entered it, or it is its JS thread and
-    /// no other thread is inside. Two loads and a compare; relaxed, as only this thread writes
-    /// its own id, and what the runtime holds is passed between threads by the JS lock.
+    /// no other thread is inside. A load and a compare; relaxed, as only the thread named
+    /// writes here, and what the runtime holds is passed between threads by the JS lock.
     #[inline(always)]
     pub(crate) fn is_here(&self) -> bool {
-        let me = this_thread();
-        match self.entered.load(Relaxed) {
-            0 => self.installed.load(Relaxed) == me,
-            entered => entered == me,
-        }
+        self.here.load(Relaxed) == this_thread()
     }
 }
 
@@ -179,11 +179,11 @@ impl Drop for Entered<'_> {
         self.rt.stack.set(self.stack_before);
         // Guards of one runtime nest as the scopes that hold them: one dropped before a guard
         // made after it would leave this thread named inside after both.
-        let entered = &self.rt.presence.entered;
-        if entered.load(Relaxed) != this_thread() {
+        let here = &self.rt.presence.here;
+        if here.load(Relaxed) != this_thread() {
             fatal("Runtime::enter's guards were dropped out of order");
         }
-        entered.store(self.before, Relaxed);
+        here.store(self.before, Relaxed);
     }
 }
 
@@ -191,7 +191,7 @@ impl Drop for Runtime {
     /// A runtime dies while a thread is named in its presence only when an `Entered` leaked or
     /// `Installed` was bypassed, and `with_entered` may have lent it out: nothing can go on.
     fn drop(&mut self) {
-        if self.presence.entered.load(Relaxed) != 0 || self.presence.installed.load(Relaxed) != 0 {
+        if self.presence.here.load(Relaxed) != 0 || self.presence.installed.load(Relaxed) != 0 {
             fatal("a runtime was dropped while a thread was inside it (Runtime::enter's guard leaked)");
         }
     }
@@ -211,7 +211,11 @@ impl Runtime {
         INSTALLED.with(|i| {
             let mut installed = i.0.borrow_mut();
             assert!(installed.is_none(), "a thread is the JS thread of one runtime");
+            // Before any thread enters it: a thread inside now would name, as it leaves, the
+            // one inside before it, none, and leave the JS thread out.
+            assert_eq!(rt.presence.here.load(Relaxed), 0, "a runtime is installed before any thread enters it");
             rt.presence.installed.store(this_thread(), Relaxed);
+            rt.presence.here.store(this_thread(), Relaxed);
             rt.stack.set(StackReserve::of_this_thread());
             *installed = Some(rt);
         });
@@ -228,8 +232,8 @@ impl Runtime {
         let stack = if rt.presence.regular.load(Relaxed) == me { rt.regular_stack.get() } else { rt.enter_anew(me) };
         // A load and a store, not a swap (a locked instruction): only the thread that may use
         // the runtime writes here, and the JS lock or a hand-off orders those threads.
-        let before = rt.presence.entered.load(Relaxed);
-        rt.presence.entered.store(me, Relaxed);
+        let before = rt.presence.here.load(Relaxed);
+        rt.presence.here.store(me, Relaxed);
         // Its recursion is limited by this thread's stack while it runs here.
         let stack_before = rt.stack.replace(stack);
         Entered { rt, before, stack_before }
@@ -325,10 +329,16 @@ mod tests {
             assert!(rt.is_here());
             // Another thread's turn inside, as an in-process caller's: the presence is what it
             // would be there, written here (a runtime cannot be sent to another thread).
-            rt.presence.entered.store(this_thread() ^ 1, Relaxed);
+            rt.presence.here.store(this_thread() ^ 1, Relaxed);
             assert!(!finds(env, &rt), "the JS thread is refused while another thread is inside");
-            rt.presence.entered.store(0, Relaxed);
+            rt.presence.here.store(this_thread(), Relaxed);
             assert!(finds(env, &rt));
+            // Another thread inside that ends there (its `Entered` leaked): forgotten, it
+            // leaves the runtime to the JS thread again.
+            let other = this_thread() ^ 1;
+            rt.presence.here.store(other, Relaxed);
+            rt.presence.forget(other);
+            assert!(finds(env, &rt), "the JS thread uses it again once the thread inside has ended");
         })
         .join()
         .unwrap();
@@ -347,7 +357,7 @@ mod tests {
         .unwrap();
         // SAFETY: a slot `Env::handle` gave, never freed.
         let presence = unsafe { (*(env as *const EnvSlot)).presence };
-        assert_eq!(presence.entered.load(Relaxed), 0, "a later thread given its id would pass for it");
+        assert_eq!(presence.here.load(Relaxed), 0, "a later thread given its id would pass for it");
     }
 
     /// The thread that entered last enters again without its thread-locals: it must still
