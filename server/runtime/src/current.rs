@@ -45,6 +45,17 @@ impl Presence {
         let _ = self.regular.compare_exchange(thread, 0, Relaxed, Relaxed);
     }
 
+    /// `me` leaves, naming again the thread named as it entered, `before`: itself (a nested
+    /// entry), or the JS thread (none inside), which may have ended meanwhile (`forget` then
+    /// named none, and so does this, or the ended thread's id would pass for a later thread's
+    /// and the runtime's drop would find it named). Another thread inside under `me` cannot
+    /// be: threads enter under the JS lock.
+    #[inline(always)]
+    fn leave(&self, me: usize, before: usize) {
+        let back = if before == me { me } else { self.installed.load(Relaxed) };
+        self.here.store(back, Relaxed);
+    }
+
     /// Whether this thread may use the runtime now: it entered it, or it is its JS thread and
     /// no other thread is inside. A load and a compare; relaxed, as only the thread named
     /// writes here, and what the runtime holds is passed between threads by the JS lock.
@@ -179,11 +190,11 @@ impl Drop for Entered<'_> {
         self.rt.stack.set(self.stack_before);
         // Guards of one runtime nest as the scopes that hold them: one dropped before a guard
         // made after it would leave this thread named inside after both.
-        let here = &self.rt.presence.here;
-        if here.load(Relaxed) != this_thread() {
+        let me = this_thread();
+        if self.rt.presence.here.load(Relaxed) != me {
             fatal("Runtime::enter's guards were dropped out of order");
         }
-        here.store(self.before, Relaxed);
+        self.rt.presence.leave(me, self.before);
     }
 }
 
@@ -318,6 +329,25 @@ mod tests {
         drop(rt);
         // SAFETY: the slot outlives its runtime.
         assert!(unsafe { EnvSlot::with_entered(env as *const EnvSlot, |found| found.is_none()) }, "after its end");
+    }
+
+    /// A thread leaving names again the one named as it entered: itself when nested, else the
+    /// JS thread, or none once the JS thread has ended while this one was inside (its id would
+    /// otherwise pass for a later thread's, and the runtime's drop would find it named).
+    #[test]
+    fn a_thread_leaving_names_the_js_thread_again_only_while_it_lives() {
+        let (js, me) = (0x1000, 0x2000);
+        let presence = Presence::default();
+        presence.installed.store(js, Relaxed);
+        presence.here.store(me, Relaxed);
+        presence.leave(me, me);
+        assert_eq!(presence.here.load(Relaxed), me, "a nested entry's end leaves this thread inside");
+        presence.leave(me, js);
+        assert_eq!(presence.here.load(Relaxed), js, "the JS thread may use it again");
+        presence.here.store(me, Relaxed);
+        presence.forget(js);
+        presence.leave(me, js);
+        assert_eq!(presence.here.load(Relaxed), 0, "an ended JS thread is named no more");
     }
 
     #[test]
