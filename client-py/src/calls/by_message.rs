@@ -76,8 +76,8 @@ impl Exchange for ChainServer<'_, '_, '_> {
         exit_gate::allow_threads_inside(self.0.py, wait)
     }
 
-    /// In the exchange, as `ended`: out of line, each was a call of about 15 around a lone
-    /// isolated call's primitive answer, or its few looks.
+    /// Made in the exchange, as `ended` is: out of line, each cost a lone isolated call about
+    /// 15 of call and frame around a few instructions of its own.
     #[inline(always)]
     fn reply(&self, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
         answered(self.0.conn.get(), self.0, id, outcome)
