@@ -154,36 +154,55 @@ impl QuickFrame {
     /// never moved); `false` when the call has no compact form.
     #[inline]
     pub fn write_call(&mut self, func: ObjectId, this: Option<ObjectId>, args: &[QuickArg<'_>]) -> bool {
-        if args.len() > QUICK_ARGS {
+        if !self.begin_call(func, this, args.len()) || !args.iter().all(|&a| self.put_arg(a)) {
             return false;
         }
-        let f = self;
-        // The fixed part in one piece, as a number's kind and bytes below: each `put` checks
-        // the room and moves `len` in memory.
+        self.end_call();
+        true
+    }
+
+    /// Begins a call of `func` on `this` with `count` arguments in this empty frame: its fixed
+    /// part, after which each argument is written by `put_arg` and the frame closed by
+    /// `end_call`, so that a writer classifying its own values writes each where it goes, with
+    /// no list of them made first. `false` when `count` is more than a compact call carries.
+    /// A frame with other than `count` arguments is one no reader takes (cut short, or bytes past
+    /// its end).
+    #[inline(always)]
+    pub fn begin_call(&mut self, func: ObjectId, this: Option<ObjectId>, count: usize) -> bool {
+        if count > QUICK_ARGS {
+            return false;
+        }
+        // The fixed part in one piece, as a number's kind and bytes in `put_arg`: each `put`
+        // checks the room and moves `len` in memory.
         let mut head = [0; CALL_HEAD];
-        head[..3].copy_from_slice(&[QUICK_CALL, args.len() as u8, u8::from(this.is_some())]);
+        head[..3].copy_from_slice(&[QUICK_CALL, count as u8, u8::from(this.is_some())]);
         head[3 + 8 * 2..][..8].copy_from_slice(&func.0.to_le_bytes());
         head[3 + 8 * 3..].copy_from_slice(&this.map_or(0, |t| t.0).to_le_bytes());
-        f.put(&head);
-        for a in args {
-            let fits = match *a {
-                QuickArg::Undefined => f.put(&[kind::UNDEFINED]),
-                QuickArg::Null => f.put(&[kind::NULL]),
-                QuickArg::Bool(b) => f.put(&[if b { kind::TRUE } else { kind::FALSE }]),
-                QuickArg::Number(n) => {
-                    let mut number = [kind::NUMBER; 9];
-                    number[1..].copy_from_slice(&n.to_le_bytes());
-                    f.put(&number)
-                }
-                QuickArg::Text(t) => f.item(kind::TEXT, t.as_bytes()),
-                QuickArg::Bytes(b) => f.item(kind::BYTES, b),
-            };
-            if !fits {
-                return false;
+        self.put(&head)
+    }
+
+    /// Ends the call `begin_call` began: its length written.
+    #[inline(always)]
+    pub fn end_call(&mut self) {
+        self.finish();
+    }
+
+    /// Appends argument `a` of the call `begin_call` began, if it fits; `false` when the call
+    /// then has no compact form (a string or bytes too long, or all of it too long together).
+    #[inline(always)]
+    pub fn put_arg(&mut self, a: QuickArg<'_>) -> bool {
+        match a {
+            QuickArg::Undefined => self.put(&[kind::UNDEFINED]),
+            QuickArg::Null => self.put(&[kind::NULL]),
+            QuickArg::Bool(b) => self.put(&[if b { kind::TRUE } else { kind::FALSE }]),
+            QuickArg::Number(n) => {
+                let mut number = [kind::NUMBER; 9];
+                number[1..].copy_from_slice(&n.to_le_bytes());
+                self.put(&number)
             }
+            QuickArg::Text(t) => self.item(kind::TEXT, t.as_bytes()),
+            QuickArg::Bytes(b) => self.item(kind::BYTES, b),
         }
-        f.finish();
-        true
     }
 
     /// The frame of the reply to request `id` of `chain` with `value`; `None` when it has no

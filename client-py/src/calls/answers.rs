@@ -13,7 +13,9 @@ use napi_client::link::channel::Channel;
 use napi_client::link::inbound::Violation;
 use napi_client::session::subscriptions::subscribed_by_reply;
 
-/// The value of request `id`'s reply, however it came.
+/// The value of request `id`'s reply, however it came. A primitive (the commonest answer) is
+/// made in the caller; anything else by `answered_otherwise`.
+#[inline(always)]
 pub fn answered(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
     if let Some(v) = primitive_in(&outcome) {
         let value = primitive_answer(conn, cx, v);
@@ -24,6 +26,12 @@ pub fn answered(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcom
         }
         return value;
     }
+    answered_otherwise(conn, cx, id, outcome)
+}
+
+/// `answered` of anything but a primitive.
+#[inline(never)]
+fn answered_otherwise(conn: &Connection, cx: &Converter<'_, '_>, id: RequestId, outcome: Outcome) -> PyResult<Py<PyAny>> {
     let py = cx.py;
     conn.handle_drops();
     // The host subscribed to a promise it answers with, under this request's id.

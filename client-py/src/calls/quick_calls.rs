@@ -6,10 +6,9 @@
 
 use napi_client::session::chains;
 use napi_client::session::exchange::exchange_quick;
-use napi_protocol::quick::{QuickArg, QuickFrame, QUICK_ARGS};
+use napi_protocol::quick::{QuickFrame, QUICK_ARGS};
 use napi_protocol::ObjectId;
 use pyo3::prelude::*;
-use smallvec::SmallVec;
 
 use crate::calls::by_message;
 use crate::calls::chain_events::ChainServer;
@@ -33,15 +32,18 @@ pub fn call_quick(
         return None;
     }
     let h = hooks(slf.py()).ok()?;
-    let mut quick = SmallVec::<[QuickArg<'_>; QUICK_ARGS]>::new();
-    for a in args {
-        quick.push(Converter::quick_arg(h, a)?);
-    }
-    // Written where it lies and lent from there on: never moved.
+    // Written where it lies and lent from there on: never moved. Each argument is classified
+    // as it is written, with no list of them made first.
     let mut frame = QuickFrame::empty();
-    if !frame.write_call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), &quick) {
+    if !frame.begin_call(ObjectId(func.get().id), this.map(|t| ObjectId(t.get().id)), args.len()) {
         return None;
     }
+    for a in args {
+        if !frame.put_arg(Converter::quick_arg(h, a)?) {
+            return None;
+        }
+    }
+    frame.end_call();
     // The exchange enters the exit gate only if the call waits, runs Python code or fails
     // (`exchange_quick`): a lone call answered at once keeps the GIL throughout, and spends no
     // locked instruction on the gate. A panic on the way is an ordinary exception.

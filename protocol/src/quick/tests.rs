@@ -41,6 +41,32 @@ fn a_call_of_every_kind_comes_back_as_it_went_bit_for_bit() {
     assert!(none.this.is_none() && none.is_empty());
 }
 
+/// A call written argument by argument (`begin_call`, `put_arg`, `end_call`) as a binding
+/// classifies its values, with no list of them: the same bytes as the whole call's; other than
+/// the count it began with is a frame no reader takes.
+#[test]
+fn a_call_written_argument_by_argument_is_the_whole_calls_frame() {
+    let args = every_kind();
+    let piecewise = |count: usize, args: &[QuickArg<'_>]| {
+        let mut frame = QuickFrame::empty();
+        assert!(frame.begin_call(ObjectId(11), Some(ObjectId(12)), count));
+        assert!(args.iter().all(|&a| frame.put_arg(a)));
+        frame.end_call();
+        frame.request(7, 3);
+        frame
+    };
+    let whole = named(7, 3, ObjectId(11), Some(ObjectId(12)), &args).unwrap();
+    assert_eq!(piecewise(args.len(), &args).as_bytes(), whole.as_bytes());
+    let fewer = &args[..args.len() - 1];
+    assert!(QuickCall::decode(piecewise(args.len(), fewer).payload()).is_err(), "an argument fewer than begun");
+    assert!(QuickCall::decode(piecewise(fewer.len(), &args).payload()).is_err(), "an argument more than begun");
+    assert!(!QuickFrame::empty().begin_call(ObjectId(1), None, QUICK_ARGS + 1));
+    let long = [0; QUICK_ITEM + 1];
+    let mut frame = QuickFrame::empty();
+    assert!(frame.begin_call(ObjectId(1), None, 1));
+    assert!(!frame.put_arg(QuickArg::Bytes(&long)), "bytes past the limit");
+}
+
 #[test]
 fn the_request_it_stands_for_carries_the_same_values() {
     let frame = named(7, 3, ObjectId(11), None, &[QuickArg::Number(1.5), QuickArg::Text("a"), QuickArg::Bytes(b"b")]).unwrap();
