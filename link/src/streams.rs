@@ -248,16 +248,16 @@ impl RingIn {
             let ready = self.bell.sleep(also, deadline);
             self.consumer.awake();
             let ready = ready?;
-            if ready.first() == Some(&true) {
+            if ready.is_some_and(|r| r.bell) {
                 self.bell.drain(false)?;
             }
             if self.readable() {
                 return Ok(Woken::Readable);
             }
-            if ready.get(1) == Some(&true) {
+            if ready.is_some_and(|r| r.also) {
                 return Ok(Woken::Also);
             }
-            if ready.is_empty() || deadline.is_some_and(|d| Instant::now() >= d) {
+            if ready.is_none() || deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(Woken::TimedOut);
             }
             // A stale wake-up (sent for a sleep that had already ended), or a descriptor.

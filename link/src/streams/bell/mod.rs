@@ -15,3 +15,12 @@ mod windows;
 pub(super) use windows::Bell;
 #[cfg(windows)]
 pub use windows::*;
+
+/// What ended a bell's sleep before its deadline: whether the bell rang (or its peer hung up)
+/// and whether the other descriptor the sleep watched is ready. A sleep says it in two flags,
+/// not a list: it is on the way of every wait that sleeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Ready {
+    pub(super) bell: bool,
+    pub(super) also: bool,
+}

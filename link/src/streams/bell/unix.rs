@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::Ready;
 use crate::shm::fdpass::recv_keeping_fds;
 use crate::shm::{send_with_fd, FdQueue};
 
@@ -18,9 +19,9 @@ pub type Connection = UnixStream;
 /// What a wait can wait on besides the bell.
 pub type RawDescriptor = RawFd;
 
-/// Polls `fds` for input until `deadline`: which of them are ready (empty on timeout).
-fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>> {
-    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+/// Polls `fds` (one or two) for input until `deadline`: which of them are ready (`None` on
+/// timeout). The descriptors are on the stack: this is every sleep's way.
+fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<Option<Ready>> {
     loop {
         let ms = match deadline {
             None => -1,
@@ -28,10 +29,11 @@ fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>>
             Some(d) => d.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32,
         };
         // SAFETY: valid pollfd entries for the duration of the call.
-        let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
         if n > 0 {
             // A hang-up or an error counts as ready: the read that follows reports it.
-            return Ok(pfds.iter().map(|p| p.revents != 0).collect());
+            let ready = |i: usize| fds.get(i).is_some_and(|p| p.revents != 0);
+            return Ok(Some(Ready { bell: ready(0), also: ready(1) }));
         }
         if n < 0 {
             let e = io::Error::last_os_error();
@@ -40,7 +42,7 @@ fn poll_until(fds: &[RawFd], deadline: Option<Instant>) -> io::Result<Vec<bool>>
             }
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(Vec::new());
+            return Ok(None);
         }
     }
 }
@@ -116,10 +118,11 @@ impl Bell {
     }
 
     /// Sleeps until the socket or `also` is ready or `deadline` passes: which of the two are
-    /// ready (empty on timeout).
-    pub(in crate::streams) fn sleep(&self, also: Option<RawFd>, deadline: Option<Instant>) -> io::Result<Vec<bool>> {
-        let fds: Vec<RawFd> = std::iter::once(self.socket.as_raw_fd()).chain(also).collect();
-        poll_until(&fds, deadline)
+    /// ready (`None` on timeout).
+    pub(in crate::streams) fn sleep(&self, also: Option<RawFd>, deadline: Option<Instant>) -> io::Result<Option<Ready>> {
+        let watch = |fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        let mut fds = [watch(self.socket.as_raw_fd()), watch(also.unwrap_or(-1))];
+        poll_until(&mut fds[..1 + usize::from(also.is_some())], deadline)
     }
 
     /// Sends `fd` with one byte, ahead of the frame that announces it.

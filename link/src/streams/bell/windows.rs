@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::Ready;
 use windows_sys::Win32::Foundation::{
     DuplicateHandle, GetLastError, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING,
     ERROR_OPERATION_ABORTED, GENERIC_READ, GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE, WAIT_OBJECT_0, WAIT_TIMEOUT,
@@ -242,12 +243,8 @@ impl Bell {
 
     /// Sleeps until a wake-up, the pipe or `also` is ready or `deadline` passes: whether the
     /// bell and `also` are ready (empty on timeout).
-    pub(in crate::streams) fn sleep(&self, also: Option<RawHandle>, deadline: Option<Instant>) -> io::Result<Vec<bool>> {
-        match self.wait_for(also, deadline)? {
-            None => Ok(Vec::new()),
-            Some(2) => Ok(vec![false, true]),
-            Some(_) => Ok(vec![true, false]),
-        }
+    pub(in crate::streams) fn sleep(&self, also: Option<RawHandle>, deadline: Option<Instant>) -> io::Result<Option<Ready>> {
+        Ok(self.wait_for(also, deadline)?.map(|index| Ready { bell: index != 2, also: index == 2 }))
     }
 
     /// Waits on the wake-up event, the pipe's read and `also`: the index of the one that ended
