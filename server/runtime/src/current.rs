@@ -45,14 +45,26 @@ impl Presence {
         let _ = self.regular.compare_exchange(thread, 0, Relaxed, Relaxed);
     }
 
-    /// `me` leaves, naming again the thread named as it entered, `before`: itself (a nested
-    /// entry), or the JS thread (none inside), which may have ended meanwhile (`forget` then
-    /// named none, and so does this, or the ended thread's id would pass for a later thread's
-    /// and the runtime's drop would find it named). Another thread inside under `me` cannot
-    /// be: threads enter under the JS lock.
+    /// The thread named now, as an entering thread keeps it to name again on leaving (`leave`):
+    /// the JS thread is kept as 0, "whichever JS thread there is then", since it may end while
+    /// another thread is inside (`forget` then names none, and so must the leaving, or the ended
+    /// thread's id would pass for a later thread's and the runtime's drop would find it named).
+    /// Any other thread is kept as itself: the JS lock may be handed to another thread for a
+    /// step of a call and come back, each entering on top of the other.
     #[inline(always)]
-    fn leave(&self, me: usize, before: usize) {
-        let back = if before == me { me } else { self.installed.load(Relaxed) };
+    fn named_before(&self) -> usize {
+        let here = self.here.load(Relaxed);
+        if here == self.installed.load(Relaxed) {
+            0
+        } else {
+            here
+        }
+    }
+
+    /// A thread leaves, naming again the one `named_before` kept as it entered.
+    #[inline(always)]
+    fn leave(&self, before: usize) {
+        let back = if before == 0 { self.installed.load(Relaxed) } else { before };
         self.here.store(back, Relaxed);
     }
 
@@ -194,7 +206,7 @@ impl Drop for Entered<'_> {
         if self.rt.presence.here.load(Relaxed) != me {
             fatal("Runtime::enter's guards were dropped out of order");
         }
-        self.rt.presence.leave(me, self.before);
+        self.rt.presence.leave(self.before);
     }
 }
 
@@ -243,7 +255,7 @@ impl Runtime {
         let stack = if rt.presence.regular.load(Relaxed) == me { rt.regular_stack.get() } else { rt.enter_anew(me) };
         // A load and a store, not a swap (a locked instruction): only the thread that may use
         // the runtime writes here, and the JS lock or a hand-off orders those threads.
-        let before = rt.presence.here.load(Relaxed);
+        let before = rt.presence.named_before();
         rt.presence.here.store(me, Relaxed);
         // Its recursion is limited by this thread's stack while it runs here.
         let stack_before = rt.stack.replace(stack);
@@ -336,17 +348,24 @@ mod tests {
     /// otherwise pass for a later thread's, and the runtime's drop would find it named).
     #[test]
     fn a_thread_leaving_names_the_js_thread_again_only_while_it_lives() {
-        let (js, me) = (0x1000, 0x2000);
+        let (js, caller, other) = (0x1000, 0x2000, 0x3000);
         let presence = Presence::default();
         presence.installed.store(js, Relaxed);
-        presence.here.store(me, Relaxed);
-        presence.leave(me, me);
-        assert_eq!(presence.here.load(Relaxed), me, "a nested entry's end leaves this thread inside");
-        presence.leave(me, js);
+        presence.here.store(js, Relaxed);
+        // The caller enters over the JS thread, another thread over the caller (the JS lock
+        // handed on for a step of the call), and they leave in turn.
+        let over_js = presence.named_before();
+        presence.here.store(caller, Relaxed);
+        let over_caller = presence.named_before();
+        presence.here.store(other, Relaxed);
+        presence.leave(over_caller);
+        assert_eq!(presence.here.load(Relaxed), caller, "the thread entered under it is named again");
+        presence.leave(over_js);
         assert_eq!(presence.here.load(Relaxed), js, "the JS thread may use it again");
-        presence.here.store(me, Relaxed);
+        // The JS thread ends while the caller is inside.
+        presence.here.store(caller, Relaxed);
         presence.forget(js);
-        presence.leave(me, js);
+        presence.leave(over_js);
         assert_eq!(presence.here.load(Relaxed), 0, "an ended JS thread is named no more");
     }
 
