@@ -12,21 +12,18 @@ use std::sync::{Mutex, PoisonError};
 use super::stack::StackReserve;
 use super::Runtime;
 
-/// The threads that may use a runtime, by [`this_thread`]'s id (0: none): `here`, the one that
-/// may use it now, is the one inside it (`Runtime::enter`) or, while no other is inside, its JS
-/// thread (`Runtime::install`), which `installed` names. One word, so that every Node-API call
-/// checks its thread by one compare: with the JS thread kept apart, a call looked at whether
-/// any thread was inside, then compared. Never freed (`EnvSlot`). Only the thread named writes
-/// its id into `here` (leaving, it names the one before it again), and a thread that ends while
-/// named (a leaked `Entered`, an `exit` inside a call) is forgotten (`EnteredHere`,
-/// `Installed`), so no later thread given the same id can pass for it.
+/// The threads that may use a runtime, by [`this_thread`]'s id (0: none): the one inside it now
+/// (`Runtime::enter`) and its JS thread (`Runtime::install`), which may use it while no other
+/// is inside. Never freed (`EnvSlot`). Only the thread named writes its id into `entered`, and
+/// a thread that ends while named (a leaked `Entered`, an `exit` inside a call) is forgotten
+/// (`EnteredHere`, `Installed`), so no later thread given the same id can pass for it.
 ///
 /// `regular` names the thread that entered last and has this presence noted in its
 /// `EnteredHere` (so that its end forgets it): while it is that thread that enters again, as a
 /// direct call's caller does call after call, entering reads no thread-local (`Runtime::enter`).
 #[derive(Default)]
 pub(crate) struct Presence {
-    pub(crate) here: AtomicUsize,
+    pub(crate) entered: AtomicUsize,
     installed: AtomicUsize,
     regular: AtomicUsize,
 }
@@ -39,41 +36,21 @@ impl Presence {
 
     /// Names `thread` no more, as it ends: a thread started later may get its id.
     fn forget(&self, thread: usize) {
+        let _ = self.entered.compare_exchange(thread, 0, Relaxed, Relaxed);
         let _ = self.installed.compare_exchange(thread, 0, Relaxed, Relaxed);
-        // Its JS thread, if another, may use it again, as once no thread is inside.
-        let _ = self.here.compare_exchange(thread, self.installed.load(Relaxed), Relaxed, Relaxed);
         let _ = self.regular.compare_exchange(thread, 0, Relaxed, Relaxed);
     }
 
-    /// The thread named now, as an entering thread keeps it to name again on leaving (`leave`):
-    /// the JS thread is kept as 0, "whichever JS thread there is then", since it may end while
-    /// another thread is inside (`forget` then names none, and so must the leaving, or the ended
-    /// thread's id would pass for a later thread's and the runtime's drop would find it named).
-    /// Any other thread is kept as itself: the JS lock may be handed to another thread for a
-    /// step of a call and come back, each entering on top of the other.
-    #[inline(always)]
-    fn named_before(&self) -> usize {
-        let here = self.here.load(Relaxed);
-        if here == self.installed.load(Relaxed) {
-            0
-        } else {
-            here
-        }
-    }
-
-    /// A thread leaves, naming again the one `named_before` kept as it entered.
-    #[inline(always)]
-    fn leave(&self, before: usize) {
-        let back = if before == 0 { self.installed.load(Relaxed) } else { before };
-        self.here.store(back, Relaxed);
-    }
-
     /// Whether this thread may use the runtime now: it entered it, or it is its JS thread and
-    /// no other thread is inside. A load and a compare; relaxed, as only the thread named
-    /// writes here, and what the runtime holds is passed between threads by the JS lock.
+    /// no other thread is inside. Two loads and a compare; relaxed, as only this thread writes
+    /// its own id, and what the runtime holds is passed between threads by the JS lock.
     #[inline(always)]
     pub(crate) fn is_here(&self) -> bool {
-        self.here.load(Relaxed) == this_thread()
+        let me = this_thread();
+        match self.entered.load(Relaxed) {
+            0 => self.installed.load(Relaxed) == me,
+            entered => entered == me,
+        }
     }
 }
 
@@ -202,11 +179,11 @@ impl Drop for Entered<'_> {
         self.rt.stack.set(self.stack_before);
         // Guards of one runtime nest as the scopes that hold them: one dropped before a guard
         // made after it would leave this thread named inside after both.
-        let me = this_thread();
-        if self.rt.presence.here.load(Relaxed) != me {
+        let entered = &self.rt.presence.entered;
+        if entered.load(Relaxed) != this_thread() {
             fatal("Runtime::enter's guards were dropped out of order");
         }
-        self.rt.presence.leave(self.before);
+        entered.store(self.before, Relaxed);
     }
 }
 
@@ -214,7 +191,7 @@ impl Drop for Runtime {
     /// A runtime dies while a thread is named in its presence only when an `Entered` leaked or
     /// `Installed` was bypassed, and `with_entered` may have lent it out: nothing can go on.
     fn drop(&mut self) {
-        if self.presence.here.load(Relaxed) != 0 || self.presence.installed.load(Relaxed) != 0 {
+        if self.presence.entered.load(Relaxed) != 0 || self.presence.installed.load(Relaxed) != 0 {
             fatal("a runtime was dropped while a thread was inside it (Runtime::enter's guard leaked)");
         }
     }
@@ -234,11 +211,7 @@ impl Runtime {
         INSTALLED.with(|i| {
             let mut installed = i.0.borrow_mut();
             assert!(installed.is_none(), "a thread is the JS thread of one runtime");
-            // Before any thread enters it: a thread inside now would name, as it leaves, the
-            // one inside before it, none, and leave the JS thread out.
-            assert_eq!(rt.presence.here.load(Relaxed), 0, "a runtime is installed before any thread enters it");
             rt.presence.installed.store(this_thread(), Relaxed);
-            rt.presence.here.store(this_thread(), Relaxed);
             rt.stack.set(StackReserve::of_this_thread());
             *installed = Some(rt);
         });
@@ -255,8 +228,8 @@ impl Runtime {
         let stack = if rt.presence.regular.load(Relaxed) == me { rt.regular_stack.get() } else { rt.enter_anew(me) };
         // A load and a store, not a swap (a locked instruction): only the thread that may use
         // the runtime writes here, and the JS lock or a hand-off orders those threads.
-        let before = rt.presence.named_before();
-        rt.presence.here.store(me, Relaxed);
+        let before = rt.presence.entered.load(Relaxed);
+        rt.presence.entered.store(me, Relaxed);
         // Its recursion is limited by this thread's stack while it runs here.
         let stack_before = rt.stack.replace(stack);
         Entered { rt, before, stack_before }
@@ -343,32 +316,6 @@ mod tests {
         assert!(unsafe { EnvSlot::with_entered(env as *const EnvSlot, |found| found.is_none()) }, "after its end");
     }
 
-    /// A thread leaving names again the one named as it entered: itself when nested, else the
-    /// JS thread, or none once the JS thread has ended while this one was inside (its id would
-    /// otherwise pass for a later thread's, and the runtime's drop would find it named).
-    #[test]
-    fn a_thread_leaving_names_the_js_thread_again_only_while_it_lives() {
-        let (js, caller, other) = (0x1000, 0x2000, 0x3000);
-        let presence = Presence::default();
-        presence.installed.store(js, Relaxed);
-        presence.here.store(js, Relaxed);
-        // The caller enters over the JS thread, another thread over the caller (the JS lock
-        // handed on for a step of the call), and they leave in turn.
-        let over_js = presence.named_before();
-        presence.here.store(caller, Relaxed);
-        let over_caller = presence.named_before();
-        presence.here.store(other, Relaxed);
-        presence.leave(over_caller);
-        assert_eq!(presence.here.load(Relaxed), caller, "the thread entered under it is named again");
-        presence.leave(over_js);
-        assert_eq!(presence.here.load(Relaxed), js, "the JS thread may use it again");
-        // The JS thread ends while the caller is inside.
-        presence.here.store(caller, Relaxed);
-        presence.forget(js);
-        presence.leave(over_js);
-        assert_eq!(presence.here.load(Relaxed), 0, "an ended JS thread is named no more");
-    }
-
     #[test]
     fn the_js_thread_uses_its_runtime_only_while_no_other_thread_is_inside() {
         std::thread::spawn(|| {
@@ -378,16 +325,10 @@ mod tests {
             assert!(rt.is_here());
             // Another thread's turn inside, as an in-process caller's: the presence is what it
             // would be there, written here (a runtime cannot be sent to another thread).
-            rt.presence.here.store(this_thread() ^ 1, Relaxed);
+            rt.presence.entered.store(this_thread() ^ 1, Relaxed);
             assert!(!finds(env, &rt), "the JS thread is refused while another thread is inside");
-            rt.presence.here.store(this_thread(), Relaxed);
+            rt.presence.entered.store(0, Relaxed);
             assert!(finds(env, &rt));
-            // Another thread inside that ends there (its `Entered` leaked): forgotten, it
-            // leaves the runtime to the JS thread again.
-            let other = this_thread() ^ 1;
-            rt.presence.here.store(other, Relaxed);
-            rt.presence.forget(other);
-            assert!(finds(env, &rt), "the JS thread uses it again once the thread inside has ended");
         })
         .join()
         .unwrap();
@@ -406,7 +347,7 @@ mod tests {
         .unwrap();
         // SAFETY: a slot `Env::handle` gave, never freed.
         let presence = unsafe { (*(env as *const EnvSlot)).presence };
-        assert_eq!(presence.here.load(Relaxed), 0, "a later thread given its id would pass for it");
+        assert_eq!(presence.entered.load(Relaxed), 0, "a later thread given its id would pass for it");
     }
 
     /// The thread that entered last enters again without its thread-locals: it must still
