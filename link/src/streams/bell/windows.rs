@@ -242,7 +242,7 @@ impl Bell {
     }
 
     /// Sleeps until a wake-up, the pipe or `also` is ready or `deadline` passes: whether the
-    /// bell and `also` are ready (empty on timeout).
+    /// bell and `also` are ready (`None` on timeout).
     pub(in crate::streams) fn sleep(&self, also: Option<RawHandle>, deadline: Option<Instant>) -> io::Result<Option<Ready>> {
         Ok(self.wait_for(also, deadline)?.map(|index| Ready { bell: index != 2, also: index == 2 }))
     }
