@@ -15,7 +15,7 @@ use crate::calls::chain_events::ChainServer;
 use crate::exit_gate::{self, exiting_error};
 use crate::proxy::object::JSRef;
 use crate::state::connection::Connection;
-use crate::state::hooks::{caught, hooks};
+use crate::state::hooks::{caught, hooks, Hooks};
 use crate::values::from_python::Converter;
 
 /// `func(*args)` on `this` as a compact call, if it has that form (the caller checked that the
@@ -50,11 +50,11 @@ pub fn call_quick(
     if !exit_gate::is_open() {
         return Some(Err(exiting_error()));
     }
-    Some(caught(slf.py(), || send(slf, &mut frame)))
+    Some(caught(slf.py(), || send(slf, h, &mut frame)))
 }
 
 /// Names the call's request, sends it and waits for its answer.
-fn send(slf: &Bound<'_, Connection>, frame: &mut QuickFrame) -> PyResult<Py<PyAny>> {
+fn send(slf: &Bound<'_, Connection>, h: &Hooks, frame: &mut QuickFrame) -> PyResult<Py<PyAny>> {
     let channel = &*slf.get().channel;
     let active = chains::active(channel);
     if active.is_none() {
@@ -64,6 +64,8 @@ fn send(slf: &Bound<'_, Connection>, frame: &mut QuickFrame) -> PyResult<Py<PyAn
     let id = channel.next_id_exclusive();
     let chain = active.map_or(id, |(chain, _)| chain);
     frame.request(id, chain);
-    let cx = Converter::new(slf)?;
-    exchange_quick(channel, &ChainServer(&cx), frame, id, chain, active.is_none())
+    let cx = Converter::with_hooks(slf, h);
+    let answer = exchange_quick(channel, &ChainServer(&cx), frame, id, chain, active.is_none());
+    cx.end();
+    answer
 }

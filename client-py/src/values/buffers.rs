@@ -44,6 +44,16 @@ impl<'py> Uploads<'_, 'py> {
         }
     }
 
+    /// Whether forgetting these leaves nothing undone: a call's (the core's to end), or its own
+    /// that never recorded a buffer.
+    #[inline(always)]
+    pub fn forgettable(&mut self) -> bool {
+        match self {
+            Uploads::Own(own) => own.never_used(),
+            Uploads::Call(_) => true,
+        }
+    }
+
     /// Copies what the addon wrote into the writable buffers this context sent.
     #[inline(always)]
     pub fn write_back(&self, channel: &Channel) -> PyResult<()> {

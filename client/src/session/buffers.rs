@@ -81,6 +81,16 @@ impl<T> Default for Uploads<T> {
     }
 }
 
+impl<T> Uploads<T> {
+    /// Whether nothing was ever recorded: the list never allocated, so that forgetting it
+    /// leaks nothing and leaves no pin behind (what a converter's drop, a call of the drop
+    /// glue, would otherwise check).
+    #[inline(always)]
+    pub fn never_used(&mut self) -> bool {
+        self.writebacks.get_mut().capacity() == 0
+    }
+}
+
 impl<T: Clone> Uploads<T> {
     /// Lets go of the blocks kept for copies back, when the call's converter is dropped.
     #[inline(always)]

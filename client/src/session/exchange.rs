@@ -108,8 +108,9 @@ pub fn exchange<X: Exchange>(channel: &Channel, x: &X, request: Request, top: bo
 /// host's error. A lone call answered plainly (`Exchange::plain_reply`) does none of these and
 /// never enters: from the gate's look to its answer this thread keeps the lock, so exit cannot
 /// finalize the interpreter under it (the writer's lock, if another thread holds it, is waited
-/// for through `exit_gate::blocking_wait`, which passes the gate on its own).
-#[inline]
+/// for through `exit_gate::blocking_wait`, which passes the gate on its own). Inline always: with
+/// the lone look inline in it (`Channel::look_alone`), `#[inline]` left it a call of its own.
+#[inline(always)]
 pub fn exchange_quick<X: Exchange>(
     channel: &Channel,
     x: &X,

@@ -47,16 +47,27 @@ impl Channel {
     /// `wait`, which may sleep until a reader leaves: its count is raised before it looks at
     /// the reading (both sequentially consistent), so either it sees the reading free or this
     /// sees it counted and rings it.
+    #[inline]
     pub fn leave_alone(&self) {
         self.reading.store(false, Ordering::SeqCst);
         if self.waiting.load(Ordering::SeqCst) != 0 {
-            self.leave_reading(self.state.lock().unwrap());
+            self.ring_waiting();
         }
+    }
+
+    /// `leave_alone`'s rare part: a thread is inside `wait`.
+    #[cold]
+    #[inline(never)]
+    fn ring_waiting(&self) {
+        self.leave_reading(self.state.lock().unwrap());
     }
 
     /// After `read_alone` and the send of request `id` (of chain `id`): its reply if it comes
     /// first within `budget`, else the request registered and the first message for its chain,
-    /// if any. The reading is given up either way.
+    /// if any. The reading is given up either way. Inline, its registration out of line: the
+    /// reply is taken where the exchange uses it, with no frame of a call and no `Alone` moved
+    /// out of one.
+    #[inline(always)]
     pub fn look_alone(&self, id: RequestId, budget: Duration) -> Alone {
         // SAFETY: `read_alone` claimed the reading, given back below once the reader is done.
         let looked = unsafe {
@@ -69,15 +80,23 @@ impl Channel {
                 read => LoneLook::Other(read, looked.after_pause()),
             })
         };
-        let (read, after_pause) = match looked {
+        match looked {
             Some(LoneLook::Reply(outcome, after_pause)) => {
                 self.leave_alone();
                 self.after_look(after_pause);
-                return Alone::Reply(outcome);
+                Alone::Reply(outcome)
             }
-            Some(LoneLook::Other(read, after_pause)) => (Some(read.map(Some).map_err(|e| self.death(e, None))), after_pause),
-            None => (None, false),
-        };
+            Some(LoneLook::Other(read, after_pause)) => self.register_alone(id, Some(read), after_pause),
+            None => self.register_alone(id, None, false),
+        }
+    }
+
+    /// `look_alone` when its reply did not come first: the request registered, what came
+    /// (`read`, if anything) filed, the reading given up.
+    #[cold]
+    #[inline(never)]
+    fn register_alone(&self, id: RequestId, read: Option<Result<ServerMessage, FrameError>>, after_pause: bool) -> Alone {
+        let read = read.map(|read| read.map(Some).map_err(|e| self.death(e, None)));
         let mut st = self.state.lock().unwrap();
         st.chains.begin(id, id);
         self.busy.set_in_flight(st.chains.outstanding());
