@@ -95,6 +95,53 @@ def test_bytes_arrive_as_a_buffer_copied_and_untouched(load):
     assert data == pattern(10000), "bytes are immutable: the addon wrote into its copy"
 
 
+def test_small_bytes_reach_the_addon_whole_and_its_writes_stay_in_its_copy(load):
+    addon = load("shared")
+    for n in (1, 5, 63, 64, 65, 128, 129, 1000, 1024):
+        data = pattern(n)
+        assert (addon.kind(data), addon.sum(data)) == ("Uint8Array", sum(data)), n
+        addon.fill(data, 0xFF)
+        assert data == pattern(n), f"{n} bytes: the addon wrote into its copy"
+    # Blocks freed by collections are reused for the next buffers of their size: each shows
+    # its own bytes, never the last owner's.
+    for i in range(3000):
+        data = bytes([i & 0xFF]) * (1 + i % 7)
+        assert addon.sum(data) == (i & 0xFF) * (1 + i % 7), i
+
+
+def test_small_bytes_the_addon_keeps_outlive_the_collections_of_later_calls(load):
+    """A Buffer made of `bytes` and kept by the addon (a strong reference) keeps its memory
+    while later calls' Buffers of the same size die and their blocks are reused."""
+    addon = load("shared")
+    addon.hold(b"kept!")
+    for i in range(5000):
+        assert addon.sum(bytes([i & 0x7F]) * 5) == (i & 0x7F) * 5
+    js.gc(addon)
+    assert [addon.peek(i) for i in range(5)] == list(b"kept!")
+    assert bytes(addon.held()) == b"kept!"
+    addon.release()
+    js.gc(addon)
+    for i in range(3000):
+        assert addon.sum(bytes([i & 0x7F]) * 5) == (i & 0x7F) * 5
+
+
+def test_a_long_loop_of_small_bytes_keeps_the_hosts_shared_memory_bounded(load):
+    """Each call's Buffer dies with the call: 60,000 calls of 1,000 bytes (60 MB in blocks of
+    1 KiB) leave the host's shared memory at its first segment, the blocks reused."""
+    from napi_python.js.anchor import required_connection
+
+    addon = load("shared")
+    data = bytes(range(256)) * 4
+    assert addon.sum(data) == sum(data)
+    conn = required_connection("a test", addon)
+    mapped = conn._bookkeeping["host_mapped_bytes"]
+    assert 0 < mapped < 60_000 * len(data), "one segment, smaller than what the loop sends"
+    for _ in range(60_000):
+        assert addon.sum(data) == 130_560
+    js.gc(addon)
+    assert conn._bookkeeping["host_mapped_bytes"] == mapped
+
+
 @pytest.mark.parametrize(
     "make",
     [

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OPS = ["noop", "add", "echo", "callback", "method", "object16", "rust_add", "rust_callback"]
+OPS = ["noop", "add", "echo", "bytes", "callback", "method", "object16", "rust_add", "rust_callback"]
 CALLS = 20_000
 
 CHILD = f"""
@@ -43,6 +43,7 @@ ops = {{
     "noop": lambda: a.noop(),
     "add": lambda: a.add(1, 2),
     "echo": lambda: a.echo("0123456789abcdefghijklmnopqrstuv"),
+    "bytes": lambda: a.byteLength(b"hello"),
     "callback": lambda: a.callback(one),
     "method": lambda: c.increment(),
     "object16": lambda: a.makeObject16(),

@@ -144,14 +144,21 @@ impl Heap {
     /// Frees an object, once `take` has taken what is to outlive it (what `take` answers); its
     /// id (and every copy of it) stops resolving. The rest is dropped where it lies: moved out
     /// whole to be dropped, each object a collection freed was copied first (a `memcpy` call of
-    /// the large `Object` for each).
+    /// the large `Object` for each); and an object that owns no memory is not dropped at all,
+    /// only written over (`Object::owns_no_memory`).
     pub fn free<T>(&mut self, id: ObjectId, take: impl FnOnce(&mut Object) -> T) -> Option<T> {
         let e = self.entries.get_mut(id.index() as usize)?;
         if e.generation != id.generation() {
             return None;
         }
-        let taken = take(e.object.as_mut()?);
-        e.object = None;
+        let object = e.object.as_mut()?;
+        let taken = take(object);
+        if object.owns_no_memory() {
+            // Forgotten, not dropped: it owns nothing a drop would free.
+            std::mem::forget(e.object.take());
+        } else {
+            e.object = None;
+        }
         if std::mem::take(&mut e.settled) {
             self.settled_holds = false;
         }
@@ -212,8 +219,14 @@ impl Heap {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
     use super::{Heap, SHRINK_AT_LEAST};
-    use crate::object::ObjectClass;
+    use crate::collections::RegistryCells;
+    use crate::object::{ArrayBufferData, Backing, ObjectClass, View};
+    use crate::property::{Property, PropertyKey};
+    use crate::value::Value;
 
     /// The collector's due count in these tests: above `SHRINK_AT_LEAST`, so a free end of it goes.
     const DUE: usize = 2 * SHRINK_AT_LEAST;
@@ -256,5 +269,32 @@ mod tests {
         });
         heap.shrink_free_end(DUE);
         assert_eq!(heap.entries.capacity(), 0, "a burst's memory all went back");
+    }
+
+    #[test]
+    fn a_freed_object_lets_go_of_what_it_owns_and_one_that_owns_nothing_is_only_forgotten() {
+        let mut heap = Heap::default();
+        let cells = Rc::new(RefCell::new(RegistryCells::default()));
+        let registry = heap.new_object(ObjectClass::FinalizationRegistry(cells.clone()), None);
+        let plain = heap.new_object(ObjectClass::Plain, None);
+        let buffer = heap.new_object(ObjectClass::ArrayBuffer(ArrayBufferData::new(Backing::Detached(None))), None);
+        let view = heap.new_object(ObjectClass::View(View { buffer, kind: None, is_buffer: false, byte_offset: 0, length: 0 }), None);
+        let fresh = [plain, buffer, view];
+        assert!(fresh.iter().all(|id| heap.obj(*id).owns_no_memory()), "fresh objects of these classes own nothing");
+        assert!(!heap.obj(registry).owns_no_memory());
+        let held = Rc::new(RefCell::new(RegistryCells::default()));
+        let kept = heap.new_object(ObjectClass::Plain, None);
+        let with_registry = heap.new_object(ObjectClass::FinalizationRegistry(held.clone()), None);
+        heap.put(kept, PropertyKey::name("registry"), Property::data(Value::Object(with_registry)));
+        assert!(!heap.obj(kept).owns_no_memory(), "a property owns its list's memory");
+        assert_eq!(Rc::strong_count(&cells), 2);
+        heap.free(registry, |_| ());
+        assert_eq!(Rc::strong_count(&cells), 1, "an object that owns something is dropped");
+        for id in fresh.into_iter().chain([kept, with_registry]) {
+            assert!(heap.free(id, |_| ()).is_some());
+            assert!(heap.get(id).is_none(), "a freed object's id resolves to nothing");
+        }
+        assert_eq!(Rc::strong_count(&held), 1);
+        assert_eq!(heap.live_count(), 0);
     }
 }

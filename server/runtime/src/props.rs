@@ -86,6 +86,13 @@ impl Props {
         self.entries.is_empty()
     }
 
+    /// Whether the table holds no memory of its own (never had a property, so neither its list
+    /// nor its index was allocated): dropping it would free nothing.
+    #[inline]
+    pub fn owns_no_memory(&self) -> bool {
+        self.entries.capacity() == 0 && self.index.capacity() == 0
+    }
+
     /// Room for `additional` more properties without growing the list.
     pub fn reserve(&mut self, additional: usize) {
         self.entries.reserve(additional);

@@ -7,12 +7,13 @@
 //! thing using it (its ArrayBuffer, or a detached one's leftover) is dropped.
 //!
 //! Most buffers are small and short-lived (an argument, a result, a field of one), and best fit
-//! over two ordered maps costs about a thousand instructions a block: freed small blocks are kept
-//! by size for the next of their size instead (`SmallBlocks`), and a block's owner is recorded
-//! only once its buffer crosses to the client, the one reader of that record (`owner_of`).
-//! A block's `Rc` is kept too when the collector frees its ArrayBuffer (`recycle`): a collection
-//! frees hundreds of them at once, past the allocator's per-thread cache, and a malloc and a
-//! free of each cost about 230 instructions a buffer.
+//! over two ordered maps costs about a thousand instructions a block: the small blocks of
+//! ArrayBuffers the collector frees are kept whole by size (`SmallBlocks`, each `Rc<Block>` as
+//! it was, `recycle`), and the next block of their size is one of them with its length set, and
+//! a block's owner is recorded only once its buffer crosses to the client, the one reader of that
+//! record (`owner_of`). The `Rc` of any other block the collector frees is kept too (`shells`):
+//! a collection frees hundreds of them at once, past the allocator's per-thread cache, and a
+//! malloc and a free of each cost about 230 instructions a buffer.
 //!
 //! Everything here runs on the JS thread; nothing is shared with other threads but the memory.
 
@@ -104,8 +105,9 @@ struct Inner {
     alloc: Allocator,
     /// Own segments by id (the allocator's ids are dense and never reused).
     own: Vec<Option<OwnSegment>>,
-    /// Freed small blocks of own segments, still allocated, kept for reuse.
-    small: SmallBlocks,
+    /// Freed small blocks of own segments, still allocated, kept whole for reuse (each held
+    /// only here, its home still set: `recycle`).
+    small: SmallBlocks<Rc<Block>>,
     /// Vacant blocks (`Block::vacate`): the `Rc` allocations of blocks a collection freed, for
     /// the next blocks made (`house`).
     shells: Vec<Rc<Block>>,
@@ -151,19 +153,22 @@ impl Inner {
     }
 
     /// Gives every kept small block back to the allocator, so that segments they alone held
-    /// can retire.
+    /// can retire; their `Rc`s are kept as shells.
     fn free_small(&mut self) {
-        for (segment, offset, len) in self.small.drain() {
-            self.free_own(segment, offset, len);
+        for (mut block, len) in self.small.drain() {
+            let b = Rc::get_mut(&mut block).expect("a kept block is held only here");
+            // Vacated first: its region goes back here, not through its drop (this borrow).
+            b.vacate();
+            self.free_own(b.region.segment, b.region.offset, len);
+            if self.shells.len() < SHELLS_KEPT {
+                self.shells.push(block);
+            }
         }
     }
 
-    /// A block of `len` bytes of an own segment: a kept small one, else best fit, else in a new
-    /// segment (after the kept ones went back, which may leave room). `None`: no memory.
+    /// A block of `len` bytes of an own segment by best fit, else in a new segment (after the
+    /// kept small blocks went back, which may leave room). `None`: no memory.
     fn place(&mut self, len: u64) -> std::io::Result<(u32, u64)> {
-        if let Some(block) = self.small.take(len) {
-            return Ok(block);
-        }
         if let Some(block) = self.alloc.alloc(len) {
             return Ok(block);
         }
@@ -203,9 +208,7 @@ impl Inner {
                 if owner_set {
                     self.owners.remove(&(region.segment, region.offset));
                 }
-                if !self.small.keep(region.segment, region.offset, region.len) {
-                    self.free_own(region.segment, region.offset, region.len);
-                }
+                self.free_own(region.segment, region.offset, region.len);
             }
             SegmentOwner::Client => {
                 self.peer_bytes -= region.len;
@@ -240,6 +243,25 @@ pub struct Announcement<'a> {
     pub fd: BorrowedDescriptor<'a>,
 }
 
+/// Fills the `len` bytes at `ptr` with a copy of `init` and zeroes (reused memory must not show
+/// its last owner's bytes: what `init` does not cover is zeroed).
+///
+/// # Safety
+/// `ptr` is writable for `len` bytes that nothing else uses now, and `init` is other memory.
+unsafe fn fill(ptr: *mut u8, len: usize, init: Option<&[u8]>) {
+    let copied = init.map_or(0, |src| src.len().min(len));
+    // SAFETY: the caller's contract; `init` is read for at most its own length.
+    unsafe {
+        if let Some(src) = init {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), ptr, copied);
+        }
+        // A copy fills the block: no `memset` call of no bytes (about 15 instructions).
+        if copied < len {
+            std::ptr::write_bytes(ptr.add(copied), 0, len - copied);
+        }
+    }
+}
+
 /// Whether making a segment failed for want of memory (a memory limit), not for good.
 #[cfg(unix)]
 fn out_of_memory(e: &std::io::Error) -> bool {
@@ -267,6 +289,16 @@ impl SharedMemory {
         if inner.unavailable {
             return None;
         }
+        if let Some(mut block) = inner.small.take(len as u64) {
+            let b = Rc::get_mut(&mut block).expect("a kept block is held only here");
+            // Of the same rounded size: the allocator's block holds `len` bytes.
+            b.len = len;
+            b.region.len = len as u64;
+            // SAFETY: the block's memory, at least `len` bytes (its rounded size), used by nothing
+            // while it was kept.
+            unsafe { fill(b.ptr, len, init) };
+            return Some(block);
+        }
         let (seg, off) = match inner.place(len as u64) {
             Ok(b) => b,
             // Out of memory for this size (a memory limit): this buffer lives in host memory,
@@ -280,17 +312,8 @@ impl SharedMemory {
         };
         let segment = inner.own.get(seg as usize).and_then(Option::as_ref).expect("blocks only of live segments");
         let ptr = segment.mapping.range(off, len as u64).expect("the allocator stays inside its segments");
-        // Reused memory must not show its last owner's bytes: what `init` does not cover is
-        // zeroed.
-        let copied = init.map_or(0, |src| src.len().min(len));
-        // SAFETY: a block nothing else uses, `len` bytes; `init` is other memory, read for at
-        // most its own length.
-        unsafe {
-            if let Some(src) = init {
-                std::ptr::copy_nonoverlapping(src.as_ptr(), ptr, copied);
-            }
-            std::ptr::write_bytes(ptr.add(copied), 0, len - copied);
-        }
+        // SAFETY: a block nothing else uses, `len` bytes.
+        unsafe { fill(ptr, len, init) };
         let region = Region { owner: SegmentOwner::Host, segment: seg, offset: off, len: len as u64 };
         Some(inner.house(Block { ptr, len, region, home: Rc::downgrade(&self.inner), _peer: None, owner_set: Cell::new(false) }))
     }
@@ -305,13 +328,25 @@ impl SharedMemory {
     }
 
     /// Lets go of `block`, the block of an ArrayBuffer the collector freed, as dropping it would,
-    /// but keeps its `Rc` allocation for the next block when it was the last user of the block.
+    /// but keeps a small block of its own whole for the next of its size, and otherwise its `Rc`
+    /// allocation for the next block, when it was the last user of the block.
     pub fn recycle(&self, mut block: Rc<Block>) {
         let Some(b) = Rc::get_mut(&mut block) else { return };
         if !std::ptr::eq(b.home.as_ptr(), Rc::as_ptr(&self.inner)) {
             return;
         }
         let mut inner = self.inner.borrow_mut();
+        if b.region.owner == SegmentOwner::Host {
+            if b.owner_set.replace(false) {
+                inner.owners.remove(&(b.region.segment, b.region.offset));
+            }
+            let len = b.region.len;
+            match inner.small.keep(len, block) {
+                Ok(()) => return,
+                Err(back) => block = back,
+            }
+        }
+        let b = Rc::get_mut(&mut block).expect("checked above");
         if inner.shells.len() >= SHELLS_KEPT {
             drop(inner);
             return;
@@ -495,19 +530,46 @@ mod tests {
     }
 
     #[test]
-    fn small_blocks_are_kept_for_reuse_until_given_back() {
+    fn small_blocks_the_collector_frees_are_kept_whole_for_reuse_until_given_back() {
         let shm = SharedMemory::default();
         let blocks: Vec<_> = (0..10).map(|_| shm.alloc(5, Some(b"hello")).unwrap()).collect();
-        let regions: Vec<_> = blocks.iter().map(|b| b.region()).collect();
-        drop(blocks);
+        let kept: Vec<_> = blocks.iter().map(|b| (b.region(), Rc::as_ptr(b))).collect();
+        blocks.into_iter().for_each(|b| shm.recycle(b));
         assert_eq!(shm.live_bytes(), 0, "kept blocks are not live");
         assert_eq!(shm.inner.borrow().alloc.live_bytes(), 640, "but still the allocator's");
-        let again = shm.alloc(3, None).unwrap();
-        assert!(regions.iter().any(|r| r.offset == again.region().offset), "a kept block is reused");
-        assert_eq!(again.bytes(), [0, 0, 0], "zeroed: the last owner's bytes do not show");
+        let again = shm.alloc(3, Some(b"ab")).unwrap();
+        assert!(kept.iter().any(|(r, rc)| r.offset == again.region().offset && *rc == Rc::as_ptr(&again)), "a kept block is reused whole");
+        assert_eq!((again.len(), again.region().len), (3, 3), "as long as asked");
+        assert_eq!(again.bytes(), [b'a', b'b', 0], "copied, the rest zeroed: the last owner's bytes do not show");
+        assert_eq!(shm.live_bytes(), 64, "live again, its rounded size");
         drop(again);
+        assert_eq!(shm.inner.borrow().alloc.live_bytes(), 576, "a block dropped goes straight back");
         shm.free_small_blocks();
         assert_eq!(shm.inner.borrow().alloc.live_bytes(), 0, "every kept block went back");
+        assert_eq!(shm.inner.borrow().shells.len(), 9, "their Rcs kept for the next blocks");
+        let next = shm.alloc(5, None).unwrap();
+        assert_eq!(next.bytes(), [0; 5]);
+        drop(next);
+        assert_eq!(shm.live_bytes(), 0);
+    }
+
+    #[test]
+    fn a_kept_block_has_no_owner_and_a_large_one_is_not_kept() {
+        let shm = SharedMemory::default();
+        let small = shm.alloc(5, None).unwrap();
+        let large = shm.alloc(4096, None).unwrap();
+        let (r, big) = (small.region(), large.region());
+        shm.set_owner(&small, ObjectId::from_bits(5));
+        shm.set_owner(&large, ObjectId::from_bits(6));
+        shm.recycle(small);
+        shm.recycle(large);
+        assert_eq!(shm.owner_of(r), None, "a kept block's owner is forgotten");
+        assert_eq!(shm.owner_of(big), None);
+        assert_eq!(shm.inner.borrow().alloc.live_bytes(), 64, "the large block went back, the small one is kept");
+        let again = shm.alloc(5, None).unwrap();
+        assert_eq!(again.region(), r);
+        shm.set_owner(&again, ObjectId::from_bits(7));
+        assert_eq!(shm.owner_of(r), Some((ObjectId::from_bits(7), 0)), "its new owner is recorded again");
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! ordered maps (about 1,100 instructions a block; `bench_instructions.py bytes`).
 //!
 //! A kept block stays allocated as far as the allocator knows, so nothing else is placed over
-//! it; only the host's own frees come here (each `Block` is dropped once), never a peer's, so no
-//! block can be kept twice. What is kept is bounded by `KEPT_BYTES`, and all of it goes back to
-//! the allocator at each collection and before a new segment would be made.
+//! it; only the host's own frees come here, never a peer's, and what is kept is held only here
+//! (the shared memory keeps each block whole, its `Rc<Block>`), so no block can be kept twice.
+//! What is kept is bounded by `KEPT_BYTES`, and all of it goes back to the allocator at each
+//! collection and before a new segment would be made.
 
 use napi_link::shm::alloc::{rounded, ALIGN};
 
@@ -15,13 +16,18 @@ const CLASSES: usize = (SMALL_MAX / ALIGN) as usize;
 /// The most bytes kept at once, over every size.
 const KEPT_BYTES: u64 = 1 << 20;
 
-#[derive(Default)]
-pub(super) struct SmallBlocks {
-    /// (segment, offset) of kept blocks, by rounded size: class `c` holds blocks of
-    /// `(c + 1) * ALIGN` bytes.
-    by_class: [Vec<(u32, u64)>; CLASSES],
+/// Kept blocks, each a `T` (the shared memory's is the block itself).
+pub(super) struct SmallBlocks<T> {
+    /// Kept blocks, by rounded size: class `c` holds blocks of `(c + 1) * ALIGN` bytes.
+    by_class: [Vec<T>; CLASSES],
     /// Rounded bytes kept.
     bytes: u64,
+}
+
+impl<T> Default for SmallBlocks<T> {
+    fn default() -> Self {
+        SmallBlocks { by_class: std::array::from_fn(|_| Vec::new()), bytes: 0 }
+    }
 }
 
 /// The class of a block of `len` requested bytes, if it is small.
@@ -30,25 +36,25 @@ fn class_of(len: u64) -> Option<usize> {
     (len > 0 && size <= SMALL_MAX).then(|| (size / ALIGN) as usize - 1)
 }
 
-impl SmallBlocks {
+impl<T> SmallBlocks<T> {
     /// A kept block for `len` bytes, if one of its size is kept.
-    pub(super) fn take(&mut self, len: u64) -> Option<(u32, u64)> {
+    pub(super) fn take(&mut self, len: u64) -> Option<T> {
         let block = self.by_class[class_of(len)?].pop()?;
         self.bytes -= rounded(len);
         Some(block)
     }
 
-    /// Keeps the freed block at (`segment`, `offset`) of `len` requested bytes; false when it is
-    /// not small or the keep is full (free it).
-    pub(super) fn keep(&mut self, segment: u32, offset: u64, len: u64) -> bool {
-        let Some(class) = class_of(len) else { return false };
+    /// Keeps the freed `block` of `len` requested bytes; handed back when it is not small or the
+    /// keep is full (free it).
+    pub(super) fn keep(&mut self, len: u64, block: T) -> Result<(), T> {
+        let Some(class) = class_of(len) else { return Err(block) };
         let size = rounded(len);
         if self.bytes + size > KEPT_BYTES {
-            return false;
+            return Err(block);
         }
-        self.by_class[class].push((segment, offset));
+        self.by_class[class].push(block);
         self.bytes += size;
-        true
+        Ok(())
     }
 
     /// Rounded bytes kept.
@@ -60,13 +66,13 @@ impl SmallBlocks {
         self.bytes == 0
     }
 
-    /// Every kept block as (segment, offset, rounded length), leaving none.
-    pub(super) fn drain(&mut self) -> Vec<(u32, u64, u64)> {
+    /// Every kept block with its rounded length, leaving none.
+    pub(super) fn drain(&mut self) -> Vec<(T, u64)> {
         self.bytes = 0;
         let mut all = Vec::new();
         for (class, blocks) in self.by_class.iter_mut().enumerate() {
             let size = (class as u64 + 1) * ALIGN;
-            all.extend(blocks.drain(..).map(|(segment, offset)| (segment, offset, size)));
+            all.extend(blocks.drain(..).map(|block| (block, size)));
         }
         all
     }
@@ -79,8 +85,8 @@ mod tests {
     #[test]
     fn blocks_are_kept_by_rounded_size() {
         let mut small = SmallBlocks::default();
-        assert!(small.keep(0, 0, 5));
-        assert!(small.keep(0, 64, 100));
+        assert!(small.keep(5, (0, 0)).is_ok());
+        assert!(small.keep(100, (0, 64)).is_ok());
         assert_eq!(small.bytes(), 64 + 128);
         assert_eq!(small.take(200), None, "no block of 256 bytes kept");
         assert_eq!(small.take(64), Some((0, 0)), "5 and 64 bytes both round to 64");
@@ -92,16 +98,16 @@ mod tests {
     #[test]
     fn large_and_empty_blocks_and_a_full_keep_are_refused() {
         let mut small = SmallBlocks::default();
-        assert!(!small.keep(0, 0, SMALL_MAX + 1));
-        assert!(!small.keep(0, 0, 0));
+        assert_eq!(small.keep(SMALL_MAX + 1, (0, 0)), Err((0, 0)), "handed back");
+        assert!(small.keep(0, (0, 0)).is_err());
         let mut offset = 0;
-        while small.keep(0, offset, SMALL_MAX) {
+        while small.keep(SMALL_MAX, (0, offset)).is_ok() {
             offset += SMALL_MAX;
         }
         assert_eq!(small.bytes(), KEPT_BYTES, "kept up to the bound, not past it");
         let drained = small.drain();
         assert_eq!(drained.len() as u64, KEPT_BYTES / SMALL_MAX);
-        assert!(drained.iter().all(|&(_, _, len)| len == SMALL_MAX));
+        assert!(drained.iter().all(|&(_, len)| len == SMALL_MAX));
         assert!(small.is_empty() && small.take(SMALL_MAX).is_none());
     }
 }
