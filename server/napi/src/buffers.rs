@@ -8,6 +8,7 @@ use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::types::*;
 use napi_runtime::convert::ErrorKind;
+use napi_runtime::handle_reads::{ViewAt, ViewKind};
 use napi_runtime::object::{ArrayBufferData, Backing, Finalization, ObjectClass, TypedArrayKind, View};
 use napi_runtime::{ObjectId, Value};
 
@@ -60,6 +61,21 @@ impl Cx<'_> {
             ObjectClass::ArrayBuffer(data) => Some(data.memory()),
             _ => None,
         }
+    }
+
+    /// What kind of view the value behind a `napi_value` is; null or a handle outside the live
+    /// scopes is `napi_invalid_arg`.
+    #[inline(always)]
+    fn view_kind(&self, v: napi_value) -> NapiResult<ViewKind> {
+        self.rt.view_kind_at(v as usize).or_status(status::INVALID_ARG)
+    }
+
+    /// The view behind a `napi_value`, with its buffer's memory, read where they lie (`None`
+    /// for a value that is no view); null or a handle outside the live scopes is
+    /// `napi_invalid_arg`.
+    #[inline(always)]
+    fn view(&self, v: napi_value) -> NapiResult<Option<ViewAt>> {
+        self.rt.view_at(v as usize).or_status(status::INVALID_ARG)
     }
 
     /// Whether `v` is an ArrayBuffer (`shared` false) or a SharedArrayBuffer (`shared` true).
@@ -186,7 +202,7 @@ pub unsafe extern "C" fn napi_create_typedarray(
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_typedarray(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_typedarray", move |cx| {
-        result.write(cx.read(value, |v| cx.rt.view_of(v))?.is_some_and(|view| view.kind.is_some()))?;
+        result.write(matches!(cx.view_kind(value)?, ViewKind::Typed(_)))?;
         Ok(())
     })
 }
@@ -202,24 +218,23 @@ pub unsafe extern "C" fn napi_get_typedarray_info(
     byte_offset: Out<usize>,
 ) -> napi_status {
     entry::plain(env, "napi_get_typedarray_info", move |cx| {
-        let Some(view) = cx.read(typedarray, |v| cx.rt.view_of(v))?.filter(|view| view.kind.is_some()) else {
+        let Some(view @ ViewAt { kind: Some(kind), .. }) = cx.view(typedarray)? else {
             // node writes nothing here; addons that read the length without checking the status
             // (quickbit-native's libjs glue, given a plain array) then find whatever their stack
             // held, which under node happens to be 0. An empty view is the answer that holds.
             empty_view(length, data, Some(byte_offset));
             return fail(status::INVALID_ARG);
         };
-        let (base, _) = cx.reported_memory(view.buffer).expect("views hold buffers");
         if let Some(type_) = type_.optional() {
-            type_.write(view.kind.expect("filtered") as i32);
+            type_.write(kind as i32);
         }
         // A view on a detached buffer has no elements left (V8 reports 0 and no data).
-        let live = !base.is_null();
+        let live = !view.base.is_null();
         if let Some(length) = length.optional() {
             length.write(if live { view.length } else { 0 });
         }
         if let Some(data) = data.optional() {
-            data.write(if live { base.wrapping_add(view.byte_offset) } else { base } as *mut c_void);
+            data.write(view.data() as *mut c_void);
         }
         if let Some(arraybuffer) = arraybuffer.optional() {
             arraybuffer.write(cx.handle(Value::Object(view.buffer)));
@@ -261,8 +276,7 @@ pub unsafe extern "C" fn napi_create_dataview(
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_dataview(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_dataview", move |cx| {
-        let v = cx.value(value)?;
-        result.write(cx.rt.view_of(&v).is_some_and(|view| view.kind.is_none()))?;
+        result.write(cx.view_kind(value)? == ViewKind::DataView)?;
         Ok(())
     })
 }
@@ -277,14 +291,12 @@ pub unsafe extern "C" fn napi_get_dataview_info(
     byte_offset: Out<usize>,
 ) -> napi_status {
     entry::plain(env, "napi_get_dataview_info", move |cx| {
-        let v = cx.value(dataview)?;
-        let view = cx.rt.view_of(&v).filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
-        let (base, _) = cx.reported_memory(view.buffer).expect("views hold buffers");
+        let view = cx.view(dataview)?.filter(|view| view.kind.is_none()).or_status(status::INVALID_ARG)?;
         if let Some(bytelength) = bytelength.optional() {
             bytelength.write(view.length);
         }
         if let Some(data) = data.optional() {
-            data.write(if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void);
+            data.write(view.data() as *mut c_void);
         }
         if let Some(arraybuffer) = arraybuffer.optional() {
             arraybuffer.write(cx.handle(Value::Object(view.buffer)));
@@ -334,7 +346,7 @@ pub unsafe extern "C" fn napi_create_buffer_copy(
 #[no_mangle]
 pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result: Out<bool>) -> napi_status {
     entry::plain(env, "napi_is_buffer", move |cx| {
-        result.write(cx.read(value, |v| cx.rt.view_of(v))?.is_some())?;
+        result.write(cx.view_kind(value)? != ViewKind::None)?;
         Ok(())
     })
 }
@@ -342,14 +354,13 @@ pub unsafe extern "C" fn napi_is_buffer(env: napi_env, value: napi_value, result
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_buffer_info(env: napi_env, value: napi_value, data: Out<*mut c_void>, length: Out<usize>) -> napi_status {
     entry::plain(env, "napi_get_buffer_info", move |cx| {
-        let Some(view) = cx.read(value, |v| cx.rt.view_of(v))? else {
+        let Some(view) = cx.view(value)? else {
             // As napi_get_typedarray_info: no view, an empty one for those who read it anyway.
             empty_view(length, data, None);
             return fail(status::INVALID_ARG);
         };
-        let (base, _) = cx.reported_memory(view.buffer).expect("views hold buffers");
         if let Some(data) = data.optional() {
-            data.write(if base.is_null() { base } else { base.wrapping_add(view.byte_offset) } as *mut c_void);
+            data.write(view.data() as *mut c_void);
         }
         if let Some(length) = length.optional() {
             length.write(view.length * view.kind.map_or(1, TypedArrayKind::element_size));
@@ -482,3 +493,6 @@ fn empty_view(length: Out<usize>, data: Out<*mut c_void>, byte_offset: Option<Ou
         byte_offset.write(0);
     }
 }
+
+#[cfg(test)]
+mod tests;

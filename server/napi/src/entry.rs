@@ -187,18 +187,6 @@ impl Cx<'_> {
         }
     }
 
-    /// `f` of the value behind a `napi_value`, read where its handle holds it (null or a handle
-    /// outside the live scopes is `napi_invalid_arg`): for the type tests and views an addon
-    /// asks of its arguments on every call, which a copy of the value, made and dropped, cost
-    /// more than their own work. `f` must make no handle: the handles stay borrowed.
-    #[inline(always)]
-    pub fn read<R>(&self, v: napi_value, f: impl FnOnce(&Value) -> R) -> NapiResult<R> {
-        match self.rt.handles().get(v as usize) {
-            Some(value) => Ok(f(value)),
-            None => fail(status::INVALID_ARG),
-        }
-    }
-
     /// A new handle for `v` in the innermost scope.
     #[inline(always)]
     pub fn handle(&self, v: Value) -> napi_value {

@@ -7,6 +7,7 @@ use super::entry::{self, fail, Cx, NapiResult, OrStatus};
 use super::pointers::{self, Out};
 use super::strings::read_utf8;
 use super::types::*;
+use napi_runtime::handles::HandleStack;
 use napi_runtime::native::Callback;
 use napi_runtime::object::{Callable, Function, ObjectClass};
 use napi_runtime::property::{Property, PropertyKey};
@@ -123,25 +124,22 @@ pub unsafe extern "C" fn napi_get_cb_info(
             // The arguments that fit.
             let args = frame.args.get(..capacity).unwrap_or(&frame.args);
             let given = args.len();
-            // One borrow of the handles for all the arguments, not one each.
-            let mut handles = cx.rt.handles_mut();
             if given > 0 {
-                // Their handles in one go: one look at the room, each clone made in its slot (a
-                // clone made first and moved in went through the stack in pieces).
-                let first = handles.push_cloned(args, frame.args_own_memory());
+                // Their handles in one go, in one borrow of the handles: one look at the room,
+                // each clone made in its slot (a clone made first and moved in went through
+                // the stack in pieces).
+                let first = cx.rt.handles_mut().push_cloned(args, frame.args_own_memory());
                 // SAFETY: Node-API: `argv` (non-null) has room for `capacity` handles, and
                 // `given` is at most that.
                 unsafe { write_handles(argv, first, given) };
             }
-            // The room past the arguments gets `undefined`, one handle for all of it, as V8
-            // gives the one undefined there: node-addon-api asks for room for six on every
-            // call, and a handle each was most of what a call with none cost here.
-            if capacity > given {
-                let undefined = handles.push_with(|| Value::Undefined) as napi_value;
-                for i in given..capacity {
-                    // SAFETY: as above.
-                    unsafe { argv.add(i).write(undefined) };
-                }
+            // The room past the arguments gets the constant `undefined` handle, as V8 gives its
+            // one undefined there: node-addon-api asks for room for six on every call, and a
+            // handle made each time was most of what a call with none cost here.
+            let undefined = HandleStack::UNDEFINED as napi_value;
+            for i in given..capacity {
+                // SAFETY: as above.
+                unsafe { argv.add(i).write(undefined) };
             }
         }
         if let Some(argc) = argc.optional() {
@@ -262,26 +260,88 @@ mod tests {
         argv[1]
     }
 
-    /// A call's arguments and their handles are forgotten, not dropped, when none owns memory:
-    /// a string among them must still be let go of once the call and its scope are over.
-    #[test]
-    fn a_string_argument_is_let_go_of_after_the_call_whatever_came_with_it() {
+    /// `f` with a runtime, entered, and a function of it whose callback is `cb` with `data`.
+    fn with_function(cb: crate::callback::CallbackFn, data: usize, f: impl FnOnce(&Runtime, &Value)) {
         let rt = crate::layer::new_runtime();
         let id = rt.add_env(8, CString::new("file:///test.node").unwrap());
         let env = env_handle(&rt, id);
         let _entered = Runtime::enter(&rt);
-        let cb = native_callback(takes_its_arguments);
-        let func = with_env(env, |e| Value::Object(new_function(&Cx { rt: &rt, env: e }, "f", cb, 0, false, None))).unwrap();
-        let text: Rc<str> = "argument".into();
-        for round in 0..2 {
-            let string = || Value::String(JsString::Text(text.clone()));
-            // A string among plain words, then plain words only (forgotten, not dropped).
-            let args = if round == 0 { vec![Value::Number(1.0), string(), Value::Bool(true)] } else { vec![Value::Number(1.0); 3] };
-            let scope = rt.handles_mut().open(false);
-            let answer = rt.call_in_scope(&func, Value::Undefined, args).map_err(|_| "thrown").unwrap();
-            drop(answer);
-            rt.handles_mut().close(scope).unwrap();
-            assert_eq!(Rc::strong_count(&text), 1, "round {round}: the string let go of");
-        }
+        let cb = native_callback(cb);
+        let func = with_env(env, |e| Value::Object(new_function(&Cx { rt: &rt, env: e }, "f", cb, data, false, None))).unwrap();
+        f(&rt, &func);
+    }
+
+    thread_local! {
+        /// The room `records_its_arguments` asks for, and what it was given: `argc` as it came
+        /// back, each slot's value (`None` for a slot left unwritten), `this` and `data`.
+        static ROOM: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        static GIVEN: std::cell::RefCell<(usize, Vec<Option<String>>, String, usize)> = Default::default();
+    }
+
+    /// The addon's side of a call that asks for `ROOM` argument slots, `this` and `data`.
+    unsafe extern "C" fn records_its_arguments(env: napi_env, info: napi_callback_info) -> napi_value {
+        let room = ROOM.get();
+        let (mut argc, mut argv) = (room, vec![std::ptr::null_mut(); room + 1]);
+        let (mut this, mut data) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: the env and info of this call; `argv` has room for `argc` handles (one more,
+        // to see that nothing is written past them).
+        let got = unsafe {
+            napi_get_cb_info(env, info, Out::from_raw(&mut argc), argv.as_mut_ptr(), Out::from_raw(&mut this), Out::from_raw(&mut data))
+        };
+        assert_eq!(got, status::OK);
+        let value = |h: napi_value| {
+            let show = |found: Option<(&Runtime, &napi_runtime::Env)>| found?.0.handles().get(h as usize).map(|v| format!("{v:?}"));
+            // SAFETY: `env` is the env this call was given.
+            unsafe { napi_runtime::env::EnvSlot::with_entered(env.cast_const().cast(), show) }
+        };
+        let slots = argv.iter().map(|h| if h.is_null() { None } else { value(*h) }).collect();
+        GIVEN.set((argc, slots, value(this).unwrap_or_default(), data as usize));
+        std::ptr::null_mut()
+    }
+
+    /// The slots past the arguments hold `undefined`, as many as the room, and nothing past the
+    /// room is written; arguments past the room are left out, while `argc` says how many came;
+    /// `this` and `data` are the call's.
+    #[test]
+    fn the_room_past_the_arguments_is_undefined_and_arguments_past_the_room_are_left_out() {
+        with_function(records_its_arguments, 7, |rt, func| {
+            let [one, two, undefined] = [Some("Number(1.0)"), Some("Number(2.0)"), Some("Undefined")].map(|s| s.map(String::from));
+            let cases = [
+                (6, vec![one.clone(), two.clone(), undefined.clone(), undefined.clone(), undefined.clone(), undefined.clone(), None]),
+                (2, vec![one.clone(), two.clone(), None]),
+                (1, vec![one.clone(), None]),
+                (0, vec![None]),
+            ];
+            let receiver = Value::Object(rt.heap_mut().new_object(ObjectClass::Plain, None));
+            let shown = format!("{receiver:?}");
+            for (room, slots) in cases {
+                ROOM.set(room);
+                let scope = rt.handles_mut().open(false);
+                let args = vec![Value::Number(1.0), Value::Number(2.0)];
+                rt.call_in_scope(func, receiver.clone(), args).map_err(|_| "thrown").unwrap();
+                rt.handles_mut().close(scope).unwrap();
+                let (argc, given, this, data) = GIVEN.take();
+                assert_eq!((argc, &given, &this, data), (2, &slots, &shown, 7), "room for {room}");
+            }
+        });
+    }
+
+    /// A call's arguments and their handles are forgotten, not dropped, when none owns memory:
+    /// a string among them must still be let go of once the call and its scope are over.
+    #[test]
+    fn a_string_argument_is_let_go_of_after_the_call_whatever_came_with_it() {
+        with_function(takes_its_arguments, 0, |rt, func| {
+            let text: Rc<str> = "argument".into();
+            for round in 0..2 {
+                let string = || Value::String(JsString::Text(text.clone()));
+                // A string among plain words, then plain words only (forgotten, not dropped).
+                let args = if round == 0 { vec![Value::Number(1.0), string(), Value::Bool(true)] } else { vec![Value::Number(1.0); 3] };
+                let scope = rt.handles_mut().open(false);
+                let answer = rt.call_in_scope(func, Value::Undefined, args).map_err(|_| "thrown").unwrap();
+                drop(answer);
+                rt.handles_mut().close(scope).unwrap();
+                assert_eq!(Rc::strong_count(&text), 1, "round {round}: the string let go of");
+            }
+        });
     }
 }

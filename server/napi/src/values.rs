@@ -9,18 +9,20 @@ use super::pointers::{self, Out};
 use super::strings::read_utf8;
 use super::types::*;
 use napi_runtime::bigint::BigInt;
+use napi_runtime::handles::HandleStack;
 use napi_runtime::number::{to_int32, to_uint32};
 use napi_runtime::object::{Finalization, ObjectClass};
 use napi_runtime::{Type, Value};
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_undefined(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_undefined", move |cx| cx.ret_with(result, || Value::Undefined))
+    // The constant handles: no handle made for them (`HandleStack`).
+    entry::plain(env, "napi_get_undefined", move |_| result.write(HandleStack::UNDEFINED as napi_value))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_null(env: napi_env, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_null", move |cx| cx.ret_with(result, || Value::Null))
+    entry::plain(env, "napi_get_null", move |_| result.write(HandleStack::NULL as napi_value))
 }
 
 #[no_mangle]
@@ -30,7 +32,7 @@ pub unsafe extern "C" fn napi_get_global(env: napi_env, result: Out<napi_value>)
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_get_boolean(env: napi_env, value: bool, result: Out<napi_value>) -> napi_status {
-    entry::plain(env, "napi_get_boolean", move |cx| cx.ret_with(result, || Value::Bool(value)))
+    entry::plain(env, "napi_get_boolean", move |_| result.write(HandleStack::boolean(value) as napi_value))
 }
 
 #[no_mangle]
@@ -115,7 +117,7 @@ pub unsafe extern "C" fn napi_get_value_bool(env: napi_env, value: napi_value, r
 #[no_mangle]
 pub unsafe extern "C" fn napi_typeof(env: napi_env, value: napi_value, result: Out<i32>) -> napi_status {
     entry::plain(env, "napi_typeof", move |cx| {
-        result.write(match cx.read(value, |v| cx.rt.type_of(v))? {
+        result.write(match cx.rt.type_at(value as usize).or_status(status::INVALID_ARG)? {
             Type::Undefined => valuetype::UNDEFINED,
             Type::Null => valuetype::NULL,
             Type::Boolean => valuetype::BOOLEAN,

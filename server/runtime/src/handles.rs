@@ -6,6 +6,10 @@
 //! handles reuse them: node-addon-api callbacks routinely return a value made inside a
 //! `Napi::HandleScope` that closes before the host reads the result (node-pty's `open`). Those
 //! stale slots are not roots, and are dropped once every scope is closed.
+//!
+//! The first slots hold `undefined`, `null`, `false` and `true` for ever, below every scope, as
+//! V8's roots do: `napi_get_undefined` and its kin answer them without making a handle, and
+//! `napi_get_cb_info` fills the room past a callback's arguments with the one `undefined`.
 
 use super::native::CallScope;
 use super::value::Value;
@@ -60,7 +64,6 @@ fn copy_plain(to: &mut Vec<Value>, values: &[Value]) {
 }
 
 /// The handles and the scopes they live in, innermost last.
-#[derive(Default)]
 pub struct HandleStack {
     /// Live slots are `values[..top]`; those above are stale (see the module's comment).
     values: Vec<Value>,
@@ -87,23 +90,33 @@ pub enum ScopeError {
     EscapedTwice,
 }
 
+/// The values of the constant handles, in order from handle 1.
+const CONSTANTS: [Value; 4] = [Value::Undefined, Value::Null, Value::Bool(false), Value::Bool(true)];
+
+impl Default for HandleStack {
+    fn default() -> HandleStack {
+        HandleStack { values: CONSTANTS.to_vec(), top: CONSTANTS.len(), owners_end: 0, scopes: Vec::new(), floor: 0, closed_early: 0 }
+    }
+}
+
 impl HandleStack {
+    /// The handle that always holds `undefined`.
+    pub const UNDEFINED: usize = 1;
+    /// The handle that always holds `null`.
+    pub const NULL: usize = 2;
+
+    /// The handle that always holds `b`.
+    #[inline(always)]
+    pub const fn boolean(b: bool) -> usize {
+        3 + b as usize
+    }
+
     /// A handle for `v` in the innermost scope. Inlined: called out of line, the value was
     /// written to the stack piece by piece and read back whole, a store-forwarding stall that
     /// cost more than the rest of the call.
     #[inline(always)]
     pub fn push(&mut self, v: Value) -> usize {
-        self.push_with(move || v)
-    }
-
-    /// `push` of the value `make` makes, made where it goes: a value made first and then moved
-    /// in was written piece by piece and read back whole, the stall `push` is inlined against,
-    /// which inlining alone does not remove for a value made at the call.
-    #[inline(always)]
-    pub fn push_with(&mut self, make: impl FnOnce() -> Value) -> usize {
         let slot = self.top;
-        // Made here, its kind is known where `make` is inlined: the note costs a scalar nothing.
-        let v = make();
         self.note_owner(&v, slot + 1);
         if slot < self.values.len() {
             if slot < self.owners_end {
@@ -117,6 +130,31 @@ impl HandleStack {
             }
         } else {
             super::push_made(&mut self.values, move || v);
+        }
+        self.top += 1;
+        self.top
+    }
+
+    /// `push` of the value `make` makes, made where it goes: a value made first and then moved
+    /// in was written piece by piece and read back whole, the stall `push` is inlined against,
+    /// which inlining alone does not remove for a value made at the call.
+    #[inline(always)]
+    pub fn push_with(&mut self, make: impl FnOnce() -> Value) -> usize {
+        let slot = self.top;
+        if slot < self.values.len() {
+            return self.push(make());
+        }
+        // Made after the room is, so that it is not kept across `reserve`'s call: a value kept
+        // there went through the stack (a scalar's 24 bytes, its unused word too). Its kind is
+        // known where `make` is inlined: the note costs a scalar nothing.
+        let mut owns_memory = false;
+        super::push_made(&mut self.values, || {
+            let v = make();
+            owns_memory = v.owns_memory();
+            v
+        });
+        if owns_memory {
+            self.owners_end = self.owners_end.max(slot + 1);
         }
         self.top += 1;
         self.top
@@ -169,14 +207,14 @@ impl HandleStack {
         handle.checked_sub(1).and_then(|i| self.values.get(i))
     }
 
-    /// How many handles are live.
+    /// The last live handle (the constants' included).
     pub fn len(&self) -> usize {
         self.top
     }
 
-    /// Whether no handle is live.
+    /// Whether no handle is live but the constants.
     pub fn is_empty(&self) -> bool {
-        self.top == 0
+        self.top == CONSTANTS.len()
     }
 
     /// How many scopes are open (what `unwind_to` takes back to).
@@ -348,6 +386,34 @@ mod tests {
         h.close(outer).unwrap();
     }
 
+    /// The constant handles hold their values below every scope: closing every scope, reusing
+    /// stale slots and escaping leave them as they are, and the first handle made is past them.
+    #[test]
+    fn the_constant_handles_outlive_every_scope_and_are_never_written_over() {
+        let constants = |h: &HandleStack| {
+            matches!(
+                [HandleStack::UNDEFINED, HandleStack::NULL, HandleStack::boolean(false), HandleStack::boolean(true)].map(|c| h.get(c)),
+                [Some(Value::Undefined), Some(Value::Null), Some(Value::Bool(false)), Some(Value::Bool(true))]
+            )
+        };
+        let mut h = HandleStack::default();
+        assert!(constants(&h) && h.is_empty());
+        for _ in 0..2 {
+            let outer = h.open(false);
+            let inner = h.open(true);
+            let first = h.push(Value::Number(1.0));
+            assert_eq!(first, CONSTANTS.len() + 2, "past the constants and the escape slot");
+            h.escape(inner, Value::Number(2.0)).unwrap();
+            h.close(inner).unwrap();
+            h.push_cloned(&[Value::Number(3.0), Value::Number(4.0)], false);
+            h.close(outer).unwrap();
+            assert!(constants(&h) && h.is_empty());
+            h.unwind_to(0);
+            assert!(constants(&h) && h.is_empty());
+            assert_eq!(h.values().len(), CONSTANTS.len(), "the constants the only roots left");
+        }
+    }
+
     #[test]
     fn closing_a_scope_drops_its_handles_but_keeps_the_escaped_one() {
         let mut h = HandleStack::default();
@@ -442,7 +508,7 @@ mod tests {
         let appended = h.push_with(|| Value::Bool(true));
         assert_eq!(appended, stale + 1);
         assert!(matches!(h.get(appended), Some(Value::Bool(true))));
-        assert_eq!(h.len(), 2);
+        assert_eq!(h.len(), CONSTANTS.len() + 2);
     }
 
     /// Closing every scope forgets the values that own nothing without dropping them, so each
@@ -477,12 +543,12 @@ mod tests {
             assert_eq!(std::rc::Rc::strong_count(&text), 2, "way {way}");
             h.unwind_to(0);
             assert_eq!(std::rc::Rc::strong_count(&text), 1, "way {way}: the string let go of");
-            assert!(h.get(1).is_none(), "way {way}: every value gone");
+            assert!(h.get(CONSTANTS.len() + 1).is_none(), "way {way}: every value gone");
             // Numbers only the next time: forgotten, and gone as well.
             h.open(false);
             h.push(Value::Number(2.0));
             h.unwind_to(0);
-            assert!(h.get(1).is_none(), "way {way}");
+            assert!(h.get(CONSTANTS.len() + 1).is_none(), "way {way}");
         }
     }
 

@@ -21,6 +21,7 @@ pub mod env;
 pub mod events;
 pub mod float16;
 pub mod gc;
+pub mod handle_reads;
 pub mod handles;
 pub mod heap;
 pub mod make;
