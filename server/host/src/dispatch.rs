@@ -194,7 +194,7 @@ impl Host {
         };
         let made = self.with_turn_caller(|caller| caller.later_args(&mut Looking { sink: &mut heap, before: news_first }));
         match made {
-            Ok(()) => Ok(std::mem::take(&mut heap.finished)),
+            Ok(()) => Ok(std::mem::take(&mut *heap.finished)),
             Err(ArgsStopped::Failed(f)) => Err(Error::Failed(f)),
             // The caller raises its own exception; this failure is never seen.
             Err(ArgsStopped::Refused) => Err(bad("the caller refused an argument")),
