@@ -156,6 +156,8 @@ impl HandleStack {
         if slot == self.values.capacity() {
             self.values.reserve(1);
         }
+        // Read again, not kept across the rare call above in a register its callers save.
+        let slot = self.values.len();
         let v = make();
         self.note_owner(&v, slot + 1);
         // SAFETY: `slot` is the length (checked above) and below the capacity (made so just
