@@ -237,7 +237,9 @@ pub unsafe extern "C" fn napi_get_typedarray_info(
             data.write(view.data() as *mut c_void);
         }
         if let Some(arraybuffer) = arraybuffer.optional() {
-            arraybuffer.write(cx.handle(Value::Object(view.buffer)));
+            // Made in its slot: napi-rs asks for it on every call (and lets it go).
+            let buffer = view.buffer;
+            arraybuffer.write(cx.rt.handles_mut().push_with(move || Value::Object(buffer)) as napi_value);
         }
         if let Some(byte_offset) = byte_offset.optional() {
             byte_offset.write(if live { view.byte_offset } else { 0 });

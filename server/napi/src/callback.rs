@@ -104,7 +104,7 @@ pub fn invoke(rt: &Runtime, call: NativeCall) -> JsResult<Value> {
         e.clear_last_error();
     }
     let env = env.map_or(std::ptr::null(), Env::handle).cast_mut().cast();
-    let scope = rt.handles_mut().enter_callback(Value::Object(this), scope);
+    let scope = rt.handles_mut().enter_callback(this, scope);
     let mut info = CallbackInfo { frame, this: scope.this as napi_value };
     let info: *mut CallbackInfo = &mut info;
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of

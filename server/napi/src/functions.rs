@@ -326,6 +326,61 @@ mod tests {
         });
     }
 
+    /// The addon's side of a call that answers its `data`, as a number.
+    unsafe extern "C" fn answers_its_data(env: napi_env, info: napi_callback_info) -> napi_value {
+        let mut data = std::ptr::null_mut();
+        let mut answer = std::ptr::null_mut();
+        // SAFETY: the env and info of this call; the out-pointers are live locals.
+        unsafe {
+            let none = Out::from_raw(std::ptr::null_mut());
+            assert_eq!(
+                napi_get_cb_info(env, info, none, std::ptr::null_mut(), Out::from_raw(std::ptr::null_mut()), Out::from_raw(&mut data)),
+                status::OK
+            );
+            assert_eq!(crate::values::napi_create_double(env, data as usize as f64, Out::from_raw(&mut answer)), status::OK);
+        }
+        answer
+    }
+
+    /// `napi_call_function` calls what can be called, a function or a proxy of one, and answers
+    /// `napi_invalid_arg` for any other value, for no handle and for a handle of no slot,
+    /// recording it as the last error and calling nothing.
+    #[test]
+    fn only_a_function_or_a_proxy_of_one_is_called() {
+        with_function(answers_its_data, 5, |rt, func| {
+            let id = rt.add_env(8, CString::new("file:///caller.node").unwrap());
+            let env = env_handle(rt, id);
+            let scope = rt.handles_mut().open(false);
+            let Value::Object(target) = func else { unreachable!() };
+            let handler = rt.heap_mut().new_object(ObjectClass::Plain, None);
+            let proxy = Value::Object(rt.new_proxy(*target, handler));
+            let plain = Value::Object(rt.heap_mut().new_object(ObjectClass::Plain, None));
+            let handle = |v: &Value| rt.handles_mut().push(v.clone()) as napi_value;
+            let (func, proxy, plain, number) = (handle(func), handle(&proxy), handle(&plain), handle(&Value::Number(1.0)));
+            let nowhere = (1usize << 40) as napi_value;
+            let recv = handle(&Value::Undefined);
+            let call = |f: napi_value| {
+                let mut result = std::ptr::null_mut();
+                // SAFETY: `env` is this thread's runtime's env; no arguments; `result` a live local.
+                let s = unsafe { napi_call_function(env, recv, f, 0, std::ptr::null(), Out::from_raw(&mut result)) };
+                let answer = rt.handles().get(result as usize).filter(|_| !result.is_null()).cloned();
+                (s, rt.env(id).unwrap().last_status.get(), answer)
+            };
+            for (name, f) in [("a function", func), ("a proxy of one", proxy)] {
+                let (s, last, answer) = call(f);
+                assert_eq!((s, last), (status::OK, status::OK), "{name}");
+                assert!(matches!(answer, Some(Value::Number(n)) if n == 5.0), "{name}: {answer:?}");
+            }
+            for (name, f) in
+                [("an object", plain), ("a number", number), ("no handle", std::ptr::null_mut()), ("a handle of no slot", nowhere)]
+            {
+                let (s, last, answer) = call(f);
+                assert_eq!((s, last, answer.is_none()), (status::INVALID_ARG, status::INVALID_ARG, true), "{name}");
+            }
+            rt.handles_mut().close(scope).unwrap();
+        });
+    }
+
     /// A call's arguments and their handles are forgotten, not dropped, when none owns memory:
     /// a string among them must still be let go of once the call and its scope are over.
     #[test]

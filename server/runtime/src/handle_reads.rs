@@ -126,6 +126,18 @@ impl Runtime {
         Some(Some(view))
     }
 
+    /// The function the value of a handle is, if it is one (an object the runtime can call: a
+    /// function, or a proxy of one): `None` for no such handle, `Some(None)` for any other
+    /// value. For `napi_call_function` and its kin, on every call: the value was cloned out of
+    /// its slot through a jump on its kind and tested by a second, counted borrow of the heap.
+    #[inline(always)]
+    pub fn callable_at(&self, handle: usize) -> Option<Option<ObjectId>> {
+        self.read_unguarded(|handles, heap| {
+            let Value::Object(id) = handles.get(handle)? else { return Some(None) };
+            Some(heap.get(*id).is_some_and(|o| o.is_callable()).then_some(*id))
+        })
+    }
+
     /// The first byte of a buffer whose memory the host owns, taken through a mutable borrow
     /// (the address an addon writes through): rare, for a host without shared memory.
     #[cold]

@@ -12,6 +12,7 @@
 //! `napi_get_cb_info` fills the room past a callback's arguments with the one `undefined`.
 
 use super::native::CallScope;
+use super::object_id::ObjectId;
 use super::value::Value;
 
 /// An open handle scope.
@@ -141,22 +142,32 @@ impl HandleStack {
     #[inline(always)]
     pub fn push_with(&mut self, make: impl FnOnce() -> Value) -> usize {
         let slot = self.top;
-        if slot < self.values.len() {
+        // Unequal means below (the top is never past the length): told so, the compiler knows
+        // the slot is the length below and keeps one count for both.
+        if slot != self.values.len() {
             return self.push(make());
         }
         // Made after the room is, so that it is not kept across `reserve`'s call: a value kept
         // there went through the stack (a scalar's 24 bytes, its unused word too). Its kind is
-        // known where `make` is inlined: the note costs a scalar nothing.
-        let mut owns_memory = false;
-        super::push_made(&mut self.values, || {
-            let v = make();
-            owns_memory = v.owns_memory();
-            v
-        });
-        if owns_memory {
-            self.owners_end = self.owners_end.max(slot + 1);
+        // known where `make` is inlined: the note costs a scalar nothing. The length and the
+        // top are `slot` here: both are set from it, not read again after the room is made
+        // (`push_made`'s way read the length back and kept its closure in memory, the receiver
+        // of each callback copied through the stack twice).
+        if slot == self.values.capacity() {
+            self.values.reserve(1);
         }
-        self.top += 1;
+        // Read again, not kept across the rare call above in a register its callers save.
+        let slot = self.values.len();
+        let v = make();
+        self.note_owner(&v, slot + 1);
+        // SAFETY: `slot` is the length (checked above) and below the capacity (made so just
+        // above): the slot is allocated and holds no value, and the length covers it only once
+        // it is written.
+        unsafe {
+            self.values.as_mut_ptr().add(slot).write(v);
+            self.values.set_len(slot + 1);
+        }
+        self.top = slot + 1;
         self.top
     }
 
@@ -290,7 +301,7 @@ impl HandleStack {
     /// handle of its receiver there, in one borrow of the stack; `leave_callback` takes the
     /// answer back to undo it.
     #[inline(always)]
-    pub fn enter_callback(&mut self, this: Value, scope: CallScope) -> CallbackScope {
+    pub fn enter_callback(&mut self, this: ObjectId, scope: CallScope) -> CallbackScope {
         let depth = match scope {
             CallScope::Own => {
                 let depth = self.scopes.len();
@@ -300,7 +311,9 @@ impl HandleStack {
             CallScope::Callers => None,
         };
         let floor = self.raise_floor();
-        let this = self.push(this);
+        // Made in its slot (`push_with`): pushed whole, the receiver was written to the stack
+        // twice on its way there.
+        let this = self.push_with(move || Value::Object(this));
         CallbackScope { depth, floor, this }
     }
 
@@ -446,8 +459,9 @@ mod tests {
             let depth = h.depth();
             h.open(false);
             let kept = h.push(Value::Number(1.0));
-            let cb = h.enter_callback(Value::Bool(true), scope);
-            assert!(matches!(h.get(cb.this), Some(Value::Bool(true))));
+            let this = ObjectId::from_bits(7 << 32 | 3);
+            let cb = h.enter_callback(this, scope);
+            assert!(matches!(h.get(cb.this), Some(Value::Object(id)) if *id == this));
             let callers = h.depth();
             assert_eq!(h.close(callers), Err(ScopeError::Mismatch), "{scope:?}: the host's scopes are not the addon's to close");
             // The addon opens a scope and returns a value made in it without closing it.
@@ -474,7 +488,7 @@ mod tests {
         let text: Rc<str> = Rc::from("answer");
         let mut h = HandleStack::default();
         h.open(false);
-        let cb = h.enter_callback(Value::Bool(true), CallScope::Own);
+        let cb = h.enter_callback(ObjectId::from_bits(1), CallScope::Own);
         let string = h.push(Value::String(JsString::Text(text.clone())));
         let number = h.push(Value::Number(2.5));
         assert!(number > h.owners_end && string <= h.owners_end, "the number past the last owner, the string not");
