@@ -11,7 +11,6 @@ use napi_client::inprocess::{PythonArgs, PythonCallFailed, Refused, Stop};
 use napi_protocol::value_tree::ValueSink;
 use napi_protocol::{ChainId, Failure, PyException, PyRef, Value};
 use pyo3::exceptions::PyRuntimeError;
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use smallvec::SmallVec;
@@ -45,11 +44,9 @@ pub fn run_walked<'py>(
     let given = |with_this: bool| -> PyResult<PyObjects> {
         let mut objects = PySink::new(&cx);
         let mut python = Keeping::new(&mut objects, || Refused);
-        let walked = args(with_this, &mut python);
-        let kept = python.kept.take();
-        match walked {
-            Ok(()) => Ok(objects.into_all()),
-            Err(Stop::Sink(Refused)) => Err(kept.expect("a refusal keeps its exception")),
+        match args(with_this, &mut python) {
+            Ok(()) => Ok(objects.take_all()),
+            Err(Stop::Sink(Refused)) => Err(python.kept.take().expect("a refusal keeps its exception")),
             Err(Stop::TooLarge) => {
                 failed.set(Some(PythonCallFailed::TooLarge));
                 Err(PyRuntimeError::new_err("the arguments are too large"))
@@ -66,8 +63,6 @@ pub fn run_walked<'py>(
         sent
     };
     let called = run(&cx, chain, CameBy::Inline, func, given, answer);
-    // Forgotten when it recorded no buffer, the commonest: its drop glue was a call of about 19.
-    cx.end();
     if let Some(failed) = failed.into_inner() {
         return Err(failed);
     }
@@ -77,8 +72,8 @@ pub fn run_walked<'py>(
 /// Runs the Python call `func(this?, *args)` of `chain`, which the host asked for by message.
 /// A Python exception is answered as a JS error that remembers the exception.
 pub fn run_by_message(cx: &Converter<'_, '_>, chain: ChainId, func: PyRef, this: Value, args: Vec<Value>) -> Result<Value, PyException> {
-    let given = |with_this: bool| -> PyResult<PyObjects> {
-        let mut py_args = PyObjects::with_capacity(args.len() + 1);
+    let given = |with_this: bool| -> PyResult<Vec<Py<PyAny>>> {
+        let mut py_args = Vec::with_capacity(args.len() + 1);
         if with_this {
             py_args.push(cx.to_python(this)?);
         }
@@ -93,50 +88,32 @@ pub fn run_by_message(cx: &Converter<'_, '_>, chain: ChainId, func: PyRef, this:
 /// A Python call of `chain` in either way it came: `func` looked up, called with what `given`
 /// makes of its arguments (told whether `this` comes first) and `undefined` for those missing,
 /// its result handed to `answer`.
+/// (`A`, the arguments' container, is each way's own: one use of `PyTuple::new` for each, which
+/// the compiler then inlines into the commonest call's path.)
 #[inline(always)]
-fn run<'py, R>(
+fn run<'py, A, R>(
     cx: &Converter<'_, 'py>,
     chain: ChainId,
     came: CameBy,
     func: PyRef,
-    given: impl FnOnce(bool) -> PyResult<PyObjects>,
+    given: impl FnOnce(bool) -> PyResult<A>,
     answer: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<R>,
-) -> PyResult<R> {
+) -> PyResult<R>
+where
+    A: AsRef<[Py<PyAny>]> + Extend<Py<PyAny>> + IntoIterator<Item = Py<PyAny>>,
+    A::IntoIter: ExactSizeIterator,
+{
     let (py, conn) = (cx.py, cx.conn.get());
     let call = || -> PyResult<R> {
         let (f, required) = conn.exported.callable(py, func.0)?;
         // `js.function(f, receives_this=True)` wraps callables that take `this` first.
         let mut py_args = given(cx.hooks.receives_this(f.bind(py)))?;
-        let n = py_args.len();
+        let n = py_args.as_ref().len();
         fill_missing(&mut py_args, n, required, || undefined(cx));
-        let r = f.bind(py).call1(tuple_of(py, py_args)?)?;
+        let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
         answer(&r)
     };
     chains::running(&conn.channel, chain, came, call)
-}
-
-/// `args` as a call's tuple, each object moved into its slot: no iterator over them is left
-/// to drop, where `PyTuple::new`'s cost a call of its drop glue (about 43 instructions), and
-/// the emptied vector is forgotten unless it spilled to the heap (its drop was a call of 21).
-#[inline(always)]
-fn tuple_of(py: Python<'_>, mut args: PyObjects) -> PyResult<Bound<'_, PyTuple>> {
-    let n = args.len();
-    // SAFETY: the GIL is held (`py`); `PyTuple_New` answers a new reference to a tuple of `n`
-    // empty slots, or null with the exception set, which `from_owned_ptr_or_err` takes.
-    let tuple = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyTuple_New(n as ffi::Py_ssize_t))? };
-    // SAFETY: each of the new tuple's `n` slots is set once, to the reference an object of
-    // `args` owned; `args` is then emptied without dropping them, so the tuple alone owns them.
-    unsafe {
-        for (i, obj) in args.iter().enumerate() {
-            ffi::PyTuple_SET_ITEM(tuple.as_ptr(), i as ffi::Py_ssize_t, obj.as_ptr());
-        }
-        args.set_len(0);
-    }
-    if !args.spilled() {
-        std::mem::forget(args);
-    }
-    // SAFETY: a tuple, made above.
-    Ok(unsafe { tuple.cast_into_unchecked() })
 }
 
 /// What JS's `undefined` is in Python for this host: a missing argument's value.

@@ -42,19 +42,9 @@ impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
         self.finished.pop()
     }
 
-    /// Every object the walk finished, in order, the sink done with. What is left of it, the
-    /// stack of containers, is empty after a whole walk, and unallocated unless the walk made
-    /// a container: then forgotten (taken out and the sink dropped, its drop glue was a call of
-    /// about 46 instructions a Python callback's call; the stack's own, a call of 23).
-    #[inline(always)]
-    pub fn into_all(self) -> SmallVec<[Py<PyAny>; 4]> {
-        let PySink { finished, open, .. } = self;
-        if open.capacity() == 0 {
-            std::mem::forget(open);
-        } else {
-            drop(open);
-        }
-        finished
+    /// Every object the walk finished, in order.
+    pub fn take_all(&mut self) -> SmallVec<[Py<PyAny>; 4]> {
+        std::mem::take(&mut self.finished)
     }
 
     /// Adds a finished object to the innermost container, finishing those it fills.
