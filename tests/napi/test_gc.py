@@ -140,6 +140,32 @@ def test_a_python_object_sent_again_after_being_dropped_works(load):
     assert addon.callOnce(f) == "again"
 
 
+def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load):
+    # One function sent again and again is one object the host holds, however often it went;
+    # a new function each call is one more until the host collects. Once it has, and its drop
+    # notices came back, none is held: each was forgotten only when the host had received it
+    # exactly as often as it was sent.
+    addon = load("gc")
+    conn = napi_python.addon_info(addon).exports._napi_conn
+    js.gc(addon)
+    addon.finalizedCount()
+    assert conn.exported_count == 0
+
+    def f() -> int:
+        return 7
+
+    for _ in range(3000):
+        assert addon.callOnce(f) == 7
+    assert conn.exported_count <= 1
+    for i in range(3000):
+        assert addon.callOnce(lambda i=i: i) == i
+    js.gc(addon)
+    addon.finalizedCount()
+    assert conn.exported_count == 0
+    assert addon.callOnce(f) == 7
+    assert conn.exported_count == 1
+
+
 @pytest.mark.parametrize("rounds", [3])
 def test_gc_reports_how_many_objects_it_freed(load, rounds):
     addon = load("gc")

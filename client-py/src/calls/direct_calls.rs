@@ -318,7 +318,7 @@ impl<'a, 'py, C: Borrow<Converter<'a, 'py>>> Caller for InlineCalls<'_, 'a, 'py,
     fn later_args(&self, sink: &mut dyn ValueSink<Error = Failure>) -> Result<(), ArgsStopped> {
         self.with_gil(|_| {
             let mut host = Keeping::new(sink, || PyRuntimeError::new_err("refused by the host"));
-            match self.later.borrow().iter().try_for_each(|&i| self.cx().send_to(&self.args[i], &mut host)) {
+            match self.later.borrow().iter().try_for_each(|&i| self.cx().send_walked(&self.args[i], &mut host)) {
                 Ok(()) => Ok(()),
                 Err(e) => match host.kept.take() {
                     Some(failure) => Err(ArgsStopped::Failed(failure)),

@@ -21,16 +21,36 @@ use crate::state::hooks::hooks;
 /// (Python makes a new bound method on every attribute access).
 type Identity = (usize, usize);
 
-/// An exported object: the object, its identity, how many times it was sent, and how many
-/// positional arguments it requires (`arity.rs`, read when it was first sent).
-type Entry = (Py<PyAny>, Identity, u64, usize);
+/// An exported object: the object, its identity, and how many positional arguments it
+/// requires (`arity.rs`, read when it was first sent).
+type Entry = (Py<PyAny>, Identity, usize);
+
+/// An exported object's id and how many times it was sent: counted where a send again finds
+/// it, in one look.
+type Sent = (u64, u64);
 
 #[derive(Default)]
 struct Table {
     by_id: FxHashMap<u64, Entry>,
-    /// The id of each exported object, by identity.
-    by_identity: FxHashMap<Identity, u64>,
+    /// The id of each exported object and its sends, by identity.
+    by_identity: FxHashMap<Identity, Sent>,
     next: u64,
+}
+
+impl Table {
+    /// How many times the object the host names `id` was sent, if it is held.
+    fn sends(&self, id: u64) -> Option<u64> {
+        let identity = self.by_id.get(&id)?.1;
+        Some(self.by_identity.get(&identity).expect("both maps agree").1)
+    }
+
+    /// The id of an object sent before, counted as sent once more.
+    #[inline(always)]
+    fn sent_again(&mut self, identity: Identity) -> Option<u64> {
+        let sent = self.by_identity.get_mut(&identity)?;
+        sent.1 += 1;
+        Some(sent.0)
+    }
 }
 
 /// Python objects the host holds, by the id it knows them by.
@@ -44,37 +64,29 @@ impl Exported {
     pub fn export(&self, py: Python<'_>, obj: &Bound<'_, PyAny>, channel: &Channel) -> PyResult<u64> {
         // A bound method is made anew at each attribute access: it is known by its object and
         // function. (The type is compared first: a failed attribute lookup builds an exception.)
-        let identity = if obj.get_type().is(hooks(py)?.method_type.bind(py)) {
+        // (The type's pointer compared: its `Bound` is counted and let go.)
+        let identity = if obj.get_type_ptr() == hooks(py)?.method_type.as_ptr().cast() {
             (obj.getattr(intern!(py, "__self__"))?.as_ptr() as usize, obj.getattr(intern!(py, "__func__"))?.as_ptr() as usize)
         } else {
             (obj.as_ptr() as usize, 0)
         };
-        if let Some(id) = self.sent_again(identity) {
+        if let Some(id) = self.table.lock().unwrap().sent_again(identity) {
             return Ok(id);
         }
         // First sight: its signature is read now, without the lock (`inspect` runs Python).
         let required = required_positional(hooks(py)?, obj);
         let mut ex = self.table.lock().unwrap();
         // Another thread may have sent it meanwhile (the GIL can change hands in `inspect`).
-        if let Some(id) = ex.by_identity.get(&identity).copied() {
-            ex.by_id.get_mut(&id).expect("both maps agree").2 += 1;
+        if let Some(id) = ex.sent_again(identity) {
             return Ok(id);
         }
         ex.next += 1;
         let id = ex.next;
-        ex.by_identity.insert(identity, id);
-        ex.by_id.insert(id, (obj.clone().unbind(), identity, 1, required));
+        ex.by_identity.insert(identity, (id, 1));
+        ex.by_id.insert(id, (obj.clone().unbind(), identity, required));
         // Drop notices may name it from now on.
         channel.exported.store(id, Ordering::Relaxed);
         Ok(id)
-    }
-
-    /// The id of an object sent before, counted as sent once more.
-    fn sent_again(&self, identity: Identity) -> Option<u64> {
-        let mut ex = self.table.lock().unwrap();
-        let id = ex.by_identity.get(&identity).copied()?;
-        ex.by_id.get_mut(&id).expect("both maps agree").2 += 1;
-        Some(id)
     }
 
     /// Forgets the Python objects the host let go, unless they were sent again since (those
@@ -87,8 +99,8 @@ impl Exported {
         {
             let mut ex = self.table.lock().unwrap();
             for (py, seen) in drops {
-                if ex.by_id.get(&py.0).is_some_and(|e| e.2 == seen) {
-                    let (obj, identity, _, _) = ex.by_id.remove(&py.0).expect("checked");
+                if ex.sends(py.0) == Some(seen) {
+                    let (obj, identity, _) = ex.by_id.remove(&py.0).expect("checked");
                     ex.by_identity.remove(&identity);
                     released.push(obj);
                     forgotten.push(py);
@@ -110,7 +122,7 @@ impl Exported {
         let ex = self.table.lock().unwrap();
         ex.by_id
             .get(&id)
-            .map(|o| (o.0.clone_ref(py), o.3))
+            .map(|o| (o.0.clone_ref(py), o.2))
             .ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
     }
 
@@ -129,7 +141,8 @@ impl Exported {
         asked
             .iter()
             .filter(|(py_ref, _)| seen.insert(py_ref.0))
-            .filter_map(|(py_ref, sends)| ex.by_id.get(&py_ref.0).filter(|e| e.2 == *sends).map(|e| e.0.bind(py).clone()))
+            .filter(|(py_ref, sends)| ex.sends(py_ref.0) == Some(*sends))
+            .filter_map(|(py_ref, _)| ex.by_id.get(&py_ref.0).map(|e| e.0.bind(py).clone()))
             .collect()
     }
 
@@ -154,7 +167,7 @@ impl Exported {
     /// looked at: a reference not reported only keeps its object.
     pub fn visit(&self, visit: &PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         if let Ok(ex) = self.table.try_lock() {
-            for (obj, _, _, _) in ex.by_id.values() {
+            for (obj, _, _) in ex.by_id.values() {
                 visit.call(obj)?;
             }
         }

@@ -177,7 +177,7 @@ impl<'a, 'py> Converter<'a, 'py> {
         }
         // Walked: its elements come back through this file's dispatch, each an object of its own.
         let mut tree = TreeBuilder::default();
-        self.send_to(obj, &mut tree)?;
+        self.send_walked(obj, &mut tree)?;
         Ok(tree.take().expect("a walk ends with its value finished"))
     }
 
@@ -195,7 +195,23 @@ impl<'a, 'py> Converter<'a, 'py> {
 
     /// Walks `obj` into `sink` in pre-order, to any depth (`containers.rs`): the sink is a
     /// protocol tree for the rings, or in-process the host's heap itself.
+    /// A primitive, the commonest (a Python callback's result), goes to the sink at once, with
+    /// no look for a list of them and no call of `convert`.
     pub fn send_to<S: ValueSink + ?Sized>(&self, obj: &Bound<'py, PyAny>, sink: &mut S) -> PyResult<()>
+    where
+        PyErr: From<S::Error>,
+    {
+        match scalar(self.hooks, obj) {
+            // Its text copied by the sink, as `convert` has it.
+            Some(Scalar::Str(t)) => Ok(sink.text(&t.to_string_lossy())?),
+            Some(s) => Ok(sink.leaf(s.value())?),
+            None => self.send_walked(obj, sink),
+        }
+    }
+
+    /// `send_to` for what is no primitive: a container (a direct call's argument left to the
+    /// host), or what `to_value` looked at already.
+    pub fn send_walked<S: ValueSink + ?Sized>(&self, obj: &Bound<'py, PyAny>, sink: &mut S) -> PyResult<()>
     where
         PyErr: From<S::Error>,
     {
@@ -356,13 +372,7 @@ pub const SAFE: f64 = 9007199254740992.0;
 /// safe integer range. `None` for anything else (which `to_value` goes on to convert).
 #[inline(always)]
 pub fn primitive(h: &Hooks, obj: &Bound<'_, PyAny>) -> Option<Value> {
-    Some(match scalar(h, obj)? {
-        Scalar::Undefined => Value::Undefined,
-        Scalar::Null => Value::Null,
-        Scalar::Bool(b) => Value::Bool(b),
-        Scalar::Number(n) => Value::Number(n),
-        Scalar::Str(s) => string_value(s.to_string_lossy().into_owned()),
-    })
+    scalar(h, obj).map(Scalar::value)
 }
 
 /// A primitive as `primitive` finds it, before it is made a value of either form (a protocol
@@ -373,6 +383,20 @@ enum Scalar<'a, 'py> {
     Bool(bool),
     Number(f64),
     Str(&'a Bound<'py, PyString>),
+}
+
+impl Scalar<'_, '_> {
+    /// The protocol value it is.
+    #[inline(always)]
+    fn value(self) -> Value {
+        match self {
+            Scalar::Undefined => Value::Undefined,
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Number(n) => Value::Number(n),
+            Scalar::Str(s) => string_value(s.to_string_lossy().into_owned()),
+        }
+    }
 }
 
 #[inline(always)]
