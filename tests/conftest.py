@@ -76,6 +76,22 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             missing_input(reason)
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # NAPI_PYTHON_FAILURES=FILE (scripts/test sets it): each failed test's id, the mode and the
+    # first line of why, appended, so the run's last lines name what failed however long its log.
+    record = os.environ.get("NAPI_PYTHON_FAILURES")
+    if not record or not report.failed:
+        return
+    crash = getattr(report.longrepr, "reprcrash", None)
+    why = crash.message.splitlines()[0] if crash is not None and crash.message else report.longreprtext[-200:]
+    mode = "in-process" if IN_PROCESS else "isolated"
+    try:
+        with open(record, "a", encoding="utf-8") as failures:
+            failures.write(f"{report.nodeid} ({mode}, {report.when}): {why}\n")
+    except OSError:
+        pass  # a Python that sees another file system (wine's, an emulated root's): pytest's own report stands
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     # A file left out on this platform whole (tests/platforms.toml) is not even imported there.
     if PLATFORM is None or collection_path.suffix != ".py":
