@@ -86,6 +86,7 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
 /// subclass gets its instance dict as usual) whose attribute reads go through `getattro`.
 pub fn add_to(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    read_cache::init(py);
     let mut slots = [
         ffi::PyType_Slot { slot: ffi::Py_tp_getattro, pfunc: getattro as *mut c_void },
         ffi::PyType_Slot {

@@ -9,7 +9,10 @@
 //! shares its values with the instance is changed without a new version there); 3.14 has no
 //! versions, and there `lookup` always misses.
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use pyo3::ffi;
+use pyo3::prelude::*;
 
 /// Where an entry goes: remembered reads of names that share a slot replace each other.
 const SLOTS: usize = 32;
@@ -41,20 +44,32 @@ fn slot(name: *mut ffi::PyObject) -> usize {
     ((name as usize) >> 4) % SLOTS
 }
 
-/// The dict's version if it can be trusted to change with its contents (the module docs). Asked
-/// of the running interpreter, as this crate is not told which it is built for.
+/// Which dicts' versions the running interpreter keeps (the module docs), set once by `init`
+/// (this crate is not told which Python it is built for): none until then.
+static TRUSTED: AtomicU8 = AtomicU8::new(NONE);
+const NONE: u8 = 0;
+const OWN_TABLE: u8 = 1;
+const EVERY: u8 = 2;
+
+/// Learns which dicts' versions the running interpreter keeps.
+pub fn init(py: Python<'_>) {
+    let trusted = match py.version_info() {
+        v if v < (3, 13) => EVERY,
+        v if v < (3, 14) => OWN_TABLE,
+        _ => NONE,
+    };
+    TRUSTED.store(trusted, Ordering::Relaxed);
+}
+
+/// The dict's version if it can be trusted to change with its contents.
 #[inline(always)]
 unsafe fn version(dict: *mut ffi::PyObject) -> Option<u64> {
-    // SAFETY: `Py_Version` is a constant of the interpreter; the caller's `dict` is a live dict
-    // (exact or not, the layout starts alike), whose 64-bit version (3.11-3.13) follows its
-    // `ma_used`.
+    let trusted = TRUSTED.load(Ordering::Relaxed);
+    // SAFETY: the caller's `dict` is a live dict (exact or not, the layout starts alike), whose
+    // 64-bit version (3.11-3.13) follows its `ma_used`.
     unsafe {
-        let running = ffi::Py_Version;
-        if running >= 0x030e_0000 {
-            return None;
-        }
         let d = dict.cast::<ffi::PyDictObject>();
-        if running >= 0x030d_0000 && !(*d).ma_values.is_null() {
+        if trusted == NONE || (trusted == OWN_TABLE && !(*d).ma_values.is_null()) {
             return None;
         }
         let tag = std::mem::offset_of!(ffi::PyDictObject, ma_used) + std::mem::size_of::<ffi::Py_ssize_t>();
