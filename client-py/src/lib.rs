@@ -65,6 +65,7 @@ mod python_types {
     pub mod connection;
     pub mod export_holder;
     pub mod js_buffer;
+    pub mod read_cache;
 }
 
 /// How a JS object behaves in Python, the native half (the Python half, the classes users see,

@@ -107,10 +107,10 @@ where
     let call = || -> PyResult<R> {
         let (f, required) = conn.exported.callable(py, func.0)?;
         // `js.function(f, receives_this=True)` wraps callables that take `this` first.
-        let mut py_args = given(cx.hooks.receives_this(f.bind(py)))?;
+        let mut py_args = given(cx.hooks.receives_this(&f))?;
         let n = py_args.as_ref().len();
         fill_missing(&mut py_args, n, required, || undefined(cx));
-        let r = f.bind(py).call1(PyTuple::new(py, py_args)?)?;
+        let r = f.call1(PyTuple::new(py, py_args)?)?;
         answer(&r)
     };
     chains::running(&conn.channel, chain, came, call)

@@ -6,13 +6,16 @@
 //! only got it to 37 ns, as PyO3's trampoline costs about as much as the lookup. So this
 //! type is made by hand with a bare `tp_getattro`: the instance dict (where the exports live),
 //! then the generic lookup and, only when that fails with `AttributeError`, the Python fallback
-//! `_napi_missing_attribute`.
+//! `_napi_missing_attribute`. What the instance dict gave is remembered by the dict's version
+//! (`read_cache`), which spares most reads the dict lookup.
 
 use std::ffi::{c_uint, c_void};
 use std::ptr;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
+
+use super::read_cache;
 
 extern "C" {
     /// Where an object's instance dict is (made from inline values first, if need be).
@@ -29,8 +32,18 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
     unsafe {
         let dict = _PyObject_GetDictPtr(obj);
         if !dict.is_null() && !(*dict).is_null() {
-            let found = ffi::PyDict_GetItemWithError(*dict, name);
+            let dict = *dict;
+            let found = read_cache::lookup(dict, name);
             if !found.is_null() {
+                ffi::Py_INCREF(found);
+                return found;
+            }
+            let found = ffi::PyDict_GetItemWithError(dict, name);
+            if !found.is_null() {
+                // Only an exact string is held: another's deallocation could run Python code.
+                if ffi::PyUnicode_CheckExact(name) != 0 {
+                    read_cache::remember(dict, name, found);
+                }
                 ffi::Py_INCREF(found);
                 return found;
             }
@@ -73,6 +86,7 @@ unsafe extern "C" fn getattro(obj: *mut ffi::PyObject, name: *mut ffi::PyObject)
 /// subclass gets its instance dict as usual) whose attribute reads go through `getattro`.
 pub fn add_to(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    read_cache::init(py);
     let mut slots = [
         ffi::PyType_Slot { slot: ffi::Py_tp_getattro, pfunc: getattro as *mut c_void },
         ffi::PyType_Slot {

@@ -37,7 +37,7 @@ impl<'s> Args<'s> {
     #[inline(always)]
     pub fn push(&mut self, arg: Arg<'s>) {
         // Known at each push for what is pushed: nothing is stored for a number.
-        self.owning |= matches!(arg, Arg::Value(_));
+        self.owning |= matches!(&arg, Arg::Value(v) if owns_memory(v));
         self.made.push(arg);
     }
 
@@ -57,6 +57,27 @@ impl<'s> Args<'s> {
         }
         self.owning = false;
     }
+}
+
+/// Whether dropping `v` may free something: not for the values an argument commonly is
+/// besides a number (a Python callable sent, a proxy of a buffer), which spares such a call
+/// the drop glue of its arguments, out of line.
+#[inline(always)]
+fn owns_memory(v: &Value) -> bool {
+    !matches!(
+        v,
+        Value::Undefined
+            | Value::Null
+            | Value::Bool(_)
+            | Value::Number(_)
+            | Value::Date(_)
+            | Value::Py { .. }
+            | Value::Shared { .. }
+            | Value::Upload { .. }
+            | Value::InPlace { .. }
+            | Value::Lent { .. }
+            | Value::Walked(_)
+    )
 }
 
 impl<'s> std::ops::Deref for Args<'s> {
