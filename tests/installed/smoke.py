@@ -21,6 +21,7 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import napi_python
 from napi_python import AddonCrashedError, JSPromise, SandboxUnavailableError, load_addon
@@ -164,6 +165,7 @@ def check_calls(*, isolated: bool) -> None:
     with load_addon(ADDONS / "bench.node", isolated=isolated) as bench:
         check(f"{mode}: load and call", bench.add(1, 2) == 3)
         check(f"{mode}: callback", bench.callback(lambda: bench.add(20, 22)) == 42)
+        check(f"{mode}: an export read again sees every change of the exports", export_reads_follow_changes(bench))
     with load_addon(ADDONS / "promises.node", isolated=isolated) as promises:
         p = promises.deferred()
         promises.resolveLast(42)
@@ -177,6 +179,27 @@ def check_calls(*, isolated: bool) -> None:
         check(f"{mode}: promise awaited under asyncio", asyncio.run(settled_later()) == 7)
     with load_addon(ADDONS / "buffers.node", isolated=isolated) as buffers:
         check(f"{mode}: buffer", bytes(buffers.externalBuffer()) == b"hello, external")
+
+
+def export_reads_follow_changes(addon: Any) -> bool:
+    """`addon.f` is remembered by the exports' dict version where this CPython keeps one
+    (client-py's read_cache.rs): each kind of change must show at the next read on this very
+    interpreter, after reads enough to be remembered and stores enough to be specialised."""
+    add = addon.add
+    exports = vars(addon)
+    seen = []
+    for i in range(50):
+        seen += [addon.add is add for _ in range(3)]
+        addon.add = i
+        seen.append(addon.add == i)
+        exports["add"] = -i
+        seen.append(addon.add == -i)
+        exports.update(add=add)
+        seen.append(addon.add is add)
+        del addon.add
+        seen.append(addon.add(1, 2) == 3)  # found again by the fallback, made anew
+        add = addon.add
+    return all(seen)
 
 
 def check_inspect() -> None:
