@@ -268,6 +268,12 @@ impl Host {
                     self.keep_receiver(unkept);
                     values.push(self.direct_arg(a)?);
                 }
+                // A Python object (a callback's function, the commonest): its stand-in found
+                // here, without `from_wire`'s match over every kind of value and its `Result`.
+                Arg::Value(proto::Value::Py { id, callable }) => {
+                    let stand_in = self.python.borrow_mut().received(&self.rt, id.0, *callable);
+                    values.push(self.keep(Value::Object(stand_in)));
+                }
                 _ => values.push(self.direct_arg(a)?),
             }
         }

@@ -17,30 +17,49 @@ use napi_runtime::{ObjectId, Runtime};
 
 #[derive(Default)]
 pub struct PythonObjects {
-    /// The JS object standing for each Python object, by the client's id: the last made, when
-    /// one Python object came as a value and then as an exception.
-    by_python: FxHashMap<u64, ObjectId>,
+    /// What the host has of each Python object, by the client's id: its stand-in and its sends,
+    /// in one map, so that an object sent again is counted and found in one look.
+    by_python: FxHashMap<u64, Received>,
     /// Every stand-in the host made (remote objects, Python functions, errors), with its Python
     /// object's id.
     stand_ins: FxHashMap<ObjectId, u64>,
     /// The stand-ins that are JS errors for Python exceptions raised in callbacks: the very
     /// exception goes back to Python when its error does, thrown or returned.
     errors: FxHashSet<ObjectId>,
-    /// How many times each Python object was received, until the client says it forgot it: a
-    /// drop notice carries the count, so that a send still in flight keeps the object alive.
-    sends: FxHashMap<u64, u64>,
+}
+
+/// One Python object as the host has it.
+#[derive(Default)]
+struct Received {
+    /// The JS object standing for it: the last made, when one Python object came as a value and
+    /// then as an exception; `None` once that died (until it is sent again).
+    stand_in: Option<ObjectId>,
+    /// How many times it was received, until the client says it forgot it: a drop notice
+    /// carries the count, so that a send still in flight keeps the object alive.
+    sends: u64,
 }
 
 impl PythonObjects {
     /// The JS object standing for Python object `py` as a value (a function when `callable`),
-    /// made the first time it comes; counts the send.
+    /// made the first time it comes; counts the send. Inlined: a callback's function, sent on
+    /// every call that passes it, is found and counted in one look.
+    #[inline]
     pub fn received(&mut self, rt: &Runtime, py: u64, callable: bool) -> ObjectId {
-        *self.sends.entry(py).or_insert(0) += 1;
-        if let Some(id) = self.by_python.get(&py) {
+        if let Some(Received { stand_in: Some(id), sends }) = self.by_python.get_mut(&py) {
+            *sends += 1;
             return *id;
         }
+        self.received_first(rt, py, callable)
+    }
+
+    /// `received` for an object without a live stand-in: the first time it comes, or the first
+    /// since its stand-in died.
+    #[cold]
+    fn received_first(&mut self, rt: &Runtime, py: u64, callable: bool) -> ObjectId {
+        let entry = self.by_python.entry(py).or_default();
+        entry.sends += 1;
         let id = if callable { rt.new_remote_function(py) } else { rt.new_remote_object(py) };
-        self.by_python.insert(py, id);
+        entry.stand_in = Some(id);
         self.stand_ins.insert(id, py);
         id
     }
@@ -49,12 +68,13 @@ impl PythonObjects {
     /// the first time it is raised (the same exception raised again is the same error); counts
     /// the send.
     pub fn raised(&mut self, rt: &Runtime, py: u64, message: impl FnOnce() -> String) -> ObjectId {
-        *self.sends.entry(py).or_insert(0) += 1;
-        if let Some(id) = self.by_python.get(&py).filter(|id| self.errors.contains(id)) {
-            return *id;
+        let entry = self.by_python.entry(py).or_default();
+        entry.sends += 1;
+        if let Some(id) = entry.stand_in.filter(|id| self.errors.contains(id)) {
+            return id;
         }
         let id = rt.new_error(ErrorKind::Error, message().into(), None);
-        self.by_python.insert(py, id);
+        entry.stand_in = Some(id);
         self.stand_ins.insert(id, py);
         self.errors.insert(id);
         id
@@ -70,12 +90,22 @@ impl PythonObjects {
 
     /// Every stand-in, with its Python object and how many times the client sent that object.
     pub fn stand_ins(&self) -> Vec<(ObjectId, u64, u64)> {
-        self.stand_ins.iter().map(|(id, py)| (*id, *py, self.sends.get(py).copied().unwrap_or(0))).collect()
+        self.stand_ins.iter().map(|(id, py)| (*id, *py, self.sends(*py))).collect()
+    }
+
+    /// How many times the client sent Python object `py` since it last forgot it.
+    fn sends(&self, py: u64) -> u64 {
+        self.by_python.get(&py).map_or(0, |r| r.sends)
     }
 
     /// The client forgot Python object `py`: its sends count from zero again.
     pub fn forgotten(&mut self, py: u64) {
-        self.sends.remove(&py);
+        if let Some(r) = self.by_python.get_mut(&py) {
+            match r.stand_in {
+                Some(_) => r.sends = 0,
+                None => drop(self.by_python.remove(&py)),
+            }
+        }
     }
 
     /// After a collection's sweep (before its finalizers may call Python): lets go of the
@@ -90,10 +120,16 @@ impl PythonObjects {
             .map(|(id, py)| {
                 self.stand_ins.remove(&id);
                 self.errors.remove(&id);
-                if self.by_python.get(&py) == Some(&id) {
-                    self.by_python.remove(&py);
+                let sends = self.sends(py);
+                if let Some(r) = self.by_python.get_mut(&py).filter(|r| r.stand_in == Some(id)) {
+                    r.stand_in = None;
+                    // Nothing left to count: the client forgot it already, or never will
+                    // hear of a send (none since it forgot).
+                    if r.sends == 0 {
+                        self.by_python.remove(&py);
+                    }
                 }
-                (py, self.sends.get(&py).copied().unwrap_or(0))
+                (py, sends)
             })
             .collect()
     }
@@ -125,6 +161,22 @@ mod tests {
         let mut dropped = python.swept(&rt);
         dropped.sort_unstable();
         assert_eq!(dropped, vec![(7, 3), (8, 0)], "sends count until the client forgets the object");
+    }
+
+    #[test]
+    fn a_python_object_dead_and_forgotten_is_not_kept() {
+        let rt = runtime();
+        let mut python = PythonObjects::default();
+        python.received(&rt, 7, true);
+        python.received(&rt, 8, false);
+        python.forgotten(8);
+        rt.collect(&[], || {});
+        let mut dropped = python.swept(&rt);
+        dropped.sort_unstable();
+        assert_eq!(dropped, vec![(7, 1), (8, 0)]);
+        assert_eq!(python.by_python.len(), 1, "8 was forgotten before it died; 7 waits for the client");
+        python.forgotten(7);
+        assert!(python.by_python.is_empty(), "nothing is kept of an object dead and forgotten");
     }
 
     #[test]
