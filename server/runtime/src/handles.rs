@@ -147,27 +147,19 @@ impl HandleStack {
         if slot != self.values.len() {
             return self.push(make());
         }
-        // Made after the room is, so that it is not kept across `reserve`'s call: a value kept
-        // there went through the stack (a scalar's 24 bytes, its unused word too). Its kind is
-        // known where `make` is inlined: the note costs a scalar nothing. The length and the
-        // top are `slot` here: both are set from it, not read again after the room is made
-        // (`push_made`'s way read the length back and kept its closure in memory, the receiver
-        // of each callback copied through the stack twice).
-        if slot == self.values.capacity() {
-            self.values.reserve(1);
-        }
-        // Read again, not kept across the rare call above in a register its callers save.
-        let slot = self.values.len();
-        let v = make();
-        self.note_owner(&v, slot + 1);
-        // SAFETY: `slot` is the length (checked above) and below the capacity (made so just
-        // above): the slot is allocated and holds no value, and the length covers it only once
-        // it is written.
-        unsafe {
-            self.values.as_mut_ptr().add(slot).write(v);
-            self.values.set_len(slot + 1);
-        }
-        self.top = slot + 1;
+        // Made in its slot by `push_made`, after the room is (see there). The length and the
+        // top are one count here: the top is set from the length `push_made` leaves, not kept
+        // across its rare call. A value's kind is known where `make` is inlined: the note costs
+        // a scalar nothing.
+        let owners_end = &mut self.owners_end;
+        super::push_made(&mut self.values, || {
+            let v = make();
+            if v.owns_memory() {
+                *owners_end = (*owners_end).max(slot + 1);
+            }
+            v
+        });
+        self.top = self.values.len();
         self.top
     }
 
@@ -331,21 +323,28 @@ impl HandleStack {
     }
 
     /// A copy of the value of handle `ret` (live or stale), undefined for no handle: a callback's
-    /// answer. Past `owners_end` (a number or an object, nearly always) its words are copied,
-    /// where `clone` went through a jump on its kind.
+    /// answer.
     #[inline(always)]
     fn answer_of(&self, ret: usize) -> Value {
+        self.copy_of(ret).unwrap_or(Value::Undefined)
+    }
+
+    /// A copy of the value of a handle, live or stale (`None` for no such handle). Past
+    /// `owners_end` (a number, an object, undefined: nearly always) its words are copied, where
+    /// `clone` went through a jump on its kind.
+    #[inline(always)]
+    pub fn copy_of(&self, handle: usize) -> Option<Value> {
         // Handle 0 wraps to an index past any end.
-        let i = ret.wrapping_sub(1);
-        let Some(value) = self.values.get(i) else { return Value::Undefined };
+        let i = handle.wrapping_sub(1);
+        let value = self.values.get(i)?;
         if i < self.owners_end {
-            return value.clone();
+            return Some(value.clone());
         }
         // SAFETY: the value at `i` owns no memory (none at or past `owners_end` does:
         // `note_owner` is told of every value written). Such a value is plain words with no drop
         // of its own, so the bitwise copy is a clone, and both copies may be dropped or
         // forgotten independently.
-        unsafe { std::ptr::read(value) }
+        Some(unsafe { std::ptr::read(value) })
     }
 
     /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.
