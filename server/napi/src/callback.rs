@@ -110,8 +110,10 @@ pub fn invoke(rt: &Runtime, call: NativeCall) -> JsResult<Value> {
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of
     // Node-API; what it does with them is the addon's code.
     let ret = unsafe { callback(env, info.cast()) };
-    let value = rt.handles_mut().leave_callback(scope, ret as usize);
+    // The frame popped first: with the answer read after it, the answer is not kept (through
+    // the stack) across the pop's rare call, and is written straight to where it goes.
     rt.pop_frame();
+    let value = rt.handles_mut().leave_callback(scope, ret as usize);
     match rt.take_exception() {
         Some(exc) => Err(Thrown(exc)),
         None => Ok(value),

@@ -264,8 +264,7 @@ impl HandleStack {
     #[inline(always)]
     fn let_go_above_top(&mut self) {
         if self.owners_end > self.top {
-            self.values.truncate(self.top);
-            self.owners_end = self.top;
+            self.drop_above_top();
         } else if self.top < self.values.len() {
             // SAFETY: shortening keeps `values[..top]` as they are; the values past it are
             // numbers, booleans, objects, symbols, null or undefined (none at or past
@@ -273,6 +272,16 @@ impl HandleStack {
             // written), whose drop does nothing, so forgetting them leaks nothing.
             unsafe { self.values.set_len(self.top) };
         }
+    }
+
+    /// Drops the values above the top, some of which may own memory. Out of line and cold: in
+    /// line, its loop of drops made `unwind_to`, after every call, save and restore five
+    /// registers for a case nearly no call has.
+    #[cold]
+    #[inline(never)]
+    fn drop_above_top(&mut self) {
+        self.values.truncate(self.top);
+        self.owners_end = self.top;
     }
 
     /// Makes every scope open now the host's; returns the previous floor for `restore_floor`.
