@@ -335,25 +335,35 @@ impl HandleStack {
     /// answer.
     #[inline(always)]
     fn answer_of(&self, ret: usize) -> Value {
-        self.copy_of(ret).unwrap_or(Value::Undefined)
+        // Handle 0 wraps to an index past any end.
+        let i = ret.wrapping_sub(1);
+        match self.values.get(i) {
+            Some(value) => self.copy_at(i, value),
+            None => Value::Undefined,
+        }
     }
 
-    /// A copy of the value of a handle, live or stale (`None` for no such handle). Past
-    /// `owners_end` (a number, an object, undefined: nearly always) its words are copied, where
-    /// `clone` went through a jump on its kind.
+    /// A copy of the value of a handle, live or stale (`None` for no such handle).
     #[inline(always)]
     pub fn copy_of(&self, handle: usize) -> Option<Value> {
         // Handle 0 wraps to an index past any end.
         let i = handle.wrapping_sub(1);
-        let value = self.values.get(i)?;
+        self.values.get(i).map(|value| self.copy_at(i, value))
+    }
+
+    /// A copy of `value`, the value in slot `i`. Past `owners_end` (a number, an object,
+    /// undefined: nearly always) its words are copied, where `clone` went through a jump on its
+    /// kind. (`answer_of` does not go through `copy_of`: its `Option` was tested again after.)
+    #[inline(always)]
+    fn copy_at(&self, i: usize, value: &Value) -> Value {
         if i < self.owners_end {
-            return Some(value.clone());
+            return value.clone();
         }
         // SAFETY: the value at `i` owns no memory (none at or past `owners_end` does:
         // `note_owner` is told of every value written). Such a value is plain words with no drop
         // of its own, so the bitwise copy is a clone, and both copies may be dropped or
         // forgotten independently.
-        Some(unsafe { std::ptr::read(value) })
+        unsafe { std::ptr::read(value) }
     }
 
     /// Copies `v` into the escape slot of scope `id`; returns the slot's handle.

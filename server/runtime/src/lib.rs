@@ -479,14 +479,21 @@ impl Runtime {
     /// vector is kept for the next call.
     #[inline(always)]
     pub fn pop_frame(&self) {
-        let mut frames = self.frames.borrow_mut();
+        // Neither cell is borrowed now (looked at, as a borrow would), and none of what follows
+        // calls anything until both are let go (the rare case's call comes after): no guard is
+        // held, whose flag was written and put back on every call.
+        if self.frames.try_borrow_mut().is_err() || self.spare_args.try_borrow_mut().is_err() {
+            already_borrowed();
+        }
+        // SAFETY: no borrow of either cell is in force (checked just above), and none is taken
+        // while these two live: they are used only in this function, which calls nothing
+        // before it is done with them.
+        let (frames, spare) = unsafe { (&mut *self.frames.as_ptr(), &mut *self.spare_args.as_ptr()) };
         let Some(last) = frames.len().checked_sub(1) else { return };
-        let mut spare = self.spare_args.borrow_mut();
         // SAFETY: `last` is below the length: `frame` is the last, initialised frame. `set_len`
-        // leaves it out of the vector, which the borrow held keeps from moving or writing it
-        // while it is read here; its arguments are moved out of it once, on one branch or the
-        // other, and never dropped there. Its other fields are ids, a number and a flag, with no
-        // drop to skip.
+        // leaves it out of the vector, which nothing moves or writes while it is read here; its
+        // arguments are moved out of it once, on one branch or the other, and never dropped
+        // there. Its other fields are ids, a number and a flag, with no drop to skip.
         unsafe {
             frames.set_len(last);
             let frame: *const CallFrame = frames.as_ptr().add(last);
@@ -499,13 +506,10 @@ impl Runtime {
                 // The spare vector has no allocation: written over, with no call of its drop
                 // glue to find that out. Emptying the frame's only forgets its values, which
                 // own no memory (`CallFrame::args_own_memory`, looked at when they came in).
-                std::ptr::write(&mut *spare, std::ptr::read(args));
+                std::ptr::write(spare, std::ptr::read(args));
                 spare.set_len(0);
             } else {
-                let args = std::ptr::read(args);
-                drop(spare);
-                drop(frames);
-                self.recycle_args(args);
+                self.recycle_args(std::ptr::read(args));
             }
         }
     }
@@ -614,4 +618,11 @@ impl Runtime {
     pub fn records_missing(&self) -> bool {
         self.missing.is_some()
     }
+}
+
+/// A cell's borrow refused, as `RefCell::borrow_mut` panics (`pop_frame`'s look).
+#[cold]
+#[inline(never)]
+fn already_borrowed() -> ! {
+    panic!("already borrowed");
 }
