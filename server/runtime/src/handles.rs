@@ -621,4 +621,35 @@ mod tests {
             assert_eq!(format!("{:?}", h.get(below).unwrap()), format!("{:?}", Value::Number(7.0)), "the one below is kept");
         }
     }
+
+    /// `copy_of` answers a value that owns memory as a clone (a string's count goes up) and one
+    /// that owns none as its copy, for a live or a stale handle; no handle, or none past the
+    /// end, answers `None`. `push_with` through `push_made` grows a full stack and notes a
+    /// string it makes as owning memory, so that closing every scope drops it.
+    #[test]
+    fn a_handle_is_copied_as_its_value_and_a_string_made_in_place_is_dropped_at_the_end() {
+        let text: Rc<str> = Rc::from("copied");
+        let mut h = HandleStack::default();
+        let scope = h.open(false);
+        let string = h.push(Value::String(JsString::Text(text.clone())));
+        let number = h.push(Value::Number(3.5));
+        let copy = h.copy_of(string);
+        assert!(matches!(&copy, Some(Value::String(JsString::Text(t))) if Rc::ptr_eq(t, &text)));
+        assert_eq!(Rc::strong_count(&text), 3, "cloned, not copied as words");
+        drop(copy);
+        assert!(matches!(h.copy_of(number), Some(Value::Number(n)) if n == 3.5));
+        assert!(h.copy_of(0).is_none() && h.copy_of(number + 1).is_none());
+        h.close(scope).unwrap();
+        assert_eq!(Rc::strong_count(&text), 1, "dropped once every scope closed");
+        let scope = h.open(false);
+        while h.values.len() < h.values.capacity() {
+            h.push(Value::Null);
+        }
+        let made = h.push_with(|| Value::String(JsString::Text(text.clone())));
+        assert_eq!((made, h.len(), h.values.len()), (h.values.len(), made, made), "the top and the length are the new slot");
+        assert!(matches!(h.copy_of(made), Some(Value::String(_))));
+        assert_eq!(Rc::strong_count(&text), 2);
+        h.close(scope).unwrap();
+        assert_eq!(Rc::strong_count(&text), 1, "noted as owning memory: dropped, not forgotten");
+    }
 }
