@@ -110,11 +110,17 @@ pub fn invoke(rt: &Runtime, call: NativeCall) -> JsResult<Value> {
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of
     // Node-API; what it does with them is the addon's code.
     let ret = unsafe { callback(env, info.cast()) };
-    let value = rt.handles_mut().leave_callback(scope, ret as usize);
+    // The frame popped and the exception taken before the answer is read: the answer is read
+    // only when there is no exception, so it has no drop on a way out, and is not kept on the
+    // stack for one (nor across the pop's rare call).
     rt.pop_frame();
     match rt.take_exception() {
-        Some(exc) => Err(Thrown(exc)),
-        None => Ok(value),
+        None => Ok(rt.handles_mut().leave_callback(scope, ret as usize)),
+        Some(exc) => {
+            // No handle: the answer, unread, is undefined.
+            rt.handles_mut().leave_callback(scope, 0);
+            Err(Thrown(exc))
+        }
     }
 }
 

@@ -47,10 +47,10 @@ impl Presence {
     #[inline(always)]
     pub(crate) fn is_here(&self) -> bool {
         let me = this_thread();
-        match self.entered.load(Relaxed) {
-            0 => self.installed.load(Relaxed) == me,
-            entered => entered == me,
-        }
+        // Compared first, tested for none only on a mismatch: a direct call's thread entered
+        // (every in-process Node-API call) passes in one compare (`me` is never 0).
+        let entered = self.entered.load(Relaxed);
+        entered == me || (entered == 0 && self.installed.load(Relaxed) == me)
     }
 }
 

@@ -147,27 +147,19 @@ impl HandleStack {
         if slot != self.values.len() {
             return self.push(make());
         }
-        // Made after the room is, so that it is not kept across `reserve`'s call: a value kept
-        // there went through the stack (a scalar's 24 bytes, its unused word too). Its kind is
-        // known where `make` is inlined: the note costs a scalar nothing. The length and the
-        // top are `slot` here: both are set from it, not read again after the room is made
-        // (`push_made`'s way read the length back and kept its closure in memory, the receiver
-        // of each callback copied through the stack twice).
-        if slot == self.values.capacity() {
-            self.values.reserve(1);
-        }
-        // Read again, not kept across the rare call above in a register its callers save.
-        let slot = self.values.len();
-        let v = make();
-        self.note_owner(&v, slot + 1);
-        // SAFETY: `slot` is the length (checked above) and below the capacity (made so just
-        // above): the slot is allocated and holds no value, and the length covers it only once
-        // it is written.
-        unsafe {
-            self.values.as_mut_ptr().add(slot).write(v);
-            self.values.set_len(slot + 1);
-        }
-        self.top = slot + 1;
+        // Made in its slot by `push_made`, after the room is (see there). The length and the
+        // top are one count here: the top is set from the length `push_made` leaves, not kept
+        // across its rare call. A value's kind is known where `make` is inlined: the note costs
+        // a scalar nothing.
+        let owners_end = &mut self.owners_end;
+        super::push_made(&mut self.values, || {
+            let v = make();
+            if v.owns_memory() {
+                *owners_end = (*owners_end).max(slot + 1);
+            }
+            v
+        });
+        self.top = self.values.len();
         self.top
     }
 
@@ -272,8 +264,7 @@ impl HandleStack {
     #[inline(always)]
     fn let_go_above_top(&mut self) {
         if self.owners_end > self.top {
-            self.values.truncate(self.top);
-            self.owners_end = self.top;
+            self.drop_above_top();
         } else if self.top < self.values.len() {
             // SAFETY: shortening keeps `values[..top]` as they are; the values past it are
             // numbers, booleans, objects, symbols, null or undefined (none at or past
@@ -281,6 +272,16 @@ impl HandleStack {
             // written), whose drop does nothing, so forgetting them leaks nothing.
             unsafe { self.values.set_len(self.top) };
         }
+    }
+
+    /// Drops the values above the top, some of which may own memory. Out of line and cold: in
+    /// line, its loop of drops made `unwind_to`, after every call, save and restore five
+    /// registers for a case nearly no call has.
+    #[cold]
+    #[inline(never)]
+    fn drop_above_top(&mut self) {
+        self.values.truncate(self.top);
+        self.owners_end = self.top;
     }
 
     /// Makes every scope open now the host's; returns the previous floor for `restore_floor`.
@@ -331,13 +332,30 @@ impl HandleStack {
     }
 
     /// A copy of the value of handle `ret` (live or stale), undefined for no handle: a callback's
-    /// answer. Past `owners_end` (a number or an object, nearly always) its words are copied,
-    /// where `clone` went through a jump on its kind.
+    /// answer.
     #[inline(always)]
     fn answer_of(&self, ret: usize) -> Value {
         // Handle 0 wraps to an index past any end.
         let i = ret.wrapping_sub(1);
-        let Some(value) = self.values.get(i) else { return Value::Undefined };
+        match self.values.get(i) {
+            Some(value) => self.copy_at(i, value),
+            None => Value::Undefined,
+        }
+    }
+
+    /// A copy of the value of a handle, live or stale (`None` for no such handle).
+    #[inline(always)]
+    pub fn copy_of(&self, handle: usize) -> Option<Value> {
+        // Handle 0 wraps to an index past any end.
+        let i = handle.wrapping_sub(1);
+        self.values.get(i).map(|value| self.copy_at(i, value))
+    }
+
+    /// A copy of `value`, the value in slot `i`. Past `owners_end` (a number, an object,
+    /// undefined: nearly always) its words are copied, where `clone` went through a jump on its
+    /// kind. (`answer_of` does not go through `copy_of`: its `Option` was tested again after.)
+    #[inline(always)]
+    fn copy_at(&self, i: usize, value: &Value) -> Value {
         if i < self.owners_end {
             return value.clone();
         }
@@ -602,5 +620,36 @@ mod tests {
             assert_eq!(h.len(), below + count);
             assert_eq!(format!("{:?}", h.get(below).unwrap()), format!("{:?}", Value::Number(7.0)), "the one below is kept");
         }
+    }
+
+    /// `copy_of` answers a value that owns memory as a clone (a string's count goes up) and one
+    /// that owns none as its copy, for a live or a stale handle; no handle, or none past the
+    /// end, answers `None`. `push_with` through `push_made` grows a full stack and notes a
+    /// string it makes as owning memory, so that closing every scope drops it.
+    #[test]
+    fn a_handle_is_copied_as_its_value_and_a_string_made_in_place_is_dropped_at_the_end() {
+        let text: Rc<str> = Rc::from("copied");
+        let mut h = HandleStack::default();
+        let scope = h.open(false);
+        let string = h.push(Value::String(JsString::Text(text.clone())));
+        let number = h.push(Value::Number(3.5));
+        let copy = h.copy_of(string);
+        assert!(matches!(&copy, Some(Value::String(JsString::Text(t))) if Rc::ptr_eq(t, &text)));
+        assert_eq!(Rc::strong_count(&text), 3, "cloned, not copied as words");
+        drop(copy);
+        assert!(matches!(h.copy_of(number), Some(Value::Number(n)) if n == 3.5));
+        assert!(h.copy_of(0).is_none() && h.copy_of(number + 1).is_none());
+        h.close(scope).unwrap();
+        assert_eq!(Rc::strong_count(&text), 1, "dropped once every scope closed");
+        let scope = h.open(false);
+        while h.values.len() < h.values.capacity() {
+            h.push(Value::Null);
+        }
+        let made = h.push_with(|| Value::String(JsString::Text(text.clone())));
+        assert_eq!((made, h.len(), h.values.len()), (h.values.len(), made, made), "the top and the length are the new slot");
+        assert!(matches!(h.copy_of(made), Some(Value::String(_))));
+        assert_eq!(Rc::strong_count(&text), 2);
+        h.close(scope).unwrap();
+        assert_eq!(Rc::strong_count(&text), 1, "noted as owning memory: dropped, not forgotten");
     }
 }

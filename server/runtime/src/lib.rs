@@ -256,11 +256,21 @@ pub const MAX_DEPTH: usize = 2000;
 /// `make`, the value is written straight into its slot.
 #[inline(always)]
 pub fn push_made<T>(values: &mut Vec<T>, make: impl FnOnce() -> T) {
-    values.reserve(1);
-    let len = values.len();
-    values.spare_capacity_mut()[0].write(make());
-    // SAFETY: the slot at `len` was just initialised.
-    unsafe { values.set_len(len + 1) };
+    // Room made only when full, and the value made after it, so that neither it nor what
+    // `make` captures is kept across the rare call (in callee-saved registers every caller
+    // then saves and restores, or through the stack).
+    if values.len() == values.capacity() {
+        values.reserve(1);
+    }
+    // Read after the room is made, not kept across that call.
+    let slot = values.len();
+    let v = make();
+    // SAFETY: `slot` is the length, below the capacity (made so just above): the slot is
+    // allocated and holds no value, and the length covers it only once it is written.
+    unsafe {
+        values.as_mut_ptr().add(slot).write(v);
+        values.set_len(slot + 1);
+    }
 }
 
 impl Runtime {
@@ -415,11 +425,14 @@ impl Runtime {
     /// every Node-API call was a tenth of a simple one's work.
     #[inline(always)]
     pub fn env(&self, id: EnvId) -> Option<&Env> {
-        // Unguarded: the vector is read for one pointer, with no borrow flag counted up and
-        // down on every Node-API call. Nothing runs while it is read, so nothing can push.
-        // SAFETY: the reference is dropped before this function returns or calls anything that
-        // could borrow `envs` mutably; a mutable borrow in force answers an error instead.
-        let envs = unsafe { self.envs.try_borrow_unguarded() }.ok()?;
+        // Unguarded, and its flag not even looked at: the vector is read for one pointer on
+        // every native call and Node-API call. Nothing runs while it is read, so nothing can
+        // push.
+        // SAFETY: the reference is dropped before this function returns or calls anything. The
+        // one mutable borrow of `envs` is `add_env`'s, which calls nothing that could come
+        // here while it holds it (an `Env` made, its slot kept, the vector pushed to): no
+        // mutable borrow is in force now.
+        let envs = unsafe { &*self.envs.as_ptr() };
         let env: *const Env = Rc::as_ptr(envs.get(id.0 as usize)?);
         // SAFETY: envs are only ever added to (`add_env`), each in an allocation of its own that
         // never moves, and dropped only with the runtime: the env outlives the borrow of `self`,
@@ -466,36 +479,38 @@ impl Runtime {
     /// vector is kept for the next call.
     #[inline(always)]
     pub fn pop_frame(&self) {
-        // Only the arguments are taken out, where the frame is: `pop` moved the whole frame out
-        // to look at two of its fields.
-        let (args, own_memory) = {
-            let mut frames = self.frames.borrow_mut();
-            let Some(last) = frames.len().checked_sub(1) else { return };
-            let frame: *const CallFrame = &frames[last];
-            // SAFETY: `frame` is the last, initialised frame; its arguments are read out once,
-            // and `set_len` then leaves the frame out of the vector so they are never dropped
-            // there. Its other fields are ids, a number and a flag, with no drop to skip.
-            unsafe {
-                let taken = (std::ptr::read(std::ptr::addr_of!((*frame).args)), (*frame).args_own_memory);
-                frames.set_len(last);
-                taken
+        // Neither cell is borrowed now (looked at, as a borrow would), and none of what follows
+        // calls anything until both are let go (the rare case's call comes after): no guard is
+        // held, whose flag was written and put back on every call.
+        if self.frames.try_borrow_mut().is_err() || self.spare_args.try_borrow_mut().is_err() {
+            already_borrowed();
+        }
+        // SAFETY: no borrow of either cell is in force (checked just above), and none is taken
+        // while these two live: they are used only in this function, which calls nothing
+        // before it is done with them.
+        let (frames, spare) = unsafe { (&mut *self.frames.as_ptr(), &mut *self.spare_args.as_ptr()) };
+        let Some(last) = frames.len().checked_sub(1) else { return };
+        // SAFETY: `last` is below the length: `frame` is the last, initialised frame. `set_len`
+        // leaves it out of the vector, which nothing moves or writes while it is read here; its
+        // arguments are moved out of it once, on one branch or the other, and never dropped
+        // there. Its other fields are ids, a number and a flag, with no drop to skip.
+        unsafe {
+            frames.set_len(last);
+            let frame: *const CallFrame = frames.as_ptr().add(last);
+            let args = std::ptr::addr_of!((*frame).args);
+            // The commonest case: arguments that own nothing, in a small vector, and no spare
+            // one (`args_vec` took it). Its words are moved where the frame holds them: read
+            // out first (`pop` moved the whole frame out to look at two of its fields), the
+            // vector went through the stack, for the call on the other branch.
+            if !(*frame).args_own_memory && (*args).capacity() <= SPARE_ARGS_ROOM && spare.capacity() == 0 {
+                // The spare vector has no allocation: written over, with no call of its drop
+                // glue to find that out. Emptying the frame's only forgets its values, which
+                // own no memory (`CallFrame::args_own_memory`, looked at when they came in).
+                std::ptr::write(spare, std::ptr::read(args));
+                spare.set_len(0);
+            } else {
+                self.recycle_args(std::ptr::read(args));
             }
-        };
-        let mut spare = self.spare_args.borrow_mut();
-        // The commonest case: arguments that own nothing, in a small vector, and no spare one
-        // (`args_vec` took it). Its moves stay in registers: with the drops of the other cases
-        // beside it, the vector went through the stack twice.
-        if !own_memory && args.capacity() <= SPARE_ARGS_ROOM && spare.capacity() == 0 {
-            let mut args = args;
-            // SAFETY: emptying the vector only forgets its values, which own no memory
-            // (`CallFrame::args_own_memory`, looked at when they came in): nothing leaks.
-            unsafe { args.set_len(0) };
-            // The spare vector has no allocation: nothing to drop, and no call of the vector's
-            // drop glue to find that out.
-            std::mem::forget(std::mem::replace(&mut *spare, args));
-        } else {
-            drop(spare);
-            self.recycle_args(args);
         }
     }
 
@@ -603,4 +618,11 @@ impl Runtime {
     pub fn records_missing(&self) -> bool {
         self.missing.is_some()
     }
+}
+
+/// A cell's borrow refused, as `RefCell::borrow_mut` panics (`pop_frame`'s look).
+#[cold]
+#[inline(never)]
+fn already_borrowed() -> ! {
+    panic!("already borrowed");
 }
