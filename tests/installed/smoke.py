@@ -197,8 +197,8 @@ def export_reads_follow_changes(addon: Any) -> bool:
         exports.update(add=add)
         seen.append(addon.add is add)
         del addon.add
-        seen.append(addon.add(1, 2) == 3)  # found again by the fallback, made anew
-        add = addon.add
+        seen.append(addon.add(1, 2) == 3)  # found by the fallback, made anew at each read
+        exports["add"] = add
     return all(seen)
 
 
