@@ -29,8 +29,8 @@ struct Entry {
 
 const EMPTY: Entry = Entry { dict: std::ptr::null_mut(), version: 0, name: std::ptr::null_mut(), value: std::ptr::null_mut() };
 
-/// The remembered reads, used only with the GIL held (the extension keeps the GIL on a
-/// free-threaded interpreter, and those, 3.14 and later, have no versions to go by).
+/// The remembered reads, used only with the GIL held (a free-threaded interpreter running
+/// without it remembers nothing: `init`).
 struct Reads(std::cell::UnsafeCell<[Entry; SLOTS]>);
 
 // SAFETY: only `lookup` and `remember` touch it, and only with the GIL held.
@@ -53,7 +53,17 @@ const EVERY: u8 = 2;
 
 /// Learns which dicts' versions the running interpreter keeps.
 pub fn init(py: Python<'_>) {
+    // A free-threaded CPython whose GIL is off (3.13t with `PYTHON_GIL=0`) would share the table
+    // unguarded: nothing is remembered there. A GIL on now stays on (it is never turned off
+    // again), and before 3.13 there is no `sys._is_gil_enabled`: a GIL always.
+    let gil_off = py
+        .import("sys")
+        .and_then(|sys| sys.getattr("_is_gil_enabled"))
+        .and_then(|enabled| enabled.call0())
+        .and_then(|on| on.extract::<bool>())
+        .is_ok_and(|on| !on);
     let trusted = match py.version_info() {
+        _ if gil_off => NONE,
         v if v < (3, 13) => EVERY,
         v if v < (3, 14) => OWN_TABLE,
         _ => NONE,
