@@ -342,10 +342,12 @@ impl Runtime {
 #[inline(always)]
 pub fn callable_in(id: ObjectId, o: &Object) -> Option<Callable> {
     match &o.class {
-        // An addon's function (every call from Python) is copied field by field here: the
-        // derived clone was a call with a match over every kind of callable.
+        // An addon's function (every call from Python) and a Python function's stand-in (every
+        // Python callback an addon calls) are copied field by field here: the derived clone was
+        // a call with a match over every kind of callable.
         ObjectClass::Function(f) => Some(match &f.callable {
             &Callable::Native { env, cb, data, receiver } => Callable::Native { env, cb, data, receiver },
+            &Callable::Python(id) => Callable::Python(id),
             other => other.clone(),
         }),
         ObjectClass::Proxy(p) if p.callable => Some(Callable::Proxy(id)),

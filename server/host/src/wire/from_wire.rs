@@ -78,12 +78,6 @@ pub(super) fn from_wire_other(rt: &Runtime, python: &RefCell<PythonObjects>, v: 
     })
 }
 
-/// Whether `v` is a value that owns no memory of its own (the ones `from_wire` makes inline).
-#[inline(always)]
-fn is_scalar(v: &proto::Value) -> bool {
-    matches!(v, proto::Value::Undefined | proto::Value::Null | proto::Value::Bool(_) | proto::Value::Number(_))
-}
-
 pub(super) fn is_container(v: &proto::Value) -> bool {
     matches!(v, proto::Value::Array(_) | proto::Value::Object(_))
 }
@@ -205,13 +199,23 @@ impl ValueSink for HeapBuilder<'_> {
     type Error = Failure;
 
     fn leaf(&mut self, v: proto::Value) -> Result<(), Failure> {
-        let made = self.leaf_ref(&v);
+        let made = match &v {
+            proto::Value::Undefined => Value::Undefined,
+            proto::Value::Null => Value::Null,
+            proto::Value::Bool(b) => Value::Bool(*b),
+            proto::Value::Number(n) => Value::Number(*n),
+            _ => return self.leaf_ref(&v),
+        };
         // A scalar owns nothing: forgotten, where its drop was an out-of-line match over every
         // kind of value (about 30 instructions of each Python call's answer).
-        if is_scalar(&v) {
-            std::mem::forget(v);
+        std::mem::forget(v);
+        // A Python call's primitive answer, the commonest leaf, fills no container: finished
+        // here, without `add`'s call and its loop.
+        match self.open.is_empty() {
+            true => self.finished.push(made),
+            false => self.add(made),
         }
-        made
+        Ok(())
     }
 
     fn text(&mut self, text: &str) -> Result<(), Failure> {
@@ -285,5 +289,28 @@ mod tests {
         heap.leaf(proto::Value::Number(1.5)).unwrap();
         assert!(matches!(heap.finished.pop(), Some(Value::Number(n)) if n == 1.5));
         drop(heap);
+    }
+
+    /// A scalar leaf is finished at once with no container open, and goes into the innermost
+    /// one otherwise, finishing it when it is the last; a leaf of another kind goes the same way.
+    #[test]
+    fn leaves_fill_the_open_container_or_are_finished() {
+        let rt = runtime();
+        let python = RefCell::default();
+        let mut heap = HeapBuilder::new(&rt, &python, false);
+        heap.leaf(proto::Value::Bool(true)).unwrap();
+        heap.open_array(3).unwrap();
+        heap.leaf(proto::Value::Number(2.5)).unwrap();
+        heap.leaf(proto::Value::Null).unwrap();
+        assert_eq!(heap.finished.len(), 1, "the array is not finished before its last element");
+        heap.leaf(proto::Value::String("three".into())).unwrap();
+        heap.leaf(proto::Value::Undefined).unwrap();
+        let finished: Vec<Value> = heap.finished.drain(..).collect();
+        let [Value::Bool(true), Value::Object(array), Value::Undefined] = finished[..] else { panic!("{finished:?}") };
+        let element = |i| rt.get(&Value::Object(array), &PropertyKey::Index(i)).unwrap();
+        assert_eq!(rt.array_length(array), 3);
+        assert!(matches!(element(0), Value::Number(n) if n == 2.5));
+        assert!(matches!(element(1), Value::Null));
+        assert!(matches!(element(2), Value::String(s) if s.to_rust_string() == "three"));
     }
 }
