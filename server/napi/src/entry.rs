@@ -10,6 +10,7 @@ pub use super::result::{fail, Fail, NapiResult, OrStatus};
 use super::types::*;
 use napi_link::panics::panic_message;
 use napi_runtime::env::EnvSlot;
+use napi_runtime::object::Callable;
 use napi_runtime::{Env, EnvId, ObjectId, Runtime, Value};
 
 /// The runtime and env of the current call, borrowed for it.
@@ -252,6 +253,16 @@ impl Cx<'_> {
     pub fn function(&self, v: napi_value) -> NapiResult<Value> {
         match self.rt.callable_at(v as usize) {
             Some(Some(id)) => Ok(Value::Object(id)),
+            _ => fail(status::INVALID_ARG),
+        }
+    }
+
+    /// What calling a function argument runs (`napi_invalid_arg` for anything else, as
+    /// [`Cx::function`]), for `Runtime::call_found`: found in the look that tests it.
+    #[inline(always)]
+    pub fn callable(&self, v: napi_value) -> NapiResult<Callable> {
+        match self.rt.call_target_at(v as usize) {
+            Some(Some(callable)) => Ok(callable),
             _ => fail(status::INVALID_ARG),
         }
     }

@@ -114,36 +114,28 @@ pub unsafe extern "C" fn napi_get_cb_info(
         // SAFETY: a callback info is only given to a callback, pointing to `invoke`'s
         // `CallbackInfo` for as long as the callback runs (Node-API's contract, as in node).
         let info = unsafe { &*cbinfo.cast::<CallbackInfo>() };
-        // The frame stays borrowed while handles are made (another cell): no copy of the
-        // arguments on every call.
-        let frame = cx.rt.frame(info.frame).or_status(status::INVALID_ARG)?;
-        if !argv.is_null() {
-            // SAFETY: with `argv` given, Node-API makes `argc` in-out: the addon set it to the
-            // room at `argv`.
-            let capacity = unsafe { argc.read() }?;
-            // The arguments that fit.
-            let args = frame.args.get(..capacity).unwrap_or(&frame.args);
-            let given = args.len();
-            if given > 0 {
-                // Their handles in one go, in one borrow of the handles: one look at the room,
-                // each clone made in its slot (a clone made first and moved in went through
-                // the stack in pieces).
-                let first = cx.rt.handles_mut().push_cloned(args, frame.args_own_memory());
-                // SAFETY: Node-API: `argv` (non-null) has room for `capacity` handles, and
-                // `given` is at most that.
-                unsafe { write_handles(argv, first, given) };
-            }
-            // The room past the arguments gets the constant `undefined` handle, as V8 gives its
-            // one undefined there: node-addon-api asks for room for six on every call, and a
-            // handle made each time was most of what a call with none cost here.
-            let undefined = HandleStack::UNDEFINED as napi_value;
-            for i in given..capacity {
-                // SAFETY: as above.
-                unsafe { argv.add(i).write(undefined) };
-            }
+        // SAFETY: with `argv` given, Node-API makes `argc` in-out: the addon set it to the room
+        // at `argv`.
+        let room = if argv.is_null() { 0 } else { unsafe { argc.read() }? };
+        // The arguments that fit, their handles made in one go, in one borrow of the handles:
+        // one look at the room, each clone made in its slot (a clone made first and moved in
+        // went through the stack in pieces); the frame read in the same look.
+        let frame = cx.rt.frame_args(info.frame, room).or_status(status::INVALID_ARG)?;
+        if frame.given > 0 {
+            // SAFETY: Node-API: `argv` (non-null, or the room would be 0) has room for `room`
+            // handles, and `given` is at most that.
+            unsafe { write_handles(argv, frame.first, frame.given) };
+        }
+        // The room past the arguments gets the constant `undefined` handle, as V8 gives its one
+        // undefined there: node-addon-api asks for room for six on every call, and a handle
+        // made each time was most of what a call with none cost here.
+        let undefined = HandleStack::UNDEFINED as napi_value;
+        for i in frame.given..room {
+            // SAFETY: as above.
+            unsafe { argv.add(i).write(undefined) };
         }
         if let Some(argc) = argc.optional() {
-            argc.write(frame.args.len());
+            argc.write(frame.argc);
         }
         if let Some(this_arg) = this_arg.optional() {
             this_arg.write(info.this);
@@ -174,20 +166,33 @@ pub unsafe extern "C" fn napi_get_new_target(env: napi_env, cbinfo: napi_callbac
     })
 }
 
-/// The `argc` values at `argv` (null allowed only when `argc` is 0).
+/// The `argc` values at `argv` (null allowed only when `argc` is 0). Inlined, the common call
+/// with none made in line: out of line, an empty vector cost a call of 24 instructions, its
+/// answer written through memory and read back.
 ///
 /// # Safety
 /// As for [`pointers::array`]: unless `argc` is 0, `argv` is null or holds `argc` handles.
+#[inline(always)]
 unsafe fn args(cx: &Cx, argc: usize, argv: *const napi_value) -> NapiResult<Vec<Value>> {
     if argc == 0 {
         return Ok(Vec::new());
     }
     // SAFETY: the caller's promise, passed on.
+    unsafe { some_args(cx, argc, argv) }
+}
+
+/// [`args`] of one or more: copied in one look at the handles (`HandleStack::copy_all`), where
+/// each was a borrow of its own.
+///
+/// # Safety
+/// As for [`args`].
+unsafe fn some_args(cx: &Cx, argc: usize, argv: *const napi_value) -> NapiResult<Vec<Value>> {
+    // SAFETY: the caller's promise, passed on.
     let handles = unsafe { pointers::array(argv, argc) }?;
     // The runtime's spare vector (`args_vec`), which a native callee gives back.
     let mut args = cx.rt.args_vec(argc);
-    for h in handles {
-        args.push(cx.value(*h)?);
+    if !cx.rt.handles().copy_all(handles.iter().map(|h| *h as usize), &mut args) {
+        return fail(status::INVALID_ARG);
     }
     Ok(args)
 }
@@ -205,8 +210,8 @@ pub unsafe extern "C" fn napi_call_function(
         let this = cx.value(recv)?;
         // SAFETY: Node-API: `argv` holds `argc` handles.
         let args = unsafe { args(cx, argc, argv) }?;
-        let f = cx.function(func)?;
-        let r = cx.rt.call_owned(&f, this, args)?;
+        let callable = cx.callable(func)?;
+        let r = cx.rt.call_found(callable, this, args)?;
         if let Some(result) = result.optional() {
             result.write(cx.handle(r));
         }
@@ -240,7 +245,7 @@ mod tests {
 
     use super::*;
     use crate::entry::{env_handle, with_env};
-    use napi_runtime::Runtime;
+    use napi_runtime::{EnvId, Runtime};
 
     /// The addon's side of the call: its arguments' handles taken, as every addon takes them.
     unsafe extern "C" fn takes_its_arguments(env: napi_env, info: napi_callback_info) -> napi_value {
@@ -269,6 +274,17 @@ mod tests {
         let cb = native_callback(cb);
         let func = with_env(env, |e| Value::Object(new_function(&Cx { rt: &rt, env: e }, "f", cb, data, false, None))).unwrap();
         f(&rt, &func);
+    }
+
+    /// `with_function`, called from a second env's code: `f` gets that env's id and handle,
+    /// inside a scope of its own.
+    fn with_caller(cb: crate::callback::CallbackFn, data: usize, f: impl FnOnce(&Runtime, &Value, EnvId, napi_env)) {
+        with_function(cb, data, |rt, func| {
+            let id = rt.add_env(8, CString::new("file:///caller.node").unwrap());
+            let scope = rt.handles_mut().open(false);
+            f(rt, func, id, env_handle(rt, id));
+            rt.handles_mut().close(scope).unwrap();
+        });
     }
 
     thread_local! {
@@ -347,10 +363,7 @@ mod tests {
     /// recording it as the last error and calling nothing.
     #[test]
     fn only_a_function_or_a_proxy_of_one_is_called() {
-        with_function(answers_its_data, 5, |rt, func| {
-            let id = rt.add_env(8, CString::new("file:///caller.node").unwrap());
-            let env = env_handle(rt, id);
-            let scope = rt.handles_mut().open(false);
+        with_caller(answers_its_data, 5, |rt, func, id, env| {
             let Value::Object(target) = func else { unreachable!() };
             let handler = rt.heap_mut().new_object(ObjectClass::Plain, None);
             let proxy = Value::Object(rt.new_proxy(*target, handler));
@@ -377,7 +390,36 @@ mod tests {
                 let (s, last, answer) = call(f);
                 assert_eq!((s, last, answer.is_none()), (status::INVALID_ARG, status::INVALID_ARG, true), "{name}");
             }
-            rt.handles_mut().close(scope).unwrap();
+        });
+    }
+
+    /// `napi_call_function` hands the callee the values of its argument handles, in order (a
+    /// string among numbers and booleans cloned, the others copied); a handle of no slot among
+    /// them, or no `argv` for some, is `napi_invalid_arg` with nothing called.
+    #[test]
+    fn the_arguments_given_are_the_callees_in_order_and_a_bad_one_calls_nothing() {
+        with_caller(records_its_arguments, 3, |rt, func, _, env| {
+            let handle = |v: Value| rt.handles_mut().push(v) as napi_value;
+            let values = [Value::Number(1.5), Value::str("text"), Value::Bool(true)];
+            let shown: Vec<_> = values.iter().map(|v| Some(format!("{v:?}"))).collect();
+            let (func, recv) = (handle(func.clone()), handle(Value::Undefined));
+            let argv: Vec<_> = values.into_iter().map(handle).collect();
+            let call = |argc: usize, argv: *const napi_value| {
+                let mut result = std::ptr::null_mut();
+                // SAFETY: `env` is this thread's runtime's env; `argv` holds `argc` handles (or
+                // is null); `result` is a live local.
+                unsafe { napi_call_function(env, recv, func, argc, argv, Out::from_raw(&mut result)) }
+            };
+            ROOM.set(3);
+            assert_eq!(call(3, argv.as_ptr()), status::OK);
+            let (argc, given, _, data) = GIVEN.take();
+            assert_eq!((argc, &given[..3], given[3].is_none(), data), (3, &shown[..], true, 3));
+            let nowhere = (1usize << 40) as napi_value;
+            for (name, argv) in [("a handle of no slot", vec![argv[0], nowhere]), ("no argv", vec![])] {
+                let argv = if argv.is_empty() { std::ptr::null() } else { argv.as_ptr() };
+                assert_eq!(call(2, argv), status::INVALID_ARG, "{name}");
+                assert_eq!(GIVEN.take().1, Vec::<Option<String>>::new(), "{name}: nothing called");
+            }
         });
     }
 

@@ -39,6 +39,14 @@ impl Runtime {
         self.invoke(callable, this, Cow::Owned(args), None, CallScope::Own)
     }
 
+    /// `call_owned` of what its caller found a function runs (`Runtime::call_target_at`, in
+    /// the look at the heap that tested it: `napi_call_function`'s, where `callable_of` looked
+    /// again).
+    #[inline(always)]
+    pub fn call_found(&self, callable: Callable, this: Value, args: Vec<Value>) -> JsResult<Value> {
+        self.invoke(callable, this, Cow::Owned(args), None, CallScope::Own)
+    }
+
     /// `call_owned` for a caller that opened the innermost handle scope for this call alone and
     /// closes it after: a native function's handles go there ([`CallScope::Callers`]), with no
     /// scope of its own opened and closed inside it. Another function it calls in turn opens

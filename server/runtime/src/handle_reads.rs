@@ -4,9 +4,10 @@
 //! fields of it, and a view's buffer found in the same look at the heap as the view. Each
 //! answer is plain data; `Runtime::number_at` reads a number the same way.
 
+use super::call::callable_in;
 use super::handles::HandleStack;
 use super::heap::Heap;
-use super::object::{Backing, ObjectClass, TypedArrayKind, View};
+use super::object::{Backing, Callable, ObjectClass, TypedArrayKind, View};
 use super::object_id::ObjectId;
 use super::value::{Type, Value};
 use super::Runtime;
@@ -135,6 +136,18 @@ impl Runtime {
         self.read_unguarded(|handles, heap| {
             let Value::Object(id) = handles.get(handle)? else { return Some(None) };
             Some(heap.get(*id).is_some_and(|o| o.is_callable()).then_some(*id))
+        })
+    }
+
+    /// What calling the value of a handle runs (`callable_at`'s test, the callable copied out
+    /// in the same look), for `Runtime::call_found`: `None` for no such handle, `Some(None)`
+    /// for a value that cannot be called. `napi_call_function`'s, on every call: the function
+    /// was looked up again by `call_owned`.
+    #[inline(always)]
+    pub fn call_target_at(&self, handle: usize) -> Option<Option<Callable>> {
+        self.read_unguarded(|handles, heap| {
+            let Value::Object(id) = handles.get(handle)? else { return Some(None) };
+            Some(heap.get(*id).and_then(|o| callable_in(*id, o)))
         })
     }
 

@@ -351,6 +351,19 @@ impl HandleStack {
         self.values.get(i).map(|value| self.copy_at(i, value))
     }
 
+    /// Copies of the values of `handles` (live or stale), appended to `to` in order, in one
+    /// borrow of the stack: false, with `to` as far as it got, at the first of no slot.
+    #[inline(always)]
+    pub fn copy_all(&self, handles: impl Iterator<Item = usize>, to: &mut Vec<Value>) -> bool {
+        for handle in handles {
+            match self.copy_of(handle) {
+                Some(value) => to.push(value),
+                None => return false,
+            }
+        }
+        true
+    }
+
     /// A copy of `value`, the value in slot `i`. Past `owners_end` (a number, an object,
     /// undefined: nearly always) its words are copied, where `clone` went through a jump on its
     /// kind. (`answer_of` does not go through `copy_of`: its `Option` was tested again after.)

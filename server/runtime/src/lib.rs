@@ -158,6 +158,19 @@ impl CallFrame {
     }
 }
 
+/// What `Runtime::frame_args` made and read of a native call's frame.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameArgs {
+    /// The handle of the first argument made (the others follow it), 0 when none was.
+    pub first: usize,
+    /// How many argument handles were made: the arguments that fit the room.
+    pub given: usize,
+    /// How many arguments the caller passed.
+    pub argc: usize,
+    /// The frame's data pointer (`CallFrame::data`).
+    pub data: usize,
+}
+
 /// The JS runtime of one JS thread: the heap and the realm's intrinsics, the handles, references
 /// and frames Node-API works with, the queues that run JS later (microtasks, ticks, timers,
 /// other threads' tasks), and the memory it shares with the client.
@@ -523,6 +536,24 @@ impl Runtime {
             args.clear();
             *self.spare_args.borrow_mut() = args;
         }
+    }
+
+    /// Handles for the first `room` arguments of native call `n` (counted from 1, outermost
+    /// first), made in one go (`HandleStack::push_cloned`), with what else `napi_get_cb_info`
+    /// reads of its frame: `None` for no such call. On every callback's call: the frame read
+    /// with no borrow flag counted up and down, where a `Ref` of it was held across the push.
+    #[inline(always)]
+    pub fn frame_args(&self, n: usize, room: usize) -> Option<FrameArgs> {
+        // SAFETY: the reference is dropped before this function returns, and what runs while it
+        // lives (the handles borrowed, values cloned into them, their vector grown) borrows no
+        // frame; a mutable borrow in force answers an error instead, which panics as `frame()`
+        // would.
+        let frames = unsafe { self.frames.try_borrow_unguarded() }.expect("the frames are not being changed");
+        // Frame 0 wraps to an index past any end.
+        let frame = frames.get(n.wrapping_sub(1))?;
+        let args = frame.args.get(..room).unwrap_or(&frame.args);
+        let first = if args.is_empty() { 0 } else { self.handles_mut().push_cloned(args, frame.args_own_memory) };
+        Some(FrameArgs { first, given: args.len(), argc: frame.args.len(), data: frame.data })
     }
 
     /// The frame of native call `n`, counted from 1, outermost first.
