@@ -36,7 +36,7 @@ impl Runtime {
     /// as they are, with no copy.
     pub fn call_owned(&self, func: &Value, this: Value, args: Vec<Value>) -> JsResult<Value> {
         let (_, callable) = self.callable_of(func)?;
-        self.invoke(callable, this, Cow::Owned(args), None, CallScope::Own)
+        self.call_found(callable, this, args)
     }
 
     /// `call_owned` of what its caller found a function runs (`Runtime::call_target_at`, in
