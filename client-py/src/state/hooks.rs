@@ -17,8 +17,6 @@ use pyo3::types::PyType;
 
 use napi_client::link::channel::Dead;
 
-use crate::values::from_python::is_function;
-
 pub struct Hooks {
     /// Proxy classes (subclasses of `JSRef`) by kind.
     pub object_cls: Py<PyType>,
@@ -64,9 +62,10 @@ impl Hooks {
     /// A plain function, the commonest callback, is none: its type has no subclass (the walk of
     /// the bases cost about 25 instructions a Python callback).
     pub fn receives_this(&self, f: &Bound<'_, PyAny>) -> bool {
-        // SAFETY: both are live type objects (the GIL is held, `f` and `self` hold them).
-        !is_function(f)
-            && unsafe { pyo3::ffi::PyType_IsSubtype(pyo3::ffi::Py_TYPE(f.as_ptr()), self.receives_this_cls.as_ptr().cast()) != 0 }
+        let (f, cls) = (f.as_ptr(), self.receives_this_cls.as_ptr().cast());
+        // SAFETY: a type check of a live object, and both are live type objects (the GIL is
+        // held, `f` and `self` hold them).
+        unsafe { pyo3::ffi::PyFunction_Check(f) == 0 && pyo3::ffi::PyType_IsSubtype(pyo3::ffi::Py_TYPE(f), cls) != 0 }
     }
 }
 
