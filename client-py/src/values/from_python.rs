@@ -123,6 +123,10 @@ impl<'a, 'py> Converter<'a, 'py> {
             if let Ok(text) = s.to_str() {
                 return Ok(Arg::Text(text));
             }
+        } else if is_function(obj) {
+            // A callback, the commonest argument after numbers and strings: `to_value` would
+            // look at it as each primitive and container again first.
+            return Ok(Arg::Value(self.function_value(obj)?));
         } else if Self::is_container(obj) && !relayed {
             return Ok(Arg::Later);
         }
@@ -285,10 +289,10 @@ impl<'a, 'py> Converter<'a, 'py> {
             }
             return Ok(Value::BigInt(bigint_words(i)?));
         }
-        // SAFETY: a type check of a live object. A plain function (a lambda, a callback) is
-        // nothing else below: it skips the class checks on its way to the export.
-        if unsafe { ffi::PyFunction_Check(obj.as_ptr()) } != 0 {
-            return Ok(Value::Py { id: PyRef(self.conn.get().exported.export(self.py, obj, &self.conn.get().channel)?), callable: true });
+        // A plain function (a lambda, a callback) is nothing else below: it skips the class
+        // checks on its way to the export.
+        if is_function(obj) {
+            return self.function_value(obj);
         }
         if let Ok(r) = obj.cast::<JSRef>() {
             return self.proxy(r);
@@ -310,6 +314,13 @@ impl<'a, 'py> Converter<'a, 'py> {
             return Ok(Value::Date(ms));
         }
         self.by_reference(obj)
+    }
+
+    /// A plain Python function (`is_function`), held by the host by reference.
+    #[inline(always)]
+    fn function_value(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+        let conn = self.conn.get();
+        Ok(Value::Py { id: PyRef(conn.exported.export(self.py, obj, &conn.channel)?), callable: true })
     }
 
     /// An object that stays in Python, held by the host by reference: a function, or an object
@@ -366,6 +377,14 @@ fn is_buffer(obj: &Bound<'_, PyAny>) -> bool {
 
 /// 2^53: up to it, every integer has a double of its own.
 pub const SAFE: f64 = 9007199254740992.0;
+
+/// Whether `obj` is a plain Python function (a `def` or a lambda, no subclass: the type cannot
+/// have one).
+#[inline(always)]
+pub fn is_function(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: a type check of a live object.
+    unsafe { ffi::PyFunction_Check(obj.as_ptr()) != 0 }
+}
 
 /// `obj` as a JS primitive if it is one that needs no lookup to cross: None (undefined), the
 /// `undefined` and `null` sentinels, a bool, a float, a str, or an int (not `BigInt`) in the

@@ -42,9 +42,15 @@ impl<'c, 'a, 'py> PySink<'c, 'a, 'py> {
         self.finished.pop()
     }
 
-    /// Every object the walk finished, in order.
-    pub fn take_all(&mut self) -> SmallVec<[Py<PyAny>; 4]> {
-        std::mem::take(&mut self.finished)
+    /// Every object the walk finished, in order, the sink done with: let go of without its drop
+    /// glue (a call of about 48 instructions) when it holds no memory, as after a walk of scalars.
+    #[inline(always)]
+    pub fn into_finished(mut self) -> SmallVec<[Py<PyAny>; 4]> {
+        let finished = std::mem::take(&mut self.finished);
+        if self.open.capacity() == 0 {
+            std::mem::forget(self);
+        }
+        finished
     }
 
     /// Adds a finished object to the innermost container, finishing those it fills.
