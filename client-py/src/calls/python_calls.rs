@@ -133,13 +133,15 @@ where
     // write before it); `f` and each argument are owned here, so alive for the call, made with
     // the GIL held (`py`).
     let called = unsafe { ffi::PyObject_Vectorcall(f.as_ptr(), objects.as_ptr().cast(), objects.len(), std::ptr::null_mut()) };
+    // SAFETY: `called` is a new reference, or null with the exception set (taken here, before
+    // an argument's release can run any code).
+    let called = unsafe { Bound::from_owned_ptr_or_err(py, called) };
     // Let go of at once as `Bound`s: a `Py` dropped on this path goes to pyo3's pool
     // (`Exported::callable`).
     for arg in args {
         drop(arg.into_bound(py));
     }
-    // SAFETY: `called` is a new reference, or null with the exception set.
-    unsafe { Bound::from_owned_ptr_or_err(py, called) }
+    called
 }
 
 /// What JS's `undefined` is in Python for this host: a missing argument's value.
