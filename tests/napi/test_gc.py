@@ -11,10 +11,10 @@ import subprocess
 import weakref
 
 import pytest
-from conftest import addon_path, oracle_node
+from conftest import IN_PROCESS, addon_path, fresh_copy, oracle_node
 
 import napi_python
-from napi_python import js
+from napi_python import Host, js
 
 
 def test_dropped_instances_are_finalized_once_each(load):
@@ -213,3 +213,29 @@ def test_deleting_the_reference_a_finalizer_came_with_cancels_it_as_in_node(load
     napi_python.close(addon)
     assert log.read_text().splitlines() == node_log.read_text().splitlines()
     del y, z
+
+
+def test_an_exception_sent_as_a_value_and_raised_is_held_while_either_stand_in_lives():
+    # Sent as a value, a Python exception has a JS object standing for it in the host; raised
+    # in a callback, a JS error as well. Here the value's stand-in dies while an addon keeps
+    # the error: the exception is still held, and the error comes back as that exception.
+    with Host(isolated=not IN_PROCESS) as host:
+        copy = fresh_copy if IN_PROCESS else str
+        errors, references = host.load(copy(addon_path("errors"))), host.load(copy(addon_path("references")))
+        conn = errors._napi_conn
+        exception = ValueError("kept")
+        assert errors.isError(exception) is False  # the value's stand-in, kept by nothing
+
+        def raiser():
+            raise exception
+
+        assert errors.catchFrom(raiser) is exception  # the error's
+        references.remember(exception)  # the error, the exception's stand-in now, kept
+        js.gc(errors)
+        errors.isError(None)  # the drop notices arrive with a reply
+        assert conn.exported_count == 1, "the exception is held while its error lives"
+        assert references.recall() is exception
+        references.remember({})  # the error let go
+        js.gc(errors)
+        errors.isError(None)
+        assert conn.exported_count == 0, "and let go once neither stand-in lives"

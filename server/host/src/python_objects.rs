@@ -32,8 +32,12 @@ pub struct PythonObjects {
 #[derive(Default)]
 struct Received {
     /// The JS object standing for it: the last made, when one Python object came as a value and
-    /// then as an exception; `None` once that died (until it is sent again).
+    /// then as an exception, or the other once that died; `None` once none lives (until it is
+    /// sent again).
     stand_in: Option<ObjectId>,
+    /// How many of its stand-ins live: two when it came as a value and as an exception. The
+    /// client hears it may let the object go only when the last dies.
+    alive: u32,
     /// How many times it was received, until the client says it forgot it: a drop notice
     /// carries the count, so that a send still in flight keeps the object alive.
     sends: u64,
@@ -45,7 +49,7 @@ impl PythonObjects {
     /// every call that passes it, is found and counted in one look.
     #[inline]
     pub fn received(&mut self, rt: &Runtime, py: u64, callable: bool) -> ObjectId {
-        if let Some(Received { stand_in: Some(id), sends }) = self.by_python.get_mut(&py) {
+        if let Some(Received { stand_in: Some(id), sends, .. }) = self.by_python.get_mut(&py) {
             *sends += 1;
             return *id;
         }
@@ -60,6 +64,7 @@ impl PythonObjects {
         entry.sends += 1;
         let id = if callable { rt.new_remote_function(py) } else { rt.new_remote_object(py) };
         entry.stand_in = Some(id);
+        entry.alive += 1;
         self.stand_ins.insert(id, py);
         id
     }
@@ -75,6 +80,7 @@ impl PythonObjects {
         }
         let id = rt.new_error(ErrorKind::Error, message().into(), None);
         entry.stand_in = Some(id);
+        entry.alive += 1;
         self.stand_ins.insert(id, py);
         self.errors.insert(id);
         id
@@ -109,29 +115,40 @@ impl PythonObjects {
     }
 
     /// After a collection's sweep (before its finalizers may call Python): lets go of the
-    /// stand-ins that died, and answers their Python objects, each with how many times the client
-    /// sent it.
+    /// stand-ins that died, and answers the Python objects none of whose stand-ins lives any
+    /// more, each with how many times the client sent it.
     pub fn swept(&mut self, rt: &Runtime) -> Vec<(u64, u64)> {
         let dead: Vec<(ObjectId, u64)> = {
             let heap = rt.heap();
             self.stand_ins.iter().filter(|(id, _)| heap.get(**id).is_none()).map(|(id, py)| (*id, *py)).collect()
         };
-        dead.into_iter()
-            .map(|(id, py)| {
-                self.stand_ins.remove(&id);
-                self.errors.remove(&id);
-                let sends = self.sends(py);
-                if let Some(r) = self.by_python.get_mut(&py).filter(|r| r.stand_in == Some(id)) {
-                    r.stand_in = None;
-                    // Nothing left to count: the client forgot it already, or never will
-                    // hear of a send (none since it forgot).
-                    if r.sends == 0 {
-                        self.by_python.remove(&py);
-                    }
-                }
-                (py, sends)
-            })
-            .collect()
+        for (id, _) in &dead {
+            self.stand_ins.remove(id);
+            self.errors.remove(id);
+        }
+        dead.into_iter().filter_map(|(id, py)| self.stand_in_died(id, py)).collect()
+    }
+
+    /// Stand-in `id` of Python object `py` died (and is no longer in `stand_ins`): the object
+    /// with its sends, for the client to let go of, if it was the last of its stand-ins.
+    fn stand_in_died(&mut self, id: ObjectId, py: u64) -> Option<(u64, u64)> {
+        let r = self.by_python.get_mut(&py)?;
+        r.alive -= 1;
+        if r.alive > 0 {
+            // Its value's stand-in and its error's: the one left stands for it from now on.
+            if r.stand_in == Some(id) {
+                r.stand_in = self.stand_ins.iter().find(|(_, p)| **p == py).map(|(other, _)| *other);
+            }
+            return None;
+        }
+        let sends = r.sends;
+        r.stand_in = None;
+        // Nothing left to count: the client forgot it already, or never will hear of a send
+        // (none since it forgot).
+        if sends == 0 {
+            self.by_python.remove(&py);
+        }
+        Some((py, sends))
     }
 }
 
@@ -191,7 +208,20 @@ mod tests {
         assert_eq!(rt.describe_thrown(&Value::Object(error)), "Error: ValueError: bad");
         assert_eq!(python.raised(&rt, 5, || unreachable!("made once")), error);
         assert_eq!(python.exception_of(error), Some(5));
+        // The error dies while the value's stand-in lives: the client keeps the exception, and
+        // the value's stand-in stands for it from now on.
         rt.collect(&[value], || {});
-        assert_eq!(python.swept(&rt), vec![(5, 3)], "the error died, the value's stand-in did not");
+        assert_eq!(python.swept(&rt), vec![], "a stand-in of the exception lives");
+        assert_eq!(python.received(&rt, 5, false), value);
+        assert_eq!(python.exception_of(value), None);
+        let again = python.raised(&rt, 5, || "ValueError: bad".into());
+        assert_ne!(again, error, "raised again after its error died: an error anew");
+        // And the other way: the value dies while the error lives.
+        rt.collect(&[again], || {});
+        assert_eq!(python.swept(&rt), vec![], "the error stands for it still");
+        assert_eq!(python.received(&rt, 5, false), again, "sent as a value, it is its live error");
+        rt.collect(&[], || {});
+        assert_eq!(python.swept(&rt), vec![(5, 6)], "the last stand-in died: every send goes with the drop");
+        assert!(python.stand_ins().is_empty());
     }
 }
