@@ -62,11 +62,19 @@ impl Hooks {
     /// A plain function, the commonest callback, is none: its type has no subclass (the walk of
     /// the bases cost about 25 instructions a Python callback).
     pub fn receives_this(&self, f: &Bound<'_, PyAny>) -> bool {
-        let (f, cls) = (f.as_ptr(), self.receives_this_cls.as_ptr().cast());
+        let cls = self.receives_this_cls.as_ptr().cast();
         // SAFETY: a type check of a live object, and both are live type objects (the GIL is
         // held, `f` and `self` hold them).
-        unsafe { pyo3::ffi::PyFunction_Check(f) == 0 && pyo3::ffi::PyType_IsSubtype(pyo3::ffi::Py_TYPE(f), cls) != 0 }
+        !is_function(f) && unsafe { pyo3::ffi::PyType_IsSubtype(pyo3::ffi::Py_TYPE(f.as_ptr()), cls) != 0 }
     }
+}
+
+/// Whether `obj` is a plain Python function (a `def` or a lambda, no subclass: the type cannot
+/// have one). Here, below both the values' conversion and `Hooks::receives_this`, which ask it.
+#[inline(always)]
+pub fn is_function(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: a type check of a live object.
+    unsafe { pyo3::ffi::PyFunction_Check(obj.as_ptr()) != 0 }
 }
 
 static HOOKS: PyOnceLock<Hooks> = PyOnceLock::new();

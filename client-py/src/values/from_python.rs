@@ -16,7 +16,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 
 use crate::proxy::object::{JSMethod, JSRef};
 use crate::state::connection::Connection;
-use crate::state::hooks::{dead_error, hooks, Hooks};
+use crate::state::hooks::{dead_error, hooks, is_function, Hooks};
 use crate::values::buffers::Uploads;
 use crate::values::containers::{self, Budget, Converted, Sending};
 use crate::values::dates::py_to_date;
@@ -377,14 +377,6 @@ fn is_buffer(obj: &Bound<'_, PyAny>) -> bool {
 
 /// 2^53: up to it, every integer has a double of its own.
 pub const SAFE: f64 = 9007199254740992.0;
-
-/// Whether `obj` is a plain Python function (a `def` or a lambda, no subclass: the type cannot
-/// have one).
-#[inline(always)]
-pub fn is_function(obj: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: a type check of a live object.
-    unsafe { ffi::PyFunction_Check(obj.as_ptr()) != 0 }
-}
 
 /// `obj` as a JS primitive if it is one that needs no lookup to cross: None (undefined), the
 /// `undefined` and `null` sentinels, a bool, a float, a str, or an int (not `BigInt`) in the
