@@ -166,6 +166,37 @@ def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load):
     assert conn.exported_count == 1
 
 
+def test_a_place_let_go_and_taken_again_names_only_its_later_object(load):
+    # The client holds what it sent in places reused once the host let their object go (the
+    # id then carries the place's next generation). A function the host keeps sits beside a
+    # place taken by a new function each round: each call names the function of its round, the
+    # kept one still comes back as itself, and what was let go is let go in Python too.
+    addon = load("gc")
+    conn = napi_python.addon_info(addon).exports._napi_conn
+    js.gc(addon)
+    addon.finalizedCount()
+    assert conn.exported_count == 0
+
+    def kept() -> str:
+        return "kept"
+
+    addon.weakRefTo(kept)
+    assert addon.strengthen() == 1
+    let_go = []
+    for i in range(40):
+        f = lambda i=i: i  # noqa: E731
+        let_go.append(weakref.ref(f))
+        assert addon.callOnce(f) == i
+        del f
+        js.gc(addon)
+        addon.finalizedCount()
+        assert conn.exported_count == 1, "only the kept function is held"
+        assert addon.weakTarget() is kept
+        assert addon.callOnce(addon.weakTarget()) == "kept"
+    gc.collect()
+    assert [r() for r in let_go] == [None] * 40
+
+
 @pytest.mark.parametrize("rounds", [3])
 def test_gc_reports_how_many_objects_it_freed(load, rounds):
     addon = load("gc")

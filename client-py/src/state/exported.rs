@@ -29,19 +29,43 @@ type Entry = (Py<PyAny>, Identity, usize);
 /// it, in one look.
 type Sent = (u64, u64);
 
+/// A place in the table: the object held there, if any, and the place's generation, raised
+/// each time its object is let go. An id is its place's index plus one (0 names nothing) in its
+/// low 32 bits and the generation in the high: the host's call of an id finds its object by
+/// index, no hash looked up, and an id forgotten never names a later object in its place.
+#[derive(Default)]
+struct Slot {
+    entry: Option<Entry>,
+    generation: u32,
+}
+
 #[derive(Default)]
 struct Table {
-    by_id: FxHashMap<u64, Entry>,
-    /// The id of each exported object and its sends, by identity.
+    slots: Vec<Slot>,
+    /// The places let go, to fill before the table grows.
+    free: Vec<u32>,
+    /// The id of each exported object and its sends, by identity: a send again counted in the
+    /// one look that finds it (its place's count would be a second look).
     by_identity: FxHashMap<Identity, Sent>,
-    next: u64,
+    /// The generation a place made anew starts at: past every generation a place given back by
+    /// `shrink` reached.
+    floor: u32,
+    /// How many ids were given out (for the drop notices' checks, `check_drops`).
+    issued: u64,
 }
 
 impl Table {
+    /// The place the host's `id` names, if it holds that id's object (not a later one's).
+    #[inline(always)]
+    fn slot(&self, id: u64) -> Option<&Slot> {
+        let slot = self.slots.get((id as u32).wrapping_sub(1) as usize)?;
+        (slot.generation == (id >> 32) as u32 && slot.entry.is_some()).then_some(slot)
+    }
+
     /// How many times the object the host names `id` was sent, if it is held.
     fn sends(&self, id: u64) -> Option<u64> {
-        let identity = self.by_id.get(&id)?.1;
-        Some(self.by_identity.get(&identity).expect("both maps agree").1)
+        let identity = self.slot(id)?.entry.as_ref()?.1;
+        Some(self.by_identity.get(&identity).expect("both agree").1)
     }
 
     /// The id of an object sent before, counted as sent once more.
@@ -50,6 +74,53 @@ impl Table {
         let sent = self.by_identity.get_mut(&identity)?;
         sent.1 += 1;
         Some(sent.0)
+    }
+
+    /// Holds `entry`, sent once, in a free place or a new one: its id.
+    fn insert(&mut self, entry: Entry) -> u64 {
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(Slot { generation: self.floor, ..Slot::default() });
+            u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 Python objects held")
+        });
+        let identity = entry.1;
+        let slot = &mut self.slots[index as usize];
+        slot.entry = Some(entry);
+        let id = (u64::from(slot.generation) << 32) | (u64::from(index) + 1);
+        self.by_identity.insert(identity, (id, 1));
+        self.issued += 1;
+        id
+    }
+
+    /// Lets go of the object `id` names (held: `slot` found it): its place is free for a later
+    /// one under the next generation, unless that would wrap (the place is then never used again).
+    fn remove(&mut self, id: u64) -> Py<PyAny> {
+        let index = (id as u32 - 1) as usize;
+        let slot = &mut self.slots[index];
+        let (obj, identity, _) = slot.entry.take().expect("held");
+        self.by_identity.remove(&identity);
+        if let Some(next) = slot.generation.checked_add(1) {
+            slot.generation = next;
+            self.free.push(index as u32);
+        }
+        obj
+    }
+
+    /// Gives back the places past the last one held, and the room of the maps, when the table
+    /// is mostly empty: whether it did.
+    fn shrink(&mut self) -> bool {
+        let held = self.by_identity.len();
+        let sparse = self.slots.len() > 1024 && held < self.slots.len() / 4;
+        if sparse {
+            // A place retired at its last generation stays, or a later one could repeat its ids.
+            let end = self.slots.iter().rposition(|s| s.entry.is_some() || s.generation == u32::MAX).map_or(0, |i| i + 1);
+            // A place made again starts past every generation of those given back.
+            self.floor = self.slots[end..].iter().map(|s| s.generation).fold(self.floor, u32::max);
+            self.slots.truncate(end);
+            self.slots.shrink_to_fit();
+            self.free.retain(|&i| (i as usize) < end);
+            self.free.shrink_to_fit();
+        }
+        sparse | shrink_if_sparse(&mut self.by_identity)
     }
 }
 
@@ -80,12 +151,9 @@ impl Exported {
         if let Some(id) = ex.sent_again(identity) {
             return Ok(id);
         }
-        ex.next += 1;
-        let id = ex.next;
-        ex.by_identity.insert(identity, (id, 1));
-        ex.by_id.insert(id, (obj.clone().unbind(), identity, required));
+        let id = ex.insert((obj.clone().unbind(), identity, required));
         // Drop notices may name it from now on.
-        channel.exported.store(id, Ordering::Relaxed);
+        channel.exported.store(ex.issued, Ordering::Relaxed);
         Ok(id)
     }
 
@@ -100,9 +168,7 @@ impl Exported {
             let mut ex = self.table.lock().unwrap();
             for (py, seen) in drops {
                 if ex.sends(py.0) == Some(seen) {
-                    let (obj, identity, _) = ex.by_id.remove(&py.0).expect("checked");
-                    ex.by_identity.remove(&identity);
-                    released.push(obj);
+                    released.push(ex.remove(py.0));
                     forgotten.push(py);
                 }
             }
@@ -124,15 +190,15 @@ impl Exported {
     /// once.
     pub fn callable<'py>(&self, py: Python<'py>, id: u64) -> PyResult<(Bound<'py, PyAny>, usize)> {
         let ex = self.table.lock().unwrap();
-        ex.by_id
-            .get(&id)
+        ex.slot(id)
+            .and_then(|s| s.entry.as_ref())
             .map(|o| (o.0.bind(py).clone(), o.2))
             .ok_or_else(|| PyKeyError::new_err(format!("the host named Python object {id}, which this client never sent")))
     }
 
     /// How many Python objects the host currently holds.
     pub fn len(&self) -> usize {
-        self.table.lock().unwrap().by_id.len()
+        self.table.lock().unwrap().by_identity.len()
     }
 
     /// The exported objects a cycle collection asks about, each with how many times the
@@ -146,23 +212,22 @@ impl Exported {
             .iter()
             .filter(|(py_ref, _)| seen.insert(py_ref.0))
             .filter(|(py_ref, sends)| ex.sends(py_ref.0) == Some(*sends))
-            .filter_map(|(py_ref, _)| ex.by_id.get(&py_ref.0).map(|e| e.0.bind(py).clone()))
+            .filter_map(|(py_ref, _)| ex.slot(py_ref.0)?.entry.as_ref().map(|e| e.0.bind(py).clone()))
             .collect()
     }
 
     /// Gives back the room the table grew to when it is mostly empty: whether it did.
     pub fn shrink(&self) -> bool {
-        let mut ex = self.table.lock().unwrap();
-        shrink_if_sparse(&mut ex.by_id) | shrink_if_sparse(&mut ex.by_identity)
+        self.table.lock().unwrap().shrink()
     }
 
     /// Lets go of every exported object (the host ended): dropped after the lock, as their
     /// destructors may run Python.
     pub fn release_all(&self) {
-        let released = {
+        let released: Vec<Py<PyAny>> = {
             let mut ex = self.table.lock().unwrap();
-            ex.by_identity.clear();
-            std::mem::take(&mut ex.by_id)
+            let held: Vec<u64> = ex.by_identity.values().map(|sent| sent.0).collect();
+            held.into_iter().map(|id| ex.remove(id)).collect()
         };
         drop(released);
     }
@@ -171,7 +236,7 @@ impl Exported {
     /// looked at: a reference not reported only keeps its object.
     pub fn visit(&self, visit: &PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         if let Ok(ex) = self.table.try_lock() {
-            for (obj, _, _) in ex.by_id.values() {
+            for (obj, _, _) in ex.slots.iter().filter_map(|s| s.entry.as_ref()) {
                 visit.call(obj)?;
             }
         }

@@ -121,7 +121,8 @@ pub struct Channel {
     /// Drop notices from the host (Python objects it let go, with its receive counts), handled
     /// by the next thread that holds the GIL after a request.
     drops: Arc<Pending<(PyRef, u64)>>,
-    /// The highest id of a Python object this client gave the host: drop notices name no other.
+    /// How many ids of Python objects this client gave the host: drop notices name no other
+    /// (`inbound::check_drops`).
     pub exported: AtomicU64,
     /// Python objects the client forgot; acknowledged with the next request.
     forgotten: Pending<PyRef>,

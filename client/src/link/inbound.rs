@@ -254,11 +254,13 @@ pub fn event(msg: ServerMessage) -> Result<Result<Incoming, ServerMessage>, Viol
     }
 }
 
-/// Checks drop notices: each names an object this client exported (ids up to `exported`, the
-/// highest it gave out), and the notices waiting (`pending`, these included) stay within what
-/// those objects can account for.
+/// Checks drop notices: each names an id this client may have given out, of the `exported` it
+/// gave out (an id is a place, from 1, in its low 32 bits and the place's generation in the
+/// high, both at most the ids given out; the binding's `Exported`), and the notices waiting
+/// (`pending`, these included) stay within what those objects can account for.
 pub fn check_drops(objects: &[(PyRef, u64)], exported: u64, pending: usize) -> Result<(), Violation> {
-    if let Some((py, _)) = objects.iter().find(|(py, _)| py.0 == 0 || py.0 > exported) {
+    let given_out = |id: u64| (1..=exported).contains(&(id & 0xffff_ffff)) && id >> 32 <= exported;
+    if let Some((py, _)) = objects.iter().find(|(py, _)| !given_out(py.0)) {
         return violation(format!("a drop notice for Python object {}, which this client never sent", py.0));
     }
     if pending as u64 > exported.saturating_mul(2) + DROPS_SLACK {

@@ -90,6 +90,9 @@ fn drop_notices_name_only_objects_exported() {
     assert!(check_drops(&[(PyRef(6), 1)], 5, 1).is_err());
     assert!(check_drops(&[(PyRef(5), 1)], 5, 1).is_ok());
     assert!(check_drops(&[(PyRef(5), 1)], 5, 1 << 20).is_err());
+    assert!(check_drops(&[(PyRef((4 << 32) | 5), 1)], 5, 1).is_ok(), "place 5, its fifth generation");
+    assert!(check_drops(&[(PyRef((6 << 32) | 5), 1)], 5, 1).is_err(), "a generation past the ids given out");
+    assert!(check_drops(&[(PyRef(1 << 32), 1)], 5, 1).is_err(), "place 0 is none");
 }
 
 /// xorshift64*: reproducible without a dependency.
