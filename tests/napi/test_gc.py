@@ -140,16 +140,22 @@ def test_a_python_object_sent_again_after_being_dropped_works(load):
     assert addon.callOnce(f) == "again"
 
 
-def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load):
-    # One function sent again and again is one object the host holds, however often it went;
-    # a new function each call is one more until the host collects. Once it has, and its drop
-    # notices came back, none is held: each was forgotten only when the host had received it
-    # exactly as often as it was sent.
+def gc_addon_holding_nothing(load):
+    """The gc addon and its connection, once the host let go of every Python object."""
     addon = load("gc")
     conn = napi_python.addon_info(addon).exports._napi_conn
     js.gc(addon)
     addon.finalizedCount()
     assert conn.exported_count == 0
+    return addon, conn
+
+
+def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load):
+    # One function sent again and again is one object the host holds, however often it went;
+    # a new function each call is one more until the host collects. Once it has, and its drop
+    # notices came back, none is held: each was forgotten only when the host had received it
+    # exactly as often as it was sent.
+    addon, conn = gc_addon_holding_nothing(load)
 
     def f() -> int:
         return 7
@@ -171,11 +177,7 @@ def test_a_place_let_go_and_taken_again_names_only_its_later_object(load):
     # id then carries the place's next generation). A function the host keeps sits beside a
     # place taken by a new function each round: each call names the function of its round, the
     # kept one still comes back as itself, and what was let go is let go in Python too.
-    addon = load("gc")
-    conn = napi_python.addon_info(addon).exports._napi_conn
-    js.gc(addon)
-    addon.finalizedCount()
-    assert conn.exported_count == 0
+    addon, conn = gc_addon_holding_nothing(load)
 
     def kept() -> str:
         return "kept"
