@@ -279,7 +279,8 @@ else:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-        except FileNotFoundError:
+        # Reaped between the open and the read, the read fails with ESRCH.
+        except (FileNotFoundError, ProcessLookupError):
             return True
 
     def own_handles() -> int:

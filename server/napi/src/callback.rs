@@ -95,17 +95,18 @@ pub struct CallbackInfo {
 /// taken, `CallScope::Callers`) with the receiver's handle and closed with the answer read in
 /// one borrow of the handles each.
 pub fn invoke(rt: &Runtime, call: NativeCall) -> JsResult<Value> {
-    let NativeCall { env, cb, frame, this, scope } = call;
+    // The receiver's handle made first, and the rest of `call` read where it lies after: read
+    // before, the env, the callback and the frame were kept on the stack across the push.
+    let scope = rt.handles_mut().enter_callback(call.this, call.scope);
     // SAFETY: a `NativeFn<Callback>` is the address of a callable function of this signature
     // (`NativeFn::new`'s contract).
-    let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(cb.addr()) };
-    let env = rt.env(env);
+    let callback: CallbackFn = unsafe { std::mem::transmute::<usize, CallbackFn>(call.cb.addr()) };
+    let env = rt.env(call.env);
     if let Some(e) = env {
         e.clear_last_error();
     }
     let env = env.map_or(std::ptr::null(), Env::handle).cast_mut().cast();
-    let scope = rt.handles_mut().enter_callback(this, scope);
-    let mut info = CallbackInfo { frame, this: scope.this as napi_value };
+    let mut info = CallbackInfo { frame: call.frame, this: scope.this as napi_value };
     let info: *mut CallbackInfo = &mut info;
     // SAFETY: calling the addon's callback with a live env and callback info is the contract of
     // Node-API; what it does with them is the addon's code.

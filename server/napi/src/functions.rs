@@ -441,4 +441,50 @@ mod tests {
             }
         });
     }
+
+    thread_local! {
+        /// The last status `throws_its_data` found recorded as it began.
+        static ENTERED_WITH: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
+    }
+
+    /// The addon's side of a call that notes the last status it began with and throws its
+    /// `data` as a number, or answers nothing when it is 0.
+    unsafe extern "C" fn throws_its_data(env: napi_env, info: napi_callback_info) -> napi_value {
+        ENTERED_WITH.set(with_env(env, |e| e.last_status.get()).unwrap());
+        let (mut data, mut thrown) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: the env and info of this call; the out-pointers are live locals.
+        unsafe {
+            let none = Out::from_raw(std::ptr::null_mut());
+            let got =
+                napi_get_cb_info(env, info, none, std::ptr::null_mut(), Out::from_raw(std::ptr::null_mut()), Out::from_raw(&mut data));
+            assert_eq!(got, status::OK);
+            if !data.is_null() {
+                assert_eq!(crate::values::napi_create_double(env, data as usize as f64, Out::from_raw(&mut thrown)), status::OK);
+                assert_eq!(crate::errors::napi_throw(env, thrown), status::OK);
+            }
+        }
+        std::ptr::null_mut()
+    }
+
+    /// A callback begins with no last error, whatever its env recorded before (the way in
+    /// clears it); what it throws is its call's answer, taken so that none is left pending;
+    /// one that throws nothing answers undefined.
+    #[test]
+    fn a_callback_begins_with_no_last_error_and_what_it_throws_is_its_calls_answer() {
+        for data in [0, 3] {
+            with_function(throws_its_data, data, |rt, func| {
+                rt.env(EnvId(0)).unwrap().set_last_error(status::INVALID_ARG, None);
+                let scope = rt.handles_mut().open(false);
+                let answer = rt.call_in_scope(func, Value::Undefined, Vec::new());
+                rt.handles_mut().close(scope).unwrap();
+                assert_eq!(ENTERED_WITH.replace(-1), status::OK, "data {data}: the last error cleared");
+                match answer {
+                    Ok(Value::Undefined) => assert_eq!(data, 0),
+                    Err(napi_runtime::Thrown(Value::Number(n))) => assert_eq!(n, data as f64),
+                    _ => panic!("data {data}: answered neither undefined nor its data thrown"),
+                }
+                assert!(!rt.is_exception_pending(), "data {data}: nothing left pending");
+            });
+        }
+    }
 }
