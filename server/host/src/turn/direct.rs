@@ -9,6 +9,7 @@
 //! than it was written with, a stall on every call).
 
 use std::cell::RefCell;
+use std::ptr::NonNull;
 
 use napi_runtime::{pending, Runtime};
 
@@ -33,7 +34,7 @@ impl Host {
         }
         let Served { before, outcome } = out;
         let call = DirectCall { request: op.id(), caller, kept: RefCell::new(before) };
-        let erased = DirectRef(std::ptr::from_ref(&call).cast());
+        let erased = DirectRef(NonNull::from(&call).cast());
         let end = EndDirectCall(&self.turns.direct, self.turns.direct.replace(Some(erased)));
         match op {
             Direct::Request(req) => set_outcome(outcome, self.answer(req, TurnKind::Direct)),

@@ -17,6 +17,7 @@ mod event_caller;
 mod inline_python;
 
 use std::cell::{Cell, RefCell};
+use std::ptr::NonNull;
 
 use napi_protocol::{ChainId, RequestId, ServerMessage};
 
@@ -70,8 +71,10 @@ impl DirectCall<'_> {
 
 /// A turn's direct call, its lifetime erased: it lives on the stack of `serve_direct`, and every
 /// turn that names it ends before that returns (`in_turn` ends its turn however its run ends).
+/// Never null, so that an `Option` of it is one word (and a `Turn` three): each direct call
+/// sets, keeps and puts back both.
 #[derive(Clone, Copy)]
-struct DirectRef(*const DirectCall<'static>);
+struct DirectRef(NonNull<DirectCall<'static>>);
 
 impl Turn {
     /// The direct call this turn runs within (see `Turn::direct`), whose caller is on this thread.
@@ -81,7 +84,7 @@ impl Turn {
         // call is served (see `DirectRef`). The lifetime given is the copy's, no longer than
         // the call's; the one field that names it, `kept`, is only pushed to (`keep`), never
         // pointed elsewhere, so a shorter one cannot leave it dangling.
-        self.direct.map(|d| unsafe { &*d.0.cast::<DirectCall<'_>>() })
+        self.direct.map(|d| unsafe { d.0.cast::<DirectCall<'_>>().as_ref() })
     }
 }
 
