@@ -106,7 +106,7 @@ def test_teardown_does_not_rerun_finalizers_that_already_ran(load, tmp_path):
     del kept
 
 
-def test_python_objects_the_host_lets_go_are_dropped_in_python(load):
+def test_python_objects_the_host_lets_go_are_dropped_in_python(load, settled_gc):
     addon = load("gc")
 
     class Probe:
@@ -119,9 +119,8 @@ def test_python_objects_the_host_lets_go_are_dropped_in_python(load):
     conn = napi_python.addon_info(addon).exports._napi_conn
     assert conn.exported_count == 1  # the probe
     del probe
-    gc.collect()
     assert alive() is not None  # the host still holds it until it collects
-    js.gc(addon)
+    settled_gc(addon)
     addon.finalizedCount()  # the drop notice arrives with a reply; any request will do
     gc.collect()
     assert alive() is None
@@ -140,22 +139,22 @@ def test_a_python_object_sent_again_after_being_dropped_works(load):
     assert addon.callOnce(f) == "again"
 
 
-def gc_addon_holding_nothing(load):
+def gc_addon_holding_nothing(load, settled_gc):
     """The gc addon and its connection, once the host let go of every Python object."""
     addon = load("gc")
     conn = napi_python.addon_info(addon).exports._napi_conn
-    js.gc(addon)
+    settled_gc(addon)
     addon.finalizedCount()
     assert conn.exported_count == 0
     return addon, conn
 
 
-def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load):
+def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load, settled_gc):
     # One function sent again and again is one object the host holds, however often it went;
     # a new function each call is one more until the host collects. Once it has, and its drop
     # notices came back, none is held: each was forgotten only when the host had received it
     # exactly as often as it was sent.
-    addon, conn = gc_addon_holding_nothing(load)
+    addon, conn = gc_addon_holding_nothing(load, settled_gc)
 
     def f() -> int:
         return 7
@@ -165,19 +164,19 @@ def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load):
     assert conn.exported_count <= 1
     for i in range(3000):
         assert addon.callOnce(lambda i=i: i) == i
-    js.gc(addon)
+    settled_gc(addon)
     addon.finalizedCount()
     assert conn.exported_count == 0
     assert addon.callOnce(f) == 7
     assert conn.exported_count == 1
 
 
-def test_a_place_let_go_and_taken_again_names_only_its_later_object(load):
+def test_a_place_let_go_and_taken_again_names_only_its_later_object(load, settled_gc):
     # The client holds what it sent in places reused once the host let their object go (the
     # id then carries the place's next generation). A function the host keeps sits beside a
     # place taken by a new function each round: each call names the function of its round, the
     # kept one still comes back as itself, and what was let go is let go in Python too.
-    addon, conn = gc_addon_holding_nothing(load)
+    addon, conn = gc_addon_holding_nothing(load, settled_gc)
 
     def kept() -> str:
         return "kept"
@@ -190,7 +189,7 @@ def test_a_place_let_go_and_taken_again_names_only_its_later_object(load):
         let_go.append(weakref.ref(f))
         assert addon.callOnce(f) == i
         del f
-        js.gc(addon)
+        settled_gc(addon)
         addon.finalizedCount()
         assert conn.exported_count == 1, "only the kept function is held"
         assert addon.weakTarget() is kept
