@@ -11,7 +11,9 @@ def gc(addon: Any) -> int:
     """Collects, in the addon's host, every object nothing references (no Python proxy, no
     handle scope, no strong reference) and runs the finalizers that came due, each once.
     Returns how many objects were freed. Python proxies dropped before the call are released
-    first."""
+    first. Python's full collection, run first, also starts the collector thread's pass over
+    every host's cycles (`napi_python.cycles`), which runs after this returns and lets go of
+    what a host then holds for nothing; `cycles.settle()` waits for it."""
     import gc as _pygc
 
     # Proxies in reference cycles only die in Python's own collection.
