@@ -275,25 +275,19 @@ def load():
 
 
 @pytest.fixture
-def settled_gc():
-    """`settled_gc(addon)`: `js.gc(addon)`, then the host collections its full collection of
-    Python's asked for, finished. For a test that counts the Python objects a host holds: after
-    each full collection of Python's, the package's collector thread collects cycles in every open
-    host at a moment of its own (napi_python/cycles.py), which lets go of whatever the host holds
-    for nothing (a function just sent and called), so the count could fall under the test. Here
-    none is pending when the test starts or after each `settled_gc`, and Python's automatic
-    collections, which would ask for more, are off while the test runs."""
-    from napi_python import cycles, js
-
-    def collect(addon) -> int:
-        freed = js.gc(addon)
-        assert cycles.settle(timeout=30.0), "the host collections after gc.collect() did not finish"
-        return freed
+def no_pass_pending():
+    """For a test that counts the Python objects a host holds: no host pass of the collector
+    thread's pending when it starts, and Python's automatic collections, which would ask for
+    one, off while it runs. After each full collection of Python's (but `js.gc`'s, which runs
+    its pass itself) that thread collects cycles in every open host at a moment of its own
+    (napi_python/cycles.py), letting go of whatever a host holds for nothing (a function just
+    sent and called), so a count could fall under the test."""
+    from napi_python import cycles
 
     gc.disable()
     try:
         assert cycles.settle(timeout=30.0), "the host collections asked for before the test did not finish"
-        yield collect
+        yield
     finally:
         gc.enable()
 

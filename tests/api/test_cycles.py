@@ -61,6 +61,17 @@ def test_collect_cycles_collects_at_once_and_says_what_it_did(load):
     assert napi_python.addon_info(addon).host.collect_cycles().proxies == 0, "nothing left to let go"
 
 
+def test_js_gc_collects_its_hosts_cycles_before_it_returns(load):
+    # js.gc runs the host's pass over the cycles through Python itself: they are gone, and their
+    # finalizers have run, when it returns, with no wait for the collector thread.
+    addon = load("gc")
+    base = addon.finalizedCount()
+    refs = make_cycles(addon, N)
+    assert js.gc(addon) >= 2 * N  # each object and its callable's stand-in, at least
+    assert [r() for r in refs] == [None] * N
+    assert addon.finalizedCount() - base == N
+
+
 def test_a_cycle_kept_from_python_survives_and_works(load):
     addon = load("gc")
     base = addon.finalizedCount()
@@ -119,9 +130,9 @@ def test_a_cycle_through_two_addons_of_one_host_is_collected():
         assert gc_addon.finalizedCount() - base == N
 
 
-# The count below is read with no collection of the host's pending (settled_gc's setup): one
-# would collect the cycle before the close does.
-@pytest.mark.usefixtures("settled_gc")
+# The count below is read with no pass of the collector thread's pending: one would collect
+# the cycle before the close does.
+@pytest.mark.usefixtures("no_pass_pending")
 def test_closing_lets_go_of_every_python_object_held(load):
     addon = load("gc")
     [in_cycle] = make_cycles(addon, 1)

@@ -14,7 +14,7 @@ import pytest
 from conftest import IN_PROCESS, addon_path, fresh_copy, oracle_node
 
 import napi_python
-from napi_python import Host, js
+from napi_python import Host, cycles, js
 
 
 def test_dropped_instances_are_finalized_once_each(load):
@@ -106,7 +106,8 @@ def test_teardown_does_not_rerun_finalizers_that_already_ran(load, tmp_path):
     del kept
 
 
-def test_python_objects_the_host_lets_go_are_dropped_in_python(load, settled_gc):
+@pytest.mark.usefixtures("no_pass_pending")
+def test_python_objects_the_host_lets_go_are_dropped_in_python(load):
     addon = load("gc")
 
     class Probe:
@@ -120,7 +121,7 @@ def test_python_objects_the_host_lets_go_are_dropped_in_python(load, settled_gc)
     assert conn.exported_count == 1  # the probe
     del probe
     assert alive() is not None  # the host still holds it until it collects
-    settled_gc(addon)
+    js.gc(addon)
     addon.finalizedCount()  # the drop notice arrives with a reply; any request will do
     gc.collect()
     assert alive() is None
@@ -139,22 +140,23 @@ def test_a_python_object_sent_again_after_being_dropped_works(load):
     assert addon.callOnce(f) == "again"
 
 
-def gc_addon_holding_nothing(load, settled_gc):
+def gc_addon_holding_nothing(load):
     """The gc addon and its connection, once the host let go of every Python object."""
     addon = load("gc")
     conn = napi_python.addon_info(addon).exports._napi_conn
-    settled_gc(addon)
+    js.gc(addon)
     addon.finalizedCount()
     assert conn.exported_count == 0
     return addon, conn
 
 
-def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load, settled_gc):
+@pytest.mark.usefixtures("no_pass_pending")
+def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load):
     # One function sent again and again is one object the host holds, however often it went;
     # a new function each call is one more until the host collects. Once it has, and its drop
     # notices came back, none is held: each was forgotten only when the host had received it
     # exactly as often as it was sent.
-    addon, conn = gc_addon_holding_nothing(load, settled_gc)
+    addon, conn = gc_addon_holding_nothing(load)
 
     def f() -> int:
         return 7
@@ -164,19 +166,36 @@ def test_python_functions_sent_in_a_loop_are_held_once_and_let_go_after(load, se
     assert conn.exported_count <= 1
     for i in range(3000):
         assert addon.callOnce(lambda i=i: i) == i
-    settled_gc(addon)
+    js.gc(addon)
     addon.finalizedCount()
     assert conn.exported_count == 0
     assert addon.callOnce(f) == 7
     assert conn.exported_count == 1
 
 
-def test_a_place_let_go_and_taken_again_names_only_its_later_object(load, settled_gc):
+@pytest.mark.usefixtures("no_pass_pending")
+def test_js_gc_leaves_no_host_pass_to_run_after_it(load):
+    # js.gc's full collection of Python's asks the collector thread for no pass of its own (js.gc
+    # ran it): a function sent after it is held until the host collects again, however long the
+    # program waits for the collector thread.
+    addon, conn = gc_addon_holding_nothing(load)
+
+    def f() -> int:
+        return 7
+
+    js.gc(addon)
+    assert addon.callOnce(f) == 7
+    assert cycles.settle(timeout=30.0)
+    assert conn.exported_count == 1, "nothing collected the host since js.gc"
+
+
+@pytest.mark.usefixtures("no_pass_pending")
+def test_a_place_let_go_and_taken_again_names_only_its_later_object(load):
     # The client holds what it sent in places reused once the host let their object go (the
     # id then carries the place's next generation). A function the host keeps sits beside a
     # place taken by a new function each round: each call names the function of its round, the
     # kept one still comes back as itself, and what was let go is let go in Python too.
-    addon, conn = gc_addon_holding_nothing(load, settled_gc)
+    addon, conn = gc_addon_holding_nothing(load)
 
     def kept() -> str:
         return "kept"
@@ -189,7 +208,7 @@ def test_a_place_let_go_and_taken_again_names_only_its_later_object(load, settle
         let_go.append(weakref.ref(f))
         assert addon.callOnce(f) == i
         del f
-        settled_gc(addon)
+        js.gc(addon)
         addon.finalizedCount()
         assert conn.exported_count == 1, "only the kept function is held"
         assert addon.weakTarget() is kept

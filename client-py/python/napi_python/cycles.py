@@ -4,7 +4,8 @@ A Python callable given to a JS object that its closure refers to through a prox
 neither collector sees whole: the host holds the callable for the JS object, Python holds the
 proxy that keeps the JS object. ``Host.collect_cycles()`` runs the collection that does (the
 host marks, the client answers for Python's side); this module runs it for every open host after
-each full collection of Python's (``gc.callbacks``, generation 2).
+each full collection of Python's (``gc.callbacks``, generation 2), but the one
+``collect_python_only`` makes for a caller that runs the pass itself, at once (``js.gc``).
 
 Not inside the callback itself: a collection can start at any allocation, on a thread that holds
 a lock the host collection needs (the extension's tables, the JS lock in-process). The callback
@@ -28,6 +29,8 @@ _done = 0
 _finished = threading.Condition()
 _tokens: queue.SimpleQueue[int] = queue.SimpleQueue()
 _collector: threading.Thread | None = None
+# Set on a thread whose full collection asks for no pass: its caller runs the pass itself.
+_here = threading.local()
 
 
 def _no_hosts() -> Iterable[Any]:
@@ -43,8 +46,8 @@ def _after_collection(phase: str, info: dict[str, int]) -> None:
     global _asked
     if phase != "stop" or info.get("generation") != 2 or _collector is None:
         return
-    if threading.current_thread() is _collector:
-        return  # its own garbage: the pass it runs now collects for it
+    if threading.current_thread() is _collector or getattr(_here, "passing", False):
+        return  # its own garbage, or a caller's: the pass that caller runs now collects for it
     _asked += 1
     _tokens.put(_asked)
 
@@ -67,6 +70,16 @@ def _collect() -> None:
         with _finished:
             _done = max(_done, token)
             _finished.notify_all()
+
+
+def collect_python_only() -> None:
+    """Python's full collection, asking the collector thread for no host pass: for a caller
+    that runs the pass itself, at once (`js.gc`)."""
+    _here.passing = True
+    try:
+        gc.collect()
+    finally:
+        _here.passing = False
 
 
 def start() -> None:

@@ -354,11 +354,6 @@ impl Connection {
         requests::request(slf, Op::GlobalThis)
     }
 
-    /// Collects the host's garbage now; answers how many objects were freed.
-    fn gc(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
-        requests::request(slf, Op::Gc)
-    }
-
     /// Passes this process's descriptor `fd` to the host (`js.descriptor`): the host gets a
     /// descriptor of its own on the same open file, whose number this answers.
     fn adopt_descriptor(slf: &Bound<'_, Self>, fd: i32) -> PyResult<Py<PyAny>> {

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import cycles
 from .anchor import required_connection
 
 
 def gc(addon: Any) -> int:
     """Collects, in the addon's host, every object nothing references (no Python proxy, no
-    handle scope, no strong reference) and runs the finalizers that came due, each once.
-    Returns how many objects were freed. Python proxies dropped before the call are released
-    first. Python's full collection, run first, also starts the collector thread's pass over
-    every host's cycles (`napi_python.cycles`), which runs after this returns and lets go of
-    what a host then holds for nothing; `cycles.settle()` waits for it."""
-    import gc as _pygc
+    handle scope, no strong reference), cycles through Python included, and runs the finalizers
+    that came due, each once. Returns how many objects were freed. Python proxies dropped before
+    the call are released first.
 
+    The host's pass over the cycles through Python runs here, before this returns: the full
+    collection of Python's run first asks the collector thread for none, so no pass of its
+    lets go later of what the host held for nothing when this returned (a function sent
+    after it and called)."""
     # Proxies in reference cycles only die in Python's own collection.
-    _pygc.collect()
-    return int(required_connection("gc", addon).gc())
+    cycles.collect_python_only()
+    _proxies, python, freed = required_connection("gc", addon).collect_cycles()
+    if python:
+        # What the host let go of may hold cycles of Python's alone (a bound method of an
+        # object in one), which only its collector frees.
+        cycles.collect_python_only()
+    return int(freed)
