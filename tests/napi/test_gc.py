@@ -28,6 +28,16 @@ def test_dropped_instances_are_finalized_once_each(load):
     assert addon.finalizedCount() == 50  # never twice
 
 
+def test_js_gc_from_a_python_callback_the_addon_calls_collects_there(load):
+    # Inside a call the addon makes into Python, js.gc's pass (its questions to the client
+    # included) runs nested in that call, on its chain: the dead instances are finalized before
+    # the callback returns.
+    addon = load("gc")
+    instances = [addon.Counted(i) for i in range(5)]
+    del instances
+    assert addon.callOnce(lambda: (js.gc(addon), addon.finalizedCount())) == [5, 5]
+
+
 def test_a_live_proxy_keeps_its_object(load):
     addon = load("gc")
     kept = addon.Counted(1)
