@@ -33,6 +33,13 @@ native) and the calling thread (the client under callgrind, the host native), ea
 its own, so that neither side's waits count the other's slowness under valgrind. The host comes
 with the package imported, so that `PYTHONPATH=<an unpacked wheel>` counts that wheel's host.
 
+`node_noop` and `node_add` count node 26 calling the same `bench.node`'s `noop()` and `add(1, 2)`
+from a JS loop (every instruction of the process, with V8's helper threads off,
+`--single-threaded`), after a warm-up that lets V8 settle on its code for the loop: node's whole
+cost of a call, its loop included, beside which `floor` and `noop` read as Python's and ours. Not
+in the default set (they take a minute); longer loops, as V8's collections and tiering move its
+count by a few instructions a call.
+
     .venv/bin/python tests/bench/bench_instructions.py [--isolated] [op ...]
     PYTHONPATH=<unpacked wheel> .venv/bin/python tests/bench/bench_instructions.py ...  (a build's own)
 """
@@ -50,6 +57,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 
 from report import Goals  # noqa: E402
 
@@ -105,6 +113,19 @@ for _ in range(n):
 """
 OPS = ["floor", "noop", "add", "echo", "bytes", "callback", "object16", "rust_callback", "rust_add"]
 OPS += ["rust_add_here", "rust_callback_here", "xxh32_here", "microtime_here"]
+# Node calling the same addon (the docstring): not in the default set.
+NODE_OPS = ["node_noop", "node_add"]
+NODE_SHORT, NODE_LONG = 200_000, 1_200_000
+# Run by node: `n` calls of the bench addon's `op` after a warm-up of its own.
+NODE_CHILD = """
+const [addon, op, n] = [process.argv[2], process.argv[3], Number(process.argv[4])];
+const a = require(addon);
+const call = op === "noop" ? () => a.noop() : () => a.add(1, 2);
+let sum = 0;
+for (let i = 0; i < 300000; i++) sum += call() ?? 0;
+for (let i = 0; i < n; i++) sum += call() ?? 0;
+if (Number.isNaN(sum)) throw new Error("no answer");
+"""
 # Relayed in-process: their path moves with time under callgrind (the docstring), so they are
 # counted this many times.
 RELAYED = {"rust_callback", "rust_add"}
@@ -148,7 +169,32 @@ def instructions(op: str, calls: int, script: Path, side: str) -> int:
     return sum(int(m.group(1)) for m in found if m is not None)
 
 
+def node_instructions(op: str, calls: int) -> int:
+    """The instructions callgrind counted in node 26 making `calls` calls of the bench addon's
+    `op` (its whole process: with `--single-threaded` V8 runs no helper threads)."""
+    from conftest import addon_path
+    from report import node
+
+    with tempfile.TemporaryDirectory() as out:
+        script = Path(out) / "calls.js"
+        script.write_text(NODE_CHILD)
+        grind = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", f"--callgrind-out-file={out}/cg"]
+        done = subprocess.run(
+            [*grind, node(), "--single-threaded", str(script), str(addon_path("bench")), op, str(calls)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = re.search(r"^totals: (\d+)", (Path(out) / "cg").read_text(), re.M)
+    if found is None:
+        raise RuntimeError(f"callgrind wrote no count for node's {op}:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def per_call(op: str, script: Path, side: str) -> float:
+    if op in NODE_OPS:
+        name = op.removeprefix("node_")
+        return (node_instructions(name, NODE_LONG) - node_instructions(name, NODE_SHORT)) / (NODE_LONG - NODE_SHORT)
     return (instructions(op, LONG, script, side) - instructions(op, SHORT, script, side)) / (LONG - SHORT)
 
 
@@ -171,9 +217,9 @@ def main() -> None:
     ops = [a for a in args if a != "--isolated"] or [
         op for op in OPS if not (isolated and (op == "floor" or op in RELAYED or op.endswith("_here")))
     ]
-    unknown = [op for op in ops if op not in OPS]
+    unknown = [op for op in ops if op not in OPS + NODE_OPS]
     if unknown:
-        sys.exit(f"unknown operation(s) {', '.join(unknown)}; choose from {', '.join(OPS)}")
+        sys.exit(f"unknown operation(s) {', '.join(unknown)}; choose from {', '.join(OPS + NODE_OPS)}")
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt install valgrind)")
     goals = Goals()
